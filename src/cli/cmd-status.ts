@@ -1,0 +1,49 @@
+// `clawback status`: what the daemon supervises, as a table or as JSON.
+import type { Command } from 'commander';
+import { connect } from './client.js';
+import { humanBytes, humanDuration, paint, table } from './format.js';
+import type { ServiceStatus } from '../daemon/service-runtime.js';
+
+interface StatusJson {
+  daemon: { pid: number; version: string; uptimeMs: number; configFile: string | null; stateDir: string; api: { host: string; port: number } };
+  services: ServiceStatus[];
+}
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('show the daemon and its services')
+    .option('--json', 'machine-readable output (documented in the README)')
+    .action(async (o: { json?: boolean }) => {
+      const client = await connect(program.opts());
+      const status = await client.get<StatusJson>('/api/status');
+      if (o.json) {
+        process.stdout.write(JSON.stringify(status, null, 2) + '\n');
+        return;
+      }
+      process.stdout.write(renderStatus(status, !!process.stdout.isTTY) + '\n');
+    });
+}
+
+export function renderStatus(status: StatusJson, colour: boolean): string {
+  const p = paint(colour);
+  const d = status.daemon;
+  const head = `clawback ${d.version}  pid ${d.pid}  up ${humanDuration(d.uptimeMs)}  API http://${d.api.host}:${d.api.port}  ${p.dim(d.configFile ?? '(embedded demo)')}`;
+  const rows: string[][] = [['SERVICE', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'HEALTH', 'MEMORY', 'INCIDENT']];
+  for (const s of status.services) {
+    const state = s.state === 'running' ? p.green(s.state) : s.state === 'held' ? p.red(s.held ? `held (${s.held.reason})` : s.state) : p.yellow(s.state);
+    const health = s.health === 'healthy' ? p.green('healthy') : s.health === 'unhealthy' ? p.red('unhealthy') : p.dim(s.health);
+    const mem = s.probes.find((x) => x.kind === 'memory')?.lastResult?.value;
+    const inc = s.incident ? `${s.incident.id} L${s.incident.level} ${s.incident.status}` : '-';
+    rows.push([s.name, state, s.pid ? String(s.pid) : '-', humanDuration(s.uptimeMs), String(s.restarts), health, humanBytes(mem), s.incident ? p.yellow(inc) : inc]);
+  }
+  const lines = [head, '', table(rows)];
+  for (const s of status.services) {
+    if (s.held) lines.push('', p.red(`${s.name}: restarts stopped (${s.held.reason}): ${s.held.detail}`), `  fix the cause, then: clawback resume ${s.name}`);
+    if (s.lastExit && s.state !== 'running') {
+      const how = s.lastExit.signal ? `signal ${s.lastExit.signal}` : `code ${s.lastExit.code}`;
+      lines.push(p.dim(`${s.name}: last exit ${how} after ${humanDuration(s.lastExit.uptimeMs)}`));
+    }
+  }
+  return lines.join('\n');
+}

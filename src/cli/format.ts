@@ -1,0 +1,38 @@
+// Terminal rendering helpers for the CLI: durations, byte sizes, colour only on a TTY.
+
+export interface Paint {
+  red(s: string): string;
+  green(s: string): string;
+  yellow(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+}
+
+export function paint(enabled: boolean): Paint {
+  const wrap = (code: number) => (s: string): string => (enabled ? `\u001b[${code}m${s}\u001b[0m` : s);
+  return { red: wrap(31), green: wrap(32), yellow: wrap(33), dim: wrap(2), bold: wrap(1) };
+}
+
+export function humanDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '-';
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
+}
+
+export function humanBytes(n: number | null | undefined): string {
+  if (n === null || n === undefined) return '-';
+  if (n < 1024 * 1024) return `${Math.round(n / 1024)}K`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(0)}M`;
+  return `${(n / 1024 ** 3).toFixed(2)}G`;
+}
+
+/** Pads columns by visible width (colour codes excluded). */
+export function table(rows: string[][]): string {
+  const visible = (s: string): number => s.replace(/\u001b\[\d+m/g, '').length;
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, visible(c))));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i]! - visible(c)))).join('  ')).join('\n');
+}

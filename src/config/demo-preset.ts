@@ -1,0 +1,44 @@
+// The embedded default: supervise the bundled demo gateway, so `npm start` works on a fresh machine.
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The package root, from src/ (tests) or dist/ (installed). */
+export function packageRoot(): string {
+  return fileURLToPath(new URL('../../', import.meta.url));
+}
+
+export const DEMO_PORT = 18789;
+
+/** Puts the demo gateway's config in the state directory (the user's copy, safe to break in drills). */
+export function prepareDemoConfig(stateDir: string): string {
+  const dir = path.join(stateDir, 'demo');
+  const file = path.join(dir, 'gateway.json');
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    copyFileSync(path.join(packageRoot(), 'examples', 'demo-gateway', 'gateway.json'), file);
+  }
+  return file;
+}
+
+/** Raw (unvalidated) config for the demo; it goes through the schema like any user file. */
+export function demoConfig(stateDir: string, port = DEMO_PORT): Record<string, unknown> {
+  const configPath = path.join(stateDir, 'demo', 'gateway.json');
+  const server = path.join(packageRoot(), 'examples', 'demo-gateway', 'server.mjs');
+  return {
+    services: [
+      {
+        name: 'demo-gateway',
+        command: [process.execPath, server, '--config', configPath],
+        env: { PORT: String(port) },
+        port,
+        configFile: { path: configPath, format: 'json', validateCommand: [process.execPath, server, '--check-config', '{file}'] },
+        probes: [
+          { kind: 'http', name: 'health', url: `http://127.0.0.1:${port}/health`, interval: '1s', timeout: '1s', failureThreshold: 3, startupGrace: '10s' },
+          { kind: 'memory', name: 'memory', warn: '192MB', limit: '256MB', interval: '500ms', failureThreshold: 1 },
+        ],
+        drillable: true,
+      },
+    ],
+  };
+}

@@ -1,0 +1,30 @@
+// Durations in config files read like people write them ("500ms", "30s", "5m"); code works in ms.
+import { z } from 'zod';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+export function parseDuration(input: string | number): number | undefined {
+  if (typeof input === 'number') return Number.isFinite(input) && input >= 0 ? input : undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(input);
+  if (!m) return undefined;
+  return Math.round(Number(m[1]) * UNITS[m[2] ?? 'ms']!);
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+  return `${Math.floor(ms / 3_600_000)}h${Math.round((ms % 3_600_000) / 60_000)}m`;
+}
+
+/** A zod field that accepts "30s" or 30000 and yields milliseconds. */
+export const duration = z
+  .union([z.number(), z.string()])
+  .transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration such as 500ms, 30s, 5m or a number of milliseconds, got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });

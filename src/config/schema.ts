@@ -1,0 +1,136 @@
+// The config file's shape: every field, its default and its limits, in one place.
+import { z } from 'zod';
+import { duration } from './duration.js';
+import { probeSchema } from '../probes/probe-schema.js';
+import { notifySchema } from '../notify/notify-schema.js';
+
+const signalName = z.enum(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGKILL']);
+
+const serviceName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'expected a name of letters, digits, "-", "_" or "." (at most 63, starting with a letter or digit)');
+
+export const backoffSchema = z.strictObject({
+  /** Delay of the second restart; the first restart after a crash is immediate. */
+  initial: duration.default(100),
+  max: duration.default(15_000),
+  multiplier: z.number().min(1).max(10).default(2),
+  /** Fraction of random spread, 0.2 = ±20 %. */
+  jitter: z.number().min(0).max(1).default(0.2),
+});
+
+export const restartSchema = z.strictObject({
+  policy: z.enum(['always', 'on-failure', 'never']).default('always'),
+  backoff: backoffSchema.prefault({}),
+  /** Uptime after which the backoff starts over from an immediate restart. */
+  stableAfter: duration.default(30_000),
+  /** Restart intensity (OTP): more than maxRestarts restarts within window trips the crash-loop breaker. */
+  intensity: z
+    .strictObject({
+      maxRestarts: z.number().int().min(1).max(1000).default(10),
+      window: duration.default(180_000),
+    })
+    .prefault({}),
+  /** Exit codes that mean "do not restart blindly": 78 is EX_CONFIG. */
+  preventExitCodes: z.array(z.number().int().min(0).max(255)).default([78]),
+  /** After the breaker trips, try the ladder again after this cool-down (0 = wait for `clawback resume`). */
+  coolDown: duration.default(0),
+});
+
+export const stopSchema = z.strictObject({
+  signal: signalName.default('SIGTERM'),
+  /** Time between the stop signal and SIGKILL of the whole process group. */
+  grace: duration.default(5_000),
+});
+
+export const logsSchema = z.strictObject({
+  /** Directory for the service's output; default <stateDir>/logs. */
+  dir: z.string().optional(),
+  maxBytes: z.number().int().min(1024).default(10 * 1024 * 1024),
+  keep: z.number().int().min(0).max(100).default(3),
+});
+
+export const configFileSchema = z.strictObject({
+  path: z.string().min(1),
+  format: z.enum(['auto', 'json', 'json5', 'yaml']).default('auto'),
+  /** Optional command (argv) that validates the file; exit 0 = valid. "{file}" is replaced by the path. */
+  validateCommand: z.array(z.string()).min(1).optional(),
+  /** Extra restore candidates written by the service itself (e.g. openclaw.json.bak), newest first. */
+  backupGlobs: z.array(z.string()).default([]),
+});
+
+export const doctorSchema = z.strictObject({
+  /** The service's own repair command (argv), e.g. ["openclaw","doctor","--fix","--non-interactive"]. */
+  command: z.array(z.string()).min(1).optional(),
+  timeout: duration.default(60_000),
+  /** Doctor runs per incident before escalating. */
+  attempts: z.number().int().min(0).max(10).default(2),
+  /** Healthy this long with a new config checksum -> the config is saved as last-known-good. */
+  snapshotAfter: duration.default(30_000),
+  /** How many last-known-good snapshots to keep. */
+  keepSnapshots: z.number().int().min(1).max(100).default(10),
+});
+
+export const serviceSchema = z.strictObject({
+  name: serviceName,
+  /** argv array; with shell: true, a single string run by /bin/sh -c. */
+  command: z.array(z.string().min(1)).min(1),
+  shell: z.boolean().default(false),
+  cwd: z.string().optional(),
+  env: z.record(z.string(), z.string()).default({}),
+  /** Pass the daemon's environment to the service (minus unsetEnv). */
+  inheritEnv: z.boolean().default(true),
+  /** Variables removed from the inherited environment (e.g. supervisor markers). */
+  unsetEnv: z.array(z.string()).default([]),
+  /** The port the service listens on (for preflight and port repair). */
+  port: z.number().int().min(1).max(65535).optional(),
+  autostart: z.boolean().default(true),
+  restart: restartSchema.prefault({}),
+  stop: stopSchema.prefault({}),
+  logs: logsSchema.prefault({}),
+  probes: z.array(probeSchema).default([]),
+  configFile: configFileSchema.optional(),
+  doctor: doctorSchema.prefault({}),
+  pidFiles: z.array(z.string()).default([]),
+  requiredDirs: z.array(z.string()).default([]),
+  requiredEnv: z.array(z.string()).default([]),
+  dependsOn: z.array(serviceName).default([]),
+  /** `clawback drill` may inject faults into this service. */
+  drillable: z.boolean().default(false),
+});
+
+export const apiSchema = z.strictObject({
+  host: z.string().default('127.0.0.1'),
+  /** 0 picks a free port; the chosen one is written to <stateDir>/daemon.json. */
+  port: z.number().int().min(0).max(65535).default(18790),
+});
+
+export const clawbackConfigSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    stateDir: z.string().optional(),
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+    api: apiSchema.prefault({}),
+    notify: notifySchema.prefault({}),
+    services: z.array(serviceSchema).min(1, 'expected at least one service'),
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>();
+    cfg.services.forEach((s, i) => {
+      if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: ['services', i, 'name'], message: `duplicate service name "${s.name}"` });
+      seen.add(s.name);
+      if (s.shell && s.command.length !== 1) {
+        ctx.addIssue({ code: 'custom', path: ['services', i, 'command'], message: 'with shell: true, expected a single command string' });
+      }
+      s.dependsOn.forEach((d, j) => {
+        if (!cfg.services.some((o) => o.name === d)) {
+          ctx.addIssue({ code: 'custom', path: ['services', i, 'dependsOn', j], message: `unknown service "${d}"` });
+        }
+      });
+    });
+  });
+
+export type ClawbackConfig = z.output<typeof clawbackConfigSchema>;
+export type ServiceConfig = z.output<typeof serviceSchema>;
+export type RestartConfig = z.output<typeof restartSchema>;
+export type BackoffConfig = z.output<typeof backoffSchema>;

@@ -1,0 +1,278 @@
+// Composition root: load config, build every object, wire the event bus, serve the API, shut down cleanly.
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig, type LoadOptions } from '../config/load.js';
+import type { ClawbackConfig, ServiceConfig } from '../config/schema.js';
+import { prepareDemoConfig } from '../config/demo-preset.js';
+import { systemClock, type Clock } from '../platform/clock.js';
+import { isSameProcess, processStartTime } from '../platform/proc.js';
+import { EventBus, type ClawbackEvent } from '../observe/events.js';
+import { JournalWriter } from '../observe/journal.js';
+import { Redactor } from '../observe/redact.js';
+import { StateStore, type DaemonState } from './state-store.js';
+import { emptyRecord } from '../supervisor/service-supervisor.js';
+import { ServiceRuntime, type HealthEvents, type HealthWatch, type Repairers } from './service-runtime.js';
+import { spawnSpecFor } from './spawn-spec.js';
+import { startApiServer, type ApiServer, type ServiceAction } from '../server/api-server.js';
+import { ensureToken } from '../server/token.js';
+import { readDaemonInfo, removeDaemonInfo, startHeartbeat, type Heartbeat } from './heartbeat.js';
+import { VERSION } from '../version.js';
+
+export interface DaemonOptions extends LoadOptions {
+  clock?: Clock;
+  /** Overrides the configured API port (0 = any free port). */
+  apiPort?: number;
+  /** Human-readable progress lines (the CLI prints them). */
+  say?: (line: string) => void;
+  heartbeatMs?: number;
+  /** Builds the health watch of a service (the probes); without it, a minimal uptime-based one. */
+  makeHealthWatch?: (service: ServiceConfig, runtime: () => ServiceRuntime, events: HealthEvents, ctx: DaemonContext) => HealthWatch;
+  makeRepairers?: (service: ServiceConfig, runtime: () => ServiceRuntime, ctx: DaemonContext) => Repairers;
+  /** Extra wiring (metrics, notifier, dashboard) once the core is built. */
+  plugins?: DaemonPlugin[];
+}
+
+export interface DaemonContext {
+  config: ClawbackConfig;
+  configFile: string | undefined;
+  stateDir: string;
+  clock: Clock;
+  bus: EventBus;
+  redactor: Redactor;
+  emit(event: ClawbackEvent): void;
+}
+
+export interface DaemonPlugin {
+  name: string;
+  /** Called after runtimes exist, before the API starts. */
+  init(ctx: DaemonContext, daemon: Daemon): Promise<PluginHooks | void> | PluginHooks | void;
+}
+
+export interface PluginHooks {
+  metrics?: () => Promise<string>;
+  extra?: (path: string, query: URLSearchParams) => Promise<unknown | undefined>;
+  dashboard?: (path: string) => { body: string | Buffer; type: string } | undefined;
+  stop?: () => Promise<void>;
+}
+
+export class DaemonAlreadyRunning extends Error {}
+
+export class Daemon {
+  readonly startedAt: number;
+  readonly runtimes = new Map<string, ServiceRuntime>();
+  api: ApiServer | undefined;
+  private heartbeat: Heartbeat | undefined;
+  private hooks: PluginHooks[] = [];
+  private stopping: Promise<void> | undefined;
+  private readonly store: StateStore;
+  private readonly state: DaemonState;
+  private persistQueued = false;
+
+  constructor(
+    readonly ctx: DaemonContext,
+    state: DaemonState,
+    private readonly opts: DaemonOptions,
+  ) {
+    this.startedAt = ctx.clock.now();
+    this.store = new StateStore(ctx.stateDir, () => ctx.clock.now());
+    this.state = state;
+  }
+
+  get token(): string {
+    return ensureToken(this.ctx.stateDir);
+  }
+
+  persist(): void {
+    // Coalesce bursts of changes into one atomic write per tick.
+    if (this.persistQueued) return;
+    this.persistQueued = true;
+    queueMicrotask(() => {
+      this.persistQueued = false;
+      this.writeStateNow();
+    });
+  }
+
+  writeStateNow(): void {
+    for (const [name, rt] of this.runtimes) {
+      this.state.services[name] = { record: rt.supervisor.record, incident: rt.currentIncident() };
+    }
+    this.store.save(this.state);
+  }
+
+  status(): Record<string, unknown> {
+    const now = this.ctx.clock.now();
+    return {
+      daemon: {
+        pid: process.pid,
+        version: VERSION,
+        startedAt: this.startedAt,
+        uptimeMs: now - this.startedAt,
+        configFile: this.ctx.configFile ?? null,
+        stateDir: this.ctx.stateDir,
+        api: this.api ? { host: this.api.host, port: this.api.port } : null,
+      },
+      services: [...this.runtimes.values()].map((rt) => rt.status()),
+    };
+  }
+
+  async action(name: string, action: ServiceAction): Promise<{ ok: boolean; status: number; message: string }> {
+    const rt = this.runtimes.get(name);
+    if (!rt) return { ok: false, status: 404, message: `no service named "${name}" (known: ${[...this.runtimes.keys()].join(', ')})` };
+    await rt[action]();
+    return { ok: true, status: 200, message: `${action} ${name}: done` };
+  }
+
+  async start(): Promise<void> {
+    const { ctx } = this;
+    for (const plugin of this.opts.plugins ?? []) {
+      const hooks = await plugin.init(ctx, this);
+      if (hooks) this.hooks.push(hooks);
+    }
+    for (const name of startOrder(ctx.config.services)) await this.runtimes.get(name)!.boot();
+    const port = this.opts.apiPort ?? ctx.config.api.port;
+    const metrics = this.hooks.find((h) => h.metrics)?.metrics;
+    const dashboard = this.hooks.find((h) => h.dashboard)?.dashboard;
+    const extras = this.hooks.filter((h) => h.extra).map((h) => h.extra!);
+    this.api = await startApiServer({
+      host: ctx.config.api.host,
+      port,
+      token: this.token,
+      handlers: {
+        status: () => this.status(),
+        action: (name, action) => this.action(name, action),
+        subscribe: (listener) => ctx.bus.subscribe((e) => listener(ctx.redactor.redactDeep(e))),
+        ...(metrics ? { metrics } : {}),
+        ...(dashboard ? { dashboard } : {}),
+        extra: async (p, q) => {
+          for (const fn of extras) {
+            const r = await fn(p, q);
+            if (r !== undefined) return r;
+          }
+          return undefined;
+        },
+      },
+    });
+    this.heartbeat = startHeartbeat({
+      stateDir: ctx.stateDir,
+      clock: ctx.clock,
+      intervalMs: this.opts.heartbeatMs ?? 2000,
+      info: () => ({
+        pid: process.pid,
+        startedAt: this.startedAt,
+        version: VERSION,
+        api: { host: this.api!.host, port: this.api!.port },
+        heartbeatAt: ctx.clock.now(),
+        configPath: ctx.configFile ?? '',
+        pidStartTime: processStartTime(process.pid) ?? null,
+      }),
+    });
+    await this.heartbeat.beat();
+    ctx.emit({ type: 'daemon.started', time: ctx.clock.now(), severity: 'info', message: `clawback ${VERSION} started (pid ${process.pid}), supervising ${this.runtimes.size} service(s)`, details: { pid: process.pid, version: VERSION } });
+  }
+
+  /** Stops everything; with stopServices false the services keep running for the next daemon to adopt. */
+  stop(opts: { stopServices: boolean } = { stopServices: true }): Promise<void> {
+    this.stopping ??= (async () => {
+      const order = startOrder(this.ctx.config.services).reverse();
+      for (const name of order) await this.runtimes.get(name)!.dispose({ stopService: opts.stopServices });
+      this.writeStateNow();
+      this.ctx.emit({
+        type: 'daemon.stopped',
+        time: this.ctx.clock.now(),
+        severity: 'info',
+        message: opts.stopServices ? 'clawback stopped; services stopped' : 'clawback stopped; services left running for the next daemon',
+        details: { stopServices: opts.stopServices },
+      });
+      for (const h of this.hooks) await h.stop?.();
+      await this.heartbeat?.stop();
+      await this.api?.close();
+      await removeDaemonInfo(this.ctx.stateDir, process.pid);
+    })();
+    return this.stopping;
+  }
+}
+
+/** Dependencies first; services without dependencies keep their config order. */
+export function startOrder(services: ServiceConfig[]): string[] {
+  const out: string[] = [];
+  const visiting = new Set<string>();
+  const byName = new Map(services.map((s) => [s.name, s]));
+  const visit = (name: string): void => {
+    if (out.includes(name)) return;
+    if (visiting.has(name)) throw new Error(`dependency cycle through "${name}"`);
+    visiting.add(name);
+    for (const dep of byName.get(name)?.dependsOn ?? []) visit(dep);
+    visiting.delete(name);
+    out.push(name);
+  };
+  for (const s of services) visit(s.name);
+  return out;
+}
+
+/** Minimal health without probes: an instance that stays up for minUptime is healthy. */
+export function uptimeHealthWatch(events: HealthEvents, clock: Clock, minUptimeMs: number): HealthWatch {
+  let timer: { cancel(): void } | undefined;
+  return {
+    attach: () => {
+      timer?.cancel();
+      timer = clock.setTimeout(() => events.healthy(), minUptimeMs);
+    },
+    detach: () => timer?.cancel(),
+    stop: () => timer?.cancel(),
+    snapshot: () => [],
+  };
+}
+
+export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
+  const clock = opts.clock ?? systemClock();
+  const loaded = loadConfig(opts);
+  const { config, stateDir } = loaded;
+  const say = opts.say ?? (() => undefined);
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  mkdirSync(path.join(stateDir, 'logs'), { recursive: true, mode: 0o700 });
+  if (!loaded.file) prepareDemoConfig(stateDir);
+
+  const previous = await readDaemonInfo(stateDir);
+  if (previous.info && previous.info.pid !== process.pid && isSameProcess(previous.info.pid, previous.info.pidStartTime)) {
+    throw new DaemonAlreadyRunning(`a clawback daemon is already running for ${stateDir} (pid ${previous.info.pid}, API ${previous.info.api.host}:${previous.info.api.port})`);
+  }
+
+  const redactor = new Redactor();
+  redactor.addSecretEnv(process.env);
+  for (const s of config.services) redactor.addSecretEnv(s.env);
+  redactor.addSecret(ensureToken(stateDir));
+
+  const journalExisted = existsSync(path.join(stateDir, 'journal.jsonl'));
+  const journal = new JournalWriter(path.join(stateDir, 'journal.jsonl'));
+  const bus = new EventBus();
+  bus.subscribe((e) => journal.append(redactor.redactDeep(e)));
+  const emit = (e: ClawbackEvent): void => bus.emit(e);
+  const ctx: DaemonContext = { config, configFile: loaded.file, stateDir, clock, bus, redactor, emit };
+
+  const store = new StateStore(stateDir, () => clock.now());
+  const loadedState = store.load();
+  if (loadedState.corruptMovedTo) {
+    say(`warning: state file was corrupt; kept it as ${loadedState.corruptMovedTo} and started with fresh state`);
+    emit({ type: 'daemon.history-lost', time: clock.now(), severity: 'warning', message: `state file was corrupt; moved aside to ${loadedState.corruptMovedTo}; restart counters start over`, details: { movedTo: loadedState.corruptMovedTo } });
+  } else if (loadedState.fresh && !journalExisted) {
+    emit({ type: 'daemon.history-lost', time: clock.now(), severity: 'info', message: 'no previous state or journal in the state directory (first start, or it was deleted): history starts now', details: { stateDir } });
+  }
+
+  const daemon = new Daemon(ctx, loadedState.state, opts);
+  for (const service of config.services) {
+    const saved = loadedState.state.services[service.name];
+    const record = saved?.record ?? emptyRecord(service.autostart ? 'up' : 'down');
+    let rt: ServiceRuntime | undefined;
+    const getRt = (): ServiceRuntime => rt!;
+    rt = new ServiceRuntime(service, record, saved?.incident ?? null, {
+      clock,
+      emit,
+      persist: () => daemon.persist(),
+      spawnSpec: () => spawnSpecFor(service, stateDir),
+      makeHealthWatch: (events) => opts.makeHealthWatch?.(service, getRt, events, ctx) ?? uptimeHealthWatch(events, clock, 1000),
+      repairers: opts.makeRepairers?.(service, getRt, ctx) ?? {},
+    });
+    daemon.runtimes.set(service.name, rt);
+  }
+  return daemon;
+}

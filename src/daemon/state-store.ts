@@ -1,0 +1,62 @@
+// Durable daemon state (restart history, breaker, open incident, instance pid) in one atomically written file.
+import { readFileSync, renameSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomicSync } from '../platform/atomic-write.js';
+import type { ServiceRecord } from '../supervisor/service-supervisor.js';
+import type { Incident } from '../escalation/ladder.js';
+
+export interface ServiceState {
+  record: ServiceRecord;
+  incident: Incident | null;
+}
+
+export interface DaemonState {
+  version: 1;
+  services: Record<string, ServiceState>;
+}
+
+export interface LoadedState {
+  state: DaemonState;
+  /** Set when the file existed but could not be read: where the bad copy was moved. */
+  corruptMovedTo?: string;
+  /** True when there was no state file at all (first start, or the directory was wiped). */
+  fresh: boolean;
+}
+
+function isDaemonState(v: unknown): v is DaemonState {
+  if (!v || typeof v !== 'object') return false;
+  const o = v as Record<string, unknown>;
+  return o.version === 1 && !!o.services && typeof o.services === 'object' && !Array.isArray(o.services);
+}
+
+export class StateStore {
+  readonly file: string;
+
+  constructor(stateDir: string, private readonly now: () => number = Date.now) {
+    this.file = path.join(stateDir, 'state.json');
+  }
+
+  load(): LoadedState {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: { version: 1, services: {} }, fresh: true };
+      throw err;
+    }
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (isDaemonState(parsed)) return { state: parsed, fresh: false };
+      throw new Error('unexpected shape');
+    } catch {
+      const aside = `${this.file}.corrupt-${new Date(this.now()).toISOString().replace(/[:.]/g, '-')}`;
+      renameSync(this.file, aside);
+      return { state: { version: 1, services: {} }, corruptMovedTo: aside, fresh: false };
+    }
+  }
+
+  save(state: DaemonState): void {
+    mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    writeFileAtomicSync(this.file, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
+  }
+}

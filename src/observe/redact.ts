@@ -1,0 +1,75 @@
+// Secrets must never reach logs, alerts or AI prompts: one redactor, fed with known secret values.
+
+const PATTERNS: RegExp[] = [
+  // Authorization headers and bearer tokens.
+  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
+  // key=value / "key": "value" pairs whose key names a secret.
+  /((?:api[_-]?key|apikey|token|secret|password|passwd|pwd|auth|authorization|private[_-]?key|access[_-]?key|client[_-]?secret|webhook[_-]?url)["']?\s*[:=]\s*["']?)([^"'\s,}]{4,})/gi,
+  // Well-known token shapes.
+  /\bsk-[A-Za-z0-9_-]{16,}/g,
+  /\bsk-ant-[A-Za-z0-9_-]{16,}/g,
+  /\bgh[pousr]_[A-Za-z0-9]{20,}/g,
+  /\bxox[abprs]-[A-Za-z0-9-]{10,}/g,
+  /\bAKIA[0-9A-Z]{16}\b/g,
+  /\b\d{8,10}:[A-Za-z0-9_-]{35}\b/g, // Telegram bot token
+  // Webhook URLs carry their secret in the path.
+  /https?:\/\/[^\s"']*(?:discord(?:app)?\.com\/api\/webhooks|hooks\.slack\.com\/services|api\.telegram\.org\/bot)[^\s"']*/gi,
+];
+
+export const REDACTED = '[REDACTED]';
+
+/** Object keys whose string values are secrets whatever they contain. */
+const SECRET_KEY = /^(token|secret|password|passwd|api[_-]?key|authorization|webhook[_-]?url|bot[_-]?token|client[_-]?secret|private[_-]?key)$/i;
+
+export class Redactor {
+  private readonly values: string[] = [];
+
+  constructor(secretValues: Iterable<string> = []) {
+    for (const v of secretValues) this.addSecret(v);
+  }
+
+  /** Registers an exact value (a token, a webhook URL) to be removed wherever it appears. */
+  addSecret(value: string | undefined | null): void {
+    if (!value || value.length < 4) return;
+    if (!this.values.includes(value)) {
+      this.values.push(value);
+      this.values.sort((a, b) => b.length - a.length);
+    }
+  }
+
+  /** Adds the values of environment variables whose names look secret. */
+  addSecretEnv(env: Record<string, string | undefined>): void {
+    for (const [k, v] of Object.entries(env)) {
+      if (/(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|WEBHOOK|AUTH)/i.test(k)) this.addSecret(v);
+    }
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const v of this.values) out = out.split(v).join(REDACTED);
+    for (const re of PATTERNS) {
+      out = out.replace(re, (match, p1: unknown) => {
+        if (typeof p1 === 'string' && match.startsWith(p1) && p1.length < match.length && /[:=]/.test(p1)) {
+          return p1 + REDACTED;
+        }
+        if (typeof p1 === 'string' && /^(Bearer|Basic)$/i.test(p1)) return `${p1} ${REDACTED}`;
+        return REDACTED;
+      });
+    }
+    return out;
+  }
+
+  /** Redacts every string inside a JSON-like value. */
+  redactDeep<T>(value: T): T {
+    if (typeof value === 'string') return this.redact(value) as T;
+    if (Array.isArray(value)) return value.map((v) => this.redactDeep(v)) as T;
+    if (value && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        out[k] = SECRET_KEY.test(k) && typeof v === 'string' ? REDACTED : this.redactDeep(v);
+      }
+      return out as T;
+    }
+    return value;
+  }
+}

@@ -1,0 +1,34 @@
+// A service's own config file: parse it the way the service would (JSON, JSON5, YAML) and fingerprint it.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import JSON5 from 'json5';
+import YAML from 'yaml';
+
+export type ConfigFormat = 'json' | 'json5' | 'yaml';
+
+export type ParseOutcome = { ok: true; value: unknown } | { ok: false; error: string };
+
+export function detectFormat(file: string, declared?: ConfigFormat | 'auto'): ConfigFormat {
+  if (declared && declared !== 'auto') return declared;
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.yaml' || ext === '.yml') return 'yaml';
+  if (ext === '.json5') return 'json5';
+  return 'json';
+}
+
+export function parseConfigText(text: string, format: ConfigFormat): ParseOutcome {
+  if (text.trim() === '') return { ok: false, error: 'file is empty' };
+  try {
+    if (format === 'json') return { ok: true, value: JSON.parse(text) as unknown };
+    if (format === 'json5') return { ok: true, value: JSON5.parse(text) as unknown };
+    const doc = YAML.parseDocument(text);
+    if (doc.errors.length > 0) return { ok: false, error: doc.errors[0]!.message };
+    return { ok: true, value: doc.toJS() as unknown };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
+}
+
+export function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}

@@ -1,0 +1,143 @@
+// Facts about live processes (alive, state, start time, tree RSS) read from /proc, with a `ps` fallback elsewhere.
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+const HAS_PROC = existsSync('/proc/self/stat');
+
+export interface ProcStat {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  /** Kernel state letter: R running, S sleeping, D disk, T stopped, t traced, Z zombie, X dead. */
+  state: string;
+  /** Start time in clock ticks since boot (stable identity for a pid, recycled pids differ). */
+  startTime: number;
+  /** utime + stime in clock ticks. */
+  cpuTicks: number;
+  rssBytes: number;
+}
+
+const PAGE_SIZE = 4096;
+
+export function readProcStat(pid: number): ProcStat | undefined {
+  if (!HAS_PROC) return readPsStat(pid);
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name may contain spaces and parentheses: split after the last ')'.
+  const close = text.lastIndexOf(')');
+  const fields = text.slice(close + 2).split(' ');
+  // fields[0] is field 3 (state) of proc(5).
+  const num = (i: number): number => Number(fields[i - 3]);
+  return {
+    pid,
+    state: fields[0] ?? '?',
+    ppid: num(4),
+    pgid: num(5),
+    cpuTicks: num(14) + num(15),
+    startTime: num(22),
+    rssBytes: num(24) * PAGE_SIZE,
+  };
+}
+
+function readPsStat(pid: number): ProcStat | undefined {
+  try {
+    const out = execFileSync('ps', ['-o', 'pid=,ppid=,pgid=,state=,rss=,lstart=', '-p', String(pid)], { encoding: 'utf8' }).trim();
+    if (!out) return undefined;
+    const parts = out.split(/\s+/);
+    return {
+      pid,
+      ppid: Number(parts[1]),
+      pgid: Number(parts[2]),
+      state: (parts[3] ?? '?').charAt(0),
+      rssBytes: Number(parts[4]) * 1024,
+      startTime: Date.parse(parts.slice(5).join(' ')) || 0,
+      cpuTicks: 0,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the pid exists and is not a zombie. */
+export function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  const stat = readProcStat(pid);
+  if (!stat) return HAS_PROC ? false : true;
+  return stat.state !== 'Z' && stat.state !== 'X';
+}
+
+export function processStartTime(pid: number): number | undefined {
+  return readProcStat(pid)?.startTime;
+}
+
+/** Same process as recorded earlier (pid alive and start time unchanged), guarding against recycled pids. */
+export function isSameProcess(pid: number, startTime: number | undefined | null): boolean {
+  if (!isAlive(pid)) return false;
+  if (startTime === undefined || startTime === null) return true;
+  return processStartTime(pid) === startTime;
+}
+
+/** The pid and all its descendants (via ppid links). */
+export function processTree(rootPid: number): ProcStat[] {
+  if (!HAS_PROC) {
+    const s = readProcStat(rootPid);
+    return s ? [s] : [];
+  }
+  const all: ProcStat[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const s = readProcStat(Number(entry));
+    if (s) all.push(s);
+  }
+  const byParent = new Map<number, ProcStat[]>();
+  for (const s of all) {
+    const list = byParent.get(s.ppid) ?? [];
+    list.push(s);
+    byParent.set(s.ppid, list);
+  }
+  const root = all.find((s) => s.pid === rootPid);
+  if (!root) return [];
+  const out: ProcStat[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const s = queue.shift()!;
+    out.push(s);
+    queue.push(...(byParent.get(s.pid) ?? []));
+  }
+  return out;
+}
+
+/** Members of a process group (for stop: the whole group is signalled). */
+export function processGroupMembers(pgid: number): number[] {
+  if (!HAS_PROC) return [];
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const s = readProcStat(Number(entry));
+    if (s && s.pgid === pgid && s.state !== 'Z') out.push(s.pid);
+  }
+  return out;
+}
+
+export function treeRssBytes(rootPid: number): number {
+  return processTree(rootPid).reduce((sum, s) => sum + s.rssBytes, 0);
+}
+
+/** The command line of a pid, for reports ("who holds the port"). */
+export function commandLine(pid: number): string | undefined {
+  try {
+    if (HAS_PROC) return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+    return execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,129 @@
+// The daemon's local HTTP API: status, control, live events (SSE), metrics and the dashboard.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ClawbackEvent } from '../observe/events.js';
+import { bearerOf, hostAllowed, isLoopbackHost, originAllowed, tokenMatches } from './auth.js';
+
+export type ServiceAction = 'start' | 'stop' | 'restart' | 'resume';
+export const SERVICE_ACTIONS: readonly ServiceAction[] = ['start', 'stop', 'restart', 'resume'];
+
+export interface ApiHandlers {
+  status(): unknown;
+  action(service: string, action: ServiceAction): Promise<{ ok: boolean; status: number; message: string }>;
+  /** Live events; returns an unsubscribe function. */
+  subscribe(listener: (event: ClawbackEvent) => void): () => void;
+  metrics?: () => Promise<string>;
+  /** Extra read-only GET routes (e.g. incidents); return undefined when not handled. */
+  extra?: (path: string, query: URLSearchParams) => Promise<unknown | undefined>;
+  dashboard?: (path: string) => { body: string | Buffer; type: string } | undefined;
+}
+
+export interface ApiServer {
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body, null, 2);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    ...headers,
+  });
+  res.end(text);
+}
+
+export async function startApiServer(opts: { host: string; port: number; token: string; handlers: ApiHandlers }): Promise<ApiServer> {
+  const { token, handlers } = opts;
+  const loopback = isLoopbackHost(opts.host);
+  const sse = new Set<ServerResponse>();
+  let boundPort = opts.port;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const authed = tokenMatches(bearerOf(req), token);
+    if (!hostAllowed(req, opts.host, boundPort)) return send(res, 421, { error: 'unexpected Host header' });
+    const method = req.method ?? 'GET';
+
+    if (method === 'POST') {
+      if (!originAllowed(req, boundPort)) return send(res, 403, { error: 'cross-origin request refused' });
+      if (!authed) return send(res, 401, { error: 'token required (Authorization: Bearer <token from the state directory>)' }, { 'www-authenticate': 'Bearer' });
+      const m = /^\/api\/services\/([^/]+)\/([a-z]+)$/.exec(url.pathname);
+      if (!m) return send(res, 404, { error: 'not found' });
+      const action = m[2] as ServiceAction;
+      if (!SERVICE_ACTIONS.includes(action)) return send(res, 404, { error: `unknown action ${m[2]}` });
+      const r = await handlers.action(decodeURIComponent(m[1]!), action);
+      return send(res, r.status, { ok: r.ok, message: r.message });
+    }
+    if (method !== 'GET' && method !== 'HEAD') return send(res, 405, { error: 'method not allowed' }, { allow: 'GET, POST' });
+    if (!loopback && !authed) return send(res, 401, { error: 'token required off loopback' }, { 'www-authenticate': 'Bearer' });
+
+    if (url.pathname === '/api/status') return send(res, 200, handlers.status());
+    if (url.pathname === '/healthz') return send(res, 200, { ok: true });
+    if (url.pathname === '/metrics' && handlers.metrics) {
+      const text = await handlers.metrics();
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      res.end(text);
+      return;
+    }
+    if (url.pathname === '/api/events') {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+      res.write(': connected\n\n');
+      sse.add(res);
+      const off = handlers.subscribe((event) => {
+        res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      });
+      req.on('close', () => {
+        off();
+        sse.delete(res);
+      });
+      return;
+    }
+    if (handlers.extra && url.pathname.startsWith('/api/')) {
+      const body = await handlers.extra(url.pathname, url.searchParams);
+      if (body !== undefined) return send(res, 200, body);
+    }
+    const page = handlers.dashboard?.(url.pathname);
+    if (page) {
+      res.writeHead(200, {
+        'content-type': page.type,
+        'cache-control': 'no-cache',
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+        'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
+      });
+      res.end(page.body);
+      return;
+    }
+    return send(res, 404, { error: 'not found' });
+  };
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) send(res, 500, { error: (err as Error).message });
+      else res.end();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  boundPort = (server.address() as AddressInfo).port;
+  return {
+    host: opts.host,
+    port: boundPort,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of sse) res.end();
+        sse.clear();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,168 @@
+// One running instance of a service: spawned in its own session with output to a file, or adopted by pid.
+import { spawn } from 'node:child_process';
+import { openSync, closeSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Clock, TimerHandle } from '../platform/clock.js';
+import { isSameProcess, processGroupMembers, processStartTime } from '../platform/proc.js';
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Epoch ms when the exit was seen. */
+  at: number;
+  /** False for adopted processes, whose exit status cannot be known. */
+  statusKnown: boolean;
+}
+
+export interface SpawnSpec {
+  argv: string[];
+  shell: boolean;
+  cwd: string;
+  env: Record<string, string>;
+  logFile: string;
+}
+
+export interface InstanceRecord {
+  pid: number;
+  /** /proc start time in clock ticks: proves a pid was not recycled. */
+  pidStartTime: number | null;
+  startedAt: number;
+}
+
+export interface ServiceInstance extends InstanceRecord {
+  readonly adopted: boolean;
+  readonly exited: Promise<ExitInfo>;
+  isRunning(): boolean;
+  /** Sends a signal to the whole process group. */
+  signalGroup(signal: NodeJS.Signals): void;
+  /** Stop signal to the group, wait up to graceMs, then SIGKILL the group; resolves at exit. */
+  stop(signal: NodeJS.Signals, graceMs: number): Promise<ExitInfo>;
+  /** Stops watching (adopted polling) without touching the process. */
+  release(): void;
+}
+
+function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    try {
+      process.kill(pgid, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+async function stopGroup(inst: ServiceInstance, clock: Clock, signal: NodeJS.Signals, graceMs: number): Promise<ExitInfo> {
+  if (!inst.isRunning()) {
+    killLeftovers(inst.pid);
+    return inst.exited;
+  }
+  killGroup(inst.pid, signal);
+  const deadline = clock.monotonic() + graceMs;
+  let done = false;
+  void inst.exited.then(() => {
+    done = true;
+  });
+  while (clock.monotonic() < deadline) {
+    if (done && processGroupMembers(inst.pid).length === 0) break;
+    await clock.sleep(Math.min(25, Math.max(1, deadline - clock.monotonic())));
+  }
+  killGroup(inst.pid, 'SIGKILL');
+  const info = await inst.exited;
+  killLeftovers(inst.pid);
+  return info;
+}
+
+/** A leader that died can leave children in its group (e.g. workers holding the port): reap them. */
+export function killLeftovers(pgid: number): void {
+  if (processGroupMembers(pgid).length > 0) killGroup(pgid, 'SIGKILL');
+}
+
+export function spawnInstance(spec: SpawnSpec, clock: Clock): ServiceInstance {
+  mkdirSync(path.dirname(spec.logFile), { recursive: true, mode: 0o700 });
+  const fd = openSync(spec.logFile, 'a', 0o600);
+  let child;
+  try {
+    const [cmd, ...args] = spec.shell ? ['/bin/sh', '-c', spec.argv[0]!] : spec.argv;
+    child = spawn(cmd!, args, {
+      cwd: spec.cwd,
+      env: spec.env,
+      detached: true,
+      stdio: ['ignore', fd, fd],
+    });
+  } finally {
+    closeSync(fd);
+  }
+  const startedAt = clock.now();
+  let running = true;
+  const exited = new Promise<ExitInfo>((resolve) => {
+    child.once('exit', (code, signal) => {
+      running = false;
+      resolve({ code, signal, at: clock.now(), statusKnown: true });
+    });
+    child.once('error', () => {
+      // Spawn failure (ENOENT, EACCES): node emits 'exit' only sometimes, so settle here too.
+      running = false;
+      resolve({ code: 127, signal: null, at: clock.now(), statusKnown: true });
+    });
+  });
+  const pid = child.pid ?? -1;
+  const inst: ServiceInstance = {
+    pid,
+    pidStartTime: pid > 0 ? processStartTime(pid) ?? null : null,
+    startedAt,
+    adopted: false,
+    exited,
+    isRunning: () => running && pid > 0,
+    signalGroup: (signal) => {
+      if (pid > 0) killGroup(pid, signal);
+    },
+    stop: (signal, graceMs) => stopGroup(inst, clock, signal, graceMs),
+    release: () => undefined,
+  };
+  return inst;
+}
+
+/**
+ * Re-attaches to a process a previous daemon started. Returns undefined when the pid is gone or
+ * belongs to another process now (recycled pid). Exit is detected by polling.
+ */
+export function adoptInstance(record: InstanceRecord, clock: Clock, pollMs = 250): ServiceInstance | undefined {
+  if (!isSameProcess(record.pid, record.pidStartTime)) return undefined;
+  let running = true;
+  let timer: TimerHandle | undefined;
+  let settle: (info: ExitInfo) => void = () => undefined;
+  const exited = new Promise<ExitInfo>((resolve) => {
+    settle = resolve;
+  });
+  const poll = (): void => {
+    if (!isSameProcess(record.pid, record.pidStartTime)) {
+      running = false;
+      settle({ code: null, signal: null, at: clock.now(), statusKnown: false });
+      return;
+    }
+    timer = clock.setTimeout(poll, pollMs);
+  };
+  timer = clock.setTimeout(poll, pollMs);
+  const inst: ServiceInstance = {
+    ...record,
+    adopted: true,
+    exited,
+    isRunning: () => running,
+    signalGroup: (signal) => {
+      killGroup(record.pid, signal);
+    },
+    stop: async (signal, graceMs) => {
+      const info = await stopGroup(inst, clock, signal, graceMs);
+      timer?.cancel();
+      return info;
+    },
+    release: () => {
+      timer?.cancel();
+    },
+  };
+  return inst;
+}

@@ -1,0 +1,230 @@
+// Tests run real processes: spawn them marked for the leak check, in their own group, and always kill them.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+
+/** The marker test/global-setup.ts looks for when it hunts leaked processes. */
+export const TEST_CHILD_ENV = 'CLAWBACK_TEST_CHILD';
+
+const OUTPUT_CAP_CHARS = 4 * 1024 * 1024;
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface SpawnMarkedOptions {
+  cwd?: string;
+  /** Added on top of process.env (or replacing it when inheritEnv is false). */
+  env?: Record<string, string | undefined>;
+  /** Start from process.env (default true). */
+  inheritEnv?: boolean;
+}
+
+export interface MarkedChild {
+  child: ChildProcess;
+  pid: number;
+  /** Everything the child wrote to stdout so far (capped at 4 MiB). */
+  stdout(): string;
+  stderr(): string;
+  /** Set once the child has exited. */
+  exitInfo(): ExitInfo | undefined;
+  /** Resolves when the child exits (never rejects). */
+  exited: Promise<ExitInfo>;
+  /** Resolves with the whole stdout once it matches; throws on timeout or if the child exits first. */
+  waitForStdout(match: RegExp | string, timeoutMs?: number): Promise<string>;
+  /** Resolves with the exit info; throws if the child is still running after timeoutMs. */
+  waitForExit(timeoutMs?: number): Promise<ExitInfo>;
+  /** SIGKILL the child's whole process group. Idempotent. */
+  kill(): void;
+}
+
+/**
+ * Spawns cmd with the test marker env, detached in its own process group (so killTree reaches
+ * grandchildren), with stdout/stderr collected in memory.
+ */
+export function spawnMarked(cmd: string, args: readonly string[], opts: SpawnMarkedOptions = {}): MarkedChild {
+  const env: Record<string, string> = {};
+  const base = opts.inheritEnv === false ? {} : process.env;
+  for (const [k, v] of Object.entries({ ...base, ...opts.env })) if (v !== undefined) env[k] = v;
+  env[TEST_CHILD_ENV] = '1';
+
+  const child = spawn(cmd, args, { cwd: opts.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let exit: ExitInfo | undefined;
+  let spawnError: Error | undefined;
+  child.stdout?.setEncoding('utf8');
+  child.stderr?.setEncoding('utf8');
+  child.stdout?.on('data', (chunk: string) => {
+    if (out.length < OUTPUT_CAP_CHARS) out += chunk;
+  });
+  child.stderr?.on('data', (chunk: string) => {
+    if (err.length < OUTPUT_CAP_CHARS) err += chunk;
+  });
+  const exited = new Promise<ExitInfo>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exit = { code, signal };
+      resolve(exit);
+    });
+    child.once('error', (e) => {
+      spawnError = e;
+      exit = exit ?? { code: null, signal: null };
+      resolve(exit);
+    });
+  });
+  if (child.pid === undefined) {
+    throw new Error(`spawnMarked: could not start ${cmd}`);
+  }
+  const pid = child.pid;
+
+  const describe = (): string =>
+    `${cmd} ${args.join(' ')} (pid ${pid})${exit ? ` exited code=${exit.code} signal=${exit.signal}` : ''}` +
+    `${spawnError ? ` spawn error: ${spawnError.message}` : ''}\n--- stdout ---\n${out.slice(-2000)}\n--- stderr ---\n${err.slice(-2000)}`;
+
+  return {
+    child,
+    pid,
+    stdout: () => out,
+    stderr: () => err,
+    exitInfo: () => exit,
+    exited,
+    async waitForStdout(match, timeoutMs = 5000) {
+      const matches = (): boolean => (typeof match === 'string' ? out.includes(match) : match.test(out));
+      await waitFor(() => {
+        if (matches()) return true;
+        if (exit) throw new StopWaiting(`child exited before stdout matched ${String(match)}: ${describe()}`);
+        return false;
+      }, { timeoutMs, intervalMs: 20, message: () => `stdout of ${describe()} to match ${String(match)}` });
+      return out;
+    },
+    async waitForExit(timeoutMs = 5000) {
+      await waitFor(() => exit !== undefined, { timeoutMs, intervalMs: 20, message: () => `exit of ${describe()}` });
+      return exit as ExitInfo;
+    },
+    kill: () => killTree(pid),
+  };
+}
+
+/** Throw this from a waitFor predicate to fail at once instead of retrying (e.g. the child exited). */
+export class StopWaiting extends Error {}
+
+/** SIGKILL (or another signal to) the process group led by pid, falling back to the pid alone; ignores ESRCH. */
+export function killTree(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, signal);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+    }
+  }
+}
+
+/** True while pid exists and is not a zombie. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Resident set size of pid in bytes from /proc/PID/status (VmRSS), or undefined when unavailable. */
+export function rssBytes(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface WaitForOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+  /** What was awaited, for the timeout error. */
+  message?: string | (() => string);
+}
+
+/**
+ * Polls fn until it returns a truthy value (returned) or timeoutMs passes (throws, naming what was
+ * awaited and the last error fn threw). Errors thrown by fn count as "not yet", except StopWaiting.
+ */
+export async function waitFor<T>(fn: () => T | Promise<T>, opts: WaitForOptions = {}): Promise<NonNullable<T>> {
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  const intervalMs = opts.intervalMs ?? 50;
+  const deadline = performance.now() + timeoutMs;
+  let lastError: unknown;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const value = await fn();
+      if (value) return value as NonNullable<T>;
+    } catch (e) {
+      if (e instanceof StopWaiting) throw e;
+      lastError = e;
+    }
+    if (performance.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, Math.min(intervalMs, Math.max(0, deadline - performance.now()))));
+  }
+  const what = typeof opts.message === 'function' ? opts.message() : (opts.message ?? 'condition');
+  const last = lastError === undefined ? '' : `; last error: ${lastError instanceof Error ? lastError.message : String(lastError)}`;
+  throw new Error(`waitFor timed out after ${timeoutMs} ms waiting for ${what}${last}`);
+}
+
+export interface HttpResult {
+  status: number;
+  body: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** One HTTP request to a loopback URL, no keep-alive, with a hard overall timeout. */
+export function httpRequest(method: string, url: string, timeoutMs = 2000, body?: string): Promise<HttpResult> {
+  const target = new URL(url);
+  if (!LOOPBACK_HOSTS.has(target.hostname)) {
+    return Promise.reject(new Error(`httpRequest: refusing non-loopback URL ${url}`));
+  }
+  return new Promise((resolve, reject) => {
+    const req = http.request(target, { method, agent: false, headers: { connection: 'close' } }, (res) => {
+      res.setEncoding('utf8');
+      let text = '';
+      let ended = false;
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        ended = true;
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, body: text, headers: res.headers });
+      });
+      res.on('close', () => {
+        clearTimeout(timer);
+        if (!ended) reject(new Error(`${method} ${url}: response aborted`));
+      });
+      res.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+    });
+    const timer = setTimeout(() => req.destroy(new Error(`${method} ${url} timed out after ${timeoutMs} ms`)), timeoutMs);
+    req.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    req.end(body);
+  });
+}
+
+export function httpGet(url: string, timeoutMs = 2000): Promise<HttpResult> {
+  return httpRequest('GET', url, timeoutMs);
+}
+
+export function httpPost(url: string, timeoutMs = 2000): Promise<HttpResult> {
+  return httpRequest('POST', url, timeoutMs);
+}
