@@ -2,8 +2,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
 export const LEAK_MARKER = 'CLAWBACK_TEST_CHILD';
+/** Identifies this run, so concurrent test runs on one machine never judge each other's children. */
+export const RUN_MARKER = 'CLAWBACK_TEST_RUN';
 
-function markedProcesses(): number[] {
+function markedProcesses(runId: string): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -11,7 +13,8 @@ function markedProcesses(): number[] {
     if (pid === process.pid) continue;
     try {
       const env = readFileSync(`/proc/${pid}/environ`, 'utf8');
-      if (env.split('\0').includes(`${LEAK_MARKER}=1`)) {
+      const vars = env.split('\0');
+      if (vars.includes(`${LEAK_MARKER}=1`) && vars.includes(`${RUN_MARKER}=${runId}`)) {
         const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
         const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
         if (state !== 'Z') found.push(pid);
@@ -24,11 +27,13 @@ function markedProcesses(): number[] {
 }
 
 export default function setup(): () => Promise<void> {
+  const runId = `${process.pid}-${Date.now()}`;
+  process.env[RUN_MARKER] = runId;
   return async () => {
-    let leaked = markedProcesses();
+    let leaked = markedProcesses(runId);
     for (let i = 0; i < 20 && leaked.length > 0; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      leaked = markedProcesses();
+      leaked = markedProcesses(runId);
     }
     if (leaked.length > 0) {
       const names = leaked.map((pid) => {

@@ -37,6 +37,7 @@ export function demoConfig(stateDir: string, port = DEMO_PORT): Record<string, u
           { kind: 'http', name: 'health', url: `http://127.0.0.1:${port}/health`, interval: '1s', timeout: '1s', failureThreshold: 3, startupGrace: '10s' },
           { kind: 'memory', name: 'memory', warn: '192MB', limit: '256MB', interval: '500ms', failureThreshold: 1 },
         ],
+        doctor: { snapshotAfter: '5s' },
         drillable: true,
       },
     ],

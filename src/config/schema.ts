@@ -41,6 +41,8 @@ export const stopSchema = z.strictObject({
   signal: signalName.default('SIGTERM'),
   /** Time between the stop signal and SIGKILL of the whole process group. */
   grace: duration.default(5_000),
+  /** Grace for an instance judged hung (its event loop cannot act on the signal anyway). */
+  hangGrace: duration.default(1_000),
 });
 
 export const logsSchema = z.strictObject({

@@ -28,6 +28,8 @@ export interface DaemonOptions extends LoadOptions {
   /** Builds the health watch of a service (the probes); without it, a minimal uptime-based one. */
   makeHealthWatch?: (service: ServiceConfig, runtime: () => ServiceRuntime, events: HealthEvents, ctx: DaemonContext) => HealthWatch;
   makeRepairers?: (service: ServiceConfig, runtime: () => ServiceRuntime, ctx: DaemonContext) => Repairers;
+  /** A check before every start; a message means "repair first" (Level 2) instead of a restart loop. */
+  makePreflight?: (service: ServiceConfig, ctx: DaemonContext) => (() => Promise<string | undefined>) | undefined;
   /** Extra wiring (metrics, notifier, dashboard) once the core is built. */
   plugins?: DaemonPlugin[];
 }
@@ -264,7 +266,9 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     const record = saved?.record ?? emptyRecord(service.autostart ? 'up' : 'down');
     let rt: ServiceRuntime | undefined;
     const getRt = (): ServiceRuntime => rt!;
+    const preflight = opts.makePreflight?.(service, ctx);
     rt = new ServiceRuntime(service, record, saved?.incident ?? null, {
+      ...(preflight ? { preflight } : {}),
       clock,
       emit,
       persist: () => daemon.persist(),

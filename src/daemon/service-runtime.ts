@@ -207,7 +207,8 @@ export class ServiceRuntime {
     this.emit(this.event('service.unhealthy', 'warning', `${this.name} unhealthy: ${probe}: ${message}`, { details: { probe, finding } }));
     this.apply({ type: 'failure', level: 1, reason: `${probe}: ${finding ?? message}` });
     const reason = finding === 'memory-limit' ? 'memory' : 'probe';
-    void this.supervisor.restart(reason, 1);
+    const hung = finding === 'hang' || finding === 'stopped';
+    void this.supervisor.restart(reason, 1, hung ? { graceMs: this.config.stop.hangGrace } : {});
   }
 
   private policy(): LadderPolicy {

@@ -36,6 +36,10 @@ export const EVENT_TYPES = [
   'notify.test',
 ] as const satisfies readonly EventType[];
 
+/** Fails to compile when src/observe/events.ts gains a type missing above: add it to EVENT_TYPES. */
+type MissingEventTypes = Exclude<EventType, (typeof EVENT_TYPES)[number]>;
+export const EVENT_TYPES_COMPLETE: [MissingEventTypes] extends [never] ? true : MissingEventTypes = true;
+
 const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
 const KNOWN_PREFIXES: ReadonlySet<string> = new Set(EVENT_TYPES.map((t) => t.split('.')[0]!));
 

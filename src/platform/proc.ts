@@ -128,7 +128,39 @@ export function processGroupMembers(pgid: number): number[] {
   return out;
 }
 
+/** Child pids from /proc/<pid>/task/<tid>/children (cheap: no scan of every process). */
+function childrenOf(pid: number): number[] | undefined {
+  try {
+    const out: number[] = [];
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      if (text) for (const c of text.split(' ')) out.push(Number(c));
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+/** RSS of a process and all its descendants; sampled often, so it avoids scanning all of /proc. */
 export function treeRssBytes(rootPid: number): number {
+  if (HAS_PROC && existsSync(`/proc/${rootPid}/task`)) {
+    let sum = 0;
+    const queue = [rootPid];
+    const seen = new Set<number>();
+    while (queue.length > 0) {
+      const pid = queue.shift()!;
+      if (seen.has(pid)) continue;
+      seen.add(pid);
+      const stat = readProcStat(pid);
+      if (!stat) continue;
+      sum += stat.rssBytes;
+      const kids = childrenOf(pid);
+      if (kids === undefined) return processTree(rootPid).reduce((acc, s) => acc + s.rssBytes, 0);
+      queue.push(...kids);
+    }
+    return sum;
+  }
   return processTree(rootPid).reduce((sum, s) => sum + s.rssBytes, 0);
 }
 

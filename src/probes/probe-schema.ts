@@ -14,6 +14,7 @@ interface CommonDefaults {
   interval?: number;
   timeout?: number;
   failureThreshold?: number;
+  startupGrace?: number;
   action: ProbeAction;
 }
 
@@ -30,7 +31,7 @@ function common(d: CommonDefaults) {
     /** Consecutive successes before the verdict turns healthy. */
     successThreshold: z.number().int().min(1).max(1000).default(1),
     /** No unhealthy verdict until the instance first passed or this much time has gone by since it started. */
-    startupGrace: duration.default(30_000),
+    startupGrace: duration.default(d.startupGrace ?? 30_000),
     /** What an unhealthy verdict asks for. */
     action: z.enum(probeActions).default(d.action),
   };
@@ -82,7 +83,9 @@ const tcpProbe = z.strictObject({
 const memoryProbe = z
   .strictObject({
     kind: z.literal('memory'),
-    ...common({ action: 'restart', interval: 1_000 }),
+    // Every second, judged at the 2nd reading over the limit and without start-up grace: a fast
+    // leak must be caught before RSS overshoots by much, and memory is no readiness question.
+    ...common({ action: 'restart', interval: 1_000, failureThreshold: 2, startupGrace: 0 }),
     /** RSS of the whole process tree above this: notify only (success with finding memory-warn). */
     warn: byteSize.optional(),
     /** RSS of the whole process tree above this: failure (finding memory-limit). */

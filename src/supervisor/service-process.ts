@@ -61,6 +61,8 @@ async function stopGroup(inst: ServiceInstance, clock: Clock, signal: NodeJS.Sig
     return inst.exited;
   }
   killGroup(inst.pid, signal);
+  // A stopped (SIGSTOP'd) process cannot act on the stop signal until it is continued.
+  killGroup(inst.pid, 'SIGCONT');
   const deadline = clock.monotonic() + graceMs;
   let done = false;
   void inst.exited.then(() => {

@@ -156,7 +156,7 @@ export class ServiceSupervisor {
    * Graceful restart. Probe and memory restarts count in the intensity window like crashes,
    * so a hang loop trips the breaker too; a manual restart does not.
    */
-  restart(reason: RestartReason, level: Level): Promise<void> {
+  restart(reason: RestartReason, level: Level, opts: { graceMs?: number } = {}): Promise<void> {
     return this.serial(async () => {
       if (this.state === 'held' && reason !== 'manual') return;
       if (reason === 'manual') {
@@ -174,7 +174,7 @@ export class ServiceSupervisor {
       this.cancelTimers();
       this.record.restartsTotal++;
       this.deps.emit(this.event('service.restarting', 'warning', `restarting ${this.name} (${reason})`, { reason }, level));
-      if (this.instance) await this.stopInstance();
+      if (this.instance) await this.stopInstance(opts.graceMs);
       await this.spawnNow(reason);
     });
   }
@@ -226,12 +226,12 @@ export class ServiceSupervisor {
     this.nextRestartAt = null;
   }
 
-  private async stopInstance(): Promise<void> {
+  private async stopInstance(graceMs = this.config.stop.grace): Promise<void> {
     const inst = this.instance;
     if (!inst) return;
     this.state = 'stopping';
     this.stableTimer?.cancel();
-    await inst.stop(this.config.stop.signal, this.config.stop.grace);
+    await inst.stop(this.config.stop.signal, graceMs);
   }
 
   private enterHold(reason: HoldReason, detail: string): void {

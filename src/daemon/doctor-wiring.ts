@@ -1,0 +1,107 @@
+// Level 2 plugged into the daemon: preflight before starts, the doctor as a repairer, last-known-good snapshots.
+import { statSync } from 'node:fs';
+import type { ServiceConfig } from '../config/schema.js';
+import type { DaemonContext, DaemonPlugin } from './daemon.js';
+import type { ServiceRuntime, Repairers } from './service-runtime.js';
+import type { DoctorContext } from '../doctor/types.js';
+import { snapshotStoreFor } from '../doctor/snapshot-store.js';
+import { preflight, type PreflightCheck } from '../doctor/preflight.js';
+import { runDoctor, defaultRules } from '../doctor/run-doctor.js';
+import { maybeRecordLastKnownGood } from '../doctor/last-known-good.js';
+import { commandLine } from '../platform/proc.js';
+
+/** A pid that runs this service's own command line is a stale instance of it (safe to stop). */
+export function isOwnInstanceOf(service: ServiceConfig): (pid: number) => boolean {
+  const wanted = service.command.join(' ');
+  return (pid: number) => {
+    const cmd = commandLine(pid);
+    return !!cmd && (cmd === wanted || (service.command.length > 1 && cmd.endsWith(service.command.slice(1).join(' '))));
+  };
+}
+
+export function doctorContext(service: ServiceConfig, ctx: DaemonContext, runtime?: () => ServiceRuntime): DoctorContext {
+  const pid = runtime?.().status().pid ?? undefined;
+  return {
+    service,
+    stateDir: ctx.stateDir,
+    clock: ctx.clock,
+    snapshots: snapshotStoreFor(ctx.stateDir, service, ctx.clock),
+    emit: ctx.emit,
+    isOwnInstance: isOwnInstanceOf(service),
+    ...(pid ? { currentPid: pid } : {}),
+  };
+}
+
+export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runtime: () => ServiceRuntime): Repairers {
+  return {
+    doctor: async (incident) => {
+      const report = await runDoctor(doctorContext(service, ctx, runtime), {
+        fix: true,
+        incidentId: incident.id,
+        rules: defaultRules({ serviceDoctor: { always: !!service.doctor.command } }),
+      });
+      const fixed = report.outcomes.filter((o) => o.verified).map((o) => o.finding.title);
+      const left = report.findings.filter((f) => !report.outcomes.some((o) => o.finding.id === f.id && o.verified)).map((f) => f.title);
+      const summary = report.findings.length === 0 ? 'no problem found' : `fixed: ${fixed.join('; ') || 'nothing'}; left: ${left.join('; ') || 'nothing'}`;
+      return { fixed: report.exitCode === 1, summary };
+    },
+  };
+}
+
+/**
+ * Preflight before every start. The config validator can be slow (it may spawn the service's own
+ * checker), so it runs again only when the file changed since it last passed.
+ */
+export function preflightFor(service: ServiceConfig): () => Promise<string | undefined> {
+  let validated: string | undefined;
+  const stamp = (): string | undefined => {
+    if (!service.configFile) return undefined;
+    try {
+      const s = statSync(service.configFile.path);
+      return `${s.mtimeMs}:${s.size}:${s.ino}`;
+    } catch {
+      return undefined;
+    }
+  };
+  return async () => {
+    const before = stamp();
+    const only: PreflightCheck[] = ['command', 'cwd', 'env', 'port'];
+    if (service.configFile && (before === undefined || before !== validated)) only.push('config');
+    const findings = (await preflight(service, { only })).filter((f) => f.severity !== 'info');
+    if (findings.length === 0) {
+      validated = before;
+      return undefined;
+    }
+    validated = undefined;
+    return findings.map((f) => `${f.title}${f.evidence ? ` (${f.evidence})` : ''}`).join('; ');
+  };
+}
+
+/** Saves the config as last-known-good once a service has been healthy long enough with it. */
+export function lastKnownGoodPlugin(intervalMs = 2000): DaemonPlugin {
+  return {
+    name: 'last-known-good',
+    init(ctx, daemon) {
+      let stopped = false;
+      let timer: { cancel(): void } | undefined;
+      const tick = async (): Promise<void> => {
+        for (const rt of daemon.runtimes.values()) {
+          const since = rt.healthySinceMs();
+          if (since === null || !rt.config.configFile) continue;
+          await maybeRecordLastKnownGood(doctorContext(rt.config, ctx), { healthySince: since, now: ctx.clock.now() }).catch(() => undefined);
+        }
+      };
+      const loop = (): void => {
+        if (stopped) return;
+        timer = ctx.clock.setTimeout(() => void tick().finally(loop), intervalMs);
+      };
+      loop();
+      return {
+        stop: async () => {
+          stopped = true;
+          timer?.cancel();
+        },
+      };
+    },
+  };
+}

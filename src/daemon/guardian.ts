@@ -1,0 +1,269 @@
+// The guardian's one pass (run by a timer/cron): if the daemon's heartbeat stopped, revive it, so the daemon is no single point of failure.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Clock } from '../platform/clock.js';
+import type { CommandRunner, RunResult } from '../platform/command-runner.js';
+import { FileLock } from '../platform/file-lock.js';
+import { isAlive as procIsAlive, processStartTime } from '../platform/proc.js';
+import { serviceNames } from '../platform/service-files.js';
+import type { ClawbackEvent } from '../observe/events.js';
+import { assessDaemon, readDaemonInfo, type DaemonInfo, type DaemonState } from './heartbeat.js';
+
+export const GUARDIAN_LOCK_FILE = 'guardian.lock';
+
+export interface GuardianDeps {
+  stateDir: string;
+  clock: Clock;
+  /** A heartbeat older than this is stale (default 15 000 ms). */
+  staleAfterMs?: number;
+  runner: CommandRunner;
+  serviceManager: 'systemd' | 'launchd' | 'none';
+  /** Starts the daemon directly (detached); used without a service manager or when its command fails. */
+  startDaemon: (signal?: AbortSignal) => Promise<void>;
+  /** Checks (and if needed restarts) the services directly when the daemon cannot be revived. */
+  probeServices?: (signal?: AbortSignal) => Promise<void>;
+  emit?: (event: ClawbackEvent) => void;
+  /** The whole pass finishes within this (default 30 000 ms). */
+  timeoutMs?: number;
+  /** Instance label (default 'clawback') naming the unit / launchd job. */
+  label?: string;
+  /** For launchctl gui/<uid> (default process.getuid()). */
+  uid?: number;
+  /** Heartbeat poll interval while waiting for the revived daemon (default 250 ms). */
+  pollMs?: number;
+  /** Injected for tests; defaults from ../platform/proc.js and process.kill. */
+  isAlive?: (pid: number) => boolean;
+  startTimeOf?: (pid: number) => number | null | undefined;
+  kill?: (pid: number, signal: NodeJS.Signals) => void;
+}
+
+export type GuardianOutcome =
+  /** The daemon was running: nothing done. */
+  | 'ok'
+  /** Another guardian pass holds the lock: nothing done. */
+  | 'locked'
+  /** The daemon was down/stale and is back with a fresh heartbeat. */
+  | 'revived'
+  /** The daemon could not be revived in time (probeServices was called if given). */
+  | 'daemon-down';
+
+export interface GuardianReport {
+  outcome: GuardianOutcome;
+  /** The verdict on daemon.json at the start ('unknown' when locked). */
+  seen: DaemonState | 'unknown';
+  /** Why daemon.json could not be read ('missing' | 'corrupt: ...'). */
+  readProblem?: string;
+  /** The daemon info found at the start. */
+  before: DaemonInfo | null;
+  /** The daemon info after a revival. */
+  after?: DaemonInfo;
+  /** Pid of a hung daemon that was SIGKILLed. */
+  killedPid?: number;
+  /** How the restart was asked for. */
+  restartedVia?: 'systemd' | 'launchd' | 'direct';
+  probedServices: boolean;
+  /** Human-readable steps, in order. */
+  actions: string[];
+  errors: string[];
+  durationMs: number;
+}
+
+class Deadline {
+  constructor(
+    private readonly clock: Clock,
+    private readonly end: number,
+  ) {}
+  left(): number {
+    return Math.max(0, this.end - this.clock.monotonic());
+  }
+}
+
+/** Races a promise against the time left; a timeout is an error (the work itself cannot be cancelled beyond its signal). */
+async function within<T>(clock: Clock, ms: number, what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  let timer: { cancel(): void } | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = clock.setTimeout(() => {
+      const err = new Error(`${what} did not finish within ${ms} ms`);
+      ac.abort(err);
+      reject(err);
+    }, ms);
+  });
+  try {
+    return await Promise.race([work(ac.signal), timeout]);
+  } finally {
+    timer?.cancel();
+  }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function commandFailure(r: RunResult): string | undefined {
+  if (r.code === 0 && r.error === undefined) return undefined;
+  return r.error ?? (r.timedOut ? 'timed out' : r.signal ? `killed by ${r.signal}` : `exit ${r.code}: ${r.stderr.trim().slice(0, 300)}`);
+}
+
+/** One guardian pass: lock, read daemon.json, assess, and if needed kill a hung daemon, restart it and wait for a heartbeat. */
+export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> {
+  const clock = deps.clock;
+  const started = clock.monotonic();
+  const timeoutMs = deps.timeoutMs ?? 30_000;
+  const deadline = new Deadline(clock, started + timeoutMs);
+  const staleAfterMs = deps.staleAfterMs ?? 15_000;
+  const pollMs = deps.pollMs ?? 250;
+  const alive = deps.isAlive ?? procIsAlive;
+  const startTimeOf = deps.startTimeOf ?? processStartTime;
+  const kill = deps.kill ?? ((pid: number, signal: NodeJS.Signals) => process.kill(pid, signal));
+  const names = serviceNames(deps.label);
+
+  const report: GuardianReport = { outcome: 'ok', seen: 'unknown', before: null, probedServices: false, actions: [], errors: [], durationMs: 0 };
+  const done = (): GuardianReport => {
+    report.durationMs = Math.round(clock.monotonic() - started);
+    return report;
+  };
+
+  await mkdir(deps.stateDir, { recursive: true, mode: 0o700 });
+  const lock = new FileLock(path.join(deps.stateDir, GUARDIAN_LOCK_FILE), { clock });
+  if (!(await lock.acquire({ timeoutMs: 0 }))) {
+    const owner = await lock.owner();
+    report.outcome = 'locked';
+    report.actions.push(`another guardian pass holds the lock${owner ? ` (pid ${owner.pid})` : ''}: nothing done`);
+    return done();
+  }
+
+  try {
+    const read = await readDaemonInfo(deps.stateDir);
+    const before = read.info;
+    report.before = before;
+    if (!read.info) report.readProblem = read.detail ? `${read.reason}: ${read.detail}` : read.reason;
+    const assess = (info: DaemonInfo | null): DaemonState =>
+      assessDaemon(info, { now: clock.now(), staleAfterMs, isAlive: alive, startTimeOf });
+    const seen = assess(before);
+    report.seen = seen;
+    report.actions.push(`daemon.json: ${seen}${before ? ` (pid ${before.pid}, heartbeat ${Math.round((clock.now() - before.heartbeatAt) / 1000)} s ago)` : ''}`);
+    if (seen === 'running') return done();
+
+    // A hung daemon: kill it, but only the very process that wrote daemon.json (same pid and start time).
+    if (seen === 'stale' && before) {
+      const actual = startTimeOf(before.pid);
+      const verified = before.pidStartTime !== null && actual !== null && actual !== undefined && actual === before.pidStartTime;
+      if (verified) {
+        try {
+          kill(before.pid, 'SIGKILL');
+          report.killedPid = before.pid;
+          report.actions.push(`SIGKILL to hung daemon pid ${before.pid}`);
+          await waitUntil(clock, Math.min(5000, deadline.left()), pollMs, () => !alive(before.pid));
+        } catch (err) {
+          report.errors.push(`kill ${before.pid}: ${message(err)}`);
+        }
+      } else {
+        report.actions.push(`not killing pid ${before.pid}: its start time cannot be verified`);
+      }
+    }
+    if (seen === 'recycled-pid' && before) {
+      report.actions.push(`pid ${before.pid} now belongs to another process: left alone`);
+    }
+
+    const restartAt = clock.now();
+    await restart(deps, names, deadline, report);
+
+    // Keep a share of the time for probeServices should the daemon not come back.
+    const reserve = deps.probeServices ? Math.min(10_000, Math.floor(timeoutMs / 3)) : 0;
+    const waitMs = Math.max(0, deadline.left() - reserve);
+    let after: DaemonInfo | null = null;
+    await waitUntil(clock, waitMs, pollMs, async () => {
+      const r = await readDaemonInfo(deps.stateDir);
+      if (!r.info || assess(r.info) !== 'running') return false;
+      const fresh = !before || r.info.pid !== before.pid || r.info.startedAt !== before.startedAt || r.info.heartbeatAt >= restartAt;
+      if (fresh) after = r.info;
+      return fresh;
+    });
+
+    if (after) {
+      const revived: DaemonInfo = after;
+      report.after = revived;
+      report.outcome = 'revived';
+      report.actions.push(`daemon back: pid ${revived.pid}, fresh heartbeat`);
+      deps.emit?.({
+        type: 'guardian.revived',
+        time: clock.now(),
+        severity: 'warning',
+        message: `Guardian revived the clawback daemon (it was ${seen}); new pid ${revived.pid}.`,
+        details: {
+          was: seen,
+          oldPid: before?.pid ?? null,
+          newPid: revived.pid,
+          killedPid: report.killedPid ?? null,
+          via: report.restartedVia ?? null,
+        },
+      });
+      return done();
+    }
+
+    report.outcome = 'daemon-down';
+    report.actions.push('daemon did not come back with a fresh heartbeat in time');
+    if (deps.probeServices) {
+      const left = deadline.left();
+      if (left > 0) {
+        report.probedServices = true;
+        try {
+          await within(clock, left, 'probeServices', (signal) => deps.probeServices!(signal));
+          report.actions.push('probed the services directly');
+        } catch (err) {
+          report.errors.push(`probeServices: ${message(err)}`);
+        }
+      } else {
+        report.errors.push('no time left to probe the services');
+      }
+    }
+    return done();
+  } catch (err) {
+    report.errors.push(message(err));
+    if (report.outcome === 'ok' && report.seen !== 'running') report.outcome = 'daemon-down';
+    return done();
+  } finally {
+    await lock.release();
+  }
+}
+
+async function restart(deps: GuardianDeps, names: ReturnType<typeof serviceNames>, deadline: Deadline, report: GuardianReport): Promise<void> {
+  const managerArgv = ((): string[] | undefined => {
+    if (deps.serviceManager === 'systemd') return ['systemctl', '--user', 'restart', names.systemdService];
+    if (deps.serviceManager === 'launchd') {
+      const uid = deps.uid ?? process.getuid?.() ?? 0;
+      return ['launchctl', 'kickstart', '-k', `gui/${uid}/${names.launchdDaemonLabel}`];
+    }
+    return undefined;
+  })();
+  if (managerArgv) {
+    const r = await deps.runner.run(managerArgv, { timeoutMs: Math.max(1000, Math.min(15_000, deadline.left() / 2)) });
+    const problem = commandFailure(r);
+    if (!problem) {
+      report.restartedVia = deps.serviceManager === 'systemd' ? 'systemd' : 'launchd';
+      report.actions.push(`asked the service manager: ${managerArgv.join(' ')}`);
+      return;
+    }
+    report.errors.push(`${managerArgv.join(' ')}: ${problem}`);
+    report.actions.push('service manager restart failed: starting the daemon directly');
+  }
+  try {
+    await within(deps.clock, Math.max(1, deadline.left()), 'startDaemon', (signal) => deps.startDaemon(signal));
+    report.restartedVia = 'direct';
+    report.actions.push('started the daemon directly');
+  } catch (err) {
+    report.errors.push(`startDaemon: ${message(err)}`);
+  }
+}
+
+/** Polls until cond is true or ms pass; true when cond held. */
+async function waitUntil(clock: Clock, ms: number, pollMs: number, cond: () => boolean | Promise<boolean>): Promise<boolean> {
+  const end = clock.monotonic() + ms;
+  for (;;) {
+    if (await cond()) return true;
+    const left = end - clock.monotonic();
+    if (left <= 0) return false;
+    await clock.sleep(Math.min(pollMs, left));
+  }
+}

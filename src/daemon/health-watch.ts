@@ -1,0 +1,160 @@
+// A service's Level 1 watchdog: one ProbeWorker per configured probe, folded into healthy/unhealthy verdicts.
+import { statSync } from 'node:fs';
+import type { Clock, TimerHandle } from '../platform/clock.js';
+import type { ServiceConfig } from '../config/schema.js';
+import type { ClawbackEvent } from '../observe/events.js';
+import { ProbeWorker, type ProbeTickReport, type ProbeVerdict } from '../probes/probe-worker.js';
+import { createProbe } from '../probes/registry.js';
+import type { ProbeTarget } from '../probes/probe-types.js';
+import type { ServiceInstance } from '../supervisor/service-process.js';
+import type { HealthEvents, HealthWatch, ProbeStatusView } from './service-runtime.js';
+
+export interface HealthWatchOptions {
+  service: ServiceConfig;
+  logFile: string;
+  clock: Clock;
+  events: HealthEvents;
+  emit(event: ClawbackEvent): void;
+  onProbeResult?: (report: ProbeTickReport) => void;
+  /** With no restart-type probe, an instance up this long counts as healthy. */
+  minUptimeMs?: number;
+}
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
+  const { service, clock, events } = opts;
+  let target: ProbeTarget | undefined;
+  let started = false;
+  let uptimeTimer: TimerHandle | undefined;
+  const liveness = new Map<string, 'healthy' | 'unhealthy' | 'pending'>();
+  const memoryWarned = new Set<string>();
+
+  const onVerdict = (v: ProbeVerdict): void => {
+    if (!target) return;
+    if (v.action === 'restart') {
+      liveness.set(v.name, v.verdict);
+      if (v.verdict === 'unhealthy') {
+        events.unhealthy(v.name, v.result.finding, v.result.message);
+        return;
+      }
+      if ([...liveness.values()].every((x) => x === 'healthy')) events.healthy();
+      return;
+    }
+    if (v.action === 'notify' && v.verdict === 'unhealthy') {
+      opts.emit({
+        type: 'probe.failed',
+        time: clock.now(),
+        severity: 'warning',
+        service: service.name,
+        message: `${service.name}: probe ${v.name} failed: ${v.result.message}`,
+        details: { probe: v.name, kind: v.kind, finding: v.result.finding, ...(v.result.details ?? {}) },
+      });
+    }
+  };
+
+  const onResult = (r: ProbeTickReport): void => {
+    opts.onProbeResult?.(r);
+    if (r.kind !== 'memory') return;
+    if (r.result.finding === 'memory-warn' && !memoryWarned.has(r.name)) {
+      memoryWarned.add(r.name);
+      opts.emit({
+        type: 'memory.warning',
+        time: clock.now(),
+        severity: 'warning',
+        service: service.name,
+        message: `${service.name}: ${r.result.message}`,
+        details: { rssBytes: r.result.value, ...(r.result.details ?? {}) },
+      });
+    } else if (r.result.status === 'success' && !r.result.finding) {
+      memoryWarned.delete(r.name);
+    }
+  };
+
+  const workers = service.probes.map(
+    (config) =>
+      new ProbeWorker({
+        config,
+        probe: createProbe(config, { clock }),
+        clock,
+        target: () => target,
+        onResult,
+        onVerdict,
+      }),
+  );
+  for (const w of workers) if (w.snapshot().action === 'restart') liveness.set(w.snapshot().name, 'pending');
+  const hasLiveness = liveness.size > 0;
+
+  return {
+    attach(inst: ServiceInstance) {
+      target = {
+        pid: inst.pid,
+        startedAt: inst.startedAt,
+        logFile: opts.logFile,
+        logStartOffset: fileSize(opts.logFile),
+        ...(service.configFile
+          ? {
+              configFile: {
+                path: service.configFile.path,
+                format: service.configFile.format,
+                ...(service.configFile.validateCommand ? { validateCommand: service.configFile.validateCommand } : {}),
+              },
+            }
+          : {}),
+      };
+      for (const k of liveness.keys()) liveness.set(k, 'pending');
+      if (!started) {
+        started = true;
+        for (const w of workers) w.start();
+      } else {
+        for (const w of workers) w.resetForNewInstance();
+      }
+      if (!hasLiveness) {
+        uptimeTimer?.cancel();
+        uptimeTimer = clock.setTimeout(() => {
+          if (target?.pid === inst.pid) events.healthy();
+        }, opts.minUptimeMs ?? 1000);
+      }
+    },
+    detach() {
+      target = undefined;
+      uptimeTimer?.cancel();
+    },
+    stop() {
+      target = undefined;
+      uptimeTimer?.cancel();
+      for (const w of workers) w.stop();
+    },
+    snapshot(): ProbeStatusView[] {
+      return workers.map((w) => {
+        const s = w.snapshot();
+        const r = s.lastResult;
+        return {
+          name: s.name,
+          kind: s.kind,
+          action: s.action,
+          verdict: s.verdict,
+          lastResult: r
+            ? {
+                status: r.status,
+                message: r.message,
+                ...(r.latencyMs !== undefined ? { latencyMs: r.latencyMs } : {}),
+                ...(r.finding ? { finding: r.finding } : {}),
+                ...(r.value !== undefined ? { value: r.value } : {}),
+              }
+            : null,
+          lastCheckedAt: s.lastCheckedAt ?? null,
+          consecutiveFailures: s.consecutiveFailures,
+          consecutiveSuccesses: s.consecutiveSuccesses,
+          inGrace: s.inGrace,
+        };
+      });
+    },
+  };
+}

@@ -1,0 +1,164 @@
+// The daemon's proof of life: daemon.json rewritten atomically on a timer, and the pure verdict the guardian draws from it.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { Clock, TimerHandle } from '../platform/clock.js';
+import { writeFileAtomic } from '../platform/atomic-write.js';
+
+export const DAEMON_INFO_FILE = 'daemon.json';
+
+/** Contents of `<stateDir>/daemon.json`. */
+export interface DaemonInfo {
+  pid: number;
+  /** Epoch ms when the daemon started. */
+  startedAt: number;
+  version: string;
+  api: { host: string; port: number };
+  /** Epoch ms of the last heartbeat write. */
+  heartbeatAt: number;
+  configPath: string;
+  /** /proc/<pid>/stat field 22 (clock ticks since boot), or null where /proc does not exist. */
+  pidStartTime: number | null;
+}
+
+const daemonInfoSchema = z.object({
+  pid: z.number().int().positive(),
+  startedAt: z.number(),
+  version: z.string(),
+  api: z.object({ host: z.string(), port: z.number().int().min(0).max(65535) }),
+  heartbeatAt: z.number(),
+  configPath: z.string(),
+  pidStartTime: z.number().nullable(),
+});
+
+export function daemonInfoPath(stateDir: string): string {
+  return path.join(stateDir, DAEMON_INFO_FILE);
+}
+
+/** What reading daemon.json gave: the info, or null and why. */
+export type DaemonInfoRead =
+  | { info: DaemonInfo; reason?: undefined }
+  | { info: null; reason: 'missing' | 'corrupt'; detail?: string };
+
+/** Reads daemon.json; a missing file gives `{info: null, reason: 'missing'}`, a corrupted one `reason: 'corrupt'`. */
+export async function readDaemonInfo(stateDir: string): Promise<DaemonInfoRead> {
+  let text: string;
+  try {
+    text = await fs.readFile(daemonInfoPath(stateDir), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { info: null, reason: 'missing' };
+    return { info: null, reason: 'corrupt', detail: (err as Error).message };
+  }
+  return parseDaemonInfo(text);
+}
+
+/** Parses and validates daemon.json text (pure). */
+export function parseDaemonInfo(text: string): DaemonInfoRead {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return { info: null, reason: 'corrupt', detail: `not JSON: ${(err as Error).message}` };
+  }
+  const parsed = daemonInfoSchema.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const where = first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid';
+    return { info: null, reason: 'corrupt', detail: where };
+  }
+  return { info: parsed.data };
+}
+
+/** Writes daemon.json atomically (temp file, fsync, rename), mode 0600. */
+export async function writeDaemonInfo(stateDir: string, info: DaemonInfo): Promise<void> {
+  await writeFileAtomic(daemonInfoPath(stateDir), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** Removes daemon.json only if it still names this pid (a clean shutdown must not erase a successor's file). */
+export async function removeDaemonInfo(stateDir: string, pid: number): Promise<boolean> {
+  const current = await readDaemonInfo(stateDir);
+  if (!current.info || current.info.pid !== pid) return false;
+  await fs.rm(daemonInfoPath(stateDir), { force: true });
+  return true;
+}
+
+export interface HeartbeatOptions {
+  stateDir: string;
+  clock: Clock;
+  /** Default 2000. */
+  intervalMs?: number;
+  /** The info to write; heartbeatAt is overwritten with clock.now() at each write. */
+  info: () => DaemonInfo;
+  /** Called when a write fails (the heartbeat keeps going). */
+  onError?: (err: unknown) => void;
+}
+
+export interface Heartbeat {
+  /** Stops the timer and waits for an in-flight write. Idempotent. */
+  stop(): Promise<void>;
+  /** Writes one heartbeat now (also used for the first write). */
+  beat(): Promise<void>;
+}
+
+/** Writes daemon.json at once and then every intervalMs until stop(); writes never overlap. */
+export function startHeartbeat(opts: HeartbeatOptions): Heartbeat {
+  const intervalMs = opts.intervalMs ?? 2000;
+  let stopped = false;
+  let timer: TimerHandle | undefined;
+  let inFlight: Promise<void> = Promise.resolve();
+
+  const writeOnce = async (): Promise<void> => {
+    try {
+      await writeDaemonInfo(opts.stateDir, { ...opts.info(), heartbeatAt: opts.clock.now() });
+    } catch (err) {
+      opts.onError?.(err);
+    }
+  };
+  const beat = (): Promise<void> => {
+    inFlight = inFlight.then(writeOnce);
+    return inFlight;
+  };
+  const schedule = (): void => {
+    if (stopped) return;
+    timer = opts.clock.setTimeout(() => {
+      void beat().then(schedule);
+    }, intervalMs);
+  };
+
+  void beat().then(schedule);
+  return {
+    beat,
+    async stop() {
+      stopped = true;
+      timer?.cancel();
+      timer = undefined;
+      await inFlight;
+    },
+  };
+}
+
+export type DaemonState = 'running' | 'dead' | 'stale' | 'missing' | 'recycled-pid';
+
+export interface AssessDeps {
+  /** Epoch ms. */
+  now: number;
+  staleAfterMs: number;
+  isAlive: (pid: number) => boolean;
+  /** Start time of the pid in the same unit as DaemonInfo.pidStartTime; null/undefined when unknown. */
+  startTimeOf: (pid: number) => number | null | undefined;
+}
+
+/**
+ * The guardian's verdict on daemon.json (pure given its deps):
+ * missing (no info), dead (pid gone), recycled-pid (pid alive but another process), stale (alive, heartbeat old), running.
+ */
+export function assessDaemon(info: DaemonInfo | null, deps: AssessDeps): DaemonState {
+  if (!info) return 'missing';
+  if (!deps.isAlive(info.pid)) return 'dead';
+  if (info.pidStartTime !== null) {
+    const actual = deps.startTimeOf(info.pid);
+    if (actual !== null && actual !== undefined && actual !== info.pidStartTime) return 'recycled-pid';
+  }
+  if (deps.now - info.heartbeatAt > deps.staleAfterMs) return 'stale';
+  return 'running';
+}

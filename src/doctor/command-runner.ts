@@ -1,0 +1,158 @@
+// Runs validators and service doctors as real argv commands (no shell), bounded in time and output.
+import { spawn } from 'node:child_process';
+import type { Clock } from '../platform/clock.js';
+import { systemClock } from '../platform/clock.js';
+import type { CommandRunner, DoctorContext, RunOptions, RunResult } from './types.js';
+import type { ServiceConfig } from '../config/schema.js';
+
+export interface SpawnRunnerOptions {
+  clock?: Clock;
+  /** Bytes of stdout and of stderr kept (the head; the rest is counted and dropped). Default 64 KiB. */
+  maxOutputBytes?: number;
+  /** Between SIGTERM and SIGKILL of the process group on timeout. Default 2 s. */
+  killGraceMs?: number;
+}
+
+/** After the process exited, how long its pipes may stay open (held by a grandchild) before we stop reading. */
+const PIPE_DRAIN_MS = 250;
+
+/** The default runner: spawn in a new process group, collect output, kill the group on timeout. */
+export function spawnRunner(opts: SpawnRunnerOptions = {}): CommandRunner {
+  const clock = opts.clock ?? systemClock();
+  const maxBytes = opts.maxOutputBytes ?? 64 * 1024;
+  const graceMs = opts.killGraceMs ?? 2_000;
+  return (argv: readonly string[], runOpts: RunOptions): Promise<RunResult> =>
+    new Promise<RunResult>((resolve) => {
+      const [cmd, ...args] = argv;
+      if (cmd === undefined) {
+        resolve({ code: null, signal: null, stdout: '', stderr: '', error: 'empty command' });
+        return;
+      }
+      if (runOpts.signal?.aborted) {
+        resolve({ code: null, signal: null, stdout: '', stderr: '', aborted: true, error: 'aborted before start' });
+        return;
+      }
+      const out = boundedText(maxBytes);
+      const err = boundedText(maxBytes);
+      let timedOut = false;
+      let aborted = false;
+      let settled = false;
+      let exit: { code: number | null; signal: string | null } | undefined;
+      let spawnError: string | undefined;
+      const timers: { cancel(): void }[] = [];
+
+      const child = spawn(cmd, args, {
+        cwd: runOpts.cwd,
+        env: runOpts.env ?? (process.env as Record<string, string>),
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const signalGroup = (signal: NodeJS.Signals): void => {
+        if (child.pid === undefined) return;
+        for (const target of [-child.pid, child.pid]) {
+          try {
+            process.kill(target, signal);
+            return;
+          } catch {
+            // no such group or process: try the next target
+          }
+        }
+      };
+      const finish = (): void => {
+        if (settled) return;
+        settled = true;
+        for (const t of timers) t.cancel();
+        runOpts.signal?.removeEventListener('abort', onAbort);
+        // A timed-out or cancelled command leaves nothing behind: members of its group that outlived the leader go too.
+        if (timedOut || aborted) signalGroup('SIGKILL');
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        const result: RunResult = {
+          code: exit?.code ?? null,
+          signal: exit?.signal ?? null,
+          stdout: out.text(),
+          stderr: err.text(),
+        };
+        if (timedOut) result.timedOut = true;
+        if (aborted) result.aborted = true;
+        if (spawnError !== undefined) result.error = spawnError;
+        resolve(result);
+      };
+
+      child.stdout?.on('data', (chunk: Buffer) => out.add(chunk));
+      child.stderr?.on('data', (chunk: Buffer) => err.add(chunk));
+      child.once('error', (e) => {
+        spawnError = e.message;
+        finish();
+      });
+      child.once('exit', (code, signal) => {
+        exit = { code, signal };
+        timers.push(clock.setTimeout(finish, PIPE_DRAIN_MS));
+      });
+      child.once('close', finish);
+      const terminate = (): void => {
+        signalGroup('SIGTERM');
+        timers.push(clock.setTimeout(() => signalGroup('SIGKILL'), graceMs));
+      };
+      const onAbort = (): void => {
+        if (exit || settled) return;
+        aborted = true;
+        terminate();
+      };
+      runOpts.signal?.addEventListener('abort', onAbort, { once: true });
+      timers.push(
+        clock.setTimeout(() => {
+          if (exit) return;
+          timedOut = true;
+          terminate();
+        }, runOpts.timeoutMs),
+      );
+    });
+}
+
+/** The context's runner (or a real one on the context's clock), bound to the context's abort signal. */
+export function runnerOf(ctx: Pick<DoctorContext, 'runner' | 'clock' | 'signal'>): CommandRunner {
+  const base = ctx.runner ?? spawnRunner({ clock: ctx.clock });
+  const signal = ctx.signal;
+  if (!signal) return base;
+  return (argv, opts) => base(argv, opts.signal ? opts : { ...opts, signal });
+}
+
+/** The environment the service itself would get: inherited (minus unsetEnv) when inheritEnv, plus its env. */
+export function serviceEnv(service: ServiceConfig, inherited: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (service.inheritEnv) {
+    for (const [k, v] of Object.entries(inherited)) if (v !== undefined && !service.unsetEnv.includes(k)) env[k] = v;
+  }
+  return { ...env, ...service.env };
+}
+
+/** One line for reports: how a command ended. */
+export function describeRun(r: RunResult): string {
+  if (r.aborted) return 'was cancelled';
+  if (r.error !== undefined) return `could not run: ${r.error}`;
+  if (r.timedOut) return 'timed out and was killed';
+  if (r.signal) return `killed by ${r.signal}`;
+  return `exit code ${String(r.code)}`;
+}
+
+function boundedText(max: number): { add(chunk: Buffer): void; text(): string } {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  let dropped = 0;
+  return {
+    add(chunk) {
+      const room = max - kept;
+      if (room > 0) {
+        const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
+        chunks.push(part);
+        kept += part.length;
+      }
+      dropped += Math.max(0, chunk.length - Math.max(0, room));
+    },
+    text() {
+      const s = Buffer.concat(chunks).toString('utf8');
+      return dropped > 0 ? `${s}\n[... ${dropped} more bytes dropped]` : s;
+    },
+  };
+}

@@ -1,0 +1,110 @@
+// Is the service's config file usable? Parsed the way the service parses it, then its own validator if it has one.
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { detectFormat, parseConfigText, sha256 } from '../platform/config-file.js';
+import type { ServiceConfig } from '../config/schema.js';
+import type { CommandRunner } from './types.js';
+import { describeRun, serviceEnv } from './command-runner.js';
+
+export type ConfigState = 'missing' | 'unparseable' | 'invalid' | 'valid';
+
+export interface ConfigCheck {
+  state: ConfigState;
+  error?: string;
+  /** sha256 of the bytes checked (absent when missing). */
+  checksum?: string;
+  /** "none": no validateCommand; "unavailable": it could not run or timed out (the state is then "invalid"). */
+  validator?: 'passed' | 'failed' | 'unavailable' | 'none';
+  /** The bytes checked, so callers act on exactly what was judged. */
+  content?: Buffer;
+}
+
+export interface CheckOptions {
+  /** Check this file instead of configFile.path (format still follows configFile). */
+  path?: string;
+  /** Validator time limit; default 30 s. */
+  timeoutMs?: number;
+}
+
+const ERROR_CHARS = 600;
+
+/** The service's configFile, or a clear error: only call for services that declare one. */
+export function configFileOf(service: ServiceConfig): NonNullable<ServiceConfig['configFile']> {
+  if (!service.configFile) throw new Error(`service "${service.name}" has no configFile`);
+  return service.configFile;
+}
+
+/** Checks the config file on disk: exists, parses, and passes validateCommand ("{file}" = its path). */
+export async function checkConfigFile(service: ServiceConfig, runner: CommandRunner, opts: CheckOptions = {}): Promise<ConfigCheck> {
+  const spec = configFileOf(service);
+  const file = opts.path ?? spec.path;
+  let content: Buffer;
+  try {
+    content = await fs.readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { state: 'missing', error: `${file} does not exist` };
+    return { state: 'missing', error: `${file} cannot be read: ${(err as Error).message}` };
+  }
+  return judge(service, runner, content, file, opts.timeoutMs);
+}
+
+/**
+ * Checks bytes that are not at the config path yet (a snapshot): they are written to a hidden temp file
+ * beside the config (same extension, so the validator sees a look-alike) and removed afterwards.
+ */
+export async function checkConfigContent(service: ServiceConfig, content: Buffer, runner: CommandRunner, opts: { timeoutMs?: number } = {}): Promise<ConfigCheck> {
+  const spec = configFileOf(service);
+  const parsed = parseOnly(service, content);
+  if (parsed.state !== 'valid' || !spec.validateCommand) return parsed;
+  const temp = await writeTempCandidate(spec.path, content);
+  try {
+    return await judge(service, runner, content, temp.file, opts.timeoutMs);
+  } finally {
+    await temp.remove();
+  }
+}
+
+async function judge(service: ServiceConfig, runner: CommandRunner, content: Buffer, file: string, timeoutMs = 30_000): Promise<ConfigCheck> {
+  const spec = configFileOf(service);
+  const parsed = parseOnly(service, content);
+  if (parsed.state !== 'valid' || !spec.validateCommand) return parsed;
+  const argv = spec.validateCommand.map((a) => a.split('{file}').join(file));
+  const runOpts: Parameters<CommandRunner>[1] = { timeoutMs, env: serviceEnv(service) };
+  if (service.cwd !== undefined) runOpts.cwd = service.cwd;
+  const r = await runner(argv, runOpts);
+  const base = { checksum: parsed.checksum, content } as const;
+  if (r.error !== undefined || r.timedOut) {
+    return { ...base, state: 'invalid', validator: 'unavailable', error: `validateCommand ${describeRun(r)}` };
+  }
+  if (r.code === 0) return { ...base, state: 'valid', validator: 'passed' };
+  const said = (r.stderr.trim() || r.stdout.trim()).slice(0, ERROR_CHARS);
+  return { ...base, state: 'invalid', validator: 'failed', error: `validateCommand ${describeRun(r)}${said ? `: ${said}` : ''}` };
+}
+
+/** Parse only (no validator): "valid" here means "parses". */
+function parseOnly(service: ServiceConfig, content: Buffer): ConfigCheck {
+  const spec = configFileOf(service);
+  const checksum = sha256(content);
+  const outcome = parseConfigText(content.toString('utf8'), detectFormat(spec.path, spec.format));
+  if (!outcome.ok) return { state: 'unparseable', error: outcome.error, checksum, content };
+  return { state: 'valid', checksum, content, validator: 'none' };
+}
+
+async function writeTempCandidate(configPath: string, content: Buffer): Promise<{ file: string; remove(): Promise<void> }> {
+  const ext = path.extname(configPath);
+  const name = `.${path.basename(configPath, ext)}.clawback-check-${randomBytes(4).toString('hex')}${ext}`;
+  const besideOriginal = path.join(path.dirname(configPath), name);
+  try {
+    await fs.writeFile(besideOriginal, content, { mode: 0o600, flag: 'wx' });
+    return { file: besideOriginal, remove: () => fs.rm(besideOriginal, { force: true }) };
+  } catch {
+    // The config's directory is gone or read-only: check a look-alike in a private temp dir.
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'clawback-check-'));
+    const file = path.join(dir, path.basename(configPath));
+    await fs.writeFile(file, content, { mode: 0o600 });
+    return { file, remove: () => fs.rm(dir, { recursive: true, force: true }) };
+  }
+}

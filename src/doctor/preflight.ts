@@ -1,0 +1,121 @@
+// Before (re)starting a service: can it start at all? Command, cwd, config, env and port, checked in milliseconds.
+import { promises as fs, constants as fsc } from 'node:fs';
+import path from 'node:path';
+import type { ServiceConfig } from '../config/schema.js';
+import type { CommandRunner, Finding } from './types.js';
+import { serviceEnv, spawnRunner } from './command-runner.js';
+import { checkConfigFile } from './config-validity.js';
+import { checkPortFree, type PortCheck } from './port-bind-check.js';
+
+export type PreflightCheck = 'command' | 'cwd' | 'config' | 'env' | 'port';
+
+export interface PreflightOptions {
+  /** Runs the config's validateCommand; default a real spawn. */
+  runner?: CommandRunner;
+  /** Override of the bind test (true = in use). */
+  portInUse?: (port: number) => Promise<boolean>;
+  /** The daemon's environment the service would inherit; default process.env. */
+  inheritedEnv?: NodeJS.ProcessEnv;
+  /** Which checks to run; default all. */
+  only?: readonly PreflightCheck[];
+}
+
+/** Findings that would stop the service from starting; [] means "go". Findings here are reports (fixable: false). */
+export async function preflight(service: ServiceConfig, opts: PreflightOptions = {}): Promise<Finding[]> {
+  const wanted = new Set<PreflightCheck>(opts.only ?? ['command', 'cwd', 'config', 'env', 'port']);
+  const env = serviceEnv(service, opts.inheritedEnv ?? process.env);
+  const checks: Promise<Finding[]>[] = [];
+  if (wanted.has('command')) checks.push(checkCommand(service, env));
+  if (wanted.has('cwd')) checks.push(checkCwd(service));
+  if (wanted.has('config')) checks.push(checkConfig(service, opts.runner ?? spawnRunner()));
+  if (wanted.has('env')) checks.push(Promise.resolve(checkEnv(service, env)));
+  if (wanted.has('port')) checks.push(checkPort(service, opts.portInUse));
+  return (await Promise.all(checks)).flat();
+}
+
+function finding(rule: string, subject: string, severity: Finding['severity'], title: string, evidence: string, fix: string): Finding {
+  return { id: `${rule}:${subject}`, rule, severity, title, evidence, fix, fixable: false };
+}
+
+async function isExecutableFile(file: string): Promise<boolean> {
+  try {
+    const st = await fs.stat(file);
+    if (!st.isFile()) return false;
+    await fs.access(file, fsc.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The absolute path the command would run, or undefined when it cannot be found. */
+export async function resolveCommand(cmd: string, env: Record<string, string>, cwd: string): Promise<string | undefined> {
+  if (cmd.includes('/')) {
+    const abs = path.resolve(cwd, cmd);
+    return (await isExecutableFile(abs)) ? abs : undefined;
+  }
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (dir === '') continue;
+    const candidate = path.resolve(cwd, dir, cmd);
+    if (await isExecutableFile(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+async function checkCommand(service: ServiceConfig, env: Record<string, string>): Promise<Finding[]> {
+  const cmd = service.shell ? '/bin/sh' : service.command[0];
+  if (cmd === undefined) return [finding('preflight.command', service.name, 'critical', 'no command', 'command is empty', 'set command')];
+  const cwd = service.cwd ?? process.cwd();
+  if (await resolveCommand(cmd, env, cwd)) return [];
+  const where = cmd.includes('/') ? `${path.resolve(cwd, cmd)} does not exist or is not executable` : `"${cmd}" is not on PATH (${env.PATH ?? 'PATH unset'})`;
+  return [
+    finding('preflight.command', cmd, 'critical', `command "${cmd}" not found`, where, 'install the program, fix the path in command, or set PATH in the service env'),
+  ];
+}
+
+async function checkCwd(service: ServiceConfig): Promise<Finding[]> {
+  if (service.cwd === undefined) return [];
+  try {
+    if ((await fs.stat(service.cwd)).isDirectory()) return [];
+    return [finding('preflight.cwd', service.cwd, 'critical', 'cwd is not a directory', `${service.cwd} exists but is not a directory`, 'fix cwd')];
+  } catch {
+    return [finding('preflight.cwd', service.cwd, 'critical', 'cwd does not exist', `${service.cwd} does not exist`, 'create the directory or fix cwd')];
+  }
+}
+
+async function checkConfig(service: ServiceConfig, runner: CommandRunner): Promise<Finding[]> {
+  if (!service.configFile) return [];
+  const c = await checkConfigFile(service, runner);
+  if (c.state === 'valid') return [];
+  return [
+    finding(
+      'preflight.config',
+      service.configFile.path,
+      'critical',
+      `config file ${c.state}`,
+      `${service.configFile.path}: ${c.error ?? c.state}`,
+      'run `clawback doctor --fix` to restore the last-known-good config, or fix the file',
+    ),
+  ];
+}
+
+function checkEnv(service: ServiceConfig, env: Record<string, string>): Finding[] {
+  return service.requiredEnv
+    .filter((key) => env[key] === undefined || env[key] === '')
+    .map((key) =>
+      finding('preflight.env', key, 'critical', `environment variable ${key} is missing`, `${key} is neither in the service env nor inherited (or it is empty)`, `set ${key} in the service env or the daemon's environment`),
+    );
+}
+
+async function checkPort(service: ServiceConfig, override?: (port: number) => Promise<boolean>): Promise<Finding[]> {
+  if (service.port === undefined) return [];
+  const port = service.port;
+  const c: PortCheck = override ? { state: (await override(port)) ? 'in-use' : 'free' } : await checkPortFree(port);
+  if (c.state === 'free') return [];
+  if (c.state === 'denied') {
+    return [finding('preflight.port', String(port), 'warning', `port ${port} cannot be bound`, `${c.host ?? ''}:${port}: ${c.error ?? 'permission denied'}`, 'use a port above 1023 or grant the bind capability')];
+  }
+  return [
+    finding('preflight.port', String(port), 'critical', `port ${port} is in use`, `bind ${c.host ?? ''}:${port} failed: ${c.error ?? 'EADDRINUSE'}`, 'run `clawback doctor` to see who holds it'),
+  ];
+}

@@ -1,0 +1,105 @@
+// A port taken by someone else: a stale instance of this service is stopped; any other program is only reported, never killed.
+import { commandLine, processTree } from '../platform/proc.js';
+import type { DoctorContext, Finding, RepairRule } from './types.js';
+import { findPortListeners } from './port-listeners.js';
+import { runnerOf } from './command-runner.js';
+import { stopProcess } from './stop-process.js';
+
+export const PORT_HOLDER = 'port-holder';
+
+/** Pids that are the live, supervised instance (or its descendants): not findings. */
+function currentInstancePids(ctx: DoctorContext): Set<number> {
+  if (ctx.currentPid === undefined) return new Set();
+  return new Set(processTree(ctx.currentPid).map((s) => s.pid));
+}
+
+function pidOf(f: Finding): number {
+  return Number(f.id.slice(f.id.lastIndexOf(':') + 1));
+}
+
+async function holders(ctx: DoctorContext, port: number): Promise<{ pids: number[]; unresolved: number }> {
+  const found = await findPortListeners(port, runnerOf(ctx));
+  const current = currentInstancePids(ctx);
+  return { pids: found.pids.filter((p) => !current.has(p)), unresolved: found.unresolved };
+}
+
+export function portHolderRule(): RepairRule {
+  return {
+    id: PORT_HOLDER,
+
+    async detect(ctx) {
+      const port = ctx.service.port;
+      if (port === undefined) return [];
+      const { pids, unresolved } = await holders(ctx, port);
+      const out: Finding[] = [];
+      for (const pid of pids) {
+        const cmd = commandLine(pid) ?? '(command unknown)';
+        const own = pid !== process.pid && (ctx.isOwnInstance?.(pid) ?? false);
+        out.push(
+          own
+            ? {
+                id: `${PORT_HOLDER}:${port}:${pid}`,
+                rule: PORT_HOLDER,
+                severity: 'warning',
+                title: `a stale instance of ${ctx.service.name} holds port ${port}`,
+                evidence: `pid ${pid}: ${cmd}`,
+                fix: `stop pid ${pid} (${ctx.service.stop.signal}, ${ctx.service.stop.grace} ms grace, then SIGKILL)`,
+                fixable: true,
+              }
+            : {
+                id: `${PORT_HOLDER}:${port}:${pid}`,
+                rule: PORT_HOLDER,
+                severity: 'critical',
+                title: `port ${port} is held by another program`,
+                evidence: `pid ${pid}: ${cmd}`,
+                fix: `stop that program or move ${ctx.service.name} to another port; Clawback never kills a process it does not own`,
+                fixable: false,
+              },
+        );
+      }
+      if (pids.length === 0 && unresolved > 0) {
+        out.push({
+          id: `${PORT_HOLDER}:${port}:unknown`,
+          rule: PORT_HOLDER,
+          severity: 'critical',
+          title: `port ${port} is held by a process we cannot inspect`,
+          evidence: `${unresolved} listening socket(s) on port ${port} belong to a process of another user`,
+          fix: `find it with \`sudo lsof -nP -iTCP:${port} -sTCP:LISTEN\``,
+          fixable: false,
+        });
+      }
+      return out;
+    },
+
+    async fix(ctx, finding) {
+      const port = ctx.service.port;
+      const pid = pidOf(finding);
+      if (port === undefined || !Number.isInteger(pid)) return { finding, applied: false, verified: false, message: 'nothing to stop' };
+      // Look again: the pid must still hold the port and still be ours, or we leave it alone.
+      const { pids } = await holders(ctx, port);
+      if (!pids.includes(pid)) return { finding, applied: false, verified: true, message: `pid ${pid} no longer holds port ${port}` };
+      if (pid === process.pid || !(ctx.isOwnInstance?.(pid) ?? false)) {
+        return { finding, applied: false, verified: false, message: `pid ${pid} is not an instance of ${ctx.service.name}; left running` };
+      }
+      const cmd = commandLine(pid) ?? '(command unknown)';
+      const r = await stopProcess(pid, { clock: ctx.clock, graceMs: ctx.service.stop.grace, signal: ctx.service.stop.signal });
+      return {
+        finding,
+        applied: r.stopped,
+        verified: false,
+        message: `stale instance on port ${port} (pid ${pid}: ${cmd}): ${r.message}`,
+        details: { pid, command: cmd, port, via: r.via },
+      };
+    },
+
+    async verify(ctx, finding) {
+      const port = ctx.service.port;
+      if (port === undefined) return true;
+      const { pids, unresolved } = await holders(ctx, port);
+      const pid = pidOf(finding);
+      // The "unknown holder" finding is resolved only when nobody else holds the port any more.
+      if (!Number.isInteger(pid)) return pids.length === 0 && unresolved === 0;
+      return !pids.includes(pid);
+    },
+  };
+}

@@ -1,0 +1,79 @@
+// A pid or lock file whose owner is dead makes some services refuse to start: remove it, journaling what it said.
+import { promises as fs } from 'node:fs';
+import { isAlive } from '../platform/proc.js';
+import { sha256 } from '../platform/config-file.js';
+import type { Finding, RepairRule } from './types.js';
+
+export const STALE_PIDFILE = 'stale-pidfile';
+
+/** The first integer in the file's text (the owner pid by convention), if any. */
+export function ownerPid(text: string): number | undefined {
+  const m = /\d+/.exec(text);
+  if (!m) return undefined;
+  const pid = Number(m[0]);
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+async function readText(file: string): Promise<Buffer | undefined> {
+  try {
+    return await fs.readFile(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function fileOf(f: Finding): string {
+  return f.id.slice(STALE_PIDFILE.length + 1);
+}
+
+export function stalePidfileRule(): RepairRule {
+  return {
+    id: STALE_PIDFILE,
+
+    async detect(ctx) {
+      const out: Finding[] = [];
+      for (const file of ctx.service.pidFiles) {
+        const content = await readText(file);
+        if (content === undefined) continue;
+        const pid = ownerPid(content.toString('utf8'));
+        // No pid inside (an flock-style lock) or a live owner: not ours to judge.
+        if (pid === undefined || isAlive(pid)) continue;
+        out.push({
+          id: `${STALE_PIDFILE}:${file}`,
+          rule: STALE_PIDFILE,
+          severity: 'warning',
+          title: 'stale pid file',
+          evidence: `${file} names pid ${pid}, which is not running`,
+          fix: `remove ${file}`,
+          fixable: true,
+        });
+      }
+      return out;
+    },
+
+    async fix(_ctx, finding) {
+      const file = fileOf(finding);
+      const content = await readText(file);
+      if (content === undefined) return { finding, applied: false, verified: true, message: `${file} is already gone` };
+      const text = content.toString('utf8');
+      const pid = ownerPid(text);
+      if (pid !== undefined && isAlive(pid)) {
+        return { finding, applied: false, verified: false, message: `${file} now names live pid ${pid}; left alone` };
+      }
+      await fs.rm(file, { force: true });
+      const shown = JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
+      return {
+        finding,
+        applied: true,
+        verified: false,
+        message: `removed ${file} (owner pid ${pid ?? '?'} not running); it contained ${shown}`,
+        before: sha256(content),
+        details: { file, content: text.slice(0, 1000), pid: pid ?? null },
+      };
+    },
+
+    async verify(_ctx, finding) {
+      return (await readText(fileOf(finding))) === undefined;
+    },
+  };
+}

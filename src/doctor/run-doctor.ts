@@ -1,0 +1,143 @@
+// One doctor pass: every rule detects, fixable findings are fixed and verified, and every step is journaled.
+import type { ClawbackEvent } from '../observe/events.js';
+import type { DoctorContext, Finding, FixOutcome, RepairRule } from './types.js';
+import { missingDirsRule } from './rule-missing-dirs.js';
+import { stalePidfileRule } from './rule-stale-pidfile.js';
+import { configRestoreRule } from './rule-config-restore.js';
+import { portHolderRule } from './rule-port-holder.js';
+import { diskSpaceRule, type DiskSpaceOptions } from './rule-disk-space.js';
+import { SERVICE_DOCTOR, serviceDoctorRule, type ServiceDoctorOptions } from './rule-service-doctor.js';
+import { readCurrent, snapshotBeforeRepair } from './safe-user-write.js';
+
+/**
+ * Exit codes of a doctor run (and of `clawback doctor`):
+ * 0 healthy: no findings; 1 there were findings and all were fixed and verified; 2 findings are left.
+ */
+export const DOCTOR_EXIT = { HEALTHY: 0, FIXED: 1, FINDINGS_LEFT: 2 } as const;
+export type DoctorExitCode = 0 | 1 | 2;
+
+export interface RunDoctorOptions {
+  fix: boolean;
+  /** Default: defaultRules(). */
+  rules?: RepairRule[];
+  /** Stamped on every event. */
+  incidentId?: string;
+}
+
+export interface DoctorReport {
+  findings: Finding[];
+  outcomes: FixOutcome[];
+  exitCode: DoctorExitCode;
+}
+
+export interface DefaultRulesOptions {
+  diskSpace?: DiskSpaceOptions;
+  serviceDoctor?: ServiceDoctorOptions;
+}
+
+/** Missing dirs, stale pid files, config restore, port holder, disk space, then the service's own doctor. */
+export function defaultRules(opts: DefaultRulesOptions = {}): RepairRule[] {
+  return [missingDirsRule(), stalePidfileRule(), configRestoreRule(), portHolderRule(), diskSpaceRule(opts.diskSpace), serviceDoctorRule(opts.serviceDoctor)];
+}
+
+/** Pure: the exit code for a run's findings and outcomes. */
+export function doctorExitCode(findings: readonly Finding[], outcomes: readonly FixOutcome[]): DoctorExitCode {
+  if (findings.length === 0) return DOCTOR_EXIT.HEALTHY;
+  const resolved = new Set(outcomes.filter((o) => o.verified).map((o) => o.finding.id));
+  return findings.every((f) => resolved.has(f.id)) ? DOCTOR_EXIT.FIXED : DOCTOR_EXIT.FINDINGS_LEFT;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export async function runDoctor(ctx: DoctorContext, opts: RunDoctorOptions): Promise<DoctorReport> {
+  const rules = opts.rules ?? defaultRules();
+  const findings: Finding[] = [];
+  const outcomes: FixOutcome[] = [];
+  const ruleOf = new Map<string, RepairRule>();
+  let snapshotted = false;
+
+  const emit = (e: Omit<ClawbackEvent, 'time' | 'service' | 'level' | 'incidentId'>): void => {
+    const ev: ClawbackEvent = { ...e, time: ctx.clock.now(), service: ctx.service.name, level: 2 };
+    if (opts.incidentId !== undefined) ev.incidentId = opts.incidentId;
+    ctx.emit(ev);
+  };
+  const record = (o: FixOutcome): void => {
+    outcomes.push(o);
+    emit({
+      type: 'doctor.repair',
+      severity: o.verified ? 'resolved' : o.applied ? 'warning' : 'critical',
+      message: `${ctx.service.name}: ${o.finding.title}: ${o.message}${o.verified ? '' : o.applied ? ' (not verified)' : ''}`,
+      details: {
+        ...o.details,
+        rule: o.finding.rule,
+        findingId: o.finding.id,
+        applied: o.applied,
+        verified: o.verified,
+        before: o.before ?? null,
+        after: o.after ?? null,
+      },
+    });
+  };
+  // Belt and braces: the config's bytes as they were before this run touched anything.
+  const snapshotOnce = async (): Promise<void> => {
+    if (snapshotted || !ctx.service.configFile) return;
+    snapshotted = true;
+    const current = await readCurrent(ctx.service.configFile.path);
+    await snapshotBeforeRepair(ctx.snapshots, ctx.service.configFile.path, current, 'before doctor run');
+  };
+
+  for (const rule of rules) {
+    if (ctx.signal?.aborted) break;
+    if (rule.id === SERVICE_DOCTOR && !opts.fix) continue;
+    let detected: Finding[];
+    try {
+      detected = await rule.detect(ctx);
+    } catch (err) {
+      detected = [{ id: `${rule.id}:error`, rule: rule.id, severity: 'warning', title: `rule ${rule.id} could not run`, evidence: errorText(err), fixable: false }];
+    }
+    for (const f of detected) {
+      ruleOf.set(f.id, rule);
+      findings.push(f);
+      emit({
+        type: 'doctor.finding',
+        severity: f.severity,
+        message: `${ctx.service.name}: ${f.title} (${f.evidence})`,
+        details: { rule: f.rule, findingId: f.id, fixable: f.fixable, fix: f.fix ?? null },
+      });
+    }
+    if (!opts.fix) continue;
+    for (const f of detected.filter((x) => x.fixable)) {
+      if (ctx.signal?.aborted) break;
+      let outcome: FixOutcome;
+      try {
+        await snapshotOnce();
+        outcome = await rule.fix(ctx, f);
+      } catch (err) {
+        record({ finding: f, applied: false, verified: false, message: `fix failed: ${errorText(err)}` });
+        continue;
+      }
+      let verified = false;
+      try {
+        verified = await rule.verify(ctx, f);
+      } catch {
+        verified = false;
+      }
+      record({ ...outcome, verified });
+    }
+  }
+
+  // A finding one rule could not fix may have been fixed by a later one (the service's doctor repairing a config).
+  if (opts.fix && !ctx.signal?.aborted) {
+    for (const f of findings) {
+      if (outcomes.some((o) => o.finding.id === f.id && o.verified)) continue;
+      const rule = ruleOf.get(f.id);
+      if (!rule || f.id.endsWith(':error')) continue;
+      const ok = await rule.verify(ctx, f).catch(() => false);
+      if (ok) record({ finding: f, applied: false, verified: true, message: 'resolved by a later repair in this run' });
+    }
+  }
+
+  return { findings, outcomes, exitCode: doctorExitCode(findings, outcomes) };
+}

@@ -1,0 +1,64 @@
+// The only way the doctor writes a user's file: snapshot the current bytes first, keep broken ones as evidence, replace atomically.
+import { promises as fs } from 'node:fs';
+import { writeFileAtomic } from '../platform/atomic-write.js';
+import { sha256 } from '../platform/config-file.js';
+import type { Clock } from '../platform/clock.js';
+import type { SnapshotEntry, SnapshotStore } from './snapshot-store.js';
+
+export interface CurrentFile {
+  /** The real path (symlinks resolved, so a linked config is replaced at its target, the link kept). */
+  realPath: string;
+  content?: Buffer;
+  /** Permission bits, when the file exists. */
+  mode?: number;
+}
+
+export async function readCurrent(file: string): Promise<CurrentFile> {
+  const realPath = await fs.realpath(file).catch(() => file);
+  try {
+    const [content, st] = await Promise.all([fs.readFile(realPath), fs.stat(realPath)]);
+    return { realPath, content, mode: st.mode & 0o7777 };
+  } catch {
+    return { realPath };
+  }
+}
+
+/** `<file>.corrupt-<ISO time with ":" as "-">`, written exclusively (never over an earlier piece of evidence). */
+export async function keepEvidence(file: string, content: Buffer, mode: number | undefined, clock: Clock): Promise<string> {
+  const stamp = new Date(clock.now()).toISOString().replace(/:/g, '-');
+  for (let n = 0; n < 100; n++) {
+    const target = `${file}.corrupt-${stamp}${n === 0 ? '' : `-${n}`}`;
+    try {
+      const handle = await fs.open(target, 'wx', mode ?? 0o600);
+      try {
+        await handle.writeFile(content);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      return target;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  throw new Error(`could not find a free evidence name beside ${file}`);
+}
+
+/** Snapshots the file's current bytes (if any) as pre-repair; returns the entry, or undefined for a missing file. */
+export async function snapshotBeforeRepair(store: SnapshotStore, file: string, current: CurrentFile, reason: string): Promise<SnapshotEntry | undefined> {
+  if (current.content === undefined) return undefined;
+  const meta: Parameters<SnapshotStore['save']>[1] = { sourcePath: file, reason, kind: 'pre-repair' };
+  if (current.mode !== undefined) meta.mode = current.mode;
+  const entry = await store.save(current.content, meta);
+  // Trust but verify: the bytes we are about to replace must be readable back from the store.
+  const back = await store.read(entry);
+  if (sha256(back) !== sha256(current.content)) throw new Error(`pre-repair snapshot of ${file} does not match the file`);
+  return entry;
+}
+
+/** Atomically replaces realPath with content, keeping mode (falls back to 0600). */
+export async function replaceFile(realPath: string, content: Buffer, mode: number | undefined): Promise<void> {
+  await writeFileAtomic(realPath, content, { mode: mode ?? 0o600 });
+  // open(2) applies the umask to the temp file's mode; set the bits we meant.
+  if (mode !== undefined) await fs.chmod(realPath, mode);
+}

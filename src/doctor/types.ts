@@ -1,0 +1,81 @@
+// The doctor's contracts: what a repair rule detects, fixes and verifies, and what it may touch.
+import type { ServiceConfig } from '../config/schema.js';
+import type { Clock } from '../platform/clock.js';
+import type { ClawbackEvent } from '../observe/events.js';
+import type { SnapshotStore } from './snapshot-store.js';
+
+export type FindingSeverity = 'info' | 'warning' | 'critical';
+
+export interface Finding {
+  /** Rule id + subject, e.g. "stale-pidfile:/run/gw.pid"; stable across runs. */
+  id: string;
+  rule: string;
+  severity: FindingSeverity;
+  title: string;
+  evidence: string;
+  /** The proposed fix, in human words. */
+  fix?: string;
+  fixable: boolean;
+}
+
+export interface FixOutcome {
+  finding: Finding;
+  applied: boolean;
+  verified: boolean;
+  message: string;
+  /** sha256 of the touched file before the fix. */
+  before?: string;
+  /** sha256 of the touched file after the fix. */
+  after?: string;
+  /** Extra structured facts (diffs, pids, freed bytes), copied into the doctor.repair event. */
+  details?: Record<string, unknown>;
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  /** True when the command was killed because it outlived timeoutMs. */
+  timedOut?: boolean;
+  /** Set when the command could not be started at all (e.g. ENOENT). */
+  error?: string;
+  /** True when the command was killed because opts.signal aborted. */
+  aborted?: boolean;
+}
+
+export interface RunOptions {
+  timeoutMs: number;
+  cwd?: string;
+  /** The complete environment of the command (not merged with ours). */
+  env?: Record<string, string>;
+  /** Aborting kills the command's process group (SIGTERM, grace, SIGKILL). */
+  signal?: AbortSignal;
+}
+
+/** Runs argv without a shell; never rejects (a spawn failure is reported in `error`). */
+export type CommandRunner = (argv: readonly string[], opts: RunOptions) => Promise<RunResult>;
+
+export interface DoctorContext {
+  /** The service, with every path already absolute. */
+  service: ServiceConfig;
+  stateDir: string;
+  clock: Clock;
+  snapshots: SnapshotStore;
+  emit(e: ClawbackEvent): void;
+  /** Default: a real spawn (argv, no shell) that kills its process group on timeout. */
+  runner?: CommandRunner;
+  /** True when pid is a stale instance of this same service (so stopping it is ours to do). */
+  isOwnInstance?(pid: number): boolean;
+  /** The pid of the live, supervised instance, if any: it and its descendants are never findings. */
+  currentPid?: number;
+  /** Cancels a doctor run: commands in flight are killed, remaining rules are skipped. */
+  signal?: AbortSignal;
+}
+
+export interface RepairRule {
+  id: string;
+  detect(ctx: DoctorContext): Promise<Finding[]>;
+  fix(ctx: DoctorContext, f: Finding): Promise<FixOutcome>;
+  verify(ctx: DoctorContext, f: Finding): Promise<boolean>;
+}

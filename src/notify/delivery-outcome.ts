@@ -1,0 +1,78 @@
+// What an HTTP answer means for a pending alert (done, retry when, give up) and how long to back off.
+
+export type DeliveryOutcome =
+  | { kind: 'ok' }
+  /** `counts`: the endpoint answered and refused (5xx, 408): counts toward maxAttempts. */
+  | { kind: 'retry'; reason: string; afterMs?: number; counts: boolean }
+  | { kind: 'permanent'; reason: string };
+
+export interface HttpAnswer {
+  status: number;
+  retryAfterHeader?: string | null;
+  body: string;
+}
+
+const MAX_RETRY_AFTER_MS = 3_600_000;
+
+/** Retry-After: delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
+  if (!value) return undefined;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.min(MAX_RETRY_AFTER_MS, Math.ceil(Number(v) * 1000));
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return undefined;
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, at - now));
+}
+
+/** Discord's `{retry_after: seconds}` and Telegram's `{parameters: {retry_after: seconds}}`. */
+export function bodyRetryAfter(body: string): number | undefined {
+  if (!body || body.length > 100_000) return undefined;
+  try {
+    const parsed = JSON.parse(body) as unknown;
+    if (!parsed || typeof parsed !== 'object') return undefined;
+    const o = parsed as { retry_after?: unknown; parameters?: { retry_after?: unknown } };
+    const v = typeof o.retry_after === 'number' ? o.retry_after : o.parameters?.retry_after;
+    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return Math.min(MAX_RETRY_AFTER_MS, Math.ceil(v * 1000));
+  } catch {
+    // Not JSON: no hint in the body.
+  }
+  return undefined;
+}
+
+function snippet(body: string): string {
+  const one = body.replace(/\s+/g, ' ').trim();
+  return one.length > 200 ? `${one.slice(0, 200)}…` : one;
+}
+
+export function classifyAnswer(a: HttpAnswer, now: number): DeliveryOutcome {
+  const { status } = a;
+  if (status >= 200 && status < 300) return { kind: 'ok' };
+  const why = `HTTP ${status}${a.body ? `: ${snippet(a.body)}` : ''}`;
+  if (status === 429) {
+    const fromBody = bodyRetryAfter(a.body);
+    const fromHeader = parseRetryAfter(a.retryAfterHeader, now);
+    const afterMs = Math.max(fromBody ?? 0, fromHeader ?? 0);
+    return { kind: 'retry', reason: why, counts: false, ...(fromBody !== undefined || fromHeader !== undefined ? { afterMs } : {}) };
+  }
+  if (status === 408 || status >= 500) {
+    const fromHeader = parseRetryAfter(a.retryAfterHeader, now);
+    return { kind: 'retry', reason: why, counts: true, ...(fromHeader !== undefined ? { afterMs: fromHeader } : {}) };
+  }
+  if (status >= 300 && status < 400) return { kind: 'permanent', reason: `${why} (redirects are not followed)` };
+  return { kind: 'permanent', reason: why };
+}
+
+export interface BackoffPolicy {
+  initialMs: number;
+  maxMs: number;
+}
+
+/**
+ * Delay before try number `attempt + 1` (attempt >= 1): initial·2^(attempt-1), capped, with ±20 % jitter
+ * from `random` in [0, 1).
+ */
+export function retryDelay(attempt: number, policy: BackoffPolicy, random: number): number {
+  const base = Math.min(policy.maxMs, policy.initialMs * 2 ** Math.min(30, Math.max(0, attempt - 1)));
+  const jitter = 0.8 + 0.4 * random;
+  return Math.max(0, Math.round(Math.min(policy.maxMs, base * jitter)));
+}

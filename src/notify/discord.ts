@@ -1,0 +1,164 @@
+// Discord webhooks: one embed coloured by severity, shaped like Uptime Kuma's alerts, within Discord's limits.
+import type { ChannelAdapter, HttpRequest } from './channel.js';
+import type { ChannelConfig } from './notify-schema.js';
+import type { Notification } from './format.js';
+import type { Severity } from '../observe/events.js';
+import { shareBudget, truncateEscaped, truncateText } from './truncate.js';
+
+type DiscordConfig = Extract<ChannelConfig, { type: 'discord' }>;
+
+export const DISCORD_LIMITS = {
+  content: 2000,
+  embeds: 10,
+  title: 256,
+  description: 4096,
+  fields: 25,
+  fieldName: 256,
+  fieldValue: 1024,
+  footer: 2048,
+  author: 256,
+  total: 6000,
+  username: 80,
+} as const;
+
+export const DISCORD_COLORS: Readonly<Record<Severity, number>> = {
+  critical: 0xed4245,
+  warning: 0xf0a020,
+  info: 0x3498db,
+  resolved: 0x57f287,
+};
+
+export interface DiscordEmbed {
+  title?: string;
+  description?: string;
+  color?: number;
+  fields?: Array<{ name: string; value: string; inline?: boolean }>;
+  footer?: { text: string };
+  author?: { name: string };
+  timestamp?: string;
+}
+
+export interface DiscordPayload {
+  username?: string;
+  avatar_url?: string;
+  content?: string;
+  embeds?: DiscordEmbed[];
+  allowed_mentions: { parse: string[] };
+}
+
+/** Backslash-escapes Discord markdown so a message renders literally. */
+export function escapeDiscordMarkdown(text: string): string {
+  return text.replace(/[\\*_~`|>]/g, (c) => `\\${c}`);
+}
+
+/** Keeps a log excerpt from closing its code block early. */
+function escapeCodeBlock(text: string): string {
+  return text.replace(/`/g, '`\u200b');
+}
+
+function embedSize(e: DiscordEmbed): number {
+  let n = (e.title?.length ?? 0) + (e.description?.length ?? 0) + (e.footer?.text.length ?? 0) + (e.author?.name.length ?? 0);
+  for (const f of e.fields ?? []) n += f.name.length + f.value.length;
+  return n;
+}
+
+/** Enforces every Discord limit on an arbitrary payload, shortening text rather than failing. */
+export function fitDiscordPayload(p: DiscordPayload): DiscordPayload {
+  const L = DISCORD_LIMITS;
+  const out: DiscordPayload = { ...p };
+  if (out.username !== undefined) out.username = truncateText(out.username, L.username, '…');
+  if (out.content !== undefined) out.content = truncateText(out.content, L.content);
+  if (out.embeds) {
+    out.embeds = out.embeds.slice(0, L.embeds).map((e) => {
+      const c: DiscordEmbed = { ...e };
+      if (c.title !== undefined) c.title = truncateText(c.title, L.title);
+      if (c.description !== undefined) c.description = truncateText(c.description, L.description);
+      if (c.footer) c.footer = { text: truncateText(c.footer.text, L.footer) };
+      if (c.author) c.author = { name: truncateText(c.author.name, L.author) };
+      if (c.fields) {
+        c.fields = c.fields.slice(0, L.fields).map((f) => ({
+          ...f,
+          name: truncateText(f.name || '-', L.fieldName),
+          value: truncateText(f.value || '-', L.fieldValue),
+        }));
+      }
+      return c;
+    });
+    // The 6000-character total across all embeds: shorten descriptions from the last embed, then drop embeds.
+    let total = out.embeds.reduce((s, e) => s + embedSize(e), 0);
+    for (let i = out.embeds.length - 1; i >= 0 && total > L.total; i--) {
+      const e = out.embeds[i]!;
+      if (e.description) {
+        const keep = Math.max(0, e.description.length - (total - L.total));
+        const before = embedSize(e);
+        e.description = keep > 20 ? truncateText(e.description, keep) : '…';
+        total -= before - embedSize(e);
+      }
+    }
+    while (total > L.total && out.embeds.length > 1) {
+      total -= embedSize(out.embeds.pop()!);
+    }
+    const only = out.embeds[0];
+    while (only?.fields && only.fields.length > 0 && embedSize(only) > L.total) only.fields.pop();
+  }
+  return out;
+}
+
+function description(n: Notification, max: number): string {
+  const notes = n.notes.map(escapeDiscordMarkdown).join('\n');
+  const rawDetails = n.detailLines.join('\n');
+  const details = escapeDiscordMarkdown(rawDetails);
+  const fixed = (notes ? notes.length + 1 : 0) + 2;
+  const excerptWrap = n.excerpt ? '```\n\n```'.length + 2 : 0;
+  const msgNeed = escapeDiscordMarkdown(n.message).length;
+  const detNeed = details.length ? details.length + 1 : 0;
+  const exNeed = n.excerpt ? escapeCodeBlock(n.excerpt).length + excerptWrap : 0;
+  const [msgBudget, detBudget, exBudget] = shareBudget(max - fixed, [msgNeed, detNeed, exNeed], 1000);
+  const parts: string[] = [truncateEscaped(n.message, escapeDiscordMarkdown, msgBudget!)];
+  if (notes) parts.push(notes);
+  if (detNeed > 0 && detBudget! > 1 && detBudget! >= Math.min(detNeed, 20)) parts.push(truncateEscaped(rawDetails, escapeDiscordMarkdown, detBudget! - 1));
+  if (n.excerpt && exBudget! > excerptWrap + 20) {
+    parts.push('```\n' + truncateEscaped(n.excerpt, escapeCodeBlock, exBudget! - excerptWrap) + '\n```');
+  }
+  return truncateText(parts.join('\n'), max);
+}
+
+export function discordPayload(cfg: Pick<DiscordConfig, 'username' | 'avatarUrl'>, n: Notification): DiscordPayload {
+  const unix = Math.floor(n.time / 1000);
+  const fields = n.fields.map((f) => ({ name: f.name, value: f.name === 'Event' ? `\`${f.value}\`` : escapeDiscordMarkdown(f.value), inline: true }));
+  fields.push({ name: 'Time', value: `<t:${unix}:F> (<t:${unix}:R>)`, inline: false });
+  const title = truncateText(n.title, DISCORD_LIMITS.title);
+  const footer = truncateText(`Clawback on ${n.host}`, DISCORD_LIMITS.footer);
+  const fitted = fields.map((f) => ({ ...f, name: truncateText(f.name, DISCORD_LIMITS.fieldName), value: truncateText(f.value, DISCORD_LIMITS.fieldValue) }));
+  const others = title.length + footer.length + fitted.reduce((s, f) => s + f.name.length + f.value.length, 0);
+  const descMax = Math.max(100, Math.min(DISCORD_LIMITS.description, DISCORD_LIMITS.total - others));
+  const payload: DiscordPayload = {
+    username: cfg.username,
+    ...(cfg.avatarUrl ? { avatar_url: cfg.avatarUrl } : {}),
+    allowed_mentions: { parse: [] },
+    embeds: [
+      {
+        title,
+        description: description(n, descMax),
+        color: DISCORD_COLORS[n.severity],
+        fields: fitted,
+        footer: { text: footer },
+        timestamp: new Date(n.time).toISOString(),
+      },
+    ],
+  };
+  return fitDiscordPayload(payload);
+}
+
+export function discordChannel(cfg: DiscordConfig): ChannelAdapter {
+  return {
+    build(n: Notification): HttpRequest {
+      return {
+        url: cfg.url,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(discordPayload(cfg, n)),
+      };
+    },
+  };
+}

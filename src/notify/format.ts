@@ -1,0 +1,200 @@
+// Turns a ClawbackEvent into channel-neutral human text; pure, so every channel says the same thing.
+import type { ClawbackEvent, EventType, Level, Severity } from '../observe/events.js';
+import { formatDuration } from '../config/duration.js';
+
+export type NotificationKind = 'event' | 'reminder' | 'test';
+
+export interface NotificationField {
+  name: string;
+  value: string;
+}
+
+/** What a channel renders; plain text everywhere, each channel escapes for its own markup. */
+export interface Notification {
+  kind: NotificationKind;
+  severity: Severity;
+  /** One line: emoji, service, what happened, ladder level. */
+  title: string;
+  /** The event's sentence. */
+  message: string;
+  /** Short extra lines: recovery time, reminder, delayed delivery. */
+  notes: string[];
+  /** Service, Level, Event, Duration, Incident (only those known). */
+  fields: NotificationField[];
+  /** Scalar details worth showing, as "key: value". */
+  detailLines: string[];
+  /** A log excerpt to show in a code block, if the event carries one. */
+  excerpt?: string;
+  /** Event time, epoch ms. */
+  time: number;
+  /** Sent more than the delay threshold after the event. */
+  delayed: boolean;
+  host: string;
+  event: ClawbackEvent;
+}
+
+export interface FormatContext {
+  kind: NotificationKind;
+  /** Send time, epoch ms. */
+  now: number;
+  host: string;
+  /** When the incident opened (reminders only). */
+  openedAt?: number;
+  /** Messages sent later than this after their event are marked delayed (default 60 s). */
+  delayThresholdMs?: number;
+}
+
+export const LEVEL_NAMES: Readonly<Record<Level, string>> = {
+  0: 'keep-alive',
+  1: 'watchdog',
+  2: 'doctor',
+  3: 'emergency',
+  4: 'human',
+};
+
+export const SEVERITY_EMOJI: Readonly<Record<Severity, string>> = {
+  critical: '🔴',
+  warning: '🟠',
+  info: '🔵',
+  resolved: '🟢',
+};
+
+const HEADLINES: Partial<Record<EventType, string>> = {
+  'daemon.started': 'Clawback started',
+  'daemon.stopped': 'Clawback stopped',
+  'daemon.adopted': 'Running service adopted',
+  'daemon.history-lost': 'Restart history lost',
+  'guardian.revived': 'Guardian revived the daemon',
+  'service.started': 'Service started',
+  'service.exited': 'Service exited',
+  'service.stopped': 'Service stopped',
+  'service.restart-scheduled': 'Restart scheduled',
+  'service.restarting': 'Restarting',
+  'service.healthy': 'Healthy',
+  'service.unhealthy': 'Unhealthy',
+  'probe.failed': 'Probe failed',
+  'memory.warning': 'Memory warning',
+  'memory.limit': 'Memory limit reached',
+  'incident.opened': 'Incident opened',
+  'incident.level': 'Incident level changed',
+  'incident.action': 'Recovery action',
+  'incident.resolved': 'Recovered',
+  'incident.escalated': 'Incident escalated',
+  'breaker.tripped': 'Crash-loop breaker tripped',
+  'breaker.resumed': 'Resumed',
+  'config.snapshot': 'Config snapshot saved',
+  'doctor.finding': 'Doctor finding',
+  'doctor.repair': 'Doctor repair',
+  'agent.started': 'AI agent started',
+  'agent.finished': 'AI agent finished',
+  'prediction.warning': 'Failure predicted',
+  'notify.test': 'Test notification',
+};
+
+/** Keys of `details` rendered elsewhere, never as detail lines. */
+const EXCERPT_KEYS = ['logExcerpt', 'logTail', 'excerpt'] as const;
+const HIDDEN_DETAIL_KEYS = new Set<string>([...EXCERPT_KEYS, 'ttrMs', 'durationMs', 'reminder', 'openForMs']);
+const MAX_DETAIL_LINES = 12;
+const MAX_DETAIL_VALUE = 200;
+
+export function headline(type: EventType): string {
+  return HEADLINES[type] ?? type.replace(/[.-]/g, ' ');
+}
+
+export function levelLabel(level: Level): string {
+  return `${level} (${LEVEL_NAMES[level] ?? 'unknown'})`;
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** `14:03:22 UTC`, or with the date when `withDate`. */
+export function formatUtc(ms: number, withDate = false): string {
+  const d = new Date(ms);
+  const time = `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} UTC`;
+  if (!withDate) return time;
+  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${time}`;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+}
+
+function excerptOf(details: Record<string, unknown> | undefined): string | undefined {
+  if (!details) return undefined;
+  for (const k of EXCERPT_KEYS) {
+    const v = details[k];
+    if (typeof v === 'string' && v.length > 0) return v;
+    if (Array.isArray(v) && v.length > 0) return v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join('\n');
+  }
+  return undefined;
+}
+
+function detailLines(details: Record<string, unknown> | undefined): string[] {
+  if (!details) return [];
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(details)) {
+    if (HIDDEN_DETAIL_KEYS.has(k) || v === undefined || v === null) continue;
+    let text: string;
+    if (typeof v === 'string') text = v;
+    else if (typeof v === 'number' || typeof v === 'boolean') text = String(v);
+    else text = JSON.stringify(v) ?? '';
+    text = text.replace(/\s+/g, ' ').trim();
+    if (text.length > MAX_DETAIL_VALUE) text = `${Array.from(text).slice(0, MAX_DETAIL_VALUE).join('')}…`;
+    out.push(`${k}: ${text}`);
+    if (out.length >= MAX_DETAIL_LINES) break;
+  }
+  return out;
+}
+
+/** The one formatting decision for every channel. */
+export function formatNotification(event: ClawbackEvent, ctx: FormatContext): Notification {
+  const threshold = ctx.delayThresholdMs ?? 60_000;
+  const details = event.details;
+  const service = event.service ?? 'clawback';
+  const levelPart = event.level !== undefined ? ` · level ${levelLabel(event.level)}` : '';
+  const prefix = ctx.kind === 'reminder' ? 'Reminder: ' : '';
+  const title = `${SEVERITY_EMOJI[event.severity] ?? ''} ${prefix}${service}: ${headline(event.type)}${levelPart}`.trim();
+
+  const notes: string[] = [];
+  const fields: NotificationField[] = [{ name: 'Service', value: service }];
+  if (event.level !== undefined) fields.push({ name: 'Level', value: levelLabel(event.level) });
+  fields.push({ name: 'Event', value: event.type });
+
+  const ttr = num(details?.['ttrMs']);
+  const dur = num(details?.['durationMs']);
+  if (ctx.kind === 'reminder' && ctx.openedAt !== undefined) {
+    const open = Math.max(0, event.time - ctx.openedAt);
+    notes.push(`Incident still open after ${formatDuration(open)}.`);
+    fields.push({ name: 'Open for', value: formatDuration(open) });
+  } else if (event.type === 'incident.resolved' && ttr !== undefined) {
+    notes.push(`Recovered in ${formatDuration(ttr)}.`);
+    fields.push({ name: 'Time to recover', value: formatDuration(ttr) });
+  } else if (ttr !== undefined) {
+    fields.push({ name: 'Time to recover', value: formatDuration(ttr) });
+  } else if (dur !== undefined) {
+    fields.push({ name: 'Duration', value: formatDuration(dur) });
+  }
+  if (event.incidentId) fields.push({ name: 'Incident', value: event.incidentId });
+
+  const delayMs = ctx.now - event.time;
+  const delayed = delayMs > threshold;
+  if (delayed) notes.push(`(delayed, event at ${formatUtc(event.time, delayMs > 20 * 3_600_000)})`);
+
+  const excerpt = excerptOf(details);
+  return {
+    kind: ctx.kind,
+    severity: event.severity,
+    title,
+    message: event.message,
+    notes,
+    fields,
+    detailLines: detailLines(details),
+    ...(excerpt !== undefined ? { excerpt } : {}),
+    time: event.time,
+    delayed,
+    host: ctx.host,
+    event,
+  };
+}

@@ -1,0 +1,62 @@
+// The one edge where an alert leaves the process: fetch with a clock-driven timeout and a stop signal.
+import type { Clock } from '../platform/clock.js';
+import type { HttpRequest } from './channel.js';
+import type { HttpAnswer } from './delivery-outcome.js';
+
+const MAX_BODY_CHARS = 64 * 1024;
+
+export class RequestTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`request timed out after ${ms} ms`);
+    this.name = 'RequestTimeoutError';
+  }
+}
+
+/** Describes a failure (fetch, fs) as one line: the message and the cause's code; callers still redact it. */
+export function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = (err as Error & { cause?: unknown }).cause;
+  let text = err.message;
+  if (cause instanceof Error) {
+    const code = (cause as Error & { code?: unknown }).code;
+    text += `: ${typeof code === 'string' ? `${code} ` : ''}${cause.message}`;
+  } else if (cause !== undefined) {
+    text += `: ${String(cause)}`;
+  }
+  return text;
+}
+
+/** Sends one request; resolves with the answer, rejects on network failure, timeout or stop. */
+export async function sendHttp(req: HttpRequest, opts: { clock: Clock; timeoutMs: number; signal?: AbortSignal }): Promise<HttpAnswer> {
+  const ctrl = new AbortController();
+  const timer = opts.clock.setTimeout(() => ctrl.abort(new RequestTimeoutError(opts.timeoutMs)), opts.timeoutMs);
+  const onStop = (): void => ctrl.abort(opts.signal?.reason ?? new Error('stopped'));
+  if (opts.signal?.aborted) onStop();
+  else opts.signal?.addEventListener('abort', onStop, { once: true });
+  try {
+    const res = await fetch(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      redirect: 'manual',
+      signal: ctrl.signal,
+    });
+    let body = '';
+    try {
+      body = await res.text();
+    } catch {
+      // The status is what matters; an unreadable body is not a failure of delivery.
+    }
+    return {
+      status: res.status,
+      retryAfterHeader: res.headers.get('retry-after'),
+      body: body.length > MAX_BODY_CHARS ? body.slice(0, MAX_BODY_CHARS) : body,
+    };
+  } catch (err) {
+    if (ctrl.signal.aborted && ctrl.signal.reason instanceof Error) throw ctrl.signal.reason;
+    throw err;
+  } finally {
+    timer.cancel();
+    opts.signal?.removeEventListener('abort', onStop);
+  }
+}

@@ -1,0 +1,67 @@
+// An open incident must not go quiet: a reminder every interval until it is resolved.
+import type { Clock, TimerHandle } from '../platform/clock.js';
+import type { ClawbackEvent } from '../observe/events.js';
+
+const MAX_OPEN_INCIDENTS = 1000;
+
+interface OpenIncident {
+  openedAt: number;
+  last: ClawbackEvent;
+  timer: TimerHandle;
+}
+
+export type RemindFn = (last: ClawbackEvent, openedAt: number) => void;
+
+/** Watches incident events; owns one timer per open incident; stop() cancels them all. */
+export class ReminderTracker {
+  private readonly open = new Map<string, OpenIncident>();
+  private stopped = false;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly intervalMs: number,
+    private readonly remind: RemindFn,
+  ) {}
+
+  observe(event: ClawbackEvent): void {
+    if (this.stopped || this.intervalMs <= 0 || !event.incidentId) return;
+    const id = event.incidentId;
+    if (event.type === 'incident.resolved') {
+      this.open.get(id)?.timer.cancel();
+      this.open.delete(id);
+      return;
+    }
+    if (event.type !== 'incident.opened' && event.type !== 'incident.escalated') return;
+    const prev = this.open.get(id);
+    prev?.timer.cancel();
+    if (!prev && this.open.size >= MAX_OPEN_INCIDENTS) {
+      const oldest = this.open.keys().next().value;
+      if (oldest !== undefined) {
+        this.open.get(oldest)?.timer.cancel();
+        this.open.delete(oldest);
+      }
+    }
+    const openedAt = prev?.openedAt ?? event.time;
+    const entry: OpenIncident = { openedAt, last: event, timer: this.schedule(id) };
+    this.open.set(id, entry);
+  }
+
+  openIncidents(): string[] {
+    return [...this.open.keys()];
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const inc of this.open.values()) inc.timer.cancel();
+    this.open.clear();
+  }
+
+  private schedule(id: string): TimerHandle {
+    return this.clock.setTimeout(() => {
+      const inc = this.open.get(id);
+      if (!inc || this.stopped) return;
+      inc.timer = this.schedule(id);
+      this.remind(inc.last, inc.openedAt);
+    }, this.intervalMs);
+  }
+}

@@ -1,0 +1,78 @@
+// Chat APIs reject oversized text; we shorten it instead, never splitting a character or an escape.
+
+export const TRUNCATION_MARKER = '… [truncated]';
+
+/** Code points of a string (a surrogate pair stays whole). */
+function codePoints(text: string): string[] {
+  return Array.from(text);
+}
+
+/**
+ * Shortens already-final text to at most `max` UTF-16 units, ending with the marker when cut.
+ * Never splits a surrogate pair.
+ */
+export function truncateText(text: string, max: number, marker: string = TRUNCATION_MARKER): string {
+  return truncateEscaped(text, (s) => s, max, marker);
+}
+
+/**
+ * Escapes `raw` with a per-character `escape` and keeps the result within `max` UTF-16 units.
+ * The cut happens between raw characters, so an escape sequence or entity is never split.
+ * `marker` is raw text and is escaped the same way.
+ */
+export function truncateEscaped(raw: string, escape: (s: string) => string, max: number, marker: string = TRUNCATION_MARKER): string {
+  const full = escape(raw);
+  if (full.length <= max) return full;
+  const escMarker = escape(marker);
+  if (max <= 0) return '';
+  if (escMarker.length >= max) return truncatePlain(escMarker, max);
+  const budget = max - escMarker.length;
+  let out = '';
+  for (const cp of codePoints(raw)) {
+    const e = escape(cp);
+    if (out.length + e.length > budget) break;
+    out += e;
+  }
+  return out + escMarker;
+}
+
+function truncatePlain(text: string, max: number): string {
+  let out = '';
+  for (const cp of codePoints(text)) {
+    if (out.length + cp.length > max) break;
+    out += cp;
+  }
+  return out;
+}
+
+/** Keeps text within `maxBytes` of UTF-8, ending with the marker when cut. */
+export function truncateUtf8(text: string, maxBytes: number, marker: string = TRUNCATION_MARKER): string {
+  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
+  const markerBytes = Buffer.byteLength(marker, 'utf8');
+  const budget = Math.max(0, maxBytes - markerBytes);
+  let out = '';
+  let bytes = 0;
+  for (const cp of codePoints(text)) {
+    const b = Buffer.byteLength(cp, 'utf8');
+    if (bytes + b > budget) break;
+    out += cp;
+    bytes += b;
+  }
+  return markerBytes <= maxBytes ? out + marker : out;
+}
+
+/**
+ * Splits a budget between parts in priority order: each part gets what it needs, but the later
+ * parts keep at least `reserve` (or what they need, if less) so one long part cannot starve them.
+ */
+export function shareBudget(budget: number, needs: number[], reserve: number): number[] {
+  const out: number[] = [];
+  let left = Math.max(0, budget);
+  needs.forEach((need, i) => {
+    const laterReserve = needs.slice(i + 1).reduce((sum, n) => sum + Math.min(n, reserve), 0);
+    const give = Math.max(0, Math.min(need, left - laterReserve));
+    out.push(give);
+    left -= give;
+  });
+  return out;
+}

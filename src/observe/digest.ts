@@ -1,0 +1,142 @@
+// The periodic "how did the week go" report, computed from the journal alone so it can never drift from the facts.
+import { formatDuration } from '../config/duration.js';
+import type { ClawbackEvent } from './events.js';
+import { summarizeIncidents, type IncidentSummary } from './incidents.js';
+
+export interface DigestOptions {
+  /** Length of the period ending at `now`. */
+  days: number;
+  /** End of the period, epoch ms (inject the clock's now). */
+  now: number;
+  /** How many top reasons to list; default 5. */
+  topReasons?: number;
+}
+
+export interface DigestStats {
+  periodStart: number;
+  periodEnd: number;
+  /** Incidents opened in [periodStart, periodEnd). */
+  incidents: number;
+  autoResolved: number;
+  humanResolved: number;
+  /** autoResolved / incidents, 0..1; undefined when there were no incidents. */
+  autoResolvedShare?: number;
+  /** Incidents of the period that reached a human (escalated), resolved since or not. */
+  escalations: number;
+  stillOpen: number;
+  /** Over the period's resolved incidents (auto and human). */
+  meanTtrMs?: number;
+  /** Nearest-rank 95th percentile: the ceil(0.95 n)-th smallest TTR. */
+  p95TtrMs?: number;
+  breakerTrips: number;
+  /** service.restarting events in the period, most first (ties by name). */
+  restartsByService: Array<{ service: string; restarts: number }>;
+  /** Reasons of the period's incidents, most first (ties by name). */
+  topReasons: Array<{ reason: string; incidents: number }>;
+  incidentList: IncidentSummary[];
+}
+
+const DAY_MS = 86_400_000;
+
+/** Nearest-rank percentile of a non-empty list. */
+export function percentileNearestRank(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1]!;
+}
+
+function rankCounts(counts: Map<string, number>): Array<[string, number]> {
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
+/** Pure: the digest's figures. */
+export function computeDigest(events: readonly ClawbackEvent[], opts: DigestOptions): DigestStats {
+  const periodEnd = opts.now;
+  const periodStart = opts.now - opts.days * DAY_MS;
+  const inPeriod = (t: number): boolean => t >= periodStart && t < periodEnd;
+
+  const list = summarizeIncidents(events).filter((i) => inPeriod(i.openedAt));
+  const resolved = list.filter((i) => i.status === 'resolved');
+  const autoResolved = resolved.filter((i) => i.outcome === 'auto-resolved').length;
+  const ttrs = resolved.map((i) => i.ttrMs).filter((v): v is number => v !== undefined);
+
+  const restarts = new Map<string, number>();
+  let breakerTrips = 0;
+  for (const e of events) {
+    if (!inPeriod(e.time)) continue;
+    if (e.type === 'service.restarting') {
+      const s = e.service ?? 'unknown';
+      restarts.set(s, (restarts.get(s) ?? 0) + 1);
+    } else if (e.type === 'breaker.tripped') {
+      breakerTrips++;
+    }
+  }
+  const reasons = new Map<string, number>();
+  for (const i of list) reasons.set(i.reason, (reasons.get(i.reason) ?? 0) + 1);
+
+  return {
+    periodStart,
+    periodEnd,
+    incidents: list.length,
+    autoResolved,
+    humanResolved: resolved.length - autoResolved,
+    autoResolvedShare: list.length > 0 ? autoResolved / list.length : undefined,
+    escalations: list.filter((i) => i.escalated).length,
+    stillOpen: list.filter((i) => i.status !== 'resolved').length,
+    meanTtrMs: ttrs.length > 0 ? ttrs.reduce((a, b) => a + b, 0) / ttrs.length : undefined,
+    p95TtrMs: ttrs.length > 0 ? percentileNearestRank(ttrs, 95) : undefined,
+    breakerTrips,
+    restartsByService: rankCounts(restarts).map(([service, n]) => ({ service, restarts: n })),
+    topReasons: rankCounts(reasons)
+      .slice(0, opts.topReasons ?? 5)
+      .map(([reason, n]) => ({ reason, incidents: n })),
+    incidentList: list,
+  };
+}
+
+function isoMinute(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+function percent(share: number): string {
+  return `${Number((share * 100).toFixed(1))}%`;
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+/** Pure: the digest as Markdown. */
+export function renderDigest(events: readonly ClawbackEvent[], opts: DigestOptions): string {
+  const s = computeDigest(events, opts);
+  const ttr = (v: number | undefined): string => (v === undefined ? 'n/a' : formatDuration(v));
+  const lines: string[] = [
+    `# Clawback digest: last ${opts.days} day${opts.days === 1 ? '' : 's'}`,
+    '',
+    `Period: ${isoMinute(s.periodStart)} to ${isoMinute(s.periodEnd)}`,
+    '',
+    '| Figure | Value |',
+    '|---|---|',
+    `| Incidents | ${s.incidents} |`,
+    `| Auto-resolved | ${s.autoResolved}${s.autoResolvedShare === undefined ? '' : ` (${percent(s.autoResolvedShare)})`} |`,
+    `| Resolved by a human | ${s.humanResolved} |`,
+    `| Escalations to a human | ${s.escalations} |`,
+    `| Still open | ${s.stillOpen} |`,
+    `| Mean time to recover | ${ttr(s.meanTtrMs)} |`,
+    `| p95 time to recover | ${ttr(s.p95TtrMs)} |`,
+    `| Breaker trips | ${s.breakerTrips} |`,
+    '',
+    '## Restarts by service',
+    '',
+  ];
+  if (s.restartsByService.length === 0) lines.push('No restarts.');
+  else {
+    lines.push('| Service | Restarts |', '|---|---|');
+    for (const r of s.restartsByService) lines.push(`| ${cell(r.service)} | ${r.restarts} |`);
+  }
+  lines.push('', '## Top reasons', '');
+  if (s.topReasons.length === 0) lines.push('No incidents.');
+  else s.topReasons.forEach((r, i) => lines.push(`${i + 1}. ${r.reason.replace(/\r?\n/g, ' ')}: ${r.incidents}`));
+  lines.push('');
+  return lines.join('\n');
+}

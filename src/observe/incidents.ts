@@ -1,0 +1,122 @@
+// Folds the flat event stream into one record per incident, for `clawback incidents`, the dashboard and the digest.
+//
+// Event details conventions (the daemon emits them, the metrics, this module and the digest read them):
+// - service.exited: details {code: number|null, signal: string|null, uptimeMs: number, expected: boolean}
+// - service.restarting / service.restart-scheduled: `level`, details {reason: 'exit'|'probe'|'memory'|'manual'|
+//   'doctor'|'agent', delayMs?: number, attempt?: number}. Only service.restarting counts as a restart.
+// - incident.opened: incidentId, level (0 exit / 1 probe), details {reason: string}
+// - incident.level: incidentId, level = the level entered
+// - incident.action: incidentId, details {action: string}
+// - incident.resolved: incidentId, details {ttrMs: number, highestLevel: number,
+//   outcome: 'auto-resolved'|'human-resolved'}
+// - incident.escalated: incidentId, level 4 (human), details {reason: string}; the incident stays open until
+//   resolved (by `clawback resume` and a healthy service: outcome 'human-resolved')
+// - breaker.tripped / breaker.resumed: service
+// - agent.started / agent.finished: details {adapter: string, outcome: 'fixed'|'failed'|'timeout'|'refused'}
+//   (outcome on agent.finished only)
+// - memory.warning: details {rssBytes: number, warnBytes: number}
+import type { ClawbackEvent } from './events.js';
+
+export type IncidentStatus = 'open' | 'resolved' | 'escalated';
+export type IncidentOutcome = 'open' | 'auto-resolved' | 'human-resolved' | 'escalated';
+
+export interface IncidentSummary {
+  id: string;
+  service: string;
+  openedAt: number;
+  closedAt?: number;
+  /** 'escalated': handed to a human and not yet resolved. */
+  status: IncidentStatus;
+  /** Highest ladder level reached (4 = human). */
+  highestLevel: number;
+  outcome: IncidentOutcome;
+  /** Reached a human at some point (also true for a human-resolved incident). */
+  escalated: boolean;
+  /** From incident.resolved details.ttrMs, else closedAt - openedAt. */
+  ttrMs?: number;
+  reason: string;
+  /** details.action of each incident.action event, in order. */
+  actions: string[];
+  /** Every event carrying this incident's id, plus the service's id-less events while it was open. */
+  timeline: ClawbackEvent[];
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** Pure: events in any order in, incidents sorted by openedAt out. */
+export function summarizeIncidents(events: readonly ClawbackEvent[]): IncidentSummary[] {
+  const sorted = events
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => a.e.time - b.e.time || a.i - b.i)
+    .map((x) => x.e);
+  const byId = new Map<string, IncidentSummary>();
+  /** service -> incident currently open on it (for id-less events). */
+  const openByService = new Map<string, IncidentSummary>();
+
+  for (const e of sorted) {
+    if (!e.incidentId) {
+      const inc = e.service !== undefined ? openByService.get(e.service) : undefined;
+      if (inc) inc.timeline.push(e);
+      continue;
+    }
+    let inc = byId.get(e.incidentId);
+    if (!inc) {
+      // An incident whose opening lies before the journal window still gets a record.
+      inc = {
+        id: e.incidentId,
+        service: e.service ?? 'unknown',
+        openedAt: e.time,
+        status: 'open',
+        highestLevel: e.level ?? 0,
+        outcome: 'open',
+        escalated: false,
+        reason: 'unknown',
+        actions: [],
+        timeline: [],
+      };
+      byId.set(e.incidentId, inc);
+      if (e.service !== undefined) openByService.set(e.service, inc);
+    }
+    inc.timeline.push(e);
+    if (e.level !== undefined) inc.highestLevel = Math.max(inc.highestLevel, e.level);
+    const d = e.details ?? {};
+    switch (e.type) {
+      case 'incident.opened':
+        inc.openedAt = e.time;
+        inc.reason = typeof d.reason === 'string' && d.reason ? d.reason : e.message || 'unknown';
+        break;
+      case 'incident.action':
+        if (typeof d.action === 'string') inc.actions.push(d.action);
+        break;
+      case 'incident.escalated':
+        inc.highestLevel = 4;
+        inc.escalated = true;
+        if (inc.status !== 'resolved') {
+          inc.status = 'escalated';
+          inc.outcome = 'escalated';
+        }
+        if (inc.reason === 'unknown' && typeof d.reason === 'string') inc.reason = d.reason;
+        break;
+      case 'incident.resolved': {
+        inc.status = 'resolved';
+        inc.closedAt = e.time;
+        const highest = num(d.highestLevel);
+        if (highest !== undefined) inc.highestLevel = Math.max(inc.highestLevel, highest);
+        inc.outcome =
+          d.outcome === 'human-resolved' || d.outcome === 'auto-resolved'
+            ? d.outcome
+            : inc.escalated
+              ? 'human-resolved'
+              : 'auto-resolved';
+        inc.ttrMs = num(d.ttrMs) ?? e.time - inc.openedAt;
+        if (openByService.get(inc.service) === inc) openByService.delete(inc.service);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return [...byId.values()].sort((a, b) => a.openedAt - b.openedAt);
+}

@@ -1,0 +1,213 @@
+// Logs must rotate by default: a size-bounded file stream for our own log, and copy-truncate for the services' logs.
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+  promises as fsp,
+} from 'node:fs';
+import path from 'node:path';
+
+export interface RotatingFileOptions {
+  file: string;
+  /** Rotate before a write that would take the file past this size; <= 0 or Infinity disables rotation. */
+  maxBytes: number;
+  /** Rotated files kept beside the live one (file.1 newest .. file.keep oldest). */
+  keep: number;
+  /** Mode of newly created files; default 0o600. */
+  mode?: number;
+}
+
+function isMissing(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}
+
+/** Names of rotated generations past `keep` (left over when keep was lowered). */
+function staleGenerations(file: string, names: string[], keep: number): string[] {
+  const base = path.basename(file);
+  return names
+    .filter((n) => n.startsWith(`${base}.`) && /^\d+$/.test(n.slice(base.length + 1)) && Number(n.slice(base.length + 1)) > keep)
+    .map((n) => path.join(path.dirname(file), n));
+}
+
+/** file.(keep-1) -> file.keep ... file.1 -> file.2, dropping the oldest; leaves file.1 free. */
+function shiftRotatedSync(file: string, keep: number): void {
+  for (const stale of staleGenerations(file, readdirSync(path.dirname(file)), keep)) {
+    try {
+      unlinkSync(stale);
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+    }
+  }
+  for (let i = keep - 1; i >= 1; i--) {
+    try {
+      renameSync(`${file}.${i}`, `${file}.${i + 1}`);
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+    }
+  }
+}
+
+async function shiftRotated(file: string, keep: number): Promise<void> {
+  for (const stale of staleGenerations(file, await fsp.readdir(path.dirname(file)), keep)) {
+    await fsp.rm(stale, { force: true });
+  }
+  for (let i = keep - 1; i >= 1; i--) {
+    try {
+      await fsp.rename(`${file}.${i}`, `${file}.${i + 1}`);
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+    }
+  }
+}
+
+/**
+ * A synchronous append-only file stream (a pino destination) that rotates by renaming at write boundaries,
+ * so every line lands whole in exactly one file. Write errors are counted, never thrown at the logger's caller.
+ */
+export class RotatingFileStream {
+  private fd: number | undefined;
+  private closed = false;
+  private bytes = 0;
+  private readonly file: string;
+  private readonly maxBytes: number;
+  private readonly keep: number;
+  private readonly mode: number;
+  /** Writes dropped because the disk refused them. */
+  writeErrors = 0;
+  lastError: Error | undefined;
+
+  constructor(opts: RotatingFileOptions) {
+    this.file = opts.file;
+    this.maxBytes = opts.maxBytes > 0 ? opts.maxBytes : Infinity;
+    this.keep = Math.max(0, Math.floor(opts.keep));
+    this.mode = opts.mode ?? 0o600;
+    mkdirSync(path.dirname(this.file), { recursive: true });
+    this.open();
+  }
+
+  private open(): void {
+    this.fd = openSync(this.file, 'a', this.mode);
+    this.bytes = fstatSync(this.fd).size;
+  }
+
+  /** Current size of the live file as this stream knows it. */
+  get size(): number {
+    return this.bytes;
+  }
+
+  write(chunk: string | Uint8Array): boolean {
+    if (this.closed) return false;
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
+    try {
+      if (this.fd === undefined) this.open(); // a failed rotation left us without a file: try again
+      if (this.bytes > 0 && this.bytes + buf.length > this.maxBytes) this.rotate();
+      let off = 0;
+      while (off < buf.length) off += writeSync(this.fd!, buf, off, buf.length - off);
+      this.bytes += buf.length;
+    } catch (err) {
+      this.writeErrors++;
+      this.lastError = err as Error;
+    }
+    return true;
+  }
+
+  /** Moves the live file to file.1 (shifting older ones) and starts a fresh one. */
+  rotate(): void {
+    if (this.fd === undefined) return;
+    closeSync(this.fd);
+    this.fd = undefined;
+    try {
+      if (this.keep === 0) {
+        try {
+          unlinkSync(this.file);
+        } catch (err) {
+          if (!isMissing(err)) throw err;
+        }
+      } else {
+        shiftRotatedSync(this.file, this.keep);
+        try {
+          renameSync(this.file, `${this.file}.1`);
+        } catch (err) {
+          if (!isMissing(err)) throw err;
+        }
+      }
+    } finally {
+      this.open();
+    }
+  }
+
+  /** Writes are synchronous: nothing is buffered. */
+  flush(cb?: (err?: Error) => void): void {
+    cb?.();
+  }
+
+  flushSync(): void {}
+
+  /** Idempotent. */
+  close(): void {
+    this.closed = true;
+    if (this.fd === undefined) return;
+    closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+const COPY_CHUNK = 64 * 1024;
+/** Bounded catch-up rounds for lines appended while we copy. */
+const CATCH_UP_ROUNDS = 8;
+
+/**
+ * Copy-truncate rotation for a file another process holds open with O_APPEND (a service's own log):
+ * if the file is larger than maxBytes, shift file.N, copy file to file.1 (catching up with lines appended
+ * meanwhile), then truncate file to 0; the writer's next append lands at offset 0. Lines written in the
+ * instant between the last catch-up read and the truncate can be lost, as with logrotate's copytruncate.
+ * Returns true when it rotated.
+ */
+export async function rotateIfLarger(file: string, maxBytes: number, keep: number): Promise<boolean> {
+  let size: number;
+  let mode: number;
+  try {
+    const st = await fsp.stat(file);
+    size = st.size;
+    mode = st.mode & 0o777;
+  } catch (err) {
+    if (isMissing(err)) return false;
+    throw err;
+  }
+  if (!(maxBytes > 0) || size <= maxBytes) return false;
+  const keepN = Math.max(0, Math.floor(keep));
+  if (keepN === 0) {
+    await fsp.truncate(file, 0);
+    return true;
+  }
+  await shiftRotated(file, keepN);
+  const src = await fsp.open(file, 'r');
+  try {
+    const dst = await fsp.open(`${file}.1`, 'w', mode);
+    try {
+      const buf = Buffer.allocUnsafe(COPY_CHUNK);
+      let pos = 0;
+      for (let round = 0; round < CATCH_UP_ROUNDS; round++) {
+        const end = (await src.stat()).size;
+        if (pos >= end) break;
+        while (pos < end) {
+          const { bytesRead } = await src.read(buf, 0, Math.min(COPY_CHUNK, end - pos), pos);
+          if (bytesRead === 0) break;
+          await dst.write(buf, 0, bytesRead);
+          pos += bytesRead;
+        }
+      }
+      await fsp.truncate(file, 0);
+    } finally {
+      await dst.close();
+    }
+  } finally {
+    await src.close();
+  }
+  return true;
+}

@@ -1,0 +1,233 @@
+// Prometheus metrics for /metrics: counters fed from the event bus, gauges set by the daemon, in a registry of our own.
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ClawbackEvent } from './events.js';
+
+export type ProbeStatus = 'success' | 'failure' | 'unknown';
+
+export interface ProbeObservation {
+  status: ProbeStatus;
+  latencyMs?: number;
+}
+
+export interface ServiceGauges {
+  /** The service's process is running (and not known unhealthy, as the daemon sees it). */
+  up: boolean;
+  breakerOpen: boolean;
+  /** RSS of the service's process tree. */
+  rssBytes?: number;
+  /** The service's configured memory limit, for "memory near limit" alerts. */
+  memoryLimitBytes?: number;
+}
+
+export interface MetricsOptions {
+  version?: string;
+  /** Event-loop delay sampling resolution; default 20 ms. */
+  eventLoopResolutionMs?: number;
+}
+
+export interface Metrics {
+  readonly registry: Registry;
+  /**
+   * Feeds one bus event (subscribe it to the EventBus). Counted: service.restarting -> restarts_total
+   * (level label 'none' when the event has no level); incident.opened/level/escalated/resolved -> incidents_open,
+   * incidents_total (once per incident: at escalation with outcome 'escalated', else at resolution with
+   * details.outcome), time_to_recover (details.ttrMs); breaker.tripped/resumed -> breaker_open;
+   * agent.finished -> emergency_runs_total; memory.warning/limit -> service RSS. Other events are ignored.
+   */
+  onEvent(event: ClawbackEvent): void;
+  observeProbe(service: string, probe: string, kind: string, result: ProbeObservation): void;
+  setServiceGauges(service: string, gauges: ServiceGauges): void;
+  setOutboxDepth(n: number): void;
+  notifierDelivery(channel: string, ok: boolean): void;
+  /** Text exposition format (Prometheus 0.0.4). */
+  render(): Promise<string>;
+  readonly contentType: string;
+  /** Stops the event-loop monitor; idempotent. */
+  stop(): void;
+}
+
+const PROBE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const TTR_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600];
+
+interface OpenIncident {
+  service: string;
+  highestLevel: number;
+  /** Already counted in clawback_incidents_total (it was escalated to a human). */
+  counted: boolean;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+function str(v: unknown, fallback: string): string {
+  return typeof v === 'string' && v.length > 0 ? v : fallback;
+}
+
+export function createMetrics(opts: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+
+  const serviceUp = new Gauge({ name: 'clawback_service_up', help: 'Whether the supervised service is up (1) or down (0).', labelNames: ['service'], registers });
+  const probeHealthy = new Gauge({ name: 'clawback_probe_healthy', help: 'Last conclusive probe result: 1 healthy, 0 unhealthy.', labelNames: ['service', 'probe', 'kind'], registers });
+  const probeDuration = new Histogram({ name: 'clawback_probe_duration_seconds', help: 'Probe run time.', labelNames: ['service', 'probe', 'kind'], buckets: PROBE_BUCKETS, registers });
+  const restarts = new Counter({ name: 'clawback_restarts_total', help: 'Restarts performed, by ladder level and reason.', labelNames: ['service', 'level', 'reason'], registers });
+  const incidents = new Counter({ name: 'clawback_incidents_total', help: 'Incidents closed (resolved) or escalated to a human, each counted once.', labelNames: ['service', 'outcome', 'highest_level'], registers });
+  const incidentsOpen = new Gauge({ name: 'clawback_incidents_open', help: 'Incidents currently open.', labelNames: ['service'], registers });
+  const ttr = new Histogram({ name: 'clawback_time_to_recover_seconds', help: 'Time from incident opened to resolved.', labelNames: ['service'], buckets: TTR_BUCKETS, registers });
+  const rss = new Gauge({ name: 'clawback_service_memory_rss_bytes', help: 'Resident memory of the service process tree.', labelNames: ['service'], registers });
+  const memLimit = new Gauge({ name: 'clawback_service_memory_limit_bytes', help: 'Configured memory limit of the service.', labelNames: ['service'], registers });
+  const breaker = new Gauge({ name: 'clawback_breaker_open', help: 'Crash-loop breaker open (1): restarts stopped until resume.', labelNames: ['service'], registers });
+  const emergency = new Counter({ name: 'clawback_emergency_runs_total', help: 'AI emergency agent runs by outcome.', labelNames: ['service', 'adapter', 'outcome'], registers });
+  const notifications = new Counter({ name: 'clawback_notifications_total', help: 'Notification delivery attempts by channel and result.', labelNames: ['channel', 'result'], registers });
+  const outbox = new Gauge({ name: 'clawback_notify_outbox_depth', help: 'Notifications spooled on disk, not yet delivered.', registers });
+  const buildInfo = new Gauge({ name: 'clawback_build_info', help: 'Clawback build information.', labelNames: ['version'], registers });
+  buildInfo.set({ version: opts.version ?? 'unknown' }, 1);
+
+  new Gauge({
+    name: 'clawback_daemon_resident_memory_bytes',
+    help: 'Resident memory of the clawback daemon.',
+    registers,
+    collect() {
+      this.set(process.memoryUsage.rss());
+    },
+  });
+  let lastCpuSeconds = 0;
+  new Counter({
+    name: 'clawback_daemon_cpu_seconds_total',
+    help: 'User and system CPU time of the clawback daemon.',
+    registers,
+    collect() {
+      const u = process.cpuUsage();
+      const seconds = (u.user + u.system) / 1e6;
+      if (seconds > lastCpuSeconds) this.inc(seconds - lastCpuSeconds);
+      lastCpuSeconds = Math.max(lastCpuSeconds, seconds);
+    },
+  });
+
+  const resolutionMs = Math.max(1, opts.eventLoopResolutionMs ?? 20);
+  let loop: IntervalHistogram | undefined = monitorEventLoopDelay({ resolution: resolutionMs });
+  loop.enable();
+  new Gauge({
+    name: 'clawback_daemon_event_loop_lag_seconds',
+    help: 'Worst event-loop delay of the daemon since the previous scrape.',
+    registers,
+    collect() {
+      if (!loop || loop.count === 0) {
+        this.set(0);
+        return;
+      }
+      // The histogram records the whole timer interval: subtract the sampling period itself.
+      this.set(Math.max(0, loop.max / 1e6 - resolutionMs) / 1000);
+      loop.reset();
+    },
+  });
+
+  const open = new Map<string, OpenIncident>();
+
+  function openIncident(id: string, service: string, level: number): OpenIncident {
+    let inc = open.get(id);
+    if (!inc) {
+      inc = { service, highestLevel: level, counted: false };
+      open.set(id, inc);
+      incidentsOpen.inc({ service });
+    }
+    return inc;
+  }
+
+  function onEvent(e: ClawbackEvent): void {
+    const service = e.service ?? 'unknown';
+    const d = e.details ?? {};
+    switch (e.type) {
+      case 'service.restarting':
+        restarts.inc({ service, level: e.level === undefined ? 'none' : String(e.level), reason: str(d.reason, 'unknown') });
+        break;
+      case 'incident.opened':
+        if (e.incidentId) openIncident(e.incidentId, service, e.level ?? 0);
+        break;
+      case 'incident.level':
+        if (e.incidentId && e.level !== undefined) {
+          const inc = openIncident(e.incidentId, service, e.level);
+          inc.highestLevel = Math.max(inc.highestLevel, e.level);
+        }
+        break;
+      case 'incident.escalated': {
+        if (!e.incidentId) break;
+        const inc = openIncident(e.incidentId, service, 4);
+        inc.highestLevel = 4;
+        if (!inc.counted) {
+          incidents.inc({ service: inc.service, outcome: 'escalated', highest_level: '4' });
+          inc.counted = true;
+        }
+        break;
+      }
+      case 'incident.resolved': {
+        const inc = e.incidentId ? open.get(e.incidentId) : undefined;
+        const svc = inc?.service ?? service;
+        if (inc && e.incidentId) {
+          open.delete(e.incidentId);
+          incidentsOpen.dec({ service: svc });
+        }
+        if (!inc?.counted) {
+          const highest = num(d.highestLevel) ?? inc?.highestLevel ?? e.level ?? 0;
+          incidents.inc({ service: svc, outcome: str(d.outcome, 'auto-resolved'), highest_level: String(highest) });
+        }
+        const ttrMs = num(d.ttrMs);
+        if (ttrMs !== undefined && ttrMs >= 0) ttr.observe({ service: svc }, ttrMs / 1000);
+        break;
+      }
+      case 'breaker.tripped':
+        breaker.set({ service }, 1);
+        break;
+      case 'breaker.resumed':
+        breaker.set({ service }, 0);
+        break;
+      case 'agent.finished':
+        emergency.inc({ service, adapter: str(d.adapter, 'unknown'), outcome: str(d.outcome, 'unknown') });
+        break;
+      case 'memory.warning':
+      case 'memory.limit': {
+        const bytes = num(d.rssBytes);
+        if (bytes !== undefined) rss.set({ service }, bytes);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    onEvent,
+    observeProbe(service, probe, kind, result) {
+      const labels = { service, probe, kind };
+      // An inconclusive probe ("unknown") says nothing about health: keep the last conclusive value.
+      if (result.status === 'success') probeHealthy.set(labels, 1);
+      else if (result.status === 'failure') probeHealthy.set(labels, 0);
+      if (result.latencyMs !== undefined && Number.isFinite(result.latencyMs) && result.latencyMs >= 0) {
+        probeDuration.observe(labels, result.latencyMs / 1000);
+      }
+    },
+    setServiceGauges(service, g) {
+      serviceUp.set({ service }, g.up ? 1 : 0);
+      breaker.set({ service }, g.breakerOpen ? 1 : 0);
+      if (g.rssBytes !== undefined) rss.set({ service }, g.rssBytes);
+      if (g.memoryLimitBytes !== undefined) memLimit.set({ service }, g.memoryLimitBytes);
+    },
+    setOutboxDepth(n) {
+      outbox.set(Math.max(0, n));
+    },
+    notifierDelivery(channel, ok) {
+      notifications.inc({ channel, result: ok ? 'delivered' : 'failed' });
+    },
+    render() {
+      return registry.metrics();
+    },
+    stop() {
+      loop?.disable();
+      loop = undefined;
+    },
+  };
+}

@@ -1,0 +1,324 @@
+// Text of the OS service-manager files that keep the daemon alive (systemd user units, launchd plists, a crontab line): pure functions.
+import path from 'node:path';
+import plist from 'plist';
+
+export interface ServiceFileInputs {
+  /** Absolute path of the node binary. */
+  nodePath: string;
+  /** Absolute path of dist/cli/main.js. */
+  entryPath: string;
+  /** Absolute path of the clawback config file. */
+  configPath: string;
+  /** Absolute state directory. */
+  stateDir: string;
+  /** Instance name (default 'clawback'): names the units, launchd labels and the cron marker. */
+  label?: string;
+  /** How often the guardian checks the daemon (default 60). */
+  guardianIntervalSec?: number;
+  /** Extra environment for the daemon and the guardian. PATH defaults to node's directory plus the usual bin dirs. */
+  env?: Record<string, string>;
+  /**
+   * The host's systemd version (`systemctl --version`). RestartSteps=/RestartMaxDelaySec= (systemd >= 254)
+   * are written only when this is known to be >= 254, so older systemd (e.g. 252) never sees unknown keys.
+   */
+  systemdVersion?: number;
+  /** 'linux' or 'darwin': only changes the default PATH. */
+  platform?: 'linux' | 'darwin';
+}
+
+export interface ServiceNames {
+  label: string;
+  /** e.g. clawback.service */
+  systemdService: string;
+  /** e.g. clawback-guardian.service */
+  systemdGuardianService: string;
+  /** e.g. clawback-guardian.timer */
+  systemdGuardianTimer: string;
+  /** e.g. ai.clawback.daemon */
+  launchdDaemonLabel: string;
+  /** e.g. ai.clawback.guardian */
+  launchdGuardianLabel: string;
+  /** e.g. ai.clawback.daemon.plist */
+  launchdDaemonPlist: string;
+  launchdGuardianPlist: string;
+  /** The comment line that marks the guardian's crontab entry. */
+  cronMarker: string;
+}
+
+export const DEFAULT_LABEL = 'clawback';
+export const DEFAULT_GUARDIAN_INTERVAL_SEC = 60;
+/** First systemd release that knows RestartSteps= and RestartMaxDelaySec=. */
+export const SYSTEMD_RESTART_STEPS_VERSION = 254;
+
+export function serviceNames(label: string = DEFAULT_LABEL): ServiceNames {
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(label)) {
+    throw new Error(`service label ${JSON.stringify(label)}: expected lowercase letters, digits and '-'`);
+  }
+  return {
+    label,
+    systemdService: `${label}.service`,
+    systemdGuardianService: `${label}-guardian.service`,
+    systemdGuardianTimer: `${label}-guardian.timer`,
+    launchdDaemonLabel: `ai.${label}.daemon`,
+    launchdGuardianLabel: `ai.${label}.guardian`,
+    launchdDaemonPlist: `ai.${label}.daemon.plist`,
+    launchdGuardianPlist: `ai.${label}.guardian.plist`,
+    cronMarker: `# ${label}-guardian: managed by clawback install/uninstall, do not edit this line or the next`,
+  };
+}
+
+interface Resolved {
+  nodePath: string;
+  entryPath: string;
+  configPath: string;
+  stateDir: string;
+  names: ServiceNames;
+  intervalSec: number;
+  env: [string, string][];
+  systemdVersion: number | undefined;
+}
+
+function resolveInputs(inputs: ServiceFileInputs): Resolved {
+  for (const key of ['nodePath', 'entryPath', 'configPath', 'stateDir'] as const) {
+    const value = inputs[key];
+    if (!path.isAbsolute(value)) throw new Error(`${key} must be an absolute path, got ${JSON.stringify(value)}`);
+    if (/[\n\r\0]/.test(value)) throw new Error(`${key} contains a newline or NUL`);
+  }
+  const intervalSec = inputs.guardianIntervalSec ?? DEFAULT_GUARDIAN_INTERVAL_SEC;
+  if (!Number.isInteger(intervalSec) || intervalSec < 10 || intervalSec > 86_400) {
+    throw new Error(`guardianIntervalSec must be an integer between 10 and 86400, got ${intervalSec}`);
+  }
+  const env: Record<string, string> = { PATH: defaultPath(inputs.nodePath, inputs.platform ?? 'linux'), ...inputs.env };
+  for (const [k, v] of Object.entries(env)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`environment variable name ${JSON.stringify(k)} is not valid`);
+    if (/[\n\r\0]/.test(v)) throw new Error(`environment variable ${k} contains a newline or NUL`);
+  }
+  return {
+    nodePath: inputs.nodePath,
+    entryPath: inputs.entryPath,
+    configPath: inputs.configPath,
+    stateDir: inputs.stateDir,
+    names: serviceNames(inputs.label),
+    intervalSec,
+    env: Object.entries(env).sort(([a], [b]) => a.localeCompare(b)),
+    systemdVersion: inputs.systemdVersion,
+  };
+}
+
+/** node's own directory first (nvm, Homebrew installs), then the usual system directories. */
+export function defaultPath(nodePath: string, platform: 'linux' | 'darwin' = 'linux'): string {
+  const dirs = [path.dirname(nodePath)];
+  if (platform === 'darwin') dirs.push('/opt/homebrew/bin');
+  dirs.push('/usr/local/bin', '/usr/bin', '/bin', '/usr/local/sbin', '/usr/sbin', '/sbin');
+  return [...new Set(dirs)].join(':');
+}
+
+/** argv of the daemon: node main.js run --config C --state-dir S. */
+export function daemonArgv(inputs: ServiceFileInputs): string[] {
+  const r = resolveInputs(inputs);
+  return [r.nodePath, r.entryPath, 'run', '--config', r.configPath, '--state-dir', r.stateDir];
+}
+
+/** argv of one guardian pass: node main.js guardian --once --config C --state-dir S. */
+export function guardianArgv(inputs: ServiceFileInputs): string[] {
+  const r = resolveInputs(inputs);
+  return [r.nodePath, r.entryPath, 'guardian', '--once', '--config', r.configPath, '--state-dir', r.stateDir];
+}
+
+/** Escapes systemd specifiers (%) in any unit-file value. */
+function escapeSpecifiers(value: string): string {
+  return value.replace(/%/g, '%%');
+}
+
+/**
+ * One ExecStart= word per systemd's rules: `%` specifiers doubled, `$` variable expansion doubled,
+ * words with whitespace, quotes or backslashes double-quoted with C escapes; a lone `;` escaped.
+ * The executable (first word) is not subject to `$` expansion, so its `$` stays single.
+ */
+export function systemdQuoteArg(arg: string, opts: { executable?: boolean } = {}): string {
+  if (/[\n\r\0]/.test(arg)) throw new Error(`argument ${JSON.stringify(arg)} contains a newline or NUL`);
+  if (arg === ';') return '\\;';
+  const specifiersEscaped = escapeSpecifiers(arg);
+  const escaped = opts.executable ? specifiersEscaped : specifiersEscaped.replace(/\$/g, '$$$$');
+  if (arg !== '' && !/[\s"'\\]/.test(arg)) return escaped;
+  return `"${escaped.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+function systemdExec(argv: string[]): string {
+  return argv.map((a, i) => systemdQuoteArg(a, { executable: i === 0 })).join(' ');
+}
+
+/** `Environment="K=V"` with C escapes inside the quotes; `$` has no special meaning there. */
+function systemdEnvironment(k: string, v: string): string {
+  const assignment = escapeSpecifiers(`${k}=${v}`).replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  return `Environment="${assignment}"`;
+}
+
+function unitText(sections: [string, string[]][]): string {
+  return `${sections.map(([name, lines]) => [`[${name}]`, ...lines].join('\n')).join('\n\n')}\n`;
+}
+
+/** The daemon's systemd user unit (clawback.service). */
+export function systemdDaemonUnit(inputs: ServiceFileInputs): string {
+  const r = resolveInputs(inputs);
+  const service = [
+    'Type=simple',
+    `ExecStart=${systemdExec(daemonArgv(inputs))}`,
+    `WorkingDirectory=${escapeSpecifiers(path.dirname(r.configPath))}`,
+    ...r.env.map(([k, v]) => systemdEnvironment(k, v)),
+    'Restart=always',
+    'RestartSec=2',
+  ];
+  if (r.systemdVersion !== undefined && r.systemdVersion >= SYSTEMD_RESTART_STEPS_VERSION) {
+    service.push('RestartSteps=5', 'RestartMaxDelaySec=60');
+  }
+  service.push(
+    '# Supervised services run in their own sessions (setsid) and must outlive a daemon restart:',
+    '# KillMode=process stops only the daemon itself, leaving the rest of the cgroup (the services) running,',
+    '# and the restarted daemon adopts them again from state.json.',
+    'KillMode=process',
+    'TimeoutStopSec=20',
+  );
+  return unitText([
+    [
+      'Unit',
+      [
+        `Description=Clawback self-healing supervisor (${r.names.label})`,
+        'After=network-online.target',
+        '# Crash-loop limit of systemd itself: these keys belong in [Unit] (in [Service] they are ignored).',
+        'StartLimitIntervalSec=300',
+        'StartLimitBurst=10',
+      ],
+    ],
+    ['Service', service],
+    ['Install', ['WantedBy=default.target']],
+  ]);
+}
+
+/** The guardian's one-shot unit (clawback-guardian.service), started by the timer. */
+export function systemdGuardianService(inputs: ServiceFileInputs): string {
+  const r = resolveInputs(inputs);
+  return unitText([
+    ['Unit', [`Description=Clawback guardian: revive the ${r.names.label} daemon if its heartbeat stopped`]],
+    [
+      'Service',
+      [
+        'Type=oneshot',
+        `ExecStart=${systemdExec(guardianArgv(inputs))}`,
+        `WorkingDirectory=${escapeSpecifiers(path.dirname(r.configPath))}`,
+        ...r.env.map(([k, v]) => systemdEnvironment(k, v)),
+        'TimeoutStartSec=120',
+      ],
+    ],
+  ]);
+}
+
+/** The guardian's timer (clawback-guardian.timer). */
+export function systemdGuardianTimer(inputs: ServiceFileInputs): string {
+  const r = resolveInputs(inputs);
+  const every = `${r.intervalSec}s`;
+  return unitText([
+    ['Unit', [`Description=Clawback guardian timer (${r.names.label}, every ${every})`]],
+    [
+      'Timer',
+      [
+        // OnActiveSec covers the first run after `enable --now` long after boot; OnUnitActiveSec repeats.
+        `OnBootSec=${every}`,
+        `OnActiveSec=${every}`,
+        `OnUnitActiveSec=${every}`,
+        `AccuracySec=${Math.max(1, Math.min(10, Math.floor(r.intervalSec / 6)))}s`,
+        `Unit=${r.names.systemdGuardianService}`,
+      ],
+    ],
+    ['Install', ['WantedBy=timers.target']],
+  ]);
+}
+
+function launchdEnv(r: Resolved): Record<string, string> {
+  return Object.fromEntries(r.env);
+}
+
+/** The daemon's LaunchAgent (ai.clawback.daemon.plist). */
+export function launchdDaemonPlist(inputs: ServiceFileInputs): string {
+  const r = resolveInputs(inputs);
+  const logs = path.join(r.stateDir, 'logs');
+  return plist.build({
+    Label: r.names.launchdDaemonLabel,
+    ProgramArguments: daemonArgv(inputs),
+    WorkingDirectory: path.dirname(r.configPath),
+    EnvironmentVariables: launchdEnv(r),
+    RunAtLoad: true,
+    KeepAlive: true,
+    ThrottleInterval: 10,
+    // The services the daemon supervises must survive a daemon exit: launchd would otherwise kill the job's process group.
+    AbandonProcessGroup: true,
+    StandardOutPath: path.join(logs, 'launchd-daemon.out.log'),
+    StandardErrorPath: path.join(logs, 'launchd-daemon.err.log'),
+  });
+}
+
+/** The guardian's LaunchAgent (ai.clawback.guardian.plist), run every guardianIntervalSec. */
+export function launchdGuardianPlist(inputs: ServiceFileInputs): string {
+  const r = resolveInputs(inputs);
+  const log = path.join(r.stateDir, 'logs', 'guardian.log');
+  return plist.build({
+    Label: r.names.launchdGuardianLabel,
+    ProgramArguments: guardianArgv(inputs),
+    WorkingDirectory: path.dirname(r.configPath),
+    EnvironmentVariables: launchdEnv(r),
+    RunAtLoad: true,
+    StartInterval: r.intervalSec,
+    // If the guardian had to start the daemon itself, that daemon must outlive the guardian's run.
+    AbandonProcessGroup: true,
+    StandardOutPath: log,
+    StandardErrorPath: log,
+  });
+}
+
+/** Quotes one word for /bin/sh, inside a crontab (`%` is a newline there unless escaped). */
+export function cronShellQuote(word: string): string {
+  const quoted = /^[A-Za-z0-9_\/.,:@+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+  return quoted.replace(/%/g, '\\%');
+}
+
+export interface CronEntry {
+  marker: string;
+  line: string;
+}
+
+/** The guardian's crontab entry: a marker comment and the job line (output appended to logs/guardian.log). */
+export function guardianCronEntry(inputs: ServiceFileInputs): CronEntry {
+  const r = resolveInputs(inputs);
+  const minutes = Math.min(59, Math.max(1, Math.round(r.intervalSec / 60)));
+  const envPrefix = r.env.map(([k, v]) => `${k}=${cronShellQuote(v)}`).join(' ');
+  const command = guardianArgv(inputs).map(cronShellQuote).join(' ');
+  const log = cronShellQuote(path.join(r.stateDir, 'logs', 'guardian.log'));
+  return {
+    marker: r.names.cronMarker,
+    line: `*/${minutes} * * * * ${envPrefix ? `${envPrefix} ` : ''}${command} >> ${log} 2>&1`,
+  };
+}
+
+/**
+ * Puts `entry` into the crontab text in place of any earlier marked entry (the marker line and the line after it),
+ * or appends it; with entry null removes every marked entry. Other lines are kept as they are. Pure.
+ */
+export function mergeCrontab(current: string, marker: string, line: string | null): string {
+  const lines = current.split('\n');
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  const kept: string[] = [];
+  let insertAt = -1;
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i]!.trim() === marker.trim()) {
+      if (insertAt < 0) insertAt = kept.length;
+      if (i + 1 < lines.length && lines[i + 1]!.trim() !== marker.trim()) i++;
+      continue;
+    }
+    kept.push(lines[i]!);
+  }
+  if (line !== null) {
+    if (/[\n\r]/.test(line)) throw new Error('crontab line contains a newline');
+    kept.splice(insertAt < 0 ? kept.length : insertAt, 0, marker, line);
+  }
+  return kept.length === 0 ? '' : `${kept.join('\n')}\n`;
+}

@@ -1,0 +1,52 @@
+// The hang probe: a process that is alive but stopped, or alive and not answering in time, is hung.
+//
+// Rules, in order:
+//   no pid / process dead            -> unknown (the exit path of the supervisor handles death)
+//   state T/t (SIGSTOP, traced)      -> failure 'hang'
+//   no url and no port configured    -> success (alive and not stopped)
+//   the url/port check times out     -> failure 'hang'
+//   connection refused / reset       -> failure 'down' (alive but not listening)
+//   any HTTP status / accepted conn  -> success: it answers (the http probe judges the status)
+//   the check could not run (DNS)    -> unknown
+import type { ProbeDeps } from './probe-types.js';
+import { systemClock } from '../platform/clock.js';
+import { isAlive, readProcStat } from '../platform/proc.js';
+import type { ProbeConfigOf } from './probe-schema.js';
+import type { Probe, ProbeResult, ProbeTarget } from './probe-types.js';
+import { httpExchange } from './http-exchange.js';
+import { tcpConnectCheck } from './tcp-probe.js';
+
+export function createHangProbe(config: ProbeConfigOf<'hang'>, deps: ProbeDeps = {}): Probe {
+  const clock = deps.clock ?? systemClock();
+
+  async function answerCheck(target: ProbeTarget, signal: AbortSignal): Promise<ProbeResult | undefined> {
+    if (config.url !== undefined) {
+      const ex = await httpExchange({ url: config.url, method: 'GET', headers: config.headers }, target, signal, clock);
+      if (ex.kind === 'answer') {
+        return { status: 'success', message: `answers: GET ${config.url} -> ${ex.status} in ${Math.round(ex.latencyMs)} ms`, latencyMs: ex.latencyMs };
+      }
+      return ex.result;
+    }
+    if (config.port !== undefined) return tcpConnectCheck(config.host, config.port, target, signal, clock);
+    return undefined;
+  }
+
+  return {
+    kind: 'hang',
+    async check(target: ProbeTarget, signal: AbortSignal): Promise<ProbeResult> {
+      const pid = target.pid;
+      if (pid === undefined || !isAlive(pid)) return { status: 'unknown', message: 'the process is not running; the exit path handles it' };
+      const stat = readProcStat(pid);
+      if (stat && (stat.state === 'T' || stat.state === 't')) {
+        return { status: 'failure', finding: 'hang', message: `pid ${pid} is stopped (state ${stat.state})`, details: { pid, state: stat.state, reason: 'stopped' } };
+      }
+      const answer = await answerCheck(target, signal);
+      if (!isAlive(pid)) return { status: 'unknown', message: 'the process exited during the check' };
+      if (answer === undefined) return { status: 'success', message: `pid ${pid} is alive and not stopped`, details: { pid } };
+      if (answer.status === 'failure' && answer.finding === 'hang') {
+        return { ...answer, details: { ...answer.details, pid, reason: 'no-answer' } };
+      }
+      return answer;
+    },
+  };
+}

@@ -1,0 +1,113 @@
+// The log probe: a pattern in the NEW lines of the service's log since the last tick (rotation-safe, bounded reads).
+import { open, stat } from 'node:fs/promises';
+import type { ProbeConfigOf } from './probe-schema.js';
+import type { Probe, ProbeResult, ProbeTarget } from './probe-types.js';
+
+const LINE_LIMIT = 500;
+
+interface ReadPosition {
+  file: string;
+  ino: number;
+  offset: number;
+  /** pid and start of the instance the position belongs to. */
+  instance: string;
+}
+
+/**
+ * Reading rules: after an instance change the probe starts at target.logStartOffset (the log size
+ * when the instance started) or, without it, at the end of the file. A shrunk file or a new inode
+ * (truncation, rotation) is read from the start. More than maxBytesPerTick new bytes: the oldest
+ * are skipped (a chatty log must not make the probe fall behind). An unfinished last line waits
+ * for the next tick.
+ */
+export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
+  const regex = new RegExp(config.pattern, config.flags);
+  let position: ReadPosition | undefined;
+
+  return {
+    kind: 'log',
+    async check(target: ProbeTarget): Promise<ProbeResult> {
+      const file = config.file ?? target.logFile;
+      if (file === undefined) return { status: 'unknown', message: 'no log file to watch' };
+      let st: Awaited<ReturnType<typeof stat>>;
+      try {
+        st = await stat(file);
+      } catch (err) {
+        // When it appears, it is a new file: read it from the start.
+        position = { file, ino: -1, offset: 0, instance: instanceKey(target) };
+        return { status: 'unknown', message: `cannot read log ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+      }
+      const size = Number(st.size);
+      const ino = Number(st.ino);
+      const instance = instanceKey(target);
+      let restarted = false;
+      if (position === undefined || position.file !== file || position.instance !== instance) {
+        const start = target.logStartOffset ?? size;
+        position = { file, ino, offset: start <= size ? start : 0, instance };
+      } else if (position.ino !== ino || size < position.offset) {
+        restarted = position.ino !== -1;
+        position = { ...position, ino, offset: 0 };
+      }
+
+      let offset = position.offset;
+      let skippedBytes = 0;
+      if (size - offset > config.maxBytesPerTick) {
+        skippedBytes = size - offset - config.maxBytesPerTick;
+        offset = size - config.maxBytesPerTick;
+      }
+      if (offset >= size) {
+        position.offset = offset;
+        return { status: 'success', message: `no new lines in ${file}`, details: { file, offset } };
+      }
+
+      const buf = Buffer.alloc(size - offset);
+      let read = 0;
+      try {
+        const fh = await open(file, 'r');
+        try {
+          while (read < buf.length) {
+            const { bytesRead } = await fh.read(buf, read, buf.length - read, offset + read);
+            if (bytesRead === 0) break;
+            read += bytesRead;
+          }
+        } finally {
+          await fh.close();
+        }
+      } catch (err) {
+        return { status: 'unknown', message: `cannot read log ${file}: ${(err as Error).message}` };
+      }
+      const chunk = buf.subarray(0, read);
+      const lastNewline = chunk.lastIndexOf(0x0a);
+      // An unfinished line waits for its end, unless it fills the whole read budget.
+      const consumed = lastNewline >= 0 ? lastNewline + 1 : read >= config.maxBytesPerTick ? read : 0;
+      position.offset = offset + consumed;
+
+      const lines = chunk.subarray(0, consumed).toString('utf8').split('\n');
+      let first: string | undefined;
+      let matches = 0;
+      for (const raw of lines) {
+        const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+        if (line !== '' && regex.test(line)) {
+          matches++;
+          first ??= line;
+        }
+      }
+      const details = { file, offset: position.offset, bytesRead: consumed, skippedBytes, restartedFromTop: restarted };
+      if (first === undefined) {
+        return { status: 'success', message: `no match for /${config.pattern}/ in ${consumed} new bytes of ${file}`, details };
+      }
+      const line = first.length > LINE_LIMIT ? `${first.slice(0, LINE_LIMIT)}…` : first;
+      return {
+        status: 'failure',
+        finding: config.finding,
+        message: `${file}: ${line}`,
+        value: matches,
+        details: { ...details, line, matches, pattern: config.pattern },
+      };
+    },
+  };
+}
+
+function instanceKey(target: ProbeTarget): string {
+  return `${target.pid ?? '-'}:${target.startedAt ?? '-'}`;
+}

@@ -1,0 +1,67 @@
+// Pure verdict policy (kubelet style): consecutive results against thresholds, with a start-up grace.
+//
+// Choices:
+// - 'unknown' (the probe could not run) changes no counter: it neither counts as a failure nor
+//   breaks a run of failures or successes. A probe that cannot run never causes a restart.
+// - During the start-up grace (verdict still 'pending', grace not yet over) failures are counted
+//   but give no verdict. The grace ends early when the instance first passes (successThreshold).
+//   Failures counted in grace still count afterwards: an instance that never came up is judged
+//   unhealthy at its first failure after the grace, if the run reached failureThreshold.
+// - With latchUnhealthy (action 'restart'), 'unhealthy' is final for the instance: nothing changes
+//   until the worker is reset for a new instance, so the same instance is never killed twice.
+//   Without it (notify/none), a run of successes turns the verdict healthy again.
+import type { ProbeStatus } from './probe-types.js';
+
+export type Verdict = 'pending' | 'healthy' | 'unhealthy';
+
+export interface ThresholdPolicy {
+  failureThreshold: number;
+  successThreshold: number;
+  startupGrace: number;
+  latchUnhealthy: boolean;
+}
+
+export interface ThresholdState {
+  consecutiveFailures: number;
+  consecutiveSuccesses: number;
+  verdict: Verdict;
+  /** Epoch ms the instance (and its grace) started. */
+  graceStartedAt: number;
+}
+
+export interface ThresholdStep {
+  state: ThresholdState;
+  /** Set when the verdict changed with this result. */
+  changed?: 'healthy' | 'unhealthy';
+}
+
+export function initialThresholdState(now: number): ThresholdState {
+  return { consecutiveFailures: 0, consecutiveSuccesses: 0, verdict: 'pending', graceStartedAt: now };
+}
+
+export function inGrace(state: ThresholdState, policy: ThresholdPolicy, now: number): boolean {
+  return state.verdict === 'pending' && now < state.graceStartedAt + policy.startupGrace;
+}
+
+export function applyResult(state: ThresholdState, status: ProbeStatus, now: number, policy: ThresholdPolicy): ThresholdStep {
+  if (state.verdict === 'unhealthy' && policy.latchUnhealthy) return { state };
+  if (status === 'unknown') return { state };
+
+  const next: ThresholdState =
+    status === 'success'
+      ? { ...state, consecutiveSuccesses: state.consecutiveSuccesses + 1, consecutiveFailures: 0 }
+      : { ...state, consecutiveFailures: state.consecutiveFailures + 1, consecutiveSuccesses: 0 };
+
+  if (status === 'success' && state.verdict !== 'healthy' && next.consecutiveSuccesses >= policy.successThreshold) {
+    return { state: { ...next, verdict: 'healthy' }, changed: 'healthy' };
+  }
+  if (
+    status === 'failure' &&
+    state.verdict !== 'unhealthy' &&
+    next.consecutiveFailures >= policy.failureThreshold &&
+    !inGrace(state, policy, now)
+  ) {
+    return { state: { ...next, verdict: 'unhealthy' }, changed: 'unhealthy' };
+  }
+  return { state: next };
+}

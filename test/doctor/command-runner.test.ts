@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnRunner, serviceEnv } from '../../src/doctor/command-runner.js';
+import { serviceSchema } from '../../src/config/schema.js';
+import { isAlive, waitFor } from '../helpers/processes.js';
+
+const env = { ...process.env, CLAWBACK_TEST_CHILD: '1' } as Record<string, string>;
+
+/** A parent that starts a grandchild ignoring SIGTERM, writes its pid to pidFile and idles (ignoring SIGTERM too unless parentDiesOnTerm). */
+function parentOf(pidFile: string, parentDiesOnTerm: boolean): string {
+  const gc = "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);";
+  return [
+    "const { spawn } = require('child_process'); const { writeFileSync } = require('fs');",
+    `const c = spawn(process.execPath, ['-e', ${JSON.stringify(gc)}], { stdio: 'ignore' });`,
+    `writeFileSync(${JSON.stringify(pidFile)}, String(c.pid));`,
+    parentDiesOnTerm ? '' : "process.on('SIGTERM', () => {});",
+    'setInterval(() => {}, 1000);',
+  ].join('\n');
+}
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'clawback-runner-'));
+});
+afterAll(() => fs.rm(tmp, { recursive: true, force: true }));
+
+describe('spawnRunner', () => {
+  it('captures output and the exit code, no shell involved', async () => {
+    const run = spawnRunner();
+    const r = await run([process.execPath, '-e', 'console.log("out $HOME"); console.error("err"); process.exit(3)'], { timeoutMs: 10_000, env });
+    expect(r).toMatchObject({ code: 3, signal: null, stdout: 'out $HOME\n', stderr: 'err\n' });
+  });
+
+  it('kills the whole process group on timeout', async () => {
+    const pidFile = path.join(tmp, 'gc-timeout.pid');
+    const run = spawnRunner({ killGraceMs: 200 });
+    const r = await run([process.execPath, '-e', parentOf(pidFile, false)], { timeoutMs: 2000, env });
+    expect(r.timedOut).toBe(true);
+    expect(r.signal).toBe('SIGKILL');
+    const grandchild = Number(await fs.readFile(pidFile, 'utf8'));
+    expect(grandchild).toBeGreaterThan(0);
+    await waitFor(() => !isAlive(grandchild), { timeoutMs: 5000, message: 'grandchild to die' });
+  });
+
+  it('an abort signal kills the command, and grandchildren that ignore SIGTERM too', async () => {
+    const pidFile = path.join(tmp, 'gc-abort.pid');
+    const run = spawnRunner({ killGraceMs: 5000 });
+    const ac = new AbortController();
+    const pending = run([process.execPath, '-e', parentOf(pidFile, true)], { timeoutMs: 60_000, env, signal: ac.signal });
+    const grandchild = await waitFor(async () => Number(await fs.readFile(pidFile, 'utf8')), { timeoutMs: 10_000, message: 'grandchild pid file' });
+    ac.abort();
+    const r = await pending;
+    expect(r.aborted).toBe(true);
+    await waitFor(() => !isAlive(grandchild), { timeoutMs: 5000, message: 'grandchild to die' });
+  });
+
+  it('reports a command that cannot start instead of throwing', async () => {
+    const r = await spawnRunner()(['/nonexistent/clawback-cmd'], { timeoutMs: 1000, env });
+    expect(r.error).toMatch(/ENOENT/);
+  });
+
+  it('bounds the captured output', async () => {
+    const r = await spawnRunner({ maxOutputBytes: 1000 })([process.execPath, '-e', 'process.stdout.write("x".repeat(50000))'], { timeoutMs: 10_000, env });
+    expect(r.stdout.startsWith('x'.repeat(1000))).toBe(true);
+    expect(r.stdout).toContain('49000 more bytes dropped');
+  });
+
+  it('serviceEnv: inherited minus unsetEnv, plus the service env', () => {
+    const svc = serviceSchema.parse({ name: 's', command: ['x'], env: { A: '1' }, unsetEnv: ['DROP'] });
+    expect(serviceEnv(svc, { DROP: 'x', KEEP: 'y', A: '0' })).toEqual({ KEEP: 'y', A: '1' });
+    expect(serviceEnv({ ...svc, inheritEnv: false }, { KEEP: 'y' })).toEqual({ A: '1' });
+  });
+});

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { lineDiff } from '../../src/doctor/line-diff.js';
+import { globToRegExp } from '../../src/doctor/backup-candidates.js';
+
+describe('lineDiff', () => {
+  it('lists removed and added lines in file order, bounded', () => {
+    const d = lineDiff('a\nb\nc\n', 'a\nB\nc\nd\n');
+    expect(d).toMatchObject({ added: 2, removed: 1, truncated: false });
+    expect(d.lines).toEqual(['- b', '+ B', '+ d']);
+    const big = lineDiff('', Array.from({ length: 50 }, (_, i) => `l${i}`).join('\n'), 5);
+    expect(big.lines).toHaveLength(5);
+    expect(big.truncated).toBe(true);
+  });
+  it('identical text has no changes', () => {
+    expect(lineDiff('x\ny', 'x\ny')).toMatchObject({ added: 0, removed: 0, lines: [] });
+  });
+});
+
+describe('globToRegExp', () => {
+  it('matches * and ? and nothing else specially', () => {
+    expect(globToRegExp('openclaw.json.bak*').test('openclaw.json.bak.3')).toBe(true);
+    expect(globToRegExp('openclaw.json.bak*').test('openclawXjson.bak')).toBe(false);
+    expect(globToRegExp('cfg.?').test('cfg.1')).toBe(true);
+  });
+});

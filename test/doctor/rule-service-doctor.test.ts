@@ -1,0 +1,100 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { runDoctor } from '../../src/doctor/run-doctor.js';
+import { DOCTOR_ROLLED_BACK, serviceDoctorRule } from '../../src/doctor/rule-service-doctor.js';
+import { configRestoreRule } from '../../src/doctor/rule-config-restore.js';
+import { sha256 } from '../../src/platform/config-file.js';
+import { GOOD_CONFIG, makeFixture, type DoctorFixture } from './doctor-fixtures.js';
+
+/** A "service doctor" that truncates the config it is given. */
+const CORRUPTING = `import { writeFileSync } from 'node:fs';
+process.stdout.write('doctor: fixing things\\n');
+writeFileSync(process.argv[2], '{"name":"demo-gateway","po');
+`;
+
+/** A "service doctor" that adds a field and normalises the port. */
+const IMPROVING = `import { readFileSync, writeFileSync } from 'node:fs';
+const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+cfg.port = Number.parseInt(String(cfg.port), 10);
+cfg.logLevel = 'info';
+writeFileSync(process.argv[2], JSON.stringify(cfg, null, 2) + '\\n');
+process.stdout.write('doctor: normalised port, added logLevel\\n');
+`;
+
+async function evidence(fx: DoctorFixture): Promise<string[]> {
+  return (await fs.readdir(fx.dir)).filter((n) => n.startsWith('gateway.json.corrupt-')).map((n) => path.join(fx.dir, n));
+}
+
+describe('service-doctor rule', () => {
+  let fx: DoctorFixture;
+  beforeEach(async () => {
+    fx = await makeFixture();
+  });
+  afterEach(() => fx.cleanup());
+
+  it('a doctor that corrupts the config is rolled back to the original bytes; its version is kept', async () => {
+    const script = await fx.script('corrupting-doctor.mjs', CORRUPTING);
+    fx.withService({ doctor: { command: [process.execPath, script, fx.configPath] } });
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [serviceDoctorRule({ always: true })] });
+    const out = report.outcomes[0]!;
+    expect(out.message).toContain(DOCTOR_ROLLED_BACK);
+    expect(out).toMatchObject({ applied: false, verified: false, before: sha256(GOOD_CONFIG), after: sha256(GOOD_CONFIG) });
+    expect(out.details).toMatchObject({ rolledBack: true, exitCode: 0 });
+    expect(out.details!.stdout).toContain('doctor: fixing things');
+    expect(report.exitCode).toBe(2);
+    expect(await fs.readFile(fx.configPath, 'utf8')).toBe(GOOD_CONFIG);
+    expect((await fs.stat(fx.configPath)).mode & 0o777).toBe(0o640);
+    const kept = await evidence(fx);
+    expect(kept).toHaveLength(1);
+    expect(await fs.readFile(kept[0]!, 'utf8')).toBe('{"name":"demo-gateway","po');
+  });
+
+  it('a doctor that improves the config is kept, with the diff recorded', async () => {
+    const start = '{"name":"demo-gateway","host":"127.0.0.1","port":"18789"}\n'; // invalid: port is a string
+    await fs.writeFile(fx.configPath, start);
+    const script = await fx.script('improving-doctor.mjs', IMPROVING);
+    fx.withService({ doctor: { command: [process.execPath, script, fx.configPath] } });
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule(), serviceDoctorRule()] });
+    // config-restore had nothing to restore from; the service doctor fixed the file.
+    expect(report.findings.map((f) => f.rule)).toEqual(['config-restore', 'service-doctor']);
+    const doc = report.outcomes.find((o) => o.finding.rule === 'service-doctor')!;
+    expect(doc).toMatchObject({ applied: true, verified: true, before: sha256(start) });
+    const after = await fs.readFile(fx.configPath, 'utf8');
+    expect(JSON.parse(after)).toEqual({ name: 'demo-gateway', host: '127.0.0.1', port: 18789, logLevel: 'info' });
+    expect(doc.after).toBe(sha256(after));
+    const diff = doc.details!.diff as { sizeBefore: number; sizeAfter: number; added: number; removed: number; lines: string[] };
+    expect(diff.sizeBefore).toBe(start.length);
+    expect(diff.sizeAfter).toBe(after.length);
+    expect(diff.removed).toBe(1);
+    expect(diff.lines).toContain('+   "logLevel": "info"');
+    expect(doc.message).toMatch(/config changed \(\+\d+ -1 lines/);
+    // The restore finding was resolved by the later repair; the original bytes are in a pre-repair snapshot.
+    expect(report.exitCode).toBe(1);
+    const pre = await fx.snapshots.list('pre-repair');
+    expect(pre.some((e) => e.sha256 === sha256(start))).toBe(true);
+    expect(await evidence(fx)).toHaveLength(0);
+  });
+
+  it('does not run when the config is valid (unless always), nor in a dry run', async () => {
+    const marker = path.join(fx.dir, 'ran');
+    const script = await fx.script('touch.mjs', `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(marker)}, 'x');`);
+    fx.withService({ doctor: { command: [process.execPath, script] } });
+    expect((await runDoctor(fx.ctx(), { fix: true, rules: [serviceDoctorRule()] })).exitCode).toBe(0);
+    expect((await runDoctor(fx.ctx(), { fix: false, rules: [serviceDoctorRule({ always: true })] })).exitCode).toBe(0);
+    await expect(fs.access(marker)).rejects.toThrow();
+    const forced = await runDoctor(fx.ctx(), { fix: true, rules: [serviceDoctorRule({ always: true })] });
+    expect(forced.exitCode).toBe(1);
+    await fs.access(marker);
+    expect(forced.outcomes[0]!.message).toMatch(/config unchanged/);
+  });
+
+  it('a doctor that outlives its timeout is killed and the finding stays', async () => {
+    const script = await fx.script('hang.mjs', 'setInterval(() => {}, 1000);');
+    fx.withService({ doctor: { command: [process.execPath, script], timeout: 300 } });
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [serviceDoctorRule({ always: true })] });
+    expect(report.outcomes[0]!.details).toMatchObject({ timedOut: true });
+    expect(report.outcomes[0]!.verified).toBe(false);
+    expect(report.exitCode).toBe(2);
+  });
+});

@@ -1,0 +1,228 @@
+// The guardian against real processes: a fake daemon writing heartbeats, killed, hung, healthy, or replaced by a recycled pid.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { guardianOnce, type GuardianDeps } from '../../src/daemon/guardian.js';
+import { readDaemonInfo, writeDaemonInfo, type DaemonInfo } from '../../src/daemon/heartbeat.js';
+import { DryRunRunner } from '../../src/platform/command-runner.js';
+import { systemClock } from '../../src/platform/clock.js';
+import { isAlive, processStartTime } from '../../src/platform/proc.js';
+import type { ClawbackEvent } from '../../src/observe/events.js';
+import { killTree, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+
+const FAKE_DAEMON = fileURLToPath(new URL('./fake-daemon.mjs', import.meta.url));
+const SLEEPER = fileURLToPath(new URL('../fixtures/sleeper.mjs', import.meta.url));
+
+let stateDir: string;
+let children: MarkedChild[];
+
+beforeEach(async () => {
+  stateDir = await mkdtemp(path.join(tmpdir(), 'clawback-guardian-'));
+  children = [];
+});
+
+afterEach(async () => {
+  for (const c of children) {
+    killTree(c.pid, 'SIGCONT');
+    c.kill();
+  }
+  await Promise.all(children.map((c) => c.waitForExit(5000).catch(() => undefined)));
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+function startFake(): MarkedChild {
+  const child = spawnMarked(process.execPath, [FAKE_DAEMON, stateDir]);
+  children.push(child);
+  return child;
+}
+
+async function heartbeatFrom(pid: number): Promise<DaemonInfo> {
+  return waitFor(
+    async () => {
+      const r = await readDaemonInfo(stateDir);
+      return r.info && r.info.pid === pid ? r.info : null;
+    },
+    { timeoutMs: 10_000, message: `a heartbeat from pid ${pid}` },
+  );
+}
+
+interface Harness {
+  deps: GuardianDeps;
+  started: MarkedChild[];
+  events: ClawbackEvent[];
+  kills: { pid: number; signal: NodeJS.Signals }[];
+}
+
+function harness(overrides: Partial<GuardianDeps> = {}): Harness {
+  const started: MarkedChild[] = [];
+  const events: ClawbackEvent[] = [];
+  const kills: { pid: number; signal: NodeJS.Signals }[] = [];
+  const deps: GuardianDeps = {
+    stateDir,
+    clock: systemClock(),
+    staleAfterMs: 1500,
+    runner: new DryRunRunner(),
+    serviceManager: 'none',
+    timeoutMs: 20_000,
+    pollMs: 50,
+    startDaemon: async () => {
+      started.push(startFake());
+    },
+    emit: (e) => events.push(e),
+    kill: (pid, signal) => {
+      kills.push({ pid, signal });
+      process.kill(pid, signal);
+    },
+    ...overrides,
+  };
+  return { deps, started, events, kills };
+}
+
+describe('guardianOnce', () => {
+  it('does nothing when the daemon is running with a fresh heartbeat', async () => {
+    const daemon = startFake();
+    await heartbeatFrom(daemon.pid);
+    const h = harness();
+    const report = await guardianOnce(h.deps);
+    expect(report.outcome).toBe('ok');
+    expect(report.seen).toBe('running');
+    expect(h.started).toHaveLength(0);
+    expect(h.kills).toHaveLength(0);
+    expect(h.events).toHaveLength(0);
+    expect(isAlive(daemon.pid)).toBe(true);
+  });
+
+  it('restarts a daemon killed with SIGKILL and reports it revived after a fresh heartbeat', async () => {
+    const daemon = startFake();
+    await heartbeatFrom(daemon.pid);
+    daemon.kill();
+    await daemon.waitForExit(5000);
+    const h = harness();
+    const report = await guardianOnce(h.deps);
+    expect(report.seen).toBe('dead');
+    expect(report.outcome).toBe('revived');
+    expect(report.restartedVia).toBe('direct');
+    expect(h.started).toHaveLength(1);
+    expect(report.after?.pid).toBe(h.started[0]!.pid);
+    expect(isAlive(h.started[0]!.pid)).toBe(true);
+    expect(h.events.map((e) => e.type)).toEqual(['guardian.revived']);
+    expect(h.events[0]!.details).toMatchObject({ was: 'dead', oldPid: daemon.pid, newPid: h.started[0]!.pid });
+  });
+
+  it('kills a hung daemon (stopped, heartbeat stale) and revives it', async () => {
+    const daemon = startFake();
+    const first = await heartbeatFrom(daemon.pid);
+    process.kill(daemon.pid, 'SIGSTOP');
+    // Wait until the last heartbeat is older than staleAfterMs.
+    await waitFor(async () => {
+      const r = await readDaemonInfo(stateDir);
+      return r.info !== null && Date.now() - r.info.heartbeatAt > 1700;
+    }, { timeoutMs: 10_000, message: 'a stale heartbeat' });
+    expect(first.pidStartTime).toBe(processStartTime(daemon.pid));
+    const h = harness();
+    const report = await guardianOnce(h.deps);
+    expect(report.seen).toBe('stale');
+    expect(report.killedPid).toBe(daemon.pid);
+    expect(h.kills).toEqual([{ pid: daemon.pid, signal: 'SIGKILL' }]);
+    expect(report.outcome).toBe('revived');
+    await daemon.waitForExit(5000);
+    expect(daemon.exitInfo()?.signal).toBe('SIGKILL');
+    expect(report.after?.pid).toBe(h.started[0]!.pid);
+  });
+
+  it('lets only one of two concurrent passes act; the other reports locked', async () => {
+    const h = harness();
+    const [a, b] = await Promise.all([guardianOnce(h.deps), guardianOnce(h.deps)]);
+    const outcomes = [a.outcome, b.outcome].sort();
+    expect(outcomes).toEqual(['locked', 'revived']);
+    expect(h.started).toHaveLength(1);
+    const locked = a.outcome === 'locked' ? a : b;
+    expect(locked.durationMs).toBeLessThan(5000);
+  });
+
+  it('never kills a recycled pid (alive, other start time) and starts a new daemon', async () => {
+    const unrelated = spawnMarked(process.execPath, [SLEEPER]);
+    children.push(unrelated);
+    await unrelated.waitForStdout('ready');
+    const realStart = processStartTime(unrelated.pid);
+    expect(realStart).toBeTypeOf('number');
+    await writeDaemonInfo(stateDir, {
+      pid: unrelated.pid,
+      startedAt: Date.now() - 60_000,
+      version: '0.0.0-test',
+      api: { host: '127.0.0.1', port: 0 },
+      heartbeatAt: Date.now() - 60_000,
+      configPath: '/nonexistent/config.yaml',
+      pidStartTime: (realStart as number) - 12_345,
+    });
+    const h = harness();
+    const report = await guardianOnce(h.deps);
+    expect(report.seen).toBe('recycled-pid');
+    expect(h.kills).toHaveLength(0);
+    expect(report.killedPid).toBeUndefined();
+    expect(isAlive(unrelated.pid)).toBe(true);
+    expect(report.outcome).toBe('revived');
+    expect(report.after?.pid).toBe(h.started[0]!.pid);
+  });
+
+  it('treats a corrupted daemon.json as missing and says why', async () => {
+    await writeFile(path.join(stateDir, 'daemon.json'), '{"pid": "not a number"');
+    const h = harness();
+    const report = await guardianOnce(h.deps);
+    expect(report.seen).toBe('missing');
+    expect(report.readProblem).toMatch(/^corrupt/);
+    expect(report.outcome).toBe('revived');
+  });
+
+  it('asks systemd first and falls back to a direct start when systemctl fails', async () => {
+    const runner = new DryRunRunner(() => ({ code: 1, stderr: 'Failed to connect to bus' }));
+    const h = harness({ runner, serviceManager: 'systemd' });
+    const report = await guardianOnce(h.deps);
+    expect(runner.calls.map((c) => c.argv)).toEqual([['systemctl', '--user', 'restart', 'clawback.service']]);
+    expect(report.restartedVia).toBe('direct');
+    expect(report.outcome).toBe('revived');
+    expect(report.errors.join('\n')).toMatch(/Failed to connect to bus/);
+  });
+
+  it('reports daemon-down within the time limit and probes the services when the daemon does not come back', async () => {
+    const runner = new DryRunRunner();
+    let probed = 0;
+    const h = harness({
+      runner,
+      serviceManager: 'launchd',
+      uid: 501,
+      timeoutMs: 3000,
+      probeServices: async () => {
+        probed++;
+      },
+    });
+    const t0 = performance.now();
+    const report = await guardianOnce(h.deps);
+    const elapsed = performance.now() - t0;
+    expect(runner.calls.map((c) => c.argv)).toEqual([['launchctl', 'kickstart', '-k', 'gui/501/ai.clawback.daemon']]);
+    expect(report.restartedVia).toBe('launchd');
+    expect(h.started).toHaveLength(0);
+    expect(report.outcome).toBe('daemon-down');
+    expect(report.probedServices).toBe(true);
+    expect(probed).toBe(1);
+    expect(elapsed).toBeLessThan(3000 + 1500);
+    expect(h.events).toHaveLength(0);
+  });
+
+  it('bounds a probeServices that never finishes', async () => {
+    const h = harness({
+      runner: new DryRunRunner(),
+      serviceManager: 'systemd',
+      timeoutMs: 2000,
+      probeServices: (signal) =>
+        new Promise<void>((_, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true })),
+    });
+    const t0 = performance.now();
+    const report = await guardianOnce(h.deps);
+    expect(performance.now() - t0).toBeLessThan(2000 + 1500);
+    expect(report.outcome).toBe('daemon-down');
+    expect(report.errors.join('\n')).toMatch(/probeServices/);
+  });
+});

@@ -1,0 +1,184 @@
+// Delivery under trouble, over real loopback HTTP: endpoint down, daemon restart, rate limits, refusals.
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createNotifier, type Notifier } from '../../src/notify/dispatcher.js';
+import { systemClock, type Clock } from '../../src/platform/clock.js';
+import { Redactor } from '../../src/observe/redact.js';
+import { Receiver } from './receiver.js';
+import { config, event, logCollector, removeDir, tempStateDir } from './helpers.js';
+
+/** The system clock shifted forward, as if the daemon restarted some minutes later. */
+function shiftedClock(offsetMs: number): Clock {
+  const c = systemClock();
+  return { ...c, now: () => Date.now() + offsetMs };
+}
+
+async function outboxFiles(stateDir: string): Promise<string[]> {
+  const root = path.join(stateDir, 'outbox');
+  const out: string[] = [];
+  for (const dir of await readdir(root).catch(() => [] as string[])) {
+    for (const f of await readdir(path.join(root, dir)).catch(() => [] as string[])) if (f.endsWith('.json')) out.push(`${dir}/${f}`);
+  }
+  return out;
+}
+
+describe('delivery', () => {
+  let receiver: Receiver;
+  let stateDir: string;
+  const notifiers: Notifier[] = [];
+
+  beforeEach(async () => {
+    receiver = await Receiver.start();
+    stateDir = await tempStateDir();
+  });
+
+  afterEach(async () => {
+    await Promise.all(notifiers.splice(0).map((n) => n.stop()));
+    await receiver.close();
+    await removeDir(stateDir);
+  });
+
+  function channels(): Parameters<typeof config>[0] {
+    return [
+      { type: 'webhook', url: `${receiver.base}/webhook/a` },
+      { type: 'discord', url: `${receiver.base}/discord/1/tok-abcdefghijklmnop` },
+    ];
+  }
+
+  it('spools while the endpoint is down and delivers every alert exactly once, in order', async () => {
+    const logs = logCollector();
+    const n = createNotifier(config(channels()), { stateDir, clock: systemClock(), redactor: new Redactor(), log: logs.log });
+    notifiers.push(n);
+    await receiver.down();
+    const messages = ['first', 'second', 'third', 'fourth'];
+    for (const m of messages) n.publish(event({ message: m }));
+    expect(n.outboxDepth()).toBe(8);
+    // Written to disk before the first attempt, and retried meanwhile.
+    const deadline = Date.now() + 5000;
+    while ((await outboxFiles(stateDir)).length < 8 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(await outboxFiles(stateDir)).toHaveLength(8);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(logs.lines.some((l) => l.includes('will retry'))).toBe(true);
+
+    await receiver.up();
+    await receiver.waitFor(() => receiver.accepted.length >= 8, 10_000, 'all alerts after recovery');
+    await n.flush(5000);
+    for (const ch of ['webhook', 'discord'] as const) {
+      const got = receiver.of(ch).map((m) => (ch === 'webhook' ? (m.json as { message: string }).message : m.text.split('\n')[1]!));
+      expect(got).toEqual(messages);
+    }
+    expect(receiver.accepted).toHaveLength(8);
+    expect(n.outboxDepth()).toBe(0);
+    expect(await outboxFiles(stateDir)).toEqual([]);
+    expect(n.stats()).toMatchObject({ delivered: 8, failed: 0, dropped: 0 });
+  });
+
+  it('a new notifier over the same stateDir delivers what was pending, marked delayed', async () => {
+    await receiver.down();
+    const first = createNotifier(config(channels()), { stateDir, clock: systemClock(), redactor: new Redactor() });
+    notifiers.push(first);
+    const messages = ['one', 'two', 'three'];
+    for (const m of messages) first.publish(event({ message: m }));
+    const deadline = Date.now() + 5000;
+    while ((await outboxFiles(stateDir)).length < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await first.stop();
+    expect(await outboxFiles(stateDir)).toHaveLength(6);
+
+    await receiver.up();
+    const second = createNotifier(config(channels()), { stateDir, clock: shiftedClock(5 * 60_000), redactor: new Redactor() });
+    notifiers.push(second);
+    expect(second.outboxDepth()).toBe(6);
+    second.publish(event({ message: 'four', time: Date.now() + 5 * 60_000 }));
+    await receiver.waitFor(() => receiver.accepted.length >= 8, 10_000, 'pending alerts after restart');
+    await second.flush(5000);
+    const hook = receiver.of('webhook').map((m) => m.json as { message: string; delayed: boolean });
+    expect(hook.map((h) => h.message)).toEqual([...messages, 'four']);
+    expect(hook.map((h) => h.delayed)).toEqual([true, true, true, false]);
+    const discord = receiver.of('discord').map((m) => m.text);
+    expect(discord).toHaveLength(4);
+    expect(discord[0]).toMatch(/\(delayed, event at \d\d:\d\d:\d\d UTC\)/);
+    expect(discord[3]).not.toContain('delayed');
+    expect(await outboxFiles(stateDir)).toEqual([]);
+  });
+
+  it('honours 429 Retry-After (the retry never comes early)', async () => {
+    const n = createNotifier(config(channels().slice(1)), { stateDir, clock: systemClock(), redactor: new Redactor() });
+    notifiers.push(n);
+    receiver.rateLimit(1, 1);
+    n.publish(event({ message: 'rate limited' }));
+    await receiver.waitFor(() => receiver.accepted.length === 1, 10_000, 'delivery after 429');
+    const limited = receiver.requests.find((r) => r.status === 429)!;
+    expect(limited).toBeDefined();
+    expect(receiver.accepted[0]!.at - limited.at).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('drops a message refused with 4xx, logs it without the URL, and goes on with the next', async () => {
+    const logs = logCollector();
+    const n = createNotifier(config(channels().slice(0, 1)), { stateDir, clock: systemClock(), redactor: new Redactor(), log: logs.log });
+    notifiers.push(n);
+    receiver.script(1, 404, { body: `no hook at ${receiver.base}/webhook/a` });
+    n.publish(event({ message: 'refused' }));
+    n.publish(event({ message: 'accepted' }));
+    await receiver.waitFor(() => receiver.accepted.length === 1, 10_000);
+    await n.flush(5000);
+    expect((receiver.accepted[0]!.json as { message: string }).message).toBe('accepted');
+    expect(n.stats()).toMatchObject({ delivered: 1, failed: 1 });
+    const all = logs.lines.join('\n');
+    expect(all).toContain('refused by the endpoint');
+    expect(all).not.toContain(`${receiver.base}/webhook/a`);
+  });
+
+  it('gives up after maxAttempts 5xx answers but retries connection failures', async () => {
+    const n = createNotifier(config(channels().slice(0, 1), { maxAttempts: 3 }), { stateDir, clock: systemClock(), redactor: new Redactor() });
+    notifiers.push(n);
+    receiver.script(3, 503);
+    n.publish(event({ message: 'poison' }));
+    n.publish(event({ message: 'next' }));
+    await receiver.waitFor(() => receiver.accepted.length === 1, 10_000);
+    await n.flush(5000);
+    expect(receiver.requests.filter((r) => r.status === 503)).toHaveLength(3);
+    expect((receiver.accepted[0]!.json as { message: string }).message).toBe('next');
+    expect(n.stats()).toMatchObject({ delivered: 1, failed: 1 });
+  });
+
+  it('times out a request that gets no answer and retries it', async () => {
+    const logs = logCollector();
+    const n = createNotifier(config(channels().slice(0, 1), { timeout: 1000 }), { stateDir, clock: systemClock(), redactor: new Redactor(), log: logs.log });
+    notifiers.push(n);
+    receiver.script(1, 0, { hang: true });
+    n.publish(event({ message: 'slow endpoint' }));
+    await receiver.waitFor(() => receiver.accepted.length === 1, 10_000, 'delivery after a timeout');
+    expect(receiver.requests.length).toBeGreaterThanOrEqual(2);
+    expect(logs.lines.join('\n')).toContain('timed out after 1000 ms');
+  });
+
+  it('drops messages older than outboxMaxAge', async () => {
+    await receiver.down();
+    const first = createNotifier(config(channels().slice(0, 1)), { stateDir, clock: systemClock(), redactor: new Redactor() });
+    notifiers.push(first);
+    first.publish(event({ message: 'old' }));
+    const deadline = Date.now() + 5000;
+    while ((await outboxFiles(stateDir)).length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await first.stop();
+    await receiver.up();
+    const second = createNotifier(config(channels().slice(0, 1), { outboxMaxAge: '1h' }), {
+      stateDir,
+      clock: shiftedClock(2 * 3_600_000),
+      redactor: new Redactor(),
+    });
+    notifiers.push(second);
+    await second.flush(5000);
+    expect(second.stats()).toMatchObject({ dropped: 1, delivered: 0 });
+    expect(receiver.accepted).toHaveLength(0);
+    expect(await outboxFiles(stateDir)).toEqual([]);
+  });
+
+  it('stop() is idempotent and publish never throws afterwards', async () => {
+    const n = createNotifier(config(channels()), { stateDir, clock: systemClock(), redactor: new Redactor() });
+    await n.stop();
+    await n.stop();
+    expect(() => n.publish(event())).not.toThrow();
+    expect(() => n.publish({} as never)).not.toThrow();
+  });
+});

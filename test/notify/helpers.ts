@@ -1,0 +1,55 @@
+// Shared set-up for notify tests: a config pointing every channel at the loopback receiver, temp state dirs.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { notifySchema, type NotifyConfig, type NotifyConfigInput } from '../../src/notify/notify-schema.js';
+import type { Receiver } from './receiver.js';
+import type { ClawbackEvent } from '../../src/observe/events.js';
+
+export const BOT_TOKEN = '123456789:AAH-test_token_abcdefghijklmnopqrstuvwxyz0';
+export const DISCORD_TOKEN = 'discord-webhook-token-0123456789abcdef';
+export const SLACK_TOKEN = 'slack-webhook-token-XYZ0123456789abc';
+
+type ChannelInput = NonNullable<NotifyConfigInput['channels']>[number];
+
+export function allChannels(r: Receiver): ChannelInput[] {
+  return [
+    { type: 'discord', url: `${r.base}/discord/1234567890/${DISCORD_TOKEN}` },
+    { type: 'slack', url: `${r.base}/slack/services/T000/B000/${SLACK_TOKEN}` },
+    { type: 'telegram', name: 'tg-html', botToken: BOT_TOKEN, chatId: -1001234, apiBase: `${r.base}/telegram` },
+    { type: 'telegram', name: 'tg-md', botToken: BOT_TOKEN, chatId: '@ops', parseMode: 'MarkdownV2', apiBase: `${r.base}/telegram` },
+    { type: 'webhook', url: `${r.base}/webhook/hook-1`, headers: { Authorization: 'Bearer webhook-header-token-123' } },
+    { type: 'ntfy', server: `${r.base}/ntfy`, topic: 'clawback-alerts' },
+  ];
+}
+
+export function config(channels: ChannelInput[], extra: Partial<NotifyConfigInput> = {}): NotifyConfig {
+  return notifySchema.parse({ channels, backoff: { initial: 50, max: 300 }, ...extra });
+}
+
+export async function tempStateDir(): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), 'clawback-notify-'));
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+export function logCollector(): { lines: string[]; log: (msg: string, extra?: object) => void } {
+  const lines: string[] = [];
+  return { lines, log: (msg, extra) => lines.push(`${msg} ${JSON.stringify(extra ?? {})}`) };
+}
+
+export function event(over: Partial<ClawbackEvent> = {}): ClawbackEvent {
+  const tag = Math.random().toString(36).slice(2, 8);
+  return {
+    type: 'incident.opened',
+    time: Date.now(),
+    severity: 'critical',
+    message: `gateway stopped answering /health (${tag})`,
+    service: 'gateway',
+    incidentId: 'inc-0001',
+    level: 1,
+    ...over,
+  };
+}

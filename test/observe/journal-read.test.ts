@@ -1,0 +1,64 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ClawbackEvent } from '../../src/observe/events.js';
+import { readJournal, scanJournal } from '../../src/observe/journal-read.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'clawback-journal-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function e(time: number, type: ClawbackEvent['type'] = 'service.started'): ClawbackEvent {
+  return { type, time, severity: 'info', message: `${type} at ${time}`, service: 'gw' };
+}
+
+describe('readJournal', () => {
+  it('skips and counts corrupt lines instead of failing', async () => {
+    const file = path.join(dir, 'journal.jsonl');
+    const lines = [
+      JSON.stringify(e(1000)),
+      'not json at all',
+      '',
+      JSON.stringify(e(2000, 'service.exited')),
+      '[1,2,3]',
+      JSON.stringify({ type: 'service.started', severity: 'info', message: 'no time' }),
+      JSON.stringify({ ...e(2500), details: 'not an object' }),
+      '   ',
+      JSON.stringify(e(3000, 'service.restarting')),
+      '{"type":"service.started","time":4000,"sev', // torn last line (crash mid-write)
+    ];
+    await writeFile(file, lines.join('\n'));
+    const scan = await scanJournal(file);
+    expect(scan.events.map((x) => x.time)).toEqual([1000, 2000, 3000]);
+    expect(scan.corruptLines).toBe(5);
+    expect(scan.corruptLineNumbers).toEqual([2, 5, 6, 7, 10]);
+    expect(await readJournal(file)).toEqual([e(1000), e(2000, 'service.exited'), e(3000, 'service.restarting')]);
+  });
+
+  it('filters by time window and handles CRLF', async () => {
+    const file = path.join(dir, 'journal.jsonl');
+    await writeFile(file, [e(1000), e(2000), e(3000), e(4000)].map((x) => JSON.stringify(x)).join('\r\n') + '\r\n');
+    expect((await readJournal(file, { since: 2000 })).map((x) => x.time)).toEqual([2000, 3000, 4000]);
+    expect((await readJournal(file, { since: 2000, until: 4000 })).map((x) => x.time)).toEqual([2000, 3000]);
+    expect((await scanJournal(file)).corruptLines).toBe(0);
+  });
+
+  it('treats a missing journal as empty', async () => {
+    expect(await readJournal(path.join(dir, 'nope.jsonl'))).toEqual([]);
+  });
+
+  it('streams a large journal', async () => {
+    const file = path.join(dir, 'journal.jsonl');
+    const n = 20_000;
+    const body = Array.from({ length: n }, (_, i) => JSON.stringify(e(i))).join('\n') + '\n';
+    await writeFile(file, body);
+    const events = await readJournal(file, { since: n - 10 });
+    expect(events).toHaveLength(10);
+    expect(events[0]!.time).toBe(n - 10);
+  });
+});

@@ -1,0 +1,173 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { createMetrics } from '../../src/observe/metrics.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const RULES = path.join(ROOT, 'examples/monitoring/alert-rules.yaml');
+const DASHBOARD = path.join(ROOT, 'examples/monitoring/grafana-dashboard.json');
+
+const metrics = createMetrics({ version: 'test' });
+afterAll(() => metrics.stop());
+
+async function registryTypes(): Promise<Map<string, string>> {
+  const json = await metrics.registry.getMetricsAsJSON();
+  return new Map(json.map((m) => [m.name, String(m.type)]));
+}
+
+/** clawback_* names in a PromQL expression, histogram series suffixes folded to their family. */
+function usedMetrics(expr: string, types: Map<string, string>): string[] {
+  const names = new Set<string>();
+  for (const m of expr.matchAll(/\bclawback_[a-zA-Z0-9_]+/g)) {
+    let name = m[0];
+    const base = name.replace(/_(bucket|sum|count)$/, '');
+    if (base !== name && types.get(base) === 'histogram') name = base;
+    names.add(name);
+  }
+  return [...names];
+}
+
+// Prometheus' duration syntax (model.ParseDuration).
+const DURATION = /^(0|(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?)$/;
+const NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const RULE_KEYS = new Set(['alert', 'record', 'expr', 'for', 'keep_firing_for', 'labels', 'annotations']);
+
+function balanced(text: string): boolean {
+  const pairs: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+  const stack: string[] = [];
+  let quoted = false;
+  for (const ch of text) {
+    if (ch === '"') quoted = !quoted;
+    if (quoted) continue;
+    if ('([{'.includes(ch)) stack.push(ch);
+    else if (ch in pairs && stack.pop() !== pairs[ch]) return false;
+  }
+  return stack.length === 0 && !quoted;
+}
+
+interface Rule {
+  alert?: string;
+  record?: string;
+  expr: unknown;
+  for?: unknown;
+  labels?: Record<string, unknown>;
+  annotations?: Record<string, unknown>;
+}
+
+describe('examples/monitoring/alert-rules.yaml', () => {
+  const doc = parse(readFileSync(RULES, 'utf8')) as { groups: Array<{ name: string; rules: Rule[] }> };
+
+  it('has the structure promtool check rules expects', () => {
+    expect(Object.keys(doc)).toEqual(['groups']);
+    expect(Array.isArray(doc.groups)).toBe(true);
+    const groupNames = doc.groups.map((g) => g.name);
+    expect(new Set(groupNames).size).toBe(groupNames.length);
+    for (const g of doc.groups) {
+      expect(typeof g.name).toBe('string');
+      expect(g.rules.length).toBeGreaterThan(0);
+      const alerts = new Set<string>();
+      for (const r of g.rules) {
+        for (const k of Object.keys(r)) expect(RULE_KEYS.has(k), `unknown key ${k}`).toBe(true);
+        expect(typeof r.alert).toBe('string');
+        expect(r.alert).toMatch(NAME);
+        expect(alerts.has(r.alert!)).toBe(false);
+        alerts.add(r.alert!);
+        expect(typeof r.expr).toBe('string');
+        expect((r.expr as string).trim()).not.toBe('');
+        expect(balanced(r.expr as string), `unbalanced expr in ${r.alert}`).toBe(true);
+        expect(String(r.for)).toMatch(DURATION);
+        for (const [k, v] of Object.entries(r.labels ?? {})) {
+          expect(k).toMatch(NAME);
+          expect(typeof v).toBe('string');
+        }
+        expect(['critical', 'warning']).toContain(r.labels?.severity);
+        expect(typeof r.annotations?.summary).toBe('string');
+        expect(typeof r.annotations?.description).toBe('string');
+        for (const v of Object.values(r.annotations ?? {})) {
+          const text = String(v);
+          expect(text.split('{{').length).toBe(text.split('}}').length);
+        }
+      }
+    }
+  });
+
+  it('covers the situations a human must hear about', () => {
+    const rules = doc.groups.flatMap((g) => g.rules);
+    const byName = new Map(rules.map((r) => [r.alert!, r]));
+    expect(byName.get('ClawbackServiceDown')).toMatchObject({ expr: 'clawback_service_up == 0', for: '1m' });
+    expect(String(byName.get('ClawbackBreakerOpen')?.expr)).toContain('clawback_breaker_open');
+    expect(String(byName.get('ClawbackIncidentEscalated')?.expr)).toContain('outcome="escalated"');
+    expect(String(byName.get('ClawbackRestartStorm')?.expr)).toContain('clawback_restarts_total');
+    expect(String(byName.get('ClawbackOutboxBackingUp')?.expr)).toContain('clawback_notify_outbox_depth');
+    expect(String(byName.get('ClawbackDaemonDown')?.expr)).toContain('absent(clawback_build_info)');
+    expect(String(byName.get('ClawbackServiceMemoryNearLimit')?.expr)).toContain('clawback_service_memory_limit_bytes');
+  });
+
+  it('uses only metrics that createMetrics() exports', async () => {
+    const types = await registryTypes();
+    const used = doc.groups.flatMap((g) => g.rules.flatMap((r) => usedMetrics(String(r.expr), types)));
+    expect(used.length).toBeGreaterThan(5);
+    for (const name of used) expect(types.has(name), `${name} is not in the registry`).toBe(true);
+  });
+});
+
+interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  gridPos: { h: number; w: number; x: number; y: number };
+  targets?: Array<{ refId: string; expr: string }>;
+}
+
+describe('examples/monitoring/grafana-dashboard.json', () => {
+  const dash = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
+    title: string;
+    uid: string;
+    schemaVersion: number;
+    panels: Panel[];
+    __inputs: Array<{ name: string; pluginId: string }>;
+    templating: { list: Array<{ name: string; query: unknown }> };
+  };
+
+  it('is an importable dashboard', () => {
+    expect(dash.title).toBe('Clawback');
+    expect(dash.uid).toMatch(/^[a-zA-Z0-9_-]{1,40}$/);
+    expect(dash.schemaVersion).toBeGreaterThanOrEqual(30);
+    expect(dash.__inputs[0]).toMatchObject({ name: 'DS_PROMETHEUS', pluginId: 'prometheus' });
+    expect(dash.templating.list.map((v) => v.name)).toContain('service');
+    const ids = dash.panels.map((p) => p.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const p of dash.panels) {
+      expect(p.gridPos.x + p.gridPos.w).toBeLessThanOrEqual(24);
+      if (p.type === 'row') continue;
+      expect(p.targets?.length).toBeGreaterThan(0);
+      const refIds = p.targets!.map((t) => t.refId);
+      expect(new Set(refIds).size).toBe(refIds.length);
+      for (const t of p.targets!) expect(balanced(t.expr), `unbalanced expr in ${p.title}`).toBe(true);
+    }
+  });
+
+  it('queries only metrics that createMetrics() exports, and shows the essentials', async () => {
+    const types = await registryTypes();
+    const used = new Set(dash.panels.flatMap((p) => (p.targets ?? []).flatMap((t) => usedMetrics(t.expr, types))));
+    for (const name of used) expect(types.has(name), `${name} is not in the registry`).toBe(true);
+    for (const essential of [
+      'clawback_service_up',
+      'clawback_restarts_total',
+      'clawback_incidents_total',
+      'clawback_incidents_open',
+      'clawback_time_to_recover_seconds',
+      'clawback_service_memory_rss_bytes',
+      'clawback_probe_duration_seconds',
+      'clawback_breaker_open',
+      'clawback_notify_outbox_depth',
+      'clawback_daemon_resident_memory_bytes',
+      'clawback_daemon_event_loop_lag_seconds',
+    ]) {
+      expect(used.has(essential), `${essential} not on the dashboard`).toBe(true);
+    }
+    expect(dash.panels.some((p) => (p.targets ?? []).some((t) => t.expr.includes('histogram_quantile(0.95') && t.expr.includes('clawback_time_to_recover_seconds_bucket')))).toBe(true);
+  });
+});

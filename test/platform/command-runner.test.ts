@@ -1,0 +1,60 @@
+// Commands run as argv (no shell), with stdin, env and a timeout that kills the whole process group; the dry-run runner only records.
+import { describe, expect, it } from 'vitest';
+import { DryRunRunner, realCommandRunner } from '../../src/platform/command-runner.js';
+import { isAlive } from '../../src/platform/proc.js';
+import { waitFor } from '../helpers/processes.js';
+
+const marked = { CLAWBACK_TEST_CHILD: '1' };
+
+describe('realCommandRunner', () => {
+  const runner = realCommandRunner();
+
+  it('runs argv without a shell and captures output and exit code', async () => {
+    const r = await runner.run([process.execPath, '-e', 'console.log(process.argv[1]); console.error("err"); process.exit(3)', '$HOME; echo hi'], { env: marked });
+    expect(r).toMatchObject({ code: 3, signal: null, stdout: '$HOME; echo hi\n', stderr: 'err\n', timedOut: false });
+  });
+
+  it('passes stdin, env and cwd', async () => {
+    const r = await runner.run(
+      [process.execPath, '-e', 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(s.toUpperCase(), process.env.FOO, process.cwd()))'],
+      { input: 'abc', env: { ...marked, FOO: 'bar' }, cwd: '/tmp' },
+    );
+    expect(r.stdout.trim()).toBe('ABC bar /tmp');
+    expect(r.code).toBe(0);
+  });
+
+  it('reports a command that cannot start', async () => {
+    const r = await runner.run(['/nonexistent/clawback-no-such-binary'], { env: marked });
+    expect(r.code).toBeNull();
+    expect(r.error).toMatch(/ENOENT/);
+  });
+
+  it('kills the whole process group on timeout, grandchildren included', async () => {
+    const fast = realCommandRunner({ killGraceMs: 300 });
+    const t0 = performance.now();
+    const r = await fast.run(['sh', '-c', 'trap "" TERM; sleep 30 & echo $!; wait'], { timeoutMs: 300, env: marked });
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(r.timedOut).toBe(true);
+    expect(r.signal).toBe('SIGKILL');
+    const grandchild = Number(r.stdout.trim());
+    expect(grandchild).toBeGreaterThan(0);
+    await waitFor(() => !isAlive(grandchild), { timeoutMs: 5000, message: 'the grandchild to be killed' });
+  });
+
+  it('stops on an abort signal', async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 100);
+    const r = await runner.run(['sleep', '30'], { signal: ac.signal, env: marked });
+    expect(r.timedOut).toBe(true);
+    expect(r.signal).toBe('SIGTERM');
+  });
+});
+
+describe('DryRunRunner', () => {
+  it('records and answers without running anything', async () => {
+    const dry = new DryRunRunner((argv) => (argv[0] === 'crontab' ? { code: 1, stderr: 'no crontab for root' } : {}));
+    expect((await dry.run(['rm', '-rf', '/nonexistent'])).code).toBe(0);
+    expect((await dry.run(['crontab', '-l'])).stderr).toBe('no crontab for root');
+    expect(dry.calls.map((c) => c.argv)).toEqual([['rm', '-rf', '/nonexistent'], ['crontab', '-l']]);
+  });
+});

@@ -1,0 +1,134 @@
+// The lock file: exclusive across holders, taken over from dead or recycled owners, released idempotently.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FileLock, isLockAbandoned } from '../../src/platform/file-lock.js';
+import { processStartTime } from '../../src/platform/proc.js';
+import { spawnMarked, type MarkedChild } from '../helpers/processes.js';
+
+const EXIT_WITH = fileURLToPath(new URL('../fixtures/exit-with.mjs', import.meta.url));
+const SLEEPER = fileURLToPath(new URL('../fixtures/sleeper.mjs', import.meta.url));
+
+let dir: string;
+let lockPath: string;
+const children: MarkedChild[] = [];
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'clawback-lock-'));
+  lockPath = path.join(dir, 'x.lock');
+});
+afterEach(async () => {
+  for (const c of children.splice(0)) {
+    c.kill();
+    await c.waitForExit(5000).catch(() => undefined);
+  }
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function deadPid(): Promise<number> {
+  const c = spawnMarked(process.execPath, [EXIT_WITH, '0']);
+  await c.waitForExit(5000);
+  return c.pid;
+}
+
+describe('FileLock', () => {
+  it('is exclusive and writes its owner into the file', async () => {
+    const a = new FileLock(lockPath);
+    const b = new FileLock(lockPath);
+    expect(await a.acquire()).toBe(true);
+    expect(a.held).toBe(true);
+    expect(await b.acquire()).toBe(false);
+    const owner = JSON.parse(await readFile(lockPath, 'utf8'));
+    expect(owner.pid).toBe(process.pid);
+    expect(owner.startTime).toBe(processStartTime(process.pid));
+    await a.release();
+    expect(await b.acquire()).toBe(true);
+    await b.release();
+  });
+
+  it('release is idempotent and never removes a lock it does not hold', async () => {
+    const a = new FileLock(lockPath);
+    const b = new FileLock(lockPath);
+    await a.release();
+    expect(await a.acquire()).toBe(true);
+    await a.release();
+    await a.release();
+    expect(await b.acquire()).toBe(true);
+    await a.release();
+    expect(JSON.parse(await readFile(lockPath, 'utf8')).pid).toBe(process.pid);
+    await b.release();
+  });
+
+  it('waits up to timeoutMs for the holder to release', async () => {
+    const a = new FileLock(lockPath);
+    const b = new FileLock(lockPath, { pollMs: 20 });
+    await a.acquire();
+    setTimeout(() => void a.release(), 150);
+    expect(await b.acquire({ timeoutMs: 5000 })).toBe(true);
+    await b.release();
+    const c = new FileLock(lockPath, { pollMs: 20 });
+    await b.acquire();
+    const t0 = performance.now();
+    expect(await c.acquire({ timeoutMs: 200 })).toBe(false);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(150);
+    await b.release();
+  });
+
+  it('takes over a lock whose owner is dead', async () => {
+    const pid = await deadPid();
+    await writeFile(lockPath, JSON.stringify({ pid, startTime: 1, acquiredAt: 0, token: 'old' }));
+    const a = new FileLock(lockPath);
+    expect(await a.acquire()).toBe(true);
+    expect(JSON.parse(await readFile(lockPath, 'utf8')).token).not.toBe('old');
+    await a.release();
+  });
+
+  it('lets exactly one of many contenders take over an abandoned lock', async () => {
+    const pid = await deadPid();
+    for (let round = 0; round < 5; round++) {
+      await writeFile(lockPath, JSON.stringify({ pid, startTime: 1, acquiredAt: 0, token: 'old' }));
+      const locks = Array.from({ length: 8 }, () => new FileLock(lockPath));
+      const won = await Promise.all(locks.map((l) => l.acquire()));
+      expect(won.filter(Boolean)).toHaveLength(1);
+      const winner = locks[won.indexOf(true)]!;
+      expect(JSON.parse(await readFile(lockPath, 'utf8')).pid).toBe(process.pid);
+      await winner.release();
+      await rm(`${lockPath}.takeover`, { force: true });
+    }
+  });
+
+  it('takes over a lock whose pid was recycled, but not one whose owner lives', async () => {
+    const live = spawnMarked(process.execPath, [SLEEPER]);
+    children.push(live);
+    await live.waitForStdout('ready');
+    const start = processStartTime(live.pid)!;
+    await writeFile(lockPath, JSON.stringify({ pid: live.pid, startTime: start, acquiredAt: 0, token: 'live' }));
+    expect(await new FileLock(lockPath).acquire()).toBe(false);
+    await writeFile(lockPath, JSON.stringify({ pid: live.pid, startTime: start - 5, acquiredAt: 0, token: 'recycled' }));
+    const a = new FileLock(lockPath);
+    expect(await a.acquire()).toBe(true);
+    await a.release();
+  });
+
+  it('treats an unreadable lock file as held until it is old', async () => {
+    await writeFile(lockPath, '');
+    expect(await new FileLock(lockPath).acquire()).toBe(false);
+    const old = new Date(Date.now() - 60_000);
+    await utimes(lockPath, old, old);
+    const a = new FileLock(lockPath);
+    expect(await a.acquire()).toBe(true);
+    await a.release();
+  });
+
+  it('isLockAbandoned decides from owner, liveness and age', () => {
+    const deps = { isAlive: (p: number) => p === 1, startTimeOf: () => 10, unreadableStaleMs: 1000 };
+    expect(isLockAbandoned(null, 500, deps)).toBe(false);
+    expect(isLockAbandoned(null, 1500, deps)).toBe(true);
+    expect(isLockAbandoned({ pid: 2, startTime: 10, acquiredAt: 0, token: 't' }, 0, deps)).toBe(true);
+    expect(isLockAbandoned({ pid: 1, startTime: 10, acquiredAt: 0, token: 't' }, 0, deps)).toBe(false);
+    expect(isLockAbandoned({ pid: 1, startTime: 11, acquiredAt: 0, token: 't' }, 0, deps)).toBe(true);
+    expect(isLockAbandoned({ pid: 1, startTime: null, acquiredAt: 0, token: 't' }, 0, deps)).toBe(false);
+  });
+});
