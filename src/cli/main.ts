@@ -6,6 +6,10 @@ import { registerRun } from './cmd-run.js';
 import { registerValidate } from './cmd-validate.js';
 import { registerStatus } from './cmd-status.js';
 import { registerControl } from './cmd-control.js';
+import { registerDoctor } from './cmd-doctor.js';
+import { registerHistory } from './cmd-history.js';
+import { registerNotify } from './cmd-notify.js';
+import { registerInstall } from './cmd-install.js';
 import { DaemonUnreachable } from './client.js';
 
 const program = new Command();
@@ -20,6 +24,10 @@ registerRun(program);
 registerValidate(program);
 registerStatus(program);
 registerControl(program);
+registerDoctor(program);
+registerHistory(program);
+registerNotify(program);
+registerInstall(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof DaemonUnreachable) {

@@ -1,5 +1,5 @@
 // Composition root: load config, build every object, wire the event bus, serve the API, shut down cleanly.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type LoadOptions } from '../config/load.js';
 import type { ClawbackConfig, ServiceConfig } from '../config/schema.js';
@@ -58,6 +58,9 @@ export interface PluginHooks {
 }
 
 export class DaemonAlreadyRunning extends Error {}
+
+/** Written on a clean stop so the guardian does not revive a daemon a human stopped on purpose. */
+export const STOPPED_MARKER = 'daemon.stopped';
 
 export class Daemon {
   readonly startedAt: number;
@@ -169,6 +172,7 @@ export class Daemon {
       }),
     });
     await this.heartbeat.beat();
+    rmSync(path.join(ctx.stateDir, STOPPED_MARKER), { force: true });
     ctx.emit({ type: 'daemon.started', time: ctx.clock.now(), severity: 'info', message: `clawback ${VERSION} started (pid ${process.pid}), supervising ${this.runtimes.size} service(s)`, details: { pid: process.pid, version: VERSION } });
   }
 
@@ -189,6 +193,7 @@ export class Daemon {
       await this.heartbeat?.stop();
       await this.api?.close();
       await removeDaemonInfo(this.ctx.stateDir, process.pid);
+      if (opts.stopServices) writeFileSync(path.join(this.ctx.stateDir, STOPPED_MARKER), new Date(this.ctx.clock.now()).toISOString() + '\n');
     })();
     return this.stopping;
   }

@@ -3,8 +3,10 @@ import type { DaemonOptions } from './daemon.js';
 import { probeHealthWatch } from './health-watch.js';
 import { serviceLogFile } from './spawn-spec.js';
 import { doctorRepairers, lastKnownGoodPlugin, preflightFor } from './doctor-wiring.js';
+import { MetricsHolder, observePlugin } from './observe-wiring.js';
 
 export function defaultDaemonOptions(): Partial<DaemonOptions> {
+  const metrics = new MetricsHolder();
   return {
     makeHealthWatch: (service, _rt, events, ctx) =>
       probeHealthWatch({
@@ -13,9 +15,10 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
         clock: ctx.clock,
         events,
         emit: ctx.emit,
+        onProbeResult: (r) => metrics.get().observeProbe(service.name, r.name, r.kind, r.result),
       }),
     makeRepairers: (service, rt, ctx) => doctorRepairers(service, ctx, rt),
     makePreflight: (service) => preflightFor(service),
-    plugins: [lastKnownGoodPlugin()],
+    plugins: [observePlugin(metrics), lastKnownGoodPlugin()],
   };
 }

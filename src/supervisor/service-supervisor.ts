@@ -346,6 +346,7 @@ export class ServiceSupervisor {
     this.deps.persist();
     if (delay === 0) {
       this.deps.emit(this.event('service.restart-scheduled', 'info', `restarting ${this.name} now`, { reason: 'exit', delayMs: 0, attempt }, 0));
+      this.emitRestarting(attempt);
       await this.spawnNow('exit');
       return;
     }
@@ -357,9 +358,15 @@ export class ServiceSupervisor {
     this.restartTimer = this.deps.clock.setTimeout(() => {
       this.restartTimer = undefined;
       void this.serial(async () => {
-        if (this.state === 'backoff') await this.spawnNow('exit');
+        if (this.state !== 'backoff') return;
+        this.emitRestarting(attempt);
+        await this.spawnNow('exit');
       });
     }, delay);
+  }
+
+  private emitRestarting(attempt: number): void {
+    this.deps.emit(this.event('service.restarting', 'warning', `restarting ${this.name} after its exit`, { reason: 'exit', attempt }, 0));
   }
 
   private event(type: ClawbackEvent['type'], severity: ClawbackEvent['severity'], message: string, details?: Record<string, unknown>, level?: Level): ClawbackEvent {

@@ -1,0 +1,60 @@
+// `clawback doctor [NAME] [--fix] [--json]`: diagnose (and repair) services from their config, without the daemon.
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load.js';
+import { systemClock } from '../platform/clock.js';
+import { Redactor } from '../observe/redact.js';
+import { EventBus, type ClawbackEvent } from '../observe/events.js';
+import { JournalWriter } from '../observe/journal.js';
+import { runDoctor, defaultRules, type DoctorReport } from '../doctor/run-doctor.js';
+import { preflightRule } from '../doctor/rule-preflight.js';
+import { doctorContext } from '../daemon/doctor-wiring.js';
+import path from 'node:path';
+import { paint } from './format.js';
+
+export function registerDoctor(program: Command): void {
+  program
+    .command('doctor [name]')
+    .description('diagnose services (preflight + repair rules); --fix applies and verifies fixes. Exit 0 healthy, 1 all fixed, 2 findings left')
+    .option('--fix', 'apply the proposed fixes (the user\'s files are snapshotted first)')
+    .option('--json', 'machine-readable report')
+    .action(async (name: string | undefined, o: { fix?: boolean; json?: boolean }) => {
+      const g = program.opts<{ config?: string; stateDir?: string }>();
+      const loaded = loadConfig({ ...(g.config ? { file: g.config } : {}), ...(g.stateDir ? { stateDir: g.stateDir } : {}) });
+      const services = loaded.config.services.filter((s) => !name || s.name === name);
+      if (name && services.length === 0) {
+        process.stderr.write(`clawback: no service named "${name}"\n`);
+        process.exit(4);
+      }
+      const redactor = new Redactor();
+      redactor.addSecretEnv(process.env);
+      const bus = new EventBus();
+      const journal = new JournalWriter(path.join(loaded.stateDir, 'journal.jsonl'));
+      if (o.fix) bus.subscribe((e) => journal.append(redactor.redactDeep(e)));
+      const ctxBase = { config: loaded.config, configFile: loaded.file, stateDir: loaded.stateDir, clock: systemClock(), bus, redactor, emit: (e: ClawbackEvent) => bus.emit(e) };
+      const reports: Array<{ service: string } & DoctorReport> = [];
+      for (const service of services) {
+        const ctx = doctorContext(service, ctxBase);
+        const report = await runDoctor(ctx, { fix: !!o.fix, rules: [preflightRule(['command', 'cwd', 'env']), ...defaultRules({ serviceDoctor: { always: false } })] });
+        reports.push({ service: service.name, ...report });
+      }
+      const exitCode = Math.max(0, ...reports.map((r) => r.exitCode));
+      if (o.json) {
+        process.stdout.write(redactor.redact(JSON.stringify({ exitCode, services: reports }, null, 2)) + '\n');
+      } else {
+        const p = paint(!!process.stdout.isTTY);
+        for (const r of reports) {
+          process.stdout.write(`${p.bold(r.service)}: ${r.findings.length === 0 ? p.green('healthy') : `${r.findings.length} finding(s)`}\n`);
+          for (const f of r.findings) {
+            const sev = f.severity === 'critical' ? p.red(f.severity) : f.severity === 'warning' ? p.yellow(f.severity) : f.severity;
+            process.stdout.write(`  [${sev}] ${f.id}: ${f.title}\n    evidence: ${redactor.redact(f.evidence)}\n`);
+            if (f.fix) process.stdout.write(`    fix: ${f.fix}${f.fixable ? '' : ' (manual)'}\n`);
+          }
+          for (const out of r.outcomes) {
+            process.stdout.write(`  ${out.verified ? p.green('fixed') : p.red('not fixed')}: ${out.finding.id}: ${redactor.redact(out.message)}\n`);
+          }
+        }
+        if (exitCode === 2 && !o.fix) process.stdout.write('run with --fix to apply the proposed fixes\n');
+      }
+      process.exit(exitCode);
+    });
+}

@@ -1,0 +1,113 @@
+// `clawback logs|incidents|incident|digest`: what happened, read from the state directory's files.
+import type { Command } from 'commander';
+import { createReadStream, existsSync, readFileSync, statSync, watch } from 'node:fs';
+import path from 'node:path';
+import { clientStateDir } from './client.js';
+import { readJournal } from '../observe/journal-read.js';
+import { summarizeIncidents } from '../observe/incidents.js';
+import { renderDigest } from '../observe/digest.js';
+import { humanDuration, table } from './format.js';
+import { loadConfig } from '../config/load.js';
+import { serviceLogFile } from '../daemon/spawn-spec.js';
+
+function logFileFor(program: Command, name: string): string {
+  const g = program.opts<{ config?: string; stateDir?: string }>();
+  const stateDir = clientStateDir(g);
+  try {
+    const loaded = loadConfig({ ...(g.config ? { file: g.config } : {}), stateDir });
+    const s = loaded.config.services.find((x) => x.name === name);
+    if (s) return serviceLogFile(s, stateDir);
+  } catch {
+    // Fall back to the default location.
+  }
+  return path.join(stateDir, 'logs', `${name}.log`);
+}
+
+function lastLines(text: string, n: number): string {
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines.slice(-n).join('\n') + (lines.length ? '\n' : '');
+}
+
+export function registerHistory(program: Command): void {
+  program
+    .command('logs <name>')
+    .description("print the service's own output (stdout and stderr)")
+    .option('-n, --lines <n>', 'lines to show', (v) => Number(v), 50)
+    .option('-f, --follow', 'keep printing new output')
+    .action(async (name: string, o: { lines: number; follow?: boolean }) => {
+      const file = logFileFor(program, name);
+      if (!existsSync(file)) {
+        process.stderr.write(`clawback: no log for "${name}" at ${file}\n`);
+        process.exit(4);
+      }
+      process.stdout.write(lastLines(readFileSync(file, 'utf8'), o.lines));
+      if (!o.follow) return;
+      let offset = statSync(file).size;
+      const pump = (): void => {
+        const size = existsSync(file) ? statSync(file).size : 0;
+        if (size < offset) offset = 0; // rotated or truncated
+        if (size === offset) return;
+        createReadStream(file, { start: offset, end: size - 1 }).pipe(process.stdout, { end: false });
+        offset = size;
+      };
+      watch(path.dirname(file), () => pump());
+      setInterval(pump, 1000);
+    });
+
+  program
+    .command('incidents')
+    .description('list incidents from the journal: level reached, outcome, time to recover')
+    .option('--json', 'machine-readable output')
+    .option('--days <n>', 'only the last N days', (v) => Number(v))
+    .action(async (o: { json?: boolean; days?: number }) => {
+      const stateDir = clientStateDir(program.opts());
+      const since = o.days ? Date.now() - o.days * 86_400_000 : undefined;
+      const incidents = summarizeIncidents(await readJournal(path.join(stateDir, 'journal.jsonl'), since ? { since } : {}));
+      if (o.json) {
+        process.stdout.write(JSON.stringify(incidents.map(({ timeline, ...rest }) => ({ ...rest, events: timeline.length })), null, 2) + '\n');
+        return;
+      }
+      if (incidents.length === 0) {
+        process.stdout.write('no incidents in the journal\n');
+        return;
+      }
+      const rows = [['INCIDENT', 'SERVICE', 'OPENED', 'LEVEL', 'OUTCOME', 'TTR', 'REASON']];
+      for (const i of incidents) {
+        rows.push([i.id, i.service, new Date(i.openedAt).toISOString().replace('T', ' ').slice(0, 19), String(i.highestLevel), i.outcome, i.ttrMs !== undefined ? humanDuration(i.ttrMs) : '-', i.reason.slice(0, 60)]);
+      }
+      process.stdout.write(table(rows) + '\n');
+    });
+
+  program
+    .command('incident <id>')
+    .description("one incident's timeline")
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, o: { json?: boolean }) => {
+      const stateDir = clientStateDir(program.opts());
+      const found = summarizeIncidents(await readJournal(path.join(stateDir, 'journal.jsonl'))).find((i) => i.id === id);
+      if (!found) {
+        process.stderr.write(`clawback: no incident ${id} in the journal\n`);
+        process.exit(4);
+      }
+      if (o.json) {
+        process.stdout.write(JSON.stringify(found, null, 2) + '\n');
+        return;
+      }
+      process.stdout.write(`${found.id} (${found.service}): ${found.outcome}, highest level ${found.highestLevel}${found.ttrMs !== undefined ? `, recovered in ${humanDuration(found.ttrMs)}` : ''}\n`);
+      for (const e of found.timeline) {
+        const t = new Date(e.time).toISOString().slice(11, 23);
+        process.stdout.write(`  ${t}  ${e.level !== undefined ? `L${e.level} ` : '   '}${e.type.padEnd(26)} ${e.message}\n`);
+      }
+    });
+
+  program
+    .command('digest')
+    .description('a Markdown report: incidents, auto-resolved share, escalations, mean and p95 time to recover')
+    .option('--days <n>', 'period in days', (v) => Number(v), 7)
+    .action(async (o: { days: number }) => {
+      const stateDir = clientStateDir(program.opts());
+      const events = await readJournal(path.join(stateDir, 'journal.jsonl'));
+      process.stdout.write(renderDigest(events, { days: o.days, now: Date.now() }) + '\n');
+    });
+}

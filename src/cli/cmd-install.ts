@@ -1,0 +1,114 @@
+// `clawback install|uninstall [--dry-run]` and `clawback guardian --once`: the OS keeps the daemon alive.
+import type { Command } from 'commander';
+import { spawn } from 'node:child_process';
+import { existsSync, openSync, closeSync, mkdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findConfigFile, loadConfig } from '../config/load.js';
+import { clientStateDir } from './client.js';
+import { planInstall, planUninstall, applyPlan, describePlan, hasSystemdRuntime, detectSystemdVersion, installedServiceManager } from '../platform/installer.js';
+import { realCommandRunner } from '../platform/command-runner.js';
+import { guardianOnce } from '../daemon/guardian.js';
+import { systemClock } from '../platform/clock.js';
+import { STOPPED_MARKER } from '../daemon/daemon.js';
+import { reviveServicesDirectly } from '../daemon/direct-revive.js';
+
+const ENTRY = fileURLToPath(new URL('./main.js', import.meta.url));
+
+function platform(): 'linux' | 'darwin' {
+  return process.platform === 'darwin' ? 'darwin' : 'linux';
+}
+
+function inputs(program: Command): { configPath: string; stateDir: string } {
+  const g = program.opts<{ config?: string; stateDir?: string }>();
+  const configPath = findConfigFile(g.config ? { file: g.config } : {});
+  if (!configPath) {
+    process.stderr.write('clawback: install needs a config file (--config FILE, $CLAWBACK_CONFIG or ./clawback.yaml); the embedded demo is for trying only\n');
+    process.exit(2);
+  }
+  return { configPath, stateDir: clientStateDir(g) };
+}
+
+export function registerInstall(program: Command): void {
+  for (const action of ['install', 'uninstall'] as const) {
+    program
+      .command(action)
+      .description(action === 'install' ? 'install the daemon as a user service (systemd / launchd, or a cron guardian) plus the guardian' : 'remove what install added')
+      .option('--dry-run', 'print every file and command, change nothing')
+      .action(async (o: { dryRun?: boolean }) => {
+        const { configPath, stateDir } = inputs(program);
+        const runner = realCommandRunner();
+        const hasSystemd = hasSystemdRuntime();
+        const systemdVersion = hasSystemd ? await detectSystemdVersion(runner) : undefined;
+        const input = {
+          platform: platform(),
+          hasSystemd,
+          home: os.homedir(),
+          nodePath: process.execPath,
+          entryPath: ENTRY,
+          configPath,
+          stateDir,
+          ...(typeof process.getuid === 'function' ? { uid: process.getuid() } : {}),
+          ...(systemdVersion !== undefined ? { systemdVersion } : {}),
+        };
+        const plan = action === 'install' ? planInstall(input) : planUninstall(input);
+        if (o.dryRun) {
+          process.stdout.write(describePlan(plan) + '\n');
+          return;
+        }
+        const result = await applyPlan(plan, runner, { dryRun: false, print: (t) => process.stdout.write(t + '\n') });
+        for (const note of plan.notes) process.stdout.write(`note: ${note}\n`);
+        if (!result.ok) {
+          for (const e of result.errors) process.stderr.write(`clawback: ${e}\n`);
+          process.exit(1);
+        }
+        process.stdout.write(`${action} done\n`);
+      });
+  }
+
+  program
+    .command('guardian')
+    .description('check the daemon once (heartbeat and pid); revive it if dead or hung; keep services up if it cannot')
+    .option('--once', 'one pass (what the timer / cron runs)', true)
+    .option('--stale-after <ms>', 'heartbeat age that counts as hung', (v) => Number(v), 15_000)
+    .action(async (o: { staleAfter: number }) => {
+      const g = program.opts<{ config?: string; stateDir?: string }>();
+      const stateDir = clientStateDir(g);
+      if (existsSync(path.join(stateDir, STOPPED_MARKER))) {
+        process.stdout.write('daemon was stopped on purpose (clawback run exited cleanly); nothing to do\n');
+        return;
+      }
+      const configPath = findConfigFile(g.config ? { file: g.config } : {});
+      const runner = realCommandRunner();
+      const manager = installedServiceManager({ platform: platform(), hasSystemd: hasSystemdRuntime(), home: os.homedir() });
+      const report = await guardianOnce({
+        stateDir,
+        clock: systemClock(),
+        staleAfterMs: o.staleAfter,
+        runner,
+        serviceManager: manager,
+        startDaemon: async () => startDaemonDetached(stateDir, configPath),
+        probeServices: async () => {
+          const loaded = loadConfig({ ...(configPath ? { file: configPath } : {}), stateDir });
+          await reviveServicesDirectly(loaded.config, stateDir);
+        },
+      });
+      process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      process.exitCode = report.outcome === 'daemon-down' ? 1 : 0;
+    });
+}
+
+/** Starts `clawback run` in its own session, output to <stateDir>/logs/daemon.out.log. */
+export function startDaemonDetached(stateDir: string, configPath: string | undefined): void {
+  mkdirSync(path.join(stateDir, 'logs'), { recursive: true, mode: 0o700 });
+  const fd = openSync(path.join(stateDir, 'logs', 'daemon.out.log'), 'a', 0o600);
+  try {
+    const args = [ENTRY, 'run', '--state-dir', stateDir, ...(configPath ? ['--config', configPath] : [])];
+    const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd] });
+    child.unref();
+  } finally {
+    closeSync(fd);
+  }
+  rmSync(path.join(stateDir, STOPPED_MARKER), { force: true });
+}

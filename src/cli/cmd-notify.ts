@@ -1,0 +1,36 @@
+// `clawback notify test [CHANNEL]`: send a test message through the configured channels and show the HTTP result.
+import type { Command } from 'commander';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../config/load.js';
+import { createNotifier } from '../notify/dispatcher.js';
+import { systemClock } from '../platform/clock.js';
+import { Redactor } from '../observe/redact.js';
+
+export function registerNotify(program: Command): void {
+  const notify = program.command('notify').description('notification channels');
+  notify
+    .command('test [channel]')
+    .description('send a test message to every channel (or one) and report the HTTP result')
+    .action(async (channel: string | undefined) => {
+      const g = program.opts<{ config?: string; stateDir?: string }>();
+      const loaded = loadConfig({ ...(g.config ? { file: g.config } : {}), ...(g.stateDir ? { stateDir: g.stateDir } : {}) });
+      if (loaded.config.notify.channels.length === 0) {
+        process.stderr.write('clawback: no notification channels configured (notify.channels in the config)\n');
+        process.exit(2);
+      }
+      // A private outbox: the daemon's own outbox belongs to the daemon.
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'clawback-notify-test-'));
+      const redactor = new Redactor();
+      const notifier = createNotifier(loaded.config.notify, { stateDir: dir, clock: systemClock(), redactor });
+      try {
+        const results = await notifier.test(channel);
+        for (const r of results) process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.channel}${r.status ? ` HTTP ${r.status}` : ''}${r.error ? `: ${redactor.redact(r.error)}` : ''}\n`);
+        process.exitCode = results.every((r) => r.ok) ? 0 : 1;
+      } finally {
+        await notifier.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+}

@@ -1,0 +1,116 @@
+// Observability and alerting plugged into the daemon: metrics, notifier, daemon log, log rotation, incident history.
+import path from 'node:path';
+import type { DaemonPlugin } from './daemon.js';
+import type { ServiceRuntime } from './service-runtime.js';
+import { createMetrics, type Metrics } from '../observe/metrics.js';
+import { createNotifier, type Notifier } from '../notify/dispatcher.js';
+import { createLogger } from '../observe/logger.js';
+import { rotateIfLarger } from '../observe/log-rotation.js';
+import { readJournal } from '../observe/journal-read.js';
+import { summarizeIncidents } from '../observe/incidents.js';
+import { serviceLogFile } from './spawn-spec.js';
+import { VERSION } from '../version.js';
+
+/** One metrics registry per daemon, created on first use (the health watches feed it probe results). */
+export class MetricsHolder {
+  private metrics: Metrics | undefined;
+
+  get(): Metrics {
+    this.metrics ??= createMetrics({ version: VERSION });
+    return this.metrics;
+  }
+
+  stop(): void {
+    this.metrics?.stop();
+    this.metrics = undefined;
+  }
+}
+
+function memoryLimitOf(rt: ServiceRuntime): number | undefined {
+  const probe = rt.config.probes.find((p) => p.kind === 'memory') as { limit?: number } | undefined;
+  return probe?.limit;
+}
+
+export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: number } = {}): DaemonPlugin {
+  return {
+    name: 'observe',
+    init(ctx, daemon) {
+      const metrics = holder.get();
+      const logger = createLogger({ file: path.join(ctx.stateDir, 'logs', 'daemon.log'), redactor: ctx.redactor, level: ctx.config.logLevel, clock: ctx.clock });
+      let notifier: Notifier | undefined;
+      if (ctx.config.notify.channels.length > 0) {
+        notifier = createNotifier(ctx.config.notify, {
+          stateDir: ctx.stateDir,
+          clock: ctx.clock,
+          redactor: ctx.redactor,
+          log: (msg, extra) => logger.info({ component: 'notify', ...(extra ?? {}) }, msg),
+        });
+      }
+      const unsubscribe = ctx.bus.subscribe((e) => {
+        metrics.onEvent(e);
+        notifier?.publish(e);
+        const { message, ...fields } = e;
+        logger.info({ event: fields }, message);
+      });
+
+      const updateGauges = (): void => {
+        for (const rt of daemon.runtimes.values()) {
+          const s = rt.status();
+          const rss = s.probes.find((p) => p.kind === 'memory')?.lastResult?.value;
+          const limit = memoryLimitOf(rt);
+          metrics.setServiceGauges(rt.name, {
+            up: s.state === 'running' && s.health !== 'unhealthy',
+            breakerOpen: s.held !== null,
+            ...(rss !== undefined ? { rssBytes: rss } : {}),
+            ...(limit !== undefined ? { memoryLimitBytes: limit } : {}),
+          });
+        }
+        if (notifier) metrics.setOutboxDepth(notifier.outboxDepth());
+      };
+
+      let stopped = false;
+      let rotateTimer: { cancel(): void } | undefined;
+      const rotateLoop = (): void => {
+        if (stopped) return;
+        rotateTimer = ctx.clock.setTimeout(() => {
+          void Promise.all(
+            ctx.config.services.map((s) => rotateIfLarger(serviceLogFile(s, ctx.stateDir), s.logs.maxBytes, s.logs.keep).catch(() => false)),
+          ).finally(rotateLoop);
+        }, opts.rotateEveryMs ?? 30_000);
+      };
+      rotateLoop();
+
+      const journalFile = path.join(ctx.stateDir, 'journal.jsonl');
+      return {
+        metrics: async () => {
+          updateGauges();
+          return metrics.render();
+        },
+        extra: async (p, q) => {
+          if (p === '/api/incidents') {
+            const limit = Math.min(500, Number(q.get('limit') ?? 50) || 50);
+            const incidents = summarizeIncidents(await readJournal(journalFile));
+            return incidents.reverse().slice(0, limit);
+          }
+          const m = /^\/api\/incidents\/([\w-]+)$/.exec(p);
+          if (m) {
+            const found = summarizeIncidents(await readJournal(journalFile)).find((i) => i.id === m[1]);
+            return found ?? { error: `no incident ${m[1]}` };
+          }
+          return undefined;
+        },
+        stop: async () => {
+          stopped = true;
+          rotateTimer?.cancel();
+          unsubscribe();
+          if (notifier) {
+            await notifier.flush(5000).catch(() => undefined);
+            await notifier.stop();
+          }
+          holder.stop();
+          logger.close();
+        },
+      };
+    },
+  };
+}
