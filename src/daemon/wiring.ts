@@ -4,6 +4,7 @@ import { probeHealthWatch } from './health-watch.js';
 import { serviceLogFile } from './spawn-spec.js';
 import { doctorRepairers, lastKnownGoodPlugin, preflightFor } from './doctor-wiring.js';
 import { MetricsHolder, observePlugin } from './observe-wiring.js';
+import { createDashboard } from '../server/dashboard.js';
 
 export function defaultDaemonOptions(): Partial<DaemonOptions> {
   const metrics = new MetricsHolder();
@@ -19,6 +20,6 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
       }),
     makeRepairers: (service, rt, ctx) => doctorRepairers(service, ctx, rt),
     makePreflight: (service) => preflightFor(service),
-    plugins: [observePlugin(metrics), lastKnownGoodPlugin()],
+    plugins: [observePlugin(metrics), lastKnownGoodPlugin(), { name: 'dashboard', init: () => ({ dashboard: createDashboard() }) }],
   };
 }

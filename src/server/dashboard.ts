@@ -1,0 +1,51 @@
+// Serves the web dashboard's static files (plain HTML/CSS/JS, no build step) through the API server's dashboard hook.
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface DashboardAsset {
+  body: string | Buffer;
+  type: string;
+}
+
+export type DashboardHandler = (path: string) => DashboardAsset | undefined;
+
+/** URL path -> file name in the asset directory, and its content type. */
+const ROUTES: Readonly<Record<string, { file: string; type: string }>> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
+  '/favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml' },
+  '/favicon.ico': { file: 'favicon.svg', type: 'image/svg+xml' },
+};
+
+/**
+ * Where the asset files live. tsc does not copy non-TS files, so the build must copy
+ * src/server/dashboard/ to dist/server/dashboard/; until it does, a compiled module falls
+ * back to the sources beside dist/ (works from a git checkout, not from the npm package).
+ */
+export function dashboardAssetDirs(): string[] {
+  return [new URL('./dashboard/', import.meta.url), new URL('../../src/server/dashboard/', import.meta.url)].map((u) => fileURLToPath(u));
+}
+
+export function findDashboardAssetDir(): string | undefined {
+  return dashboardAssetDirs().find((dir) => existsSync(`${dir}index.html`));
+}
+
+/**
+ * Reads the assets once and returns the API server's `dashboard(path)` hook.
+ * Throws when the asset directory is missing (a broken build should fail loudly at start).
+ */
+export function createDashboard(assetDir: string | undefined = findDashboardAssetDir()): DashboardHandler {
+  if (!assetDir) throw new Error(`dashboard assets not found (looked in ${dashboardAssetDirs().join(', ')}); copy src/server/dashboard/ to dist/server/dashboard/ at build time`);
+  const dir = assetDir.endsWith('/') ? assetDir : `${assetDir}/`;
+  const files = new Map<string, Buffer>();
+  for (const { file } of Object.values(ROUTES)) {
+    if (!files.has(file)) files.set(file, readFileSync(`${dir}${file}`));
+  }
+  return (path) => {
+    const route = ROUTES[path];
+    if (!route) return undefined;
+    return { body: files.get(route.file)!, type: route.type };
+  };
+}

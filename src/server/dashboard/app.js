@@ -1,0 +1,572 @@
+// Clawback dashboard: polls /api/status, follows /api/events (SSE), draws cards, sparklines and the incident timeline.
+'use strict';
+(() => {
+  const TOKEN_KEY = 'clawback.token';
+  const POLL_MS = 2000;
+  const HISTORY_MS = 5 * 60 * 1000;
+  const MIN_SPAN_MS = 15 * 1000;
+  const MAX_EVENTS = 200;
+  const INCIDENT_LIMIT = 20;
+  const LEVELS = ['keep-alive', 'watchdog', 'doctor', 'emergency', 'human'];
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+  const SPARK_H = 44;
+
+  const $ = (id) => document.getElementById(id);
+  /** Small DOM builder: text only through textContent, never innerHTML. */
+  function el(tag, attrs, ...kids) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'class') node.className = v;
+      else if (k === 'text') node.textContent = v;
+      else node.setAttribute(k, v === true ? '' : String(v));
+    }
+    for (const kid of kids) if (kid !== null && kid !== undefined) node.append(kid);
+    return node;
+  }
+  function svg(tag, attrs) {
+    const node = document.createElementNS(SVG_NS, tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
+    return node;
+  }
+
+  // ---- formatting ----
+  function fmtDuration(ms) {
+    if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+    const s = Math.max(0, Math.floor(ms / 1000));
+    if (s < 60) return `${s}s`;
+    const m = Math.floor(s / 60);
+    if (m < 60) return `${m}m ${s % 60}s`;
+    const h = Math.floor(m / 60);
+    if (h < 48) return `${h}h ${m % 60}m`;
+    return `${Math.floor(h / 24)}d ${h % 24}h`;
+  }
+  /** Durations that are often under a second (time to recover). */
+  function fmtPrecise(ms) {
+    if (!Number.isFinite(ms)) return '—';
+    if (ms < 1000) return `${Math.round(ms)} ms`;
+    if (ms < 10000) return `${(ms / 1000).toFixed(1)} s`;
+    return fmtDuration(ms);
+  }
+  function fmtBytes(n) {
+    if (n === null || n === undefined || !Number.isFinite(n)) return '—';
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let i = 0;
+    while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+    return `${n >= 100 || i === 0 ? Math.round(n) : n.toFixed(1)} ${units[i]}`;
+  }
+  function fmtMs(n) {
+    if (n === null || n === undefined || !Number.isFinite(n)) return '—';
+    return n < 10 ? `${n.toFixed(1)} ms` : `${Math.round(n)} ms`;
+  }
+  function fmtTime(t) {
+    const d = new Date(t);
+    return d.toLocaleTimeString([], { hour12: false, hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  }
+  function fmtWhen(t) {
+    const d = new Date(t);
+    const today = new Date().toDateString() === d.toDateString();
+    return today ? fmtTime(t) : `${d.toLocaleDateString([], { month: 'short', day: 'numeric' })} ${fmtTime(t)}`;
+  }
+  function levelBadge(level, withName) {
+    if (level === undefined || level === null) return null;
+    const name = LEVELS[level] || '?';
+    return el('span', { class: `lvl l${level}`, title: `level ${level}: ${name}`, text: withName ? `L${level} ${name}` : `L${level}` });
+  }
+
+  // ---- token: from the URL fragment (never sent to the server) into sessionStorage ----
+  function readStored() {
+    try { return sessionStorage.getItem(TOKEN_KEY) || ''; } catch { return ''; }
+  }
+  function store(token) {
+    try {
+      if (token) sessionStorage.setItem(TOKEN_KEY, token);
+      else sessionStorage.removeItem(TOKEN_KEY);
+    } catch { /* storage disabled: the token lives for this page only */ }
+  }
+  function tokenFromFragment() {
+    const m = /(?:^#|&)token=([^&]*)/.exec(location.hash);
+    if (!m) return '';
+    history.replaceState(null, '', location.pathname + location.search);
+    try { return decodeURIComponent(m[1]); } catch { return m[1]; }
+  }
+
+  const app = {
+    token: '',
+    status: null,
+    /** server clock minus local clock, from the last status. */
+    skew: 0,
+    cards: new Map(),
+    /** service -> {lat: [{t, v, bad}], mem: [{t, v}], restarts: [t], pid, latKey, memKey} */
+    history: new Map(),
+    events: [],
+    seen: new Set(),
+    conn: 'connecting',
+    statusOk: false,
+    streamOk: false,
+    pollTimer: 0,
+    refreshTimer: 0,
+    incidentTimer: 0,
+    inflight: false,
+    again: false,
+    openIncidents: new Set(),
+  };
+  const serverNow = () => Date.now() + app.skew;
+
+  function setToken(token) {
+    app.token = token;
+    store(token);
+    renderToken();
+    for (const card of app.cards.values()) {
+      card.f.msg.textContent = '';
+      updateActions(card);
+    }
+  }
+  function renderToken() {
+    const has = !!app.token;
+    const stateEl = $('token-state');
+    stateEl.textContent = has ? 'control enabled' : 'read-only';
+    stateEl.classList.toggle('ok', has);
+    stateEl.title = has ? 'Restart and resume are allowed with this token' : `A token is needed to control services${app.status ? ` (${app.status.daemon.stateDir}/token)` : ''}`;
+    $('token-input').hidden = has;
+    $('token-use').hidden = has;
+    $('token-forget').hidden = !has;
+  }
+  function authHeaders() {
+    return app.token ? { authorization: `Bearer ${app.token}` } : {};
+  }
+
+  // ---- connection state ----
+  function renderConn() {
+    const live = app.statusOk && app.streamOk;
+    const state = live ? 'live' : app.conn === 'connecting' && !app.status ? 'connecting' : 'reconnecting';
+    const pill = $('conn');
+    pill.dataset.state = state;
+    pill.textContent = state;
+    pill.title = live ? 'Live: status every 2 s and the event stream' : !app.statusOk ? 'The daemon does not answer; retrying' : 'The event stream dropped; reconnecting';
+    const banner = $('banner');
+    banner.hidden = app.statusOk || !app.status;
+    banner.textContent = 'Cannot reach the Clawback daemon — showing the last known state, retrying…';
+  }
+
+  // ---- status polling ----
+  async function refresh() {
+    if (app.inflight) { app.again = true; return; }
+    app.inflight = true;
+    try {
+      const res = await fetch('/api/status', { cache: 'no-store', headers: authHeaders() });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const status = await res.json();
+      app.status = status;
+      app.statusOk = true;
+      app.conn = 'live';
+      app.skew = status.daemon.startedAt + status.daemon.uptimeMs - Date.now();
+      render(status);
+    } catch {
+      app.statusOk = false;
+    } finally {
+      app.inflight = false;
+      renderConn();
+      clearTimeout(app.pollTimer);
+      app.pollTimer = setTimeout(refresh, POLL_MS);
+      if (app.again) { app.again = false; scheduleRefresh(0); }
+    }
+  }
+  function scheduleRefresh(ms) {
+    clearTimeout(app.refreshTimer);
+    app.refreshTimer = setTimeout(refresh, ms);
+  }
+
+  function render(status) {
+    const d = status.daemon;
+    const meta = $('daemon-meta');
+    meta.replaceChildren(
+      el('b', { text: `v${d.version}` }), ' · daemon pid ', el('b', { text: String(d.pid) }),
+      ' · up ', el('b', { 'data-field': 'daemon-uptime', text: fmtDuration(d.uptimeMs) }),
+      d.api ? ` · ${d.api.host}:${d.api.port}` : '',
+    );
+    meta.title = d.configFile ? `config: ${d.configFile}\nstate: ${d.stateDir}` : `state: ${d.stateDir}`;
+    renderToken();
+    const box = $('services');
+    const names = new Set(status.services.map((s) => s.name));
+    for (const [name, card] of app.cards) if (!names.has(name)) { card.root.remove(); app.cards.delete(name); }
+    if (status.services.length === 0) {
+      box.replaceChildren(el('p', { class: 'empty', text: 'No services configured.' }));
+      return;
+    }
+    box.querySelector(':scope > .empty')?.remove();
+    for (const s of status.services) {
+      let card = app.cards.get(s.name);
+      if (!card) {
+        card = makeCard(s.name);
+        app.cards.set(s.name, card);
+        box.append(card.root);
+      }
+      record(s);
+      updateCard(card, s);
+    }
+  }
+
+  // ---- client-side history for the sparklines ----
+  function healthProbe(s) {
+    const withLatency = s.probes.filter((p) => p.kind !== 'memory' && p.lastResult && p.lastResult.latencyMs !== undefined);
+    return withLatency.find((p) => p.kind === 'http') || withLatency.find((p) => p.action === 'restart') || withLatency[0];
+  }
+  function memoryValue(s) {
+    const p = s.probes.find((x) => x.kind === 'memory' && x.lastResult && typeof x.lastResult.value === 'number');
+    return p ? { at: p.lastCheckedAt, value: p.lastResult.value } : null;
+  }
+  function record(s) {
+    let h = app.history.get(s.name);
+    if (!h) { h = { lat: [], mem: [], restarts: [], pid: s.pid, latKey: null, memKey: null }; app.history.set(s.name, h); }
+    const now = serverNow();
+    if (s.pid !== h.pid) {
+      if (h.pid !== null && h.pid !== undefined) h.restarts.push(s.startedAt || now);
+      h.pid = s.pid;
+    }
+    const hp = healthProbe(s);
+    if (hp && hp.lastCheckedAt !== h.latKey) {
+      h.latKey = hp.lastCheckedAt;
+      h.lat.push({ t: hp.lastCheckedAt || now, v: hp.lastResult.latencyMs, bad: hp.lastResult.status === 'failure' });
+    }
+    const mem = memoryValue(s);
+    if (mem && mem.at !== h.memKey) {
+      h.memKey = mem.at;
+      h.mem.push({ t: mem.at || now, v: mem.value });
+    }
+    const cut = now - HISTORY_MS;
+    for (const key of ['lat', 'mem']) while (h[key].length && h[key][0].t < cut) h[key].shift();
+    while (h.restarts.length && h.restarts[0] < cut) h.restarts.shift();
+  }
+
+  function drawSpark(svgEl, points, restarts, opts) {
+    const now = serverNow();
+    // Drawn in CSS pixels (viewBox = rendered size), so dots stay round at any card width.
+    const SPARK_W = Math.max(40, Math.round(svgEl.getBoundingClientRect().width) || 200);
+    svgEl.setAttribute('viewBox', `0 0 ${SPARK_W} ${SPARK_H}`);
+    svgEl.replaceChildren();
+    if (points.length === 0) {
+      const t = svg('text', { x: 2, y: SPARK_H / 2 + 4, class: 'nodata' });
+      t.textContent = opts.empty;
+      svgEl.append(t);
+      return;
+    }
+    const first = points[0].t;
+    const span = Math.min(HISTORY_MS, Math.max(MIN_SPAN_MS, now - first));
+    const t0 = now - span;
+    const vals = points.map((p) => p.v);
+    let lo = opts.zero ? 0 : Math.min(...vals);
+    let hi = Math.max(...vals);
+    if (opts.zero) hi = hi * 1.15 || 1;
+    else {
+      // At least 20% of the value as range, so noise does not look like a leak.
+      const range = Math.max(hi - lo, hi * 0.2, 1);
+      const mid = (hi + lo) / 2;
+      lo = mid - range * 0.6;
+      hi = mid + range * 0.6;
+    }
+    const x = (t) => ((t - t0) / span) * SPARK_W;
+    const y = (v) => SPARK_H - 2 - ((v - lo) / (hi - lo || 1)) * (SPARK_H - 4);
+    const xy = points.map((p) => [x(p.t), y(p.v)]);
+    const line = xy.map(([a, b], i) => `${i ? 'L' : 'M'}${a.toFixed(1)},${b.toFixed(1)}`).join('');
+    const area = `${line}L${xy[xy.length - 1][0].toFixed(1)},${SPARK_H}L${xy[0][0].toFixed(1)},${SPARK_H}Z`;
+    for (const r of restarts) {
+      if (r < t0) continue;
+      const rx = x(r).toFixed(1);
+      svgEl.append(svg('line', { x1: rx, x2: rx, y1: 0, y2: SPARK_H, class: 'restart' }));
+    }
+    svgEl.append(svg('path', { d: area, class: 'area' }), svg('path', { d: line, class: 'line' }));
+    if (points.length === 1) svgEl.append(svg('circle', { cx: xy[0][0], cy: xy[0][1], r: 2, class: 'line' }));
+    points.forEach((p, i) => {
+      if (p.bad) svgEl.append(svg('circle', { cx: xy[i][0].toFixed(1), cy: xy[i][1].toFixed(1), r: 2.2, class: 'bad' }));
+    });
+  }
+
+  // ---- service cards ----
+  function field(name) { return el('span', { class: 'v', 'data-field': name, text: '—' }); }
+  function makeCard(name) {
+    const f = {};
+    const stat = (label, key) => { f[key] = field(key); return el('div', { class: 'stat' }, el('span', { class: 'k', text: label }), f[key]); };
+    f.state = el('span', { class: 'badge', 'data-field': 'state' });
+    f.health = el('span', { class: 'badge', 'data-field': 'health' });
+    f.note = el('div', { class: 'note', 'data-field': 'note' });
+    f.held = el('div', { class: 'alert held', 'data-field': 'held', hidden: true });
+    f.incident = el('div', { class: 'alert', 'data-field': 'incident', hidden: true });
+    f.latNow = el('b', { text: '—' });
+    f.memNow = el('b', { text: '—' });
+    f.latSvg = svg('svg', { role: 'img', 'aria-label': 'health probe latency over the last minutes' });
+    f.memSvg = svg('svg', { role: 'img', 'aria-label': 'memory over the last minutes' });
+    f.probes = el('ul', { class: 'probes', 'data-field': 'probes' });
+    f.restart = el('button', { type: 'button', class: 'primary', 'data-action': 'restart', text: 'Restart' });
+    f.resume = el('button', { type: 'button', 'data-action': 'resume', text: 'Resume' });
+    f.start = el('button', { type: 'button', 'data-action': 'start', text: 'Start', hidden: true });
+    f.hint = el('span', { class: 'hint', 'data-field': 'hint' });
+    f.msg = el('output', { class: 'action-msg', 'data-field': 'action-msg' });
+    const root = el('article', { class: 'card', 'data-service': name },
+      el('header', { class: 'card-head' }, el('h3', { text: name }), f.state, f.health),
+      el('div', { class: 'stats' }, stat('PID', 'pid'), stat('Uptime', 'uptime'), stat('Restarts', 'restarts'), stat('Memory', 'memory')),
+      f.note, f.held, f.incident,
+      el('div', { class: 'charts' },
+        el('figure', { class: 'spark lat' }, el('figcaption', {}, 'Health latency', f.latNow), f.latSvg),
+        el('figure', { class: 'spark mem' }, el('figcaption', {}, 'Memory', f.memNow), f.memSvg)),
+      f.probes,
+      el('footer', { class: 'actions' }, f.restart, f.resume, f.start, f.hint, f.msg),
+    );
+    const card = { name, root, f, last: null, busy: false };
+    for (const b of [f.restart, f.resume, f.start]) b.addEventListener('click', () => act(card, b.dataset.action));
+    return card;
+  }
+
+  function updateCard(card, s) {
+    const { f, root } = card;
+    card.last = s;
+    root.dataset.state = s.state;
+    root.dataset.health = s.health;
+    root.dataset.pid = s.pid === null ? '' : String(s.pid);
+    f.state.textContent = s.state;
+    f.state.dataset.v = s.state;
+    f.health.textContent = s.pid === null ? 'no process' : s.health;
+    f.health.dataset.v = s.pid === null ? 'none' : s.health;
+    f.pid.textContent = s.pid === null ? '—' : String(s.pid);
+    f.pid.title = s.adopted ? 'adopted from a previous daemon' : '';
+    f.restarts.textContent = String(s.restarts);
+    const mem = memoryValue(s);
+    f.memory.textContent = mem ? fmtBytes(mem.value) : '—';
+    tickCard(card);
+
+    const note = [];
+    if (s.state === 'backoff' && s.nextRestartAt) note.push(el('span', { class: 'warn', 'data-field': 'next-restart', text: `restarting in ${fmtDuration(Math.max(0, s.nextRestartAt - serverNow()) + 999)}` }));
+    if (s.lastExit) {
+      const how = s.lastExit.signal ? `signal ${s.lastExit.signal}` : s.lastExit.code !== null && s.lastExit.code !== undefined ? `code ${s.lastExit.code}` : 'unknown status';
+      if (note.length) note.push(' · ');
+      note.push(`last exit: ${how} at ${fmtTime(s.lastExit.at)}`);
+      if (s.lastExit.uptimeMs !== undefined && s.lastExit.uptimeMs !== null) note.push(` after ${fmtDuration(s.lastExit.uptimeMs)}`);
+    }
+    f.note.replaceChildren(...note);
+
+    f.held.hidden = !s.held;
+    if (s.held) {
+      f.held.replaceChildren(el('strong', { text: 'Held' }), `${s.held.reason}: ${s.held.detail}`, el('span', { class: 'sub', text: `since ${fmtWhen(s.held.since)} — fix it, then Resume` }));
+    }
+    f.incident.hidden = !s.incident;
+    if (s.incident) {
+      const inc = s.incident;
+      f.incident.replaceChildren(
+        levelBadge(inc.level, true),
+        el('strong', { text: inc.status === 'waiting-human' ? 'Waiting for a human' : 'Open incident' }),
+        el('span', { text: inc.reason }),
+        el('span', { class: 'sub', text: `${inc.id} · opened ${fmtTime(inc.openedAt)}${inc.highestLevel > inc.level ? ` · highest L${inc.highestLevel}` : ''}` }),
+      );
+    }
+
+    const hist = app.history.get(s.name);
+    const hp = healthProbe(s);
+    f.latNow.textContent = hp ? fmtMs(hp.lastResult.latencyMs) : '—';
+    f.memNow.textContent = mem ? fmtBytes(mem.value) : '—';
+    drawSpark(f.latSvg, hist.lat, hist.restarts, { zero: true, empty: s.probes.length ? 'waiting for probe results' : 'no latency probe' });
+    drawSpark(f.memSvg, hist.mem, hist.restarts, { zero: false, empty: s.probes.some((p) => p.kind === 'memory') ? 'waiting for readings' : 'no memory probe' });
+
+    f.probes.replaceChildren(...s.probes.map((p) => {
+      const r = p.lastResult;
+      const v = p.inGrace && p.verdict === 'pending' ? 'pending' : p.verdict;
+      const num = r ? (p.kind === 'memory' && typeof r.value === 'number' ? fmtBytes(r.value) : r.latencyMs !== undefined ? fmtMs(r.latencyMs) : '') : '';
+      const msg = r ? `${r.status}${r.finding ? ` (${r.finding})` : ''}: ${r.message}` : p.inGrace ? 'start-up grace' : 'not checked yet';
+      return el('li', { 'data-probe': p.name, 'data-verdict': p.verdict, title: `${p.name} (${p.kind}, on failure: ${p.action})\n${msg}` },
+        el('span', { class: 'dot', 'data-v': v }), el('span', { text: p.name }), el('span', { class: 'kind', text: `${p.kind} · ${p.verdict}` }),
+        el('span', { class: 'msg', text: msg }), el('span', { class: 'num', text: num }));
+    }));
+    if (s.probes.length === 0) f.probes.replaceChildren(el('li', { class: 'empty', text: 'no probes configured (healthy = stays up)' }));
+    updateActions(card);
+  }
+
+  function tickCard(card) {
+    const s = card.last;
+    if (!s) return;
+    const fetchedUptime = s.startedAt !== null ? serverNow() - s.startedAt : null;
+    card.f.uptime.textContent = s.pid === null ? '—' : fmtDuration(fetchedUptime);
+  }
+
+  function updateActions(card) {
+    const s = card.last;
+    if (!s) return;
+    const { f } = card;
+    const held = s.state === 'held' || (s.incident && s.incident.status === 'waiting-human');
+    f.resume.disabled = card.busy || !held;
+    f.resume.title = held ? 'Resume: clear the hold and start again' : 'Resume is for a held service';
+    f.restart.disabled = card.busy;
+    f.start.hidden = s.state !== 'stopped' || held;
+    f.start.disabled = card.busy;
+    const needToken = !app.token;
+    for (const b of [f.restart, f.resume, f.start]) b.classList.toggle('locked', needToken);
+    f.restart.title = needToken ? 'A token is needed to restart (paste it above)' : 'Restart now (graceful stop, then start)';
+    f.hint.textContent = needToken ? '🔒 token needed to control' : '';
+  }
+
+  async function act(card, action) {
+    if (card.busy) return;
+    card.busy = true;
+    updateActions(card);
+    const msg = card.f.msg;
+    msg.className = 'action-msg busy';
+    msg.textContent = `${action}…`;
+    try {
+      const res = await fetch(`/api/services/${encodeURIComponent(card.name)}/${action}`, { method: 'POST', headers: authHeaders() });
+      let body = {};
+      try { body = await res.json(); } catch { /* not JSON */ }
+      const text = body.message || body.error || res.statusText;
+      if (res.status === 401) {
+        msg.className = 'action-msg error';
+        msg.textContent = app.token
+          ? `Refused (401): the token was not accepted. Paste the current token from the state directory.`
+          : `Refused (401): a token is needed. Open the URL the daemon printed, or paste the token above.`;
+        if (app.token) setToken('');
+      } else if (!res.ok) {
+        msg.className = 'action-msg error';
+        msg.textContent = `${action} failed (${res.status}): ${text}`;
+      } else {
+        msg.className = 'action-msg ok';
+        msg.textContent = text || `${action}: done`;
+      }
+    } catch (err) {
+      msg.className = 'action-msg error';
+      msg.textContent = `${action} failed: ${err && err.message ? err.message : 'the daemon did not answer'}`;
+    } finally {
+      card.busy = false;
+      updateActions(card);
+      scheduleRefresh(0);
+    }
+  }
+
+  // ---- live events (SSE over fetch, so it reconnects on our terms) ----
+  function eventItem(e, fresh) {
+    return el('li', { class: `ev sev-${e.severity}${fresh ? ' fresh' : ''}`, 'data-type': e.type, 'data-service': e.service, title: e.incidentId ? `incident ${e.incidentId}` : undefined },
+      el('time', { datetime: new Date(e.time).toISOString(), text: fmtTime(e.time) }),
+      el('div', { class: 'head' }, levelBadge(e.level, false), el('span', { class: 'etype', text: e.type }), e.service ? el('span', { class: 'svc', text: e.service }) : null),
+      el('div', { class: 'msg', text: e.message }));
+  }
+  function onEvent(e) {
+    if (!e || typeof e.type !== 'string') return;
+    const key = `${e.time}|${e.type}|${e.service || ''}|${e.message}`;
+    if (app.seen.has(key)) return;
+    app.seen.add(key);
+    app.events.unshift(e);
+    const list = $('events');
+    $('events-empty')?.remove();
+    list.prepend(eventItem(e, true));
+    while (app.events.length > MAX_EVENTS) {
+      const old = app.events.pop();
+      app.seen.delete(`${old.time}|${old.type}|${old.service || ''}|${old.message}`);
+      list.lastElementChild?.remove();
+    }
+    $('events-count').textContent = `${app.events.length}`;
+    scheduleRefresh(60);
+    if (e.type.startsWith('incident.') || e.type.startsWith('breaker.')) scheduleIncidents(400);
+  }
+
+  async function follow() {
+    let delay = 500;
+    for (;;) {
+      try {
+        const res = await fetch('/api/events', { headers: { accept: 'text/event-stream', ...authHeaders() }, cache: 'no-store' });
+        if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+        app.streamOk = true;
+        delay = 500;
+        renderConn();
+        scheduleRefresh(0);
+        scheduleIncidents(0);
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buf = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buf += value.replace(/\r\n?/g, '\n');
+          let cut;
+          while ((cut = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, cut);
+            buf = buf.slice(cut + 2);
+            const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, '')).join('\n');
+            if (!data) continue;
+            try { onEvent(JSON.parse(data)); } catch { /* a malformed event is skipped */ }
+          }
+        }
+      } catch { /* dropped: reconnect below */ }
+      app.streamOk = false;
+      renderConn();
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 5000);
+    }
+  }
+
+  // ---- incident history ----
+  function scheduleIncidents(ms) {
+    clearTimeout(app.incidentTimer);
+    app.incidentTimer = setTimeout(loadIncidents, ms);
+  }
+  async function loadIncidents() {
+    const box = $('incidents');
+    try {
+      const res = await fetch(`/api/incidents?limit=${INCIDENT_LIMIT}`, { cache: 'no-store', headers: authHeaders() });
+      if (res.status === 404) {
+        box.replaceChildren(el('p', { class: 'empty', 'data-field': 'no-history', text: 'No incident history (this daemon does not serve it).' }));
+        return;
+      }
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const list = await res.json();
+      if (!Array.isArray(list) || list.length === 0) {
+        box.replaceChildren(el('p', { class: 'empty', 'data-field': 'no-history', text: 'No incident history yet.' }));
+        return;
+      }
+      for (const d of box.querySelectorAll('details.inc')) if (d.open) app.openIncidents.add(d.dataset.id); else app.openIncidents.delete(d.dataset.id);
+      box.replaceChildren(...list.map(incidentItem));
+    } catch {
+      if (!box.querySelector('details.inc')) box.replaceChildren(el('p', { class: 'empty', text: 'Incident history unavailable (retrying).' }));
+    } finally {
+      clearTimeout(app.incidentTimer);
+      app.incidentTimer = setTimeout(loadIncidents, 15000);
+    }
+  }
+  function incidentItem(inc) {
+    const ttr = inc.ttrMs !== undefined && inc.ttrMs !== null ? `recovered in ${fmtPrecise(inc.ttrMs)}` : inc.status === 'open' ? `open for ${fmtDuration(serverNow() - inc.openedAt)}` : '';
+    const timeline = (inc.timeline || []).slice().sort((a, b) => b.time - a.time);
+    return el('details', { class: 'inc', 'data-id': inc.id, 'data-service': inc.service, 'data-status': inc.status, open: app.openIncidents.has(inc.id) },
+      el('summary', {},
+        levelBadge(inc.highestLevel, true),
+        el('strong', { text: inc.service }),
+        el('span', { class: `st ${inc.status}`, text: inc.outcome && inc.outcome !== 'open' ? inc.outcome : inc.status }),
+        el('span', { class: 'reason' }, el('time', { text: fmtWhen(inc.openedAt) }), ` · ${[inc.reason, ttr].filter(Boolean).join(' · ')}`)),
+      el('div', { class: 'body' },
+        el('p', { class: 'acts', text: `${inc.id}${inc.actions && inc.actions.length ? ` · actions: ${inc.actions.join(', ')}` : ''}` }),
+        el('ol', { class: 'timeline' }, ...timeline.map((e) => eventItem(e, false)))));
+  }
+
+  // ---- start ----
+  function init() {
+    const fromFragment = tokenFromFragment();
+    app.token = fromFragment || readStored();
+    if (fromFragment) store(fromFragment);
+    renderToken();
+    $('token-form').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const input = $('token-input');
+      const t = input.value.trim();
+      input.value = '';
+      if (t) setToken(t);
+    });
+    $('token-forget').addEventListener('click', () => setToken(''));
+    let resizeTimer = 0;
+    window.addEventListener('resize', () => {
+      clearTimeout(resizeTimer);
+      resizeTimer = setTimeout(() => { if (app.status) render(app.status); }, 150);
+    });
+    setInterval(() => {
+      for (const card of app.cards.values()) tickCard(card);
+      const up = document.querySelector('[data-field="daemon-uptime"]');
+      if (up && app.status) up.textContent = fmtDuration(serverNow() - app.status.daemon.startedAt);
+    }, 1000);
+    refresh();
+    loadIncidents();
+    follow();
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+  else init();
+})();
