@@ -124,6 +124,12 @@ export const clawbackConfigSchema = z
       if (s.shell && s.command.length !== 1) {
         ctx.addIssue({ code: 'custom', path: ['services', i, 'command'], message: 'with shell: true, expected a single command string' });
       }
+      const probeNames = new Set<string>();
+      s.probes.forEach((p, j) => {
+        const n = p.name ?? p.kind;
+        if (probeNames.has(n)) ctx.addIssue({ code: 'custom', path: ['services', i, 'probes', j, 'name'], message: `duplicate probe name "${n}" (give each probe of a service its own name)` });
+        probeNames.add(n);
+      });
       s.dependsOn.forEach((d, j) => {
         if (!cfg.services.some((o) => o.name === d)) {
           ctx.addIssue({ code: 'custom', path: ['services', i, 'dependsOn', j], message: `unknown service "${d}"` });

@@ -2,19 +2,10 @@
 import path from 'node:path';
 import type { ServiceConfig } from '../config/schema.js';
 import type { SpawnSpec } from '../supervisor/service-process.js';
+import { serviceEnv } from '../config/service-env.js';
 
 export function serviceLogFile(service: ServiceConfig, stateDir: string): string {
   return path.join(service.logs.dir ?? path.join(stateDir, 'logs'), `${service.name}.log`);
-}
-
-/** The child's environment: inherited (minus unsetEnv) plus the service's own variables. */
-export function serviceEnv(service: ServiceConfig, parent: NodeJS.ProcessEnv): Record<string, string> {
-  const env: Record<string, string> = {};
-  const base = service.inheritEnv ? parent : { PATH: parent.PATH, HOME: parent.HOME, CLAWBACK_TEST_CHILD: parent.CLAWBACK_TEST_CHILD };
-  for (const [k, v] of Object.entries(base)) if (v !== undefined) env[k] = v;
-  for (const k of service.unsetEnv) delete env[k];
-  Object.assign(env, service.env);
-  return env;
 }
 
 export function spawnSpecFor(service: ServiceConfig, stateDir: string, parent: NodeJS.ProcessEnv = process.env): SpawnSpec {

@@ -118,14 +118,7 @@ export function runnerOf(ctx: Pick<DoctorContext, 'runner' | 'clock' | 'signal'>
   return (argv, opts) => base(argv, opts.signal ? opts : { ...opts, signal });
 }
 
-/** The environment the service itself would get: inherited (minus unsetEnv) when inheritEnv, plus its env. */
-export function serviceEnv(service: ServiceConfig, inherited: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const env: Record<string, string> = {};
-  if (service.inheritEnv) {
-    for (const [k, v] of Object.entries(inherited)) if (v !== undefined && !service.unsetEnv.includes(k)) env[k] = v;
-  }
-  return { ...env, ...service.env };
-}
+export { serviceEnv } from '../config/service-env.js';
 
 /** One line for reports: how a command ended. */
 export function describeRun(r: RunResult): string {

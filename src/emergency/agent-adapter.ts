@@ -1,0 +1,59 @@
+// The one interface every Level 3 agent plugs in through, CLI agent in tmux or HTTP model with tools.
+import type { Clock } from '../platform/clock.js';
+import type { Redactor } from '../observe/redact.js';
+import type { EmergencyConfig } from './emergency-schema.js';
+import type { EmergencyHost } from './tool-host.js';
+
+export interface RefusedCall {
+  tool: string;
+  reason: string;
+}
+
+export interface AgentStartInfo {
+  /** For agents in tmux: the command a human runs to watch (and take over). */
+  attachCommand?: string;
+  /** tmux session name, PTY pid, or endpoint: what is running. */
+  handle?: string;
+}
+
+export interface AgentSession {
+  incidentId: string;
+  serviceName: string;
+  /** Redacted, fenced prompt. */
+  prompt: string;
+  /** The same prompt in a 0600 file (CLI agents read it from there). */
+  promptFile: string;
+  /** The agent's working directory (the service's cwd). */
+  workdir: string;
+  /** <stateDir>/incidents/<id>: scratch space for this run. */
+  incidentDir: string;
+  /** Absolute paths the agent may change. */
+  allowedPaths: string[];
+  mode: 'fix' | 'propose';
+  config: EmergencyConfig;
+  host: EmergencyHost;
+  redactor: Redactor;
+  clock: Clock;
+  /** Aborted at the time-box deadline (reason 'timeout') or when the run is cancelled. */
+  signal: AbortSignal;
+  /** Called once when the agent is actually running (process up / first request sent). */
+  onStarted(info: AgentStartInfo): void;
+  /** Called for each tool call Clawback refused to execute. */
+  onRefused(call: RefusedCall): void;
+}
+
+export interface AgentRunResult {
+  /** completed: the agent ended by itself; failed: it could not run or errored; aborted: killed at the signal. */
+  status: 'completed' | 'failed' | 'aborted';
+  /** The agent's own account (finish(summary), the final text, or the tail of its output). */
+  summary: string;
+  /** Everything the agent said and did, for <incident>/transcript.txt (redacted again by the runner). */
+  transcript: string;
+  exitCode?: number | null;
+  refused: RefusedCall[];
+}
+
+export interface AgentAdapter {
+  readonly name: string;
+  run(session: AgentSession): Promise<AgentRunResult>;
+}

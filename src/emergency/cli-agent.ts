@@ -1,0 +1,128 @@
+// Runs a CLI coding agent (claude, codex, gemini, a command template) in tmux or a bare PTY, time-boxed, recorded.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { AgentAdapter, AgentRunResult, AgentSession } from './agent-adapter.js';
+import { TmuxSession, tmuxAvailable, tmuxSessionName } from './tmux-session.js';
+import { runInPty } from './pty-session.js';
+import { lastLines, stripTerminal } from './terminal-text.js';
+import { formatDuration } from '../config/duration.js';
+
+/** An argv element: literal text, or the prompt (read from the 0600 prompt file by the launcher). */
+export type ArgvPart = string | { prompt: true };
+export const PROMPT_ARG: ArgvPart = { prompt: true };
+
+export interface CliAgentOptions {
+  /** tmux socket and path; false runs the agent under node-pty without tmux (no attach). Default socket "clawback". */
+  tmux?: { socket?: string; tmuxPath?: string } | false;
+  /** Extra env for the agent (PATH, keys…); the rest is inherited from the daemon. */
+  env?: Record<string, string>;
+}
+
+export const DEFAULT_TMUX_SOCKET = 'clawback';
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The launcher script: a banner, the agent, its exit status written atomically to exitFile. */
+export function launcherScript(session: AgentSession, argv: ArgvPart[], exitFile: string): string {
+  const words = argv.map((a) => (typeof a === 'string' ? shellQuote(a) : `"$(cat ${shellQuote(session.promptFile)})"`));
+  const banner = `[clawback] Level 3 ${session.mode} session for service ${session.serviceName}, incident ${session.incidentId}; time-box ${formatDuration(session.config.timeBox)}. Clawback verifies health afterwards and reverts changed files on failure.`;
+  return [
+    '#!/bin/sh',
+    '# Written by Clawback for one Level 3 run; safe to delete after the incident.',
+    `printf '%s\\n' ${shellQuote(banner)}`,
+    `cd ${shellQuote(session.workdir)} || exit 97`,
+    words.join(' '),
+    'code=$?',
+    `printf '%s\\n' "$code" > ${shellQuote(`${exitFile}.tmp`)} && mv ${shellQuote(`${exitFile}.tmp`)} ${shellQuote(exitFile)}`,
+    `printf '\\n[clawback] agent exited with status %s\\n' "$code"`,
+    'exit "$code"',
+    '',
+  ].join('\n');
+}
+
+export class CliAgentAdapter implements AgentAdapter {
+  constructor(
+    readonly name: string,
+    private readonly build: (session: AgentSession) => ArgvPart[],
+    private readonly opts: CliAgentOptions = {},
+  ) {}
+
+  /** The argv this adapter would run (for reports and tests). */
+  argvFor(session: AgentSession): ArgvPart[] {
+    return this.build(session);
+  }
+
+  async run(session: AgentSession): Promise<AgentRunResult> {
+    const launcher = path.join(session.incidentDir, 'agent-launch.sh');
+    const exitFile = path.join(session.incidentDir, 'agent-exit-status');
+    const rawFile = path.join(session.incidentDir, 'agent-output.raw');
+    await fs.rm(exitFile, { force: true });
+    await fs.writeFile(rawFile, '', { mode: 0o600 });
+    await fs.chmod(rawFile, 0o600);
+    await fs.writeFile(launcher, launcherScript(session, this.build(session), exitFile), { mode: 0o700 });
+    const tmuxOpts = this.opts.tmux === false ? undefined : (this.opts.tmux ?? {});
+    const useTmux = tmuxOpts !== undefined && (await tmuxAvailable(tmuxOpts.tmuxPath));
+    let output: string;
+    let exitCode: number | null;
+    let aborted: boolean;
+    if (useTmux) {
+      const tmux = new TmuxSession(tmuxSessionName(session.serviceName, session.incidentId), {
+        socket: tmuxOpts.socket ?? DEFAULT_TMUX_SOCKET,
+        tmuxPath: tmuxOpts.tmuxPath,
+        env: this.opts.env,
+      });
+      // A session of the same name left by a daemon that died mid-run is ours to end.
+      if (await tmux.exists()) await tmux.kill(session.clock);
+      try {
+        await tmux.start(launcher, session.workdir, rawFile);
+      } catch (e) {
+        return { status: 'failed', summary: `could not start tmux session: ${(e as Error).message}`, transcript: '', refused: [] };
+      }
+      session.onStarted({ attachCommand: tmux.attachCommand(), handle: tmux.name });
+      const r = await tmux.wait(exitFile, session.clock, session.signal, 500);
+      exitCode = r.exitCode;
+      aborted = r.aborted;
+      await settle(rawFile, session);
+      output = await fs.readFile(rawFile, 'utf8');
+      // Unredacted terminal bytes: the runner keeps only the redacted transcript.
+      await fs.rm(rawFile, { force: true });
+    } else {
+      const env: Record<string, string> = {};
+      for (const [k, v] of Object.entries({ ...process.env, ...this.opts.env })) if (v !== undefined) env[k] = v;
+      const r = await runInPty({
+        launcher,
+        cwd: session.workdir,
+        env,
+        clock: session.clock,
+        signal: session.signal,
+        onStarted: (pid) => session.onStarted({ handle: `pty pid ${pid}` }),
+      });
+      exitCode = r.exitCode;
+      aborted = r.aborted;
+      output = r.output;
+    }
+    const text = stripTerminal(output);
+    const tail = lastLines(text.split('\n').filter((l) => !l.startsWith('[clawback]')).join('\n'), 15);
+    if (aborted) return { status: 'aborted', summary: `killed at the time-box; last output:\n${tail}`, transcript: text, exitCode: null, refused: [] };
+    return {
+      status: exitCode === 0 ? 'completed' : 'failed',
+      summary: tail || `(no output; exit status ${exitCode ?? 'unknown'})`,
+      transcript: text,
+      exitCode,
+      refused: [],
+    };
+  }
+}
+
+/** Waits (briefly, bounded) for the pipe-pane writer to flush: until the file size stops changing. */
+async function settle(file: string, session: AgentSession): Promise<void> {
+  let last = -1;
+  for (let i = 0; i < 10; i++) {
+    const size = (await fs.stat(file).catch(() => ({ size: 0 }))).size;
+    if (size === last) return;
+    last = size;
+    await session.clock.sleep(100);
+  }
+}

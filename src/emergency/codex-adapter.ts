@@ -1,0 +1,33 @@
+// OpenAI Codex CLI via `codex exec`: sandboxed to the workspace, never asking for approval it cannot get.
+//
+// Flags relied on (developers.openai.com/codex non-interactive mode; openai/codex docs/sandbox.md):
+//   codex exec "<prompt>"               non-interactive run                                                [verified]
+//   --sandbox workspace-write|read-only writes only inside the workspace; read-only for propose mode      [verified]
+//   -a/--ask-for-approval never         given before `exec` as a global flag (as in openai/codex#34958)     [verified: flag; placement
+//                                       before the subcommand seen in a bug report, not in the reference]
+//   -C/--cd DIR, --skip-git-repo-check  working directory; the service dir need not be a git repo          [verified in exec reference]
+//   -m/--model NAME                                                                                        [verified]
+//   --add-dir DIR                       extra writable dir for a config outside the workdir                [NOT verified]
+import path from 'node:path';
+import type { AgentSession } from './agent-adapter.js';
+import { CliAgentAdapter, PROMPT_ARG, type ArgvPart, type CliAgentOptions } from './cli-agent.js';
+
+export function codexArgv(session: AgentSession): ArgvPart[] {
+  const cfg = session.config;
+  const argv: ArgvPart[] = [cfg.binary ?? 'codex', '-a', 'never', 'exec'];
+  argv.push('--sandbox', session.mode === 'propose' ? 'read-only' : 'workspace-write');
+  argv.push('--skip-git-repo-check', '-C', session.workdir);
+  if (session.mode === 'fix') {
+    const outside = new Set(
+      session.allowedPaths.map((p) => path.dirname(path.resolve(p))).filter((d) => d !== session.workdir && !d.startsWith(`${session.workdir}${path.sep}`)),
+    );
+    for (const d of outside) argv.push('--add-dir', d);
+  }
+  if (cfg.model) argv.push('--model', cfg.model);
+  argv.push(PROMPT_ARG);
+  return argv;
+}
+
+export function codexAdapter(opts: CliAgentOptions = {}): CliAgentAdapter {
+  return new CliAgentAdapter('codex', codexArgv, opts);
+}

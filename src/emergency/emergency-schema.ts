@@ -1,0 +1,80 @@
+// The `emergency:` section of a service: which AI agent Level 3 may hand an incident to, and its bounds.
+import { z } from 'zod';
+import { duration } from '../config/duration.js';
+
+export const ADAPTER_NAMES = ['claude', 'codex', 'gemini', 'command', 'openai', 'anthropic'] as const;
+export type AdapterName = (typeof ADAPTER_NAMES)[number];
+
+export const DEFAULT_BASE_URLS = {
+  openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com',
+} as const;
+
+export const DEFAULT_API_KEY_ENV = {
+  openai: 'OPENAI_API_KEY',
+  anthropic: 'ANTHROPIC_API_KEY',
+} as const;
+
+/** True for 127.0.0.0/8, ::1 and localhost: the only hosts an http:// (not https) agent endpoint may name. */
+export function isLoopbackHostname(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** Why a base URL is not acceptable, or undefined when it is (https anywhere, http on loopback only). */
+export function baseUrlProblem(url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return 'expected an absolute URL such as https://api.openai.com/v1';
+  }
+  if (u.protocol === 'https:') return undefined;
+  if (u.protocol === 'http:' && isLoopbackHostname(u.hostname)) return undefined;
+  if (u.protocol === 'http:') return 'plain http is allowed only for a loopback host (127.0.0.1, ::1, localhost); use https';
+  return `expected an https URL, got protocol ${u.protocol}`;
+}
+
+export const emergencySchema = z
+  .strictObject({
+    adapter: z.enum(ADAPTER_NAMES),
+    /** fix: the agent may change files and restart; propose: read-only, its proposal is journaled and notified. */
+    mode: z.enum(['fix', 'propose']).default('fix'),
+    /** Clawback kills the agent at this deadline. */
+    timeBox: duration.default(600_000),
+    /** After the agent, the service must stay healthy this long for the fix to count. */
+    verifyWindow: duration.default(30_000),
+    /** For adapter "command": argv template; {prompt_file} and {workdir} are replaced. */
+    command: z.array(z.string().min(1)).min(1).optional(),
+    /** Overrides the CLI agent's executable path. */
+    binary: z.string().min(1).optional(),
+    maxTurns: z.number().int().min(1).max(200).default(30),
+    model: z.string().min(1).optional(),
+    /** openai / anthropic endpoint; http only for loopback (Ollama, vLLM, LM Studio on this machine). */
+    baseUrl: z.string().optional(),
+    /** Name of the environment variable that holds the API key. */
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
+      .optional(),
+    /** Files (or directories) a CLI agent may touch; default: the service's config file and cwd. */
+    allowedPaths: z.array(z.string().min(1)).optional(),
+    learnings: z
+      .strictObject({
+        keep: z.number().int().min(0).max(1000).default(20),
+      })
+      .prefault({}),
+  })
+  .superRefine((cfg, ctx) => {
+    if (cfg.adapter === 'command' && !cfg.command) {
+      ctx.addIssue({ code: 'custom', path: ['command'], message: 'adapter "command" needs a command template (argv with {prompt_file})' });
+    }
+    if (cfg.baseUrl !== undefined) {
+      const problem = baseUrlProblem(cfg.baseUrl);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: problem });
+    }
+    if (cfg.timeBox < 1000) ctx.addIssue({ code: 'custom', path: ['timeBox'], message: 'expected at least 1s' });
+  });
+
+export type EmergencyConfig = z.output<typeof emergencySchema>;
+export type EmergencyConfigInput = z.input<typeof emergencySchema>;

@@ -1,0 +1,22 @@
+// Gemini CLI in headless mode: edits auto-approved, everything that would ask is denied, plan mode to propose.
+//
+// Flags relied on (geminicli.com docs: headless mode, CLI reference, plan mode):
+//   -p/--prompt "<prompt>"                  headless, forces non-interactive                               [verified]
+//   --approval-mode auto_edit|plan          auto_edit: file edits approved, shell still needs approval,
+//                                           which headless mode treats as deny; plan: read-only           [verified]
+//   -m/--model NAME                                                                                        [verified]
+// Not used: --allowed-tools (superseded by the policy engine's TOML rules; not verified for current
+// versions) and a max-turns flag (none documented; maxSessionTurns is a settings key).
+import type { AgentSession } from './agent-adapter.js';
+import { CliAgentAdapter, PROMPT_ARG, type ArgvPart, type CliAgentOptions } from './cli-agent.js';
+
+export function geminiArgv(session: AgentSession): ArgvPart[] {
+  const cfg = session.config;
+  const argv: ArgvPart[] = [cfg.binary ?? 'gemini', '-p', PROMPT_ARG, '--approval-mode', session.mode === 'propose' ? 'plan' : 'auto_edit'];
+  if (cfg.model) argv.push('--model', cfg.model);
+  return argv;
+}
+
+export function geminiAdapter(opts: CliAgentOptions = {}): CliAgentAdapter {
+  return new CliAgentAdapter('gemini', geminiArgv, opts);
+}

@@ -1,0 +1,72 @@
+// Without tmux, a CLI agent still gets a real PTY (node-pty): output captured, killed at the deadline.
+import { spawn, type IPty } from '@lydell/node-pty';
+import type { Clock } from '../platform/clock.js';
+
+export interface PtyRunOptions {
+  launcher: string;
+  cwd: string;
+  env: Record<string, string>;
+  clock: Clock;
+  signal: AbortSignal;
+  onStarted(pid: number): void;
+  width?: number;
+  height?: number;
+}
+
+export interface PtyRunResult {
+  exitCode: number | null;
+  aborted: boolean;
+  output: string;
+}
+
+/** Output kept in memory: the tail beyond this is what matters for a transcript. */
+const OUTPUT_CAP = 2_000_000;
+
+export async function runInPty(opts: PtyRunOptions): Promise<PtyRunResult> {
+  let output = '';
+  const pty: IPty = spawn('/bin/sh', [opts.launcher], {
+    name: 'xterm-256color',
+    cols: opts.width ?? 200,
+    rows: opts.height ?? 50,
+    cwd: opts.cwd,
+    env: opts.env,
+  });
+  const dataSub = pty.onData((d) => {
+    output += d;
+    if (output.length > OUTPUT_CAP) output = output.slice(output.length - OUTPUT_CAP);
+  });
+  opts.onStarted(pty.pid);
+  const exited = new Promise<number | null>((resolve) => {
+    pty.onExit(({ exitCode, signal }) => resolve(signal ? null : exitCode));
+  });
+  let aborted = false;
+  const onAbort = (): void => {
+    aborted = true;
+    signalGroup(pty.pid, 'SIGTERM');
+    const t = opts.clock.setTimeout(() => signalGroup(pty.pid, 'SIGKILL'), 2000);
+    void exited.then(() => t.cancel());
+  };
+  if (opts.signal.aborted) onAbort();
+  else opts.signal.addEventListener('abort', onAbort, { once: true });
+  const exitCode = await exited;
+  opts.signal.removeEventListener('abort', onAbort);
+  // The group may still hold grandchildren the agent left behind (the group only: the pid itself may be reused).
+  try {
+    process.kill(-pty.pid, 'SIGKILL');
+  } catch {
+    // no such group left
+  }
+  dataSub.dispose();
+  return { exitCode: aborted ? null : exitCode, aborted, output };
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, signal);
+      return;
+    } catch {
+      // gone
+    }
+  }
+}

@@ -1,0 +1,356 @@
+// Level 3 end to end: lock, snapshot, prompt, time-boxed agent, transcript, our own verification, keep or revert.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Incident } from '../escalation/ladder.js';
+import type { ServiceConfig } from '../config/schema.js';
+import type { ClawbackEvent, Severity } from '../observe/events.js';
+import type { Redactor } from '../observe/redact.js';
+import type { Clock } from '../platform/clock.js';
+import { writeFileAtomic } from '../platform/atomic-write.js';
+import { detectFormat, parseConfigText } from '../platform/config-file.js';
+import type { AgentAdapter, AgentRunResult, AgentSession, AgentStartInfo, RefusedCall } from './agent-adapter.js';
+import type { AdapterName, EmergencyConfig } from './emergency-schema.js';
+import type { EmergencyHost } from './tool-host.js';
+import { createAdapter, type AdapterFactoryOptions } from './adapter-registry.js';
+import { acquireEmergencyLocks } from './emergency-locks.js';
+import { changesSince, collectFiles, revertSnapshot, takeSnapshot, type FileChange } from './file-snapshot.js';
+import { readLearnings, recordLearning } from './learnings.js';
+import { buildPrompt, type ProbeResultView } from './prompt.js';
+import { verifyHealth } from './verify-health.js';
+import { formatDuration } from '../config/duration.js';
+
+export type EmergencyOutcome = 'fixed' | 'failed' | 'timeout' | 'refused' | 'proposed';
+
+export interface EmergencyContext {
+  timeline?: ClawbackEvent[];
+  probes?: ProbeResultView[];
+  doctorFindings?: string[];
+  /** How Clawback checks health, for the prompt (e.g. "GET http://127.0.0.1:18789/health -> 200"). */
+  healthCheck?: string;
+}
+
+export interface RunEmergencyOptions {
+  incident: Incident;
+  service: ServiceConfig;
+  config: EmergencyConfig;
+  host: EmergencyHost;
+  clock: Clock;
+  redactor: Redactor;
+  stateDir: string;
+  emit(event: ClawbackEvent): void;
+  /** Overrides of the built-in adapters (tests, custom agents). */
+  adapters?: Partial<Record<AdapterName, AgentAdapter>>;
+  /** For the built-in adapters: tmux socket, extra env, key env. */
+  adapterOptions?: AdapterFactoryOptions;
+  context?: EmergencyContext;
+  /** Cancels the run (daemon shutdown): treated like the time-box. */
+  signal?: AbortSignal;
+  /** How long to wait for an adapter to wind down after the deadline (default 15 s). */
+  stopGraceMs?: number;
+}
+
+export interface EmergencyResult {
+  fixed: boolean;
+  summary: string;
+  outcome: EmergencyOutcome;
+  /** From the runEmergency() call to the agent running (monotonic ms). */
+  startLatencyMs?: number;
+  /** Of that, the part spent before the adapter was called (locks, snapshot, prompt). */
+  prepareMs?: number;
+  attachCommand?: string;
+  incidentDir?: string;
+  transcriptPath?: string;
+  changedFiles: string[];
+  revertedFiles: string[];
+  refusedCalls: RefusedCall[];
+}
+
+const SECRET_FIELD = /(token|secret|password|passwd|api[_-]?key|apikey|authorization|webhook|private[_-]?key|client[_-]?secret|credential)/i;
+
+/** Registers the string values of secret-looking fields of a parsed config (any depth) with the redactor. */
+export function registerConfigSecrets(value: unknown, redactor: Redactor, depth = 0): void {
+  if (depth > 20 || value === null || typeof value !== 'object') return;
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (typeof v === 'string' && SECRET_FIELD.test(k)) redactor.addSecret(v);
+    else registerConfigSecrets(v, redactor, depth + 1);
+  }
+}
+
+function event(opts: RunEmergencyOptions, type: ClawbackEvent['type'], severity: Severity, message: string, details: Record<string, unknown>): ClawbackEvent {
+  return {
+    type,
+    time: opts.clock.now(),
+    severity,
+    message: opts.redactor.redact(message),
+    service: opts.service.name,
+    incidentId: opts.incident.id,
+    level: 3,
+    details: opts.redactor.redactDeep(details),
+  };
+}
+
+function refused(opts: RunEmergencyOptions, reason: string, incidentDir?: string): EmergencyResult {
+  opts.emit(event(opts, 'incident.action', 'warning', `Level 3 refused: ${reason}`, { action: 'agent-refused', reason }));
+  return { fixed: false, summary: reason, outcome: 'refused', incidentDir, changedFiles: [], revertedFiles: [], refusedCalls: [] };
+}
+
+function diffSummary(changes: FileChange[], redactor: Redactor): string[] {
+  const out: string[] = [];
+  for (const c of changes) {
+    out.push(`${c.path}: ${c.kind} (+${c.added} -${c.removed})`);
+    for (const l of c.diff) out.push(`  ${redactor.redact(l)}`);
+  }
+  return out.slice(0, 60);
+}
+
+export async function runEmergency(opts: RunEmergencyOptions): Promise<EmergencyResult> {
+  const t0 = opts.clock.monotonic();
+  const { incident, service, clock } = opts;
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(incident.id)) return refused(opts, `incident id ${JSON.stringify(incident.id)} is not usable as a directory name`);
+  const incidentDir = path.join(opts.stateDir, 'incidents', incident.id);
+  await fs.mkdir(incidentDir, { recursive: true, mode: 0o700 });
+  const resultFile = path.join(incidentDir, 'agent-result.json');
+  if (await fs.stat(resultFile).then(() => true, () => false)) return refused(opts, `a Level 3 session already ran for incident ${incident.id}`, incidentDir);
+  const lock = await acquireEmergencyLocks(opts.stateDir, service.name, incidentDir, clock);
+  if (!lock.ok) return refused(opts, lock.reason, incidentDir);
+  try {
+    return await runLocked(opts, t0, incidentDir, resultFile);
+  } finally {
+    await lock.locks.release();
+  }
+}
+
+async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: string, resultFile: string): Promise<EmergencyResult> {
+  const { incident, service, config, host, clock, redactor } = opts;
+  const workdir = path.resolve(service.cwd ?? process.cwd());
+  const configPath = host.configPath ?? (service.configFile ? path.resolve(workdir, service.configFile.path) : undefined);
+  const allowedPaths = (config.allowedPaths ?? [configPath, workdir].filter((p): p is string => !!p)).map((p) => path.resolve(workdir, p));
+
+  // Secrets: the service's env, secret fields of its config, whatever the daemon already registered.
+  redactor.addSecretEnv(service.env);
+  let configText: string | undefined;
+  if (configPath) {
+    configText = await host.readConfig().catch(() => undefined);
+    if (configText !== undefined) {
+      const parsed = parseConfigText(configText, detectFormat(configPath, service.configFile?.format));
+      if (parsed.ok) registerConfigSecrets(parsed.value, redactor);
+    }
+  }
+
+  // 2. Snapshot what the agent may touch (never the log or Clawback's own state).
+  const stateDir = path.resolve(opts.stateDir);
+  const logFile = path.resolve(host.logFile);
+  const files = await collectFiles(allowedPaths, (f) => f === logFile || f.startsWith(`${stateDir}${path.sep}`) || f === stateDir);
+  const snapshot = await takeSnapshot(files, path.join(incidentDir, 'before'));
+
+  // The prompt: incident, timeline, probes, logs, doctor findings, validation, learnings, layout, bounds.
+  const [logTail, validation, learnings] = await Promise.all([
+    host.tailLog(200).catch((e: Error) => `(log unavailable: ${e.message})`),
+    configText !== undefined ? host.validateConfig(configText).catch(() => undefined) : Promise.resolve(undefined),
+    readLearnings(opts.stateDir, service.name),
+  ]);
+  const adapterName = config.adapter;
+  const channel = adapterName === 'openai' || adapterName === 'anthropic' ? 'api' : 'cli';
+  const prompt = buildPrompt(
+    {
+      serviceName: service.name,
+      incident,
+      timeline: opts.context?.timeline ?? [],
+      probes: opts.context?.probes ?? [],
+      logTail,
+      doctorFindings: opts.context?.doctorFindings ?? [],
+      configValidation: validation,
+      learnings,
+      layout: {
+        configPath,
+        logFile,
+        stateDir,
+        workdir,
+        doctorCommand: service.doctor.command,
+        allowedPaths,
+        healthCheck: opts.context?.healthCheck,
+      },
+      mode: config.mode,
+      channel,
+      timeBoxMs: config.timeBox,
+      verifyWindowMs: config.verifyWindow,
+      maxTurns: config.maxTurns,
+    },
+    redactor,
+  );
+  const promptFile = path.join(incidentDir, 'prompt.md');
+  await writeFileAtomic(promptFile, prompt, { mode: 0o600 });
+
+  let adapter: AgentAdapter;
+  try {
+    adapter = opts.adapters?.[adapterName] ?? createAdapter(adapterName, opts.adapterOptions);
+  } catch (e) {
+    return finishFailed(opts, incidentDir, resultFile, `adapter ${adapterName} unavailable: ${(e as Error).message}`);
+  }
+
+  // 3-4. Run under the time-box, enforced here.
+  const ac = new AbortController();
+  let timedOut = false;
+  const timer = clock.setTimeout(() => {
+    timedOut = true;
+    ac.abort(new Error('timeout'));
+  }, config.timeBox);
+  const onOuterAbort = (): void => ac.abort(new Error('cancelled'));
+  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  if (opts.signal?.aborted) onOuterAbort();
+  let startInfo: AgentStartInfo | undefined;
+  let startLatencyMs: number | undefined;
+  const refusedCalls: RefusedCall[] = [];
+  const session: AgentSession = {
+    incidentId: incident.id,
+    serviceName: service.name,
+    prompt,
+    promptFile,
+    workdir,
+    incidentDir,
+    allowedPaths,
+    mode: config.mode,
+    config,
+    host,
+    redactor,
+    clock,
+    signal: ac.signal,
+    onStarted(info) {
+      if (startInfo) return;
+      startInfo = info;
+      startLatencyMs = clock.monotonic() - t0;
+      opts.emit(
+        event(opts, 'agent.started', 'warning', `Level 3: ${adapterName} agent started for ${service.name} (${config.mode}, time-box ${formatDuration(config.timeBox)})${info.attachCommand ? `; watch with: ${info.attachCommand}` : ''}`, {
+          adapter: adapterName,
+          mode: config.mode,
+          timeBoxMs: config.timeBox,
+          attachCommand: info.attachCommand,
+          handle: info.handle,
+          startLatencyMs,
+        }),
+      );
+    },
+    onRefused(call) {
+      refusedCalls.push(call);
+      opts.emit(event(opts, 'incident.action', 'warning', `Level 3: refused agent tool call "${call.tool}"`, { action: 'agent-tool-refused', tool: call.tool, reason: call.reason }));
+    },
+  };
+  const startedAt = clock.monotonic();
+  const prepareMs = startedAt - t0;
+  let result: AgentRunResult;
+  try {
+    result = await runWithGrace(adapter, session, ac.signal, clock, opts.stopGraceMs ?? 15_000);
+  } finally {
+    timer.cancel();
+    opts.signal?.removeEventListener('abort', onOuterAbort);
+  }
+  const agentMs = clock.monotonic() - startedAt;
+
+  // 5. Transcript, redacted, 0600.
+  const transcriptPath = path.join(incidentDir, 'transcript.txt');
+  const header = [
+    `# Clawback Level 3 transcript: service ${service.name}, incident ${incident.id}`,
+    `# adapter ${adapterName}, mode ${config.mode}, status ${result.status}${result.exitCode !== undefined ? `, exit ${result.exitCode}` : ''}, ran ${formatDuration(agentMs)}`,
+    ...result.refused.map((r) => `# refused tool call: ${r.tool}: ${r.reason}`),
+    '',
+  ].join('\n');
+  await writeFileAtomic(transcriptPath, redactor.redact(`${header}${result.transcript}\n`), { mode: 0o600 });
+  const summary = redactor.redact(result.summary).slice(0, 4000);
+  const base = { startLatencyMs, prepareMs, attachCommand: startInfo?.attachCommand, incidentDir, transcriptPath, refusedCalls };
+  const common = { adapter: adapterName, mode: config.mode, agentStatus: result.status, agentMs, startLatencyMs, transcript: transcriptPath, refusedCalls: refusedCalls.length };
+
+  // 7. Propose mode: the files must be untouched; the proposal is the output.
+  if (config.mode === 'propose') {
+    const changes = await changesSince(snapshot);
+    const reverted = changes.length > 0 ? await revertSnapshot(snapshot, path.join(incidentDir, 'after')) : [];
+    opts.emit(
+      event(opts, 'agent.finished', 'warning', `Level 3 proposal for ${service.name} (awaiting a human): ${summary.slice(0, 300)}`, {
+        ...common,
+        outcome: 'proposed',
+        proposal: summary,
+        revertedFiles: reverted,
+      }),
+    );
+    await writeResult(resultFile, { outcome: 'proposed', summary });
+    return { ...base, fixed: false, summary, outcome: 'proposed', changedFiles: [], revertedFiles: reverted };
+  }
+
+  // 6. Our own verification, then keep or revert.
+  const changes = await changesSince(snapshot);
+  const diff = diffSummary(changes, redactor);
+  const verify = startInfo
+    ? await verifyHealth(host, clock, config.verifyWindow, opts.signal)
+    : { healthy: false, detail: 'the agent never started', restarted: false, checks: 0 };
+  if (verify.healthy) {
+    opts.emit(
+      event(opts, 'agent.finished', 'info', `Level 3 fixed ${service.name}: verified healthy for ${formatDuration(config.verifyWindow)}; ${changes.length} file(s) changed`, {
+        ...common,
+        outcome: 'fixed',
+        verify: verify.detail,
+        restartedForVerify: verify.restarted,
+        changedFiles: changes.map((c) => c.path),
+        diff,
+        summary,
+      }),
+    );
+    await recordLearning(
+      opts.stateDir,
+      service.name,
+      { time: clock.now(), incidentId: incident.id, adapter: adapterName, reason: redactor.redact(incident.reason), summary: summary.slice(0, 600), diff: diff.slice(0, 12) },
+      config.learnings.keep,
+    );
+    await writeResult(resultFile, { outcome: 'fixed', summary, diff });
+    return { ...base, fixed: true, summary, outcome: 'fixed', changedFiles: changes.map((c) => c.path), revertedFiles: [] };
+  }
+  const reverted = await revertSnapshot(snapshot, path.join(incidentDir, 'after'));
+  const outcome: EmergencyOutcome = timedOut ? 'timeout' : 'failed';
+  const why = timedOut ? `time-box of ${formatDuration(config.timeBox)} reached` : verify.detail;
+  opts.emit(
+    event(opts, 'agent.finished', 'critical', `Level 3 did not fix ${service.name} (${outcome}: ${why}); ${reverted.length} file(s) reverted`, {
+      ...common,
+      outcome,
+      verify: verify.detail,
+      changedFiles: changes.map((c) => c.path),
+      revertedFiles: reverted,
+      diff,
+      summary,
+    }),
+  );
+  await writeResult(resultFile, { outcome, summary, reverted });
+  return { ...base, fixed: false, summary: `${outcome}: ${why}. Agent said: ${summary}`.slice(0, 4000), outcome, changedFiles: changes.map((c) => c.path), revertedFiles: reverted };
+}
+
+/** Runs the adapter; once the signal fires, waits at most graceMs more for it to wind down. */
+async function runWithGrace(adapter: AgentAdapter, session: AgentSession, signal: AbortSignal, clock: Clock, graceMs: number): Promise<AgentRunResult> {
+  const run = adapter.run(session).catch(
+    (e: unknown): AgentRunResult => ({ status: signal.aborted ? 'aborted' : 'failed', summary: `agent error: ${(e as Error)?.message ?? String(e)}`, transcript: '', refused: [] }),
+  );
+  const stopWaiting = new AbortController();
+  const gaveUp = new Promise<AgentRunResult>((resolve) => {
+    const onAbort = (): void => {
+      const t = clock.setTimeout(
+        () => resolve({ status: 'aborted', summary: `the agent did not stop within ${formatDuration(graceMs)} of the deadline`, transcript: '', refused: [] }),
+        graceMs,
+      );
+      stopWaiting.signal.addEventListener('abort', () => t.cancel(), { once: true });
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    stopWaiting.signal.addEventListener('abort', () => signal.removeEventListener('abort', onAbort), { once: true });
+  });
+  try {
+    return await Promise.race([run, gaveUp]);
+  } finally {
+    stopWaiting.abort();
+  }
+}
+
+async function finishFailed(opts: RunEmergencyOptions, incidentDir: string, resultFile: string, reason: string): Promise<EmergencyResult> {
+  opts.emit(event(opts, 'agent.finished', 'critical', `Level 3 could not run for ${opts.service.name}: ${reason}`, { adapter: opts.config.adapter, outcome: 'failed', reason }));
+  await writeResult(resultFile, { outcome: 'failed', summary: reason });
+  return { fixed: false, summary: reason, outcome: 'failed', incidentDir, changedFiles: [], revertedFiles: [], refusedCalls: [] };
+}
+
+async function writeResult(file: string, data: Record<string, unknown>): Promise<void> {
+  await writeFileAtomic(file, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
+}

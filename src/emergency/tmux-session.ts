@@ -1,0 +1,159 @@
+// A CLI agent in a detached tmux session: a real PTY a human can attach to, output piped to a transcript file.
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import type { Clock } from '../platform/clock.js';
+
+export interface TmuxOptions {
+  /** tmux -L socket name: production "clawback"; tests use a private one. */
+  socket: string;
+  tmuxPath?: string;
+  /** Env for the tmux client (and so for a tmux server it starts); also passed to the session with -e. */
+  env?: Record<string, string>;
+  width?: number;
+  height?: number;
+}
+
+export interface TmuxExit {
+  /** From the exit-status file the launcher writes; null when killed or unknown. */
+  exitCode: number | null;
+  aborted: boolean;
+}
+
+const TMUX_COMMAND_TIMEOUT_MS = 10_000;
+
+/** tmux session names may not hold "." or ":"; keep them short and plain. */
+export function tmuxSessionName(service: string, incidentId: string): string {
+  return `clawback-${service}-${incidentId}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 100);
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export class TmuxSession {
+  private readonly tmux: string;
+
+  constructor(
+    readonly name: string,
+    private readonly opts: TmuxOptions,
+  ) {
+    this.tmux = opts.tmuxPath ?? 'tmux';
+  }
+
+  attachCommand(): string {
+    return `${this.tmux} -L ${shellQuote(this.opts.socket)} attach -t ${shellQuote(this.name)}`;
+  }
+
+  /** Runs one tmux client command; rejects with tmux's stderr on a non-zero exit. */
+  command(args: string[]): Promise<string> {
+    const env = { ...process.env, ...this.opts.env };
+    return new Promise((resolve, reject) => {
+      execFile(this.tmux, ['-L', this.opts.socket, ...args], { env, timeout: TMUX_COMMAND_TIMEOUT_MS, encoding: 'utf8' }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`tmux ${args[0]}: ${(stderr || err.message).trim()}`));
+        else resolve(stdout);
+      });
+    });
+  }
+
+  async exists(): Promise<boolean> {
+    try {
+      await this.command(['has-session', '-t', `=${this.name}`]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Starts `sh launcher` in a new detached session and, in the same tmux command queue (so no output is
+   * lost), pipes the pane's output into transcriptFile.
+   */
+  async start(launcher: string, cwd: string, transcriptFile: string): Promise<void> {
+    const envArgs = Object.entries(this.opts.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+    await this.command([
+      'new-session', '-d', '-s', this.name, '-x', String(this.opts.width ?? 200), '-y', String(this.opts.height ?? 50), '-c', cwd, ...envArgs,
+      `sh ${shellQuote(launcher)}`,
+      ';', 'pipe-pane', '-o', '-t', `=${this.name}:`, `cat >> ${shellQuote(transcriptFile)}`,
+    ]);
+  }
+
+  /** The pid of the pane's process (the launcher shell, leader of the agent's process group). */
+  async panePid(): Promise<number | undefined> {
+    try {
+      const out = await this.command(['display-message', '-p', '-t', `=${this.name}:`, '#{pane_pid}']);
+      const pid = Number(out.trim());
+      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Waits until the session has ended by itself or signal aborts (then kills it). Polls, bounded by the signal. */
+  async wait(exitFile: string, clock: Clock, signal: AbortSignal, pollMs = 200): Promise<TmuxExit> {
+    for (;;) {
+      if (signal.aborted) {
+        await this.kill(clock);
+        return { exitCode: null, aborted: true };
+      }
+      if (!(await this.exists())) break;
+      try {
+        await clock.sleep(pollMs, signal);
+      } catch {
+        // aborted: handled at the top of the loop
+      }
+    }
+    return { exitCode: await readExitCode(exitFile), aborted: false };
+  }
+
+  /** SIGTERM to the pane's process group, a grace, SIGKILL, then kill-session. Idempotent. */
+  async kill(clock: Clock, graceMs = 2000): Promise<void> {
+    const pid = await this.panePid();
+    if (pid !== undefined) {
+      signalGroup(pid, 'SIGTERM');
+      const deadline = clock.monotonic() + graceMs;
+      while (clock.monotonic() < deadline && groupAlive(pid)) await clock.sleep(50);
+      signalGroup(pid, 'SIGKILL');
+    }
+    try {
+      await this.command(['kill-session', '-t', `=${this.name}`]);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, signal);
+      return;
+    } catch {
+      // try the pid alone, or it is gone
+    }
+  }
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function readExitCode(exitFile: string): Promise<number | null> {
+  try {
+    const n = Number((await fs.readFile(exitFile, 'utf8')).trim());
+    return Number.isInteger(n) ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+/** True when a tmux binary answers `-V`. */
+export function tmuxAvailable(tmuxPath = 'tmux'): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile(tmuxPath, ['-V'], { timeout: 5000 }, (err) => resolve(!err));
+  });
+}

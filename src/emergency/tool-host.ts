@@ -1,0 +1,26 @@
+// What Level 3 may do to a service, as one small interface the daemon implements: the agent's whole reach.
+
+export interface SnapshotInfo {
+  id: string;
+  /** Epoch ms. */
+  savedAt: number;
+  sha256: string;
+}
+
+export interface EmergencyHost {
+  serviceName: string;
+  configPath?: string;
+  logFile: string;
+  /** The last `lines` lines of the service's log (raw; the caller redacts). */
+  tailLog(lines: number): Promise<string>;
+  readConfig(): Promise<string>;
+  validateConfig(text: string): Promise<{ ok: boolean; error?: string }>;
+  listSnapshots(): Promise<SnapshotInfo[]>;
+  /** Restores a snapshot over the config file; returns a one-line account. */
+  restoreSnapshot(id: string): Promise<string>;
+  /** The host validates first and snapshots the current file before writing; returns a one-line account. */
+  writeConfig(text: string): Promise<string>;
+  runDoctor(): Promise<string>;
+  restartService(): Promise<string>;
+  checkHealth(): Promise<{ healthy: boolean; detail: string }>;
+}

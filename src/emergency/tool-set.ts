@@ -1,0 +1,192 @@
+// Clawback's own tools for API agents: the only things a model can do, validated, gated by mode, never a shell.
+import { z } from 'zod';
+import type { Redactor } from '../observe/redact.js';
+import type { EmergencyHost } from './tool-host.js';
+import { fenceUntrusted } from './untrusted-fence.js';
+import { restoreRedactedLines } from './secret-restore.js';
+
+export const TOOL_NAMES = [
+  'read_logs',
+  'read_config',
+  'validate_config',
+  'list_snapshots',
+  'restore_snapshot',
+  'write_config',
+  'run_doctor',
+  'restart_service',
+  'check_health',
+  'finish',
+] as const;
+export type ToolName = (typeof TOOL_NAMES)[number];
+
+/** Tools that change something: refused in propose mode. */
+export const MUTATING_TOOLS: ReadonlySet<ToolName> = new Set(['restore_snapshot', 'write_config', 'run_doctor', 'restart_service']);
+
+const MAX_CONFIG_CHARS = 1_000_000;
+
+const argSchemas = {
+  read_logs: z.strictObject({ lines: z.number().int().min(1).max(500).default(100) }),
+  read_config: z.strictObject({}),
+  validate_config: z.strictObject({ text: z.string().max(MAX_CONFIG_CHARS) }),
+  list_snapshots: z.strictObject({}),
+  restore_snapshot: z.strictObject({ id: z.string().min(1).max(200) }),
+  write_config: z.strictObject({ text: z.string().min(1).max(MAX_CONFIG_CHARS) }),
+  run_doctor: z.strictObject({}),
+  restart_service: z.strictObject({}),
+  check_health: z.strictObject({}),
+  finish: z.strictObject({ summary: z.string().min(1).max(4000) }),
+} satisfies Record<ToolName, z.ZodType>;
+
+export interface ToolSpec {
+  name: ToolName;
+  description: string;
+  /** JSON Schema of the arguments object. */
+  parameters: Record<string, unknown>;
+}
+
+const noArgs = { type: 'object', properties: {}, additionalProperties: false };
+
+export const TOOL_SPECS: readonly ToolSpec[] = [
+  {
+    name: 'read_logs',
+    description: 'The last N lines of the service log (untrusted data, redacted).',
+    parameters: { type: 'object', properties: { lines: { type: 'integer', minimum: 1, maximum: 500 } }, additionalProperties: false },
+  },
+  { name: 'read_config', description: 'The service config file (secrets shown as [REDACTED]; keep those lines unchanged when writing).', parameters: noArgs },
+  {
+    name: 'validate_config',
+    description: 'Checks a candidate config text without writing it.',
+    parameters: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'], additionalProperties: false },
+  },
+  { name: 'list_snapshots', description: 'Saved config snapshots (last-known-good and pre-repair), newest first.', parameters: noArgs },
+  {
+    name: 'restore_snapshot',
+    description: 'Restores a saved snapshot over the config file (the current file is snapshotted first).',
+    parameters: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'], additionalProperties: false },
+  },
+  {
+    name: 'write_config',
+    description: 'Replaces the whole config file; it is validated first and the current file is snapshotted.',
+    parameters: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'], additionalProperties: false },
+  },
+  { name: 'run_doctor', description: "Runs Clawback's doctor (repair rules) once and returns its report.", parameters: noArgs },
+  { name: 'restart_service', description: 'Restarts the service.', parameters: noArgs },
+  { name: 'check_health', description: "Runs the service's health check once.", parameters: noArgs },
+  {
+    name: 'finish',
+    description: 'Ends the session with a short summary of the cause and what you changed (or propose).',
+    parameters: { type: 'object', properties: { summary: { type: 'string' } }, required: ['summary'], additionalProperties: false },
+  },
+];
+
+export interface ToolCallOutcome {
+  /** Text returned to the model. */
+  content: string;
+  isError: boolean;
+  /** The call was not executed at all (unknown tool, malformed arguments, not allowed in this mode). */
+  refused: boolean;
+  /** Set by finish(). */
+  finished?: string;
+}
+
+export interface ToolSetOptions {
+  host: EmergencyHost;
+  redactor: Redactor;
+  mode: 'fix' | 'propose';
+}
+
+function refuse(reason: string): ToolCallOutcome {
+  return { content: `REFUSED: ${reason}. Nothing was executed.`, isError: true, refused: true };
+}
+
+function isToolName(name: string): name is ToolName {
+  return (TOOL_NAMES as readonly string[]).includes(name);
+}
+
+/** Parses raw arguments (a JSON string from chat-completions, an object from Messages). */
+function parseRawArgs(raw: unknown): { ok: true; value: unknown } | { ok: false; error: string } {
+  if (raw === undefined || raw === null || raw === '') return { ok: true, value: {} };
+  if (typeof raw === 'string') {
+    try {
+      return { ok: true, value: JSON.parse(raw) as unknown };
+    } catch (e) {
+      return { ok: false, error: `arguments are not valid JSON (${(e as Error).message})` };
+    }
+  }
+  return { ok: true, value: raw };
+}
+
+/** The tools specs offered in a mode (propose mode offers only read-only tools). */
+export function toolSpecsFor(mode: 'fix' | 'propose'): ToolSpec[] {
+  return TOOL_SPECS.filter((t) => mode === 'fix' || !MUTATING_TOOLS.has(t.name));
+}
+
+/** Executes one tool call, or refuses it; never throws. */
+export async function executeToolCall(name: string, rawArgs: unknown, opts: ToolSetOptions): Promise<ToolCallOutcome> {
+  if (!isToolName(name)) return refuse(`unknown tool "${name.slice(0, 80)}"; the only tools are ${TOOL_NAMES.join(', ')}`);
+  if (opts.mode === 'propose' && MUTATING_TOOLS.has(name)) return refuse(`"${name}" is not allowed in propose mode (read-only)`);
+  const raw = parseRawArgs(rawArgs);
+  if (!raw.ok) return refuse(`malformed arguments for ${name}: ${raw.error}`);
+  const parsed = argSchemas[name].safeParse(raw.value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return refuse(`malformed arguments for ${name}: ${issue ? `${issue.path.join('.') || '(args)'}: ${issue.message}` : 'invalid'}`);
+  }
+  const args = parsed.data as Record<string, unknown>;
+  const { host, redactor } = opts;
+  const red = (s: string): string => redactor.redact(s);
+  try {
+    switch (name) {
+      case 'read_logs':
+        return ok(fenceUntrusted('log', red(await host.tailLog(args.lines as number))));
+      case 'read_config':
+        return ok(fenceUntrusted('config', red(await host.readConfig())));
+      case 'validate_config': {
+        const text = await withSecrets(args.text as string, host, redactor);
+        if (!text.ok) return { content: text.error, isError: true, refused: false };
+        const v = await host.validateConfig(text.text);
+        return ok(v.ok ? 'valid' : `invalid: ${red(v.error ?? 'unknown error')}`, !v.ok);
+      }
+      case 'list_snapshots': {
+        const list = await host.listSnapshots();
+        return ok(list.length === 0 ? 'no snapshots' : list.map((s) => `${s.id} saved ${new Date(s.savedAt).toISOString()} sha256 ${s.sha256.slice(0, 12)}`).join('\n'));
+      }
+      case 'restore_snapshot':
+        return ok(red(await host.restoreSnapshot(args.id as string)));
+      case 'write_config': {
+        const text = await withSecrets(args.text as string, host, redactor);
+        if (!text.ok) return { content: text.error, isError: true, refused: false };
+        const v = await host.validateConfig(text.text);
+        if (!v.ok) return { content: `not written: invalid config: ${red(v.error ?? 'unknown error')}`, isError: true, refused: false };
+        return ok(red(await host.writeConfig(text.text)));
+      }
+      case 'run_doctor':
+        return ok(fenceUntrusted('doctor', red(await host.runDoctor())));
+      case 'restart_service':
+        return ok(red(await host.restartService()));
+      case 'check_health': {
+        const h = await host.checkHealth();
+        return ok(`${h.healthy ? 'healthy' : 'unhealthy'}: ${red(h.detail)}`);
+      }
+      case 'finish':
+        return { content: 'finished; Clawback will now verify the service', isError: false, refused: false, finished: red(args.summary as string) };
+    }
+  } catch (e) {
+    return { content: `error: ${red((e as Error).message ?? String(e))}`, isError: true, refused: false };
+  }
+}
+
+function ok(content: string, isError = false): ToolCallOutcome {
+  return { content, isError, refused: false };
+}
+
+async function withSecrets(text: string, host: EmergencyHost, redactor: Redactor): Promise<{ ok: true; text: string } | { ok: false; error: string }> {
+  let current = '';
+  try {
+    current = await host.readConfig();
+  } catch {
+    // no current file: nothing to restore from
+  }
+  const r = restoreRedactedLines(text, current, redactor);
+  return r.ok ? { ok: true, text: r.text } : { ok: false, error: `not accepted: ${r.error}` };
+}

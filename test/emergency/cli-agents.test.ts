@@ -1,0 +1,162 @@
+// Level 3 with CLI agents for real: a fake `claude` on PATH in a real tmux session (private socket) or a bare PTY.
+import { execFileSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { BROKEN_CONFIG, FIXED_CONFIG, makeScenario, type Scenario } from './scenario.js';
+import { tmuxSessionName } from '../../src/emergency/tmux-session.js';
+
+const BIN = fileURLToPath(new URL('./bin', import.meta.url));
+const FAKE_AGENT = path.join(BIN, 'claude');
+const SOCKET = `clawback-test-${process.pid}`;
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8', env: { ...process.env, CLAWBACK_TEST_CHILD: '1' } });
+}
+
+function hasSession(name: string): boolean {
+  try {
+    tmux('has-session', '-t', `=${name}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function cliEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: `${BIN}:${process.env.PATH ?? ''}`, CLAWBACK_TEST_CHILD: '1', ...extra };
+}
+
+let scenario: Scenario | undefined;
+let argsDir: string | undefined;
+
+afterEach(async () => {
+  // end any session a failed test left behind, then the scenario's gateway
+  try {
+    for (const s of tmux('list-sessions', '-F', '#{session_name}').split('\n').filter(Boolean)) tmux('kill-session', '-t', `=${s}`);
+  } catch {
+    // no server running
+  }
+  await scenario?.cleanup();
+  scenario = undefined;
+  if (argsDir) await fs.rm(argsDir, { recursive: true, force: true });
+  argsDir = undefined;
+});
+
+afterAll(() => {
+  try {
+    tmux('kill-server');
+  } catch {
+    // not running
+  }
+});
+
+async function tmpArgsFile(): Promise<string> {
+  argsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'clawback-fake-args-'));
+  return path.join(argsDir, 'args.json');
+}
+
+describe('Level 3 with a CLI agent in tmux', () => {
+  it('runs a fake claude in a detached tmux session a human can attach to; the fix is verified and kept', async () => {
+    scenario = await makeScenario();
+    await scenario.host.start();
+    const argsFile = await tmpArgsFile();
+    const incidentId = 'inc-tmux-fix';
+    const name = tmuxSessionName('gw', incidentId);
+    let sawSession = false;
+    const run = scenario.run(
+      { adapter: 'claude', timeBox: '30s', verifyWindow: '1500ms', maxTurns: 12 },
+      { adapterOptions: { cli: { tmux: { socket: SOCKET }, env: cliEnv({ FAKE_AGENT_ARGS_FILE: argsFile, FAKE_AGENT_LINGER_MS: '1500' }) } } },
+      incidentId,
+    );
+    for (let i = 0; i < 100 && !sawSession; i++) {
+      sawSession = hasSession(name);
+      if (!sawSession) await new Promise((r) => setTimeout(r, 50));
+    }
+    const r = await run;
+    expect(sawSession).toBe(true);
+    expect(r.outcome).toBe('fixed');
+    expect(r.attachCommand).toBe(`tmux -L '${SOCKET}' attach -t '${name}'`);
+    const started = scenario.events.find((e) => e.type === 'agent.started')!;
+    expect(started.message).toContain(`attach -t '${name}'`);
+    expect(started.details?.attachCommand).toBe(r.attachCommand);
+    expect(await fs.readFile(scenario.host.configPath, 'utf8')).toBe(FIXED_CONFIG);
+    expect(hasSession(name)).toBe(false);
+    const transcript = await fs.readFile(r.transcriptPath!, 'utf8');
+    expect((await fs.stat(r.transcriptPath!)).mode & 0o777).toBe(0o600);
+    expect(transcript).toContain('stdout is a tty: true');
+    expect(transcript).toContain('Changed "port" from "oops" to 0');
+    expect(transcript).not.toMatch(/\x1b\[/);
+    // the flags the adapter passed: print mode, bounded turns, an explicit allowlist, no blanket skip
+    const args = JSON.parse(await fs.readFile(argsFile, 'utf8')) as string[];
+    expect(args[0]).toBe('-p');
+    expect(args.slice(args.indexOf('--permission-mode'), args.indexOf('--permission-mode') + 2)).toEqual(['--permission-mode', 'acceptEdits']);
+    expect(args[args.indexOf('--max-turns') + 1]).toBe('12');
+    expect(args[args.indexOf('--allowedTools') + 1]).toContain(`Edit(/${scenario.host.configPath})`);
+    expect(args.join(' ')).not.toMatch(/dangerously|bypassPermissions/);
+    const finished = scenario.events.find((e) => e.type === 'agent.finished')!;
+    expect((finished.details?.diff as string[]).join('\n')).toMatch(/\+\s+"port": 0/);
+    console.log(`[measure] claude adapter (tmux): runEmergency() -> agent start ${r.startLatencyMs?.toFixed(1)} ms (prepare ${r.prepareMs?.toFixed(1)} ms)`);
+  });
+
+  it('kills a hanging agent at the time-box: session gone, outcome timeout, files reverted', async () => {
+    scenario = await makeScenario();
+    await scenario.host.start();
+    const incidentId = 'inc-tmux-hang';
+    const name = tmuxSessionName('gw', incidentId);
+    const t0 = performance.now();
+    const r = await scenario.run(
+      { adapter: 'claude', timeBox: '2s', verifyWindow: '500ms' },
+      { adapterOptions: { cli: { tmux: { socket: SOCKET }, env: cliEnv({ FAKE_AGENT_MODE: 'hang' }) } } },
+      incidentId,
+    );
+    expect(r.outcome).toBe('timeout');
+    expect(performance.now() - t0).toBeLessThan(20_000);
+    expect(hasSession(name)).toBe(false);
+    expect(await fs.readFile(scenario.host.configPath, 'utf8')).toBe(BROKEN_CONFIG);
+    expect(r.revertedFiles).toEqual([scenario.host.configPath]);
+    expect(await fs.readFile(r.transcriptPath!, 'utf8')).toContain('thinking forever');
+    expect(scenario.events.find((e) => e.type === 'agent.finished')?.details?.outcome).toBe('timeout');
+  });
+
+  it('runs a generic command template ({prompt_file}) in tmux', async () => {
+    scenario = await makeScenario();
+    await scenario.host.start();
+    const r = await scenario.run(
+      { adapter: 'command', command: [process.execPath, FAKE_AGENT, '--prompt-file', '{prompt_file}'], timeBox: '30s', verifyWindow: '1500ms' },
+      { adapterOptions: { cli: { tmux: { socket: SOCKET }, env: cliEnv({ FAKE_AGENT_LINGER_MS: '200' }) } } },
+    );
+    expect(r.outcome).toBe('fixed');
+    expect(r.attachCommand).toMatch(/attach -t/);
+    console.log(`[measure] command adapter (tmux): runEmergency() -> agent start ${r.startLatencyMs?.toFixed(1)} ms (prepare ${r.prepareMs?.toFixed(1)} ms)`);
+  });
+});
+
+describe('Level 3 with a CLI agent in a bare PTY (no tmux)', () => {
+  it('runs the fake claude under node-pty, records its output and verifies the fix', async () => {
+    scenario = await makeScenario();
+    await scenario.host.start();
+    const r = await scenario.run(
+      { adapter: 'claude', timeBox: '30s', verifyWindow: '1500ms' },
+      { adapterOptions: { cli: { tmux: false, env: cliEnv({ FAKE_AGENT_LINGER_MS: '100' }) } } },
+    );
+    expect(r.outcome).toBe('fixed');
+    expect(r.attachCommand).toBeUndefined();
+    const transcript = await fs.readFile(r.transcriptPath!, 'utf8');
+    expect(transcript).toContain('stdout is a tty: true');
+    console.log(`[measure] claude adapter (node-pty): runEmergency() -> agent start ${r.startLatencyMs?.toFixed(1)} ms (prepare ${r.prepareMs?.toFixed(1)} ms)`);
+  });
+
+  it('kills a hanging agent in a PTY at the time-box', async () => {
+    scenario = await makeScenario();
+    await scenario.host.start();
+    const r = await scenario.run(
+      { adapter: 'claude', timeBox: '1500ms', verifyWindow: '300ms' },
+      { adapterOptions: { cli: { tmux: false, env: cliEnv({ FAKE_AGENT_MODE: 'hang' }) } } },
+    );
+    expect(r.outcome).toBe('timeout');
+    expect(await fs.readFile(scenario.host.configPath, 'utf8')).toBe(BROKEN_CONFIG);
+  });
+});
