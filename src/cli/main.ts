@@ -10,6 +10,7 @@ import { registerDoctor } from './cmd-doctor.js';
 import { registerHistory } from './cmd-history.js';
 import { registerNotify } from './cmd-notify.js';
 import { registerInstall } from './cmd-install.js';
+import { registerDrill } from './cmd-drill.js';
 import { DaemonUnreachable } from './client.js';
 
 const program = new Command();
@@ -28,6 +29,7 @@ registerDoctor(program);
 registerHistory(program);
 registerNotify(program);
 registerInstall(program);
+registerDrill(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof DaemonUnreachable) {

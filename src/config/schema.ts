@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { duration } from './duration.js';
 import { probeSchema } from '../probes/probe-schema.js';
 import { notifySchema } from '../notify/notify-schema.js';
+import { emergencySchema } from '../emergency/emergency-schema.js';
+import { predictionSchema } from '../predict/predict-schema.js';
 
 const signalName = z.enum(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGKILL']);
 
@@ -96,6 +98,10 @@ export const serviceSchema = z.strictObject({
   pidFiles: z.array(z.string()).default([]),
   requiredDirs: z.array(z.string()).default([]),
   requiredEnv: z.array(z.string()).default([]),
+  /** Level 3: the AI agent that gets the incident when the doctor could not fix it (absent = straight to a human). */
+  emergency: emergencySchema.optional(),
+  /** Memory / latency trends and crash patterns: act before the crash. */
+  prediction: predictionSchema.prefault({}),
   dependsOn: z.array(serviceName).default([]),
   /** `clawback drill` may inject faults into this service. */
   drillable: z.boolean().default(false),

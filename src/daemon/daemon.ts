@@ -65,6 +65,8 @@ export const STOPPED_MARKER = 'daemon.stopped';
 export class Daemon {
   readonly startedAt: number;
   readonly runtimes = new Map<string, ServiceRuntime>();
+  /** Per-service additions to status (e.g. the forecast), registered by plugins. */
+  readonly statusExtras = new Map<string, () => Record<string, unknown>>();
   api: ApiServer | undefined;
   private heartbeat: Heartbeat | undefined;
   private hooks: PluginHooks[] = [];
@@ -116,7 +118,7 @@ export class Daemon {
         stateDir: this.ctx.stateDir,
         api: this.api ? { host: this.api.host, port: this.api.port } : null,
       },
-      services: [...this.runtimes.values()].map((rt) => rt.status()),
+      services: [...this.runtimes.values()].map((rt) => ({ ...rt.status(), ...(this.statusExtras.get(rt.name)?.() ?? {}) })),
     };
   }
 

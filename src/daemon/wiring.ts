@@ -5,21 +5,38 @@ import { serviceLogFile } from './spawn-spec.js';
 import { doctorRepairers, lastKnownGoodPlugin, preflightFor } from './doctor-wiring.js';
 import { MetricsHolder, observePlugin } from './observe-wiring.js';
 import { createDashboard } from '../server/dashboard.js';
+import { emergencyRepairer } from './emergency-wiring.js';
+import { PredictorRegistry, ServicePredictor, crashPatternPlugin } from './prediction-wiring.js';
 
 export function defaultDaemonOptions(): Partial<DaemonOptions> {
   const metrics = new MetricsHolder();
+  const predictors = new PredictorRegistry();
   return {
-    makeHealthWatch: (service, _rt, events, ctx) =>
-      probeHealthWatch({
+    makeHealthWatch: (service, rt, events, ctx) => {
+      const predictor = new ServicePredictor(service, ctx, {
+        restart: () => void rt().supervisor.restart('prediction', 1),
+        isHealthy: () => rt().status().health === 'healthy' && !rt().currentIncident(),
+        isRestarting: () => rt().status().state !== 'running',
+      });
+      predictors.byService.set(service.name, predictor);
+      const watch = probeHealthWatch({
         service,
         logFile: serviceLogFile(service, ctx.stateDir),
         clock: ctx.clock,
         events,
         emit: ctx.emit,
-        onProbeResult: (r) => metrics.get().observeProbe(service.name, r.name, r.kind, r.result),
-      }),
-    makeRepairers: (service, rt, ctx) => doctorRepairers(service, ctx, rt),
+        onProbeResult: (r) => {
+          metrics.get().observeProbe(service.name, r.name, r.kind, r.result);
+          predictor.onProbeResult(r);
+        },
+      });
+      return { ...watch, attach: (inst) => (predictor.reset(), watch.attach(inst)) };
+    },
+    makeRepairers: (service, rt, ctx) => {
+      const agent = emergencyRepairer(service, ctx, rt);
+      return { ...doctorRepairers(service, ctx, rt), ...(agent ? { agent } : {}) };
+    },
     makePreflight: (service) => preflightFor(service),
-    plugins: [observePlugin(metrics), lastKnownGoodPlugin(), { name: 'dashboard', init: () => ({ dashboard: createDashboard() }) }],
+    plugins: [observePlugin(metrics), lastKnownGoodPlugin(), crashPatternPlugin(predictors, metrics), { name: 'dashboard', init: () => ({ dashboard: createDashboard() }) }],
   };
 }

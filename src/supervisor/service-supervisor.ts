@@ -16,7 +16,7 @@ import {
 
 export type SupervisorState = 'stopped' | 'running' | 'backoff' | 'stopping' | 'held';
 export type HoldReason = 'crash-loop' | 'config' | 'preflight' | 'human';
-export type RestartReason = 'exit' | 'probe' | 'memory' | 'manual' | 'doctor' | 'agent' | 'resume';
+export type RestartReason = 'exit' | 'probe' | 'memory' | 'prediction' | 'manual' | 'doctor' | 'agent' | 'resume';
 
 export interface LastExit {
   code: number | null;

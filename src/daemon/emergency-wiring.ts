@@ -1,0 +1,115 @@
+// Level 3 plugged into the daemon: the agent's whole reach (EmergencyHost) implemented over the real service.
+import { promises as fs } from 'node:fs';
+import type { ServiceConfig } from '../config/schema.js';
+import type { DaemonContext } from './daemon.js';
+import type { ServiceRuntime } from './service-runtime.js';
+import type { EmergencyHost } from '../emergency/tool-host.js';
+import { runEmergency } from '../emergency/run-emergency.js';
+import { doctorContext } from './doctor-wiring.js';
+import { serviceLogFile } from './spawn-spec.js';
+import { checkConfigContent } from '../doctor/config-validity.js';
+import { spawnRunner } from '../doctor/command-runner.js';
+import { readCurrent, replaceFile, snapshotBeforeRepair } from '../doctor/safe-user-write.js';
+import { runDoctor, defaultRules } from '../doctor/run-doctor.js';
+import { sha256 } from '../platform/config-file.js';
+import type { Incident } from '../escalation/ladder.js';
+import { readJournal } from '../observe/journal-read.js';
+import path from 'node:path';
+
+async function tail(file: string, lines: number): Promise<string> {
+  const handle = await fs.open(file, 'r').catch(() => undefined);
+  if (!handle) return '';
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, 256 * 1024);
+    const buf = Buffer.alloc(length);
+    await handle.read(buf, 0, length, size - length);
+    return buf.toString('utf8').split('\n').slice(-lines - 1).join('\n');
+  } finally {
+    await handle.close();
+  }
+}
+
+export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtime: () => ServiceRuntime): EmergencyHost {
+  const runner = spawnRunner({ clock: ctx.clock });
+  const configPath = service.configFile?.path;
+  const requireConfig = (): string => {
+    if (!configPath) throw new Error(`service ${service.name} has no configFile in the clawback config`);
+    return configPath;
+  };
+  const write = async (content: Buffer, reason: string): Promise<string> => {
+    const file = requireConfig();
+    const check = await checkConfigContent(service, content, runner);
+    if (check.state !== 'valid') return `refused: the new config is ${check.state}: ${check.error ?? ''}`.trim();
+    const dctx = doctorContext(service, ctx);
+    const current = await readCurrent(file);
+    const snap = await snapshotBeforeRepair(dctx.snapshots, file, current, reason);
+    await replaceFile(current.realPath, content, current.mode);
+    return `wrote ${file} (${content.length} bytes, sha256 ${sha256(content).slice(0, 12)}); previous version snapshotted as ${snap?.id ?? '(none: file was missing)'}`;
+  };
+  return {
+    serviceName: service.name,
+    ...(configPath ? { configPath } : {}),
+    logFile: serviceLogFile(service, ctx.stateDir),
+    tailLog: (lines) => tail(serviceLogFile(service, ctx.stateDir), Math.min(500, Math.max(1, lines))),
+    readConfig: async () => fs.readFile(requireConfig(), 'utf8'),
+    validateConfig: async (text) => {
+      const check = await checkConfigContent(service, Buffer.from(text), runner);
+      return check.state === 'valid' ? { ok: true } : { ok: false, error: `${check.state}: ${check.error ?? ''}` };
+    },
+    listSnapshots: async () =>
+      (await doctorContext(service, ctx).snapshots.list()).map((e) => ({ id: e.id, savedAt: e.time, sha256: e.sha256 })),
+    restoreSnapshot: async (id) => {
+      const store = doctorContext(service, ctx).snapshots;
+      const entry = (await store.list()).find((e) => e.id === id);
+      if (!entry) return `refused: no snapshot ${id}`;
+      return write(await store.read(entry), `before restoring snapshot ${id} (agent)`);
+    },
+    writeConfig: async (text) => write(Buffer.from(text), 'before an agent write'),
+    runDoctor: async () => {
+      const report = await runDoctor(doctorContext(service, ctx, runtime), { fix: true, rules: defaultRules() });
+      return `doctor exit ${report.exitCode}: ${report.findings.map((f) => f.title).join('; ') || 'no findings'}`;
+    },
+    restartService: async () => {
+      const rt = runtime();
+      if (rt.status().held) await rt.supervisor.resume('agent');
+      else await rt.supervisor.restart('agent', 3);
+      const s = rt.status();
+      return s.held ? `did not start: ${s.held.reason}: ${s.held.detail}` : `restarted (pid ${s.pid ?? 'none yet'})`;
+    },
+    checkHealth: async () => {
+      const s = runtime().status();
+      const healthy = s.state === 'running' && s.health === 'healthy';
+      return { healthy, detail: `state ${s.state}, health ${s.health}${s.probes.map((p) => `; ${p.name}: ${p.lastResult?.message ?? 'not yet checked'}`).join('')}` };
+    },
+  };
+}
+
+export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, runtime: () => ServiceRuntime): ((incident: Incident) => Promise<{ fixed: boolean; summary: string }>) | undefined {
+  const config = service.emergency;
+  if (!config) return undefined;
+  return async (incident) => {
+    const timeline = (await readJournal(path.join(ctx.stateDir, 'journal.jsonl'), { since: incident.openedAt - 60_000 })).filter(
+      (e) => e.service === service.name,
+    );
+    const status = runtime().status();
+    const http = service.probes.find((p) => p.kind === 'http') as { url?: string } | undefined;
+    const result = await runEmergency({
+      incident,
+      service,
+      config,
+      host: emergencyHost(service, ctx, runtime),
+      clock: ctx.clock,
+      redactor: ctx.redactor,
+      stateDir: ctx.stateDir,
+      emit: ctx.emit,
+      context: {
+        timeline: timeline.slice(-80),
+        probes: status.probes.map((p) => ({ name: `${p.name} (${p.kind}, ${p.verdict})`, status: p.lastResult?.status ?? 'not checked', message: p.lastResult?.message ?? '' })),
+        doctorFindings: timeline.filter((e) => e.type === 'doctor.finding').map((e) => e.message).slice(-20),
+        ...(http?.url ? { healthCheck: `GET ${http.url} -> 2xx/3xx` } : {}),
+      },
+    });
+    return { fixed: result.fixed, summary: result.summary };
+  };
+}

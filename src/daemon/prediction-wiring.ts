@@ -1,0 +1,156 @@
+// Failure prediction in the daemon: memory forecast and latency trend per service, proactive restarts, crash patterns.
+import path from 'node:path';
+import type { ServiceConfig } from '../config/schema.js';
+import type { DaemonContext, DaemonPlugin } from './daemon.js';
+import type { ProbeTickReport } from '../probes/probe-worker.js';
+import { MemoryForecaster } from '../predict/memory-forecaster.js';
+import { LatencyTracker } from '../predict/latency-tracker.js';
+import { decideProactive, type ProactiveState } from '../predict/proactive.js';
+import { localOffsetMinutes } from '../predict/quiet-window.js';
+import { findCrashPatterns, crashPatternOptionsFromConfig } from '../predict/crash-patterns.js';
+import type { MemoryForecast } from '../predict/memory-trend.js';
+import type { LatencyTrend } from '../predict/latency-trend.js';
+import { readJournal } from '../observe/journal-read.js';
+import { formatDuration } from '../config/duration.js';
+import { Gauge } from 'prom-client';
+import type { MetricsHolder } from './observe-wiring.js';
+
+export interface ForecastView {
+  memory: { verdict: string; etaMs: number | null; confidence: number; slopeBytesPerSec: number; limitBytes: number | null; reason: string } | null;
+  latency: { warning: boolean; message: string } | null;
+}
+
+/** One service's predictors; fed with the probe results the watchdog already collects. */
+export class ServicePredictor {
+  private readonly memory: MemoryForecaster | undefined;
+  private readonly latency: LatencyTracker | undefined;
+  private lastForecast: MemoryForecast | undefined;
+  private lastLatency: LatencyTrend | undefined;
+  private proactive: ProactiveState = {};
+  private latencyWarned = false;
+  private lastLatencyEval = 0;
+  private readonly limit: number | undefined;
+  private readonly httpProbe: string | undefined;
+
+  constructor(
+    private readonly service: ServiceConfig,
+    private readonly ctx: DaemonContext,
+    private readonly actions: { restart(reason: string): void; isHealthy(): boolean; isRestarting(): boolean },
+  ) {
+    const p = service.prediction;
+    const memProbe = service.probes.find((x) => x.kind === 'memory') as { limit?: number } | undefined;
+    this.limit = memProbe?.limit;
+    if (p.memory.enabled && this.limit !== undefined) this.memory = MemoryForecaster.fromConfig(p.memory, ctx.clock);
+    this.httpProbe = service.probes.find((x) => x.kind === 'http')?.name ?? (service.probes.some((x) => x.kind === 'http') ? 'http' : undefined);
+    if (p.latency.enabled && this.httpProbe) this.latency = LatencyTracker.fromConfig(p.latency, ctx.clock);
+  }
+
+  /** A new instance: old samples describe another process. */
+  reset(): void {
+    this.memory?.reset();
+    this.latency?.reset();
+    this.proactive = {};
+    this.lastForecast = undefined;
+    this.latencyWarned = false;
+  }
+
+  onProbeResult(r: ProbeTickReport): void {
+    const now = this.ctx.clock.now();
+    if (r.kind === 'memory' && this.memory && r.result.value !== undefined && this.limit !== undefined) {
+      this.memory.add({ bytes: r.result.value, t: now });
+      const forecast = this.memory.forecast(this.limit, now);
+      this.lastForecast = forecast;
+      const decision = decideProactive({
+        forecast,
+        config: this.service.prediction.memory,
+        now,
+        tzOffsetMinutes: localOffsetMinutes(now),
+        healthy: this.actions.isHealthy(),
+        restartInProgress: this.actions.isRestarting(),
+        state: this.proactive,
+      });
+      this.proactive = decision.state;
+      if (decision.action === 'warn' || decision.action === 'restart') {
+        const eta = forecast.etaMs !== null ? formatDuration(forecast.etaMs) : '?';
+        this.ctx.emit({
+          type: 'prediction.warning',
+          time: now,
+          severity: 'warning',
+          service: this.service.name,
+          message: `${this.service.name} predicted to reach its memory limit (${Math.round(this.limit / 1024 / 1024)} MiB) in ~${eta} (confidence ${forecast.confidence.toFixed(2)})${decision.action === 'restart' ? '; restarting ahead of time' : ''}`,
+          details: { kind: 'memory', etaMs: forecast.etaMs, confidence: forecast.confidence, slopeBytesPerSec: forecast.slopeBytesPerSec, action: decision.action, reason: decision.reason },
+        });
+      }
+      if (decision.action === 'restart') this.actions.restart(decision.reason);
+    }
+    if (r.kind === 'http' && r.name === this.httpProbe && this.latency) {
+      this.latency.addProbeResult(r.result, now);
+      if (now - this.lastLatencyEval < 5000) return;
+      this.lastLatencyEval = now;
+      const trend = this.latency.evaluate(now);
+      this.lastLatency = trend;
+      if (trend.warning && !this.latencyWarned) {
+        this.latencyWarned = true;
+        this.ctx.emit({ type: 'prediction.warning', time: now, severity: 'warning', service: this.service.name, message: `${this.service.name}: ${trend.message}`, details: { kind: 'latency', trends: trend.kinds } });
+      } else if (!trend.warning) {
+        this.latencyWarned = false;
+      }
+    }
+  }
+
+  view(): ForecastView {
+    const f = this.lastForecast;
+    return {
+      memory: f ? { verdict: f.verdict, etaMs: f.etaMs, confidence: f.confidence, slopeBytesPerSec: f.slopeBytesPerSec, limitBytes: this.limit ?? null, reason: f.reason } : null,
+      latency: this.lastLatency ? { warning: this.lastLatency.warning, message: this.lastLatency.message } : null,
+    };
+  }
+}
+
+export class PredictorRegistry {
+  readonly byService = new Map<string, ServicePredictor>();
+}
+
+/** Names recurring crash signatures when an incident opens (journaled; the Level 3 prompt reads the journal). */
+export function crashPatternPlugin(registry: PredictorRegistry, metrics?: MetricsHolder): DaemonPlugin {
+  return {
+    name: 'prediction',
+    init(ctx, daemon) {
+      for (const [name, rt] of daemon.runtimes) {
+        const pred = registry.byService.get(name);
+        if (pred && rt) daemon.statusExtras.set(name, () => ({ forecast: pred.view() }));
+      }
+      if (metrics) {
+        new Gauge({
+          name: 'clawback_memory_forecast_eta_seconds',
+          help: 'Estimated seconds until the service reaches its memory limit (absent when no rising trend)',
+          labelNames: ['service'],
+          registers: [metrics.get().registry],
+          collect() {
+            this.reset();
+            for (const [name, pred] of registry.byService) {
+              const m = pred.view().memory;
+              if (m && m.verdict === 'rising' && m.etaMs !== null) this.set({ service: name }, m.etaMs / 1000);
+            }
+          },
+        });
+      }
+      const journal = path.join(ctx.stateDir, 'journal.jsonl');
+      const off = ctx.bus.subscribe((e) => {
+        if (e.type !== 'incident.opened' || !e.service) return;
+        const service = ctx.config.services.find((s) => s.name === e.service);
+        if (!service?.prediction.crashPatterns.enabled) return;
+        const now = ctx.clock.now();
+        void readJournal(journal, { since: now - service.prediction.crashPatterns.lookback })
+          .then((events) => {
+            const found = findCrashPatterns(events, now, crashPatternOptionsFromConfig(service.prediction.crashPatterns, { service: service.name, tzOffsetMinutes: localOffsetMinutes(now) }));
+            for (const f of found) {
+              ctx.emit({ type: 'prediction.warning', time: ctx.clock.now(), severity: 'warning', service: service.name, incidentId: e.incidentId, message: `${service.name}: crash pattern: ${f.sentence}`, details: { kind: 'crash-pattern', signature: f.signature, count: f.count, hint: f.hint } });
+            }
+          })
+          .catch(() => undefined);
+      });
+      return { stop: async () => off() };
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// The drill's line to the running daemon: re-reads daemon.json on every call, so a revived daemon is found again.
+import { connect } from '../cli/client.js';
+import type { ServiceStatus } from '../daemon/service-runtime.js';
+import { readDaemonInfo, type DaemonInfo } from '../daemon/heartbeat.js';
+
+export interface DaemonStatusJson {
+  daemon: {
+    pid: number;
+    version: string;
+    startedAt: number;
+    configFile: string | null;
+    stateDir: string;
+    api: { host: string; port: number } | null;
+  };
+  services: ServiceStatus[];
+}
+
+export type ServiceAction = 'start' | 'stop' | 'restart' | 'resume';
+
+export class DaemonLink {
+  constructor(readonly stateDir: string) {}
+
+  async info(): Promise<DaemonInfo | null> {
+    return (await readDaemonInfo(this.stateDir)).info;
+  }
+
+  status(): Promise<DaemonStatusJson> {
+    return connect({ stateDir: this.stateDir }).then((c) => c.get<DaemonStatusJson>('/api/status'));
+  }
+
+  /** The status, or undefined while the daemon is down or not answering. */
+  async tryStatus(): Promise<DaemonStatusJson | undefined> {
+    try {
+      return await this.status();
+    } catch {
+      return undefined;
+    }
+  }
+
+  async service(name: string): Promise<ServiceStatus | undefined> {
+    return (await this.tryStatus())?.services.find((s) => s.name === name);
+  }
+
+  async action(name: string, action: ServiceAction): Promise<{ status: number; message: string }> {
+    const c = await connect({ stateDir: this.stateDir });
+    const r = await c.post<{ message?: string; error?: string }>(`/api/services/${encodeURIComponent(name)}/${action}`);
+    return { status: r.status, message: r.body.message ?? r.body.error ?? `HTTP ${r.status}` };
+  }
+
+  /** The Prometheus exposition, or undefined when the daemon has none or does not answer. */
+  async metrics(): Promise<string | undefined> {
+    try {
+      const c = await connect({ stateDir: this.stateDir });
+      const host = c.info.api.host.includes(':') ? `[${c.info.api.host}]` : c.info.api.host;
+      const res = await fetch(`http://${host}:${c.info.api.port}/metrics`, { signal: AbortSignal.timeout(5000) });
+      return res.ok ? await res.text() : undefined;
+    } catch {
+      // Down, or no metrics plugin: the drill reports no delivery count.
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,69 @@
+// The drill's hands on the daemon itself: is it alive, kill it, run the guardian, start it again.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { daemonInfoPath, parseDaemonInfo, type DaemonInfo } from '../daemon/heartbeat.js';
+import { isAlive, isSameProcess } from '../platform/proc.js';
+import { startDaemonDetached } from '../cli/cmd-install.js';
+import type { Clock } from '../platform/clock.js';
+import { pollUntil } from './poll.js';
+import type { DrillContext } from './drill-context.js';
+
+/** daemon.json read synchronously (usable in a signal handler). */
+export function daemonInfoSync(stateDir: string): DaemonInfo | null {
+  try {
+    return parseDaemonInfo(readFileSync(daemonInfoPath(stateDir), 'utf8')).info;
+  } catch {
+    return null;
+  }
+}
+
+export function daemonAliveSync(stateDir: string): DaemonInfo | null {
+  const info = daemonInfoSync(stateDir);
+  return info && isSameProcess(info.pid, info.pidStartTime) ? info : null;
+}
+
+/** An undo step: whatever happens, the user is not left without a daemon. */
+export function keepDaemonUp(ctx: DrillContext): () => void {
+  return ctx.restore.push('start the daemon again if it is down', () => {
+    if (daemonAliveSync(ctx.target.stateDir)) return;
+    ctx.say('the daemon is down: starting it again');
+    startDaemonDetached(ctx.target.stateDir, ctx.target.configFile ?? undefined);
+  });
+}
+
+export async function waitDead(pid: number, clock: Clock, timeoutMs: number): Promise<boolean> {
+  return (await pollUntil(() => !isAlive(pid), { clock, timeoutMs, intervalMs: 20 })) === true;
+}
+
+export interface GuardianRun {
+  code: number | null;
+  outcome: string | undefined;
+  output: string;
+}
+
+/** Runs `clawback guardian --once` for this state dir and config as a child, bounded by timeoutMs. */
+export function runGuardian(ctx: DrillContext, timeoutMs: number): Promise<GuardianRun> {
+  const args = [ctx.cliEntry, 'guardian', '--once', '--state-dir', ctx.target.stateDir];
+  if (ctx.target.configFile) args.push('--config', ctx.target.configFile);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const unwind = ctx.restore.push('stop the guardian', () => child.kill('SIGKILL'));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      unwind();
+      let outcome: string | undefined;
+      const json = out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1);
+      try {
+        outcome = (JSON.parse(json) as { outcome?: string }).outcome;
+      } catch {
+        outcome = undefined;
+      }
+      resolve({ code, outcome, output: out.trim() });
+    });
+    child.on('error', () => undefined);
+  });
+}

@@ -1,0 +1,142 @@
+// What every scenario gets (daemon link, target, clock, undo stack) and the steps they share: settle, fresh window, wait for recovery.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Clock } from '../platform/clock.js';
+import { isAlive } from '../platform/proc.js';
+import type { ClawbackEvent } from '../observe/events.js';
+import { readJournal } from '../observe/journal-read.js';
+import type { ServiceStatus } from '../daemon/service-runtime.js';
+import type { ScenarioName } from './scenario-catalog.js';
+import type { DaemonLink } from './daemon-link.js';
+import type { DrillTarget } from './target.js';
+import type { RestoreStack } from './restore-stack.js';
+import { isServing } from './serving-check.js';
+import { pollUntil } from './poll.js';
+
+export interface DrillContext {
+  clock: Clock;
+  link: DaemonLink;
+  target: DrillTarget;
+  restore: RestoreStack;
+  say(line: string): void;
+  /** Bound of every single wait, ms. */
+  timeoutMs: number;
+  /** Crashes per crash-storm trial. */
+  stormSize: number;
+  /** The `clawback` entry script, to run `clawback guardian --once`. */
+  cliEntry: string;
+  /** Lines for the report's "Afterwards" section. */
+  reportNotes: string[];
+  signal?: AbortSignal;
+}
+
+/** What a scenario reports about one trial; the journal measures are added by the runner. */
+export interface ScenarioRun {
+  faultAt: number;
+  recovered: boolean;
+  recoverMs: number | null;
+  recoverFrom: 'fault' | 'release';
+  asExpected: boolean;
+  outcome: string;
+  notes: string[];
+  /** Count daemon events (no service field) too: daemon-kill, nuclear. */
+  includeDaemonEvents?: boolean;
+}
+
+export interface Scenario {
+  name: ScenarioName;
+  /** A reason when the scenario cannot apply to this service (the trial is skipped, not failed). */
+  notApplicable?(ctx: DrillContext): string | undefined;
+  run(ctx: DrillContext, trial: number, before: ServiceStatus): Promise<ScenarioRun>;
+}
+
+/** Ends a trial early with a failed outcome. */
+export class TrialFailure extends Error {}
+
+export function journalFile(ctx: DrillContext): string {
+  return path.join(ctx.target.stateDir, 'journal.jsonl');
+}
+
+export function journalSince(ctx: DrillContext, from: number): Promise<ClawbackEvent[]> {
+  return readJournal(journalFile(ctx), { since: from });
+}
+
+/** Waits for a journal event of this service (or the daemon) matching pred; undefined at the deadline. */
+export function waitForEvent(ctx: DrillContext, from: number, pred: (e: ClawbackEvent) => boolean, timeoutMs = ctx.timeoutMs): Promise<ClawbackEvent | undefined> {
+  return pollUntil(async () => (await journalSince(ctx, from)).find((e) => (e.service === undefined || e.service === ctx.target.service.name) && pred(e)), {
+    clock: ctx.clock,
+    timeoutMs,
+    intervalMs: 150,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+}
+
+export function sendSignal(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when the service is in a calm state: running, healthy, not held, no open incident, serving. */
+export async function isSteady(ctx: DrillContext): Promise<ServiceStatus | undefined> {
+  const s = await ctx.link.service(ctx.target.service.name);
+  if (!s || s.state !== 'running' || s.pid === null || s.health !== 'healthy' || s.held || s.incident) return undefined;
+  return (await isServing(ctx.target.check, ctx.link, s.name)) ? s : undefined;
+}
+
+export function waitSteady(ctx: DrillContext, timeoutMs = ctx.timeoutMs): Promise<ServiceStatus | undefined> {
+  return pollUntil(() => isSteady(ctx), { clock: ctx.clock, timeoutMs, intervalMs: 100, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+}
+
+/** Restart times the daemon remembers for the service (state.json), for the restart-intensity window. */
+export function restartHistory(ctx: DrillContext): number[] | undefined {
+  try {
+    const state = JSON.parse(readFileSync(path.join(ctx.target.stateDir, 'state.json'), 'utf8')) as {
+      services?: Record<string, { record?: { restartHistory?: unknown; backoffAttempt?: unknown } }>;
+    };
+    const rec = state.services?.[ctx.target.service.name]?.record;
+    if (!rec || !Array.isArray(rec.restartHistory)) return undefined;
+    return rec.restartHistory.filter((t): t is number => typeof t === 'number');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Each trial starts from a clean slate: a restart window left over from earlier trials would trip the
+ * breaker early and make the results depend on their order. `resume` forgets the window and the backoff.
+ */
+export async function freshRestartWindow(ctx: DrillContext): Promise<void> {
+  const history = restartHistory(ctx);
+  if (history !== undefined && history.length === 0) return;
+  await ctx.link.action(ctx.target.service.name, 'resume');
+}
+
+/** Epoch ms when the service serves again from an instance other than oldPids; undefined at the deadline. */
+export function waitServedByNewInstance(ctx: DrillContext, oldPids: readonly number[], timeoutMs = ctx.timeoutMs): Promise<number | undefined> {
+  return pollUntil(
+    async () => {
+      if (oldPids.some((p) => isAlive(p))) return undefined;
+      return (await isServing(ctx.target.check, ctx.link, ctx.target.service.name)) ? ctx.clock.now() : undefined;
+    },
+    { clock: ctx.clock, timeoutMs, intervalMs: 50, ...(ctx.signal ? { signal: ctx.signal } : {}) },
+  );
+}
+
+/** The pid the daemon reports for the service once it differs from every old one. */
+export function waitNewPid(ctx: DrillContext, oldPids: readonly number[], timeoutMs = ctx.timeoutMs): Promise<number | undefined> {
+  return pollUntil(
+    async () => {
+      const s = await ctx.link.service(ctx.target.service.name);
+      return s?.pid && !oldPids.includes(s.pid) && isAlive(s.pid) ? s.pid : undefined;
+    },
+    { clock: ctx.clock, timeoutMs, intervalMs: 25, ...(ctx.signal ? { signal: ctx.signal } : {}) },
+  );
+}
+
+export function secondsOf(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
+}

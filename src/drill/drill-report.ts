@@ -1,0 +1,117 @@
+// Renders a drill report for people: a terminal table and a Markdown file (the JSON is the DrillReport itself).
+import type { DrillReport, ScenarioSummary, TrialResult } from './drill-result.js';
+
+export function formatMs(ms: number | null): string {
+  if (ms === null) return '-';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+function rate(s: ScenarioSummary): string {
+  if (s.recoveryRate === null) return 'n/a';
+  return `${s.recovered}/${s.trials - s.skipped} (${Math.round(s.recoveryRate * 100)}%)`;
+}
+
+function level(l: number | null): string {
+  return l === null ? '-' : String(l);
+}
+
+function verdict(t: TrialResult): string {
+  if (t.skipped !== null) return 'skipped';
+  return t.asExpected ? 'yes' : 'NO';
+}
+
+function summaryRows(r: DrillReport): string[][] {
+  return r.summaries.map((s) => [
+    s.scenario,
+    String(s.trials),
+    rate(s),
+    formatMs(s.medianRecoverMs),
+    formatMs(s.p95RecoverMs),
+    formatMs(s.medianDetectMs),
+    level(s.maxLevel),
+    s.skipped === s.trials ? 'skipped' : `${s.asExpected}/${s.trials - s.skipped}`,
+  ]);
+}
+
+const SUMMARY_HEAD = ['scenario', 'trials', 'recovered', 'median TTR', 'p95 TTR', 'median detect', 'max level', 'as expected'];
+const TRIAL_HEAD = ['scenario', '#', 'as expected', 'detect', 'recover', 'level', 'alerts', 'outcome'];
+
+function trialRows(r: DrillReport): string[][] {
+  return r.trials.map((t) => [
+    t.scenario,
+    String(t.trial),
+    verdict(t),
+    formatMs(t.detectMs),
+    t.recoverMs === null ? '-' : `${formatMs(t.recoverMs)}${t.recoverFrom === 'release' ? ' (from release)' : ''}`,
+    level(t.level),
+    t.notificationsDelivered === null ? String(t.alerts) : `${t.alerts} (${t.notificationsDelivered} sent)`,
+    t.skipped ?? t.outcome,
+  ]);
+}
+
+function textTable(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function mdTable(head: string[], rows: string[][]): string {
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.map(escapeCell).join(' | ')} |`),
+  ].join('\n');
+}
+
+/** The terminal view: summary, then one row per trial. */
+export function renderTerminal(r: DrillReport): string {
+  const out = [
+    `drill of ${r.service}: ${r.passed ? 'PASSED' : 'FAILED'} (${r.trials.length} trial(s) in ${formatMs(r.finishedAt - r.startedAt)})`,
+    '',
+    textTable(SUMMARY_HEAD, summaryRows(r)),
+    '',
+    textTable(TRIAL_HEAD, trialRows(r)),
+  ];
+  if (r.notes.length) out.push('', ...r.notes.map((n) => `note: ${n}`));
+  return out.join('\n') + '\n';
+}
+
+/** The Markdown report written to <stateDir>/drills/drill-<ISO>.md (or --report). */
+export function renderMarkdown(r: DrillReport): string {
+  const notes = r.trials.filter((t) => t.notes.length > 0);
+  const parts = [
+    `# Clawback drill report: ${r.service}`,
+    '',
+    `- command: \`${r.command}\``,
+    `- result: **${r.passed ? 'passed' : 'FAILED'}**, ${r.trials.length} trial(s), ${r.trialsPerScenario} per scenario, ${formatMs(r.finishedAt - r.startedAt)} in all`,
+    `- when: ${new Date(r.startedAt).toISOString()}`,
+    `- clawback ${r.clawbackVersion}, Node ${r.host.node}, ${r.host.platform}/${r.host.arch}, ${r.host.cpus} CPU(s)`,
+    `- config: ${r.configFile ?? '(embedded demo)'}; state dir: ${r.stateDir}`,
+    '',
+    '## Summary',
+    '',
+    mdTable(SUMMARY_HEAD, summaryRows(r)),
+    '',
+    'TTR (time to recover): fault injected -> the service\'s health URL answers 200 again from a new instance, polled every 50 ms ' +
+      '(port-steal and crash-loop: from the release of the deliberate hold; daemon-kill: the daemon back with the service never down). ' +
+      'Detect: fault -> first journal event about it. Level: highest ladder level of the trial\'s incidents (0 keep-alive, 1 watchdog, 2 doctor, 3 AI, 4 human).',
+    '',
+    '## Trials',
+    '',
+    mdTable(TRIAL_HEAD, trialRows(r)),
+  ];
+  if (notes.length) {
+    parts.push('', '## Trial notes', '');
+    for (const t of notes) parts.push(`- ${t.scenario} #${t.trial}: ${t.notes.map(escapeCell).join('; ')}`);
+  }
+  if (r.notes.length) {
+    parts.push('', '## Afterwards', '');
+    for (const n of r.notes) parts.push(`- ${n}`);
+  }
+  return parts.join('\n') + '\n';
+}

@@ -1,0 +1,112 @@
+// Never lose a user's file: its exact bytes and mode are kept in memory and in a private temp copy until put back.
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { writeFileAtomicSync } from '../platform/atomic-write.js';
+
+export function sha256Of(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export interface GuardedFile {
+  /** The path the config names (may be a symlink). */
+  path: string;
+  /** Where the bytes really live (symlinks resolved): what the drill breaks and restores. */
+  realPath: string;
+  /** undefined: the file did not exist. */
+  content: Buffer | undefined;
+  mode: number | undefined;
+  /** A copy on disk for the case the drill itself is SIGKILLed. */
+  backupPath: string | undefined;
+}
+
+/** Reads the file's bytes and mode and writes a 0600 copy into a fresh 0700 temp dir. */
+export function guardFile(file: string): GuardedFile {
+  let realPath = file;
+  try {
+    realPath = realpathSync(file);
+  } catch {
+    // missing (or a dangling symlink): restore to the named path
+  }
+  let content: Buffer | undefined;
+  let mode: number | undefined;
+  if (existsSync(realPath) && statSync(realPath).isFile()) {
+    content = readFileSync(realPath);
+    mode = statSync(realPath).mode & 0o7777;
+  }
+  let backupPath: string | undefined;
+  if (content !== undefined) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'clawback-drill-backup-'));
+    backupPath = path.join(dir, path.basename(realPath));
+    writeFileSync(backupPath, content, { mode: 0o600 });
+  }
+  return { path: file, realPath, content, mode, backupPath };
+}
+
+/** True when the file on disk has exactly the guarded bytes (or is still absent when it was absent). */
+export function isIntact(g: GuardedFile): boolean {
+  try {
+    const now = readFileSync(g.realPath);
+    return g.content !== undefined && now.equals(g.content);
+  } catch {
+    return g.content === undefined;
+  }
+}
+
+/** Puts the exact bytes and mode back (atomic write), creating the directory if it went away. Synchronous: safe in a signal handler. */
+export function restoreFile(g: GuardedFile): 'unchanged' | 'restored' | 'removed' {
+  if (isIntact(g)) return 'unchanged';
+  if (g.content === undefined) {
+    rmSync(g.realPath, { force: true });
+    return 'removed';
+  }
+  mkdirSync(path.dirname(g.realPath), { recursive: true, mode: 0o700 });
+  writeFileAtomicSync(g.realPath, g.content, { mode: g.mode ?? 0o600 });
+  if (g.mode !== undefined) chmodSync(g.realPath, g.mode);
+  return 'restored';
+}
+
+/** Removes the temp copy once the bytes are verified back in place. */
+export function releaseGuard(g: GuardedFile): void {
+  if (g.backupPath && isIntact(g)) rmSync(path.dirname(g.backupPath), { recursive: true, force: true });
+}
+
+/**
+ * The doctor keeps a broken config as `<file>.corrupt-<time>` evidence. Evidence of a drill's own garbage is
+ * not evidence of anything: remove those that appeared since `before` and hold exactly the bytes the drill wrote.
+ */
+export function removeDrillEvidence(realPath: string, before: ReadonlySet<string>, garbage: Buffer | undefined): string[] {
+  if (garbage === undefined) return [];
+  const dir = path.dirname(realPath);
+  const prefix = `${path.basename(realPath)}.corrupt-`;
+  const removed: string[] = [];
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || before.has(name)) continue;
+    const p = path.join(dir, name);
+    try {
+      if (lstatSync(p).isFile() && readFileSync(p).equals(garbage)) {
+        rmSync(p);
+        removed.push(p);
+      }
+    } catch {
+      // gone or unreadable: leave it
+    }
+  }
+  return removed;
+}
+
+export function evidenceNames(realPath: string): Set<string> {
+  const prefix = `${path.basename(realPath)}.corrupt-`;
+  try {
+    return new Set(readdirSync(path.dirname(realPath)).filter((n) => n.startsWith(prefix)));
+  } catch {
+    return new Set();
+  }
+}

@@ -1,0 +1,65 @@
+// Whatever a drill breaks it must put back, also on Ctrl-C, SIGTERM or an error: a LIFO of synchronous undo steps.
+
+export interface UndoStep {
+  label: string;
+  run: () => void;
+}
+
+export class RestoreStack {
+  private readonly steps: UndoStep[] = [];
+  private readonly log: (line: string) => void;
+
+  constructor(log: (line: string) => void) {
+    this.log = log;
+  }
+
+  /** Registers an undo step; the returned function runs it now (once) and removes it. */
+  push(label: string, run: () => void): () => void {
+    const step: UndoStep = { label, run };
+    this.steps.push(step);
+    return () => {
+      const i = this.steps.indexOf(step);
+      if (i < 0) return;
+      this.steps.splice(i, 1);
+      this.runOne(step);
+    };
+  }
+
+  /** Undo steps still pending. */
+  size(): number {
+    return this.steps.length;
+  }
+
+  /** Runs every pending step, newest first; one failing step never stops the others. */
+  unwindAll(): void {
+    while (this.steps.length) this.runOne(this.steps.pop()!);
+  }
+
+  private runOne(step: UndoStep): void {
+    try {
+      step.run();
+    } catch (err) {
+      this.log(`restore step "${step.label}" failed: ${(err as Error).message}`);
+    }
+  }
+}
+
+/**
+ * On SIGINT/SIGTERM/SIGHUP: unwind the stack synchronously and exit (130/143/129). Returns the uninstaller.
+ * The handlers belong to one drill run; nothing stays installed after it.
+ */
+export function unwindOnSignals(stack: RestoreStack, log: (line: string) => void, exit: (code: number) => void = (c) => process.exit(c)): () => void {
+  const codes: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+  const handlers = Object.entries(codes).map(([sig, code]) => {
+    const handler = (): void => {
+      log(`${sig}: putting everything back before exiting...`);
+      stack.unwindAll();
+      exit(code);
+    };
+    process.on(sig as NodeJS.Signals, handler);
+    return [sig, handler] as const;
+  });
+  return () => {
+    for (const [sig, handler] of handlers) process.off(sig as NodeJS.Signals, handler);
+  };
+}

@@ -1,0 +1,165 @@
+// Runs the chosen scenarios trial by trial against the live daemon, measures each trial from the journal, and builds the report.
+import os from 'node:os';
+import { VERSION } from '../version.js';
+import type { ScenarioName } from './scenario-catalog.js';
+import { drillPassed, summarize, type DrillReport, type TrialResult } from './drill-result.js';
+import { deliveredNotifications, measureTrial } from './journal-measure.js';
+import { freshRestartWindow, journalSince, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
+import { crashScenario, crashStormScenario } from './scenario-crash.js';
+import { hangScenario, leakScenario } from './scenario-hang.js';
+import { configCorruptScenario } from './scenario-config-corrupt.js';
+import { portStealScenario } from './scenario-port-steal.js';
+import { crashLoopScenario } from './scenario-crash-loop.js';
+import { daemonKillScenario, nuclearScenario } from './scenario-daemon.js';
+import { formatMs } from './drill-report.js';
+
+export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
+  crash: crashScenario,
+  'crash-storm': crashStormScenario,
+  hang: hangScenario,
+  leak: leakScenario,
+  'config-corrupt': configCorruptScenario,
+  'port-steal': portStealScenario,
+  'crash-loop': crashLoopScenario,
+  'daemon-kill': daemonKillScenario,
+  nuclear: nuclearScenario,
+};
+
+export interface RunDrillOptions {
+  scenarios: ScenarioName[];
+  trials: number;
+  /** The command line, for the report. */
+  command: string;
+}
+
+/** The reasons each scenario would be skipped for this service (for the plan printed before asking). */
+export function skippedScenarios(ctx: DrillContext, names: readonly ScenarioName[]): Map<ScenarioName, string> {
+  const out = new Map<ScenarioName, string>();
+  for (const n of names) {
+    const why = SCENARIOS[n].notApplicable?.(ctx);
+    if (why) out.set(n, why);
+  }
+  return out;
+}
+
+async function notificationsNow(ctx: DrillContext): Promise<number | null> {
+  if (ctx.target.channels.length === 0) return null;
+  const text = await ctx.link.metrics();
+  return text === undefined ? null : (deliveredNotifications(text) ?? 0);
+}
+
+function failedRun(ctx: DrillContext, outcome: string): ScenarioRun {
+  return { faultAt: ctx.clock.now(), recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome, notes: [] };
+}
+
+/** Gets the service healthy with a fresh restart window; one resume if it is held or stuck. */
+async function prepare(ctx: DrillContext) {
+  let steady = await waitSteady(ctx);
+  if (!steady) {
+    ctx.say('  the service is not healthy; trying `resume` once');
+    await ctx.link.action(ctx.target.service.name, 'resume').catch(() => undefined);
+    steady = await waitSteady(ctx);
+  }
+  if (!steady) return undefined;
+  await freshRestartWindow(ctx);
+  return steady;
+}
+
+export async function runDrill(ctx: DrillContext, opts: RunDrillOptions): Promise<DrillReport> {
+  const startedAt = ctx.clock.now();
+  const results: TrialResult[] = [];
+  const skipped = skippedScenarios(ctx, opts.scenarios);
+  let broken: string | undefined;
+  for (const name of opts.scenarios) {
+    const scenario = SCENARIOS[name];
+    for (let trial = 1; trial <= opts.trials; trial++) {
+      const skip = skipped.get(name);
+      if (skip) {
+        results.push(row(name, trial, ctx.clock.now(), { skipped: skip }));
+        continue;
+      }
+      ctx.say(`${name} #${trial}...`);
+      let run: ScenarioRun;
+      const sentBefore = await notificationsNow(ctx);
+      if (broken) {
+        run = failedRun(ctx, `not run: ${broken}`);
+      } else {
+        try {
+          const before = await prepare(ctx);
+          if (!before) {
+            broken = `the service was not healthy within ${formatMs(ctx.timeoutMs)} before the trial`;
+            run = failedRun(ctx, broken);
+          } else {
+            run = await scenario.run(ctx, trial, before);
+          }
+        } catch (err) {
+          run = failedRun(ctx, `error: ${(err as Error).message}`);
+        } finally {
+          ctx.restore.unwindAll();
+        }
+        // Let the incident close before reading the journal, so its last events belong to this trial.
+        if (run.recovered) await waitSteady(ctx, Math.min(ctx.timeoutMs, 30_000));
+      }
+      const to = ctx.clock.now();
+      const events = await journalSince(ctx, run.faultAt).catch(() => []);
+      const m = measureTrial(events, {
+        service: ctx.target.service.name,
+        from: run.faultAt,
+        to,
+        includeDaemonEvents: run.includeDaemonEvents ?? false,
+        channels: ctx.target.channels,
+      });
+      const sentAfter = await notificationsNow(ctx);
+      const result = row(name, trial, run.faultAt, {
+        asExpected: run.asExpected,
+        recovered: run.recovered,
+        detectMs: m.detectMs,
+        recoverMs: run.recoverMs,
+        recoverFrom: run.recoverFrom,
+        level: m.level,
+        alerts: m.alerts,
+        notificationsDelivered: sentBefore !== null && sentAfter !== null ? Math.max(0, sentAfter - sentBefore) : null,
+        outcome: run.outcome,
+        notes: run.notes,
+      });
+      results.push(result);
+      ctx.say(`  ${result.asExpected ? 'ok' : 'FAILED'}: ${result.outcome} (detect ${formatMs(result.detectMs)}, recover ${formatMs(result.recoverMs)}, level ${result.level ?? '-'})`);
+    }
+  }
+  const status = await ctx.link.tryStatus();
+  return {
+    startedAt,
+    finishedAt: ctx.clock.now(),
+    command: opts.command,
+    clawbackVersion: VERSION,
+    host: { platform: process.platform, arch: process.arch, node: process.versions.node, cpus: os.cpus().length },
+    stateDir: ctx.target.stateDir,
+    configFile: ctx.target.configFile,
+    service: ctx.target.service.name,
+    trialsPerScenario: opts.trials,
+    summaries: opts.scenarios.map((n) => summarize(n, results)),
+    trials: results,
+    notes: [...ctx.reportNotes, ...(status ? [] : ['the daemon did not answer at the end of the drill'])],
+    passed: drillPassed(results),
+  };
+}
+
+function row(scenario: ScenarioName, trial: number, faultAt: number, r: Partial<TrialResult>): TrialResult {
+  return {
+    scenario,
+    trial,
+    skipped: null,
+    asExpected: false,
+    recovered: false,
+    detectMs: null,
+    recoverMs: null,
+    recoverFrom: 'fault',
+    level: null,
+    alerts: 0,
+    notificationsDelivered: null,
+    outcome: '',
+    notes: [],
+    faultAt,
+    ...r,
+  };
+}

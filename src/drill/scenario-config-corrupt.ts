@@ -1,0 +1,113 @@
+// Level 2 drill: break the watched config and kill the service; the doctor must bring back last-known-good. The user's bytes always come back.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { snapshotStoreFor } from '../doctor/snapshot-store.js';
+import { evidenceNames, guardFile, releaseGuard, removeDrillEvidence, restoreFile, sha256Of } from './file-guard.js';
+import { sendSignal, waitForEvent, waitServedByNewInstance, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
+import { formatMs } from './drill-report.js';
+import { pollUntil } from './poll.js';
+
+export const CORRUPTIONS = ['truncate', 'garble', 'delete'] as const;
+export type Corruption = (typeof CORRUPTIONS)[number];
+
+/** The broken bytes for a corruption (undefined: the file is deleted). Deterministic, so reruns break it the same way. */
+export function corruptBytes(kind: Corruption, original: Buffer): Buffer | undefined {
+  switch (kind) {
+    case 'truncate':
+      return original.subarray(0, Math.floor(original.length / 2));
+    case 'garble':
+      return Buffer.from('\u0000clawback drill: garbled config {{{ ]]] ::: "\n', 'utf8');
+    case 'delete':
+      return undefined;
+  }
+}
+
+/** Waits (bounded) for a last-known-good snapshot, preferring one of the current bytes. */
+async function lastKnownGood(ctx: DrillContext, currentSha: string): Promise<'current' | 'older' | 'none'> {
+  const store = snapshotStoreFor(ctx.target.stateDir, ctx.target.service);
+  const list = async () => (await store.list('last-known-good').catch(() => [])) ?? [];
+  const waitMs = Math.min(ctx.timeoutMs, ctx.target.service.doctor.snapshotAfter + 10_000);
+  const same = await pollUntil(async () => (await list()).some((e) => e.sha256 === currentSha), { clock: ctx.clock, timeoutMs: waitMs, intervalMs: 250 });
+  if (same) return 'current';
+  return (await list()).length > 0 ? 'older' : 'none';
+}
+
+export const configCorruptScenario: Scenario = {
+  name: 'config-corrupt',
+  notApplicable(ctx) {
+    return ctx.target.service.configFile ? undefined : 'not applicable: the service has no configFile';
+  },
+  async run(ctx, trial, before): Promise<ScenarioRun> {
+    const file = ctx.target.service.configFile!.path;
+    const guard = guardFile(file);
+    const notes: string[] = [];
+    if (guard.content === undefined) {
+      return { faultAt: ctx.clock.now(), recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome: `${file} does not exist before the drill`, notes };
+    }
+    const putBack = ctx.restore.push(`restore ${file}`, () => {
+      restoreFile(guard);
+      releaseGuard(guard);
+    });
+    const kind = CORRUPTIONS[(trial - 1) % CORRUPTIONS.length]!;
+    const garbage = corruptBytes(kind, guard.content);
+    const evidenceBefore = evidenceNames(guard.realPath);
+    /** The bytes the recovered instance started with, when they are not the user's. */
+    let ranWith: Buffer | undefined;
+    try {
+      const lkg = await lastKnownGood(ctx, sha256Of(guard.content));
+      if (lkg === 'older') notes.push('the newest last-known-good snapshot is older than the current config');
+      if (lkg === 'none') notes.push('no last-known-good snapshot: the expected outcome is an escalation to a human');
+      const pid = before.pid!;
+      const faultAt = ctx.clock.now();
+      if (garbage === undefined) rmSync(guard.realPath, { force: true });
+      else writeFileSync(guard.realPath, garbage);
+      sendSignal(pid, 'SIGKILL');
+      const what = `${kind} ${file}, SIGKILL pid ${pid}`;
+
+      if (lkg !== 'none') {
+        const back = await waitServedByNewInstance(ctx, [pid]);
+        if (back === undefined) return { faultAt, recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome: `${what}: not serving within ${formatMs(ctx.timeoutMs)}`, notes };
+        let restored = 'the file was not restored by the doctor';
+        try {
+          const now = readFileSync(guard.realPath);
+          restored = now.equals(guard.content) ? 'the doctor put back the same bytes' : 'the doctor put back an older last-known-good';
+          if (!now.equals(guard.content)) ranWith = now;
+        } catch {
+          // still missing
+        }
+        return { faultAt, recovered: true, recoverMs: back - faultAt, recoverFrom: 'fault', asExpected: true, outcome: `${what}: ${restored}; serving`, notes };
+      }
+
+      // No last-known-good: the ladder must stop and call a human rather than loop.
+      const escalated = await waitForEvent(ctx, faultAt, (e) => e.type === 'incident.escalated');
+      const releaseAt = ctx.clock.now();
+      putBack();
+      await ctx.link.action(ctx.target.service.name, 'resume');
+      const back = await waitServedByNewInstance(ctx, [pid]);
+      return {
+        faultAt,
+        recovered: back !== undefined,
+        recoverMs: back === undefined ? null : back - releaseAt,
+        recoverFrom: 'release',
+        asExpected: escalated !== undefined && back !== undefined,
+        outcome: `${what}: ${escalated ? 'escalated to a human' : 'NOT escalated'}; ${back !== undefined ? 'serving after the restore and resume' : 'not serving after the restore and resume'}`,
+        notes,
+      };
+    } finally {
+      putBack();
+      const removed = removeDrillEvidence(guard.realPath, evidenceBefore, garbage);
+      if (removed.length) notes.push(`removed ${removed.length} evidence file(s) of the drill's own garbage`);
+      releaseGuard(guard);
+      if (ranWith) await rejoinUserConfig(ctx, guard.content, notes);
+    }
+  },
+};
+
+/**
+ * If the doctor restored an older last-known-good, the file now has the user's bytes again (put back by
+ * the guard) but the running instance read the older ones: restart it gracefully so it runs the user's config.
+ */
+async function rejoinUserConfig(ctx: DrillContext, original: Buffer, notes: string[]): Promise<void> {
+  await ctx.link.action(ctx.target.service.name, 'restart').catch(() => undefined);
+  await waitSteady(ctx);
+  notes.push(`restarted the service on your config (${original.length} bytes) after the drill`);
+}

@@ -1,0 +1,78 @@
+// The crash-loop drill: a service that cannot start (every new instance dies at once) must trip the breaker and alert, not loop.
+import type { RestartConfig } from '../config/schema.js';
+import { backoffDelay } from '../supervisor/backoff.js';
+import { sendSignal, waitForEvent, waitServedByNewInstance, type Scenario, type ScenarioRun } from './drill-context.js';
+import { formatMs } from './drill-report.js';
+import { pollUntil } from './poll.js';
+
+/** Upper bound of the time the breaker needs: every backoff delay at its jitter maximum, plus a start per restart and a margin. */
+export function crashLoopBudgetMs(restart: RestartConfig): number {
+  let total = 10_000;
+  for (let attempt = 0; attempt <= restart.intensity.maxRestarts; attempt++) total += backoffDelay(attempt, restart.backoff, () => 1) + 1500;
+  return total;
+}
+
+/** After the trip, no new instance may appear for this long. */
+const STAYS_DOWN_MS = 2000;
+
+export const crashLoopScenario: Scenario = {
+  name: 'crash-loop',
+  async run(ctx, _trial, before): Promise<ScenarioRun> {
+    const name = ctx.target.service.name;
+    const restart = ctx.target.service.restart;
+    const budget = Math.max(ctx.timeoutMs, crashLoopBudgetMs(restart));
+    const killed: number[] = [before.pid!];
+    const notes: string[] = [`restart intensity ${restart.intensity.maxRestarts} in ${formatMs(restart.intensity.window)}; every new instance killed on sight`];
+    const faultAt = ctx.clock.now();
+    sendSignal(before.pid!, 'SIGKILL');
+    // Kill on sight until the daemon stops restarting (held), bounded by the breaker's own budget.
+    const held = await pollUntil(
+      async () => {
+        const s = await ctx.link.service(name);
+        if (!s) return undefined;
+        if (s.held) return s.held;
+        if (s.pid !== null && !killed.includes(s.pid)) {
+          sendSignal(s.pid, 'SIGKILL');
+          killed.push(s.pid);
+        }
+        return undefined;
+      },
+      { clock: ctx.clock, timeoutMs: budget, intervalMs: 20, ...(ctx.signal ? { signal: ctx.signal } : {}) },
+    );
+    const kills = killed.length;
+    if (!held) {
+      await ctx.link.action(name, 'resume').catch(() => undefined);
+      await waitServedByNewInstance(ctx, killed);
+      return { faultAt, recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome: `${kills} kills in ${formatMs(budget)} and the breaker never tripped`, notes };
+    }
+    notes.push(`held after ${kills} kill(s): ${held.reason}: ${held.detail}`);
+    const alert = await waitForEvent(ctx, faultAt, (e) => e.type === 'breaker.tripped' || e.type === 'incident.escalated', 5000);
+    // Not looping: no new instance while held.
+    const loopedAgain = await pollUntil(
+      async () => {
+        const s = await ctx.link.service(name);
+        return s?.pid !== null && s?.pid !== undefined && !killed.includes(s.pid);
+      },
+      { clock: ctx.clock, timeoutMs: STAYS_DOWN_MS, intervalMs: 100 },
+    );
+    const releaseAt = ctx.clock.now();
+    await ctx.link.action(name, 'resume');
+    const back = await waitServedByNewInstance(ctx, killed);
+    const parts = [
+      `${kills} instance(s) killed`,
+      held.reason === 'crash-loop' ? 'breaker tripped' : `held (${held.reason})`,
+      alert ? `alert: ${alert.type}` : 'NO alert event',
+      loopedAgain ? 'but it started again while held' : `stayed down ${formatMs(STAYS_DOWN_MS)}`,
+      back !== undefined ? 'serving after resume' : 'not serving after resume',
+    ];
+    return {
+      faultAt,
+      recovered: back !== undefined,
+      recoverMs: back === undefined ? null : back - releaseAt,
+      recoverFrom: 'release',
+      asExpected: held.reason === 'crash-loop' && alert !== undefined && !loopedAgain && back !== undefined,
+      outcome: parts.join('; '),
+      notes,
+    };
+  },
+};

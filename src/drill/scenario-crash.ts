@@ -1,0 +1,82 @@
+// Level 0 drills: one SIGKILL, and a storm of them, each after the previous recovery, against the restart-intensity window.
+import type { ServiceStatus } from '../daemon/service-runtime.js';
+import { median } from './drill-result.js';
+import { sendSignal, waitForEvent, waitServedByNewInstance, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
+import { formatMs } from './drill-report.js';
+
+export const crashScenario: Scenario = {
+  name: 'crash',
+  async run(ctx, _trial, before): Promise<ScenarioRun> {
+    const pid = before.pid!;
+    const faultAt = ctx.clock.now();
+    sendSignal(pid, 'SIGKILL');
+    const back = await waitServedByNewInstance(ctx, [pid]);
+    return {
+      faultAt,
+      recovered: back !== undefined,
+      recoverMs: back === undefined ? null : back - faultAt,
+      recoverFrom: 'fault',
+      asExpected: back !== undefined,
+      outcome: back !== undefined ? `SIGKILL pid ${pid}: restarted and serving` : `SIGKILL pid ${pid}: not serving again within ${formatMs(ctx.timeoutMs)}`,
+      notes: [],
+    };
+  },
+};
+
+/** The crash number (1-based) at which the breaker must trip, counting from an empty restart window. */
+export function expectedTripAt(maxRestarts: number, storm: number): number | undefined {
+  return storm > maxRestarts ? maxRestarts + 1 : undefined;
+}
+
+export const crashStormScenario: Scenario = {
+  name: 'crash-storm',
+  async run(ctx, _trial, before: ServiceStatus): Promise<ScenarioRun> {
+    const { maxRestarts, window } = ctx.target.service.restart.intensity;
+    const storm = ctx.stormSize;
+    const tripAt = expectedTripAt(maxRestarts, storm);
+    const killed: number[] = [];
+    const ttrs: number[] = [];
+    const notes: string[] = [`${storm} crashes; restart intensity ${maxRestarts} in ${formatMs(window)}${tripAt ? `, so the breaker must trip at crash ${tripAt}` : ''}`];
+    let pid = before.pid!;
+    const faultAt = ctx.clock.now();
+    for (let i = 1; i <= storm; i++) {
+      const at = ctx.clock.now();
+      sendSignal(pid, 'SIGKILL');
+      killed.push(pid);
+      if (i === tripAt) {
+        const tripped = await waitForEvent(ctx, at, (e) => e.type === 'breaker.tripped');
+        if (!tripped) return fail(faultAt, notes, ttrs, `crash ${i}: the breaker did not trip although ${i} > ${maxRestarts} restarts`);
+        notes.push(`breaker tripped at crash ${i} as configured: ${tripped.message}`);
+        const releaseAt = ctx.clock.now();
+        await ctx.link.action(ctx.target.service.name, 'resume');
+        const back = await waitServedByNewInstance(ctx, killed);
+        if (back === undefined) return fail(faultAt, notes, ttrs, `after the breaker and a resume: not serving within ${formatMs(ctx.timeoutMs)}`);
+        ttrs.push(back - releaseAt);
+        return done(faultAt, notes, ttrs, `${i - 1} crashes recovered, then the breaker tripped at crash ${i} as configured; resumed and serving`);
+      }
+      const back = await waitServedByNewInstance(ctx, killed);
+      if (back === undefined) {
+        const s = await ctx.link.service(ctx.target.service.name);
+        const why = s?.held ? `held (${s.held.reason}: ${s.held.detail})` : `not serving within ${formatMs(ctx.timeoutMs)}`;
+        return fail(faultAt, notes, ttrs, `crash ${i}: ${why}`);
+      }
+      ttrs.push(back - at);
+      if (i === storm) break;
+      // "Recovered" for the next crash means the daemon agrees: healthy, incident closed.
+      const steady = await waitSteady(ctx);
+      if (!steady?.pid || killed.includes(steady.pid)) return fail(faultAt, notes, ttrs, `crash ${i}: serving, but the daemon did not report it healthy within ${formatMs(ctx.timeoutMs)}`);
+      pid = steady.pid;
+    }
+    return done(faultAt, notes, ttrs, `${storm} crashes, every one recovered (median ${formatMs(median(ttrs))}, worst ${formatMs(Math.max(...ttrs))})`);
+  },
+};
+
+function done(faultAt: number, notes: string[], ttrs: number[], outcome: string): ScenarioRun {
+  notes.push(`per-crash TTR: ${ttrs.map((t) => formatMs(t)).join(', ')}`);
+  return { faultAt, recovered: true, recoverMs: Math.max(...ttrs), recoverFrom: 'fault', asExpected: true, outcome, notes };
+}
+
+function fail(faultAt: number, notes: string[], ttrs: number[], outcome: string): ScenarioRun {
+  if (ttrs.length) notes.push(`per-crash TTR before the failure: ${ttrs.map((t) => formatMs(t)).join(', ')}`);
+  return { faultAt, recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome, notes };
+}

@@ -1,0 +1,181 @@
+// Drills of the supervisor itself: a killed daemon (revived by the guardian, the service never down) and the nuclear one.
+import { cpSync, existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startDaemonDetached } from '../cli/cmd-install.js';
+import { isAlive } from '../platform/proc.js';
+import { isServing } from './serving-check.js';
+import { daemonAliveSync, keepDaemonUp, runGuardian, waitDead } from './daemon-ops.js';
+import { guardFile, releaseGuard, restoreFile, type GuardedFile } from './file-guard.js';
+import { journalSince, sendSignal, waitServedByNewInstance, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
+import { formatMs } from './drill-report.js';
+import { pollUntil } from './poll.js';
+
+/** Polls the service every 50 ms while the daemon is away, counting the answers that were not 2xx. */
+function watchService(ctx: DrillContext): { stop(): Promise<{ ok: number; failed: number }> } {
+  let ok = 0;
+  let failed = 0;
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      if (await isServing(ctx.target.check, ctx.link, ctx.target.service.name, 1000)) ok++;
+      else failed++;
+      await ctx.clock.sleep(50);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return { ok, failed };
+    },
+  };
+}
+
+export const daemonKillScenario: Scenario = {
+  name: 'daemon-kill',
+  notApplicable(ctx) {
+    return ctx.target.check.kind === 'status' ? 'not applicable: the service has no health URL or port to watch while the daemon is away' : undefined;
+  },
+  async run(ctx, _trial, before): Promise<ScenarioRun> {
+    const info = daemonAliveSync(ctx.target.stateDir);
+    const faultAt = ctx.clock.now();
+    if (!info) return { faultAt, recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome: 'no live daemon found in daemon.json', notes: [], includeDaemonEvents: true };
+    const servicePid = before.pid!;
+    const revive = keepDaemonUp(ctx);
+    const watch = watchService(ctx);
+    try {
+      sendSignal(info.pid, 'SIGKILL');
+      const dead = await waitDead(info.pid, ctx.clock, 5000);
+      const guardian = await runGuardian(ctx, Math.max(60_000, ctx.timeoutMs));
+      const back = await pollUntil(
+        async () => {
+          const st = await ctx.link.tryStatus();
+          const s = st?.services.find((x) => x.name === ctx.target.service.name);
+          return st && st.daemon.pid !== info.pid && s?.pid === servicePid && s.health === 'healthy' ? ctx.clock.now() : undefined;
+        },
+        { clock: ctx.clock, timeoutMs: ctx.timeoutMs, intervalMs: 50 },
+      );
+      const seen = await watch.stop();
+      const adopted = isAlive(servicePid);
+      const parts = [
+        `SIGKILL daemon pid ${info.pid}${dead ? '' : ' (still alive?)'}`,
+        `guardian: ${guardian.outcome ?? `exit ${guardian.code}`}`,
+        back !== undefined ? 'new daemon adopted the service' : `no daemon with the service healthy within ${formatMs(ctx.timeoutMs)}`,
+        `service polls: ${seen.ok} ok, ${seen.failed} failed`,
+      ];
+      return {
+        faultAt,
+        recovered: back !== undefined,
+        recoverMs: back === undefined ? null : back - faultAt,
+        recoverFrom: 'fault',
+        asExpected: guardian.outcome === 'revived' && back !== undefined && seen.failed === 0 && adopted,
+        outcome: parts.join('; '),
+        notes: guardian.outcome === 'revived' ? [] : [`guardian output: ${guardian.output.slice(0, 400)}`],
+        includeDaemonEvents: true,
+      };
+    } finally {
+      await watch.stop();
+      revive();
+    }
+  },
+};
+
+/** Refuses anything that is not plainly a clawback state directory. */
+export function checkStateDir(dir: string): string | undefined {
+  const abs = path.resolve(dir);
+  if (abs !== dir) return `state dir ${dir} is not absolute`;
+  if (abs === path.parse(abs).root || abs === os.homedir() || abs === path.resolve(os.homedir(), '..')) return `refusing to remove ${abs}`;
+  if (!existsSync(path.join(abs, 'daemon.json'))) return `${abs} has no daemon.json: not a clawback state directory`;
+  return undefined;
+}
+
+function isInside(dir: string, file: string): boolean {
+  const rel = path.relative(dir, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+/** Copies entries of `from/name` that do not exist in `to/name` (never overwrites the new daemon's files). */
+function copyBackMissing(from: string, to: string, name: string): number {
+  const src = path.join(from, name);
+  if (!existsSync(src)) return 0;
+  let n = 0;
+  for (const entry of readdirSync(src)) {
+    const target = path.join(to, name, entry);
+    if (existsSync(target)) continue;
+    cpSync(path.join(src, entry), target, { recursive: true, errorOnExist: false, force: false, preserveTimestamps: true });
+    n++;
+  }
+  return n;
+}
+
+export const nuclearScenario: Scenario = {
+  name: 'nuclear',
+  notApplicable(ctx) {
+    const others = ctx.target.config.services.filter((s) => !s.drillable).map((s) => s.name);
+    if (others.length) return `not applicable: the state directory serves other services that are not drillable (${others.join(', ')})`;
+    return checkStateDir(ctx.target.stateDir);
+  },
+  async run(ctx, _trial, before): Promise<ScenarioRun> {
+    const stateDir = ctx.target.stateDir;
+    const notes: string[] = [];
+    const info = daemonAliveSync(stateDir);
+    const revive = keepDaemonUp(ctx);
+    // The embedded demo keeps its config inside the state dir: that is the user's, keep it.
+    const guards: GuardedFile[] = ctx.target.config.services
+      .map((s) => s.configFile?.path)
+      .filter((p): p is string => !!p && isInside(stateDir, p))
+      .map((p) => guardFile(p));
+    const putBack = guards.map((g) =>
+      ctx.restore.push(`restore ${g.path}`, () => {
+        restoreFile(g);
+        releaseGuard(g);
+      }),
+    );
+    const faultAt = ctx.clock.now();
+    try {
+      if (info) sendSignal(info.pid, 'SIGKILL');
+      const servicePid = before.pid!;
+      if (!sendSignal(-servicePid, 'SIGKILL')) sendSignal(servicePid, 'SIGKILL');
+      if (info) await waitDead(info.pid, ctx.clock, 5000);
+      await waitDead(servicePid, ctx.clock, 5000);
+      const aside = `${stateDir}.drill-nuclear-${new Date(faultAt).toISOString().replace(/[:.]/g, '-')}`;
+      try {
+        renameSync(stateDir, aside);
+      } catch {
+        cpSync(stateDir, aside, { recursive: true });
+        rmSync(stateDir, { recursive: true, force: true });
+      }
+      ctx.reportNotes.push(`nuclear: the removed state directory was kept at ${aside} (old journal, token, snapshots); delete it when you no longer need it`);
+      for (const undo of putBack) undo();
+      if (guards.length) notes.push(`put back ${guards.map((g) => path.basename(g.path)).join(', ')} (your config inside the state dir) before the restart`);
+      startDaemonDetached(stateDir, ctx.target.configFile ?? undefined);
+      const back = await waitServedByNewInstance(ctx, [servicePid]);
+      const steady = back !== undefined ? await waitSteady(ctx) : undefined;
+      const fresh = (await journalSince(ctx, faultAt)).some((e) => e.type === 'daemon.history-lost');
+      // History matters to the user: bring back the snapshots, unsent alerts and earlier drill reports.
+      let copied = 0;
+      if (existsSync(aside)) for (const name of ['snapshots', 'outbox', 'drills']) copied += copyBackMissing(aside, stateDir, name);
+      if (copied) notes.push(`copied ${copied} snapshot/outbox/report entr${copied === 1 ? 'y' : 'ies'} back from the old state dir after recovery`);
+      return {
+        faultAt,
+        recovered: back !== undefined,
+        recoverMs: back === undefined ? null : back - faultAt,
+        recoverFrom: 'fault',
+        asExpected: back !== undefined && steady !== undefined && fresh,
+        outcome: [
+          `SIGKILL daemon${info ? ` pid ${info.pid}` : ''} and service pid ${servicePid}, state dir removed`,
+          back !== undefined ? 'serving again from the config alone' : `not serving within ${formatMs(ctx.timeoutMs)}`,
+          steady ? 'daemon reports it healthy' : 'daemon does not report it healthy',
+          fresh ? 'new journal started (history-lost)' : 'no history-lost event',
+        ].join('; '),
+        notes,
+        includeDaemonEvents: true,
+      };
+    } finally {
+      for (const undo of putBack) undo();
+      for (const g of guards) releaseGuard(g);
+      revive();
+    }
+  },
+};

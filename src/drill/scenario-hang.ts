@@ -1,0 +1,97 @@
+// Level 1 drills: a real hang (SIGSTOP, no help from the app) and a memory leak through the service's own fault switch.
+import { isAlive } from '../platform/proc.js';
+import { sendSignal, waitServedByNewInstance, type Scenario, type ScenarioRun } from './drill-context.js';
+import { formatMs } from './drill-report.js';
+import http from 'node:http';
+
+const MIB = 1024 * 1024;
+
+export const hangScenario: Scenario = {
+  name: 'hang',
+  notApplicable(ctx) {
+    const judged = ctx.target.service.probes.some((p) => ['http', 'tcp', 'hang'].includes(p.kind) && p.action === 'restart');
+    return judged ? undefined : 'no http, tcp or hang probe with action restart: nothing could notice a hang';
+  },
+  async run(ctx, _trial, before): Promise<ScenarioRun> {
+    const pid = before.pid!;
+    const faultAt = ctx.clock.now();
+    sendSignal(pid, 'SIGSTOP');
+    // Should the trial end early, the process must not stay frozen.
+    const thaw = ctx.restore.push(`SIGCONT pid ${pid}`, () => {
+      if (isAlive(pid)) sendSignal(pid, 'SIGCONT');
+    });
+    try {
+      const back = await waitServedByNewInstance(ctx, [pid]);
+      return {
+        faultAt,
+        recovered: back !== undefined,
+        recoverMs: back === undefined ? null : back - faultAt,
+        recoverFrom: 'fault',
+        asExpected: back !== undefined,
+        outcome: back !== undefined ? `SIGSTOP pid ${pid}: judged hung, replaced, serving` : `SIGSTOP pid ${pid}: not replaced within ${formatMs(ctx.timeoutMs)}`,
+        notes: [],
+      };
+    } finally {
+      thaw();
+    }
+  },
+};
+
+/** Leak rate and cap for a limit: reach the limit in about 3 s, never retain more than 1.5x the limit. */
+export function leakPlan(limitBytes: number): { mbPerSec: number; maxMb: number } {
+  const limitMb = limitBytes / MIB;
+  return { mbPerSec: Math.min(500, Math.max(20, Math.round(limitMb / 3))), maxMb: Math.ceil(limitMb * 1.5) + 64 };
+}
+
+function post(url: string, timeoutMs: number): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.request(url, { method: 'POST', agent: false, headers: { connection: 'close' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy());
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+}
+
+export const leakScenario: Scenario = {
+  name: 'leak',
+  notApplicable(ctx) {
+    if (ctx.target.memoryLimit === undefined) return 'not applicable: no memory probe with a limit and action restart';
+    if (!ctx.target.leakUrl) return 'not applicable: the service has no leak switch (the demo gateway has POST /fault/leak; others: --leak-url URL)';
+    return undefined;
+  },
+  async run(ctx, _trial, before): Promise<ScenarioRun> {
+    const pid = before.pid!;
+    const plan = leakPlan(ctx.target.memoryLimit!);
+    const url = new URL(ctx.target.leakUrl!);
+    if (url.pathname.endsWith('/fault/leak')) {
+      url.searchParams.set('mbPerSec', String(plan.mbPerSec));
+      url.searchParams.set('maxMb', String(plan.maxMb));
+    }
+    const faultAt = ctx.clock.now();
+    const status = await post(url.toString(), 2000);
+    if (status < 200 || status >= 300) {
+      return { faultAt, recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome: `the leak switch ${url} answered ${status || 'nothing'}`, notes: [] };
+    }
+    try {
+      const back = await waitServedByNewInstance(ctx, [pid]);
+      return {
+        faultAt,
+        recovered: back !== undefined,
+        recoverMs: back === undefined ? null : back - faultAt,
+        recoverFrom: 'fault',
+        asExpected: back !== undefined,
+        outcome:
+          back !== undefined
+            ? `leaking ${plan.mbPerSec} MB/s against a ${Math.round(ctx.target.memoryLimit! / MIB)} MiB limit: restarted, serving`
+            : `leaking ${plan.mbPerSec} MB/s: not restarted within ${formatMs(ctx.timeoutMs)}`,
+        notes: [],
+      };
+    } finally {
+      // A leak that was never caught must not stay: switch it off if the instance still lives.
+      if (isAlive(pid) && url.pathname.endsWith('/fault/leak')) await post(new URL('/fault/reset', url).toString(), 2000).catch(() => 0);
+    }
+  },
+};

@@ -1,0 +1,81 @@
+// The port-steal drill: a foreign program holds the port while the service restarts; it must be reported, never killed.
+import { isAlive } from '../platform/proc.js';
+import { grabPort, type HeldPort } from './port-grab.js';
+import { sendSignal, waitForEvent, waitNewPid, waitServedByNewInstance, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
+import { formatMs } from './drill-report.js';
+
+const ATTEMPTS = 3;
+
+export function portOf(ctx: DrillContext): { host: string; port: number } | undefined {
+  const c = ctx.target.check;
+  if (ctx.target.service.port !== undefined) return { host: '127.0.0.1', port: ctx.target.service.port };
+  if (c.kind === 'tcp') return { host: c.host, port: c.port };
+  if (c.kind === 'http') {
+    const u = new URL(c.url);
+    if (u.port) return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port) };
+  }
+  return undefined;
+}
+
+export const portStealScenario: Scenario = {
+  name: 'port-steal',
+  notApplicable(ctx) {
+    return portOf(ctx) ? undefined : 'not applicable: the service has no port';
+  },
+  async run(ctx, _trial, before): Promise<ScenarioRun> {
+    const { host, port } = portOf(ctx)!;
+    const notes: string[] = [];
+    const killed: number[] = [];
+    let pid = before.pid!;
+    let held: HeldPort | undefined;
+    const faultAt = ctx.clock.now();
+    // Race the restart for the port: the first restart after a crash is immediate, but a process start takes longer than a bind.
+    for (let attempt = 1; attempt <= ATTEMPTS && !held; attempt++) {
+      sendSignal(pid, 'SIGKILL');
+      killed.push(pid);
+      held = await grabPort(host, port, ctx.clock, 2000);
+      if (held) {
+        if (attempt > 1) notes.push(`took the port on attempt ${attempt}`);
+        break;
+      }
+      const next = await waitNewPid(ctx, killed, 5000);
+      if (next === undefined) break;
+      pid = next;
+    }
+    if (!held) {
+      return { faultAt, recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome: `could not take port ${port} before the restart (${ATTEMPTS} attempts)`, notes };
+    }
+    const release = ctx.restore.push(`release port ${port}`, () => void held!.release());
+    try {
+      // A port held by someone else cannot be fixed by Clawback: the ladder must end with a human, the holder named.
+      const escalated = await waitForEvent(ctx, faultAt, (e) => e.type === 'incident.escalated');
+      const me = String(process.pid);
+      const reported = await waitForEvent(ctx, faultAt, (e) => e.type === 'doctor.finding' && e.message.includes(`pid ${me}:`), 1000);
+      const notKilled = held.listening() && isAlive(process.pid);
+      const releaseAt = ctx.clock.now();
+      release();
+      await held.release();
+      await ctx.link.action(ctx.target.service.name, 'resume');
+      const back = await waitServedByNewInstance(ctx, killed);
+      const parts = [
+        `held port ${port} as pid ${me}`,
+        reported ? 'the holder was reported by the doctor' : 'the holder was NOT reported',
+        escalated ? `escalated to a human after ${formatMs(escalated.time - faultAt)}` : 'NOT escalated',
+        notKilled ? 'the holder was not killed' : 'the holder was KILLED',
+        back !== undefined ? 'serving after release + resume' : `not serving within ${formatMs(ctx.timeoutMs)} of the release`,
+      ];
+      return {
+        faultAt,
+        recovered: back !== undefined,
+        recoverMs: back === undefined ? null : back - releaseAt,
+        recoverFrom: 'release',
+        asExpected: reported !== undefined && escalated !== undefined && notKilled && back !== undefined,
+        outcome: parts.join('; '),
+        notes,
+      };
+    } finally {
+      release();
+      await held.release();
+    }
+  },
+};

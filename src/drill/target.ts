@@ -1,0 +1,121 @@
+// Which service a drill hits and how it is judged: its config (from the file the daemon runs), health URL, leak switch, safety checks.
+import path from 'node:path';
+import { loadConfig, validateConfig } from '../config/load.js';
+import { demoConfig } from '../config/demo-preset.js';
+import type { ClawbackConfig, ServiceConfig } from '../config/schema.js';
+import type { ProbeConfigOf } from '../probes/probe-schema.js';
+import type { ChannelFilter } from '../notify/filter.js';
+import { isLoopbackHost } from '../server/auth.js';
+import type { DaemonStatusJson } from './daemon-link.js';
+
+/** How "serving again" is judged. */
+export type ServingCheck = { kind: 'http'; url: string } | { kind: 'tcp'; host: string; port: number } | { kind: 'status' };
+
+export interface DrillTarget {
+  stateDir: string;
+  /** The config file the daemon runs, or null for the embedded demo. */
+  configFile: string | null;
+  config: ClawbackConfig;
+  service: ServiceConfig;
+  check: ServingCheck;
+  /** POST here to start a memory leak; undefined when the service offers none. */
+  leakUrl: string | undefined;
+  memoryLimit: number | undefined;
+  channels: ChannelFilter[];
+}
+
+/** A refusal the CLI turns into an exit code: 2 unsafe or not drillable, 4 unknown service. */
+export class DrillRefused extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 2 | 4,
+  ) {
+    super(message);
+  }
+}
+
+/** The config the daemon is running: its file, or the embedded demo for that state directory. */
+export function loadDaemonConfig(status: DaemonStatusJson): ClawbackConfig {
+  const stateDir = status.daemon.stateDir;
+  if (status.daemon.configFile) return loadConfig({ file: status.daemon.configFile, stateDir }).config;
+  const config = validateConfig(demoConfig(stateDir), '(embedded demo config)');
+  for (const s of config.services) {
+    s.cwd = path.resolve(s.cwd ?? '.');
+    if (s.configFile) s.configFile.path = path.resolve(s.configFile.path);
+  }
+  return config;
+}
+
+function hostOfUrl(url: string): string {
+  return new URL(url).hostname.replace(/^\[|\]$/g, '');
+}
+
+/** The demo gateway (or any service started from a file named like it) has fault switches at /fault/*. */
+export function isDemoGateway(service: ServiceConfig): boolean {
+  return service.command.some((a) => a.replace(/\\/g, '/').endsWith('demo-gateway/server.mjs'));
+}
+
+export function servingCheckFor(service: ServiceConfig): ServingCheck {
+  const http = service.probes.find((p): p is ProbeConfigOf<'http'> => p.kind === 'http');
+  if (http) return { kind: 'http', url: http.url };
+  const tcp = service.probes.find((p): p is ProbeConfigOf<'tcp'> => p.kind === 'tcp');
+  if (tcp) return { kind: 'tcp', host: tcp.host, port: tcp.port };
+  if (service.port !== undefined) return { kind: 'tcp', host: '127.0.0.1', port: service.port };
+  return { kind: 'status' };
+}
+
+function baseUrlOf(service: ServiceConfig, check: ServingCheck): string | undefined {
+  if (check.kind === 'http') return new URL(check.url).origin;
+  if (check.kind === 'tcp') return `http://${check.host.includes(':') ? `[${check.host}]` : check.host}:${check.port}`;
+  return service.port !== undefined ? `http://127.0.0.1:${service.port}` : undefined;
+}
+
+export interface ResolveOptions {
+  service?: string;
+  /** An explicit leak switch (POST), e.g. from --leak-url. */
+  leakUrl?: string;
+}
+
+/** Picks the service, checks it may be drilled, and works out how to judge it. Throws DrillRefused. */
+export function resolveTarget(status: DaemonStatusJson, config: ClawbackConfig, opts: ResolveOptions): DrillTarget {
+  const api = status.daemon.api;
+  if (api && !isLoopbackHost(api.host)) throw new DrillRefused(`the daemon's API is on ${api.host}, not loopback; drills run against a local daemon only`, 2);
+  let service: ServiceConfig | undefined;
+  if (opts.service) {
+    service = config.services.find((s) => s.name === opts.service);
+    if (!service) throw new DrillRefused(`no service named "${opts.service}" (known: ${config.services.map((s) => s.name).join(', ')})`, 4);
+  } else if (config.services.length === 1) {
+    service = config.services[0];
+  } else {
+    const drillable = config.services.filter((s) => s.drillable);
+    if (drillable.length !== 1) {
+      throw new DrillRefused(`several services are configured (${config.services.map((s) => s.name).join(', ')}); name one with --service`, 2);
+    }
+    service = drillable[0];
+  }
+  if (!service) throw new DrillRefused('no service to drill', 2);
+  if (!service.drillable) {
+    throw new DrillRefused(`refusing to drill "${service.name}": it is not marked \`drillable: true\` in ${status.daemon.configFile ?? 'the config'}. Drills kill, hang and corrupt things on purpose; mark only services you are willing to break.`, 2);
+  }
+  const check = servingCheckFor(service);
+  if (check.kind === 'http' && !isLoopbackHost(hostOfUrl(check.url))) throw new DrillRefused(`the health URL ${check.url} is not on loopback; drills are loopback only`, 2);
+  if (check.kind === 'tcp' && !isLoopbackHost(check.host)) throw new DrillRefused(`the probe host ${check.host} is not loopback; drills are loopback only`, 2);
+  let leakUrl = opts.leakUrl;
+  if (!leakUrl && isDemoGateway(service)) {
+    const base = baseUrlOf(service, check);
+    if (base) leakUrl = `${base}/fault/leak`;
+  }
+  if (leakUrl && !isLoopbackHost(hostOfUrl(leakUrl))) throw new DrillRefused(`the leak switch ${leakUrl} is not on loopback; drills are loopback only`, 2);
+  const memory = service.probes.find((p): p is ProbeConfigOf<'memory'> => p.kind === 'memory' && p.limit !== undefined && p.action === 'restart');
+  const channels = (config.notify.channels ?? []).filter((c) => c.enabled !== false).map((c) => ({ minSeverity: c.minSeverity, events: c.events, exclude: c.exclude }));
+  return {
+    stateDir: status.daemon.stateDir,
+    configFile: status.daemon.configFile,
+    config,
+    service,
+    check,
+    leakUrl,
+    memoryLimit: memory?.limit,
+    channels,
+  };
+}

@@ -1,0 +1,86 @@
+// Test harness for drills: a real `clawback run` on the demo gateway (or a fixture), and a cleanup that finds whichever daemon is alive at the end.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { NODE, FIXTURES, markServices, tempDir } from '../helpers/daemon.js';
+import { CLI, runCli } from '../helpers/cli.js';
+import { isAlive, killTree, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { freePort } from '../helpers/ports.js';
+import { DEMO_GATEWAY_SERVER } from '../helpers/demo.js';
+
+export const GATEWAY_JSON = `${JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 0 }, null, 2)}\n`;
+
+export interface DrillDaemon {
+  dir: string;
+  stateDir: string;
+  config: string;
+  gatewayConfig: string;
+  port: number;
+  daemon: MarkedChild;
+  stop(): Promise<void>;
+}
+
+function gatewayService(dir: string, port: number): Record<string, unknown> {
+  const gatewayConfig = path.join(dir, 'gateway.json');
+  return {
+    name: 'gw',
+    command: [NODE, DEMO_GATEWAY_SERVER, '--config', gatewayConfig, '--port', String(port)],
+    port,
+    configFile: { path: gatewayConfig, format: 'json', validateCommand: [NODE, DEMO_GATEWAY_SERVER, '--check-config', '{file}'] },
+    restart: { backoff: { initial: '100ms', max: '1s', jitter: 0 }, intensity: { maxRestarts: 4, window: '1m' } },
+    stop: { grace: '2s' },
+    doctor: { snapshotAfter: '1s' },
+    probes: [
+      { kind: 'http', name: 'health', url: `http://127.0.0.1:${port}/health`, interval: '300ms', timeout: '500ms', failureThreshold: 2, startupGrace: '5s' },
+      { kind: 'memory', name: 'memory', limit: '200MiB', interval: '500ms', failureThreshold: 1 },
+    ],
+    drillable: true,
+  };
+}
+
+/** Starts `clawback run` on the demo gateway (drillable) or, with `sleeper`, on a non-drillable fixture. */
+export async function startDrillDaemon(kind: 'gateway' | 'sleeper'): Promise<DrillDaemon> {
+  const dir = tempDir('clawback-drill-');
+  const port = await freePort();
+  const gatewayConfig = path.join(dir, 'gateway.json');
+  writeFileSync(gatewayConfig, GATEWAY_JSON);
+  const service = kind === 'gateway' ? gatewayService(dir, port) : { name: 'quiet', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] };
+  const config = path.join(dir, 'clawback.yaml');
+  writeFileSync(config, YAML.stringify(markServices({ api: { port: 0 }, services: [service] })));
+  const stateDir = path.join(dir, 'state');
+  const daemon = spawnMarked(NODE, [CLI, 'run', '--config', config, '--state-dir', stateDir]);
+  const d: DrillDaemon = { dir, stateDir, config, gatewayConfig, port, daemon, stop: () => stopAll(d) };
+  try {
+    await daemon.waitForStdout('dashboard:', 20_000);
+    await waitFor(async () => {
+      const r = await runCli(['status', '--json', '--state-dir', stateDir]);
+      const j = JSON.parse(r.stdout) as { services: Array<{ health: string; pid: number | null }> };
+      return j.services[0]!.health === 'healthy' || (kind === 'sleeper' && j.services[0]!.pid !== null);
+    }, { timeoutMs: 20_000, intervalMs: 200 });
+  } catch (e) {
+    await stopAll(d);
+    throw e;
+  }
+  return d;
+}
+
+function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stops whichever daemon now runs for the state dir (a drill may have replaced it), then anything left. */
+async function stopAll(d: DrillDaemon): Promise<void> {
+  const info = readJson<{ pid: number }>(path.join(d.stateDir, 'daemon.json'));
+  const state = readJson<{ services: Record<string, { record: { instance: { pid: number } | null } }> }>(path.join(d.stateDir, 'state.json'));
+  const servicePids = Object.values(state?.services ?? {}).map((s) => s.record.instance?.pid).filter((p): p is number => typeof p === 'number');
+  for (const pid of [info?.pid, d.daemon.pid]) {
+    if (pid && isAlive(pid)) process.kill(pid, 'SIGTERM');
+  }
+  await waitFor(() => ![info?.pid, d.daemon.pid].some((p) => p && isAlive(p)), { timeoutMs: 15_000 }).catch(() => undefined);
+  for (const pid of [info?.pid, d.daemon.pid, ...servicePids]) if (pid && isAlive(pid)) killTree(pid);
+  d.daemon.kill();
+}
