@@ -107,6 +107,15 @@ export const serviceSchema = z.strictObject({
   drillable: z.boolean().default(false),
 });
 
+/** OTP-style restart strategies for services supervised together (a gateway and its sidecars). */
+export const groupSchema = z.strictObject({
+  name: serviceName,
+  /** one_for_one: only the failed service restarts; rest_for_one: the services listed after it restart too; one_for_all: all of them. */
+  strategy: z.enum(['one_for_one', 'rest_for_one', 'one_for_all']).default('one_for_one'),
+  /** Members in start order. */
+  services: z.array(serviceName).min(1),
+});
+
 export const apiSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
   /** 0 picks a free port; the chosen one is written to <stateDir>/daemon.json. */
@@ -121,8 +130,14 @@ export const clawbackConfigSchema = z
     api: apiSchema.prefault({}),
     notify: notifySchema.prefault({}),
     services: z.array(serviceSchema).min(1, 'expected at least one service'),
+    groups: z.array(groupSchema).default([]),
   })
   .superRefine((cfg, ctx) => {
+    cfg.groups.forEach((g, i) => {
+      g.services.forEach((n, j) => {
+        if (!cfg.services.some((s) => s.name === n)) ctx.addIssue({ code: 'custom', path: ['groups', i, 'services', j], message: `unknown service "${n}"` });
+      });
+    });
     const seen = new Set<string>();
     cfg.services.forEach((s, i) => {
       if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: ['services', i, 'name'], message: `duplicate service name "${s.name}"` });
@@ -137,6 +152,7 @@ export const clawbackConfigSchema = z
         probeNames.add(n);
       });
       s.dependsOn.forEach((d, j) => {
+        if (d === s.name) ctx.addIssue({ code: 'custom', path: ['services', i, 'dependsOn', j], message: 'a service cannot depend on itself' });
         if (!cfg.services.some((o) => o.name === d)) {
           ctx.addIssue({ code: 'custom', path: ['services', i, 'dependsOn', j], message: `unknown service "${d}"` });
         }
@@ -148,3 +164,4 @@ export type ClawbackConfig = z.output<typeof clawbackConfigSchema>;
 export type ServiceConfig = z.output<typeof serviceSchema>;
 export type RestartConfig = z.output<typeof restartSchema>;
 export type BackoffConfig = z.output<typeof backoffSchema>;
+export type GroupConfig = z.output<typeof groupSchema>;

@@ -59,6 +59,8 @@ export interface PluginHooks {
 
 export class DaemonAlreadyRunning extends Error {}
 
+const DEPENDENCY_WAIT_MS = 60_000;
+
 /** Written on a clean stop so the guardian does not revive a daemon a human stopped on purpose. */
 export const STOPPED_MARKER = 'daemon.stopped';
 
@@ -74,6 +76,8 @@ export class Daemon {
   private readonly store: StateStore;
   private readonly state: DaemonState;
   private persistQueued = false;
+  private readonly bootAbort = new AbortController();
+  private booting: Promise<void> = Promise.resolve();
 
   constructor(
     readonly ctx: DaemonContext,
@@ -135,7 +139,7 @@ export class Daemon {
       const hooks = await plugin.init(ctx, this);
       if (hooks) this.hooks.push(hooks);
     }
-    for (const name of startOrder(ctx.config.services)) await this.runtimes.get(name)!.boot();
+    await this.bootInOrder();
     const port = this.opts.apiPort ?? ctx.config.api.port;
     const metrics = this.hooks.find((h) => h.metrics)?.metrics;
     const dashboard = this.hooks.find((h) => h.dashboard)?.dashboard;
@@ -178,9 +182,46 @@ export class Daemon {
     ctx.emit({ type: 'daemon.started', time: ctx.clock.now(), severity: 'info', message: `clawback ${VERSION} started (pid ${process.pid}), supervising ${this.runtimes.size} service(s)`, details: { pid: process.pid, version: VERSION } });
   }
 
+  /**
+   * Services without dependencies start at once; a service with dependsOn starts once its
+   * dependencies are healthy (bounded wait, then it starts anyway and says so).
+   */
+  private async bootInOrder(): Promise<void> {
+    const { config } = this.ctx;
+    const booted = new Map<string, Promise<void>>();
+    for (const name of startOrder(config.services)) {
+      const deps = config.services.find((s) => s.name === name)!.dependsOn;
+      booted.set(
+        name,
+        (async () => {
+          await Promise.all(deps.map((d) => booted.get(d)));
+          if (deps.length > 0) await this.waitHealthy(name, deps);
+          if (!this.bootAbort.signal.aborted) await this.runtimes.get(name)!.boot();
+        })(),
+      );
+    }
+    const independent = config.services.filter((s) => s.dependsOn.length === 0).map((s) => booted.get(s.name)!);
+    await Promise.all(independent);
+    this.booting = Promise.all(booted.values()).then(() => undefined);
+  }
+
+  private async waitHealthy(name: string, deps: string[]): Promise<void> {
+    const { clock } = this.ctx;
+    const deadline = clock.now() + DEPENDENCY_WAIT_MS;
+    while (clock.now() < deadline && !this.bootAbort.signal.aborted) {
+      if (deps.every((d) => this.runtimes.get(d)!.status().health === 'healthy')) return;
+      await clock.sleep(100, this.bootAbort.signal).catch(() => undefined);
+    }
+    if (!this.bootAbort.signal.aborted) {
+      this.ctx.emit({ type: 'probe.failed', time: clock.now(), severity: 'warning', service: name, message: `${name}: dependencies ${deps.join(', ')} not healthy after ${DEPENDENCY_WAIT_MS / 1000} s; starting anyway`, details: { dependsOn: deps } });
+    }
+  }
+
   /** Stops everything; with stopServices false the services keep running for the next daemon to adopt. */
   stop(opts: { stopServices: boolean } = { stopServices: true }): Promise<void> {
     this.stopping ??= (async () => {
+      this.bootAbort.abort();
+      await this.booting;
       const order = startOrder(this.ctx.config.services).reverse();
       for (const name of order) await this.runtimes.get(name)!.dispose({ stopService: opts.stopServices });
       this.writeStateNow();

@@ -6,6 +6,7 @@ import { doctorRepairers, lastKnownGoodPlugin, preflightFor } from './doctor-wir
 import { MetricsHolder, observePlugin } from './observe-wiring.js';
 import { createDashboard } from '../server/dashboard.js';
 import { emergencyRepairer } from './emergency-wiring.js';
+import { groupsPlugin } from './groups.js';
 import { PredictorRegistry, ServicePredictor, crashPatternPlugin } from './prediction-wiring.js';
 
 export function defaultDaemonOptions(): Partial<DaemonOptions> {
@@ -37,6 +38,6 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
       return { ...doctorRepairers(service, ctx, rt), ...(agent ? { agent } : {}) };
     },
     makePreflight: (service) => preflightFor(service),
-    plugins: [observePlugin(metrics), lastKnownGoodPlugin(), crashPatternPlugin(predictors, metrics), { name: 'dashboard', init: () => ({ dashboard: createDashboard() }) }],
+    plugins: [groupsPlugin(), observePlugin(metrics), lastKnownGoodPlugin(), crashPatternPlugin(predictors, metrics), { name: 'dashboard', init: () => ({ dashboard: createDashboard() }) }],
   };
 }

@@ -16,7 +16,7 @@ import {
 
 export type SupervisorState = 'stopped' | 'running' | 'backoff' | 'stopping' | 'held';
 export type HoldReason = 'crash-loop' | 'config' | 'preflight' | 'human';
-export type RestartReason = 'exit' | 'probe' | 'memory' | 'prediction' | 'manual' | 'doctor' | 'agent' | 'resume';
+export type RestartReason = 'exit' | 'probe' | 'memory' | 'prediction' | 'manual' | 'dependency' | 'doctor' | 'agent' | 'resume';
 
 export interface LastExit {
   code: number | null;
@@ -159,7 +159,10 @@ export class ServiceSupervisor {
   restart(reason: RestartReason, level: Level, opts: { graceMs?: number } = {}): Promise<void> {
     return this.serial(async () => {
       if (this.state === 'held' && reason !== 'manual') return;
-      if (reason === 'manual') {
+      if (reason === 'dependency') {
+        // Restarted because a peer in its group restarted: not this service's failure, not counted.
+        if (!this.instance && this.state !== 'backoff') return;
+      } else if (reason === 'manual') {
         this.record.desired = 'up';
         if (this.record.held) this.clearHold('restarted by request');
       } else {
