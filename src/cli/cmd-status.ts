@@ -4,9 +4,11 @@ import { connect } from './client.js';
 import { humanBytes, humanDuration, paint, table } from './format.js';
 import type { ServiceStatus } from '../daemon/service-runtime.js';
 
+type ForecastView = import('../daemon/prediction-wiring.js').ForecastView;
+
 interface StatusJson {
   daemon: { pid: number; version: string; uptimeMs: number; configFile: string | null; stateDir: string; api: { host: string; port: number } };
-  services: ServiceStatus[];
+  services: Array<ServiceStatus & { forecast?: ForecastView }>;
 }
 
 export function registerStatus(program: Command): void {
@@ -40,6 +42,11 @@ export function renderStatus(status: StatusJson, colour: boolean): string {
   const lines = [head, '', table(rows)];
   for (const s of status.services) {
     if (s.held) lines.push('', p.red(`${s.name}: restarts stopped (${s.held.reason}): ${s.held.detail}`), `  fix the cause, then: clawback resume ${s.name}`);
+    const fm = s.forecast?.memory;
+    if (fm && fm.verdict === 'rising' && fm.etaMs !== null) {
+      lines.push(p.yellow(`${s.name}: memory predicted to reach its limit in ~${humanDuration(fm.etaMs)} (confidence ${fm.confidence.toFixed(2)})`));
+    }
+    if (s.forecast?.latency?.warning) lines.push(p.yellow(`${s.name}: ${s.forecast.latency.message}`));
     if (s.lastExit && s.state !== 'running') {
       const how = s.lastExit.signal ? `signal ${s.lastExit.signal}` : `code ${s.lastExit.code}`;
       lines.push(p.dim(`${s.name}: last exit ${how} after ${humanDuration(s.lastExit.uptimeMs)}`));

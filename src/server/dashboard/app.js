@@ -342,6 +342,16 @@
       note.push(`last exit: ${how} at ${fmtTime(s.lastExit.at)}`);
       if (s.lastExit.uptimeMs !== undefined && s.lastExit.uptimeMs !== null) note.push(` after ${fmtDuration(s.lastExit.uptimeMs)}`);
     }
+    const fm = s.forecast && s.forecast.memory;
+    if (fm && fm.verdict === 'rising' && fm.etaMs !== null) {
+      if (note.length) note.push(' · ');
+      note.push(el('span', { class: 'warn', 'data-field': 'forecast', text: `memory limit in ~${fmtDuration(fm.etaMs)} (confidence ${Math.round(fm.confidence * 100)} %)` }));
+    }
+    const fl = s.forecast && s.forecast.latency;
+    if (fl && fl.warning) {
+      if (note.length) note.push(' · ');
+      note.push(el('span', { class: 'warn', 'data-field': 'latency-trend', text: fl.message }));
+    }
     f.note.replaceChildren(...note);
 
     f.held.hidden = !s.held;
