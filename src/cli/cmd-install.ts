@@ -13,6 +13,7 @@ import { guardianOnce } from '../daemon/guardian.js';
 import { systemClock } from '../platform/clock.js';
 import { STOPPED_MARKER } from '../daemon/daemon.js';
 import { reviveServicesDirectly } from '../daemon/direct-revive.js';
+import { appendPendingEvent } from '../daemon/pending-events.js';
 
 const ENTRY = fileURLToPath(new URL('./main.js', import.meta.url));
 
@@ -89,6 +90,8 @@ export function registerInstall(program: Command): void {
         runner,
         serviceManager: manager,
         startDaemon: async () => startDaemonDetached(stateDir, configPath),
+        // The revived daemon journals and notifies these when it starts (it owns the outbox).
+        emit: (event) => appendPendingEvent(stateDir, event),
         probeServices: async () => {
           const loaded = loadConfig({ ...(configPath ? { file: configPath } : {}), stateDir });
           await reviveServicesDirectly(loaded.config, stateDir);

@@ -17,6 +17,7 @@ import { startApiServer, type ApiServer, type ServiceAction } from '../server/ap
 import { ensureToken } from '../server/token.js';
 import { readDaemonInfo, removeDaemonInfo, startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { VERSION } from '../version.js';
+import { takePendingEvents } from './pending-events.js';
 
 export interface DaemonOptions extends LoadOptions {
   clock?: Clock;
@@ -78,6 +79,7 @@ export class Daemon {
   private persistQueued = false;
   private readonly bootAbort = new AbortController();
   private booting: Promise<void> = Promise.resolve();
+  private pendingTimer: { cancel(): void } | undefined;
 
   constructor(
     readonly ctx: DaemonContext,
@@ -178,6 +180,7 @@ export class Daemon {
       }),
     });
     await this.heartbeat.beat();
+    this.drainPendingEvents();
     rmSync(path.join(ctx.stateDir, STOPPED_MARKER), { force: true });
     ctx.emit({ type: 'daemon.started', time: ctx.clock.now(), severity: 'info', message: `clawback ${VERSION} started (pid ${process.pid}), supervising ${this.runtimes.size} service(s)`, details: { pid: process.pid, version: VERSION } });
   }
@@ -205,6 +208,13 @@ export class Daemon {
     this.booting = Promise.all(booted.values()).then(() => undefined);
   }
 
+  /** The guardian's events arrive through a file; pick them up now and every few seconds. */
+  private drainPendingEvents(): void {
+    if (this.stopping) return;
+    for (const e of takePendingEvents(this.ctx.stateDir)) this.ctx.emit(e);
+    this.pendingTimer = this.ctx.clock.setTimeout(() => this.drainPendingEvents(), 2000);
+  }
+
   private async waitHealthy(name: string, deps: string[]): Promise<void> {
     const { clock } = this.ctx;
     const deadline = clock.now() + DEPENDENCY_WAIT_MS;
@@ -221,6 +231,7 @@ export class Daemon {
   stop(opts: { stopServices: boolean } = { stopServices: true }): Promise<void> {
     this.stopping ??= (async () => {
       this.bootAbort.abort();
+      this.pendingTimer?.cancel();
       await this.booting;
       const order = startOrder(this.ctx.config.services).reverse();
       for (const name of order) await this.runtimes.get(name)!.dispose({ stopService: opts.stopServices });

@@ -132,6 +132,7 @@ describe('daemon restarts leave the service running', () => {
     const after = daemonInfo(s)!.pid;
     cleanup.push(() => killTree(after));
     expect(report?.outcome).toBe('revived');
+    await waitFor(() => readFileSync(path.join(s.stateDir, 'journal.jsonl'), 'utf8').includes('"type":"guardian.revived"'), { timeoutMs: 10_000 });
     expect(after).not.toBe(before);
     expect(isAlive(after)).toBe(true);
     expect(seen.failed).toBe(0);
