@@ -1,6 +1,7 @@
 // Without tmux, a CLI agent still gets a real PTY (node-pty): output captured, killed at the deadline.
 import { spawn, type IPty } from '@lydell/node-pty';
 import type { Clock } from '../platform/clock.js';
+import { signalGroup } from '../platform/signal-group.js';
 
 export interface PtyRunOptions {
   launcher: string;
@@ -60,13 +61,3 @@ export async function runInPty(opts: PtyRunOptions): Promise<PtyRunResult> {
   return { exitCode: aborted ? null : exitCode, aborted, output };
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  for (const target of [-pid, pid]) {
-    try {
-      process.kill(target, signal);
-      return;
-    } catch {
-      // gone
-    }
-  }
-}

@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import type { Clock } from '../platform/clock.js';
+import { signalGroup } from '../platform/signal-group.js';
 
 export interface TmuxOptions {
   /** tmux -L socket name: production "clawback"; tests use a private one. */
@@ -122,16 +123,6 @@ export class TmuxSession {
   }
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  for (const target of [-pid, pid]) {
-    try {
-      process.kill(target, signal);
-      return;
-    } catch {
-      // try the pid alone, or it is gone
-    }
-  }
-}
 
 function groupAlive(pid: number): boolean {
   try {

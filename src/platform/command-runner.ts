@@ -1,6 +1,7 @@
 // Running OS commands (systemctl, launchctl, crontab) behind one interface: argv only, bounded in time, or just recorded for a dry run.
 import { spawn } from 'node:child_process';
 import { systemClock, type Clock } from './clock.js';
+import { signalGroup } from './signal-group.js';
 
 export interface RunOptions {
   /** Kill the command's process group after this long (default 60 000; 0 = no limit). */
@@ -37,16 +38,6 @@ export interface RealRunnerOptions {
   maxOutputChars?: number;
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  for (const target of [-pid, pid]) {
-    try {
-      process.kill(target, signal);
-      return;
-    } catch {
-      // ESRCH: group gone, try the pid alone, then give up.
-    }
-  }
-}
 
 /** Spawns argv directly (never through a shell), in its own process group so a timeout reaches grandchildren. */
 export function realCommandRunner(options: RealRunnerOptions = {}): CommandRunner {

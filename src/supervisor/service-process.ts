@@ -4,6 +4,7 @@ import { openSync, closeSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import { isSameProcess, processGroupMembers, processStartTime } from '../platform/proc.js';
+import { signalGroup } from '../platform/signal-group.js';
 
 export interface ExitInfo {
   code: number | null;
@@ -41,28 +42,14 @@ export interface ServiceInstance extends InstanceRecord {
   release(): void;
 }
 
-function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch {
-    try {
-      process.kill(pgid, signal);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-}
-
 async function stopGroup(inst: ServiceInstance, clock: Clock, signal: NodeJS.Signals, graceMs: number): Promise<ExitInfo> {
   if (!inst.isRunning()) {
     killLeftovers(inst.pid);
     return inst.exited;
   }
-  killGroup(inst.pid, signal);
+  signalGroup(inst.pid, signal);
   // A stopped (SIGSTOP'd) process cannot act on the stop signal until it is continued.
-  killGroup(inst.pid, 'SIGCONT');
+  signalGroup(inst.pid, 'SIGCONT');
   const deadline = clock.monotonic() + graceMs;
   let done = false;
   void inst.exited.then(() => {
@@ -72,7 +59,7 @@ async function stopGroup(inst: ServiceInstance, clock: Clock, signal: NodeJS.Sig
     if (done && processGroupMembers(inst.pid).length === 0) break;
     await clock.sleep(Math.min(25, Math.max(1, deadline - clock.monotonic())));
   }
-  killGroup(inst.pid, 'SIGKILL');
+  signalGroup(inst.pid, 'SIGKILL');
   const info = await inst.exited;
   killLeftovers(inst.pid);
   return info;
@@ -80,7 +67,7 @@ async function stopGroup(inst: ServiceInstance, clock: Clock, signal: NodeJS.Sig
 
 /** A leader that died can leave children in its group (e.g. workers holding the port): reap them. */
 export function killLeftovers(pgid: number): void {
-  if (processGroupMembers(pgid).length > 0) killGroup(pgid, 'SIGKILL');
+  if (processGroupMembers(pgid).length > 0) signalGroup(pgid, 'SIGKILL');
 }
 
 export function spawnInstance(spec: SpawnSpec, clock: Clock): ServiceInstance {
@@ -120,7 +107,7 @@ export function spawnInstance(spec: SpawnSpec, clock: Clock): ServiceInstance {
     exited,
     isRunning: () => running && pid > 0,
     signalGroup: (signal) => {
-      if (pid > 0) killGroup(pid, signal);
+      if (pid > 0) signalGroup(pid, signal);
     },
     stop: (signal, graceMs) => stopGroup(inst, clock, signal, graceMs),
     release: () => undefined,
@@ -155,7 +142,7 @@ export function adoptInstance(record: InstanceRecord, clock: Clock, pollMs = 250
     exited,
     isRunning: () => running,
     signalGroup: (signal) => {
-      killGroup(record.pid, signal);
+      signalGroup(record.pid, signal);
     },
     stop: async (signal, graceMs) => {
       const info = await stopGroup(inst, clock, signal, graceMs);
