@@ -71,8 +71,9 @@ function resolvePaths(config: ClawbackConfig, base: string): ClawbackConfig {
     if (s.logs.dir) s.logs.dir = abs(s.logs.dir);
     s.pidFiles = s.pidFiles.map((p) => path.resolve(s.cwd!, expandHome(p)));
     s.requiredDirs = s.requiredDirs.map((p) => path.resolve(s.cwd!, expandHome(p)));
-    const first = s.command[0]!;
-    if (!s.shell && (first.startsWith('./') || first.startsWith('../'))) s.command[0] = path.resolve(s.cwd, first);
+    const first = s.command[0];
+    if (first && !s.shell && (first.startsWith('./') || first.startsWith('../'))) s.command[0] = path.resolve(s.cwd, first);
+    if (s.external?.pidFile) s.external.pidFile = path.resolve(s.cwd, expandHome(s.external.pidFile));
   }
   return config;
 }

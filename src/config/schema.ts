@@ -75,10 +75,30 @@ export const doctorSchema = z.strictObject({
   keepSnapshots: z.number().int().min(1).max(100).default(10),
 });
 
+/**
+ * A service that another manager runs (systemd, launchd, the kubelet): Clawback does not spawn it,
+ * it finds its pid and asks that manager to start or restart it.
+ */
+export const externalSchema = z.strictObject({
+  /** argv printing the main pid (the first integer in its output; 0 or nothing = not running). */
+  pidCommand: z.array(z.string().min(1)).min(1).optional(),
+  /** Alternatively a pid file written by the service. */
+  pidFile: z.string().optional(),
+  /** argv that restarts it (e.g. ["systemctl","--user","restart","openclaw-gateway.service"]). */
+  restartCommand: z.array(z.string().min(1)).min(1),
+  /** argv that starts it when it is not running; default restartCommand. */
+  startCommand: z.array(z.string().min(1)).min(1).optional(),
+  /** argv that stops it; default: the stop signal to its pid. */
+  stopCommand: z.array(z.string().min(1)).min(1).optional(),
+  /** Bound for each command and for the new pid to appear. */
+  timeout: duration.default(30_000),
+});
+
 export const serviceSchema = z.strictObject({
   name: serviceName,
-  /** argv array; with shell: true, a single string run by /bin/sh -c. */
-  command: z.array(z.string().min(1)).min(1),
+  /** argv array; with shell: true, a single string run by /bin/sh -c. Not used with `external`. */
+  command: z.array(z.string().min(1)).min(1).default([]),
+  external: externalSchema.optional(),
   shell: z.boolean().default(false),
   cwd: z.string().optional(),
   env: z.record(z.string(), z.string()).default({}),
@@ -142,6 +162,12 @@ export const clawbackConfigSchema = z
     cfg.services.forEach((s, i) => {
       if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: ['services', i, 'name'], message: `duplicate service name "${s.name}"` });
       seen.add(s.name);
+      if (s.command.length === 0 && !s.external) {
+        ctx.addIssue({ code: 'custom', path: ['services', i, 'command'], message: 'expected a command (argv array), or an `external` section for a service another manager runs' });
+      }
+      if (s.external && !s.external.pidCommand && !s.external.pidFile) {
+        ctx.addIssue({ code: 'custom', path: ['services', i, 'external'], message: 'expected pidCommand or pidFile, so Clawback can find the running service' });
+      }
       if (s.shell && s.command.length !== 1) {
         ctx.addIssue({ code: 'custom', path: ['services', i, 'command'], message: 'with shell: true, expected a single command string' });
       }
@@ -165,3 +191,4 @@ export type ServiceConfig = z.output<typeof serviceSchema>;
 export type RestartConfig = z.output<typeof restartSchema>;
 export type BackoffConfig = z.output<typeof backoffSchema>;
 export type GroupConfig = z.output<typeof groupSchema>;
+export type ExternalConfig = z.output<typeof externalSchema>;

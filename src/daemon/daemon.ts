@@ -18,6 +18,8 @@ import { ensureToken } from '../server/token.js';
 import { readDaemonInfo, removeDaemonInfo, startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { VERSION } from '../version.js';
 import { takePendingEvents } from './pending-events.js';
+import { launchExternal } from '../supervisor/external-process.js';
+import { realCommandRunner } from '../platform/command-runner.js';
 
 export interface DaemonOptions extends LoadOptions {
   clock?: Clock;
@@ -326,7 +328,10 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     let rt: ServiceRuntime | undefined;
     const getRt = (): ServiceRuntime => rt!;
     const preflight = opts.makePreflight?.(service, ctx);
+    const external = service.external;
+    const runner = external ? realCommandRunner({ clock }) : undefined;
     rt = new ServiceRuntime(service, record, saved?.incident ?? null, {
+      ...(external && runner ? { launch: () => launchExternal(external, clock, runner, { restart: false }) } : {}),
       ...(preflight ? { preflight } : {}),
       clock,
       emit,

@@ -65,7 +65,8 @@ export function preflightFor(service: ServiceConfig): () => Promise<string | und
   };
   return async () => {
     const before = stamp();
-    const only: PreflightCheck[] = ['command', 'cwd', 'env', 'port'];
+    // An external service may be running already: its port being busy is expected, not a fault.
+    const only: PreflightCheck[] = service.external ? ['command', 'cwd', 'env'] : ['command', 'cwd', 'env', 'port'];
     if (service.configFile && (before === undefined || before !== validated)) only.push('config');
     const findings = (await preflight(service, { only })).filter((f) => f.severity !== 'info');
     if (findings.length === 0) {

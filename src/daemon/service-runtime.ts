@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import type { ServiceConfig } from '../config/schema.js';
 import type { ClawbackEvent, Level } from '../observe/events.js';
-import { ServiceSupervisor, type HoldReason, type LastExit, type ServiceRecord } from '../supervisor/service-supervisor.js';
+import { ServiceSupervisor, type HoldReason, type LastExit, type ServiceRecord, type SupervisorDeps } from '../supervisor/service-supervisor.js';
 import type { ServiceInstance, SpawnSpec } from '../supervisor/service-process.js';
 import { ladderStep, type Incident, type LadderAction, type LadderInput, type LadderPolicy } from '../escalation/ladder.js';
 
@@ -49,6 +49,7 @@ export interface RuntimeDeps {
   makeHealthWatch(events: HealthEvents): HealthWatch;
   repairers: Repairers;
   preflight?: () => Promise<string | undefined>;
+  launch?: SupervisorDeps['launch'];
   /** With no restart-type probe, an instance counts as healthy after this long up. */
   minUptimeMs?: number;
 }
@@ -96,6 +97,7 @@ export class ServiceRuntime {
       spawnSpec: deps.spawnSpec,
       persist: deps.persist,
       ...(deps.preflight ? { preflight: deps.preflight } : {}),
+      ...(deps.launch ? { launch: deps.launch } : {}),
       listener: {
         started: (inst) => {
           this.healthState = 'pending';

@@ -63,7 +63,8 @@ export async function resolveCommand(cmd: string, env: Record<string, string>, c
 }
 
 async function checkCommand(service: ServiceConfig, env: Record<string, string>): Promise<Finding[]> {
-  const cmd = service.shell ? '/bin/sh' : service.command[0];
+  const argv = service.external ? (service.external.startCommand ?? service.external.restartCommand) : service.command;
+  const cmd = service.shell && !service.external ? '/bin/sh' : argv[0];
   if (cmd === undefined) return [finding('preflight.command', service.name, 'critical', 'no command', 'command is empty', 'set command')];
   const cwd = service.cwd ?? process.cwd();
   if (await resolveCommand(cmd, env, cwd)) return [];

@@ -55,6 +55,8 @@ export interface SupervisorDeps {
   persist(): void;
   listener: SupervisorListener;
   random?: () => number;
+  /** Replaces spawning for a service another manager runs: find it, or ask that manager to start it. */
+  launch?: (reason: RestartReason) => Promise<ServiceInstance>;
   /** Checks before each start; a message means "do not start, repair first". */
   preflight?: () => Promise<string | undefined>;
   adoptPollMs?: number;
@@ -206,7 +208,7 @@ export class ServiceSupervisor {
   async dispose(opts: { stopService: boolean }): Promise<void> {
     await this.serial(async () => {
       this.cancelTimers();
-      if (opts.stopService && this.instance) {
+      if (opts.stopService && this.instance && !this.deps.launch) {
         await this.stopInstance();
         this.record.instance = null;
       } else {
@@ -263,7 +265,27 @@ export class ServiceSupervisor {
         return;
       }
     }
-    const inst = spawnInstance(this.deps.spawnSpec(), this.deps.clock);
+    let inst: ServiceInstance;
+    if (this.deps.launch) {
+      try {
+        inst = await this.deps.launch(reason);
+      } catch (err) {
+        const now = this.deps.clock.now();
+        const exit: LastExit = { code: null, signal: null, at: now, uptimeMs: 0, statusKnown: false };
+        this.record.lastExit = exit;
+        this.deps.listener.exited(exit);
+        this.deps.emit(this.event('service.exited', 'warning', `${this.name} could not be started: ${(err as Error).message}`, { code: null, signal: null, uptimeMs: 0, expected: false }));
+        await this.afterCrash(exit);
+        return;
+      }
+      // The daemon may have begun to shut down while the manager was starting it.
+      if ((this.disposed as boolean) || (this.record.desired as string) === 'down') {
+        inst.release();
+        return;
+      }
+    } else {
+      inst = spawnInstance(this.deps.spawnSpec(), this.deps.clock);
+    }
     this.attach(inst);
     this.deps.emit(this.event('service.started', 'info', `${this.name} started (pid ${inst.pid})`, { pid: inst.pid, reason }));
     this.deps.persist();

@@ -1,0 +1,88 @@
+// A service another manager runs (systemd, launchd): found by pid, started and restarted through that manager.
+import { readFile } from 'node:fs/promises';
+import type { Clock } from '../platform/clock.js';
+import type { ExternalConfig } from '../config/schema.js';
+import type { CommandRunner } from '../platform/command-runner.js';
+import { isAlive, processStartTime } from '../platform/proc.js';
+import { adoptInstance, type ExitInfo, type ServiceInstance } from './service-process.js';
+
+export class ExternalStartError extends Error {}
+
+/** The first positive integer in a command's output or a pid file; undefined when none. */
+export function parsePid(text: string): number | undefined {
+  const m = /\b(\d+)\b/.exec(text);
+  const pid = m ? Number(m[1]) : 0;
+  return pid > 0 ? pid : undefined;
+}
+
+export async function discoverPid(ext: ExternalConfig, runner: CommandRunner): Promise<number | undefined> {
+  let pid: number | undefined;
+  if (ext.pidCommand) {
+    const r = await runner.run(ext.pidCommand, { timeoutMs: ext.timeout });
+    if (r.code === 0) pid = parsePid(r.stdout);
+  } else if (ext.pidFile) {
+    pid = parsePid(await readFile(ext.pidFile, 'utf8').catch(() => ''));
+  }
+  return pid !== undefined && isAlive(pid) ? pid : undefined;
+}
+
+function describe(argv: string[], r: { code: number | null; stderr: string; error?: string; timedOut: boolean }): string {
+  if (r.error) return `${argv.join(' ')} could not run: ${r.error}`;
+  if (r.timedOut) return `${argv.join(' ')} timed out`;
+  return `${argv.join(' ')} exited ${r.code}: ${r.stderr.trim().slice(0, 200)}`;
+}
+
+/**
+ * Attaches to the running service, or asks its manager to (re)start it and waits for the new pid.
+ * `restart` forces the restart command even when a pid is found (a graceful restart was asked for).
+ */
+export async function launchExternal(ext: ExternalConfig, clock: Clock, runner: CommandRunner, opts: { restart: boolean; pollMs?: number }): Promise<ServiceInstance> {
+  const before = await discoverPid(ext, runner);
+  if (before !== undefined && !opts.restart) return attach(before, ext, clock, runner, opts.pollMs);
+  const argv = before !== undefined || opts.restart ? ext.restartCommand : ext.startCommand ?? ext.restartCommand;
+  const r = await runner.run(argv, { timeoutMs: ext.timeout });
+  if (r.code !== 0) throw new ExternalStartError(describe(argv, r));
+  const deadline = clock.now() + ext.timeout;
+  while (clock.now() < deadline) {
+    const pid = await discoverPid(ext, runner);
+    if (pid !== undefined && pid !== before) return attach(pid, ext, clock, runner, opts.pollMs);
+    await clock.sleep(opts.pollMs ?? 250);
+  }
+  throw new ExternalStartError(`no new pid within ${ext.timeout} ms after ${argv.join(' ')}`);
+}
+
+function attach(pid: number, ext: ExternalConfig, clock: Clock, runner: CommandRunner, pollMs = 250): ServiceInstance {
+  const inst = adoptInstance({ pid, pidStartTime: processStartTime(pid) ?? null, startedAt: clock.now() }, clock, pollMs);
+  if (!inst) throw new ExternalStartError(`pid ${pid} vanished while attaching`);
+  return {
+    ...inst,
+    // Only the pid, not a group: the other manager owns the process tree.
+    signalGroup: (signal) => {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // already gone
+      }
+    },
+    stop: async (signal: NodeJS.Signals, graceMs: number): Promise<ExitInfo> => {
+      if (ext.stopCommand) await runner.run(ext.stopCommand, { timeoutMs: ext.timeout });
+      else {
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // already gone
+        }
+      }
+      const timer = clock.setTimeout(() => {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }, graceMs);
+      const info = await inst.exited;
+      timer.cancel();
+      return info;
+    },
+  };
+}
