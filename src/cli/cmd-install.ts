@@ -10,6 +10,7 @@ import { clientStateDir } from './client.js';
 import { planInstall, planUninstall, applyPlan, describePlan, hasSystemdRuntime, detectSystemdVersion, installedServiceManager } from '../platform/installer.js';
 import { realCommandRunner } from '../platform/command-runner.js';
 import { guardianOnce } from '../daemon/guardian.js';
+import { DAEMON_NODE_FLAGS } from '../platform/service-files.js';
 import { systemClock } from '../platform/clock.js';
 import { STOPPED_MARKER } from '../daemon/daemon.js';
 import { reviveServicesDirectly } from '../daemon/direct-revive.js';
@@ -107,7 +108,7 @@ export function startDaemonDetached(stateDir: string, configPath: string | undef
   mkdirSync(path.join(stateDir, 'logs'), { recursive: true, mode: 0o700 });
   const fd = openSync(path.join(stateDir, 'logs', 'daemon.out.log'), 'a', 0o600);
   try {
-    const args = [ENTRY, 'run', '--state-dir', stateDir, ...(configPath ? ['--config', configPath] : [])];
+    const args = [...DAEMON_NODE_FLAGS, ENTRY, 'run', '--state-dir', stateDir, ...(configPath ? ['--config', configPath] : [])];
     const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd] });
     child.unref();
   } finally {

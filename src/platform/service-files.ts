@@ -116,8 +116,11 @@ export function defaultPath(nodePath: string, platform: 'linux' | 'darwin' = 'li
 /** argv of the daemon: node main.js run --config C --state-dir S. */
 export function daemonArgv(inputs: ServiceFileInputs): string[] {
   const r = resolveInputs(inputs);
-  return [r.nodePath, r.entryPath, 'run', '--config', r.configPath, '--state-dir', r.stateDir];
+  return [r.nodePath, ...DAEMON_NODE_FLAGS, r.entryPath, 'run', '--config', r.configPath, '--state-dir', r.stateDir];
 }
+
+/** The daemon is mostly idle: a 1 MB young generation keeps its resident memory ~15 MB lower. */
+export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=1'];
 
 /** argv of one guardian pass: node main.js guardian --once --config C --state-dir S. */
 export function guardianArgv(inputs: ServiceFileInputs): string[] {
