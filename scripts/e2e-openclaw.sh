@@ -17,8 +17,10 @@ if ! installed; then
   [ -f "$cache/package.json" ] || echo '{"name":"clawback-e2e-cache","private":true}' > "$cache/package.json"
   start=$(date +%s)
   # npm's own cache stays inside .cache too, so nothing lands in the user's ~/.npm.
-  npm install --prefix "$cache" --no-audit --no-fund --loglevel=error \
-    --cache "$root/.cache/npm" "node@$node_version" "openclaw@$openclaw_version"
+  npm_flags=(--prefix "$cache" --no-audit --no-fund --loglevel=error --save-exact --cache "$root/.cache/npm")
+  npm install "${npm_flags[@]}" "node@$node_version"
+  # openclaw's preinstall script refuses Node < 24.16, so it must see the Node 24 just installed.
+  PATH="$cache/node_modules/.bin:$PATH" npm install "${npm_flags[@]}" "openclaw@$openclaw_version"
   echo "e2e: installed in $(( $(date +%s) - start ))s, $(du -sh "$cache/node_modules" | cut -f1)"
 fi
 export CLAWBACK_E2E_CACHE="$cache"

@@ -1,15 +1,24 @@
 // The CLI's way to the running daemon: find the state directory, read daemon.json and the token, call the API.
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import YAML from 'yaml';
-import { findConfigFile } from '../config/load.js';
+import { findConfigFile } from '../config/find-config.js';
 import { readDaemonInfo, type DaemonInfo } from '../daemon/heartbeat.js';
 import { readToken } from '../server/token.js';
 
 export interface GlobalOpts {
   config?: string;
   stateDir?: string;
+}
+
+/**
+ * The top-level `stateDir:` of a YAML or JSON config, read without a YAML parser so that client
+ * commands stay fast; a file written differently falls back to the default directory.
+ */
+function stateDirLine(text: string): { stateDir?: unknown } | null {
+  const m = /^\s*"?stateDir"?\s*:\s*["']?([^"'\n#,]+?)["']?\s*,?\s*(?:#.*)?$/m.exec(text);
+  return m ? { stateDir: m[1]!.trim() } : null;
 }
 
 /** Flag, env, the config file's stateDir, then ~/.clawback — without failing on an invalid config. */
@@ -19,7 +28,7 @@ export function clientStateDir(opts: GlobalOpts): string {
   const file = findConfigFile(opts.config ? { file: opts.config } : {});
   if (file) {
     try {
-      const raw = YAML.parse(readFileSync(file, 'utf8')) as { stateDir?: unknown } | null;
+      const raw = stateDirLine(readFileSync(file, 'utf8'));
       if (raw && typeof raw.stateDir === 'string') {
         const p = raw.stateDir.startsWith('~/') ? path.join(os.homedir(), raw.stateDir.slice(2)) : raw.stateDir;
         return path.resolve(path.dirname(file), p);
@@ -51,24 +60,30 @@ export async function connect(opts: GlobalOpts): Promise<Client> {
   const host = info.api.host.includes(':') ? `[${info.api.host}]` : info.api.host;
   const base = `http://${host}:${info.api.port}`;
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  const call = async (method: string, p: string): Promise<Response> => {
-    try {
-      return await fetch(base + p, { method, headers, signal: AbortSignal.timeout(15_000) });
-    } catch (err) {
-      throw new DaemonUnreachable(`the daemon (pid ${info.pid}) does not answer at ${base}: ${(err as Error).cause ?? (err as Error).message}`);
-    }
-  };
+  const call = (method: string, p: string): Promise<{ status: number; text: string }> =>
+    new Promise((resolve, reject) => {
+      // node:http rather than fetch: the CLI stays light (undici alone costs tens of MB and ~100 ms).
+      const req = http.request(base + p, { method, headers, timeout: 15_000 }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('timeout', () => req.destroy(new Error('timed out after 15 s')));
+      req.on('error', (err) => reject(new DaemonUnreachable(`the daemon (pid ${info.pid}) does not answer at ${base}: ${err.message}`)));
+      req.end();
+    });
   return {
     info,
     stateDir,
     async get<T>(p: string): Promise<T> {
       const res = await call('GET', p);
-      if (!res.ok) throw new Error(`GET ${p}: HTTP ${res.status} ${await res.text()}`);
-      return (await res.json()) as T;
+      if (res.status < 200 || res.status >= 300) throw new Error(`GET ${p}: HTTP ${res.status} ${res.text}`);
+      return JSON.parse(res.text) as T;
     },
     async post<T>(p: string): Promise<{ status: number; body: T }> {
       const res = await call('POST', p);
-      return { status: res.status, body: (await res.json()) as T };
+      return { status: res.status, body: JSON.parse(res.text) as T };
     },
   };
 }

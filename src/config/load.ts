@@ -7,7 +7,8 @@ import { clawbackConfigSchema, type ClawbackConfig } from './schema.js';
 import { ConfigError, problemsFromZod } from './errors.js';
 import { demoConfig } from './demo-preset.js';
 
-export const CONFIG_CANDIDATES = ['clawback.yaml', 'clawback.yml', 'clawback.json'];
+export { CONFIG_CANDIDATES, findConfigFile } from './find-config.js';
+import { findConfigFile } from './find-config.js';
 
 export interface LoadedConfig {
   config: ClawbackConfig;
@@ -25,19 +26,6 @@ export interface LoadOptions {
 
 function expandHome(p: string): string {
   return p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p;
-}
-
-/** Explicit file, else CLAWBACK_CONFIG, else ./clawback.yaml|yml|json, else undefined (embedded demo). */
-export function findConfigFile(opts: LoadOptions): string | undefined {
-  const cwd = opts.cwd ?? process.cwd();
-  const env = opts.env ?? process.env;
-  const explicit = opts.file ?? env.CLAWBACK_CONFIG;
-  if (explicit) return path.resolve(cwd, expandHome(explicit));
-  for (const name of CONFIG_CANDIDATES) {
-    const p = path.join(cwd, name);
-    if (existsSync(p)) return p;
-  }
-  return undefined;
 }
 
 export function resolveStateDir(fromConfig: string | undefined, opts: LoadOptions, base: string): string {

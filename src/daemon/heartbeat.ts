@@ -1,7 +1,6 @@
 // The daemon's proof of life: daemon.json rewritten atomically on a timer, and the pure verdict the guardian draws from it.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import { writeFileAtomic } from '../platform/atomic-write.js';
 
@@ -21,15 +20,21 @@ export interface DaemonInfo {
   pidStartTime: number | null;
 }
 
-const daemonInfoSchema = z.object({
-  pid: z.number().int().positive(),
-  startedAt: z.number(),
-  version: z.string(),
-  api: z.object({ host: z.string(), port: z.number().int().min(0).max(65535) }),
-  heartbeatAt: z.number(),
-  configPath: z.string(),
-  pidStartTime: z.number().nullable(),
-});
+/** A plain shape check (no schema library: every CLI command reads this file). */
+function daemonInfoProblem(v: unknown): string | undefined {
+  if (!v || typeof v !== 'object') return 'not an object';
+  const o = v as Record<string, unknown>;
+  const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+  if (!Number.isInteger(o.pid) || (o.pid as number) <= 0) return 'pid: expected a positive integer';
+  if (!isNum(o.startedAt)) return 'startedAt: expected a number';
+  if (typeof o.version !== 'string') return 'version: expected a string';
+  const api = o.api as Record<string, unknown> | undefined;
+  if (!api || typeof api.host !== 'string' || !Number.isInteger(api.port) || (api.port as number) < 0 || (api.port as number) > 65535) return 'api: expected {host, port}';
+  if (!isNum(o.heartbeatAt)) return 'heartbeatAt: expected a number';
+  if (typeof o.configPath !== 'string') return 'configPath: expected a string';
+  if (o.pidStartTime !== null && !isNum(o.pidStartTime)) return 'pidStartTime: expected a number or null';
+  return undefined;
+}
 
 export function daemonInfoPath(stateDir: string): string {
   return path.join(stateDir, DAEMON_INFO_FILE);
@@ -60,13 +65,12 @@ export function parseDaemonInfo(text: string): DaemonInfoRead {
   } catch (err) {
     return { info: null, reason: 'corrupt', detail: `not JSON: ${(err as Error).message}` };
   }
-  const parsed = daemonInfoSchema.safeParse(raw);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    const where = first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid';
-    return { info: null, reason: 'corrupt', detail: where };
-  }
-  return { info: parsed.data };
+  const problem = daemonInfoProblem(raw);
+  if (problem) return { info: null, reason: 'corrupt', detail: problem };
+  const o = raw as DaemonInfo;
+  return {
+    info: { pid: o.pid, startedAt: o.startedAt, version: o.version, api: { host: o.api.host, port: o.api.port }, heartbeatAt: o.heartbeatAt, configPath: o.configPath, pidStartTime: o.pidStartTime },
+  };
 }
 
 /** Writes daemon.json atomically (temp file, fsync, rename), mode 0600. */

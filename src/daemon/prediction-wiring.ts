@@ -15,6 +15,8 @@ import { formatDuration } from '../config/duration.js';
 import { Gauge } from 'prom-client';
 import type { MetricsHolder } from './observe-wiring.js';
 
+const MEMORY_EVAL_EVERY_MS = 2000;
+
 export interface ForecastView {
   memory: { verdict: string; etaMs: number | null; confidence: number; slopeBytesPerSec: number; limitBytes: number | null; reason: string } | null;
   latency: { warning: boolean; message: string } | null;
@@ -29,6 +31,7 @@ export class ServicePredictor {
   private proactive: ProactiveState = {};
   private latencyWarned = false;
   private lastLatencyEval = 0;
+  private lastMemoryEval = 0;
   private readonly limit: number | undefined;
   private readonly httpProbe: string | undefined;
 
@@ -52,12 +55,17 @@ export class ServicePredictor {
     this.proactive = {};
     this.lastForecast = undefined;
     this.latencyWarned = false;
+    this.lastMemoryEval = 0;
   }
 
   onProbeResult(r: ProbeTickReport): void {
     const now = this.ctx.clock.now();
     if (r.kind === 'memory' && this.memory && r.result.value !== undefined && this.limit !== undefined) {
       this.memory.add({ bytes: r.result.value, t: now });
+      // The trend fit is O(n^2) in the window's samples: once every few seconds is plenty for a
+      // horizon of minutes, and keeps 100 services' probes cheap.
+      if (now - this.lastMemoryEval < MEMORY_EVAL_EVERY_MS) return;
+      this.lastMemoryEval = now;
       const forecast = this.memory.forecast(this.limit, now);
       this.lastForecast = forecast;
       const decision = decideProactive({

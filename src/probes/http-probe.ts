@@ -1,4 +1,5 @@
 // The http probe: the service answers its health URL with an expected status and body, in time.
+import http from 'node:http';
 import type { ProbeDeps } from './probe-types.js';
 import { systemClock } from '../platform/clock.js';
 import type { ProbeConfigOf, StatusSpec } from './probe-schema.js';
@@ -30,11 +31,13 @@ export function jsonAtPath(value: unknown, path: string): { found: boolean; valu
 
 export function createHttpProbe(config: ProbeConfigOf<'http'>, deps: ProbeDeps = {}): Probe {
   const clock = deps.clock ?? systemClock();
+  // One connection kept for this probe; idle sockets are unref'd by the agent and closed by the server.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
   return {
     kind: 'http',
     async check(target: ProbeTarget, signal: AbortSignal): Promise<ProbeResult> {
       const exchange = await httpExchange(
-        { url: config.url, method: config.method, headers: config.headers, body: config.body, insecure: config.insecure },
+        { url: config.url, method: config.method, headers: config.headers, body: config.body, insecure: config.insecure, agent },
         target,
         signal,
         clock,

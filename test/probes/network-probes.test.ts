@@ -56,7 +56,31 @@ describe('http probe', () => {
     expect(r.latencyMs).toBeGreaterThanOrEqual(0);
     expect(r.value).toBe(200);
     expect(seenHeaders.at(-1)?.authorization).toBe('Bearer t0ken');
-    expect(seenHeaders.at(-1)?.connection).toBe('close');
+    expect(seenHeaders.at(-1)?.connection).toBe('keep-alive');
+  });
+
+  it('keeps one connection per probe across checks, and still sees a hang on the kept connection', async () => {
+    const sockets = new Set<string>();
+    let hangNext = false;
+    const srv = http.createServer((req, res) => {
+      sockets.add(`${req.socket.remotePort}`);
+      if (!hangNext) res.end('ok');
+    });
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(srv.address() as net.AddressInfo).port}/health`;
+    try {
+      const probe = httpProbe({ url });
+      for (let i = 0; i < 3; i++) expect((await probe.check(alive, AbortSignal.timeout(2000))).status).toBe('success');
+      expect(sockets.size).toBe(1);
+      hangNext = true;
+      const hung = await probe.check(alive, AbortSignal.timeout(300));
+      expect(hung).toMatchObject({ status: 'failure', finding: 'hang' });
+      hangNext = false;
+      expect((await probe.check(alive, AbortSignal.timeout(2000))).status).toBe('success');
+    } finally {
+      srv.closeAllConnections();
+      await new Promise((r) => srv.close(r));
+    }
   });
 
   it('500 is a failure http-status; an explicit list can accept it', async () => {

@@ -1,0 +1,19 @@
+// Supervisor daemon footprint at rest: RSS and CPU of the daemon process with N healthy services.
+import { waitHealthy } from '../lib/gateway.mjs';
+import { sleep } from '../lib/http.mjs';
+import { cpuMeter, readMemory } from '../lib/procfs.mjs';
+
+/** Waits for every port to answer 200, lets start-up churn pass, then measures the daemon over idleMs. */
+export async function measureIdle(sup, ports, { idleMs, settleMs = 5000, clkTck, pageSize }) {
+  for (const port of ports) {
+    const h = await waitHealthy(port, { timeoutMs: 120_000 });
+    if (!h) throw new Error(`${sup.label}: service on port ${port} not healthy within 120 s`);
+  }
+  await sleep(settleMs);
+  const pid = sup.pid;
+  const meter = cpuMeter(pid, clkTck, pageSize);
+  await sleep(idleMs);
+  const cpu = meter.stop();
+  const mem = readMemory(pid);
+  return { pid, cpuPercent: cpu?.percent ?? null, rssBytes: mem?.rssBytes ?? null, hwmBytes: mem?.hwmBytes ?? null };
+}

@@ -1,0 +1,104 @@
+// Many services under one Clawback daemon with 1 s probes: daemon CPU, RSS, event-loop lag, and probe lateness seen from outside.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClawback } from '../lib/clawback-driver.mjs';
+import { getJson, pollUntil, sleep } from '../lib/http.mjs';
+import { cpuMeter, readMemory } from '../lib/procfs.mjs';
+import { median, percentile } from '../lib/stats.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const INTERVAL_MS = 1000;
+const SCRAPE_MS = 5000;
+
+function startSink({ cleanup, lifetimeMs }) {
+  const child = spawn(process.execPath, [path.join(here, '..', 'fixtures', 'probe-sink.mjs'), String(lifetimeMs)], {
+    env: cleanup.env(),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  cleanup.add('probe sink', () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+  });
+  return new Promise((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout });
+    rl.once('line', (line) => resolve({ child, port: JSON.parse(line).port }));
+    child.once('exit', (code) => reject(new Error(`probe sink exited ${code}`)));
+  });
+}
+
+/** Each service is a real long-running process (sleep), supervised and probed like a gateway; see docs/benchmarks.md. */
+export function scaleServices(count, sinkPort) {
+  return Array.from({ length: count }, (_, i) => ({
+    name: `svc-${i}`,
+    command: ['sleep', 'infinity'],
+    restart: { stableAfter: '2s' },
+    probes: [
+      { kind: 'http', name: 'health', url: `http://127.0.0.1:${sinkPort}/svc/${i}/health`, interval: '1s', timeout: '1s', failureThreshold: 3, startupGrace: '10s' },
+      { kind: 'memory', name: 'memory', limit: '200MiB' },
+    ],
+  }));
+}
+
+function lagFrom(metricsText) {
+  const m = /^clawback_daemon_event_loop_lag_seconds (\S+)$/m.exec(metricsText);
+  return m ? Number(m[1]) * 1000 : undefined;
+}
+
+/** Lateness of each probe = gap since the same service's previous probe minus the 1 s interval. */
+export function lateness(arrivals, winStart, winEnd) {
+  const late = [];
+  let skipped = 0;
+  for (const list of Object.values(arrivals)) {
+    const inWin = list.filter((t) => t >= winStart && t <= winEnd).sort((a, b) => a - b);
+    for (let k = 1; k < inWin.length; k++) {
+      const gap = inWin[k] - inWin[k - 1];
+      late.push(gap - INTERVAL_MS);
+      skipped += Math.max(0, Math.round(gap / INTERVAL_MS) - 1);
+    }
+  }
+  return { samples: late.length, p50: percentile(late, 50), p99: percentile(late, 99), max: late.length ? Math.max(...late) : undefined, skipped };
+}
+
+export async function scaleRun({ root, dir, cleanup, log, count, windowMs, warmupMs, clkTck, pageSize }) {
+  const sink = await startSink({ cleanup, lifetimeMs: windowMs + 600_000 });
+  const sup = createClawback({ root, dir, cleanup, log, services: scaleServices(count, sink.port) });
+  const t0 = performance.now();
+  await sup.start();
+  const ready = await pollUntil(
+    async () => {
+      const s = await sup.status();
+      const ok = s.services.filter((x) => x.state === 'running' && x.health === 'healthy').length;
+      return ok === count ? ok : undefined;
+    },
+    { timeoutMs: 180_000, intervalMs: 1000 },
+  );
+  if (!ready) throw new Error(`not all ${count} services healthy within 180 s`);
+  const readyMs = performance.now() - t0;
+  log(`scale: ${count} services healthy after ${(readyMs / 1000).toFixed(1)} s; warm-up ${warmupMs / 1000} s, window ${windowMs / 1000} s`);
+  await sleep(warmupMs);
+  await sup.metrics(); // resets the "worst lag since the previous scrape" gauge
+  const winStart = Date.now();
+  const meter = cpuMeter(sup.pid, clkTck, pageSize);
+  const lags = [];
+  while (Date.now() - winStart < windowMs) {
+    await sleep(Math.min(SCRAPE_MS, windowMs - (Date.now() - winStart)));
+    const lag = lagFrom(await sup.metrics());
+    if (lag !== undefined) lags.push(lag);
+  }
+  const winEnd = Date.now();
+  const cpu = meter.stop();
+  const mem = readMemory(sup.pid);
+  const arrivals = (await getJson(`http://127.0.0.1:${sink.port}/__arrivals`, 10_000)).json;
+  await sup.stop();
+  return {
+    services: count,
+    windowSeconds: (winEnd - winStart) / 1000,
+    readySeconds: readyMs / 1000,
+    cpuPercent: cpu?.percent ?? null,
+    rssBytes: mem?.rssBytes ?? null,
+    hwmBytes: mem?.hwmBytes ?? null,
+    eventLoopLagMs: { scrapes: lags.length, median: median(lags), max: lags.length ? Math.max(...lags) : undefined },
+    probeLatenessMs: lateness(arrivals ?? {}, winStart, winEnd),
+  };
+}

@@ -1,0 +1,265 @@
+// `clawback init`: detect what to supervise (OpenClaw, or any command) and write a commented clawback.yaml that validates.
+import { InvalidArgumentError, type Command } from 'commander';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { validateConfig } from '../config/load.js';
+import { ConfigError } from '../config/errors.js';
+import { serviceSchema } from '../config/schema.js';
+import { writeFileAtomic } from '../platform/atomic-write.js';
+import { realCommandRunner, type CommandRunner } from '../platform/command-runner.js';
+import { openclawPresetConfig, OPENCLAW_SERVICE_NAME } from '../presets/openclaw.js';
+import { detectOpenclaw, type OpenclawDetection } from '../presets/openclaw-detect.js';
+import { externalServiceCommands, openclawServiceFile } from '../presets/openclaw-external.js';
+import { genericService } from '../presets/generic.js';
+import { renderCommentedYaml, type CommentMap } from '../presets/render-yaml.js';
+
+/** Bad input from the user: reported in one line, exit 2. */
+export class InitError extends Error {}
+
+export interface InitOptions {
+  preset: string;
+  dryRun?: boolean;
+  force?: boolean;
+  out?: string;
+  /** openclaw: */
+  openclawBin?: string;
+  node?: string;
+  openclawConfig?: string;
+  port?: number;
+  /** "run": Clawback runs the gateway; "external": OpenClaw's service manager does; "auto": run (warns if a service exists). */
+  mode?: string;
+  /** generic: */
+  command?: string;
+  name?: string;
+  healthUrl?: string;
+}
+
+export interface InitIo {
+  env: NodeJS.ProcessEnv;
+  home: string;
+  platform: NodeJS.Platform;
+  cwd: string;
+  runner: CommandRunner;
+  now: Date;
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+interface Rendered {
+  raw: Record<string, unknown>;
+  text: string;
+  warnings: string[];
+}
+
+/** True once the lead has added `external` to the service schema (mode b needs daemon support). */
+export function externalModeSupported(): boolean {
+  return 'external' in (serviceSchema.shape as Record<string, unknown>);
+}
+
+function openclawComments(det: OpenclawDetection, external: boolean): CommentMap {
+  const s = (...p: Array<string | number>): Array<string | number> => ['services', 0, ...p];
+  const c: CommentMap = [
+    {
+      path: s('command'),
+      comment: external
+        ? 'Not spawned: OpenClaw\'s own service manager runs the gateway (see external).'
+        : `Foreground gateway. The port is pinned here so the probes and the gateway can never disagree;\n--bind loopback is also what a container needs (without it the gateway exits 78).`,
+    },
+    {
+      path: s('env'),
+      comment:
+        'OPENCLAW_CONFIG_PATH is explicit so the gateway, its doctor and its validator read the same file.\n' +
+        'OPENCLAW_SUPERVISOR_MODE=external: a restart the gateway wants (config change, update, SIGUSR2)\n' +
+        'becomes "exit and let the supervisor start a fresh process" instead of an in-place restart that\n' +
+        'keeps the pid with nothing listening, or a detached update respawn outside Clawback. It also makes\n' +
+        '`openclaw gateway stop` and `openclaw doctor` leave the lifecycle to Clawback. Remove it (and add it\n' +
+        'to unsetEnv) to let the gateway restart itself in place.',
+    },
+    {
+      path: s('unsetEnv'),
+      comment: 'systemd/launchd markers that leak from Clawback\'s own unit would make the gateway believe that unit restarts it.',
+    },
+    {
+      path: s('configFile'),
+      comment:
+        'The gateway\'s JSON5 config. `openclaw config validate` reads OPENCLAW_CONFIG_PATH (no path argument),\n' +
+        'so the doctor can check a candidate file through env. backupGlobs: OpenClaw\'s own rotations,\n' +
+        'tried after Clawback\'s last-known-good snapshots. A broken file is always kept beside the restored one.',
+    },
+    {
+      path: s('restart'),
+      comment: 'Exit 78 = config/lock/schema problem: no blind restart, the doctor goes first.\nA start takes 20-80 s, so stability is judged over minutes.',
+    },
+    { path: s('stop'), comment: 'SIGTERM exits in 1-5 s; it may drain active work for minutes, which we do not wait for.' },
+    {
+      path: s('doctor'),
+      comment: 'Level 2 runs `openclaw doctor --fix --non-interactive` (9-18 s) after a snapshot, and rolls it back if it breaks the config.',
+    },
+    { path: s('probes', 0), comment: '/healthz is 200 once the gateway is live. Grace 120 s: 11-25 s warm, over 60 s cold.' },
+    { path: s('probes', 1), comment: '/readyz is 503 while channels connect: notify only, never a restart.' },
+    { path: s('probes', 2), comment: 'A stopped process (SIGSTOP, a tracer) is seen in /proc long before HTTP timeouts add up.' },
+    { path: s('probes', 3), comment: 'The whole tree (main + 2 workers) is ~1 GB.' },
+    { path: s('probes', 4), comment: 'The validator is a full CLI start: every 5 minutes, notify only.' },
+    { path: s('probes', 5), comment: 'The gateway\'s own words in its output (captured in Clawback\'s service log).' },
+  ];
+  return c;
+}
+
+function openclawHeader(det: OpenclawDetection, io: InitIo, external: boolean): string {
+  const lines = [
+    `clawback.yaml for the OpenClaw gateway, written by \`clawback init --preset openclaw\` on ${io.now.toISOString().slice(0, 10)}.`,
+    'Check it with `clawback validate`, start with `clawback run`, keep it running with `clawback install`.',
+    '',
+    `openclaw: ${det.openclaw.join(' ')}${det.binaryFound ? '' : ' (not found at init time)'}`,
+    `config:   ${det.configPath} (from ${det.configPathSource}${det.configExists ? '' : ', missing at init time'})`,
+    `port:     ${det.port} (from ${det.portSource}), bind ${det.bind}`,
+  ];
+  if (det.serviceManager) {
+    const file = openclawServiceFile(det.serviceManager, io.home);
+    lines.push('');
+    if (external) {
+      lines.push(`Mode: OpenClaw's ${det.serviceManager} service (${file}) runs the gateway; Clawback watches and restarts it through it.`);
+    } else {
+      const ext = externalServiceCommands(det.serviceManager, { home: io.home });
+      lines.push(
+        `WARNING: OpenClaw's own ${det.serviceManager} service exists (${file}).`,
+        `Two supervisors would fight over port ${det.port}. Disable it before \`clawback run\`:`,
+        `  ${ext.stop.join(' ')}   and   openclaw gateway uninstall`,
+      );
+    }
+  }
+  lines.push('', 'Details and the reasons behind each number: docs/openclaw.md');
+  return lines.join('\n');
+}
+
+async function renderOpenclaw(o: InitOptions, io: InitIo): Promise<Rendered> {
+  const det = await detectOpenclaw({
+    env: io.env,
+    home: io.home,
+    platform: io.platform,
+    runner: io.runner,
+    ...(o.openclawBin ? { openclawBin: o.openclawBin } : {}),
+    ...(o.node ? { node: o.node } : {}),
+    ...(o.openclawConfig ? { configPath: o.openclawConfig } : {}),
+    ...(o.port !== undefined ? { port: o.port } : {}),
+  });
+  const mode = o.mode ?? 'auto';
+  if (mode !== 'auto' && mode !== 'run' && mode !== 'external') throw new InitError(`--mode must be auto, run or external (got "${mode}")`);
+  const warnings = [...det.warnings];
+  let external = mode === 'external';
+  if (external && !det.serviceManager) throw new InitError('--mode external: no OpenClaw service found (~/.config/systemd/user/openclaw-gateway.service or ~/Library/LaunchAgents/ai.openclaw.gateway.plist); run `openclaw gateway install` first, or use --mode run');
+  if (external && !externalModeSupported()) {
+    throw new InitError(
+      '--mode external needs daemon support for a service it does not spawn, which this clawback version lacks. ' +
+        'Use --mode run (Clawback runs the gateway) after disabling OpenClaw\'s own service.',
+    );
+  }
+  if (mode === 'auto' && det.serviceManager) {
+    external = false;
+    warnings.push(`OpenClaw's own ${det.serviceManager} service exists: disable it before \`clawback run\`, or both will fight over port ${det.port} (see the file's header)`);
+  }
+  const raw = openclawPresetConfig({
+    openclaw: det.openclaw,
+    port: det.port,
+    bind: det.bind,
+    configPath: det.configPath,
+    home: io.home,
+    ...(det.stateDir ? { stateDir: det.stateDir } : {}),
+  });
+  if (external && det.serviceManager) {
+    const svc = (raw.services as Array<Record<string, unknown>>)[0]!;
+    const ext = externalServiceCommands(det.serviceManager, { home: io.home });
+    svc.external = { manager: ext.kind, pidCommand: ext.pid, restartCommand: ext.restart, startCommand: ext.start, stopCommand: ext.stop };
+  }
+  const text = renderCommentedYaml(raw, openclawHeader(det, io, external), openclawComments(det, external));
+  return { raw, text, warnings };
+}
+
+function renderGeneric(o: InitOptions, io: InitIo): Rendered {
+  if (!o.command) throw new InitError('--preset generic needs --command "..." (the service\'s command line)');
+  const svc = genericService({
+    command: [o.command],
+    ...(o.name ? { name: o.name } : {}),
+    ...(o.port !== undefined ? { port: o.port } : {}),
+    ...(o.healthUrl ? { healthUrl: o.healthUrl } : {}),
+  });
+  const raw = { services: [svc] };
+  const header = [
+    `clawback.yaml written by \`clawback init --preset generic\` on ${io.now.toISOString().slice(0, 10)}.`,
+    'Add configFile, doctor.command and more probes as the service needs; `clawback schema` lists every field.',
+  ].join('\n');
+  const comments: CommentMap = [
+    { path: ['services', 0, 'restart'], comment: 'Exit 78 (EX_CONFIG) means "fix the config first": the doctor runs instead of a blind restart.' },
+    { path: ['services', 0, 'probes'], comment: 'Liveness restarts after 3 failures; "stopped" catches SIGSTOP at once.' },
+  ];
+  return { raw, text: renderCommentedYaml(raw, header, comments), warnings: [] };
+}
+
+/** The whole command; returns the exit code (0 written/printed, 1 refused to overwrite, 2 bad input). */
+export async function runInit(o: InitOptions, io: InitIo): Promise<number> {
+  const out = path.resolve(io.cwd, o.out ?? 'clawback.yaml');
+  let r: Rendered;
+  try {
+    if (o.preset === 'openclaw') r = await renderOpenclaw(o, io);
+    else if (o.preset === 'generic') r = renderGeneric(o, io);
+    else throw new InitError(`unknown preset "${o.preset}" (expected openclaw or generic)`);
+    validateConfig(r.raw, out);
+  } catch (err) {
+    if (err instanceof InitError || err instanceof ConfigError) {
+      io.stderr(`clawback init: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  for (const w of r.warnings) io.stderr(`warning: ${w}\n`);
+  if (o.dryRun) {
+    io.stdout(r.text);
+    return 0;
+  }
+  if (existsSync(out) && !o.force) {
+    io.stderr(`clawback init: ${out} exists; not overwriting it (use --force, or --dry-run to see the new file)\n`);
+    return 1;
+  }
+  await writeFileAtomic(out, r.text, { mode: 0o600 });
+  io.stdout(`wrote ${out} (${o.preset === 'openclaw' ? OPENCLAW_SERVICE_NAME : 'generic'} preset); check it with \`clawback validate -c ${out}\`\n`);
+  return 0;
+}
+
+export function registerInit(program: Command): void {
+  program
+    .command('init')
+    .description('write a commented clawback.yaml for OpenClaw (detected) or any command')
+    .option('--preset <name>', 'openclaw | generic', 'openclaw')
+    .option('--dry-run', 'print the file instead of writing it')
+    .option('--force', 'overwrite an existing file')
+    .option('--out <file>', 'where to write (default ./clawback.yaml)')
+    .option('--openclaw-bin <path>', 'the openclaw binary (default: found on PATH)')
+    .option('--node <path>', 'run the openclaw script with this Node (>= 24.16)')
+    .option('--openclaw-config <path>', 'the gateway config (default: $OPENCLAW_CONFIG_PATH or `openclaw config file`)')
+    .option('--port <n>', 'gateway port (default: $OPENCLAW_GATEWAY_PORT, gateway.port, 18789)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError(`expected a port 1-65535, got ${v}`);
+      return n;
+    })
+    .option('--mode <mode>', 'auto | run (Clawback runs the gateway) | external (OpenClaw\'s service manager does)', 'auto')
+    .option('--command <cmd>', 'generic: the command line to supervise')
+    .option('--name <name>', 'generic: the service name')
+    .option('--health-url <url>', 'generic: liveness URL')
+    .action(async (o: InitOptions) => {
+      const g = program.opts<{ config?: string }>();
+      const opts: InitOptions = { ...o };
+      if (!opts.out && g.config) opts.out = g.config;
+      const code = await runInit(opts, {
+        env: process.env,
+        home: process.env.HOME ?? os.homedir(),
+        platform: process.platform,
+        cwd: process.cwd(),
+        runner: realCommandRunner(),
+        now: new Date(),
+        stdout: (t) => process.stdout.write(t),
+        stderr: (t) => process.stderr.write(t),
+      });
+      if (code !== 0) process.exitCode = code;
+    });
+}

@@ -1,0 +1,28 @@
+// Where the config file is (flag, env, current directory) — light enough for every CLI command to load.
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const CONFIG_CANDIDATES = ['clawback.yaml', 'clawback.yml', 'clawback.json'];
+
+export interface FindOptions {
+  file?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Explicit file, else CLAWBACK_CONFIG, else ./clawback.yaml|yml|json, else undefined (embedded demo). */
+export function findConfigFile(opts: FindOptions): string | undefined {
+  const cwd = opts.cwd ?? process.cwd();
+  const env = opts.env ?? process.env;
+  const explicit = opts.file ?? env.CLAWBACK_CONFIG;
+  if (explicit) {
+    const p = explicit === '~' || explicit.startsWith('~/') ? path.join(os.homedir(), explicit.slice(1)) : explicit;
+    return path.resolve(cwd, p);
+  }
+  for (const name of CONFIG_CANDIDATES) {
+    const p = path.join(cwd, name);
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}

@@ -1,0 +1,196 @@
+// Finding an OpenClaw install as `clawback init` sees it: binary, config file, port, bind, and a service manager already running it.
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, readSync } from 'node:fs';
+import path from 'node:path';
+import JSON5 from 'json5';
+import type { CommandRunner } from '../platform/command-runner.js';
+import { defaultOpenclawConfigPath, OPENCLAW_DEFAULT_PORT } from './openclaw.js';
+import { detectServiceManager, type ServiceManagerKind } from './openclaw-external.js';
+
+export interface DetectInputs {
+  env: NodeJS.ProcessEnv;
+  home: string;
+  platform: NodeJS.Platform;
+  runner: CommandRunner;
+  /** --openclaw-bin */
+  openclawBin?: string;
+  /** --node: run the openclaw script with this Node (it needs >= 24.16). */
+  node?: string;
+  /** --openclaw-config */
+  configPath?: string;
+  /** --port */
+  port?: number;
+  /** Time limit for `openclaw config file` (a CLI start: 4 s here, more on a loaded box). */
+  timeoutMs?: number;
+}
+
+export type Source = 'option' | 'env' | 'openclaw' | 'config' | 'default';
+
+export interface OpenclawDetection {
+  /** argv prefix that runs the CLI. */
+  openclaw: string[];
+  /** The binary was found (on PATH or as given). */
+  binaryFound: boolean;
+  configPath: string;
+  configPathSource: Source;
+  configExists: boolean;
+  port: number;
+  portSource: Source;
+  bind: string;
+  stateDir?: string;
+  serviceManager?: ServiceManagerKind;
+  warnings: string[];
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The first `name` on PATH that is executable. */
+export function whichOnPath(name: string, envPath: string | undefined): string | undefined {
+  for (const dir of (envPath ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const file = path.join(dir, name);
+    if (existsSync(file) && isExecutable(file)) return file;
+  }
+  return undefined;
+}
+
+function expandHome(p: string, home: string): string {
+  return p === '~' || p.startsWith('~/') ? path.join(home, p.slice(1)) : p;
+}
+
+/** A script whose shebang asks env for node runs on whatever node is first on PATH. */
+function usesEnvNode(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const buf = Buffer.alloc(200);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return /^#!.*\bnode\b/.test(buf.subarray(0, n).toString('utf8'));
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+export function parseNodeVersion(text: string): [number, number] | undefined {
+  const m = /v?(\d+)\.(\d+)\.\d+/.exec(text);
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
+/** openclaw 2026.9.6 engines: ">=24.16.0 <25 || >=26.1.0". */
+export function nodeFitsOpenclaw([major, minor]: [number, number]): boolean {
+  return (major === 24 && minor >= 16) || (major === 26 && minor >= 1) || major > 26;
+}
+
+/** A TCP port from an env value or a config value; anything else is undefined. */
+export function parsePort(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : undefined;
+}
+
+/** gateway.port and gateway.bind from the JSON5 config, if it parses. */
+export function readGatewaySettings(configPath: string): { port?: number; bind?: string; error?: string } {
+  let text: string;
+  try {
+    text = readFileSync(configPath, 'utf8');
+  } catch {
+    return {};
+  }
+  try {
+    const cfg = JSON5.parse(text) as { gateway?: { port?: unknown; bind?: unknown } } | null;
+    const port = parsePort(cfg?.gateway?.port);
+    const bind = typeof cfg?.gateway?.bind === 'string' ? cfg.gateway.bind : undefined;
+    return { ...(port !== undefined ? { port } : {}), ...(bind !== undefined ? { bind } : {}) };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+/**
+ * Port, in OpenClaw's own order (resolveGatewayPort): OPENCLAW_GATEWAY_PORT beats gateway.port in
+ * the config, which beats 18789; an explicit --port beats them all. We pin the result on the
+ * command line so the probes and the gateway can never disagree.
+ */
+export function choosePort(option: number | undefined, env: NodeJS.ProcessEnv, fromConfig: number | undefined): { port: number; source: Source } {
+  if (option !== undefined) return { port: option, source: 'option' };
+  const fromEnv = parsePort(env.OPENCLAW_GATEWAY_PORT?.trim());
+  if (fromEnv !== undefined) return { port: fromEnv, source: 'env' };
+  if (fromConfig !== undefined) return { port: fromConfig, source: 'config' };
+  return { port: OPENCLAW_DEFAULT_PORT, source: 'default' };
+}
+
+/** The last non-empty line of `openclaw config file` that looks like a path. */
+export function parseConfigFileOutput(stdout: string, home: string): string | undefined {
+  const lines = stdout
+    .split('\n')
+    .map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trim())
+    .filter((l) => l.startsWith('/') || l.startsWith('~'));
+  const last = lines.at(-1);
+  return last ? expandHome(last, home) : undefined;
+}
+
+export async function detectOpenclaw(inp: DetectInputs): Promise<OpenclawDetection> {
+  const warnings: string[] = [];
+  const bin = inp.openclawBin ? path.resolve(expandHome(inp.openclawBin, inp.home)) : whichOnPath('openclaw', inp.env.PATH);
+  const binaryFound = bin !== undefined && existsSync(bin);
+  if (!binaryFound) {
+    warnings.push(
+      inp.openclawBin
+        ? `${inp.openclawBin} does not exist; the config uses it anyway`
+        : 'openclaw is not on PATH; the config runs "openclaw" and preflight will report it until it is installed (npm i -g openclaw)',
+    );
+  }
+  const openclaw = [...(inp.node ? [inp.node] : []), bin ?? 'openclaw'];
+  if (binaryFound && !inp.node && usesEnvNode(bin)) {
+    const r = await inp.runner.run(['node', '--version'], { timeoutMs: 10_000, env: { PATH: inp.env.PATH } });
+    const v = r.code === 0 ? parseNodeVersion(r.stdout) : undefined;
+    if (v && !nodeFitsOpenclaw(v)) {
+      warnings.push(`${bin} runs on the PATH's node ${r.stdout.trim()}, but OpenClaw needs Node >= 24.16: pass --node /path/to/node24`);
+    }
+  }
+  const stateDir = inp.env.OPENCLAW_STATE_DIR ? expandHome(inp.env.OPENCLAW_STATE_DIR, inp.home) : undefined;
+
+  let configPath: string | undefined;
+  let configPathSource: Source = 'default';
+  if (inp.configPath) {
+    configPath = path.resolve(expandHome(inp.configPath, inp.home));
+    configPathSource = 'option';
+  } else if (inp.env.OPENCLAW_CONFIG_PATH) {
+    configPath = path.resolve(expandHome(inp.env.OPENCLAW_CONFIG_PATH, inp.home));
+    configPathSource = 'env';
+  } else if (binaryFound) {
+    // Ask the CLI itself: it knows profiles and state-dir rules we would only imitate.
+    const r = await inp.runner.run([...openclaw, 'config', 'file'], { timeoutMs: inp.timeoutMs ?? 30_000, env: { HOME: inp.home, NO_COLOR: '1' } });
+    const said = r.code === 0 ? parseConfigFileOutput(r.stdout, inp.home) : undefined;
+    if (said) {
+      configPath = said;
+      configPathSource = 'openclaw';
+    } else {
+      warnings.push(`\`${openclaw.join(' ')} config file\` did not name a file (${r.error ?? (r.timedOut ? 'timed out' : `exit ${r.code}`)}); assuming the default path`);
+    }
+  }
+  configPath ??= defaultOpenclawConfigPath(inp.home, stateDir);
+  const configExists = existsSync(configPath);
+  if (!configExists) warnings.push(`${configPath} does not exist yet: run \`openclaw onboard\` (or \`openclaw config set gateway.mode local\`) before starting`);
+
+  const settings = configExists ? readGatewaySettings(configPath) : {};
+  if (settings.error) warnings.push(`${configPath} does not parse as JSON5 (${settings.error}); port and bind not read from it`);
+  const { port, source: portSource } = choosePort(inp.port, inp.env, settings.port);
+  const bind = settings.bind ?? 'loopback';
+  if (bind !== 'loopback' && bind !== 'lan' && bind !== 'auto') {
+    warnings.push(`gateway.bind is "${bind}": the probes use 127.0.0.1:${port}; check the gateway answers there`);
+  }
+
+  const serviceManager = detectServiceManager(existsSync, inp.home, inp.platform);
+  const det: OpenclawDetection = { openclaw, binaryFound, configPath, configPathSource, configExists, port, portSource, bind, warnings };
+  if (stateDir) det.stateDir = stateDir;
+  if (serviceManager) det.serviceManager = serviceManager;
+  return det;
+}

@@ -1,0 +1,68 @@
+// What an emergency agent must know about an OpenClaw gateway's files and habits, to include in its prompt.
+import path from 'node:path';
+import { defaultOpenclawConfigPath, OPENCLAW_DEFAULT_PORT } from './openclaw.js';
+import { externalServiceCommands, type ServiceManagerKind } from './openclaw-external.js';
+
+export interface OpenclawLayoutOptions {
+  home: string;
+  /** OPENCLAW_CONFIG_PATH, if set. */
+  configPath?: string;
+  /** OPENCLAW_STATE_DIR, if set. */
+  stateDir?: string;
+  port?: number;
+  /** argv that runs the openclaw CLI (default ["openclaw"]). */
+  openclaw?: string[];
+  /** Set when OpenClaw's own service manager runs the gateway (mode b). */
+  serviceManager?: ServiceManagerKind;
+  /** Date for the log file name; default today (UTC, as the gateway names it). */
+  now?: Date;
+}
+
+export interface OpenclawLayout {
+  configPath: string;
+  /** Directory of the gateway's JSON-lines log (openclaw-YYYY-MM-DD.log). */
+  logDir: string;
+  logFile: string;
+  stateDir: string;
+  doctorCommand: string[];
+  validateCommand: string[];
+  notes: string[];
+}
+
+/** Plain facts (paths, commands, pitfalls) for the Level 3 prompt; no secrets, nothing read from disk. */
+export function openclawLayout(opts: OpenclawLayoutOptions): OpenclawLayout {
+  const oc = opts.openclaw ?? ['openclaw'];
+  const stateDir = opts.stateDir ?? path.join(opts.home, '.openclaw');
+  const configPath = opts.configPath ?? defaultOpenclawConfigPath(opts.home, opts.stateDir);
+  const port = opts.port ?? OPENCLAW_DEFAULT_PORT;
+  const logDir = '/tmp/openclaw';
+  const day = (opts.now ?? new Date()).toISOString().slice(0, 10);
+  const logFile = path.join(logDir, `openclaw-${day}.log`);
+  const cfgName = path.basename(configPath);
+  const notes = [
+    `The gateway's config is JSON5 at ${configPath} (env OPENCLAW_CONFIG_PATH overrides it; \`${oc.join(' ')} config file\` prints it).`,
+    `\`${oc.join(' ')} config validate --json\` checks it (exit 1 with issues[{path,message}]); it reads OPENCLAW_CONFIG_PATH, it takes no path argument.`,
+    `OpenClaw keeps its own copies beside it: ${cfgName}.bak, ${cfgName}.bak.1..4, sometimes ${cfgName}.last-good; it moves a file it considers clobbered aside as ${cfgName}.clobbered.<ts>. Never delete any of them.`,
+    `Exit code 78 means a config, lock or schema problem (truncated or garbage config, unknown key, invalid value, missing gateway.mode, lock held by another instance). Restarting does not help until the config is fixed.`,
+    `\`${oc.join(' ')} doctor --fix --non-interactive\` removes unknown keys and restores ${cfgName}.last-good when it exists; it leaves an unparseable file unchanged and exits 1 when it has no good copy. It has been reported to drop gateway.auth and rotate the token: snapshot the config first and check it after.`,
+    `Health on the gateway port ${port} from loopback, no token: GET /healthz (200 when live), /readyz (503 while starting, then 200), /startupz. Judge liveness by HTTP, not by pid: after a failed in-process restart the process can stay alive with nothing listening.`,
+    `Start-up takes 11-25 s (over 60 s cold); do not conclude it failed before 90 s. The process tree (main + 2 workers) uses about 1 GB RSS.`,
+    `A port held by another program: the gateway retries ~10 s, then exits 1 with "EADDRINUSE ... Port ${port} is already in use - pid N". Do not kill a program you did not identify as a stale gateway; report it.`,
+    `JSON-lines log: ${logFile} (setting logging.file in the config moves it). The gateway's stdout/stderr are in Clawback's service log.`,
+    `Do not run \`${oc.join(' ')} gateway install/uninstall/stop\` or self-update: the gateway's lifecycle belongs to ${opts.serviceManager ? 'its service manager, driven by Clawback' : 'Clawback'}.`,
+    `A config edited while the gateway runs is hot-reloaded (or ignored if invalid); deleting gateway.mode makes it restore itself from ${cfgName}.bak, possibly an older file.`,
+  ];
+  if (opts.serviceManager) {
+    const ext = externalServiceCommands(opts.serviceManager, { home: opts.home });
+    notes.push(`The gateway runs under ${opts.serviceManager} (${ext.unit}); restart it with \`${ext.restart.join(' ')}\`, its output is in ${ext.logHint}.`);
+  }
+  return {
+    configPath,
+    logDir,
+    logFile,
+    stateDir,
+    doctorCommand: [...oc, 'doctor', '--fix', '--non-interactive'],
+    validateCommand: [...oc, 'config', 'validate', '--json'],
+    notes,
+  };
+}

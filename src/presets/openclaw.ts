@@ -1,0 +1,186 @@
+// The OpenClaw gateway preset: a clawback service entry whose numbers come from measuring openclaw 2026.9.6.
+import path from 'node:path';
+
+export const OPENCLAW_DEFAULT_PORT = 18789;
+export const OPENCLAW_SERVICE_NAME = 'openclaw-gateway';
+
+/**
+ * Variables that make the gateway believe a native service manager (systemd, launchd, Task
+ * Scheduler) respawns it. When Clawback itself runs under systemd/launchd (`clawback install`) they
+ * leak from Clawback's own unit and name the wrong unit: the gateway would then ask that manager to
+ * restart "its" unit, or refuse `openclaw gateway stop` with advice about a unit that is Clawback's.
+ */
+export const OPENCLAW_SUPERVISOR_MARKERS = [
+  'INVOCATION_ID',
+  'JOURNAL_STREAM',
+  'SYSTEMD_EXEC_PID',
+  'OPENCLAW_SYSTEMD_UNIT',
+  'OPENCLAW_LAUNCHD_LABEL',
+  'LAUNCH_JOB_LABEL',
+  'LAUNCH_JOB_NAME',
+  'XPC_SERVICE_NAME',
+  'OPENCLAW_WINDOWS_TASK_NAME',
+  'OPENCLAW_SERVICE_MARKER',
+  'OPENCLAW_SERVICE_KIND',
+] as const;
+
+/**
+ * What the gateway is told about who restarts it.
+ * - "external" (default): OPENCLAW_SUPERVISOR_MODE=external. A restart the gateway wants (config
+ *   change, SIGUSR2, `openclaw gateway restart`, update) becomes "exit 0 and let the supervisor start
+ *   a fresh process": Clawback sees it, starts it again through preflight, and the pid it tracks is
+ *   always the real one. Without it the gateway restarts in place (same pid, ~5 s with nothing
+ *   listening, and "stays alive with nothing listening" when the config is broken at that moment),
+ *   and an update restart spawns a detached replacement outside Clawback's process group that then
+ *   fights the restarted child for the port. External mode also makes `openclaw gateway stop` and
+ *   `openclaw doctor` refuse to install/stop a native service that would compete with Clawback, and
+ *   turns off self-update while supervised. The cost: such a planned restart shows up as an exit.
+ * - "unmanaged": the variable is removed; the gateway restarts itself in place.
+ */
+export type OpenclawSupervisorMode = 'external' | 'unmanaged';
+
+export interface OpenclawPresetOptions {
+  /** argv that runs the openclaw CLI, e.g. ["openclaw"] or ["/opt/node24/bin/node", ".../openclaw.mjs"]. */
+  openclaw?: string[];
+  port?: number;
+  /** --bind value; "loopback" by default (a container refuses to start without it). */
+  bind?: string;
+  /** The gateway's JSON5 config; default ~/.openclaw/openclaw.json of `home`. */
+  configPath?: string;
+  /** OPENCLAW_STATE_DIR, when not the default ~/.openclaw. */
+  stateDir?: string;
+  /** Used to expand the default config path; default $HOME. */
+  home?: string;
+  name?: string;
+  supervisorMode?: OpenclawSupervisorMode;
+  /** Pass --allow-unconfigured (start without gateway.mode). Off: a config without gateway.mode is a clobbered one. */
+  allowUnconfigured?: boolean;
+  /** Extra env for the gateway and its doctor/validator (HOME, API keys by reference, ...). */
+  env?: Record<string, string>;
+  /** Override the start-up grace (default 120 s: 11-25 s warm, 62-82 s cold on a loaded 2-core box). */
+  startupGrace?: string;
+}
+
+const DEFAULT_BACKUP_GLOBS = ['openclaw.json.last-good', 'openclaw.json.bak', 'openclaw.json.bak.*'];
+
+/** Where the gateway keeps its config when nothing overrides it. */
+export function defaultOpenclawConfigPath(home: string, stateDir?: string): string {
+  return path.join(stateDir ?? path.join(home, '.openclaw'), 'openclaw.json');
+}
+
+/** Backup globs relative to the config's folder, named after the config file. */
+export function openclawBackupGlobs(configPath: string): string[] {
+  const base = path.basename(configPath);
+  if (base === 'openclaw.json') return [...DEFAULT_BACKUP_GLOBS];
+  return [`${base}.last-good`, `${base}.bak`, `${base}.bak.*`];
+}
+
+/**
+ * The raw (unvalidated) service entry; it goes through clawback's schema like any user file.
+ * Numbers, and why:
+ * - start-up: 11-25 s to /healthz 200 warm, 62-82 s cold or loaded -> grace 120 s (grace ends at the
+ *   first pass, so a generous value delays nothing once the gateway is up);
+ * - /readyz is 503 while channels connect: it notifies, it never restarts;
+ * - memory: ~1 GB for the tree (main 600-850 MB + two workers) -> warn 1.5 GB, restart above 2 GB;
+ * - SIGTERM exits in 1-5 s (it may drain active work for minutes) -> 15 s grace, then SIGKILL;
+ * - exit 78 = config/lock/schema problem -> no blind restart, straight to the doctor;
+ * - `openclaw config validate` takes 4-25 s, `openclaw doctor --fix` 9-18 s (x2 under load).
+ */
+export function openclawService(opts: OpenclawPresetOptions = {}): Record<string, unknown> {
+  const oc = opts.openclaw ?? ['openclaw'];
+  const port = opts.port ?? OPENCLAW_DEFAULT_PORT;
+  const home = opts.home ?? process.env.HOME ?? '~';
+  const configPath = opts.configPath ?? defaultOpenclawConfigPath(home, opts.stateDir);
+  const mode = opts.supervisorMode ?? 'external';
+  const base = `http://127.0.0.1:${port}`;
+
+  const env: Record<string, string> = {
+    // Explicit, so the gateway, its doctor and its validator all read the same file.
+    OPENCLAW_CONFIG_PATH: configPath,
+    ...(opts.stateDir ? { OPENCLAW_STATE_DIR: opts.stateDir } : {}),
+    ...(mode === 'external' ? { OPENCLAW_SUPERVISOR_MODE: 'external' } : {}),
+    ...opts.env,
+  };
+  const unsetEnv: string[] = [...OPENCLAW_SUPERVISOR_MARKERS, ...(mode === 'unmanaged' ? ['OPENCLAW_SUPERVISOR_MODE'] : [])];
+
+  const command = [...oc, 'gateway', 'run', '--bind', opts.bind ?? 'loopback', '--port', String(port)];
+  if (opts.allowUnconfigured) command.push('--allow-unconfigured');
+
+  return {
+    name: opts.name ?? OPENCLAW_SERVICE_NAME,
+    command,
+    env,
+    unsetEnv,
+    port,
+    configFile: {
+      path: configPath,
+      format: 'json5',
+      // `openclaw config validate` takes no path argument; it reads OPENCLAW_CONFIG_PATH. Through env
+      // the doctor can check a candidate (a snapshot written to a temp file) and not only the live file.
+      validateCommand: ['/usr/bin/env', 'OPENCLAW_CONFIG_PATH={file}', ...oc, 'config', 'validate', '--json'],
+      backupGlobs: openclawBackupGlobs(configPath),
+    },
+    restart: {
+      backoff: { initial: '1s', max: '60s' },
+      // A start takes 20-80 s, so "stable" means minutes, and a loop is a few failed starts in 10 min.
+      stableAfter: '2m',
+      intensity: { maxRestarts: 5, window: '10m' },
+      preventExitCodes: [78],
+    },
+    stop: { signal: 'SIGTERM', grace: '15s', hangGrace: '1s' },
+    doctor: {
+      command: [...oc, 'doctor', '--fix', '--non-interactive'],
+      timeout: '90s',
+      attempts: 2,
+      snapshotAfter: '60s',
+    },
+    probes: [
+      {
+        kind: 'http',
+        name: 'liveness',
+        url: `${base}/healthz`,
+        expectStatus: [200],
+        interval: '10s',
+        timeout: '5s',
+        failureThreshold: 3,
+        startupGrace: opts.startupGrace ?? '120s',
+        action: 'restart',
+      },
+      {
+        kind: 'http',
+        name: 'readiness',
+        url: `${base}/readyz`,
+        expectStatus: [200],
+        interval: '15s',
+        timeout: '5s',
+        failureThreshold: 4,
+        startupGrace: '180s',
+        action: 'notify',
+      },
+      // SIGSTOP / a tracer: seen from /proc at once, long before the HTTP probe's timeouts add up.
+      { kind: 'hang', name: 'stopped', interval: '5s', failureThreshold: 2, action: 'restart' },
+      { kind: 'memory', name: 'memory', warn: '1.5GB', limit: '2GB', interval: '2s', failureThreshold: 3, action: 'restart' },
+      // The validator is a full openclaw CLI start (4-25 s of CPU): every 5 minutes is plenty.
+      { kind: 'config', name: 'config', format: 'json5', interval: '5m', timeout: '60s', failureThreshold: 1, action: 'notify' },
+      // Over the gateway's own output (captured by clawback), which carries the same lines as its JSON log.
+      { kind: 'log', name: 'port-in-use', pattern: 'EADDRINUSE|Port \\d+ is already in use', finding: 'port-in-use', action: 'notify' },
+      {
+        kind: 'log',
+        name: 'config-invalid',
+        pattern: 'config is invalid|Invalid config|Gateway start blocked|JSON5 parse failed|Unrecognized key',
+        flags: 'i',
+        finding: 'config-invalid',
+        action: 'notify',
+      },
+    ],
+  };
+}
+
+/** A whole clawback config (raw) with the one OpenClaw service. */
+export function openclawPresetConfig(opts: OpenclawPresetOptions & { clawbackStateDir?: string; apiPort?: number } = {}): Record<string, unknown> {
+  return {
+    ...(opts.clawbackStateDir ? { stateDir: opts.clawbackStateDir } : {}),
+    ...(opts.apiPort !== undefined ? { api: { host: '127.0.0.1', port: opts.apiPort } } : {}),
+    services: [openclawService(opts)],
+  };
+}

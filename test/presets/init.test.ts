@@ -1,0 +1,173 @@
+// `clawback init` on a fake HOME with a stand-in `openclaw` on PATH: detection, ports, no overwrite, dry runs.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runInit, type InitIo, type InitOptions } from '../../src/cli/cmd-init.js';
+import { loadConfig } from '../../src/config/load.js';
+import { realCommandRunner } from '../../src/platform/command-runner.js';
+
+const savedMarker = process.env.CLAWBACK_TEST_CHILD;
+beforeAll(() => {
+  // The stand-in CLI is a real (short-lived) child: mark it like every test child.
+  process.env.CLAWBACK_TEST_CHILD = '1';
+});
+afterAll(() => {
+  if (savedMarker === undefined) delete process.env.CLAWBACK_TEST_CHILD;
+  else process.env.CLAWBACK_TEST_CHILD = savedMarker;
+});
+
+interface World {
+  home: string;
+  bin: string;
+  cwd: string;
+  /** The stand-in records each call here. */
+  calls: string;
+}
+
+/** A HOME with an `openclaw` script that answers `config file` with ~/.openclaw/custom.json (printed with "~"). */
+function world(configText?: string): World {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'clawback-init-'));
+  const home = path.join(root, 'home');
+  const bin = path.join(root, 'bin');
+  const cwd = path.join(root, 'work');
+  for (const d of [home, bin, cwd, path.join(home, '.openclaw')]) mkdirSync(d, { recursive: true });
+  const calls = path.join(root, 'calls.log');
+  writeFileSync(
+    path.join(bin, 'openclaw'),
+    `#!/bin/sh\necho "$*" >> '${calls}'\nif [ "$1 $2" = "config file" ]; then echo "🦞 OpenClaw 2026.9.6"; echo "~/.openclaw/custom.json"; exit 0; fi\nexit 3\n`,
+  );
+  chmodSync(path.join(bin, 'openclaw'), 0o755);
+  if (configText !== undefined) writeFileSync(path.join(home, '.openclaw', 'custom.json'), configText);
+  return { home, bin, cwd, calls };
+}
+
+function io(w: World, env: NodeJS.ProcessEnv = {}): InitIo & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    env: { PATH: `${w.bin}:/usr/bin:/bin`, HOME: w.home, ...env },
+    home: w.home,
+    platform: 'linux',
+    cwd: w.cwd,
+    runner: realCommandRunner(),
+    now: new Date('2026-05-01T12:00:00Z'),
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    out,
+    err,
+  };
+}
+
+const openclaw = (o: Partial<InitOptions> = {}): InitOptions => ({ preset: 'openclaw', ...o });
+
+function service(file: string): ReturnType<typeof loadConfig>['config']['services'][number] {
+  return loadConfig({ file, stateDir: path.join(path.dirname(file), 'state') }).config.services[0]!;
+}
+
+describe('clawback init --preset openclaw', () => {
+  it('finds the binary on PATH, asks it for the config file, reads the port from the JSON5 config, and writes a valid commented file', async () => {
+    const w = world('// my gateway\n{ gateway: { mode: "local", port: 19999, bind: "loopback", }, }\n');
+    const x = io(w);
+    expect(await runInit(openclaw(), x)).toBe(0);
+    const file = path.join(w.cwd, 'clawback.yaml');
+    const text = readFileSync(file, 'utf8');
+    expect(text).toMatch(/^# clawback\.yaml for the OpenClaw gateway/);
+    expect(text).toContain('# /healthz is 200');
+    const s = service(file);
+    expect(s.command).toEqual([path.join(w.bin, 'openclaw'), 'gateway', 'run', '--bind', 'loopback', '--port', '19999']);
+    expect(s.configFile!.path).toBe(path.join(w.home, '.openclaw', 'custom.json'));
+    expect(s.env.OPENCLAW_CONFIG_PATH).toBe(path.join(w.home, '.openclaw', 'custom.json'));
+    expect(s.port).toBe(19999);
+    expect(readFileSync(w.calls, 'utf8')).toContain('config file');
+  });
+
+  it('port order: --port, then OPENCLAW_GATEWAY_PORT, then gateway.port, then 18789', async () => {
+    const withPort = world('{ gateway: { port: 19999 } }');
+    const run = async (w: World, env: NodeJS.ProcessEnv, o: Partial<InitOptions>): Promise<number | undefined> => {
+      const x = io(w, env);
+      expect(await runInit(openclaw({ dryRun: true, ...o }), x)).toBe(0);
+      const m = /--port\n\s+- "?(\d+)/.exec(x.out.join(''));
+      return m ? Number(m[1]) : undefined;
+    };
+    expect(await run(withPort, {}, {})).toBe(19999);
+    expect(await run(withPort, { OPENCLAW_GATEWAY_PORT: '20001' }, {})).toBe(20001);
+    expect(await run(withPort, { OPENCLAW_GATEWAY_PORT: '20001' }, { port: 20002 })).toBe(20002);
+    expect(await run(world('{ gateway: { mode: "local" } }'), {}, {})).toBe(18789);
+    expect(await run(world(), { OPENCLAW_GATEWAY_PORT: 'junk' }, {})).toBe(18789);
+  });
+
+  it('OPENCLAW_CONFIG_PATH wins without asking the CLI', async () => {
+    const w = world();
+    const custom = path.join(w.home, 'elsewhere.json');
+    writeFileSync(custom, '{ gateway: { port: 21000 } }');
+    const x = io(w, { OPENCLAW_CONFIG_PATH: custom });
+    expect(await runInit(openclaw({ dryRun: true }), x)).toBe(0);
+    expect(x.out.join('')).toContain(`OPENCLAW_CONFIG_PATH: ${custom}`);
+    expect(x.out.join('')).toContain('21000');
+    expect(existsSync(w.calls)).toBe(false);
+  });
+
+  it('--dry-run prints the file and writes nothing', async () => {
+    const w = world('{ gateway: { mode: "local" } }');
+    const x = io(w);
+    expect(await runInit(openclaw({ dryRun: true }), x)).toBe(0);
+    expect(x.out.join('')).toContain('services:');
+    expect(existsSync(path.join(w.cwd, 'clawback.yaml'))).toBe(false);
+  });
+
+  it('never overwrites an existing file without --force', async () => {
+    const w = world('{ gateway: { mode: "local" } }');
+    const file = path.join(w.cwd, 'clawback.yaml');
+    writeFileSync(file, 'mine\n');
+    const x = io(w);
+    expect(await runInit(openclaw(), x)).toBe(1);
+    expect(readFileSync(file, 'utf8')).toBe('mine\n');
+    expect(x.err.join('')).toMatch(/not overwriting/);
+    expect(await runInit(openclaw({ force: true }), io(w))).toBe(0);
+    expect(service(file).name).toBe('openclaw-gateway');
+  });
+
+  it('--openclaw-bin and --out; a missing binary is a warning, not a failure', async () => {
+    const w = world();
+    const x = io(w, { PATH: '/usr/bin:/bin' });
+    const out = path.join(w.cwd, 'sub.yaml');
+    expect(await runInit(openclaw({ openclawBin: '/nowhere/openclaw', out }), x)).toBe(0);
+    expect(x.err.join('')).toMatch(/does not exist/);
+    expect(service(out).command[0]).toBe('/nowhere/openclaw');
+    expect(service(out).configFile!.path).toBe(path.join(w.home, '.openclaw', 'openclaw.json'));
+  });
+
+  it('an OpenClaw systemd unit is detected: a loud warning in auto mode; external mode needs daemon support', async () => {
+    const w = world('{ gateway: { mode: "local" } }');
+    mkdirSync(path.join(w.home, '.config', 'systemd', 'user'), { recursive: true });
+    writeFileSync(path.join(w.home, '.config', 'systemd', 'user', 'openclaw-gateway.service'), '[Service]\n');
+    const x = io(w);
+    expect(await runInit(openclaw({ dryRun: true }), x)).toBe(0);
+    expect(x.err.join('')).toMatch(/systemd service exists/);
+    expect(x.out.join('')).toMatch(/# WARNING: OpenClaw's own systemd service exists/);
+    const e = io(w);
+    const code = await runInit(openclaw({ dryRun: true, mode: 'external' }), e);
+    const { externalModeSupported } = await import('../../src/cli/cmd-init.js');
+    expect(code).toBe(externalModeSupported() ? 0 : 2);
+  });
+});
+
+describe('clawback init --preset generic', () => {
+  it('writes a valid service with a TCP probe for a port, or an HTTP probe for a URL', async () => {
+    const w = world();
+    expect(await runInit({ preset: 'generic', command: 'node server.js --port 3000', port: 3000, name: 'api' }, io(w))).toBe(0);
+    const s = service(path.join(w.cwd, 'clawback.yaml'));
+    expect(s).toMatchObject({ name: 'api', command: ['node', 'server.js', '--port', '3000'], shell: false, port: 3000 });
+    expect(s.probes.map((p) => p.kind)).toEqual(['tcp', 'hang']);
+    const x = io(w);
+    expect(await runInit({ preset: 'generic', command: 'cd app && ./run', healthUrl: 'http://127.0.0.1:3000/health', dryRun: true }, x)).toBe(0);
+    expect(x.out.join('')).toContain('shell: true');
+  });
+
+  it('rejects a missing command and an unknown preset with exit 2', async () => {
+    const w = world();
+    expect(await runInit({ preset: 'generic' }, io(w))).toBe(2);
+    expect(await runInit({ preset: 'nope' }, io(w))).toBe(2);
+  });
+});
