@@ -38,7 +38,9 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
       const report = await runDoctor(doctorContext(service, ctx, runtime), {
         fix: true,
         incidentId: incident.id,
-        rules: defaultRules({ serviceDoctor: { always: !!service.doctor.command } }),
+        // The service's own doctor rewrites configs (OpenClaw's has dropped sections): on the first run
+        // only when our own rules left the config broken; on a later run, when restarts did not hold anyway.
+        rules: defaultRules({ serviceDoctor: { always: !!service.doctor.command && incident.doctorRuns > 1 } }),
       });
       const fixed = report.outcomes.filter((o) => o.verified).map((o) => o.finding.title);
       const left = report.findings.filter((f) => !report.outcomes.some((o) => o.finding.id === f.id && o.verified)).map((f) => f.title);
