@@ -170,7 +170,7 @@ async function renderOpenclaw(o: InitOptions, io: InitIo): Promise<Rendered> {
   if (external && det.serviceManager) {
     const svc = (raw.services as Array<Record<string, unknown>>)[0]!;
     const ext = externalServiceCommands(det.serviceManager, { home: io.home });
-    svc.external = { manager: ext.kind, pidCommand: ext.pid, restartCommand: ext.restart, startCommand: ext.start, stopCommand: ext.stop };
+    svc.external = { pidCommand: ext.pid, restartCommand: ext.restart, startCommand: ext.start, stopCommand: ext.stop };
   }
   const text = renderCommentedYaml(raw, openclawHeader(det, io, external), openclawComments(det, external));
   return { raw, text, warnings };

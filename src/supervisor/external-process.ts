@@ -8,9 +8,12 @@ import { adoptInstance, type ExitInfo, type ServiceInstance } from './service-pr
 
 export class ExternalStartError extends Error {}
 
-/** The first positive integer in a command's output or a pid file; undefined when none. */
+/**
+ * The pid in a service manager's answer or a pid file: `MainPID=1234` (systemctl show), `pid = 1234`
+ * (launchctl print), or a line holding just the number. 0 or nothing means not running.
+ */
 export function parsePid(text: string): number | undefined {
-  const m = /\b(\d+)\b/.exec(text);
+  const m = /\bMainPID=(\d+)/.exec(text) ?? /^\s*pid\s*=\s*(\d+)\s*$/m.exec(text) ?? /^\s*(\d+)\s*$/m.exec(text);
   const pid = m ? Number(m[1]) : 0;
   return pid > 0 ? pid : undefined;
 }

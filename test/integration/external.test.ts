@@ -23,6 +23,8 @@ describe('external services', () => {
     expect(parsePid('4242')).toBe(4242);
     expect(parsePid('MainPID=0')).toBeUndefined();
     expect(parsePid('')).toBeUndefined();
+    expect(parsePid('gui/501/ai.openclaw.gateway = {\n\tstate = running\n\tpid = 777\n}')).toBe(777);
+    expect(parsePid('gui/501/ai.openclaw.gateway = {\n\tstate = waiting\n}')).toBeUndefined();
   });
 
   it('adopts the running service, restarts it through its manager after a crash, and leaves it running on daemon stop', async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import YAML from 'yaml';
 import { runInit, type InitIo, type InitOptions } from '../../src/cli/cmd-init.js';
 import { loadConfig } from '../../src/config/load.js';
 import { realCommandRunner } from '../../src/platform/command-runner.js';
@@ -138,7 +139,7 @@ describe('clawback init --preset openclaw', () => {
     expect(service(out).configFile!.path).toBe(path.join(w.home, '.openclaw', 'openclaw.json'));
   });
 
-  it('an OpenClaw systemd unit is detected: a loud warning in auto mode; external mode needs daemon support', async () => {
+  it('an OpenClaw systemd unit is detected: a loud warning in auto mode; external mode attaches to it', async () => {
     const w = world('{ gateway: { mode: "local" } }');
     mkdirSync(path.join(w.home, '.config', 'systemd', 'user'), { recursive: true });
     writeFileSync(path.join(w.home, '.config', 'systemd', 'user', 'openclaw-gateway.service'), '[Service]\n');
@@ -148,8 +149,12 @@ describe('clawback init --preset openclaw', () => {
     expect(x.out.join('')).toMatch(/# WARNING: OpenClaw's own systemd service exists/);
     const e = io(w);
     const code = await runInit(openclaw({ dryRun: true, mode: 'external' }), e);
-    const { externalModeSupported } = await import('../../src/cli/cmd-init.js');
-    expect(code).toBe(externalModeSupported() ? 0 : 2);
+    expect(code).toBe(0);
+    // The printed file is a valid config whose service is restarted through systemd, not spawned.
+    const { validateConfig } = await import('../../src/config/load.js');
+    const cfg = validateConfig(YAML.parse(e.out.join('')), 'dry-run output');
+    expect(cfg.services[0]!.external).toMatchObject({ restartCommand: ['systemctl', '--user', 'restart', 'openclaw-gateway.service'] });
+    expect(cfg.services[0]!.external!.pidCommand).toContain('--property=MainPID');
   });
 });
 
