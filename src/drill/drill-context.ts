@@ -140,3 +140,16 @@ export function waitNewPid(ctx: DrillContext, oldPids: readonly number[], timeou
 export function secondsOf(ms: number): string {
   return `${Math.round(ms / 100) / 10} s`;
 }
+
+/** A trial that expects the service served again by a new instance after the fault. */
+export function servedAgainRun(faultAt: number, back: number | undefined, ok: string, notOk: string): ScenarioRun {
+  return {
+    faultAt,
+    recovered: back !== undefined,
+    recoverMs: back === undefined ? null : back - faultAt,
+    recoverFrom: 'fault',
+    asExpected: back !== undefined,
+    outcome: back !== undefined ? ok : notOk,
+    notes: [],
+  };
+}

@@ -1,7 +1,7 @@
 // Level 0 drills: one SIGKILL, and a storm of them, each after the previous recovery, against the restart-intensity window.
 import type { ServiceStatus } from '../daemon/service-runtime.js';
 import { median } from './drill-result.js';
-import { sendSignal, waitForEvent, waitServedByNewInstance, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
+import { sendSignal, waitForEvent, waitServedByNewInstance, waitSteady, servedAgainRun, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
 
 export const crashScenario: Scenario = {
@@ -11,15 +11,7 @@ export const crashScenario: Scenario = {
     const faultAt = ctx.clock.now();
     sendSignal(pid, 'SIGKILL');
     const back = await waitServedByNewInstance(ctx, [pid]);
-    return {
-      faultAt,
-      recovered: back !== undefined,
-      recoverMs: back === undefined ? null : back - faultAt,
-      recoverFrom: 'fault',
-      asExpected: back !== undefined,
-      outcome: back !== undefined ? `SIGKILL pid ${pid}: restarted and serving` : `SIGKILL pid ${pid}: not serving again within ${formatMs(ctx.timeoutMs)}`,
-      notes: [],
-    };
+    return servedAgainRun(faultAt, back, `SIGKILL pid ${pid}: restarted and serving`, `SIGKILL pid ${pid}: not serving again within ${formatMs(ctx.timeoutMs)}`);
   },
 };
 

@@ -1,6 +1,6 @@
 // Level 1 drills: a real hang (SIGSTOP, no help from the app) and a memory leak through the service's own fault switch.
 import { isAlive } from '../platform/proc.js';
-import { sendSignal, waitServedByNewInstance, type Scenario, type ScenarioRun } from './drill-context.js';
+import { sendSignal, servedAgainRun, waitServedByNewInstance, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
 import http from 'node:http';
 
@@ -22,15 +22,7 @@ export const hangScenario: Scenario = {
     });
     try {
       const back = await waitServedByNewInstance(ctx, [pid]);
-      return {
-        faultAt,
-        recovered: back !== undefined,
-        recoverMs: back === undefined ? null : back - faultAt,
-        recoverFrom: 'fault',
-        asExpected: back !== undefined,
-        outcome: back !== undefined ? `SIGSTOP pid ${pid}: judged hung, replaced, serving` : `SIGSTOP pid ${pid}: not replaced within ${formatMs(ctx.timeoutMs)}`,
-        notes: [],
-      };
+      return servedAgainRun(faultAt, back, `SIGSTOP pid ${pid}: judged hung, replaced, serving`, `SIGSTOP pid ${pid}: not replaced within ${formatMs(ctx.timeoutMs)}`);
     } finally {
       thaw();
     }
@@ -77,18 +69,7 @@ export const leakScenario: Scenario = {
     }
     try {
       const back = await waitServedByNewInstance(ctx, [pid]);
-      return {
-        faultAt,
-        recovered: back !== undefined,
-        recoverMs: back === undefined ? null : back - faultAt,
-        recoverFrom: 'fault',
-        asExpected: back !== undefined,
-        outcome:
-          back !== undefined
-            ? `leaking ${plan.mbPerSec} MB/s against a ${Math.round(ctx.target.memoryLimit! / MIB)} MiB limit: restarted, serving`
-            : `leaking ${plan.mbPerSec} MB/s: not restarted within ${formatMs(ctx.timeoutMs)}`,
-        notes: [],
-      };
+      return servedAgainRun(faultAt, back, `leaking ${plan.mbPerSec} MB/s against a ${Math.round(ctx.target.memoryLimit! / MIB)} MiB limit: restarted, serving`, `leaking ${plan.mbPerSec} MB/s: not restarted within ${formatMs(ctx.timeoutMs)}`);
     } finally {
       // A leak that was never caught must not stay: switch it off if the instance still lives.
       if (isAlive(pid) && url.pathname.endsWith('/fault/leak')) await post(new URL('/fault/reset', url).toString(), 2000).catch(() => 0);
