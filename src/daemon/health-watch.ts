@@ -98,6 +98,7 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
         startedAt: inst.startedAt,
         logFile: opts.logFile,
         logStartOffset: fileSize(opts.logFile),
+        env: service.env,
         ...(service.configFile
           ? {
               configFile: {

@@ -34,7 +34,7 @@ export function createConfigProbe(config: ProbeConfigOf<'config'>): Probe {
       if (validateCommand === undefined) return { status: 'success', message: `${file} parses as ${format}`, details: base };
 
       const argv = validateCommand.map((a) => a.split('{file}').join(file));
-      const outcome = await runCommand(argv, { signal });
+      const outcome = await runCommand(argv, { signal, ...(target.env ? { env: target.env } : {}) });
       if (outcome.kind === 'spawn-error') {
         return { status: 'unknown', message: `cannot run the validator ${argv[0]}: ${outcome.code ?? outcome.message}`, details: { ...base, command: argv } };
       }

@@ -48,6 +48,8 @@ export interface ProbeTarget {
     format: 'auto' | 'json' | 'json5' | 'yaml';
     validateCommand?: string[];
   };
+  /** The service's own variables (its validator may need them, e.g. HOME or a config-path variable). */
+  env?: Record<string, string>;
 }
 
 export interface Probe {
