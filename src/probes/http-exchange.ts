@@ -66,12 +66,18 @@ export function httpExchange(spec: HttpRequestSpec, target: ProbeTarget, signal:
       ...(url.protocol === 'https:' && spec.insecure ? { rejectUnauthorized: false } : {}),
     });
     req.on('socket', (socket) => {
-      // A reused keep-alive socket is already connected: we are waiting for the answer.
-      if (!socket.connecting && socket.remoteAddress) phase = 'response';
-      socket.once('lookup', () => {
+      // A reused keep-alive socket is already connected: we are waiting for the answer. Listeners go
+      // only on a new socket (a kept one would collect one pair per check otherwise).
+      if (!socket.connecting) {
+        phase = 'response';
+        return;
+      }
+      const onLookup = (): void => {
         if (phase === 'lookup') phase = 'connect';
-      });
+      };
+      socket.once('lookup', onLookup);
       socket.once('connect', () => {
+        socket.off('lookup', onLookup);
         phase = 'response';
       });
     });
