@@ -36,6 +36,10 @@ export async function leakTrial(subject, { log, limitBytes, mbPerSec, boundMs, p
     await sleep(SAMPLE_MS);
   }
   if (goneAt === undefined) killIfAlive(h.pid);
+  // The supervisor can end the instance between two of our 50 ms samples, right after the crossing
+  // that we did not see yet: count that as ended at the crossing, and say so.
+  const unseenCrossing = crossAt === undefined && goneAt !== undefined;
+  if (unseenCrossing) crossAt = goneAt;
   const ref = crossAt ?? tLeak;
   const back = await msUntilNew200(subject.port, h.pid, ref, { boundMs: 60_000, pollMs: 10 });
   return {
@@ -43,5 +47,6 @@ export async function leakTrial(subject, { log, limitBytes, mbPerSec, boundMs, p
     goneAfterCrossMs: goneAt !== undefined && crossAt !== undefined ? goneAt - crossAt : null,
     new200AfterCrossMs: goneAt !== undefined && crossAt !== undefined ? back.ms : null,
     peakBytes: peak,
+    ...(unseenCrossing ? { note: `ended before a ${SAMPLE_MS} ms sample saw the limit crossed (peak seen ${Math.round(peak / 1048576)} MiB)` } : {}),
   };
 }

@@ -97,6 +97,23 @@ describe('clawback run + status + control', () => {
 
     const journal = readFileSync(path.join(stateDir, 'journal.jsonl'), 'utf8');
     expect(journal).toContain('"type":"service.stopped"');
+
+    // The service's own output, and the incident history, as a user reads them.
+    const logs = await runCli(['logs', 'web', '-n', '5', '--state-dir', stateDir, '--config', config]);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toContain('ready');
+    const pid = (JSON.parse((await runCli(['status', '--json', '--state-dir', stateDir])).stdout) as { services: Array<{ pid: number }> }).services[0]!.pid;
+    process.kill(pid, 'SIGKILL');
+    const incidents = await waitFor(async () => {
+      const r = await runCli(['incidents', '--json', '--state-dir', stateDir]);
+      const list = JSON.parse(r.stdout) as Array<{ id: string; service: string; outcome: string; ttrMs?: number }>;
+      return list.find((i) => i.outcome === 'auto-resolved') ? list : undefined;
+    }, { timeoutMs: 15_000, intervalMs: 300 });
+    expect(incidents[0]).toMatchObject({ service: 'web', outcome: 'auto-resolved' });
+    const one = await runCli(['incident', incidents[0]!.id, '--state-dir', stateDir]);
+    expect(one.stdout).toContain('service.exited');
+    const digest = await runCli(['digest', '--days', '1', '--state-dir', stateDir]);
+    expect(digest.stdout).toMatch(/\| Incidents \| 1 \|/);
     expect(journal).toContain('"type":"daemon.history-lost"');
   });
 
