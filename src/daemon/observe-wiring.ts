@@ -46,6 +46,21 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
           log: (msg, extra) => logger.info({ component: 'notify', ...(extra ?? {}) }, msg),
         });
       }
+      // Incidents still open from before this daemon started keep their reminders.
+      for (const rt of daemon.runtimes.values()) {
+        const inc = rt.currentIncident();
+        if (!inc || !notifier) continue;
+        const waiting = inc.status === 'waiting-human';
+        notifier.remember({
+          type: waiting ? 'incident.escalated' : 'incident.opened',
+          time: inc.openedAt,
+          severity: waiting ? 'critical' : 'warning',
+          service: rt.name,
+          incidentId: inc.id,
+          level: inc.level,
+          message: `${rt.name}: incident ${inc.id} still open (level ${inc.level}): ${inc.reason}`,
+        });
+      }
       const unsubscribe = ctx.bus.subscribe((e) => {
         metrics.onEvent(e);
         notifier?.publish(e);

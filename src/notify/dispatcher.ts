@@ -48,6 +48,11 @@ export interface ChannelTestResult {
 export interface Notifier {
   /** Queues an event for every channel that wants it. Never throws, never waits. */
   publish(event: ClawbackEvent): void;
+  /**
+   * Tells the reminders about an incident that is already open (it was announced before a daemon
+   * restart): nothing is sent now, reminders resume from here.
+   */
+  remember(event: ClawbackEvent): void;
   /** Resolves when nothing is pending (or after timeoutMs, default 10 s, on the injected clock). */
   flush(timeoutMs?: number): Promise<void>;
   /** Cancels reminders, retries and requests in flight; pending messages stay on disk. Idempotent. */
@@ -284,6 +289,9 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   }
 
   const notifier: Notifier = {
+    remember(event: ClawbackEvent): void {
+      if (!stopped) reminders.observe(redactEvent(event));
+    },
     publish(event: ClawbackEvent): void {
       try {
         if (stopped) {

@@ -78,6 +78,16 @@ describe('notification policy', () => {
     expect(notifier.stats().suppressed).toBe(2);
   });
 
+  it('resumes reminders for an incident announced before a daemon restart, without announcing it again', async () => {
+    notifier = createNotifier(config([{ type: 'webhook', url: `${receiver.base}/webhook/hook` }], { reminderInterval: '1h' }), { stateDir, clock, redactor: new Redactor() });
+    notifier.remember(at({ type: 'incident.escalated', incidentId: 'inc-7', level: 4, message: 'gateway needs a human' }));
+    await notifier.flush();
+    expect(messages()).toHaveLength(0);
+    clock.advance(HOUR);
+    await notifier.flush();
+    expect(messages().map((m) => m.kind)).toEqual(['reminder']);
+  });
+
   it('reminds every reminderInterval while an incident is open, and stops when resolved', async () => {
     notifier = createNotifier(config([{ type: 'webhook', url: `${receiver.base}/webhook/hook` }], { reminderInterval: '1h' }), { stateDir, clock, redactor: new Redactor() });
     notifier.publish(at({ type: 'incident.opened', incidentId: 'inc-9', message: 'gateway down' }));
