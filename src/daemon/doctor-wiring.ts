@@ -8,14 +8,18 @@ import { snapshotStoreFor } from '../doctor/snapshot-store.js';
 import { preflight, type PreflightCheck } from '../doctor/preflight.js';
 import { runDoctor, defaultRules } from '../doctor/run-doctor.js';
 import { maybeRecordLastKnownGood } from '../doctor/last-known-good.js';
-import { commandLine } from '../platform/proc.js';
+import { commandLine, environOf } from '../platform/proc.js';
 
-/** A pid that runs this service's own command line is a stale instance of it (safe to stop). */
-export function isOwnInstanceOf(service: ServiceConfig): (pid: number) => boolean {
+/**
+ * A stale instance of this service (safe to stop): it carries this daemon's supervision markers,
+ * or it runs this service's own command line.
+ */
+export function isOwnInstanceOf(service: ServiceConfig, stateDir?: string): (pid: number) => boolean {
   const wanted = service.command.join(' ');
   return (pid: number) => {
+    if (stateDir && environOf(pid, 'CLAWBACK_SERVICE') === service.name && environOf(pid, 'CLAWBACK_SUPERVISED_BY') === stateDir) return true;
     const cmd = commandLine(pid);
-    return !!cmd && (cmd === wanted || (service.command.length > 1 && cmd.endsWith(service.command.slice(1).join(' '))));
+    return !!cmd && wanted.length > 0 && (cmd === wanted || (service.command.length > 1 && cmd.endsWith(service.command.slice(1).join(' '))));
   };
 }
 
@@ -27,7 +31,7 @@ export function doctorContext(service: ServiceConfig, ctx: DaemonContext, runtim
     clock: ctx.clock,
     snapshots: snapshotStoreFor(ctx.stateDir, service, ctx.clock),
     emit: ctx.emit,
-    isOwnInstance: isOwnInstanceOf(service),
+    isOwnInstance: isOwnInstanceOf(service, ctx.stateDir),
     ...(pid ? { currentPid: pid } : {}),
   };
 }

@@ -8,12 +8,20 @@ export function serviceLogFile(service: ServiceConfig, stateDir: string): string
   return path.join(service.logs.dir ?? path.join(stateDir, 'logs'), `${service.name}.log`);
 }
 
+/**
+ * Every process Clawback starts carries who supervises it. Its children inherit them, and unlike a
+ * command line (which a program may rewrite) they identify a stale instance of this service later.
+ */
+export function supervisionMarkers(service: ServiceConfig, stateDir: string): Record<string, string> {
+  return { CLAWBACK_SERVICE: service.name, CLAWBACK_SUPERVISED_BY: stateDir };
+}
+
 export function spawnSpecFor(service: ServiceConfig, stateDir: string, parent: NodeJS.ProcessEnv = process.env): SpawnSpec {
   return {
     argv: service.command,
     shell: service.shell,
     cwd: service.cwd ?? process.cwd(),
-    env: serviceEnv(service, parent),
+    env: { ...serviceEnv(service, parent), ...supervisionMarkers(service, stateDir) },
     logFile: serviceLogFile(service, stateDir),
   };
 }

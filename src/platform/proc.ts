@@ -173,3 +173,14 @@ export function commandLine(pid: number): string | undefined {
     return undefined;
   }
 }
+
+/** One variable of a live process's initial environment (Linux /proc; undefined where unreadable). */
+export function environOf(pid: number, name: string): string | undefined {
+  try {
+    const prefix = `${name}=`;
+    const entry = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((e) => e.startsWith(prefix));
+    return entry?.slice(prefix.length);
+  } catch {
+    return undefined;
+  }
+}
