@@ -59,6 +59,8 @@ export const configFileSchema = z.strictObject({
   format: z.enum(['auto', 'json', 'json5', 'yaml']).default('auto'),
   /** Optional command (argv) that validates the file; exit 0 = valid. "{file}" is replaced by the path. */
   validateCommand: z.array(z.string()).min(1).optional(),
+  /** Bound of one validateCommand run (OpenClaw's validator takes 4-25 s on a busy machine). */
+  validateTimeout: duration.default(30_000),
   /** Extra restore candidates written by the service itself (e.g. openclaw.json.bak), newest first. */
   backupGlobs: z.array(z.string()).default([]),
 });

@@ -67,7 +67,7 @@ export async function checkConfigContent(service: ServiceConfig, content: Buffer
   }
 }
 
-async function judge(service: ServiceConfig, runner: CommandRunner, content: Buffer, file: string, timeoutMs = 30_000): Promise<ConfigCheck> {
+async function judge(service: ServiceConfig, runner: CommandRunner, content: Buffer, file: string, timeoutMs = service.configFile?.validateTimeout ?? 30_000): Promise<ConfigCheck> {
   const spec = configFileOf(service);
   const parsed = parseOnly(service, content);
   if (parsed.state !== 'valid' || !spec.validateCommand) return parsed;

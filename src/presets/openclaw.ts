@@ -118,6 +118,7 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
       // `openclaw config validate` takes no path argument; it reads OPENCLAW_CONFIG_PATH. Through env
       // the doctor can check a candidate (a snapshot written to a temp file) and not only the live file.
       validateCommand: ['/usr/bin/env', 'OPENCLAW_CONFIG_PATH={file}', ...oc, 'config', 'validate', '--json'],
+      validateTimeout: '60s',
       backupGlobs: openclawBackupGlobs(configPath),
     },
     restart: {

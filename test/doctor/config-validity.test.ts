@@ -39,6 +39,17 @@ describe('checkConfigFile', () => {
     expect(c.validator).toBe('unavailable');
   });
 
+  it('a validator slower than configFile.validateTimeout is cut off and counts as unavailable', async () => {
+    const svc = serviceSchema.parse({
+      ...fx.service,
+      configFile: { ...fx.service.configFile, validateCommand: [process.execPath, '-e', 'setTimeout(() => {}, 10000)'], validateTimeout: '300ms' },
+    });
+    const began = Date.now();
+    const c = await checkConfigFile(svc, runner);
+    expect(Date.now() - began).toBeLessThan(5000);
+    expect(c.validator).toBe('unavailable');
+  });
+
   it('checkConfigContent validates bytes through a temp file it removes again', async () => {
     const before = await fs.readdir(fx.dir);
     expect((await checkConfigContent(fx.service, Buffer.from(GOOD_CONFIG), runner)).state).toBe('valid');
