@@ -142,6 +142,31 @@ function childrenOf(pid: number): number[] | undefined {
   }
 }
 
+/** A process and all its descendants (pids), via the children files, else a scan of /proc. */
+export function treeMembers(rootPid: number): number[] {
+  if (HAS_PROC && existsSync(`/proc/${rootPid}/task`)) {
+    const out: number[] = [];
+    const queue = [rootPid];
+    while (queue.length > 0) {
+      const pid = queue.shift()!;
+      if (out.includes(pid)) continue;
+      out.push(pid);
+      const kids = childrenOf(pid);
+      if (kids === undefined) return processTree(rootPid).map((s) => s.pid);
+      queue.push(...kids);
+    }
+    return out;
+  }
+  return processTree(rootPid).map((s) => s.pid);
+}
+
+/** Summed RSS of the given pids (gone ones count 0). */
+export function rssOfPids(pids: readonly number[]): number {
+  let sum = 0;
+  for (const pid of pids) sum += readProcStat(pid)?.rssBytes ?? 0;
+  return sum;
+}
+
 /** RSS of a process and all its descendants; sampled often, so it avoids scanning all of /proc. */
 export function treeRssBytes(rootPid: number): number {
   if (HAS_PROC && existsSync(`/proc/${rootPid}/task`)) {

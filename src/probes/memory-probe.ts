@@ -1,8 +1,12 @@
 // The memory probe: RSS of the service's whole process tree against a warn level and a limit.
-import { isAlive, treeRssBytes } from '../platform/proc.js';
+import { isAlive, rssOfPids, treeMembers } from '../platform/proc.js';
+import { systemClock } from '../platform/clock.js';
 import { formatBytes } from './byte-size.js';
 import type { ProbeConfigOf } from './probe-schema.js';
-import type { Probe, ProbeResult, ProbeTarget } from './probe-types.js';
+import type { Probe, ProbeDeps, ProbeResult, ProbeTarget } from './probe-types.js';
+
+/** How long the tree's membership is reused between walks: RSS is read every tick, the tree less often. */
+export const TREE_REFRESH_MS = 2000;
 
 /** Pure: the verdict for a measured tree RSS. */
 export function memoryResult(rss: number, warn: number | undefined, limit: number | undefined): ProbeResult {
@@ -16,15 +20,20 @@ export function memoryResult(rss: number, warn: number | undefined, limit: numbe
   return { status: 'success', message: `tree RSS ${formatBytes(rss)}`, value: rss, details };
 }
 
-export function createMemoryProbe(config: ProbeConfigOf<'memory'>): Probe {
+export function createMemoryProbe(config: ProbeConfigOf<'memory'>, deps: ProbeDeps = {}): Probe {
+  const clock = deps.clock ?? systemClock();
+  let tree: { root: number; pids: number[]; at: number } | undefined;
   return {
     kind: 'memory',
     check(target: ProbeTarget): Promise<ProbeResult> {
-      // Small synchronous /proc reads: cheap enough for a 1 s interval (one stat file per process on the host).
+      // Small synchronous /proc reads: one stat file per member of the tree, which is re-walked
+      // only every TREE_REFRESH_MS (a walk reads every thread's children file).
       if (target.pid === undefined || !isAlive(target.pid)) {
         return Promise.resolve({ status: 'unknown', message: 'the process is not running; nothing to measure' });
       }
-      const rss = treeRssBytes(target.pid);
+      const now = clock.monotonic();
+      if (!tree || tree.root !== target.pid || now - tree.at >= TREE_REFRESH_MS) tree = { root: target.pid, pids: treeMembers(target.pid), at: now };
+      const rss = rssOfPids(tree.pids);
       if (rss === 0) return Promise.resolve({ status: 'unknown', message: `could not read the RSS of pid ${target.pid}` });
       return Promise.resolve(memoryResult(rss, config.warn, config.limit));
     },
