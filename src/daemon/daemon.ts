@@ -12,7 +12,8 @@ import { Redactor } from '../observe/redact.js';
 import { StateStore, type DaemonState } from './state-store.js';
 import { emptyRecord } from '../supervisor/service-supervisor.js';
 import { ServiceRuntime, type HealthEvents, type HealthWatch, type Repairers } from './service-runtime.js';
-import { spawnSpecFor } from './spawn-spec.js';
+import { serviceLogFile, spawnSpecFor } from './spawn-spec.js';
+import { probeHealthWatch } from './health-watch.js';
 import { startApiServer, type ApiServer, type ServiceAction } from '../server/api-server.js';
 import { ensureToken } from '../server/token.js';
 import { readDaemonInfo, removeDaemonInfo, startHeartbeat, type Heartbeat } from './heartbeat.js';
@@ -28,7 +29,7 @@ export interface DaemonOptions extends LoadOptions {
   /** Human-readable progress lines (the CLI prints them). */
   say?: (line: string) => void;
   heartbeatMs?: number;
-  /** Builds the health watch of a service (the probes); without it, a minimal uptime-based one. */
+  /** Builds the health watch of a service; default: its probes (uptime-based when it has none). */
   makeHealthWatch?: (service: ServiceConfig, runtime: () => ServiceRuntime, events: HealthEvents, ctx: DaemonContext) => HealthWatch;
   makeRepairers?: (service: ServiceConfig, runtime: () => ServiceRuntime, ctx: DaemonContext) => Repairers;
   /** A check before every start; a message means "repair first" (Level 2) instead of a restart loop. */
@@ -272,20 +273,6 @@ export function startOrder(services: ServiceConfig[]): string[] {
   return out;
 }
 
-/** Minimal health without probes: an instance that stays up for minUptime is healthy. */
-export function uptimeHealthWatch(events: HealthEvents, clock: Clock, minUptimeMs: number): HealthWatch {
-  let timer: { cancel(): void } | undefined;
-  return {
-    attach: () => {
-      timer?.cancel();
-      timer = clock.setTimeout(() => events.healthy(), minUptimeMs);
-    },
-    detach: () => timer?.cancel(),
-    stop: () => timer?.cancel(),
-    snapshot: () => [],
-  };
-}
-
 export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   const clock = opts.clock ?? systemClock();
   const loaded = loadConfig(opts);
@@ -337,7 +324,9 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
       emit,
       persist: () => daemon.persist(),
       spawnSpec: () => spawnSpecFor(service, stateDir),
-      makeHealthWatch: (events) => opts.makeHealthWatch?.(service, getRt, events, ctx) ?? uptimeHealthWatch(events, clock, 1000),
+      makeHealthWatch: (events) =>
+        opts.makeHealthWatch?.(service, getRt, events, ctx) ??
+        probeHealthWatch({ service, logFile: serviceLogFile(service, stateDir), clock, events, emit }),
       repairers: opts.makeRepairers?.(service, getRt, ctx) ?? {},
     });
     daemon.runtimes.set(service.name, rt);

@@ -4,7 +4,7 @@ import type { ServiceConfig } from '../config/schema.js';
 import type { DaemonContext, DaemonPlugin } from './daemon.js';
 import type { ServiceRuntime, Repairers } from './service-runtime.js';
 import type { DoctorContext } from '../doctor/types.js';
-import { snapshotStoreFor } from '../doctor/snapshot-store.js';
+import { snapshotStoreFor, type SnapshotStore } from '../doctor/snapshot-store.js';
 import { preflight, type PreflightCheck } from '../doctor/preflight.js';
 import { runDoctor, defaultRules } from '../doctor/run-doctor.js';
 import { maybeRecordLastKnownGood } from '../doctor/last-known-good.js';
@@ -23,23 +23,40 @@ export function isOwnInstanceOf(service: ServiceConfig, stateDir?: string): (pid
   };
 }
 
-export function doctorContext(service: ServiceConfig, ctx: DaemonContext, runtime?: () => ServiceRuntime): DoctorContext {
+/**
+ * One snapshot store per service for the daemon's life: a store serialises its own writes to its
+ * index, so the doctor, the last-known-good timer and a Level 3 agent must share it.
+ */
+export class SnapshotStores {
+  private readonly stores = new Map<string, SnapshotStore>();
+
+  for(service: ServiceConfig, ctx: Pick<DaemonContext, 'stateDir' | 'clock'>): SnapshotStore {
+    let store = this.stores.get(service.name);
+    if (!store) {
+      store = snapshotStoreFor(ctx.stateDir, service, ctx.clock);
+      this.stores.set(service.name, store);
+    }
+    return store;
+  }
+}
+
+export function doctorContext(service: ServiceConfig, ctx: DaemonContext, runtime?: () => ServiceRuntime, stores?: SnapshotStores): DoctorContext {
   const pid = runtime?.().status().pid ?? undefined;
   return {
     service,
     stateDir: ctx.stateDir,
     clock: ctx.clock,
-    snapshots: snapshotStoreFor(ctx.stateDir, service, ctx.clock),
+    snapshots: stores ? stores.for(service, ctx) : snapshotStoreFor(ctx.stateDir, service, ctx.clock),
     emit: ctx.emit,
     isOwnInstance: isOwnInstanceOf(service, ctx.stateDir),
     ...(pid ? { currentPid: pid } : {}),
   };
 }
 
-export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runtime: () => ServiceRuntime): Repairers {
+export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runtime: () => ServiceRuntime, stores: SnapshotStores): Repairers {
   return {
     doctor: async (incident) => {
-      const report = await runDoctor(doctorContext(service, ctx, runtime), {
+      const report = await runDoctor(doctorContext(service, ctx, runtime, stores), {
         fix: true,
         incidentId: incident.id,
         // The service's own doctor rewrites configs (OpenClaw's has dropped sections): on the first run
@@ -85,7 +102,7 @@ export function preflightFor(service: ServiceConfig): () => Promise<string | und
 }
 
 /** Saves the config as last-known-good once a service has been healthy long enough with it. */
-export function lastKnownGoodPlugin(intervalMs = 2000): DaemonPlugin {
+export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): DaemonPlugin {
   return {
     name: 'last-known-good',
     init(ctx, daemon) {
@@ -95,7 +112,7 @@ export function lastKnownGoodPlugin(intervalMs = 2000): DaemonPlugin {
         for (const rt of daemon.runtimes.values()) {
           const since = rt.healthySinceMs();
           if (since === null || !rt.config.configFile) continue;
-          await maybeRecordLastKnownGood(doctorContext(rt.config, ctx), { healthySince: since, now: ctx.clock.now() }).catch(() => undefined);
+          await maybeRecordLastKnownGood(doctorContext(rt.config, ctx, undefined, stores), { healthySince: since, now: ctx.clock.now() }).catch(() => undefined);
         }
       };
       const loop = (): void => {

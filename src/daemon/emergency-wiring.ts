@@ -5,7 +5,7 @@ import type { DaemonContext } from './daemon.js';
 import type { ServiceRuntime } from './service-runtime.js';
 import type { EmergencyHost } from '../emergency/tool-host.js';
 import { runEmergency } from '../emergency/run-emergency.js';
-import { doctorContext } from './doctor-wiring.js';
+import { doctorContext, type SnapshotStores } from './doctor-wiring.js';
 import { serviceLogFile } from './spawn-spec.js';
 import { checkConfigContent } from '../doctor/config-validity.js';
 import { spawnRunner } from '../doctor/command-runner.js';
@@ -30,7 +30,7 @@ async function tail(file: string, lines: number): Promise<string> {
   }
 }
 
-export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtime: () => ServiceRuntime): EmergencyHost {
+export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtime: () => ServiceRuntime, stores: SnapshotStores): EmergencyHost {
   const runner = spawnRunner({ clock: ctx.clock });
   const configPath = service.configFile?.path;
   const requireConfig = (): string => {
@@ -41,7 +41,7 @@ export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtim
     const file = requireConfig();
     const check = await checkConfigContent(service, content, runner);
     if (check.state !== 'valid') return `refused: the new config is ${check.state}: ${check.error ?? ''}`.trim();
-    const dctx = doctorContext(service, ctx);
+    const dctx = doctorContext(service, ctx, runtime, stores);
     const current = await readCurrent(file);
     const snap = await snapshotBeforeRepair(dctx.snapshots, file, current, reason);
     await replaceFile(current.realPath, content, current.mode);
@@ -58,16 +58,16 @@ export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtim
       return check.state === 'valid' ? { ok: true } : { ok: false, error: `${check.state}: ${check.error ?? ''}` };
     },
     listSnapshots: async () =>
-      (await doctorContext(service, ctx).snapshots.list()).map((e) => ({ id: e.id, savedAt: e.time, sha256: e.sha256 })),
+      (await stores.for(service, ctx).list()).map((e) => ({ id: e.id, savedAt: e.time, sha256: e.sha256 })),
     restoreSnapshot: async (id) => {
-      const store = doctorContext(service, ctx).snapshots;
+      const store = stores.for(service, ctx);
       const entry = (await store.list()).find((e) => e.id === id);
       if (!entry) return `refused: no snapshot ${id}`;
       return write(await store.read(entry), `before restoring snapshot ${id} (agent)`);
     },
     writeConfig: async (text) => write(Buffer.from(text), 'before an agent write'),
     runDoctor: async () => {
-      const report = await runDoctor(doctorContext(service, ctx, runtime), { fix: true, rules: defaultRules() });
+      const report = await runDoctor(doctorContext(service, ctx, runtime, stores), { fix: true, rules: defaultRules() });
       return `doctor exit ${report.exitCode}: ${report.findings.map((f) => f.title).join('; ') || 'no findings'}`;
     },
     restartService: async () => {
@@ -85,7 +85,7 @@ export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtim
   };
 }
 
-export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, runtime: () => ServiceRuntime): ((incident: Incident) => Promise<{ fixed: boolean; summary: string }>) | undefined {
+export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, runtime: () => ServiceRuntime, stores: SnapshotStores): ((incident: Incident) => Promise<{ fixed: boolean; summary: string }>) | undefined {
   const config = service.emergency;
   if (!config) return undefined;
   return async (incident) => {
@@ -98,7 +98,7 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
       incident,
       service,
       config,
-      host: emergencyHost(service, ctx, runtime),
+      host: emergencyHost(service, ctx, runtime, stores),
       clock: ctx.clock,
       redactor: ctx.redactor,
       stateDir: ctx.stateDir,

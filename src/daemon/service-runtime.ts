@@ -50,8 +50,6 @@ export interface RuntimeDeps {
   repairers: Repairers;
   preflight?: () => Promise<string | undefined>;
   launch?: SupervisorDeps['launch'];
-  /** With no restart-type probe, an instance counts as healthy after this long up. */
-  minUptimeMs?: number;
 }
 
 export interface ServiceStatus {

@@ -2,7 +2,7 @@
 import type { DaemonOptions } from './daemon.js';
 import { probeHealthWatch } from './health-watch.js';
 import { serviceLogFile } from './spawn-spec.js';
-import { doctorRepairers, lastKnownGoodPlugin, preflightFor } from './doctor-wiring.js';
+import { SnapshotStores, doctorRepairers, lastKnownGoodPlugin, preflightFor } from './doctor-wiring.js';
 import { MetricsHolder, observePlugin } from './observe-wiring.js';
 import { createDashboard } from '../server/dashboard.js';
 import { emergencyRepairer } from './emergency-wiring.js';
@@ -12,6 +12,7 @@ import { PredictorRegistry, ServicePredictor, crashPatternPlugin } from './predi
 export function defaultDaemonOptions(): Partial<DaemonOptions> {
   const metrics = new MetricsHolder();
   const predictors = new PredictorRegistry();
+  const stores = new SnapshotStores();
   return {
     makeHealthWatch: (service, rt, events, ctx) => {
       const predictor = new ServicePredictor(service, ctx, {
@@ -34,10 +35,10 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
       return { ...watch, attach: (inst) => (predictor.reset(), watch.attach(inst)) };
     },
     makeRepairers: (service, rt, ctx) => {
-      const agent = emergencyRepairer(service, ctx, rt);
-      return { ...doctorRepairers(service, ctx, rt), ...(agent ? { agent } : {}) };
+      const agent = emergencyRepairer(service, ctx, rt, stores);
+      return { ...doctorRepairers(service, ctx, rt, stores), ...(agent ? { agent } : {}) };
     },
     makePreflight: (service) => preflightFor(service),
-    plugins: [groupsPlugin(), observePlugin(metrics), lastKnownGoodPlugin(), crashPatternPlugin(predictors, metrics), { name: 'dashboard', init: () => ({ dashboard: createDashboard() }) }],
+    plugins: [groupsPlugin(), observePlugin(metrics), lastKnownGoodPlugin(stores), crashPatternPlugin(predictors, metrics), { name: 'dashboard', init: () => ({ dashboard: createDashboard() }) }],
   };
 }
