@@ -32,7 +32,34 @@ function preview(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+/** Keys whose values are secrets (tokens, webhook URLs, header values): an error never echoes them whole. */
+const SECRET_KEY = /(token|secret|password|passwd|api[_-]?key|authorization|webhook|credential|^url$|^headers$|^env$)/i;
+
+/** A field whose value must not be printed: a secret-looking key, a value under headers/env, or a message that says so. */
+export function isSecretProblem(p: Pick<ConfigProblem, 'path' | 'message'>): boolean {
+  if (/value not shown|may hold a secret|is a secret/i.test(p.message)) return true;
+  const segments = p.path.split(/[.[\]]+/).filter(Boolean);
+  return segments.some((seg) => SECRET_KEY.test(seg));
+}
+
+/** A URL keeps its scheme and host (enough to recognise it); anything else is not shown at all. */
+export function maskSecretValue(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  try {
+    const u = new URL(value);
+    if (!u.host) return undefined;
+    return `${u.protocol}//${u.host}/… (rest not shown: it may hold a secret)`;
+  } catch {
+    return undefined;
+  }
+}
+
 export function formatProblem(p: ConfigProblem): string {
+  if (p.value !== undefined && isSecretProblem(p)) {
+    const masked = maskSecretValue(p.value);
+    const note = /value not shown|\bgot\b/i.test(p.message) ? '' : masked ? ` (got ${masked})` : ' (value not shown: it may hold a secret)';
+    return `${p.path}: ${p.message}${note}`;
+  }
   const got = p.value === undefined ? '' : ` (got ${preview(p.value)})`;
   return `${p.path}: ${p.message}${got}`;
 }

@@ -153,6 +153,7 @@ export class Daemon {
       host: ctx.config.api.host,
       port,
       token: this.token,
+      redactor: ctx.redactor,
       handlers: {
         status: () => this.status(),
         action: (name, action) => this.action(name, action),

@@ -18,6 +18,12 @@ export interface ApiHandlers {
   dashboard?: (path: string) => { body: string | Buffer; type: string } | undefined;
 }
 
+/** What leaves the daemon through the API passes this (status JSON, SSE events, extra routes, /metrics text). */
+export interface ApiRedactor {
+  redact(text: string): string;
+  redactDeep<T>(value: T): T;
+}
+
 export interface ApiServer {
   readonly host: string;
   readonly port: number;
@@ -35,8 +41,11 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
-export async function startApiServer(opts: { host: string; port: number; token: string; handlers: ApiHandlers }): Promise<ApiServer> {
+export async function startApiServer(opts: { host: string; port: number; token: string; handlers: ApiHandlers; redactor?: ApiRedactor }): Promise<ApiServer> {
   const { token, handlers } = opts;
+  // The boundary: every body that leaves passes the redactor, whatever a handler forgot.
+  const scrubText = (text: string): string => (opts.redactor ? opts.redactor.redact(text) : text);
+  const scrub = <T>(value: T): T => (opts.redactor ? opts.redactor.redactDeep(value) : value);
   const loopback = isLoopbackHost(opts.host);
   const sse = new Set<ServerResponse>();
   let boundPort = opts.port;
@@ -60,12 +69,12 @@ export async function startApiServer(opts: { host: string; port: number; token: 
     if (method !== 'GET' && method !== 'HEAD') return send(res, 405, { error: 'method not allowed' }, { allow: 'GET, POST' });
     if (!loopback && !authed) return send(res, 401, { error: 'token required off loopback' }, { 'www-authenticate': 'Bearer' });
 
-    if (url.pathname === '/api/status') return send(res, 200, handlers.status());
+    if (url.pathname === '/api/status') return send(res, 200, scrub(handlers.status()));
     if (url.pathname === '/healthz') return send(res, 200, { ok: true });
     if (url.pathname === '/metrics' && handlers.metrics) {
       const text = await handlers.metrics();
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-      res.end(text);
+      res.end(scrubText(text));
       return;
     }
     if (url.pathname === '/api/events') {
@@ -73,7 +82,7 @@ export async function startApiServer(opts: { host: string; port: number; token: 
       res.write(': connected\n\n');
       sse.add(res);
       const off = handlers.subscribe((event) => {
-        res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+        res.write(`event: ${event.type}\ndata: ${JSON.stringify(scrub(event))}\n\n`);
       });
       req.on('close', () => {
         off();
@@ -83,7 +92,7 @@ export async function startApiServer(opts: { host: string; port: number; token: 
     }
     if (handlers.extra && url.pathname.startsWith('/api/')) {
       const body = await handlers.extra(url.pathname, url.searchParams);
-      if (body !== undefined) return send(res, 200, body);
+      if (body !== undefined) return send(res, 200, scrub(body));
     }
     const page = handlers.dashboard?.(url.pathname);
     if (page) {
@@ -102,7 +111,7 @@ export async function startApiServer(opts: { host: string; port: number; token: 
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) send(res, 500, { error: (err as Error).message });
+      if (!res.headersSent) send(res, 500, { error: scrubText((err as Error).message) });
       else res.end();
     });
   });

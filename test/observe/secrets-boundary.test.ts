@@ -1,0 +1,104 @@
+// Seeded secrets must not leave the daemon on any surface: status JSON, SSE, /metrics, CLI output, validation errors.
+import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import http from 'node:http';
+import YAML from 'yaml';
+import { startTestDaemon, NODE, tempDir, type TestDaemon } from '../helpers/daemon.js';
+import { waitFor } from '../helpers/processes.js';
+import { runCli } from '../helpers/cli.js';
+
+const OPENAI = 'sk-proj-Abc123def456ghi789jkl012mno345';
+const GATEWAY = 'gwtok-7f3a9c1e5b2d8f4a6c0e';
+const DISCORD = 'https://discord.com/api/webhooks/112233445566/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789';
+const ANTHROPIC = 'sk-ant-api03-ZyXwVuTsRqPoNmLkJiHg';
+const SECRETS = [OPENAI, GATEWAY, DISCORD, ANTHROPIC, 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789'];
+
+let td: TestDaemon | undefined;
+afterEach(async () => {
+  await td?.stop();
+  td = undefined;
+});
+
+function expectClean(surface: string, text: string): void {
+  for (const s of SECRETS) expect(text.includes(s), `${surface} carries ${s}`).toBe(false);
+}
+
+/** Reads the SSE stream for `ms` and returns what arrived. */
+function readSse(port: number, ms: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const req = http.get({ host: '127.0.0.1', port, path: '/api/events' }, (res) => {
+      res.on('data', (d: Buffer) => (text += d.toString()));
+    });
+    req.on('error', reject);
+    setTimeout(() => {
+      req.destroy();
+      resolve(text);
+    }, ms);
+  });
+}
+
+describe('redaction at the boundary', () => {
+  it('a log probe match carrying four secrets is redacted in status JSON, SSE, /metrics, the CLI, journal and daemon log', async () => {
+    const line = `ERROR upstream failed key=${OPENAI} gw ${GATEWAY} hook ${DISCORD} anthropic ${ANTHROPIC}`;
+    const script = `setInterval(() => console.log(${JSON.stringify(line)}), 150); setInterval(() => {}, 1000);`;
+    td = await startTestDaemon({
+      services: [
+        {
+          name: 'leaky',
+          command: [NODE, '-e', script],
+          env: { OPENAI_API_KEY: OPENAI, OPENCLAW_GATEWAY_TOKEN: GATEWAY, DISCORD_WEBHOOK: DISCORD, ANTHROPIC_API_KEY: ANTHROPIC },
+          probes: [{ kind: 'log', pattern: 'ERROR', interval: '200ms' }],
+        },
+      ],
+    });
+    const t = td;
+    const port = t.daemon.api!.port;
+    const base = `http://127.0.0.1:${port}`;
+    const sse = readSse(port, 1500);
+    await waitFor(() => t.events.some((e) => e.type === 'probe.failed' || (e.message ?? '').includes('ERROR')) || JSON.stringify(t.daemon.status()).includes('ERROR'), { timeoutMs: 15_000 });
+    // The raw status (inside the daemon) does carry the line: the boundary is what must clean it.
+    const statusText = await (await fetch(`${base}/api/status`)).text();
+    expect(statusText).toContain('ERROR upstream failed');
+    expectClean('/api/status', statusText);
+    expectClean('SSE /api/events', await sse);
+    expectClean('/metrics', await (await fetch(`${base}/metrics`)).text());
+    const cli = await runCli(['status', '--json', '--state-dir', t.stateDir]);
+    expect(cli.stdout).toContain('leaky');
+    expectClean('clawback status --json', cli.stdout + cli.stderr);
+    expectClean('journal', readFileSync(path.join(t.stateDir, 'journal.jsonl'), 'utf8'));
+    await t.stop();
+    td = undefined;
+    expectClean('daemon.log', readFileSync(path.join(t.stateDir, 'logs', 'daemon.log'), 'utf8'));
+  }, 40_000);
+});
+
+describe('clawback validate never prints a secret', () => {
+  it('a malformed bot token and an invalid webhook URL are named without their values', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'clawback.yaml');
+    writeFileSync(
+      file,
+      YAML.stringify({
+        notify: {
+          channels: [
+            { type: 'telegram', botToken: '123:ABC', chatId: 1 },
+            { type: 'discord', url: 'http://discord.com/api/webhooks/112233445566/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789' },
+            { type: 'webhook', url: 'not a url sk-proj-Abc123def456ghi789jkl012mno345' },
+          ],
+        },
+        services: [{ name: 'web', command: ['node', 'server.js'], env: { API_KEY: 42 } }],
+      }),
+    );
+    const r = await runCli(['validate', '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('notify.channels[0].botToken');
+    expect(r.stderr).toContain('notify.channels[1].url');
+    expect(r.stderr).toContain('http://discord.com/…');
+    expect(r.stderr).not.toContain('123:ABC');
+    expect(r.stderr).not.toContain('AbCdEfGhIjKlMnOpQrStUvWxYz0123456789');
+    expect(r.stderr).not.toContain('sk-proj-');
+    expect(r.stderr).toContain('services[0].env.API_KEY');
+  });
+});
