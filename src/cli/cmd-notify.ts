@@ -1,4 +1,4 @@
-// `clawback notify test [CHANNEL]`: send a test message through the configured channels and show the HTTP result.
+// `clawback notify test|flush|discard [CHANNEL]`: test the channels; retry or drop the dead letters the daemon keeps.
 import type { Command } from 'commander';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -7,6 +7,21 @@ import { loadConfig } from '../config/load.js';
 import { createNotifier } from '../notify/dispatcher.js';
 import { systemClock } from '../platform/clock.js';
 import { Redactor } from '../observe/redact.js';
+import { connect } from './client.js';
+
+/** Asks the running daemon to retry (flush) or drop (discard) the alerts it could not deliver. */
+async function deadLetterCommand(program: Command, op: 'flush' | 'discard', channel: string | undefined): Promise<void> {
+  const client = await connect(program.opts());
+  const q = channel ? `?channel=${encodeURIComponent(channel)}` : '';
+  const r = await client.post<{ ok: boolean; message?: string; error?: string }>(`/api/notify/${op}${q}`);
+  const redactor = new Redactor();
+  const text = redactor.redact(r.body.message ?? r.body.error ?? `HTTP ${r.status}`);
+  if (r.status >= 400) {
+    process.stderr.write(`clawback: ${text}\n`);
+    process.exit(r.status === 404 ? 4 : 1);
+  }
+  process.stdout.write(`${text}\n`);
+}
 
 export function registerNotify(program: Command): void {
   const notify = program.command('notify').description('notification channels');
@@ -33,4 +48,12 @@ export function registerNotify(program: Command): void {
         rmSync(dir, { recursive: true, force: true });
       }
     });
+  notify
+    .command('flush [channel]')
+    .description('retry now the alerts the daemon could not deliver (its dead letters), for every channel or one')
+    .action((channel: string | undefined) => deadLetterCommand(program, 'flush', channel));
+  notify
+    .command('discard [channel]')
+    .description('drop the undelivered alerts (dead letters) of every channel or one; they are not sent')
+    .action((channel: string | undefined) => deadLetterCommand(program, 'discard', channel));
 }

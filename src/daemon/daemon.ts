@@ -9,6 +9,7 @@ import { isSameProcess, processStartTime } from '../platform/proc.js';
 import { EventBus, type ClawbackEvent } from '../observe/events.js';
 import { JournalWriter } from '../observe/journal.js';
 import { Redactor } from '../observe/redact.js';
+import { earlyEvents } from '../observe/early-events.js';
 import { StateStore, type DaemonState } from './state-store.js';
 import { emptyRecord } from '../supervisor/service-supervisor.js';
 import { ServiceRuntime, type HealthEvents, type HealthWatch, type Repairers } from './service-runtime.js';
@@ -58,6 +59,10 @@ export interface PluginHooks {
   metrics?: () => Promise<string>;
   extra?: (path: string, query: URLSearchParams) => Promise<unknown | undefined>;
   dashboard?: (path: string) => { body: string | Buffer; type: string } | undefined;
+  /** Top-level additions to the status JSON (e.g. notify.deadLetters). */
+  status?: () => Record<string, unknown>;
+  /** Extra POST routes (token required), e.g. /api/notify/flush; undefined when not handled. */
+  post?: (path: string, query: URLSearchParams) => Promise<{ status: number; body: unknown } | undefined>;
   stop?: () => Promise<void>;
 }
 
@@ -88,6 +93,8 @@ export class Daemon {
     readonly ctx: DaemonContext,
     state: DaemonState,
     private readonly opts: DaemonOptions,
+    /** Lets events emitted while the daemon was being built reach the sinks once the plugins subscribed. */
+    private readonly releaseEarlyEvents: () => void = () => undefined,
   ) {
     this.startedAt = ctx.clock.now();
     this.store = new StateStore(ctx.stateDir, () => ctx.clock.now());
@@ -128,6 +135,7 @@ export class Daemon {
         api: this.api ? { host: this.api.host, port: this.api.port } : null,
       },
       services: [...this.runtimes.values()].map((rt) => ({ ...rt.status(), ...(this.statusExtras.get(rt.name)?.() ?? {}) })),
+      ...Object.assign({}, ...this.hooks.map((h) => h.status?.() ?? {})),
     };
   }
 
@@ -144,11 +152,13 @@ export class Daemon {
       const hooks = await plugin.init(ctx, this);
       if (hooks) this.hooks.push(hooks);
     }
+    this.releaseEarlyEvents();
     await this.bootInOrder();
     const port = this.opts.apiPort ?? ctx.config.api.port;
     const metrics = this.hooks.find((h) => h.metrics)?.metrics;
     const dashboard = this.hooks.find((h) => h.dashboard)?.dashboard;
     const extras = this.hooks.filter((h) => h.extra).map((h) => h.extra!);
+    const posts = this.hooks.filter((h) => h.post).map((h) => h.post!);
     this.api = await startApiServer({
       host: ctx.config.api.host,
       port,
@@ -162,6 +172,13 @@ export class Daemon {
         ...(dashboard ? { dashboard } : {}),
         extra: async (p, q) => {
           for (const fn of extras) {
+            const r = await fn(p, q);
+            if (r !== undefined) return r;
+          }
+          return undefined;
+        },
+        post: async (p, q) => {
+          for (const fn of posts) {
             const r = await fn(p, q);
             if (r !== undefined) return r;
           }
@@ -297,7 +314,9 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   const journal = new JournalWriter(path.join(stateDir, 'journal.jsonl'));
   const bus = new EventBus();
   bus.subscribe((e) => journal.append(redactor.redactDeep(e)));
-  const emit = (e: ClawbackEvent): void => bus.emit(e);
+  // Held until the plugins (notifier, metrics, log) have subscribed: "state file was corrupt" must reach them too.
+  const early = earlyEvents(bus);
+  const emit = (e: ClawbackEvent): void => early.emit(e);
   const ctx: DaemonContext = { config, configFile: loaded.file, stateDir, clock, bus, redactor, emit };
 
   const store = new StateStore(stateDir, () => clock.now());
@@ -309,7 +328,7 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     emit({ type: 'daemon.history-lost', time: clock.now(), severity: 'info', message: 'no previous state or journal in the state directory (first start, or it was deleted): history starts now', details: { stateDir } });
   }
 
-  const daemon = new Daemon(ctx, loadedState.state, opts);
+  const daemon = new Daemon(ctx, loadedState.state, opts, () => early.release());
   for (const service of config.services) {
     const saved = loadedState.state.services[service.name];
     const record = saved?.record ?? emptyRecord(service.autostart ? 'up' : 'down');

@@ -44,7 +44,11 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
           clock: ctx.clock,
           redactor: ctx.redactor,
           log: (msg, extra) => logger.info({ component: 'notify', ...(extra ?? {}) }, msg),
+          warn: (msg, extra) => logger.warn({ component: 'notify', ...(extra ?? {}) }, msg),
+          onAttempt: (channel, ok) => metrics.notifierDelivery(channel, ok),
+          emit: (e) => ctx.emit(e),
         });
+        for (const ch of ctx.config.notify.channels) metrics.setDeadLetters(ch.name, 0);
       }
       // Incidents still open from before this daemon started keep their reminders.
       for (const rt of daemon.runtimes.values()) {
@@ -80,7 +84,10 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
             ...(limit !== undefined ? { memoryLimitBytes: limit } : {}),
           });
         }
-        if (notifier) metrics.setOutboxDepth(notifier.outboxDepth());
+        if (notifier) {
+          metrics.setOutboxDepth(notifier.outboxDepth());
+          for (const [channel, n] of Object.entries(notifier.deadLetters())) metrics.setDeadLetters(channel, n);
+        }
       };
 
       let stopped = false;
@@ -96,7 +103,36 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
       rotateLoop();
 
       const journalFile = path.join(ctx.stateDir, 'journal.jsonl');
+      const knownChannel = (name: string | null): string | undefined => {
+        if (name === null || name === '') return undefined;
+        if (!ctx.config.notify.channels.some((c) => c.name === name)) {
+          throw new Error(`no notification channel named "${name}" (configured: ${ctx.config.notify.channels.map((c) => c.name).join(', ') || 'none'})`);
+        }
+        return name;
+      };
       return {
+        status: () => ({
+          notify: {
+            channels: ctx.config.notify.channels.map((c) => ({ name: c.name, type: c.type, mode: c.mode, enabled: c.enabled })),
+            outboxDepth: notifier?.outboxDepth() ?? 0,
+            deadLetters: notifier?.deadLetters() ?? {},
+          },
+        }),
+        post: async (p, q) => {
+          const m = /^\/api\/notify\/(flush|discard)$/.exec(p);
+          if (!m) return undefined;
+          if (!notifier) return { status: 409, body: { ok: false, message: 'no notification channels configured' } };
+          let channel: string | undefined;
+          try {
+            channel = knownChannel(q.get('channel'));
+          } catch (err) {
+            return { status: 404, body: { ok: false, message: (err as Error).message } };
+          }
+          const n = m[1] === 'flush' ? notifier.retryDeadLetters(channel) : notifier.discardDeadLetters(channel);
+          const where = channel ?? 'every channel';
+          const message = m[1] === 'flush' ? `${n} undelivered alert(s) for ${where} are being retried now` : `${n} undelivered alert(s) for ${where} discarded`;
+          return { status: 200, body: { ok: true, message, count: n, deadLetters: notifier.deadLetters() } };
+        },
         metrics: async () => {
           updateGauges();
           return metrics.render();

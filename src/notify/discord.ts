@@ -51,6 +51,35 @@ export function escapeDiscordMarkdown(text: string): string {
   return text.replace(/[\\*_~`|>]/g, (c) => `\\${c}`);
 }
 
+/**
+ * Discord text that keeps `inline code` as code (a backslash inside a code span would show literally) and
+ * escapes markdown everywhere else; an unpaired backtick is escaped.
+ */
+export function discordText(text: string): string {
+  const parts = text.split('`');
+  if (parts.length < 3) return escapeDiscordMarkdown(text);
+  let out = '';
+  const pairs = Math.floor((parts.length - 1) / 2);
+  parts.forEach((part, i) => {
+    const inCode = i % 2 === 1 && i <= pairs * 2 - 1;
+    if (i > 0) out += i <= pairs * 2 ? '`' : '\\`';
+    out += inCode ? part.replace(/\n/g, ' ') : escapeDiscordMarkdown(part);
+  });
+  return out;
+}
+
+/** discordText within `max` characters: the raw text is shortened until its rendering fits (bounded). */
+function fitDiscordText(raw: string, max: number): string {
+  let text = raw;
+  for (let i = 0; i < 8; i++) {
+    const out = discordText(text);
+    if (out.length <= max) return text === raw ? out : out + '… [truncated]';
+    const keep = Math.max(0, Math.floor((text.length * (max - 20)) / out.length) - 1);
+    text = Array.from(text).slice(0, keep).join('');
+  }
+  return truncateEscaped(raw, escapeDiscordMarkdown, max);
+}
+
 /** Keeps a log excerpt from closing its code block early. */
 function escapeCodeBlock(text: string): string {
   return text.replace(/`/g, '`\u200b');
@@ -110,11 +139,11 @@ function description(n: Notification, max: number): string {
   const details = escapeDiscordMarkdown(rawDetails);
   const fixed = (notes ? notes.length + 1 : 0) + 2;
   const excerptWrap = n.excerpt ? '```\n\n```'.length + 2 : 0;
-  const msgNeed = escapeDiscordMarkdown(n.message).length;
+  const msgNeed = discordText(n.message).length;
   const detNeed = details.length ? details.length + 1 : 0;
   const exNeed = n.excerpt ? escapeCodeBlock(n.excerpt).length + excerptWrap : 0;
   const [msgBudget, detBudget, exBudget] = shareBudget(max - fixed, [msgNeed, detNeed, exNeed], 1000);
-  const parts: string[] = [truncateEscaped(n.message, escapeDiscordMarkdown, msgBudget!)];
+  const parts: string[] = [fitDiscordText(n.message, msgBudget!)];
   if (notes) parts.push(notes);
   if (detNeed > 0 && detBudget! > 1 && detBudget! >= Math.min(detNeed, 20)) parts.push(truncateEscaped(rawDetails, escapeDiscordMarkdown, detBudget! - 1));
   if (n.excerpt && exBudget! > excerptWrap + 20) {
@@ -150,15 +179,42 @@ export function discordPayload(cfg: Pick<DiscordConfig, 'username' | 'avatarUrl'
   return fitDiscordPayload(payload);
 }
 
+/** `?wait=true`: Discord answers with the message (and its id) instead of 204, so it can be edited later. */
+export function discordPostUrl(url: string): string {
+  const u = new URL(url);
+  u.searchParams.set('wait', 'true');
+  return u.toString();
+}
+
+/** PATCH /webhooks/{id}/{token}/messages/{message_id} (a thread_id query is kept). */
+export function discordEditUrl(url: string, messageId: string): string {
+  const u = new URL(url);
+  u.pathname = `${u.pathname.replace(/\/+$/, '')}/messages/${encodeURIComponent(messageId)}`;
+  u.searchParams.delete('wait');
+  return u.toString();
+}
+
 export function discordChannel(cfg: DiscordConfig): ChannelAdapter {
   return {
     build(n: Notification): HttpRequest {
       return {
-        url: cfg.url,
+        url: discordPostUrl(cfg.url),
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(discordPayload(cfg, n)),
       };
+    },
+    buildEdit(n: Notification, messageId: string): HttpRequest {
+      const { username: _u, avatar_url: _a, ...body } = discordPayload(cfg, n);
+      return { url: discordEditUrl(cfg.url, messageId), method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+    },
+    messageIdOf(body: string): string | undefined {
+      try {
+        const id = (JSON.parse(body) as { id?: unknown }).id;
+        return typeof id === 'string' && id.length > 0 ? id : undefined;
+      } catch {
+        return undefined;
+      }
     },
   };
 }

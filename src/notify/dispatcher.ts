@@ -10,7 +10,8 @@ import { notifySecrets, type ChannelConfig, type NotifyConfig } from './notify-s
 import { channelAccepts } from './filter.js';
 import { DedupWindow } from './dedup.js';
 import { ReminderTracker } from './reminders.js';
-import { Outbox, type OutboxEntry } from './outbox.js';
+import { Outbox, type DeadLetterInfo, type OutboxEntry } from './outbox.js';
+import { bookFrom, planEvent, timelineLines, withMessageId, type IncidentThread, type SendPlan, type ThreadBook } from './incident-thread.js';
 import { formatNotification, type Notification } from './format.js';
 import { classifyAnswer, retryDelay, type DeliveryOutcome } from './delivery-outcome.js';
 import { describeError, sendHttp } from './http-send.js';
@@ -25,15 +26,28 @@ export interface NotifierDeps {
   log?: NotifyLog;
   /** Source of jitter in [0, 1); defaults to Math.random. */
   random?: () => number;
+  /** Warnings (a message moved to the dead letters); defaults to `log`. */
+  warn?: NotifyLog;
+  /** Every delivery attempt's result (the clawback_notifications_total feeder). */
+  onAttempt?: (channel: string, ok: boolean) => void;
+  /**
+   * Where the "N alerts undelivered to CHANNEL" notice goes: the daemon's bus (journaled, then published back
+   * here). Without it the notice is queued directly for the other channels.
+   */
+  emit?: (event: ClawbackEvent) => void;
 }
 
 export interface NotifyStats {
   /** Accepted by the endpoint. */
   delivered: number;
-  /** Refused for good (4xx other than 408/429), or refused maxAttempts times. */
+  /** Refused for good (4xx other than 408/429), or refused maxAttempts times: moved to the dead letters. */
   failed: number;
-  /** Expired in the outbox (older than outboxMaxAge). */
+  /** Discarded by the user (`clawback notify discard`); nothing else ever drops an alert. */
   dropped: number;
+  /** Moved to the dead letters (budget exhausted, refused, or older than outboxMaxAge). */
+  deadLettered: number;
+  /** Incident mode: steps folded into a live message instead of sent on their own. */
+  folded: number;
   /** Identical events inside dedupWindow, not sent again. */
   suppressed: number;
 }
@@ -61,6 +75,12 @@ export interface Notifier {
   test(channelName?: string): Promise<ChannelTestResult[]>;
   /** Messages not yet delivered, over all channels. */
   outboxDepth(): number;
+  /** Undelivered messages in the dead letters, per channel (channels with none are listed with 0). */
+  deadLetters(): Record<string, number>;
+  /** Retries the dead letters (of one channel, or all) now. Returns how many were queued again. */
+  retryDeadLetters(channelName?: string): number;
+  /** Deletes the dead letters (of one channel, or all). Returns how many were discarded. */
+  discardDeadLetters(channelName?: string): number;
   stats(): NotifyStats;
 }
 
@@ -72,6 +92,8 @@ const LOG_EVERY_TRIES = 10;
 interface Pending {
   entry: OutboxEntry;
   persisted: Promise<void>;
+  /** Set by discardDeadLetters while the worker holds it. */
+  discarded?: boolean;
 }
 
 interface ChannelRuntime {
@@ -83,9 +105,18 @@ interface ChannelRuntime {
   /** Set only after an unexpected worker crash: the delayed restart. */
   restart: TimerHandle | undefined;
   failing: boolean;
+  /** The head exhausted its budget: everything queued is a dead letter until a delivery succeeds. */
+  dead: boolean;
+  /** Refused for good or expired: kept in dead/, retried only on request. */
+  parked: Pending[];
+  /** Aborted to cut a retry wait short (flush). */
+  wake: AbortController;
+  /** Incident threads and live-message ids. */
+  book: ThreadBook;
+  canEdit: boolean;
 }
 
-type DeliveryResult = 'delivered' | 'failed' | 'dropped' | 'stopped';
+type DeliveryResult = 'delivered' | 'parked' | 'discarded' | 'stopped';
 
 export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifier {
   const { clock, redactor } = deps;
@@ -104,26 +135,50 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   };
   const scrub = (text: string): string => redactor.redact(text);
 
-  const stats: NotifyStats = { delivered: 0, failed: 0, dropped: 0, suppressed: 0 };
+  const warn = (msg: string, extra?: Record<string, unknown>): void => {
+    if (!deps.warn) return log(msg, extra);
+    try {
+      deps.warn(redactor.redact(msg), extra ? redactor.redactDeep(extra) : undefined);
+    } catch {
+      // A broken logger must not break delivery.
+    }
+  };
+  const attempted = (channel: string, ok: boolean): void => {
+    try {
+      deps.onAttempt?.(channel, ok);
+    } catch {
+      // Metrics are best effort.
+    }
+  };
+
+  const stats: NotifyStats = { delivered: 0, failed: 0, dropped: 0, suppressed: 0, deadLettered: 0, folded: 0 };
   const stopCtrl = new AbortController();
   let stopped = false;
   let stopping: Promise<void> | undefined;
   const idleWaiters = new Set<() => void>();
   const backoff = { initialMs: config.backoff.initial, maxMs: Math.max(config.backoff.initial, config.backoff.max) };
 
-  const channels: ChannelRuntime[] = config.channels.map((cfg) => ({
-    name: cfg.name,
-    cfg,
-    adapter: createChannelAdapter(cfg),
-    queue: [],
-    worker: undefined,
-    restart: undefined,
-    failing: false,
-  }));
+  const outbox = new Outbox(path.join(deps.stateDir, 'outbox'));
+  const channels: ChannelRuntime[] = config.channels.map((cfg) => {
+    const adapter = createChannelAdapter(cfg);
+    return {
+      name: cfg.name,
+      cfg,
+      adapter,
+      queue: [],
+      worker: undefined,
+      restart: undefined,
+      failing: false,
+      dead: false,
+      parked: [],
+      wake: new AbortController(),
+      book: bookFrom(outbox.readThreadsSync(cfg.name)),
+      canEdit: !!adapter.buildEdit && !!adapter.messageIdOf,
+    };
+  });
   const enabled = channels.filter((c) => c.cfg.enabled);
 
   // Whatever a previous run left undelivered goes first, in its original order.
-  const outbox = new Outbox(path.join(deps.stateDir, 'outbox'));
   let outboxUsable = true;
   try {
     const loaded = outbox.loadSync();
@@ -134,8 +189,13 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         log('notify: outbox holds messages for a channel that is not configured (or disabled); they are kept', { channel: dir, pending: entries.length });
         continue;
       }
-      ch.queue.push(...entries.map((entry) => ({ entry, persisted: Promise.resolve() })));
-      log('notify: resuming delivery of pending messages', { channel: dir, pending: entries.length });
+      for (const entry of entries) {
+        const p: Pending = { entry, persisted: Promise.resolve() };
+        if (entry.dead?.parked) ch.parked.push(p);
+        else ch.queue.push(p);
+      }
+      if (ch.queue.some((p) => p.entry.dead)) ch.dead = true;
+      log('notify: resuming delivery of pending messages', { channel: dir, pending: ch.queue.length, deadLetters: entries.filter((e) => e.dead).length });
     }
   } catch (err) {
     outboxUsable = false;
@@ -149,7 +209,11 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   });
 
   function isIdle(): boolean {
-    return channels.every((c) => c.queue.length === 0);
+    return channels.every((c) => c.queue.length === 0 || c.dead);
+  }
+
+  function deadCount(ch: ChannelRuntime): number {
+    return ch.parked.length + ch.queue.filter((p) => p.entry.dead).length;
   }
 
   function wakeIdleWaiters(): void {
@@ -157,18 +221,21 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     for (const w of [...idleWaiters]) w();
   }
 
-  function render(entry: OutboxEntry): Notification {
+  function render(entry: OutboxEntry, thread?: IncidentThread): Notification {
     return formatNotification(redactor.redactDeep(entry.event), {
       kind: entry.kind,
       now: clock.now(),
       host,
       ...(entry.openedAt !== undefined ? { openedAt: entry.openedAt } : {}),
+      ...(thread ? { timeline: timelineLines(thread).map((l) => redactor.redact(l)) } : {}),
     });
   }
 
   function enqueue(event: ClawbackEvent, kind: OutboxEntry['kind'], openedAt?: number): void {
     for (const ch of enabled) {
       if (!channelAccepts(ch.cfg, event)) continue;
+      // The notice about a channel's dead letters goes to the other channels.
+      if (event.type === 'notify.undelivered' && event.details?.['channel'] === ch.name) continue;
       const entry: OutboxEntry = {
         v: 1,
         seq: outbox.nextSeq(),
@@ -177,6 +244,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         event,
         createdAt: clock.now(),
         ...(openedAt !== undefined ? { openedAt } : {}),
+        // A dead channel's queue is all dead letters: a new message joins them, on disk too.
+        ...(ch.dead ? { dead: { since: clock.now(), reason: 'queued behind dead letters', parked: false } } : {}),
       };
       const persisted = outboxUsable
         ? outbox.write(entry).catch((err: unknown) => {
@@ -216,71 +285,173 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     while (!stopped && ch.queue.length > 0) {
       const head = ch.queue[0]!;
       await head.persisted;
-      const result = await deliver(ch, head.entry);
+      const result = await deliver(ch, head);
       if (result === 'stopped') return;
-      try {
-        await outbox.remove(head.entry);
-      } catch (err) {
-        log('notify: could not remove a delivered message from the outbox', { channel: ch.name, error: scrub(describeError(err)) });
+      if (result !== 'parked') {
+        if (result === 'discarded') stats.dropped++;
+        try {
+          await outbox.remove(head.entry);
+        } catch (err) {
+          log('notify: could not remove a delivered message from the outbox', { channel: ch.name, error: scrub(describeError(err)) });
+        }
       }
-      ch.queue.shift();
+      // Removed from the queue only once its file is gone, so "idle" means "nothing left on disk" too.
+      if (ch.queue[0] === head) ch.queue.shift();
+      else ch.queue = ch.queue.filter((q) => q !== head);
+      if (result === 'parked') ch.parked.push(head);
       wakeIdleWaiters();
     }
   }
 
-  async function deliver(ch: ChannelRuntime, entry: OutboxEntry): Promise<DeliveryResult> {
+  /** Moves a message (or a dead channel's whole queue) into dead/, visibly: warn log, counter, notice. */
+  async function deadLetter(ch: ChannelRuntime, p: Pending, info: DeadLetterInfo, why: string): Promise<void> {
+    const newlyDead = !p.entry.dead;
+    const moves = [p];
+    if (!info.parked && !ch.dead) {
+      ch.dead = true;
+      moves.push(...ch.queue.filter((q) => q !== p && !q.entry.dead));
+    }
+    for (const q of moves) {
+      await q.persisted;
+      const mine = q === p ? info : { since: info.since, reason: 'queued behind dead letters', parked: false };
+      if (q.entry.dead && q.entry.dead.parked === mine.parked) continue;
+      try {
+        if (outboxUsable) await outbox.moveToDead(q.entry, mine);
+        else q.entry.dead = mine;
+      } catch (err) {
+        q.entry.dead = mine;
+        log('notify: could not move a message to the dead letters on disk; it is kept in memory', { channel: ch.name, error: scrub(describeError(err)) });
+      }
+    }
+    wakeIdleWaiters();
+    if (!newlyDead) return;
+    stats.deadLettered++;
+    const n = deadCount(ch);
+    warn(`notify: ${why}; ${n} alert(s) undelivered to ${ch.name}, kept in the dead letters (${info.parked ? 'retried on `clawback notify flush`' : 'still retried with capped backoff'})`, {
+      channel: ch.name,
+      type: p.entry.event.type,
+      reason: scrub(info.reason),
+      deadLetters: n,
+    });
+    const notice: ClawbackEvent = {
+      type: 'notify.undelivered',
+      time: clock.now(),
+      severity: 'warning',
+      message: `${n} alert(s) undelivered to ${ch.name} (${scrub(info.reason)}); they are kept and retried. \`clawback notify flush ${ch.name}\` retries now, \`clawback notify discard ${ch.name}\` drops them.`,
+      details: { channel: ch.name, deadLetters: n },
+    };
+    if (deps.emit) {
+      try {
+        deps.emit(notice);
+      } catch {
+        enqueue(notice, 'event');
+      }
+    } else enqueue(notice, 'event');
+  }
+
+  /** Waits before the next try; false when stopped. A flush (wake) cuts the wait short. */
+  async function pause(ch: ChannelRuntime, ms: number): Promise<boolean> {
+    try {
+      await clock.sleep(ms, AbortSignal.any([stopCtrl.signal, ch.wake.signal]));
+    } catch {
+      if (stopped) return false;
+    }
+    if (ch.wake.signal.aborted) ch.wake = new AbortController();
+    return !stopped;
+  }
+
+  async function commitBook(ch: ChannelRuntime, book: ThreadBook): Promise<void> {
+    ch.book = book;
+    if (!outboxUsable) return;
+    try {
+      await outbox.writeThreads(ch.name, book);
+    } catch (err) {
+      log('notify: could not save the live-message ids', { channel: ch.name, error: scrub(describeError(err)) });
+    }
+  }
+
+  async function deliver(ch: ChannelRuntime, p: Pending): Promise<DeliveryResult> {
+    const { entry } = p;
     let counted = 0;
+    let forceNew = false;
     for (let tries = 1; ; tries++) {
       if (stopped) return 'stopped';
+      if (p.discarded) return 'discarded';
       const ageMs = clock.now() - entry.createdAt;
-      if (ageMs > config.outboxMaxAge) {
-        stats.dropped++;
-        log('notify: dropped a message older than outboxMaxAge', { channel: ch.name, type: entry.event.type, ageMs });
-        return 'dropped';
+      if (ageMs > config.outboxMaxAge && !entry.dead) {
+        await deadLetter(ch, p, { since: clock.now(), reason: `older than outboxMaxAge (${Math.round(ageMs / 1000)} s)`, parked: true }, 'message older than outboxMaxAge');
+        return 'parked';
+      }
+      // Incident mode: which message this event becomes (new, an edit of the live one, or only a timeline step).
+      let plan: SendPlan = { send: 'new' };
+      let nextBook: ThreadBook | undefined;
+      let thread: IncidentThread | undefined;
+      if (ch.cfg.mode === 'incident') {
+        const d = planEvent(ch.book, entry.event, { canEdit: ch.canEdit, kind: entry.kind === 'reminder' ? 'reminder' : 'event' });
+        plan = forceNew && d.plan.send === 'edit' ? { send: 'new' } : d.plan;
+        nextBook = d.book;
+        thread = d.thread;
+        if (plan.send === 'none') {
+          stats.folded++;
+          await commitBook(ch, nextBook);
+          return 'delivered';
+        }
       }
       let request;
       try {
-        request = ch.adapter.build(render(entry));
+        const n = render(entry, thread);
+        request = plan.send === 'edit' && ch.adapter.buildEdit ? ch.adapter.buildEdit(n, plan.messageId) : ch.adapter.build(n);
       } catch (err) {
         stats.failed++;
-        log('notify: could not build the message; dropped', { channel: ch.name, type: entry.event.type, error: scrub(String(err)) });
-        return 'failed';
+        await deadLetter(ch, p, { since: clock.now(), reason: `could not build the message: ${String(err)}`, parked: true }, 'could not build the message');
+        return 'parked';
       }
       let outcome: DeliveryOutcome;
+      let answerBody = '';
       try {
         const answer = await sendHttp(request, { clock, timeoutMs: config.timeout, signal: stopCtrl.signal });
-        outcome = classifyAnswer(answer, clock.now());
+        answerBody = answer.body;
+        outcome = plan.send === 'edit' && ch.adapter.editUnchanged?.(answer.status, answer.body) ? { kind: 'ok' } : classifyAnswer(answer, clock.now());
       } catch (err) {
         if (stopped) return 'stopped';
         outcome = { kind: 'retry', reason: describeError(err), counts: false };
       }
+      attempted(ch.name, outcome.kind === 'ok');
       if (outcome.kind === 'ok') {
         stats.delivered++;
-        if (ch.failing) log('notify: channel reachable again', { channel: ch.name, tries });
+        if (ch.failing || ch.dead) log('notify: channel reachable again', { channel: ch.name, tries, deadLetters: deadCount(ch) - (entry.dead ? 1 : 0) });
         ch.failing = false;
+        ch.dead = false;
+        if (nextBook) {
+          const id = plan.send === 'new' && thread ? ch.adapter.messageIdOf?.(answerBody) : undefined;
+          await commitBook(ch, id && thread ? withMessageId(nextBook, thread.incidentId, id) : nextBook);
+        }
         return 'delivered';
       }
       if (outcome.kind === 'permanent') {
+        // The live message is gone (deleted by someone): post a new one instead of editing.
+        if (plan.send === 'edit' && !forceNew) {
+          forceNew = true;
+          log('notify: could not edit the live message; posting a new one', { channel: ch.name, reason: scrub(outcome.reason) });
+          continue;
+        }
         stats.failed++;
-        log('notify: message refused by the endpoint; dropped', { channel: ch.name, type: entry.event.type, reason: scrub(outcome.reason) });
-        return 'failed';
+        await deadLetter(ch, p, { since: clock.now(), reason: outcome.reason, parked: true }, 'message refused by the endpoint');
+        return 'parked';
       }
       if (outcome.counts) counted++;
-      if (counted >= config.maxAttempts) {
+      if (counted >= config.maxAttempts && !entry.dead) {
         stats.failed++;
-        log('notify: giving up on a message after maxAttempts refusals', { channel: ch.name, type: entry.event.type, attempts: counted, reason: scrub(outcome.reason) });
-        return 'failed';
+        await deadLetter(ch, p, { since: clock.now(), reason: `refused ${counted} times: ${outcome.reason}`, parked: false }, `retry budget spent after ${counted} refusals (maxAttempts)`);
       }
-      const delayMs = outcome.afterMs !== undefined ? outcome.afterMs + RETRY_AFTER_MARGIN_MS : retryDelay(tries, backoff, random());
+      // Dead letters are retried at the capped backoff until delivered, flushed or discarded.
+      const delayMs =
+        outcome.afterMs !== undefined ? outcome.afterMs + RETRY_AFTER_MARGIN_MS : entry.dead ? retryDelay(30, backoff, random()) : retryDelay(tries, backoff, random());
       if (!ch.failing || tries % LOG_EVERY_TRIES === 1 || outcome.afterMs !== undefined) {
         log('notify: delivery failed; will retry', { channel: ch.name, type: entry.event.type, try: tries, retryInMs: delayMs, reason: scrub(outcome.reason) });
       }
       ch.failing = true;
-      try {
-        await clock.sleep(delayMs, stopCtrl.signal);
-      } catch {
-        return 'stopped';
-      }
+      if (!(await pause(ch, delayMs))) return 'stopped';
     }
   }
 
@@ -370,7 +541,61 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     },
 
     outboxDepth(): number {
-      return channels.reduce((n, c) => n + c.queue.length, 0);
+      return channels.reduce((n, c) => n + c.queue.length + c.parked.length, 0);
+    },
+
+    deadLetters(): Record<string, number> {
+      const out: Record<string, number> = {};
+      for (const ch of channels) out[ch.name] = deadCount(ch);
+      return out;
+    },
+
+    retryDeadLetters(channelName?: string): number {
+      let n = 0;
+      for (const ch of channels) {
+        if (channelName !== undefined && ch.name !== channelName) continue;
+        n += deadCount(ch);
+        if (ch.parked.length > 0) {
+          for (const p of ch.parked) if (p.entry.dead) p.entry.dead = { ...p.entry.dead, parked: false };
+          ch.queue.push(...ch.parked.splice(0));
+          ch.queue.sort((a, b) => a.entry.seq - b.entry.seq);
+        }
+        ch.wake.abort();
+        kick(ch);
+      }
+      return n;
+    },
+
+    discardDeadLetters(channelName?: string): number {
+      let n = 0;
+      for (const ch of channels) {
+        if (channelName !== undefined && ch.name !== channelName) continue;
+        for (const p of ch.parked.splice(0)) {
+          n++;
+          stats.dropped++;
+          void outbox.remove(p.entry).catch(() => undefined);
+        }
+        const keep: Pending[] = [];
+        ch.queue.forEach((p, i) => {
+          if (!p.entry.dead) keep.push(p);
+          else if (i === 0 && ch.worker) {
+            // The worker holds the head: it drops it at its next step.
+            p.discarded = true;
+            keep.push(p);
+            n++;
+          } else {
+            n++;
+            stats.dropped++;
+            void outbox.remove(p.entry).catch(() => undefined);
+          }
+        });
+        ch.queue = keep;
+        ch.dead = false;
+        ch.wake.abort();
+        if (n > 0) warn(`notify: ${n} dead letter(s) discarded by the user`, { channel: ch.name });
+        wakeIdleWaiters();
+      }
+      return n;
     },
 
     stats(): NotifyStats {

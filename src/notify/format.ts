@@ -25,6 +25,8 @@ export interface Notification {
   detailLines: string[];
   /** A log excerpt to show in a code block, if the event carries one. */
   excerpt?: string;
+  /** Incident mode: the steps so far, one line each (also at the head of detailLines). */
+  timeline?: string[];
   /** Event time, epoch ms. */
   time: number;
   /** Sent more than the delay threshold after the event. */
@@ -42,6 +44,8 @@ export interface FormatContext {
   openedAt?: number;
   /** Messages sent later than this after their event are marked delayed (default 60 s). */
   delayThresholdMs?: number;
+  /** Incident mode: the incident's timeline so far. */
+  timeline?: string[];
 }
 
 export const LEVEL_NAMES: Readonly<Record<Level, string>> = {
@@ -89,6 +93,8 @@ const HEADLINES: Partial<Record<EventType, string>> = {
   'agent.finished': 'AI agent finished',
   'prediction.warning': 'Failure predicted',
   'notify.test': 'Test notification',
+  'notify.undelivered': 'Alerts undelivered',
+  'service.leftovers-killed': 'Leftover processes killed',
 };
 
 /** Keys of `details` rendered elsewhere, never as detail lines. */
@@ -183,6 +189,8 @@ export function formatNotification(event: ClawbackEvent, ctx: FormatContext): No
   if (delayed) notes.push(`(delayed, event at ${formatUtc(event.time, delayMs > 20 * 3_600_000)})`);
 
   const excerpt = excerptOf(details);
+  const timeline = ctx.timeline && ctx.timeline.length > 0 ? ctx.timeline : undefined;
+  const lines = detailLines(details);
   return {
     kind: ctx.kind,
     severity: event.severity,
@@ -190,8 +198,9 @@ export function formatNotification(event: ClawbackEvent, ctx: FormatContext): No
     message: event.message,
     notes,
     fields,
-    detailLines: detailLines(details),
+    detailLines: timeline ? ['Timeline:', ...timeline, ...(lines.length ? ['', ...lines] : [])] : lines,
     ...(excerpt !== undefined ? { excerpt } : {}),
+    ...(timeline ? { timeline } : {}),
     time: event.time,
     delayed,
     host: ctx.host,

@@ -34,6 +34,8 @@ export const EVENT_TYPES = [
   'agent.finished',
   'prediction.warning',
   'notify.test',
+  'notify.undelivered',
+  'service.leftovers-killed',
 ] as const satisfies readonly EventType[];
 
 /** Fails to compile when src/observe/events.ts gains a type missing above: add it to EVENT_TYPES. */
@@ -102,6 +104,11 @@ const common = {
   /** Event types (or families) never sent to this channel. */
   exclude: z.array(eventPattern).optional(),
   enabled: z.boolean().default(true),
+  /**
+   * `incident` (default): one live message per incident (edited in place on Discord and Telegram; open, close and
+   * escalations elsewhere). `every-event`: one message per event.
+   */
+  mode: z.enum(['incident', 'every-event']).default('incident'),
 };
 
 const discordChannel = z.strictObject({

@@ -1,4 +1,5 @@
-// Alerts survive a crash: each pending message is a file under <stateDir>/outbox/<channel>/ until delivered.
+// Alerts survive a crash: each pending message is a file under <stateDir>/outbox/<channel>/ until delivered;
+// past its retry budget it moves to <channel>/dead/ (still retried, still visible) and never disappears unseen.
 import { promises as fs, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../platform/atomic-write.js';
@@ -16,7 +17,20 @@ export interface OutboxEntry {
   createdAt: number;
   /** Reminders: when the incident opened. */
   openedAt?: number;
+  /** Set once the message exhausted its retry budget (or was refused or expired): it lives in dead/. */
+  dead?: DeadLetterInfo;
 }
+
+export interface DeadLetterInfo {
+  since: number;
+  reason: string;
+  /** Parked: refused for good or expired; retried only on `clawback notify flush`. Else retried with capped backoff. */
+  parked: boolean;
+}
+
+/** Live-message bookkeeping of one channel (message ids per incident), kept beside its outbox. */
+export const THREADS_FILE = 'threads.json';
+const DEAD_DIR = 'dead';
 
 const FILE_RE = /^(\d{12})\.json$/;
 
@@ -61,8 +75,16 @@ export class Outbox {
         continue;
       }
       const entries: OutboxEntry[] = [];
-      for (const file of readdirSync(cdir)) {
-        const full = path.join(cdir, file);
+      const ddir = path.join(cdir, DEAD_DIR);
+      const files = readdirSync(cdir).map((f) => path.join(cdir, f));
+      try {
+        if (statSync(ddir).isDirectory()) files.push(...readdirSync(ddir).map((f) => path.join(ddir, f)));
+      } catch {
+        // No dead letters for this channel.
+      }
+      for (const full of files) {
+        const file = path.basename(full);
+        const inDead = path.dirname(full) === ddir;
         if (file.startsWith('.') && file.endsWith('.tmp')) {
           // A write interrupted by a crash: never renamed into place, so never a pending message.
           rmSync(full, { force: true });
@@ -73,7 +95,10 @@ export class Outbox {
         try {
           const parsed: unknown = JSON.parse(readFileSync(full, 'utf8'));
           if (!isEntry(parsed)) throw new Error('not an outbox entry');
-          entries.push({ ...parsed, seq: Number(m[1]), channel });
+          const entry: OutboxEntry = { ...parsed, seq: Number(m[1]), channel };
+          if (inDead && !entry.dead) entry.dead = { since: entry.createdAt, reason: 'found in dead/', parked: false };
+          if (!inDead) delete entry.dead;
+          entries.push(entry);
           this.seq = Math.max(this.seq, Number(m[1]));
         } catch {
           try {
@@ -84,8 +109,10 @@ export class Outbox {
           corrupt.push(full);
         }
       }
-      entries.sort((a, b) => a.seq - b.seq);
-      if (entries.length > 0) byChannel.set(channel, entries);
+      entries.sort((a, b) => a.seq - b.seq || (a.dead ? -1 : 1));
+      // A crash between "written to dead/" and "removed from the queue" leaves two copies: keep one.
+      const unique = entries.filter((e, i) => i === 0 || entries[i - 1]!.seq !== e.seq);
+      if (unique.length > 0) byChannel.set(channel, unique);
     }
     return { byChannel, corrupt };
   }
@@ -95,16 +122,38 @@ export class Outbox {
     return this.seq;
   }
 
-  fileOf(entry: Pick<OutboxEntry, 'channel' | 'seq'>): string {
-    return path.join(this.dir, entry.channel, `${String(entry.seq).padStart(12, '0')}.json`);
+  fileOf(entry: Pick<OutboxEntry, 'channel' | 'seq' | 'dead'>): string {
+    const name = `${String(entry.seq).padStart(12, '0')}.json`;
+    return entry.dead ? path.join(this.dir, entry.channel, DEAD_DIR, name) : path.join(this.dir, entry.channel, name);
   }
 
   async write(entry: OutboxEntry): Promise<void> {
-    await fs.mkdir(path.join(this.dir, entry.channel), { recursive: true, mode: 0o700 });
+    await fs.mkdir(path.dirname(this.fileOf(entry)), { recursive: true, mode: 0o700 });
     await writeFileAtomic(this.fileOf(entry), JSON.stringify(entry), { mode: 0o600 });
   }
 
-  async remove(entry: Pick<OutboxEntry, 'channel' | 'seq'>): Promise<void> {
+  /** Moves a pending message into dead/ (written there first, then removed from the queue directory). */
+  async moveToDead(entry: OutboxEntry, info: DeadLetterInfo): Promise<void> {
+    const before = this.fileOf(entry);
+    entry.dead = info;
+    await this.write(entry);
+    if (before !== this.fileOf(entry)) await fs.rm(before, { force: true });
+  }
+
+  async remove(entry: Pick<OutboxEntry, 'channel' | 'seq' | 'dead'>): Promise<void> {
     await fs.rm(this.fileOf(entry), { force: true });
+  }
+
+  readThreadsSync(channel: string): unknown {
+    try {
+      return JSON.parse(readFileSync(path.join(this.dir, channel, THREADS_FILE), 'utf8')) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async writeThreads(channel: string, data: unknown): Promise<void> {
+    await fs.mkdir(path.join(this.dir, channel), { recursive: true, mode: 0o700 });
+    await writeFileAtomic(path.join(this.dir, channel, THREADS_FILE), JSON.stringify(data), { mode: 0o600 });
   }
 }

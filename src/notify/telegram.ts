@@ -84,6 +84,27 @@ export function telegramText(n: Notification, mode: TelegramParseMode, limit = T
 export function telegramChannel(cfg: TelegramConfig): ChannelAdapter {
   const base = cfg.apiBase.replace(/\/+$/, '');
   return {
+    buildEdit(n: Notification, messageId: string): HttpRequest {
+      const body = {
+        chat_id: cfg.chatId,
+        message_id: Number(messageId),
+        text: telegramText(n, cfg.parseMode),
+        parse_mode: cfg.parseMode,
+        link_preview_options: { is_disabled: true },
+      };
+      return { url: `${base}/bot${cfg.botToken}/editMessageText`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+    },
+    messageIdOf(body: string): string | undefined {
+      try {
+        const id = (JSON.parse(body) as { result?: { message_id?: unknown } }).result?.message_id;
+        return typeof id === 'number' || (typeof id === 'string' && id.length > 0) ? String(id) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    editUnchanged(status: number, body: string): boolean {
+      return status === 400 && /message is not modified/i.test(body);
+    },
     build(n: Notification): HttpRequest {
       const body = {
         chat_id: cfg.chatId,

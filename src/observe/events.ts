@@ -34,7 +34,9 @@ export type EventType =
   | 'agent.started'
   | 'agent.finished'
   | 'prediction.warning'
-  | 'notify.test';
+  | 'notify.test'
+  | 'notify.undelivered'
+  | 'service.leftovers-killed';
 
 export interface ClawbackEvent {
   type: EventType;

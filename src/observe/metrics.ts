@@ -39,6 +39,8 @@ export interface Metrics {
   observeProbe(service: string, probe: string, kind: string, result: ProbeObservation): void;
   setServiceGauges(service: string, gauges: ServiceGauges): void;
   setOutboxDepth(n: number): void;
+  /** Alerts in a channel's dead letters (retry budget spent, refused, or expired): kept, visible, retried. */
+  setDeadLetters(channel: string, n: number): void;
   notifierDelivery(channel: string, ok: boolean): void;
   /** Text exposition format (Prometheus 0.0.4). */
   render(): Promise<string>;
@@ -82,6 +84,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const emergency = new Counter({ name: 'clawback_emergency_runs_total', help: 'AI emergency agent runs by outcome.', labelNames: ['service', 'adapter', 'outcome'], registers });
   const notifications = new Counter({ name: 'clawback_notifications_total', help: 'Notification delivery attempts by channel and result.', labelNames: ['channel', 'result'], registers });
   const outbox = new Gauge({ name: 'clawback_notify_outbox_depth', help: 'Notifications spooled on disk, not yet delivered.', registers });
+  const deadLetters = new Gauge({ name: 'clawback_notify_dead_letters', help: 'Notifications past their retry budget, kept in the dead letters and retried.', labelNames: ['channel'], registers });
   const buildInfo = new Gauge({ name: 'clawback_build_info', help: 'Clawback build information.', labelNames: ['version'], registers });
   buildInfo.set({ version: opts.version ?? 'unknown' }, 1);
 
@@ -218,6 +221,9 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     },
     setOutboxDepth(n) {
       outbox.set(Math.max(0, n));
+    },
+    setDeadLetters(channel, n) {
+      deadLetters.set({ channel }, Math.max(0, n));
     },
     notifierDelivery(channel, ok) {
       notifications.inc({ channel, result: ok ? 'delivered' : 'failed' });

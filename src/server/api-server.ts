@@ -13,6 +13,8 @@ export interface ApiHandlers {
   /** Live events; returns an unsubscribe function. */
   subscribe(listener: (event: ClawbackEvent) => void): () => void;
   metrics?: () => Promise<string>;
+  /** Extra POST routes outside /api/services (e.g. /api/notify/flush); token checked before; undefined when not handled. */
+  post?: (path: string, query: URLSearchParams) => Promise<{ status: number; body: unknown } | undefined>;
   /** Extra read-only GET routes (e.g. incidents); return undefined when not handled. */
   extra?: (path: string, query: URLSearchParams) => Promise<unknown | undefined>;
   dashboard?: (path: string) => { body: string | Buffer; type: string } | undefined;
@@ -60,6 +62,10 @@ export async function startApiServer(opts: { host: string; port: number; token: 
       if (!originAllowed(req, boundPort)) return send(res, 403, { error: 'cross-origin request refused' });
       if (!authed) return send(res, 401, { error: 'token required (Authorization: Bearer <token from the state directory>)' }, { 'www-authenticate': 'Bearer' });
       const m = /^\/api\/services\/([^/]+)\/([a-z]+)$/.exec(url.pathname);
+      if (!m && handlers.post) {
+        const r = await handlers.post(url.pathname, url.searchParams);
+        if (r) return send(res, r.status, scrub(r.body));
+      }
       if (!m) return send(res, 404, { error: 'not found' });
       const action = m[2] as ServiceAction;
       if (!SERVICE_ACTIONS.includes(action)) return send(res, 404, { error: `unknown action ${m[2]}` });

@@ -62,7 +62,7 @@ describe('channels over loopback', () => {
     notifier = createNotifier(config(allChannels(receiver)), { stateDir, clock: systemClock(), redactor: new Redactor(), hostname: 'test-host' });
     const results = await notifier.test();
     expect(results.map((r) => [r.channel, r.ok, r.status])).toEqual([
-      ['discord', true, 204],
+      ['discord', true, 200],
       ['slack', true, 200],
       ['tg-html', true, 200],
       ['tg-md', true, 200],

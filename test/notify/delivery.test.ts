@@ -113,7 +113,7 @@ describe('delivery', () => {
     expect(receiver.accepted[0]!.at - limited.at).toBeGreaterThanOrEqual(1000);
   });
 
-  it('drops a message refused with 4xx, logs it without the URL, and goes on with the next', async () => {
+  it('parks a message refused with 4xx in the dead letters, logs it without the URL, and goes on with the next', async () => {
     const logs = logCollector();
     const n = createNotifier(config(channels().slice(0, 1)), { stateDir, clock: systemClock(), redactor: new Redactor(), log: logs.log });
     notifiers.push(n);
@@ -123,13 +123,23 @@ describe('delivery', () => {
     await receiver.waitFor(() => receiver.accepted.length === 1, 10_000);
     await n.flush(5000);
     expect((receiver.accepted[0]!.json as { message: string }).message).toBe('accepted');
-    expect(n.stats()).toMatchObject({ delivered: 1, failed: 1 });
+    expect(n.stats()).toMatchObject({ delivered: 1, failed: 1, dropped: 0, deadLettered: 1 });
+    expect(n.deadLetters()).toEqual({ webhook: 1 });
+    expect(await outboxFiles(stateDir)).toEqual([]);
+    expect(await readdir(path.join(stateDir, 'outbox', 'webhook', 'dead'))).toHaveLength(1);
     const all = logs.lines.join('\n');
     expect(all).toContain('refused by the endpoint');
+    expect(all).toContain('1 alert(s) undelivered to webhook');
+    // A flush retries it (the endpoint accepts it now); nothing is left.
+    expect(n.retryDeadLetters('webhook')).toBe(1);
+    await receiver.waitFor(() => receiver.accepted.length === 2, 10_000);
+    expect((receiver.accepted[1]!.json as { message: string }).message).toBe('refused');
+    await n.flush(5000);
+    expect(n.deadLetters()).toEqual({ webhook: 0 });
     expect(all).not.toContain(`${receiver.base}/webhook/a`);
   });
 
-  it('gives up after maxAttempts 5xx answers but retries connection failures', async () => {
+  it('after maxAttempts 5xx answers the message becomes a dead letter, still retried, and arrives before the next', async () => {
     const n = createNotifier(config(channels().slice(0, 1), { maxAttempts: 3 }), { stateDir, clock: systemClock(), redactor: new Redactor() });
     notifiers.push(n);
     receiver.script(3, 503);
@@ -137,9 +147,12 @@ describe('delivery', () => {
     n.publish(event({ message: 'next' }));
     await receiver.waitFor(() => receiver.accepted.length === 1, 10_000);
     await n.flush(5000);
+    await receiver.waitFor(() => receiver.accepted.length === 2, 10_000);
     expect(receiver.requests.filter((r) => r.status === 503)).toHaveLength(3);
-    expect((receiver.accepted[0]!.json as { message: string }).message).toBe('next');
-    expect(n.stats()).toMatchObject({ delivered: 1, failed: 1 });
+    expect(receiver.accepted.map((m) => (m.json as { message: string }).message)).toEqual(['poison', 'next']);
+    await n.flush(5000);
+    expect(n.stats()).toMatchObject({ delivered: 2, failed: 1, dropped: 0, deadLettered: 1 });
+    expect(n.deadLetters()).toEqual({ webhook: 0 });
   });
 
   it('times out a request that gets no answer and retries it', async () => {
@@ -153,7 +166,7 @@ describe('delivery', () => {
     expect(logs.lines.join('\n')).toContain('timed out after 1000 ms');
   });
 
-  it('drops messages older than outboxMaxAge', async () => {
+  it('keeps messages older than outboxMaxAge as dead letters (never dropped) until discarded', async () => {
     await receiver.down();
     const first = createNotifier(config(channels().slice(0, 1)), { stateDir, clock: systemClock(), redactor: new Redactor() });
     notifiers.push(first);
@@ -169,9 +182,16 @@ describe('delivery', () => {
     });
     notifiers.push(second);
     await second.flush(5000);
-    expect(second.stats()).toMatchObject({ dropped: 1, delivered: 0 });
+    expect(second.stats()).toMatchObject({ dropped: 0, delivered: 0, deadLettered: 1 });
+    expect(second.deadLetters()).toEqual({ webhook: 1 });
     expect(receiver.accepted).toHaveLength(0);
     expect(await outboxFiles(stateDir)).toEqual([]);
+    expect(await readdir(path.join(stateDir, 'outbox', 'webhook', 'dead'))).toHaveLength(1);
+    expect(second.discardDeadLetters()).toBe(1);
+    expect(second.deadLetters()).toEqual({ webhook: 0 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await readdir(path.join(stateDir, 'outbox', 'webhook', 'dead'))).toHaveLength(0);
+    expect(second.stats().dropped).toBe(1);
   });
 
   it('stop() is idempotent and publish never throws afterwards', async () => {

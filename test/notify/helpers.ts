@@ -23,8 +23,10 @@ export function allChannels(r: Receiver): ChannelInput[] {
   ];
 }
 
+/** Channels default to `mode: every-event` here (one message per event), so each test sees every send. */
 export function config(channels: ChannelInput[], extra: Partial<NotifyConfigInput> = {}): NotifyConfig {
-  return notifySchema.parse({ channels, backoff: { initial: 50, max: 300 }, ...extra });
+  const withMode = channels.map((c) => ({ mode: 'every-event' as const, ...c }));
+  return notifySchema.parse({ channels: withMode, backoff: { initial: 50, max: 300 }, ...extra });
 }
 
 export async function tempStateDir(): Promise<string> {

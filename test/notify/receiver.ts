@@ -14,6 +14,10 @@ export interface ReceivedMessage {
   /** The human-visible text, gathered for assertions. */
   text: string;
   at: number;
+  /** POST (a new message) or an edit (Discord PATCH …/messages/{id}, Telegram editMessageText). */
+  op: 'new' | 'edit';
+  /** The message id this request created (new) or edited (edit), for Discord and Telegram. */
+  messageId?: string;
 }
 
 export interface RequestRecord {
@@ -253,8 +257,9 @@ export function telegramMarkdownV2Error(text: string): string | null {
 }
 
 function validateTelegram(path: string, body: unknown): string | null {
-  if (!/^\/telegram\/bot[^/]+\/sendMessage$/.test(path)) return 'path is not /bot<token>/sendMessage';
+  if (!/^\/telegram\/bot[^/]+\/(sendMessage|editMessageText)$/.test(path)) return 'path is not /bot<token>/sendMessage or editMessageText';
   if (!isObj(body)) return 'body is not an object';
+  if (path.endsWith('/editMessageText') && typeof body['message_id'] !== 'number') return 'editMessageText without a numeric message_id';
   if (!(str(body['chat_id']) || typeof body['chat_id'] === 'number')) return 'chat_id missing';
   const text = body['text'];
   if (!str(text) || text.length === 0) return 'text missing';
@@ -316,6 +321,19 @@ export class Receiver {
   readonly accepted: ReceivedMessage[] = [];
   readonly requests: RequestRecord[] = [];
   private scripted: Scripted[] = [];
+  /** Ids of messages created so far (Discord and Telegram), to check that edits target a real message. */
+  private readonly created = new Set<string>();
+  private nextId = 1000;
+
+  /** Ends any scripted answers at once (the endpoint is "back up"). */
+  clearScript(): void {
+    this.scripted = [];
+  }
+
+  /** Requests that created a new message (not edits), for one channel. */
+  posts(channel: ReceiverChannel): ReceivedMessage[] {
+    return this.of(channel).filter((m) => m.op === 'new');
+  }
   private readonly server: http.Server;
   private listening = false;
   port = 0;
@@ -403,6 +421,7 @@ export class Receiver {
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
       const path = (req.url ?? '/').split('?')[0]!;
+      const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
       const channel = channelOf(path);
       const at = Date.now();
       const reply = (status: number, body: string, headers: Record<string, string> = {}): void => {
@@ -427,7 +446,19 @@ export class Receiver {
         return;
       }
 
-      const reason = this.validate(channel, req, path, raw);
+      const discordEdit = channel === 'discord' ? /\/messages\/([^/]+)$/.exec(path) : null;
+      const telegramEdit = channel === 'telegram' && path.endsWith('/editMessageText');
+      let reason = this.validate(channel, req, path, raw);
+      let messageId: string | undefined;
+      if (!reason && discordEdit) {
+        messageId = decodeURIComponent(discordEdit[1]!);
+        if (!this.created.has(messageId)) reason = `edit of unknown message ${messageId}`;
+      }
+      if (!reason && telegramEdit) {
+        messageId = String((JSON.parse(raw.toString('utf8')) as Obj)['message_id']);
+        if (!this.created.has(messageId)) reason = `edit of unknown message ${messageId}`;
+      }
+      const isEdit = !!discordEdit || telegramEdit;
       if (reason) {
         this.requests.push({ channel, path, at, status: 400, reason });
         reply(400, reason);
@@ -445,7 +476,19 @@ export class Receiver {
       } else {
         human = `${decodeRfc2047(String(req.headers['title']))}\n${text}`;
       }
-      this.accepted.push({ channel: channel as ReceiverChannel, path, headers: req.headers, raw: text, json, text: human, at });
+      if (!isEdit && (channel === 'telegram' || (channel === 'discord' && query.get('wait') === 'true'))) {
+        messageId = String(this.nextId++);
+        this.created.add(messageId);
+      }
+      this.accepted.push({ channel: channel as ReceiverChannel, path, headers: req.headers, raw: text, json, text: human, at, op: isEdit ? 'edit' : 'new', ...(messageId ? { messageId } : {}) });
+      if (channel === 'discord' && (isEdit || query.get('wait') === 'true')) {
+        reply(200, JSON.stringify({ id: messageId, type: 0, content: '' }), { 'content-type': 'application/json' });
+        return;
+      }
+      if (channel === 'telegram') {
+        reply(200, JSON.stringify({ ok: true, result: { message_id: Number(messageId) } }), { 'content-type': 'application/json' });
+        return;
+      }
       const ok = OK_BODIES[channel as ReceiverChannel];
       reply(ok.status, ok.body, ok.type ? { 'content-type': ok.type } : {});
     });
@@ -453,7 +496,8 @@ export class Receiver {
 
   private validate(channel: ReceiverChannel | 'unknown', req: http.IncomingMessage, path: string, raw: Buffer): string | null {
     if (channel === 'unknown') return `unknown path ${path}`;
-    if (req.method !== 'POST' && !(channel === 'webhook' && req.method === 'PUT')) return `method ${req.method}`;
+    const discordEdit = channel === 'discord' && /\/messages\/[^/]+$/.test(path);
+    if (discordEdit ? req.method !== 'PATCH' : req.method !== 'POST' && !(channel === 'webhook' && req.method === 'PUT')) return `method ${req.method}`;
     if (channel === 'ntfy') return validateNtfy(path, req.headers, raw);
     if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) return 'content-type is not application/json';
     let body: unknown;

@@ -12,11 +12,13 @@ const SEEDED = 'seeded-secret-Q9x7w2';
 const ENV_SECRET = 'env-secret-value-8f3k1';
 const PASSWORD = 'hunter2-hunter2';
 
+/** Every settled file under outbox/ (pending, dead letters, live-message ids); temp files in flight are skipped. */
 async function outboxText(stateDir: string): Promise<string> {
   const root = path.join(stateDir, 'outbox');
   let text = '';
-  for (const dir of await readdir(root)) {
-    for (const f of await readdir(path.join(root, dir))) text += await readFile(path.join(root, dir, f), 'utf8');
+  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || entry.name.endsWith('.tmp')) continue;
+    text += await readFile(path.join(entry.parentPath, entry.name), 'utf8').catch(() => '');
   }
   return text;
 }
