@@ -1,0 +1,114 @@
+// Alerts you can trust, on a real daemon with real local receivers: nothing dropped, everything counted, early events sent.
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startTestDaemon, FIXTURES, NODE, tempDir, type TestDaemon } from '../helpers/daemon.js';
+import { waitFor } from '../helpers/processes.js';
+import { runCli } from '../helpers/cli.js';
+import { Receiver } from '../notify/receiver.js';
+import type { ClawbackEvent } from '../../src/observe/events.js';
+
+let td: TestDaemon | undefined;
+const receivers: Receiver[] = [];
+afterEach(async () => {
+  await td?.stop();
+  td = undefined;
+  await Promise.all(receivers.splice(0).map((r) => r.close()));
+});
+
+function metricValue(text: string, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name + '{') && !line.startsWith(name + ' ')) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.split(' ').pop());
+  }
+  return undefined;
+}
+
+describe('alerts you can trust', () => {
+  it('an event emitted before the notifier subscribed (corrupt state file) is still sent', async () => {
+    const r = await Receiver.start();
+    receivers.push(r);
+    const dir = tempDir();
+    mkdirSync(path.join(dir, 'state'), { recursive: true });
+    writeFileSync(path.join(dir, 'state', 'state.json'), '{ this is not json');
+    td = await startTestDaemon(
+      {
+        notify: { channels: [{ type: 'webhook', url: `${r.base}/webhook/early` }] },
+        services: [{ name: 'calm', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }],
+      },
+      { dir },
+    );
+    await r.waitFor(() => r.of('webhook').some((m) => (m.json as ClawbackEvent).type === 'daemon.history-lost'), 10_000, 'history-lost alert');
+    const lost = r.of('webhook').map((m) => m.json as ClawbackEvent).find((e) => e.type === 'daemon.history-lost')!;
+    expect(lost.message).toContain('corrupt');
+    // The metrics and the daemon log saw it too.
+    await td.stop();
+    const log = readFileSync(path.join(td.stateDir, 'logs', 'daemon.log'), 'utf8');
+    td = undefined;
+    expect(log).toContain('state file was corrupt');
+  }, 30_000);
+
+  it('a receiver refusing longer than the retry budget: dead letters visible everywhere, then every alert arrives once, in order', async () => {
+    const down = await Receiver.start();
+    const other = await Receiver.start();
+    receivers.push(down, other);
+    down.script(100_000, 503);
+    td = await startTestDaemon({
+      notify: {
+        channels: [
+          { type: 'webhook', name: 'ops', url: `${down.base}/webhook/ops`, mode: 'every-event' },
+          { type: 'webhook', name: 'backup', url: `${other.base}/webhook/backup`, events: ['notify.*'] },
+        ],
+        maxAttempts: 2,
+        dedupWindow: 0,
+        backoff: { initial: 50, max: 400 },
+      },
+      services: [{ name: 'svc', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }],
+    });
+    const t = td;
+    const base = `http://127.0.0.1:${t.daemon.api!.port}`;
+    const rt = t.daemon.runtimes.get('svc')!;
+    await waitFor(() => rt.status().health === 'healthy', { timeoutMs: 15_000 });
+    process.kill(rt.status().pid!, 'SIGKILL');
+    await waitFor(() => t.events.some((e) => e.type === 'incident.resolved'), { timeoutMs: 15_000 });
+
+    // Dead letters: in the status JSON, in /metrics, in a warn log line, and announced on the other channel.
+    const status = await waitFor(
+      async () => {
+        const s = (await (await fetch(`${base}/api/status`)).json()) as { notify?: { deadLetters: Record<string, number> } };
+        return (s.notify?.deadLetters['ops'] ?? 0) > 0 ? s : undefined;
+      },
+      { timeoutMs: 15_000 },
+    );
+    expect(status.notify!.deadLetters['backup']).toBe(0);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metricValue(metrics, 'clawback_notify_dead_letters', { channel: 'ops' })).toBeGreaterThan(0);
+    expect(metricValue(metrics, 'clawback_notifications_total', { channel: 'ops', result: 'failed' })).toBeGreaterThanOrEqual(2);
+    await other.waitFor(() => other.of('webhook').some((m) => /\d+ alert\(s\) undelivered to ops/.test((m.json as ClawbackEvent).message)), 10_000, 'notice on the other channel');
+    expect(other.of('webhook').every((m) => (m.json as ClawbackEvent).type === 'notify.undelivered')).toBe(true);
+    expect(readFileSync(path.join(t.stateDir, 'logs', 'daemon.log'), 'utf8')).toMatch(/"level":"warn".*undelivered to ops/);
+
+    // The endpoint comes back; `clawback notify flush ops` retries at once.
+    down.clearScript();
+    const flushed = await runCli(['notify', 'flush', 'ops', '--state-dir', t.stateDir]);
+    expect(flushed.code, flushed.stderr).toBe(0);
+    expect(flushed.stdout).toMatch(/retried now/);
+    await waitFor(
+      async () => {
+        const s = (await (await fetch(`${base}/api/status`)).json()) as { notify: { deadLetters: Record<string, number>; outboxDepth: number } };
+        return s.notify.deadLetters['ops'] === 0 && s.notify.outboxDepth === 0;
+      },
+      { timeoutMs: 15_000 },
+    );
+    // Every event the journal holds for this channel arrived exactly once, in journal order.
+    const key = (e: ClawbackEvent): string => `${e.type}|${e.time}|${e.message}`;
+    const expected = t.journal().filter((e) => !(e.type === 'notify.undelivered' && e.details?.['channel'] === 'ops')).map(key);
+    const got = down.of('webhook').map((m) => key(m.json as ClawbackEvent));
+    expect(got).toEqual(expected.slice(0, got.length));
+    expect(new Set(got).size).toBe(got.length);
+    expect(got).toContain(expected.find((k) => k.startsWith('incident.resolved'))!);
+    const after = await (await fetch(`${base}/metrics`)).text();
+    expect(metricValue(after, 'clawback_notifications_total', { channel: 'ops', result: 'delivered' })).toBe(got.length);
+    expect(metricValue(after, 'clawback_notify_dead_letters', { channel: 'ops' })).toBe(0);
+  }, 60_000);
+});
