@@ -134,9 +134,9 @@ export function fitDiscordPayload(p: DiscordPayload): DiscordPayload {
 }
 
 function description(n: Notification, max: number): string {
-  const notes = n.notes.map(escapeDiscordMarkdown).join('\n');
+  const notes = n.notes.map(discordText).join('\n');
   const rawDetails = n.detailLines.join('\n');
-  const details = escapeDiscordMarkdown(rawDetails);
+  const details = discordText(rawDetails);
   const fixed = (notes ? notes.length + 1 : 0) + 2;
   const excerptWrap = n.excerpt ? '```\n\n```'.length + 2 : 0;
   const msgNeed = discordText(n.message).length;
@@ -145,7 +145,7 @@ function description(n: Notification, max: number): string {
   const [msgBudget, detBudget, exBudget] = shareBudget(max - fixed, [msgNeed, detNeed, exNeed], 1000);
   const parts: string[] = [fitDiscordText(n.message, msgBudget!)];
   if (notes) parts.push(notes);
-  if (detNeed > 0 && detBudget! > 1 && detBudget! >= Math.min(detNeed, 20)) parts.push(truncateEscaped(rawDetails, escapeDiscordMarkdown, detBudget! - 1));
+  if (detNeed > 0 && detBudget! > 1 && detBudget! >= Math.min(detNeed, 20)) parts.push(fitDiscordText(rawDetails, detBudget! - 1));
   if (n.excerpt && exBudget! > excerptWrap + 20) {
     parts.push('```\n' + truncateEscaped(n.excerpt, escapeCodeBlock, exBudget! - excerptWrap) + '\n```');
   }
@@ -154,7 +154,7 @@ function description(n: Notification, max: number): string {
 
 export function discordPayload(cfg: Pick<DiscordConfig, 'username' | 'avatarUrl'>, n: Notification): DiscordPayload {
   const unix = Math.floor(n.time / 1000);
-  const fields = n.fields.map((f) => ({ name: f.name, value: f.name === 'Event' ? `\`${f.value}\`` : escapeDiscordMarkdown(f.value), inline: true }));
+  const fields = n.fields.map((f) => ({ name: f.name, value: f.name === 'Event' ? `\`${f.value}\`` : discordText(f.value), inline: true }));
   fields.push({ name: 'Time', value: `<t:${unix}:F> (<t:${unix}:R>)`, inline: false });
   const title = truncateText(n.title, DISCORD_LIMITS.title);
   const footer = truncateText(`Clawback on ${n.host}`, DISCORD_LIMITS.footer);

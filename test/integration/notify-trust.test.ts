@@ -7,6 +7,7 @@ import { waitFor } from '../helpers/processes.js';
 import { runCli } from '../helpers/cli.js';
 import { Receiver } from '../notify/receiver.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
+import { BOT_TOKEN, DISCORD_TOKEN } from '../notify/helpers.js';
 
 let td: TestDaemon | undefined;
 const receivers: Receiver[] = [];
@@ -111,4 +112,47 @@ describe('alerts you can trust', () => {
     expect(metricValue(after, 'clawback_notifications_total', { channel: 'ops', result: 'delivered' })).toBe(got.length);
     expect(metricValue(after, 'clawback_notify_dead_letters', { channel: 'ops' })).toBe(0);
   }, 60_000);
+
+  it('about two messages per channel per self-healed incident: Discord and Telegram edit one live message', async () => {
+    const r = await Receiver.start();
+    receivers.push(r);
+    td = await startTestDaemon({
+      notify: {
+        channels: [
+          { type: 'discord', url: `${r.base}/discord/42/${DISCORD_TOKEN}` },
+          { type: 'telegram', botToken: BOT_TOKEN, chatId: 7, apiBase: `${r.base}/telegram` },
+          { type: 'slack', url: `${r.base}/slack/services/T/B/x` },
+          { type: 'ntfy', server: `${r.base}/ntfy`, topic: 'clawback' },
+        ],
+        backoff: { initial: 50, max: 400 },
+      },
+      services: [{ name: 'svc', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')], restart: { backoff: { initial: '100ms', jitter: 0 } } }],
+    });
+    const t = td;
+    const rt = t.daemon.runtimes.get('svc')!;
+    await waitFor(() => rt.status().health === 'healthy', { timeoutMs: 15_000 });
+    await r.waitFor(() => r.of('slack').length >= 1, 10_000, 'daemon started message');
+    const before = { discord: r.posts('discord').length, telegram: r.posts('telegram').length, slack: r.posts('slack').length, ntfy: r.posts('ntfy').length };
+    const incidents = 4;
+    for (let i = 1; i <= incidents; i++) {
+      const pid = rt.status().pid!;
+      process.kill(pid, 'SIGKILL');
+      await waitFor(() => t.events.filter((e) => e.type === 'incident.resolved').length >= i && rt.status().health === 'healthy' && rt.status().pid !== pid, { timeoutMs: 20_000 });
+    }
+    await waitFor(() => r.of('slack').length - before.slack >= incidents * 2, { timeoutMs: 15_000 });
+    await new Promise((res) => setTimeout(res, 500));
+    expect(r.rejected).toEqual([]);
+    const per = (ch: 'discord' | 'telegram' | 'slack' | 'ntfy'): number => (r.posts(ch).length - before[ch]) / incidents;
+    const edits = r.of('discord').filter((m) => m.op === 'edit').length;
+    console.log(`messages per self-healed incident: discord ${per('discord')} (+${edits / incidents} edits), telegram ${per('telegram')}, slack ${per('slack')}, ntfy ${per('ntfy')}; events on the bus per incident ${(t.events.length / incidents).toFixed(1)}`);
+    expect(per('discord')).toBe(1);
+    expect(per('telegram')).toBe(1);
+    expect(per('slack')).toBe(2);
+    expect(per('ntfy')).toBe(2);
+    expect(edits).toBeGreaterThanOrEqual(incidents);
+    // The live message ends with the whole story.
+    const last = r.of('discord').at(-1)!.text;
+    expect(last).toContain('Recovered');
+    expect(last).toContain('Timeline');
+  }, 120_000);
 });
