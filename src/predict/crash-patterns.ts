@@ -57,6 +57,14 @@ export interface CrashPatternOptions {
   maxUptimeCv?: number;
   /** Only this service. */
   service?: string;
+  /**
+   * The incident whose opening asks for the patterns. Its exit is journaled just after `incident.opened`
+   * (same millisecond or the next): exits of this incident up to `triggerGraceMs` after `now` count too, so
+   * the current exit is always in the count (without it two incidents in a row read "8th exit").
+   */
+  incidentId?: string;
+  /** Default 5 s. */
+  triggerGraceMs?: number;
 }
 
 export function crashPatternOptionsFromConfig(config: CrashPatternsConfig, extra: Partial<CrashPatternOptions> = {}): CrashPatternOptions {
@@ -97,7 +105,21 @@ export function findCrashPatterns(events: readonly ClawbackEvent[], now: number,
 export function collectExits(events: readonly ClawbackEvent[], now: number, options: CrashPatternOptions): CrashExit[] {
   const memoryEvidenceMs = options.memoryEvidenceMs ?? 10 * 60_000;
   const logEvidenceMs = options.logEvidenceMs ?? 60_000;
-  const sorted = [...events].filter((e) => e.time <= now).sort((a, b) => a.time - b.time);
+  const grace = options.triggerGraceMs ?? 5_000;
+  const inWindow = (e: ClawbackEvent): boolean =>
+    e.time <= now || (options.incidentId !== undefined && e.incidentId === options.incidentId && e.type === 'service.exited' && e.time <= now + grace);
+  // The same exit read twice (journal and bus, or a re-read journal) counts once.
+  const seen = new Set<string>();
+  const sorted = [...events]
+    .filter(inWindow)
+    .filter((e) => {
+      if (e.type !== 'service.exited') return true;
+      const key = `${e.service}|${e.time}|${e.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => a.time - b.time);
   const out: CrashExit[] = [];
   sorted.forEach((e, index) => {
     if (e.type !== 'service.exited' || e.service === undefined) return;

@@ -14,8 +14,10 @@ interface ReadPosition {
 }
 
 /**
- * Reading rules: after an instance change the probe starts at target.logStartOffset (the log size
- * when the instance started) or, without it, at the end of the file. A shrunk file or a new inode
+ * Reading rules: after an instance change the probe first reads what the previous instance wrote after
+ * the last tick, up to the new instance's start (its last words, often the fatal line: a match there is
+ * reported with previousInstance: true), then continues at target.logStartOffset (the log size when
+ * the instance started) or, without it, at the end of the file. A shrunk file or a new inode
  * (truncation, rotation) is read from the start. More than maxBytesPerTick new bytes: the oldest
  * are skipped (a chatty log must not make the probe fall behind). An unfinished last line waits
  * for the next tick.
@@ -23,6 +25,9 @@ interface ReadPosition {
 export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
   const regex = new RegExp(config.pattern, config.flags);
   let position: ReadPosition | undefined;
+  /** A match in a previous instance's last output, reported on this instance's second tick (after its first pass ends the start-up grace). */
+  let pending: { line: string; matches: number; file: string } | undefined;
+  let ticksThisInstance = 0;
 
   return {
     kind: 'log',
@@ -41,13 +46,36 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
       const ino = Number(st.ino);
       const instance = instanceKey(target);
       let restarted = false;
+      let previous: { line: string; matches: number } | undefined;
       if (position === undefined || position.file !== file || position.instance !== instance) {
+        ticksThisInstance = 0;
         const start = target.logStartOffset ?? size;
+        // The dying instance's output since the last tick: read it to the end before moving on.
+        if (position !== undefined && position.file === file && position.ino === ino && position.offset < Math.min(start, size)) {
+          const from = Math.max(position.offset, Math.min(start, size) - config.maxBytesPerTick);
+          previous = await scanRange(file, from, Math.min(start, size), regex).catch(() => undefined);
+        }
         position = { file, ino, offset: start <= size ? start : 0, instance };
       } else if (position.ino !== ino || size < position.offset) {
         restarted = position.ino !== -1;
         position = { ...position, ino, offset: 0 };
       }
+
+      if (previous) pending = { ...previous, file };
+      ticksThisInstance++;
+      const reportPending = (): ProbeResult | undefined => {
+        if (!pending || ticksThisInstance < 2) return undefined;
+        const p = pending;
+        pending = undefined;
+        const line = p.line.length > LINE_LIMIT ? `${p.line.slice(0, LINE_LIMIT)}…` : p.line;
+        return {
+          status: 'failure',
+          finding: config.finding,
+          message: `${p.file} (last output of the previous instance): ${line}`,
+          value: p.matches,
+          details: { file: p.file, line, matches: p.matches, pattern: config.pattern, previousInstance: true },
+        };
+      };
 
       let offset = position.offset;
       let skippedBytes = 0;
@@ -57,7 +85,7 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
       }
       if (offset >= size) {
         position.offset = offset;
-        return { status: 'success', message: `no new lines in ${file}`, details: { file, offset } };
+        return reportPending() ?? { status: 'success', message: `no new lines in ${file}`, details: { file, offset } };
       }
 
       const buf = Buffer.alloc(size - offset);
@@ -94,6 +122,8 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
       }
       const details = { file, offset: position.offset, bytesRead: consumed, skippedBytes, restartedFromTop: restarted };
       if (first === undefined) {
+        const late = reportPending();
+        if (late) return late;
         return { status: 'success', message: `no match for /${config.pattern}/ in ${consumed} new bytes of ${file}`, details };
       }
       const line = first.length > LINE_LIMIT ? `${first.slice(0, LINE_LIMIT)}…` : first;
@@ -106,6 +136,32 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
       };
     },
   };
+}
+
+/** The first matching line (and the number of matches) in [from, to) of a file; complete lines only, plus a last unterminated one. */
+async function scanRange(file: string, from: number, to: number, regex: RegExp): Promise<{ line: string; matches: number } | undefined> {
+  const buf = Buffer.alloc(Math.max(0, to - from));
+  const fh = await open(file, 'r');
+  let read = 0;
+  try {
+    while (read < buf.length) {
+      const { bytesRead } = await fh.read(buf, read, buf.length - read, from + read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+  } finally {
+    await fh.close();
+  }
+  let first: string | undefined;
+  let matches = 0;
+  for (const raw of buf.subarray(0, read).toString('utf8').split('\n')) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line !== '' && regex.test(line)) {
+      matches++;
+      first ??= line;
+    }
+  }
+  return first === undefined ? undefined : { line: first, matches };
 }
 
 function instanceKey(target: ProbeTarget): string {

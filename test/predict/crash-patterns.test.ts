@@ -114,4 +114,25 @@ describe('crash patterns', () => {
       '3rd OOM-like exit in 3 h, always after ~50 min uptime (RSS up to 2.0 GiB)',
     );
   });
+
+  it('counts the exit that opened the incident (journaled just after incident.opened): consecutive incidents never repeat a count', () => {
+    // The order a real daemon journals: incident.opened at t, its service.exited at t + 1 ms, more exits within the incident.
+    const events: ClawbackEvent[] = [];
+    const counts: number[] = [];
+    let t = NOW - 10 * MIN;
+    for (let i = 1; i <= 4; i++) {
+      const id = `inc-${i}`;
+      events.push({ type: 'incident.opened', time: t, severity: 'warning', message: 'opened', service: 'gateway', incidentId: id });
+      for (let k = 0; k < 3; k++) events.push({ ...exited(t + 1 + k * 1000, { code: 1, uptimeMs: 900 }), incidentId: id, message: `gateway exited (${i}.${k})` });
+      // Asked at incident.opened: `now` is the opening time; the exit 1 ms later is part of this incident.
+      const visible = events.filter((e) => e.time <= t + 1);
+      // The same exit delivered twice (journal and bus) counts once.
+      visible.push(visible[visible.length - 1]!);
+      const found = findCrashPatterns(visible, t, { ...options, incidentId: id });
+      counts.push(found[0]?.count ?? 0);
+      t += 20_000;
+    }
+    // 1 exit (below minOccurrences), then 4, 7, 10: each incident adds its three exits and none is counted twice.
+    expect(counts).toEqual([0, 4, 7, 10]);
+  });
 });

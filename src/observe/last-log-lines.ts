@@ -1,0 +1,44 @@
+// A crash summary quotes the service's last words: the final lines of its log, redacted, read with a bounded tail.
+import { open } from 'node:fs/promises';
+import type { Redactor } from './redact.js';
+
+/** Bytes read from the end of the file at most; a line longer than this is cut. */
+const TAIL_BYTES = 64 * 1024;
+const LINE_MAX = 500;
+
+/**
+ * The last `n` non-empty lines of `file` (oldest first), each passed through the redactor and cut to 500
+ * characters. A missing or unreadable file gives []. Reads at most 64 KiB from the end.
+ */
+export async function lastLogLines(file: string, n: number, redactor: Pick<Redactor, 'redact'>): Promise<string[]> {
+  if (n <= 0) return [];
+  let fh;
+  try {
+    fh = await open(file, 'r');
+  } catch {
+    return [];
+  }
+  try {
+    const size = (await fh.stat()).size;
+    const from = Math.max(0, size - TAIL_BYTES);
+    const buf = Buffer.alloc(size - from);
+    let read = 0;
+    while (read < buf.length) {
+      const { bytesRead } = await fh.read(buf, read, buf.length - read, from + read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    let lines = buf.subarray(0, read).toString('utf8').split('\n');
+    // A partial first line (the read started mid-line) is dropped unless it is all there is.
+    if (from > 0 && lines.length > 1) lines = lines.slice(1);
+    return lines
+      .map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l))
+      .filter((l) => l.trim() !== '')
+      .slice(-n)
+      .map((l) => redactor.redact(l.length > LINE_MAX ? `${l.slice(0, LINE_MAX)}…` : l));
+  } catch {
+    return [];
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,85 @@
+// A service that prints a fatal line and exits at once: the log probe still reads it, and the crash summary can quote it.
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startTestDaemon, NODE, tempDir, type TestDaemon } from '../helpers/daemon.js';
+import { waitFor } from '../helpers/processes.js';
+import { lastLogLines } from '../../src/observe/last-log-lines.js';
+import { Redactor } from '../../src/observe/redact.js';
+import { appendFileSync, statSync } from 'node:fs';
+import { createLogProbe } from '../../src/probes/log-probe.js';
+import { probeSchema } from '../../src/probes/probe-schema.js';
+
+const SECRET = 'sk-proj-LastWords0123456789abcdefXYZ';
+
+let td: TestDaemon | undefined;
+afterEach(async () => {
+  await td?.stop();
+  td = undefined;
+});
+
+describe('last words of a dying instance', () => {
+  it('the log probe matches the fatal line printed right before the exit, and the event quotes it redacted', async () => {
+    // The fatal line comes between two probe ticks (interval 1 s) and the process exits at once.
+    const script = [
+      "console.log('booting gateway');",
+      `setTimeout(() => { console.error('Error: listen EADDRINUSE: address already in use 127.0.0.1:18789 (key ${SECRET})'); process.exit(1); }, 300);`,
+    ].join(' ');
+    td = await startTestDaemon({
+      services: [
+        {
+          name: 'dies',
+          command: [NODE, '-e', script],
+          env: { OPENAI_API_KEY: SECRET },
+          restart: { backoff: { initial: '300ms', jitter: 0 }, intensity: { maxRestarts: 30, window: '1m' } },
+          probes: [{ kind: 'log', pattern: 'EADDRINUSE', finding: 'port-in-use', interval: '1s' }],
+        },
+      ],
+    });
+    const t = td;
+    const failed = await waitFor(() => t.events.find((e) => e.type === 'probe.failed' && e.message.includes('EADDRINUSE')), { timeoutMs: 20_000 });
+    expect(failed.details?.['finding']).toBe('port-in-use');
+    const journal = t.journal().find((e) => e.type === 'probe.failed' && e.message.includes('EADDRINUSE'))!;
+    expect(journal.message).toContain('address already in use');
+    expect(JSON.stringify(journal)).not.toContain(SECRET);
+
+    // What the Level 4 message and crash summaries quote: the last lines before the exit, redacted.
+    const redactor = new Redactor();
+    redactor.addSecretEnv({ OPENAI_API_KEY: SECRET });
+    const lines = await lastLogLines(path.join(t.stateDir, 'logs', 'dies.log'), 4, redactor);
+    expect(lines).toHaveLength(4);
+    expect(lines.some((l) => l.includes('EADDRINUSE'))).toBe(true);
+    expect(lines.join('\n')).not.toContain(SECRET);
+  }, 40_000);
+
+  it('a line written after the last tick by an instance that then died is matched on the next instance (after its first pass)', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'svc.log');
+    writeFileSync(file, 'old run output\n');
+    const probe = createLogProbe(probeSchema.parse({ kind: 'log', pattern: 'EADDRINUSE' }) as never);
+    const one = { pid: 100, startedAt: 1, logFile: file, logStartOffset: statSync(file).size };
+    expect((await probe.check(one as never)).status).toBe('success');
+    appendFileSync(file, 'booting\nError: listen EADDRINUSE 127.0.0.1:18789\n');
+    // Instance 1 exits before the next tick; instance 2 starts at the new end of the file.
+    appendFileSync(file, 'booting again\n');
+    const two = { pid: 101, startedAt: 2, logFile: file, logStartOffset: statSync(file).size };
+    const first = await probe.check(two as never);
+    expect(first.status).toBe('success');
+    const second = await probe.check(two as never);
+    expect(second.status).toBe('failure');
+    expect(second.message).toContain('EADDRINUSE');
+    expect(second.details?.['previousInstance']).toBe(true);
+    // Reported once.
+    expect((await probe.check(two as never)).status).toBe('success');
+  });
+
+  it('lastLogLines: last n non-empty lines, bounded read, missing file gives []', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'svc.log');
+    const filler = Array.from({ length: 5000 }, (_, i) => `line ${i} ${'x'.repeat(40)}`).join('\n');
+    writeFileSync(file, `${filler}\nalmost done\n\nFATAL token=abcd1234efgh\n\n`);
+    const lines = await lastLogLines(file, 2, new Redactor());
+    expect(lines).toEqual(['almost done', 'FATAL token=[REDACTED]']);
+    expect(await lastLogLines(path.join(dir, 'nope.log'), 3, new Redactor())).toEqual([]);
+  });
+});
