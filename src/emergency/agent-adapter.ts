@@ -29,6 +29,16 @@ export interface AgentSession {
   incidentDir: string;
   /** Absolute paths the agent may change. */
   allowedPaths: string[];
+  /**
+   * The service's config file (absolute), readable (and, in fix mode with a configured working directory,
+   * editable) by the agent.
+   */
+  configPath?: string;
+  /**
+   * False when the service has no `cwd` in the config (workdir is only the daemon's directory): the agent
+   * then edits nothing at all. Undefined counts as configured (older callers).
+   */
+  workdirConfigured?: boolean;
   mode: 'fix' | 'propose';
   config: EmergencyConfig;
   host: EmergencyHost;

@@ -8,25 +8,49 @@
 //   --permission-mode acceptEdits   edits auto-accepted; anything else needs an allow rule                 [verified]
 //   --permission-mode plan          read-only analysis (our propose mode)                                   [verified]
 //   --allowedTools "A,B,…"          tools allowed without a prompt; "Bash(curl:*)" prefix rules             [verified]
+//   --disallowedTools "A,B,…"       tools removed outright (we deny Bash, WebFetch, WebSearch)              [verified in docs]
+//   --permission-mode default       nothing auto-accepted: in print mode an edit is denied                   [verified]
 //   --model NAME                                                                                           [verified]
 //   Edit(//abs/path) rules: path rules apply to Edit/Read, "//" marks an absolute path                     [NOT verified against a
 //   real claude: taken from the permissions docs as quoted by a secondary source]
 // In print mode a tool call that would need a prompt is denied, so the allowlist is the whole reach.
 import path from 'node:path';
 import type { AgentSession } from './agent-adapter.js';
-import { CliAgentAdapter, PROMPT_ARG, type ArgvPart, type CliAgentOptions } from './cli-agent.js';
+import { CliAgentAdapter, PROMPT_ARG, confinedPaths, editsAllowed, type ArgvPart, type CliAgentOptions } from './cli-agent.js';
 
 function absRule(p: string): string {
   return `//${path.resolve(p).replace(/^\/+/, '')}`;
 }
 
+/** A directory rule covers everything under it. */
+function pathRule(p: string, isDir: boolean): string {
+  return isDir ? `${absRule(p)}/**` : absRule(p);
+}
+
+/** No shell and no network: health checks are Clawback's own job, and a shell reads any file. */
+export const CLAUDE_DENIED_TOOLS = ['Bash', 'WebFetch', 'WebSearch'];
+
 export function claudeArgv(session: AgentSession): ArgvPart[] {
   const cfg = session.config;
-  const readOnly = ['Read', 'Grep', 'Glob', 'Bash(curl:*)', 'Bash(cat:*)', 'Bash(tail:*)', 'Bash(ls:*)'];
-  const tools = session.mode === 'propose' ? readOnly : [...readOnly, ...session.allowedPaths.map((p) => `Edit(${absRule(p)})`)];
+  const workdir = path.resolve(session.workdir);
+  const paths = confinedPaths(session);
+  // Reads: the working directory (when configured) and the config file; never the state dir, ~/.ssh or the token.
+  const readable = new Set<string>();
+  if (session.workdirConfigured !== false) readable.add(pathRule(workdir, true));
+  for (const p of paths) {
+    if (p === workdir) continue;
+    readable.add(absRule(p));
+    if (p !== (session.configPath && path.resolve(session.configPath))) readable.add(pathRule(p, true));
+  }
+  const reads = [...readable].map((r) => `Read(${r})`);
+  const edits = editsAllowed(session)
+    ? paths.filter((p) => p !== workdir || session.workdirConfigured !== false).map((p) => `Edit(${pathRule(p, p === workdir)})`)
+    : [];
+  const tools = [...reads, ...edits];
   const argv: ArgvPart[] = [cfg.binary ?? 'claude', '-p', PROMPT_ARG, '--output-format', 'text', '--max-turns', String(cfg.maxTurns)];
-  argv.push('--permission-mode', session.mode === 'propose' ? 'plan' : 'acceptEdits');
+  argv.push('--permission-mode', session.mode === 'propose' ? 'plan' : edits.length > 0 ? 'acceptEdits' : 'default');
   argv.push('--allowedTools', tools.join(','));
+  argv.push('--disallowedTools', CLAUDE_DENIED_TOOLS.join(','));
   if (cfg.model) argv.push('--model', cfg.model);
   return argv;
 }

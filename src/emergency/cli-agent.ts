@@ -31,6 +31,8 @@ export function launcherScript(session: AgentSession, argv: ArgvPart[], exitFile
   return [
     '#!/bin/sh',
     '# Written by Clawback for one Level 3 run; safe to delete after the incident.',
+    '# Every file this session creates (the exit status among them) is private to the user.',
+    'umask 077',
     `printf '%s\\n' ${shellQuote(banner)}`,
     `cd ${shellQuote(session.workdir)} || exit 97`,
     words.join(' '),
@@ -61,7 +63,9 @@ export class CliAgentAdapter implements AgentAdapter {
     await fs.rm(exitFile, { force: true });
     await fs.writeFile(rawFile, '', { mode: 0o600 });
     await fs.chmod(rawFile, 0o600);
-    await fs.writeFile(launcher, launcherScript(session, this.build(session), exitFile), { mode: 0o700 });
+    // Run as `sh launcher` (tmux and PTY alike), so it needs no execute bit: 0600 like every file of the session.
+    await fs.writeFile(launcher, launcherScript(session, this.build(session), exitFile), { mode: 0o600 });
+    await fs.chmod(launcher, 0o600);
     const tmuxOpts = this.opts.tmux === false ? undefined : (this.opts.tmux ?? {});
     const useTmux = tmuxOpts !== undefined && (await tmuxAvailable(tmuxOpts.tmuxPath));
     let output: string;
@@ -84,6 +88,7 @@ export class CliAgentAdapter implements AgentAdapter {
       const r = await tmux.wait(exitFile, session.clock, session.signal, 500);
       exitCode = r.exitCode;
       aborted = r.aborted;
+      await fs.chmod(exitFile, 0o600).catch(() => undefined);
       await settle(rawFile, session);
       output = await fs.readFile(rawFile, 'utf8');
       // Unredacted terminal bytes: the runner keeps only the redacted transcript.
@@ -102,6 +107,7 @@ export class CliAgentAdapter implements AgentAdapter {
       exitCode = r.exitCode;
       aborted = r.aborted;
       output = r.output;
+      await fs.chmod(exitFile, 0o600).catch(() => undefined);
     }
     const text = stripTerminal(output);
     const tail = lastLines(text.split('\n').filter((l) => !l.startsWith('[clawback]')).join('\n'), 15);
@@ -114,6 +120,26 @@ export class CliAgentAdapter implements AgentAdapter {
       refused: [],
     };
   }
+}
+
+/** Whether the agent may edit files at all: only with a configured working directory, and only in fix mode. */
+export function editsAllowed(session: Pick<AgentSession, 'mode' | 'workdirConfigured'>): boolean {
+  return session.mode === 'fix' && session.workdirConfigured !== false;
+}
+
+/**
+ * What the agent may touch: the service's working directory and its config file, nothing else. An allowed
+ * path outside both (a misconfigured emergency.allowedPaths) is dropped rather than granted. Without a known
+ * configPath, the caller's allowedPaths (by default [config file, workdir]) are taken as they are.
+ */
+export function confinedPaths(session: Pick<AgentSession, 'workdir' | 'allowedPaths' | 'configPath'>): string[] {
+  const root = path.resolve(session.workdir);
+  const inside = (p: string): boolean => p === root || p.startsWith(`${root}${path.sep}`);
+  const config = session.configPath ? path.resolve(session.configPath) : undefined;
+  const out = new Set<string>();
+  for (const p of session.allowedPaths.map((x) => path.resolve(x))) if (config === undefined || inside(p) || p === config) out.add(p);
+  if (config) out.add(config);
+  return [...out];
 }
 
 /** Waits (briefly, bounded) for the pipe-pane writer to flush: until the file size stops changing. */

@@ -10,16 +10,19 @@
 //   --add-dir DIR                       extra writable dir for a config outside the workdir                [NOT verified]
 import path from 'node:path';
 import type { AgentSession } from './agent-adapter.js';
-import { CliAgentAdapter, PROMPT_ARG, type ArgvPart, type CliAgentOptions } from './cli-agent.js';
+import { CliAgentAdapter, PROMPT_ARG, confinedPaths, editsAllowed, type ArgvPart, type CliAgentOptions } from './cli-agent.js';
 
 export function codexArgv(session: AgentSession): ArgvPart[] {
   const cfg = session.config;
   const argv: ArgvPart[] = [cfg.binary ?? 'codex', '-a', 'never', 'exec'];
-  argv.push('--sandbox', session.mode === 'propose' ? 'read-only' : 'workspace-write');
+  const edits = editsAllowed(session);
+  argv.push('--sandbox', edits ? 'workspace-write' : 'read-only');
+  // The sandbox has no network unless asked; say so explicitly so a user config cannot turn it on for us.
+  if (edits) argv.push('-c', 'sandbox_workspace_write.network_access=false');
   argv.push('--skip-git-repo-check', '-C', session.workdir);
-  if (session.mode === 'fix') {
+  if (edits) {
     const outside = new Set(
-      session.allowedPaths.map((p) => path.dirname(path.resolve(p))).filter((d) => d !== session.workdir && !d.startsWith(`${session.workdir}${path.sep}`)),
+      confinedPaths(session).map((p) => path.dirname(path.resolve(p))).filter((d) => d !== session.workdir && !d.startsWith(`${session.workdir}${path.sep}`)),
     );
     for (const d of outside) argv.push('--add-dir', d);
   }

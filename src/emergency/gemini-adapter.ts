@@ -8,11 +8,11 @@
 // Not used: --allowed-tools (superseded by the policy engine's TOML rules; not verified for current
 // versions) and a max-turns flag (none documented; maxSessionTurns is a settings key).
 import type { AgentSession } from './agent-adapter.js';
-import { CliAgentAdapter, PROMPT_ARG, type ArgvPart, type CliAgentOptions } from './cli-agent.js';
+import { CliAgentAdapter, PROMPT_ARG, editsAllowed, type ArgvPart, type CliAgentOptions } from './cli-agent.js';
 
 export function geminiArgv(session: AgentSession): ArgvPart[] {
   const cfg = session.config;
-  const argv: ArgvPart[] = [cfg.binary ?? 'gemini', '-p', PROMPT_ARG, '--approval-mode', session.mode === 'propose' ? 'plan' : 'auto_edit'];
+  const argv: ArgvPart[] = [cfg.binary ?? 'gemini', '-p', PROMPT_ARG, '--approval-mode', session.mode === 'propose' ? 'plan' : editsAllowed(session) ? 'auto_edit' : 'default'];
   if (cfg.model) argv.push('--model', cfg.model);
   return argv;
 }

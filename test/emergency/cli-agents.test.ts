@@ -96,6 +96,18 @@ describe('Level 3 with a CLI agent in tmux', () => {
     expect(args[args.indexOf('--max-turns') + 1]).toBe('12');
     expect(args[args.indexOf('--allowedTools') + 1]).toContain(`Edit(/${scenario.host.configPath})`);
     expect(args.join(' ')).not.toMatch(/dangerously|bypassPermissions/);
+    // No shell, no network tools; reads only under the working directory and the config file.
+    const allowed = args[args.indexOf('--allowedTools') + 1]!.split(',');
+    expect(allowed.some((t) => /^(Bash|WebFetch|WebSearch|Read|Grep|Glob)$/.test(t) || t.startsWith('Bash('))).toBe(false);
+    expect(args[args.indexOf('--disallowedTools') + 1]).toBe('Bash,WebFetch,WebSearch');
+    // Every file of the session is private (0600).
+    const modes: string[] = [];
+    for (const entry of await fs.readdir(r.incidentDir!, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const mode = (await fs.stat(path.join(entry.parentPath, entry.name))).mode & 0o777;
+      if (mode !== 0o600) modes.push(`${path.relative(r.incidentDir!, path.join(entry.parentPath, entry.name))} ${mode.toString(8)}`);
+    }
+    expect(modes).toEqual([]);
     const finished = scenario.events.find((e) => e.type === 'agent.finished')!;
     expect((finished.details?.diff as string[]).join('\n')).toMatch(/\+\s+"port": 0/);
     console.log(`[measure] claude adapter (tmux): runEmergency() -> agent start ${r.startLatencyMs?.toFixed(1)} ms (prepare ${r.prepareMs?.toFixed(1)} ms)`);

@@ -176,11 +176,30 @@ describe('CLI agent commands', () => {
     expect(fix).toEqual(expect.arrayContaining(['--max-turns', '30', '--permission-mode', 'acceptEdits', '--model', 'opus']));
     const tools = fix[fix.indexOf('--allowedTools') + 1] as string;
     expect(tools).toContain('Edit(//etc/gw/gw.json)');
-    expect(tools).toContain('Bash(curl:*)');
-    expect(tools).not.toMatch(/(^|,)Bash(,|$)/);
+    expect(tools).toContain('Edit(//srv/app/**)');
+    // No network tools and no shell: an injected "curl the token somewhere" has nothing to run with.
+    expect(tools).not.toMatch(/Bash|WebFetch|WebSearch|curl/);
+    expect(fix[fix.indexOf('--disallowedTools') + 1]).toBe('Bash,WebFetch,WebSearch');
+    // Reads limited to the working directory and the config file (no bare Read, Grep or Glob).
+    const reads = tools.split(',').filter((t) => /^(Read|Grep|Glob)/.test(t));
+    expect(reads.sort()).toEqual(['Read(//etc/gw/gw.json)', 'Read(//etc/gw/gw.json/**)', 'Read(//srv/app/**)'].sort());
     const propose = claudeArgv(session('propose'));
     expect(propose).toEqual(expect.arrayContaining(['--permission-mode', 'plan']));
     expect(propose[propose.indexOf('--allowedTools') + 1]).not.toContain('Edit');
+  });
+  it('no configured working directory: no file edits at all (claude, codex, gemini); a path outside workdir and config is dropped', () => {
+    const unconfigured = { ...session('fix'), workdirConfigured: false } as AgentSession;
+    const c = claudeArgv(unconfigured);
+    expect(c[c.indexOf('--allowedTools') + 1]).not.toContain('Edit');
+    expect(c[c.indexOf('--allowedTools') + 1]).not.toContain('Read(//srv/app/**)');
+    expect(c).toEqual(expect.arrayContaining(['--permission-mode', 'default']));
+    expect(codexArgv(unconfigured)).toEqual(expect.arrayContaining(['--sandbox', 'read-only']));
+    expect(codexArgv(unconfigured)).not.toContain('--add-dir');
+    expect(geminiArgv(unconfigured)).toEqual(['gemini', '-p', PROMPT_ARG, '--approval-mode', 'default']);
+    const wide = { ...session('fix'), configPath: '/etc/gw/gw.json', allowedPaths: ['/etc/gw/gw.json', '/srv/app', '/home/u/.ssh'] } as AgentSession;
+    const tools = claudeArgv(wide)[claudeArgv(wide).indexOf('--allowedTools') + 1] as string;
+    expect(tools).not.toContain('.ssh');
+    expect(codexArgv(wide)).toEqual(expect.arrayContaining(['-c', 'sandbox_workspace_write.network_access=false']));
   });
   it('codex: exec with the workspace sandbox, no approvals; read-only to propose', () => {
     const fix = codexArgv(session('fix', { binary: '/opt/codex' }));
@@ -200,6 +219,7 @@ describe('CLI agent commands', () => {
   });
   it('the launcher quotes every word and reads the prompt from its file', () => {
     const s = launcherScript(session('fix'), ['claude', "it's", PROMPT_ARG], '/state/incidents/i1/exit');
+    expect(s.split('\n').slice(0, 5)).toContain('umask 077');
     expect(s).toContain(`'claude' 'it'\\''s' "$(cat '/state/incidents/i1/prompt.md')"`);
   });
   it('strips terminal escapes', () => {
