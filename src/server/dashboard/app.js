@@ -177,6 +177,14 @@
     app.refreshTimer = setTimeout(refresh, ms);
   }
 
+  /** Alerts the daemon could not deliver stay visible: "N alerts undelivered to CHANNEL". */
+  function deadLetterNotice(notify) {
+    const dead = Object.entries((notify && notify.deadLetters) || {}).filter(([, n]) => n > 0);
+    if (dead.length === 0) return [];
+    const text = dead.map(([ch, n]) => `${n} alert${n === 1 ? '' : 's'} undelivered to ${ch}`).join(', ');
+    return [' · ', el('b', { class: 'dead-letters', 'data-field': 'dead-letters', title: 'kept and retried; `clawback notify flush` retries now, `clawback notify discard` drops them', text: `⚠ ${text}` })];
+  }
+
   function render(status) {
     const d = status.daemon;
     const meta = $('daemon-meta');
@@ -184,6 +192,7 @@
       el('b', { text: `v${d.version}` }), ' · daemon pid ', el('b', { text: String(d.pid) }),
       ' · up ', el('b', { 'data-field': 'daemon-uptime', text: fmtDuration(d.uptimeMs) }),
       d.api ? ` · ${d.api.host}:${d.api.port}` : '',
+      ...deadLetterNotice(status.notify),
     );
     meta.title = d.configFile ? `config: ${d.configFile}\nstate: ${d.stateDir}` : `state: ${d.stateDir}`;
     renderToken();
