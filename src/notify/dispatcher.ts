@@ -349,6 +349,12 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     } else enqueue(notice, 'event');
   }
 
+  /** A later event that will land in the same live message (its incident, or its service while the incident is open). */
+  function belongsTo(e: ClawbackEvent, t: IncidentThread): boolean {
+    if (e.incidentId !== undefined) return e.incidentId === t.incidentId && t.closedAt === undefined;
+    return e.service === t.service && t.closedAt === undefined && e.type !== 'incident.escalated';
+  }
+
   /** Waits before the next try; false when stopped. A flush (wake) cuts the wait short. */
   async function pause(ch: ChannelRuntime, ms: number): Promise<boolean> {
     try {
@@ -391,7 +397,10 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         plan = forceNew && d.plan.send === 'edit' ? { send: 'new' } : d.plan;
         nextBook = d.book;
         thread = d.thread;
-        if (plan.send === 'none') {
+        // An edit the next queued step of the same incident will overwrite anyway: skip it (fewer requests, same result).
+        const live = thread;
+        const supersededEdit = plan.send === 'edit' && live !== undefined && ch.queue.some((q) => q !== p && !q.discarded && q.entry.kind === 'event' && belongsTo(q.entry.event, live));
+        if (plan.send === 'none' || supersededEdit) {
           stats.folded++;
           await commitBook(ch, nextBook);
           return 'delivered';
