@@ -27,6 +27,8 @@ export function escapeMarkdownV2Code(text: string): string {
 interface Markup {
   escape(s: string): string;
   escapeCode(s: string): string;
+  /** Inline code around already escaped text. */
+  code(escaped: string): string;
   bold(escaped: string): string;
   italic(escaped: string): string;
   pre(escaped: string): string;
@@ -36,6 +38,7 @@ interface Markup {
 const HTML: Markup = {
   escape: escapeTelegramHtml,
   escapeCode: escapeTelegramHtml,
+  code: (s) => `<code>${s}</code>`,
   bold: (s) => `<b>${s}</b>`,
   italic: (s) => `<i>${s}</i>`,
   pre: (s) => `<pre>${s}</pre>`,
@@ -45,11 +48,38 @@ const HTML: Markup = {
 const MARKDOWN_V2: Markup = {
   escape: escapeMarkdownV2,
   escapeCode: escapeMarkdownV2Code,
+  code: (s) => '`' + s + '`',
   bold: (s) => `*${s}*`,
   italic: (s) => `_${s}_`,
   pre: (s) => '```\n' + s + '\n```',
   preWrapLength: '```\n\n```'.length,
 };
+
+/** Text with `inline code` rendered as code in the parse mode; everything else escaped; an unpaired backtick stays literal. */
+function richText(raw: string, m: Markup): string {
+  const parts = raw.split('`');
+  if (parts.length < 3) return m.escape(raw);
+  const pairs = Math.floor((parts.length - 1) / 2);
+  let out = '';
+  parts.forEach((part, i) => {
+    const inCode = i % 2 === 1 && i <= pairs * 2 - 1;
+    if (inCode) out += m.code(m.escapeCode(part.replace(/\n/g, ' ')));
+    else out += (i > pairs * 2 ? m.escape('`') : '') + m.escape(part);
+  });
+  return out;
+}
+
+/** richText within `max` characters: the raw text is shortened until its rendering fits (bounded), else plain escaping. */
+function fitRich(raw: string, m: Markup, max: number): string {
+  let text = raw;
+  for (let i = 0; i < 8; i++) {
+    const out = richText(text, m);
+    if (out.length <= max) return text === raw ? out : out + m.escape('… [truncated]');
+    const keep = Math.max(0, Math.floor((text.length * (max - 30)) / out.length) - 1);
+    text = Array.from(text).slice(0, keep).join('');
+  }
+  return truncateEscaped(raw, m.escape, max);
+}
 
 /** The message text in the chosen parse mode, at most 4096 characters counted after escaping. */
 export function telegramText(n: Notification, mode: TelegramParseMode, limit = TELEGRAM_TEXT_LIMIT): string {
@@ -65,17 +95,17 @@ export function telegramText(n: Notification, mode: TelegramParseMode, limit = T
   const fixed = title.length + sep.length + fieldLines.length + (notes ? notes.length + 1 : 0);
   const budget = limit - fixed - sep.length * 3;
   const needs = [
-    m.escape(n.message).length,
-    rawDetails ? m.escape(rawDetails).length : 0,
+    richText(n.message, m).length,
+    rawDetails ? richText(rawDetails, m).length : 0,
     n.excerpt ? m.escapeCode(n.excerpt).length + m.preWrapLength : 0,
   ];
   const [msgB, detB, exB] = shareBudget(budget, needs, 800);
 
   const parts: string[] = [title];
-  let body = truncateEscaped(n.message, m.escape, msgB!);
+  let body = fitRich(n.message, m, msgB!);
   if (notes) body += `\n${notes}`;
   parts.push(body);
-  if (rawDetails && detB! > 0 && detB! >= Math.min(needs[1]!, 20)) parts.push(truncateEscaped(rawDetails, m.escape, detB!));
+  if (rawDetails && detB! > 0 && detB! >= Math.min(needs[1]!, 20)) parts.push(fitRich(rawDetails, m, detB!));
   parts.push(fieldLines);
   if (n.excerpt && exB! > m.preWrapLength + 20) parts.push(m.pre(truncateEscaped(n.excerpt, m.escapeCode, exB! - m.preWrapLength)));
   return parts.join(sep);

@@ -145,9 +145,7 @@ describe('delivery', () => {
     receiver.script(3, 503);
     n.publish(event({ message: 'poison' }));
     n.publish(event({ message: 'next' }));
-    await receiver.waitFor(() => receiver.accepted.length === 1, 10_000);
-    await n.flush(5000);
-    await receiver.waitFor(() => receiver.accepted.length === 2, 10_000);
+    await receiver.waitFor(() => receiver.accepted.length >= 2, 10_000);
     expect(receiver.requests.filter((r) => r.status === 503)).toHaveLength(3);
     expect(receiver.accepted.map((m) => (m.json as { message: string }).message)).toEqual(['poison', 'next']);
     await n.flush(5000);

@@ -87,6 +87,8 @@ describe('live incident messages', () => {
     const tg = receiver.of('telegram');
     expect(tg.map((m) => m.op)).toEqual(['new', 'edit', 'edit', 'new', 'new']);
     expect(new Set(tg.slice(0, 3).map((m) => m.messageId)).size).toBe(1);
+    // MarkdownV2: inline code stays code (the receiver checks the escaping of everything else).
+    expect(tg[2]!.text).toContain('`clawback resume gateway`');
 
     // Slack cannot edit: one message at open, one at close, one per escalation.
     const slack = receiver.of('slack');
