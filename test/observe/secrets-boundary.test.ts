@@ -7,6 +7,8 @@ import YAML from 'yaml';
 import { startTestDaemon, NODE, tempDir, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
 import { runCli } from '../helpers/cli.js';
+import { Receiver } from '../notify/receiver.js';
+import { readdirSync } from 'node:fs';
 
 const OPENAI = 'sk-proj-Abc123def456ghi789jkl012mno345';
 const GATEWAY = 'gwtok-7f3a9c1e5b2d8f4a6c0e';
@@ -15,10 +17,22 @@ const ANTHROPIC = 'sk-ant-api03-ZyXwVuTsRqPoNmLkJiHg';
 const SECRETS = [OPENAI, GATEWAY, DISCORD, ANTHROPIC, 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789'];
 
 let td: TestDaemon | undefined;
+let receiver: Receiver | undefined;
 afterEach(async () => {
   await td?.stop();
   td = undefined;
+  await receiver?.close();
+  receiver = undefined;
 });
+
+/** Every file under a directory, concatenated (outbox, dead letters, live-message ids). */
+function allFiles(dir: string): string {
+  let text = '';
+  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (e.isFile()) text += readFileSync(path.join(e.parentPath, e.name), 'utf8');
+  }
+  return text;
+}
 
 function expectClean(surface: string, text: string): void {
   for (const s of SECRETS) expect(text.includes(s), `${surface} carries ${s}`).toBe(false);
@@ -43,7 +57,16 @@ describe('redaction at the boundary', () => {
   it('a log probe match carrying four secrets is redacted in status JSON, SSE, /metrics, the CLI, journal and daemon log', async () => {
     const line = `ERROR upstream failed key=${OPENAI} gw ${GATEWAY} hook ${DISCORD} anthropic ${ANTHROPIC}`;
     const script = `setInterval(() => console.log(${JSON.stringify(line)}), 150); setInterval(() => {}, 1000);`;
+    receiver = await Receiver.start();
+    const r = receiver;
     td = await startTestDaemon({
+      notify: {
+        channels: [
+          { type: 'webhook', url: `${r.base}/webhook/sec`, mode: 'every-event' },
+          { type: 'discord', url: `${r.base}/discord/1/discord-token-0123456789abcdef` },
+        ],
+        backoff: { initial: 50, max: 300 },
+      },
       services: [
         {
           name: 'leaky',
@@ -68,6 +91,9 @@ describe('redaction at the boundary', () => {
     expect(cli.stdout).toContain('leaky');
     expectClean('clawback status --json', cli.stdout + cli.stderr);
     expectClean('journal', readFileSync(path.join(t.stateDir, 'journal.jsonl'), 'utf8'));
+    await r.waitFor(() => r.accepted.some((m) => m.raw.includes('ERROR upstream failed')), 10_000, 'the probe alert');
+    expectClean('alerts', r.accepted.map((m) => m.raw).join('\n'));
+    expectClean('outbox', allFiles(path.join(t.stateDir, 'outbox')));
     await t.stop();
     td = undefined;
     expectClean('daemon.log', readFileSync(path.join(t.stateDir, 'logs', 'daemon.log'), 'utf8'));
