@@ -65,9 +65,15 @@ async function stopGroup(inst: ServiceInstance, clock: Clock, signal: NodeJS.Sig
   return info;
 }
 
-/** A leader that died can leave children in its group (e.g. workers holding the port): reap them. */
-export function killLeftovers(pgid: number): void {
-  if (processGroupMembers(pgid).length > 0) signalGroup(pgid, 'SIGKILL');
+/**
+ * A leader that died can leave children in its group (e.g. workers holding the port): reap them.
+ * Returns the pids that were still there (empty when none), so the caller can journal a
+ * `service.leftovers-killed` event.
+ */
+export function killLeftovers(pgid: number): number[] {
+  const members = processGroupMembers(pgid);
+  if (members.length > 0) signalGroup(pgid, 'SIGKILL');
+  return members;
 }
 
 export function spawnInstance(spec: SpawnSpec, clock: Clock): ServiceInstance {
