@@ -10,7 +10,7 @@ import { EventBus, type ClawbackEvent } from '../observe/events.js';
 import { JournalWriter } from '../observe/journal.js';
 import { Redactor } from '../observe/redact.js';
 import { StateStore, type DaemonState } from './state-store.js';
-import { emptyRecord } from '../supervisor/service-supervisor.js';
+import { normalizeState } from '../decide/service-state.js';
 import { ServiceRuntime, type HealthEvents, type HealthWatch, type Repairers } from './service-runtime.js';
 import { serviceLogFile, spawnSpecFor } from './spawn-spec.js';
 import { probeHealthWatch } from './health-watch.js';
@@ -110,7 +110,8 @@ export class Daemon {
 
   writeStateNow(): void {
     for (const [name, rt] of this.runtimes) {
-      this.state.services[name] = { record: rt.supervisor.record, incident: rt.currentIncident() };
+      const { incident, ...record } = rt.persisted();
+      this.state.services[name] = { record, incident };
     }
     this.store.save(this.state);
   }
@@ -131,11 +132,12 @@ export class Daemon {
     };
   }
 
+  /** A person's request (API, CLI, dashboard): handed to the service's reducer, answered with where it ended up. */
   async action(name: string, action: ServiceAction): Promise<{ ok: boolean; status: number; message: string }> {
     const rt = this.runtimes.get(name);
     if (!rt) return { ok: false, status: 404, message: `no service named "${name}" (known: ${[...this.runtimes.keys()].join(', ')})` };
-    await rt[action]();
-    return { ok: true, status: 200, message: `${action} ${name}: done` };
+    const r = await rt.request(action, 'human');
+    return { ok: r.ok, status: r.ok ? 200 : 409, message: r.message };
   }
 
   async start(): Promise<void> {
@@ -311,19 +313,20 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   const daemon = new Daemon(ctx, loadedState.state, opts);
   for (const service of config.services) {
     const saved = loadedState.state.services[service.name];
-    const record = saved?.record ?? emptyRecord(service.autostart ? 'up' : 'down');
+    const state = normalizeState(saved?.record, saved?.incident ?? null, service.autostart ? 'up' : 'down');
     let rt: ServiceRuntime | undefined;
     const getRt = (): ServiceRuntime => rt!;
     const preflight = opts.makePreflight?.(service, ctx);
     const external = service.external;
     const runner = external ? realCommandRunner({ clock }) : undefined;
-    rt = new ServiceRuntime(service, record, saved?.incident ?? null, {
+    rt = new ServiceRuntime(service, state, {
       ...(external && runner ? { launch: () => launchExternal(external, clock, runner, { restart: false }) } : {}),
       ...(preflight ? { preflight } : {}),
       clock,
       emit,
       persist: () => daemon.persist(),
       spawnSpec: () => spawnSpecFor(service, stateDir),
+      logFile: serviceLogFile(service, stateDir),
       makeHealthWatch: (events) =>
         opts.makeHealthWatch?.(service, getRt, events, ctx) ??
         probeHealthWatch({ service, logFile: serviceLogFile(service, stateDir), clock, events, emit }),

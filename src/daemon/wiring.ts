@@ -16,7 +16,7 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
   return {
     makeHealthWatch: (service, rt, events, ctx) => {
       const predictor = new ServicePredictor(service, ctx, {
-        restart: () => void rt().supervisor.restart('prediction', 1),
+        restart: () => rt().dispatch({ type: 'request', action: 'restart', by: 'prediction' }),
         isHealthy: () => rt().status().health === 'healthy' && !rt().currentIncident(),
         isRestarting: () => rt().status().state !== 'running',
       });

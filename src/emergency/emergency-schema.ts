@@ -59,6 +59,13 @@ export const emergencySchema = z
       .optional(),
     /** Files (or directories) a CLI agent may touch; default: the service's config file and cwd. */
     allowedPaths: z.array(z.string().min(1)).optional(),
+    /** Agent runs allowed per service within the window, whatever the incidents (paid runs stay bounded). */
+    budget: z
+      .strictObject({
+        runs: z.number().int().min(0).max(100).default(3),
+        window: duration.default(86_400_000),
+      })
+      .prefault({}),
     learnings: z
       .strictObject({
         keep: z.number().int().min(0).max(1000).default(20),
