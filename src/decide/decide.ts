@@ -243,7 +243,8 @@ class Step {
     inc.status = 'waiting-human';
     inc.recoveredAt = null;
     if (s.instance) this.stopInstance(this.p.stopGraceMs, { then: 'hold' });
-    s.held = { reason: 'human', detail: reason, since: this.now };
+    // Held until a person (or the cool-down) says go; an existing hold keeps its reason (exit 78, crash loop).
+    if (!s.held || s.held.reason === 'repair') s.held = { reason: 'human', detail: reason, since: this.now };
     s.nextStartAt = null;
     if (s.phase === 'backoff' || s.phase === 'stopped') s.phase = 'held';
     const cause = inc.cause;
@@ -385,6 +386,7 @@ class Step {
       uptimeMs: exit.uptimeMs,
       expected,
     });
+    const exitEvent = this.fx[this.fx.length - 1] as Extract<Effect, { type: 'emit' }>;
     if (input.leftoversKilled) {
       this.emit('service.leftovers-killed', 'warning', `${this.p.name}: killed ${input.leftoversKilled} leftover process(es) of its group after the exit`, { count: input.leftoversKilled, pgid: input.pid });
     }
@@ -402,6 +404,8 @@ class Step {
     s.phase = s.held ? 'held' : 'stopped';
     if (s.disposed) return;
     this.crashed(exit, `process ended (${how})`, input.lastLines);
+    // The exit that opened an incident belongs to it.
+    if (!exitEvent.event.incidentId && s.incident) exitEvent.event.incidentId = s.incident.id;
   }
 
   /** An exit (or failed start) nobody asked for. */

@@ -163,6 +163,7 @@ export async function finishAgentSession(opts: {
     adapter?: string;
     mode?: string;
     summary?: string;
+    status?: string;
   };
   const snapshot = await fs.readFile(path.join(incidentDir, 'before', 'manifest.json'), 'utf8').then((t) => JSON.parse(t) as FileSnapshot, () => undefined);
   const changes = snapshot ? await changesSince(snapshot) : [];
@@ -192,7 +193,8 @@ export async function finishAgentSession(opts: {
   const reverted = snapshot ? await revertSnapshot(snapshot, path.join(incidentDir, 'after')) : [];
   opts.emit(
     ev('critical', `Level 3 did not fix ${opts.serviceName} (${opts.reason}); ${reverted.length} file(s) reverted`, {
-      outcome: 'failed',
+      // The run's own end (timeout, failed) when it never got to a verification; otherwise the fix did not hold.
+      outcome: run.status && run.status !== 'completed' ? run.status : 'failed',
       verify: opts.reason,
       changedFiles: changes.map((c) => c.path),
       revertedFiles: reverted,

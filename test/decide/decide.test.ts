@@ -135,7 +135,8 @@ describe('Level 2: the doctor', () => {
     d.at(100, { type: 'doctor-done', runId: run, outcome: 'nothing-found', summary: 'no problem found' });
     expect(d.types()).not.toContain('start');
     expect(d.state.incident?.level).toBe(4);
-    expect(d.state.held?.reason).toBe('human');
+    expect(d.state.held?.reason).toBe('config');
+    expect(d.state.incident?.status).toBe('waiting-human');
   });
 
   it('a transient preflight failure (a dying leftover on the port) is retried when the doctor finds nothing (issue 16.9)', () => {
