@@ -203,3 +203,33 @@ describe('one owner decides (issue 16)', () => {
     expect(count(t, 'service.started')).toBe(starts);
   });
 });
+
+describe('a slow-dying leftover (issue 16.9)', () => {
+  // A 2 GiB heap takes ~100 ms to be freed after SIGKILL on a quiet machine, and the kernel closes the
+  // worker's sockets only after that: the port is still held when an immediate restart checks it.
+  it('the restart waits for the old group to be gone instead of finding the port held and paging a human', { timeout: 200_000 }, async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const t = await startTestDaemon(
+      {
+        services: [
+          {
+            name: 'heavy',
+            command: [NODE, path.join(FIXTURES, 'slow-leftover.mjs'), String(port), '2048'],
+            port,
+            probes: [{ kind: 'http', url: `http://127.0.0.1:${port}/`, interval: '300ms', timeout: '1s', startupGrace: '80s' }],
+          },
+        ],
+      },
+      { dir },
+    );
+    daemons.push(t);
+    const rt = t.daemon.runtimes.get('heavy')!;
+    await waitFor(() => rt.status().health === 'healthy', { timeoutMs: 90_000 });
+    process.kill(rt.status().pid!, 'SIGKILL');
+    await waitFor(() => t.events.some((e) => e.type === 'incident.resolved'), { timeoutMs: 90_000 });
+    expect(count(t, 'incident.escalated')).toBe(0);
+    expect(t.events.some((e) => e.type === 'breaker.tripped')).toBe(false);
+    expect((await httpGet(`http://127.0.0.1:${port}/`, 2000)).status).toBe(200);
+  });
+});
