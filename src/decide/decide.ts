@@ -1,5 +1,5 @@
 // The one owner of every decision about a service: (state, input, now, policy) -> (state, effects). No I/O here.
-import type { ClawbackEvent, EventType, Level, Severity } from '../observe/events.js';
+import type { ClawbackEvent, EventType, Level, PayloadOf, Severity } from '../observe/events.js';
 import { formatDuration } from '../config/duration.js';
 import { backoffDelay, isStableRun } from '../supervisor/backoff.js';
 import { recordRestart } from '../supervisor/intensity.js';
@@ -91,10 +91,10 @@ class Step {
 
   // ---- reporting ---------------------------------------------------------------------------------
 
-  private emit(type: EventType, severity: Severity, message: string, details?: Record<string, unknown>, level?: Level): void {
+  private emit<T extends EventType>(type: T, severity: Severity, message: string, details?: PayloadOf<T>, level?: Level): void {
     const event: ClawbackEvent = { type, time: this.now, severity, message, service: this.p.name };
     if (this.s.incident) event.incidentId = this.s.incident.id;
-    if (details) event.details = details;
+    if (details) event.details = details as Record<string, unknown>;
     if (level !== undefined) event.level = level;
     this.fx.push({ type: 'emit', event });
   }

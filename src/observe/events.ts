@@ -52,6 +52,38 @@ export interface ClawbackEvent {
   details?: Record<string, unknown>;
 }
 
+/**
+ * The payload of each event type the supervisor itself emits. Readers (journal reader, metrics, notifier,
+ * dashboard, drill) narrow with `isEvent(e, type)` and get the payload typed instead of a loose record.
+ */
+export interface EventPayloads {
+  'service.started': { pid: number; reason: string };
+  'service.exited': { code: number | null; signal: string | null; uptimeMs: number; expected: boolean; error?: string };
+  'service.restart-scheduled': { reason: 'exit'; delayMs: number; attempt: number };
+  'service.restarting': { reason: string; attempt?: number };
+  'service.unhealthy': { probe: string; finding?: string };
+  'service.leftovers-killed': { count: number; pgid: number };
+  'breaker.tripped': { reason: string; detail: string };
+  'breaker.resumed': { reason: string };
+  'incident.opened': { reason: string };
+  'incident.level': { reason: string };
+  'incident.action': { action: string; [key: string]: unknown };
+  'incident.escalated': { reason: string; lastRung: string | null; cause: string; lastLines: string[]; restarts: number };
+  'incident.resolved': { ttrMs: number; highestLevel: Level; outcome: 'auto-resolved' | 'human-resolved'; reason: string };
+  'daemon.adopted': { pid: number };
+  'daemon.fault': { effect: string; error: string };
+}
+
+export type PayloadOf<T extends EventType> = T extends keyof EventPayloads ? EventPayloads[T] : Record<string, unknown>;
+
+/** An event whose type is known, with its payload typed. */
+export type TypedEvent<T extends EventType> = Omit<ClawbackEvent, 'type' | 'details'> & { type: T; details?: PayloadOf<T> };
+
+/** Narrows an event to one type, typing its payload. */
+export function isEvent<T extends EventType>(e: ClawbackEvent, type: T): e is ClawbackEvent & TypedEvent<T> {
+  return e.type === type;
+}
+
 export type EventSink = (event: ClawbackEvent) => void;
 
 /** Fans one event out to many sinks; a failing sink never stops the others. */

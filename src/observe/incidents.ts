@@ -1,20 +1,7 @@
 // Folds the flat event stream into one record per incident, for `clawback incidents`, the dashboard and the digest.
 //
-// Event details conventions (the daemon emits them, the metrics, this module and the digest read them):
-// - service.exited: details {code: number|null, signal: string|null, uptimeMs: number, expected: boolean}
-// - service.restarting / service.restart-scheduled: `level`, details {reason: 'exit'|'probe'|'memory'|'manual'|
-//   'doctor'|'agent', delayMs?: number, attempt?: number}. Only service.restarting counts as a restart.
-// - incident.opened: incidentId, level (0 exit / 1 probe), details {reason: string}
-// - incident.level: incidentId, level = the level entered
-// - incident.action: incidentId, details {action: string}
-// - incident.resolved: incidentId, details {ttrMs: number, highestLevel: number,
-//   outcome: 'auto-resolved'|'human-resolved'}
-// - incident.escalated: incidentId, level 4 (human), details {reason: string}; the incident stays open until
-//   resolved (by `clawback resume` and a healthy service: outcome 'human-resolved')
-// - breaker.tripped / breaker.resumed: service
-// - agent.started / agent.finished: details {adapter: string, outcome: 'fixed'|'failed'|'timeout'|'refused'}
-//   (outcome on agent.finished only)
-// - memory.warning: details {rssBytes: number, warnBytes: number}
+// The payloads are typed in `EventPayloads` (src/observe/events.ts). Journal lines are still checked at run
+// time here: a journal may come from an older daemon, or be damaged.
 import type { ClawbackEvent } from './events.js';
 
 export type IncidentStatus = 'open' | 'resolved' | 'escalated';
