@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Register[]>> = {
   install: async () => [(await import('./cmd-install.js')).registerInstall],
   init: async () => [(await import('./cmd-init.js')).registerInit],
   drill: async () => [(await import('./cmd-drill.js')).registerDrill],
+  maintenance: async () => [(await import('./cmd-maintenance.js')).registerMaintenance],
 };
 
 const MODULE_OF: Record<string, string> = {
@@ -40,6 +41,9 @@ const MODULE_OF: Record<string, string> = {
   guardian: 'install',
   init: 'init',
   drill: 'drill',
+  maintenance: 'maintenance',
+  approve: 'maintenance',
+  refuse: 'maintenance',
 };
 
 /** The first word that is not a global option (or its value). */

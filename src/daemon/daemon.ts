@@ -18,6 +18,7 @@ import { startApiServer, type ApiServer, type ServiceAction } from '../server/ap
 import { ensureToken } from '../server/token.js';
 import { readDaemonInfo, removeDaemonInfo, startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { VERSION } from '../version.js';
+import { parseDuration } from '../config/duration.js';
 import { takePendingEvents } from './pending-events.js';
 import { launchExternal } from '../supervisor/external-process.js';
 import { realCommandRunner } from '../platform/command-runner.js';
@@ -140,6 +141,34 @@ export class Daemon {
     return { ok: r.ok, status: r.ok ? 200 : 409, message: r.message };
   }
 
+  /** POST routes beyond start/stop/restart/resume: maintenance and approvals. */
+  async command(p: string, q: URLSearchParams): Promise<{ status: number; body: Record<string, unknown> } | undefined> {
+    const by = (q.get('by') ?? 'api').slice(0, 100);
+    const m = /^\/api\/services\/([^/]+)\/maintenance$/.exec(p);
+    if (m) {
+      const name = decodeURIComponent(m[1]!);
+      const rt = this.runtimes.get(name);
+      if (!rt) return { status: 404, body: { ok: false, message: `no service named "${name}"` } };
+      const on = q.get('on') !== '0' && q.get('on') !== 'off' && q.get('on') !== 'false';
+      const forText = q.get('for');
+      const forMs = forText ? parseDuration(forText) : undefined;
+      if (forText && forMs === undefined) return { status: 400, body: { ok: false, message: `for: expected a duration such as 30m, got ${JSON.stringify(forText)}` } };
+      const r = rt.maintenance(on, { ...(forMs !== undefined ? { forMs } : {}), reason: (q.get('reason') ?? '').slice(0, 300), by });
+      return { status: r.ok ? 200 : 409, body: { ...r } };
+    }
+    const a = /^\/api\/incidents\/([^/]+)\/(approve|refuse)$/.exec(p);
+    if (a) {
+      const id = decodeURIComponent(a[1]!);
+      for (const rt of this.runtimes.values()) {
+        if (rt.currentIncident()?.id !== id) continue;
+        const r = rt.answerApproval(id, a[2] === 'approve', by);
+        return { status: r.ok ? 200 : 409, body: { ...r } };
+      }
+      return { status: 404, body: { ok: false, message: `no open incident ${id}` } };
+    }
+    return undefined;
+  }
+
   async start(): Promise<void> {
     const { ctx } = this;
     for (const plugin of this.opts.plugins ?? []) {
@@ -158,6 +187,7 @@ export class Daemon {
       handlers: {
         status: () => this.status(),
         action: (name, action) => this.action(name, action),
+        command: (p, q) => this.command(p, q),
         subscribe: (listener) => ctx.bus.subscribe((e) => listener(ctx.redactor.redactDeep(e))),
         ...(metrics ? { metrics } : {}),
         ...(dashboard ? { dashboard } : {}),

@@ -10,7 +10,7 @@ import { adoptInstance, killLeftovers, spawnInstance, type ExitInfo, type Servic
 import { decide, nextWake, LEVEL_NAMES } from '../decide/decide.js';
 import { policyFor, type ServicePolicy } from '../decide/policy.js';
 import type { AgentOutcome, DoctorOutcome, Effect, ServiceInput } from '../decide/inputs.js';
-import type { Hold, Incident, LastExit, Requester, ServiceState, StartReason, Work } from '../decide/service-state.js';
+import type { Hold, Incident, LastExit, Maintenance, Requester, ServiceState, StartReason, Work } from '../decide/service-state.js';
 
 export { LEVEL_NAMES };
 
@@ -93,6 +93,8 @@ export interface ServiceStatus {
   incident: Incident | null;
   /** Repair or verification in flight (id, kind, deadline). */
   work: Work | null;
+  /** Maintenance: nothing acts on the service until it ends (timeLeftMs null: until turned off). */
+  maintenance: (Maintenance & { timeLeftMs: number | null }) | null;
 }
 
 export interface ActionResult {
@@ -202,7 +204,26 @@ export class ServiceRuntime {
       probes: this.health.snapshot(),
       incident: s.incident,
       work: s.work,
+      maintenance: s.maintenance ? { ...s.maintenance, timeLeftMs: s.maintenance.until !== null ? Math.max(0, s.maintenance.until - now) : null } : null,
     };
+  }
+
+  /** A person turns maintenance on (for a while, or until turned off) or off. */
+  maintenance(on: boolean, opts: { forMs?: number; reason?: string; by: string }): ActionResult {
+    const until = on && opts.forMs !== undefined ? this.deps.clock.now() + opts.forMs : null;
+    this.dispatch({ type: 'maintenance', on, until, ...(opts.reason ? { reason: opts.reason } : {}), by: opts.by });
+    const m = this.s.maintenance;
+    return on
+      ? { ok: !!m, message: `${this.name}: maintenance on${m?.until ? ` until ${new Date(m.until).toISOString()}` : ' until turned off'}` }
+      : { ok: !m, message: `${this.name}: maintenance off; healing is back` };
+  }
+
+  /** A person answers the approval request of an incident; false when none is pending for it. */
+  answerApproval(incidentId: string, approve: boolean, by: string): ActionResult {
+    const pending = this.s.work?.kind === 'approval' && this.s.work.incidentId === incidentId;
+    if (!pending) return { ok: false, message: `no Level 3 approval is pending for incident ${incidentId}` };
+    this.dispatch({ type: 'approval', incidentId, approve, by });
+    return { ok: true, message: `incident ${incidentId}: agent run ${approve ? 'approved' : 'refused'} by ${by}` };
   }
 
   // ---- the one way in ---------------------------------------------------------------------------

@@ -33,6 +33,7 @@ export function nextWake(s: ServiceState, p: ServicePolicy): number | null {
   const times: number[] = [];
   if (s.phase === 'backoff' && s.nextStartAt !== null) times.push(s.nextStartAt);
   if (s.coolDownUntil !== null) times.push(s.coolDownUntil);
+  if (s.maintenance?.until != null) times.push(s.maintenance.until);
   if (s.work) {
     times.push(s.work.deadline);
     if (s.work.kind === 'verify' && s.work.healthySince != null && p.agent) times.push(s.work.healthySince + p.agent.verifyWindowMs);
@@ -86,6 +87,10 @@ class Step {
         return this.effectFailed(input.effect, input.error);
       case 'shutdown':
         return this.shutdown(input.stopService);
+      case 'maintenance':
+        return input.on ? this.maintenanceOn(input.until ?? null, input.reason ?? '', input.by) : this.maintenanceOff(input.by);
+      case 'approval':
+        return this.approval(input.incidentId, input.approve, input.by);
     }
   }
 
@@ -218,17 +223,37 @@ class Step {
       const recent = s.agentRuns.filter((t) => this.now - t < p.agent!.budgetWindowMs && t <= this.now);
       if (recent.length < p.agent.budgetRuns) {
         inc.agentRuns = 1;
-        s.agentRuns = [...recent, this.now];
         this.enter(3, reason);
-        this.startWork('agent', p.agent.timeBoxMs + 60_000);
         if (s.instance) this.stopInstance(p.stopGraceMs, { then: 'hold' });
-        this.setHold('repair', 'a Level 3 agent is at work');
-        this.fx.push({ type: 'run-agent', runId: s.work!.id, incident: structuredClone(inc) });
+        if (p.agent.approval === 'required') {
+          this.startWork('approval', p.agent.approvalTimeoutMs);
+          this.emit(
+            'incident.action',
+            'critical',
+            `${p.name}: a Level 3 agent run waits for approval (${formatDuration(p.agent.approvalTimeoutMs)}): \`clawback approve ${inc.id}\` or \`clawback refuse ${inc.id}\``,
+            { action: 'approval-requested', incidentId: inc.id, deadline: s.work!.deadline },
+            3,
+          );
+          return;
+        }
+        this.launchAgent();
         return;
       }
       budgetNote = `; no agent run left: the budget of ${p.agent.budgetRuns} run(s) per ${formatDuration(p.agent.budgetWindowMs)} is spent`;
     }
     this.human(`${reason}${budgetNote}`);
+  }
+
+  /** Level 3 for real: the budget is spent now, the service is held for the repair, the run starts. */
+  private launchAgent(): void {
+    const s = this.s;
+    const p = this.p;
+    const inc = s.incident!;
+    const recent = s.agentRuns.filter((t) => this.now - t < p.agent!.budgetWindowMs && t <= this.now);
+    s.agentRuns = [...recent, this.now];
+    this.startWork('agent', p.agent!.timeBoxMs + 60_000);
+    this.setHold('repair', 'a Level 3 agent is at work');
+    this.fx.push({ type: 'run-agent', runId: s.work!.id, incident: structuredClone(inc) });
   }
 
   private startWork(kind: Work['kind'], budgetMs: number, extra: Partial<Work> = {}): void {
@@ -282,7 +307,7 @@ class Step {
     this.s.work = null;
     if (w.kind === 'verify') {
       if (w.agentRunId) this.fx.push({ type: 'finish-agent', runId: w.agentRunId, incidentId: w.incidentId, keep: false, reason: `verification cancelled: ${why}` });
-    } else {
+    } else if (w.kind !== 'approval') {
       this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind });
     }
     if (this.s.held?.reason === 'repair') this.s.held = null;
@@ -323,6 +348,8 @@ class Step {
         this.emit('incident.action', 'critical', `${this.p.name}: the Level 3 agent run ${w.id} was in flight when the daemon stopped; it counts as failed and its file changes are reverted`, { action: 'work-failed', kind: 'agent', runId: w.id }, 3);
         this.fx.push({ type: 'finish-agent', runId: w.id, incidentId: w.incidentId, keep: false, reason: 'interrupted by a daemon restart' });
         this.climb('the agent run was interrupted by a daemon restart', true);
+      } else if (w.kind === 'approval') {
+        // Still waiting for a person; its deadline stands (a tick ends it if it passed).
       } else {
         w.startedAt = this.now;
         w.deadline = this.now + (this.p.agent?.verifyWindowMs ?? 30_000) + verifyStartAllowance(this.p.agent?.verifyWindowMs ?? 30_000);
@@ -331,7 +358,7 @@ class Step {
         if (!s.instance) this.startNow('verify');
       }
     }
-    if (!s.instance && !s.held && !s.work && s.desired === 'up') this.startNow('boot');
+    if (!s.instance && !s.held && !s.work && !s.maintenance && s.desired === 'up') this.startNow('boot');
     if (s.held && !s.instance && (s.phase as string) !== 'starting') s.phase = 'held';
   }
 
@@ -358,6 +385,10 @@ class Step {
   private preflightFailed(problem: string): void {
     const s = this.s;
     if (s.phase === 'starting') s.phase = 'stopped';
+    if (s.maintenance) {
+      this.emit('probe.failed', 'warning', `${this.p.name}: not started (maintenance): ${problem}`, { problem });
+      return;
+    }
     if (s.work?.kind === 'verify') return this.verifyFailed(`the start was refused: ${problem}`);
     if (s.work) {
       s.phase = 'held';
@@ -403,6 +434,7 @@ class Step {
     }
     s.phase = s.held ? 'held' : 'stopped';
     if (s.disposed) return;
+    if (s.maintenance) exitEvent.event.message += ' (maintenance: not restarted)';
     this.crashed(exit, `process ended (${how})`, input.lastLines);
     // The exit that opened an incident belongs to it.
     if (!exitEvent.event.incidentId && s.incident) exitEvent.event.incidentId = s.incident.id;
@@ -412,6 +444,10 @@ class Step {
   private crashed(exit: LastExit, reason: string, lastLines?: string[]): void {
     const s = this.s;
     const p = this.p;
+    if (s.maintenance) {
+      s.phase = 'stopped';
+      return;
+    }
     if (s.work?.kind === 'verify') return this.verifyFailed(`the service ended during verification (${reason})`);
     if (s.work) {
       // The repair in flight owns the service: a crash now is its business, not a new failure.
@@ -485,6 +521,10 @@ class Step {
     s.healthySince = null;
     if (s.incident) s.incident.recoveredAt = null;
     this.emit('service.unhealthy', 'warning', `${this.p.name} unhealthy: ${input.probe}: ${input.message}`, { probe: input.probe, finding: input.finding });
+    if (s.maintenance) {
+      (this.fx[this.fx.length - 1] as Extract<Effect, { type: 'emit' }>).event.message += ' (maintenance: no action)';
+      return;
+    }
     if (s.work?.kind === 'verify') return this.verifyFailed(`${input.probe}: ${input.finding ?? input.message}`);
     if (s.work || s.held) return;
     this.openIncident(1, `${input.probe}: ${input.finding ?? input.message}`);
@@ -576,7 +616,7 @@ class Step {
       this.restartInstance('agent');
       return;
     }
-    if (s.held || s.work || s.phase !== 'running') return;
+    if (s.held || s.work || s.maintenance || s.phase !== 'running') return;
     if (by === 'group') {
       this.emit('service.restarting', 'warning', `restarting ${p.name} (dependency)`, { reason: 'dependency' }, 0);
       this.restartInstance('dependency');
@@ -671,11 +711,15 @@ class Step {
       if (w.agentRunId) this.fx.push({ type: 'finish-agent', runId: w.agentRunId, incidentId: w.incidentId, keep: true, reason: `healthy for ${formatDuration(p.agent.verifyWindowMs)}` });
       if (s.incident) this.resolve(w.healthySince);
     } else if (w && w.deadline <= now) {
-      if (w.kind === 'verify') {
+      if (w.kind === 'approval') {
+        s.work = null;
+        if (s.incident) s.incident.lastRung = 'nobody approved the agent run';
+        this.human(`nobody approved the Level 3 agent run within ${formatDuration(w.deadline - w.startedAt)}`);
+      } else if (w.kind === 'verify') {
         this.verifyFailed(`not healthy for ${formatDuration(p.agent?.verifyWindowMs ?? 0)} within ${formatDuration(now - w.startedAt)}`);
       } else {
         s.work = null;
-        this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind });
+        this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind as 'doctor' | 'agent' });
         if (s.held?.reason === 'repair') s.held = null;
         const text = `the ${w.kind} did not finish within ${formatDuration(w.deadline - w.startedAt)}`;
         if (s.incident) s.incident.lastRung = `${w.kind}: ${text}`;
@@ -683,6 +727,7 @@ class Step {
         this.climb(text, true);
       }
     }
+    if (s.maintenance?.until != null && s.maintenance.until <= now) this.maintenanceOff('the deadline');
     const inc = s.incident;
     if (inc?.recoveredAt != null && !s.work && s.health === 'healthy' && now - inc.recoveredAt >= p.confirmAfterMs) this.resolve(inc.recoveredAt);
     if (s.instance && s.backoffAttempt > 0 && now >= s.instance.startedAt + p.stableAfterMs) s.backoffAttempt = 0;
@@ -696,13 +741,46 @@ class Step {
     }
   }
 
+  private maintenanceOn(until: number | null, reason: string, by: string): void {
+    const s = this.s;
+    if (s.work) this.cancelWork(`maintenance started by ${by}`);
+    if (s.phase === 'backoff') s.phase = 'stopped';
+    s.nextStartAt = null;
+    s.coolDownUntil = null;
+    s.maintenance = { since: this.now, until, reason, by };
+    const left = until !== null ? ` for ${formatDuration(until - this.now)}` : ' until turned off';
+    this.emit('maintenance.started', 'warning', `${this.p.name}: maintenance${left} by ${by}${reason ? ` (${reason})` : ''}: watched and reported, not healed`, { until, reason, by });
+  }
+
+  private maintenanceOff(by: string): void {
+    const s = this.s;
+    const m = s.maintenance;
+    if (!m) return;
+    s.maintenance = null;
+    this.emit('maintenance.ended', 'info', `${this.p.name}: maintenance ended (${by}); healing is back`, { by, afterMs: this.now - m.since });
+    if (s.desired === 'up' && !s.instance && !s.held && s.phase !== 'starting') this.startNow('resume');
+  }
+
+  private approval(incidentId: string, approve: boolean, by: string): void {
+    const s = this.s;
+    const w = s.work;
+    if (w?.kind !== 'approval' || w.incidentId !== incidentId) return;
+    s.work = null;
+    this.emit('incident.action', 'info', `${this.p.name}: the Level 3 agent run was ${approve ? 'approved' : 'refused'} by ${by}`, { action: approve ? 'approved' : 'refused', by }, 3);
+    if (approve) this.launchAgent();
+    else {
+      s.incident!.lastRung = `${by} refused the agent run`;
+      this.human(`${by} refused the Level 3 agent run`);
+    }
+  }
+
   private shutdown(stopService: boolean): void {
     const s = this.s;
     s.disposed = true;
     s.nextStartAt = null;
     const w = s.work;
     // Work stays in the state: the next daemon re-arms or fails it. Here it only stops running.
-    if (w && w.kind !== 'verify') this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind });
+    if (w && (w.kind === 'doctor' || w.kind === 'agent')) this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind });
     if (!s.instance) return;
     if (stopService && !this.p.external) this.stopInstance(this.p.stopGraceMs, { then: 'dispose' });
     else this.fx.push({ type: 'release' });

@@ -30,6 +30,10 @@ export type ServiceInput =
   | { type: 'request'; action: 'start' | 'stop' | 'restart' | 'resume'; by: Requester; reason?: string; runId?: string }
   | { type: 'doctor-done'; runId: string; outcome: DoctorOutcome; summary: string }
   | { type: 'agent-done'; runId: string; outcome: AgentOutcome; summary: string; detail: string }
+  /** A person turns maintenance on (optionally until a time) or off. */
+  | { type: 'maintenance'; on: boolean; until?: number | null; reason?: string; by: string }
+  /** A person answers a Level 3 approval request for an incident. */
+  | { type: 'approval'; incidentId: string; approve: boolean; by: string }
   /** Time passed: deadlines (backoff, cool-down, work, verification, confirmation) are due. */
   | { type: 'tick' }
   /** An effect the executor could not carry out. */

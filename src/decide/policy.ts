@@ -16,7 +16,7 @@ export interface ServicePolicy {
   doctorTimeoutMs: number;
   confirmAfterMs: number;
   /** Level 3, absent when no agent is configured. */
-  agent: { timeBoxMs: number; verifyWindowMs: number; budgetRuns: number; budgetWindowMs: number } | null;
+  agent: { timeBoxMs: number; verifyWindowMs: number; budgetRuns: number; budgetWindowMs: number; approval: 'required' | 'none'; approvalTimeoutMs: number } | null;
   /** Another manager runs it: the daemon never stops it on its own shutdown. */
   external: boolean;
 }
@@ -42,7 +42,10 @@ export function policyFor(service: ServiceConfig, has: { doctor: boolean; agent:
     doctorAttempts: has.doctor ? service.doctor.attempts : 0,
     doctorTimeoutMs: service.doctor.timeout + DOCTOR_DEADLINE_SLACK_MS,
     confirmAfterMs: service.doctor.confirmAfter,
-    agent: has.agent && e ? { timeBoxMs: e.timeBox, verifyWindowMs: e.verifyWindow, budgetRuns: e.budget.runs, budgetWindowMs: e.budget.window } : null,
+    agent:
+      has.agent && e
+        ? { timeBoxMs: e.timeBox, verifyWindowMs: e.verifyWindow, budgetRuns: e.budget.runs, budgetWindowMs: e.budget.window, approval: e.approval, approvalTimeoutMs: e.approvalTimeout }
+        : null,
     external: !!service.external,
   };
 }

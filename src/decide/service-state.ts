@@ -56,7 +56,8 @@ export interface Incident {
 
 /** Work in flight: it belongs to one incident, has a deadline, and is persisted. */
 export interface Work {
-  kind: 'doctor' | 'agent' | 'verify';
+  /** approval: Level 3 waits for a person to approve the agent run (emergency.approval: required). */
+  kind: 'doctor' | 'agent' | 'verify' | 'approval';
   id: string;
   incidentId: string;
   startedAt: number;
@@ -71,6 +72,14 @@ export interface Hold {
   reason: HoldReason;
   detail: string;
   since: number;
+}
+
+/** A person said "I am working on it": watched and reported, nothing acts, until `until` (null: until turned off). */
+export interface Maintenance {
+  since: number;
+  until: number | null;
+  reason: string;
+  by: string;
 }
 
 export interface ServiceState {
@@ -94,6 +103,7 @@ export interface ServiceState {
   work: Work | null;
   /** Start times of agent runs (the budget is counted over these). */
   agentRuns: number[];
+  maintenance: Maintenance | null;
   /** The daemon is going away: nothing new is started. */
   disposed?: boolean;
 }
@@ -119,6 +129,7 @@ export function initialState(desired: 'up' | 'down'): ServiceState {
     incident: null,
     work: null,
     agentRuns: [],
+    maintenance: null,
   };
 }
 
@@ -137,6 +148,7 @@ export function normalizeState(saved: unknown, incident: unknown, desired: 'up' 
   out.nextStartAt = s.nextStartAt ?? null;
   out.agentRuns = Array.isArray(s.agentRuns) ? s.agentRuns : [];
   out.work = s.work ?? null;
+  out.maintenance = s.maintenance ?? null;
   out.health = 'pending';
   out.healthySince = null;
   const inc = (s.incident ?? incident ?? null) as Incident | null;

@@ -35,6 +35,8 @@ export const EVENT_TYPES = [
   'agent.started',
   'agent.finished',
   'prediction.warning',
+  'maintenance.started',
+  'maintenance.ended',
   'notify.test',
 ] as const satisfies readonly EventType[];
 

@@ -36,6 +36,8 @@ export type EventType =
   | 'agent.started'
   | 'agent.finished'
   | 'prediction.warning'
+  | 'maintenance.started'
+  | 'maintenance.ended'
   | 'notify.test';
 
 export interface ClawbackEvent {
@@ -72,6 +74,8 @@ export interface EventPayloads {
   'incident.resolved': { ttrMs: number; highestLevel: Level; outcome: 'auto-resolved' | 'human-resolved'; reason: string };
   'daemon.adopted': { pid: number };
   'daemon.fault': { effect: string; error: string };
+  'maintenance.started': { until: number | null; reason: string; by: string };
+  'maintenance.ended': { by: string; afterMs: number };
 }
 
 export type PayloadOf<T extends EventType> = T extends keyof EventPayloads ? EventPayloads[T] : Record<string, unknown>;

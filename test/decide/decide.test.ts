@@ -24,7 +24,7 @@ function policy(over: Partial<ServicePolicy> = {}): ServicePolicy {
     ...over,
   };
 }
-const AGENT = { timeBoxMs: 60_000, verifyWindowMs: 5000, budgetRuns: 2, budgetWindowMs: 86_400_000 };
+const AGENT = { timeBoxMs: 60_000, verifyWindowMs: 5000, budgetRuns: 2, budgetWindowMs: 86_400_000, approval: 'none' as const, approvalTimeoutMs: 60_000 };
 
 /** Drives a reducer through inputs at given times, collecting every effect. */
 class Drive {
@@ -348,5 +348,48 @@ describe('shutdown', () => {
     expect(new Drive(policy()).up(0, 10).at(10, { type: 'shutdown', stopService: true }).types()).toEqual(['stop']);
     expect(new Drive(policy({ external: true })).up(0, 10).at(10, { type: 'shutdown', stopService: true }).types()).toEqual(['release']);
     expect(new Drive(policy()).up(0, 10).at(10, { type: 'shutdown', stopService: false }).types()).toEqual(['release']);
+  });
+});
+
+describe('maintenance and approval (issue 25)', () => {
+  it('during maintenance a crash is reported, not restarted, and healing comes back at the deadline', () => {
+    const d = new Drive(policy()).up(0, 10);
+    d.at(100, { type: 'maintenance', on: true, until: 5000, reason: 'editing the config', by: 'cli:ann' });
+    d.exit(200, 1);
+    expect(d.types()).toEqual([]);
+    expect(d.state.incident).toBeNull();
+    expect(d.events('service.exited').at(-1)!.message).toContain('maintenance: not restarted');
+    d.at(300, { type: 'unhealthy', pid: 10, probe: 'http', message: 'x' });
+    expect(nextWake(d.state, d.p)).toBe(5000);
+    d.at(5000, { type: 'tick' });
+    expect(d.types()).toEqual(['start']);
+    expect(d.state.maintenance).toBeNull();
+    expect(d.events('maintenance.ended')[0]!.details).toMatchObject({ by: 'the deadline' });
+  });
+
+  it('maintenance survives a daemon restart: boot does not start the service', () => {
+    const d = new Drive(policy()).up(0, 10).at(100, { type: 'maintenance', on: true, until: null, reason: '', by: 'x' }).exit(200, 1);
+    const again = new Drive(policy(), { ...d.state }).at(300, { type: 'boot', adopted: null });
+    expect(again.types()).toEqual([]);
+    again.at(400, { type: 'maintenance', on: false, by: 'cli:ann' });
+    expect(again.types()).toEqual(['start']);
+  });
+
+  it('with approval required no agent runs until a person approves; a refusal or the deadline goes to a human', () => {
+    const p = policy({ doctorAttempts: 0, agent: { ...AGENT, approval: 'required', approvalTimeoutMs: 60_000 } });
+    const a = new Drive(p).up(0, 10).exit(50, 78);
+    expect(a.state.work?.kind).toBe('approval');
+    expect(a.types(a.effects)).not.toContain('run-agent');
+    const id = a.state.incident!.id;
+    a.at(100, { type: 'approval', incidentId: 'inc-other', approve: true, by: 'x' });
+    expect(a.types()).toEqual([]);
+    a.at(100, { type: 'approval', incidentId: id, approve: true, by: 'tg:42' });
+    expect(a.types()).toEqual(['run-agent']);
+    const b = new Drive(p).up(0, 10).exit(50, 78);
+    b.at(60_050, { type: 'tick' });
+    expect(b.events('incident.escalated')[0]!.message).toContain('nobody approved');
+    const c = new Drive(p).up(0, 10).exit(50, 78);
+    c.at(100, { type: 'approval', incidentId: c.state.incident!.id, approve: false, by: 'tg:42' });
+    expect(c.events('incident.escalated')[0]!.message).toContain('tg:42 refused');
   });
 });
