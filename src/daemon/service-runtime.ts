@@ -285,11 +285,15 @@ export class ServiceRuntime {
   }
 
   /** Asks the reducer, then waits (bounded) until the service is no longer starting or stopping. */
-  async request(action: 'start' | 'stop' | 'restart' | 'resume', by: Requester, runId?: string): Promise<ActionResult> {
+  async request(action: 'start' | 'stop' | 'restart' | 'resume' | 'doctor', by: Requester, runId?: string): Promise<ActionResult> {
     this.dispatch({ type: 'request', action, by, ...(runId ? { runId } : {}) });
     await this.settled(this.policy.stopGraceMs + 15_000);
     const s = this.status();
     const where = s.state === 'running' ? `running (pid ${s.pid})` : s.held ? `held (${s.held.reason}: ${s.held.detail})` : s.state;
+    if (action === 'doctor') {
+      const w = s.work;
+      return w?.kind === 'doctor' ? { ok: true, message: `doctor ${this.name}: running (run ${w.id})` } : { ok: false, message: `doctor ${this.name}: not started (no open incident, or a repair is already in flight)` };
+    }
     const ok = action === 'stop' ? s.state !== 'running' : s.state === 'running' || s.state === 'backoff' || s.state === 'starting';
     return { ok, message: `${action} ${this.name}: ${where}` };
   }

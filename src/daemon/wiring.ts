@@ -7,6 +7,7 @@ import { MetricsHolder, observePlugin } from './observe-wiring.js';
 import { createDashboard } from '../server/dashboard.js';
 import { emergencyRepairer } from './emergency-wiring.js';
 import { groupsPlugin } from './groups.js';
+import { chatPlugin } from './chat-wiring.js';
 import { PredictorRegistry, ServicePredictor, crashPatternPlugin } from './prediction-wiring.js';
 
 export function defaultDaemonOptions(): Partial<DaemonOptions> {
@@ -39,6 +40,6 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
       return { ...doctorRepairers(service, ctx, rt, stores), ...(agent ? { agent } : {}) };
     },
     makePreflight: (service) => preflightFor(service),
-    plugins: [groupsPlugin(), observePlugin(metrics), lastKnownGoodPlugin(stores), crashPatternPlugin(predictors, metrics), { name: 'dashboard', init: () => ({ dashboard: createDashboard() }) }],
+    plugins: [groupsPlugin(), chatPlugin(), observePlugin(metrics), lastKnownGoodPlugin(stores), crashPatternPlugin(predictors, metrics), { name: 'dashboard', init: () => ({ dashboard: createDashboard() }) }],
   };
 }

@@ -586,6 +586,19 @@ class Step {
       }
       case 'restart':
         return this.restartRequest(input.by, input.runId);
+      case 'doctor': {
+        // A person asks for the doctor on an open incident (e.g. from the chat after an escalation).
+        const inc = s.incident;
+        if (input.by !== 'human' || !inc || s.work) return;
+        inc.status = 'open';
+        inc.doctorRuns++;
+        s.coolDownUntil = null;
+        this.enter(2, `the doctor was asked for by a person`);
+        this.startWork('doctor', p.doctorTimeoutMs);
+        this.emit('incident.action', 'info', `${p.name}: running the doctor (asked for by a person)`, { action: 'doctor', requested: true }, 2);
+        this.fx.push({ type: 'run-doctor', runId: s.work!.id, incident: structuredClone(inc) });
+        return;
+      }
     }
   }
 

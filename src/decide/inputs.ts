@@ -27,7 +27,7 @@ export type ServiceInput =
     }
   | { type: 'healthy'; pid: number }
   | { type: 'unhealthy'; pid: number; probe: string; finding?: string; message: string }
-  | { type: 'request'; action: 'start' | 'stop' | 'restart' | 'resume'; by: Requester; reason?: string; runId?: string }
+  | { type: 'request'; action: 'start' | 'stop' | 'restart' | 'resume' | 'doctor'; by: Requester; reason?: string; runId?: string }
   | { type: 'doctor-done'; runId: string; outcome: DoctorOutcome; summary: string }
   | { type: 'agent-done'; runId: string; outcome: AgentOutcome; summary: string; detail: string }
   /** A person turns maintenance on (optionally until a time) or off. */

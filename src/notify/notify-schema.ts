@@ -133,6 +133,17 @@ const telegramChannel = z.strictObject({
   apiBase: endpointUrl.default('https://api.telegram.org'),
   messageThreadId: z.number().int().optional(),
   disableNotification: z.boolean().default(false),
+  /**
+   * Answering from the chat: escalations get buttons (resume, restart, doctor, maintenance, approve/refuse)
+   * and the bot takes commands; only these Telegram user ids may act. Absent: alerts stay one-way.
+   */
+  commands: z
+    .strictObject({
+      allow: z.array(z.number().int()).min(1),
+      /** Long-poll timeout of getUpdates. */
+      pollTimeout: duration.default(25_000),
+    })
+    .optional(),
 });
 
 const webhookChannel = z.strictObject({
