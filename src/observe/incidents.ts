@@ -4,7 +4,8 @@
 // - service.exited: details {code: number|null, signal: string|null, uptimeMs: number, expected: boolean}
 // - service.restarting / service.restart-scheduled: `level`, details {reason: 'exit'|'probe'|'memory'|'manual'|
 //   'doctor'|'agent', delayMs?: number, attempt?: number}. Only service.restarting counts as a restart.
-// - incident.opened: incidentId, level (0 exit / 1 probe), details {reason: string}
+// - incident.opened: incidentId, level (0 exit / 1 probe), details {reason: string, firstSignalAt?: number (epoch ms
+//   of the exit or of the first failed probe result that led to it)}
 // - incident.level: incidentId, level = the level entered
 // - incident.action: incidentId, details {action: string}
 // - incident.resolved: incidentId, details {ttrMs: number, highestLevel: number,
@@ -16,6 +17,7 @@
 //   (outcome on agent.finished only)
 // - memory.warning: details {rssBytes: number, warnBytes: number}
 import type { ClawbackEvent } from './events.js';
+import { recoveryStart } from './time-to-recover.js';
 
 export type IncidentStatus = 'open' | 'resolved' | 'escalated';
 export type IncidentOutcome = 'open' | 'auto-resolved' | 'human-resolved' | 'escalated';
@@ -32,8 +34,13 @@ export interface IncidentSummary {
   outcome: IncidentOutcome;
   /** Reached a human at some point (also true for a human-resolved incident). */
   escalated: boolean;
-  /** From incident.resolved details.ttrMs, else closedAt - openedAt. */
+  /**
+   * Time to recover, from the first failure signal (see time-to-recover.ts): closedAt - incident.opened's
+   * details.firstSignalAt when recorded, else incident.resolved's details.ttrMs, else closedAt - openedAt.
+   */
   ttrMs?: number;
+  /** When the failure began (details.firstSignalAt of incident.opened, else openedAt). */
+  firstSignalAt?: number;
   reason: string;
   /** details.action of each incident.action event, in order. */
   actions: string[];
@@ -85,6 +92,7 @@ export function summarizeIncidents(events: readonly ClawbackEvent[]): IncidentSu
     switch (e.type) {
       case 'incident.opened':
         inc.openedAt = e.time;
+        if (recoveryStart(e) < e.time) inc.firstSignalAt = recoveryStart(e);
         inc.reason = typeof d.reason === 'string' && d.reason ? d.reason : e.message || 'unknown';
         break;
       case 'incident.action':
@@ -110,7 +118,7 @@ export function summarizeIncidents(events: readonly ClawbackEvent[]): IncidentSu
             : inc.escalated
               ? 'human-resolved'
               : 'auto-resolved';
-        inc.ttrMs = num(d.ttrMs) ?? e.time - inc.openedAt;
+        inc.ttrMs = inc.firstSignalAt !== undefined ? e.time - inc.firstSignalAt : (num(d.ttrMs) ?? e.time - inc.openedAt);
         if (openByService.get(inc.service) === inc) openByService.delete(inc.service);
         break;
       }
