@@ -35,7 +35,7 @@ export function demoConfig(stateDir: string, port = DEMO_PORT): Record<string, u
         configFile: { path: configPath, format: 'json', validateCommand: [process.execPath, server, '--check-config', '{file}'] },
         probes: [
           { kind: 'http', name: 'health', url: `http://127.0.0.1:${port}/health`, interval: '1s', timeout: '1s', failureThreshold: 3, startupGrace: '10s' },
-          { kind: 'memory', name: 'memory', warn: '192MB', limit: '256MB', interval: '500ms', failureThreshold: 1 },
+          { kind: 'memory', name: 'memory', warn: '192MiB', limit: '256MiB', interval: '500ms', failureThreshold: 1 },
         ],
         doctor: { snapshotAfter: '5s' },
         drillable: true,

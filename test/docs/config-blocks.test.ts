@@ -1,5 +1,6 @@
 // Every config example in README.md and docs/*.md passes the real schema, unless it is marked as a deliberate
-// fragment (`<!-- fragment: why -->` before the fence, or `# fragment` as a YAML block's first line).
+// fragment (`<!-- fragment: why -->` before the fence, or `# fragment` as a YAML block's first line). A block of one
+// service's keys is marked `<!-- service-fragment -->` and validated inside a minimal service.
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { parseConfigSource, validateConfig } from '../../src/config/load.js';
@@ -25,7 +26,9 @@ describe('config examples in the docs', () => {
     const label = `${b.file}:${b.line}`;
     let problems = '';
     try {
-      validateConfig(parseConfigSource(b.text, b.lang === 'json' ? `${label}.json` : `${label}.yaml`), label);
+      const parsed = parseConfigSource(b.text, b.lang === 'json' ? `${label}.json` : `${label}.yaml`);
+      const raw = b.marker === 'service-fragment' ? { services: [{ name: 'doc-example', command: ['node', 'server.mjs'], ...(parsed as object) }] } : parsed;
+      validateConfig(raw, label);
     } catch (err) {
       problems = (err as Error).message;
     }
