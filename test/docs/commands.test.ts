@@ -5,12 +5,13 @@ import type { Command, Option } from 'commander';
 import { buildProgram } from '../../src/cli/program.js';
 import { clawbackCommands, markdownFiles } from './markdown.js';
 
-/** Splits a documented command into words: drops [ ] brackets, stops at a shell redirection or pipe. */
+/** Splits a documented command into words (honouring "..." and '...'), drops [ ] brackets, stops at > or a pipe. */
 function words(command: string): string[] {
   const out: string[] = [];
-  for (const raw of command.replace(/\\\|/g, '|').split(/\s+/)) {
-    if (raw === '>' || raw === '|' || raw === '2>' || raw === '&' || raw.startsWith('>')) break;
-    const w = raw.replace(/[[\]]/g, '');
+  const tokens = command.replace(/\\\|/g, '|').match(/"[^"]*"|'[^']*'|\S+/g) ?? [];
+  for (const raw of tokens) {
+    if (raw === '|' || raw === '&' || raw === '&&' || /^\d?>/.test(raw)) break;
+    const w = /^["']/.test(raw) ? raw.slice(1, -1) : raw.replace(/[[\]]/g, '');
     if (w) out.push(w);
   }
   return out;
