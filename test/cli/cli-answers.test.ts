@@ -1,7 +1,7 @@
 // The CLI answers at once and with the documented exit code: a stale or dead heartbeat, notify without channels,
 // logs before any output; and its hints are commands that work when pasted.
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { runCli } from '../helpers/cli.js';
@@ -90,6 +90,20 @@ describe('clawback status from the heartbeat', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(stateDir);
     expect(r.stderr).toContain(`--state-dir ${stateDir} run`);
+  });
+});
+
+describe('clawback guardian --once on a machine where no daemon ever ran', () => {
+  it('starts nothing (no embedded demo left running) and says so', async () => {
+    const home = tempDir('clawback-home-');
+    const stateDir = path.join(home, '.clawback');
+    const r = await runCli(['guardian', '--once'], { env: { HOME: home, CLAWBACK_STATE_DIR: stateDir }, cwd: home, timeoutMs: 30_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { outcome: string; restartedVia?: string; actions: string[] };
+    expect(report.outcome).toBe('never-ran');
+    expect(report.restartedVia).toBeUndefined();
+    expect(existsSync(path.join(stateDir, 'daemon.json'))).toBe(false);
+    expect(existsSync(stateDir)).toBe(false);
   });
 });
 
