@@ -22,8 +22,8 @@ export function recoveryStart(opened: Pick<ClawbackEvent, 'time' | 'details'>): 
 export function formatTtr(ms: number): string {
   if (!Number.isFinite(ms)) return '-';
   const v = Math.max(0, ms);
-  if (v < 1000) return `${Math.round(v)} ms`;
-  if (v < 10_000) return `${(v / 1000).toFixed(2)} s`;
+  if (v < 999.5) return `${Math.round(v)} ms`;
+  if (v < 9995) return `${(v / 1000).toFixed(2)} s`;
   if (v < 59_950) return `${(v / 1000).toFixed(1)} s`;
   const s = Math.round(v / 1000);
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;

@@ -141,6 +141,8 @@ describe('exit codes as documented (0 ok, 1 error, 2 invalid config, 3 daemon no
 describe('time to recover and sizes, printed the same everywhere', () => {
   it('keeps sub-second precision and switches units at sensible points', () => {
     expect(formatTtr(983)).toBe('983 ms');
+    expect(formatTtr(999.7)).toBe('1.00 s');
+    expect(formatTtr(9996)).toBe('10.0 s');
     expect(formatTtr(4321)).toBe('4.32 s');
     expect(formatTtr(14_312)).toBe('14.3 s');
     expect(formatTtr(113_000)).toBe('1m53s');

@@ -41,12 +41,17 @@
     if (h < 48) return `${h}h ${m % 60}m`;
     return `${Math.floor(h / 24)}d ${h % 24}h`;
   }
-  /** Durations that are often under a second (time to recover). */
+  /** Time to recover, printed as src/observe/time-to-recover.ts formatTtr does: 983 ms, 4.32 s, 14.3 s, 1m53s, 2h05m. */
   function fmtPrecise(ms) {
     if (!Number.isFinite(ms)) return '—';
-    if (ms < 1000) return `${Math.round(ms)} ms`;
-    if (ms < 10000) return `${(ms / 1000).toFixed(1)} s`;
-    return fmtDuration(ms);
+    const v = Math.max(0, ms);
+    if (v < 999.5) return `${Math.round(v)} ms`;
+    if (v < 9995) return `${(v / 1000).toFixed(2)} s`;
+    if (v < 59950) return `${(v / 1000).toFixed(1)} s`;
+    const sec = Math.round(v / 1000);
+    if (sec < 3600) return `${Math.floor(sec / 60)}m${String(sec % 60).padStart(2, '0')}s`;
+    const min = Math.round(sec / 60);
+    return `${Math.floor(min / 60)}h${String(min % 60).padStart(2, '0')}m`;
   }
   function fmtBytes(n) {
     if (n === null || n === undefined || !Number.isFinite(n)) return '—';
