@@ -24,11 +24,12 @@ async function exists(file: string): Promise<boolean> {
 }
 
 /**
- * Whether the guardian may start anything: the daemon is installed as a service, or a daemon ran with this state
- * directory before. A guardian run by hand on a fresh machine must not start the embedded demo and leave it running.
+ * Whether the guardian may start anything: the daemon is installed as a service, a config file was named explicitly,
+ * or a daemon ran with this state directory before. A guardian run by hand on a fresh machine must not start the
+ * embedded demo and leave it running.
  */
-export async function daemonRanBefore(stateDir: string, serviceManager: GuardianDeps['serviceManager']): Promise<boolean> {
-  if (serviceManager !== 'none') return true;
+export async function daemonRanBefore(stateDir: string, serviceManager: GuardianDeps['serviceManager'], explicitConfig = false): Promise<boolean> {
+  if (serviceManager !== 'none' || explicitConfig) return true;
   for (const f of RAN_BEFORE_FILES) if (await exists(path.join(stateDir, f))) return true;
   return false;
 }
@@ -47,6 +48,11 @@ export interface GuardianDeps {
   emit?: (event: ClawbackEvent) => void;
   /** The whole pass finishes within this (default 30 000 ms). */
   timeoutMs?: number;
+  /**
+   * A config file was named explicitly (--config / $CLAWBACK_CONFIG, as the installed timer and cron line do):
+   * reason enough to start a daemon for it even in a state directory no daemon used yet (e.g. after it was wiped).
+   */
+  explicitConfig?: boolean;
   /** Instance label (default 'clawback') naming the unit / launchd job. */
   label?: string;
   /** For launchctl gui/<uid> (default process.getuid()). */
@@ -148,10 +154,10 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     return report;
   };
 
-  if (!(await daemonRanBefore(deps.stateDir, deps.serviceManager))) {
+  if (!(await daemonRanBefore(deps.stateDir, deps.serviceManager, deps.explicitConfig))) {
     report.outcome = 'never-ran';
     report.seen = 'missing';
-    report.actions.push(`no daemon is installed and none ever ran with ${deps.stateDir}: nothing to revive (start one with \`clawback run\` or \`clawback install\`)`);
+    report.actions.push(`no daemon is installed, no config was named and none ever ran with ${deps.stateDir}: nothing to revive (start one with \`clawback run\` or \`clawback install\`)`);
     return done();
   }
 

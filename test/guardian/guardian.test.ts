@@ -241,6 +241,13 @@ describe('guardianOnce', () => {
     expect(existsSync(fresh)).toBe(false);
   });
 
+  it('starts a daemon in an unused state directory when a config was named explicitly (the installed cron line)', async () => {
+    const h = harness({ explicitConfig: true });
+    const report = await guardianOnce(h.deps);
+    expect(report.outcome).toBe('revived');
+    expect(h.started).toHaveLength(1);
+  });
+
   it('revives after a clean history: a state.json from an earlier run is evidence enough', async () => {
     await writeFile(path.join(stateDir, 'state.json'), '{}');
     const h = harness();
