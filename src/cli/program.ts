@@ -1,5 +1,6 @@
 // The command tree of `clawback`: global options and each command's module, loaded only when that command runs.
 import { Command } from 'commander';
+import { fileURLToPath } from 'node:url';
 import { VERSION } from '../version.js';
 
 type Register = (program: Command) => void;
@@ -70,6 +71,11 @@ export async function buildProgram(sub: string | undefined): Promise<Command> {
     .option('-c, --config <file>', 'config file (default: $CLAWBACK_CONFIG, ./clawback.yaml, or the embedded demo)')
     .option('--state-dir <dir>', 'state directory (default: $CLAWBACK_STATE_DIR, the config\'s stateDir, or ~/.clawback)');
 
+  program.addHelpText(
+    'after',
+    '\nExit codes: 0 ok, 1 error, 2 invalid config, 3 daemon not running or not answering, 4 unknown service.\n' +
+      `Docs: ${fileURLToPath(new URL('../../README.md', import.meta.url))}\n`,
+  );
   await loadCommands(program, sub);
   return program;
 }

@@ -90,6 +90,11 @@ describe.skipIf(!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js')))('the npm
     const r = await run(['clawback', '--version'], { cwd: work, env, timeoutMs: 30_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(PKG.version);
+    // The README the help points at, and the docs it links to, ship in the package.
+    const help = await run(['clawback', '--help'], { cwd: work, env, timeoutMs: 30_000 });
+    const readme = /Docs: (.+README\.md)/.exec(help.stdout)?.[1];
+    expect(readme && existsSync(readme), help.stdout).toBe(true);
+    for (const m of readFileSync(readme!, 'utf8').matchAll(/`(docs\/[\w-]+\.md)`/g)) expect(existsSync(path.join(installed, m[1]!)), m[1]).toBe(true);
   });
 
   it('validates every example config shipped in the package', async () => {
