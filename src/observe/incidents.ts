@@ -39,7 +39,7 @@ export interface IncidentSummary {
    * details.firstSignalAt when recorded, else incident.resolved's details.ttrMs, else closedAt - openedAt.
    */
   ttrMs?: number;
-  /** When the failure began (details.firstSignalAt of incident.opened, else openedAt). */
+  /** When the failure began: details.firstSignalAt of incident.opened, set only when earlier than openedAt. */
   firstSignalAt?: number;
   reason: string;
   /** details.action of each incident.action event, in order. */
