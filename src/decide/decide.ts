@@ -171,12 +171,13 @@ class Step {
 
   // ---- incidents and the ladder -----------------------------------------------------------------
 
-  private openIncident(level: 0 | 1, reason: string, cause?: Partial<IncidentCause>): Incident {
+  private openIncident(level: 0 | 1, reason: string, cause?: Partial<IncidentCause>, firstSignalAt = this.now): Incident {
     const s = this.s;
     if (!s.incident) {
       s.incident = {
         id: this.ctx.newId('inc'),
         openedAt: this.now,
+        firstSignalAt: Math.min(firstSignalAt, this.now),
         level,
         highestLevel: level,
         reason,
@@ -186,7 +187,7 @@ class Step {
         cause: { summary: reason, ...cause },
         recoveredAt: null,
       };
-      this.emit('incident.opened', 'warning', `incident ${s.incident.id} opened for ${this.p.name}: ${reason}`, { reason }, level);
+      this.emit('incident.opened', 'warning', `incident ${s.incident.id} opened for ${this.p.name}: ${reason}`, { reason, firstSignalAt: s.incident.firstSignalAt! }, level);
       return s.incident;
     }
     const inc = s.incident;
@@ -290,7 +291,7 @@ class Step {
   private resolve(recoveredAt: number): void {
     const inc = this.s.incident!;
     const outcome = inc.highestLevel >= 4 ? 'human-resolved' : 'auto-resolved';
-    const ttrMs = Math.max(0, recoveredAt - inc.openedAt);
+    const ttrMs = Math.max(0, recoveredAt - (inc.firstSignalAt ?? inc.openedAt));
     this.emit(
       'incident.resolved',
       'resolved',
@@ -455,7 +456,7 @@ class Step {
       return;
     }
     if (isStableRun(exit.uptimeMs, p.stableAfterMs)) s.backoffAttempt = 0;
-    this.openIncident(0, reason, { lastExit: exit, ...(lastLines && lastLines.length > 0 ? { lastLines: lastLines.slice(-20) } : {}) });
+    this.openIncident(0, reason, { lastExit: exit, ...(lastLines && lastLines.length > 0 ? { lastLines: lastLines.slice(-20) } : {}) }, exit.at);
     const clean = exit.statusKnown && exit.code === 0 && !exit.signal;
     if (s.desired === 'down' || p.restartPolicy === 'never' || (p.restartPolicy === 'on-failure' && clean)) {
       s.phase = 'stopped';
@@ -527,7 +528,7 @@ class Step {
     }
     if (s.work?.kind === 'verify') return this.verifyFailed(`${input.probe}: ${input.finding ?? input.message}`);
     if (s.work || s.held) return;
-    this.openIncident(1, `${input.probe}: ${input.finding ?? input.message}`);
+    this.openIncident(1, `${input.probe}: ${input.finding ?? input.message}`, undefined, input.since ?? this.now);
     const reason: StartReason = input.finding === 'memory-limit' ? 'memory' : 'probe';
     const hung = input.finding === 'hang' || input.finding === 'stopped';
     const d = this.countRestart();

@@ -26,7 +26,8 @@ export type ServiceInput =
       leftoversKilled?: number;
     }
   | { type: 'healthy'; pid: number }
-  | { type: 'unhealthy'; pid: number; probe: string; finding?: string; message: string }
+  /** `since`: the first failed result of the run of failures that made the verdict (the first failure signal). */
+  | { type: 'unhealthy'; pid: number; probe: string; finding?: string; message: string; since?: number }
   | { type: 'request'; action: 'start' | 'stop' | 'restart' | 'resume' | 'doctor'; by: Requester; reason?: string; runId?: string }
   | { type: 'doctor-done'; runId: string; outcome: DoctorOutcome; summary: string }
   | { type: 'agent-done'; runId: string; outcome: AgentOutcome; summary: string; detail: string }

@@ -39,8 +39,10 @@ export interface IncidentCause {
 
 export interface Incident {
   id: string;
-  /** The first failure signal (an exit, an unhealthy verdict, a failed start). */
+  /** When the incident was opened (the failure was seen). */
   openedAt: number;
+  /** The first failure signal: the exit, or the first failed probe result of the run that led to it. TTR starts here. */
+  firstSignalAt?: number;
   level: Level;
   highestLevel: Level;
   reason: string;

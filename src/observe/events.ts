@@ -67,7 +67,7 @@ export interface EventPayloads {
   'service.leftovers-killed': { count: number; pgid: number };
   'breaker.tripped': { reason: string; detail: string };
   'breaker.resumed': { reason: string };
-  'incident.opened': { reason: string };
+  'incident.opened': { reason: string; firstSignalAt: number };
   'incident.level': { reason: string };
   'incident.action': { action: string; [key: string]: unknown };
   'incident.escalated': { reason: string; lastRung: string | null; cause: string; lastLines: string[]; restarts: number };
