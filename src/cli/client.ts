@@ -4,8 +4,10 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { findConfigFile } from '../config/find-config.js';
-import { readDaemonInfo, type DaemonInfo } from '../daemon/heartbeat.js';
+import { assessDaemon, readDaemonInfo, type DaemonInfo } from '../daemon/heartbeat.js';
+import { isAlive, processStartTime } from '../platform/proc.js';
 import { readToken } from '../server/token.js';
+import { cliHint } from './cli-command.js';
 
 export interface GlobalOpts {
   config?: string;
@@ -42,6 +44,13 @@ export function clientStateDir(opts: GlobalOpts): string {
 
 export class DaemonUnreachable extends Error {}
 
+/** The daemon rewrites daemon.json every 2 s; three missed beats mean it is not answering. */
+export const HEARTBEAT_STALE_MS = 6_000;
+/** How long a daemon with a stale heartbeat gets to answer anyway before the CLI says it is not responding. */
+export const STALE_ANSWER_MS = 800;
+/** Ordinary request timeout for a daemon with a fresh heartbeat (a busy daemon may be slow). */
+export const REQUEST_TIMEOUT_MS = 15_000;
+
 export interface Client {
   info: DaemonInfo;
   stateDir: string;
@@ -49,12 +58,34 @@ export interface Client {
   post<T>(p: string): Promise<{ status: number; body: T }>;
 }
 
-export async function connect(opts: GlobalOpts): Promise<Client> {
+export interface ConnectDeps {
+  now?: () => number;
+  isAlive?: (pid: number) => boolean;
+  startTimeOf?: (pid: number) => number | null | undefined;
+}
+
+export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise<Client> {
   const stateDir = clientStateDir(opts);
+  const start = cliHint(['run'], { stateDir, ...(opts.config ? { config: opts.config } : {}) });
   const read = await readDaemonInfo(stateDir);
   if (!read.info) {
-    throw new DaemonUnreachable(`no running clawback daemon found in ${stateDir} (${read.reason}); start one with \`clawback run\``);
+    const why = read.reason === 'missing' ? 'no daemon.json' : `daemon.json unreadable: ${read.detail ?? read.reason}`;
+    throw new DaemonUnreachable(`the clawback daemon is not running (${why} in ${stateDir}); start it with: ${start}`);
   }
+  const now = deps.now?.() ?? Date.now();
+  const ageS = Math.max(0, Math.round((now - read.info.heartbeatAt) / 1000));
+  // The heartbeat answers at once what a request would only answer after its timeout.
+  const verdict = assessDaemon(read.info, {
+    now,
+    staleAfterMs: HEARTBEAT_STALE_MS,
+    isAlive: deps.isAlive ?? isAlive,
+    startTimeOf: deps.startTimeOf ?? processStartTime,
+  });
+  if (verdict === 'dead' || verdict === 'recycled-pid') {
+    const what = verdict === 'dead' ? `its pid ${read.info.pid} is gone` : `its pid ${read.info.pid} now belongs to another process`;
+    throw new DaemonUnreachable(`the clawback daemon is not running (${what}; last heartbeat ${ageS} s ago); start it with: ${start}`);
+  }
+  const stale = verdict === 'stale';
   const info = read.info;
   const token = readToken(stateDir);
   const host = info.api.host.includes(':') ? `[${info.api.host}]` : info.api.host;
@@ -63,14 +94,18 @@ export async function connect(opts: GlobalOpts): Promise<Client> {
   const call = (method: string, p: string): Promise<{ status: number; text: string }> =>
     new Promise((resolve, reject) => {
       // node:http rather than fetch: the CLI stays light (undici alone costs tens of MB and ~100 ms).
-      const req = http.request(base + p, { method, headers, timeout: 15_000 }, (res) => {
+      const timeoutMs = stale ? STALE_ANSWER_MS : REQUEST_TIMEOUT_MS;
+      const req = http.request(base + p, { method, headers, timeout: timeoutMs }, (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (d: string) => (text += d));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
       });
-      req.on('timeout', () => req.destroy(new Error('timed out after 15 s')));
-      req.on('error', (err) => reject(new DaemonUnreachable(`the daemon (pid ${info.pid}) does not answer at ${base}: ${err.message}`)));
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+      req.on('error', (err) => {
+        const hung = stale ? `; its last heartbeat was ${ageS} s ago, so it is hung or stopped (SIGSTOP); revive it with: ${cliHint(['guardian', '--once'], { stateDir, ...(opts.config ? { config: opts.config } : {}) })}` : '';
+        reject(new DaemonUnreachable(`the clawback daemon (pid ${info.pid}) is not responding at ${base}: ${err.message}${hung}`));
+      });
       req.end();
     });
   return {

@@ -6,21 +6,23 @@ import { clientStateDir } from './client.js';
 import { readJournal } from '../observe/journal-read.js';
 import { summarizeIncidents } from '../observe/incidents.js';
 import { renderDigest } from '../observe/digest.js';
-import { humanDuration, table } from './format.js';
+import { formatTtr, table } from './format.js';
 import { loadConfig } from '../config/load.js';
 import { serviceLogFile } from '../daemon/spawn-spec.js';
 
-function logFileFor(program: Command, name: string): string {
+/** Where a service's output goes, and whether the config names the service (undefined: no config could be read). */
+function logFileFor(program: Command, name: string): { file: string; known: boolean | undefined } {
   const g = program.opts<{ config?: string; stateDir?: string }>();
   const stateDir = clientStateDir(g);
   try {
     const loaded = loadConfig({ ...(g.config ? { file: g.config } : {}), stateDir });
     const s = loaded.config.services.find((x) => x.name === name);
-    if (s) return serviceLogFile(s, stateDir);
+    if (s) return { file: serviceLogFile(s, stateDir), known: true };
+    return { file: path.join(stateDir, 'logs', `${name}.log`), known: false };
   } catch {
-    // Fall back to the default location.
+    // An unreadable config: fall back to the default location.
+    return { file: path.join(stateDir, 'logs', `${name}.log`), known: undefined };
   }
-  return path.join(stateDir, 'logs', `${name}.log`);
 }
 
 function lastLines(text: string, n: number): string {
@@ -36,14 +38,20 @@ export function registerHistory(program: Command): void {
     .option('-n, --lines <n>', 'lines to show', (v) => Number(v), 50)
     .option('-f, --follow', 'keep printing new output')
     .action(async (name: string, o: { lines: number; follow?: boolean }) => {
-      const file = logFileFor(program, name);
+      const { file, known } = logFileFor(program, name);
       if (!existsSync(file)) {
-        process.stderr.write(`clawback: no log for "${name}" at ${file}\n`);
-        process.exit(4);
+        if (known === false) {
+          process.stderr.write(`clawback: no service named "${name}" in the config (and no log at ${file})\n`);
+          process.exit(4);
+        }
+        // A configured service that has not written anything yet is not an error.
+        process.stderr.write(`clawback: no output from "${name}" yet (${file} does not exist)${o.follow ? '; waiting for it' : ''}\n`);
+        if (!o.follow) return;
+      } else {
+        process.stdout.write(lastLines(readFileSync(file, 'utf8'), o.lines));
+        if (!o.follow) return;
       }
-      process.stdout.write(lastLines(readFileSync(file, 'utf8'), o.lines));
-      if (!o.follow) return;
-      let offset = statSync(file).size;
+      let offset = existsSync(file) ? statSync(file).size : 0;
       const pump = (): void => {
         const size = existsSync(file) ? statSync(file).size : 0;
         if (size < offset) offset = 0; // rotated or truncated
@@ -51,7 +59,11 @@ export function registerHistory(program: Command): void {
         createReadStream(file, { start: offset, end: size - 1 }).pipe(process.stdout, { end: false });
         offset = size;
       };
-      watch(path.dirname(file), () => pump());
+      try {
+        watch(path.dirname(file), () => pump());
+      } catch {
+        // The log directory does not exist yet: the poll below still picks the file up.
+      }
       setInterval(pump, 1000);
     });
 
@@ -74,7 +86,7 @@ export function registerHistory(program: Command): void {
       }
       const rows = [['INCIDENT', 'SERVICE', 'OPENED', 'LEVEL', 'OUTCOME', 'TTR', 'REASON']];
       for (const i of incidents) {
-        rows.push([i.id, i.service, new Date(i.openedAt).toISOString().replace('T', ' ').slice(0, 19), String(i.highestLevel), i.outcome, i.ttrMs !== undefined ? humanDuration(i.ttrMs) : '-', i.reason.slice(0, 60)]);
+        rows.push([i.id, i.service, new Date(i.openedAt).toISOString().replace('T', ' ').slice(0, 19), String(i.highestLevel), i.outcome, i.ttrMs !== undefined ? formatTtr(i.ttrMs) : '-', i.reason.slice(0, 60)]);
       }
       process.stdout.write(table(rows) + '\n');
     });
@@ -94,7 +106,7 @@ export function registerHistory(program: Command): void {
         process.stdout.write(JSON.stringify(found, null, 2) + '\n');
         return;
       }
-      process.stdout.write(`${found.id} (${found.service}): ${found.outcome}, highest level ${found.highestLevel}${found.ttrMs !== undefined ? `, recovered in ${humanDuration(found.ttrMs)}` : ''}\n`);
+      process.stdout.write(`${found.id} (${found.service}): ${found.outcome}, highest level ${found.highestLevel}${found.ttrMs !== undefined ? `, recovered in ${formatTtr(found.ttrMs)}` : ''}\n`);
       for (const e of found.timeline) {
         const t = new Date(e.time).toISOString().slice(11, 23);
         process.stdout.write(`  ${t}  ${e.level !== undefined ? `L${e.level} ` : '   '}${e.type.padEnd(26)} ${e.message}\n`);

@@ -90,6 +90,7 @@ export function registerInstall(program: Command): void {
         staleAfterMs: o.staleAfter,
         runner,
         serviceManager: manager,
+        explicitConfig: Boolean(g.config || process.env.CLAWBACK_CONFIG),
         startDaemon: async () => startDaemonDetached(stateDir, configPath),
         // The revived daemon journals and notifies these when it starts (it owns the outbox).
         emit: (event) => appendPendingEvent(stateDir, event),

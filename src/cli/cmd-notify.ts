@@ -32,8 +32,9 @@ export function registerNotify(program: Command): void {
       const g = program.opts<{ config?: string; stateDir?: string }>();
       const loaded = loadConfig({ ...(g.config ? { file: g.config } : {}), ...(g.stateDir ? { stateDir: g.stateDir } : {}) });
       if (loaded.config.notify.channels.length === 0) {
-        process.stderr.write('clawback: no notification channels configured (notify.channels in the config)\n');
-        process.exit(2);
+        // Not an invalid config (exit 2): a valid config that has nothing to test.
+        process.stderr.write(`clawback: no notification channels configured in ${loaded.file ?? 'the embedded demo config'} (add them under notify.channels)\n`);
+        process.exit(1);
       }
       // A private outbox: the daemon's own outbox belongs to the daemon.
       const dir = mkdtempSync(path.join(os.tmpdir(), 'clawback-notify-test-'));

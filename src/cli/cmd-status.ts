@@ -1,6 +1,7 @@
 // `clawback status`: what the daemon supervises, as a table or as JSON.
 import type { Command } from 'commander';
 import { connect } from './client.js';
+import { cliHint } from './cli-command.js';
 import { humanBytes, humanDuration, paint, table } from './format.js';
 import type { ServiceStatus } from '../daemon/service-runtime.js';
 
@@ -23,11 +24,12 @@ export function registerStatus(program: Command): void {
         process.stdout.write(JSON.stringify(status, null, 2) + '\n');
         return;
       }
-      process.stdout.write(renderStatus(status, !!process.stdout.isTTY) + '\n');
+      const resumeHint = (name: string): string => cliHint(['resume', name], { stateDir: client.stateDir });
+      process.stdout.write(renderStatus(status, !!process.stdout.isTTY, resumeHint) + '\n');
     });
 }
 
-export function renderStatus(status: StatusJson, colour: boolean): string {
+export function renderStatus(status: StatusJson, colour: boolean, resumeHint: (name: string) => string = (name) => `clawback resume ${name}`): string {
   const p = paint(colour);
   const d = status.daemon;
   const head = `clawback ${d.version}  pid ${d.pid}  up ${humanDuration(d.uptimeMs)}  API http://${d.api.host}:${d.api.port}  ${p.dim(d.configFile ?? '(embedded demo)')}`;
@@ -41,7 +43,7 @@ export function renderStatus(status: StatusJson, colour: boolean): string {
   }
   const lines = [head, '', table(rows)];
   for (const s of status.services) {
-    if (s.held) lines.push('', p.red(`${s.name}: restarts stopped (${s.held.reason}): ${s.held.detail}`), `  fix the cause, then: clawback resume ${s.name}`);
+    if (s.held) lines.push('', p.red(`${s.name}: restarts stopped (${s.held.reason}): ${s.held.detail}`), `  fix the cause, then: ${resumeHint(s.name)}`);
     const fm = s.forecast?.memory;
     if (fm && fm.verdict === 'rising' && fm.etaMs !== null) {
       lines.push(p.yellow(`${s.name}: memory predicted to reach its limit in ~${humanDuration(fm.etaMs)} (confidence ${fm.confidence.toFixed(2)})`));

@@ -1,4 +1,5 @@
 // Terminal rendering helpers for the CLI: durations, byte sizes, colour only on a TTY.
+export { formatTtr } from '../observe/time-to-recover.js';
 
 export interface Paint {
   red(s: string): string;
@@ -22,11 +23,13 @@ export function humanDuration(ms: number | null | undefined): string {
   return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
 }
 
+/** Sizes in binary units everywhere (KiB, MiB, GiB), as the docs write them: 255_852_544 -> "244 MiB". */
 export function humanBytes(n: number | null | undefined): string {
   if (n === null || n === undefined) return '-';
-  if (n < 1024 * 1024) return `${Math.round(n / 1024)}K`;
-  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(0)}M`;
-  return `${(n / 1024 ** 3).toFixed(2)}G`;
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${Math.round(n / 1024)} KiB`;
+  if (n < 1024 ** 3) return `${Math.round(n / 1024 / 1024)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
 /** Pads columns by visible width (colour codes excluded). */

@@ -1,80 +1,20 @@
 #!/usr/bin/env node
-// The `clawback` command: one subcommand per file, all thin clients of the daemon except run/validate.
-import { Command } from 'commander';
-import { VERSION } from '../version.js';
+// The `clawback` command: one subcommand per file. Exit codes: 0 ok, 1 error, 2 invalid config, 3 daemon not reachable,
+// 4 unknown service (README, "Commands").
 import { DaemonUnreachable } from './client.js';
+import { ConfigError } from '../config/errors.js';
+import { buildProgram, subcommandOf } from './program.js';
 
-type Register = (program: Command) => void;
-
-/** Each command's module, loaded only when that command runs: `clawback status` must not load the daemon. */
-const COMMANDS: Record<string, () => Promise<Register[]>> = {
-  run: async () => [(await import('./cmd-run.js')).registerRun],
-  validate: async () => [(await import('./cmd-validate.js')).registerValidate],
-  status: async () => [(await import('./cmd-status.js')).registerStatus],
-  control: async () => [(await import('./cmd-control.js')).registerControl],
-  doctor: async () => [(await import('./cmd-doctor.js')).registerDoctor],
-  history: async () => [(await import('./cmd-history.js')).registerHistory],
-  notify: async () => [(await import('./cmd-notify.js')).registerNotify],
-  install: async () => [(await import('./cmd-install.js')).registerInstall],
-  init: async () => [(await import('./cmd-init.js')).registerInit],
-  drill: async () => [(await import('./cmd-drill.js')).registerDrill],
-};
-
-const MODULE_OF: Record<string, string> = {
-  run: 'run',
-  validate: 'validate',
-  schema: 'validate',
-  status: 'status',
-  start: 'control',
-  stop: 'control',
-  restart: 'control',
-  resume: 'control',
-  doctor: 'doctor',
-  logs: 'history',
-  incidents: 'history',
-  incident: 'history',
-  digest: 'history',
-  notify: 'notify',
-  install: 'install',
-  uninstall: 'install',
-  guardian: 'install',
-  init: 'init',
-  drill: 'drill',
-};
-
-/** The first word that is not a global option (or its value). */
-export function subcommandOf(args: string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '-c' || a === '--config' || a === '--state-dir') {
-      i++;
-      continue;
-    }
-    if (a.startsWith('-')) continue;
-    return a;
-  }
-  return undefined;
-}
-
-async function loadCommands(program: Command, sub: string | undefined): Promise<void> {
-  const wanted = sub && MODULE_OF[sub] ? [MODULE_OF[sub]!] : Object.keys(COMMANDS);
-  for (const key of wanted) for (const register of await COMMANDS[key]!()) register(program);
-}
-
-const program = new Command();
-program
-  .name('clawback')
-  .description('Self-healing supervisor: keep-alive, watchdog, doctor, AI emergency, human escalation')
-  .version(VERSION)
-  .option('-c, --config <file>', 'config file (default: $CLAWBACK_CONFIG, ./clawback.yaml, or the embedded demo)')
-  .option('--state-dir <dir>', 'state directory (default: $CLAWBACK_STATE_DIR, the config\'s stateDir, or ~/.clawback)');
-
-await loadCommands(program, subcommandOf(process.argv.slice(2)));
+const program = await buildProgram(subcommandOf(process.argv.slice(2)));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof DaemonUnreachable) {
     process.stderr.write(`clawback: ${err.message}\n`);
     process.exit(3);
+  }
+  if (err instanceof ConfigError) {
+    process.stderr.write(`clawback: ${err.message}\n`);
+    process.exit(2);
   }
   process.stderr.write(`clawback: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);

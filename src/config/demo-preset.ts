@@ -2,6 +2,7 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConfigError } from './errors.js';
 
 /** The package root, from src/ (tests) or dist/ (installed). */
 export function packageRoot(): string {
@@ -9,6 +10,20 @@ export function packageRoot(): string {
 }
 
 export const DEMO_PORT = 18789;
+
+/**
+ * The demo gateway's port: $CLAWBACK_DEMO_PORT when set (18789 may be taken, e.g. by a real OpenClaw gateway),
+ * else 18789. A bad value is a config error naming the variable, its value and what was expected.
+ */
+export function demoPort(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.CLAWBACK_DEMO_PORT;
+  if (raw === undefined || raw === '') return DEMO_PORT;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new ConfigError('(embedded demo config)', [{ path: '$CLAWBACK_DEMO_PORT', message: 'expected an integer port 1-65535', value: raw }]);
+  }
+  return n;
+}
 
 /** Puts the demo gateway's config in the state directory (the user's copy, safe to break in drills). */
 export function prepareDemoConfig(stateDir: string): string {
@@ -22,7 +37,7 @@ export function prepareDemoConfig(stateDir: string): string {
 }
 
 /** Raw (unvalidated) config for the demo; it goes through the schema like any user file. */
-export function demoConfig(stateDir: string, port = DEMO_PORT): Record<string, unknown> {
+export function demoConfig(stateDir: string, port = demoPort()): Record<string, unknown> {
   const configPath = path.join(stateDir, 'demo', 'gateway.json');
   const server = path.join(packageRoot(), 'examples', 'demo-gateway', 'server.mjs');
   return {
@@ -35,7 +50,7 @@ export function demoConfig(stateDir: string, port = DEMO_PORT): Record<string, u
         configFile: { path: configPath, format: 'json', validateCommand: [process.execPath, server, '--check-config', '{file}'] },
         probes: [
           { kind: 'http', name: 'health', url: `http://127.0.0.1:${port}/health`, interval: '1s', timeout: '1s', failureThreshold: 3, startupGrace: '10s' },
-          { kind: 'memory', name: 'memory', warn: '192MB', limit: '256MB', interval: '500ms', failureThreshold: 1 },
+          { kind: 'memory', name: 'memory', warn: '192MiB', limit: '256MiB', interval: '500ms', failureThreshold: 1 },
         ],
         doctor: { snapshotAfter: '5s' },
         drillable: true,

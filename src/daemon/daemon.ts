@@ -11,7 +11,7 @@ import { JournalWriter } from '../observe/journal.js';
 import { Redactor } from '../observe/redact.js';
 import { earlyEvents } from '../observe/early-events.js';
 import { StateStore, type DaemonState } from './state-store.js';
-import { emptyRecord } from '../supervisor/service-supervisor.js';
+import { normalizeState } from '../decide/service-state.js';
 import { ServiceRuntime, type HealthEvents, type HealthWatch, type Repairers } from './service-runtime.js';
 import { serviceLogFile, spawnSpecFor } from './spawn-spec.js';
 import { probeHealthWatch } from './health-watch.js';
@@ -19,6 +19,7 @@ import { startApiServer, type ApiServer, type ServiceAction } from '../server/ap
 import { ensureToken } from '../server/token.js';
 import { readDaemonInfo, removeDaemonInfo, startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { VERSION } from '../version.js';
+import { parseDuration } from '../config/duration.js';
 import { takePendingEvents } from './pending-events.js';
 import { launchExternal } from '../supervisor/external-process.js';
 import { realCommandRunner } from '../platform/command-runner.js';
@@ -117,7 +118,8 @@ export class Daemon {
 
   writeStateNow(): void {
     for (const [name, rt] of this.runtimes) {
-      this.state.services[name] = { record: rt.supervisor.record, incident: rt.currentIncident() };
+      const { incident, ...record } = rt.persisted();
+      this.state.services[name] = { record, incident };
     }
     this.store.save(this.state);
   }
@@ -139,11 +141,40 @@ export class Daemon {
     };
   }
 
+  /** A person's request (API, CLI, dashboard): handed to the service's reducer, answered with where it ended up. */
   async action(name: string, action: ServiceAction): Promise<{ ok: boolean; status: number; message: string }> {
     const rt = this.runtimes.get(name);
     if (!rt) return { ok: false, status: 404, message: `no service named "${name}" (known: ${[...this.runtimes.keys()].join(', ')})` };
-    await rt[action]();
-    return { ok: true, status: 200, message: `${action} ${name}: done` };
+    const r = await rt.request(action, 'human');
+    return { ok: r.ok, status: r.ok ? 200 : 409, message: r.message };
+  }
+
+  /** POST routes beyond start/stop/restart/resume: maintenance and approvals. */
+  async command(p: string, q: URLSearchParams): Promise<{ status: number; body: Record<string, unknown> } | undefined> {
+    const by = (q.get('by') ?? 'api').slice(0, 100);
+    const m = /^\/api\/services\/([^/]+)\/maintenance$/.exec(p);
+    if (m) {
+      const name = decodeURIComponent(m[1]!);
+      const rt = this.runtimes.get(name);
+      if (!rt) return { status: 404, body: { ok: false, message: `no service named "${name}"` } };
+      const on = q.get('on') !== '0' && q.get('on') !== 'off' && q.get('on') !== 'false';
+      const forText = q.get('for');
+      const forMs = forText ? parseDuration(forText) : undefined;
+      if (forText && forMs === undefined) return { status: 400, body: { ok: false, message: `for: expected a duration such as 30m, got ${JSON.stringify(forText)}` } };
+      const r = rt.maintenance(on, { ...(forMs !== undefined ? { forMs } : {}), reason: (q.get('reason') ?? '').slice(0, 300), by });
+      return { status: r.ok ? 200 : 409, body: { ...r } };
+    }
+    const a = /^\/api\/incidents\/([^/]+)\/(approve|refuse)$/.exec(p);
+    if (a) {
+      const id = decodeURIComponent(a[1]!);
+      for (const rt of this.runtimes.values()) {
+        if (rt.currentIncident()?.id !== id) continue;
+        const r = rt.answerApproval(id, a[2] === 'approve', by);
+        return { status: r.ok ? 200 : 409, body: { ...r } };
+      }
+      return { status: 404, body: { ok: false, message: `no open incident ${id}` } };
+    }
+    return undefined;
   }
 
   async start(): Promise<void> {
@@ -167,6 +198,7 @@ export class Daemon {
       handlers: {
         status: () => this.status(),
         action: (name, action) => this.action(name, action),
+        command: (p, q) => this.command(p, q),
         subscribe: (listener) => ctx.bus.subscribe((e) => listener(ctx.redactor.redactDeep(e))),
         ...(metrics ? { metrics } : {}),
         ...(dashboard ? { dashboard } : {}),
@@ -331,19 +363,20 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   const daemon = new Daemon(ctx, loadedState.state, opts, () => early.release());
   for (const service of config.services) {
     const saved = loadedState.state.services[service.name];
-    const record = saved?.record ?? emptyRecord(service.autostart ? 'up' : 'down');
+    const state = normalizeState(saved?.record, saved?.incident ?? null, service.autostart ? 'up' : 'down');
     let rt: ServiceRuntime | undefined;
     const getRt = (): ServiceRuntime => rt!;
     const preflight = opts.makePreflight?.(service, ctx);
     const external = service.external;
     const runner = external ? realCommandRunner({ clock }) : undefined;
-    rt = new ServiceRuntime(service, record, saved?.incident ?? null, {
+    rt = new ServiceRuntime(service, state, {
       ...(external && runner ? { launch: () => launchExternal(external, clock, runner, { restart: false }) } : {}),
       ...(preflight ? { preflight } : {}),
       clock,
       emit,
       persist: () => daemon.persist(),
       spawnSpec: () => spawnSpecFor(service, stateDir),
+      logFile: serviceLogFile(service, stateDir),
       makeHealthWatch: (events) =>
         opts.makeHealthWatch?.(service, getRt, events, ctx) ??
         probeHealthWatch({ service, logFile: serviceLogFile(service, stateDir), clock, events, emit }),

@@ -1,11 +1,14 @@
-// Last resort of the guardian when no daemon can run: start dead services directly, recorded for adoption.
+// Last resort of the guardian when no daemon can run: the services' own reducers decide what starts; only their starts are carried out.
 import { spawnInstance } from '../supervisor/service-process.js';
 import { spawnSpecFor } from './spawn-spec.js';
 import { StateStore } from './state-store.js';
-import { emptyRecord } from '../supervisor/service-supervisor.js';
 import { isSameProcess } from '../platform/proc.js';
 import { systemClock } from '../platform/clock.js';
 import type { ClawbackConfig } from '../config/schema.js';
+import { decide } from '../decide/decide.js';
+import { policyFor } from '../decide/policy.js';
+import { normalizeState } from '../decide/service-state.js';
+import { randomBytes } from 'node:crypto';
 
 /** Returns the names of the services it started. The next daemon adopts them from state.json. */
 export async function reviveServicesDirectly(config: ClawbackConfig, stateDir: string): Promise<string[]> {
@@ -13,14 +16,22 @@ export async function reviveServicesDirectly(config: ClawbackConfig, stateDir: s
   const { state } = store.load();
   const clock = systemClock();
   const started: string[] = [];
+  const ctx = () => ({ now: clock.now(), random: Math.random, newId: (k: 'inc' | 'run') => `${k}-guardian-${randomBytes(3).toString('hex')}` });
   for (const service of config.services) {
-    const saved = state.services[service.name] ?? { record: emptyRecord(service.autostart ? 'up' : 'down'), incident: null };
-    const rec = saved.record;
-    if (rec.desired === 'down' || rec.held) continue;
-    if (rec.instance && isSameProcess(rec.instance.pid, rec.instance.pidStartTime)) continue;
+    const saved = state.services[service.name];
+    const current = normalizeState(saved?.record, saved?.incident ?? null, service.autostart ? 'up' : 'down');
+    // Repairs in flight are the daemon's to re-arm or fail; a live instance needs nothing.
+    if (current.work) continue;
+    if (current.instance && isSameProcess(current.instance.pid, current.instance.pidStartTime)) continue;
+    const policy = policyFor(service, { doctor: false, agent: false });
+    let d = decide(current, { type: 'boot', adopted: null }, ctx(), policy);
+    const start = d.effects.find((e) => e.type === 'start');
+    if (!start || start.type !== 'start') continue;
     const inst = spawnInstance(spawnSpecFor(service, stateDir), clock);
-    rec.instance = { pid: inst.pid, pidStartTime: inst.pidStartTime, startedAt: inst.startedAt };
-    state.services[service.name] = { ...saved, record: rec };
+    if (inst.pid <= 0) continue;
+    d = decide(d.state, { type: 'started', instance: { pid: inst.pid, pidStartTime: inst.pidStartTime, startedAt: inst.startedAt }, reason: 'boot' }, ctx(), policy);
+    const { incident, ...record } = d.state;
+    state.services[service.name] = { record, incident };
     started.push(service.name);
   }
   store.save(state);

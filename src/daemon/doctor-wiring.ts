@@ -66,7 +66,7 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
       const fixed = report.outcomes.filter((o) => o.verified).map((o) => o.finding.title);
       const left = report.findings.filter((f) => !report.outcomes.some((o) => o.finding.id === f.id && o.verified)).map((f) => f.title);
       const summary = report.findings.length === 0 ? 'no problem found' : `fixed: ${fixed.join('; ') || 'nothing'}; left: ${left.join('; ') || 'nothing'}`;
-      return { fixed: report.exitCode === 1, summary };
+      return { fixed: report.exitCode === 1, summary, outcome: report.findings.length === 0 ? 'nothing-found' : report.exitCode === 1 ? 'fixed' : 'not-fixed' };
     },
   };
 }

@@ -2,9 +2,9 @@
 import { promises as fs } from 'node:fs';
 import type { ServiceConfig } from '../config/schema.js';
 import type { DaemonContext } from './daemon.js';
-import type { ServiceRuntime } from './service-runtime.js';
+import type { AgentRepairer, ServiceRuntime } from './service-runtime.js';
 import type { EmergencyHost } from '../emergency/tool-host.js';
-import { runEmergency } from '../emergency/run-emergency.js';
+import { finishAgentSession, runAgentSession } from '../emergency/run-emergency.js';
 import { doctorContext, type SnapshotStores } from './doctor-wiring.js';
 import { serviceLogFile } from './spawn-spec.js';
 import { checkConfigContent } from '../doctor/config-validity.js';
@@ -12,7 +12,7 @@ import { spawnRunner } from '../doctor/command-runner.js';
 import { readCurrent, replaceFile, snapshotBeforeRepair } from '../doctor/safe-user-write.js';
 import { runDoctor, defaultRules } from '../doctor/run-doctor.js';
 import { sha256 } from '../platform/config-file.js';
-import type { Incident } from '../escalation/ladder.js';
+import type { Incident } from '../decide/service-state.js';
 import { readJournal } from '../observe/journal-read.js';
 import path from 'node:path';
 
@@ -71,11 +71,11 @@ export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtim
       return `doctor exit ${report.exitCode}: ${report.findings.map((f) => f.title).join('; ') || 'no findings'}`;
     },
     restartService: async () => {
+      // A request to the reducer: the agent of the run in flight may restart; its restarts are the repair's business.
       const rt = runtime();
-      if (rt.status().held) await rt.supervisor.resume('agent');
-      else await rt.supervisor.restart('agent', 3);
+      const r = await rt.restart('agent', rt.status().work?.kind === 'agent' ? rt.status().work!.id : undefined);
       const s = rt.status();
-      return s.held ? `did not start: ${s.held.reason}: ${s.held.detail}` : `restarted (pid ${s.pid ?? 'none yet'})`;
+      return s.state === 'running' ? `restarted (pid ${s.pid ?? 'none yet'})` : `did not start: ${r.message}`;
     },
     checkHealth: async () => {
       const s = runtime().status();
@@ -85,31 +85,46 @@ export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtim
   };
 }
 
-export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, runtime: () => ServiceRuntime, stores: SnapshotStores): ((incident: Incident) => Promise<{ fixed: boolean; summary: string }>) | undefined {
+export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, runtime: () => ServiceRuntime, stores: SnapshotStores): AgentRepairer | undefined {
   const config = service.emergency;
   if (!config) return undefined;
-  return async (incident) => {
-    const timeline = (await readJournal(path.join(ctx.stateDir, 'journal.jsonl'), { since: incident.openedAt - 60_000 })).filter(
-      (e) => e.service === service.name,
-    );
-    const status = runtime().status();
-    const http = service.probes.find((p) => p.kind === 'http') as { url?: string } | undefined;
-    const result = await runEmergency({
-      incident,
-      service,
-      config,
-      host: emergencyHost(service, ctx, runtime, stores),
-      clock: ctx.clock,
-      redactor: ctx.redactor,
-      stateDir: ctx.stateDir,
-      emit: ctx.emit,
-      context: {
-        timeline: timeline.slice(-80),
-        probes: status.probes.map((p) => ({ name: `${p.name} (${p.kind}, ${p.verdict})`, status: p.lastResult?.status ?? 'not checked', message: p.lastResult?.message ?? '' })),
-        doctorFindings: timeline.filter((e) => e.type === 'doctor.finding').map((e) => e.message).slice(-20),
-        ...(http?.url ? { healthCheck: `GET ${http.url} -> 2xx/3xx` } : {}),
-      },
-    });
-    return { fixed: result.fixed, summary: result.summary };
+  return {
+    run: async (incident, _runId, signal) => {
+      const timeline = (await readJournal(path.join(ctx.stateDir, 'journal.jsonl'), { since: incident.openedAt - 60_000 })).filter((e) => e.service === service.name);
+      const status = runtime().status();
+      const http = service.probes.find((p) => p.kind === 'http') as { url?: string } | undefined;
+      const r = await runAgentSession({
+        incident,
+        service,
+        config,
+        host: emergencyHost(service, ctx, runtime, stores),
+        clock: ctx.clock,
+        redactor: ctx.redactor,
+        stateDir: ctx.stateDir,
+        emit: ctx.emit,
+        signal,
+        context: {
+          timeline: timeline.slice(-80),
+          probes: status.probes.map((p) => ({ name: `${p.name} (${p.kind}, ${p.verdict})`, status: p.lastResult?.status ?? 'not checked', message: p.lastResult?.message ?? '' })),
+          doctorFindings: timeline.filter((e) => e.type === 'doctor.finding').map((e) => e.message).slice(-20),
+          ...(http?.url ? { healthCheck: `GET ${http.url} -> 2xx/3xx` } : {}),
+        },
+      });
+      return { outcome: r.outcome, summary: r.summary, detail: r.detail };
+    },
+    finish: async (_runId, incidentId, keep, reason) => {
+      await finishAgentSession({
+        stateDir: ctx.stateDir,
+        serviceName: service.name,
+        incidentId,
+        keep,
+        reason,
+        redactor: ctx.redactor,
+        clock: ctx.clock,
+        emit: ctx.emit,
+        learningsKeep: config.learnings.keep,
+        incidentReason: runtime().currentIncident()?.reason ?? '',
+      });
+    },
   };
 }

@@ -27,8 +27,9 @@ export function groupsPlugin(): DaemonPlugin {
         const peers = peersToRestart(ctx.config.groups, e.service);
         if (peers.length === 0) return;
         ctx.emit({ type: 'incident.action', time: ctx.clock.now(), severity: 'info', service: e.service, message: `${e.service} restarted: restarting ${peers.join(', ')} with it (group strategy)`, details: { action: 'group-restart', peers } });
+        // A report to each peer's reducer; it decides (a held or repairing peer is left alone).
         void (async () => {
-          for (const p of peers) await daemon.runtimes.get(p)?.supervisor.restart('dependency', 0);
+          for (const p of peers) await daemon.runtimes.get(p)?.restart('group');
         })();
       });
       return { stop: async () => off() };

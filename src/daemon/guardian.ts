@@ -1,5 +1,5 @@
 // The guardian's one pass (run by a timer/cron): if the daemon's heartbeat stopped, revive it, so the daemon is no single point of failure.
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../platform/clock.js';
 import type { CommandRunner, RunResult } from '../platform/command-runner.js';
@@ -10,6 +10,29 @@ import type { ClawbackEvent } from '../observe/events.js';
 import { assessDaemon, readDaemonInfo, type DaemonInfo, type DaemonState } from './heartbeat.js';
 
 export const GUARDIAN_LOCK_FILE = 'guardian.lock';
+
+/** Files a daemon leaves in its state directory; any of them means a daemon ran here before. */
+export const RAN_BEFORE_FILES = ['daemon.json', 'state.json', 'journal.jsonl'] as const;
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether the guardian may start anything: the daemon is installed as a service, a config file was named explicitly,
+ * or a daemon ran with this state directory before. A guardian run by hand on a fresh machine must not start the
+ * embedded demo and leave it running.
+ */
+export async function daemonRanBefore(stateDir: string, serviceManager: GuardianDeps['serviceManager'], explicitConfig = false): Promise<boolean> {
+  if (serviceManager !== 'none' || explicitConfig) return true;
+  for (const f of RAN_BEFORE_FILES) if (await exists(path.join(stateDir, f))) return true;
+  return false;
+}
 
 export interface GuardianDeps {
   stateDir: string;
@@ -25,6 +48,11 @@ export interface GuardianDeps {
   emit?: (event: ClawbackEvent) => void;
   /** The whole pass finishes within this (default 30 000 ms). */
   timeoutMs?: number;
+  /**
+   * A config file was named explicitly (--config / $CLAWBACK_CONFIG, as the installed timer and cron line do):
+   * reason enough to start a daemon for it even in a state directory no daemon used yet (e.g. after it was wiped).
+   */
+  explicitConfig?: boolean;
   /** Instance label (default 'clawback') naming the unit / launchd job. */
   label?: string;
   /** For launchctl gui/<uid> (default process.getuid()). */
@@ -42,6 +70,8 @@ export type GuardianOutcome =
   | 'ok'
   /** Another guardian pass holds the lock: nothing done. */
   | 'locked'
+  /** No daemon was installed or ever ran with this state directory: nothing to revive, nothing started. */
+  | 'never-ran'
   /** The daemon was down/stale and is back with a fresh heartbeat. */
   | 'revived'
   /** The daemon could not be revived in time (probeServices was called if given). */
@@ -123,6 +153,13 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     report.durationMs = Math.round(clock.monotonic() - started);
     return report;
   };
+
+  if (!(await daemonRanBefore(deps.stateDir, deps.serviceManager, deps.explicitConfig))) {
+    report.outcome = 'never-ran';
+    report.seen = 'missing';
+    report.actions.push(`no daemon is installed, no config was named and none ever ran with ${deps.stateDir}: nothing to revive (start one with \`clawback run\` or \`clawback install\`)`);
+    return done();
+  }
 
   await mkdir(deps.stateDir, { recursive: true, mode: 0o700 });
   const lock = new FileLock(path.join(deps.stateDir, GUARDIAN_LOCK_FILE), { clock });

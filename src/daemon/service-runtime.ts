@@ -1,11 +1,18 @@
-// One supervised service with everything around it: keep-alive, health watch, the ladder and its actions.
+// One supervised service: feeds every fact to its reducer and carries out the effects it orders (the only code that touches its processes).
 import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import type { ServiceConfig } from '../config/schema.js';
-import type { ClawbackEvent, Level } from '../observe/events.js';
-import { ServiceSupervisor, type HoldReason, type LastExit, type ServiceRecord, type SupervisorDeps } from '../supervisor/service-supervisor.js';
-import type { ServiceInstance, SpawnSpec } from '../supervisor/service-process.js';
-import { ladderStep, type Incident, type LadderAction, type LadderInput, type LadderPolicy } from '../escalation/ladder.js';
+import type { ClawbackEvent } from '../observe/events.js';
+import { processGroupMembers } from '../platform/proc.js';
+import { signalGroup } from '../platform/signal-group.js';
+import { adoptInstance, killLeftovers, spawnInstance, type ExitInfo, type ServiceInstance, type SpawnSpec } from '../supervisor/service-process.js';
+import { decide, nextWake, LEVEL_NAMES } from '../decide/decide.js';
+import { policyFor, type ServicePolicy } from '../decide/policy.js';
+import type { AgentOutcome, DoctorOutcome, Effect, ServiceInput } from '../decide/inputs.js';
+import type { Hold, Incident, LastExit, Maintenance, Requester, ServiceState, StartReason, Work } from '../decide/service-state.js';
+
+export { LEVEL_NAMES };
 
 /** Health verdicts for the current instance (implemented over the probe workers). */
 export interface HealthWatch {
@@ -35,10 +42,24 @@ export interface HealthEvents {
   unhealthy(probe: string, finding: string | undefined, message: string): void;
 }
 
-/** Level 2 and 3 work, run outside the pure ladder. */
+export interface DoctorResult {
+  /** Old shape: fixed or not. */
+  fixed: boolean;
+  summary: string;
+  /** "nothing-found" means nothing was wrong any more: a start is worth another try. */
+  outcome?: DoctorOutcome;
+}
+
+export interface AgentRepairer {
+  run(incident: Incident, runId: string, signal: AbortSignal): Promise<{ outcome: AgentOutcome; summary: string; detail: string }>;
+  /** Keep (verified by Clawback) or revert what the run changed; journals the verdict. */
+  finish(runId: string, incidentId: string, keep: boolean, reason: string): Promise<void>;
+}
+
+/** Level 2 and 3 work; the reducer decides when they run, the runtime runs them. */
 export interface Repairers {
-  doctor?: (incident: Incident) => Promise<{ fixed: boolean; summary: string }>;
-  agent?: (incident: Incident) => Promise<{ fixed: boolean; summary: string }>;
+  doctor?: (incident: Incident, signal?: AbortSignal) => Promise<DoctorResult>;
+  agent?: AgentRepairer;
 }
 
 export interface RuntimeDeps {
@@ -49,7 +70,11 @@ export interface RuntimeDeps {
   makeHealthWatch(events: HealthEvents): HealthWatch;
   repairers: Repairers;
   preflight?: () => Promise<string | undefined>;
-  launch?: SupervisorDeps['launch'];
+  /** Replaces spawning for a service another manager runs. */
+  launch?: (reason: StartReason) => Promise<ServiceInstance>;
+  random?: () => number;
+  /** The service's log file, for the last lines before an exit. */
+  logFile?: string;
 }
 
 export interface ServiceStatus {
@@ -62,48 +87,79 @@ export interface ServiceStatus {
   restarts: number;
   nextRestartAt: number | null;
   lastExit: LastExit | null;
-  held: ServiceRecord['held'];
+  held: Hold | null;
   health: 'healthy' | 'unhealthy' | 'pending';
   probes: ProbeStatusView[];
   incident: Incident | null;
+  /** Repair or verification in flight (id, kind, deadline). */
+  work: Work | null;
+  /** Maintenance: nothing acts on the service until it ends (timeLeftMs null: until turned off). */
+  maintenance: (Maintenance & { timeLeftMs: number | null }) | null;
+}
+
+export interface ActionResult {
+  ok: boolean;
+  message: string;
+}
+
+const LAST_LINES_BYTES = 8192;
+
+/** The last lines of a file, read synchronously and bounded (called once per exit). */
+export function lastLinesOf(file: string | undefined, max = 20): string[] {
+  if (!file) return [];
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const { size } = fstatSync(fd);
+    const len = Math.min(size, LAST_LINES_BYTES);
+    if (len === 0) return [];
+    const buf = Buffer.alloc(len);
+    readSync(fd, buf, 0, len, size - len);
+    const lines = buf.toString('utf8').split('\n');
+    if (size > len) lines.shift(); // a partial first line
+    return lines.map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '').slice(-max);
+  } catch {
+    return [];
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function newId(kind: 'inc' | 'run', now: number): string {
+  const d = new Date(now).toISOString().slice(0, 10).replace(/-/g, '');
+  return `${kind}-${d}-${randomBytes(3).toString('hex')}`;
 }
 
 export class ServiceRuntime {
-  readonly supervisor: ServiceSupervisor;
-  private incident: Incident | null;
+  readonly policy: ServicePolicy;
+  private s: ServiceState;
+  private instance: ServiceInstance | undefined;
   private readonly health: HealthWatch;
-  private healthState: 'healthy' | 'unhealthy' | 'pending' = 'pending';
-  private healthySince: number | null = null;
-  private coolDown: TimerHandle | undefined;
-  private busy = false;
+  private wake: { at: number; timer: TimerHandle } | undefined;
+  private readonly work = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private waiters: Array<() => void> = [];
+  private queue: ServiceInput[] = [];
+  private dispatching = false;
+  /** The group of the last instance that exited: its leftovers must be gone before the next start. */
+  private lastGroup: number | undefined;
   private stopped = false;
 
   constructor(
     readonly config: ServiceConfig,
-    record: ServiceRecord,
-    incident: Incident | null,
+    state: ServiceState,
     private readonly deps: RuntimeDeps,
   ) {
-    this.incident = incident;
+    this.s = state;
+    this.policy = policyFor(config, { doctor: !!deps.repairers.doctor, agent: !!deps.repairers.agent });
     this.health = deps.makeHealthWatch({
-      healthy: () => this.onHealthy(),
-      unhealthy: (probe, finding, message) => this.onUnhealthy(probe, finding, message),
-    });
-    this.supervisor = new ServiceSupervisor(config, record, {
-      clock: deps.clock,
-      emit: (e) => this.emit(e),
-      spawnSpec: deps.spawnSpec,
-      persist: deps.persist,
-      ...(deps.preflight ? { preflight: deps.preflight } : {}),
-      ...(deps.launch ? { launch: deps.launch } : {}),
-      listener: {
-        started: (inst) => {
-          this.healthState = 'pending';
-          this.healthySince = null;
-          this.health.attach(inst);
-        },
-        exited: (exit) => this.onExit(exit),
-        held: (reason, detail) => this.onHeld(reason, detail),
+      healthy: () => {
+        const pid = this.instance?.pid;
+        if (pid !== undefined && (this.s.health !== 'healthy' || (this.s.work?.kind === 'verify' && this.s.work.healthySince == null))) this.dispatch({ type: 'healthy', pid });
+      },
+      unhealthy: (probe, finding, message) => {
+        const pid = this.instance?.pid;
+        if (pid !== undefined) this.dispatch({ type: 'unhealthy', pid, probe, ...(finding !== undefined ? { finding } : {}), message });
       },
     });
   }
@@ -112,189 +168,350 @@ export class ServiceRuntime {
     return this.config.name;
   }
 
+  /** The persisted picture (state.json). */
+  persisted(): ServiceState {
+    return this.s;
+  }
+
   currentIncident(): Incident | null {
-    return this.incident;
+    return this.s.incident;
   }
 
   healthySinceMs(): number | null {
-    return this.healthySince;
+    return this.s.phase === 'running' ? this.s.healthySince : null;
   }
 
-  boot(): Promise<void> {
-    return this.supervisor.boot();
+  current(): ServiceInstance | undefined {
+    return this.instance;
   }
 
   status(): ServiceStatus {
-    const s = this.supervisor.snapshot();
+    const s = this.s;
     const now = this.deps.clock.now();
+    const inst = this.instance;
     return {
       name: this.name,
-      state: s.state,
-      pid: s.pid,
-      adopted: s.adopted,
-      startedAt: s.startedAt,
-      uptimeMs: s.startedAt !== null ? now - s.startedAt : null,
-      restarts: s.restarts,
-      nextRestartAt: s.nextRestartAt,
+      state: s.phase,
+      pid: inst?.pid ?? null,
+      adopted: inst?.adopted ?? false,
+      startedAt: inst?.startedAt ?? null,
+      uptimeMs: inst ? now - inst.startedAt : null,
+      restarts: s.restartsTotal,
+      nextRestartAt: s.phase === 'backoff' ? s.nextStartAt : null,
       lastExit: s.lastExit,
       held: s.held,
-      health: s.pid === null ? 'pending' : this.healthState,
+      health: inst ? s.health : 'pending',
       probes: this.health.snapshot(),
-      incident: this.incident,
+      incident: s.incident,
+      work: s.work,
+      maintenance: s.maintenance ? { ...s.maintenance, timeLeftMs: s.maintenance.until !== null ? Math.max(0, s.maintenance.until - now) : null } : null,
     };
   }
 
-  async start(): Promise<void> {
-    if (this.incident?.status === 'waiting-human') this.apply({ type: 'resume', by: 'human' });
-    else await this.supervisor.start();
+  /** A person turns maintenance on (for a while, or until turned off) or off. */
+  maintenance(on: boolean, opts: { forMs?: number; reason?: string; by: string }): ActionResult {
+    const until = on && opts.forMs !== undefined ? this.deps.clock.now() + opts.forMs : null;
+    this.dispatch({ type: 'maintenance', on, until, ...(opts.reason ? { reason: opts.reason } : {}), by: opts.by });
+    const m = this.s.maintenance;
+    return on
+      ? { ok: !!m, message: `${this.name}: maintenance on${m?.until ? ` until ${new Date(m.until).toISOString()}` : ' until turned off'}` }
+      : { ok: !m, message: `${this.name}: maintenance off; healing is back` };
   }
 
-  async stop(): Promise<void> {
-    this.health.detach();
-    await this.supervisor.stop();
+  /** A person answers the approval request of an incident; false when none is pending for it. */
+  answerApproval(incidentId: string, approve: boolean, by: string): ActionResult {
+    const pending = this.s.work?.kind === 'approval' && this.s.work.incidentId === incidentId;
+    if (!pending) return { ok: false, message: `no Level 3 approval is pending for incident ${incidentId}` };
+    this.dispatch({ type: 'approval', incidentId, approve, by });
+    return { ok: true, message: `incident ${incidentId}: agent run ${approve ? 'approved' : 'refused'} by ${by}` };
   }
 
-  async restart(): Promise<void> {
-    await this.supervisor.restart('manual', 0);
+  // ---- the one way in ---------------------------------------------------------------------------
+
+  /** Feeds one fact to the reducer and carries out what it decides. Re-entrant calls are queued. */
+  dispatch(input: ServiceInput): void {
+    if (this.stopped && input.type !== 'exited') return;
+    this.queue.push(input);
+    if (this.dispatching) return;
+    this.dispatching = true;
+    try {
+      while (this.queue.length > 0) {
+        const next = this.queue.shift()!;
+        const now = this.deps.clock.now();
+        const d = decide(this.s, next, { now, random: this.deps.random ?? Math.random, newId: (k) => newId(k, now) }, this.policy);
+        this.s = d.state;
+        for (const effect of d.effects) this.execute(effect);
+      }
+    } finally {
+      this.dispatching = false;
+    }
+    this.deps.persist();
+    this.armWake();
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
   }
 
-  /** `clawback resume`: a human says go again. */
-  async resume(): Promise<void> {
-    this.coolDown?.cancel();
-    this.apply({ type: 'resume', by: 'human' });
-    await this.supervisor.resume('resume');
+  boot(): Promise<void> {
+    const prev = this.s.instance;
+    let adopted: ServiceInstance | undefined;
+    if (prev) {
+      adopted = adoptInstance(prev, this.deps.clock);
+      if (!adopted && !this.deps.launch) {
+        // The old instance is gone; whatever it left in its group must not hold the port.
+        killLeftovers(prev.pid);
+        this.lastGroup = prev.pid;
+      }
+    }
+    if (adopted) this.attach(adopted);
+    this.dispatch({ type: 'boot', adopted: adopted ? { pid: adopted.pid, pidStartTime: adopted.pidStartTime, startedAt: adopted.startedAt } : null });
+    return this.settled(this.policy.stopGraceMs + 30_000);
+  }
+
+  start(by: Requester = 'human'): Promise<ActionResult> {
+    return this.request('start', by);
+  }
+
+  stop(by: Requester = 'human'): Promise<ActionResult> {
+    return this.request('stop', by);
+  }
+
+  restart(by: Requester = 'human', runId?: string): Promise<ActionResult> {
+    return this.request('restart', by, runId);
+  }
+
+  resume(by: Requester = 'human'): Promise<ActionResult> {
+    return this.request('resume', by);
+  }
+
+  /** Asks the reducer, then waits (bounded) until the service is no longer starting or stopping. */
+  async request(action: 'start' | 'stop' | 'restart' | 'resume' | 'doctor', by: Requester, runId?: string): Promise<ActionResult> {
+    this.dispatch({ type: 'request', action, by, ...(runId ? { runId } : {}) });
+    await this.settled(this.policy.stopGraceMs + 15_000);
+    const s = this.status();
+    const where = s.state === 'running' ? `running (pid ${s.pid})` : s.held ? `held (${s.held.reason}: ${s.held.detail})` : s.state;
+    if (action === 'doctor') {
+      const w = s.work;
+      return w?.kind === 'doctor' ? { ok: true, message: `doctor ${this.name}: running (run ${w.id})` } : { ok: false, message: `doctor ${this.name}: not started (no open incident, or a repair is already in flight)` };
+    }
+    const ok = action === 'stop' ? s.state !== 'running' : s.state === 'running' || s.state === 'backoff' || s.state === 'starting';
+    return { ok, message: `${action} ${this.name}: ${where}` };
   }
 
   async dispose(opts: { stopService: boolean }): Promise<void> {
+    this.dispatch({ type: 'shutdown', stopService: opts.stopService });
+    await this.settled(this.policy.stopGraceMs + 10_000);
     this.stopped = true;
-    this.coolDown?.cancel();
+    this.wake?.timer.cancel();
+    this.wake = undefined;
     this.health.stop();
-    await this.supervisor.dispose(opts);
-  }
-
-  private emit(e: ClawbackEvent): void {
-    if (!e.incidentId && this.incident) e.incidentId = this.incident.id;
-    this.deps.emit(e);
-  }
-
-  private event(type: ClawbackEvent['type'], severity: ClawbackEvent['severity'], message: string, extra: Partial<ClawbackEvent> = {}): ClawbackEvent {
-    return { type, time: this.deps.clock.now(), severity, message, service: this.name, ...extra };
-  }
-
-  private onExit(exit: LastExit): void {
-    this.health.detach();
-    this.healthState = 'pending';
-    this.healthySince = null;
-    const how = exit.signal ? `signal ${exit.signal}` : exit.statusKnown ? `exit code ${exit.code}` : 'exit';
-    this.apply({ type: 'failure', level: 0, reason: `process ended (${how})` });
-  }
-
-  private onHeld(reason: HoldReason, detail: string): void {
-    this.apply({ type: 'held', reason: `${reason}: ${detail}` });
-  }
-
-  private onHealthy(): void {
-    if (this.healthState === 'healthy') return;
-    this.healthState = 'healthy';
-    this.healthySince = this.deps.clock.now();
-    this.emit(this.event('service.healthy', 'info', `${this.name} is healthy`));
-    this.apply({ type: 'healthy' });
-  }
-
-  private onUnhealthy(probe: string, finding: string | undefined, message: string): void {
-    this.healthState = 'unhealthy';
-    this.healthySince = null;
-    this.emit(this.event('service.unhealthy', 'warning', `${this.name} unhealthy: ${probe}: ${message}`, { details: { probe, finding } }));
-    this.apply({ type: 'failure', level: 1, reason: `${probe}: ${finding ?? message}` });
-    const reason = finding === 'memory-limit' ? 'memory' : 'probe';
-    const hung = finding === 'hang' || finding === 'stopped';
-    void this.supervisor.restart(reason, 1, hung ? { graceMs: this.config.stop.hangGrace } : {});
-  }
-
-  private policy(): LadderPolicy {
-    return {
-      doctorAttempts: this.deps.repairers.doctor ? this.config.doctor.attempts : 0,
-      agentEnabled: !!this.deps.repairers.agent,
-      coolDownMs: this.config.restart.coolDown,
-    };
-  }
-
-  private apply(input: LadderInput): void {
-    const now = this.deps.clock.now();
-    const step = ladderStep({ incident: this.incident }, input, now, this.policy(), () => newIncidentId(now));
-    this.incident = step.state.incident;
-    for (const action of step.actions) this.perform(action);
+    for (const w of this.work.values()) w.abort.abort();
+    await Promise.race([Promise.allSettled([...this.inFlight]), this.deps.clock.sleep(15_000).catch(() => undefined)]);
+    this.instance?.release();
     this.deps.persist();
   }
 
-  private perform(action: LadderAction): void {
-    switch (action.type) {
-      case 'incident-opened':
-        this.emit(this.event('incident.opened', 'warning', `incident ${action.incident.id} opened for ${this.name}: ${action.incident.reason}`, {
-          incidentId: action.incident.id,
-          level: action.incident.level,
-          details: { reason: action.incident.reason },
-        }));
-        break;
-      case 'level-entered':
-        this.emit(this.event('incident.level', action.level >= 3 ? 'critical' : 'warning', `${this.name}: level ${action.level} (${LEVEL_NAMES[action.level]}): ${action.reason}`, {
-          level: action.level,
-          details: { reason: action.reason },
-        }));
-        break;
+  /** Resolves once the phase is neither starting nor stopping (or the bound passed). */
+  private settled(boundMs: number): Promise<void> {
+    const busy = (): boolean => this.s.phase === 'starting' || this.s.phase === 'stopping';
+    if (!busy()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = this.deps.clock.setTimeout(() => resolve(), boundMs);
+      const check = (): void => {
+        if (!busy()) {
+          timer.cancel();
+          resolve();
+        } else this.waiters.push(check);
+      };
+      this.waiters.push(check);
+    });
+  }
+
+  private armWake(): void {
+    if (this.stopped) return;
+    const at = nextWake(this.s, this.policy);
+    if (at === null) {
+      this.wake?.timer.cancel();
+      this.wake = undefined;
+      return;
+    }
+    if (this.wake && this.wake.at === at) return;
+    this.wake?.timer.cancel();
+    const delay = Math.max(0, at - this.deps.clock.now());
+    this.wake = {
+      at,
+      timer: this.deps.clock.setTimeout(() => {
+        this.wake = undefined;
+        this.dispatch({ type: 'tick' });
+      }, delay),
+    };
+  }
+
+  // ---- the effect executor -----------------------------------------------------------------------
+
+  private track<T>(p: Promise<T>): void {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+
+  private execute(effect: Effect): void {
+    switch (effect.type) {
+      case 'emit':
+        this.deps.emit(effect.event);
+        return;
+      case 'start':
+        this.track(this.startEffect(effect.reason));
+        return;
+      case 'stop':
+        this.track(this.stopEffect(effect.graceMs));
+        return;
+      case 'release':
+        this.health.detach();
+        this.instance?.release();
+        this.instance = undefined;
+        return;
       case 'run-doctor':
-        this.runRepair('doctor', 2);
-        break;
+        this.track(this.runDoctor(effect.runId, effect.incident));
+        return;
       case 'run-agent':
-        this.runRepair('agent', 3);
-        break;
-      case 'restart':
-        this.emit(this.event('incident.action', 'info', `${this.name}: restarting after ${action.reason}`, { details: { action: `restart-after-${action.reason}` } }));
-        if (action.reason !== 'resume') void this.supervisor.resume(action.reason);
-        break;
-      case 'alert-human':
-        this.emit(this.event('incident.escalated', 'critical', `${this.name} needs a human: ${action.reason}. Run \`clawback resume ${this.name}\` when fixed.`, {
-          level: 4,
-          details: { reason: action.reason },
-        }));
-        break;
-      case 'schedule-cool-down':
-        this.coolDown?.cancel();
-        this.coolDown = this.deps.clock.setTimeout(() => {
-          if (this.stopped) return;
-          this.apply({ type: 'resume', by: 'cool-down' });
-          void this.supervisor.resume('resume');
-        }, action.ms);
-        break;
-      case 'resolved':
-        this.emit(this.event('incident.resolved', 'resolved', `${this.name} recovered after ${Math.round(action.ttrMs)} ms (incident ${action.incident.id}, highest level ${action.incident.highestLevel})`, {
-          incidentId: action.incident.id,
-          level: action.incident.highestLevel,
-          details: { ttrMs: action.ttrMs, highestLevel: action.incident.highestLevel, outcome: action.outcome, reason: action.incident.reason },
-        }));
-        break;
+        this.track(this.runAgent(effect.runId, effect.incident));
+        return;
+      case 'cancel-work':
+        this.work.get(effect.runId)?.abort.abort();
+        return;
+      case 'finish-agent':
+        this.track(this.finishAgent(effect.runId, effect.incidentId, effect.keep, effect.reason));
+        return;
     }
   }
 
-  private runRepair(kind: 'doctor' | 'agent', level: Level): void {
-    const fn = this.deps.repairers[kind];
-    const incident = this.incident;
-    if (!fn || !incident || this.busy) return;
-    this.busy = true;
-    this.emit(this.event('incident.action', 'info', `${this.name}: running the ${kind}`, { level, details: { action: kind } }));
-    void fn(incident)
-      .catch((err: unknown) => ({ fixed: false, summary: `${kind} failed: ${(err as Error).message}` }))
-      .then((r) => {
-        this.busy = false;
-        if (this.stopped) return;
-        this.apply(kind === 'doctor' ? { type: 'doctor-done', ...r } : { type: 'agent-done', ...r });
-      });
+  private async startEffect(reason: StartReason): Promise<void> {
+    try {
+      await this.waitForLeftovers();
+      if (this.deps.preflight) {
+        const problem = await this.deps.preflight();
+        if (problem) {
+          this.dispatch({ type: 'preflight-failed', problem });
+          return;
+        }
+      }
+      const inst = this.deps.launch ? await this.deps.launch(reason) : spawnInstance(this.deps.spawnSpec(), this.deps.clock);
+      if (this.stopped) {
+        // The daemon went away while this start was under way: nobody would supervise it.
+        if (inst.pid > 0) await inst.stop(this.config.stop.signal, this.policy.stopGraceMs);
+        return;
+      }
+      if (inst.pid <= 0) {
+        const info = await inst.exited;
+        this.dispatch({ type: 'start-failed', error: info.spawnError ?? 'the process could not be spawned' });
+        return;
+      }
+      this.attach(inst);
+      this.dispatch({ type: 'started', instance: { pid: inst.pid, pidStartTime: inst.pidStartTime, startedAt: inst.startedAt }, reason });
+    } catch (err) {
+      this.dispatch({ type: 'start-failed', error: (err as Error)?.message ?? String(err) });
+    }
+  }
+
+  /**
+   * A leader that died can leave a slow-dying child in its group (a large heap takes a moment): the next
+   * start waits for the group to be gone, bounded by the stop grace, instead of finding the port held.
+   */
+  private async waitForLeftovers(): Promise<void> {
+    const pgid = this.lastGroup;
+    if (pgid === undefined || this.deps.launch) return;
+    const deadline = this.deps.clock.monotonic() + this.policy.stopGraceMs;
+    while (processGroupMembers(pgid).length > 0 && this.deps.clock.monotonic() < deadline) {
+      signalGroup(pgid, 'SIGKILL');
+      await this.deps.clock.sleep(20);
+    }
+    this.lastGroup = undefined;
+  }
+
+  private async stopEffect(graceMs: number): Promise<void> {
+    const inst = this.instance;
+    if (!inst) return;
+    try {
+      await inst.stop(this.config.stop.signal, graceMs);
+    } catch (err) {
+      this.dispatch({ type: 'effect-failed', effect: 'stop', error: (err as Error)?.message ?? String(err) });
+    }
+  }
+
+  private attach(inst: ServiceInstance): void {
+    this.instance = inst;
+    this.health.attach(inst);
+    void inst.exited.then((info) => this.onExit(inst, info));
+  }
+
+  private onExit(inst: ServiceInstance, info: ExitInfo): void {
+    if (this.instance !== inst) return;
+    this.instance = undefined;
+    this.health.detach();
+    const leftovers = this.deps.launch ? 0 : killLeftovers(inst.pid);
+    if (!this.deps.launch) this.lastGroup = inst.pid;
+    const lastLines = lastLinesOf(this.deps.logFile);
+    this.dispatch({
+      type: 'exited',
+      pid: inst.pid,
+      code: info.code,
+      signal: info.signal,
+      at: info.at,
+      statusKnown: info.statusKnown,
+      ...(lastLines.length > 0 ? { lastLines } : {}),
+      ...(leftovers > 0 ? { leftoversKilled: leftovers } : {}),
+    });
+  }
+
+  private async runDoctor(runId: string, incident: Incident): Promise<void> {
+    const fn = this.deps.repairers.doctor;
+    const abort = new AbortController();
+    let result: { outcome: DoctorOutcome; summary: string };
+    const done = (async () => {
+      try {
+        if (!fn) throw new Error('no doctor configured');
+        const r = await fn(incident, abort.signal);
+        result = { outcome: r.outcome ?? (r.fixed ? 'fixed' : 'not-fixed'), summary: r.summary };
+      } catch (err) {
+        result = { outcome: 'not-fixed', summary: `the doctor failed: ${(err as Error)?.message ?? String(err)}` };
+      }
+    })();
+    this.work.set(runId, { abort, done });
+    await done;
+    this.work.delete(runId);
+    if (!abort.signal.aborted) this.dispatch({ type: 'doctor-done', runId, ...result! });
+  }
+
+  private async runAgent(runId: string, incident: Incident): Promise<void> {
+    const agent = this.deps.repairers.agent;
+    const abort = new AbortController();
+    let result: { outcome: AgentOutcome; summary: string; detail: string };
+    const done = (async () => {
+      try {
+        if (!agent) throw new Error('no agent configured');
+        result = await agent.run(incident, runId, abort.signal);
+      } catch (err) {
+        const msg = (err as Error)?.message ?? String(err);
+        result = { outcome: 'failed', summary: msg, detail: `the agent could not run: ${msg}` };
+      }
+    })();
+    this.work.set(runId, { abort, done });
+    await done;
+    this.work.delete(runId);
+    if (abort.signal.aborted) {
+      // Cancelled (a person took over, its deadline passed, or the daemon is stopping): undo what it changed.
+      await this.finishAgent(runId, incident.id, false, 'the run was cancelled');
+      return;
+    }
+    this.dispatch({ type: 'agent-done', runId, ...result! });
+  }
+
+  private async finishAgent(runId: string, incidentId: string, keep: boolean, reason: string): Promise<void> {
+    try {
+      await this.deps.repairers.agent?.finish(runId, incidentId, keep, reason);
+    } catch (err) {
+      this.dispatch({ type: 'effect-failed', effect: 'finish-agent', error: (err as Error)?.message ?? String(err) });
+    }
   }
 }
 
-export const LEVEL_NAMES: Record<Level, string> = { 0: 'keep-alive', 1: 'watchdog', 2: 'doctor', 3: 'emergency', 4: 'human' };
-
-function newIncidentId(now: number): string {
-  const d = new Date(now).toISOString().slice(0, 10).replace(/-/g, '');
-  return `inc-${d}-${randomBytes(3).toString('hex')}`;
-}

@@ -2,8 +2,7 @@
 import { readFileSync, renameSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicSync } from '../platform/atomic-write.js';
-import type { ServiceRecord } from '../supervisor/service-supervisor.js';
-import type { Incident } from '../escalation/ladder.js';
+import type { Incident, ServiceRecord } from '../decide/service-state.js';
 
 export interface ServiceState {
   record: ServiceRecord;

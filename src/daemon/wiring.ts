@@ -4,9 +4,10 @@ import { probeHealthWatch } from './health-watch.js';
 import { serviceLogFile } from './spawn-spec.js';
 import { SnapshotStores, doctorRepairers, lastKnownGoodPlugin, preflightFor } from './doctor-wiring.js';
 import { MetricsHolder, observePlugin } from './observe-wiring.js';
-import { createDashboard } from '../server/dashboard.js';
+import { dashboardPlugin } from '../server/dashboard.js';
 import { emergencyRepairer } from './emergency-wiring.js';
 import { groupsPlugin } from './groups.js';
+import { chatPlugin } from './chat-wiring.js';
 import { PredictorRegistry, ServicePredictor, crashPatternPlugin } from './prediction-wiring.js';
 
 export function defaultDaemonOptions(): Partial<DaemonOptions> {
@@ -16,7 +17,7 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
   return {
     makeHealthWatch: (service, rt, events, ctx) => {
       const predictor = new ServicePredictor(service, ctx, {
-        restart: () => void rt().supervisor.restart('prediction', 1),
+        restart: () => rt().dispatch({ type: 'request', action: 'restart', by: 'prediction' }),
         isHealthy: () => rt().status().health === 'healthy' && !rt().currentIncident(),
         isRestarting: () => rt().status().state !== 'running',
       });
@@ -39,6 +40,6 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
       return { ...doctorRepairers(service, ctx, rt, stores), ...(agent ? { agent } : {}) };
     },
     makePreflight: (service) => preflightFor(service),
-    plugins: [groupsPlugin(), observePlugin(metrics), lastKnownGoodPlugin(stores), crashPatternPlugin(predictors, metrics), { name: 'dashboard', init: () => ({ dashboard: createDashboard() }) }],
+    plugins: [groupsPlugin(), chatPlugin(), observePlugin(metrics), lastKnownGoodPlugin(stores), crashPatternPlugin(predictors, metrics), dashboardPlugin()],
   };
 }

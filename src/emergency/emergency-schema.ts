@@ -59,6 +59,17 @@ export const emergencySchema = z
       .optional(),
     /** Files (or directories) a CLI agent may touch; default: the service's config file and cwd. */
     allowedPaths: z.array(z.string().min(1)).optional(),
+    /** required: Level 3 waits for a person's approval (chat, dashboard, `clawback approve`), then a human if none comes. */
+    approval: z.enum(['required', 'none']).default('none'),
+    /** How long an approval may take before the incident goes to a human saying nobody approved. */
+    approvalTimeout: duration.default(1_800_000),
+    /** Agent runs allowed per service within the window, whatever the incidents (paid runs stay bounded). */
+    budget: z
+      .strictObject({
+        runs: z.number().int().min(0).max(100).default(3),
+        window: duration.default(86_400_000),
+      })
+      .prefault({}),
     learnings: z
       .strictObject({
         keep: z.number().int().min(0).max(1000).default(20),

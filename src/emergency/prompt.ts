@@ -1,5 +1,5 @@
 // The incident as the agent sees it: pure, redacted, untrusted text fenced, bounds spelled out.
-import type { Incident } from '../escalation/ladder.js';
+import type { Incident } from '../decide/service-state.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import type { Redactor } from '../observe/redact.js';
 import { formatDuration } from '../config/duration.js';

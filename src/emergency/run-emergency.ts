@@ -1,7 +1,7 @@
 // Level 3 end to end: lock, snapshot, prompt, time-boxed agent, transcript, our own verification, keep or revert.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { Incident } from '../escalation/ladder.js';
+import type { Incident } from '../decide/service-state.js';
 import type { ServiceConfig } from '../config/schema.js';
 import type { ClawbackEvent, Severity } from '../observe/events.js';
 import type { Redactor } from '../observe/redact.js';
@@ -13,7 +13,7 @@ import type { AdapterName, EmergencyConfig } from './emergency-schema.js';
 import type { EmergencyHost } from './tool-host.js';
 import { createAdapter, type AdapterFactoryOptions } from './adapter-registry.js';
 import { acquireEmergencyLocks } from './emergency-locks.js';
-import { changesSince, collectFiles, revertSnapshot, takeSnapshot, type FileChange } from './file-snapshot.js';
+import { changesSince, collectFiles, revertSnapshot, takeSnapshot, type FileChange, type FileSnapshot } from './file-snapshot.js';
 import { readLearnings, recordLearning } from './learnings.js';
 import { buildPrompt, type ProbeResultView } from './prompt.js';
 import { verifyHealth } from './verify-health.js';
@@ -89,9 +89,9 @@ function event(opts: RunEmergencyOptions, type: ClawbackEvent['type'], severity:
   };
 }
 
-function refused(opts: RunEmergencyOptions, reason: string, incidentDir?: string): EmergencyResult {
+function refusedRun(opts: RunEmergencyOptions, reason: string, incidentDir?: string): AgentSessionResult {
   opts.emit(event(opts, 'incident.action', 'warning', `Level 3 refused: ${reason}`, { action: 'agent-refused', reason }));
-  return { fixed: false, summary: reason, outcome: 'refused', incidentDir, changedFiles: [], revertedFiles: [], refusedCalls: [] };
+  return { summary: reason, detail: `refused: ${reason}`, outcome: 'refused', incidentDir, changedFiles: [], refusedCalls: [] };
 }
 
 function diffSummary(changes: FileChange[], redactor: Redactor): string[] {
@@ -103,24 +103,149 @@ function diffSummary(changes: FileChange[], redactor: Redactor): string[] {
   return out.slice(0, 60);
 }
 
-export async function runEmergency(opts: RunEmergencyOptions): Promise<EmergencyResult> {
+/** What an agent run left for its verdict: the daemon's reducer verifies, then keeps or reverts. */
+export interface AgentSessionResult {
+  outcome: 'completed' | 'failed' | 'timeout' | 'refused' | 'proposed';
+  /** The agent's own account (redacted). */
+  summary: string;
+  /** One line for the timeline and Level 4: "claude exited 1 after 0.6s: Not logged in". */
+  detail: string;
+  startLatencyMs?: number;
+  prepareMs?: number;
+  attachCommand?: string;
+  incidentDir?: string;
+  transcriptPath?: string;
+  changedFiles: string[];
+  refusedCalls: RefusedCall[];
+  /** Internal: for the verdict in the same process (runEmergency). */
+  snapshot?: FileSnapshot;
+}
+
+const RUN_FILE = 'agent-run.json';
+
+/** Everything up to the agent's end: lock, snapshot, prompt, time-boxed run, transcript. No verdict. */
+export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentSessionResult> {
   const t0 = opts.clock.monotonic();
   const { incident, service, clock } = opts;
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(incident.id)) return refused(opts, `incident id ${JSON.stringify(incident.id)} is not usable as a directory name`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(incident.id)) return refusedRun(opts, `incident id ${JSON.stringify(incident.id)} is not usable as a directory name`);
   const incidentDir = path.join(opts.stateDir, 'incidents', incident.id);
   await fs.mkdir(incidentDir, { recursive: true, mode: 0o700 });
   const resultFile = path.join(incidentDir, 'agent-result.json');
-  if (await fs.stat(resultFile).then(() => true, () => false)) return refused(opts, `a Level 3 session already ran for incident ${incident.id}`, incidentDir);
+  if (await fs.stat(resultFile).then(() => true, () => false)) return refusedRun(opts, `a Level 3 session already ran for incident ${incident.id}`, incidentDir);
   const lock = await acquireEmergencyLocks(opts.stateDir, service.name, incidentDir, clock);
-  if (!lock.ok) return refused(opts, lock.reason, incidentDir);
+  if (!lock.ok) return refusedRun(opts, lock.reason, incidentDir);
   try {
-    return await runLocked(opts, t0, incidentDir, resultFile);
+    return await runLocked(opts, t0, incidentDir);
   } finally {
     await lock.locks.release();
   }
 }
 
-async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: string, resultFile: string): Promise<EmergencyResult> {
+/**
+ * The verdict on a run: keep what it changed (Clawback saw the service healthy for the verify window) or
+ * put every file back (kept as evidence under after/). Works from disk, so a later daemon can finish a run.
+ */
+export async function finishAgentSession(opts: {
+  stateDir: string;
+  serviceName: string;
+  incidentId: string;
+  keep: boolean;
+  reason: string;
+  redactor: Redactor;
+  clock: Clock;
+  emit(event: ClawbackEvent): void;
+  learningsKeep?: number;
+  incidentReason?: string;
+}): Promise<{ changedFiles: string[]; revertedFiles: string[] }> {
+  const incidentDir = path.join(opts.stateDir, 'incidents', opts.incidentId);
+  const resultFile = path.join(incidentDir, 'agent-result.json');
+  const run = (await fs.readFile(path.join(incidentDir, RUN_FILE), 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>, () => ({}))) as {
+    adapter?: string;
+    mode?: string;
+    summary?: string;
+    status?: string;
+  };
+  const snapshot = await fs.readFile(path.join(incidentDir, 'before', 'manifest.json'), 'utf8').then((t) => JSON.parse(t) as FileSnapshot, () => undefined);
+  const changes = snapshot ? await changesSince(snapshot) : [];
+  const diff = diffSummary(changes, opts.redactor);
+  const ev = (severity: Severity, message: string, details: Record<string, unknown>): ClawbackEvent => ({
+    type: 'agent.finished',
+    time: opts.clock.now(),
+    severity,
+    message: opts.redactor.redact(message),
+    service: opts.serviceName,
+    incidentId: opts.incidentId,
+    level: 3,
+    details: opts.redactor.redactDeep({ adapter: run.adapter, mode: run.mode, ...details }),
+  });
+  const summary = opts.redactor.redact(run.summary ?? '').slice(0, 4000);
+  if (opts.keep) {
+    opts.emit(ev('info', `Level 3 fixed ${opts.serviceName}: ${opts.reason}; ${changes.length} file(s) changed`, { outcome: 'fixed', verify: opts.reason, changedFiles: changes.map((c) => c.path), diff, summary }));
+    await recordLearning(
+      opts.stateDir,
+      opts.serviceName,
+      { time: opts.clock.now(), incidentId: opts.incidentId, adapter: String(run.adapter ?? 'agent'), reason: opts.redactor.redact(opts.incidentReason ?? ''), summary: summary.slice(0, 600), diff: diff.slice(0, 12) },
+      opts.learningsKeep ?? 20,
+    );
+    await writeResult(resultFile, { outcome: 'fixed', summary, diff });
+    return { changedFiles: changes.map((c) => c.path), revertedFiles: [] };
+  }
+  const reverted = snapshot ? await revertSnapshot(snapshot, path.join(incidentDir, 'after')) : [];
+  opts.emit(
+    ev('critical', `Level 3 did not fix ${opts.serviceName} (${opts.reason}); ${reverted.length} file(s) reverted`, {
+      // The run's own end (timeout, failed) when it never got to a verification; otherwise the fix did not hold.
+      outcome: run.status && run.status !== 'completed' ? run.status : 'failed',
+      verify: opts.reason,
+      changedFiles: changes.map((c) => c.path),
+      revertedFiles: reverted,
+      diff,
+      summary,
+    }),
+  );
+  await writeResult(resultFile, { outcome: 'failed', summary, reason: opts.reason, reverted });
+  return { changedFiles: changes.map((c) => c.path), revertedFiles: reverted };
+}
+
+/** Standalone Level 3 (tests, tools): the run, then our own verification, then keep or revert. */
+export async function runEmergency(opts: RunEmergencyOptions): Promise<EmergencyResult> {
+  const run = await runAgentSession(opts);
+  const base = {
+    startLatencyMs: run.startLatencyMs,
+    prepareMs: run.prepareMs,
+    attachCommand: run.attachCommand,
+    incidentDir: run.incidentDir,
+    transcriptPath: run.transcriptPath,
+    refusedCalls: run.refusedCalls,
+  };
+  if (run.outcome === 'refused') return { ...base, fixed: false, summary: run.summary, outcome: 'refused', changedFiles: [], revertedFiles: [] };
+  if (run.outcome === 'proposed') return { ...base, fixed: false, summary: run.summary, outcome: 'proposed', changedFiles: [], revertedFiles: run.changedFiles };
+  const finish = (keep: boolean, reason: string) =>
+    finishAgentSession({
+      stateDir: opts.stateDir,
+      serviceName: opts.service.name,
+      incidentId: opts.incident.id,
+      keep,
+      reason,
+      redactor: opts.redactor,
+      clock: opts.clock,
+      emit: opts.emit,
+      learningsKeep: opts.config.learnings.keep,
+      incidentReason: opts.incident.reason,
+    });
+  if (run.outcome !== 'completed') {
+    const r = await finish(false, run.detail);
+    return { ...base, fixed: false, summary: `${run.outcome}: ${run.detail}. Agent said: ${run.summary}`.slice(0, 4000), outcome: run.outcome, changedFiles: r.changedFiles, revertedFiles: r.revertedFiles };
+  }
+  const verify = await verifyHealth(opts.host, opts.clock, opts.config.verifyWindow, opts.signal);
+  if (verify.healthy) {
+    const r = await finish(true, `verified healthy for ${formatDuration(opts.config.verifyWindow)}`);
+    return { ...base, fixed: true, summary: run.summary, outcome: 'fixed', changedFiles: r.changedFiles, revertedFiles: [] };
+  }
+  const r = await finish(false, verify.detail);
+  return { ...base, fixed: false, summary: `failed: ${verify.detail}. Agent said: ${run.summary}`.slice(0, 4000), outcome: 'failed', changedFiles: r.changedFiles, revertedFiles: r.revertedFiles };
+}
+
+async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: string): Promise<AgentSessionResult> {
   const { incident, service, config, host, clock, redactor } = opts;
   const workdir = path.resolve(service.cwd ?? process.cwd());
   const configPath = host.configPath ?? (service.configFile ? path.resolve(workdir, service.configFile.path) : undefined);
@@ -185,7 +310,8 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
   try {
     adapter = opts.adapters?.[adapterName] ?? createAdapter(adapterName, opts.adapterOptions);
   } catch (e) {
-    return finishFailed(opts, incidentDir, resultFile, `adapter ${adapterName} unavailable: ${(e as Error).message}`);
+    const why = `adapter ${adapterName} unavailable: ${(e as Error).message}`;
+    return { summary: why, detail: why, outcome: 'failed', incidentDir, changedFiles: [], refusedCalls: [] };
   }
 
   // 3-4. Run under the time-box, enforced here.
@@ -271,53 +397,39 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
         revertedFiles: reverted,
       }),
     );
-    await writeResult(resultFile, { outcome: 'proposed', summary });
-    return { ...base, fixed: false, summary, outcome: 'proposed', changedFiles: [], revertedFiles: reverted };
+    await writeResult(path.join(incidentDir, 'agent-result.json'), { outcome: 'proposed', summary });
+    return { ...base, summary, detail: `proposal (nothing changed): ${firstLine(summary)}`, outcome: 'proposed', changedFiles: reverted };
   }
 
-  // 6. Our own verification, then keep or revert.
   const changes = await changesSince(snapshot);
-  const diff = diffSummary(changes, redactor);
-  const verify = startInfo
-    ? await verifyHealth(host, clock, config.verifyWindow, opts.signal)
-    : { healthy: false, detail: 'the agent never started', restarted: false, checks: 0 };
-  if (verify.healthy) {
-    opts.emit(
-      event(opts, 'agent.finished', 'info', `Level 3 fixed ${service.name}: verified healthy for ${formatDuration(config.verifyWindow)}; ${changes.length} file(s) changed`, {
-        ...common,
-        outcome: 'fixed',
-        verify: verify.detail,
-        restartedForVerify: verify.restarted,
-        changedFiles: changes.map((c) => c.path),
-        diff,
-        summary,
-      }),
-    );
-    await recordLearning(
-      opts.stateDir,
-      service.name,
-      { time: clock.now(), incidentId: incident.id, adapter: adapterName, reason: redactor.redact(incident.reason), summary: summary.slice(0, 600), diff: diff.slice(0, 12) },
-      config.learnings.keep,
-    );
-    await writeResult(resultFile, { outcome: 'fixed', summary, diff });
-    return { ...base, fixed: true, summary, outcome: 'fixed', changedFiles: changes.map((c) => c.path), revertedFiles: [] };
-  }
-  const reverted = await revertSnapshot(snapshot, path.join(incidentDir, 'after'));
-  const outcome: EmergencyOutcome = timedOut ? 'timeout' : 'failed';
-  const why = timedOut ? `time-box of ${formatDuration(config.timeBox)} reached` : verify.detail;
+  const status = result.status === 'completed' && startInfo ? 'completed' : timedOut ? 'timeout' : 'failed';
+  const exitText = result.exitCode !== undefined && result.exitCode !== null ? `exited ${result.exitCode}` : result.status === 'completed' ? 'finished' : result.status;
+  const detail = !startInfo
+    ? `${adapterName} never started: ${firstLine(summary)}`
+    : timedOut
+      ? `${adapterName} reached its time-box of ${formatDuration(config.timeBox)}: ${firstLine(summary)}`
+      : `${adapterName} ${exitText} after ${formatDuration(agentMs)}: ${firstLine(summary)}`;
+  await writeFileAtomic(
+    path.join(incidentDir, RUN_FILE),
+    `${JSON.stringify({ adapter: adapterName, mode: config.mode, status, summary, agentMs, transcript: transcriptPath, changedFiles: changes.map((c) => c.path) }, null, 2)}\n`,
+    { mode: 0o600 },
+  );
   opts.emit(
-    event(opts, 'agent.finished', 'critical', `Level 3 did not fix ${service.name} (${outcome}: ${why}); ${reverted.length} file(s) reverted`, {
+    event(opts, 'incident.action', status === 'completed' ? 'info' : 'warning', `Level 3: the agent's run ended: ${detail}`, {
+      action: 'agent-ended',
       ...common,
-      outcome,
-      verify: verify.detail,
+      outcome: status,
       changedFiles: changes.map((c) => c.path),
-      revertedFiles: reverted,
-      diff,
-      summary,
     }),
   );
-  await writeResult(resultFile, { outcome, summary, reverted });
-  return { ...base, fixed: false, summary: `${outcome}: ${why}. Agent said: ${summary}`.slice(0, 4000), outcome, changedFiles: changes.map((c) => c.path), revertedFiles: reverted };
+  return { ...base, summary, detail: redactor.redact(detail), outcome: status, changedFiles: changes.map((c) => c.path), snapshot };
+}
+
+/** The first line that says something (agents often print a blank line or a banner first). */
+function firstLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const pick = lines.find((l) => /error|not |fail|denied|unauthori|invalid|missing/i.test(l)) ?? lines[lines.length - 1] ?? '(no output)';
+  return pick.slice(0, 300);
 }
 
 /** Runs the adapter; once the signal fires, waits at most graceMs more for it to wind down. */
@@ -343,12 +455,6 @@ async function runWithGrace(adapter: AgentAdapter, session: AgentSession, signal
   } finally {
     stopWaiting.abort();
   }
-}
-
-async function finishFailed(opts: RunEmergencyOptions, incidentDir: string, resultFile: string, reason: string): Promise<EmergencyResult> {
-  opts.emit(event(opts, 'agent.finished', 'critical', `Level 3 could not run for ${opts.service.name}: ${reason}`, { adapter: opts.config.adapter, outcome: 'failed', reason }));
-  await writeResult(resultFile, { outcome: 'failed', summary: reason });
-  return { fixed: false, summary: reason, outcome: 'failed', incidentDir, changedFiles: [], revertedFiles: [], refusedCalls: [] };
 }
 
 async function writeResult(file: string, data: Record<string, unknown>): Promise<void> {

@@ -9,6 +9,7 @@ export const EVENT_TYPES = [
   'daemon.stopped',
   'daemon.adopted',
   'daemon.history-lost',
+  'daemon.fault',
   'guardian.revived',
   'service.started',
   'service.exited',
@@ -17,6 +18,7 @@ export const EVENT_TYPES = [
   'service.restarting',
   'service.healthy',
   'service.unhealthy',
+  'service.leftovers-killed',
   'probe.failed',
   'memory.warning',
   'memory.limit',
@@ -33,9 +35,10 @@ export const EVENT_TYPES = [
   'agent.started',
   'agent.finished',
   'prediction.warning',
+  'maintenance.started',
+  'maintenance.ended',
   'notify.test',
   'notify.undelivered',
-  'service.leftovers-killed',
 ] as const satisfies readonly EventType[];
 
 /** Fails to compile when src/observe/events.ts gains a type missing above: add it to EVENT_TYPES. */
@@ -136,6 +139,17 @@ const telegramChannel = z.strictObject({
   apiBase: endpointUrl.default('https://api.telegram.org'),
   messageThreadId: z.number().int().optional(),
   disableNotification: z.boolean().default(false),
+  /**
+   * Answering from the chat: escalations get buttons (resume, restart, doctor, maintenance, approve/refuse)
+   * and the bot takes commands; only these Telegram user ids may act. Absent: alerts stay one-way.
+   */
+  commands: z
+    .strictObject({
+      allow: z.array(z.number().int()).min(1),
+      /** Long-poll timeout of getUpdates. */
+      pollTimeout: duration.default(25_000),
+    })
+    .optional(),
 });
 
 const webhookChannel = z.strictObject({

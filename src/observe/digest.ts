@@ -1,5 +1,5 @@
 // The periodic "how did the week go" report, computed from the journal alone so it can never drift from the facts.
-import { formatDuration } from '../config/duration.js';
+import { formatTtr } from './time-to-recover.js';
 import type { ClawbackEvent } from './events.js';
 import { summarizeIncidents, type IncidentSummary } from './incidents.js';
 
@@ -109,7 +109,7 @@ function cell(text: string): string {
 /** Pure: the digest as Markdown. */
 export function renderDigest(events: readonly ClawbackEvent[], opts: DigestOptions): string {
   const s = computeDigest(events, opts);
-  const ttr = (v: number | undefined): string => (v === undefined ? 'n/a' : formatDuration(v));
+  const ttr = (v: number | undefined): string => (v === undefined ? 'n/a' : formatTtr(v));
   const lines: string[] = [
     `# Clawback digest: last ${opts.days} day${opts.days === 1 ? '' : 's'}`,
     '',

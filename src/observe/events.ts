@@ -10,6 +10,7 @@ export type EventType =
   | 'daemon.stopped'
   | 'daemon.adopted'
   | 'daemon.history-lost'
+  | 'daemon.fault'
   | 'guardian.revived'
   | 'service.started'
   | 'service.exited'
@@ -18,6 +19,7 @@ export type EventType =
   | 'service.restarting'
   | 'service.healthy'
   | 'service.unhealthy'
+  | 'service.leftovers-killed'
   | 'probe.failed'
   | 'memory.warning'
   | 'memory.limit'
@@ -34,9 +36,10 @@ export type EventType =
   | 'agent.started'
   | 'agent.finished'
   | 'prediction.warning'
+  | 'maintenance.started'
+  | 'maintenance.ended'
   | 'notify.test'
-  | 'notify.undelivered'
-  | 'service.leftovers-killed';
+  | 'notify.undelivered';
 
 export interface ClawbackEvent {
   type: EventType;
@@ -50,6 +53,40 @@ export interface ClawbackEvent {
   level?: Level;
   /** Extra structured facts: exit code, signal, durations in ms, checksums, etc. */
   details?: Record<string, unknown>;
+}
+
+/**
+ * The payload of each event type the supervisor itself emits. Readers (journal reader, metrics, notifier,
+ * dashboard, drill) narrow with `isEvent(e, type)` and get the payload typed instead of a loose record.
+ */
+export interface EventPayloads {
+  'service.started': { pid: number; reason: string };
+  'service.exited': { code: number | null; signal: string | null; uptimeMs: number; expected: boolean; error?: string };
+  'service.restart-scheduled': { reason: 'exit'; delayMs: number; attempt: number };
+  'service.restarting': { reason: string; attempt?: number };
+  'service.unhealthy': { probe: string; finding?: string };
+  'service.leftovers-killed': { count: number; pgid: number };
+  'breaker.tripped': { reason: string; detail: string };
+  'breaker.resumed': { reason: string };
+  'incident.opened': { reason: string; firstSignalAt: number };
+  'incident.level': { reason: string };
+  'incident.action': { action: string; [key: string]: unknown };
+  'incident.escalated': { reason: string; lastRung: string | null; cause: string; lastLines: string[]; restarts: number };
+  'incident.resolved': { ttrMs: number; highestLevel: Level; outcome: 'auto-resolved' | 'human-resolved'; reason: string };
+  'daemon.adopted': { pid: number };
+  'daemon.fault': { effect: string; error: string };
+  'maintenance.started': { until: number | null; reason: string; by: string };
+  'maintenance.ended': { by: string; afterMs: number };
+}
+
+export type PayloadOf<T extends EventType> = T extends keyof EventPayloads ? EventPayloads[T] : Record<string, unknown>;
+
+/** An event whose type is known, with its payload typed. */
+export type TypedEvent<T extends EventType> = Omit<ClawbackEvent, 'type' | 'details'> & { type: T; details?: PayloadOf<T> };
+
+/** Narrows an event to one type, typing its payload. */
+export function isEvent<T extends EventType>(e: ClawbackEvent, type: T): e is ClawbackEvent & TypedEvent<T> {
+  return e.type === type;
 }
 
 export type EventSink = (event: ClawbackEvent) => void;

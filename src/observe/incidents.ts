@@ -1,21 +1,10 @@
 // Folds the flat event stream into one record per incident, for `clawback incidents`, the dashboard and the digest.
 //
-// Event details conventions (the daemon emits them, the metrics, this module and the digest read them):
-// - service.exited: details {code: number|null, signal: string|null, uptimeMs: number, expected: boolean}
-// - service.restarting / service.restart-scheduled: `level`, details {reason: 'exit'|'probe'|'memory'|'manual'|
-//   'doctor'|'agent', delayMs?: number, attempt?: number}. Only service.restarting counts as a restart.
-// - incident.opened: incidentId, level (0 exit / 1 probe), details {reason: string}
-// - incident.level: incidentId, level = the level entered
-// - incident.action: incidentId, details {action: string}
-// - incident.resolved: incidentId, details {ttrMs: number, highestLevel: number,
-//   outcome: 'auto-resolved'|'human-resolved'}
-// - incident.escalated: incidentId, level 4 (human), details {reason: string}; the incident stays open until
-//   resolved (by `clawback resume` and a healthy service: outcome 'human-resolved')
-// - breaker.tripped / breaker.resumed: service
-// - agent.started / agent.finished: details {adapter: string, outcome: 'fixed'|'failed'|'timeout'|'refused'}
-//   (outcome on agent.finished only)
-// - memory.warning: details {rssBytes: number, warnBytes: number}
+// The payloads are typed in `EventPayloads` (src/observe/events.ts). Journal lines are still checked at run
+// time here: a journal may come from an older daemon, or be damaged. incident.opened may carry
+// details.firstSignalAt (the exit, or the first failed probe result that led to it): TTR is measured from it.
 import type { ClawbackEvent } from './events.js';
+import { recoveryStart } from './time-to-recover.js';
 
 export type IncidentStatus = 'open' | 'resolved' | 'escalated';
 export type IncidentOutcome = 'open' | 'auto-resolved' | 'human-resolved' | 'escalated';
@@ -32,8 +21,13 @@ export interface IncidentSummary {
   outcome: IncidentOutcome;
   /** Reached a human at some point (also true for a human-resolved incident). */
   escalated: boolean;
-  /** From incident.resolved details.ttrMs, else closedAt - openedAt. */
+  /**
+   * Time to recover, from the first failure signal (see time-to-recover.ts): closedAt - incident.opened's
+   * details.firstSignalAt when recorded, else incident.resolved's details.ttrMs, else closedAt - openedAt.
+   */
   ttrMs?: number;
+  /** When the failure began: details.firstSignalAt of incident.opened, set only when earlier than openedAt. */
+  firstSignalAt?: number;
   reason: string;
   /** details.action of each incident.action event, in order. */
   actions: string[];
@@ -85,6 +79,7 @@ export function summarizeIncidents(events: readonly ClawbackEvent[]): IncidentSu
     switch (e.type) {
       case 'incident.opened':
         inc.openedAt = e.time;
+        if (recoveryStart(e) < e.time) inc.firstSignalAt = recoveryStart(e);
         inc.reason = typeof d.reason === 'string' && d.reason ? d.reason : e.message || 'unknown';
         break;
       case 'incident.action':
@@ -110,7 +105,8 @@ export function summarizeIncidents(events: readonly ClawbackEvent[]): IncidentSu
             : inc.escalated
               ? 'human-resolved'
               : 'auto-resolved';
-        inc.ttrMs = num(d.ttrMs) ?? e.time - inc.openedAt;
+        // The daemon's own figure first: it measures to the healthy verdict that held, not to the confirmation.
+        inc.ttrMs = num(d.ttrMs) ?? (inc.firstSignalAt !== undefined ? e.time - inc.firstSignalAt : e.time - inc.openedAt);
         if (openByService.get(inc.service) === inc) openByService.delete(inc.service);
         break;
       }

@@ -10,6 +10,8 @@ export const SERVICE_ACTIONS: readonly ServiceAction[] = ['start', 'stop', 'rest
 export interface ApiHandlers {
   status(): unknown;
   action(service: string, action: ServiceAction): Promise<{ ok: boolean; status: number; message: string }>;
+  /** Other state-changing POST routes (maintenance, approvals); undefined when not handled. */
+  command?: (path: string, query: URLSearchParams) => Promise<{ status: number; body: Record<string, unknown> } | undefined>;
   /** Live events; returns an unsubscribe function. */
   subscribe(listener: (event: ClawbackEvent) => void): () => void;
   metrics?: () => Promise<string>;
@@ -61,6 +63,8 @@ export async function startApiServer(opts: { host: string; port: number; token: 
     if (method === 'POST') {
       if (!originAllowed(req, boundPort)) return send(res, 403, { error: 'cross-origin request refused' });
       if (!authed) return send(res, 401, { error: 'token required (Authorization: Bearer <token from the state directory>)' }, { 'www-authenticate': 'Bearer' });
+      const routed = await handlers.command?.(url.pathname, url.searchParams);
+      if (routed) return send(res, routed.status, routed.body);
       const m = /^\/api\/services\/([^/]+)\/([a-z]+)$/.exec(url.pathname);
       if (!m && handlers.post) {
         const r = await handlers.post(url.pathname, url.searchParams);

@@ -1,6 +1,9 @@
 // Serves the web dashboard's static files (plain HTML/CSS/JS, no build step) through the API server's dashboard hook.
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DaemonPlugin } from '../daemon/daemon.js';
+import { readRecentEvents, recentLimit } from './dashboard-events.js';
 
 export interface DashboardAsset {
   body: string | Buffer;
@@ -47,5 +50,26 @@ export function createDashboard(assetDir: string | undefined = findDashboardAsse
     const route = ROUTES[path];
     if (!route) return undefined;
     return { body: files.get(route.file)!, type: route.type };
+  };
+}
+
+/**
+ * The dashboard as a daemon plugin: its static files, and GET /api/events/recent (the journal's tail, redacted) so
+ * the page shows recent events when it opens.
+ */
+export function dashboardPlugin(assetDir?: string): DaemonPlugin {
+  return {
+    name: 'dashboard',
+    init: (ctx) => {
+      const journal = path.join(ctx.stateDir, 'journal.jsonl');
+      return {
+        dashboard: createDashboard(assetDir),
+        extra: async (p, q) => {
+          if (p !== '/api/events/recent') return undefined;
+          const events = await readRecentEvents(journal, recentLimit(q));
+          return events.map((e) => ctx.redactor.redactDeep(e));
+        },
+      };
+    },
   };
 }

@@ -13,6 +13,8 @@ export interface ExitInfo {
   at: number;
   /** False for adopted processes, whose exit status cannot be known. */
   statusKnown: boolean;
+  /** Set when the process never ran (spawn error: ENOENT, EACCES...). */
+  spawnError?: string;
 }
 
 export interface SpawnSpec {
@@ -65,14 +67,10 @@ async function stopGroup(inst: ServiceInstance, clock: Clock, signal: NodeJS.Sig
   return info;
 }
 
-/**
- * A leader that died can leave children in its group (e.g. workers holding the port): reap them.
- * Returns the pids that were still there (empty when none), so the caller can journal a
- * `service.leftovers-killed` event.
- */
-export function killLeftovers(pgid: number): number[] {
-  const members = processGroupMembers(pgid);
-  if (members.length > 0) signalGroup(pgid, 'SIGKILL');
+/** A leader that died can leave children in its group (e.g. workers holding the port): reap them. Returns how many. */
+export function killLeftovers(pgid: number): number {
+  const members = processGroupMembers(pgid).length;
+  if (members > 0) signalGroup(pgid, 'SIGKILL');
   return members;
 }
 
@@ -98,10 +96,10 @@ export function spawnInstance(spec: SpawnSpec, clock: Clock): ServiceInstance {
       running = false;
       resolve({ code, signal, at: clock.now(), statusKnown: true });
     });
-    child.once('error', () => {
+    child.once('error', (err) => {
       // Spawn failure (ENOENT, EACCES): node emits 'exit' only sometimes, so settle here too.
       running = false;
-      resolve({ code: 127, signal: null, at: clock.now(), statusKnown: true });
+      resolve({ code: 127, signal: null, at: clock.now(), statusKnown: true, spawnError: `${spec.argv[0] ?? ''}: ${err.message}` });
     });
   });
   const pid = child.pid ?? -1;

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { serviceSchema } from '../../src/config/schema.js';
 import type { ServiceConfig } from '../../src/config/schema.js';
-import type { Incident } from '../../src/escalation/ladder.js';
+import type { Incident } from '../../src/decide/service-state.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
 import { Redactor } from '../../src/observe/redact.js';
 import { systemClock } from '../../src/platform/clock.js';

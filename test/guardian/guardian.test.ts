@@ -1,6 +1,7 @@
 // The guardian against real processes: a fake daemon writing heartbeats, killed, hung, healthy, or replaced by a recycled pid.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,6 +134,7 @@ describe('guardianOnce', () => {
   });
 
   it('lets only one of two concurrent passes act; the other reports locked', async () => {
+    await writeFile(path.join(stateDir, 'state.json'), '{}'); // a daemon ran here before
     const h = harness();
     const [a, b] = await Promise.all([guardianOnce(h.deps), guardianOnce(h.deps)]);
     const outcomes = [a.outcome, b.outcome].sort();
@@ -224,5 +226,34 @@ describe('guardianOnce', () => {
     expect(performance.now() - t0).toBeLessThan(2000 + 1500);
     expect(report.outcome).toBe('daemon-down');
     expect(report.errors.join('\n')).toMatch(/probeServices/);
+  });
+
+  it('starts nothing where no daemon was installed or ever ran (no daemon.json, state.json or journal)', async () => {
+    const fresh = path.join(stateDir, 'never-used');
+    const h = harness({ stateDir: fresh, probeServices: async () => { throw new Error('must not probe'); } });
+    const report = await guardianOnce(h.deps);
+    expect(report.outcome).toBe('never-ran');
+    expect(h.started).toHaveLength(0);
+    expect(report.probedServices).toBe(false);
+    expect(report.actions.join('\n')).toMatch(/nothing to revive/);
+    // Not even the state directory is created.
+    await expect(readDaemonInfo(fresh)).resolves.toMatchObject({ info: null, reason: 'missing' });
+    expect(existsSync(fresh)).toBe(false);
+  });
+
+  it('starts a daemon in an unused state directory when a config was named explicitly (the installed cron line)', async () => {
+    const h = harness({ explicitConfig: true });
+    const report = await guardianOnce(h.deps);
+    expect(report.outcome).toBe('revived');
+    expect(h.started).toHaveLength(1);
+  });
+
+  it('revives after a clean history: a state.json from an earlier run is evidence enough', async () => {
+    await writeFile(path.join(stateDir, 'state.json'), '{}');
+    const h = harness();
+    const report = await guardianOnce(h.deps);
+    expect(report.seen).toBe('missing');
+    expect(report.outcome).toBe('revived');
+    expect(h.started).toHaveLength(1);
   });
 });

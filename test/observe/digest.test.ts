@@ -142,7 +142,7 @@ describe('digest on a recorded week', () => {
       '| Escalations to a human | 4 |',
       '| Still open | 3 |',
       '| Mean time to recover | 1m53s |',
-      '| p95 time to recover | 20m0s |',
+      '| p95 time to recover | 20m00s |',
       '| Breaker trips | 4 |',
       '| gateway | 23 |',
       '| worker | 22 |',

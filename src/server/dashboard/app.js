@@ -41,12 +41,17 @@
     if (h < 48) return `${h}h ${m % 60}m`;
     return `${Math.floor(h / 24)}d ${h % 24}h`;
   }
-  /** Durations that are often under a second (time to recover). */
+  /** Time to recover, printed as src/observe/time-to-recover.ts formatTtr does: 983 ms, 4.32 s, 14.3 s, 1m53s, 2h05m. */
   function fmtPrecise(ms) {
     if (!Number.isFinite(ms)) return '—';
-    if (ms < 1000) return `${Math.round(ms)} ms`;
-    if (ms < 10000) return `${(ms / 1000).toFixed(1)} s`;
-    return fmtDuration(ms);
+    const v = Math.max(0, ms);
+    if (v < 999.5) return `${Math.round(v)} ms`;
+    if (v < 9995) return `${(v / 1000).toFixed(2)} s`;
+    if (v < 59950) return `${(v / 1000).toFixed(1)} s`;
+    const sec = Math.round(v / 1000);
+    if (sec < 3600) return `${Math.floor(sec / 60)}m${String(sec % 60).padStart(2, '0')}s`;
+    const min = Math.round(sec / 60);
+    return `${Math.floor(min / 60)}h${String(min % 60).padStart(2, '0')}m`;
   }
   function fmtBytes(n) {
     if (n === null || n === undefined || !Number.isFinite(n)) return '—';
@@ -463,23 +468,40 @@
       el('div', { class: 'head' }, levelBadge(e.level, false), el('span', { class: 'etype', text: e.type }), e.service ? el('span', { class: 'svc', text: e.service }) : null),
       el('div', { class: 'msg', text: e.message }));
   }
-  function onEvent(e) {
-    if (!e || typeof e.type !== 'string') return;
-    const key = `${e.time}|${e.type}|${e.service || ''}|${e.message}`;
-    if (app.seen.has(key)) return;
+  const eventKey = (e) => `${e.time}|${e.type}|${e.service || ''}|${e.message}`;
+  /** Adds one event in time order (newest on top); `fresh` marks a live one. False when it was already shown. */
+  function addEvent(e, fresh) {
+    if (!e || typeof e.type !== 'string' || typeof e.time !== 'number') return false;
+    const key = eventKey(e);
+    if (app.seen.has(key)) return false;
     app.seen.add(key);
-    app.events.unshift(e);
     const list = $('events');
     $('events-empty')?.remove();
-    list.prepend(eventItem(e, true));
+    let at = app.events.findIndex((x) => x.time <= e.time);
+    if (at < 0) at = app.events.length;
+    app.events.splice(at, 0, e);
+    list.insertBefore(eventItem(e, fresh), list.children[at] || null);
     while (app.events.length > MAX_EVENTS) {
-      const old = app.events.pop();
-      app.seen.delete(`${old.time}|${old.type}|${old.service || ''}|${old.message}`);
+      app.seen.delete(eventKey(app.events.pop()));
       list.lastElementChild?.remove();
     }
     $('events-count').textContent = `${app.events.length}`;
+    return true;
+  }
+  function onEvent(e) {
+    if (!addEvent(e, true)) return;
     scheduleRefresh(60);
     if (e.type.startsWith('incident.') || e.type.startsWith('breaker.')) scheduleIncidents(400);
+  }
+  /** The backlog: recent journal events, so the panel is not empty after incidents that happened before the page opened. */
+  async function loadRecentEvents() {
+    try {
+      const res = await fetch(`/api/events/recent?limit=${MAX_EVENTS}`, { cache: 'no-store', headers: authHeaders() });
+      if (!res.ok) return;
+      const list = await res.json();
+      if (Array.isArray(list)) for (const e of list) addEvent(e, false);
+      if (app.events.length === 0) $('events-empty') && ($('events-empty').textContent = 'No events yet.');
+    } catch { /* the live stream still works without the backlog */ }
   }
 
   async function follow() {
@@ -491,6 +513,7 @@
         app.streamOk = true;
         delay = 500;
         renderConn();
+        loadRecentEvents(); // after the stream is open, so nothing falls between the backlog and the live events
         scheduleRefresh(0);
         scheduleIncidents(0);
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();

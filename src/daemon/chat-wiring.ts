@@ -1,0 +1,61 @@
+// Answering from the chat plugged into the daemon: each allowed button or command becomes a request to a service's reducer.
+import type { DaemonPlugin } from './daemon.js';
+import { TelegramCommands, type ChatActions } from '../notify/telegram-commands.js';
+
+const CHAT_MAINTENANCE_MS = 30 * 60_000;
+
+export function chatPlugin(): DaemonPlugin {
+  return {
+    name: 'chat',
+    init(ctx, daemon) {
+      const bots: TelegramCommands[] = [];
+      const actions: ChatActions = {
+        incidentOf: (service) => daemon.runtimes.get(service)?.currentIncident()?.id ?? null,
+        statusLine: () =>
+          [...daemon.runtimes.values()]
+            .map((rt) => {
+              const s = rt.status();
+              return `${s.name}: ${s.state}, ${s.health}${s.incident ? `, incident ${s.incident.id} (level ${s.incident.level})` : ''}${s.maintenance ? ', maintenance' : ''}`;
+            })
+            .join('\n') || 'no services',
+        act: async (service, incidentId, action, by) => {
+          if (action === 'approve' || action === 'refuse') {
+            const rt = [...daemon.runtimes.values()].find((r) => r.currentIncident()?.id === incidentId);
+            return rt ? rt.answerApproval(incidentId!, action === 'approve', by) : { ok: false, message: `no open incident ${incidentId}` };
+          }
+          const rt = daemon.runtimes.get(service);
+          if (!rt) return { ok: false, message: `no service named "${service}"` };
+          if (action === 'maintenance') return rt.maintenance(true, { forMs: CHAT_MAINTENANCE_MS, reason: 'from the chat', by });
+          return rt.request(action, 'human');
+        },
+      };
+      for (const ch of ctx.config.notify.channels) {
+        if (ch.type !== 'telegram' || !ch.commands || !ch.enabled) continue;
+        bots.push(
+          new TelegramCommands({
+            apiBase: ch.apiBase,
+            botToken: ch.botToken,
+            chatId: ch.chatId,
+            allow: ch.commands.allow,
+            pollTimeoutMs: ch.commands.pollTimeout,
+            clock: ctx.clock,
+            actions,
+            emit: ctx.emit,
+            redact: (t) => ctx.redactor.redact(t),
+          }),
+        );
+      }
+      if (bots.length === 0) return;
+      const off = ctx.bus.subscribe((e) => {
+        for (const b of bots) b.onEvent(e);
+      });
+      for (const b of bots) b.start();
+      return {
+        stop: async () => {
+          off();
+          await Promise.all(bots.map((b) => b.stop()));
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,802 @@
+// The one owner of every decision about a service: (state, input, now, policy) -> (state, effects). No I/O here.
+import type { ClawbackEvent, EventType, Level, PayloadOf, Severity } from '../observe/events.js';
+import { formatDuration } from '../config/duration.js';
+import { backoffDelay, isStableRun } from '../supervisor/backoff.js';
+import { recordRestart } from '../supervisor/intensity.js';
+import type { Decision, Effect, ServiceInput } from './inputs.js';
+import type { ServicePolicy } from './policy.js';
+import type { HoldReason, Incident, IncidentCause, LastExit, ServiceState, StartReason, Work } from './service-state.js';
+
+export interface DecideContext {
+  now: number;
+  /** In [0, 1): backoff jitter. */
+  random(): number;
+  /** A fresh id for an incident ("inc") or a piece of work ("run"). */
+  newId(kind: 'inc' | 'run'): string;
+}
+
+export const LEVEL_NAMES: Record<Level, string> = { 0: 'keep-alive', 1: 'watchdog', 2: 'doctor', 3: 'emergency', 4: 'human' };
+
+/** How long a verification may wait for the first healthy verdict on top of the window itself. */
+export function verifyStartAllowance(verifyWindowMs: number): number {
+  return Math.max(verifyWindowMs, 30_000);
+}
+
+export function decide(prev: ServiceState, input: ServiceInput, ctx: DecideContext, policy: ServicePolicy): Decision<ServiceState> {
+  const step = new Step(structuredClone(prev), ctx, policy);
+  step.apply(input);
+  return { state: step.s, effects: step.fx };
+}
+
+/** The earliest time the reducer wants a `tick` (null: nothing is due). */
+export function nextWake(s: ServiceState, p: ServicePolicy): number | null {
+  const times: number[] = [];
+  if (s.phase === 'backoff' && s.nextStartAt !== null) times.push(s.nextStartAt);
+  if (s.coolDownUntil !== null) times.push(s.coolDownUntil);
+  if (s.maintenance?.until != null) times.push(s.maintenance.until);
+  if (s.work) {
+    times.push(s.work.deadline);
+    if (s.work.kind === 'verify' && s.work.healthySince != null && p.agent) times.push(s.work.healthySince + p.agent.verifyWindowMs);
+  }
+  if (s.incident?.recoveredAt != null) times.push(s.incident.recoveredAt + p.confirmAfterMs);
+  if (s.instance && s.backoffAttempt > 0) times.push(s.instance.startedAt + p.stableAfterMs);
+  return times.length > 0 ? Math.min(...times) : null;
+}
+
+function describeExit(e: Pick<LastExit, 'code' | 'signal' | 'statusKnown'>): string {
+  return e.signal ? `signal ${e.signal}` : e.statusKnown && e.code !== null ? `exit code ${e.code}` : 'exit';
+}
+
+class Step {
+  readonly fx: Effect[] = [];
+  private readonly now: number;
+
+  constructor(
+    readonly s: ServiceState,
+    private readonly ctx: DecideContext,
+    private readonly p: ServicePolicy,
+  ) {
+    this.now = ctx.now;
+  }
+
+  apply(input: ServiceInput): void {
+    switch (input.type) {
+      case 'boot':
+        return this.boot(input.adopted);
+      case 'started':
+        return this.started(input.instance, input.reason);
+      case 'start-failed':
+        return this.startFailed(input.error);
+      case 'preflight-failed':
+        return this.preflightFailed(input.problem);
+      case 'exited':
+        return this.exited(input);
+      case 'healthy':
+        return this.healthy(input.pid);
+      case 'unhealthy':
+        return this.unhealthy(input);
+      case 'request':
+        return this.request(input);
+      case 'doctor-done':
+        return this.doctorDone(input.runId, input.outcome, input.summary);
+      case 'agent-done':
+        return this.agentDone(input.runId, input.outcome, input.detail);
+      case 'tick':
+        return this.tick();
+      case 'effect-failed':
+        return this.effectFailed(input.effect, input.error);
+      case 'shutdown':
+        return this.shutdown(input.stopService);
+      case 'maintenance':
+        return input.on ? this.maintenanceOn(input.until ?? null, input.reason ?? '', input.by) : this.maintenanceOff(input.by);
+      case 'approval':
+        return this.approval(input.incidentId, input.approve, input.by);
+    }
+  }
+
+  // ---- reporting ---------------------------------------------------------------------------------
+
+  private emit<T extends EventType>(type: T, severity: Severity, message: string, details?: PayloadOf<T>, level?: Level): void {
+    const event: ClawbackEvent = { type, time: this.now, severity, message, service: this.p.name };
+    if (this.s.incident) event.incidentId = this.s.incident.id;
+    if (details) event.details = details as Record<string, unknown>;
+    if (level !== undefined) event.level = level;
+    this.fx.push({ type: 'emit', event });
+  }
+
+  // ---- process moves -----------------------------------------------------------------------------
+
+  private startNow(reason: StartReason): void {
+    const s = this.s;
+    if (s.disposed || s.desired === 'down' || s.instance || s.phase === 'starting') return;
+    // A hold stops every start but the repair's own (the agent's restart tool, the verification).
+    const repairsOwn = reason === 'verify' || (reason === 'agent' && s.held?.reason === 'repair');
+    if (s.held && !repairsOwn) return;
+    s.phase = 'starting';
+    s.nextStartAt = null;
+    this.fx.push({ type: 'start', reason });
+  }
+
+  /** Stops the instance; `then` says what follows its exit. False when there was no instance. */
+  private stopInstance(graceMs: number, then: NonNullable<ServiceState['afterStop']>): boolean {
+    const s = this.s;
+    if (!s.instance) return false;
+    if (s.phase === 'stopping') {
+      // Already on its way down: a stronger follow-up (hold, stay, dispose) wins over a start.
+      if (then.then !== 'start' || s.afterStop?.then === 'start') s.afterStop = then;
+      return true;
+    }
+    s.phase = 'stopping';
+    s.afterStop = then;
+    this.fx.push({ type: 'stop', graceMs });
+    return true;
+  }
+
+  private restartInstance(reason: StartReason, graceMs = this.p.stopGraceMs): void {
+    if (!this.stopInstance(graceMs, { then: 'start', reason })) this.startNow(reason);
+  }
+
+  private setHold(reason: HoldReason, detail: string): void {
+    const s = this.s;
+    s.held = { reason, detail, since: this.now };
+    s.nextStartAt = null;
+    if (s.phase === 'backoff' || s.phase === 'stopped') s.phase = 'held';
+    if (reason === 'repair') this.emit('incident.action', 'info', `${this.p.name}: held while ${detail}`, { action: 'hold-for-repair', detail });
+    else this.emit('breaker.tripped', 'critical', `${this.p.name}: restarts stopped (${reason}): ${detail}`, { reason, detail });
+  }
+
+  private clearHold(why: string, resetHistory: boolean): void {
+    const s = this.s;
+    const was = s.held;
+    s.held = null;
+    if (resetHistory) {
+      s.restartHistory = [];
+      s.backoffAttempt = 0;
+    }
+    if (s.phase === 'held') s.phase = 'stopped';
+    if (was && was.reason !== 'repair') this.emit('breaker.resumed', 'info', `${this.p.name}: restarts resumed (${why})`, { reason: why });
+  }
+
+  /** Counts a restart in the intensity window; true when the breaker trips. */
+  private countRestart(): { tripped: boolean; count: number } {
+    const d = recordRestart(this.s.restartHistory, this.now, this.p.intensity);
+    this.s.restartHistory = d.history;
+    return { tripped: d.tripped, count: d.history.length };
+  }
+
+  private crashLoopText(count: number): string {
+    const lim = this.p.intensity;
+    return `${count} restarts within ${lim.window} ms (limit ${lim.maxRestarts})`;
+  }
+
+  // ---- incidents and the ladder -----------------------------------------------------------------
+
+  private openIncident(level: 0 | 1, reason: string, cause?: Partial<IncidentCause>, firstSignalAt = this.now): Incident {
+    const s = this.s;
+    if (!s.incident) {
+      s.incident = {
+        id: this.ctx.newId('inc'),
+        openedAt: this.now,
+        firstSignalAt: Math.min(firstSignalAt, this.now),
+        level,
+        highestLevel: level,
+        reason,
+        doctorRuns: 0,
+        agentRuns: 0,
+        status: 'open',
+        cause: { summary: reason, ...cause },
+        recoveredAt: null,
+      };
+      this.emit('incident.opened', 'warning', `incident ${s.incident.id} opened for ${this.p.name}: ${reason}`, { reason, firstSignalAt: s.incident.firstSignalAt! }, level);
+      return s.incident;
+    }
+    const inc = s.incident;
+    inc.recoveredAt = null;
+    if (cause) inc.cause = { summary: inc.cause?.summary ?? inc.reason, ...inc.cause, ...cause };
+    if (inc.status === 'open' && level > inc.level && inc.level < 2) this.enter(level, reason);
+    return inc;
+  }
+
+  private enter(level: Level, reason: string): void {
+    const inc = this.s.incident!;
+    inc.level = level;
+    inc.highestLevel = Math.max(inc.highestLevel, level) as Level;
+    this.emit('incident.level', level >= 3 ? 'critical' : 'warning', `${this.p.name}: level ${level} (${LEVEL_NAMES[level]}): ${reason}`, { reason }, level);
+  }
+
+  /** The next rung above restarts: the doctor while attempts last, then one agent run within budget, then a human. */
+  private climb(reason: string, doctorUseless: boolean): void {
+    const s = this.s;
+    const inc = s.incident ?? this.openIncident(0, reason);
+    if (inc.status === 'waiting-human') return;
+    if (s.work) return; // the rung in flight answers first
+    const p = this.p;
+    if (!doctorUseless && inc.doctorRuns < p.doctorAttempts && inc.level <= 2) {
+      inc.doctorRuns++;
+      this.enter(2, reason);
+      this.startWork('doctor', p.doctorTimeoutMs);
+      this.emit('incident.action', 'info', `${p.name}: running the doctor (attempt ${inc.doctorRuns} of ${p.doctorAttempts})`, { action: 'doctor', attempt: inc.doctorRuns }, 2);
+      this.fx.push({ type: 'run-doctor', runId: s.work!.id, incident: structuredClone(inc) });
+      return;
+    }
+    let budgetNote = '';
+    if (p.agent && inc.agentRuns === 0 && inc.level <= 3) {
+      const recent = s.agentRuns.filter((t) => this.now - t < p.agent!.budgetWindowMs && t <= this.now);
+      if (recent.length < p.agent.budgetRuns) {
+        inc.agentRuns = 1;
+        this.enter(3, reason);
+        if (s.instance) this.stopInstance(p.stopGraceMs, { then: 'hold' });
+        if (p.agent.approval === 'required') {
+          this.startWork('approval', p.agent.approvalTimeoutMs);
+          this.emit(
+            'incident.action',
+            'critical',
+            `${p.name}: a Level 3 agent run waits for approval (${formatDuration(p.agent.approvalTimeoutMs)}): \`clawback approve ${inc.id}\` or \`clawback refuse ${inc.id}\``,
+            { action: 'approval-requested', incidentId: inc.id, deadline: s.work!.deadline },
+            3,
+          );
+          return;
+        }
+        this.launchAgent();
+        return;
+      }
+      budgetNote = `; no agent run left: the budget of ${p.agent.budgetRuns} run(s) per ${formatDuration(p.agent.budgetWindowMs)} is spent`;
+    }
+    this.human(`${reason}${budgetNote}`);
+  }
+
+  /** Level 3 for real: the budget is spent now, the service is held for the repair, the run starts. */
+  private launchAgent(): void {
+    const s = this.s;
+    const p = this.p;
+    const inc = s.incident!;
+    const recent = s.agentRuns.filter((t) => this.now - t < p.agent!.budgetWindowMs && t <= this.now);
+    s.agentRuns = [...recent, this.now];
+    this.startWork('agent', p.agent!.timeBoxMs + 60_000);
+    this.setHold('repair', 'a Level 3 agent is at work');
+    this.fx.push({ type: 'run-agent', runId: s.work!.id, incident: structuredClone(inc) });
+  }
+
+  private startWork(kind: Work['kind'], budgetMs: number, extra: Partial<Work> = {}): void {
+    this.s.work = { kind, id: this.ctx.newId('run'), incidentId: this.s.incident!.id, startedAt: this.now, deadline: this.now + budgetMs, ...extra };
+  }
+
+  /** Level 4: stop, hold, tell a person everything: what the last rung said and what failed in the first place. */
+  private human(reason: string): void {
+    const s = this.s;
+    const inc = s.incident!;
+    this.enter(4, reason);
+    inc.status = 'waiting-human';
+    inc.recoveredAt = null;
+    if (s.instance) this.stopInstance(this.p.stopGraceMs, { then: 'hold' });
+    // Held until a person (or the cool-down) says go; an existing hold keeps its reason (exit 78, crash loop).
+    if (!s.held || s.held.reason === 'repair') s.held = { reason: 'human', detail: reason, since: this.now };
+    s.nextStartAt = null;
+    if (s.phase === 'backoff' || s.phase === 'stopped') s.phase = 'held';
+    const cause = inc.cause;
+    const exit = cause?.lastExit ? `, last ${describeExit(cause.lastExit)} after ${formatDuration(cause.lastExit.uptimeMs)}` : '';
+    const causeText = `${cause?.summary ?? inc.reason}${exit}`;
+    const lines = cause?.lastLines?.filter((l) => l.trim() !== '').slice(-5) ?? [];
+    const tail = lines.length > 0 ? `\nLast lines before the exit:\n${lines.join('\n')}` : '';
+    this.emit(
+      'incident.escalated',
+      'critical',
+      `${this.p.name} needs a human: ${reason}. First failure: ${causeText}. Run \`clawback resume ${this.p.name}\` when fixed.${tail}`,
+      { reason, lastRung: inc.lastRung ?? null, cause: causeText, lastLines: lines, restarts: s.restartHistory.length },
+      4,
+    );
+    if (this.p.coolDownMs > 0) s.coolDownUntil = this.now + this.p.coolDownMs;
+  }
+
+  private resolve(recoveredAt: number): void {
+    const inc = this.s.incident!;
+    const outcome = inc.highestLevel >= 4 ? 'human-resolved' : 'auto-resolved';
+    const ttrMs = Math.max(0, recoveredAt - (inc.firstSignalAt ?? inc.openedAt));
+    this.emit(
+      'incident.resolved',
+      'resolved',
+      `${this.p.name} recovered after ${formatDuration(ttrMs)} (incident ${inc.id}, highest level ${inc.highestLevel})`,
+      { ttrMs, highestLevel: inc.highestLevel, outcome, reason: inc.reason },
+      inc.highestLevel,
+    );
+    this.s.incident = null;
+  }
+
+  private cancelWork(why: string): void {
+    const w = this.s.work;
+    if (!w) return;
+    this.s.work = null;
+    if (w.kind === 'verify') {
+      if (w.agentRunId) this.fx.push({ type: 'finish-agent', runId: w.agentRunId, incidentId: w.incidentId, keep: false, reason: `verification cancelled: ${why}` });
+    } else if (w.kind !== 'approval') {
+      this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind });
+    }
+    if (this.s.held?.reason === 'repair') this.s.held = null;
+    this.emit('incident.action', 'warning', `${this.p.name}: ${w.kind} run ${w.id} cancelled (${why})`, { action: 'work-cancelled', kind: w.kind, runId: w.id });
+  }
+
+  // ---- inputs ------------------------------------------------------------------------------------
+
+  private boot(adopted: ServiceState['instance']): void {
+    const s = this.s;
+    s.disposed = false;
+    s.afterStop = null;
+    s.health = 'pending';
+    s.healthySince = null;
+    if (adopted) {
+      s.instance = adopted;
+      s.phase = 'running';
+      this.emit('daemon.adopted', 'info', `adopted running ${this.p.name} (pid ${adopted.pid})`, { pid: adopted.pid });
+    } else {
+      s.instance = null;
+      s.phase = s.held ? 'held' : 'stopped';
+    }
+    const w = s.work;
+    if (w) {
+      if (!s.incident || s.incident.id !== w.incidentId) {
+        this.emit('incident.action', 'warning', `${this.p.name}: ${w.kind} run ${w.id} belonged to a closed incident; dropped`, { action: 'work-dropped', kind: w.kind, runId: w.id });
+        s.work = null;
+        if (s.held?.reason === 'repair') s.held = null;
+      } else if (w.kind === 'doctor') {
+        w.startedAt = this.now;
+        w.deadline = this.now + this.p.doctorTimeoutMs;
+        this.emit('incident.action', 'warning', `${this.p.name}: a doctor run was in flight when the daemon stopped; running it again`, { action: 'work-rearmed', kind: 'doctor', runId: w.id }, 2);
+        this.fx.push({ type: 'run-doctor', runId: w.id, incident: structuredClone(s.incident) });
+      } else if (w.kind === 'agent') {
+        s.work = null;
+        if (s.held?.reason === 'repair') s.held = null;
+        s.incident.lastRung = 'agent: the run was interrupted by a daemon restart';
+        this.emit('incident.action', 'critical', `${this.p.name}: the Level 3 agent run ${w.id} was in flight when the daemon stopped; it counts as failed and its file changes are reverted`, { action: 'work-failed', kind: 'agent', runId: w.id }, 3);
+        this.fx.push({ type: 'finish-agent', runId: w.id, incidentId: w.incidentId, keep: false, reason: 'interrupted by a daemon restart' });
+        this.climb('the agent run was interrupted by a daemon restart', true);
+      } else if (w.kind === 'approval') {
+        // Still waiting for a person; its deadline stands (a tick ends it if it passed).
+      } else {
+        w.startedAt = this.now;
+        w.deadline = this.now + (this.p.agent?.verifyWindowMs ?? 30_000) + verifyStartAllowance(this.p.agent?.verifyWindowMs ?? 30_000);
+        w.healthySince = null;
+        this.emit('incident.action', 'warning', `${this.p.name}: a verification was in flight when the daemon stopped; it starts over`, { action: 'work-rearmed', kind: 'verify', runId: w.id }, 3);
+        if (!s.instance) this.startNow('verify');
+      }
+    }
+    if (!s.instance && !s.held && !s.work && !s.maintenance && s.desired === 'up') this.startNow('boot');
+    if (s.held && !s.instance && (s.phase as string) !== 'starting') s.phase = 'held';
+  }
+
+  private started(instance: NonNullable<ServiceState['instance']>, reason: StartReason): void {
+    const s = this.s;
+    s.instance = instance;
+    s.phase = 'running';
+    s.health = 'pending';
+    s.healthySince = null;
+    this.emit('service.started', 'info', `${this.p.name} started (pid ${instance.pid})`, { pid: instance.pid, reason });
+    if (s.disposed) this.stopInstance(this.p.stopGraceMs, { then: 'dispose' });
+    else if (s.desired === 'down') this.stopInstance(this.p.stopGraceMs, { then: 'stay' });
+  }
+
+  private startFailed(error: string): void {
+    const s = this.s;
+    if (s.phase === 'starting') s.phase = 'stopped';
+    const exit: LastExit = { code: null, signal: null, at: this.now, uptimeMs: 0, statusKnown: false };
+    s.lastExit = exit;
+    this.emit('service.exited', 'warning', `${this.p.name} could not be started: ${error}`, { code: null, signal: null, uptimeMs: 0, expected: false, error });
+    this.crashed(exit, `could not be started: ${error}`, [error]);
+  }
+
+  private preflightFailed(problem: string): void {
+    const s = this.s;
+    if (s.phase === 'starting') s.phase = 'stopped';
+    if (s.maintenance) {
+      this.emit('probe.failed', 'warning', `${this.p.name}: not started (maintenance): ${problem}`, { problem });
+      return;
+    }
+    if (s.work?.kind === 'verify') return this.verifyFailed(`the start was refused: ${problem}`);
+    if (s.work) {
+      s.phase = 'held';
+      return;
+    }
+    this.openIncident(0, `preflight: ${problem}`);
+    this.setHold('preflight', problem);
+    s.phase = 'held';
+    this.climb(`preflight failed: ${problem}`, false);
+  }
+
+  private exited(input: Extract<ServiceInput, { type: 'exited' }>): void {
+    const s = this.s;
+    if (!s.instance || s.instance.pid !== input.pid) return;
+    const startedAt = s.instance.startedAt;
+    s.instance = null;
+    s.health = 'pending';
+    s.healthySince = null;
+    const exit: LastExit = { code: input.code, signal: input.signal, at: input.at, uptimeMs: Math.max(0, input.at - startedAt), statusKnown: input.statusKnown };
+    s.lastExit = exit;
+    const expected = s.phase === 'stopping' || !!s.disposed;
+    const how = input.statusKnown ? describeExit(exit) : 'unknown status (adopted)';
+    this.emit('service.exited', expected ? 'info' : 'warning', `${this.p.name} exited with ${how} after ${exit.uptimeMs} ms`, {
+      code: input.code,
+      signal: input.signal,
+      uptimeMs: exit.uptimeMs,
+      expected,
+    });
+    const exitEvent = this.fx[this.fx.length - 1] as Extract<Effect, { type: 'emit' }>;
+    if (input.leftoversKilled) {
+      this.emit('service.leftovers-killed', 'warning', `${this.p.name}: killed ${input.leftoversKilled} leftover process(es) of its group after the exit`, { count: input.leftoversKilled, pgid: input.pid });
+    }
+    if (s.phase === 'stopping') {
+      const after = s.afterStop ?? { then: 'stay' };
+      s.afterStop = null;
+      s.phase = s.held ? 'held' : 'stopped';
+      if (after.then === 'start') {
+        if (!s.held || after.reason === 'agent' || after.reason === 'verify') this.startNow(after.reason);
+      } else if (after.then === 'stay') {
+        this.emit('service.stopped', 'info', `${this.p.name} stopped`);
+      }
+      return;
+    }
+    s.phase = s.held ? 'held' : 'stopped';
+    if (s.disposed) return;
+    if (s.maintenance) exitEvent.event.message += ' (maintenance: not restarted)';
+    this.crashed(exit, `process ended (${how})`, input.lastLines);
+    // The exit that opened an incident belongs to it.
+    if (!exitEvent.event.incidentId && s.incident) exitEvent.event.incidentId = s.incident.id;
+  }
+
+  /** An exit (or failed start) nobody asked for. */
+  private crashed(exit: LastExit, reason: string, lastLines?: string[]): void {
+    const s = this.s;
+    const p = this.p;
+    if (s.maintenance) {
+      s.phase = 'stopped';
+      return;
+    }
+    if (s.work?.kind === 'verify') return this.verifyFailed(`the service ended during verification (${reason})`);
+    if (s.work) {
+      // The repair in flight owns the service: a crash now is its business, not a new failure.
+      s.phase = 'held';
+      return;
+    }
+    if (isStableRun(exit.uptimeMs, p.stableAfterMs)) s.backoffAttempt = 0;
+    this.openIncident(0, reason, { lastExit: exit, ...(lastLines && lastLines.length > 0 ? { lastLines: lastLines.slice(-20) } : {}) }, exit.at);
+    const clean = exit.statusKnown && exit.code === 0 && !exit.signal;
+    if (s.desired === 'down' || p.restartPolicy === 'never' || (p.restartPolicy === 'on-failure' && clean)) {
+      s.phase = 'stopped';
+      return;
+    }
+    if (s.held) {
+      s.phase = 'held';
+      return;
+    }
+    if (exit.code !== null && p.preventExitCodes.includes(exit.code)) {
+      this.setHold('config', `exit code ${exit.code} means the configuration is broken; not restarting blindly`);
+      s.phase = 'held';
+      this.climb(`exit code ${exit.code}: the configuration is broken`, false);
+      return;
+    }
+    const d = this.countRestart();
+    if (d.tripped) {
+      this.setHold('crash-loop', this.crashLoopText(d.count));
+      s.phase = 'held';
+      this.climb(`crash loop: ${d.count} restarts within ${formatDuration(p.intensity.window)}`, false);
+      return;
+    }
+    const attempt = s.backoffAttempt;
+    const delay = backoffDelay(attempt, p.backoff, () => this.ctx.random());
+    s.backoffAttempt = attempt + 1;
+    s.restartsTotal++;
+    if (delay === 0) {
+      this.emit('service.restart-scheduled', 'info', `restarting ${p.name} now`, { reason: 'exit', delayMs: 0, attempt }, 0);
+      this.emit('service.restarting', 'warning', `restarting ${p.name} after its exit`, { reason: 'exit', attempt }, 0);
+      s.phase = 'stopped';
+      this.startNow('exit');
+      return;
+    }
+    s.phase = 'backoff';
+    s.nextStartAt = this.now + delay;
+    this.emit('service.restart-scheduled', 'info', `restarting ${p.name} in ${delay} ms (attempt ${attempt + 1})`, { reason: 'exit', delayMs: delay, attempt }, 0);
+  }
+
+  private healthy(pid: number): void {
+    const s = this.s;
+    if (!s.instance || s.instance.pid !== pid || s.phase !== 'running') return;
+    if (s.health !== 'healthy') {
+      s.health = 'healthy';
+      s.healthySince = this.now;
+      this.emit('service.healthy', 'info', `${this.p.name} is healthy`);
+    }
+    const w = s.work;
+    if (w?.kind === 'verify') {
+      w.healthySince ??= this.now;
+      return;
+    }
+    if (w) return; // a healthy moment during a repair belongs to the repair, not to the incident
+    const inc = s.incident;
+    if (!inc || inc.status === 'waiting-human') return;
+    if (inc.highestLevel >= 2) inc.recoveredAt ??= this.now;
+    else this.resolve(this.now);
+  }
+
+  private unhealthy(input: Extract<ServiceInput, { type: 'unhealthy' }>): void {
+    const s = this.s;
+    if (!s.instance || s.instance.pid !== input.pid || s.phase !== 'running') return;
+    s.health = 'unhealthy';
+    s.healthySince = null;
+    if (s.incident) s.incident.recoveredAt = null;
+    this.emit('service.unhealthy', 'warning', `${this.p.name} unhealthy: ${input.probe}: ${input.message}`, { probe: input.probe, finding: input.finding });
+    if (s.maintenance) {
+      (this.fx[this.fx.length - 1] as Extract<Effect, { type: 'emit' }>).event.message += ' (maintenance: no action)';
+      return;
+    }
+    if (s.work?.kind === 'verify') return this.verifyFailed(`${input.probe}: ${input.finding ?? input.message}`);
+    if (s.work || s.held) return;
+    this.openIncident(1, `${input.probe}: ${input.finding ?? input.message}`, undefined, input.since ?? this.now);
+    const reason: StartReason = input.finding === 'memory-limit' ? 'memory' : 'probe';
+    const hung = input.finding === 'hang' || input.finding === 'stopped';
+    const d = this.countRestart();
+    if (d.tripped) {
+      this.stopInstance(hung ? this.p.hangGraceMs : this.p.stopGraceMs, { then: 'hold' });
+      this.setHold('crash-loop', `${this.crashLoopText(d.count)} (last: ${reason})`);
+      this.climb(`restart loop: ${d.count} restarts within ${formatDuration(this.p.intensity.window)} (last: ${input.probe})`, false);
+      return;
+    }
+    s.restartsTotal++;
+    this.emit('service.restarting', 'warning', `restarting ${this.p.name} (${reason})`, { reason }, 1);
+    this.restartInstance(reason, hung ? this.p.hangGraceMs : this.p.stopGraceMs);
+  }
+
+  private request(input: Extract<ServiceInput, { type: 'request' }>): void {
+    const s = this.s;
+    const p = this.p;
+    switch (input.action) {
+      case 'start':
+      case 'resume': {
+        s.desired = 'up';
+        s.coolDownUntil = null;
+        if (s.work && input.by === 'human') this.cancelWork(`a person asked to ${input.action} it`);
+        const why = input.by === 'cool-down' ? 'cool-down over' : `${input.action} requested`;
+        if (s.held && s.held.reason !== 'repair') this.clearHold(why, true);
+        if (input.action === 'resume') {
+          s.restartHistory = [];
+          s.backoffAttempt = 0;
+        }
+        const inc = s.incident;
+        if (inc?.status === 'waiting-human') {
+          inc.status = 'open';
+          inc.level = 0;
+          inc.doctorRuns = 0;
+          this.emit('incident.action', 'info', `${p.name}: ${input.by === 'cool-down' ? 'cool-down over, trying again' : `${input.action} by a person`}`, { action: input.by === 'cool-down' ? 'cool-down-resume' : 'human-resume' });
+        }
+        if (s.phase === 'stopping' && s.afterStop?.then !== 'dispose') s.afterStop = { then: 'start', reason: input.action === 'resume' ? 'resume' : 'manual' };
+        if (s.phase === 'backoff' || (!s.instance && s.phase !== 'starting')) {
+          s.phase = s.held ? 'held' : 'stopped';
+          this.startNow(input.by === 'cool-down' ? 'cool-down' : input.action === 'resume' ? 'resume' : 'manual');
+        }
+        return;
+      }
+      case 'stop': {
+        s.desired = 'down';
+        s.nextStartAt = null;
+        s.coolDownUntil = null;
+        if (s.work) this.cancelWork('a person asked to stop it');
+        if (s.held?.reason === 'repair') s.held = null;
+        if (this.stopInstance(p.stopGraceMs, { then: 'stay' })) return;
+        if (s.phase !== 'starting') {
+          s.phase = s.held ? 'held' : 'stopped';
+          this.emit('service.stopped', 'info', `${p.name} stopped`);
+        }
+        return;
+      }
+      case 'restart':
+        return this.restartRequest(input.by, input.runId);
+      case 'doctor': {
+        // A person asks for the doctor on an open incident (e.g. from the chat after an escalation).
+        const inc = s.incident;
+        if (input.by !== 'human' || !inc || s.work) return;
+        inc.status = 'open';
+        inc.doctorRuns++;
+        s.coolDownUntil = null;
+        this.enter(2, `the doctor was asked for by a person`);
+        this.startWork('doctor', p.doctorTimeoutMs);
+        this.emit('incident.action', 'info', `${p.name}: running the doctor (asked for by a person)`, { action: 'doctor', requested: true }, 2);
+        this.fx.push({ type: 'run-doctor', runId: s.work!.id, incident: structuredClone(inc) });
+        return;
+      }
+    }
+  }
+
+  private restartRequest(by: Extract<ServiceInput, { type: 'request' }>['by'], runId?: string): void {
+    const s = this.s;
+    const p = this.p;
+    if (by === 'human') {
+      s.desired = 'up';
+      if (s.work) this.cancelWork('a person asked to restart it');
+      if (s.held) this.clearHold('restarted by request', true);
+      if (s.incident?.status === 'waiting-human') {
+        s.incident.status = 'open';
+        s.incident.level = 0;
+        s.incident.doctorRuns = 0;
+      }
+      if (s.instance) {
+        s.restartsTotal++;
+        this.emit('service.restarting', 'warning', `restarting ${p.name} (manual)`, { reason: 'manual' }, 0);
+      }
+      if (s.phase === 'backoff') s.phase = 'stopped';
+      this.restartInstance('manual');
+      return;
+    }
+    if (by === 'agent') {
+      // Only the agent of the run in flight may restart, and its restarts are the repair's business.
+      if (s.work?.kind !== 'agent' || (runId !== undefined && s.work.id !== runId)) return;
+      this.emit('service.restarting', 'warning', `restarting ${p.name} (agent)`, { reason: 'agent' }, 3);
+      this.restartInstance('agent');
+      return;
+    }
+    if (s.held || s.work || s.maintenance || s.phase !== 'running') return;
+    if (by === 'group') {
+      this.emit('service.restarting', 'warning', `restarting ${p.name} (dependency)`, { reason: 'dependency' }, 0);
+      this.restartInstance('dependency');
+      return;
+    }
+    // prediction: a restart before the crash counts like one, so a loop of them trips the breaker too
+    const d = this.countRestart();
+    if (d.tripped) {
+      this.openIncident(1, 'proactive restarts do not hold');
+      this.stopInstance(p.stopGraceMs, { then: 'hold' });
+      this.setHold('crash-loop', `${this.crashLoopText(d.count)} (last: prediction)`);
+      this.climb(`restart loop: ${d.count} restarts within ${formatDuration(p.intensity.window)} (last: prediction)`, false);
+      return;
+    }
+    s.restartsTotal++;
+    this.emit('service.restarting', 'warning', `restarting ${p.name} (prediction)`, { reason: 'prediction' }, 1);
+    this.restartInstance('prediction');
+  }
+
+  private doctorDone(runId: string, outcome: 'fixed' | 'nothing-found' | 'not-fixed', summary: string): void {
+    const s = this.s;
+    if (s.work?.kind !== 'doctor' || s.work.id !== runId) return;
+    s.work = null;
+    const inc = s.incident!;
+    inc.lastRung = `doctor: ${summary}`;
+    if (s.desired === 'down') return;
+    // "Nothing found" is worth another start only when what stopped us was the preflight (a port a dying
+    // leftover held a moment ago): the start re-checks it. After exit 78 or a crash loop it fixes nothing.
+    const retry = outcome === 'fixed' || (outcome === 'nothing-found' && s.held?.reason === 'preflight');
+    if (!retry) return this.climb(`doctor could not fix it: ${summary}`, true);
+    const what = outcome === 'fixed' ? `the doctor repaired it (${summary})` : 'the doctor found nothing to fix; starting again';
+    // Restarts after a repair count toward the breaker: a repair that does not hold must climb, not loop.
+    const d = this.countRestart();
+    if (d.tripped) {
+      if (s.held) s.held.detail = this.crashLoopText(d.count);
+      return this.climb(`restarts do not hold after the doctor: ${this.crashLoopText(d.count)}`, false);
+    }
+    this.emit('incident.action', 'info', `${this.p.name}: restarting after the doctor: ${what}`, { action: 'restart-after-doctor', outcome }, 2);
+    this.clearHold(outcome === 'fixed' ? 'doctor' : 'doctor found nothing', false);
+    s.restartsTotal++;
+    if (s.phase === 'backoff') s.phase = 'stopped';
+    this.restartInstance('doctor');
+  }
+
+  private agentDone(runId: string, outcome: 'completed' | 'failed' | 'timeout' | 'refused' | 'proposed', detail: string): void {
+    const s = this.s;
+    if (s.work?.kind !== 'agent' || s.work.id !== runId) return;
+    const incidentId = s.work.incidentId;
+    s.work = null;
+    if (s.held?.reason === 'repair') s.held = null;
+    const inc = s.incident!;
+    inc.lastRung = `agent: ${detail}`;
+    if (outcome !== 'completed' || !this.p.agent) {
+      this.fx.push({ type: 'finish-agent', runId, incidentId, keep: false, reason: detail });
+      return this.climb(outcome === 'proposed' ? `the agent proposed a fix for a person to apply: ${detail}` : `the agent did not fix it: ${detail}`, true);
+    }
+    const win = this.p.agent.verifyWindowMs;
+    const healthyNow = !!s.instance && s.phase === 'running' && s.health === 'healthy';
+    this.startWork('verify', win + verifyStartAllowance(win), { agentRunId: runId, healthySince: healthyNow ? this.now : null });
+    this.emit('incident.action', 'info', `${this.p.name}: verifying the agent's fix: it must stay healthy for ${formatDuration(win)}`, { action: 'verify', runId }, 3);
+    if (s.phase === 'held') s.phase = 'stopped';
+    if (!s.instance) this.startNow('verify');
+    else if (s.health === 'unhealthy') this.restartInstance('verify');
+  }
+
+  private verifyFailed(why: string): void {
+    const s = this.s;
+    const w = s.work!;
+    s.work = null;
+    if (w.agentRunId) this.fx.push({ type: 'finish-agent', runId: w.agentRunId, incidentId: w.incidentId, keep: false, reason: why });
+    if (s.incident) s.incident.lastRung = `agent: its fix did not hold: ${why}`;
+    this.climb(`the agent's fix did not hold: ${why}`, true);
+  }
+
+  private tick(): void {
+    const s = this.s;
+    const now = this.now;
+    const p = this.p;
+    if (s.phase === 'backoff' && s.nextStartAt !== null && s.nextStartAt <= now) {
+      s.nextStartAt = null;
+      s.phase = 'stopped';
+      this.emit('service.restarting', 'warning', `restarting ${p.name} after its exit`, { reason: 'exit', attempt: Math.max(0, s.backoffAttempt - 1) }, 0);
+      this.startNow('exit');
+    }
+    if (s.coolDownUntil !== null && s.coolDownUntil <= now) {
+      s.coolDownUntil = null;
+      if (s.incident?.status === 'waiting-human') this.request({ type: 'request', action: 'resume', by: 'cool-down' });
+    }
+    const w = s.work;
+    if (w?.kind === 'verify' && w.healthySince != null && p.agent && now - w.healthySince >= p.agent.verifyWindowMs) {
+      s.work = null;
+      if (w.agentRunId) this.fx.push({ type: 'finish-agent', runId: w.agentRunId, incidentId: w.incidentId, keep: true, reason: `healthy for ${formatDuration(p.agent.verifyWindowMs)}` });
+      if (s.incident) this.resolve(w.healthySince);
+    } else if (w && w.deadline <= now) {
+      if (w.kind === 'approval') {
+        s.work = null;
+        if (s.incident) s.incident.lastRung = 'nobody approved the agent run';
+        this.human(`nobody approved the Level 3 agent run within ${formatDuration(w.deadline - w.startedAt)}`);
+      } else if (w.kind === 'verify') {
+        this.verifyFailed(`not healthy for ${formatDuration(p.agent?.verifyWindowMs ?? 0)} within ${formatDuration(now - w.startedAt)}`);
+      } else {
+        s.work = null;
+        this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind as 'doctor' | 'agent' });
+        if (s.held?.reason === 'repair') s.held = null;
+        const text = `the ${w.kind} did not finish within ${formatDuration(w.deadline - w.startedAt)}`;
+        if (s.incident) s.incident.lastRung = `${w.kind}: ${text}`;
+        if (w.kind === 'agent') this.fx.push({ type: 'finish-agent', runId: w.id, incidentId: w.incidentId, keep: false, reason: text });
+        this.climb(text, true);
+      }
+    }
+    if (s.maintenance?.until != null && s.maintenance.until <= now) this.maintenanceOff('the deadline');
+    const inc = s.incident;
+    if (inc?.recoveredAt != null && !s.work && s.health === 'healthy' && now - inc.recoveredAt >= p.confirmAfterMs) this.resolve(inc.recoveredAt);
+    if (s.instance && s.backoffAttempt > 0 && now >= s.instance.startedAt + p.stableAfterMs) s.backoffAttempt = 0;
+  }
+
+  private effectFailed(effect: string, error: string): void {
+    this.emit('daemon.fault', 'critical', `${this.p.name}: could not ${effect}: ${error}`, { effect, error });
+    if (effect === 'start') this.startFailed(error);
+    else if (effect === 'stop' && this.s.phase === 'stopping') {
+      // The stop failed half-way; the exit (if any) still arrives. Nothing else is safe to assume.
+    }
+  }
+
+  private maintenanceOn(until: number | null, reason: string, by: string): void {
+    const s = this.s;
+    if (s.work) this.cancelWork(`maintenance started by ${by}`);
+    if (s.phase === 'backoff') s.phase = 'stopped';
+    s.nextStartAt = null;
+    s.coolDownUntil = null;
+    s.maintenance = { since: this.now, until, reason, by };
+    const left = until !== null ? ` for ${formatDuration(until - this.now)}` : ' until turned off';
+    this.emit('maintenance.started', 'warning', `${this.p.name}: maintenance${left} by ${by}${reason ? ` (${reason})` : ''}: watched and reported, not healed`, { until, reason, by });
+  }
+
+  private maintenanceOff(by: string): void {
+    const s = this.s;
+    const m = s.maintenance;
+    if (!m) return;
+    s.maintenance = null;
+    this.emit('maintenance.ended', 'info', `${this.p.name}: maintenance ended (${by}); healing is back`, { by, afterMs: this.now - m.since });
+    if (s.desired === 'up' && !s.instance && !s.held && s.phase !== 'starting') this.startNow('resume');
+  }
+
+  private approval(incidentId: string, approve: boolean, by: string): void {
+    const s = this.s;
+    const w = s.work;
+    if (w?.kind !== 'approval' || w.incidentId !== incidentId) return;
+    s.work = null;
+    this.emit('incident.action', 'info', `${this.p.name}: the Level 3 agent run was ${approve ? 'approved' : 'refused'} by ${by}`, { action: approve ? 'approved' : 'refused', by }, 3);
+    if (approve) this.launchAgent();
+    else {
+      s.incident!.lastRung = `${by} refused the agent run`;
+      this.human(`${by} refused the Level 3 agent run`);
+    }
+  }
+
+  private shutdown(stopService: boolean): void {
+    const s = this.s;
+    s.disposed = true;
+    s.nextStartAt = null;
+    const w = s.work;
+    // Work stays in the state: the next daemon re-arms or fails it. Here it only stops running.
+    if (w && (w.kind === 'doctor' || w.kind === 'agent')) this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind });
+    if (!s.instance) return;
+    if (stopService && !this.p.external) this.stopInstance(this.p.stopGraceMs, { then: 'dispose' });
+    else this.fx.push({ type: 'release' });
+  }
+}

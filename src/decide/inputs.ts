@@ -1,0 +1,62 @@
+// What the reducer hears (facts reported by the process layer, probes, repairers, people) and what it orders.
+import type { ClawbackEvent } from '../observe/events.js';
+import type { InstanceRecord } from '../supervisor/service-process.js';
+import type { Incident, Requester, StartReason } from './service-state.js';
+
+export type DoctorOutcome = 'fixed' | 'nothing-found' | 'not-fixed';
+/** completed: the agent ended by itself (fix mode); the others mean it did not fix anything. */
+export type AgentOutcome = 'completed' | 'failed' | 'timeout' | 'refused' | 'proposed';
+
+export type ServiceInput =
+  /** The daemon came up; the executor already tried to re-adopt the persisted instance. */
+  | { type: 'boot'; adopted: InstanceRecord | null }
+  | { type: 'started'; instance: InstanceRecord; reason: StartReason }
+  /** The start could not happen: spawn/launch error (counts like a crash). */
+  | { type: 'start-failed'; error: string }
+  /** A check before the start said "do not start, repair first". */
+  | { type: 'preflight-failed'; problem: string }
+  | {
+      type: 'exited';
+      pid: number;
+      code: number | null;
+      signal: string | null;
+      at: number;
+      statusKnown: boolean;
+      lastLines?: string[];
+      leftoversKilled?: number;
+    }
+  | { type: 'healthy'; pid: number }
+  /** `since`: the first failed result of the run of failures that made the verdict (the first failure signal). */
+  | { type: 'unhealthy'; pid: number; probe: string; finding?: string; message: string; since?: number }
+  | { type: 'request'; action: 'start' | 'stop' | 'restart' | 'resume' | 'doctor'; by: Requester; reason?: string; runId?: string }
+  | { type: 'doctor-done'; runId: string; outcome: DoctorOutcome; summary: string }
+  | { type: 'agent-done'; runId: string; outcome: AgentOutcome; summary: string; detail: string }
+  /** A person turns maintenance on (optionally until a time) or off. */
+  | { type: 'maintenance'; on: boolean; until?: number | null; reason?: string; by: string }
+  /** A person answers a Level 3 approval request for an incident. */
+  | { type: 'approval'; incidentId: string; approve: boolean; by: string }
+  /** Time passed: deadlines (backoff, cool-down, work, verification, confirmation) are due. */
+  | { type: 'tick' }
+  /** An effect the executor could not carry out. */
+  | { type: 'effect-failed'; effect: Effect['type']; error: string }
+  | { type: 'shutdown'; stopService: boolean };
+
+export type Effect =
+  /** Wait for the old instance's leftovers, run the preflight, spawn or launch; reports started / preflight-failed / start-failed. */
+  | { type: 'start'; reason: StartReason }
+  /** Stop the current instance (signal, grace, SIGKILL of the group); reports exited. */
+  | { type: 'stop'; graceMs: number }
+  /** Stop watching the instance without touching it (daemon leaves, the next one adopts). */
+  | { type: 'release' }
+  | { type: 'run-doctor'; runId: string; incident: Incident }
+  | { type: 'run-agent'; runId: string; incident: Incident }
+  /** Abort in-flight work; an aborted agent's file changes are reverted by the executor. */
+  | { type: 'cancel-work'; runId: string; kind: 'doctor' | 'agent' }
+  /** Keep (verified) or revert (failed) what an agent run changed, and say so. */
+  | { type: 'finish-agent'; runId: string; incidentId: string; keep: boolean; reason: string }
+  | { type: 'emit'; event: ClawbackEvent };
+
+export interface Decision<S> {
+  state: S;
+  effects: Effect[];
+}

@@ -1,0 +1,51 @@
+// The numbers a service's reducer decides with, taken from its config once (pure data, no config objects inside).
+import type { ServiceConfig } from '../config/schema.js';
+
+export interface ServicePolicy {
+  name: string;
+  restartPolicy: 'always' | 'on-failure' | 'never';
+  backoff: { initial: number; max: number; multiplier: number; jitter: number };
+  stableAfterMs: number;
+  intensity: { maxRestarts: number; window: number };
+  preventExitCodes: number[];
+  coolDownMs: number;
+  stopGraceMs: number;
+  hangGraceMs: number;
+  /** Doctor runs per incident (0 = no Level 2). */
+  doctorAttempts: number;
+  doctorTimeoutMs: number;
+  confirmAfterMs: number;
+  /** Level 3, absent when no agent is configured. */
+  agent: { timeBoxMs: number; verifyWindowMs: number; budgetRuns: number; budgetWindowMs: number; approval: 'required' | 'none'; approvalTimeoutMs: number } | null;
+  /** Another manager runs it: the daemon never stops it on its own shutdown. */
+  external: boolean;
+}
+
+/** Extra time an agent run gets past its time-box before its deadline counts as missed (the adapter winds down). */
+export const AGENT_DEADLINE_SLACK_MS = 60_000;
+/** Time a doctor run gets past the service doctor's own timeout (our rules, validators, snapshots). */
+export const DOCTOR_DEADLINE_SLACK_MS = 120_000;
+
+export function policyFor(service: ServiceConfig, has: { doctor: boolean; agent: boolean }): ServicePolicy {
+  const r = service.restart;
+  const e = service.emergency;
+  return {
+    name: service.name,
+    restartPolicy: r.policy,
+    backoff: { ...r.backoff },
+    stableAfterMs: r.stableAfter,
+    intensity: { ...r.intensity },
+    preventExitCodes: [...r.preventExitCodes],
+    coolDownMs: r.coolDown,
+    stopGraceMs: service.stop.grace,
+    hangGraceMs: service.stop.hangGrace,
+    doctorAttempts: has.doctor ? service.doctor.attempts : 0,
+    doctorTimeoutMs: service.doctor.timeout + DOCTOR_DEADLINE_SLACK_MS,
+    confirmAfterMs: service.doctor.confirmAfter,
+    agent:
+      has.agent && e
+        ? { timeBoxMs: e.timeBox, verifyWindowMs: e.verifyWindow, budgetRuns: e.budget.runs, budgetWindowMs: e.budget.window, approval: e.approval, approvalTimeoutMs: e.approvalTimeout }
+        : null,
+    external: !!service.external,
+  };
+}

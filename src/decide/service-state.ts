@@ -1,0 +1,159 @@
+// The whole persisted picture of one service that its reducer decides over: process, hold, incident, in-flight work.
+import type { Level } from '../observe/events.js';
+import type { InstanceRecord } from '../supervisor/service-process.js';
+
+export type Phase = 'stopped' | 'starting' | 'running' | 'stopping' | 'backoff' | 'held';
+/** Why restarts stopped: a crash loop, exit 78, a failed preflight, a human's turn, or a repair at work. */
+export type HoldReason = 'crash-loop' | 'config' | 'preflight' | 'human' | 'repair';
+export type StartReason =
+  | 'boot'
+  | 'exit'
+  | 'probe'
+  | 'memory'
+  | 'prediction'
+  | 'manual'
+  | 'dependency'
+  | 'doctor'
+  | 'agent'
+  | 'resume'
+  | 'verify'
+  | 'cool-down';
+/** Who asked for an action: a person (CLI, API, dashboard) or one of the daemon's reporters. */
+export type Requester = 'human' | 'prediction' | 'group' | 'agent' | 'cool-down';
+
+export interface LastExit {
+  code: number | null;
+  signal: string | null;
+  at: number;
+  uptimeMs: number;
+  statusKnown: boolean;
+}
+
+/** What failed in the first place, kept with the incident so Level 4 can say it. */
+export interface IncidentCause {
+  summary: string;
+  lastExit?: LastExit;
+  /** The last lines the service printed before the exit that opened or climbed the incident (redacted later). */
+  lastLines?: string[];
+}
+
+export interface Incident {
+  id: string;
+  /** When the incident was opened (the failure was seen). */
+  openedAt: number;
+  /** The first failure signal: the exit, or the first failed probe result of the run that led to it. TTR starts here. */
+  firstSignalAt?: number;
+  level: Level;
+  highestLevel: Level;
+  reason: string;
+  doctorRuns: number;
+  agentRuns: number;
+  status: 'open' | 'waiting-human';
+  cause?: IncidentCause;
+  /** The result of the last rung that ran (doctor or agent), for the next rung and for the human. */
+  lastRung?: string;
+  /** First healthy verdict after a repair; the incident resolves once health held for the confirm time. */
+  recoveredAt?: number | null;
+}
+
+/** Work in flight: it belongs to one incident, has a deadline, and is persisted. */
+export interface Work {
+  /** approval: Level 3 waits for a person to approve the agent run (emergency.approval: required). */
+  kind: 'doctor' | 'agent' | 'verify' | 'approval';
+  id: string;
+  incidentId: string;
+  startedAt: number;
+  deadline: number;
+  /** verify: the agent run whose changes are kept or reverted by this verification. */
+  agentRunId?: string;
+  /** verify: healthy since (continuously); null while not healthy. */
+  healthySince?: number | null;
+}
+
+export interface Hold {
+  reason: HoldReason;
+  detail: string;
+  since: number;
+}
+
+/** A person said "I am working on it": watched and reported, nothing acts, until `until` (null: until turned off). */
+export interface Maintenance {
+  since: number;
+  until: number | null;
+  reason: string;
+  by: string;
+}
+
+export interface ServiceState {
+  desired: 'up' | 'down';
+  phase: Phase;
+  instance: InstanceRecord | null;
+  /** What happens when the instance being stopped has exited. */
+  afterStop: { then: 'start'; reason: StartReason } | { then: 'hold' } | { then: 'stay' } | { then: 'dispose' } | null;
+  restartHistory: number[];
+  backoffAttempt: number;
+  restartsTotal: number;
+  lastExit: LastExit | null;
+  held: Hold | null;
+  /** Backoff: when the next start is due. */
+  nextStartAt: number | null;
+  /** Level 4 with a cool-down: when the ladder is tried again by itself. */
+  coolDownUntil: number | null;
+  health: 'pending' | 'healthy' | 'unhealthy';
+  healthySince: number | null;
+  incident: Incident | null;
+  work: Work | null;
+  /** Start times of agent runs (the budget is counted over these). */
+  agentRuns: number[];
+  maintenance: Maintenance | null;
+  /** The daemon is going away: nothing new is started. */
+  disposed?: boolean;
+}
+
+/** What state.json keeps per service beside the incident. */
+export type ServiceRecord = Omit<ServiceState, 'incident'>;
+
+export function initialState(desired: 'up' | 'down'): ServiceState {
+  return {
+    desired,
+    phase: 'stopped',
+    instance: null,
+    afterStop: null,
+    restartHistory: [],
+    backoffAttempt: 0,
+    restartsTotal: 0,
+    lastExit: null,
+    held: null,
+    nextStartAt: null,
+    coolDownUntil: null,
+    health: 'pending',
+    healthySince: null,
+    incident: null,
+    work: null,
+    agentRuns: [],
+    maintenance: null,
+  };
+}
+
+/**
+ * Accepts what an older daemon persisted ({record, incident} with fewer fields) and fills the gaps, so an
+ * upgrade never loses restart history, a hold or an open incident.
+ */
+export function normalizeState(saved: unknown, incident: unknown, desired: 'up' | 'down'): ServiceState {
+  const base = initialState(desired);
+  if (!saved || typeof saved !== 'object') return base;
+  const s = saved as Partial<ServiceState>;
+  const out: ServiceState = { ...base, ...s };
+  out.phase = out.held ? 'held' : out.instance ? 'running' : 'stopped';
+  out.afterStop = null;
+  out.disposed = false;
+  out.nextStartAt = s.nextStartAt ?? null;
+  out.agentRuns = Array.isArray(s.agentRuns) ? s.agentRuns : [];
+  out.work = s.work ?? null;
+  out.maintenance = s.maintenance ?? null;
+  out.health = 'pending';
+  out.healthySince = null;
+  const inc = (s.incident ?? incident ?? null) as Incident | null;
+  out.incident = inc ? { ...inc } : null;
+  return out;
+}

@@ -1,0 +1,209 @@
+// Answering an alert from Telegram: buttons on escalations and approval requests, commands, allow-listed senders, one use per button.
+import { randomBytes } from 'node:crypto';
+import type { ClawbackEvent } from '../observe/events.js';
+import type { Clock } from '../platform/clock.js';
+
+export type ChatAction = 'resume' | 'restart' | 'doctor' | 'maintenance' | 'approve' | 'refuse';
+
+/** What the bot may do; implemented over the daemon (each call goes to a service's reducer). */
+export interface ChatActions {
+  /** The open incident of a service, or null. */
+  incidentOf(service: string): string | null;
+  act(service: string, incidentId: string | null, action: ChatAction, by: string): Promise<{ ok: boolean; message: string }>;
+  statusLine(): string;
+}
+
+export interface TelegramCommandsOptions {
+  apiBase: string;
+  botToken: string;
+  chatId: string;
+  allow: readonly number[];
+  pollTimeoutMs: number;
+  clock: Clock;
+  actions: ChatActions;
+  emit(event: ClawbackEvent): void;
+  /** Redacts text before it is sent. */
+  redact(text: string): string;
+}
+
+interface Update {
+  update_id: number;
+  message?: { message_id: number; chat: { id: number | string }; from?: { id: number; username?: string }; text?: string };
+  callback_query?: { id: string; from: { id: number; username?: string }; data?: string; message?: { message_id: number; chat: { id: number | string }; text?: string } };
+}
+
+interface Pending {
+  service: string;
+  incidentId: string;
+  action: ChatAction;
+  /** Every button of one message shares the group; using one spends them all. */
+  group: string;
+}
+
+const BUTTONS: Record<'escalation' | 'approval', Array<[ChatAction, string]>> = {
+  escalation: [
+    ['resume', 'Resume'],
+    ['restart', 'Restart'],
+    ['doctor', 'Run the doctor'],
+    ['maintenance', 'Maintenance 30m'],
+  ],
+  approval: [
+    ['approve', 'Approve the agent'],
+    ['refuse', 'Refuse'],
+  ],
+};
+
+const PAST: Record<ChatAction, string> = { resume: 'resumed', restart: 'restarted', doctor: 'doctor run', maintenance: 'maintenance 30m', approve: 'agent approved', refuse: 'agent refused' };
+
+function senderName(from: { id: number; username?: string }): string {
+  return `telegram:${from.username ? `@${from.username}` : from.id}`;
+}
+
+/** Parses "/resume gw", "/maintenance gw 30m", "/approve inc-..." (the bot's @name suffix allowed). */
+export function parseCommand(text: string): { action: ChatAction | 'status' | 'help'; arg?: string } | undefined {
+  const m = /^\/([a-z]+)(?:@\w+)?(?:\s+(\S+))?/.exec(text.trim());
+  if (!m) return undefined;
+  const verb = m[1]!;
+  const known = ['resume', 'restart', 'doctor', 'maintenance', 'approve', 'refuse', 'status', 'help'];
+  if (!known.includes(verb)) return undefined;
+  return { action: verb as ChatAction | 'status' | 'help', ...(m[2] ? { arg: m[2] } : {}) };
+}
+
+export class TelegramCommands {
+  private readonly pending = new Map<string, Pending>();
+  private offset = 0;
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly o: TelegramCommandsOptions) {}
+
+  start(): void {
+    this.loop ??= this.poll();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.loop?.catch(() => undefined);
+  }
+
+  /** The bus: escalations and approval requests get a message with buttons. */
+  onEvent(e: ClawbackEvent): void {
+    if (!e.service || !e.incidentId) return;
+    if (e.type === 'incident.escalated') void this.offer('escalation', e);
+    else if (e.type === 'incident.action' && e.details?.action === 'approval-requested') void this.offer('approval', e);
+  }
+
+  private url(method: string): string {
+    return `${this.o.apiBase.replace(/\/+$/, '')}/bot${this.o.botToken}/${method}`;
+  }
+
+  private async call<T>(method: string, body: Record<string, unknown>, timeoutMs = 10_000): Promise<T | undefined> {
+    const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(timeoutMs)]);
+    const res = await fetch(this.url(method), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal });
+    const json = (await res.json().catch(() => ({}))) as { ok?: boolean; result?: T };
+    return json.ok ? json.result : undefined;
+  }
+
+  private async offer(kind: 'escalation' | 'approval', e: ClawbackEvent): Promise<void> {
+    const group = randomBytes(4).toString('hex');
+    const row = BUTTONS[kind].map(([action, label]) => {
+      const nonce = randomBytes(6).toString('hex');
+      this.pending.set(nonce, { service: e.service!, incidentId: e.incidentId!, action, group });
+      return { text: label, callback_data: `cb:${nonce}` };
+    });
+    const title = kind === 'approval' ? `${e.service}: approve the Level 3 agent run?` : `${e.service} needs a human`;
+    const text = this.o.redact(`${title}\nincident ${e.incidentId}\n${e.message}`).slice(0, 3500);
+    await this.call('sendMessage', { chat_id: this.o.chatId, text, reply_markup: { inline_keyboard: [row] } }).catch(() => undefined);
+  }
+
+  private async poll(): Promise<void> {
+    let delay = 1000;
+    while (!this.abort.signal.aborted) {
+      try {
+        const updates = await this.call<Update[]>(
+          'getUpdates',
+          { offset: this.offset, timeout: Math.round(this.o.pollTimeoutMs / 1000), allowed_updates: ['message', 'callback_query'] },
+          this.o.pollTimeoutMs + 10_000,
+        );
+        for (const u of updates ?? []) {
+          this.offset = Math.max(this.offset, u.update_id + 1);
+          await this.handle(u);
+        }
+        delay = 1000;
+      } catch {
+        if (this.abort.signal.aborted) return;
+        await this.o.clock.sleep(delay, this.abort.signal).catch(() => undefined);
+        delay = Math.min(delay * 2, 30_000);
+      }
+    }
+  }
+
+  private journal(action: string, by: string, message: string, service?: string, incidentId?: string): void {
+    const e: ClawbackEvent = { type: 'incident.action', time: this.o.clock.now(), severity: 'info', message, details: { action, by } };
+    if (service) e.service = service;
+    if (incidentId) e.incidentId = incidentId;
+    this.o.emit(e);
+  }
+
+  private allowed(from: { id: number } | undefined, chat: number | string | undefined): boolean {
+    return !!from && this.o.allow.includes(from.id) && String(chat) === this.o.chatId;
+  }
+
+  private async handle(u: Update): Promise<void> {
+    const cb = u.callback_query;
+    if (cb) return this.handleCallback(cb);
+    const msg = u.message;
+    if (!msg?.text) return;
+    const cmd = parseCommand(msg.text);
+    if (!cmd) return;
+    const by = msg.from ? senderName(msg.from) : 'telegram:unknown';
+    if (!this.allowed(msg.from, msg.chat.id)) {
+      this.journal('chat-refused', by, `chat command "${cmd.action}" from ${by} refused: not on the allow-list`);
+      return;
+    }
+    let reply: string;
+    if (cmd.action === 'status' || cmd.action === 'help') reply = cmd.action === 'status' ? this.o.actions.statusLine() : 'commands: /status, /resume NAME, /restart NAME, /doctor NAME, /maintenance NAME, /approve INCIDENT, /refuse INCIDENT';
+    else if (!cmd.arg) reply = `usage: /${cmd.action} ${cmd.action === 'approve' || cmd.action === 'refuse' ? 'INCIDENT' : 'NAME'}`;
+    else {
+      const incident = cmd.action === 'approve' || cmd.action === 'refuse' ? cmd.arg : null;
+      const service = incident ? '' : cmd.arg;
+      const r = await this.o.actions.act(service, incident, cmd.action, by);
+      this.journal('chat-command', by, `${by} via the chat: ${cmd.action} ${cmd.arg}: ${r.message}`, service || undefined, incident ?? undefined);
+      reply = r.message;
+    }
+    await this.call('sendMessage', { chat_id: this.o.chatId, text: this.o.redact(reply).slice(0, 3500), reply_to_message_id: msg.message_id }).catch(() => undefined);
+  }
+
+  private async handleCallback(cb: NonNullable<Update['callback_query']>): Promise<void> {
+    const by = senderName(cb.from);
+    const nonce = /^cb:([0-9a-f]{12})$/.exec(cb.data ?? '')?.[1];
+    const p = nonce ? this.pending.get(nonce) : undefined;
+    const answer = (text: string): Promise<unknown> => this.call('answerCallbackQuery', { callback_query_id: cb.id, text }).catch(() => undefined);
+    if (!this.allowed(cb.from, cb.message?.chat.id)) {
+      this.journal('chat-refused', by, `button press from ${by} refused: not on the allow-list`, p?.service, p?.incidentId);
+      await answer('Not allowed.');
+      return;
+    }
+    if (!p || !nonce) {
+      this.journal('chat-refused', by, `button press from ${by} refused: used already or expired`);
+      await answer('This button was used already or has expired.');
+      return;
+    }
+    // One use: every button of the message is spent, whatever the outcome.
+    for (const [k, v] of this.pending) if (v.group === p.group) this.pending.delete(k);
+    // Only on its own incident: a button of a closed incident does nothing.
+    if (p.action !== 'approve' && p.action !== 'refuse' && this.o.actions.incidentOf(p.service) !== p.incidentId) {
+      this.journal('chat-refused', by, `button press from ${by} refused: incident ${p.incidentId} is no longer open`, p.service, p.incidentId);
+      await answer('That incident is closed.');
+      return;
+    }
+    const r = await this.o.actions.act(p.service, p.incidentId, p.action, by);
+    this.journal('chat-command', by, `${by} via the chat: ${p.action} on ${p.service} (incident ${p.incidentId}): ${r.message}`, p.service, p.incidentId);
+    await answer(r.ok ? 'Done.' : r.message.slice(0, 190));
+    const when = new Date(this.o.clock.now()).toISOString().slice(11, 16);
+    const line = r.ok ? `✔ ${PAST[p.action]} by ${by.replace(/^telegram:/, '')} at ${when} UTC` : `✖ ${p.action} by ${by.replace(/^telegram:/, '')} failed: ${r.message}`;
+    if (cb.message) {
+      await this.call('editMessageText', { chat_id: cb.message.chat.id, message_id: cb.message.message_id, text: this.o.redact(`${cb.message.text ?? ''}\n\n${line}`).slice(0, 4000) }).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,395 @@
+// The service reducer as a table: (state, input) -> (state, effects) for every rung, deadline, cancellation and boot.
+import { describe, expect, it } from 'vitest';
+import { decide, nextWake } from '../../src/decide/decide.js';
+import type { Effect, ServiceInput } from '../../src/decide/inputs.js';
+import type { ServicePolicy } from '../../src/decide/policy.js';
+import { initialState, type ServiceState } from '../../src/decide/service-state.js';
+
+function policy(over: Partial<ServicePolicy> = {}): ServicePolicy {
+  return {
+    name: 'gw',
+    restartPolicy: 'always',
+    backoff: { initial: 100, max: 1000, multiplier: 2, jitter: 0 },
+    stableAfterMs: 10_000,
+    intensity: { maxRestarts: 3, window: 60_000 },
+    preventExitCodes: [78],
+    coolDownMs: 0,
+    stopGraceMs: 1000,
+    hangGraceMs: 100,
+    doctorAttempts: 2,
+    doctorTimeoutMs: 5000,
+    confirmAfterMs: 2000,
+    agent: null,
+    external: false,
+    ...over,
+  };
+}
+const AGENT = { timeBoxMs: 60_000, verifyWindowMs: 5000, budgetRuns: 2, budgetWindowMs: 86_400_000, approval: 'none' as const, approvalTimeoutMs: 60_000 };
+
+/** Drives a reducer through inputs at given times, collecting every effect. */
+class Drive {
+  state: ServiceState;
+  effects: Effect[] = [];
+  last: Effect[] = [];
+  private ids = 0;
+  constructor(
+    readonly p: ServicePolicy,
+    state?: ServiceState,
+  ) {
+    this.state = state ?? initialState('up');
+  }
+  at(now: number, input: ServiceInput): this {
+    const d = decide(this.state, input, { now, random: () => 0.5, newId: (k) => `${k}-${++this.ids}` }, this.p);
+    this.state = d.state;
+    this.last = d.effects;
+    this.effects.push(...d.effects);
+    return this;
+  }
+  types(list = this.last): string[] {
+    return list.filter((e) => e.type !== 'emit').map((e) => e.type);
+  }
+  events(type?: string): Array<Extract<Effect, { type: 'emit' }>['event']> {
+    return this.effects.flatMap((e) => (e.type === 'emit' && (!type || e.event.type === type) ? [e.event] : []));
+  }
+  /** boot, start, started at `now` with pid. */
+  up(now: number, pid: number): this {
+    if (this.state.phase !== 'starting') this.at(now, { type: 'boot', adopted: null });
+    return this.at(now, { type: 'started', instance: { pid, pidStartTime: 1, startedAt: now }, reason: 'boot' });
+  }
+  exit(now: number, code: number | null, lastLines?: string[]): this {
+    const pid = this.state.instance!.pid;
+    return this.at(now, { type: 'exited', pid, code, signal: null, at: now, statusKnown: true, ...(lastLines ? { lastLines } : {}) });
+  }
+  work(): NonNullable<ServiceState['work']> {
+    return this.state.work!;
+  }
+}
+
+describe('Level 0: exits, backoff, breaker', () => {
+  it('restarts at once, then after a growing backoff woken by a tick', () => {
+    const d = new Drive(policy()).up(0, 10).exit(100, 1);
+    expect(d.types()).toEqual(['start']);
+    expect(d.state.incident?.level).toBe(0);
+    d.at(110, { type: 'started', instance: { pid: 11, pidStartTime: 1, startedAt: 110 }, reason: 'exit' }).exit(200, 1);
+    expect(d.types()).toEqual([]);
+    expect(d.state.phase).toBe('backoff');
+    expect(d.state.nextStartAt).toBe(300);
+    expect(nextWake(d.state, d.p)).toBe(300);
+    d.at(300, { type: 'tick' });
+    expect(d.types()).toEqual(['start']);
+    expect(d.events('incident.opened')).toHaveLength(1);
+  });
+
+  it('trips the breaker past the intensity and climbs to the doctor', () => {
+    const d = new Drive(policy()).up(0, 10);
+    for (let i = 0; i < 4; i++) {
+      d.exit(100 + i * 1000, 1);
+      if (d.state.phase === 'backoff') d.at(d.state.nextStartAt!, { type: 'tick' });
+      if (d.state.phase === 'starting') d.at(150 + i * 1000, { type: 'started', instance: { pid: 20 + i, pidStartTime: 1, startedAt: 150 + i * 1000 }, reason: 'exit' });
+    }
+    expect(d.state.held?.reason).toBe('crash-loop');
+    expect(d.state.work?.kind).toBe('doctor');
+    expect(d.types()).toContain('run-doctor');
+    expect(d.state.incident?.level).toBe(2);
+  });
+
+  it('a spawn failure counts as a crash: it is never "running" without a pid', () => {
+    const d = new Drive(policy()).at(0, { type: 'boot', adopted: null });
+    expect(d.types()).toEqual(['start']);
+    d.at(5, { type: 'start-failed', error: 'spawn ENOENT' });
+    expect(d.state.phase).not.toBe('running');
+    expect(d.state.instance).toBeNull();
+    expect(d.state.restartHistory).toHaveLength(1);
+    expect(d.events('service.exited')[0]!.message).toContain('spawn ENOENT');
+    expect(d.state.incident?.cause?.lastLines).toEqual(['spawn ENOENT']);
+  });
+
+  it('ignores exits and verdicts of an instance that is not the current one', () => {
+    const d = new Drive(policy()).up(0, 10);
+    d.at(10, { type: 'exited', pid: 99, code: 1, signal: null, at: 10, statusKnown: true });
+    d.at(10, { type: 'unhealthy', pid: 99, probe: 'http', message: 'down' });
+    expect(d.state.phase).toBe('running');
+    expect(d.state.incident).toBeNull();
+  });
+});
+
+describe('Level 1: probe verdicts', () => {
+  it('restarts an unhealthy instance with the hang grace and resolves on health', () => {
+    const d = new Drive(policy()).up(0, 10);
+    d.at(1000, { type: 'unhealthy', pid: 10, probe: 'http', finding: 'hang', message: 'timeout' });
+    expect(d.last).toContainEqual({ type: 'stop', graceMs: 100 });
+    expect(d.state.afterStop).toEqual({ then: 'start', reason: 'probe' });
+    d.exit(1100, null);
+    expect(d.types()).toEqual(['start']);
+    d.at(1200, { type: 'started', instance: { pid: 11, pidStartTime: 1, startedAt: 1200 }, reason: 'probe' }).at(1500, { type: 'healthy', pid: 11 });
+    const resolved = d.events('incident.resolved')[0]!;
+    expect(resolved.details).toMatchObject({ ttrMs: 500, outcome: 'auto-resolved' });
+  });
+});
+
+describe('Level 2: the doctor', () => {
+  it('exit 78 holds; a doctor that finds nothing does not restart blindly, it climbs', () => {
+    const d = new Drive(policy()).up(0, 10).exit(50, 78);
+    expect(d.state.held?.reason).toBe('config');
+    const run = d.work().id;
+    d.at(100, { type: 'doctor-done', runId: run, outcome: 'nothing-found', summary: 'no problem found' });
+    expect(d.types()).not.toContain('start');
+    expect(d.state.incident?.level).toBe(4);
+    expect(d.state.held?.reason).toBe('config');
+    expect(d.state.incident?.status).toBe('waiting-human');
+  });
+
+  it('a transient preflight failure (a dying leftover on the port) is retried when the doctor finds nothing (issue 16.9)', () => {
+    const d = new Drive(policy()).up(0, 10).exit(50, null);
+    d.at(60, { type: 'preflight-failed', problem: 'port 18789 is held by pid 12' });
+    expect(d.state.held?.reason).toBe('preflight');
+    d.at(200, { type: 'doctor-done', runId: d.work().id, outcome: 'nothing-found', summary: 'no problem found' });
+    expect(d.types()).toEqual(['start']);
+    expect(d.state.held).toBeNull();
+    expect(d.state.incident?.level).toBe(2);
+  });
+
+  it('restarts after a doctor fix count toward the breaker: an escaping child that re-takes the port ends at a human (issue 16.8)', () => {
+    const d = new Drive(policy({ doctorAttempts: 10, intensity: { maxRestarts: 3, window: 60_000 } })).at(0, { type: 'boot', adopted: null });
+    let t = 0;
+    for (let i = 0; i < 30 && d.state.incident?.status !== 'waiting-human'; i++) {
+      t += 100;
+      d.at(t, { type: 'preflight-failed', problem: 'port held by a stale instance' });
+      if (d.state.work?.kind === 'doctor') d.at(t + 50, { type: 'doctor-done', runId: d.work().id, outcome: 'fixed', summary: 'killed the stale holder' });
+    }
+    expect(d.state.incident?.status).toBe('waiting-human');
+    expect(d.effects.filter((e) => e.type === 'start').length).toBeLessThanOrEqual(5);
+  });
+
+  it('a doctor result for another run is ignored; a doctor past its deadline is cancelled and the ladder climbs', () => {
+    const d = new Drive(policy()).up(0, 10).exit(50, 78);
+    const run = d.work();
+    d.at(60, { type: 'doctor-done', runId: 'run-other', outcome: 'fixed', summary: 'x' });
+    expect(d.state.work?.id).toBe(run.id);
+    d.at(run.deadline, { type: 'tick' });
+    expect(d.last).toContainEqual({ type: 'cancel-work', runId: run.id, kind: 'doctor' });
+    expect(d.state.incident?.lastRung).toContain('did not finish');
+  });
+
+  it('after a repair the incident resolves only once health held for the confirm time', () => {
+    const d = new Drive(policy()).up(0, 10).exit(50, 78);
+    d.at(100, { type: 'doctor-done', runId: d.work().id, outcome: 'fixed', summary: 'restored config' });
+    d.at(120, { type: 'started', instance: { pid: 11, pidStartTime: 1, startedAt: 120 }, reason: 'doctor' });
+    d.at(500, { type: 'healthy', pid: 11 });
+    expect(d.state.incident).not.toBeNull();
+    d.at(1500, { type: 'unhealthy', pid: 11, probe: 'http', message: '500' });
+    expect(d.state.incident?.recoveredAt).toBeNull();
+    // the restart it ordered, then health for longer than the confirm time
+    d.exit(1600, null).at(1700, { type: 'started', instance: { pid: 12, pidStartTime: 1, startedAt: 1700 }, reason: 'probe' }).at(2000, { type: 'healthy', pid: 12 });
+    d.at(3000, { type: 'tick' });
+    expect(d.state.incident).not.toBeNull();
+    d.at(4000, { type: 'tick' });
+    expect(d.state.incident).toBeNull();
+    expect(d.events('incident.resolved')[0]!.details).toMatchObject({ ttrMs: 1950, highestLevel: 2 });
+  });
+});
+
+describe('Level 3: the agent as in-flight work', () => {
+  const toAgent = (): Drive => {
+    const d = new Drive(policy({ doctorAttempts: 0, agent: AGENT })).up(0, 10).exit(50, 78, ['booting', 'Error: invalid port "oops"']);
+    expect(d.state.work?.kind).toBe('agent');
+    return d;
+  };
+
+  it('its own restarts neither trip the breaker nor page a human, and a healthy moment does not resolve (issue 16.2)', () => {
+    const d = toAgent();
+    const run = d.work().id;
+    for (let i = 0; i < 6; i++) {
+      d.at(100 + i * 100, { type: 'request', action: 'restart', by: 'agent', runId: run });
+      expect(d.types()).toEqual(['start']);
+      d.at(120 + i * 100, { type: 'started', instance: { pid: 30 + i, pidStartTime: 1, startedAt: 120 + i * 100 }, reason: 'agent' });
+      d.at(130 + i * 100, { type: 'healthy', pid: 30 + i });
+      d.exit(150 + i * 100, 1);
+    }
+    expect(d.events('incident.escalated')).toHaveLength(0);
+    expect(d.events('breaker.tripped').filter((e) => e.details?.reason === 'crash-loop')).toHaveLength(0);
+    expect(d.state.incident?.level).toBe(3);
+    expect(d.state.work?.id).toBe(run);
+  });
+
+  it('verification: a 1.5 s healthy moment is no recovery; a failed verification reverts, holds and pages on the same incident (issue 16.3)', () => {
+    const d = toAgent();
+    const incident = d.state.incident!.id;
+    d.at(1000, { type: 'agent-done', runId: d.work().id, outcome: 'completed', summary: 'fixed port', detail: 'claude exited 0 after 40s: done' });
+    expect(d.state.work?.kind).toBe('verify');
+    expect(d.types()).toEqual(['start']);
+    d.at(1100, { type: 'started', instance: { pid: 40, pidStartTime: 1, startedAt: 1100 }, reason: 'verify' });
+    d.at(1200, { type: 'healthy', pid: 40 });
+    d.exit(2700, 1);
+    expect(d.events('incident.resolved')).toHaveLength(0);
+    expect(d.last.find((e) => e.type === 'finish-agent')).toMatchObject({ keep: false, incidentId: incident });
+    const esc = d.events('incident.escalated');
+    expect(esc).toHaveLength(1);
+    expect(esc[0]!.incidentId).toBe(incident);
+    expect(d.state.held?.reason).toBe('human');
+    expect(d.state.phase).toBe('held');
+    // Level 4 means held: no verification or health report starts it again.
+    d.at(3000, { type: 'tick' });
+    expect(d.types()).toEqual([]);
+  });
+
+  it('a verified fix is kept and resolves its own incident at level 3', () => {
+    const d = toAgent();
+    d.at(1000, { type: 'agent-done', runId: d.work().id, outcome: 'completed', summary: 'ok', detail: 'ok' });
+    d.at(1100, { type: 'started', instance: { pid: 40, pidStartTime: 1, startedAt: 1100 }, reason: 'verify' }).at(1200, { type: 'healthy', pid: 40 });
+    expect(nextWake(d.state, d.p)).toBe(6200);
+    d.at(6200, { type: 'tick' });
+    expect(d.last.find((e) => e.type === 'finish-agent')).toMatchObject({ keep: true });
+    expect(d.events('incident.resolved')[0]!.details).toMatchObject({ highestLevel: 3, outcome: 'auto-resolved', ttrMs: 1150 });
+  });
+
+  it('an agent that fails at once: no verification, the alert names its failure and the first cause (issue 16.4)', () => {
+    const d = toAgent();
+    d.at(700, { type: 'agent-done', runId: d.work().id, outcome: 'failed', summary: 'Not logged in', detail: 'claude exited 1 after 0.6s: Not logged in' });
+    expect(d.state.work).toBeNull();
+    expect(d.types()).toEqual(['finish-agent']);
+    const msg = d.events('incident.escalated')[0]!.message;
+    expect(msg).toContain('claude exited 1 after 0.6s: Not logged in');
+    expect(msg).toContain('exit code 78');
+    expect(msg).toContain('Error: invalid port "oops"');
+  });
+
+  it('the agent budget bounds paid runs across incidents, and Level 4 says so', () => {
+    const d = new Drive(policy({ doctorAttempts: 0, agent: { ...AGENT, budgetRuns: 2 } }));
+    d.up(0, 10);
+    for (let i = 0; i < 3; i++) {
+      const t = 1000 * (i + 1);
+      d.exit(t, 78);
+      if (d.state.work?.kind === 'agent') d.at(t + 10, { type: 'agent-done', runId: d.work().id, outcome: 'failed', summary: 'no', detail: 'no' });
+      d.at(t + 20, { type: 'request', action: 'resume', by: 'human' });
+      d.at(t + 30, { type: 'started', instance: { pid: 50 + i, pidStartTime: 1, startedAt: t + 30 }, reason: 'resume' });
+      d.state.incident = null; // a new incident each time
+    }
+    expect(d.effects.filter((e) => e.type === 'run-agent')).toHaveLength(2);
+    expect(d.events('incident.escalated').at(-1)!.message).toContain('budget of 2 run(s)');
+  });
+
+  it('an agent past its deadline is cancelled, reverted and escalated', () => {
+    const d = toAgent();
+    const w = d.work();
+    d.at(w.deadline, { type: 'tick' });
+    expect(d.types()).toEqual(['cancel-work', 'finish-agent']);
+    expect(d.state.incident?.status).toBe('waiting-human');
+  });
+
+  it('a person stopping the service cancels the run in flight', () => {
+    const d = toAgent();
+    const w = d.work();
+    d.at(100, { type: 'request', action: 'stop', by: 'human' });
+    expect(d.last).toContainEqual({ type: 'cancel-work', runId: w.id, kind: 'agent' });
+    expect(d.state.work).toBeNull();
+  });
+});
+
+describe('Level 4 and people', () => {
+  it('start on a service waiting for a human lifts the hold and starts it (issue 16.1)', () => {
+    const d = new Drive(policy({ doctorAttempts: 0 })).up(0, 10).exit(50, 78);
+    expect(d.state.incident?.status).toBe('waiting-human');
+    d.at(100, { type: 'request', action: 'start', by: 'human' });
+    expect(d.types()).toEqual(['start']);
+    expect(d.state.held).toBeNull();
+    expect(d.state.incident?.status).toBe('open');
+    d.at(120, { type: 'started', instance: { pid: 11, pidStartTime: 1, startedAt: 120 }, reason: 'manual' }).at(200, { type: 'healthy', pid: 11 }).at(2200, { type: 'tick' });
+    expect(d.events('incident.resolved')[0]!.details).toMatchObject({ outcome: 'human-resolved' });
+  });
+
+  it('a cool-down tries the ladder again by itself', () => {
+    const d = new Drive(policy({ doctorAttempts: 0, coolDownMs: 10_000 })).up(0, 10).exit(50, 78);
+    expect(nextWake(d.state, d.p)).toBe(10_050);
+    d.at(10_050, { type: 'tick' });
+    expect(d.types()).toEqual(['start']);
+  });
+
+  it('a group peer restart and a prediction leave a held service alone', () => {
+    const d = new Drive(policy({ doctorAttempts: 0 })).up(0, 10).exit(50, 78);
+    d.at(60, { type: 'request', action: 'restart', by: 'group' }).at(61, { type: 'request', action: 'restart', by: 'prediction' });
+    expect(d.types(d.effects.slice(-4))).toEqual([]);
+    expect(d.state.phase).toBe('held');
+  });
+});
+
+describe('daemon restart with work in flight (issue 16.5)', () => {
+  const persisted = (kind: 'doctor' | 'agent' | 'verify'): ServiceState => {
+    const d = new Drive(policy({ doctorAttempts: kind === 'doctor' ? 1 : 0, agent: AGENT })).up(0, 10).exit(50, 78);
+    if (kind === 'verify') d.at(100, { type: 'agent-done', runId: d.work().id, outcome: 'completed', summary: 'ok', detail: 'ok' });
+    expect(d.state.work?.kind).toBe(kind);
+    return { ...d.state, instance: null, phase: 'stopped' };
+  };
+
+  it('a doctor run is re-armed with a new deadline', () => {
+    const d = new Drive(policy({ doctorAttempts: 1, agent: AGENT }), persisted('doctor')).at(100_000, { type: 'boot', adopted: null });
+    expect(d.types()).toEqual(['run-doctor']);
+    expect(d.state.work?.deadline).toBe(105_000);
+    expect(d.events('incident.action')[0]!.details).toMatchObject({ action: 'work-rearmed' });
+  });
+
+  it('an agent run counts as failed: reverted and escalated, journaled', () => {
+    const d = new Drive(policy({ doctorAttempts: 0, agent: AGENT }), persisted('agent')).at(100_000, { type: 'boot', adopted: null });
+    expect(d.types()).toEqual(['finish-agent']);
+    expect(d.state.incident?.status).toBe('waiting-human');
+    expect(d.events('incident.escalated')[0]!.message).toContain('interrupted by a daemon restart');
+  });
+
+  it('a verification starts over and starts the service', () => {
+    const d = new Drive(policy({ doctorAttempts: 0, agent: AGENT }), persisted('verify')).at(100_000, { type: 'boot', adopted: null });
+    expect(d.types()).toEqual(['start']);
+    expect(d.state.work?.kind).toBe('verify');
+    expect(d.state.work?.healthySince).toBeNull();
+  });
+});
+
+describe('shutdown', () => {
+  it('stops a spawned service but only releases an external one', () => {
+    expect(new Drive(policy()).up(0, 10).at(10, { type: 'shutdown', stopService: true }).types()).toEqual(['stop']);
+    expect(new Drive(policy({ external: true })).up(0, 10).at(10, { type: 'shutdown', stopService: true }).types()).toEqual(['release']);
+    expect(new Drive(policy()).up(0, 10).at(10, { type: 'shutdown', stopService: false }).types()).toEqual(['release']);
+  });
+});
+
+describe('maintenance and approval (issue 25)', () => {
+  it('during maintenance a crash is reported, not restarted, and healing comes back at the deadline', () => {
+    const d = new Drive(policy()).up(0, 10);
+    d.at(100, { type: 'maintenance', on: true, until: 5000, reason: 'editing the config', by: 'cli:ann' });
+    d.exit(200, 1);
+    expect(d.types()).toEqual([]);
+    expect(d.state.incident).toBeNull();
+    expect(d.events('service.exited').at(-1)!.message).toContain('maintenance: not restarted');
+    d.at(300, { type: 'unhealthy', pid: 10, probe: 'http', message: 'x' });
+    expect(nextWake(d.state, d.p)).toBe(5000);
+    d.at(5000, { type: 'tick' });
+    expect(d.types()).toEqual(['start']);
+    expect(d.state.maintenance).toBeNull();
+    expect(d.events('maintenance.ended')[0]!.details).toMatchObject({ by: 'the deadline' });
+  });
+
+  it('maintenance survives a daemon restart: boot does not start the service', () => {
+    const d = new Drive(policy()).up(0, 10).at(100, { type: 'maintenance', on: true, until: null, reason: '', by: 'x' }).exit(200, 1);
+    const again = new Drive(policy(), { ...d.state }).at(300, { type: 'boot', adopted: null });
+    expect(again.types()).toEqual([]);
+    again.at(400, { type: 'maintenance', on: false, by: 'cli:ann' });
+    expect(again.types()).toEqual(['start']);
+  });
+
+  it('with approval required no agent runs until a person approves; a refusal or the deadline goes to a human', () => {
+    const p = policy({ doctorAttempts: 0, agent: { ...AGENT, approval: 'required', approvalTimeoutMs: 60_000 } });
+    const a = new Drive(p).up(0, 10).exit(50, 78);
+    expect(a.state.work?.kind).toBe('approval');
+    expect(a.types(a.effects)).not.toContain('run-agent');
+    const id = a.state.incident!.id;
+    a.at(100, { type: 'approval', incidentId: 'inc-other', approve: true, by: 'x' });
+    expect(a.types()).toEqual([]);
+    a.at(100, { type: 'approval', incidentId: id, approve: true, by: 'tg:42' });
+    expect(a.types()).toEqual(['run-agent']);
+    const b = new Drive(p).up(0, 10).exit(50, 78);
+    b.at(60_050, { type: 'tick' });
+    expect(b.events('incident.escalated')[0]!.message).toContain('nobody approved');
+    const c = new Drive(p).up(0, 10).exit(50, 78);
+    c.at(100, { type: 'approval', incidentId: c.state.incident!.id, approve: false, by: 'tg:42' });
+    expect(c.events('incident.escalated')[0]!.message).toContain('tg:42 refused');
+  });
+});

@@ -1,0 +1,84 @@
+// Issue 25 through the CLI and a real daemon: maintenance pauses healing (and ends by itself); approval gates Level 3.
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { NODE, startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
+import { waitFor } from '../helpers/processes.js';
+import { freePort } from '../helpers/ports.js';
+import { runCli } from '../helpers/cli.js';
+import { DEMO_GATEWAY_SERVER } from '../helpers/demo.js';
+import { startOpenAiStandIn, type StandIn } from '../emergency/model-standins.js';
+
+let td: TestDaemon | undefined;
+let standIn: StandIn | undefined;
+afterEach(async () => {
+  await td?.stop();
+  td = undefined;
+  await standIn?.close();
+  standIn = undefined;
+  delete process.env.OPENAI_API_KEY;
+});
+
+describe('maintenance mode', () => {
+  it('a crash during maintenance is reported but not restarted; healing comes back by itself at the deadline', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const cfg = path.join(dir, 'gateway.json');
+    writeFileSync(cfg, JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 0 }));
+    td = await startTestDaemon({ services: [{ name: 'gw', command: [NODE, DEMO_GATEWAY_SERVER, '--config', cfg, '--port', String(port)] }] }, { dir });
+    const t = td;
+    const rt = t.daemon.runtimes.get('gw')!;
+    await waitFor(() => rt.status().pid, { timeoutMs: 15_000 });
+    const on = await runCli(['maintenance', 'gw', 'on', '--for', '4s', '--reason', 'editing the config', '--state-dir', t.stateDir]);
+    expect(on.stdout + on.stderr).toContain('maintenance on until');
+    expect(rt.status().maintenance).toMatchObject({ reason: 'editing the config', by: expect.stringMatching(/^cli/) });
+    process.kill(rt.status().pid!, 'SIGKILL');
+    await waitFor(() => t.events.some((e) => e.type === 'service.exited'), { timeoutMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(rt.status().pid).toBeNull();
+    expect(t.events.find((e) => e.type === 'service.exited')!.message).toContain('maintenance: not restarted');
+    expect(t.events.some((e) => e.type === 'incident.opened')).toBe(false);
+    await waitFor(() => rt.status().pid, { timeoutMs: 15_000 });
+    expect(t.events.some((e) => e.type === 'maintenance.ended')).toBe(true);
+    const bad = await runCli(['maintenance', 'gw', 'sideways', '--state-dir', t.stateDir]);
+    expect(bad.code).toBe(2);
+  });
+});
+
+describe('approval before an agent', () => {
+  it('no agent runs until approved; `clawback approve` lets it run', async () => {
+    process.env.OPENAI_API_KEY = 'sk-test-approval-0123456789abcdefghij';
+    standIn = await startOpenAiStandIn([{ calls: [{ name: 'finish', arguments: { summary: 'nothing to do' } }] }]);
+    const dir = tempDir();
+    const port = await freePort();
+    const cfg = path.join(dir, 'gateway.json');
+    writeFileSync(cfg, JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 'oops' }));
+    td = await startTestDaemon(
+      {
+        services: [
+          {
+            name: 'gw',
+            command: [NODE, DEMO_GATEWAY_SERVER, '--config', cfg, '--port', String(port)],
+            emergency: { adapter: 'openai', baseUrl: `${standIn.url}/v1`, model: 'stand-in', approval: 'required', approvalTimeout: '1m', verifyWindow: '1s' },
+          },
+        ],
+      },
+      { dir },
+    );
+    const t = td;
+    const asked = await waitFor(() => t.events.find((e) => e.type === 'incident.action' && e.details?.action === 'approval-requested'), { timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(standIn.requests).toHaveLength(0);
+    expect(t.events.some((e) => e.type === 'agent.started')).toBe(false);
+    const wrong = await runCli(['approve', 'inc-nope', '--state-dir', t.stateDir]);
+    expect(wrong.code).toBe(4);
+    const ok = await runCli(['approve', asked.incidentId!, '--state-dir', t.stateDir]);
+    expect(ok.code).toBe(0);
+    await waitFor(() => t.events.some((e) => e.type === 'agent.finished'), { timeoutMs: 30_000 });
+    expect(standIn.requests.length).toBeGreaterThan(0);
+    expect(t.events.find((e) => e.details?.action === 'approved')?.details?.by).toMatch(/^cli/);
+    // A replayed approval does nothing: nothing is pending any more.
+    const again = await runCli(['approve', asked.incidentId!, '--state-dir', t.stateDir]);
+    expect(again.code).not.toBe(0);
+  });
+});
