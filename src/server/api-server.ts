@@ -64,7 +64,7 @@ export async function startApiServer(opts: { host: string; port: number; token: 
       if (!originAllowed(req, boundPort)) return send(res, 403, { error: 'cross-origin request refused' });
       if (!authed) return send(res, 401, { error: 'token required (Authorization: Bearer <token from the state directory>)' }, { 'www-authenticate': 'Bearer' });
       const routed = await handlers.command?.(url.pathname, url.searchParams);
-      if (routed) return send(res, routed.status, routed.body);
+      if (routed) return send(res, routed.status, scrub(routed.body));
       const m = /^\/api\/services\/([^/]+)\/([a-z]+)$/.exec(url.pathname);
       if (!m && handlers.post) {
         const r = await handlers.post(url.pathname, url.searchParams);
@@ -74,7 +74,7 @@ export async function startApiServer(opts: { host: string; port: number; token: 
       const action = m[2] as ServiceAction;
       if (!SERVICE_ACTIONS.includes(action)) return send(res, 404, { error: `unknown action ${m[2]}` });
       const r = await handlers.action(decodeURIComponent(m[1]!), action);
-      return send(res, r.status, { ok: r.ok, message: r.message });
+      return send(res, r.status, scrub({ ok: r.ok, message: r.message }));
     }
     if (method !== 'GET' && method !== 'HEAD') return send(res, 405, { error: 'method not allowed' }, { allow: 'GET, POST' });
     if (!loopback && !authed) return send(res, 401, { error: 'token required off loopback' }, { 'www-authenticate': 'Bearer' });
