@@ -104,7 +104,8 @@ describe('chat commands', () => {
     writeFileSync(cfg, JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 0 }));
     a.push({ callback_query: { id: 'q2', from: { id: 42, username: 'ann' }, data: resume, message } });
     await waitFor(() => t.events.some((e) => e.type === 'incident.resolved'), { timeoutMs: 30_000 });
-    const edit = await waitFor(() => a.calls.find((c) => c.method === 'editMessageText'), { timeoutMs: 10_000 });
+    // The live incident message is edited too (incident mode): look for the bot's own confirmation edit.
+    const edit = await waitFor(() => a.calls.find((c) => c.method === 'editMessageText' && /resumed by/.test(String(c.body.text))), { timeoutMs: 10_000 });
     expect(String(edit.body.text)).toMatch(/resumed by @ann at \d\d:\d\d UTC/);
     expect(t.events.find((e) => e.details?.action === 'chat-command')?.details?.by).toBe('telegram:@ann');
 
