@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { createDaemon, DaemonAlreadyRunning } from '../daemon/daemon.js';
 import { ConfigError } from '../config/errors.js';
 import { defaultDaemonOptions } from '../daemon/wiring.js';
+import { installFatalHandlers } from '../daemon/fatal-exit.js';
+import type { Daemon } from '../daemon/daemon.js';
 
 export function registerRun(program: Command): void {
   program
@@ -14,7 +16,10 @@ export function registerRun(program: Command): void {
       const say = (line: string): void => {
         process.stdout.write(line + '\n');
       };
-      let daemon;
+      let daemon: Daemon | undefined;
+      let exiting = false;
+      // A bug anywhere in the daemon: log, journal, exit 70 with the services left running (the next daemon adopts them).
+      installFatalHandlers(process, { daemon: () => daemon, shuttingDown: () => exiting });
       try {
         daemon = await createDaemon({
           ...defaultDaemonOptions(),
@@ -31,22 +36,23 @@ export function registerRun(program: Command): void {
         }
         throw err;
       }
-      const api = daemon.api!;
+      const running = daemon;
+      const api = running.api!;
       const base = `http://${api.host}:${api.port}`;
       say(`clawback running (pid ${process.pid})`);
-      say(`  config:    ${daemon.ctx.configFile ?? '(embedded demo: the bundled demo gateway)'}`);
-      say(`  state dir: ${daemon.ctx.stateDir}`);
-      say(`  services:  ${[...daemon.runtimes.keys()].join(', ')}`);
-      say(`  dashboard: ${base}/#token=${daemon.token}`);
+      say(`  config:    ${running.ctx.configFile ?? '(embedded demo: the bundled demo gateway)'}`);
+      say(`  state dir: ${running.ctx.stateDir}`);
+      say(`  services:  ${[...running.runtimes.keys()].join(', ')}`);
+      say(`  dashboard: ${base}/#token=${running.token}`);
       say(`  API:       ${base}/api/status   metrics: ${base}/metrics`);
-      say(`  status:    clawback status${daemon.ctx.stateDir ? ` --state-dir ${daemon.ctx.stateDir}` : ''}`);
+      say(`  status:    clawback status${running.ctx.stateDir ? ` --state-dir ${running.ctx.stateDir}` : ''}`);
       say('  stop:      Ctrl-C (stops the services too); SIGUSR2 exits and leaves them running for the next daemon');
-      let exiting = false;
       const shutdown = (stopServices: boolean, code: number): void => {
         if (exiting) return;
         exiting = true;
         say(stopServices ? 'stopping services and exiting...' : 'exiting, services keep running...');
-        daemon
+        // stop() never rejects: every step is guarded, so the services are stopped even on a full disk.
+        running
           .stop({ stopServices })
           .catch((err: unknown) => process.stderr.write(`clawback: shutdown error: ${(err as Error).message}\n`))
           .finally(() => process.exit(code));

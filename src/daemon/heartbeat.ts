@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Clock, TimerHandle } from '../platform/clock.js';
-import { writeFileAtomic } from '../platform/atomic-write.js';
+import { removeStaleTemps, writeFileAtomic } from '../platform/atomic-write.js';
 
 export const DAEMON_INFO_FILE = 'daemon.json';
 
@@ -95,6 +95,8 @@ export interface HeartbeatOptions {
   info: () => DaemonInfo;
   /** Called when a write fails (the heartbeat keeps going). */
   onError?: (err: unknown) => void;
+  /** Called after each successful write (clears a degraded heartbeat). */
+  onWritten?: () => void;
 }
 
 export interface Heartbeat {
@@ -104,19 +106,31 @@ export interface Heartbeat {
   beat(): Promise<void>;
 }
 
+/** An observer's exception must not stop the heartbeat. */
+function safely(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // ignored: see above
+  }
+}
+
 /** Writes daemon.json at once and then every intervalMs until stop(); writes never overlap. */
 export function startHeartbeat(opts: HeartbeatOptions): Heartbeat {
   const intervalMs = opts.intervalMs ?? 2000;
   let stopped = false;
   let timer: TimerHandle | undefined;
   let inFlight: Promise<void> = Promise.resolve();
+  removeStaleTemps(daemonInfoPath(opts.stateDir)); // left by a daemon killed mid-write
 
   const writeOnce = async (): Promise<void> => {
     try {
       await writeDaemonInfo(opts.stateDir, { ...opts.info(), heartbeatAt: opts.clock.now() });
     } catch (err) {
-      opts.onError?.(err);
+      safely(() => opts.onError?.(err));
+      return;
     }
+    safely(() => opts.onWritten?.());
   };
   const beat = (): Promise<void> => {
     inFlight = inFlight.then(writeOnce);

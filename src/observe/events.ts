@@ -34,7 +34,10 @@ export type EventType =
   | 'agent.started'
   | 'agent.finished'
   | 'prediction.warning'
-  | 'notify.test';
+  | 'notify.test'
+  | 'daemon.degraded'
+  | 'daemon.recovered'
+  | 'daemon.crashed';
 
 export interface ClawbackEvent {
   type: EventType;
