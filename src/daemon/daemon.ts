@@ -98,7 +98,8 @@ export class Daemon {
   private readonly journal: JournalWriter | undefined;
   private readonly log: FaultLog;
   private stateRetry: { cancel(): void } | undefined;
-  private stateFailures = 0;
+  /** Timer retries of state.json since it last saved (the backoff step). */
+  private stateRetries = 0;
 
   constructor(
     readonly ctx: DaemonContext,
@@ -139,12 +140,11 @@ export class Daemon {
       }
       this.store.save(this.state);
     } catch (err) {
-      this.stateFailures++;
       this.faults.failed('state-write', err);
       this.scheduleStateRetry();
       return false;
     }
-    this.stateFailures = 0;
+    this.stateRetries = 0;
     this.stateRetry?.cancel();
     this.stateRetry = undefined;
     this.faults.ok('state-write');
@@ -155,8 +155,9 @@ export class Daemon {
     if (this.stateRetry || this.stopping) return;
     this.stateRetry = this.ctx.clock.setTimeout(() => {
       this.stateRetry = undefined;
+      this.stateRetries++;
       if (!this.stopping) this.writeStateNow();
-    }, faultRetryDelay(this.stateFailures));
+    }, faultRetryDelay(this.stateRetries + 1));
   }
 
   /** `ok`, or `degraded` with the reasons (state, journal or heartbeat writes failing). */

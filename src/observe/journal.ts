@@ -34,6 +34,8 @@ export class JournalWriter {
   private readonly queue: string[] = [];
   private flushing = false;
   private failures = 0;
+  /** Timer retries since the fault began (appends that fail meanwhile do not lengthen the backoff). */
+  private retries = 0;
   private dropped = 0;
   private flushedSinceFault = 0;
   private retry: TimerHandle | undefined;
@@ -79,6 +81,7 @@ export class JournalWriter {
     if (this.failures > 0) {
       const facts = { flushed: this.flushedSinceFault, dropped: this.dropped };
       this.failures = 0;
+      this.retries = 0;
       this.dropped = 0;
       this.flushedSinceFault = 0;
       this.retry?.cancel();
@@ -115,9 +118,10 @@ export class JournalWriter {
 
   private scheduleRetry(): void {
     if (this.closed || this.retry || !this.opts.clock) return;
-    const delay = (this.opts.retryDelayMs ?? defaultRetryDelay)(this.failures);
+    const delay = (this.opts.retryDelayMs ?? defaultRetryDelay)(this.retries + 1);
     this.retry = this.opts.clock.setTimeout(() => {
       this.retry = undefined;
+      this.retries++;
       if (this.queue.length > 0) this.flush();
     }, delay);
   }
