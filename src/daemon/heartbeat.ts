@@ -73,9 +73,41 @@ export function parseDaemonInfo(text: string): DaemonInfoRead {
   };
 }
 
+function daemonInfoText(info: DaemonInfo): string {
+  return `${JSON.stringify(info, null, 2)}\n`;
+}
+
 /** Writes daemon.json atomically (temp file, fsync, rename), mode 0600. */
 export async function writeDaemonInfo(stateDir: string, info: DaemonInfo): Promise<void> {
-  await writeFileAtomic(daemonInfoPath(stateDir), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+  await writeFileAtomic(daemonInfoPath(stateDir), daemonInfoText(info), { mode: 0o600 });
+}
+
+function isOutOfSpace(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'ESHORTWRITE';
+}
+
+/**
+ * On a full disk the atomic path needs a new file and fails; a heartbeat differs from the previous one only in
+ * the digits of heartbeatAt, so the same number of bytes is rewritten in place (blocks already allocated) and the
+ * guardian still sees a live daemon instead of killing one that is supervising. False when the size differs.
+ */
+async function rewriteSameSize(file: string, text: string): Promise<boolean> {
+  const buf = Buffer.from(text, 'utf8');
+  const handle = await fs.open(file, 'r+');
+  try {
+    if ((await handle.stat()).size !== buf.length) return false;
+    let off = 0;
+    while (off < buf.length) {
+      const { bytesWritten } = await handle.write(buf, off, buf.length - off, off);
+      if (bytesWritten <= 0) return false;
+      off += bytesWritten;
+    }
+    await handle.sync();
+    return true;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Removes daemon.json only if it still names this pid (a clean shutdown must not erase a successor's file). */
@@ -124,10 +156,16 @@ export function startHeartbeat(opts: HeartbeatOptions): Heartbeat {
   removeStaleTemps(daemonInfoPath(opts.stateDir)); // left by a daemon killed mid-write
 
   const writeOnce = async (): Promise<void> => {
+    const info = { ...opts.info(), heartbeatAt: opts.clock.now() };
     try {
-      await writeDaemonInfo(opts.stateDir, { ...opts.info(), heartbeatAt: opts.clock.now() });
+      await writeDaemonInfo(opts.stateDir, info);
     } catch (err) {
-      safely(() => opts.onError?.(err));
+      let reported = err;
+      if (isOutOfSpace(err) && (await rewriteSameSize(daemonInfoPath(opts.stateDir), daemonInfoText(info)).catch(() => false))) {
+        const e = err as NodeJS.ErrnoException;
+        reported = Object.assign(new Error(`${e.message} (daemon.json kept fresh by an in-place rewrite)`), { code: e.code });
+      }
+      safely(() => opts.onError?.(reported));
       return;
     }
     safely(() => opts.onWritten?.());

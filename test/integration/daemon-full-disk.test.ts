@@ -201,6 +201,10 @@ describe('the daemon on a full disk (real tmpfs)', () => {
     });
     await new Promise((r) => setTimeout(r, 4500)); // two more heartbeats fail: their temp files must not stay
     expect(tempFilesUnder(stateDir).length).toBeLessThanOrEqual(1);
+    // The guardian must still see a live daemon (it kills a daemon whose heartbeat is 15 s old).
+    const info = JSON.parse(readFileSync(path.join(stateDir, 'daemon.json'), 'utf8')) as { pid: number; heartbeatAt: number };
+    expect(info.pid).toBe(daemon.pid);
+    expect(Date.now() - info.heartbeatAt).toBeLessThan(5000);
 
     process.kill(daemon.pid, 'SIGTERM');
     const exit = await daemon.waitForExit(30_000);
