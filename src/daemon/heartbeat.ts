@@ -88,15 +88,17 @@ function isOutOfSpace(err: unknown): boolean {
 }
 
 /**
- * On a full disk the atomic path needs a new file and fails; a heartbeat differs from the previous one only in
+ * On a full disk the atomic path needs a new file and fails. A heartbeat differs from the previous one only in
  * the digits of heartbeatAt, so the same number of bytes is rewritten in place (blocks already allocated) and the
- * guardian still sees a live daemon instead of killing one that is supervising. False when the size differs.
+ * guardian still sees a live daemon instead of killing one that is supervising. When the size differs (a new
+ * daemon on a disk that was already full: the previous daemon's file) the file is truncated first, which frees
+ * the blocks the new text needs; otherwise the guardian would see a dead daemon and start a second one.
  */
-async function rewriteSameSize(file: string, text: string): Promise<boolean> {
+async function rewriteInPlace(file: string, text: string): Promise<boolean> {
   const buf = Buffer.from(text, 'utf8');
   const handle = await fs.open(file, 'r+');
   try {
-    if ((await handle.stat()).size !== buf.length) return false;
+    if ((await handle.stat()).size !== buf.length) await handle.truncate(0);
     let off = 0;
     while (off < buf.length) {
       const { bytesWritten } = await handle.write(buf, off, buf.length - off, off);
@@ -161,7 +163,7 @@ export function startHeartbeat(opts: HeartbeatOptions): Heartbeat {
       await writeDaemonInfo(opts.stateDir, info);
     } catch (err) {
       let reported = err;
-      if (isOutOfSpace(err) && (await rewriteSameSize(daemonInfoPath(opts.stateDir), daemonInfoText(info)).catch(() => false))) {
+      if (isOutOfSpace(err) && (await rewriteInPlace(daemonInfoPath(opts.stateDir), daemonInfoText(info)).catch(() => false))) {
         const e = err as NodeJS.ErrnoException;
         reported = Object.assign(new Error(`${e.message} (daemon.json kept fresh by an in-place rewrite)`), { code: e.code });
       }

@@ -216,6 +216,41 @@ describe('the daemon on a full disk (real tmpfs)', () => {
   });
 });
 
+describe('a daemon (re)started on a disk that is already full', () => {
+  it('adopts the running service, says degraded, keeps daemon.json fresh for the guardian, and stops cleanly', async () => {
+    const { config, stateDir } = writeConfig({ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] });
+    const first = startDaemon(config, stateDir);
+    const base1 = await apiBase(stateDir, first);
+    const pid = await waitFor(async () => {
+      const s = await status(base1);
+      return s.services[0]!.pid && readFileSync(path.join(stateDir, 'logs', 'steady.log'), 'utf8').includes('ready') ? s.services[0]!.pid : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 200, message: 'the service to run and say ready' });
+    killLater(pid);
+    disk.fill(0);
+    first.kill(); // the daemon dies (SIGKILL) while the disk is full; its service keeps running
+    await first.waitForExit(10_000);
+    expect(isAlive(pid)).toBe(true);
+
+    const second = startDaemon(config, stateDir);
+    const base2 = await apiBase(stateDir, second); // daemon.json names the new pid although the disk is full
+    const s = await waitFor(async () => {
+      const st = await status(base2);
+      return st.services[0]!.pid === pid && st.daemon.health === 'degraded' ? st : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 200, message: 'the new daemon to adopt the service and say degraded' });
+    expect(s.services[0]!.state).toBe('running');
+    expect(s.daemon.degraded.map((d) => d.reason)).toEqual(expect.arrayContaining(['heartbeat-write']));
+    await new Promise((r) => setTimeout(r, 2500));
+    const info = JSON.parse(readFileSync(path.join(stateDir, 'daemon.json'), 'utf8')) as { pid: number; heartbeatAt: number };
+    expect(info.pid).toBe(second.pid);
+    expect(Date.now() - info.heartbeatAt).toBeLessThan(5000);
+
+    process.kill(second.pid, 'SIGTERM');
+    expect((await second.waitForExit(30_000)).code).toBe(0);
+    await waitFor(() => !isAlive(pid), { timeoutMs: 10_000, intervalMs: 100, message: 'the adopted service to be stopped' });
+    expect(tempFilesUnder(stateDir)).toEqual([]);
+  });
+});
+
 describe('a bug in the daemon', () => {
   it('an uncaught exception is logged and journaled, the daemon exits 70 leaving the service running, the next daemon adopts it', async () => {
     const dir = tempDir('clawback-fatal-');
