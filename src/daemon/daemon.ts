@@ -23,7 +23,6 @@ import { launchExternal } from '../supervisor/external-process.js';
 import { realCommandRunner } from '../platform/command-runner.js';
 import { DaemonFaults, faultRetryDelay, renderDegradedGauge, type DaemonHealthStatus, type FaultLog } from './daemon-faults.js';
 import { faultLog } from './fault-log.js';
-import { removeStaleTemps } from '../platform/atomic-write.js';
 
 export interface DaemonOptions extends LoadOptions {
   clock?: Clock;
