@@ -1,10 +1,9 @@
 // `clawback run`: the daemon in the foreground, with signals wired to a clean shutdown.
 import type { Command } from 'commander';
-import { createDaemon, DaemonAlreadyRunning } from '../daemon/daemon.js';
+import { createDaemon, DaemonAlreadyRunning, type Daemon } from '../daemon/daemon.js';
 import { ConfigError } from '../config/errors.js';
 import { defaultDaemonOptions } from '../daemon/wiring.js';
 import { installFatalHandlers } from '../daemon/fatal-exit.js';
-import type { Daemon } from '../daemon/daemon.js';
 
 export function registerRun(program: Command): void {
   program
@@ -17,9 +16,32 @@ export function registerRun(program: Command): void {
         process.stdout.write(line + '\n');
       };
       let daemon: Daemon | undefined;
+      let running: Daemon | undefined;
       let exiting = false;
+      /** A signal that arrived while the daemon was starting: acted on as soon as start() returns. */
+      let deferred: { stopServices: boolean; code: number } | undefined;
       // A bug anywhere in the daemon: log, journal, exit 70 with the services left running (the next daemon adopts them).
       installFatalHandlers(process, { daemon: () => daemon, shuttingDown: () => exiting });
+      const shutdown = (stopServices: boolean, code: number): void => {
+        if (exiting) return;
+        if (!running) {
+          // Signals are wired before start-up: the default action would kill us with services just started or adopted.
+          deferred ??= { stopServices, code };
+          say('signal received while starting; shutting down once started...');
+          return;
+        }
+        exiting = true;
+        say(stopServices ? 'stopping services and exiting...' : 'exiting, services keep running...');
+        // stop() never rejects: every step is guarded, so the services are stopped even on a full disk.
+        running
+          .stop({ stopServices })
+          .catch((err: unknown) => process.stderr.write(`clawback: shutdown error: ${(err as Error).message}\n`))
+          .finally(() => process.exit(code));
+      };
+      process.on('SIGTERM', () => shutdown(true, 0));
+      process.on('SIGINT', () => shutdown(true, 0));
+      process.on('SIGHUP', () => shutdown(true, 0));
+      process.on('SIGUSR2', () => shutdown(false, 0));
       try {
         daemon = await createDaemon({
           ...defaultDaemonOptions(),
@@ -36,7 +58,7 @@ export function registerRun(program: Command): void {
         }
         throw err;
       }
-      const running = daemon;
+      running = daemon;
       const api = running.api!;
       const base = `http://${api.host}:${api.port}`;
       say(`clawback running (pid ${process.pid})`);
@@ -47,19 +69,6 @@ export function registerRun(program: Command): void {
       say(`  API:       ${base}/api/status   metrics: ${base}/metrics`);
       say(`  status:    clawback status${running.ctx.stateDir ? ` --state-dir ${running.ctx.stateDir}` : ''}`);
       say('  stop:      Ctrl-C (stops the services too); SIGUSR2 exits and leaves them running for the next daemon');
-      const shutdown = (stopServices: boolean, code: number): void => {
-        if (exiting) return;
-        exiting = true;
-        say(stopServices ? 'stopping services and exiting...' : 'exiting, services keep running...');
-        // stop() never rejects: every step is guarded, so the services are stopped even on a full disk.
-        running
-          .stop({ stopServices })
-          .catch((err: unknown) => process.stderr.write(`clawback: shutdown error: ${(err as Error).message}\n`))
-          .finally(() => process.exit(code));
-      };
-      process.on('SIGTERM', () => shutdown(true, 0));
-      process.on('SIGINT', () => shutdown(true, 0));
-      process.on('SIGHUP', () => shutdown(true, 0));
-      process.on('SIGUSR2', () => shutdown(false, 0));
+      if (deferred) shutdown(deferred.stopServices, deferred.code);
     });
 }
