@@ -1,6 +1,6 @@
 // A real small filesystem for full-disk tests: a tmpfs mounted on a temp dir, filled and freed on demand.
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, statfsSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, statfsSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -91,4 +91,16 @@ export function tempFilesUnder(dir: string): string[] {
   };
   walk(dir, 0);
   return out;
+}
+
+/** Temp files older than ageMs: left behind, as opposed to a write in flight. */
+export function staleTempFilesUnder(dir: string, ageMs = 1500): string[] {
+  const now = Date.now();
+  return tempFilesUnder(dir).filter((f) => {
+    try {
+      return now - statSync(f).mtimeMs > ageMs;
+    } catch {
+      return false; // gone meanwhile: it was in flight
+    }
+  });
 }
