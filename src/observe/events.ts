@@ -38,7 +38,10 @@ export type EventType =
   | 'prediction.warning'
   | 'maintenance.started'
   | 'maintenance.ended'
-  | 'notify.test';
+  | 'notify.test'
+  | 'daemon.degraded'
+  | 'daemon.recovered'
+  | 'daemon.crashed';
 
 export interface ClawbackEvent {
   type: EventType;
