@@ -3,7 +3,8 @@ import os from 'node:os';
 import { VERSION } from '../version.js';
 import type { ScenarioName } from './scenario-catalog.js';
 import { SCENARIOS, prepare, skippedScenarios } from './run-drill.js';
-import { journalSince, waitSteady, type DrillContext, type ScenarioRun } from './drill-context.js';
+import { isSteady, journalSince, waitSteady, type DrillContext, type ScenarioRun } from './drill-context.js';
+import { pollUntil } from './poll.js';
 import { measureTrial } from './journal-measure.js';
 import { chaosSchedule, type PlannedFault } from './chaos-schedule.js';
 import { availabilityOf, downtimeMs, downtimeWithin, ttrWithin } from './availability.js';
@@ -133,12 +134,23 @@ export async function runChaos(ctx: DrillContext, o: ChaosOptions): Promise<Chao
   }
   const stoppedEarly = aborted(ctx) ? 'interrupted (Ctrl-C / SIGTERM)' : null;
   if (stoppedEarly) {
-    // A fault cut short may have left a deliberate hold (port-steal, crash-loop): the drill put it there, the drill lifts it.
-    const s = await ctx.link.service(service).catch(() => undefined);
-    if (s?.held) {
-      await ctx.link.action(service, 'resume').catch(() => undefined);
-      notes.push(`the service was held (${s.held.reason}) when the run was interrupted: resumed`);
-    }
+    // A fault cut short may leave a deliberate hold behind (port-steal, crash-loop), now or once its incident escalates:
+    // the drill put it there, the drill lifts it. Bounded; the interrupted signal is not used for this wait.
+    let resumed = false;
+    const settled = await pollUntil(
+      async () => {
+        const s = await ctx.link.service(service);
+        if (s?.held && !resumed) {
+          resumed = true;
+          await ctx.link.action(service, 'resume');
+          notes.push(`the service was held (${s.held.reason}) after the interruption: resumed`);
+          return undefined;
+        }
+        return isSteady(ctx);
+      },
+      { clock: ctx.clock, timeoutMs: Math.min(ctx.timeoutMs, 30_000), intervalMs: 250 },
+    );
+    if (!settled) notes.push('the service was not steady within 30 s after the interruption; check `clawback status`');
   }
   const finishedAt = ctx.clock.now();
   const events = await journalSince(ctx, startedAt).catch(() => []);
