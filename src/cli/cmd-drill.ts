@@ -165,16 +165,7 @@ export function registerDrill(program: Command): void {
       }
       const scenarios = parseScenarioList(scenarioArg);
       if ('error' in scenarios) fail(scenarios.error, 2);
-      const link = new DaemonLink(clientStateDir(program.opts()));
-      const status = await link.status();
-      let target: DrillTarget;
-      try {
-        target = resolveTarget(status, loadDaemonConfig(status), { ...(o.service ? { service: o.service } : {}), ...(o.leakUrl ? { leakUrl: o.leakUrl } : {}) });
-      } catch (err) {
-        if (err instanceof DrillRefused) fail(err.message, err.exitCode);
-        if (err instanceof ConfigError) fail(err.message, 2);
-        throw err;
-      }
+      const target = await targetOrExit(program, o);
       const say = (line: string): void => void process.stderr.write(line + '\n');
       const restore = new RestoreStack(say);
       const ctx: DrillContext = {
