@@ -55,8 +55,8 @@ describe('clawback drill chaos on the demo gateway', () => {
     const mdFile = path.join(d.dir, 'chaos.md');
     const url = `http://127.0.0.1:${d.port}/health`;
     const mine = independentPoll(url);
-    // Seed 21 with crash,port-steal over 30 s: crash at ~7 s, crash at ~11 s, port-steal at ~19 s.
-    const chaos = spawnMarked(NODE, [CLI, 'drill', 'chaos', '--duration', '30s', '--mean-interval', '12s', '--seed', '21', '--scenarios', 'crash,port-steal', '--timeout', '40', '--json', '--yes', '--report', mdFile, '--state-dir', d.stateDir]);
+    // Seed 21 with crash,port-steal over 40 s (the next one falls at ~43 s): crash at ~7 s, crash at ~11 s, port-steal at ~19 s.
+    const chaos = spawnMarked(NODE, [CLI, 'drill', 'chaos', '--duration', '40s', '--mean-interval', '12s', '--seed', '21', '--scenarios', 'crash,port-steal', '--timeout', '40', '--json', '--yes', '--report', mdFile, '--state-dir', d.stateDir]);
     let r: { code: number | null; stdout: string; stderr: string };
     try {
       // A restart with no fault in flight, once the run is under way and before the first fault: the report must call it a false restart.
@@ -75,8 +75,8 @@ describe('clawback drill chaos on the demo gateway', () => {
     // The plan from the seed, and the progress line.
     expect(report.seed).toBe(21);
     expect(report.faults.map((f) => f.kind)).toEqual(['crash', 'crash', 'port-steal']);
-    expect(r.stderr).toMatch(/chaos 0:0\d \/ 0:30 \| faults 0 \| availability/);
-    expect(report.command).toBe('clawback drill chaos --duration 30s --mean-interval 12s --seed 21 --scenarios crash,port-steal --timeout 40');
+    expect(r.stderr).toMatch(/chaos 0:0\d \/ 0:40 \| faults 0 \| availability/);
+    expect(report.command).toBe('clawback drill chaos --duration 40s --mean-interval 12s --seed 21 --scenarios crash,port-steal --timeout 40');
 
     // Port theft: Clawback cannot fix it by design, so it needed a human (level 4), and it is not counted as recovered alone.
     const steal = report.faults.find((f) => f.kind === 'port-steal')!;
