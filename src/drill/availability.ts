@@ -78,11 +78,12 @@ export function downtimeWithin(outages: readonly Outage[], from: number, to: num
 
 /**
  * Time to recover from a fault injected at `from` whose effects ended by `to`: until the end of the last outage
- * that began in [from, to]; 0 when no poll failed (the user saw nothing); null when that outage never ended.
+ * that overlaps [from, to] (a poll already in flight when the fault struck may fail and start the outage a little
+ * before `from`); 0 when no poll failed (the user saw nothing); null when that outage never ended.
  */
 export function ttrWithin(outages: readonly Outage[], from: number, to: number): number | null {
-  const mine = outages.filter((o) => o.from >= from && o.from <= to);
+  const mine = outages.filter((o) => o.from <= to && o.to >= from);
   if (mine.length === 0) return 0;
   const lastOne = mine[mine.length - 1]!;
-  return lastOne.open ? null : lastOne.to - from;
+  return lastOne.open ? null : Math.max(0, lastOne.to - from);
 }

@@ -122,6 +122,7 @@ describe('availability from the outside poll', () => {
     expect(downtimeWithin(outs, 1300, 1750)).toBe(200 + 50);
     expect(ttrWithin(outs, 1150, 1900)).toBe(1800 - 1150); // the last outage that began in the window ends at 1800
     expect(ttrWithin(outs, 1900, 2000)).toBe(0); // nothing failed: the user saw nothing
+    expect(ttrWithin(outs, 1300, 1600)).toBe(1500 - 1300); // a poll in flight at the fault failed first: still this fault's outage
     expect(ttrWithin(outs, 2000, 2300)).toBeNull(); // still down at the end
   });
 });
