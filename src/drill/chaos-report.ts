@@ -23,12 +23,22 @@ export function progressLine(p: { elapsedMs: number; plannedMs: number; faults: 
   return `chaos ${formatDuration(p.elapsedMs)} / ${formatDuration(p.plannedMs)} | faults ${p.faults}${p.inFlight ? ` (now: ${p.inFlight})` : ''} | availability ${pct(p.availability)} | ${p.down ? 'DOWN' : 'up'}`;
 }
 
+/** Availability if the down time inside faults that needed a human (by design: port theft, crash loop) is left out. */
+export function availabilityWithoutHuman(r: ChaosReport): number | null {
+  const { first, last } = r.poll;
+  if (first === null || last === null || last <= first) return null;
+  const humanDown = r.faults.filter((f) => f.neededHuman).reduce((sum, f) => sum + f.downMs, 0);
+  return Math.max(0, 1 - (r.downtimeMs - humanDown) / (last - first - humanDown));
+}
+
 /** The headline numbers as Markdown table rows (also used by the README). */
 export function summaryRows(r: ChaosReport): string[][] {
   const human = r.faults.filter((f) => f.neededHuman).length;
+  const humanDown = r.faults.filter((f) => f.neededHuman).reduce((sum, f) => sum + f.downMs, 0);
   return [
     ['duration', `${formatDuration(r.finishedAt - r.startedAt)} (planned ${formatDuration(r.plannedDurationMs)})${r.stoppedEarly ? `, stopped early: ${r.stoppedEarly}` : ''}`],
     ['availability (outside poll)', `${pct(r.availability)} (down ${formatMs(r.downtimeMs)} in ${r.outages.length} outage(s); ${r.poll.polls} polls every ${r.poll.intervalMs} ms, ${r.poll.failed} failed)`],
+    ['availability without the faults that needed a human', `${pct(availabilityWithoutHuman(r))} (those faults: ${formatMs(humanDown)} down)`],
     ['down time with no fault in flight', formatMs(r.unexplainedDowntimeMs)],
     ['faults injected', `${r.faults.length} (${r.byKind.map((k) => `${k.kind} ${k.injected}`).join(', ') || 'none'})`],
     ['recovered without a human', `${pct(r.recoveredWithoutHuman, 1)} (${r.faults.length - human}/${r.faults.length}; ${human} needed a human)`],

@@ -14,7 +14,7 @@ import {
   type ChaosReport,
 } from '../../src/drill/chaos-result.js';
 import { renderChaosSvg, escapeXml, tickStepMs } from '../../src/drill/chaos-svg.js';
-import { progressLine, renderChaosMarkdown, summaryRows } from '../../src/drill/chaos-report.js';
+import { availabilityWithoutHuman, progressLine, renderChaosMarkdown, summaryRows } from '../../src/drill/chaos-report.js';
 import { slowStartDelayMs } from '../../src/drill/scenario-slow-start.js';
 import { defaultChaosKinds } from '../../src/drill/run-chaos.js';
 import { SCENARIO_NAMES } from '../../src/drill/scenario-catalog.js';
@@ -238,7 +238,7 @@ function report(): ChaosReport {
     availability: 0.995,
     downtimeMs: 3000,
     unexplainedDowntimeMs: 0,
-    faults: [fault({ n: 1, injectedAt: t0 + 60_000, endedAt: t0 + 70_000, scheduledAt: t0 + 60_000, ttrMs: 3000, downMs: 3000 }), fault({ n: 2, kind: 'port-steal', injectedAt: t0 + 200_000, endedAt: t0 + 260_000, level: 4, neededHuman: true, recoverFrom: 'release', outcome: 'held | port' })],
+    faults: [fault({ n: 1, injectedAt: t0 + 60_000, endedAt: t0 + 70_000, scheduledAt: t0 + 60_000, ttrMs: 3000, downMs: 3000 }), fault({ n: 2, kind: 'port-steal', injectedAt: t0 + 200_000, endedAt: t0 + 260_000, level: 4, neededHuman: true, recoverFrom: 'release', outcome: 'held | port', downMs: 0, ttrMs: 0 })],
     byKind: [],
     recoveredWithoutHuman: 0.5,
     restarts: 3,
@@ -289,6 +289,11 @@ describe('chaos report', () => {
     expect(md).toContain('| availability (outside poll) | 99.500 % (down 3.00 s in 1 outage(s); 6000 polls every 100 ms, 30 failed) |');
     expect(md).toContain('| recovered without a human | 50.0 % (1/2; 1 needed a human) |');
     expect(md).toContain('![timeline](x.svg)');
+    // 3 s down, all in the crash (the port theft's window saw none): nothing to leave out.
+    expect(md).toContain('| availability without the faults that needed a human | 99.500 % (those faults: 0 ms down) |');
+    r.faults[1]!.downMs = 1000;
+    r.downtimeMs = 4000;
+    expect(availabilityWithoutHuman(r)).toBeCloseTo(1 - 3000 / (600_000 - 1000), 10);
     expect(md).toContain('held \\| port');
     expect(summaryRows(r).map((row) => row[0])).toContain('daemon RSS');
   });
