@@ -130,7 +130,7 @@ export function registerDrill(program: Command): void {
     .option('--yes', 'do not ask for confirmation (or set CLAWBACK_DRILL_YES=1)')
     .option('--report <file>', 'Markdown report path (default <stateDir>/drills/drill-<time>.md); the JSON goes beside it (chaos: and the SVG timeline)')
     .option('--duration <d>', 'chaos: how long the soak runs (e.g. 45m, 1h)', durationArg('--duration', 1000))
-    .option('--mean-interval <d>', 'chaos: mean time between faults (exponential inter-arrival, e.g. 2m)', durationArg('--mean-interval', 100))
+    .option('--mean-interval <d>', 'chaos: mean time between faults, exponential inter-arrival (default 2m)', durationArg('--mean-interval', 100))
     .option('--scenarios <list>', `chaos: the fault kinds to pick from, comma-separated (default: all but ${Object.keys(CHAOS_EXCLUDED).join(', ')})`)
     .option('--seed <n>', 'chaos: the PRNG seed; the same seed gives the same schedule (default: random, printed)', seedArg)
     .option('--poll-url <url>', "chaos: GET this URL from outside to judge up/down (loopback; default: the service's health check)")
