@@ -139,7 +139,8 @@ describe('one owner decides (issue 16)', () => {
     expect(esc.message).toContain('exited 1');
     expect(esc.message).toContain('exit code 78');
     const started = t.events.find((e) => e.type === 'agent.started')!;
-    const finished = t.events.find((e) => e.type === 'agent.finished')!;
+    // The verdict (revert, agent.finished) is carried out right after the escalation.
+    const finished = await waitFor(() => t.events.find((e) => e.type === 'agent.finished'), { timeoutMs: 10_000 });
     // No verification window is spent polling a held service.
     expect(finished.time - started.time).toBeLessThan(10_000);
     expect(esc.time - started.time).toBeLessThan(10_000);
