@@ -19,6 +19,8 @@ export interface ConfigCheck {
   validator?: 'passed' | 'failed' | 'unavailable' | 'none';
   /** The bytes checked, so callers act on exactly what was judged. */
   content?: Buffer;
+  /** The validator's own words (bounded), when it ran and failed: what it names is what a least repair removes. */
+  output?: { stdout: string; stderr: string };
 }
 
 export interface CheckOptions {
@@ -81,11 +83,17 @@ async function judge(service: ServiceConfig, runner: CommandRunner, content: Buf
   }
   if (r.code === 0) return { ...base, state: 'valid', validator: 'passed' };
   const said = (r.stderr.trim() || r.stdout.trim()).slice(0, ERROR_CHARS);
-  return { ...base, state: 'invalid', validator: 'failed', error: `validateCommand ${describeRun(r)}${said ? `: ${said}` : ''}` };
+  return {
+    ...base,
+    state: 'invalid',
+    validator: 'failed',
+    error: `validateCommand ${describeRun(r)}${said ? `: ${said}` : ''}`,
+    output: { stdout: r.stdout.slice(0, 64 * 1024), stderr: r.stderr.slice(0, 64 * 1024) },
+  };
 }
 
 /** Parse only (no validator): "valid" here means "parses". */
-function parseOnly(service: ServiceConfig, content: Buffer): ConfigCheck {
+export function parseOnly(service: ServiceConfig, content: Buffer): ConfigCheck {
   const spec = configFileOf(service);
   const checksum = sha256(content);
   const outcome = parseConfigText(content.toString('utf8'), detectFormat(spec.path, spec.format));

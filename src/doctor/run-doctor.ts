@@ -37,7 +37,7 @@ export interface DefaultRulesOptions {
 
 /** Missing dirs, stale pid files, config restore, port holder, disk space, then the service's own doctor. */
 export function defaultRules(opts: DefaultRulesOptions = {}): RepairRule[] {
-  return [missingDirsRule(), stalePidfileRule(), configRestoreRule(), portHolderRule(), diskSpaceRule(opts.diskSpace), serviceDoctorRule(opts.serviceDoctor)];
+  return [missingDirsRule(), stalePidfileRule(), configRestoreRule(), portHolderRule(), diskSpaceRule(opts.diskSpace), serviceDoctorRule({ configRepairedElsewhere: true, ...opts.serviceDoctor })];
 }
 
 /** Pure: the exit code for a run's findings and outcomes. */

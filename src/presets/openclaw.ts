@@ -63,6 +63,28 @@ export interface OpenclawPresetOptions {
 
 const DEFAULT_BACKUP_GLOBS = ['openclaw.json.last-good', 'openclaw.json.bak', 'openclaw.json.bak.*'];
 
+/**
+ * Settings a repair must never drop or change silently (read from the gateway's docs, 2026.9.6):
+ * its auth (token, password, mode), where it listens, the remote gateway's credentials, and every
+ * channel and model-provider credential (at any depth, so per-account ones too).
+ */
+export const OPENCLAW_PROTECTED_SETTINGS = [
+  'gateway.auth',
+  'gateway.port',
+  'gateway.bind',
+  'gateway.remote.token',
+  'gateway.remote.password',
+  'channels.**.*token',
+  'channels.**.*tokenFile',
+  'channels.**.*secret',
+  'channels.**.*password',
+  'channels.**.*key',
+  'channels.**.serviceAccount',
+  'models.providers.*.apiKey',
+  'models.providers.**.*token',
+  'models.providers.**.*secret',
+] as const;
+
 /** Where the gateway keeps its config when nothing overrides it. */
 export function defaultOpenclawConfigPath(home: string, stateDir?: string): string {
   return path.join(stateDir ?? path.join(home, '.openclaw'), 'openclaw.json');
@@ -119,7 +141,12 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
       // the doctor can check a candidate (a snapshot written to a temp file) and not only the live file.
       validateCommand: ['/usr/bin/env', 'OPENCLAW_CONFIG_PATH={file}', ...oc, 'config', 'validate', '--json'],
       validateTimeout: '60s',
+      // The gateway's own copies. Ranked with Clawback's snapshots by trust, then age: .last-good is a
+      // trusted copy like a snapshot seen healthy; .bak* are only "the file before the last write".
       backupGlobs: openclawBackupGlobs(configPath),
+      protect: [...OPENCLAW_PROTECTED_SETTINGS],
+      // The gateway reads its port from here; the command line pins `port` (below), so a change here is reported.
+      portPath: 'gateway.port',
     },
     restart: {
       backoff: { initial: '1s', max: '60s' },
@@ -133,7 +160,6 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
       command: [...oc, 'doctor', '--fix', '--non-interactive'],
       timeout: '90s',
       attempts: 2,
-      snapshotAfter: '60s',
     },
     probes: [
       {
