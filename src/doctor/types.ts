@@ -69,6 +69,8 @@ export interface DoctorContext {
   isOwnInstance?(pid: number): boolean;
   /** The pid of the live, supervised instance, if any: it and its descendants are never findings. */
   currentPid?: number;
+  /** A running daemon's pid (seen from `clawback doctor`): whatever it spawned is live, never a stale instance. */
+  daemonPid?: number;
   /** Cancels a doctor run: commands in flight are killed, remaining rules are skipped. */
   signal?: AbortSignal;
 }
