@@ -57,6 +57,17 @@ describe('pure parts', () => {
     });
   });
 
+  it('the service\'s own doctor runs with a valid config after an exit code the service uses for "fix my config" (78), or on a later run', async () => {
+    const { serviceDoctorAlways } = await import('../../src/daemon/doctor-wiring.js');
+    const { serviceSchema } = await import('../../src/config/schema.js');
+    const svc = serviceSchema.parse({ name: 'gw', command: ['x'], doctor: { command: ['fix'] } });
+    expect(serviceDoctorAlways(svc, 1, 78)).toBe(true);
+    expect(serviceDoctorAlways(svc, 1, 1)).toBe(false);
+    expect(serviceDoctorAlways(svc, 1, null)).toBe(false);
+    expect(serviceDoctorAlways(svc, 2, null)).toBe(true);
+    expect(serviceDoctorAlways(serviceSchema.parse({ name: 'gw', command: ['x'] }), 2, 78)).toBe(false);
+  });
+
   it('ranking: trusted copies (Clawback snapshot, service last-good) newest first, then .bak newest first', () => {
     const ranked = rankCandidates([
       { trust: 'backup' as const, time: 900, ref: 'openclaw.json.bak' },
