@@ -81,8 +81,10 @@ function openclawComments(det: OpenclawDetection, external: boolean): CommentMap
       path: s('configFile'),
       comment:
         'The gateway\'s JSON5 config. `openclaw config validate` reads OPENCLAW_CONFIG_PATH (no path argument),\n' +
-        'so the doctor can check a candidate file through env. backupGlobs: OpenClaw\'s own rotations,\n' +
-        'tried after Clawback\'s last-known-good snapshots. A broken file is always kept beside the restored one.',
+        'so the doctor can check a candidate file through env. backupGlobs: OpenClaw\'s own rotations, ranked with\n' +
+        'Clawback\'s snapshots by trust, then age (.last-good is trusted, .bak* come last). protect: settings a repair\n' +
+        'never drops or changes silently. portPath: a gateway.port that differs from `port` is reported.\n' +
+        'A broken file is always kept beside the repaired one.',
     },
     {
       path: s('restart'),
@@ -91,7 +93,10 @@ function openclawComments(det: OpenclawDetection, external: boolean): CommentMap
     { path: s('stop'), comment: 'SIGTERM exits in 1-5 s; it may drain active work for minutes, which we do not wait for.' },
     {
       path: s('doctor'),
-      comment: 'Level 2 runs `openclaw doctor --fix --non-interactive` (9-18 s) after a snapshot, and rolls it back if it breaks the config.',
+      comment:
+        'Level 2 repairs by least change: `openclaw doctor --fix --non-interactive` (9-18 s) after a snapshot, rolled\n' +
+        'back if the file stays invalid or a protected setting changed; then removing the keys the validator names;\n' +
+        'a whole-file restore last. The config is snapshotted as soon as the gateway is seen healthy with it.',
     },
     { path: s('probes', 0), comment: '/healthz is 200 once the gateway is live. Grace 120 s: 11-25 s warm, over 60 s cold.' },
     { path: s('probes', 1), comment: '/readyz is 503 while channels connect: notify only, never a restart.' },
