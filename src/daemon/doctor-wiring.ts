@@ -135,6 +135,8 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
     init(ctx, daemon) {
       let stopped = false;
       let timer: { cancel(): void } | undefined;
+      // Kills a validator in flight when the daemon stops (a validator can run for 30 s).
+      const aborter = new AbortController();
       // Port drift already reported, per service (so it is said once per change, not every tick).
       const drifted = new Map<string, number>();
       const checkPort = async (rt: ServiceRuntime): Promise<void> => {
@@ -170,7 +172,8 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
           const win: HealthWindow = { healthySince: since, now: ctx.clock.now() };
           const lastPassAt = lastPassOf(rt.status().probes);
           if (lastPassAt !== undefined) win.lastPassAt = lastPassAt;
-          await maybeRecordLastKnownGood(doctorContext(rt.config, ctx, undefined, stores), win).catch(() => undefined);
+          if (stopped) return;
+          await maybeRecordLastKnownGood({ ...doctorContext(rt.config, ctx, undefined, stores), signal: aborter.signal }, win).catch(() => undefined);
         }
       };
       const loop = (): void => {
@@ -182,6 +185,7 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
         stop: async () => {
           stopped = true;
           timer?.cancel();
+          aborter.abort();
         },
       };
     },

@@ -1,7 +1,8 @@
 // The service's own doctor run under guard: snapshot first, then roll back if it left the file invalid or touched a protected setting.
 import { detectFormat, parseConfigText, sha256 } from '../platform/config-file.js';
 import type { DoctorContext, RunResult } from './types.js';
-import { checkConfigFile, type ConfigState } from './config-validity.js';
+import type { ConfigState } from './config-validity.js';
+import { checkFileFor } from './validity-cache.js';
 import { describeRun, runnerOf, serviceEnv } from './command-runner.js';
 import { keepEvidence, readCurrent, replaceFile, snapshotBeforeRepair } from './safe-user-write.js';
 import { lineDiff } from './line-diff.js';
@@ -71,7 +72,7 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
   }
 
   const afterFile = await readCurrent(spec.path);
-  const afterCheck = await checkConfigFile(ctx.service, runner);
+  const afterCheck = await checkFileFor(ctx);
   const afterSha = afterFile.content ? sha256(afterFile.content) : undefined;
   const changed = before !== afterSha;
   const format = detectFormat(spec.path, spec.format);
@@ -109,7 +110,7 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
       protectedLost: lost,
       changed,
       rolledBack: true,
-      state: (await checkConfigFile(ctx.service, runner)).state,
+      state: (await checkFileFor(ctx)).state,
       message: `${DOCTOR_ROLLED_BACK}: ${ranText}, ${why}; ${evidence ? `its version is kept at ${evidence}` : 'it had deleted the file'}`,
       after: sha256(original),
       details,

@@ -3,8 +3,7 @@ import { promises as fs } from 'node:fs';
 import { sha256 } from '../platform/config-file.js';
 import type { DoctorContext } from './types.js';
 import type { SnapshotEntry } from './snapshot-store.js';
-import { checkConfigFile } from './config-validity.js';
-import { runnerOf } from './command-runner.js';
+import { checkFileFor } from './validity-cache.js';
 
 export interface HealthWindow {
   /** Epoch ms of the first passing health verdict of the current instance. */
@@ -60,7 +59,7 @@ export async function maybeRecordLastKnownGood(ctx: DoctorContext, win: HealthWi
   const latest = await ctx.snapshots.latest('last-known-good');
   if (latest?.sha256 === sum) return { recorded: false, reason: 'unchanged', entry: latest };
 
-  const check = await checkConfigFile(ctx.service, runnerOf(ctx));
+  const check = await checkFileFor(ctx);
   if (check.state !== 'valid') return { recorded: false, reason: `${check.state}: ${check.error ?? ''}`.trim() };
   if (check.checksum !== sum || !check.content) return { recorded: false, reason: 'config changed while it was being checked' };
 

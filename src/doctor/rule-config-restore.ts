@@ -4,8 +4,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { detectFormat, parseConfigText, serializeConfig, sha256, type ConfigFormat } from '../platform/config-file.js';
 import type { DoctorContext, Finding, FixOutcome, RepairRule } from './types.js';
-import { checkConfigContent, checkConfigFile, type ConfigCheck } from './config-validity.js';
-import { runnerOf } from './command-runner.js';
+import type { ConfigCheck } from './config-validity.js';
+import { checkContentFor, checkFileFor } from './validity-cache.js';
 import { findBackupCandidates } from './backup-candidates.js';
 import { keepEvidence, readCurrent, replaceFile, snapshotBeforeRepair } from './safe-user-write.js';
 import { gatherCandidates, type RestoreCandidate } from './restore-candidates.js';
@@ -38,7 +38,7 @@ export function configRestoreRule(): RepairRule {
     async detect(ctx) {
       const spec = ctx.service.configFile;
       if (!spec) return [];
-      const check = await checkConfigFile(ctx.service, runnerOf(ctx));
+      const check = await checkFileFor(ctx);
       if (check.state === 'valid') return [];
       const snapshots = (await ctx.snapshots.list('last-known-good')).length;
       const backups = (await findBackupCandidates(spec.path, spec.backupGlobs)).length;
@@ -68,8 +68,7 @@ export function configRestoreRule(): RepairRule {
     async fix(ctx, finding) {
       const spec = ctx.service.configFile;
       if (!spec) return { finding, applied: false, verified: false, message: 'no configFile' };
-      const runner = runnerOf(ctx);
-      const now = await checkConfigFile(ctx.service, runner);
+      const now = await checkFileFor(ctx);
       if (now.state === 'valid') return { finding, applied: false, verified: true, message: 'config file is valid again; nothing to restore' };
 
       const format = detectFormat(spec.path, spec.format);
@@ -174,7 +173,7 @@ export function configRestoreRule(): RepairRule {
 
     async verify(ctx) {
       if (!ctx.service.configFile) return true;
-      return (await checkConfigFile(ctx.service, runnerOf(ctx))).state === 'valid';
+      return (await checkFileFor(ctx)).state === 'valid';
     },
   };
 }
@@ -202,7 +201,7 @@ async function removeNamedKeys(ctx: DoctorContext, value: unknown, check: Config
     removed.push(...next.removed);
     cur = next.value;
     const content = Buffer.from(serializeConfig(cur, format));
-    last = await checkConfigContent(ctx.service, content, runnerOf(ctx));
+    last = await checkContentFor(ctx, content);
     if (last.state === 'valid') return { content, value: cur, removed, message: `removed ${removed.join(', ')}` };
   }
   return { removed, message: `still invalid after ${KEY_REMOVAL_ROUNDS} rounds` };
@@ -223,7 +222,6 @@ const ageOf = (ctx: DoctorContext, c: RestoreCandidate): number => Math.max(0, M
  * candidate has is refused. Every candidate considered gets a verdict.
  */
 async function chooseCandidate(ctx: DoctorContext, broken: Parsed | undefined, brokenSha: string | undefined, format: ConfigFormat, verdicts: CandidateVerdict[]): Promise<Chosen | undefined> {
-  const runner = runnerOf(ctx);
   const patterns = protectedPatterns(ctx.service);
   const ranked = await gatherCandidates(ctx);
   const bytes = new Map<string, Buffer | Error>();
@@ -274,10 +272,10 @@ async function chooseCandidate(ctx: DoctorContext, broken: Parsed | undefined, b
         continue;
       }
     }
-    let check = await checkConfigContent(ctx.service, out, runner);
+    let check = await checkContentFor(ctx, out);
     if (check.state !== 'valid' && carried.length > 0) {
       // The broken file's own protected values may be what was wrong: the copy as it is, loudly.
-      const plain = await checkConfigContent(ctx.service, content, runner);
+      const plain = await checkContentFor(ctx, content);
       if (plain.state === 'valid') {
         v.verdict = `chosen without carrying ${carried.join(', ')} (the copy is invalid with them: ${(check.error ?? '').slice(0, 160)})`;
         return { candidate: c, content, carried: [], why: whyChosen(c, verdicts) };

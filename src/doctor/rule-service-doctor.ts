@@ -1,7 +1,6 @@
 // The service's own doctor (e.g. `openclaw doctor --fix`) knows things we don't, but it must not be the one to break the config.
 import type { Finding, FixOutcome, RepairRule } from './types.js';
-import { checkConfigFile } from './config-validity.js';
-import { runnerOf } from './command-runner.js';
+import { checkFileFor } from './validity-cache.js';
 import { runGuardedServiceDoctor, DOCTOR_ROLLED_BACK } from './guarded-service-doctor.js';
 
 export const SERVICE_DOCTOR = 'service-doctor';
@@ -37,7 +36,7 @@ export function serviceDoctorRule(opts: ServiceDoctorOptions = {}): RepairRule {
       if (!argv) return [];
       let why = 'requested';
       if (ctx.service.configFile) {
-        const c = await checkConfigFile(ctx.service, runnerOf(ctx));
+        const c = await checkFileFor(ctx);
         if (c.state === 'valid' && !opts.always) return [];
         if (c.state !== 'valid' && opts.configRepairedElsewhere) return [];
         if (c.state !== 'valid') why = `config file ${c.state}: ${c.error ?? ''}`.trim();
@@ -70,7 +69,7 @@ export function serviceDoctorRule(opts: ServiceDoctorOptions = {}): RepairRule {
       const last = lastRuns.get(finding.id);
       if (last && (last.rolledBack || !last.ok)) return false;
       if (!ctx.service.configFile) return last?.ok ?? false;
-      return (await checkConfigFile(ctx.service, runnerOf(ctx))).state === 'valid';
+      return (await checkFileFor(ctx)).state === 'valid';
     },
   };
 }

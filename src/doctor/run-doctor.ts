@@ -51,7 +51,9 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export async function runDoctor(ctx: DoctorContext, opts: RunDoctorOptions): Promise<DoctorReport> {
+export async function runDoctor(callerCtx: DoctorContext, opts: RunDoctorOptions): Promise<DoctorReport> {
+  // The same bytes are validated once per run (rules ask about the same file; a validator can take 30 s).
+  const ctx: DoctorContext = callerCtx.validity ? callerCtx : { ...callerCtx, validity: new Map() };
   const rules = opts.rules ?? defaultRules();
   const findings: Finding[] = [];
   const outcomes: FixOutcome[] = [];

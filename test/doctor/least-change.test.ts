@@ -162,6 +162,22 @@ describe('config repair by least change', () => {
     expect(JSON.stringify(out.details)).not.toContain('new-token');
   });
 
+  it('one doctor run validates the same bytes once (a real validator can take 30 s)', async () => {
+    const { spawnRunner } = await import('../../src/doctor/command-runner.js');
+    const { serviceDoctorRule } = await import('../../src/doctor/rule-service-doctor.js');
+    const real = spawnRunner();
+    const argvs: string[][] = [];
+    const runner: typeof real = (argv, o) => {
+      argvs.push([...argv]);
+      return real(argv, o);
+    };
+    await fs.writeFile(fx.configPath, cfg(18789, 'tok', { bogus: 1 }));
+    const report = await runDoctor(fx.ctx({ runner }), { fix: true, rules: [configRestoreRule(), serviceDoctorRule({ configRepairedElsewhere: true })] });
+    expect(report.exitCode).toBe(1);
+    // detect + fix + verify of config-restore and detect of service-doctor on the broken bytes: 1 run; the repaired bytes: 1 run.
+    expect(argvs.filter((a) => a.some((x) => x.endsWith('strict-validator.mjs')))).toHaveLength(2);
+  });
+
   it('a file that does not parse: a newer trusted copy that lost the token is refused for an older trusted one that has it', async () => {
     await saveSnapshot(cfg(18789, 'kept-token'));
     const lastGood = path.join(fx.dir, 'gateway.json.last-good');

@@ -73,17 +73,18 @@ describe.skipIf(!OPENCLAW_AVAILABLE)('OpenClaw: the doctor does no harm', () => 
     expect(left).toEqual([]);
   });
 
-  async function start(kase: string, port: number, snapshotAfter = '60s'): Promise<TestDaemon> {
+  async function start(kase: string, port: number): Promise<TestDaemon> {
     g = gatewayHome(port);
     writeFileSync(g.configPath, configWithToken(port, g.home), { mode: 0o600 });
     const gh = g;
-    td = await startTestDaemon(e2eClawbackConfig(gh, port, { snapshotAfter }), { dir: gh.dir });
+    // snapshotAfter 10 min: a snapshot within this case proves it was taken on a health verdict, not on a timer.
+    td = await startTestDaemon(e2eClawbackConfig(gh, port, { snapshotAfter: '10m' }), { dir: gh.dir });
     const t = td;
     await timed(kase, 'spawn -> /healthz 200', () =>
       waitFor(async () => (await healthz(port)) && rt(t).status().health === 'healthy', { timeoutMs: START_BUDGET, intervalMs: 500, message: 'first healthy gateway' }),
     );
-    // snapshotAfter is the preset's old 60 s: a snapshot now proves there is no blind window after a start.
-    await timed(kase, 'healthy -> last-known-good snapshot', () => waitFor(() => t.events.some((e) => e.type === 'config.snapshot'), { timeoutMs: 20_000, intervalMs: 250 }));
+    // No blind window after a start: the snapshot follows the first healthy verdict (plus one validator run, 5-40 s here).
+    await timed(kase, 'healthy -> last-known-good snapshot', () => waitFor(() => t.events.some((e) => e.type === 'config.snapshot'), { timeoutMs: 150_000, intervalMs: 250 }));
     return t;
   }
 
@@ -144,7 +145,7 @@ describe.skipIf(!OPENCLAW_AVAILABLE)('OpenClaw: the doctor does no harm', () => 
 
   it('`openclaw config set gateway.port N` while supervised: the drift is reported loudly', async () => {
     const port = await freePort();
-    const t = await start('port change', port, '10s');
+    const t = await start('port change', port);
     const gh = g!;
     const other = await freePort();
     const r = await timed('port change', '`openclaw config set gateway.port`', async () =>

@@ -215,7 +215,8 @@ describe.skipIf(!OPENCLAW_AVAILABLE)('OpenClaw gateway under Clawback', () => {
       td = await startTestDaemon(e2eClawbackConfig(gh, port), { dir: gh.dir });
       const t = td;
       await timed('exit-78 loop', 'start -> held + escalated to a human', () =>
-        waitFor(() => rt(t).status().incident?.status === 'waiting-human', { timeoutMs: 560_000, intervalMs: 1000 }),
+        // Each doctor cycle here is a validator run, `openclaw doctor --fix`, a validator run and a start to exit 78 (minutes under load).
+        waitFor(() => rt(t).status().incident?.status === 'waiting-human', { timeoutMs: 840_000, intervalMs: 1000 }),
       );
       // Exit 78 is the gateway saying "fix my config first": its own doctor runs (under guard) although the file validates.
       const doctorRuns = t.journal().filter((e) => e.type === 'doctor.repair' && e.details?.rule === 'service-doctor');
@@ -239,6 +240,6 @@ describe.skipIf(!OPENCLAW_AVAILABLE)('OpenClaw gateway under Clawback', () => {
       const where = [...filesWithBytes(gh.configDir, Buffer.from(userBytes)), ...filesWithBytes(path.join(gh.dir, 'state'), Buffer.from(userBytes))];
       expect(where.length, 'the user\'s original bytes are recoverable').toBeGreaterThan(0);
       process.stdout.write(`exit-78 loop: ${exits.length} exit(s) with 78; original bytes kept at ${where.map((f) => path.relative(gh.dir, f)).join(', ')}\n`);
-    }, 600_000);
+    }, 900_000);
   });
 });
