@@ -56,8 +56,9 @@ export function doctorContext(service: ServiceConfig, ctx: DaemonContext, runtim
 
 export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runtime: () => ServiceRuntime, stores: SnapshotStores): Repairers {
   return {
-    doctor: async (incident) => {
-      const report = await runDoctor(doctorContext(service, ctx, runtime, stores), {
+    doctor: async (incident, signal) => {
+      // The reducer cancels a run (stop, a person taking over, its deadline): commands in flight are killed.
+      const report = await runDoctor({ ...doctorContext(service, ctx, runtime, stores), ...(signal ? { signal } : {}) }, {
         fix: true,
         incidentId: incident.id,
         // The service's own doctor rewrites configs (OpenClaw's has dropped sections), so it runs under
