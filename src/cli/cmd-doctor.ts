@@ -1,4 +1,4 @@
-// `clawback doctor [NAME] [--fix] [--json]`: diagnose (and repair) services from their config, without the daemon.
+// `clawback doctor [NAME] [--fix] [--json]`: diagnose (and repair) services from their config; a running daemon's live pids are left alone.
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { systemClock } from '../platform/clock.js';
@@ -8,6 +8,7 @@ import { JournalWriter } from '../observe/journal.js';
 import { runDoctor, defaultRules, type DoctorReport } from '../doctor/run-doctor.js';
 import { preflightRule } from '../doctor/rule-preflight.js';
 import { doctorContext } from '../daemon/doctor-wiring.js';
+import { liveSupervision } from '../doctor/live-instances.js';
 import path from 'node:path';
 import { paint } from './format.js';
 
@@ -34,6 +35,10 @@ export function registerDoctor(program: Command): void {
       const reports: Array<{ service: string } & DoctorReport> = [];
       for (const service of services) {
         const ctx = doctorContext(service, ctxBase);
+        // A daemon running on this state dir owns the live instance: it is never a "stale port holder".
+        const live = await liveSupervision(loaded.stateDir, service.name);
+        if (live.daemonPid !== undefined) ctx.daemonPid = live.daemonPid;
+        if (live.servicePid !== undefined) ctx.currentPid = live.servicePid;
         const report = await runDoctor(ctx, { fix: !!o.fix, rules: [preflightRule(['command', 'cwd', 'env']), ...defaultRules({ serviceDoctor: { always: false } })] });
         reports.push({ service: service.name, ...report });
       }

@@ -1,5 +1,5 @@
 // `clawback drill SCENARIO|all`: reproducible extreme tests against the running daemon, with a recovery report.
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -7,7 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { clientStateDir } from './client.js';
 import { ConfigError } from '../config/errors.js';
 import { systemClock } from '../platform/clock.js';
-import { parseScenarioList, SCENARIO_PLANS, type ScenarioName } from '../drill/scenario-catalog.js';
+import { parseScenarioList, SCENARIO_NAMES, SCENARIO_PLANS, type ScenarioName } from '../drill/scenario-catalog.js';
+import { CHAOS_EXCLUDED, defaultChaosKinds, runChaos } from '../drill/run-chaos.js';
+import { renderChaosMarkdown, summaryRows } from '../drill/chaos-report.js';
+import { renderChaosSvg } from '../drill/chaos-svg.js';
+import { isLoopbackHost } from '../server/auth.js';
+import { parseDuration } from '../config/duration.js';
 import { DaemonLink } from '../drill/daemon-link.js';
 import { DrillRefused, loadDaemonConfig, resolveTarget, type DrillTarget } from '../drill/target.js';
 import { RestoreStack, unwindOnSignals } from '../drill/restore-stack.js';
@@ -26,6 +31,27 @@ interface DrillOpts {
   json?: boolean;
   yes?: boolean;
   report?: string;
+  duration?: number;
+  meanInterval?: number;
+  scenarios?: string;
+  seed?: number;
+  pollUrl?: string;
+  pollInterval: number;
+}
+
+/** A duration with its unit (100ms, 90s, 45m, 1h); a bare number is refused, it would be ambiguous. */
+function durationArg(name: string, min: number): (v: string) => number {
+  return (v: string) => {
+    const ms = /[a-z]\s*$/i.test(v) ? parseDuration(v) : undefined;
+    if (ms === undefined || ms < min) throw new InvalidArgumentError(`${name}: expected a duration with a unit of at least ${min} ms (e.g. 100ms, 90s, 45m, 1h), got "${v}"`);
+    return ms;
+  };
+}
+
+function seedArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new InvalidArgumentError(`--seed: expected a whole number 0-4294967295, got "${v}"`);
+  return n;
 }
 
 function positiveInt(v: string): number {
@@ -50,6 +76,23 @@ function planText(target: DrillTarget, scenarios: ScenarioName[], skipped: Map<S
   }
   lines.push(`  report: ${reportFile} (+ .json)`);
   return lines.join('\n') + '\n';
+}
+
+function chaosCommandLine(o: DrillOpts, kinds: readonly ScenarioName[], seed: number, storm: number): string {
+  const parts = ['clawback drill chaos', '--duration', formatMsArg(o.duration!), '--mean-interval', formatMsArg(o.meanInterval!), '--seed', String(seed)];
+  if (o.scenarios) parts.push('--scenarios', kinds.join(','));
+  if (o.service) parts.push('--service', o.service);
+  if (storm !== 3) parts.push('--storm', String(storm));
+  if (o.timeout !== 120) parts.push('--timeout', String(o.timeout));
+  if (o.pollUrl) parts.push('--poll-url', o.pollUrl);
+  if (o.pollInterval !== 100) parts.push('--poll-interval', formatMsArg(o.pollInterval));
+  if (o.leakUrl) parts.push('--leak-url', o.leakUrl);
+  return parts.join(' ');
+}
+
+function formatMsArg(ms: number): string {
+  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
 }
 
 /** The drill as a reproducible command line, for the report. */
@@ -77,28 +120,52 @@ async function confirmed(o: DrillOpts): Promise<boolean> {
 export function registerDrill(program: Command): void {
   program
     .command('drill <scenario>')
-    .description('reproducible extreme tests against the running daemon and a recovery report: crash, crash-storm, hang, leak, config-corrupt, port-steal, crash-loop, daemon-kill, nuclear, or all')
+    .description('reproducible extreme tests against the running daemon and a recovery report; SCENARIO is one name, a comma-separated list, all, or chaos (a soak of random faults)')
     .option('--service <name>', 'the service to drill (must be drillable: true)')
     .option('--trials <n>', 'trials per scenario', positiveInt, 1)
-    .option('--storm <n>', 'crashes per crash-storm trial', positiveInt, 10)
+    .option('--storm <n>', 'crashes per crash-storm trial (chaos: default 3, below the usual restart intensity)', positiveInt, 10)
     .option('--timeout <seconds>', 'bound of every single wait', positiveInt, 120)
     .option('--leak-url <url>', "POST here to make the service leak memory (loopback; the demo gateway's is found by itself)")
     .option('--json', 'print the report as JSON on stdout')
     .option('--yes', 'do not ask for confirmation (or set CLAWBACK_DRILL_YES=1)')
-    .option('--report <file>', 'Markdown report path (default <stateDir>/drills/drill-<time>.md); the JSON goes beside it')
-    .action(async (scenarioArg: string, o: DrillOpts) => {
+    .option('--report <file>', 'Markdown report path (default <stateDir>/drills/drill-<time>.md); the JSON goes beside it (chaos: and the SVG timeline)')
+    .option('--duration <d>', 'chaos: how long the soak runs (e.g. 45m, 1h)', durationArg('--duration', 1000))
+    .option('--mean-interval <d>', 'chaos: mean time between faults, exponential inter-arrival (default 2m)', durationArg('--mean-interval', 100))
+    .option('--scenarios <list>', `chaos: the fault kinds to pick from, comma-separated (default: all but ${Object.keys(CHAOS_EXCLUDED).join(', ')})`)
+    .option('--seed <n>', 'chaos: the PRNG seed; the same seed gives the same schedule (default: random, printed)', seedArg)
+    .option('--poll-url <url>', "chaos: GET this URL from outside to judge up/down (loopback; default: the service's health check)")
+    .addOption(new Option('--poll-interval <d>', 'chaos: outside poll pace').argParser(durationArg('--poll-interval', 10)).default(100, '100ms'))
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Scenarios:',
+        ...SCENARIO_NAMES.map((n) => `  ${n.padEnd(16)}${SCENARIO_PLANS[n].split(';')[0]}`),
+        '',
+        'SCENARIO forms:',
+        '  crash                            one scenario',
+        '  hang,config-corrupt,port-steal   a comma-separated list (no spaces); run in the order above',
+        '  all                              every scenario, in the order above',
+        '  chaos                            random faults for --duration, --mean-interval apart on average',
+        '',
+        'Examples:',
+        '  clawback drill crash --yes',
+        '  clawback drill all --trials 3 --yes',
+        '  clawback drill config-corrupt,port-steal --service gateway --trials 5 --json --yes',
+        '  clawback drill chaos --duration 1h --mean-interval 2m --seed 42 --yes',
+        '  clawback drill chaos --duration 30m --mean-interval 1m --scenarios crash,hang,leak --yes',
+        '',
+        'See docs/drills.md.',
+      ].join('\n'),
+    )
+    .action(async (scenarioArg: string, o: DrillOpts, cmd: Command) => {
+      if (scenarioArg === 'chaos') return chaosAction(program, o, cmd.getOptionValueSource('storm') === 'default' ? 3 : o.storm);
+      if (o.duration !== undefined || o.meanInterval !== undefined || o.scenarios !== undefined || o.seed !== undefined || o.pollUrl !== undefined) {
+        fail('--duration, --mean-interval, --scenarios, --seed and --poll-url belong to `clawback drill chaos`', 2);
+      }
       const scenarios = parseScenarioList(scenarioArg);
       if ('error' in scenarios) fail(scenarios.error, 2);
-      const link = new DaemonLink(clientStateDir(program.opts()));
-      const status = await link.status();
-      let target: DrillTarget;
-      try {
-        target = resolveTarget(status, loadDaemonConfig(status), { ...(o.service ? { service: o.service } : {}), ...(o.leakUrl ? { leakUrl: o.leakUrl } : {}) });
-      } catch (err) {
-        if (err instanceof DrillRefused) fail(err.message, err.exitCode);
-        if (err instanceof ConfigError) fail(err.message, 2);
-        throw err;
-      }
+      const target = await targetOrExit(program, o);
       const say = (line: string): void => void process.stderr.write(line + '\n');
       const restore = new RestoreStack(say);
       const ctx: DrillContext = {
@@ -134,4 +201,125 @@ export function registerDrill(program: Command): void {
       say(`report: ${mdFile}\n        ${jsonFile}`);
       process.exitCode = report.passed ? 0 : 1;
     });
+}
+
+/** Picks the target through the daemon, or exits with the drill's refusal codes. */
+async function targetOrExit(program: Command, o: DrillOpts): Promise<DrillTarget> {
+  const link = new DaemonLink(clientStateDir(program.opts()));
+  const status = await link.status();
+  try {
+    return resolveTarget(status, loadDaemonConfig(status), { ...(o.service ? { service: o.service } : {}), ...(o.leakUrl ? { leakUrl: o.leakUrl } : {}) });
+  } catch (err) {
+    if (err instanceof DrillRefused) fail(err.message, err.exitCode);
+    if (err instanceof ConfigError) fail(err.message, 2);
+    throw err;
+  }
+}
+
+/**
+ * Ctrl-C / SIGTERM / SIGHUP during a chaos run: the first one puts everything back at once and lets the run end
+ * and write its report; a second one exits straight after putting things back. Returns the uninstaller.
+ */
+function stopOnSignals(stop: AbortController, restore: RestoreStack, say: (line: string) => void): () => void {
+  const codes: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+  const handlers = Object.entries(codes).map(([sig, code]) => {
+    const handler = (): void => {
+      restore.unwindAll();
+      if (stop.signal.aborted) {
+        say(`${sig} again: exiting without a report`);
+        process.exit(code);
+      }
+      say(`\n${sig}: stopping the chaos run; everything is put back and the report is written (again to exit at once)`);
+      stop.abort();
+    };
+    process.on(sig as NodeJS.Signals, handler);
+    return [sig, handler] as const;
+  });
+  return () => {
+    for (const [sig, handler] of handlers) process.off(sig as NodeJS.Signals, handler);
+  };
+}
+
+async function chaosAction(program: Command, o: DrillOpts, storm: number): Promise<void> {
+  if (o.duration === undefined) fail('drill chaos: --duration is required (e.g. --duration 1h)', 2);
+  const meanInterval = o.meanInterval ?? 120_000;
+  o.meanInterval = meanInterval;
+  let kinds = defaultChaosKinds(SCENARIO_NAMES);
+  if (o.scenarios) {
+    const parsed = parseScenarioList(o.scenarios);
+    if ('error' in parsed) fail(`--scenarios: ${parsed.error}`, 2);
+    const excluded = parsed.filter((k) => k in CHAOS_EXCLUDED);
+    if (excluded.length) fail(`--scenarios: ${excluded.map((k) => `${k} cannot be part of chaos (${CHAOS_EXCLUDED[k]})`).join('; ')}`, 2);
+    kinds = parsed;
+  }
+  if (o.pollUrl) {
+    let host: string;
+    try {
+      host = new URL(o.pollUrl).hostname.replace(/^\[|\]$/g, '');
+    } catch {
+      fail(`--poll-url: expected an http URL, got "${o.pollUrl}"`, 2);
+    }
+    if (!isLoopbackHost(host)) fail(`--poll-url: ${o.pollUrl} is not on loopback; drills are loopback only`, 2);
+  }
+  const seed = o.seed ?? Math.floor(Math.random() * 0xffffffff);
+  const target = await targetOrExit(program, o);
+  const say = (line: string): void => void process.stderr.write(line + '\n');
+  const restore = new RestoreStack(say);
+  const stop = new AbortController();
+  const ctx: DrillContext = {
+    clock: systemClock(),
+    link: new DaemonLink(target.stateDir),
+    target,
+    restore,
+    say,
+    timeoutMs: o.timeout * 1000,
+    stormSize: storm,
+    cliEntry: ENTRY,
+    reportNotes: [],
+    signal: stop.signal,
+  };
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const mdFile = path.resolve(o.report ?? path.join(target.stateDir, 'drills', `chaos-${stamp}.md`));
+  const base = mdFile.replace(/\.md$/i, '');
+  const command = chaosCommandLine(o, kinds, seed, storm);
+  const skipped = skippedScenarios(ctx, kinds);
+  process.stderr.write(
+    [
+      `clawback drill chaos will break "${target.service.name}" at random for ${formatMsArg(o.duration)} (daemon state dir ${target.stateDir}):`,
+      `  a fault every ${formatMsArg(meanInterval)} on average (exponential, seed ${seed}), one at a time, each after the service is steady again, from:`,
+      ...kinds.map((k) => `  - ${k}${skipped.has(k) ? ` (left out: ${skipped.get(k)})` : ''}: ${SCENARIO_PLANS[k].replace('N times', `${storm} times`)}`),
+      `  availability polled from outside every ${o.pollInterval} ms (${o.pollUrl ?? 'the service health check'}); every wait is bounded by ${o.timeout} s`,
+      ...(target.service.configFile ? [`  your config ${target.service.configFile.path} is snapshotted before each fault that touches it and put back byte for byte, also on Ctrl-C`] : []),
+      `  report: ${mdFile} (+ .json, .svg); reproduce with: ${command}`,
+    ].join('\n') + '\n',
+  );
+  if (!(await confirmed(o))) fail('not confirmed: re-run with --yes (or CLAWBACK_DRILL_YES=1) to let the drill break things', 2);
+
+  const tty = process.stderr.isTTY === true;
+  let lastLineAt = 0;
+  const progress = (line: string): void => {
+    if (tty) process.stderr.write(`\r\x1b[K${line}`);
+    else if (Date.now() - lastLineAt >= 30_000) {
+      lastLineAt = Date.now();
+      say(line);
+    }
+  };
+  const uninstall = stopOnSignals(stop, restore, say);
+  let report;
+  try {
+    report = await runChaos(ctx, { durationMs: o.duration, meanIntervalMs: meanInterval, seed, kinds, ...(o.pollUrl ? { pollUrl: o.pollUrl } : {}), pollIntervalMs: o.pollInterval, command, progress });
+  } finally {
+    restore.unwindAll();
+    uninstall();
+    if (tty) process.stderr.write('\n');
+  }
+  mkdirSync(path.dirname(mdFile), { recursive: true, mode: 0o700 });
+  const svgFile = `${base}.svg`;
+  writeFileSync(svgFile, renderChaosSvg(report));
+  writeFileSync(mdFile, renderChaosMarkdown(report, path.basename(svgFile)));
+  writeFileSync(`${base}.json`, JSON.stringify(report, null, 2) + '\n');
+  if (o.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else process.stdout.write(summaryRows(report).map(([k, v]) => `${k}: ${v}`).join('\n') + '\n');
+  say(`report: ${mdFile}\n        ${base}.json\n        ${svgFile}`);
+  process.exitCode = report.stoppedEarly ? 130 : report.faults.every((f) => f.recovered) ? 0 : 1;
 }

@@ -9,8 +9,8 @@ import { serviceSchema } from '../config/schema.js';
 import { writeFileAtomic } from '../platform/atomic-write.js';
 import { realCommandRunner, type CommandRunner } from '../platform/command-runner.js';
 import { openclawPresetConfig, OPENCLAW_SERVICE_NAME } from '../presets/openclaw.js';
-import { detectOpenclaw, type OpenclawDetection } from '../presets/openclaw-detect.js';
-import { externalServiceCommands, openclawServiceFile } from '../presets/openclaw-external.js';
+import { detectOpenclaw, isProfileName, type OpenclawDetection } from '../presets/openclaw-detect.js';
+import { externalServiceCommands, openclawLaunchdLabel, openclawServiceFile, openclawSystemdUnit } from '../presets/openclaw-external.js';
 import { genericService } from '../presets/generic.js';
 import { renderCommentedYaml, type CommentMap } from '../presets/render-yaml.js';
 
@@ -27,8 +27,12 @@ export interface InitOptions {
   node?: string;
   openclawConfig?: string;
   port?: number;
+  /** A named OpenClaw profile (~/.openclaw-NAME, openclaw-gateway-NAME.service). */
+  profile?: string;
   /** "run": Clawback runs the gateway; "external": OpenClaw's service manager does; "auto": run (warns if a service exists). */
   mode?: string;
+  /** Node binaries tried last for an env-node script (default: the node running clawback); for tests. */
+  extraNodes?: string[];
   /** generic: */
   command?: string;
   name?: string;
@@ -61,14 +65,11 @@ function openclawComments(det: OpenclawDetection, external: boolean): CommentMap
   const s = (...p: Array<string | number>): Array<string | number> => ['services', 0, ...p];
   const c: CommentMap = [
     {
-      path: s('command'),
-      comment: external
-        ? 'Not spawned: OpenClaw\'s own service manager runs the gateway (see external).'
-        : `Foreground gateway. The port is pinned here so the probes and the gateway can never disagree;\n--bind loopback is also what a container needs (without it the gateway exits 78).`,
-    },
-    {
       path: s('env'),
-      comment:
+      comment: external
+        ? 'OPENCLAW_CONFIG_PATH is explicit so the doctor and the validator read the gateway\'s file.\n' +
+          'The gateway\'s own environment is its unit\'s business (nothing here is passed to it).'
+        :
         'OPENCLAW_CONFIG_PATH is explicit so the gateway, its doctor and its validator read the same file.\n' +
         'OPENCLAW_SUPERVISOR_MODE=external: a restart the gateway wants (config change, update, SIGUSR2)\n' +
         'becomes "exit and let the supervisor start a fresh process" instead of an in-place restart that\n' +
@@ -77,15 +78,13 @@ function openclawComments(det: OpenclawDetection, external: boolean): CommentMap
         'to unsetEnv) to let the gateway restart itself in place.',
     },
     {
-      path: s('unsetEnv'),
-      comment: 'systemd/launchd markers that leak from Clawback\'s own unit would make the gateway believe that unit restarts it.',
-    },
-    {
       path: s('configFile'),
       comment:
         'The gateway\'s JSON5 config. `openclaw config validate` reads OPENCLAW_CONFIG_PATH (no path argument),\n' +
-        'so the doctor can check a candidate file through env. backupGlobs: OpenClaw\'s own rotations,\n' +
-        'tried after Clawback\'s last-known-good snapshots. A broken file is always kept beside the restored one.',
+        'so the doctor can check a candidate file through env. backupGlobs: OpenClaw\'s own rotations, ranked with\n' +
+        'Clawback\'s snapshots by trust, then age (.last-good is trusted, .bak* come last). protect: settings a repair\n' +
+        'never drops or changes silently. portPath: a gateway.port that differs from `port` is reported.\n' +
+        'A broken file is always kept beside the repaired one.',
     },
     {
       path: s('restart'),
@@ -94,15 +93,33 @@ function openclawComments(det: OpenclawDetection, external: boolean): CommentMap
     { path: s('stop'), comment: 'SIGTERM exits in 1-5 s; it may drain active work for minutes, which we do not wait for.' },
     {
       path: s('doctor'),
-      comment: 'Level 2 runs `openclaw doctor --fix --non-interactive` (9-18 s) after a snapshot, and rolls it back if it breaks the config.',
+      comment:
+        'Level 2 repairs by least change: `openclaw doctor --fix --non-interactive` (9-18 s) after a snapshot, rolled\n' +
+        'back if the file stays invalid or a protected setting changed; then removing the keys the validator names;\n' +
+        'a whole-file restore last. The config is snapshotted as soon as the gateway is seen healthy with it.',
     },
     { path: s('probes', 0), comment: '/healthz is 200 once the gateway is live. Grace 120 s: 11-25 s warm, over 60 s cold.' },
     { path: s('probes', 1), comment: '/readyz is 503 while channels connect: notify only, never a restart.' },
     { path: s('probes', 2), comment: 'A stopped process (SIGSTOP, a tracer) is seen in /proc long before HTTP timeouts add up.' },
     { path: s('probes', 3), comment: 'The whole tree (main + 2 workers) is ~1 GB.' },
     { path: s('probes', 4), comment: 'The validator is a full CLI start: every 5 minutes, notify only.' },
-    { path: s('probes', 5), comment: 'The gateway\'s own words in its output (captured in Clawback\'s service log).' },
   ];
+  if (external) {
+    c.push({ path: s('external'), comment: `Not spawned: OpenClaw's own ${det.serviceManager ?? 'service manager'} runs the gateway; Clawback finds its pid and restarts it through it.` });
+  } else {
+    c.unshift({
+      path: s('command'),
+      comment:
+        `Foreground gateway${det.node ? `, run by the Node init verified (${det.node.version}) so PATH at run time does not matter` : ''}.\n` +
+        'The port is pinned here so the probes and the gateway can never disagree (a change of gateway.port in the\n' +
+        'gateway\'s config is reported as a warning); --bind loopback is also what a container needs (without it: exit 78).',
+    });
+    c.push({
+      path: s('unsetEnv'),
+      comment: 'systemd/launchd markers that leak from Clawback\'s own unit would make the gateway believe that unit restarts it.',
+    });
+    c.push({ path: s('probes', 5), comment: 'The gateway\'s own words in its output (captured in Clawback\'s service log).' });
+  }
   return c;
 }
 
@@ -112,16 +129,18 @@ function openclawHeader(det: OpenclawDetection, io: InitIo, external: boolean): 
     'Check it with `clawback validate`, start with `clawback run`, keep it running with `clawback install`.',
     '',
     `openclaw: ${det.openclaw.join(' ')}${det.binaryFound ? '' : ' (not found at init time)'}`,
+    ...(det.node ? [`node:     ${det.node.path} (${det.node.version}, verified at init time)`] : []),
+    ...(det.profile ? [`profile:  ${det.profile}`] : []),
     `config:   ${det.configPath} (from ${det.configPathSource}${det.configExists ? '' : ', missing at init time'})`,
     `port:     ${det.port} (from ${det.portSource}), bind ${det.bind}`,
   ];
   if (det.serviceManager) {
-    const file = openclawServiceFile(det.serviceManager, io.home);
+    const file = openclawServiceFile(det.serviceManager, io.home, det.profile);
     lines.push('');
     if (external) {
       lines.push(`Mode: OpenClaw's ${det.serviceManager} service (${file}) runs the gateway; Clawback watches and restarts it through it.`);
     } else {
-      const ext = externalServiceCommands(det.serviceManager, { home: io.home });
+      const ext = externalCommandsFor(det, io.home);
       lines.push(
         `WARNING: OpenClaw's own ${det.serviceManager} service exists (${file}).`,
         `Two supervisors would fight over port ${det.port}. Disable it before \`clawback run\`:`,
@@ -133,7 +152,14 @@ function openclawHeader(det: OpenclawDetection, io: InitIo, external: boolean): 
   return lines.join('\n');
 }
 
+/** The service manager's commands for the detected install (a named profile has its own unit/label). */
+function externalCommandsFor(det: OpenclawDetection, home: string): ReturnType<typeof externalServiceCommands> {
+  const kind = det.serviceManager!;
+  return externalServiceCommands(kind, { home, ...(kind === 'systemd' ? { unit: openclawSystemdUnit(det.profile) } : { label: openclawLaunchdLabel(det.profile) }) });
+}
+
 async function renderOpenclaw(o: InitOptions, io: InitIo): Promise<Rendered> {
+  if (o.profile !== undefined && !isProfileName(o.profile)) throw new InitError(`--profile must be a profile name (letters, digits, "-", "_"), got "${o.profile}"`);
   const det = await detectOpenclaw({
     env: io.env,
     home: io.home,
@@ -143,12 +169,19 @@ async function renderOpenclaw(o: InitOptions, io: InitIo): Promise<Rendered> {
     ...(o.node ? { node: o.node } : {}),
     ...(o.openclawConfig ? { configPath: o.openclawConfig } : {}),
     ...(o.port !== undefined ? { port: o.port } : {}),
+    ...(o.profile ? { profile: o.profile } : {}),
+    ...(o.extraNodes ? { extraNodes: o.extraNodes } : {}),
   });
   const mode = o.mode ?? 'auto';
   if (mode !== 'auto' && mode !== 'run' && mode !== 'external') throw new InitError(`--mode must be auto, run or external (got "${mode}")`);
   const warnings = [...det.warnings];
   let external = mode === 'external';
-  if (external && !det.serviceManager) throw new InitError('--mode external: no OpenClaw service found (~/.config/systemd/user/openclaw-gateway.service or ~/Library/LaunchAgents/ai.openclaw.gateway.plist); run `openclaw gateway install` first, or use --mode run');
+  if (external && !det.serviceManager) {
+    throw new InitError(
+      `--mode external: no OpenClaw service found (${openclawServiceFile(io.platform === 'darwin' ? 'launchd' : 'systemd', io.home, det.profile)}); ` +
+        'run `openclaw gateway install` first, or use --mode run',
+    );
+  }
   if (external && !externalModeSupported()) {
     throw new InitError(
       '--mode external needs daemon support for a service it does not spawn, which this clawback version lacks. ' +
@@ -159,6 +192,7 @@ async function renderOpenclaw(o: InitOptions, io: InitIo): Promise<Rendered> {
     external = false;
     warnings.push(`OpenClaw's own ${det.serviceManager} service exists: disable it before \`clawback run\`, or both will fight over port ${det.port} (see the file's header)`);
   }
+  const ext = external && det.serviceManager ? externalCommandsFor(det, io.home) : undefined;
   const raw = openclawPresetConfig({
     openclaw: det.openclaw,
     port: det.port,
@@ -166,12 +200,9 @@ async function renderOpenclaw(o: InitOptions, io: InitIo): Promise<Rendered> {
     configPath: det.configPath,
     home: io.home,
     ...(det.stateDir ? { stateDir: det.stateDir } : {}),
+    ...(det.profile ? { profile: det.profile } : {}),
+    ...(ext ? { external: { pidCommand: ext.pid, restartCommand: ext.restart, startCommand: ext.start, stopCommand: ext.stop } } : {}),
   });
-  if (external && det.serviceManager) {
-    const svc = (raw.services as Array<Record<string, unknown>>)[0]!;
-    const ext = externalServiceCommands(det.serviceManager, { home: io.home });
-    svc.external = { pidCommand: ext.pid, restartCommand: ext.restart, startCommand: ext.start, stopCommand: ext.stop };
-  }
   const text = renderCommentedYaml(raw, openclawHeader(det, io, external), openclawComments(det, external));
   return { raw, text, warnings };
 }
@@ -242,6 +273,7 @@ export function registerInit(program: Command): void {
       if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError(`expected a port 1-65535, got ${v}`);
       return n;
     })
+    .option('--profile <name>', 'a named OpenClaw profile (~/.openclaw-NAME, openclaw-gateway-NAME.service)')
     .option('--mode <mode>', 'auto | run (Clawback runs the gateway) | external (OpenClaw\'s service manager does)', 'auto')
     .option('--command <cmd>', 'generic: the command line to supervise')
     .option('--name <name>', 'generic: the service name')

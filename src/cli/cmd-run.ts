@@ -1,8 +1,10 @@
 // `clawback run`: the daemon in the foreground, with signals wired to a clean shutdown.
 import type { Command } from 'commander';
-import { createDaemon, DaemonAlreadyRunning } from '../daemon/daemon.js';
+import { createDaemon, DaemonAlreadyRunning, type Daemon } from '../daemon/daemon.js';
 import { ConfigError } from '../config/errors.js';
 import { defaultDaemonOptions } from '../daemon/wiring.js';
+import { installFatalHandlers } from '../daemon/fatal-exit.js';
+import { cliHint } from './cli-command.js';
 
 export function registerRun(program: Command): void {
   program
@@ -14,7 +16,33 @@ export function registerRun(program: Command): void {
       const say = (line: string): void => {
         process.stdout.write(line + '\n');
       };
-      let daemon;
+      let daemon: Daemon | undefined;
+      let running: Daemon | undefined;
+      let exiting = false;
+      /** A signal that arrived while the daemon was starting: acted on as soon as start() returns. */
+      let deferred: { stopServices: boolean; code: number } | undefined;
+      // A bug anywhere in the daemon: log, journal, exit 70 with the services left running (the next daemon adopts them).
+      installFatalHandlers(process, { daemon: () => daemon, shuttingDown: () => exiting });
+      const shutdown = (stopServices: boolean, code: number): void => {
+        if (exiting) return;
+        if (!running) {
+          // Signals are wired before start-up: the default action would kill us with services just started or adopted.
+          deferred ??= { stopServices, code };
+          say('signal received while starting; shutting down once started...');
+          return;
+        }
+        exiting = true;
+        say(stopServices ? 'stopping services and exiting...' : 'exiting, services keep running...');
+        // stop() never rejects: every step is guarded, so the services are stopped even on a full disk.
+        running
+          .stop({ stopServices })
+          .catch((err: unknown) => process.stderr.write(`clawback: shutdown error: ${(err as Error).message}\n`))
+          .finally(() => process.exit(code));
+      };
+      process.on('SIGTERM', () => shutdown(true, 0));
+      process.on('SIGINT', () => shutdown(true, 0));
+      process.on('SIGHUP', () => shutdown(true, 0));
+      process.on('SIGUSR2', () => shutdown(false, 0));
       try {
         daemon = await createDaemon({
           ...defaultDaemonOptions(),
@@ -31,29 +59,18 @@ export function registerRun(program: Command): void {
         }
         throw err;
       }
-      const api = daemon.api!;
+      running = daemon;
+      const api = running.api!;
       const base = `http://${api.host}:${api.port}`;
       say(`clawback running (pid ${process.pid})`);
-      say(`  config:    ${daemon.ctx.configFile ?? '(embedded demo: the bundled demo gateway)'}`);
-      say(`  state dir: ${daemon.ctx.stateDir}`);
-      say(`  services:  ${[...daemon.runtimes.keys()].join(', ')}`);
-      say(`  dashboard: ${base}/#token=${daemon.token}`);
+      say(`  config:    ${running.ctx.configFile ?? '(embedded demo: the bundled demo gateway)'}`);
+      say(`  state dir: ${running.ctx.stateDir}`);
+      say(`  services:  ${[...running.runtimes.keys()].join(', ')}`);
+      say(`  dashboard: ${base}/#token=${running.token}`);
       say(`  API:       ${base}/api/status   metrics: ${base}/metrics`);
-      say(`  status:    clawback status${daemon.ctx.stateDir ? ` --state-dir ${daemon.ctx.stateDir}` : ''}`);
+      // A command that works as printed: `clawback` when PATH finds this install, else node + the absolute CLI path.
+      say(`  status:    ${cliHint(['status'], { stateDir: running.ctx.stateDir, ...(g.config ? { config: g.config } : {}) })}`);
       say('  stop:      Ctrl-C (stops the services too); SIGUSR2 exits and leaves them running for the next daemon');
-      let exiting = false;
-      const shutdown = (stopServices: boolean, code: number): void => {
-        if (exiting) return;
-        exiting = true;
-        say(stopServices ? 'stopping services and exiting...' : 'exiting, services keep running...');
-        daemon
-          .stop({ stopServices })
-          .catch((err: unknown) => process.stderr.write(`clawback: shutdown error: ${(err as Error).message}\n`))
-          .finally(() => process.exit(code));
-      };
-      process.on('SIGTERM', () => shutdown(true, 0));
-      process.on('SIGINT', () => shutdown(true, 0));
-      process.on('SIGHUP', () => shutdown(true, 0));
-      process.on('SIGUSR2', () => shutdown(false, 0));
+      if (deferred) shutdown(deferred.stopServices, deferred.code);
     });
 }

@@ -8,7 +8,16 @@ import type { ServiceStatus } from '../daemon/service-runtime.js';
 type ForecastView = import('../daemon/prediction-wiring.js').ForecastView;
 
 interface StatusJson {
-  daemon: { pid: number; version: string; uptimeMs: number; configFile: string | null; stateDir: string; api: { host: string; port: number } };
+  daemon: {
+    pid: number;
+    version: string;
+    uptimeMs: number;
+    configFile: string | null;
+    stateDir: string;
+    api: { host: string; port: number };
+    health?: 'ok' | 'degraded';
+    degraded?: Array<{ reason: string; lastError?: string; count?: number; since?: number }>;
+  };
   services: Array<ServiceStatus & { forecast?: ForecastView }>;
 }
 
@@ -41,8 +50,19 @@ export function renderStatus(status: StatusJson, colour: boolean, resumeHint: (n
     const inc = s.incident ? `${s.incident.id} L${s.incident.level} ${s.incident.status}` : '-';
     rows.push([s.name, state, s.pid ? String(s.pid) : '-', humanDuration(s.uptimeMs), String(s.restarts), health, humanBytes(mem), s.incident ? p.yellow(inc) : inc]);
   }
-  const lines = [head, '', table(rows)];
+  const lines = [head];
+  if (d.health === 'degraded') {
+    for (const f of d.degraded ?? []) {
+      lines.push(p.red(`DAEMON DEGRADED: ${f.reason}: ${f.lastError ?? ''}${f.count ? ` (${f.count}x)` : ''}; services are still supervised`));
+    }
+  }
+  lines.push('', table(rows));
   for (const s of status.services) {
+    if (s.maintenance) {
+      const left = s.maintenance.timeLeftMs !== null ? `${humanDuration(s.maintenance.timeLeftMs)} left` : 'until turned off';
+      lines.push('', p.yellow(`${s.name}: maintenance by ${s.maintenance.by} (${left})${s.maintenance.reason ? `: ${s.maintenance.reason}` : ''}; not healed`));
+    }
+    if (s.work) lines.push(p.dim(`${s.name}: ${s.work.kind} run ${s.work.id} in flight for incident ${s.work.incidentId}`));
     if (s.held) lines.push('', p.red(`${s.name}: restarts stopped (${s.held.reason}): ${s.held.detail}`), `  fix the cause, then: ${resumeHint(s.name)}`);
     const fm = s.forecast?.memory;
     if (fm && fm.verdict === 'rising' && fm.etaMs !== null) {

@@ -63,6 +63,13 @@ export const configFileSchema = z.strictObject({
   validateTimeout: duration.default(30_000),
   /** Extra restore candidates written by the service itself (e.g. openclaw.json.bak), newest first. */
   backupGlobs: z.array(z.string()).default([]),
+  /**
+   * Settings a repair must never drop or change silently (dotted paths; "*" matches within one key,
+   * "**" any depth; a path protects everything below it), e.g. ["gateway.auth", "gateway.port"].
+   */
+  protect: z.array(z.string().min(1)).default([]),
+  /** Where the service's own config keeps its port (dotted path): a change there is reported when it differs from `port`. */
+  portPath: z.string().min(1).optional(),
 });
 
 export const doctorSchema = z.strictObject({

@@ -1,5 +1,5 @@
 // Composition root: load config, build every object, wire the event bus, serve the API, shut down cleanly.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type LoadOptions } from '../config/load.js';
 import type { ClawbackConfig, ServiceConfig } from '../config/schema.js';
@@ -23,6 +23,8 @@ import { parseDuration } from '../config/duration.js';
 import { takePendingEvents } from './pending-events.js';
 import { launchExternal } from '../supervisor/external-process.js';
 import { realCommandRunner } from '../platform/command-runner.js';
+import { DaemonFaults, faultRetryDelay, renderDegradedGauge, type DaemonHealthStatus, type FaultLog } from './daemon-faults.js';
+import { faultLog } from './fault-log.js';
 
 export interface DaemonOptions extends LoadOptions {
   clock?: Clock;
@@ -69,6 +71,13 @@ export interface PluginHooks {
 
 export class DaemonAlreadyRunning extends Error {}
 
+/** What the daemon needs to report its own faults; createDaemon builds them, tests may pass their own. */
+export interface DaemonParts {
+  faults?: DaemonFaults;
+  journal?: JournalWriter;
+  log?: FaultLog;
+}
+
 const DEPENDENCY_WAIT_MS = 60_000;
 
 /** Written on a clean stop so the guardian does not revive a daemon a human stopped on purpose. */
@@ -89,17 +98,28 @@ export class Daemon {
   private readonly bootAbort = new AbortController();
   private booting: Promise<void> = Promise.resolve();
   private pendingTimer: { cancel(): void } | undefined;
+  /** The daemon's own faults (full disk...): degraded reasons shown in status, metrics and events. */
+  readonly faults: DaemonFaults;
+  private readonly journal: JournalWriter | undefined;
+  private readonly log: FaultLog;
+  private stateRetry: { cancel(): void } | undefined;
+  /** Timer retries of state.json since it last saved (the backoff step). */
+  private stateRetries = 0;
 
   constructor(
     readonly ctx: DaemonContext,
     state: DaemonState,
     private readonly opts: DaemonOptions,
+    parts: DaemonParts = {},
     /** Lets events emitted while the daemon was being built reach the sinks once the plugins subscribed. */
     private readonly releaseEarlyEvents: () => void = () => undefined,
   ) {
     this.startedAt = ctx.clock.now();
     this.store = new StateStore(ctx.stateDir, () => ctx.clock.now());
     this.state = state;
+    this.log = parts.log ?? faultLog({ stateDir: ctx.stateDir, redactor: ctx.redactor, clock: ctx.clock });
+    this.faults = parts.faults ?? new DaemonFaults({ clock: ctx.clock, emit: (e) => ctx.emit(e), log: this.log });
+    this.journal = parts.journal;
   }
 
   get token(): string {
@@ -116,18 +136,50 @@ export class Daemon {
     });
   }
 
-  writeStateNow(): void {
-    for (const [name, rt] of this.runtimes) {
-      const { incident, ...record } = rt.persisted();
-      this.state.services[name] = { record, incident };
+  /**
+   * Saves state.json now. Never throws: a failed write (full disk, I/O error) degrades the daemon, keeps the
+   * state in memory and retries with capped backoff (1 s .. 30 s); the next successful write clears it.
+   */
+  writeStateNow(): boolean {
+    try {
+      for (const [name, rt] of this.runtimes) {
+        const { incident, ...record } = rt.persisted();
+        this.state.services[name] = { record, incident };
+      }
+      this.store.save(this.state);
+    } catch (err) {
+      this.faults.failed('state-write', err);
+      this.scheduleStateRetry();
+      return false;
     }
-    this.store.save(this.state);
+    this.stateRetries = 0;
+    this.stateRetry?.cancel();
+    this.stateRetry = undefined;
+    this.faults.ok('state-write');
+    return true;
+  }
+
+  private scheduleStateRetry(): void {
+    if (this.stateRetry || this.stopping) return;
+    this.stateRetry = this.ctx.clock.setTimeout(() => {
+      this.stateRetry = undefined;
+      this.stateRetries++;
+      if (!this.stopping) this.writeStateNow();
+    }, faultRetryDelay(this.stateRetries + 1));
+  }
+
+  /** `ok`, or `degraded` with the reasons (state, journal or heartbeat writes failing). */
+  health(): DaemonHealthStatus {
+    return this.faults.status();
   }
 
   status(): Record<string, unknown> {
     const now = this.ctx.clock.now();
+    const health = this.faults.status();
     return {
       daemon: {
+        health: health.health,
+        degraded: health.degraded,
         pid: process.pid,
         version: VERSION,
         startedAt: this.startedAt,
@@ -186,7 +238,9 @@ export class Daemon {
     this.releaseEarlyEvents();
     await this.bootInOrder();
     const port = this.opts.apiPort ?? ctx.config.api.port;
-    const metrics = this.hooks.find((h) => h.metrics)?.metrics;
+    const pluginMetrics = this.hooks.find((h) => h.metrics)?.metrics;
+    // The daemon's own degraded gauge rides along with whatever metrics the plugins render.
+    const metrics = pluginMetrics ? async () => (await pluginMetrics()) + renderDegradedGauge(this.faults.status()) : undefined;
     const dashboard = this.hooks.find((h) => h.dashboard)?.dashboard;
     const extras = this.hooks.filter((h) => h.extra).map((h) => h.extra!);
     const posts = this.hooks.filter((h) => h.post).map((h) => h.post!);
@@ -222,6 +276,8 @@ export class Daemon {
       stateDir: ctx.stateDir,
       clock: ctx.clock,
       intervalMs: this.opts.heartbeatMs ?? 2000,
+      onError: (err) => this.faults.failed('heartbeat-write', err),
+      onWritten: () => this.faults.ok('heartbeat-write'),
       info: () => ({
         pid: process.pid,
         startedAt: this.startedAt,
@@ -234,7 +290,11 @@ export class Daemon {
     });
     await this.heartbeat.beat();
     this.drainPendingEvents();
-    rmSync(path.join(ctx.stateDir, STOPPED_MARKER), { force: true });
+    try {
+      rmSync(path.join(ctx.stateDir, STOPPED_MARKER), { force: true });
+    } catch (err) {
+      this.log('warn', { err }, `could not remove ${STOPPED_MARKER}: ${(err as Error).message}`);
+    }
     ctx.emit({ type: 'daemon.started', time: ctx.clock.now(), severity: 'info', message: `clawback ${VERSION} started (pid ${process.pid}), supervising ${this.runtimes.size} service(s)`, details: { pid: process.pid, version: VERSION } });
   }
 
@@ -264,7 +324,12 @@ export class Daemon {
   /** The guardian's events arrive through a file; pick them up now and every few seconds. */
   private drainPendingEvents(): void {
     if (this.stopping) return;
-    for (const e of takePendingEvents(this.ctx.stateDir)) this.ctx.emit(e);
+    try {
+      for (const e of takePendingEvents(this.ctx.stateDir)) this.ctx.emit(e);
+      this.faults.ok('pending-events');
+    } catch (err) {
+      this.faults.failed('pending-events', err);
+    }
     this.pendingTimer = this.ctx.clock.setTimeout(() => this.drainPendingEvents(), 2000);
   }
 
@@ -280,15 +345,32 @@ export class Daemon {
     }
   }
 
-  /** Stops everything; with stopServices false the services keep running for the next daemon to adopt. */
+  /**
+   * Stops everything; with stopServices false the services keep running for the next daemon to adopt.
+   * Never rejects: each step is guarded, a failing step (a full disk, a plugin) is logged and the rest still run,
+   * so a service is never left running unsupervised unless stopServices is false.
+   */
   stop(opts: { stopServices: boolean } = { stopServices: true }): Promise<void> {
     this.stopping ??= (async () => {
+      const step = async (name: string, fn: () => unknown): Promise<void> => {
+        try {
+          await fn();
+        } catch (err) {
+          this.log('error', { err, step: name }, `shutdown: ${name} failed: ${err instanceof Error ? err.message : String(err)}; continuing`);
+        }
+      };
       this.bootAbort.abort();
       this.pendingTimer?.cancel();
-      await this.booting;
+      this.stateRetry?.cancel();
+      this.stateRetry = undefined;
+      await step('waiting for start-up', () => this.booting);
       const order = startOrder(this.ctx.config.services).reverse();
-      for (const name of order) await this.runtimes.get(name)!.dispose({ stopService: opts.stopServices });
-      this.writeStateNow();
+      for (const name of order) {
+        await step(`${opts.stopServices ? 'stopping' : 'releasing'} ${name}`, () => this.runtimes.get(name)!.dispose({ stopService: opts.stopServices }));
+      }
+      await step('saving state', () => {
+        if (!this.writeStateNow()) throw new Error(`state.json not saved: ${this.faults.status().degraded.find((d) => d.reason === 'state-write')?.lastError ?? 'unknown error'}`);
+      });
       this.ctx.emit({
         type: 'daemon.stopped',
         time: this.ctx.clock.now(),
@@ -296,13 +378,28 @@ export class Daemon {
         message: opts.stopServices ? 'clawback stopped; services stopped' : 'clawback stopped; services left running for the next daemon',
         details: { stopServices: opts.stopServices },
       });
-      for (const h of this.hooks) await h.stop?.();
-      await this.heartbeat?.stop();
-      await this.api?.close();
-      await removeDaemonInfo(this.ctx.stateDir, process.pid);
-      if (opts.stopServices) writeFileSync(path.join(this.ctx.stateDir, STOPPED_MARKER), new Date(this.ctx.clock.now()).toISOString() + '\n');
+      for (const h of this.hooks) await step('stopping a plugin', () => h.stop?.());
+      await step('stopping the heartbeat', () => this.heartbeat?.stop());
+      await step('closing the API', () => this.api?.close());
+      await step('removing daemon.json', () => removeDaemonInfo(this.ctx.stateDir, process.pid));
+      if (opts.stopServices) await step(`writing ${STOPPED_MARKER}`, () => writeStoppedMarker(this.ctx.stateDir, this.ctx.clock.now()));
+      await step('closing the journal', () => {
+        const left = this.journal?.close();
+        if (left && left.buffered + left.dropped > 0) throw new Error(`${left.buffered} journal line(s) could not be written and ${left.dropped} were dropped`);
+      });
     })();
     return this.stopping;
+  }
+}
+
+/** The marker says "stopped on purpose"; on a full disk an empty file (no data block needed) still says it. */
+function writeStoppedMarker(stateDir: string, now: number): void {
+  const file = path.join(stateDir, STOPPED_MARKER);
+  try {
+    writeFileSync(file, new Date(now).toISOString() + '\n');
+  } catch (err) {
+    closeSync(openSync(file, 'w'));
+    throw new Error(`${STOPPED_MARKER} written empty: ${(err as Error).message}`);
   }
 }
 
@@ -343,12 +440,18 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   redactor.addSecret(ensureToken(stateDir));
 
   const journalExisted = existsSync(path.join(stateDir, 'journal.jsonl'));
-  const journal = new JournalWriter(path.join(stateDir, 'journal.jsonl'));
   const bus = new EventBus();
-  bus.subscribe((e) => journal.append(redactor.redactDeep(e)));
   // Held until the plugins (notifier, metrics, log) have subscribed: "state file was corrupt" must reach them too.
   const early = earlyEvents(bus);
   const emit = (e: ClawbackEvent): void => early.emit(e);
+  const log = faultLog({ stateDir, redactor, clock });
+  const faults = new DaemonFaults({ clock, emit, log });
+  const journal = new JournalWriter(path.join(stateDir, 'journal.jsonl'), {
+    clock,
+    onFault: (err) => faults.failed('journal-write', err),
+    onRecovered: (facts) => faults.ok('journal-write', { 'journal lines written late': facts.flushed, 'journal lines dropped': facts.dropped }),
+  });
+  bus.subscribe((e) => journal.append(redactor.redactDeep(e)));
   const ctx: DaemonContext = { config, configFile: loaded.file, stateDir, clock, bus, redactor, emit };
 
   const store = new StateStore(stateDir, () => clock.now());
@@ -360,7 +463,7 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     emit({ type: 'daemon.history-lost', time: clock.now(), severity: 'info', message: 'no previous state or journal in the state directory (first start, or it was deleted): history starts now', details: { stateDir } });
   }
 
-  const daemon = new Daemon(ctx, loadedState.state, opts, () => early.release());
+  const daemon = new Daemon(ctx, loadedState.state, opts, { faults, journal, log }, () => early.release());
   for (const service of config.services) {
     const saved = loadedState.state.services[service.name];
     const state = normalizeState(saved?.record, saved?.incident ?? null, service.autostart ? 'up' : 'down');

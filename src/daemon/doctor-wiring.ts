@@ -2,13 +2,14 @@
 import { statSync } from 'node:fs';
 import type { ServiceConfig } from '../config/schema.js';
 import type { DaemonContext, DaemonPlugin } from './daemon.js';
-import type { ServiceRuntime, Repairers } from './service-runtime.js';
+import type { ServiceRuntime, Repairers, ProbeStatusView } from './service-runtime.js';
 import type { DoctorContext } from '../doctor/types.js';
 import { snapshotStoreFor, type SnapshotStore } from '../doctor/snapshot-store.js';
 import { preflight, type PreflightCheck } from '../doctor/preflight.js';
 import { runDoctor, defaultRules } from '../doctor/run-doctor.js';
-import { maybeRecordLastKnownGood } from '../doctor/last-known-good.js';
+import { maybeRecordLastKnownGood, type HealthWindow } from '../doctor/last-known-good.js';
 import { commandLine, environOf } from '../platform/proc.js';
+import { readPortDrift, describePortDrift, PORT_DRIFT } from '../doctor/port-drift.js';
 
 /**
  * A stale instance of this service (safe to stop): it carries this daemon's supervision markers,
@@ -55,13 +56,16 @@ export function doctorContext(service: ServiceConfig, ctx: DaemonContext, runtim
 
 export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runtime: () => ServiceRuntime, stores: SnapshotStores): Repairers {
   return {
-    doctor: async (incident) => {
-      const report = await runDoctor(doctorContext(service, ctx, runtime, stores), {
+    doctor: async (incident, signal) => {
+      // The reducer cancels a run (stop, a person taking over, its deadline): commands in flight are killed.
+      const report = await runDoctor({ ...doctorContext(service, ctx, runtime, stores), ...(signal ? { signal } : {}) }, {
         fix: true,
         incidentId: incident.id,
-        // The service's own doctor rewrites configs (OpenClaw's has dropped sections): on the first run
-        // only when our own rules left the config broken; on a later run, when restarts did not hold anyway.
-        rules: defaultRules({ serviceDoctor: { always: !!service.doctor.command && incident.doctorRuns > 1 } }),
+        // The service's own doctor rewrites configs (OpenClaw's has dropped sections), so it runs under
+        // guard (snapshot, rollback): first thing for a config that parses but is rejected; with a valid
+        // config, when the service itself said "fix my config first" (an exit code in preventExitCodes,
+        // e.g. 78) or on a later run, when restarts did not hold anyway.
+        rules: defaultRules({ serviceDoctor: { always: serviceDoctorAlways(service, incident.doctorRuns, runtime().status().lastExit?.code ?? null) } }),
       });
       const fixed = report.outcomes.filter((o) => o.verified).map((o) => o.finding.title);
       const left = report.findings.filter((f) => !report.outcomes.some((o) => o.finding.id === f.id && o.verified)).map((f) => f.title);
@@ -69,6 +73,12 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
       return { fixed: report.exitCode === 1, summary, outcome: report.findings.length === 0 ? 'nothing-found' : report.exitCode === 1 ? 'fixed' : 'not-fixed' };
     },
   };
+}
+
+/** Pure: run the service's own doctor even with a valid config? */
+export function serviceDoctorAlways(service: ServiceConfig, doctorRuns: number, lastExitCode: number | null): boolean {
+  if (!service.doctor.command) return false;
+  return doctorRuns > 1 || (lastExitCode !== null && service.restart.preventExitCodes.includes(lastExitCode));
 }
 
 /**
@@ -101,18 +111,70 @@ export function preflightFor(service: ServiceConfig): () => Promise<string | und
   };
 }
 
-/** Saves the config as last-known-good once a service has been healthy long enough with it. */
+/**
+ * The newest moment every restart-action probe had passed (the oldest of their passing checks), or
+ * undefined without such probes or while one of them is not passing.
+ */
+export function lastPassOf(probes: readonly ProbeStatusView[]): number | undefined {
+  const judged = probes.filter((p) => p.action === 'restart');
+  if (judged.length === 0) return undefined;
+  let oldest = Infinity;
+  for (const p of judged) {
+    if (p.lastResult?.status !== 'success' || p.lastCheckedAt === null) return undefined;
+    oldest = Math.min(oldest, p.lastCheckedAt);
+  }
+  return oldest;
+}
+
+/**
+ * Every tick: saves the config as last-known-good on the first passing health verdict with its
+ * content, and reports a port in the service's own config that differs from the supervised one.
+ */
 export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): DaemonPlugin {
   return {
     name: 'last-known-good',
     init(ctx, daemon) {
       let stopped = false;
       let timer: { cancel(): void } | undefined;
+      // Kills a validator in flight when the daemon stops (a validator can run for 30 s).
+      const aborter = new AbortController();
+      // Port drift already reported, per service (so it is said once per change, not every tick).
+      const drifted = new Map<string, number>();
+      const checkPort = async (rt: ServiceRuntime): Promise<void> => {
+        const d = await readPortDrift(rt.config);
+        const was = drifted.get(rt.name);
+        if (d && was !== d.configured) {
+          drifted.set(rt.name, d.configured);
+          ctx.emit({
+            type: 'doctor.finding',
+            time: ctx.clock.now(),
+            severity: 'warning',
+            service: rt.name,
+            message: describePortDrift(rt.name, d),
+            details: { rule: PORT_DRIFT, findingId: `${PORT_DRIFT}:${rt.name}`, fixable: false, path: d.path, file: d.file, configured: d.configured, supervised: d.supervised },
+          });
+        } else if (!d && was !== undefined) {
+          drifted.delete(rt.name);
+          ctx.emit({
+            type: 'doctor.finding',
+            time: ctx.clock.now(),
+            severity: 'info',
+            service: rt.name,
+            message: `${rt.name}: its config and Clawback agree on port ${rt.config.port} again`,
+            details: { rule: PORT_DRIFT, findingId: `${PORT_DRIFT}:${rt.name}`, fixable: false, resolved: true, supervised: rt.config.port ?? null },
+          });
+        }
+      };
       const tick = async (): Promise<void> => {
         for (const rt of daemon.runtimes.values()) {
+          await checkPort(rt).catch(() => undefined);
           const since = rt.healthySinceMs();
           if (since === null || !rt.config.configFile) continue;
-          await maybeRecordLastKnownGood(doctorContext(rt.config, ctx, undefined, stores), { healthySince: since, now: ctx.clock.now() }).catch(() => undefined);
+          const win: HealthWindow = { healthySince: since, now: ctx.clock.now() };
+          const lastPassAt = lastPassOf(rt.status().probes);
+          if (lastPassAt !== undefined) win.lastPassAt = lastPassAt;
+          if (stopped) return;
+          await maybeRecordLastKnownGood({ ...doctorContext(rt.config, ctx, undefined, stores), signal: aborter.signal }, win).catch(() => undefined);
         }
       };
       const loop = (): void => {
@@ -124,6 +186,7 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
         stop: async () => {
           stopped = true;
           timer?.cancel();
+          aborter.abort();
         },
       };
     },

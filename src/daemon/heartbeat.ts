@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Clock, TimerHandle } from '../platform/clock.js';
-import { writeFileAtomic } from '../platform/atomic-write.js';
+import { removeStaleTemps, writeFileAtomic } from '../platform/atomic-write.js';
 
 export const DAEMON_INFO_FILE = 'daemon.json';
 
@@ -73,9 +73,43 @@ export function parseDaemonInfo(text: string): DaemonInfoRead {
   };
 }
 
+function daemonInfoText(info: DaemonInfo): string {
+  return `${JSON.stringify(info, null, 2)}\n`;
+}
+
 /** Writes daemon.json atomically (temp file, fsync, rename), mode 0600. */
 export async function writeDaemonInfo(stateDir: string, info: DaemonInfo): Promise<void> {
-  await writeFileAtomic(daemonInfoPath(stateDir), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+  await writeFileAtomic(daemonInfoPath(stateDir), daemonInfoText(info), { mode: 0o600 });
+}
+
+function isOutOfSpace(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'ESHORTWRITE';
+}
+
+/**
+ * On a full disk the atomic path needs a new file and fails. A heartbeat differs from the previous one only in
+ * the digits of heartbeatAt, so the same number of bytes is rewritten in place (blocks already allocated) and the
+ * guardian still sees a live daemon instead of killing one that is supervising. When the size differs (a new
+ * daemon on a disk that was already full: the previous daemon's file) the file is truncated first, which frees
+ * the blocks the new text needs; otherwise the guardian would see a dead daemon and start a second one.
+ */
+async function rewriteInPlace(file: string, text: string): Promise<boolean> {
+  const buf = Buffer.from(text, 'utf8');
+  const handle = await fs.open(file, 'r+');
+  try {
+    if ((await handle.stat()).size !== buf.length) await handle.truncate(0);
+    let off = 0;
+    while (off < buf.length) {
+      const { bytesWritten } = await handle.write(buf, off, buf.length - off, off);
+      if (bytesWritten <= 0) return false;
+      off += bytesWritten;
+    }
+    await handle.sync();
+    return true;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Removes daemon.json only if it still names this pid (a clean shutdown must not erase a successor's file). */
@@ -95,6 +129,8 @@ export interface HeartbeatOptions {
   info: () => DaemonInfo;
   /** Called when a write fails (the heartbeat keeps going). */
   onError?: (err: unknown) => void;
+  /** Called after each successful write (clears a degraded heartbeat). */
+  onWritten?: () => void;
 }
 
 export interface Heartbeat {
@@ -104,19 +140,37 @@ export interface Heartbeat {
   beat(): Promise<void>;
 }
 
+/** An observer's exception must not stop the heartbeat. */
+function safely(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // ignored: see above
+  }
+}
+
 /** Writes daemon.json at once and then every intervalMs until stop(); writes never overlap. */
 export function startHeartbeat(opts: HeartbeatOptions): Heartbeat {
   const intervalMs = opts.intervalMs ?? 2000;
   let stopped = false;
   let timer: TimerHandle | undefined;
   let inFlight: Promise<void> = Promise.resolve();
+  removeStaleTemps(daemonInfoPath(opts.stateDir)); // left by a daemon killed mid-write
 
   const writeOnce = async (): Promise<void> => {
+    const info = { ...opts.info(), heartbeatAt: opts.clock.now() };
     try {
-      await writeDaemonInfo(opts.stateDir, { ...opts.info(), heartbeatAt: opts.clock.now() });
+      await writeDaemonInfo(opts.stateDir, info);
     } catch (err) {
-      opts.onError?.(err);
+      let reported = err;
+      if (isOutOfSpace(err) && (await rewriteInPlace(daemonInfoPath(opts.stateDir), daemonInfoText(info)).catch(() => false))) {
+        const e = err as NodeJS.ErrnoException;
+        reported = Object.assign(new Error(`${e.message} (daemon.json kept fresh by an in-place rewrite)`), { code: e.code });
+      }
+      safely(() => opts.onError?.(reported));
+      return;
     }
+    safely(() => opts.onWritten?.());
   };
   const beat = (): Promise<void> => {
     inFlight = inFlight.then(writeOnce);

@@ -1,7 +1,7 @@
 // Durable daemon state (restart history, breaker, open incident, instance pid) in one atomically written file.
 import { readFileSync, renameSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomicSync } from '../platform/atomic-write.js';
+import { removeStaleTemps, writeFileAtomicSync } from '../platform/atomic-write.js';
 import type { Incident, ServiceRecord } from '../decide/service-state.js';
 
 export interface ServiceState {
@@ -36,6 +36,7 @@ export class StateStore {
   }
 
   load(): LoadedState {
+    removeStaleTemps(this.file); // left by a daemon killed mid-write
     let text: string;
     try {
       text = readFileSync(this.file, 'utf8');
@@ -54,6 +55,7 @@ export class StateStore {
     }
   }
 
+  /** Atomic and checked: throws on a failed or short write, and then state.json still holds the previous good copy. */
   save(state: DaemonState): void {
     mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
     writeFileAtomicSync(this.file, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });

@@ -5,6 +5,8 @@ import path from 'node:path';
 export interface BackupCandidate {
   path: string;
   mtimeMs: number;
+  /** Permission bits. */
+  mode: number;
 }
 
 /** "*" and "?" in the last path segment only; a relative pattern is relative to the config's directory. */
@@ -32,7 +34,7 @@ export async function findBackupCandidates(configPath: string, globs: readonly s
       if (file === path.resolve(configPath) || seen.has(file)) continue;
       try {
         const st = await fs.stat(file);
-        if (st.isFile()) seen.set(file, { path: file, mtimeMs: st.mtimeMs });
+        if (st.isFile()) seen.set(file, { path: file, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777 });
       } catch {
         // vanished while we looked
       }

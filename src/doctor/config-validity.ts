@@ -19,6 +19,8 @@ export interface ConfigCheck {
   validator?: 'passed' | 'failed' | 'unavailable' | 'none';
   /** The bytes checked, so callers act on exactly what was judged. */
   content?: Buffer;
+  /** The validator's own words (bounded), when it ran and failed: what it names is what a least repair removes. */
+  output?: { stdout: string; stderr: string };
 }
 
 export interface CheckOptions {
@@ -26,6 +28,8 @@ export interface CheckOptions {
   path?: string;
   /** Validator time limit; default 30 s. */
   timeoutMs?: number;
+  /** Aborting kills a validator in flight. */
+  signal?: AbortSignal;
 }
 
 const ERROR_CHARS = 600;
@@ -48,44 +52,58 @@ export async function checkConfigFile(service: ServiceConfig, runner: CommandRun
     if (code === 'ENOENT' || code === 'ENOTDIR') return { state: 'missing', error: `${file} does not exist` };
     return { state: 'missing', error: `${file} cannot be read: ${(err as Error).message}` };
   }
-  return judge(service, runner, content, file, opts.timeoutMs);
+  return judge(service, runner, content, file, opts.timeoutMs, opts.signal);
 }
 
 /**
  * Checks bytes that are not at the config path yet (a snapshot): they are written to a hidden temp file
  * beside the config (same extension, so the validator sees a look-alike) and removed afterwards.
  */
-export async function checkConfigContent(service: ServiceConfig, content: Buffer, runner: CommandRunner, opts: { timeoutMs?: number } = {}): Promise<ConfigCheck> {
+export async function checkConfigContent(service: ServiceConfig, content: Buffer, runner: CommandRunner, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ConfigCheck> {
   const spec = configFileOf(service);
   const parsed = parseOnly(service, content);
   if (parsed.state !== 'valid' || !spec.validateCommand) return parsed;
   const temp = await writeTempCandidate(spec.path, content);
   try {
-    return await judge(service, runner, content, temp.file, opts.timeoutMs);
+    return await judge(service, runner, content, temp.file, opts.timeoutMs, opts.signal);
   } finally {
     await temp.remove();
   }
 }
 
-async function judge(service: ServiceConfig, runner: CommandRunner, content: Buffer, file: string, timeoutMs = service.configFile?.validateTimeout ?? 30_000): Promise<ConfigCheck> {
+async function judge(
+  service: ServiceConfig,
+  runner: CommandRunner,
+  content: Buffer,
+  file: string,
+  timeoutMs = service.configFile?.validateTimeout ?? 30_000,
+  signal?: AbortSignal,
+): Promise<ConfigCheck> {
   const spec = configFileOf(service);
   const parsed = parseOnly(service, content);
   if (parsed.state !== 'valid' || !spec.validateCommand) return parsed;
   const argv = spec.validateCommand.map((a) => a.split('{file}').join(file));
   const runOpts: Parameters<CommandRunner>[1] = { timeoutMs, env: serviceEnv(service) };
   if (service.cwd !== undefined) runOpts.cwd = service.cwd;
+  if (signal) runOpts.signal = signal;
   const r = await runner(argv, runOpts);
   const base = { checksum: parsed.checksum, content } as const;
-  if (r.error !== undefined || r.timedOut) {
+  if (r.error !== undefined || r.timedOut || r.aborted) {
     return { ...base, state: 'invalid', validator: 'unavailable', error: `validateCommand ${describeRun(r)}` };
   }
   if (r.code === 0) return { ...base, state: 'valid', validator: 'passed' };
   const said = (r.stderr.trim() || r.stdout.trim()).slice(0, ERROR_CHARS);
-  return { ...base, state: 'invalid', validator: 'failed', error: `validateCommand ${describeRun(r)}${said ? `: ${said}` : ''}` };
+  return {
+    ...base,
+    state: 'invalid',
+    validator: 'failed',
+    error: `validateCommand ${describeRun(r)}${said ? `: ${said}` : ''}`,
+    output: { stdout: r.stdout.slice(0, 64 * 1024), stderr: r.stderr.slice(0, 64 * 1024) },
+  };
 }
 
 /** Parse only (no validator): "valid" here means "parses". */
-function parseOnly(service: ServiceConfig, content: Buffer): ConfigCheck {
+export function parseOnly(service: ServiceConfig, content: Buffer): ConfigCheck {
   const spec = configFileOf(service);
   const checksum = sha256(content);
   const outcome = parseConfigText(content.toString('utf8'), detectFormat(spec.path, spec.format));

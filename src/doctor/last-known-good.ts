@@ -1,34 +1,48 @@
-// A config that has run healthy for a while is worth keeping: it becomes the restore point for broken configs.
+// A config the service has been seen healthy with becomes a restore point at once: no blind window after a start or an edit.
 import { promises as fs } from 'node:fs';
 import { sha256 } from '../platform/config-file.js';
 import type { DoctorContext } from './types.js';
 import type { SnapshotEntry } from './snapshot-store.js';
-import { checkConfigFile } from './config-validity.js';
-import { runnerOf } from './command-runner.js';
+import { checkFileFor } from './validity-cache.js';
 
 export interface HealthWindow {
-  /** Epoch ms since which the service has been continuously healthy. */
+  /** Epoch ms of the first passing health verdict of the current instance. */
   healthySince: number;
   now: number;
+  /**
+   * Epoch ms of the newest passing probe check (any restart-action probe), when probes run; it tells
+   * whether the service was seen healthy after the file last changed.
+   */
+  lastPassAt?: number;
 }
 
 export interface LastKnownGoodResult {
   recorded: boolean;
-  /** Why (not): "not healthy long enough", "unchanged", "invalid: ...", "recorded". */
+  /** Why (not): "not seen healthy with this content yet", "unchanged", "invalid: ...", "recorded". */
   reason: string;
   entry?: SnapshotEntry;
 }
 
 /**
- * Records the config as last-known-good when the service has been healthy for doctor.snapshotAfter
- * with the file as it is now (so the window starts at the later of healthySince and the file's mtime),
- * the bytes are new, and they parse and validate. Cheap when nothing changed: one stat, one read.
+ * Pure: was the file's current content seen healthy? Content already on disk when the healthy spell
+ * began was (the instance started with it, or hot-loaded it before passing). Content written during
+ * the spell needs a passing probe check after the write; a service without probes, whose "healthy"
+ * is only "still up", waits doctor.snapshotAfter after the write instead.
+ */
+export function seenHealthyWith(win: HealthWindow, mtimeMs: number, settleMs: number): boolean {
+  if (mtimeMs <= win.healthySince) return true;
+  if (win.lastPassAt !== undefined) return win.lastPassAt > mtimeMs;
+  return win.now - mtimeMs >= settleMs;
+}
+
+/**
+ * Records the config as last-known-good (content-addressed: the same bytes are stored once in a row)
+ * on the first passing health verdict with it, when it also parses and validates. Cheap when nothing
+ * changed: one stat, one read, one index read.
  */
 export async function maybeRecordLastKnownGood(ctx: DoctorContext, win: HealthWindow): Promise<LastKnownGoodResult> {
   const spec = ctx.service.configFile;
   if (!spec) return { recorded: false, reason: 'no configFile' };
-  const after = ctx.service.doctor.snapshotAfter;
-  if (win.now - win.healthySince < after) return { recorded: false, reason: 'not healthy long enough' };
 
   let stat;
   let content: Buffer;
@@ -38,20 +52,20 @@ export async function maybeRecordLastKnownGood(ctx: DoctorContext, win: HealthWi
   } catch {
     return { recorded: false, reason: 'config file missing' };
   }
-  if (win.now - Math.max(win.healthySince, stat.mtimeMs) < after) {
-    return { recorded: false, reason: 'config changed recently; not healthy long enough with it' };
+  if (!seenHealthyWith(win, stat.mtimeMs, ctx.service.doctor.snapshotAfter)) {
+    return { recorded: false, reason: 'not seen healthy with this content yet' };
   }
   const sum = sha256(content);
   const latest = await ctx.snapshots.latest('last-known-good');
   if (latest?.sha256 === sum) return { recorded: false, reason: 'unchanged', entry: latest };
 
-  const check = await checkConfigFile(ctx.service, runnerOf(ctx));
+  const check = await checkFileFor(ctx);
   if (check.state !== 'valid') return { recorded: false, reason: `${check.state}: ${check.error ?? ''}`.trim() };
   if (check.checksum !== sum || !check.content) return { recorded: false, reason: 'config changed while it was being checked' };
 
   const entry = await ctx.snapshots.save(check.content, {
     sourcePath: spec.path,
-    reason: `healthy for ${Math.round((win.now - win.healthySince) / 1000)} s`,
+    reason: `seen healthy (healthy since ${new Date(win.healthySince).toISOString()})`,
     kind: 'last-known-good',
     mode: stat.mode & 0o7777,
   });
@@ -61,7 +75,7 @@ export async function maybeRecordLastKnownGood(ctx: DoctorContext, win: HealthWi
     time: ctx.clock.now(),
     severity: 'info',
     service: ctx.service.name,
-    message: `${ctx.service.name}: config saved as last-known-good (sha256 ${sum.slice(0, 12)})`,
+    message: `${ctx.service.name}: config saved as last-known-good (sha256 ${sum.slice(0, 12)}), seen healthy with it`,
     details: { path: spec.path, sha256: sum, size: entry.size, snapshot: entry.id, kind: entry.kind },
   });
   return { recorded: true, reason: 'recorded', entry };

@@ -1,23 +1,35 @@
-// A config that is missing, unparseable or invalid is replaced by the newest valid last-known-good copy; the broken one is kept.
+// A broken config is repaired by the least change that makes it valid: the service's own doctor, then removing the keys the
+// validator names, and only then a whole-file restore from the best-trusted copy, with the user's protected settings kept.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { sha256 } from '../platform/config-file.js';
+import { detectFormat, parseConfigText, serializeConfig, sha256, type ConfigFormat } from '../platform/config-file.js';
 import type { DoctorContext, Finding, FixOutcome, RepairRule } from './types.js';
-import { checkConfigContent, checkConfigFile } from './config-validity.js';
-import { runnerOf } from './command-runner.js';
+import type { ConfigCheck } from './config-validity.js';
+import { checkContentFor, checkFileFor } from './validity-cache.js';
 import { findBackupCandidates } from './backup-candidates.js';
 import { keepEvidence, readCurrent, replaceFile, snapshotBeforeRepair } from './safe-user-write.js';
+import { gatherCandidates, type RestoreCandidate } from './restore-candidates.js';
+import { carryOver, harmfulChanges, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
+import { semanticDiff, describeDiff } from './semantic-diff.js';
+import { unknownKeyPaths, withoutPaths } from './named-keys.js';
+import { runGuardedServiceDoctor } from './guarded-service-doctor.js';
 
 export const CONFIG_RESTORE = 'config-restore';
 export const NO_LAST_KNOWN_GOOD = 'no last-known-good config to restore';
 
-interface Candidate {
-  label: string;
-  source: 'snapshot' | 'backup';
+/** Rounds of "remove the named keys, validate again" (a validator may name one problem at a time). */
+const KEY_REMOVAL_ROUNDS = 5;
+
+/** One line of the journal's account of the candidates considered. */
+export interface CandidateVerdict {
+  source: RestoreCandidate['source'];
+  trust: RestoreCandidate['trust'];
   ref: string;
-  content: Buffer;
-  mode?: number;
+  ageSeconds: number;
+  verdict: string;
 }
+
+type Parsed = { ok: true; value: unknown } | { ok: false; error: string };
 
 export function configRestoreRule(): RepairRule {
   return {
@@ -26,7 +38,7 @@ export function configRestoreRule(): RepairRule {
     async detect(ctx) {
       const spec = ctx.service.configFile;
       if (!spec) return [];
-      const check = await checkConfigFile(ctx.service, runnerOf(ctx));
+      const check = await checkFileFor(ctx);
       if (check.state === 'valid') return [];
       const snapshots = (await ctx.snapshots.list('last-known-good')).length;
       const backups = (await findBackupCandidates(spec.path, spec.backupGlobs)).length;
@@ -35,112 +47,253 @@ export function configRestoreRule(): RepairRule {
         return [{ ...base, title: 'config validator could not run', evidence: `${spec.path}: ${check.error ?? ''}`, fix: 'fix configFile.validateCommand', fixable: false }];
       }
       const candidates = snapshots + backups;
+      const named = check.state === 'invalid' && check.output ? unknownKeyPaths(check.output.stdout, check.output.stderr) : undefined;
+      const least = check.state === 'invalid' && (!!ctx.service.doctor.command || named !== undefined);
       const f: Finding = {
         ...base,
         title: `config file ${check.state}`,
         evidence:
           `${spec.path}: ${check.error ?? check.state}; ` +
           (candidates > 0 ? `${snapshots} last-known-good snapshot(s) and ${backups} backup file(s) to try` : NO_LAST_KNOWN_GOOD),
-        fixable: candidates > 0,
+        fixable: candidates > 0 || least,
       };
-      if (candidates > 0) f.fix = 'restore the newest valid last-known-good config; the broken file is kept beside it';
+      const steps: string[] = [];
+      if (check.state === 'invalid' && ctx.service.doctor.command) steps.push(`run \`${ctx.service.doctor.command.join(' ')}\` (snapshotted, rolled back if it fails or touches a protected setting)`);
+      if (named) steps.push(`remove ${named.join(', ')} (named by the validator)`);
+      if (candidates > 0) steps.push('restore the best-trusted valid copy, keeping protected settings; the broken file is kept beside it');
+      if (steps.length > 0) f.fix = steps.join(', else ');
       return [f];
     },
 
     async fix(ctx, finding) {
       const spec = ctx.service.configFile;
       if (!spec) return { finding, applied: false, verified: false, message: 'no configFile' };
-      const runner = runnerOf(ctx);
-      const now = await checkConfigFile(ctx.service, runner);
+      const now = await checkFileFor(ctx);
       if (now.state === 'valid') return { finding, applied: false, verified: true, message: 'config file is valid again; nothing to restore' };
 
+      const format = detectFormat(spec.path, spec.format);
       const current = await readCurrent(spec.path);
-      const pre = await snapshotBeforeRepair(ctx.snapshots, spec.path, current, 'before config restore');
+      const pre = await snapshotBeforeRepair(ctx.snapshots, spec.path, current, 'before config repair');
       const before = current.content ? sha256(current.content) : undefined;
-      const tried: string[] = [];
-      const chosen = await findValidCandidate(ctx, before, tried);
+      const broken: Parsed | undefined = current.content ? parseConfigText(current.content.toString('utf8'), format) : undefined;
+      const attempts: string[] = [];
+      const withBefore = (o: FixOutcome): FixOutcome => (before ? { ...o, before } : o);
+
+      // 1. Least change for a file that parses: the service's own doctor, under guard.
+      if (now.state === 'invalid' && ctx.service.doctor.command) {
+        const g = await runGuardedServiceDoctor(ctx);
+        attempts.push(`service doctor: ${g.message}`);
+        if (g.ran && !g.rolledBack && g.state === 'valid') {
+          return withBefore({
+            finding,
+            applied: true,
+            verified: false,
+            message: `repaired by the service's own doctor: ${g.message}`,
+            ...(g.after ? { after: g.after } : {}),
+            details: { ...g.details, method: 'service-doctor', preRepairSnapshot: pre?.id ?? null, attempts },
+          });
+        }
+      }
+
+      // 2. Least change without the service's help: remove exactly the keys the validator names.
+      if (now.state === 'invalid' && broken?.ok) {
+        const removal = await removeNamedKeys(ctx, broken.value, now, format);
+        attempts.push(`remove named keys: ${removal.message}`);
+        if (removal.content) {
+          const evidence = await keepEvidence(current.realPath, current.content!, current.mode, ctx.clock);
+          await replaceFile(current.realPath, removal.content, current.mode);
+          return withBefore({
+            finding,
+            applied: true,
+            verified: false,
+            message: `removed ${removal.removed.join(', ')} (named by the validator as unknown); nothing else changed; the original is kept at ${evidence}`,
+            after: sha256(removal.content),
+            details: {
+              method: 'remove-named-keys',
+              removed: removal.removed,
+              semanticDiff: semanticDiff(broken.value, removal.value),
+              evidence,
+              preRepairSnapshot: pre?.id ?? null,
+              attempts,
+            },
+          });
+        }
+      }
+
+      // 3. Whole-file restore from the best-trusted valid copy.
+      const verdicts: CandidateVerdict[] = [];
+      const chosen = await chooseCandidate(ctx, broken, before, format, verdicts);
       if (!chosen) {
-        const out: FixOutcome = {
+        const tried = verdicts.length;
+        return withBefore({
           finding,
           applied: false,
           verified: false,
-          message: `${NO_LAST_KNOWN_GOOD}${tried.length > 0 ? ` (${tried.length} candidate(s) tried, none valid)` : ''}; ${spec.path} left untouched`,
-          details: { tried },
-        };
-        if (before) out.before = before;
-        return out;
+          message:
+            `${NO_LAST_KNOWN_GOOD}${tried > 0 ? ` (${tried} candidate(s) considered, none usable: ${verdicts.map((v) => `${path.basename(v.ref)}: ${v.verdict}`).join('; ').slice(0, 600)})` : ''}; ` +
+            `${spec.path} left untouched`,
+          details: { method: 'restore', candidates: verdicts, attempts, tried: verdicts.map((v) => `${v.source} ${v.ref}: ${v.verdict}`) },
+        });
       }
 
       const evidence = current.content ? await keepEvidence(current.realPath, current.content, current.mode, ctx.clock) : undefined;
       await fs.mkdir(path.dirname(current.realPath), { recursive: true, mode: 0o700 });
-      await replaceFile(current.realPath, chosen.content, current.mode ?? chosen.mode);
+      await replaceFile(current.realPath, chosen.content, current.mode ?? chosen.candidate.mode);
       const after = sha256(chosen.content);
-      const out: FixOutcome = {
+      const restored = parseConfigText(chosen.content.toString('utf8'), format);
+      const diff = broken?.ok && restored.ok ? semanticDiff(broken.value, restored.value) : null;
+      const protectedAfter = broken?.ok && restored.ok ? harmfulChanges(protectedChanges(broken.value, restored.value, protectedPatterns(ctx.service))) : [];
+      const carried = chosen.carried.length > 0 ? `; protected settings carried over from the broken file: ${chosen.carried.join(', ')}` : '';
+      const overridden = protectedAfter.length > 0 ? `; WARNING protected settings differ from the broken file: ${protectedAfter.map((c) => `${c.path} ${c.change}`).join(', ')}` : '';
+      return withBefore({
         finding,
         applied: true,
         verified: false,
         message:
-          `restored ${chosen.label} (sha256 ${after.slice(0, 12)}) to ${spec.path}; ` +
+          `restored ${chosen.candidate.label} (sha256 ${after.slice(0, 12)}, ${chosen.why}) to ${spec.path}${carried}${overridden}; ` +
           (evidence ? `the broken file is kept at ${evidence}` : 'the config file had been deleted, so there was no broken file to keep'),
         after,
-        details: { source: chosen.source, from: chosen.ref, evidence: evidence ?? null, preRepairSnapshot: pre?.id ?? null, tried },
-      };
-      if (before) out.before = before;
-      return out;
+        details: {
+          method: 'restore',
+          source: chosen.candidate.source,
+          trust: chosen.candidate.trust,
+          from: chosen.candidate.ref,
+          why: chosen.why,
+          candidates: verdicts,
+          carried: chosen.carried,
+          protectedChanged: protectedAfter,
+          semanticDiff: diff,
+          evidence: evidence ?? null,
+          preRepairSnapshot: pre?.id ?? null,
+          attempts,
+          tried: verdicts.filter((v) => v.ref !== chosen.candidate.ref).map((v) => `${v.source} ${v.ref}: ${v.verdict}`),
+        },
+      });
     },
 
     async verify(ctx) {
       if (!ctx.service.configFile) return true;
-      return (await checkConfigFile(ctx.service, runnerOf(ctx))).state === 'valid';
+      return (await checkFileFor(ctx)).state === 'valid';
     },
   };
 }
 
-/** Newest valid last-known-good snapshot, else the newest valid backup file; `tried` collects why others were skipped. */
-async function findValidCandidate(ctx: DoctorContext, brokenSha: string | undefined, tried: string[]): Promise<Candidate | undefined> {
-  const spec = ctx.service.configFile!;
-  const runner = runnerOf(ctx);
-  for (const entry of await ctx.snapshots.list('last-known-good')) {
-    let content: Buffer;
-    try {
-      content = await ctx.snapshots.read(entry);
-    } catch (err) {
-      tried.push(`snapshot ${entry.id}: ${(err as Error).message}`);
-      continue;
-    }
-    if (entry.sha256 === brokenSha) {
-      tried.push(`snapshot ${entry.id}: same bytes as the broken file`);
-      continue;
-    }
-    const c = await checkConfigContent(ctx.service, content, runner);
-    if (c.state !== 'valid') {
-      tried.push(`snapshot ${entry.id}: ${c.state}${c.error ? ` (${c.error.slice(0, 200)})` : ''}`);
-      continue;
-    }
-    const cand: Candidate = { label: `last-known-good snapshot from ${entry.iso}`, source: 'snapshot', ref: entry.id, content };
-    if (entry.mode !== undefined) cand.mode = entry.mode;
-    return cand;
+interface Removal {
+  content?: Buffer;
+  value?: unknown;
+  removed: string[];
+  message: string;
+}
+
+/** Removes what the validator names as unknown, validates again, up to KEY_REMOVAL_ROUNDS; protected settings are never removed. */
+async function removeNamedKeys(ctx: DoctorContext, value: unknown, check: ConfigCheck, format: ConfigFormat): Promise<Removal> {
+  const patterns = protectedPatterns(ctx.service);
+  const removed: string[] = [];
+  let cur = value;
+  let last = check;
+  for (let round = 0; round < KEY_REMOVAL_ROUNDS; round++) {
+    const named = last.output ? unknownKeyPaths(last.output.stdout, last.output.stderr) : undefined;
+    if (!named) return { removed, message: round === 0 ? 'the validator names no unknown key (or names other problems too)' : `still invalid after removing ${removed.join(', ')}: ${last.error ?? ''}`.slice(0, 400) };
+    const next = withoutPaths(cur, named);
+    if (next.removed.length === 0) return { removed, message: `the named keys (${named.join(', ')}) are not in the file` };
+    const lost = harmfulChanges(protectedChanges(cur, next.value, patterns));
+    if (lost.length > 0) return { removed, message: `would remove protected settings (${lost.map((c) => c.path).join(', ')}); not done` };
+    removed.push(...next.removed);
+    cur = next.value;
+    const content = Buffer.from(serializeConfig(cur, format));
+    last = await checkContentFor(ctx, content);
+    if (last.state === 'valid') return { content, value: cur, removed, message: `removed ${removed.join(', ')}` };
   }
-  for (const b of await findBackupCandidates(spec.path, spec.backupGlobs)) {
-    let content: Buffer;
-    let mode: number;
-    try {
-      content = await fs.readFile(b.path);
-      mode = (await fs.stat(b.path)).mode & 0o7777;
-    } catch (err) {
-      tried.push(`backup ${b.path}: ${(err as Error).message}`);
+  return { removed, message: `still invalid after ${KEY_REMOVAL_ROUNDS} rounds` };
+}
+
+interface Chosen {
+  candidate: RestoreCandidate;
+  content: Buffer;
+  carried: string[];
+  why: string;
+}
+
+const ageOf = (ctx: DoctorContext, c: RestoreCandidate): number => Math.max(0, Math.round((ctx.clock.now() - c.time) / 1000));
+
+/**
+ * Walks the ranked candidates. Where the broken file parses, its protected settings are carried into
+ * the candidate; where it does not, a candidate lacking a protected setting that an older trusted
+ * candidate has is refused. Every candidate considered gets a verdict.
+ */
+async function chooseCandidate(ctx: DoctorContext, broken: Parsed | undefined, brokenSha: string | undefined, format: ConfigFormat, verdicts: CandidateVerdict[]): Promise<Chosen | undefined> {
+  const patterns = protectedPatterns(ctx.service);
+  const ranked = await gatherCandidates(ctx);
+  const bytes = new Map<string, Buffer | Error>();
+  const load = async (c: RestoreCandidate): Promise<Buffer | Error> => {
+    if (!bytes.has(c.ref)) bytes.set(c.ref, await c.read().catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
+    return bytes.get(c.ref)!;
+  };
+  const parsedOf = async (c: RestoreCandidate): Promise<Parsed> => {
+    const b = await load(c);
+    return b instanceof Error ? { ok: false, error: b.message } : parseConfigText(b.toString('utf8'), format);
+  };
+  for (let i = 0; i < ranked.length; i++) {
+    const c = ranked[i]!;
+    const v: CandidateVerdict = { source: c.source, trust: c.trust, ref: c.ref, ageSeconds: ageOf(ctx, c), verdict: '' };
+    verdicts.push(v);
+    const content = await load(c);
+    if (content instanceof Error) {
+      v.verdict = `unreadable: ${content.message}`;
       continue;
     }
     if (sha256(content) === brokenSha) {
-      tried.push(`backup ${b.path}: same bytes as the broken file`);
+      v.verdict = 'same bytes as the broken file';
       continue;
     }
-    const c = await checkConfigContent(ctx.service, content, runner);
-    if (c.state !== 'valid') {
-      tried.push(`backup ${b.path}: ${c.state}${c.error ? ` (${c.error.slice(0, 200)})` : ''}`);
+    const parsed = await parsedOf(c);
+    if (!parsed.ok) {
+      v.verdict = `unparseable: ${parsed.error.slice(0, 160)}`;
       continue;
     }
-    return { label: `backup file ${b.path}`, source: 'backup', ref: b.path, content, mode };
+    let out = content;
+    let carried: string[] = [];
+    if (broken?.ok) {
+      const co = carryOver(parsed.value, broken.value, patterns);
+      if (co.carried.length > 0) {
+        out = Buffer.from(serializeConfig(co.value, format));
+        carried = co.carried;
+      }
+    } else if (patterns.length > 0) {
+      // Nothing to carry over from: refuse a copy that lost what an older trusted copy still has.
+      const missing = new Set<string>();
+      for (const older of ranked.slice(i + 1)) {
+        if (older.trust === 'backup' || older.time > c.time) continue;
+        const op = await parsedOf(older);
+        if (op.ok) for (const p of missingProtected(parsed.value, op.value, patterns)) missing.add(p);
+      }
+      if (missing.size > 0) {
+        v.verdict = `refused: lacks protected ${[...missing].sort().join(', ')}, which an older trusted copy has`;
+        continue;
+      }
+    }
+    let check = await checkContentFor(ctx, out);
+    if (check.state !== 'valid' && carried.length > 0) {
+      // The broken file's own protected values may be what was wrong: the copy as it is, loudly.
+      const plain = await checkContentFor(ctx, content);
+      if (plain.state === 'valid') {
+        v.verdict = `chosen without carrying ${carried.join(', ')} (the copy is invalid with them: ${(check.error ?? '').slice(0, 160)})`;
+        return { candidate: c, content, carried: [], why: whyChosen(c, verdicts) };
+      }
+      check = plain;
+    }
+    if (check.state !== 'valid') {
+      v.verdict = `${check.state}${check.error ? `: ${check.error.slice(0, 160)}` : ''}`;
+      continue;
+    }
+    v.verdict = carried.length > 0 ? `chosen, with ${carried.join(', ')} carried over from the broken file` : 'chosen';
+    return { candidate: c, content: out, carried, why: whyChosen(c, verdicts) };
   }
   return undefined;
+}
+
+function whyChosen(c: RestoreCandidate, verdicts: readonly CandidateVerdict[]): string {
+  const skipped = verdicts.length - 1;
+  const trust = c.trust === 'healthy' ? 'seen healthy by Clawback' : c.trust === 'service-last-good' ? "the service's own last-good copy" : 'a backup (no trusted copy was usable)';
+  return `${trust}, the newest ${c.trust === 'backup' ? 'backup' : 'trusted copy'} that validates${skipped > 0 ? ` (${skipped} better-ranked candidate(s) skipped)` : ''}`;
 }

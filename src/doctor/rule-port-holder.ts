@@ -4,6 +4,7 @@ import type { DoctorContext, Finding, RepairRule } from './types.js';
 import { findPortListeners } from './port-listeners.js';
 import { runnerOf } from './command-runner.js';
 import { stopProcess } from './stop-process.js';
+import { descendsFrom } from './live-instances.js';
 
 export const PORT_HOLDER = 'port-holder';
 
@@ -20,7 +21,8 @@ function pidOf(f: Finding): number {
 async function holders(ctx: DoctorContext, port: number): Promise<{ pids: number[]; unresolved: number }> {
   const found = await findPortListeners(port, runnerOf(ctx));
   const current = currentInstancePids(ctx);
-  return { pids: found.pids.filter((p) => !current.has(p)), unresolved: found.unresolved };
+  const live = (p: number): boolean => current.has(p) || (ctx.daemonPid !== undefined && descendsFrom(p, ctx.daemonPid));
+  return { pids: found.pids.filter((p) => !live(p)), unresolved: found.unresolved };
 }
 
 export function portHolderRule(): RepairRule {

@@ -37,7 +37,7 @@ export interface DefaultRulesOptions {
 
 /** Missing dirs, stale pid files, config restore, port holder, disk space, then the service's own doctor. */
 export function defaultRules(opts: DefaultRulesOptions = {}): RepairRule[] {
-  return [missingDirsRule(), stalePidfileRule(), configRestoreRule(), portHolderRule(), diskSpaceRule(opts.diskSpace), serviceDoctorRule(opts.serviceDoctor)];
+  return [missingDirsRule(), stalePidfileRule(), configRestoreRule(), portHolderRule(), diskSpaceRule(opts.diskSpace), serviceDoctorRule({ configRepairedElsewhere: true, ...opts.serviceDoctor })];
 }
 
 /** Pure: the exit code for a run's findings and outcomes. */
@@ -51,7 +51,9 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export async function runDoctor(ctx: DoctorContext, opts: RunDoctorOptions): Promise<DoctorReport> {
+export async function runDoctor(callerCtx: DoctorContext, opts: RunDoctorOptions): Promise<DoctorReport> {
+  // The same bytes are validated once per run (rules ask about the same file; a validator can take 30 s).
+  const ctx: DoctorContext = callerCtx.validity ? callerCtx : { ...callerCtx, validity: new Map() };
   const rules = opts.rules ?? defaultRules();
   const findings: Finding[] = [];
   const outcomes: FixOutcome[] = [];

@@ -3,6 +3,7 @@ import type { ServiceConfig } from '../config/schema.js';
 import type { Clock } from '../platform/clock.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import type { SnapshotStore } from './snapshot-store.js';
+import type { ValidityCache } from './validity-cache.js';
 
 export type FindingSeverity = 'info' | 'warning' | 'critical';
 
@@ -69,8 +70,12 @@ export interface DoctorContext {
   isOwnInstance?(pid: number): boolean;
   /** The pid of the live, supervised instance, if any: it and its descendants are never findings. */
   currentPid?: number;
+  /** A running daemon's pid (seen from `clawback doctor`): whatever it spawned is live, never a stale instance. */
+  daemonPid?: number;
   /** Cancels a doctor run: commands in flight are killed, remaining rules are skipped. */
   signal?: AbortSignal;
+  /** Config verdicts by content checksum for this run (runDoctor provides one). */
+  validity?: ValidityCache;
 }
 
 export interface RepairRule {

@@ -11,6 +11,7 @@ import { configCorruptScenario } from './scenario-config-corrupt.js';
 import { portStealScenario } from './scenario-port-steal.js';
 import { crashLoopScenario } from './scenario-crash-loop.js';
 import { daemonKillScenario, nuclearScenario } from './scenario-daemon.js';
+import { slowStartScenario } from './scenario-slow-start.js';
 import { formatMs } from './drill-report.js';
 
 export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
@@ -21,6 +22,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   'config-corrupt': configCorruptScenario,
   'port-steal': portStealScenario,
   'crash-loop': crashLoopScenario,
+  'slow-start': slowStartScenario,
   'daemon-kill': daemonKillScenario,
   nuclear: nuclearScenario,
 };
@@ -53,7 +55,7 @@ function failedRun(ctx: DrillContext, outcome: string): ScenarioRun {
 }
 
 /** Gets the service healthy with a fresh restart window; one resume if it is held or stuck. */
-async function prepare(ctx: DrillContext) {
+export async function prepare(ctx: DrillContext) {
   let steady = await waitSteady(ctx);
   if (!steady) {
     ctx.say('  the service is not healthy; trying `resume` once');

@@ -39,6 +39,9 @@ export const EVENT_TYPES = [
   'maintenance.ended',
   'notify.test',
   'notify.undelivered',
+  'daemon.degraded',
+  'daemon.recovered',
+  'daemon.crashed',
 ] as const satisfies readonly EventType[];
 
 /** Fails to compile when src/observe/events.ts gains a type missing above: add it to EVENT_TYPES. */

@@ -39,7 +39,10 @@ export type EventType =
   | 'maintenance.started'
   | 'maintenance.ended'
   | 'notify.test'
-  | 'notify.undelivered';
+  | 'notify.undelivered'
+  | 'daemon.degraded'
+  | 'daemon.recovered'
+  | 'daemon.crashed';
 
 export interface ClawbackEvent {
   type: EventType;

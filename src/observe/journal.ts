@@ -1,15 +1,160 @@
-// The incident journal: append-only JSON lines, one ClawbackEvent per state change.
-import { appendFileSync, mkdirSync } from 'node:fs';
+// The incident journal: append-only JSON lines, one ClawbackEvent per state change. When the disk refuses a line
+// (full, I/O error) the line is kept in a bounded memory buffer, the half-written tail is cut off, and the buffer is
+// flushed in order once appends work again; the writer never throws at the event bus.
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import type { Clock, TimerHandle } from '../platform/clock.js';
 import type { ClawbackEvent } from './events.js';
 
+export const DEFAULT_JOURNAL_BUFFER = 10_000;
+
+export interface JournalWriterOptions {
+  /** Lines kept in memory while the disk refuses them; past it the oldest are dropped (counted). Default 10 000. */
+  maxBuffered?: number;
+  /** For the retry timer; without a clock, buffered lines wait for the next append. */
+  clock?: Pick<Clock, 'setTimeout'>;
+  /** An append failed (the line is buffered). */
+  onFault?: (err: unknown) => void;
+  /** Appends work again after a fault: the buffered lines are on disk (minus `dropped`). */
+  onRecovered?: (facts: { flushed: number; dropped: number }) => void;
+  /** Retry delay after n consecutive failures; default 1 s doubling to 30 s. */
+  retryDelayMs?: (failures: number) => number;
+}
+
+export interface JournalBacklog {
+  buffered: number;
+  dropped: number;
+}
+
+function defaultRetryDelay(failures: number): number {
+  return Math.min(30_000, 1000 * 2 ** Math.min(Math.max(0, failures - 1), 20));
+}
+
 export class JournalWriter {
-  constructor(readonly file: string) {
+  private readonly queue: string[] = [];
+  private flushing = false;
+  private failures = 0;
+  /** Timer retries since the fault began (appends that fail meanwhile do not lengthen the backoff). */
+  private retries = 0;
+  private dropped = 0;
+  private flushedSinceFault = 0;
+  private retry: TimerHandle | undefined;
+  private closed = false;
+
+  constructor(
+    readonly file: string,
+    private readonly opts: JournalWriterOptions = {},
+  ) {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   }
 
-  /** Synchronous append: an event is on disk before the daemon acts on the next one. */
+  /** Synchronous append: an event is on disk before the daemon acts on the next one (or buffered if the disk refuses it). */
   append(event: ClawbackEvent): void {
-    appendFileSync(this.file, JSON.stringify(event) + '\n', { mode: 0o600 });
+    this.queue.push(JSON.stringify(event) + '\n');
+    const max = this.opts.maxBuffered ?? DEFAULT_JOURNAL_BUFFER;
+    while (this.queue.length > max) {
+      this.queue.shift();
+      this.dropped++;
+    }
+    this.flush();
+  }
+
+  /** Lines waiting in memory and lines dropped since the current fault began. */
+  backlog(): JournalBacklog {
+    return { buffered: this.queue.length, dropped: this.dropped };
+  }
+
+  /** Writes what is buffered; returns true when nothing is left in memory. Never throws. */
+  flush(): boolean {
+    if (this.flushing) return false; // an event emitted by our own fault report: the running flush takes it
+    this.flushing = true;
+    try {
+      this.writeQueued();
+    } catch (err) {
+      this.failures++;
+      this.scheduleRetry();
+      this.report(() => this.opts.onFault?.(err));
+      return false;
+    } finally {
+      this.flushing = false;
+    }
+    if (this.failures > 0) {
+      const facts = { flushed: this.flushedSinceFault, dropped: this.dropped };
+      this.failures = 0;
+      this.retries = 0;
+      this.dropped = 0;
+      this.flushedSinceFault = 0;
+      this.retry?.cancel();
+      this.retry = undefined;
+      this.report(() => this.opts.onRecovered?.(facts));
+    }
+    return this.queue.length === 0;
+  }
+
+  /** Stops the retry timer and makes one last attempt; lines still refused are lost (and counted). Idempotent. */
+  close(): JournalBacklog {
+    this.closed = true;
+    this.retry?.cancel();
+    this.retry = undefined;
+    if (this.queue.length > 0) this.flush();
+    return this.backlog();
+  }
+
+  private writeQueued(): void {
+    while (this.queue.length > 0) {
+      const fd = openSync(this.file, 'a', 0o600);
+      try {
+        // One open per batch; each line is cut back off the file if it did not land whole.
+        while (this.queue.length > 0) {
+          appendWhole(fd, Buffer.from(this.queue[0]!, 'utf8'));
+          this.queue.shift();
+          if (this.failures > 0) this.flushedSinceFault++;
+        }
+      } finally {
+        closeSync(fd);
+      }
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed || this.retry || !this.opts.clock) return;
+    const delay = (this.opts.retryDelayMs ?? defaultRetryDelay)(this.retries + 1);
+    this.retry = this.opts.clock.setTimeout(() => {
+      this.retry = undefined;
+      this.retries++;
+      if (this.queue.length > 0) this.flush();
+    }, delay);
+  }
+
+  private report(fn: () => void): void {
+    // Called outside the flushing guard so the report's own event is queued and, when the disk works, written.
+    try {
+      fn();
+    } catch {
+      // A failing observer must not break the journal.
+    }
+    if (this.queue.length > 0 && this.failures === 0) this.flush();
+  }
+}
+
+/** Appends buf in full or not at all: a short or failed write is truncated back to where it began. */
+function appendWhole(fd: number, buf: Buffer): void {
+  const start = fstatSync(fd).size;
+  let off = 0;
+  try {
+    while (off < buf.length) {
+      const n = writeSync(fd, buf, off, buf.length - off);
+      if (n <= 0) throw Object.assign(new Error(`short write: ${off} of ${buf.length} bytes`), { code: 'ESHORTWRITE' });
+      off += n;
+    }
+  } catch (err) {
+    if (off > 0) {
+      try {
+        ftruncateSync(fd, start);
+      } catch {
+        // The reader skips a torn line; nothing better to do here.
+      }
+    }
+    throw err;
   }
 }

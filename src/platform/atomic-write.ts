@@ -1,5 +1,6 @@
-// Files that must survive a crash mid-write: temp file, fsync, rename, fsync of the directory.
-import { promises as fs, openSync, writeSync, fsyncSync, closeSync, renameSync } from 'node:fs';
+// Files that must survive a crash mid-write: temp file, every byte written and checked, fsync, rename, fsync of the directory.
+// A failed write (full disk, I/O error, short write) throws and leaves the old file untouched and no temp file behind.
+import { promises as fs, openSync, writeSync, fsyncSync, fstatSync, closeSync, readdirSync, renameSync, rmSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -7,38 +8,131 @@ export interface AtomicWriteOptions {
   mode?: number;
 }
 
-function tempName(file: string): string {
+/** The disk took fewer bytes than were written (a write that returned 0, or a file whose size is wrong after fsync). */
+export class ShortWriteError extends Error {
+  readonly code = 'ESHORTWRITE';
+  constructor(
+    readonly file: string,
+    readonly written: number,
+    readonly expected: number,
+  ) {
+    super(`short write to ${file}: ${written} of ${expected} bytes reached the disk`);
+    this.name = 'ShortWriteError';
+  }
+}
+
+/** Temp files are dot-files beside the target, named `.<base>.<pid>.<random>.tmp`. */
+export function tempName(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-export async function writeFileAtomic(file: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
-  const tmp = tempName(file);
-  const handle = await fs.open(tmp, 'w', opts.mode ?? 0o600);
+function pidAlive(pid: number): boolean {
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.rename(tmp, file);
+    process.kill(pid, 0);
+    return true;
   } catch (err) {
-    await fs.rm(tmp, { force: true });
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes temp files of `file` left by writers that died mid-write (their pid is gone); returns how many.
+ * Temp files of live processes (this one included) are left alone. Never throws.
+ */
+export function removeStaleTemps(file: string): number {
+  const dir = path.dirname(file);
+  const prefix = `.${path.basename(file)}.`;
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const m = /^(\d+)\.[0-9a-f]+\.tmp$/.exec(name.slice(prefix.length));
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || pidAlive(pid)) continue;
+    try {
+      rmSync(path.join(dir, name), { force: true });
+      removed++;
+    } catch {
+      // Best effort: a temp file we cannot remove harms nothing but space.
+    }
+  }
+  return removed;
+}
+
+function toBuffer(data: string | Uint8Array): Buffer {
+  return typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function checkSize(tmp: string, stat: Pick<Stats, 'size'>, expected: number): void {
+  if (stat.size !== expected) throw new ShortWriteError(tmp, stat.size, expected);
+}
+
+export async function writeFileAtomic(file: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
+  const buf = toBuffer(data);
+  const tmp = tempName(file);
+  let created = false;
+  try {
+    const handle = await fs.open(tmp, 'w', opts.mode ?? 0o600);
+    created = true;
+    try {
+      let off = 0;
+      while (off < buf.length) {
+        const { bytesWritten } = await handle.write(buf, off, buf.length - off);
+        if (bytesWritten <= 0) throw new ShortWriteError(tmp, off, buf.length);
+        off += bytesWritten;
+      }
+      await handle.sync();
+      checkSize(tmp, await handle.stat(), buf.length);
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(tmp, file);
+    created = false;
+  } catch (err) {
+    if (created) await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
   await syncDir(path.dirname(file));
 }
 
 export function writeFileAtomicSync(file: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): void {
+  const buf = toBuffer(data);
   const tmp = tempName(file);
-  const fd = openSync(tmp, 'w', opts.mode ?? 0o600);
+  let created = false;
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(tmp, 'w', opts.mode ?? 0o600);
+    created = true;
+    try {
+      let off = 0;
+      while (off < buf.length) {
+        const n = writeSync(fd, buf, off, buf.length - off);
+        if (n <= 0) throw new ShortWriteError(tmp, off, buf.length);
+        off += n;
+      }
+      fsyncSync(fd);
+      checkSize(tmp, fstatSync(fd), buf.length);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+    created = false;
+  } catch (err) {
+    if (created) {
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // Nothing more to do: the original error is the one that matters.
+      }
+    }
+    throw err;
   }
-  renameSync(tmp, file);
+  syncDirSync(path.dirname(file));
 }
 
 async function syncDir(dir: string): Promise<void> {
@@ -51,5 +145,18 @@ async function syncDir(dir: string): Promise<void> {
     }
   } catch {
     // Some filesystems refuse fsync on directories; the rename itself is still atomic.
+  }
+}
+
+function syncDirSync(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // As above: best effort.
   }
 }

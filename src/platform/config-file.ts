@@ -32,3 +32,12 @@ export function parseConfigText(text: string, format: ConfigFormat): ParseOutcom
 export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
+
+/**
+ * Text for a parsed config in its format. JSON5 is written as plain JSON (valid JSON5); comments of
+ * the original are not kept, so callers write this only after a snapshot of the original bytes.
+ */
+export function serializeConfig(value: unknown, format: ConfigFormat): string {
+  if (format === 'yaml') return YAML.stringify(value);
+  return `${JSON.stringify(value, null, 2)}\n`;
+}

@@ -1,5 +1,5 @@
 // Finding an OpenClaw install as `clawback init` sees it: binary, config file, port, bind, and a service manager already running it.
-import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, readSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync, readSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import JSON5 from 'json5';
 import type { CommandRunner } from '../platform/command-runner.js';
@@ -19,11 +19,15 @@ export interface DetectInputs {
   configPath?: string;
   /** --port */
   port?: number;
+  /** --profile: a named OpenClaw profile (state in ~/.openclaw-NAME, unit openclaw-gateway-NAME.service). */
+  profile?: string;
+  /** Node binaries tried last when the script needs a newer node than PATH's (default: the one running clawback). */
+  extraNodes?: string[];
   /** Time limit for `openclaw config file` (a CLI start: 4 s here, more on a loaded box). */
   timeoutMs?: number;
 }
 
-export type Source = 'option' | 'env' | 'openclaw' | 'config' | 'default';
+export type Source = 'option' | 'env' | 'openclaw' | 'config' | 'default' | 'profile';
 
 export interface OpenclawDetection {
   /** argv prefix that runs the CLI. */
@@ -38,6 +42,12 @@ export interface OpenclawDetection {
   bind: string;
   stateDir?: string;
   serviceManager?: ServiceManagerKind;
+  /** The named profile this file supervises (given, or the only one found when there is no default install). */
+  profile?: string;
+  /** Named profiles found in HOME (~/.openclaw-NAME with a config, or an openclaw-gateway-NAME unit). */
+  profilesFound: string[];
+  /** The node that runs the script, when init resolved one (absolute path, version checked). */
+  node?: { path: string; version: string };
   warnings: string[];
 }
 
@@ -126,6 +136,56 @@ export function choosePort(option: number | undefined, env: NodeJS.ProcessEnv, f
   return { port: OPENCLAW_DEFAULT_PORT, source: 'default' };
 }
 
+/** A profile name as OpenClaw accepts it (letters, digits, "-", "_"). */
+export function isProfileName(name: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(name);
+}
+
+/** ~/.openclaw-NAME: where `openclaw --profile NAME` keeps its state and config. */
+export function profileStateDir(home: string, profile: string): string {
+  return path.join(home, `.openclaw-${profile}`);
+}
+
+/** Named profiles in HOME: ~/.openclaw-NAME holding openclaw.json, or an openclaw-gateway-NAME.service unit. */
+export function findProfiles(home: string): string[] {
+  const found = new Set<string>();
+  const list = (dir: string): string[] => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  for (const name of list(home)) {
+    const m = /^\.openclaw-(.+)$/.exec(name);
+    if (m && isProfileName(m[1]!) && existsSync(path.join(home, name, 'openclaw.json'))) found.add(m[1]!);
+  }
+  for (const name of list(path.join(home, '.config', 'systemd', 'user'))) {
+    const m = /^openclaw-gateway-(.+)\.service$/.exec(name);
+    if (m && isProfileName(m[1]!)) found.add(m[1]!);
+  }
+  for (const name of list(path.join(home, 'Library', 'LaunchAgents'))) {
+    const m = /^ai\.openclaw\.(.+)\.plist$/.exec(name);
+    if (m && isProfileName(m[1]!) && !['gateway', 'mac', 'node'].includes(m[1]!) && !m[1]!.includes('.')) found.add(m[1]!);
+  }
+  return [...found].sort();
+}
+
+/** The script a bin link points at (npm's .bin/openclaw -> ../openclaw/openclaw.mjs). */
+function realScript(bin: string): string {
+  try {
+    return realpathSync(bin);
+  } catch {
+    return bin;
+  }
+}
+
+async function nodeVersion(runner: CommandRunner, node: string, env: NodeJS.ProcessEnv): Promise<{ version: [number, number]; text: string } | undefined> {
+  const r = await runner.run([node, '--version'], { timeoutMs: 10_000, env: { PATH: env.PATH ?? '' } });
+  const v = r.code === 0 ? parseNodeVersion(r.stdout) : undefined;
+  return v ? { version: v, text: r.stdout.trim() } : undefined;
+}
+
 /** The last non-empty line of `openclaw config file` that looks like a path. */
 export function parseConfigFileOutput(stdout: string, home: string): string | undefined {
   const lines = stdout
@@ -147,15 +207,44 @@ export async function detectOpenclaw(inp: DetectInputs): Promise<OpenclawDetecti
         : 'openclaw is not on PATH; the config runs "openclaw" and preflight will report it until it is installed (npm i -g openclaw)',
     );
   }
-  const openclaw = [...(inp.node ? [inp.node] : []), bin ?? 'openclaw'];
-  if (binaryFound && !inp.node && usesEnvNode(bin)) {
-    const r = await inp.runner.run(['node', '--version'], { timeoutMs: 10_000, env: { PATH: inp.env.PATH } });
-    const v = r.code === 0 ? parseNodeVersion(r.stdout) : undefined;
-    if (v && !nodeFitsOpenclaw(v)) {
-      warnings.push(`${bin} runs on the PATH's node ${r.stdout.trim()}, but OpenClaw needs Node >= 24.16: pass --node /path/to/node24`);
+  let openclaw = [bin ?? 'openclaw'];
+  let node: OpenclawDetection['node'];
+  if (inp.node) {
+    const given = path.resolve(expandHome(inp.node, inp.home));
+    const v = await nodeVersion(inp.runner, given, inp.env);
+    if (!v) warnings.push(`--node ${inp.node}: \`${given} --version\` did not answer; the config uses it anyway`);
+    else if (!nodeFitsOpenclaw(v.version)) warnings.push(`--node ${inp.node} is ${v.text}, but OpenClaw needs Node >= 24.16`);
+    if (v) node = { path: given, version: v.text };
+    openclaw = [given, binaryFound ? realScript(bin) : (bin ?? 'openclaw')];
+  } else if (binaryFound && usesEnvNode(bin)) {
+    // `#!/usr/bin/env node` runs on whatever node is first on PATH at run time (under `clawback install`,
+    // often an older one): write the node we verified, by absolute path, and the script itself.
+    const candidates = [whichOnPath('node', inp.env.PATH), path.join(path.dirname(bin), 'node'), ...(inp.extraNodes ?? [process.execPath])].filter(
+      (c): c is string => !!c && existsSync(c),
+    );
+    const seen: string[] = [];
+    for (const c of [...new Set(candidates.map((x) => path.resolve(x)))]) {
+      const v = await nodeVersion(inp.runner, c, inp.env);
+      if (!v) continue;
+      seen.push(`${c} (${v.text})`);
+      if (nodeFitsOpenclaw(v.version)) {
+        node = { path: c, version: v.text };
+        break;
+      }
     }
+    if (node) openclaw = [node.path, realScript(bin)];
+    else warnings.push(`${bin} runs on the PATH's node${seen.length ? ` (${seen.join(', ')})` : ''}, but OpenClaw needs Node >= 24.16 and none was found: pass --node /path/to/node24`);
   }
-  const stateDir = inp.env.OPENCLAW_STATE_DIR ? expandHome(inp.env.OPENCLAW_STATE_DIR, inp.home) : undefined;
+  const profilesFound = findProfiles(inp.home);
+  let profile = inp.profile;
+  const defaultExists = existsSync(defaultOpenclawConfigPath(inp.home));
+  if (!profile && !inp.configPath && !inp.env.OPENCLAW_CONFIG_PATH && !inp.env.OPENCLAW_STATE_DIR && !defaultExists && profilesFound.length === 1) {
+    profile = profilesFound[0];
+    warnings.push(`no default install (~/.openclaw/openclaw.json), but one named profile: "${profile}"; this file supervises it (pass --profile to choose)`);
+  } else if (!profile && profilesFound.length > 0) {
+    warnings.push(`OpenClaw profile(s) found: ${profilesFound.join(', ')}; this file supervises the ${inp.env.OPENCLAW_STATE_DIR ? 'OPENCLAW_STATE_DIR' : 'default'} install (run init again with --profile NAME --out FILE for another)`);
+  }
+  const stateDir = profile ? profileStateDir(inp.home, profile) : inp.env.OPENCLAW_STATE_DIR ? expandHome(inp.env.OPENCLAW_STATE_DIR, inp.home) : undefined;
 
   let configPath: string | undefined;
   let configPathSource: Source = 'default';
@@ -165,6 +254,9 @@ export async function detectOpenclaw(inp: DetectInputs): Promise<OpenclawDetecti
   } else if (inp.env.OPENCLAW_CONFIG_PATH) {
     configPath = path.resolve(expandHome(inp.env.OPENCLAW_CONFIG_PATH, inp.home));
     configPathSource = 'env';
+  } else if (profile) {
+    configPath = defaultOpenclawConfigPath(inp.home, stateDir);
+    configPathSource = 'profile';
   } else if (binaryFound) {
     // Ask the CLI itself: it knows profiles and state-dir rules we would only imitate.
     const r = await inp.runner.run([...openclaw, 'config', 'file'], { timeoutMs: inp.timeoutMs ?? 30_000, env: { HOME: inp.home, NO_COLOR: '1' } });
@@ -188,8 +280,10 @@ export async function detectOpenclaw(inp: DetectInputs): Promise<OpenclawDetecti
     warnings.push(`gateway.bind is "${bind}": the probes use 127.0.0.1:${port}; check the gateway answers there`);
   }
 
-  const serviceManager = detectServiceManager(existsSync, inp.home, inp.platform);
-  const det: OpenclawDetection = { openclaw, binaryFound, configPath, configPathSource, configExists, port, portSource, bind, warnings };
+  const serviceManager = detectServiceManager(existsSync, inp.home, inp.platform, profile);
+  const det: OpenclawDetection = { openclaw, binaryFound, configPath, configPathSource, configExists, port, portSource, bind, profilesFound, warnings };
+  if (profile) det.profile = profile;
+  if (node) det.node = node;
   if (stateDir) det.stateDir = stateDir;
   if (serviceManager) det.serviceManager = serviceManager;
   return det;

@@ -6,11 +6,21 @@ export const OPENCLAW_LAUNCHD_LABEL = 'ai.openclaw.gateway';
 
 export type ServiceManagerKind = 'systemd' | 'launchd';
 
-/** Where `openclaw gateway install` puts its service file. */
-export function openclawServiceFile(kind: ServiceManagerKind, home: string): string {
+/** The unit `openclaw gateway install` writes for a named profile (`--profile NAME`): openclaw-gateway-NAME.service. */
+export function openclawSystemdUnit(profile?: string): string {
+  return profile ? `openclaw-gateway-${profile}.service` : OPENCLAW_SYSTEMD_UNIT;
+}
+
+/** The launchd label for a named profile: ai.openclaw.NAME. */
+export function openclawLaunchdLabel(profile?: string): string {
+  return profile ? `ai.openclaw.${profile}` : OPENCLAW_LAUNCHD_LABEL;
+}
+
+/** Where `openclaw gateway install` puts its service file (for the default install, or a named profile). */
+export function openclawServiceFile(kind: ServiceManagerKind, home: string, profile?: string): string {
   return kind === 'systemd'
-    ? path.join(home, '.config', 'systemd', 'user', OPENCLAW_SYSTEMD_UNIT)
-    : path.join(home, 'Library', 'LaunchAgents', `${OPENCLAW_LAUNCHD_LABEL}.plist`);
+    ? path.join(home, '.config', 'systemd', 'user', openclawSystemdUnit(profile))
+    : path.join(home, 'Library', 'LaunchAgents', `${openclawLaunchdLabel(profile)}.plist`);
 }
 
 /**
@@ -98,8 +108,8 @@ export function parseExternalState(kind: ServiceManagerKind, output: string): 'r
 }
 
 /** Which manager runs OpenClaw's gateway, judged by the service file `openclaw gateway install` writes. */
-export function detectServiceManager(exists: (file: string) => boolean, home: string, platform: NodeJS.Platform): ServiceManagerKind | undefined {
-  if (platform === 'darwin' && exists(openclawServiceFile('launchd', home))) return 'launchd';
-  if (platform !== 'darwin' && exists(openclawServiceFile('systemd', home))) return 'systemd';
+export function detectServiceManager(exists: (file: string) => boolean, home: string, platform: NodeJS.Platform, profile?: string): ServiceManagerKind | undefined {
+  if (platform === 'darwin' && exists(openclawServiceFile('launchd', home, profile))) return 'launchd';
+  if (platform !== 'darwin' && exists(openclawServiceFile('systemd', home, profile))) return 'systemd';
   return undefined;
 }

@@ -59,9 +59,39 @@ export interface OpenclawPresetOptions {
   env?: Record<string, string>;
   /** Override the start-up grace (default 120 s: 11-25 s warm, 62-82 s cold on a loaded 2-core box). */
   startupGrace?: string;
+  /** A named OpenClaw profile (`--profile NAME`): OPENCLAW_PROFILE is set and the service is named after it. */
+  profile?: string;
+  /**
+   * Mode (b): OpenClaw's own service manager runs the gateway and Clawback restarts it through these
+   * commands. Only what applies is written: no command line, no spawn environment for the gateway
+   * (its unit has its own), no probes of output Clawback does not capture.
+   */
+  external?: { pidCommand: string[]; restartCommand: string[]; startCommand: string[]; stopCommand: string[] };
 }
 
 const DEFAULT_BACKUP_GLOBS = ['openclaw.json.last-good', 'openclaw.json.bak', 'openclaw.json.bak.*'];
+
+/**
+ * Settings a repair must never drop or change silently (read from the gateway's docs, 2026.9.6):
+ * its auth (token, password, mode), where it listens, the remote gateway's credentials, and every
+ * channel and model-provider credential (at any depth, so per-account ones too).
+ */
+export const OPENCLAW_PROTECTED_SETTINGS = [
+  'gateway.auth',
+  'gateway.port',
+  'gateway.bind',
+  'gateway.remote.token',
+  'gateway.remote.password',
+  'channels.**.*token',
+  'channels.**.*tokenFile',
+  'channels.**.*secret',
+  'channels.**.*password',
+  'channels.**.*key',
+  'channels.**.serviceAccount',
+  'models.providers.*.apiKey',
+  'models.providers.**.*token',
+  'models.providers.**.*secret',
+] as const;
 
 /** Where the gateway keeps its config when nothing overrides it. */
 export function defaultOpenclawConfigPath(home: string, stateDir?: string): string {
@@ -98,7 +128,8 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
     // Explicit, so the gateway, its doctor and its validator all read the same file.
     OPENCLAW_CONFIG_PATH: configPath,
     ...(opts.stateDir ? { OPENCLAW_STATE_DIR: opts.stateDir } : {}),
-    ...(mode === 'external' ? { OPENCLAW_SUPERVISOR_MODE: 'external' } : {}),
+    ...(opts.profile ? { OPENCLAW_PROFILE: opts.profile } : {}),
+    ...(mode === 'external' && !opts.external ? { OPENCLAW_SUPERVISOR_MODE: 'external' } : {}),
     ...opts.env,
   };
   const unsetEnv: string[] = [...OPENCLAW_SUPERVISOR_MARKERS, ...(mode === 'unmanaged' ? ['OPENCLAW_SUPERVISOR_MODE'] : [])];
@@ -106,8 +137,8 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
   const command = [...oc, 'gateway', 'run', '--bind', opts.bind ?? 'loopback', '--port', String(port)];
   if (opts.allowUnconfigured) command.push('--allow-unconfigured');
 
-  return {
-    name: opts.name ?? OPENCLAW_SERVICE_NAME,
+  const svc: Record<string, unknown> = {
+    name: opts.name ?? (opts.profile ? `${OPENCLAW_SERVICE_NAME}-${opts.profile}` : OPENCLAW_SERVICE_NAME),
     command,
     env,
     unsetEnv,
@@ -119,7 +150,12 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
       // the doctor can check a candidate (a snapshot written to a temp file) and not only the live file.
       validateCommand: ['/usr/bin/env', 'OPENCLAW_CONFIG_PATH={file}', ...oc, 'config', 'validate', '--json'],
       validateTimeout: '60s',
+      // The gateway's own copies. Ranked with Clawback's snapshots by trust, then age: .last-good is a
+      // trusted copy like a snapshot seen healthy; .bak* are only "the file before the last write".
       backupGlobs: openclawBackupGlobs(configPath),
+      protect: [...OPENCLAW_PROTECTED_SETTINGS],
+      // The gateway reads its port from here; the command line pins `port` (below), so a change here is reported.
+      portPath: 'gateway.port',
     },
     restart: {
       backoff: { initial: '1s', max: '60s' },
@@ -133,7 +169,6 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
       command: [...oc, 'doctor', '--fix', '--non-interactive'],
       timeout: '90s',
       attempts: 2,
-      snapshotAfter: '60s',
     },
     probes: [
       {
@@ -175,6 +210,14 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
       },
     ],
   };
+  if (opts.external) {
+    // Mode (b): nothing is spawned, so nothing of the spawn applies; the doctor and validator still use env.
+    delete svc.command;
+    delete svc.unsetEnv;
+    svc.external = opts.external;
+    svc.probes = (svc.probes as Array<Record<string, unknown>>).filter((p) => p.kind !== 'log');
+  }
+  return svc;
 }
 
 /** A whole clawback config (raw) with the one OpenClaw service. */

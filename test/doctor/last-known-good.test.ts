@@ -1,8 +1,29 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
-import { maybeRecordLastKnownGood } from '../../src/doctor/last-known-good.js';
+import { maybeRecordLastKnownGood, seenHealthyWith } from '../../src/doctor/last-known-good.js';
+import { lastPassOf } from '../../src/daemon/doctor-wiring.js';
 import { sha256 } from '../../src/platform/config-file.js';
 import { GOOD_CONFIG, makeFixture, type DoctorFixture } from './doctor-fixtures.js';
+
+describe('seenHealthyWith (pure)', () => {
+  it('content on disk before the healthy spell began was seen healthy at once: no blind window after a start', () => {
+    expect(seenHealthyWith({ healthySince: 1_000, now: 1_001 }, 500, 60_000)).toBe(true);
+  });
+  it('content written during the spell needs a passing probe check after the write', () => {
+    expect(seenHealthyWith({ healthySince: 1_000, now: 5_000, lastPassAt: 3_000 }, 4_000, 60_000)).toBe(false);
+    expect(seenHealthyWith({ healthySince: 1_000, now: 5_000, lastPassAt: 4_500 }, 4_000, 60_000)).toBe(true);
+  });
+  it('without probes, content written during the spell waits snapshotAfter', () => {
+    expect(seenHealthyWith({ healthySince: 1_000, now: 5_000 }, 4_000, 2_000)).toBe(false);
+    expect(seenHealthyWith({ healthySince: 1_000, now: 6_000 }, 4_000, 2_000)).toBe(true);
+  });
+  it('lastPassOf: the oldest passing check of the restart probes; none while one is not passing', () => {
+    const p = (action: string, status: string, at: number) => ({ name: 'x', kind: 'http', action, verdict: 'healthy' as const, lastResult: { status, message: '' }, lastCheckedAt: at, consecutiveFailures: 0, consecutiveSuccesses: 1, inGrace: false });
+    expect(lastPassOf([p('restart', 'success', 10), p('restart', 'success', 7), p('notify', 'failure', 1)])).toBe(7);
+    expect(lastPassOf([p('restart', 'success', 10), p('restart', 'failure', 12)])).toBeUndefined();
+    expect(lastPassOf([p('notify', 'success', 10)])).toBeUndefined();
+  });
+});
 
 describe('maybeRecordLastKnownGood', () => {
   let fx: DoctorFixture;
@@ -14,13 +35,9 @@ describe('maybeRecordLastKnownGood', () => {
   });
   afterEach(() => fx.cleanup());
 
-  it('waits for snapshotAfter of health, then records once and emits config.snapshot', async () => {
+  it('records on the first healthy verdict (no waiting), once per content, and emits config.snapshot', async () => {
     const now = Date.now();
-    const early = await maybeRecordLastKnownGood(fx.ctx(), { healthySince: now - 10_000, now });
-    expect(early.recorded).toBe(false);
-    expect(await fx.snapshots.list()).toHaveLength(0);
-
-    const r = await maybeRecordLastKnownGood(fx.ctx(), { healthySince: now - 31_000, now });
+    const r = await maybeRecordLastKnownGood(fx.ctx(), { healthySince: now - 10, now });
     expect(r.recorded).toBe(true);
     expect(r.entry!.kind).toBe('last-known-good');
     expect(r.entry!.sha256).toBe(sha256(GOOD_CONFIG));
@@ -33,7 +50,7 @@ describe('maybeRecordLastKnownGood', () => {
     expect(fx.events).toHaveLength(1);
   });
 
-  it('does not record an invalid config, nor one changed since the healthy spell began', async () => {
+  it('does not record an invalid config, nor one changed since the last passing check', async () => {
     const now = Date.now();
     await fs.writeFile(fx.configPath, '{"port":"x"}');
     const old = new Date(now - 3_600_000);
@@ -43,8 +60,10 @@ describe('maybeRecordLastKnownGood', () => {
     expect(bad.reason).toMatch(/^invalid/);
 
     await fs.writeFile(fx.configPath, '{"port":1}'); // mtime = now
-    const fresh = await maybeRecordLastKnownGood(fx.ctx(), { healthySince: now - 60_000, now: Date.now() });
+    const fresh = await maybeRecordLastKnownGood(fx.ctx(), { healthySince: now - 60_000, now: Date.now(), lastPassAt: now - 5_000 });
     expect(fresh.recorded).toBe(false);
     expect(await fx.snapshots.list()).toHaveLength(0);
+    const seen = await maybeRecordLastKnownGood(fx.ctx(), { healthySince: now - 60_000, now: Date.now() + 2_000, lastPassAt: Date.now() + 1_000 });
+    expect(seen.recorded).toBe(true);
   });
 });

@@ -50,30 +50,53 @@ describe('service-doctor rule', () => {
     expect(await fs.readFile(kept[0]!, 'utf8')).toBe('{"name":"demo-gateway","po');
   });
 
-  it('a doctor that improves the config is kept, with the diff recorded', async () => {
+  it('a doctor that improves the config is kept, with the diff recorded (run first by config-restore, as the least change)', async () => {
     const start = '{"name":"demo-gateway","host":"127.0.0.1","port":"18789"}\n'; // invalid: port is a string
     await fs.writeFile(fx.configPath, start);
     const script = await fx.script('improving-doctor.mjs', IMPROVING);
     fx.withService({ doctor: { command: [process.execPath, script, fx.configPath] } });
-    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule(), serviceDoctorRule()] });
-    // config-restore had nothing to restore from; the service doctor fixed the file.
-    expect(report.findings.map((f) => f.rule)).toEqual(['config-restore', 'service-doctor']);
-    const doc = report.outcomes.find((o) => o.finding.rule === 'service-doctor')!;
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule(), serviceDoctorRule({ configRepairedElsewhere: true })] });
+    // config-restore ran the service's own doctor before anything else; the service-doctor rule had nothing left to do.
+    expect(report.findings.map((f) => f.rule)).toEqual(['config-restore']);
+    const doc = report.outcomes.find((o) => o.finding.rule === 'config-restore')!;
     expect(doc).toMatchObject({ applied: true, verified: true, before: sha256(start) });
+    expect(doc.details).toMatchObject({ method: 'service-doctor' });
     const after = await fs.readFile(fx.configPath, 'utf8');
     expect(JSON.parse(after)).toEqual({ name: 'demo-gateway', host: '127.0.0.1', port: 18789, logLevel: 'info' });
     expect(doc.after).toBe(sha256(after));
-    const diff = doc.details!.diff as { sizeBefore: number; sizeAfter: number; added: number; removed: number; lines: string[] };
+    const diff = doc.details!.diff as { sizeBefore: number; sizeAfter: number; added: number; removed: number; lines?: string[] };
     expect(diff.sizeBefore).toBe(start.length);
     expect(diff.sizeAfter).toBe(after.length);
     expect(diff.removed).toBe(1);
-    expect(diff.lines).toContain('+   "logLevel": "info"');
-    expect(doc.message).toMatch(/config changed \(\+\d+ -1 lines/);
+    expect(diff.lines).toBeUndefined(); // lines carry values (tokens): the journal gets paths only
+    expect(doc.details!.semanticDiff).toEqual({ added: ['logLevel'], removed: [], changed: ['port'], truncated: false });
+    expect(doc.message).toMatch(/config changed \(changed: port; added: logLevel\)/);
     // The restore finding was resolved by the later repair; the original bytes are in a pre-repair snapshot.
     expect(report.exitCode).toBe(1);
     const pre = await fx.snapshots.list('pre-repair');
     expect(pre.some((e) => e.sha256 === sha256(start))).toBe(true);
     expect(await evidence(fx)).toHaveLength(0);
+  });
+
+  it('a doctor that makes the config valid but drops or changes a protected setting is rolled back', async () => {
+    // Invalid (unknown key), with a "token" the user set; this doctor fixes the key but also drops the token and moves the port.
+    const start = '{"name":"demo-gateway","host":"127.0.0.1","port":18789,"auth":{"token":"s3cret"},"bogus":1}\n';
+    await fs.writeFile(fx.configPath, start);
+    const script = await fx.script(
+      'rude-doctor.mjs',
+      `import { writeFileSync } from 'node:fs'; writeFileSync(process.argv[2], JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 19001 }));`,
+    );
+    fx.withService({
+      doctor: { command: [process.execPath, script, fx.configPath] },
+      configFile: { ...fx.service.configFile, protect: ['auth', 'port'] },
+    });
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [serviceDoctorRule({ always: true })] });
+    const out = report.outcomes[0]!;
+    expect(out.message).toContain(DOCTOR_ROLLED_BACK);
+    expect(out.message).toMatch(/removed auth\.token, changed port \(protected\)/);
+    expect(out.details).toMatchObject({ rolledBack: true, protectedLost: [{ path: 'auth.token', change: 'removed' }, { path: 'port', change: 'changed' }] });
+    expect(await fs.readFile(fx.configPath, 'utf8')).toBe(start);
+    expect(JSON.stringify(out)).not.toContain('s3cret');
   });
 
   it('does not run when the config is valid (unless always), nor in a dry run', async () => {

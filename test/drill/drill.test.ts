@@ -66,7 +66,7 @@ describe('clawback drill on the demo gateway', () => {
     const failed = report.trials.filter((t) => !t.asExpected);
     expect(failed, r.stderr).toEqual([]);
     expect(r.code).toBe(0);
-    expect(report.trials.map((t) => t.scenario)).toEqual(['crash', 'crash-storm', 'hang', 'leak', 'config-corrupt', 'port-steal', 'crash-loop', 'daemon-kill', 'nuclear']);
+    expect(report.trials.map((t) => t.scenario)).toEqual(['crash', 'crash-storm', 'hang', 'leak', 'config-corrupt', 'port-steal', 'crash-loop', 'slow-start', 'daemon-kill', 'nuclear']);
     for (const t of report.trials) {
       expect(t.skipped).toBeNull();
       expect(t.recovered).toBe(true);

@@ -176,3 +176,75 @@ describe('clawback init --preset generic', () => {
     expect(await runInit({ preset: 'nope' }, io(w))).toBe(2);
   });
 });
+
+describe('clawback init: the verified interpreter, profiles, external mode (issue 5)', () => {
+  /** A fake node that reports `version` and otherwise runs the script with sh (the stand-in scripts are sh). */
+  function fakeNode(file: string, version: string): void {
+    writeFileSync(file, `#!/bin/sh\nif [ "$1" = "--version" ]; then echo ${version}; exit 0; fi\nexec /bin/sh "$@"\n`);
+    chmodSync(file, 0o755);
+  }
+
+  it('an env-node script with Node 20 first on PATH: the Node 24 found beside it is written by absolute path, with the real script', async () => {
+    const w = world('{ gateway: { mode: "local", port: 19998 } }');
+    // npm's layout: .bin/openclaw -> ../openclaw/openclaw.mjs, and `npm i node@24` puts .bin/node beside it.
+    const pkg = path.join(w.bin, '..', 'pkg');
+    mkdirSync(pkg, { recursive: true });
+    const script = path.join(pkg, 'openclaw.mjs');
+    writeFileSync(script, `#!/usr/bin/env node\nif [ "$1 $2" = "config file" ]; then echo "~/.openclaw/custom.json"; exit 0; fi\nexit 3\n`);
+    chmodSync(script, 0o755);
+    const { rmSync, symlinkSync } = await import('node:fs');
+    rmSync(path.join(w.bin, 'openclaw'));
+    symlinkSync(script, path.join(w.bin, 'openclaw'));
+    fakeNode(path.join(w.bin, 'node'), 'v24.21.0');
+    const old = path.join(w.bin, '..', 'old');
+    mkdirSync(old);
+    fakeNode(path.join(old, 'node'), 'v20.11.0');
+    const x = io(w, { PATH: `${old}:${w.bin}:/usr/bin:/bin` });
+    expect(await runInit({ preset: 'openclaw', extraNodes: [] } as InitOptions, x)).toBe(0);
+    const s = service(path.join(w.cwd, 'clawback.yaml'));
+    expect(s.command.slice(0, 3)).toEqual([path.join(w.bin, 'node'), script, 'gateway']);
+    expect(s.port).toBe(19998);
+    expect(readFileSync(path.join(w.cwd, 'clawback.yaml'), 'utf8')).toContain('v24.21.0, verified at init time');
+  });
+
+  it('named profiles: the only one is used when there is no default install; --profile picks one; others are listed', async () => {
+    const w = world();
+    const stateDir = path.join(w.home, '.openclaw-work');
+    mkdirSync(stateDir);
+    writeFileSync(path.join(stateDir, 'openclaw.json'), '{ gateway: { mode: "local", port: 19100 } }');
+    const x = io(w);
+    expect(await runInit(openclaw(), x)).toBe(0);
+    const s = service(path.join(w.cwd, 'clawback.yaml'));
+    expect(s.name).toBe('openclaw-gateway-work');
+    expect(s.configFile!.path).toBe(path.join(stateDir, 'openclaw.json'));
+    expect(s.env).toMatchObject({ OPENCLAW_STATE_DIR: stateDir, OPENCLAW_PROFILE: 'work', OPENCLAW_CONFIG_PATH: path.join(stateDir, 'openclaw.json') });
+    expect(s.port).toBe(19100);
+    expect(x.err.join('')).toMatch(/one named profile: "work"/);
+
+    writeFileSync(path.join(w.home, '.openclaw', 'openclaw.json'), '{ gateway: { mode: "local" } }');
+    const y = io(w);
+    expect(await runInit(openclaw({ dryRun: true }), y)).toBe(0);
+    expect(y.err.join('')).toMatch(/profile\(s\) found: work/);
+    expect(await runInit(openclaw({ profile: 'bad name' }), io(w))).toBe(2);
+  });
+
+  it('--mode external writes only what applies: no command, no spawn env or unsetEnv, no log probes; a profile\'s unit', async () => {
+    const w = world();
+    const stateDir = path.join(w.home, '.openclaw-work');
+    mkdirSync(stateDir);
+    writeFileSync(path.join(stateDir, 'openclaw.json'), '{ gateway: { mode: "local" } }');
+    mkdirSync(path.join(w.home, '.config', 'systemd', 'user'), { recursive: true });
+    writeFileSync(path.join(w.home, '.config', 'systemd', 'user', 'openclaw-gateway-work.service'), '[Service]\n');
+    const x = io(w);
+    expect(await runInit(openclaw({ profile: 'work', mode: 'external' }), x)).toBe(0);
+    const text = readFileSync(path.join(w.cwd, 'clawback.yaml'), 'utf8');
+    const raw = YAML.parse(text) as { services: Array<Record<string, unknown>> };
+    const svc = raw.services[0]!;
+    expect(svc.command).toBeUndefined();
+    expect(svc.unsetEnv).toBeUndefined();
+    expect(svc.env).not.toHaveProperty('OPENCLAW_SUPERVISOR_MODE');
+    expect((svc.probes as Array<{ kind: string }>).some((p) => p.kind === 'log')).toBe(false);
+    const s = service(path.join(w.cwd, 'clawback.yaml'));
+    expect(s.external).toMatchObject({ restartCommand: ['systemctl', '--user', 'restart', 'openclaw-gateway-work.service'] });
+  });
+});

@@ -200,6 +200,11 @@
       ...deadLetterNotice(status.notify),
     );
     meta.title = d.configFile ? `config: ${d.configFile}\nstate: ${d.stateDir}` : `state: ${d.stateDir}`;
+    // The daemon's own faults (full disk...): supervision continues, but a human should know.
+    const degraded = $('daemon-degraded');
+    const reasons = d.health === 'degraded' && Array.isArray(d.degraded) ? d.degraded : [];
+    degraded.hidden = reasons.length === 0;
+    degraded.textContent = reasons.length === 0 ? '' : `Clawback is degraded (services are still supervised): ${reasons.map((r) => `${r.reason}: ${r.lastError} (${r.count}×, since ${new Date(r.since).toLocaleTimeString()})`).join('; ')}`;
     renderToken();
     const box = $('services');
     const names = new Set(status.services.map((s) => s.name));

@@ -1,0 +1,146 @@
+// The daemon's own faults (full disk, I/O errors on its state, journal or heartbeat): a fault degrades the daemon
+// loudly (status, event, log) but never stops supervision; the next successful write of that kind clears it.
+import type { Clock } from '../platform/clock.js';
+import type { ClawbackEvent } from '../observe/events.js';
+
+/** What kind of write failed; one degraded reason per kind. */
+export type FaultReason = 'state-write' | 'journal-write' | 'heartbeat-write' | 'pending-events' | 'shutdown';
+
+/** Every reason the metrics gauge reports (0 when clear), so an alert rule can rely on the series existing. */
+export const FAULT_REASONS: readonly FaultReason[] = ['state-write', 'journal-write', 'heartbeat-write', 'pending-events', 'shutdown'];
+
+export interface DegradedReason {
+  reason: FaultReason;
+  /** Epoch ms of the first failure in this run of failures. */
+  since: number;
+  /** Epoch ms of the latest failure. */
+  lastAt: number;
+  /** `CODE: message` of the latest failure. */
+  lastError: string;
+  /** Failures since `since`. */
+  count: number;
+}
+
+export interface DaemonHealthStatus {
+  health: 'ok' | 'degraded';
+  degraded: DegradedReason[];
+}
+
+export type FaultLogLevel = 'info' | 'warn' | 'error' | 'fatal';
+/** Where fault lines go (the daemon log and stderr); must never throw. */
+export type FaultLog = (level: FaultLogLevel, fields: Record<string, unknown>, msg: string) => void;
+
+export interface DaemonFaultsDeps {
+  clock: Pick<Clock, 'now'>;
+  emit: (event: ClawbackEvent) => void;
+  log: FaultLog;
+}
+
+/** Extra facts a recovery can report (e.g. journal lines flushed or dropped while the disk was full). */
+export type RecoveryFacts = Record<string, number | string>;
+
+/** `ENOSPC: no space left on device, write` (the code is added when the message lacks it). */
+export function describeFault(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
+  }
+  return String(err);
+}
+
+/** Failures of one reason are logged on the 1st, 10th, 100th... so a full disk does not flood stderr. */
+function worthLogging(count: number): boolean {
+  return count === 1 || (count >= 10 && /^10*$/.test(String(count)));
+}
+
+export class DaemonFaults {
+  private readonly reasons = new Map<FaultReason, DegradedReason>();
+
+  constructor(private readonly deps: DaemonFaultsDeps) {}
+
+  /** A write of this kind failed: degrade (announce the first failure), count the rest. Never throws. */
+  failed(reason: FaultReason, err: unknown): void {
+    const now = this.deps.clock.now();
+    const error = describeFault(err);
+    const known = this.reasons.get(reason);
+    if (known) {
+      known.count++;
+      known.lastAt = now;
+      known.lastError = error;
+      if (worthLogging(known.count)) this.safeLog('warn', { reason, error, count: known.count, since: known.since }, `daemon still degraded: ${reason}: ${error} (${known.count} failures)`);
+      return;
+    }
+    // Registered before announcing: the announcement may itself fail to reach the journal and come back here.
+    const entry: DegradedReason = { reason, since: now, lastAt: now, lastError: error, count: 1 };
+    this.reasons.set(reason, entry);
+    this.safeLog('error', { reason, error }, `daemon degraded: ${reason}: ${error}; supervision continues, retrying`);
+    this.safeEmit({
+      type: 'daemon.degraded',
+      time: now,
+      severity: 'critical',
+      message: `clawback is degraded: ${reason}: ${error} (services are still supervised; retrying)`,
+      details: { reason, error },
+    });
+  }
+
+  /** A write of this kind succeeded: clear the reason if it was set. Never throws. */
+  ok(reason: FaultReason, facts: RecoveryFacts = {}): void {
+    const known = this.reasons.get(reason);
+    if (!known) return;
+    this.reasons.delete(reason);
+    const now = this.deps.clock.now();
+    const forMs = now - known.since;
+    const extra = Object.entries(facts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    this.safeLog('info', { reason, failures: known.count, degradedMs: forMs, ...facts }, `daemon recovered: ${reason} works again after ${Math.round(forMs / 1000)} s (${known.count} failures)`);
+    this.safeEmit({
+      type: 'daemon.recovered',
+      time: now,
+      severity: 'resolved',
+      message: `clawback recovered: ${reason} works again after ${Math.round(forMs / 1000)} s (${known.count} failed attempts${extra ? `; ${extra}` : ''}; last error: ${known.lastError})`,
+      details: { reason, failures: known.count, degradedMs: forMs, lastError: known.lastError, ...facts },
+    });
+  }
+
+  isDegraded(reason?: FaultReason): boolean {
+    return reason ? this.reasons.has(reason) : this.reasons.size > 0;
+  }
+
+  status(): DaemonHealthStatus {
+    const degraded = [...this.reasons.values()].map((r) => ({ ...r }));
+    return { health: degraded.length > 0 ? 'degraded' : 'ok', degraded };
+  }
+
+  private safeLog(level: FaultLogLevel, fields: Record<string, unknown>, msg: string): void {
+    try {
+      this.deps.log(level, { component: 'daemon-faults', ...fields }, msg);
+    } catch {
+      // A log sink that throws must not turn a degraded daemon into a dead one.
+    }
+  }
+
+  private safeEmit(event: ClawbackEvent): void {
+    try {
+      this.deps.emit(event);
+    } catch {
+      // The bus already isolates sinks; this guards a custom emit.
+    }
+  }
+}
+
+/** Prometheus text for `clawback_daemon_degraded{reason}` (1 while degraded for that reason, else 0). */
+export function renderDegradedGauge(status: DaemonHealthStatus): string {
+  const active = new Set(status.degraded.map((d) => d.reason));
+  const lines = [
+    '# HELP clawback_daemon_degraded 1 while the daemon itself is degraded for this reason (a failing state, journal or heartbeat write), else 0.',
+    '# TYPE clawback_daemon_degraded gauge',
+    ...FAULT_REASONS.map((r) => `clawback_daemon_degraded{reason="${r}"} ${active.has(r) ? 1 : 0}`),
+  ];
+  return lines.join('\n') + '\n';
+}
+
+/** Capped exponential retry delay after `failures` consecutive failures: 1 s, 2 s, 4 s ... 30 s. */
+export function faultRetryDelay(failures: number, minMs = 1000, maxMs = 30_000): number {
+  return Math.min(maxMs, minMs * 2 ** Math.max(0, Math.min(failures - 1, 20)));
+}

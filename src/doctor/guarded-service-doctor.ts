@@ -1,0 +1,128 @@
+// The service's own doctor run under guard: snapshot first, then roll back if it left the file invalid or touched a protected setting.
+import { detectFormat, parseConfigText, sha256 } from '../platform/config-file.js';
+import type { DoctorContext, RunResult } from './types.js';
+import type { ConfigState } from './config-validity.js';
+import { checkFileFor } from './validity-cache.js';
+import { describeRun, runnerOf, serviceEnv } from './command-runner.js';
+import { keepEvidence, readCurrent, replaceFile, snapshotBeforeRepair } from './safe-user-write.js';
+import { lineDiff } from './line-diff.js';
+import { harmfulChanges, protectedChanges, protectedPatterns, type ProtectedChange } from './protected-settings.js';
+import { semanticDiff, describeDiff } from './semantic-diff.js';
+
+export const DOCTOR_ROLLED_BACK = 'service doctor damaged the config; rolled back';
+
+export interface GuardedDoctorResult {
+  /** The command could start (its exit code is in `run`). */
+  ran: boolean;
+  /** Exit 0, in time. */
+  ok: boolean;
+  run: RunResult;
+  /** The config's bytes differ after the run (before any rollback). */
+  changed: boolean;
+  rolledBack: boolean;
+  /** State of the config file as left (after a rollback, the original's). */
+  state?: ConfigState;
+  /** Protected settings the doctor dropped or changed (a reason to roll back). */
+  protectedLost: ProtectedChange[];
+  message: string;
+  before?: string;
+  after?: string;
+  details: Record<string, unknown>;
+}
+
+function lineCounts(a: Buffer, b: Buffer): { added: number; removed: number } {
+  const d = lineDiff(a.toString('utf8'), b.toString('utf8'), 0);
+  return { added: d.added, removed: d.removed };
+}
+
+/** Runs doctor.command with the config snapshotted before; never leaves a worse config than it found. */
+export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOutputChars?: number } = {}): Promise<GuardedDoctorResult> {
+  const argv = ctx.service.doctor.command;
+  if (!argv) throw new Error(`service "${ctx.service.name}" has no doctor.command`);
+  const maxOut = opts.maxOutputChars ?? 4_000;
+  const tail = (s: string): string => (s.length > maxOut ? `…${s.slice(-maxOut)}` : s);
+  const spec = ctx.service.configFile;
+  const runner = runnerOf(ctx);
+
+  const beforeFile = spec ? await readCurrent(spec.path) : undefined;
+  const pre = spec && beforeFile ? await snapshotBeforeRepair(ctx.snapshots, spec.path, beforeFile, 'before service doctor') : undefined;
+  const before = beforeFile?.content ? sha256(beforeFile.content) : undefined;
+
+  const runOpts: Parameters<typeof runner>[1] = { timeoutMs: ctx.service.doctor.timeout, env: serviceEnv(ctx.service) };
+  if (ctx.service.cwd !== undefined) runOpts.cwd = ctx.service.cwd;
+  if (ctx.signal) runOpts.signal = ctx.signal;
+  const r = await runner(argv, runOpts);
+  const ranText = `\`${argv.join(' ')}\` ${describeRun(r)}`;
+  const ok = r.error === undefined && !r.timedOut && r.code === 0;
+  const details: Record<string, unknown> = {
+    command: argv,
+    exitCode: r.code,
+    signal: r.signal,
+    timedOut: r.timedOut ?? false,
+    stdout: tail(r.stdout),
+    stderr: tail(r.stderr),
+    preRepairSnapshot: pre?.id ?? null,
+  };
+  const base = { ran: r.error === undefined, ok, run: r, protectedLost: [] as ProtectedChange[], details };
+
+  if (!spec || !beforeFile) {
+    const out: GuardedDoctorResult = { ...base, changed: false, rolledBack: false, message: ranText };
+    if (before) out.before = before;
+    return out;
+  }
+
+  const afterFile = await readCurrent(spec.path);
+  const afterCheck = await checkFileFor(ctx);
+  const afterSha = afterFile.content ? sha256(afterFile.content) : undefined;
+  const changed = before !== afterSha;
+  const format = detectFormat(spec.path, spec.format);
+  const parsedBefore = beforeFile.content ? parseConfigText(beforeFile.content.toString('utf8'), format) : undefined;
+  const parsedAfter = afterFile.content ? parseConfigText(afterFile.content.toString('utf8'), format) : undefined;
+  let lost: ProtectedChange[] = [];
+  if (changed && parsedBefore?.ok) {
+    const afterValue = parsedAfter?.ok ? parsedAfter.value : undefined;
+    lost = harmfulChanges(protectedChanges(parsedBefore.value, afterValue, protectedPatterns(ctx.service)));
+    details.semanticDiff = parsedAfter?.ok ? semanticDiff(parsedBefore.value, parsedAfter.value) : null;
+  }
+  details.diff = {
+    sizeBefore: beforeFile.content?.length ?? null,
+    sizeAfter: afterFile.content?.length ?? null,
+    sha256Before: before ?? null,
+    sha256After: afterSha ?? null,
+    // Line counts only: the lines themselves carry values (tokens); what changed is in semanticDiff, by path.
+    ...(beforeFile.content && afterFile.content && changed ? lineCounts(beforeFile.content, afterFile.content) : {}),
+  };
+  if (lost.length > 0) details.protectedLost = lost;
+
+  const invalidAfter = afterCheck.state !== 'valid';
+  const damaged = beforeFile.content !== undefined && changed && (invalidAfter || lost.length > 0);
+  if (damaged && pre) {
+    const evidence = afterFile.content ? await keepEvidence(afterFile.realPath, afterFile.content, afterFile.mode, ctx.clock) : undefined;
+    const original = await ctx.snapshots.read(pre);
+    await replaceFile(beforeFile.realPath, original, beforeFile.mode);
+    details.rolledBack = true;
+    details.evidence = evidence ?? null;
+    const why = lost.length > 0
+      ? `it ${lost.map((c) => `${c.change} ${c.path}`).join(', ')} (protected)`
+      : `the config became ${afterCheck.state}${afterCheck.error ? ` (${afterCheck.error.slice(0, 200)})` : ''}`;
+    const out: GuardedDoctorResult = {
+      ...base,
+      protectedLost: lost,
+      changed,
+      rolledBack: true,
+      state: (await checkFileFor(ctx)).state,
+      message: `${DOCTOR_ROLLED_BACK}: ${ranText}, ${why}; ${evidence ? `its version is kept at ${evidence}` : 'it had deleted the file'}`,
+      after: sha256(original),
+      details,
+    };
+    if (before) out.before = before;
+    return out;
+  }
+
+  const sd = details.semanticDiff as ReturnType<typeof semanticDiff> | null | undefined;
+  const summary = changed ? `config changed (${sd ? describeDiff(sd) : `${beforeFile.content?.length ?? 0} -> ${afterFile.content?.length ?? 0} bytes`})` : 'config unchanged';
+  const out: GuardedDoctorResult = { ...base, changed, rolledBack: false, state: afterCheck.state, message: `${ranText}; ${summary}`, details };
+  if (before) out.before = before;
+  if (afterSha) out.after = afterSha;
+  return out;
+}

@@ -1,0 +1,44 @@
+// Who is live right now: a `clawback doctor` run next to a running daemon learns its supervised pids, so they are never "stale".
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { readDaemonInfo } from '../daemon/heartbeat.js';
+import { isSameProcess, readProcStat } from '../platform/proc.js';
+
+export interface LiveSupervision {
+  /** The daemon's pid, when daemon.json names a live process that is the same one it recorded. */
+  daemonPid?: number;
+  /** The service's supervised pid from state.json, when it is still that process. */
+  servicePid?: number;
+}
+
+interface StateFileShape {
+  services?: Record<string, { record?: { instance?: { pid?: unknown; pidStartTime?: unknown } | null } }>;
+}
+
+/** Reads daemon.json and state.json in the state dir; anything missing, stale or malformed is left out. */
+export async function liveSupervision(stateDir: string, service: string): Promise<LiveSupervision> {
+  const out: LiveSupervision = {};
+  const d = await readDaemonInfo(stateDir);
+  if (!d.info || !isSameProcess(d.info.pid, d.info.pidStartTime)) return out;
+  out.daemonPid = d.info.pid;
+  try {
+    const state = JSON.parse(readFileSync(path.join(stateDir, 'state.json'), 'utf8')) as StateFileShape;
+    const inst = state.services?.[service]?.record?.instance;
+    const pid = inst?.pid;
+    const start = inst?.pidStartTime;
+    if (typeof pid === 'number' && Number.isInteger(pid) && isSameProcess(pid, typeof start === 'number' ? start : null)) out.servicePid = pid;
+  } catch {
+    // no state yet: the daemon's descendants still count as live (below)
+  }
+  return out;
+}
+
+/** True when `ancestor` is pid itself or one of its ancestors (ppid chain, bounded). */
+export function descendsFrom(pid: number, ancestor: number): boolean {
+  let cur: number | undefined = pid;
+  for (let i = 0; i < 64 && cur !== undefined && cur > 1; i++) {
+    if (cur === ancestor) return true;
+    cur = readProcStat(cur)?.ppid;
+  }
+  return false;
+}

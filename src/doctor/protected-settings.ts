@@ -1,0 +1,62 @@
+// The settings a repair must never drop or change silently (auth, ports, credentials): found, compared and carried over by path.
+import type { ServiceConfig } from '../config/schema.js';
+import { getPath, leaves, matchesAny, sameValue, setPath } from './config-paths.js';
+
+export interface ProtectedChange {
+  path: string;
+  change: 'removed' | 'changed' | 'added';
+}
+
+/** The service's protected path patterns (configFile.protect). */
+export function protectedPatterns(service: ServiceConfig): string[] {
+  return service.configFile?.protect ?? [];
+}
+
+/** Protected leaves of a parsed config: dotted path -> value. */
+export function protectedValues(config: unknown, patterns: readonly string[]): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  if (patterns.length === 0) return out;
+  for (const l of leaves(config)) if (matchesAny(patterns, l.path)) out.set(l.path, l.value);
+  return out;
+}
+
+/** How the protected settings of `after` differ from those of `before` (sorted by path). */
+export function protectedChanges(before: unknown, after: unknown, patterns: readonly string[]): ProtectedChange[] {
+  const a = protectedValues(before, patterns);
+  const b = protectedValues(after, patterns);
+  const out: ProtectedChange[] = [];
+  for (const [p, v] of a) {
+    if (!b.has(p)) out.push({ path: p, change: 'removed' });
+    else if (!sameValue(v, b.get(p))) out.push({ path: p, change: 'changed' });
+  }
+  for (const p of b.keys()) if (!a.has(p)) out.push({ path: p, change: 'added' });
+  return out.sort((x, y) => x.path.localeCompare(y.path));
+}
+
+/** Changes that lose or alter a setting the user had ("added" is harmless: nothing of theirs is lost). */
+export function harmfulChanges(changes: readonly ProtectedChange[]): ProtectedChange[] {
+  return changes.filter((c) => c.change !== 'added');
+}
+
+/**
+ * A copy of `candidate` with every protected value of `source` written into it (the broken file's
+ * token and port win over an older copy's). Returns the carried paths.
+ */
+export function carryOver(candidate: unknown, source: unknown, patterns: readonly string[]): { value: unknown; carried: string[] } {
+  const values = protectedValues(source, patterns);
+  if (values.size === 0 || typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) return { value: candidate, carried: [] };
+  const copy = structuredClone(candidate) as Record<string, unknown>;
+  const carried: string[] = [];
+  for (const [p, v] of values) {
+    if (sameValue(getPath(copy, p), v)) continue;
+    setPath(copy, p, structuredClone(v));
+    carried.push(p);
+  }
+  return { value: copy, carried };
+}
+
+/** Protected paths present in `other` but absent from `candidate`. */
+export function missingProtected(candidate: unknown, other: unknown, patterns: readonly string[]): string[] {
+  const have = protectedValues(candidate, patterns);
+  return [...protectedValues(other, patterns).keys()].filter((p) => !have.has(p)).sort();
+}

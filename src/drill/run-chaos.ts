@@ -1,0 +1,216 @@
+// `clawback drill chaos`: random faults from the catalogue on a seeded schedule against the live daemon, measured from outside the whole time.
+import os from 'node:os';
+import { VERSION } from '../version.js';
+import type { ScenarioName } from './scenario-catalog.js';
+import { SCENARIOS, prepare, skippedScenarios } from './run-drill.js';
+import { isSteady, journalSince, waitSteady, type DrillContext, type ScenarioRun } from './drill-context.js';
+import { pollUntil } from './poll.js';
+import { measureTrial } from './journal-measure.js';
+import { chaosSchedule, type PlannedFault } from './chaos-schedule.js';
+import { availabilityOf, downtimeMs, downtimeWithin, ttrWithin } from './availability.js';
+import { startOutsidePoll } from './outside-poll.js';
+import { startDaemonUsage } from './daemon-usage.js';
+import { httpStatusOf, isServing } from './serving-check.js';
+import {
+  alertsPerIncident,
+  daemonUsageOf,
+  falseRestarts,
+  neededHuman,
+  recoveredWithoutHumanRate,
+  restartEvents,
+  summarizeKinds,
+  type ChaosFault,
+  type ChaosReport,
+} from './chaos-result.js';
+import { progressLine } from './chaos-report.js';
+
+/** Kinds chaos never picks, and why. */
+export const CHAOS_EXCLUDED: Readonly<Partial<Record<ScenarioName, string>>> = {
+  nuclear: 'nuclear moves the state directory (and the journal the chaos report is read from) aside',
+};
+
+/** The kinds chaos picks from by default: the whole catalogue except the excluded ones. */
+export function defaultChaosKinds(all: readonly ScenarioName[]): ScenarioName[] {
+  return all.filter((k) => !(k in CHAOS_EXCLUDED));
+}
+
+export interface ChaosOptions {
+  durationMs: number;
+  meanIntervalMs: number;
+  seed: number;
+  kinds: ScenarioName[];
+  /** Poll this URL (GET, 2xx = up) instead of the service's own health check. */
+  pollUrl?: string;
+  pollIntervalMs: number;
+  /** Daemon CPU/RSS sampling pace; default 5 s. */
+  usageIntervalMs?: number;
+  command: string;
+  /** Called about once a second with the live line. */
+  progress(line: string): void;
+}
+
+function aborted(ctx: DrillContext): boolean {
+  return ctx.signal?.aborted ?? false;
+}
+
+async function sleepUntil(ctx: DrillContext, mono: number): Promise<void> {
+  const left = mono - ctx.clock.monotonic();
+  if (left > 0) await ctx.clock.sleep(left, ctx.signal).catch(() => undefined);
+}
+
+interface FaultRun {
+  plan: PlannedFault;
+  scheduledAt: number;
+  run: ScenarioRun;
+  endedAt: number;
+}
+
+async function oneFault(ctx: DrillContext, plan: PlannedFault, scheduledAt: number, trialOfKind: number): Promise<FaultRun | string> {
+  const before = await prepare(ctx);
+  if (!before) return `fault #${plan.n} (${plan.kind}) not injected: the service was not steady (healthy, no incident) before it, even after one resume`;
+  if (aborted(ctx)) return `fault #${plan.n} (${plan.kind}) not injected: interrupted`;
+  let run: ScenarioRun;
+  try {
+    run = await SCENARIOS[plan.kind].run(ctx, trialOfKind, before);
+  } catch (err) {
+    run = { faultAt: ctx.clock.now(), recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome: `error: ${(err as Error).message}`, notes: [] };
+  } finally {
+    ctx.restore.unwindAll();
+  }
+  if (aborted(ctx)) run.outcome = `interrupted: ${run.outcome}`;
+  // The fault's window lasts until the daemon agrees it is over (healthy, incident closed).
+  else if (run.recovered) await waitSteady(ctx, Math.min(ctx.timeoutMs, 60_000));
+  return { plan, scheduledAt, run, endedAt: ctx.clock.now() };
+}
+
+export async function runChaos(ctx: DrillContext, o: ChaosOptions): Promise<ChaosReport> {
+  const notes: string[] = [];
+  const skipped = skippedScenarios(ctx, o.kinds);
+  for (const [k, why] of skipped) notes.push(`${k} left out: ${why}`);
+  const kinds = o.kinds.filter((k) => !skipped.has(k));
+  const service = ctx.target.service.name;
+  const startedAt = ctx.clock.now();
+  const startMono = ctx.clock.monotonic();
+  const endMono = startMono + o.durationMs;
+  const plan = kinds.length ? chaosSchedule({ seed: o.seed, durationMs: o.durationMs, meanIntervalMs: o.meanIntervalMs, kinds }) : [];
+  if (!kinds.length) notes.push('no fault kind applies to this service: the run only measured availability');
+
+  const pollUrl = o.pollUrl;
+  const check = pollUrl
+    ? async () => {
+        const s = await httpStatusOf(pollUrl, 1000);
+        return s >= 200 && s < 300;
+      }
+    : () => isServing(ctx.target.check, ctx.link, service, 1000);
+  const poll = startOutsidePoll(check, ctx.clock, o.pollIntervalMs);
+  const usage = startDaemonUsage(ctx.target.stateDir, ctx.clock, o.usageIntervalMs ?? 5000);
+  const runs: FaultRun[] = [];
+  let inFlight: string | null = null;
+  let ticker: { cancel(): void } | undefined;
+  const tick = (): void => {
+    const t = poll.tracker;
+    o.progress(progressLine({ elapsedMs: ctx.clock.monotonic() - startMono, plannedMs: o.durationMs, faults: runs.length + (inFlight ? 1 : 0), inFlight, availability: availabilityOf(t.outages, t.first, t.last), down: t.down() }));
+    ticker = ctx.clock.setTimeout(tick, 1000);
+  };
+  ticker = ctx.clock.setTimeout(tick, 1000);
+  const perKind = new Map<ScenarioName, number>();
+  try {
+    for (const p of plan) {
+      await sleepUntil(ctx, startMono + p.atMs);
+      if (aborted(ctx) || ctx.clock.monotonic() >= endMono) break;
+      inFlight = `#${p.n} ${p.kind}`;
+      perKind.set(p.kind, (perKind.get(p.kind) ?? 0) + 1);
+      const r = await oneFault(ctx, p, startedAt + p.atMs, perKind.get(p.kind)!);
+      inFlight = null;
+      if (typeof r === 'string') notes.push(r);
+      else runs.push(r);
+    }
+    await sleepUntil(ctx, endMono);
+  } finally {
+    ticker?.cancel();
+    usage.stop();
+    await poll.stop();
+    ctx.restore.unwindAll();
+  }
+  const stoppedEarly = aborted(ctx) ? 'interrupted (Ctrl-C / SIGTERM)' : null;
+  if (stoppedEarly) {
+    // A fault cut short may leave a deliberate hold behind (port-steal, crash-loop), now or once its incident escalates:
+    // the drill put it there, the drill lifts it. Bounded; the interrupted signal is not used for this wait.
+    let resumed = false;
+    const settled = await pollUntil(
+      async () => {
+        const s = await ctx.link.service(service);
+        if (s?.held && !resumed) {
+          resumed = true;
+          await ctx.link.action(service, 'resume');
+          notes.push(`the service was held (${s.held.reason}) after the interruption: resumed`);
+          return undefined;
+        }
+        return isSteady(ctx);
+      },
+      { clock: ctx.clock, timeoutMs: Math.min(ctx.timeoutMs, 30_000), intervalMs: 250 },
+    );
+    if (!settled) notes.push('the service was not steady within 30 s after the interruption; check `clawback status`');
+  }
+  const finishedAt = ctx.clock.now();
+  const events = await journalSince(ctx, startedAt).catch(() => []);
+  const inRun = events.filter((e) => e.time <= finishedAt);
+  const t = poll.tracker;
+  const outages = t.outages;
+  const faults: ChaosFault[] = runs.map(({ plan: p, scheduledAt, run, endedAt }) => {
+    const m = measureTrial(inRun, { service, from: run.faultAt, to: endedAt, includeDaemonEvents: run.includeDaemonEvents ?? false, channels: ctx.target.channels });
+    const base = { recovered: run.recovered, recoverFrom: run.recoverFrom, level: m.level };
+    return {
+      n: p.n,
+      kind: p.kind,
+      scheduledAt,
+      injectedAt: run.faultAt,
+      endedAt,
+      ...base,
+      neededHuman: neededHuman(base),
+      asExpected: run.asExpected,
+      outcome: run.outcome,
+      detectMs: m.detectMs,
+      drillRecoverMs: run.recoverMs,
+      ttrMs: ttrWithin(outages, run.faultAt, endedAt),
+      downMs: downtimeWithin(outages, run.faultAt, endedAt),
+      alerts: m.alerts,
+      incidentIds: m.incidentIds,
+      notes: run.notes,
+    };
+  });
+  const down = downtimeMs(outages);
+  const explained = faults.reduce((s, f) => s + f.downMs, 0);
+  const api = alertsPerIncident(inRun, service, ctx.target.channels);
+  const polledTarget = pollUrl ?? (ctx.target.check.kind === 'http' ? ctx.target.check.url : ctx.target.check.kind === 'tcp' ? `tcp ${ctx.target.check.host}:${ctx.target.check.port}` : 'daemon status');
+  return {
+    kind: 'chaos',
+    startedAt,
+    finishedAt,
+    plannedDurationMs: o.durationMs,
+    stoppedEarly,
+    command: o.command,
+    seed: o.seed,
+    meanIntervalMs: o.meanIntervalMs,
+    kinds,
+    clawbackVersion: VERSION,
+    host: { platform: process.platform, arch: process.arch, node: process.versions.node, cpus: os.cpus().length },
+    stateDir: ctx.target.stateDir,
+    service,
+    poll: { target: polledTarget, intervalMs: o.pollIntervalMs, polls: t.polls, failed: t.failed, first: t.first, last: t.last },
+    outages,
+    availability: availabilityOf(outages, t.first, t.last),
+    downtimeMs: down,
+    unexplainedDowntimeMs: Math.max(0, down - explained),
+    faults,
+    byKind: summarizeKinds(kinds, faults),
+    recoveredWithoutHuman: recoveredWithoutHumanRate(faults),
+    restarts: restartEvents(inRun, service).length,
+    falseRestarts: falseRestarts(inRun, service, faults),
+    incidents: api.incidents,
+    alerts: api.alerts,
+    alertsPerIncident: { mean: api.mean, max: api.max },
+    daemon: daemonUsageOf(usage.samples),
+    notes: [...notes, ...ctx.reportNotes],
+  };
+}

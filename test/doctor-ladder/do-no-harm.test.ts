@@ -1,0 +1,118 @@
+// The doctor does no harm, in the running daemon with the demo gateway: least change, trusted copies, protected settings,
+// a snapshot with no blind window, a port change reported, and `clawback doctor --fix` leaving the live instance alone.
+import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync, writeFileSync, utimesSync } from 'node:fs';
+import path from 'node:path';
+import { startTestDaemon, NODE, tempDir, type TestDaemon } from '../helpers/daemon.js';
+import { httpGet, waitFor, isAlive } from '../helpers/processes.js';
+import { freePort } from '../helpers/ports.js';
+import { runCli } from '../helpers/cli.js';
+import { DEMO_GATEWAY_SERVER } from '../helpers/demo.js';
+
+let td: TestDaemon | undefined;
+afterEach(async () => {
+  await td?.stop();
+  td = undefined;
+});
+
+const config = (o: Record<string, unknown> = {}): string => `${JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 0, ...o }, null, 2)}\n`;
+
+async function demo(cfgText: string, extra: { snapshotAfter?: string; protect?: string[]; portPath?: string } = {}): Promise<{ t: TestDaemon; port: number; cfg: string; dir: string }> {
+  const dir = tempDir();
+  const cfg = path.join(dir, 'gateway.json');
+  writeFileSync(cfg, cfgText);
+  const port = await freePort();
+  td = await startTestDaemon(
+    {
+      services: [
+        {
+          name: 'gw',
+          command: [NODE, DEMO_GATEWAY_SERVER, '--config', cfg, '--port', String(port)],
+          port,
+          configFile: {
+            path: cfg,
+            format: 'json',
+            validateCommand: [NODE, DEMO_GATEWAY_SERVER, '--check-config', '{file}'],
+            backupGlobs: ['gateway.json.bak', 'gateway.json.bak.*'],
+            protect: extra.protect ?? ['host', 'port'],
+            ...(extra.portPath ? { portPath: extra.portPath } : {}),
+          },
+          // The OpenClaw preset's old value: no snapshot in the first minute after a start.
+          doctor: { snapshotAfter: extra.snapshotAfter ?? '60s' },
+          restart: { backoff: { initial: '100ms', jitter: 0 }, intensity: { maxRestarts: 3, window: '1m' } },
+          probes: [{ kind: 'http', url: `http://127.0.0.1:${port}/health`, interval: '300ms', timeout: '500ms', failureThreshold: 3, startupGrace: '5s' }],
+        },
+      ],
+    },
+    { dir },
+  );
+  return { t: td, port, cfg, dir };
+}
+
+const up = async (port: number): Promise<boolean> => (await httpGet(`http://127.0.0.1:${port}/health`, 500).catch(() => ({ status: 0 }))).status === 200;
+const rt = (t: TestDaemon) => t.daemon.runtimes.get('gw')!;
+
+describe('the doctor does no harm (demo gateway, running daemon)', () => {
+  it('no blind window: the config is snapshotted on the first healthy verdict, so a stale .bak is never restored over it', async () => {
+    // Started with host "localhost"; the .bak (newer on disk, as OpenClaw writes it before each CLI write) has 127.0.0.1.
+    const { t, port, cfg, dir } = await demo(config({ host: 'localhost' }));
+    const bak = path.join(dir, 'gateway.json.bak');
+    writeFileSync(bak, config());
+    await waitFor(() => up(port), { timeoutMs: 10_000 });
+    await waitFor(() => t.events.some((e) => e.type === 'config.snapshot'), { timeoutMs: 10_000, message: 'a snapshot within seconds of the first healthy verdict (snapshotAfter is 60 s)' });
+    const future = new Date(Date.now() + 60_000);
+    utimesSync(bak, future, future);
+    writeFileSync(cfg, '{"name":"demo-gateway","ho'); // truncated
+    process.kill(rt(t).status().pid!, 'SIGKILL');
+    await waitFor(() => up(port), { timeoutMs: 30_000, intervalMs: 50 });
+    expect(JSON.parse(readFileSync(cfg, 'utf8')).host).toBe('localhost');
+    const repair = t.journal().find((e) => e.type === 'doctor.repair' && e.details?.applied)!;
+    expect(repair.details).toMatchObject({ method: 'restore', source: 'snapshot', verified: true });
+    const candidates = repair.details!.candidates as Array<{ source: string; ageSeconds: number; verdict: string }>;
+    expect(candidates[0]).toMatchObject({ source: 'snapshot', verdict: 'chosen' });
+  });
+
+  it('an unknown key: exactly that key is removed, every other setting kept, no whole-file restore (issue 1)', async () => {
+    const { t, port, cfg, dir } = await demo(config({ host: 'localhost' }), { snapshotAfter: '300ms' });
+    writeFileSync(path.join(dir, 'gateway.json.bak'), config()); // an older copy with another host
+    await waitFor(() => up(port), { timeoutMs: 10_000 });
+    await waitFor(() => t.events.some((e) => e.type === 'config.snapshot'), { timeoutMs: 10_000 });
+    writeFileSync(cfg, config({ host: 'localhost', startupDelayMs: 0, bogusKey: true }));
+    process.kill(rt(t).status().pid!, 'SIGKILL');
+    await waitFor(() => up(port), { timeoutMs: 30_000, intervalMs: 50 });
+    expect(JSON.parse(readFileSync(cfg, 'utf8'))).toEqual({ name: 'demo-gateway', host: 'localhost', port: 0, startupDelayMs: 0 });
+    const repair = t.journal().find((e) => e.type === 'doctor.repair' && e.details?.applied)!;
+    expect(repair.details).toMatchObject({ method: 'remove-named-keys', removed: ['bogusKey'], verified: true });
+    expect(repair.details!.semanticDiff).toEqual({ added: [], removed: ['bogusKey'], changed: [], truncated: false });
+    expect(readdirSync(dir).filter((f) => f.startsWith('gateway.json.corrupt-'))).toHaveLength(1);
+  });
+
+  it('a port changed in the service\'s own config is reported loudly (issue 3)', async () => {
+    const { t, port, cfg } = await demo(config(), { snapshotAfter: '300ms', portPath: 'port' });
+    await waitFor(() => up(port), { timeoutMs: 10_000 });
+    const other = port === 65000 ? 65001 : 65000;
+    writeFileSync(cfg, config({ port: other }));
+    await waitFor(() => t.events.some((e) => e.type === 'doctor.finding' && e.details?.rule === 'port-drift'), { timeoutMs: 10_000 });
+    const w = t.events.find((e) => e.details?.rule === 'port-drift')!;
+    expect(w.severity).toBe('warning');
+    expect(w.message).toContain(`port = ${other}`);
+    expect(w.message).toContain(`port ${port}`);
+    expect(w.details).toMatchObject({ configured: other, supervised: port });
+    writeFileSync(cfg, config({ port }));
+    await waitFor(() => t.events.some((e) => e.details?.rule === 'port-drift' && e.details?.resolved === true), { timeoutMs: 10_000 });
+    expect(t.events.filter((e) => e.details?.rule === 'port-drift' && e.severity === 'warning')).toHaveLength(1);
+  });
+
+  it('`clawback doctor --fix` next to a running daemon leaves the healthy supervised instance alone (issue 4)', async () => {
+    const { t, port } = await demo(config(), { snapshotAfter: '300ms' });
+    await waitFor(async () => (await up(port)) && rt(t).status().health === 'healthy', { timeoutMs: 10_000 });
+    const pid = rt(t).status().pid!;
+    const r = await runCli(['-c', t.configFile, '--state-dir', t.stateDir, 'doctor', '--fix', '--json'], { timeoutMs: 60_000 });
+    const report = JSON.parse(r.stdout) as { exitCode: number; services: Array<{ findings: Array<{ rule: string; title: string }> }> };
+    expect(report.services[0]!.findings.filter((f) => f.rule === 'port-holder'), r.stdout).toEqual([]);
+    expect(isAlive(pid)).toBe(true);
+    expect(rt(t).status().pid).toBe(pid);
+    expect(await up(port)).toBe(true);
+    expect(t.events.some((e) => e.type === 'service.exited')).toBe(false);
+  });
+});
