@@ -25,7 +25,10 @@ interface ReadPosition {
 export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
   const regex = new RegExp(config.pattern, config.flags);
   let position: ReadPosition | undefined;
-  /** A match in a previous instance's last output, reported on this instance's second tick (after its first pass ends the start-up grace). */
+  /**
+   * A match in a previous instance's last output: reported at once without a start-up grace, else on this
+   * instance's second tick (its first pass ends the grace, so the verdict is not swallowed).
+   */
   let pending: { line: string; matches: number; file: string } | undefined;
   let ticksThisInstance = 0;
 
@@ -64,7 +67,8 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
       if (previous) pending = { ...previous, file };
       ticksThisInstance++;
       const reportPending = (): ProbeResult | undefined => {
-        if (!pending || ticksThisInstance < 2) return undefined;
+        // With a start-up grace, a failure on an instance's first tick would be swallowed: wait for its second.
+        if (!pending || ticksThisInstance < (config.startupGrace > 0 ? 2 : 1)) return undefined;
         const p = pending;
         pending = undefined;
         const line = p.line.length > LINE_LIMIT ? `${p.line.slice(0, LINE_LIMIT)}…` : p.line;

@@ -20,7 +20,8 @@ afterEach(async () => {
 
 describe('last words of a dying instance', () => {
   it('the log probe matches the fatal line printed right before the exit, and the event quotes it redacted', async () => {
-    // The fatal line comes between two probe ticks (interval 1 s) and the process exits at once.
+    // The fatal line comes between two probe ticks (interval 1 s) and the process exits at once. No start-up
+    // grace: the match is reported on the next instance's first tick (with a grace, on its second).
     const script = [
       "console.log('booting gateway');",
       `setTimeout(() => { console.error('Error: listen EADDRINUSE: address already in use 127.0.0.1:18789 (key ${SECRET})'); process.exit(1); }, 300);`,
@@ -32,12 +33,15 @@ describe('last words of a dying instance', () => {
           command: [NODE, '-e', script],
           env: { OPENAI_API_KEY: SECRET },
           restart: { backoff: { initial: '300ms', jitter: 0 }, intensity: { maxRestarts: 30, window: '1m' } },
-          probes: [{ kind: 'log', pattern: 'EADDRINUSE', finding: 'port-in-use', interval: '1s' }],
+          probes: [{ kind: 'log', pattern: 'EADDRINUSE', finding: 'port-in-use', interval: '1s', startupGrace: '0s' }],
         },
       ],
     });
     const t = td;
-    const failed = await waitFor(() => t.events.find((e) => e.type === 'probe.failed' && e.message.includes('EADDRINUSE')), { timeoutMs: 20_000 });
+    const failed = await waitFor(() => t.events.find((e) => e.type === 'probe.failed' && e.message.includes('EADDRINUSE')), { timeoutMs: 20_000 }).catch((err: Error) => {
+      console.log('DEBUG', JSON.stringify(t.events.map((e) => [e.type, e.message.slice(0, 90)])));
+      throw err;
+    });
     expect(failed.details?.['finding']).toBe('port-in-use');
     const journal = t.journal().find((e) => e.type === 'probe.failed' && e.message.includes('EADDRINUSE'))!;
     expect(journal.message).toContain('address already in use');
@@ -71,6 +75,16 @@ describe('last words of a dying instance', () => {
     expect(second.details?.['previousInstance']).toBe(true);
     // Reported once.
     expect((await probe.check(two as never)).status).toBe('success');
+
+    // Without a start-up grace the match comes on the next instance's first tick.
+    const quick = createLogProbe(probeSchema.parse({ kind: 'log', pattern: 'EADDRINUSE', startupGrace: 0 }) as never);
+    const three = { pid: 102, startedAt: 3, logFile: file, logStartOffset: statSync(file).size };
+    expect((await quick.check(three as never)).status).toBe('success');
+    appendFileSync(file, 'Error: listen EADDRINUSE again\n');
+    const four = { pid: 103, startedAt: 4, logFile: file, logStartOffset: statSync(file).size };
+    const r = await quick.check(four as never);
+    expect(r.status).toBe('failure');
+    expect(r.details?.['previousInstance']).toBe(true);
   });
 
   it('lastLogLines: last n non-empty lines, bounded read, missing file gives []', async () => {
