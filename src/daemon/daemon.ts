@@ -480,6 +480,7 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
       persist: () => daemon.persist(),
       spawnSpec: () => spawnSpecFor(service, stateDir),
       logFile: serviceLogFile(service, stateDir),
+      redactor,
       makeHealthWatch: (events) =>
         opts.makeHealthWatch?.(service, getRt, events, ctx) ??
         probeHealthWatch({ service, logFile: serviceLogFile(service, stateDir), clock, events, emit }),

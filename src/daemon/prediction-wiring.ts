@@ -151,7 +151,7 @@ export function crashPatternPlugin(registry: PredictorRegistry, metrics?: Metric
         const now = ctx.clock.now();
         void readJournal(journal, { since: now - service.prediction.crashPatterns.lookback })
           .then((events) => {
-            const found = findCrashPatterns(events, now, crashPatternOptionsFromConfig(service.prediction.crashPatterns, { service: service.name, tzOffsetMinutes: localOffsetMinutes(now) }));
+            const found = findCrashPatterns(events, now, crashPatternOptionsFromConfig(service.prediction.crashPatterns, { service: service.name, tzOffsetMinutes: localOffsetMinutes(now), ...(e.incidentId ? { incidentId: e.incidentId } : {}) }));
             for (const f of found) {
               ctx.emit({ type: 'prediction.warning', time: ctx.clock.now(), severity: 'warning', service: service.name, incidentId: e.incidentId, message: `${service.name}: crash pattern: ${f.sentence}`, details: { kind: 'crash-pattern', signature: f.signature, count: f.count, hint: f.hint } });
             }

@@ -1,10 +1,11 @@
 // One supervised service: feeds every fact to its reducer and carries out the effects it orders (the only code that touches its processes).
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import type { ServiceConfig } from '../config/schema.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { processGroupMembers } from '../platform/proc.js';
+import { lastLogLines } from '../observe/last-log-lines.js';
+import type { Redactor } from '../observe/redact.js';
 import { signalGroup } from '../platform/signal-group.js';
 import { adoptInstance, killLeftovers, spawnInstance, type ExitInfo, type ServiceInstance, type SpawnSpec } from '../supervisor/service-process.js';
 import { decide, nextWake, LEVEL_NAMES } from '../decide/decide.js';
@@ -73,8 +74,9 @@ export interface RuntimeDeps {
   /** Replaces spawning for a service another manager runs. */
   launch?: (reason: StartReason) => Promise<ServiceInstance>;
   random?: () => number;
-  /** The service's log file, for the last lines before an exit. */
+  /** The service's log file, for the last lines before an exit (redacted before they are kept anywhere). */
   logFile?: string;
+  redactor?: Pick<Redactor, 'redact'>;
 }
 
 export interface ServiceStatus {
@@ -100,29 +102,6 @@ export interface ServiceStatus {
 export interface ActionResult {
   ok: boolean;
   message: string;
-}
-
-const LAST_LINES_BYTES = 8192;
-
-/** The last lines of a file, read synchronously and bounded (called once per exit). */
-export function lastLinesOf(file: string | undefined, max = 20): string[] {
-  if (!file) return [];
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, 'r');
-    const { size } = fstatSync(fd);
-    const len = Math.min(size, LAST_LINES_BYTES);
-    if (len === 0) return [];
-    const buf = Buffer.alloc(len);
-    readSync(fd, buf, 0, len, size - len);
-    const lines = buf.toString('utf8').split('\n');
-    if (size > len) lines.shift(); // a partial first line
-    return lines.map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '').slice(-max);
-  } catch {
-    return [];
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 function newId(kind: 'inc' | 'run', now: number): string {
@@ -450,7 +429,13 @@ export class ServiceRuntime {
     this.health.detach();
     const leftovers = this.deps.launch ? 0 : killLeftovers(inst.pid);
     if (!this.deps.launch) this.lastGroup = inst.pid;
-    const lastLines = lastLinesOf(this.deps.logFile);
+    void this.reportExit(inst, info, leftovers);
+  }
+
+  /** The exit with the service's last words (a bounded, redacted tail of its log: about a millisecond). */
+  private async reportExit(inst: ServiceInstance, info: ExitInfo, leftovers: number): Promise<void> {
+    const file = this.deps.logFile;
+    const lastLines = file ? await lastLogLines(file, 20, this.deps.redactor ?? { redact: (t) => t }) : [];
     this.dispatch({
       type: 'exited',
       pid: inst.pid,

@@ -335,6 +335,9 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     workdir,
     incidentDir,
     allowedPaths,
+    ...(configPath ? { configPath } : {}),
+    // Without a configured working directory the agent edits nothing (the daemon's own directory is not its to change).
+    workdirConfigured: service.cwd !== undefined,
     mode: config.mode,
     config,
     host,
