@@ -56,6 +56,8 @@ export interface Probe {
   readonly kind: string;
   /** Never rejects in the built-in kinds; resolves promptly once signal aborts. */
   check(target: ProbeTarget, signal: AbortSignal): Promise<ProbeResult>;
+  /** Releases what the probe keeps between checks (a kept connection); called when its worker stops. */
+  dispose?(): void;
 }
 
 /** What a probe factory may be given; every field is optional (the system clock by default). */

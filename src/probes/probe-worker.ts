@@ -111,6 +111,7 @@ export class ProbeWorker {
     this.timer?.cancel();
     this.timer = undefined;
     this.inFlight?.controller.abort(abortReason('probe worker stopped'));
+    this.opts.probe.dispose?.();
   }
 
   /** A new instance exists (after a restart): counters reset, the grace starts over, verdicts flow again. */
