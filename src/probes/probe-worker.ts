@@ -1,5 +1,6 @@
 // Runs one probe of one service on its interval: bounded checks, no overlap, thresholds, grace, verdicts.
 import type { Clock, TimerHandle } from '../platform/clock.js';
+import type { ProbeScheduler, ScheduledSlot } from './probe-scheduler.js';
 import type { ProbeAction, ProbeConfig } from './probe-schema.js';
 import { probeTimeoutReason, type Probe, type ProbeResult, type ProbeTarget } from './probe-types.js';
 import { applyResult, inGrace, initialThresholdState, type ThresholdPolicy, type ThresholdState, type Verdict } from './thresholds.js';
@@ -64,6 +65,11 @@ export interface ProbeWorkerOptions {
   random?: () => number;
   /** A callback threw; by default a process warning is emitted and the worker carries on. */
   onError?: (err: unknown) => void;
+  /**
+   * The daemon's one scheduler for every probe (one timer instead of one per probe, lateness recorded);
+   * without it the worker sets its own clock timers.
+   */
+  scheduler?: ProbeScheduler;
 }
 
 interface InFlight {
@@ -82,9 +88,21 @@ export class ProbeWorker {
   private inFlight: InFlight | undefined;
   private lastResult: ProbeResult | undefined;
   private lastCheckedAt: number | undefined;
+  /** Reused every tick: the next tick, and the running check's deadline (undefined without a scheduler). */
+  private readonly tickSlot: ScheduledSlot | undefined;
+  private readonly deadlineSlot: ScheduledSlot | undefined;
+  private readonly onDue = (): void => {
+    this.timer = undefined;
+    void this.tick();
+  };
+  private readonly onDeadline = (): void => {
+    this.inFlight?.controller.abort(probeTimeoutReason(this.opts.config.timeout));
+  };
 
   constructor(opts: ProbeWorkerOptions) {
     this.opts = opts;
+    this.tickSlot = opts.scheduler?.slot(this.onDue);
+    this.deadlineSlot = opts.scheduler?.slot(this.onDeadline, { recordLateness: false });
     this.policy = {
       failureThreshold: opts.config.failureThreshold,
       successThreshold: opts.config.successThreshold,
@@ -148,10 +166,10 @@ export class ProbeWorker {
   /** Exactly one of {timer, in-flight check} exists while running: whoever finds neither schedules. */
   private scheduleIfIdle(delay: number): void {
     if (!this.running || this.timer !== undefined || this.inFlight !== undefined) return;
-    this.timer = this.opts.clock.setTimeout(() => {
-      this.timer = undefined;
-      void this.tick();
-    }, delay);
+    if (this.tickSlot) {
+      this.tickSlot.at(delay);
+      this.timer = this.tickSlot;
+    } else this.timer = this.opts.clock.setTimeout(this.onDue, delay);
   }
 
   private async tick(): Promise<void> {
@@ -175,7 +193,11 @@ export class ProbeWorker {
     const mine: InFlight = { controller: new AbortController(), generation: this.generation };
     this.inFlight = mine;
     const started = clock.monotonic();
-    const timeout = clock.setTimeout(() => mine.controller.abort(probeTimeoutReason(config.timeout)), config.timeout);
+    let timeout: TimerHandle;
+    if (this.deadlineSlot) {
+      this.deadlineSlot.at(config.timeout);
+      timeout = this.deadlineSlot;
+    } else timeout = clock.setTimeout(this.onDeadline, config.timeout);
     let result: ProbeResult;
     try {
       result = await this.runCheck(target, mine.controller.signal);
