@@ -8,11 +8,13 @@ import { createDashboard } from '../server/dashboard.js';
 import { emergencyRepairer } from './emergency-wiring.js';
 import { groupsPlugin } from './groups.js';
 import { PredictorRegistry, ServicePredictor, crashPatternPlugin } from './prediction-wiring.js';
+import { SharedProbeParts } from './shared-probe-parts.js';
 
 export function defaultDaemonOptions(): Partial<DaemonOptions> {
   const metrics = new MetricsHolder();
   const predictors = new PredictorRegistry();
   const stores = new SnapshotStores();
+  const probeParts = new SharedProbeParts();
   return {
     makeHealthWatch: (service, rt, events, ctx) => {
       const predictor = new ServicePredictor(service, ctx, {
@@ -27,6 +29,7 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
         clock: ctx.clock,
         events,
         emit: ctx.emit,
+        ...probeParts.get(ctx.clock),
         onProbeResult: (r) => {
           metrics.get().observeProbe(service.name, r.name, r.kind, r.result);
           predictor.onProbeResult(r);
@@ -39,6 +42,6 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
       return { ...doctorRepairers(service, ctx, rt, stores), ...(agent ? { agent } : {}) };
     },
     makePreflight: (service) => preflightFor(service),
-    plugins: [groupsPlugin(), observePlugin(metrics), lastKnownGoodPlugin(stores), crashPatternPlugin(predictors, metrics), { name: 'dashboard', init: () => ({ dashboard: createDashboard() }) }],
+    plugins: [probeParts.plugin(), groupsPlugin(), observePlugin(metrics), lastKnownGoodPlugin(stores), crashPatternPlugin(predictors, metrics), { name: 'dashboard', init: () => ({ dashboard: createDashboard() }) }],
   };
 }
