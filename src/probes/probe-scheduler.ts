@@ -1,7 +1,10 @@
 // One timer for every probe of the daemon: a heap of due times behind a single clock timer, and how late each tick fired.
 import type { Clock, TimerHandle } from '../platform/clock.js';
 
-/** Due times are rounded up to this grid so ticks that fall close together share one wake-up. */
+/**
+ * Due times are rounded to the nearest point of this grid so ticks that fall close together share one
+ * wake-up (a tick may run up to half a step early, never more than half a step late for it).
+ */
 export const DEFAULT_RESOLUTION_MS = 10;
 
 /** Upper bounds (ms) of the lateness histogram's buckets; the last bucket is everything above. */
@@ -92,7 +95,7 @@ export class ProbeScheduler {
     if (slot.index >= 0) this.remove(slot);
     const now = this.clock.monotonic();
     slot.wanted = now + Math.max(0, delayMs);
-    slot.due = Math.ceil(slot.wanted / this.resolution) * this.resolution;
+    slot.due = Math.round(slot.wanted / this.resolution) * this.resolution;
     slot.seq = this.seq++;
     slot.index = this.heap.length;
     this.heap.push(slot);
