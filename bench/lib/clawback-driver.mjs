@@ -38,6 +38,8 @@ export async function daemonNodeFlags(root, log) {
 }
 
 export function createClawback({ root, dir, cleanup, log, services, nodeFlags = [] }) {
+  // The daemon writes daemon.json once every service has been started: ~60 ms per spawn on a loaded 2-core machine.
+  const bootBoundMs = Math.max(60_000, services.length * 300);
   const stateDir = path.join(dir, 'state');
   const configFile = path.join(dir, 'clawback.json');
   const cli = path.join(root, 'dist', 'cli', 'main.js');
@@ -66,9 +68,9 @@ export function createClawback({ root, dir, cleanup, log, services, nodeFlags = 
           return undefined;
         }
       },
-      { timeoutMs: 60_000, intervalMs: 50 },
+      { timeoutMs: bootBoundMs, intervalMs: 50 },
     );
-    if (!info) throw new Error('clawback daemon did not write daemon.json within 60 s');
+    if (!info) throw new Error(`clawback daemon did not write daemon.json within ${bootBoundMs / 1000} s`);
     apiPort = info.api.port;
     return { pid: child.pid, apiPort };
   }
