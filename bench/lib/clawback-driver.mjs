@@ -95,16 +95,17 @@ export function createClawback({ root, dir, cleanup, log, services, nodeFlags = 
       return child?.pid;
     },
     async status() {
-      const r = await getJson(`http://127.0.0.1:${apiPort}/api/status`, 5000);
+      // Generous: with 1000 services on a loaded machine one status answer can take seconds.
+      const r = await getJson(`http://127.0.0.1:${apiPort}/api/status`, 30_000);
       return r.json;
     },
     /** The daemon's own record of probe lateness (GET /api/probe-schedule), undefined on builds without it. */
     async probeSchedule() {
-      const r = await getJson(`http://127.0.0.1:${apiPort}/api/probe-schedule`, 5000);
+      const r = await getJson(`http://127.0.0.1:${apiPort}/api/probe-schedule`, 30_000);
       return r.status === 200 ? r.json : undefined;
     },
     async metrics() {
-      return (await request(`http://127.0.0.1:${apiPort}/metrics`, { timeoutMs: 5000 })).body;
+      return (await request(`http://127.0.0.1:${apiPort}/metrics`, { timeoutMs: 30_000 })).body;
     },
     /** POST /api/services/NAME/ACTION with the token from the state directory. */
     async control(name, action) {

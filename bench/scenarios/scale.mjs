@@ -80,7 +80,10 @@ export async function scaleRun({ root, dir, cleanup, log, count, intervalMs = 10
   await sup.start();
   const ready = await pollUntil(
     async () => {
-      const s = await sup.status();
+      const s = await sup.status().catch((err) => {
+        log(`scale: status not answered yet (${err.message})`);
+        return { services: [] };
+      });
       const ok = s.services.filter((x) => x.state === 'running' && x.health === 'healthy').length;
       return ok === count ? ok : undefined;
     },
@@ -90,14 +93,14 @@ export async function scaleRun({ root, dir, cleanup, log, count, intervalMs = 10
   const readyMs = performance.now() - t0;
   log(`scale: ${count} services healthy after ${(readyMs / 1000).toFixed(1)} s; warm-up ${warmupMs / 1000} s, window ${windowMs / 1000} s`);
   await sleep(warmupMs);
-  await sup.metrics(); // resets the "worst lag since the previous scrape" gauge
+  await sup.metrics().catch(() => ''); // resets the "worst lag since the previous scrape" gauge
   const scheduleBefore = (await sup.probeSchedule().catch(() => undefined))?.lateness;
   const winStart = Date.now();
   const meter = cpuMeter(sup.pid, clkTck, pageSize);
   const lags = [];
   while (Date.now() - winStart < windowMs) {
     await sleep(Math.min(SCRAPE_MS, windowMs - (Date.now() - winStart)));
-    const lag = lagFrom(await sup.metrics());
+    const lag = lagFrom(await sup.metrics().catch(() => ''));
     if (lag !== undefined) lags.push(lag);
   }
   const winEnd = Date.now();
