@@ -11,6 +11,14 @@ export type { Verdict } from './thresholds.js';
 const ABANDON_AFTER_ABORT_MS = 1_000;
 /** Upper bound of the random start offset, so the probes of many services do not fire together. */
 const MAX_START_OFFSET_MS = 1_000;
+/**
+ * A deadline that fires this late (or later) means the daemon itself was stalled (a blocked event
+ * loop, a starved CPU): the service may well have answered meanwhile, so a failure from that check is
+ * reported as unknown instead of counting towards a restart.
+ */
+export function stallToleranceMs(timeoutMs: number): number {
+  return Math.max(250, timeoutMs / 2);
+}
 
 /** One finished check, reported on every tick. */
 export interface ProbeTickReport {
@@ -75,6 +83,9 @@ export interface ProbeWorkerOptions {
 interface InFlight {
   controller: AbortController;
   generation: number;
+  /** Monotonic ms when the check's deadline is due, and how late it fired (undefined: it did not). */
+  deadlineAt: number;
+  deadlineLateMs?: number;
 }
 
 export class ProbeWorker {
@@ -96,7 +107,10 @@ export class ProbeWorker {
     void this.tick();
   };
   private readonly onDeadline = (): void => {
-    this.inFlight?.controller.abort(probeTimeoutReason(this.opts.config.timeout));
+    const mine = this.inFlight;
+    if (!mine) return;
+    mine.deadlineLateMs = Math.max(0, this.opts.clock.monotonic() - mine.deadlineAt);
+    mine.controller.abort(probeTimeoutReason(this.opts.config.timeout));
   };
 
   constructor(opts: ProbeWorkerOptions) {
@@ -190,9 +204,9 @@ export class ProbeWorker {
       return;
     }
 
-    const mine: InFlight = { controller: new AbortController(), generation: this.generation };
-    this.inFlight = mine;
     const started = clock.monotonic();
+    const mine: InFlight = { controller: new AbortController(), generation: this.generation, deadlineAt: started + config.timeout };
+    this.inFlight = mine;
     let timeout: TimerHandle;
     if (this.deadlineSlot) {
       this.deadlineSlot.at(config.timeout);
@@ -206,6 +220,14 @@ export class ProbeWorker {
       if (this.inFlight === mine) this.inFlight = undefined;
     }
     const durationMs = clock.monotonic() - started;
+    if (mine.deadlineLateMs !== undefined && mine.deadlineLateMs >= stallToleranceMs(config.timeout) && result.status === 'failure') {
+      result = {
+        status: 'unknown',
+        message: `the daemon was stalled: this check's ${config.timeout} ms deadline fired ${Math.round(mine.deadlineLateMs)} ms late, so its result (${result.message}) does not count`,
+        latencyMs: durationMs,
+        details: { stalledMs: Math.round(mine.deadlineLateMs), discarded: result.finding ?? null },
+      };
+    }
 
     if (mine.generation !== this.generation) {
       // Stopped or reset meanwhile: the result belongs to an older instance.

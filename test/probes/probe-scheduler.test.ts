@@ -171,3 +171,55 @@ describe('probe scheduler (one timer for every probe)', () => {
     expect(ticks.length).toBe(before);
   });
 });
+
+describe('a stalled daemon does not judge its services', () => {
+  it('a check whose deadline fired far too late is unknown, never a failure towards a restart; an on-time deadline still fails', async () => {
+    for (const withScheduler of [true, false]) {
+      const clock = new LaggyClock(0);
+      const scheduler = withScheduler ? new ProbeScheduler(clock, { resolutionMs: 1 }) : undefined;
+      const cfg: ProbeConfig = probeSchema.parse({ kind: 'tcp', port: 1, interval: '1s', timeout: '1s', failureThreshold: 2, startupGrace: 0 });
+      const results: ProbeResult[] = [];
+      const verdicts: string[] = [];
+      // The probe never answers: only its deadline ends each check.
+      const probe: Probe = {
+        kind: 'silent',
+        check: (_t, signal) =>
+          new Promise<ProbeResult>((resolve) => signal.addEventListener('abort', () => resolve({ status: 'failure', finding: 'hang', message: 'no response' }))),
+      };
+      const worker = new ProbeWorker({
+        config: cfg,
+        probe,
+        clock,
+        ...(scheduler ? { scheduler } : {}),
+        random: () => 0,
+        target: () => ({ pid: process.pid, startedAt: 0 }),
+        onResult: (r) => results.push(r.result),
+        onVerdict: (v) => verdicts.push(v.verdict),
+      });
+      worker.start();
+      // Three checks whose deadlines fire while the loop "was blocked" for 3 s.
+      for (let i = 0; i < 3; i++) {
+        clock.advance(999);
+        await flush();
+        clock.lag += 3000;
+        clock.advance(1);
+        await flush();
+        await flush();
+      }
+      expect(results.length).toBe(3);
+      expect(results.every((r) => r.status === 'unknown')).toBe(true);
+      expect(results[0]!.message).toMatch(/stalled.*fired 3000 ms late/);
+      expect(results[0]!.details).toMatchObject({ stalledMs: 3000, discarded: 'hang' });
+      expect(verdicts).toEqual([]);
+      // Deadlines on time again: the silent service is a hang, and unhealthy at the threshold.
+      for (let i = 0; i < 8; i++) {
+        clock.advance(500);
+        await flush();
+        await flush();
+      }
+      expect(results.slice(3).filter((r) => r.status === 'failure').length).toBeGreaterThanOrEqual(2);
+      expect(verdicts).toEqual(['unhealthy']);
+      worker.stop();
+    }
+  });
+});
