@@ -207,16 +207,21 @@ export class ProbeWorker {
     const started = clock.monotonic();
     const mine: InFlight = { controller: new AbortController(), generation: this.generation, deadlineAt: started + config.timeout };
     this.inFlight = mine;
-    let timeout: TimerHandle;
-    if (this.deadlineSlot) {
-      this.deadlineSlot.at(config.timeout);
-      timeout = this.deadlineSlot;
-    } else timeout = clock.setTimeout(this.onDeadline, config.timeout);
+    // The deadline starts when the check itself starts: time the daemon spent before that (a long
+    // microtask queue at many services) is the daemon's, not the service's.
+    let timeout: TimerHandle | undefined;
+    const armDeadline = (): void => {
+      mine.deadlineAt = clock.monotonic() + config.timeout;
+      if (this.deadlineSlot) {
+        this.deadlineSlot.at(config.timeout);
+        timeout = this.deadlineSlot;
+      } else timeout = clock.setTimeout(this.onDeadline, config.timeout);
+    };
     let result: ProbeResult;
     try {
-      result = await this.runCheck(target, mine.controller.signal);
+      result = await this.runCheck(target, mine.controller.signal, armDeadline);
     } finally {
-      timeout.cancel();
+      timeout?.cancel();
       if (this.inFlight === mine) this.inFlight = undefined;
     }
     const durationMs = clock.monotonic() - started;
@@ -277,7 +282,7 @@ export class ProbeWorker {
   }
 
   /** The probe's answer, or unknown if it threw or ignored its aborted signal. */
-  private runCheck(target: ProbeTarget, signal: AbortSignal): Promise<ProbeResult> {
+  private runCheck(target: ProbeTarget, signal: AbortSignal, armDeadline: () => void): Promise<ProbeResult> {
     const { clock, probe } = this.opts;
     return new Promise<ProbeResult>((resolve) => {
       let settled = false;
@@ -297,7 +302,10 @@ export class ProbeWorker {
       };
       signal.addEventListener('abort', onAbort, { once: true });
       Promise.resolve()
-        .then(() => probe.check(target, signal))
+        .then(() => {
+          armDeadline();
+          return probe.check(target, signal);
+        })
         .then(settle, (err: unknown) =>
           settle({ status: 'unknown', message: `the ${probe.kind} probe failed to run: ${err instanceof Error ? err.message : String(err)}` }),
         );

@@ -199,6 +199,8 @@ describe('a stalled daemon does not judge its services', () => {
       worker.start();
       // Three checks whose deadlines fire while the loop "was blocked" for 3 s.
       for (let i = 0; i < 3; i++) {
+        clock.advance(0); // the tick due now starts its check (and its deadline)
+        await flush();
         clock.advance(999);
         await flush();
         clock.lag += 3000;
