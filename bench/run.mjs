@@ -154,7 +154,7 @@ async function idlePhase(ctx) {
     await sups.clawback.sup.start();
     await sups.pm2.sup.start();
     if (opts.only.includes('idle')) {
-      const [c, p] = await Promise.all(['clawback', 'pm2'].map((l) => measureIdle(sups[l].sup, sups[l].ports, { idleMs: opts.idleMs, ...consts })));
+      const [c, p] = await Promise.all(['clawback', 'pm2'].map((l) => measureIdle(sups[l].sup, sups[l].ports, { idleMs: opts.idleMs, names: sups[l].ports.map((_, i) => `demo-${i}`), ...consts })));
       results.idle[n] = { clawback: c, pm2: p };
       log(`at rest, ${n}: clawback ${fmtMiB(c.rssBytes)} ${c.cpuPercent?.toFixed(2)} % | pm2 ${fmtMiB(p.rssBytes)} ${p.cpuPercent?.toFixed(2)} %`);
     }
