@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, USAGE } from './lib/args.mjs';
 import { createCleanup } from './lib/cleanup.mjs';
-import { clawbackGatewayService, createClawback } from './lib/clawback-driver.mjs';
+import { clawbackGatewayService, createClawback, daemonNodeFlags } from './lib/clawback-driver.mjs';
 import { gatewayPaths, writeGatewayConfig } from './lib/gateway.mjs';
 import { freePorts, sleep } from './lib/http.mjs';
 import { createPm2, pm2GatewayApp } from './lib/pm2-driver.mjs';
@@ -41,11 +41,11 @@ function newestMtime(dir) {
   return newest;
 }
 
-function preflight() {
-  const cli = path.join(root, 'dist', 'cli', 'main.js');
+function preflight(cbRoot) {
+  const cli = path.join(cbRoot, 'dist', 'cli', 'main.js');
   if (!existsSync('/proc/self/stat')) throw new Error('the benchmark reads /proc: Linux only');
   if (!existsSync(cli)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
-  if (newestMtime(path.join(root, 'src')) > statSync(cli).mtimeMs) log('warning: src/ is newer than dist/: run `npm run build` to measure the current code');
+  if (newestMtime(path.join(cbRoot, 'src')) > statSync(cli).mtimeMs) log('warning: src/ is newer than dist/: run `npm run build` to measure the current code');
 }
 
 function meta(opts) {
@@ -93,7 +93,8 @@ async function alternate(name, trials, subjects, fn, results) {
   return out;
 }
 
-async function faultPhase({ opts, tmp, cleanup, consts, results }) {
+async function faultPhase(ctx) {
+  const { opts, tmp, cleanup, consts, results } = ctx;
   const { server } = gatewayPaths(root);
   const [cbPort, pmPort] = await freePorts(2);
   const dirs = { clawback: path.join(tmp, 'faults-clawback'), pm2: path.join(tmp, 'faults-pm2') };
@@ -101,7 +102,7 @@ async function faultPhase({ opts, tmp, cleanup, consts, results }) {
   const gw = { clawback: path.join(dirs.clawback, 'gateway.json'), pm2: path.join(dirs.pm2, 'gateway.json') };
   writeGatewayConfig(gw.clawback, 'demo-gateway');
   writeGatewayConfig(gw.pm2, 'demo-gateway');
-  const cb = createClawback({ root, dir: dirs.clawback, cleanup, log, services: [clawbackGatewayService({ name: 'demo', port: cbPort, gwConfig: gw.clawback, server, memoryLimit: `${opts.limitMiB}MiB` })] });
+  const cb = createClawback({ root: ctx.cbRoot, nodeFlags: ctx.nodeFlags, dir: dirs.clawback, cleanup, log, services: [clawbackGatewayService({ name: 'demo', port: cbPort, gwConfig: gw.clawback, server, memoryLimit: `${opts.limitMiB}MiB` })] });
   const pm = createPm2({ dir: dirs.pm2, cleanup, log, apps: [pm2GatewayApp({ name: 'demo', port: pmPort, gwConfig: gw.pm2, server, memoryLimit: `${opts.limitMiB}M` })] });
   log(`fault scenarios: Clawback gateway on 127.0.0.1:${cbPort}, PM2 gateway on 127.0.0.1:${pmPort}`);
   await cb.start();
@@ -130,7 +131,8 @@ async function faultPhase({ opts, tmp, cleanup, consts, results }) {
 }
 
 /** Both supervisors with n gateways each, measured over the same window; the status command timed at STATUS_SERVICES. */
-async function idlePhase({ opts, tmp, cleanup, consts, results }) {
+async function idlePhase(ctx) {
+  const { opts, tmp, cleanup, consts, results } = ctx;
   const { server } = gatewayPaths(root);
   const sizes = opts.only.includes('idle') ? [1, STATUS_SERVICES] : [STATUS_SERVICES];
   for (const n of sizes) {
@@ -144,7 +146,7 @@ async function idlePhase({ opts, tmp, cleanup, consts, results }) {
       const specs = ports.map((port, i) => ({ name: `demo-${i}`, port, gwConfig, server }));
       const sup =
         label === 'clawback'
-          ? createClawback({ root, dir, cleanup, log, services: specs.map((s) => clawbackGatewayService({ ...s, memoryLimit: `${opts.limitMiB}MiB` })) })
+          ? createClawback({ root: ctx.cbRoot, nodeFlags: ctx.nodeFlags, dir, cleanup, log, services: specs.map((s) => clawbackGatewayService({ ...s, memoryLimit: `${opts.limitMiB}MiB` })) })
           : createPm2({ dir, cleanup, log, apps: specs.map((s) => pm2GatewayApp({ ...s, memoryLimit: `${opts.limitMiB}M` })) });
       sups[label] = { sup, ports };
     }
@@ -152,7 +154,7 @@ async function idlePhase({ opts, tmp, cleanup, consts, results }) {
     await sups.clawback.sup.start();
     await sups.pm2.sup.start();
     if (opts.only.includes('idle')) {
-      const [c, p] = await Promise.all(['clawback', 'pm2'].map((l) => measureIdle(sups[l].sup, sups[l].ports, { idleMs: opts.idleMs, ...consts })));
+      const [c, p] = await Promise.all(['clawback', 'pm2'].map((l) => measureIdle(sups[l].sup, sups[l].ports, { idleMs: opts.idleMs, names: sups[l].ports.map((_, i) => `demo-${i}`), ...consts })));
       results.idle[n] = { clawback: c, pm2: p };
       log(`at rest, ${n}: clawback ${fmtMiB(c.rssBytes)} ${c.cpuPercent?.toFixed(2)} % | pm2 ${fmtMiB(p.rssBytes)} ${p.cpuPercent?.toFixed(2)} %`);
     }
@@ -199,15 +201,19 @@ async function main() {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  preflight();
+  const cbRoot = opts.dist ? path.resolve(opts.dist) : root;
+  preflight(cbRoot);
+  const nodeFlags = await daemonNodeFlags(cbRoot, log);
   const cleanup = createCleanup({ log });
   cleanup.onSignals(opts.keep);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'clawback-bench-'));
   cleanup.addDir(tmp);
   const consts = procConstants();
   const results = { meta: meta(opts), faults: {}, idle: {}, notes: [], errors: [] };
-  log(`temp dir ${tmp}; ${opts.trials} trial(s); scenarios ${opts.only.join(', ')}`);
-  const ctx = { opts, tmp, cleanup, consts, results };
+  results.meta.clawbackRoot = cbRoot;
+  results.meta.daemonNodeFlags = nodeFlags;
+  log(`temp dir ${tmp}; ${opts.trials} trial(s); scenarios ${opts.only.join(', ')}; daemon: node ${nodeFlags.join(' ')} ${path.join(cbRoot, 'dist/cli/main.js')} run`);
+  const ctx = { opts, tmp, cleanup, consts, results, cbRoot, nodeFlags };
   try {
     if (['crash', 'hang', 'leak', 'config'].some((s) => opts.only.includes(s))) await faultPhase(ctx);
     if (opts.only.includes('idle') || opts.only.includes('status')) {
@@ -216,15 +222,22 @@ async function main() {
       await idlePhase(ctx);
     }
     if (opts.only.includes('scale')) {
-      await cleanup.run({ keepDirs: true });
-      const dir = path.join(tmp, 'scale');
-      mkdirSync(dir, { recursive: true });
-      log(`scale: ${opts.scaleServices} services`);
-      try {
-        results.scale = await scaleRun({ root, dir, cleanup, log, count: opts.scaleServices, windowMs: opts.scaleMs, warmupMs: opts.quick ? 2000 : 5000, ...consts });
-      } catch (err) {
-        results.scale = { error: err.message };
-        results.errors.push(`scale: ${err.message}`);
+      results.scale = [];
+      for (const size of opts.scaleSizes) {
+        await cleanup.run({ keepDirs: true });
+        await sleep(1000);
+        const dir = path.join(tmp, `scale-${size.services}`);
+        mkdirSync(dir, { recursive: true });
+        log(`scale: ${size.services} services, probes every ${size.intervalMs / 1000} s`);
+        const flags = opts.cpuProf ? [...nodeFlags, '--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.cpuProf)}`] : nodeFlags;
+        try {
+          const r = await scaleRun({ root: cbRoot, dir, cleanup, log, count: size.services, intervalMs: size.intervalMs, windowMs: opts.scaleMs, warmupMs: opts.quick ? 2000 : 5000, nodeFlags: flags, ...consts });
+          results.scale.push(r);
+          log(`scale ${size.services}: cpu ${r.cpuPercent?.toFixed(2)} % (${r.cpuSeconds} s), rss ${fmtMiB(r.rssBytes)}, lateness ${JSON.stringify(r.probeLatenessMs)} daemon ${JSON.stringify(r.daemonLatenessMs)}`);
+        } catch (err) {
+          results.scale.push({ services: size.services, intervalMs: size.intervalMs, error: err.message });
+          results.errors.push(`scale ${size.services}: ${err.message}`);
+        }
       }
     }
   } catch (err) {

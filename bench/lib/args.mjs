@@ -12,8 +12,11 @@ export const USAGE = `usage: npm run bench -- [options]
   --leak-rate MB      leak rate in MB/s (default 50)
   --limit MB          memory limit in MiB for both supervisors (default 200)
   --idle-seconds S    CPU measuring window at rest (default 10)
-  --scale-services N  services in the scale scenario (default 100)
-  --scale-seconds S   measuring window of the scale scenario (default 60)
+  --scale SIZES       scale rows as services:probe-interval-seconds, comma-separated (default 100:1,1000:5; --quick: 20:1)
+  --scale-services N  shorthand for --scale N:1
+  --scale-seconds S   measuring window of each scale row (default 60)
+  --dist DIR          measure the Clawback build in DIR/dist instead of this checkout's (before/after comparisons)
+  --cpu-prof DIR      run the scale daemons with --cpu-prof, profiles written to DIR
   --out DIR           results directory (default bench/results)
   --keep              keep the temp directory (configs, state dirs, logs) for inspection`;
 
@@ -31,6 +34,9 @@ export function parseBenchArgs(argv) {
       'idle-seconds': { type: 'string' },
       'scale-services': { type: 'string' },
       'scale-seconds': { type: 'string' },
+      scale: { type: 'string' },
+      dist: { type: 'string' },
+      'cpu-prof': { type: 'string' },
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -57,9 +63,20 @@ export function parseBenchArgs(argv) {
     leakRate: num('leak-rate', 50, 1),
     limitMiB: num('limit', 200, 16),
     idleMs: num('idle-seconds', q ? 3 : 10, 1) * 1000,
-    scaleServices: Math.round(num('scale-services', q ? 20 : 100, 1)),
+    scaleSizes: parseScaleSizes(values.scale ?? (values['scale-services'] ? `${values['scale-services']}:1` : q ? '20:1' : '100:1,1000:5')),
+    dist: values.dist,
+    cpuProf: values['cpu-prof'],
     scaleMs: num('scale-seconds', q ? 10 : 60, 1) * 1000,
     out: values.out,
     keep: values.keep,
   };
+}
+
+/** "100:1,1000:5" -> [{services: 100, intervalMs: 1000}, {services: 1000, intervalMs: 5000}]. */
+export function parseScaleSizes(text) {
+  return text.split(',').map((part) => {
+    const m = /^\s*(\d+)\s*(?::\s*(\d+(?:\.\d+)?)\s*)?$/.exec(part);
+    if (!m || Number(m[1]) < 1) throw new Error(`--scale: expected services[:interval-seconds] like 100:1, got ${JSON.stringify(part)}`);
+    return { services: Number(m[1]), intervalMs: Math.round(Number(m[2] ?? 1) * 1000) };
+  });
 }

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { getJson, pollUntil, request, sleep } from './http.mjs';
 
 /** One demo-gateway service as the benchmark configures it (see docs/benchmarks.md for each choice). */
@@ -24,7 +25,21 @@ export function clawbackGatewayService({ name, port, gwConfig, server, memoryLim
   };
 }
 
-export function createClawback({ root, dir, cleanup, log, services }) {
+/**
+ * The node flags users run the daemon with: those of the unit `clawback install` writes (DAEMON_NODE_FLAGS),
+ * checked against `npm start`, so the bench measures the daemon exactly as it runs in production.
+ */
+export async function daemonNodeFlags(root, log) {
+  const { DAEMON_NODE_FLAGS } = await import(pathToFileURL(path.join(root, 'dist', 'platform', 'service-files.js')).href);
+  const start = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts?.start ?? '';
+  const startFlags = start.split(/\s+/).filter((w) => w.startsWith('--'));
+  if (startFlags.join(' ') !== DAEMON_NODE_FLAGS.join(' ')) log(`warning: npm start flags (${startFlags.join(' ')}) differ from the installed unit's (${DAEMON_NODE_FLAGS.join(' ')}); measuring the unit's`);
+  return [...DAEMON_NODE_FLAGS];
+}
+
+export function createClawback({ root, dir, cleanup, log, services, nodeFlags = [] }) {
+  // The daemon writes daemon.json once every service has been started: ~60 ms per spawn on a loaded 2-core machine.
+  const bootBoundMs = Math.max(60_000, services.length * 300);
   const stateDir = path.join(dir, 'state');
   const configFile = path.join(dir, 'clawback.json');
   const cli = path.join(root, 'dist', 'cli', 'main.js');
@@ -36,7 +51,7 @@ export function createClawback({ root, dir, cleanup, log, services }) {
     mkdirSync(stateDir, { recursive: true });
     writeFileSync(configFile, JSON.stringify({ api: { host: '127.0.0.1', port: 0 }, services }, null, 2));
     const out = openSync(path.join(dir, 'daemon.out'), 'a');
-    child = spawn(process.execPath, [cli, 'run', '--config', configFile, '--state-dir', stateDir], {
+    child = spawn(process.execPath, [...nodeFlags, cli, 'run', '--config', configFile, '--state-dir', stateDir], {
       cwd: dir,
       env: cleanup.env(),
       stdio: ['ignore', out, out],
@@ -53,9 +68,9 @@ export function createClawback({ root, dir, cleanup, log, services }) {
           return undefined;
         }
       },
-      { timeoutMs: 60_000, intervalMs: 50 },
+      { timeoutMs: bootBoundMs, intervalMs: 50 },
     );
-    if (!info) throw new Error('clawback daemon did not write daemon.json within 60 s');
+    if (!info) throw new Error(`clawback daemon did not write daemon.json within ${bootBoundMs / 1000} s`);
     apiPort = info.api.port;
     return { pid: child.pid, apiPort };
   }
@@ -80,11 +95,17 @@ export function createClawback({ root, dir, cleanup, log, services }) {
       return child?.pid;
     },
     async status() {
-      const r = await getJson(`http://127.0.0.1:${apiPort}/api/status`, 5000);
+      // Generous: with 1000 services on a loaded machine one status answer can take seconds.
+      const r = await getJson(`http://127.0.0.1:${apiPort}/api/status`, 30_000);
       return r.json;
     },
+    /** The daemon's own record of probe lateness (GET /api/probe-schedule), undefined on builds without it. */
+    async probeSchedule() {
+      const r = await getJson(`http://127.0.0.1:${apiPort}/api/probe-schedule`, 30_000);
+      return r.status === 200 ? r.json : undefined;
+    },
     async metrics() {
-      return (await request(`http://127.0.0.1:${apiPort}/metrics`, { timeoutMs: 5000 })).body;
+      return (await request(`http://127.0.0.1:${apiPort}/metrics`, { timeoutMs: 30_000 })).body;
     },
     /** POST /api/services/NAME/ACTION with the token from the state directory. */
     async control(name, action) {

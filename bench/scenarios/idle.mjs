@@ -1,14 +1,17 @@
 // Supervisor daemon footprint at rest: RSS and CPU of the daemon process with N healthy services.
 import { waitHealthy } from '../lib/gateway.mjs';
-import { sleep } from '../lib/http.mjs';
+import { pollUntil, sleep } from '../lib/http.mjs';
 import { cpuMeter, readMemory } from '../lib/procfs.mjs';
 
 /** Waits for every port to answer 200, lets start-up churn pass, then measures the daemon over idleMs. */
-export async function measureIdle(sup, ports, { idleMs, settleMs = 5000, clkTck, pageSize }) {
+export async function measureIdle(sup, ports, { idleMs, settleMs = 5000, clkTck, pageSize, names = [] }) {
   for (const port of ports) {
     const h = await waitHealthy(port, { timeoutMs: 120_000 });
     if (!h) throw new Error(`${sup.label}: service on port ${port} not healthy within 120 s`);
   }
+  // Clawback's start-up ends with a first last-known-good snapshot per service (snapshotAfter, plus a
+  // validator run each): wait for those, so the window measures rest, not the tail of start-up.
+  if (sup.hasSnapshot && names.length > 0) await pollUntil(() => names.every((n) => sup.hasSnapshot(n)) || undefined, { timeoutMs: 120_000, intervalMs: 250 });
   await sleep(settleMs);
   const pid = sup.pid;
   const meter = cpuMeter(pid, clkTck, pageSize);

@@ -9,7 +9,6 @@ import { cpuMeter, readMemory } from '../lib/procfs.mjs';
 import { median, percentile } from '../lib/stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const INTERVAL_MS = 1000;
 const SCRAPE_MS = 5000;
 
 function startSink({ cleanup, lifetimeMs }) {
@@ -28,16 +27,30 @@ function startSink({ cleanup, lifetimeMs }) {
 }
 
 /** Each service is a real long-running process (sleep), supervised and probed like a gateway; see docs/benchmarks.md. */
-export function scaleServices(count, sinkPort) {
+export function scaleServices(count, sinkPort, intervalMs = 1000) {
   return Array.from({ length: count }, (_, i) => ({
     name: `svc-${i}`,
     command: ['sleep', 'infinity'],
     restart: { stableAfter: '2s' },
     probes: [
-      { kind: 'http', name: 'health', url: `http://127.0.0.1:${sinkPort}/svc/${i}/health`, interval: '1s', timeout: '1s', failureThreshold: 3, startupGrace: '10s' },
-      { kind: 'memory', name: 'memory', limit: '200MiB' },
+      { kind: 'http', name: 'health', url: `http://127.0.0.1:${sinkPort}/svc/${i}/health`, interval: intervalMs, timeout: '1s', failureThreshold: 3, startupGrace: '10s' },
+      { kind: 'memory', name: 'memory', limit: '200MiB', interval: intervalMs },
     ],
   }));
+}
+
+/** Lateness inside the window from two readings of the daemon's cumulative histogram (GET /api/probe-schedule). */
+export function latenessBetween(before, after) {
+  if (!before || !after) return undefined;
+  const n = after.count - before.count;
+  const inWindow = after.buckets.map((b, i) => ({ leMs: b.leMs, count: b.count - before.buckets[i].count }));
+  const pct = (q) => {
+    if (n <= 0) return undefined;
+    const rank = Math.ceil(n * q);
+    const b = inWindow.find((x) => x.count >= rank);
+    return b ? b.leMs : after.maxMs;
+  };
+  return { ticks: n, meanMs: n > 0 ? (after.sumMs - before.sumMs) / n : undefined, p50AtMostMs: pct(0.5), p99AtMostMs: pct(0.99), maxSinceStartMs: after.maxMs };
 }
 
 function lagFrom(metricsText) {
@@ -45,8 +58,8 @@ function lagFrom(metricsText) {
   return m ? Number(m[1]) * 1000 : undefined;
 }
 
-/** Lateness of each probe = gap since the same service's previous probe minus the 1 s interval. */
-export function lateness(arrivals, winStart, winEnd) {
+/** Lateness of each probe = gap since the same service's previous probe minus the interval. */
+export function lateness(arrivals, winStart, winEnd, INTERVAL_MS = 1000) {
   const late = [];
   let skipped = 0;
   for (const list of Object.values(arrivals)) {
@@ -60,45 +73,53 @@ export function lateness(arrivals, winStart, winEnd) {
   return { samples: late.length, p50: percentile(late, 50), p99: percentile(late, 99), max: late.length ? Math.max(...late) : undefined, skipped };
 }
 
-export async function scaleRun({ root, dir, cleanup, log, count, windowMs, warmupMs, clkTck, pageSize }) {
+export async function scaleRun({ root, dir, cleanup, log, count, intervalMs = 1000, windowMs, warmupMs, clkTck, pageSize, nodeFlags = [] }) {
   const sink = await startSink({ cleanup, lifetimeMs: windowMs + 600_000 });
-  const sup = createClawback({ root, dir, cleanup, log, services: scaleServices(count, sink.port) });
+  const sup = createClawback({ root, dir, cleanup, log, services: scaleServices(count, sink.port, intervalMs), nodeFlags });
   const t0 = performance.now();
   await sup.start();
   const ready = await pollUntil(
     async () => {
-      const s = await sup.status();
+      const s = await sup.status().catch((err) => {
+        log(`scale: status not answered yet (${err.message})`);
+        return { services: [] };
+      });
       const ok = s.services.filter((x) => x.state === 'running' && x.health === 'healthy').length;
       return ok === count ? ok : undefined;
     },
-    { timeoutMs: 180_000, intervalMs: 1000 },
+    { timeoutMs: 300_000, intervalMs: 1000 },
   );
-  if (!ready) throw new Error(`not all ${count} services healthy within 180 s`);
+  if (!ready) throw new Error(`not all ${count} services healthy within 300 s`);
   const readyMs = performance.now() - t0;
   log(`scale: ${count} services healthy after ${(readyMs / 1000).toFixed(1)} s; warm-up ${warmupMs / 1000} s, window ${windowMs / 1000} s`);
   await sleep(warmupMs);
-  await sup.metrics(); // resets the "worst lag since the previous scrape" gauge
+  await sup.metrics().catch(() => ''); // resets the "worst lag since the previous scrape" gauge
+  const scheduleBefore = (await sup.probeSchedule().catch(() => undefined))?.lateness;
   const winStart = Date.now();
   const meter = cpuMeter(sup.pid, clkTck, pageSize);
   const lags = [];
   while (Date.now() - winStart < windowMs) {
     await sleep(Math.min(SCRAPE_MS, windowMs - (Date.now() - winStart)));
-    const lag = lagFrom(await sup.metrics());
+    const lag = lagFrom(await sup.metrics().catch(() => ''));
     if (lag !== undefined) lags.push(lag);
   }
   const winEnd = Date.now();
   const cpu = meter.stop();
   const mem = readMemory(sup.pid);
+  const scheduleAfter = (await sup.probeSchedule().catch(() => undefined))?.lateness;
   const arrivals = (await getJson(`http://127.0.0.1:${sink.port}/__arrivals`, 10_000)).json;
   await sup.stop();
   return {
     services: count,
+    intervalMs,
+    cpuSeconds: cpu?.cpuSeconds ?? null,
+    daemonLatenessMs: latenessBetween(scheduleBefore, scheduleAfter) ?? null,
     windowSeconds: (winEnd - winStart) / 1000,
     readySeconds: readyMs / 1000,
     cpuPercent: cpu?.percent ?? null,
     rssBytes: mem?.rssBytes ?? null,
     hwmBytes: mem?.hwmBytes ?? null,
     eventLoopLagMs: { scrapes: lags.length, median: median(lags), max: lags.length ? Math.max(...lags) : undefined },
-    probeLatenessMs: lateness(arrivals ?? {}, winStart, winEnd),
+    probeLatenessMs: lateness(arrivals ?? {}, winStart, winEnd, intervalMs),
   };
 }

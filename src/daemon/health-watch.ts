@@ -5,6 +5,8 @@ import type { ServiceConfig } from '../config/schema.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { ProbeWorker, type ProbeTickReport, type ProbeVerdict } from '../probes/probe-worker.js';
 import { createProbe } from '../probes/registry.js';
+import { ProbeScheduler } from '../probes/probe-scheduler.js';
+import { ProcessTable } from '../platform/process-table.js';
 import type { ProbeTarget } from '../probes/probe-types.js';
 import type { ServiceInstance } from '../supervisor/service-process.js';
 import type { HealthEvents, HealthWatch, ProbeStatusView } from './service-runtime.js';
@@ -18,6 +20,9 @@ export interface HealthWatchOptions {
   onProbeResult?: (report: ProbeTickReport) => void;
   /** With no restart-type probe, an instance up this long counts as healthy. */
   minUptimeMs?: number;
+  /** The daemon's one scheduler and process table, shared by every service (one per watch otherwise). */
+  scheduler?: ProbeScheduler;
+  processTable?: ProcessTable;
 }
 
 function fileSize(file: string): number {
@@ -77,12 +82,15 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
     }
   };
 
+  const scheduler = opts.scheduler ?? new ProbeScheduler(clock);
+  const processTable = opts.processTable ?? (service.probes.some((p) => p.kind === 'memory') ? new ProcessTable(clock) : undefined);
   const workers = service.probes.map(
     (config) =>
       new ProbeWorker({
         config,
-        probe: createProbe(config, { clock }),
+        probe: createProbe(config, { clock, ...(processTable ? { processTable } : {}) }),
         clock,
+        scheduler,
         target: () => target,
         onResult,
         onVerdict,

@@ -9,11 +9,13 @@ import { emergencyRepairer } from './emergency-wiring.js';
 import { groupsPlugin } from './groups.js';
 import { chatPlugin } from './chat-wiring.js';
 import { PredictorRegistry, ServicePredictor, crashPatternPlugin } from './prediction-wiring.js';
+import { SharedProbeParts } from './shared-probe-parts.js';
 
 export function defaultDaemonOptions(): Partial<DaemonOptions> {
   const metrics = new MetricsHolder();
   const predictors = new PredictorRegistry();
   const stores = new SnapshotStores();
+  const probeParts = new SharedProbeParts();
   return {
     makeHealthWatch: (service, rt, events, ctx) => {
       const predictor = new ServicePredictor(service, ctx, {
@@ -28,6 +30,7 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
         clock: ctx.clock,
         events,
         emit: ctx.emit,
+        ...probeParts.get(ctx.clock),
         onProbeResult: (r) => {
           metrics.get().observeProbe(service.name, r.name, r.kind, r.result);
           predictor.onProbeResult(r);
@@ -40,6 +43,6 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
       return { ...doctorRepairers(service, ctx, rt, stores), ...(agent ? { agent } : {}) };
     },
     makePreflight: (service) => preflightFor(service),
-    plugins: [groupsPlugin(), chatPlugin(), observePlugin(metrics), lastKnownGoodPlugin(stores), crashPatternPlugin(predictors, metrics), dashboardPlugin()],
+    plugins: [probeParts.plugin(), groupsPlugin(), chatPlugin(), observePlugin(metrics), lastKnownGoodPlugin(stores), crashPatternPlugin(predictors, metrics), dashboardPlugin()],
   };
 }

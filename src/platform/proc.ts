@@ -19,6 +19,37 @@ export interface ProcStat {
 
 const PAGE_SIZE = 4096;
 
+/** True where /proc is readable (Linux). */
+export function hasProcFs(): boolean {
+  return HAS_PROC;
+}
+
+/** True when this kernel lists children in /proc/<pid>/task/<tid>/children (CONFIG_PROC_CHILDREN). */
+export function childrenFilesAvailable(): boolean {
+  return HAS_PROC && existsSync(`/proc/self/task/${process.pid}/children`);
+}
+
+/** pid -> parent pid of every process, from one scan of /proc (empty without /proc). */
+export function processParents(): Map<number, number> {
+  const out = new Map<number, number>();
+  if (!HAS_PROC) return out;
+  for (const entry of readdirSync('/proc')) {
+    const c = entry.charCodeAt(0);
+    if (c < 0x30 || c > 0x39) continue;
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${entry}/stat`, 'latin1');
+    } catch {
+      continue;
+    }
+    // "pid (comm) state ppid ...": the comm may hold spaces and parentheses, so start after the last ')'.
+    const close = text.lastIndexOf(')');
+    const ppidStart = text.indexOf(' ', close + 2) + 1;
+    out.set(Number(entry), parseInt(text.slice(ppidStart, text.indexOf(' ', ppidStart)), 10));
+  }
+  return out;
+}
+
 export function readProcStat(pid: number): ProcStat | undefined {
   if (!HAS_PROC) return readPsStat(pid);
   let text: string;

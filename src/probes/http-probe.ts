@@ -1,10 +1,10 @@
 // The http probe: the service answers its health URL with an expected status and body, in time.
-import http from 'node:http';
 import type { ProbeDeps } from './probe-types.js';
 import { systemClock } from '../platform/clock.js';
 import type { ProbeConfigOf, StatusSpec } from './probe-schema.js';
 import type { Probe, ProbeResult, ProbeTarget } from './probe-types.js';
-import { httpExchange } from './http-exchange.js';
+import { DEFAULT_MAX_BODY, httpExchange, type HttpExchange } from './http-exchange.js';
+import { KeptSocket, prepareHttpRequest, socketHttpExchange, type PreparedHttpRequest } from './http-socket-exchange.js';
 
 /** True when status matches one of the specs (200, "200-299", "2xx"); no specs means 200-399. */
 export function statusMatches(status: number, specs: readonly StatusSpec[] | undefined): boolean {
@@ -31,17 +31,19 @@ export function jsonAtPath(value: unknown, path: string): { found: boolean; valu
 
 export function createHttpProbe(config: ProbeConfigOf<'http'>, deps: ProbeDeps = {}): Probe {
   const clock = deps.clock ?? systemClock();
-  // One connection kept for this probe; idle sockets are unref'd by the agent and closed by the server.
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
+  // One connection kept for this probe (unref'd while idle, dropped when the server closes it).
+  const kept = new KeptSocket();
+  // http:// requests are built once here, not on every check; https:// (or a header that cannot be
+  // sent) goes through httpExchange, which reports the problem per check.
+  const prepared = prepareOnce(config);
+  const spec = { url: config.url, method: config.method, headers: config.headers, body: config.body, insecure: config.insecure, kept };
   return {
     kind: 'http',
+    dispose: () => kept.close(),
     async check(target: ProbeTarget, signal: AbortSignal): Promise<ProbeResult> {
-      const exchange = await httpExchange(
-        { url: config.url, method: config.method, headers: config.headers, body: config.body, insecure: config.insecure, agent },
-        target,
-        signal,
-        clock,
-      );
+      const exchange: HttpExchange = prepared
+        ? await socketHttpExchange(prepared, target, signal, clock, kept)
+        : await httpExchange(spec, target, signal, clock);
       if (exchange.kind === 'no-answer') return exchange.result;
       const { status, body, latencyMs } = exchange;
       const what = `${config.method} ${config.url}`;
@@ -94,4 +96,14 @@ export function createHttpProbe(config: ProbeConfigOf<'http'>, deps: ProbeDeps =
       return { status: 'success', message: `${what} answered ${status} in ${Math.round(latencyMs)} ms`, latencyMs, value: status, details: { httpStatus: status } };
     },
   };
+}
+
+function prepareOnce(config: ProbeConfigOf<'http'>): PreparedHttpRequest | undefined {
+  try {
+    const url = new URL(config.url);
+    if (url.protocol !== 'http:') return undefined;
+    return prepareHttpRequest(url, { method: config.method, headers: config.headers, body: config.body, maxBodyBytes: DEFAULT_MAX_BODY });
+  } catch {
+    return undefined;
+  }
 }

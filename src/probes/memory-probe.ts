@@ -1,12 +1,14 @@
 // The memory probe: RSS of the service's whole process tree against a warn level and a limit.
-import { isAlive, rssOfPids, treeMembers } from '../platform/proc.js';
 import { systemClock } from '../platform/clock.js';
+import { ProcessTable } from '../platform/process-table.js';
 import { formatBytes } from './byte-size.js';
 import type { ProbeConfigOf } from './probe-schema.js';
 import type { Probe, ProbeDeps, ProbeResult, ProbeTarget } from './probe-types.js';
 
 /** How long the tree's membership is reused between walks: RSS is read every tick, the tree less often. */
 export const TREE_REFRESH_MS = 2000;
+
+const NOT_RUNNING: ProbeResult = Object.freeze({ status: 'unknown', message: 'the process is not running (or a zombie); nothing to measure' }) as ProbeResult;
 
 /** Pure: the verdict for a measured tree RSS. */
 export function memoryResult(rss: number, warn: number | undefined, limit: number | undefined): ProbeResult {
@@ -22,19 +24,21 @@ export function memoryResult(rss: number, warn: number | undefined, limit: numbe
 
 export function createMemoryProbe(config: ProbeConfigOf<'memory'>, deps: ProbeDeps = {}): Probe {
   const clock = deps.clock ?? systemClock();
+  const table = deps.processTable ?? new ProcessTable(clock);
   let tree: { root: number; pids: number[]; at: number } | undefined;
   return {
     kind: 'memory',
     check(target: ProbeTarget): Promise<ProbeResult> {
-      // Small synchronous /proc reads: one stat file per member of the tree, which is re-walked
-      // only every TREE_REFRESH_MS (a walk reads every thread's children file).
-      if (target.pid === undefined || !isAlive(target.pid)) {
-        return Promise.resolve({ status: 'unknown', message: 'the process is not running; nothing to measure' });
-      }
+      // Small synchronous /proc reads: one statm file per member of the tree, whose membership is
+      // re-read only every TREE_REFRESH_MS (from the shared process table).
+      if (target.pid === undefined) return Promise.resolve(NOT_RUNNING);
+      // A gone pid or a zombie has no resident pages: that read is the liveness check too.
+      const rootRss = table.rssBytes(target.pid);
+      if (rootRss === 0) return Promise.resolve(NOT_RUNNING);
       const now = clock.monotonic();
-      if (!tree || tree.root !== target.pid || now - tree.at >= TREE_REFRESH_MS) tree = { root: target.pid, pids: treeMembers(target.pid), at: now };
-      const rss = rssOfPids(tree.pids);
-      if (rss === 0) return Promise.resolve({ status: 'unknown', message: `could not read the RSS of pid ${target.pid}` });
+      if (!tree || tree.root !== target.pid || now - tree.at >= TREE_REFRESH_MS) tree = { root: target.pid, pids: table.treeMembers(target.pid), at: now };
+      let rss = rootRss;
+      for (const pid of tree.pids) if (pid !== target.pid) rss += table.rssBytes(pid);
       return Promise.resolve(memoryResult(rss, config.warn, config.limit));
     },
   };

@@ -1,5 +1,6 @@
 // The contract between probe kinds and the worker that runs them: one check in, one result out.
 import type { Clock } from '../platform/clock.js';
+import type { ProcessTable } from '../platform/process-table.js';
 
 export type ProbeStatus = 'success' | 'failure' | 'unknown';
 
@@ -56,11 +57,15 @@ export interface Probe {
   readonly kind: string;
   /** Never rejects in the built-in kinds; resolves promptly once signal aborts. */
   check(target: ProbeTarget, signal: AbortSignal): Promise<ProbeResult>;
+  /** Releases what the probe keeps between checks (a kept connection); called when its worker stops. */
+  dispose?(): void;
 }
 
 /** What a probe factory may be given; every field is optional (the system clock by default). */
 export interface ProbeDeps {
   clock?: Clock;
+  /** The daemon's one process table, shared by every memory probe (each probe makes its own otherwise). */
+  processTable?: ProcessTable;
 }
 
 /** Abort reason the worker uses when a check exceeds its timeout (name 'TimeoutError', like AbortSignal.timeout). */

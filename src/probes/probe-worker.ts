@@ -1,5 +1,6 @@
 // Runs one probe of one service on its interval: bounded checks, no overlap, thresholds, grace, verdicts.
 import type { Clock, TimerHandle } from '../platform/clock.js';
+import type { ProbeScheduler, ScheduledSlot } from './probe-scheduler.js';
 import type { ProbeAction, ProbeConfig } from './probe-schema.js';
 import { probeTimeoutReason, type Probe, type ProbeResult, type ProbeTarget } from './probe-types.js';
 import { applyResult, inGrace, initialThresholdState, type ThresholdPolicy, type ThresholdState, type Verdict } from './thresholds.js';
@@ -10,6 +11,14 @@ export type { Verdict } from './thresholds.js';
 const ABANDON_AFTER_ABORT_MS = 1_000;
 /** Upper bound of the random start offset, so the probes of many services do not fire together. */
 const MAX_START_OFFSET_MS = 1_000;
+/**
+ * A deadline that fires this late (or later) means the daemon itself was stalled (a blocked event
+ * loop, a starved CPU): the service may well have answered meanwhile, so a failure from that check is
+ * reported as unknown instead of counting towards a restart.
+ */
+export function stallToleranceMs(timeoutMs: number): number {
+  return Math.max(250, timeoutMs / 2);
+}
 
 /** One finished check, reported on every tick. */
 export interface ProbeTickReport {
@@ -64,11 +73,19 @@ export interface ProbeWorkerOptions {
   random?: () => number;
   /** A callback threw; by default a process warning is emitted and the worker carries on. */
   onError?: (err: unknown) => void;
+  /**
+   * The daemon's one scheduler for every probe (one timer instead of one per probe, lateness recorded);
+   * without it the worker sets its own clock timers.
+   */
+  scheduler?: ProbeScheduler;
 }
 
 interface InFlight {
   controller: AbortController;
   generation: number;
+  /** Monotonic ms when the check's deadline is due, and how late it fired (undefined: it did not). */
+  deadlineAt: number;
+  deadlineLateMs?: number;
 }
 
 export class ProbeWorker {
@@ -82,9 +99,24 @@ export class ProbeWorker {
   private inFlight: InFlight | undefined;
   private lastResult: ProbeResult | undefined;
   private lastCheckedAt: number | undefined;
+  /** Reused every tick: the next tick, and the running check's deadline (undefined without a scheduler). */
+  private readonly tickSlot: ScheduledSlot | undefined;
+  private readonly deadlineSlot: ScheduledSlot | undefined;
+  private readonly onDue = (): void => {
+    this.timer = undefined;
+    void this.tick();
+  };
+  private readonly onDeadline = (): void => {
+    const mine = this.inFlight;
+    if (!mine) return;
+    mine.deadlineLateMs = Math.max(0, this.opts.clock.monotonic() - mine.deadlineAt);
+    mine.controller.abort(probeTimeoutReason(this.opts.config.timeout));
+  };
 
   constructor(opts: ProbeWorkerOptions) {
     this.opts = opts;
+    this.tickSlot = opts.scheduler?.slot(this.onDue);
+    this.deadlineSlot = opts.scheduler?.slot(this.onDeadline, { recordLateness: false });
     this.policy = {
       failureThreshold: opts.config.failureThreshold,
       successThreshold: opts.config.successThreshold,
@@ -111,6 +143,7 @@ export class ProbeWorker {
     this.timer?.cancel();
     this.timer = undefined;
     this.inFlight?.controller.abort(abortReason('probe worker stopped'));
+    this.opts.probe.dispose?.();
   }
 
   /** A new instance exists (after a restart): counters reset, the grace starts over, verdicts flow again. */
@@ -147,10 +180,10 @@ export class ProbeWorker {
   /** Exactly one of {timer, in-flight check} exists while running: whoever finds neither schedules. */
   private scheduleIfIdle(delay: number): void {
     if (!this.running || this.timer !== undefined || this.inFlight !== undefined) return;
-    this.timer = this.opts.clock.setTimeout(() => {
-      this.timer = undefined;
-      void this.tick();
-    }, delay);
+    if (this.tickSlot) {
+      this.tickSlot.at(delay);
+      this.timer = this.tickSlot;
+    } else this.timer = this.opts.clock.setTimeout(this.onDue, delay);
   }
 
   private async tick(): Promise<void> {
@@ -171,18 +204,35 @@ export class ProbeWorker {
       return;
     }
 
-    const mine: InFlight = { controller: new AbortController(), generation: this.generation };
-    this.inFlight = mine;
     const started = clock.monotonic();
-    const timeout = clock.setTimeout(() => mine.controller.abort(probeTimeoutReason(config.timeout)), config.timeout);
+    const mine: InFlight = { controller: new AbortController(), generation: this.generation, deadlineAt: started + config.timeout };
+    this.inFlight = mine;
+    // The deadline starts when the check itself starts: time the daemon spent before that (a long
+    // microtask queue at many services) is the daemon's, not the service's.
+    let timeout: TimerHandle | undefined;
+    const armDeadline = (): void => {
+      mine.deadlineAt = clock.monotonic() + config.timeout;
+      if (this.deadlineSlot) {
+        this.deadlineSlot.at(config.timeout);
+        timeout = this.deadlineSlot;
+      } else timeout = clock.setTimeout(this.onDeadline, config.timeout);
+    };
     let result: ProbeResult;
     try {
-      result = await this.runCheck(target, mine.controller.signal);
+      result = await this.runCheck(target, mine.controller.signal, armDeadline);
     } finally {
-      timeout.cancel();
+      timeout?.cancel();
       if (this.inFlight === mine) this.inFlight = undefined;
     }
     const durationMs = clock.monotonic() - started;
+    if (mine.deadlineLateMs !== undefined && mine.deadlineLateMs >= stallToleranceMs(config.timeout) && result.status === 'failure') {
+      result = {
+        status: 'unknown',
+        message: `the daemon was stalled: this check's ${config.timeout} ms deadline fired ${Math.round(mine.deadlineLateMs)} ms late, so its result (${result.message}) does not count`,
+        latencyMs: durationMs,
+        details: { stalledMs: Math.round(mine.deadlineLateMs), discarded: result.finding ?? null },
+      };
+    }
 
     if (mine.generation !== this.generation) {
       // Stopped or reset meanwhile: the result belongs to an older instance.
@@ -232,7 +282,7 @@ export class ProbeWorker {
   }
 
   /** The probe's answer, or unknown if it threw or ignored its aborted signal. */
-  private runCheck(target: ProbeTarget, signal: AbortSignal): Promise<ProbeResult> {
+  private runCheck(target: ProbeTarget, signal: AbortSignal, armDeadline: () => void): Promise<ProbeResult> {
     const { clock, probe } = this.opts;
     return new Promise<ProbeResult>((resolve) => {
       let settled = false;
@@ -252,7 +302,10 @@ export class ProbeWorker {
       };
       signal.addEventListener('abort', onAbort, { once: true });
       Promise.resolve()
-        .then(() => probe.check(target, signal))
+        .then(() => {
+          armDeadline();
+          return probe.check(target, signal);
+        })
         .then(settle, (err: unknown) =>
           settle({ status: 'unknown', message: `the ${probe.kind} probe failed to run: ${err instanceof Error ? err.message : String(err)}` }),
         );

@@ -1,0 +1,234 @@
+// One timer for every probe of the daemon: a heap of due times behind a single clock timer, and how late each tick fired.
+import type { Clock, TimerHandle } from '../platform/clock.js';
+
+/**
+ * Due times are rounded to the nearest point of this grid so ticks that fall close together share one
+ * wake-up (a tick may run up to half a step early, never more than half a step late for it).
+ */
+export const DEFAULT_RESOLUTION_MS = 10;
+
+/** Upper bounds (ms) of the lateness histogram's buckets; the last bucket is everything above. */
+export const LATENESS_BUCKETS_MS: readonly number[] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000];
+
+export interface LatenessStats {
+  /** Ticks fired since the scheduler was made. */
+  count: number;
+  sumMs: number;
+  maxMs: number;
+  /** Cumulative counts per bound of LATENESS_BUCKETS_MS (Prometheus style), then +Inf = count. */
+  buckets: Array<{ leMs: number; count: number }>;
+  /** Percentiles read from the histogram: the upper bound of the bucket holding them. */
+  p50Ms: number;
+  p99Ms: number;
+  /** Slots currently waiting for their time. */
+  pending: number;
+}
+
+/**
+ * A reusable place in the schedule, owned by one worker: `at` (re)arms it, `cancel` removes it.
+ * Re-arming a slot allocates nothing, so the steady probe loop creates no garbage here.
+ */
+export class ScheduledSlot {
+  /** Index in the heap, -1 when not scheduled. */
+  index = -1;
+  /** Monotonic ms when it is due (rounded to the grid) and when it was asked for. */
+  due = 0;
+  wanted = 0;
+  seq = 0;
+
+  constructor(
+    private readonly scheduler: ProbeScheduler,
+    readonly fn: () => void,
+    /** False for deadlines (a check's timeout): only probe ticks go into the lateness histogram. */
+    readonly recordLateness = true,
+  ) {}
+
+  /** Runs fn once, delayMs from now (replacing an earlier time if armed). */
+  at(delayMs: number): void {
+    this.scheduler.arm(this, delayMs);
+  }
+
+  cancel(): void {
+    this.scheduler.disarm(this);
+  }
+
+  get armed(): boolean {
+    return this.index >= 0;
+  }
+}
+
+export class ProbeScheduler {
+  private readonly heap: ScheduledSlot[] = [];
+  private timer: TimerHandle | undefined;
+  private timerDue = Infinity;
+  private seq = 0;
+  private readonly resolution: number;
+  private readonly histogram = new Array<number>(LATENESS_BUCKETS_MS.length + 1).fill(0);
+  private count = 0;
+  private sumMs = 0;
+  private maxMs = 0;
+  private readonly fire = (): void => this.runDue();
+
+  constructor(
+    private readonly clock: Clock,
+    opts: { resolutionMs?: number; onError?: (err: unknown) => void } = {},
+  ) {
+    this.resolution = Math.max(1, opts.resolutionMs ?? DEFAULT_RESOLUTION_MS);
+    this.onError = opts.onError;
+  }
+
+  private readonly onError: ((err: unknown) => void) | undefined;
+
+  slot(fn: () => void, opts: { recordLateness?: boolean } = {}): ScheduledSlot {
+    return new ScheduledSlot(this, fn, opts.recordLateness ?? true);
+  }
+
+  /** A one-off call, for callers that hold no slot. */
+  schedule(fn: () => void, delayMs: number): TimerHandle {
+    const s = this.slot(fn);
+    s.at(delayMs);
+    return s;
+  }
+
+  /** @internal (ScheduledSlot.at) */
+  arm(slot: ScheduledSlot, delayMs: number): void {
+    if (slot.index >= 0) this.remove(slot);
+    const now = this.clock.monotonic();
+    slot.wanted = now + Math.max(0, delayMs);
+    slot.due = Math.round(slot.wanted / this.resolution) * this.resolution;
+    slot.seq = this.seq++;
+    slot.index = this.heap.length;
+    this.heap.push(slot);
+    this.up(slot.index);
+    this.rearm();
+  }
+
+  /** @internal (ScheduledSlot.cancel) */
+  disarm(slot: ScheduledSlot): void {
+    if (slot.index < 0) return;
+    this.remove(slot);
+    this.rearm();
+  }
+
+  /** Cancels the wake-up and forgets every slot (they may be armed again). Idempotent. */
+  stop(): void {
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.timerDue = Infinity;
+    for (const s of this.heap) s.index = -1;
+    this.heap.length = 0;
+  }
+
+  get pending(): number {
+    return this.heap.length;
+  }
+
+  latency(): LatenessStats {
+    let cumulative = 0;
+    const buckets = LATENESS_BUCKETS_MS.map((leMs, i) => ({ leMs, count: (cumulative += this.histogram[i]!) }));
+    const pct = (q: number): number => {
+      if (this.count === 0) return 0;
+      const rank = Math.ceil(this.count * q);
+      const b = buckets.find((x) => x.count >= rank);
+      return b ? b.leMs : this.maxMs;
+    };
+    return { count: this.count, sumMs: this.sumMs, maxMs: this.maxMs, buckets, p50Ms: pct(0.5), p99Ms: pct(0.99), pending: this.heap.length };
+  }
+
+  private runDue(): void {
+    this.timer = undefined;
+    this.timerDue = Infinity;
+    const now = this.clock.monotonic();
+    // Everything due now fires in (due, order of arming) order; a callback may arm its slot again,
+    // for a later time, so the loop ends.
+    for (;;) {
+      const top = this.heap[0];
+      // 1 ms of slack: the event loop's cached time may wake us a hair before performance.now() agrees.
+      if (top === undefined || top.due > now + 1) break;
+      this.remove(top);
+      if (top.recordLateness) this.record(now - top.wanted);
+      try {
+        top.fn();
+      } catch (err) {
+        if (this.onError) this.onError(err);
+        else process.emitWarning(`probe scheduler: a tick threw: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    this.rearm();
+  }
+
+  private record(lateMs: number): void {
+    const late = Math.max(0, lateMs);
+    this.count++;
+    this.sumMs += late;
+    if (late > this.maxMs) this.maxMs = late;
+    let i = 0;
+    while (i < LATENESS_BUCKETS_MS.length && late > LATENESS_BUCKETS_MS[i]!) i++;
+    this.histogram[i]!++;
+  }
+
+  /** Keeps exactly one clock timer, for the earliest due slot. */
+  private rearm(): void {
+    const top = this.heap[0];
+    if (top === undefined) {
+      this.timer?.cancel();
+      this.timer = undefined;
+      this.timerDue = Infinity;
+      return;
+    }
+    if (this.timer !== undefined && this.timerDue === top.due) return;
+    this.timer?.cancel();
+    this.timerDue = top.due;
+    this.timer = this.clock.setTimeout(this.fire, top.due - this.clock.monotonic());
+  }
+
+  private less(a: ScheduledSlot, b: ScheduledSlot): boolean {
+    return a.due < b.due || (a.due === b.due && a.seq < b.seq);
+  }
+
+  private remove(slot: ScheduledSlot): void {
+    const i = slot.index;
+    const last = this.heap.pop()!;
+    slot.index = -1;
+    if (last !== slot) {
+      this.heap[i] = last;
+      last.index = i;
+      this.down(i);
+      this.up(last.index);
+    }
+  }
+
+  private up(i: number): void {
+    const h = this.heap;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(h[i]!, h[p]!)) break;
+      this.swap(i, p);
+      i = p;
+    }
+  }
+
+  private down(i: number): void {
+    const h = this.heap;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
+      if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
+      if (m === i) return;
+      this.swap(i, m);
+      i = m;
+    }
+  }
+
+  private swap(i: number, j: number): void {
+    const h = this.heap;
+    const a = h[i]!;
+    const b = h[j]!;
+    h[i] = b;
+    h[j] = a;
+    a.index = j;
+    b.index = i;
+  }
+}

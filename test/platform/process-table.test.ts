@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { readProcStat } from '../../src/platform/proc.js';
+import { ProcessTable } from '../../src/platform/process-table.js';
+import { FakeClock } from '../../src/platform/clock.js';
+import { probeSchema, type ProbeConfigOf } from '../../src/probes/probe-schema.js';
+import { createMemoryProbe } from '../../src/probes/memory-probe.js';
+import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+
+const MB = 1024 * 1024;
+const children: MarkedChild[] = [];
+
+afterEach(async () => {
+  for (const c of children.splice(0)) {
+    c.kill();
+    await c.waitForExit(5000);
+  }
+});
+
+/** A child that starts a grandchild holding ~40 MiB; resolves with the grandchild's pid. */
+async function treeWithGrandchild(): Promise<{ child: MarkedChild; grandchild: number }> {
+  const grandchild = `const b = Buffer.alloc(40 * 1024 * 1024, 1); console.log('held', b.length); setInterval(() => {}, 1000);`;
+  const script = `
+    const { spawn } = require('node:child_process');
+    const g = spawn(process.execPath, ['-e', ${JSON.stringify(grandchild)}], { stdio: ['ignore', 'inherit', 'inherit'] });
+    console.log('grandchild', g.pid);
+    setInterval(() => {}, 1000);`;
+  const child = spawnMarked(process.execPath, ['-e', script]);
+  children.push(child);
+  await child.waitForStdout('held', 10_000);
+  const m = /grandchild (\d+)/.exec(child.stdout());
+  return { child, grandchild: Number(m![1]) };
+}
+
+describe('shared process table', () => {
+  it('one /proc scan answers every memory probe until it is stale (the scan path, as on kernels without children files)', async () => {
+    const a = await treeWithGrandchild();
+    const b = await treeWithGrandchild();
+    const clock = new FakeClock(0);
+    const table = new ProcessTable(clock, { useChildrenFiles: false });
+    expect(table.treeMembers(a.child.pid)).toEqual([a.child.pid, a.grandchild]);
+    expect(table.treeMembers(b.child.pid)).toEqual([b.child.pid, b.grandchild]);
+    expect(table.scans).toBe(1);
+    // Twenty memory probes, two ticks each within the table's age: still one scan.
+    const probes = Array.from({ length: 20 }, () =>
+      createMemoryProbe(probeSchema.parse({ kind: 'memory', limit: '4GiB' }) as ProbeConfigOf<'memory'>, { clock, processTable: table }),
+    );
+    for (let tick = 0; tick < 2; tick++) {
+      for (const [i, p] of probes.entries()) {
+        const r = await p.check({ pid: (i % 2 ? a : b).child.pid, startedAt: 0 }, AbortSignal.timeout(2000));
+        expect(r.status).toBe('success');
+        expect(r.value).toBeGreaterThan(40 * MB);
+      }
+      clock.advance(500);
+    }
+    expect(table.scans).toBe(1);
+    clock.advance(2000);
+    table.treeMembers(a.child.pid);
+    expect(table.scans).toBe(2);
+  });
+
+  it('reads RSS from statm like /proc/<pid>/stat does; gone and unknown pids are 0', async () => {
+    const a = await treeWithGrandchild();
+    const table = new ProcessTable(new FakeClock(0));
+    const viaStat = readProcStat(a.grandchild)!.rssBytes;
+    const viaStatm = table.rssBytes(a.grandchild);
+    expect(Math.abs(viaStatm - viaStat)).toBeLessThan(4 * MB);
+    expect(viaStatm).toBeGreaterThan(40 * MB);
+    // The children-file path (where the kernel has it) and the scan path agree.
+    expect(new Set(table.treeMembers(a.child.pid))).toEqual(new Set(new ProcessTable(new FakeClock(0), { useChildrenFiles: false }).treeMembers(a.child.pid)));
+    a.child.kill();
+    await a.child.waitForExit(5000);
+    await waitFor(() => table.rssBytes(a.child.pid) === 0, { timeoutMs: 5000, message: 'gone child reads 0' });
+    expect(table.rssBytes(2 ** 22 + 12345)).toBe(0);
+  });
+
+  it('a new root the last scan missed triggers a rescan (bounded to one per 250 ms)', async () => {
+    const clock = new FakeClock(0);
+    const table = new ProcessTable(clock, { useChildrenFiles: false });
+    table.treeMembers(process.pid);
+    expect(table.scans).toBe(1);
+    const a = await treeWithGrandchild();
+    expect(table.treeMembers(a.child.pid)).toEqual([]); // too soon after the last scan
+    clock.advance(300);
+    expect(table.treeMembers(a.child.pid)).toEqual([a.child.pid, a.grandchild]);
+    expect(table.scans).toBe(2);
+  });
+});

@@ -1,0 +1,227 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock, type TimerHandle } from '../../src/platform/clock.js';
+import { ProbeScheduler } from '../../src/probes/probe-scheduler.js';
+import { probeSchema, type ProbeConfig } from '../../src/probes/probe-schema.js';
+import { ProbeWorker } from '../../src/probes/probe-worker.js';
+import type { Probe, ProbeResult, ProbeTarget } from '../../src/probes/probe-types.js';
+
+const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A FakeClock that counts the timers set on it (the scheduler must keep at most one). */
+class CountingClock extends FakeClock {
+  set = 0;
+  override setTimeout(fn: () => void, ms: number): TimerHandle {
+    this.set++;
+    return super.setTimeout(fn, ms);
+  }
+}
+
+/** A FakeClock whose readings can trail its timers, like a loop that was blocked when the timer came due. */
+class LaggyClock extends FakeClock {
+  lag = 0;
+  override monotonic(): number {
+    return super.monotonic() + this.lag;
+  }
+}
+
+describe('probe scheduler (one timer for every probe)', () => {
+  it('fires in due order, equal times in arming order, with one clock timer at a time', () => {
+    const clock = new CountingClock(0);
+    const s = new ProbeScheduler(clock, { resolutionMs: 1 });
+    const fired: string[] = [];
+    for (const [name, delay] of [['c', 300], ['a', 100], ['b', 200], ['a2', 100], ['d', 0]] as const) s.slot(() => fired.push(`${name}@${clock.monotonic()}`)).at(delay);
+    expect(clock.pendingTimers()).toBe(1);
+    expect(s.pending).toBe(5);
+    clock.advance(1000);
+    expect(fired).toEqual(['d@0', 'a@100', 'a2@100', 'b@200', 'c@300']);
+    expect(clock.pendingTimers()).toBe(0);
+    expect(s.pending).toBe(0);
+  });
+
+  it('cancel removes a slot; re-arming moves it; a slot re-armed from its own callback runs again', () => {
+    const clock = new FakeClock(0);
+    const s = new ProbeScheduler(clock, { resolutionMs: 1 });
+    const fired: string[] = [];
+    const a = s.slot(() => fired.push(`a@${clock.monotonic()}`));
+    const b = s.slot(() => fired.push(`b@${clock.monotonic()}`));
+    let n = 0;
+    const c = s.slot(() => {
+      fired.push(`c@${clock.monotonic()}`);
+      if (++n < 3) c.at(250);
+    });
+    a.at(100);
+    b.at(200);
+    c.at(50);
+    a.cancel();
+    a.cancel(); // idempotent
+    b.at(400); // moved later
+    expect(a.armed).toBe(false);
+    clock.advance(1000);
+    expect(fired).toEqual(['c@50', 'c@300', 'b@400', 'c@550']);
+    // Cancelling the earliest slot moves the one clock timer to the next.
+    const clock2 = new FakeClock(0);
+    const s2 = new ProbeScheduler(clock2, { resolutionMs: 1 });
+    const x = s2.slot(() => fired.push('x'));
+    s2.slot(() => fired.push(`y@${clock2.monotonic()}`)).at(500);
+    x.at(10);
+    x.cancel();
+    expect(clock2.pendingTimers()).toBe(1);
+    clock2.advance(499);
+    expect(fired.at(-1)).toBe('c@550');
+    clock2.advance(1);
+    expect(fired.at(-1)).toBe('y@500');
+    s2.stop();
+    expect(clock2.pendingTimers()).toBe(0);
+  });
+
+  it('ticks close together share one wake-up on the resolution grid', () => {
+    const clock = new CountingClock(0);
+    const s = new ProbeScheduler(clock, { resolutionMs: 10 });
+    const fired: number[] = [];
+    // 5..14 ms round to the 10 ms point; 15 to the 20 ms one.
+    for (let d = 5; d <= 14; d++) s.slot(() => fired.push(clock.monotonic())).at(d);
+    s.slot(() => fired.push(clock.monotonic())).at(15);
+    clock.advance(100);
+    expect(fired).toEqual([10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 20]);
+    expect(clock.set).toBe(2);
+  });
+
+  it('records how late each tick fired (against the time asked for) but not deadlines', () => {
+    const clock = new LaggyClock(0);
+    const s = new ProbeScheduler(clock, { resolutionMs: 1 });
+    const slot = s.slot(() => undefined);
+    const deadline = s.slot(() => undefined, { recordLateness: false });
+    // Fire on time 98 times, then twice 150 ms late (the clock is advanced in one jump past the due time).
+    for (let i = 0; i < 98; i++) {
+      slot.at(10);
+      clock.advance(10);
+    }
+    deadline.at(5);
+    clock.advance(5);
+    for (let i = 0; i < 2; i++) {
+      slot.at(10);
+      clock.advance(9);
+      clock.lag = 150; // the loop was blocked: the timer runs 150 ms after its time
+      clock.advance(1);
+      clock.lag = 0;
+    }
+    const st = s.latency();
+    expect(st.count).toBe(100);
+    expect(st.p50Ms).toBe(1);
+    expect(st.maxMs).toBeGreaterThanOrEqual(150);
+    expect(st.buckets.find((b) => b.leMs === 100)!.count).toBe(98);
+    expect(st.buckets.find((b) => b.leMs === 200)!.count).toBe(100);
+    expect(st.p99Ms).toBe(200);
+  });
+
+  it('drives probe workers: random start offsets kept, then one tick per interval, timeouts, stop', async () => {
+    const clock = new CountingClock(0);
+    const scheduler = new ProbeScheduler(clock, { resolutionMs: 10 });
+    const target: ProbeTarget = { pid: process.pid, startedAt: 0 };
+    const cfg: ProbeConfig = probeSchema.parse({ kind: 'tcp', port: 1, interval: '1s', timeout: '300ms', startupGrace: 0 });
+    const ticks: Array<{ w: number; at: number }> = [];
+    let hang = false;
+    const probeFor = (w: number): Probe => ({
+      kind: 'scripted',
+      check(_t, signal) {
+        ticks.push({ w, at: clock.monotonic() });
+        if (!hang) return Promise.resolve({ status: 'success', message: 'ok' });
+        return new Promise<ProbeResult>((resolve) => signal.addEventListener('abort', () => resolve({ status: 'failure', finding: 'hang', message: 'timed out' })));
+      },
+    });
+    const results: Array<{ w: number; status: string }> = [];
+    const workers = [0.1, 0.5, 0.9].map(
+      (r, w) =>
+        new ProbeWorker({
+          config: cfg,
+          probe: probeFor(w),
+          clock,
+          scheduler,
+          random: () => r,
+          target: () => target,
+          onResult: (x) => results.push({ w, status: x.result.status }),
+          onVerdict: () => undefined,
+        }),
+    );
+    for (const w of workers) w.start();
+    expect(clock.pendingTimers()).toBe(1);
+    for (let t = 0; t < 2500; t += 10) {
+      clock.advance(10);
+      await flush();
+    }
+    // Offsets 100, 500, 900 ms (random x min(interval, 1 s)), then one interval apart.
+    expect(ticks.map((t) => `${t.w}@${t.at}`)).toEqual(['0@100', '1@500', '2@900', '0@1100', '1@1500', '2@1900', '0@2100', '1@2500']);
+    expect(clock.pendingTimers()).toBe(1);
+    // A check that hangs is cut off by its deadline (a slot of the same scheduler), reported as failure.
+    hang = true;
+    for (let t = 0; t < 1000; t += 10) {
+      clock.advance(10);
+      await flush();
+    }
+    expect(results.filter((r) => r.status === 'failure').length).toBeGreaterThanOrEqual(2);
+    // Deadlines do not count as ticks; every tick so far was on time.
+    expect(scheduler.latency().maxMs).toBeLessThanOrEqual(10);
+    for (const w of workers) w.stop();
+    await flush();
+    expect(scheduler.pending).toBe(0);
+    expect(clock.pendingTimers()).toBe(0);
+    const before = ticks.length;
+    clock.advance(5000);
+    await flush();
+    expect(ticks.length).toBe(before);
+  });
+});
+
+describe('a stalled daemon does not judge its services', () => {
+  it('a check whose deadline fired far too late is unknown, never a failure towards a restart; an on-time deadline still fails', async () => {
+    for (const withScheduler of [true, false]) {
+      const clock = new LaggyClock(0);
+      const scheduler = withScheduler ? new ProbeScheduler(clock, { resolutionMs: 1 }) : undefined;
+      const cfg: ProbeConfig = probeSchema.parse({ kind: 'tcp', port: 1, interval: '1s', timeout: '1s', failureThreshold: 2, startupGrace: 0 });
+      const results: ProbeResult[] = [];
+      const verdicts: string[] = [];
+      // The probe never answers: only its deadline ends each check.
+      const probe: Probe = {
+        kind: 'silent',
+        check: (_t, signal) =>
+          new Promise<ProbeResult>((resolve) => signal.addEventListener('abort', () => resolve({ status: 'failure', finding: 'hang', message: 'no response' }))),
+      };
+      const worker = new ProbeWorker({
+        config: cfg,
+        probe,
+        clock,
+        ...(scheduler ? { scheduler } : {}),
+        random: () => 0,
+        target: () => ({ pid: process.pid, startedAt: 0 }),
+        onResult: (r) => results.push(r.result),
+        onVerdict: (v) => verdicts.push(v.verdict),
+      });
+      worker.start();
+      // Three checks whose deadlines fire while the loop "was blocked" for 3 s.
+      for (let i = 0; i < 3; i++) {
+        clock.advance(0); // the tick due now starts its check (and its deadline)
+        await flush();
+        clock.advance(999);
+        await flush();
+        clock.lag += 3000;
+        clock.advance(1);
+        await flush();
+        await flush();
+      }
+      expect(results.length).toBe(3);
+      expect(results.every((r) => r.status === 'unknown')).toBe(true);
+      expect(results[0]!.message).toMatch(/stalled.*fired 3000 ms late/);
+      expect(results[0]!.details).toMatchObject({ stalledMs: 3000, discarded: 'hang' });
+      expect(verdicts).toEqual([]);
+      // Deadlines on time again: the silent service is a hang, and unhealthy at the threshold.
+      for (let i = 0; i < 8; i++) {
+        clock.advance(500);
+        await flush();
+        await flush();
+      }
+      expect(results.slice(3).filter((r) => r.status === 'failure').length).toBeGreaterThanOrEqual(2);
+      expect(verdicts).toEqual(['unhealthy']);
+      worker.stop();
+    }
+  });
+});
