@@ -49,11 +49,9 @@ export interface RunEmergencyOptions {
   stopGraceMs?: number;
 }
 
-export interface EmergencyResult {
-  fixed: boolean;
-  summary: string;
-  outcome: EmergencyOutcome;
-  /** From the runEmergency() call to the agent running (monotonic ms). */
+/** What every agent run reports about itself, whatever its verdict. */
+export interface AgentRunFacts {
+  /** From the call to the agent running (monotonic ms). */
   startLatencyMs?: number;
   /** Of that, the part spent before the adapter was called (locks, snapshot, prompt). */
   prepareMs?: number;
@@ -61,8 +59,14 @@ export interface EmergencyResult {
   incidentDir?: string;
   transcriptPath?: string;
   changedFiles: string[];
-  revertedFiles: string[];
   refusedCalls: RefusedCall[];
+}
+
+export interface EmergencyResult extends AgentRunFacts {
+  fixed: boolean;
+  summary: string;
+  outcome: EmergencyOutcome;
+  revertedFiles: string[];
 }
 
 const SECRET_FIELD = /(token|secret|password|passwd|api[_-]?key|apikey|authorization|webhook|private[_-]?key|client[_-]?secret|credential)/i;
@@ -104,19 +108,12 @@ function diffSummary(changes: FileChange[], redactor: Redactor): string[] {
 }
 
 /** What an agent run left for its verdict: the daemon's reducer verifies, then keeps or reverts. */
-export interface AgentSessionResult {
+export interface AgentSessionResult extends AgentRunFacts {
   outcome: 'completed' | 'failed' | 'timeout' | 'refused' | 'proposed';
   /** The agent's own account (redacted). */
   summary: string;
   /** One line for the timeline and Level 4: "claude exited 1 after 0.6s: Not logged in". */
   detail: string;
-  startLatencyMs?: number;
-  prepareMs?: number;
-  attachCommand?: string;
-  incidentDir?: string;
-  transcriptPath?: string;
-  changedFiles: string[];
-  refusedCalls: RefusedCall[];
   /** Internal: for the verdict in the same process (runEmergency). */
   snapshot?: FileSnapshot;
 }
