@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import type { ServiceConfig } from '../config/schema.js';
 import type { ClawbackEvent } from '../observe/events.js';
-import { processGroupMembers } from '../platform/proc.js';
+import { processGroupHolding } from '../platform/proc.js';
 import { lastLogLines } from '../observe/last-log-lines.js';
 import type { Redactor } from '../observe/redact.js';
 import { signalGroup } from '../platform/signal-group.js';
@@ -400,7 +400,7 @@ export class ServiceRuntime {
     const pgid = this.lastGroup;
     if (pgid === undefined || this.deps.launch) return;
     const deadline = this.deps.clock.monotonic() + this.policy.stopGraceMs;
-    while (processGroupMembers(pgid).length > 0 && this.deps.clock.monotonic() < deadline) {
+    while (processGroupHolding(pgid) && this.deps.clock.monotonic() < deadline) {
       signalGroup(pgid, 'SIGKILL');
       await this.deps.clock.sleep(20);
     }

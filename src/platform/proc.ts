@@ -159,6 +159,30 @@ export function processGroupMembers(pgid: number): number[] {
   return out;
 }
 
+/**
+ * Whether any process of the group still holds resources: a member that is not a zombie, or a zombie leader
+ * whose other threads are still exiting (a multi-threaded process killed with SIGKILL shows its leader as Z
+ * while the last thread still frees its memory and, after that, closes its sockets).
+ */
+export function processGroupHolding(pgid: number): boolean {
+  if (!HAS_PROC) return false;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const s = readProcStat(Number(entry));
+    if (!s || s.pgid !== pgid) continue;
+    if (s.state !== 'Z') return true;
+    try {
+      for (const tid of readdirSync(`/proc/${entry}/task`)) {
+        const t = readFileSync(`/proc/${entry}/task/${tid}/stat`, 'utf8');
+        if (t.slice(t.lastIndexOf(')') + 2, t.lastIndexOf(')') + 3) !== 'Z') return true;
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return false;
+}
+
 /** Child pids from /proc/<pid>/task/<tid>/children (cheap: no scan of every process). */
 function childrenOf(pid: number): number[] | undefined {
   try {
