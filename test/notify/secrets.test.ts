@@ -73,7 +73,8 @@ describe('secrets', () => {
     // The endpoint answers with an error page that echoes the request URL and token.
     await receiver.up();
     receiver.script(1, 400, { body: `bad request to ${discordUrl} with bot${BOT_TOKEN}` });
-    await receiver.waitFor(() => receiver.accepted.length === 5, 10_000, 'five deliveries after one refusal');
+    // Five alerts, plus (on a slow machine) the notices that one alert is undelivered to the channel that refused it.
+    await receiver.waitFor(() => receiver.accepted.length >= 5, 10_000, 'five deliveries after one refusal');
     await notifier.flush(5000);
     const results = await notifier.test();
     expect(results.every((r) => r.ok)).toBe(true);
