@@ -319,20 +319,24 @@
     f.restart = el('button', { type: 'button', class: 'primary', 'data-action': 'restart', text: 'Restart' });
     f.resume = el('button', { type: 'button', 'data-action': 'resume', text: 'Resume' });
     f.start = el('button', { type: 'button', 'data-action': 'start', text: 'Start', hidden: true });
+    f.maint = el('button', { type: 'button', 'data-action': 'maintenance', text: 'Maintenance 30m' });
+    f.approve = el('button', { type: 'button', class: 'primary', 'data-action': 'approve', text: 'Approve agent', hidden: true });
+    f.refuse = el('button', { type: 'button', 'data-action': 'refuse', text: 'Refuse agent', hidden: true });
+    f.maintNote = el('div', { class: 'alert', 'data-field': 'maintenance', hidden: true });
     f.hint = el('span', { class: 'hint', 'data-field': 'hint' });
     f.msg = el('output', { class: 'action-msg', 'data-field': 'action-msg' });
     const root = el('article', { class: 'card', 'data-service': name },
       el('header', { class: 'card-head' }, el('h3', { text: name }), f.state, f.health),
       el('div', { class: 'stats' }, stat('PID', 'pid'), stat('Uptime', 'uptime'), stat('Restarts', 'restarts'), stat('Memory', 'memory')),
-      f.note, f.held, f.incident,
+      f.note, f.held, f.maintNote, f.incident,
       el('div', { class: 'charts' },
         el('figure', { class: 'spark lat' }, el('figcaption', {}, 'Health latency', f.latNow), f.latSvg),
         el('figure', { class: 'spark mem' }, el('figcaption', {}, 'Memory', f.memNow), f.memSvg)),
       f.probes,
-      el('footer', { class: 'actions' }, f.restart, f.resume, f.start, f.hint, f.msg),
+      el('footer', { class: 'actions' }, f.restart, f.resume, f.start, f.maint, f.approve, f.refuse, f.hint, f.msg),
     );
     const card = { name, root, f, last: null, busy: false };
-    for (const b of [f.restart, f.resume, f.start]) b.addEventListener('click', () => act(card, b.dataset.action));
+    for (const b of [f.restart, f.resume, f.start, f.maint, f.approve, f.refuse]) b.addEventListener('click', () => act(card, b.dataset.action));
     return card;
   }
 
@@ -373,6 +377,12 @@
     }
     f.note.replaceChildren(...note);
 
+    f.maintNote.hidden = !s.maintenance;
+    if (s.maintenance) {
+      const m = s.maintenance;
+      const left = m.timeLeftMs === null ? 'until turned off' : `${fmtDuration(m.timeLeftMs)} left`;
+      f.maintNote.replaceChildren(el('strong', { text: 'Maintenance' }), ` by ${m.by} (${left})${m.reason ? `: ${m.reason}` : ''}`, el('span', { class: 'sub', text: 'watched and reported, not healed' }));
+    }
     f.held.hidden = !s.held;
     if (s.held) {
       f.held.replaceChildren(el('strong', { text: 'Held' }), `${s.held.reason}: ${s.held.detail}`, el('span', { class: 'sub', text: `since ${fmtWhen(s.held.since)} — fix it, then Resume` }));
@@ -425,8 +435,15 @@
     f.restart.disabled = card.busy;
     f.start.hidden = s.state !== 'stopped' || held;
     f.start.disabled = card.busy;
+    f.maint.textContent = s.maintenance ? 'End maintenance' : 'Maintenance 30m';
+    f.maint.disabled = card.busy;
+    const waiting = !!(s.work && s.work.kind === 'approval');
+    f.approve.hidden = !waiting;
+    f.refuse.hidden = !waiting;
+    f.approve.disabled = card.busy;
+    f.refuse.disabled = card.busy;
     const needToken = !app.token;
-    for (const b of [f.restart, f.resume, f.start]) b.classList.toggle('locked', needToken);
+    for (const b of [f.restart, f.resume, f.start, f.maint, f.approve, f.refuse]) b.classList.toggle('locked', needToken);
     f.restart.title = needToken ? 'A token is needed to restart (paste it above)' : 'Restart now (graceful stop, then start)';
     f.hint.textContent = needToken ? '🔒 token needed to control' : '';
   }
@@ -439,7 +456,15 @@
     msg.className = 'action-msg busy';
     msg.textContent = `${action}…`;
     try {
-      const res = await fetch(`/api/services/${encodeURIComponent(card.name)}/${action}`, { method: 'POST', headers: authHeaders() });
+      const s = card.last || {};
+      const by = 'by=dashboard';
+      const url =
+        action === 'maintenance'
+          ? `/api/services/${encodeURIComponent(card.name)}/maintenance?on=${s.maintenance ? '0' : '1&for=30m'}&${by}`
+          : action === 'approve' || action === 'refuse'
+            ? `/api/incidents/${encodeURIComponent((s.work && s.work.incidentId) || '')}/${action}?${by}`
+            : `/api/services/${encodeURIComponent(card.name)}/${action}`;
+      const res = await fetch(url, { method: 'POST', headers: authHeaders() });
       let body = {};
       try { body = await res.json(); } catch { /* not JSON */ }
       const text = body.message || body.error || res.statusText;

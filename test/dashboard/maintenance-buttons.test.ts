@@ -1,0 +1,42 @@
+// The dashboard's maintenance button in headless Chromium against a real daemon: on with the token, shown, then off.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser } from 'playwright-core';
+import { dashboardPlugin } from '../../src/server/dashboard.js';
+import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { waitFor } from '../helpers/processes.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+describe.skipIf(!existsSync(CHROMIUM))('dashboard: maintenance', () => {
+  let browser: Browser;
+  let td: TestDaemon | undefined;
+
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  });
+  afterAll(async () => {
+    await td?.stop();
+    await browser?.close();
+  });
+
+  it('turns maintenance on and off for a service, journaled as done from the dashboard', async () => {
+    td = await startTestDaemon({ services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] }, { plugins: [dashboardPlugin()] });
+    const t = td;
+    const api = t.daemon.api!;
+    const page = await browser.newPage();
+    await page.goto(`http://${api.host}:${api.port}/#token=${t.daemon.token}`);
+    const card = page.locator('article[data-service="steady"]');
+    await card.waitFor({ timeout: 20_000 });
+    await card.locator('button[data-action="maintenance"]').click();
+    await card.locator('[data-field="maintenance"]:not([hidden])').waitFor({ timeout: 20_000 });
+    expect(await card.locator('[data-field="maintenance"]').textContent()).toContain('by dashboard');
+    expect(t.daemon.runtimes.get('steady')!.status().maintenance?.by).toBe('dashboard');
+    await waitFor(async () => (await card.locator('button[data-action="maintenance"]').textContent()) === 'End maintenance', { timeoutMs: 10_000 });
+    await card.locator('button[data-action="maintenance"]').click();
+    await waitFor(() => t.daemon.runtimes.get('steady')!.status().maintenance === null, { timeoutMs: 10_000 });
+    expect(t.events.some((e) => e.type === 'maintenance.ended')).toBe(true);
+    await page.close();
+  });
+});
