@@ -82,3 +82,31 @@ describe('approval before an agent', () => {
     expect(again.code).not.toBe(0);
   });
 });
+
+describe('approval that never comes', () => {
+  it('goes to Level 4 at the deadline saying nobody approved, and no agent ran', async () => {
+    process.env.OPENAI_API_KEY = 'sk-test-approval-0123456789abcdefghij';
+    standIn = await startOpenAiStandIn([{ calls: [{ name: 'finish', arguments: { summary: 'x' } }] }]);
+    const dir = tempDir();
+    const port = await freePort();
+    const cfg = path.join(dir, 'gateway.json');
+    writeFileSync(cfg, JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 'oops' }));
+    td = await startTestDaemon(
+      {
+        services: [
+          {
+            name: 'gw',
+            command: [NODE, DEMO_GATEWAY_SERVER, '--config', cfg, '--port', String(port)],
+            emergency: { adapter: 'openai', baseUrl: `${standIn.url}/v1`, model: 'stand-in', approval: 'required', approvalTimeout: '2s' },
+          },
+        ],
+      },
+      { dir },
+    );
+    const t = td;
+    const esc = await waitFor(() => t.events.find((e) => e.type === 'incident.escalated'), { timeoutMs: 30_000 });
+    expect(esc.message).toContain('nobody approved');
+    expect(standIn.requests).toHaveLength(0);
+    expect(t.events.some((e) => e.type === 'agent.started')).toBe(false);
+  });
+});
