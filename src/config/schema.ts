@@ -52,6 +52,11 @@ export const logsSchema = z.strictObject({
   dir: z.string().optional(),
   maxBytes: z.number().int().min(1024).default(10 * 1024 * 1024),
   keep: z.number().int().min(0).max(100).default(3),
+  /**
+   * Redact the service's own output before it reaches its log file (secrets of its environment, known token
+   * shapes). Off by default: it is the service's output. Costs one small process per running service.
+   */
+  redact: z.boolean().default(false),
 });
 
 export const configFileSchema = z.strictObject({

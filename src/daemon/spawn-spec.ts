@@ -23,5 +23,6 @@ export function spawnSpecFor(service: ServiceConfig, stateDir: string, parent: N
     cwd: service.cwd ?? process.cwd(),
     env: { ...serviceEnv(service, parent), ...supervisionMarkers(service, stateDir) },
     logFile: serviceLogFile(service, stateDir),
+    ...(service.logs.redact ? { redactLog: true } : {}),
   };
 }

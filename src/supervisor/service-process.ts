@@ -2,6 +2,8 @@
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Writable } from 'node:stream';
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import { isSameProcess, processGroupMembers, processStartTime } from '../platform/proc.js';
 import { signalGroup } from '../platform/signal-group.js';
@@ -23,6 +25,8 @@ export interface SpawnSpec {
   cwd: string;
   env: Record<string, string>;
   logFile: string;
+  /** Output goes through the log redactor process instead of straight to the file. */
+  redactLog?: boolean;
 }
 
 export interface InstanceRecord {
@@ -74,9 +78,26 @@ export function killLeftovers(pgid: number): number {
   return members;
 }
 
+/** The log redactor's entry point (dist/, also when the tests run from src/). */
+const LOG_REDACTOR = fileURLToPath(new URL('../../dist/observe/log-redactor.js', import.meta.url));
+
+/**
+ * Where the service's output goes: the log file itself, or (logs.redact) the write end of a pipe to a
+ * detached log redactor that holds the file. The redactor ends when every writer has closed the pipe.
+ */
+function outputTarget(spec: SpawnSpec): { target: number | Writable; release(): void } {
+  if (!spec.redactLog) {
+    const fd = openSync(spec.logFile, 'a', 0o600);
+    return { target: fd, release: () => closeSync(fd) };
+  }
+  const redactor = spawn(process.execPath, [LOG_REDACTOR, spec.logFile], { env: spec.env, detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  redactor.unref();
+  return { target: redactor.stdin!, release: () => redactor.stdin!.destroy() };
+}
+
 export function spawnInstance(spec: SpawnSpec, clock: Clock): ServiceInstance {
   mkdirSync(path.dirname(spec.logFile), { recursive: true, mode: 0o700 });
-  const fd = openSync(spec.logFile, 'a', 0o600);
+  const out = outputTarget(spec);
   let child;
   try {
     const [cmd, ...args] = spec.shell ? ['/bin/sh', '-c', spec.argv[0]!] : spec.argv;
@@ -84,10 +105,10 @@ export function spawnInstance(spec: SpawnSpec, clock: Clock): ServiceInstance {
       cwd: spec.cwd,
       env: spec.env,
       detached: true,
-      stdio: ['ignore', fd, fd],
+      stdio: ['ignore', out.target, out.target],
     });
   } finally {
-    closeSync(fd);
+    out.release();
   }
   const startedAt = clock.now();
   let running = true;

@@ -1,0 +1,24 @@
+// Stands between a service and its log file when `logs.redact` is on: each line is written redacted; it ends with the service's output.
+// A separate process (not the daemon) so that a dead daemon never blocks or breaks the service's output.
+import { openSync, writeSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Redactor } from './redact.js';
+
+const file = process.argv[2];
+if (!file) {
+  process.stderr.write('usage: log-redactor LOGFILE (the service output on stdin)\n');
+  process.exit(2);
+}
+const fd = openSync(file, 'a', 0o600);
+const redactor = new Redactor();
+// It runs with the service's own environment: the service's secrets are exactly what must not reach the file.
+redactor.addSecretEnv(process.env);
+const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+lines.on('line', (line) => {
+  try {
+    writeSync(fd, `${redactor.redact(line)}\n`);
+  } catch {
+    // A full disk loses this line, never the service.
+  }
+});
+lines.on('close', () => process.exit(0));
