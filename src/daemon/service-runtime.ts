@@ -115,7 +115,8 @@ export class ServiceRuntime {
   private instance: ServiceInstance | undefined;
   private readonly health: HealthWatch;
   private wake: { at: number; timer: TimerHandle } | undefined;
-  private readonly work = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  /** Repairs running now, by run id: the reducer's cancel-work aborts them. */
+  private readonly work = new Map<string, AbortController>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private waiters: Array<() => void> = [];
   private queue: ServiceInput[] = [];
@@ -284,7 +285,7 @@ export class ServiceRuntime {
     this.wake?.timer.cancel();
     this.wake = undefined;
     this.health.stop();
-    for (const w of this.work.values()) w.abort.abort();
+    for (const abort of this.work.values()) abort.abort();
     await Promise.race([Promise.allSettled([...this.inFlight]), this.deps.clock.sleep(15_000).catch(() => undefined)]);
     this.instance?.release();
     this.deps.persist();
@@ -356,7 +357,7 @@ export class ServiceRuntime {
         this.track(this.runAgent(effect.runId, effect.incident));
         return;
       case 'cancel-work':
-        this.work.get(effect.runId)?.abort.abort();
+        this.work.get(effect.runId)?.abort();
         return;
       case 'finish-agent':
         this.track(this.finishAgent(effect.runId, effect.incidentId, effect.keep, effect.reason));
@@ -448,47 +449,51 @@ export class ServiceRuntime {
     });
   }
 
+  /** Runs one repair under its run id, so cancel-work can abort it; a thrown error becomes `failed(message)`. */
+  private async runWork<T>(runId: string, body: (signal: AbortSignal) => Promise<T>, failed: (message: string) => T): Promise<{ result: T; aborted: boolean }> {
+    const abort = new AbortController();
+    this.work.set(runId, abort);
+    let result: T;
+    try {
+      result = await body(abort.signal);
+    } catch (err) {
+      result = failed((err as Error)?.message ?? String(err));
+    } finally {
+      this.work.delete(runId);
+    }
+    return { result, aborted: abort.signal.aborted };
+  }
+
   private async runDoctor(runId: string, incident: Incident): Promise<void> {
     const fn = this.deps.repairers.doctor;
-    const abort = new AbortController();
-    let result: { outcome: DoctorOutcome; summary: string };
-    const done = (async () => {
-      try {
+    const { result, aborted } = await this.runWork<{ outcome: DoctorOutcome; summary: string }>(
+      runId,
+      async (signal) => {
         if (!fn) throw new Error('no doctor configured');
-        const r = await fn(incident, abort.signal);
-        result = { outcome: r.outcome ?? (r.fixed ? 'fixed' : 'not-fixed'), summary: r.summary };
-      } catch (err) {
-        result = { outcome: 'not-fixed', summary: `the doctor failed: ${(err as Error)?.message ?? String(err)}` };
-      }
-    })();
-    this.work.set(runId, { abort, done });
-    await done;
-    this.work.delete(runId);
-    if (!abort.signal.aborted) this.dispatch({ type: 'doctor-done', runId, ...result! });
+        const r = await fn(incident, signal);
+        return { outcome: r.outcome ?? (r.fixed ? 'fixed' : 'not-fixed'), summary: r.summary };
+      },
+      (msg) => ({ outcome: 'not-fixed', summary: `the doctor failed: ${msg}` }),
+    );
+    if (!aborted) this.dispatch({ type: 'doctor-done', runId, ...result });
   }
 
   private async runAgent(runId: string, incident: Incident): Promise<void> {
     const agent = this.deps.repairers.agent;
-    const abort = new AbortController();
-    let result: { outcome: AgentOutcome; summary: string; detail: string };
-    const done = (async () => {
-      try {
+    const { result, aborted } = await this.runWork<{ outcome: AgentOutcome; summary: string; detail: string }>(
+      runId,
+      (signal) => {
         if (!agent) throw new Error('no agent configured');
-        result = await agent.run(incident, runId, abort.signal);
-      } catch (err) {
-        const msg = (err as Error)?.message ?? String(err);
-        result = { outcome: 'failed', summary: msg, detail: `the agent could not run: ${msg}` };
-      }
-    })();
-    this.work.set(runId, { abort, done });
-    await done;
-    this.work.delete(runId);
-    if (abort.signal.aborted) {
+        return agent.run(incident, runId, signal);
+      },
+      (msg) => ({ outcome: 'failed', summary: msg, detail: `the agent could not run: ${msg}` }),
+    );
+    if (aborted) {
       // Cancelled (a person took over, its deadline passed, or the daemon is stopping): undo what it changed.
       await this.finishAgent(runId, incident.id, false, 'the run was cancelled');
       return;
     }
-    this.dispatch({ type: 'agent-done', runId, ...result! });
+    this.dispatch({ type: 'agent-done', runId, ...result });
   }
 
   private async finishAgent(runId: string, incidentId: string, keep: boolean, reason: string): Promise<void> {

@@ -302,6 +302,16 @@ class Step {
     this.s.incident = null;
   }
 
+  /** A person (or the cool-down) hands an escalated incident back to the ladder: it climbs from Level 0 again. */
+  private reopen(): boolean {
+    const inc = this.s.incident;
+    if (inc?.status !== 'waiting-human') return false;
+    inc.status = 'open';
+    inc.level = 0;
+    inc.doctorRuns = 0;
+    return true;
+  }
+
   private cancelWork(why: string): void {
     const w = this.s.work;
     if (!w) return;
@@ -412,7 +422,8 @@ class Step {
     s.lastExit = exit;
     const expected = s.phase === 'stopping' || !!s.disposed;
     const how = input.statusKnown ? describeExit(exit) : 'unknown status (adopted)';
-    this.emit('service.exited', expected ? 'info' : 'warning', `${this.p.name} exited with ${how} after ${exit.uptimeMs} ms`, {
+    const note = !expected && s.maintenance ? ' (maintenance: not restarted)' : '';
+    this.emit('service.exited', expected ? 'info' : 'warning', `${this.p.name} exited with ${how} after ${exit.uptimeMs} ms${note}`, {
       code: input.code,
       signal: input.signal,
       uptimeMs: exit.uptimeMs,
@@ -426,16 +437,14 @@ class Step {
       const after = s.afterStop ?? { then: 'stay' };
       s.afterStop = null;
       s.phase = s.held ? 'held' : 'stopped';
-      if (after.then === 'start') {
-        if (!s.held || after.reason === 'agent' || after.reason === 'verify') this.startNow(after.reason);
-      } else if (after.then === 'stay') {
+      if (after.then === 'start') this.startNow(after.reason);
+      else if (after.then === 'stay') {
         this.emit('service.stopped', 'info', `${this.p.name} stopped`);
       }
       return;
     }
     s.phase = s.held ? 'held' : 'stopped';
     if (s.disposed) return;
-    if (s.maintenance) exitEvent.event.message += ' (maintenance: not restarted)';
     this.crashed(exit, `process ended (${how})`, input.lastLines);
     // The exit that opened an incident belongs to it.
     if (!exitEvent.event.incidentId && s.incident) exitEvent.event.incidentId = s.incident.id;
@@ -521,26 +530,33 @@ class Step {
     s.health = 'unhealthy';
     s.healthySince = null;
     if (s.incident) s.incident.recoveredAt = null;
-    this.emit('service.unhealthy', 'warning', `${this.p.name} unhealthy: ${input.probe}: ${input.message}`, { probe: input.probe, finding: input.finding });
-    if (s.maintenance) {
-      (this.fx[this.fx.length - 1] as Extract<Effect, { type: 'emit' }>).event.message += ' (maintenance: no action)';
-      return;
-    }
+    const note = s.maintenance ? ' (maintenance: no action)' : '';
+    this.emit('service.unhealthy', 'warning', `${this.p.name} unhealthy: ${input.probe}: ${input.message}${note}`, { probe: input.probe, finding: input.finding });
+    if (s.maintenance) return;
     if (s.work?.kind === 'verify') return this.verifyFailed(`${input.probe}: ${input.finding ?? input.message}`);
     if (s.work || s.held) return;
     this.openIncident(1, `${input.probe}: ${input.finding ?? input.message}`, undefined, input.since ?? this.now);
     const reason: StartReason = input.finding === 'memory-limit' ? 'memory' : 'probe';
     const hung = input.finding === 'hang' || input.finding === 'stopped';
+    this.countedRestart(reason, hung ? this.p.hangGraceMs : this.p.stopGraceMs, input.probe);
+  }
+
+  /**
+   * A Level 1 restart (a probe verdict, a prediction): it counts in the intensity window like a crash, so a
+   * loop of them trips the breaker and climbs instead of restarting forever.
+   */
+  private countedRestart(reason: StartReason, graceMs: number, cause: string, openWith?: string): void {
     const d = this.countRestart();
     if (d.tripped) {
-      this.stopInstance(hung ? this.p.hangGraceMs : this.p.stopGraceMs, { then: 'hold' });
+      if (openWith) this.openIncident(1, openWith);
+      this.stopInstance(graceMs, { then: 'hold' });
       this.setHold('crash-loop', `${this.crashLoopText(d.count)} (last: ${reason})`);
-      this.climb(`restart loop: ${d.count} restarts within ${formatDuration(this.p.intensity.window)} (last: ${input.probe})`, false);
+      this.climb(`restart loop: ${d.count} restarts within ${formatDuration(this.p.intensity.window)} (last: ${cause})`, false);
       return;
     }
-    s.restartsTotal++;
+    this.s.restartsTotal++;
     this.emit('service.restarting', 'warning', `restarting ${this.p.name} (${reason})`, { reason }, 1);
-    this.restartInstance(reason, hung ? this.p.hangGraceMs : this.p.stopGraceMs);
+    this.restartInstance(reason, graceMs);
   }
 
   private request(input: Extract<ServiceInput, { type: 'request' }>): void {
@@ -558,11 +574,7 @@ class Step {
           s.restartHistory = [];
           s.backoffAttempt = 0;
         }
-        const inc = s.incident;
-        if (inc?.status === 'waiting-human') {
-          inc.status = 'open';
-          inc.level = 0;
-          inc.doctorRuns = 0;
+        if (this.reopen()) {
           this.emit('incident.action', 'info', `${p.name}: ${input.by === 'cool-down' ? 'cool-down over, trying again' : `${input.action} by a person`}`, { action: input.by === 'cool-down' ? 'cool-down-resume' : 'human-resume' });
         }
         if (s.phase === 'stopping' && s.afterStop?.then !== 'dispose') s.afterStop = { then: 'start', reason: input.action === 'resume' ? 'resume' : 'manual' };
@@ -610,11 +622,7 @@ class Step {
       s.desired = 'up';
       if (s.work) this.cancelWork('a person asked to restart it');
       if (s.held) this.clearHold('restarted by request', true);
-      if (s.incident?.status === 'waiting-human') {
-        s.incident.status = 'open';
-        s.incident.level = 0;
-        s.incident.doctorRuns = 0;
-      }
+      this.reopen();
       if (s.instance) {
         s.restartsTotal++;
         this.emit('service.restarting', 'warning', `restarting ${p.name} (manual)`, { reason: 'manual' }, 0);
@@ -636,18 +644,8 @@ class Step {
       this.restartInstance('dependency');
       return;
     }
-    // prediction: a restart before the crash counts like one, so a loop of them trips the breaker too
-    const d = this.countRestart();
-    if (d.tripped) {
-      this.openIncident(1, 'proactive restarts do not hold');
-      this.stopInstance(p.stopGraceMs, { then: 'hold' });
-      this.setHold('crash-loop', `${this.crashLoopText(d.count)} (last: prediction)`);
-      this.climb(`restart loop: ${d.count} restarts within ${formatDuration(p.intensity.window)} (last: prediction)`, false);
-      return;
-    }
-    s.restartsTotal++;
-    this.emit('service.restarting', 'warning', `restarting ${p.name} (prediction)`, { reason: 'prediction' }, 1);
-    this.restartInstance('prediction');
+    // prediction: a restart before the crash counts like one; a breaker trip opens the incident to climb with
+    this.countedRestart('prediction', p.stopGraceMs, 'prediction', 'proactive restarts do not hold');
   }
 
   private doctorDone(runId: string, outcome: 'fixed' | 'nothing-found' | 'not-fixed', summary: string): void {
