@@ -45,37 +45,42 @@ describe('maintenance mode', () => {
   });
 });
 
+/** A demo gateway with a broken config (exit 78 at every start) whose Level 3 agent needs an approval. */
+async function brokenGatewayNeedingApproval(emergency: Record<string, unknown>): Promise<TestDaemon> {
+  process.env.OPENAI_API_KEY = 'sk-test-approval-0123456789abcdefghij';
+  standIn = await startOpenAiStandIn([{ calls: [{ name: 'finish', arguments: { summary: 'nothing to do' } }] }]);
+  const dir = tempDir();
+  const port = await freePort();
+  const cfg = path.join(dir, 'gateway.json');
+  writeFileSync(cfg, JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 'oops' }));
+  td = await startTestDaemon(
+    {
+      services: [
+        {
+          name: 'gw',
+          command: [NODE, DEMO_GATEWAY_SERVER, '--config', cfg, '--port', String(port)],
+          emergency: { adapter: 'openai', baseUrl: `${standIn.url}/v1`, model: 'stand-in', approval: 'required', ...emergency },
+        },
+      ],
+    },
+    { dir },
+  );
+  return td;
+}
+
 describe('approval before an agent', () => {
   it('no agent runs until approved; `clawback approve` lets it run', async () => {
-    process.env.OPENAI_API_KEY = 'sk-test-approval-0123456789abcdefghij';
-    standIn = await startOpenAiStandIn([{ calls: [{ name: 'finish', arguments: { summary: 'nothing to do' } }] }]);
-    const dir = tempDir();
-    const port = await freePort();
-    const cfg = path.join(dir, 'gateway.json');
-    writeFileSync(cfg, JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 'oops' }));
-    td = await startTestDaemon(
-      {
-        services: [
-          {
-            name: 'gw',
-            command: [NODE, DEMO_GATEWAY_SERVER, '--config', cfg, '--port', String(port)],
-            emergency: { adapter: 'openai', baseUrl: `${standIn.url}/v1`, model: 'stand-in', approval: 'required', approvalTimeout: '1m', verifyWindow: '1s' },
-          },
-        ],
-      },
-      { dir },
-    );
-    const t = td;
+    const t = await brokenGatewayNeedingApproval({ approvalTimeout: '1m', verifyWindow: '1s' });
     const asked = await waitFor(() => t.events.find((e) => e.type === 'incident.action' && e.details?.action === 'approval-requested'), { timeoutMs: 30_000 });
     await new Promise((r) => setTimeout(r, 1500));
-    expect(standIn.requests).toHaveLength(0);
+    expect(standIn!.requests).toHaveLength(0);
     expect(t.events.some((e) => e.type === 'agent.started')).toBe(false);
     const wrong = await runCli(['approve', 'inc-nope', '--state-dir', t.stateDir]);
     expect(wrong.code).toBe(4);
     const ok = await runCli(['approve', asked.incidentId!, '--state-dir', t.stateDir]);
     expect(ok.code).toBe(0);
     await waitFor(() => t.events.some((e) => e.type === 'agent.finished'), { timeoutMs: 30_000 });
-    expect(standIn.requests.length).toBeGreaterThan(0);
+    expect(standIn!.requests.length).toBeGreaterThan(0);
     expect(t.events.find((e) => e.details?.action === 'approved')?.details?.by).toMatch(/^cli/);
     // A replayed approval does nothing: nothing is pending any more.
     const again = await runCli(['approve', asked.incidentId!, '--state-dir', t.stateDir]);
@@ -85,28 +90,10 @@ describe('approval before an agent', () => {
 
 describe('approval that never comes', () => {
   it('goes to Level 4 at the deadline saying nobody approved, and no agent ran', async () => {
-    process.env.OPENAI_API_KEY = 'sk-test-approval-0123456789abcdefghij';
-    standIn = await startOpenAiStandIn([{ calls: [{ name: 'finish', arguments: { summary: 'x' } }] }]);
-    const dir = tempDir();
-    const port = await freePort();
-    const cfg = path.join(dir, 'gateway.json');
-    writeFileSync(cfg, JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 'oops' }));
-    td = await startTestDaemon(
-      {
-        services: [
-          {
-            name: 'gw',
-            command: [NODE, DEMO_GATEWAY_SERVER, '--config', cfg, '--port', String(port)],
-            emergency: { adapter: 'openai', baseUrl: `${standIn.url}/v1`, model: 'stand-in', approval: 'required', approvalTimeout: '2s' },
-          },
-        ],
-      },
-      { dir },
-    );
-    const t = td;
+    const t = await brokenGatewayNeedingApproval({ approvalTimeout: '2s' });
     const esc = await waitFor(() => t.events.find((e) => e.type === 'incident.escalated'), { timeoutMs: 30_000 });
     expect(esc.message).toContain('nobody approved');
-    expect(standIn.requests).toHaveLength(0);
+    expect(standIn!.requests).toHaveLength(0);
     expect(t.events.some((e) => e.type === 'agent.started')).toBe(false);
   });
 });
