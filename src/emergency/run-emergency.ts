@@ -80,17 +80,28 @@ export function registerConfigSecrets(value: unknown, redactor: Redactor, depth 
   }
 }
 
-function event(opts: RunEmergencyOptions, type: ClawbackEvent['type'], severity: Severity, message: string, details: Record<string, unknown>): ClawbackEvent {
+/** One Level 3 event shape for a run in flight and for its verdict (which may come from a later daemon). */
+function level3Event(
+  at: { clock: Clock; redactor: Redactor; serviceName: string; incidentId: string },
+  type: ClawbackEvent['type'],
+  severity: Severity,
+  message: string,
+  details: Record<string, unknown>,
+): ClawbackEvent {
   return {
     type,
-    time: opts.clock.now(),
+    time: at.clock.now(),
     severity,
-    message: opts.redactor.redact(message),
-    service: opts.service.name,
-    incidentId: opts.incident.id,
+    message: at.redactor.redact(message),
+    service: at.serviceName,
+    incidentId: at.incidentId,
     level: 3,
-    details: opts.redactor.redactDeep(details),
+    details: at.redactor.redactDeep(details),
   };
+}
+
+function event(opts: RunEmergencyOptions, type: ClawbackEvent['type'], severity: Severity, message: string, details: Record<string, unknown>): ClawbackEvent {
+  return level3Event({ clock: opts.clock, redactor: opts.redactor, serviceName: opts.service.name, incidentId: opts.incident.id }, type, severity, message, details);
 }
 
 function refusedRun(opts: RunEmergencyOptions, reason: string, incidentDir?: string): AgentSessionResult {
@@ -165,16 +176,8 @@ export async function finishAgentSession(opts: {
   const snapshot = await fs.readFile(path.join(incidentDir, 'before', 'manifest.json'), 'utf8').then((t) => JSON.parse(t) as FileSnapshot, () => undefined);
   const changes = snapshot ? await changesSince(snapshot) : [];
   const diff = diffSummary(changes, opts.redactor);
-  const ev = (severity: Severity, message: string, details: Record<string, unknown>): ClawbackEvent => ({
-    type: 'agent.finished',
-    time: opts.clock.now(),
-    severity,
-    message: opts.redactor.redact(message),
-    service: opts.serviceName,
-    incidentId: opts.incidentId,
-    level: 3,
-    details: opts.redactor.redactDeep({ adapter: run.adapter, mode: run.mode, ...details }),
-  });
+  const ev = (severity: Severity, message: string, details: Record<string, unknown>): ClawbackEvent =>
+    level3Event(opts, 'agent.finished', severity, message, { adapter: run.adapter, mode: run.mode, ...details });
   const summary = opts.redactor.redact(run.summary ?? '').slice(0, 4000);
   if (opts.keep) {
     opts.emit(ev('info', `Level 3 fixed ${opts.serviceName}: ${opts.reason}; ${changes.length} file(s) changed`, { outcome: 'fixed', verify: opts.reason, changedFiles: changes.map((c) => c.path), diff, summary }));
