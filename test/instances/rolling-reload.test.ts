@@ -1,0 +1,100 @@
+// `clawback reload NAME` under load: a client hits every instance's port every 20 ms while the instances restart one at a time.
+import { rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { httpGet } from '../helpers/processes.js';
+import { freePortRun, pidsOf, waitHealthy, webService } from './instance-helpers.js';
+
+let td: TestDaemon | undefined;
+afterEach(async () => {
+  await td?.stop();
+  td = undefined;
+});
+
+interface Hit {
+  instance: number;
+  at: number;
+  ok: boolean;
+}
+
+describe('rolling restart (clawback reload NAME)', () => {
+  it('restarts one instance at a time: no failed request to an instance not being restarted, never zero healthy', async () => {
+    const N = 3;
+    const base = await freePortRun(N);
+    td = await startTestDaemon({ services: [webService(base, N)] });
+    const d = td.daemon;
+    const names = Array.from({ length: N }, (_, i) => `web:${i}`);
+    await waitHealthy(d, names);
+    const before = pidsOf(d);
+
+    // The client: every instance's port every 20 ms; a health sampler alongside. Both bounded by `running` and a cap.
+    const hits: Hit[] = [];
+    let minHealthy = N;
+    let running = true;
+    const client = (async () => {
+      for (let round = 0; running && round < 5_000; round++) {
+        const at = Date.now();
+        await Promise.all(
+          names.map((_, i) =>
+            httpGet(`http://127.0.0.1:${base + i}/`, 1000).then(
+              (r) => hits.push({ instance: i, at, ok: r.status === 200 }),
+              () => hits.push({ instance: i, at, ok: false }),
+            ),
+          ),
+        );
+        minHealthy = Math.min(minHealthy, names.filter((n) => d.runtimes.get(n)?.status().health === 'healthy').length);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 300));
+    const r = await d.command('/api/services/web/reload', new URLSearchParams({ by: 'test', timeout: '20s' }));
+    await new Promise((r) => setTimeout(r, 300));
+    running = false;
+    await client;
+
+    expect(r?.status, String(r?.body.message)).toBe(200);
+    expect(r?.body.restarted).toEqual(names);
+    const after = pidsOf(d);
+    for (const n of names) expect(after[n]).not.toBe(before[n]);
+
+    // Each instance's restart window: from its manual restart to its healthy verdict (+ one client round of slack).
+    const windows = names.map((n) => {
+      const from = td!.events.find((e) => e.service === n && e.type === 'service.restarting' && e.details?.reason === 'manual')!.time;
+      const to = td!.events.find((e) => e.service === n && e.type === 'service.healthy' && e.time >= from)!.time;
+      return { from: from - 50, to: to + 100 };
+    });
+    // One at a time: each window starts after the previous instance was healthy again.
+    for (let i = 1; i < N; i++) expect(windows[i]!.from + 50).toBeGreaterThanOrEqual(windows[i - 1]!.to - 100);
+    const outside = hits.filter((h) => !h.ok && !(h.at >= windows[h.instance]!.from && h.at <= windows[h.instance]!.to));
+    expect(outside, `failed requests outside the instance's own restart: ${JSON.stringify(outside.slice(0, 5))}`).toEqual([]);
+    expect(hits.length).toBeGreaterThan(N * 20);
+    expect(minHealthy).toBeGreaterThanOrEqual(N - 1);
+    expect(td.events.some((e) => e.type === 'service.rollout-done' && e.service === 'web')).toBe(true);
+  }, 90_000);
+
+  it('an instance that does not come back healthy stops the rollout and says so; the rest are untouched', async () => {
+    const base = await freePortRun(3);
+    const flag = path.join(os.tmpdir(), `no-listen-${process.pid}-${base}`);
+    td = await startTestDaemon({ services: [webService(base, 3, { env: { NO_LISTEN_FLAG: flag } })] });
+    const d = td.daemon;
+    await waitHealthy(d, ['web:0', 'web:1', 'web:2']);
+    const before = pidsOf(d);
+    writeFileSync(flag, '1');
+    try {
+      const r = await d.command('/api/services/web/reload', new URLSearchParams({ by: 'test', timeout: '2s' }));
+      expect(r?.status).toBe(409);
+      expect(r?.body).toMatchObject({ failed: 'web:0', restarted: [], untouched: ['web:1', 'web:2'] });
+      expect(String(r?.body.message)).toContain('web:0 is not healthy 2 s after its restart');
+      const after = pidsOf(d);
+      expect([after['web:1'], after['web:2']]).toEqual([before['web:1'], before['web:2']]);
+      const ev = td.events.find((e) => e.type === 'service.rollout-failed');
+      expect(ev).toMatchObject({ severity: 'warning', service: 'web' });
+      const unknown = await d.command('/api/services/nope/reload', new URLSearchParams());
+      expect(unknown?.status).toBe(404);
+    } finally {
+      rmSync(flag, { force: true });
+    }
+  }, 60_000);
+});
