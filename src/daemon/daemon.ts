@@ -27,6 +27,7 @@ import { DaemonFaults, faultRetryDelay, renderDegradedGauge, type DaemonHealthSt
 import { faultLog } from './fault-log.js';
 import { describeDiff, diffServices, type ServiceSetDiff } from './service-set.js';
 import { instancesCommand } from '../instances/instances-api.js';
+import { instancesPlugin } from '../instances/instances-plugin.js';
 import { parseInstanceName } from '../instances/instance-name.js';
 
 export interface DaemonOptions extends LoadOptions {
@@ -252,7 +253,8 @@ export class Daemon {
 
   async start(): Promise<void> {
     const { ctx } = this;
-    for (const plugin of this.opts.plugins ?? []) {
+    // Scaled services (autoscaler, their metrics and status) are part of the core: every daemon has them.
+    for (const plugin of [...(this.opts.plugins ?? []), instancesPlugin()]) {
       const hooks = await plugin.init(ctx, this);
       if (hooks) this.hooks.push(hooks);
     }
