@@ -44,6 +44,7 @@ describe('autoscale', () => {
       expect(metrics).toContain('clawback_service_instances{service="web"} 2');
       expect(metrics).toMatch(/clawback_autoscale_value\{service="web",metric="cpu"\} \d/);
       expect(metrics).toContain('clawback_autoscale_target{service="web",metric="cpu"} 10');
+      expect(metrics).toMatch(/clawback_autoscale_load\{service="web",metric="cpu"\} \d/);
       expect(metrics).toContain('clawback_instance_up{service="web",instance="1"}');
 
       rmSync(flag, { force: true });
