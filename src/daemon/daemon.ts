@@ -28,7 +28,7 @@ import { faultLog } from './fault-log.js';
 import { describeDiff, diffServices, type ServiceSetDiff } from './service-set.js';
 import { instancesCommand } from '../instances/instances-api.js';
 import { instancesPlugin } from '../instances/instances-plugin.js';
-import { parseInstanceName } from '../instances/instance-name.js';
+import { namesFor, parseInstanceName } from '../instances/instance-name.js';
 
 export interface DaemonOptions extends LoadOptions {
   clock?: Clock;
@@ -216,7 +216,11 @@ export class Daemon {
   /** A person's request (API, CLI, dashboard): handed to the service's reducer, answered with where it ended up. */
   async action(name: string, action: ServiceAction): Promise<{ ok: boolean; status: number; message: string }> {
     const rt = this.runtimes.get(name);
-    if (!rt) return { ok: false, status: 404, message: `no service named "${name}" (known: ${[...this.runtimes.keys()].join(', ')})` };
+    if (!rt) {
+      const instances = namesFor(name, this.runtimes.keys());
+      const hint = instances.length > 0 ? `; ${name} runs as ${instances.join(', ')}: name one instance, or use \`clawback reload ${name}\` for a rolling restart` : '';
+      return { ok: false, status: 404, message: `no service named "${name}" (known: ${[...this.runtimes.keys()].join(', ')})${hint}` };
+    }
     const r = await rt.request(action, 'human');
     return { ok: r.ok, status: r.ok ? 200 : 409, message: r.message };
   }

@@ -32,6 +32,8 @@ describe('clawback scale', () => {
     const after = pidsOf(d);
     expect([after['web:0'], after['web:1'], after.side]).toEqual([before['web:0'], before['web:1'], before.side]);
     expect(td.events.some((e) => e.type === 'service.scaled' && e.severity === 'info' && e.details?.to === 4)).toBe(true);
+    const group = await d.action('web', 'restart');
+    expect(group).toMatchObject({ status: 404, message: expect.stringContaining('web runs as web:0, web:1, web:2, web:3') });
 
     const down = await d.command('/api/services/web/scale', new URLSearchParams({ instances: '1', by: 'test' }));
     expect(down?.status).toBe(200);
