@@ -28,6 +28,8 @@ import { faultLog } from './fault-log.js';
 import { describeDiff, diffServices, type ServiceSetDiff } from './service-set.js';
 import { instancesCommand } from '../instances/instances-api.js';
 import { instancesPlugin } from '../instances/instances-plugin.js';
+import { waitHealthyAgain } from '../instances/wait-healthy.js';
+import { ROLLOUT_INSTANCE_TIMEOUT_MS } from '../instances/rolling-restart.js';
 import { namesFor, parseInstanceName } from '../instances/instance-name.js';
 
 export interface DaemonOptions extends LoadOptions {
@@ -419,28 +421,41 @@ export class Daemon {
   /**
    * Makes the running set match `next` (call it inside exclusive()): removed services are stopped through their
    * reducers and disposed, changed ones are replaced (fresh counters), added ones boot; untouched ones keep their pid.
+   * Changed instances of a scaled service are replaced one at a time, each healthy (bounded) before the next.
    */
-  async applyServices(next: ClawbackConfig): Promise<ServiceSetDiff> {
+  async applyServices(next: ClawbackConfig, opts: { instanceTimeoutMs?: number } = {}): Promise<ServiceSetDiff> {
     const diff = diffServices(this.ctx.config.services, next.services);
+    const rolling = diff.changed.filter((s) => parseInstanceName(s.name) !== null);
     const oldOrder = startOrder(this.ctx.config.services).reverse();
-    const going = new Set([...diff.removed, ...diff.changed.map((s) => s.name)]);
-    for (const name of oldOrder.filter((n) => going.has(n))) {
-      const rt = this.runtimes.get(name);
-      if (!rt) continue;
-      await rt.dispose({ stopService: true });
-      this.runtimes.delete(name);
-      this.statusExtras.delete(name);
-      delete this.state.services[name];
-    }
+    const going = new Set([...diff.removed, ...diff.changed.filter((s) => !rolling.includes(s)).map((s) => s.name)]);
+    for (const name of oldOrder.filter((n) => going.has(n))) await this.removeRuntime(name);
     this.ctx.config = next;
     for (const s of next.services) this.ctx.redactor.addSecretEnv(s.env);
-    const coming = new Set([...diff.added, ...diff.changed].map((s) => s.name));
+    const coming = new Set([...diff.added, ...diff.changed.filter((s) => !rolling.includes(s))].map((s) => s.name));
     for (const name of startOrder(next.services).filter((n) => coming.has(n))) {
       if (this.bootAbort.signal.aborted) break;
       await this.addRuntime(next.services.find((s) => s.name === name)!).boot();
     }
+    const notHealthy: string[] = [];
+    for (const s of rolling) {
+      if (this.bootAbort.signal.aborted) break;
+      const oldPid = this.runtimes.get(s.name)?.status().pid ?? null;
+      await this.removeRuntime(s.name);
+      const rt = this.addRuntime(s);
+      await rt.boot();
+      if (!(await waitHealthyAgain(rt, oldPid, this.ctx.clock, opts.instanceTimeoutMs ?? ROLLOUT_INSTANCE_TIMEOUT_MS, this.bootAbort.signal))) notHealthy.push(s.name);
+    }
     this.persist();
-    return diff;
+    return notHealthy.length > 0 ? { ...diff, notHealthy } : diff;
+  }
+
+  private async removeRuntime(name: string): Promise<void> {
+    const rt = this.runtimes.get(name);
+    if (!rt) return;
+    await rt.dispose({ stopService: true });
+    this.runtimes.delete(name);
+    this.statusExtras.delete(name);
+    delete this.state.services[name];
   }
 
   /**

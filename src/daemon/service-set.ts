@@ -10,6 +10,8 @@ export interface ServiceSetDiff {
   changed: ServiceConfig[];
   /** Same name, same settings: leave them running (same pid). */
   untouched: string[];
+  /** Set by the daemon after applying: replaced instances that were not healthy within the bound. */
+  notHealthy?: string[];
 }
 
 /** Keys sorted, so that two equal configs compare equal whatever order their keys were written in. */

@@ -48,12 +48,13 @@ async function reloadNow(daemon: Daemon, by: string): Promise<ReloadResult> {
   const diff = await daemon.applyServices(loaded.config);
   const summary = describeDiff(diff);
   const notApplied = ignored.length > 0 ? `; not applied until the daemon restarts: ${ignored.join(', ')}` : '';
+  const slow = diff.notHealthy?.length ? `; not healthy in time after their replacement: ${diff.notHealthy.join(', ')}` : '';
   const dropped = stale.length > 0 ? `; scale overrides dropped (the file's instances changed): ${stale.join(', ')}` : '';
-  const message = `config reloaded from ${ctx.configFile}: ${diffIsEmpty(diff) ? 'no service changed' : summary}${notApplied}${dropped}`;
+  const message = `config reloaded from ${ctx.configFile}: ${diffIsEmpty(diff) ? 'no service changed' : summary}${notApplied}${dropped}${slow}`;
   ctx.emit({
     type: 'config.reloaded',
     time: now(),
-    severity: ignored.length > 0 ? 'warning' : 'info',
+    severity: ignored.length > 0 || diff.notHealthy?.length ? 'warning' : 'info',
     message,
     details: {
       file: ctx.configFile,
@@ -64,6 +65,7 @@ async function reloadNow(daemon: Daemon, by: string): Promise<ReloadResult> {
       untouched: diff.untouched,
       notApplied: ignored,
       overridesDropped: stale,
+      notHealthy: diff.notHealthy ?? [],
     },
   });
   return { status: 200, body: { ok: true, message, added: diff.added.map((s) => s.name), removed: diff.removed, changed: diff.changed.map((s) => s.name), untouched: diff.untouched, notApplied: ignored } };

@@ -1,6 +1,7 @@
 // `clawback reload NAME`: restart the instances of a service one at a time, each healthy again before the next.
 import type { Daemon } from '../daemon/daemon.js';
 import { namesFor } from './instance-name.js';
+import { waitHealthyAgain } from './wait-healthy.js';
 
 export interface RolloutResult {
   status: number;
@@ -24,17 +25,7 @@ export function rollingRestart(daemon: Daemon, name: string, opts: { timeoutMs?:
       if (!rt) continue; // removed meanwhile cannot happen (exclusive), but a missing one is no failure of the rollout
       const oldPid = rt.status().pid;
       await rt.request('restart', 'human');
-      const deadline = clock.monotonic() + timeoutMs;
-      let healthy = false;
-      while (!daemon.stopSignal.aborted) {
-        const st = rt.status();
-        if (st.state === 'running' && st.pid !== null && st.pid !== oldPid && st.health === 'healthy') {
-          healthy = true;
-          break;
-        }
-        if (clock.monotonic() >= deadline) break;
-        await clock.sleep(100, daemon.stopSignal).catch(() => undefined);
-      }
+      const healthy = await waitHealthyAgain(rt, oldPid, clock, timeoutMs, daemon.stopSignal);
       if (!healthy) {
         const st = rt.status();
         const left = names.filter((x) => x !== n && !done.includes(x));

@@ -3,7 +3,8 @@ import { rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import YAML from 'yaml';
+import { markServices, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { httpGet } from '../helpers/processes.js';
 import { freePortRun, pidsOf, waitHealthy, webService } from './instance-helpers.js';
 
@@ -19,6 +20,34 @@ interface Hit {
   ok: boolean;
 }
 
+/** A client on every instance's port every 20 ms, and a sampler of how many are healthy, while `during` runs. */
+async function underLoad<T>(daemon: TestDaemon['daemon'], base: number, names: string[], during: () => Promise<T>): Promise<{ result: T; hits: Hit[]; minHealthy: number }> {
+  const hits: Hit[] = [];
+  let minHealthy = names.length;
+  let running = true;
+  const client = (async () => {
+    for (let round = 0; running && round < 5_000; round++) {
+      const at = Date.now();
+      await Promise.all(
+        names.map((_, i) =>
+          httpGet(`http://127.0.0.1:${base + i}/`, 1000).then(
+            (r) => hits.push({ instance: i, at, ok: r.status === 200 }),
+            () => hits.push({ instance: i, at, ok: false }),
+          ),
+        ),
+      );
+      minHealthy = Math.min(minHealthy, names.filter((n) => daemon.runtimes.get(n)?.status().health === 'healthy').length);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 300));
+  const result = await during();
+  await new Promise((r) => setTimeout(r, 300));
+  running = false;
+  await client;
+  return { result, hits, minHealthy };
+}
+
 describe('rolling restart (clawback reload NAME)', () => {
   it('restarts one instance at a time: no failed request to an instance not being restarted, never zero healthy', async () => {
     const N = 3;
@@ -29,31 +58,7 @@ describe('rolling restart (clawback reload NAME)', () => {
     await waitHealthy(d, names);
     const before = pidsOf(d);
 
-    // The client: every instance's port every 20 ms; a health sampler alongside. Both bounded by `running` and a cap.
-    const hits: Hit[] = [];
-    let minHealthy = N;
-    let running = true;
-    const client = (async () => {
-      for (let round = 0; running && round < 5_000; round++) {
-        const at = Date.now();
-        await Promise.all(
-          names.map((_, i) =>
-            httpGet(`http://127.0.0.1:${base + i}/`, 1000).then(
-              (r) => hits.push({ instance: i, at, ok: r.status === 200 }),
-              () => hits.push({ instance: i, at, ok: false }),
-            ),
-          ),
-        );
-        minHealthy = Math.min(minHealthy, names.filter((n) => d.runtimes.get(n)?.status().health === 'healthy').length);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
-    await new Promise((r) => setTimeout(r, 300));
-    const r = await d.command('/api/services/web/reload', new URLSearchParams({ by: 'test', timeout: '20s' }));
-    await new Promise((r) => setTimeout(r, 300));
-    running = false;
-    await client;
-
+    const { result: r, hits, minHealthy } = await underLoad(d, base, names, () => d.command('/api/services/web/reload', new URLSearchParams({ by: 'test', timeout: '20s' })));
     expect(r?.status, String(r?.body.message)).toBe(200);
     expect(r?.body.restarted).toEqual(names);
     const after = pidsOf(d);
@@ -97,4 +102,32 @@ describe('rolling restart (clawback reload NAME)', () => {
       rmSync(flag, { force: true });
     }
   }, 60_000);
+
+  it('a reload that changes a scaled service replaces its instances one at a time, each healthy before the next', async () => {
+    const N = 3;
+    const base = await freePortRun(N);
+    td = await startTestDaemon({ services: [webService(base, N, { env: { RELEASE: '1' } })] });
+    const d = td.daemon;
+    const names = Array.from({ length: N }, (_, i) => `web:${i}`);
+    await waitHealthy(d, names);
+    const before = pidsOf(d);
+    writeFileSync(td.configFile, YAML.stringify(markServices({ services: [webService(base, N, { env: { RELEASE: '2' } })] })));
+    const t0 = Date.now();
+    const { result, hits, minHealthy } = await underLoad(d, base, names, () => d.command('/api/reload', new URLSearchParams({ by: 'test' })));
+    expect(result?.status, String(result?.body.message)).toBe(200);
+    expect(result?.body.changed).toEqual(names);
+    const after = pidsOf(d);
+    for (const n of names) expect(after[n]).not.toBe(before[n]);
+    // The old instance stops without an event of its own before it exits: its window opens when the previous one
+    // was healthy again (t0 for the first) and closes when it is healthy itself.
+    const healthyAt = names.map((n) => td!.events.find((e) => e.service === n && e.type === 'service.healthy' && e.time >= t0)!.time);
+    const exitedAt = names.map((n) => td!.events.find((e) => e.service === n && e.type === 'service.exited' && e.time >= t0)!.time);
+    const windows = names.map((_, i) => ({ from: i === 0 ? t0 : healthyAt[i - 1]!, to: healthyAt[i]! + 100 }));
+    // One at a time: each old instance exits only after the previous new one is healthy.
+    for (let i = 1; i < N; i++) expect(exitedAt[i]!).toBeGreaterThanOrEqual(healthyAt[i - 1]!);
+    const outside = hits.filter((h) => !h.ok && !(h.at >= windows[h.instance]!.from && h.at <= windows[h.instance]!.to));
+    const timeline = td.events.filter((e) => e.time >= t0 && e.service).map((e) => `${e.time - t0} ${e.service} ${e.type}`);
+    expect(outside, `${JSON.stringify(outside.slice(0, 5).map((h) => ({ ...h, at: h.at - t0 })))}\n${timeline.join('\n')}`).toEqual([]);
+    expect(minHealthy).toBeGreaterThanOrEqual(N - 1);
+  }, 90_000);
 });
