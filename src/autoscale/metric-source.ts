@@ -1,5 +1,5 @@
 // Reads the autoscaling metric of a group of instances: CPU or RSS of each process tree, probe latency, or a command's number.
-import { processTree } from '../platform/proc.js';
+import { readProcStat, treeMembers } from '../platform/proc.js';
 import type { CommandRunner } from '../platform/command-runner.js';
 import type { Clock } from '../platform/clock.js';
 import type { ProbeStatusView } from '../daemon/service-runtime.js';
@@ -17,7 +17,7 @@ export interface InstanceView {
 export interface MetricSourceDeps {
   clock: Pick<Clock, 'monotonic'>;
   runner: CommandRunner;
-  /** The tree of a pid (default: /proc); tests may pass their own. */
+  /** The tree of a pid (default: /proc through the children files, not a scan of all of /proc); tests may pass their own. */
   tree?: (pid: number) => Array<{ cpuTicks: number; rssBytes: number }>;
 }
 
@@ -46,7 +46,7 @@ export class MetricSource {
   }
 
   private tree(pid: number): Array<{ cpuTicks: number; rssBytes: number }> {
-    return (this.deps.tree ?? processTree)(pid);
+    return (this.deps.tree ?? procTree)(pid);
   }
 
   /** Percent of one core per instance since the previous sample (the first sample of a pid only sets the mark). */
@@ -81,6 +81,14 @@ export class MetricSource {
     const m = /-?\d+(?:\.\d+)?(?:e[+-]?\d+)?/i.exec(r.stdout);
     return m ? Number(m[0]) / count : null;
   }
+}
+
+/** CPU ticks and RSS of a process and its descendants (gone ones are left out). */
+function procTree(pid: number): Array<{ cpuTicks: number; rssBytes: number }> {
+  return treeMembers(pid).flatMap((p) => {
+    const st = readProcStat(p);
+    return st ? [st] : [];
+  });
 }
 
 function sumTree(tree: Array<{ cpuTicks: number; rssBytes: number }>, key: 'cpuTicks' | 'rssBytes'): number | null {
