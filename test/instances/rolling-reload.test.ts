@@ -18,6 +18,7 @@ interface Hit {
   instance: number;
   at: number;
   ok: boolean;
+  error?: string;
 }
 
 /** A client on every instance's port every 20 ms, and a sampler of how many are healthy, while `during` runs. */
@@ -30,9 +31,10 @@ async function underLoad<T>(daemon: TestDaemon['daemon'], base: number, names: s
       const at = Date.now();
       await Promise.all(
         names.map((_, i) =>
-          httpGet(`http://127.0.0.1:${base + i}/`, 1000).then(
-            (r) => hits.push({ instance: i, at, ok: r.status === 200 }),
-            () => hits.push({ instance: i, at, ok: false }),
+          // A generous timeout: on a machine loaded 10+ on 2 cores a healthy instance can take seconds to answer.
+          httpGet(`http://127.0.0.1:${base + i}/`, 5000).then(
+            (r) => hits.push({ instance: i, at, ok: r.status === 200, ...(r.status === 200 ? {} : { error: `HTTP ${r.status}` }) }),
+            (err: Error) => hits.push({ instance: i, at, ok: false, error: err.message }),
           ),
         ),
       );
