@@ -55,7 +55,8 @@ export interface Client {
   info: DaemonInfo;
   stateDir: string;
   get<T>(p: string): Promise<T>;
-  post<T>(p: string): Promise<{ status: number; body: T }>;
+  /** timeoutMs: for requests that take long on purpose (a rolling restart); default REQUEST_TIMEOUT_MS. */
+  post<T>(p: string, opts?: { timeoutMs?: number }): Promise<{ status: number; body: T }>;
 }
 
 export interface ConnectDeps {
@@ -91,10 +92,10 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
   const host = info.api.host.includes(':') ? `[${info.api.host}]` : info.api.host;
   const base = `http://${host}:${info.api.port}`;
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  const call = (method: string, p: string): Promise<{ status: number; text: string }> =>
+  const call = (method: string, p: string, longMs?: number): Promise<{ status: number; text: string }> =>
     new Promise((resolve, reject) => {
       // node:http rather than fetch: the CLI stays light (undici alone costs tens of MB and ~100 ms).
-      const timeoutMs = stale ? STALE_ANSWER_MS : REQUEST_TIMEOUT_MS;
+      const timeoutMs = stale ? STALE_ANSWER_MS : (longMs ?? REQUEST_TIMEOUT_MS);
       const req = http.request(base + p, { method, headers, timeout: timeoutMs }, (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -116,8 +117,8 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
       if (res.status < 200 || res.status >= 300) throw new Error(`GET ${p}: HTTP ${res.status} ${res.text}`);
       return JSON.parse(res.text) as T;
     },
-    async post<T>(p: string): Promise<{ status: number; body: T }> {
-      const res = await call('POST', p);
+    async post<T>(p: string, o?: { timeoutMs?: number }): Promise<{ status: number; body: T }> {
+      const res = await call('POST', p, o?.timeoutMs);
       return { status: res.status, body: JSON.parse(res.text) as T };
     },
   };

@@ -5,6 +5,7 @@ import { ConfigError } from '../config/errors.js';
 import { defaultDaemonOptions } from '../daemon/wiring.js';
 import { installFatalHandlers } from '../daemon/fatal-exit.js';
 import { cliHint } from './cli-command.js';
+import { reloadConfig } from '../instances/config-reload.js';
 
 export function registerRun(program: Command): void {
   program
@@ -41,7 +42,11 @@ export function registerRun(program: Command): void {
       };
       process.on('SIGTERM', () => shutdown(true, 0));
       process.on('SIGINT', () => shutdown(true, 0));
-      process.on('SIGHUP', () => shutdown(true, 0));
+      // SIGHUP re-reads the config file (as `clawback reload`): an invalid file changes nothing and says why.
+      process.on('SIGHUP', () => {
+        if (!running || exiting) return say('SIGHUP: not reloading while the daemon starts or stops');
+        void reloadConfig(running, 'SIGHUP').then((r) => say(`SIGHUP: ${r.body.message}`), (err: unknown) => say(`SIGHUP: reload failed: ${(err as Error).message}`));
+      });
       process.on('SIGUSR2', () => shutdown(false, 0));
       try {
         daemon = await createDaemon({
@@ -70,7 +75,7 @@ export function registerRun(program: Command): void {
       say(`  API:       ${base}/api/status   metrics: ${base}/metrics`);
       // A command that works as printed: `clawback` when PATH finds this install, else node + the absolute CLI path.
       say(`  status:    ${cliHint(['status'], { stateDir: running.ctx.stateDir, ...(g.config ? { config: g.config } : {}) })}`);
-      say('  stop:      Ctrl-C (stops the services too); SIGUSR2 exits and leaves them running for the next daemon');
+      say('  stop:      Ctrl-C (stops the services too); SIGUSR2 exits and leaves them running for the next daemon; SIGHUP reloads the config');
       if (deferred) shutdown(deferred.stopServices, deferred.code);
     });
 }

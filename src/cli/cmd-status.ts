@@ -19,6 +19,7 @@ interface StatusJson {
     degraded?: Array<{ reason: string; lastError?: string; count?: number; since?: number }>;
   };
   services: Array<ServiceStatus & { forecast?: ForecastView }>;
+  scaled?: import('../instances/instances-plugin.js').ScaledGroupStatus[];
 }
 
 export function registerStatus(program: Command): void {
@@ -57,6 +58,13 @@ export function renderStatus(status: StatusJson, colour: boolean, resumeHint: (n
     }
   }
   lines.push('', table(rows));
+  // Services with instances: one line per group (its instances are the NAME:i rows above).
+  for (const g of status.scaled ?? []) {
+    const a = g.autoscale;
+    const auto = a ? `; autoscale ${a.metric} ${a.value === null ? 'n/a' : a.value.toFixed(1)} per instance (target ${a.target}, ${a.min}..${a.max})` : '';
+    const line = `${g.service}: ${g.instances} instance(s), ${g.healthy} healthy${auto}`;
+    lines.push(g.healthy === 0 ? p.red(line) : g.healthy < g.instances ? p.yellow(line) : p.dim(line));
+  }
   for (const s of status.services) {
     if (s.maintenance) {
       const left = s.maintenance.timeLeftMs !== null ? `${humanDuration(s.maintenance.timeLeftMs)} left` : 'until turned off';

@@ -18,6 +18,8 @@ const COMMANDS: Record<string, () => Promise<Register[]>> = {
   init: async () => [(await import('./cmd-init.js')).registerInit],
   drill: async () => [(await import('./cmd-drill.js')).registerDrill],
   maintenance: async () => [(await import('./cmd-maintenance.js')).registerMaintenance],
+  scale: async () => [(await import('./cmd-scale.js')).registerScale],
+  reload: async () => [(await import('./cmd-reload.js')).registerReload],
 };
 
 const MODULE_OF: Record<string, string> = {
@@ -43,6 +45,8 @@ const MODULE_OF: Record<string, string> = {
   maintenance: 'maintenance',
   approve: 'maintenance',
   refuse: 'maintenance',
+  scale: 'scale',
+  reload: 'reload',
 };
 
 /** The first word that is not a global option (or its value). */

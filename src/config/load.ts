@@ -6,12 +6,19 @@ import YAML from 'yaml';
 import { clawbackConfigSchema, type ClawbackConfig } from './schema.js';
 import { ConfigError, problemsFromZod } from './errors.js';
 import { demoConfig } from './demo-preset.js';
+import { expandInstances, templateView } from './expand-instances.js';
+import { effectiveCount, readScaleOverrides, type ScaleOverrides } from '../instances/scale-store.js';
 
 export { CONFIG_CANDIDATES, findConfigFile } from './find-config.js';
 import { findConfigFile } from './find-config.js';
 
 export interface LoadedConfig {
+  /** What to supervise: a scaled service appears as its instances `NAME:0..N-1`. */
   config: ClawbackConfig;
+  /** The file as declared (a scaled service once, as its instance 0), paths not resolved: what `clawback scale` expands again. */
+  declared: ClawbackConfig;
+  /** The parsed file, placeholders intact. */
+  raw: unknown;
   /** Absolute path of the file, or undefined for the embedded demo default. */
   file: string | undefined;
   stateDir: string;
@@ -45,10 +52,26 @@ export function parseConfigSource(text: string, file: string): unknown {
   }
 }
 
-export function validateConfig(raw: unknown, file: string): ClawbackConfig {
-  const result = clawbackConfigSchema.safeParse(raw);
-  if (!result.success) throw new ConfigError(file, problemsFromZod(result.error, raw));
+/** The file as declared (scaled services as their instance 0); problems name the field, the value and what was expected. */
+export function validateDeclared(raw: unknown, file: string): ClawbackConfig {
+  const { view, problems } = templateView(raw);
+  const result = clawbackConfigSchema.safeParse(view);
+  const all = [...problems, ...(result.success ? [] : problemsFromZod(result.error, view))];
+  if (all.length > 0 || !result.success) throw new ConfigError(file, all);
   return result.data;
+}
+
+/** Validates a config and expands scaled services into their instances (the counts the file declares). */
+export function validateConfig(raw: unknown, file: string, overrides: ScaleOverrides = {}): ClawbackConfig {
+  const declared = validateDeclared(raw, file);
+  return expandInstances(raw, declared, file, (s) => effectiveCount(s, overrides));
+}
+
+/** The services to supervise for the given scale overrides, paths resolved: what loadConfig and `clawback scale` use. */
+export function materialize(loaded: Pick<LoadedConfig, 'raw' | 'declared' | 'file'>, overrides: ScaleOverrides, cwd: string = process.cwd()): ClawbackConfig {
+  const where = loaded.file ?? '(embedded demo config)';
+  const config = expandInstances(loaded.raw, structuredClone(loaded.declared), where, (s) => effectiveCount(s, overrides));
+  return resolvePaths(config, loaded.file ? path.dirname(loaded.file) : cwd);
 }
 
 function resolvePaths(config: ClawbackConfig, base: string): ClawbackConfig {
@@ -71,8 +94,9 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const file = findConfigFile(opts);
   if (!file) {
     const stateDir = resolveStateDir(undefined, opts, cwd);
-    const config = validateConfig(demoConfig(stateDir), '(embedded demo config)');
-    return { config: resolvePaths(config, cwd), file: undefined, stateDir };
+    const raw = demoConfig(stateDir);
+    const declared = validateDeclared(raw, '(embedded demo config)');
+    return { config: materialize({ raw, declared, file: undefined }, readScaleOverrides(stateDir), cwd), declared, raw, file: undefined, stateDir };
   }
   let text: string;
   try {
@@ -81,8 +105,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     throw new ConfigError(file, [{ path: '(file)', message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
   }
   const raw = parseConfigSource(text, file);
-  const config = validateConfig(raw, file);
-  const base = path.dirname(file);
-  const stateDir = resolveStateDir(config.stateDir, opts, base);
-  return { config: resolvePaths(config, base), file, stateDir };
+  const declared = validateDeclared(raw, file);
+  const stateDir = resolveStateDir(declared.stateDir, opts, path.dirname(file));
+  return { config: materialize({ raw, declared, file }, readScaleOverrides(stateDir)), declared, raw, file, stateDir };
 }

@@ -5,6 +5,7 @@ import { probeSchema } from '../probes/probe-schema.js';
 import { notifySchema } from '../notify/notify-schema.js';
 import { emergencySchema } from '../emergency/emergency-schema.js';
 import { predictionSchema } from '../predict/predict-schema.js';
+import { autoscaleSchema } from '../autoscale/autoscale-schema.js';
 
 const signalName = z.enum(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGKILL']);
 
@@ -141,6 +142,10 @@ export const serviceSchema = z.strictObject({
   dependsOn: z.array(serviceName).default([]),
   /** `clawback drill` may inject faults into this service. */
   drillable: z.boolean().default(false),
+  /** Run N instances `NAME:0..N-1`, each supervised on its own; `{instance}` and `{port}` are substituted (docs/instances.md). */
+  instances: z.number().int().min(1).max(64).optional(),
+  /** Change the number of instances by a metric (docs/instances.md). */
+  autoscale: autoscaleSchema.optional(),
 });
 
 /** OTP-style restart strategies for services supervised together (a gateway and its sidecars). */

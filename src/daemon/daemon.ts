@@ -1,7 +1,7 @@
 // Composition root: load config, build every object, wire the event bus, serve the API, shut down cleanly.
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig, type LoadOptions } from '../config/load.js';
+import { loadConfig, type LoadedConfig, type LoadOptions } from '../config/load.js';
 import type { ClawbackConfig, ServiceConfig } from '../config/schema.js';
 import { prepareDemoConfig } from '../config/demo-preset.js';
 import { systemClock, type Clock } from '../platform/clock.js';
@@ -25,6 +25,12 @@ import { launchExternal } from '../supervisor/external-process.js';
 import { realCommandRunner } from '../platform/command-runner.js';
 import { DaemonFaults, faultRetryDelay, renderDegradedGauge, type DaemonHealthStatus, type FaultLog } from './daemon-faults.js';
 import { faultLog } from './fault-log.js';
+import { describeDiff, diffServices, type ServiceSetDiff } from './service-set.js';
+import { instancesCommand } from '../instances/instances-api.js';
+import { instancesPlugin } from '../instances/instances-plugin.js';
+import { waitHealthyAgain } from '../instances/wait-healthy.js';
+import { ROLLOUT_INSTANCE_TIMEOUT_MS } from '../instances/rolling-restart.js';
+import { namesFor, parseInstanceName } from '../instances/instance-name.js';
 
 export interface DaemonOptions extends LoadOptions {
   clock?: Clock;
@@ -110,6 +116,10 @@ export class Daemon {
   private stateRetry: { cancel(): void } | undefined;
   /** Timer retries of state.json since it last saved (the backoff step). */
   private stateRetries = 0;
+  /** The config as loaded (parsed file, declared services): what a scale expands again. Replaced by a reload. */
+  source: Pick<LoadedConfig, 'raw' | 'declared' | 'file'> | undefined;
+  /** Reloads, scale changes and rolling restarts run one at a time, in order. */
+  private setChain: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly ctx: DaemonContext,
@@ -200,7 +210,7 @@ export class Daemon {
         stateDir: this.ctx.stateDir,
         api: this.api ? { host: this.api.host, port: this.api.port } : null,
       },
-      services: [...this.runtimes.values()].map((rt) => ({ ...rt.status(), ...(this.statusExtras.get(rt.name)?.() ?? {}) })),
+      services: [...this.runtimes.values()].map((rt) => ({ ...rt.status(), ...instanceLabels(rt.name), ...(this.statusExtras.get(rt.name)?.() ?? {}) })),
       ...Object.assign({}, ...this.hooks.map((h) => h.status?.() ?? {})),
     };
   }
@@ -208,13 +218,19 @@ export class Daemon {
   /** A person's request (API, CLI, dashboard): handed to the service's reducer, answered with where it ended up. */
   async action(name: string, action: ServiceAction): Promise<{ ok: boolean; status: number; message: string }> {
     const rt = this.runtimes.get(name);
-    if (!rt) return { ok: false, status: 404, message: `no service named "${name}" (known: ${[...this.runtimes.keys()].join(', ')})` };
+    if (!rt) {
+      const instances = namesFor(name, this.runtimes.keys());
+      const hint = instances.length > 0 ? `; ${name} runs as ${instances.join(', ')}: name one instance, or use \`clawback reload ${name}\` for a rolling restart` : '';
+      return { ok: false, status: 404, message: `no service named "${name}" (known: ${[...this.runtimes.keys()].join(', ')})${hint}` };
+    }
     const r = await rt.request(action, 'human');
     return { ok: r.ok, status: r.ok ? 200 : 409, message: r.message };
   }
 
   /** POST routes beyond start/stop/restart/resume: maintenance and approvals. */
   async command(p: string, q: URLSearchParams): Promise<{ status: number; body: Record<string, unknown> } | undefined> {
+    const scaled = await instancesCommand(this, p, q);
+    if (scaled) return scaled;
     const by = (q.get('by') ?? 'api').slice(0, 100);
     const m = /^\/api\/services\/([^/]+)\/maintenance$/.exec(p);
     if (m) {
@@ -243,14 +259,16 @@ export class Daemon {
 
   async start(): Promise<void> {
     const { ctx } = this;
-    for (const plugin of this.opts.plugins ?? []) {
+    // Scaled services (autoscaler, their metrics and status) are part of the core: every daemon has them.
+    for (const plugin of [...(this.opts.plugins ?? []), instancesPlugin()]) {
       const hooks = await plugin.init(ctx, this);
       if (hooks) this.hooks.push(hooks);
     }
     this.releaseEarlyEvents();
     await this.bootInOrder();
     const port = this.opts.apiPort ?? ctx.config.api.port;
-    const pluginMetrics = this.hooks.find((h) => h.metrics)?.metrics;
+    const metricHooks = this.hooks.filter((h) => h.metrics).map((h) => h.metrics!);
+    const pluginMetrics = metricHooks.length > 0 ? async () => (await Promise.all(metricHooks.map((m) => m()))).join('') : undefined;
     // The daemon's own degraded gauge rides along with whatever metrics the plugins render.
     const metrics = pluginMetrics ? async () => (await pluginMetrics()) + renderDegradedGauge(this.faults.status()) : undefined;
     const dashboard = this.hooks.find((h) => h.dashboard)?.dashboard;
@@ -357,6 +375,89 @@ export class Daemon {
     }
   }
 
+  /** Set when the daemon is stopping: long changes of the service set (rolling restarts) give up. */
+  get stopSignal(): AbortSignal {
+    return this.bootAbort.signal;
+  }
+
+  /** Runs changes of the service set (reload, scale, rolling restart) one at a time; refused once the daemon stops. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.setChain.then(() => {
+      if (this.bootAbort.signal.aborted) throw new Error('the daemon is stopping');
+      return fn();
+    });
+    this.setChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Builds the runtime of one service (not started): at creation, and when a reload or scale adds one. */
+  addRuntime(service: ServiceConfig, saved?: DaemonState['services'][string]): ServiceRuntime {
+    const { ctx, opts } = this;
+    const { clock, stateDir } = ctx;
+    const state = normalizeState(saved?.record, saved?.incident ?? null, service.autostart ? 'up' : 'down');
+    let rt: ServiceRuntime | undefined;
+    const getRt = (): ServiceRuntime => rt!;
+    const preflight = opts.makePreflight?.(service, ctx);
+    const external = service.external;
+    const runner = external ? realCommandRunner({ clock }) : undefined;
+    rt = new ServiceRuntime(service, state, {
+      ...(external && runner ? { launch: () => launchExternal(external, clock, runner, { restart: false }) } : {}),
+      ...(preflight ? { preflight } : {}),
+      clock,
+      emit: ctx.emit,
+      persist: () => this.persist(),
+      spawnSpec: () => spawnSpecFor(service, stateDir),
+      logFile: serviceLogFile(service, stateDir),
+      redactor: ctx.redactor,
+      makeHealthWatch: (events) =>
+        opts.makeHealthWatch?.(service, getRt, events, ctx) ??
+        probeHealthWatch({ service, logFile: serviceLogFile(service, stateDir), clock, events, emit: ctx.emit }),
+      repairers: opts.makeRepairers?.(service, getRt, ctx) ?? {},
+    });
+    this.runtimes.set(service.name, rt);
+    return rt;
+  }
+
+  /**
+   * Makes the running set match `next` (call it inside exclusive()): removed services are stopped through their
+   * reducers and disposed, changed ones are replaced (fresh counters), added ones boot; untouched ones keep their pid.
+   * Changed instances of a scaled service are replaced one at a time, each healthy (bounded) before the next.
+   */
+  async applyServices(next: ClawbackConfig, opts: { instanceTimeoutMs?: number } = {}): Promise<ServiceSetDiff> {
+    const diff = diffServices(this.ctx.config.services, next.services);
+    const rolling = diff.changed.filter((s) => parseInstanceName(s.name) !== null);
+    const oldOrder = startOrder(this.ctx.config.services).reverse();
+    const going = new Set([...diff.removed, ...diff.changed.filter((s) => !rolling.includes(s)).map((s) => s.name)]);
+    for (const name of oldOrder.filter((n) => going.has(n))) await this.removeRuntime(name);
+    this.ctx.config = next;
+    for (const s of next.services) this.ctx.redactor.addSecretEnv(s.env);
+    const coming = new Set([...diff.added, ...diff.changed.filter((s) => !rolling.includes(s))].map((s) => s.name));
+    for (const name of startOrder(next.services).filter((n) => coming.has(n))) {
+      if (this.bootAbort.signal.aborted) break;
+      await this.addRuntime(next.services.find((s) => s.name === name)!).boot();
+    }
+    const notHealthy: string[] = [];
+    for (const s of rolling) {
+      if (this.bootAbort.signal.aborted) break;
+      const oldPid = this.runtimes.get(s.name)?.status().pid ?? null;
+      await this.removeRuntime(s.name);
+      const rt = this.addRuntime(s);
+      await rt.boot();
+      if (!(await waitHealthyAgain(rt, oldPid, this.ctx.clock, opts.instanceTimeoutMs ?? ROLLOUT_INSTANCE_TIMEOUT_MS, this.bootAbort.signal))) notHealthy.push(s.name);
+    }
+    this.persist();
+    return notHealthy.length > 0 ? { ...diff, notHealthy } : diff;
+  }
+
+  private async removeRuntime(name: string): Promise<void> {
+    const rt = this.runtimes.get(name);
+    if (!rt) return;
+    await rt.dispose({ stopService: true });
+    this.runtimes.delete(name);
+    this.statusExtras.delete(name);
+    delete this.state.services[name];
+  }
+
   /**
    * Stops everything; with stopServices false the services keep running for the next daemon to adopt.
    * Never rejects: each step is guarded, a failing step (a full disk, a plugin) is logged and the rest still run,
@@ -372,6 +473,7 @@ export class Daemon {
         }
       };
       this.bootAbort.abort();
+      await step('waiting for a reload or scale in progress', () => this.setChain);
       this.pendingTimer?.cancel();
       this.stateRetry?.cancel();
       this.stateRetry = undefined;
@@ -479,29 +581,13 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   }
 
   const daemon = new Daemon(ctx, loadedState.state, opts, { faults, journal, log }, () => early.release());
-  for (const service of config.services) {
-    const saved = loadedState.state.services[service.name];
-    const state = normalizeState(saved?.record, saved?.incident ?? null, service.autostart ? 'up' : 'down');
-    let rt: ServiceRuntime | undefined;
-    const getRt = (): ServiceRuntime => rt!;
-    const preflight = opts.makePreflight?.(service, ctx);
-    const external = service.external;
-    const runner = external ? realCommandRunner({ clock }) : undefined;
-    rt = new ServiceRuntime(service, state, {
-      ...(external && runner ? { launch: () => launchExternal(external, clock, runner, { restart: false }) } : {}),
-      ...(preflight ? { preflight } : {}),
-      clock,
-      emit,
-      persist: () => daemon.persist(),
-      spawnSpec: () => spawnSpecFor(service, stateDir),
-      logFile: serviceLogFile(service, stateDir),
-      redactor,
-      makeHealthWatch: (events) =>
-        opts.makeHealthWatch?.(service, getRt, events, ctx) ??
-        probeHealthWatch({ service, logFile: serviceLogFile(service, stateDir), clock, events, emit }),
-      repairers: opts.makeRepairers?.(service, getRt, ctx) ?? {},
-    });
-    daemon.runtimes.set(service.name, rt);
-  }
+  daemon.source = { raw: loaded.raw, declared: loaded.declared, file: loaded.file };
+  for (const service of config.services) daemon.addRuntime(service, loadedState.state.services[service.name]);
   return daemon;
+}
+
+/** `web:2` carries { group: 'web', instance: 2 } in status; a plain service nothing. */
+function instanceLabels(name: string): { group?: string; instance?: number } {
+  const p = parseInstanceName(name);
+  return p ? { group: p.group, instance: p.instance } : {};
 }

@@ -42,7 +42,12 @@ export type EventType =
   | 'notify.undelivered'
   | 'daemon.degraded'
   | 'daemon.recovered'
-  | 'daemon.crashed';
+  | 'daemon.crashed'
+  | 'config.reloaded'
+  | 'config.reload-failed'
+  | 'service.scaled'
+  | 'service.rollout-done'
+  | 'service.rollout-failed';
 
 export interface ClawbackEvent {
   type: EventType;

@@ -7,6 +7,7 @@ import YAML from 'yaml';
 import { ConfigMap, PersistentVolumeClaim, Service, Secret } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { PodMonitor, PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { readYamlDocuments, readKustomization, renderBase, type ManifestDoc } from './kustomize-render.js';
 import { validateConfig } from '../../src/config/load.js';
 
@@ -23,6 +24,7 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
   'monitoring.coreos.com/v1/PodMonitor': PodMonitor,
   'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
+  'keda.sh/v1alpha1/ScaledObject': ScaledObject,
 };
 
 // The schemas accept unknown keys (the API server would reject them with strict field validation):
@@ -73,7 +75,7 @@ describe('kubernetes example: schemas', () => {
 
   it('every document of every manifest file validates against its schema', () => {
     const docs = allFiles.flatMap((f) => readYamlDocuments(path.join(dir, f)));
-    expect(docs.length).toBeGreaterThanOrEqual(7);
+    expect(docs.length).toBeGreaterThanOrEqual(8);
     expect(docs.flatMap(validateManifest)).toEqual([]);
   });
 
@@ -98,11 +100,12 @@ describe('kubernetes example: schemas', () => {
     expect(problems).toEqual([]);
   });
 
-  it('every manifest file is in the kustomization (podmonitor.yaml as the commented alternative)', () => {
+  it('every manifest file is in the kustomization (podmonitor.yaml and keda-scaledobject.yaml commented)', () => {
     const k = readKustomization(dir);
     const text = readFileSync(path.join(dir, 'kustomization.yaml'), 'utf8');
     for (const f of allFiles) {
       if (f === 'podmonitor.yaml') expect(text).toMatch(/#\s*- podmonitor\.yaml/);
+      else if (f === 'keda-scaledobject.yaml') expect(text).toMatch(/#\s*- keda-scaledobject\.yaml/);
       else expect(k.resources).toContain(f);
     }
   });
@@ -207,5 +210,26 @@ describe('kubernetes example: wiring', () => {
     const rules = YAML.parse(readFileSync(path.join(root, 'examples', 'monitoring', 'alert-rules.yaml'), 'utf8')) as Obj;
     // On a mismatch, regenerate spec.groups of prometheusrule.yaml from alert-rules.yaml.
     expect(one('PrometheusRule').spec.groups).toEqual(rules.groups);
+  });
+
+  it('the KEDA ScaledObject scales on a metric Clawback exports, and its schema check is real', () => {
+    const so = readYamlDocuments(path.join(dir, 'keda-scaledobject.yaml'))[0]!.object as Obj;
+    const trigger = so.spec.triggers[0] as Obj;
+    expect(trigger.type).toBe('prometheus');
+    const exported = readFileSync(path.join(root, 'src', 'instances', 'instances-plugin.ts'), 'utf8');
+    const names = [...String(trigger.metadata.query).matchAll(/\b(clawback_[a-z_]+)\b/g)].map((m) => m[1]!);
+    expect(names.length).toBeGreaterThan(0);
+    for (const n of names) expect(exported, `${n} is rendered by src/instances/instances-plugin.ts`).toContain(`'${n}'`);
+    expect(Number(trigger.metadata.threshold)).toBeGreaterThan(0);
+    expect(so.spec.minReplicaCount).toBeLessThanOrEqual(so.spec.maxReplicaCount);
+    // The config in its comment is a valid clawback config (with instances and autoscale).
+    const comment = readFileSync(path.join(dir, 'keda-scaledobject.yaml'), 'utf8').split('\n').filter((l) => l.startsWith('#')).map((l) => l.slice(1));
+    const from = comment.findIndex((l) => l.trim() === 'services:');
+    const indent = comment[from]!.indexOf('services:');
+    const end = comment.findIndex((l, i) => i > from && (l.trim() === '' || l.search(/\S/) <= indent));
+    const block = comment.slice(from, end).map((l) => l.slice(indent));
+    expect(validateConfig(YAML.parse(block.join('\n')), 'keda-scaledobject.yaml').services.map((x) => x.name)).toEqual(['web:0', 'web:1', 'web:2', 'web:3']);
+    const broken = { ...so, spec: { ...so.spec, triggers: [{ metadata: {} }] } };
+    expect(validateManifest({ file: 'keda-scaledobject.yaml', index: 0, object: broken } as ManifestDoc).length).toBe(1);
   });
 });

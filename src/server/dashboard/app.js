@@ -222,7 +222,7 @@
         box.append(card.root);
       }
       record(s);
-      updateCard(card, s);
+      updateCard(card, s, (status.scaled || []).find((g) => g.service === s.group));
     }
   }
 
@@ -340,9 +340,11 @@
     return card;
   }
 
-  function updateCard(card, s) {
+  function updateCard(card, s, group) {
     const { f, root } = card;
     card.last = s;
+    // One instance of a scaled service (docs/instances.md): its group and how the group is doing.
+    if (s.group !== undefined) { root.dataset.group = s.group; root.dataset.instance = String(s.instance); }
     root.dataset.state = s.state;
     root.dataset.health = s.health;
     root.dataset.pid = s.pid === null ? '' : String(s.pid);
@@ -358,6 +360,7 @@
     tickCard(card);
 
     const note = [];
+    if (group) note.push(el('span', { 'data-field': 'group', text: `instance ${s.instance} of ${group.service} (${group.healthy}/${group.instances} healthy)` }));
     if (s.state === 'backoff' && s.nextRestartAt) note.push(el('span', { class: 'warn', 'data-field': 'next-restart', text: `restarting in ${fmtDuration(Math.max(0, s.nextRestartAt - serverNow()) + 999)}` }));
     if (s.lastExit) {
       const how = s.lastExit.signal ? `signal ${s.lastExit.signal}` : s.lastExit.code !== null && s.lastExit.code !== undefined ? `code ${s.lastExit.code}` : 'unknown status';

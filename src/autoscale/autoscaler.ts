@@ -1,0 +1,133 @@
+// The autoscaling loop: samples each autoscaled service's metric, asks the pure policy, and scales through `clawback scale`'s path.
+import type { Daemon } from '../daemon/daemon.js';
+import type { ServiceConfig } from '../config/schema.js';
+import type { TimerHandle } from '../platform/clock.js';
+import { realCommandRunner } from '../platform/command-runner.js';
+import { namesFor } from '../instances/instance-name.js';
+import { scaleService } from '../instances/scale.js';
+import { autoscaleTarget } from './autoscale-schema.js';
+import { MetricSource } from './metric-source.js';
+import { autoscaleStep, initialAutoscaleState, type AutoscaleState, type ScaleDecision } from './policy.js';
+
+/** How often the loop looks whether a service's sample is due. */
+const LOOP_MS = 200;
+
+export interface AutoscaleView {
+  service: string;
+  metric: string;
+  target: number;
+  min: number;
+  max: number;
+  /** The last per-instance value (null: could not be measured). */
+  value: number | null;
+  instances: number;
+  lastDecision: (ScaleDecision & { at: number }) | null;
+}
+
+interface Tracked {
+  /** The policy it was built for: a reload that changes it starts over. */
+  key: string;
+  source: MetricSource;
+  state: AutoscaleState;
+  nextAt: number;
+  view: AutoscaleView;
+}
+
+export class Autoscaler {
+  private readonly tracked = new Map<string, Tracked>();
+  private timer: TimerHandle | undefined;
+  private busy = false;
+  private stopped = false;
+  private readonly abort = new AbortController();
+
+  constructor(private readonly daemon: Daemon) {}
+
+  start(): void {
+    this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.abort.abort();
+    this.timer?.cancel();
+  }
+
+  views(): AutoscaleView[] {
+    return [...this.tracked.values()].map((t) => t.view);
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = this.daemon.ctx.clock.setTimeout(() => {
+      void this.tick().finally(() => this.schedule());
+    }, LOOP_MS);
+  }
+
+  private services(): ServiceConfig[] {
+    return (this.daemon.source?.declared.services ?? []).filter((s) => s.autoscale);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const { clock } = this.daemon.ctx;
+      const wanted = this.services();
+      for (const name of [...this.tracked.keys()]) if (!wanted.some((s) => s.name === name)) this.tracked.delete(name);
+      for (const s of wanted) {
+        if (this.stopped) return;
+        const t = this.track(s);
+        if (clock.monotonic() < t.nextAt) continue;
+        t.nextAt = clock.monotonic() + s.autoscale!.interval;
+        await this.sampleAndDecide(s, t);
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private track(s: ServiceConfig): Tracked {
+    const a = s.autoscale!;
+    const key = JSON.stringify(a);
+    const known = this.tracked.get(s.name);
+    if (known && known.key === key) return known;
+    const { clock } = this.daemon.ctx;
+    const t: Tracked = {
+      key,
+      source: new MetricSource(a.metric, { clock, runner: realCommandRunner({ clock }) }, a.command ? { argv: a.command, timeoutMs: a.timeout } : undefined),
+      state: initialAutoscaleState(),
+      nextAt: clock.monotonic(),
+      view: { service: s.name, metric: a.metric, target: autoscaleTarget(a), min: a.min, max: a.max, value: null, instances: 0, lastDecision: known?.view.lastDecision ?? null },
+    };
+    this.tracked.set(s.name, t);
+    return t;
+  }
+
+  private async sampleAndDecide(s: ServiceConfig, t: Tracked): Promise<void> {
+    const a = s.autoscale!;
+    const { daemon } = this;
+    const { clock } = daemon.ctx;
+    const names = namesFor(s.name, daemon.runtimes.keys());
+    const views = names.map((n) => {
+      const st = daemon.runtimes.get(n)!.status();
+      return { name: n, pid: st.state === 'running' ? st.pid : null, probes: st.probes };
+    });
+    const value = await t.source.sample(views, this.abort.signal).catch(() => null);
+    t.view.value = value;
+    t.view.instances = names.length;
+    const r = autoscaleStep(t.state, { now: clock.now(), current: names.length, value }, {
+      min: a.min,
+      max: a.max,
+      target: autoscaleTarget(a),
+      tolerance: a.tolerance,
+      windowMs: a.window,
+      cooldownMs: a.cooldown,
+      maxStep: a.maxStep,
+    });
+    t.state = r.state;
+    if (!r.decision || this.stopped) return;
+    t.view.lastDecision = { ...r.decision, at: clock.now() };
+    // The same path as `clawback scale`: persisted, journaled and notified (service.scaled, info).
+    await scaleService(daemon, s.name, r.decision.to, 'autoscale', `${a.metric}: ${r.decision.reason}`).catch(() => undefined);
+  }
+}

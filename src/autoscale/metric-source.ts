@@ -1,0 +1,106 @@
+// Reads the autoscaling metric of a group of instances: CPU or RSS of each process tree, probe latency, or a command's number.
+import { readProcStat, treeMembers } from '../platform/proc.js';
+import type { CommandRunner } from '../platform/command-runner.js';
+import type { Clock } from '../platform/clock.js';
+import type { ProbeStatusView } from '../daemon/service-runtime.js';
+import type { AutoscaleMetric } from './autoscale-schema.js';
+
+/** Linux reports CPU time in clock ticks of 1/100 s (USER_HZ is 100 on every architecture Node runs on). */
+const TICKS_PER_SECOND = 100;
+
+export interface InstanceView {
+  name: string;
+  pid: number | null;
+  probes: ProbeStatusView[];
+}
+
+export interface MetricSourceDeps {
+  clock: Pick<Clock, 'monotonic'>;
+  runner: CommandRunner;
+  /** The tree of a pid (default: /proc through the children files, not a scan of all of /proc); tests may pass their own. */
+  tree?: (pid: number) => Array<{ cpuTicks: number; rssBytes: number }>;
+}
+
+/** Per-instance value of one metric, averaged over the instances that could be measured; null when none could. */
+export class MetricSource {
+  /** CPU ticks of each instance's tree at the last sample, by name and pid. */
+  private last = new Map<string, { pid: number; ticks: number; at: number }>();
+
+  constructor(
+    private readonly metric: AutoscaleMetric,
+    private readonly deps: MetricSourceDeps,
+    private readonly command?: { argv: string[]; timeoutMs: number },
+  ) {}
+
+  async sample(instances: InstanceView[], signal?: AbortSignal): Promise<number | null> {
+    switch (this.metric) {
+      case 'cpu':
+        return this.cpu(instances);
+      case 'rss':
+        return average(instances.map((i) => (i.pid ? sumTree(this.tree(i.pid), 'rssBytes') : null)));
+      case 'latency':
+        return average(instances.map((i) => latencyOf(i.probes)));
+      case 'command':
+        return this.fromCommand(instances.length, signal);
+    }
+  }
+
+  private tree(pid: number): Array<{ cpuTicks: number; rssBytes: number }> {
+    return (this.deps.tree ?? procTree)(pid);
+  }
+
+  /** Percent of one core per instance since the previous sample (the first sample of a pid only sets the mark). */
+  private cpu(instances: InstanceView[]): number | null {
+    const now = this.deps.clock.monotonic();
+    const values: Array<number | null> = [];
+    const seen = new Set<string>();
+    for (const i of instances) {
+      seen.add(i.name);
+      if (!i.pid) {
+        values.push(null);
+        continue;
+      }
+      const ticks = sumTree(this.tree(i.pid), 'cpuTicks');
+      const prev = this.last.get(i.name);
+      if (ticks !== null) this.last.set(i.name, { pid: i.pid, ticks, at: now });
+      if (ticks === null || !prev || prev.pid !== i.pid || now <= prev.at) {
+        values.push(null);
+        continue;
+      }
+      values.push(Math.max(0, ((ticks - prev.ticks) / TICKS_PER_SECOND / ((now - prev.at) / 1000)) * 100));
+    }
+    for (const name of [...this.last.keys()]) if (!seen.has(name)) this.last.delete(name);
+    return average(values);
+  }
+
+  /** The command prints the group's total (e.g. a queue length): divided by the instance count. */
+  private async fromCommand(count: number, signal?: AbortSignal): Promise<number | null> {
+    if (!this.command || count === 0) return null;
+    const r = await this.deps.runner.run(this.command.argv, { timeoutMs: this.command.timeoutMs, ...(signal ? { signal } : {}) });
+    if (r.code !== 0) return null;
+    const m = /-?\d+(?:\.\d+)?(?:e[+-]?\d+)?/i.exec(r.stdout);
+    return m ? Number(m[0]) / count : null;
+  }
+}
+
+/** CPU ticks and RSS of a process and its descendants (gone ones are left out). */
+function procTree(pid: number): Array<{ cpuTicks: number; rssBytes: number }> {
+  return treeMembers(pid).flatMap((p) => {
+    const st = readProcStat(p);
+    return st ? [st] : [];
+  });
+}
+
+function sumTree(tree: Array<{ cpuTicks: number; rssBytes: number }>, key: 'cpuTicks' | 'rssBytes'): number | null {
+  return tree.length === 0 ? null : tree.reduce((a, p) => a + p[key], 0);
+}
+
+function latencyOf(probes: ProbeStatusView[]): number | null {
+  const ms = probes.filter((p) => p.kind === 'http' && p.lastResult?.latencyMs !== undefined).map((p) => p.lastResult!.latencyMs!);
+  return ms.length > 0 ? Math.max(...ms) : null;
+}
+
+function average(values: Array<number | null>): number | null {
+  const known = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  return known.length > 0 ? known.reduce((a, v) => a + v, 0) / known.length : null;
+}

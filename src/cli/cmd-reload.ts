@@ -1,0 +1,31 @@
+// `clawback reload` (the config file again, as SIGHUP) and `clawback reload NAME` (a rolling restart of its instances).
+import type { Command } from 'commander';
+import { parseDuration } from '../config/duration.js';
+import { connect } from './client.js';
+import { who } from './cmd-scale.js';
+
+export function registerReload(program: Command): void {
+  program
+    .command('reload [name]')
+    .description('re-read the config file and apply the difference (invalid: nothing changes, exit 2); with NAME: restart its instances one at a time, each healthy before the next')
+    .option('--timeout <duration>', 'with NAME: how long one instance may take to be healthy again before the rollout stops (default 60s)')
+    .action(async (name: string | undefined, opts: { timeout?: string }) => {
+      const timeoutMs = opts.timeout !== undefined ? parseDuration(opts.timeout) : undefined;
+      if (opts.timeout !== undefined && timeoutMs === undefined) {
+        process.stderr.write(`clawback: --timeout: expected a duration such as 60s, got ${JSON.stringify(opts.timeout)}\n`);
+        process.exit(2);
+      }
+      const client = await connect(program.opts());
+      const q = new URLSearchParams({ by: who() });
+      if (opts.timeout) q.set('timeout', opts.timeout);
+      const p = name ? `/api/services/${encodeURIComponent(name)}/reload?${q}` : `/api/reload?${q}`;
+      // A rollout waits for each instance in turn; a config reload stops and starts what changed.
+      const r = await client.post<{ ok: boolean; message?: string; error?: string; problems?: string[] }>(p, { timeoutMs: name ? 64 * ((timeoutMs ?? 60_000) + 30_000) : 300_000 });
+      if (r.status >= 400) {
+        process.stderr.write(`clawback: ${r.body.message ?? r.body.error ?? `HTTP ${r.status}`}\n`);
+        for (const problem of (r.body.problems ?? []).slice(1)) process.stderr.write(`  - ${problem}\n`);
+        process.exit(r.status === 404 ? 4 : r.status === 400 ? 2 : 1);
+      }
+      process.stdout.write(`${r.body.message}\n`);
+    });
+}

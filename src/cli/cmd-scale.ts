@@ -1,0 +1,33 @@
+// `clawback scale NAME N`: run N instances of a scaled service (kept across daemon restarts in <stateDir>/scale.json).
+import os from 'node:os';
+import type { Command } from 'commander';
+import { connect } from './client.js';
+
+export function who(): string {
+  try {
+    return `cli:${os.userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+}
+
+export function registerScale(program: Command): void {
+  program
+    .command('scale <name> <instances>')
+    .description('run this many instances of a service that has `instances:` (or `autoscale:`) in the config; kept across daemon restarts')
+    .action(async (name: string, instances: string) => {
+      if (!/^\d+$/.test(instances)) {
+        process.stderr.write(`clawback: instances: expected a whole number, got ${JSON.stringify(instances)}\n`);
+        process.exit(2);
+      }
+      const client = await connect(program.opts());
+      const q = new URLSearchParams({ instances, by: who() });
+      // Starting or stopping several instances takes a while (each stop has its grace).
+      const r = await client.post<{ ok: boolean; message?: string; error?: string }>(`/api/services/${encodeURIComponent(name)}/scale?${q}`, { timeoutMs: 300_000 });
+      if (r.status >= 400) {
+        process.stderr.write(`clawback: ${r.body.message ?? r.body.error ?? `HTTP ${r.status}`}\n`);
+        process.exit(r.status === 404 ? 4 : r.status === 400 ? 2 : 1);
+      }
+      process.stdout.write(`${r.body.message}\n`);
+    });
+}

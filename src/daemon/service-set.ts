@@ -1,0 +1,59 @@
+// The daemon's set of services can change while it runs (reload, scale): which services to add, stop, replace or leave alone.
+import type { ServiceConfig } from '../config/schema.js';
+
+export interface ServiceSetDiff {
+  /** New names: start them. */
+  added: ServiceConfig[];
+  /** Names that are gone: stop them. */
+  removed: string[];
+  /** Same name, different settings: stop the old one, start the new one. */
+  changed: ServiceConfig[];
+  /** Same name, same settings: leave them running (same pid). */
+  untouched: string[];
+  /** Set by the daemon after applying: replaced instances that were not healthy within the bound. */
+  notHealthy?: string[];
+}
+
+/** Keys sorted, so that two equal configs compare equal whatever order their keys were written in. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value as Record<string, unknown>)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+/** What makes a running instance different: everything but the instance count and the autoscale policy of its group. */
+export function serviceFingerprint(s: ServiceConfig): string {
+  const { instances: _i, autoscale: _a, ...rest } = s;
+  return JSON.stringify(canonical(rest));
+}
+
+/** Pure: old service list vs new one, by name and settings; each list keeps the order of `next` (or `old` for removed). */
+export function diffServices(old: readonly ServiceConfig[], next: readonly ServiceConfig[]): ServiceSetDiff {
+  const before = new Map(old.map((s) => [s.name, s]));
+  const nextNames = new Set(next.map((s) => s.name));
+  const diff: ServiceSetDiff = { added: [], removed: [], changed: [], untouched: [] };
+  for (const s of next) {
+    const prev = before.get(s.name);
+    if (!prev) diff.added.push(s);
+    else if (serviceFingerprint(prev) !== serviceFingerprint(s)) diff.changed.push(s);
+    else diff.untouched.push(s.name);
+  }
+  for (const s of old) if (!nextNames.has(s.name)) diff.removed.push(s.name);
+  return diff;
+}
+
+export function diffIsEmpty(d: ServiceSetDiff): boolean {
+  return d.added.length + d.removed.length + d.changed.length === 0;
+}
+
+/** One line for events and the CLI: "added web:2; removed -; changed api; 3 untouched". */
+export function describeDiff(d: ServiceSetDiff): string {
+  const list = (xs: string[]): string => (xs.length > 0 ? xs.join(', ') : '-');
+  return `added ${list(d.added.map((s) => s.name))}; removed ${list(d.removed)}; changed ${list(d.changed.map((s) => s.name))}; ${d.untouched.length} untouched`;
+}

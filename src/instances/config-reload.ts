@@ -1,0 +1,72 @@
+// `clawback reload` and SIGHUP: read the config file again; invalid changes nothing, valid applies the difference.
+import { loadConfig } from '../config/load.js';
+import { ConfigError, formatProblem } from '../config/errors.js';
+import type { Daemon } from '../daemon/daemon.js';
+import { describeDiff, diffIsEmpty } from '../daemon/service-set.js';
+import { readScaleOverrides, writeScaleOverrides } from './scale-store.js';
+
+export interface ReloadResult {
+  status: number;
+  body: { ok: boolean; message: string; [key: string]: unknown };
+}
+
+/** Top-level settings a reload does not apply (the API socket, the notifier, the state directory are built once). */
+const RESTART_ONLY = ['stateDir', 'api', 'notify', 'logLevel'] as const;
+
+export function reloadConfig(daemon: Daemon, by: string): Promise<ReloadResult> {
+  return daemon.exclusive(() => reloadNow(daemon, by));
+}
+
+async function reloadNow(daemon: Daemon, by: string): Promise<ReloadResult> {
+  const { ctx } = daemon;
+  const now = (): number => ctx.clock.now();
+  if (!ctx.configFile) {
+    return { status: 409, body: { ok: false, message: 'the daemon runs the embedded demo config: there is no config file to reload' } };
+  }
+  let loaded;
+  try {
+    loaded = loadConfig({ file: ctx.configFile, stateDir: ctx.stateDir });
+  } catch (err) {
+    const problems = err instanceof ConfigError ? err.problems.map(formatProblem) : [(err as Error).message];
+    const message = `config reload refused, nothing changed: ${ctx.configFile}: ${problems[0] ?? 'invalid'}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`;
+    ctx.emit({ type: 'config.reload-failed', time: now(), severity: 'warning', message, details: { file: ctx.configFile, problems, by } });
+    return { status: 400, body: { ok: false, message, problems } };
+  }
+  const before = daemon.source?.declared;
+  const ignored = before ? RESTART_ONLY.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(loaded.declared[k])) : [];
+  // An override made for a count the file no longer says is dropped: the file wins (docs/instances.md).
+  const overrides = readScaleOverrides(ctx.stateDir);
+  const stale = Object.keys(overrides).filter((name) => {
+    const s = loaded.declared.services.find((d) => d.name === name);
+    return !s || overrides[name]!.fileInstances !== (s.instances ?? null);
+  });
+  if (stale.length > 0) {
+    for (const name of stale) delete overrides[name];
+    writeScaleOverrides(ctx.stateDir, overrides);
+  }
+  daemon.source = { raw: loaded.raw, declared: loaded.declared, file: loaded.file };
+  const diff = await daemon.applyServices(loaded.config);
+  const summary = describeDiff(diff);
+  const notApplied = ignored.length > 0 ? `; not applied until the daemon restarts: ${ignored.join(', ')}` : '';
+  const slow = diff.notHealthy?.length ? `; not healthy in time after their replacement: ${diff.notHealthy.join(', ')}` : '';
+  const dropped = stale.length > 0 ? `; scale overrides dropped (the file's instances changed): ${stale.join(', ')}` : '';
+  const message = `config reloaded from ${ctx.configFile}: ${diffIsEmpty(diff) ? 'no service changed' : summary}${notApplied}${dropped}${slow}`;
+  ctx.emit({
+    type: 'config.reloaded',
+    time: now(),
+    severity: ignored.length > 0 || diff.notHealthy?.length ? 'warning' : 'info',
+    message,
+    details: {
+      file: ctx.configFile,
+      by,
+      added: diff.added.map((s) => s.name),
+      removed: diff.removed,
+      changed: diff.changed.map((s) => s.name),
+      untouched: diff.untouched,
+      notApplied: ignored,
+      overridesDropped: stale,
+      notHealthy: diff.notHealthy ?? [],
+    },
+  });
+  return { status: 200, body: { ok: true, message, added: diff.added.map((s) => s.name), removed: diff.removed, changed: diff.changed.map((s) => s.name), untouched: diff.untouched, notApplied: ignored } };
+}

@@ -1,0 +1,42 @@
+// `clawback reload NAME`: restart the instances of a service one at a time, each healthy again before the next.
+import type { Daemon } from '../daemon/daemon.js';
+import { namesFor } from './instance-name.js';
+import { waitHealthyAgain } from './wait-healthy.js';
+
+export interface RolloutResult {
+  status: number;
+  body: { ok: boolean; message: string; [key: string]: unknown };
+}
+
+/** Default bound for one instance to come back healthy. */
+export const ROLLOUT_INSTANCE_TIMEOUT_MS = 60_000;
+
+export function rollingRestart(daemon: Daemon, name: string, opts: { timeoutMs?: number; by: string }): Promise<RolloutResult> {
+  return daemon.exclusive(async () => {
+    const { ctx } = daemon;
+    const { clock } = ctx;
+    const names = namesFor(name, daemon.runtimes.keys());
+    if (names.length === 0) return { status: 404, body: { ok: false, message: `no service named "${name}" (known: ${[...daemon.runtimes.keys()].join(', ')})` } };
+    const timeoutMs = opts.timeoutMs ?? ROLLOUT_INSTANCE_TIMEOUT_MS;
+    const done: string[] = [];
+    const started = clock.monotonic();
+    for (const n of names) {
+      const rt = daemon.runtimes.get(n);
+      if (!rt) continue; // removed meanwhile cannot happen (exclusive), but a missing one is no failure of the rollout
+      const oldPid = rt.status().pid;
+      await rt.request('restart', 'human');
+      const healthy = await waitHealthyAgain(rt, oldPid, clock, timeoutMs, daemon.stopSignal);
+      if (!healthy) {
+        const st = rt.status();
+        const left = names.filter((x) => x !== n && !done.includes(x));
+        const message = `rolling restart of ${name} stopped: ${n} is not healthy ${Math.round(timeoutMs / 1000)} s after its restart (state ${st.state}, health ${st.health}); ${done.length} restarted, ${left.length} left untouched${left.length ? ` (${left.join(', ')})` : ''}`;
+        ctx.emit({ type: 'service.rollout-failed', time: clock.now(), severity: 'warning', service: name, message, details: { failed: n, restarted: done, untouched: left, by: opts.by, timeoutMs } });
+        return { status: 409, body: { ok: false, message, failed: n, restarted: done, untouched: left } };
+      }
+      done.push(n);
+    }
+    const message = `rolling restart of ${name}: ${done.length} instance(s) restarted one at a time, each healthy before the next (${((clock.monotonic() - started) / 1000).toFixed(1)} s)`;
+    ctx.emit({ type: 'service.rollout-done', time: clock.now(), severity: 'info', service: name, message, details: { restarted: done, by: opts.by } });
+    return { status: 200, body: { ok: true, message, restarted: done } };
+  });
+}

@@ -1,0 +1,51 @@
+// The instance counts set by `clawback scale` and the autoscaler, kept in <stateDir>/scale.json across daemon restarts.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomicSync } from '../platform/atomic-write.js';
+import type { ServiceConfig } from '../config/schema.js';
+import { declaredCount } from '../config/expand-instances.js';
+
+export const SCALE_FILE = 'scale.json';
+
+export interface ScaleOverride {
+  instances: number;
+  /** The file's `instances:` when the override was made (null: the file had none). A different value in the file drops the override. */
+  fileInstances: number | null;
+  by: string;
+  at: number;
+}
+
+export type ScaleOverrides = Record<string, ScaleOverride>;
+
+export function readScaleOverrides(stateDir: string): ScaleOverrides {
+  try {
+    const parsed = JSON.parse(readFileSync(path.join(stateDir, SCALE_FILE), 'utf8')) as { services?: unknown };
+    const out: ScaleOverrides = {};
+    if (parsed && typeof parsed.services === 'object' && parsed.services) {
+      for (const [name, o] of Object.entries(parsed.services as Record<string, Partial<ScaleOverride>>)) {
+        if (o && Number.isInteger(o.instances) && o.instances! >= 1) {
+          out[name] = { instances: o.instances!, fileInstances: typeof o.fileInstances === 'number' ? o.fileInstances : null, by: String(o.by ?? 'unknown'), at: Number(o.at ?? 0) };
+        }
+      }
+    }
+    return out;
+  } catch {
+    // Missing or unreadable: the file's counts apply.
+    return {};
+  }
+}
+
+export function writeScaleOverrides(stateDir: string, overrides: ScaleOverrides): void {
+  writeFileAtomicSync(path.join(stateDir, SCALE_FILE), JSON.stringify({ version: 1, services: overrides }, null, 2) + '\n', { mode: 0o600 });
+}
+
+/**
+ * Pure: how many instances of a declared scaled service run. The override wins while the file still says what it
+ * said when the override was made (an edited `instances:` means the person changed their mind: the file wins);
+ * with autoscale, the result stays within [min, max].
+ */
+export function effectiveCount(s: Pick<ServiceConfig, 'name' | 'instances' | 'autoscale'>, overrides: ScaleOverrides): number {
+  const o = overrides[s.name];
+  const n = o && o.fileInstances === (s.instances ?? null) ? o.instances : declaredCount(s);
+  return s.autoscale ? Math.min(s.autoscale.max, Math.max(s.autoscale.min, n)) : n;
+}

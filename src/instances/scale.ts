@@ -1,0 +1,49 @@
+// `clawback scale NAME N` and the autoscaler's decisions: one path that persists the count and changes the service set.
+import { materialize } from '../config/load.js';
+import type { Daemon } from '../daemon/daemon.js';
+import { isScaled } from '../config/expand-instances.js';
+import { namesFor } from './instance-name.js';
+import { effectiveCount, readScaleOverrides, writeScaleOverrides } from './scale-store.js';
+
+export interface ScaleResult {
+  status: number;
+  body: { ok: boolean; message: string; [key: string]: unknown };
+}
+
+export const MAX_INSTANCES = 64;
+
+/** Sets the number of instances of a scaled service; persisted in scale.json, applied at once. */
+export function scaleService(daemon: Daemon, name: string, instances: number, by: string, reason?: string): Promise<ScaleResult> {
+  return daemon.exclusive(async () => {
+    const { ctx } = daemon;
+    const source = daemon.source;
+    const s = source?.declared.services.find((d) => d.name === name);
+    if (!source || !s) return { status: 404, body: { ok: false, message: `no service named "${name}" (scale takes the service's name as in the config, e.g. "web" for web:0..)` } };
+    if (!isScaled(s)) {
+      return { status: 409, body: { ok: false, message: `${name} is not a scaled service: add \`instances: 1\` to it in the config and run \`clawback reload\` (it will then run as ${name}:0)` } };
+    }
+    const lo = s.autoscale?.min ?? 1;
+    const hi = s.autoscale?.max ?? MAX_INSTANCES;
+    if (!Number.isInteger(instances) || instances < lo || instances > hi) {
+      return { status: 400, body: { ok: false, message: `instances: expected a whole number from ${lo} to ${hi}${s.autoscale ? ' (autoscale min..max)' : ''}, got ${JSON.stringify(instances)}` } };
+    }
+    const overrides = readScaleOverrides(ctx.stateDir);
+    const from = effectiveCount(s, overrides);
+    overrides[name] = { instances, fileInstances: s.instances ?? null, by, at: ctx.clock.now() };
+    writeScaleOverrides(ctx.stateDir, overrides);
+    const diff = await daemon.applyServices(materialize(source, overrides));
+    const running = namesFor(name, daemon.runtimes.keys());
+    const message = from === instances ? `${name}: already ${instances} instance(s)` : `${name}: scaled from ${from} to ${instances} instance(s) by ${by}${reason ? ` (${reason})` : ''}`;
+    if (from !== instances) {
+      ctx.emit({
+        type: 'service.scaled',
+        time: ctx.clock.now(),
+        severity: 'info',
+        service: name,
+        message,
+        details: { from, to: instances, by, ...(reason ? { reason } : {}), added: diff.added.map((x) => x.name), removed: diff.removed },
+      });
+    }
+    return { status: 200, body: { ok: true, message, from, to: instances, instances: running } };
+  });
+}

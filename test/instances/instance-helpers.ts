@@ -1,0 +1,60 @@
+// Shared parts of the instance tests: a run of free consecutive ports, the fixture's service entry, small waits.
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { Daemon } from '../../src/daemon/daemon.js';
+import { httpGet, waitFor } from '../helpers/processes.js';
+
+export const INSTANCE_SERVER = fileURLToPath(new URL('../fixtures/instance-server.mjs', import.meta.url));
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/** A base port with `count` free ports from it (bounded tries in an ephemeral-looking range). */
+export async function freePortRun(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    let ok = true;
+    for (let i = 0; i < count && ok; i++) ok = await canListen(base + i);
+    if (ok) return base;
+  }
+  throw new Error(`no run of ${count} free ports found`);
+}
+
+/** The fixture as a scaled service: one HTTP instance per port, an http probe on {port}. */
+export function webService(base: number, instances: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'web',
+    command: [process.execPath, INSTANCE_SERVER, '{port}'],
+    port: base,
+    instances,
+    stop: { grace: '2s' },
+    probes: [{ kind: 'http', url: 'http://127.0.0.1:{port}/', interval: '200ms', timeout: '1s', failureThreshold: 2, startupGrace: '10s' }],
+    ...extra,
+  };
+}
+
+export function pidsOf(daemon: Daemon): Record<string, number | null> {
+  return Object.fromEntries([...daemon.runtimes.values()].map((rt) => [rt.name, rt.status().pid]));
+}
+
+export async function waitHealthy(daemon: Daemon, names: string[], timeoutMs = 20_000): Promise<void> {
+  await waitFor(() => names.every((n) => daemon.runtimes.get(n)?.status().health === 'healthy'), {
+    timeoutMs,
+    message: () => `healthy: ${names.join(', ')} (now ${[...daemon.runtimes.values()].map((r) => `${r.name}=${r.status().state}/${r.status().health}`).join(' ')})`,
+  });
+}
+
+/** What the instance on `port` says about itself, or null when nothing answers. */
+export async function whoIsOn(port: number): Promise<{ instance: string | null; pid: number } | null> {
+  try {
+    const r = await httpGet(`http://127.0.0.1:${port}/`, 1000);
+    return JSON.parse(r.body) as { instance: string | null; pid: number };
+  } catch {
+    return null;
+  }
+}
