@@ -9,8 +9,10 @@ import { autoscaleTarget } from './autoscale-schema.js';
 import { MetricSource } from './metric-source.js';
 import { autoscaleStep, initialAutoscaleState, type AutoscaleState, type ScaleDecision } from './policy.js';
 
-/** How often the loop looks whether a service's sample is due. */
-const LOOP_MS = 200;
+/** The loop sleeps until the next sample is due, at least this long (and at most IDLE_MS, so a reload is seen). */
+const MIN_LOOP_MS = 100;
+/** With nothing to scale the loop only looks whether a reload added an autoscaled service. */
+const IDLE_MS = 2000;
 
 export interface AutoscaleView {
   service: string;
@@ -60,7 +62,15 @@ export class Autoscaler {
     if (this.stopped) return;
     this.timer = this.daemon.ctx.clock.setTimeout(() => {
       void this.tick().finally(() => this.schedule());
-    }, LOOP_MS);
+    }, this.delay());
+  }
+
+  /** Until the earliest due sample (bounded), so an idle daemon wakes once per IDLE_MS, not five times a second. */
+  private delay(): number {
+    const now = this.daemon.ctx.clock.monotonic();
+    let next = now + IDLE_MS;
+    for (const t of this.tracked.values()) next = Math.min(next, t.nextAt);
+    return Math.max(MIN_LOOP_MS, next - now);
   }
 
   private services(): ServiceConfig[] {

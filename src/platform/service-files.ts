@@ -167,6 +167,8 @@ export function systemdDaemonUnit(inputs: ServiceFileInputs): string {
   const service = [
     'Type=simple',
     `ExecStart=${systemdExec(daemonArgv(inputs))}`,
+    // `systemctl --user reload clawback` re-reads the config file (SIGHUP, the same as `clawback reload`).
+    'ExecReload=/bin/kill -HUP $MAINPID',
     `WorkingDirectory=${escapeSpecifiers(path.dirname(r.configPath))}`,
     ...r.env.map(([k, v]) => systemdEnvironment(k, v)),
     'Restart=always',
