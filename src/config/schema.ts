@@ -5,6 +5,7 @@ import { probeSchema } from '../probes/probe-schema.js';
 import { notifySchema } from '../notify/notify-schema.js';
 import { emergencySchema } from '../emergency/emergency-schema.js';
 import { predictionSchema } from '../predict/predict-schema.js';
+import { openclawSchema } from '../openclaw/openclaw-schema.js';
 
 const signalName = z.enum(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGKILL']);
 
@@ -45,6 +46,11 @@ export const stopSchema = z.strictObject({
   grace: duration.default(5_000),
   /** Grace for an instance judged hung (its event loop cannot act on the signal anyway). */
   hangGrace: duration.default(1_000),
+  /**
+   * Grace for a planned restart (memory limit, prediction, readiness, a person's restart): the service drains its
+   * work first (OpenClaw: up to 315 s + 15 s). Default: grace. A hang keeps hangGrace.
+   */
+  drainGrace: duration.optional(),
 });
 
 export const logsSchema = z.strictObject({
@@ -141,6 +147,8 @@ export const serviceSchema = z.strictObject({
   dependsOn: z.array(serviceName).default([]),
   /** `clawback drill` may inject faults into this service. */
   drillable: z.boolean().default(false),
+  /** The service is an OpenClaw gateway: its CLI, channel restarts, evidence, other-supervisor check (src/openclaw). */
+  openclaw: openclawSchema.optional(),
 });
 
 /** OTP-style restart strategies for services supervised together (a gateway and its sidecars). */

@@ -42,6 +42,11 @@ export const EVENT_TYPES = [
   'daemon.degraded',
   'daemon.recovered',
   'daemon.crashed',
+  'readiness.failing',
+  'readiness.recovered',
+  'service.scope-restarted',
+  'openclaw.evidence',
+  'openclaw.other-supervisor',
 ] as const satisfies readonly EventType[];
 
 /** Fails to compile when src/observe/events.ts gains a type missing above: add it to EVENT_TYPES. */
