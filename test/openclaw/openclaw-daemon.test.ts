@@ -1,5 +1,5 @@
 // A real daemon over a stand-in gateway and CLI: a failing channel is reported, restarted alone, then the gateway (drained); a crash brings the gateway's stability bundle into the incident.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ afterEach(async () => {
   td = undefined;
 });
 
-async function start(state: Record<string, unknown>): Promise<{ td: TestDaemon; url: string; stateFile: string }> {
+async function start(state: Record<string, unknown>, extra: { env?: Record<string, string>; otherSupervisorCheck?: boolean } = {}): Promise<{ td: TestDaemon; url: string; stateFile: string }> {
   const dir = tempDir('clawback-oc-daemon-');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -39,10 +39,10 @@ async function start(state: Record<string, unknown>): Promise<{ td: TestDaemon; 
           name: 'gw',
           command: [process.execPath, FAKE_GATEWAY, String(port)],
           port,
-          env: { FAKE_OPENCLAW_STATE: stateFile, FAKE_OPENCLAW_LOG: path.join(dir, 'calls.log'), FAKE_GATEWAY_URL: url, OPENCLAW_GATEWAY_TOKEN: SECRET },
+          env: { FAKE_OPENCLAW_STATE: stateFile, FAKE_OPENCLAW_LOG: path.join(dir, 'calls.log'), FAKE_GATEWAY_URL: url, OPENCLAW_GATEWAY_TOKEN: SECRET, ...extra.env },
           restart: { backoff: { initial: '100ms', max: '1s' } },
           stop: { grace: '2s', drainGrace: '4s' },
-          openclaw: { cli: [process.execPath, FAKE_CLI], channelSettle: '1s', evidenceTimeout: '20s', otherSupervisorCheck: false },
+          openclaw: { cli: [process.execPath, FAKE_CLI], channelSettle: '1s', evidenceTimeout: '20s', otherSupervisorCheck: extra.otherSupervisorCheck ?? false },
           probes: [
             { kind: 'http', name: 'liveness', url: `${url}/healthz`, failureThreshold: 3, ...fast },
             { kind: 'openclaw-readiness', name: 'readiness', url: `${url}/readyz`, failureThreshold: 2, channelBound: '1s', ...fast },
@@ -112,5 +112,19 @@ describe('OpenClaw readiness and evidence in the daemon', () => {
     expect(ev.message).toMatch(/gw: the gateway's stability bundle: stability bundle written .*reason gateway.restart_startup_failed; pid 4242, up 5.3 s; error Error: plugin telegram crashed/);
     expect(JSON.stringify(td.journal())).not.toContain(SECRET);
     expect(td.journal().some((e) => e.type === 'openclaw.evidence' && e.incidentId === exit.incidentId)).toBe(true);
+  });
+
+  it("says at start that the gateway's own systemd unit is enabled beside it, and leaves the unit alone", async () => {
+    const home = path.join(tempDir('clawback-oc-home-'), 'home');
+    const dir = path.join(home, '.config', 'systemd', 'user');
+    mkdirSync(path.join(dir, 'default.target.wants'), { recursive: true });
+    const unit = '[Service]\nExecStart=/usr/bin/openclaw gateway run\nRestart=always\n';
+    writeFileSync(path.join(dir, 'openclaw-gateway.service'), unit);
+    writeFileSync(path.join(dir, 'default.target.wants', 'openclaw-gateway.service'), unit);
+    const { td } = await start({}, { env: { HOME: home }, otherSupervisorCheck: true });
+    const warn = ofType(td.events, 'openclaw.other-supervisor').find((e) => e.details?.path === path.join(dir, 'openclaw-gateway.service'))!;
+    expect(warn.severity).toBe('warning');
+    expect(warn.message).toMatch(/systemd user unit openclaw-gateway.service is enabled .* while Clawback runs the gateway itself/);
+    expect(readFileSync(path.join(dir, 'openclaw-gateway.service'), 'utf8')).toBe(unit);
   });
 });
