@@ -394,7 +394,8 @@ export class ServiceRuntime {
       this.deps.emit({
         type: 'service.scope-restarted',
         time: this.deps.clock.now(),
-        severity: result.ok ? 'info' : 'warning',
+        // An action on the service, like a restart: notified (it names the channel and the account).
+        severity: 'warning',
         service: this.name,
         ...(this.s.incident ? { incidentId: this.s.incident.id } : {}),
         level: 1,
