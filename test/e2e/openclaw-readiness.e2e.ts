@@ -114,7 +114,7 @@ describe.skipIf(!OPENCLAW_AVAILABLE)('OpenClaw readiness and evidence under Claw
     td = await startTestDaemon(config, { dir: g.dir });
     const t = td;
     await waitFor(async () => (await healthz(port)) && rt(t).status().health === 'healthy', { timeoutMs: START_BUDGET, intervalMs: 500, message: 'first healthy gateway (liveness and readiness)' });
-    await waitFor(() => tg.calls.some((c) => c.method === 'getUpdates'), { timeoutMs: 60_000, message: 'the Telegram channel polls the stand-in' });
+    await waitFor(() => tg.calls.some((c) => c.method === 'getUpdates'), { timeoutMs: 180_000, intervalMs: 500, message: () => `the Telegram channel polls the stand-in (calls so far: ${tg.calls.map((c) => c.method).join(', ') || 'none'})` });
     timings.push({ case: 'start', what: 'spawn -> healthy and ready, Telegram polling', ms: Date.now() - t0 });
   });
 
