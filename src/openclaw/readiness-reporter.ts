@@ -37,7 +37,8 @@ export class ReadinessReporter {
     if (r.kind !== 'openclaw-readiness' || r.result.status === 'unknown') return;
     const now = failingOf(r);
     if (!now) return;
-    const next = new Map(now.map((v) => [v.name, v]));
+    // A gateway still starting or draining is not a failing part (start-up grace and the stop own those phases).
+    const next = new Map(now.filter((v) => v.kind !== 'starting' && v.kind !== 'draining').map((v) => [v.name, v]));
     for (const v of next.values()) {
       if (this.failing.has(v.name)) continue;
       const what = v.kind === 'channel' ? `channel ${v.name}` : v.name;
