@@ -7,6 +7,7 @@ import { defaultProbeFor } from '../../src/probes/probe-schema.js';
 import { scopeOfFinding } from '../../src/probes/readiness-scope.js';
 import { ReadinessReporter } from '../../src/openclaw/readiness-reporter.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
+import { formatDuration } from '../../src/config/duration.js';
 import { freePort } from '../helpers/ports.js';
 import { httpGet, killTree, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
 
@@ -98,5 +99,10 @@ describe('openclaw-readiness probe on a stand-in gateway', () => {
     expect(events.map((e) => [e.type, e.incidentId])).toEqual([['readiness.failing', 'inc-1'], ['readiness.recovered', 'inc-1']]);
     expect(events[0]!.message).toMatch(/channel telegram fails readiness; the gateway's own recovery has 10m0s before Clawback steps in/);
     expect(events[1]!.message).toMatch(/channel telegram is ready again after 4\.0s/);
+    // A gateway that is only starting (or draining) is no failing part: no event.
+    const quiet: ClawbackEvent[] = [];
+    new ReadinessReporter('gw', (e) => quiet.push(e), () => undefined).onReport(report([{ name: 'startup-sidecars', kind: 'starting', since: 0, dueAt: 120_000 }], 1000));
+    expect(quiet).toEqual([]);
+    expect([formatDuration(119_600), formatDuration(59_600), formatDuration(3_599_700), formatDuration(600_000)]).toEqual(['2m0s', '60s', '1h0m', '10m0s']);
   });
 });
