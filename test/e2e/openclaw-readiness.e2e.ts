@@ -1,14 +1,14 @@
 // End to end against the real OpenClaw gateway: a Telegram channel that fails deep readiness offline is recovered at the smallest scope; a crash brings its stability bundle into the incident.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { waitFor } from '../helpers/processes.js';
+import { spawnMarked, waitFor } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
-import { OPENCLAW_AVAILABLE, e2eClawbackConfig, gatewayHome, healthz, killLeftovers, removeCaseDir, timingTable, type GatewayHome, type Timing } from './openclaw-harness.js';
+import { NODE24, OPENCLAW_AVAILABLE, e2eClawbackConfig, gatewayHome, healthz, killLeftovers, removeCaseDir, timingTable, type GatewayHome, type Timing } from './openclaw-harness.js';
 
 const SERVICE = 'openclaw-gateway';
 const START_BUDGET = 300_000;
@@ -60,20 +60,28 @@ class TelegramStandIn {
   }
 }
 
-/** Preloaded into the gateway only (`gateway run`): when the trigger file appears, one unhandled rejection (the gateway's own fatal path writes its stability bundle). */
-const FAULT_PRELOAD = `
-const fs = require('node:fs');
-const argv = process.argv.join(' ');
-const trigger = process.env.CLAWBACK_E2E_FAULT_FILE;
-if (trigger && / gateway run( |$)/.test(argv)) {
-  const t = setInterval(() => {
-    if (!fs.existsSync(trigger)) return;
-    fs.rmSync(trigger, { force: true });
-    clearInterval(t);
-    Promise.reject(new Error('clawback e2e: injected fault in the gateway'));
-  }, 250);
-  t.unref();
+/**
+ * One unhandled rejection inside the running gateway, through Node's inspector (SIGUSR1 opens it on 127.0.0.1:9229):
+ * the gateway's own fatal path then writes its stability bundle and exits 1. Run by the Node 24 binary, which has
+ * a WebSocket client built in.
+ */
+const INJECT = `
+const [pid] = process.argv.slice(1);
+process.kill(Number(pid), 'SIGUSR1');
+let list;
+for (let i = 0; i < 100 && !list; i++) {
+  await new Promise((r) => setTimeout(r, 200));
+  list = await fetch('http://127.0.0.1:9229/json/list').then((r) => r.json()).catch(() => undefined);
 }
+if (!list?.[0]) { console.error('no inspector'); process.exit(2); }
+const ws = new WebSocket(list[0].webSocketDebuggerUrl);
+await new Promise((r, j) => { ws.onopen = r; ws.onerror = j; });
+const done = new Promise((r) => { ws.onmessage = (m) => { if (JSON.parse(m.data).id === 1) r(); }; });
+ws.send(JSON.stringify({ id: 1, method: 'Runtime.evaluate', params: { expression: "setTimeout(() => Promise.reject(new Error('clawback e2e: injected fault in the gateway')), 50); 'armed'" } }));
+await Promise.race([done, new Promise((r) => setTimeout(r, 10000))]);
+ws.close();
+console.log('armed');
+process.exit(0);
 `;
 
 const rt = (t: TestDaemon) => t.daemon.runtimes.get(SERVICE)!;
@@ -88,7 +96,6 @@ describe.skipIf(!OPENCLAW_AVAILABLE)('OpenClaw readiness and evidence under Claw
   let g: GatewayHome;
   let port: number;
   const tg = new TelegramStandIn();
-  let faultFile: string;
 
   beforeAll(async () => {
     port = await freePort();
@@ -101,12 +108,8 @@ describe.skipIf(!OPENCLAW_AVAILABLE)('OpenClaw readiness and evidence under Claw
       channels: { telegram: { enabled: true, botToken: BOT_TOKEN, apiRoot } },
     };
     writeFileSync(g.configPath, `${JSON.stringify(cfg, null, 2)}\n`, { mode: 0o600 });
-    const preload = path.join(g.dir, 'fault-preload.cjs');
-    writeFileSync(preload, FAULT_PRELOAD);
-    faultFile = path.join(g.dir, 'fault-now');
     const config = e2eClawbackConfig(g, port);
     const svc = config.services[0]!;
-    svc.env = { ...(svc.env as Record<string, string>), NODE_OPTIONS: `--require ${preload}`, CLAWBACK_E2E_FAULT_FILE: faultFile };
     // The preset's numbers, with the channel's bound and the settle time made short for a test.
     for (const p of svc.probes as Array<Record<string, unknown>>) {
       // Liveness as patient as the preset's (a loaded box stalls the gateway's event loop for seconds during start-up).
@@ -165,9 +168,10 @@ describe.skipIf(!OPENCLAW_AVAILABLE)('OpenClaw readiness and evidence under Claw
     const pid = rt(t).status().pid!;
     const n = t.events.length;
     const t0 = Date.now();
-    writeFileSync(faultFile, 'now');
+    const inject = spawnMarked(NODE24, ['--input-type=module', '-e', INJECT, String(pid)]);
+    const injected = await inject.exited;
+    expect(injected.code, 'the fault was armed through the inspector').toBe(0);
     const exit = await waitFor(() => since(t, n, 'service.exited').find((e) => e.details?.expected === false), { timeoutMs: 30_000, intervalMs: 250, message: 'the gateway exits' });
-    expect(existsSync(faultFile)).toBe(false);
     expect(exit.details).toMatchObject({ code: 1 });
     const ev = await waitFor(() => since(t, n, 'openclaw.evidence')[0], { timeoutMs: 200_000, intervalMs: 500, message: 'openclaw.evidence' });
     timings.push({ case: 'crash', what: 'exit -> stability bundle in the incident', ms: ev.time - exit.time });
