@@ -537,7 +537,9 @@ class Step {
     if (s.maintenance) return;
     if (s.work?.kind === 'verify') return this.verifyFailed(`${input.probe}: ${input.finding ?? input.message}`);
     if (s.work || s.held) return;
-    this.openIncident(1, `${input.probe}: ${input.finding ?? input.message}`, undefined, input.since ?? this.now);
+    // A readiness finding is a code ("readiness:channel:telegram"); its message names the part for a person.
+    const what = isReadinessFinding(input.finding) ? input.message : (input.finding ?? input.message);
+    this.openIncident(1, `${input.probe}: ${what}`, undefined, input.since ?? this.now);
     if (this.restartScope(input.finding, input.probe)) return;
     const reason: StartReason = input.finding === 'memory-limit' ? 'memory' : 'probe';
     const hung = input.finding === 'hang' || input.finding === 'stopped';

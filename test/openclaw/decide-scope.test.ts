@@ -66,6 +66,7 @@ describe('readiness findings in the reducer', () => {
     const action = d.events('incident.action').find((e) => e.details?.action === 'scope-restart');
     expect(action?.message).toMatch(/restarting channel telegram only/);
     expect(action?.details).toMatchObject({ scope: 'channel:telegram', channel: 'telegram' });
+    expect(d.events('incident.opened')[0]!.message).toMatch(/readiness: channel telegram failing for 10m0s: past the gateway's own recovery bound$/);
     d.at(70_000, { type: 'healthy', pid: 100 });
     expect(d.state.incident).toBeNull();
     expect(d.events('incident.resolved')).toHaveLength(1);
