@@ -6,6 +6,7 @@ import { Redactor } from '../observe/redact.js';
 import { EventBus, type ClawbackEvent } from '../observe/events.js';
 import { JournalWriter } from '../observe/journal.js';
 import { runDoctor, defaultRules, type DoctorReport } from '../doctor/run-doctor.js';
+import { otherSupervisorRule } from '../openclaw/rule-other-supervisor.js';
 import { preflightRule } from '../doctor/rule-preflight.js';
 import { doctorContext } from '../daemon/doctor-wiring.js';
 import { liveSupervision } from '../doctor/live-instances.js';
@@ -39,7 +40,7 @@ export function registerDoctor(program: Command): void {
         const live = await liveSupervision(loaded.stateDir, service.name);
         if (live.daemonPid !== undefined) ctx.daemonPid = live.daemonPid;
         if (live.servicePid !== undefined) ctx.currentPid = live.servicePid;
-        const report = await runDoctor(ctx, { fix: !!o.fix, rules: [preflightRule(['command', 'cwd', 'env']), ...defaultRules({ serviceDoctor: { always: false } })] });
+        const report = await runDoctor(ctx, { fix: !!o.fix, rules: [preflightRule(['command', 'cwd', 'env']), ...defaultRules({ serviceDoctor: { always: false } }), otherSupervisorRule()] });
         reports.push({ service: service.name, ...report });
       }
       const exitCode = Math.max(0, ...reports.map((r) => r.exitCode));

@@ -90,7 +90,14 @@ function openclawComments(det: OpenclawDetection, external: boolean): CommentMap
       path: s('restart'),
       comment: 'Exit 78 = config/lock/schema problem: no blind restart, the doctor goes first.\nA start takes 20-80 s, so stability is judged over minutes.',
     },
-    { path: s('stop'), comment: 'SIGTERM exits in 1-5 s; it may drain active work for minutes, which we do not wait for.' },
+    {
+      path: s('stop'),
+      comment: 'SIGTERM exits in 1-8 s when idle. A planned restart (memory, prediction, readiness, yours) waits drainGrace:\nthe gateway drains active work like its own safe restart (drain 315 s + close 10 s + 5 s). A hang gets 1 s.',
+    },
+    {
+      path: s('openclaw'),
+      comment: 'The gateway\'s CLI, for the smallest repairs and its evidence: restart one failing channel account\n(`gateway call channels.stop/start`), its stability bundle after a crash, a diagnostics export at Level 4.',
+    },
     {
       path: s('doctor'),
       comment:
@@ -99,7 +106,10 @@ function openclawComments(det: OpenclawDetection, external: boolean): CommentMap
         'a whole-file restore last. The config is snapshotted as soon as the gateway is seen healthy with it.',
     },
     { path: s('probes', 0), comment: '/healthz is 200 once the gateway is live. Grace 120 s: 11-25 s warm, over 60 s cold.' },
-    { path: s('probes', 1), comment: '/readyz is 503 while channels connect: notify only, never a restart.' },
+    {
+      path: s('probes', 1),
+      comment: '/readyz lists what is not ready (channels, agent databases, plugin reload). A channel gets 10 min of the\ngateway\'s own recovery, then Clawback restarts that channel alone, then the gateway. A quiet channel is fine.',
+    },
     { path: s('probes', 2), comment: 'A stopped process (SIGSTOP, a tracer) is seen in /proc long before HTTP timeouts add up.' },
     { path: s('probes', 3), comment: 'The whole tree (main + 2 workers) is ~1 GB.' },
     { path: s('probes', 4), comment: 'The validator is a full CLI start: every 5 minutes, notify only.' },

@@ -6,6 +6,7 @@ import { notifySchema } from '../notify/notify-schema.js';
 import { emergencySchema } from '../emergency/emergency-schema.js';
 import { predictionSchema } from '../predict/predict-schema.js';
 import { autoscaleSchema } from '../autoscale/autoscale-schema.js';
+import { openclawSchema } from '../openclaw/openclaw-schema.js';
 
 const signalName = z.enum(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGKILL']);
 
@@ -46,6 +47,11 @@ export const stopSchema = z.strictObject({
   grace: duration.default(5_000),
   /** Grace for an instance judged hung (its event loop cannot act on the signal anyway). */
   hangGrace: duration.default(1_000),
+  /**
+   * Grace for a planned restart (memory limit, prediction, readiness, a person's restart): the service drains its
+   * work first (OpenClaw: up to 315 s + 15 s). Default: grace. A hang keeps hangGrace.
+   */
+  drainGrace: duration.optional(),
 });
 
 export const logsSchema = z.strictObject({
@@ -146,6 +152,8 @@ export const serviceSchema = z.strictObject({
   instances: z.number().int().min(1).max(64).optional(),
   /** Change the number of instances by a metric (docs/instances.md). */
   autoscale: autoscaleSchema.optional(),
+  /** The service is an OpenClaw gateway: its CLI, channel restarts, evidence, other-supervisor check (src/openclaw). */
+  openclaw: openclawSchema.optional(),
 });
 
 /** OTP-style restart strategies for services supervised together (a gateway and its sidecars). */

@@ -12,6 +12,7 @@ import { decide, nextWake, LEVEL_NAMES } from '../decide/decide.js';
 import { policyFor, type ServicePolicy } from '../decide/policy.js';
 import type { AgentOutcome, DoctorOutcome, Effect, ServiceInput } from '../decide/inputs.js';
 import type { Hold, Incident, LastExit, Maintenance, Requester, ServiceState, StartReason, Work } from '../decide/service-state.js';
+import { scopeKey, type ReadinessScope } from '../probes/readiness-scope.js';
 
 export { LEVEL_NAMES };
 
@@ -57,10 +58,15 @@ export interface AgentRepairer {
   finish(runId: string, incidentId: string, keep: boolean, reason: string): Promise<void>;
 }
 
+/** Restarts one part of the running service (a channel account) through its own interface. */
+export type ScopedRestarter = (scope: ReadinessScope, signal: AbortSignal) => Promise<{ ok: boolean; accounts: string[]; summary: string }>;
+
 /** Level 2 and 3 work; the reducer decides when they run, the runtime runs them. */
 export interface Repairers {
   doctor?: (incident: Incident, signal?: AbortSignal) => Promise<DoctorResult>;
   agent?: AgentRepairer;
+  /** The smallest scope (src/openclaw/channel-restart.ts); without it a scoped finding restarts the whole service. */
+  scoped?: ScopedRestarter;
 }
 
 export interface RuntimeDeps {
@@ -131,7 +137,7 @@ export class ServiceRuntime {
     private readonly deps: RuntimeDeps,
   ) {
     this.s = state;
-    this.policy = policyFor(config, { doctor: !!deps.repairers.doctor, agent: !!deps.repairers.agent });
+    this.policy = policyFor(config, { doctor: !!deps.repairers.doctor, agent: !!deps.repairers.agent, scoped: !!deps.repairers.scoped });
     this.health = deps.makeHealthWatch({
       healthy: () => {
         const pid = this.instance?.pid;
@@ -362,7 +368,48 @@ export class ServiceRuntime {
       case 'finish-agent':
         this.track(this.finishAgent(effect.runId, effect.incidentId, effect.keep, effect.reason));
         return;
+      case 'restart-scope':
+        this.track(this.restartScope(effect.scope, effect.settleMs));
+        return;
     }
+  }
+
+  /** Restarts one part, says how it went, gives it its settle time, then lets the probes judge this instance again. */
+  private async restartScope(scope: ReadinessScope, settleMs: number): Promise<void> {
+    const inst = this.instance;
+    const fn = this.deps.repairers.scoped;
+    const runId = newId('run', this.deps.clock.now());
+    const abort = new AbortController();
+    this.work.set(runId, abort);
+    try {
+      let result: { ok: boolean; accounts: string[]; summary: string };
+      try {
+        if (!fn) throw new Error('no scoped restart configured');
+        result = await fn(scope, abort.signal);
+      } catch (err) {
+        result = { ok: false, accounts: [], summary: (err as Error)?.message ?? String(err) };
+      }
+      if (abort.signal.aborted || this.stopped) return;
+      const accounts = result.accounts.length > 0 ? ` (account ${result.accounts.join(', ')})` : '';
+      this.deps.emit({
+        type: 'service.scope-restarted',
+        time: this.deps.clock.now(),
+        // An action on the service, like a restart: notified (it names the channel and the account).
+        severity: 'warning',
+        service: this.name,
+        ...(this.s.incident ? { incidentId: this.s.incident.id } : {}),
+        level: 1,
+        message: `${this.name}: channel ${scope.channel}${accounts} ${result.ok ? 'restarted through the gateway' : 'could not be restarted through the gateway'}: ${result.summary}; readiness is judged again in ${Math.round(settleMs / 1000)} s`,
+        details: { scope: scopeKey(scope), channel: scope.channel, accounts: result.accounts, ok: result.ok, summary: result.summary, settleMs },
+      });
+      await this.deps.clock.sleep(settleMs, abort.signal);
+    } catch {
+      return; // aborted: the daemon is stopping
+    } finally {
+      this.work.delete(runId);
+    }
+    // The same instance, judged again: readiness that holds resolves the incident, a new failure restarts the whole.
+    if (inst && this.instance === inst && !this.stopped) this.health.attach(inst);
   }
 
   private async startEffect(reason: StartReason): Promise<void> {

@@ -10,12 +10,14 @@ import { groupsPlugin } from './groups.js';
 import { chatPlugin } from './chat-wiring.js';
 import { PredictorRegistry, ServicePredictor, crashPatternPlugin } from './prediction-wiring.js';
 import { SharedProbeParts } from './shared-probe-parts.js';
+import { OpenclawParts } from '../openclaw/openclaw-plugin.js';
 
 export function defaultDaemonOptions(): Partial<DaemonOptions> {
   const metrics = new MetricsHolder();
   const predictors = new PredictorRegistry();
   const stores = new SnapshotStores();
   const probeParts = new SharedProbeParts();
+  const openclaw = new OpenclawParts();
   return {
     makeHealthWatch: (service, rt, events, ctx) => {
       const predictor = new ServicePredictor(service, ctx, {
@@ -34,15 +36,17 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
         onProbeResult: (r) => {
           metrics.get().observeProbe(service.name, r.name, r.kind, r.result);
           predictor.onProbeResult(r);
+          openclaw.onProbeResult(service.name, r);
         },
       });
       return { ...watch, attach: (inst) => (predictor.reset(), watch.attach(inst)) };
     },
     makeRepairers: (service, rt, ctx) => {
       const agent = emergencyRepairer(service, ctx, rt, stores);
-      return { ...doctorRepairers(service, ctx, rt, stores), ...(agent ? { agent } : {}) };
+      const scoped = openclaw.scopedRestarter(service);
+      return { ...doctorRepairers(service, ctx, rt, stores), ...(agent ? { agent } : {}), ...(scoped ? { scoped } : {}) };
     },
     makePreflight: (service) => preflightFor(service),
-    plugins: [probeParts.plugin(), groupsPlugin(), chatPlugin(), observePlugin(metrics), lastKnownGoodPlugin(stores), crashPatternPlugin(predictors, metrics), dashboardPlugin()],
+    plugins: [probeParts.plugin(), groupsPlugin(), chatPlugin(), observePlugin(metrics), lastKnownGoodPlugin(stores), crashPatternPlugin(predictors, metrics), dashboardPlugin(), openclaw.plugin()],
   };
 }

@@ -6,6 +6,7 @@ import { recordRestart } from '../supervisor/intensity.js';
 import type { Decision, Effect, ServiceInput } from './inputs.js';
 import type { ServicePolicy } from './policy.js';
 import type { HoldReason, Incident, IncidentCause, LastExit, ServiceState, StartReason, Work } from './service-state.js';
+import { isReadinessFinding, scopeKey, scopeOfFinding } from '../probes/readiness-scope.js';
 
 export interface DecideContext {
   now: number;
@@ -128,7 +129,8 @@ class Step {
     }
     s.phase = 'stopping';
     s.afterStop = then;
-    this.fx.push({ type: 'stop', graceMs });
+    const drain = graceMs === this.p.drainGraceMs && this.p.drainGraceMs > this.p.stopGraceMs;
+    this.fx.push({ type: 'stop', graceMs, ...(drain ? { drain } : {}) });
     return true;
   }
 
@@ -535,10 +537,38 @@ class Step {
     if (s.maintenance) return;
     if (s.work?.kind === 'verify') return this.verifyFailed(`${input.probe}: ${input.finding ?? input.message}`);
     if (s.work || s.held) return;
-    this.openIncident(1, `${input.probe}: ${input.finding ?? input.message}`, undefined, input.since ?? this.now);
+    // A readiness finding is a code ("readiness:channel:telegram"); its message names the part for a person.
+    const what = isReadinessFinding(input.finding) ? input.message : (input.finding ?? input.message);
+    this.openIncident(1, `${input.probe}: ${what}`, undefined, input.since ?? this.now);
+    if (this.restartScope(input.finding, input.probe)) return;
     const reason: StartReason = input.finding === 'memory-limit' ? 'memory' : 'probe';
     const hung = input.finding === 'hang' || input.finding === 'stopped';
-    this.countedRestart(reason, hung ? this.p.hangGraceMs : this.p.stopGraceMs, input.probe);
+    // The process still serves (a memory limit, a part not ready): a planned restart that lets it drain.
+    const planned = reason === 'memory' || isReadinessFinding(input.finding);
+    this.countedRestart(reason, hung ? this.p.hangGraceMs : planned ? this.p.drainGraceMs : this.p.stopGraceMs, input.probe);
+  }
+
+  /**
+   * The smallest scope first: a readiness finding that names a part (a channel) restarts just that part, once
+   * per incident; when the same part fails again the whole process restarts (drained), then the ladder.
+   */
+  private restartScope(finding: string | undefined, probe: string): boolean {
+    const scope = scopeOfFinding(finding);
+    const inc = this.s.incident;
+    if (!scope || !this.p.scopedRestart || !inc) return false;
+    const key = scopeKey(scope);
+    if (inc.scopesTried?.includes(key)) return false;
+    inc.scopesTried = [...(inc.scopesTried ?? []), key];
+    const settleMs = this.p.scopedRestart.settleMs;
+    this.emit(
+      'incident.action',
+      'warning',
+      `${this.p.name}: restarting channel ${scope.channel} only (its readiness failed past the gateway's own recovery); the gateway itself keeps running`,
+      { action: 'scope-restart', scope: key, channel: scope.channel, probe, settleMs },
+      1,
+    );
+    this.fx.push({ type: 'restart-scope', scope, settleMs });
+    return true;
   }
 
   /**
@@ -628,7 +658,8 @@ class Step {
         this.emit('service.restarting', 'warning', `restarting ${p.name} (manual)`, { reason: 'manual' }, 0);
       }
       if (s.phase === 'backoff') s.phase = 'stopped';
-      this.restartInstance('manual');
+      // A person's restart is planned: the service drains (like `openclaw gateway restart`).
+      this.restartInstance('manual', p.drainGraceMs);
       return;
     }
     if (by === 'agent') {
@@ -645,7 +676,7 @@ class Step {
       return;
     }
     // prediction: a restart before the crash counts like one; a breaker trip opens the incident to climb with
-    this.countedRestart('prediction', p.stopGraceMs, 'prediction', 'proactive restarts do not hold');
+    this.countedRestart('prediction', p.drainGraceMs, 'prediction', 'proactive restarts do not hold');
   }
 
   private doctorDone(runId: string, outcome: 'fixed' | 'nothing-found' | 'not-fixed', summary: string): void {

@@ -2,6 +2,7 @@
 import type { ClawbackEvent } from '../observe/events.js';
 import type { InstanceRecord } from '../supervisor/service-process.js';
 import type { Incident, Requester, StartReason } from './service-state.js';
+import type { ReadinessScope } from '../probes/readiness-scope.js';
 
 export type DoctorOutcome = 'fixed' | 'nothing-found' | 'not-fixed';
 /** completed: the agent ended by itself (fix mode); the others mean it did not fix anything. */
@@ -44,8 +45,13 @@ export type ServiceInput =
 export type Effect =
   /** Wait for the old instance's leftovers, run the preflight, spawn or launch; reports started / preflight-failed / start-failed. */
   | { type: 'start'; reason: StartReason }
-  /** Stop the current instance (signal, grace, SIGKILL of the group); reports exited. */
-  | { type: 'stop'; graceMs: number }
+  /** Stop the current instance (signal, grace, SIGKILL of the group); reports exited. `drain`: a planned stop given the drain budget. */
+  | { type: 'stop'; graceMs: number; drain?: boolean }
+  /**
+   * Restart one part of the running instance (a channel account) through the service's own interface, then give
+   * it `settleMs` before its probes judge again. Its outcome is an event; the next verdict is the reducer's input.
+   */
+  | { type: 'restart-scope'; scope: ReadinessScope; settleMs: number }
   /** Stop watching the instance without touching it (daemon leaves, the next one adopts). */
   | { type: 'release' }
   | { type: 'run-doctor'; runId: string; incident: Incident }

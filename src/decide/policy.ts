@@ -11,6 +11,10 @@ export interface ServicePolicy {
   coolDownMs: number;
   stopGraceMs: number;
   hangGraceMs: number;
+  /** A planned restart (memory limit, prediction, readiness, a person's restart): the service may drain this long. */
+  drainGraceMs: number;
+  /** The smallest scope first: a readiness finding naming a channel restarts that channel once per incident. */
+  scopedRestart: { settleMs: number } | null;
   /** Doctor runs per incident (0 = no Level 2). */
   doctorAttempts: number;
   doctorTimeoutMs: number;
@@ -26,7 +30,7 @@ export const AGENT_DEADLINE_SLACK_MS = 60_000;
 /** Time a doctor run gets past the service doctor's own timeout (our rules, validators, snapshots). */
 export const DOCTOR_DEADLINE_SLACK_MS = 120_000;
 
-export function policyFor(service: ServiceConfig, has: { doctor: boolean; agent: boolean }): ServicePolicy {
+export function policyFor(service: ServiceConfig, has: { doctor: boolean; agent: boolean; scoped?: boolean }): ServicePolicy {
   const r = service.restart;
   const e = service.emergency;
   return {
@@ -39,6 +43,8 @@ export function policyFor(service: ServiceConfig, has: { doctor: boolean; agent:
     coolDownMs: r.coolDown,
     stopGraceMs: service.stop.grace,
     hangGraceMs: service.stop.hangGrace,
+    drainGraceMs: service.stop.drainGrace ?? service.stop.grace,
+    scopedRestart: has.scoped && service.openclaw?.channelRestart ? { settleMs: service.openclaw.channelSettle } : null,
     doctorAttempts: has.doctor ? service.doctor.attempts : 0,
     doctorTimeoutMs: service.doctor.timeout + DOCTOR_DEADLINE_SLACK_MS,
     confirmAfterMs: service.doctor.confirmAfter,

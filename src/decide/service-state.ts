@@ -54,6 +54,8 @@ export interface Incident {
   lastRung?: string;
   /** First healthy verdict after a repair; the incident resolves once health held for the confirm time. */
   recoveredAt?: number | null;
+  /** Parts already restarted on their own in this incident ("channel:telegram"): the next failure of one restarts the whole. */
+  scopesTried?: string[];
 }
 
 /** Work in flight: it belongs to one incident, has a deadline, and is persisted. */

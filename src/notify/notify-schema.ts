@@ -47,6 +47,11 @@ export const EVENT_TYPES = [
   'service.scaled',
   'service.rollout-done',
   'service.rollout-failed',
+  'readiness.failing',
+  'readiness.recovered',
+  'service.scope-restarted',
+  'openclaw.evidence',
+  'openclaw.other-supervisor',
 ] as const satisfies readonly EventType[];
 
 /** Fails to compile when src/observe/events.ts gains a type missing above: add it to EVENT_TYPES. */

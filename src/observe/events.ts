@@ -47,7 +47,16 @@ export type EventType =
   | 'config.reload-failed'
   | 'service.scaled'
   | 'service.rollout-done'
-  | 'service.rollout-failed';
+  | 'service.rollout-failed'
+  /** A part of the service (a channel account, a plugin reload) fails readiness / is ready again (src/openclaw). */
+  | 'readiness.failing'
+  | 'readiness.recovered'
+  /** The reducer restarted one part of the service (a channel account) instead of the whole process. */
+  | 'service.scope-restarted'
+  /** The gateway's own evidence (stability bundle, diagnostics export) attached to an incident. */
+  | 'openclaw.evidence'
+  /** The gateway's own service manager unit is enabled beside Clawback. */
+  | 'openclaw.other-supervisor';
 
 export interface ClawbackEvent {
   type: EventType;
@@ -85,6 +94,11 @@ export interface EventPayloads {
   'daemon.fault': { effect: string; error: string };
   'maintenance.started': { until: number | null; reason: string; by: string };
   'maintenance.ended': { by: string; afterMs: number };
+  'readiness.failing': { subsystem: string; kind: string; channel?: string; accounts?: string[]; since: number; dueAt: number; detail?: string };
+  'readiness.recovered': { subsystem: string; kind: string; channel?: string; failingForMs: number };
+  'service.scope-restarted': { scope: string; channel?: string; accounts: string[]; ok: boolean; summary: string; settleMs: number };
+  'openclaw.evidence': { kind: 'stability' | 'diagnostics'; summary: string; path?: string; ok: boolean };
+  'openclaw.other-supervisor': { manager: 'systemd' | 'launchd'; unit: string; path: string; enabled: boolean };
 }
 
 export type PayloadOf<T extends EventType> = T extends keyof EventPayloads ? EventPayloads[T] : Record<string, unknown>;

@@ -110,7 +110,11 @@ export function openclawBackupGlobs(configPath: string): string[] {
  * Numbers, and why:
  * - start-up: 11-25 s to /healthz 200 warm, 62-82 s cold or loaded -> grace 120 s (grace ends at the
  *   first pass, so a generous value delays nothing once the gateway is up);
- * - /readyz is 503 while channels connect: it notifies, it never restarts;
+ * - /readyz (deep readiness, `failing` lists channels, agent databases, plugin reload): a verdict per failing
+ *   part; a channel gets 10 min of the gateway's own recovery (10 auto-restarts, backoff 5 s to 5 min, its
+ *   health monitor), then that channel alone is restarted (`gateway call channels.stop/start`), then the
+ *   gateway (drained), then the ladder;
+ * - a planned restart drains like the gateway's own safe restart: SIGTERM, drain 315 s + 10 s close + 5 s;
  * - memory: ~1 GB for the tree (main 600-850 MB + two workers) -> warn 1.5 GB, restart above 2 GB;
  * - SIGTERM exits in 1-5 s (it may drain active work for minutes) -> 15 s grace, then SIGKILL;
  * - exit 78 = config/lock/schema problem -> no blind restart, straight to the doctor;
@@ -164,7 +168,9 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
       intensity: { maxRestarts: 5, window: '10m' },
       preventExitCodes: [78],
     },
-    stop: { signal: 'SIGTERM', grace: '15s', hangGrace: '1s' },
+    stop: { signal: 'SIGTERM', grace: '15s', hangGrace: '1s', drainGrace: '330s' },
+    // What Clawback knows about the gateway: its CLI (channel restarts, stability bundle, diagnostics export).
+    openclaw: { cli: [...oc] },
     doctor: {
       command: [...oc, 'doctor', '--fix', '--non-interactive'],
       timeout: '90s',
@@ -183,15 +189,15 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
         action: 'restart',
       },
       {
-        kind: 'http',
+        kind: 'openclaw-readiness',
         name: 'readiness',
         url: `${base}/readyz`,
-        expectStatus: [200],
         interval: '15s',
         timeout: '5s',
-        failureThreshold: 4,
+        failureThreshold: 2,
         startupGrace: '180s',
-        action: 'notify',
+        channelBound: '10m',
+        action: 'restart',
       },
       // SIGSTOP / a tracer: seen from /proc at once, long before the HTTP probe's timeouts add up.
       { kind: 'hang', name: 'stopped', interval: '5s', failureThreshold: 2, action: 'restart' },

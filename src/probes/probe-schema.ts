@@ -151,11 +151,24 @@ const commandProbe = z.strictObject({
   env: z.record(z.string(), z.string()).default({}),
 });
 
-export const probeKinds = ['process', 'http', 'tcp', 'memory', 'hang', 'config', 'log', 'command'] as const;
+/** OpenClaw deep readiness: /readyz from loopback, a verdict per failing subsystem (src/probes/readiness-probe.ts). */
+const openclawReadinessProbe = z.strictObject({
+  kind: z.literal('openclaw-readiness'),
+  ...common({ action: 'restart', interval: 15_000, timeout: 5_000, failureThreshold: 2, startupGrace: 180_000 }),
+  url: httpUrl,
+  /** A failing channel: the gateway's own auto-restarts (10, backoff 5 s to 5 min) and health monitor get this long first. */
+  channelBound: duration.default(600_000),
+  /** Past a plugin reload's own recovery deadline: this much more. */
+  pluginReloadSlack: duration.default(30_000),
+  /** Any other failing subsystem (an agent or state database refused, draining, start-up pending). */
+  otherBound: duration.default(120_000),
+});
+
+export const probeKinds = ['process', 'http', 'tcp', 'memory', 'hang', 'config', 'log', 'command', 'openclaw-readiness'] as const;
 export type ProbeKind = (typeof probeKinds)[number];
 
 export const probeSchema = z
-  .discriminatedUnion('kind', [processProbe, httpProbe, tcpProbe, memoryProbe, hangProbe, configProbe, logProbe, commandProbe])
+  .discriminatedUnion('kind', [processProbe, httpProbe, tcpProbe, memoryProbe, hangProbe, configProbe, logProbe, commandProbe, openclawReadinessProbe])
   .transform((p) => ({ ...p, name: p.name ?? p.kind }));
 
 export type ProbeConfig = z.output<typeof probeSchema>;

@@ -9,6 +9,7 @@ import { createLogProbe } from './log-probe.js';
 import { createMemoryProbe } from './memory-probe.js';
 import { createProcessProbe } from './process-probe.js';
 import { createTcpProbe } from './tcp-probe.js';
+import { createReadinessProbe } from './readiness-probe.js';
 
 export type ProbeFactory<K extends ProbeKind> = (config: ProbeConfigOf<K>, deps?: ProbeDeps) => Probe;
 
@@ -21,6 +22,7 @@ export const probeFactories: { readonly [K in ProbeKind]: ProbeFactory<K> } = Ob
   config: createConfigProbe,
   log: createLogProbe,
   command: createCommandProbe,
+  'openclaw-readiness': createReadinessProbe,
 });
 
 /** A fresh probe (with its own state, e.g. the log read position) for one configured entry. */

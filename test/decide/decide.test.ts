@@ -16,6 +16,8 @@ function policy(over: Partial<ServicePolicy> = {}): ServicePolicy {
     coolDownMs: 0,
     stopGraceMs: 1000,
     hangGraceMs: 100,
+    drainGraceMs: 1000,
+    scopedRestart: null,
     doctorAttempts: 2,
     doctorTimeoutMs: 5000,
     confirmAfterMs: 2000,

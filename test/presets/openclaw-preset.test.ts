@@ -26,7 +26,12 @@ describe('openclaw preset', () => {
     const byName = new Map(s.probes.map((p) => [p.name, p]));
     expect(byName.get('liveness')).toMatchObject({ kind: 'http', url: 'http://127.0.0.1:18789/healthz', action: 'restart' });
     expect(byName.get('liveness')!.startupGrace).toBeGreaterThanOrEqual(90_000);
-    expect(byName.get('readiness')).toMatchObject({ kind: 'http', url: 'http://127.0.0.1:18789/readyz', action: 'notify' });
+    // Deep readiness is a real signal now: a verdict per failing part, the gateway's own recovery first (10 min for a channel).
+    expect(byName.get('readiness')).toMatchObject({ kind: 'openclaw-readiness', url: 'http://127.0.0.1:18789/readyz', action: 'restart', channelBound: 600_000 });
+    // Planned restarts drain within the gateway's own stop budget (drain 315 s + close 10 s + margin 5 s); a hang keeps 1 s.
+    expect(s.stop.drainGrace).toBe(330_000);
+    expect(s.stop.hangGrace).toBeLessThanOrEqual(1_000);
+    expect(s.openclaw).toMatchObject({ cli: ['openclaw'], channelRestart: true, evidence: true, otherSupervisorCheck: true });
     const mem = byName.get('memory') as { warn: number; limit: number };
     expect(mem.warn).toBeGreaterThan(1e9);
     expect(mem.limit).toBeGreaterThan(mem.warn);

@@ -1,0 +1,137 @@
+// The daemon plugin for OpenClaw services: other-supervisor warning at start, the gateway's evidence on unclean exits and at Level 4, readiness events.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { DaemonPlugin } from '../daemon/daemon.js';
+import type { ServiceConfig } from '../config/schema.js';
+import type { ClawbackEvent } from '../observe/events.js';
+import { realCommandRunner, type CommandRunner } from '../platform/command-runner.js';
+import { gatewayCli } from './gateway-cli.js';
+import { exportDiagnostics, readStabilityBundle } from './gateway-evidence.js';
+import { describeOtherSupervisor, findOtherSupervisors, type OtherSupervisor } from './other-supervisor.js';
+import { ReadinessReporter, type ReadinessReport } from './readiness-reporter.js';
+import { restartChannel } from './channel-restart.js';
+import type { ScopedRestarter } from '../daemon/service-runtime.js';
+
+export interface OpenclawPluginOptions {
+  runner?: CommandRunner;
+  /** Tests point this at a temp HOME; default: the service's HOME and the daemon's. */
+  otherSupervisors?: (service: ServiceConfig) => OtherSupervisor[];
+}
+
+/** Shared between the plugin (events) and the wiring (probe reports, the scoped restarter). */
+export class OpenclawParts {
+  readonly reporters = new Map<string, ReadinessReporter>();
+  private readonly runner: CommandRunner;
+
+  constructor(private readonly opts: OpenclawPluginOptions = {}) {
+    this.runner = opts.runner ?? realCommandRunner();
+  }
+
+  /** The wiring feeds every probe report here; only openclaw-readiness reports are read. */
+  onProbeResult(service: string, r: ReadinessReport): void {
+    this.reporters.get(service)?.onReport(r);
+  }
+
+  /** The smallest scope for a service with an `openclaw` block and channelRestart on. */
+  scopedRestarter(service: ServiceConfig): ScopedRestarter | undefined {
+    const oc = service.openclaw;
+    if (!oc?.channelRestart) return undefined;
+    const cli = gatewayCli(service, this.runner);
+    return (scope, signal) => restartChannel(cli, scope, signal, { timeoutMs: oc.evidenceTimeout });
+  }
+
+  plugin(): DaemonPlugin {
+    return {
+      name: 'openclaw',
+      init: (ctx, daemon) => {
+        const services = ctx.config.services.filter((s) => s.openclaw);
+        if (services.length === 0) return;
+        const aborts = new Set<AbortController>();
+        const inFlight = new Set<Promise<void>>();
+        const startedAt = new Map<string, number>();
+        const busy = new Set<string>();
+
+        for (const s of services) {
+          const rt = daemon.runtimes.get(s.name);
+          this.reporters.set(s.name, new ReadinessReporter(s.name, ctx.emit, () => rt?.currentIncident()?.id));
+          if (s.openclaw!.otherSupervisorCheck) {
+            const found = (this.opts.otherSupervisors ?? findOtherSupervisors)(s);
+            for (const f of found) {
+              ctx.emit({
+                type: 'openclaw.other-supervisor',
+                time: ctx.clock.now(),
+                severity: f.enabled ? 'warning' : 'info',
+                service: s.name,
+                message: describeOtherSupervisor(f, s.name),
+                details: { manager: f.manager, unit: f.unit, path: f.path, enabled: f.enabled },
+              });
+            }
+          }
+        }
+
+        const run = (key: string, body: (signal: AbortSignal) => Promise<void>): void => {
+          if (busy.has(key)) return; // one evidence read per service and kind at a time
+          busy.add(key);
+          const abort = new AbortController();
+          aborts.add(abort);
+          const p = body(abort.signal)
+            .catch(() => undefined)
+            .finally(() => {
+              aborts.delete(abort);
+              busy.delete(key);
+              inFlight.delete(p);
+            });
+          inFlight.add(p);
+        };
+
+        const evidenceEvent = (s: ServiceConfig, incidentId: string | undefined, kind: 'stability' | 'diagnostics', r: { ok: boolean; summary: string; path?: string }, level?: ClawbackEvent['level']): void => {
+          ctx.emit({
+            type: 'openclaw.evidence',
+            time: ctx.clock.now(),
+            severity: r.ok ? 'warning' : 'info',
+            service: s.name,
+            ...(incidentId ? { incidentId } : {}),
+            ...(level !== undefined ? { level } : {}),
+            message: `${s.name}: the gateway's ${kind === 'stability' ? 'stability bundle' : 'diagnostics export'}: ${r.summary}`,
+            details: { kind, summary: r.summary, ok: r.ok, ...(r.path ? { path: r.path } : {}) },
+          });
+        };
+
+        const off = ctx.bus.subscribe((e) => {
+          const s = services.find((x) => x.name === e.service);
+          if (!s || !s.openclaw!.evidence) return;
+          const cli = gatewayCli(s, this.runner);
+          const timeoutMs = s.openclaw!.evidenceTimeout;
+          if (e.type === 'service.started') startedAt.set(s.name, e.time);
+          if (e.type === 'service.exited') {
+            const d = (e.details ?? {}) as { expected?: boolean; code?: number | null; signal?: string | null };
+            const unclean = d.expected === false && (d.code !== 0 || !!d.signal);
+            if (!unclean) return;
+            const notBefore = startedAt.get(s.name);
+            run(`${s.name}:stability`, async (signal) => {
+              const r = await readStabilityBundle(cli, ctx.redactor, { timeoutMs, signal, ...(notBefore !== undefined ? { notBefore } : {}) });
+              if (!signal.aborted) evidenceEvent(s, e.incidentId, 'stability', r);
+            });
+          }
+          if (e.type === 'incident.level' && e.level === 4 && e.incidentId) {
+            const incidentId = e.incidentId;
+            run(`${s.name}:diagnostics`, async (signal) => {
+              const dir = path.join(ctx.stateDir, 'incidents', incidentId);
+              mkdirSync(dir, { recursive: true, mode: 0o700 });
+              const r = await exportDiagnostics(cli, ctx.redactor, { dir, incidentId, timeoutMs, signal });
+              if (!signal.aborted) evidenceEvent(s, incidentId, 'diagnostics', r, 4);
+            });
+          }
+        });
+
+        return {
+          stop: async () => {
+            off();
+            for (const a of aborts) a.abort();
+            await Promise.allSettled([...inFlight]);
+          },
+        };
+      },
+    };
+  }
+}
