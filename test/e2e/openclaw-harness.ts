@@ -81,6 +81,9 @@ export function e2eClawbackConfig(g: GatewayHome, port: number, t: Tweaks = {}):
     }
   }
   svc.probes = probes;
+  // The gateway must not see the test runner: with VITEST/NODE_ENV=test in its environment openclaw switches to its
+  // own test runtime, where channels never start and nothing is logged. Every e2e gateway runs as a user's would.
+  svc.unsetEnv = [...((svc.unsetEnv as string[]) ?? []), 'VITEST', 'VITEST_POOL_ID', 'VITEST_WORKER_ID', 'VITEST_MODE', 'NODE_ENV'];
   svc.doctor = { ...(svc.doctor as Record<string, unknown>), snapshotAfter: t.snapshotAfter ?? '10s', timeout: '120s' };
   return { api: { port: 0 }, services: [svc] };
 }

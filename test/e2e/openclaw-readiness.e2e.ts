@@ -117,9 +117,7 @@ describe.skipIf(!OPENCLAW_AVAILABLE)('OpenClaw readiness and evidence under Claw
       if (p.name === 'readiness') Object.assign(p, { interval: '3s', failureThreshold: 2, channelBound: `${CHANNEL_BOUND_MS / 1000}s` });
     }
     svc.openclaw = { ...(svc.openclaw as Record<string, unknown>), channelSettle: '20s', evidenceTimeout: '150s' };
-    // The gateway must not see the test runner: with VITEST/NODE_ENV=test in its environment openclaw switches to its
-    // own test runtime, where the Telegram channel never starts and nothing is logged.
-    svc.unsetEnv = [...((svc.unsetEnv as string[]) ?? []), 'VITEST', 'VITEST_POOL_ID', 'VITEST_WORKER_ID', 'VITEST_MODE', 'NODE_ENV'];
+    // e2eClawbackConfig already hides the test runner (VITEST, NODE_ENV) from the gateway.
     const t0 = Date.now();
     td = await startTestDaemon(config, { dir: g.dir });
     const t = td;
