@@ -1,5 +1,5 @@
 // The drill's line to the running daemon: re-reads daemon.json on every call, so a revived daemon is found again.
-import { connect } from '../cli/client.js';
+import { connect, REQUEST_TIMEOUT_MS } from '../cli/client.js';
 import type { ServiceStatus } from '../daemon/service-runtime.js';
 import { readDaemonInfo, type DaemonInfo } from '../daemon/heartbeat.js';
 
@@ -52,7 +52,9 @@ export class DaemonLink {
       const r = await c.post<{ message?: string; error?: string }>(`/api/services/${encodeURIComponent(name)}/${action}`);
       return { status: r.status, message: r.body.message ?? r.body.error ?? `HTTP ${r.status}` };
     } catch (err) {
-      if (/no answer within/.test((err as Error).message)) return { status: 0, message: `${action} sent; ${(err as Error).message}` };
+      // Only a live daemon with a fresh heartbeat got the full timeout; a stale one (hung) is an error as before.
+      const m = (err as Error).message;
+      if (m.includes(`no answer within ${REQUEST_TIMEOUT_MS} ms`) && !m.includes('heartbeat')) return { status: 0, message: `${action} sent; ${m}` };
       throw err;
     }
   }
