@@ -1,5 +1,5 @@
 // A small honest stand-in for the OpenClaw gateway: the service Clawback supervises in the demo, tests, drills and benchmarks.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,8 +11,11 @@ const MIB = 1024 * 1024;
 const LEAK_TICK_MS = 100;
 const SHUTDOWN_FORCE_MS = 500;
 const SHUTDOWN_DEADLINE_MS = 1000;
-const TOP_LEVEL_KEYS = ['name', 'host', 'port', 'startupDelayMs', 'faults'];
+const TOP_LEVEL_KEYS = ['name', 'host', 'port', 'startupDelayMs', 'faults', 'dependency', 'dataDir'];
 const FAULT_KEYS = ['enabled'];
+const DEPENDENCY_KEYS = ['url', 'intervalMs'];
+const DATA_WRITE_MS = 500;
+const DATA_RECORD_BYTES = 4096;
 
 /** Thrown for any bad setting; `main` turns it into one stderr line and exit 78. */
 class ConfigError extends Error {}
@@ -88,7 +91,7 @@ function validateConfig(file, raw) {
       throw new ConfigError(`${file}: ${key}: unknown key (allowed: ${TOP_LEVEL_KEYS.join(', ')})`);
     }
   }
-  const config = { name: 'demo-gateway', host: '127.0.0.1', port: 18789, startupDelayMs: 0, faultsEnabled: true };
+  const config = { name: 'demo-gateway', host: '127.0.0.1', port: 18789, startupDelayMs: 0, faultsEnabled: true, dependency: undefined, dataDir: undefined };
   if ('name' in raw) {
     if (typeof raw.name !== 'string' || raw.name === '') fail('name', 'a non-empty string', raw.name);
     config.name = raw.name;
@@ -104,6 +107,27 @@ function validateConfig(file, raw) {
   if ('startupDelayMs' in raw) {
     if (!isInt(raw.startupDelayMs, 0, Number.MAX_SAFE_INTEGER)) fail('startupDelayMs', 'an integer >= 0', raw.startupDelayMs);
     config.startupDelayMs = raw.startupDelayMs;
+  }
+  if ('dependency' in raw) {
+    const dep = raw.dependency;
+    if (dep === null || typeof dep !== 'object' || Array.isArray(dep)) fail('dependency', 'an object { url, intervalMs? }', dep);
+    for (const key of Object.keys(dep)) {
+      if (!DEPENDENCY_KEYS.includes(key)) throw new ConfigError(`${file}: dependency.${key}: unknown key (allowed: ${DEPENDENCY_KEYS.join(', ')})`);
+    }
+    let url;
+    try {
+      url = typeof dep.url === 'string' ? new URL(dep.url) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) fail('dependency.url', 'an http(s) URL', dep.url);
+    const intervalMs = 'intervalMs' in dep ? dep.intervalMs : 500;
+    if (!isInt(intervalMs, 50, 60_000)) fail('dependency.intervalMs', 'an integer 50-60000', dep.intervalMs);
+    config.dependency = { url: url.href, intervalMs };
+  }
+  if ('dataDir' in raw) {
+    if (typeof raw.dataDir !== 'string' || raw.dataDir === '') fail('dataDir', 'a non-empty path', raw.dataDir);
+    config.dataDir = path.resolve(path.dirname(file), raw.dataDir);
   }
   if ('faults' in raw) {
     const faults = raw.faults;
@@ -212,12 +236,21 @@ function busyWait(ms) {
 
 function createGateway(config) {
   const startedAt = performance.now();
-  const state = { unhealthyStatus: undefined, ignoreSigterm: config.ignoreSigterm, shuttingDown: false };
+  const state = { unhealthyStatus: undefined, ignoreSigterm: config.ignoreSigterm, shuttingDown: false, dependencyUp: !config.dependency, diskError: undefined };
   const leak = createLeak();
+
+  /** Why the gateway cannot do useful work right now (it is still live: a restart would not fix any of these). */
+  function notReadyReasons() {
+    const out = [];
+    if (config.dependency && !state.dependencyUp) out.push(`dependency ${config.dependency.url} is down`);
+    if (state.diskError) out.push(`cannot write to ${config.dataDir}: ${state.diskError}`);
+    return out;
+  }
 
   function healthBody() {
     return {
       ok: state.unhealthyStatus === undefined,
+      ready: notReadyReasons().length === 0,
       status: state.unhealthyStatus === undefined ? 'live' : 'unhealthy',
       pid: process.pid,
       uptimeMs: Math.round(performance.now() - startedAt),
@@ -299,7 +332,8 @@ function createGateway(config) {
     }
     if (route === '/readyz') {
       if (!isRead) return sendJson(res, 405, { error: 'use GET' }, { allow: 'GET, HEAD' });
-      return sendJson(res, 200, { ready: true });
+      const reasons = notReadyReasons();
+      return sendJson(res, reasons.length ? 503 : 200, reasons.length ? { ready: false, reasons } : { ready: true });
     }
     if (route === '/') {
       if (!isRead) return sendJson(res, 405, { error: 'use GET' }, { allow: 'GET, HEAD' });
@@ -332,6 +366,51 @@ function createGateway(config) {
     setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS).unref();
   }
 
+  /** Polls the dependency (GET, 2xx = up); readiness follows it, liveness does not. */
+  function checkDependency() {
+    const done = (up, why) => {
+      if (up !== state.dependencyUp) log(up ? 'info' : 'warn', up ? 'dependency back' : 'dependency down', { url: config.dependency.url, ...(why ? { why } : {}) });
+      state.dependencyUp = up;
+      if (state.shuttingDown) return;
+      const t = setTimeout(() => {
+        timers.delete(t);
+        checkDependency();
+      }, config.dependency.intervalMs);
+      timers.add(t);
+    };
+    const req = http.get(config.dependency.url, { timeout: Math.max(200, config.dependency.intervalMs), agent: false }, (res) => {
+      res.resume();
+      done(res.statusCode >= 200 && res.statusCode < 300, `HTTP ${res.statusCode}`);
+    });
+    req.once('timeout', () => req.destroy(new Error('timeout')));
+    req.once('error', (err) => done(false, err.code ?? err.message));
+  }
+
+  /** Saves a small record in the data dir (write + rename) every DATA_WRITE_MS; a failed write makes it not ready, not dead. */
+  function writeData() {
+    const file = path.join(config.dataDir, 'gateway-state.json');
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      mkdirSync(config.dataDir, { recursive: true });
+      const record = JSON.stringify({ time: new Date().toISOString(), pid: process.pid });
+      writeFileSync(tmp, record.padEnd(DATA_RECORD_BYTES, ' '));
+      renameSync(tmp, file);
+      if (state.diskError) log('info', 'data dir writable again', { dataDir: config.dataDir });
+      state.diskError = undefined;
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      const code = err.code ?? err.message;
+      if (state.diskError !== code) log('error', 'cannot write to the data dir', { dataDir: config.dataDir, code });
+      state.diskError = code;
+    }
+    if (state.shuttingDown) return;
+    const t = setTimeout(() => {
+      timers.delete(t);
+      writeData();
+    }, DATA_WRITE_MS);
+    timers.add(t);
+  }
+
   function start() {
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
@@ -358,6 +437,8 @@ function createGateway(config) {
         log('info', 'listening', { port: address.port, host: config.host, pid: process.pid, name: config.name });
       });
     };
+    if (config.dependency) checkDependency();
+    if (config.dataDir) writeData();
     if (config.startupDelayMs > 0) log('info', 'starting slowly', { startupDelayMs: config.startupDelayMs });
     const delayTimer = setTimeout(listen, config.startupDelayMs);
     timers.add(delayTimer);

@@ -27,7 +27,7 @@ export interface ChaosFault {
   detectMs: number | null;
   /** The scenario's own measure (from the fault, or from the release of a deliberate hold). */
   drillRecoverMs: number | null;
-  recoverFrom: 'fault' | 'release';
+  recoverFrom: 'fault' | 'release' | 'return';
   /** Outside poll: injection -> first good poll after the last outage that began in the window; 0 = never seen down. */
   ttrMs: number | null;
   /** Outside poll: down time inside the window. */
@@ -113,7 +113,7 @@ export function spread(values: readonly number[]): Spread {
   return { median: median(values), p95: percentile(values, 95), max: values.length ? Math.max(...values) : null };
 }
 
-export function neededHuman(r: { recovered: boolean; recoverFrom: 'fault' | 'release'; level: number | null }): boolean {
+export function neededHuman(r: { recovered: boolean; recoverFrom: 'fault' | 'release' | 'return'; level: number | null }): boolean {
   return !r.recovered || r.recoverFrom === 'release' || (r.level ?? 0) >= 4;
 }
 

@@ -1,5 +1,5 @@
 // The drill's line to the running daemon: re-reads daemon.json on every call, so a revived daemon is found again.
-import { connect } from '../cli/client.js';
+import { connect, REQUEST_TIMEOUT_MS } from '../cli/client.js';
 import type { ServiceStatus } from '../daemon/service-runtime.js';
 import { readDaemonInfo, type DaemonInfo } from '../daemon/heartbeat.js';
 
@@ -41,10 +41,22 @@ export class DaemonLink {
     return (await this.tryStatus())?.services.find((s) => s.name === name);
   }
 
+  /**
+   * Asks for an action. The daemon answers once the action is done, and a resume or restart of a service with a
+   * slow preflight (OpenClaw's validator: 4-60 s) outlasts the client's 15 s: that request did reach the daemon,
+   * so a timeout is reported as status 0 and the drill goes on watching the service (its own bounded waits judge it).
+   */
   async action(name: string, action: ServiceAction): Promise<{ status: number; message: string }> {
     const c = await connect({ stateDir: this.stateDir });
-    const r = await c.post<{ message?: string; error?: string }>(`/api/services/${encodeURIComponent(name)}/${action}`);
-    return { status: r.status, message: r.body.message ?? r.body.error ?? `HTTP ${r.status}` };
+    try {
+      const r = await c.post<{ message?: string; error?: string }>(`/api/services/${encodeURIComponent(name)}/${action}`);
+      return { status: r.status, message: r.body.message ?? r.body.error ?? `HTTP ${r.status}` };
+    } catch (err) {
+      // Only a live daemon with a fresh heartbeat got the full timeout; a stale one (hung) is an error as before.
+      const m = (err as Error).message;
+      if (m.includes(`no answer within ${REQUEST_TIMEOUT_MS} ms`) && !m.includes('heartbeat')) return { status: 0, message: `${action} sent; ${m}` };
+      throw err;
+    }
   }
 
   /** The Prometheus exposition, or undefined when the daemon has none or does not answer. */

@@ -35,7 +35,7 @@ export interface ScenarioRun {
   faultAt: number;
   recovered: boolean;
   recoverMs: number | null;
-  recoverFrom: 'fault' | 'release';
+  recoverFrom: 'fault' | 'release' | 'return';
   asExpected: boolean;
   outcome: string;
   notes: string[];

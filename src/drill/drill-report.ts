@@ -43,7 +43,7 @@ function trialRows(r: DrillReport): string[][] {
     String(t.trial),
     verdict(t),
     formatMs(t.detectMs),
-    t.recoverMs === null ? '-' : `${formatMs(t.recoverMs)}${t.recoverFrom === 'release' ? ' (from release)' : ''}`,
+    t.recoverMs === null ? '-' : `${formatMs(t.recoverMs)}${t.recoverFrom === 'release' ? ' (from release)' : t.recoverFrom === 'return' ? ' (from its return)' : ''}`,
     level(t.level),
     t.notificationsDelivered === null ? String(t.alerts) : `${t.alerts} (${t.notificationsDelivered} sent)`,
     t.skipped ?? t.outcome,

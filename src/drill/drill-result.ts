@@ -14,8 +14,8 @@ export interface TrialResult {
   detectMs: number | null;
   /** Fault (or release of a deliberate hold) -> the service serving again, ms. */
   recoverMs: number | null;
-  /** What recoverMs is measured from. */
-  recoverFrom: 'fault' | 'release';
+  /** What recoverMs is measured from: the fault, a deliberate hold released (a human's part), or the return of what the fault took away (a dependency; no human). */
+  recoverFrom: 'fault' | 'release' | 'return';
   /** Highest ladder level the trial's incidents reached (0 keep-alive ... 4 human). */
   level: number | null;
   /** Notifier-relevant events journaled during the trial. */

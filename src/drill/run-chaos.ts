@@ -70,10 +70,12 @@ async function oneFault(ctx: DrillContext, plan: PlannedFault, scheduledAt: numb
   if (!before) return `fault #${plan.n} (${plan.kind}) not injected: the service was not steady (healthy, no incident) before it, even after one resume`;
   if (aborted(ctx)) return `fault #${plan.n} (${plan.kind}) not injected: interrupted`;
   let run: ScenarioRun;
+  // A scenario that throws has struck already: its window starts here, so the restarts it caused are not "false".
+  const triedAt = ctx.clock.now();
   try {
     run = await SCENARIOS[plan.kind].run(ctx, trialOfKind, before);
   } catch (err) {
-    run = { faultAt: ctx.clock.now(), recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome: `error: ${(err as Error).message}`, notes: [] };
+    run = { faultAt: triedAt, recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome: `error: ${(err as Error).message}`, notes: [] };
   } finally {
     ctx.restore.unwindAll();
   }

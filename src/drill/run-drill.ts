@@ -12,6 +12,8 @@ import { portStealScenario } from './scenario-port-steal.js';
 import { crashLoopScenario } from './scenario-crash-loop.js';
 import { daemonKillScenario, nuclearScenario } from './scenario-daemon.js';
 import { slowStartScenario } from './scenario-slow-start.js';
+import { dependencyDownScenario } from './scenario-dependency-down.js';
+import { diskFullScenario } from './scenario-disk-full.js';
 import { formatMs } from './drill-report.js';
 
 export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
@@ -23,6 +25,8 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   'port-steal': portStealScenario,
   'crash-loop': crashLoopScenario,
   'slow-start': slowStartScenario,
+  'dependency-down': dependencyDownScenario,
+  'disk-full': diskFullScenario,
   'daemon-kill': daemonKillScenario,
   nuclear: nuclearScenario,
 };

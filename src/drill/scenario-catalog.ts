@@ -9,6 +9,8 @@ export const SCENARIO_NAMES = [
   'port-steal',
   'crash-loop',
   'slow-start',
+  'dependency-down',
+  'disk-full',
   'daemon-kill',
   'nuclear',
 ] as const;
@@ -25,6 +27,8 @@ export const SCENARIO_PLANS: Readonly<Record<ScenarioName, string>> = {
   'port-steal': "SIGKILL the service and bind its port from the drill process before the restart; expect the holder to be reported or escalated and NOT killed; then release the port and `clawback resume`",
   'crash-loop': 'SIGKILL every new instance at once (a service that cannot start); expect the crash-loop breaker to trip and alert instead of looping; then `clawback resume`',
   'slow-start': 'set the demo gateway\'s startupDelayMs (half its start-up grace) and SIGKILL it; expect one restart that waits out the slow start (level 0), no restart loop; the config bytes are put back once it serves',
+  'dependency-down': "take the demo gateway's dependency (dependency.url, e.g. examples/demo-gateway/dependency.mjs) down for a while (3x the liveness detection time, 5-60 s); expect the gateway to say not-ready and stay up, NO restart, and ready again once the dependency is back",
+  'disk-full': "fill the demo gateway's dataDir to the last byte, only when it is a small filesystem of its own (e.g. a tmpfs mounted there; never the disk others use), for a while, then delete the filler; expect not-ready, NO restart loop, ready again once there is room (freeing a disk is a human's part)",
   'daemon-kill': 'SIGKILL the clawback daemon and run `clawback guardian --once`; expect the daemon revived and the service serving the whole time',
   nuclear: 'SIGKILL the daemon and the service and remove the state directory (moved aside, not destroyed); start the daemon again; expect recovery from the config alone',
 };

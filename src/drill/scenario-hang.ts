@@ -2,7 +2,7 @@
 import { isAlive } from '../platform/proc.js';
 import { sendSignal, servedAgainRun, waitServedByNewInstance, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
-import http from 'node:http';
+import { postSwitch } from './fault-switch.js';
 
 const MIB = 1024 * 1024;
 
@@ -35,18 +35,6 @@ export function leakPlan(limitBytes: number): { mbPerSec: number; maxMb: number 
   return { mbPerSec: Math.min(500, Math.max(20, Math.round(limitMb / 3))), maxMb: Math.ceil(limitMb * 1.5) + 64 };
 }
 
-function post(url: string, timeoutMs: number): Promise<number> {
-  return new Promise((resolve) => {
-    const req = http.request(url, { method: 'POST', agent: false, headers: { connection: 'close' } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.setTimeout(timeoutMs, () => req.destroy());
-    req.on('error', () => resolve(0));
-    req.end();
-  });
-}
-
 export const leakScenario: Scenario = {
   name: 'leak',
   notApplicable(ctx) {
@@ -63,7 +51,7 @@ export const leakScenario: Scenario = {
       url.searchParams.set('maxMb', String(plan.maxMb));
     }
     const faultAt = ctx.clock.now();
-    const status = await post(url.toString(), 2000);
+    const status = await postSwitch(url.toString(), 2000);
     if (status < 200 || status >= 300) {
       return { faultAt, recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome: `the leak switch ${url} answered ${status || 'nothing'}`, notes: [] };
     }
@@ -72,7 +60,7 @@ export const leakScenario: Scenario = {
       return servedAgainRun(faultAt, back, `leaking ${plan.mbPerSec} MB/s against a ${Math.round(ctx.target.memoryLimit! / MIB)} MiB limit: restarted, serving`, `leaking ${plan.mbPerSec} MB/s: not restarted within ${formatMs(ctx.timeoutMs)}`);
     } finally {
       // A leak that was never caught must not stay: switch it off if the instance still lives.
-      if (isAlive(pid) && url.pathname.endsWith('/fault/leak')) await post(new URL('/fault/reset', url).toString(), 2000).catch(() => 0);
+      if (isAlive(pid) && url.pathname.endsWith('/fault/leak')) await postSwitch(new URL('/fault/reset', url).toString(), 2000).catch(() => 0);
     }
   },
 };

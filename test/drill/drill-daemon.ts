@@ -20,7 +20,14 @@ export interface DrillDaemon {
   stop(): Promise<void>;
 }
 
-function gatewayService(dir: string, port: number): Record<string, unknown> {
+export interface GatewayExtras {
+  /** Extra keys for the gateway's own config (dependency, dataDir). */
+  gateway?: Record<string, unknown>;
+  /** Add a notify-only readiness probe on /readyz (as the OpenClaw preset has). */
+  readiness?: boolean;
+}
+
+function gatewayService(dir: string, port: number, extras: GatewayExtras = {}): Record<string, unknown> {
   const gatewayConfig = path.join(dir, 'gateway.json');
   return {
     name: 'gw',
@@ -33,18 +40,19 @@ function gatewayService(dir: string, port: number): Record<string, unknown> {
     probes: [
       { kind: 'http', name: 'health', url: `http://127.0.0.1:${port}/health`, interval: '300ms', timeout: '500ms', failureThreshold: 2, startupGrace: '5s' },
       { kind: 'memory', name: 'memory', limit: '200MiB', interval: '500ms', failureThreshold: 1 },
+      ...(extras.readiness ? [{ kind: 'http', name: 'readiness', url: `http://127.0.0.1:${port}/readyz`, interval: '300ms', timeout: '500ms', failureThreshold: 2, action: 'notify' }] : []),
     ],
     drillable: true,
   };
 }
 
 /** Starts `clawback run` on the demo gateway (drillable) or, with `sleeper`, on a non-drillable fixture. */
-export async function startDrillDaemon(kind: 'gateway' | 'sleeper'): Promise<DrillDaemon> {
+export async function startDrillDaemon(kind: 'gateway' | 'sleeper', extras: GatewayExtras = {}): Promise<DrillDaemon> {
   const dir = tempDir('clawback-drill-');
   const port = await freePort();
   const gatewayConfig = path.join(dir, 'gateway.json');
-  writeFileSync(gatewayConfig, GATEWAY_JSON);
-  const service = kind === 'gateway' ? gatewayService(dir, port) : { name: 'quiet', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] };
+  writeFileSync(gatewayConfig, extras.gateway ? `${JSON.stringify({ ...(JSON.parse(GATEWAY_JSON) as object), ...extras.gateway }, null, 2)}\n` : GATEWAY_JSON);
+  const service = kind === 'gateway' ? gatewayService(dir, port, extras) : { name: 'quiet', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] };
   const config = path.join(dir, 'clawback.yaml');
   writeFileSync(config, YAML.stringify(markServices({ api: { port: 0 }, services: [service] })));
   const stateDir = path.join(dir, 'state');
