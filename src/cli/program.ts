@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Register[]>> = {
   init: async () => [(await import('./cmd-init.js')).registerInit],
   drill: async () => [(await import('./cmd-drill.js')).registerDrill],
   maintenance: async () => [(await import('./cmd-maintenance.js')).registerMaintenance],
+  update: async () => [(await import('./cmd-update.js')).registerUpdate],
 };
 
 const MODULE_OF: Record<string, string> = {
@@ -43,6 +44,7 @@ const MODULE_OF: Record<string, string> = {
   maintenance: 'maintenance',
   approve: 'maintenance',
   refuse: 'maintenance',
+  update: 'update',
 };
 
 /** The first word that is not a global option (or its value). */

@@ -10,6 +10,7 @@ import { groupsPlugin } from './groups.js';
 import { chatPlugin } from './chat-wiring.js';
 import { PredictorRegistry, ServicePredictor, crashPatternPlugin } from './prediction-wiring.js';
 import { SharedProbeParts } from './shared-probe-parts.js';
+import { updatePlugin } from '../update/update-plugin.js';
 
 export function defaultDaemonOptions(): Partial<DaemonOptions> {
   const metrics = new MetricsHolder();
@@ -43,6 +44,6 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
       return { ...doctorRepairers(service, ctx, rt, stores), ...(agent ? { agent } : {}) };
     },
     makePreflight: (service) => preflightFor(service),
-    plugins: [probeParts.plugin(), groupsPlugin(), chatPlugin(), observePlugin(metrics), lastKnownGoodPlugin(stores), crashPatternPlugin(predictors, metrics), dashboardPlugin()],
+    plugins: [probeParts.plugin(), groupsPlugin(), chatPlugin(), observePlugin(metrics), lastKnownGoodPlugin(stores), crashPatternPlugin(predictors, metrics), dashboardPlugin(), updatePlugin()],
   };
 }

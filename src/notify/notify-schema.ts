@@ -42,6 +42,11 @@ export const EVENT_TYPES = [
   'daemon.degraded',
   'daemon.recovered',
   'daemon.crashed',
+  'update.started',
+  'update.step',
+  'update.succeeded',
+  'update.rolled-back',
+  'update.failed',
 ] as const satisfies readonly EventType[];
 
 /** Fails to compile when src/observe/events.ts gains a type missing above: add it to EVENT_TYPES. */

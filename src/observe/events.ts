@@ -42,7 +42,12 @@ export type EventType =
   | 'notify.undelivered'
   | 'daemon.degraded'
   | 'daemon.recovered'
-  | 'daemon.crashed';
+  | 'daemon.crashed'
+  | 'update.started'
+  | 'update.step'
+  | 'update.succeeded'
+  | 'update.rolled-back'
+  | 'update.failed';
 
 export interface ClawbackEvent {
   type: EventType;
