@@ -12,6 +12,7 @@ import { portStealScenario } from './scenario-port-steal.js';
 import { crashLoopScenario } from './scenario-crash-loop.js';
 import { daemonKillScenario, nuclearScenario } from './scenario-daemon.js';
 import { slowStartScenario } from './scenario-slow-start.js';
+import { staleLockScenario } from './scenario-stale-lock.js';
 import { formatMs } from './drill-report.js';
 
 export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
@@ -23,6 +24,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   'port-steal': portStealScenario,
   'crash-loop': crashLoopScenario,
   'slow-start': slowStartScenario,
+  'stale-lock': staleLockScenario,
   'daemon-kill': daemonKillScenario,
   nuclear: nuclearScenario,
 };

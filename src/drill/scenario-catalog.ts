@@ -9,6 +9,7 @@ export const SCENARIO_NAMES = [
   'port-steal',
   'crash-loop',
   'slow-start',
+  'stale-lock',
   'daemon-kill',
   'nuclear',
 ] as const;
@@ -25,6 +26,7 @@ export const SCENARIO_PLANS: Readonly<Record<ScenarioName, string>> = {
   'port-steal': "SIGKILL the service and bind its port from the drill process before the restart; expect the holder to be reported or escalated and NOT killed; then release the port and `clawback resume`",
   'crash-loop': 'SIGKILL every new instance at once (a service that cannot start); expect the crash-loop breaker to trip and alert instead of looping; then `clawback resume`',
   'slow-start': 'set the demo gateway\'s startupDelayMs (half its start-up grace) and SIGKILL it; expect one restart that waits out the slow start (level 0), no restart loop; the config bytes are put back once it serves',
+  'stale-lock': "SIGKILL the service so its lock file (the first exact path in lockFiles) stays behind, or plant one naming the killed pid; expect the doctor to remove it because its owner is gone (kept in evidence/locks) and the service serving again",
   'daemon-kill': 'SIGKILL the clawback daemon and run `clawback guardian --once`; expect the daemon revived and the service serving the whole time',
   nuclear: 'SIGKILL the daemon and the service and remove the state directory (moved aside, not destroyed); start the daemon again; expect recovery from the config alone',
 };
