@@ -14,6 +14,13 @@ import { systemClock } from '../../src/platform/clock.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
 import { NODE24, OPENCLAW_AVAILABLE, gatewayHome, healthz, killLeftovers, openclawScript, removeCaseDir, type GatewayHome } from './openclaw-harness.js';
 
+/** Unsets what makes openclaw believe it runs inside a test (its gateway lock is then skipped: `allowInTests`). */
+function notUnderTest(): Record<string, undefined> {
+  const out: Record<string, undefined> = { NODE_ENV: undefined };
+  for (const k of Object.keys(process.env)) if (k.startsWith('VITEST')) out[k] = undefined;
+  return out;
+}
+
 describe.skipIf(!OPENCLAW_AVAILABLE)('the gateway lock files and the stale-lock rule', () => {
   let g: GatewayHome | undefined;
   let gw: MarkedChild | undefined;
@@ -32,7 +39,8 @@ describe.skipIf(!OPENCLAW_AVAILABLE)('the gateway lock files and the stale-lock 
     g = gatewayHome(port);
     const home = g.home;
     gw = spawnMarked(NODE24, [openclawScript()!, 'gateway', 'run', '--bind', 'loopback', '--port', String(port)], {
-      env: { HOME: home, NO_COLOR: '1', OPENCLAW_NO_AUTO_UPDATE: '1', OPENCLAW_CONFIG_PATH: g.configPath },
+      // The gateway takes no locks when it sees it runs under vitest (VITEST*, NODE_ENV=test): hide those from it.
+      env: { ...notUnderTest(), HOME: home, NO_COLOR: '1', OPENCLAW_NO_AUTO_UPDATE: '1', OPENCLAW_CONFIG_PATH: g.configPath },
     });
     await waitFor(() => healthz(port), { timeoutMs: 240_000, intervalMs: 500, message: 'gateway healthy' });
     // The preset's lock globs, as `clawback init` writes them.
