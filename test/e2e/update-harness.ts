@@ -48,8 +48,11 @@ export function brokenCopy(caseVersions: string, v: string): string {
   execFileSync('cp', ['-al', path.join(VERSIONS_CACHE, v), dest]);
   rmSync(path.join(dest, '.clawback-install.json'), { force: true });
   const dist = path.join(dest, 'node_modules', 'openclaw', 'dist');
-  const maint = readdirSync(dist).find((f) => /^doctor-maintenance-.*\.mjs$/.test(f));
-  const target = maint ? /from "\.\/(gateway-lock-[\w-]+\.mjs)"/.exec(readFileSync(path.join(dist, maint), 'utf8'))?.[1] : undefined;
+  // The gateway-lock chunk that `gateway run`'s state maintenance imports (the validator never loads it).
+  const target = readdirSync(dist)
+    .filter((f) => /^doctor-maintenance-.*\.mjs$/.test(f))
+    .map((f) => /from "\.\/(gateway-lock-[\w-]+\.mjs)"/.exec(readFileSync(path.join(dist, f), 'utf8'))?.[1])
+    .find((x) => x !== undefined);
   if (!target || !existsSync(path.join(dist, target))) throw new Error(`no gateway-lock module found to remove in ${dist}`);
   rmSync(path.join(dist, target));
   return path.join(dist, target);

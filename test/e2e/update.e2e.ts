@@ -92,25 +92,34 @@ describe.skipIf(!OPENCLAW_AVAILABLE)('clawback update of the real OpenClaw gatew
     );
   }
 
-  async function startupVersion(port: number): Promise<string | undefined> {
+  /** The version /startupz reports, once it reports `want` (bounded: a loaded box answers slowly); else what it said last. */
+  async function startupVersion(port: number, want: string): Promise<string | undefined> {
+    let last: string | undefined;
     try {
-      const r = await fetch(`http://127.0.0.1:${port}/startupz`, { signal: AbortSignal.timeout(3000) });
-      return ((await r.json()) as { version?: string }).version;
+      await waitFor(
+        async () => {
+          const r = await fetch(`http://127.0.0.1:${port}/startupz`, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+          last = r ? ((await r.json().catch(() => ({}))) as { version?: string }).version : undefined;
+          return last === want;
+        },
+        { timeoutMs: 60_000, intervalMs: 1000 },
+      );
     } catch {
-      return undefined;
+      /* reported by the caller's assertion */
     }
+    return last;
   }
 
   it(`${FROM} -> ${TO}: installed beside from npm, config validated by ${TO}, switched, ready; ${FROM} kept for a rollback`, async () => {
     const { port, versions, base, token } = await startOn((dir) => linkVersion(dir, FROM));
-    expect(await startupVersion(port)).toBe(FROM);
+    expect(await startupVersion(port, FROM)).toBe(FROM);
     const view = await runUpdate(base, token);
     const rep = view.report!;
     for (const s of view.steps) timings.push({ case: `update ${FROM}->${TO}`, what: s.step, ms: s.ms });
     timings.push({ case: `update ${FROM}->${TO}`, what: 'total', ms: rep.totalMs });
     expect(rep.outcome, `${rep.message}\n${view.steps.map((s) => `${s.step}: ${s.message}`).join('\n')}`).toBe('succeeded');
     expect(view.steps.find((s) => s.step === 'install')!.message).toMatch(/installed openclaw@/);
-    expect(await startupVersion(port)).toBe(TO);
+    expect(await startupVersion(port, TO)).toBe(TO);
     expect(await new VersionStore(versions, 'openclaw').current()).toBe(TO);
     const cfg = JSON.parse(readFileSync(g!.configPath, 'utf8')) as { gateway: { port: number } };
     expect(cfg.gateway.port).toBe(port);
@@ -136,7 +145,7 @@ describe.skipIf(!OPENCLAW_AVAILABLE)('clawback update of the real OpenClaw gatew
     expect(rep.healthyAfterRollback).toBe(true);
     expect(await new VersionStore(versions, 'openclaw').current()).toBe(FROM);
     expect(await healthz(port)).toBe(true);
-    expect(await startupVersion(port)).toBe(FROM);
+    expect(await startupVersion(port, FROM)).toBe(FROM);
     expect(sha(g!.configPath)).toBe(cfgBefore);
     for (const f of stateBefore) expect(readFileSync(f).length, f).toBeGreaterThan(0);
     const log = readFileSync(path.join(td!.stateDir, 'logs', `${SERVICE}.log`), 'utf8');
