@@ -39,6 +39,8 @@ function updateConfig(g: GatewayHome, port: number, versions: string): { service
   svc.probes = (svc.probes as Array<Record<string, unknown>>)
     .filter((p) => p.kind !== 'config')
     .map((p) => (p.name === 'liveness' ? { ...p, interval: '2s', timeout: '3s', failureThreshold: 3 } : p.name === 'readiness' ? { ...p, interval: '3s' } : p));
+  // `openclaw config validate` took 51 s to over 60 s at load 20 here: a timed-out validation refuses the update (as it should).
+  svc.configFile = { ...(svc.configFile as Record<string, unknown>), validateTimeout: '240s' };
   // The update installs from npm with the test's own npm cache (warm after the first run), never the shared e2e cache.
   svc.update = { ...(svc.update as Record<string, unknown>), installArgs: ['--cache', NPM_CACHE, '--prefer-offline', '--fetch-retries=5'], watch: '300s', settle: '10s' };
   return { api: { port: 0 }, services: [svc] };
