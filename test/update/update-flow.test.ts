@@ -8,6 +8,7 @@ import { VersionStore } from '../../src/update/version-store.js';
 import { spawnRunner } from '../../src/doctor/command-runner.js';
 import { packFake } from './fake-package.js';
 import type { UpdateRunView } from '../../src/update/update-plugin.js';
+import { runCli } from '../helpers/cli.js';
 
 /** The real flow through the daemon's API: a fake package installed by npm from local tarballs, a real service. */
 describe('clawback update (fake package, real daemon, real npm installs from tarballs)', () => {
@@ -116,6 +117,12 @@ describe('clawback update (fake package, real daemon, real npm installs from tar
     expect(String(r.body.message)).toMatch(/1\.0\.0 -> 1\.1\.0[\s\S]*install[\s\S]*validate[\s\S]*backup[\s\S]*switch[\s\S]*watch/);
     await expect(fs.access(path.join(versions, '1.1.0'))).rejects.toThrow();
     expect(await current()).toBe('1.0.0');
+    // The CLI drives the same route: --dry-run prints the plan; an unknown service exits 4.
+    const cli = await runCli(['update', 'gw', '1.1.0', '--dry-run', '--state-dir', td.stateDir], { timeoutMs: 60_000 });
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(/update gw: 1\.0\.0 -> 1\.1\.0\n\s+1\. install: /);
+    const unknown = await runCli(['update', 'nope', '1.1.0', '--state-dir', td.stateDir], { timeoutMs: 60_000 });
+    expect(unknown.code).toBe(4);
     const bad = await update('..%2Fetc');
     expect(bad.status).toBe(400);
     expect(String(bad.body.message)).toContain('version: expected a version');
