@@ -50,6 +50,7 @@ describe('drill stale-lock (demo gateway with DEMO_LOCK_FILE)', () => {
     const t = report.trials[0]!;
     expect(t.asExpected, `${t.outcome}\n${r.stderr}`).toBe(true);
     expect(t.outcome).toMatch(/the doctor removed the stale lock/);
+    process.stdout.write(`stale-lock drill: ${t.outcome}; recovered in ${t.recoverMs} ms\n`);
     expect(td.events.some((e) => e.type === 'service.exited' && (e.details as { code?: number }).code === 78)).toBe(true);
     const now = JSON.parse(await fs.readFile(lockFile, 'utf8')) as { pid: number };
     expect(now.pid).toBe(td.daemon.runtimes.get('gw')!.status().pid);
