@@ -1,7 +1,7 @@
 // Whose is a lock file, and is that owner provably gone: pid, process start time, and when the lock was written.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { isAlive, processStartTime } from '../platform/proc.js';
+import { hasProcFs, isAlive, processStartTime } from '../platform/proc.js';
 
 export interface LockRecord {
   pid?: number;
@@ -93,6 +93,8 @@ function bootTimeMs(): number | undefined {
 /** The process now holding `pid`, read from /proc (ps elsewhere). */
 export function liveProcess(pid: number): LiveProcess {
   if (!isAlive(pid)) return { alive: false };
+  // Without /proc the start time is another unit (ps: epoch ms) than the gateway records: never compare them.
+  if (!hasProcFs()) return { alive: true };
   const startTime = processStartTime(pid);
   const boot = bootTimeMs();
   const out: LiveProcess = { alive: true };
