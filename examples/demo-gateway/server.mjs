@@ -4,6 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { acquireLock } from './lock-file.mjs';
 
 const EX_USAGE = 64;
 const EX_CONFIG = 78;
@@ -484,6 +485,17 @@ function main() {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`demo-gateway: config invalid: ${err.message}\n`);
     process.exit(EX_CONFIG);
+  }
+  const lockFile = process.env.DEMO_LOCK_FILE;
+  if (lockFile) {
+    const lock = acquireLock(path.resolve(lockFile), { reclaimStale: process.env.DEMO_RECLAIM_STALE_LOCK === '1' });
+    if (lock.error) {
+      log('error', 'lock refused', { lockFile });
+      process.stderr.write(`demo-gateway: ${lock.error}\n`);
+      process.exit(EX_CONFIG);
+    }
+    // Released on every exit the process itself takes; a SIGKILL leaves it behind (a stale lock).
+    process.on('exit', () => lock.release());
   }
   createGateway(config).start();
 }

@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Register[]>> = {
   maintenance: async () => [(await import('./cmd-maintenance.js')).registerMaintenance],
   scale: async () => [(await import('./cmd-scale.js')).registerScale],
   reload: async () => [(await import('./cmd-reload.js')).registerReload],
+  update: async () => [(await import('./cmd-update.js')).registerUpdate],
 };
 
 const MODULE_OF: Record<string, string> = {
@@ -47,6 +48,7 @@ const MODULE_OF: Record<string, string> = {
   refuse: 'maintenance',
   scale: 'scale',
   reload: 'reload',
+  update: 'update',
 };
 
 /** The first word that is not a global option (or its value). */

@@ -81,6 +81,12 @@ function resolvePaths(config: ClawbackConfig, base: string): ClawbackConfig {
     if (s.configFile) s.configFile.path = path.resolve(s.cwd, expandHome(s.configFile.path));
     if (s.logs.dir) s.logs.dir = abs(s.logs.dir);
     s.pidFiles = s.pidFiles.map((p) => path.resolve(s.cwd!, expandHome(p)));
+    s.lockFiles = s.lockFiles.map((p) => path.resolve(s.cwd!, expandHome(p)));
+    if (s.update) {
+      if (s.update.dir) s.update.dir = path.resolve(s.cwd, expandHome(s.update.dir));
+      s.update.stateFiles = s.update.stateFiles.map((p) => path.resolve(s.cwd!, expandHome(p)));
+      s.update.pathPrefix = s.update.pathPrefix.map((p) => path.resolve(s.cwd!, expandHome(p)));
+    }
     s.requiredDirs = s.requiredDirs.map((p) => path.resolve(s.cwd!, expandHome(p)));
     const first = s.command[0];
     if (first && !s.shell && (first.startsWith('./') || first.startsWith('../'))) s.command[0] = path.resolve(s.cwd, first);

@@ -7,6 +7,7 @@ import { emergencySchema } from '../emergency/emergency-schema.js';
 import { predictionSchema } from '../predict/predict-schema.js';
 import { autoscaleSchema } from '../autoscale/autoscale-schema.js';
 import { openclawSchema } from '../openclaw/openclaw-schema.js';
+import { updateSchema } from '../update/update-schema.js';
 
 const signalName = z.enum(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGKILL']);
 
@@ -139,6 +140,10 @@ export const serviceSchema = z.strictObject({
   configFile: configFileSchema.optional(),
   doctor: doctorSchema.prefault({}),
   pidFiles: z.array(z.string()).default([]),
+  /** Lock files (paths or globs, e.g. the gateway's `gateway.*.lock`): the doctor removes one only when its owner is provably gone. */
+  lockFiles: z.array(z.string()).default([]),
+  /** `clawback update`: versions installed side by side, switched and rolled back (the OpenClaw preset). */
+  update: updateSchema.optional(),
   requiredDirs: z.array(z.string()).default([]),
   requiredEnv: z.array(z.string()).default([]),
   /** Level 3: the AI agent that gets the incident when the doctor could not fix it (absent = straight to a human). */

@@ -11,6 +11,7 @@ import { chatPlugin } from './chat-wiring.js';
 import { PredictorRegistry, ServicePredictor, crashPatternPlugin } from './prediction-wiring.js';
 import { SharedProbeParts } from './shared-probe-parts.js';
 import { OpenclawParts } from '../openclaw/openclaw-plugin.js';
+import { updatePlugin } from '../update/update-plugin.js';
 
 export function defaultDaemonOptions(): Partial<DaemonOptions> {
   const metrics = new MetricsHolder();
@@ -47,6 +48,6 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
       return { ...doctorRepairers(service, ctx, rt, stores), ...(agent ? { agent } : {}), ...(scoped ? { scoped } : {}) };
     },
     makePreflight: (service) => preflightFor(service),
-    plugins: [probeParts.plugin(), groupsPlugin(), chatPlugin(), observePlugin(metrics), lastKnownGoodPlugin(stores), crashPatternPlugin(predictors, metrics), dashboardPlugin(), openclaw.plugin()],
+    plugins: [probeParts.plugin(), groupsPlugin(), chatPlugin(), observePlugin(metrics), lastKnownGoodPlugin(stores), crashPatternPlugin(predictors, metrics), dashboardPlugin(), openclaw.plugin(), updatePlugin()],
   };
 }

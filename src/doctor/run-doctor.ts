@@ -3,6 +3,8 @@ import type { ClawbackEvent } from '../observe/events.js';
 import type { DoctorContext, Finding, FixOutcome, RepairRule } from './types.js';
 import { missingDirsRule } from './rule-missing-dirs.js';
 import { stalePidfileRule } from './rule-stale-pidfile.js';
+import { staleLockRule } from './rule-stale-lock.js';
+import { brokenInstallRule } from './rule-broken-install.js';
 import { configRestoreRule } from './rule-config-restore.js';
 import { portHolderRule } from './rule-port-holder.js';
 import { diskSpaceRule, type DiskSpaceOptions } from './rule-disk-space.js';
@@ -37,7 +39,7 @@ export interface DefaultRulesOptions {
 
 /** Missing dirs, stale pid files, config restore, port holder, disk space, then the service's own doctor. */
 export function defaultRules(opts: DefaultRulesOptions = {}): RepairRule[] {
-  return [missingDirsRule(), stalePidfileRule(), configRestoreRule(), portHolderRule(), diskSpaceRule(opts.diskSpace), serviceDoctorRule({ configRepairedElsewhere: true, ...opts.serviceDoctor })];
+  return [missingDirsRule(), stalePidfileRule(), staleLockRule(), brokenInstallRule(), configRestoreRule(), portHolderRule(), diskSpaceRule(opts.diskSpace), serviceDoctorRule({ configRepairedElsewhere: true, ...opts.serviceDoctor })];
 }
 
 /** Pure: the exit code for a run's findings and outcomes. */

@@ -14,6 +14,7 @@ import { daemonKillScenario, nuclearScenario } from './scenario-daemon.js';
 import { slowStartScenario } from './scenario-slow-start.js';
 import { dependencyDownScenario } from './scenario-dependency-down.js';
 import { diskFullScenario } from './scenario-disk-full.js';
+import { staleLockScenario } from './scenario-stale-lock.js';
 import { formatMs } from './drill-report.js';
 
 export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
@@ -27,6 +28,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   'slow-start': slowStartScenario,
   'dependency-down': dependencyDownScenario,
   'disk-full': diskFullScenario,
+  'stale-lock': staleLockScenario,
   'daemon-kill': daemonKillScenario,
   nuclear: nuclearScenario,
 };

@@ -11,6 +11,7 @@ export const SCENARIO_NAMES = [
   'slow-start',
   'dependency-down',
   'disk-full',
+  'stale-lock',
   'daemon-kill',
   'nuclear',
 ] as const;
@@ -29,6 +30,7 @@ export const SCENARIO_PLANS: Readonly<Record<ScenarioName, string>> = {
   'slow-start': 'set the demo gateway\'s startupDelayMs (half its start-up grace) and SIGKILL it; expect one restart that waits out the slow start (level 0), no restart loop; the config bytes are put back once it serves',
   'dependency-down': "take the demo gateway's dependency (dependency.url, e.g. examples/demo-gateway/dependency.mjs) down for a while (3x the liveness detection time, 5-60 s); expect the gateway to say not-ready and stay up, NO restart, and ready again once the dependency is back",
   'disk-full': "fill the demo gateway's dataDir to the last byte, only when it is a small filesystem of its own (e.g. a tmpfs mounted there; never the disk others use), for a while, then delete the filler; expect not-ready, NO restart loop, ready again once there is room (freeing a disk is a human's part)",
+  'stale-lock': "SIGKILL the service so its lock file (the first exact path in lockFiles) stays behind, or plant one naming the killed pid; expect the doctor to remove it because its owner is gone (kept in evidence/locks) and the service serving again",
   'daemon-kill': 'SIGKILL the clawback daemon and run `clawback guardian --once`; expect the daemon revived and the service serving the whole time',
   nuclear: 'SIGKILL the daemon and the service and remove the state directory (moved aside, not destroyed); start the daemon again; expect recovery from the config alone',
 };

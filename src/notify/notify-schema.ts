@@ -52,6 +52,11 @@ export const EVENT_TYPES = [
   'service.scope-restarted',
   'openclaw.evidence',
   'openclaw.other-supervisor',
+  'update.started',
+  'update.step',
+  'update.succeeded',
+  'update.rolled-back',
+  'update.failed',
 ] as const satisfies readonly EventType[];
 
 /** Fails to compile when src/observe/events.ts gains a type missing above: add it to EVENT_TYPES. */

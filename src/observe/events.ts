@@ -56,7 +56,12 @@ export type EventType =
   /** The gateway's own evidence (stability bundle, diagnostics export) attached to an incident. */
   | 'openclaw.evidence'
   /** The gateway's own service manager unit is enabled beside Clawback. */
-  | 'openclaw.other-supervisor';
+  | 'openclaw.other-supervisor'
+  | 'update.started'
+  | 'update.step'
+  | 'update.succeeded'
+  | 'update.rolled-back'
+  | 'update.failed';
 
 export interface ClawbackEvent {
   type: EventType;

@@ -1,5 +1,6 @@
 // The OpenClaw gateway preset: a clawback service entry whose numbers come from measuring openclaw 2026.9.6.
 import path from 'node:path';
+import { openclawLockGlobs, openclawUpdateSettings, openclawVersionedArgv } from '../update/openclaw-update.js';
 
 export const OPENCLAW_DEFAULT_PORT = 18789;
 export const OPENCLAW_SERVICE_NAME = 'openclaw-gateway';
@@ -67,6 +68,8 @@ export interface OpenclawPresetOptions {
    * (its unit has its own), no probes of output Clawback does not capture.
    */
   external?: { pidCommand: string[]; restartCommand: string[]; startCommand: string[]; stopCommand: string[] };
+  /** `clawback update`: versions live in <versionsDir>/<v>, the gateway runs <versionsDir>/current with this Node 24 binary. */
+  versions?: { dir: string; node: string };
 }
 
 const DEFAULT_BACKUP_GLOBS = ['openclaw.json.last-good', 'openclaw.json.bak', 'openclaw.json.bak.*'];
@@ -121,9 +124,10 @@ export function openclawBackupGlobs(configPath: string): string[] {
  * - `openclaw config validate` takes 4-25 s, `openclaw doctor --fix` 9-18 s (x2 under load).
  */
 export function openclawService(opts: OpenclawPresetOptions = {}): Record<string, unknown> {
-  const oc = opts.openclaw ?? ['openclaw'];
+  const oc = opts.openclaw ?? (opts.versions ? openclawVersionedArgv(opts.versions.node, opts.versions.dir) : ['openclaw']);
   const port = opts.port ?? OPENCLAW_DEFAULT_PORT;
   const home = opts.home ?? process.env.HOME ?? '~';
+  const ocStateDir = opts.stateDir ?? path.join(home, '.openclaw');
   const configPath = opts.configPath ?? defaultOpenclawConfigPath(home, opts.stateDir);
   const mode = opts.supervisorMode ?? 'external';
   const base = `http://127.0.0.1:${port}`;
@@ -216,6 +220,9 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
       },
     ],
   };
+  // The gateway's lock files: the doctor removes one only when its owner is provably gone.
+  svc.lockFiles = openclawLockGlobs(ocStateDir);
+  if (opts.versions && !opts.external) svc.update = openclawUpdateSettings({ versionsDir: opts.versions.dir, stateDir: ocStateDir, node: opts.versions.node });
   if (opts.external) {
     // Mode (b): nothing is spawned, so nothing of the spawn applies; the doctor and validator still use env.
     delete svc.command;

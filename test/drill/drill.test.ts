@@ -66,12 +66,14 @@ describe('clawback drill on the demo gateway', () => {
     const failed = report.trials.filter((t) => !t.skipped && !t.asExpected);
     expect(failed, r.stderr).toEqual([]);
     expect(r.code).toBe(0);
-    expect(report.trials.map((t) => t.scenario)).toEqual(['crash', 'crash-storm', 'hang', 'leak', 'config-corrupt', 'port-steal', 'crash-loop', 'slow-start', 'dependency-down', 'disk-full', 'daemon-kill', 'nuclear']);
-    // This gateway has no dependency and no data dir: those two are skipped with the reason (test/drill/drill-faults.test.ts runs them).
+    expect(report.trials.map((t) => t.scenario)).toEqual(['crash', 'crash-storm', 'hang', 'leak', 'config-corrupt', 'port-steal', 'crash-loop', 'slow-start', 'dependency-down', 'disk-full', 'stale-lock', 'daemon-kill', 'nuclear']);
+    // This gateway has no dependency, no data dir and no lock file: those are skipped with the reason
+    // (test/drill/drill-faults.test.ts and drill-stale-lock.test.ts run them).
     const skipped = report.trials.filter((t) => t.skipped);
-    expect(skipped.map((t) => t.scenario)).toEqual(['dependency-down', 'disk-full']);
+    expect(skipped.map((t) => t.scenario)).toEqual(['dependency-down', 'disk-full', 'stale-lock']);
     expect(skipped[0]!.skipped).toContain('names no dependency');
     expect(skipped[1]!.skipped).toContain('names no dataDir');
+    expect(skipped[2]!.skipped).toMatch(/not applicable/);
     for (const t of report.trials.filter((x) => !x.skipped)) {
       expect(t.skipped).toBeNull();
       expect(t.recovered).toBe(true);

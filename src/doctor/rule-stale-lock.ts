@@ -1,0 +1,105 @@
+// A lock file whose owner is provably gone blocks a start (the gateway's `gateway.*.lock`): move it to evidence.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { sha256 } from '../platform/config-file.js';
+import { expandPathGlob } from './path-glob.js';
+import { judgeOwner, liveProcess, parseLock, type LiveProcess, type LockRecord, type OwnerVerdict } from './lock-owner.js';
+import type { DoctorContext, Finding, RepairRule } from './types.js';
+
+export const STALE_LOCK = 'stale-lock';
+
+export interface StaleLockOptions {
+  /** Reads the process now holding a pid; tests may pass their own. */
+  live?: (pid: number) => LiveProcess;
+}
+
+interface ReadLock {
+  bytes: Buffer;
+  record: LockRecord;
+}
+
+async function readLock(file: string): Promise<ReadLock | undefined> {
+  try {
+    const [bytes, st] = await Promise.all([fs.readFile(file), fs.stat(file)]);
+    return { bytes, record: parseLock(bytes.toString('utf8'), st.mtimeMs) };
+  } catch {
+    return undefined;
+  }
+}
+
+function fileOf(f: Finding): string {
+  return f.id.slice(STALE_LOCK.length + 1);
+}
+
+/** Where a removed lock is kept: <stateDir>/evidence/locks/<service>/<time>-<name>. */
+export function lockEvidenceDir(stateDir: string, service: string): string {
+  return path.join(stateDir, 'evidence', 'locks', service);
+}
+
+export function staleLockRule(opts: StaleLockOptions = {}): RepairRule {
+  const live = opts.live ?? liveProcess;
+  const verdictOf = (ctx: DoctorContext, rec: LockRecord): OwnerVerdict => {
+    // The supervised instance and the daemon are alive by definition, whatever a start-time reading says.
+    if (rec.pid !== undefined && (rec.pid === ctx.currentPid || rec.pid === ctx.daemonPid)) return { gone: false, reason: `pid ${rec.pid} is the live supervised instance` };
+    return judgeOwner(rec, rec.pid === undefined ? { alive: false } : live(rec.pid));
+  };
+  return {
+    id: STALE_LOCK,
+
+    async detect(ctx) {
+      const out: Finding[] = [];
+      const seen = new Set<string>();
+      for (const pattern of ctx.service.lockFiles) {
+        for (const file of await expandPathGlob(pattern)) {
+          if (seen.has(file)) continue;
+          seen.add(file);
+          const lock = await readLock(file);
+          if (!lock) continue;
+          const v = verdictOf(ctx, lock.record);
+          if (!v.gone) continue;
+          out.push({
+            id: `${STALE_LOCK}:${file}`,
+            rule: STALE_LOCK,
+            severity: 'warning',
+            title: 'stale lock file',
+            evidence: `${file}: ${v.reason}`,
+            fix: `move ${file} to ${lockEvidenceDir(ctx.stateDir, ctx.service.name)}`,
+            fixable: true,
+          });
+        }
+      }
+      return out;
+    },
+
+    async fix(ctx, finding) {
+      const file = fileOf(finding);
+      const lock = await readLock(file);
+      if (!lock) return { finding, applied: false, verified: true, message: `${file} is already gone` };
+      // Judged again at the last moment: a new owner may have taken the lock since detect.
+      const v = verdictOf(ctx, lock.record);
+      if (!v.gone) return { finding, applied: false, verified: false, message: `${file} left alone: ${v.reason}` };
+      const dir = lockEvidenceDir(ctx.stateDir, ctx.service.name);
+      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+      const kept = path.join(dir, `${new Date(ctx.clock.now()).toISOString().replace(/[:.]/g, '-')}-${path.basename(file)}`);
+      await fs.writeFile(kept, lock.bytes, { mode: 0o600 });
+      // Removed only if it still holds the bytes judged (rename-then-compare would race the owner's own write).
+      const again = await fs.readFile(file).catch(() => undefined);
+      if (again && !again.equals(lock.bytes)) return { finding, applied: false, verified: false, message: `${file} changed while being judged; left alone (copy kept at ${kept})` };
+      await fs.rm(file, { force: true });
+      return {
+        finding,
+        applied: true,
+        verified: false,
+        message: `removed ${file} (${v.reason}); kept as ${kept}`,
+        before: sha256(lock.bytes),
+        details: { file, evidence: kept, pid: lock.record.pid ?? null, startTime: lock.record.startTime ?? null, reason: v.reason },
+      };
+    },
+
+    async verify(ctx, finding) {
+      const lock = await readLock(fileOf(finding));
+      // Gone, or taken since by a live owner (a start that followed): either way no stale lock is left.
+      return lock === undefined || !verdictOf(ctx, lock.record).gone;
+    },
+  };
+}

@@ -1,0 +1,293 @@
+// One update of one service: install beside, validate, stop, back up, switch, start, watch, and roll back when it does not hold.
+import path from 'node:path';
+import type { ServiceConfig } from '../config/schema.js';
+import type { ClawbackEvent, Severity } from '../observe/events.js';
+import type { Clock } from '../platform/clock.js';
+import type { CommandRunner } from '../doctor/types.js';
+import { serviceEnv } from '../config/service-env.js';
+import { VersionStore, checkVersionName } from './version-store.js';
+import { formatPlan, installSpec, planUpdate, validateArgv, watchVerdict, type StepName, type UpdatePlan, type WatchVerdict } from './update-plan.js';
+import { readBackup, restoreBackup, takeBackup, type BackupManifest } from './state-backup.js';
+import type { UpdateConfig } from './update-schema.js';
+
+/** What an update needs of the service's runtime: requests to its reducer and the facts it reports. */
+export interface UpdateTarget {
+  service: ServiceConfig;
+  request(action: 'start' | 'stop', by: 'human'): Promise<{ ok: boolean; message: string }>;
+  /** The reducer's phase (running, stopped, backoff, held...). */
+  phase(): string;
+  /** The health verdict of the running instance ("healthy", ...). */
+  health(): string;
+  /** The daemon's events (service.exited of this service are the crash-loop evidence). */
+  subscribe(listener: (e: ClawbackEvent) => void): () => void;
+}
+
+export interface UpdateDeps {
+  clock: Clock;
+  stateDir: string;
+  emit(e: ClawbackEvent): void;
+  runner: CommandRunner;
+  /** One readiness check; default an HTTP GET expecting 200 (2 s bound). */
+  ready?: (url: string) => Promise<boolean>;
+  /** Between readiness checks during the watch; default 1 s. */
+  pollMs?: number;
+  signal?: AbortSignal;
+  by?: string;
+}
+
+export interface StepRecord {
+  step: StepName | 'rollback' | 'resolve';
+  ok: boolean;
+  message: string;
+  ms: number;
+}
+
+export type UpdateOutcome = 'succeeded' | 'rolled-back' | 'failed' | 'blocked' | 'dry-run';
+
+export interface UpdateReport {
+  runId: string;
+  service: string;
+  from: string | null;
+  to: string;
+  outcome: UpdateOutcome;
+  message: string;
+  plan: UpdatePlan;
+  steps: StepRecord[];
+  totalMs: number;
+  /** Rollback only: how long from the decision to roll back to the old version being ready again. */
+  rollbackMs?: number;
+  /** Rollback only: whether the old version was ready again within the watch bound. */
+  healthyAfterRollback?: boolean;
+  backupDir?: string;
+}
+
+export function versionsDirOf(service: ServiceConfig, stateDir: string): string {
+  return service.update?.dir ?? path.join(stateDir, 'versions', service.name);
+}
+
+/** The readiness URL: update.readyUrl, else the probe named "readiness", else the first http probe. */
+export function readyUrlOf(service: ServiceConfig): string | undefined {
+  if (service.update?.readyUrl) return service.update.readyUrl;
+  const http = service.probes.filter((p) => p.kind === 'http') as Array<{ name?: string; url: string }>;
+  return (http.find((p) => p.name === 'readiness') ?? http[0])?.url;
+}
+
+async function httpReady(url: string): Promise<boolean> {
+  try {
+    const r = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    await r.body?.cancel();
+    return r.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+function installEnv(service: ServiceConfig, u: UpdateConfig): Record<string, string> {
+  const env = serviceEnv(service);
+  if (u.pathPrefix.length > 0) env.PATH = [...u.pathPrefix, env.PATH ?? ''].join(path.delimiter);
+  return env;
+}
+
+/** Resolves VERSION when none is given: `npm view <package> version` (the registry's latest). */
+export async function latestVersion(u: UpdateConfig, service: ServiceConfig, runner: CommandRunner): Promise<string | { error: string }> {
+  const r = await runner([...u.npm, 'view', u.package, 'version', ...u.installArgs.filter((a) => a.startsWith('--registry'))], { timeoutMs: 60_000, env: installEnv(service, u) });
+  const v = r.stdout.trim().split('\n').pop()?.trim() ?? '';
+  if (r.code !== 0 || !v) return { error: `npm view ${u.package} version failed: ${(r.error ?? r.stderr).trim().slice(0, 300) || `exit ${r.code}`}` };
+  return v;
+}
+
+export async function runUpdate(target: UpdateTarget, version: string, deps: UpdateDeps, opts: { dryRun?: boolean; runId: string }): Promise<UpdateReport> {
+  const { clock } = deps;
+  const service = target.service;
+  const u = service.update;
+  const t0 = clock.monotonic();
+  const name = service.name;
+  const by = deps.by ?? 'human';
+  const steps: StepRecord[] = [];
+  const ready = deps.ready ?? httpReady;
+  const pollMs = deps.pollMs ?? 1_000;
+  const emit = (type: ClawbackEvent['type'], severity: Severity, message: string, details: Record<string, unknown> = {}): void =>
+    deps.emit({ type, time: clock.now(), severity, service: name, message, details: { runId: opts.runId, ...details } });
+
+  const emptyPlan: UpdatePlan = { service: name, from: null, to: version, blockers: [], steps: [] };
+  const finish = (r: Omit<UpdateReport, 'runId' | 'service' | 'steps' | 'totalMs'>): UpdateReport => ({ runId: opts.runId, service: name, steps, totalMs: Math.round(clock.monotonic() - t0), ...r });
+  if (!u) return finish({ from: null, to: version, outcome: 'blocked', message: `${name} has no update settings (service key update)`, plan: { ...emptyPlan, blockers: ['no update key'] } });
+  const badVersion = checkVersionName(version);
+  if (badVersion) return finish({ from: null, to: version, outcome: 'blocked', message: badVersion, plan: { ...emptyPlan, blockers: [badVersion] } });
+
+  const dir = versionsDirOf(service, deps.stateDir);
+  const store = new VersionStore(dir, u.package);
+  const from = await store.current();
+  const backupDir = path.join(deps.stateDir, 'updates', name, opts.runId);
+  const readyUrl = readyUrlOf(service);
+  const plan = planUpdate({ service, update: u, dir, from, to: version, installed: (await store.installedVersion(version)) === version, readyUrl, backupDir });
+  if (opts.dryRun) return finish({ from: from ?? null, to: version, outcome: plan.blockers.length ? 'blocked' : 'dry-run', message: formatPlan(plan), plan });
+  if (plan.blockers.length > 0) {
+    emit('update.failed', 'warning', `${name}: update to ${version} refused: ${plan.blockers.join('; ')}`, { from: from ?? null, to: version, blockers: plan.blockers });
+    return finish({ from: from ?? null, to: version, outcome: 'blocked', message: plan.blockers.join('; '), plan });
+  }
+  const prev = from!;
+
+  emit('update.started', 'info', `${name}: update ${u.package} ${prev} -> ${version} started by ${by}`, { from: prev, to: version, by, plan: plan.steps.map((s) => `${s.step}: ${s.text}`) });
+  const step = async (s: StepRecord['step'], fn: () => Promise<{ ok: boolean; message: string; details?: Record<string, unknown> }>): Promise<boolean> => {
+    const st = clock.monotonic();
+    let r: { ok: boolean; message: string; details?: Record<string, unknown> };
+    try {
+      r = await fn();
+    } catch (err) {
+      r = { ok: false, message: `${s} failed: ${(err as Error).message}` };
+    }
+    const ms = Math.round(clock.monotonic() - st);
+    steps.push({ step: s, ok: r.ok, message: r.message, ms });
+    emit('update.step', r.ok ? 'info' : 'warning', `${name}: update ${s}: ${r.message}`, { step: s, ok: r.ok, ms, ...r.details });
+    return r.ok;
+  };
+  const failed = (message: string): UpdateReport => {
+    emit('update.failed', 'warning', `${name}: update to ${version} not applied: ${message}; still on ${prev}`, { from: prev, to: version, steps });
+    return finish({ from: prev, to: version, outcome: 'failed', message: `${message}; still on ${prev}`, plan });
+  };
+
+  // 1. install beside the current version.
+  const installed = await step('install', async () => {
+    const have = await store.installedVersion(version);
+    if (have === version) {
+      const problems = await store.integrity(version);
+      if (problems.length === 0) return { ok: true, message: `reusing ${store.versionDir(version)}` };
+      const r = await store.install(version, installSpec(u, version), { runner: deps.runner, npm: u.npm, args: u.installArgs, env: installEnv(service, u), timeoutMs: u.installTimeout, ...(deps.signal ? { signal: deps.signal } : {}) });
+      return r.ok ? { ok: true, message: `${store.versionDir(version)} was damaged (${problems.slice(0, 3).join('; ')}): reinstalled in ${r.ms} ms` } : { ok: false, message: r.error };
+    }
+    const r = await store.install(version, installSpec(u, version), { runner: deps.runner, npm: u.npm, args: u.installArgs, env: installEnv(service, u), timeoutMs: u.installTimeout, ...(deps.signal ? { signal: deps.signal } : {}) });
+    return r.ok ? { ok: true, message: `installed ${installSpec(u, version)} into ${store.versionDir(version)} in ${r.ms} ms`, details: { installMs: r.ms } } : { ok: false, message: r.error };
+  });
+  if (!installed) return failed('the install failed');
+
+  // 2. the current config, judged by the new version.
+  const argv = validateArgv(service, store.currentLink, store.versionDir(version));
+  const valid = await step('validate', async () => {
+    if (!argv) return { ok: true, message: 'no validator configured: skipped' };
+    const r = await deps.runner(argv, { timeoutMs: service.configFile!.validateTimeout, env: serviceEnv(service), ...(deps.signal ? { signal: deps.signal } : {}) });
+    if (r.code === 0) return { ok: true, message: `${service.configFile!.path} is valid for ${version}` };
+    const why = (r.stdout + r.stderr).trim().split('\n').slice(-5).join(' | ').slice(0, 600);
+    return { ok: false, message: `${version} rejects ${service.configFile!.path} (${r.error ?? (r.timedOut ? 'timed out' : `exit ${r.code}`)}): ${why}` };
+  });
+  if (!valid) return failed('the new version does not accept the current config');
+
+  // 3-7. stop, back up, switch, start: through the reducer; files only while the service is down.
+  let backup: BackupManifest | undefined;
+  const down = await step('stop', async () => {
+    const r = await target.request('stop', 'human');
+    return { ok: !['running', 'starting', 'stopping'].includes(target.phase()), message: r.message };
+  });
+  if (!down) {
+    await target.request('start', 'human');
+    return failed('the service did not stop');
+  }
+  const backedUp = await step('backup', async () => {
+    backup = await takeBackup(backupDir, service.configFile ? [service.configFile.path] : [], u.stateFiles, clock.now());
+    return { ok: true, message: `${backup.entries.length} file(s) copied into ${backupDir}`, details: { files: backup.entries.map((e) => e.file) } };
+  });
+  if (!backedUp) {
+    await target.request('start', 'human');
+    return failed('the backup failed');
+  }
+
+  // Exits from here on are the new version's (the stop's own exit is already behind us).
+  const exits: Array<{ code: number | null; signal: string | null; time: number }> = [];
+  const off = target.subscribe((e) => {
+    if (e.service !== name || e.type !== 'service.exited') return;
+    const d = (e.details ?? {}) as { code?: number | null; signal?: string | null; expected?: boolean };
+    if (d.expected) return;
+    exits.push({ code: d.code ?? null, signal: d.signal ?? null, time: clock.now() });
+  });
+  try {
+    await step('switch', async () => {
+      const rec = await store.switchTo(version, `update by ${by}`, clock.now());
+      return { ok: true, message: `${store.currentLink} -> ${rec.version} (previous ${rec.previous})` };
+    });
+    const watchFrom = clock.now();
+    await step('start', async () => {
+      const r = await target.request('start', 'human');
+      return { ok: true, message: r.message };
+    });
+    let verdict: WatchVerdict = { kind: 'wait' };
+    await step('watch', async () => {
+      verdict = await watch(target, readyUrl, ready, { clock, pollMs, watchMs: u.watch, settleMs: u.settle, crashLoopExits: u.crashLoopExits, exits, startedAt: watchFrom, ...(deps.signal ? { signal: deps.signal } : {}) });
+      return verdict.kind === 'ok' ? { ok: true, message: `${version} is ready and held ${u.settle} ms` } : { ok: false, message: verdict.kind === 'rollback' ? verdict.reason : 'cancelled' };
+    });
+    const v = verdict as WatchVerdict;
+    if (v.kind === 'ok') {
+      await step('prune', async () => {
+        const gone = await store.prune(u.keepVersions);
+        return { ok: true, message: gone.length ? `removed old version(s) ${gone.join(', ')}` : 'nothing to remove' };
+      });
+      const report = finish({ from: prev, to: version, outcome: 'succeeded', message: `${name} runs ${u.package} ${version} (was ${prev})`, plan, backupDir });
+      emit('update.succeeded', 'resolved', `${name}: updated ${u.package} ${prev} -> ${version} in ${Math.round(report.totalMs / 1000)} s`, { from: prev, to: version, totalMs: report.totalMs, steps });
+      return report;
+    }
+
+    const reason = v.kind === 'rollback' ? v.reason : 'cancelled';
+    if (deps.signal?.aborted) {
+      // The daemon is stopping: no requests to a reducer being disposed, but the files go back, so the next boot runs the old version.
+      const manifest = backup ?? (await readBackup(backupDir));
+      if (manifest) await restoreBackup(backupDir, manifest);
+      await store.switchTo(prev, 'rollback: the daemon stopped during the update', clock.now());
+      emit('update.rolled-back', 'warning', `${name}: update to ${version} cancelled (the daemon is stopping); ${store.currentLink} points at ${prev} again and the backups are restored`, { from: prev, to: version, reason: 'cancelled' });
+      return finish({ from: prev, to: version, outcome: 'rolled-back', message: `cancelled; back on ${prev} at the next start`, plan, backupDir, healthyAfterRollback: false });
+    }
+    // Roll back: stop, restore the backups, point current at the old version, start, and wait for it.
+    const rb0 = clock.monotonic();
+    let healthy = false;
+    await step('rollback', async () => {
+      await target.request('stop', 'human');
+      const manifest = backup ?? (await readBackup(backupDir));
+      const restored = manifest ? await restoreBackup(backupDir, manifest) : { restored: [], unchanged: [], movedAside: [] };
+      await store.switchTo(prev, `rollback: ${reason}`, clock.now());
+      exits.length = 0;
+      const back = clock.now();
+      await target.request('start', 'human');
+      const w = await watch(target, readyUrl, ready, { clock, pollMs, watchMs: u.watch, settleMs: 0, crashLoopExits: u.crashLoopExits, exits, startedAt: back, ...(deps.signal ? { signal: deps.signal } : {}) });
+      healthy = w.kind === 'ok';
+      return {
+        ok: healthy,
+        message: `back on ${prev}${healthy ? ', ready' : ', NOT ready'}; restored ${restored.restored.length} file(s), ${restored.unchanged.length} unchanged, ${restored.movedAside.length} new file(s) moved aside`,
+        details: { restored: restored.restored, movedAside: restored.movedAside },
+      };
+    });
+    const rollbackMs = Math.round(clock.monotonic() - rb0);
+    const report = finish({ from: prev, to: version, outcome: 'rolled-back', message: `${version} did not hold (${reason}); rolled back to ${prev}${healthy ? '' : ', which is not ready either'}`, plan, backupDir, rollbackMs, healthyAfterRollback: healthy });
+    emit('update.rolled-back', healthy ? 'warning' : 'critical', `${name}: update to ${version} rolled back to ${prev}: ${reason}${healthy ? ` (ready again after ${Math.round(rollbackMs / 1000)} s)` : '; the old version is not ready either'}`, { from: prev, to: version, reason, rollbackMs, healthy, totalMs: report.totalMs, steps, backupDir });
+    return report;
+  } finally {
+    off();
+  }
+}
+
+interface WatchOptions {
+  clock: Clock;
+  pollMs: number;
+  watchMs: number;
+  settleMs: number;
+  crashLoopExits: number;
+  exits: Array<{ code: number | null; signal: string | null; time: number }>;
+  startedAt: number;
+  signal?: AbortSignal;
+}
+
+/** Polls readiness and the exits seen until the verdict is no longer "wait" (bounded by watchMs). */
+async function watch(target: UpdateTarget, url: string | undefined, ready: (url: string) => Promise<boolean>, o: WatchOptions): Promise<WatchVerdict> {
+  let readySince: number | null = null;
+  let exitsSeen = 0;
+  for (;;) {
+    if (o.signal?.aborted) return { kind: 'rollback', reason: 'cancelled' };
+    const isReady = target.phase() === 'running' && (url ? await ready(url) : target.health() === 'healthy');
+    const now = o.clock.now();
+    if (o.exits.length !== exitsSeen) {
+      exitsSeen = o.exits.length;
+      readySince = null;
+    }
+    readySince = isReady ? (readySince ?? now) : null;
+    const v = watchVerdict({ startedAt: o.startedAt, now, exits: o.exits, readySince }, { watchMs: o.watchMs, settleMs: o.settleMs, crashLoopExits: o.crashLoopExits });
+    if (v.kind !== 'wait') return v;
+    await o.clock.sleep(o.pollMs, o.signal).catch(() => undefined);
+  }
+}

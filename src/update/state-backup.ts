@@ -1,0 +1,103 @@
+// Copies of the service's config and state files taken while it is stopped (so they are consistent), restored on rollback.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { expandPathGlob } from '../doctor/path-glob.js';
+import { writeFileAtomic } from '../platform/atomic-write.js';
+
+export interface BackupEntry {
+  /** Absolute path of the original. */
+  file: string;
+  /** Name inside the backup directory. */
+  stored: string;
+  sha256: string;
+  bytes: number;
+  mode: number;
+}
+
+export interface BackupManifest {
+  takenAt: number;
+  /** The globs the state files came from: on restore, files matching them that the backup lacks are moved aside. */
+  patterns: string[];
+  entries: BackupEntry[];
+}
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/**
+ * Copies `files` (exact paths) and every file matching `patterns` into `dir`. SQLite's -wal/-shm files match
+ * the same globs when the globs allow it (e.g. `*.sqlite*`); the service must be stopped so the set is consistent.
+ */
+export async function takeBackup(dir: string, files: string[], patterns: string[], now: number): Promise<BackupManifest> {
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  const all = new Set<string>(files);
+  for (const p of patterns) for (const f of await expandPathGlob(p)) all.add(f);
+  const entries: BackupEntry[] = [];
+  let i = 0;
+  for (const file of [...all].sort()) {
+    const bytes = await fs.readFile(file).catch(() => undefined);
+    if (!bytes) continue;
+    const st = await fs.stat(file);
+    const stored = `${String(i).padStart(4, '0')}-${path.basename(file)}`;
+    i += 1;
+    await fs.writeFile(path.join(dir, stored), bytes, { mode: 0o600 });
+    entries.push({ file, stored, sha256: sha(bytes), bytes: bytes.length, mode: st.mode & 0o777 });
+  }
+  const manifest: BackupManifest = { takenAt: now, patterns, entries };
+  await writeFileAtomic(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
+  return manifest;
+}
+
+export async function readBackup(dir: string): Promise<BackupManifest | undefined> {
+  try {
+    return JSON.parse(await fs.readFile(path.join(dir, 'manifest.json'), 'utf8')) as BackupManifest;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface RestoreReport {
+  restored: string[];
+  unchanged: string[];
+  /** Files the new version created that the backup lacks, moved into <dir>/after/ (evidence, not deleted). */
+  movedAside: string[];
+}
+
+/**
+ * Puts every backed-up file back (atomically), after keeping what is there now in <dir>/after/ as evidence
+ * of what the failed version left. Only files whose bytes changed are rewritten.
+ */
+export async function restoreBackup(dir: string, manifest: BackupManifest): Promise<RestoreReport> {
+  const after = path.join(dir, 'after');
+  await fs.mkdir(after, { recursive: true, mode: 0o700 });
+  const report: RestoreReport = { restored: [], unchanged: [], movedAside: [] };
+  const known = new Set(manifest.entries.map((e) => e.file));
+  let i = 0;
+  const keepAside = async (file: string, bytes: Buffer): Promise<void> => {
+    await fs.writeFile(path.join(after, `${String(i).padStart(4, '0')}-${path.basename(file)}`), bytes, { mode: 0o600 });
+    i += 1;
+  };
+  for (const e of manifest.entries) {
+    const now = await fs.readFile(e.file).catch(() => undefined);
+    if (now && sha(now) === e.sha256) {
+      report.unchanged.push(e.file);
+      continue;
+    }
+    if (now) await keepAside(e.file, now);
+    const bytes = await fs.readFile(path.join(dir, e.stored));
+    await fs.mkdir(path.dirname(e.file), { recursive: true });
+    await writeFileAtomic(e.file, bytes, { mode: e.mode });
+    report.restored.push(e.file);
+  }
+  for (const p of manifest.patterns) {
+    for (const f of await expandPathGlob(p)) {
+      if (known.has(f)) continue;
+      const bytes = await fs.readFile(f).catch(() => undefined);
+      if (!bytes) continue;
+      await keepAside(f, bytes);
+      await fs.rm(f, { force: true });
+      report.movedAside.push(f);
+    }
+  }
+  return report;
+}

@@ -1,0 +1,112 @@
+// The daemon's side of `clawback update`: POST /api/update/:name starts a run (or returns the plan), GET follows it.
+import { randomBytes } from 'node:crypto';
+import type { DaemonPlugin } from '../daemon/daemon.js';
+import type { ServiceRuntime } from '../daemon/service-runtime.js';
+import { spawnRunner } from '../doctor/command-runner.js';
+import type { CommandRunner } from '../doctor/types.js';
+import { checkVersionName } from './version-store.js';
+import { latestVersion, runUpdate, type StepRecord, type UpdateDeps, type UpdateReport } from './run-update.js';
+
+export interface UpdateRunView {
+  runId: string;
+  service: string;
+  to: string;
+  startedAt: number;
+  running: boolean;
+  steps: StepRecord[];
+  report: UpdateReport | null;
+}
+
+export interface UpdatePluginOptions {
+  runner?: CommandRunner;
+  /** Overrides for tests (readiness check, poll interval). */
+  deps?: Partial<Pick<UpdateDeps, 'ready' | 'pollMs'>>;
+}
+
+function newRunId(now: number): string {
+  return `upd-${new Date(now).toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
+}
+
+export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
+  return {
+    name: 'update',
+    init(ctx, daemon) {
+      const runner = opts.runner ?? spawnRunner({ clock: ctx.clock });
+      const runs = new Map<string, UpdateRunView>();
+      const inFlight = new Map<string, { abort: AbortController; done: Promise<void> }>();
+      const offSteps = ctx.bus.subscribe((e) => {
+        if (e.type !== 'update.step' || !e.service) return;
+        const view = runs.get(e.service);
+        const d = e.details as { runId?: string; step?: StepRecord['step']; ok?: boolean; ms?: number } | undefined;
+        if (view && d?.runId === view.runId && d.step) view.steps.push({ step: d.step, ok: !!d.ok, ms: d.ms ?? 0, message: e.message });
+      });
+      const targetOf = (rt: ServiceRuntime) => ({
+        service: rt.config,
+        request: (action: 'start' | 'stop', by: 'human') => rt.request(action, by),
+        phase: () => rt.status().state,
+        health: () => rt.status().health,
+        subscribe: (l: Parameters<typeof ctx.bus.subscribe>[0]) => ctx.bus.subscribe(l),
+      });
+
+      const post = async (p: string, q: URLSearchParams): Promise<{ status: number; body: unknown } | undefined> => {
+        const m = /^\/api\/update\/([^/]+)$/.exec(p);
+        if (!m) return undefined;
+        const name = decodeURIComponent(m[1]!);
+        const rt = daemon.runtimes.get(name);
+        if (!rt) return { status: 404, body: { ok: false, message: `no service named "${name}" (known: ${[...daemon.runtimes.keys()].join(', ')})` } };
+        const u = rt.config.update;
+        if (!u) return { status: 409, body: { ok: false, message: `${name} has no update settings (add the service key update; the OpenClaw preset has one)` } };
+        if (inFlight.has(name)) return { status: 409, body: { ok: false, message: `an update of ${name} is already running (${runs.get(name)?.runId})` } };
+        let version = (q.get('version') ?? '').trim();
+        if (!version) {
+          const latest = await latestVersion(u, rt.config, runner);
+          if (typeof latest !== 'string') return { status: 502, body: { ok: false, message: latest.error } };
+          version = latest;
+        }
+        const bad = checkVersionName(version);
+        if (bad) return { status: 400, body: { ok: false, message: bad } };
+        const dryRun = q.get('dryRun') === '1';
+        const by = (q.get('by') ?? 'api').slice(0, 100);
+        const runId = newRunId(ctx.clock.now());
+        const deps: UpdateDeps = { clock: ctx.clock, stateDir: ctx.stateDir, emit: ctx.emit, runner, by, ...opts.deps };
+        if (dryRun) {
+          const r = await runUpdate(targetOf(rt), version, deps, { dryRun: true, runId });
+          return { status: r.outcome === 'blocked' ? 409 : 200, body: { ok: r.outcome !== 'blocked', message: r.message, plan: r.plan } };
+        }
+        const view: UpdateRunView = { runId, service: name, to: version, startedAt: ctx.clock.now(), running: true, steps: [], report: null };
+        runs.set(name, view);
+        const abort = new AbortController();
+        const done = runUpdate(targetOf(rt), version, { ...deps, signal: abort.signal }, { runId })
+          .then((r) => {
+            view.report = r;
+          })
+          .catch((err: unknown) => {
+            ctx.emit({ type: 'update.failed', time: ctx.clock.now(), severity: 'critical', service: name, message: `${name}: update to ${version} crashed: ${(err as Error).message}`, details: { runId } });
+          })
+          .finally(() => {
+            view.running = false;
+            inFlight.delete(name);
+          });
+        inFlight.set(name, { abort, done });
+        return { status: 202, body: { ok: true, runId, message: `update of ${name} to ${version} started (run ${runId}); follow it with GET /api/update/${encodeURIComponent(name)}` } };
+      };
+
+      const extra = async (p: string): Promise<unknown | undefined> => {
+        const m = /^\/api\/update\/([^/]+)$/.exec(p);
+        if (!m) return undefined;
+        const name = decodeURIComponent(m[1]!);
+        return runs.get(name) ?? { service: name, running: false, runId: null, steps: [], report: null };
+      };
+
+      return {
+        post,
+        extra,
+        stop: async () => {
+          offSteps();
+          for (const r of inFlight.values()) r.abort.abort();
+          await Promise.allSettled([...inFlight.values()].map((r) => r.done));
+        },
+      };
+    },
+  };
+}

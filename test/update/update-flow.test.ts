@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promises as fs, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { startTestDaemon, tempDir, NODE, type TestDaemon } from '../helpers/daemon.js';
+import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/processes.js';
+import { VersionStore } from '../../src/update/version-store.js';
+import { spawnRunner } from '../../src/doctor/command-runner.js';
+import { packFake } from './fake-package.js';
+import type { UpdateRunView } from '../../src/update/update-plugin.js';
+import { runCli } from '../helpers/cli.js';
+
+/** The real flow through the daemon's API: a fake package installed by npm from local tarballs, a real service. */
+describe('clawback update (fake package, real daemon, real npm installs from tarballs)', () => {
+  let dir: string;
+  let versions: string;
+  let td: TestDaemon;
+  let port: number;
+  let cfgPath: string;
+  let statePath: string;
+  let base: string;
+  let token: string;
+
+  beforeAll(async () => {
+    dir = await fs.realpath(tempDir('clawback-update-'));
+    const tgz = path.join(dir, 'tgz');
+    await fs.mkdir(tgz);
+    for (const [v, mode] of [
+      ['1.0.0', 'good'],
+      ['1.1.0', 'good'],
+      ['2.0.0', 'crash'],
+      ['3.0.0', 'exit78'],
+      ['4.0.0', 'never-ready'],
+      ['5.0.0', 'reject-config'],
+    ] as const)
+      await packFake(tgz, v, mode);
+    versions = path.join(dir, 'versions');
+    const store = new VersionStore(versions, 'fake-gw');
+    const env = { ...(process.env as Record<string, string>) };
+    const r = await store.install('1.0.0', path.join(tgz, 'fake-gw-1.0.0.tgz'), { runner: spawnRunner(), npm: ['npm'], args: ['--offline', '--cache', path.join(dir, 'npm-cache')], env, timeoutMs: 120_000 });
+    expect(r.ok).toBe(true);
+    await store.switchTo('1.0.0', 'initial install', Date.now());
+    port = await freePort();
+    cfgPath = path.join(dir, 'gw.json');
+    statePath = path.join(dir, 'gw-state', 'main.db');
+    await fs.mkdir(path.dirname(statePath));
+    await fs.writeFile(cfgPath, JSON.stringify({ port }));
+    await fs.writeFile(statePath, 'rows\n');
+    const cur = path.join(versions, 'current', 'node_modules', 'fake-gw');
+    td = await startTestDaemon(
+      {
+        services: [
+          {
+            name: 'gw',
+            command: [NODE, path.join(cur, 'server.mjs')],
+            env: { FAKE_CONFIG: cfgPath, FAKE_STATE: statePath },
+            configFile: { path: cfgPath, format: 'json', validateCommand: [NODE, path.join(cur, 'validate.mjs'), '{file}'] },
+            restart: { backoff: { initial: '100ms', max: '500ms' }, intensity: { maxRestarts: 20, window: '1m' } },
+            stop: { grace: '3s' },
+            probes: [{ kind: 'http', name: 'readiness', url: `http://127.0.0.1:${port}/readyz`, interval: '1s', timeout: '1s', failureThreshold: 2, action: 'notify' }],
+            update: {
+              package: 'fake-gw',
+              dir: versions,
+              source: path.join(tgz, 'fake-gw-{version}.tgz'),
+              installArgs: ['--offline', '--cache', path.join(dir, 'npm-cache')],
+              stateFiles: [path.join(dir, 'gw-state', '*.db')],
+              watch: '8s',
+              settle: '1500ms',
+              crashLoopExits: 2,
+            },
+          },
+        ],
+      },
+      { dir },
+    );
+    base = `http://127.0.0.1:${td.daemon.api!.port}`;
+    token = readFileSync(path.join(td.stateDir, 'token'), 'utf8').trim();
+    await waitFor(async () => (await version()) === '1.0.0', { timeoutMs: 20_000 });
+  }, 240_000);
+
+  afterAll(async () => {
+    await td?.stop();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  async function version(): Promise<string | undefined> {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) });
+      return ((await r.json()) as { version: string }).version;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async function update(v: string, extra = ''): Promise<{ status: number; body: Record<string, unknown> }> {
+    const r = await fetch(`${base}/api/update/gw?version=${v}${extra}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+  }
+
+  async function finished(runId: unknown): Promise<UpdateRunView> {
+    return waitFor(
+      async () => {
+        const v = (await (await fetch(`${base}/api/update/gw`)).json()) as UpdateRunView;
+        return v.runId === runId && !v.running ? v : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 300 },
+    );
+  }
+
+  const current = (): Promise<string> => fs.readlink(path.join(versions, 'current'));
+
+  it('needs the token; --dry-run prints the plan and changes nothing', async () => {
+    const anon = await fetch(`${base}/api/update/gw?version=1.1.0`, { method: 'POST' });
+    expect(anon.status).toBe(401);
+    const r = await update('1.1.0', '&dryRun=1');
+    expect(r.status).toBe(200);
+    expect(String(r.body.message)).toMatch(/1\.0\.0 -> 1\.1\.0[\s\S]*install[\s\S]*validate[\s\S]*backup[\s\S]*switch[\s\S]*watch/);
+    await expect(fs.access(path.join(versions, '1.1.0'))).rejects.toThrow();
+    expect(await current()).toBe('1.0.0');
+    // The CLI drives the same route: --dry-run prints the plan; an unknown service exits 4.
+    const cli = await runCli(['update', 'gw', '1.1.0', '--dry-run', '--state-dir', td.stateDir], { timeoutMs: 60_000 });
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(/update gw: 1\.0\.0 -> 1\.1\.0\n\s+1\. install: /);
+    const unknown = await runCli(['update', 'nope', '1.1.0', '--state-dir', td.stateDir], { timeoutMs: 60_000 });
+    expect(unknown.code).toBe(4);
+    const bad = await update('..%2Fetc');
+    expect(bad.status).toBe(400);
+    expect(String(bad.body.message)).toContain('version: expected a version');
+  });
+
+  it('a version that rejects the current config is never switched to: the service is not even stopped', async () => {
+    const pidBefore = td.daemon.runtimes.get('gw')!.status().pid;
+    const r = await update('5.0.0');
+    expect(r.status).toBe(202);
+    const view = await finished(r.body.runId);
+    expect(view.report?.outcome).toBe('failed');
+    expect(view.report?.message).toContain('does not accept the current config');
+    expect(td.daemon.runtimes.get('gw')!.status().pid).toBe(pidBefore);
+    expect(await current()).toBe('1.0.0');
+  });
+
+  for (const [v, why] of [
+    ['2.0.0', /crash loop/],
+    ['3.0.0', /exited with 78/],
+    ['4.0.0', /readiness failure/],
+  ] as const) {
+    it(`rolls back ${v} (${why.source}): old version serving, config and state restored, every step journaled`, async () => {
+      const cfgBefore = await fs.readFile(cfgPath, 'utf8');
+      const stateBefore = await fs.readFile(statePath, 'utf8');
+      const r = await update(v);
+      expect(r.status).toBe(202);
+      const view = await finished(r.body.runId);
+      expect(view.report?.outcome).toBe('rolled-back');
+      expect(view.report?.message).toMatch(why);
+      expect(view.report?.healthyAfterRollback).toBe(true);
+      expect(await current()).toBe('1.0.0');
+      expect(await version()).toBe('1.0.0');
+      expect(await fs.readFile(cfgPath, 'utf8')).toBe(cfgBefore);
+      // The old version opened the restored state once more after the rollback; the new version's write is gone.
+      expect(await fs.readFile(statePath, 'utf8')).toBe(`${stateBefore}opened by 1.0.0\n`);
+      // The new version's state is kept as evidence beside the backup.
+      const after = await fs.readdir(path.join(view.report!.backupDir!, 'after'));
+      expect(after.length).toBeGreaterThan(0);
+      const types = td.events.filter((e) => (e.details as { runId?: string } | undefined)?.runId === r.body.runId).map((e) => e.type);
+      expect(types[0]).toBe('update.started');
+      expect(types).toContain('update.step');
+      expect(types[types.length - 1]).toBe('update.rolled-back');
+      const journaled = td.journal().filter((e) => e.type === 'update.rolled-back' && (e.details as { runId?: string }).runId === r.body.runId);
+      expect(journaled).toHaveLength(1);
+      expect(view.steps.map((s) => s.step)).toEqual(['install', 'validate', 'stop', 'backup', 'switch', 'start', 'watch', 'rollback']);
+    });
+  }
+
+  it('a good version is switched to, watched and kept; the old one stays installed for a rollback', async () => {
+    const r = await update('1.1.0');
+    const view = await finished(r.body.runId);
+    expect(view.report?.outcome).toBe('succeeded');
+    expect(await current()).toBe('1.1.0');
+    expect(await version()).toBe('1.1.0');
+    const active = JSON.parse(await fs.readFile(path.join(versions, 'active.json'), 'utf8')) as { version: string; previous: string };
+    expect(active).toMatchObject({ version: '1.1.0', previous: '1.0.0' });
+    await fs.access(path.join(versions, '1.0.0', 'node_modules', 'fake-gw', 'server.mjs'));
+    expect(td.events.some((e) => e.type === 'update.succeeded' && (e.details as { runId?: string }).runId === r.body.runId)).toBe(true);
+    const again = await update('1.1.0');
+    expect(again.status).toBe(202);
+    expect((await finished(again.body.runId)).report?.outcome).toBe('blocked');
+  });
+});
