@@ -5,6 +5,7 @@ import { probeSchema } from '../probes/probe-schema.js';
 import { notifySchema } from '../notify/notify-schema.js';
 import { emergencySchema } from '../emergency/emergency-schema.js';
 import { predictionSchema } from '../predict/predict-schema.js';
+import { clusterSchema, placementSchema } from '../cluster/cluster-schema.js';
 
 const signalName = z.enum(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGKILL']);
 
@@ -141,6 +142,8 @@ export const serviceSchema = z.strictObject({
   dependsOn: z.array(serviceName).default([]),
   /** `clawback drill` may inject faults into this service. */
   drillable: z.boolean().default(false),
+  /** With a `cluster:` block: `singleton` runs on the one member holding its etcd lease; `everywhere` on each member. */
+  placement: placementSchema,
 });
 
 /** OTP-style restart strategies for services supervised together (a gateway and its sidecars). */
@@ -167,6 +170,8 @@ export const clawbackConfigSchema = z
     notify: notifySchema.prefault({}),
     services: z.array(serviceSchema).min(1, 'expected at least one service'),
     groups: z.array(groupSchema).default([]),
+    /** Several machines, one active instance of each singleton service: leader election through etcd (docs/clustering.md). */
+    cluster: clusterSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
     cfg.groups.forEach((g, i) => {
@@ -183,6 +188,12 @@ export const clawbackConfigSchema = z
       }
       if (s.external && !s.external.pidCommand && !s.external.pidFile) {
         ctx.addIssue({ code: 'custom', path: ['services', i, 'external'], message: 'expected pidCommand or pidFile, so Clawback can find the running service' });
+      }
+      if (s.placement === 'singleton' && !cfg.cluster) {
+        ctx.addIssue({ code: 'custom', path: ['services', i, 'placement'], message: 'placement: singleton needs a `cluster:` block (etcd endpoints and this member\'s name)' });
+      }
+      if (s.placement === 'singleton' && s.external) {
+        ctx.addIssue({ code: 'custom', path: ['services', i, 'placement'], message: 'placement: singleton is for services Clawback spawns (the fence guard must own the process group), not `external` ones' });
       }
       if (s.shell && s.command.length !== 1) {
         ctx.addIssue({ code: 'custom', path: ['services', i, 'command'], message: 'with shell: true, expected a single command string' });

@@ -250,7 +250,8 @@ export class Daemon {
     this.releaseEarlyEvents();
     await this.bootInOrder();
     const port = this.opts.apiPort ?? ctx.config.api.port;
-    const pluginMetrics = this.hooks.find((h) => h.metrics)?.metrics;
+    const metricHooks = this.hooks.filter((h) => h.metrics).map((h) => h.metrics!);
+    const pluginMetrics = metricHooks.length > 0 ? async () => (await Promise.all(metricHooks.map((m) => m()))).join('') : undefined;
     // The daemon's own degraded gauge rides along with whatever metrics the plugins render.
     const metrics = pluginMetrics ? async () => (await pluginMetrics()) + renderDegradedGauge(this.faults.status()) : undefined;
     const dashboard = this.hooks.find((h) => h.dashboard)?.dashboard;
@@ -478,7 +479,12 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     emit({ type: 'daemon.history-lost', time: clock.now(), severity: 'info', message: 'no previous state or journal in the state directory (first start, or it was deleted): history starts now', details: { stateDir } });
   }
 
-  const daemon = new Daemon(ctx, loadedState.state, opts, { faults, journal, log }, () => early.release());
+  // Clusters: loaded only when configured (the etcd client costs memory a single machine does not need).
+  const cluster = config.cluster
+    ? await (await import('../cluster/cluster-plugin.js')).createCluster({ config, cluster: config.cluster, stateDir, clock, emit })
+    : undefined;
+  const daemonOpts = cluster ? { ...opts, plugins: [...(opts.plugins ?? []), cluster.plugin] } : opts;
+  const daemon = new Daemon(ctx, loadedState.state, daemonOpts, { faults, journal, log }, () => early.release());
   for (const service of config.services) {
     const saved = loadedState.state.services[service.name];
     const state = normalizeState(saved?.record, saved?.incident ?? null, service.autostart ? 'up' : 'down');
@@ -500,6 +506,7 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
         opts.makeHealthWatch?.(service, getRt, events, ctx) ??
         probeHealthWatch({ service, logFile: serviceLogFile(service, stateDir), clock, events, emit }),
       repairers: opts.makeRepairers?.(service, getRt, ctx) ?? {},
+      ...(cluster?.runtimeDeps(service) ?? {}),
     });
     daemon.runtimes.set(service.name, rt);
   }

@@ -1,0 +1,34 @@
+// Where a cluster keeps its facts in etcd: one key per member, per singleton service's leader, move request, config, failover.
+export interface ClusterKeys {
+  member(name: string): string;
+  members(): string;
+  leader(service: string): string;
+  move(service: string): string;
+  config(service: string): string;
+  failover(service: string): string;
+}
+
+export function clusterKeys(prefix: string): ClusterKeys {
+  const p = `/${prefix.replace(/^\/+|\/+$/g, '')}`;
+  return {
+    member: (n) => `${p}/members/${n}`,
+    members: () => `${p}/members/`,
+    leader: (s) => `${p}/leader/${s}`,
+    move: (s) => `${p}/move/${s}`,
+    config: (s) => `${p}/config/${s}`,
+    failover: (s) => `${p}/failover/${s}`,
+  };
+}
+
+/** The last failover of a service, as kept in etcd (every member's status shows it). */
+export interface FailoverRecord {
+  service: string;
+  from: string | null;
+  to: string;
+  kind: 'failover' | 'move';
+  /** When the new member won the lease. */
+  at: number;
+  /** From the moment the new member saw no holder (or was asked to take over) to its win. */
+  noLeaderMs: number;
+  fencingToken: number;
+}
