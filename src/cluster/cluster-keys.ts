@@ -28,7 +28,10 @@ export interface FailoverRecord {
   kind: 'failover' | 'move';
   /** When the new member won the lease. */
   at: number;
-  /** From the moment the new member saw no holder (or was asked to take over) to its win. */
+  /**
+   * From the last moment the new member saw the old holder's key to its win: the part of the outage etcd can see
+   * (after a crash the old instance may have died up to one lease TTL before its key expired).
+   */
   noLeaderMs: number;
   fencingToken: number;
 }

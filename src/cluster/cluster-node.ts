@@ -32,8 +32,8 @@ interface SeatState {
   leading: boolean;
   token: number | null;
   holder: string | null;
-  /** This member saw the service without a holder since (for the failover's gap). */
-  absentSince: number | null;
+  /** When this member last saw another member hold the key (the failover's gap is counted from there). */
+  lastSeenOther: number | null;
   busy: boolean;
   failovers: number;
   noLeaderMs: number;
@@ -97,7 +97,7 @@ export class ClusterNode {
       leading: false,
       token: null,
       holder: null,
-      absentSince: null,
+      lastSeenOther: null,
       busy: false,
       failovers: 0,
       noLeaderMs: 0,
@@ -261,9 +261,7 @@ export class ClusterNode {
   }
 
   private observe(st: SeatState, holder: string | null): void {
-    const now = this.clock.now();
-    if (holder === null) st.absentSince ??= now;
-    else st.absentSince = null;
+    if (holder !== null && holder !== this.member) st.lastSeenOther = this.clock.now();
     if (holder === st.holder) return;
     st.holder = holder;
     st.seat.report({ active: false, holder });
@@ -275,8 +273,8 @@ export class ClusterNode {
     st.token = token;
     st.holder = this.member;
     st.wonAt = now;
-    const gap = st.absentSince !== null ? now - st.absentSince : 0;
-    st.absentSince = null;
+    const gap = st.lastSeenOther !== null ? now - st.lastSeenOther : 0;
+    st.lastSeenOther = null;
     await st.seat.beforeWin?.().catch(() => undefined);
     const d = this.deadlines(st);
     if (!d) return;

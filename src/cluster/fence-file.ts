@@ -1,5 +1,6 @@
 // The local deadline a fence guard watches: written by the daemon on every lease renewal, one file per singleton service.
 import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { writeFileAtomic } from '../platform/atomic-write.js';
@@ -20,6 +21,7 @@ export function monoNowMs(): number {
 export async function writeFenceDeadline(file: string, killBy: number, wallNow: number): Promise<void> {
   const left = Math.max(0, killBy - wallNow);
   const body = { killAtMono: monoNowMs() + left, killAtWall: Date.now() + left, killBy };
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   await writeFileAtomic(file, JSON.stringify(body) + '\n', { mode: 0o600 });
 }
 
