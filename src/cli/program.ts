@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Register[]>> = {
   init: async () => [(await import('./cmd-init.js')).registerInit],
   drill: async () => [(await import('./cmd-drill.js')).registerDrill],
   maintenance: async () => [(await import('./cmd-maintenance.js')).registerMaintenance],
+  cluster: async () => [(await import('./cmd-cluster.js')).registerCluster],
 };
 
 const MODULE_OF: Record<string, string> = {
@@ -43,6 +44,7 @@ const MODULE_OF: Record<string, string> = {
   maintenance: 'maintenance',
   approve: 'maintenance',
   refuse: 'maintenance',
+  cluster: 'cluster',
 };
 
 /** The first word that is not a global option (or its value). */
