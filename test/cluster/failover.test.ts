@@ -1,8 +1,8 @@
 // One active instance across members, on a real 3-member etcd and real daemons: kill -9, SIGSTOP, etcd member and quorum loss, move.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../helpers/processes.js';
+import { spawnMarked, waitFor } from '../helpers/processes.js';
 import { startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
-import { activeMember, api, ask, journalLines, killMember, startMember, watchAnswers, type Member } from './cluster-members.js';
+import { MAIN, activeMember, api, ask, journalLines, killMember, startMember, watchAnswers, type Member } from './cluster-members.js';
 
 const TTL_MS = 5000;
 let etcd: EtcdCluster;
@@ -50,6 +50,21 @@ describe('cluster failover (real etcd, real daemons)', () => {
     const status = await api(other, 'GET', '/api/cluster');
     expect(status.body.services[0]).toMatchObject({ service: 'gw', leader: other.name, self: true });
     expect(status.body.services[0].lastFailover).toMatchObject({ from: first.name, to: other.name, kind: 'failover' });
+    // One notification event per failover, on the winner; the start carried the new fencing token.
+    const lines = journalLines(other).split('\n');
+    expect(lines.filter((l) => l.includes('cluster.failover'))).toHaveLength(1);
+    expect(lines.some((l) => l.includes('service.started') && l.includes(`fencing token ${status.body.services[0].fencingToken}`))).toBe(true);
+    expect(await ask(other.servicePort)).toBe(`${other.name} ${status.body.services[0].fencingToken}`);
+    // Metrics and the CLI.
+    const a2 = other.api()!;
+    const metrics = await (await fetch(`http://127.0.0.1:${a2.port}/metrics`)).text();
+    expect(metrics).toContain(`clawback_cluster_leader{service="gw",member="${other.name}"} 1`);
+    expect(metrics).toContain(`clawback_cluster_failovers_total{service="gw",member="${other.name}"} 1`);
+    expect(metrics).toMatch(/clawback_cluster_lease_age_seconds\{member="\w+"\} \d/);
+    const cli = spawnMarked(process.execPath, [MAIN, '--state-dir', other.stateDir, 'cluster', 'status']);
+    await cli.waitForExit(30_000);
+    expect(cli.stdout()).toMatch(new RegExp(`gw\\s+${other.name}\\s+active`));
+    expect(cli.stdout()).toContain(`failover ${first.name} -> ${other.name}`);
     console.log(`kill -9 -> first answer from the other member: ${tookMs} ms (TTL ${TTL_MS} ms)`);
   }, 120_000);
 
