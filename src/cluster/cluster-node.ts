@@ -114,12 +114,15 @@ export class ClusterNode {
   private async loop(everyMs: number, body: () => Promise<void>): Promise<void> {
     const signal = this.abort.signal;
     while (!signal.aborted) {
+      const began = this.clock.monotonic();
       try {
         await body();
       } catch {
         // an etcd error is a fact about reachability, handled by the lease's deadline
       }
-      await this.clock.sleep(everyMs, signal).catch(() => undefined);
+      // A period, not a pause after the call: a slow etcd must not stretch the renewal interval.
+      const left = everyMs - (this.clock.monotonic() - began);
+      await this.clock.sleep(Math.max(10, left), signal).catch(() => undefined);
     }
   }
 
@@ -148,7 +151,8 @@ export class ClusterNode {
       if (!this.lease) return await this.grant();
       const sentAt = this.clock.now();
       try {
-        await this.withTimeout(this.lease.keepaliveOnce());
+        // A late answer still counts from when the renewal was sent, so it may take up to 40 % of the TTL.
+        await this.withTimeout(this.lease.keepaliveOnce(), Math.round(this.ttlSec * 400));
       } catch (err) {
         this.etcdOk = false;
         if ((err as Error).name === 'EtcdLeaseInvalidError') this.leaseLost('the lease expired in etcd');
