@@ -6,6 +6,8 @@ export interface ClusterKeys {
   move(service: string): string;
   config(service: string): string;
   failover(service: string): string;
+  /** The incident of a member that gave the service up (Level 4, preflight): the winner's failover event names it. */
+  incident(service: string): string;
 }
 
 export function clusterKeys(prefix: string): ClusterKeys {
@@ -17,6 +19,7 @@ export function clusterKeys(prefix: string): ClusterKeys {
     move: (s) => `${p}/move/${s}`,
     config: (s) => `${p}/config/${s}`,
     failover: (s) => `${p}/failover/${s}`,
+    incident: (s) => `${p}/incident/${s}`,
   };
 }
 
@@ -34,4 +37,15 @@ export interface FailoverRecord {
    */
   noLeaderMs: number;
   fencingToken: number;
+  /** The incident the old holder gave the service up with (same id on both members' journals). */
+  incident?: CarriedIncident;
+}
+
+/** What a member that releases a service tells the next one about its incident. */
+export interface CarriedIncident {
+  id: string;
+  from: string;
+  reason: string;
+  level: number;
+  openedAt: number;
 }

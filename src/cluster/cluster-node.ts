@@ -3,7 +3,7 @@ import type { Etcd3, Lease } from 'etcd3';
 import type { Clock } from '../platform/clock.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import type { ClusterConfig } from './cluster-schema.js';
-import { clusterKeys, type FailoverRecord } from './cluster-keys.js';
+import { clusterKeys, type CarriedIncident, type FailoverRecord } from './cluster-keys.js';
 import { leaseTiming, type LeaseTiming } from './lease-timing.js';
 import { callTimeoutMs } from './etcd-connect.js';
 
@@ -288,36 +288,52 @@ export class ClusterNode {
     if (from !== null && from !== this.member) {
       st.failovers++;
       st.noLeaderMs += gap;
-      const record: FailoverRecord = { service: st.seat.name, from, to: this.member, kind: moved ? 'move' : 'failover', at: now, noLeaderMs: gap, fencingToken: token };
+      const incident = await this.takeIncident(st.seat.name);
+      const record: FailoverRecord = { service: st.seat.name, from, to: this.member, kind: moved ? 'move' : 'failover', at: now, noLeaderMs: gap, fencingToken: token, ...(incident ? { incident } : {}) };
       this.emit({
         type: 'cluster.failover',
         time: now,
         severity: 'warning',
         service: st.seat.name,
-        message: `${st.seat.name}: ${moved ? 'moved' : 'failed over'} from ${from} to ${this.member} (no leader for ${gap} ms, fencing token ${token})`,
+        ...(incident ? { incidentId: incident.id } : {}),
+        message: `${st.seat.name}: ${moved ? 'moved' : 'failed over'} from ${from} to ${this.member} (no leader for ${gap} ms, fencing token ${token})${incident ? `; ${from} gave it up in incident ${incident.id}: ${incident.reason}` : ''}`,
         details: { ...record },
       });
       await this.withTimeout(this.client.put(this.keys.failover(st.seat.name)).value(JSON.stringify(record)).exec()).catch(() => undefined);
     }
   }
 
+  /** The incident a releasing member left for the next one (read once, then removed). */
+  private async takeIncident(service: string): Promise<CarriedIncident | null> {
+    try {
+      const key = this.keys.incident(service);
+      const raw = await this.withTimeout(this.client.get(key).string());
+      if (!raw) return null;
+      await this.withTimeout(this.client.delete().key(key).exec()).catch(() => undefined);
+      return JSON.parse(raw) as CarriedIncident;
+    } catch {
+      return null;
+    }
+  }
+
   /** Stops this member's instance (through the reducer), waits for it to be gone, then frees the lease key. */
-  private async handOver(st: SeatState, reason: string): Promise<void> {
+  private async handOver(st: SeatState, reason: string, incident?: CarriedIncident): Promise<void> {
     st.leading = false;
     st.seat.report({ active: false, holder: null, reason });
     const d = this.deadlines(st);
     const until = (d?.killBy ?? this.clock.now()) + 1000;
     while (!st.seat.instanceGone() && this.clock.now() < until && !this.abort.signal.aborted) await this.clock.sleep(25, this.abort.signal).catch(() => undefined);
     const key = this.keys.leader(st.seat.name);
+    if (incident) await this.withTimeout(this.client.put(this.keys.incident(st.seat.name)).value(JSON.stringify(incident)).exec()).catch(() => undefined);
     await this.withTimeout(this.client.if(key, 'Lease', '==', this.leaseId ?? '0').then(this.client.delete().key(key)).commit()).catch(() => undefined);
     st.holder = null;
   }
 
   /** The reducer gave the service up (Level 4, a failed preflight): free the key for another member. */
-  release(service: string, reason: string): void {
+  release(service: string, reason: string, incident?: Omit<CarriedIncident, 'from'> | null): void {
     const st = this.seats.get(service);
     if (!st || !st.leading) return;
-    void this.handOver(st, reason);
+    void this.handOver(st, reason, incident ? { ...incident, from: this.member } : undefined);
   }
 
   /** Asks the leader of a service to hand it to another member (the request lapses after a while). */

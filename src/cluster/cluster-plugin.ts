@@ -29,6 +29,7 @@ export async function createCluster(opts: { config: ClawbackConfig; cluster: Clu
     init(ctx, daemon) {
       for (const service of singletons) {
         const rt = daemon.runtimes.get(service.name) as ServiceRuntime;
+        runtimes.set(service.name, () => rt);
         // Before boot: a singleton stands by until this member wins its lease.
         rt.dispatch({ type: 'placement', active: false, holder: null, reason: 'waiting for the election' });
         const follower = configFollower({ client, cluster, service, clock, emit: ctx.emit, bus: ctx.bus, stateDir });
@@ -79,13 +80,17 @@ export async function createCluster(opts: { config: ClawbackConfig; cluster: Clu
     },
   };
   const followers: Array<{ stop(): void }> = [];
+  const runtimes = new Map<string, () => ServiceRuntime | undefined>();
   return {
     plugin,
     runtimeDeps: (service) =>
       service.placement === 'singleton'
         ? {
             fenceGuard: (pid) => spawnFenceGuard(fenceFile(stateDir, service.name), pid),
-            releasePlacement: (reason) => node.release(service.name, reason),
+            releasePlacement: (reason) => {
+              const inc = runtimes.get(service.name)?.()?.currentIncident();
+              node.release(service.name, reason, inc ? { id: inc.id, reason: inc.reason, level: inc.highestLevel, openedAt: inc.openedAt } : null);
+            },
           }
         : {},
   };
