@@ -26,6 +26,8 @@ export interface MemberOptions {
   leaseTtl?: string;
   /** Extra service settings (probes, configFile...). */
   service?: Record<string, unknown>;
+  /** Extra environment of the service. */
+  env?: Record<string, string>;
 }
 
 export async function startMember(name: string, opts: MemberOptions): Promise<Member> {
@@ -41,7 +43,7 @@ export async function startMember(name: string, opts: MemberOptions): Promise<Me
         name: 'gw',
         placement: 'singleton',
         command: [process.execPath, SERVE],
-        env: { PORT: String(servicePort), MEMBER: name, CLAWBACK_TEST_CHILD: '1', CLUSTER_TEST_TAG: tag },
+        env: { PORT: String(servicePort), MEMBER: name, CLAWBACK_TEST_CHILD: '1', CLUSTER_TEST_TAG: tag, ...opts.env },
         stop: { grace: '1s' },
         restart: { backoff: { initial: '100ms', max: '1s' } },
         ...opts.service,

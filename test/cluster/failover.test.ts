@@ -2,17 +2,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnMarked, waitFor } from '../helpers/processes.js';
 import { startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
-import { MAIN, activeMember, api, ask, journalLines, killMember, startMember, watchAnswers, type Member } from './cluster-members.js';
+import { MAIN, activeMember, api, ask, journalLines, killMember, startMember, watchAnswers, type Member, type MemberOptions } from './cluster-members.js';
 
 const TTL_MS = 5000;
 let etcd: EtcdCluster;
 let members: Member[] = [];
 let run = 0;
 
-async function twoMembers(): Promise<[Member, Member]> {
+async function twoMembers(extra: { a?: Partial<MemberOptions>; b?: Partial<MemberOptions> } = {}): Promise<[Member, Member]> {
   const prefix = `t${process.pid}-${++run}`;
   const opts = { endpoints: etcd.endpoints, prefix, leaseTtl: `${TTL_MS / 1000}s` };
-  const [a, b] = await Promise.all([startMember('a', opts), startMember('b', opts)]);
+  const [a, b] = await Promise.all([startMember('a', { ...opts, ...extra.a }), startMember('b', { ...opts, ...extra.b })]);
   members = [a, b];
   return [a, b];
 }
@@ -146,4 +146,34 @@ describe('cluster failover (real etcd, real daemons)', () => {
     const bad = await api(other, 'POST', '/api/cluster/move?service=gw&to=nobody');
     expect(bad.status).toBe(409);
   }, 120_000);
+
+  it('the ladder across members: a member whose service reaches Level 4 gives it up; the other runs it and names the incident', async () => {
+    // Member a's copy serves a while, then exits 78 (a config problem); with no doctor it goes straight to Level 4.
+    const prefix = `t${process.pid}-${++run}`;
+    const opts = { endpoints: etcd.endpoints, prefix, leaseTtl: `${TTL_MS / 1000}s`, service: { doctor: { attempts: 0 } } };
+    const a = await startMember('a', { ...opts, env: { FAIL_EXIT: '78', FAIL_AFTER_MS: '12000' } });
+    members = [a];
+    await waitFor(() => ask(a.servicePort), { timeoutMs: 30_000, intervalMs: 50, message: () => `a to serve:\n${journalLines(a)}` });
+    const b = await startMember('b', opts);
+    members = [a, b];
+    await waitFor(async () => (await api(b, 'GET', '/api/cluster')).body.services[0].leader === 'a', { timeoutMs: 20_000, message: () => 'b to see a as the leader' });
+    const watch = watchAnswers([a, b]);
+    await waitFor(() => ask(b.servicePort), { timeoutMs: 60_000, intervalMs: 50, message: () => `b to serve:\n${journalLines(a)}\n${journalLines(b)}` });
+    const aLines = journalLines(a);
+    expect(aLines, aLines).toContain('incident.escalated');
+    const st = await waitFor(async () => {
+      const r = await api(b, 'GET', '/api/cluster');
+      return r.body.services[0].lastFailover?.incident ? r.body : undefined;
+    }, { timeoutMs: 20_000, message: () => 'the failover record with the incident' });
+    const incidentId = st.services[0].lastFailover.incident.id as string;
+    expect(st.services[0].lastFailover).toMatchObject({ from: 'a', to: 'b', kind: 'failover' });
+    expect(aLines).toContain(incidentId);
+    expect(journalLines(b).split('\n').some((l) => l.includes('cluster.failover') && l.includes(incidentId))).toBe(true);
+    // a, held for a human, does not campaign again while b serves.
+    await sleep(2 * TTL_MS);
+    await watch.stop();
+    expect(watch.overlaps).toEqual([]);
+    expect(await ask(b.servicePort)).not.toBeNull();
+    expect(await ask(a.servicePort)).toBeNull();
+  }, 150_000);
 });
