@@ -157,3 +157,23 @@ describe('reducer: placement (singleton services of a cluster)', () => {
     expect(restored.placement).toBeUndefined();
   });
 });
+
+describe('guardian direct revive and singletons', () => {
+  it('never starts a singleton service (it holds no lease)', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { reviveServicesDirectly } = await import('../../src/daemon/direct-revive.js');
+    const { clawbackConfigSchema } = await import('../../src/config/schema.js');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'clawback-revive-'));
+    try {
+      const config = clawbackConfigSchema.parse({
+        cluster: { member: 'a', endpoints: ['http://127.0.0.1:1'] },
+        services: [{ name: 'gw', placement: 'singleton', command: ['/bin/true'], env: { CLAWBACK_TEST_CHILD: '1' } }],
+      });
+      expect(await reviveServicesDirectly(config, dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
