@@ -38,6 +38,8 @@ interface SeatState {
   failovers: number;
   noLeaderMs: number;
   wonAt: number | null;
+  /** The holder checks its key (and move requests) once per renewal period, not every poll. */
+  checkedAt: number;
 }
 
 export interface SeatStatus {
@@ -102,6 +104,7 @@ export class ClusterNode {
       failovers: 0,
       noLeaderMs: 0,
       wonAt: null,
+      checkedAt: 0,
     });
   }
 
@@ -213,6 +216,9 @@ export class ClusterNode {
 
   private async poll(st: SeatState): Promise<void> {
     if (!this.leaseId || st.busy) return;
+    const now = this.clock.monotonic();
+    if (st.leading && now - st.checkedAt < st.timing.renewEveryMs) return;
+    st.checkedAt = now;
     st.busy = true;
     try {
       if (st.leading) await this.pollLeading(st);
