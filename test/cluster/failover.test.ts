@@ -140,7 +140,8 @@ describe('cluster failover (real etcd, real daemons)', () => {
     const gapMs = firstNew - lastOld;
     console.log(`cluster move gap (no answer): ${gapMs} ms`);
     expect(gapMs).toBeGreaterThan(0);
-    expect(gapMs).toBeLessThan(5000);
+    // The old instance's clean stop + the target's poll + its start (a Node process: 1-2 s on a loaded 2-core box).
+    expect(gapMs).toBeLessThan(8000);
     const st = await api(other, 'GET', '/api/cluster');
     expect(st.body.services[0].lastFailover).toMatchObject({ from: first.name, to: other.name, kind: 'move' });
     const bad = await api(other, 'POST', '/api/cluster/move?service=gw&to=nobody');
