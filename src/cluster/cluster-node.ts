@@ -65,6 +65,12 @@ export interface ClusterStatus {
   etcdReachable: boolean;
 }
 
+/** etcd says the lease is no more (expired or revoked): the etcd3 client's error, or the server's "lease not found". */
+export function leaseGone(err: unknown): boolean {
+  const e = err as Error | undefined;
+  return e?.constructor?.name === 'EtcdLeaseInvalidError' || /expired or revoked|lease not found/i.test(e?.message ?? '');
+}
+
 export class ClusterNode {
   private readonly keys;
   private readonly seats = new Map<string, SeatState>();
@@ -158,7 +164,7 @@ export class ClusterNode {
         await this.withTimeout(this.lease.keepaliveOnce(), Math.round(this.ttlSec * 400));
       } catch (err) {
         this.etcdOk = false;
-        if ((err as Error).name === 'EtcdLeaseInvalidError') this.leaseLost('the lease expired in etcd');
+        if (leaseGone(err)) this.leaseLost('the lease expired in etcd');
         return;
       }
       this.etcdOk = true;
