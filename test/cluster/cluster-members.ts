@@ -28,6 +28,8 @@ export interface MemberOptions {
   service?: Record<string, unknown>;
   /** Extra environment of the service. */
   env?: Record<string, string>;
+  /** A webhook URL for notifications. */
+  webhook?: string;
 }
 
 export async function startMember(name: string, opts: MemberOptions): Promise<Member> {
@@ -37,6 +39,7 @@ export async function startMember(name: string, opts: MemberOptions): Promise<Me
   const tag = `${opts.prefix}-${name}`;
   const config = {
     api: { host: '127.0.0.1', port: 0 },
+    ...(opts.webhook ? { notify: { channels: [{ type: 'webhook', url: opts.webhook }] } } : {}),
     cluster: { member: name, endpoints: opts.endpoints, leaseTtl: opts.leaseTtl ?? '5s', prefix: opts.prefix, pollInterval: '100ms' },
     services: [
       {

@@ -1,4 +1,6 @@
 // One active instance across members, on a real 3-member etcd and real daemons: kill -9, SIGSTOP, etcd member and quorum loss, move.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnMarked, waitFor } from '../helpers/processes.js';
 import { startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
@@ -9,9 +11,9 @@ let etcd: EtcdCluster;
 let members: Member[] = [];
 let run = 0;
 
-async function twoMembers(extra: { a?: Partial<MemberOptions>; b?: Partial<MemberOptions> } = {}): Promise<[Member, Member]> {
+async function twoMembers(extra: { a?: Partial<MemberOptions>; b?: Partial<MemberOptions> } = {}, webhook?: string): Promise<[Member, Member]> {
   const prefix = `t${process.pid}-${++run}`;
-  const opts = { endpoints: etcd.endpoints, prefix, leaseTtl: `${TTL_MS / 1000}s` };
+  const opts = { endpoints: etcd.endpoints, prefix, leaseTtl: `${TTL_MS / 1000}s`, ...(webhook ? { webhook } : {}) };
   const [a, b] = await Promise.all([startMember('a', { ...opts, ...extra.a }), startMember('b', { ...opts, ...extra.b })]);
   members = [a, b];
   return [a, b];
@@ -35,7 +37,19 @@ afterAll(async () => {
 
 describe('cluster failover (real etcd, real daemons)', () => {
   it('kill -9 of the active member (daemon and service): the standby serves within TTL + its start', async () => {
-    const [a, b] = await twoMembers();
+    // A real webhook receiver: every failover is a notification.
+    const bodies: string[] = [];
+    const hook = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        bodies.push(body);
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
+    const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+    const [a, b] = await twoMembers({}, hookUrl);
     const first = await activeMember([a, b]);
     const other = first === a ? b : a;
     const watch = watchAnswers([a, b]);
@@ -65,6 +79,8 @@ describe('cluster failover (real etcd, real daemons)', () => {
     await cli.waitForExit(30_000);
     expect(cli.stdout()).toMatch(new RegExp(`gw\\s+${other.name}\\s+active`));
     expect(cli.stdout()).toContain(`failover ${first.name} -> ${other.name}`);
+    await waitFor(() => bodies.some((x) => x.includes('cluster.failover')), { timeoutMs: 20_000, message: () => `the failover notification: ${bodies.join('\n')}` });
+    hook.close();
     console.log(`kill -9 -> first answer from the other member: ${tookMs} ms (TTL ${TTL_MS} ms)`);
   }, 120_000);
 
