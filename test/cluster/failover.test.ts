@@ -29,6 +29,8 @@ afterEach(async () => {
   for (const m of members) killMember(m);
   await Promise.all(members.map((m) => m.daemon.waitForExit(10_000).catch(() => undefined)));
   members = [];
+  // A test that failed half-way must not leave etcd without quorum for the next one.
+  for (let i = 0; i < etcd.members.length; i++) if (!etcd.members[i]!.child) await etcd.start(i);
 });
 
 afterAll(async () => {
