@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Register[]>> = {
   scale: async () => [(await import('./cmd-scale.js')).registerScale],
   reload: async () => [(await import('./cmd-reload.js')).registerReload],
   update: async () => [(await import('./cmd-update.js')).registerUpdate],
+  cluster: async () => [(await import('./cmd-cluster.js')).registerCluster],
 };
 
 const MODULE_OF: Record<string, string> = {
@@ -49,6 +50,7 @@ const MODULE_OF: Record<string, string> = {
   scale: 'scale',
   reload: 'reload',
   update: 'update',
+  cluster: 'cluster',
 };
 
 /** The first word that is not a global option (or its value). */

@@ -8,6 +8,7 @@ import { predictionSchema } from '../predict/predict-schema.js';
 import { autoscaleSchema } from '../autoscale/autoscale-schema.js';
 import { openclawSchema } from '../openclaw/openclaw-schema.js';
 import { updateSchema } from '../update/update-schema.js';
+import { clusterSchema, placementSchema } from '../cluster/cluster-schema.js';
 
 const signalName = z.enum(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGKILL']);
 
@@ -159,6 +160,8 @@ export const serviceSchema = z.strictObject({
   autoscale: autoscaleSchema.optional(),
   /** The service is an OpenClaw gateway: its CLI, channel restarts, evidence, other-supervisor check (src/openclaw). */
   openclaw: openclawSchema.optional(),
+  /** With a `cluster:` block: `singleton` runs on the one member holding its etcd lease; `everywhere` on each member. */
+  placement: placementSchema,
 });
 
 /** OTP-style restart strategies for services supervised together (a gateway and its sidecars). */
@@ -185,6 +188,8 @@ export const clawbackConfigSchema = z
     notify: notifySchema.prefault({}),
     services: z.array(serviceSchema).min(1, 'expected at least one service'),
     groups: z.array(groupSchema).default([]),
+    /** Several machines, one active instance of each singleton service: leader election through etcd (docs/clustering.md). */
+    cluster: clusterSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
     cfg.groups.forEach((g, i) => {
@@ -201,6 +206,12 @@ export const clawbackConfigSchema = z
       }
       if (s.external && !s.external.pidCommand && !s.external.pidFile) {
         ctx.addIssue({ code: 'custom', path: ['services', i, 'external'], message: 'expected pidCommand or pidFile, so Clawback can find the running service' });
+      }
+      if (s.placement === 'singleton' && !cfg.cluster) {
+        ctx.addIssue({ code: 'custom', path: ['services', i, 'placement'], message: 'placement: singleton needs a `cluster:` block (etcd endpoints and this member\'s name)' });
+      }
+      if (s.placement === 'singleton' && s.external) {
+        ctx.addIssue({ code: 'custom', path: ['services', i, 'placement'], message: 'placement: singleton is for services Clawback spawns (the fence guard must own the process group), not `external` ones' });
       }
       if (s.shell && s.command.length !== 1) {
         ctx.addIssue({ code: 'custom', path: ['services', i, 'command'], message: 'with shell: true, expected a single command string' });

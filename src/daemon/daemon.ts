@@ -12,7 +12,7 @@ import { Redactor } from '../observe/redact.js';
 import { earlyEvents } from '../observe/early-events.js';
 import { StateStore, type DaemonState } from './state-store.js';
 import { normalizeState } from '../decide/service-state.js';
-import { ServiceRuntime, type HealthEvents, type HealthWatch, type Repairers } from './service-runtime.js';
+import { ServiceRuntime, type HealthEvents, type HealthWatch, type Repairers, type RuntimeDeps } from './service-runtime.js';
 import { serviceLogFile, spawnSpecFor } from './spawn-spec.js';
 import { probeHealthWatch } from './health-watch.js';
 import { startApiServer, type ApiServer, type ServiceAction } from '../server/api-server.js';
@@ -118,6 +118,8 @@ export class Daemon {
   private stateRetries = 0;
   /** The config as loaded (parsed file, declared services): what a scale expands again. Replaced by a reload. */
   source: Pick<LoadedConfig, 'raw' | 'declared' | 'file'> | undefined;
+  /** With a `cluster:` block: the fence guard and lease release of a singleton service's runtime. */
+  clusterDeps: ((service: ServiceConfig) => Partial<RuntimeDeps>) | undefined;
   /** Reloads, scale changes and rolling restarts run one at a time, in order. */
   private setChain: Promise<unknown> = Promise.resolve();
 
@@ -413,6 +415,7 @@ export class Daemon {
         opts.makeHealthWatch?.(service, getRt, events, ctx) ??
         probeHealthWatch({ service, logFile: serviceLogFile(service, stateDir), clock, events, emit: ctx.emit }),
       repairers: opts.makeRepairers?.(service, getRt, ctx) ?? {},
+      ...(this.clusterDeps?.(service) ?? {}),
     });
     this.runtimes.set(service.name, rt);
     return rt;
@@ -580,8 +583,14 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     emit({ type: 'daemon.history-lost', time: clock.now(), severity: 'info', message: 'no previous state or journal in the state directory (first start, or it was deleted): history starts now', details: { stateDir } });
   }
 
-  const daemon = new Daemon(ctx, loadedState.state, opts, { faults, journal, log }, () => early.release());
+  // Clusters: loaded only when configured (the etcd client costs memory a single machine does not need).
+  const cluster = config.cluster
+    ? await (await import('../cluster/cluster-plugin.js')).createCluster({ config, cluster: config.cluster, stateDir, clock, emit })
+    : undefined;
+  const daemonOpts = cluster ? { ...opts, plugins: [...(opts.plugins ?? []), cluster.plugin] } : opts;
+  const daemon = new Daemon(ctx, loadedState.state, daemonOpts, { faults, journal, log }, () => early.release());
   daemon.source = { raw: loaded.raw, declared: loaded.declared, file: loaded.file };
+  if (cluster) daemon.clusterDeps = (service) => cluster.runtimeDeps(service);
   for (const service of config.services) daemon.addRuntime(service, loadedState.state.services[service.name]);
   return daemon;
 }

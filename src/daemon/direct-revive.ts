@@ -24,7 +24,9 @@ export async function reviveServicesDirectly(config: ClawbackConfig, stateDir: s
     if (current.work) continue;
     if (current.instance && isSameProcess(current.instance.pid, current.instance.pidStartTime)) continue;
     const policy = policyFor(service, { doctor: false, agent: false });
-    let d = decide(current, { type: 'boot', adopted: null }, ctx(), policy);
+    // A cluster singleton runs only under a daemon's etcd lease: the guardian holds none, so its reducer stands by.
+    const placed = service.placement === 'singleton' ? decide(current, { type: 'placement', active: false, holder: null, reason: 'the guardian holds no lease' }, ctx(), policy).state : current;
+    let d = decide(placed, { type: 'boot', adopted: null }, ctx(), policy);
     const start = d.effects.find((e) => e.type === 'start');
     if (!start || start.type !== 'start') continue;
     const inst = spawnInstance(spawnSpecFor(service, stateDir), clock);

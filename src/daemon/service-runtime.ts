@@ -14,6 +14,9 @@ import type { AgentOutcome, DoctorOutcome, Effect, ServiceInput } from '../decid
 import type { Hold, Incident, LastExit, Maintenance, Requester, ServiceState, StartReason, Work } from '../decide/service-state.js';
 import { scopeKey, type ReadinessScope } from '../probes/readiness-scope.js';
 
+/** The environment variable that hands a singleton's instance its fencing token (for the systems it writes to). */
+export const FENCING_TOKEN_ENV = 'CLAWBACK_FENCING_TOKEN';
+
 export { LEVEL_NAMES };
 
 /** Health verdicts for the current instance (implemented over the probe workers). */
@@ -83,6 +86,10 @@ export interface RuntimeDeps {
   /** The service's log file, for the last lines before an exit (redacted before they are kept anywhere). */
   logFile?: string;
   redactor?: Pick<Redactor, 'redact'>;
+  /** Clusters: a guard process that kills a singleton's instance when the daemon stops refreshing its lease deadline. */
+  fenceGuard?: (pid: number) => { cancel(): void };
+  /** Clusters: give up this member's lease on the service (the reducer ordered it). */
+  releasePlacement?: (reason: string) => void;
 }
 
 export interface ServiceStatus {
@@ -103,6 +110,8 @@ export interface ServiceStatus {
   work: Work | null;
   /** Maintenance: nothing acts on the service until it ends (timeLeftMs null: until turned off). */
   maintenance: (Maintenance & { timeLeftMs: number | null }) | null;
+  /** Only for a singleton service of a cluster: active here or standing by. */
+  placement?: { active: boolean; holder: string | null; fencingToken: number | null };
 }
 
 export interface ActionResult {
@@ -130,6 +139,8 @@ export class ServiceRuntime {
   /** The group of the last instance that exited: its leftovers must be gone before the next start. */
   private lastGroup: number | undefined;
   private stopped = false;
+  /** Fence guards of singleton instances, by pid: cancelled when the instance exits. */
+  private readonly guards = new Map<number, { cancel(): void }>();
 
   constructor(
     readonly config: ServiceConfig,
@@ -191,6 +202,7 @@ export class ServiceRuntime {
       incident: s.incident,
       work: s.work,
       maintenance: s.maintenance ? { ...s.maintenance, timeLeftMs: s.maintenance.until !== null ? Math.max(0, s.maintenance.until - now) : null } : null,
+      ...(s.placement ? { placement: { active: s.placement.active, holder: s.placement.holder, fencingToken: s.placement.token } } : {}),
     };
   }
 
@@ -275,6 +287,10 @@ export class ServiceRuntime {
     this.dispatch({ type: 'request', action, by, ...(runId ? { runId } : {}) });
     await this.settled(this.policy.stopGraceMs + 15_000);
     const s = this.status();
+    const pl = this.s.placement;
+    if ((action === 'start' || action === 'restart' || action === 'resume') && pl && !pl.active && s.state !== 'running') {
+      return { ok: false, message: `standby: ${pl.holder ?? 'no member (an election is under way)'} holds the lease of ${this.name}` };
+    }
     const where = s.state === 'running' ? `running (pid ${s.pid})` : s.held ? `held (${s.held.reason}: ${s.held.detail})` : s.state;
     if (action === 'doctor') {
       const w = s.work;
@@ -346,7 +362,10 @@ export class ServiceRuntime {
         this.deps.emit(effect.event);
         return;
       case 'start':
-        this.track(this.startEffect(effect.reason));
+        this.track(this.startEffect(effect.reason, effect.fencingToken));
+        return;
+      case 'release-placement':
+        this.deps.releasePlacement?.(effect.reason);
         return;
       case 'stop':
         this.track(this.stopEffect(effect.graceMs));
@@ -412,7 +431,7 @@ export class ServiceRuntime {
     if (inst && this.instance === inst && !this.stopped) this.health.attach(inst);
   }
 
-  private async startEffect(reason: StartReason): Promise<void> {
+  private async startEffect(reason: StartReason, fencingToken?: number): Promise<void> {
     try {
       await this.waitForLeftovers();
       if (this.deps.preflight) {
@@ -422,7 +441,9 @@ export class ServiceRuntime {
           return;
         }
       }
-      const inst = this.deps.launch ? await this.deps.launch(reason) : spawnInstance(this.deps.spawnSpec(), this.deps.clock);
+      const inst = this.deps.launch ? await this.deps.launch(reason) : spawnInstance(this.specWithToken(fencingToken), this.deps.clock);
+      // The guard goes up in the same tick as the spawn: from here on a paused daemon cannot keep the instance alive.
+      if (inst.pid > 0 && this.deps.fenceGuard) this.guards.set(inst.pid, this.deps.fenceGuard(inst.pid));
       if (this.stopped) {
         // The daemon went away while this start was under way: nobody would supervise it.
         if (inst.pid > 0) await inst.stop(this.config.stop.signal, this.policy.stopGraceMs);
@@ -438,6 +459,11 @@ export class ServiceRuntime {
     } catch (err) {
       this.dispatch({ type: 'start-failed', error: (err as Error)?.message ?? String(err) });
     }
+  }
+
+  private specWithToken(token: number | undefined): SpawnSpec {
+    const spec = this.deps.spawnSpec();
+    return token === undefined ? spec : { ...spec, env: { ...spec.env, [FENCING_TOKEN_ENV]: String(token) } };
   }
 
   /**
@@ -472,6 +498,8 @@ export class ServiceRuntime {
   }
 
   private onExit(inst: ServiceInstance, info: ExitInfo): void {
+    this.guards.get(inst.pid)?.cancel();
+    this.guards.delete(inst.pid);
     if (this.instance !== inst) return;
     this.instance = undefined;
     this.health.detach();

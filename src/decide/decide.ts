@@ -41,6 +41,7 @@ export function nextWake(s: ServiceState, p: ServicePolicy): number | null {
   }
   if (s.incident?.recoveredAt != null) times.push(s.incident.recoveredAt + p.confirmAfterMs);
   if (s.instance && s.backoffAttempt > 0) times.push(s.instance.startedAt + p.stableAfterMs);
+  if (s.placement?.active && s.placement.stopBy !== null) times.push(s.placement.stopBy);
   return times.length > 0 ? Math.min(...times) : null;
 }
 
@@ -92,6 +93,8 @@ class Step {
         return input.on ? this.maintenanceOn(input.until ?? null, input.reason ?? '', input.by) : this.maintenanceOff(input.by);
       case 'approval':
         return this.approval(input.incidentId, input.approve, input.by);
+      case 'placement':
+        return this.placement(input);
     }
   }
 
@@ -113,9 +116,18 @@ class Step {
     // A hold stops every start but the repair's own (the agent's restart tool, the verification).
     const repairsOwn = reason === 'verify' || (reason === 'agent' && s.held?.reason === 'repair');
     if (s.held && !repairsOwn) return;
+    // A singleton starts only where its lease is held, and only while the lease is surely still ours.
+    if (!this.placed()) return;
     s.phase = 'starting';
     s.nextStartAt = null;
-    this.fx.push({ type: 'start', reason });
+    const token = s.placement?.token;
+    this.fx.push({ type: 'start', reason, ...(token != null ? { fencingToken: token } : {}) });
+  }
+
+  /** True when the service may run here: not a singleton, or this member surely holds its lease now. */
+  private placed(): boolean {
+    const pl = this.s.placement;
+    return !pl || (pl.active && pl.stopBy !== null && this.now < pl.stopBy);
   }
 
   /** Stops the instance; `then` says what follows its exit. False when there was no instance. */
@@ -288,6 +300,7 @@ class Step {
       4,
     );
     if (this.p.coolDownMs > 0) s.coolDownUntil = this.now + this.p.coolDownMs;
+    if (s.placement?.active) this.fx.push({ type: 'release-placement', reason: `Level 4: ${reason}` });
   }
 
   private resolve(recoveredAt: number): void {
@@ -371,6 +384,8 @@ class Step {
         if (!s.instance) this.startNow('verify');
       }
     }
+    // A singleton's instance left by an earlier daemon runs without a lease of this daemon: stop it (a new daemon stands by until it wins).
+    if (s.instance && !this.placed()) this.losePlacement('a new daemon stands by until it wins the lease');
     if (!s.instance && !s.held && !s.work && !s.maintenance && s.desired === 'up') this.startNow('boot');
     if (s.held && !s.instance && (s.phase as string) !== 'starting') s.phase = 'held';
   }
@@ -381,9 +396,11 @@ class Step {
     s.phase = 'running';
     s.health = 'pending';
     s.healthySince = null;
-    this.emit('service.started', 'info', `${this.p.name} started (pid ${instance.pid})`, { pid: instance.pid, reason });
+    const token = s.placement?.token;
+    this.emit('service.started', 'info', `${this.p.name} started (pid ${instance.pid})${token != null ? ` with fencing token ${token}` : ''}`, { pid: instance.pid, reason, ...(token != null ? { fencingToken: token } : {}) });
     if (s.disposed) this.stopInstance(this.p.stopGraceMs, { then: 'dispose' });
     else if (s.desired === 'down') this.stopInstance(this.p.stopGraceMs, { then: 'stay' });
+    else if (!this.placed()) this.losePlacement('the lease was lost while the service was starting');
   }
 
   private startFailed(error: string): void {
@@ -410,6 +427,8 @@ class Step {
     this.openIncident(0, `preflight: ${problem}`);
     this.setHold('preflight', problem);
     s.phase = 'held';
+    // This host cannot run it (disk full, port held): another member may.
+    if (s.placement?.active) this.fx.push({ type: 'release-placement', reason: `preflight failed: ${problem}` });
     this.climb(`preflight failed: ${problem}`, false);
   }
 
@@ -458,6 +477,12 @@ class Step {
     const p = this.p;
     if (s.maintenance) {
       s.phase = 'stopped';
+      return;
+    }
+    if (!this.placed()) {
+      // Not ours to run any more (the fence guard may be what ended it): stand by, no restart, no incident.
+      s.phase = 'stopped';
+      this.emit('cluster.standby', 'warning', `${p.name} ended (${reason}) without a valid lease on this member: standing by`, { reason });
       return;
     }
     if (s.work?.kind === 'verify') return this.verifyFailed(`the service ended during verification (${reason})`);
@@ -771,6 +796,10 @@ class Step {
       }
     }
     if (s.maintenance?.until != null && s.maintenance.until <= now) this.maintenanceOff('the deadline');
+    if (s.placement?.active && s.placement.stopBy !== null && s.placement.stopBy <= now) {
+      this.emit('cluster.fenced', 'critical', `${p.name}: the lease could not be renewed in time; this member fences itself (stops its instance before the lease can expire elsewhere)`, { token: s.placement.token });
+      this.losePlacement('the lease could not be renewed in time', true);
+    }
     const inc = s.incident;
     if (inc?.recoveredAt != null && !s.work && s.health === 'healthy' && now - inc.recoveredAt >= p.confirmAfterMs) this.resolve(inc.recoveredAt);
     if (s.instance && s.backoffAttempt > 0 && now >= s.instance.startedAt + p.stableAfterMs) s.backoffAttempt = 0;
@@ -815,6 +844,46 @@ class Step {
       s.incident!.lastRung = `${by} refused the agent run`;
       this.human(`${by} refused the Level 3 agent run`);
     }
+  }
+
+  private placement(input: Extract<ServiceInput, { type: 'placement' }>): void {
+    const s = this.s;
+    const was = s.placement;
+    if (!input.active) {
+      s.placement = { active: false, token: null, holder: input.holder ?? null, stopBy: null, killBy: null };
+      // The first fact (before boot) only marks the service a standby; boot decides about an adopted instance.
+      if (was && (was.active || s.instance)) this.losePlacement(input.reason ?? (input.holder ? `${input.holder} holds the lease` : 'the lease is not ours'), false);
+      return;
+    }
+    const token = input.token ?? was?.token ?? null;
+    s.placement = { active: true, token, holder: input.holder ?? null, stopBy: input.stopBy ?? null, killBy: input.killBy ?? null };
+    const won = !was?.active || was.token !== token;
+    if (!won) return;
+    this.emit('cluster.leader', 'info', `${this.p.name}: this member holds the lease now (fencing token ${token})`, { token });
+    if (s.phase === 'backoff') {
+      s.phase = 'stopped';
+      s.nextStartAt = null;
+    }
+    if (s.desired === 'up' && !s.instance && !s.maintenance && !s.work) this.startNow('placement');
+  }
+
+  /** The lease is gone (or going): stop the instance before the guard would kill it, then stand by. */
+  private losePlacement(reason: string, fenced = false): void {
+    const s = this.s;
+    const pl = s.placement;
+    if (pl) {
+      pl.active = false;
+      pl.stopBy = null;
+    }
+    if (s.phase === 'backoff') {
+      s.phase = 'stopped';
+      s.nextStartAt = null;
+    }
+    if (!s.instance) return;
+    const killBy = pl?.killBy ?? null;
+    const grace = killBy !== null ? Math.max(0, Math.min(this.p.stopGraceMs, killBy - this.now)) : this.p.stopGraceMs;
+    if (!fenced) this.emit('cluster.standby', 'warning', `${this.p.name}: stopping this member's instance: ${reason}`, { reason });
+    this.stopInstance(grace, { then: 'stay' });
   }
 
   private shutdown(stopService: boolean): void {

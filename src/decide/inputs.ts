@@ -38,13 +38,18 @@ export type ServiceInput =
   | { type: 'approval'; incidentId: string; approve: boolean; by: string }
   /** Time passed: deadlines (backoff, cool-down, work, verification, confirmation) are due. */
   | { type: 'tick' }
+  /**
+   * The cluster's verdict for a singleton service: this member holds its lease (with the fencing token and
+   * the times until which it surely does) or stands by (holder: who runs it instead).
+   */
+  | { type: 'placement'; active: boolean; token?: number; holder?: string | null; stopBy?: number; killBy?: number; reason?: string }
   /** An effect the executor could not carry out. */
   | { type: 'effect-failed'; effect: Effect['type']; error: string }
   | { type: 'shutdown'; stopService: boolean };
 
 export type Effect =
   /** Wait for the old instance's leftovers, run the preflight, spawn or launch; reports started / preflight-failed / start-failed. */
-  | { type: 'start'; reason: StartReason }
+  | { type: 'start'; reason: StartReason; fencingToken?: number }
   /** Stop the current instance (signal, grace, SIGKILL of the group); reports exited. `drain`: a planned stop given the drain budget. */
   | { type: 'stop'; graceMs: number; drain?: boolean }
   /**
@@ -60,7 +65,9 @@ export type Effect =
   | { type: 'cancel-work'; runId: string; kind: 'doctor' | 'agent' }
   /** Keep (verified) or revert (failed) what an agent run changed, and say so. */
   | { type: 'finish-agent'; runId: string; incidentId: string; keep: boolean; reason: string }
-  | { type: 'emit'; event: ClawbackEvent };
+  | { type: 'emit'; event: ClawbackEvent }
+  /** Give up this member's lease on a singleton service so another member can try (Level 4, a failed preflight). */
+  | { type: 'release-placement'; reason: string };
 
 export interface Decision<S> {
   state: S;

@@ -17,7 +17,8 @@ export type StartReason =
   | 'agent'
   | 'resume'
   | 'verify'
-  | 'cool-down';
+  | 'cool-down'
+  | 'placement';
 /** Who asked for an action: a person (CLI, API, dashboard) or one of the daemon's reporters. */
 export type Requester = 'human' | 'prediction' | 'group' | 'agent' | 'cool-down';
 
@@ -86,6 +87,20 @@ export interface Maintenance {
   by: string;
 }
 
+/** Where a `placement: singleton` service may run: only on the member holding its etcd lease (absent: everywhere). */
+export interface Placement {
+  /** This member holds the service's lease. */
+  active: boolean;
+  /** The fencing token: the etcd revision at which this member won the lease; every start carries it. */
+  token: number | null;
+  /** The member that holds it (null: nobody, or not known yet). */
+  holder: string | null;
+  /** Until this time the lease is surely ours; past it, without a renewal, the reducer stops the instance. */
+  stopBy: number | null;
+  /** The fence guard SIGKILLs the instance at this time: a stop's grace ends before it. */
+  killBy: number | null;
+}
+
 export interface ServiceState {
   desired: 'up' | 'down';
   phase: Phase;
@@ -110,6 +125,8 @@ export interface ServiceState {
   maintenance: Maintenance | null;
   /** The daemon is going away: nothing new is started. */
   disposed?: boolean;
+  /** Set for a singleton service of a cluster: it runs only while this member holds its lease. */
+  placement?: Placement;
 }
 
 /** What state.json keeps per service beside the incident. */
@@ -155,6 +172,8 @@ export function normalizeState(saved: unknown, incident: unknown, desired: 'up' 
   out.maintenance = s.maintenance ?? null;
   out.health = 'pending';
   out.healthySince = null;
+  // A lease belongs to the daemon that won it: a new daemon stands by until it wins one itself.
+  delete out.placement;
   const inc = (s.incident ?? incident ?? null) as Incident | null;
   out.incident = inc ? { ...inc } : null;
   return out;

@@ -95,6 +95,10 @@ const HEADLINES: Partial<Record<EventType, string>> = {
   'notify.test': 'Test notification',
   'notify.undelivered': 'Alerts undelivered',
   'service.leftovers-killed': 'Leftover processes killed',
+  'cluster.leader': 'This member took the lead',
+  'cluster.standby': 'Standing by (another member leads)',
+  'cluster.fenced': 'Self-fenced: lease not renewed',
+  'cluster.failover': 'Failover to another member',
 };
 
 /** Keys of `details` rendered elsewhere, never as detail lines. */

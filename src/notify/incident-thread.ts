@@ -57,6 +57,8 @@ const STANDALONE: ReadonlySet<EventType> = new Set<EventType>([
   'prediction.warning',
   'notify.test',
   'notify.undelivered',
+  'cluster.failover',
+  'cluster.fenced',
 ]);
 
 const MAX_STEPS = 40;

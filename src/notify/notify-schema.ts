@@ -57,6 +57,10 @@ export const EVENT_TYPES = [
   'update.succeeded',
   'update.rolled-back',
   'update.failed',
+  'cluster.leader',
+  'cluster.standby',
+  'cluster.fenced',
+  'cluster.failover',
 ] as const satisfies readonly EventType[];
 
 /** Fails to compile when src/observe/events.ts gains a type missing above: add it to EVENT_TYPES. */

@@ -13,6 +13,10 @@ export type EventType =
   | 'daemon.fault'
   | 'guardian.revived'
   | 'service.started'
+  | 'cluster.leader'
+  | 'cluster.standby'
+  | 'cluster.fenced'
+  | 'cluster.failover'
   | 'service.exited'
   | 'service.stopped'
   | 'service.restart-scheduled'
@@ -82,7 +86,7 @@ export interface ClawbackEvent {
  * dashboard, drill) narrow with `isEvent(e, type)` and get the payload typed instead of a loose record.
  */
 export interface EventPayloads {
-  'service.started': { pid: number; reason: string };
+  'service.started': { pid: number; reason: string; fencingToken?: number };
   'service.exited': { code: number | null; signal: string | null; uptimeMs: number; expected: boolean; error?: string };
   'service.restart-scheduled': { reason: 'exit'; delayMs: number; attempt: number };
   'service.restarting': { reason: string; attempt?: number };

@@ -614,6 +614,35 @@
         el('ol', { class: 'timeline' }, ...timeline.map((e) => eventItem(e, false)))));
   }
 
+  // ---- cluster (only when the daemon has a `cluster:` block) ----
+  async function loadCluster() {
+    const panel = $('cluster-panel');
+    try {
+      const res = await fetch('/api/cluster', { cache: 'no-store', headers: authHeaders() });
+      if (res.status === 404) { panel.hidden = true; return; }
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const c = await res.json();
+      panel.hidden = false;
+      $('cluster-member').textContent = `member ${c.member} · etcd ${c.etcdReachable ? 'reachable' : 'NOT reachable'} · lease ${c.leaseAgeMs === null ? 'none' : `renewed ${fmtDuration(c.leaseAgeMs)} ago`}`;
+      const rows = c.services.map((s) => {
+        const f = s.lastFailover;
+        return el('tr', { 'data-service': s.service },
+          el('td', { text: s.service }),
+          el('td', { 'data-field': 'leader', text: s.leader || '(none)' }),
+          el('td', { class: s.self ? 'st resolved' : 'st', text: s.self ? `active here (token ${s.fencingToken})` : 'standby' }),
+          el('td', { text: f ? `${f.kind} ${f.from || '?'} → ${f.to}, ${fmtWhen(f.at)} (no leader seen ${fmtPrecise(f.noLeaderMs)})` : '—' }));
+      });
+      $('cluster').replaceChildren(
+        el('p', { class: 'acts', text: `members: ${c.members.map((m) => m.member).join(', ') || '(none seen)'}` }),
+        el('table', { class: 'cluster' }, el('tr', {}, ...['service', 'leader', 'here', 'last failover'].map((h) => el('th', { text: h }))), ...rows));
+    } catch {
+      if (!panel.hidden) $('cluster-member').textContent = 'cluster status unavailable (retrying)';
+    } finally {
+      clearTimeout(app.clusterTimer);
+      app.clusterTimer = setTimeout(loadCluster, 5000);
+    }
+  }
+
   // ---- start ----
   function init() {
     const fromFragment = tokenFromFragment();
@@ -640,6 +669,7 @@
     }, 1000);
     refresh();
     loadIncidents();
+    loadCluster();
     follow();
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);

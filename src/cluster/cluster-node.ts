@@ -1,0 +1,431 @@
+// One member of a cluster: its etcd lease (renewed, or lost) and an election per singleton service. It reports facts only.
+import type { Etcd3, Lease } from 'etcd3';
+import type { Clock } from '../platform/clock.js';
+import type { ClawbackEvent } from '../observe/events.js';
+import type { ClusterConfig } from './cluster-schema.js';
+import { clusterKeys, type CarriedIncident, type FailoverRecord } from './cluster-keys.js';
+import { leaseTiming, type LeaseTiming } from './lease-timing.js';
+import { callTimeoutMs } from './etcd-connect.js';
+
+export type PlacementFact =
+  | { active: true; token: number; holder: string; stopBy: number; killBy: number }
+  | { active: false; holder: string | null; reason?: string };
+
+/** A singleton service as its election sees it; the plugin connects it to the service's runtime. */
+export interface Seat {
+  name: string;
+  stopGraceMs: number;
+  /** False while this member should not take the service (held for a human, a failed preflight...). */
+  mayCampaign(): boolean;
+  /** True once this member's instance is gone (after a handover's stop). */
+  instanceGone(): boolean;
+  report(fact: PlacementFact): void;
+  /** Runs after a win, before the start: config follows the leader. */
+  beforeWin?(): Promise<void>;
+  /** The guard's deadline file moves to killBy (awaited before a start). */
+  fence(killBy: number): Promise<void>;
+}
+
+interface SeatState {
+  seat: Seat;
+  timing: LeaseTiming;
+  leading: boolean;
+  token: number | null;
+  holder: string | null;
+  /** When this member last saw another member hold the key (the failover's gap is counted from there). */
+  lastSeenOther: number | null;
+  busy: boolean;
+  failovers: number;
+  noLeaderMs: number;
+  wonAt: number | null;
+  /** The holder checks its key (and move requests) once per renewal period, not every poll. */
+  checkedAt: number;
+}
+
+export interface SeatStatus {
+  service: string;
+  leader: string | null;
+  self: boolean;
+  fencingToken: number | null;
+  leaderSince: number | null;
+  failovers: number;
+  noLeaderSeconds: number;
+  lastFailover: FailoverRecord | null;
+}
+
+export interface ClusterStatus {
+  member: string;
+  endpoints: string[];
+  leaseTtlMs: number;
+  leaseId: string | null;
+  /** Since the last renewal this member sent that etcd confirmed. */
+  leaseAgeMs: number | null;
+  members: Array<{ member: string; since: number | null; api: string | null }>;
+  services: SeatStatus[];
+  etcdReachable: boolean;
+}
+
+/** etcd says the lease is no more (expired or revoked): the etcd3 client's error, or the server's "lease not found". */
+export function leaseGone(err: unknown): boolean {
+  const e = err as Error | undefined;
+  return e?.constructor?.name === 'EtcdLeaseInvalidError' || /expired or revoked|lease not found/i.test(e?.message ?? '');
+}
+
+export class ClusterNode {
+  private readonly keys;
+  private readonly seats = new Map<string, SeatState>();
+  private lease: Lease | undefined;
+  private leaseId: string | null = null;
+  private lastRenewSent: number | null = null;
+  private renewing = false;
+  private etcdOk = false;
+  private readonly abort = new AbortController();
+  private loops: Promise<void>[] = [];
+  private readonly ttlSec: number;
+
+  constructor(
+    private readonly client: Etcd3,
+    private readonly cfg: ClusterConfig,
+    private readonly clock: Clock,
+    private readonly emit: (e: ClawbackEvent) => void,
+    private readonly memberInfo: () => Record<string, unknown>,
+  ) {
+    this.keys = clusterKeys(cfg.prefix);
+    this.ttlSec = Math.ceil(cfg.leaseTtl / 1000);
+  }
+
+  get member(): string {
+    return this.cfg.member;
+  }
+
+  addSeat(seat: Seat): void {
+    this.seats.set(seat.name, {
+      seat,
+      timing: leaseTiming(this.ttlSec * 1000, seat.stopGraceMs),
+      leading: false,
+      token: null,
+      holder: null,
+      lastSeenOther: null,
+      busy: false,
+      failovers: 0,
+      noLeaderMs: 0,
+      wonAt: null,
+      checkedAt: 0,
+    });
+  }
+
+  start(): void {
+    const timing = leaseTiming(this.ttlSec * 1000, 0);
+    this.loops.push(this.loop(timing.renewEveryMs, () => this.renew()));
+    for (const st of this.seats.values()) this.loops.push(this.loop(this.cfg.pollInterval, () => this.poll(st)));
+  }
+
+  private async loop(everyMs: number, body: () => Promise<void>): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      const began = this.clock.monotonic();
+      try {
+        await body();
+      } catch {
+        // an etcd error is a fact about reachability, handled by the lease's deadline
+      }
+      // A period, not a pause after the call: a slow etcd must not stretch the renewal interval.
+      const left = everyMs - (this.clock.monotonic() - began);
+      await this.clock.sleep(Math.max(10, left), signal).catch(() => undefined);
+    }
+  }
+
+  private withTimeout<T>(p: Promise<T>, ms = callTimeoutMs(this.cfg.leaseTtl)): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const t = this.clock.setTimeout(() => reject(new Error(`etcd did not answer within ${ms} ms`)), ms);
+      p.then(
+        (v) => {
+          t.cancel();
+          resolve(v);
+        },
+        (e: unknown) => {
+          t.cancel();
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    });
+  }
+
+  // ---- the member's lease -------------------------------------------------------------------------
+
+  private async renew(): Promise<void> {
+    if (this.renewing) return;
+    this.renewing = true;
+    try {
+      if (!this.lease) return await this.grant();
+      const sentAt = this.clock.now();
+      try {
+        // A late answer still counts from when the renewal was sent, so it may take up to 40 % of the TTL.
+        await this.withTimeout(this.lease.keepaliveOnce(), Math.round(this.ttlSec * 400));
+      } catch (err) {
+        this.etcdOk = false;
+        if (leaseGone(err)) this.leaseLost('the lease expired in etcd');
+        return;
+      }
+      this.etcdOk = true;
+      this.lastRenewSent = sentAt;
+      for (const st of this.seats.values()) if (st.leading) await this.confirm(st);
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  private async grant(): Promise<void> {
+    const sentAt = this.clock.now();
+    const lease = this.client.lease(this.ttlSec, { autoKeepAlive: false });
+    lease.on('lost', () => undefined);
+    let id: string;
+    try {
+      id = await this.withTimeout(lease.grant());
+    } catch {
+      this.etcdOk = false;
+      void lease.revoke().catch(() => undefined);
+      return;
+    }
+    this.etcdOk = true;
+    this.lease = lease;
+    this.leaseId = id;
+    this.lastRenewSent = sentAt;
+    await this.withTimeout(this.client.put(this.keys.member(this.member)).value(JSON.stringify({ member: this.member, since: this.clock.now(), ...this.memberInfo() })).lease(id).exec()).catch(() => undefined);
+  }
+
+  private leaseLost(why: string): void {
+    this.lease = undefined;
+    this.leaseId = null;
+    this.lastRenewSent = null;
+    for (const st of this.seats.values()) {
+      if (!st.leading) continue;
+      st.leading = false;
+      st.seat.report({ active: false, holder: null, reason: why });
+    }
+  }
+
+  /** The lease is ours until these times (counted from the last renewal etcd confirmed). */
+  private deadlines(st: SeatState): { stopBy: number; killBy: number } | null {
+    if (this.lastRenewSent === null) return null;
+    return { stopBy: this.lastRenewSent + st.timing.stopAfterMs, killBy: this.lastRenewSent + st.timing.killAfterMs };
+  }
+
+  private async confirm(st: SeatState): Promise<void> {
+    const d = this.deadlines(st);
+    if (!d || st.token === null) return;
+    await st.seat.fence(d.killBy).catch(() => undefined);
+    st.seat.report({ active: true, token: st.token, holder: this.member, ...d });
+  }
+
+  // ---- elections ----------------------------------------------------------------------------------
+
+  private async poll(st: SeatState): Promise<void> {
+    if (!this.leaseId || st.busy) return;
+    const now = this.clock.monotonic();
+    if (st.leading && now - st.checkedAt < st.timing.renewEveryMs) return;
+    st.checkedAt = now;
+    st.busy = true;
+    try {
+      if (st.leading) await this.pollLeading(st);
+      else await this.pollStandby(st);
+    } finally {
+      st.busy = false;
+    }
+  }
+
+  private async pollLeading(st: SeatState): Promise<void> {
+    const key = this.keys.leader(st.seat.name);
+    const res = await this.withTimeout(this.client.if(key, 'Lease', '==', this.leaseId!).then(this.client.get(this.keys.move(st.seat.name))).else(this.client.get(key)).commit());
+    const kv = res.responses[0]?.response_range?.kvs?.[0];
+    if (!res.succeeded) {
+      st.leading = false;
+      st.holder = kv ? kv.value.toString() : null;
+      st.seat.report({ active: false, holder: st.holder, reason: st.holder ? `${st.holder} holds the lease now` : 'the lease is no longer ours' });
+      return;
+    }
+    const target = kv?.value.toString();
+    if (target && target !== this.member) await this.handOver(st, `moving to ${target} (clawback cluster move)`);
+  }
+
+  private async pollStandby(st: SeatState): Promise<void> {
+    const name = st.seat.name;
+    const key = this.keys.leader(name);
+    const moveKey = this.keys.move(name);
+    const move = await this.withTimeout(this.client.get(moveKey).string());
+    const mine = move === this.member;
+    const may = st.seat.mayCampaign() && (move === null || mine) && this.deadlines(st) !== null;
+    if (!may) {
+      const holder = await this.withTimeout(this.client.get(key).string());
+      this.observe(st, holder);
+      return;
+    }
+    const txn = this.client.if(key, 'Create', '==', 0);
+    if (mine) txn.and(moveKey, 'Value', '==', this.member);
+    const res = await this.withTimeout(
+      txn
+        .then(this.client.put(key).value(this.member).lease(this.leaseId!), ...(mine ? [this.client.delete().key(moveKey)] : []))
+        .else(this.client.get(key))
+        .commit(),
+    );
+    if (!res.succeeded) {
+      const kv = res.responses[0]?.response_range?.kvs?.[0];
+      this.observe(st, kv ? kv.value.toString() : null);
+      return;
+    }
+    await this.won(st, Number(res.header.revision), mine);
+  }
+
+  private observe(st: SeatState, holder: string | null): void {
+    if (holder !== null && holder !== this.member) st.lastSeenOther = this.clock.now();
+    if (holder === st.holder) return;
+    st.holder = holder;
+    st.seat.report({ active: false, holder });
+  }
+
+  private async won(st: SeatState, token: number, moved: boolean): Promise<void> {
+    const now = this.clock.now();
+    const from = st.holder;
+    st.token = token;
+    st.holder = this.member;
+    st.wonAt = now;
+    const gap = st.lastSeenOther !== null ? now - st.lastSeenOther : 0;
+    st.lastSeenOther = null;
+    await st.seat.beforeWin?.().catch(() => undefined);
+    const d = this.deadlines(st);
+    if (!d) return;
+    st.leading = true;
+    await st.seat.fence(d.killBy).catch(() => undefined);
+    st.seat.report({ active: true, token, holder: this.member, ...d });
+    if (from !== null && from !== this.member) {
+      st.failovers++;
+      st.noLeaderMs += gap;
+      const incident = await this.takeIncident(st.seat.name);
+      const record: FailoverRecord = { service: st.seat.name, from, to: this.member, kind: moved ? 'move' : 'failover', at: now, noLeaderMs: gap, fencingToken: token, ...(incident ? { incident } : {}) };
+      this.emit({
+        type: 'cluster.failover',
+        time: now,
+        severity: 'warning',
+        service: st.seat.name,
+        ...(incident ? { incidentId: incident.id } : {}),
+        message: `${st.seat.name}: ${moved ? 'moved' : 'failed over'} from ${from} to ${this.member} (no leader for ${gap} ms, fencing token ${token})${incident ? `; ${from} gave it up in incident ${incident.id}: ${incident.reason}` : ''}`,
+        details: { ...record },
+      });
+      await this.withTimeout(this.client.put(this.keys.failover(st.seat.name)).value(JSON.stringify(record)).exec()).catch(() => undefined);
+    }
+  }
+
+  /** The incident a releasing member left for the next one (read once, then removed). */
+  private async takeIncident(service: string): Promise<CarriedIncident | null> {
+    try {
+      const key = this.keys.incident(service);
+      const raw = await this.withTimeout(this.client.get(key).string());
+      if (!raw) return null;
+      await this.withTimeout(this.client.delete().key(key).exec()).catch(() => undefined);
+      return JSON.parse(raw) as CarriedIncident;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Stops this member's instance (through the reducer), waits for it to be gone, then frees the lease key. */
+  private async handOver(st: SeatState, reason: string, incident?: CarriedIncident): Promise<void> {
+    st.leading = false;
+    st.seat.report({ active: false, holder: null, reason });
+    const d = this.deadlines(st);
+    const until = (d?.killBy ?? this.clock.now()) + 1000;
+    while (!st.seat.instanceGone() && this.clock.now() < until && !this.abort.signal.aborted) await this.clock.sleep(25, this.abort.signal).catch(() => undefined);
+    const key = this.keys.leader(st.seat.name);
+    if (incident) await this.withTimeout(this.client.put(this.keys.incident(st.seat.name)).value(JSON.stringify(incident)).exec()).catch(() => undefined);
+    await this.withTimeout(this.client.if(key, 'Lease', '==', this.leaseId ?? '0').then(this.client.delete().key(key)).commit()).catch(() => undefined);
+    st.holder = null;
+  }
+
+  /** The reducer gave the service up (Level 4, a failed preflight): free the key for another member. */
+  release(service: string, reason: string, incident?: Omit<CarriedIncident, 'from'> | null): void {
+    const st = this.seats.get(service);
+    if (!st || !st.leading) return;
+    void this.handOver(st, reason, incident ? { ...incident, from: this.member } : undefined);
+  }
+
+  /** Asks the leader of a service to hand it to another member (the request lapses after a while). */
+  async move(service: string, to: string): Promise<{ status: number; message: string }> {
+    const st = this.seats.get(service);
+    if (!st) return { status: 404, message: `no singleton service named "${service}" (known: ${[...this.seats.keys()].join(', ') || 'none'})` };
+    const members = await this.members();
+    if (!members.some((m) => m.member === to)) return { status: 409, message: `no live member named "${to}" (live: ${members.map((m) => m.member).join(', ')})` };
+    const holder = await this.withTimeout(this.client.get(this.keys.leader(service)).string());
+    if (holder === to) return { status: 200, message: `${service} already runs on ${to}` };
+    const lapse = this.client.lease(Math.max(30, this.ttlSec * 6), { autoKeepAlive: false });
+    lapse.on('lost', () => undefined);
+    await this.withTimeout(lapse.put(this.keys.move(service)).value(to).exec());
+    return { status: 202, message: `${service}: asked ${holder ?? 'the leader'} to hand over to ${to}` };
+  }
+
+  private async members(): Promise<ClusterStatus['members']> {
+    const all = await this.withTimeout(this.client.getAll().prefix(this.keys.members()).strings());
+    return Object.values(all).map((v) => {
+      try {
+        const m = JSON.parse(v) as { member: string; since?: number; api?: string };
+        return { member: m.member, since: m.since ?? null, api: m.api ?? null };
+      } catch {
+        return { member: '?', since: null, api: null };
+      }
+    });
+  }
+
+  async status(): Promise<ClusterStatus> {
+    const now = this.clock.now();
+    let members: ClusterStatus['members'] = [];
+    const failovers = new Map<string, FailoverRecord>();
+    let reachable = this.etcdOk;
+    try {
+      members = await this.members();
+      for (const name of this.seats.keys()) {
+        const f = await this.withTimeout(this.client.get(this.keys.failover(name)).string());
+        if (f) failovers.set(name, JSON.parse(f) as FailoverRecord);
+      }
+    } catch {
+      reachable = false;
+    }
+    return {
+      member: this.member,
+      endpoints: this.cfg.endpoints,
+      leaseTtlMs: this.ttlSec * 1000,
+      leaseId: this.leaseId,
+      leaseAgeMs: this.lastRenewSent !== null ? now - this.lastRenewSent : null,
+      members,
+      etcdReachable: reachable,
+      services: [...this.seats.values()].map((st) => ({
+        service: st.seat.name,
+        leader: st.leading ? this.member : st.holder,
+        self: st.leading,
+        fencingToken: st.leading ? st.token : null,
+        leaderSince: st.leading ? st.wonAt : null,
+        failovers: st.failovers,
+        noLeaderSeconds: st.noLeaderMs / 1000,
+        lastFailover: failovers.get(st.seat.name) ?? null,
+      })),
+    };
+  }
+
+  /** Local figures for /metrics (no etcd call). */
+  localFigures(): Array<{ service: string; leading: boolean; failovers: number; noLeaderSeconds: number }> {
+    return [...this.seats.values()].map((st) => ({ service: st.seat.name, leading: st.leading, failovers: st.failovers, noLeaderSeconds: st.noLeaderMs / 1000 }));
+  }
+
+  /**
+   * Stops the loops. When every instance this member ran is gone (the daemon stopped its services), the lease is
+   * given back and another member takes over at once; when one still runs (the daemon leaves it for the next
+   * daemon), the lease is left to expire: the fence guard kills the instance before it does.
+   */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.allSettled(this.loops);
+    const lease = this.lease;
+    this.lease = undefined;
+    const stillRunning = [...this.seats.values()].some((st) => st.leading && !st.seat.instanceGone());
+    if (lease && !stillRunning) await this.withTimeout(lease.revoke()).catch(() => undefined);
+    this.client.close();
+  }
+}

@@ -1,0 +1,97 @@
+// Plugs a cluster into the daemon: placement facts to each singleton's reducer, the fence guards, routes, metrics.
+import type { ClawbackConfig, ServiceConfig } from '../config/schema.js';
+import type { Clock } from '../platform/clock.js';
+import type { ClawbackEvent } from '../observe/events.js';
+import type { DaemonPlugin } from '../daemon/daemon.js';
+import type { RuntimeDeps, ServiceRuntime } from '../daemon/service-runtime.js';
+import type { ClusterConfig } from './cluster-schema.js';
+import { connectEtcd } from './etcd-connect.js';
+import { ClusterNode } from './cluster-node.js';
+import { fenceFile, spawnFenceGuard, writeFenceDeadline } from './fence-file.js';
+import { renderClusterMetrics } from './cluster-metrics.js';
+import { configFollower } from './config-follow.js';
+
+export interface ClusterWiring {
+  plugin: DaemonPlugin;
+  /** What a singleton service's runtime needs: its fence guard and the way to give its lease up. */
+  runtimeDeps(service: ServiceConfig): Pick<RuntimeDeps, 'fenceGuard' | 'releasePlacement'>;
+}
+
+export async function createCluster(opts: { config: ClawbackConfig; cluster: ClusterConfig; stateDir: string; clock: Clock; emit(e: ClawbackEvent): void }): Promise<ClusterWiring> {
+  const { config, cluster, stateDir, clock } = opts;
+  const client = await connectEtcd(cluster);
+  let apiAddress: string | null = null;
+  const node = new ClusterNode(client, cluster, clock, (e) => opts.emit(e), () => ({ api: apiAddress }));
+  const singletons = config.services.filter((s) => s.placement === 'singleton');
+
+  const plugin: DaemonPlugin = {
+    name: 'cluster',
+    init(ctx, daemon) {
+      for (const service of singletons) {
+        const rt = daemon.runtimes.get(service.name) as ServiceRuntime;
+        runtimes.set(service.name, () => rt);
+        // Before boot: a singleton stands by until this member wins its lease.
+        rt.dispatch({ type: 'placement', active: false, holder: null, reason: 'waiting for the election' });
+        const follower = configFollower({ client, cluster, service, clock, emit: ctx.emit, bus: ctx.bus, stateDir });
+        followers.push(follower);
+        node.addSeat({
+          name: service.name,
+          stopGraceMs: service.stop.grace,
+          mayCampaign: () => {
+            const s = rt.persisted();
+            return s.desired === 'up' && !(s.held && s.held.reason !== 'repair') && !s.maintenance;
+          },
+          instanceGone: () => !rt.current(),
+          report: (fact) => rt.dispatch({ type: 'placement', ...fact }),
+          beforeWin: () => follower.apply(),
+          fence: (killBy) => writeFenceDeadline(fenceFile(stateDir, service.name), killBy, clock.now()),
+        });
+      }
+      node.start();
+      return {
+        status: () => ({ cluster: { member: cluster.member, services: node.localFigures().map((f) => ({ service: f.service, self: f.leading })) } }),
+        metrics: async () => {
+          const st = node.localFigures();
+          const status = await node.status().catch(() => null);
+          return renderClusterMetrics({ member: cluster.member, leaseAgeMs: status?.leaseAgeMs ?? null, services: st });
+        },
+        extra: async (p) => {
+          if (p !== '/api/cluster') return undefined;
+          if (daemon.api) apiAddress = `${daemon.api.host}:${daemon.api.port}`;
+          return node.status();
+        },
+        post: async (p, q) => {
+          if (p !== '/api/cluster/move') return undefined;
+          const service = q.get('service') ?? '';
+          const to = q.get('to') ?? '';
+          if (!service || !to) return { status: 400, body: { ok: false, message: 'expected ?service=NAME&to=MEMBER' } };
+          try {
+            const r = await node.move(service, to);
+            return { status: r.status, body: { ok: r.status < 300, message: r.message } };
+          } catch (err) {
+            return { status: 503, body: { ok: false, message: `etcd could not be reached: ${(err as Error).message}` } };
+          }
+        },
+        stop: async () => {
+          for (const f of followers) f.stop();
+          await node.stop();
+        },
+      };
+    },
+  };
+  const followers: Array<{ stop(): void }> = [];
+  const runtimes = new Map<string, () => ServiceRuntime | undefined>();
+  return {
+    plugin,
+    runtimeDeps: (service) =>
+      service.placement === 'singleton'
+        ? {
+            fenceGuard: (pid) => spawnFenceGuard(fenceFile(stateDir, service.name), pid),
+            releasePlacement: (reason) => {
+              const inc = runtimes.get(service.name)?.()?.currentIncident();
+              node.release(service.name, reason, inc ? { id: inc.id, reason: inc.reason, level: inc.highestLevel, openedAt: inc.openedAt } : null);
+            },
+          }
+        : {},
+  };
+}

@@ -1,0 +1,44 @@
+// The `cluster:` config block: this member's name, the etcd endpoints (TLS, auth) and the lease TTL.
+import { z } from 'zod';
+import { duration } from '../config/duration.js';
+
+const memberName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'expected a member name of letters, digits, "-", "_" or "." (at most 63, starting with a letter or digit)');
+
+export const clusterSchema = z.strictObject({
+  /** This daemon's name in the cluster (unique per member, e.g. the host name). */
+  member: memberName,
+  /** etcd client URLs, e.g. ["https://10.0.0.1:2379", "https://10.0.0.2:2379", "https://10.0.0.3:2379"]. */
+  endpoints: z.array(z.string().regex(/^https?:\/\/[^/\s]+\/?$/, 'expected an etcd client URL such as http://127.0.0.1:2379')).min(1, 'expected at least one etcd endpoint'),
+  /** TLS to etcd: PEM files (a CA, and a client certificate and key for mutual TLS). */
+  tls: z
+    .strictObject({
+      ca: z.string().min(1),
+      cert: z.string().min(1).optional(),
+      key: z.string().min(1).optional(),
+    })
+    .optional(),
+  /** etcd user and password; passwordEnv names an environment variable that holds the password instead. */
+  auth: z
+    .strictObject({
+      username: z.string().min(1),
+      password: z.string().min(1).optional(),
+      passwordEnv: z.string().min(1).optional(),
+    })
+    .refine((a) => !!a.password !== !!a.passwordEnv, { message: 'expected exactly one of password or passwordEnv' })
+    .optional(),
+  /** The lease's time to live: a dead member's singleton services move after about this long (at least 2 s). */
+  leaseTtl: duration.default(10_000).refine((ms) => ms >= 2000 && ms <= 300_000, { message: 'expected a lease TTL between 2s and 5m' }),
+  /** Keys live under this prefix (one prefix per cluster sharing an etcd). */
+  prefix: z.string().regex(/^[A-Za-z0-9_./-]+$/, 'expected letters, digits, "_", ".", "/" or "-"').default('clawback'),
+  /** How often a standby asks whether the lease is free (the failover time adds up to this). */
+  pollInterval: duration.default(250).refine((ms) => ms >= 50 && ms <= 10_000, { message: 'expected a poll interval between 50ms and 10s' }),
+  /** The largest config file kept in etcd for config-follows-the-leader (bigger ones are not shared). */
+  configMaxBytes: z.number().int().min(1024).max(1024 * 1024).default(256 * 1024),
+});
+
+export type ClusterConfig = z.output<typeof clusterSchema>;
+
+/** Per service: `singleton` runs on exactly one member (the lease holder); `everywhere` (default) on each member. */
+export const placementSchema = z.enum(['everywhere', 'singleton']).default('everywhere');

@@ -1,0 +1,96 @@
+// Config follows the leader: the leader's last-known-good config goes to etcd; a member that wins writes it before starting.
+import { promises as fs } from 'node:fs';
+import type { Etcd3 } from 'etcd3';
+import type { ServiceConfig } from '../config/schema.js';
+import type { Clock } from '../platform/clock.js';
+import type { ClawbackEvent, EventBus } from '../observe/events.js';
+import { detectFormat, parseConfigText, serializeConfig, sha256 } from '../platform/config-file.js';
+import { writeFileAtomic } from '../platform/atomic-write.js';
+import { carryOver, protectedPatterns } from '../doctor/protected-settings.js';
+import { snapshotStoreFor } from '../doctor/snapshot-store.js';
+import type { ClusterConfig } from './cluster-schema.js';
+import { clusterKeys } from './cluster-keys.js';
+
+/** What etcd keeps per singleton service: the newest config seen healthy, by whom. */
+export interface SharedConfig {
+  member: string;
+  savedAt: number;
+  sha256: string;
+  content: string;
+}
+
+export interface ConfigFollower {
+  /** Before this member starts the service: write the newest good config from etcd (protected settings kept). */
+  apply(): Promise<void>;
+  stop(): void;
+}
+
+export function configFollower(opts: { client: Etcd3; cluster: ClusterConfig; service: ServiceConfig; clock: Clock; emit(e: ClawbackEvent): void; bus: EventBus; stateDir?: string }): ConfigFollower {
+  const { client, cluster, service, clock } = opts;
+  const spec = service.configFile;
+  if (!spec) return { apply: async () => undefined, stop: () => undefined };
+  const key = clusterKeys(cluster.prefix).config(service.name);
+  const say = (severity: ClawbackEvent['severity'], message: string, details: Record<string, unknown>): void =>
+    opts.emit({ type: 'config.snapshot', time: clock.now(), severity, service: service.name, message, details });
+
+  // A new last-known-good (seen healthy here, so this member runs it) is published for the others.
+  const unsubscribe = opts.bus.subscribe((e) => {
+    if (e.type !== 'config.snapshot' || e.service !== service.name || e.details?.kind !== 'last-known-good') return;
+    void publish(String(e.details.sha256 ?? ''));
+  });
+
+  async function publish(sum: string): Promise<void> {
+    try {
+      const content = await fs.readFile(spec!.path);
+      if (sha256(content) !== sum) return; // changed again since the snapshot: the next snapshot publishes
+      if (content.length > cluster.configMaxBytes) {
+        say('warning', `${service.name}: config not shared through etcd: ${content.length} bytes > cluster.configMaxBytes ${cluster.configMaxBytes}`, { action: 'cluster-share-skipped', size: content.length });
+        return;
+      }
+      const body: SharedConfig = { member: cluster.member, savedAt: clock.now(), sha256: sum, content: content.toString('utf8') };
+      await client.put(key).value(JSON.stringify(body)).exec();
+    } catch {
+      // etcd unreachable: the next snapshot tries again
+    }
+  }
+
+  return {
+    async apply() {
+      const raw = await client.get(key).string();
+      if (!raw) return;
+      const shared = JSON.parse(raw) as SharedConfig;
+      let local: Buffer | null = null;
+      try {
+        local = await fs.readFile(spec.path);
+      } catch {
+        local = null;
+      }
+      if (local && sha256(local) === shared.sha256) return;
+      const format = detectFormat(spec.path, spec.format);
+      const incoming = parseConfigText(shared.content, format);
+      if (!incoming.ok) return;
+      let text = shared.content;
+      let carried: string[] = [];
+      const patterns = protectedPatterns(service);
+      if (local && patterns.length > 0) {
+        const mine = parseConfigText(local.toString('utf8'), format);
+        if (mine.ok) {
+          const co = carryOver(incoming.value, mine.value, patterns);
+          carried = co.carried;
+          if (carried.length > 0) text = serializeConfig(co.value, format);
+        }
+      }
+      if (local && opts.stateDir) {
+        await snapshotStoreFor(opts.stateDir, service, clock).save(local, { sourcePath: spec.path, reason: `before taking ${shared.member}'s config from etcd`, kind: 'pre-repair' });
+      }
+      await writeFileAtomic(spec.path, text, { mode: 0o600 });
+      say('info', `${service.name}: took the newest good config from etcd (seen healthy on ${shared.member}, sha256 ${shared.sha256.slice(0, 12)})${carried.length > 0 ? `; kept this member's ${carried.join(', ')}` : ''}`, {
+        action: 'cluster-config-followed',
+        from: shared.member,
+        sha256: shared.sha256,
+        carried,
+      });
+    },
+    stop: () => unsubscribe(),
+  };
+}

@@ -1,0 +1,186 @@
+// Cluster tests run real daemons as separate processes (SIGSTOP and kill -9 need them so), each a member with its own service address.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import { freePort } from '../helpers/ports.js';
+import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+
+export const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+export const SERVE = fileURLToPath(new URL('./serve-member.mjs', import.meta.url));
+
+export interface Member {
+  name: string;
+  dir: string;
+  stateDir: string;
+  servicePort: number;
+  daemon: MarkedChild;
+  tag: string;
+  api(): { port: number; token: string } | null;
+}
+
+export interface MemberOptions {
+  endpoints: string[];
+  prefix: string;
+  leaseTtl?: string;
+  /** Extra service settings (probes, configFile...). */
+  service?: Record<string, unknown>;
+  /** Extra environment of the service. */
+  env?: Record<string, string>;
+  /** A webhook URL for notifications. */
+  webhook?: string;
+}
+
+export async function startMember(name: string, opts: MemberOptions): Promise<Member> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `clawback-member-${name}-`));
+  const stateDir = path.join(dir, 'state');
+  const servicePort = await freePort();
+  const tag = `${opts.prefix}-${name}`;
+  const config = {
+    api: { host: '127.0.0.1', port: 0 },
+    ...(opts.webhook ? { notify: { channels: [{ type: 'webhook', url: opts.webhook }] } } : {}),
+    cluster: { member: name, endpoints: opts.endpoints, leaseTtl: opts.leaseTtl ?? '5s', prefix: opts.prefix, pollInterval: '100ms' },
+    services: [
+      {
+        name: 'gw',
+        placement: 'singleton',
+        command: [process.execPath, SERVE],
+        env: { PORT: String(servicePort), MEMBER: name, CLAWBACK_TEST_CHILD: '1', CLUSTER_TEST_TAG: tag, ...opts.env },
+        stop: { grace: '1s' },
+        restart: { backoff: { initial: '100ms', max: '1s' } },
+        ...opts.service,
+      },
+    ],
+  };
+  const file = path.join(dir, 'clawback.yaml');
+  writeFileSync(file, YAML.stringify(config));
+  const daemon = spawnMarked(process.execPath, [MAIN, '--config', file, '--state-dir', stateDir, 'run', '--api-port', '0'], { env: { CLUSTER_TEST_TAG: `${tag}-daemon` } });
+  const member: Member = {
+    name,
+    dir,
+    stateDir,
+    servicePort,
+    daemon,
+    tag,
+    api: () => {
+      try {
+        const info = JSON.parse(readFileSync(path.join(stateDir, 'daemon.json'), 'utf8')) as { api: { port: number } };
+        return { port: info.api.port, token: readFileSync(path.join(stateDir, 'token'), 'utf8').trim() };
+      } catch {
+        return null;
+      }
+    },
+  };
+  await waitFor(() => existsSync(path.join(stateDir, 'daemon.json')), { timeoutMs: 40_000, intervalMs: 100, message: () => `daemon ${name} to start: ${daemon.stderr().slice(-2000)} ${daemon.stdout().slice(-2000)}` });
+  return member;
+}
+
+/** Pids of live processes whose environment carries CLUSTER_TEST_TAG=tag (the service of a member, or its guard). */
+export function taggedPids(tag: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const env = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+      if (!env.includes(`CLUSTER_TEST_TAG=${tag}`)) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z') out.push(Number(entry));
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return out;
+}
+
+/** kill -9 of the member's daemon, service and everything it started (the box dies). */
+export function killMember(m: Member): void {
+  for (const sig of ['SIGCONT', 'SIGKILL'] as const) {
+    try {
+      process.kill(-m.daemon.pid, sig);
+    } catch {
+      // gone
+    }
+  }
+  for (const pid of [...taggedPids(m.tag), ...taggedPids(`${m.tag}-daemon`)]) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
+
+/** GET the member's service address: its answer ("member token"), or null when nothing answers. */
+export async function ask(port: number, timeoutMs = 250): Promise<string | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(timeoutMs) });
+    return res.status === 200 ? (await res.text()).trim() : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function api(m: Member, method: 'GET' | 'POST', p: string): Promise<{ status: number; body: any }> {
+  const a = m.api();
+  if (!a) throw new Error(`member ${m.name} has no API`);
+  const res = await fetch(`http://127.0.0.1:${a.port}${p}`, { method, headers: { authorization: `Bearer ${a.token}` }, signal: AbortSignal.timeout(10_000) });
+  return { status: res.status, body: await res.json() };
+}
+
+/**
+ * Polls every member's service address every 20 ms until stopped: records who answered when, and every
+ * round in which two answered at once (must never happen).
+ */
+export function watchAnswers(members: Member[]): { overlaps: Array<{ at: number; who: string[] }>; log: Array<{ at: number; who: string[] }>; stop(): Promise<void> } {
+  const overlaps: Array<{ at: number; who: string[] }> = [];
+  const log: Array<{ at: number; who: string[] }> = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const t0 = Date.now();
+      const answers = await Promise.all(members.map((m) => ask(m.servicePort, 200)));
+      const who = members.filter((_, i) => answers[i] !== null).map((m) => m.name);
+      log.push({ at: t0, who });
+      if (who.length > 1) overlaps.push({ at: t0, who });
+      const wait = 20 - (Date.now() - t0);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+  })();
+  return {
+    overlaps,
+    log,
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+/** The one member answering now, waiting until exactly one does. */
+export async function activeMember(members: Member[], timeoutMs = 40_000): Promise<Member> {
+  return waitFor(
+    async () => {
+      const answers = await Promise.all(members.map((m) => ask(m.servicePort)));
+      const live = members.filter((_, i) => answers[i] !== null);
+      return live.length === 1 ? live[0] : undefined;
+    },
+    { timeoutMs, intervalMs: 50, message: () => 'exactly one member to answer' },
+  );
+}
+
+/** The member's journal, one short line per event (for failure messages). */
+export function journalLines(m: Member): string {
+  try {
+    return readFileSync(path.join(m.stateDir, 'journal.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const e = JSON.parse(l) as { time: number; type: string; message: string };
+        return `${m.name} ${new Date(e.time).toISOString().slice(11, 23)} ${e.type}: ${e.message}`;
+      })
+      .join('\n');
+  } catch {
+    return `${m.name}: no journal`;
+  }
+}

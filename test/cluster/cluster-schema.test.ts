@@ -1,0 +1,41 @@
+// The `cluster:` block and `placement` are checked at load, with the field, the value and what was expected.
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/load.js';
+
+function problems(raw: unknown): string {
+  try {
+    validateConfig(raw, 'test.yaml');
+    return '';
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+const cluster = { member: 'host-a', endpoints: ['http://127.0.0.1:2379'] };
+
+describe('cluster config', () => {
+  it('accepts a cluster with a singleton service and fills the defaults', () => {
+    const cfg = validateConfig({ cluster, services: [{ name: 'gw', command: ['node'], placement: 'singleton' }] }, 'test.yaml');
+    expect(cfg.cluster).toMatchObject({ member: 'host-a', leaseTtl: 10_000, prefix: 'clawback', pollInterval: 250, configMaxBytes: 262_144 });
+    expect(cfg.services[0]!.placement).toBe('singleton');
+  });
+
+  it('defaults every service to everywhere (today\'s behaviour)', () => {
+    const cfg = validateConfig({ services: [{ name: 'gw', command: ['node'] }] }, 'test.yaml');
+    expect(cfg.services[0]!.placement).toBe('everywhere');
+    expect(cfg.cluster).toBeUndefined();
+  });
+
+  it('refuses a singleton without a cluster, and an external singleton', () => {
+    expect(problems({ services: [{ name: 'gw', command: ['node'], placement: 'singleton' }] })).toMatch(/services\[0\]\.placement: placement: singleton needs a `cluster:` block/);
+    expect(problems({ cluster, services: [{ name: 'gw', placement: 'singleton', external: { pidFile: '/run/gw.pid', restartCommand: ['true'] } }] })).toMatch(/not `external` ones/);
+  });
+
+  it('names the field, the value and what was expected', () => {
+    const text = problems({ cluster: { member: 'a b', endpoints: ['etcd:2379'], leaseTtl: '500ms', auth: { username: 'u' } }, services: [{ name: 'gw', command: ['node'] }] });
+    expect(text).toMatch(/cluster\.member: expected a member name/);
+    expect(text).toMatch(/cluster\.endpoints\[0\]: expected an etcd client URL such as http:\/\/127\.0\.0\.1:2379 \(got "etcd:2379"\)/);
+    expect(text).toMatch(/cluster\.leaseTtl: expected a lease TTL between 2s and 5m/);
+    expect(text).toMatch(/cluster\.auth: expected exactly one of password or passwordEnv/);
+  });
+});

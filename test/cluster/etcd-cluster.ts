@@ -1,0 +1,116 @@
+// Tests of clustering need a real etcd: three members on 127.0.0.1 with free ports and temp data dirs.
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../helpers/ports.js';
+import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+
+export const ETCD_BIN = process.env.ETCD_BIN ?? '/usr/bin/etcd';
+
+export interface EtcdMember {
+  name: string;
+  clientPort: number;
+  peerPort: number;
+  dataDir: string;
+  child: MarkedChild | undefined;
+}
+
+export interface EtcdCluster {
+  members: EtcdMember[];
+  /** Client URLs of every member. */
+  endpoints: string[];
+  /** SIGKILL one member (it can be started again with the same data dir). */
+  kill(i: number): Promise<void>;
+  start(i: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function args(m: EtcdMember, cluster: string): string[] {
+  return [
+    '--name', m.name,
+    '--data-dir', m.dataDir,
+    '--listen-client-urls', `http://127.0.0.1:${m.clientPort}`,
+    '--advertise-client-urls', `http://127.0.0.1:${m.clientPort}`,
+    '--listen-peer-urls', `http://127.0.0.1:${m.peerPort}`,
+    '--initial-advertise-peer-urls', `http://127.0.0.1:${m.peerPort}`,
+    '--initial-cluster', cluster,
+    '--initial-cluster-state', 'new',
+    '--initial-cluster-token', `clawback-test-${process.pid}`,
+    // A loaded test machine: elections must not flap on a slow heartbeat.
+    '--heartbeat-interval', '200',
+    '--election-timeout', '2000',
+    '--log-level', 'warn',
+    '--logger', 'zap',
+  ];
+}
+
+function tcpOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+    s.setTimeout(500, () => {
+      s.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/** Asks a member's HTTP /health (a JSON {"health":"true"} once it has a leader and quorum). */
+async function healthy(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) });
+    const body = (await res.json()) as { health?: string };
+    return body.health === 'true';
+  } catch {
+    return false;
+  }
+}
+
+export async function startEtcdCluster(size = 3): Promise<EtcdCluster> {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'clawback-etcd-'));
+  const members: EtcdMember[] = [];
+  for (let i = 0; i < size; i++) {
+    members.push({ name: `e${i}`, clientPort: await freePort(), peerPort: await freePort(), dataDir: path.join(root, `e${i}`), child: undefined });
+  }
+  const initial = members.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',');
+  const launch = (m: EtcdMember): void => {
+    m.child = spawnMarked(ETCD_BIN, args(m, initial), { env: { ETCD_UNSUPPORTED_ARCH: process.arch === 'x64' ? undefined : process.arch } });
+  };
+  members.forEach(launch);
+  const cluster: EtcdCluster = {
+    members,
+    endpoints: members.map((m) => `http://127.0.0.1:${m.clientPort}`),
+    async kill(i) {
+      const m = members[i]!;
+      m.child?.kill();
+      await m.child?.waitForExit(10_000).catch(() => undefined);
+      m.child = undefined;
+    },
+    async start(i) {
+      const m = members[i]!;
+      launch(m);
+      await waitFor(() => tcpOpen(m.clientPort), { timeoutMs: 30_000, intervalMs: 100, message: () => `etcd ${m.name} to listen` });
+    },
+    async stop() {
+      for (const m of members) m.child?.kill();
+      await Promise.all(members.map((m) => m.child?.waitForExit(10_000).catch(() => undefined)));
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  try {
+    await waitFor(async () => (await Promise.all(members.map((m) => healthy(m.clientPort)))).every(Boolean), {
+      timeoutMs: 45_000,
+      intervalMs: 200,
+      message: () => `etcd cluster to be healthy: ${members.map((m) => m.child?.stderr().slice(-500)).join('\n')}`,
+    });
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  return cluster;
+}
