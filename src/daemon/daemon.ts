@@ -304,6 +304,8 @@ export class Daemon {
         },
       },
     });
+    // Our own start time never changes: read /proc once, not on every heartbeat.
+    const pidStartTime = processStartTime(process.pid) ?? null;
     this.heartbeat = startHeartbeat({
       stateDir: ctx.stateDir,
       clock: ctx.clock,
@@ -317,7 +319,7 @@ export class Daemon {
         api: { host: this.api!.host, port: this.api!.port },
         heartbeatAt: ctx.clock.now(),
         configPath: ctx.configFile ?? '',
-        pidStartTime: processStartTime(process.pid) ?? null,
+        pidStartTime,
       }),
     });
     await this.heartbeat.beat();

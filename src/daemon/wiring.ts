@@ -12,6 +12,25 @@ import { PredictorRegistry, ServicePredictor, crashPatternPlugin } from './predi
 import { SharedProbeParts } from './shared-probe-parts.js';
 import { OpenclawParts } from '../openclaw/openclaw-plugin.js';
 import { updatePlugin } from '../update/update-plugin.js';
+import type { ProbeTickReport } from '../probes/probe-worker.js';
+import type { Metrics } from '../observe/metrics.js';
+import type { ProbeSeries } from '../observe/probe-series.js';
+
+/** Feeds one service's probe results to its metrics series, looked up once per probe (not per result). */
+function probeMetricsFeed(holder: MetricsHolder, service: string): (r: ProbeTickReport) => void {
+  let of: Metrics | undefined;
+  const series = new Map<string, ProbeSeries>();
+  return (r) => {
+    const m = holder.get();
+    if (m !== of) {
+      of = m;
+      series.clear();
+    }
+    let s = series.get(r.name);
+    if (!s) series.set(r.name, (s = m.probeSeries(service, r.name, r.kind)));
+    s.observe(r.result.status, r.result.latencyMs);
+  };
+}
 
 export function defaultDaemonOptions(): Partial<DaemonOptions> {
   const metrics = new MetricsHolder();
@@ -27,6 +46,7 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
         isRestarting: () => rt().status().state !== 'running',
       });
       predictors.byService.set(service.name, predictor);
+      const feedMetrics = probeMetricsFeed(metrics, service.name);
       const watch = probeHealthWatch({
         service,
         logFile: serviceLogFile(service, ctx.stateDir),
@@ -35,7 +55,7 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
         emit: ctx.emit,
         ...probeParts.get(ctx.clock),
         onProbeResult: (r) => {
-          metrics.get().observeProbe(service.name, r.name, r.kind, r.result);
+          feedMetrics(r);
           predictor.onProbeResult(r);
           openclaw.onProbeResult(service.name, r);
         },

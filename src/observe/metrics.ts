@@ -2,6 +2,7 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ClawbackEvent } from './events.js';
+import { ProbeSeriesSet, type ProbeSeries } from './probe-series.js';
 
 export type ProbeStatus = 'success' | 'failure' | 'unknown';
 
@@ -37,6 +38,8 @@ export interface Metrics {
    */
   onEvent(event: ClawbackEvent): void;
   observeProbe(service: string, probe: string, kind: string, result: ProbeObservation): void;
+  /** The metrics series of one probe, to keep and feed per result (observeProbe without the lookup). */
+  probeSeries(service: string, probe: string, kind: string): ProbeSeries;
   setServiceGauges(service: string, gauges: ServiceGauges): void;
   setOutboxDepth(n: number): void;
   /** Alerts in a channel's dead letters (retry budget spent, refused, or expired): kept, visible, retried. */
@@ -72,8 +75,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const registers = [registry];
 
   const serviceUp = new Gauge({ name: 'clawback_service_up', help: 'Whether the supervised service is up (1) or down (0).', labelNames: ['service'], registers });
-  const probeHealthy = new Gauge({ name: 'clawback_probe_healthy', help: 'Last conclusive probe result: 1 healthy, 0 unhealthy.', labelNames: ['service', 'probe', 'kind'], registers });
-  const probeDuration = new Histogram({ name: 'clawback_probe_duration_seconds', help: 'Probe run time.', labelNames: ['service', 'probe', 'kind'], buckets: PROBE_BUCKETS, registers });
+  // clawback_probe_healthy and clawback_probe_duration_seconds: updated per probe result, rendered per scrape.
+  const probes = new ProbeSeriesSet(registry, PROBE_BUCKETS);
   const restarts = new Counter({ name: 'clawback_restarts_total', help: 'Restarts performed, by ladder level and reason.', labelNames: ['service', 'level', 'reason'], registers });
   const incidents = new Counter({ name: 'clawback_incidents_total', help: 'Incidents closed (resolved) or escalated to a human, each counted once.', labelNames: ['service', 'outcome', 'highest_level'], registers });
   const incidentsOpen = new Gauge({ name: 'clawback_incidents_open', help: 'Incidents currently open.', labelNames: ['service'], registers });
@@ -205,13 +208,10 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     contentType: registry.contentType,
     onEvent,
     observeProbe(service, probe, kind, result) {
-      const labels = { service, probe, kind };
-      // An inconclusive probe ("unknown") says nothing about health: keep the last conclusive value.
-      if (result.status === 'success') probeHealthy.set(labels, 1);
-      else if (result.status === 'failure') probeHealthy.set(labels, 0);
-      if (result.latencyMs !== undefined && Number.isFinite(result.latencyMs) && result.latencyMs >= 0) {
-        probeDuration.observe(labels, result.latencyMs / 1000);
-      }
+      probes.get(service, probe, kind).observe(result.status, result.latencyMs);
+    },
+    probeSeries(service, probe, kind) {
+      return probes.get(service, probe, kind);
     },
     setServiceGauges(service, g) {
       serviceUp.set({ service }, g.up ? 1 : 0);

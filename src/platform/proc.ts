@@ -38,7 +38,7 @@ export function processParents(): Map<number, number> {
     if (c < 0x30 || c > 0x39) continue;
     let text: string;
     try {
-      text = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      text = readFileSync(`/proc/${entry}/stat`, 'utf8');
     } catch {
       continue;
     }
@@ -147,14 +147,47 @@ export function processTree(rootPid: number): ProcStat[] {
   return out;
 }
 
+/**
+ * False only when no process at all is in the group (kill(-pgid, 0) says ESRCH): then the scan of every
+ * /proc/<pid>/stat below (1,600 processes on a busy machine, tens of ms) is not needed. Zombies still
+ * count as group members for kill(), so "true" means "scan to know".
+ */
+function groupMayExist(pgid: number): boolean {
+  if (!Number.isInteger(pgid) || pgid <= 1) return true;
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/** State letter and process group of one pid from /proc/<pid>/stat, without splitting the whole line. */
+function statStateAndGroup(pid: string): { state: string; pgid: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // "pid (comm) state ppid pgrp ...": the comm may hold spaces and parentheses, so start after the last ')'.
+  const close = text.lastIndexOf(')');
+  const state = text.charAt(close + 2);
+  const ppidStart = close + 4;
+  const pgidStart = text.indexOf(' ', ppidStart) + 1;
+  return { state, pgid: parseInt(text.slice(pgidStart, text.indexOf(' ', pgidStart)), 10) };
+}
+
 /** Members of a process group (for stop: the whole group is signalled). */
 export function processGroupMembers(pgid: number): number[] {
   if (!HAS_PROC) return [];
+  if (!groupMayExist(pgid)) return [];
   const out: number[] = [];
   for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const s = readProcStat(Number(entry));
-    if (s && s.pgid === pgid && s.state !== 'Z') out.push(s.pid);
+    const c = entry.charCodeAt(0);
+    if (c < 0x30 || c > 0x39) continue;
+    const s = statStateAndGroup(entry);
+    if (s && s.pgid === pgid && s.state !== 'Z') out.push(Number(entry));
   }
   return out;
 }
@@ -166,9 +199,11 @@ export function processGroupMembers(pgid: number): number[] {
  */
 export function processGroupHolding(pgid: number): boolean {
   if (!HAS_PROC) return false;
+  if (!groupMayExist(pgid)) return false;
   for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const s = readProcStat(Number(entry));
+    const c = entry.charCodeAt(0);
+    if (c < 0x30 || c > 0x39) continue;
+    const s = statStateAndGroup(entry);
     if (!s || s.pgid !== pgid) continue;
     if (s.state !== 'Z') return true;
     try {

@@ -37,6 +37,13 @@ export function createHttpProbe(config: ProbeConfigOf<'http'>, deps: ProbeDeps =
   // sent) goes through httpExchange, which reports the problem per check.
   const prepared = prepareOnce(config);
   const spec = { url: config.url, method: config.method, headers: config.headers, body: config.body, insecure: config.insecure, kept };
+  const what = `${config.method} ${config.url}`;
+  // A healthy service answers the same status in about the same time, check after check: the success
+  // message and details are rebuilt only when the status or the rounded latency changes.
+  let okStatus = -1;
+  let okMs = -1;
+  let okMessage = '';
+  let okDetails: Record<string, unknown> = {};
   return {
     kind: 'http',
     dispose: () => kept.close(),
@@ -46,7 +53,6 @@ export function createHttpProbe(config: ProbeConfigOf<'http'>, deps: ProbeDeps =
         : await httpExchange(spec, target, signal, clock);
       if (exchange.kind === 'no-answer') return exchange.result;
       const { status, body, latencyMs } = exchange;
-      const what = `${config.method} ${config.url}`;
       if (!statusMatches(status, config.expectStatus)) {
         return {
           status: 'failure',
@@ -93,7 +99,17 @@ export function createHttpProbe(config: ProbeConfigOf<'http'>, deps: ProbeDeps =
           };
         }
       }
-      return { status: 'success', message: `${what} answered ${status} in ${Math.round(latencyMs)} ms`, latencyMs, value: status, details: { httpStatus: status } };
+      const ms = Math.round(latencyMs);
+      if (status !== okStatus) {
+        okStatus = status;
+        okDetails = { httpStatus: status };
+        okMs = -1;
+      }
+      if (ms !== okMs) {
+        okMs = ms;
+        okMessage = `${what} answered ${status} in ${ms} ms`;
+      }
+      return { status: 'success', message: okMessage, latencyMs, value: status, details: okDetails };
     },
   };
 }

@@ -26,6 +26,8 @@ export function createMemoryProbe(config: ProbeConfigOf<'memory'>, deps: ProbeDe
   const clock = deps.clock ?? systemClock();
   const table = deps.processTable ?? new ProcessTable(clock);
   let tree: { root: number; pids: number[]; at: number } | undefined;
+  // The tree's RSS often stays the same from one tick to the next (in pages): the last verdict is reused then.
+  let last: { rss: number; result: ProbeResult } | undefined;
   return {
     kind: 'memory',
     check(target: ProbeTarget): Promise<ProbeResult> {
@@ -39,7 +41,8 @@ export function createMemoryProbe(config: ProbeConfigOf<'memory'>, deps: ProbeDe
       if (!tree || tree.root !== target.pid || now - tree.at >= TREE_REFRESH_MS) tree = { root: target.pid, pids: table.treeMembers(target.pid), at: now };
       let rss = rootRss;
       for (const pid of tree.pids) if (pid !== target.pid) rss += table.rssBytes(pid);
-      return Promise.resolve(memoryResult(rss, config.warn, config.limit));
+      if (last === undefined || last.rss !== rss) last = { rss, result: memoryResult(rss, config.warn, config.limit) };
+      return Promise.resolve(last.result);
     },
   };
 }

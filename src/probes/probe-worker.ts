@@ -1,4 +1,5 @@
 // Runs one probe of one service on its interval: bounded checks, no overlap, thresholds, grace, verdicts.
+import { getEventListeners } from 'node:events';
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import type { ProbeScheduler, ScheduledSlot } from './probe-scheduler.js';
 import type { ProbeAction, ProbeConfig } from './probe-schema.js';
@@ -86,6 +87,12 @@ interface InFlight {
   /** Monotonic ms when the check's deadline is due, and how late it fired (undefined: it did not). */
   deadlineAt: number;
   deadlineLateMs?: number;
+  /** The deadline's handle (armed when the check itself starts). */
+  timeout?: TimerHandle;
+  /** Resolves the check's promise once (with the probe's answer, or unknown); undefined after it did. */
+  settle?: (r: ProbeResult) => void;
+  /** After an abort, the check is abandoned (unknown) if it has not answered within ABANDON_AFTER_ABORT_MS. */
+  abandon?: TimerHandle;
 }
 
 export class ProbeWorker {
@@ -110,8 +117,13 @@ export class ProbeWorker {
     const mine = this.inFlight;
     if (!mine) return;
     mine.deadlineLateMs = Math.max(0, this.opts.clock.monotonic() - mine.deadlineAt);
-    mine.controller.abort(probeTimeoutReason(this.opts.config.timeout));
+    this.abortCheck(mine, probeTimeoutReason(this.opts.config.timeout));
   };
+  /**
+   * The controller of the next check: kept across checks while nothing aborted it and no listener is
+   * left on its signal (an AbortController per check was a visible share of the daemon's garbage).
+   */
+  private controller: AbortController | undefined;
 
   constructor(opts: ProbeWorkerOptions) {
     this.opts = opts;
@@ -142,7 +154,7 @@ export class ProbeWorker {
     this.generation++;
     this.timer?.cancel();
     this.timer = undefined;
-    this.inFlight?.controller.abort(abortReason('probe worker stopped'));
+    if (this.inFlight) this.abortCheck(this.inFlight, abortReason('probe worker stopped'));
     this.opts.probe.dispose?.();
   }
 
@@ -150,7 +162,7 @@ export class ProbeWorker {
   resetForNewInstance(): void {
     this.generation++;
     this.state = initialThresholdState(this.opts.clock.now());
-    this.inFlight?.controller.abort(abortReason('instance replaced'));
+    if (this.inFlight) this.abortCheck(this.inFlight, abortReason('instance replaced'));
     if (!this.running) return;
     this.timer?.cancel();
     this.timer = undefined;
@@ -205,23 +217,14 @@ export class ProbeWorker {
     }
 
     const started = clock.monotonic();
-    const mine: InFlight = { controller: new AbortController(), generation: this.generation, deadlineAt: started + config.timeout };
+    const mine: InFlight = { controller: this.nextController(), generation: this.generation, deadlineAt: started + config.timeout };
     this.inFlight = mine;
-    // The deadline starts when the check itself starts: time the daemon spent before that (a long
-    // microtask queue at many services) is the daemon's, not the service's.
-    let timeout: TimerHandle | undefined;
-    const armDeadline = (): void => {
-      mine.deadlineAt = clock.monotonic() + config.timeout;
-      if (this.deadlineSlot) {
-        this.deadlineSlot.at(config.timeout);
-        timeout = this.deadlineSlot;
-      } else timeout = clock.setTimeout(this.onDeadline, config.timeout);
-    };
     let result: ProbeResult;
     try {
-      result = await this.runCheck(target, mine.controller.signal, armDeadline);
+      result = await this.runCheck(target, mine);
     } finally {
-      timeout?.cancel();
+      mine.timeout?.cancel();
+      mine.abandon?.cancel();
       if (this.inFlight === mine) this.inFlight = undefined;
     }
     const durationMs = clock.monotonic() - started;
@@ -281,34 +284,60 @@ export class ProbeWorker {
     else this.scheduleIfIdle(this.startOffset());
   }
 
+  /** A controller whose signal is not aborted and has no listener left from an earlier check. */
+  private nextController(): AbortController {
+    const c = this.controller;
+    if (c !== undefined && !c.signal.aborted && getEventListeners(c.signal, 'abort').length === 0) return c;
+    return (this.controller = new AbortController());
+  }
+
+  /** Aborts the check's signal; if the probe then does not answer within ABANDON_AFTER_ABORT_MS, it is given up (unknown). */
+  private abortCheck(mine: InFlight, reason: Error): void {
+    if (mine.controller.signal.aborted) return;
+    mine.controller.abort(reason);
+    if (mine.settle === undefined || mine.abandon !== undefined) return;
+    const kind = this.opts.probe.kind;
+    mine.abandon = this.opts.clock.setTimeout(() => mine.settle?.({ status: 'unknown', message: `the ${kind} probe did not stop after its timeout` }), ABANDON_AFTER_ABORT_MS);
+  }
+
+  /** The deadline starts when the check itself starts: time the daemon spent before that (a long microtask queue at many services) is the daemon's, not the service's. */
+  private armDeadline(mine: InFlight): void {
+    const timeout = this.opts.config.timeout;
+    mine.deadlineAt = this.opts.clock.monotonic() + timeout;
+    if (this.deadlineSlot) {
+      this.deadlineSlot.at(timeout);
+      mine.timeout = this.deadlineSlot;
+    } else mine.timeout = this.opts.clock.setTimeout(this.onDeadline, timeout);
+  }
+
   /** The probe's answer, or unknown if it threw or ignored its aborted signal. */
-  private runCheck(target: ProbeTarget, signal: AbortSignal, armDeadline: () => void): Promise<ProbeResult> {
-    const { clock, probe } = this.opts;
+  private runCheck(target: ProbeTarget, mine: InFlight): Promise<ProbeResult> {
+    const { probe } = this.opts;
     return new Promise<ProbeResult>((resolve) => {
-      let settled = false;
-      let abandon: TimerHandle | undefined;
-      const settle = (r: ProbeResult): void => {
-        if (settled) return;
-        settled = true;
-        abandon?.cancel();
-        signal.removeEventListener('abort', onAbort);
+      mine.settle = (r: ProbeResult): void => {
+        mine.settle = undefined;
         resolve(r);
       };
-      const onAbort = (): void => {
-        abandon = clock.setTimeout(
-          () => settle({ status: 'unknown', message: `the ${probe.kind} probe did not stop after its timeout` }),
-          ABANDON_AFTER_ABORT_MS,
-        );
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      Promise.resolve()
-        .then(() => {
-          armDeadline();
-          return probe.check(target, signal);
-        })
-        .then(settle, (err: unknown) =>
-          settle({ status: 'unknown', message: `the ${probe.kind} probe failed to run: ${err instanceof Error ? err.message : String(err)}` }),
-        );
+      const failed = (err: unknown): void =>
+        mine.settle?.({ status: 'unknown', message: `the ${probe.kind} probe failed to run: ${err instanceof Error ? err.message : String(err)}` });
+      // Started from a microtask, as before: the tick's own synchronous work is done first.
+      queueMicrotask(() => {
+        if (mine.settle === undefined) return;
+        if (mine.controller.signal.aborted) {
+          // Stopped or reset before the check began: nothing to run.
+          mine.settle({ status: 'unknown', message: `the ${probe.kind} probe was cancelled before it ran` });
+          return;
+        }
+        this.armDeadline(mine);
+        let answer: Promise<ProbeResult>;
+        try {
+          answer = Promise.resolve(probe.check(target, mine.controller.signal));
+        } catch (err) {
+          failed(err);
+          return;
+        }
+        answer.then((r) => mine.settle?.(r), failed);
+      });
     });
   }
 

@@ -137,6 +137,51 @@ describe('ProbeWorker on a fake clock', () => {
     worker.stop();
   });
 
+  it('keeps one abort signal across clean checks, and a fresh one after a timeout or a leftover listener', async () => {
+    const clock = new FakeClock();
+    const seen: AbortSignal[] = [];
+    let mode: 'clean' | 'hang' | 'leave-listener' = 'clean';
+    const probe: Probe = {
+      kind: 'signals',
+      check(_t, signal) {
+        seen.push(signal);
+        expect(signal.aborted).toBe(false);
+        if (mode === 'leave-listener') signal.addEventListener('abort', () => undefined);
+        if (mode !== 'hang') return Promise.resolve({ status: 'success', message: 'ok' });
+        return new Promise<ProbeResult>((resolve) => {
+          const onAbort = (): void => resolve({ status: 'failure', finding: 'hang', message: 'timed out' });
+          signal.addEventListener('abort', onAbort, { once: true });
+        });
+      },
+    };
+    const { worker, results } = harness(config({ interval: 1000, timeout: 500, failureThreshold: 100 }), probe, clock);
+    worker.start();
+    await advance(clock, 3600);
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    // Clean checks (no listener left, nothing aborted) share one controller: no allocation per check.
+    expect(new Set(seen).size).toBe(1);
+    mode = 'hang';
+    const before = seen.length;
+    await advance(clock, 1500);
+    expect(results.some((r) => r.result.finding === 'hang')).toBe(true);
+    const hung = seen[seen.length - 1]!;
+    expect(hung.aborted).toBe(true);
+    mode = 'clean';
+    await advance(clock, 2000);
+    // After the timeout aborted it, the next check got a new, live signal.
+    expect(seen.length).toBeGreaterThan(before + 1);
+    expect(seen[seen.length - 1]).not.toBe(hung);
+    expect(seen[seen.length - 1]!.aborted).toBe(false);
+    mode = 'leave-listener';
+    const n = seen.length;
+    await advance(clock, 2200);
+    // A probe that leaves a listener behind gets a new signal each time (listeners never pile up on one).
+    const leaving = seen.slice(n);
+    expect(leaving.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(leaving).size).toBe(leaving.length);
+    worker.stop();
+  });
+
   it('abandons a probe that ignores its signal (unknown) and skips ticks without a target', async () => {
     const clock = new FakeClock();
     const { probe } = scripted(() => 'success', { delayMs: 60_000, clock, ignoreAbort: true });
