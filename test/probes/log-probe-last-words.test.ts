@@ -21,10 +21,11 @@ afterEach(async () => {
 describe('last words of a dying instance', () => {
   it('the log probe matches the fatal line printed right before the exit, and the event quotes it redacted', async () => {
     // The fatal line comes between two probe ticks (interval 1 s) and the process exits at once. No start-up
-    // grace: the match is reported on the next instance's first tick (with a grace, on its second).
+    // grace: the match is reported on the next instance's first tick (with a grace, on its second). Each instance
+    // lives 1.5 s, so the probe surely ticks while it runs even when a loaded machine delays its start.
     const script = [
       "console.log('booting gateway');",
-      `setTimeout(() => { console.error('Error: listen EADDRINUSE: address already in use 127.0.0.1:18789 (key ${SECRET})'); process.exit(1); }, 300);`,
+      `setTimeout(() => { console.error('Error: listen EADDRINUSE: address already in use 127.0.0.1:18789 (key ${SECRET})'); process.exit(1); }, 1500);`,
     ].join(' ');
     td = await startTestDaemon({
       services: [
