@@ -3,28 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { decide, nextWake } from '../../src/decide/decide.js';
 import type { Effect, ServiceInput } from '../../src/decide/inputs.js';
 import type { ServicePolicy } from '../../src/decide/policy.js';
+import { testPolicy } from './policy-fixture.js';
 import { initialState, type ServiceState } from '../../src/decide/service-state.js';
 
 function policy(over: Partial<ServicePolicy> = {}): ServicePolicy {
-  return {
-    name: 'gw',
-    restartPolicy: 'always',
-    backoff: { initial: 100, max: 1000, multiplier: 2, jitter: 0 },
-    stableAfterMs: 10_000,
-    intensity: { maxRestarts: 3, window: 60_000 },
-    preventExitCodes: [78],
-    coolDownMs: 0,
-    stopGraceMs: 1000,
-    hangGraceMs: 100,
-    drainGraceMs: 1000,
-    scopedRestart: null,
-    doctorAttempts: 2,
-    doctorTimeoutMs: 5000,
-    confirmAfterMs: 2000,
-    agent: null,
-    external: false,
-    ...over,
-  };
+  return testPolicy(over);
 }
 const AGENT = { timeBoxMs: 60_000, verifyWindowMs: 5000, budgetRuns: 2, budgetWindowMs: 86_400_000, approval: 'none' as const, approvalTimeoutMs: 60_000 };
 

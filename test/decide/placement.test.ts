@@ -3,24 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { decide, nextWake } from '../../src/decide/decide.js';
 import type { Effect, ServiceInput } from '../../src/decide/inputs.js';
 import type { ServicePolicy } from '../../src/decide/policy.js';
+import { testPolicy } from './policy-fixture.js';
 import { initialState, normalizeState, type ServiceState } from '../../src/decide/service-state.js';
 
-const P: ServicePolicy = {
-  name: 'gw',
-  restartPolicy: 'always',
-  backoff: { initial: 100, max: 1000, multiplier: 2, jitter: 0 },
-  stableAfterMs: 10_000,
-  intensity: { maxRestarts: 3, window: 60_000 },
-  preventExitCodes: [78],
-  coolDownMs: 0,
-  stopGraceMs: 1000,
-  hangGraceMs: 100,
-  doctorAttempts: 0,
-  doctorTimeoutMs: 5000,
-  confirmAfterMs: 2000,
-  agent: null,
-  external: false,
-};
+const P: ServicePolicy = testPolicy({ doctorAttempts: 0 });
 
 class Drive {
   state: ServiceState = initialState('up');

@@ -3,28 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/decide/decide.js';
 import type { Effect, ServiceInput } from '../../src/decide/inputs.js';
 import type { ServicePolicy } from '../../src/decide/policy.js';
+import { testPolicy } from '../decide/policy-fixture.js';
 import { initialState, type ServiceState } from '../../src/decide/service-state.js';
 
 function policy(over: Partial<ServicePolicy> = {}): ServicePolicy {
-  return {
-    name: 'gw',
-    restartPolicy: 'always',
-    backoff: { initial: 100, max: 1000, multiplier: 2, jitter: 0 },
-    stableAfterMs: 10_000,
-    intensity: { maxRestarts: 3, window: 60_000 },
-    preventExitCodes: [78],
-    coolDownMs: 0,
-    stopGraceMs: 1000,
-    hangGraceMs: 100,
-    drainGraceMs: 330_000,
-    scopedRestart: { settleMs: 60_000 },
-    doctorAttempts: 2,
-    doctorTimeoutMs: 5000,
-    confirmAfterMs: 2000,
-    agent: null,
-    external: false,
-    ...over,
-  };
+  return testPolicy({ drainGraceMs: 330_000, scopedRestart: { settleMs: 60_000 }, ...over });
 }
 
 class Drive {
