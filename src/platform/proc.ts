@@ -50,17 +50,22 @@ export function processParents(): Map<number, number> {
   return out;
 }
 
-export function readProcStat(pid: number): ProcStat | undefined {
-  if (!HAS_PROC) return readPsStat(pid);
+/** /proc/<pid>/stat from field 3 (state) on: the command name may hold spaces and parentheses, so after the last ')'. */
+function statAfterComm(pid: number | string): string | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
-  // The command name may contain spaces and parentheses: split after the last ')'.
-  const close = text.lastIndexOf(')');
-  const fields = text.slice(close + 2).split(' ');
+  return text.slice(text.lastIndexOf(')') + 2);
+}
+
+export function readProcStat(pid: number): ProcStat | undefined {
+  if (!HAS_PROC) return readPsStat(pid);
+  const rest = statAfterComm(pid);
+  if (rest === undefined) return undefined;
+  const fields = rest.split(' ');
   // fields[0] is field 3 (state) of proc(5).
   const num = (i: number): number => Number(fields[i - 3]);
   return {
@@ -164,18 +169,11 @@ function groupMayExist(pgid: number): boolean {
 
 /** State letter and process group of one pid from /proc/<pid>/stat, without splitting the whole line. */
 function statStateAndGroup(pid: string): { state: string; pgid: number } | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // "pid (comm) state ppid pgrp ...": the comm may hold spaces and parentheses, so start after the last ')'.
-  const close = text.lastIndexOf(')');
-  const state = text.charAt(close + 2);
-  const ppidStart = close + 4;
-  const pgidStart = text.indexOf(' ', ppidStart) + 1;
-  return { state, pgid: parseInt(text.slice(pgidStart, text.indexOf(' ', pgidStart)), 10) };
+  // "state ppid pgrp ...", without splitting the whole line.
+  const rest = statAfterComm(pid);
+  if (rest === undefined) return undefined;
+  const pgidStart = rest.indexOf(' ', 2) + 1;
+  return { state: rest.charAt(0), pgid: parseInt(rest.slice(pgidStart, rest.indexOf(' ', pgidStart)), 10) };
 }
 
 /** Members of a process group (for stop: the whole group is signalled). */
