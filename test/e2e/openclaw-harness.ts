@@ -56,6 +56,11 @@ export interface Tweaks {
   /** Probe intervals tuned for a test (the preset's 10 s liveness interval is for production). */
   fast?: boolean;
   snapshotAfter?: string;
+  /**
+   * Hide the test runner (VITEST, NODE_ENV=test) from the gateway, so it runs as a user's would (default). With
+   * them openclaw switches to its own test mode: no channels start, nothing is logged, no lock files.
+   */
+  asUser?: boolean;
 }
 
 /**
@@ -81,9 +86,7 @@ export function e2eClawbackConfig(g: GatewayHome, port: number, t: Tweaks = {}):
     }
   }
   svc.probes = probes;
-  // The gateway must not see the test runner: with VITEST/NODE_ENV=test in its environment openclaw switches to its
-  // own test runtime, where channels never start and nothing is logged. Every e2e gateway runs as a user's would.
-  svc.unsetEnv = [...((svc.unsetEnv as string[]) ?? []), 'VITEST', 'VITEST_POOL_ID', 'VITEST_WORKER_ID', 'VITEST_MODE', 'NODE_ENV'];
+  if (t.asUser !== false) svc.unsetEnv = [...((svc.unsetEnv as string[]) ?? []), 'VITEST', 'VITEST_POOL_ID', 'VITEST_WORKER_ID', 'VITEST_MODE', 'NODE_ENV'];
   svc.doctor = { ...(svc.doctor as Record<string, unknown>), snapshotAfter: t.snapshotAfter ?? '10s', timeout: '120s' };
   return { api: { port: 0 }, services: [svc] };
 }
