@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import type { Clock } from '../platform/clock.js';
 import { systemClock } from '../platform/clock.js';
+import { descendantsOf, signalKnown, type KnownProcess } from '../platform/escaped-descendants.js';
 import type { CommandRunner, DoctorContext, RunOptions, RunResult } from './types.js';
 import type { ServiceConfig } from '../config/schema.js';
 
@@ -58,13 +59,18 @@ export function spawnRunner(opts: SpawnRunnerOptions = {}): CommandRunner {
           }
         }
       };
+      // Descendants that left the group (a CLI that respawns itself detached), recorded when the command is ended.
+      let escaped: KnownProcess[] = [];
       const finish = (): void => {
         if (settled) return;
         settled = true;
         for (const t of timers) t.cancel();
         runOpts.signal?.removeEventListener('abort', onAbort);
         // A timed-out or cancelled command leaves nothing behind: members of its group that outlived the leader go too.
-        if (timedOut || aborted) signalGroup('SIGKILL');
+        if (timedOut || aborted) {
+          signalGroup('SIGKILL');
+          signalKnown(escaped, 'SIGKILL');
+        }
         child.stdout?.destroy();
         child.stderr?.destroy();
         const result: RunResult = {
@@ -91,8 +97,15 @@ export function spawnRunner(opts: SpawnRunnerOptions = {}): CommandRunner {
       });
       child.once('close', finish);
       const terminate = (): void => {
+        if (child.pid !== undefined) escaped = descendantsOf(child.pid);
         signalGroup('SIGTERM');
-        timers.push(clock.setTimeout(() => signalGroup('SIGKILL'), graceMs));
+        signalKnown(escaped, 'SIGTERM');
+        timers.push(
+          clock.setTimeout(() => {
+            signalGroup('SIGKILL');
+            signalKnown(escaped, 'SIGKILL');
+          }, graceMs),
+        );
       };
       const onAbort = (): void => {
         if (exit || settled) return;

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { systemClock, type Clock } from './clock.js';
 import { signalGroup } from './signal-group.js';
+import { descendantsOf, signalKnown } from './escaped-descendants.js';
 
 export interface RunOptions {
   /** Kill the command's process group after this long (default 60 000; 0 = no limit). */
@@ -67,8 +68,17 @@ export function realCommandRunner(options: RealRunnerOptions = {}): CommandRunne
         const kill = (): void => {
           if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
           timedOut = true;
+          // Descendants that left the group (a CLI that respawns itself detached, as openclaw's does) are signalled
+          // by pid too, each checked against its start time so a reused pid is never hit.
+          const escaped = descendantsOf(child.pid);
           signalGroup(child.pid, 'SIGTERM');
-          timers.push(clock.setTimeout(() => child.pid !== undefined && signalGroup(child.pid, 'SIGKILL'), graceMs));
+          signalKnown(escaped, 'SIGTERM');
+          timers.push(
+            clock.setTimeout(() => {
+              if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+              signalKnown(escaped, 'SIGKILL');
+            }, graceMs),
+          );
         };
         const onAbort = (): void => kill();
         const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
@@ -132,3 +142,4 @@ export class DryRunRunner implements CommandRunner {
     return Promise.resolve({ code: 0, signal: null, stdout: '', stderr: '', timedOut: false, ...this.respond(argv) });
   }
 }
+

@@ -44,6 +44,28 @@ describe('spawnRunner', () => {
     await waitFor(() => !isAlive(grandchild), { timeoutMs: 5000, message: 'grandchild to die' });
   });
 
+  it('on timeout also kills a descendant that respawned itself detached (its own session, as openclaw\'s CLI does)', async () => {
+    const run = spawnRunner({ killGraceMs: 200 });
+    const script = [
+      "const { spawn } = require('node:child_process');",
+      "const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' });",
+      'console.log(c.pid);',
+      'setInterval(() => {}, 1000);',
+    ].join(' ');
+    const r = await run([process.execPath, '-e', script], { timeoutMs: 1500, env });
+    expect(r.timedOut).toBe(true);
+    const escaped = Number(r.stdout.trim());
+    expect(escaped).toBeGreaterThan(0);
+    await waitFor(() => !isAlive(escaped), { timeoutMs: 5000, message: 'the detached descendant to die' }).catch((err: Error) => {
+      try {
+        process.kill(escaped, 'SIGKILL');
+      } catch {
+        // gone
+      }
+      throw err;
+    });
+  });
+
   it('an abort signal kills the command, and grandchildren that ignore SIGTERM too', async () => {
     const pidFile = path.join(tmp, 'gc-abort.pid');
     const run = spawnRunner({ killGraceMs: 5000 });

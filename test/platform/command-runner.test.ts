@@ -41,6 +41,29 @@ describe('realCommandRunner', () => {
     await waitFor(() => !isAlive(grandchild), { timeoutMs: 5000, message: 'the grandchild to be killed' });
   });
 
+  it('on timeout also kills a descendant that left the group (a CLI that respawns itself detached)', async () => {
+    const fast = realCommandRunner({ killGraceMs: 300 });
+    // The parent respawns a detached child (its own session and group, like openclaw's CLI) and waits for it.
+    const script = [
+      "const { spawn } = require('node:child_process');",
+      "const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' });",
+      'console.log(c.pid);',
+      'setInterval(() => {}, 1000);',
+    ].join(' ');
+    const r = await fast.run([process.execPath, '-e', script], { timeoutMs: 1500, env: marked });
+    expect(r.timedOut).toBe(true);
+    const escaped = Number(r.stdout.trim());
+    expect(escaped).toBeGreaterThan(0);
+    await waitFor(() => !isAlive(escaped), { timeoutMs: 5000, message: 'the detached descendant to be killed' }).catch((err: Error) => {
+      try {
+        process.kill(escaped, 'SIGKILL');
+      } catch {
+        // gone
+      }
+      throw err;
+    });
+  });
+
   it('stops on an abort signal', async () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 100);
