@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnRunner, serviceEnv } from '../../src/doctor/command-runner.js';
 import { serviceSchema } from '../../src/config/schema.js';
-import { isAlive, waitFor } from '../helpers/processes.js';
+import { DETACHED_RESPAWN_SCRIPT, expectGone, isAlive, waitFor } from '../helpers/processes.js';
 
 const env = { ...process.env, CLAWBACK_TEST_CHILD: '1' } as Record<string, string>;
 
@@ -46,24 +46,11 @@ describe('spawnRunner', () => {
 
   it('on timeout also kills a descendant that respawned itself detached (its own session, as openclaw\'s CLI does)', async () => {
     const run = spawnRunner({ killGraceMs: 200 });
-    const script = [
-      "const { spawn } = require('node:child_process');",
-      "const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' });",
-      'console.log(c.pid);',
-      'setInterval(() => {}, 1000);',
-    ].join(' ');
-    const r = await run([process.execPath, '-e', script], { timeoutMs: 1500, env });
+    const r = await run([process.execPath, '-e', DETACHED_RESPAWN_SCRIPT], { timeoutMs: 1500, env });
     expect(r.timedOut).toBe(true);
     const escaped = Number(r.stdout.trim());
     expect(escaped).toBeGreaterThan(0);
-    await waitFor(() => !isAlive(escaped), { timeoutMs: 5000, message: 'the detached descendant to die' }).catch((err: Error) => {
-      try {
-        process.kill(escaped, 'SIGKILL');
-      } catch {
-        // gone
-      }
-      throw err;
-    });
+    await expectGone(escaped, 'the detached descendant to die');
   });
 
   it('an abort signal kills the command, and grandchildren that ignore SIGTERM too', async () => {

@@ -228,3 +228,23 @@ export function httpGet(url: string, timeoutMs = 2000): Promise<HttpResult> {
 export function httpPost(url: string, timeoutMs = 2000): Promise<HttpResult> {
   return httpRequest('POST', url, timeoutMs);
 }
+
+/** A node program that respawns itself detached (its own session, as openclaw's CLI does), prints the child's pid, and waits. */
+export const DETACHED_RESPAWN_SCRIPT = [
+  "const { spawn } = require('node:child_process');",
+  "const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' });",
+  'console.log(c.pid);',
+  'setInterval(() => {}, 1000);',
+].join(' ');
+
+/** Waits until `pid` is gone; if it is not, kills it (no leftover) and fails with `what`. */
+export async function expectGone(pid: number, what: string): Promise<void> {
+  await waitFor(() => !isAlive(pid), { timeoutMs: 5000, message: what }).catch((err: Error) => {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+    throw err;
+  });
+}

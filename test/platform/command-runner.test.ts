@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { DryRunRunner, realCommandRunner } from '../../src/platform/command-runner.js';
 import { isAlive } from '../../src/platform/proc.js';
-import { waitFor } from '../helpers/processes.js';
+import { DETACHED_RESPAWN_SCRIPT, expectGone, waitFor } from '../helpers/processes.js';
 
 const marked = { CLAWBACK_TEST_CHILD: '1' };
 
@@ -44,24 +44,11 @@ describe('realCommandRunner', () => {
   it('on timeout also kills a descendant that left the group (a CLI that respawns itself detached)', async () => {
     const fast = realCommandRunner({ killGraceMs: 300 });
     // The parent respawns a detached child (its own session and group, like openclaw's CLI) and waits for it.
-    const script = [
-      "const { spawn } = require('node:child_process');",
-      "const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' });",
-      'console.log(c.pid);',
-      'setInterval(() => {}, 1000);',
-    ].join(' ');
-    const r = await fast.run([process.execPath, '-e', script], { timeoutMs: 1500, env: marked });
+    const r = await fast.run([process.execPath, '-e', DETACHED_RESPAWN_SCRIPT], { timeoutMs: 1500, env: marked });
     expect(r.timedOut).toBe(true);
     const escaped = Number(r.stdout.trim());
     expect(escaped).toBeGreaterThan(0);
-    await waitFor(() => !isAlive(escaped), { timeoutMs: 5000, message: 'the detached descendant to be killed' }).catch((err: Error) => {
-      try {
-        process.kill(escaped, 'SIGKILL');
-      } catch {
-        // gone
-      }
-      throw err;
-    });
+    await expectGone(escaped, 'the detached descendant to be killed');
   });
 
   it('stops on an abort signal', async () => {
