@@ -135,11 +135,14 @@ describe('the daemon on a full disk (real tmpfs)', () => {
     expect(stateFault.lastError).toMatch(/ENOSPC/);
     const restartsAtFull = degraded.services[0]!.restarts;
     const pids = new Set<number>();
+    // The daemon frees a little space itself (a delivered alert leaves the spool), so a later small write may land
+    // and rightly clear the fault: keep the disk full, as a disk filled by something else would stay.
     const supervised = await waitFor(async () => {
       if (daemon.exitInfo()) throw new Error(`daemon died on the full disk: ${daemon.stderr().slice(-3000)}`);
+      disk.fill(0);
       const s = await status(base);
       if (s.services[0]!.pid) pids.add(s.services[0]!.pid);
-      return s.services[0]!.restarts >= restartsAtFull + 3 && pids.size >= 2 ? s : undefined;
+      return s.services[0]!.restarts >= restartsAtFull + 3 && pids.size >= 2 && s.daemon.health === 'degraded' ? s : undefined;
     }, { timeoutMs: 40_000, intervalMs: 150, message: 'three more restarts of the service with the disk full' });
     expect(supervised.daemon.health).toBe('degraded');
     const restartsWhileFull = supervised.services[0]!.restarts - before.services[0]!.restarts;
@@ -151,7 +154,11 @@ describe('the daemon on a full disk (real tmpfs)', () => {
       await new Promise((r) => setTimeout(r, 1000));
     }
 
-    const metrics = await httpGet(`${base}/metrics`, 5000);
+    const metrics = await waitFor(async () => {
+      disk.fill(0);
+      const m = await httpGet(`${base}/metrics`, 5000);
+      return m.body.includes('clawback_daemon_degraded{reason="state-write"} 1') ? m : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 200, message: 'the degraded gauge at 1 with the disk full' });
     expect(metrics.body).toContain('clawback_daemon_degraded{reason="state-write"} 1');
 
     // The alert reached a real sink over loopback.
