@@ -4,10 +4,10 @@
 // Usage: node bench/cluster-failover.mjs [--trials 10] [--ttl 5] ; needs dist/ (npm run build) and /usr/bin/etcd.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './lib/http.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MAIN = path.resolve(here, '../dist/cli/main.js');
@@ -24,17 +24,6 @@ const root = mkdtempSync(path.join(os.tmpdir(), 'clawback-bench-cluster-'));
 const groups = new Set();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (m) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${m}\n`);
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function start(cmd, argv, env = {}) {
   const child = spawn(cmd, argv, { detached: true, stdio: 'ignore', env: { ...process.env, ...env } });
