@@ -139,6 +139,8 @@ export class ServiceRuntime {
   /** The group of the last instance that exited: its leftovers must be gone before the next start. */
   private lastGroup: number | undefined;
   private stopped = false;
+  /** Keep/revert of agent runs, by run id and verdict: each is carried out once. */
+  private readonly finishes = new Map<string, Promise<string | undefined>>();
   /** Fence guards of singleton instances, by pid: cancelled when the instance exits. */
   private readonly guards = new Map<number, { cancel(): void }>();
 
@@ -385,7 +387,7 @@ export class ServiceRuntime {
         this.work.get(effect.runId)?.abort();
         return;
       case 'finish-agent':
-        this.track(this.finishAgent(effect.runId, effect.incidentId, effect.keep, effect.reason));
+        this.track(this.finishAgentEffect(effect.runId, effect.incidentId, effect.keep, effect.reason));
         return;
       case 'restart-scope':
         this.track(this.restartScope(effect.scope, effect.settleMs));
@@ -571,12 +573,35 @@ export class ServiceRuntime {
     this.dispatch({ type: 'agent-done', runId, ...result });
   }
 
-  private async finishAgent(runId: string, incidentId: string, keep: boolean, reason: string): Promise<void> {
-    try {
-      await this.deps.repairers.agent?.finish(runId, incidentId, keep, reason);
-    } catch (err) {
-      this.dispatch({ type: 'effect-failed', effect: 'finish-agent', error: (err as Error)?.message ?? String(err) });
-    }
+  /** Carries out the reducer's keep-or-revert; a revert is reported back (the ladder climbs only once files are put back). */
+  private async finishAgentEffect(runId: string, incidentId: string, keep: boolean, reason: string): Promise<void> {
+    const error = await this.finishAgent(runId, incidentId, keep, reason);
+    if (!keep) this.dispatch({ type: 'agent-reverted', runId, ...(error !== undefined ? { error } : {}) });
+  }
+
+  /**
+   * Keep or revert once per run: a run cancelled at its deadline is reverted both by its own ending and by the
+   * reducer's order; the second caller waits for the first instead of reverting (and reporting) again.
+   * Resolves to the error message when it failed.
+   */
+  private finishAgent(runId: string, incidentId: string, keep: boolean, reason: string): Promise<string | undefined> {
+    const key = `${runId}:${keep ? 'keep' : 'revert'}`;
+    const running = this.finishes.get(key);
+    if (running) return running;
+    const p = (async (): Promise<string | undefined> => {
+      try {
+        await this.deps.repairers.agent?.finish(runId, incidentId, keep, reason);
+        return undefined;
+      } catch (err) {
+        const error = (err as Error)?.message ?? String(err);
+        this.dispatch({ type: 'effect-failed', effect: 'finish-agent', error });
+        return error;
+      }
+    })();
+    this.finishes.set(key, p);
+    // Bounded: agent runs are few (the budget); forget all but the latest few.
+    if (this.finishes.size > 16) this.finishes.delete(this.finishes.keys().next().value!);
+    return p;
   }
 }
 

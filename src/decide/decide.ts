@@ -4,7 +4,7 @@ import { formatDuration } from '../config/duration.js';
 import { backoffDelay, isStableRun } from '../supervisor/backoff.js';
 import { recordRestart } from '../supervisor/intensity.js';
 import type { Decision, Effect, ServiceInput } from './inputs.js';
-import type { ServicePolicy } from './policy.js';
+import { REVERT_DEADLINE_MS, type ServicePolicy } from './policy.js';
 import type { HoldReason, Incident, IncidentCause, LastExit, ServiceState, StartReason, Work } from './service-state.js';
 import { isReadinessFinding, scopeKey, scopeOfFinding } from '../probes/readiness-scope.js';
 
@@ -83,6 +83,8 @@ class Step {
         return this.doctorDone(input.runId, input.outcome, input.summary);
       case 'agent-done':
         return this.agentDone(input.runId, input.outcome, input.detail);
+      case 'agent-reverted':
+        return this.agentReverted(input.runId, input.error);
       case 'tick':
         return this.tick();
       case 'effect-failed':
@@ -271,6 +273,31 @@ class Step {
     this.fx.push({ type: 'run-agent', runId: s.work!.id, incident: structuredClone(inc) });
   }
 
+  /**
+   * A failed agent run: its file changes are put back first, and only then does the ladder climb (a person told
+   * "Level 4" must not have their own fix reverted under them). The service stays held for the repair meanwhile.
+   */
+  private revertThenClimb(agentRunId: string, incidentId: string, why: string, climb: string): void {
+    const s = this.s;
+    this.fx.push({ type: 'finish-agent', runId: agentRunId, incidentId, keep: false, reason: why });
+    if (!s.incident || s.incident.id !== incidentId) return;
+    this.startWork('revert', REVERT_DEADLINE_MS, { agentRunId, climb });
+    if (!s.held) {
+      s.held = { reason: 'repair', detail: "the agent's changes are being reverted", since: this.now };
+      s.nextStartAt = null;
+      if (s.phase === 'backoff' || s.phase === 'stopped') s.phase = 'held';
+    }
+  }
+
+  private agentReverted(runId: string, error?: string): void {
+    const s = this.s;
+    const w = s.work;
+    if (w?.kind !== 'revert' || w.agentRunId !== runId) return;
+    s.work = null;
+    if (error && s.incident) s.incident.lastRung = `${s.incident.lastRung ?? 'agent'}; its changes could not be reverted: ${error}`;
+    this.climb(`${w.climb ?? 'the agent did not fix it'}${error ? ` (its changes could not be reverted: ${error})` : ''}`, true);
+  }
+
   private startWork(kind: Work['kind'], budgetMs: number, extra: Partial<Work> = {}): void {
     this.s.work = { kind, id: this.ctx.newId('run'), incidentId: this.s.incident!.id, startedAt: this.now, deadline: this.now + budgetMs, ...extra };
   }
@@ -333,7 +360,7 @@ class Step {
     this.s.work = null;
     if (w.kind === 'verify') {
       if (w.agentRunId) this.fx.push({ type: 'finish-agent', runId: w.agentRunId, incidentId: w.incidentId, keep: false, reason: `verification cancelled: ${why}` });
-    } else if (w.kind !== 'approval') {
+    } else if (w.kind === 'doctor' || w.kind === 'agent') {
       this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind });
     }
     if (this.s.held?.reason === 'repair') this.s.held = null;
@@ -372,8 +399,13 @@ class Step {
         if (s.held?.reason === 'repair') s.held = null;
         s.incident.lastRung = 'agent: the run was interrupted by a daemon restart';
         this.emit('incident.action', 'critical', `${this.p.name}: the Level 3 agent run ${w.id} was in flight when the daemon stopped; it counts as failed and its file changes are reverted`, { action: 'work-failed', kind: 'agent', runId: w.id }, 3);
-        this.fx.push({ type: 'finish-agent', runId: w.id, incidentId: w.incidentId, keep: false, reason: 'interrupted by a daemon restart' });
-        this.climb('the agent run was interrupted by a daemon restart', true);
+        this.revertThenClimb(w.id, w.incidentId, 'interrupted by a daemon restart', 'the agent run was interrupted by a daemon restart');
+      } else if (w.kind === 'revert') {
+        // Putting the files back is idempotent: do it again, then climb as it would have.
+        w.startedAt = this.now;
+        w.deadline = this.now + REVERT_DEADLINE_MS;
+        this.emit('incident.action', 'warning', `${this.p.name}: reverting the failed agent run's changes was in flight when the daemon stopped; reverting again`, { action: 'work-rearmed', kind: 'revert', runId: w.id }, 3);
+        this.fx.push({ type: 'finish-agent', runId: w.agentRunId ?? w.id, incidentId: w.incidentId, keep: false, reason: 'interrupted by a daemon restart' });
       } else if (w.kind === 'approval') {
         // Still waiting for a person; its deadline stands (a tick ends it if it passed).
       } else {
@@ -734,13 +766,12 @@ class Step {
     if (s.work?.kind !== 'agent' || s.work.id !== runId) return;
     const incidentId = s.work.incidentId;
     s.work = null;
-    if (s.held?.reason === 'repair') s.held = null;
     const inc = s.incident!;
     inc.lastRung = `agent: ${detail}`;
     if (outcome !== 'completed' || !this.p.agent) {
-      this.fx.push({ type: 'finish-agent', runId, incidentId, keep: false, reason: detail });
-      return this.climb(outcome === 'proposed' ? `the agent proposed a fix for a person to apply: ${detail}` : `the agent did not fix it: ${detail}`, true);
+      return this.revertThenClimb(runId, incidentId, detail, outcome === 'proposed' ? `the agent proposed a fix for a person to apply: ${detail}` : `the agent did not fix it: ${detail}`);
     }
+    if (s.held?.reason === 'repair') s.held = null;
     const win = this.p.agent.verifyWindowMs;
     const healthyNow = !!s.instance && s.phase === 'running' && s.health === 'healthy';
     this.startWork('verify', win + verifyStartAllowance(win), { agentRunId: runId, healthySince: healthyNow ? this.now : null });
@@ -754,8 +785,8 @@ class Step {
     const s = this.s;
     const w = s.work!;
     s.work = null;
-    if (w.agentRunId) this.fx.push({ type: 'finish-agent', runId: w.agentRunId, incidentId: w.incidentId, keep: false, reason: why });
     if (s.incident) s.incident.lastRung = `agent: its fix did not hold: ${why}`;
+    if (w.agentRunId) return this.revertThenClimb(w.agentRunId, w.incidentId, why, `the agent's fix did not hold: ${why}`);
     this.climb(`the agent's fix did not hold: ${why}`, true);
   }
 
@@ -785,14 +816,20 @@ class Step {
         this.human(`nobody approved the Level 3 agent run within ${formatDuration(w.deadline - w.startedAt)}`);
       } else if (w.kind === 'verify') {
         this.verifyFailed(`not healthy for ${formatDuration(p.agent?.verifyWindowMs ?? 0)} within ${formatDuration(now - w.startedAt)}`);
+      } else if (w.kind === 'revert') {
+        s.work = null;
+        if (s.incident) s.incident.lastRung = `${s.incident.lastRung ?? 'agent'}; reverting its changes did not finish within ${formatDuration(REVERT_DEADLINE_MS)}`;
+        this.climb(`${w.climb ?? 'the agent did not fix it'} (reverting its changes did not finish within ${formatDuration(REVERT_DEADLINE_MS)})`, true);
       } else {
         s.work = null;
         this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind as 'doctor' | 'agent' });
-        if (s.held?.reason === 'repair') s.held = null;
         const text = `the ${w.kind} did not finish within ${formatDuration(w.deadline - w.startedAt)}`;
         if (s.incident) s.incident.lastRung = `${w.kind}: ${text}`;
-        if (w.kind === 'agent') this.fx.push({ type: 'finish-agent', runId: w.id, incidentId: w.incidentId, keep: false, reason: text });
-        this.climb(text, true);
+        if (w.kind === 'agent') this.revertThenClimb(w.id, w.incidentId, text, text);
+        else {
+          if (s.held?.reason === 'repair') s.held = null;
+          this.climb(text, true);
+        }
       }
     }
     if (s.maintenance?.until != null && s.maintenance.until <= now) this.maintenanceOff('the deadline');

@@ -32,6 +32,8 @@ export type ServiceInput =
   | { type: 'request'; action: 'start' | 'stop' | 'restart' | 'resume' | 'doctor'; by: Requester; reason?: string; runId?: string }
   | { type: 'doctor-done'; runId: string; outcome: DoctorOutcome; summary: string }
   | { type: 'agent-done'; runId: string; outcome: AgentOutcome; summary: string; detail: string }
+  /** A failed agent run's changes were put back (finish-agent, keep false, carried out); `error` when the revert failed. */
+  | { type: 'agent-reverted'; runId: string; error?: string }
   /** A person turns maintenance on (optionally until a time) or off. */
   | { type: 'maintenance'; on: boolean; until?: number | null; reason?: string; by: string }
   /** A person answers a Level 3 approval request for an incident. */

@@ -29,6 +29,8 @@ export interface ServicePolicy {
 export const AGENT_DEADLINE_SLACK_MS = 60_000;
 /** Time a doctor run gets past the service doctor's own timeout (our rules, validators, snapshots). */
 export const DOCTOR_DEADLINE_SLACK_MS = 120_000;
+/** How long putting a failed agent run's files back may take before the ladder climbs without waiting for it. */
+export const REVERT_DEADLINE_MS = 60_000;
 
 export function policyFor(service: ServiceConfig, has: { doctor: boolean; agent: boolean; scoped?: boolean }): ServicePolicy {
   const r = service.restart;

@@ -61,14 +61,19 @@ export interface Incident {
 
 /** Work in flight: it belongs to one incident, has a deadline, and is persisted. */
 export interface Work {
-  /** approval: Level 3 waits for a person to approve the agent run (emergency.approval: required). */
-  kind: 'doctor' | 'agent' | 'verify' | 'approval';
+  /**
+   * approval: Level 3 waits for a person to approve the agent run (emergency.approval: required).
+   * revert: a failed agent run's file changes are being put back; the next rung (a human) is told only once they are.
+   */
+  kind: 'doctor' | 'agent' | 'verify' | 'approval' | 'revert';
   id: string;
   incidentId: string;
   startedAt: number;
   deadline: number;
-  /** verify: the agent run whose changes are kept or reverted by this verification. */
+  /** verify, revert: the agent run whose changes are kept or reverted by this work. */
   agentRunId?: string;
+  /** revert: why the run failed, the reason the ladder climbs with once the revert is done. */
+  climb?: string;
   /** verify: healthy since (continuously); null while not healthy. */
   healthySince?: number | null;
 }

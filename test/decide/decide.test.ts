@@ -1,5 +1,5 @@
 // The service reducer as a table: (state, input) -> (state, effects) for every rung, deadline, cancellation and boot.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { decide, nextWake } from '../../src/decide/decide.js';
 import type { Effect, ServiceInput } from '../../src/decide/inputs.js';
 import type { ServicePolicy } from '../../src/decide/policy.js';
@@ -9,6 +9,15 @@ import { initialState, type ServiceState } from '../../src/decide/service-state.
 function policy(over: Partial<ServicePolicy> = {}): ServicePolicy {
   return testPolicy(over);
 }
+// The whole table must stay cheap (well under a second): measured as CPU time of this process, not wall time.
+const cpuAtStart = process.cpuUsage();
+afterAll(() => {
+  const used = process.cpuUsage(cpuAtStart);
+  const ms = (used.user + used.system) / 1000;
+  console.log(`reducer table: ${ms.toFixed(0)} ms of CPU`);
+  expect(ms).toBeLessThan(1000);
+});
+
 const AGENT = { timeBoxMs: 60_000, verifyWindowMs: 5000, budgetRuns: 2, budgetWindowMs: 86_400_000, approval: 'none' as const, approvalTimeoutMs: 60_000 };
 
 /** Drives a reducer through inputs at given times, collecting every effect. */
@@ -47,6 +56,12 @@ class Drive {
   }
   work(): NonNullable<ServiceState['work']> {
     return this.state.work!;
+  }
+  /** The executor reports the failed run's files put back (finish-agent, keep false, carried out). */
+  reverted(now: number, error?: string): this {
+    const w = this.work();
+    expect(w.kind).toBe('revert');
+    return this.at(now, { type: 'agent-reverted', runId: w.agentRunId!, ...(error ? { error } : {}) });
   }
 }
 
@@ -208,6 +223,10 @@ describe('Level 3: the agent as in-flight work', () => {
     d.exit(2700, 1);
     expect(d.events('incident.resolved')).toHaveLength(0);
     expect(d.last.find((e) => e.type === 'finish-agent')).toMatchObject({ keep: false, incidentId: incident });
+    // Nobody is paged before the agent's changes are back: a person's fix must not be reverted under them.
+    expect(d.events('incident.escalated')).toHaveLength(0);
+    expect(d.state.held?.reason).toBe('repair');
+    d.reverted(2800);
     const esc = d.events('incident.escalated');
     expect(esc).toHaveLength(1);
     expect(esc[0]!.incidentId).toBe(incident);
@@ -231,8 +250,12 @@ describe('Level 3: the agent as in-flight work', () => {
   it('an agent that fails at once: no verification, the alert names its failure and the first cause (issue 16.4)', () => {
     const d = toAgent();
     d.at(700, { type: 'agent-done', runId: d.work().id, outcome: 'failed', summary: 'Not logged in', detail: 'claude exited 1 after 0.6s: Not logged in' });
-    expect(d.state.work).toBeNull();
     expect(d.types()).toEqual(['finish-agent']);
+    expect(d.state.work?.kind).toBe('revert');
+    expect(d.events('incident.escalated')).toHaveLength(0);
+    d.reverted(750);
+    expect(d.state.work).toBeNull();
+    expect(d.types()).toEqual([]);
     const msg = d.events('incident.escalated')[0]!.message;
     expect(msg).toContain('claude exited 1 after 0.6s: Not logged in');
     expect(msg).toContain('exit code 78');
@@ -245,7 +268,7 @@ describe('Level 3: the agent as in-flight work', () => {
     for (let i = 0; i < 3; i++) {
       const t = 1000 * (i + 1);
       d.exit(t, 78);
-      if (d.state.work?.kind === 'agent') d.at(t + 10, { type: 'agent-done', runId: d.work().id, outcome: 'failed', summary: 'no', detail: 'no' });
+      if (d.state.work?.kind === 'agent') d.at(t + 10, { type: 'agent-done', runId: d.work().id, outcome: 'failed', summary: 'no', detail: 'no' }).reverted(t + 15);
       d.at(t + 20, { type: 'request', action: 'resume', by: 'human' });
       d.at(t + 30, { type: 'started', instance: { pid: 50 + i, pidStartTime: 1, startedAt: t + 30 }, reason: 'resume' });
       d.state.incident = null; // a new incident each time
@@ -259,7 +282,48 @@ describe('Level 3: the agent as in-flight work', () => {
     const w = d.work();
     d.at(w.deadline, { type: 'tick' });
     expect(d.types()).toEqual(['cancel-work', 'finish-agent']);
+    expect(d.state.incident?.status).toBe('open');
+    d.reverted(w.deadline + 100);
     expect(d.state.incident?.status).toBe('waiting-human');
+  });
+
+  it('the revert of a failed run: Level 4 waits for it, is told when it failed, climbs anyway at its deadline, and is redone after a daemon restart', () => {
+    // Reported with an error: the person is told the files could not be put back.
+    const a = toAgent();
+    a.at(700, { type: 'agent-done', runId: a.work().id, outcome: 'failed', summary: 'x', detail: 'exited 1' });
+    a.reverted(800, 'EACCES: permission denied');
+    expect(a.events('incident.escalated')[0]!.message).toContain('its changes could not be reverted: EACCES');
+    // A result for another run is not this revert's.
+    const b = toAgent();
+    b.at(700, { type: 'agent-done', runId: b.work().id, outcome: 'failed', summary: 'x', detail: 'exited 1' });
+    b.at(750, { type: 'agent-reverted', runId: 'run-other' });
+    expect(b.state.work?.kind).toBe('revert');
+    // Never reported: at its deadline the ladder climbs without it and says so.
+    expect(nextWake(b.state, b.p)).toBe(700 + 60_000);
+    b.at(60_700, { type: 'tick' });
+    expect(b.state.work).toBeNull();
+    expect(b.events('incident.escalated')[0]!.message).toContain('reverting its changes did not finish');
+    // The daemon restarts while reverting: the revert is ordered again (idempotent), then the ladder climbs.
+    const c = toAgent();
+    const run = c.work().id;
+    c.at(700, { type: 'agent-done', runId: run, outcome: 'failed', summary: 'x', detail: 'exited 1' });
+    const saved: ServiceState = { ...c.state, instance: null, phase: 'stopped' };
+    const c2 = new Drive(c.p, saved).at(100_000, { type: 'boot', adopted: null });
+    expect(c2.last).toContainEqual({ type: 'finish-agent', runId: run, incidentId: saved.incident!.id, keep: false, reason: 'interrupted by a daemon restart' });
+    expect(c2.types()).toEqual(['finish-agent']);
+    expect(c2.state.work?.deadline).toBe(160_000);
+    c2.reverted(100_100);
+    expect(c2.state.incident?.status).toBe('waiting-human');
+    expect(c2.state.phase).toBe('held');
+    // A person who starts the service meanwhile takes over: no page follows, the late report changes nothing.
+    const e = toAgent();
+    const eRun = e.work().id;
+    e.at(700, { type: 'agent-done', runId: eRun, outcome: 'failed', summary: 'x', detail: 'exited 1' });
+    e.at(710, { type: 'request', action: 'start', by: 'human' });
+    expect(e.types()).toEqual(['start']);
+    e.at(800, { type: 'agent-reverted', runId: eRun });
+    expect(e.types()).toEqual([]);
+    expect(e.events('incident.escalated')).toHaveLength(0);
   });
 
   it('a person stopping the service cancels the run in flight', () => {
@@ -316,6 +380,8 @@ describe('daemon restart with work in flight (issue 16.5)', () => {
   it('an agent run counts as failed: reverted and escalated, journaled', () => {
     const d = new Drive(policy({ doctorAttempts: 0, agent: AGENT }), persisted('agent')).at(100_000, { type: 'boot', adopted: null });
     expect(d.types()).toEqual(['finish-agent']);
+    expect(d.events('incident.action')[0]!.details).toMatchObject({ action: 'work-failed' });
+    d.reverted(100_050);
     expect(d.state.incident?.status).toBe('waiting-human');
     expect(d.events('incident.escalated')[0]!.message).toContain('interrupted by a daemon restart');
   });

@@ -139,8 +139,9 @@ describe('one owner decides (issue 16)', () => {
     expect(esc.message).toContain('exited 1');
     expect(esc.message).toContain('exit code 78');
     const started = t.events.find((e) => e.type === 'agent.started')!;
-    // The verdict (revert, agent.finished) is carried out right after the escalation.
+    // The verdict (revert, agent.finished) is carried out before the person is paged (their fix must not be reverted).
     const finished = await waitFor(() => t.events.find((e) => e.type === 'agent.finished'), { timeoutMs: 10_000 });
+    expect(t.events.indexOf(finished)).toBeLessThan(t.events.indexOf(esc));
     // No verification window is spent polling a held service.
     expect(finished.time - started.time).toBeLessThan(10_000);
     expect(esc.time - started.time).toBeLessThan(10_000);

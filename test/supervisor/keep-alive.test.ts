@@ -25,10 +25,13 @@ describe('keep-alive', () => {
     expect(delays.slice(0, 4)).toEqual([0, 200, 400, 800]);
     const exits = t.events.filter((e) => e.type === 'service.exited');
     expect(exits[0]!.details).toMatchObject({ code: 3, expected: false });
-    // Every crash belongs to one open incident at level 0.
+    // Every crash belongs to an open incident at level 0. (Without probes "healthy" means up for 1 s from the
+    // spawn: on a loaded machine node's own start-up can make a 150 ms run last that long, which resolves the
+    // incident, so the next crash may open another one.)
     const opened = t.events.filter((e) => e.type === 'incident.opened');
-    expect(opened).toHaveLength(1);
-    expect(exits.every((e) => e.incidentId === opened[0]!.incidentId)).toBe(true);
+    expect(opened.length).toBeGreaterThanOrEqual(1);
+    expect(opened.every((e) => e.level === 0)).toBe(true);
+    expect(exits.every((e) => e.incidentId !== undefined && opened.some((o) => o.incidentId === e.incidentId))).toBe(true);
   });
 
   it('resets the backoff after a stable uptime', async () => {
