@@ -280,7 +280,11 @@ class Step {
   private revertThenClimb(agentRunId: string, incidentId: string, why: string, climb: string): void {
     const s = this.s;
     this.fx.push({ type: 'finish-agent', runId: agentRunId, incidentId, keep: false, reason: why });
-    if (!s.incident || s.incident.id !== incidentId) return;
+    if (!s.incident || s.incident.id !== incidentId) {
+      // Not this incident's any more (cannot happen while work is pending): never leave a repair hold without its repair.
+      if (s.held?.reason === 'repair') this.clearHold('the repair is over', false);
+      return;
+    }
     this.startWork('revert', REVERT_DEADLINE_MS, { agentRunId, climb });
     if (!s.held) {
       s.held = { reason: 'repair', detail: "the agent's changes are being reverted", since: this.now };
