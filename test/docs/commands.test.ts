@@ -89,6 +89,10 @@ describe('commands shown in the docs', () => {
     expect(checkCommand(program, 'clawback start\\|stop\\|halt NAME')).not.toEqual([]);
     expect(checkCommand(program, 'clawback notify test [CHANNEL]')).toEqual([]);
     expect(checkCommand(program, 'clawback --state-dir /tmp/x status')).toEqual([]);
+    // A usage block without a language, continued on indented [--flag] lines, is read as one command.
+    const usage = clawbackCommands('x.md', ['```', 'clawback init --preset openclaw [--dry-run]', '              [--no-such-flag N]', '```'].join('\n'));
+    expect(usage.map((c) => c.command)).toEqual(['clawback init --preset openclaw [--dry-run] [--no-such-flag N]']);
+    expect(checkCommand(program, usage[0]!.command)).not.toEqual([]);
   });
 
   for (const file of markdownFiles()) {
