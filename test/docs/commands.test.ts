@@ -3,7 +3,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Command, Option } from 'commander';
 import { buildProgram } from '../../src/cli/program.js';
-import { clawbackCommands, markdownFiles } from './markdown.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT, clawbackCommands, markdownFiles, readDoc } from './markdown.js';
 
 /** Splits a documented command into words (honouring "..." and '...'), drops [ ] brackets, stops at > or a pipe. */
 function words(command: string): string[] {
@@ -103,6 +105,13 @@ describe('commands shown in the docs', () => {
       expect(problems).toEqual([]);
     });
   }
+
+  it("README's npm pack line installs the tarball npm pack makes (name and version)", () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+    const shown = [...readDoc('README.md').matchAll(/npm i(?:nstall)? -g \.\/(\S+\.tgz)/g)].map((m) => m[1]);
+    expect(shown.length).toBeGreaterThan(0);
+    for (const t of shown) expect(t).toBe(`${pkg.name}-${pkg.version}.tgz`);
+  });
 
   it('README lists every top-level command in its Commands table', () => {
     const shown = new Set(clawbackCommands('README.md').map((c) => words(c.command)[1]?.split('|')).flat());
