@@ -60,6 +60,11 @@ function positiveInt(v: string): number {
   return n;
 }
 
+/** A scenario's fault, for the help: its plan up to "; expect" (a ';' inside parentheses is part of the fault). */
+export function scenarioFault(n: ScenarioName): string {
+  return SCENARIO_PLANS[n].split('; expect')[0]!;
+}
+
 function fail(message: string, code: number): never {
   process.stderr.write(`clawback: ${message}\n`);
   process.exit(code);
@@ -140,7 +145,7 @@ export function registerDrill(program: Command): void {
       [
         '',
         'Scenarios:',
-        ...SCENARIO_NAMES.map((n) => `  ${n.padEnd(16)}${SCENARIO_PLANS[n].split(';')[0]}`),
+        ...SCENARIO_NAMES.map((n) => `  ${n.padEnd(16)}${scenarioFault(n)}`),
         '',
         'SCENARIO forms:',
         '  crash                            one scenario',

@@ -40,13 +40,19 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
   let uptimeTimer: TimerHandle | undefined;
   const liveness = new Map<string, 'healthy' | 'unhealthy' | 'pending'>();
   const memoryWarned = new Set<string>();
+  /**
+   * Per probe: when the failed check that began its current run of failures started. That run is what makes the
+   * verdict, so this is the first failure signal time to recover counts from (not the verdict, which comes
+   * (failureThreshold - 1) intervals plus a timeout later).
+   */
+  const failingSince = new Map<string, number>();
 
   const onVerdict = (v: ProbeVerdict): void => {
     if (!target) return;
     if (v.action === 'restart') {
       liveness.set(v.name, v.verdict);
       if (v.verdict === 'unhealthy') {
-        events.unhealthy(v.name, v.result.finding, v.result.message);
+        events.unhealthy(v.name, v.result.finding, v.result.message, failingSince.get(v.name));
         return;
       }
       if ([...liveness.values()].every((x) => x === 'healthy')) events.healthy();
@@ -65,6 +71,10 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
   };
 
   const onResult = (r: ProbeTickReport): void => {
+    // 'unknown' (the probe could not run) neither starts nor breaks a run of failures, as in the thresholds.
+    if (r.result.status === 'failure') {
+      if (r.consecutiveFailures <= 1 || !failingSince.has(r.name)) failingSince.set(r.name, r.at - r.durationMs);
+    } else if (r.result.status === 'success') failingSince.delete(r.name);
     opts.onProbeResult?.(r);
     if (r.kind !== 'memory') return;
     if (r.result.finding === 'memory-warn' && !memoryWarned.has(r.name)) {
@@ -118,6 +128,7 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
           : {}),
       };
       for (const k of liveness.keys()) liveness.set(k, 'pending');
+      failingSince.clear();
       if (!started) {
         started = true;
         for (const w of workers) w.start();

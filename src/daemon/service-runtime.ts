@@ -43,8 +43,8 @@ export interface ProbeStatusView {
 export interface HealthEvents {
   /** All restart-type probes passed (or, with none, the instance stayed up for a moment). */
   healthy(): void;
-  /** A probe whose action is restart judged the instance unhealthy. */
-  unhealthy(probe: string, finding: string | undefined, message: string): void;
+  /** A probe whose action is restart judged the instance unhealthy; `since`: when its run of failures began. */
+  unhealthy(probe: string, finding: string | undefined, message: string, since?: number): void;
 }
 
 export interface DoctorResult {
@@ -156,9 +156,9 @@ export class ServiceRuntime {
         const pid = this.instance?.pid;
         if (pid !== undefined && (this.s.health !== 'healthy' || (this.s.work?.kind === 'verify' && this.s.work.healthySince == null))) this.dispatch({ type: 'healthy', pid });
       },
-      unhealthy: (probe, finding, message) => {
+      unhealthy: (probe, finding, message, since) => {
         const pid = this.instance?.pid;
-        if (pid !== undefined) this.dispatch({ type: 'unhealthy', pid, probe, ...(finding !== undefined ? { finding } : {}), message });
+        if (pid !== undefined) this.dispatch({ type: 'unhealthy', pid, probe, ...(finding !== undefined ? { finding } : {}), message, ...(since !== undefined ? { since } : {}) });
       },
     });
   }

@@ -1,10 +1,10 @@
 // Renders a drill report for people: a terminal table and a Markdown file (the JSON is the DrillReport itself).
 import type { DrillReport, ScenarioSummary, TrialResult } from './drill-result.js';
+import { formatTtr } from '../observe/time-to-recover.js';
 
+/** Times in drill reports, printed as the CLI, the digest and the dashboard print time to recover (one format). */
 export function formatMs(ms: number | null): string {
-  if (ms === null) return '-';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  return ms === null ? '-' : formatTtr(ms);
 }
 
 function rate(s: ScenarioSummary): string {

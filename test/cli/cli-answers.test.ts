@@ -13,6 +13,7 @@ import { cliHint, cliPrefix, shellWord, type InvocationEnv } from '../../src/cli
 import { humanBytes } from '../../src/cli/format.js';
 import { formatTtr, recoveryStart } from '../../src/observe/time-to-recover.js';
 import { summarizeIncidents } from '../../src/observe/incidents.js';
+import { formatMs as drillFormat } from '../../src/drill/drill-report.js';
 
 let procs: MarkedChild[] = [];
 afterEach(async () => {
@@ -147,6 +148,11 @@ describe('time to recover and sizes, printed the same everywhere', () => {
     expect(formatTtr(14_312)).toBe('14.3 s');
     expect(formatTtr(113_000)).toBe('1m53s');
     expect(formatTtr(7_500_000)).toBe('2h05m');
+  });
+
+  it('the drill report prints times exactly as the CLI does', () => {
+    for (const ms of [0, 983, 999.7, 4321, 9996, 14_312, 59_950, 113_000, 7_500_000]) expect(drillFormat(ms), `${ms} ms`).toBe(formatTtr(ms));
+    expect(drillFormat(null)).toBe('-');
   });
 
   it('measures from the first failure signal when the daemon recorded one', () => {

@@ -3,6 +3,7 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { clawbackConfigSchema, serviceSchema } from '../../src/config/schema.js';
 import { ROOT, readDoc } from './markdown.js';
 
@@ -27,10 +28,62 @@ export function servedRoutes(): string[] {
   return [...routes].sort();
 }
 
+/** Every object key of a zod schema at any depth (through optional/default/pipe/array/union/record...), as paths. */
+export function schemaKeyPaths(schema: z.ZodType, at = '', out = new Map<string, string>(), depth = 0): Map<string, string> {
+  const def = (schema as unknown as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+  if (!def || depth > 20) return out;
+  const sub = (v: unknown, p: string): void => void schemaKeyPaths(v as z.ZodType, p, out, depth + 1);
+  switch (def['type']) {
+    case 'object':
+      for (const [k, v] of Object.entries(def['shape'] as Record<string, unknown>)) {
+        out.set(`${at}.${k}`, k);
+        sub(v, `${at}.${k}`);
+      }
+      break;
+    case 'array':
+      sub(def['element'], `${at}[]`);
+      break;
+    case 'union':
+      for (const o of def['options'] as unknown[]) sub(o, at);
+      break;
+    case 'intersection':
+      sub(def['left'], at);
+      sub(def['right'], at);
+      break;
+    case 'record':
+      sub(def['valueType'], `${at}{}`);
+      break;
+    case 'pipe':
+      sub(def['in'], at);
+      sub(def['out'], at);
+      break;
+    case 'lazy':
+      sub((def['getter'] as () => unknown)(), at);
+      break;
+    default:
+      if (def['innerType']) sub(def['innerType'], at);
+  }
+  return out;
+}
+
+/** Named as `key`, as a dotted `block.key`, or as `key:` in a config example. */
+const named = (k: string): boolean =>
+  doc.includes(`\`${k}\``) || new RegExp(`\`[\\w.\\[\\]]*\\.${k.replace('$', '\\$')}\``).test(doc) || new RegExp(`^\\s*-?\\s*${k.replace('$', '\\$')}:`, 'm').test(doc);
+
 describe('docs/architecture.md', () => {
   it('names every top-level and every service config key', () => {
     const keys = [...Object.keys(clawbackConfigSchema.shape), ...Object.keys(serviceSchema.shape)];
     const missing = keys.filter((k) => !doc.includes(`\`${k}\``) && !new RegExp(`^\\s*-?\\s*${k.replace('$', '\\$')}:`, 'm').test(doc));
+    expect(missing).toEqual([]);
+  });
+
+  it('names every config key at every depth (probe kinds, channel types, nested blocks)', () => {
+    const paths = schemaKeyPaths(clawbackConfigSchema as unknown as z.ZodType);
+    // The walk reaches deep keys (a sanity check that it follows optional/default/array/union wrappers).
+    for (const p of ['.services[].probes[].bodyContains', '.notify.channels[].chatId', '.services[].prediction.memory.quietWindow.start', '.cluster.auth.passwordEnv']) {
+      expect(paths.has(p), p).toBe(true);
+    }
+    const missing = [...paths].filter(([, k]) => !named(k)).map(([p]) => p);
     expect(missing).toEqual([]);
   });
 

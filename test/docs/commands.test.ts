@@ -3,7 +3,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Command, Option } from 'commander';
 import { buildProgram } from '../../src/cli/program.js';
-import { clawbackCommands, markdownFiles } from './markdown.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT, clawbackCommands, markdownFiles, readDoc } from './markdown.js';
 
 /** Splits a documented command into words (honouring "..." and '...'), drops [ ] brackets, stops at > or a pipe. */
 function words(command: string): string[] {
@@ -89,6 +91,10 @@ describe('commands shown in the docs', () => {
     expect(checkCommand(program, 'clawback start\\|stop\\|halt NAME')).not.toEqual([]);
     expect(checkCommand(program, 'clawback notify test [CHANNEL]')).toEqual([]);
     expect(checkCommand(program, 'clawback --state-dir /tmp/x status')).toEqual([]);
+    // A usage block without a language, continued on indented [--flag] lines, is read as one command.
+    const usage = clawbackCommands('x.md', ['```', 'clawback init --preset openclaw [--dry-run]', '              [--no-such-flag N]', '```'].join('\n'));
+    expect(usage.map((c) => c.command)).toEqual(['clawback init --preset openclaw [--dry-run] [--no-such-flag N]']);
+    expect(checkCommand(program, usage[0]!.command)).not.toEqual([]);
   });
 
   for (const file of markdownFiles()) {
@@ -99,6 +105,13 @@ describe('commands shown in the docs', () => {
       expect(problems).toEqual([]);
     });
   }
+
+  it("README's npm pack line installs the tarball npm pack makes (name and version)", () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+    const shown = [...readDoc('README.md').matchAll(/npm i(?:nstall)? -g \.\/(\S+\.tgz)/g)].map((m) => m[1]);
+    expect(shown.length).toBeGreaterThan(0);
+    for (const t of shown) expect(t).toBe(`${pkg.name}-${pkg.version}.tgz`);
+  });
 
   it('README lists every top-level command in its Commands table', () => {
     const shown = new Set(clawbackCommands('README.md').map((c) => words(c.command)[1]?.split('|')).flat());

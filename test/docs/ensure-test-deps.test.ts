@@ -1,7 +1,7 @@
 // The test prerequisites step says what is missing and what it installs, honours CLAWBACK_SKIP_APT=1, and never
 // installs silently (apt's output goes to a file it names). Run with a PATH that hides the tools; nothing is installed.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -30,5 +30,22 @@ describe('scripts/ensure-test-deps.sh', () => {
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/apt-get install .*tmux/);
     expect(r.out).toMatch(/CLAWBACK_SKIP_APT=1/);
+  });
+
+  it('says what it installs, keeps apt quiet in a log file it names, and reports success (fake apt-get on PATH)', () => {
+    const bin = mkdtempSync(path.join(os.tmpdir(), 'clawback-fakeapt-'));
+    const calls = path.join(bin, 'calls.txt');
+    const log = path.join(bin, 'apt.log');
+    writeFileSync(path.join(bin, 'apt-get'), `#!/bin/sh\necho "apt-get $*" >> ${calls}\necho "Reading package lists... FAKE-APT-NOISE"\n`);
+    writeFileSync(path.join(bin, 'sudo'), '#!/bin/sh\nexec "$@"\n');
+    chmodSync(path.join(bin, 'apt-get'), 0o755);
+    chmodSync(path.join(bin, 'sudo'), 0o755);
+    const r = runScript({ PATH: bin, CLAWBACK_APT_LOG: log });
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/installing with apt-get: .*tmux.* \(apt output: .*apt\.log; set CLAWBACK_SKIP_APT=1 to skip\)/);
+    expect(r.out).toMatch(/installed: .*etcd-server/);
+    expect(r.out).not.toContain('FAKE-APT-NOISE');
+    expect(existsSync(log) && readFileSync(log, 'utf8')).toContain('FAKE-APT-NOISE');
+    expect(readFileSync(calls, 'utf8')).toMatch(/apt-get update\napt-get install -y --no-install-recommends .*tmux/);
   });
 });

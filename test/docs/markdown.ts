@@ -74,7 +74,14 @@ export function clawbackCommands(file: string, text: string = readDoc(file)): Ar
       return;
     }
     if (inFence) {
-      if (fenceLang !== 'sh' && fenceLang !== 'bash' && fenceLang !== 'shell' && fenceLang !== 'console') return;
+      // Shell blocks, and usage blocks without a language (`clawback init ...` with continuation lines of [--flags]).
+      if (fenceLang !== 'sh' && fenceLang !== 'bash' && fenceLang !== 'shell' && fenceLang !== 'console' && fenceLang !== '') return;
+      const last = out.at(-1);
+      if (fenceLang === '' && last && last.line === idx && /^\s+\[/.test(raw)) {
+        last.command = `${last.command} ${raw.trim()}`;
+        last.line = idx + 1;
+        return;
+      }
       const m = /^\s*(?:\$\s+)?(?:npx\s+)?(clawback\s[^#]*?)\s*(?:#.*)?$/.exec(raw);
       if (m) for (const part of m[1]!.split(/\s*(?:&&|\|\||;)\s*(?:npx\s+)?/)) if (part.startsWith('clawback')) out.push({ command: part.trim(), line: idx + 1 });
       return;

@@ -53,12 +53,13 @@
     const min = Math.round(sec / 60);
     return `${Math.floor(min / 60)}h${String(min % 60).padStart(2, '0')}m`;
   }
+  /** Sizes, printed as src/cli/format.ts humanBytes does (the CLI and alerts): 2 KiB, 244 MiB, 1.50 GiB. */
   function fmtBytes(n) {
     if (n === null || n === undefined || !Number.isFinite(n)) return '—';
-    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-    let i = 0;
-    while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
-    return `${n >= 100 || i === 0 ? Math.round(n) : n.toFixed(1)} ${units[i]}`;
+    if (n < 1024) return `${n} B`;
+    if (n < 1024 * 1024) return `${Math.round(n / 1024)} KiB`;
+    if (n < 1024 ** 3) return `${Math.round(n / 1024 / 1024)} MiB`;
+    return `${(n / 1024 ** 3).toFixed(2)} GiB`;
   }
   function fmtMs(n) {
     if (n === null || n === undefined || !Number.isFinite(n)) return '—';
