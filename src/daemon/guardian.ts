@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Clock } from '../platform/clock.js';
 import type { CommandRunner, RunResult } from '../platform/command-runner.js';
 import { FileLock } from '../platform/file-lock.js';
+import { cliHint } from '../cli/cli-command.js';
 import { isAlive as procIsAlive, processStartTime } from '../platform/proc.js';
 import { serviceNames } from '../platform/service-files.js';
 import type { ClawbackEvent } from '../observe/events.js';
@@ -157,7 +158,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
   if (!(await daemonRanBefore(deps.stateDir, deps.serviceManager, deps.explicitConfig))) {
     report.outcome = 'never-ran';
     report.seen = 'missing';
-    report.actions.push(`no daemon is installed, no config was named and none ever ran with ${deps.stateDir}: nothing to revive (start one with \`clawback run\` or \`clawback install\`)`);
+    report.actions.push(`no daemon is installed, no config was named and none ever ran with ${deps.stateDir}: nothing to revive (start one with \`${cliHint(['run'])}\` or \`${cliHint(['install'])}\`)`);
     return done();
   }
 

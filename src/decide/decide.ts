@@ -7,6 +7,7 @@ import type { Decision, Effect, ServiceInput } from './inputs.js';
 import { REVERT_DEADLINE_MS, type ServicePolicy } from './policy.js';
 import type { HoldReason, Incident, IncidentCause, LastExit, ServiceState, StartReason, Work } from './service-state.js';
 import { isReadinessFinding, scopeKey, scopeOfFinding } from '../probes/readiness-scope.js';
+import { formatTtr } from '../observe/time-to-recover.js';
 
 export interface DecideContext {
   now: number;
@@ -341,7 +342,7 @@ class Step {
     this.emit(
       'incident.resolved',
       'resolved',
-      `${this.p.name} recovered after ${formatDuration(ttrMs)} (incident ${inc.id}, highest level ${inc.highestLevel})`,
+      `${this.p.name} recovered after ${formatTtr(ttrMs)} (incident ${inc.id}, highest level ${inc.highestLevel})`,
       { ttrMs, highestLevel: inc.highestLevel, outcome, reason: inc.reason },
       inc.highestLevel,
     );
