@@ -1,5 +1,6 @@
 // Answering from the chat plugged into the daemon: each allowed button or command becomes a request to a service's reducer.
 import type { DaemonPlugin } from './daemon.js';
+import { setMaintenance } from './maintenance-targets.js';
 import { TelegramCommands, type ChatActions } from '../notify/telegram-commands.js';
 
 const CHAT_MAINTENANCE_MS = 30 * 60_000;
@@ -18,14 +19,14 @@ export function chatPlugin(): DaemonPlugin {
               return `${s.name}: ${s.state}, ${s.health}${s.incident ? `, incident ${s.incident.id} (level ${s.incident.level})` : ''}${s.maintenance ? ', maintenance' : ''}`;
             })
             .join('\n') || 'no services',
-        act: async (service, incidentId, action, by) => {
+        act: async (service, incidentId, action, by, opts) => {
           if (action === 'approve' || action === 'refuse') {
             const rt = [...daemon.runtimes.values()].find((r) => r.currentIncident()?.id === incidentId);
             return rt ? rt.answerApproval(incidentId!, action === 'approve', by) : { ok: false, message: `no open incident ${incidentId}` };
           }
+          if (action === 'maintenance') return setMaintenance(daemon.runtimes, service, true, { forMs: opts?.forMs ?? CHAT_MAINTENANCE_MS, reason: 'from the chat', by });
           const rt = daemon.runtimes.get(service);
           if (!rt) return { ok: false, message: `no service named "${service}"` };
-          if (action === 'maintenance') return rt.maintenance(true, { forMs: CHAT_MAINTENANCE_MS, reason: 'from the chat', by });
           return rt.request(action, 'human');
         },
       };

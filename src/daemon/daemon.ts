@@ -19,6 +19,7 @@ import { startApiServer, type ApiServer, type ServiceAction } from '../server/ap
 import { ensureToken } from '../server/token.js';
 import { readDaemonInfo, removeDaemonInfo, startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { VERSION } from '../version.js';
+import { setMaintenance } from './maintenance-targets.js';
 import { parseDuration } from '../config/duration.js';
 import { takePendingEvents } from './pending-events.js';
 import { launchExternal } from '../supervisor/external-process.js';
@@ -237,14 +238,13 @@ export class Daemon {
     const m = /^\/api\/services\/([^/]+)\/maintenance$/.exec(p);
     if (m) {
       const name = decodeURIComponent(m[1]!);
-      const rt = this.runtimes.get(name);
-      if (!rt) return { status: 404, body: { ok: false, message: `no service named "${name}"` } };
       const on = q.get('on') !== '0' && q.get('on') !== 'off' && q.get('on') !== 'false';
       const forText = q.get('for');
       const forMs = forText ? parseDuration(forText) : undefined;
       if (forText && forMs === undefined) return { status: 400, body: { ok: false, message: `for: expected a duration such as 30m, got ${JSON.stringify(forText)}` } };
-      const r = rt.maintenance(on, { ...(forMs !== undefined ? { forMs } : {}), reason: (q.get('reason') ?? '').slice(0, 300), by });
-      return { status: r.ok ? 200 : 409, body: { ...r } };
+      // A scaled service's name stands for all its instances.
+      const r = setMaintenance(this.runtimes, name, on, { ...(forMs !== undefined ? { forMs } : {}), reason: (q.get('reason') ?? '').slice(0, 300), by });
+      return { status: r.status, body: { ok: r.ok, message: r.message } };
     }
     const a = /^\/api\/incidents\/([^/]+)\/(approve|refuse)$/.exec(p);
     if (a) {
