@@ -129,3 +129,21 @@ describe('maintenance: daemon restart', () => {
     expect(unknown.stderr).toContain('no service named "nope"');
   });
 });
+
+describe('maintenance: updates', () => {
+  it('`clawback update` is refused while the service is in maintenance (it would stop, start and maybe roll back), with a hint', async () => {
+    const dir = tempDir();
+    td = await startTestDaemon({ services: [{ name: 'gw', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')], update: { package: 'fake-gw', dir: path.join(dir, 'versions') } }] }, { dir });
+    const t = td;
+    const rt = t.daemon.runtimes.get('gw')!;
+    await waitFor(() => rt.status().pid, { timeoutMs: 15_000 });
+    const pid = rt.status().pid;
+    expect((await runCli(['maintenance', 'gw', 'on', '--state-dir', t.stateDir])).code).toBe(0);
+    const up = await runCli(['update', 'gw', '9.9.9', '--state-dir', t.stateDir]);
+    expect(up.code).not.toBe(0);
+    expect(up.stderr + up.stdout).toContain('gw is in maintenance');
+    expect(up.stderr + up.stdout).toContain('maintenance gw off');
+    expect(t.events.some((e) => e.type.startsWith('update.'))).toBe(false);
+    expect(rt.status().pid).toBe(pid);
+  });
+});
