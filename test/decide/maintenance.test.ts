@@ -105,4 +105,16 @@ describe('maintenance in the reducer', () => {
     expect(e.acts()).toEqual([]);
     expect(e.state.incident).toBeNull();
   });
+
+  it('a cluster singleton that wins its lease during maintenance is not started; it starts when maintenance ends', () => {
+    const d = new Drive(testPolicy());
+    d.at(0, { type: 'placement', active: false, holder: null, reason: 'waiting for the election' });
+    d.at(0, { type: 'boot', adopted: null });
+    expect(d.acts()).toEqual([]);
+    d.at(100, { type: 'maintenance', on: true, until: null, reason: '', by: 'cli:ann' });
+    d.at(200, { type: 'placement', active: true, token: 7, holder: 'a', stopBy: 60_000, killBy: 65_000 });
+    expect(d.acts()).toEqual([]);
+    d.at(300, { type: 'maintenance', on: false, by: 'cli:ann' });
+    expect(d.acts()).toEqual(['start']);
+  });
 });

@@ -127,6 +127,18 @@ describe('maintenance: daemon restart', () => {
     const unknown = await runCli(['maintenance', 'nope', 'on', '--state-dir', td.stateDir]);
     expect(unknown.code).toBe(4);
     expect(unknown.stderr).toContain('no service named "nope"');
+    // The API: token-protected, and a bad duration is named.
+    const api = `http://${td.daemon.api!.host}:${td.daemon.api!.port}/api/services/steady/maintenance`;
+    const anon = await fetch(`${api}?on=1`, { method: 'POST' });
+    expect(anon.status).toBe(401);
+    const auth = { authorization: `Bearer ${td.daemon.token}` };
+    const badFor = await fetch(`${api}?on=1&for=soon`, { method: 'POST', headers: auth });
+    expect(badFor.status).toBe(400);
+    expect(((await badFor.json()) as { message: string }).message).toContain('for: expected a duration such as 30m, got "soon"');
+    expect(td.daemon.runtimes.get('steady')!.status().maintenance).toBeNull();
+    const ok = await fetch(`${api}?on=1&for=10m&reason=disk&by=ops`, { method: 'POST', headers: auth });
+    expect(ok.status).toBe(200);
+    expect(td.daemon.runtimes.get('steady')!.status().maintenance).toMatchObject({ by: 'ops', reason: 'disk' });
   });
 });
 
