@@ -62,6 +62,8 @@ describe('maintenance: probes', () => {
     await sleep(2500);
     expect(rt.status().pid).toBe(pid);
     expect(t.events.some((e) => e.type === 'service.restarting' || e.type === 'incident.opened')).toBe(false);
+    // The start of maintenance went out on its own too (a channel in incident mode would otherwise fold it away).
+    expect(receiver.of('webhook').some((m) => (m.json as { type?: string }).type === 'maintenance.started')).toBe(true);
 
     // Still watched: the person fixes it, the probe sees it healthy again (the verdict did not latch).
     await fault(port, 'reset');
