@@ -1,5 +1,6 @@
 // Answering from the chat plugged into the daemon: each allowed button or command becomes a request to a service's reducer.
 import type { DaemonPlugin } from './daemon.js';
+import { formatDuration } from '../config/duration.js';
 import { setMaintenance } from './maintenance-targets.js';
 import { TelegramCommands, type ChatActions } from '../notify/telegram-commands.js';
 
@@ -16,7 +17,7 @@ export function chatPlugin(): DaemonPlugin {
           [...daemon.runtimes.values()]
             .map((rt) => {
               const s = rt.status();
-              return `${s.name}: ${s.state}, ${s.health}${s.incident ? `, incident ${s.incident.id} (level ${s.incident.level})` : ''}${s.maintenance ? ', maintenance' : ''}`;
+              return `${s.name}: ${s.state}, ${s.health}${s.incident ? `, incident ${s.incident.id} (level ${s.incident.level})` : ''}${s.maintenance ? `, maintenance by ${s.maintenance.by} (${s.maintenance.timeLeftMs !== null ? `${formatDuration(s.maintenance.timeLeftMs)} left` : 'until turned off'})` : ''}`;
             })
             .join('\n') || 'no services',
         act: async (service, incidentId, action, by, opts) => {

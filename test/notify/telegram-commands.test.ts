@@ -241,5 +241,9 @@ describe('chat: commands', () => {
     const reply = await waitFor(() => a.calls.find((c) => c.method === 'sendMessage' && c.body.reply_to_message_id === 4), { timeoutMs: 10_000 });
     expect(String(reply.body.text)).toContain('maintenance on until');
     expect(t.events.find((e) => e.details?.action === 'chat-command')?.details?.by).toBe('telegram:@ann');
+    // /status shows it with the time left.
+    a.push({ message: { message_id: 5, date: now(), chat: { id: 100 }, from: { id: 42, username: 'ann' }, text: '/status' } });
+    const status = await waitFor(() => a.calls.find((c) => c.method === 'sendMessage' && c.body.reply_to_message_id === 5), { timeoutMs: 10_000 });
+    expect(String(status.body.text)).toMatch(/steady: .*maintenance by telegram:@ann \(.+ left\)/);
   });
 });
