@@ -1,7 +1,7 @@
 // Issue 25, maintenance against a real daemon: probe verdicts are reported (and alerted) but not acted on, probes keep
 // judging, status shows the time left, it survives a daemon restart, and healing (incl. of a still-unhealthy instance) comes back.
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FIXTURES, NODE, startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
@@ -159,5 +159,26 @@ describe('maintenance: updates', () => {
     expect(up.stderr + up.stdout).toContain('maintenance gw off');
     expect(t.events.some((e) => e.type.startsWith('update.'))).toBe(false);
     expect(rt.status().pid).toBe(pid);
+  });
+});
+
+describe('maintenance: config reload', () => {
+  it('a service changed by `clawback reload` keeps its maintenance (same deadline): the reload restarts it, a crash after is still not restarted', async () => {
+    td = await startTestDaemon({ services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] });
+    const t = td;
+    await waitFor(() => t.daemon.runtimes.get('steady')!.status().pid, { timeoutMs: 15_000 });
+    expect((await runCli(['maintenance', 'steady', 'on', '--for', '1h', '--reason', 'new env', '--state-dir', t.stateDir])).code).toBe(0);
+    const before = t.daemon.runtimes.get('steady')!.status();
+    writeFileSync(t.configFile, readFileSync(t.configFile, 'utf8').replace('CLAWBACK_TEST_CHILD: "1"', 'CLAWBACK_TEST_CHILD: "1"\n      EXTRA: "2"'));
+    const r = await runCli(['reload', '--config', t.configFile, '--state-dir', t.stateDir]);
+    expect(r.stdout).toContain('changed steady');
+    const rt = t.daemon.runtimes.get('steady')!;
+    await waitFor(() => rt.status().pid !== null && rt.status().pid !== before.pid, { timeoutMs: 15_000 });
+    expect(rt.status().maintenance).toMatchObject({ until: before.maintenance!.until, reason: 'new env', by: before.maintenance!.by });
+    process.kill(rt.status().pid!, 'SIGKILL');
+    await waitFor(() => rt.status().pid === null, { timeoutMs: 10_000 });
+    await sleep(1500);
+    expect(rt.status().pid).toBeNull();
+    expect(t.events.filter((e) => e.type === 'service.exited').at(-1)!.message).toContain('maintenance: not restarted');
   });
 });
