@@ -18,8 +18,9 @@ describe('maintenance on a scaled service', () => {
     const dir = tempDir();
     const base = await freePortRun(3);
     const busy = path.join(dir, 'busy');
-    // The load the autoscaler reads: 100 while the flag file exists (above the target of 10 per instance), else 10.
-    const metric = [NODE, '-e', `console.log(require('fs').existsSync(${JSON.stringify(busy)}) ? 100 : 10)`];
+    // The load the autoscaler reads: 100 while the flag file exists (50 per instance, above the target of 10), else 20
+    // (on target with two instances; min 2 keeps it from scaling down meanwhile).
+    const metric = [NODE, '-e', `console.log(require('fs').existsSync(${JSON.stringify(busy)}) ? 100 : 20)`];
     td = await startTestDaemon(
       {
         services: [
@@ -29,7 +30,7 @@ describe('maintenance on a scaled service', () => {
             port: base,
             instances: 2,
             stop: { grace: '2s' },
-            autoscale: { min: 1, max: 3, metric: 'command', command: metric, target: 10, window: '1s', interval: '250ms', cooldown: '1s' },
+            autoscale: { min: 2, max: 3, metric: 'command', command: metric, target: 10, window: '1s', interval: '250ms', cooldown: '1s' },
           },
         ],
       },

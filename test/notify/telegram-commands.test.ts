@@ -123,7 +123,8 @@ describe('chat commands', () => {
     const refusedBefore = t.events.filter((e) => e.details?.action === 'chat-refused').length;
     a.push({ callback_query: { id: 'q3', from: { id: 42, username: 'ann' }, data: resume, message } });
     await waitFor(() => t.events.filter((e) => e.details?.action === 'chat-refused').length > refusedBefore, { timeoutMs: 10_000 });
-    expect(a.calls.filter((c) => c.method === 'answerCallbackQuery').map((c) => c.body.text)).toContain('This button was used already or has expired.');
+    // The answer goes out right after the refusal is journaled.
+    await waitFor(() => a.calls.some((c) => c.method === 'answerCallbackQuery' && c.body.text === 'This button was used already or has expired.'), { timeoutMs: 10_000 });
     // The bot token never reaches the journal.
     expect(JSON.stringify(t.journal())).not.toContain('TEST-token');
   });
@@ -203,7 +204,7 @@ describe('chat: approval and own incident', () => {
     await sleep(1500);
     expect(rt.status().pid).toBe(pid);
     expect(t.events.filter((e) => e.type === 'service.started').length).toBe(startsBefore);
-    expect(a.calls.filter((c) => c.method === 'answerCallbackQuery').map((c) => c.body.text)).toContain('That incident is closed.');
+    await waitFor(() => a.calls.some((c) => c.method === 'answerCallbackQuery' && c.body.text === 'That incident is closed.'), { timeoutMs: 10_000 });
   });
 });
 
