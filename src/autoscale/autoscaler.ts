@@ -118,6 +118,11 @@ export class Autoscaler {
     const { daemon } = this;
     const { clock } = daemon.ctx;
     const names = namesFor(s.name, daemon.runtimes.keys());
+    // Maintenance on any instance: a person is at work on the service; no scaling until it ends.
+    if (names.some((n) => daemon.runtimes.get(n)!.status().maintenance)) {
+      t.view.instances = names.length;
+      return;
+    }
     const views = names.map((n) => {
       const st = daemon.runtimes.get(n)!.status();
       return { name: n, pid: st.state === 'running' ? st.pid : null, probes: st.probes };

@@ -32,6 +32,11 @@ export function registerMaintenance(program: Command): void {
         process.stderr.write(`clawback: expected "on" or "off", got ${JSON.stringify(mode)}\n`);
         process.exit(2);
       }
+      // A bare number would be read as milliseconds: ask for the unit.
+      if (opts.for !== undefined && !/^\d+(?:\.\d+)?(?:ms|s|m|h|d)$/.test(opts.for.trim())) {
+        process.stderr.write(`clawback: --for: expected a duration with its unit, such as 30m, 2h or 1d; got ${JSON.stringify(opts.for)}\n`);
+        process.exit(2);
+      }
       const q = new URLSearchParams({ on: mode === 'on' ? '1' : '0', by: who() });
       if (opts.for) q.set('for', opts.for);
       if (opts.reason) q.set('reason', opts.reason);

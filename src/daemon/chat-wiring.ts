@@ -1,5 +1,7 @@
 // Answering from the chat plugged into the daemon: each allowed button or command becomes a request to a service's reducer.
 import type { DaemonPlugin } from './daemon.js';
+import { formatDuration } from '../config/duration.js';
+import { setMaintenance } from './maintenance-targets.js';
 import { TelegramCommands, type ChatActions } from '../notify/telegram-commands.js';
 
 const CHAT_MAINTENANCE_MS = 30 * 60_000;
@@ -15,17 +17,17 @@ export function chatPlugin(): DaemonPlugin {
           [...daemon.runtimes.values()]
             .map((rt) => {
               const s = rt.status();
-              return `${s.name}: ${s.state}, ${s.health}${s.incident ? `, incident ${s.incident.id} (level ${s.incident.level})` : ''}${s.maintenance ? ', maintenance' : ''}`;
+              return `${s.name}: ${s.state}, ${s.health}${s.incident ? `, incident ${s.incident.id} (level ${s.incident.level})` : ''}${s.maintenance ? `, maintenance by ${s.maintenance.by} (${s.maintenance.timeLeftMs !== null ? `${formatDuration(s.maintenance.timeLeftMs)} left` : 'until turned off'})` : ''}`;
             })
             .join('\n') || 'no services',
-        act: async (service, incidentId, action, by) => {
+        act: async (service, incidentId, action, by, opts) => {
           if (action === 'approve' || action === 'refuse') {
             const rt = [...daemon.runtimes.values()].find((r) => r.currentIncident()?.id === incidentId);
             return rt ? rt.answerApproval(incidentId!, action === 'approve', by) : { ok: false, message: `no open incident ${incidentId}` };
           }
+          if (action === 'maintenance') return setMaintenance(daemon.runtimes, service, true, { forMs: opts?.forMs ?? CHAT_MAINTENANCE_MS, reason: 'from the chat', by });
           const rt = daemon.runtimes.get(service);
           if (!rt) return { ok: false, message: `no service named "${service}"` };
-          if (action === 'maintenance') return rt.maintenance(true, { forMs: CHAT_MAINTENANCE_MS, reason: 'from the chat', by });
           return rt.request(action, 'human');
         },
       };

@@ -19,6 +19,7 @@ import { startApiServer, type ApiServer, type ServiceAction } from '../server/ap
 import { ensureToken } from '../server/token.js';
 import { readDaemonInfo, removeDaemonInfo, startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { VERSION } from '../version.js';
+import { carryMaintenance, setMaintenance } from './maintenance-targets.js';
 import { parseDuration } from '../config/duration.js';
 import { takePendingEvents } from './pending-events.js';
 import { launchExternal } from '../supervisor/external-process.js';
@@ -237,14 +238,13 @@ export class Daemon {
     const m = /^\/api\/services\/([^/]+)\/maintenance$/.exec(p);
     if (m) {
       const name = decodeURIComponent(m[1]!);
-      const rt = this.runtimes.get(name);
-      if (!rt) return { status: 404, body: { ok: false, message: `no service named "${name}"` } };
       const on = q.get('on') !== '0' && q.get('on') !== 'off' && q.get('on') !== 'false';
       const forText = q.get('for');
       const forMs = forText ? parseDuration(forText) : undefined;
       if (forText && forMs === undefined) return { status: 400, body: { ok: false, message: `for: expected a duration such as 30m, got ${JSON.stringify(forText)}` } };
-      const r = rt.maintenance(on, { ...(forMs !== undefined ? { forMs } : {}), reason: (q.get('reason') ?? '').slice(0, 300), by });
-      return { status: r.ok ? 200 : 409, body: { ...r } };
+      // A scaled service's name stands for all its instances.
+      const r = setMaintenance(this.runtimes, name, on, { ...(forMs !== undefined ? { forMs } : {}), reason: (q.get('reason') ?? '').slice(0, 300), by });
+      return { status: r.status, body: { ok: r.ok, message: r.message } };
     }
     const a = /^\/api\/incidents\/([^/]+)\/(approve|refuse)$/.exec(p);
     if (a) {
@@ -433,21 +433,27 @@ export class Daemon {
     const rolling = diff.changed.filter((s) => parseInstanceName(s.name) !== null);
     const oldOrder = startOrder(this.ctx.config.services).reverse();
     const going = new Set([...diff.removed, ...diff.changed.filter((s) => !rolling.includes(s)).map((s) => s.name)]);
+    const carried = new Map(diff.changed.map((s) => [s.name, carryMaintenance(this.runtimes.get(s.name))] as const));
     for (const name of oldOrder.filter((n) => going.has(n))) await this.removeRuntime(name);
     this.ctx.config = next;
     for (const s of next.services) this.ctx.redactor.addSecretEnv(s.env);
     const coming = new Set([...diff.added, ...diff.changed.filter((s) => !rolling.includes(s))].map((s) => s.name));
     for (const name of startOrder(next.services).filter((n) => coming.has(n))) {
       if (this.bootAbort.signal.aborted) break;
-      await this.addRuntime(next.services.find((s) => s.name === name)!).boot();
+      const c = carried.get(name);
+      const rt = this.addRuntime(next.services.find((s) => s.name === name)!, c?.saved);
+      await rt.boot();
+      if (c?.wasRunning) await rt.request('start', 'human');
     }
     const notHealthy: string[] = [];
     for (const s of rolling) {
       if (this.bootAbort.signal.aborted) break;
       const oldPid = this.runtimes.get(s.name)?.status().pid ?? null;
       await this.removeRuntime(s.name);
-      const rt = this.addRuntime(s);
+      const c = carried.get(s.name);
+      const rt = this.addRuntime(s, c?.saved);
       await rt.boot();
+      if (c?.wasRunning) await rt.request('start', 'human');
       if (!(await waitHealthyAgain(rt, oldPid, this.ctx.clock, opts.instanceTimeoutMs ?? ROLLOUT_INSTANCE_TIMEOUT_MS, this.bootAbort.signal))) notHealthy.push(s.name);
     }
     this.persist();

@@ -27,7 +27,14 @@ export async function reviveServicesDirectly(config: ClawbackConfig, stateDir: s
     // A cluster singleton runs only under a daemon's etcd lease: the guardian holds none, so its reducer stands by.
     const placed = service.placement === 'singleton' ? decide(current, { type: 'placement', active: false, holder: null, reason: 'the guardian holds no lease' }, ctx(), policy).state : current;
     let d = decide(placed, { type: 'boot', adopted: null }, ctx(), policy);
-    const start = d.effects.find((e) => e.type === 'start');
+    const effects = [...d.effects];
+    // Maintenance whose deadline passed while no daemon ran: the reducer ends it (and may start) on a tick, as the daemon would.
+    const m = d.state.maintenance;
+    if (m && m.until !== null && m.until <= clock.now()) {
+      d = decide(d.state, { type: 'tick' }, ctx(), policy);
+      effects.push(...d.effects);
+    }
+    const start = effects.find((e) => e.type === 'start');
     if (!start || start.type !== 'start') continue;
     const inst = spawnInstance(spawnSpecFor(service, stateDir), clock);
     if (inst.pid <= 0) continue;

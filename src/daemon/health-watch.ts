@@ -18,6 +18,11 @@ export interface HealthWatchOptions {
   events: HealthEvents;
   emit(event: ClawbackEvent): void;
   onProbeResult?: (report: ProbeTickReport) => void;
+  /**
+   * True while nothing will act on an unhealthy verdict (maintenance): the verdict does not latch, the probe
+   * keeps judging the same instance, so a fix made meanwhile is seen.
+   */
+  keepJudging?: () => boolean;
   /** With no restart-type probe, an instance up this long counts as healthy. */
   minUptimeMs?: number;
   /** The daemon's one scheduler and process table, shared by every service (one per watch otherwise). */
@@ -53,6 +58,10 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
       liveness.set(v.name, v.verdict);
       if (v.verdict === 'unhealthy') {
         events.unhealthy(v.name, v.result.finding, v.result.message, failingSince.get(v.name));
+        if (opts.keepJudging?.() && target) {
+          liveness.set(v.name, 'pending');
+          workers.find((w) => w.snapshot().name === v.name)?.resetForNewInstance();
+        }
         return;
       }
       if ([...liveness.values()].every((x) => x === 'healthy')) events.healthy();

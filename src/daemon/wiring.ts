@@ -53,6 +53,8 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
         clock: ctx.clock,
         events,
         emit: ctx.emit,
+        // In maintenance an unhealthy verdict restarts nothing, so the probe keeps judging the instance.
+        keepJudging: () => !!rt().status().maintenance,
         ...probeParts.get(ctx.clock),
         onProbeResult: (r) => {
           feedMetrics(r);

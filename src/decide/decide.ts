@@ -107,6 +107,8 @@ class Step {
     const event: ClawbackEvent = { type, time: this.now, severity, message, service: this.p.name };
     if (this.s.incident) event.incidentId = this.s.incident.id;
     if (details) event.details = details as Record<string, unknown>;
+    // A warning while a person holds the service in maintenance is sent on its own (no incident opens to carry it).
+    if (this.s.maintenance && severity !== 'info') event.details = { ...(event.details ?? {}), maintenance: true };
     if (level !== undefined) event.level = level;
     this.fx.push({ type: 'emit', event });
   }
@@ -227,6 +229,11 @@ class Step {
     const inc = s.incident ?? this.openIncident(0, reason);
     if (inc.status === 'waiting-human') return;
     if (s.work) return; // the rung in flight answers first
+    if (s.maintenance) {
+      // A person is at work (e.g. a doctor run they asked for did not fix it): no further rung, no agent, until maintenance ends.
+      this.emit('incident.action', 'warning', `${this.p.name}: ${reason}; not climbing the ladder (maintenance)`, { action: 'maintenance-no-climb', reason });
+      return;
+    }
     const p = this.p;
     if (!doctorUseless && inc.doctorRuns < p.doctorAttempts && inc.level <= 2) {
       inc.doctorRuns++;
@@ -873,6 +880,12 @@ class Step {
     s.maintenance = null;
     this.emit('maintenance.ended', 'info', `${this.p.name}: maintenance ended (${by}); healing is back`, { by, afterMs: this.now - m.since });
     if (s.desired === 'up' && !s.instance && !s.held && s.phase !== 'starting') this.startNow('resume');
+    // Still judged unhealthy when healing comes back: act on it now, as on a fresh verdict (no probe repeats a verdict).
+    else if (s.instance && s.phase === 'running' && s.health === 'unhealthy' && !s.held && !s.work) {
+      const why = 'still unhealthy when maintenance ended';
+      this.openIncident(1, why);
+      this.countedRestart('probe', this.p.stopGraceMs, why);
+    }
   }
 
   private approval(incidentId: string, approve: boolean, by: string): void {

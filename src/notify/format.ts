@@ -99,6 +99,8 @@ const HEADLINES: Partial<Record<EventType, string>> = {
   'cluster.standby': 'Standing by (another member leads)',
   'cluster.fenced': 'Self-fenced: lease not renewed',
   'cluster.failover': 'Failover to another member',
+  'maintenance.started': 'Maintenance: healing paused',
+  'maintenance.ended': 'Maintenance over: healing is back',
 };
 
 /** Keys of `details` rendered elsewhere, never as detail lines. */

@@ -59,6 +59,8 @@ const STANDALONE: ReadonlySet<EventType> = new Set<EventType>([
   'notify.undelivered',
   'cluster.failover',
   'cluster.fenced',
+  'maintenance.started',
+  'maintenance.ended',
 ]);
 
 const MAX_STEPS = 40;
@@ -123,7 +125,8 @@ export function planEvent(prev: ThreadBook, event: ClawbackEvent, opts: { canEdi
   const t = (event.incidentId ? book.threads[event.incidentId] : undefined) ?? (event.incidentId ? undefined : openThreadOf(book, event.service));
   if (!t) {
     if (!event.incidentId) {
-      if (STANDALONE.has(event.type) || event.severity === 'critical') return { plan: { send: 'new' }, book };
+      // In maintenance no incident opens: a warning (a crash, a failed probe) is sent on its own, or nobody hears of it.
+      if (STANDALONE.has(event.type) || event.severity === 'critical' || (event.details?.['maintenance'] === true && event.severity === 'warning')) return { plan: { send: 'new' }, book };
       // Lifecycle noise outside an incident: remembered briefly, it starts the timeline of an incident that opens next.
       if (event.service) {
         const list = (book.preface[event.service] ?? []).filter((s) => event.time - s.time <= PREFACE_WINDOW_MS);

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ClawbackEvent } from '../observe/events.js';
 import type { Clock } from '../platform/clock.js';
+import { parseDuration } from '../config/duration.js';
 
 export type ChatAction = 'resume' | 'restart' | 'doctor' | 'maintenance' | 'approve' | 'refuse';
 
@@ -9,7 +10,8 @@ export type ChatAction = 'resume' | 'restart' | 'doctor' | 'maintenance' | 'appr
 export interface ChatActions {
   /** The open incident of a service, or null. */
   incidentOf(service: string): string | null;
-  act(service: string, incidentId: string | null, action: ChatAction, by: string): Promise<{ ok: boolean; message: string }>;
+  /** `forMs`: how long maintenance lasts when the person named it ("/maintenance gw 2h"). */
+  act(service: string, incidentId: string | null, action: ChatAction, by: string, opts?: { forMs?: number }): Promise<{ ok: boolean; message: string }>;
   statusLine(): string;
 }
 
@@ -28,7 +30,8 @@ export interface TelegramCommandsOptions {
 
 interface Update {
   update_id: number;
-  message?: { message_id: number; chat: { id: number | string }; from?: { id: number; username?: string }; text?: string };
+  /** `date`: Unix time in seconds when the message was sent. */
+  message?: { message_id: number; date?: number; chat: { id: number | string }; from?: { id: number; username?: string }; text?: string };
   callback_query?: { id: string; from: { id: number; username?: string }; data?: string; message?: { message_id: number; chat: { id: number | string }; text?: string } };
 }
 
@@ -53,6 +56,11 @@ const BUTTONS: Record<'escalation' | 'approval', Array<[ChatAction, string]>> = 
   ],
 };
 
+/** A command older than this is not carried out: Telegram re-serves unconfirmed updates after a daemon restart. */
+export const COMMAND_MAX_AGE_MS = 5 * 60_000;
+/** Buttons kept answerable at most; the oldest messages' buttons expire first. */
+export const MAX_PENDING_BUTTONS = 400;
+
 const PAST: Record<ChatAction, string> = { resume: 'resumed', restart: 'restarted', doctor: 'doctor run', maintenance: 'maintenance 30m', approve: 'agent approved', refuse: 'agent refused' };
 
 function senderName(from: { id: number; username?: string }): string {
@@ -60,13 +68,18 @@ function senderName(from: { id: number; username?: string }): string {
 }
 
 /** Parses "/resume gw", "/maintenance gw 30m", "/approve inc-..." (the bot's @name suffix allowed). */
-export function parseCommand(text: string): { action: ChatAction | 'status' | 'help'; arg?: string } | undefined {
-  const m = /^\/([a-z]+)(?:@\w+)?(?:\s+(\S+))?/.exec(text.trim());
+export function parseCommand(text: string): { action: ChatAction | 'status' | 'help'; arg?: string; extra?: string } | undefined {
+  const m = /^\/([a-z]+)(?:@\w+)?(?:\s+(\S+))?(?:\s+(\S+))?/.exec(text.trim());
   if (!m) return undefined;
   const verb = m[1]!;
   const known = ['resume', 'restart', 'doctor', 'maintenance', 'approve', 'refuse', 'status', 'help'];
   if (!known.includes(verb)) return undefined;
-  return { action: verb as ChatAction | 'status' | 'help', ...(m[2] ? { arg: m[2] } : {}) };
+  return { action: verb as ChatAction | 'status' | 'help', ...(m[2] ? { arg: m[2] } : {}), ...(m[3] ? { extra: m[3] } : {}) };
+}
+
+/** A duration typed in the chat must name its unit ("45m", "2h"): a bare "30" would otherwise mean 30 ms. */
+function chatDuration(text: string): number | undefined {
+  return /^\d+(?:\.\d+)?(?:s|m|h|d)$/.test(text) ? parseDuration(text) : undefined;
 }
 
 export class TelegramCommands {
@@ -106,6 +119,11 @@ export class TelegramCommands {
 
   private async offer(kind: 'escalation' | 'approval', e: ClawbackEvent): Promise<void> {
     const group = randomBytes(4).toString('hex');
+    // Bounded: the oldest buttons expire first (Map keeps insertion order).
+    for (const k of this.pending.keys()) {
+      if (this.pending.size + BUTTONS[kind].length <= MAX_PENDING_BUTTONS) break;
+      this.pending.delete(k);
+    }
     const row = BUTTONS[kind].map(([action, label]) => {
       const nonce = randomBytes(6).toString('hex');
       this.pending.set(nonce, { service: e.service!, incidentId: e.incidentId!, action, group });
@@ -161,13 +179,22 @@ export class TelegramCommands {
       this.journal('chat-refused', by, `chat command "${cmd.action}" from ${by} refused: not on the allow-list`);
       return;
     }
+    // An old command (re-served after a restart, or sent while the daemon was down) is not carried out late.
+    const ageMs = msg.date !== undefined ? this.o.clock.now() - msg.date * 1000 : 0;
+    if (ageMs > COMMAND_MAX_AGE_MS) {
+      this.journal('chat-refused', by, `chat command "${cmd.action}" from ${by} refused: sent ${Math.round(ageMs / 60_000)} min ago, too old to act on`);
+      await this.call('sendMessage', { chat_id: this.o.chatId, text: `Not done: this command is ${Math.round(ageMs / 60_000)} min old. Send it again if it still applies.`, reply_to_message_id: msg.message_id }).catch(() => undefined);
+      return;
+    }
     let reply: string;
-    if (cmd.action === 'status' || cmd.action === 'help') reply = cmd.action === 'status' ? this.o.actions.statusLine() : 'commands: /status, /resume NAME, /restart NAME, /doctor NAME, /maintenance NAME, /approve INCIDENT, /refuse INCIDENT';
+    if (cmd.action === 'status' || cmd.action === 'help') reply = cmd.action === 'status' ? this.o.actions.statusLine() : 'commands: /status, /resume NAME, /restart NAME, /doctor NAME, /maintenance NAME [30m], /approve INCIDENT, /refuse INCIDENT';
     else if (!cmd.arg) reply = `usage: /${cmd.action} ${cmd.action === 'approve' || cmd.action === 'refuse' ? 'INCIDENT' : 'NAME'}`;
+    else if (cmd.action === 'maintenance' && cmd.extra && chatDuration(cmd.extra) === undefined) reply = `usage: /maintenance NAME [DURATION such as 30m or 2h], got ${JSON.stringify(cmd.extra)}`;
     else {
       const incident = cmd.action === 'approve' || cmd.action === 'refuse' ? cmd.arg : null;
       const service = incident ? '' : cmd.arg;
-      const r = await this.o.actions.act(service, incident, cmd.action, by);
+      const forMs = cmd.action === 'maintenance' && cmd.extra ? chatDuration(cmd.extra) : undefined;
+      const r = await this.o.actions.act(service, incident, cmd.action, by, forMs !== undefined ? { forMs } : undefined);
       this.journal('chat-command', by, `${by} via the chat: ${cmd.action} ${cmd.arg}: ${r.message}`, service || undefined, incident ?? undefined);
       reply = r.message;
     }

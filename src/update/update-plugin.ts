@@ -56,6 +56,8 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
         if (!rt) return { status: 404, body: { ok: false, message: `no service named "${name}" (known: ${[...daemon.runtimes.keys()].join(', ')})` } };
         const u = rt.config.update;
         if (!u) return { status: 409, body: { ok: false, message: `${name} has no update settings (add the service key update; the OpenClaw preset has one)` } };
+        // An update stops, starts and may roll back (restart) the service: not while a person holds it in maintenance.
+        if (rt.status().maintenance && q.get('dryRun') !== '1') return { status: 409, body: { ok: false, message: `${name} is in maintenance (by ${rt.status().maintenance!.by}): nothing restarts it until that ends; run \`clawback maintenance ${name} off\` first` } };
         if (inFlight.has(name)) return { status: 409, body: { ok: false, message: `an update of ${name} is already running (${runs.get(name)?.runId})` } };
         let version = (q.get('version') ?? '').trim();
         if (!version) {

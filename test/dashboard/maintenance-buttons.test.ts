@@ -1,11 +1,14 @@
 // The dashboard's maintenance button in headless Chromium against a real daemon: on with the token, shown, then off.
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { dashboardPlugin } from '../../src/server/dashboard.js';
-import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { FIXTURES, NODE, startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
+import { freePort } from '../helpers/ports.js';
+import { DEMO_GATEWAY_SERVER } from '../helpers/demo.js';
+import { startOpenAiStandIn, type StandIn } from '../emergency/model-standins.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -16,9 +19,12 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: maintenance', () => {
   beforeAll(async () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
   });
+  let standIn: StandIn | undefined;
   afterAll(async () => {
     await td?.stop();
     await browser?.close();
+    await standIn?.close();
+    delete process.env.OPENAI_API_KEY;
   });
 
   it('turns maintenance on and off for a service, journaled as done from the dashboard', async () => {
@@ -37,6 +43,42 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: maintenance', () => {
     await card.locator('button[data-action="maintenance"]').click();
     await waitFor(() => t.daemon.runtimes.get('steady')!.status().maintenance === null, { timeoutMs: 10_000 });
     expect(t.events.some((e) => e.type === 'maintenance.ended')).toBe(true);
+    await page.close();
+  });
+
+  it('approves a waiting Level 3 agent run from the service card (emergency.approval: required)', async () => {
+    await td?.stop();
+    process.env.OPENAI_API_KEY = 'sk-test-approval-0123456789abcdefghij';
+    standIn = await startOpenAiStandIn([{ calls: [{ name: 'finish', arguments: { summary: 'nothing to do' } }] }]);
+    const dir = tempDir();
+    const port = await freePort();
+    const cfg = path.join(dir, 'gateway.json');
+    writeFileSync(cfg, JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 'oops' }));
+    td = await startTestDaemon(
+      {
+        services: [
+          {
+            name: 'gw',
+            command: [NODE, DEMO_GATEWAY_SERVER, '--config', cfg, '--port', String(port)],
+            emergency: { adapter: 'openai', baseUrl: `${standIn.url}/v1`, model: 'stand-in', approval: 'required', approvalTimeout: '2m', verifyWindow: '1s' },
+          },
+        ],
+      },
+      { dir, plugins: [dashboardPlugin()] },
+    );
+    const t = td;
+    const s = standIn;
+    await waitFor(() => t.daemon.runtimes.get('gw')!.status().work?.kind === 'approval', { timeoutMs: 30_000 });
+    expect(s.requests).toHaveLength(0);
+    const api = t.daemon.api!;
+    const page = await browser.newPage();
+    await page.goto(`http://${api.host}:${api.port}/#token=${t.daemon.token}`);
+    const card = page.locator('article[data-service="gw"]');
+    await card.locator('button[data-action="approve"]:not([hidden])').waitFor({ timeout: 20_000 });
+    await card.locator('button[data-action="approve"]').click();
+    await waitFor(() => t.events.some((e) => e.type === 'agent.started'), { timeoutMs: 20_000 });
+    expect(t.events.find((e) => e.details?.action === 'approved')?.details?.by).toBe('dashboard');
+    await waitFor(() => s.requests.length > 0, { timeoutMs: 20_000 });
     await page.close();
   });
 });

@@ -8,6 +8,8 @@ import { NODE, startTestDaemon, tempDir, type TestDaemon } from '../helpers/daem
 import { waitFor } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
 import { DEMO_GATEWAY_SERVER } from '../helpers/demo.js';
+import { FIXTURES } from '../helpers/daemon.js';
+import { startOpenAiStandIn, type StandIn } from '../emergency/model-standins.js';
 import { parseCommand } from '../../src/notify/telegram-commands.js';
 
 interface Call {
@@ -62,12 +64,20 @@ async function botApi(): Promise<{ url: string; calls: Call[]; push(update: Reco
 
 let td: TestDaemon | undefined;
 let api: Awaited<ReturnType<typeof botApi>> | undefined;
+let standIn: StandIn | undefined;
 afterEach(async () => {
   await td?.stop();
   td = undefined;
   await api?.close();
   api = undefined;
+  await standIn?.close();
+  standIn = undefined;
+  delete process.env.OPENAI_API_KEY;
 });
+
+type Keyboard = { inline_keyboard: Array<Array<{ text: string; callback_data: string }>> };
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const telegram = (url: string): Record<string, unknown> => ({ type: 'telegram', botToken: '123456:TEST-token', chatId: '100', apiBase: url, commands: { allow: [42], pollTimeout: '1s' } });
 
 describe('chat commands', () => {
   it('parses commands with and without the bot name', () => {
@@ -75,6 +85,7 @@ describe('chat commands', () => {
     expect(parseCommand('/approve@clawback_bot inc-1')).toEqual({ action: 'approve', arg: 'inc-1' });
     expect(parseCommand('/rm -rf')).toBeUndefined();
     expect(parseCommand('hello')).toBeUndefined();
+    expect(parseCommand('/maintenance gw 2h')).toEqual({ action: 'maintenance', arg: 'gw', extra: '2h' });
   });
 
   it('an allowed button press resumes the service; another user is refused and journaled; a replay does nothing', async () => {
@@ -112,8 +123,128 @@ describe('chat commands', () => {
     const refusedBefore = t.events.filter((e) => e.details?.action === 'chat-refused').length;
     a.push({ callback_query: { id: 'q3', from: { id: 42, username: 'ann' }, data: resume, message } });
     await waitFor(() => t.events.filter((e) => e.details?.action === 'chat-refused').length > refusedBefore, { timeoutMs: 10_000 });
-    expect(a.calls.filter((c) => c.method === 'answerCallbackQuery').map((c) => c.body.text)).toContain('This button was used already or has expired.');
+    // The answer goes out right after the refusal is journaled.
+    await waitFor(() => a.calls.some((c) => c.method === 'answerCallbackQuery' && c.body.text === 'This button was used already or has expired.'), { timeoutMs: 10_000 });
     // The bot token never reaches the journal.
     expect(JSON.stringify(t.journal())).not.toContain('TEST-token');
+  });
+});
+
+describe('chat: approval and own incident', () => {
+  it('approval buttons: another user cannot approve; an allowed press lets the agent run and the message says who approved', async () => {
+    api = await botApi();
+    process.env.OPENAI_API_KEY = 'sk-test-approval-0123456789abcdefghij';
+    standIn = await startOpenAiStandIn([{ calls: [{ name: 'finish', arguments: { summary: 'nothing to do' } }] }]);
+    const dir = tempDir();
+    const port = await freePort();
+    const cfg = path.join(dir, 'gateway.json');
+    writeFileSync(cfg, JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 'oops' }));
+    td = await startTestDaemon(
+      {
+        notify: { channels: [telegram(api.url)] },
+        services: [
+          {
+            name: 'gw',
+            command: [NODE, DEMO_GATEWAY_SERVER, '--config', cfg, '--port', String(port)],
+            emergency: { adapter: 'openai', baseUrl: `${standIn.url}/v1`, model: 'stand-in', approval: 'required', approvalTimeout: '2m', verifyWindow: '1s' },
+          },
+        ],
+      },
+      { dir },
+    );
+    const t = td;
+    const a = api;
+    const s = standIn;
+    const offer = await waitFor(() => a.calls.find((c) => c.method === 'sendMessage' && (c.body.reply_markup as Keyboard | undefined)?.inline_keyboard[0]?.some((b) => b.text === 'Approve the agent')), { timeoutMs: 30_000 });
+    expect(String(offer.body.text)).toContain('approve the Level 3 agent run?');
+    const approve = (offer.body.reply_markup as Keyboard).inline_keyboard[0]!.find((b) => b.text === 'Approve the agent')!.callback_data;
+    const message = { message_id: 11, chat: { id: 100 }, text: String(offer.body.text) };
+
+    a.push({ callback_query: { id: 'a1', from: { id: 7, username: 'eve' }, data: approve, message } });
+    await waitFor(() => t.events.some((e) => e.details?.action === 'chat-refused'), { timeoutMs: 10_000 });
+    await sleep(1000);
+    expect(s.requests).toHaveLength(0);
+    expect(t.daemon.runtimes.get('gw')!.status().work?.kind).toBe('approval');
+
+    a.push({ callback_query: { id: 'a2', from: { id: 42, username: 'ann' }, data: approve, message } });
+    await waitFor(() => t.events.some((e) => e.type === 'agent.started'), { timeoutMs: 20_000 });
+    expect(t.events.find((e) => e.details?.action === 'approved')?.details?.by).toBe('telegram:@ann');
+    const edit = await waitFor(() => a.calls.find((c) => c.method === 'editMessageText' && c.body.message_id === 11), { timeoutMs: 10_000 });
+    expect(String(edit.body.text)).toMatch(/agent approved by @ann at \d\d:\d\d UTC/);
+    await waitFor(() => s.requests.length > 0, { timeoutMs: 20_000 });
+  });
+
+  it("a button acts only on its own incident: once that incident is closed, pressing it does nothing", async () => {
+    api = await botApi();
+    const dir = tempDir();
+    const port = await freePort();
+    const cfg = path.join(dir, 'gateway.json');
+    writeFileSync(cfg, JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 'oops' }));
+    td = await startTestDaemon(
+      {
+        notify: { channels: [telegram(api.url)] },
+        services: [{ name: 'gw', command: [NODE, DEMO_GATEWAY_SERVER, '--config', cfg, '--port', String(port)], probes: [{ kind: 'http', url: `http://127.0.0.1:${port}/health`, interval: '300ms' }] }],
+      },
+      { dir },
+    );
+    const t = td;
+    const a = api;
+    const offer = await waitFor(() => a.calls.find((c) => c.method === 'sendMessage' && c.body.reply_markup), { timeoutMs: 30_000 });
+    const restart = (offer.body.reply_markup as Keyboard).inline_keyboard[0]!.find((b) => b.text === 'Restart')!.callback_data;
+    // The incident is closed another way (the CLI's resume), then the old button is pressed.
+    writeFileSync(cfg, JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 0 }));
+    const rt = t.daemon.runtimes.get('gw')!;
+    await rt.request('resume', 'human');
+    await waitFor(() => t.events.some((e) => e.type === 'incident.resolved'), { timeoutMs: 30_000 });
+    const pid = rt.status().pid;
+    const startsBefore = t.events.filter((e) => e.type === 'service.started').length;
+    a.push({ callback_query: { id: 'o1', from: { id: 42, username: 'ann' }, data: restart, message: { message_id: 12, chat: { id: 100 }, text: String(offer.body.text) } } });
+    const refused = await waitFor(() => t.events.find((e) => e.details?.action === 'chat-refused'), { timeoutMs: 10_000 });
+    expect(refused.message).toContain('no longer open');
+    await sleep(1500);
+    expect(rt.status().pid).toBe(pid);
+    expect(t.events.filter((e) => e.type === 'service.started').length).toBe(startsBefore);
+    await waitFor(() => a.calls.some((c) => c.method === 'answerCallbackQuery' && c.body.text === 'That incident is closed.'), { timeoutMs: 10_000 });
+  });
+});
+
+describe('chat: commands', () => {
+  it('an allowed command acts and is answered; an old (re-served) command, a stranger and a bad duration do nothing', async () => {
+    api = await botApi();
+    td = await startTestDaemon({ notify: { channels: [telegram(api.url)] }, services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] });
+    const t = td;
+    const a = api;
+    const rt = t.daemon.runtimes.get('steady')!;
+    await waitFor(() => rt.status().pid, { timeoutMs: 15_000 });
+    const pid = rt.status().pid;
+    const now = (): number => Math.floor(Date.now() / 1000);
+
+    // Sent 10 minutes ago (Telegram re-serves unconfirmed updates after a daemon restart): not carried out.
+    a.push({ message: { message_id: 1, date: now() - 600, chat: { id: 100 }, from: { id: 42, username: 'ann' }, text: '/restart steady' } });
+    const old = await waitFor(() => t.events.find((e) => e.details?.action === 'chat-refused'), { timeoutMs: 10_000 });
+    expect(old.message).toContain('too old');
+    // A stranger in the same chat.
+    a.push({ message: { message_id: 2, date: now(), chat: { id: 100 }, from: { id: 7, username: 'eve' }, text: '/maintenance steady 2h' } });
+    await waitFor(() => t.events.filter((e) => e.details?.action === 'chat-refused').length >= 2, { timeoutMs: 10_000 });
+    // A duration without its unit.
+    a.push({ message: { message_id: 3, date: now(), chat: { id: 100 }, from: { id: 42, username: 'ann' }, text: '/maintenance steady 30' } });
+    await waitFor(() => a.calls.some((c) => c.method === 'sendMessage' && c.body.reply_to_message_id === 3), { timeoutMs: 10_000 });
+    expect(String(a.calls.find((c) => c.body.reply_to_message_id === 3)!.body.text)).toContain('usage: /maintenance');
+    await sleep(500);
+    expect(rt.status().pid).toBe(pid);
+    expect(rt.status().maintenance).toBeNull();
+
+    // The allowed user, now: maintenance for the duration named, answered in the chat, journaled with who.
+    a.push({ message: { message_id: 4, date: now(), chat: { id: 100 }, from: { id: 42, username: 'ann' }, text: '/maintenance steady 2h' } });
+    await waitFor(() => rt.status().maintenance, { timeoutMs: 10_000 });
+    expect(rt.status().maintenance!.by).toBe('telegram:@ann');
+    expect(rt.status().maintenance!.timeLeftMs).toBeGreaterThan(110 * 60_000);
+    const reply = await waitFor(() => a.calls.find((c) => c.method === 'sendMessage' && c.body.reply_to_message_id === 4), { timeoutMs: 10_000 });
+    expect(String(reply.body.text)).toContain('maintenance on until');
+    expect(t.events.find((e) => e.details?.action === 'chat-command')?.details?.by).toBe('telegram:@ann');
+    // /status shows it with the time left.
+    a.push({ message: { message_id: 5, date: now(), chat: { id: 100 }, from: { id: 42, username: 'ann' }, text: '/status' } });
+    const status = await waitFor(() => a.calls.find((c) => c.method === 'sendMessage' && c.body.reply_to_message_id === 5), { timeoutMs: 10_000 });
+    expect(String(status.body.text)).toMatch(/steady: .*maintenance by telegram:@ann \(.+ left\)/);
   });
 });

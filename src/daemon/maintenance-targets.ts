@@ -1,0 +1,39 @@
+// Maintenance by name: a plain service, or every instance of a scaled one (`gw` runs as gw:0..gw:N-1), through each reducer.
+import { namesFor } from '../instances/instance-name.js';
+import type { ActionResult, ServiceRuntime } from './service-runtime.js';
+import type { ServiceRecord } from '../decide/service-state.js';
+
+export interface MaintenanceAnswer {
+  /** 404: no such service or group; 409: a reducer did not take it. */
+  status: 200 | 404 | 409;
+  ok: boolean;
+  message: string;
+}
+
+export function setMaintenance(
+  runtimes: ReadonlyMap<string, ServiceRuntime>,
+  name: string,
+  on: boolean,
+  opts: { forMs?: number; reason?: string; by: string },
+): MaintenanceAnswer {
+  const names = namesFor(name, runtimes.keys());
+  if (names.length === 0) return { status: 404, ok: false, message: `no service named "${name}" (known: ${[...runtimes.keys()].join(', ')})` };
+  const results: ActionResult[] = names.map((n) => runtimes.get(n)!.maintenance(on, opts));
+  const ok = results.every((r) => r.ok);
+  return { status: ok ? 200 : 409, ok, message: results.map((r) => r.message).join('\n') };
+}
+
+/**
+ * A service replaced by a config reload starts with fresh counters, but a person's maintenance is not a counter:
+ * it carries over. The reload itself is that person's request, so an instance that ran is started again.
+ */
+export interface CarriedMaintenance {
+  saved: { record: ServiceRecord; incident: null } | undefined;
+  wasRunning: boolean;
+}
+
+export function carryMaintenance(old: ServiceRuntime | undefined): CarriedMaintenance {
+  const m = old?.persisted().maintenance;
+  if (!old || !m) return { saved: undefined, wasRunning: false };
+  return { saved: { record: { maintenance: { ...m } } as ServiceRecord, incident: null }, wasRunning: old.status().pid !== null };
+}
