@@ -2,6 +2,7 @@
 import type { DaemonPlugin } from './daemon.js';
 import { formatDuration } from '../config/duration.js';
 import { setMaintenance } from './maintenance-targets.js';
+import { fileOffsetStore } from '../notify/telegram-offset.js';
 import { TelegramCommands, type ChatActions } from '../notify/telegram-commands.js';
 
 const CHAT_MAINTENANCE_MS = 30 * 60_000;
@@ -44,6 +45,7 @@ export function chatPlugin(): DaemonPlugin {
             actions,
             emit: ctx.emit,
             redact: (t) => ctx.redactor.redact(t),
+            offsetStore: fileOffsetStore(ctx.stateDir, ch.botToken, ch.chatId),
           }),
         );
       }

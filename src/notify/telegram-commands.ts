@@ -1,4 +1,5 @@
 // Answering an alert from Telegram: buttons on escalations and approval requests, commands, allow-listed senders, one use per button.
+import type { OffsetStore } from './telegram-offset.js';
 import { randomBytes } from 'node:crypto';
 import type { ClawbackEvent } from '../observe/events.js';
 import type { Clock } from '../platform/clock.js';
@@ -26,6 +27,8 @@ export interface TelegramCommandsOptions {
   emit(event: ClawbackEvent): void;
   /** Redacts text before it is sent. */
   redact(text: string): string;
+  /** Where the update position is kept across daemon restarts (none: start from what Telegram still holds). */
+  offsetStore?: OffsetStore;
 }
 
 interface Update {
@@ -136,6 +139,9 @@ export class TelegramCommands {
 
   private async poll(): Promise<void> {
     let delay = 1000;
+    const store = this.o.offsetStore;
+    if (store) this.offset = Math.max(this.offset, await store.load());
+    let saved = this.offset;
     while (!this.abort.signal.aborted) {
       try {
         const updates = await this.call<Update[]>(
@@ -146,6 +152,13 @@ export class TelegramCommands {
         for (const u of updates ?? []) {
           this.offset = Math.max(this.offset, u.update_id + 1);
           await this.handle(u);
+        }
+        if (store && this.offset !== saved) {
+          // A failed save (full disk) only risks a re-served command younger than COMMAND_MAX_AGE_MS; polling goes on.
+          await store.save(this.offset).then(
+            () => (saved = this.offset),
+            () => undefined,
+          );
         }
         delay = 1000;
       } catch {

@@ -247,4 +247,32 @@ describe('chat: commands', () => {
     const status = await waitFor(() => a.calls.find((c) => c.method === 'sendMessage' && c.body.reply_to_message_id === 5), { timeoutMs: 10_000 });
     expect(String(status.body.text)).toMatch(/steady: .*maintenance by telegram:@ann \(.+ left\)/);
   });
+  it('a command carried out before a daemon restart is not carried out again when Telegram re-serves it', async () => {
+    api = await botApi();
+    const a = api;
+    const config = { notify: { channels: [telegram(a.url)] }, services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] };
+    td = await startTestDaemon(config);
+    const dir = td.dir;
+    let rt = td.daemon.runtimes.get('steady')!;
+    await waitFor(() => rt.status().pid, { timeoutMs: 15_000 });
+    const first = rt.status().pid;
+    const now = (): number => Math.floor(Date.now() / 1000);
+    a.push({ message: { message_id: 1, date: now(), chat: { id: 100 }, from: { id: 42, username: 'ann' }, text: '/restart steady' } });
+    await waitFor(() => rt.status().pid && rt.status().pid !== first, { timeoutMs: 15_000 });
+    await waitFor(() => a.calls.some((c) => c.body.reply_to_message_id === 1), { timeoutMs: 10_000 });
+    await sleep(300);
+    await td.daemon.stop({ stopServices: false });
+
+    // The stand-in re-serves every update at or above the offset asked for, as Telegram does for unconfirmed ones.
+    td = await startTestDaemon(config, { dir });
+    const t = td;
+    rt = t.daemon.runtimes.get('steady')!;
+    await waitFor(() => rt.status().pid, { timeoutMs: 15_000 });
+    const adopted = rt.status().pid;
+    a.push({ message: { message_id: 2, date: now(), chat: { id: 100 }, from: { id: 42, username: 'ann' }, text: '/status' } });
+    await waitFor(() => a.calls.some((c) => c.body.reply_to_message_id === 2), { timeoutMs: 15_000 });
+    expect(rt.status().pid).toBe(adopted);
+    expect(t.events.filter((e) => e.details?.action === 'chat-command' && /restart/.test(e.message)).length).toBe(0);
+    expect(a.calls.filter((c) => c.body.reply_to_message_id === 1).length).toBe(1);
+  });
 });
