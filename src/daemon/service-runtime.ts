@@ -211,6 +211,7 @@ export class ServiceRuntime {
   /** A person turns maintenance on (for a while, or until turned off) or off. */
   maintenance(on: boolean, opts: { forMs?: number; reason?: string; by: string }): ActionResult {
     const until = on && opts.forMs !== undefined ? this.deps.clock.now() + opts.forMs : null;
+    if (!on && !this.s.maintenance) return { ok: true, message: `${this.name}: not in maintenance; nothing to turn off` };
     this.dispatch({ type: 'maintenance', on, until, ...(opts.reason ? { reason: opts.reason } : {}), by: opts.by });
     const m = this.s.maintenance;
     return on
