@@ -6,6 +6,8 @@ import type { ClusterConfig } from './cluster-schema.js';
 import { clusterKeys, type CarriedIncident, type FailoverRecord } from './cluster-keys.js';
 import { leaseTiming, type LeaseTiming } from './lease-timing.js';
 import { callTimeoutMs } from './etcd-connect.js';
+import type { LeaseRenewer } from './lease-renewer.js';
+import { describeEtcdError } from './etcd-errors.js';
 
 export type PlacementFact =
   | { active: true; token: number; holder: string; stopBy: number; killBy: number }
@@ -58,6 +60,10 @@ export interface ClusterStatus {
   endpoints: string[];
   leaseTtlMs: number;
   leaseId: string | null;
+  /** The etcd endpoint this member's renewals go through (the last one that confirmed). */
+  renewEndpoint: string | null;
+  /** Why etcd cannot be used now (TLS, auth, unreachable), in words naming the config field; null when fine. */
+  etcdError: string | null;
   /** Since the last renewal this member sent that etcd confirmed. */
   leaseAgeMs: number | null;
   members: Array<{ member: string; since: number | null; api: string | null }>;
@@ -79,6 +85,8 @@ export class ClusterNode {
   private lastRenewSent: number | null = null;
   private renewing = false;
   private etcdOk = false;
+  /** The last etcd failure, described (reported once per change, cleared by a success). */
+  private etcdError: string | null = null;
   private readonly abort = new AbortController();
   private loops: Promise<void>[] = [];
   private readonly ttlSec: number;
@@ -89,6 +97,8 @@ export class ClusterNode {
     private readonly clock: Clock,
     private readonly emit: (e: ClawbackEvent) => void,
     private readonly memberInfo: () => Record<string, unknown>,
+    /** Renews through the endpoint that answers (absent: the client's own keep-alive, any endpoint). */
+    private readonly renewer?: LeaseRenewer,
   ) {
     this.keys = clusterKeys(cfg.prefix);
     this.ttlSec = Math.ceil(cfg.leaseTtl / 1000);
@@ -161,13 +171,15 @@ export class ClusterNode {
       const sentAt = this.clock.now();
       try {
         // A late answer still counts from when the renewal was sent, so it may take up to 40 % of the TTL.
-        await this.withTimeout(this.lease.keepaliveOnce(), Math.round(this.ttlSec * 400));
+        const id = this.leaseId!;
+        const bound = Math.round(this.ttlSec * 400);
+        await (this.renewer ? this.renewer.renew(id, bound, this.abort.signal) : this.withTimeout(this.lease.keepaliveOnce(), bound));
       } catch (err) {
-        this.etcdOk = false;
+        this.etcdFailed(err);
         if (leaseGone(err)) this.leaseLost('the lease expired in etcd');
         return;
       }
-      this.etcdOk = true;
+      this.etcdFine();
       this.lastRenewSent = sentAt;
       for (const st of this.seats.values()) if (st.leading) await this.confirm(st);
     } finally {
@@ -182,16 +194,37 @@ export class ClusterNode {
     let id: string;
     try {
       id = await this.withTimeout(lease.grant());
-    } catch {
-      this.etcdOk = false;
+    } catch (err) {
+      this.etcdFailed(err);
       void lease.revoke().catch(() => undefined);
       return;
     }
-    this.etcdOk = true;
+    this.etcdFine();
     this.lease = lease;
     this.leaseId = id;
     this.lastRenewSent = sentAt;
     await this.withTimeout(this.client.put(this.keys.member(this.member)).value(JSON.stringify({ member: this.member, since: this.clock.now(), ...this.memberInfo() })).lease(id).exec()).catch(() => undefined);
+  }
+
+  /** etcd cannot be used: say so once per distinct cause (a wrong CA or password must not fail silently). */
+  private etcdFailed(err: unknown): void {
+    this.etcdOk = false;
+    const why = describeEtcdError(err, this.cfg);
+    if (why === this.etcdError) return;
+    this.etcdError = why;
+    this.emit({ type: 'cluster.etcd-unreachable', time: this.clock.now(), severity: 'critical', message: `cluster member ${this.member}: ${why}; singleton services stand by (or fence themselves) until etcd answers`, details: { error: why, endpoints: this.cfg.endpoints } });
+  }
+
+  private etcdFine(): void {
+    this.etcdOk = true;
+    if (this.etcdError === null) return;
+    this.emit({ type: 'cluster.etcd-reachable', time: this.clock.now(), severity: 'info', message: `cluster member ${this.member}: etcd answers again (was: ${this.etcdError})`, details: { was: this.etcdError } });
+    this.etcdError = null;
+  }
+
+  /** The current etcd failure, in words (null when etcd answers). */
+  etcdProblem(): string | null {
+    return this.etcdError;
   }
 
   private leaseLost(why: string): void {
@@ -393,6 +426,8 @@ export class ClusterNode {
       endpoints: this.cfg.endpoints,
       leaseTtlMs: this.ttlSec * 1000,
       leaseId: this.leaseId,
+      renewEndpoint: this.renewer?.endpoint ?? null,
+      etcdError: this.etcdError,
       leaseAgeMs: this.lastRenewSent !== null ? now - this.lastRenewSent : null,
       members,
       etcdReachable: reachable,
@@ -427,5 +462,6 @@ export class ClusterNode {
     const stillRunning = [...this.seats.values()].some((st) => st.leading && !st.seat.instanceGone());
     if (lease && !stillRunning) await this.withTimeout(lease.revoke()).catch(() => undefined);
     this.client.close();
+    this.renewer?.close();
   }
 }

@@ -5,7 +5,9 @@ import type { ClawbackEvent } from '../observe/events.js';
 import type { DaemonPlugin } from '../daemon/daemon.js';
 import type { RuntimeDeps, ServiceRuntime } from '../daemon/service-runtime.js';
 import type { ClusterConfig } from './cluster-schema.js';
-import { connectEtcd } from './etcd-connect.js';
+import { connectEtcdClients } from './etcd-connect.js';
+import { LeaseRenewer } from './lease-renewer.js';
+import { leaseTiming } from './lease-timing.js';
 import { ClusterNode } from './cluster-node.js';
 import { fenceFile, spawnFenceGuard, writeFenceDeadline } from './fence-file.js';
 import { renderClusterMetrics } from './cluster-metrics.js';
@@ -19,9 +21,11 @@ export interface ClusterWiring {
 
 export async function createCluster(opts: { config: ClawbackConfig; cluster: ClusterConfig; stateDir: string; clock: Clock; emit(e: ClawbackEvent): void }): Promise<ClusterWiring> {
   const { config, cluster, stateDir, clock } = opts;
-  const client = await connectEtcd(cluster);
+  const { client, perEndpoint } = await connectEtcdClients(cluster);
   let apiAddress: string | null = null;
-  const node = new ClusterNode(client, cluster, clock, (e) => opts.emit(e), () => ({ api: apiAddress }));
+  // An endpoint silent for half a renewal period is as good as dead for this renewal: ask the next one too.
+  const renewer = new LeaseRenewer(perEndpoint, clock, Math.max(100, Math.round(leaseTiming(cluster.leaseTtl, 0).renewEveryMs / 2)));
+  const node = new ClusterNode(client, cluster, clock, (e) => opts.emit(e), () => ({ api: apiAddress }), renewer);
   const singletons = config.services.filter((s) => s.placement === 'singleton');
 
   const plugin: DaemonPlugin = {
@@ -49,7 +53,7 @@ export async function createCluster(opts: { config: ClawbackConfig; cluster: Clu
       }
       node.start();
       return {
-        status: () => ({ cluster: { member: cluster.member, services: node.localFigures().map((f) => ({ service: f.service, self: f.leading })) } }),
+        status: () => ({ cluster: { member: cluster.member, etcdError: node.etcdProblem(), services: node.localFigures().map((f) => ({ service: f.service, self: f.leading })) } }),
         metrics: async () => {
           const st = node.localFigures();
           const status = await node.status().catch(() => null);

@@ -23,6 +23,7 @@ import { parseDuration } from '../config/duration.js';
 import { takePendingEvents } from './pending-events.js';
 import { launchExternal } from '../supervisor/external-process.js';
 import { realCommandRunner } from '../platform/command-runner.js';
+import { stateFingerprint } from './state-fingerprint.js';
 import { DaemonFaults, faultRetryDelay, renderDegradedGauge, type DaemonHealthStatus, type FaultLog } from './daemon-faults.js';
 import { faultLog } from './fault-log.js';
 import { describeDiff, diffServices, type ServiceSetDiff } from './service-set.js';
@@ -104,6 +105,8 @@ export class Daemon {
   private readonly store: StateStore;
   private readonly state: DaemonState;
   private persistQueued = false;
+  /** stateFingerprint() of the last state.json written (see state-fingerprint.ts). */
+  private savedFingerprint: string | null = null;
   private persistTimer: { cancel(): void } | undefined;
   private lastStateWrite = -Infinity;
   private readonly bootAbort = new AbortController();
@@ -170,7 +173,12 @@ export class Daemon {
         const { incident, ...record } = rt.persisted();
         this.state.services[name] = { record, incident };
       }
-      this.store.save(this.state);
+      // A lease renewal every TTL/5 only moves a singleton's deadlines: no write when nothing else changed.
+      const fingerprint = stateFingerprint(this.state);
+      if (fingerprint !== this.savedFingerprint) {
+        this.store.save(this.state);
+        this.savedFingerprint = fingerprint;
+      }
     } catch (err) {
       this.faults.failed('state-write', err);
       this.scheduleStateRetry();
