@@ -90,6 +90,7 @@ export class ClusterNode {
   private readonly abort = new AbortController();
   private loops: Promise<void>[] = [];
   private readonly ttlSec: number;
+  private started = false;
 
   constructor(
     private readonly client: Etcd3,
@@ -108,10 +109,21 @@ export class ClusterNode {
     return this.cfg.member;
   }
 
+  /**
+   * Adds a seat, or (a reload changed the service) gives an existing one its new callbacks and stop grace while it
+   * keeps its election state: a member that holds the lease keeps it across a reload.
+   */
   addSeat(seat: Seat): void {
-    this.seats.set(seat.name, {
+    const timing = leaseTiming(this.ttlSec * 1000, seat.stopGraceMs);
+    const known = this.seats.get(seat.name);
+    if (known) {
+      known.seat = seat;
+      known.timing = timing;
+      return;
+    }
+    const st: SeatState = {
       seat,
-      timing: leaseTiming(this.ttlSec * 1000, seat.stopGraceMs),
+      timing,
       leading: false,
       token: null,
       holder: null,
@@ -121,18 +133,43 @@ export class ClusterNode {
       noLeaderMs: 0,
       wonAt: null,
       checkedAt: 0,
-    });
+    };
+    this.seats.set(seat.name, st);
+    if (this.started) this.pollSeat(st);
+  }
+
+  hasSeat(name: string): boolean {
+    return this.seats.has(name);
+  }
+
+  /**
+   * The service is no longer a singleton (a reload made it `everywhere`, or removed it): stop campaigning for it and
+   * free its leader key if this member holds it (its old runtime was disposed, its instance stopped).
+   */
+  async retireSeat(name: string): Promise<void> {
+    const st = this.seats.get(name);
+    if (!st) return;
+    this.seats.delete(name);
+    if (!st.leading || !this.leaseId) return;
+    st.leading = false;
+    const key = this.keys.leader(name);
+    await this.withTimeout(this.client.if(key, 'Lease', '==', this.leaseId).then(this.client.delete().key(key)).commit()).catch(() => undefined);
   }
 
   start(): void {
+    this.started = true;
     const timing = leaseTiming(this.ttlSec * 1000, 0);
     this.loops.push(this.loop(timing.renewEveryMs, () => this.renew()));
-    for (const st of this.seats.values()) this.loops.push(this.loop(this.cfg.pollInterval, () => this.poll(st)));
+    for (const st of this.seats.values()) this.pollSeat(st);
   }
 
-  private async loop(everyMs: number, body: () => Promise<void>): Promise<void> {
+  private pollSeat(st: SeatState): void {
+    this.loops.push(this.loop(this.cfg.pollInterval, () => this.poll(st), () => this.seats.get(st.seat.name) === st));
+  }
+
+  private async loop(everyMs: number, body: () => Promise<void>, alive: () => boolean = () => true): Promise<void> {
     const signal = this.abort.signal;
-    while (!signal.aborted) {
+    while (!signal.aborted && alive()) {
       const began = this.clock.monotonic();
       try {
         await body();

@@ -31,26 +31,47 @@ export async function createCluster(opts: { config: ClawbackConfig; cluster: Clu
   const plugin: DaemonPlugin = {
     name: 'cluster',
     init(ctx, daemon) {
-      for (const service of singletons) {
-        const rt = daemon.runtimes.get(service.name) as ServiceRuntime;
-        runtimes.set(service.name, () => rt);
-        // Before boot: a singleton stands by until this member wins its lease.
+      /** A singleton's runtime (at start, or new after a reload): it stands by until this member's seat says active. */
+      const place = (service: ServiceConfig, rt: ServiceRuntime): void => {
+        if (service.placement !== 'singleton') {
+          // A reload made it `everywhere` (or it never was a singleton): no election, no lease key held for it.
+          if (node.hasSeat(service.name)) {
+            followers.get(service.name)?.stop();
+            followers.delete(service.name);
+            void node.retireSeat(service.name);
+            ctx.emit({ type: 'cluster.standby', time: clock.now(), severity: 'warning', service: service.name, message: `${service.name}: placement is now everywhere (reload): this member no longer takes part in its election and runs its own instance`, details: { placement: 'everywhere' } });
+          }
+          return;
+        }
+        const current = (): ServiceRuntime | undefined => daemon.runtimes.get(service.name) as ServiceRuntime | undefined;
+        // Before boot: a singleton stands by; a seat that holds the lease says active again at the next renewal (TTL/5).
         rt.dispatch({ type: 'placement', active: false, holder: null, reason: 'waiting for the election' });
+        followers.get(service.name)?.stop();
         const follower = configFollower({ client, cluster, service, clock, emit: ctx.emit, bus: ctx.bus, stateDir });
-        followers.push(follower);
+        followers.set(service.name, follower);
         node.addSeat({
           name: service.name,
           stopGraceMs: service.stop.grace,
           mayCampaign: () => {
-            const s = rt.persisted();
-            return s.desired === 'up' && !(s.held && s.held.reason !== 'repair') && !s.maintenance;
+            const s = current()?.persisted();
+            return !!s && s.desired === 'up' && !(s.held && s.held.reason !== 'repair') && !s.maintenance;
           },
-          instanceGone: () => !rt.current(),
-          report: (fact) => rt.dispatch({ type: 'placement', ...fact }),
+          instanceGone: () => !current()?.current(),
+          report: (fact) => current()?.dispatch({ type: 'placement', ...fact }),
           beforeWin: () => follower.apply(),
           fence: (killBy) => writeFenceDeadline(fenceFile(stateDir, service.name), killBy, clock.now()),
         });
+      };
+      for (const service of singletons) {
+        const rt = daemon.runtimes.get(service.name) as ServiceRuntime;
+        runtimes.set(service.name, () => daemon.runtimes.get(service.name) as ServiceRuntime | undefined);
+        place(service, rt);
       }
+      // Reloads: a service changed to singleton joins the election, one changed to everywhere leaves it.
+      daemon.onRuntimeAdded = (service, rt) => {
+        runtimes.set(service.name, () => daemon.runtimes.get(service.name) as ServiceRuntime | undefined);
+        place(service, rt as ServiceRuntime);
+      };
       node.start();
       return {
         status: () => ({ cluster: { member: cluster.member, etcdError: node.etcdProblem(), services: node.localFigures().map((f) => ({ service: f.service, self: f.leading })) } }),
@@ -77,13 +98,14 @@ export async function createCluster(opts: { config: ClawbackConfig; cluster: Clu
           }
         },
         stop: async () => {
-          for (const f of followers) f.stop();
+          daemon.onRuntimeAdded = undefined;
+          for (const f of followers.values()) f.stop();
           await node.stop();
         },
       };
     },
   };
-  const followers: Array<{ stop(): void }> = [];
+  const followers = new Map<string, { stop(): void; apply(): Promise<void> }>();
   const runtimes = new Map<string, () => ServiceRuntime | undefined>();
   return {
     plugin,

@@ -123,6 +123,8 @@ export class Daemon {
   source: Pick<LoadedConfig, 'raw' | 'declared' | 'file'> | undefined;
   /** With a `cluster:` block: the fence guard and lease release of a singleton service's runtime. */
   clusterDeps: ((service: ServiceConfig) => Partial<RuntimeDeps>) | undefined;
+  /** Told of every runtime a reload or scale adds, before it boots (the cluster places singleton services). */
+  onRuntimeAdded: ((service: ServiceConfig, rt: ServiceRuntime) => void) | undefined;
   /** Reloads, scale changes and rolling restarts run one at a time, in order. */
   private setChain: Promise<unknown> = Promise.resolve();
 
@@ -428,6 +430,7 @@ export class Daemon {
       ...(this.clusterDeps?.(service) ?? {}),
     });
     this.runtimes.set(service.name, rt);
+    this.onRuntimeAdded?.(service, rt);
     return rt;
   }
 
