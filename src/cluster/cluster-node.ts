@@ -85,7 +85,9 @@ export class ClusterNode {
   private lastRenewSent: number | null = null;
   private renewing = false;
   private etcdOk = false;
-  /** The last etcd failure, described (reported once per change, cleared by a success). */
+  /** The current etcd failure of the lease (grant, renew) and of the keys (elections), described; null when fine. */
+  private readonly problems = new Map<'lease' | 'keys', string>();
+  /** What was last announced (cluster.etcd-unreachable), so a failure is said once per cause, not per call. */
   private etcdError: string | null = null;
   private readonly abort = new AbortController();
   private loops: Promise<void>[] = [];
@@ -244,19 +246,28 @@ export class ClusterNode {
   }
 
   /** etcd cannot be used: say so once per distinct cause (a wrong CA or password must not fail silently). */
-  private etcdFailed(err: unknown): void {
-    this.etcdOk = false;
-    const why = describeEtcdError(err, this.cfg);
-    if (why === this.etcdError) return;
-    this.etcdError = why;
-    this.emit({ type: 'cluster.etcd-unreachable', time: this.clock.now(), severity: 'critical', message: `cluster member ${this.member}: ${why}; singleton services stand by (or fence themselves) until etcd answers`, details: { error: why, endpoints: this.cfg.endpoints } });
+  private etcdFailed(err: unknown, part: 'lease' | 'keys' = 'lease'): void {
+    if (part === 'lease') this.etcdOk = false;
+    this.problems.set(part, describeEtcdError(err, this.cfg));
+    this.announce();
   }
 
-  private etcdFine(): void {
-    this.etcdOk = true;
-    if (this.etcdError === null) return;
-    this.emit({ type: 'cluster.etcd-reachable', time: this.clock.now(), severity: 'info', message: `cluster member ${this.member}: etcd answers again (was: ${this.etcdError})`, details: { was: this.etcdError } });
-    this.etcdError = null;
+  private etcdFine(part: 'lease' | 'keys' = 'lease'): void {
+    if (part === 'lease') this.etcdOk = true;
+    this.problems.delete(part);
+    this.announce();
+  }
+
+  private announce(): void {
+    const why = this.problems.get('lease') ?? this.problems.get('keys') ?? null;
+    if (why === this.etcdError) return;
+    const was = this.etcdError;
+    this.etcdError = why;
+    if (why !== null) {
+      this.emit({ type: 'cluster.etcd-unreachable', time: this.clock.now(), severity: 'critical', message: `cluster member ${this.member}: ${why}; singleton services stand by (or fence themselves) until etcd answers`, details: { error: why, endpoints: this.cfg.endpoints } });
+    } else {
+      this.emit({ type: 'cluster.etcd-reachable', time: this.clock.now(), severity: 'info', message: `cluster member ${this.member}: etcd answers again (was: ${was})`, details: { was } });
+    }
   }
 
   /** The current etcd failure, in words (null when etcd answers). */
@@ -271,7 +282,7 @@ export class ClusterNode {
     for (const st of this.seats.values()) {
       if (!st.leading) continue;
       st.leading = false;
-      st.seat.report({ active: false, holder: null, reason: why });
+      this.tell(st, { active: false, holder: null, reason: why });
     }
   }
 
@@ -281,11 +292,16 @@ export class ClusterNode {
     return { stopBy: this.lastRenewSent + st.timing.stopAfterMs, killBy: this.lastRenewSent + st.timing.killAfterMs };
   }
 
+  /** A fact for the seat's service; dropped once the seat is retired (a reload made the service `everywhere`). */
+  private tell(st: SeatState, fact: PlacementFact): void {
+    if (this.seats.get(st.seat.name) === st) st.seat.report(fact);
+  }
+
   private async confirm(st: SeatState): Promise<void> {
     const d = this.deadlines(st);
     if (!d || st.token === null) return;
     await st.seat.fence(d.killBy).catch(() => undefined);
-    st.seat.report({ active: true, token: st.token, holder: this.member, ...d });
+    this.tell(st, { active: true, token: st.token, holder: this.member, ...d });
   }
 
   // ---- elections ----------------------------------------------------------------------------------
@@ -299,6 +315,11 @@ export class ClusterNode {
     try {
       if (st.leading) await this.pollLeading(st);
       else await this.pollStandby(st);
+      this.etcdFine('keys');
+    } catch (err) {
+      // A timeout is the lease's business (its deadlines); a refusal (auth, permissions) must be said out loud.
+      if (!/did not answer within/.test((err as Error)?.message ?? '')) this.etcdFailed(err, 'keys');
+      throw err;
     } finally {
       st.busy = false;
     }
@@ -311,7 +332,7 @@ export class ClusterNode {
     if (!res.succeeded) {
       st.leading = false;
       st.holder = kv ? kv.value.toString() : null;
-      st.seat.report({ active: false, holder: st.holder, reason: st.holder ? `${st.holder} holds the lease now` : 'the lease is no longer ours' });
+      this.tell(st, { active: false, holder: st.holder, reason: st.holder ? `${st.holder} holds the lease now` : 'the lease is no longer ours' });
       return;
     }
     const target = kv?.value.toString();
@@ -350,7 +371,7 @@ export class ClusterNode {
     if (holder !== null && holder !== this.member) st.lastSeenOther = this.clock.now();
     if (holder === st.holder) return;
     st.holder = holder;
-    st.seat.report({ active: false, holder });
+    this.tell(st, { active: false, holder });
   }
 
   private async won(st: SeatState, token: number, moved: boolean): Promise<void> {
@@ -366,7 +387,7 @@ export class ClusterNode {
     if (!d) return;
     st.leading = true;
     await st.seat.fence(d.killBy).catch(() => undefined);
-    st.seat.report({ active: true, token, holder: this.member, ...d });
+    this.tell(st, { active: true, token, holder: this.member, ...d });
     if (from !== null && from !== this.member) {
       st.failovers++;
       st.noLeaderMs += gap;
@@ -401,7 +422,7 @@ export class ClusterNode {
   /** Stops this member's instance (through the reducer), waits for it to be gone, then frees the lease key. */
   private async handOver(st: SeatState, reason: string, incident?: CarriedIncident): Promise<void> {
     st.leading = false;
-    st.seat.report({ active: false, holder: null, reason });
+    this.tell(st, { active: false, holder: null, reason });
     const d = this.deadlines(st);
     const until = (d?.killBy ?? this.clock.now()) + 1000;
     while (!st.seat.instanceGone() && this.clock.now() < until && !this.abort.signal.aborted) await this.clock.sleep(25, this.abort.signal).catch(() => undefined);

@@ -19,13 +19,13 @@ export function describeEtcdError(err: unknown, cfg: Pick<ClusterConfig, 'endpoi
   }
   if (/authentication failed|invalid user id or password|user name not found|invalid auth token|authenticationfailed|usernotfound/.test(m)) {
     return cfg.auth
-      ? `cluster.auth: etcd at ${where} refused user "${cfg.auth.username}" (${raw}); expected the password of that etcd user (cluster.auth.${cfg.auth.password ? 'password' : `passwordEnv: ${cfg.auth.passwordEnv}`})`
-      : `cluster.auth: etcd at ${where} refused the request (${raw}); expected cluster.auth (username and password) for an etcd with auth enabled`;
+      ? `cluster.auth (user "${cfg.auth.username}") was refused by etcd at ${where} (${raw}); expected the password of that etcd user (cluster.auth.${cfg.auth.password ? 'password' : `passwordEnv, from ${cfg.auth.passwordEnv}`})`
+      : `cluster.auth is missing: etcd at ${where} refused the request (${raw}); expected cluster.auth (username and password) for an etcd with auth enabled`;
   }
   if (/user name is empty|permission denied|unauthenticated/.test(m)) {
     return cfg.auth
-      ? `cluster.auth.username: etcd user "${cfg.auth.username}" may not use the cluster's keys (${raw}); expected a user with read/write on the cluster prefix`
-      : `cluster.auth: etcd at ${where} has auth enabled (${raw}); expected cluster.auth with an etcd user and password`;
+      ? `cluster.auth.username ("${cfg.auth.username}") may not use the cluster's keys in etcd at ${where} (${raw}); expected an etcd user with read and write on the cluster prefix`
+      : `cluster.auth is missing: etcd at ${where} has auth enabled (${raw}); expected cluster.auth with an etcd user and password`;
   }
   return `cluster.endpoints: etcd at ${where} could not be used (${raw}); expected a reachable etcd with quorum`;
 }
