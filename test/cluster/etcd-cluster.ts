@@ -93,7 +93,7 @@ async function healthy(port: number): Promise<boolean> {
 /** Whether the member is the raft leader (its /metrics gauge etcd_server_is_leader). */
 async function isLeader(port: number): Promise<boolean> {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(1000) });
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(3000) });
     return /^etcd_server_is_leader 1$/m.test(await res.text());
   } catch {
     return false;

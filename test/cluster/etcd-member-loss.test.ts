@@ -1,5 +1,6 @@
 // Loss of one etcd member of 3 (the one the active member renews through, the raft leader, a plain follower): nothing happens.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/processes.js';
 import { startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
 import { activeMember, api, ask, journalLines, killMember, startMember, watchAnswers, type Member } from './cluster-members.js';
 
@@ -43,7 +44,11 @@ describe('loss of one etcd member (real 3-member etcd, real daemons)', () => {
     for (const pick of ['the endpoint the active member renews through', 'the raft leader', 'a follower'] as const) {
       const st = await api(first, 'GET', '/api/cluster');
       const through = etcd.endpoints.indexOf(st.body.renewEndpoint as string);
-      const leader = await etcd.leader();
+      // Right after a member came back, or on a loaded machine, /metrics may be slow or an election under way: wait for one.
+      const { leader } = await waitFor(async () => {
+        const l = await etcd.leader();
+        return l >= 0 ? { leader: l } : undefined;
+      }, { timeoutMs: 20_000, intervalMs: 200, message: () => 'etcd to report a raft leader' });
       const i = pick === 'the raft leader' ? leader : pick === 'a follower' ? [0, 1, 2].find((k) => k !== leader && k !== through)! : through;
       expect(i, `${pick}: ${JSON.stringify(st.body)} leader ${leader}`).toBeGreaterThanOrEqual(0);
       rounds.push(`${pick}: e${i} (renewals through e${through}, raft leader e${leader})`);
