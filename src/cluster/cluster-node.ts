@@ -7,7 +7,7 @@ import { clusterKeys, type CarriedIncident, type FailoverRecord } from './cluste
 import { leaseTiming, type LeaseTiming } from './lease-timing.js';
 import { callTimeoutMs } from './etcd-connect.js';
 import type { LeaseRenewer } from './lease-renewer.js';
-import { describeEtcdError } from './etcd-errors.js';
+import { describeEtcdError, isEtcdRefusal } from './etcd-errors.js';
 
 export type PlacementFact =
   | { active: true; token: number; holder: string; stopBy: number; killBy: number }
@@ -87,8 +87,10 @@ export class ClusterNode {
   private etcdOk = false;
   /** The current etcd failure of the lease (grant, renew) and of the keys (elections), described; null when fine. */
   private readonly problems = new Map<'lease' | 'keys', string>();
-  /** What was last announced (cluster.etcd-unreachable), so a failure is said once per cause, not per call. */
+  /** The current problem as status shows it. */
   private etcdError: string | null = null;
+  /** What was last announced (cluster.etcd-unreachable), so a failure is said once per cause, not per call. */
+  private announced: string | null = null;
   private readonly abort = new AbortController();
   private loops: Promise<void>[] = [];
   private readonly ttlSec: number;
@@ -245,29 +247,29 @@ export class ClusterNode {
     await this.withTimeout(this.client.put(this.keys.member(this.member)).value(JSON.stringify({ member: this.member, since: this.clock.now(), ...this.memberInfo() })).lease(id).exec()).catch(() => undefined);
   }
 
-  /** etcd cannot be used: say so once per distinct cause (a wrong CA or password must not fail silently). */
+  /**
+   * etcd cannot be used. Said out loud (once per cause) when it will not pass by itself (a refusal: TLS, auth,
+   * permissions) or when this member has no lease at all; a renewal or a poll that failed on a lost endpoint or during
+   * etcd's leader election is only shown in the status (if it lasts, cluster.fenced says what it cost).
+   */
   private etcdFailed(err: unknown, part: 'lease' | 'keys' = 'lease'): void {
     if (part === 'lease') this.etcdOk = false;
-    this.problems.set(part, describeEtcdError(err, this.cfg));
-    this.announce();
+    const why = describeEtcdError(err, this.cfg);
+    this.problems.set(part, why);
+    this.etcdError = this.problems.get('lease') ?? this.problems.get('keys') ?? null;
+    if (why === this.announced || !(isEtcdRefusal(err) || (part === 'lease' && !this.lease))) return;
+    this.announced = why;
+    this.emit({ type: 'cluster.etcd-unreachable', time: this.clock.now(), severity: 'critical', message: `cluster member ${this.member}: ${why}; singleton services stand by (or fence themselves) until etcd answers`, details: { error: why, endpoints: this.cfg.endpoints } });
   }
 
   private etcdFine(part: 'lease' | 'keys' = 'lease'): void {
     if (part === 'lease') this.etcdOk = true;
     this.problems.delete(part);
-    this.announce();
-  }
-
-  private announce(): void {
-    const why = this.problems.get('lease') ?? this.problems.get('keys') ?? null;
-    if (why === this.etcdError) return;
-    const was = this.etcdError;
-    this.etcdError = why;
-    if (why !== null) {
-      this.emit({ type: 'cluster.etcd-unreachable', time: this.clock.now(), severity: 'critical', message: `cluster member ${this.member}: ${why}; singleton services stand by (or fence themselves) until etcd answers`, details: { error: why, endpoints: this.cfg.endpoints } });
-    } else {
-      this.emit({ type: 'cluster.etcd-reachable', time: this.clock.now(), severity: 'info', message: `cluster member ${this.member}: etcd answers again (was: ${was})`, details: { was } });
-    }
+    this.etcdError = this.problems.get('lease') ?? this.problems.get('keys') ?? null;
+    if (this.etcdError !== null || this.announced === null) return;
+    const was = this.announced;
+    this.announced = null;
+    this.emit({ type: 'cluster.etcd-reachable', time: this.clock.now(), severity: 'info', message: `cluster member ${this.member}: etcd answers again (was: ${was})`, details: { was } });
   }
 
   /** The current etcd failure, in words (null when etcd answers). */
@@ -317,8 +319,7 @@ export class ClusterNode {
       else await this.pollStandby(st);
       this.etcdFine('keys');
     } catch (err) {
-      // A timeout is the lease's business (its deadlines); a refusal (auth, permissions) must be said out loud.
-      if (!/did not answer within/.test((err as Error)?.message ?? '')) this.etcdFailed(err, 'keys');
+      this.etcdFailed(err, 'keys');
       throw err;
     } finally {
       st.busy = false;

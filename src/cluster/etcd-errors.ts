@@ -6,6 +6,11 @@ function text(err: unknown): string {
   return String(err);
 }
 
+/** A refusal (TLS, auth, permissions) will not pass by itself, unlike an endpoint down or an election under way. */
+export function isEtcdRefusal(err: unknown): boolean {
+  return /certificate|ssl|tls|handshake|self[- ]signed|issuer|wrong_version_number|authentication failed|invalid user id or password|user name not found|invalid auth token|authenticationfailed|usernotfound|user name is empty|permission denied|unauthenticated/.test(text(err).toLowerCase());
+}
+
 export function describeEtcdError(err: unknown, cfg: Pick<ClusterConfig, 'endpoints' | 'tls' | 'auth'>): string {
   const raw = text(err);
   const m = raw.toLowerCase();

@@ -45,7 +45,7 @@ export class LeaseRenewer {
    */
   renew(leaseId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const order = this.targets.map((_, i) => (this.preferred + i) % this.targets.length);
-    const open: Array<() => void> = [];
+    const open: Array<() => void> & { closed?: boolean } = [];
     const timers: Array<{ cancel(): void }> = [];
     return new Promise<void>((resolve, reject) => {
       let next = 0;
@@ -56,6 +56,7 @@ export class LeaseRenewer {
         done = true;
         signal?.removeEventListener('abort', onAbort);
         for (const t of timers) t.cancel();
+        open.closed = true;
         for (const close of open) close();
         if (err) reject(err);
         else {
@@ -83,15 +84,21 @@ export class LeaseRenewer {
     });
   }
 
-  private async once(idx: number, leaseId: string, open: Array<() => void>): Promise<void> {
+  private async once(idx: number, leaseId: string, open: Array<() => void> & { closed?: boolean }): Promise<void> {
     const stream = await this.targets[idx]!.client.leaseClient.leaseKeepAlive();
-    open.push(() => {
+    const close = (): void => {
       try {
         stream.cancel();
       } catch {
         // already ended
       }
-    });
+    };
+    // The renewal may have been settled while this stream was being opened: no stream is left behind.
+    if (open.closed) {
+      close();
+      throw new Error('renewal already settled');
+    }
+    open.push(close);
     const res = await new Promise<{ TTL: string }>((resolve, reject) => {
       stream.on('data', resolve);
       stream.on('error', reject);

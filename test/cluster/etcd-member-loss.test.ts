@@ -67,12 +67,15 @@ describe('loss of one etcd member (real 3-member etcd, real daemons)', () => {
     // Nothing happened: the standby never answered, the active instance never stopped, nobody fenced or won.
     expect(watch.log.filter((r) => r.who.includes(other.name))).toEqual([]);
     const firstLines = journalLines(first).split('\n');
-    for (const t of ['cluster.fenced', 'cluster.standby', 'service.exited', 'service.stopped']) expect(firstLines.filter((l) => l.includes(t)), journals()).toEqual([]);
+    for (const t of ['cluster.fenced', 'cluster.standby', 'cluster.etcd-unreachable', 'service.exited', 'service.stopped']) expect(firstLines.filter((l) => l.includes(t)), journals()).toEqual([]);
     expect(firstLines.filter((l) => l.includes('cluster.leader'))).toHaveLength(1);
     expect(journalLines(other).split('\n').filter((l) => l.includes('cluster.leader') || l.includes('cluster.failover'))).toEqual([]);
-    // The active instance answered (nearly) every 20 ms poll; a miss is a slow HTTP answer on a loaded machine, not a stop.
+    // The active instance kept answering; a miss is a slow HTTP answer (over 200 ms) on a loaded machine, not a stop
+    // (the journal above shows none): no stretch without an answer as long as a stop and a start would take.
     const missed = watch.log.filter((r) => !r.who.includes(first.name)).length;
-    console.log(`polls: ${watch.log.length}, without an answer from ${first.name}: ${missed}`);
-    expect(missed).toBeLessThan(watch.log.length * 0.05);
+    const answered = watch.log.filter((r) => r.who.includes(first.name)).map((r) => r.at);
+    const longest = Math.max(...answered.slice(1).map((t, k) => t - answered[k]!));
+    console.log(`polls: ${watch.log.length}, without an answer from ${first.name}: ${missed}; longest time between two answers: ${longest} ms`);
+    expect(longest).toBeLessThan(2000);
   }, 240_000);
 });
