@@ -7,6 +7,8 @@ import type { ClusterStatus } from '../cluster/cluster-node.js';
 function formatStatus(s: ClusterStatus): string {
   const lines: string[] = [];
   lines.push(`member ${s.member}; etcd ${s.etcdReachable ? 'reachable' : 'NOT reachable'} (${s.endpoints.join(', ')}); lease TTL ${humanDuration(s.leaseTtlMs)}, last renewal ${s.leaseAgeMs === null ? 'none (no lease)' : `${humanDuration(s.leaseAgeMs)} ago`}`);
+  if (s.etcdError) lines.push(`etcd problem: ${s.etcdError}`);
+  if (s.renewEndpoint) lines.push(`renewals through ${s.renewEndpoint}`);
   lines.push(`members: ${s.members.map((m) => m.member).join(', ') || '(none seen)'}`);
   const rows: string[][] = [['SERVICE', 'LEADER', 'HERE', 'TOKEN', 'LAST FAILOVER']];
   for (const svc of s.services) {

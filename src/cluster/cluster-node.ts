@@ -6,6 +6,8 @@ import type { ClusterConfig } from './cluster-schema.js';
 import { clusterKeys, type CarriedIncident, type FailoverRecord } from './cluster-keys.js';
 import { leaseTiming, type LeaseTiming } from './lease-timing.js';
 import { callTimeoutMs } from './etcd-connect.js';
+import type { LeaseRenewer } from './lease-renewer.js';
+import { describeEtcdError, isEtcdRefusal } from './etcd-errors.js';
 
 export type PlacementFact =
   | { active: true; token: number; holder: string; stopBy: number; killBy: number }
@@ -58,6 +60,10 @@ export interface ClusterStatus {
   endpoints: string[];
   leaseTtlMs: number;
   leaseId: string | null;
+  /** The etcd endpoint this member's renewals go through (the last one that confirmed). */
+  renewEndpoint: string | null;
+  /** Why etcd cannot be used now (TLS, auth, unreachable), in words naming the config field; null when fine. */
+  etcdError: string | null;
   /** Since the last renewal this member sent that etcd confirmed. */
   leaseAgeMs: number | null;
   members: Array<{ member: string; since: number | null; api: string | null }>;
@@ -79,9 +85,16 @@ export class ClusterNode {
   private lastRenewSent: number | null = null;
   private renewing = false;
   private etcdOk = false;
+  /** The current etcd failure of the lease (grant, renew) and of the keys (elections), described; null when fine. */
+  private readonly problems = new Map<'lease' | 'keys', string>();
+  /** The current problem as status shows it. */
+  private etcdError: string | null = null;
+  /** What was last announced (cluster.etcd-unreachable), so a failure is said once per cause, not per call. */
+  private announced: string | null = null;
   private readonly abort = new AbortController();
   private loops: Promise<void>[] = [];
   private readonly ttlSec: number;
+  private started = false;
 
   constructor(
     private readonly client: Etcd3,
@@ -89,6 +102,8 @@ export class ClusterNode {
     private readonly clock: Clock,
     private readonly emit: (e: ClawbackEvent) => void,
     private readonly memberInfo: () => Record<string, unknown>,
+    /** Renews through the endpoint that answers (absent: the client's own keep-alive, any endpoint). */
+    private readonly renewer?: LeaseRenewer,
   ) {
     this.keys = clusterKeys(cfg.prefix);
     this.ttlSec = Math.ceil(cfg.leaseTtl / 1000);
@@ -98,10 +113,21 @@ export class ClusterNode {
     return this.cfg.member;
   }
 
+  /**
+   * Adds a seat, or (a reload changed the service) gives an existing one its new callbacks and stop grace while it
+   * keeps its election state: a member that holds the lease keeps it across a reload.
+   */
   addSeat(seat: Seat): void {
-    this.seats.set(seat.name, {
+    const timing = leaseTiming(this.ttlSec * 1000, seat.stopGraceMs);
+    const known = this.seats.get(seat.name);
+    if (known) {
+      known.seat = seat;
+      known.timing = timing;
+      return;
+    }
+    const st: SeatState = {
       seat,
-      timing: leaseTiming(this.ttlSec * 1000, seat.stopGraceMs),
+      timing,
       leading: false,
       token: null,
       holder: null,
@@ -111,18 +137,43 @@ export class ClusterNode {
       noLeaderMs: 0,
       wonAt: null,
       checkedAt: 0,
-    });
+    };
+    this.seats.set(seat.name, st);
+    if (this.started) this.pollSeat(st);
+  }
+
+  hasSeat(name: string): boolean {
+    return this.seats.has(name);
+  }
+
+  /**
+   * The service is no longer a singleton (a reload made it `everywhere`, or removed it): stop campaigning for it and
+   * free its leader key if this member holds it (its old runtime was disposed, its instance stopped).
+   */
+  async retireSeat(name: string): Promise<void> {
+    const st = this.seats.get(name);
+    if (!st) return;
+    this.seats.delete(name);
+    if (!st.leading || !this.leaseId) return;
+    st.leading = false;
+    const key = this.keys.leader(name);
+    await this.withTimeout(this.client.if(key, 'Lease', '==', this.leaseId).then(this.client.delete().key(key)).commit()).catch(() => undefined);
   }
 
   start(): void {
+    this.started = true;
     const timing = leaseTiming(this.ttlSec * 1000, 0);
     this.loops.push(this.loop(timing.renewEveryMs, () => this.renew()));
-    for (const st of this.seats.values()) this.loops.push(this.loop(this.cfg.pollInterval, () => this.poll(st)));
+    for (const st of this.seats.values()) this.pollSeat(st);
   }
 
-  private async loop(everyMs: number, body: () => Promise<void>): Promise<void> {
+  private pollSeat(st: SeatState): void {
+    this.loops.push(this.loop(this.cfg.pollInterval, () => this.poll(st), () => this.seats.get(st.seat.name) === st));
+  }
+
+  private async loop(everyMs: number, body: () => Promise<void>, alive: () => boolean = () => true): Promise<void> {
     const signal = this.abort.signal;
-    while (!signal.aborted) {
+    while (!signal.aborted && alive()) {
       const began = this.clock.monotonic();
       try {
         await body();
@@ -161,13 +212,15 @@ export class ClusterNode {
       const sentAt = this.clock.now();
       try {
         // A late answer still counts from when the renewal was sent, so it may take up to 40 % of the TTL.
-        await this.withTimeout(this.lease.keepaliveOnce(), Math.round(this.ttlSec * 400));
+        const id = this.leaseId!;
+        const bound = Math.round(this.ttlSec * 400);
+        await (this.renewer ? this.renewer.renew(id, bound, this.abort.signal) : this.withTimeout(this.lease.keepaliveOnce(), bound));
       } catch (err) {
-        this.etcdOk = false;
+        this.etcdFailed(err);
         if (leaseGone(err)) this.leaseLost('the lease expired in etcd');
         return;
       }
-      this.etcdOk = true;
+      this.etcdFine();
       this.lastRenewSent = sentAt;
       for (const st of this.seats.values()) if (st.leading) await this.confirm(st);
     } finally {
@@ -182,16 +235,46 @@ export class ClusterNode {
     let id: string;
     try {
       id = await this.withTimeout(lease.grant());
-    } catch {
-      this.etcdOk = false;
+    } catch (err) {
+      this.etcdFailed(err);
       void lease.revoke().catch(() => undefined);
       return;
     }
-    this.etcdOk = true;
+    this.etcdFine();
     this.lease = lease;
     this.leaseId = id;
     this.lastRenewSent = sentAt;
     await this.withTimeout(this.client.put(this.keys.member(this.member)).value(JSON.stringify({ member: this.member, since: this.clock.now(), ...this.memberInfo() })).lease(id).exec()).catch(() => undefined);
+  }
+
+  /**
+   * etcd cannot be used. Said out loud (once per cause) when it will not pass by itself (a refusal: TLS, auth,
+   * permissions) or when this member has no lease at all; a renewal or a poll that failed on a lost endpoint or during
+   * etcd's leader election is only shown in the status (if it lasts, cluster.fenced says what it cost).
+   */
+  private etcdFailed(err: unknown, part: 'lease' | 'keys' = 'lease'): void {
+    if (part === 'lease') this.etcdOk = false;
+    const why = describeEtcdError(err, this.cfg);
+    this.problems.set(part, why);
+    this.etcdError = this.problems.get('lease') ?? this.problems.get('keys') ?? null;
+    if (why === this.announced || !(isEtcdRefusal(err) || (part === 'lease' && !this.lease))) return;
+    this.announced = why;
+    this.emit({ type: 'cluster.etcd-unreachable', time: this.clock.now(), severity: 'critical', message: `cluster member ${this.member}: ${why}; singleton services stand by (or fence themselves) until etcd answers`, details: { error: why, endpoints: this.cfg.endpoints } });
+  }
+
+  private etcdFine(part: 'lease' | 'keys' = 'lease'): void {
+    if (part === 'lease') this.etcdOk = true;
+    this.problems.delete(part);
+    this.etcdError = this.problems.get('lease') ?? this.problems.get('keys') ?? null;
+    if (this.etcdError !== null || this.announced === null) return;
+    const was = this.announced;
+    this.announced = null;
+    this.emit({ type: 'cluster.etcd-reachable', time: this.clock.now(), severity: 'info', message: `cluster member ${this.member}: etcd answers again (was: ${was})`, details: { was } });
+  }
+
+  /** The current etcd failure, in words (null when etcd answers). */
+  etcdProblem(): string | null {
+    return this.etcdError;
   }
 
   private leaseLost(why: string): void {
@@ -201,7 +284,7 @@ export class ClusterNode {
     for (const st of this.seats.values()) {
       if (!st.leading) continue;
       st.leading = false;
-      st.seat.report({ active: false, holder: null, reason: why });
+      this.tell(st, { active: false, holder: null, reason: why });
     }
   }
 
@@ -211,11 +294,16 @@ export class ClusterNode {
     return { stopBy: this.lastRenewSent + st.timing.stopAfterMs, killBy: this.lastRenewSent + st.timing.killAfterMs };
   }
 
+  /** A fact for the seat's service; dropped once the seat is retired (a reload made the service `everywhere`). */
+  private tell(st: SeatState, fact: PlacementFact): void {
+    if (this.seats.get(st.seat.name) === st) st.seat.report(fact);
+  }
+
   private async confirm(st: SeatState): Promise<void> {
     const d = this.deadlines(st);
     if (!d || st.token === null) return;
     await st.seat.fence(d.killBy).catch(() => undefined);
-    st.seat.report({ active: true, token: st.token, holder: this.member, ...d });
+    this.tell(st, { active: true, token: st.token, holder: this.member, ...d });
   }
 
   // ---- elections ----------------------------------------------------------------------------------
@@ -229,6 +317,10 @@ export class ClusterNode {
     try {
       if (st.leading) await this.pollLeading(st);
       else await this.pollStandby(st);
+      this.etcdFine('keys');
+    } catch (err) {
+      this.etcdFailed(err, 'keys');
+      throw err;
     } finally {
       st.busy = false;
     }
@@ -241,7 +333,7 @@ export class ClusterNode {
     if (!res.succeeded) {
       st.leading = false;
       st.holder = kv ? kv.value.toString() : null;
-      st.seat.report({ active: false, holder: st.holder, reason: st.holder ? `${st.holder} holds the lease now` : 'the lease is no longer ours' });
+      this.tell(st, { active: false, holder: st.holder, reason: st.holder ? `${st.holder} holds the lease now` : 'the lease is no longer ours' });
       return;
     }
     const target = kv?.value.toString();
@@ -280,7 +372,7 @@ export class ClusterNode {
     if (holder !== null && holder !== this.member) st.lastSeenOther = this.clock.now();
     if (holder === st.holder) return;
     st.holder = holder;
-    st.seat.report({ active: false, holder });
+    this.tell(st, { active: false, holder });
   }
 
   private async won(st: SeatState, token: number, moved: boolean): Promise<void> {
@@ -296,7 +388,7 @@ export class ClusterNode {
     if (!d) return;
     st.leading = true;
     await st.seat.fence(d.killBy).catch(() => undefined);
-    st.seat.report({ active: true, token, holder: this.member, ...d });
+    this.tell(st, { active: true, token, holder: this.member, ...d });
     if (from !== null && from !== this.member) {
       st.failovers++;
       st.noLeaderMs += gap;
@@ -331,7 +423,7 @@ export class ClusterNode {
   /** Stops this member's instance (through the reducer), waits for it to be gone, then frees the lease key. */
   private async handOver(st: SeatState, reason: string, incident?: CarriedIncident): Promise<void> {
     st.leading = false;
-    st.seat.report({ active: false, holder: null, reason });
+    this.tell(st, { active: false, holder: null, reason });
     const d = this.deadlines(st);
     const until = (d?.killBy ?? this.clock.now()) + 1000;
     while (!st.seat.instanceGone() && this.clock.now() < until && !this.abort.signal.aborted) await this.clock.sleep(25, this.abort.signal).catch(() => undefined);
@@ -393,6 +485,8 @@ export class ClusterNode {
       endpoints: this.cfg.endpoints,
       leaseTtlMs: this.ttlSec * 1000,
       leaseId: this.leaseId,
+      renewEndpoint: this.renewer?.endpoint ?? null,
+      etcdError: this.etcdError,
       leaseAgeMs: this.lastRenewSent !== null ? now - this.lastRenewSent : null,
       members,
       etcdReachable: reachable,
@@ -427,5 +521,6 @@ export class ClusterNode {
     const stillRunning = [...this.seats.values()].some((st) => st.leading && !st.seat.instanceGone());
     if (lease && !stillRunning) await this.withTimeout(lease.revoke()).catch(() => undefined);
     this.client.close();
+    this.renewer?.close();
   }
 }

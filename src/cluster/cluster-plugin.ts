@@ -5,7 +5,9 @@ import type { ClawbackEvent } from '../observe/events.js';
 import type { DaemonPlugin } from '../daemon/daemon.js';
 import type { RuntimeDeps, ServiceRuntime } from '../daemon/service-runtime.js';
 import type { ClusterConfig } from './cluster-schema.js';
-import { connectEtcd } from './etcd-connect.js';
+import { connectEtcdClients } from './etcd-connect.js';
+import { LeaseRenewer } from './lease-renewer.js';
+import { leaseTiming } from './lease-timing.js';
 import { ClusterNode } from './cluster-node.js';
 import { fenceFile, spawnFenceGuard, writeFenceDeadline } from './fence-file.js';
 import { renderClusterMetrics } from './cluster-metrics.js';
@@ -19,37 +21,60 @@ export interface ClusterWiring {
 
 export async function createCluster(opts: { config: ClawbackConfig; cluster: ClusterConfig; stateDir: string; clock: Clock; emit(e: ClawbackEvent): void }): Promise<ClusterWiring> {
   const { config, cluster, stateDir, clock } = opts;
-  const client = await connectEtcd(cluster);
+  const { client, perEndpoint } = await connectEtcdClients(cluster);
   let apiAddress: string | null = null;
-  const node = new ClusterNode(client, cluster, clock, (e) => opts.emit(e), () => ({ api: apiAddress }));
+  // An endpoint silent for half a renewal period is as good as dead for this renewal: ask the next one too.
+  const renewer = new LeaseRenewer(perEndpoint, clock, Math.max(100, Math.round(leaseTiming(cluster.leaseTtl, 0).renewEveryMs / 2)));
+  const node = new ClusterNode(client, cluster, clock, (e) => opts.emit(e), () => ({ api: apiAddress }), renewer);
   const singletons = config.services.filter((s) => s.placement === 'singleton');
 
   const plugin: DaemonPlugin = {
     name: 'cluster',
     init(ctx, daemon) {
-      for (const service of singletons) {
-        const rt = daemon.runtimes.get(service.name) as ServiceRuntime;
-        runtimes.set(service.name, () => rt);
-        // Before boot: a singleton stands by until this member wins its lease.
+      /** A singleton's runtime (at start, or new after a reload): it stands by until this member's seat says active. */
+      const place = (service: ServiceConfig, rt: ServiceRuntime): void => {
+        if (service.placement !== 'singleton') {
+          // A reload made it `everywhere` (or it never was a singleton): no election, no lease key held for it.
+          if (node.hasSeat(service.name)) {
+            followers.get(service.name)?.stop();
+            followers.delete(service.name);
+            void node.retireSeat(service.name);
+            ctx.emit({ type: 'cluster.standby', time: clock.now(), severity: 'warning', service: service.name, message: `${service.name}: placement is now everywhere (reload): this member no longer takes part in its election and runs its own instance`, details: { placement: 'everywhere' } });
+          }
+          return;
+        }
+        const current = (): ServiceRuntime | undefined => daemon.runtimes.get(service.name) as ServiceRuntime | undefined;
+        // Before boot: a singleton stands by; a seat that holds the lease says active again at the next renewal (TTL/5).
         rt.dispatch({ type: 'placement', active: false, holder: null, reason: 'waiting for the election' });
+        followers.get(service.name)?.stop();
         const follower = configFollower({ client, cluster, service, clock, emit: ctx.emit, bus: ctx.bus, stateDir });
-        followers.push(follower);
+        followers.set(service.name, follower);
         node.addSeat({
           name: service.name,
           stopGraceMs: service.stop.grace,
           mayCampaign: () => {
-            const s = rt.persisted();
-            return s.desired === 'up' && !(s.held && s.held.reason !== 'repair') && !s.maintenance;
+            const s = current()?.persisted();
+            return !!s && s.desired === 'up' && !(s.held && s.held.reason !== 'repair') && !s.maintenance;
           },
-          instanceGone: () => !rt.current(),
-          report: (fact) => rt.dispatch({ type: 'placement', ...fact }),
+          instanceGone: () => !current()?.current(),
+          report: (fact) => current()?.dispatch({ type: 'placement', ...fact }),
           beforeWin: () => follower.apply(),
           fence: (killBy) => writeFenceDeadline(fenceFile(stateDir, service.name), killBy, clock.now()),
         });
+      };
+      for (const service of singletons) {
+        const rt = daemon.runtimes.get(service.name) as ServiceRuntime;
+        runtimes.set(service.name, () => daemon.runtimes.get(service.name) as ServiceRuntime | undefined);
+        place(service, rt);
       }
+      // Reloads: a service changed to singleton joins the election, one changed to everywhere leaves it.
+      daemon.onRuntimeAdded = (service, rt) => {
+        runtimes.set(service.name, () => daemon.runtimes.get(service.name) as ServiceRuntime | undefined);
+        place(service, rt as ServiceRuntime);
+      };
       node.start();
       return {
-        status: () => ({ cluster: { member: cluster.member, services: node.localFigures().map((f) => ({ service: f.service, self: f.leading })) } }),
+        status: () => ({ cluster: { member: cluster.member, etcdError: node.etcdProblem(), services: node.localFigures().map((f) => ({ service: f.service, self: f.leading })) } }),
         metrics: async () => {
           const st = node.localFigures();
           const status = await node.status().catch(() => null);
@@ -73,13 +98,14 @@ export async function createCluster(opts: { config: ClawbackConfig; cluster: Clu
           }
         },
         stop: async () => {
-          for (const f of followers) f.stop();
+          daemon.onRuntimeAdded = undefined;
+          for (const f of followers.values()) f.stop();
           await node.stop();
         },
       };
     },
   };
-  const followers: Array<{ stop(): void }> = [];
+  const followers = new Map<string, { stop(): void; apply(): Promise<void> }>();
   const runtimes = new Map<string, () => ServiceRuntime | undefined>();
   return {
     plugin,

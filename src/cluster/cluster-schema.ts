@@ -28,8 +28,12 @@ export const clusterSchema = z.strictObject({
     })
     .refine((a) => !!a.password !== !!a.passwordEnv, { message: 'expected exactly one of password or passwordEnv' })
     .optional(),
-  /** The lease's time to live: a dead member's singleton services move after about this long (at least 2 s). */
-  leaseTtl: duration.default(10_000).refine((ms) => ms >= 2000 && ms <= 300_000, { message: 'expected a lease TTL between 2s and 5m' }),
+  /**
+   * The lease's time to live: a dead member's singleton services move after about this long. At least 5 s: the
+   * self-fence keeps a margin of max(1 s, 20 %) and a stop grace of up to 30 %; below 5 s what is left before the
+   * stop deadline (src/cluster/lease-timing.ts) is hardly more than one renewal period, and one slow renewal fences.
+   */
+  leaseTtl: duration.default(10_000).refine((ms) => ms >= 5000 && ms <= 300_000, { message: 'expected a lease TTL between 5s and 5m (below 5 s one slow renewal would fence the active member)' }),
   /** Keys live under this prefix (one prefix per cluster sharing an etcd). */
   prefix: z.string().regex(/^[A-Za-z0-9_./-]+$/, 'expected letters, digits, "_", ".", "/" or "-"').default('clawback'),
   /** How often a standby asks whether the lease is free (the failover time adds up to this). */

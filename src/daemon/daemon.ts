@@ -24,6 +24,7 @@ import { parseDuration } from '../config/duration.js';
 import { takePendingEvents } from './pending-events.js';
 import { launchExternal } from '../supervisor/external-process.js';
 import { realCommandRunner } from '../platform/command-runner.js';
+import { stateFingerprint } from './state-fingerprint.js';
 import { DaemonFaults, faultRetryDelay, renderDegradedGauge, type DaemonHealthStatus, type FaultLog } from './daemon-faults.js';
 import { faultLog } from './fault-log.js';
 import { describeDiff, diffServices, type ServiceSetDiff } from './service-set.js';
@@ -105,6 +106,8 @@ export class Daemon {
   private readonly store: StateStore;
   private readonly state: DaemonState;
   private persistQueued = false;
+  /** stateFingerprint() of the last state.json written (see state-fingerprint.ts). */
+  private savedFingerprint: string | null = null;
   private persistTimer: { cancel(): void } | undefined;
   private lastStateWrite = -Infinity;
   private readonly bootAbort = new AbortController();
@@ -121,6 +124,8 @@ export class Daemon {
   source: Pick<LoadedConfig, 'raw' | 'declared' | 'file'> | undefined;
   /** With a `cluster:` block: the fence guard and lease release of a singleton service's runtime. */
   clusterDeps: ((service: ServiceConfig) => Partial<RuntimeDeps>) | undefined;
+  /** Told of every runtime a reload or scale adds, before it boots (the cluster places singleton services). */
+  onRuntimeAdded: ((service: ServiceConfig, rt: ServiceRuntime) => void) | undefined;
   /** Reloads, scale changes and rolling restarts run one at a time, in order. */
   private setChain: Promise<unknown> = Promise.resolve();
 
@@ -171,7 +176,12 @@ export class Daemon {
         const { incident, ...record } = rt.persisted();
         this.state.services[name] = { record, incident };
       }
-      this.store.save(this.state);
+      // A lease renewal every TTL/5 only moves a singleton's deadlines: no write when nothing else changed.
+      const fingerprint = stateFingerprint(this.state);
+      if (fingerprint !== this.savedFingerprint) {
+        this.store.save(this.state);
+        this.savedFingerprint = fingerprint;
+      }
     } catch (err) {
       this.faults.failed('state-write', err);
       this.scheduleStateRetry();
@@ -420,6 +430,7 @@ export class Daemon {
       ...(this.clusterDeps?.(service) ?? {}),
     });
     this.runtimes.set(service.name, rt);
+    this.onRuntimeAdded?.(service, rt);
     return rt;
   }
 

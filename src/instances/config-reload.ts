@@ -4,6 +4,7 @@ import { ConfigError, formatProblem } from '../config/errors.js';
 import type { Daemon } from '../daemon/daemon.js';
 import { describeDiff, diffIsEmpty } from '../daemon/service-set.js';
 import { readScaleOverrides, writeScaleOverrides } from './scale-store.js';
+import { clusterReloadProblem } from '../cluster/cluster-reload.js';
 
 export interface ReloadResult {
   status: number;
@@ -31,6 +32,12 @@ async function reloadNow(daemon: Daemon, by: string): Promise<ReloadResult> {
     const message = `config reload refused, nothing changed: ${ctx.configFile}: ${problems[0] ?? 'invalid'}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`;
     ctx.emit({ type: 'config.reload-failed', time: now(), severity: 'warning', message, details: { file: ctx.configFile, problems, by } });
     return { status: 400, body: { ok: false, message, problems } };
+  }
+  const clusterProblem = clusterReloadProblem(ctx.config, loaded.config);
+  if (clusterProblem) {
+    const message = `config reload refused, nothing changed: ${clusterProblem}`;
+    ctx.emit({ type: 'config.reload-failed', time: now(), severity: 'warning', message, details: { file: ctx.configFile, problems: [clusterProblem], by } });
+    return { status: 409, body: { ok: false, message, problems: [clusterProblem] } };
   }
   const before = daemon.source?.declared;
   const ignored = before ? RESTART_ONLY.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(loaded.declared[k])) : [];

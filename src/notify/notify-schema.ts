@@ -61,6 +61,8 @@ export const EVENT_TYPES = [
   'cluster.standby',
   'cluster.fenced',
   'cluster.failover',
+  'cluster.etcd-unreachable',
+  'cluster.etcd-reachable',
 ] as const satisfies readonly EventType[];
 
 /** Fails to compile when src/observe/events.ts gains a type missing above: add it to EVENT_TYPES. */

@@ -17,6 +17,8 @@ export type EventType =
   | 'cluster.standby'
   | 'cluster.fenced'
   | 'cluster.failover'
+  | 'cluster.etcd-unreachable'
+  | 'cluster.etcd-reachable'
   | 'service.exited'
   | 'service.stopped'
   | 'service.restart-scheduled'

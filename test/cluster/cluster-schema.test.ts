@@ -35,7 +35,7 @@ describe('cluster config', () => {
     const text = problems({ cluster: { member: 'a b', endpoints: ['etcd:2379'], leaseTtl: '500ms', auth: { username: 'u' } }, services: [{ name: 'gw', command: ['node'] }] });
     expect(text).toMatch(/cluster\.member: expected a member name/);
     expect(text).toMatch(/cluster\.endpoints\[0\]: expected an etcd client URL such as http:\/\/127\.0\.0\.1:2379 \(got "etcd:2379"\)/);
-    expect(text).toMatch(/cluster\.leaseTtl: expected a lease TTL between 2s and 5m/);
+    expect(text).toMatch(/cluster\.leaseTtl: expected a lease TTL between 5s and 5m/);
     expect(text).toMatch(/cluster\.auth: expected exactly one of password or passwordEnv/);
   });
 });

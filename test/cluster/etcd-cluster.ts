@@ -11,9 +11,20 @@ export const ETCD_BIN = process.env.ETCD_BIN ?? '/usr/bin/etcd';
 export interface EtcdMember {
   name: string;
   clientPort: number;
+  /** Plain HTTP /health and /metrics, also when clients speak TLS. */
+  metricsPort: number;
   peerPort: number;
   dataDir: string;
   child: MarkedChild | undefined;
+}
+
+export interface EtcdOptions {
+  /** etcd's --election-timeout (ms); default 2000 (a loaded test machine must not flap). */
+  electionTimeoutMs?: number;
+  /** etcd's --heartbeat-interval (ms); default electionTimeout / 10. */
+  heartbeatMs?: number;
+  /** Client TLS: PEM files of the server certificate, its key, and the CA that signed client certificates (mutual TLS). */
+  tls?: { cert: string; key: string; clientCa?: string };
 }
 
 export interface EtcdCluster {
@@ -23,23 +34,31 @@ export interface EtcdCluster {
   /** SIGKILL one member (it can be started again with the same data dir). */
   kill(i: number): Promise<void>;
   start(i: number): Promise<void>;
+  /** start(i), then wait until every running member reports a healthy cluster. */
+  startHealthy(i: number): Promise<void>;
   stop(): Promise<void>;
+  /** Index of the raft leader (asked over the members' HTTP metrics port), or -1. */
+  leader(): Promise<number>;
 }
 
-function args(m: EtcdMember, cluster: string): string[] {
+function args(m: EtcdMember, cluster: string, o: EtcdOptions): string[] {
+  const scheme = o.tls ? 'https' : 'http';
+  const et = o.electionTimeoutMs ?? 2000;
   return [
     '--name', m.name,
     '--data-dir', m.dataDir,
-    '--listen-client-urls', `http://127.0.0.1:${m.clientPort}`,
-    '--advertise-client-urls', `http://127.0.0.1:${m.clientPort}`,
+    '--listen-client-urls', `${scheme}://127.0.0.1:${m.clientPort}`,
+    '--advertise-client-urls', `${scheme}://127.0.0.1:${m.clientPort}`,
+    '--listen-metrics-urls', `http://127.0.0.1:${m.metricsPort}`,
+    ...(o.tls ? ['--cert-file', o.tls.cert, '--key-file', o.tls.key, ...(o.tls.clientCa ? ['--client-cert-auth', '--trusted-ca-file', o.tls.clientCa] : [])] : []),
     '--listen-peer-urls', `http://127.0.0.1:${m.peerPort}`,
     '--initial-advertise-peer-urls', `http://127.0.0.1:${m.peerPort}`,
     '--initial-cluster', cluster,
     '--initial-cluster-state', 'new',
     '--initial-cluster-token', `clawback-test-${process.pid}`,
     // A loaded test machine: elections must not flap on a slow heartbeat.
-    '--heartbeat-interval', '200',
-    '--election-timeout', '2000',
+    '--heartbeat-interval', String(o.heartbeatMs ?? Math.round(et / 10)),
+    '--election-timeout', String(et),
     '--log-level', 'warn',
     '--logger', 'zap',
   ];
@@ -71,20 +90,30 @@ async function healthy(port: number): Promise<boolean> {
   }
 }
 
-export async function startEtcdCluster(size = 3): Promise<EtcdCluster> {
+/** Whether the member is the raft leader (its /metrics gauge etcd_server_is_leader). */
+async function isLeader(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(3000) });
+    return /^etcd_server_is_leader 1$/m.test(await res.text());
+  } catch {
+    return false;
+  }
+}
+
+export async function startEtcdCluster(size = 3, o: EtcdOptions = {}): Promise<EtcdCluster> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'clawback-etcd-'));
   const members: EtcdMember[] = [];
   for (let i = 0; i < size; i++) {
-    members.push({ name: `e${i}`, clientPort: await freePort(), peerPort: await freePort(), dataDir: path.join(root, `e${i}`), child: undefined });
+    members.push({ name: `e${i}`, clientPort: await freePort(), metricsPort: await freePort(), peerPort: await freePort(), dataDir: path.join(root, `e${i}`), child: undefined });
   }
   const initial = members.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',');
   const launch = (m: EtcdMember): void => {
-    m.child = spawnMarked(ETCD_BIN, args(m, initial), { env: { ETCD_UNSUPPORTED_ARCH: process.arch === 'x64' ? undefined : process.arch } });
+    m.child = spawnMarked(ETCD_BIN, args(m, initial, o), { env: { ETCD_UNSUPPORTED_ARCH: process.arch === 'x64' ? undefined : process.arch } });
   };
   members.forEach(launch);
   const cluster: EtcdCluster = {
     members,
-    endpoints: members.map((m) => `http://127.0.0.1:${m.clientPort}`),
+    endpoints: members.map((m) => `${o.tls ? 'https' : 'http'}://127.0.0.1:${m.clientPort}`),
     async kill(i) {
       const m = members[i]!;
       m.child?.kill();
@@ -96,6 +125,14 @@ export async function startEtcdCluster(size = 3): Promise<EtcdCluster> {
       launch(m);
       await waitFor(() => tcpOpen(m.clientPort), { timeoutMs: 30_000, intervalMs: 100, message: () => `etcd ${m.name} to listen` });
     },
+    async startHealthy(i) {
+      await cluster.start(i);
+      await waitFor(async () => (await Promise.all(members.map((x) => (x.child ? healthy(x.metricsPort) : true)))).every(Boolean), { timeoutMs: 30_000, intervalMs: 100, message: () => `etcd to be healthy again after ${members[i]!.name} came back` });
+    },
+    async leader() {
+      for (let i = 0; i < members.length; i++) if (members[i]!.child && (await isLeader(members[i]!.metricsPort))) return i;
+      return -1;
+    },
     async stop() {
       for (const m of members) m.child?.kill();
       await Promise.all(members.map((m) => m.child?.waitForExit(10_000).catch(() => undefined)));
@@ -103,7 +140,7 @@ export async function startEtcdCluster(size = 3): Promise<EtcdCluster> {
     },
   };
   try {
-    await waitFor(async () => (await Promise.all(members.map((m) => healthy(m.clientPort)))).every(Boolean), {
+    await waitFor(async () => (await Promise.all(members.map((m) => healthy(m.metricsPort)))).every(Boolean), {
       timeoutMs: 45_000,
       intervalMs: 200,
       message: () => `etcd cluster to be healthy: ${members.map((m) => m.child?.stderr().slice(-500)).join('\n')}`,

@@ -119,21 +119,12 @@ describe('cluster failover (real etcd, real daemons)', () => {
     expect(start.body.message).toContain(`standby: ${other.name} holds the lease`);
   }, 150_000);
 
-  it('loss of one etcd member keeps one active member; loss of quorum fences the active member and never makes two active', async () => {
+  it('loss of quorum fences the active member and never makes two active (one member lost: test/cluster/etcd-member-loss.test.ts)', async () => {
     const [a, b] = await twoMembers();
-    const first = await activeMember([a, b]);
-    const before = await ask(first.servicePort);
+    const after = await activeMember([a, b]);
+    const other = after === a ? b : a;
     const watch = watchAnswers([a, b]);
     await etcd.kill(0);
-    await sleep(3 * TTL_MS);
-    // One etcd member lost, quorum kept. Usually nothing happens (same member, same fencing token); on a loaded
-    // machine the active member once missed its renewals while its client moved to another endpoint and fenced
-    // itself, and a member won again. What must hold: one active member, never two (the watch checks every 20 ms).
-    const after = await activeMember([a, b], 30_000);
-    const kept = (await ask(after.servicePort)) === before;
-    console.log(`one etcd member lost: ${kept ? 'nothing happened (same member, same token)' : `a fence and a new lease (${await ask(after.servicePort)})`}`);
-    const other = after === a ? b : a;
-    expect(await ask(other.servicePort)).toBeNull();
     // Quorum lost (2 of 3 down): nobody can renew; the active member stops its instance before the lease could expire.
     await etcd.kill(1);
     await waitFor(async () => (await ask(after.servicePort)) === null, { timeoutMs: TTL_MS + 5000, intervalMs: 50, message: () => 'the active member to fence itself' });

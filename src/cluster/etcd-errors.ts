@@ -1,0 +1,36 @@
+// Turns an etcd client error into words a person can act on: which cluster.* setting is wrong and what was expected.
+import type { ClusterConfig } from './cluster-schema.js';
+
+function text(err: unknown): string {
+  if (err instanceof Error) return `${err.constructor?.name ?? 'Error'}: ${err.message}`;
+  return String(err);
+}
+
+/** A refusal (TLS, auth, permissions) will not pass by itself, unlike an endpoint down or an election under way. */
+export function isEtcdRefusal(err: unknown): boolean {
+  return /certificate|ssl|tls|handshake|self[- ]signed|issuer|wrong_version_number|authentication failed|invalid user id or password|user name not found|invalid auth token|authenticationfailed|usernotfound|user name is empty|permission denied|unauthenticated/.test(text(err).toLowerCase());
+}
+
+export function describeEtcdError(err: unknown, cfg: Pick<ClusterConfig, 'endpoints' | 'tls' | 'auth'>): string {
+  const raw = text(err);
+  const m = raw.toLowerCase();
+  const where = cfg.endpoints.join(', ');
+  if (/certificate|ssl|tls|handshake|self[- ]signed|issuer|wrong_version_number|alert/.test(m)) {
+    if (!cfg.tls) return `cluster.tls: etcd at ${where} wants TLS, or the TLS handshake failed (${raw}); expected cluster.tls.ca naming the CA that signed etcd's server certificate`;
+    if (/bad certificate|certificate required|alert number 42|alert number 116|unknown ca.*client/.test(m)) {
+      return `cluster.tls.cert: etcd at ${where} refused this member's client certificate (${raw}); expected cluster.tls.cert and cluster.tls.key signed by a CA that etcd trusts (--trusted-ca-file)`;
+    }
+    return `cluster.tls.ca: the TLS handshake with etcd at ${where} failed (${raw}); expected cluster.tls.ca (${cfg.tls.ca}) to be the CA that signed etcd's server certificate, for the address used in cluster.endpoints`;
+  }
+  if (/authentication failed|invalid user id or password|user name not found|invalid auth token|authenticationfailed|usernotfound/.test(m)) {
+    return cfg.auth
+      ? `cluster.auth (user "${cfg.auth.username}") was refused by etcd at ${where} (${raw}); expected the password of that etcd user (cluster.auth.${cfg.auth.password ? 'password' : `passwordEnv, from ${cfg.auth.passwordEnv}`})`
+      : `cluster.auth is missing: etcd at ${where} refused the request (${raw}); expected cluster.auth (username and password) for an etcd with auth enabled`;
+  }
+  if (/user name is empty|permission denied|unauthenticated/.test(m)) {
+    return cfg.auth
+      ? `cluster.auth.username ("${cfg.auth.username}") may not use the cluster's keys in etcd at ${where} (${raw}); expected an etcd user with read and write on the cluster prefix`
+      : `cluster.auth is missing: etcd at ${where} has auth enabled (${raw}); expected cluster.auth with an etcd user and password`;
+  }
+  return `cluster.endpoints: etcd at ${where} could not be used (${raw}); expected a reachable etcd with quorum`;
+}
