@@ -72,6 +72,15 @@ export async function createCluster(opts: { config: ClawbackConfig; cluster: Clu
         runtimes.set(service.name, () => daemon.runtimes.get(service.name) as ServiceRuntime | undefined);
         place(service, rt as ServiceRuntime);
       };
+      // A singleton removed from the config: its seat is retired, so the lease key is freed and no member waits on it.
+      daemon.onRuntimeRemoved = (name) => {
+        runtimes.delete(name);
+        if (!node.hasSeat(name)) return;
+        followers.get(name)?.stop();
+        followers.delete(name);
+        void node.retireSeat(name);
+        ctx.emit({ type: 'cluster.standby', time: clock.now(), severity: 'warning', service: name, message: `${name}: removed from the config (reload): this member leaves its election and frees its seat`, details: { placement: 'removed' } });
+      };
       node.start();
       return {
         status: () => ({ cluster: { member: cluster.member, etcdError: node.etcdProblem(), services: node.localFigures().map((f) => ({ service: f.service, self: f.leading })) } }),
@@ -99,6 +108,7 @@ export async function createCluster(opts: { config: ClawbackConfig; cluster: Clu
         },
         stop: async () => {
           daemon.onRuntimeAdded = undefined;
+          daemon.onRuntimeRemoved = undefined;
           for (const f of followers.values()) f.stop();
           await node.stop();
         },

@@ -126,6 +126,8 @@ export class Daemon {
   clusterDeps: ((service: ServiceConfig) => Partial<RuntimeDeps>) | undefined;
   /** Told of every runtime a reload or scale adds, before it boots (the cluster places singleton services). */
   onRuntimeAdded: ((service: ServiceConfig, rt: ServiceRuntime) => void) | undefined;
+  /** Told of every service a reload or scale removes for good, after its instance stopped (the cluster frees its seat). */
+  onRuntimeRemoved: ((name: string) => void) | undefined;
   /** Reloads, scale changes and rolling restarts run one at a time, in order. */
   private setChain: Promise<unknown> = Promise.resolve();
 
@@ -446,6 +448,7 @@ export class Daemon {
     const going = new Set([...diff.removed, ...diff.changed.filter((s) => !rolling.includes(s)).map((s) => s.name)]);
     const carried = new Map(diff.changed.map((s) => [s.name, carryMaintenance(this.runtimes.get(s.name))] as const));
     for (const name of oldOrder.filter((n) => going.has(n))) await this.removeRuntime(name);
+    for (const name of diff.removed) this.onRuntimeRemoved?.(name);
     this.ctx.config = next;
     for (const s of next.services) this.ctx.redactor.addSecretEnv(s.env);
     const coming = new Set([...diff.added, ...diff.changed.filter((s) => !rolling.includes(s))].map((s) => s.name));

@@ -86,6 +86,26 @@ describe('placement and a reload; state.json and renewals (real etcd)', () => {
     expect(rt()!.status()).toMatchObject({ state: 'running', pid });
   }, 120_000);
 
+  it('a singleton removed from the config frees its seat (the leader key), the other services go on', async () => {
+    const prefix = `removed-${process.pid}-${++run}`;
+    const c = config('singleton', prefix);
+    c.services.push({ name: 'other', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')], env: { CLAWBACK_TEST_CHILD: '1' } });
+    td = await startTestDaemon(c);
+    const t = td;
+    await waitFor(() => t.daemon.runtimes.get('gw')?.status().placement?.active === true, { timeoutMs: 30_000, message: () => 'gw to win its seat' });
+    expect(await client.get(`/${prefix}/leader/gw`).string()).toBe('solo');
+    const otherPid = t.daemon.runtimes.get('other')!.status().pid;
+    const raw = YAML.parse(readFileSync(t.configFile, 'utf8')) as { services: Array<{ name: string }> };
+    writeFileSync(t.configFile, YAML.stringify({ ...raw, services: raw.services.filter((s) => s.name !== 'gw') }));
+    const r = await reloadConfig(t.daemon, 'test');
+    expect(r.status, r.body.message).toBe(200);
+    expect(r.body.removed).toEqual(['gw']);
+    expect(t.daemon.runtimes.has('gw')).toBe(false);
+    await waitFor(async () => (await client.get(`/${prefix}/leader/gw`).string()) === null, { timeoutMs: 10_000, message: () => "the removed singleton's leader key to be freed" });
+    expect(t.daemon.runtimes.get('other')!.status()).toMatchObject({ state: 'running', pid: otherPid });
+    expect(t.events.some((e) => e.type === 'cluster.standby' && e.service === 'gw' && e.details?.placement === 'removed')).toBe(true);
+  }, 90_000);
+
   it('a lease renewal (every TTL/5) does not rewrite state.json; a real change does', async () => {
     const prefix = `writes-${process.pid}-${++run}`;
     td = await startTestDaemon(config('singleton', prefix));
