@@ -59,6 +59,9 @@ describe("a person's take-over during a Level 3 run (issue 16/17: do no harm)", 
 
     // The run ends as a hand-over: nothing reverted, the files kept are listed with where the pre-run copies are.
     const fin = await waitFor(() => of('agent.finished')[0], { timeoutMs: 30_000 });
+    // The person's edit survives (a moment later too).
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(readFileSync(cfg, 'utf8')).toBe(PERSON_FIX);
     expect(fin.details).toMatchObject({ outcome: 'handed-over', keptFiles: [cfg], revertedFiles: [] });
     const beforeDir = path.join(t.stateDir, 'incidents', fin.incidentId!, 'before');
     expect(fin.message).toContain('cancelled by a person (a person asked to resume it)');
@@ -66,9 +69,7 @@ describe("a person's take-over during a Level 3 run (issue 16/17: do no harm)", 
     expect(fin.message).toContain(beforeDir);
     expect(readFileSync(path.join(beforeDir, 'manifest.json'), 'utf8')).toContain(cfg);
 
-    // The person's edit survives (a moment later too), the service runs on it, nobody is paged.
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(readFileSync(cfg, 'utf8')).toBe(PERSON_FIX);
+    // The service runs on the person's fix, nobody is paged.
     await waitFor(() => (rt.status().state === 'running' && rt.status().health === 'healthy') || undefined, { timeoutMs: 30_000 });
     expect((await httpGet(`http://127.0.0.1:${port}/health`, 1000)).status).toBe(200);
     expect(of('incident.escalated')).toHaveLength(0);
