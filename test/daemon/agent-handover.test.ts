@@ -77,3 +77,51 @@ describe("a person's take-over during a Level 3 run (issue 16/17: do no harm)", 
     expect(t.journal().some((e) => e.type === 'agent.finished' && (e.details as { outcome?: string }).outcome === 'handed-over')).toBe(true);
   });
 });
+
+describe('a failed verification after a person edited a file (issue 16/17: do no harm)', () => {
+  it('the revert puts back what only the agent changed, leaves the file the person edited after the agent ended, and reports it', { timeout: 120_000 }, async () => {
+    const dir = tempDir();
+    const cfg = path.join(dir, 'gateway.json');
+    const notes = path.join(dir, 'notes.txt');
+    writeFileSync(cfg, BROKEN);
+    writeFileSync(notes, 'before the run\n');
+    // The agent's "fix" starts but never listens within the probes' grace: the verification fails.
+    const slow = JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 0, startupDelayMs: 60_000 }, null, 2) + '\n';
+    const agent = path.join(dir, 'agent.mjs');
+    writeFileSync(agent, `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(cfg)}, ${JSON.stringify(slow)});\nwriteFileSync(${JSON.stringify(notes)}, 'the agent wrote this\\n');\n`);
+    const port = await freePort();
+    const t = await startTestDaemon(
+      {
+        services: [
+          {
+            name: 'gw',
+            command: [NODE, DEMO_GATEWAY_SERVER, '--config', cfg, '--port', String(port)],
+            cwd: dir,
+            configFile: { path: cfg, format: 'json', validateCommand: [NODE, DEMO_GATEWAY_SERVER, '--check-config', '{file}'] },
+            probes: [{ kind: 'http', url: `http://127.0.0.1:${port}/health`, interval: '300ms', timeout: '500ms', startupGrace: '6s' }],
+            doctor: { attempts: 0, confirmAfter: '1s' },
+            emergency: { adapter: 'command', command: [NODE, agent], timeBox: '60s', verifyWindow: '2s' },
+          },
+        ],
+      },
+      { dir },
+    );
+    daemons.push(t);
+    const rt = t.daemon.runtimes.get('gw')!;
+    const of = (type: string) => t.events.filter((e) => e.type === type);
+
+    // The agent ended (its files as it left them are hashed then); the verification is under way.
+    await waitFor(() => rt.status().work?.kind === 'verify' || undefined, { timeoutMs: 60_000 });
+    // A person notes something in the file the agent also changed, while Clawback verifies.
+    writeFileSync(notes, 'a person wrote this during the verification\n');
+    const fin = await waitFor(() => of('agent.finished')[0], { timeoutMs: 60_000 });
+
+    expect(readFileSync(notes, 'utf8')).toBe('a person wrote this during the verification\n');
+    expect(readFileSync(cfg, 'utf8')).toBe(BROKEN);
+    expect(fin.details).toMatchObject({ revertedFiles: [cfg], keptChangedAfterAgent: [notes] });
+    expect(fin.message).toContain(`changed after the agent ended NOT reverted (someone else edited them): ${notes}`);
+    // Level 4 follows the revert, as before.
+    const esc = await waitFor(() => of('incident.escalated')[0], { timeoutMs: 30_000 });
+    expect(t.events.indexOf(esc)).toBeGreaterThan(t.events.indexOf(fin));
+  });
+});
