@@ -112,7 +112,7 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
       });
       return { outcome: r.outcome, summary: r.summary, detail: r.detail };
     },
-    finish: async (_runId, incidentId, keep, reason) => {
+    finish: async (_runId, incidentId, keep, reason, handover) => {
       await finishAgentSession({
         stateDir: ctx.stateDir,
         serviceName: service.name,
@@ -124,6 +124,7 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
         emit: ctx.emit,
         learningsKeep: config.learnings.keep,
         incidentReason: runtime().currentIncident()?.reason ?? '',
+        ...(handover ? { handover: true } : {}),
       });
     },
   };

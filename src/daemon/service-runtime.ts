@@ -57,8 +57,8 @@ export interface DoctorResult {
 
 export interface AgentRepairer {
   run(incident: Incident, runId: string, signal: AbortSignal): Promise<{ outcome: AgentOutcome; summary: string; detail: string }>;
-  /** Keep (verified by Clawback) or revert what the run changed; journals the verdict. */
-  finish(runId: string, incidentId: string, keep: boolean, reason: string): Promise<void>;
+  /** Keep (verified by Clawback) or revert what the run changed; journals the verdict. `handover`: a person took over, keep and list. */
+  finish(runId: string, incidentId: string, keep: boolean, reason: string, handover?: boolean): Promise<void>;
 }
 
 /** Restarts one part of the running service (a channel account) through its own interface. */
@@ -299,6 +299,7 @@ export class ServiceRuntime {
       const w = s.work;
       return w?.kind === 'doctor' ? { ok: true, message: `doctor ${this.name}: running (run ${w.id})` } : { ok: false, message: `doctor ${this.name}: not started (no open incident, or a repair is already in flight)` };
     }
+    if (action !== 'stop' && s.work?.kind === 'revert') return { ok: true, message: `${action} ${this.name}: waits until the failed agent run's files are put back, then it is carried out` };
     const ok = action === 'stop' ? s.state !== 'running' : s.state === 'running' || s.state === 'backoff' || s.state === 'starting';
     return { ok, message: `${action} ${this.name}: ${where}` };
   }
@@ -385,10 +386,12 @@ export class ServiceRuntime {
         this.track(this.runAgent(effect.runId, effect.incident));
         return;
       case 'cancel-work':
-        this.work.get(effect.runId)?.abort();
+        // The reason tells an aborted agent run whether a person took over (keep its files) or it failed (revert).
+        this.work.get(effect.runId)?.abort(effect.handover !== undefined ? { handover: effect.handover } : undefined);
         return;
       case 'finish-agent':
-        this.track(this.finishAgentEffect(effect.runId, effect.incidentId, effect.keep, effect.reason));
+        if (effect.handover) this.track(this.finishAgent(effect.runId, effect.incidentId, false, effect.reason, true).then(() => undefined));
+        else this.track(this.finishAgentEffect(effect.runId, effect.incidentId, effect.keep, effect.reason));
         return;
       case 'restart-scope':
         this.track(this.restartScope(effect.scope, effect.settleMs));
@@ -528,7 +531,7 @@ export class ServiceRuntime {
   }
 
   /** Runs one repair under its run id, so cancel-work can abort it; a thrown error becomes `failed(message)`. */
-  private async runWork<T>(runId: string, body: (signal: AbortSignal) => Promise<T>, failed: (message: string) => T): Promise<{ result: T; aborted: boolean }> {
+  private async runWork<T>(runId: string, body: (signal: AbortSignal) => Promise<T>, failed: (message: string) => T): Promise<{ result: T; aborted: AbortSignal | false }> {
     const abort = new AbortController();
     this.work.set(runId, abort);
     let result: T;
@@ -539,7 +542,7 @@ export class ServiceRuntime {
     } finally {
       this.work.delete(runId);
     }
-    return { result, aborted: abort.signal.aborted };
+    return { result, aborted: abort.signal.aborted ? abort.signal : false };
   }
 
   private async runDoctor(runId: string, incident: Incident): Promise<void> {
@@ -567,8 +570,10 @@ export class ServiceRuntime {
       (msg) => ({ outcome: 'failed', summary: msg, detail: `the agent could not run: ${msg}` }),
     );
     if (aborted) {
-      // Cancelled (a person took over, its deadline passed, or the daemon is stopping): undo what it changed.
-      await this.finishAgent(runId, incident.id, false, 'the run was cancelled');
+      // A person took over: their files stay as they are (listed). Its deadline passed or the daemon is stopping: undo what it changed.
+      const handover = (aborted.reason as { handover?: string } | undefined)?.handover;
+      if (handover !== undefined) await this.finishAgent(runId, incident.id, false, handover, true);
+      else await this.finishAgent(runId, incident.id, false, 'the run was cancelled');
       return;
     }
     this.dispatch({ type: 'agent-done', runId, ...result });
@@ -585,13 +590,13 @@ export class ServiceRuntime {
    * reducer's order; the second caller waits for the first instead of reverting (and reporting) again.
    * Resolves to the error message when it failed.
    */
-  private finishAgent(runId: string, incidentId: string, keep: boolean, reason: string): Promise<string | undefined> {
-    const key = `${runId}:${keep ? 'keep' : 'revert'}`;
+  private finishAgent(runId: string, incidentId: string, keep: boolean, reason: string, handover = false): Promise<string | undefined> {
+    const key = `${runId}:${handover ? 'handover' : keep ? 'keep' : 'revert'}`;
     const running = this.finishes.get(key);
     if (running) return running;
     const p = (async (): Promise<string | undefined> => {
       try {
-        await this.deps.repairers.agent?.finish(runId, incidentId, keep, reason);
+        await this.deps.repairers.agent?.finish(runId, incidentId, keep, reason, handover || undefined);
         return undefined;
       } catch (err) {
         const error = (err as Error)?.message ?? String(err);

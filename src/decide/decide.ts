@@ -307,7 +307,29 @@ class Step {
     if (w?.kind !== 'revert' || w.agentRunId !== runId) return;
     s.work = null;
     if (error && s.incident) s.incident.lastRung = `${s.incident.lastRung ?? 'agent'}; its changes could not be reverted: ${error}`;
+    if (w.personAsked) return this.afterRevert(w.personAsked, error ? ` (its changes could not be reverted: ${error})` : '');
     this.climb(`${w.climb ?? 'the agent did not fix it'}${error ? ` (its changes could not be reverted: ${error})` : ''}`, true);
+  }
+
+  /**
+   * A person's start/resume/restart/stop/maintenance while a failed run's files are put back: the revert goes on
+   * and the request waits for it (a start never races the revert); the latest request wins.
+   */
+  private deferToRevert(action: NonNullable<Work['personAsked']>): boolean {
+    const w = this.s.work;
+    if (w?.kind !== 'revert') return false;
+    w.personAsked = action;
+    this.emit('incident.action', 'info', `${this.p.name}: ${action} asked for by a person waits until the failed agent run's files are put back`, { action: 'waits-for-revert', requested: action, runId: w.id }, 3);
+    return true;
+  }
+
+  /** The revert is over: what the person asked for meanwhile is carried out (the ladder does not climb over them). */
+  private afterRevert(action: NonNullable<Work['personAsked']>, note: string): void {
+    const s = this.s;
+    if (s.held?.reason === 'repair') this.clearHold('the revert is done', false);
+    this.emit('incident.action', 'info', `${this.p.name}: the failed agent run's files are put back${note}; now the ${action} a person asked for`, { action: 'after-revert', requested: action }, 3);
+    if (action === 'restart') return this.restartRequest('human');
+    if (action === 'start' || action === 'resume') return this.request({ type: 'request', action, by: 'human' });
   }
 
   private startWork(kind: Work['kind'], budgetMs: number, extra: Partial<Work> = {}): void {
@@ -370,9 +392,12 @@ class Step {
     const w = this.s.work;
     if (!w) return;
     this.s.work = null;
+    // Every caller is a person taking over: an agent's files (theirs too, maybe) are kept as they are and listed, not reverted.
     if (w.kind === 'verify') {
-      if (w.agentRunId) this.fx.push({ type: 'finish-agent', runId: w.agentRunId, incidentId: w.incidentId, keep: false, reason: `verification cancelled: ${why}` });
-    } else if (w.kind === 'doctor' || w.kind === 'agent') {
+      if (w.agentRunId) this.fx.push({ type: 'finish-agent', runId: w.agentRunId, incidentId: w.incidentId, keep: false, handover: true, reason: `verification cancelled: ${why}` });
+    } else if (w.kind === 'agent') {
+      this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind, handover: why });
+    } else if (w.kind === 'doctor') {
       this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind });
     }
     if (this.s.held?.reason === 'repair') this.s.held = null;
@@ -666,6 +691,7 @@ class Step {
       case 'resume': {
         s.desired = 'up';
         s.coolDownUntil = null;
+        if (input.by === 'human' && this.deferToRevert(input.action)) return;
         if (s.work && input.by === 'human') this.cancelWork(`a person asked to ${input.action} it`);
         const why = input.by === 'cool-down' ? 'cool-down over' : `${input.action} requested`;
         if (s.held && s.held.reason !== 'repair') this.clearHold(why, true);
@@ -687,8 +713,13 @@ class Step {
         s.desired = 'down';
         s.nextStartAt = null;
         s.coolDownUntil = null;
-        if (s.work) this.cancelWork('a person asked to stop it');
-        if (s.held?.reason === 'repair') s.held = null;
+        // Stopping never races a revert: the stop goes ahead, the revert finishes (and then nothing climbs).
+        if (this.deferToRevert('stop')) {
+          /* the repair hold stays until the files are back */
+        } else {
+          if (s.work) this.cancelWork('a person asked to stop it');
+          if (s.held?.reason === 'repair') s.held = null;
+        }
         if (this.stopInstance(p.stopGraceMs, { then: 'stay' })) return;
         if (s.phase !== 'starting') {
           s.phase = s.held ? 'held' : 'stopped';
@@ -719,6 +750,7 @@ class Step {
     const p = this.p;
     if (by === 'human') {
       s.desired = 'up';
+      if (this.deferToRevert('restart')) return;
       if (s.work) this.cancelWork('a person asked to restart it');
       if (s.held) this.clearHold('restarted by request', true);
       this.reopen();
@@ -831,7 +863,8 @@ class Step {
       } else if (w.kind === 'revert') {
         s.work = null;
         if (s.incident) s.incident.lastRung = `${s.incident.lastRung ?? 'agent'}; reverting its changes did not finish within ${formatDuration(REVERT_DEADLINE_MS)}`;
-        this.climb(`${w.climb ?? 'the agent did not fix it'} (reverting its changes did not finish within ${formatDuration(REVERT_DEADLINE_MS)})`, true);
+        if (w.personAsked) this.afterRevert(w.personAsked, ` (not confirmed: the revert did not finish within ${formatDuration(REVERT_DEADLINE_MS)})`);
+        else this.climb(`${w.climb ?? 'the agent did not fix it'} (reverting its changes did not finish within ${formatDuration(REVERT_DEADLINE_MS)})`, true);
       } else {
         s.work = null;
         this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind as 'doctor' | 'agent' });
@@ -864,7 +897,7 @@ class Step {
 
   private maintenanceOn(until: number | null, reason: string, by: string): void {
     const s = this.s;
-    if (s.work) this.cancelWork(`maintenance started by ${by}`);
+    if (!this.deferToRevert('maintenance') && s.work) this.cancelWork(`maintenance started by ${by}`);
     if (s.phase === 'backoff') s.phase = 'stopped';
     s.nextStartAt = null;
     s.coolDownUntil = null;

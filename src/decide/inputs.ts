@@ -63,10 +63,13 @@ export type Effect =
   | { type: 'release' }
   | { type: 'run-doctor'; runId: string; incident: Incident }
   | { type: 'run-agent'; runId: string; incident: Incident }
-  /** Abort in-flight work; an aborted agent's file changes are reverted by the executor. */
-  | { type: 'cancel-work'; runId: string; kind: 'doctor' | 'agent' }
-  /** Keep (verified) or revert (failed) what an agent run changed, and say so. */
-  | { type: 'finish-agent'; runId: string; incidentId: string; keep: boolean; reason: string }
+  /**
+   * Abort in-flight work; an aborted agent's file changes are reverted by the executor, unless `handover` (why a
+   * person cancelled it) is set: then they are kept as they are and listed for that person.
+   */
+  | { type: 'cancel-work'; runId: string; kind: 'doctor' | 'agent'; handover?: string }
+  /** Keep (verified) or revert (failed) what an agent run changed, and say so; `handover`: a person took over, keep and list. */
+  | { type: 'finish-agent'; runId: string; incidentId: string; keep: boolean; reason: string; handover?: boolean }
   | { type: 'emit'; event: ClawbackEvent }
   /** Give up this member's lease on a singleton service so another member can try (Level 4, a failed preflight). */
   | { type: 'release-placement'; reason: string };

@@ -74,6 +74,8 @@ export interface Work {
   agentRunId?: string;
   /** revert: why the run failed, the reason the ladder climbs with once the revert is done. */
   climb?: string;
+  /** revert: what a person asked for meanwhile; carried out once the files are back, instead of climbing. */
+  personAsked?: 'start' | 'resume' | 'restart' | 'stop' | 'maintenance';
   /** verify: healthy since (continuously); null while not healthy. */
   healthySince?: number | null;
 }

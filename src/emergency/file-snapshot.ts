@@ -123,22 +123,82 @@ export async function changesSince(snap: FileSnapshot): Promise<FileChange[]> {
   return out;
 }
 
+/** sha256 of each snapshotted file as it is now (null: absent), taken when the agent ends. */
+export async function fileHashes(snap: FileSnapshot): Promise<Record<string, string | null>> {
+  const out: Record<string, string | null> = {};
+  for (const e of snap.entries) {
+    const now = await current(e.path);
+    out[e.path] = now ? sha256(now) : null;
+  }
+  return out;
+}
+
+/** Saves bytes as `<i>.agent` (or `<i>.<n>.agent` when an earlier, different copy is there): never overwrites evidence. */
+async function saveEvidence(dir: string, i: number, bytes: Buffer): Promise<string> {
+  for (let n = 0; n < 100; n++) {
+    const name = n === 0 ? `${i}.agent` : `${i}.${n}.agent`;
+    const there = await current(path.join(dir, name));
+    if (there && sha256(there) === sha256(bytes)) return name;
+    if (!there) {
+      await writeFileAtomic(path.join(dir, name), bytes, { mode: 0o600 });
+      return name;
+    }
+  }
+  throw new Error(`too many evidence copies of file #${i} in ${dir}`);
+}
+
+export interface RevertReport {
+  /** Put back to their pre-run bytes. */
+  reverted: string[];
+  /** Changed after the agent ended (by someone else): left as they are, reported. */
+  keptChangedAfterAgent: string[];
+  /** Where the replaced (and the kept) contents were saved, 0600. */
+  evidenceDir: string;
+}
+
 /**
- * Puts every changed file back to its saved bytes (atomically, with its mode). The agent's versions are
- * kept under afterDir first: evidence is never deleted. Returns the paths reverted.
+ * Puts every changed file back to its saved bytes (atomically, with its mode). The current content of each
+ * changed file is saved under afterDir first: evidence is never deleted. With `endHashes` (taken when the
+ * agent ended), a file whose content changed since then was edited by someone else: it is never replaced.
  */
-export async function revertSnapshot(snap: FileSnapshot, afterDir: string): Promise<string[]> {
+export async function revertSnapshot(snap: FileSnapshot, afterDir: string, endHashes?: Record<string, string | null>): Promise<RevertReport> {
   const reverted: string[] = [];
+  const kept: string[] = [];
+  const evidence: Array<{ path: string; copy: string | null; sha256: string | null; action: 'reverted' | 'kept' }> = [];
   await fs.mkdir(afterDir, { recursive: true, mode: 0o700 });
   for (const [i, e] of snap.entries.entries()) {
     const now = await current(e.path);
     const changed = e.absent ? now !== undefined : !now || sha256(now) !== e.sha256;
     if (!changed) continue;
-    if (now) await writeFileAtomic(path.join(afterDir, `${i}.agent`), now, { mode: 0o600 });
+    const hash = now ? sha256(now) : null;
+    const copy = now ? await saveEvidence(afterDir, i, now) : null;
+    if (endHashes && Object.hasOwn(endHashes, e.path) && endHashes[e.path] !== hash) {
+      kept.push(e.path);
+      evidence.push({ path: e.path, copy, sha256: hash, action: 'kept' });
+      continue;
+    }
     if (e.absent) await fs.rm(e.path, { force: true });
     else await writeFileAtomic(e.path, await before(snap, e), { mode: e.mode });
     reverted.push(e.path);
+    evidence.push({ path: e.path, copy, sha256: hash, action: 'reverted' });
   }
-  await writeFileAtomic(path.join(afterDir, 'manifest.json'), `${JSON.stringify({ reverted, entries: snap.entries }, null, 2)}\n`, { mode: 0o600 });
-  return reverted;
+  // A revert done again (after a daemon restart) adds to the record of the first; it never erases it.
+  const manifest = path.join(afterDir, 'manifest.json');
+  const earlier = await fs.readFile(manifest, 'utf8').then((t) => JSON.parse(t) as { evidence?: typeof evidence }, () => ({ evidence: [] }));
+  const all = [...(earlier.evidence ?? []), ...evidence];
+  await writeFileAtomic(
+    manifest,
+    `${JSON.stringify(
+      {
+        reverted: [...new Set(all.filter((x) => x.action === 'reverted').map((x) => x.path))],
+        keptChangedAfterAgent: [...new Set(all.filter((x) => x.action === 'kept').map((x) => x.path))],
+        evidence: all,
+        entries: snap.entries,
+      },
+      null,
+      2,
+    )}\n`,
+    { mode: 0o600 },
+  );
+  return { reverted, keptChangedAfterAgent: kept, evidenceDir: afterDir };
 }

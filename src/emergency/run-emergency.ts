@@ -13,7 +13,8 @@ import type { AdapterName, EmergencyConfig } from './emergency-schema.js';
 import type { EmergencyHost } from './tool-host.js';
 import { createAdapter, type AdapterFactoryOptions } from './adapter-registry.js';
 import { acquireEmergencyLocks } from './emergency-locks.js';
-import { changesSince, collectFiles, revertSnapshot, takeSnapshot, type FileChange, type FileSnapshot } from './file-snapshot.js';
+import { changesSince, collectFiles, fileHashes, revertSnapshot, takeSnapshot, type FileChange, type FileSnapshot } from './file-snapshot.js';
+import { summarizeChanges } from './change-summary.js';
 import { readLearnings, recordLearning } from './learnings.js';
 import { buildPrompt, type ProbeResultView } from './prompt.js';
 import { verifyHealth } from './verify-health.js';
@@ -164,7 +165,9 @@ export async function finishAgentSession(opts: {
   emit(event: ClawbackEvent): void;
   learningsKeep?: number;
   incidentReason?: string;
-}): Promise<{ changedFiles: string[]; revertedFiles: string[] }> {
+  /** A person cancelled the run (start, resume, restart, stop, maintenance): they took over, nothing is reverted. */
+  handover?: boolean;
+}): Promise<{ changedFiles: string[]; revertedFiles: string[]; keptFiles?: string[] }> {
   const incidentDir = path.join(opts.stateDir, 'incidents', opts.incidentId);
   const resultFile = path.join(incidentDir, 'agent-result.json');
   const run = (await fs.readFile(path.join(incidentDir, RUN_FILE), 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>, () => ({}))) as {
@@ -172,6 +175,7 @@ export async function finishAgentSession(opts: {
     mode?: string;
     summary?: string;
     status?: string;
+    endHashes?: Record<string, string | null>;
   };
   const snapshot = await fs.readFile(path.join(incidentDir, 'before', 'manifest.json'), 'utf8').then((t) => JSON.parse(t) as FileSnapshot, () => undefined);
   const changes = snapshot ? await changesSince(snapshot) : [];
@@ -190,19 +194,47 @@ export async function finishAgentSession(opts: {
     await writeResult(resultFile, { outcome: 'fixed', summary, diff });
     return { changedFiles: changes.map((c) => c.path), revertedFiles: [] };
   }
-  const reverted = snapshot ? await revertSnapshot(snapshot, path.join(incidentDir, 'after')) : [];
+  const beforeDir = path.join(incidentDir, 'before');
+  if (opts.handover) {
+    // The person's own edits may be among these: everything stays as it is; the pre-run copies stay for them.
+    const kept = changes.map((c) => c.path);
+    const lines = await summarizeChanges(snapshot, changes);
+    const where = snapshot ? `; the pre-run copies are in ${beforeDir} (manifest.json maps each file to its copy)` : '';
+    opts.emit(
+      ev('warning', `Level 3 run for ${opts.serviceName} cancelled by a person (${opts.reason}); nothing reverted, ${kept.length} file(s) changed during the run kept as they are${kept.length ? `: ${lines.join('; ')}` : ''}${where}`, {
+        outcome: 'handed-over',
+        verify: opts.reason,
+        changedFiles: kept,
+        keptFiles: kept,
+        changes: lines,
+        revertedFiles: [],
+        beforeDir: snapshot ? beforeDir : null,
+        summary,
+      }),
+    );
+    await writeResult(resultFile, { outcome: 'handed-over', summary, reason: opts.reason, kept, changes: lines, beforeDir: snapshot ? beforeDir : null });
+    return { changedFiles: kept, revertedFiles: [], keptFiles: kept };
+  }
+  const report = snapshot ? await revertSnapshot(snapshot, path.join(incidentDir, 'after'), run.endHashes) : undefined;
+  const reverted = report?.reverted ?? [];
+  const keptAfter = report?.keptChangedAfterAgent ?? [];
+  const keptText = keptAfter.length
+    ? `; ${keptAfter.length} file(s) changed after the agent ended NOT reverted (someone else edited them): ${keptAfter.join(', ')}; the pre-run copies are in ${beforeDir}`
+    : '';
   opts.emit(
-    ev('critical', `Level 3 did not fix ${opts.serviceName} (${opts.reason}); ${reverted.length} file(s) reverted`, {
+    ev('critical', `Level 3 did not fix ${opts.serviceName} (${opts.reason}); ${reverted.length} file(s) reverted${keptText}`, {
       // The run's own end (timeout, failed) when it never got to a verification; otherwise the fix did not hold.
       outcome: run.status && run.status !== 'completed' ? run.status : 'failed',
       verify: opts.reason,
       changedFiles: changes.map((c) => c.path),
       revertedFiles: reverted,
+      keptChangedAfterAgent: keptAfter,
+      ...(report ? { evidenceDir: report.evidenceDir } : {}),
       diff,
       summary,
     }),
   );
-  await writeResult(resultFile, { outcome: 'failed', summary, reason: opts.reason, reverted });
+  await writeResult(resultFile, { outcome: 'failed', summary, reason: opts.reason, reverted, keptChangedAfterAgent: keptAfter });
   return { changedFiles: changes.map((c) => c.path), revertedFiles: reverted };
 }
 
@@ -374,6 +406,8 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     opts.signal?.removeEventListener('abort', onOuterAbort);
   }
   const agentMs = clock.monotonic() - startedAt;
+  // The files as the agent left them: a revert never replaces one that changed after this (a person's edit).
+  const endHashes = await fileHashes(snapshot);
 
   // 5. Transcript, redacted, 0600.
   const transcriptPath = path.join(incidentDir, 'transcript.txt');
@@ -391,7 +425,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
   // 7. Propose mode: the files must be untouched; the proposal is the output.
   if (config.mode === 'propose') {
     const changes = await changesSince(snapshot);
-    const reverted = changes.length > 0 ? await revertSnapshot(snapshot, path.join(incidentDir, 'after')) : [];
+    const reverted = changes.length > 0 ? (await revertSnapshot(snapshot, path.join(incidentDir, 'after'))).reverted : [];
     opts.emit(
       event(opts, 'agent.finished', 'warning', `Level 3 proposal for ${service.name} (awaiting a human): ${summary.slice(0, 300)}`, {
         ...common,
@@ -414,7 +448,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
       : `${adapterName} ${exitText} after ${formatDuration(agentMs)}: ${firstLine(summary)}`;
   await writeFileAtomic(
     path.join(incidentDir, RUN_FILE),
-    `${JSON.stringify({ adapter: adapterName, mode: config.mode, status, summary, agentMs, transcript: transcriptPath, changedFiles: changes.map((c) => c.path) }, null, 2)}\n`,
+    `${JSON.stringify({ adapter: adapterName, mode: config.mode, status, summary, agentMs, transcript: transcriptPath, changedFiles: changes.map((c) => c.path), endHashes }, null, 2)}\n`,
     { mode: 0o600 },
   );
   opts.emit(

@@ -315,23 +315,131 @@ describe('Level 3: the agent as in-flight work', () => {
     c2.reverted(100_100);
     expect(c2.state.incident?.status).toBe('waiting-human');
     expect(c2.state.phase).toBe('held');
-    // A person who starts the service meanwhile takes over: no page follows, the late report changes nothing.
+    // A person who starts the service meanwhile takes over: their start waits for the revert (never races it), no page follows.
     const e = toAgent();
     const eRun = e.work().id;
     e.at(700, { type: 'agent-done', runId: eRun, outcome: 'failed', summary: 'x', detail: 'exited 1' });
     e.at(710, { type: 'request', action: 'start', by: 'human' });
-    expect(e.types()).toEqual(['start']);
-    e.at(800, { type: 'agent-reverted', runId: eRun });
     expect(e.types()).toEqual([]);
+    e.at(800, { type: 'agent-reverted', runId: eRun });
+    expect(e.types()).toEqual(['start']);
     expect(e.events('incident.escalated')).toHaveLength(0);
   });
 
-  it('a person stopping the service cancels the run in flight', () => {
+  it('a person stopping the service cancels the run in flight and takes over its files (no revert)', () => {
     const d = toAgent();
     const w = d.work();
     d.at(100, { type: 'request', action: 'stop', by: 'human' });
-    expect(d.last).toContainEqual({ type: 'cancel-work', runId: w.id, kind: 'agent' });
+    expect(d.last).toContainEqual({ type: 'cancel-work', runId: w.id, kind: 'agent', handover: 'a person asked to stop it' });
+    expect(d.types()).not.toContain('finish-agent');
     expect(d.state.work).toBeNull();
+  });
+});
+
+describe("do no harm: a person's take-over is never reverted, a start never races a revert (issue 16/17)", () => {
+  const toAgent = (): Drive => {
+    const d = new Drive(policy({ doctorAttempts: 0, agent: AGENT })).up(0, 10).exit(50, 78, ['Error: invalid port "oops"']);
+    expect(d.state.work?.kind).toBe('agent');
+    return d;
+  };
+  const toRevert = (): Drive => {
+    const d = toAgent();
+    d.at(700, { type: 'agent-done', runId: d.work().id, outcome: 'failed', summary: 'x', detail: 'exited 1' });
+    expect(d.state.work?.kind).toBe('revert');
+    return d;
+  };
+
+  it.each([
+    ['start', { type: 'request', action: 'start', by: 'human' }, 'a person asked to start it'],
+    ['resume', { type: 'request', action: 'resume', by: 'human' }, 'a person asked to resume it'],
+    ['restart', { type: 'request', action: 'restart', by: 'human' }, 'a person asked to restart it'],
+    ['maintenance', { type: 'maintenance', on: true, until: null, reason: 'fixing it myself', by: 'cli:ann' }, 'maintenance started by cli:ann'],
+  ] as Array<[string, ServiceInput, string]>)('%s by a person during the agent run: the run is cancelled as a hand-over, never reverted', (_name, input, why) => {
+    const d = toAgent();
+    const run = d.work().id;
+    d.at(300, input);
+    expect(d.last).toContainEqual({ type: 'cancel-work', runId: run, kind: 'agent', handover: why });
+    expect(d.last.some((e) => e.type === 'finish-agent' && !e.handover)).toBe(false);
+    expect(d.state.work).toBeNull();
+    expect(d.events('incident.escalated')).toHaveLength(0);
+  });
+
+  it('a person resuming during the verification keeps the files as they are (hand-over), not a revert', () => {
+    const d = toAgent();
+    const run = d.work().id;
+    d.at(700, { type: 'agent-done', runId: run, outcome: 'completed', summary: 'ok', detail: 'ok' });
+    expect(d.state.work?.kind).toBe('verify');
+    d.at(800, { type: 'request', action: 'resume', by: 'human' });
+    const fin = d.last.filter((e) => e.type === 'finish-agent');
+    expect(fin).toEqual([{ type: 'finish-agent', runId: run, incidentId: d.state.incident!.id, keep: false, handover: true, reason: 'verification cancelled: a person asked to resume it' }]);
+  });
+
+  it('a deadline or a daemon restart is no person: those runs are still reverted', () => {
+    const d = toAgent();
+    const w = d.work();
+    d.at(w.deadline, { type: 'tick' });
+    expect(d.last).toContainEqual({ type: 'cancel-work', runId: w.id, kind: 'agent' });
+    expect(d.last).toContainEqual(expect.objectContaining({ type: 'finish-agent', keep: false }));
+    expect(d.last.find((e) => e.type === 'finish-agent')).not.toHaveProperty('handover');
+  });
+
+  it.each(['start', 'resume', 'restart'] as const)('%s during a revert waits for it: no start until the files are back, then the start, no page', (action) => {
+    const d = toRevert();
+    const run = d.work().agentRunId!;
+    d.at(710, { type: 'request', action, by: 'human' });
+    expect(d.types()).toEqual([]);
+    expect(d.state.work?.kind).toBe('revert');
+    expect(d.events('incident.action').at(-1)!.details).toMatchObject({ action: 'waits-for-revert', requested: action });
+    // Nothing starts it meanwhile, not even a tick.
+    d.at(5000, { type: 'tick' });
+    expect(d.types()).toEqual([]);
+    d.at(6000, { type: 'agent-reverted', runId: run });
+    expect(d.types()).toEqual(['start']);
+    expect(d.state.work).toBeNull();
+    expect(d.state.held).toBeNull();
+    expect(d.events('incident.escalated')).toHaveLength(0);
+    d.at(6100, { type: 'started', instance: { pid: 77, pidStartTime: 1, startedAt: 6100 }, reason: action === 'restart' ? 'manual' : action });
+    expect(d.state.phase).toBe('running');
+  });
+
+  it('a revert that never reports: the waiting start goes ahead at its deadline and says the revert is not confirmed', () => {
+    const d = toRevert();
+    const w = d.work();
+    d.at(710, { type: 'request', action: 'resume', by: 'human' });
+    d.at(w.deadline, { type: 'tick' });
+    expect(d.types()).toEqual(['start']);
+    expect(d.events('incident.action').at(-1)!.message).toContain('not confirmed');
+    expect(d.events('incident.escalated')).toHaveLength(0);
+  });
+
+  it('a stop during a revert stops at once, the revert goes on, then nothing climbs or starts', () => {
+    const d = new Drive(policy({ doctorAttempts: 0, agent: AGENT })).up(0, 10);
+    // The agent's own restart brought an instance up: the stop has something to stop.
+    d.exit(50, 78);
+    d.at(60, { type: 'started', instance: { pid: 11, pidStartTime: 1, startedAt: 60 }, reason: 'agent' });
+    d.at(700, { type: 'agent-done', runId: d.work().id, outcome: 'failed', summary: 'x', detail: 'exited 1' });
+    const run = d.work().agentRunId!;
+    d.at(710, { type: 'request', action: 'stop', by: 'human' });
+    expect(d.types()).toEqual(['stop']);
+    expect(d.state.work?.kind).toBe('revert');
+    d.exit(800, 0);
+    d.at(900, { type: 'agent-reverted', runId: run });
+    expect(d.types()).toEqual([]);
+    expect(d.state.work).toBeNull();
+    expect(d.state.held).toBeNull();
+    expect(d.state.phase).toBe('stopped');
+    expect(d.events('incident.escalated')).toHaveLength(0);
+  });
+
+  it('the waiting request survives a daemon restart during the revert', () => {
+    const d = toRevert();
+    d.at(710, { type: 'request', action: 'start', by: 'human' });
+    const saved: ServiceState = structuredClone({ ...d.state, instance: null, phase: 'held' as const });
+    const d2 = new Drive(d.p, saved).at(100_000, { type: 'boot', adopted: null });
+    expect(d2.types()).toEqual(['finish-agent']);
+    d2.reverted(100_100);
+    expect(d2.types()).toEqual(['start']);
+    expect(d2.events('incident.escalated')).toHaveLength(0);
   });
 });
 
