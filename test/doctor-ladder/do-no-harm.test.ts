@@ -9,14 +9,18 @@ import { freePort } from '../helpers/ports.js';
 import { runCli } from '../helpers/cli.js';
 import { DEMO_GATEWAY_SERVER, startDemoGateway, type DemoGateway } from '../helpers/demo.js';
 import YAML from 'yaml';
+import { protectedHarm } from '../helpers/protected-harm.js';
 
 let td: TestDaemon | undefined;
 let gw: DemoGateway | undefined;
 afterEach(async () => {
+  // Whatever a case did, no repair dropped or changed a protected setting.
+  const harm = td ? protectedHarm(td.journal()) : [];
   await td?.stop();
   await gw?.stop();
   td = undefined;
   gw = undefined;
+  expect(harm).toEqual([]);
 });
 
 const config = (o: Record<string, unknown> = {}): string => `${JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 0, ...o }, null, 2)}\n`;
