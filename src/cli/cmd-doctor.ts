@@ -9,7 +9,7 @@ import { runDoctor, defaultRules, type DoctorReport } from '../doctor/run-doctor
 import { otherSupervisorRule } from '../openclaw/rule-other-supervisor.js';
 import { preflightRule } from '../doctor/rule-preflight.js';
 import { doctorContext } from '../daemon/doctor-wiring.js';
-import { liveSupervision } from '../doctor/live-instances.js';
+import { externalLivePid, liveSupervision } from '../doctor/live-instances.js';
 import path from 'node:path';
 import { paint } from './format.js';
 
@@ -40,6 +40,11 @@ export function registerDoctor(program: Command): void {
         const live = await liveSupervision(loaded.stateDir, service.name);
         if (live.daemonPid !== undefined) ctx.daemonPid = live.daemonPid;
         if (live.servicePid !== undefined) ctx.currentPid = live.servicePid;
+        // A service another manager runs: its manager names the live instance, daemon or not.
+        else {
+          const ext = await externalLivePid(service);
+          if (ext !== undefined) ctx.currentPid = ext;
+        }
         const report = await runDoctor(ctx, { fix: !!o.fix, rules: [preflightRule(['command', 'cwd', 'env']), ...defaultRules({ serviceDoctor: { always: false } }), otherSupervisorRule()] });
         reports.push({ service: service.name, ...report });
       }

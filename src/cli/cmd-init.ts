@@ -88,11 +88,15 @@ function openclawComments(det: OpenclawDetection, external: boolean): CommentMap
     },
     {
       path: s('restart'),
-      comment: 'Exit 78 = config/lock/schema problem: no blind restart, the doctor goes first.\nA start takes 20-80 s, so stability is judged over minutes.',
+      comment: external
+        ? 'Its manager reaps the gateway, so Clawback never sees an exit code (no preventExitCodes here).\nA start takes 20-80 s, so stability is judged over minutes.'
+        : 'Exit 78 = config/lock/schema problem: no blind restart, the doctor goes first.\nA start takes 20-80 s, so stability is judged over minutes.',
     },
     {
       path: s('stop'),
-      comment: 'SIGTERM exits in 1-8 s when idle. A planned restart (memory, prediction, readiness, yours) waits drainGrace:\nthe gateway drains active work like its own safe restart (drain 315 s + close 10 s + 5 s). A hang gets 1 s.',
+      comment: external
+        ? 'A stop goes through its manager (stopCommand); a pid still there after the grace is killed. A planned restart\nwaits drainGrace (the gateway drains like its own safe restart: 315 s + 10 s + 5 s). A hang gets 1 s.'
+        : 'SIGTERM exits in 1-8 s when idle. A planned restart (memory, prediction, readiness, yours) waits drainGrace:\nthe gateway drains active work like its own safe restart (drain 315 s + close 10 s + 5 s). A hang gets 1 s.',
     },
     {
       path: s('openclaw'),

@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readDaemonInfo } from '../daemon/heartbeat.js';
 import { isSameProcess, readProcStat } from '../platform/proc.js';
+import type { ServiceConfig } from '../config/schema.js';
+import { discoverPid } from '../supervisor/external-process.js';
+import { realCommandRunner, type CommandRunner } from '../platform/command-runner.js';
 
 export interface LiveSupervision {
   /** The daemon's pid, when daemon.json names a live process that is the same one it recorded. */
@@ -31,6 +34,15 @@ export async function liveSupervision(stateDir: string, service: string): Promis
     // no state yet: the daemon's descendants still count as live (below)
   }
   return out;
+}
+
+/**
+ * The live instance of a service another manager runs (`external`): the pid its pidCommand or pidFile names. With
+ * no daemon running it is still the user's live gateway, never a "stale" or "foreign" port holder.
+ */
+export async function externalLivePid(service: ServiceConfig, runner: CommandRunner = realCommandRunner()): Promise<number | undefined> {
+  if (!service.external) return undefined;
+  return discoverPid(service.external, runner).catch(() => undefined);
 }
 
 /** True when `ancestor` is pid itself or one of its ancestors (ppid chain, bounded). */

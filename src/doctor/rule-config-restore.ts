@@ -272,15 +272,12 @@ async function chooseCandidate(ctx: DoctorContext, broken: Parsed | undefined, b
         continue;
       }
     }
-    let check = await checkContentFor(ctx, out);
+    const check = await checkContentFor(ctx, out);
     if (check.state !== 'valid' && carried.length > 0) {
-      // The broken file's own protected values may be what was wrong: the copy as it is, loudly.
-      const plain = await checkContentFor(ctx, content);
-      if (plain.state === 'valid') {
-        v.verdict = `chosen without carrying ${carried.join(', ')} (the copy is invalid with them: ${(check.error ?? '').slice(0, 160)})`;
-        return { candidate: c, content, carried: [], why: whyChosen(c, verdicts) };
-      }
-      check = plain;
+      // The broken file's own protected values may be what is wrong (a token or port the user just set). Putting
+      // the copy's values back would change them behind the user's back: that is a person's call, not a repair.
+      v.verdict = `refused: valid only with the copy's own ${carried.join(', ')}, which would change the user's protected settings (with the user's: ${(check.error ?? check.state).slice(0, 160)})`;
+      continue;
     }
     if (check.state !== 'valid') {
       v.verdict = `${check.state}${check.error ? `: ${check.error.slice(0, 160)}` : ''}`;

@@ -229,6 +229,8 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
     delete svc.unsetEnv;
     svc.external = opts.external;
     svc.probes = (svc.probes as Array<Record<string, unknown>>).filter((p) => p.kind !== 'log');
+    // Clawback does not reap the process, so it never learns an exit code: preventExitCodes could never match.
+    delete (svc.restart as Record<string, unknown>).preventExitCodes;
   }
   return svc;
 }

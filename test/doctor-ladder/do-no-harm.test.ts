@@ -7,12 +7,20 @@ import { startTestDaemon, NODE, tempDir, type TestDaemon } from '../helpers/daem
 import { httpGet, waitFor, isAlive } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
 import { runCli } from '../helpers/cli.js';
-import { DEMO_GATEWAY_SERVER } from '../helpers/demo.js';
+import { DEMO_GATEWAY_SERVER, startDemoGateway, type DemoGateway } from '../helpers/demo.js';
+import YAML from 'yaml';
+import { protectedHarm } from '../helpers/protected-harm.js';
 
 let td: TestDaemon | undefined;
+let gw: DemoGateway | undefined;
 afterEach(async () => {
+  // Whatever a case did, no repair dropped or changed a protected setting.
+  const harm = td ? protectedHarm(td.journal()) : [];
   await td?.stop();
+  await gw?.stop();
   td = undefined;
+  gw = undefined;
+  expect(harm).toEqual([]);
 });
 
 const config = (o: Record<string, unknown> = {}): string => `${JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 0, ...o }, null, 2)}\n`;
@@ -114,5 +122,38 @@ describe('the doctor does no harm (demo gateway, running daemon)', () => {
     expect(rt(t).status().pid).toBe(pid);
     expect(await up(port)).toBe(true);
     expect(t.events.some((e) => e.type === 'service.exited')).toBe(false);
+  });
+
+  it('`clawback doctor --fix` with no daemon, on a service its own manager runs (external): the live instance its pidFile names is left alone', async () => {
+    const dir = tempDir();
+    gw = await startDemoGateway();
+    const pidFile = path.join(dir, 'gw.pid');
+    writeFileSync(pidFile, `${gw.pid}\n`);
+    const cfgFile = path.join(dir, 'clawback.yaml');
+    writeFileSync(
+      cfgFile,
+      YAML.stringify({
+        services: [
+          {
+            name: 'gw',
+            port: gw.port,
+            external: { pidFile, restartCommand: ['/bin/true'] },
+            probes: [{ kind: 'http', url: `${gw.baseUrl}/health` }],
+          },
+        ],
+      }),
+    );
+    const r = await runCli(['-c', cfgFile, '--state-dir', path.join(dir, 'state'), 'doctor', '--fix', '--json'], { timeoutMs: 60_000 });
+    const report = JSON.parse(r.stdout) as { exitCode: number; services: Array<{ findings: Array<{ rule: string; title: string }> }> };
+    expect(report.services[0]!.findings.filter((f) => f.rule === 'port-holder'), r.stdout).toEqual([]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(isAlive(gw.pid)).toBe(true);
+    expect(await up(gw.port)).toBe(true);
+    // The same port held by a process the manager does not name is still reported (and not killed).
+    writeFileSync(pidFile, '');
+    const r2 = await runCli(['-c', cfgFile, '--state-dir', path.join(dir, 'state'), 'doctor', '--fix', '--json'], { timeoutMs: 60_000 });
+    const report2 = JSON.parse(r2.stdout) as { services: Array<{ findings: Array<{ rule: string; title: string }> }> };
+    expect(report2.services[0]!.findings.map((f) => f.title)).toContain(`port ${gw.port} is held by another program`);
+    expect(isAlive(gw.pid)).toBe(true);
   });
 });

@@ -192,4 +192,18 @@ describe('config repair by least change', () => {
     expect(candidates[0]!.verdict).toMatch(/^refused: lacks protected auth\.mode, auth\.token/);
     expect(JSON.parse(await fs.readFile(fx.configPath, 'utf8')).auth.token).toBe('kept-token');
   });
+
+  it('a parsing file whose own protected value is what the validator rejects: no copy overrides it; nothing written, a person decides', async () => {
+    await saveSnapshot(cfg(18789, 'tok'));
+    const broken = JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 'x', auth: { mode: 'token', token: 'tok' } });
+    await fs.writeFile(fx.configPath, broken);
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    expect(report.exitCode).toBe(2);
+    const out = report.outcomes[0]!;
+    expect(out.applied).toBe(false);
+    expect(await fs.readFile(fx.configPath, 'utf8')).toBe(broken);
+    const candidates = out.details!.candidates as Array<{ source: string; verdict: string }>;
+    expect(candidates[0]).toMatchObject({ source: 'snapshot' });
+    expect(candidates[0]!.verdict).toMatch(/^refused: valid only with the copy's own port/);
+  });
 });

@@ -33,7 +33,8 @@ function gatewayService(dir: string, port: number, extras: GatewayExtras = {}): 
     name: 'gw',
     command: [NODE, DEMO_GATEWAY_SERVER, '--config', gatewayConfig, '--port', String(port)],
     port,
-    configFile: { path: gatewayConfig, format: 'json', validateCommand: [NODE, DEMO_GATEWAY_SERVER, '--check-config', '{file}'] },
+    // protect: the drills' repairs are held to the same rule as every other (test/helpers/protected-harm.ts).
+    configFile: { path: gatewayConfig, format: 'json', validateCommand: [NODE, DEMO_GATEWAY_SERVER, '--check-config', '{file}'], protect: ['name', 'host', 'port'] },
     restart: { backoff: { initial: '100ms', max: '1s', jitter: 0 }, intensity: { maxRestarts: 4, window: '1m' } },
     stop: { grace: '2s' },
     doctor: { snapshotAfter: '1s' },

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
+import { readJournalFile } from '../helpers/daemon.js';
+import { protectedHarm } from '../helpers/protected-harm.js';
 import { GATEWAY_JSON, startDrillDaemon, type DrillDaemon } from './drill-daemon.js';
 import type { DrillReport } from '../../src/drill/drill-result.js';
 
@@ -54,6 +56,10 @@ describe('clawback drill on the demo gateway', () => {
       expect(t.recoverMs).toBeGreaterThan(0);
     }
     expect(report.summaries[0]).toMatchObject({ scenario: 'config-corrupt', recovered: 3, recoveryRate: 1 });
+    // The doctor repaired each one, and no repair dropped or changed a protected setting.
+    const journal = readJournalFile(path.join(d.stateDir, 'journal.jsonl'));
+    expect(journal.filter((e) => e.type === 'doctor.repair' && e.details?.applied).length).toBeGreaterThanOrEqual(3);
+    expect(protectedHarm(journal)).toEqual([]);
   }, 160_000);
 
   it('`drill all --trials 1`: every scenario recovers or behaves as expected; Markdown and JSON reports written', async () => {
@@ -94,5 +100,6 @@ describe('clawback drill on the demo gateway', () => {
     // The nuclear drill kept the removed state directory beside it.
     expect(readdirSync(d.dir).some((f) => f.startsWith('state.drill-nuclear-'))).toBe(true);
     expect(existsSync(path.join(d.stateDir, 'journal.jsonl'))).toBe(true);
+    expect(protectedHarm(readJournalFile(path.join(d.stateDir, 'journal.jsonl')))).toEqual([]);
   }, 180_000);
 });

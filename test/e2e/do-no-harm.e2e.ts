@@ -9,13 +9,16 @@ import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
+import { protectedHarm } from '../helpers/protected-harm.js';
 import {
   NODE24,
   OPENCLAW_AVAILABLE,
   e2eClawbackConfig,
   gatewayHome,
   healthz,
+  describePids,
   killLeftovers,
+  pidsWithHome,
   openclawScript,
   removeCaseDir,
   timingTable,
@@ -26,7 +29,12 @@ import {
 const SERVICE = 'openclaw-gateway';
 const START_BUDGET = 200_000;
 /** One case: a start (50-110 s loaded), a snapshot (a validator run), a repair (validators + `openclaw doctor`, up to 120 s) and a restart. */
-const CASE_BUDGET = 900_000;
+const CASE_BUDGET = 1_200_000;
+/**
+ * SIGKILL to healthy again through a repair. As a user's gateway at load 16 on 2 cores: 393 s (validator 40 s, stale locks,
+ * `openclaw doctor --fix` killed at its 120 s timeout, validators, a 60-90 s start), so 600 s.
+ */
+const REPAIR_BUDGET = 600_000;
 const TOKEN = 'e2e-user-token-7f3a9c';
 const timings: Timing[] = [];
 const rt = (t: TestDaemon) => t.daemon.runtimes.get(SERVICE)!;
@@ -55,11 +63,7 @@ function configWithToken(port: number, home: string, extra: Record<string, unkno
 
 /** Across every case: no repair changed or dropped a protected setting, and none wrote the token into the journal. */
 function expectNoProtectedHarm(journal: ClawbackEvent[]): void {
-  for (const e of journal.filter((x) => x.type === 'doctor.repair')) {
-    const d = e.details ?? {};
-    expect((d.protectedChanged as unknown[] | undefined) ?? [], e.message).toEqual([]);
-    if (d.rolledBack !== true) expect((d.protectedLost as unknown[] | undefined) ?? [], e.message).toEqual([]);
-  }
+  expect(protectedHarm(journal)).toEqual([]);
   expect(JSON.stringify(journal)).not.toContain(TOKEN);
 }
 
@@ -68,6 +72,8 @@ describe.skipIf(!OPENCLAW_AVAILABLE)('OpenClaw: the doctor does no harm', () => 
   let g: GatewayHome | undefined;
   afterEach(async () => {
     await td?.stop();
+    const seen = g ? describePids(pidsWithHome(g.home)) : [];
+    if (seen.length > 0) process.stdout.write(`left behind with the case HOME:\n${seen.join('\n')}\n`);
     const left = g ? await killLeftovers(g.home) : [];
     removeCaseDir(g);
     td = undefined;
@@ -75,14 +81,12 @@ describe.skipIf(!OPENCLAW_AVAILABLE)('OpenClaw: the doctor does no harm', () => 
     expect(left).toEqual([]);
   });
 
-  // Still in openclaw's test mode (asUser: false): as a user's gateway, the repair cases leave two processes with
-  // the case's HOME behind after the daemon stops (seen 2026-11-30, not yet explained; see the closing note).
   async function start(kase: string, port: number): Promise<TestDaemon> {
     g = gatewayHome(port);
     writeFileSync(g.configPath, configWithToken(port, g.home), { mode: 0o600 });
     const gh = g;
     // snapshotAfter 10 min: a snapshot within this case proves it was taken on a health verdict, not on a timer.
-    td = await startTestDaemon(e2eClawbackConfig(gh, port, { snapshotAfter: '10m', asUser: false }), { dir: gh.dir });
+    td = await startTestDaemon(e2eClawbackConfig(gh, port, { snapshotAfter: '10m' }), { dir: gh.dir });
     const t = td;
     await timed(kase, 'spawn -> /healthz 200', () =>
       waitFor(async () => (await healthz(port)) && rt(t).status().health === 'healthy', { timeoutMs: START_BUDGET, intervalMs: 500, message: 'first healthy gateway' }),
@@ -104,13 +108,14 @@ describe.skipIf(!OPENCLAW_AVAILABLE)('OpenClaw: the doctor does no harm', () => 
     const before = t.events.length;
     process.kill(pid, 'SIGKILL');
     await timed('unknown key', 'key + SIGKILL -> /healthz 200 again', () =>
-      waitFor(async () => rt(t).status().pid !== pid && rt(t).status().health === 'healthy' && (await healthz(port)), { timeoutMs: 2 * START_BUDGET, intervalMs: 500 }),
+      waitFor(async () => rt(t).status().pid !== pid && rt(t).status().health === 'healthy' && (await healthz(port)), { timeoutMs: REPAIR_BUDGET, intervalMs: 500 }),
     );
     const now = JSON5.parse(readFileSync(gh.configPath, 'utf8')) as { gateway?: { port?: number; auth?: { token?: string } }; notAKey?: unknown };
     expect(now.notAKey).toBeUndefined();
     expect(now.gateway?.auth?.token).toBe(TOKEN);
     expect(now.gateway?.port).toBe(port);
-    const repairs = t.events.slice(before).filter((e) => e.type === 'doctor.repair' && e.details?.applied);
+    // As a user's gateway it holds lock files, which a SIGKILL leaves behind: those repairs (stale-lock) are not the config's.
+    const repairs = t.events.slice(before).filter((e) => e.type === 'doctor.repair' && e.details?.applied && e.details?.rule === 'config-restore');
     expect(repairs.length, JSON.stringify(t.events.slice(before).filter((e) => e.type.startsWith('doctor')).map((e) => e.message))).toBeGreaterThan(0);
     expect(repairs.every((r) => r.details?.method !== 'restore'), repairs.map((r) => r.message).join('\n')).toBe(true);
     process.stdout.write(`unknown-key repair: ${repairs.map((r) => `${String(r.details?.method)}: ${r.message}`).join(' | ')}\n`);
@@ -131,12 +136,12 @@ describe.skipIf(!OPENCLAW_AVAILABLE)('OpenClaw: the doctor does no harm', () => 
     const before = t.events.length;
     process.kill(pid, 'SIGKILL');
     await timed('stale .bak', 'truncate + SIGKILL -> /healthz 200 again', () =>
-      waitFor(async () => rt(t).status().pid !== pid && rt(t).status().health === 'healthy' && (await healthz(port)), { timeoutMs: 2 * START_BUDGET, intervalMs: 500 }),
+      waitFor(async () => rt(t).status().pid !== pid && rt(t).status().health === 'healthy' && (await healthz(port)), { timeoutMs: REPAIR_BUDGET, intervalMs: 500 }),
     );
     const now = JSON5.parse(readFileSync(gh.configPath, 'utf8')) as { gateway?: { port?: number; auth?: { token?: string } } };
     expect(now.gateway?.auth?.token).toBe(TOKEN);
     expect(now.gateway?.port).toBe(port);
-    const repair = t.events.slice(before).find((e) => e.type === 'doctor.repair' && e.details?.applied);
+    const repair = t.events.slice(before).find((e) => e.type === 'doctor.repair' && e.details?.applied && e.details?.rule === 'config-restore');
     if (repair) {
       expect(repair.details).toMatchObject({ method: 'restore', source: 'snapshot' });
       const cands = repair.details!.candidates as Array<{ source: string; verdict: string; ageSeconds: number }>;

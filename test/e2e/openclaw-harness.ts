@@ -111,6 +111,20 @@ export function pidsWithHome(home: string): number[] {
   return found;
 }
 
+/** pid, parent, group and argv of each process carrying HOME=<home> (what a case left behind, for the failure message). */
+export function describePids(pids: number[]): string[] {
+  return pids.map((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+      return `${pid} ppid=${f[1]} pgid=${f[2]} ${argv}`;
+    } catch {
+      return `${pid} (gone)`;
+    }
+  });
+}
+
 /** SIGKILL whatever is left of a test's gateway tree (workers, spawn broker): identified by its private HOME. */
 export async function killLeftovers(home: string): Promise<number[]> {
   const killed: number[] = [];

@@ -244,7 +244,18 @@ describe('clawback init: the verified interpreter, profiles, external mode (issu
     expect(svc.unsetEnv).toBeUndefined();
     expect(svc.env).not.toHaveProperty('OPENCLAW_SUPERVISOR_MODE');
     expect((svc.probes as Array<{ kind: string }>).some((p) => p.kind === 'log')).toBe(false);
+    // An exit code is never seen for a process another manager reaps.
+    expect(svc.restart).not.toHaveProperty('preventExitCodes');
+    expect(text).not.toContain('Exit 78');
     const s = service(path.join(w.cwd, 'clawback.yaml'));
     expect(s.external).toMatchObject({ restartCommand: ['systemctl', '--user', 'restart', 'openclaw-gateway-work.service'] });
+  });
+
+  it('--mode external with no OpenClaw service to attach to: exit 2, nothing written (as docs/openclaw.md says)', async () => {
+    const w = world('{ gateway: { mode: "local" } }');
+    const x = io(w);
+    expect(await runInit(openclaw({ mode: 'external' }), x)).toBe(2);
+    expect(x.err.join('')).toMatch(/--mode external: no OpenClaw service found/);
+    expect(existsSync(path.join(w.cwd, 'clawback.yaml'))).toBe(false);
   });
 });
