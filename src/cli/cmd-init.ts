@@ -289,7 +289,7 @@ export function registerInit(program: Command): void {
     })
     .option('--profile <name>', 'a named OpenClaw profile (~/.openclaw-NAME, openclaw-gateway-NAME.service)')
     .option('--mode <mode>', 'auto | run (Clawback runs the gateway) | external (OpenClaw\'s service manager does)', 'auto')
-    .option('--command <cmd>', 'generic: the command line to supervise')
+    .option('--command <cmd>', 'the command line to supervise (required with --preset generic)')
     .option('--name <name>', 'generic: the service name')
     .option('--health-url <url>', 'generic: liveness URL')
     .action(async (o: InitOptions) => {
