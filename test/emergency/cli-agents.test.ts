@@ -99,7 +99,7 @@ describe('Level 3 with a CLI agent in tmux', () => {
     // No shell, no network tools; reads only under the working directory and the config file.
     const allowed = args[args.indexOf('--allowedTools') + 1]!.split(',');
     expect(allowed.some((t) => /^(Bash|WebFetch|WebSearch|Read|Grep|Glob)$/.test(t) || t.startsWith('Bash('))).toBe(false);
-    expect(args[args.indexOf('--disallowedTools') + 1]).toBe('Bash,WebFetch,WebSearch');
+    expect(args[args.indexOf('--disallowedTools') + 1]).toBe(`Bash,WebFetch,WebSearch,Read(/${path.join(scenario!.stateDir, 'token')}),Read(/${path.join(os.homedir(), '.ssh')}/**)`);
     // Every file of the session is private (0600).
     const modes: string[] = [];
     for (const entry of await fs.readdir(r.incidentDir!, { recursive: true, withFileTypes: true })) {
@@ -170,7 +170,7 @@ describe('Level 3 confinement without a configured working directory', () => {
     expect(allowed.filter((t) => t.startsWith('Edit') || t.startsWith('Write'))).toEqual([]);
     expect(allowed.every((t) => t === `Read(/${scenario!.host.configPath})`)).toBe(true);
     expect(args.slice(args.indexOf('--permission-mode'), args.indexOf('--permission-mode') + 2)).toEqual(['--permission-mode', 'default']);
-    expect(args[args.indexOf('--disallowedTools') + 1]).toBe('Bash,WebFetch,WebSearch');
+    expect(args[args.indexOf('--disallowedTools') + 1]).toBe(`Bash,WebFetch,WebSearch,Read(/${path.join(scenario!.stateDir, 'token')}),Read(/${path.join(os.homedir(), '.ssh')}/**)`);
   });
 });
 
