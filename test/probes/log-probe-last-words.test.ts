@@ -61,6 +61,37 @@ describe('last words of a dying instance', () => {
     expect(lines.join('\n')).not.toContain(SECRET);
   }, 40_000);
 
+  it('a service that prints its fatal line and exits at once (no probe tick in its life) still trips the log probe, once per exit', async () => {
+    // Each instance lives a few milliseconds; the probe ticks every 5 s: only the read at the exit can see the line.
+    const script = `console.log('booting'); console.error('Error: listen EADDRINUSE: address already in use 127.0.0.1:18789 (key ${SECRET})'); process.exit(1);`;
+    td = await startTestDaemon({
+      services: [
+        {
+          name: 'quick',
+          command: [NODE, '-e', script],
+          env: { OPENAI_API_KEY: SECRET },
+          restart: { backoff: { initial: '200ms', jitter: 0 }, intensity: { maxRestarts: 2, window: '1m' } },
+          probes: [{ kind: 'log', pattern: 'EADDRINUSE', finding: 'port-in-use', interval: '5s' }],
+        },
+      ],
+    });
+    const t = td;
+    const atExit = () => t.events.filter((e) => e.type === 'probe.failed' && e.details?.['atExit'] === true);
+    await waitFor(() => atExit().length >= 1, { timeoutMs: 15_000 });
+    const first = atExit()[0]!;
+    expect(first.details?.['finding']).toBe('port-in-use');
+    expect(first.message).toContain('address already in use');
+    // Held after the crash loop: every exit was read, none twice (the probe's own next tick does not repeat it).
+    await waitFor(() => t.daemon.runtimes.get('quick')!.status().state === 'held', { timeoutMs: 20_000 });
+    await new Promise((r) => setTimeout(r, 600));
+    const exits = t.events.filter((e) => e.type === 'service.exited').length;
+    const reported = t.events.filter((e) => e.type === 'probe.failed' && e.message.includes('EADDRINUSE')).length;
+    expect(reported).toBe(exits);
+    const journaled = t.journal().filter((e) => e.type === 'probe.failed');
+    expect(journaled.length).toBe(reported);
+    expect(JSON.stringify(journaled)).not.toContain(SECRET);
+  }, 40_000);
+
   it('a line written after the last tick by an instance that then died is matched on the next instance (after its first pass)', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'svc.log');
