@@ -4,6 +4,7 @@ import { connect } from './client.js';
 import { cliHint } from './cli-command.js';
 import { humanBytes, humanDuration, paint, table } from './format.js';
 import type { ServiceStatus } from '../daemon/service-runtime.js';
+import { deadLetterLines, type DeadLetterView } from '../notify/dead-letter-notice.js';
 
 type ForecastView = import('../daemon/prediction-wiring.js').ForecastView;
 
@@ -20,6 +21,7 @@ interface StatusJson {
   };
   services: Array<ServiceStatus & { forecast?: ForecastView }>;
   scaled?: import('../instances/instances-plugin.js').ScaledGroupStatus[];
+  notify?: DeadLetterView;
 }
 
 export function registerStatus(program: Command): void {
@@ -57,6 +59,7 @@ export function renderStatus(status: StatusJson, colour: boolean, resumeHint: (n
       lines.push(p.red(`DAEMON DEGRADED: ${f.reason}: ${f.lastError ?? ''}${f.count ? ` (${f.count}x)` : ''}; services are still supervised`));
     }
   }
+  for (const line of deadLetterLines(status.notify)) lines.push(p.red(`ALERTS NOT DELIVERED: ${line}`));
   lines.push('', table(rows));
   // Services with instances: one line per group (its instances are the NAME:i rows above).
   for (const g of status.scaled ?? []) {

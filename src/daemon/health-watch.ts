@@ -8,6 +8,8 @@ import { createProbe } from '../probes/registry.js';
 import { ProbeScheduler } from '../probes/probe-scheduler.js';
 import { ProcessTable } from '../platform/process-table.js';
 import type { ProbeTarget } from '../probes/probe-types.js';
+import type { ProbeConfigOf } from '../probes/probe-schema.js';
+import { lastWordsMatches } from '../probes/log-probe-last-words.js';
 import type { ServiceInstance } from '../supervisor/service-process.js';
 import type { HealthEvents, HealthWatch, ProbeStatusView } from './service-runtime.js';
 
@@ -51,6 +53,11 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
    * (failureThreshold - 1) intervals plus a timeout later).
    */
   const failingSince = new Map<string, number>();
+  const logProbes = service.probes.filter((p): p is ProbeConfigOf<'log'> => p.kind === 'log');
+  /** Per log probe: how far its ticks read the service's log during the current instance. */
+  const logReadTo = new Map<string, number>();
+  /** How far the last instance's output was read at its exit (handed to the next instance's target). */
+  let lastWordsReadTo: number | undefined;
 
   const onVerdict = (v: ProbeVerdict): void => {
     if (!target) return;
@@ -85,6 +92,9 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
       if (r.consecutiveFailures <= 1 || !failingSince.has(r.name)) failingSince.set(r.name, r.at - r.durationMs);
     } else if (r.result.status === 'success') failingSince.delete(r.name);
     opts.onProbeResult?.(r);
+    if (r.kind === 'log' && r.result.details?.['file'] === opts.logFile && typeof r.result.details['offset'] === 'number') {
+      logReadTo.set(r.name, r.result.details['offset']);
+    }
     if (r.kind !== 'memory') return;
     if (r.result.finding === 'memory-warn' && !memoryWarned.has(r.name)) {
       memoryWarned.add(r.name);
@@ -118,6 +128,27 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
   for (const w of workers) if (w.snapshot().action === 'restart') liveness.set(w.snapshot().name, 'pending');
   const hasLiveness = liveness.size > 0;
 
+  /** The dying instance's output after the probes' last reads, read to its end: a match is a probe failure at the exit. */
+  const reportLastWords = (dying: ProbeTarget): void => {
+    const to = fileSize(opts.logFile);
+    lastWordsReadTo = to;
+    const readTo = new Map(logReadTo);
+    void lastWordsMatches({ probes: logProbes, file: opts.logFile, startOffset: dying.logStartOffset ?? to, readTo, to })
+      .then((found) => {
+        for (const m of found) {
+          opts.emit({
+            type: 'probe.failed',
+            time: clock.now(),
+            severity: 'warning',
+            service: service.name,
+            message: `${service.name}: probe ${m.probe.name} failed: last output before the exit: ${m.line}`,
+            details: { probe: m.probe.name, kind: 'log', finding: m.probe.finding, line: m.line, matches: m.matches, pattern: m.probe.pattern, atExit: true, pid: dying.pid },
+          });
+        }
+      })
+      .catch(() => undefined);
+  };
+
   return {
     attach(inst: ServiceInstance) {
       target = {
@@ -125,6 +156,7 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
         startedAt: inst.startedAt,
         logFile: opts.logFile,
         logStartOffset: fileSize(opts.logFile),
+        ...(lastWordsReadTo !== undefined ? { lastWordsReadTo } : {}),
         env: service.env,
         ...(service.configFile
           ? {
@@ -138,6 +170,7 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
       };
       for (const k of liveness.keys()) liveness.set(k, 'pending');
       failingSince.clear();
+      logReadTo.clear();
       if (!started) {
         started = true;
         for (const w of workers) w.start();
@@ -152,8 +185,10 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
       }
     },
     detach() {
+      const dying = target;
       target = undefined;
       uptimeTimer?.cancel();
+      if (dying && logProbes.length > 0) reportLastWords(dying);
     },
     stop() {
       target = undefined;

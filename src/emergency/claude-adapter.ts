@@ -13,7 +13,10 @@
 //   --model NAME                                                                                           [verified]
 //   Edit(//abs/path) rules: path rules apply to Edit/Read, "//" marks an absolute path                     [NOT verified against a
 //   real claude: taken from the permissions docs as quoted by a secondary source]
-// In print mode a tool call that would need a prompt is denied, so the allowlist is the whole reach.
+// In print mode a tool call that would need a prompt is denied, so the allowlist is the whole reach, except
+// for read-only tools (Read, Grep, Glob) inside the start directory, which need no approval: hence the start
+// directory is the service's configured cwd or an empty one (run-emergency.ts), and the deny rules below.
+import os from 'node:os';
 import path from 'node:path';
 import type { AgentSession } from './agent-adapter.js';
 import { CliAgentAdapter, PROMPT_ARG, confinedPaths, editsAllowed, type ArgvPart, type CliAgentOptions } from './cli-agent.js';
@@ -29,6 +32,15 @@ function pathRule(p: string, isDir: boolean): string {
 
 /** No shell and no network: health checks are Clawback's own job, and a shell reads any file. */
 export const CLAUDE_DENIED_TOOLS = ['Bash', 'WebFetch', 'WebSearch'];
+
+/**
+ * Deny rules (they beat every allow rule) for secrets a working directory may contain: Clawback's API token
+ * (the state dir is <stateDir>/incidents/<id>/..) and ~/.ssh, for a service whose cwd is a home directory.
+ */
+export function secretReadDenials(session: Pick<AgentSession, 'incidentDir'>, home = os.homedir()): string[] {
+  const stateDir = path.resolve(session.incidentDir, '..', '..');
+  return [`Read(${absRule(path.join(stateDir, 'token'))})`, `Read(${pathRule(path.join(home, '.ssh'), true)})`];
+}
 
 export function claudeArgv(session: AgentSession): ArgvPart[] {
   const cfg = session.config;
@@ -50,7 +62,7 @@ export function claudeArgv(session: AgentSession): ArgvPart[] {
   const argv: ArgvPart[] = [cfg.binary ?? 'claude', '-p', PROMPT_ARG, '--output-format', 'text', '--max-turns', String(cfg.maxTurns)];
   argv.push('--permission-mode', session.mode === 'propose' ? 'plan' : edits.length > 0 ? 'acceptEdits' : 'default');
   argv.push('--allowedTools', tools.join(','));
-  argv.push('--disallowedTools', CLAUDE_DENIED_TOOLS.join(','));
+  argv.push('--disallowedTools', [...CLAUDE_DENIED_TOOLS, ...secretReadDenials(session)].join(','));
   if (cfg.model) argv.push('--model', cfg.model);
   return argv;
 }

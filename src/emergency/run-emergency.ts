@@ -279,9 +279,15 @@ export async function runEmergency(opts: RunEmergencyOptions): Promise<Emergency
 
 async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: string): Promise<AgentSessionResult> {
   const { incident, service, config, host, clock, redactor } = opts;
-  const workdir = path.resolve(service.cwd ?? process.cwd());
-  const configPath = host.configPath ?? (service.configFile ? path.resolve(workdir, service.configFile.path) : undefined);
-  const allowedPaths = (config.allowedPaths ?? [configPath, workdir].filter((p): p is string => !!p)).map((p) => path.resolve(workdir, p));
+  // Where the service's relative paths point (its cwd, else the daemon's directory).
+  const serviceDir = path.resolve(service.cwd ?? process.cwd());
+  // Without a configured working directory the agent starts in an empty private directory: CLI agents read
+  // their start directory without asking, and the daemon's directory (often $HOME) holds ~/.ssh and the API token.
+  const workdir = service.cwd !== undefined ? serviceDir : path.join(incidentDir, 'agent-cwd');
+  if (service.cwd === undefined) await fs.mkdir(workdir, { recursive: true, mode: 0o700 });
+  const configPath = host.configPath ?? (service.configFile ? path.resolve(serviceDir, service.configFile.path) : undefined);
+  const defaultPaths = service.cwd !== undefined ? [configPath, workdir] : [configPath];
+  const allowedPaths = (config.allowedPaths ?? defaultPaths.filter((p): p is string => !!p)).map((p) => path.resolve(serviceDir, p));
 
   // Secrets: the service's env, secret fields of its config, whatever the daemon already registered.
   redactor.addSecretEnv(service.env);

@@ -10,10 +10,17 @@ const PATTERNS: RegExp[] = [
   /\bsk-ant-[A-Za-z0-9_-]{16,}/g,
   /\bgh[pousr]_[A-Za-z0-9]{20,}/g,
   /\bxox[abprs]-[A-Za-z0-9-]{10,}/g,
+  /\bgithub_pat_[A-Za-z0-9_]{20,}/g,
   /\bAKIA[0-9A-Z]{16}\b/g,
-  /\b\d{8,10}:[A-Za-z0-9_-]{35}\b/g, // Telegram bot token
-  // Webhook URLs carry their secret in the path.
-  /https?:\/\/[^\s"']*(?:discord(?:app)?\.com\/api\/webhooks|hooks\.slack\.com\/services|api\.telegram\.org\/bot)[^\s"']*/gi,
+  /\bAIza[0-9A-Za-z_-]{30,}/g, // Google API key
+  // Telegram bot token: the bot id, a colon, the secret (34-35 characters today; any length from 30 is taken).
+  /\b\d{5,12}:[A-Za-z0-9_-]{30,}/g,
+  // Webhook URLs carry their secret in the path (any API version, canary/ptb hosts).
+  /https?:\/\/[^\s"']*(?:discord(?:app)?\.com\/api\/(?:v\d+\/)?webhooks|hooks\.slack\.com\/(?:services|workflows|triggers)|api\.telegram\.org\/(?:file\/)?bot)[^\s"']*/gi,
+  // A password in a URL's user info (scheme://user:password@host).
+  /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@"']+:)([^\s@/"']+)(?=@)/gi,
+  // A command-line flag naming a secret, followed by its value (`--token X`, `--api-key X`).
+  /(--?[a-z-]*(?:token|api-?key|secret|password|passwd)\s+)([^\s"'-][^\s"']{3,})/gi,
 ];
 
 export const REDACTED = '[REDACTED]';
@@ -49,7 +56,7 @@ export class Redactor {
     for (const v of this.values) out = out.split(v).join(REDACTED);
     for (const re of PATTERNS) {
       out = out.replace(re, (match, p1: unknown) => {
-        if (typeof p1 === 'string' && match.startsWith(p1) && p1.length < match.length && /[:=]/.test(p1)) {
+        if (typeof p1 === 'string' && match.startsWith(p1) && p1.length < match.length && (/[:=]/.test(p1) || /\s$/.test(p1))) {
           return p1 + REDACTED;
         }
         if (typeof p1 === 'string' && /^(Bearer|Basic)$/i.test(p1)) return `${p1} ${REDACTED}`;

@@ -20,7 +20,8 @@ interface ReadPosition {
  * the instance started) or, without it, at the end of the file. A shrunk file or a new inode
  * (truncation, rotation) is read from the start. More than maxBytesPerTick new bytes: the oldest
  * are skipped (a chatty log must not make the probe fall behind). An unfinished last line waits
- * for the next tick.
+ * for the next tick. What the health watch already read at the instance's exit (log-probe-last-words.ts,
+ * target.lastWordsReadTo) is not read again.
  */
 export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
   const regex = new RegExp(config.pattern, config.flags);
@@ -54,8 +55,9 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
         ticksThisInstance = 0;
         const start = target.logStartOffset ?? size;
         // The dying instance's output since the last tick: read it to the end before moving on.
-        if (position !== undefined && position.file === file && position.ino === ino && position.offset < Math.min(start, size)) {
-          const from = Math.max(position.offset, Math.min(start, size) - config.maxBytesPerTick);
+        const readAtExit = file === target.logFile ? (target.lastWordsReadTo ?? 0) : 0;
+        if (position !== undefined && position.file === file && position.ino === ino && Math.max(position.offset, readAtExit) < Math.min(start, size)) {
+          const from = Math.max(position.offset, readAtExit, Math.min(start, size) - config.maxBytesPerTick);
           previous = await scanRange(file, from, Math.min(start, size), regex).catch(() => undefined);
         }
         position = { file, ino, offset: start <= size ? start : 0, instance };
@@ -143,7 +145,7 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
 }
 
 /** The first matching line (and the number of matches) in [from, to) of a file; complete lines only, plus a last unterminated one. */
-async function scanRange(file: string, from: number, to: number, regex: RegExp): Promise<{ line: string; matches: number } | undefined> {
+export async function scanRange(file: string, from: number, to: number, regex: RegExp): Promise<{ line: string; matches: number } | undefined> {
   const buf = Buffer.alloc(Math.max(0, to - from));
   const fh = await open(file, 'r');
   let read = 0;

@@ -44,6 +44,11 @@ export interface ProbeTarget {
    * starts at the end of the file.
    */
   logStartOffset?: number;
+  /**
+   * How far the previous instance's output was already read at its exit (log-probe-last-words.ts): the log
+   * probe does not report those lines a second time.
+   */
+  lastWordsReadTo?: number;
   configFile?: {
     path: string;
     format: 'auto' | 'json' | 'json5' | 'yaml';

@@ -99,7 +99,7 @@ describe('Level 3 with a CLI agent in tmux', () => {
     // No shell, no network tools; reads only under the working directory and the config file.
     const allowed = args[args.indexOf('--allowedTools') + 1]!.split(',');
     expect(allowed.some((t) => /^(Bash|WebFetch|WebSearch|Read|Grep|Glob)$/.test(t) || t.startsWith('Bash('))).toBe(false);
-    expect(args[args.indexOf('--disallowedTools') + 1]).toBe('Bash,WebFetch,WebSearch');
+    expect(args[args.indexOf('--disallowedTools') + 1]).toBe(`Bash,WebFetch,WebSearch,Read(/${path.join(scenario!.stateDir, 'token')}),Read(/${path.join(os.homedir(), '.ssh')}/**)`);
     // Every file of the session is private (0600).
     const modes: string[] = [];
     for (const entry of await fs.readdir(r.incidentDir!, { recursive: true, withFileTypes: true })) {
@@ -143,6 +143,34 @@ describe('Level 3 with a CLI agent in tmux', () => {
     expect(r.outcome).toBe('fixed');
     expect(r.attachCommand).toMatch(/attach -t/);
     console.log(`[measure] command adapter (tmux): runEmergency() -> agent start ${r.startLatencyMs?.toFixed(1)} ms (prepare ${r.prepareMs?.toFixed(1)} ms)`);
+  });
+});
+
+describe('Level 3 confinement without a configured working directory', () => {
+  it('the agent starts in an empty private directory (not the daemon\'s), may read only the config file and edit nothing', async () => {
+    scenario = await makeScenario();
+    await scenario.host.start();
+    const argsFile = await tmpArgsFile();
+    const cwdFile = path.join(argsDir!, 'cwd.json');
+    const { cwd: _omit, ...noCwd } = scenario.service;
+    const r = await scenario.run(
+      { adapter: 'claude', timeBox: '30s', verifyWindow: '500ms', maxTurns: 5 },
+      { service: noCwd as typeof scenario.service, adapterOptions: { cli: { tmux: { socket: SOCKET }, env: cliEnv({ FAKE_AGENT_ARGS_FILE: argsFile, FAKE_AGENT_CWD_FILE: cwdFile }) } } },
+      'inc-no-cwd',
+    );
+    expect(r.incidentDir).toBeDefined();
+    const seen = JSON.parse(await fs.readFile(cwdFile, 'utf8')) as { cwd: string; entries: string[] };
+    // Not the daemon's directory (here the test runner's, often $HOME in production) and nothing to read there.
+    expect(seen.cwd).not.toBe(process.cwd());
+    expect(seen.cwd).toBe(path.join(r.incidentDir!, 'agent-cwd'));
+    expect(seen.entries).toEqual([]);
+    expect((await fs.stat(seen.cwd)).mode & 0o777).toBe(0o700);
+    const args = JSON.parse(await fs.readFile(argsFile, 'utf8')) as string[];
+    const allowed = args[args.indexOf('--allowedTools') + 1]!.split(',');
+    expect(allowed.filter((t) => t.startsWith('Edit') || t.startsWith('Write'))).toEqual([]);
+    expect(allowed.every((t) => t === `Read(/${scenario!.host.configPath})`)).toBe(true);
+    expect(args.slice(args.indexOf('--permission-mode'), args.indexOf('--permission-mode') + 2)).toEqual(['--permission-mode', 'default']);
+    expect(args[args.indexOf('--disallowedTools') + 1]).toBe(`Bash,WebFetch,WebSearch,Read(/${path.join(scenario!.stateDir, 'token')}),Read(/${path.join(os.homedir(), '.ssh')}/**)`);
   });
 });
 

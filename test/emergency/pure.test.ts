@@ -179,7 +179,8 @@ describe('CLI agent commands', () => {
     expect(tools).toContain('Edit(//srv/app/**)');
     // No network tools and no shell: an injected "curl the token somewhere" has nothing to run with.
     expect(tools).not.toMatch(/Bash|WebFetch|WebSearch|curl/);
-    expect(fix[fix.indexOf('--disallowedTools') + 1]).toBe('Bash,WebFetch,WebSearch');
+    // Deny rules beat allow rules: the API token and ~/.ssh stay unreadable even inside a readable working directory.
+    expect(fix[fix.indexOf('--disallowedTools') + 1]).toBe(`Bash,WebFetch,WebSearch,Read(//state/token),Read(/${path.join(os.homedir(), '.ssh')}/**)`);
     // Reads limited to the working directory and the config file (no bare Read, Grep or Glob).
     const reads = tools.split(',').filter((t) => /^(Read|Grep|Glob)/.test(t));
     expect(reads.sort()).toEqual(['Read(//etc/gw/gw.json)', 'Read(//etc/gw/gw.json/**)', 'Read(//srv/app/**)'].sort());

@@ -8,6 +8,9 @@ import { runCli } from '../helpers/cli.js';
 import { Receiver } from '../notify/receiver.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
 import { BOT_TOKEN, DISCORD_TOKEN } from '../notify/helpers.js';
+import { chromium } from 'playwright-core';
+
+const CHROMIUM = '/usr/bin/chromium';
 
 let td: TestDaemon | undefined;
 const receivers: Receiver[] = [];
@@ -88,6 +91,20 @@ describe('alerts you can trust', () => {
     await other.waitFor(() => other.of('webhook').some((m) => /\d+ alert\(s\) undelivered to ops/.test((m.json as ClawbackEvent).message)), 10_000, 'notice on the other channel');
     expect(other.of('webhook').every((m) => (m.json as ClawbackEvent).type === 'notify.undelivered')).toBe(true);
     expect(readFileSync(path.join(t.stateDir, 'logs', 'daemon.log'), 'utf8')).toMatch(/"level":"warn".*undelivered to ops/);
+    // ... in `clawback status` (the table view, not only --json), naming the commands that retry or drop them ...
+    const shown = await runCli(['status', '--state-dir', t.stateDir]);
+    expect(shown.stdout).toMatch(/\d+ alert\(s\) undelivered to ops: .*clawback notify flush ops.*clawback notify discard ops/);
+    expect(shown.stdout).not.toMatch(/undelivered to backup/);
+    // ... and on the dashboard, in a real browser (a missing Chromium fails the test: it is a test prerequisite).
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${base}/`);
+      await page.waitForSelector('[data-field="dead-letters"]', { timeout: 20_000 });
+      expect(await page.locator('[data-field="dead-letters"]').textContent()).toMatch(/\d+ alerts? undelivered to ops/);
+    } finally {
+      await browser.close();
+    }
 
     // The endpoint comes back; `clawback notify flush ops` retries at once.
     down.clearScript();

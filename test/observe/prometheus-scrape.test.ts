@@ -111,12 +111,27 @@ describe('metrics with a real Prometheus', () => {
     };
     await waitFor(async () => (await query('up{job="clawback"} == 1').catch(() => [])).length === 1, { timeoutMs: 40_000, intervalMs: 500 });
 
-    // A second incident while Prometheus watches: the counters move.
-    const before = Number((await query('sum(clawback_restarts_total)'))[0]?.value[1] ?? 0);
+    // A second incident while Prometheus watches: every counter and histogram the incident drives moves.
+    const moving = [
+      'sum(clawback_restarts_total)',
+      'sum(clawback_incidents_total)',
+      'sum(clawback_time_to_recover_seconds_count)',
+      'sum(clawback_notifications_total{result="delivered"})',
+      'sum(clawback_probe_duration_seconds_count)',
+      'sum(clawback_daemon_cpu_seconds_total)',
+    ];
+    const value = async (q: string): Promise<number> => Number((await query(q))[0]?.value[1] ?? 0);
+    const before = new Map<string, number>();
+    for (const q of moving) before.set(q, await value(q));
     const resolvedBefore = t.events.filter((e) => e.type === 'incident.resolved').length;
     process.kill(rt.status().pid!, 'SIGKILL');
     await waitFor(() => t.events.filter((e) => e.type === 'incident.resolved').length > resolvedBefore, { timeoutMs: 15_000 });
-    await waitFor(async () => Number((await query('sum(clawback_restarts_total)'))[0]?.value[1] ?? 0) > before, { timeoutMs: 20_000 });
+    const still: string[] = [];
+    for (const q of moving) {
+      const moved = await waitFor(async () => (await value(q)) > before.get(q)!, { timeoutMs: 20_000, intervalMs: 500 }).then(() => true, () => false);
+      if (!moved) still.push(`${q} stayed at ${before.get(q)}`);
+    }
+    expect(still, 'series that did not move in Prometheus during an incident').toEqual([]);
 
     const missing: string[] = [];
     for (const name of seriesUsed()) {

@@ -14,11 +14,16 @@ const OPENAI = 'sk-proj-Abc123def456ghi789jkl012mno345';
 const GATEWAY = 'gwtok-7f3a9c1e5b2d8f4a6c0e';
 const DISCORD = 'https://discord.com/api/webhooks/112233445566/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789';
 const ANTHROPIC = 'sk-ant-api03-ZyXwVuTsRqPoNmLkJiHg';
-const SECRETS = [OPENAI, GATEWAY, DISCORD, ANTHROPIC, 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789'];
+// A Telegram bot token in a variable whose name says nothing: only its shape gives it away.
+const TELEGRAM = '110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw'; // Telegram's documented example (34 characters after the colon)
+const SECRETS = [OPENAI, GATEWAY, DISCORD, ANTHROPIC, 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789', TELEGRAM, 'AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw'];
 
 let td: TestDaemon | undefined;
 let receiver: Receiver | undefined;
+let downReceiver: Receiver | undefined;
 afterEach(async () => {
+  await downReceiver?.close();
+  downReceiver = undefined;
   await td?.stop();
   td = undefined;
   await receiver?.close();
@@ -54,24 +59,30 @@ function readSse(port: number, ms: number): Promise<string> {
 }
 
 describe('redaction at the boundary', () => {
-  it('a log probe match carrying four secrets is redacted in status JSON, SSE, /metrics, the CLI, journal and daemon log', async () => {
-    const line = `ERROR upstream failed key=${OPENAI} gw ${GATEWAY} hook ${DISCORD} anthropic ${ANTHROPIC}`;
+  it('a log probe match carrying four secrets is redacted in status JSON, SSE, /metrics, dashboard routes, every CLI view, alerts, dead letters, journal and daemon log', async () => {
+    const line = `ERROR upstream failed key=${OPENAI} gw ${GATEWAY} hook ${DISCORD} anthropic ${ANTHROPIC} bot ${TELEGRAM}`;
     const script = `setInterval(() => console.log(${JSON.stringify(line)}), 150); setInterval(() => {}, 1000);`;
     receiver = await Receiver.start();
     const r = receiver;
+    // A channel that never answers 2xx: its alerts become dead letters on disk, which must be clean too.
+    const down = await Receiver.start();
+    downReceiver = down;
+    down.script(100_000, 503);
     td = await startTestDaemon({
       notify: {
         channels: [
           { type: 'webhook', url: `${r.base}/webhook/sec`, mode: 'every-event' },
           { type: 'discord', url: `${r.base}/discord/1/discord-token-0123456789abcdef` },
+          { type: 'webhook', name: 'down', url: `${down.base}/webhook/down`, mode: 'every-event' },
         ],
+        maxAttempts: 1,
         backoff: { initial: 50, max: 300 },
       },
       services: [
         {
           name: 'leaky',
           command: [NODE, '-e', script],
-          env: { OPENAI_API_KEY: OPENAI, OPENCLAW_GATEWAY_TOKEN: GATEWAY, DISCORD_WEBHOOK: DISCORD, ANTHROPIC_API_KEY: ANTHROPIC },
+          env: { OPENAI_API_KEY: OPENAI, OPENCLAW_GATEWAY_TOKEN: GATEWAY, DISCORD_WEBHOOK: DISCORD, ANTHROPIC_API_KEY: ANTHROPIC, TG: TELEGRAM },
           probes: [{ kind: 'log', pattern: 'ERROR', interval: '200ms' }],
         },
       ],
@@ -93,7 +104,32 @@ describe('redaction at the boundary', () => {
     expectClean('journal', readFileSync(path.join(t.stateDir, 'journal.jsonl'), 'utf8'));
     await r.waitFor(() => r.accepted.some((m) => m.raw.includes('ERROR upstream failed')), 10_000, 'the probe alert');
     expectClean('alerts', r.accepted.map((m) => m.raw).join('\n'));
-    expectClean('outbox', allFiles(path.join(t.stateDir, 'outbox')));
+    // An incident (kill -9), so that the incident views have something to show.
+    const rt = t.daemon.runtimes.get('leaky')!;
+    await waitFor(() => rt.status().pid !== undefined && rt.status().state === 'running', { timeoutMs: 10_000 });
+    process.kill(rt.status().pid!, 'SIGKILL');
+    await waitFor(() => t.events.some((e) => e.type === 'incident.opened'), { timeoutMs: 10_000 });
+    // Every read-only route the dashboard uses, and the dashboard's own files.
+    for (const route of ['/api/incidents', '/api/events/recent', '/api/probe-schedule', '/', '/app.js', '/app.css']) {
+      const res = await fetch(`${base}${route}`);
+      expect(res.status, route).toBe(200);
+      expectClean(route, await res.text());
+    }
+    // The CLI's other views: the status table, the incident list, one incident's timeline, the digest.
+    const shown = await runCli(['status', '--state-dir', t.stateDir]);
+    expect(shown.stdout).toContain('leaky');
+    expectClean('clawback status', shown.stdout + shown.stderr);
+    const incidents = t.journal().filter((e) => e.incidentId).map((e) => e.incidentId!);
+    expect(incidents.length).toBeGreaterThan(0);
+    for (const args of [['incidents'], ['incidents', '--json'], ['incident', incidents[0]!], ['digest']]) {
+      const out = await runCli([...args, '--state-dir', t.stateDir]);
+      expect(out.code, `${args.join(' ')}: ${out.stderr}`).toBe(0);
+      expectClean(`clawback ${args.join(' ')}`, out.stdout + out.stderr);
+    }
+    // The dead letters on disk (the down channel refused everything).
+    await waitFor(async () => ((await (await fetch(`${base}/api/status`)).json()) as { notify: { deadLetters: Record<string, number> } }).notify.deadLetters['down']! > 0, { timeoutMs: 10_000 });
+    expect(readdirSync(path.join(t.stateDir, 'outbox', 'down'), { recursive: true }).some((f) => String(f).startsWith('dead'))).toBe(true);
+    expectClean('outbox and dead letters', allFiles(path.join(t.stateDir, 'outbox')));
     await t.stop();
     td = undefined;
     expectClean('daemon.log', readFileSync(path.join(t.stateDir, 'logs', 'daemon.log'), 'utf8'));

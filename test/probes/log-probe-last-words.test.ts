@@ -8,14 +8,18 @@ import { lastLogLines } from '../../src/observe/last-log-lines.js';
 import { Redactor } from '../../src/observe/redact.js';
 import { appendFileSync, statSync } from 'node:fs';
 import { createLogProbe } from '../../src/probes/log-probe.js';
+import { Receiver } from '../notify/receiver.js';
 import { probeSchema } from '../../src/probes/probe-schema.js';
 
 const SECRET = 'sk-proj-LastWords0123456789abcdefXYZ';
 
 let td: TestDaemon | undefined;
+let receiver: Receiver | undefined;
 afterEach(async () => {
   await td?.stop();
   td = undefined;
+  await receiver?.close();
+  receiver = undefined;
 });
 
 describe('last words of a dying instance', () => {
@@ -59,6 +63,45 @@ describe('last words of a dying instance', () => {
     expect(readFileSync(logFile, 'utf8')).toContain(SECRET);
     expect(lines.some((l) => l.includes('EADDRINUSE'))).toBe(true);
     expect(lines.join('\n')).not.toContain(SECRET);
+  }, 40_000);
+
+  it('a service that prints its fatal line and exits at once (no probe tick in its life) still trips the log probe, once per exit; the Level 4 alert quotes it', async () => {
+    // Each instance lives a few milliseconds; the probe ticks every 5 s: only the read at the exit can see the line.
+    const script = `console.log('booting'); console.error('Error: listen EADDRINUSE: address already in use 127.0.0.1:18789 (key ${SECRET})'); process.exit(1);`;
+    receiver = await Receiver.start();
+    const r = receiver;
+    td = await startTestDaemon({
+      notify: { channels: [{ type: 'webhook', url: `${r.base}/webhook/l4` }], backoff: { initial: 50, max: 300 } },
+      services: [
+        {
+          name: 'quick',
+          command: [NODE, '-e', script],
+          env: { OPENAI_API_KEY: SECRET },
+          restart: { backoff: { initial: '200ms', jitter: 0 }, intensity: { maxRestarts: 2, window: '1m' } },
+          probes: [{ kind: 'log', pattern: 'EADDRINUSE', finding: 'port-in-use', interval: '5s' }],
+        },
+      ],
+    });
+    const t = td;
+    const atExit = () => t.events.filter((e) => e.type === 'probe.failed' && e.details?.['atExit'] === true);
+    await waitFor(() => atExit().length >= 1, { timeoutMs: 15_000 });
+    const first = atExit()[0]!;
+    expect(first.details?.['finding']).toBe('port-in-use');
+    expect(first.message).toContain('address already in use');
+    // Held after the crash loop: every exit was read, none twice (the probe's own next tick does not repeat it).
+    await waitFor(() => t.daemon.runtimes.get('quick')!.status().state === 'held', { timeoutMs: 20_000 });
+    await new Promise((r) => setTimeout(r, 600));
+    const exits = t.events.filter((e) => e.type === 'service.exited').length;
+    const reported = t.events.filter((e) => e.type === 'probe.failed' && e.message.includes('EADDRINUSE')).length;
+    expect(reported).toBe(exits);
+    const journaled = t.journal().filter((e) => e.type === 'probe.failed');
+    expect(journaled.length).toBe(reported);
+    expect(JSON.stringify(journaled)).not.toContain(SECRET);
+    // The human's alert (Level 4) quotes the last lines before the exit, redacted.
+    await r.waitFor(() => r.of('webhook').some((m) => (m.json as { type: string }).type === 'incident.escalated'), 20_000, 'the Level 4 alert');
+    const l4 = r.of('webhook').find((m) => (m.json as { type: string }).type === 'incident.escalated')!;
+    expect((l4.json as { message: string }).message).toMatch(/Last lines before the exit:[\s\S]*address already in use/);
+    expect(r.accepted.map((m) => m.raw).join('\n')).not.toContain(SECRET);
   }, 40_000);
 
   it('a line written after the last tick by an instance that then died is matched on the next instance (after its first pass)', async () => {

@@ -1,0 +1,17 @@
+// One wording for "alerts are waiting to be delivered", for every place a person looks (clawback status, the daemon log).
+
+/** The `notify` part of /api/status that matters here. */
+export interface DeadLetterView {
+  deadLetters?: Record<string, number>;
+  outboxDepth?: number;
+}
+
+/** One line per channel holding dead letters, naming the commands that retry or drop them; [] when none. */
+export function deadLetterLines(notify: DeadLetterView | undefined): string[] {
+  const lines: string[] = [];
+  for (const [channel, n] of Object.entries(notify?.deadLetters ?? {})) {
+    if (!(n > 0)) continue;
+    lines.push(`${n} alert(s) undelivered to ${channel}: kept and retried with backoff; \`clawback notify flush ${channel}\` retries now, \`clawback notify discard ${channel}\` drops them`);
+  }
+  return lines;
+}

@@ -1,0 +1,52 @@
+// The redactor recognises every secret shape Clawback meets (chat tokens, webhook URLs, model keys), whatever the env var is called.
+import { describe, expect, it } from 'vitest';
+import { Redactor, REDACTED } from '../../src/observe/redact.js';
+
+/** [text, the secret part that must disappear, what must stay] */
+const CASES: Array<[string, string, string]> = [
+  ['tg 110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw done', 'AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw', 'done'], // 34 characters (Telegram's docs)
+  ['tg 7123456789:AAGxYzAbCdEfGhIjKlMnOpQrStUvWxYz012 done', 'AAGxYzAbCdEfGhIjKlMnOpQrStUvWxYz012', 'done'], // 35, a 10-digit bot id
+  ['tg 987654321:AAzzTelegramSecretTokenABCDEFGHIJKLMN', 'AAzzTelegramSecretTokenABCDEFGHIJKLMN', 'tg '],
+  ['POST https://api.telegram.org/bot110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage', 'AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw', 'POST'],
+  ['hook https://discord.com/api/webhooks/1122/AbCdEfGhIjKl-MnOp_QrSt ok', 'AbCdEfGhIjKl-MnOp_QrSt', 'ok'],
+  ['hook https://discord.com/api/v10/webhooks/1122/AbCdEfGhIjKl-MnOp_QrSt ok', 'AbCdEfGhIjKl-MnOp_QrSt', 'ok'],
+  ['hook https://canary.discordapp.com/api/webhooks/1122/AbCdEfGhIjKl-MnOp_QrSt', 'AbCdEfGhIjKl-MnOp_QrSt', 'hook'],
+  ['hook https://hooks.slack.com/services/T000/B000/XXXXXXXXsecret ok', 'XXXXXXXXsecret', 'ok'],
+  ['key sk-proj-Abc123def456ghi789jkl012mno345', 'Abc123def456ghi789jkl012mno345', 'key'],
+  ['key sk-ant-api03-ZyXwVuTsRqPoNmLkJiHg', 'ZyXwVuTsRqPoNmLkJiHg', 'key'],
+  ['key AIzaSyA-1234567890abcdefghijklmnopqrstu', '1234567890abcdefghijklmnopqrstu', 'key'],
+  ['pat github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz', 'abcdefghijklmnopqrstuvwxyz', 'pat'],
+  ['OPENCLAW_GATEWAY_TOKEN=gwtok-7f3a9c1e5b2d8f4a6c0e', 'gwtok-7f3a9c1e5b2d8f4a6c0e', 'OPENCLAW_GATEWAY_TOKEN='],
+  ['openclaw gateway run --token gwtok-7f3a9c1e5b2d8f4a6c0e --port 18789', 'gwtok-7f3a9c1e5b2d8f4a6c0e', '--port 18789'],
+  ['agent --api-key=zz-secret-value-123 go', 'zz-secret-value-123', 'go'],
+  ['db https://admin:p4ssw0rd-x@db.local:5432/app', 'p4ssw0rd-x', 'https://admin:'],
+  ['Authorization: Bearer abc.def.ghi.jkl', 'abc.def.ghi.jkl', 'Authorization'],
+  ['{"botToken":"123:ABC-short"}', '123:ABC-short', 'botToken'],
+];
+
+describe('Redactor', () => {
+  it.each(CASES)('redacts %s', (text, secret, kept) => {
+    const out = new Redactor().redact(text);
+    expect(out).not.toContain(secret);
+    expect(out).toContain(REDACTED);
+    expect(out).toContain(kept);
+  });
+
+  it('a redacted text stays the same when redacted again, and ordinary lines are left alone', () => {
+    const r = new Redactor();
+    for (const [text] of CASES) {
+      const once = r.redact(text);
+      expect(r.redact(once)).toBe(once);
+    }
+    for (const plain of ['listening on http://127.0.0.1:18789', 'Error: listen EADDRINUSE: address already in use :::18789', 'exit code 1 after 2s', '--port 8080 --verbose', 'at 2026-11-30T16:40:49.123Z']) {
+      expect(r.redact(plain)).toBe(plain);
+    }
+  });
+
+  it('known values are removed wherever they appear; env values only when the name looks secret', () => {
+    const r = new Redactor(['plain-looking-value']);
+    r.addSecretEnv({ MY_SERVICE_TOKEN: 'abc-hidden-1', HOME: '/home/someone' });
+    expect(r.redact('x plain-looking-value y abc-hidden-1 /home/someone')).toBe(`x ${REDACTED} y ${REDACTED} /home/someone`);
+    expect(r.redactDeep({ a: ['abc-hidden-1'], webhookUrl: 'anything', n: 3 })).toEqual({ a: [REDACTED], webhookUrl: REDACTED, n: 3 });
+  });
+});
