@@ -1,6 +1,7 @@
 // `clawback logs|incidents|incident|digest`: what happened, read from the state directory's files.
 import type { Command } from 'commander';
-import { createReadStream, existsSync, readFileSync, statSync, watch } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, watch } from 'node:fs';
+import { Redactor } from '../observe/redact.js';
 import path from 'node:path';
 import { clientStateDir } from './client.js';
 import { readJournal } from '../observe/journal-read.js';
@@ -10,18 +11,21 @@ import { formatTtr, table } from './format.js';
 import { loadConfig } from '../config/load.js';
 import { serviceLogFile } from '../daemon/spawn-spec.js';
 
-/** Where a service's output goes, and whether the config names the service (undefined: no config could be read). */
-function logFileFor(program: Command, name: string): { file: string; known: boolean | undefined } {
+/** Where a service's output goes, whether the config names the service (undefined: no config could be read), and its secrets. */
+function logFileFor(program: Command, name: string): { file: string; known: boolean | undefined; redactor: Redactor } {
   const g = program.opts<{ config?: string; stateDir?: string }>();
   const stateDir = clientStateDir(g);
+  const redactor = new Redactor();
+  redactor.addSecretEnv(process.env);
   try {
     const loaded = loadConfig({ ...(g.config ? { file: g.config } : {}), stateDir });
+    for (const x of loaded.config.services) redactor.addSecretEnv(x.env);
     const s = loaded.config.services.find((x) => x.name === name);
-    if (s) return { file: serviceLogFile(s, stateDir), known: true };
-    return { file: path.join(stateDir, 'logs', `${name}.log`), known: false };
+    if (s) return { file: serviceLogFile(s, stateDir), known: true, redactor };
+    return { file: path.join(stateDir, 'logs', `${name}.log`), known: false, redactor };
   } catch {
     // An unreadable config: fall back to the default location.
-    return { file: path.join(stateDir, 'logs', `${name}.log`), known: undefined };
+    return { file: path.join(stateDir, 'logs', `${name}.log`), known: undefined, redactor };
   }
 }
 
@@ -37,8 +41,10 @@ export function registerHistory(program: Command): void {
     .description("print the service's own output (stdout and stderr)")
     .option('-n, --lines <n>', 'lines to show', (v) => Number(v), 50)
     .option('-f, --follow', 'keep printing new output')
-    .action(async (name: string, o: { lines: number; follow?: boolean }) => {
-      const { file, known } = logFileFor(program, name);
+    .option('--raw', 'print the output as written, secrets included (default: secrets redacted, as everywhere else)')
+    .action(async (name: string, o: { lines: number; follow?: boolean; raw?: boolean }) => {
+      const { file, known, redactor } = logFileFor(program, name);
+      const show = (text: string): string => (o.raw ? text : redactor.redact(text));
       if (!existsSync(file)) {
         if (known === false) {
           process.stderr.write(`clawback: no service named "${name}" in the config (and no log at ${file})\n`);
@@ -48,16 +54,28 @@ export function registerHistory(program: Command): void {
         process.stderr.write(`clawback: no output from "${name}" yet (${file} does not exist)${o.follow ? '; waiting for it' : ''}\n`);
         if (!o.follow) return;
       } else {
-        process.stdout.write(lastLines(readFileSync(file, 'utf8'), o.lines));
+        process.stdout.write(show(lastLines(readFileSync(file, 'utf8'), o.lines)));
         if (!o.follow) return;
       }
       let offset = existsSync(file) ? statSync(file).size : 0;
+      // Whole lines only, so a secret split across two reads is still redacted.
+      let partial = '';
       const pump = (): void => {
         const size = existsSync(file) ? statSync(file).size : 0;
         if (size < offset) offset = 0; // rotated or truncated
         if (size === offset) return;
-        createReadStream(file, { start: offset, end: size - 1 }).pipe(process.stdout, { end: false });
-        offset = size;
+        const fd = openSync(file, 'r');
+        try {
+          const buf = Buffer.alloc(size - offset);
+          const n = readSync(fd, buf, 0, buf.length, offset);
+          offset += n;
+          const text = partial + buf.subarray(0, n).toString('utf8');
+          const cut = text.lastIndexOf('\n') + 1;
+          partial = text.slice(cut);
+          if (cut > 0) process.stdout.write(show(text.slice(0, cut)));
+        } finally {
+          closeSync(fd);
+        }
       };
       try {
         watch(path.dirname(file), () => pump());

@@ -1,4 +1,5 @@
 // Turns a ClawbackEvent into channel-neutral human text; pure, so every channel says the same thing.
+import { formatTtr } from '../observe/time-to-recover.js';
 import type { ClawbackEvent, EventType, Level, Severity } from '../observe/events.js';
 import { formatDuration } from '../config/duration.js';
 
@@ -99,6 +100,8 @@ const HEADLINES: Partial<Record<EventType, string>> = {
   'cluster.standby': 'Standing by (another member leads)',
   'cluster.fenced': 'Self-fenced: lease not renewed',
   'cluster.failover': 'Failover to another member',
+  'cluster.etcd-unreachable': 'etcd unusable',
+  'cluster.etcd-reachable': 'etcd reachable again',
   'maintenance.started': 'Maintenance: healing paused',
   'maintenance.ended': 'Maintenance over: healing is back',
 };
@@ -181,10 +184,10 @@ export function formatNotification(event: ClawbackEvent, ctx: FormatContext): No
     notes.push(`Incident still open after ${formatDuration(open)}.`);
     fields.push({ name: 'Open for', value: formatDuration(open) });
   } else if (event.type === 'incident.resolved' && ttr !== undefined) {
-    notes.push(`Recovered in ${formatDuration(ttr)}.`);
-    fields.push({ name: 'Time to recover', value: formatDuration(ttr) });
+    notes.push(`Recovered in ${formatTtr(ttr)}.`);
+    fields.push({ name: 'Time to recover', value: formatTtr(ttr) });
   } else if (ttr !== undefined) {
-    fields.push({ name: 'Time to recover', value: formatDuration(ttr) });
+    fields.push({ name: 'Time to recover', value: formatTtr(ttr) });
   } else if (dur !== undefined) {
     fields.push({ name: 'Duration', value: formatDuration(dur) });
   }

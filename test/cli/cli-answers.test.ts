@@ -137,6 +137,26 @@ describe('exit codes as documented (0 ok, 1 error, 2 invalid config, 3 daemon no
     expect(r2.code).toBe(4);
     expect(r2.stderr).toContain('no service named "nope"');
   });
+
+  it('logs NAME prints the output with its secrets redacted, as every other output; --raw prints it as written', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'clawback.yaml');
+    const stateDir = path.join(dir, 'state');
+    mkdirSync(path.join(stateDir, 'logs'), { recursive: true });
+    const token = 'gw-token-5f2d9c1e7a3b';
+    const openai = 'sk-proj-' + 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4';
+    writeFileSync(file, YAML.stringify({ services: [{ name: 'web', command: ['node', 'x.js'], env: { GATEWAY_AUTH_TOKEN: token } }] }));
+    writeFileSync(path.join(stateDir, 'logs', 'web.log'), `booting\nauth with ${token}\nkey ${openai} rejected\n`);
+    const r = await runCli(['logs', 'web', '--config', file, '--state-dir', stateDir]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('booting');
+    expect(r.stdout).toContain('[REDACTED]');
+    expect(r.stdout).not.toContain(token);
+    expect(r.stdout).not.toContain(openai);
+    const raw = await runCli(['logs', 'web', '--raw', '--config', file, '--state-dir', stateDir]);
+    expect(raw.stdout).toContain(token);
+    expect(raw.stdout).toContain(openai);
+  });
 });
 
 describe('time to recover and sizes, printed the same everywhere', () => {

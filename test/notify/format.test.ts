@@ -44,8 +44,8 @@ describe('formatNotification', () => {
       { kind: 'event', now: T0, host: 'box' },
     );
     expect(n.title.startsWith('🟢')).toBe(true);
-    expect(n.notes).toContain('Recovered in 1m3s.');
-    expect(n.fields).toContainEqual({ name: 'Time to recover', value: '1m3s' });
+    expect(n.notes).toContain('Recovered in 1m03s.');
+    expect(n.fields).toContainEqual({ name: 'Time to recover', value: '1m03s' });
   });
 
   it('marks messages sent more than a minute late, with the event time', () => {
