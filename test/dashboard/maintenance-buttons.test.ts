@@ -1,14 +1,13 @@
 // The dashboard's maintenance button in headless Chromium against a real daemon: on with the token, shown, then off.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { dashboardPlugin } from '../../src/server/dashboard.js';
-import { FIXTURES, NODE, startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
+import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
-import { freePort } from '../helpers/ports.js';
-import { DEMO_GATEWAY_SERVER } from '../helpers/demo.js';
-import { startOpenAiStandIn, type StandIn } from '../emergency/model-standins.js';
+import type { StandIn } from '../emergency/model-standins.js';
+import { brokenGatewayNeedingApproval } from '../helpers/approval-gateway.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -48,24 +47,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: maintenance', () => {
 
   it('approves a waiting Level 3 agent run from the service card (emergency.approval: required)', async () => {
     await td?.stop();
-    process.env.OPENAI_API_KEY = 'sk-test-approval-0123456789abcdefghij';
-    standIn = await startOpenAiStandIn([{ calls: [{ name: 'finish', arguments: { summary: 'nothing to do' } }] }]);
-    const dir = tempDir();
-    const port = await freePort();
-    const cfg = path.join(dir, 'gateway.json');
-    writeFileSync(cfg, JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 'oops' }));
-    td = await startTestDaemon(
-      {
-        services: [
-          {
-            name: 'gw',
-            command: [NODE, DEMO_GATEWAY_SERVER, '--config', cfg, '--port', String(port)],
-            emergency: { adapter: 'openai', baseUrl: `${standIn.url}/v1`, model: 'stand-in', approval: 'required', approvalTimeout: '2m', verifyWindow: '1s' },
-          },
-        ],
-      },
-      { dir, plugins: [dashboardPlugin()] },
-    );
+    ({ td, standIn } = await brokenGatewayNeedingApproval({ approvalTimeout: '2m', verifyWindow: '1s' }, {}, { plugins: [dashboardPlugin()] }));
     const t = td;
     const s = standIn;
     await waitFor(() => t.daemon.runtimes.get('gw')!.status().work?.kind === 'approval', { timeoutMs: 30_000 });

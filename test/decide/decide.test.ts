@@ -1,10 +1,11 @@
 // The service reducer as a table: (state, input) -> (state, effects) for every rung, deadline, cancellation and boot.
 import { afterAll, describe, expect, it } from 'vitest';
-import { decide, nextWake } from '../../src/decide/decide.js';
-import type { Effect, ServiceInput } from '../../src/decide/inputs.js';
+import { nextWake } from '../../src/decide/decide.js';
+import type { ServiceInput } from '../../src/decide/inputs.js';
 import type { ServicePolicy } from '../../src/decide/policy.js';
 import { testPolicy } from './policy-fixture.js';
-import { initialState, type ServiceState } from '../../src/decide/service-state.js';
+import { ReducerDrive } from './drive.js';
+import type { ServiceState } from '../../src/decide/service-state.js';
 
 function policy(over: Partial<ServicePolicy> = {}): ServicePolicy {
   return testPolicy(over);
@@ -20,36 +21,8 @@ afterAll(() => {
 
 const AGENT = { timeBoxMs: 60_000, verifyWindowMs: 5000, budgetRuns: 2, budgetWindowMs: 86_400_000, approval: 'none' as const, approvalTimeoutMs: 60_000 };
 
-/** Drives a reducer through inputs at given times, collecting every effect. */
-class Drive {
-  state: ServiceState;
-  effects: Effect[] = [];
-  last: Effect[] = [];
-  private ids = 0;
-  constructor(
-    readonly p: ServicePolicy,
-    state?: ServiceState,
-  ) {
-    this.state = state ?? initialState('up');
-  }
-  at(now: number, input: ServiceInput): this {
-    const d = decide(this.state, input, { now, random: () => 0.5, newId: (k) => `${k}-${++this.ids}` }, this.p);
-    this.state = d.state;
-    this.last = d.effects;
-    this.effects.push(...d.effects);
-    return this;
-  }
-  types(list = this.last): string[] {
-    return list.filter((e) => e.type !== 'emit').map((e) => e.type);
-  }
-  events(type?: string): Array<Extract<Effect, { type: 'emit' }>['event']> {
-    return this.effects.flatMap((e) => (e.type === 'emit' && (!type || e.event.type === type) ? [e.event] : []));
-  }
-  /** boot, start, started at `now` with pid. */
-  up(now: number, pid: number): this {
-    if (this.state.phase !== 'starting') this.at(now, { type: 'boot', adopted: null });
-    return this.at(now, { type: 'started', instance: { pid, pidStartTime: 1, startedAt: now }, reason: 'boot' });
-  }
+/** The reducer drive, with the exits and work this table needs. */
+class Drive extends ReducerDrive {
   exit(now: number, code: number | null, lastLines?: string[]): this {
     const pid = this.state.instance!.pid;
     return this.at(now, { type: 'exited', pid, code, signal: null, at: now, statusKnown: true, ...(lastLines ? { lastLines } : {}) });

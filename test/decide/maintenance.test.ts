@@ -1,36 +1,15 @@
 // Issue 25 in the reducer: while in maintenance no automatic actor acts (probe, prediction, group peer, the ladder),
 // a person still can; alerts carry the maintenance mark; a still-unhealthy instance is healed when it ends.
 import { describe, expect, it } from 'vitest';
-import { decide } from '../../src/decide/decide.js';
-import type { Effect, ServiceInput } from '../../src/decide/inputs.js';
 import type { ServicePolicy } from '../../src/decide/policy.js';
 import { testPolicy } from './policy-fixture.js';
-import { initialState, type ServiceState } from '../../src/decide/service-state.js';
+import { ReducerDrive } from './drive.js';
 
 const AGENT = { timeBoxMs: 60_000, verifyWindowMs: 5000, budgetRuns: 2, budgetWindowMs: 86_400_000, approval: 'none' as const, approvalTimeoutMs: 60_000 };
 
-class Drive {
-  state: ServiceState = initialState('up');
-  effects: Effect[] = [];
-  last: Effect[] = [];
-  private ids = 0;
-  constructor(readonly p: ServicePolicy) {}
-  at(now: number, input: ServiceInput): this {
-    const d = decide(this.state, input, { now, random: () => 0.5, newId: (k) => `${k}-${++this.ids}` }, this.p);
-    this.state = d.state;
-    this.last = d.effects;
-    this.effects.push(...d.effects);
-    return this;
-  }
+class Drive extends ReducerDrive {
   acts(list = this.last): string[] {
-    return list.filter((e) => e.type !== 'emit').map((e) => e.type);
-  }
-  events(type: string): Array<Extract<Effect, { type: 'emit' }>['event']> {
-    return this.effects.flatMap((e) => (e.type === 'emit' && e.event.type === type ? [e.event] : []));
-  }
-  up(now: number, pid: number): this {
-    this.at(now, { type: 'boot', adopted: null });
-    return this.at(now, { type: 'started', instance: { pid, pidStartTime: 1, startedAt: now }, reason: 'boot' });
+    return this.types(list);
   }
 }
 

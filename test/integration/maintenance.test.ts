@@ -7,7 +7,8 @@ import { waitFor } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
 import { runCli } from '../helpers/cli.js';
 import { DEMO_GATEWAY_SERVER } from '../helpers/demo.js';
-import { startOpenAiStandIn, type StandIn } from '../emergency/model-standins.js';
+import type { StandIn } from '../emergency/model-standins.js';
+import { brokenGatewayNeedingApproval as approvalGateway } from '../helpers/approval-gateway.js';
 
 let td: TestDaemon | undefined;
 let standIn: StandIn | undefined;
@@ -45,26 +46,11 @@ describe('maintenance mode', () => {
   });
 });
 
-/** A demo gateway with a broken config (exit 78 at every start) whose Level 3 agent needs an approval. */
+/** The shared approval gateway, kept in this file's td/standIn so afterEach closes them. */
 async function brokenGatewayNeedingApproval(emergency: Record<string, unknown>): Promise<TestDaemon> {
-  process.env.OPENAI_API_KEY = 'sk-test-approval-0123456789abcdefghij';
-  standIn = await startOpenAiStandIn([{ calls: [{ name: 'finish', arguments: { summary: 'nothing to do' } }] }]);
-  const dir = tempDir();
-  const port = await freePort();
-  const cfg = path.join(dir, 'gateway.json');
-  writeFileSync(cfg, JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 'oops' }));
-  td = await startTestDaemon(
-    {
-      services: [
-        {
-          name: 'gw',
-          command: [NODE, DEMO_GATEWAY_SERVER, '--config', cfg, '--port', String(port)],
-          emergency: { adapter: 'openai', baseUrl: `${standIn.url}/v1`, model: 'stand-in', approval: 'required', ...emergency },
-        },
-      ],
-    },
-    { dir },
-  );
+  const g = await approvalGateway(emergency);
+  standIn = g.standIn;
+  td = g.td;
   return td;
 }
 

@@ -9,7 +9,8 @@ import { waitFor } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
 import { DEMO_GATEWAY_SERVER } from '../helpers/demo.js';
 import { FIXTURES } from '../helpers/daemon.js';
-import { startOpenAiStandIn, type StandIn } from '../emergency/model-standins.js';
+import type { StandIn } from '../emergency/model-standins.js';
+import { brokenGatewayNeedingApproval } from '../helpers/approval-gateway.js';
 import { parseCommand } from '../../src/notify/telegram-commands.js';
 
 interface Call {
@@ -133,25 +134,7 @@ describe('chat commands', () => {
 describe('chat: approval and own incident', () => {
   it('approval buttons: another user cannot approve; an allowed press lets the agent run and the message says who approved', async () => {
     api = await botApi();
-    process.env.OPENAI_API_KEY = 'sk-test-approval-0123456789abcdefghij';
-    standIn = await startOpenAiStandIn([{ calls: [{ name: 'finish', arguments: { summary: 'nothing to do' } }] }]);
-    const dir = tempDir();
-    const port = await freePort();
-    const cfg = path.join(dir, 'gateway.json');
-    writeFileSync(cfg, JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 'oops' }));
-    td = await startTestDaemon(
-      {
-        notify: { channels: [telegram(api.url)] },
-        services: [
-          {
-            name: 'gw',
-            command: [NODE, DEMO_GATEWAY_SERVER, '--config', cfg, '--port', String(port)],
-            emergency: { adapter: 'openai', baseUrl: `${standIn.url}/v1`, model: 'stand-in', approval: 'required', approvalTimeout: '2m', verifyWindow: '1s' },
-          },
-        ],
-      },
-      { dir },
-    );
+    ({ td, standIn } = await brokenGatewayNeedingApproval({ approvalTimeout: '2m', verifyWindow: '1s' }, { notify: { channels: [telegram(api.url)] } }));
     const t = td;
     const a = api;
     const s = standIn;

@@ -1,38 +1,22 @@
 // The reducer's order for a part that fails readiness: that channel alone once, then the gateway drained, then the ladder; planned restarts drain, hangs do not.
 import { describe, expect, it } from 'vitest';
-import { decide } from '../../src/decide/decide.js';
 import type { Effect, ServiceInput } from '../../src/decide/inputs.js';
 import type { ServicePolicy } from '../../src/decide/policy.js';
 import { testPolicy } from '../decide/policy-fixture.js';
-import { initialState, type ServiceState } from '../../src/decide/service-state.js';
+import { ReducerDrive } from '../decide/drive.js';
 
 function policy(over: Partial<ServicePolicy> = {}): ServicePolicy {
   return testPolicy({ drainGraceMs: 330_000, scopedRestart: { settleMs: 60_000 }, ...over });
 }
 
-class Drive {
-  state: ServiceState = initialState('up');
-  last: Effect[] = [];
-  all: Effect[] = [];
-  private ids = 0;
-  constructor(readonly p: ServicePolicy) {}
-  at(now: number, input: ServiceInput): this {
-    const d = decide(this.state, input, { now, random: () => 0.5, newId: (k) => `${k}-${++this.ids}` }, this.p);
-    this.state = d.state;
-    this.last = d.effects;
-    this.all.push(...d.effects);
-    return this;
-  }
-  up(now: number, pid: number): this {
-    this.at(now, { type: 'boot', adopted: null });
-    this.at(now, { type: 'started', instance: { pid, pidStartTime: 1, startedAt: now }, reason: 'boot' });
+class Drive extends ReducerDrive {
+  /** boot, started and healthy. */
+  override up(now: number, pid: number): this {
+    super.up(now, pid);
     return this.at(now + 1, { type: 'healthy', pid });
   }
   acts(): Effect[] {
     return this.last.filter((e) => e.type !== 'emit');
-  }
-  events(type: string): Array<Extract<Effect, { type: 'emit' }>['event']> {
-    return this.all.flatMap((e) => (e.type === 'emit' && e.event.type === type ? [e.event] : []));
   }
 }
 
