@@ -18,6 +18,29 @@ afterEach(async () => {
   daemons = [];
 });
 
+/** The demo gateway on `cfg`, probed over HTTP, no doctor, Level 3 by the command agent `agent`. */
+async function gatewayWithAgent(dir: string, cfg: string, agent: string, o: { startupGrace: string; timeBox: string; verifyWindow: string }): Promise<{ t: TestDaemon; port: number }> {
+  const port = await freePort();
+  const t = await startTestDaemon(
+    {
+      services: [
+        {
+          name: 'gw',
+          command: [NODE, DEMO_GATEWAY_SERVER, '--config', cfg, '--port', String(port)],
+          cwd: dir,
+          configFile: { path: cfg, format: 'json', validateCommand: [NODE, DEMO_GATEWAY_SERVER, '--check-config', '{file}'] },
+          probes: [{ kind: 'http', url: `http://127.0.0.1:${port}/health`, interval: '300ms', timeout: '500ms', startupGrace: o.startupGrace }],
+          doctor: { attempts: 0, confirmAfter: '1s' },
+          emergency: { adapter: 'command', command: [NODE, agent], timeBox: o.timeBox, verifyWindow: o.verifyWindow },
+        },
+      ],
+    },
+    { dir },
+  );
+  daemons.push(t);
+  return { t, port };
+}
+
 describe("a person's take-over during a Level 3 run (issue 16/17: do no harm)", () => {
   it('edit + resume while the agent works: the run is cancelled, nothing is reverted, the edit survives, the journal lists the files kept', { timeout: 120_000 }, async () => {
     const dir = tempDir();
@@ -26,24 +49,7 @@ describe("a person's take-over during a Level 3 run (issue 16/17: do no harm)", 
     // The stand-in agent: edits the config like a real one would, then keeps working (until cancelled).
     const agent = path.join(dir, 'agent.mjs');
     writeFileSync(agent, `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(cfg)}, ${JSON.stringify(AGENT_EDIT)});\nconsole.log('edited the config, still thinking');\nsetTimeout(() => {}, 90_000);\n`);
-    const port = await freePort();
-    const t = await startTestDaemon(
-      {
-        services: [
-          {
-            name: 'gw',
-            command: [NODE, DEMO_GATEWAY_SERVER, '--config', cfg, '--port', String(port)],
-            cwd: dir,
-            configFile: { path: cfg, format: 'json', validateCommand: [NODE, DEMO_GATEWAY_SERVER, '--check-config', '{file}'] },
-            probes: [{ kind: 'http', url: `http://127.0.0.1:${port}/health`, interval: '300ms', timeout: '500ms', startupGrace: '5s' }],
-            doctor: { attempts: 0, confirmAfter: '1s' },
-            emergency: { adapter: 'command', command: [NODE, agent], timeBox: '90s', verifyWindow: '5s' },
-          },
-        ],
-      },
-      { dir },
-    );
-    daemons.push(t);
+    const { t, port } = await gatewayWithAgent(dir, cfg, agent, { startupGrace: '5s', timeBox: '90s', verifyWindow: '5s' });
     const rt = t.daemon.runtimes.get('gw')!;
     const of = (type: string) => t.events.filter((e) => e.type === type);
 
@@ -89,24 +95,7 @@ describe('a failed verification after a person edited a file (issue 16/17: do no
     const slow = JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 0, startupDelayMs: 60_000 }, null, 2) + '\n';
     const agent = path.join(dir, 'agent.mjs');
     writeFileSync(agent, `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(cfg)}, ${JSON.stringify(slow)});\nwriteFileSync(${JSON.stringify(notes)}, 'the agent wrote this\\n');\n`);
-    const port = await freePort();
-    const t = await startTestDaemon(
-      {
-        services: [
-          {
-            name: 'gw',
-            command: [NODE, DEMO_GATEWAY_SERVER, '--config', cfg, '--port', String(port)],
-            cwd: dir,
-            configFile: { path: cfg, format: 'json', validateCommand: [NODE, DEMO_GATEWAY_SERVER, '--check-config', '{file}'] },
-            probes: [{ kind: 'http', url: `http://127.0.0.1:${port}/health`, interval: '300ms', timeout: '500ms', startupGrace: '6s' }],
-            doctor: { attempts: 0, confirmAfter: '1s' },
-            emergency: { adapter: 'command', command: [NODE, agent], timeBox: '60s', verifyWindow: '2s' },
-          },
-        ],
-      },
-      { dir },
-    );
-    daemons.push(t);
+    const { t } = await gatewayWithAgent(dir, cfg, agent, { startupGrace: '6s', timeBox: '60s', verifyWindow: '2s' });
     const rt = t.daemon.runtimes.get('gw')!;
     const of = (type: string) => t.events.filter((e) => e.type === type);
 

@@ -35,24 +35,30 @@ async function mode(file: string): Promise<number> {
   return (await fs.stat(file)).mode & 0o777;
 }
 
+/** A scenario with a notes file, and a run of the editing agent on it that fails its verification. */
+async function failedRun() {
+  scenario = await makeScenario();
+  const s = scenario;
+  const notes = path.join(s.dir, 'notes.txt');
+  await fs.writeFile(notes, 'before the run\n');
+  const incident = s.incident();
+  const run = await runAgentSession({
+    incident,
+    service: s.service,
+    config: emergencySchema.parse({ adapter: 'command', command: ['unused'], timeBox: '20s', verifyWindow: '1s' }),
+    host: s.host,
+    clock: systemClock(),
+    redactor: s.redactor,
+    stateDir: s.stateDir,
+    emit: (e) => s.events.push(e),
+    adapters: { command: editingAgent(notes) },
+  });
+  return { s, notes, incident, run };
+}
+
 describe('the revert of a failed agent run (issue 16/17: do no harm)', () => {
   it('a file a person edited after the agent ended is not reverted and is reported; the other is reverted; evidence of both is saved 0600', { timeout: 30_000 }, async () => {
-    scenario = await makeScenario();
-    const s = scenario;
-    const notes = path.join(s.dir, 'notes.txt');
-    await fs.writeFile(notes, 'before the run\n');
-    const incident = s.incident();
-    const run = await runAgentSession({
-      incident,
-      service: s.service,
-      config: emergencySchema.parse({ adapter: 'command', command: ['unused'], timeBox: '20s', verifyWindow: '1s' }),
-      host: s.host,
-      clock: systemClock(),
-      redactor: s.redactor,
-      stateDir: s.stateDir,
-      emit: (e) => s.events.push(e),
-      adapters: { command: editingAgent(notes) },
-    });
+    const { s, notes, incident, run } = await failedRun();
     expect(run.outcome).toBe('failed');
     expect(run.changedFiles.sort()).toEqual([s.host.configPath, notes].sort());
 
@@ -107,22 +113,7 @@ describe('the revert of a failed agent run (issue 16/17: do no harm)', () => {
   });
 
   it('a hand-over (a person cancelled the run) reverts nothing and lists the kept files without values', { timeout: 30_000 }, async () => {
-    scenario = await makeScenario();
-    const s = scenario;
-    const notes = path.join(s.dir, 'notes.txt');
-    await fs.writeFile(notes, 'before the run\n');
-    const incident = s.incident();
-    await runAgentSession({
-      incident,
-      service: s.service,
-      config: emergencySchema.parse({ adapter: 'command', command: ['unused'], timeBox: '20s', verifyWindow: '1s' }),
-      host: s.host,
-      clock: systemClock(),
-      redactor: s.redactor,
-      stateDir: s.stateDir,
-      emit: (e) => s.events.push(e),
-      adapters: { command: editingAgent(notes) },
-    });
+    const { s, notes, incident } = await failedRun();
     await fs.writeFile(s.host.configPath, PERSON_CONFIG);
     const r = await finishAgentSession({
       stateDir: s.stateDir,
