@@ -29,6 +29,8 @@ describe('state.json on a full disk', () => {
       let otherPersists = 0;
       const persist = td.daemon.persist.bind(td.daemon);
       disk.fill(0);
+      // A real change to save (an unchanged state is not written again: see state-fingerprint.ts).
+      td.daemon.runtimes.get('steady')!.maintenance(true, { by: 'test', reason: 'a change for state.json' });
       persist();
       td.daemon.persist = () => {
         otherPersists++;
