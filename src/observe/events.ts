@@ -110,6 +110,9 @@ export interface EventPayloads {
   'service.scope-restarted': { scope: string; channel?: string; accounts: string[]; ok: boolean; summary: string; settleMs: number };
   'openclaw.evidence': { kind: 'stability' | 'diagnostics'; summary: string; path?: string; ok: boolean };
   'openclaw.other-supervisor': { manager: 'systemd' | 'launchd'; unit: string; path: string; enabled: boolean };
+  'agent.finished': { adapter?: string; mode?: string; outcome?: string; [key: string]: unknown };
+  'memory.warning': { rssBytes?: number; [key: string]: unknown };
+  'memory.limit': { rssBytes?: number; [key: string]: unknown };
 }
 
 export type PayloadOf<T extends EventType> = T extends keyof EventPayloads ? EventPayloads[T] : Record<string, unknown>;

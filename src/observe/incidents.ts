@@ -3,7 +3,7 @@
 // The payloads are typed in `EventPayloads` (src/observe/events.ts). Journal lines are still checked at run
 // time here: a journal may come from an older daemon, or be damaged. incident.opened may carry
 // details.firstSignalAt (the exit, or the first failed probe result that led to it): TTR is measured from it.
-import type { ClawbackEvent } from './events.js';
+import { isEvent, type ClawbackEvent, type EventType, type PayloadOf } from './events.js';
 import { recoveryStart } from './time-to-recover.js';
 
 export type IncidentStatus = 'open' | 'resolved' | 'escalated';
@@ -33,6 +33,11 @@ export interface IncidentSummary {
   actions: string[];
   /** Every event carrying this incident's id, plus the service's id-less events while it was open. */
   timeline: ClawbackEvent[];
+}
+
+/** The payload of `e` typed as `type`'s; each field optional, since an older journal file may lack some. */
+function payload<T extends EventType>(e: ClawbackEvent, type: T): Partial<PayloadOf<T>> {
+  return ((isEvent(e, type) ? e.details : undefined) ?? {}) as Partial<PayloadOf<T>>;
 }
 
 function num(v: unknown): number | undefined {
@@ -75,17 +80,21 @@ export function summarizeIncidents(events: readonly ClawbackEvent[]): IncidentSu
     }
     inc.timeline.push(e);
     if (e.level !== undefined) inc.highestLevel = Math.max(inc.highestLevel, e.level);
-    const d = e.details ?? {};
     switch (e.type) {
-      case 'incident.opened':
+      case 'incident.opened': {
+        const d = payload(e, 'incident.opened');
         inc.openedAt = e.time;
         if (recoveryStart(e) < e.time) inc.firstSignalAt = recoveryStart(e);
         inc.reason = typeof d.reason === 'string' && d.reason ? d.reason : e.message || 'unknown';
         break;
-      case 'incident.action':
+      }
+      case 'incident.action': {
+        const d = payload(e, 'incident.action');
         if (typeof d.action === 'string') inc.actions.push(d.action);
         break;
-      case 'incident.escalated':
+      }
+      case 'incident.escalated': {
+        const d = payload(e, 'incident.escalated');
         inc.highestLevel = 4;
         inc.escalated = true;
         if (inc.status !== 'resolved') {
@@ -94,7 +103,9 @@ export function summarizeIncidents(events: readonly ClawbackEvent[]): IncidentSu
         }
         if (inc.reason === 'unknown' && typeof d.reason === 'string') inc.reason = d.reason;
         break;
+      }
       case 'incident.resolved': {
+        const d = payload(e, 'incident.resolved');
         inc.status = 'resolved';
         inc.closedAt = e.time;
         const highest = num(d.highestLevel);

@@ -1,7 +1,7 @@
 // Prometheus metrics for /metrics: counters fed from the event bus, gauges set by the daemon, in a registry of our own.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ClawbackEvent } from './events.js';
+import { isEvent, type ClawbackEvent, type EventType, type PayloadOf } from './events.js';
 import { ProbeSeriesSet, type ProbeSeries } from './probe-series.js';
 
 export type ProbeStatus = 'success' | 'failure' | 'unknown';
@@ -64,6 +64,11 @@ interface OpenIncident {
 
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** The payload of `e` typed as `type`'s; each field optional, since events replayed from an older journal may lack some. */
+function payload<T extends EventType>(e: ClawbackEvent, type: T): Partial<PayloadOf<T>> {
+  return ((isEvent(e, type) ? e.details : undefined) ?? {}) as Partial<PayloadOf<T>>;
 }
 
 function str(v: unknown, fallback: string): string {
@@ -144,11 +149,12 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
 
   function onEvent(e: ClawbackEvent): void {
     const service = e.service ?? 'unknown';
-    const d = e.details ?? {};
     switch (e.type) {
-      case 'service.restarting':
+      case 'service.restarting': {
+        const d = payload(e, 'service.restarting');
         restarts.inc({ service, level: e.level === undefined ? 'none' : String(e.level), reason: str(d.reason, 'unknown') });
         break;
+      }
       case 'incident.opened':
         if (e.incidentId) openIncident(e.incidentId, service, e.level ?? 0);
         break;
@@ -169,6 +175,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
         break;
       }
       case 'incident.resolved': {
+        const d = payload(e, 'incident.resolved');
         const inc = e.incidentId ? open.get(e.incidentId) : undefined;
         const svc = inc?.service ?? service;
         if (inc && e.incidentId) {
@@ -189,12 +196,14 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       case 'breaker.resumed':
         breaker.set({ service }, 0);
         break;
-      case 'agent.finished':
+      case 'agent.finished': {
+        const d = payload(e, 'agent.finished');
         emergency.inc({ service, adapter: str(d.adapter, 'unknown'), outcome: str(d.outcome, 'unknown') });
         break;
+      }
       case 'memory.warning':
       case 'memory.limit': {
-        const bytes = num(d.rssBytes);
+        const bytes = num(payload(e, e.type).rssBytes);
         if (bytes !== undefined) rss.set({ service }, bytes);
         break;
       }
