@@ -125,6 +125,11 @@ export function isEvent<T extends EventType>(e: ClawbackEvent, type: T): e is Cl
   return e.type === type;
 }
 
+/** An event's payload as its type says, every field optional (an older journal line may lack some); empty for another type. */
+export function payload<T extends EventType>(e: ClawbackEvent, type: T): Partial<PayloadOf<T>> {
+  return ((isEvent(e, type) ? e.details : undefined) ?? {}) as Partial<PayloadOf<T>>;
+}
+
 export type EventSink = (event: ClawbackEvent) => void;
 
 /** Fans one event out to many sinks; a failing sink never stops the others. */

@@ -3,7 +3,7 @@
 // The payloads are typed in `EventPayloads` (src/observe/events.ts). Journal lines are still checked at run
 // time here: a journal may come from an older daemon, or be damaged. incident.opened may carry
 // details.firstSignalAt (the exit, or the first failed probe result that led to it): TTR is measured from it.
-import { isEvent, type ClawbackEvent, type EventType, type PayloadOf } from './events.js';
+import { payload, type ClawbackEvent } from './events.js';
 import { recoveryStart } from './time-to-recover.js';
 
 export type IncidentStatus = 'open' | 'resolved' | 'escalated';
@@ -33,11 +33,6 @@ export interface IncidentSummary {
   actions: string[];
   /** Every event carrying this incident's id, plus the service's id-less events while it was open. */
   timeline: ClawbackEvent[];
-}
-
-/** The payload of `e` typed as `type`'s; each field optional, since an older journal file may lack some. */
-function payload<T extends EventType>(e: ClawbackEvent, type: T): Partial<PayloadOf<T>> {
-  return ((isEvent(e, type) ? e.details : undefined) ?? {}) as Partial<PayloadOf<T>>;
 }
 
 function num(v: unknown): number | undefined {

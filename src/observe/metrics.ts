@@ -1,7 +1,7 @@
 // Prometheus metrics for /metrics: counters fed from the event bus, gauges set by the daemon, in a registry of our own.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { isEvent, type ClawbackEvent, type EventType, type PayloadOf } from './events.js';
+import { payload, type ClawbackEvent } from './events.js';
 import { ProbeSeriesSet, type ProbeSeries } from './probe-series.js';
 
 export type ProbeStatus = 'success' | 'failure' | 'unknown';
@@ -64,11 +64,6 @@ interface OpenIncident {
 
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
-
-/** The payload of `e` typed as `type`'s; each field optional, since events replayed from an older journal may lack some. */
-function payload<T extends EventType>(e: ClawbackEvent, type: T): Partial<PayloadOf<T>> {
-  return ((isEvent(e, type) ? e.details : undefined) ?? {}) as Partial<PayloadOf<T>>;
 }
 
 function str(v: unknown, fallback: string): string {
