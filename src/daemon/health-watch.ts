@@ -65,7 +65,7 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
       liveness.set(v.name, v.verdict);
       if (v.verdict === 'unhealthy') {
         events.unhealthy(v.name, v.result.finding, v.result.message, failingSince.get(v.name));
-        if (opts.keepJudging?.() && target) {
+        if (opts.keepJudging?.()) {
           liveness.set(v.name, 'pending');
           workers.find((w) => w.snapshot().name === v.name)?.resetForNewInstance();
         }

@@ -572,8 +572,7 @@ export class ServiceRuntime {
     if (aborted) {
       // A person took over: their files stay as they are (listed). Its deadline passed or the daemon is stopping: undo what it changed.
       const handover = (aborted.reason as { handover?: string } | undefined)?.handover;
-      if (handover !== undefined) await this.finishAgent(runId, incident.id, false, handover, true);
-      else await this.finishAgent(runId, incident.id, false, 'the run was cancelled');
+      await this.finishAgent(runId, incident.id, false, handover ?? 'the run was cancelled', handover !== undefined);
       return;
     }
     this.dispatch({ type: 'agent-done', runId, ...result });
