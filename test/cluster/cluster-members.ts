@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { startEtcdCluster, type EtcdCluster, type EtcdOptions } from './etcd-cluster.js';
 import { freePort } from '../helpers/ports.js';
 import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
 
@@ -183,4 +185,25 @@ export function journalLines(m: Member): string {
   } catch {
     return `${m.name}: no journal`;
   }
+}
+
+/**
+ * The file's real etcd cluster (started once) and the members its tests start: after each test every member is
+ * killed and every stopped etcd member started again, so a test that failed half-way never leaves etcd without quorum.
+ */
+export function etcdForMembers(size: number, o: EtcdOptions = {}): { etcd: EtcdCluster; members: Member[] } {
+  const env = { etcd: undefined as unknown as EtcdCluster, members: [] as Member[] };
+  beforeAll(async () => {
+    env.etcd = await startEtcdCluster(size, o);
+  }, 90_000);
+  afterEach(async () => {
+    for (const m of env.members) killMember(m);
+    await Promise.all(env.members.map((m) => m.daemon.waitForExit(10_000).catch(() => undefined)));
+    env.members = [];
+    for (let i = 0; i < env.etcd.members.length; i++) if (!env.etcd.members[i]!.child) await env.etcd.start(i);
+  });
+  afterAll(async () => {
+    await env.etcd?.stop();
+  });
+  return env;
 }

@@ -1,41 +1,23 @@
 // One active instance across members, on a real 3-member etcd and real daemons: kill -9, SIGSTOP, etcd member and quorum loss, move.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawnMarked, waitFor } from '../helpers/processes.js';
-import { startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
-import { MAIN, activeMember, api, ask, journalLines, killMember, startMember, watchAnswers, type Member, type MemberOptions } from './cluster-members.js';
+import { MAIN, activeMember, api, ask, journalLines, killMember, startMember, watchAnswers, type Member, type MemberOptions, etcdForMembers } from './cluster-members.js';
 
 const TTL_MS = 5000;
-let etcd: EtcdCluster;
-let members: Member[] = [];
+const env = etcdForMembers(3);
 let run = 0;
 
 async function twoMembers(extra: { a?: Partial<MemberOptions>; b?: Partial<MemberOptions> } = {}, webhook?: string): Promise<[Member, Member]> {
   const prefix = `t${process.pid}-${++run}`;
-  const opts = { endpoints: etcd.endpoints, prefix, leaseTtl: `${TTL_MS / 1000}s`, ...(webhook ? { webhook } : {}) };
+  const opts = { endpoints: env.etcd.endpoints, prefix, leaseTtl: `${TTL_MS / 1000}s`, ...(webhook ? { webhook } : {}) };
   const [a, b] = await Promise.all([startMember('a', { ...opts, ...extra.a }), startMember('b', { ...opts, ...extra.b })]);
-  members = [a, b];
+  env.members = [a, b];
   return [a, b];
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-beforeAll(async () => {
-  etcd = await startEtcdCluster(3);
-}, 90_000);
-
-afterEach(async () => {
-  for (const m of members) killMember(m);
-  await Promise.all(members.map((m) => m.daemon.waitForExit(10_000).catch(() => undefined)));
-  members = [];
-  // A test that failed half-way must not leave etcd without quorum for the next one.
-  for (let i = 0; i < etcd.members.length; i++) if (!etcd.members[i]!.child) await etcd.start(i);
-});
-
-afterAll(async () => {
-  await etcd?.stop();
-});
 
 describe('cluster failover (real etcd, real daemons)', () => {
   it('kill -9 of the active member (daemon and service): the standby serves within TTL + its start', async () => {
@@ -124,15 +106,15 @@ describe('cluster failover (real etcd, real daemons)', () => {
     const after = await activeMember([a, b]);
     const other = after === a ? b : a;
     const watch = watchAnswers([a, b]);
-    await etcd.kill(0);
+    await env.etcd.kill(0);
     // Quorum lost (2 of 3 down): nobody can renew; the active member stops its instance before the lease could expire.
-    await etcd.kill(1);
+    await env.etcd.kill(1);
     await waitFor(async () => (await ask(after.servicePort)) === null, { timeoutMs: TTL_MS + 5000, intervalMs: 50, message: () => 'the active member to fence itself' });
     await sleep(TTL_MS);
     expect(await ask(other.servicePort)).toBeNull();
     // Quorum back: one member becomes active again.
-    await etcd.start(0);
-    await etcd.start(1);
+    await env.etcd.start(0);
+    await env.etcd.start(1);
     await activeMember([a, b], 60_000);
     await watch.stop();
     expect(watch.overlaps).toEqual([]);
@@ -165,12 +147,12 @@ describe('cluster failover (real etcd, real daemons)', () => {
   it('the ladder across members: a member whose service reaches Level 4 gives it up; the other runs it and names the incident', async () => {
     // Member a's copy serves a while, then exits 78 (a config problem); with no doctor it goes straight to Level 4.
     const prefix = `t${process.pid}-${++run}`;
-    const opts = { endpoints: etcd.endpoints, prefix, leaseTtl: `${TTL_MS / 1000}s`, service: { doctor: { attempts: 0 } } };
+    const opts = { endpoints: env.etcd.endpoints, prefix, leaseTtl: `${TTL_MS / 1000}s`, service: { doctor: { attempts: 0 } } };
     const a = await startMember('a', { ...opts, env: { FAIL_EXIT: '78', FAIL_AFTER_MS: '12000' } });
-    members = [a];
+    env.members = [a];
     await waitFor(() => ask(a.servicePort), { timeoutMs: 30_000, intervalMs: 50, message: () => `a to serve:\n${journalLines(a)}` });
     const b = await startMember('b', opts);
-    members = [a, b];
+    env.members = [a, b];
     await waitFor(async () => (await api(b, 'GET', '/api/cluster')).body.services[0].leader === 'a', { timeoutMs: 20_000, message: () => 'b to see a as the leader' });
     const watch = watchAnswers([a, b]);
     await waitFor(() => ask(b.servicePort), { timeoutMs: 60_000, intervalMs: 50, message: () => `b to serve:\n${journalLines(a)}\n${journalLines(b)}` });
