@@ -1,7 +1,7 @@
 // Runs one probe of one service on its interval: bounded checks, no overlap, thresholds, grace, verdicts.
 import { getEventListeners } from 'node:events';
 import type { Clock, TimerHandle } from '../platform/clock.js';
-import type { ProbeScheduler, ScheduledSlot } from './probe-scheduler.js';
+import { gridForInterval, type ProbeScheduler, type ScheduledSlot } from './probe-scheduler.js';
 import type { ProbeAction, ProbeConfig } from './probe-schema.js';
 import { probeTimeoutReason, type Probe, type ProbeResult, type ProbeTarget } from './probe-types.js';
 import { applyResult, inGrace, initialThresholdState, type ThresholdPolicy, type ThresholdState, type Verdict } from './thresholds.js';
@@ -127,8 +127,9 @@ export class ProbeWorker {
 
   constructor(opts: ProbeWorkerOptions) {
     this.opts = opts;
-    this.tickSlot = opts.scheduler?.slot(this.onDue);
-    this.deadlineSlot = opts.scheduler?.slot(this.onDeadline, { recordLateness: false });
+    const resolutionMs = gridForInterval(opts.config.interval);
+    this.tickSlot = opts.scheduler?.slot(this.onDue, { resolutionMs });
+    this.deadlineSlot = opts.scheduler?.slot(this.onDeadline, { recordLateness: false, resolutionMs });
     this.policy = {
       failureThreshold: opts.config.failureThreshold,
       successThreshold: opts.config.successThreshold,
@@ -306,6 +307,8 @@ export class ProbeWorker {
     mine.deadlineAt = this.opts.clock.monotonic() + timeout;
     if (this.deadlineSlot) {
       this.deadlineSlot.at(timeout);
+      // It fires on the grid, up to one step after the timeout: lateness is counted from there.
+      mine.deadlineAt = this.deadlineSlot.due;
       mine.timeout = this.deadlineSlot;
     } else mine.timeout = this.opts.clock.setTimeout(this.onDeadline, timeout);
   }

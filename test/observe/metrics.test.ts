@@ -139,12 +139,13 @@ describe('createMetrics', () => {
 
   it('measures event-loop lag and stops idempotently', async () => {
     const m = make();
-    await new Promise((r) => setTimeout(r, 60));
+    // The sampler ticks every 100 ms: let it take a first sample, block, then let it sample again.
+    await new Promise((r) => setTimeout(r, 250));
     const until = Date.now() + 300;
     while (Date.now() < until) {
       // Block the event loop on purpose.
     }
-    await new Promise((r) => setTimeout(r, 60));
+    await new Promise((r) => setTimeout(r, 250));
     const s = parseExposition(await m.render());
     expect(sample(s, 'clawback_daemon_event_loop_lag_seconds')).toBeGreaterThan(0.15);
     m.stop();

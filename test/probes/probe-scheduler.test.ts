@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock, type TimerHandle } from '../../src/platform/clock.js';
-import { ProbeScheduler } from '../../src/probes/probe-scheduler.js';
+import { gridForInterval, ProbeScheduler } from '../../src/probes/probe-scheduler.js';
 import { probeSchema, type ProbeConfig } from '../../src/probes/probe-schema.js';
 import { ProbeWorker } from '../../src/probes/probe-worker.js';
 import type { Probe, ProbeResult, ProbeTarget } from '../../src/probes/probe-types.js';
@@ -84,6 +84,22 @@ describe('probe scheduler (one timer for every probe)', () => {
     clock.advance(100);
     expect(fired).toEqual([10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 20]);
     expect(clock.set).toBe(2);
+  });
+
+  it('a slot on a coarser grid: ticks to the nearest point, deadlines to the next one (never early), lateness from the grid point', () => {
+    expect([5000, 1000, 999, 500, 250, 199, 100, 50].map(gridForInterval)).toEqual([100, 100, 50, 50, 20, 10, 10, 10]);
+    const clock = new CountingClock(0);
+    const s = new ProbeScheduler(clock, { resolutionMs: 10 });
+    const fired: string[] = [];
+    // Ticks asked for at 1040..1060 ms on a 100 ms grid share one wake-up at 1000 or 1100.
+    for (const d of [1040, 1049, 1050, 1060]) s.slot(() => fired.push(`tick${d}@${clock.monotonic()}`), { resolutionMs: 100 }).at(d);
+    // A deadline asked for at 1001 ms fires at 1100, never before its time.
+    s.slot(() => fired.push(`deadline@${clock.monotonic()}`), { resolutionMs: 100, recordLateness: false }).at(1001);
+    clock.advance(2000);
+    expect(fired).toEqual(['tick1040@1000', 'tick1049@1000', 'tick1050@1100', 'tick1060@1100', 'deadline@1100']);
+    // Two wake-ups for five slots; the shift to the grid is not counted as lateness.
+    expect(clock.set).toBe(2);
+    expect(s.latency().maxMs).toBe(0);
   });
 
   it('records how late each tick fired (against the time asked for) but not deadlines', () => {
