@@ -154,7 +154,7 @@ async function idlePhase(ctx) {
     await sups.clawback.sup.start();
     await sups.pm2.sup.start();
     if (opts.only.includes('idle')) {
-      const [c, p] = await Promise.all(['clawback', 'pm2'].map((l) => measureIdle(sups[l].sup, sups[l].ports, { idleMs: opts.idleMs, names: sups[l].ports.map((_, i) => `demo-${i}`), ...consts })));
+      const [c, p] = await Promise.all(['clawback', 'pm2'].map((l) => measureIdle(sups[l].sup, sups[l].ports, { idleMs: opts.idleMs, settleMs: opts.settleMs, names: sups[l].ports.map((_, i) => `demo-${i}`), ...consts })));
       results.idle[n] = { clawback: c, pm2: p };
       log(`at rest, ${n}: clawback ${fmtMiB(c.rssBytes)} ${c.cpuPercent?.toFixed(2)} % | pm2 ${fmtMiB(p.rssBytes)} ${p.cpuPercent?.toFixed(2)} %`);
     }
@@ -231,7 +231,7 @@ async function main() {
         log(`scale: ${size.services} services, probes every ${size.intervalMs / 1000} s`);
         const flags = opts.cpuProf ? [...nodeFlags, '--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.cpuProf)}`] : nodeFlags;
         try {
-          const r = await scaleRun({ root: cbRoot, dir, cleanup, log, count: size.services, intervalMs: size.intervalMs, windowMs: opts.scaleMs, warmupMs: opts.quick ? 2000 : 5000, nodeFlags: flags, ...consts });
+          const r = await scaleRun({ root: cbRoot, dir, cleanup, log, count: size.services, intervalMs: size.intervalMs, windowMs: opts.scaleMs, warmupMs: opts.settleMs, nodeFlags: flags, ...consts });
           results.scale.push(r);
           log(`scale ${size.services}: cpu ${r.cpuPercent?.toFixed(2)} % (${r.cpuSeconds} s), rss ${fmtMiB(r.rssBytes)}, lateness ${JSON.stringify(r.probeLatenessMs)} daemon ${JSON.stringify(r.daemonLatenessMs)}`);
         } catch (err) {

@@ -11,7 +11,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --config-bound S    bound of the corrupted-config trial for PM2, seconds (default 12)
   --leak-rate MB      leak rate in MB/s (default 50)
   --limit MB          memory limit in MiB for both supervisors (default 200)
-  --idle-seconds S    CPU measuring window at rest (default 10)
+  --idle-seconds S    CPU measuring window at rest (default 30)
+  --settle-seconds S  wait after start-up before the window at rest (default 15)
   --scale SIZES       scale rows as services:probe-interval-seconds, comma-separated (default 100:1,1000:5; --quick: 20:1)
   --scale-services N  shorthand for --scale N:1
   --scale-seconds S   measuring window of each scale row (default 60)
@@ -32,6 +33,7 @@ export function parseBenchArgs(argv) {
       'leak-rate': { type: 'string' },
       limit: { type: 'string' },
       'idle-seconds': { type: 'string' },
+      'settle-seconds': { type: 'string' },
       'scale-services': { type: 'string' },
       'scale-seconds': { type: 'string' },
       scale: { type: 'string' },
@@ -62,7 +64,8 @@ export function parseBenchArgs(argv) {
     configBoundMs: num('config-bound', q ? 8 : 12, 1) * 1000,
     leakRate: num('leak-rate', 50, 1),
     limitMiB: num('limit', 200, 16),
-    idleMs: num('idle-seconds', q ? 3 : 10, 1) * 1000,
+    idleMs: num('idle-seconds', q ? 3 : 30, 1) * 1000,
+    settleMs: num('settle-seconds', q ? 2 : 15, 0) * 1000,
     scaleSizes: parseScaleSizes(values.scale ?? (values['scale-services'] ? `${values['scale-services']}:1` : q ? '20:1' : '100:1,1000:5')),
     dist: values.dist,
     cpuProf: values['cpu-prof'],

@@ -1,5 +1,5 @@
 // Level 2 plugged into the daemon: preflight before starts, the doctor as a repairer, last-known-good snapshots.
-import { statSync } from 'node:fs';
+import { statSync, promises as fsp } from 'node:fs';
 import type { ServiceConfig } from '../config/schema.js';
 import type { DaemonContext, DaemonPlugin } from './daemon.js';
 import type { ServiceRuntime, Repairers, ProbeStatusView } from './service-runtime.js';
@@ -126,6 +126,22 @@ export function lastPassOf(probes: readonly ProbeStatusView[]): number | undefin
   return oldest;
 }
 
+/** Even with an unchanged stamp, the config file is read and compared this often (a snapshot store emptied by hand). */
+const FULL_CHECK_EVERY_MS = 60_000;
+
+/**
+ * Device, inode, size, mtime and ctime of a file (ctime cannot be set back by a tool that keeps mtime), with the
+ * supervised port; undefined when it cannot be read.
+ */
+async function fileStamp(file: string, port: number | undefined): Promise<string | undefined> {
+  try {
+    const st = await fsp.stat(file, { bigint: true });
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${port ?? ''}`;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Every tick: saves the config as last-known-good on the first passing health verdict with its
  * content, and reports a port in the service's own config that differs from the supervised one.
@@ -165,16 +181,25 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
           });
         }
       };
+      // Per service: the config file's stamp when both checks last concluded on it ("unchanged" or
+      // "recorded"); the same stamp on the next tick means the same content, so only a stat is made.
+      const settled = new Map<string, { stamp: string; at: number }>();
       const tick = async (): Promise<void> => {
         for (const rt of daemon.runtimes.values()) {
+          const spec = rt.config.configFile;
+          const stamp = spec ? await fileStamp(spec.path, rt.config.port) : undefined;
+          const done = settled.get(rt.name);
+          if (stamp !== undefined && done?.stamp === stamp && ctx.clock.monotonic() - done.at < FULL_CHECK_EVERY_MS) continue;
+          settled.delete(rt.name);
           await checkPort(rt).catch(() => undefined);
           const since = rt.healthySinceMs();
-          if (since === null || !rt.config.configFile) continue;
+          if (since === null || !spec) continue;
           const win: HealthWindow = { healthySince: since, now: ctx.clock.now() };
           const lastPassAt = lastPassOf(rt.status().probes);
           if (lastPassAt !== undefined) win.lastPassAt = lastPassAt;
           if (stopped) return;
-          await maybeRecordLastKnownGood({ ...doctorContext(rt.config, ctx, undefined, stores), signal: aborter.signal }, win).catch(() => undefined);
+          const r = await maybeRecordLastKnownGood({ ...doctorContext(rt.config, ctx, undefined, stores), signal: aborter.signal }, win).catch(() => undefined);
+          if (stamp !== undefined && (r?.reason === 'unchanged' || r?.reason === 'recorded')) settled.set(rt.name, { stamp, at: ctx.clock.monotonic() });
         }
       };
       const loop = (): void => {

@@ -28,21 +28,23 @@ export function createMemoryProbe(config: ProbeConfigOf<'memory'>, deps: ProbeDe
   let tree: { root: number; pids: number[]; at: number } | undefined;
   // The tree's RSS often stays the same from one tick to the next (in pages): the last verdict is reused then.
   let last: { rss: number; result: ProbeResult } | undefined;
+  // Small synchronous /proc reads: one statm file per member of the tree, whose membership is
+  // re-read only every TREE_REFRESH_MS (from the shared process table).
+  const checkSync = (target: ProbeTarget): ProbeResult => {
+    if (target.pid === undefined) return NOT_RUNNING;
+    // A gone pid or a zombie has no resident pages: that read is the liveness check too.
+    const rootRss = table.rssBytes(target.pid);
+    if (rootRss === 0) return NOT_RUNNING;
+    const now = clock.monotonic();
+    if (!tree || tree.root !== target.pid || now - tree.at >= TREE_REFRESH_MS) tree = { root: target.pid, pids: table.treeMembers(target.pid), at: now };
+    let rss = rootRss;
+    for (const pid of tree.pids) if (pid !== target.pid) rss += table.rssBytes(pid);
+    if (last === undefined || last.rss !== rss) last = { rss, result: memoryResult(rss, config.warn, config.limit) };
+    return last.result;
+  };
   return {
     kind: 'memory',
-    check(target: ProbeTarget): Promise<ProbeResult> {
-      // Small synchronous /proc reads: one statm file per member of the tree, whose membership is
-      // re-read only every TREE_REFRESH_MS (from the shared process table).
-      if (target.pid === undefined) return Promise.resolve(NOT_RUNNING);
-      // A gone pid or a zombie has no resident pages: that read is the liveness check too.
-      const rootRss = table.rssBytes(target.pid);
-      if (rootRss === 0) return Promise.resolve(NOT_RUNNING);
-      const now = clock.monotonic();
-      if (!tree || tree.root !== target.pid || now - tree.at >= TREE_REFRESH_MS) tree = { root: target.pid, pids: table.treeMembers(target.pid), at: now };
-      let rss = rootRss;
-      for (const pid of tree.pids) if (pid !== target.pid) rss += table.rssBytes(pid);
-      if (last === undefined || last.rss !== rss) last = { rss, result: memoryResult(rss, config.warn, config.limit) };
-      return Promise.resolve(last.result);
-    },
+    check: (target: ProbeTarget): Promise<ProbeResult> => Promise.resolve(checkSync(target)),
+    checkSync,
   };
 }

@@ -62,6 +62,11 @@ export interface Probe {
   readonly kind: string;
   /** Never rejects in the built-in kinds; resolves promptly once signal aborts. */
   check(target: ProbeTarget, signal: AbortSignal): Promise<ProbeResult>;
+  /**
+   * The same answer, synchronously, for a probe whose check is a few small reads that cannot hang (the
+   * memory probe's statm reads): its worker then needs no deadline, abort signal or promise per check.
+   */
+  checkSync?(target: ProbeTarget): ProbeResult;
   /** Releases what the probe keeps between checks (a kept connection); called when its worker stops. */
   dispose?(): void;
 }

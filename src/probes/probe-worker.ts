@@ -199,19 +199,44 @@ export class ProbeWorker {
     } else this.timer = this.opts.clock.setTimeout(this.onDue, delay);
   }
 
-  private async tick(): Promise<void> {
-    if (!this.running) return;
-    // Unhealthy with action restart: this instance is judged; wait for resetForNewInstance.
-    if (this.state.verdict === 'unhealthy' && this.policy.latchUnhealthy) return;
-    const { clock, config } = this.opts;
-    let target: ProbeTarget | undefined;
+  private tick(): Promise<void> | undefined {
+    if (!this.running) return undefined;
+    const { probe } = this.opts;
+    // A synchronous probe (small reads that cannot hang) is checked on the spot: no deadline, signal or promise.
+    if (probe.checkSync === undefined || this.state.verdict === 'unhealthy') return this.tickAsync();
+    const target = this.currentTarget();
+    if (target === undefined) {
+      this.scheduleIfIdle(this.opts.config.interval);
+      return undefined;
+    }
+    const started = this.opts.clock.monotonic();
+    let result: ProbeResult;
     try {
-      target = this.opts.target();
+      result = probe.checkSync(target);
+    } catch (err) {
+      result = { status: 'unknown', message: `the ${probe.kind} probe failed to run: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    this.finish(result, this.generation, started);
+    return undefined;
+  }
+
+  private currentTarget(): ProbeTarget | undefined {
+    try {
+      return this.opts.target();
     } catch (err) {
       this.deliver(() => {
         throw err;
       });
+      return undefined;
     }
+  }
+
+  private async tickAsync(): Promise<void> {
+    if (!this.running) return;
+    // Unhealthy with action restart: this instance is judged; wait for resetForNewInstance.
+    if (this.state.verdict === 'unhealthy' && this.policy.latchUnhealthy) return;
+    const { clock, config } = this.opts;
+    const target = this.currentTarget();
     if (target === undefined) {
       this.scheduleIfIdle(config.interval);
       return;
@@ -228,17 +253,22 @@ export class ProbeWorker {
       mine.abandon?.cancel();
       if (this.inFlight === mine) this.inFlight = undefined;
     }
-    const durationMs = clock.monotonic() - started;
     if (mine.deadlineLateMs !== undefined && mine.deadlineLateMs >= stallToleranceMs(config.timeout) && result.status === 'failure') {
       result = {
         status: 'unknown',
         message: `the daemon was stalled: this check's ${config.timeout} ms deadline fired ${Math.round(mine.deadlineLateMs)} ms late, so its result (${result.message}) does not count`,
-        latencyMs: durationMs,
+        latencyMs: clock.monotonic() - started,
         details: { stalledMs: Math.round(mine.deadlineLateMs), discarded: result.finding ?? null },
       };
     }
+    this.finish(result, mine.generation, started);
+  }
 
-    if (mine.generation !== this.generation) {
+  /** Thresholds, reports and the next tick, for a check of `generation` that began at `started` (monotonic ms). */
+  private finish(result: ProbeResult, generation: number, started: number): void {
+    const { clock, config } = this.opts;
+    const durationMs = clock.monotonic() - started;
+    if (generation !== this.generation) {
       // Stopped or reset meanwhile: the result belongs to an older instance.
       this.scheduleIfIdle(this.startOffset());
       return;
@@ -264,7 +294,7 @@ export class ProbeWorker {
         inGrace: inGrace(this.state, this.policy, now),
       }),
     );
-    if (step.changed !== undefined && mine.generation === this.generation) {
+    if (step.changed !== undefined && generation === this.generation) {
       const changed = step.changed;
       this.deliver(() =>
         this.opts.onVerdict({
@@ -281,7 +311,7 @@ export class ProbeWorker {
       );
     }
     // A callback may have stopped or reset the worker; the next tick is due one interval after this one began.
-    if (mine.generation === this.generation) this.scheduleIfIdle(Math.max(0, config.interval - durationMs));
+    if (generation === this.generation) this.scheduleIfIdle(Math.max(0, config.interval - durationMs));
     else this.scheduleIfIdle(this.startOffset());
   }
 

@@ -1,6 +1,7 @@
 // Level 2 in the running daemon: a broken config is replaced by the last-known-good one, the broken file kept.
 import { afterEach, describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { startTestDaemon, NODE, tempDir, type TestDaemon } from '../helpers/daemon.js';
@@ -77,6 +78,27 @@ describe.each([
     await waitFor(() => t.events.some((e) => e.type === 'incident.resolved'), { timeoutMs: 10_000 });
     const resolved = t.events.find((e) => e.type === 'incident.resolved')!;
     expect(resolved.details).toMatchObject({ highestLevel: 2, outcome: 'auto-resolved' });
+  });
+});
+
+describe('last-known-good between edits', () => {
+  it('an edit of the same size with its mtime set back is still seen (the stat shortcut also compares ctime) and saved', async () => {
+    const { t, port, cfg } = await demoWithConfig();
+    await waitFor(() => up(port), { timeoutMs: 10_000 });
+    await waitForSnapshot(t);
+    // A reference copy with the same timestamps (to the nanosecond), then `touch -r` sets them back after the edit.
+    const ref = `${cfg}.ref`;
+    expect(spawnSync('cp', ['-p', cfg, ref]).status).toBe(0);
+    const before = statSync(cfg, { bigint: true });
+    const edited = GOOD.replace('demo-gateway', 'demo-gatewaz');
+    expect(edited.length).toBe(GOOD.length);
+    writeFileSync(cfg, edited);
+    expect(spawnSync('touch', ['-r', ref, cfg]).status).toBe(0);
+    expect(statSync(cfg, { bigint: true }).mtimeNs).toBe(before.mtimeNs);
+    // The daemon checks every 2 s; without ctime in the stamp it would skip this content for a minute.
+    await waitFor(() => t.events.filter((e) => e.type === 'config.snapshot').length >= 2, { timeoutMs: 15_000 });
+    const snaps = t.events.filter((e) => e.type === 'config.snapshot');
+    expect(snaps[1]!.details?.['sha256']).not.toBe(snaps[0]!.details?.['sha256']);
   });
 });
 
