@@ -1,5 +1,5 @@
 // Finding, reading and validating the config file; relative paths resolved against the file's folder.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';

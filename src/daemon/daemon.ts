@@ -27,7 +27,7 @@ import { realCommandRunner } from '../platform/command-runner.js';
 import { stateFingerprint } from './state-fingerprint.js';
 import { DaemonFaults, faultRetryDelay, renderDegradedGauge, type DaemonHealthStatus, type FaultLog } from './daemon-faults.js';
 import { faultLog } from './fault-log.js';
-import { describeDiff, diffServices, type ServiceSetDiff } from './service-set.js';
+import { diffServices, type ServiceSetDiff } from './service-set.js';
 import { instancesCommand } from '../instances/instances-api.js';
 import { instancesPlugin } from '../instances/instances-plugin.js';
 import { waitHealthyAgain } from '../instances/wait-healthy.js';

@@ -12,7 +12,6 @@ import { spawnRunner } from '../doctor/command-runner.js';
 import { readCurrent, replaceFile, snapshotBeforeRepair } from '../doctor/safe-user-write.js';
 import { runDoctor, defaultRules } from '../doctor/run-doctor.js';
 import { sha256 } from '../platform/config-file.js';
-import type { Incident } from '../decide/service-state.js';
 import { readJournal } from '../observe/journal-read.js';
 import path from 'node:path';
 

@@ -4,7 +4,6 @@ import type { Clock } from '../platform/clock.js';
 import { systemClock } from '../platform/clock.js';
 import { descendantsOf, signalKnown, type KnownProcess } from '../platform/escaped-descendants.js';
 import type { CommandRunner, DoctorContext, RunOptions, RunResult } from './types.js';
-import type { ServiceConfig } from '../config/schema.js';
 
 export interface SpawnRunnerOptions {
   clock?: Clock;

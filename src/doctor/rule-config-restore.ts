@@ -10,7 +10,7 @@ import { findBackupCandidates } from './backup-candidates.js';
 import { keepEvidence, readCurrent, replaceFile, snapshotBeforeRepair } from './safe-user-write.js';
 import { gatherCandidates, type RestoreCandidate } from './restore-candidates.js';
 import { carryOver, harmfulChanges, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
-import { semanticDiff, describeDiff } from './semantic-diff.js';
+import { semanticDiff } from './semantic-diff.js';
 import { unknownKeyPaths, withoutPaths } from './named-keys.js';
 import { runGuardedServiceDoctor } from './guarded-service-doctor.js';
 

@@ -1,7 +1,7 @@
 // Level 0 drills: one SIGKILL, and a storm of them, each after the previous recovery, against the restart-intensity window.
 import type { ServiceStatus } from '../daemon/service-runtime.js';
 import { median } from './drill-result.js';
-import { sendSignal, waitForEvent, waitServedByNewInstance, waitSteady, servedAgainRun, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
+import { sendSignal, waitForEvent, waitServedByNewInstance, waitSteady, servedAgainRun, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
 
 export const crashScenario: Scenario = {
