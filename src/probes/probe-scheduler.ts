@@ -43,9 +43,8 @@ export interface LatenessStats {
 export class ScheduledSlot {
   /** Index in the heap, -1 when not scheduled. */
   index = -1;
-  /** Monotonic ms when it is due (rounded to the grid) and when it was asked for. */
+  /** Monotonic ms when it is due (rounded to the grid). */
   due = 0;
-  wanted = 0;
   seq = 0;
 
   constructor(
@@ -108,10 +107,10 @@ export class ProbeScheduler {
   arm(slot: ScheduledSlot, delayMs: number): void {
     if (slot.index >= 0) this.remove(slot);
     const now = this.clock.monotonic();
-    slot.wanted = now + Math.max(0, delayMs);
+    const wanted = now + Math.max(0, delayMs);
     const grid = slot.resolution || this.resolution;
     // A tick goes to the nearest grid point, a deadline to the next one (never early).
-    slot.due = (slot.recordLateness ? Math.round(slot.wanted / grid) : Math.ceil(slot.wanted / grid)) * grid;
+    slot.due = (slot.recordLateness ? Math.round(wanted / grid) : Math.ceil(wanted / grid)) * grid;
     slot.seq = this.seq++;
     slot.index = this.heap.length;
     this.heap.push(slot);

@@ -214,7 +214,7 @@ export class ProbeWorker {
     try {
       result = probe.checkSync(target);
     } catch (err) {
-      result = { status: 'unknown', message: `the ${probe.kind} probe failed to run: ${err instanceof Error ? err.message : String(err)}` };
+      result = failedToRun(probe.kind, err);
     }
     this.finish(result, this.generation, started);
     return undefined;
@@ -352,7 +352,7 @@ export class ProbeWorker {
         resolve(r);
       };
       const failed = (err: unknown): void =>
-        mine.settle?.({ status: 'unknown', message: `the ${probe.kind} probe failed to run: ${err instanceof Error ? err.message : String(err)}` });
+        mine.settle?.(failedToRun(probe.kind, err));
       // Started from a microtask, as before: the tick's own synchronous work is done first.
       queueMicrotask(() => {
         if (mine.settle === undefined) return;
@@ -382,6 +382,11 @@ export class ProbeWorker {
       else process.emitWarning(`probe ${this.opts.config.name}: a result callback threw: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+}
+
+/** The unknown result of a probe whose check threw (the synchronous and the asynchronous path alike). */
+function failedToRun(kind: string, err: unknown): ProbeResult {
+  return { status: 'unknown', message: `the ${kind} probe failed to run: ${err instanceof Error ? err.message : String(err)}` };
 }
 
 function abortReason(message: string): Error {
