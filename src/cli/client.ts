@@ -4,7 +4,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { findConfigFile } from '../config/find-config.js';
-import { assessDaemon, readDaemonInfo, type DaemonInfo } from '../daemon/heartbeat.js';
+import { assessDaemon, readDaemonInfo, type DaemonInfo } from '../daemon/daemon-info.js';
 import { isAlive, processStartTime } from '../platform/proc.js';
 import { readToken } from '../server/token.js';
 import { cliHint } from './cli-command.js';

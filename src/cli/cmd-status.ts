@@ -1,6 +1,6 @@
 // `clawback status`: what the daemon supervises, as a table or as JSON.
 import type { Command } from 'commander';
-import { connect } from './client.js';
+import { connect, type GlobalOpts } from './client.js';
 import { cliHint } from './cli-command.js';
 import { humanBytes, humanDuration, paint, table } from './format.js';
 import type { ServiceStatus } from '../daemon/service-runtime.js';
@@ -29,16 +29,19 @@ export function registerStatus(program: Command): void {
     .command('status')
     .description('show the daemon and its services')
     .option('--json', 'machine-readable output (documented in the README)')
-    .action(async (o: { json?: boolean }) => {
-      const client = await connect(program.opts());
-      const status = await client.get<StatusJson>('/api/status');
-      if (o.json) {
-        process.stdout.write(JSON.stringify(status, null, 2) + '\n');
-        return;
-      }
-      const resumeHint = (name: string): string => cliHint(['resume', name], { stateDir: client.stateDir });
-      process.stdout.write(renderStatus(status, !!process.stdout.isTTY, resumeHint) + '\n');
-    });
+    .action((o: { json?: boolean }) => runStatus(program.opts(), !!o.json));
+}
+
+/** The command itself, for commander and for the fast path in main.ts (which does not load commander). */
+export async function runStatus(globals: GlobalOpts, json: boolean): Promise<void> {
+  const client = await connect(globals);
+  const status = await client.get<StatusJson>('/api/status');
+  if (json) {
+    process.stdout.write(JSON.stringify(status, null, 2) + '\n');
+    return;
+  }
+  const resumeHint = (name: string): string => cliHint(['resume', name], { stateDir: client.stateDir });
+  process.stdout.write(renderStatus(status, !!process.stdout.isTTY, resumeHint) + '\n');
 }
 
 export function renderStatus(status: StatusJson, colour: boolean, resumeHint: (name: string) => string = (name) => `clawback resume ${name}`): string {

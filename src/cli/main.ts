@@ -3,11 +3,9 @@
 // 4 unknown service (README, "Commands").
 import { DaemonUnreachable } from './client.js';
 import { ConfigError } from '../config/errors.js';
-import { buildProgram, subcommandOf } from './program.js';
+import { parseFastStatus } from './fast-status.js';
 
-const program = await buildProgram(subcommandOf(process.argv.slice(2)));
-
-program.parseAsync(process.argv).catch((err: unknown) => {
+function fail(err: unknown): never {
   if (err instanceof DaemonUnreachable) {
     process.stderr.write(`clawback: ${err.message}\n`);
     process.exit(3);
@@ -18,4 +16,17 @@ program.parseAsync(process.argv).catch((err: unknown) => {
   }
   process.stderr.write(`clawback: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
-});
+}
+
+const args = process.argv.slice(2);
+const fast = parseFastStatus(args);
+if (fast) {
+  // The same function commander's `status` runs, without loading commander and the command tree.
+  const { runStatus } = await import('./cmd-status.js');
+  void runStatus({ ...(fast.config ? { config: fast.config } : {}), ...(fast.stateDir ? { stateDir: fast.stateDir } : {}) }, fast.json).catch(fail);
+} else {
+  const { buildProgram, subcommandOf } = await import('./program.js');
+  const program = await buildProgram(subcommandOf(args));
+  // Not awaited: `run` never settles, and an unsettled top-level await would end the process with code 13.
+  void program.parseAsync(process.argv).catch(fail);
+}

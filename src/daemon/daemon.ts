@@ -16,8 +16,9 @@ import { ServiceRuntime, type HealthEvents, type HealthWatch, type Repairers, ty
 import { serviceLogFile, spawnSpecFor } from './spawn-spec.js';
 import { probeHealthWatch } from './health-watch.js';
 import { startApiServer, type ApiServer, type ServiceAction } from '../server/api-server.js';
-import { ensureToken } from '../server/token.js';
-import { readDaemonInfo, removeDaemonInfo, startHeartbeat, type Heartbeat } from './heartbeat.js';
+import { ensureToken } from '../server/token-issue.js';
+import { readDaemonInfo } from './daemon-info.js';
+import { removeDaemonInfo, startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { VERSION } from '../version.js';
 import { carryMaintenance, setMaintenance } from './maintenance-targets.js';
 import { parseDuration } from '../config/duration.js';

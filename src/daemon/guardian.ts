@@ -8,7 +8,7 @@ import { cliHint } from '../cli/cli-command.js';
 import { isAlive as procIsAlive, processStartTime } from '../platform/proc.js';
 import { serviceNames } from '../platform/service-files.js';
 import type { ClawbackEvent } from '../observe/events.js';
-import { assessDaemon, readDaemonInfo, type DaemonInfo, type DaemonState } from './heartbeat.js';
+import { assessDaemon, readDaemonInfo, type DaemonInfo, type DaemonState } from './daemon-info.js';
 
 export const GUARDIAN_LOCK_FILE = 'guardian.lock';
 

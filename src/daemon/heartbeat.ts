@@ -1,77 +1,8 @@
-// The daemon's proof of life: daemon.json rewritten atomically on a timer, and the pure verdict the guardian draws from it.
+// The daemon's proof of life: daemon.json rewritten atomically on a timer (its reader side is daemon-info.ts).
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import { removeStaleTemps, writeFileAtomic } from '../platform/atomic-write.js';
-
-export const DAEMON_INFO_FILE = 'daemon.json';
-
-/** Contents of `<stateDir>/daemon.json`. */
-export interface DaemonInfo {
-  pid: number;
-  /** Epoch ms when the daemon started. */
-  startedAt: number;
-  version: string;
-  api: { host: string; port: number };
-  /** Epoch ms of the last heartbeat write. */
-  heartbeatAt: number;
-  configPath: string;
-  /** /proc/<pid>/stat field 22 (clock ticks since boot), or null where /proc does not exist. */
-  pidStartTime: number | null;
-}
-
-/** A plain shape check (no schema library: every CLI command reads this file). */
-function daemonInfoProblem(v: unknown): string | undefined {
-  if (!v || typeof v !== 'object') return 'not an object';
-  const o = v as Record<string, unknown>;
-  const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-  if (!Number.isInteger(o.pid) || (o.pid as number) <= 0) return 'pid: expected a positive integer';
-  if (!isNum(o.startedAt)) return 'startedAt: expected a number';
-  if (typeof o.version !== 'string') return 'version: expected a string';
-  const api = o.api as Record<string, unknown> | undefined;
-  if (!api || typeof api.host !== 'string' || !Number.isInteger(api.port) || (api.port as number) < 0 || (api.port as number) > 65535) return 'api: expected {host, port}';
-  if (!isNum(o.heartbeatAt)) return 'heartbeatAt: expected a number';
-  if (typeof o.configPath !== 'string') return 'configPath: expected a string';
-  if (o.pidStartTime !== null && !isNum(o.pidStartTime)) return 'pidStartTime: expected a number or null';
-  return undefined;
-}
-
-export function daemonInfoPath(stateDir: string): string {
-  return path.join(stateDir, DAEMON_INFO_FILE);
-}
-
-/** What reading daemon.json gave: the info, or null and why. */
-export type DaemonInfoRead =
-  | { info: DaemonInfo; reason?: undefined }
-  | { info: null; reason: 'missing' | 'corrupt'; detail?: string };
-
-/** Reads daemon.json; a missing file gives `{info: null, reason: 'missing'}`, a corrupted one `reason: 'corrupt'`. */
-export async function readDaemonInfo(stateDir: string): Promise<DaemonInfoRead> {
-  let text: string;
-  try {
-    text = await fs.readFile(daemonInfoPath(stateDir), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { info: null, reason: 'missing' };
-    return { info: null, reason: 'corrupt', detail: (err as Error).message };
-  }
-  return parseDaemonInfo(text);
-}
-
-/** Parses and validates daemon.json text (pure). */
-export function parseDaemonInfo(text: string): DaemonInfoRead {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    return { info: null, reason: 'corrupt', detail: `not JSON: ${(err as Error).message}` };
-  }
-  const problem = daemonInfoProblem(raw);
-  if (problem) return { info: null, reason: 'corrupt', detail: problem };
-  const o = raw as DaemonInfo;
-  return {
-    info: { pid: o.pid, startedAt: o.startedAt, version: o.version, api: { host: o.api.host, port: o.api.port }, heartbeatAt: o.heartbeatAt, configPath: o.configPath, pidStartTime: o.pidStartTime },
-  };
-}
+import { daemonInfoPath, readDaemonInfo, type DaemonInfo } from './daemon-info.js';
 
 function daemonInfoText(info: DaemonInfo): string {
   return `${JSON.stringify(info, null, 2)}\n`;
@@ -193,30 +124,4 @@ export function startHeartbeat(opts: HeartbeatOptions): Heartbeat {
       await inFlight;
     },
   };
-}
-
-export type DaemonState = 'running' | 'dead' | 'stale' | 'missing' | 'recycled-pid';
-
-export interface AssessDeps {
-  /** Epoch ms. */
-  now: number;
-  staleAfterMs: number;
-  isAlive: (pid: number) => boolean;
-  /** Start time of the pid in the same unit as DaemonInfo.pidStartTime; null/undefined when unknown. */
-  startTimeOf: (pid: number) => number | null | undefined;
-}
-
-/**
- * The guardian's verdict on daemon.json (pure given its deps):
- * missing (no info), dead (pid gone), recycled-pid (pid alive but another process), stale (alive, heartbeat old), running.
- */
-export function assessDaemon(info: DaemonInfo | null, deps: AssessDeps): DaemonState {
-  if (!info) return 'missing';
-  if (!deps.isAlive(info.pid)) return 'dead';
-  if (info.pidStartTime !== null) {
-    const actual = deps.startTimeOf(info.pid);
-    if (actual !== null && actual !== undefined && actual !== info.pidStartTime) return 'recycled-pid';
-  }
-  if (deps.now - info.heartbeatAt > deps.staleAfterMs) return 'stale';
-  return 'running';
 }

@@ -1,7 +1,7 @@
 // Who is live right now: a `clawback doctor` run next to a running daemon learns its supervised pids, so they are never "stale".
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readDaemonInfo } from '../daemon/heartbeat.js';
+import { readDaemonInfo } from '../daemon/daemon-info.js';
 import { isSameProcess, readProcStat } from '../platform/proc.js';
 import type { ServiceConfig } from '../config/schema.js';
 import { discoverPid } from '../supervisor/external-process.js';

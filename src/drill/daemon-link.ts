@@ -1,7 +1,7 @@
 // The drill's line to the running daemon: re-reads daemon.json on every call, so a revived daemon is found again.
 import { connect, REQUEST_TIMEOUT_MS } from '../cli/client.js';
 import type { ServiceStatus } from '../daemon/service-runtime.js';
-import { readDaemonInfo, type DaemonInfo } from '../daemon/heartbeat.js';
+import { readDaemonInfo, type DaemonInfo } from '../daemon/daemon-info.js';
 
 export interface DaemonStatusJson {
   daemon: {

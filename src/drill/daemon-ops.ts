@@ -1,7 +1,7 @@
 // The drill's hands on the daemon itself: is it alive, kill it, run the guardian, start it again.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { daemonInfoPath, parseDaemonInfo, type DaemonInfo } from '../daemon/heartbeat.js';
+import { daemonInfoPath, parseDaemonInfo, type DaemonInfo } from '../daemon/daemon-info.js';
 import { isAlive, isSameProcess } from '../platform/proc.js';
 import { startDaemonDetached } from '../cli/cmd-install.js';
 import type { Clock } from '../platform/clock.js';

@@ -1,8 +1,14 @@
 // Facts about live processes (alive, state, start time, tree RSS) read from /proc, with a `ps` fallback elsewhere.
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 
 const HAS_PROC = existsSync('/proc/self/stat');
+
+/** `ps` is only the fallback where /proc is missing (macOS): child_process is loaded then, not by every CLI command. */
+function ps(args: string[]): string {
+  const { execFileSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
+  return execFileSync('ps', args, { encoding: 'utf8' });
+}
 
 export interface ProcStat {
   pid: number;
@@ -81,7 +87,7 @@ export function readProcStat(pid: number): ProcStat | undefined {
 
 function readPsStat(pid: number): ProcStat | undefined {
   try {
-    const out = execFileSync('ps', ['-o', 'pid=,ppid=,pgid=,state=,rss=,lstart=', '-p', String(pid)], { encoding: 'utf8' }).trim();
+    const out = ps(['-o', 'pid=,ppid=,pgid=,state=,rss=,lstart=', '-p', String(pid)]).trim();
     if (!out) return undefined;
     const parts = out.split(/\s+/);
     return {
@@ -281,7 +287,7 @@ export function treeRssBytes(rootPid: number): number {
 export function commandLine(pid: number): string | undefined {
   try {
     if (HAS_PROC) return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-    return execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' }).trim() || undefined;
+    return ps(['-o', 'command=', '-p', String(pid)]).trim() || undefined;
   } catch {
     return undefined;
   }

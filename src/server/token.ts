@@ -1,8 +1,6 @@
-// The API token: created once per state directory, 0600, read by the CLI and the dashboard's user.
-import { randomBytes } from 'node:crypto';
-import { readFileSync, mkdirSync } from 'node:fs';
+// The API token as the CLI and the dashboard's user read it (the daemon creates it: token-issue.ts).
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomicSync } from '../platform/atomic-write.js';
 
 export function tokenPath(stateDir: string): string {
   return path.join(stateDir, 'token');
@@ -15,13 +13,4 @@ export function readToken(stateDir: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-export function ensureToken(stateDir: string): string {
-  const existing = readToken(stateDir);
-  if (existing) return existing;
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  const token = randomBytes(24).toString('base64url');
-  writeFileAtomicSync(tokenPath(stateDir), token + '\n', { mode: 0o600 });
-  return token;
 }

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { systemClock } from '../../src/platform/clock.js';
-import { startHeartbeat, type DaemonInfo } from '../../src/daemon/heartbeat.js';
+import { startHeartbeat } from '../../src/daemon/heartbeat.js';
+import type { DaemonInfo } from '../../src/daemon/daemon-info.js';
 import { mountSmallDisk, tempFilesUnder, type SmallDisk } from '../helpers/tmpfs.js';
 import { waitFor } from '../helpers/processes.js';
 

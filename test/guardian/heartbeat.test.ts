@@ -3,15 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  assessDaemon,
-  readDaemonInfo,
-  removeDaemonInfo,
-  startHeartbeat,
-  writeDaemonInfo,
-  type AssessDeps,
-  type DaemonInfo,
-} from '../../src/daemon/heartbeat.js';
+import { removeDaemonInfo, startHeartbeat, writeDaemonInfo } from '../../src/daemon/heartbeat.js';
+import { assessDaemon, readDaemonInfo, type AssessDeps, type DaemonInfo } from '../../src/daemon/daemon-info.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { waitFor } from '../helpers/processes.js';
 

@@ -1,0 +1,120 @@
+// `clawback status` without commander: the same answers as the commander path, for every option spelling it takes,
+// and nothing it does not need loaded (issue 19: status start-up).
+import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import YAML from 'yaml';
+import { CLI, runCli, type CliResult } from '../helpers/cli.js';
+import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
+import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { parseFastStatus } from '../../src/cli/fast-status.js';
+
+describe('parseFastStatus', () => {
+  it('takes status with --json, -c/--config and --state-dir in the spellings commander accepts', () => {
+    expect(parseFastStatus(['status'])).toEqual({ json: false });
+    expect(parseFastStatus(['status', '--json'])).toEqual({ json: true });
+    expect(parseFastStatus(['--state-dir', '/s', 'status', '--json'])).toEqual({ json: true, stateDir: '/s' });
+    expect(parseFastStatus(['status', '--state-dir=/s', '-c', 'a.yaml'])).toEqual({ json: false, stateDir: '/s', config: 'a.yaml' });
+    expect(parseFastStatus(['--config=b.yaml', 'status', '--json', '--state-dir', 's'])).toEqual({ json: true, stateDir: 's', config: 'b.yaml' });
+  });
+
+  it('leaves everything else to commander (help, typos, repeats, missing values, other commands)', () => {
+    for (const args of [
+      [],
+      ['stat'],
+      ['status', 'extra'],
+      ['status', '--help'],
+      ['status', '-h'],
+      ['--version'],
+      ['--json', 'status'],
+      ['status', '--json', '--json'],
+      ['status', '--state-dir'],
+      ['status', '--state-dir', '--json'],
+      ['status', '--state-dir='],
+      ['status', '-c', 'a', '--config', 'b'],
+      ['status', '--'],
+      ['status', '--jsonx'],
+      ['status', 'status'],
+      ['restart', 'status'],
+      ['-cX', 'status'],
+    ]) {
+      expect(parseFastStatus(args), JSON.stringify(args)).toBeNull();
+    }
+  });
+});
+
+let daemon: MarkedChild | undefined;
+afterEach(async () => {
+  if (daemon) {
+    daemon.child.kill('SIGTERM');
+    await daemon.waitForExit(10_000).catch(() => daemon?.kill());
+    daemon = undefined;
+  }
+});
+
+/** The same command line through commander (program.js), as every command but `status` runs. */
+function viaCommander(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const program = pathToFileURL(path.join(path.dirname(CLI), 'program.js')).href;
+  const script = `const { buildProgram } = await import(${JSON.stringify(program)}); const p = await buildProgram('status'); await p.parseAsync(['node', 'clawback', ...${JSON.stringify(args)}]);`;
+  return new Promise((resolve) => {
+    const child = spawnMarked(NODE, ['--input-type=module', '-e', script], { env: { ...process.env, ...env } });
+    void child.waitForExit(20_000).then(
+      (exit) => resolve({ code: exit.code, stdout: child.stdout(), stderr: child.stderr() }),
+      () => resolve({ code: null, stdout: child.stdout(), stderr: child.stderr() }),
+    );
+  });
+}
+
+/** Numbers (uptimes, ages, latencies) change between two calls; the shape and the words must not. */
+const shape = (text: string): string => text.replace(/\d+(\.\d+)?/g, 'N');
+
+describe('clawback status fast path against a live daemon', () => {
+  it('answers like the commander path for each option spelling, and loads neither commander nor crypto', async () => {
+    const dir = tempDir('clawback-fast-status-');
+    const stateDir = path.join(dir, 'state');
+    const config = path.join(dir, 'clawback.yaml');
+    writeFileSync(config, YAML.stringify(markServices({ stateDir: './state', api: { port: 0 }, services: [{ name: 'web', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')], restart: { stableAfter: '1s' } }] })));
+    daemon = spawnMarked(NODE, [CLI, 'run', '--config', config]);
+    await daemon.waitForStdout('dashboard:', 15_000);
+    await waitFor(async () => {
+      const r = await runCli(['status', '--json', '--state-dir', stateDir]);
+      return r.code === 0 && (JSON.parse(r.stdout) as { services: Array<{ health: string }> }).services[0]?.health === 'healthy' ? true : undefined;
+    }, { timeoutMs: 15_000 });
+
+    for (const args of [
+      ['status', '--json', '--state-dir', stateDir],
+      [`--state-dir=${stateDir}`, 'status', '--json'],
+      ['status', '--json', '-c', config],
+      ['--config', config, 'status'],
+      ['status', '--state-dir', stateDir],
+    ]) {
+      const fast = await runCli(args);
+      const slow = await viaCommander(args);
+      expect(fast.code, `${args.join(' ')}: ${fast.stderr}`).toBe(0);
+      expect(slow.code).toBe(0);
+      expect(shape(fast.stdout)).toBe(shape(slow.stdout));
+      if (args.includes('--json')) expect((JSON.parse(fast.stdout) as { daemon: { stateDir: string } }).daemon.stateDir).toBe(stateDir);
+      else expect(fast.stdout).toMatch(/web\s+running/);
+    }
+
+    const record = path.join(dir, 'imports.txt');
+    writeFileSync(record, '');
+    const hook = `data:text/javascript,import{register}from'node:module';register(${encodeURIComponent(JSON.stringify(pathToFileURL(path.join(FIXTURES, 'record-imports.mjs')).href))})`;
+    const traced = await runCli(['status', '--json', '--state-dir', stateDir], { env: { RECORD_IMPORTS: record, NODE_OPTIONS: `--import=${hook}` } });
+    expect(traced.code, traced.stderr).toBe(0);
+    const loaded = readFileSync(record, 'utf8').split('\n').filter(Boolean);
+    expect(loaded).toContain(pathToFileURL(path.join(path.dirname(CLI), 'cmd-status.js')).href);
+    expect(loaded.filter((u) => /commander|\/program\.js$|^node:(crypto|child_process)$|atomic-write/.test(u))).toEqual([]);
+  });
+
+  it('gives the same exit code and message as the commander path when no daemon runs', async () => {
+    const stateDir = tempDir('clawback-fast-none-');
+    const fast = await runCli(['status', '--state-dir', stateDir]);
+    expect(fast.code).toBe(3);
+    expect(fast.stderr).toContain(`no daemon.json in ${stateDir}`);
+    const viaFlagTypo = await runCli(['status', '--state-dir', stateDir, '--jsn']);
+    expect(viaFlagTypo.code).toBe(1);
+    expect(viaFlagTypo.stderr).toContain("unknown option '--jsn'");
+  });
+});
