@@ -1,5 +1,5 @@
 // One view of the process tree shared by every memory probe: a single /proc scan per refresh, not one per probe.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { Clock } from './clock.js';
 import { childrenFilesAvailable, hasProcFs, processParents, readProcStat, treeMembers as walkTree } from './proc.js';
 
@@ -7,6 +7,19 @@ import { childrenFilesAvailable, hasProcFs, processParents, readProcStat, treeMe
 export const TABLE_MAX_AGE_MS = 2000;
 const PAGE_SIZE = 4096;
 const MIN_RESCAN_MS = 250;
+/** How long one read of the newest pid answers every probe that asks (20 probes ticking together read it once). */
+const LAST_PID_MAX_AGE_MS = 100;
+
+/** The newest pid this pid namespace handed out: the last field of /proc/loadavg ("0.34 0.88 0.81 1/90 26102"). */
+export function readLastPid(): number | undefined {
+  try {
+    const text = readFileSync('/proc/loadavg', 'latin1');
+    const n = parseInt(text.slice(text.lastIndexOf(' ') + 1), 10);
+    return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export class ProcessTable {
   private parents: Map<number, number> | undefined;
@@ -18,13 +31,29 @@ export class ProcessTable {
   private readonly buf = Buffer.alloc(128);
   /** Scans of /proc made so far (for tests and profiles). */
   scans = 0;
+  /** Trees walked through the children files so far (for tests and profiles). */
+  walks = 0;
+  private readonly lastPidSource: () => number | undefined;
+  private lastPidRead: { value: number | undefined; at: number } | undefined;
 
   constructor(
     private readonly clock: Clock,
-    opts: { maxAgeMs?: number; useChildrenFiles?: boolean } = {},
+    opts: { maxAgeMs?: number; useChildrenFiles?: boolean; lastPid?: () => number | undefined } = {},
   ) {
     this.maxAgeMs = opts.maxAgeMs ?? TABLE_MAX_AGE_MS;
     this.hasChildrenFiles = opts.useChildrenFiles ?? childrenFilesAvailable();
+    this.lastPidSource = opts.lastPid ?? (this.hasProc ? readLastPid : () => undefined);
+  }
+
+  /**
+   * A mark of process creation on this host: the newest pid handed out (undefined where it cannot be read). A tree
+   * can gain a member (a child, or a reused pid) only when this changes, so an unchanged mark means the membership
+   * read earlier still holds, apart from members that left (they read 0 RSS).
+   */
+  spawnMark(): number | undefined {
+    const now = this.clock.monotonic();
+    if (this.lastPidRead === undefined || now - this.lastPidRead.at >= LAST_PID_MAX_AGE_MS) this.lastPidRead = { value: this.lastPidSource(), at: now };
+    return this.lastPidRead.value;
   }
 
   private readonly maxAgeMs: number;
@@ -34,7 +63,10 @@ export class ProcessTable {
    * the tree is walked from the root; elsewhere one shared scan of /proc answers every caller.
    */
   treeMembers(root: number): number[] {
-    if (this.hasChildrenFiles || !this.hasProc) return walkTree(root);
+    if (this.hasChildrenFiles || !this.hasProc) {
+      this.walks++;
+      return walkTree(root);
+    }
     const now = this.clock.monotonic();
     const age = now - this.builtAt;
     // A root the last scan did not see (a new instance) forces a fresh scan, at most every 250 ms.

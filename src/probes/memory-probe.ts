@@ -7,6 +7,11 @@ import type { Probe, ProbeDeps, ProbeResult, ProbeTarget } from './probe-types.j
 
 /** How long the tree's membership is reused between walks: RSS is read every tick, the tree less often. */
 export const TREE_REFRESH_MS = 2000;
+/**
+ * After TREE_REFRESH_MS the tree is walked again only if a process was created on the host since the last walk
+ * (nothing new, no new member); this bounds how long a member that was reparented away is still counted.
+ */
+export const TREE_MAX_AGE_MS = 30_000;
 
 const NOT_RUNNING: ProbeResult = Object.freeze({ status: 'unknown', message: 'the process is not running (or a zombie); nothing to measure' }) as ProbeResult;
 
@@ -25,18 +30,22 @@ export function memoryResult(rss: number, warn: number | undefined, limit: numbe
 export function createMemoryProbe(config: ProbeConfigOf<'memory'>, deps: ProbeDeps = {}): Probe {
   const clock = deps.clock ?? systemClock();
   const table = deps.processTable ?? new ProcessTable(clock);
-  let tree: { root: number; pids: number[]; at: number } | undefined;
+  let tree: { root: number; pids: number[]; at: number; mark: number | undefined } | undefined;
   // The tree's RSS often stays the same from one tick to the next (in pages): the last verdict is reused then.
   let last: { rss: number; result: ProbeResult } | undefined;
-  // Small synchronous /proc reads: one statm file per member of the tree, whose membership is
-  // re-read only every TREE_REFRESH_MS (from the shared process table).
+  // Small synchronous /proc reads: one statm file per member of the tree, whose membership is re-read at most every
+  // TREE_REFRESH_MS and only when a process was created since (a walk reads a children file per thread of each member).
   const checkSync = (target: ProbeTarget): ProbeResult => {
     if (target.pid === undefined) return NOT_RUNNING;
     // A gone pid or a zombie has no resident pages: that read is the liveness check too.
     const rootRss = table.rssBytes(target.pid);
     if (rootRss === 0) return NOT_RUNNING;
     const now = clock.monotonic();
-    if (!tree || tree.root !== target.pid || now - tree.at >= TREE_REFRESH_MS) tree = { root: target.pid, pids: table.treeMembers(target.pid), at: now };
+    if (!tree || tree.root !== target.pid || (now - tree.at >= TREE_REFRESH_MS && (now - tree.at >= TREE_MAX_AGE_MS || tree.mark === undefined || table.spawnMark() !== tree.mark))) {
+      // The mark is read before the walk: a process created during the walk makes the next refresh walk again.
+      const mark = table.spawnMark();
+      tree = { root: target.pid, pids: table.treeMembers(target.pid), at: now, mark };
+    }
     let rss = rootRss;
     for (const pid of tree.pids) if (pid !== target.pid) rss += table.rssBytes(pid);
     if (last === undefined || last.rss !== rss) last = { rss, result: memoryResult(rss, config.warn, config.limit) };

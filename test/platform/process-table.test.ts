@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readProcStat } from '../../src/platform/proc.js';
-import { ProcessTable } from '../../src/platform/process-table.js';
+import { ProcessTable, readLastPid } from '../../src/platform/process-table.js';
 import { FakeClock } from '../../src/platform/clock.js';
 import { probeSchema, type ProbeConfigOf } from '../../src/probes/probe-schema.js';
-import { createMemoryProbe } from '../../src/probes/memory-probe.js';
+import { TREE_MAX_AGE_MS, TREE_REFRESH_MS, createMemoryProbe } from '../../src/probes/memory-probe.js';
 import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
 
 const MB = 1024 * 1024;
@@ -83,5 +83,75 @@ describe('shared process table', () => {
     clock.advance(300);
     expect(table.treeMembers(a.child.pid)).toEqual([a.child.pid, a.grandchild]);
     expect(table.scans).toBe(2);
+  });
+});
+
+describe('tree membership reuse (the spawn mark)', () => {
+  const memoryProbe = (clock: FakeClock, table: ProcessTable) =>
+    createMemoryProbe(probeSchema.parse({ kind: 'memory', limit: '4GiB' }) as ProbeConfigOf<'memory'>, { clock, processTable: table });
+
+  it('reads the newest pid from /proc/loadavg, and it moves when a process is created', async () => {
+    const before = readLastPid();
+    expect(before).toBeGreaterThan(0);
+    const c = spawnMarked(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    children.push(c);
+    expect(readLastPid()).not.toBe(before);
+  });
+
+  it('walks the tree again only when a process was created since the last walk, and every 30 s regardless', () => {
+    const clock = new FakeClock(0);
+    let mark = 100;
+    const table = new ProcessTable(clock, { useChildrenFiles: true, lastPid: () => mark });
+    const probe = memoryProbe(clock, table);
+    const target = { pid: process.pid, startedAt: 0 };
+    probe.checkSync!(target);
+    expect(table.walks).toBe(1);
+    // Nothing created: 20 s of ticks every 500 ms reuse the membership.
+    for (let t = 0; t < 40; t++) {
+      clock.advance(500);
+      expect(probe.checkSync!(target).status).toBe('success');
+    }
+    expect(table.walks).toBe(1);
+    // A process was created somewhere: the next refresh walks once, then reuse again.
+    mark = 101;
+    clock.advance(500);
+    probe.checkSync!(target);
+    expect(table.walks).toBe(2);
+    for (let t = 0; t < 8; t++) {
+      clock.advance(500);
+      probe.checkSync!(target);
+    }
+    expect(table.walks).toBe(2);
+    // The backstop: a member reparented away would otherwise be counted for ever.
+    clock.advance(TREE_MAX_AGE_MS);
+    probe.checkSync!(target);
+    expect(table.walks).toBe(3);
+    // A new root (the service restarted) is walked at once.
+    probe.checkSync!({ pid: process.ppid, startedAt: 0 });
+    expect(table.walks).toBe(4);
+  });
+
+  it('a child started after the first walk is counted at the next refresh (real processes, real mark)', async () => {
+    const script = `
+      const { spawn } = require('node:child_process');
+      console.log('ready');
+      setTimeout(() => {
+        const g = spawn(process.execPath, ['-e', 'const b = Buffer.alloc(80 * 1024 * 1024, 1); console.log("held", b.length); setInterval(() => {}, 1000)'], { stdio: ['ignore', 'inherit', 'inherit'] });
+        console.log('grandchild', g.pid);
+      }, 1500);
+      setInterval(() => {}, 1000);`;
+    const child = spawnMarked(process.execPath, ['-e', script]);
+    children.push(child);
+    await child.waitForStdout('ready', 10_000);
+    const clock = new FakeClock(0);
+    const table = new ProcessTable(clock);
+    const probe = memoryProbe(clock, table);
+    const target = { pid: child.pid, startedAt: 0 };
+    const alone = probe.checkSync!(target).value!;
+    expect(alone).toBeLessThan(70 * MB);
+    await child.waitForStdout('held', 10_000);
+    clock.advance(TREE_REFRESH_MS);
+    const withGrandchild = probe.checkSync!(target).value!;
+    expect(withGrandchild).toBeGreaterThan(alone + 75 * MB);
   });
 });
