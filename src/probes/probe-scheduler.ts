@@ -19,6 +19,21 @@ export function gridForInterval(intervalMs: number): number {
   return DEFAULT_RESOLUTION_MS;
 }
 
+/** Grids that a synchronous probe's interval may use, coarsest first (each divides 1 s or a multiple of it). */
+const SYNC_GRIDS_MS = [1000, 500, 250, 200, 100];
+
+/**
+ * The tick grid of a synchronous probe (a few /proc reads that cannot hang, checked inside the tick): its whole
+ * interval up to 1 s, or the coarsest of 1000/500/250/200/100 ms that divides a longer one, so every such probe
+ * with that interval runs in one wake-up (20 services' 500 ms memory probes: 2 wake-ups a second, not up to 20).
+ * The grid divides the interval, so the period stays exact; an interval no grid divides keeps gridForInterval.
+ */
+export function syncGridForInterval(intervalMs: number): number {
+  if (Number.isInteger(intervalMs) && intervalMs >= 100 && intervalMs <= 1000) return intervalMs;
+  for (const step of SYNC_GRIDS_MS) if (intervalMs % step === 0) return step;
+  return gridForInterval(intervalMs);
+}
+
 /** Upper bounds (ms) of the lateness histogram's buckets; the last bucket is everything above. */
 export const LATENESS_BUCKETS_MS: readonly number[] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000];
 

@@ -1,7 +1,7 @@
 // Runs one probe of one service on its interval: bounded checks, no overlap, thresholds, grace, verdicts.
 import { getEventListeners } from 'node:events';
 import type { Clock, TimerHandle } from '../platform/clock.js';
-import { gridForInterval, type ProbeScheduler, type ScheduledSlot } from './probe-scheduler.js';
+import { gridForInterval, syncGridForInterval, type ProbeScheduler, type ScheduledSlot } from './probe-scheduler.js';
 import type { ProbeAction, ProbeConfig } from './probe-schema.js';
 import { probeTimeoutReason, type Probe, type ProbeResult, type ProbeTarget } from './probe-types.js';
 import { applyResult, inGrace, initialThresholdState, type ThresholdPolicy, type ThresholdState, type Verdict } from './thresholds.js';
@@ -128,7 +128,8 @@ export class ProbeWorker {
   constructor(opts: ProbeWorkerOptions) {
     this.opts = opts;
     const resolutionMs = gridForInterval(opts.config.interval);
-    this.tickSlot = opts.scheduler?.slot(this.onDue, { resolutionMs });
+    // A synchronous probe's ticks share one wake-up with every probe of its interval; deadlines keep the fine grid.
+    this.tickSlot = opts.scheduler?.slot(this.onDue, { resolutionMs: opts.probe.checkSync ? syncGridForInterval(opts.config.interval) : resolutionMs });
     this.deadlineSlot = opts.scheduler?.slot(this.onDeadline, { recordLateness: false, resolutionMs });
     this.policy = {
       failureThreshold: opts.config.failureThreshold,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock, type TimerHandle } from '../../src/platform/clock.js';
-import { gridForInterval, ProbeScheduler } from '../../src/probes/probe-scheduler.js';
+import { gridForInterval, ProbeScheduler, syncGridForInterval } from '../../src/probes/probe-scheduler.js';
 import { probeSchema, type ProbeConfig } from '../../src/probes/probe-schema.js';
 import { ProbeWorker } from '../../src/probes/probe-worker.js';
 import type { Probe, ProbeResult, ProbeTarget } from '../../src/probes/probe-types.js';
@@ -238,6 +238,55 @@ describe('a stalled daemon does not judge its services', () => {
       expect(results.slice(3).filter((r) => r.status === 'failure').length).toBeGreaterThanOrEqual(2);
       expect(verdicts).toEqual(['unhealthy']);
       worker.stop();
+    }
+  });
+});
+
+describe('synchronous probes share one wake-up per interval', () => {
+  const target: ProbeTarget = { pid: process.pid, startedAt: 0 };
+  it('a grid that divides the interval: the whole interval up to 1 s, else the coarsest of 1000/500/250/200/100 ms', () => {
+    expect([500, 1000, 300, 100, 5000, 1500, 2500, 2200, 1234, 50].map(syncGridForInterval)).toEqual([500, 1000, 300, 100, 1000, 500, 500, 200, 100, 10]);
+  });
+
+  it('20 memory-style probes with random offsets tick in 2 wake-ups a second, each exactly every 500 ms', async () => {
+    const clock = new CountingClock(0);
+    const scheduler = new ProbeScheduler(clock);
+    const ticks = new Map<number, number[]>();
+    const wakeups = new Set<number>();
+    const syncProbe = (i: number): Probe => ({
+      kind: 'memory',
+      check: () => Promise.resolve(syncProbe(i).checkSync!(target)),
+      checkSync: () => {
+        const now = clock.monotonic();
+        wakeups.add(now);
+        (ticks.get(i) ?? ticks.set(i, []).get(i)!).push(now);
+        return { status: 'success', message: 'ok' };
+      },
+    });
+    const workers = Array.from({ length: 20 }, (_, i) =>
+      new ProbeWorker({
+        config: probeSchema.parse({ kind: 'memory', limit: '1GiB', interval: 500, startupGrace: 0 }),
+        probe: syncProbe(i),
+        clock,
+        target: () => target,
+        onResult: () => undefined,
+        onVerdict: () => undefined,
+        random: () => (i * 0.37) % 1,
+        scheduler,
+      }),
+    );
+    for (const w of workers) w.start();
+    for (let t = 0; t < 10_000; t += 10) {
+      clock.advance(10);
+      await flush();
+    }
+    for (const w of workers) w.stop();
+    // 10 s: 20 or 21 wake-ups for 400 checks, on the 500 ms points only.
+    expect(wakeups.size).toBeLessThanOrEqual(21);
+    expect([...wakeups].every((t) => t % 500 === 0)).toBe(true);
+    for (const list of ticks.values()) {
+      expect(list.length).toBeGreaterThanOrEqual(19);
+      for (let k = 1; k < list.length; k++) expect(list[k]! - list[k - 1]!).toBe(500);
     }
   });
 });
