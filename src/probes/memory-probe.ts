@@ -9,9 +9,10 @@ import type { Probe, ProbeDeps, ProbeResult, ProbeTarget } from './probe-types.j
 export const TREE_REFRESH_MS = 2000;
 /**
  * After TREE_REFRESH_MS the tree is walked again only if a process was created on the host since the last walk
- * (nothing new, no new member); this bounds how long a member that was reparented away is still counted.
+ * (nothing new, no new member). This bounds how long a member that was reparented away is still counted, and how
+ * late a new child is seen where the mark does not move as it should (a /proc/loadavg virtualised in a container).
  */
-export const TREE_MAX_AGE_MS = 30_000;
+export const TREE_MAX_AGE_MS = 10_000;
 
 const NOT_RUNNING: ProbeResult = Object.freeze({ status: 'unknown', message: 'the process is not running (or a zombie); nothing to measure' }) as ProbeResult;
 
