@@ -23,7 +23,7 @@ const fast = parseFastStatus(args);
 if (fast) {
   // The same function commander's `status` runs, without loading commander and the command tree.
   const { runStatus } = await import('./cmd-status.js');
-  void runStatus({ ...(fast.config ? { config: fast.config } : {}), ...(fast.stateDir ? { stateDir: fast.stateDir } : {}) }, fast.json).catch(fail);
+  void runStatus(fast, fast.json).catch(fail);
 } else {
   const { buildProgram, subcommandOf } = await import('./program.js');
   const program = await buildProgram(subcommandOf(args));

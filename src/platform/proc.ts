@@ -35,6 +35,17 @@ export function childrenFilesAvailable(): boolean {
   return HAS_PROC && existsSync(`/proc/self/task/${process.pid}/children`);
 }
 
+/** The newest pid this pid namespace handed out: the last field of /proc/loadavg ("0.34 0.88 0.81 1/90 26102"). */
+export function readLastPid(): number | undefined {
+  try {
+    const text = readFileSync('/proc/loadavg', 'latin1');
+    const n = parseInt(text.slice(text.lastIndexOf(' ') + 1), 10);
+    return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** pid -> parent pid of every process, from one scan of /proc (empty without /proc). */
 export function processParents(): Map<number, number> {
   const out = new Map<number, number>();

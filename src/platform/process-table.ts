@@ -1,7 +1,7 @@
 // One view of the process tree shared by every memory probe: a single /proc scan per refresh, not one per probe.
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { Clock } from './clock.js';
-import { childrenFilesAvailable, hasProcFs, processParents, readProcStat, treeMembers as walkTree } from './proc.js';
+import { childrenFilesAvailable, hasProcFs, processParents, readLastPid, readProcStat, treeMembers as walkTree } from './proc.js';
 
 /** How long a scan of /proc (pid -> parent) is reused for membership questions. */
 export const TABLE_MAX_AGE_MS = 2000;
@@ -9,17 +9,6 @@ const PAGE_SIZE = 4096;
 const MIN_RESCAN_MS = 250;
 /** How long one read of the newest pid answers every probe that asks (20 probes ticking together read it once). */
 const LAST_PID_MAX_AGE_MS = 100;
-
-/** The newest pid this pid namespace handed out: the last field of /proc/loadavg ("0.34 0.88 0.81 1/90 26102"). */
-export function readLastPid(): number | undefined {
-  try {
-    const text = readFileSync('/proc/loadavg', 'latin1');
-    const n = parseInt(text.slice(text.lastIndexOf(' ') + 1), 10);
-    return Number.isSafeInteger(n) && n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export class ProcessTable {
   private parents: Map<number, number> | undefined;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { readProcStat } from '../../src/platform/proc.js';
-import { ProcessTable, readLastPid } from '../../src/platform/process-table.js';
+import { readLastPid, readProcStat } from '../../src/platform/proc.js';
+import { ProcessTable } from '../../src/platform/process-table.js';
 import { FakeClock } from '../../src/platform/clock.js';
 import { probeSchema, type ProbeConfigOf } from '../../src/probes/probe-schema.js';
 import { TREE_MAX_AGE_MS, TREE_REFRESH_MS, createMemoryProbe } from '../../src/probes/memory-probe.js';
