@@ -1,12 +1,12 @@
 // The CLI's way to the running daemon: find the state directory, read daemon.json and the token, call the API.
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { findConfigFile } from '../config/find-config.js';
 import { assessDaemon, readDaemonInfo, type DaemonInfo } from '../daemon/daemon-info.js';
 import { isAlive, processStartTime } from '../platform/proc.js';
 import { readToken } from '../server/token.js';
+import { apiRequest } from './api-request.js';
 import { cliHint } from './cli-command.js';
 
 export interface GlobalOpts {
@@ -92,23 +92,15 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
   const host = info.api.host.includes(':') ? `[${info.api.host}]` : info.api.host;
   const base = `http://${host}:${info.api.port}`;
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  const call = (method: string, p: string, longMs?: number): Promise<{ status: number; text: string }> =>
-    new Promise((resolve, reject) => {
-      // node:http rather than fetch: the CLI stays light (undici alone costs tens of MB and ~100 ms).
-      const timeoutMs = stale ? STALE_ANSWER_MS : (longMs ?? REQUEST_TIMEOUT_MS);
-      const req = http.request(base + p, { method, headers, timeout: timeoutMs }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      });
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-      req.on('error', (err) => {
-        const hung = stale ? `; its last heartbeat was ${ageS} s ago, so it is hung or stopped (SIGSTOP); revive it with: ${cliHint(['guardian', '--once'], { stateDir, ...(opts.config ? { config: opts.config } : {}) })}` : '';
-        reject(new DaemonUnreachable(`the clawback daemon (pid ${info.pid}) is not responding at ${base}: ${err.message}${hung}`));
-      });
-      req.end();
-    });
+  const call = async (method: string, p: string, longMs?: number): Promise<{ status: number; text: string }> => {
+    const timeoutMs = stale ? STALE_ANSWER_MS : (longMs ?? REQUEST_TIMEOUT_MS);
+    try {
+      return await apiRequest({ host: info.api.host, port: info.api.port, method, path: p, headers, timeoutMs });
+    } catch (err) {
+      const hung = stale ? `; its last heartbeat was ${ageS} s ago, so it is hung or stopped (SIGSTOP); revive it with: ${cliHint(['guardian', '--once'], { stateDir, ...(opts.config ? { config: opts.config } : {}) })}` : '';
+      throw new DaemonUnreachable(`the clawback daemon (pid ${info.pid}) is not responding at ${base}: ${(err as Error).message}${hung}`);
+    }
+  };
   return {
     info,
     stateDir,

@@ -70,7 +70,7 @@ function viaCommander(args: string[], env: Record<string, string> = {}): Promise
 const shape = (text: string): string => text.replace(/\d+(\.\d+)?/g, 'N');
 
 describe('clawback status fast path against a live daemon', () => {
-  it('answers like the commander path for each option spelling, and loads neither commander nor crypto', async () => {
+  it('answers like the commander path for each option spelling, from one bundled file without commander, http or crypto', async () => {
     const dir = tempDir('clawback-fast-status-');
     const stateDir = path.join(dir, 'state');
     const config = path.join(dir, 'clawback.yaml');
@@ -99,13 +99,23 @@ describe('clawback status fast path against a live daemon', () => {
     }
 
     const record = path.join(dir, 'imports.txt');
+    const required = path.join(dir, 'requires.txt');
     writeFileSync(record, '');
+    writeFileSync(required, '');
     const hook = `data:text/javascript,import{register}from'node:module';register(${encodeURIComponent(JSON.stringify(pathToFileURL(path.join(FIXTURES, 'record-imports.mjs')).href))})`;
-    const traced = await runCli(['status', '--json', '--state-dir', stateDir], { env: { RECORD_IMPORTS: record, NODE_OPTIONS: `--import=${hook}` } });
+    const preload = path.join(FIXTURES, 'record-requires.cjs');
+    const traced = await runCli(['status', '--json', '--state-dir', stateDir], {
+      env: { RECORD_IMPORTS: record, RECORD_REQUIRES: required, NODE_OPTIONS: `--import=${hook} --require=${preload}` },
+    });
     expect(traced.code, traced.stderr).toBe(0);
-    const loaded = readFileSync(record, 'utf8').split('\n').filter(Boolean);
-    expect(loaded).toContain(pathToFileURL(path.join(path.dirname(CLI), 'cmd-status.js')).href);
-    expect(loaded.filter((u) => /commander|\/program\.js$|^node:(crypto|child_process)$|atomic-write/.test(u))).toEqual([]);
+    const lines = (f: string): string[] => readFileSync(f, 'utf8').split('\n').filter(Boolean);
+    // The ES modules: the entry and the option parser only; the status path is one bundled CommonJS file.
+    const cli = path.dirname(CLI);
+    expect(lines(record).sort()).toEqual(['node:module', pathToFileURL(CLI).href, pathToFileURL(path.join(cli, 'fast-status.js')).href].sort());
+    const loaded = lines(required);
+    expect(loaded).toContain(path.join(cli, 'status-fast.bundle.cjs'));
+    // No commander, no HTTP client, no crypto, no child processes, nothing from node_modules.
+    expect(loaded.filter((u) => u !== path.join(cli, 'status-fast.bundle.cjs') && !/^(node:)?(fs|os|path|net|url|module)$/.test(u))).toEqual([]);
   });
 
   it('gives the same exit code and message as the commander path when no daemon runs', async () => {

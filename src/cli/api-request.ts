@@ -1,0 +1,66 @@
+// One CLI call to the daemon's local API, written on a plain net.Socket: loading node:http cost `clawback status` ~10 ms
+// of its start-up (issue 19, status vs `pm2 jlist`); the response is read by the probes' HTTP/1.1 parser.
+import net from 'node:net';
+import { Http1ResponseParser } from '../probes/http1-response-parser.js';
+
+export interface ApiCall {
+  host: string;
+  port: number;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  /** No byte from the daemon for this long: the call fails with "no answer within N ms". */
+  timeoutMs: number;
+}
+
+export interface ApiAnswer {
+  status: number;
+  text: string;
+}
+
+/** The largest answer read (a status of thousands of services is a few MB). */
+const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
+
+/** The request bytes; header names and values with CR or LF are refused (they would split the request). */
+export function apiRequestBytes(call: Pick<ApiCall, 'host' | 'port' | 'method' | 'path' | 'headers'>): Buffer {
+  const host = call.host.includes(':') ? `[${call.host}]` : call.host;
+  // Parsed as a URL, as http.request did with base + path: a space or a non-ASCII name is percent-encoded.
+  const target = new URL(call.path, 'http://localhost');
+  const lines = [`${call.method} ${target.pathname}${target.search} HTTP/1.1`, `Host: ${host}:${call.port}`];
+  for (const [k, v] of Object.entries(call.headers)) lines.push(`${k}: ${v}`);
+  lines.push('Content-Length: 0', 'Connection: close');
+  if (lines.some((l) => /[\r\n]/.test(l))) throw new Error('invalid header: CR or LF in a request line or header');
+  return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+}
+
+/** Sends one request with `Connection: close` and resolves with the status and body; rejects with the socket's error. */
+export function apiRequest(call: ApiCall): Promise<ApiAnswer> {
+  const bytes = apiRequestBytes(call);
+  return new Promise<ApiAnswer>((resolve, reject) => {
+    const parser = new Http1ResponseParser(MAX_ANSWER_BYTES, false);
+    const socket = net.connect({ host: call.host, port: call.port, noDelay: true });
+    let settled = false;
+    const settle = (err: Error | null): void => {
+      if (settled) return;
+      settled = true;
+      socket.destroy();
+      if (err) reject(err);
+      else if (parser.truncated) reject(new Error('the answer was cut short (the connection closed inside the body)'));
+      else resolve({ status: parser.status, text: parser.body() });
+    };
+    socket.setTimeout(call.timeoutMs, () => settle(new Error(`no answer within ${call.timeoutMs} ms`)));
+    socket.on('data', (chunk: Buffer) => {
+      const p = parser.push(chunk);
+      if (p === 'done') settle(null);
+      else if (p === 'malformed') settle(new Error(parser.error ?? 'malformed answer'));
+    });
+    const onEnd = (): void => {
+      if (settled) return;
+      const p = parser.end();
+      settle(p === 'done' ? null : new Error(parser.error ?? 'malformed answer'));
+    };
+    socket.on('end', onEnd).on('close', onEnd);
+    socket.on('error', (err) => settle(err));
+    socket.write(bytes);
+  });
+}
