@@ -22,7 +22,7 @@ RUN npm ci --ignore-scripts
 COPY tsconfig.json ./
 COPY scripts ./scripts
 COPY src ./src
-# tsc, then scripts/bundle-status.mjs makes `status` one file and scripts/copy-assets.mjs puts the dashboard's static
+# tsc, then scripts/bundle-cli.mjs makes `status` one file and scripts/copy-assets.mjs puts the dashboard's static
 # files beside the compiled server.
 RUN npm run build
 

@@ -31,7 +31,7 @@ if (!existsSync(tsc)) {
 console.error('clawback: building dist/ (sources changed since the last build)');
 const built = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
 if (built.status !== 0) process.exit(built.status ?? 1);
-const bundled = spawnSync(process.execPath, [path.join(root, 'scripts', 'bundle-status.mjs')], { cwd: root, stdio: 'inherit' });
+const bundled = spawnSync(process.execPath, [path.join(root, 'scripts', 'bundle-cli.mjs')], { cwd: root, stdio: 'inherit' });
 if (bundled.status !== 0) process.exit(bundled.status ?? 1);
 const copied = spawnSync(process.execPath, [path.join(root, 'scripts', 'copy-assets.mjs')], { cwd: root, stdio: 'inherit' });
 process.exit(copied.status ?? 1);

@@ -4,26 +4,30 @@
 import { createRequire } from 'node:module';
 import { parseFastStatus } from './fast-status.js';
 
-/** The status path as one bundled file (built by scripts/bundle-status.mjs); the module itself when it is missing. */
-async function loadFastStatus(): Promise<typeof import('./status-fast.js')> {
+/** A bundle made by scripts/bundle-cli.mjs, or the unbundled module (the same code) when the bundle was not built. */
+async function loadBundled<T>(bundle: () => Promise<T> | T, name: string, modules: () => Promise<T>): Promise<T> {
   try {
-    // require, not import(): an ES import of a CommonJS file starts the export lexer (~40 ms).
-    return createRequire(import.meta.url)('./status-fast.bundle.cjs') as typeof import('./status-fast.js');
+    return await bundle();
   } catch (err) {
     const e = err as { code?: unknown; message?: unknown };
-    if (e.code !== 'MODULE_NOT_FOUND' || !String(e.message).includes('status-fast.bundle.cjs')) throw err;
-    return import('./status-fast.js');
+    if ((e.code !== 'MODULE_NOT_FOUND' && e.code !== 'ERR_MODULE_NOT_FOUND') || !String(e.message).includes(name)) throw err;
+    return modules();
   }
 }
 
 const args = process.argv.slice(2);
 const fast = parseFastStatus(args);
 if (fast) {
-  // The same function commander's `status` runs, without loading commander and the command tree.
-  (await loadFastStatus()).runFastStatus(fast);
+  // The same function commander's `status` runs, without loading commander and the command tree. require, not
+  // import(): an ES import of a CommonJS file starts the export lexer (~40 ms).
+  const status = await loadBundled(
+    () => createRequire(import.meta.url)('./status-fast.bundle.cjs') as typeof import('./status-fast.js'),
+    'status-fast.bundle.cjs',
+    () => import('./status-fast.js'),
+  );
+  status.runFastStatus(fast);
 } else {
-  const [{ buildProgram, subcommandOf }, { fail }] = await Promise.all([import('./program.js'), import('./fail.js')]);
-  const program = await buildProgram(subcommandOf(args));
-  // Not awaited: `run` never settles, and an unsettled top-level await would end the process with code 13.
-  void program.parseAsync(process.argv).catch(fail);
+  const bundled = './bundle/cli-entry.js';
+  const entry = await loadBundled(() => import(bundled) as Promise<typeof import('./cli-entry.js')>, 'cli-entry.js', () => import('./cli-entry.js'));
+  await entry.runCommandLine(process.argv);
 }

@@ -1,4 +1,4 @@
-// The entry of `clawback status` without commander; scripts/bundle-status.mjs makes it one file
+// The entry of `clawback status` without commander; scripts/bundle-cli.mjs makes it one file
 // (dist/cli/status-fast.bundle.cjs) so the command loads one module instead of a dozen (issue 19).
 import { runStatus } from './cmd-status.js';
 import { fail } from './fail.js';

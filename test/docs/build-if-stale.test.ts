@@ -19,7 +19,7 @@ function prepare(): { code: number | null; stderr: string; tscRan: boolean } {
 describe('prepare builds only when sources changed', () => {
   it('skips a fresh build, rebuilds after a source edit, then skips again', () => {
     for (const d of ['scripts', 'src/cli', 'src/server/dashboard', 'dist/cli', 'node_modules/typescript/bin']) mkdirSync(path.join(tmp, d), { recursive: true });
-    for (const f of ['scripts/build-if-stale.mjs', 'scripts/bundle-status.mjs', 'scripts/copy-assets.mjs']) copyFileSync(path.join(ROOT, f), path.join(tmp, f));
+    for (const f of ['scripts/build-if-stale.mjs', 'scripts/bundle-cli.mjs', 'scripts/copy-assets.mjs']) copyFileSync(path.join(ROOT, f), path.join(tmp, f));
     writeFileSync(path.join(tmp, 'package.json'), '{}');
     writeFileSync(path.join(tmp, 'tsconfig.json'), '{}');
     writeFileSync(path.join(tmp, 'src/cli/main.ts'), 'export {};\n');

@@ -1,0 +1,10 @@
+// Every command but the fast `status`: builds the command tree for the subcommand given and runs it
+// (scripts/bundle-cli.mjs bundles it into dist/cli/bundle/).
+import { fail } from './fail.js';
+import { buildProgram, subcommandOf } from './program.js';
+
+export async function runCommandLine(argv: string[]): Promise<void> {
+  const program = await buildProgram(subcommandOf(argv.slice(2)));
+  // Not awaited: `run` never settles, and an unsettled top-level await would end the process with code 13.
+  void program.parseAsync(argv).catch(fail);
+}
