@@ -60,7 +60,8 @@ export function formatProblem(p: ConfigProblem): string {
     const note = /value not shown|\bgot\b/i.test(p.message) ? '' : masked ? ` (got ${masked})` : ' (value not shown: it may hold a secret)';
     return `${p.path}: ${p.message}${note}`;
   }
-  const got = p.value === undefined ? '' : ` (got ${preview(p.value)})`;
+  // A message that already says what it got (the duration and size parsers do) is not followed by the value again.
+  const got = p.value === undefined || /\bgot\b/.test(p.message) ? '' : ` (got ${preview(p.value)})`;
   return `${p.path}: ${p.message}${got}`;
 }
 
