@@ -43,6 +43,8 @@ export function createClawback({ root, dir, cleanup, log, services, nodeFlags = 
   const stateDir = path.join(dir, 'state');
   const configFile = path.join(dir, 'clawback.json');
   const cli = path.join(root, 'dist', 'cli', 'main.js');
+  // `clawback status` as a user types it: the package's bin, what `clawback` on PATH runs (main.js in older builds).
+  const bin = binOf(root) ?? cli;
   let child;
   let exited;
   let apiPort;
@@ -122,10 +124,21 @@ export function createClawback({ root, dir, cleanup, log, services, nodeFlags = 
       await this.control(name, 'restart');
     },
     /** argv of the status command measured against `pm2 jlist`. */
-    statusCommand: () => [process.execPath, cli, 'status', '--json', '--state-dir', stateDir],
+    statusCommand: () => [process.execPath, bin, 'status', '--json', '--state-dir', stateDir],
     hasSnapshot(service) {
       const d = path.join(stateDir, 'snapshots', service);
       return existsSync(d) && readdirSync(d).some((f) => f.endsWith('.snap'));
     },
   };
+}
+
+/** The package's `bin` for `clawback` in root/package.json, as an absolute path. */
+function binOf(root) {
+  try {
+    const b = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).bin;
+    const rel = typeof b === 'string' ? b : b?.clawback;
+    return typeof rel === 'string' ? path.join(root, rel) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -7,12 +7,16 @@ import { fileURLToPath } from 'node:url';
 
 /** This install's entry point (dist/cli/main.js beside this file). */
 export const CLI_ENTRY = fileURLToPath(new URL('./main.js', import.meta.url));
+/** The package's `bin` (dist/cli/clawback.cjs): what a `clawback` on PATH links to. */
+export const CLI_BIN = fileURLToPath(new URL('./clawback.cjs', import.meta.url));
 
 export interface InvocationEnv {
   /** $PATH. */
   pathEnv: string | undefined;
   /** The `clawback` entry point of this install. */
   entry: string;
+  /** The package's bin file of this install (PATH's `clawback` links to it). */
+  bin?: string;
   /** The running node binary. */
   execPath: string;
   /** realpath of an existing executable file, undefined when there is none. */
@@ -29,7 +33,7 @@ function realExecutable(file: string): string | undefined {
 }
 
 export function processInvocationEnv(): InvocationEnv {
-  return { pathEnv: process.env.PATH, entry: CLI_ENTRY, execPath: process.execPath, resolveExecutable: realExecutable };
+  return { pathEnv: process.env.PATH, entry: CLI_ENTRY, bin: CLI_BIN, execPath: process.execPath, resolveExecutable: realExecutable };
 }
 
 /** The first executable named `name` on PATH, resolved through symlinks. */
@@ -51,7 +55,8 @@ export function shellWord(word: string): string {
 /** The words that start this CLI from any directory: ['clawback'] when PATH finds this install, else node + entry. */
 export function cliPrefix(env: InvocationEnv = processInvocationEnv()): string[] {
   const entry = env.resolveExecutable(env.entry) ?? env.entry;
-  if (onPath('clawback', env) === entry) return ['clawback'];
+  const onPathClawback = onPath('clawback', env);
+  if (onPathClawback !== undefined && (onPathClawback === entry || (env.bin !== undefined && onPathClawback === (env.resolveExecutable(env.bin) ?? env.bin)))) return ['clawback'];
   const node = onPath('node', env) === (env.resolveExecutable(env.execPath) ?? env.execPath) ? 'node' : env.execPath;
   return [node, entry];
 }

@@ -208,6 +208,10 @@ describe('hints print commands that work as printed', () => {
   it('uses the bare name only when `clawback` on PATH is this install', () => {
     expect(cliPrefix(env({ '/usr/local/bin/clawback': '/opt/clawback/dist/cli/main.js', '/usr/bin/node': '/usr/bin/node' }))).toEqual(['clawback']);
     expect(cliPrefix(env({ '/usr/local/bin/clawback': '/elsewhere/main.js', '/usr/bin/node': '/usr/bin/node' }))).toEqual(['node', '/opt/clawback/dist/cli/main.js']);
+    // npm links the package's bin (the CommonJS dist/cli/clawback.cjs): that is this install too.
+    const withBin = { ...env({ '/usr/local/bin/clawback': '/opt/clawback/dist/cli/clawback.cjs', '/usr/bin/node': '/usr/bin/node' }), bin: '/opt/clawback/dist/cli/clawback.cjs' };
+    expect(cliPrefix(withBin)).toEqual(['clawback']);
+    expect(cliPrefix({ ...withBin, bin: '/other/dist/cli/clawback.cjs' })).toEqual(['node', '/opt/clawback/dist/cli/main.js']);
     // node not on PATH (say, nvm in another shell): the absolute node binary.
     expect(cliPrefix({ ...env({}), execPath: '/opt/node20/bin/node', resolveExecutable: (f) => (f.startsWith('/opt/') ? f : undefined) })).toEqual([
       '/opt/node20/bin/node',

@@ -118,6 +118,46 @@ describe('clawback status fast path against a live daemon', () => {
     expect(loaded.filter((u) => u !== path.join(cli, 'status-fast.bundle.cjs') && !/^(node:)?(fs|os|path|net|url|module)$/.test(u))).toEqual([]);
   });
 
+  it('the CommonJS binary (package.json bin) answers the same from the CommonJS bundles, with no ES module imported', async () => {
+    const dir = tempDir('clawback-fast-bin-');
+    const stateDir = path.join(dir, 'state');
+    const config = path.join(dir, 'clawback.yaml');
+    writeFileSync(config, YAML.stringify(markServices({ stateDir: './state', api: { port: 0 }, services: [{ name: 'web', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')], restart: { stableAfter: '1s' } }] })));
+    daemon = spawnMarked(NODE, [CLI, 'run', '--config', config]);
+    await daemon.waitForStdout('dashboard:', 15_000);
+    const pkg = JSON.parse(readFileSync(path.join(path.dirname(CLI), '..', '..', 'package.json'), 'utf8')) as { bin: { clawback: string } };
+    const bin = path.join(path.dirname(CLI), '..', '..', pkg.bin.clawback);
+    expect(path.basename(bin)).toBe('clawback.cjs');
+    const run = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
+      new Promise((resolve) => {
+        const child = spawnMarked(NODE, [bin, ...args], { env: { ...process.env, ...env } });
+        void child.waitForExit(20_000).then(
+          (exit) => resolve({ code: exit.code, stdout: child.stdout(), stderr: child.stderr() }),
+          () => resolve({ code: null, stdout: child.stdout(), stderr: child.stderr() }),
+        );
+      });
+    const record = path.join(dir, 'imports.txt');
+    const required = path.join(dir, 'requires.txt');
+    writeFileSync(record, '');
+    writeFileSync(required, '');
+    const hook = `data:text/javascript,import{register}from'node:module';register(${encodeURIComponent(JSON.stringify(pathToFileURL(path.join(FIXTURES, 'record-imports.mjs')).href))})`;
+    const viaBin = await run(['status', '--json', '--state-dir', stateDir], { RECORD_IMPORTS: record, RECORD_REQUIRES: required, NODE_OPTIONS: `--import=${hook} --require=${path.join(FIXTURES, 'record-requires.cjs')}` });
+    const viaMain = await runCli(['status', '--json', '--state-dir', stateDir]);
+    expect(viaBin.code, viaBin.stderr).toBe(0);
+    expect(shape(viaBin.stdout)).toBe(shape(viaMain.stdout));
+    // With a hook registered Node resolves the main file through the module loader; nothing else is an ES import.
+    expect(readFileSync(record, 'utf8').split('\n').filter(Boolean)).toEqual([pathToFileURL(path.resolve(bin)).href]);
+    const cli = path.dirname(CLI);
+    const files = readFileSync(required, 'utf8').split('\n').filter((l) => l.startsWith('/'));
+    expect(files.sort()).toEqual([path.join(cli, 'clawback.cjs'), path.join(cli, 'fast-status.cjs'), path.join(cli, 'status-fast.bundle.cjs')].sort());
+    // Every other command goes through main.js: help, a typo, a daemon command.
+    const typo = await run(['status', '--jsn']);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain("unknown option '--jsn'");
+    const services = await run(['--state-dir', stateDir, 'restart', 'nope']);
+    expect(services.code).toBe(4);
+  });
+
   it('gives the same exit code and message as the commander path when no daemon runs', async () => {
     const stateDir = tempDir('clawback-fast-none-');
     const fast = await runCli(['status', '--state-dir', stateDir]);
