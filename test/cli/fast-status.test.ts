@@ -69,14 +69,19 @@ function viaCommander(args: string[], env: Record<string, string> = {}): Promise
 /** Numbers (uptimes, ages, latencies) change between two calls; the shape and the words must not. */
 const shape = (text: string): string => text.replace(/\d+(\.\d+)?/g, 'N');
 
+/** A daemon supervising one sleeper, its state directory beside its config. */
+async function startDaemon(prefix: string): Promise<{ dir: string; stateDir: string; config: string }> {
+  const dir = tempDir(prefix);
+  const config = path.join(dir, 'clawback.yaml');
+  writeFileSync(config, YAML.stringify(markServices({ stateDir: './state', api: { port: 0 }, services: [{ name: 'web', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')], restart: { stableAfter: '1s' } }] })));
+  daemon = spawnMarked(NODE, [CLI, 'run', '--config', config]);
+  await daemon.waitForStdout('dashboard:', 15_000);
+  return { dir, stateDir: path.join(dir, 'state'), config };
+}
+
 describe('clawback status fast path against a live daemon', () => {
   it('answers like the commander path for each option spelling, from one bundled file without commander, http or crypto', async () => {
-    const dir = tempDir('clawback-fast-status-');
-    const stateDir = path.join(dir, 'state');
-    const config = path.join(dir, 'clawback.yaml');
-    writeFileSync(config, YAML.stringify(markServices({ stateDir: './state', api: { port: 0 }, services: [{ name: 'web', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')], restart: { stableAfter: '1s' } }] })));
-    daemon = spawnMarked(NODE, [CLI, 'run', '--config', config]);
-    await daemon.waitForStdout('dashboard:', 15_000);
+    const { dir, stateDir, config } = await startDaemon('clawback-fast-status-');
     await waitFor(async () => {
       const r = await runCli(['status', '--json', '--state-dir', stateDir]);
       return r.code === 0 && (JSON.parse(r.stdout) as { services: Array<{ health: string }> }).services[0]?.health === 'healthy' ? true : undefined;
@@ -119,12 +124,7 @@ describe('clawback status fast path against a live daemon', () => {
   });
 
   it('the CommonJS binary (package.json bin) answers the same from the CommonJS bundles, with no ES module imported', async () => {
-    const dir = tempDir('clawback-fast-bin-');
-    const stateDir = path.join(dir, 'state');
-    const config = path.join(dir, 'clawback.yaml');
-    writeFileSync(config, YAML.stringify(markServices({ stateDir: './state', api: { port: 0 }, services: [{ name: 'web', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')], restart: { stableAfter: '1s' } }] })));
-    daemon = spawnMarked(NODE, [CLI, 'run', '--config', config]);
-    await daemon.waitForStdout('dashboard:', 15_000);
+    const { dir, stateDir } = await startDaemon('clawback-fast-bin-');
     const pkg = JSON.parse(readFileSync(path.join(path.dirname(CLI), '..', '..', 'package.json'), 'utf8')) as { bin: { clawback: string } };
     const bin = path.join(path.dirname(CLI), '..', '..', pkg.bin.clawback);
     expect(path.basename(bin)).toBe('clawback.cjs');
