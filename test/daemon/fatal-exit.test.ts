@@ -31,7 +31,7 @@ describe('installFatalHandlers', () => {
     const proc = fakeProcess();
     const exits: number[] = [];
     const remove = installFatalHandlers(proc, { daemon: () => td.daemon, exit: (c) => exits.push(c), graceMs: 50, stderr: proc.stderr });
-    proc.emit('unhandledRejection', new Error('nobody awaited me'));
+    EventEmitter.prototype.emit.call(proc, 'unhandledRejection', new Error('nobody awaited me'));
     expect(proc.exitCode).toBe(FATAL_EXIT_CODE);
     await waitFor(() => exits.length > 0, { timeoutMs: 5000, message: 'exit after the grace' });
     expect(exits).toEqual([70]);

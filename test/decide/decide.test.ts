@@ -371,7 +371,7 @@ describe("do no harm: a person's take-over is never reverted, a start never race
     expect(d.state.work).toBeNull();
     expect(d.state.held).toBeNull();
     expect(d.events('incident.escalated')).toHaveLength(0);
-    d.at(6100, { type: 'started', instance: { pid: 77, pidStartTime: 1, startedAt: 6100 }, reason: action === 'restart' ? 'manual' : action });
+    d.at(6100, { type: 'started', instance: { pid: 77, pidStartTime: 1, startedAt: 6100 }, reason: action === 'resume' ? 'resume' : 'manual' });
     expect(d.state.phase).toBe('running');
   });
 

@@ -19,7 +19,7 @@ describe('stale-lock rule (real processes)', () => {
   });
   afterEach(async () => {
     for (const c of children.splice(0)) {
-      c.kill('SIGKILL');
+      c.child.kill('SIGKILL');
       await c.waitForExit(5000).catch(() => undefined);
     }
     await fx.cleanup();
@@ -38,7 +38,7 @@ describe('stale-lock rule (real processes)', () => {
     const killedLock = path.join(lockDir, 'gateway.0a1b2c3d.lock');
     const liveLock = path.join(lockDir, 'gateway.state.lock');
     const killed = await holder(killedLock);
-    killed.kill('SIGKILL');
+    killed.child.kill('SIGKILL');
     await killed.waitForExit(5000);
     await holder(liveLock);
     const killedBytes = await fs.readFile(killedLock, 'utf8');

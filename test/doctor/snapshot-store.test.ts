@@ -90,7 +90,7 @@ describe('SnapshotStore', () => {
   });
 
   it('snapshotStoreFor puts the store at <stateDir>/snapshots/<service>', () => {
-    const s = snapshotStoreFor(root, { name: 'gw', doctor: { command: undefined, timeout: 1, attempts: 1, snapshotAfter: 1, keepSnapshots: 4 } });
+    const s = snapshotStoreFor(root, { name: 'gw', doctor: { command: undefined, timeout: 1, attempts: 1, snapshotAfter: 1, confirmAfter: 1, keepSnapshots: 4 } });
     expect(s.dir).toBe(path.join(root, 'snapshots', 'gw'));
   });
 });

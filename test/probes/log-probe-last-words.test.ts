@@ -22,6 +22,9 @@ afterEach(async () => {
   receiver = undefined;
 });
 
+/** The checks here are never cancelled. */
+const NO_ABORT = new AbortController().signal;
+
 describe('last words of a dying instance', () => {
   it('the log probe matches the fatal line printed right before the exit, and the event quotes it redacted', async () => {
     // The fatal line comes between two probe ticks (interval 1 s) and the process exits at once. No start-up
@@ -110,27 +113,27 @@ describe('last words of a dying instance', () => {
     writeFileSync(file, 'old run output\n');
     const probe = createLogProbe(probeSchema.parse({ kind: 'log', pattern: 'EADDRINUSE' }) as never);
     const one = { pid: 100, startedAt: 1, logFile: file, logStartOffset: statSync(file).size };
-    expect((await probe.check(one as never)).status).toBe('success');
+    expect((await probe.check(one as never, NO_ABORT)).status).toBe('success');
     appendFileSync(file, 'booting\nError: listen EADDRINUSE 127.0.0.1:18789\n');
     // Instance 1 exits before the next tick; instance 2 starts at the new end of the file.
     appendFileSync(file, 'booting again\n');
     const two = { pid: 101, startedAt: 2, logFile: file, logStartOffset: statSync(file).size };
-    const first = await probe.check(two as never);
+    const first = await probe.check(two as never, NO_ABORT);
     expect(first.status).toBe('success');
-    const second = await probe.check(two as never);
+    const second = await probe.check(two as never, NO_ABORT);
     expect(second.status).toBe('failure');
     expect(second.message).toContain('EADDRINUSE');
     expect(second.details?.['previousInstance']).toBe(true);
     // Reported once.
-    expect((await probe.check(two as never)).status).toBe('success');
+    expect((await probe.check(two as never, NO_ABORT)).status).toBe('success');
 
     // Without a start-up grace the match comes on the next instance's first tick.
     const quick = createLogProbe(probeSchema.parse({ kind: 'log', pattern: 'EADDRINUSE', startupGrace: 0 }) as never);
     const three = { pid: 102, startedAt: 3, logFile: file, logStartOffset: statSync(file).size };
-    expect((await quick.check(three as never)).status).toBe('success');
+    expect((await quick.check(three as never, NO_ABORT)).status).toBe('success');
     appendFileSync(file, 'Error: listen EADDRINUSE again\n');
     const four = { pid: 103, startedAt: 4, logFile: file, logStartOffset: statSync(file).size };
-    const r = await quick.check(four as never);
+    const r = await quick.check(four as never, NO_ABORT);
     expect(r.status).toBe('failure');
     expect(r.details?.['previousInstance']).toBe(true);
   });
