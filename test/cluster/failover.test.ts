@@ -124,6 +124,11 @@ describe('cluster failover (real etcd, real daemons)', () => {
     const [a, b] = await twoMembers();
     const first = await activeMember([a, b]);
     const other = first === a ? b : a;
+    // The first member can serve before the other has joined (a move to a member not yet live is a 409, rightly).
+    await waitFor(async () => ((await api(first, 'GET', '/api/cluster')).body.members as Array<{ member: string }>).some((m) => m.member === other.name), {
+      timeoutMs: 20_000,
+      message: () => `${other.name} to be a live member`,
+    });
     const watch = watchAnswers([a, b]);
     const moved = await api(first, 'POST', `/api/cluster/move?service=gw&to=${other.name}`);
     expect(moved.status).toBe(202);
