@@ -2,6 +2,7 @@
 // of its start-up (issue 19, status vs `pm2 jlist`); the response is read by the probes' HTTP/1.1 parser.
 import net from 'node:net';
 import { Http1ResponseParser } from '../probes/http1-response-parser.js';
+import { prepareHttpRequest } from '../probes/http-socket-exchange.js';
 
 export interface ApiCall {
   host: string;
@@ -21,16 +22,14 @@ export interface ApiAnswer {
 /** The largest answer read (a status of thousands of services is a few MB). */
 const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
 
-/** The request bytes; header names and values with CR or LF are refused (they would split the request). */
+/**
+ * The request bytes, built by the probes' request builder (headers checked, no CR/LF, the path encoded as a URL),
+ * with `Connection: close`.
+ */
 export function apiRequestBytes(call: Pick<ApiCall, 'host' | 'port' | 'method' | 'path' | 'headers'>): Buffer {
   const host = call.host.includes(':') ? `[${call.host}]` : call.host;
-  // Parsed as a URL, as http.request did with base + path: a space or a non-ASCII name is percent-encoded.
-  const target = new URL(call.path, 'http://localhost');
-  const lines = [`${call.method} ${target.pathname}${target.search} HTTP/1.1`, `Host: ${host}:${call.port}`];
-  for (const [k, v] of Object.entries(call.headers)) lines.push(`${k}: ${v}`);
-  lines.push('Content-Length: 0', 'Connection: close');
-  if (lines.some((l) => /[\r\n]/.test(l))) throw new Error('invalid header: CR or LF in a request line or header');
-  return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+  const url = new URL(call.path, `http://${host}:${call.port}`);
+  return prepareHttpRequest(url, { method: call.method, headers: { 'User-Agent': 'clawback-cli', ...call.headers }, maxBodyBytes: MAX_ANSWER_BYTES }).closeBytes;
 }
 
 /** Sends one request with `Connection: close` and resolves with the status and body; rejects with the socket's error. */

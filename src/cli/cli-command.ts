@@ -54,10 +54,12 @@ export function shellWord(word: string): string {
 
 /** The words that start this CLI from any directory: ['clawback'] when PATH finds this install, else node + entry. */
 export function cliPrefix(env: InvocationEnv = processInvocationEnv()): string[] {
-  const entry = env.resolveExecutable(env.entry) ?? env.entry;
-  const onPathClawback = onPath('clawback', env);
-  if (onPathClawback !== undefined && (onPathClawback === entry || (env.bin !== undefined && onPathClawback === (env.resolveExecutable(env.bin) ?? env.bin)))) return ['clawback'];
-  const node = onPath('node', env) === (env.resolveExecutable(env.execPath) ?? env.execPath) ? 'node' : env.execPath;
+  const real = (file: string): string => env.resolveExecutable(file) ?? file;
+  const entry = real(env.entry);
+  const found = onPath('clawback', env);
+  // PATH's `clawback` may link to main.js or to the package's bin: both are this install.
+  if (found !== undefined && (found === entry || (env.bin !== undefined && found === real(env.bin)))) return ['clawback'];
+  const node = onPath('node', env) === real(env.execPath) ? 'node' : env.execPath;
   return [node, entry];
 }
 
