@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadConfig, type LoadedConfig, type LoadOptions } from '../config/load.js';
 import type { ClawbackConfig, ServiceConfig } from '../config/schema.js';
 import { prepareDemoConfig } from '../config/demo-preset.js';
-import { systemClock, type Clock } from '../platform/clock.js';
+import { delayToGrid, latenessRecordingClock, systemClock, type Clock } from '../platform/clock.js';
 import { isSameProcess, processStartTime } from '../platform/proc.js';
 import { EventBus, type ClawbackEvent } from '../observe/events.js';
 import { JournalWriter } from '../observe/journal.js';
@@ -59,6 +59,8 @@ export interface DaemonContext {
   bus: EventBus;
   redactor: Redactor;
   emit(event: ClawbackEvent): void;
+  /** The worst lateness (ms) of the clock's timers since the previous call: the daemon's event-loop lag. */
+  loopLag?: () => number;
 }
 
 export interface DaemonPlugin {
@@ -377,7 +379,7 @@ export class Daemon {
     } catch (err) {
       this.faults.failed('pending-events', err);
     }
-    this.pendingTimer = this.ctx.clock.setTimeout(() => this.drainPendingEvents(), 2000);
+    this.pendingTimer = this.ctx.clock.setTimeout(() => this.drainPendingEvents(), delayToGrid(this.ctx.clock, 2000));
   }
 
   private async waitHealthy(name: string, deps: string[]): Promise<void> {
@@ -564,7 +566,7 @@ export function startOrder(services: ServiceConfig[]): string[] {
 }
 
 export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
-  const clock = opts.clock ?? systemClock();
+  const clock = latenessRecordingClock(opts.clock ?? systemClock());
   const loaded = loadConfig(opts);
   const { config, stateDir } = loaded;
   const say = opts.say ?? (() => undefined);
@@ -595,7 +597,7 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     onRecovered: (facts) => faults.ok('journal-write', { 'journal lines written late': facts.flushed, 'journal lines dropped': facts.dropped }),
   });
   bus.subscribe((e) => journal.append(redactor.redactDeep(e)));
-  const ctx: DaemonContext = { config, configFile: loaded.file, stateDir, clock, bus, redactor, emit };
+  const ctx: DaemonContext = { config, configFile: loaded.file, stateDir, clock, bus, redactor, emit, loopLag: () => clock.takeWorstLateMs() };
 
   const store = new StateStore(stateDir, () => clock.now());
   const loadedState = store.load();

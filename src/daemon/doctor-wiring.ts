@@ -10,6 +10,7 @@ import { runDoctor, defaultRules } from '../doctor/run-doctor.js';
 import { maybeRecordLastKnownGood, type HealthWindow } from '../doctor/last-known-good.js';
 import { commandLine, environOf } from '../platform/proc.js';
 import { readPortDrift, describePortDrift, PORT_DRIFT } from '../doctor/port-drift.js';
+import { delayToGrid } from '../platform/clock.js';
 
 /**
  * A stale instance of this service (safe to stop): it carries this daemon's supervision markers,
@@ -133,13 +134,31 @@ const FULL_CHECK_EVERY_MS = 60_000;
  * Device, inode, size, mtime and ctime of a file (ctime cannot be set back by a tool that keeps mtime), with the
  * supervised port; undefined when it cannot be read.
  */
-async function fileStamp(file: string, port: number | undefined): Promise<string | undefined> {
+async function fileStamp(file: string): Promise<string | undefined> {
   try {
     const st = await fsp.stat(file, { bigint: true });
-    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${port ?? ''}`;
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Every service's stamp (its config file's, plus the supervised port) for one tick: the files are stat'ed
+ * together and each path once, so 20 services cost one or two wake-ups of the daemon, not 20 in a row.
+ */
+async function stampsOf(runtimes: readonly ServiceRuntime[]): Promise<(string | undefined)[]> {
+  const byPath = new Map<string, Promise<string | undefined>>();
+  return Promise.all(
+    runtimes.map(async (rt) => {
+      const file = rt.config.configFile?.path;
+      if (file === undefined) return undefined;
+      let stamp = byPath.get(file);
+      if (!stamp) byPath.set(file, (stamp = fileStamp(file)));
+      const s = await stamp;
+      return s === undefined ? undefined : `${s}:${rt.config.port ?? ''}`;
+    }),
+  );
 }
 
 /**
@@ -185,9 +204,12 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
       // "recorded"); the same stamp on the next tick means the same content, so only a stat is made.
       const settled = new Map<string, { stamp: string; at: number }>();
       const tick = async (): Promise<void> => {
-        for (const rt of daemon.runtimes.values()) {
+        // Stamped before any check, so a check always reads content at least as new as its stamp.
+        const runtimes = [...daemon.runtimes.values()];
+        const stamps = await stampsOf(runtimes);
+        for (const [i, rt] of runtimes.entries()) {
           const spec = rt.config.configFile;
-          const stamp = spec ? await fileStamp(spec.path, rt.config.port) : undefined;
+          const stamp = stamps[i];
           const done = settled.get(rt.name);
           if (stamp !== undefined && done?.stamp === stamp && ctx.clock.monotonic() - done.at < FULL_CHECK_EVERY_MS) continue;
           settled.delete(rt.name);
@@ -204,7 +226,7 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
       };
       const loop = (): void => {
         if (stopped) return;
-        timer = ctx.clock.setTimeout(() => void tick().finally(loop), intervalMs);
+        timer = ctx.clock.setTimeout(() => void tick().finally(loop), delayToGrid(ctx.clock, intervalMs));
       };
       loop();
       return {

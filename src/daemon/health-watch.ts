@@ -112,7 +112,9 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
   };
 
   const scheduler = opts.scheduler ?? new ProbeScheduler(clock);
-  const processTable = opts.processTable ?? (service.probes.some((p) => p.kind === 'memory') ? new ProcessTable(clock) : undefined);
+  // A table of its own (no shared one given) keeps descriptors open: closed when this watch stops.
+  const ownTable = opts.processTable === undefined && service.probes.some((p) => p.kind === 'memory') ? new ProcessTable(clock) : undefined;
+  const processTable = opts.processTable ?? ownTable;
   const workers = service.probes.map(
     (config) =>
       new ProbeWorker({
@@ -194,6 +196,7 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
       target = undefined;
       uptimeTimer?.cancel();
       for (const w of workers) w.stop();
+      ownTable?.close();
     },
     snapshot(): ProbeStatusView[] {
       return workers.map((w) => {

@@ -1,6 +1,6 @@
 // The daemon's proof of life: daemon.json rewritten atomically on a timer (its reader side is daemon-info.ts).
 import { promises as fs } from 'node:fs';
-import type { Clock, TimerHandle } from '../platform/clock.js';
+import { delayToGrid, type Clock, type TimerHandle } from '../platform/clock.js';
 import { removeStaleTemps, writeFileAtomic } from '../platform/atomic-write.js';
 import { daemonInfoPath, readDaemonInfo, type DaemonInfo } from './daemon-info.js';
 
@@ -8,9 +8,13 @@ function daemonInfoText(info: DaemonInfo): string {
   return `${JSON.stringify(info, null, 2)}\n`;
 }
 
-/** Writes daemon.json atomically (temp file, fsync, rename), mode 0600. */
-export async function writeDaemonInfo(stateDir: string, info: DaemonInfo): Promise<void> {
-  await writeFileAtomic(daemonInfoPath(stateDir), daemonInfoText(info), { mode: 0o600 });
+/**
+ * Writes daemon.json atomically (temp file, rename), mode 0600; durable (fsync of the file and the directory)
+ * unless told otherwise: the periodic beats are not, since a beat lost to a power cut costs nothing (the next
+ * daemon writes its own) while an fsync every 2 s forces a journal commit every 2 s.
+ */
+export async function writeDaemonInfo(stateDir: string, info: DaemonInfo, durable = true): Promise<void> {
+  await writeFileAtomic(daemonInfoPath(stateDir), daemonInfoText(info), { mode: 0o600, durable });
 }
 
 function isOutOfSpace(err: unknown): boolean {
@@ -54,7 +58,7 @@ export async function removeDaemonInfo(stateDir: string, pid: number): Promise<b
 export interface HeartbeatOptions {
   stateDir: string;
   clock: Clock;
-  /** Default 2000. */
+  /** Default 2000; beats fall on multiples of it on the monotonic clock (shared with the other 2 s chores). */
   intervalMs?: number;
   /** The info to write; heartbeatAt is overwritten with clock.now() at each write. */
   info: () => DaemonInfo;
@@ -88,10 +92,13 @@ export function startHeartbeat(opts: HeartbeatOptions): Heartbeat {
   let inFlight: Promise<void> = Promise.resolve();
   removeStaleTemps(daemonInfoPath(opts.stateDir)); // left by a daemon killed mid-write
 
+  // The first write (the daemon's address and pid) is durable; the beats after it only refresh heartbeatAt.
+  let durable = true;
   const writeOnce = async (): Promise<void> => {
     const info = { ...opts.info(), heartbeatAt: opts.clock.now() };
     try {
-      await writeDaemonInfo(opts.stateDir, info);
+      await writeDaemonInfo(opts.stateDir, info, durable);
+      durable = false;
     } catch (err) {
       let reported = err;
       if (isOutOfSpace(err) && (await rewriteInPlace(daemonInfoPath(opts.stateDir), daemonInfoText(info)).catch(() => false))) {
@@ -111,7 +118,7 @@ export function startHeartbeat(opts: HeartbeatOptions): Heartbeat {
     if (stopped) return;
     timer = opts.clock.setTimeout(() => {
       void beat().then(schedule);
-    }, intervalMs);
+    }, delayToGrid(opts.clock, intervalMs));
   };
 
   void beat().then(schedule);

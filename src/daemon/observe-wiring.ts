@@ -14,10 +14,16 @@ import { VERSION } from '../version.js';
 /** One metrics registry per daemon, created on first use (the health watches feed it probe results). */
 export class MetricsHolder {
   private metrics: Metrics | undefined;
+  private loopLag: (() => number) | undefined;
 
   get(): Metrics {
-    this.metrics ??= createMetrics({ version: VERSION });
+    this.metrics ??= createMetrics({ version: VERSION, loopLag: () => this.loopLag?.() ?? 0 });
     return this.metrics;
+  }
+
+  /** The daemon's timer lateness, read by the event-loop lag gauge at each scrape. */
+  watchLoopLag(source: (() => number) | undefined): void {
+    this.loopLag = source;
   }
 
   stop(): void {
@@ -35,6 +41,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
   return {
     name: 'observe',
     init(ctx, daemon) {
+      holder.watchLoopLag(ctx.loopLag);
       const metrics = holder.get();
       const logger = createLogger({ file: path.join(ctx.stateDir, 'logs', 'daemon.log'), redactor: ctx.redactor, level: ctx.config.logLevel, clock: ctx.clock });
       let notifier: Notifier | undefined;

@@ -1,5 +1,5 @@
 // Events from processes other than the daemon (the guardian): queued in a file, emitted by the next daemon start.
-import { appendFileSync, readFileSync, renameSync, rmSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { ClawbackEvent } from '../observe/events.js';
 
@@ -14,6 +14,8 @@ export function appendPendingEvent(stateDir: string, event: ClawbackEvent): void
 export function takePendingEvents(stateDir: string): ClawbackEvent[] {
   const file = path.join(stateDir, FILE);
   const taken = `${file}.${process.pid}`;
+  // Checked every 2 s and almost always absent: a failing renameSync builds an Error with a stack each time.
+  if (!existsSync(file)) return [];
   try {
     renameSync(file, taken);
   } catch {

@@ -25,7 +25,10 @@ export class SharedProbeParts {
           const { scheduler, processTable } = this.get(ctx.clock);
           return { lateness: scheduler.latency(), processTableScans: processTable.scans };
         },
-        stop: async () => this.parts?.scheduler.stop(),
+        stop: async () => {
+          this.parts?.scheduler.stop();
+          this.parts?.processTable.close();
+        },
       }),
     };
   }

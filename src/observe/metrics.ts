@@ -1,5 +1,4 @@
 // Prometheus metrics for /metrics: counters fed from the event bus, gauges set by the daemon, in a registry of our own.
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { payload, type ClawbackEvent } from './events.js';
 import { ProbeSeriesSet, type ProbeSeries } from './probe-series.js';
@@ -24,11 +23,11 @@ export interface ServiceGauges {
 export interface MetricsOptions {
   version?: string;
   /**
-   * Event-loop delay sampling resolution; default 100 ms. The sampler is a timer of its own: at 20 ms it woke
-   * an idle daemon 50 times a second, half of its CPU at rest with one service. A block of 100 ms or more is
-   * always seen; a shorter one when it overlaps a sample.
+   * The worst event-loop lag (ms) since the previous call, for the lag gauge: the daemon passes how late its
+   * timers fired (platform/clock.ts, latenessRecordingClock). Without it the gauge reads 0. A sampling timer of
+   * its own (monitorEventLoopDelay) woke an idle daemon ten times a second at 100 ms, 50 at 20 ms.
    */
-  eventLoopResolutionMs?: number;
+  loopLag?: () => number;
 }
 
 export interface Metrics {
@@ -52,7 +51,7 @@ export interface Metrics {
   /** Text exposition format (Prometheus 0.0.4). */
   render(): Promise<string>;
   readonly contentType: string;
-  /** Stops the event-loop monitor; idempotent. */
+  /** Stops reading the event-loop lag (the gauge reads 0 after); idempotent. */
   stop(): void;
 }
 
@@ -116,21 +115,13 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     },
   });
 
-  const resolutionMs = Math.max(1, opts.eventLoopResolutionMs ?? 100);
-  let loop: IntervalHistogram | undefined = monitorEventLoopDelay({ resolution: resolutionMs });
-  loop.enable();
+  let lagStopped = false;
   new Gauge({
     name: 'clawback_daemon_event_loop_lag_seconds',
-    help: 'Worst event-loop delay of the daemon since the previous scrape.',
+    help: "Worst event-loop lag of the daemon since the previous scrape: how late its timers (probe ticks, heartbeat) ran.",
     registers,
     collect() {
-      if (!loop || loop.count === 0) {
-        this.set(0);
-        return;
-      }
-      // The histogram records the whole timer interval: subtract the sampling period itself.
-      this.set(Math.max(0, loop.max / 1e6 - resolutionMs) / 1000);
-      loop.reset();
+      this.set(lagStopped ? 0 : Math.max(0, opts.loopLag?.() ?? 0) / 1000);
     },
   });
 
@@ -240,8 +231,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       return registry.metrics();
     },
     stop() {
-      loop?.disable();
-      loop = undefined;
+      lagStopped = true;
     },
   };
 }

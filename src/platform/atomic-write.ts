@@ -6,6 +6,12 @@ import { randomBytes } from 'node:crypto';
 
 export interface AtomicWriteOptions {
   mode?: number;
+  /**
+   * Default true: fsync the file and its directory, so the new content survives a power cut. false keeps the
+   * atomic replace (a reader sees the old file or the new one, never a mix) without the two fsyncs, for a file
+   * rewritten every few seconds whose loss costs nothing (the heartbeat): each fsync forces a journal commit.
+   */
+  durable?: boolean;
 }
 
 /** The disk took fewer bytes than were written (a write that returned 0, or a file whose size is wrong after fsync). */
@@ -74,6 +80,7 @@ function checkSize(tmp: string, stat: Pick<Stats, 'size'>, expected: number): vo
 }
 
 export async function writeFileAtomic(file: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
+  const durable = opts.durable ?? true;
   const buf = toBuffer(data);
   const tmp = tempName(file);
   let created = false;
@@ -87,8 +94,10 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
         if (bytesWritten <= 0) throw new ShortWriteError(tmp, off, buf.length);
         off += bytesWritten;
       }
-      await handle.sync();
-      checkSize(tmp, await handle.stat(), buf.length);
+      if (durable) {
+        await handle.sync();
+        checkSize(tmp, await handle.stat(), buf.length);
+      }
     } finally {
       await handle.close();
     }
@@ -98,7 +107,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
     if (created) await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
-  await syncDir(path.dirname(file));
+  if (durable) await syncDir(path.dirname(file));
 }
 
 export function writeFileAtomicSync(file: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): void {

@@ -9,6 +9,18 @@ const PAGE_SIZE = 4096;
 const MIN_RESCAN_MS = 250;
 /** How long one read of the newest pid answers every probe that asks (20 probes ticking together read it once). */
 const LAST_PID_MAX_AGE_MS = 100;
+/** A kept statm descriptor not read for this long is closed (its process left the trees, or its probe stopped). */
+const KEPT_FD_IDLE_MS = 10_000;
+/** At most this many statm descriptors are kept; past it, reads open and close as before (no fd exhaustion). */
+export const MAX_KEPT_STATM_FDS = 1024;
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Already closed or never valid: nothing is held.
+  }
+}
 
 export class ProcessTable {
   private parents: Map<number, number> | undefined;
@@ -18,6 +30,16 @@ export class ProcessTable {
   private readonly hasProc = hasProcFs();
   /** Reused for every statm read: the per-tick RSS read allocates no buffer. */
   private readonly buf = Buffer.alloc(128);
+  /**
+   * Open /proc/<pid>/statm (and /proc/loadavg) descriptors, reread with pread: one syscall per read instead of
+   * open, read and close (at 100 services the opens were 15 % of the daemon's JS time). A descriptor stays bound to
+   * the process it was opened on: once that process is reaped it reads ESRCH, even if its pid is reused.
+   */
+  private readonly statmFds = new Map<number, { fd: number; usedAt: number }>();
+  private sweptAt = 0;
+  private loadavgFd: number | undefined;
+  /** statm opens made so far (for tests and profiles). */
+  statmOpens = 0;
   /** Scans of /proc made so far (for tests and profiles). */
   scans = 0;
   /** Trees walked through the children files so far (for tests and profiles). */
@@ -31,7 +53,7 @@ export class ProcessTable {
   ) {
     this.maxAgeMs = opts.maxAgeMs ?? TABLE_MAX_AGE_MS;
     this.hasChildrenFiles = opts.useChildrenFiles ?? childrenFilesAvailable();
-    this.lastPidSource = opts.lastPid ?? (this.hasProc ? readLastPid : () => undefined);
+    this.lastPidSource = opts.lastPid ?? (this.hasProc ? () => this.readLastPidKept() : () => undefined);
   }
 
   /**
@@ -85,29 +107,98 @@ export class ProcessTable {
   /** Resident bytes of one pid from /proc/<pid>/statm (0 when gone or a zombie); `ps` without /proc. */
   rssBytes(pid: number): number {
     if (!this.hasProc) return readProcStat(pid)?.rssBytes ?? 0;
+    const now = this.clock.monotonic();
+    this.sweep(now);
+    const kept = this.statmFds.get(pid);
+    if (kept) {
+      const n = this.pread(kept.fd);
+      if (n >= 0) {
+        kept.usedAt = now;
+        return this.residentOf(n);
+      }
+      // The process it was opened on is gone (the pid may name another process now): open afresh.
+      closeQuietly(kept.fd);
+      this.statmFds.delete(pid);
+    }
     let fd: number;
     try {
       fd = openSync(`/proc/${pid}/statm`, 'r');
+      this.statmOpens++;
     } catch {
       return 0;
     }
+    const n = this.pread(fd);
+    if (n < 0 || this.statmFds.size >= MAX_KEPT_STATM_FDS) closeQuietly(fd);
+    else this.statmFds.set(pid, { fd, usedAt: now });
+    return n < 0 ? 0 : this.residentOf(n);
+  }
+
+  /** Descriptors kept open now (for tests). */
+  get keptDescriptors(): number {
+    return this.statmFds.size + (this.loadavgFd === undefined ? 0 : 1);
+  }
+
+  /** Closes every kept descriptor; the table still works after (it opens again on the next read). */
+  close(): void {
+    for (const { fd } of this.statmFds.values()) closeQuietly(fd);
+    this.statmFds.clear();
+    if (this.loadavgFd !== undefined) closeQuietly(this.loadavgFd);
+    this.loadavgFd = undefined;
+  }
+
+  private sweep(now: number): void {
+    if (now - this.sweptAt < KEPT_FD_IDLE_MS) return;
+    this.sweptAt = now;
+    for (const [pid, kept] of this.statmFds) {
+      if (now - kept.usedAt < KEPT_FD_IDLE_MS) continue;
+      closeQuietly(kept.fd);
+      this.statmFds.delete(pid);
+    }
+  }
+
+  /** Bytes read from offset 0 into buf, or -1 (ESRCH once the process is reaped, or any other error). */
+  private pread(fd: number): number {
     try {
-      const n = readSync(fd, this.buf, 0, this.buf.length, 0);
-      // "size resident shared text lib data dt": the second number, in pages.
-      let i = 0;
-      while (i < n && this.buf[i] !== 0x20) i++;
-      let pages = 0;
-      for (i++; i < n; i++) {
-        const c = this.buf[i]!;
-        if (c < 0x30 || c > 0x39) break;
-        pages = pages * 10 + (c - 0x30);
-      }
-      return pages * PAGE_SIZE;
+      return readSync(fd, this.buf, 0, this.buf.length, 0);
     } catch {
-      return 0;
-    } finally {
-      closeSync(fd);
+      return -1;
     }
+  }
+
+  /** statm is "size resident shared text lib data dt": the second number, in pages. */
+  private residentOf(n: number): number {
+    let i = 0;
+    while (i < n && this.buf[i] !== 0x20) i++;
+    let pages = 0;
+    for (i++; i < n; i++) {
+      const c = this.buf[i]!;
+      if (c < 0x30 || c > 0x39) break;
+      pages = pages * 10 + (c - 0x30);
+    }
+    return pages * PAGE_SIZE;
+  }
+
+  /** readLastPid on a kept /proc/loadavg descriptor ("0.34 0.88 0.81 1/90 26102": the last field). */
+  private readLastPidKept(): number | undefined {
+    if (this.loadavgFd === undefined) {
+      try {
+        this.loadavgFd = openSync('/proc/loadavg', 'r');
+      } catch {
+        return readLastPid();
+      }
+    }
+    const n = this.pread(this.loadavgFd);
+    if (n <= 0) {
+      closeQuietly(this.loadavgFd);
+      this.loadavgFd = undefined;
+      return readLastPid();
+    }
+    let end = n;
+    while (end > 0 && (this.buf[end - 1]! < 0x30 || this.buf[end - 1]! > 0x39)) end--;
+    let start = end;
+    while (start > 0 && this.buf[start - 1]! >= 0x30 && this.buf[start - 1]! <= 0x39) start--;
+    const v = start < end ? Number(this.buf.toString('latin1', start, end)) : NaN;
+    return Number.isSafeInteger(v) && v > 0 ? v : undefined;
   }
 
   /** Summed RSS of the pids (gone ones count 0). */

@@ -30,7 +30,9 @@ export function memoryResult(rss: number, warn: number | undefined, limit: numbe
 
 export function createMemoryProbe(config: ProbeConfigOf<'memory'>, deps: ProbeDeps = {}): Probe {
   const clock = deps.clock ?? systemClock();
-  const table = deps.processTable ?? new ProcessTable(clock);
+  // A table of its own (no shared one given) keeps descriptors open: closed by dispose().
+  const ownTable = deps.processTable === undefined ? new ProcessTable(clock) : undefined;
+  const table = deps.processTable ?? ownTable!;
   let tree: { root: number; pids: number[]; at: number; mark: number | undefined } | undefined;
   // The tree's RSS often stays the same from one tick to the next (in pages): the last verdict is reused then.
   let last: { rss: number; result: ProbeResult } | undefined;
@@ -56,5 +58,6 @@ export function createMemoryProbe(config: ProbeConfigOf<'memory'>, deps: ProbeDe
     kind: 'memory',
     check: (target: ProbeTarget): Promise<ProbeResult> => Promise.resolve(checkSync(target)),
     checkSync,
+    dispose: () => ownTable?.close(),
   };
 }

@@ -1,6 +1,6 @@
 // daemon.json: atomic writes, tolerant reads, the periodic heartbeat and the pure verdict on it.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { removeDaemonInfo, startHeartbeat, writeDaemonInfo } from '../../src/daemon/heartbeat.js';
@@ -89,6 +89,39 @@ describe('daemon.json files', () => {
     const last = (await readDaemonInfo(dir)).info!.heartbeatAt;
     await new Promise((r) => setTimeout(r, 120));
     expect((await readDaemonInfo(dir)).info!.heartbeatAt).toBe(last);
+  });
+
+  it('fsyncs the first write only: the beats after it replace daemon.json atomically without a journal commit each', async () => {
+    // FileHandle.sync is the only way the atomic writer fsyncs (the file, then its directory): count its calls.
+    const probe = await open(path.join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+    await probe.close();
+    await rm(path.join(dir, 'probe'));
+    const real = proto.sync;
+    let syncs = 0;
+    proto.sync = function (this: unknown) {
+      syncs++;
+      return real.call(this);
+    };
+    const hb = startHeartbeat({ stateDir: dir, clock: systemClock(), intervalMs: 20, info: () => info({ heartbeatAt: 0 }) });
+    try {
+      const first = await waitFor(async () => (await readDaemonInfo(dir)).info, { timeoutMs: 5000 });
+      const afterFirst = syncs;
+      expect(afterFirst).toBeGreaterThanOrEqual(1);
+      let seen = first.heartbeatAt;
+      for (let beats = 0; beats < 5; beats++) {
+        const prev = seen;
+        seen = await waitFor(async () => {
+          const at = (await readDaemonInfo(dir)).info?.heartbeatAt ?? 0;
+          return at > prev ? at : undefined;
+        }, { timeoutMs: 5000 });
+      }
+      expect(syncs).toBe(afterFirst);
+    } finally {
+      await hb.stop();
+      proto.sync = real;
+    }
+    expect(await readdir(dir)).toEqual(['daemon.json']);
   });
 
   it('reports write errors and keeps going', async () => {

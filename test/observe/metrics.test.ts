@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClawbackEvent, EventType, Level } from '../../src/observe/events.js';
 import { createMetrics, type Metrics } from '../../src/observe/metrics.js';
+import { latenessRecordingClock, systemClock } from '../../src/platform/clock.js';
 import { metricTypes, parseExposition, sample } from './exposition.js';
 
 const T0 = 1_700_000_000_000;
@@ -137,20 +138,35 @@ describe('createMetrics', () => {
     expect(a.registry).not.toBe(b.registry);
   });
 
-  it('measures event-loop lag and stops idempotently', async () => {
-    const m = make();
-    // The sampler ticks every 100 ms: let it take a first sample, block, then let it sample again.
-    await new Promise((r) => setTimeout(r, 250));
+  it('reports how late the daemon clock\'s timers ran (the event-loop lag), worst since the last scrape, and stops idempotently', async () => {
+    const clock = latenessRecordingClock(systemClock());
+    const m = createMetrics({ loopLag: () => clock.takeWorstLateMs() });
+    started.push(m);
+    // A timer due in 50 ms, and the loop blocked for 300 ms: the timer runs about 250 ms late.
+    const ran = new Promise<void>((r) => clock.setTimeout(r, 50));
     const until = Date.now() + 300;
     while (Date.now() < until) {
       // Block the event loop on purpose.
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await ran;
     const s = parseExposition(await m.render());
-    expect(sample(s, 'clawback_daemon_event_loop_lag_seconds')).toBeGreaterThan(0.15);
+    expect(sample(s, 'clawback_daemon_event_loop_lag_seconds')).toBeGreaterThan(0.2);
+    expect(sample(s, 'clawback_daemon_event_loop_lag_seconds')).toBeLessThan(1);
+    // Read and reset: a timer that ran on time since then makes the next scrape read (about) 0.
+    await new Promise<void>((r) => clock.setTimeout(r, 20));
+    expect(sample(parseExposition(await m.render()), 'clawback_daemon_event_loop_lag_seconds')).toBeLessThan(0.1);
+    const late = new Promise<void>((r) => clock.setTimeout(r, 10));
+    const again = Date.now() + 200;
+    while (Date.now() < again) {
+      // Block again, then stop: a stopped registry reads 0.
+    }
+    await late;
     m.stop();
     m.stop();
-    const after = parseExposition(await m.render());
-    expect(sample(after, 'clawback_daemon_event_loop_lag_seconds')).toBe(0);
+    expect(sample(parseExposition(await m.render()), 'clawback_daemon_event_loop_lag_seconds')).toBe(0);
+  });
+
+  it('reads 0 lag without a source (a registry outside the daemon)', async () => {
+    expect(sample(parseExposition(await make().render()), 'clawback_daemon_event_loop_lag_seconds')).toBe(0);
   });
 });

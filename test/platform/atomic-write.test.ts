@@ -35,13 +35,14 @@ describe('writeFileAtomic / writeFileAtomicSync', () => {
     expect(tempFilesUnder(disk.dir)).toEqual([]);
   });
 
-  for (const variant of ['sync', 'async'] as const) {
+  // 'light' is the heartbeat's write: atomic, without the fsyncs; it must fail and clean up just the same.
+  for (const variant of ['sync', 'async', 'light'] as const) {
     it(`${variant}: a write that runs out of space partway throws, keeps the old file whole and removes its temp file`, async () => {
       const file = path.join(disk.dir, 'state.json');
       writeFileSync(file, GOOD);
       disk.fill(16 * 1024);
       expect(disk.available()).toBeLessThan(BIG.length);
-      const write = variant === 'sync' ? async () => writeFileAtomicSync(file, BIG) : () => writeFileAtomic(file, BIG);
+      const write = variant === 'sync' ? async () => writeFileAtomicSync(file, BIG) : () => writeFileAtomic(file, BIG, { durable: variant === 'async' });
       const err = await write().then(
         () => undefined,
         (e: NodeJS.ErrnoException) => e,
@@ -57,13 +58,13 @@ describe('writeFileAtomic / writeFileAtomicSync', () => {
       writeFileSync(file, GOOD);
       disk.fill(0);
       for (let i = 0; i < 20; i++) {
-        const r = variant === 'sync' ? (() => { try { writeFileAtomicSync(file, GOOD + i); return undefined; } catch (e) { return e; } })() : await writeFileAtomic(file, GOOD + i).catch((e: unknown) => e);
+        const r = variant === 'sync' ? (() => { try { writeFileAtomicSync(file, GOOD + i); return undefined; } catch (e) { return e; } })() : await writeFileAtomic(file, GOOD + i, { durable: variant === 'async' }).catch((e: unknown) => e);
         expect(r).toBeInstanceOf(Error);
       }
       expect(readFileSync(file, 'utf8')).toBe(GOOD);
       expect(tempFilesUnder(disk.dir)).toEqual([]);
       disk.free();
-      variant === 'sync' ? writeFileAtomicSync(file, 'after') : await writeFileAtomic(file, 'after');
+      variant === 'sync' ? writeFileAtomicSync(file, 'after') : await writeFileAtomic(file, 'after', { durable: variant === 'async' });
       expect(readFileSync(file, 'utf8')).toBe('after');
     });
   }

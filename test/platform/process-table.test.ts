@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { readLastPid, readProcStat } from '../../src/platform/proc.js';
 import { ProcessTable } from '../../src/platform/process-table.js';
 import { FakeClock } from '../../src/platform/clock.js';
@@ -29,6 +31,27 @@ async function treeWithGrandchild(): Promise<{ child: MarkedChild; grandchild: n
   await child.waitForStdout('held', 10_000);
   const m = /grandchild (\d+)/.exec(child.stdout());
   return { child, grandchild: Number(m![1]) };
+}
+
+/** Targets of this process's open descriptors that are statm files. */
+function openStatmFds(): string[] {
+  return openFdTargets().filter((t) => /^\/proc\/\d+\/statm$/.test(t));
+}
+
+function openFdsTo(target: string): number {
+  return openFdTargets().filter((t) => t === target).length;
+}
+
+function openFdTargets(): string[] {
+  const out: string[] = [];
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      out.push(readlinkSync(`/proc/self/fd/${fd}`));
+    } catch {
+      // closed while listing (the readdir's own descriptor)
+    }
+  }
+  return out;
 }
 
 describe('shared process table', () => {
@@ -71,6 +94,59 @@ describe('shared process table', () => {
     await a.child.waitForExit(5000);
     await waitFor(() => table.rssBytes(a.child.pid) === 0, { timeoutMs: 5000, message: 'gone child reads 0' });
     expect(table.rssBytes(2 ** 22 + 12345)).toBe(0);
+  });
+
+  it('keeps one statm descriptor per process: later reads open nothing, a reaped process reads 0 and its descriptor goes', async () => {
+    const a = await treeWithGrandchild();
+    const b = await treeWithGrandchild();
+    const clock = new FakeClock(0);
+    const table = new ProcessTable(clock);
+    const pids = [a.child.pid, a.grandchild, b.child.pid, b.grandchild];
+    for (let tick = 0; tick < 5; tick++) {
+      for (const pid of pids) expect(table.rssBytes(pid)).toBeGreaterThan(0);
+      clock.advance(500);
+    }
+    expect(table.statmOpens).toBe(4);
+    const mine = (): string[] => openStatmFds().filter((t) => pids.some((p) => t === `/proc/${p}/statm`));
+    expect(mine().sort()).toEqual(pids.map((p) => `/proc/${p}/statm`).sort());
+    // The value read through a kept descriptor is fresh, not the one read at open: it tracks /proc/<pid>/stat.
+    expect(Math.abs(table.rssBytes(a.grandchild) - readProcStat(a.grandchild)!.rssBytes)).toBeLessThan(4 * MB);
+
+    a.child.kill();
+    await a.child.waitForExit(5000);
+    expect(table.rssBytes(a.child.pid)).toBe(0);
+    expect(mine()).not.toContain(`/proc/${a.child.pid}/statm`);
+
+    // Not read for 10 s (its probe stopped, or it left the tree): closed at the next read of any pid.
+    clock.advance(10_000);
+    table.rssBytes(b.child.pid);
+    expect(mine()).toEqual([`/proc/${b.child.pid}/statm`]);
+    table.close();
+    expect(mine()).toEqual([]);
+    expect(table.keptDescriptors).toBe(0);
+    // Still usable after close (a reload may read again): it opens afresh.
+    expect(table.rssBytes(b.child.pid)).toBeGreaterThan(0);
+    table.close();
+  });
+
+  it('reads the newest pid through one kept /proc/loadavg descriptor, and it still moves when a process is created', () => {
+    const clock = new FakeClock(0);
+    const table = new ProcessTable(clock);
+    const before = openFdsTo('/proc/loadavg');
+    const first = table.spawnMark();
+    expect(first).toBeGreaterThan(0);
+    spawnSync(process.execPath, ['-e', '0'], { env: { ...process.env, CLAWBACK_TEST_CHILD: '1' } });
+    clock.advance(100);
+    const second = table.spawnMark();
+    expect(second).not.toBe(first);
+    expect(second).toBe(readLastPid());
+    for (let i = 0; i < 5; i++) {
+      clock.advance(100);
+      table.spawnMark();
+    }
+    expect(openFdsTo('/proc/loadavg')).toBe(before + 1);
+    table.close();
+    expect(openFdsTo('/proc/loadavg')).toBe(before);
   });
 
   it('a new root the last scan missed triggers a rescan (bounded to one per 250 ms)', async () => {
