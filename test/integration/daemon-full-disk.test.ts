@@ -200,8 +200,12 @@ describe('the daemon on a full disk (real tmpfs)', () => {
     killLater(pid);
 
     disk.fill(0);
-    // The heartbeat (every 2 s) is the first write to fail.
-    await waitFor(async () => (await status(base)).daemon.degraded.some((d) => d.reason === 'heartbeat-write'), {
+    // The heartbeat (every 2 s) is the first write to fail. The disk is kept full while waiting (a page freed by a
+    // rename in flight at the fill could otherwise carry the heartbeat, beat after beat).
+    await waitFor(async () => {
+      disk.fill(0);
+      return (await status(base)).daemon.degraded.some((d) => d.reason === 'heartbeat-write');
+    }, {
       timeoutMs: 20_000,
       intervalMs: 200,
       message: 'status to say degraded: heartbeat-write',
