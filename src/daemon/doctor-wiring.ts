@@ -165,6 +165,9 @@ async function stampsOf(runtimes: readonly ServiceRuntime[]): Promise<(string | 
  * Every tick: saves the config as last-known-good on the first passing health verdict with its
  * content, and reports a port in the service's own config that differs from the supervised one.
  */
+/** How long stop() waits for a tick in flight (its validator is killed: SIGTERM, SIGKILL 2 s later). */
+const STOP_WAIT_MS = 5_000;
+
 export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): DaemonPlugin {
   return {
     name: 'last-known-good',
@@ -224,9 +227,19 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
           if (stamp !== undefined && (r?.reason === 'unchanged' || r?.reason === 'recorded')) settled.set(rt.name, { stamp, at: ctx.clock.monotonic() });
         }
       };
+      // The tick in flight: stop() waits for it, so a validator it started is gone (its kill grace is 2 s) before the
+      // daemon says it stopped, and no validator outlives the daemon.
+      let inFlight: Promise<void> | undefined;
       const loop = (): void => {
         if (stopped) return;
-        timer = ctx.clock.setTimeout(() => void tick().finally(loop), delayToGrid(ctx.clock, intervalMs));
+        timer = ctx.clock.setTimeout(() => {
+          inFlight = tick()
+            .catch(() => undefined)
+            .finally(() => {
+              inFlight = undefined;
+              loop();
+            });
+        }, delayToGrid(ctx.clock, intervalMs));
       };
       loop();
       return {
@@ -234,6 +247,11 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
           stopped = true;
           timer?.cancel();
           aborter.abort();
+          if (inFlight) {
+            const bound = new AbortController();
+            await Promise.race([inFlight, ctx.clock.sleep(STOP_WAIT_MS, bound.signal).catch(() => undefined)]);
+            bound.abort();
+          }
         },
       };
     },
