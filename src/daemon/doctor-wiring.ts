@@ -131,8 +131,8 @@ export function lastPassOf(probes: readonly ProbeStatusView[]): number | undefin
 const FULL_CHECK_EVERY_MS = 60_000;
 
 /**
- * Device, inode, size, mtime and ctime of a file (ctime cannot be set back by a tool that keeps mtime), with the
- * supervised port; undefined when it cannot be read.
+ * Device, inode, size, mtime and ctime of a file (ctime cannot be set back by a tool that keeps mtime); undefined
+ * when it cannot be read.
  */
 async function fileStamp(file: string): Promise<string | undefined> {
   try {
@@ -161,12 +161,13 @@ async function stampsOf(runtimes: readonly ServiceRuntime[]): Promise<(string | 
   );
 }
 
+/** How long stop() waits for a tick in flight (its validator is killed: SIGTERM, SIGKILL 2 s later). */
+const STOP_WAIT_MS = 5_000;
+
 /**
  * Every tick: saves the config as last-known-good on the first passing health verdict with its
  * content, and reports a port in the service's own config that differs from the supervised one.
  */
-/** How long stop() waits for a tick in flight (its validator is killed: SIGTERM, SIGKILL 2 s later). */
-const STOP_WAIT_MS = 5_000;
 
 export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): DaemonPlugin {
   return {

@@ -38,12 +38,16 @@ export function childrenFilesAvailable(): boolean {
 /** The newest pid this pid namespace handed out: the last field of /proc/loadavg ("0.34 0.88 0.81 1/90 26102"). */
 export function readLastPid(): number | undefined {
   try {
-    const text = readFileSync('/proc/loadavg', 'latin1');
-    const n = parseInt(text.slice(text.lastIndexOf(' ') + 1), 10);
-    return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+    return lastPidOf(readFileSync('/proc/loadavg', 'latin1'));
   } catch {
     return undefined;
   }
+}
+
+/** The last pid in the text of /proc/loadavg; undefined when it does not parse. */
+export function lastPidOf(loadavg: string): number | undefined {
+  const n = parseInt(loadavg.slice(loadavg.lastIndexOf(' ') + 1), 10);
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }
 
 /** pid -> parent pid of every process, from one scan of /proc (empty without /proc). */

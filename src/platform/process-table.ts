@@ -1,7 +1,7 @@
 // One view of the process tree shared by every memory probe: a single /proc scan per refresh, not one per probe.
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Clock } from './clock.js';
-import { childrenFilesAvailable, hasProcFs, processParents, readLastPid, readProcStat, treeMembers as walkTree } from './proc.js';
+import { childrenFilesAvailable, hasProcFs, lastPidOf, processParents, readLastPid, readProcStat, treeMembers as walkTree } from './proc.js';
 
 /** How long a scan of /proc (pid -> parent) is reused for membership questions. */
 export const TABLE_MAX_AGE_MS = 2000;
@@ -193,12 +193,7 @@ export class ProcessTable {
       this.loadavgFd = undefined;
       return readLastPid();
     }
-    let end = n;
-    while (end > 0 && (this.buf[end - 1]! < 0x30 || this.buf[end - 1]! > 0x39)) end--;
-    let start = end;
-    while (start > 0 && this.buf[start - 1]! >= 0x30 && this.buf[start - 1]! <= 0x39) start--;
-    const v = start < end ? Number(this.buf.toString('latin1', start, end)) : NaN;
-    return Number.isSafeInteger(v) && v > 0 ? v : undefined;
+    return lastPidOf(this.buf.toString('latin1', 0, n));
   }
 
   /** Summed RSS of the pids (gone ones count 0). */
