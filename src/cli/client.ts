@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findConfigFile } from '../config/find-config.js';
-import { assessDaemon, readDaemonInfo, type DaemonInfo } from '../daemon/daemon-info.js';
+import { assessDaemon, readDaemonInfoSync, type DaemonInfo } from '../daemon/daemon-info.js';
 import { isAlive, processStartTime } from '../platform/proc.js';
 import { readToken } from '../server/token.js';
 import { apiRequest } from './api-request.js';
@@ -67,11 +67,12 @@ export interface ConnectDeps {
 
 export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise<Client> {
   const stateDir = clientStateDir(opts);
-  const start = cliHint(['run'], { stateDir, ...(opts.config ? { config: opts.config } : {}) });
-  const read = await readDaemonInfo(stateDir);
+  // Built only for an error message: it walks PATH and resolves symlinks.
+  const start = (): string => cliHint(['run'], { stateDir, ...(opts.config ? { config: opts.config } : {}) });
+  const read = readDaemonInfoSync(stateDir);
   if (!read.info) {
     const why = read.reason === 'missing' ? 'no daemon.json' : `daemon.json unreadable: ${read.detail ?? read.reason}`;
-    throw new DaemonUnreachable(`the clawback daemon is not running (${why} in ${stateDir}); start it with: ${start}`);
+    throw new DaemonUnreachable(`the clawback daemon is not running (${why} in ${stateDir}); start it with: ${start()}`);
   }
   const now = deps.now?.() ?? Date.now();
   const ageS = Math.max(0, Math.round((now - read.info.heartbeatAt) / 1000));
@@ -84,7 +85,7 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
   });
   if (verdict === 'dead' || verdict === 'recycled-pid') {
     const what = verdict === 'dead' ? `its pid ${read.info.pid} is gone` : `its pid ${read.info.pid} now belongs to another process`;
-    throw new DaemonUnreachable(`the clawback daemon is not running (${what}; last heartbeat ${ageS} s ago); start it with: ${start}`);
+    throw new DaemonUnreachable(`the clawback daemon is not running (${what}; last heartbeat ${ageS} s ago); start it with: ${start()}`);
   }
   const stale = verdict === 'stale';
   const info = read.info;

@@ -4,7 +4,10 @@ import { runStatus } from './cmd-status.js';
 import { fail } from './fail.js';
 import type { FastStatus } from './fast-status.js';
 
-/** The same `runStatus()` commander's `status` runs, with the same exit codes. */
+/**
+ * The same `runStatus()` commander's `status` runs, with the same exit codes. Once the output is flushed it
+ * exits at once: the normal end of a Node process tears the whole heap down page by page first (~5 ms here).
+ */
 export function runFastStatus(fast: FastStatus): void {
-  void runStatus(fast, fast.json).catch(fail);
+  runStatus(fast, fast.json).then(() => process.stdout.write('', () => process.exit()), fail);
 }

@@ -1,6 +1,6 @@
 // daemon.json as a reader sees it (the CLI, the guardian, the drill): its shape, a tolerant read and the pure verdict
 // on it, apart from the heartbeat's writer so that reading it loads no write path (issue 19: `status` start-up).
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const DAEMON_INFO_FILE = 'daemon.json';
@@ -46,14 +46,28 @@ export type DaemonInfoRead =
 
 /** Reads daemon.json; a missing file gives `{info: null, reason: 'missing'}`, a corrupted one `reason: 'corrupt'`. */
 export async function readDaemonInfo(stateDir: string): Promise<DaemonInfoRead> {
-  let text: string;
   try {
-    text = await fs.readFile(daemonInfoPath(stateDir), 'utf8');
+    return parseDaemonInfo(await fs.readFile(daemonInfoPath(stateDir), 'utf8'));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { info: null, reason: 'missing' };
-    return { info: null, reason: 'corrupt', detail: (err as Error).message };
+    return unreadable(err);
   }
-  return parseDaemonInfo(text);
+}
+
+/**
+ * The same read, synchronous: for a short-lived CLI command, where an async read would start libuv's
+ * thread pool (four threads) for one small file (issue 19: `status`).
+ */
+export function readDaemonInfoSync(stateDir: string): DaemonInfoRead {
+  try {
+    return parseDaemonInfo(readFileSync(daemonInfoPath(stateDir), 'utf8'));
+  } catch (err) {
+    return unreadable(err);
+  }
+}
+
+function unreadable(err: unknown): DaemonInfoRead {
+  if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { info: null, reason: 'missing' };
+  return { info: null, reason: 'corrupt', detail: (err as Error).message };
 }
 
 /** Parses and validates daemon.json text (pure). */

@@ -42,9 +42,10 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
     makeHealthWatch: (service, rt, events, ctx) => {
       const predictor = new ServicePredictor(service, ctx, {
         restart: () => rt().dispatch({ type: 'request', action: 'restart', by: 'prediction' }),
-        isHealthy: () => rt().status().health === 'healthy' && !rt().currentIncident(),
-        isRestarting: () => rt().status().state !== 'running',
-      });
+        // The runtime's own fields, not status(): that builds every probe's snapshot, and this runs every few seconds per service.
+        isHealthy: () => rt().current() !== undefined && rt().persisted().health === 'healthy' && !rt().currentIncident(),
+        isRestarting: () => rt().persisted().phase !== 'running',
+      }, predictors.scratch);
       predictors.byService.set(service.name, predictor);
       const feedMetrics = probeMetricsFeed(metrics, service.name);
       const watch = probeHealthWatch({
@@ -54,7 +55,7 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
         events,
         emit: ctx.emit,
         // In maintenance an unhealthy verdict restarts nothing, so the probe keeps judging the instance.
-        keepJudging: () => !!rt().status().maintenance,
+        keepJudging: () => !!rt().persisted().maintenance,
         ...probeParts.get(ctx.clock),
         onProbeResult: (r) => {
           feedMetrics(r);

@@ -4,27 +4,32 @@ import type { ProbeResult } from '../probes/probe-types.js';
 import type { LatencyPredictionConfig } from './predict-schema.js';
 import { analyzeLatencyTrend, latencySampleFromProbe, type LatencySample, type LatencyTrend, type LatencyTrendOptions } from './latency-trend.js';
 import { SampleWindow } from './sample-window.js';
+import type { PairScratch } from './robust-stats.js';
 
 export interface LatencyTrackerOptions extends LatencyTrendOptions {
   clock: Clock;
   /** Most samples kept (default 240). */
   capacity?: number;
+  /** The fits' shared slope buffer (see PairScratch); without it each fit allocates its own. */
+  scratch?: PairScratch;
 }
 
 export class LatencyTracker {
   private readonly window: SampleWindow<LatencySample>;
   private readonly clock: Clock;
   private readonly trend: LatencyTrendOptions;
+  private readonly scratch: PairScratch | undefined;
 
   constructor(opts: LatencyTrackerOptions) {
-    const { clock, capacity = 240, ...trend } = opts;
+    const { clock, capacity = 240, scratch, ...trend } = opts;
     this.clock = clock;
+    this.scratch = scratch;
     this.trend = trend;
     this.window = new SampleWindow<LatencySample>({ capacity, minSpacingMs: trend.windowMs / capacity });
   }
 
   /** Options from the `prediction.latency` config section (thresholdMs: e.g. the http probe's timeout). */
-  static fromConfig(config: LatencyPredictionConfig, clock: Clock, thresholdMs?: number): LatencyTracker {
+  static fromConfig(config: LatencyPredictionConfig, clock: Clock, thresholdMs?: number, scratch?: PairScratch): LatencyTracker {
     return new LatencyTracker({
       clock,
       windowMs: config.window,
@@ -33,6 +38,7 @@ export class LatencyTracker {
       minAbsoluteIncreaseMs: config.minAbsoluteIncrease,
       minFailureShare: config.minFailureShare,
       thresholdMs,
+      ...(scratch ? { scratch } : {}),
     });
   }
 
@@ -47,7 +53,7 @@ export class LatencyTracker {
   }
 
   evaluate(now: number = this.clock.now()): LatencyTrend {
-    return analyzeLatencyTrend(this.window.within(now, this.trend.windowMs), now, this.trend);
+    return analyzeLatencyTrend(this.window.within(now, this.trend.windowMs), now, this.trend, this.scratch);
   }
 
   reset(): void {

@@ -1,6 +1,6 @@
 // Pure latency/error forecast: is the health endpoint getting slower or failing more, before thresholds trip?
 import type { ProbeResult } from '../probes/probe-types.js';
-import { MAX_FIT_POINTS, mannKendallZ, median, rSquared, splitHalves, theilSen, thinEvenly, type Point } from './robust-stats.js';
+import { MAX_FIT_POINTS, mannKendallZ, median, rSquared, splitHalves, theilSen, thinEvenly, type PairScratch, type Point } from './robust-stats.js';
 
 export interface LatencySample {
   /** Epoch milliseconds. */
@@ -67,7 +67,7 @@ const DEFAULTS = { minTrendZ: 2.33, minHalfTrendZ: 1.28, minHalfSlopeShare: 0.2,
  * the window (a single recent burst is left to the probe's own failure threshold). With 5 s probes over
  * 10 min, a steady 20 % flakiness passes all of this in about 1 % of independent windows.
  */
-export function analyzeLatencyTrend(samples: readonly LatencySample[], now: number, options: LatencyTrendOptions): LatencyTrend {
+export function analyzeLatencyTrend(samples: readonly LatencySample[], now: number, options: LatencyTrendOptions, scratch?: PairScratch): LatencyTrend {
   const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<LatencyTrendOptions>;
   const all = samples.filter((s) => s.t >= now - o.windowMs && s.t <= now).sort((a, b) => a.t - b.t);
   const n = all.length;
@@ -98,7 +98,7 @@ export function analyzeLatencyTrend(samples: readonly LatencySample[], now: numb
     .filter((s) => s.ok && s.latencyMs !== undefined && Number.isFinite(s.latencyMs))
     .map((s) => ({ x: (s.t - t0) / 1000, y: s.latencyMs! }));
   if (points.length >= o.minSamples) {
-    const line = theilSen(points);
+    const line = theilSen(points, scratch);
     const early = points.filter((p) => p.x * 1000 <= third).map((p) => p.y);
     const late = points.filter((p) => p.x * 1000 >= 2 * third).map((p) => p.y);
     result.slopeMsPerSec = line.slope;
@@ -106,7 +106,7 @@ export function analyzeLatencyTrend(samples: readonly LatencySample[], now: numb
     result.r2 = rSquared(points, line);
     result.baselineMs = early.length > 0 ? median(early) : null;
     result.recentMs = late.length > 0 ? median(late) : null;
-    const verdict = latencyGate(points, line.slope, result, o);
+    const verdict = latencyGate(points, line.slope, result, o, scratch);
     if (verdict === true) {
       result.kinds.push('latency-rising');
       const xNow = (now - t0) / 1000;
@@ -149,7 +149,7 @@ export function analyzeLatencyTrend(samples: readonly LatencySample[], now: numb
 }
 
 /** true, or the reason the latency series is not a rising trend. */
-function latencyGate(points: Point[], slope: number, r: LatencyTrend, o: Required<LatencyTrendOptions>): true | string {
+function latencyGate(points: Point[], slope: number, r: LatencyTrend, o: Required<LatencyTrendOptions>, scratch: PairScratch | undefined): true | string {
   if (slope <= 0) return 'flat or falling';
   if (r.trendZ < o.minTrendZ) return `no significant rise (Mann–Kendall Z ${r.trendZ.toFixed(2)})`;
   if (r.r2 < o.minR2) return `too irregular for a trend (R² ${r.r2.toFixed(2)})`;
@@ -158,7 +158,7 @@ function latencyGate(points: Point[], slope: number, r: LatencyTrend, o: Require
     return `median ${Math.round(r.baselineMs)} ms -> ${Math.round(r.recentMs)} ms is below the warning increase`;
   }
   const halves = splitHalves(points);
-  const spread = halves.every((h) => h.length >= 3 && theilSen(h).slope >= o.minHalfSlopeShare * slope && mannKendallZ(h.map((p) => p.y)) >= o.minHalfTrendZ);
+  const spread = halves.every((h) => h.length >= 3 && theilSen(h, scratch).slope >= o.minHalfSlopeShare * slope && mannKendallZ(h.map((p) => p.y)) >= o.minHalfTrendZ);
   if (!spread) return 'the rise is not spread over the window (a one-off step)';
   return true;
 }

@@ -3,11 +3,14 @@ import type { Clock } from '../platform/clock.js';
 import type { MemoryPredictionConfig } from './predict-schema.js';
 import { analyzeMemoryTrend, type MemoryForecast, type MemoryTrendOptions, type RssSample } from './memory-trend.js';
 import { SampleWindow } from './sample-window.js';
+import type { PairScratch } from './robust-stats.js';
 
 export interface MemoryForecasterOptions extends MemoryTrendOptions {
   clock: Clock;
   /** Most samples kept (default 240); samples closer than windowMs / capacity to the previous one are skipped. */
   capacity?: number;
+  /** The fits' shared slope buffer (see PairScratch); without it each fit allocates its own. */
+  scratch?: PairScratch;
 }
 
 /**
@@ -19,17 +22,19 @@ export class MemoryForecaster {
   private readonly window: SampleWindow<RssSample>;
   private readonly clock: Clock;
   private readonly trend: MemoryTrendOptions;
+  private readonly scratch: PairScratch | undefined;
 
   constructor(opts: MemoryForecasterOptions) {
-    const { clock, capacity = 240, ...trend } = opts;
+    const { clock, capacity = 240, scratch, ...trend } = opts;
     this.clock = clock;
+    this.scratch = scratch;
     this.trend = trend;
     this.window = new SampleWindow<RssSample>({ capacity, minSpacingMs: trend.windowMs / capacity });
   }
 
   /** Window and minSamples from the `prediction.memory` config section. */
-  static fromConfig(config: MemoryPredictionConfig, clock: Clock): MemoryForecaster {
-    return new MemoryForecaster({ clock, windowMs: config.window, minSamples: config.minSamples });
+  static fromConfig(config: MemoryPredictionConfig, clock: Clock, scratch?: PairScratch): MemoryForecaster {
+    return new MemoryForecaster({ clock, windowMs: config.window, minSamples: config.minSamples, ...(scratch ? { scratch } : {}) });
   }
 
   /** Records one reading; t defaults to the clock's now. Returns false when the sample was skipped. */
@@ -39,7 +44,7 @@ export class MemoryForecaster {
   }
 
   forecast(limitBytes: number | undefined, now: number = this.clock.now()): MemoryForecast {
-    return analyzeMemoryTrend(this.window.within(now, this.trend.windowMs), limitBytes, now, this.trend);
+    return analyzeMemoryTrend(this.window.within(now, this.trend.windowMs), limitBytes, now, this.trend, this.scratch);
   }
 
   /** Forget everything (a new instance of the service started). */

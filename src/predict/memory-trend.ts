@@ -1,5 +1,5 @@
 // Pure memory-leak forecast: from RSS samples, is memory really climbing, and when will it reach the limit?
-import { MAX_FIT_POINTS, clamp01, mannKendallZ, median, rSquared, splitHalves, theilSen, thinEvenly, type Line, type Point } from './robust-stats.js';
+import { MAX_FIT_POINTS, clamp01, mannKendallZ, median, rSquared, splitHalves, theilSen, thinEvenly, type Line, type PairScratch, type Point } from './robust-stats.js';
 
 export interface RssSample {
   /** Epoch milliseconds. */
@@ -92,6 +92,7 @@ export function analyzeMemoryTrend(
   limitBytes: number | undefined,
   now: number,
   options: MemoryTrendOptions,
+  scratch?: PairScratch,
 ): MemoryForecast {
   const o = { ...DEFAULTS, ...stripUndefined(options), windowMs: options.windowMs, minSamples: options.minSamples };
   const inWindow = samples.filter((s) => s.t >= now - o.windowMs && s.t <= now && Number.isFinite(s.bytes)).sort((a, b) => a.t - b.t);
@@ -121,7 +122,7 @@ export function analyzeMemoryTrend(
   const t0 = inWindow[0]!.t;
   const points: Point[] = thinEvenly(inWindow, MAX_FIT_POINTS).map((s) => ({ x: (s.t - t0) / 1000, y: s.bytes }));
   const xNow = (now - t0) / 1000;
-  const line = theilSen(points);
+  const line = theilSen(points, scratch);
   const r2 = rSquared(points, line);
   const trendZ = mannKendallZ(points.map((p) => p.y));
   const confidence = confidenceOf(r2, spanMs, n, o.windowMs, o.minSamples);
@@ -137,8 +138,8 @@ export function analyzeMemoryTrend(
   }
   const [early, recent] = splitHalves(points);
   if (early.length < 3 || recent.length < 3) return { ...fitted, verdict: 'insufficient-data', reason: 'too few samples in one half of the window' };
-  const earlyLine = theilSen(early);
-  const recentLine = theilSen(recent);
+  const earlyLine = theilSen(early, scratch);
+  const recentLine = theilSen(recent, scratch);
   const halvesRise = [early, recent].every((half, i) => {
     const slope = (i === 0 ? earlyLine : recentLine).slope;
     return slope >= o.minHalfSlopeShare * line.slope && mannKendallZ(half.map((p) => p.y)) >= o.minHalfTrendZ;

@@ -8,9 +8,13 @@ export interface Point {
 
 /** Median in O(n) expected time (quickselect on a copy); NaN for no values. */
 export function median(values: ArrayLike<number>): number {
-  const n = values.length;
+  return medianInPlace(Float64Array.from(values));
+}
+
+/** The same median, reordering `a` itself instead of a copy (for a buffer the caller owns). */
+export function medianInPlace(a: Float64Array): number {
+  const n = a.length;
   if (n === 0) return Number.NaN;
-  const a = Float64Array.from(values);
   const mid = n >> 1;
   const upper = select(a, mid);
   return n % 2 === 1 ? upper : (maxBelow(a, mid) + upper) / 2;
@@ -55,15 +59,31 @@ export interface Line {
 }
 
 /**
+ * One buffer for the pairwise slopes of every fit a daemon runs (they run one at a time): 240 samples are 28 680
+ * pairs, 224 KiB, which as a fresh array per fit is a large-object allocation and ~56 page faults, several times a
+ * second at 20 services once the forecast windows are full (issue 19).
+ */
+export class PairScratch {
+  private buf = new Float64Array(0);
+
+  /** A view of at least n doubles; its contents are whatever the previous fit left. */
+  take(n: number): Float64Array {
+    if (this.buf.length < n) this.buf = new Float64Array(n);
+    return this.buf.subarray(0, n);
+  }
+}
+
+/**
  * Theil–Sen estimator: the slope is the median of all pairwise slopes, the intercept the median of
  * y - slope·x. Up to ~29 % of the points can be arbitrary outliers without moving the line much,
  * which is why it suits RSS readings with GC spikes and probe latencies with jitter. O(n²) pairs:
  * callers keep n bounded (ring buffers of at most a few hundred samples).
  */
-export function theilSen(points: readonly Point[]): Line {
+export function theilSen(points: readonly Point[], scratch?: PairScratch): Line {
   const n = points.length;
   if (n < 2) return { slope: 0, intercept: n === 1 ? points[0]!.y : 0 };
-  const slopes = new Float64Array((n * (n - 1)) / 2);
+  const pairs = (n * (n - 1)) / 2;
+  const slopes = scratch ? scratch.take(pairs) : new Float64Array(pairs);
   let k = 0;
   for (let i = 0; i < n; i++) {
     const a = points[i]!;
@@ -74,7 +94,7 @@ export function theilSen(points: readonly Point[]): Line {
     }
   }
   if (k === 0) return { slope: 0, intercept: median(points.map((p) => p.y)) };
-  const slope = median(slopes.subarray(0, k));
+  const slope = medianInPlace(slopes.subarray(0, k));
   const intercept = median(points.map((p) => p.y - slope * p.x));
   return { slope, intercept };
 }

@@ -90,7 +90,8 @@ export class Http1ResponseParser {
         this.head = undefined;
         return buf.subarray(nl + 1);
       }
-      this.headLine(buf.toString('latin1', start, lineEnd));
+      if (this.status === 0) this.statusLine(buf.toString('latin1', start, lineEnd));
+      else this.headerLine(buf, start, lineEnd);
       if (this.error) return undefined;
       start = nl + 1;
     }
@@ -102,30 +103,32 @@ export class Http1ResponseParser {
     return undefined;
   }
 
-  private headLine(line: string): void {
-    if (this.status === 0) {
-      const m = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(line);
-      if (!m) {
-        this.error = `not an HTTP/1.x status line: ${JSON.stringify(line.slice(0, 80))}`;
-        return;
-      }
-      this.status = Number(m[2]);
-      this.keepAlive = m[1] === '1';
-      this.mode = this.headRequest || this.status === 204 || this.status === 304 || this.status < 200 ? 'none' : 'until-close';
+  private statusLine(line: string): void {
+    const m = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(line);
+    if (!m) {
+      this.error = `not an HTTP/1.x status line: ${JSON.stringify(line.slice(0, 80))}`;
       return;
     }
-    const colon = line.indexOf(':');
-    if (colon <= 0) return;
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim().toLowerCase();
-    if (name === 'connection') {
+    this.status = Number(m[2]);
+    this.keepAlive = m[1] === '1';
+    this.mode = this.headRequest || this.status === 204 || this.status === 304 || this.status < 200 ? 'none' : 'until-close';
+  }
+
+  /** One header line, bytes [start, end) of buf: only the three headers that frame the answer are decoded to strings. */
+  private headerLine(buf: Buffer, start: number, end: number): void {
+    const colon = buf.indexOf(0x3a, start);
+    if (colon <= start || colon >= end) return;
+    const header = framingHeader(buf, start, colon);
+    if (header === undefined) return;
+    const value = buf.toString('latin1', colon + 1, end).trim().toLowerCase();
+    if (header === 'connection') {
       if (value.split(',').some((v) => v.trim() === 'close')) this.keepAlive = false;
       else if (value.split(',').some((v) => v.trim() === 'keep-alive')) this.keepAlive = true;
     } else if (this.mode === 'none') {
       return;
-    } else if (name === 'transfer-encoding') {
+    } else if (header === 'transfer-encoding') {
       if (value.split(',').pop()!.trim() === 'chunked') this.mode = 'chunked';
-    } else if (name === 'content-length' && this.mode !== 'chunked') {
+    } else if (this.mode !== 'chunked') {
       const n = Number(value);
       if (!Number.isSafeInteger(n) || n < 0) {
         this.error = `invalid content-length ${JSON.stringify(value)}`;
@@ -211,4 +214,24 @@ export class Http1ResponseParser {
     }
     return 'more';
   }
+}
+
+const FRAMING_HEADERS = ['connection', 'transfer-encoding', 'content-length'] as const;
+type FramingHeader = (typeof FRAMING_HEADERS)[number];
+
+const isSpace = (b: number | undefined): boolean => b === 0x20 || b === 0x09;
+
+/** Which framing header the name bytes [start, end) spell (ASCII case and surrounding blanks ignored), without a string. */
+function framingHeader(buf: Buffer, start: number, end: number): FramingHeader | undefined {
+  while (start < end && isSpace(buf[start])) start++;
+  while (end > start && isSpace(buf[end - 1])) end--;
+  outer: for (const name of FRAMING_HEADERS) {
+    if (end - start !== name.length) continue;
+    for (let i = 0; i < name.length; i++) {
+      const b = buf[start + i]!;
+      if ((b >= 0x41 && b <= 0x5a ? b | 0x20 : b) !== name.charCodeAt(i)) continue outer;
+    }
+    return name;
+  }
+  return undefined;
 }

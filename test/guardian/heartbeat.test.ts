@@ -1,10 +1,10 @@
 // daemon.json: atomic writes, tolerant reads, the periodic heartbeat and the pure verdict on it.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { removeDaemonInfo, startHeartbeat, writeDaemonInfo } from '../../src/daemon/heartbeat.js';
-import { assessDaemon, readDaemonInfo, type AssessDeps, type DaemonInfo } from '../../src/daemon/daemon-info.js';
+import { assessDaemon, readDaemonInfo, readDaemonInfoSync, type AssessDeps, type DaemonInfo } from '../../src/daemon/daemon-info.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { waitFor } from '../helpers/processes.js';
 
@@ -57,16 +57,25 @@ describe('daemon.json files', () => {
     expect(await readdir(dir)).toEqual(['daemon.json']);
   });
 
-  it('reads a missing file as missing and a corrupted one as corrupt', async () => {
+  it('reads a missing file as missing and a corrupted one as corrupt (the CLI\'s synchronous read the same)', async () => {
     expect(await readDaemonInfo(dir)).toEqual({ info: null, reason: 'missing' });
+    expect(readDaemonInfoSync(dir)).toEqual({ info: null, reason: 'missing' });
     await writeFile(path.join(dir, 'daemon.json'), '{"pid":');
     const bad = await readDaemonInfo(dir);
     expect(bad.info).toBeNull();
     expect(bad.reason).toBe('corrupt');
+    expect(readDaemonInfoSync(dir)).toEqual(bad);
     await writeFile(path.join(dir, 'daemon.json'), JSON.stringify({ ...info(), pid: 'x' }));
     const wrong = await readDaemonInfo(dir);
     expect(wrong.reason).toBe('corrupt');
     expect(wrong.info === null && wrong.detail).toMatch(/pid/);
+    expect(readDaemonInfoSync(dir)).toEqual(wrong);
+    await writeDaemonInfo(dir, info());
+    expect(readDaemonInfoSync(dir)).toEqual({ info: info() });
+    // A directory where the file should be: unreadable, said as such.
+    const sub = path.join(dir, 'sub');
+    await mkdir(path.join(sub, 'daemon.json'), { recursive: true });
+    expect(readDaemonInfoSync(sub)).toMatchObject({ info: null, reason: 'corrupt', detail: expect.stringMatching(/EISDIR/) });
   });
 
   it('removes daemon.json only for the pid it names', async () => {

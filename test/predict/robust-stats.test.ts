@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mannKendallZ, median, rSquared, theilSen, thinEvenly } from '../../src/predict/robust-stats.js';
+import { PairScratch, mannKendallZ, median, rSquared, theilSen, thinEvenly } from '../../src/predict/robust-stats.js';
 import { SampleWindow } from '../../src/predict/sample-window.js';
 import { rng } from './series.js';
 
@@ -22,6 +22,21 @@ describe('robust statistics', () => {
     expect(line.slope).toBeCloseTo(2, 6);
     expect(line.intercept).toBeCloseTo(10, 6);
     expect(rSquared(pts.filter((_, i) => i !== 5 && i !== 30), line)).toBeCloseTo(1, 6);
+  });
+
+  it('Theil–Sen with a shared scratch buffer gives the same lines as with fresh arrays, whatever ran before', () => {
+    const r = rng(11);
+    const scratch = new PairScratch();
+    // Sizes up and down: a big fit leaves stale slopes in the buffer that a smaller one must not see.
+    for (const n of [240, 7, 120, 2, 241, 31, 240]) {
+      const pts = Array.from({ length: n }, (_, i) => ({ x: i * 2.5, y: 5e7 + i * 300 + Math.floor(r() * 40) * 4096 }));
+      if (n > 3) pts[1]!.x = pts[0]!.x; // a pair with dx = 0 is skipped
+      expect(theilSen(pts, scratch)).toEqual(theilSen(pts));
+    }
+    // The points themselves are never reordered.
+    const pts = [3, 1, 2].map((y, x) => ({ x, y }));
+    theilSen(pts, scratch);
+    expect(pts.map((p) => p.y)).toEqual([3, 1, 2]);
   });
 
   it('Mann–Kendall: a clean rise is significant, a constant series is not, ties are corrected', () => {

@@ -232,4 +232,25 @@ describe('request preparation and the response parser', () => {
     const bad = new Http1ResponseParser(1024, false);
     expect(bad.push(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'))).toBe('malformed');
   });
+
+  it('frames by the three framing headers in any case, and ignores lookalike and unrelated headers', () => {
+    const parse = (head: string, body = ''): Http1ResponseParser => {
+      const p = new Http1ResponseParser(1024, false);
+      p.push(Buffer.from(`${head}\r\n\r\n${body}`, 'latin1'));
+      return p;
+    };
+    // Upper case, blanks around the name and the value, and a bare \n line end.
+    const a = parse('HTTP/1.1 200 OK\r\nCONTENT-LENGTH :  3 \nX-Note: a: b\r\nConnection: Keep-Alive, CLOSE', 'abcdef');
+    expect([a.status, a.body(), a.keepAlive]).toEqual([200, 'abc', false]);
+    // Lookalikes frame nothing: the body runs until close.
+    const b = parse('HTTP/1.1 200 OK\r\nContent-Lengthx: 2\r\nX-Content-Length: 2\r\nContent_Length: 2\r\ncontent-length', 'abcdef');
+    expect(b.push(Buffer.alloc(0))).toBe('more');
+    expect([b.end(), b.body(), b.truncated]).toEqual(['done', 'abcdef', false]);
+    // Transfer-Encoding in mixed case wins over a content-length that follows it.
+    const c = parse('HTTP/1.1 200 OK\r\ntRaNsFeR-eNcOdInG: gzip, Chunked\r\nContent-Length: 1', '3\r\nxyz\r\n0\r\n\r\n');
+    expect([c.status, c.body()]).toEqual([200, 'xyz']);
+    expect(parse('HTTP/1.1 200 OK\r\nContent-Length: -1').error).toMatch(/invalid content-length "-1"/);
+    // HTTP/1.0 keeps the connection only when asked to.
+    expect(parse('HTTP/1.0 200 OK\r\nconnection: keep-alive\r\ncontent-length: 0').keepAlive).toBe(true);
+  });
 });
