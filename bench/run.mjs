@@ -48,11 +48,12 @@ function preflight(cbRoot) {
   if (newestMtime(path.join(cbRoot, 'src')) > statSync(cli).mtimeMs) log('warning: src/ is newer than dist/: run `npm run build` to measure the current code');
 }
 
-function meta(opts) {
+/** The run's header; commit and version are the measured build's (`--dist` may point at another checkout). */
+function meta(opts, cbRoot) {
   const require = createRequire(import.meta.url);
   let commit = 'unknown';
   try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: cbRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     // not a git checkout
   }
@@ -64,7 +65,7 @@ function meta(opts) {
     options: opts,
     node: process.version,
     pm2Version: require('pm2/package.json').version,
-    clawbackVersion: JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version,
+    clawbackVersion: JSON.parse(readFileSync(path.join(cbRoot, 'package.json'), 'utf8')).version,
     commit,
     cpus: os.cpus().length,
     memGiB: Math.round(os.totalmem() / 1024 ** 3),
@@ -209,7 +210,7 @@ async function main() {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'clawback-bench-'));
   cleanup.addDir(tmp);
   const consts = procConstants();
-  const results = { meta: meta(opts), faults: {}, idle: {}, notes: [], errors: [] };
+  const results = { meta: meta(opts, cbRoot), faults: {}, idle: {}, notes: [], errors: [] };
   results.meta.clawbackRoot = cbRoot;
   results.meta.daemonNodeFlags = nodeFlags;
   log(`temp dir ${tmp}; ${opts.trials} trial(s); scenarios ${opts.only.join(', ')}; daemon: node ${nodeFlags.join(' ')} ${path.join(cbRoot, 'dist/cli/main.js')} run`);
