@@ -76,8 +76,8 @@ export class ServicePredictor {
     const now = this.ctx.clock.now();
     if (r.kind === 'memory' && this.memory && r.result.value !== undefined && this.limit !== undefined) {
       this.memory.add({ bytes: r.result.value, t: now });
-      // The trend fit is O(n^2) in the window's samples: once every few seconds is plenty for a
-      // horizon of minutes, and keeps 100 services' probes cheap.
+      // The trend fit is O(n^2) in the window's samples: once every evalEveryMs (30 s for a 10-minute window)
+      // is plenty for a horizon of minutes, and keeps 100 services' probes cheap.
       if (now - this.lastMemoryEval < this.memoryEvalEveryMs) return;
       this.lastMemoryEval = now;
       const forecast = this.memory.forecast(this.limit, now);
