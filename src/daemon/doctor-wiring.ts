@@ -168,7 +168,6 @@ const STOP_WAIT_MS = 5_000;
  * Every tick: saves the config as last-known-good on the first passing health verdict with its
  * content, and reports a port in the service's own config that differs from the supervised one.
  */
-
 export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): DaemonPlugin {
   return {
     name: 'last-known-good',

@@ -66,7 +66,7 @@ export interface Line {
 export class PairScratch {
   private buf = new Float64Array(0);
 
-  /** A view of at least n doubles; its contents are whatever the previous fit left. */
+  /** A view of n doubles (the buffer grows when a fit needs more); its contents are whatever the previous fit left. */
   take(n: number): Float64Array {
     if (this.buf.length < n) this.buf = new Float64Array(n);
     return this.buf.subarray(0, n);
