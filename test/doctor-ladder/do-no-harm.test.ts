@@ -63,11 +63,16 @@ const rt = (t: TestDaemon) => t.daemon.runtimes.get('gw')!;
 describe('the doctor does no harm (demo gateway, running daemon)', () => {
   it('no blind window: the config is snapshotted on the first healthy verdict, so a stale .bak is never restored over it', async () => {
     // Started with host "localhost"; the .bak (newer on disk, as OpenClaw writes it before each CLI write) has 127.0.0.1.
-    const { t, port, cfg, dir } = await demo(config({ host: 'localhost' }));
+    // snapshotAfter far beyond the wait below, so a snapshot seen within it cannot have come from that timer. The wait
+    // fits a loaded machine (the validator is a fresh Node process); on an idle one the snapshot comes in 1-3 s.
+    const { t, port, cfg, dir } = await demo(config({ host: 'localhost' }), { snapshotAfter: '10m' });
     const bak = path.join(dir, 'gateway.json.bak');
     writeFileSync(bak, config());
     await waitFor(() => up(port), { timeoutMs: 10_000 });
-    await waitFor(() => t.events.some((e) => e.type === 'config.snapshot'), { timeoutMs: 10_000, message: 'a snapshot within seconds of the first healthy verdict (snapshotAfter is 60 s)' });
+    await waitFor(() => t.events.some((e) => e.type === 'config.snapshot'), {
+      timeoutMs: 30_000,
+      message: () => `a snapshot within seconds of the first healthy verdict (snapshotAfter is 10 min); health ${rt(t).status().health}, events: ${t.events.slice(-8).map((e) => e.type).join(', ')}`,
+    });
     const future = new Date(Date.now() + 60_000);
     utimesSync(bak, future, future);
     writeFileSync(cfg, '{"name":"demo-gateway","ho'); // truncated
@@ -78,7 +83,7 @@ describe('the doctor does no harm (demo gateway, running daemon)', () => {
     expect(repair.details).toMatchObject({ method: 'restore', source: 'snapshot', verified: true });
     const candidates = repair.details!.candidates as Array<{ source: string; ageSeconds: number; verdict: string }>;
     expect(candidates[0]).toMatchObject({ source: 'snapshot', verdict: 'chosen' });
-  });
+  }, 90_000);
 
   it('an unknown key: exactly that key is removed, every other setting kept, no whole-file restore (issue 1)', async () => {
     const { t, port, cfg, dir } = await demo(config({ host: 'localhost' }), { snapshotAfter: '300ms' });
