@@ -1,6 +1,6 @@
 // The `autoscale:` section of a service: bounds, the metric to follow, its target and the damping.
 import { z } from 'zod';
-import { duration } from '../config/duration.js';
+import { duration } from '../config/duration-schema.js';
 import { parseByteSize } from '../probes/byte-size.js';
 
 export const AUTOSCALE_METRICS = ['cpu', 'rss', 'latency', 'command'] as const;
@@ -43,8 +43,3 @@ export const autoscaleSchema = z
   });
 
 export type AutoscaleConfig = z.output<typeof autoscaleSchema>;
-
-/** The target as a number in the metric's unit (bytes for rss). */
-export function autoscaleTarget(a: Pick<AutoscaleConfig, 'target'>): number {
-  return typeof a.target === 'number' ? a.target : (parseByteSize(a.target) ?? Number.NaN);
-}

@@ -5,7 +5,7 @@ import type { TimerHandle } from '../platform/clock.js';
 import { realCommandRunner } from '../platform/command-runner.js';
 import { namesFor } from '../instances/instance-name.js';
 import { scaleService } from '../instances/scale.js';
-import { autoscaleTarget } from './autoscale-schema.js';
+import { autoscaleTarget } from './autoscale-target.js';
 import { MetricSource } from './metric-source.js';
 import { autoscaleStep, initialAutoscaleState, type AutoscaleState, type ScaleDecision } from './policy.js';
 

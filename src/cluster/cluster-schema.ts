@@ -1,6 +1,6 @@
 // The `cluster:` config block: this member's name, the etcd endpoints (TLS, auth) and the lease TTL.
 import { z } from 'zod';
-import { duration } from '../config/duration.js';
+import { duration } from '../config/duration-schema.js';
 
 const memberName = z
   .string()

@@ -1,6 +1,5 @@
-// Durations in config files read like people write them ("500ms", "30s", "5m"); code works in ms.
-import { z } from 'zod';
-
+// Durations in config files read like people write them ("500ms", "30s", "5m"); code works in ms. No zod here:
+// the daemon uses these and never loads the schema (config/duration-schema.ts has the config field).
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 export function parseDuration(input: string | number): number | undefined {
@@ -21,15 +20,3 @@ export function formatDuration(ms: number): string {
   const m = Math.round(ms / 60_000);
   return `${Math.floor(m / 60)}h${m % 60}m`;
 }
-
-/** A zod field that accepts "30s" or 30000 and yields milliseconds. */
-export const duration = z
-  .union([z.number(), z.string()])
-  .transform((v, ctx) => {
-    const ms = parseDuration(v);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `expected a duration such as 500ms, 30s, 5m or a number of milliseconds, got ${JSON.stringify(v)}` });
-      return z.NEVER;
-    }
-    return ms;
-  });

@@ -2,15 +2,11 @@
 import { serviceSchema, type ClawbackConfig, type ServiceConfig } from './schema.js';
 import { ConfigError, formatPath, problemsFromZod, type ConfigProblem } from './errors.js';
 import { instanceName } from '../instances/instance-name.js';
+import { isScaled } from '../instances/scaled.js';
 
 type Raw = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** A service that runs as a group of instances: it says `instances:` or `autoscale:`. */
-export function isScaled(s: { instances?: unknown; autoscale?: unknown }): boolean {
-  return s.instances !== undefined || s.autoscale !== undefined;
-}
 
 /** Replaces `{instance}` and `{port}` in every string below `value`; `where` collects the paths that use `{port}`. */
 function substitute(value: unknown, vars: { instance: number; port: number | undefined }, path: PropertyKey[], where: string[]): unknown {
@@ -62,11 +58,6 @@ export function templateView(raw: unknown): { view: unknown; problems: ConfigPro
     return view;
   });
   return { view: { ...raw, services }, problems };
-}
-
-/** How many instances of `s` the file asks for: `instances`, else autoscale.min, else 1. */
-export function declaredCount(s: Pick<ServiceConfig, 'instances' | 'autoscale'>): number {
-  return s.instances ?? s.autoscale?.min ?? 1;
 }
 
 /**

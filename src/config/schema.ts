@@ -1,6 +1,6 @@
 // The config file's shape: every field, its default and its limits, in one place.
 import { z } from 'zod';
-import { duration } from './duration.js';
+import { duration } from './duration-schema.js';
 import { probeSchema } from '../probes/probe-schema.js';
 import { notifySchema } from '../notify/notify-schema.js';
 import { emergencySchema } from '../emergency/emergency-schema.js';

@@ -1,7 +1,8 @@
 // Composition root: load config, build every object, wire the event bus, serve the API, shut down cleanly.
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig, type LoadedConfig, type LoadOptions } from '../config/load.js';
+import type { LoadedConfig, LoadOptions } from '../config/load.js';
+import { loadConfigIsolated } from '../config/load-isolated.js';
 import type { ClawbackConfig, ServiceConfig } from '../config/schema.js';
 import { prepareDemoConfig } from '../config/demo-preset.js';
 import { delayToGrid, latenessRecordingClock, systemClock, type Clock } from '../platform/clock.js';
@@ -567,9 +568,10 @@ export function startOrder(services: ServiceConfig[]): string[] {
 
 export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   const clock = latenessRecordingClock(opts.clock ?? systemClock());
-  const loaded = loadConfig(opts);
-  const { config, stateDir } = loaded;
   const say = opts.say ?? (() => undefined);
+  const { file, stateDir: stateDirOpt, cwd, env } = opts;
+  const loaded = await loadConfigIsolated({ file, stateDir: stateDirOpt, cwd, env }, { warn: (m) => say(`warning: ${m}`) });
+  const { config, stateDir } = loaded;
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   mkdirSync(path.join(stateDir, 'logs'), { recursive: true, mode: 0o700 });
   if (!loaded.file) prepareDemoConfig(stateDir);

@@ -4,7 +4,6 @@ import type { ServiceConfig } from '../config/schema.js';
 import type { DaemonContext } from './daemon.js';
 import type { AgentRepairer, ServiceRuntime } from './service-runtime.js';
 import type { EmergencyHost } from '../emergency/tool-host.js';
-import { finishAgentSession, runAgentSession } from '../emergency/run-emergency.js';
 import { doctorContext, type SnapshotStores } from './doctor-wiring.js';
 import { serviceLogFile } from './spawn-spec.js';
 import { checkConfigContent } from '../doctor/config-validity.js';
@@ -92,6 +91,8 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
       const timeline = (await readJournal(path.join(ctx.stateDir, 'journal.jsonl'), { since: incident.openedAt - 60_000 })).filter((e) => e.service === service.name);
       const status = runtime().status();
       const http = service.probes.find((p) => p.kind === 'http') as { url?: string } | undefined;
+      // Loaded for a run only: the agents, their tool set (zod) and the PTY are not the daemon's memory at rest.
+      const { runAgentSession } = await import('../emergency/run-emergency.js');
       const r = await runAgentSession({
         incident,
         service,
@@ -112,6 +113,7 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
       return { outcome: r.outcome, summary: r.summary, detail: r.detail };
     },
     finish: async (_runId, incidentId, keep, reason, handover) => {
+      const { finishAgentSession } = await import('../emergency/run-emergency.js');
       await finishAgentSession({
         stateDir: ctx.stateDir,
         serviceName: service.name,

@@ -13,7 +13,7 @@ import type { MemoryForecast } from '../predict/memory-trend.js';
 import type { LatencyTrend } from '../predict/latency-trend.js';
 import { readJournal } from '../observe/journal-read.js';
 import { formatDuration } from '../config/duration.js';
-import { Gauge } from 'prom-client';
+import { Gauge } from '../observe/prom-parts.js';
 import type { MetricsHolder } from './observe-wiring.js';
 
 /**

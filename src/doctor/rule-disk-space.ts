@@ -1,7 +1,6 @@
 // A nearly full volume kills services in odd ways: compress the service's rotated logs (never the live one) and say how much was freed.
 import { promises as fs, createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import path from 'node:path';
 import type { DoctorContext, Finding, RepairRule } from './types.js';
 
@@ -79,6 +78,8 @@ async function gzipAside(file: string): Promise<{ freed: number; target: string 
   }
   const tmp = `${target}.tmp-${process.pid}`;
   try {
+    // zlib loads for a compression only, not with the rule.
+    const { createGzip } = await import('node:zlib');
     await pipeline(createReadStream(file), createGzip(), createWriteStream(tmp, { mode: 0o600 }));
     const handle = await fs.open(tmp, 'r');
     try {

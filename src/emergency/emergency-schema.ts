@@ -1,6 +1,6 @@
 // The `emergency:` section of a service: which AI agent Level 3 may hand an incident to, and its bounds.
 import { z } from 'zod';
-import { duration } from '../config/duration.js';
+import { duration } from '../config/duration-schema.js';
 
 export const ADAPTER_NAMES = ['claude', 'codex', 'gemini', 'command', 'openai', 'anthropic'] as const;
 export type AdapterName = (typeof ADAPTER_NAMES)[number];

@@ -1,5 +1,5 @@
 // `clawback reload` and SIGHUP: read the config file again; invalid changes nothing, valid applies the difference.
-import { loadConfig } from '../config/load.js';
+import { loadConfigIsolated } from '../config/load-isolated.js';
 import { ConfigError, formatProblem } from '../config/errors.js';
 import type { Daemon } from '../daemon/daemon.js';
 import { describeDiff, diffIsEmpty } from '../daemon/service-set.js';
@@ -26,7 +26,7 @@ async function reloadNow(daemon: Daemon, by: string): Promise<ReloadResult> {
   }
   let loaded;
   try {
-    loaded = loadConfig({ file: ctx.configFile, stateDir: ctx.stateDir });
+    loaded = await loadConfigIsolated({ file: ctx.configFile, stateDir: ctx.stateDir });
   } catch (err) {
     const problems = err instanceof ConfigError ? err.problems.map(formatProblem) : [(err as Error).message];
     const message = `config reload refused, nothing changed: ${ctx.configFile}: ${problems[0] ?? 'invalid'}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`;

@@ -1,6 +1,6 @@
 // Scaled services seen as groups: the autoscaler, their Prometheus metrics (for dashboards, KEDA and the HPA) and status.
 import type { DaemonPlugin, Daemon } from '../daemon/daemon.js';
-import { isScaled } from '../config/expand-instances.js';
+import { isScaled } from './scaled.js';
 import { namesFor } from './instance-name.js';
 import { Autoscaler, type AutoscaleView } from '../autoscale/autoscaler.js';
 

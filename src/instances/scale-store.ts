@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicSync } from '../platform/atomic-write.js';
 import type { ServiceConfig } from '../config/schema.js';
-import { declaredCount } from '../config/expand-instances.js';
+import { declaredCount } from './scaled.js';
 
 export const SCALE_FILE = 'scale.json';
 

@@ -1,7 +1,7 @@
 // `clawback scale NAME N` and the autoscaler's decisions: one path that persists the count and changes the service set.
-import { materialize } from '../config/load.js';
+import { materializeIsolated } from '../config/load-isolated.js';
 import type { Daemon } from '../daemon/daemon.js';
-import { isScaled } from '../config/expand-instances.js';
+import { isScaled } from './scaled.js';
 import { namesFor } from './instance-name.js';
 import { effectiveCount, readScaleOverrides, writeScaleOverrides } from './scale-store.js';
 
@@ -31,7 +31,7 @@ export function scaleService(daemon: Daemon, name: string, instances: number, by
     const from = effectiveCount(s, overrides);
     overrides[name] = { instances, fileInstances: s.instances ?? null, by, at: ctx.clock.now() };
     writeScaleOverrides(ctx.stateDir, overrides);
-    const diff = await daemon.applyServices(materialize(source, overrides));
+    const diff = await daemon.applyServices(await materializeIsolated(source, overrides));
     const running = namesFor(name, daemon.runtimes.keys());
     const message = from === instances ? `${name}: already ${instances} instance(s)` : `${name}: scaled from ${from} to ${instances} instance(s) by ${by}${reason ? ` (${reason})` : ''}`;
     if (from !== instances) {

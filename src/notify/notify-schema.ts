@@ -1,6 +1,6 @@
 // The `notify:` config section: which channels get which events, and how hard we try to deliver.
 import { z } from 'zod';
-import { duration } from '../config/duration.js';
+import { duration } from '../config/duration-schema.js';
 import type { EventType } from '../observe/events.js';
 
 /** Every event type, for allow-lists and exclusions (kept in step with src/observe/events.ts). */
@@ -257,44 +257,3 @@ function resolveNames(channels: ReadonlyArray<{ type: string; name?: string | un
 export type NotifyConfig = z.output<typeof notifySchema>;
 export type NotifyConfigInput = z.input<typeof notifySchema>;
 export type ChannelConfig = NotifyConfig['channels'][number];
-
-/** Every secret in the section (webhook URLs, bot tokens, header values), for the Redactor. */
-export function notifySecrets(config: NotifyConfig): string[] {
-  const out = new Set<string>();
-  const addUrl = (raw: string | undefined): void => {
-    if (!raw) return;
-    out.add(raw);
-    try {
-      const u = new URL(raw);
-      out.add(`${u.origin}${u.pathname}`);
-      for (const seg of u.pathname.split('/')) if (seg.length >= 16) out.add(seg);
-      for (const [, v] of u.searchParams) if (v.length >= 8) out.add(v);
-    } catch {
-      // Invalid URLs never pass the schema; nothing more to extract.
-    }
-  };
-  for (const c of config.channels) {
-    switch (c.type) {
-      case 'discord':
-      case 'slack':
-        addUrl(c.url);
-        break;
-      case 'webhook':
-        addUrl(c.url);
-        for (const v of Object.values(c.headers)) {
-          out.add(v);
-          const bearer = /^\s*(?:Bearer|Basic|Token)\s+(.+)$/i.exec(v);
-          if (bearer) out.add(bearer[1]!.trim());
-        }
-        break;
-      case 'telegram':
-        out.add(c.botToken);
-        out.add(`bot${c.botToken}`);
-        break;
-      case 'ntfy':
-        if (c.token) out.add(c.token);
-        break;
-    }
-  }
-  return [...out].filter((s) => s.length >= 4);
-}

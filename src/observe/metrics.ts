@@ -1,5 +1,5 @@
 // Prometheus metrics for /metrics: counters fed from the event bus, gauges set by the daemon, in a registry of our own.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from './prom-parts.js';
 import { payload, type ClawbackEvent } from './events.js';
 import { ProbeSeriesSet, type ProbeSeries } from './probe-series.js';
 

@@ -1,6 +1,6 @@
 // The `openclaw` block of a service: what Clawback knows about the OpenClaw gateway it runs (CLI, evidence, scopes, drain).
 import { z } from 'zod';
-import { duration } from '../config/duration.js';
+import { duration } from '../config/duration-schema.js';
 
 export const openclawSchema = z.strictObject({
   /** argv of the openclaw CLI, e.g. ["openclaw"] or ["/opt/node24/bin/node", "/opt/openclaw/openclaw.mjs"]; run with the service's env. */

@@ -1,8 +1,12 @@
 // A service's own config file: parse it the way the service would (JSON, JSON5, YAML) and fingerprint it.
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import JSON5 from 'json5';
-import YAML from 'yaml';
+
+// The parsers load on first use: a service whose config is JSON never puts yaml (or json5) in the daemon's memory.
+const load = createRequire(import.meta.url);
+const yaml = (): typeof import('yaml') => load('yaml') as typeof import('yaml');
+const json5 = (): typeof import('json5') => load('json5') as typeof import('json5');
 
 export type ConfigFormat = 'json' | 'json5' | 'yaml';
 
@@ -20,8 +24,8 @@ export function parseConfigText(text: string, format: ConfigFormat): ParseOutcom
   if (text.trim() === '') return { ok: false, error: 'file is empty' };
   try {
     if (format === 'json') return { ok: true, value: JSON.parse(text) as unknown };
-    if (format === 'json5') return { ok: true, value: JSON5.parse(text) as unknown };
-    const doc = YAML.parseDocument(text);
+    if (format === 'json5') return { ok: true, value: json5().parse(text) as unknown };
+    const doc = yaml().parseDocument(text);
     if (doc.errors.length > 0) return { ok: false, error: doc.errors[0]!.message };
     return { ok: true, value: doc.toJS() as unknown };
   } catch (err) {
@@ -38,6 +42,6 @@ export function sha256(data: string | Uint8Array): string {
  * the original are not kept, so callers write this only after a snapshot of the original bytes.
  */
 export function serializeConfig(value: unknown, format: ConfigFormat): string {
-  if (format === 'yaml') return YAML.stringify(value);
+  if (format === 'yaml') return yaml().stringify(value);
   return `${JSON.stringify(value, null, 2)}\n`;
 }

@@ -1,6 +1,6 @@
 // The `prediction:` config section: how eagerly Clawback forecasts memory, latency and crash trouble.
 import { z } from 'zod';
-import { duration } from '../config/duration.js';
+import { duration } from '../config/duration-schema.js';
 
 const clockTime = z
   .string()

@@ -1,6 +1,5 @@
-// Memory limits read like people write them ("200MB", "1.5GiB", "512M"); code works in bytes.
-import { z } from 'zod';
-
+// Memory limits read like people write them ("200MB", "1.5GiB", "512M"); code works in bytes. No zod here (the
+// daemon formats sizes and never loads the schema): probes/byte-size-schema.ts has the config field.
 /** SI units are powers of 1000; IEC units (KiB...) and bare K/M/G/T (as PM2 and Docker use them) are powers of 1024. */
 const UNITS: Record<string, number> = {
   b: 1,
@@ -38,13 +37,3 @@ export function formatBytes(bytes: number): string {
   }
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
-
-/** A zod field that accepts "200MB", "1.5GiB", "512M" or a number of bytes and yields bytes. */
-export const byteSize = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const bytes = parseByteSize(v);
-  if (bytes === undefined || bytes === 0) {
-    ctx.addIssue({ code: 'custom', message: `expected a size such as 200MB, 1.5GB, 512MiB or a number of bytes, got ${JSON.stringify(v)}` });
-    return z.NEVER;
-  }
-  return bytes;
-});

@@ -1,5 +1,5 @@
 // One HTTP request, aborted by the signal, classified: http:// on a bare socket, https:// on the https module.
-import https from 'node:https';
+import { createRequire } from 'node:module';
 import type { Clock } from '../platform/clock.js';
 import { abortedByTimeout, type ProbeResult, type ProbeTarget } from './probe-types.js';
 import { connectionErrorResult, isIpLiteral, timeoutResult } from './network-outcome.js';
@@ -47,6 +47,9 @@ export function httpExchange(spec: HttpRequestSpec, target: ProbeTarget, signal:
   return httpsExchange(spec, parsed, target, signal, clock);
 }
 
+// Loaded for the first https:// probe only: https and tls are memory a daemon probing http:// never needs.
+const load = createRequire(import.meta.url);
+
 /** https:// (and anything not http://) keeps the https module: TLS is not worth re-implementing. */
 function httpsExchange(spec: HttpRequestSpec, url: URL, target: ProbeTarget, signal: AbortSignal, clock: Clock): Promise<HttpExchange> {
   const what = `${spec.method} ${spec.url}`;
@@ -75,7 +78,7 @@ function httpsExchange(spec: HttpRequestSpec, url: URL, target: ProbeTarget, sig
 
     const headers: Record<string, string> = { connection: 'close', 'user-agent': 'clawback-probe', ...spec.headers };
     if (spec.body !== undefined) headers['content-length'] = String(Buffer.byteLength(spec.body));
-    const req = https.request(url, {
+    const req = (load('node:https') as typeof import('node:https')).request(url, {
       method: spec.method,
       headers,
       agent: false,

@@ -1,7 +1,7 @@
 // The schema of one probe entry: a discriminated union on `kind`, with per-kind defaults in one place.
 import { z } from 'zod';
-import { duration } from '../config/duration.js';
-import { byteSize } from './byte-size.js';
+import { duration } from '../config/duration-schema.js';
+import { byteSize } from './byte-size-schema.js';
 
 export const probeActions = ['restart', 'notify', 'none'] as const;
 export type ProbeAction = (typeof probeActions)[number];

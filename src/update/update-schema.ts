@@ -1,6 +1,6 @@
 // The `update` key of a service: where Clawback installs versions side by side and how it judges a switch.
 import { z } from 'zod';
-import { duration } from '../config/duration.js';
+import { duration } from '../config/duration-schema.js';
 
 export const updateSchema = z.strictObject({
   /** The npm package (the OpenClaw preset: "openclaw"). */

@@ -48,6 +48,7 @@ const OTHER_PROCESSES: Record<string, string> = {
   'doctor/stop-process.ts': 'used by the port-holder rule only (checked below)',
   'doctor/rule-port-holder.ts': 'a stale instance that is not the current one, inside a doctor run the reducer ordered',
   'probes/run-command.ts': 'command probes, ended at their timeout',
+  'config/load-isolated.ts': 'its own config loader process, ended at its timeout',
   'emergency/tmux-session.ts': "the agent's own session",
   'emergency/pty-session.ts': "the agent's own session",
   'daemon/guardian.ts': 'a hung daemon (same pid and start time as daemon.json), never a service',

@@ -1,6 +1,7 @@
 // The notify: config section: defaults, names, and URL rules with the field path in the error.
 import { describe, expect, it } from 'vitest';
-import { notifySchema, notifySecrets } from '../../src/notify/notify-schema.js';
+import { notifySchema } from '../../src/notify/notify-schema.js';
+import { notifySecrets } from '../../src/notify/notify-secrets.js';
 
 function issues(input: unknown): Array<{ path: PropertyKey[]; message: string }> {
   const r = notifySchema.safeParse(input);
