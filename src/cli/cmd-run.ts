@@ -1,8 +1,8 @@
 // `clawback run`: the daemon in the foreground, with signals wired to a clean shutdown.
 import type { Command } from 'commander';
-import { createDaemon, DaemonAlreadyRunning, type Daemon } from '../daemon/daemon.js';
+import type { Daemon } from '../daemon/daemon.js';
 import { ConfigError } from '../config/errors.js';
-import { defaultDaemonOptions } from '../daemon/wiring.js';
+import { loadConfigIsolated } from '../config/load-isolated.js';
 import { installFatalHandlers } from '../daemon/fatal-exit.js';
 import { cliHint } from './cli-command.js';
 import { reloadConfig } from '../instances/config-reload.js';
@@ -48,11 +48,16 @@ export function registerRun(program: Command): void {
         void reloadConfig(running, 'SIGHUP').then((r) => say(`SIGHUP: ${r.body.message}`), (err: unknown) => say(`SIGHUP: reload failed: ${(err as Error).message}`));
       });
       process.on('SIGUSR2', () => shutdown(false, 0));
+      // The config loader process starts first and runs while the daemon's own modules load.
+      const location = { ...(g.config ? { file: g.config } : {}), ...(g.stateDir ? { stateDir: g.stateDir } : {}) };
+      const loaded = loadConfigIsolated(location, { warn: (m) => say(`warning: ${m}`) });
+      loaded.catch(() => undefined); // awaited by createDaemon; not an unhandled rejection while the modules load
+      const [{ createDaemon, DaemonAlreadyRunning }, { defaultDaemonOptions }] = await Promise.all([import('../daemon/daemon.js'), import('../daemon/wiring.js')]);
       try {
         daemon = await createDaemon({
           ...defaultDaemonOptions(),
-          ...(g.config ? { file: g.config } : {}),
-          ...(g.stateDir ? { stateDir: g.stateDir } : {}),
+          ...location,
+          loaded,
           ...(cmdOpts.apiPort !== undefined ? { apiPort: cmdOpts.apiPort } : {}),
           say,
         });

@@ -1,9 +1,13 @@
 // The config loader's own short-lived process: it parses and validates (yaml, zod, the schema) and hands the result
 // back, so the daemon that asked never loads those modules (issue 19: ~10 MiB of the daemon's RSS).
 import { deserialize, serialize } from 'node:v8';
+import { config as zodConfig } from 'zod';
 import { loadConfig, materialize } from './load.js';
 import { ConfigError } from './errors.js';
 import type { ConfigJob, ConfigReply } from './config-job.js';
+
+// One validation per process: zod's compiled fast path (generated with new Function) would be built and never reused.
+zodConfig({ jitless: true });
 
 const chunks: Buffer[] = [];
 for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

@@ -37,6 +37,8 @@ import { ROLLOUT_INSTANCE_TIMEOUT_MS } from '../instances/rolling-restart.js';
 import { namesFor, parseInstanceName } from '../instances/instance-name.js';
 
 export interface DaemonOptions extends LoadOptions {
+  /** A load of this config already under way (`clawback run` starts it before the daemon's modules load). */
+  loaded?: Promise<LoadedConfig>;
   clock?: Clock;
   /** Overrides the configured API port (0 = any free port). */
   apiPort?: number;
@@ -570,7 +572,7 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   const clock = latenessRecordingClock(opts.clock ?? systemClock());
   const say = opts.say ?? (() => undefined);
   const { file, stateDir: stateDirOpt, cwd, env } = opts;
-  const loaded = await loadConfigIsolated({ file, stateDir: stateDirOpt, cwd, env }, { warn: (m) => say(`warning: ${m}`) });
+  const loaded = await (opts.loaded ?? loadConfigIsolated({ file, stateDir: stateDirOpt, cwd, env }, { warn: (m) => say(`warning: ${m}`) }));
   const { config, stateDir } = loaded;
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   mkdirSync(path.join(stateDir, 'logs'), { recursive: true, mode: 0o700 });

@@ -7,6 +7,7 @@ import { loadConfig, materialize } from '../../src/config/load.js';
 import { loadConfigIsolated, materializeIsolated } from '../../src/config/load-isolated.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { tempDir } from '../helpers/daemon.js';
+import { runCli } from '../helpers/cli.js';
 
 const YAML_CONFIG = `# a scaled service, env, probes with durations and sizes, notify, a plain service
 stateDir: ./state
@@ -89,5 +90,13 @@ describe('the config loaded in a child process', () => {
     expect(loaded).toEqual(loadConfig({ file }));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/config loader exited with code 1.*in the daemon's own process instead/);
+  });
+
+  it('`clawback run` with an invalid file: exit 2, the field and the value named, nothing started', async () => {
+    const { dir, file } = fixture(YAML_CONFIG.replace('interval: 1.5s', 'interval: soon'));
+    const r = await runCli(['run', '--config', file, '--state-dir', path.join(dir, 'state')], { timeoutMs: 30_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/invalid config .*clawback\.yaml:\n {2}- services\[0\]\.probes\[0\]\.interval: expected a duration.*"soon"/);
+    expect(r.stdout).not.toMatch(/clawback running/);
   });
 });
