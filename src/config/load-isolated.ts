@@ -11,11 +11,10 @@ import { ConfigError } from './errors.js';
 import type { ConfigJob, ConfigReply } from './config-job.js';
 import type { ScaleOverrides } from '../instances/scale-store.js';
 
+const LOADER_BUNDLE = fileURLToPath(new URL('../../dist/config/config-child.bundle.mjs', import.meta.url));
+const LOADER_MODULES = fileURLToPath(new URL('../../dist/config/config-child.js', import.meta.url));
 /** The bundled loader when the build made it (one file starts faster), else its modules. */
-const childEntry = (): string =>
-  [new URL('../../dist/config/config-child.bundle.mjs', import.meta.url), new URL('../../dist/config/config-child.js', import.meta.url)]
-    .map((u) => fileURLToPath(u))
-    .find((f) => existsSync(f)) ?? fileURLToPath(new URL('../../dist/config/config-child.js', import.meta.url));
+const childEntry = (): string => (existsSync(LOADER_BUNDLE) ? LOADER_BUNDLE : LOADER_MODULES);
 /** A config load reads one file; longer than this is a hung filesystem, not a big config. */
 const TIMEOUT_MS = 60_000;
 
