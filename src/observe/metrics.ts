@@ -31,6 +31,7 @@ export interface MetricsOptions {
 }
 
 export interface Metrics {
+  /** prom-client's part (the probe families are written by render() itself, see probe-series.ts). */
   readonly registry: Registry;
   /**
    * Feeds one bus event (subscribe it to the EventBus). Counted: service.restarting -> restarts_total
@@ -79,7 +80,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
 
   const serviceUp = new Gauge({ name: 'clawback_service_up', help: 'Whether the supervised service is up (1) or down (0).', labelNames: ['service'], registers });
   // clawback_probe_healthy and clawback_probe_duration_seconds: updated per probe result, rendered per scrape.
-  const probes = new ProbeSeriesSet(registry, PROBE_BUCKETS);
+  const probes = new ProbeSeriesSet(PROBE_BUCKETS);
   const restarts = new Counter({ name: 'clawback_restarts_total', help: 'Restarts performed, by ladder level and reason.', labelNames: ['service', 'level', 'reason'], registers });
   const incidents = new Counter({ name: 'clawback_incidents_total', help: 'Incidents closed (resolved) or escalated to a human, each counted once.', labelNames: ['service', 'outcome', 'highest_level'], registers });
   const incidentsOpen = new Gauge({ name: 'clawback_incidents_open', help: 'Incidents currently open.', labelNames: ['service'], registers });
@@ -227,8 +228,13 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     notifierDelivery(channel, ok) {
       notifications.inc({ channel, result: ok ? 'delivered' : 'failed' });
     },
-    render() {
-      return registry.metrics();
+    async render() {
+      // prom-client's metrics, then the probe families in the same layout (a blank line between families), joined
+      // once into a flat string: the redactor's regular expressions scan it without flattening a concatenation.
+      const lines = [await registry.metrics()];
+      probes.appendLines(lines);
+      lines.push('');
+      return lines.join('\n');
     },
     stop() {
       lagStopped = true;

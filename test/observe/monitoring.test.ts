@@ -12,9 +12,10 @@ const DASHBOARD = path.join(ROOT, 'examples/monitoring/grafana-dashboard.json');
 const metrics = createMetrics({ version: 'test' });
 afterAll(() => metrics.stop());
 
+/** Every family /metrics declares (its `# TYPE` lines), with its type. */
 async function registryTypes(): Promise<Map<string, string>> {
-  const json = await metrics.registry.getMetricsAsJSON();
-  return new Map(json.map((m) => [m.name, String(m.type)]));
+  const text = await metrics.render();
+  return new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
 }
 
 /** clawback_* names in a PromQL expression, histogram series suffixes folded to their family. */

@@ -1,13 +1,12 @@
-// Probe metrics kept per series and rendered at scrape time: same exposition as prom-client's labelled metrics.
+// Probe metrics kept per series and written as text at scrape time: the same exposition prom-client writes.
 import { describe, expect, it } from 'vitest';
-import { Registry } from 'prom-client';
+import { Gauge, Histogram, Registry } from 'prom-client';
 import { ProbeSeriesSet } from '../../src/observe/probe-series.js';
 import { parseExposition, sample } from './exposition.js';
 
 describe('ProbeSeriesSet', () => {
-  it('renders the healthy gauge and a cumulative histogram per (service, probe, kind)', async () => {
-    const registry = new Registry();
-    const set = new ProbeSeriesSet(registry, [0.01, 0.1, 1]);
+  it('renders the healthy gauge and a cumulative histogram per (service, probe, kind)', () => {
+    const set = new ProbeSeriesSet([0.01, 0.1, 1]);
     const health = set.get('gw', 'health', 'http');
     // The same handle for the same series: callers look it up once.
     expect(set.get('gw', 'health', 'http')).toBe(health);
@@ -17,7 +16,8 @@ describe('ProbeSeriesSet', () => {
     health.observe('unknown', undefined); // says nothing: healthy stays at the last conclusive value
     const mem = set.get('gw', 'memory', 'memory');
     mem.observe('unknown', 1);
-    const s = parseExposition(await registry.metrics());
+    const text = set.text();
+    const s = parseExposition(text);
     const l = { service: 'gw', probe: 'health', kind: 'http' };
     expect(sample(s, 'clawback_probe_healthy', l)).toBe(0);
     expect(sample(s, 'clawback_probe_duration_seconds_bucket', { ...l, le: '0.01' })).toBe(1);
@@ -29,8 +29,40 @@ describe('ProbeSeriesSet', () => {
     // A series with no conclusive result has no healthy sample, but its timing is counted.
     expect(sample(s, 'clawback_probe_healthy', { service: 'gw', probe: 'memory', kind: 'memory' })).toBeUndefined();
     expect(sample(s, 'clawback_probe_duration_seconds_count', { service: 'gw', probe: 'memory', kind: 'memory' })).toBe(1);
-    const json = await registry.getMetricsAsJSON();
-    expect(json.find((m) => m.name === 'clawback_probe_duration_seconds')?.type).toBe('histogram');
-    expect(json.find((m) => m.name === 'clawback_probe_healthy')?.type).toBe('gauge');
+    expect(text).toMatch(/^# TYPE clawback_probe_duration_seconds histogram$/m);
+    expect(text).toMatch(/^# TYPE clawback_probe_healthy gauge$/m);
+  });
+
+  it('writes the text prom-client writes for the same observations, escapes included', async () => {
+    const buckets = [0.005, 0.01, 0.25, 1, 30];
+    const set = new ProbeSeriesSet(buckets);
+    const registry = new Registry();
+    const healthy = new Gauge({ name: 'clawback_probe_healthy', help: 'Last conclusive probe result: 1 healthy, 0 unhealthy.', labelNames: ['service', 'probe', 'kind'], registers: [registry] });
+    const duration = new Histogram({ name: 'clawback_probe_duration_seconds', help: 'Probe run time.', labelNames: ['service', 'probe', 'kind'], buckets, registers: [registry] });
+    const cases: Array<[string, string, string, Array<['success' | 'failure', number]>]> = [
+      // In the order the set walks them (by service, then probe): prom-client writes in first-use order.
+      ['gw', 'health', 'http', [['success', 3], ['success', 7.5], ['failure', 40_000]]],
+      ['gw', 'memory', 'memory', [['success', 0.125]]],
+      ['odd "name"\\with\nnewline', 'p', 'tcp', [['failure', 250], ['success', 0]]],
+    ];
+    for (const [service, probe, kind, results] of cases) {
+      const series = set.get(service, probe, kind);
+      for (const [status, ms] of results) {
+        series.observe(status, ms);
+        healthy.set({ service, probe, kind }, status === 'success' ? 1 : 0);
+        duration.observe({ service, probe, kind }, ms / 1000);
+      }
+    }
+    const ours = set.text();
+    const theirs = await registry.metrics();
+    const lines = (text: string, prefix: string): string[] => text.split('\n').filter((l) => l.startsWith(prefix));
+    // Same samples and values; prom-client puts `le` first in a bucket's labels, we keep it last (as before).
+    expect(parseExposition(ours)).toEqual(parseExposition(theirs));
+    expect(ours.split('\n').length).toBe(theirs.split('\n').length);
+    expect(lines(ours, '#')).toEqual(lines(theirs, '#'));
+    // Byte for byte where the label order is the same: escapes and number formatting.
+    expect(lines(ours, 'clawback_probe_healthy')).toEqual(lines(theirs, 'clawback_probe_healthy'));
+    expect(lines(ours, 'clawback_probe_duration_seconds_sum')).toEqual(lines(theirs, 'clawback_probe_duration_seconds_sum'));
+    expect(lines(ours, 'clawback_probe_duration_seconds_bucket')).toHaveLength(3 * (buckets.length + 1));
   });
 });
