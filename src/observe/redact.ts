@@ -25,6 +25,22 @@ const PATTERNS: RegExp[] = [
 
 export const REDACTED = '[REDACTED]';
 
+/** A flag's value: never a credential. */
+const FLAG_VALUE = /^(true|false|yes|no|on|off|enabled|disabled)$/i;
+/** Words of a variable's name (split at `_`, `-`, `.`) that make it a number setting: a port, a duration, a size. */
+const NUMBER_SETTING_WORDS = new Set(['PORT', 'TTL', 'TIMEOUT', 'EXPIRY', 'EXPIRES', 'EXPIRATION', 'INTERVAL', 'MS', 'SEC', 'SECS', 'SECONDS', 'MIN', 'MINS', 'MINUTES', 'HOURS', 'DAYS', 'MAX', 'SIZE', 'LENGTH', 'LEN', 'LIMIT', 'COUNT', 'RETRIES', 'ROUNDS', 'BITS']);
+
+/**
+ * The value of a secret-looking variable that is a setting: a flag (`AUTH_ENABLED=true`), or a number in a variable
+ * whose name says it is one (`TOKEN_TTL=3600`, `AUTH_PORT=8080`). A number under any other name stays a secret
+ * (`ADMIN_PASSWORD=483920`).
+ */
+function settingValue(name: string, value: string): boolean {
+  const v = value.trim();
+  if (FLAG_VALUE.test(v)) return true;
+  return /^\d+(\.\d+)?$/.test(v) && name.toUpperCase().split(/[_.-]+/).some((w) => NUMBER_SETTING_WORDS.has(w));
+}
+
 /** Object keys whose string values are secrets whatever they contain. */
 const SECRET_KEY = /^(token|secret|password|passwd|api[_-]?key|authorization|webhook[_-]?url|bot[_-]?token|client[_-]?secret|private[_-]?key)$/i;
 
@@ -44,10 +60,14 @@ export class Redactor {
     }
   }
 
-  /** Adds the values of environment variables whose names look secret. */
+  /**
+   * Adds the values of environment variables whose names look secret, except settings that are not secrets
+   * (settingValue): `AUTH_ENABLED=true` or `TOKEN_TTL=3600` taken as secrets would hide every "true" and "3600"
+   * in logs, alerts, status and /metrics (a histogram's `le="3600"` bucket).
+   */
   addSecretEnv(env: Record<string, string | undefined>): void {
     for (const [k, v] of Object.entries(env)) {
-      if (/(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|WEBHOOK|AUTH)/i.test(k)) this.addSecret(v);
+      if (/(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|WEBHOOK|AUTH)/i.test(k) && v !== undefined && !settingValue(k, v)) this.addSecret(v);
     }
   }
 

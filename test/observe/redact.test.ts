@@ -49,4 +49,13 @@ describe('Redactor', () => {
     expect(r.redact('x plain-looking-value y abc-hidden-1 /home/someone')).toBe(`x ${REDACTED} y ${REDACTED} /home/someone`);
     expect(r.redactDeep({ a: ['abc-hidden-1'], webhookUrl: 'anything', n: 3 })).toEqual({ a: [REDACTED], webhookUrl: REDACTED, n: 3 });
   });
+
+  it('a flag or a number setting under a secret-looking name is not a secret; a number under any other name is', () => {
+    const r = new Redactor();
+    r.addSecretEnv({ AUTH_ENABLED: 'true', WEBHOOK_RETRIES: '5000', TOKEN_TTL: '3600', GATEWAY_AUTH_PORT: '18789', KEY_ROTATION_DAYS: '30.5', ADMIN_PASSWORD: '483920', NODE_AUTH_TOKEN: 'npm_abcdefgh1234' });
+    const line = 'auth on: true, ttl 3600 s, port 18789, every 30.5 days, retries 5000, pin 483920, npm npm_abcdefgh1234';
+    expect(r.redact(line)).toBe(`auth on: true, ttl 3600 s, port 18789, every 30.5 days, retries 5000, pin ${REDACTED}, npm ${REDACTED}`);
+    // A time-to-recover bucket stays a number in /metrics.
+    expect(r.redact('clawback_time_to_recover_seconds_bucket{service="gw",le="3600"} 2')).toBe('clawback_time_to_recover_seconds_bucket{service="gw",le="3600"} 2');
+  });
 });
