@@ -1,12 +1,10 @@
 // The cluster's Prometheus lines: who leads each singleton service here, failovers, time without a leader, lease age.
+import { labelValue as label } from '../observe/exposition-text.js';
+
 export interface ClusterFigures {
   member: string;
   leaseAgeMs: number | null;
   services: Array<{ service: string; leading: boolean; failovers: number; noLeaderSeconds: number }>;
-}
-
-function label(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
 export function renderClusterMetrics(f: ClusterFigures): string {

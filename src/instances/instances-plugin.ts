@@ -1,6 +1,7 @@
 // Scaled services seen as groups: the autoscaler, their Prometheus metrics (for dashboards, KEDA and the HPA) and status.
 import type { DaemonPlugin, Daemon } from '../daemon/daemon.js';
 import { isScaled } from './scaled.js';
+import { labelValue as esc } from '../observe/exposition-text.js';
 import { namesFor } from './instance-name.js';
 import { Autoscaler, type AutoscaleView } from '../autoscale/autoscaler.js';
 
@@ -20,7 +21,6 @@ export function scaledGroups(daemon: Daemon, autoscale: AutoscaleView[]): Scaled
   });
 }
 
-const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
 /** Prometheus text for the scaled services (appended to the daemon's other metrics). */
 export function renderInstanceMetrics(daemon: Daemon, groups: ScaledGroupStatus[]): string {

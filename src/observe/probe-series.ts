@@ -1,4 +1,7 @@
 // Probe metrics kept as plain counters per series and rendered at scrape time: a probe result costs no label hashing.
+import { getValueAsString as sampleValue } from './prom-parts.js';
+import { labelValue } from './exposition-text.js';
+
 export type ProbeSeriesStatus = 'success' | 'failure' | 'unknown';
 
 /** One (service, probe, kind) series: the last conclusive result and a latency histogram. */
@@ -18,7 +21,7 @@ interface SeriesState extends ProbeSeries {
 }
 
 /** The two families, as `# HELP` / `# TYPE` say them. */
-export const PROBE_FAMILIES = [
+const PROBE_FAMILIES = [
   { name: 'clawback_probe_healthy', help: 'Last conclusive probe result: 1 healthy, 0 unhealthy.', type: 'gauge' },
   { name: 'clawback_probe_duration_seconds', help: 'Probe run time.', type: 'histogram' },
 ] as const;
@@ -111,16 +114,4 @@ export class ProbeSeriesSet {
     lines.push('');
     return lines.join('\n');
   }
-}
-
-/** A label value as the exposition format escapes it (backslash, double quote, line feed), as prom-client does. */
-function labelValue(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
-/** A sample value as prom-client writes it. */
-function sampleValue(v: number): string {
-  if (Number.isNaN(v)) return 'Nan';
-  if (!Number.isFinite(v)) return v < 0 ? '-Inf' : '+Inf';
-  return String(v);
 }
