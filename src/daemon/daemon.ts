@@ -389,7 +389,7 @@ export class Daemon {
     const { clock } = this.ctx;
     const deadline = clock.now() + DEPENDENCY_WAIT_MS;
     while (clock.now() < deadline && !this.bootAbort.signal.aborted) {
-      if (deps.every((d) => this.runtimes.get(d)!.status().health === 'healthy')) return;
+      if (deps.every((d) => this.runtimes.get(d)?.status().health === 'healthy')) return;
       await clock.sleep(100, this.bootAbort.signal).catch(() => undefined);
     }
     if (!this.bootAbort.signal.aborted) {
@@ -444,7 +444,8 @@ export class Daemon {
 
   /**
    * Makes the running set match `next` (call it inside exclusive()): removed services are stopped through their
-   * reducers and disposed, changed ones are replaced (fresh counters), added ones boot; untouched ones keep their pid.
+   * reducers and disposed, changed ones are replaced (fresh counters), added ones boot (after their dependsOn are
+   * healthy, bounded as at boot); untouched ones keep their pid.
    * Changed instances of a scaled service are replaced one at a time, each healthy (bounded) before the next.
    */
   async applyServices(next: ClawbackConfig, opts: { instanceTimeoutMs?: number } = {}): Promise<ServiceSetDiff> {
@@ -461,7 +462,11 @@ export class Daemon {
     for (const name of startOrder(next.services).filter((n) => coming.has(n))) {
       if (this.bootAbort.signal.aborted) break;
       const c = carried.get(name);
-      const rt = this.addRuntime(next.services.find((s) => s.name === name)!, c?.saved);
+      const service = next.services.find((s) => s.name === name)!;
+      // As at boot: a service that will start waits (bounded) until what it depends on is healthy.
+      if (service.dependsOn.length > 0 && (service.autostart || c?.wasRunning)) await this.waitHealthy(name, service.dependsOn);
+      if (this.bootAbort.signal.aborted) break;
+      const rt = this.addRuntime(service, c?.saved);
       await rt.boot();
       if (c?.wasRunning) await rt.request('start', 'human');
     }

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { FIXTURES, NODE, markServices, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { isAlive, waitFor } from '../helpers/processes.js';
-import { freePortRun, pidsOf, waitHealthy, webService, whoIsOn } from './instance-helpers.js';
+import { INSTANCE_SERVER, freePortRun, pidsOf, waitHealthy, webService, whoIsOn } from './instance-helpers.js';
 
 let td: TestDaemon | undefined;
 afterEach(async () => {
@@ -111,6 +111,30 @@ describe('clawback reload (the config file)', () => {
     expect(status.services.find((s) => s.name === 'keep')?.group).toBeUndefined();
     expect(existsSync(path.join(td.stateDir, 'logs', 'web:2.log'))).toBe(true);
   }, 90_000);
+
+  it('a service added by a reload starts once what it depends on is healthy, as at boot', async () => {
+    const base = await freePortRun(1);
+    td = await startTestDaemon({ services: [sleeper('keep')] });
+    const d = td.daemon;
+    await waitHealthy(d, ['keep']);
+    // db answers its probe only ~2 s after it starts; api depends on it.
+    const db = {
+      name: 'db',
+      command: [NODE, INSTANCE_SERVER, String(base)],
+      env: { LISTEN_DELAY_MS: '2000' },
+      stop: { grace: '2s' },
+      probes: [{ kind: 'http', url: `http://127.0.0.1:${base}/`, interval: '200ms', timeout: '1s', failureThreshold: 2, startupGrace: '10s' }],
+    };
+    writeFileSync(td.configFile, YAML.stringify(markServices({ services: [sleeper('keep'), { ...sleeper('api'), dependsOn: ['db'] }, db] })));
+    const applied = await d.command('/api/reload', new URLSearchParams({ by: 'test' }));
+    expect(applied?.status).toBe(200);
+    expect(applied?.body).toMatchObject({ added: ['api', 'db'] });
+    await waitHealthy(d, ['db', 'api']);
+    const at = (type: string, service: string): number => td!.events.find((e) => e.type === type && e.service === service)!.time;
+    expect(at('service.started', 'api')).toBeGreaterThanOrEqual(at('service.healthy', 'db'));
+    expect(at('service.healthy', 'db') - at('service.started', 'db')).toBeGreaterThanOrEqual(1500);
+    expect(td.events.some((e) => e.service === 'api' && /not healthy after/.test(e.message))).toBe(false);
+  }, 60_000);
 
   it('a scale override gives way when the file\'s instances change (the file wins)', async () => {
     const base = await freePortRun(3);
