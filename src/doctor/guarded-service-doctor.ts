@@ -1,4 +1,5 @@
-// The service's own doctor run under guard: snapshot first, then roll back if it left the file invalid or touched a protected setting.
+// The service's own doctor run under guard: snapshot first, then roll back if it left the file invalid, touched a
+// protected setting or was killed before it finished.
 import { detectFormat, parseConfigText, sha256 } from '../platform/config-file.js';
 import type { DoctorContext, RunResult } from './types.js';
 import type { ConfigState } from './config-validity.js';
@@ -95,7 +96,9 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
   if (lost.length > 0) details.protectedLost = lost;
 
   const invalidAfter = afterCheck.state !== 'valid';
-  const damaged = beforeFile.content !== undefined && changed && (invalidAfter || lost.length > 0);
+  // Killed mid-run (its timeout, or the daemon's abort): what it wrote is a half-done repair even when it parses.
+  const unfinished = r.timedOut === true || r.aborted === true;
+  const damaged = beforeFile.content !== undefined && changed && (invalidAfter || lost.length > 0 || unfinished);
   if (damaged && pre) {
     const evidence = afterFile.content ? await keepEvidence(afterFile.realPath, afterFile.content, afterFile.mode, ctx.clock) : undefined;
     const original = await ctx.snapshots.read(pre);
@@ -104,7 +107,9 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
     details.evidence = evidence ?? null;
     const why = lost.length > 0
       ? `it ${lost.map((c) => `${c.change} ${c.path}`).join(', ')} (protected)`
-      : `the config became ${afterCheck.state}${afterCheck.error ? ` (${afterCheck.error.slice(0, 200)})` : ''}`;
+      : invalidAfter
+        ? `the config became ${afterCheck.state}${afterCheck.error ? ` (${afterCheck.error.slice(0, 200)})` : ''}`
+        : 'it was killed before it finished, so its change to the config is not trusted';
     const out: GuardedDoctorResult = {
       ...base,
       protectedLost: lost,

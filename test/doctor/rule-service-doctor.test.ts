@@ -120,4 +120,29 @@ describe('service-doctor rule', () => {
     expect(report.outcomes[0]!.verified).toBe(false);
     expect(report.exitCode).toBe(2);
   });
+
+  it('a doctor killed at its timeout after writing a valid config is rolled back all the same (a half-done repair)', async () => {
+    // It rewrites the file (valid JSON, protected settings kept), then hangs in the middle of its work.
+    const script = await fx.script(
+      'half-doctor.mjs',
+      `import { readFileSync, writeFileSync } from 'node:fs';
+const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+cfg.logLevel = 'debug';
+writeFileSync(process.argv[2], JSON.stringify(cfg));
+process.stdout.write('doctor: step 1 of 2 done\\n');
+setInterval(() => {}, 1000);`,
+    );
+    fx.withService({ doctor: { command: [process.execPath, script, fx.configPath], timeout: 1500 } });
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [serviceDoctorRule({ always: true })] });
+    const out = report.outcomes[0]!;
+    expect(out.details).toMatchObject({ timedOut: true, rolledBack: true });
+    expect(out.details!.stdout).toContain('step 1 of 2 done');
+    expect(out.message).toContain(DOCTOR_ROLLED_BACK);
+    expect(out.message).toContain('killed before it finished');
+    expect(out).toMatchObject({ applied: false, verified: false });
+    expect(await fs.readFile(fx.configPath, 'utf8')).toBe(GOOD_CONFIG);
+    const kept = await evidence(fx);
+    expect(kept).toHaveLength(1);
+    expect(JSON.parse(await fs.readFile(kept[0]!, 'utf8'))).toMatchObject({ logLevel: 'debug' });
+  });
 });
