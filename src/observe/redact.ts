@@ -30,15 +30,23 @@ const FLAG_VALUE = /^(true|false|yes|no|on|off|enabled|disabled)$/i;
 /** Words of a variable's name (split at `_`, `-`, `.`) that make it a number setting: a port, a duration, a size. */
 const NUMBER_SETTING_WORDS = new Set(['PORT', 'TTL', 'TIMEOUT', 'EXPIRY', 'EXPIRES', 'EXPIRATION', 'INTERVAL', 'MS', 'SEC', 'SECS', 'SECONDS', 'MIN', 'MINS', 'MINUTES', 'HOURS', 'DAYS', 'MAX', 'SIZE', 'LENGTH', 'LEN', 'LIMIT', 'COUNT', 'RETRIES', 'ROUNDS', 'BITS']);
 
+/** The last word of a variable's name that makes it a choice among named options (`AUTH_MODE=token`). */
+const CHOICE_SETTING_WORDS = new Set(['MODE', 'TYPE', 'METHOD', 'KIND', 'SCHEME', 'STRATEGY', 'LEVEL', 'FORMAT', 'ALGORITHM', 'ALG', 'STYLE']);
+/** One short word: the name of an option, not a credential (no URL, no path, no long random string). */
+const CHOICE_VALUE = /^[A-Za-z][A-Za-z0-9_-]{0,23}$/;
+
 /**
- * The value of a secret-looking variable that is a setting: a flag (`AUTH_ENABLED=true`), or a number in a variable
- * whose name says it is one (`TOKEN_TTL=3600`, `AUTH_PORT=8080`). A number under any other name stays a secret
- * (`ADMIN_PASSWORD=483920`).
+ * The value of a secret-looking variable that is a setting: a flag (`AUTH_ENABLED=true`), a number in a variable
+ * whose name says it is one (`TOKEN_TTL=3600`, `AUTH_PORT=8080`), or one short word in a variable whose name ends
+ * in a choice (`AUTH_MODE=token`, `TOKEN_TYPE=bearer`). A number under any other name stays a secret
+ * (`ADMIN_PASSWORD=483920`), and so does a word (`ADMIN_PASSWORD=sunshine`).
  */
 function settingValue(name: string, value: string): boolean {
   const v = value.trim();
   if (FLAG_VALUE.test(v)) return true;
-  return /^\d+(\.\d+)?$/.test(v) && name.toUpperCase().split(/[_.-]+/).some((w) => NUMBER_SETTING_WORDS.has(w));
+  const words = name.toUpperCase().split(/[_.-]+/);
+  if (/^\d+(\.\d+)?$/.test(v)) return words.some((w) => NUMBER_SETTING_WORDS.has(w));
+  return CHOICE_VALUE.test(v) && CHOICE_SETTING_WORDS.has(words[words.length - 1] ?? '');
 }
 
 /** Object keys whose string values are secrets whatever they contain. */
@@ -62,8 +70,8 @@ export class Redactor {
 
   /**
    * Adds the values of environment variables whose names look secret, except settings that are not secrets
-   * (settingValue): `AUTH_ENABLED=true` or `TOKEN_TTL=3600` taken as secrets would hide every "true" and "3600"
-   * in logs, alerts, status and /metrics (a histogram's `le="3600"` bucket).
+   * (settingValue): `AUTH_ENABLED=true`, `TOKEN_TTL=3600` or `AUTH_MODE=token` taken as secrets would hide every
+   * "true", "3600" and "token" in logs, alerts, status and /metrics (a histogram's `le="3600"` bucket).
    */
   addSecretEnv(env: Record<string, string | undefined>): void {
     for (const [k, v] of Object.entries(env)) {

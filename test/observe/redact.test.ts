@@ -58,4 +58,19 @@ describe('Redactor', () => {
     // A time-to-recover bucket stays a number in /metrics.
     expect(r.redact('clawback_time_to_recover_seconds_bucket{service="gw",le="3600"} 2')).toBe('clawback_time_to_recover_seconds_bucket{service="gw",le="3600"} 2');
   });
+
+  it('one word under a name that ends in a choice (AUTH_MODE=token) is not a secret; a word under any other name is', () => {
+    const r = new Redactor();
+    r.addSecretEnv({
+      OPENCLAW_GATEWAY_AUTH_MODE: 'token',
+      TOKEN_TYPE: 'Bearer',
+      AUTH_METHOD: 'password',
+      ADMIN_PASSWORD: 'sunshine',
+      MODE_TOKEN: 'hunter22',
+      AUTH_TYPE: 'https://idp.example/token?k=zz-123456',
+      SECRET_FORMAT: 'Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4',
+    });
+    const line = 'token required (Bearer); password login; pass sunshine; mode hunter22; idp https://idp.example/token?k=zz-123456; key Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4';
+    expect(r.redact(line)).toBe(`token required (Bearer); password login; pass ${REDACTED}; mode ${REDACTED}; idp ${REDACTED}; key ${REDACTED}`);
+  });
 });
