@@ -8,7 +8,7 @@ import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { spawnMarked, waitFor } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
-import { NODE24, OPENCLAW_AVAILABLE, e2eClawbackConfig, gatewayHome, healthz, killLeftovers, removeCaseDir, timingTable, type GatewayHome, type Timing } from './openclaw-harness.js';
+import { NODE24, OPENCLAW_AVAILABLE, describePids, e2eClawbackConfig, gatewayHome, healthz, killLeftovers, pidsWithHome, removeCaseDir, timingTable, type GatewayHome, type Timing } from './openclaw-harness.js';
 
 const SERVICE = 'openclaw-gateway';
 const START_BUDGET = 300_000;
@@ -130,9 +130,11 @@ describe.skipIf(!OPENCLAW_AVAILABLE)('OpenClaw readiness and evidence under Claw
     await td?.stop();
     if (!td && g) process.stdout.write(`gateway output:\n${readFileSync(path.join(g.dir, 'state', 'logs', `${SERVICE}.log`), 'utf8').slice(-3000)}\n`);
     tg.close();
+    // What was left, with its parent, group and argv, before it is killed (a pid alone says nothing afterwards).
+    const seen = g ? describePids(pidsWithHome(g.home)) : [];
     const left = g ? await killLeftovers(g.home) : [];
     removeCaseDir(g);
-    expect(left, `processes left after the daemon stopped: ${left.join(', ')}`).toEqual([]);
+    expect(left, `processes left after the daemon stopped:\n${seen.join('\n')}`).toEqual([]);
   });
 
   it("a Telegram account that fails readiness: reported, the gateway's own recovery waited for, then that channel alone restarted; the gateway process stays", async () => {
