@@ -21,7 +21,6 @@ export function scaledGroups(daemon: Daemon, autoscale: AutoscaleView[]): Scaled
   });
 }
 
-
 /** Prometheus text for the scaled services (appended to the daemon's other metrics). */
 export function renderInstanceMetrics(daemon: Daemon, groups: ScaledGroupStatus[]): string {
   if (groups.length === 0) return '';

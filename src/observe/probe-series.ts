@@ -106,12 +106,4 @@ export class ProbeSeriesSet {
       }
     }
   }
-
-  /** appendLines() as one text, ending with a line feed. */
-  text(): string {
-    const lines: string[] = [];
-    this.appendLines(lines);
-    lines.push('');
-    return lines.join('\n');
-  }
 }

@@ -4,6 +4,14 @@ import { Gauge, Histogram, Registry } from 'prom-client';
 import { ProbeSeriesSet } from '../../src/observe/probe-series.js';
 import { parseExposition, sample } from './exposition.js';
 
+/** Both families as the daemon's render() lays them out after prom-client's text: the lines, then a line feed. */
+function textOf(set: ProbeSeriesSet): string {
+  const lines: string[] = [];
+  set.appendLines(lines);
+  lines.push('');
+  return lines.join('\n');
+}
+
 describe('ProbeSeriesSet', () => {
   it('renders the healthy gauge and a cumulative histogram per (service, probe, kind)', () => {
     const set = new ProbeSeriesSet([0.01, 0.1, 1]);
@@ -16,7 +24,7 @@ describe('ProbeSeriesSet', () => {
     health.observe('unknown', undefined); // says nothing: healthy stays at the last conclusive value
     const mem = set.get('gw', 'memory', 'memory');
     mem.observe('unknown', 1);
-    const text = set.text();
+    const text = textOf(set);
     const s = parseExposition(text);
     const l = { service: 'gw', probe: 'health', kind: 'http' };
     expect(sample(s, 'clawback_probe_healthy', l)).toBe(0);
@@ -53,7 +61,7 @@ describe('ProbeSeriesSet', () => {
         duration.observe({ service, probe, kind }, ms / 1000);
       }
     }
-    const ours = set.text();
+    const ours = textOf(set);
     const theirs = await registry.metrics();
     const lines = (text: string, prefix: string): string[] => text.split('\n').filter((l) => l.startsWith(prefix));
     // Same samples and values; prom-client puts `le` first in a bucket's labels, we keep it last (as before).
