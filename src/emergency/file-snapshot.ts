@@ -4,14 +4,17 @@ import path from 'node:path';
 import { writeFileAtomic } from '../platform/atomic-write.js';
 import { sha256 } from '../platform/config-file.js';
 import { lineDiff } from '../doctor/line-diff.js';
+import { isExcluded, listTree } from './file-tree.js';
 
 export interface SnapshotLimits {
   maxFileBytes: number;
   maxFiles: number;
   maxTotalBytes: number;
+  /** Files and directories listed under the allowed directories (recursively), to find what the agent created. */
+  maxTreeEntries: number;
 }
 
-export const DEFAULT_SNAPSHOT_LIMITS: SnapshotLimits = { maxFileBytes: 1024 * 1024, maxFiles: 200, maxTotalBytes: 16 * 1024 * 1024 };
+export const DEFAULT_SNAPSHOT_LIMITS: SnapshotLimits = { maxFileBytes: 1024 * 1024, maxFiles: 2000, maxTotalBytes: 32 * 1024 * 1024, maxTreeEntries: 20_000 };
 
 export interface SnapshotEntry {
   path: string;
@@ -24,11 +27,26 @@ export interface SnapshotEntry {
   copy?: string;
 }
 
+/** The allowed directories as they were listed before the run (absent in snapshots of versions before it). */
+export interface SnapshotTree {
+  roots: string[];
+  /** Never listed, never reverted: the service's log and Clawback's state. */
+  excluded: string[];
+  files: string[];
+  dirs: string[];
+  unlisted: string[];
+  maxEntries: number;
+}
+
 export interface FileSnapshot {
   dir: string;
   entries: SnapshotEntry[];
   /** Paths left out (too big, too many), for the report. */
   skipped: string[];
+  /** Size and mtime of each skipped file: a change to one is reported, though it cannot be undone. */
+  skippedStamps?: Record<string, string>;
+  tree?: SnapshotTree;
+  limits?: SnapshotLimits;
 }
 
 export interface FileChange {
@@ -37,58 +55,87 @@ export interface FileChange {
   diff: string[];
   added: number;
   removed: number;
+  /** Changed, but no pre-run copy exists (the file was over the snapshot's limits): a revert cannot undo it. */
+  uncopied?: boolean;
 }
 
-/** Expands allowed paths to files: a file as is, a directory's top-level regular files (not recursive). */
-export async function collectFiles(allowed: string[], exclude: (file: string) => boolean): Promise<string[]> {
-  const out = new Set<string>();
-  for (const p of allowed.map((x) => path.resolve(x))) {
-    const st = await fs.stat(p).catch(() => undefined);
-    if (!st) {
-      if (!exclude(p)) out.add(p); // may be created by the agent: remembered as absent
-      continue;
-    }
-    if (st.isFile()) {
-      if (!exclude(p)) out.add(p);
-    } else if (st.isDirectory()) {
-      const names = await fs.readdir(p, { withFileTypes: true }).catch(() => []);
-      for (const d of names) {
-        const f = path.join(p, d.name);
-        if (d.isFile() && !exclude(f)) out.add(f);
-      }
-    }
-  }
-  return [...out].sort();
+function stamp(st: { size: number; mtimeMs: number }): string {
+  return `stat:${st.size}:${Math.round(st.mtimeMs)}`;
 }
 
-export async function takeSnapshot(files: string[], dir: string, limits: SnapshotLimits = DEFAULT_SNAPSHOT_LIMITS): Promise<FileSnapshot> {
+/**
+ * Saves the bytes of every file the agent may touch under dir: each allowed file (absent ones remembered as
+ * absent), and every regular file under each allowed directory, recursively, shallow files first, within the
+ * limits. The directories' listing is kept too, so the files the agent creates can be found and removed.
+ * Symbolic links are never followed into directories; an allowed file that is a link is read through it.
+ */
+export async function takeSnapshot(allowed: string[], excluded: string[], dir: string, limits: SnapshotLimits = DEFAULT_SNAPSHOT_LIMITS): Promise<FileSnapshot> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  const ex = excluded.map((x) => path.resolve(x));
+  const named: string[] = [];
+  const roots: string[] = [];
+  for (const p of allowed.map((x) => path.resolve(x))) {
+    if (isExcluded(p, ex)) continue;
+    const st = await fs.stat(p).catch(() => undefined);
+    if (st?.isDirectory()) {
+      if (!roots.includes(p)) roots.push(p);
+    } else if (!st || st.isFile()) named.push(p);
+  }
+  const tree = await listTree(roots, ex, limits.maxTreeEntries);
   const entries: SnapshotEntry[] = [];
   const skipped: string[] = [];
+  const skippedStamps: Record<string, string> = {};
+  const done = new Set<string>();
   let total = 0;
-  for (const file of files) {
-    if (entries.length >= limits.maxFiles) {
-      skipped.push(file);
-      continue;
-    }
+  for (const file of [...named, ...tree.files]) {
+    if (done.has(file)) continue;
+    done.add(file);
     const st = await fs.stat(file).catch(() => undefined);
     if (!st) {
-      entries.push({ path: file, absent: true });
+      if (named.includes(file)) entries.push({ path: file, absent: true });
       continue;
     }
-    if (st.size > limits.maxFileBytes || total + st.size > limits.maxTotalBytes) {
+    if (!st.isFile()) continue;
+    if (entries.length >= limits.maxFiles || st.size > limits.maxFileBytes || total + st.size > limits.maxTotalBytes) {
       skipped.push(file);
+      skippedStamps[file] = stamp(st);
       continue;
     }
     const bytes = await fs.readFile(file);
     total += bytes.length;
     const copy = `${entries.length}.snap`;
-    await writeFileAtomic(path.join(dir, copy), bytes, { mode: 0o600 });
+    // Not fsynced one by one (thousands of fsyncs would delay the agent by seconds): a revert checks each copy
+    // against the sha256 in the manifest, which is written durably, and never puts back a damaged one.
+    await writeFileAtomic(path.join(dir, copy), bytes, { mode: 0o600, durable: false });
     entries.push({ path: file, absent: false, sha256: sha256(bytes), mode: st.mode & 0o7777, size: bytes.length, copy });
   }
-  const snap = { dir, entries, skipped };
+  const snap: FileSnapshot = {
+    dir,
+    entries,
+    skipped,
+    skippedStamps,
+    tree: { roots, excluded: ex, files: tree.files, dirs: tree.dirs, unlisted: tree.unlisted, maxEntries: limits.maxTreeEntries },
+    limits,
+  };
   await writeFileAtomic(path.join(dir, 'manifest.json'), `${JSON.stringify(snap, null, 2)}\n`, { mode: 0o600 });
   return snap;
+}
+
+/** Files (and links) and directories under the snapshot's directories that were not there before the run. */
+export async function createdSince(snap: FileSnapshot): Promise<{ files: string[]; dirs: string[]; truncated: boolean }> {
+  const t = snap.tree;
+  if (!t || t.roots.length === 0) return { files: [], dirs: [], truncated: false };
+  const before = new Set(t.files);
+  const beforeDirs = new Set(t.dirs);
+  const unlisted = new Set(t.unlisted);
+  // Twice the bound: the agent may have added as much again; a listing cut short is reported, never guessed at.
+  const now = await listTree(t.roots, t.excluded, t.maxEntries * 2);
+  const createdDirs = new Set<string>();
+  // Breadth first: a directory's parent is decided before it. Created means under a directory listed whole before.
+  const listedOrCreated = (d: string) => (beforeDirs.has(d) && !unlisted.has(d)) || createdDirs.has(d);
+  for (const d of now.dirs) if (!beforeDirs.has(d) && listedOrCreated(path.dirname(d))) createdDirs.add(d);
+  const files = now.files.filter((f) => !before.has(f) && listedOrCreated(path.dirname(f)));
+  return { files, dirs: [...createdDirs], truncated: now.truncated };
 }
 
 async function current(file: string): Promise<Buffer | undefined> {
@@ -105,8 +152,30 @@ function textDiff(a: Buffer, b: Buffer): { diff: string[]; added: number; remove
   return { diff: d.truncated ? [...d.lines, '…'] : d.lines, added: d.added, removed: d.removed };
 }
 
-/** What changed since the snapshot (diff lines are raw: redact before showing them anywhere). */
-export async function changesSince(snap: FileSnapshot): Promise<FileChange[]> {
+/** The bytes of a file the agent created, for a diff or evidence; undefined when it is over the per-file limit. */
+async function smallContent(snap: FileSnapshot, file: string): Promise<{ bytes?: Buffer; link?: string; size: number; mtimeMs: number } | undefined> {
+  const st = await fs.lstat(file).catch(() => undefined);
+  if (!st) return undefined;
+  if (st.isSymbolicLink()) return { link: await fs.readlink(file).catch(() => ''), size: st.size, mtimeMs: st.mtimeMs };
+  const max = snap.limits?.maxFileBytes ?? DEFAULT_SNAPSHOT_LIMITS.maxFileBytes;
+  if (st.size > max) return { size: st.size, mtimeMs: st.mtimeMs };
+  const bytes = await fs.readFile(file).catch(() => undefined);
+  return bytes ? { bytes, size: st.size, mtimeMs: st.mtimeMs } : undefined;
+}
+
+/** What identifies a created file's content: its sha256, or its size and mtime when it is too big to read whole. */
+function createdHash(c: { bytes?: Buffer; link?: string; size: number; mtimeMs: number }): string {
+  if (c.link !== undefined) return `link:${c.link}`;
+  return c.bytes ? sha256(c.bytes) : stamp(c);
+}
+
+const NO_COPY = '(no pre-run copy: the file was over the snapshot limits, so this change cannot be undone)';
+
+/**
+ * What changed since the snapshot (diff lines are raw: redact before showing them anywhere). With `endHashes`, a
+ * file that appeared after the agent ended is left out: it is not the run's.
+ */
+export async function changesSince(snap: FileSnapshot, endHashes?: Record<string, string | null>): Promise<FileChange[]> {
   const out: FileChange[] = [];
   for (const e of snap.entries) {
     const now = await current(e.path);
@@ -120,23 +189,39 @@ export async function changesSince(snap: FileSnapshot): Promise<FileChange[]> {
     }
     if (sha256(now) !== e.sha256) out.push({ path: e.path, kind: 'modified', ...textDiff(await before(snap, e), now) });
   }
+  for (const [file, was] of Object.entries(snap.skippedStamps ?? {})) {
+    const st = await fs.stat(file).catch(() => undefined);
+    if (!st) out.push({ path: file, kind: 'deleted', diff: [NO_COPY], added: 0, removed: 0, uncopied: true });
+    else if (stamp(st) !== was) out.push({ path: file, kind: 'modified', diff: [NO_COPY], added: 0, removed: 0, uncopied: true });
+  }
+  for (const file of (await createdSince(snap)).files) {
+    const c = await smallContent(snap, file);
+    if (!c || (endHashes && !Object.hasOwn(endHashes, file))) continue;
+    if (c.link !== undefined) out.push({ path: file, kind: 'created', diff: [`(symbolic link to ${c.link})`], added: 0, removed: 0 });
+    else if (!c.bytes) out.push({ path: file, kind: 'created', diff: [`(large file: ${c.size} bytes)`], added: 0, removed: 0 });
+    else out.push({ path: file, kind: 'created', ...textDiff(Buffer.alloc(0), c.bytes) });
+  }
   return out;
 }
 
-/** sha256 of each snapshotted file as it is now (null: absent), taken when the agent ends. */
+/** A fingerprint of each snapshotted and each created file as it is now (null: absent), taken when the agent ends. */
 export async function fileHashes(snap: FileSnapshot): Promise<Record<string, string | null>> {
   const out: Record<string, string | null> = {};
   for (const e of snap.entries) {
     const now = await current(e.path);
     out[e.path] = now ? sha256(now) : null;
   }
+  for (const file of (await createdSince(snap)).files) {
+    const c = await smallContent(snap, file);
+    if (c) out[file] = createdHash(c);
+  }
   return out;
 }
 
-/** Saves bytes as `<i>.agent` (or `<i>.<n>.agent` when an earlier, different copy is there): never overwrites evidence. */
-async function saveEvidence(dir: string, i: number, bytes: Buffer): Promise<string> {
+/** Saves bytes as `<key>.agent` (or `<key>.<n>.agent` when an earlier, different copy is there): never overwrites evidence. */
+async function saveEvidence(dir: string, key: string, bytes: Buffer): Promise<string> {
   for (let n = 0; n < 100; n++) {
-    const name = n === 0 ? `${i}.agent` : `${i}.${n}.agent`;
+    const name = n === 0 ? `${key}.agent` : `${key}.${n}.agent`;
     const there = await current(path.join(dir, name));
     if (there && sha256(there) === sha256(bytes)) return name;
     if (!there) {
@@ -144,47 +229,107 @@ async function saveEvidence(dir: string, i: number, bytes: Buffer): Promise<stri
       return name;
     }
   }
-  throw new Error(`too many evidence copies of file #${i} in ${dir}`);
+  throw new Error(`too many evidence copies of file ${key} in ${dir}`);
 }
 
 export interface RevertReport {
-  /** Put back to their pre-run bytes. */
+  /** Put back to their pre-run bytes, or removed (created by the agent). */
   reverted: string[];
   /** Changed after the agent ended (by someone else): left as they are, reported. */
   keptChangedAfterAgent: string[];
+  /** Changed by the run but left as they are, each with why (no pre-run copy, too big to keep as evidence). */
+  notReverted: Array<{ path: string; why: string }>;
+  /** Directories the agent created, removed once empty. */
+  removedDirs: string[];
   /** Where the replaced (and the kept) contents were saved, 0600. */
   evidenceDir: string;
 }
 
+type EvidenceRecord = { path: string; copy: string | null; sha256: string | null; action: 'reverted' | 'kept' | 'not-reverted'; why?: string };
+
 /**
- * Puts every changed file back to its saved bytes (atomically, with its mode). The current content of each
- * changed file is saved under afterDir first: evidence is never deleted. With `endHashes` (taken when the
- * agent ended), a file whose content changed since then was edited by someone else: it is never replaced.
+ * Puts every changed file back to its saved bytes (atomically, with its mode; a linked file at its target, the
+ * link kept) and removes the files the agent created. The current content of each is saved under afterDir first:
+ * evidence is never deleted. With `endHashes` (taken when the agent ended), a file whose content changed since
+ * then was someone else's doing: it is never replaced or removed; one that appeared since then is not looked at.
  */
 export async function revertSnapshot(snap: FileSnapshot, afterDir: string, endHashes?: Record<string, string | null>): Promise<RevertReport> {
   const reverted: string[] = [];
   const kept: string[] = [];
-  const evidence: Array<{ path: string; copy: string | null; sha256: string | null; action: 'reverted' | 'kept' }> = [];
+  const notReverted: Array<{ path: string; why: string }> = [];
+  const evidence: EvidenceRecord[] = [];
   await fs.mkdir(afterDir, { recursive: true, mode: 0o700 });
   for (const [i, e] of snap.entries.entries()) {
     const now = await current(e.path);
     const changed = e.absent ? now !== undefined : !now || sha256(now) !== e.sha256;
     if (!changed) continue;
     const hash = now ? sha256(now) : null;
-    const copy = now ? await saveEvidence(afterDir, i, now) : null;
+    const copy = now ? await saveEvidence(afterDir, String(i), now) : null;
     if (endHashes && Object.hasOwn(endHashes, e.path) && endHashes[e.path] !== hash) {
       kept.push(e.path);
       evidence.push({ path: e.path, copy, sha256: hash, action: 'kept' });
       continue;
     }
-    if (e.absent) await fs.rm(e.path, { force: true });
-    else await writeFileAtomic(e.path, await before(snap, e), { mode: e.mode });
+    // Through a symbolic link to its target: the link itself is the user's and stays.
+    const target = await fs.realpath(e.path).catch(() => e.path);
+    if (e.absent) await fs.rm(target, { force: true });
+    else {
+      const was = await before(snap, e).catch(() => undefined);
+      if (!was || sha256(was) !== e.sha256) {
+        const why = '(its pre-run copy is missing or damaged, e.g. by a power cut during the run: not put back)';
+        notReverted.push({ path: e.path, why });
+        evidence.push({ path: e.path, copy, sha256: hash, action: 'not-reverted', why });
+        continue;
+      }
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await writeFileAtomic(target, was, { mode: e.mode });
+    }
     reverted.push(e.path);
     evidence.push({ path: e.path, copy, sha256: hash, action: 'reverted' });
   }
+  for (const c of await changesSince({ ...snap, entries: [], tree: undefined })) {
+    notReverted.push({ path: c.path, why: NO_COPY });
+    evidence.push({ path: c.path, copy: null, sha256: null, action: 'not-reverted', why: NO_COPY });
+  }
+  const created = await createdSince(snap);
+  const limits = snap.limits ?? DEFAULT_SNAPSHOT_LIMITS;
+  let evidenceBytes = 0;
+  for (const [k, file] of created.files.entries()) {
+    const c = await smallContent(snap, file);
+    if (!c) continue;
+    // Appeared after the agent ended (the service's own output during the verification): not the run's.
+    if (endHashes && !Object.hasOwn(endHashes, file)) continue;
+    const hash = createdHash(c);
+    if (endHashes && endHashes[file] !== hash) {
+      kept.push(file);
+      evidence.push({ path: file, copy: null, sha256: hash, action: 'kept' });
+      continue;
+    }
+    const bytes = c.link !== undefined ? Buffer.from(`symbolic link to ${c.link}\n`) : c.bytes;
+    if (!bytes || k >= limits.maxFiles || evidenceBytes + bytes.length > limits.maxTotalBytes) {
+      const why = 'created by the run, left in place: too big to keep as evidence before removing it';
+      notReverted.push({ path: file, why });
+      evidence.push({ path: file, copy: null, sha256: hash, action: 'not-reverted', why });
+      continue;
+    }
+    evidenceBytes += bytes.length;
+    const copy = await saveEvidence(afterDir, `created-${k}`, bytes);
+    await fs.rm(file, { force: true });
+    reverted.push(file);
+    evidence.push({ path: file, copy, sha256: hash, action: 'reverted' });
+  }
+  const removedDirs: string[] = [];
+  for (const d of [...created.dirs].reverse()) {
+    // Only an empty one: a directory holding anything kept (or anything not looked at) stays.
+    if (await fs.rmdir(d).then(() => true, () => false)) removedDirs.push(d);
+  }
+  if (created.truncated) {
+    const why = `the listing after the run stopped at ${snap.tree!.maxEntries * 2} entries: files created beyond it were not looked for`;
+    notReverted.push({ path: snap.tree!.roots.join(', '), why });
+  }
   // A revert done again (after a daemon restart) adds to the record of the first; it never erases it.
   const manifest = path.join(afterDir, 'manifest.json');
-  const earlier = await fs.readFile(manifest, 'utf8').then((t) => JSON.parse(t) as { evidence?: typeof evidence }, () => ({ evidence: [] }));
+  const earlier = await fs.readFile(manifest, 'utf8').then((t) => JSON.parse(t) as { evidence?: EvidenceRecord[]; removedDirs?: string[] }, () => ({ evidence: [] as EvidenceRecord[], removedDirs: [] as string[] }));
   const all = [...(earlier.evidence ?? []), ...evidence];
   await writeFileAtomic(
     manifest,
@@ -192,6 +337,8 @@ export async function revertSnapshot(snap: FileSnapshot, afterDir: string, endHa
       {
         reverted: [...new Set(all.filter((x) => x.action === 'reverted').map((x) => x.path))],
         keptChangedAfterAgent: [...new Set(all.filter((x) => x.action === 'kept').map((x) => x.path))],
+        notReverted: [...new Set(all.filter((x) => x.action === 'not-reverted').map((x) => x.path))],
+        removedDirs: [...new Set([...(earlier.removedDirs ?? []), ...removedDirs])],
         evidence: all,
         entries: snap.entries,
       },
@@ -200,5 +347,5 @@ export async function revertSnapshot(snap: FileSnapshot, afterDir: string, endHa
     )}\n`,
     { mode: 0o600 },
   );
-  return { reverted, keptChangedAfterAgent: kept, evidenceDir: afterDir };
+  return { reverted, keptChangedAfterAgent: kept, notReverted, removedDirs, evidenceDir: afterDir };
 }

@@ -13,7 +13,7 @@ import type { AdapterName, EmergencyConfig } from './emergency-schema.js';
 import type { EmergencyHost } from './tool-host.js';
 import { createAdapter, type AdapterFactoryOptions } from './adapter-registry.js';
 import { acquireEmergencyLocks } from './emergency-locks.js';
-import { changesSince, collectFiles, fileHashes, revertSnapshot, takeSnapshot, type FileChange, type FileSnapshot } from './file-snapshot.js';
+import { changesSince, fileHashes, revertSnapshot, takeSnapshot, type FileChange, type FileSnapshot } from './file-snapshot.js';
 import { summarizeChanges } from './change-summary.js';
 import { readLearnings, recordLearning } from './learnings.js';
 import { buildPrompt, type ProbeResultView } from './prompt.js';
@@ -178,7 +178,8 @@ export async function finishAgentSession(opts: {
     endHashes?: Record<string, string | null>;
   };
   const snapshot = await fs.readFile(path.join(incidentDir, 'before', 'manifest.json'), 'utf8').then((t) => JSON.parse(t) as FileSnapshot, () => undefined);
-  const changes = snapshot ? await changesSince(snapshot) : [];
+  // Files that appeared after the agent ended (the service's own, during the verification) are not the run's.
+  const changes = snapshot ? await changesSince(snapshot, run.endHashes) : [];
   const diff = diffSummary(changes, opts.redactor);
   const ev = (severity: Severity, message: string, details: Record<string, unknown>): ClawbackEvent =>
     level3Event(opts, 'agent.finished', severity, message, { adapter: run.adapter, mode: run.mode, ...details });
@@ -218,23 +219,26 @@ export async function finishAgentSession(opts: {
   const report = snapshot ? await revertSnapshot(snapshot, path.join(incidentDir, 'after'), run.endHashes) : undefined;
   const reverted = report?.reverted ?? [];
   const keptAfter = report?.keptChangedAfterAgent ?? [];
+  const notReverted = report?.notReverted ?? [];
   const keptText = keptAfter.length
     ? `; ${keptAfter.length} file(s) changed after the agent ended NOT reverted (someone else edited them): ${keptAfter.join(', ')}; the pre-run copies are in ${beforeDir}`
     : '';
+  const notText = notReverted.length ? `; ${notReverted.length} change(s) could NOT be undone: ${notReverted.map((n) => `${n.path} ${n.why}`).join('; ')}` : '';
   opts.emit(
-    ev('critical', `Level 3 did not fix ${opts.serviceName} (${opts.reason}); ${reverted.length} file(s) reverted${keptText}`, {
+    ev('critical', `Level 3 did not fix ${opts.serviceName} (${opts.reason}); ${reverted.length} file(s) reverted${keptText}${notText}`, {
       // The run's own end (timeout, failed) when it never got to a verification; otherwise the fix did not hold.
       outcome: run.status && run.status !== 'completed' ? run.status : 'failed',
       verify: opts.reason,
       changedFiles: changes.map((c) => c.path),
       revertedFiles: reverted,
       keptChangedAfterAgent: keptAfter,
-      ...(report ? { evidenceDir: report.evidenceDir } : {}),
+      notReverted,
+      ...(report ? { evidenceDir: report.evidenceDir, removedDirs: report.removedDirs } : {}),
       diff,
       summary,
     }),
   );
-  await writeResult(resultFile, { outcome: 'failed', summary, reason: opts.reason, reverted, keptChangedAfterAgent: keptAfter });
+  await writeResult(resultFile, { outcome: 'failed', summary, reason: opts.reason, reverted, keptChangedAfterAgent: keptAfter, notReverted });
   return { changedFiles: changes.map((c) => c.path), revertedFiles: reverted };
 }
 
@@ -303,8 +307,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
   // 2. Snapshot what the agent may touch (never the log or Clawback's own state).
   const stateDir = path.resolve(opts.stateDir);
   const logFile = path.resolve(host.logFile);
-  const files = await collectFiles(allowedPaths, (f) => f === logFile || f.startsWith(`${stateDir}${path.sep}`) || f === stateDir);
-  const snapshot = await takeSnapshot(files, path.join(incidentDir, 'before'));
+  const snapshot = await takeSnapshot(allowedPaths, [logFile, stateDir], path.join(incidentDir, 'before'));
 
   // The prompt: incident, timeline, probes, logs, doctor findings, validation, learnings, layout, bounds.
   const [logTail, validation, learnings] = await Promise.all([

@@ -36,11 +36,13 @@ async function mode(file: string): Promise<number> {
 }
 
 /** A scenario with a notes file, and a run of the editing agent on it that fails its verification. */
-async function failedRun() {
+async function failedRun(agent?: (notes: string, dir: string) => AgentAdapter) {
   scenario = await makeScenario();
   const s = scenario;
   const notes = path.join(s.dir, 'notes.txt');
   await fs.writeFile(notes, 'before the run\n');
+  await fs.mkdir(path.join(s.dir, 'src', 'lib'), { recursive: true });
+  await fs.writeFile(path.join(s.dir, 'src', 'lib', 'app.js'), 'export const port = 0;\n');
   const incident = s.incident();
   const run = await runAgentSession({
     incident,
@@ -51,7 +53,7 @@ async function failedRun() {
     redactor: s.redactor,
     stateDir: s.stateDir,
     emit: (e) => s.events.push(e),
-    adapters: { command: editingAgent(notes) },
+    adapters: { command: (agent ?? editingAgent)(notes, s.dir) },
   });
   return { s, notes, incident, run };
 }
@@ -142,5 +144,92 @@ describe('the revert of a failed agent run (issue 16/17: do no harm)', () => {
     const before = JSON.parse(await fs.readFile(path.join(s.stateDir, 'incidents', incident.id, 'before', 'manifest.json'), 'utf8')) as { entries: Array<{ path: string; copy?: string }> };
     const copy = before.entries.find((e) => e.path === s.host.configPath)!.copy!;
     expect(await fs.readFile(path.join(s.stateDir, 'incidents', incident.id, 'before', copy), 'utf8')).toBe(BROKEN_CONFIG);
+  });
+
+  it('what the agent created (files, a directory tree, a link) and its edit deep in the working directory are undone; a file that appeared after it ended is kept', { timeout: 30_000 }, async () => {
+    const app = (dir: string) => path.join(dir, 'src', 'lib', 'app.js');
+    const { s, notes, incident, run } = await failedRun((notesFile, dir) => ({
+      name: 'command',
+      async run(session: AgentSession) {
+        session.onStarted({ handle: 'stand-in' });
+        await fs.writeFile(notesFile, AGENT_NOTES);
+        await fs.writeFile(app(dir), 'export const port = 18789; // agent\n');
+        await fs.writeFile(path.join(dir, 'fix-attempt.md'), 'tried a port change\n');
+        await fs.mkdir(path.join(dir, 'plugins', 'hotfix'), { recursive: true });
+        await fs.writeFile(path.join(dir, 'plugins', 'hotfix', 'index.js'), 'module.exports = {};\n');
+        await fs.symlink(session.configPath!, path.join(dir, 'config-link.json'));
+        return { status: 'failed', exitCode: 1, summary: 'gave up', transcript: 'created files', refused: [] };
+      },
+    }));
+    expect(run.outcome).toBe('failed');
+    const created = [path.join(s.dir, 'fix-attempt.md'), path.join(s.dir, 'plugins', 'hotfix', 'index.js'), path.join(s.dir, 'config-link.json')];
+    expect(run.changedFiles).toEqual(expect.arrayContaining([notes, app(s.dir), ...created]));
+
+    // After the agent ended: the service (or a person) writes a new file. It is not the run's.
+    const later = path.join(s.dir, 'written-after.log');
+    await fs.writeFile(later, 'service output\n');
+    const r = await finishAgentSession({ stateDir: s.stateDir, serviceName: s.service.name, incidentId: incident.id, keep: false, reason: run.detail, redactor: s.redactor, clock: systemClock(), emit: (e) => s.events.push(e) });
+
+    expect(await fs.readFile(app(s.dir), 'utf8')).toBe('export const port = 0;\n');
+    expect(await fs.readFile(notes, 'utf8')).toBe('before the run\n');
+    for (const f of created) await expect(fs.lstat(f)).rejects.toThrow(/ENOENT/);
+    await expect(fs.stat(path.join(s.dir, 'plugins'))).rejects.toThrow(/ENOENT/);
+    // The link was removed, not what it pointed to.
+    expect(await fs.readFile(s.host.configPath, 'utf8')).toBe(BROKEN_CONFIG);
+    expect(await fs.readFile(later, 'utf8')).toBe('service output\n');
+    expect(r.revertedFiles).toEqual(expect.arrayContaining([app(s.dir), ...created]));
+    expect(r.changedFiles).not.toContain(later);
+
+    // Evidence of every removed file, 0600, and the report names the removed directories.
+    const afterDir = path.join(s.stateDir, 'incidents', incident.id, 'after');
+    const manifest = JSON.parse(await fs.readFile(path.join(afterDir, 'manifest.json'), 'utf8')) as {
+      evidence: Array<{ path: string; copy: string; action: string }>;
+      removedDirs: string[];
+      keptChangedAfterAgent: string[];
+    };
+    const byPath = new Map(manifest.evidence.map((e) => [e.path, e]));
+    expect(await fs.readFile(path.join(afterDir, byPath.get(created[1]!)!.copy), 'utf8')).toBe('module.exports = {};\n');
+    expect(await fs.readFile(path.join(afterDir, byPath.get(created[2]!)!.copy), 'utf8')).toBe(`symbolic link to ${s.host.configPath}\n`);
+    expect(await mode(path.join(afterDir, byPath.get(created[0]!)!.copy))).toBe(0o600);
+    expect(manifest.removedDirs.sort()).toEqual([path.join(s.dir, 'plugins'), path.join(s.dir, 'plugins', 'hotfix')]);
+    expect(byPath.has(later)).toBe(false);
+    const fin = s.events.find((e) => e.type === 'agent.finished')!;
+    expect(fin.details).toMatchObject({ notReverted: [] });
+  });
+
+  it('a change to a file too big to copy before the run is reported as not undone, never silently kept', { timeout: 30_000 }, async () => {
+    const big = (dir: string) => path.join(dir, 'data', 'cache.bin');
+    scenario = await makeScenario();
+    const s = scenario;
+    await fs.mkdir(path.join(s.dir, 'data'));
+    await fs.writeFile(big(s.dir), Buffer.alloc(1536 * 1024, 1));
+    const incident = s.incident();
+    const run = await runAgentSession({
+      incident,
+      service: s.service,
+      config: emergencySchema.parse({ adapter: 'command', command: ['unused'], timeBox: '20s', verifyWindow: '1s' }),
+      host: s.host,
+      clock: systemClock(),
+      redactor: s.redactor,
+      stateDir: s.stateDir,
+      emit: (e) => s.events.push(e),
+      adapters: {
+        command: {
+          name: 'command',
+          async run(session: AgentSession) {
+            session.onStarted({ handle: 'stand-in' });
+            await fs.appendFile(big(s.dir), 'more');
+            return { status: 'failed', exitCode: 1, summary: 'gave up', transcript: '', refused: [] };
+          },
+        },
+      },
+    });
+    expect(run.changedFiles).toContain(big(s.dir));
+    await finishAgentSession({ stateDir: s.stateDir, serviceName: s.service.name, incidentId: incident.id, keep: false, reason: run.detail, redactor: s.redactor, clock: systemClock(), emit: (e) => s.events.push(e) });
+    const fin = s.events.find((e) => e.type === 'agent.finished')!;
+    expect(fin.severity).toBe('critical');
+    expect(fin.message).toContain(`1 change(s) could NOT be undone: ${big(s.dir)} (no pre-run copy`);
+    expect(fin.details?.notReverted).toEqual([{ path: big(s.dir), why: expect.stringContaining('over the snapshot limits') }]);
+    expect((await fs.stat(big(s.dir))).size).toBe(1536 * 1024 + 4);
   });
 });

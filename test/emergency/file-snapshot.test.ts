@@ -1,0 +1,95 @@
+// The agent's file snapshot on real files: links kept, a bounded listing never mistakes an old file for a new one.
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_SNAPSHOT_LIMITS, changesSince, createdSince, revertSnapshot, takeSnapshot } from '../../src/emergency/file-snapshot.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'clawback-snap-'));
+});
+afterEach(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe('the snapshot of what an agent may touch', () => {
+  it('a config that is a symbolic link is put back at its target, and the link stays a link', async () => {
+    await fs.mkdir(path.join(dir, 'dotfiles'));
+    const real = path.join(dir, 'dotfiles', 'gateway.json');
+    await fs.writeFile(real, '{"port": 18789}\n');
+    const link = path.join(dir, 'gateway.json');
+    await fs.symlink(real, link);
+    const snap = await takeSnapshot([link], [], path.join(dir, 'before'));
+    await fs.writeFile(link, '{"port": "oops"}\n'); // written through the link, as an editor does
+    const r = await revertSnapshot(snap, path.join(dir, 'after'));
+    expect(r.reverted).toEqual([link]);
+    expect((await fs.lstat(link)).isSymbolicLink()).toBe(true);
+    expect(await fs.readFile(real, 'utf8')).toBe('{"port": 18789}\n');
+  });
+
+  it('a listing cut at its bound never takes a file it did not list for one the agent created', async () => {
+    const work = path.join(dir, 'work');
+    for (const sub of ['a', 'b']) {
+      await fs.mkdir(path.join(work, sub), { recursive: true });
+      for (const n of [1, 2, 3]) await fs.writeFile(path.join(work, sub, `${n}.txt`), `${sub}${n}\n`);
+    }
+    // 4 entries: the top level (a, b) fits, a's three files do not: a and b stay unlisted.
+    const snap = await takeSnapshot([work], [], path.join(dir, 'before'), { ...DEFAULT_SNAPSHOT_LIMITS, maxTreeEntries: 4 });
+    expect(snap.tree?.unlisted).toEqual([path.join(work, 'a'), path.join(work, 'b')]);
+    await fs.writeFile(path.join(work, 'new.txt'), 'agent\n');
+    await fs.writeFile(path.join(work, 'a', 'new.txt'), 'agent, where nothing was listed\n');
+    expect((await createdSince(snap)).files).toEqual([path.join(work, 'new.txt')]);
+    const r = await revertSnapshot(snap, path.join(dir, 'after'));
+    expect(r.reverted).toEqual([path.join(work, 'new.txt')]);
+    for (const sub of ['a', 'b']) for (const n of [1, 2, 3]) expect(await fs.readFile(path.join(work, sub, `${n}.txt`), 'utf8')).toBe(`${sub}${n}\n`);
+    expect(await fs.readFile(path.join(work, 'a', 'new.txt'), 'utf8')).toBe('agent, where nothing was listed\n');
+    // The listing after the run was cut too (8 entries): said, not guessed at.
+    expect(r.notReverted).toEqual([{ path: work, why: expect.stringContaining('files created beyond it were not looked for') }]);
+  });
+
+  it('excluded paths (the log, Clawback state inside the working directory) are neither copied nor undone', async () => {
+    const work = path.join(dir, 'work');
+    const state = path.join(work, 'state');
+    const log = path.join(work, 'service.log');
+    await fs.mkdir(state, { recursive: true });
+    await fs.writeFile(log, 'line 1\n');
+    await fs.writeFile(path.join(work, 'app.js'), 'a\n');
+    const snap = await takeSnapshot([work], [state, log], path.join(dir, 'before'));
+    expect(snap.entries.map((e) => e.path)).toEqual([path.join(work, 'app.js')]);
+    await fs.appendFile(log, 'line 2\n');
+    await fs.writeFile(path.join(state, 'heartbeat'), 'now\n');
+    await fs.writeFile(path.join(work, 'app.js'), 'b\n');
+    expect((await changesSince(snap)).map((c) => c.path)).toEqual([path.join(work, 'app.js')]);
+    await revertSnapshot(snap, path.join(dir, 'after'));
+    expect(await fs.readFile(log, 'utf8')).toBe('line 1\nline 2\n');
+    expect(await fs.readFile(path.join(state, 'heartbeat'), 'utf8')).toBe('now\n');
+    expect(await fs.readFile(path.join(work, 'app.js'), 'utf8')).toBe('a\n');
+  });
+
+  it('a file the agent deleted along with its directory comes back', async () => {
+    const work = path.join(dir, 'work');
+    await fs.mkdir(path.join(work, 'conf.d'), { recursive: true });
+    await fs.writeFile(path.join(work, 'conf.d', 'extra.json'), '{}\n', { mode: 0o640 });
+    const snap = await takeSnapshot([work], [], path.join(dir, 'before'));
+    await fs.rm(path.join(work, 'conf.d'), { recursive: true });
+    const r = await revertSnapshot(snap, path.join(dir, 'after'));
+    expect(r.reverted).toEqual([path.join(work, 'conf.d', 'extra.json')]);
+    expect(await fs.readFile(path.join(work, 'conf.d', 'extra.json'), 'utf8')).toBe('{}\n');
+    expect((await fs.stat(path.join(work, 'conf.d', 'extra.json'))).mode & 0o777).toBe(0o640);
+  });
+});
+
+describe('a damaged pre-run copy', () => {
+  it('is never put back: the file stays as the agent left it and the report says why', async () => {
+    const file = path.join(dir, 'gateway.json');
+    await fs.writeFile(file, '{"port": 18789}\n');
+    const snap = await takeSnapshot([file], [], path.join(dir, 'before'));
+    await fs.writeFile(file, '{"port": "oops"}\n');
+    await fs.writeFile(path.join(snap.dir, snap.entries[0]!.copy!), ''); // what a power cut can leave of a copy
+    const r = await revertSnapshot(snap, path.join(dir, 'after'));
+    expect(r.reverted).toEqual([]);
+    expect(r.notReverted).toEqual([{ path: file, why: expect.stringContaining('missing or damaged') }]);
+    expect(await fs.readFile(file, 'utf8')).toBe('{"port": "oops"}\n');
+  });
+});
