@@ -911,7 +911,13 @@ class Step {
     const m = s.maintenance;
     if (!m) return;
     s.maintenance = null;
-    this.emit('maintenance.ended', 'info', `${this.p.name}: maintenance ended (${by}); healing is back`, { by, afterMs: this.now - m.since });
+    // Still at Level 4 (nobody resumed it during the maintenance): the cool-down maintenance cleared starts over.
+    const waiting = s.incident?.status === 'waiting-human' && s.held !== null;
+    if (waiting && this.p.coolDownMs > 0) s.coolDownUntil = this.now + this.p.coolDownMs;
+    const still = waiting
+      ? `; still at Level 4: run \`clawback resume ${this.p.name}\`${this.p.coolDownMs > 0 ? ` (or the cool-down tries again in ${formatDuration(this.p.coolDownMs)})` : ''}`
+      : '';
+    this.emit('maintenance.ended', waiting ? 'warning' : 'info', `${this.p.name}: maintenance ended (${by}); healing is back${still}`, { by, afterMs: this.now - m.since, ...(waiting ? { waitingHuman: true } : {}) });
     if (s.desired === 'up' && !s.instance && !s.held && s.phase !== 'starting') this.startNow('resume');
     // Still judged unhealthy when healing comes back: act on it now, as on a fresh verdict (no probe repeats a verdict).
     else if (s.instance && s.phase === 'running' && s.health === 'unhealthy' && !s.held && !s.work) {

@@ -435,6 +435,22 @@ describe('Level 4 and people', () => {
     expect(d.types()).toEqual(['start']);
   });
 
+  it('maintenance at Level 4 pauses the cool-down; when it ends the service still waits for a person, and the cool-down starts over', () => {
+    const d = new Drive(policy({ doctorAttempts: 0, coolDownMs: 10_000 })).up(0, 10).exit(50, 78);
+    d.at(1000, { type: 'maintenance', on: true, until: null, reason: 'looking at it', by: 'cli:ann' });
+    expect(nextWake(d.state, d.p)).toBeNull();
+    d.at(20_000, { type: 'maintenance', on: false, by: 'cli:ann' });
+    expect(d.types()).toEqual([]);
+    expect(d.state.phase).toBe('held');
+    const ended = d.events('maintenance.ended')[0]!;
+    expect(ended.severity).toBe('warning');
+    expect(ended.message).toContain('still at Level 4: run `clawback resume');
+    expect(ended.message).toContain('cool-down tries again in 10s');
+    expect(nextWake(d.state, d.p)).toBe(30_000);
+    d.at(30_000, { type: 'tick' });
+    expect(d.types()).toEqual(['start']);
+  });
+
   it('a group peer restart and a prediction leave a held service alone', () => {
     const d = new Drive(policy({ doctorAttempts: 0 })).up(0, 10).exit(50, 78);
     d.at(60, { type: 'request', action: 'restart', by: 'group' }).at(61, { type: 'request', action: 'restart', by: 'prediction' });
