@@ -20,6 +20,8 @@ export interface UpdateTarget {
   health(): string;
   /** The daemon's events (service.exited of this service are the crash-loop evidence). */
   subscribe(listener: (e: ClawbackEvent) => void): () => void;
+  /** Who holds the service in maintenance, if anyone: an update never begins to touch a service in maintenance. */
+  maintenanceBy?(): string | null;
 }
 
 export interface UpdateDeps {
@@ -171,6 +173,10 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
     return { ok: false, message: `${version} rejects ${service.configFile!.path} (${r.error ?? (r.timedOut ? 'timed out' : `exit ${r.code}`)}): ${why}` };
   });
   if (!valid) return failed('the new version does not accept the current config');
+
+  // A person turned maintenance on while the new version installed: hands off. What is installed stays for next time.
+  const heldBy = target.maintenanceBy?.() ?? null;
+  if (heldBy) return failed(`${heldBy} turned maintenance on during the update; the service was not touched (${version} stays installed for the next \`clawback update\`)`);
 
   // 3-7. stop, back up, switch, start: through the reducer; files only while the service is down.
   let backup: BackupManifest | undefined;

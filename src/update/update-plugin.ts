@@ -46,6 +46,7 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
         phase: () => rt.status().state,
         health: () => rt.status().health,
         subscribe: (l: Parameters<typeof ctx.bus.subscribe>[0]) => ctx.bus.subscribe(l),
+        maintenanceBy: () => rt.status().maintenance?.by ?? null,
       });
 
       const post = async (p: string, q: URLSearchParams): Promise<{ status: number; body: unknown } | undefined> => {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const SRC = fileURLToPath(new URL('../fixtures/fake-gw/', import.meta.url));
 
-export type FakeMode = 'good' | 'crash' | 'exit78' | 'never-ready' | 'reject-config' | 'broken';
+export type FakeMode = 'good' | 'crash' | 'exit78' | 'never-ready' | 'reject-config' | 'slow-validate' | 'broken';
 
 /** Packs fake-gw@version with the given behaviour into `outDir` (fake-gw-<version>.tgz). No network. */
 export async function packFake(outDir: string, version: string, mode: FakeMode): Promise<string> {

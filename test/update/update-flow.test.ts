@@ -32,6 +32,7 @@ describe('clawback update (fake package, real daemon, real npm installs from tar
       ['3.0.0', 'exit78'],
       ['4.0.0', 'never-ready'],
       ['5.0.0', 'reject-config'],
+      ['6.0.0', 'slow-validate'],
     ] as const)
       await packFake(tgz, v, mode);
     versions = path.join(dir, 'versions');
@@ -137,6 +138,26 @@ describe('clawback update (fake package, real daemon, real npm installs from tar
     expect(view.report?.message).toContain('does not accept the current config');
     expect(td.daemon.runtimes.get('gw')!.status().pid).toBe(pidBefore);
     expect(await current()).toBe('1.0.0');
+  });
+
+  it('maintenance turned on while the new version installs: the update stops before touching the service', async () => {
+    const pidBefore = td.daemon.runtimes.get('gw')!.status().pid;
+    const r = await update('6.0.0');
+    expect(r.status).toBe(202);
+    // The validator takes 4 s; a person turns maintenance on meanwhile.
+    await waitFor(async () => ((await (await fetch(`${base}/api/update/gw`)).json()) as UpdateRunView).steps.some((s) => s.step === 'install') || undefined, { timeoutMs: 60_000, intervalMs: 100 });
+    const m = await fetch(`${base}/api/services/gw/maintenance?on=1&by=cli:ann`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(m.status, await m.text()).toBe(200);
+    try {
+      const view = await finished(r.body.runId);
+      expect(view.report?.outcome).toBe('failed');
+      expect(view.report?.message).toContain('turned maintenance on during the update; the service was not touched');
+      expect(view.steps.map((s) => s.step)).toEqual(['install', 'validate']);
+      expect(td.daemon.runtimes.get('gw')!.status().pid).toBe(pidBefore);
+      expect(await current()).toBe('1.0.0');
+    } finally {
+      await fetch(`${base}/api/services/gw/maintenance?on=0`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    }
   });
 
   for (const [v, why] of [
