@@ -4,6 +4,8 @@ import path from 'node:path';
 import { writeFileAtomic } from '../platform/atomic-write.js';
 import { sha256 } from '../platform/config-file.js';
 import { lineDiff } from '../doctor/line-diff.js';
+import { openWriters } from '../platform/open-writers.js';
+import type { CommandRunner } from '../doctor/types.js';
 import { isExcluded, listTree } from './file-tree.js';
 
 export interface SnapshotLimits {
@@ -253,12 +255,31 @@ type EvidenceRecord = { path: string; copy: string | null; sha256: string | null
  * evidence is never deleted. With `endHashes` (taken when the agent ended), a file whose content changed since
  * then was someone else's doing: it is never replaced or removed; one that appeared since then is not looked at.
  */
-export async function revertSnapshot(snap: FileSnapshot, afterDir: string, endHashes?: Record<string, string | null>): Promise<RevertReport> {
+export async function revertSnapshot(
+  snap: FileSnapshot,
+  afterDir: string,
+  endHashes?: Record<string, string | null>,
+  opts: { runner?: CommandRunner; writers?: typeof openWriters } = {},
+): Promise<RevertReport> {
   const reverted: string[] = [];
   const kept: string[] = [];
   const notReverted: Array<{ path: string; why: string }> = [];
   const evidence: EvidenceRecord[] = [];
   await fs.mkdir(afterDir, { recursive: true, mode: 0o700 });
+  const created = await createdSince(snap);
+  // A file a live process holds open for writing is that process's (the service's database, say): replacing
+  // or removing it would lose what it writes, and it would go on writing to the old file.
+  const present: string[] = [];
+  for (const e of snap.entries) if (await fs.lstat(e.path).then(() => true, () => false)) present.push(e.path);
+  const writers = await (opts.writers ?? openWriters)([...present, ...created.files], opts.runner);
+  const heldOpen = (file: string, copy: string | null, hash: string | null): boolean => {
+    const w = writers.get(file);
+    if (!w) return false;
+    const why = `(open for writing by pid ${w.pid}, ${w.command}: a running process writes it, so it is left as it is)`;
+    notReverted.push({ path: file, why });
+    evidence.push({ path: file, copy, sha256: hash, action: 'not-reverted', why });
+    return true;
+  };
   for (const [i, e] of snap.entries.entries()) {
     const now = await current(e.path);
     const changed = e.absent ? now !== undefined : !now || sha256(now) !== e.sha256;
@@ -270,6 +291,7 @@ export async function revertSnapshot(snap: FileSnapshot, afterDir: string, endHa
       evidence.push({ path: e.path, copy, sha256: hash, action: 'kept' });
       continue;
     }
+    if (heldOpen(e.path, copy, hash)) continue;
     // Through a symbolic link to its target: the link itself is the user's and stays.
     const target = await fs.realpath(e.path).catch(() => e.path);
     if (e.absent) await fs.rm(target, { force: true });
@@ -291,7 +313,6 @@ export async function revertSnapshot(snap: FileSnapshot, afterDir: string, endHa
     notReverted.push({ path: c.path, why: NO_COPY });
     evidence.push({ path: c.path, copy: null, sha256: null, action: 'not-reverted', why: NO_COPY });
   }
-  const created = await createdSince(snap);
   const limits = snap.limits ?? DEFAULT_SNAPSHOT_LIMITS;
   let evidenceBytes = 0;
   for (const [k, file] of created.files.entries()) {
@@ -305,9 +326,10 @@ export async function revertSnapshot(snap: FileSnapshot, afterDir: string, endHa
       evidence.push({ path: file, copy: null, sha256: hash, action: 'kept' });
       continue;
     }
+    if (heldOpen(file, null, hash)) continue;
     const bytes = c.link !== undefined ? Buffer.from(`symbolic link to ${c.link}\n`) : c.bytes;
     if (!bytes || k >= limits.maxFiles || evidenceBytes + bytes.length > limits.maxTotalBytes) {
-      const why = 'created by the run, left in place: too big to keep as evidence before removing it';
+      const why = '(created by the run, left in place: too big to keep as evidence before removing it)';
       notReverted.push({ path: file, why });
       evidence.push({ path: file, copy: null, sha256: hash, action: 'not-reverted', why });
       continue;

@@ -12,6 +12,19 @@ export interface TreeListing {
   truncated: boolean;
 }
 
+/**
+ * Not the agent's to change, and not ours to put back: dependencies and version control (rebuilt, not edited),
+ * and what a running service writes as it goes (logs, databases and their journals, pid files, sockets). Putting
+ * a live database back to its pre-run bytes would lose what the service wrote meanwhile.
+ */
+const SKIPPED_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', 'logs', 'log', '.cache']);
+const SKIPPED_FILE = /(\.log(\.\d+)?|\.db|\.sqlite3?|-journal|-wal|-shm|\.pid|\.sock)$/i;
+
+/** Whether a walk leaves this directory entry out (named allowed paths are never left out by name). */
+export function skippedByName(name: string, isDir: boolean): boolean {
+  return isDir ? SKIPPED_DIRS.has(name) : SKIPPED_FILE.test(name);
+}
+
 /** Whether `p` is one of `excluded` or inside one of them. */
 export function isExcluded(p: string, excluded: readonly string[]): boolean {
   return excluded.some((x) => p === x || p.startsWith(`${x}${path.sep}`));
@@ -42,7 +55,7 @@ export async function listTree(roots: readonly string[], excluded: readonly stri
       continue;
     }
     const names = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-    const kept = names.filter((d) => (d.isFile() || d.isSymbolicLink() || d.isDirectory()) && !isExcluded(path.join(dir, d.name), excluded));
+    const kept = names.filter((d) => (d.isFile() || d.isSymbolicLink() || d.isDirectory()) && !skippedByName(d.name, d.isDirectory()) && !isExcluded(path.join(dir, d.name), excluded));
     if (count + kept.length > maxEntries) {
       truncated = true;
       unlisted.push(dir);

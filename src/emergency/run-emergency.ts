@@ -19,6 +19,7 @@ import { readLearnings, recordLearning } from './learnings.js';
 import { buildPrompt, type ProbeResultView } from './prompt.js';
 import { verifyHealth } from './verify-health.js';
 import { formatDuration } from '../config/duration.js';
+import { spawnRunner } from '../doctor/command-runner.js';
 
 export type EmergencyOutcome = 'fixed' | 'failed' | 'timeout' | 'refused' | 'proposed';
 
@@ -216,7 +217,7 @@ export async function finishAgentSession(opts: {
     await writeResult(resultFile, { outcome: 'handed-over', summary, reason: opts.reason, kept, changes: lines, beforeDir: snapshot ? beforeDir : null });
     return { changedFiles: kept, revertedFiles: [], keptFiles: kept };
   }
-  const report = snapshot ? await revertSnapshot(snapshot, path.join(incidentDir, 'after'), run.endHashes) : undefined;
+  const report = snapshot ? await revertSnapshot(snapshot, path.join(incidentDir, 'after'), run.endHashes, { runner: spawnRunner({ clock: opts.clock }) }) : undefined;
   const reverted = report?.reverted ?? [];
   const keptAfter = report?.keptChangedAfterAgent ?? [];
   const notReverted = report?.notReverted ?? [];
@@ -434,7 +435,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
   // 7. Propose mode: the files must be untouched; the proposal is the output.
   if (config.mode === 'propose') {
     const changes = await changesSince(snapshot);
-    const reverted = changes.length > 0 ? (await revertSnapshot(snapshot, path.join(incidentDir, 'after'))).reverted : [];
+    const reverted = changes.length > 0 ? (await revertSnapshot(snapshot, path.join(incidentDir, 'after'), undefined, { runner: spawnRunner({ clock }) })).reverted : [];
     opts.emit(
       event(opts, 'agent.finished', 'warning', `Level 3 proposal for ${service.name} (awaiting a human): ${summary.slice(0, 300)}`, {
         ...common,

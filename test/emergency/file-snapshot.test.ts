@@ -1,9 +1,11 @@
 // The agent's file snapshot on real files: links kept, a bounded listing never mistakes an old file for a new one.
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SNAPSHOT_LIMITS, changesSince, createdSince, revertSnapshot, takeSnapshot } from '../../src/emergency/file-snapshot.js';
+import { openWriters, parseLsofWriters, writableFlags } from '../../src/platform/open-writers.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -91,5 +93,69 @@ describe('a damaged pre-run copy', () => {
     expect(r.reverted).toEqual([]);
     expect(r.notReverted).toEqual([{ path: file, why: expect.stringContaining('missing or damaged') }]);
     expect(await fs.readFile(file, 'utf8')).toBe('{"port": "oops"}\n');
+  });
+});
+
+describe('what a running process writes', () => {
+  it('logs, databases, dependencies and version control are never walked: not copied, not put back, not removed', async () => {
+    const work = path.join(dir, 'work');
+    await fs.mkdir(path.join(work, 'node_modules', 'dep'), { recursive: true });
+    await fs.mkdir(path.join(work, 'data'), { recursive: true });
+    await fs.writeFile(path.join(work, 'node_modules', 'dep', 'index.js'), 'v1\n');
+    await fs.writeFile(path.join(work, 'app.log'), 'line 1\n');
+    await fs.writeFile(path.join(work, 'data', 'main.sqlite'), 'rows\n');
+    await fs.writeFile(path.join(work, 'server.js'), 'a\n');
+    const snap = await takeSnapshot([work], [], path.join(dir, 'before'));
+    expect(snap.entries.map((e) => e.path)).toEqual([path.join(work, 'server.js')]);
+    await fs.appendFile(path.join(work, 'app.log'), 'line 2\n');
+    await fs.appendFile(path.join(work, 'data', 'main.sqlite'), 'more rows\n');
+    await fs.writeFile(path.join(work, 'data', 'main.sqlite-wal'), 'wal\n');
+    await fs.writeFile(path.join(work, 'node_modules', 'dep', 'index.js'), 'v2\n');
+    expect(await changesSince(snap)).toEqual([]);
+    await revertSnapshot(snap, path.join(dir, 'after'));
+    expect(await fs.readFile(path.join(work, 'app.log'), 'utf8')).toBe('line 1\nline 2\n');
+    expect(await fs.readFile(path.join(work, 'data', 'main.sqlite'), 'utf8')).toBe('rows\nmore rows\n');
+    expect(await fs.readFile(path.join(work, 'data', 'main.sqlite-wal'), 'utf8')).toBe('wal\n');
+    expect(await fs.readFile(path.join(work, 'node_modules', 'dep', 'index.js'), 'utf8')).toBe('v2\n');
+  });
+
+  it('a file a live process holds open for writing is left as it is and named with the process, changed or created', async () => {
+    const work = path.join(dir, 'work');
+    await fs.mkdir(path.join(work, 'data'), { recursive: true });
+    const store = path.join(work, 'data', 'store.bin');
+    const made = path.join(work, 'data', 'cache.bin');
+    await fs.writeFile(store, 'before\n');
+    const snap = await takeSnapshot([work], [], path.join(dir, 'before'));
+    // The service, still running during the run, writes its store and creates a cache file; it keeps both open.
+    const child = spawn(process.execPath, ['-e', `const fs = require('fs'); const a = fs.openSync(process.argv[1], 'r+'); fs.writeSync(a, 'written!\\n'); const b = fs.openSync(process.argv[2], 'w'); fs.writeSync(b, 'cache\\n'); console.log('ready'); setInterval(() => {}, 1000);`, store, made], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+      const seen = await openWriters([store, made]);
+      expect(seen.get(store)).toEqual({ pid: child.pid, command: 'node' });
+      const r = await revertSnapshot(snap, path.join(dir, 'after'));
+      expect(r.reverted).toEqual([]);
+      expect(r.notReverted.map((n) => n.path).sort()).toEqual([made, store].sort());
+      expect(r.notReverted[0]!.why).toContain(`open for writing by pid ${child.pid}, node`);
+      expect(await fs.readFile(store, 'utf8')).toBe('written!\n');
+      expect(await fs.readFile(made, 'utf8')).toBe('cache\n');
+    } finally {
+      child.kill('SIGKILL');
+    }
+    // Once the process is gone, the same revert puts the file back and removes the created one.
+    await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+    const again = await revertSnapshot(snap, path.join(dir, 'after'));
+    expect(again.reverted.sort()).toEqual([made, store].sort());
+    expect(await fs.readFile(store, 'utf8')).toBe('before\n');
+  });
+
+  it('reads the write flags of /proc fdinfo and lsof output', () => {
+    expect(writableFlags('pos:\t0\nflags:\t0100002\nmnt_id:\t1\n')).toBe(true);
+    expect(writableFlags('pos:\t0\nflags:\t02100001\n')).toBe(true);
+    expect(writableFlags('pos:\t0\nflags:\t0100000\n')).toBe(false);
+    const m = parseLsofWriters('p42\ncpostgres\nf3\nar\nn/srv/a.conf\nf4\nau\nn/srv/db.bin\np43\ncvim\nf5\naw\nn/srv/b.txt\n');
+    expect([...m.entries()]).toEqual([
+      ['/srv/db.bin', { pid: 42, command: 'postgres' }],
+      ['/srv/b.txt', { pid: 43, command: 'vim' }],
+    ]);
   });
 });
