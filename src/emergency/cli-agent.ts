@@ -1,5 +1,6 @@
 // Runs a CLI coding agent (claude, codex, gemini, a command template) in tmux or a bare PTY, time-boxed, recorded.
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { AgentAdapter, AgentRunResult, AgentSession } from './agent-adapter.js';
 import { TmuxSession, tmuxAvailable, tmuxSessionName } from './tmux-session.js';
@@ -125,6 +126,17 @@ export class CliAgentAdapter implements AgentAdapter {
 /** Whether the agent may edit files at all: only with a configured working directory, and only in fix mode. */
 export function editsAllowed(session: Pick<AgentSession, 'mode' | 'workdirConfigured'>): boolean {
   return session.mode === 'fix' && session.workdirConfigured !== false;
+}
+
+/**
+ * A working directory too broad to hand to an agent for edits (and to snapshot and put back whole): the home
+ * directory or one of its ancestors (/home, /). Other programs write there during the run (shell history,
+ * settings, caches), and a revert would undo their writes along with the agent's.
+ */
+export function tooBroadToEdit(dir: string, home = os.homedir()): boolean {
+  const d = path.resolve(dir);
+  const h = path.resolve(home);
+  return d === h || h.startsWith(d === path.sep ? d : `${d}${path.sep}`);
 }
 
 /**

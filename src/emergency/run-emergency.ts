@@ -20,6 +20,7 @@ import { buildPrompt, type ProbeResultView } from './prompt.js';
 import { verifyHealth } from './verify-health.js';
 import { formatDuration } from '../config/duration.js';
 import { spawnRunner } from '../doctor/command-runner.js';
+import { tooBroadToEdit } from './cli-agent.js';
 
 export type EmergencyOutcome = 'fixed' | 'failed' | 'timeout' | 'refused' | 'proposed';
 
@@ -288,10 +289,16 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
   const serviceDir = path.resolve(service.cwd ?? process.cwd());
   // Without a configured working directory the agent starts in an empty private directory: CLI agents read
   // their start directory without asking, and the daemon's directory (often $HOME) holds ~/.ssh and the API token.
-  const workdir = service.cwd !== undefined ? serviceDir : path.join(incidentDir, 'agent-cwd');
-  if (service.cwd === undefined) await fs.mkdir(workdir, { recursive: true, mode: 0o700 });
+  // A cwd that is a home directory (or /home, /) counts as none: other programs write there during the run, and
+  // neither the agent's edits nor our revert may reach them.
+  const ownDir = service.cwd !== undefined && !tooBroadToEdit(serviceDir);
+  const workdir = ownDir ? serviceDir : path.join(incidentDir, 'agent-cwd');
+  if (!ownDir) await fs.mkdir(workdir, { recursive: true, mode: 0o700 });
+  if (service.cwd !== undefined && !ownDir) {
+    opts.emit(event(opts, 'incident.action', 'warning', `Level 3: ${service.name}'s cwd ${serviceDir} is a home directory (or holds one): the agent starts in a private directory and may change only the config file`, { action: 'agent-workdir-too-broad', cwd: serviceDir }));
+  }
   const configPath = host.configPath ?? (service.configFile ? path.resolve(serviceDir, service.configFile.path) : undefined);
-  const defaultPaths = service.cwd !== undefined ? [configPath, workdir] : [configPath];
+  const defaultPaths = ownDir ? [configPath, workdir] : [configPath];
   const allowedPaths = (config.allowedPaths ?? defaultPaths.filter((p): p is string => !!p)).map((p) => path.resolve(serviceDir, p));
 
   // Secrets: the service's env, secret fields of its config, whatever the daemon already registered.
@@ -379,7 +386,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     allowedPaths,
     ...(configPath ? { configPath } : {}),
     // Without a configured working directory the agent edits nothing (the daemon's own directory is not its to change).
-    workdirConfigured: service.cwd !== undefined,
+    workdirConfigured: ownDir,
     mode: config.mode,
     config,
     host,

@@ -13,7 +13,7 @@ import { claudeArgv } from '../../src/emergency/claude-adapter.js';
 import { codexArgv } from '../../src/emergency/codex-adapter.js';
 import { geminiArgv } from '../../src/emergency/gemini-adapter.js';
 import { commandArgv } from '../../src/emergency/command-adapter.js';
-import { launcherScript, PROMPT_ARG } from '../../src/emergency/cli-agent.js';
+import { launcherScript, PROMPT_ARG, tooBroadToEdit } from '../../src/emergency/cli-agent.js';
 import { readLearnings, recordLearning } from '../../src/emergency/learnings.js';
 import { acquireEmergencyLocks, serviceLockPath } from '../../src/emergency/emergency-locks.js';
 import type { AgentSession } from '../../src/emergency/agent-adapter.js';
@@ -201,6 +201,15 @@ describe('CLI agent commands', () => {
     const tools = claudeArgv(wide)[claudeArgv(wide).indexOf('--allowedTools') + 1] as string;
     expect(tools).not.toContain('.ssh');
     expect(codexArgv(wide)).toEqual(expect.arrayContaining(['-c', 'sandbox_workspace_write.network_access=false']));
+  });
+  it('a home directory and its ancestors are too broad to hand to an agent; a directory inside the home is not', () => {
+    expect(tooBroadToEdit('/home/ann', '/home/ann')).toBe(true);
+    expect(tooBroadToEdit('/home/ann/', '/home/ann')).toBe(true);
+    expect(tooBroadToEdit('/home', '/home/ann')).toBe(true);
+    expect(tooBroadToEdit('/', '/home/ann')).toBe(true);
+    expect(tooBroadToEdit('/home/ann/openclaw', '/home/ann')).toBe(false);
+    expect(tooBroadToEdit('/home/anna', '/home/ann')).toBe(false);
+    expect(tooBroadToEdit('/srv/app', '/home/ann')).toBe(false);
   });
   it('codex: exec with the workspace sandbox, no approvals; read-only to propose', () => {
     const fix = codexArgv(session('fix', { binary: '/opt/codex' }));

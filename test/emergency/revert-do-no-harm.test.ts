@@ -232,4 +232,45 @@ describe('the revert of a failed agent run (issue 16/17: do no harm)', () => {
     expect(fin.details?.notReverted).toEqual([{ path: big(s.dir), why: expect.stringContaining('over the snapshot limits') }]);
     expect((await fs.stat(big(s.dir))).size).toBe(1536 * 1024 + 4);
   });
+
+  it('a service whose cwd is a home directory: the agent starts in a private directory, may change only the config, and nothing else in the home is snapshotted', { timeout: 30_000 }, async () => {
+    scenario = await makeScenario();
+    const s = scenario;
+    await fs.writeFile(path.join(s.dir, '.bash_history'), 'ls\n');
+    const home = process.env.HOME;
+    process.env.HOME = s.dir;
+    let seen: AgentSession | undefined;
+    try {
+      const incident = s.incident();
+      await runAgentSession({
+        incident,
+        service: s.service,
+        config: emergencySchema.parse({ adapter: 'command', command: ['unused'], timeBox: '20s', verifyWindow: '1s' }),
+        host: s.host,
+        clock: systemClock(),
+        redactor: s.redactor,
+        stateDir: s.stateDir,
+        emit: (e) => s.events.push(e),
+        adapters: {
+          command: {
+            name: 'command',
+            async run(session: AgentSession) {
+              seen = session;
+              session.onStarted({ handle: 'stand-in' });
+              return { status: 'failed', exitCode: 1, summary: 'gave up', transcript: '', refused: [] };
+            },
+          },
+        },
+      });
+      expect(seen!.workdir).toBe(path.join(s.stateDir, 'incidents', incident.id, 'agent-cwd'));
+      expect(seen!.workdirConfigured).toBe(false);
+      expect(seen!.allowedPaths).toEqual([s.host.configPath]);
+      const manifest = JSON.parse(await fs.readFile(path.join(s.stateDir, 'incidents', incident.id, 'before', 'manifest.json'), 'utf8')) as { entries: Array<{ path: string }> };
+      expect(manifest.entries.map((e) => e.path)).toEqual([s.host.configPath]);
+      expect(s.events.find((e) => e.details?.action === 'agent-workdir-too-broad')?.message).toContain('is a home directory');
+    } finally {
+      if (home === undefined) delete process.env.HOME;
+      else process.env.HOME = home;
+    }
+  });
 });
