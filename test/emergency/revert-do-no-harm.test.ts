@@ -35,6 +35,33 @@ async function mode(file: string): Promise<number> {
   return (await fs.stat(file)).mode & 0o777;
 }
 
+/** One Level 3 run of a stand-in agent on the scenario (a `command` adapter that never starts a process). */
+function runStandIn(s: Scenario, incident: ReturnType<Scenario['incident']>, agent: AgentAdapter) {
+  return runAgentSession({
+    incident,
+    service: s.service,
+    config: emergencySchema.parse({ adapter: 'command', command: ['unused'], timeBox: '20s', verifyWindow: '1s' }),
+    host: s.host,
+    clock: systemClock(),
+    redactor: s.redactor,
+    stateDir: s.stateDir,
+    emit: (e) => s.events.push(e),
+    adapters: { command: agent },
+  });
+}
+
+/** A stand-in agent that does `work`, then fails (exit 1). */
+function failingAgent(work: (session: AgentSession) => Promise<void>): AgentAdapter {
+  return {
+    name: 'command',
+    async run(session: AgentSession) {
+      session.onStarted({ handle: 'stand-in' });
+      await work(session);
+      return { status: 'failed', exitCode: 1, summary: 'gave up', transcript: '', refused: [] };
+    },
+  };
+}
+
 /** A scenario with a notes file, and a run of the editing agent on it that fails its verification. */
 async function failedRun(agent?: (notes: string, dir: string) => AgentAdapter) {
   scenario = await makeScenario();
@@ -44,17 +71,7 @@ async function failedRun(agent?: (notes: string, dir: string) => AgentAdapter) {
   await fs.mkdir(path.join(s.dir, 'src', 'lib'), { recursive: true });
   await fs.writeFile(path.join(s.dir, 'src', 'lib', 'app.js'), 'export const port = 0;\n');
   const incident = s.incident();
-  const run = await runAgentSession({
-    incident,
-    service: s.service,
-    config: emergencySchema.parse({ adapter: 'command', command: ['unused'], timeBox: '20s', verifyWindow: '1s' }),
-    host: s.host,
-    clock: systemClock(),
-    redactor: s.redactor,
-    stateDir: s.stateDir,
-    emit: (e) => s.events.push(e),
-    adapters: { command: (agent ?? editingAgent)(notes, s.dir) },
-  });
+  const run = await runStandIn(s, incident, (agent ?? editingAgent)(notes, s.dir));
   return { s, notes, incident, run };
 }
 
@@ -148,19 +165,16 @@ describe('the revert of a failed agent run (issue 16/17: do no harm)', () => {
 
   it('what the agent created (files, a directory tree, a link) and its edit deep in the working directory are undone; a file that appeared after it ended is kept', { timeout: 30_000 }, async () => {
     const app = (dir: string) => path.join(dir, 'src', 'lib', 'app.js');
-    const { s, notes, incident, run } = await failedRun((notesFile, dir) => ({
-      name: 'command',
-      async run(session: AgentSession) {
-        session.onStarted({ handle: 'stand-in' });
+    const { s, notes, incident, run } = await failedRun((notesFile, dir) =>
+      failingAgent(async (session) => {
         await fs.writeFile(notesFile, AGENT_NOTES);
         await fs.writeFile(app(dir), 'export const port = 18789; // agent\n');
         await fs.writeFile(path.join(dir, 'fix-attempt.md'), 'tried a port change\n');
         await fs.mkdir(path.join(dir, 'plugins', 'hotfix'), { recursive: true });
         await fs.writeFile(path.join(dir, 'plugins', 'hotfix', 'index.js'), 'module.exports = {};\n');
         await fs.symlink(session.configPath!, path.join(dir, 'config-link.json'));
-        return { status: 'failed', exitCode: 1, summary: 'gave up', transcript: 'created files', refused: [] };
-      },
-    }));
+      }),
+    );
     expect(run.outcome).toBe('failed');
     const created = [path.join(s.dir, 'fix-attempt.md'), path.join(s.dir, 'plugins', 'hotfix', 'index.js'), path.join(s.dir, 'config-link.json')];
     expect(run.changedFiles).toEqual(expect.arrayContaining([notes, app(s.dir), ...created]));
@@ -204,26 +218,7 @@ describe('the revert of a failed agent run (issue 16/17: do no harm)', () => {
     await fs.mkdir(path.join(s.dir, 'data'));
     await fs.writeFile(big(s.dir), Buffer.alloc(1536 * 1024, 1));
     const incident = s.incident();
-    const run = await runAgentSession({
-      incident,
-      service: s.service,
-      config: emergencySchema.parse({ adapter: 'command', command: ['unused'], timeBox: '20s', verifyWindow: '1s' }),
-      host: s.host,
-      clock: systemClock(),
-      redactor: s.redactor,
-      stateDir: s.stateDir,
-      emit: (e) => s.events.push(e),
-      adapters: {
-        command: {
-          name: 'command',
-          async run(session: AgentSession) {
-            session.onStarted({ handle: 'stand-in' });
-            await fs.appendFile(big(s.dir), 'more');
-            return { status: 'failed', exitCode: 1, summary: 'gave up', transcript: '', refused: [] };
-          },
-        },
-      },
-    });
+    const run = await runStandIn(s, incident, failingAgent(() => fs.appendFile(big(s.dir), 'more')));
     expect(run.changedFiles).toContain(big(s.dir));
     await finishAgentSession({ stateDir: s.stateDir, serviceName: s.service.name, incidentId: incident.id, keep: false, reason: run.detail, redactor: s.redactor, clock: systemClock(), emit: (e) => s.events.push(e) });
     const fin = s.events.find((e) => e.type === 'agent.finished')!;
@@ -242,26 +237,13 @@ describe('the revert of a failed agent run (issue 16/17: do no harm)', () => {
     let seen: AgentSession | undefined;
     try {
       const incident = s.incident();
-      await runAgentSession({
+      await runStandIn(
+        s,
         incident,
-        service: s.service,
-        config: emergencySchema.parse({ adapter: 'command', command: ['unused'], timeBox: '20s', verifyWindow: '1s' }),
-        host: s.host,
-        clock: systemClock(),
-        redactor: s.redactor,
-        stateDir: s.stateDir,
-        emit: (e) => s.events.push(e),
-        adapters: {
-          command: {
-            name: 'command',
-            async run(session: AgentSession) {
-              seen = session;
-              session.onStarted({ handle: 'stand-in' });
-              return { status: 'failed', exitCode: 1, summary: 'gave up', transcript: '', refused: [] };
-            },
-          },
-        },
-      });
+        failingAgent(async (session) => {
+          seen = session;
+        }),
+      );
       expect(seen!.workdir).toBe(path.join(s.stateDir, 'incidents', incident.id, 'agent-cwd'));
       expect(seen!.workdirConfigured).toBe(false);
       expect(seen!.allowedPaths).toEqual([s.host.configPath]);
