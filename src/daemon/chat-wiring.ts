@@ -46,6 +46,7 @@ export function chatPlugin(): DaemonPlugin {
             emit: ctx.emit,
             redact: (t) => ctx.redactor.redact(t),
             offsetStore: fileOffsetStore(ctx.stateDir, ch.botToken, ch.chatId),
+            channelName: ch.name,
           }),
         );
       }

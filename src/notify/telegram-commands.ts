@@ -29,7 +29,13 @@ export interface TelegramCommandsOptions {
   redact(text: string): string;
   /** Where the update position is kept across daemon restarts (none: start from what Telegram still holds). */
   offsetStore?: OffsetStore;
+  /** The channel's name: a failure notice is not sent back to the channel that failed. */
+  channelName?: string;
+  /** Waits before each new try of a message with buttons that did not get through (default 5 s, 15 s, 45 s, 2 min). */
+  offerRetryMs?: readonly number[];
 }
+
+const OFFER_RETRY_MS = [5_000, 15_000, 45_000, 120_000];
 
 interface Update {
   update_id: number;
@@ -134,7 +140,24 @@ export class TelegramCommands {
     });
     const title = kind === 'approval' ? `${e.service}: approve the Level 3 agent run?` : `${e.service} needs a human`;
     const text = this.o.redact(`${title}\nincident ${e.incidentId}\n${e.message}`).slice(0, 3500);
-    await this.call('sendMessage', { chat_id: this.o.chatId, text, reply_markup: { inline_keyboard: [row] } }).catch(() => undefined);
+    const body = { chat_id: this.o.chatId, text, reply_markup: { inline_keyboard: [row] } };
+    // A short outage must not cost the buttons (the alert itself is spooled by the outbox): bounded tries, and
+    // none once the incident is over or the daemon stops.
+    const waits = this.o.offerRetryMs ?? OFFER_RETRY_MS;
+    for (let attempt = 0; ; attempt++) {
+      if (await this.call('sendMessage', body).catch(() => undefined)) return;
+      if (attempt >= waits.length || this.abort.signal.aborted) break;
+      const slept = await this.o.clock.sleep(waits[attempt]!, this.abort.signal).then(() => true, () => false);
+      if (!slept || this.o.actions.incidentOf(e.service!) !== e.incidentId) return;
+    }
+    this.o.emit({
+      type: 'notify.undelivered',
+      time: this.o.clock.now(),
+      severity: 'warning',
+      service: e.service!,
+      message: `Telegram: the ${kind === 'approval' ? 'approve/refuse' : 'resume/restart'} buttons for incident ${e.incidentId} could not be sent after ${waits.length + 1} tries; the commands still work (/${kind === 'approval' ? `approve ${e.incidentId}` : `resume ${e.service}`})`,
+      details: { channel: this.o.channelName ?? 'telegram', incidentId: e.incidentId, buttons: kind },
+    });
   }
 
   private async poll(): Promise<void> {

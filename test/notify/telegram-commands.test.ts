@@ -11,7 +11,9 @@ import { DEMO_GATEWAY_SERVER } from '../helpers/demo.js';
 import { FIXTURES } from '../helpers/daemon.js';
 import type { StandIn } from '../emergency/model-standins.js';
 import { brokenGatewayNeedingApproval } from '../helpers/approval-gateway.js';
-import { parseCommand } from '../../src/notify/telegram-commands.js';
+import { parseCommand, TelegramCommands } from '../../src/notify/telegram-commands.js';
+import { systemClock } from '../../src/platform/clock.js';
+import type { ClawbackEvent } from '../../src/observe/events.js';
 
 interface Call {
   method: string;
@@ -79,6 +81,80 @@ afterEach(async () => {
 type Keyboard = { inline_keyboard: Array<Array<{ text: string; callback_data: string }>> };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const telegram = (url: string): Record<string, unknown> => ({ type: 'telegram', botToken: '123456:TEST-token', chatId: '100', apiBase: url, commands: { allow: [42], pollTimeout: '1s' } });
+
+describe('buttons through an outage', () => {
+  /** A Bot API that answers 502 to the first `failures` sendMessage calls, then ok; getUpdates answers empty. */
+  async function flakyApi(failures: number): Promise<{ url: string; sends: Array<Record<string, unknown>>; close(): Promise<void> }> {
+    const sends: Array<Record<string, unknown>> = [];
+    let failed = 0;
+    const server = http.createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c.toString()));
+      req.on('end', () => {
+        if (!/sendMessage$/.test(req.url ?? '')) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, result: [] }));
+        if (failed++ < failures) return void res.writeHead(502).end('bad gateway');
+        sends.push(JSON.parse(raw) as Record<string, unknown>);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, result: { message_id: sends.length } }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sends, close: () => new Promise<void>((r) => server.close(() => r())) };
+  }
+  const escalation: ClawbackEvent = { type: 'incident.escalated', time: Date.now(), severity: 'critical', service: 'gw', incidentId: 'inc-1', message: 'gw needs a human' };
+  const bot = (url: string, emitted: ClawbackEvent[], open: () => string | null) =>
+    new TelegramCommands({
+      apiBase: url,
+      botToken: '123456:TEST-token',
+      chatId: '100',
+      allow: [42],
+      pollTimeoutMs: 1000,
+      clock: systemClock(),
+      actions: { incidentOf: open, act: async () => ({ ok: true, message: '' }), statusLine: () => '' },
+      emit: (e) => emitted.push(e),
+      redact: (t) => t,
+      channelName: 'phone',
+      offerRetryMs: [50, 50, 50],
+    });
+
+  it('a message with buttons that met a 502 is sent again until it gets through, bounded', async () => {
+    const flaky = await flakyApi(2);
+    const emitted: ClawbackEvent[] = [];
+    const b = bot(flaky.url, emitted, () => 'inc-1');
+    try {
+      b.onEvent(escalation);
+      const sent = await waitFor(() => flaky.sends[0], { timeoutMs: 10_000 });
+      expect((sent.reply_markup as Keyboard).inline_keyboard[0]!.map((k) => k.text)).toContain('Resume');
+      expect(emitted).toEqual([]);
+    } finally {
+      await b.stop();
+      await flaky.close();
+    }
+  });
+
+  it('gives up after its tries with a notice that names the commands, and stops trying once the incident is over', async () => {
+    const down = await flakyApi(100);
+    const emitted: ClawbackEvent[] = [];
+    const b = bot(down.url, emitted, () => 'inc-1');
+    try {
+      b.onEvent(escalation);
+      const notice = await waitFor(() => emitted[0], { timeoutMs: 10_000 });
+      expect(notice).toMatchObject({ type: 'notify.undelivered', details: { channel: 'phone', incidentId: 'inc-1', buttons: 'escalation' } });
+      expect(notice.message).toContain('after 4 tries; the commands still work (/resume gw)');
+    } finally {
+      await b.stop();
+    }
+    const over: ClawbackEvent[] = [];
+    const b2 = bot(down.url, over, () => null);
+    try {
+      b2.onEvent(escalation);
+      await sleep(400);
+      expect(over).toEqual([]);
+    } finally {
+      await b2.stop();
+      await down.close();
+    }
+  });
+});
 
 describe('chat commands', () => {
   it('parses commands with and without the bot name', () => {
