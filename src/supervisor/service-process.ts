@@ -5,7 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import type { Clock, TimerHandle } from '../platform/clock.js';
-import { isSameProcess, processGroupMembers, processStartTime } from '../platform/proc.js';
+import { isSameProcess, processGroupMembers, processStartTime, readProcStat } from '../platform/proc.js';
+import { descendantsOf, signalKnown } from '../platform/escaped-descendants.js';
 import { signalGroup } from '../platform/signal-group.js';
 
 export interface ExitInfo {
@@ -53,19 +54,26 @@ async function stopGroup(inst: ServiceInstance, clock: Clock, signal: NodeJS.Sig
     killLeftovers(inst.pid);
     return inst.exited;
   }
+  // Descendants that left the group (a setsid, a detached child) are the service's too: a stop reaches them, as
+  // systemd's control-group kill and PM2's tree kill do. Recorded now, with start times, so a reused pid is never hit.
+  const escaped = descendantsOf(inst.pid).filter((p) => readProcStat(p.pid)?.pgid !== inst.pid);
   signalGroup(inst.pid, signal);
+  signalKnown(escaped, signal);
   // A stopped (SIGSTOP'd) process cannot act on the stop signal until it is continued.
   signalGroup(inst.pid, 'SIGCONT');
+  signalKnown(escaped, 'SIGCONT');
   const deadline = clock.monotonic() + graceMs;
   let done = false;
   void inst.exited.then(() => {
     done = true;
   });
+  const escapedGone = (): boolean => escaped.every((p) => !isSameProcess(p.pid, p.startTime));
   while (clock.monotonic() < deadline) {
-    if (done && processGroupMembers(inst.pid).length === 0) break;
+    if (done && processGroupMembers(inst.pid).length === 0 && escapedGone()) break;
     await clock.sleep(Math.min(25, Math.max(1, deadline - clock.monotonic())));
   }
   signalGroup(inst.pid, 'SIGKILL');
+  signalKnown(escaped, 'SIGKILL');
   const info = await inst.exited;
   killLeftovers(inst.pid);
   return info;

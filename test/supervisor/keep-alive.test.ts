@@ -96,6 +96,24 @@ describe('keep-alive', () => {
     expect(svc(t).status().state).toBe('stopped');
   });
 
+  for (const ignoreTerm of [false, true]) {
+    it(`a stop reaches a worker that left the service's process group (its own session)${ignoreTerm ? ', with SIGKILL after the grace when it ignores SIGTERM' : ''}`, async () => {
+      td = await startTestDaemon({
+        services: [{ name: 'svc', command: [NODE, path.join(FIXTURES, 'escape-session.mjs'), ...(ignoreTerm ? ['--ignore-term'] : [])], stop: { grace: '700ms' } }],
+      });
+      const t = td;
+      const logFile = path.join(t.stateDir, 'logs', 'svc.log');
+      const pids = await waitFor(() => {
+        const m = /\{"pid":(\d+),"escaped":(\d+)\}/.exec(readFileSync(logFile, 'utf8'));
+        return m ? { pid: Number(m[1]), escaped: Number(m[2]) } : undefined;
+      }, { timeoutMs: 5000 });
+      expect(isAlive(pids.escaped)).toBe(true);
+      await svc(t).stop();
+      await waitFor(() => !isAlive(pids.escaped), { timeoutMs: 5000 });
+      expect(isAlive(pids.pid)).toBe(false);
+    });
+  }
+
   it('leaves no process behind when the daemon stops', async () => {
     td = await startTestDaemon({
       services: [
