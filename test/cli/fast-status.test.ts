@@ -79,13 +79,18 @@ async function startDaemon(prefix: string): Promise<{ dir: string; stateDir: str
   return { dir, stateDir: path.join(dir, 'state'), config };
 }
 
+/** Until the one service is healthy: two answers compared must not straddle its first verdict. */
+async function untilHealthy(stateDir: string): Promise<void> {
+  await waitFor(async () => {
+    const r = await runCli(['status', '--json', '--state-dir', stateDir]);
+    return r.code === 0 && (JSON.parse(r.stdout) as { services: Array<{ health: string }> }).services[0]?.health === 'healthy' ? true : undefined;
+  }, { timeoutMs: 15_000 });
+}
+
 describe('clawback status fast path against a live daemon', () => {
   it('answers like the commander path for each option spelling, from one bundled file without commander, http or crypto', async () => {
     const { dir, stateDir, config } = await startDaemon('clawback-fast-status-');
-    await waitFor(async () => {
-      const r = await runCli(['status', '--json', '--state-dir', stateDir]);
-      return r.code === 0 && (JSON.parse(r.stdout) as { services: Array<{ health: string }> }).services[0]?.health === 'healthy' ? true : undefined;
-    }, { timeoutMs: 15_000 });
+    await untilHealthy(stateDir);
 
     for (const args of [
       ['status', '--json', '--state-dir', stateDir],
@@ -125,6 +130,8 @@ describe('clawback status fast path against a live daemon', () => {
 
   it('the CommonJS binary (package.json bin) answers the same from the CommonJS bundles, with no ES module imported', async () => {
     const { dir, stateDir } = await startDaemon('clawback-fast-bin-');
+    // Compared with a second answer taken later: the service's health must not change in between (pending -> healthy).
+    await untilHealthy(stateDir);
     const pkg = JSON.parse(readFileSync(path.join(path.dirname(CLI), '..', '..', 'package.json'), 'utf8')) as { bin: { clawback: string } };
     const bin = path.join(path.dirname(CLI), '..', '..', pkg.bin.clawback);
     expect(path.basename(bin)).toBe('clawback.cjs');
