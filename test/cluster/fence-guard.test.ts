@@ -74,6 +74,18 @@ describe('fence guard', () => {
     expect(info.signal).toBe('SIGKILL');
   });
 
+  it('kills the workers that left the group too (a worker in its own session would go on answering)', async () => {
+    const c = spawnMarked(NODE, [path.join(FIXTURES, 'escape-session.mjs')]);
+    started.push(c);
+    const line = await c.waitForStdout(/\{"pid":\d+,"escaped":\d+\}\n/, 15_000);
+    const { escaped } = JSON.parse(line.trim().split('\n').pop()!) as { escaped: number };
+    expect(isAlive(escaped)).toBe(true);
+    guard(path.join(os.tmpdir(), `clawback-no-such-fence-${process.pid}-5`), c.pid, 'fg-5');
+    const info = await c.waitForExit(10_000);
+    expect(info.signal).toBe('SIGKILL');
+    await waitFor(() => !isAlive(escaped), { timeoutMs: 5000, message: () => `the escaped worker ${escaped} to be killed` });
+  });
+
   it('ends by itself when its instance is gone', async () => {
     const c = await instance();
     const f = file();
