@@ -14,6 +14,16 @@ afterEach(async () => {
 const exitWith = (code: number, delayMs: number): string[] => [NODE, path.join(FIXTURES, 'exit-with.mjs'), String(code), String(delayMs)];
 const svc = (td: TestDaemon, name = 'svc') => td.daemon.runtimes.get(name)!;
 
+/** The two pids a fixture prints as {"pid":…,"<other>":…} into the service's log. */
+function loggedPids(t: TestDaemon, other: string): Promise<{ pid: number; other: number }> {
+  const logFile = path.join(t.stateDir, 'logs', 'svc.log');
+  const re = new RegExp(`\\{"pid":(\\d+),"${other}":(\\d+)\\}`);
+  return waitFor(() => {
+    const m = re.exec(readFileSync(logFile, 'utf8'));
+    return m ? { pid: Number(m[1]), other: Number(m[2]) } : undefined;
+  }, { timeoutMs: 5000 });
+}
+
 describe('keep-alive', () => {
   it('restarts a crashed service at once, then with growing delays', async () => {
     td = await startTestDaemon({
@@ -82,16 +92,12 @@ describe('keep-alive', () => {
       services: [{ name: 'svc', command: [NODE, path.join(FIXTURES, 'ignore-sigterm.mjs')], stop: { grace: '700ms' } }],
     });
     const t = td;
-    const logFile = path.join(t.stateDir, 'logs', 'svc.log');
-    const pids = await waitFor(() => {
-      const m = /\{"pid":(\d+),"grandchild":(\d+)\}/.exec(readFileSync(logFile, 'utf8'));
-      return m ? { pid: Number(m[1]), grandchild: Number(m[2]) } : undefined;
-    }, { timeoutMs: 5000 });
+    const pids = await loggedPids(t, 'grandchild');
     const began = Date.now();
     await svc(t).stop();
     const took = Date.now() - began;
     expect(isAlive(pids.pid)).toBe(false);
-    expect(isAlive(pids.grandchild)).toBe(false);
+    expect(isAlive(pids.other)).toBe(false);
     expect(took).toBeGreaterThanOrEqual(650);
     expect(svc(t).status().state).toBe('stopped');
   });
@@ -102,14 +108,10 @@ describe('keep-alive', () => {
         services: [{ name: 'svc', command: [NODE, path.join(FIXTURES, 'escape-session.mjs'), ...(ignoreTerm ? ['--ignore-term'] : [])], stop: { grace: '700ms' } }],
       });
       const t = td;
-      const logFile = path.join(t.stateDir, 'logs', 'svc.log');
-      const pids = await waitFor(() => {
-        const m = /\{"pid":(\d+),"escaped":(\d+)\}/.exec(readFileSync(logFile, 'utf8'));
-        return m ? { pid: Number(m[1]), escaped: Number(m[2]) } : undefined;
-      }, { timeoutMs: 5000 });
-      expect(isAlive(pids.escaped)).toBe(true);
+      const pids = await loggedPids(t, 'escaped');
+      expect(isAlive(pids.other)).toBe(true);
       await svc(t).stop();
-      await waitFor(() => !isAlive(pids.escaped), { timeoutMs: 5000 });
+      await waitFor(() => !isAlive(pids.other), { timeoutMs: 5000 });
       expect(isAlive(pids.pid)).toBe(false);
     });
   }
