@@ -1,6 +1,7 @@
 // The self-fence a paused daemon cannot do: a tiny process per singleton instance that SIGKILLs its group at the deadline.
 // Usage: fence-guard DEADLINE_FILE PGID. The daemon rewrites the file on every lease renewal; the guard ends with the group.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { outsideGroup } from '../platform/escaped-descendants.js';
 
 const [file, pgidText] = process.argv.slice(2);
 const pgid = Number(pgidText);
@@ -35,62 +36,20 @@ function groupAlive(): boolean {
   }
 }
 
-/**
- * The leader's descendants (Linux: the /proc children files), found before the kill: a worker that left the group
- * (its own session) would otherwise go on answering after the fence, next to the new active member's.
- */
-function descendants(root: number): number[] {
-  const out: number[] = [];
-  const queue = [root];
-  while (queue.length > 0 && out.length < 10_000) {
-    const pid = queue.shift()!;
-    let tids: string[] = [];
-    try {
-      tids = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue;
-    }
-    for (const tid of tids) {
-      let text = '';
-      try {
-        text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
-      } catch {
-        // gone meanwhile
-      }
-      for (const c of text ? text.split(' ') : []) {
-        const child = Number(c);
-        if (!out.includes(child)) {
-          out.push(child);
-          queue.push(child);
-        }
-      }
-    }
-  }
-  return out;
-}
-
-/** The process group of a pid (field 5 of /proc/<pid>/stat), or undefined when it is gone. */
-function groupOf(pid: number): number | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[2]);
-  } catch {
-    return undefined;
-  }
-}
-
 function check(): void {
   if (!groupAlive()) process.exit(0);
   const d = deadline();
   if (monoNow() < d.mono && Date.now() < d.wall) return;
-  const outsideGroup = descendants(pgid).filter((pid) => groupOf(pid) !== pgid);
+  // The leader's descendants that left the group (a worker in its own session), found before the kill: they would
+  // otherwise go on answering after the fence, next to the new active member's.
+  const escaped = outsideGroup(pgid);
   try {
     process.kill(-pgid, 'SIGKILL');
   } catch {
     // already gone
   }
   let outside = 0;
-  for (const pid of outsideGroup) {
+  for (const { pid } of escaped) {
     try {
       process.kill(pid, 'SIGKILL');
       outside++;

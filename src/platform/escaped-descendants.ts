@@ -1,5 +1,5 @@
 // A command's descendants that left its process group (a CLI that respawns itself detached, as openclaw's does): a timeout must reach them too.
-import { isSameProcess, processStartTime, treeMembers } from './proc.js';
+import { isSameProcess, processStartTime, readProcStat, treeMembers } from './proc.js';
 
 export interface KnownProcess {
   pid: number;
@@ -15,6 +15,11 @@ export function descendantsOf(pid: number): KnownProcess[] {
   } catch {
     return [];
   }
+}
+
+/** Descendants of a group leader that left its group (a worker in its own session): a group signal misses them. */
+export function outsideGroup(leader: number): KnownProcess[] {
+  return descendantsOf(leader).filter((p) => readProcStat(p.pid)?.pgid !== leader);
 }
 
 /** Signals each process that is still the one recorded (same pid and start time). */

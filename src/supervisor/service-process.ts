@@ -5,8 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import type { Clock, TimerHandle } from '../platform/clock.js';
-import { isSameProcess, processGroupMembers, processStartTime, readProcStat } from '../platform/proc.js';
-import { descendantsOf, signalKnown } from '../platform/escaped-descendants.js';
+import { isSameProcess, processGroupMembers, processStartTime } from '../platform/proc.js';
+import { outsideGroup, signalKnown } from '../platform/escaped-descendants.js';
 import { signalGroup } from '../platform/signal-group.js';
 
 export interface ExitInfo {
@@ -56,7 +56,7 @@ async function stopGroup(inst: ServiceInstance, clock: Clock, signal: NodeJS.Sig
   }
   // Descendants that left the group (a setsid, a detached child) are the service's too: a stop reaches them, as
   // systemd's control-group kill and PM2's tree kill do. Recorded now, with start times, so a reused pid is never hit.
-  const escaped = descendantsOf(inst.pid).filter((p) => readProcStat(p.pid)?.pgid !== inst.pid);
+  const escaped = outsideGroup(inst.pid);
   signalGroup(inst.pid, signal);
   signalKnown(escaped, signal);
   // A stopped (SIGSTOP'd) process cannot act on the stop signal until it is continued.
