@@ -1,6 +1,7 @@
 // Who listens on a TCP port: /proc/net/tcp{,6} LISTEN sockets mapped to pids via /proc/*/fd, or lsof elsewhere.
 import { promises as fs, existsSync } from 'node:fs';
 import type { CommandRunner } from './types.js';
+import { fdsLinkingTo } from '../platform/proc-fds.js';
 
 export interface PortListeners {
   pids: number[];
@@ -28,25 +29,12 @@ export function listenInodes(procNetTcp: string, port: number): number[] {
 
 /** Pids whose fd table holds one of the socket inodes (only processes we may inspect). */
 export async function pidsHoldingInodes(inodes: readonly number[]): Promise<Map<number, number[]>> {
-  const wanted = new Set(inodes.map((i) => `socket:[${i}]`));
   const found = new Map<number, number[]>();
-  if (wanted.size === 0) return found;
-  for (const entry of await fs.readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let fds: string[];
-    try {
-      fds = await fs.readdir(`/proc/${entry}/fd`);
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      const link = await fs.readlink(`/proc/${entry}/fd/${fd}`).catch(() => '');
-      if (!wanted.has(link)) continue;
-      const inode = Number(link.slice(8, -1));
-      const list = found.get(inode) ?? [];
-      list.push(Number(entry));
-      found.set(inode, list);
-    }
+  for (const hit of await fdsLinkingTo(new Set(inodes.map((i) => `socket:[${i}]`)))) {
+    const inode = Number(hit.link.slice(8, -1));
+    const list = found.get(inode) ?? [];
+    list.push(hit.pid);
+    found.set(inode, list);
   }
   return found;
 }

@@ -2,6 +2,7 @@
 import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandRunner } from '../doctor/types.js';
+import { fdsLinkingTo } from './proc-fds.js';
 
 export interface Writer {
   pid: number;
@@ -16,17 +17,12 @@ export function writableFlags(fdinfo: string): boolean {
 
 async function viaProc(wanted: Set<string>, self: number): Promise<Map<string, Writer>> {
   const out = new Map<string, Writer>();
-  for (const entry of await fs.readdir('/proc').catch(() => [] as string[])) {
-    if (!/^\d+$/.test(entry) || Number(entry) === self) continue;
-    const fds = await fs.readdir(`/proc/${entry}/fd`).catch(() => [] as string[]);
-    for (const fd of fds) {
-      const link = await fs.readlink(`/proc/${entry}/fd/${fd}`).catch(() => '');
-      if (!wanted.has(link) || out.has(link)) continue;
-      const info = await fs.readFile(`/proc/${entry}/fdinfo/${fd}`, 'utf8').catch(() => '');
-      if (!writableFlags(info)) continue;
-      const command = (await fs.readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '?')).trim();
-      out.set(link, { pid: Number(entry), command });
-    }
+  for (const { pid, fd, link } of await fdsLinkingTo(wanted, self)) {
+    if (out.has(link)) continue;
+    const info = await fs.readFile(`/proc/${pid}/fdinfo/${fd}`, 'utf8').catch(() => '');
+    if (!writableFlags(info)) continue;
+    const command = (await fs.readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '?')).trim();
+    out.set(link, { pid, command });
   }
   return out;
 }
