@@ -173,6 +173,17 @@ function createdHash(c: { bytes?: Buffer; link?: string; size: number; mtimeMs: 
 
 const NO_COPY = '(no pre-run copy: the file was over the snapshot limits, so this change cannot be undone)';
 
+/** Files over the copy limits that changed or went since the snapshot (by size and mtime): no revert can undo these. */
+async function uncopiedChanges(snap: FileSnapshot): Promise<FileChange[]> {
+  const out: FileChange[] = [];
+  for (const [file, was] of Object.entries(snap.skippedStamps ?? {})) {
+    const st = await fs.stat(file).catch(() => undefined);
+    if (!st) out.push({ path: file, kind: 'deleted', diff: [NO_COPY], added: 0, removed: 0, uncopied: true });
+    else if (stamp(st) !== was) out.push({ path: file, kind: 'modified', diff: [NO_COPY], added: 0, removed: 0, uncopied: true });
+  }
+  return out;
+}
+
 /**
  * What changed since the snapshot (diff lines are raw: redact before showing them anywhere). With `endHashes`, a
  * file that appeared after the agent ended is left out: it is not the run's.
@@ -191,11 +202,7 @@ export async function changesSince(snap: FileSnapshot, endHashes?: Record<string
     }
     if (sha256(now) !== e.sha256) out.push({ path: e.path, kind: 'modified', ...textDiff(await before(snap, e), now) });
   }
-  for (const [file, was] of Object.entries(snap.skippedStamps ?? {})) {
-    const st = await fs.stat(file).catch(() => undefined);
-    if (!st) out.push({ path: file, kind: 'deleted', diff: [NO_COPY], added: 0, removed: 0, uncopied: true });
-    else if (stamp(st) !== was) out.push({ path: file, kind: 'modified', diff: [NO_COPY], added: 0, removed: 0, uncopied: true });
-  }
+  out.push(...(await uncopiedChanges(snap)));
   for (const file of (await createdSince(snap)).files) {
     const c = await smallContent(snap, file);
     if (!c || (endHashes && !Object.hasOwn(endHashes, file))) continue;
@@ -272,13 +279,15 @@ export async function revertSnapshot(
   const present: string[] = [];
   for (const e of snap.entries) if (await fs.lstat(e.path).then(() => true, () => false)) present.push(e.path);
   const writers = await (opts.writers ?? openWriters)([...present, ...created.files], opts.runner);
-  const heldOpen = (file: string, copy: string | null, hash: string | null): boolean => {
-    const w = writers.get(file);
-    if (!w) return false;
-    const why = `(open for writing by pid ${w.pid}, ${w.command}: a running process writes it, so it is left as it is)`;
+  // A change left as it is: reported with why, and recorded with the evidence.
+  const leave = (file: string, why: string, copy: string | null, hash: string | null): void => {
     notReverted.push({ path: file, why });
     evidence.push({ path: file, copy, sha256: hash, action: 'not-reverted', why });
-    return true;
+  };
+  const heldOpen = (file: string, copy: string | null, hash: string | null): boolean => {
+    const w = writers.get(file);
+    if (w) leave(file, `(open for writing by pid ${w.pid}, ${w.command}: a running process writes it, so it is left as it is)`, copy, hash);
+    return w !== undefined;
   };
   for (const [i, e] of snap.entries.entries()) {
     const now = await current(e.path);
@@ -298,9 +307,7 @@ export async function revertSnapshot(
     else {
       const was = await before(snap, e).catch(() => undefined);
       if (!was || sha256(was) !== e.sha256) {
-        const why = '(its pre-run copy is missing or damaged, e.g. by a power cut during the run: not put back)';
-        notReverted.push({ path: e.path, why });
-        evidence.push({ path: e.path, copy, sha256: hash, action: 'not-reverted', why });
+        leave(e.path, '(its pre-run copy is missing or damaged, e.g. by a power cut during the run: not put back)', copy, hash);
         continue;
       }
       await fs.mkdir(path.dirname(target), { recursive: true });
@@ -309,10 +316,7 @@ export async function revertSnapshot(
     reverted.push(e.path);
     evidence.push({ path: e.path, copy, sha256: hash, action: 'reverted' });
   }
-  for (const c of await changesSince({ ...snap, entries: [], tree: undefined })) {
-    notReverted.push({ path: c.path, why: NO_COPY });
-    evidence.push({ path: c.path, copy: null, sha256: null, action: 'not-reverted', why: NO_COPY });
-  }
+  for (const c of await uncopiedChanges(snap)) leave(c.path, NO_COPY, null, null);
   const limits = snap.limits ?? DEFAULT_SNAPSHOT_LIMITS;
   let evidenceBytes = 0;
   for (const [k, file] of created.files.entries()) {
@@ -329,9 +333,7 @@ export async function revertSnapshot(
     if (heldOpen(file, null, hash)) continue;
     const bytes = c.link !== undefined ? Buffer.from(`symbolic link to ${c.link}\n`) : c.bytes;
     if (!bytes || k >= limits.maxFiles || evidenceBytes + bytes.length > limits.maxTotalBytes) {
-      const why = '(created by the run, left in place: too big to keep as evidence before removing it)';
-      notReverted.push({ path: file, why });
-      evidence.push({ path: file, copy: null, sha256: hash, action: 'not-reverted', why });
+      leave(file, '(created by the run, left in place: too big to keep as evidence before removing it)', null, hash);
       continue;
     }
     evidenceBytes += bytes.length;
