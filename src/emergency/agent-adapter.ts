@@ -65,5 +65,10 @@ export interface AgentRunResult {
 
 export interface AgentAdapter {
   readonly name: string;
+  /**
+   * How finely the agent's edit permission is granted: per file (Claude's rules, our own tools) or per directory
+   * (Codex's sandbox). Per directory, a config outside the working directory is edited as a copy (config-stage.ts).
+   */
+  readonly writeReach?: 'paths' | 'directories';
   run(session: AgentSession): Promise<AgentRunResult>;
 }

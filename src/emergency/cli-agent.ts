@@ -7,6 +7,7 @@ import { TmuxSession, tmuxAvailable, tmuxSessionName } from './tmux-session.js';
 import { runInPty } from './pty-session.js';
 import { lastLines, stripTerminal } from './terminal-text.js';
 import { formatDuration } from '../config/duration.js';
+import { outsideDir } from './config-stage.js';
 
 /** An argv element: literal text, or the prompt (read from the 0600 prompt file by the launcher). */
 export type ArgvPart = string | { prompt: true };
@@ -50,6 +51,7 @@ export class CliAgentAdapter implements AgentAdapter {
     readonly name: string,
     private readonly build: (session: AgentSession) => ArgvPart[],
     private readonly opts: CliAgentOptions = {},
+    readonly writeReach: 'paths' | 'directories' = 'paths',
   ) {}
 
   /** The argv this adapter would run (for reports and tests). */
@@ -152,6 +154,15 @@ export function confinedPaths(session: Pick<AgentSession, 'workdir' | 'allowedPa
   for (const p of session.allowedPaths.map((x) => path.resolve(x))) if (config === undefined || inside(p) || p === config) out.add(p);
   if (config) out.add(config);
   return [...out];
+}
+
+/**
+ * For agents granted whole directories (Codex, Gemini): the directories to add beside the working directory, which is
+ * granted whole already. Only a confined path outside it (the config, or its working copy) needs one, and then its
+ * own directory, never the workdir's parent: a directory grant reaches everything in it.
+ */
+export function outsideDirs(session: Pick<AgentSession, 'workdir' | 'allowedPaths' | 'configPath'>): string[] {
+  return [...new Set(confinedPaths(session).filter((p) => outsideDir(p, session.workdir)).map((p) => path.dirname(p)))];
 }
 
 /** Waits (briefly, bounded) for the pipe-pane writer to flush: until the file size stops changing. */

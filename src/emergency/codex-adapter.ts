@@ -7,10 +7,10 @@
 //                                       before the subcommand seen in a bug report, not in the reference]
 //   -C/--cd DIR, --skip-git-repo-check  working directory; the service dir need not be a git repo          [verified in exec reference]
 //   -m/--model NAME                                                                                        [verified]
-//   --add-dir DIR                       extra writable dir for a config outside the workdir                [NOT verified]
-import path from 'node:path';
+//   --add-dir DIR                       extra writable dir: the directory of the config's working copy, when
+//                                       the config is outside the workdir (config-stage.ts)                [NOT verified]
 import type { AgentSession } from './agent-adapter.js';
-import { CliAgentAdapter, PROMPT_ARG, confinedPaths, editsAllowed, type ArgvPart, type CliAgentOptions } from './cli-agent.js';
+import { CliAgentAdapter, PROMPT_ARG, editsAllowed, outsideDirs, type ArgvPart, type CliAgentOptions } from './cli-agent.js';
 
 export function codexArgv(session: AgentSession): ArgvPart[] {
   const cfg = session.config;
@@ -21,10 +21,7 @@ export function codexArgv(session: AgentSession): ArgvPart[] {
   if (edits) argv.push('-c', 'sandbox_workspace_write.network_access=false');
   argv.push('--skip-git-repo-check', '-C', session.workdir);
   if (edits) {
-    const outside = new Set(
-      confinedPaths(session).map((p) => path.dirname(path.resolve(p))).filter((d) => d !== session.workdir && !d.startsWith(`${session.workdir}${path.sep}`)),
-    );
-    for (const d of outside) argv.push('--add-dir', d);
+    for (const d of outsideDirs(session)) argv.push('--add-dir', d);
   }
   if (cfg.model) argv.push('--model', cfg.model);
   argv.push(PROMPT_ARG);
@@ -32,5 +29,5 @@ export function codexArgv(session: AgentSession): ArgvPart[] {
 }
 
 export function codexAdapter(opts: CliAgentOptions = {}): CliAgentAdapter {
-  return new CliAgentAdapter('codex', codexArgv, opts);
+  return new CliAgentAdapter('codex', codexArgv, opts, 'directories');
 }

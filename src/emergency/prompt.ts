@@ -20,6 +20,8 @@ export interface LearningView {
 
 export interface PromptLayout {
   configPath?: string;
+  /** When configPath is a working copy: the real config, which Clawback writes the copy to after the agent exits. */
+  configAppliedTo?: string;
   logFile: string;
   stateDir: string;
   workdir: string;
@@ -106,6 +108,9 @@ export function buildPrompt(input: PromptInput, redactor: Redactor): string {
       'Service layout',
       [
         `- config file: ${L.configPath ?? '(none declared)'}`,
+        ...(L.configAppliedTo
+          ? [`- the config file above is a working copy of ${L.configAppliedTo}: edit the copy; Clawback writes it to the real file after you exit (the service and its doctor read the real file)`]
+          : []),
         `- log file: ${L.logFile}`,
         `- working directory: ${L.workdir}`,
         `- Clawback state dir: ${L.stateDir} (do not modify)`,

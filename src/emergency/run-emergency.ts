@@ -21,6 +21,7 @@ import { verifyHealth } from './verify-health.js';
 import { formatDuration } from '../config/duration.js';
 import { spawnRunner } from '../doctor/command-runner.js';
 import { tooBroadToEdit } from './cli-agent.js';
+import { applyStage, outsideDir, stageConfig, stageEdited, type ConfigStage } from './config-stage.js';
 
 export type EmergencyOutcome = 'fixed' | 'failed' | 'timeout' | 'refused' | 'proposed';
 
@@ -317,13 +318,29 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
   const logFile = path.resolve(host.logFile);
   const snapshot = await takeSnapshot(allowedPaths, [logFile, stateDir], path.join(incidentDir, 'before'));
 
+  const adapterName = config.adapter;
+  let adapter: AgentAdapter;
+  try {
+    adapter = opts.adapters?.[adapterName] ?? createAdapter(adapterName, opts.adapterOptions);
+  } catch (e) {
+    const why = `adapter ${adapterName} unavailable: ${(e as Error).message}`;
+    return { summary: why, detail: why, outcome: 'failed', incidentDir, changedFiles: [], refusedCalls: [] };
+  }
+  // An agent that can only be granted whole directories edits a config outside its working directory as a copy:
+  // its reach stays the files we snapshot and may put back, not everything beside the config.
+  const stage =
+    adapter.writeReach === 'directories' && config.mode === 'fix' && ownDir && configPath && outsideDir(configPath, workdir) && allowedPaths.includes(path.resolve(configPath))
+      ? await stageConfig(configPath, path.join(incidentDir, 'config-edit'))
+      : undefined;
+  const agentConfigPath = stage?.copyPath ?? configPath;
+  const agentPaths = stage ? allowedPaths.map((p) => (p === path.resolve(stage.configPath) ? stage.copyPath : p)) : allowedPaths;
+
   // The prompt: incident, timeline, probes, logs, doctor findings, validation, learnings, layout, bounds.
   const [logTail, validation, learnings] = await Promise.all([
     host.tailLog(200).catch((e: Error) => `(log unavailable: ${e.message})`),
     configText !== undefined ? host.validateConfig(configText).catch(() => undefined) : Promise.resolve(undefined),
     readLearnings(opts.stateDir, service.name),
   ]);
-  const adapterName = config.adapter;
   const channel = adapterName === 'openai' || adapterName === 'anthropic' ? 'api' : 'cli';
   const prompt = buildPrompt(
     {
@@ -336,12 +353,13 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
       configValidation: validation,
       learnings,
       layout: {
-        configPath,
+        configPath: agentConfigPath,
+        ...(stage ? { configAppliedTo: stage.configPath } : {}),
         logFile,
         stateDir,
         workdir,
         doctorCommand: service.doctor.command,
-        allowedPaths,
+        allowedPaths: agentPaths,
         healthCheck: opts.context?.healthCheck,
       },
       mode: config.mode,
@@ -354,14 +372,6 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
   );
   const promptFile = path.join(incidentDir, 'prompt.md');
   await writeFileAtomic(promptFile, prompt, { mode: 0o600 });
-
-  let adapter: AgentAdapter;
-  try {
-    adapter = opts.adapters?.[adapterName] ?? createAdapter(adapterName, opts.adapterOptions);
-  } catch (e) {
-    const why = `adapter ${adapterName} unavailable: ${(e as Error).message}`;
-    return { summary: why, detail: why, outcome: 'failed', incidentDir, changedFiles: [], refusedCalls: [] };
-  }
 
   // 3-4. Run under the time-box, enforced here.
   const ac = new AbortController();
@@ -383,8 +393,8 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     promptFile,
     workdir,
     incidentDir,
-    allowedPaths,
-    ...(configPath ? { configPath } : {}),
+    allowedPaths: agentPaths,
+    ...(agentConfigPath ? { configPath: agentConfigPath } : {}),
     // Without a configured working directory the agent edits nothing (the daemon's own directory is not its to change).
     workdirConfigured: ownDir,
     mode: config.mode,
@@ -423,6 +433,8 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     opts.signal?.removeEventListener('abort', onOuterAbort);
   }
   const agentMs = clock.monotonic() - startedAt;
+  // Only a run that ended by itself has its edit applied: one killed or failed would be reverted unverified anyway.
+  if (stage) await applyStagedEdit(opts, stage, result.status === 'completed' && startInfo !== undefined);
   // The files as the agent left them: a revert never replaces one that changed after this (a person's edit).
   const endHashes = await fileHashes(snapshot);
 
@@ -477,6 +489,33 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     }),
   );
   return { ...base, summary, detail: redactor.redact(detail), outcome: status, changedFiles: changes.map((c) => c.path), snapshot };
+}
+
+/** Puts the agent's edit of the config's copy into the real file (see config-stage.ts); says so when it does not. */
+async function applyStagedEdit(opts: RunEmergencyOptions, stage: ConfigStage, completed: boolean): Promise<void> {
+  const name = opts.service.name;
+  const details = { config: stage.configPath, copy: stage.copyPath };
+  if (!completed) {
+    if (await stageEdited(stage)) {
+      opts.emit(event(opts, 'incident.action', 'info', `Level 3: the agent did not finish; its edit of ${name}'s config copy is not applied and is kept at ${stage.copyPath}`, { action: 'agent-config-not-applied', ...details }));
+    }
+    return;
+  }
+  const outcome = await applyStage(stage).catch((e: Error) => ({ kind: 'error' as const, message: e.message }));
+  if (outcome.kind === 'applied') {
+    opts.emit(event(opts, 'incident.action', 'info', `Level 3: the agent's edit of ${name}'s config copy was applied to ${stage.configPath}`, { action: 'agent-config-applied', ...details }));
+  } else if (outcome.kind === 'conflict') {
+    opts.emit(
+      event(opts, 'incident.action', 'warning', `Level 3: ${name}'s config ${stage.configPath} changed during the agent's run, and the agent edited its copy too: neither is overwritten; the agent's version is kept at ${stage.copyPath}`, {
+        action: 'agent-config-conflict',
+        ...details,
+      }),
+    );
+  } else if (outcome.kind === 'removed') {
+    opts.emit(event(opts, 'incident.action', 'warning', `Level 3: the agent deleted its copy of ${name}'s config: the config is left as it was`, { action: 'agent-config-removed', ...details }));
+  } else if (outcome.kind === 'error') {
+    opts.emit(event(opts, 'incident.action', 'warning', `Level 3: the agent's edit of ${name}'s config could not be applied: ${outcome.message}`, { action: 'agent-config-apply-failed', ...details }));
+  }
 }
 
 /** The first line that says something (agents often print a blank line or a banner first). */

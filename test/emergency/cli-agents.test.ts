@@ -146,6 +146,47 @@ describe('Level 3 with a CLI agent in tmux', () => {
   });
 });
 
+describe('Level 3 with codex or gemini and a config outside the working directory (they are granted whole directories)', () => {
+  const grants = { codex: ['-C', '--add-dir'], gemini: ['--include-directories'] } as const;
+  it.each(['codex', 'gemini'] as const)('%s edits a copy of the config: the fix is applied and verified, and nothing beside the config was writable', async (adapter) => {
+    scenario = await makeScenario({ cwd: 'app' });
+    const s = scenario;
+    await s.host.start();
+    // Beside the config, as ~/.openclaw/credentials is beside ~/.openclaw/openclaw.json.
+    const beside = path.join(s.dir, 'credentials.json');
+    await fs.writeFile(beside, '{"token":"user-secret"}\n');
+    const argsFile = await tmpArgsFile();
+    const r = await s.run(
+      { adapter, timeBox: '30s', verifyWindow: '1500ms' },
+      { adapterOptions: { cli: { tmux: { socket: SOCKET }, env: cliEnv({ FAKE_AGENT_ARGS_FILE: argsFile, FAKE_CODEX_ALSO_WRITE: beside }) } } },
+      `inc-${adapter}-stage`,
+    );
+    expect(r.outcome).toBe('fixed');
+    expect(await fs.readFile(s.host.configPath, 'utf8')).toBe(FIXED_CONFIG);
+    expect(await fs.readFile(beside, 'utf8')).toBe('{"token":"user-secret"}\n');
+    const args = JSON.parse(await fs.readFile(argsFile, 'utf8')) as string[];
+    const copyDir = path.join(r.incidentDir!, 'config-edit');
+    const writable = args.flatMap((a, i) => ((grants[adapter] as readonly string[]).includes(a) ? [args[i + 1]] : []));
+    expect(writable).toEqual(adapter === 'codex' ? [path.join(s.dir, 'app'), copyDir] : [copyDir]);
+    expect(await fs.readdir(copyDir)).toEqual([path.basename(s.host.configPath)]);
+    expect(await fs.readFile(r.transcriptPath!, 'utf8')).toContain(`sandbox denied a write to ${beside}`);
+    expect(s.events.find((e) => e.details?.action === 'agent-config-applied')?.details?.config).toBe(s.host.configPath);
+    expect(r.changedFiles).toEqual([s.host.configPath]);
+  });
+
+  it('a codex run killed at its time-box: its edit of the copy is never applied, the config is untouched', async () => {
+    scenario = await makeScenario({ cwd: 'app' });
+    const s = scenario;
+    await s.host.start();
+    const r = await s.run({ adapter: 'codex', timeBox: '2s', verifyWindow: '500ms' }, { adapterOptions: { cli: { tmux: { socket: SOCKET }, env: cliEnv({ FAKE_AGENT_MODE: 'hang' }) } } }, 'inc-codex-hang');
+    expect(r.outcome).toBe('timeout');
+    expect(await fs.readFile(s.host.configPath, 'utf8')).toBe(BROKEN_CONFIG);
+    expect(r.changedFiles).toEqual([]);
+    const kept = s.events.find((e) => e.details?.action === 'agent-config-not-applied');
+    expect(await fs.readFile(kept?.details?.copy as string, 'utf8')).toContain('broken-by-agent');
+  });
+});
+
 describe('Level 3 confinement without a configured working directory', () => {
   it('the agent starts in an empty private directory (not the daemon\'s), may read only the config file and edit nothing', async () => {
     scenario = await makeScenario();

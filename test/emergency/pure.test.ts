@@ -215,11 +215,19 @@ describe('CLI agent commands', () => {
     const fix = codexArgv(session('fix', { binary: '/opt/codex' }));
     expect(fix.slice(0, 4)).toEqual(['/opt/codex', '-a', 'never', 'exec']);
     expect(fix).toEqual(expect.arrayContaining(['--sandbox', 'workspace-write', '-C', '/srv/app', '--add-dir', '/etc/gw']));
+    // Writable: the workdir and the config's directory, never the workdir's parent (a grant reaches all of a directory).
+    const writable = (argv: unknown[]): unknown[] => argv.flatMap((a, i) => (a === '-C' || a === '--add-dir' ? [argv[i + 1]] : []));
+    expect(writable(fix)).toEqual(['/srv/app', '/etc/gw']);
+    const inside = { ...session('fix'), configPath: '/srv/app/conf/gw.json', allowedPaths: ['/srv/app/conf/gw.json', '/srv/app'] } as AgentSession;
+    expect(writable(codexArgv(inside))).toEqual(['/srv/app']);
     expect(fix[fix.length - 1]).toBe(PROMPT_ARG);
     expect(codexArgv(session('propose'))).toEqual(expect.arrayContaining(['--sandbox', 'read-only']));
   });
   it('gemini: headless with auto_edit; plan to propose', () => {
-    expect(geminiArgv(session('fix'))).toEqual(['gemini', '-p', PROMPT_ARG, '--approval-mode', 'auto_edit']);
+    // Its file tools work inside the workspace only: the config outside the working directory is added by its directory.
+    expect(geminiArgv(session('fix'))).toEqual(['gemini', '-p', PROMPT_ARG, '--approval-mode', 'auto_edit', '--include-directories', '/etc/gw']);
+    const inside = { ...session('fix'), configPath: '/srv/app/gw.json', allowedPaths: ['/srv/app/gw.json', '/srv/app'] } as AgentSession;
+    expect(geminiArgv(inside)).toEqual(['gemini', '-p', PROMPT_ARG, '--approval-mode', 'auto_edit']);
     expect(geminiArgv(session('propose'))).toEqual(['gemini', '-p', PROMPT_ARG, '--approval-mode', 'plan']);
   });
   it('command: fills the template', () => {
