@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import { serviceLogFile } from '../daemon/spawn-spec.js';
 import { lastLogLines } from '../observe/last-log-lines.js';
-import { VersionStore } from '../update/version-store.js';
+import { KEEP_REPLACED_TREES, VersionStore } from '../update/version-store.js';
 import { installSpec } from '../update/update-plan.js';
 import { versionsDirOf } from '../update/run-update.js';
 import { runnerOf, serviceEnv } from './command-runner.js';
@@ -96,8 +96,8 @@ export function brokenInstallRule(): RepairRule {
         finding,
         applied: true,
         verified: false,
-        message: `reinstalled ${j.current} in ${Math.round(ctx.clock.monotonic() - started)} ms (the broken tree is kept beside it as .replaced-${j.current}-*)`,
-        details: { action: 'reinstall', version: j.current, problems: j.problems.slice(0, 20), lastWords: j.line },
+        message: `reinstalled ${j.current} in ${Math.round(ctx.clock.monotonic() - started)} ms (the broken tree is kept beside it as .replaced-${j.current}-*, with at most ${KEEP_REPLACED_TREES} such trees kept${r.removedLeftovers.length ? `; removed ${r.removedLeftovers.join(', ')}` : ''})`,
+        details: { action: 'reinstall', version: j.current, problems: j.problems.slice(0, 20), lastWords: j.line, removedLeftovers: r.removedLeftovers },
       };
     },
 

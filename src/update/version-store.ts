@@ -27,6 +27,13 @@ const MANIFEST = '.clawback-install.json';
 const VERSION_RE = /^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$/;
 /** Files listed in a manifest at most (openclaw's own directory holds a few thousand). */
 const MANIFEST_MAX_FILES = 50_000;
+/**
+ * Broken trees kept as evidence (`.replaced-<v>-<time>`), newest first. An OpenClaw install is hundreds of MB: a
+ * repair that recurs must not fill the disk with them.
+ */
+export const KEEP_REPLACED_TREES = 2;
+/** An `.installing-*` prefix this much older than the install time-out is a leftover of an install that was killed. */
+const STALE_INSTALL_GRACE_MS = 60_000;
 
 export function checkVersionName(v: string): string | undefined {
   if (!VERSION_RE.test(v) || v === 'current') return `version: expected a version such as 2026.9.6 (letters, digits, ".", "+", "_", "-"), got ${JSON.stringify(v)}`;
@@ -112,9 +119,14 @@ export class VersionStore {
    * npm installs `spec` into a fresh temporary prefix, which is renamed to <dir>/<v> only when the install
    * completed and holds version v: a failed or interrupted install never leaves a half tree under a version's name.
    */
-  async install(v: string, spec: string, opts: { runner: CommandRunner; npm: string[]; args: string[]; env: Record<string, string>; timeoutMs: number; signal?: AbortSignal }): Promise<{ ok: true; ms: number } | { ok: false; error: string; result?: RunResult }> {
+  async install(
+    v: string,
+    spec: string,
+    opts: { runner: CommandRunner; npm: string[]; args: string[]; env: Record<string, string>; timeoutMs: number; signal?: AbortSignal },
+  ): Promise<{ ok: true; ms: number; removedLeftovers: string[] } | { ok: false; error: string; result?: RunResult }> {
     const started = Date.now();
     await fs.mkdir(this.dir, { recursive: true });
+    const removedLeftovers = await this.removeStaleInstalls(started - opts.timeoutMs - STALE_INSTALL_GRACE_MS);
     const tmp = path.join(this.dir, `.installing-${v}-${randomBytes(3).toString('hex')}`);
     await fs.mkdir(tmp, { recursive: true });
     await fs.writeFile(path.join(tmp, 'package.json'), JSON.stringify({ name: `clawback-${this.pkg.replace(/[@/]/g, '-')}-${v}`, private: true }, null, 2));
@@ -134,7 +146,31 @@ export class VersionStore {
     // A broken tree under the same name is kept as evidence, never deleted.
     if (old) await fs.rename(dest, path.join(this.dir, `.replaced-${v}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
     await fs.rename(tmp, dest);
-    return { ok: true, ms: Date.now() - started };
+    removedLeftovers.push(...(await this.pruneReplaced(KEEP_REPLACED_TREES)));
+    return { ok: true, ms: Date.now() - started, removedLeftovers };
+  }
+
+  /** Prefixes of installs killed mid-way (a daemon stopped during `npm install`), last touched before `before`. */
+  private async removeStaleInstalls(before: number): Promise<string[]> {
+    const gone: string[] = [];
+    for (const n of await fs.readdir(this.dir).catch(() => [] as string[])) {
+      if (!n.startsWith('.installing-')) continue;
+      const st = await fs.lstat(path.join(this.dir, n)).catch(() => undefined);
+      if (!st || st.mtimeMs >= before) continue;
+      await fs.rm(path.join(this.dir, n), { recursive: true, force: true });
+      gone.push(n);
+    }
+    return gone;
+  }
+
+  /** Keeps the newest `keep` broken trees (by the time in their names) and removes the older ones. */
+  async pruneReplaced(keep: number): Promise<string[]> {
+    const names = (await fs.readdir(this.dir).catch(() => [] as string[])).filter((n) => n.startsWith('.replaced-'));
+    // `.replaced-<v>-<ISO time with - for : and .>`: the time is the name's last 24 characters, sortable as text.
+    const newestFirst = names.sort((a, b) => b.slice(-24).localeCompare(a.slice(-24)));
+    const gone = newestFirst.slice(keep);
+    for (const n of gone) await fs.rm(path.join(this.dir, n), { recursive: true, force: true });
+    return gone;
   }
 
   /** Points `current` at v atomically (a temp link renamed over it) and records the switch. */

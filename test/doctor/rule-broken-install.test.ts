@@ -67,16 +67,32 @@ describe('broken-install rule (fake package installed by npm, a real crash)', ()
     await fx.cleanup();
   }, 180_000);
 
-  it('with no previous version it reinstalls the pinned one (offline, from the tarball); the broken tree is kept beside', async () => {
+  it('with no previous version it reinstalls the pinned one (offline, from the tarball); the broken tree is kept beside, with the last two such trees at most', async () => {
     fx = await makeFixture();
     const store = await setup(fx, ['1.0.0']);
     await fs.rm(path.join(store.packageDir('1.0.0'), 'server.mjs'));
     await crashInto(fx, store);
+    // Evidence of two earlier reinstalls, and the prefix of an install killed an hour ago (a daemon stopped mid-way),
+    // beside one that is still running.
+    for (const t of ['2026-11-01T10-00-00-000Z', '2026-11-20T10-00-00-000Z']) await fs.mkdir(path.join(store.dir, `.replaced-1.0.0-${t}`, 'node_modules'), { recursive: true });
+    const dead = path.join(store.dir, '.installing-1.0.0-dead01');
+    const running = path.join(store.dir, '.installing-1.0.0-live01');
+    await fs.mkdir(dead);
+    await fs.mkdir(running);
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await fs.utimes(dead, hourAgo, hourAgo);
     const report = await runDoctor(fx.ctx(), { fix: true, rules: [brokenInstallRule()] });
     expect(report.outcomes[0]).toMatchObject({ applied: true, verified: true });
     expect(report.outcomes[0]!.message).toContain('reinstalled 1.0.0');
     await fs.access(path.join(store.packageDir('1.0.0'), 'server.mjs'));
-    expect((await fs.readdir(store.dir)).some((n) => n.startsWith('.replaced-1.0.0-'))).toBe(true);
+    // The new broken tree and the newest earlier one are kept; the oldest and the dead prefix are gone.
+    const left = (await fs.readdir(store.dir)).filter((n) => n.startsWith('.'));
+    const replaced = left.filter((n) => n.startsWith('.replaced-1.0.0-'));
+    expect(replaced).toHaveLength(2);
+    expect(replaced).toContain('.replaced-1.0.0-2026-11-20T10-00-00-000Z');
+    expect(left).toContain('.installing-1.0.0-live01');
+    expect(left).not.toContain('.installing-1.0.0-dead01');
+    expect(report.outcomes[0]!.message).toContain('removed .installing-1.0.0-dead01, .replaced-1.0.0-2026-11-01T10-00-00-000Z');
     await fx.cleanup();
   }, 180_000);
 
