@@ -5,6 +5,7 @@ import { Redactor } from '../observe/redact.js';
 import path from 'node:path';
 import { clientStateDir } from './client.js';
 import { readJournal } from '../observe/journal-read.js';
+import { JOURNAL_KEEP } from '../observe/journal.js';
 import { summarizeIncidents } from '../observe/incidents.js';
 import { renderDigest } from '../observe/digest.js';
 import { formatTtr, table } from './format.js';
@@ -93,7 +94,7 @@ export function registerHistory(program: Command): void {
     .action(async (o: { json?: boolean; days?: number }) => {
       const stateDir = clientStateDir(program.opts());
       const since = o.days ? Date.now() - o.days * 86_400_000 : undefined;
-      const incidents = summarizeIncidents(await readJournal(path.join(stateDir, 'journal.jsonl'), since ? { since } : {}));
+      const incidents = summarizeIncidents(await readJournal(path.join(stateDir, 'journal.jsonl'), { rotated: JOURNAL_KEEP, ...(since ? { since } : {}) }));
       if (o.json) {
         process.stdout.write(JSON.stringify(incidents.map(({ timeline, ...rest }) => ({ ...rest, events: timeline.length })), null, 2) + '\n');
         return;
@@ -115,7 +116,7 @@ export function registerHistory(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (id: string, o: { json?: boolean }) => {
       const stateDir = clientStateDir(program.opts());
-      const found = summarizeIncidents(await readJournal(path.join(stateDir, 'journal.jsonl'))).find((i) => i.id === id);
+      const found = summarizeIncidents(await readJournal(path.join(stateDir, 'journal.jsonl'), { rotated: JOURNAL_KEEP })).find((i) => i.id === id);
       if (!found) {
         process.stderr.write(`clawback: no incident ${id} in the journal\n`);
         process.exit(4);
@@ -137,7 +138,7 @@ export function registerHistory(program: Command): void {
     .option('--days <n>', 'period in days', (v) => Number(v), 7)
     .action(async (o: { days: number }) => {
       const stateDir = clientStateDir(program.opts());
-      const events = await readJournal(path.join(stateDir, 'journal.jsonl'));
+      const events = await readJournal(path.join(stateDir, 'journal.jsonl'), { rotated: JOURNAL_KEEP });
       process.stdout.write(renderDigest(events, { days: o.days, now: Date.now() }) + '\n');
     });
 }

@@ -4,6 +4,7 @@ import { probeHealthWatch } from './health-watch.js';
 import { serviceLogFile } from './spawn-spec.js';
 import { SnapshotStores, doctorRepairers, lastKnownGoodPlugin, preflightFor } from './doctor-wiring.js';
 import { MetricsHolder, observePlugin } from './observe-wiring.js';
+import { retentionPlugin } from './state-retention.js';
 import { dashboardPlugin } from '../server/dashboard.js';
 import { emergencyRepairer } from './emergency-wiring.js';
 import { groupsPlugin } from './groups.js';
@@ -71,6 +72,6 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
       return { ...doctorRepairers(service, ctx, rt, stores), ...(agent ? { agent } : {}), ...(scoped ? { scoped } : {}) };
     },
     makePreflight: (service) => preflightFor(service),
-    plugins: [probeParts.plugin(), groupsPlugin(), chatPlugin(), observePlugin(metrics), lastKnownGoodPlugin(stores), crashPatternPlugin(predictors, metrics), dashboardPlugin(), openclaw.plugin(), updatePlugin()],
+    plugins: [probeParts.plugin(), groupsPlugin(), chatPlugin(), observePlugin(metrics), lastKnownGoodPlugin(stores), crashPatternPlugin(predictors, metrics), dashboardPlugin(), openclaw.plugin(), updatePlugin(), retentionPlugin()],
   };
 }

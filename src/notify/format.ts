@@ -69,6 +69,7 @@ const HEADLINES: Partial<Record<EventType, string>> = {
   'daemon.stopped': 'Clawback stopped',
   'daemon.adopted': 'Running service adopted',
   'daemon.history-lost': 'Restart history lost',
+  'daemon.housekeeping': 'Old evidence removed',
   'guardian.revived': 'Guardian revived the daemon',
   'service.started': 'Service started',
   'service.exited': 'Service exited',

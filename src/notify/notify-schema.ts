@@ -10,6 +10,7 @@ export const EVENT_TYPES = [
   'daemon.adopted',
   'daemon.history-lost',
   'daemon.fault',
+  'daemon.housekeeping',
   'guardian.revived',
   'service.started',
   'service.exited',

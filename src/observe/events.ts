@@ -11,6 +11,8 @@ export type EventType =
   | 'daemon.adopted'
   | 'daemon.history-lost'
   | 'daemon.fault'
+  /** Old evidence removed from the state dir by the retention sweep (daemon/state-retention.ts). */
+  | 'daemon.housekeeping'
   | 'guardian.revived'
   | 'service.started'
   | 'cluster.leader'
@@ -103,6 +105,7 @@ export interface EventPayloads {
   'incident.resolved': { ttrMs: number; highestLevel: Level; outcome: 'auto-resolved' | 'human-resolved'; reason: string };
   'daemon.adopted': { pid: number };
   'daemon.fault': { effect: string; error: string };
+  'daemon.housekeeping': { removed?: string[]; error?: string };
   'maintenance.started': { until: number | null; reason: string; by: string };
   'maintenance.ended': { by: string; afterMs: number };
   'readiness.failing': { subsystem: string; kind: string; channel?: string; accounts?: string[]; since: number; dueAt: number; detail?: string };

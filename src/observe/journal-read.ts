@@ -8,6 +8,11 @@ export interface ReadJournalOptions {
   since?: number;
   /** Keep only events with time < until (epoch ms). */
   until?: number;
+  /**
+   * Rotated generations read before the live file (journal.jsonl.1 is the newest; see journal.ts). Default 1: the
+   * events just before a rotation (an incident's opening) stay in view, and a read holds at most two files' events.
+   */
+  rotated?: number;
 }
 
 export interface JournalScan {
@@ -33,15 +38,26 @@ export function isClawbackEvent(v: unknown): v is ClawbackEvent {
   );
 }
 
-/** Streams the journal line by line; a missing file is an empty journal. */
+/**
+ * Streams the journal line by line, its rotated generations first (oldest first); a missing file is an empty journal.
+ * Corrupt line numbers are counted per file, so they point into the live file when it has any.
+ */
 export async function scanJournal(file: string, opts: ReadJournalOptions = {}): Promise<JournalScan> {
   const result: JournalScan = { events: [], corruptLines: 0, corruptLineNumbers: [] };
+  for (let g = opts.rotated ?? 1; g >= 1; g--) await scanFile(`${file}.${g}`, opts, result);
+  const before = result.corruptLineNumbers.length;
+  await scanFile(file, opts, result);
+  if (result.corruptLineNumbers.length > before) result.corruptLineNumbers.splice(0, before);
+  return result;
+}
+
+async function scanFile(file: string, opts: ReadJournalOptions, result: JournalScan): Promise<void> {
   const stream = createReadStream(file, { encoding: 'utf8' });
   const opened = new Promise<boolean>((resolve, reject) => {
     stream.once('open', () => resolve(true));
     stream.once('error', (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? resolve(false) : reject(err)));
   });
-  if (!(await opened)) return result;
+  if (!(await opened)) return;
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let lineNo = 0;
   try {
@@ -67,7 +83,6 @@ export async function scanJournal(file: string, opts: ReadJournalOptions = {}): 
     lines.close();
     stream.destroy();
   }
-  return result;
 }
 
 /** The journal's valid events, oldest first as written; corrupt lines are skipped. */

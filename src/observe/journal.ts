@@ -5,8 +5,15 @@ import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, writeSync } f
 import path from 'node:path';
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import type { ClawbackEvent } from './events.js';
+import { rotateByRenameSync } from './log-rotation.js';
 
 export const DEFAULT_JOURNAL_BUFFER = 10_000;
+/**
+ * The journal is renamed to journal.jsonl.1 once it reaches this size (older generations shift up, the oldest beyond
+ * `keep` is dropped), so the disk and the readers, which hold what they read in memory, stay bounded.
+ */
+export const JOURNAL_MAX_BYTES = 8 * 1024 * 1024;
+export const JOURNAL_KEEP = 3;
 
 export interface JournalWriterOptions {
   /** Lines kept in memory while the disk refuses them; past it the oldest are dropped (counted). Default 10 000. */
@@ -19,6 +26,10 @@ export interface JournalWriterOptions {
   onRecovered?: (facts: { flushed: number; dropped: number }) => void;
   /** Retry delay after n consecutive failures; default 1 s doubling to 30 s. */
   retryDelayMs?: (failures: number) => number;
+  /** Rotate once the file reaches this many bytes (default JOURNAL_MAX_BYTES); <= 0 never. */
+  maxBytes?: number;
+  /** Rotated generations kept (journal.jsonl.1 newest); default JOURNAL_KEEP. */
+  keep?: number;
 }
 
 export interface JournalBacklog {
@@ -101,8 +112,10 @@ export class JournalWriter {
   }
 
   private writeQueued(): void {
+    const max = this.opts.maxBytes ?? JOURNAL_MAX_BYTES;
     while (this.queue.length > 0) {
       const fd = openSync(this.file, 'a', 0o600);
+      let full = false;
       try {
         // One open per batch; each line is cut back off the file if it did not land whole.
         while (this.queue.length > 0) {
@@ -110,8 +123,17 @@ export class JournalWriter {
           this.queue.shift();
           if (this.failures > 0) this.flushedSinceFault++;
         }
+        full = max > 0 && fstatSync(fd).size >= max;
       } finally {
         closeSync(fd);
+      }
+      // At a line boundary, after the batch: every event lands whole in one generation.
+      if (full) {
+        try {
+          rotateByRenameSync(this.file, Math.max(1, this.opts.keep ?? JOURNAL_KEEP));
+        } catch {
+          // Not a lost line: the next batch tries again, the file only grows a little meanwhile.
+        }
       }
     }
   }

@@ -52,6 +52,12 @@ function shiftRotatedSync(file: string, keep: number): void {
   }
 }
 
+/** Renames file to file.1 after shifting the older generations up (keep >= 1); the next append creates file anew. */
+export function rotateByRenameSync(file: string, keep: number): void {
+  shiftRotatedSync(file, keep);
+  renameSync(file, `${file}.1`);
+}
+
 async function shiftRotated(file: string, keep: number): Promise<void> {
   for (const stale of staleGenerations(file, await fsp.readdir(path.dirname(file)), keep)) {
     await fsp.rm(stale, { force: true });

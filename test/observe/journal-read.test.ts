@@ -62,3 +62,34 @@ describe('readJournal', () => {
     expect(events[0]!.time).toBe(n - 10);
   });
 });
+
+describe('journal rotation (bounded on disk and for its readers)', () => {
+  it('rotates at a line boundary once the file reaches maxBytes, keeps `keep` generations, and readers see the newest rotated one and the live file', async () => {
+    const { JournalWriter } = await import('../../src/observe/journal.js');
+    const { readdir, readFile } = await import('node:fs/promises');
+    const file = path.join(dir, 'journal.jsonl');
+    const w = new JournalWriter(file, { maxBytes: 1000, keep: 2 });
+    const lineBytes = Buffer.byteLength(JSON.stringify(e(1_000_000)) + '\n');
+    const n = 60;
+    for (let i = 0; i < n; i++) w.append(e(1_000_000 + i));
+    w.close();
+    const names = (await readdir(dir)).sort();
+    expect(names).toEqual(['journal.jsonl', 'journal.jsonl.1', 'journal.jsonl.2']);
+    const perFile = Math.ceil(1000 / lineBytes);
+    for (const g of ['journal.jsonl.1', 'journal.jsonl.2']) {
+      const text = await readFile(path.join(dir, g), 'utf8');
+      // Whole lines only, and rotated as soon as the size was reached.
+      expect(text.endsWith('\n')).toBe(true);
+      expect(text.split('\n').filter(Boolean).every((l) => JSON.parse(l).type === 'service.started')).toBe(true);
+      expect(text.split('\n').filter(Boolean)).toHaveLength(perFile);
+    }
+    const live = (await readJournal(file)).map((x) => x.time - 1_000_000);
+    // The live file holds what came after the last rotation, the reader prepends journal.jsonl.1.
+    const liveLines = n % perFile || perFile;
+    expect(live).toEqual(Array.from({ length: perFile + liveLines }, (_, i) => n - perFile - liveLines + i));
+    const all = (await readJournal(file, { rotated: 2 })).map((x) => x.time - 1_000_000);
+    expect(all).toEqual(Array.from({ length: 2 * perFile + liveLines }, (_, i) => n - 2 * perFile - liveLines + i));
+    // The oldest generations beyond keep were dropped: the disk holds at most (keep + 1) files of ~maxBytes.
+    expect(all[0]).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,112 @@
+// The state dir stays bounded: old Level 3 incident dirs (copies of up to 32 MiB each), update backups (the gateway's
+// databases) and removed lock files are pruned, never an open incident's, never the newest few, never a recent one.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { DaemonPlugin } from './daemon.js';
+
+export interface RetentionPolicy {
+  /** The newest this many entries of each place are always kept. */
+  keep: number;
+  /** Older entries beyond `keep` are removed once they are this old (by their modification time). */
+  maxAgeMs: number;
+}
+
+export const DEFAULT_RETENTION: RetentionPolicy = { keep: 20, maxAgeMs: 30 * 24 * 3600_000 };
+/** How often the sweep runs (also once shortly after start). */
+export const RETENTION_SWEEP_EVERY_MS = 6 * 3600_000;
+const FIRST_SWEEP_AFTER_MS = 60_000;
+
+export interface AgedEntry {
+  name: string;
+  mtimeMs: number;
+}
+
+/** Pure: which entries to remove. Newest first, the first `keep` stay; of the rest, those older than maxAge go. */
+export function expiredEntries(entries: readonly AgedEntry[], now: number, policy: RetentionPolicy, inUse: ReadonlySet<string> = new Set()): string[] {
+  return [...entries]
+    .sort((a, b) => b.mtimeMs - a.mtimeMs)
+    .slice(Math.max(0, policy.keep))
+    .filter((e) => now - e.mtimeMs > policy.maxAgeMs && !inUse.has(e.name))
+    .map((e) => e.name);
+}
+
+async function aged(dir: string): Promise<AgedEntry[]> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const out: AgedEntry[] = [];
+  for (const name of names) {
+    const st = await fs.lstat(path.join(dir, name)).catch(() => undefined);
+    if (st) out.push({ name, mtimeMs: st.mtimeMs });
+  }
+  return out;
+}
+
+/** Subdirectories of dir (one level), e.g. updates/<service>. */
+async function subdirs(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name));
+}
+
+/**
+ * Removes what the policy lets go of: <stateDir>/incidents/<id> (never an id in `openIncidents`),
+ * updates/<service>/<run>, evidence/locks/<service>/<file>. Returns the removed paths.
+ */
+export async function sweepState(stateDir: string, now: number, openIncidents: ReadonlySet<string>, policy: RetentionPolicy = DEFAULT_RETENTION): Promise<string[]> {
+  const places: Array<{ dir: string; inUse: ReadonlySet<string> }> = [{ dir: path.join(stateDir, 'incidents'), inUse: openIncidents }];
+  for (const d of await subdirs(path.join(stateDir, 'updates'))) places.push({ dir: d, inUse: new Set() });
+  for (const d of await subdirs(path.join(stateDir, 'evidence', 'locks'))) places.push({ dir: d, inUse: new Set() });
+  const removed: string[] = [];
+  for (const { dir, inUse } of places) {
+    for (const name of expiredEntries(await aged(dir), now, policy, inUse)) {
+      const p = path.join(dir, name);
+      await fs.rm(p, { recursive: true, force: true });
+      removed.push(p);
+    }
+  }
+  return removed;
+}
+
+/** Sweeps shortly after start, then every few hours; says what it removed in one event. */
+export function retentionPlugin(policy: RetentionPolicy = DEFAULT_RETENTION, opts: { firstAfterMs?: number; everyMs?: number } = {}): DaemonPlugin {
+  return {
+    name: 'retention',
+    init(ctx, daemon) {
+      let timer: { cancel(): void } | undefined;
+      let stopped = false;
+      let running: Promise<void> | undefined;
+      const sweep = async (): Promise<void> => {
+        const open = new Set([...daemon.runtimes.values()].flatMap((rt) => rt.currentIncident()?.id ?? []));
+        try {
+          const removed = await sweepState(ctx.stateDir, ctx.clock.now(), open, policy);
+          if (removed.length === 0) return;
+          const rel = removed.map((p) => path.relative(ctx.stateDir, p));
+          ctx.emit({
+            type: 'daemon.housekeeping',
+            time: ctx.clock.now(),
+            severity: 'info',
+            message: `removed ${removed.length} old item(s) from the state dir (older than ${Math.round(policy.maxAgeMs / 86_400_000)} days, beyond the newest ${policy.keep} of each kind): ${rel.slice(0, 10).join(', ')}${rel.length > 10 ? ', …' : ''}`,
+            details: { removed: rel },
+          });
+        } catch (err) {
+          ctx.emit({ type: 'daemon.housekeeping', time: ctx.clock.now(), severity: 'warning', message: `state dir clean-up failed: ${(err as Error).message}`, details: { error: (err as Error).message } });
+        }
+      };
+      const schedule = (ms: number): void => {
+        if (stopped) return;
+        timer = ctx.clock.setTimeout(() => {
+          running = sweep().finally(() => {
+            running = undefined;
+            schedule(opts.everyMs ?? RETENTION_SWEEP_EVERY_MS);
+          });
+        }, ms);
+      };
+      schedule(opts.firstAfterMs ?? FIRST_SWEEP_AFTER_MS);
+      return {
+        stop: async () => {
+          stopped = true;
+          timer?.cancel();
+          await running;
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,90 @@
+// The state dir stays bounded: old incident dirs, update backups and removed locks go; open, newest and recent ones stay.
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { expiredEntries, retentionPlugin, sweepState } from '../../src/daemon/state-retention.js';
+import { FakeClock } from '../../src/platform/clock.js';
+import type { ClawbackEvent } from '../../src/observe/events.js';
+import type { Daemon, DaemonContext } from '../../src/daemon/daemon.js';
+
+const DAY = 86_400_000;
+let dir: string | undefined;
+afterEach(async () => {
+  if (dir) await fs.rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+/** Creates dir/rel (a directory with a file in it, or a file) last modified `daysAgo` days before `now`. */
+async function aged(rel: string, daysAgo: number, now: number, file = false): Promise<void> {
+  const p = path.join(dir!, rel);
+  await fs.mkdir(file ? path.dirname(p) : p, { recursive: true });
+  if (file) await fs.writeFile(p, 'lock');
+  else await fs.writeFile(path.join(p, 'copy'), 'x');
+  const t = new Date(now - daysAgo * DAY);
+  await fs.utimes(p, t, t);
+}
+
+describe('state retention', () => {
+  it('pure: the newest `keep` always stay; beyond them only entries older than maxAge go, never one in use', () => {
+    const now = 100 * DAY;
+    const e = (name: string, days: number) => ({ name, mtimeMs: now - days * DAY });
+    const entries = [e('a', 90), e('b', 60), e('c', 40), e('d', 10), e('e', 1)];
+    expect(expiredEntries(entries, now, { keep: 2, maxAgeMs: 30 * DAY })).toEqual(['c', 'b', 'a']);
+    expect(expiredEntries(entries, now, { keep: 2, maxAgeMs: 30 * DAY }, new Set(['b']))).toEqual(['c', 'a']);
+    expect(expiredEntries(entries, now, { keep: 2, maxAgeMs: 50 * DAY })).toEqual(['b', 'a']);
+    expect(expiredEntries(entries, now, { keep: 5, maxAgeMs: 0 })).toEqual([]);
+  });
+
+  it('a sweep of a real state dir removes old incident dirs, update backups and lock evidence; keeps the open incident and the recent', async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'clawback-retention-'));
+    const now = Date.now();
+    for (let i = 0; i < 4; i++) await aged(`incidents/inc-old-${i}`, 40 + i, now);
+    await aged('incidents/inc-open-old', 90, now);
+    await aged('incidents/inc-recent', 2, now);
+    await aged('updates/gw/run-old', 45, now);
+    await aged('updates/gw/run-new', 3, now);
+    await aged('evidence/locks/gw/gateway.1.lock', 50, now, true);
+    await aged('evidence/locks/gw/gateway.2.lock', 1, now, true);
+    await fs.writeFile(path.join(dir, 'journal.jsonl'), '');
+    const removed = await sweepState(dir, now, new Set(['inc-open-old']), { keep: 2, maxAgeMs: 30 * DAY });
+    const rel = removed.map((p) => path.relative(dir!, p)).sort();
+    // Newest two of the incidents are inc-recent and inc-old-0; inc-open-old is open; the rest are old.
+    expect(rel).toEqual(['incidents/inc-old-1', 'incidents/inc-old-2', 'incidents/inc-old-3']);
+    expect((await fs.readdir(path.join(dir, 'incidents'))).sort()).toEqual(['inc-old-0', 'inc-open-old', 'inc-recent']);
+    // keep 2 protects both update runs and both locks here; with keep 1 the old ones go.
+    const more = (await sweepState(dir, now, new Set(['inc-open-old']), { keep: 1, maxAgeMs: 30 * DAY })).map((p) => path.relative(dir!, p)).sort();
+    expect(more).toEqual(['evidence/locks/gw/gateway.1.lock', 'incidents/inc-old-0', 'updates/gw/run-old']);
+    expect(await fs.readdir(path.join(dir, 'updates', 'gw'))).toEqual(['run-new']);
+    await fs.access(path.join(dir, 'journal.jsonl'));
+  });
+
+  it('the daemon plugin sweeps after start and then periodically, names what it removed in one event, and stops its timer', async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'clawback-retention-'));
+    const clock = new FakeClock(Date.now());
+    const events: ClawbackEvent[] = [];
+    const ctx = { stateDir: dir, clock, emit: (e: ClawbackEvent) => events.push(e) } as unknown as DaemonContext;
+    const open = { id: 'inc-open' };
+    const daemon = { runtimes: new Map([['gw', { currentIncident: () => open }]]) } as unknown as Daemon;
+    for (let i = 0; i < 3; i++) await aged(`incidents/inc-${i}`, 40 + i, clock.now());
+    await aged('incidents/inc-open', 40, clock.now());
+    const hooks = (await retentionPlugin({ keep: 1, maxAgeMs: 30 * DAY }, { firstAfterMs: 1000, everyMs: 10_000 }).init(ctx, daemon))!;
+    clock.advance(999);
+    expect(events).toEqual([]);
+    clock.advance(1);
+    for (let i = 0; i < 50 && events.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(events).toHaveLength(1);
+    expect(events[0]!.type).toBe('daemon.housekeeping');
+    expect((events[0]!.details!.removed as string[]).sort()).toEqual(['incidents/inc-1', 'incidents/inc-2']);
+    expect((await fs.readdir(path.join(dir, 'incidents'))).sort()).toEqual(['inc-0', 'inc-open']);
+    await aged('incidents/inc-late', 60, clock.now());
+    clock.advance(10_000);
+    for (let i = 0; i < 50 && events.length === 1; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(events[1]!.details!.removed).toEqual(['incidents/inc-late']);
+    await hooks.stop!();
+    await aged('incidents/inc-after-stop', 60, clock.now());
+    clock.advance(100_000);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(events).toHaveLength(2);
+  });
+});
