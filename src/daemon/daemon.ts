@@ -593,7 +593,8 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   for (const s of config.services) redactor.addSecretEnv(s.env);
   redactor.addSecret(ensureToken(stateDir));
 
-  const journalExisted = existsSync(path.join(stateDir, 'journal.jsonl'));
+  // Just after a rotation only journal.jsonl.1 exists: history all the same.
+  const journalExisted = existsSync(path.join(stateDir, 'journal.jsonl')) || existsSync(path.join(stateDir, 'journal.jsonl.1'));
   const bus = new EventBus();
   // Held until the plugins (notifier, metrics, log) have subscribed: "state file was corrupt" must reach them too.
   const early = earlyEvents(bus);

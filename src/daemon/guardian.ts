@@ -13,7 +13,7 @@ import { assessDaemon, readDaemonInfo, type DaemonInfo, type DaemonState } from 
 export const GUARDIAN_LOCK_FILE = 'guardian.lock';
 
 /** Files a daemon leaves in its state directory; any of them means a daemon ran here before. */
-export const RAN_BEFORE_FILES = ['daemon.json', 'state.json', 'journal.jsonl'] as const;
+export const RAN_BEFORE_FILES = ['daemon.json', 'state.json', 'journal.jsonl', 'journal.jsonl.1'] as const;
 
 async function exists(file: string): Promise<boolean> {
   try {
