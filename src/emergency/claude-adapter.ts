@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AgentSession } from './agent-adapter.js';
 import { CliAgentAdapter, PROMPT_ARG, confinedPaths, editsAllowed, type ArgvPart, type CliAgentOptions } from './cli-agent.js';
+import { skippedPatterns, skippedUnder } from './file-tree.js';
 
 function absRule(p: string): string {
   return `//${path.resolve(p).replace(/^\/+/, '')}`;
@@ -58,11 +59,16 @@ export function claudeArgv(session: AgentSession): ArgvPart[] {
   const edits = editsAllowed(session)
     ? paths.filter((p) => p !== workdir || session.workdirConfigured !== false).map((p) => `Edit(${pathRule(p, p === workdir)})`)
     : [];
+  // What a snapshot of the working directory leaves out (dependencies, version control, logs, databases) is not
+  // the agent's to edit either: a failed run could not be put back there. Unless the config itself lies there.
+  const config = session.configPath ? path.resolve(session.configPath) : undefined;
+  const editDirs = editsAllowed(session) && session.workdirConfigured !== false ? paths.filter((p) => p === workdir) : [];
+  const editDenials = editDirs.filter((d) => !config || !skippedUnder(config, d)).flatMap((d) => skippedPatterns().map((g) => `Edit(${absRule(d)}/${g})`));
   const tools = [...reads, ...edits];
   const argv: ArgvPart[] = [cfg.binary ?? 'claude', '-p', PROMPT_ARG, '--output-format', 'text', '--max-turns', String(cfg.maxTurns)];
   argv.push('--permission-mode', session.mode === 'propose' ? 'plan' : edits.length > 0 ? 'acceptEdits' : 'default');
   argv.push('--allowedTools', tools.join(','));
-  argv.push('--disallowedTools', [...CLAUDE_DENIED_TOOLS, ...secretReadDenials(session)].join(','));
+  argv.push('--disallowedTools', [...CLAUDE_DENIED_TOOLS, ...secretReadDenials(session), ...editDenials].join(','));
   if (cfg.model) argv.push('--model', cfg.model);
   return argv;
 }

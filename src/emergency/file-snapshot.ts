@@ -6,7 +6,7 @@ import { sha256 } from '../platform/config-file.js';
 import { lineDiff } from '../doctor/line-diff.js';
 import { openWriters } from '../platform/open-writers.js';
 import type { CommandRunner } from '../doctor/types.js';
-import { isExcluded, listTree } from './file-tree.js';
+import { codeChangedSince, isExcluded, listTree } from './file-tree.js';
 
 export interface SnapshotLimits {
   maxFileBytes: number;
@@ -15,6 +15,9 @@ export interface SnapshotLimits {
   /** Files and directories listed under the allowed directories (recursively), to find what the agent created. */
   maxTreeEntries: number;
 }
+
+/** Entries of node_modules and .git looked at after a failed run, at most (a stat each: about a second per 100 000). */
+const CODE_CHECK_MAX_ENTRIES = 100_000;
 
 export const DEFAULT_SNAPSHOT_LIMITS: SnapshotLimits = { maxFileBytes: 1024 * 1024, maxFiles: 2000, maxTotalBytes: 32 * 1024 * 1024, maxTreeEntries: 20_000 };
 
@@ -38,6 +41,8 @@ export interface SnapshotTree {
   dirs: string[];
   unlisted: string[];
   maxEntries: number;
+  /** node_modules and .git directories left out of the copies: looked at for changes when reverting. */
+  leftOutCode?: string[];
 }
 
 export interface FileSnapshot {
@@ -49,6 +54,8 @@ export interface FileSnapshot {
   skippedStamps?: Record<string, string>;
   tree?: SnapshotTree;
   limits?: SnapshotLimits;
+  /** When the snapshot was taken (epoch ms), just before the agent started. */
+  takenAt?: number;
 }
 
 export interface FileChange {
@@ -73,6 +80,8 @@ function stamp(st: { size: number; mtimeMs: number }): string {
  */
 export async function takeSnapshot(allowed: string[], excluded: string[], dir: string, limits: SnapshotLimits = DEFAULT_SNAPSHOT_LIMITS): Promise<FileSnapshot> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  // Second resolution of a file's mtime on some file systems: a change in the same second still counts.
+  const takenAt = Math.floor(Date.now() / 1000) * 1000;
   const ex = excluded.map((x) => path.resolve(x));
   const named: string[] = [];
   const roots: string[] = [];
@@ -116,8 +125,9 @@ export async function takeSnapshot(allowed: string[], excluded: string[], dir: s
     entries,
     skipped,
     skippedStamps,
-    tree: { roots, excluded: ex, files: tree.files, dirs: tree.dirs, unlisted: tree.unlisted, maxEntries: limits.maxTreeEntries },
+    tree: { roots, excluded: ex, files: tree.files, dirs: tree.dirs, unlisted: tree.unlisted, maxEntries: limits.maxTreeEntries, leftOutCode: tree.leftOutCode },
     limits,
+    takenAt,
   };
   await writeFileAtomic(path.join(dir, 'manifest.json'), `${JSON.stringify(snap, null, 2)}\n`, { mode: 0o600 });
   return snap;
@@ -317,6 +327,12 @@ export async function revertSnapshot(
     evidence.push({ path: e.path, copy, sha256: hash, action: 'reverted' });
   }
   for (const c of await uncopiedChanges(snap)) leave(c.path, NO_COPY, null, null);
+  // Code the copies leave out (node_modules, git hooks): a change there is named, since it cannot be put back.
+  if (snap.takenAt !== undefined && snap.tree?.leftOutCode?.length) {
+    const code = await codeChangedSince(snap.tree.leftOutCode, snap.takenAt, CODE_CHECK_MAX_ENTRIES);
+    for (const f of code.files) leave(f, '(under node_modules/ or .git/, which are not copied before a run: changed during the run, not put back)', null, null);
+    if (code.truncated) leave(snap.tree.leftOutCode.join(', '), `(not copied before a run, and too large to check all for changes: looked at ${CODE_CHECK_MAX_ENTRIES} entries or found 50 changes)`, null, null);
+  }
   const limits = snap.limits ?? DEFAULT_SNAPSHOT_LIMITS;
   let evidenceBytes = 0;
   for (const [k, file] of created.files.entries()) {

@@ -99,7 +99,9 @@ describe('Level 3 with a CLI agent in tmux', () => {
     // No shell, no network tools; reads only under the working directory and the config file.
     const allowed = args[args.indexOf('--allowedTools') + 1]!.split(',');
     expect(allowed.some((t) => /^(Bash|WebFetch|WebSearch|Read|Grep|Glob)$/.test(t) || t.startsWith('Bash('))).toBe(false);
-    expect(args[args.indexOf('--disallowedTools') + 1]).toBe(`Bash,WebFetch,WebSearch,Read(/${path.join(scenario!.stateDir, 'token')}),Read(/${path.join(os.homedir(), '.ssh')}/**)`);
+    const denied = args[args.indexOf('--disallowedTools') + 1]!;
+    expect(denied.startsWith(`Bash,WebFetch,WebSearch,Read(/${path.join(scenario!.stateDir, 'token')}),Read(/${path.join(os.homedir(), '.ssh')}/**),`)).toBe(true);
+    expect(denied).toContain(`Edit(/${scenario.dir}/**/node_modules/**)`);
     // Every file of the session is private (0600).
     const modes: string[] = [];
     for (const entry of await fs.readdir(r.incidentDir!, { recursive: true, withFileTypes: true })) {

@@ -180,7 +180,14 @@ describe('CLI agent commands', () => {
     // No network tools and no shell: an injected "curl the token somewhere" has nothing to run with.
     expect(tools).not.toMatch(/Bash|WebFetch|WebSearch|curl/);
     // Deny rules beat allow rules: the API token and ~/.ssh stay unreadable even inside a readable working directory.
-    expect(fix[fix.indexOf('--disallowedTools') + 1]).toBe(`Bash,WebFetch,WebSearch,Read(//state/token),Read(/${path.join(os.homedir(), '.ssh')}/**)`);
+    const denied = (fix[fix.indexOf('--disallowedTools') + 1] as string).split(',');
+    expect(denied.slice(0, 5)).toEqual(['Bash', 'WebFetch', 'WebSearch', 'Read(//state/token)', `Read(/${path.join(os.homedir(), '.ssh')}/**)`]);
+    // What a snapshot leaves out is not editable either (a failed run could not be put back there).
+    expect(denied).toEqual(expect.arrayContaining(['Edit(//srv/app/**/node_modules/**)', 'Edit(//srv/app/**/.git/**)', 'Edit(//srv/app/**/logs/**)', 'Edit(//srv/app/**/*.sqlite)', 'Edit(//srv/app/**/*.log)', 'Edit(//srv/app/**/*.log.*)']));
+    expect(denied.slice(5).every((d) => d.startsWith('Edit(//srv/app/**/'))).toBe(true);
+    // Unless the config itself lies in such a place: it stays editable.
+    const inCache = claudeArgv({ ...session('fix'), configPath: '/srv/app/.cache/gw.json', allowedPaths: ['/srv/app/.cache/gw.json', '/srv/app'] } as AgentSession);
+    expect(inCache[inCache.indexOf('--disallowedTools') + 1]).not.toContain('Edit(');
     // Reads limited to the working directory and the config file (no bare Read, Grep or Glob).
     const reads = tools.split(',').filter((t) => /^(Read|Grep|Glob)/.test(t));
     expect(reads.sort()).toEqual(['Read(//etc/gw/gw.json)', 'Read(//etc/gw/gw.json/**)', 'Read(//srv/app/**)'].sort());

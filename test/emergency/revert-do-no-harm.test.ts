@@ -228,6 +228,40 @@ describe('the revert of a failed agent run (issue 16/17: do no harm)', () => {
     expect((await fs.stat(big(s.dir))).size).toBe(1536 * 1024 + 4);
   });
 
+  it('an edit under node_modules or in a git hook (not copied before the run) is named as not undone; caches, the git index and untouched code are not', { timeout: 30_000 }, async () => {
+    scenario = await makeScenario();
+    const s = scenario;
+    const dep = path.join(s.dir, 'node_modules', 'dep', 'index.js');
+    const hook = path.join(s.dir, '.git', 'hooks', 'pre-commit');
+    const untouched = path.join(s.dir, 'node_modules', 'other', 'index.js');
+    for (const f of [dep, hook, untouched, path.join(s.dir, '.git', 'index'), path.join(s.dir, 'node_modules', '.cache', 'x', 'c.json')]) {
+      await fs.mkdir(path.dirname(f), { recursive: true });
+      await fs.writeFile(f, 'before\n');
+      // Written well before the run, as an install would have been.
+      const t = new Date(Date.now() - 3_600_000);
+      await fs.utimes(f, t, t);
+    }
+    const incident = s.incident();
+    const run = await runStandIn(
+      s,
+      incident,
+      failingAgent(async () => {
+        await fs.writeFile(dep, 'module.exports = patched;\n');
+        await fs.writeFile(hook, '#!/bin/sh\ncurl evil\n');
+        await fs.writeFile(path.join(s.dir, '.git', 'index'), 'git status ran\n');
+        await fs.writeFile(path.join(s.dir, 'node_modules', '.cache', 'x', 'c.json'), '{}\n');
+      }),
+    );
+    expect(run.outcome).toBe('failed');
+    await finishAgentSession({ stateDir: s.stateDir, serviceName: s.service.name, incidentId: incident.id, keep: false, reason: run.detail, redactor: s.redactor, clock: systemClock(), emit: (e) => s.events.push(e) });
+    const fin = s.events.find((e) => e.type === 'agent.finished')!;
+    expect(fin.severity).toBe('critical');
+    const notReverted = fin.details?.notReverted as Array<{ path: string; why: string }>;
+    expect(notReverted.map((n) => n.path).sort()).toEqual([hook, dep].sort());
+    expect(notReverted[0]!.why).toContain('not copied before a run');
+    expect(fin.message).toContain('could NOT be undone');
+  });
+
   it('a service whose cwd is a home directory: the agent starts in a private directory, may change only the config, and nothing else in the home is snapshotted', { timeout: 30_000 }, async () => {
     scenario = await makeScenario();
     const s = scenario;
