@@ -8,6 +8,7 @@ import { runInPty } from './pty-session.js';
 import { lastLines, stripTerminal } from './terminal-text.js';
 import { formatDuration } from '../config/duration.js';
 import { outsideDir } from './config-stage.js';
+import { capAppendedFile, readOutputTail } from './output-cap.js';
 
 /** An argv element: literal text, or the prompt (read from the 0600 prompt file by the launcher). */
 export type ArgvPart = string | { prompt: true };
@@ -88,12 +89,13 @@ export class CliAgentAdapter implements AgentAdapter {
         return { status: 'failed', summary: `could not start tmux session: ${(e as Error).message}`, transcript: '', refused: [] };
       }
       session.onStarted({ attachCommand: tmux.attachCommand(), handle: tmux.name });
-      const r = await tmux.wait(exitFile, session.clock, session.signal, 500);
+      // The pane's output goes to rawFile through `cat >>`: kept bounded while the agent runs.
+      const r = await tmux.wait(exitFile, session.clock, session.signal, 500, () => capAppendedFile(rawFile));
       exitCode = r.exitCode;
       aborted = r.aborted;
       await fs.chmod(exitFile, 0o600).catch(() => undefined);
       await settle(rawFile, session);
-      output = await fs.readFile(rawFile, 'utf8');
+      output = await readOutputTail(rawFile);
       // Unredacted terminal bytes: the runner keeps only the redacted transcript.
       await fs.rm(rawFile, { force: true });
     } else {

@@ -2,6 +2,7 @@
 import { spawn, type IPty } from '@lydell/node-pty';
 import type { Clock } from '../platform/clock.js';
 import { signalGroup } from '../platform/signal-group.js';
+import { OUTPUT_CAP, OUTPUT_CUT_MARKER } from './output-cap.js';
 
 export interface PtyRunOptions {
   launcher: string;
@@ -20,8 +21,6 @@ export interface PtyRunResult {
   output: string;
 }
 
-/** Output kept in memory: the tail beyond this is what matters for a transcript. */
-const OUTPUT_CAP = 2_000_000;
 
 export async function runInPty(opts: PtyRunOptions): Promise<PtyRunResult> {
   let output = '';
@@ -34,7 +33,8 @@ export async function runInPty(opts: PtyRunOptions): Promise<PtyRunResult> {
   });
   const dataSub = pty.onData((d) => {
     output += d;
-    if (output.length > OUTPUT_CAP) output = output.slice(output.length - OUTPUT_CAP);
+    // The tail is what matters for a transcript (output-cap.ts).
+    if (output.length > 2 * OUTPUT_CAP) output = `${OUTPUT_CUT_MARKER}${output.slice(output.length - OUTPUT_CAP)}`;
   });
   opts.onStarted(pty.pid);
   const exited = new Promise<number | null>((resolve) => {

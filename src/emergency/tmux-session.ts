@@ -90,13 +90,14 @@ export class TmuxSession {
   }
 
   /** Waits until the session has ended by itself or signal aborts (then kills it). Polls, bounded by the signal. */
-  async wait(exitFile: string, clock: Clock, signal: AbortSignal, pollMs = 200): Promise<TmuxExit> {
+  async wait(exitFile: string, clock: Clock, signal: AbortSignal, pollMs = 200, onPoll?: () => Promise<unknown>): Promise<TmuxExit> {
     for (;;) {
       if (signal.aborted) {
         await this.kill(clock);
         return { exitCode: null, aborted: true };
       }
       if (!(await this.exists())) break;
+      await onPoll?.().catch(() => undefined);
       try {
         await clock.sleep(pollMs, signal);
       } catch {

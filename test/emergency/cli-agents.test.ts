@@ -135,6 +135,34 @@ describe('Level 3 with a CLI agent in tmux', () => {
     expect(scenario.events.find((e) => e.type === 'agent.finished')?.details?.outcome).toBe('timeout');
   });
 
+  it('an agent that prints without end: its output on disk and in the transcript stays bounded, the tail is kept', async () => {
+    scenario = await makeScenario();
+    const s = scenario;
+    await s.host.start();
+    const incidentId = 'inc-tmux-flood';
+    const raw = path.join(s.stateDir, 'incidents', incidentId, 'agent-output.raw');
+    let maxRaw = 0;
+    let watching = true;
+    const watch = (async () => {
+      while (watching) {
+        maxRaw = Math.max(maxRaw, (await fs.stat(raw).catch(() => ({ size: 0 }))).size);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const r = await s.run({ adapter: 'claude', timeBox: '60s', verifyWindow: '500ms' }, { adapterOptions: { cli: { tmux: { socket: SOCKET }, env: cliEnv({ FAKE_AGENT_MODE: 'flood', FAKE_AGENT_FLOOD_MB: '24' }) } } }, incidentId);
+    watching = false;
+    await watch;
+    expect(r.outcome).toBe('failed');
+    const transcript = await fs.readFile(r.transcriptPath!, 'utf8');
+    expect(transcript.length).toBeLessThan(2_200_000);
+    expect(transcript).toContain('earlier output cut');
+    expect(transcript).toContain('FLOOD-END');
+    // 24 MB went through the pane; the file was cut back while the agent ran (at most twice the cap plus one poll's worth).
+    expect(maxRaw).toBeGreaterThan(0);
+    expect(maxRaw).toBeLessThan(16_000_000);
+    console.log(`[measure] 24 MB of agent output: largest raw file seen ${(maxRaw / 1e6).toFixed(1)} MB, transcript ${(transcript.length / 1e6).toFixed(2)} MB`);
+  });
+
   it('runs a generic command template ({prompt_file}) in tmux', async () => {
     scenario = await makeScenario();
     await scenario.host.start();
@@ -230,6 +258,16 @@ describe('Level 3 with a CLI agent in a bare PTY (no tmux)', () => {
     const transcript = await fs.readFile(r.transcriptPath!, 'utf8');
     expect(transcript).toContain('stdout is a tty: true');
     console.log(`[measure] claude adapter (node-pty): runEmergency() -> agent start ${r.startLatencyMs?.toFixed(1)} ms (prepare ${r.prepareMs?.toFixed(1)} ms)`);
+  });
+
+  it('an agent that prints without end in a PTY: the transcript keeps a bounded tail', async () => {
+    scenario = await makeScenario();
+    await scenario.host.start();
+    const r = await scenario.run({ adapter: 'claude', timeBox: '60s', verifyWindow: '300ms' }, { adapterOptions: { cli: { tmux: false, env: cliEnv({ FAKE_AGENT_MODE: 'flood', FAKE_AGENT_FLOOD_MB: '10' }) } } });
+    const transcript = await fs.readFile(r.transcriptPath!, 'utf8');
+    expect(transcript.length).toBeLessThan(4_200_000);
+    expect(transcript).toContain('earlier output cut');
+    expect(transcript).toContain('FLOOD-END');
   });
 
   it('kills a hanging agent in a PTY at the time-box', async () => {
