@@ -1,0 +1,61 @@
+// A model endpoint that answers without end cannot fill the daemon's memory: the answer is read up to a bound.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { postJson } from '../../src/emergency/api-endpoint.js';
+import { Redactor } from '../../src/observe/redact.js';
+
+let server: http.Server | undefined;
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  server = undefined;
+});
+
+function listen(handler: http.RequestListener): Promise<string> {
+  server = http.createServer(handler);
+  return new Promise((resolve) => server!.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server!.address() as AddressInfo).port}/v1/chat/completions`)));
+}
+
+describe('postJson', () => {
+  it('gives up on an endless chunked answer past the bound and closes the connection (the server stops sending)', async () => {
+    let sent = 0;
+    let closed = false;
+    const url = await listen((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      res.on('close', () => (closed = true));
+      // Bounded: at most 200 MB, stopping as soon as the client goes away.
+      const pump = (): void => {
+        while (!closed && sent < 200_000_000) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    const before = process.memoryUsage().rss;
+    await expect(postJson(url, {}, { model: 'm' }, new AbortController().signal, new Redactor())).rejects.toThrow(/model answer too large \(over 4000000 bytes\)/);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(closed).toBe(true);
+    expect(sent).toBeLessThan(50_000_000);
+    console.log(`[measure] endless answer: ${(sent / 1e6).toFixed(1)} MB sent before the client gave up; rss +${((process.memoryUsage().rss - before) / 1e6).toFixed(1)} MB`);
+  });
+
+  it('refuses a declared oversize answer before reading it; a normal answer is parsed', async () => {
+    let big = true;
+    const url = await listen((_req, res) => {
+      if (big) {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '9000000' });
+        res.write('{');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+    });
+    await expect(postJson(url, {}, {}, new AbortController().signal, new Redactor())).rejects.toThrow(/9000000 bytes, at most 4000000/);
+    big = false;
+    expect(await postJson(url, {}, {}, new AbortController().signal, new Redactor())).toEqual({ ok: true });
+  });
+});
