@@ -1,6 +1,7 @@
 // Where an HTTP model lives and how to reach it: base URL rules, the API key from the env, one bounded POST.
 import type { Redactor } from '../observe/redact.js';
 import { baseUrlProblem, isLoopbackHostname } from './emergency-schema.js';
+import { readBodyUpTo } from '../platform/bounded-body.js';
 
 export interface Endpoint {
   baseUrl: string;
@@ -27,33 +28,6 @@ export function resolveEndpoint(
 /** Bytes of a model's answer read at most. */
 const MAX_RESPONSE_CHARS = 4_000_000;
 
-/**
- * The body as text, read as it arrives and given up past `max` bytes: an endpoint that sends without end (a broken
- * proxy, a model looping) must not fill the daemon's memory before the size is checked.
- */
-async function boundedText(res: Response, max: number): Promise<string> {
-  const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (declared > max) {
-    await res.body?.cancel().catch(() => undefined);
-    throw new Error(`model answer too large (${declared} bytes, at most ${max})`);
-  }
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel().catch(() => undefined);
-      throw new Error(`model answer too large (over ${max} bytes)`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** POSTs JSON and returns the parsed JSON answer; non-2xx answers throw with a redacted snippet. */
 export async function postJson(url: string, headers: Record<string, string>, body: unknown, signal: AbortSignal, redactor: Redactor): Promise<unknown> {
   const res = await fetch(url, {
@@ -63,7 +37,9 @@ export async function postJson(url: string, headers: Record<string, string>, bod
     signal,
     redirect: 'error',
   });
-  const text = await boundedText(res, MAX_RESPONSE_CHARS);
+  const answer = await readBodyUpTo(res, MAX_RESPONSE_CHARS);
+  if (answer.truncated) throw new Error(`model answer too large (${answer.text === '' ? `${answer.bytes} bytes declared` : 'more sent'}, at most ${MAX_RESPONSE_CHARS} bytes)`);
+  const text = answer.text;
   if (!res.ok) throw new Error(`model endpoint answered ${res.status}: ${redactor.redact(text.slice(0, 300))}`);
   try {
     return JSON.parse(text) as unknown;

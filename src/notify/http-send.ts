@@ -2,6 +2,7 @@
 import type { Clock } from '../platform/clock.js';
 import type { HttpRequest } from './channel.js';
 import type { HttpAnswer } from './delivery-outcome.js';
+import { readBodyUpTo } from '../platform/bounded-body.js';
 
 const MAX_BODY_CHARS = 64 * 1024;
 
@@ -43,14 +44,15 @@ export async function sendHttp(req: HttpRequest, opts: { clock: Clock; timeoutMs
     });
     let body = '';
     try {
-      body = await res.text();
+      // Read up to the bound, never whole: the status is what matters.
+      body = (await readBodyUpTo(res, MAX_BODY_CHARS)).text;
     } catch {
       // The status is what matters; an unreadable body is not a failure of delivery.
     }
     return {
       status: res.status,
       retryAfterHeader: res.headers.get('retry-after'),
-      body: body.length > MAX_BODY_CHARS ? body.slice(0, MAX_BODY_CHARS) : body,
+      body,
     };
   } catch (err) {
     if (ctrl.signal.aborted && ctrl.signal.reason instanceof Error) throw ctrl.signal.reason;

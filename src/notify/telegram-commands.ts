@@ -4,6 +4,10 @@ import { randomBytes } from 'node:crypto';
 import type { ClawbackEvent } from '../observe/events.js';
 import type { Clock } from '../platform/clock.js';
 import { parseDuration } from '../config/duration.js';
+import { readBodyUpTo } from '../platform/bounded-body.js';
+
+/** Telegram's answers (getUpdates batches of at most 100 updates, sent messages) stay far below this. */
+const TELEGRAM_MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
 export type ChatAction = 'resume' | 'restart' | 'doctor' | 'maintenance' | 'approve' | 'refuse';
 
@@ -122,7 +126,16 @@ export class TelegramCommands {
   private async call<T>(method: string, body: Record<string, unknown>, timeoutMs = 10_000): Promise<T | undefined> {
     const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(timeoutMs)]);
     const res = await fetch(this.url(method), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal });
-    const json = (await res.json().catch(() => ({}))) as { ok?: boolean; result?: T };
+    // Updates and message answers are small; a body past the bound is not Telegram's (and is not read whole).
+    const answer = await readBodyUpTo(res, TELEGRAM_MAX_ANSWER_BYTES).catch(() => ({ text: '', truncated: true }));
+    let json: { ok?: boolean; result?: T } = {};
+    if (!answer.truncated) {
+      try {
+        json = JSON.parse(answer.text) as typeof json;
+      } catch {
+        json = {};
+      }
+    }
     return json.ok ? json.result : undefined;
   }
 

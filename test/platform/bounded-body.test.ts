@@ -1,9 +1,12 @@
-// A model endpoint that answers without end cannot fill the daemon's memory: the answer is read up to a bound.
+// An endpoint that answers without end (a model's, a chat webhook) cannot fill the daemon's memory: answers are read
+// up to a bound.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { postJson } from '../../src/emergency/api-endpoint.js';
 import { Redactor } from '../../src/observe/redact.js';
+import { sendHttp } from '../../src/notify/http-send.js';
+import { systemClock } from '../../src/platform/clock.js';
 
 let server: http.Server | undefined;
 afterEach(async () => {
@@ -36,7 +39,7 @@ describe('postJson', () => {
       pump();
     });
     const before = process.memoryUsage().rss;
-    await expect(postJson(url, {}, { model: 'm' }, new AbortController().signal, new Redactor())).rejects.toThrow(/model answer too large \(over 4000000 bytes\)/);
+    await expect(postJson(url, {}, { model: 'm' }, new AbortController().signal, new Redactor())).rejects.toThrow(/model answer too large \(more sent, at most 4000000 bytes\)/);
     await new Promise((r) => setTimeout(r, 200));
     expect(closed).toBe(true);
     expect(sent).toBeLessThan(50_000_000);
@@ -54,8 +57,32 @@ describe('postJson', () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"ok":true}');
     });
-    await expect(postJson(url, {}, {}, new AbortController().signal, new Redactor())).rejects.toThrow(/9000000 bytes, at most 4000000/);
+    await expect(postJson(url, {}, {}, new AbortController().signal, new Redactor())).rejects.toThrow(/9000000 bytes declared, at most 4000000/);
     big = false;
     expect(await postJson(url, {}, {}, new AbortController().signal, new Redactor())).toEqual({ ok: true });
+  });
+
+  it('a chat webhook that answers 200 and then sends without end: the alert counts as delivered, 64 KiB of the answer kept', async () => {
+    let sent = 0;
+    let closed = false;
+    const url = await listen((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.on('close', () => (closed = true));
+      const chunk = Buffer.alloc(64 * 1024, 0x61);
+      const pump = (): void => {
+        while (!closed && sent < 200_000_000) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    const answer = await sendHttp({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"content":"hi"}' }, { clock: systemClock(), timeoutMs: 30_000 });
+    expect(answer.status).toBe(200);
+    expect(answer.body.length).toBe(64 * 1024);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(closed).toBe(true);
+    expect(sent).toBeLessThan(50_000_000);
   });
 });
