@@ -20,24 +20,34 @@ function listen(handler: http.RequestListener): Promise<string> {
   return new Promise((resolve) => server!.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server!.address() as AddressInfo).port}/v1/chat/completions`)));
 }
 
+/** Answers 200, then sends 64 KiB chunks until the client goes away (bounded: 200 MB at most). */
+function endless(type: string, onSent: (bytes: number) => void, onClose: () => void): http.RequestListener {
+  return (_req, res) => {
+    res.writeHead(200, { 'content-type': type });
+    let closed = false;
+    let sent = 0;
+    res.on('close', () => {
+      closed = true;
+      onClose();
+    });
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    const pump = (): void => {
+      while (!closed && sent < 200_000_000) {
+        sent += chunk.length;
+        onSent(sent);
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+      res.end();
+    };
+    pump();
+  };
+}
+
 describe('postJson', () => {
   it('gives up on an endless chunked answer past the bound and closes the connection (the server stops sending)', async () => {
     let sent = 0;
     let closed = false;
-    const url = await listen((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      const chunk = Buffer.alloc(64 * 1024, 0x20);
-      res.on('close', () => (closed = true));
-      // Bounded: at most 200 MB, stopping as soon as the client goes away.
-      const pump = (): void => {
-        while (!closed && sent < 200_000_000) {
-          sent += chunk.length;
-          if (!res.write(chunk)) return void res.once('drain', pump);
-        }
-        res.end();
-      };
-      pump();
-    });
+    const url = await listen(endless('application/json', (n) => (sent = n), () => (closed = true)));
     const before = process.memoryUsage().rss;
     await expect(postJson(url, {}, { model: 'm' }, new AbortController().signal, new Redactor())).rejects.toThrow(/model answer too large \(more sent, at most 4000000 bytes\)/);
     await new Promise((r) => setTimeout(r, 200));
@@ -65,19 +75,7 @@ describe('postJson', () => {
   it('a chat webhook that answers 200 and then sends without end: the alert counts as delivered, 64 KiB of the answer kept', async () => {
     let sent = 0;
     let closed = false;
-    const url = await listen((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.on('close', () => (closed = true));
-      const chunk = Buffer.alloc(64 * 1024, 0x61);
-      const pump = (): void => {
-        while (!closed && sent < 200_000_000) {
-          sent += chunk.length;
-          if (!res.write(chunk)) return void res.once('drain', pump);
-        }
-        res.end();
-      };
-      pump();
-    });
+    const url = await listen(endless('text/plain', (n) => (sent = n), () => (closed = true)));
     const answer = await sendHttp({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"content":"hi"}' }, { clock: systemClock(), timeoutMs: 30_000 });
     expect(answer.status).toBe(200);
     expect(answer.body.length).toBe(64 * 1024);
