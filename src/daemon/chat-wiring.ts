@@ -55,6 +55,17 @@ export function chatPlugin(): DaemonPlugin {
         for (const b of bots) b.onEvent(e);
       });
       for (const b of bots) b.start();
+      // Incidents already waiting for a person when this daemon started (a restart, an update, the guardian):
+      // buttons that work again.
+      for (const rt of daemon.runtimes.values()) {
+        const s = rt.status();
+        const inc = s.incident;
+        if (!inc) continue;
+        const kind = s.work?.kind === 'approval' ? 'approval' : inc.status === 'waiting-human' ? 'escalation' : undefined;
+        if (!kind) continue;
+        const note = `still waiting (Clawback restarted: the earlier buttons no longer work): ${inc.reason}`;
+        for (const b of bots) b.reoffer(kind, rt.name, inc.id, note);
+      }
       return {
         stop: async () => {
           off();

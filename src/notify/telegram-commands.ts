@@ -119,6 +119,14 @@ export class TelegramCommands {
     else if (e.type === 'incident.action' && e.details?.action === 'approval-requested') void this.offer('approval', e);
   }
 
+  /**
+   * Buttons again for an incident that was already waiting when this daemon started: the earlier buttons' one-use
+   * nonces lived in the previous daemon's memory, so they answer "expired" now.
+   */
+  reoffer(kind: 'escalation' | 'approval', service: string, incidentId: string, message: string): void {
+    void this.offer(kind, { type: 'incident.action', time: this.o.clock.now(), severity: 'warning', service, incidentId, message });
+  }
+
   private url(method: string): string {
     return `${this.o.apiBase.replace(/\/+$/, '')}/bot${this.o.botToken}/${method}`;
   }

@@ -207,6 +207,39 @@ describe('chat commands', () => {
   });
 });
 
+describe('chat: buttons across a daemon restart', () => {
+  it('an incident still waiting for a person when the daemon restarts gets buttons that work; the old ones answer expired', async () => {
+    api = await botApi();
+    const a = api;
+    const dir = tempDir();
+    const port = await freePort();
+    const cfg = path.join(dir, 'gateway.json');
+    writeFileSync(cfg, JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 'oops' }));
+    const config = {
+      notify: { channels: [{ type: 'telegram', botToken: '123456:TEST-token', chatId: '100', apiBase: a.url, commands: { allow: [42], pollTimeout: '1s' } }] },
+      services: [{ name: 'gw', command: [NODE, DEMO_GATEWAY_SERVER, '--config', cfg, '--port', String(port)], probes: [{ kind: 'http', url: `http://127.0.0.1:${port}/health`, interval: '300ms' }] }],
+    };
+    td = await startTestDaemon(config, { dir });
+    const keyboard = (c: Call) => (c.body.reply_markup as { inline_keyboard: Array<Array<{ text: string; callback_data: string }>> }).inline_keyboard[0]!;
+    const first = await waitFor(() => a.calls.find((c) => c.method === 'sendMessage' && c.body.reply_markup), { timeoutMs: 30_000 });
+    const oldResume = keyboard(first).find((b) => b.text === 'Resume')!.callback_data;
+    await td.daemon.stop({ stopServices: false });
+    const before = a.calls.length;
+
+    td = await startTestDaemon(config, { dir });
+    const t = td;
+    expect(t.daemon.runtimes.get('gw')!.status().incident?.status).toBe('waiting-human');
+    const again = await waitFor(() => a.calls.slice(before).find((c) => c.method === 'sendMessage' && c.body.reply_markup), { timeoutMs: 15_000 });
+    expect(String(again.body.text)).toContain('still waiting (Clawback restarted');
+    const message = { message_id: 9, chat: { id: 100 }, text: String(again.body.text) };
+    a.push({ callback_query: { id: 'old', from: { id: 42, username: 'ann' }, data: oldResume, message } });
+    await waitFor(() => a.calls.some((c) => c.method === 'answerCallbackQuery' && c.body.callback_query_id === 'old' && c.body.text === 'This button was used already or has expired.'), { timeoutMs: 10_000 });
+    writeFileSync(cfg, JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 0 }));
+    a.push({ callback_query: { id: 'new', from: { id: 42, username: 'ann' }, data: keyboard(again).find((b) => b.text === 'Resume')!.callback_data, message } });
+    await waitFor(() => t.events.some((e) => e.type === 'incident.resolved'), { timeoutMs: 30_000 });
+  });
+});
+
 describe('chat: approval and own incident', () => {
   it('approval buttons: another user cannot approve; an allowed press lets the agent run and the message says who approved', async () => {
     api = await botApi();
