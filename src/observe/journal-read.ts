@@ -1,5 +1,6 @@
 // Reads the append-only journal back for status, digests and incident views, surviving torn or corrupt lines.
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { ClawbackEvent } from './events.js';
 
@@ -13,7 +14,14 @@ export interface ReadJournalOptions {
    * events just before a rotation (an incident's opening) stay in view, and a read holds at most two files' events.
    */
   rotated?: number;
+  /**
+   * Bytes read at most from the end of each file (default 16 MiB, twice the rotation size): a journal grown before
+   * rotation existed, or by a writer that cannot rotate, is read by its newest part, not whole.
+   */
+  maxBytesPerFile?: number;
 }
+
+export const JOURNAL_READ_MAX_BYTES = 16 * 1024 * 1024;
 
 export interface JournalScan {
   events: ClawbackEvent[];
@@ -52,7 +60,16 @@ export async function scanJournal(file: string, opts: ReadJournalOptions = {}): 
 }
 
 async function scanFile(file: string, opts: ReadJournalOptions, result: JournalScan): Promise<void> {
-  const stream = createReadStream(file, { encoding: 'utf8' });
+  const size = await stat(file).then(
+    (st) => st.size,
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    },
+  );
+  if (size === undefined) return;
+  const start = Math.max(0, size - (opts.maxBytesPerFile ?? JOURNAL_READ_MAX_BYTES));
+  const stream = createReadStream(file, { encoding: 'utf8', start });
   const opened = new Promise<boolean>((resolve, reject) => {
     stream.once('open', () => resolve(true));
     stream.once('error', (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? resolve(false) : reject(err)));
@@ -60,9 +77,15 @@ async function scanFile(file: string, opts: ReadJournalOptions, result: JournalS
   if (!(await opened)) return;
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let lineNo = 0;
+  // Read from the middle of a file: its first line is a part of one, not a corrupt line.
+  let skipPartial = start > 0;
   try {
     for await (const line of lines) {
       lineNo++;
+      if (skipPartial) {
+        skipPartial = false;
+        continue;
+      }
       if (line.trim() === '') continue;
       let parsed: unknown;
       try {

@@ -93,3 +93,17 @@ describe('journal rotation (bounded on disk and for its readers)', () => {
     expect(all[0]).toBeGreaterThan(0);
   });
 });
+
+describe('journal read bound', () => {
+  it('a journal grown past the read bound (before rotation existed) is read by its newest part, never a torn first line', async () => {
+    const file = path.join(dir, 'journal.jsonl');
+    const lines = Array.from({ length: 2000 }, (_, i) => JSON.stringify(e(1_000_000 + i)));
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const perLine = Buffer.byteLength(`${lines[0]}\n`);
+    const scan = await scanJournal(file, { maxBytesPerFile: perLine * 100 + 7 });
+    // 100 whole lines fit after the cut; the partial one before them is skipped, not counted as corrupt.
+    expect(scan.corruptLines).toBe(0);
+    expect(scan.events.map((x) => x.time - 1_000_000)).toEqual(Array.from({ length: 100 }, (_, i) => 1900 + i));
+    expect((await readJournal(file)).length).toBe(2000);
+  });
+});
