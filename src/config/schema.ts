@@ -179,6 +179,14 @@ export const apiSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(18790),
 });
 
+/** How long old evidence stays in the state dir (daemon/state-retention.ts). */
+export const retentionSchema = z.strictObject({
+  /** The newest this many incident dirs, update backups and removed locks (each kind, each service) always stay. */
+  keep: z.number().int().min(1).max(10_000).default(20),
+  /** Older ones beyond `keep` are removed at this age. */
+  maxAge: duration.default(30 * 86_400_000),
+});
+
 export const clawbackConfigSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -188,6 +196,7 @@ export const clawbackConfigSchema = z
     notify: notifySchema.prefault({}),
     services: z.array(serviceSchema).min(1, 'expected at least one service'),
     groups: z.array(groupSchema).default([]),
+    retention: retentionSchema.prefault({}),
     /** Several machines, one active instance of each singleton service: leader election through etcd (docs/clustering.md). */
     cluster: clusterSchema.optional(),
   })

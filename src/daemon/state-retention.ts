@@ -65,16 +65,26 @@ export async function sweepState(stateDir: string, now: number, openIncidents: R
   return removed;
 }
 
-/** Sweeps shortly after start, then every few hours; says what it removed in one event. */
-export function retentionPlugin(policy: RetentionPolicy = DEFAULT_RETENTION, opts: { firstAfterMs?: number; everyMs?: number } = {}): DaemonPlugin {
+/**
+ * Sweeps shortly after start, then every few hours; says what it removed in one event. The policy is the config's
+ * `retention:` section unless given.
+ */
+export function retentionPlugin(given?: RetentionPolicy, opts: { firstAfterMs?: number; everyMs?: number } = {}): DaemonPlugin {
   return {
     name: 'retention',
     init(ctx, daemon) {
+      // Read at each sweep: `clawback reload` replaces ctx.config.
+      const policyNow = (): RetentionPolicy => {
+        if (given) return given;
+        const r = ctx.config.retention;
+        return r ? { keep: r.keep, maxAgeMs: r.maxAge } : DEFAULT_RETENTION;
+      };
       let timer: { cancel(): void } | undefined;
       let stopped = false;
       let running: Promise<void> | undefined;
       const sweep = async (): Promise<void> => {
         const open = new Set([...daemon.runtimes.values()].flatMap((rt) => rt.currentIncident()?.id ?? []));
+        const policy = policyNow();
         try {
           const removed = await sweepState(ctx.stateDir, ctx.clock.now(), open, policy);
           if (removed.length === 0) return;

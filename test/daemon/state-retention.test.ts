@@ -59,6 +59,34 @@ describe('state retention', () => {
     await fs.access(path.join(dir, 'journal.jsonl'));
   });
 
+  it('the policy comes from the config (`retention:`), read at each sweep; a bad value names the field', async () => {
+    const { loadConfig } = await import('../../src/config/load.js');
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'clawback-retention-'));
+    const file = path.join(dir, 'clawback.yaml');
+    await fs.writeFile(file, 'services: [{ name: gw, command: [node, x.mjs] }]\nretention: { keep: 1, maxAge: 7d }\n');
+    const config = loadConfig({ file, cwd: dir }).config;
+    expect(config.retention).toEqual({ keep: 1, maxAge: 7 * DAY });
+    await fs.writeFile(file, 'services: [{ name: gw, command: [node, x.mjs] }]\nretention: { maxAge: soon }\n');
+    expect(() => loadConfig({ file, cwd: dir })).toThrow(/retention\.maxAge.*expected a duration such as .*got "soon"/s);
+
+    const clock = new FakeClock(Date.now());
+    const events: ClawbackEvent[] = [];
+    const ctx = { stateDir: dir, clock, emit: (e: ClawbackEvent) => events.push(e), config } as unknown as DaemonContext;
+    await aged('incidents/inc-new', 1, clock.now());
+    await aged('incidents/inc-10d', 10, clock.now());
+    const hooks = (await retentionPlugin(undefined, { firstAfterMs: 10, everyMs: 1000 }).init(ctx, { runtimes: new Map() } as unknown as Daemon))!;
+    clock.advance(10);
+    for (let i = 0; i < 50 && events.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(events[0]?.details?.removed).toEqual(['incidents/inc-10d']);
+    // A reload that keeps more: the next sweep follows it.
+    ctx.config = { ...config, retention: { keep: 5, maxAge: 7 * DAY } };
+    await aged('incidents/inc-20d', 20, clock.now());
+    clock.advance(1000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(events).toHaveLength(1);
+    await hooks.stop!();
+  });
+
   it('the daemon plugin sweeps after start and then periodically, names what it removed in one event, and stops its timer', async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'clawback-retention-'));
     const clock = new FakeClock(Date.now());
