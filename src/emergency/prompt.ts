@@ -29,6 +29,8 @@ export interface PromptLayout {
   allowedPaths: string[];
   /** Health check Clawback will run itself, e.g. "GET http://127.0.0.1:18789/health". */
   healthCheck?: string;
+  /** The config's protected settings (configFile.protect path patterns): never the agent's to change. */
+  protectedSettings?: string[];
 }
 
 export interface PromptInput {
@@ -67,6 +69,10 @@ function rulesFor(input: PromptInput): string[] {
     'If verification fails, Clawback reverts every file you changed to the bytes it saved before you started.',
     'Make the smallest change that fixes the failure. Do not rotate, print or invent secrets; values shown as [REDACTED] must be left exactly as they are.',
   ];
+  const guarded = input.layout.protectedSettings ?? [];
+  if (guarded.length > 0) {
+    rules.push(`Protected settings of the config (path patterns): ${guarded.join(', ')}. Never remove or change them (auth, bind address, ports, credentials are a person's decision); a run that does is reverted whatever the health check says. If the fix needs such a change, say so instead.`);
+  }
   if (input.mode === 'propose') {
     rules.push('PROPOSE MODE: do not change any file and do not restart anything. Investigate, then describe the exact change you would make (file, old text, new text) and why. A human approves it.');
   } else if (input.channel === 'api') {

@@ -22,6 +22,7 @@ import { formatDuration } from '../config/duration.js';
 import { spawnRunner } from '../doctor/command-runner.js';
 import { tooBroadToEdit } from './cli-agent.js';
 import { applyStage, outsideDir, stageConfig, stageEdited, type ConfigStage } from './config-stage.js';
+import { harmfulChanges, protectedChanges, protectedPatterns, type ProtectedChange } from '../doctor/protected-settings.js';
 
 export type EmergencyOutcome = 'fixed' | 'failed' | 'timeout' | 'refused' | 'proposed';
 
@@ -361,6 +362,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
         doctorCommand: service.doctor.command,
         allowedPaths: agentPaths,
         healthCheck: opts.context?.healthCheck,
+        protectedSettings: protectedPatterns(service),
       },
       mode: config.mode,
       channel,
@@ -468,13 +470,21 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
   }
 
   const changes = await changesSince(snapshot);
-  const status = result.status === 'completed' && startInfo ? 'completed' : timedOut ? 'timeout' : 'failed';
+  let status: 'completed' | 'timeout' | 'failed' = result.status === 'completed' && startInfo ? 'completed' : timedOut ? 'timeout' : 'failed';
   const exitText = result.exitCode !== undefined && result.exitCode !== null ? `exited ${result.exitCode}` : result.status === 'completed' ? 'finished' : result.status;
-  const detail = !startInfo
+  let detail = !startInfo
     ? `${adapterName} never started: ${firstLine(summary)}`
     : timedOut
       ? `${adapterName} reached its time-box of ${formatDuration(config.timeBox)}: ${firstLine(summary)}`
       : `${adapterName} ${exitText} after ${formatDuration(agentMs)}: ${firstLine(summary)}`;
+  // Protected settings (configFile.protect: auth, bind, ports, credentials) are a person's to change, as for the
+  // doctor: a run that removed or altered one is not kept, however healthy the service looks with it.
+  const lost = configPath && configText !== undefined ? await protectedLoss(service, configPath, configText, host) : [];
+  if (lost.length > 0 && status === 'completed') {
+    status = 'failed';
+    detail = `${adapterName} changed protected settings (${lost.map((c) => `${c.path} ${c.change}`).join(', ')}): a person's to change, so its changes are not kept`;
+    opts.emit(event(opts, 'incident.action', 'warning', `Level 3: ${detail}`, { action: 'agent-touched-protected', protectedLost: lost }));
+  }
   await writeFileAtomic(
     path.join(incidentDir, RUN_FILE),
     `${JSON.stringify({ adapter: adapterName, mode: config.mode, status, summary, agentMs, transcript: transcriptPath, changedFiles: changes.map((c) => c.path), endHashes }, null, 2)}\n`,
@@ -489,6 +499,19 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     }),
   );
   return { ...base, summary, detail: redactor.redact(detail), outcome: status, changedFiles: changes.map((c) => c.path), snapshot };
+}
+
+/** The protected settings of the service's config that the run removed or altered (none when it has no patterns). */
+async function protectedLoss(service: ServiceConfig, configPath: string, before: string, host: EmergencyHost): Promise<ProtectedChange[]> {
+  const patterns = protectedPatterns(service);
+  if (patterns.length === 0) return [];
+  const after = await host.readConfig().catch(() => undefined);
+  if (after === before) return [];
+  const format = detectFormat(configPath, service.configFile?.format);
+  const was = parseConfigText(before, format);
+  if (!was.ok) return [];
+  const now = after === undefined ? undefined : parseConfigText(after, format);
+  return harmfulChanges(protectedChanges(was.value, now?.ok ? now.value : undefined, patterns));
 }
 
 /** Puts the agent's edit of the config's copy into the real file (see config-stage.ts); says so when it does not. */

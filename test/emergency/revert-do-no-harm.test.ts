@@ -262,6 +262,41 @@ describe('the revert of a failed agent run (issue 16/17: do no harm)', () => {
     expect(fin.message).toContain('could NOT be undone');
   });
 
+  it('a run that drops a protected setting is not kept, however healthy the service is without it; one that keeps it is', { timeout: 60_000 }, async () => {
+    // The demo gateway's own config keys: `dataDir` stands for a setting such as gateway.auth (protected by the user).
+    const withData = `${JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 'oops', dataDir: 'data' }, null, 2)}\n`;
+    const completing = (edit: (cfg: Record<string, unknown>) => void): AgentAdapter => ({
+      name: 'command',
+      async run(session: AgentSession) {
+        session.onStarted({ handle: 'stand-in' });
+        const cfg = JSON.parse(await fs.readFile(session.configPath!, 'utf8')) as Record<string, unknown>;
+        edit(cfg);
+        await fs.writeFile(session.configPath!, `${JSON.stringify(cfg, null, 2)}\n`);
+        return { status: 'completed', exitCode: 0, summary: 'fixed the port', transcript: '', refused: [] };
+      },
+    });
+    const cfg = { adapter: 'command' as const, command: ['unused'], timeBox: '20s', verifyWindow: '1s' };
+
+    scenario = await makeScenario({ configText: withData, protect: ['dataDir'] });
+    let s = scenario;
+    await s.host.start();
+    const r = await s.run(cfg, { adapters: { command: completing((c) => ((c.port = 0), delete c.dataDir)) } });
+    expect(r.outcome).toBe('failed');
+    expect(await fs.readFile(s.host.configPath, 'utf8')).toBe(withData);
+    const touched = s.events.find((e) => e.details?.action === 'agent-touched-protected')!;
+    expect(touched.message).toContain('changed protected settings (dataDir removed)');
+    // The prompt told the agent beforehand.
+    expect(await fs.readFile(path.join(r.incidentDir!, 'prompt.md'), 'utf8')).toContain('Protected settings of the config (path patterns): dataDir');
+    await scenario.cleanup();
+
+    scenario = await makeScenario({ configText: withData, protect: ['dataDir'] });
+    s = scenario;
+    await s.host.start();
+    const ok = await s.run(cfg, { adapters: { command: completing((c) => (c.port = 0)) } });
+    expect(ok.outcome).toBe('fixed');
+    expect(JSON.parse(await fs.readFile(s.host.configPath, 'utf8'))).toMatchObject({ port: 0, dataDir: 'data' });
+  });
+
   it('a service whose cwd is a home directory: the agent starts in a private directory, may change only the config, and nothing else in the home is snapshotted', { timeout: 30_000 }, async () => {
     scenario = await makeScenario();
     const s = scenario;

@@ -30,7 +30,7 @@ export interface Scenario {
 let counter = 0;
 
 /** cwd: the service's working directory as a subdirectory of the scenario's (its config then lies outside it). */
-export async function makeScenario(opts: { configText?: string; env?: Record<string, string>; name?: string; cwd?: string } = {}): Promise<Scenario> {
+export async function makeScenario(opts: { configText?: string; env?: Record<string, string>; name?: string; cwd?: string; protect?: string[] } = {}): Promise<Scenario> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'clawback-emergency-'));
   const stateDir = path.join(dir, 'state');
   await fs.mkdir(stateDir);
@@ -38,7 +38,7 @@ export async function makeScenario(opts: { configText?: string; env?: Record<str
   const host = await DemoHost.create({ dir, serviceName: name, configText: opts.configText ?? BROKEN_CONFIG, env: opts.env });
   const cwd = opts.cwd ? path.join(dir, opts.cwd) : dir;
   if (opts.cwd) await fs.mkdir(cwd, { recursive: true });
-  const service = serviceSchema.parse({ name, command: ['node', 'server.mjs'], cwd, env: opts.env ?? {}, configFile: { path: host.configPath } });
+  const service = serviceSchema.parse({ name, command: ['node', 'server.mjs'], cwd, env: opts.env ?? {}, configFile: { path: host.configPath, ...(opts.protect ? { protect: opts.protect } : {}) } });
   const events: ClawbackEvent[] = [];
   const redactor = new Redactor();
   const incident = (id = `inc-${process.pid}-${++counter}`): Incident => ({
