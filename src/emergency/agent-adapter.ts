@@ -3,6 +3,7 @@ import type { Clock } from '../platform/clock.js';
 import type { Redactor } from '../observe/redact.js';
 import type { EmergencyConfig } from './emergency-schema.js';
 import type { EmergencyHost } from './tool-host.js';
+import type { ProtectedGuard } from './tool-set.js';
 
 export interface RefusedCall {
   tool: string;
@@ -40,6 +41,8 @@ export interface AgentSession {
    */
   workdirConfigured?: boolean;
   mode: 'fix' | 'propose';
+  /** The config's protected settings and format, for tools that write it (refused at once when one would be lost). */
+  guard?: ProtectedGuard;
   config: EmergencyConfig;
   host: EmergencyHost;
   redactor: Redactor;

@@ -400,6 +400,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     // Without a configured working directory the agent edits nothing (the daemon's own directory is not its to change).
     workdirConfigured: ownDir,
     mode: config.mode,
+    ...(configPath && protectedPatterns(service).length > 0 ? { guard: { patterns: protectedPatterns(service), format: detectFormat(configPath, service.configFile?.format) } } : {}),
     config,
     host,
     redactor,

@@ -4,6 +4,8 @@ import type { Redactor } from '../observe/redact.js';
 import type { EmergencyHost } from './tool-host.js';
 import { fenceUntrusted } from './untrusted-fence.js';
 import { restoreRedactedLines } from './secret-restore.js';
+import { parseConfigText, type ConfigFormat } from '../platform/config-file.js';
+import { harmfulChanges, protectedChanges, type ProtectedChange } from '../doctor/protected-settings.js';
 
 export const TOOL_NAMES = [
   'read_logs',
@@ -93,6 +95,13 @@ export interface ToolSetOptions {
   host: EmergencyHost;
   redactor: Redactor;
   mode: 'fix' | 'propose';
+  /** The config's protected settings: a write that drops or alters one is refused at once (the run would not be kept). */
+  guard?: ProtectedGuard;
+}
+
+export interface ProtectedGuard {
+  patterns: readonly string[];
+  format: ConfigFormat;
 }
 
 function refuse(reason: string): ToolCallOutcome {
@@ -158,6 +167,10 @@ export async function executeToolCall(name: string, rawArgs: unknown, opts: Tool
         if (!text.ok) return { content: text.error, isError: true, refused: false };
         const v = await host.validateConfig(text.text);
         if (!v.ok) return { content: `not written: invalid config: ${red(v.error ?? 'unknown error')}`, isError: true, refused: false };
+        const lost = opts.guard ? await protectedLost(text.text, host, opts.guard) : [];
+        if (lost.length > 0) {
+          return refuse(`write_config would ${lost.map((c) => `${c.change === 'removed' ? 'remove' : 'change'} the protected setting ${c.path}`).join(', ')}: a person's to change; keep those values exactly as they are`);
+        }
         return ok(red(await host.writeConfig(text.text)));
       }
       case 'run_doctor':
@@ -178,6 +191,15 @@ export async function executeToolCall(name: string, rawArgs: unknown, opts: Tool
 
 function ok(content: string, isError = false): ToolCallOutcome {
   return { content, isError, refused: false };
+}
+
+/** Protected settings the candidate removes or alters against the current file (none when it does not parse). */
+async function protectedLost(candidate: string, host: EmergencyHost, guard: ProtectedGuard): Promise<ProtectedChange[]> {
+  const current = await host.readConfig().catch(() => undefined);
+  const was = current === undefined ? undefined : parseConfigText(current, guard.format);
+  if (!was?.ok) return [];
+  const now = parseConfigText(candidate, guard.format);
+  return harmfulChanges(protectedChanges(was.value, now.ok ? now.value : undefined, guard.patterns));
 }
 
 async function withSecrets(text: string, host: EmergencyHost, redactor: Redactor): Promise<{ ok: true; text: string } | { ok: false; error: string }> {

@@ -33,6 +33,25 @@ function toolMessages(s: StandIn): Array<{ tool_call_id: string; content: string
 }
 
 describe('Level 3 with an OpenAI-compatible model (stand-in)', () => {
+  it('a write that would drop a protected setting is refused at once and the model told why; its next write keeps it and is verified', async () => {
+    const withData = `${JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 'oops', dataDir: 'data' }, null, 2)}\n`;
+    const dropped = `${JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 0 }, null, 2)}\n`;
+    const kept = `${JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 0, dataDir: 'data' }, null, 2)}\n`;
+    scenario = await makeScenario({ configText: withData, protect: ['dataDir'] });
+    await scenario.host.start();
+    standIn = await startOpenAiStandIn([
+      { calls: [{ name: 'write_config', arguments: { text: dropped } }] },
+      { calls: [{ name: 'write_config', arguments: { text: kept } }] },
+      { calls: [{ name: 'restart_service', arguments: {} }] },
+      { calls: [{ name: 'finish', arguments: { summary: 'port set to 0, dataDir kept' } }] },
+    ]);
+    const r = await scenario.run(openaiCfg(standIn), { adapterOptions: { env } });
+    const told = toolMessages(standIn);
+    expect(told[0]!.content).toContain('REFUSED: write_config would remove the protected setting dataDir');
+    expect(r.outcome).toBe('fixed');
+    expect(await fs.readFile(scenario.host.configPath, 'utf8')).toBe(kept);
+  });
+
   it('(a) fixes the broken config through the tools: verified healthy, change kept, learning recorded, diff journaled', async () => {
     scenario = await makeScenario();
     expect(await scenario.host.start()).toMatch(/exited with code 78/);
