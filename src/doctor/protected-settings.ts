@@ -1,6 +1,7 @@
 // The settings a repair must never drop or change silently (auth, ports, credentials): found, compared and carried over by path.
 import type { ServiceConfig } from '../config/schema.js';
 import { getPath, leaves, matchesAny, sameValue, setPath } from './config-paths.js';
+import { parseConfigText, type ConfigFormat } from '../platform/config-file.js';
 
 export interface ProtectedChange {
   path: string;
@@ -59,4 +60,16 @@ export function carryOver(candidate: unknown, source: unknown, patterns: readonl
 export function missingProtected(candidate: unknown, other: unknown, patterns: readonly string[]): string[] {
   const have = protectedValues(candidate, patterns);
   return [...protectedValues(other, patterns).keys()].filter((p) => !have.has(p)).sort();
+}
+
+/**
+ * The protected settings a new text of a config removes or alters (an unparseable new text loses them all). None when
+ * the old text does not parse: there is nothing known to keep.
+ */
+export function lostBetweenTexts(before: string, after: string | undefined, patterns: readonly string[], format: ConfigFormat): ProtectedChange[] {
+  if (patterns.length === 0 || after === before) return [];
+  const was = parseConfigText(before, format);
+  if (!was.ok) return [];
+  const now = after === undefined ? undefined : parseConfigText(after, format);
+  return harmfulChanges(protectedChanges(was.value, now?.ok ? now.value : undefined, patterns));
 }

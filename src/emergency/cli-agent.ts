@@ -8,7 +8,7 @@ import { runInPty } from './pty-session.js';
 import { lastLines, stripTerminal } from './terminal-text.js';
 import { formatDuration } from '../config/duration.js';
 import { outsideDir } from './config-stage.js';
-import { capAppendedFile, readOutputTail } from './output-cap.js';
+import { PaneOutputFiles } from './output-cap.js';
 
 /** An argv element: literal text, or the prompt (read from the 0600 prompt file by the launcher). */
 export type ArgvPart = string | { prompt: true };
@@ -89,15 +89,16 @@ export class CliAgentAdapter implements AgentAdapter {
         return { status: 'failed', summary: `could not start tmux session: ${(e as Error).message}`, transcript: '', refused: [] };
       }
       session.onStarted({ attachCommand: tmux.attachCommand(), handle: tmux.name });
-      // The pane's output goes to rawFile through `cat >>`: kept bounded while the agent runs.
-      const r = await tmux.wait(exitFile, session.clock, session.signal, 500, () => capAppendedFile(rawFile));
+      // The pane's output goes to rawFile through `cat >>`: kept bounded while the agent runs, in generations.
+      const out = new PaneOutputFiles(rawFile);
+      const r = await tmux.wait(exitFile, session.clock, session.signal, 500, () => out.rotateIfFull((f) => tmux.repipe(f)));
       exitCode = r.exitCode;
       aborted = r.aborted;
       await fs.chmod(exitFile, 0o600).catch(() => undefined);
-      await settle(rawFile, session);
-      output = await readOutputTail(rawFile);
+      await settle(out.current, session);
+      output = await out.readTail();
       // Unredacted terminal bytes: the runner keeps only the redacted transcript.
-      await fs.rm(rawFile, { force: true });
+      await out.removeAll();
     } else {
       const env: Record<string, string> = {};
       for (const [k, v] of Object.entries({ ...process.env, ...this.opts.env })) if (v !== undefined) env[k] = v;

@@ -21,23 +21,65 @@ async function tailBytes(file: string, cap: number): Promise<{ size: number; tai
 }
 
 /**
- * While a writer appends (O_APPEND, as `cat >>` does): once the file is past twice the cap, it is cut back to its
- * last `cap` bytes behind a marker. Bytes appended between the read and the cut are lost; the marker says so.
+ * The files a tmux pane's output is piped into, as generations: once the current one passes the cap, the caller
+ * points the pipe at a new file (tmux closes the old pipe, whose `cat` still writes what it had), and the
+ * generation before the previous one is removed. Nothing is cut from a file being written, so the newest output,
+ * the agent's last words, is never lost; on disk there are at most two generations of about the cap each.
  */
-export async function capAppendedFile(file: string, cap = OUTPUT_CAP): Promise<boolean> {
-  const st = await fs.stat(file).catch(() => undefined);
-  if (!st || st.size <= 2 * cap) return false;
-  const t = await tailBytes(file, cap);
-  if (!t) return false;
-  await fs.truncate(file, 0);
-  await fs.appendFile(file, Buffer.concat([Buffer.from(OUTPUT_CUT_MARKER), t.tail]));
-  return true;
-}
+export class PaneOutputFiles {
+  private readonly files: string[];
+  private cut = false;
 
-/** The file's text, at most its last `cap` bytes (behind the marker when cut). Empty when it cannot be read. */
-export async function readOutputTail(file: string, cap = OUTPUT_CAP): Promise<string> {
-  const t = await tailBytes(file, cap);
-  if (!t) return '';
-  const text = t.tail.toString('utf8');
-  return t.size > cap ? `${OUTPUT_CUT_MARKER}${text}` : text;
+  constructor(
+    private readonly base: string,
+    private readonly cap = OUTPUT_CAP,
+  ) {
+    this.files = [base];
+  }
+
+  get current(): string {
+    return this.files[this.files.length - 1]!;
+  }
+
+  /** At each poll: a new generation when the current one is full (`repipe` points the pane at it). */
+  async rotateIfFull(repipe: (file: string) => Promise<void>): Promise<boolean> {
+    const st = await fs.stat(this.current).catch(() => undefined);
+    if (!st || st.size <= this.cap) return false;
+    const next = `${this.base}.${this.files.length}`;
+    await fs.writeFile(next, '', { mode: 0o600 });
+    await repipe(next);
+    this.files.push(next);
+    // Two back: its `cat` ended when the previous generation began.
+    for (const old of this.files.slice(0, -2)) {
+      await fs.rm(old, { force: true });
+      this.cut = true;
+    }
+    return true;
+  }
+
+  /** The last `cap` bytes across the kept generations, behind the marker when anything earlier was dropped. */
+  async readTail(): Promise<string> {
+    const kept = this.files.slice(-2);
+    const parts: Buffer[] = [];
+    let need = this.cap;
+    let more = this.cut;
+    for (const f of [...kept].reverse()) {
+      if (need <= 0) {
+        more = true;
+        break;
+      }
+      const t = await tailBytes(f, need);
+      if (!t) continue;
+      parts.unshift(t.tail);
+      need -= t.tail.length;
+      if (t.size > t.tail.length) more = true;
+    }
+    const text = Buffer.concat(parts).toString('utf8');
+    return more ? `${OUTPUT_CUT_MARKER}${text}` : text;
+  }
+
+  /** Unredacted terminal bytes: removed once the redacted transcript is written. */
+  async removeAll(): Promise<void> {
+    for (const f of this.files) await fs.rm(f, { force: true });
+  }
 }

@@ -22,6 +22,10 @@ export interface PtyRunResult {
 }
 
 
+/** After the exit: output still arriving is read until the PTY has been quiet this long, at most PTY_DRAIN_MAX_MS. */
+const PTY_QUIET_MS = 150;
+const PTY_DRAIN_MAX_MS = 2000;
+
 export async function runInPty(opts: PtyRunOptions): Promise<PtyRunResult> {
   let output = '';
   const pty: IPty = spawn('/bin/sh', [opts.launcher], {
@@ -31,7 +35,9 @@ export async function runInPty(opts: PtyRunOptions): Promise<PtyRunResult> {
     cwd: opts.cwd,
     env: opts.env,
   });
+  let lastDataAt = opts.clock.monotonic();
   const dataSub = pty.onData((d) => {
+    lastDataAt = opts.clock.monotonic();
     output += d;
     // The tail is what matters for a transcript (output-cap.ts).
     if (output.length > 2 * OUTPUT_CAP) output = `${OUTPUT_CUT_MARKER}${output.slice(output.length - OUTPUT_CAP)}`;
@@ -57,6 +63,10 @@ export async function runInPty(opts: PtyRunOptions): Promise<PtyRunResult> {
   } catch {
     // no such group left
   }
+  // The exit can be reported before the last output is read from the PTY (the agent's last words, behind a flood):
+  // wait until it has been quiet for a moment, bounded.
+  const drainUntil = opts.clock.monotonic() + PTY_DRAIN_MAX_MS;
+  while (opts.clock.monotonic() - lastDataAt < PTY_QUIET_MS && opts.clock.monotonic() < drainUntil) await opts.clock.sleep(25);
   dataSub.dispose();
   return { exitCode: aborted ? null : exitCode, aborted, output };
 }

@@ -22,7 +22,7 @@ import { formatDuration } from '../config/duration.js';
 import { spawnRunner } from '../doctor/command-runner.js';
 import { tooBroadToEdit } from './cli-agent.js';
 import { applyStage, outsideDir, stageConfig, stageEdited, type ConfigStage } from './config-stage.js';
-import { harmfulChanges, protectedChanges, protectedPatterns, type ProtectedChange } from '../doctor/protected-settings.js';
+import { lostBetweenTexts, protectedPatterns, type ProtectedChange } from '../doctor/protected-settings.js';
 
 export type EmergencyOutcome = 'fixed' | 'failed' | 'timeout' | 'refused' | 'proposed';
 
@@ -507,12 +507,7 @@ async function protectedLoss(service: ServiceConfig, configPath: string, before:
   const patterns = protectedPatterns(service);
   if (patterns.length === 0) return [];
   const after = await host.readConfig().catch(() => undefined);
-  if (after === before) return [];
-  const format = detectFormat(configPath, service.configFile?.format);
-  const was = parseConfigText(before, format);
-  if (!was.ok) return [];
-  const now = after === undefined ? undefined : parseConfigText(after, format);
-  return harmfulChanges(protectedChanges(was.value, now?.ok ? now.value : undefined, patterns));
+  return lostBetweenTexts(before, after, patterns, detectFormat(configPath, service.configFile?.format));
 }
 
 /** Puts the agent's edit of the config's copy into the real file (see config-stage.ts); says so when it does not. */

@@ -78,6 +78,11 @@ export class TmuxSession {
     ]);
   }
 
+  /** Points the pane's output at another file; tmux closes the old pipe (its `cat` writes what it holds, then ends). */
+  async repipe(transcriptFile: string): Promise<void> {
+    await this.command(['pipe-pane', '-t', `=${this.name}:`, `cat >> ${shellQuote(transcriptFile)}`]);
+  }
+
   /** The pid of the pane's process (the launcher shell, leader of the agent's process group). */
   async panePid(): Promise<number | undefined> {
     try {

@@ -4,8 +4,8 @@ import type { Redactor } from '../observe/redact.js';
 import type { EmergencyHost } from './tool-host.js';
 import { fenceUntrusted } from './untrusted-fence.js';
 import { restoreRedactedLines } from './secret-restore.js';
-import { parseConfigText, type ConfigFormat } from '../platform/config-file.js';
-import { harmfulChanges, protectedChanges, type ProtectedChange } from '../doctor/protected-settings.js';
+import type { ConfigFormat } from '../platform/config-file.js';
+import { lostBetweenTexts, type ProtectedChange } from '../doctor/protected-settings.js';
 
 export const TOOL_NAMES = [
   'read_logs',
@@ -196,10 +196,7 @@ function ok(content: string, isError = false): ToolCallOutcome {
 /** Protected settings the candidate removes or alters against the current file (none when it does not parse). */
 async function protectedLost(candidate: string, host: EmergencyHost, guard: ProtectedGuard): Promise<ProtectedChange[]> {
   const current = await host.readConfig().catch(() => undefined);
-  const was = current === undefined ? undefined : parseConfigText(current, guard.format);
-  if (!was?.ok) return [];
-  const now = parseConfigText(candidate, guard.format);
-  return harmfulChanges(protectedChanges(was.value, now.ok ? now.value : undefined, guard.patterns));
+  return current === undefined ? [] : lostBetweenTexts(current, candidate, guard.patterns, guard.format);
 }
 
 async function withSecrets(text: string, host: EmergencyHost, redactor: Redactor): Promise<{ ok: true; text: string } | { ok: false; error: string }> {
