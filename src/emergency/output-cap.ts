@@ -27,43 +27,46 @@ async function tailBytes(file: string, cap: number): Promise<{ size: number; tai
  * the agent's last words, is never lost; on disk there are at most two generations of about the cap each.
  */
 export class PaneOutputFiles {
-  private readonly files: string[];
+  /** The generation before the current one, once there is one (its `cat` may still be writing what it had). */
+  private previous: string | undefined;
+  private currentFile: string;
+  private generation = 0;
   private cut = false;
 
   constructor(
     private readonly base: string,
     private readonly cap = OUTPUT_CAP,
   ) {
-    this.files = [base];
+    this.currentFile = base;
   }
 
   get current(): string {
-    return this.files[this.files.length - 1]!;
+    return this.currentFile;
   }
 
   /** At each poll: a new generation when the current one is full (`repipe` points the pane at it). */
   async rotateIfFull(repipe: (file: string) => Promise<void>): Promise<boolean> {
-    const st = await fs.stat(this.current).catch(() => undefined);
+    const st = await fs.stat(this.currentFile).catch(() => undefined);
     if (!st || st.size <= this.cap) return false;
-    const next = `${this.base}.${this.files.length}`;
+    const next = `${this.base}.${++this.generation}`;
     await fs.writeFile(next, '', { mode: 0o600 });
     await repipe(next);
-    this.files.push(next);
     // Two back: its `cat` ended when the previous generation began.
-    for (const old of this.files.slice(0, -2)) {
-      await fs.rm(old, { force: true });
+    if (this.previous !== undefined) {
+      await fs.rm(this.previous, { force: true });
       this.cut = true;
     }
+    this.previous = this.currentFile;
+    this.currentFile = next;
     return true;
   }
 
   /** The last `cap` bytes across the kept generations, behind the marker when anything earlier was dropped. */
   async readTail(): Promise<string> {
-    const kept = this.files.slice(-2);
     const parts: Buffer[] = [];
     let need = this.cap;
     let more = this.cut;
-    for (const f of [...kept].reverse()) {
+    for (const f of [this.currentFile, ...(this.previous !== undefined ? [this.previous] : [])]) {
       if (need <= 0) {
         more = true;
         break;
@@ -80,6 +83,6 @@ export class PaneOutputFiles {
 
   /** Unredacted terminal bytes: removed once the redacted transcript is written. */
   async removeAll(): Promise<void> {
-    for (const f of this.files) await fs.rm(f, { force: true });
+    for (const f of [this.previous, this.currentFile]) if (f !== undefined) await fs.rm(f, { force: true });
   }
 }

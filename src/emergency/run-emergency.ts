@@ -22,7 +22,8 @@ import { formatDuration } from '../config/duration.js';
 import { spawnRunner } from '../doctor/command-runner.js';
 import { tooBroadToEdit } from './cli-agent.js';
 import { applyStage, outsideDir, stageConfig, stageEdited, type ConfigStage } from './config-stage.js';
-import { lostBetweenTexts, protectedPatterns, type ProtectedChange } from '../doctor/protected-settings.js';
+import { lostBetweenTexts, protectedPatterns } from '../doctor/protected-settings.js';
+import type { ProtectedGuard } from './tool-set.js';
 
 export type EmergencyOutcome = 'fixed' | 'failed' | 'timeout' | 'refused' | 'proposed';
 
@@ -334,6 +335,9 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
       ? await stageConfig(configPath, path.join(incidentDir, 'config-edit'))
       : undefined;
   const agentConfigPath = stage?.copyPath ?? configPath;
+  // The config's protected settings: told to the agent, refused by its write tool, checked once it has ended.
+  const patterns = protectedPatterns(service);
+  const guard: ProtectedGuard | undefined = configPath && patterns.length > 0 ? { patterns, format: detectFormat(configPath, service.configFile?.format) } : undefined;
   const agentPaths = stage ? allowedPaths.map((p) => (p === path.resolve(stage.configPath) ? stage.copyPath : p)) : allowedPaths;
 
   // The prompt: incident, timeline, probes, logs, doctor findings, validation, learnings, layout, bounds.
@@ -362,7 +366,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
         doctorCommand: service.doctor.command,
         allowedPaths: agentPaths,
         healthCheck: opts.context?.healthCheck,
-        protectedSettings: protectedPatterns(service),
+        protectedSettings: patterns,
       },
       mode: config.mode,
       channel,
@@ -400,7 +404,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     // Without a configured working directory the agent edits nothing (the daemon's own directory is not its to change).
     workdirConfigured: ownDir,
     mode: config.mode,
-    ...(configPath && protectedPatterns(service).length > 0 ? { guard: { patterns: protectedPatterns(service), format: detectFormat(configPath, service.configFile?.format) } } : {}),
+    ...(guard ? { guard } : {}),
     config,
     host,
     redactor,
@@ -480,7 +484,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
       : `${adapterName} ${exitText} after ${formatDuration(agentMs)}: ${firstLine(summary)}`;
   // Protected settings (configFile.protect: auth, bind, ports, credentials) are a person's to change, as for the
   // doctor: a run that removed or altered one is not kept, however healthy the service looks with it.
-  const lost = configPath && configText !== undefined ? await protectedLoss(service, configPath, configText, host) : [];
+  const lost = guard && configText !== undefined ? lostBetweenTexts(configText, await host.readConfig().catch(() => undefined), guard.patterns, guard.format) : [];
   if (lost.length > 0 && status === 'completed') {
     status = 'failed';
     detail = `${adapterName} changed protected settings (${lost.map((c) => `${c.path} ${c.change}`).join(', ')}): a person's to change, so its changes are not kept`;
@@ -500,14 +504,6 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     }),
   );
   return { ...base, summary, detail: redactor.redact(detail), outcome: status, changedFiles: changes.map((c) => c.path), snapshot };
-}
-
-/** The protected settings of the service's config that the run removed or altered (none when it has no patterns). */
-async function protectedLoss(service: ServiceConfig, configPath: string, before: string, host: EmergencyHost): Promise<ProtectedChange[]> {
-  const patterns = protectedPatterns(service);
-  if (patterns.length === 0) return [];
-  const after = await host.readConfig().catch(() => undefined);
-  return lostBetweenTexts(before, after, patterns, detectFormat(configPath, service.configFile?.format));
 }
 
 /** Puts the agent's edit of the config's copy into the real file (see config-stage.ts); says so when it does not. */
