@@ -57,6 +57,11 @@ export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtim
     },
     listSnapshots: async () =>
       (await stores.for(service, ctx).list()).map((e) => ({ id: e.id, savedAt: e.time, sha256: e.sha256 })),
+    readSnapshot: async (id) => {
+      const store = stores.for(service, ctx);
+      const entry = (await store.list()).find((e) => e.id === id);
+      return entry ? (await store.read(entry)).toString('utf8') : undefined;
+    },
     restoreSnapshot: async (id) => {
       const store = stores.for(service, ctx);
       const entry = (await store.list()).find((e) => e.id === id);

@@ -16,6 +16,8 @@ export interface EmergencyHost {
   readConfig(): Promise<string>;
   validateConfig(text: string): Promise<{ ok: boolean; error?: string }>;
   listSnapshots(): Promise<SnapshotInfo[]>;
+  /** A snapshot's text, or undefined when there is no such snapshot. */
+  readSnapshot(id: string): Promise<string | undefined>;
   /** Restores a snapshot over the config file; returns a one-line account. */
   restoreSnapshot(id: string): Promise<string>;
   /** The host validates first and snapshots the current file before writing; returns a one-line account. */

@@ -160,8 +160,16 @@ export async function executeToolCall(name: string, rawArgs: unknown, opts: Tool
         const list = await host.listSnapshots();
         return ok(list.length === 0 ? 'no snapshots' : list.map((s) => `${s.id} saved ${new Date(s.savedAt).toISOString()} sha256 ${s.sha256.slice(0, 12)}`).join('\n'));
       }
-      case 'restore_snapshot':
-        return ok(red(await host.restoreSnapshot(args.id as string)));
+      case 'restore_snapshot': {
+        const id = args.id as string;
+        if (opts.guard) {
+          const text = await host.readSnapshot(id);
+          if (text === undefined) return ok(`refused: no snapshot ${red(id)}`, true);
+          const lost = await protectedLost(text, host, opts.guard);
+          if (lost.length > 0) return refuse(`restore_snapshot ${red(id)} would ${describeLost(lost)}: a person's to change; pick another snapshot or write the fix with write_config, keeping those values exactly as they are`);
+        }
+        return ok(red(await host.restoreSnapshot(id)));
+      }
       case 'write_config': {
         const text = await withSecrets(args.text as string, host, redactor);
         if (!text.ok) return { content: text.error, isError: true, refused: false };
@@ -169,7 +177,7 @@ export async function executeToolCall(name: string, rawArgs: unknown, opts: Tool
         if (!v.ok) return { content: `not written: invalid config: ${red(v.error ?? 'unknown error')}`, isError: true, refused: false };
         const lost = opts.guard ? await protectedLost(text.text, host, opts.guard) : [];
         if (lost.length > 0) {
-          return refuse(`write_config would ${lost.map((c) => `${c.change === 'removed' ? 'remove' : 'change'} the protected setting ${c.path}`).join(', ')}: a person's to change; keep those values exactly as they are`);
+          return refuse(`write_config would ${describeLost(lost)}: a person's to change; keep those values exactly as they are`);
         }
         return ok(red(await host.writeConfig(text.text)));
       }
@@ -191,6 +199,10 @@ export async function executeToolCall(name: string, rawArgs: unknown, opts: Tool
 
 function ok(content: string, isError = false): ToolCallOutcome {
   return { content, isError, refused: false };
+}
+
+function describeLost(lost: readonly ProtectedChange[]): string {
+  return lost.map((c) => `${c.change === 'removed' ? 'remove' : 'change'} the protected setting ${c.path}`).join(', ');
 }
 
 /** Protected settings the candidate removes or alters against the current file (none when it does not parse). */

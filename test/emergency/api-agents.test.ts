@@ -52,6 +52,29 @@ describe('Level 3 with an OpenAI-compatible model (stand-in)', () => {
     expect(await fs.readFile(scenario.host.configPath, 'utf8')).toBe(kept);
   });
 
+  it('a snapshot whose restore would drop a protected setting is refused at once, the file untouched, and the model told why', async () => {
+    const withData = `${JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 'oops', dataDir: 'data' }, null, 2)}\n`;
+    const older = `${JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 0 }, null, 2)}\n`;
+    const kept = `${JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 0, dataDir: 'data' }, null, 2)}\n`;
+    scenario = await makeScenario({ configText: withData, protect: ['dataDir'] });
+    await scenario.host.seedSnapshot('before-data-dir', older);
+    await scenario.host.start();
+    standIn = await startOpenAiStandIn([
+      { calls: [{ name: 'restore_snapshot', arguments: { id: 'before-data-dir' } }] },
+      { calls: [{ name: 'restore_snapshot', arguments: { id: 'no-such-snapshot' } }] },
+      { calls: [{ name: 'write_config', arguments: { text: kept } }] },
+      { calls: [{ name: 'restart_service', arguments: {} }] },
+      { calls: [{ name: 'finish', arguments: { summary: 'port set to 0, dataDir kept' } }] },
+    ]);
+    const r = await scenario.run(openaiCfg(standIn), { adapterOptions: { env } });
+    const told = toolMessages(standIn);
+    expect(told[0]!.content).toContain('REFUSED: restore_snapshot before-data-dir would remove the protected setting dataDir');
+    expect(told[1]!.content).toContain('no snapshot no-such-snapshot');
+    expect(scenario.host.calls).not.toContain('restoreSnapshot(before-data-dir)');
+    expect(r.outcome).toBe('fixed');
+    expect(await fs.readFile(scenario.host.configPath, 'utf8')).toBe(kept);
+  });
+
   it('(a) fixes the broken config through the tools: verified healthy, change kept, learning recorded, diff journaled', async () => {
     scenario = await makeScenario();
     expect(await scenario.host.start()).toMatch(/exited with code 78/);

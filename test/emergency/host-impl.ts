@@ -97,6 +97,17 @@ export class DemoHost implements EmergencyHost {
     );
   }
 
+  async readSnapshot(id: string): Promise<string | undefined> {
+    this.calls.push(`readSnapshot(${id})`);
+    if (!/^[\w-]+$/.test(id)) return undefined;
+    return fs.readFile(path.join(this.snapDir, `${id}.json`), 'utf8').catch(() => undefined);
+  }
+
+  /** Puts a snapshot in place as if an earlier write had saved it (a test's history). */
+  async seedSnapshot(id: string, text: string): Promise<void> {
+    await fs.writeFile(path.join(this.snapDir, `${id}.json`), text);
+  }
+
   async restoreSnapshot(id: string): Promise<string> {
     this.calls.push(`restoreSnapshot(${id})`);
     if (!/^[\w-]+$/.test(id)) throw new Error(`no snapshot ${id}`);

@@ -119,6 +119,7 @@ describe('the tool set', () => {
     readConfig: async () => (calls.push('read'), '{}'),
     validateConfig: async () => ({ ok: true }),
     listSnapshots: async () => [],
+    readSnapshot: async () => undefined,
     restoreSnapshot: async () => (calls.push('restore'), 'ok'),
     writeConfig: async () => (calls.push('write'), 'ok'),
     runDoctor: async () => (calls.push('doctor'), 'ok'),
