@@ -8,21 +8,17 @@ import { snapshotStoreFor, type SnapshotStore } from '../doctor/snapshot-store.j
 import { preflight, type PreflightCheck } from '../doctor/preflight.js';
 import { runDoctor, defaultRules } from '../doctor/run-doctor.js';
 import { maybeRecordLastKnownGood, type HealthWindow } from '../doctor/last-known-good.js';
-import { commandLine, environOf } from '../platform/proc.js';
+import { environOf } from '../platform/proc.js';
 import { readPortDrift, describePortDrift, PORT_DRIFT } from '../doctor/port-drift.js';
 import { delayToGrid } from '../platform/clock.js';
 
 /**
- * A stale instance of this service (safe to stop): it carries this daemon's supervision markers,
- * or it runs this service's own command line.
+ * An instance of this service that this Clawback started (safe to stop when it is not the live one): it carries the
+ * supervision markers of this state dir. The same command line is no proof: the user's own copy started by hand, or
+ * one another supervisor runs, looks identical and is somebody's live gateway, so it is reported, never stopped.
  */
 export function isOwnInstanceOf(service: ServiceConfig, stateDir?: string): (pid: number) => boolean {
-  const wanted = service.command.join(' ');
-  return (pid: number) => {
-    if (stateDir && environOf(pid, 'CLAWBACK_SERVICE') === service.name && environOf(pid, 'CLAWBACK_SUPERVISED_BY') === stateDir) return true;
-    const cmd = commandLine(pid);
-    return !!cmd && wanted.length > 0 && (cmd === wanted || (service.command.length > 1 && cmd.endsWith(service.command.slice(1).join(' '))));
-  };
+  return (pid: number) => !!stateDir && environOf(pid, 'CLAWBACK_SERVICE') === service.name && environOf(pid, 'CLAWBACK_SUPERVISED_BY') === stateDir;
 }
 
 /**

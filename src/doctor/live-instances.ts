@@ -10,7 +10,7 @@ import { realCommandRunner, type CommandRunner } from '../platform/command-runne
 export interface LiveSupervision {
   /** The daemon's pid, when daemon.json names a live process that is the same one it recorded. */
   daemonPid?: number;
-  /** The service's supervised pid from state.json, when it is still that process. */
+  /** The service's supervised pid from state.json, when it is still that process (the daemon alive or not). */
   servicePid?: number;
 }
 
@@ -22,8 +22,9 @@ interface StateFileShape {
 export async function liveSupervision(stateDir: string, service: string): Promise<LiveSupervision> {
   const out: LiveSupervision = {};
   const d = await readDaemonInfo(stateDir);
-  if (!d.info || !isSameProcess(d.info.pid, d.info.pidStartTime)) return out;
-  out.daemonPid = d.info.pid;
+  if (d.info && isSameProcess(d.info.pid, d.info.pidStartTime)) out.daemonPid = d.info.pid;
+  // Read even when the daemon is dead: a killed daemon leaves its services running and the next one adopts them, so the
+  // recorded instance (same pid and start time) is still the live one, never a "stale instance" to stop.
   try {
     const state = JSON.parse(readFileSync(path.join(stateDir, 'state.json'), 'utf8')) as StateFileShape;
     const inst = state.services?.[service]?.record?.instance;

@@ -14,6 +14,13 @@ function currentInstancePids(ctx: DoctorContext): Set<number> {
   return new Set(processTree(ctx.currentPid).map((s) => s.pid));
 }
 
+/** The holder runs this service's own command line: most likely the user's copy started by hand, or another supervisor's. */
+function looksLikeThisService(ctx: DoctorContext, cmd: string | undefined): boolean {
+  const argv = ctx.service.command;
+  if (!cmd || argv.length === 0) return false;
+  return cmd === argv.join(' ') || (argv.length > 1 && cmd.endsWith(argv.slice(1).join(' ')));
+}
+
 function pidOf(f: Finding): number {
   return Number(f.id.slice(f.id.lastIndexOf(':') + 1));
 }
@@ -35,8 +42,10 @@ export function portHolderRule(): RepairRule {
       const { pids, unresolved } = await holders(ctx, port);
       const out: Finding[] = [];
       for (const pid of pids) {
-        const cmd = commandLine(pid) ?? '(command unknown)';
+        const line = commandLine(pid);
+        const cmd = line ?? '(command unknown)';
         const own = pid !== process.pid && (ctx.isOwnInstance?.(pid) ?? false);
+        const lookalike = !own && looksLikeThisService(ctx, line);
         out.push(
           own
             ? {
@@ -53,8 +62,10 @@ export function portHolderRule(): RepairRule {
                 rule: PORT_HOLDER,
                 severity: 'critical',
                 title: `port ${port} is held by another program`,
-                evidence: `pid ${pid}: ${cmd}`,
-                fix: `stop that program or move ${ctx.service.name} to another port; Clawback never kills a process it does not own`,
+                evidence: `pid ${pid}: ${cmd}${lookalike ? ` (${ctx.service.name}'s own command line, but not started by this Clawback: a copy started by hand or by another supervisor)` : ''}`,
+                fix: lookalike
+                  ? `if that copy should not run, stop it yourself (kill ${pid}); Clawback never stops an instance it did not start`
+                  : `stop that program or move ${ctx.service.name} to another port; Clawback never kills a process it does not own`,
                 fixable: false,
               },
         );

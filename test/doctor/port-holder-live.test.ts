@@ -1,0 +1,79 @@
+// `clawback doctor --fix` never stops a live instance: not the user's own copy started by hand with the service's command
+// line, not the instance a killed daemon left running (the next daemon adopts it); only a marked copy nobody records.
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { tempDir } from '../helpers/daemon.js';
+import { httpGet, isAlive, waitFor } from '../helpers/processes.js';
+import { runCli } from '../helpers/cli.js';
+import { freePort } from '../helpers/ports.js';
+import { DEMO_GATEWAY_SERVER, startDemoGateway, type DemoGateway } from '../helpers/demo.js';
+import { processStartTime } from '../../src/platform/proc.js';
+
+let gw: DemoGateway | undefined;
+afterEach(async () => {
+  await gw?.stop();
+  gw = undefined;
+});
+
+interface Report {
+  exitCode: number;
+  services: Array<{ findings: Array<{ rule: string; title: string; evidence: string; fixable: boolean }>; outcomes: Array<{ applied: boolean }> }>;
+}
+
+/** A clawback.yaml whose one service runs exactly the command the test gateway was started with. */
+function clawbackConfig(dir: string, port: number): string {
+  const file = path.join(dir, 'clawback.yaml');
+  const service = { name: 'gw', command: [process.execPath, DEMO_GATEWAY_SERVER, '--port', String(port)], port, probes: [{ kind: 'http', url: `http://127.0.0.1:${port}/health` }] };
+  writeFileSync(file, YAML.stringify({ services: [service] }));
+  return file;
+}
+
+async function doctorFix(cfg: string, stateDir: string): Promise<Report> {
+  const r = await runCli(['-c', cfg, '--state-dir', stateDir, 'doctor', '--fix', '--json'], { timeoutMs: 60_000 });
+  return JSON.parse(r.stdout) as Report;
+}
+
+const healthy = async (port: number): Promise<boolean> => (await httpGet(`http://127.0.0.1:${port}/health`, 1000).catch(() => ({ status: 0 }))).status === 200;
+
+describe('the port holder is never a live instance', () => {
+  it('a healthy copy the user started by hand with the service\'s own command line is reported, not stopped', async () => {
+    const dir = tempDir();
+    gw = await startDemoGateway({ port: await freePort() });
+    const cfg = clawbackConfig(dir, gw.port);
+    const report = await doctorFix(cfg, path.join(dir, 'state'));
+    const holder = report.services[0]!.findings.filter((f) => f.rule === 'port-holder');
+    expect(holder).toHaveLength(1);
+    expect(holder[0]).toMatchObject({ fixable: false, title: `port ${gw.port} is held by another program` });
+    expect(holder[0]!.evidence).toContain('not started by this Clawback');
+    expect(report.services[0]!.outcomes).toEqual([]);
+    expect(report.exitCode).toBe(2);
+    expect(isAlive(gw.pid)).toBe(true);
+    expect(await healthy(gw.port)).toBe(true);
+  });
+
+  it('the instance a killed daemon left running (recorded in state.json) is left alone; an unrecorded marked copy is stopped', async () => {
+    const dir = tempDir();
+    const stateDir = path.join(dir, 'state');
+    const port = await freePort();
+    const markers = { CLAWBACK_SERVICE: 'gw', CLAWBACK_SUPERVISED_BY: stateDir };
+    gw = await startDemoGateway({ port, env: markers });
+    const cfg = clawbackConfig(dir, port);
+    // What the daemon recorded before it was killed (no daemon.json: the daemon is gone).
+    mkdirSync(stateDir, { recursive: true });
+    const record = { services: { gw: { record: { instance: { pid: gw.pid, pidStartTime: processStartTime(gw.pid) ?? null } } } } };
+    writeFileSync(path.join(stateDir, 'state.json'), JSON.stringify(record));
+    const report = await doctorFix(cfg, stateDir);
+    expect(report.services[0]!.findings.filter((f) => f.rule === 'port-holder'), JSON.stringify(report)).toEqual([]);
+    expect(isAlive(gw.pid)).toBe(true);
+    expect(await healthy(port)).toBe(true);
+
+    // Control: the same marked copy that no state records is a stale instance of ours, and is stopped.
+    writeFileSync(path.join(stateDir, 'state.json'), JSON.stringify({ services: {} }));
+    const again = await doctorFix(cfg, stateDir);
+    expect(again.services[0]!.findings.filter((f) => f.rule === 'port-holder')).toMatchObject([{ fixable: true }]);
+    expect(again.exitCode).toBe(1);
+    await waitFor(() => gw!.child.exitInfo() !== undefined, { timeoutMs: 10_000, message: 'the stale marked copy to exit' });
+  });
+});
