@@ -5,7 +5,7 @@ import type { DoctorContext, RunResult } from './types.js';
 import type { ConfigState } from './config-validity.js';
 import { checkFileFor } from './validity-cache.js';
 import { describeRun, runnerOf, serviceEnv } from './command-runner.js';
-import { keepEvidence, readCurrent, replaceFile, snapshotBeforeRepair } from './safe-user-write.js';
+import { changedMeanwhileMessage, keepEvidence, readCurrent, replaceFile, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
 import { lineDiff } from './line-diff.js';
 import { harmfulChanges, protectedChanges, protectedPatterns, type ProtectedChange } from './protected-settings.js';
 import { semanticDiff, describeDiff } from './semantic-diff.js';
@@ -21,6 +21,8 @@ export interface GuardedDoctorResult {
   /** The config's bytes differ after the run (before any rollback). */
   changed: boolean;
   rolledBack: boolean;
+  /** The file changed after the doctor finished (someone saved it): not rolled back, not the doctor's result. */
+  changedMeanwhile?: boolean;
   /** State of the config file as left (after a rollback, the original's). */
   state?: ConfigState;
   /** Protected settings the doctor dropped or changed (a reason to roll back). */
@@ -99,10 +101,26 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
   // Killed mid-run (its timeout, or the daemon's abort): what it wrote is a half-done repair even when it parses.
   const unfinished = r.timedOut === true || r.aborted === true;
   const damaged = beforeFile.content !== undefined && changed && (invalidAfter || lost.length > 0 || unfinished);
+  // Someone saved the file after the doctor finished (the check above takes seconds): their save is not the doctor's
+  // damage, so it is not rolled back over.
+  if (damaged && pre && !(await unchangedSince(afterFile))) {
+    details.changedMeanwhile = true;
+    const out: GuardedDoctorResult = { ...base, protectedLost: lost, changed, rolledBack: false, changedMeanwhile: true, state: (await checkFileFor(ctx)).state, message: `${ranText}; not rolled back: ${changedMeanwhileMessage(spec.path)}`, details };
+    if (before) out.before = before;
+    return out;
+  }
   if (damaged && pre) {
     const evidence = afterFile.content ? await keepEvidence(afterFile.realPath, afterFile.content, afterFile.mode, ctx.clock) : undefined;
     const original = await ctx.snapshots.read(pre);
-    await replaceFile(beforeFile.realPath, original, beforeFile.mode);
+    // A rollback lands only on what the doctor left (compared right before the rename).
+    const sameFile = afterFile.realPath === beforeFile.realPath;
+    if (!sameFile) await replaceFile(beforeFile.realPath, original, beforeFile.mode);
+    else if (!(await replaceIfUnchanged(afterFile, original, beforeFile.mode))) {
+      details.changedMeanwhile = true;
+      const out: GuardedDoctorResult = { ...base, protectedLost: lost, changed, rolledBack: false, changedMeanwhile: true, state: (await checkFileFor(ctx)).state, message: `${ranText}; not rolled back: ${changedMeanwhileMessage(spec.path)}; the doctor's version is kept at ${evidence ?? '(none)'}`, details };
+      if (before) out.before = before;
+      return out;
+    }
     details.rolledBack = true;
     details.evidence = evidence ?? null;
     const why = lost.length > 0

@@ -7,7 +7,7 @@ import type { DoctorContext, Finding, FixOutcome, RepairRule } from './types.js'
 import type { ConfigCheck } from './config-validity.js';
 import { checkContentFor, checkFileFor } from './validity-cache.js';
 import { findBackupCandidates } from './backup-candidates.js';
-import { keepEvidence, readCurrent, replaceFile, snapshotBeforeRepair } from './safe-user-write.js';
+import { changedMeanwhileMessage, keepEvidence, readCurrent, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
 import { gatherCandidates, type RestoreCandidate } from './restore-candidates.js';
 import { carryOver, harmfulChanges, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
 import { semanticDiff } from './semantic-diff.js';
@@ -83,6 +83,7 @@ export function configRestoreRule(): RepairRule {
       if (now.state === 'invalid' && ctx.service.doctor.command) {
         const g = await runGuardedServiceDoctor(ctx);
         attempts.push(`service doctor: ${g.message}`);
+        if (g.changedMeanwhile) return changedMeanwhile(finding, spec.path, before, attempts);
         if (g.ran && !g.rolledBack && g.state === 'valid') {
           return withBefore({
             finding,
@@ -100,8 +101,9 @@ export function configRestoreRule(): RepairRule {
         const removal = await removeNamedKeys(ctx, broken.value, now, format);
         attempts.push(`remove named keys: ${removal.message}`);
         if (removal.content) {
+          if (!(await unchangedSince(current))) return changedMeanwhile(finding, spec.path, before, attempts);
           const evidence = await keepEvidence(current.realPath, current.content!, current.mode, ctx.clock);
-          await replaceFile(current.realPath, removal.content, current.mode);
+          if (!(await replaceIfUnchanged(current, removal.content, current.mode))) return changedMeanwhile(finding, spec.path, before, attempts, evidence);
           return withBefore({
             finding,
             applied: true,
@@ -136,9 +138,10 @@ export function configRestoreRule(): RepairRule {
         });
       }
 
+      if (!(await unchangedSince(current))) return changedMeanwhile(finding, spec.path, before, attempts);
       const evidence = current.content ? await keepEvidence(current.realPath, current.content, current.mode, ctx.clock) : undefined;
       await fs.mkdir(path.dirname(current.realPath), { recursive: true, mode: 0o700 });
-      await replaceFile(current.realPath, chosen.content, current.mode ?? chosen.candidate.mode);
+      if (!(await replaceIfUnchanged(current, chosen.content, current.mode ?? chosen.candidate.mode))) return changedMeanwhile(finding, spec.path, before, attempts, evidence);
       const after = sha256(chosen.content);
       const restored = parseConfigText(chosen.content.toString('utf8'), format);
       const diff = broken?.ok && restored.ok ? semanticDiff(broken.value, restored.value) : null;
@@ -176,6 +179,19 @@ export function configRestoreRule(): RepairRule {
       return (await checkFileFor(ctx)).state === 'valid';
     },
   };
+}
+
+/** The file changed under the repair (a user saving it): nothing was written; verify judges what they saved. */
+function changedMeanwhile(finding: Finding, file: string, before: string | undefined, attempts: string[], evidence?: string): FixOutcome {
+  const o: FixOutcome = {
+    finding,
+    applied: false,
+    verified: false,
+    message: changedMeanwhileMessage(file),
+    details: { method: 'none', changedMeanwhile: true, attempts, ...(evidence ? { evidence } : {}) },
+  };
+  if (before) o.before = before;
+  return o;
 }
 
 interface Removal {

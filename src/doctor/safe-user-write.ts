@@ -56,6 +56,32 @@ export async function snapshotBeforeRepair(store: SnapshotStore, file: string, c
   return entry;
 }
 
+/**
+ * The file still holds the bytes the repair read (or is still missing). A repair prepared over seconds (validators)
+ * must not land on a file someone saved meanwhile: their save would be overwritten and kept nowhere.
+ */
+export async function unchangedSince(read: CurrentFile): Promise<boolean> {
+  const now = await fs.readFile(read.realPath).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : err));
+  if (now instanceof Error) return false;
+  if (now === undefined || read.content === undefined) return now === read.content;
+  return now.equals(read.content);
+}
+
+/** What a repair says when the file changed under it: nothing written, the new bytes are the user's. */
+export function changedMeanwhileMessage(file: string): string {
+  return `${file} changed while the repair was being prepared (saved by someone else meanwhile); nothing written, the file is left as they saved it`;
+}
+
+/**
+ * Replaces the file only if it still holds the bytes the repair read (checked right before the rename; false, and
+ * nothing written, when it changed).
+ */
+export async function replaceIfUnchanged(read: CurrentFile, content: Buffer, mode: number | undefined): Promise<boolean> {
+  if (!(await unchangedSince(read))) return false;
+  await replaceFile(read.realPath, content, mode);
+  return true;
+}
+
 /** Atomically replaces realPath with content, keeping mode (falls back to 0600). */
 export async function replaceFile(realPath: string, content: Buffer, mode: number | undefined): Promise<void> {
   await writeFileAtomic(realPath, content, { mode: mode ?? 0o600 });
