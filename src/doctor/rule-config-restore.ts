@@ -12,6 +12,7 @@ import { gatherCandidates, type RestoreCandidate } from './restore-candidates.js
 import { carryOver, harmfulChanges, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
 import { semanticDiff } from './semantic-diff.js';
 import { unknownKeyPaths, withoutPaths } from './named-keys.js';
+import { removeKeysFromText } from './text-key-removal.js';
 import { runGuardedServiceDoctor } from './guarded-service-doctor.js';
 
 export const CONFIG_RESTORE = 'config-restore';
@@ -98,7 +99,7 @@ export function configRestoreRule(): RepairRule {
 
       // 2. Least change without the service's help: remove exactly the keys the validator names.
       if (now.state === 'invalid' && broken?.ok) {
-        const removal = await removeNamedKeys(ctx, broken.value, now, format);
+        const removal = await removeNamedKeys(ctx, current.content!.toString('utf8'), broken.value, now, format);
         attempts.push(`remove named keys: ${removal.message}`);
         if (removal.content) {
           if (!(await unchangedSince(current))) return changedMeanwhile(finding, spec.path, before, attempts);
@@ -108,11 +109,15 @@ export function configRestoreRule(): RepairRule {
             finding,
             applied: true,
             verified: false,
-            message: `removed ${removal.removed.join(', ')} (named by the validator as unknown); nothing else changed; the original is kept at ${evidence}`,
+            message:
+              `removed ${removal.removed.join(', ')} (named by the validator as unknown); ` +
+              (removal.rewritten ? 'the file had to be rewritten whole (comments and layout not kept)' : 'nothing else changed') +
+              `; the original is kept at ${evidence}`,
             after: sha256(removal.content),
             details: {
               method: 'remove-named-keys',
               removed: removal.removed,
+              rewritten: removal.rewritten ?? false,
               semanticDiff: semanticDiff(broken.value, removal.value),
               evidence,
               preRepairSnapshot: pre?.id ?? null,
@@ -199,13 +204,20 @@ interface Removal {
   value?: unknown;
   removed: string[];
   message: string;
+  /** The keys could not be cut from the text itself, so the file was serialized anew (comments lost). */
+  rewritten?: boolean;
 }
 
-/** Removes what the validator names as unknown, validates again, up to KEY_REMOVAL_ROUNDS; protected settings are never removed. */
-async function removeNamedKeys(ctx: DoctorContext, value: unknown, check: ConfigCheck, format: ConfigFormat): Promise<Removal> {
+/**
+ * Removes what the validator names as unknown, validates again, up to KEY_REMOVAL_ROUNDS; protected settings are never
+ * removed. The keys are cut from the file's own text (comments and layout kept); only when that is not possible is the
+ * parsed value serialized anew.
+ */
+async function removeNamedKeys(ctx: DoctorContext, original: string, value: unknown, check: ConfigCheck, format: ConfigFormat): Promise<Removal> {
   const patterns = protectedPatterns(ctx.service);
   const removed: string[] = [];
   let cur = value;
+  let text: string | undefined = original;
   let last = check;
   for (let round = 0; round < KEY_REMOVAL_ROUNDS; round++) {
     const named = last.output ? unknownKeyPaths(last.output.stdout, last.output.stderr) : undefined;
@@ -216,9 +228,10 @@ async function removeNamedKeys(ctx: DoctorContext, value: unknown, check: Config
     if (lost.length > 0) return { removed, message: `would remove protected settings (${lost.map((c) => c.path).join(', ')}); not done` };
     removed.push(...next.removed);
     cur = next.value;
-    const content = Buffer.from(serializeConfig(cur, format));
+    text = text === undefined ? undefined : removeKeysFromText(text, next.removed, format, cur);
+    const content = Buffer.from(text ?? serializeConfig(cur, format));
     last = await checkContentFor(ctx, content);
-    if (last.state === 'valid') return { content, value: cur, removed, message: `removed ${removed.join(', ')}` };
+    if (last.state === 'valid') return { content, value: cur, removed, message: `removed ${removed.join(', ')}`, rewritten: text === undefined };
   }
   return { removed, message: `still invalid after ${KEY_REMOVAL_ROUNDS} rounds` };
 }

@@ -1,0 +1,153 @@
+// Removing a key from a config's own text (JSON, JSON5, YAML), so a least-change repair keeps the user's comments and layout.
+import { createRequire } from 'node:module';
+import { parseConfigText, type ConfigFormat } from '../platform/config-file.js';
+import { sameValue } from './config-paths.js';
+
+const load = createRequire(import.meta.url);
+const json5 = (): typeof import('json5') => load('json5') as typeof import('json5');
+const yaml = (): typeof import('yaml') => load('yaml') as typeof import('yaml');
+
+interface Member {
+  name: string;
+  /** Where the key starts and the value ends. */
+  start: number;
+  valueStart: number;
+  valueEnd: number;
+  /** Just after the comma that follows the member, if one does. */
+  commaEnd?: number;
+}
+
+class Scan {
+  constructor(private readonly t: string) {}
+
+  /** Skips whitespace and comments. */
+  ws(i: number): number {
+    const t = this.t;
+    for (;;) {
+      if (i < t.length && /[\s\uFEFF]/.test(t[i]!)) i++;
+      else if (t.startsWith('//', i)) {
+        const n = t.indexOf('\n', i);
+        i = n < 0 ? t.length : n + 1;
+      } else if (t.startsWith('/*', i)) {
+        const n = t.indexOf('*/', i + 2);
+        if (n < 0) throw new Error('unterminated comment');
+        i = n + 2;
+      } else return i;
+    }
+  }
+
+  string(i: number): number {
+    const q = this.t[i]!;
+    for (let j = i + 1; j < this.t.length; j++) {
+      if (this.t[j] === '\\') j++;
+      else if (this.t[j] === q) return j + 1;
+    }
+    throw new Error('unterminated string');
+  }
+
+  /** The end of the value starting at i (after whitespace). */
+  value(i: number): number {
+    const c = this.t[i];
+    if (c === '{') return this.object(i).end;
+    if (c === '[') {
+      let j = this.ws(i + 1);
+      while (this.t[j] !== ']') {
+        j = this.ws(this.value(j));
+        if (this.t[j] === ',') j = this.ws(j + 1);
+        else if (this.t[j] !== ']') throw new Error(`unexpected ${this.t[j]} in array`);
+      }
+      return j + 1;
+    }
+    if (c === '"' || c === "'") return this.string(i);
+    let j = i;
+    while (j < this.t.length && !/[\s,\]}/]/.test(this.t[j]!)) j++;
+    if (j === i) throw new Error(`unexpected ${c ?? 'end'}`);
+    return j;
+  }
+
+  object(i: number): { end: number; members: Member[] } {
+    const members: Member[] = [];
+    let j = this.ws(i + 1);
+    while (this.t[j] !== '}') {
+      const start = j;
+      let keyEnd: number;
+      if (this.t[j] === '"' || this.t[j] === "'") keyEnd = this.string(j);
+      else {
+        keyEnd = j;
+        while (keyEnd < this.t.length && !/[\s:/]/.test(this.t[keyEnd]!)) keyEnd++;
+      }
+      const name = Object.keys(json5().parse(`{${this.t.slice(start, keyEnd)}:0}`) as object)[0]!;
+      j = this.ws(keyEnd);
+      if (this.t[j] !== ':') throw new Error('expected ":"');
+      const valueStart = this.ws(j + 1);
+      const valueEnd = this.value(valueStart);
+      const m: Member = { name, start, valueStart, valueEnd };
+      j = this.ws(valueEnd);
+      if (this.t[j] === ',') {
+        m.commaEnd = j + 1;
+        j = this.ws(j + 1);
+      } else if (this.t[j] !== '}') throw new Error(`unexpected ${this.t[j] ?? 'end'} in object`);
+      members.push(m);
+    }
+    return { end: j + 1, members };
+  }
+}
+
+/** [from, to) widened to whole lines when the member has its lines to itself (its own trailing comment goes with it). */
+function widenToLines(t: string, from: number, to: number): [number, number] {
+  const lineStart = t.lastIndexOf('\n', from - 1) + 1;
+  const rest = /^[ \t]*(\/\/[^\n]*)?(\r?\n|$)/.exec(t.slice(to));
+  if (/^[ \t]*$/.test(t.slice(lineStart, from)) && rest) return [lineStart, to + rest[0].length];
+  return [from, to + (/^[ \t]*/.exec(t.slice(to))?.[0].length ?? 0)];
+}
+
+function removeJsonKey(text: string, segs: readonly string[], format: 'json' | 'json5'): string | undefined {
+  const s = new Scan(text);
+  let at = s.ws(0);
+  for (let d = 0; d < segs.length; d++) {
+    if (text[at] !== '{') return undefined;
+    const { members } = s.object(at);
+    const idx = members.findIndex((m) => m.name === segs[d]);
+    if (idx < 0) return undefined;
+    const m = members[idx]!;
+    if (d < segs.length - 1) {
+      at = m.valueStart;
+      continue;
+    }
+    if (m.commaEnd !== undefined) {
+      const [a, b] = widenToLines(text, m.start, m.commaEnd);
+      return text.slice(0, a) + text.slice(b);
+    }
+    const [a, b] = widenToLines(text, m.start, m.valueEnd);
+    let out = text.slice(0, a) + text.slice(b);
+    // The last member: strict JSON allows no trailing comma, so the previous member's comma goes too.
+    const prev = members[idx - 1];
+    if (prev?.commaEnd !== undefined && format === 'json') out = out.slice(0, prev.commaEnd - 1) + out.slice(prev.commaEnd);
+    return out;
+  }
+  return undefined;
+}
+
+/**
+ * The text with the keys at these dotted paths removed and nothing else touched (comments, order, quoting, layout), or
+ * undefined when that cannot be done safely; the result is checked to parse to exactly `expected`.
+ */
+export function removeKeysFromText(text: string, paths: readonly string[], format: ConfigFormat, expected: unknown): string | undefined {
+  let out: string | undefined = text;
+  try {
+    if (format === 'yaml') {
+      const doc = yaml().parseDocument(text);
+      for (const p of paths) doc.deleteIn(p.split('.'));
+      out = String(doc);
+    } else {
+      for (const p of paths) {
+        out = removeJsonKey(out, p.split('.'), format);
+        if (out === undefined) return undefined;
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  const check = parseConfigText(out, format);
+  return check.ok && sameValue(check.value, expected) ? out : undefined;
+}
