@@ -5,7 +5,7 @@ import type { DoctorContext, RunResult } from './types.js';
 import type { ConfigState } from './config-validity.js';
 import { checkFileFor } from './validity-cache.js';
 import { describeRun, runnerOf, serviceEnv } from './command-runner.js';
-import { changedMeanwhileMessage, keepEvidence, readCurrent, replaceFile, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
+import { changedMeanwhileMessage, keepEvidence, putLinkBack, readCurrent, readLinkText, replaceFile, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
 import { lineDiff } from './line-diff.js';
 import { harmfulChanges, protectedChanges, protectedPatterns, type ProtectedChange } from './protected-settings.js';
 import { semanticDiff, describeDiff } from './semantic-diff.js';
@@ -50,6 +50,9 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
   const beforeFile = spec ? await readCurrent(spec.path) : undefined;
   const pre = spec && beforeFile ? await snapshotBeforeRepair(ctx.snapshots, spec.path, beforeFile, 'before service doctor') : undefined;
   const before = beforeFile?.content ? sha256(beforeFile.content) : undefined;
+  // A config kept elsewhere and linked (a dotfiles repo): a tool that writes by rename replaces the link with a file.
+  const linkText = spec ? await readLinkText(spec.path) : undefined;
+  let ranNote = '';
 
   const runOpts: Parameters<typeof runner>[1] = { timeoutMs: ctx.service.doctor.timeout, env: serviceEnv(ctx.service) };
   if (ctx.service.cwd !== undefined) runOpts.cwd = ctx.service.cwd;
@@ -74,6 +77,11 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
     return out;
   }
 
+  if (linkText !== undefined && (await readLinkText(spec.path)) !== linkText) {
+    const put = await putLinkBack(spec.path, linkText, beforeFile);
+    details.symlink = { link: spec.path, target: linkText, restored: put.relinked, message: put.message };
+    ranNote = `; ${put.message}`;
+  }
   const afterFile = await readCurrent(spec.path);
   const afterCheck = await checkFileFor(ctx);
   const afterSha = afterFile.content ? sha256(afterFile.content) : undefined;
@@ -105,7 +113,7 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
   // damage, so it is not rolled back over.
   if (damaged && pre && !(await unchangedSince(afterFile))) {
     details.changedMeanwhile = true;
-    const out: GuardedDoctorResult = { ...base, protectedLost: lost, changed, rolledBack: false, changedMeanwhile: true, state: (await checkFileFor(ctx)).state, message: `${ranText}; not rolled back: ${changedMeanwhileMessage(spec.path)}`, details };
+    const out: GuardedDoctorResult = { ...base, protectedLost: lost, changed, rolledBack: false, changedMeanwhile: true, state: (await checkFileFor(ctx)).state, message: `${ranText}${ranNote}; not rolled back: ${changedMeanwhileMessage(spec.path)}`, details };
     if (before) out.before = before;
     return out;
   }
@@ -117,7 +125,7 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
     if (!sameFile) await replaceFile(beforeFile.realPath, original, beforeFile.mode);
     else if (!(await replaceIfUnchanged(afterFile, original, beforeFile.mode))) {
       details.changedMeanwhile = true;
-      const out: GuardedDoctorResult = { ...base, protectedLost: lost, changed, rolledBack: false, changedMeanwhile: true, state: (await checkFileFor(ctx)).state, message: `${ranText}; not rolled back: ${changedMeanwhileMessage(spec.path)}; the doctor's version is kept at ${evidence ?? '(none)'}`, details };
+      const out: GuardedDoctorResult = { ...base, protectedLost: lost, changed, rolledBack: false, changedMeanwhile: true, state: (await checkFileFor(ctx)).state, message: `${ranText}${ranNote}; not rolled back: ${changedMeanwhileMessage(spec.path)}; the doctor's version is kept at ${evidence ?? '(none)'}`, details };
       if (before) out.before = before;
       return out;
     }
@@ -134,7 +142,7 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
       changed,
       rolledBack: true,
       state: (await checkFileFor(ctx)).state,
-      message: `${DOCTOR_ROLLED_BACK}: ${ranText}, ${why}; ${evidence ? `its version is kept at ${evidence}` : 'it had deleted the file'}`,
+      message: `${DOCTOR_ROLLED_BACK}: ${ranText}, ${why}${ranNote}; ${evidence ? `its version is kept at ${evidence}` : 'it had deleted the file'}`,
       after: sha256(original),
       details,
     };
@@ -144,7 +152,7 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
 
   const sd = details.semanticDiff as ReturnType<typeof semanticDiff> | null | undefined;
   const summary = changed ? `config changed (${sd ? describeDiff(sd) : `${beforeFile.content?.length ?? 0} -> ${afterFile.content?.length ?? 0} bytes`})` : 'config unchanged';
-  const out: GuardedDoctorResult = { ...base, changed, rolledBack: false, state: afterCheck.state, message: `${ranText}; ${summary}`, details };
+  const out: GuardedDoctorResult = { ...base, changed, rolledBack: false, state: afterCheck.state, message: `${ranText}; ${summary}${ranNote}`, details };
   if (before) out.before = before;
   if (afterSha) out.after = afterSha;
   return out;

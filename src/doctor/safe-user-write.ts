@@ -1,5 +1,7 @@
 // The only way the doctor writes a user's file: snapshot the current bytes first, keep broken ones as evidence, replace atomically.
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { writeFileAtomic } from '../platform/atomic-write.js';
 import { sha256 } from '../platform/config-file.js';
 import type { Clock } from '../platform/clock.js';
@@ -87,4 +89,36 @@ export async function replaceFile(realPath: string, content: Buffer, mode: numbe
   await writeFileAtomic(realPath, content, { mode: mode ?? 0o600 });
   // open(2) applies the umask to the temp file's mode; set the bits we meant.
   if (mode !== undefined) await fs.chmod(realPath, mode);
+}
+
+/** The text of the symlink at file, or undefined when file is not a symlink. */
+export async function readLinkText(file: string): Promise<string | undefined> {
+  return fs.readlink(file).catch(() => undefined);
+}
+
+/**
+ * A command (the service's own doctor) replaced the user's symlinked config with a file of its own: its bytes go
+ * into the link's target (only if the target still holds what was read before) and the link is put back, atomically.
+ * Returns what was done, or why not.
+ */
+export async function putLinkBack(link: string, linkText: string, target: CurrentFile): Promise<{ relinked: boolean; message: string }> {
+  const st = await fs.lstat(link).catch(() => undefined);
+  if (st?.isSymbolicLink()) return { relinked: false, message: `${link} is a symlink again` };
+  const written = st?.isFile() ? await fs.readFile(link) : undefined;
+  if (written !== undefined && !(await replaceIfUnchanged(target, written, target.mode))) {
+    return { relinked: false, message: `${link} was replaced by a file, and its link target ${target.realPath} changed too; both left as they are` };
+  }
+  if (st && !st.isFile()) return { relinked: false, message: `${link} was replaced by something that is not a file; left as it is` };
+  const tmp = path.join(path.dirname(link), `.${path.basename(link)}.${process.pid}.${randomBytes(4).toString('hex')}.link`);
+  await fs.symlink(linkText, tmp);
+  try {
+    await fs.rename(tmp, link);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+  return {
+    relinked: true,
+    message: written !== undefined ? `it replaced the symlink ${link} with a file: its content was moved into the link's target ${target.realPath} and the link put back` : `it removed the symlink ${link}: the link was put back`,
+  };
 }
