@@ -52,7 +52,7 @@ export function registerRun(program: Command): void {
       const location = { ...(g.config ? { file: g.config } : {}), ...(g.stateDir ? { stateDir: g.stateDir } : {}) };
       const loaded = loadConfigIsolated(location, { warn: (m) => say(`warning: ${m}`) });
       loaded.catch(() => undefined); // awaited by createDaemon; not an unhandled rejection while the modules load
-      const [{ createDaemon, DaemonAlreadyRunning }, { defaultDaemonOptions }] = await Promise.all([import('../daemon/daemon.js'), import('../daemon/wiring.js')]);
+      const [{ createDaemon, DaemonAlreadyRunning, ApiPortUnavailable }, { defaultDaemonOptions }] = await Promise.all([import('../daemon/daemon.js'), import('../daemon/wiring.js')]);
       try {
         daemon = await createDaemon({
           ...defaultDaemonOptions(),
@@ -66,6 +66,10 @@ export function registerRun(program: Command): void {
         if (err instanceof ConfigError || err instanceof DaemonAlreadyRunning) {
           process.stderr.write(`clawback: ${err.message}\n`);
           process.exit(2);
+        }
+        if (err instanceof ApiPortUnavailable) {
+          process.stderr.write(`clawback: ${err.message}\n`);
+          process.exit(1);
         }
         throw err;
       }

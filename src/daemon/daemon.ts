@@ -85,6 +85,27 @@ export interface PluginHooks {
 
 export class DaemonAlreadyRunning extends Error {}
 
+/** The API/dashboard port could not be bound (taken by another program): the daemon started nothing. */
+export class ApiPortUnavailable extends Error {}
+
+/** Names the address, the cause and, when /proc shows it, who holds the port; what to change. */
+async function apiListenError(err: unknown, host: string, port: number): Promise<Error> {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') return err instanceof Error ? err : new Error(String(err));
+  let holder = '';
+  if (code === 'EADDRINUSE') {
+    // Loaded only here: naming the holder is worth a /proc walk once, not a module on the daemon's start-up path.
+    const { findPortListeners } = await import('../doctor/port-listeners.js');
+    const { commandLine } = await import('../platform/proc.js');
+    const pids = (await findPortListeners(port).catch(() => ({ pids: [] as number[] }))).pids;
+    if (pids.length > 0) holder = ` by ${pids.map((p) => `pid ${p} (${(commandLine(p) ?? '?').slice(0, 120)})`).join(', ')}`;
+  }
+  const why = code === 'EADDRINUSE' ? `already in use${holder}` : code === 'EACCES' ? 'not permitted (a port below 1024 needs privileges)' : 'not an address of this machine';
+  return new ApiPortUnavailable(
+    `cannot serve the API/dashboard on ${host}:${port}: ${why} (${code}); no service was started or adopted. Free the port, or set api.port in the config (or --api-port)`,
+  );
+}
+
 /** At most one state.json write per this many ms after the first of a burst. */
 const PERSIST_MIN_GAP_MS = 50;
 
@@ -285,7 +306,9 @@ export class Daemon {
       if (hooks) this.hooks.push(hooks);
     }
     this.releaseEarlyEvents();
-    await this.bootInOrder();
+    // Requests that change a service wait until start-up has booted (or adopted) the services.
+    let booted!: () => void;
+    const bootGate = new Promise<void>((resolve) => (booted = resolve));
     const port = this.opts.apiPort ?? ctx.config.api.port;
     const metricHooks = this.hooks.filter((h) => h.metrics).map((h) => h.metrics!);
     const pluginMetrics = metricHooks.length > 0 ? async () => (await Promise.all(metricHooks.map((m) => m()))).join('') : undefined;
@@ -294,34 +317,49 @@ export class Daemon {
     const dashboard = this.hooks.find((h) => h.dashboard)?.dashboard;
     const extras = this.hooks.filter((h) => h.extra).map((h) => h.extra!);
     const posts = this.hooks.filter((h) => h.post).map((h) => h.post!);
-    this.api = await startApiServer({
-      host: ctx.config.api.host,
-      port,
-      token: this.token,
-      redactor: ctx.redactor,
-      handlers: {
-        status: () => this.status(),
-        action: (name, action) => this.action(name, action),
-        command: (p, q) => this.command(p, q),
-        subscribe: (listener) => ctx.bus.subscribe((e) => listener(ctx.redactor.redactDeep(e))),
-        ...(metrics ? { metrics } : {}),
-        ...(dashboard ? { dashboard } : {}),
-        extra: async (p, q) => {
-          for (const fn of extras) {
-            const r = await fn(p, q);
-            if (r !== undefined) return r;
-          }
-          return undefined;
+    // The API port is bound before any service is started or adopted: a port already taken fails the start here,
+    // with nothing spawned (a failure after the boot left each attempt's services running unsupervised).
+    try {
+      this.api = await startApiServer({
+        host: ctx.config.api.host,
+        port,
+        token: this.token,
+        redactor: ctx.redactor,
+        handlers: {
+          status: () => this.status(),
+          action: async (name, action) => (await bootGate, this.action(name, action)),
+          command: async (p, q) => (await bootGate, this.command(p, q)),
+          subscribe: (listener) => ctx.bus.subscribe((e) => listener(ctx.redactor.redactDeep(e))),
+          ...(metrics ? { metrics } : {}),
+          ...(dashboard ? { dashboard } : {}),
+          extra: async (p, q) => {
+            for (const fn of extras) {
+              const r = await fn(p, q);
+              if (r !== undefined) return r;
+            }
+            return undefined;
+          },
+          post: async (p, q) => {
+            await bootGate;
+            for (const fn of posts) {
+              const r = await fn(p, q);
+              if (r !== undefined) return r;
+            }
+            return undefined;
+          },
         },
-        post: async (p, q) => {
-          for (const fn of posts) {
-            const r = await fn(p, q);
-            if (r !== undefined) return r;
-          }
-          return undefined;
-        },
-      },
-    });
+      });
+    } catch (err) {
+      const failure = await apiListenError(err, ctx.config.api.host, port);
+      ctx.emit({ type: 'daemon.fault', time: ctx.clock.now(), severity: 'critical', message: `clawback did not start: ${failure.message}`, details: { effect: 'api-listen', error: failure.message } });
+      await this.abandonStart();
+      throw failure;
+    }
+    try {
+      await this.bootInOrder();
+    } finally {
+      booted();
+    }
     // Our own start time never changes: read /proc once, not on every heartbeat.
     const pidStartTime = processStartTime(process.pid) ?? null;
     this.heartbeat = startHeartbeat({
@@ -348,6 +386,13 @@ export class Daemon {
       this.log('warn', { err }, `could not remove ${STOPPED_MARKER}: ${(err as Error).message}`);
     }
     ctx.emit({ type: 'daemon.started', time: ctx.clock.now(), severity: 'info', message: `clawback ${VERSION} started (pid ${process.pid}), supervising ${this.runtimes.size} service(s)`, details: { pid: process.pid, version: VERSION } });
+  }
+
+  /** A start that failed before any service was touched: the plugins' timers stop, the journal closes; services untouched. */
+  private async abandonStart(): Promise<void> {
+    this.bootAbort.abort();
+    for (const h of this.hooks) await h.stop?.().catch(() => undefined);
+    this.journal?.close();
   }
 
   /**
