@@ -5,10 +5,11 @@ import type { ServiceRuntime } from './service-runtime.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
 import { createNotifier, type Notifier } from '../notify/dispatcher.js';
 import { createLogger } from '../observe/logger.js';
-import { rotateIfLarger } from '../observe/log-rotation.js';
+import { rotateIfLarger, trimFlood } from '../observe/log-rotation.js';
 import { readJournal } from '../observe/journal-read.js';
 import { summarizeIncidents } from '../observe/incidents.js';
 import { serviceLogFile } from './spawn-spec.js';
+import { delayToGrid } from '../platform/clock.js';
 import { VERSION } from '../version.js';
 
 /** One metrics registry per daemon, created on first use (the health watches feed it probe results). */
@@ -99,13 +100,58 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
 
       let stopped = false;
       let rotateTimer: { cancel(): void } | undefined;
+      let trimTimer: { cancel(): void } | undefined;
+      // Services whose output outruns the rotation, and the bytes dropped since it was reported.
+      const flooding = new Map<string, number>();
+      /** Flooding services whose log was trimmed since their last rotation pass: the flood goes on. */
+      const trimmed = new Set<string>();
+      const logWarn = (service: string, err: unknown, what: string): void => logger.warn({ component: 'logs', service, err }, `${service}: ${what} failed: ${(err as Error).message}`);
+      const dropped = (s: (typeof ctx.config.services)[number], bytes: number): void => {
+        const file = path.basename(serviceLogFile(s, ctx.stateDir));
+        if (!flooding.has(s.name)) {
+          // Told once per flood (again after a rotation pass that dropped nothing): the journal must not flood too.
+          const message = `${s.name}: its output outruns the log rotation: ${bytes} bytes dropped from ${file} (marked in the file); its logs are kept to about ${s.logs.maxBytes} bytes a generation while it lasts`;
+          logger.warn({ component: 'logs', service: s.name, dropped: bytes }, message);
+          ctx.emit({ type: 'daemon.housekeeping', time: ctx.clock.now(), severity: 'warning', service: s.name, message, details: { removed: [`${bytes} bytes of ${file}`] } });
+        }
+        flooding.set(s.name, (flooding.get(s.name) ?? 0) + bytes);
+        armTrim();
+      };
+      const rotateOne = async (s: (typeof ctx.config.services)[number]): Promise<void> => {
+        let lost = 0;
+        await rotateIfLarger(serviceLogFile(s, ctx.stateDir), s.logs.maxBytes, s.logs.keep, { onDropped: (n) => (lost = n) }).catch((err: unknown) => logWarn(s.name, err, 'log rotation'));
+        if (lost > 0) dropped(s, lost);
+        else if (trimmed.delete(s.name)) return;
+        else if (flooding.has(s.name)) {
+          logger.info({ component: 'logs', service: s.name, dropped: flooding.get(s.name) }, `${s.name}: its output no longer outruns the log rotation (${flooding.get(s.name)} bytes dropped in all)`);
+          flooding.delete(s.name);
+        }
+      };
+      // A stat per service every 2 s: a service writing at full speed is caught within seconds, not after gigabytes.
       const rotateLoop = (): void => {
         if (stopped) return;
         rotateTimer = ctx.clock.setTimeout(() => {
+          void Promise.all(ctx.config.services.map(rotateOne)).finally(rotateLoop);
+        }, opts.rotateEveryMs ?? delayToGrid(ctx.clock, 2000));
+      };
+      // While a service floods, its log is emptied every 100 ms past the cap (no copy), between the 2 s rotations.
+      const armTrim = (): void => {
+        if (stopped || trimTimer || flooding.size === 0) return;
+        trimTimer = ctx.clock.setTimeout(() => {
+          const busy = ctx.config.services.filter((s) => flooding.has(s.name));
+          for (const name of flooding.keys()) if (!busy.some((s) => s.name === name)) flooding.delete(name); // removed by a reload
           void Promise.all(
-            ctx.config.services.map((s) => rotateIfLarger(serviceLogFile(s, ctx.stateDir), s.logs.maxBytes, s.logs.keep).catch(() => false)),
-          ).finally(rotateLoop);
-        }, opts.rotateEveryMs ?? 30_000);
+            busy.map(async (s) => {
+              const n = await trimFlood(serviceLogFile(s, ctx.stateDir), s.logs.maxBytes).catch((err: unknown) => (logWarn(s.name, err, 'trimming a flooded log'), 0));
+              if (n === 0) return;
+              flooding.set(s.name, (flooding.get(s.name) ?? 0) + n);
+              trimmed.add(s.name);
+            }),
+          ).finally(() => {
+            trimTimer = undefined;
+            armTrim();
+          });
+        }, 100);
       };
       rotateLoop();
 
@@ -160,6 +206,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         stop: async () => {
           stopped = true;
           rotateTimer?.cancel();
+          trimTimer?.cancel();
           unsubscribe();
           if (notifier) {
             await notifier.flush(5000).catch(() => undefined);

@@ -166,15 +166,34 @@ export class RotatingFileStream {
 const COPY_CHUNK = 64 * 1024;
 /** Bounded catch-up rounds for lines appended while we copy. */
 const CATCH_UP_ROUNDS = 8;
+/** A rotated generation never holds more than this many times maxBytes (but at least GENERATION_FLOOR bytes). */
+const GENERATION_FACTOR = 2;
+const GENERATION_FLOOR = 1024 * 1024;
+
+/** The most a rotated generation holds (pure): twice maxBytes, at least 1 MiB. */
+export function generationCap(maxBytes: number): number {
+  return Math.max(GENERATION_FACTOR * maxBytes, GENERATION_FLOOR);
+}
+
+function dropMarker(bytes: number, where: string, maxBytes: number): string {
+  return `[clawback] ${bytes} bytes of output ${where} were dropped: the service wrote faster than its log rotates (logs.maxBytes ${maxBytes})\n`;
+}
+
+export interface RotateOptions {
+  /** Told how many bytes a flood made us drop (they are marked in the rotated file). */
+  onDropped?: (bytes: number) => void;
+}
 
 /**
  * Copy-truncate rotation for a file another process holds open with O_APPEND (a service's own log):
  * if the file is larger than maxBytes, shift file.N, copy file to file.1 (catching up with lines appended
  * meanwhile), then truncate file to 0; the writer's next append lands at offset 0. Lines written in the
  * instant between the last catch-up read and the truncate can be lost, as with logrotate's copytruncate.
+ * The copy is bounded (generationCap): a service that floods its output between two checks has the oldest part
+ * dropped, marked by a line in file.1, instead of filling the disk with one enormous generation.
  * Returns true when it rotated.
  */
-export async function rotateIfLarger(file: string, maxBytes: number, keep: number): Promise<boolean> {
+export async function rotateIfLarger(file: string, maxBytes: number, keep: number, opts: RotateOptions = {}): Promise<boolean> {
   let size: number;
   let mode: number;
   try {
@@ -192,20 +211,40 @@ export async function rotateIfLarger(file: string, maxBytes: number, keep: numbe
     return true;
   }
   await shiftRotated(file, keepN);
+  const cap = generationCap(maxBytes);
+  let dropped = 0;
   const src = await fsp.open(file, 'r');
   try {
     const dst = await fsp.open(`${file}.1`, 'w', mode);
     try {
       const buf = Buffer.allocUnsafe(COPY_CHUNK);
       let pos = 0;
+      let copied = 0;
       for (let round = 0; round < CATCH_UP_ROUNDS; round++) {
         const end = (await src.stat()).size;
         if (pos >= end) break;
+        if (copied + (end - pos) > cap) {
+          if (copied > 0) {
+            // The writer outruns the copy: what it appended from here on goes with the truncate.
+            dropped += end - pos;
+            await dst.write(dropMarker(end - pos, 'after this line', maxBytes));
+            break;
+          }
+          // A flood: keep the newest maxBytes, from the start of a line, leaving room in the cap for the catch-up.
+          let from = end - maxBytes;
+          const { bytesRead } = await src.read(buf, 0, COPY_CHUNK, from);
+          const nl = buf.subarray(0, bytesRead).indexOf(10);
+          if (nl >= 0) from += nl + 1;
+          dropped += from - pos;
+          await dst.write(dropMarker(from - pos, 'before this line', maxBytes));
+          pos = from;
+        }
         while (pos < end) {
           const { bytesRead } = await src.read(buf, 0, Math.min(COPY_CHUNK, end - pos), pos);
           if (bytesRead === 0) break;
           await dst.write(buf, 0, bytesRead);
           pos += bytesRead;
+          copied += bytesRead;
         }
       }
       await fsp.truncate(file, 0);
@@ -215,5 +254,24 @@ export async function rotateIfLarger(file: string, maxBytes: number, keep: numbe
   } finally {
     await src.close();
   }
+  if (dropped > 0) opts.onDropped?.(dropped);
   return true;
+}
+
+/**
+ * Between two rotations, a log that a flooding service took past generationCap is emptied (truncate, then a marker
+ * line appended): no copy, so checking often costs the daemon next to nothing. Returns the bytes dropped.
+ */
+export async function trimFlood(file: string, maxBytes: number): Promise<number> {
+  let size: number;
+  try {
+    size = (await fsp.stat(file)).size;
+  } catch (err) {
+    if (isMissing(err)) return 0;
+    throw err;
+  }
+  if (!(maxBytes > 0) || size <= generationCap(maxBytes)) return 0;
+  await fsp.truncate(file, 0);
+  await fsp.appendFile(file, dropMarker(size, 'before this line', maxBytes));
+  return size;
 }

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/platform/clock.js';
-import { RotatingFileStream, rotateIfLarger } from '../../src/observe/log-rotation.js';
+import { RotatingFileStream, generationCap, rotateIfLarger, trimFlood } from '../../src/observe/log-rotation.js';
 import { createLogger, type ClawbackLogger } from '../../src/observe/logger.js';
 import { REDACTED, Redactor } from '../../src/observe/redact.js';
 
@@ -130,5 +130,44 @@ describe('rotateIfLarger (copy-truncate)', () => {
     expect(readFileSync(file, 'utf8')).toBe('after rotation\n');
     expect(logFiles(file)).toEqual(['svc.log', 'svc.log.1', 'svc.log.2', 'svc.log.3']);
     expect(readFileSync(`${file}.3`, 'utf8').startsWith('round 2 line 0\n')).toBe(true);
+  });
+
+  it('a flood far past the cap keeps the newest maxBytes from a line start, marks what it dropped and reports it', async () => {
+    const file = path.join(dir, 'svc.log');
+    const maxBytes = 64 * 1024;
+    const line = (i: number): string => `line ${String(i).padStart(8, '0')} ${'x'.repeat(80)}\n`;
+    const fd = openSync(file, 'a');
+    let total = 0;
+    let last = 0;
+    try {
+      for (let i = 0; total < 5 * generationCap(maxBytes); i++) {
+        total += writeSync(fd, line(i));
+        last = i;
+      }
+      let dropped = 0;
+      expect(await rotateIfLarger(file, maxBytes, 2, { onDropped: (n) => (dropped = n) })).toBe(true);
+      const kept = readFileSync(`${file}.1`, 'utf8');
+      // Before: the whole 5 MiB was copied into file.1, however large the flood made it.
+      expect(kept.length).toBeLessThanOrEqual(generationCap(maxBytes) + 200);
+      const [marker, first] = kept.split('\n', 2);
+      expect(marker).toMatch(/^\[clawback\] \d+ bytes of output before this line were dropped: the service wrote faster than its log rotates \(logs\.maxBytes 65536\)$/);
+      expect(Number(/\] (\d+) bytes/.exec(marker!)![1])).toBe(dropped);
+      expect(first).toMatch(/^line \d{8} x+$/); // a whole line, not a cut one
+      expect(kept.endsWith(line(last))).toBe(true); // the newest output is kept
+      expect(dropped + kept.length - marker!.length - 1).toBe(total);
+      expect(statSync(file).size).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('trimFlood empties a log past the cap, leaving a marker line, and leaves a smaller one alone', async () => {
+    const file = path.join(dir, 'svc.log');
+    writeFileSync(file, 'y'.repeat(generationCap(1024)));
+    expect(await trimFlood(file, 1024)).toBe(0);
+    writeFileSync(file, 'y'.repeat(generationCap(1024) + 1));
+    expect(await trimFlood(file, 1024)).toBe(generationCap(1024) + 1);
+    expect(readFileSync(file, 'utf8')).toBe(`[clawback] ${generationCap(1024) + 1} bytes of output before this line were dropped: the service wrote faster than its log rotates (logs.maxBytes 1024)\n`);
+    expect(await trimFlood(path.join(dir, 'missing.log'), 1024)).toBe(0);
   });
 });
