@@ -29,6 +29,7 @@ import { realCommandRunner } from '../platform/command-runner.js';
 import { stateFingerprint } from './state-fingerprint.js';
 import { DaemonFaults, faultRetryDelay, renderDegradedGauge, type DaemonHealthStatus, type FaultLog } from './daemon-faults.js';
 import { faultLog } from './fault-log.js';
+import { takeDaemonLock } from './daemon-lock.js';
 import { diffServices, type ServiceSetDiff } from './service-set.js';
 import { instancesCommand } from '../instances/instances-api.js';
 import { instancesPlugin } from '../instances/instances-plugin.js';
@@ -114,6 +115,8 @@ export interface DaemonParts {
   faults?: DaemonFaults;
   journal?: JournalWriter;
   log?: FaultLog;
+  /** Releases daemon.lock (taken by createDaemon) when the daemon stops or gives up starting. */
+  releaseLock?: () => Promise<void>;
 }
 
 const DEPENDENCY_WAIT_MS = 60_000;
@@ -172,7 +175,10 @@ export class Daemon {
     this.log = parts.log ?? faultLog({ stateDir: ctx.stateDir, redactor: ctx.redactor, clock: ctx.clock });
     this.faults = parts.faults ?? new DaemonFaults({ clock: ctx.clock, emit: (e) => ctx.emit(e), log: this.log });
     this.journal = parts.journal;
+    this.releaseLock = parts.releaseLock ?? (async () => undefined);
   }
+
+  private readonly releaseLock: () => Promise<void>;
 
   get token(): string {
     return ensureToken(this.ctx.stateDir);
@@ -393,6 +399,7 @@ export class Daemon {
     this.bootAbort.abort();
     for (const h of this.hooks) await h.stop?.().catch(() => undefined);
     this.journal?.close();
+    await this.releaseLock().catch(() => undefined);
   }
 
   /**
@@ -585,6 +592,7 @@ export class Daemon {
         const left = this.journal?.close();
         if (left && left.buffered + left.dropped > 0) throw new Error(`${left.buffered} journal line(s) could not be written and ${left.dropped} were dropped`);
       });
+      await step('releasing the daemon lock', () => this.releaseLock());
     })();
     return this.stopping;
   }
@@ -623,11 +631,38 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   const say = opts.say ?? (() => undefined);
   const { file, stateDir: stateDirOpt, cwd, env } = opts;
   const loaded = await (opts.loaded ?? loadConfigIsolated({ file, stateDir: stateDirOpt, cwd, env }, { warn: (m) => say(`warning: ${m}`) }));
-  const { config, stateDir } = loaded;
+  const { stateDir } = loaded;
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   mkdirSync(path.join(stateDir, 'logs'), { recursive: true, mode: 0o700 });
   if (!loaded.file) prepareDemoConfig(stateDir);
 
+  // Taken before anything else is read or started: a second daemon starting at the same instant stops here.
+  const lock = await takeDaemonLock(stateDir, clock);
+  if (lock.kind === 'busy') {
+    throw new DaemonAlreadyRunning(
+      lock.pid !== null
+        ? `a clawback daemon is already running for ${stateDir} (pid ${lock.pid}, holding ${path.join(stateDir, 'daemon.lock')})`
+        : `a clawback daemon is starting for ${stateDir} (its ${path.join(stateDir, 'daemon.lock')} is being written; a lock left unreadable is taken over after 10 s)`,
+    );
+  }
+  const releaseLock = lock.kind === 'held' ? lock.release : async () => undefined;
+  try {
+    return await buildDaemon(opts, loaded, clock, say, releaseLock, lock.kind === 'unavailable' ? lock.error : undefined);
+  } catch (err) {
+    await releaseLock().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function buildDaemon(
+  opts: DaemonOptions,
+  loaded: LoadedConfig,
+  clock: ReturnType<typeof latenessRecordingClock>,
+  say: (line: string) => void,
+  releaseLock: () => Promise<void>,
+  lockError: Error | undefined,
+): Promise<Daemon> {
+  const { config, stateDir } = loaded;
   const previous = await readDaemonInfo(stateDir);
   if (previous.info && previous.info.pid !== process.pid && isSameProcess(previous.info.pid, previous.info.pidStartTime)) {
     throw new DaemonAlreadyRunning(`a clawback daemon is already running for ${stateDir} (pid ${previous.info.pid}, API ${previous.info.api.host}:${previous.info.api.port})`);
@@ -668,7 +703,13 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     ? await (await import('../cluster/cluster-plugin.js')).createCluster({ config, cluster: config.cluster, stateDir, clock, emit })
     : undefined;
   const daemonOpts = cluster ? { ...opts, plugins: [...(opts.plugins ?? []), cluster.plugin] } : opts;
-  const daemon = new Daemon(ctx, loadedState.state, daemonOpts, { faults, journal, log }, () => early.release());
+  if (lockError) {
+    // Degraded, not refused: on a full or read-only disk the daemon still supervises, checked by daemon.json alone.
+    const message = `could not take ${path.join(stateDir, 'daemon.lock')} (${lockError.message}): a second daemon starting at the same instant would not be kept out`;
+    say(`warning: ${message}`);
+    emit({ type: 'daemon.fault', time: clock.now(), severity: 'warning', message, details: { effect: 'daemon-lock', error: lockError.message } });
+  }
+  const daemon = new Daemon(ctx, loadedState.state, daemonOpts, { faults, journal, log, releaseLock }, () => early.release());
   daemon.source = { raw: loaded.raw, declared: loaded.declared, file: loaded.file };
   if (cluster) daemon.clusterDeps = (service) => cluster.runtimeDeps(service);
   for (const service of config.services) daemon.addRuntime(service, loadedState.state.services[service.name]);

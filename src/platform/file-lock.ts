@@ -149,9 +149,13 @@ export class FileLock {
     }
     try {
       await handle.writeFile(JSON.stringify(owner));
-    } finally {
-      await handle.close();
+    } catch (err) {
+      // A full disk: an empty lock file left behind would keep others out until it ages (unreadableStaleMs).
+      await handle.close().catch(() => undefined);
+      await fs.rm(this.path, { force: true }).catch(() => undefined);
+      throw err;
     }
+    await handle.close();
     return true;
   }
 
