@@ -1,4 +1,5 @@
 // Observability and alerting plugged into the daemon: metrics, notifier, daemon log, log rotation, incident history.
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { DaemonPlugin } from './daemon.js';
 import type { ServiceRuntime } from './service-runtime.js';
@@ -119,7 +120,13 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
       };
       const rotateOne = async (s: (typeof ctx.config.services)[number]): Promise<void> => {
         let lost = 0;
-        await rotateIfLarger(serviceLogFile(s, ctx.stateDir), s.logs.maxBytes, s.logs.keep, { onDropped: (n) => (lost = n) }).catch((err: unknown) => logWarn(s.name, err, 'log rotation'));
+        const file = serviceLogFile(s, ctx.stateDir);
+        // The size first, synchronously: a stat of a local file is ~6 µs on the main thread against ~23 µs through the
+        // thread pool, and it runs for every service every 2 s (1000 services: 500 a second).
+        const size = statSize(file);
+        if (size === undefined || size > s.logs.maxBytes) {
+          await rotateIfLarger(file, s.logs.maxBytes, s.logs.keep, { onDropped: (n) => (lost = n) }).catch((err: unknown) => logWarn(s.name, err, 'log rotation'));
+        }
         if (lost > 0) dropped(s, lost);
         else if (trimmed.delete(s.name)) return;
         else if (flooding.has(s.name)) {
@@ -218,4 +225,13 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
       };
     },
   };
+}
+
+/** A file's size, or undefined when it cannot be read (the rotation then reports why). */
+function statSize(file: string): number | undefined {
+  try {
+    return statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+  } catch {
+    return undefined;
+  }
 }
