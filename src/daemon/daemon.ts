@@ -12,6 +12,8 @@ import { JournalWriter } from '../observe/journal.js';
 import { Redactor } from '../observe/redact.js';
 import { earlyEvents } from '../observe/early-events.js';
 import { StateStore, type DaemonState } from './state-store.js';
+import { findUnrecordedInstances } from './unrecorded-instances.js';
+import type { ServiceRecord } from '../decide/service-state.js';
 import { normalizeState } from '../decide/service-state.js';
 import { ServiceRuntime, type HealthEvents, type HealthWatch, type Repairers, type RuntimeDeps } from './service-runtime.js';
 import { serviceLogFile, spawnSpecFor } from './spawn-spec.js';
@@ -698,6 +700,8 @@ async function buildDaemon(
     emit({ type: 'daemon.history-lost', time: clock.now(), severity: 'info', message: 'no previous state or journal in the state directory (first start, or it was deleted): history starts now', details: { stateDir } });
   }
 
+  adoptUnrecorded(config.services, loadedState.state, stateDir, clock.now(), say, emit);
+
   // Clusters: loaded only when configured (the etcd client costs memory a single machine does not need).
   const cluster = config.cluster
     ? await (await import('../cluster/cluster-plugin.js')).createCluster({ config, cluster: config.cluster, stateDir, clock, emit })
@@ -714,6 +718,25 @@ async function buildDaemon(
   if (cluster) daemon.clusterDeps = (service) => cluster.runtimeDeps(service);
   for (const service of config.services) daemon.addRuntime(service, loadedState.state.services[service.name]);
   return daemon;
+}
+
+/**
+ * A service that state.json does not record as running (the file lost, corrupt, or a daemon killed mid-spawn) may still
+ * run, started from this state dir: its instance is recorded so the boot adopts it, instead of starting a second copy.
+ */
+function adoptUnrecorded(services: readonly ServiceConfig[], state: DaemonState, stateDir: string, now: number, say: (line: string) => void, emit: (e: ClawbackEvent) => void): void {
+  const names = new Set(services.filter((s) => !s.external && !state.services[s.name]?.record?.instance).map((s) => s.name));
+  const scan = findUnrecordedInstances(stateDir, names);
+  for (const [name, inst] of scan.found) {
+    const saved = state.services[name];
+    state.services[name] = { record: { ...(saved?.record ?? {}), instance: { ...inst, startedAt: now } } as ServiceRecord, incident: saved?.incident ?? null };
+    say(`${name}: state.json did not record its running instance; found pid ${inst.pid}, started from this state dir: adopting it`);
+  }
+  for (const [name, pids] of scan.others) {
+    const message = `${name}: more than one instance started from this state dir runs unrecorded; the oldest (pid ${scan.found.get(name)?.pid}) is adopted, pids ${pids.join(', ')} are left alone: stop them yourself if they are copies`;
+    say(`warning: ${message}`);
+    emit({ type: 'daemon.history-lost', time: now, severity: 'warning', service: name, message, details: { pids } });
+  }
 }
 
 /** `web:2` carries { group: 'web', instance: 2 } in status; a plain service nothing. */

@@ -89,4 +89,28 @@ describe('daemon shutdown signals', () => {
     expect(await d2.waitForExit(30_000), d2.stderr()).toEqual({ code: 0, signal: null });
     await waitFor(() => !isAlive(pid), { timeoutMs: 10_000, message: 'the adopted service stopped with its daemon' });
   });
+
+  for (const loss of ['corrupt', 'deleted'] as const) {
+    it(`SIGUSR2, then state.json ${loss}: the next daemon finds the instance it left by its marks and adopts it, no second copy`, async () => {
+      const s = setup();
+      const d1 = daemon(s);
+      const pid = await servicePid(s, d1);
+      process.kill(d1.pid, 'SIGUSR2');
+      expect(await d1.waitForExit(30_000), d1.stderr()).toEqual({ code: 0, signal: null });
+      const stateFile = path.join(s.stateDir, 'state.json');
+      if (loss === 'corrupt') writeFileSync(stateFile, readFileSync(stateFile, 'utf8').slice(0, 40));
+      else rmSync(stateFile);
+      const d2 = daemon(s);
+      await waitFor(
+        () => readJournalFile(path.join(s.stateDir, 'journal.jsonl')).find((e) => e.type === 'daemon.adopted' && e.details?.pid === pid),
+        { timeoutMs: 30_000, intervalMs: 100, message: 'the next daemon adopted the unrecorded instance' },
+      );
+      expect(readJournalFile(path.join(s.stateDir, 'journal.jsonl')).filter((e) => e.type === 'service.started')).toHaveLength(1);
+      expect(Number(readFileSync(s.pidFile, 'utf8')), 'no second copy wrote the pid file').toBe(pid);
+      expect(d2.stdout()).toContain(`found pid ${pid}`);
+      process.kill(d2.pid, 'SIGTERM');
+      expect(await d2.waitForExit(30_000), d2.stderr()).toEqual({ code: 0, signal: null });
+      await waitFor(() => !isAlive(pid), { timeoutMs: 10_000, message: 'the adopted service stopped with its daemon' });
+    });
+  }
 });

@@ -1,0 +1,67 @@
+// Instances this state dir's daemon started that state.json no longer records (the file lost or corrupt): adopted, never run twice.
+import { readdirSync } from 'node:fs';
+import { commandLine, environOf, hasProcFs, readProcStat } from '../platform/proc.js';
+
+export interface UnrecordedInstance {
+  pid: number;
+  pidStartTime: number;
+}
+
+export interface UnrecordedScan {
+  /** One marked group leader per service: the instance a previous daemon left running. */
+  found: Map<string, UnrecordedInstance>;
+  /** Services with more than one such leader: the oldest is in `found`, these others are named, never touched. */
+  others: Map<string, number[]>;
+}
+
+/** Our own helpers that carry a service's markers and lead their own group: never the instance. */
+const OWN_HELPERS = ['log-redactor.js', 'fence-guard'];
+/** Bounds the walk up a candidate's parents. */
+const MAX_DEPTH = 64;
+
+/**
+ * Group leaders whose environment names one of `names` as supervised from `stateDir` (Linux /proc; none elsewhere).
+ * A leader below another marked leader of the same service (a worker that made its own session) is not the instance.
+ */
+export function findUnrecordedInstances(stateDir: string, names: ReadonlySet<string>, selfPid = process.pid): UnrecordedScan {
+  const out: UnrecordedScan = { found: new Map(), others: new Map() };
+  if (names.size === 0 || !hasProcFs()) return out;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  const byService = new Map<string, Array<{ pid: number; startTime: number }>>();
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid <= 1 || pid === selfPid) continue;
+    const service = environOf(pid, 'CLAWBACK_SERVICE');
+    if (service === undefined || !names.has(service) || environOf(pid, 'CLAWBACK_SUPERVISED_BY') !== stateDir) continue;
+    const st = readProcStat(pid);
+    if (!st || st.pgid !== pid || st.state === 'Z') continue;
+    const cmd = commandLine(pid) ?? '';
+    if (OWN_HELPERS.some((h) => cmd.includes(h))) continue;
+    const list = byService.get(service) ?? [];
+    list.push({ pid, startTime: st.startTime });
+    byService.set(service, list);
+  }
+  for (const [service, leaders] of byService) {
+    const pids = new Set(leaders.map((l) => l.pid));
+    const tops = leaders.filter((l) => !hasAncestorIn(l.pid, pids)).sort((a, b) => a.startTime - b.startTime || a.pid - b.pid);
+    const oldest = tops[0];
+    if (!oldest) continue;
+    out.found.set(service, { pid: oldest.pid, pidStartTime: oldest.startTime });
+    if (tops.length > 1) out.others.set(service, tops.slice(1).map((l) => l.pid));
+  }
+  return out;
+}
+
+function hasAncestorIn(pid: number, set: ReadonlySet<number>): boolean {
+  let p = readProcStat(pid)?.ppid;
+  for (let depth = 0; p !== undefined && p > 1 && depth < MAX_DEPTH; depth++) {
+    if (set.has(p)) return true;
+    p = readProcStat(p)?.ppid;
+  }
+  return false;
+}
