@@ -9,6 +9,7 @@ import { lastLines, stripTerminal } from './terminal-text.js';
 import { formatDuration } from '../config/duration.js';
 import { outsideDir } from './config-stage.js';
 import { PaneOutputFiles } from './output-cap.js';
+import { AGENT_RUN_ENV, endAgentLeftovers } from './agent-leftovers.js';
 
 /** An argv element: literal text, or the prompt (read from the 0600 prompt file by the launcher). */
 export type ArgvPart = string | { prompt: true };
@@ -70,21 +71,26 @@ export class CliAgentAdapter implements AgentAdapter {
     // Run as `sh launcher` (tmux and PTY alike), so it needs no execute bit: 0600 like every file of the session.
     await fs.writeFile(launcher, launcherScript(session, this.build(session), exitFile), { mode: 0o600 });
     await fs.chmod(launcher, 0o600);
+    // Every process of this run carries the mark, so whatever it leaves running (`nohup`, `setsid`) is found and ended.
+    const marker = path.resolve(session.incidentDir);
     const tmuxOpts = this.opts.tmux === false ? undefined : (this.opts.tmux ?? {});
     const useTmux = tmuxOpts !== undefined && (await tmuxAvailable(tmuxOpts.tmuxPath));
     let output: string;
     let exitCode: number | null;
     let aborted: boolean;
+    let paneGroup: number | undefined;
     if (useTmux) {
       const tmux = new TmuxSession(tmuxSessionName(session.serviceName, session.incidentId), {
         socket: tmuxOpts.socket ?? DEFAULT_TMUX_SOCKET,
         tmuxPath: tmuxOpts.tmuxPath,
         env: this.opts.env,
+        sessionEnv: { [AGENT_RUN_ENV]: marker },
       });
       // A session of the same name left by a daemon that died mid-run is ours to end.
       if (await tmux.exists()) await tmux.kill(session.clock);
+      let leader: number | undefined;
       try {
-        await tmux.start(launcher, session.workdir, rawFile);
+        leader = await tmux.start(launcher, session.workdir, rawFile);
       } catch (e) {
         return { status: 'failed', summary: `could not start tmux session: ${(e as Error).message}`, transcript: '', refused: [] };
       }
@@ -99,9 +105,11 @@ export class CliAgentAdapter implements AgentAdapter {
       output = await out.readTail();
       // Unredacted terminal bytes: the runner keeps only the redacted transcript.
       await out.removeAll();
+      paneGroup = leader;
     } else {
       const env: Record<string, string> = {};
       for (const [k, v] of Object.entries({ ...process.env, ...this.opts.env })) if (v !== undefined) env[k] = v;
+      env[AGENT_RUN_ENV] = marker;
       const r = await runInPty({
         launcher,
         cwd: session.workdir,
@@ -115,6 +123,17 @@ export class CliAgentAdapter implements AgentAdapter {
       output = r.output;
       await fs.chmod(exitFile, 0o600).catch(() => undefined);
     }
+    // Nothing of the run may act after it (edit files during the verdict, answer health checks in the service's place).
+    const leftovers = await endAgentLeftovers(marker, session.clock);
+    // The pane's group, where no /proc lists the mark (the group only: the pid itself may be reused).
+    if (paneGroup !== undefined) {
+      try {
+        process.kill(-paneGroup, 'SIGKILL');
+      } catch {
+        // no such group left
+      }
+    }
+    if (leftovers.length > 0) output += `\r\n[clawback] ended ${leftovers.length} process(es) the agent left running (pid ${leftovers.join(', ')})\r\n`;
     const text = stripTerminal(output);
     const tail = lastLines(text.split('\n').filter((l) => !l.startsWith('[clawback]')).join('\n'), 15);
     if (aborted) return { status: 'aborted', summary: `killed at the time-box; last output:\n${tail}`, transcript: text, exitCode: null, refused: [] };

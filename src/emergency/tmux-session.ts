@@ -10,6 +10,8 @@ export interface TmuxOptions {
   tmuxPath?: string;
   /** Env for the tmux client (and so for a tmux server it starts); also passed to the session with -e. */
   env?: Record<string, string>;
+  /** Env for the session only (-e), never the client's: a tmux server it starts must not carry it (the run's mark). */
+  sessionEnv?: Record<string, string>;
   width?: number;
   height?: number;
 }
@@ -67,15 +69,18 @@ export class TmuxSession {
 
   /**
    * Starts `sh launcher` in a new detached session and, in the same tmux command queue (so no output is
-   * lost), pipes the pane's output into transcriptFile.
+   * lost), pipes the pane's output into transcriptFile. Resolves to the pane's pid (the launcher, leader of its
+   * process group), or undefined when tmux did not say.
    */
-  async start(launcher: string, cwd: string, transcriptFile: string): Promise<void> {
-    const envArgs = Object.entries(this.opts.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-    await this.command([
-      'new-session', '-d', '-s', this.name, '-x', String(this.opts.width ?? 200), '-y', String(this.opts.height ?? 50), '-c', cwd, ...envArgs,
+  async start(launcher: string, cwd: string, transcriptFile: string): Promise<number | undefined> {
+    const envArgs = Object.entries({ ...this.opts.env, ...this.opts.sessionEnv }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+    const out = await this.command([
+      'new-session', '-d', '-P', '-F', '#{pane_pid}', '-s', this.name, '-x', String(this.opts.width ?? 200), '-y', String(this.opts.height ?? 50), '-c', cwd, ...envArgs,
       `sh ${shellQuote(launcher)}`,
       ';', 'pipe-pane', '-o', '-t', `=${this.name}:`, `cat >> ${shellQuote(transcriptFile)}`,
     ]);
+    const pid = Number(out.trim().split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   }
 
   /** Points the pane's output at another file; tmux closes the old pipe (its `cat` writes what it holds, then ends). */

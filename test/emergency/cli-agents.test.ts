@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { BROKEN_CONFIG, FIXED_CONFIG, makeScenario, type Scenario } from './scenario.js';
 import { tmuxSessionName } from '../../src/emergency/tmux-session.js';
+import { isAlive } from '../../src/platform/proc.js';
 
 const BIN = fileURLToPath(new URL('./bin', import.meta.url));
 const FAKE_AGENT = path.join(BIN, 'claude');
@@ -288,5 +289,29 @@ describe('Level 3 with a CLI agent in a bare PTY (no tmux)', () => {
     );
     expect(r.outcome).toBe('timeout');
     expect(await fs.readFile(scenario.host.configPath, 'utf8')).toBe(BROKEN_CONFIG);
+  });
+});
+
+describe('Level 3: nothing an agent started outlives its run', () => {
+  // Not a zombie: an orphan's exit is reaped by whatever init the machine has, maybe late.
+  const alive = (pid: number): boolean => isAlive(pid);
+  it.each(['tmux', 'pty'] as const)('%s: a child ignoring SIGHUP/SIGTERM and one in its own session are ended before the verdict', async (runner) => {
+    scenario = await makeScenario();
+    await scenario.host.start();
+    const pidsFile = await tmpArgsFile();
+    const tmuxOpt = runner === 'tmux' ? { socket: SOCKET } : (false as const);
+    const r = await scenario.run(
+      { adapter: 'claude', timeBox: '30s', verifyWindow: '1s' },
+      { adapterOptions: { cli: { tmux: tmuxOpt, env: cliEnv({ FAKE_AGENT_MODE: 'fork', FAKE_AGENT_PIDS_FILE: pidsFile, FAKE_AGENT_LINGER_MS: '300' }) } } },
+      `inc-leftovers-${runner}`,
+    );
+    const pids = JSON.parse(await fs.readFile(pidsFile, 'utf8')) as number[];
+    const left = pids.filter(alive);
+    // (cleanup before asserting, so a failure leaks nothing)
+    for (const pid of left) process.kill(pid, 'SIGKILL');
+    expect(left).toEqual([]);
+    expect(r.outcome).toBe('fixed');
+    // Named in the transcript (the bare PTY's group is ended with the PTY, the escaped one after it).
+    expect(await fs.readFile(r.transcriptPath!, 'utf8')).toMatch(/\[clawback\] ended [12] process\(es\) the agent left running/);
   });
 });
