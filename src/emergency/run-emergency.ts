@@ -24,6 +24,7 @@ import { tooBroadToEdit } from './cli-agent.js';
 import { applyStage, outsideDir, stageConfig, stageEdited, type ConfigStage } from './config-stage.js';
 import { lostBetweenTexts, protectedPatterns } from '../doctor/protected-settings.js';
 import type { ProtectedGuard } from './tool-set.js';
+import { endAgentLeftovers } from './agent-leftovers.js';
 
 export type EmergencyOutcome = 'fixed' | 'failed' | 'timeout' | 'refused' | 'proposed';
 
@@ -175,6 +176,17 @@ export async function finishAgentSession(opts: {
 }): Promise<{ changedFiles: string[]; revertedFiles: string[]; keptFiles?: string[] }> {
   const incidentDir = path.join(opts.stateDir, 'incidents', opts.incidentId);
   const resultFile = path.join(incidentDir, 'agent-result.json');
+  // A run a dead daemon left in flight may still be at work (its tmux session outlives the daemon): end it first, or
+  // it would go on editing the files this verdict keeps or puts back.
+  const leftovers = await endAgentLeftovers(path.resolve(incidentDir), opts.clock);
+  if (leftovers.length > 0) {
+    opts.emit(
+      level3Event(opts, 'incident.action', 'warning', `Level 3: ${leftovers.length} process(es) of the agent run for ${opts.serviceName} were still running; ended before its changes are judged`, {
+        action: 'agent-leftovers-ended',
+        pids: leftovers,
+      }),
+    );
+  }
   const run = (await fs.readFile(path.join(incidentDir, RUN_FILE), 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>, () => ({}))) as {
     adapter?: string;
     mode?: string;
