@@ -9,6 +9,7 @@ import { JOURNAL_KEEP } from '../observe/journal.js';
 import { summarizeIncidents } from '../observe/incidents.js';
 import { renderDigest } from '../observe/digest.js';
 import { formatTtr, table } from './format.js';
+import { numberOption } from './number-option.js';
 import { loadConfig } from '../config/load.js';
 import { serviceLogFile } from '../daemon/spawn-spec.js';
 
@@ -31,6 +32,7 @@ function logFileFor(program: Command, name: string): { file: string; known: bool
 }
 
 function lastLines(text: string, n: number): string {
+  if (n <= 0) return '';
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   return lines.slice(-n).join('\n') + (lines.length ? '\n' : '');
@@ -40,7 +42,7 @@ export function registerHistory(program: Command): void {
   program
     .command('logs <name>')
     .description("print the service's own output (stdout and stderr)")
-    .option('-n, --lines <n>', 'lines to show', (v) => Number(v), 50)
+    .option('-n, --lines <n>', 'lines to show', numberOption('lines', 0), 50)
     .option('-f, --follow', 'keep printing new output')
     .option('--raw', 'print the output as written, secrets included (default: secrets redacted, as everywhere else)')
     .action(async (name: string, o: { lines: number; follow?: boolean; raw?: boolean }) => {
@@ -90,7 +92,7 @@ export function registerHistory(program: Command): void {
     .command('incidents')
     .description('list incidents from the journal: level reached, outcome, time to recover')
     .option('--json', 'machine-readable output')
-    .option('--days <n>', 'only the last N days', (v) => Number(v))
+    .option('--days <n>', 'only the last N days', numberOption('days', 1))
     .action(async (o: { json?: boolean; days?: number }) => {
       const stateDir = clientStateDir(program.opts());
       const since = o.days ? Date.now() - o.days * 86_400_000 : undefined;
@@ -135,7 +137,7 @@ export function registerHistory(program: Command): void {
   program
     .command('digest')
     .description('a Markdown report: incidents, auto-resolved share, escalations, mean and p95 time to recover')
-    .option('--days <n>', 'period in days', (v) => Number(v), 7)
+    .option('--days <n>', 'period in days', numberOption('days', 1), 7)
     .action(async (o: { days: number }) => {
       const stateDir = clientStateDir(program.opts());
       const events = await readJournal(path.join(stateDir, 'journal.jsonl'), { rotated: JOURNAL_KEEP });
