@@ -353,11 +353,14 @@ class Step {
     const causeText = `${cause?.summary ?? inc.reason}${exit}`;
     const lines = cause?.lastLines?.filter((l) => l.trim() !== '').slice(-5) ?? [];
     const tail = lines.length > 0 ? `\nLast lines before the exit:\n${lines.join('\n')}` : '';
+    // After a cool-down retry the person was paged already: the same news again is a step of the incident, not a new page.
+    const retry = inc.coolDownRetries ?? 0;
+    const head = retry > 0 ? `${this.p.name} still needs a human: the cool-down retry ${retry} failed too: ${reason}` : `${this.p.name} needs a human: ${reason}`;
     this.emit(
       'incident.escalated',
       'critical',
-      `${this.p.name} needs a human: ${reason}. First failure: ${causeText}. Run \`clawback resume ${this.p.name}\` when fixed.${tail}`,
-      { reason, lastRung: inc.lastRung ?? null, cause: causeText, lastLines: lines, restarts: s.restartHistory.length },
+      `${head}. First failure: ${causeText}. Run \`clawback resume ${this.p.name}\` when fixed.${tail}`,
+      { reason, lastRung: inc.lastRung ?? null, cause: causeText, lastLines: lines, restarts: s.restartHistory.length, ...(retry > 0 ? { coolDownRetry: retry } : {}) },
       4,
     );
     if (this.p.coolDownMs > 0) s.coolDownUntil = this.now + this.p.coolDownMs;
@@ -700,6 +703,8 @@ class Step {
           s.backoffAttempt = 0;
         }
         if (this.reopen()) {
+          const inc = s.incident!;
+          inc.coolDownRetries = input.by === 'cool-down' ? (inc.coolDownRetries ?? 0) + 1 : 0;
           this.emit('incident.action', 'info', `${p.name}: ${input.by === 'cool-down' ? 'cool-down over, trying again' : `${input.action} by a person`}`, { action: input.by === 'cool-down' ? 'cool-down-resume' : 'human-resume' });
         }
         if (s.phase === 'stopping' && s.afterStop?.then !== 'dispose') s.afterStop = { then: 'start', reason: input.action === 'resume' ? 'resume' : 'manual' };
@@ -735,6 +740,7 @@ class Step {
         if (input.by !== 'human' || !inc || s.work) return;
         inc.status = 'open';
         inc.doctorRuns++;
+        inc.coolDownRetries = 0;
         s.coolDownUntil = null;
         this.enter(2, `the doctor was asked for by a person`);
         this.startWork('doctor', p.doctorTimeoutMs);
@@ -753,7 +759,7 @@ class Step {
       if (this.deferToRevert('restart')) return;
       if (s.work) this.cancelWork('a person asked to restart it');
       if (s.held) this.clearHold('restarted by request', true);
-      this.reopen();
+      if (this.reopen()) s.incident!.coolDownRetries = 0;
       if (s.instance) {
         s.restartsTotal++;
         this.emit('service.restarting', 'warning', `restarting ${p.name} (manual)`, { reason: 'manual' }, 0);

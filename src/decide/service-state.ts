@@ -57,6 +57,8 @@ export interface Incident {
   recoveredAt?: number | null;
   /** Parts already restarted on their own in this incident ("channel:telegram"): the next failure of one restarts the whole. */
   scopesTried?: string[];
+  /** Cool-down retries of the ladder since a person last acted; an escalation after one is a repeat, not news. */
+  coolDownRetries?: number;
 }
 
 /** Work in flight: it belongs to one incident, has a deadline, and is persisted. */

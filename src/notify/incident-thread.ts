@@ -152,11 +152,18 @@ export function planEvent(prev: ThreadBook, event: ClawbackEvent, opts: { canEdi
   }
   addStep(t, stepOf(event));
   if (event.type === 'incident.resolved') t.closedAt = event.time;
-  // Someone must be woken: a new message, which becomes the live one.
-  if (event.type === 'incident.escalated') return { plan: { send: 'new' }, thread: t, book };
+  // Someone must be woken: a new message, which becomes the live one. The same escalation again after a cool-down
+  // retry wakes nobody new (the person was paged, and reminders follow): a step like the others.
+  if (event.type === 'incident.escalated' && !isRepeatEscalation(event)) return { plan: { send: 'new' }, thread: t, book };
   if (opts.canEdit) return { plan: t.messageId ? { send: 'edit', messageId: t.messageId } : { send: 'new' }, thread: t, book };
   if (event.type === 'incident.resolved') return { plan: { send: 'new' }, thread: t, book };
   return { plan: { send: 'none' }, thread: t, book };
+}
+
+/** An escalation that repeats one already sent: the cool-down tried the ladder again, and it failed again. */
+export function isRepeatEscalation(event: Pick<ClawbackEvent, 'type' | 'details'>): boolean {
+  const n = event.details?.['coolDownRetry'];
+  return event.type === 'incident.escalated' && typeof n === 'number' && n > 0;
 }
 
 /** Records the id of the message just posted for a thread (the live message from now on). */

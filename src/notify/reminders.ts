@@ -1,6 +1,7 @@
 // An open incident must not go quiet: a reminder every interval until it is resolved.
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import type { ClawbackEvent } from '../observe/events.js';
+import { isRepeatEscalation } from './incident-thread.js';
 
 const MAX_OPEN_INCIDENTS = 1000;
 
@@ -33,6 +34,11 @@ export class ReminderTracker {
     }
     if (event.type !== 'incident.opened' && event.type !== 'incident.escalated') return;
     const prev = this.open.get(id);
+    // A repeated escalation (a cool-down retry failed again) is what the next reminder says; it does not put it off.
+    if (prev && isRepeatEscalation(event)) {
+      prev.last = event;
+      return;
+    }
     prev?.timer.cancel();
     if (!prev && this.open.size >= MAX_OPEN_INCIDENTS) {
       const oldest = this.open.keys().next().value;
