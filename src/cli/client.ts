@@ -5,7 +5,7 @@ import path from 'node:path';
 import { findConfigFile } from '../config/find-config.js';
 import { assessDaemon, readDaemonInfoSync, type DaemonInfo } from '../daemon/daemon-info.js';
 import { isAlive, processStartTime } from '../platform/proc.js';
-import { readToken } from '../server/token.js';
+import { readToken, tokenPath } from '../server/token.js';
 import { apiRequest } from './api-request.js';
 import { cliHint } from './cli-command.js';
 
@@ -43,6 +43,9 @@ export function clientStateDir(opts: GlobalOpts): string {
 }
 
 export class DaemonUnreachable extends Error {}
+
+/** The daemon answered 401: the CLI has no usable token, or not the one the daemon holds. */
+export class TokenRefused extends Error {}
 
 /** The daemon rewrites daemon.json every 2 s; three missed beats mean it is not answering. */
 export const HEARTBEAT_STALE_MS = 6_000;
@@ -102,16 +105,30 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
       throw new DaemonUnreachable(`the clawback daemon (pid ${info.pid}) is not responding at ${base}: ${(err as Error).message}${hung}`);
     }
   };
+  // A 401 says which of two things is wrong: no token to send, or one the daemon does not hold.
+  const refused = (): TokenRefused => {
+    const file = tokenPath(stateDir);
+    return new TokenRefused(
+      token === undefined
+        ? `no usable API token in ${file} (missing, unreadable or shorter than 16 characters); the daemon (pid ${info.pid}) reads it at its start: restart the daemon to write a new one`
+        : `the daemon (pid ${info.pid}, ${base}) refused the API token in ${file}: it is not the token the daemon read at its start (the file changed since); put the old one back or restart the daemon`,
+    );
+  };
+  const answered = async (method: string, p: string, longMs?: number): Promise<{ status: number; text: string }> => {
+    const res = await call(method, p, longMs);
+    if (res.status === 401) throw refused();
+    return res;
+  };
   return {
     info,
     stateDir,
     async get<T>(p: string): Promise<T> {
-      const res = await call('GET', p);
+      const res = await answered('GET', p);
       if (res.status < 200 || res.status >= 300) throw new Error(`GET ${p}: HTTP ${res.status} ${res.text}`);
       return JSON.parse(res.text) as T;
     },
     async post<T>(p: string, o?: { timeoutMs?: number }): Promise<{ status: number; body: T }> {
-      const res = await call('POST', p, o?.timeoutMs);
+      const res = await answered('POST', p, o?.timeoutMs);
       return { status: res.status, body: JSON.parse(res.text) as T };
     },
   };

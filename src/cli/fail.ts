@@ -1,5 +1,5 @@
 // How a CLI command that threw ends the process: the exit codes the README documents, one place for every entry path.
-import { DaemonUnreachable } from './client.js';
+import { DaemonUnreachable, TokenRefused } from './client.js';
 import { ConfigError } from '../config/errors.js';
 
 /** Exit codes: 1 error, 2 invalid config, 3 daemon not reachable (README, "Commands"). */
@@ -7,6 +7,10 @@ export function fail(err: unknown): never {
   if (err instanceof DaemonUnreachable) {
     process.stderr.write(`clawback: ${err.message}\n`);
     process.exit(3);
+  }
+  if (err instanceof TokenRefused) {
+    process.stderr.write(`clawback: ${err.message}\n`);
+    process.exit(1);
   }
   if (err instanceof ConfigError) {
     process.stderr.write(`clawback: ${err.message}\n`);

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { tempDir } from '../helpers/daemon.js';
+import { rmSync } from 'node:fs';
+import { startTestDaemon, tempDir, FIXTURES, NODE } from '../helpers/daemon.js';
 import { runCli } from '../helpers/cli.js';
 
 function expectClear(r: { code: number | null; stderr: string }, ...words: string[]): void {
@@ -35,5 +36,24 @@ describe('the CLI on wrong input', () => {
     // -n 0 shows nothing (as tail -n 0), -n 2 the last two
     expect((await runCli(['logs', 'web', '-n', '0', '--state-dir', stateDir])).stdout).toBe('');
     expect((await runCli(['logs', 'web', '-n', '2', '--state-dir', stateDir])).stdout).toBe('two\nthree\n');
+  });
+
+  it('a token the daemon does not hold, or none: says which, names the file, exit 1', async () => {
+    const td = await startTestDaemon({ services: [{ name: 'web', command: [NODE, path.join(FIXTURES, 'exit-with.mjs'), '0', '600000'] }] });
+    try {
+      const tokenFile = path.join(td.stateDir, 'token');
+      writeFileSync(tokenFile, 'not-the-daemons-token-0123456789\n');
+      const wrong = await runCli(['resume', 'web', '--state-dir', td.stateDir]);
+      expectClear(wrong, 'refused the API token', tokenFile);
+      expect(wrong.code).toBe(1);
+      rmSync(tokenFile);
+      const none = await runCli(['maintenance', 'web', 'on', '--state-dir', td.stateDir]);
+      expectClear(none, 'no usable API token', tokenFile);
+      expect(none.code).toBe(1);
+      // Nothing was carried out.
+      expect(td.daemon.runtimes.get('web')!.status().maintenance).toBeNull();
+    } finally {
+      await td.stop();
+    }
   });
 });
