@@ -334,6 +334,9 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       reason: scrub(info.reason),
       deadLetters: n,
     });
+    // A notice that could not be delivered is kept and counted like any alert, but announces nothing further:
+    // two channels that both refuse would otherwise answer each other's notices without end.
+    if (p.entry.event.type === 'notify.undelivered') return;
     const notice: ClawbackEvent = {
       type: 'notify.undelivered',
       time: clock.now(),

@@ -139,6 +139,43 @@ describe('delivery', () => {
     expect(all).not.toContain(`${receiver.base}/webhook/a`);
   });
 
+  it('two channels that both refuse everything do not answer each other’s "undelivered" notices without end', async () => {
+    // Before: each parked notice announced itself on the other channel, which parked it and announced that, and so on:
+    // thousands of outbox files a minute from one alert.
+    const other = await Receiver.start();
+    try {
+      const n = createNotifier(
+        config([
+          { type: 'webhook', url: `${receiver.base}/webhook/a` },
+          { type: 'discord', url: `${other.base}/discord/1/tok-abcdefghijklmnop` },
+        ]),
+        { stateDir, clock: systemClock(), redactor: new Redactor() },
+      );
+      notifiers.push(n);
+      receiver.script(1000, 404, { body: 'no such hook' });
+      other.script(1000, 404, { body: '{"message": "Unknown Webhook", "code": 10015}' });
+      n.publish(event({ message: 'the only alert' }));
+      // Each channel: the alert, then the other channel's notice about it; then nothing more.
+      await receiver.waitFor(() => receiver.requests.length >= 2 && other.requests.length >= 2, 10_000, 'the alert and one notice on each channel');
+      await n.flush(5000);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(receiver.requests).toHaveLength(2);
+      expect(other.requests).toHaveLength(2);
+      expect(n.deadLetters()).toEqual({ webhook: 2, discord: 2 });
+      expect(n.outboxDepth()).toBe(4);
+      // Nothing is lost: the notices are dead letters too, and a flush retries them.
+      expect(n.retryDeadLetters()).toBe(4);
+      await receiver.waitFor(() => receiver.requests.length >= 4 && other.requests.length >= 4, 10_000, 'the flushed dead letters');
+      await n.flush(5000);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(receiver.requests).toHaveLength(4);
+      expect(other.requests).toHaveLength(4);
+      expect(n.outboxDepth()).toBe(4);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('after maxAttempts 5xx answers the message becomes a dead letter, still retried, and arrives before the next', async () => {
     const n = createNotifier(config(channels().slice(0, 1), { maxAttempts: 3 }), { stateDir, clock: systemClock(), redactor: new Redactor() });
     notifiers.push(n);
