@@ -12,16 +12,32 @@ import { formatTtr, table } from './format.js';
 import { numberOption } from './number-option.js';
 import { loadConfig } from '../config/load.js';
 import { serviceLogFile } from '../daemon/spawn-spec.js';
+import { findConfigFile } from '../config/find-config.js';
+import { readDaemonInfoSync } from '../daemon/daemon-info.js';
+import { learnConfigFileSecrets } from '../observe/config-file-secrets.js';
+
+/**
+ * The config that describes the services: the flag, $CLAWBACK_CONFIG or ./clawback.yaml, else the file the daemon of
+ * this state directory runs (daemon.json), so `clawback logs NAME` from any directory knows the service's secrets.
+ */
+function configFileFor(g: { config?: string }, stateDir: string): string | undefined {
+  const found = findConfigFile(g.config ? { file: g.config } : {});
+  if (found) return found;
+  const running = readDaemonInfoSync(stateDir).info?.configPath;
+  return running && path.isAbsolute(running) && existsSync(running) ? running : undefined;
+}
 
 /** Where a service's output goes, whether the config names the service (undefined: no config could be read), and its secrets. */
-function logFileFor(program: Command, name: string): { file: string; known: boolean | undefined; redactor: Redactor } {
+async function logFileFor(program: Command, name: string): Promise<{ file: string; known: boolean | undefined; redactor: Redactor }> {
   const g = program.opts<{ config?: string; stateDir?: string }>();
   const stateDir = clientStateDir(g);
   const redactor = new Redactor();
   redactor.addSecretEnv(process.env);
   try {
-    const loaded = loadConfig({ ...(g.config ? { file: g.config } : {}), stateDir });
+    const file = configFileFor(g, stateDir);
+    const loaded = loadConfig({ ...(file ? { file } : {}), stateDir });
     for (const x of loaded.config.services) redactor.addSecretEnv(x.env);
+    for (const x of loaded.config.services) await learnConfigFileSecrets(x, redactor);
     const s = loaded.config.services.find((x) => x.name === name);
     if (s) return { file: serviceLogFile(s, stateDir), known: true, redactor };
     return { file: path.join(stateDir, 'logs', `${name}.log`), known: false, redactor };
@@ -46,7 +62,7 @@ export function registerHistory(program: Command): void {
     .option('-f, --follow', 'keep printing new output')
     .option('--raw', 'print the output as written, secrets included (default: secrets redacted, as everywhere else)')
     .action(async (name: string, o: { lines: number; follow?: boolean; raw?: boolean }) => {
-      const { file, known, redactor } = logFileFor(program, name);
+      const { file, known, redactor } = await logFileFor(program, name);
       const show = (text: string): string => (o.raw ? text : redactor.redact(text));
       if (!existsSync(file)) {
         if (known === false) {

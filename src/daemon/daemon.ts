@@ -10,6 +10,7 @@ import { isSameProcess, processStartTime } from '../platform/proc.js';
 import { EventBus, type ClawbackEvent } from '../observe/events.js';
 import { JournalWriter } from '../observe/journal.js';
 import { Redactor } from '../observe/redact.js';
+import { learnConfigFileSecrets } from '../observe/config-file-secrets.js';
 import { earlyEvents } from '../observe/early-events.js';
 import { StateStore, type DaemonState } from './state-store.js';
 import { findUnrecordedInstances } from './unrecorded-instances.js';
@@ -512,6 +513,7 @@ export class Daemon {
     for (const name of diff.removed) this.onRuntimeRemoved?.(name);
     this.ctx.config = next;
     for (const s of next.services) this.ctx.redactor.addSecretEnv(s.env);
+    for (const s of next.services) await learnConfigFileSecrets(s, this.ctx.redactor);
     const coming = new Set([...diff.added, ...diff.changed.filter((s) => !rolling.includes(s))].map((s) => s.name));
     for (const name of startOrder(next.services).filter((n) => coming.has(n))) {
       if (this.bootAbort.signal.aborted) break;
@@ -673,6 +675,8 @@ async function buildDaemon(
   const redactor = new Redactor();
   redactor.addSecretEnv(process.env);
   for (const s of config.services) redactor.addSecretEnv(s.env);
+  // The services' own config files hold secrets too (the gateway token): known before the first line is read.
+  for (const s of config.services) await learnConfigFileSecrets(s, redactor);
   redactor.addSecret(ensureToken(stateDir));
 
   // Just after a rotation only journal.jsonl.1 exists: history all the same.

@@ -7,6 +7,7 @@ import type { DoctorContext } from '../doctor/types.js';
 import { snapshotStoreFor, type SnapshotStore } from '../doctor/snapshot-store.js';
 import { preflight, type PreflightCheck } from '../doctor/preflight.js';
 import { runDoctor, defaultRules } from '../doctor/run-doctor.js';
+import { learnConfigFileSecrets } from '../observe/config-file-secrets.js';
 import { maybeRecordLastKnownGood, type HealthWindow } from '../doctor/last-known-good.js';
 import { environOf } from '../platform/proc.js';
 import { readPortDrift, describePortDrift, PORT_DRIFT } from '../doctor/port-drift.js';
@@ -212,6 +213,8 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
           const done = settled.get(rt.name);
           if (stamp !== undefined && done?.stamp === stamp && ctx.clock.monotonic() - done.at < FULL_CHECK_EVERY_MS) continue;
           settled.delete(rt.name);
+          // The file changed (a new token written by the service, a restore): its secrets are learnt before anything prints them.
+          await learnConfigFileSecrets(rt.config, ctx.redactor);
           await checkPort(rt).catch(() => undefined);
           const since = rt.healthySinceMs();
           if (since === null || !spec) continue;

@@ -68,6 +68,11 @@ export class Redactor {
     }
   }
 
+  /** Registers the value of a setting whose name says it is a secret, unless the value is a setting (settingValue). */
+  addSecretSetting(name: string, value: string): void {
+    if (!settingValue(name, value)) this.addSecret(value);
+  }
+
   /**
    * Adds the values of environment variables whose names look secret, except settings that are not secrets
    * (settingValue): `AUTH_ENABLED=true`, `TOKEN_TTL=3600` or `AUTH_MODE=token` taken as secrets would hide every

@@ -136,6 +136,52 @@ describe('redaction at the boundary', () => {
   }, 40_000);
 });
 
+describe("secrets of the service's own config file", () => {
+  it('the gateway token in the config file, printed in a plain sentence, is redacted in alerts, journal, status, daemon log and `clawback logs` run from anywhere', async () => {
+    // Before: only the service's env was known to the redactor; the token in openclaw.json (gateway.auth.token)
+    // reached Discord, the journal, /api/status and `clawback logs` whenever the gateway printed it.
+    const token = 'ocgw_9f8e7d6c5b4a39281706f5e4d3c2b1a0';
+    const dir = tempDir();
+    const gwConfig = path.join(dir, 'gateway.json');
+    writeFileSync(gwConfig, JSON.stringify({ gateway: { port: 1, auth: { mode: 'token', token } }, agents: { tokenizer: 'cl100k_base' } }));
+    const script = `const c = JSON.parse(require('fs').readFileSync(${JSON.stringify(gwConfig)}, 'utf8'));
+console.log('[gateway] tokenizer ' + c.agents.tokenizer + ', auth token ' + c.gateway.auth.token);
+setTimeout(() => { console.error('fatal: handshake failed for token ' + c.gateway.auth.token); process.exit(1); }, 300);`;
+    receiver = await Receiver.start();
+    const r = receiver;
+    td = await startTestDaemon(
+      {
+        notify: { channels: [{ type: 'webhook', url: `${r.base}/webhook/gw`, mode: 'every-event' }], backoff: { initial: 50, max: 300 } },
+        services: [{ name: 'gw', command: [NODE, '-e', script], configFile: { path: gwConfig, format: 'json' }, restart: { intensity: { maxRestarts: 1, window: '1m' } } }],
+      },
+      { dir },
+    );
+    const t = td;
+    await r.waitFor(() => r.accepted.some((m) => m.raw.includes('handshake failed')), 15_000, 'the escalation with the last lines');
+    const alerts = r.accepted.map((m) => m.raw).join('\n');
+    expect(alerts).toContain('handshake failed for token [REDACTED]');
+    // A setting that only mentions "token" in its name is not taken for a secret.
+    const base = `http://127.0.0.1:${t.daemon.api!.port}`;
+    const statusText = await (await fetch(`${base}/api/status`)).text();
+    expect(statusText).toContain('tokenizer cl100k_base');
+    const surfaces: Array<[string, string]> = [
+      ['alerts', alerts],
+      ['/api/status', statusText],
+      ['/api/incidents', await (await fetch(`${base}/api/incidents`)).text()],
+      ['journal', readFileSync(path.join(t.stateDir, 'journal.jsonl'), 'utf8')],
+    ];
+    // `clawback logs` from a directory without a config: the running daemon's config names the secrets.
+    const elsewhere = tempDir();
+    const logs = await runCli(['logs', 'gw', '--state-dir', t.stateDir], { cwd: elsewhere });
+    expect(logs.stdout).toContain('auth token [REDACTED]');
+    surfaces.push(['clawback logs', logs.stdout + logs.stderr]);
+    await t.stop();
+    td = undefined;
+    surfaces.push(['daemon.log', readFileSync(path.join(t.stateDir, 'logs', 'daemon.log'), 'utf8')]);
+    for (const [surface, text] of surfaces) expect(text.includes(token), `${surface} carries the gateway token`).toBe(false);
+  }, 40_000);
+});
+
 describe('clawback validate never prints a secret', () => {
   it('a malformed bot token and an invalid webhook URL are named without their values', async () => {
     const dir = tempDir();
