@@ -8,11 +8,21 @@ export interface HttpRequest {
   body: string;
 }
 
+/** `plain`: the message without markup, for a channel that refused the markup (see markupRefused). */
+export interface BuildOptions {
+  plain?: boolean;
+}
+
 export interface ChannelAdapter {
   /** Builds the request; pure, and within the channel's payload limits. */
-  build(notification: Notification): HttpRequest;
+  build(notification: Notification, opts?: BuildOptions): HttpRequest;
   /** Channels that can edit a message they posted (Discord, Telegram): the edit request. */
-  buildEdit?(notification: Notification, messageId: string): HttpRequest;
+  buildEdit?(notification: Notification, messageId: string, opts?: BuildOptions): HttpRequest;
+  /**
+   * The endpoint refused the message's markup (Telegram "can't parse entities"): it is sent again as plain text,
+   * since the same bytes would be refused for ever.
+   */
+  markupRefused?(status: number, answerBody: string): boolean;
   /** The id of the message a successful post created, read from the answer body. */
   messageIdOf?(answerBody: string): string | undefined;
   /** An edit refused because nothing changed is a success (Telegram "message is not modified"). */

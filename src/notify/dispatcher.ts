@@ -384,6 +384,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     const { entry } = p;
     let counted = 0;
     let forceNew = false;
+    // Set once the endpoint refused this message's markup: from then on it goes as plain text.
+    let plain = false;
     for (let tries = 1; ; tries++) {
       if (stopped) return 'stopped';
       if (p.discarded) return 'discarded';
@@ -413,7 +415,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       let request;
       try {
         const n = render(entry, thread);
-        request = plan.send === 'edit' && ch.adapter.buildEdit ? ch.adapter.buildEdit(n, plan.messageId) : ch.adapter.build(n);
+        const opts = plain ? { plain } : undefined;
+        request = plan.send === 'edit' && ch.adapter.buildEdit ? ch.adapter.buildEdit(n, plan.messageId, opts) : ch.adapter.build(n, opts);
       } catch (err) {
         stats.failed++;
         await deadLetter(ch, p, { since: clock.now(), reason: `could not build the message: ${String(err)}`, parked: true }, 'could not build the message');
@@ -421,9 +424,11 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       }
       let outcome: DeliveryOutcome;
       let answerBody = '';
+      let answerStatus: number | undefined;
       try {
         const answer = await sendHttp(request, { clock, timeoutMs: config.timeout, signal: stopCtrl.signal });
         answerBody = answer.body;
+        answerStatus = answer.status;
         outcome = plan.send === 'edit' && ch.adapter.editUnchanged?.(answer.status, answer.body) ? { kind: 'ok' } : classifyAnswer(answer, clock.now());
       } catch (err) {
         if (stopped) return 'stopped';
@@ -442,6 +447,12 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         return 'delivered';
       }
       if (outcome.kind === 'permanent') {
+        // Our markup was refused: the same bytes would be refused for ever, the plain text will not.
+        if (!plain && answerStatus !== undefined && ch.adapter.markupRefused?.(answerStatus, answerBody)) {
+          plain = true;
+          log('notify: the endpoint refused the message markup; sending it as plain text', { channel: ch.name, type: entry.event.type, reason: scrub(outcome.reason) });
+          continue;
+        }
         // The live message is gone (deleted by someone): post a new one instead of editing.
         if (plan.send === 'edit' && !forceNew) {
           forceNew = true;

@@ -2,10 +2,11 @@
 import type { ChannelAdapter, HttpRequest } from './channel.js';
 import type { ChannelConfig } from './notify-schema.js';
 import { formatUtc, type Notification } from './format.js';
-import { shareBudget, truncateEscaped } from './truncate.js';
+import { TRUNCATION_MARKER, shareBudget, truncateEscaped } from './truncate.js';
 
 type TelegramConfig = Extract<ChannelConfig, { type: 'telegram' }>;
-export type TelegramParseMode = 'HTML' | 'MarkdownV2';
+/** `plain`: no parse_mode at all, the fallback when Telegram refuses our markup ("can't parse entities"). */
+export type TelegramParseMode = 'HTML' | 'MarkdownV2' | 'plain';
 
 export const TELEGRAM_TEXT_LIMIT = 4096;
 
@@ -55,7 +56,21 @@ const MARKDOWN_V2: Markup = {
   preWrapLength: '```\n\n```'.length,
 };
 
-/** Text with `inline code` rendered as code in the parse mode; everything else escaped; an unpaired backtick stays literal. */
+const PLAIN: Markup = {
+  escape: (s) => s,
+  escapeCode: (s) => s,
+  code: (s) => '`' + s + '`',
+  bold: (s) => s,
+  italic: (s) => s,
+  pre: (s) => s,
+  preWrapLength: 0,
+};
+
+/**
+ * Text with `inline code` rendered as code in the parse mode; everything else escaped; an unpaired backtick stays
+ * literal, and so does an empty pair (rendered as code, "``" next to another span makes "```", which Telegram
+ * reads as the start of a pre block and then refuses the whole message).
+ */
 function richText(raw: string, m: Markup): string {
   const parts = raw.split('`');
   if (parts.length < 3) return m.escape(raw);
@@ -63,27 +78,32 @@ function richText(raw: string, m: Markup): string {
   let out = '';
   parts.forEach((part, i) => {
     const inCode = i % 2 === 1 && i <= pairs * 2 - 1;
-    if (inCode) out += m.code(m.escapeCode(part.replace(/\n/g, ' ')));
+    if (inCode && part === '') out += m.escape('``');
+    else if (inCode) out += m.code(m.escapeCode(part.replace(/\n/g, ' ')));
     else out += (i > pairs * 2 ? m.escape('`') : '') + m.escape(part);
   });
   return out;
 }
 
-/** richText within `max` characters: the raw text is shortened until its rendering fits (bounded), else plain escaping. */
+/** richText within `max` characters, the marker included: the raw text is shortened until its rendering fits (bounded), else plain escaping. */
 function fitRich(raw: string, m: Markup, max: number): string {
+  const full = richText(raw, m);
+  if (full.length <= max) return full;
+  const marker = m.escape(TRUNCATION_MARKER);
   let text = raw;
+  let out = full;
   for (let i = 0; i < 8; i++) {
-    const out = richText(text, m);
-    if (out.length <= max) return text === raw ? out : out + m.escape('… [truncated]');
-    const keep = Math.max(0, Math.floor((text.length * (max - 30)) / out.length) - 1);
+    const keep = Math.max(0, Math.floor((text.length * (max - marker.length - 16)) / Math.max(1, out.length)) - 1);
     text = Array.from(text).slice(0, keep).join('');
+    out = richText(text, m);
+    if (out.length + marker.length <= max) return out + marker;
   }
   return truncateEscaped(raw, m.escape, max);
 }
 
 /** The message text in the chosen parse mode, at most 4096 characters counted after escaping. */
 export function telegramText(n: Notification, mode: TelegramParseMode, limit = TELEGRAM_TEXT_LIMIT): string {
-  const m = mode === 'HTML' ? HTML : MARKDOWN_V2;
+  const m = mode === 'HTML' ? HTML : mode === 'plain' ? PLAIN : MARKDOWN_V2;
   const title = m.bold(truncateEscaped(n.title, m.escape, 300));
   const fieldLines = [...n.fields, { name: 'Time', value: formatUtc(n.time, true) }, { name: 'Host', value: n.host }]
     .map((f) => `${m.bold(m.escape(`${f.name}:`))} ${truncateEscaped(f.value, m.escape, 250)}`)
@@ -111,15 +131,24 @@ export function telegramText(n: Notification, mode: TelegramParseMode, limit = T
   return parts.join(sep);
 }
 
+/** Telegram refused the markup itself (a 400 "can't parse entities"): the same message in plain text will pass. */
+export function telegramMarkupRefused(status: number, body: string): boolean {
+  return status === 400 && /can't parse entities|can't find end of|unsupported start tag|unexpected end tag|entity beginning/i.test(body);
+}
+
 export function telegramChannel(cfg: TelegramConfig): ChannelAdapter {
   const base = cfg.apiBase.replace(/\/+$/, '');
+  const formatting = (plain: boolean | undefined): { text: (n: Notification) => string; parse_mode?: string } =>
+    plain ? { text: (n) => telegramText(n, 'plain') } : { text: (n) => telegramText(n, cfg.parseMode), parse_mode: cfg.parseMode };
   return {
-    buildEdit(n: Notification, messageId: string): HttpRequest {
+    markupRefused: telegramMarkupRefused,
+    buildEdit(n: Notification, messageId: string, opts?: { plain?: boolean }): HttpRequest {
+      const f = formatting(opts?.plain);
       const body = {
         chat_id: cfg.chatId,
         message_id: Number(messageId),
-        text: telegramText(n, cfg.parseMode),
-        parse_mode: cfg.parseMode,
+        text: f.text(n),
+        ...(f.parse_mode ? { parse_mode: f.parse_mode } : {}),
         link_preview_options: { is_disabled: true },
       };
       return { url: `${base}/bot${cfg.botToken}/editMessageText`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
@@ -135,11 +164,12 @@ export function telegramChannel(cfg: TelegramConfig): ChannelAdapter {
     editUnchanged(status: number, body: string): boolean {
       return status === 400 && /message is not modified/i.test(body);
     },
-    build(n: Notification): HttpRequest {
+    build(n: Notification, opts?: { plain?: boolean }): HttpRequest {
+      const f = formatting(opts?.plain);
       const body = {
         chat_id: cfg.chatId,
-        text: telegramText(n, cfg.parseMode),
-        parse_mode: cfg.parseMode,
+        text: f.text(n),
+        ...(f.parse_mode ? { parse_mode: f.parse_mode } : {}),
         link_preview_options: { is_disabled: true },
         ...(cfg.messageThreadId !== undefined ? { message_thread_id: cfg.messageThreadId } : {}),
         ...(cfg.disableNotification ? { disable_notification: true } : {}),

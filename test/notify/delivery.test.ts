@@ -176,6 +176,28 @@ describe('delivery', () => {
     }
   });
 
+  it('a Telegram message refused for its markup ("can\'t parse entities") is sent again as plain text, not parked for ever', async () => {
+    // Before: parked as refused; `notify flush` sent the same bytes and got the same 400, so it never arrived.
+    const logs = logCollector();
+    const n = createNotifier(config([{ type: 'telegram', botToken: '123456789:AAH-test_token_abcdefghijklmnopqrstuvwxyz0', chatId: 1, apiBase: `${receiver.base}/telegram`, parseMode: 'MarkdownV2' }]), {
+      stateDir,
+      clock: systemClock(),
+      redactor: new Redactor(),
+      log: logs.log,
+    });
+    notifiers.push(n);
+    receiver.script(1, 400, { body: JSON.stringify({ ok: false, error_code: 400, description: "Bad Request: can't parse entities: Can't find end of Pre entity at byte offset 57" }) });
+    n.publish(event({ message: 'gateway crashed: model output ```json {"a": 1} `x` *bold*' }));
+    await receiver.waitFor(() => receiver.accepted.length === 1, 10_000, 'the plain-text resend');
+    await n.flush(5000);
+    const sent = receiver.accepted[0]!.json as { text: string; parse_mode?: string };
+    expect(sent.parse_mode).toBeUndefined();
+    expect(sent.text).toContain('gateway crashed: model output ```json {"a": 1} `x` *bold*');
+    expect(n.deadLetters()).toEqual({ telegram: 0 });
+    expect(n.stats()).toMatchObject({ delivered: 1, failed: 0 });
+    expect(logs.lines.join('\n')).toContain('sending it as plain text');
+  });
+
   it('after maxAttempts 5xx answers the message becomes a dead letter, still retried, and arrives before the next', async () => {
     const n = createNotifier(config(channels().slice(0, 1), { maxAttempts: 3 }), { stateDir, clock: systemClock(), redactor: new Redactor() });
     notifiers.push(n);

@@ -167,6 +167,41 @@ describe('channel payloads (pure)', () => {
     expect(Buffer.byteLength(ntfyBody(huge))).toBeLessThanOrEqual(4096);
   });
 
+  it('telegram markup stays valid around runs of backticks (an empty pair never becomes half of a ``` pre opener)', () => {
+    // Before: "````" rendered as two empty code spans, "````", which Telegram reads as an unclosed pre block.
+    for (const message of ['model replied ```` and stopped', 'a```x` b', 'fence ``` then `code` and ``', '````', '`a````b`']) {
+      const n = formatNotification({ type: 'service.exited', time: 0, severity: 'warning', service: 'gw', message }, { kind: 'event', now: 0, host: 'h' });
+      const md = telegramText(n, 'MarkdownV2');
+      expect(telegramMarkdownV2Error(md), `${message} -> ${md}`).toBeNull();
+      expect(telegramHtmlError(telegramText(n, 'HTML')), message).toBeNull();
+      // Plain text (the fallback when Telegram refuses the markup anyway) keeps the message as written.
+      expect(telegramText(n, 'plain')).toContain(message);
+    }
+  });
+
+  it('telegram text built from markup-heavy messages, details and excerpts (seeded) is valid and within 4096 in both parse modes', () => {
+    // Before: a shortened message got its "… [truncated]" marker after the length check (up to 4107 characters).
+    let seed = 1;
+    const rnd = (): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const pieces = ['`', '``', '```', '*', '_', '\\', '<', '>', '&', '[', ']', '(', ')', '.', '!', '-', '|', '\n', ' ', 'a', 'bc', '😀', 'é'];
+    const rstr = (len: number): string => Array.from({ length: len }, () => pieces[Math.floor(rnd() * pieces.length)]).join('');
+    for (let k = 0; k < 400; k++) {
+      const message = rstr(Math.floor(rnd() * (rnd() < 0.3 ? 3000 : 200)));
+      const n = formatNotification(
+        { type: 'incident.escalated', time: 0, severity: 'critical', service: 'gw', incidentId: 'inc-1', level: 4, message, details: { logTail: rstr(Math.floor(rnd() * 2000)), reason: rstr(40), code: 1 } },
+        { kind: 'event', now: 0, host: 'h' },
+      );
+      for (const mode of ['HTML', 'MarkdownV2'] as const) {
+        const t = telegramText(n, mode);
+        expect(t.length, `${mode} #${k}`).toBeLessThanOrEqual(4096);
+        expect(mode === 'HTML' ? telegramHtmlError(t) : telegramMarkdownV2Error(t), `${mode} #${k}`).toBeNull();
+      }
+    }
+  });
+
   it('ntfy headers are Latin-1 safe (RFC 2047 for the rest)', () => {
     expect(encodeHeaderValue('plain title')).toBe('plain title');
     const enc = encodeHeaderValue('🔴 gateway\nline');

@@ -461,7 +461,9 @@ export class Receiver {
       const isEdit = !!discordEdit || telegramEdit;
       if (reason) {
         this.requests.push({ channel, path, at, status: 400, reason });
-        reply(400, reason);
+        // Telegram answers a markup it cannot read with its own wording (the dispatcher recognises it).
+        if (channel === 'telegram') reply(400, JSON.stringify({ ok: false, error_code: 400, description: `Bad Request: can't parse entities: ${reason}` }), { 'content-type': 'application/json' });
+        else reply(400, reason);
         return;
       }
       this.requests.push({ channel, path, at, status: OK_BODIES[channel as ReceiverChannel].status });
