@@ -51,6 +51,8 @@ const OTHER_PROCESSES: Record<string, string> = {
   'config/load-isolated.ts': 'its own config loader process, ended at its timeout',
   'emergency/tmux-session.ts': "the agent's own session",
   'emergency/pty-session.ts': "the agent's own session",
+  'emergency/agent-leftovers.ts': "processes carrying the agent run's own mark",
+  'emergency/cli-agent.ts': "the agent's own tmux pane group, at the end of its run",
   'daemon/guardian.ts': 'a hung daemon (same pid and start time as daemon.json), never a service',
   'cluster/fence-file.ts': 'its own fence guard process',
   'cluster/fence-guard.ts': "a separate process that kills a singleton's group only when the daemon stopped renewing its lease (the daemon cannot act then)",
