@@ -95,7 +95,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         }
         if (notifier) {
           metrics.setOutboxDepth(notifier.outboxDepth());
-          for (const [channel, n] of Object.entries(notifier.deadLetters())) metrics.setDeadLetters(channel, n);
+          for (const [channel, n] of Object.entries({ ...notifier.deadLetters(), ...notifier.stranded() })) metrics.setDeadLetters(channel, n);
         }
       };
 
@@ -165,7 +165,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
       const journalFile = path.join(ctx.stateDir, 'journal.jsonl');
       const knownChannel = (name: string | null): string | undefined => {
         if (name === null || name === '') return undefined;
-        if (!ctx.config.notify.channels.some((c) => c.name === name)) {
+        if (!ctx.config.notify.channels.some((c) => c.name === name) && !(notifier && name in notifier.stranded())) {
           throw new Error(`no notification channel named "${name}" (configured: ${ctx.config.notify.channels.map((c) => c.name).join(', ') || 'none'})`);
         }
         return name;
@@ -176,6 +176,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
             channels: ctx.config.notify.channels.map((c) => ({ name: c.name, type: c.type, mode: c.mode, enabled: c.enabled })),
             outboxDepth: notifier?.outboxDepth() ?? 0,
             deadLetters: notifier?.deadLetters() ?? {},
+            stranded: notifier?.stranded() ?? {},
           },
         }),
         post: async (p, q) => {
@@ -187,6 +188,10 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
             channel = knownChannel(q.get('channel'));
           } catch (err) {
             return { status: 404, body: { ok: false, message: (err as Error).message } };
+          }
+          const held = channel !== undefined ? notifier.stranded()[channel] : undefined;
+          if (m[1] === 'flush' && held !== undefined) {
+            return { status: 409, body: { ok: false, message: `${held} alert(s) are kept for "${channel}", which is not a configured, enabled channel: they cannot be sent; configure (or enable) a channel named "${channel}", or discard them` } };
           }
           const n = m[1] === 'flush' ? notifier.retryDeadLetters(channel) : notifier.discardDeadLetters(channel);
           const where = channel ?? 'every channel';

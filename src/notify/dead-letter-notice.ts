@@ -3,6 +3,8 @@
 /** The `notify` part of /api/status that matters here. */
 export interface DeadLetterView {
   deadLetters?: Record<string, number>;
+  /** Kept for a channel that is not configured or is disabled. */
+  stranded?: Record<string, number>;
   outboxDepth?: number;
 }
 
@@ -12,6 +14,10 @@ export function deadLetterLines(notify: DeadLetterView | undefined): string[] {
   for (const [channel, n] of Object.entries(notify?.deadLetters ?? {})) {
     if (!(n > 0)) continue;
     lines.push(`${n} alert(s) undelivered to ${channel}: kept and retried with backoff; \`clawback notify flush ${channel}\` retries now, \`clawback notify discard ${channel}\` drops them`);
+  }
+  for (const [channel, n] of Object.entries(notify?.stranded ?? {})) {
+    if (!(n > 0)) continue;
+    lines.push(`${n} alert(s) kept for "${channel}", which is not a configured, enabled channel: not sent anywhere; configure a channel "${channel}" (or enable it) to deliver them, \`clawback notify discard ${channel}\` drops them`);
   }
   return lines;
 }

@@ -78,11 +78,22 @@ export interface Notifier {
   outboxDepth(): number;
   /** Undelivered messages in the dead letters, per channel (channels with none are listed with 0). */
   deadLetters(): Record<string, number>;
+  /** Messages kept for a channel that is not configured or is disabled (never sent elsewhere), per channel name. */
+  stranded(): Record<string, number>;
   /** Retries the dead letters (of one channel, or all) now. Returns how many were queued again. */
   retryDeadLetters(channelName?: string): number;
-  /** Deletes the dead letters (of one channel, or all). Returns how many were discarded. */
+  /** Deletes the dead letters (of one channel, or all), and the messages stranded for it. Returns how many were discarded. */
   discardDeadLetters(channelName?: string): number;
   stats(): NotifyStats;
+}
+
+/** One wording for alerts kept for a channel that cannot send them. */
+export function strandedText(channel: string, n: number, disabled: boolean): string {
+  return (
+    `${n} alert(s) are kept for the channel "${channel}", which is ${disabled ? 'disabled' : 'not configured (renamed or removed)'}: ` +
+    `they are not sent to any other channel; ${disabled ? 'enable it' : `name a channel "${channel}" again`} to deliver them, ` +
+    `or \`clawback notify discard ${channel}\` drops them`
+  );
 }
 
 /** Extra wait after a server's Retry-After, so the retry never lands early. */
@@ -178,6 +189,9 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     };
   });
   const enabled = channels.filter((c) => c.cfg.enabled);
+  // Kept for a channel no longer configured (renamed, removed) or disabled: sending them elsewhere could reach the wrong
+  // people, so they wait for that name to come back, counted and named, until a person discards them.
+  const stranded = new Map<string, OutboxEntry[]>();
 
   // Whatever a previous run left undelivered goes first, in its original order.
   let outboxUsable = true;
@@ -187,7 +201,9 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     for (const [dir, entries] of loaded.byChannel) {
       const ch = enabled.find((c) => c.name === dir);
       if (!ch) {
-        log('notify: outbox holds messages for a channel that is not configured (or disabled); they are kept', { channel: dir, pending: entries.length });
+        if (entries.length === 0) continue;
+        stranded.set(dir, entries);
+        warn(`notify: ${strandedText(dir, entries.length, channels.some((c) => c.name === dir))}`, { channel: dir, pending: entries.length });
         continue;
       }
       for (const entry of entries) {
@@ -527,6 +543,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     stop(): Promise<void> {
       if (stopping) return stopping;
       stopped = true;
+      announce?.cancel();
       reminders.stop();
       for (const ch of channels) ch.restart?.cancel();
       stopCtrl.abort(new Error('notifier stopped'));
@@ -565,7 +582,15 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     },
 
     outboxDepth(): number {
-      return channels.reduce((n, c) => n + c.queue.length + c.parked.length, 0);
+      let n = channels.reduce((sum, c) => sum + c.queue.length + c.parked.length, 0);
+      for (const entries of stranded.values()) n += entries.length;
+      return n;
+    },
+
+    stranded(): Record<string, number> {
+      const out: Record<string, number> = {};
+      for (const [name, entries] of stranded) out[name] = entries.length;
+      return out;
     },
 
     deadLetters(): Record<string, number> {
@@ -592,6 +617,15 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
 
     discardDeadLetters(channelName?: string): number {
       let n = 0;
+      for (const [name, entries] of stranded) {
+        if (channelName !== undefined && name !== channelName) continue;
+        if (entries.length === 0) continue;
+        stranded.set(name, []); // listed at 0 from now on: the metric and status say they are gone
+        n += entries.length;
+        stats.dropped += entries.length;
+        for (const e of entries) void outbox.remove(e).catch(() => undefined);
+        warn(`notify: ${entries.length} alert(s) kept for channel "${name}" (not configured) discarded by the user`, { channel: name });
+      }
       for (const ch of channels) {
         if (channelName !== undefined && ch.name !== channelName) continue;
         for (const p of ch.parked.splice(0)) {
@@ -629,5 +663,27 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
 
   // Deliver what the previous run left behind.
   for (const ch of enabled) kick(ch);
+  // Said on the channels that work, once per start (a turn later: whoever listens to deps.emit subscribes after this
+  // returns): alerts nobody will receive are news for a person.
+  const announce = stranded.size === 0 ? undefined : clock.setTimeout(() => announceStranded(), 0);
+  function announceStranded(): void {
+    for (const [name, entries] of stranded) {
+      if (entries.length === 0 || stopped) continue;
+      const notice: ClawbackEvent = {
+        type: 'notify.undelivered',
+        time: clock.now(),
+        severity: 'warning',
+        message: strandedText(name, entries.length, channels.some((c) => c.name === name)),
+        details: { channel: name, stranded: entries.length },
+      };
+      if (deps.emit) {
+        try {
+          deps.emit(notice);
+        } catch {
+          enqueue(notice, 'event');
+        }
+      } else enqueue(notice, 'event');
+    }
+  }
   return notifier;
 }

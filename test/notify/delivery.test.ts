@@ -102,6 +102,82 @@ describe('delivery', () => {
     expect(await outboxFiles(stateDir)).toEqual([]);
   });
 
+  it('alerts kept for a channel that was renamed are counted, announced on the working channels, never sent elsewhere, and can be discarded', async () => {
+    await receiver.down();
+    const first = createNotifier(config([{ type: 'discord', url: `${receiver.base}/discord/1/tok-abcdefghijklmnop` }]), { stateDir, clock: systemClock(), redactor: new Redactor() });
+    notifiers.push(first);
+    for (const m of ['one', 'two', 'three']) first.publish(event({ message: m }));
+    const deadline = Date.now() + 5000;
+    while ((await outboxFiles(stateDir)).length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await first.stop();
+    expect(await outboxFiles(stateDir)).toHaveLength(3);
+
+    // A second Discord channel renames the first to discord-1: its pending alerts wait for the name "discord".
+    await receiver.up();
+    const emitted: string[] = [];
+    const renamed = config([
+      { type: 'discord', url: `${receiver.base}/discord/1/tok-abcdefghijklmnop` },
+      { type: 'discord', url: `${receiver.base}/discord/2/tok-qrstuvwxyzabcdef` },
+    ]);
+    expect(renamed.channels.map((c) => c.name)).toEqual(['discord-1', 'discord-2']);
+    const warned: string[] = [];
+    let second: Notifier | undefined = undefined;
+    second = createNotifier(renamed, {
+      stateDir,
+      clock: systemClock(),
+      redactor: new Redactor(),
+      warn: (m) => warned.push(m),
+      emit: (e) => {
+        emitted.push(e.message);
+        second?.publish(e);
+      },
+    });
+    notifiers.push(second);
+    expect(second.stranded()).toEqual({ discord: 3 });
+    expect(second.outboxDepth()).toBe(3);
+    expect(warned.some((w) => w.includes('3 alert(s) are kept for the channel "discord", which is not configured'))).toBe(true);
+    await receiver.waitFor(() => receiver.accepted.length >= 2, 10_000, 'the notice on both working channels');
+    expect(emitted.some((m) => m.includes('`clawback notify discard discord`'))).toBe(true);
+    await second.flush(5000);
+    // Only the notice went out, once per working channel; none of the kept alerts reached another channel.
+    expect(receiver.accepted).toHaveLength(2);
+    expect(receiver.accepted.every((m) => m.text.includes('kept for the channel'))).toBe(true);
+    expect(second.retryDeadLetters('discord')).toBe(0);
+
+    expect(second.discardDeadLetters('discord')).toBe(3);
+    expect(second.stranded()).toEqual({ discord: 0 });
+    expect(second.outboxDepth()).toBe(0);
+    const gone = Date.now() + 5000;
+    while ((await outboxFiles(stateDir)).length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 20));
+    expect(await outboxFiles(stateDir)).toEqual([]);
+  });
+
+  it('alerts kept for a renamed channel are delivered, in order, once the name is back', async () => {
+    await receiver.down();
+    const hook = { type: 'webhook' as const, name: 'ops', url: `${receiver.base}/webhook/a` };
+    const first = createNotifier(config([hook]), { stateDir, clock: systemClock(), redactor: new Redactor() });
+    notifiers.push(first);
+    for (const m of ['one', 'two']) first.publish(event({ message: m }));
+    const deadline = Date.now() + 5000;
+    while ((await outboxFiles(stateDir)).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await first.stop();
+    await receiver.up();
+    const away = createNotifier(config([{ ...hook, name: 'oncall' }]), { stateDir, clock: systemClock(), redactor: new Redactor() });
+    notifiers.push(away);
+    expect(away.stranded()).toEqual({ ops: 2 });
+    await receiver.waitFor(() => receiver.accepted.length >= 1, 10_000, 'the notice on the renamed channel');
+    await away.flush(2000);
+    await away.stop();
+    const said = (): string[] => receiver.of('webhook').map((m) => (m.json as { message: string }).message);
+    expect(said()).toHaveLength(1);
+    expect(said()[0]).toContain('2 alert(s) are kept for the channel "ops"');
+    const back = createNotifier(config([hook]), { stateDir, clock: systemClock(), redactor: new Redactor() });
+    notifiers.push(back);
+    expect(back.stranded()).toEqual({});
+    await receiver.waitFor(() => receiver.accepted.length >= 3, 10_000, 'the kept alerts once the channel is back');
+    expect(said().slice(1)).toEqual(['one', 'two']);
+  });
+
   it('honours 429 Retry-After (the retry never comes early)', async () => {
     const n = createNotifier(config(channels().slice(1)), { stateDir, clock: systemClock(), redactor: new Redactor() });
     notifiers.push(n);
