@@ -360,13 +360,20 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       message: `${n} alert(s) undelivered to ${ch.name} (${scrub(info.reason)}); they are kept and retried. \`clawback notify flush ${ch.name}\` retries now, \`clawback notify discard ${ch.name}\` drops them.`,
       details: { channel: ch.name, deadLetters: n },
     };
+    sendNotice(notice);
+  }
+
+  /** A notice about delivery itself: through the daemon (journaled, then back here), or straight onto the channels. */
+  function sendNotice(notice: ClawbackEvent): void {
     if (deps.emit) {
       try {
         deps.emit(notice);
+        return;
       } catch {
-        enqueue(notice, 'event');
+        // told the channels directly below
       }
-    } else enqueue(notice, 'event');
+    }
+    enqueue(notice, 'event');
   }
 
   /** A later event that will land in the same live message (its incident, or its service while the incident is open). */
@@ -669,20 +676,13 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   function announceStranded(): void {
     for (const [name, entries] of stranded) {
       if (entries.length === 0 || stopped) continue;
-      const notice: ClawbackEvent = {
+      sendNotice({
         type: 'notify.undelivered',
         time: clock.now(),
         severity: 'warning',
         message: strandedText(name, entries.length, channels.some((c) => c.name === name)),
         details: { channel: name, stranded: entries.length },
-      };
-      if (deps.emit) {
-        try {
-          deps.emit(notice);
-        } catch {
-          enqueue(notice, 'event');
-        }
-      } else enqueue(notice, 'event');
+      });
     }
   }
   return notifier;
