@@ -140,12 +140,12 @@ export const serviceSchema = z.strictObject({
   probes: z.array(probeSchema).default([]),
   configFile: configFileSchema.optional(),
   doctor: doctorSchema.prefault({}),
-  pidFiles: z.array(z.string()).default([]),
+  pidFiles: z.array(z.string().min(1)).default([]),
   /** Lock files (paths or globs, e.g. the gateway's `gateway.*.lock`): the doctor removes one only when its owner is provably gone. */
-  lockFiles: z.array(z.string()).default([]),
+  lockFiles: z.array(z.string().min(1)).default([]),
   /** `clawback update`: versions installed side by side, switched and rolled back (the OpenClaw preset). */
   update: updateSchema.optional(),
-  requiredDirs: z.array(z.string()).default([]),
+  requiredDirs: z.array(z.string().min(1)).default([]),
   requiredEnv: z.array(z.string()).default([]),
   /** Level 3: the AI agent that gets the incident when the doctor could not fix it (absent = straight to a human). */
   emergency: emergencySchema.optional(),

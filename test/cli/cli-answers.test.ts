@@ -124,6 +124,18 @@ describe('exit codes as documented (0 ok, 1 error, 2 invalid config, 3 daemon no
     expect(r2.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
   });
 
+  it('an empty path among pidFiles, lockFiles or requiredDirs is invalid (2), named with its value', async () => {
+    const dir = tempDir();
+    for (const key of ['pidFiles', 'lockFiles', 'requiredDirs']) {
+      const file = path.join(dir, `${key}.yaml`);
+      writeFileSync(file, YAML.stringify({ services: [{ name: 'web', command: ['node', 'x.js'], [key]: ['/run/web.pid', ''] }] }));
+      const r = await runCli(['validate', '--config', file]);
+      expect(r.code, key).toBe(2);
+      expect(r.stderr).toContain(`services[0].${key}[1]`);
+      expect(r.stderr).toContain('(got "")');
+    }
+  });
+
   it('logs NAME of a configured service with no output yet exits 0; an unknown service exits 4', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'clawback.yaml');
