@@ -3,6 +3,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ClawbackEvent } from '../observe/events.js';
 import { bearerOf, hostAllowed, isLoopbackHost, originAllowed, tokenMatches } from './auth.js';
+import { openEventStream, type EventStreamOptions } from './event-stream.js';
 
 export type ServiceAction = 'start' | 'stop' | 'restart' | 'resume';
 export const SERVICE_ACTIONS: readonly ServiceAction[] = ['start', 'stop', 'restart', 'resume'];
@@ -45,7 +46,7 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
-export async function startApiServer(opts: { host: string; port: number; token: string; handlers: ApiHandlers; redactor?: ApiRedactor }): Promise<ApiServer> {
+export async function startApiServer(opts: { host: string; port: number; token: string; handlers: ApiHandlers; redactor?: ApiRedactor; sse?: EventStreamOptions }): Promise<ApiServer> {
   const { token, handlers } = opts;
   // The boundary: every body that leaves passes the redactor, whatever a handler forgot.
   const scrubText = (text: string): string => (opts.redactor ? opts.redactor.redact(text) : text);
@@ -88,16 +89,13 @@ export async function startApiServer(opts: { host: string; port: number; token: 
       return;
     }
     if (url.pathname === '/api/events') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-      res.write(': connected\n\n');
-      sse.add(res);
-      const off = handlers.subscribe((event) => {
-        res.write(`event: ${event.type}\ndata: ${JSON.stringify(scrub(event))}\n\n`);
-      });
-      req.on('close', () => {
+      let off = (): void => undefined;
+      const push = openEventStream(req, res, () => {
         off();
         sse.delete(res);
-      });
+      }, opts.sse);
+      sse.add(res);
+      off = handlers.subscribe((event) => push(`event: ${event.type}\ndata: ${JSON.stringify(scrub(event))}\n\n`));
       return;
     }
     if (handlers.extra && url.pathname.startsWith('/api/')) {
