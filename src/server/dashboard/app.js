@@ -3,6 +3,10 @@
 (() => {
   const TOKEN_KEY = 'clawback.token';
   const POLL_MS = 2000;
+  /** A daemon that accepts but does not answer (frozen, its event loop blocked) is shown as unreachable after this. */
+  const STATUS_TIMEOUT_MS = 5000;
+  /** The server sends a heartbeat every 15 s (src/server/event-stream.ts): a stream silent this long is dead. */
+  const STREAM_IDLE_MS = 40000;
   const HISTORY_MS = 5 * 60 * 1000;
   const MIN_SPAN_MS = 15 * 1000;
   const MAX_EVENTS = 200;
@@ -160,7 +164,7 @@
     if (app.inflight) { app.again = true; return; }
     app.inflight = true;
     try {
-      const res = await fetch('/api/status', { cache: 'no-store', headers: authHeaders() });
+      const res = await fetch('/api/status', { cache: 'no-store', headers: authHeaders(), signal: AbortSignal.timeout(STATUS_TIMEOUT_MS) });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const status = await res.json();
       app.status = status;
@@ -541,8 +545,12 @@
   async function follow() {
     let delay = 500;
     for (;;) {
+      const abort = new AbortController();
+      let idle = 0;
+      const watch = () => { clearTimeout(idle); idle = setTimeout(() => abort.abort(), STREAM_IDLE_MS); };
       try {
-        const res = await fetch('/api/events', { headers: { accept: 'text/event-stream', ...authHeaders() }, cache: 'no-store' });
+        watch();
+        const res = await fetch('/api/events', { headers: { accept: 'text/event-stream', ...authHeaders() }, cache: 'no-store', signal: abort.signal });
         if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
         app.streamOk = true;
         delay = 500;
@@ -555,6 +563,7 @@
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
+          watch();
           buf += value.replace(/\r\n?/g, '\n');
           let cut;
           while ((cut = buf.indexOf('\n\n')) >= 0) {
@@ -565,7 +574,9 @@
             try { onEvent(JSON.parse(data)); } catch { /* a malformed event is skipped */ }
           }
         }
-      } catch { /* dropped: reconnect below */ }
+      } catch { /* dropped or silent too long: reconnect below */ }
+      clearTimeout(idle);
+      abort.abort();
       app.streamOk = false;
       renderConn();
       await new Promise((r) => setTimeout(r, delay));
