@@ -6,6 +6,7 @@ import { loadConfigIsolated } from '../config/load-isolated.js';
 import { installFatalHandlers } from '../daemon/fatal-exit.js';
 import { cliHint } from './cli-command.js';
 import { reloadConfig } from '../instances/config-reload.js';
+import { tokenPath } from '../server/token.js';
 
 export function registerRun(program: Command): void {
   program
@@ -80,7 +81,9 @@ export function registerRun(program: Command): void {
       say(`  config:    ${running.ctx.configFile ?? '(embedded demo: the bundled demo gateway)'}`);
       say(`  state dir: ${running.ctx.stateDir}`);
       say(`  services:  ${[...running.runtimes.keys()].join(', ')}`);
-      say(`  dashboard: ${base}/#token=${running.token}`);
+      // The token opens control of every service: printed only to a person at a terminal, never into a log (a service
+      // manager's journal, daemon.out.log), which is kept, shipped and read by others; there the file is named instead.
+      say(`  dashboard: ${process.stdout.isTTY === true ? `${base}/#token=${running.token}` : `${base}/   (to control services from it, paste the token in ${tokenPath(running.ctx.stateDir)})`}`);
       say(`  API:       ${base}/api/status   metrics: ${base}/metrics`);
       // A command that works as printed: `clawback` when PATH finds this install, else node + the absolute CLI path.
       say(`  status:    ${cliHint(['status'], { stateDir: running.ctx.stateDir, ...(g.config ? { config: g.config } : {}) })}`);
