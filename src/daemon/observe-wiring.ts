@@ -7,8 +7,7 @@ import { createMetrics, type Metrics } from '../observe/metrics.js';
 import { createNotifier, type Notifier } from '../notify/dispatcher.js';
 import { createLogger } from '../observe/logger.js';
 import { rotateIfLarger, trimFlood } from '../observe/log-rotation.js';
-import { readJournal } from '../observe/journal-read.js';
-import { summarizeIncidents } from '../observe/incidents.js';
+import { incidentHistory } from '../observe/incident-history.js';
 import { serviceLogFile } from './spawn-spec.js';
 import { delayToGrid } from '../platform/clock.js';
 import { VERSION } from '../version.js';
@@ -163,6 +162,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
       rotateLoop();
 
       const journalFile = path.join(ctx.stateDir, 'journal.jsonl');
+      const history = incidentHistory(journalFile);
       const knownChannel = (name: string | null): string | undefined => {
         if (name === null || name === '') return undefined;
         if (!ctx.config.notify.channels.some((c) => c.name === name) && !(notifier && name in notifier.stranded())) {
@@ -205,12 +205,11 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         extra: async (p, q) => {
           if (p === '/api/incidents') {
             const limit = Math.min(500, Number(q.get('limit') ?? 50) || 50);
-            const incidents = summarizeIncidents(await readJournal(journalFile));
-            return incidents.reverse().slice(0, limit);
+            return [...(await history.incidents())].reverse().slice(0, limit);
           }
           const m = /^\/api\/incidents\/([\w-]+)$/.exec(p);
           if (m) {
-            const found = summarizeIncidents(await readJournal(journalFile)).find((i) => i.id === m[1]);
+            const found = (await history.incidents()).find((i) => i.id === m[1]);
             return found ?? { error: `no incident ${m[1]}` };
           }
           return undefined;

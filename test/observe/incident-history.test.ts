@@ -1,0 +1,120 @@
+// GET /api/incidents under many dashboard tabs: concurrent requests share one read of the real journal files, an
+// unchanged journal is not read again, a changed one is, and never two reads run at once. Before: every request parsed
+// the journal and its rotated generation on its own (50 tabs at once: 28 s of a busy event loop, 1.2 GB RSS).
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { incidentHistory } from '../../src/observe/incident-history.js';
+import { readJournal } from '../../src/observe/journal-read.js';
+import type { ClawbackEvent } from '../../src/observe/events.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function line(e: Partial<ClawbackEvent> & { type: string; time: number }): string {
+  return JSON.stringify({ severity: 'info', message: e.type, ...e }) + '\n';
+}
+
+function incident(id: string, service: string, at: number): string {
+  return (
+    line({ type: 'incident.opened', time: at, service, incidentId: id, level: 0, message: `${service} exited` }) +
+    line({ type: 'incident.resolved', time: at + 500, service, incidentId: id, level: 0, message: `${service} recovered` })
+  );
+}
+
+/** A journal and its rotated generation, with `n` incidents and some noise between them. */
+function journal(n: number): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'clawback-history-'));
+  dirs.push(dir);
+  const file = path.join(dir, 'journal.jsonl');
+  let older = '';
+  let current = '';
+  for (let i = 0; i < n; i++) {
+    const text = incident(`inc-${i}`, `svc${i % 3}`, 1_000_000 + i * 10_000) + line({ type: 'service.healthy', time: 1_000_000 + i * 10_000 + 900, service: `svc${i % 3}` });
+    if (i < n / 2) older += text;
+    else current += text;
+  }
+  writeFileSync(`${file}.1`, older);
+  writeFileSync(file, current);
+  return file;
+}
+
+/** The real reader, counted: how many reads ran, and the most that ran at once. */
+function countedRead(): { read: (f: string) => Promise<ClawbackEvent[]>; reads: () => number; maxAtOnce: () => number } {
+  let reads = 0;
+  let now = 0;
+  let max = 0;
+  return {
+    read: async (f) => {
+      reads++;
+      max = Math.max(max, ++now);
+      try {
+        return await readJournal(f);
+      } finally {
+        now--;
+      }
+    },
+    reads: () => reads,
+    maxAtOnce: () => max,
+  };
+}
+
+describe('incident history for many readers', () => {
+  it('50 requests at once: one read, the same answer for all', async () => {
+    const file = journal(400);
+    const c = countedRead();
+    const h = incidentHistory(file, c.read);
+    const answers = await Promise.all(Array.from({ length: 50 }, () => h.incidents()));
+    expect(c.reads()).toBe(1);
+    expect(answers[0]).toHaveLength(400);
+    for (const a of answers) expect(a).toBe(answers[0]);
+    // Unchanged journal: answered without reading it again.
+    await h.incidents();
+    expect(c.reads()).toBe(1);
+  });
+
+  it('a new incident appended to the journal is in the next answer', async () => {
+    const file = journal(10);
+    const c = countedRead();
+    const h = incidentHistory(file, c.read);
+    expect((await h.incidents()).map((i) => i.id)).not.toContain('inc-new');
+    appendFileSync(file, incident('inc-new', 'web', 2_000_000));
+    const after = await h.incidents();
+    expect(after.map((i) => i.id)).toContain('inc-new');
+    expect(after.find((i) => i.id === 'inc-new')!.status).toBe('resolved');
+    expect(c.reads()).toBe(2);
+  });
+
+  it('a rotation (journal.jsonl renamed to .1) is seen', async () => {
+    const file = journal(10);
+    const h = incidentHistory(file);
+    const before = (await h.incidents()).length;
+    rmSync(`${file}.1`);
+    // What rotation does: the live file becomes .1, a new live file starts.
+    const { renameSync } = await import('node:fs');
+    renameSync(file, `${file}.1`);
+    writeFileSync(file, incident('inc-after-rotation', 'web', 3_000_000));
+    const after = await h.incidents();
+    expect(after.map((i) => i.id)).toContain('inc-after-rotation');
+    expect(after.length).toBe(before - 5 + 1);
+  });
+
+  it('requests while the journal keeps changing: never two reads at once, and the last answer is current', async () => {
+    const file = journal(200);
+    const c = countedRead();
+    const h = incidentHistory(file, c.read);
+    const pending: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 30; i++) {
+      appendFileSync(file, incident(`inc-live-${i}`, 'web', 4_000_000 + i * 10_000));
+      pending.push(h.incidents());
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await Promise.all(pending);
+    expect(c.maxAtOnce()).toBe(1);
+    expect(c.reads()).toBeLessThan(30);
+    expect((await h.incidents()).map((i) => i.id)).toContain('inc-live-29');
+  });
+});
