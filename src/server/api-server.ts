@@ -119,6 +119,8 @@ export async function startApiServer(opts: { host: string; port: number; token: 
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
+      // A route decoding a name or id from the path (decodeURIComponent) met a broken %-escape: the client's fault.
+      if (err instanceof URIError && !res.headersSent) return send(res, 400, { error: `malformed %-escape in the request path ${JSON.stringify(scrubText(req.url ?? ''))}: expected UTF-8 percent-encoding (encodeURIComponent)` });
       if (!res.headersSent) send(res, 500, { error: scrubText((err as Error).message) });
       else res.end();
     });
