@@ -31,8 +31,8 @@ export function jsonAtPath(value: unknown, path: string): { found: boolean; valu
 
 export function createHttpProbe(config: ProbeConfigOf<'http'>, deps: ProbeDeps = {}): Probe {
   const clock = deps.clock ?? systemClock();
-  // One connection kept for this probe (unref'd while idle, dropped when the server closes it).
-  const kept = new KeptSocket();
+  // One connection kept for this probe (unref'd while idle, dropped when the server closes it or it is 30 s old).
+  const kept = new KeptSocket(clock);
   // http:// requests are built once here, not on every check; https:// (or a header that cannot be
   // sent) goes through httpExchange, which reports the problem per check.
   const prepared = prepareOnce(config);

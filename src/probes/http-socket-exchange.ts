@@ -1,6 +1,6 @@
 // One http:// probe request written straight on a net.Socket: ~4x cheaper than http.request per check at many services.
 import net from 'node:net';
-import type { Clock } from '../platform/clock.js';
+import { systemClock, type Clock } from '../platform/clock.js';
 import { abortedByTimeout, type ProbeResult, type ProbeTarget } from './probe-types.js';
 import { connectionErrorResult, isIpLiteral, timeoutResult } from './network-outcome.js';
 import { Http1ResponseParser } from './http1-response-parser.js';
@@ -53,36 +53,57 @@ export function prepareHttpRequest(
   };
 }
 
-/** The one idle connection a probe keeps between checks (unref'd while idle, dropped when the server closes it). */
+/**
+ * How long one kept connection serves checks. Answers on an old connection prove the service still answers,
+ * not that it still accepts: a service out of file descriptors (EMFILE) or whose listener closed resets every
+ * new client while the kept connection answers 200 on and on. Past this age the next check connects afresh,
+ * so such a service is judged within this bound plus its failure threshold.
+ */
+export const KEPT_SOCKET_MAX_AGE_MS = 30_000;
+
+/** The one idle connection a probe keeps between checks (unref'd while idle, dropped when the server closes it or it is too old). */
 export class KeptSocket {
   private idle: net.Socket | undefined;
+  /** Monotonic ms the idle socket was connected; kept for the socket while it is lent to an exchange. */
+  private idleBornAt = 0;
+  private lent: { socket: net.Socket; bornAt: number } | undefined;
   private readonly onIdleEnd = (): void => this.close();
 
-  /** The idle socket, handed over for one exchange (undefined when none is usable). */
+  constructor(
+    private readonly clock: Pick<Clock, 'monotonic'> = systemClock(),
+    private readonly maxAgeMs: number = KEPT_SOCKET_MAX_AGE_MS,
+  ) {}
+
+  /** The idle socket, handed over for one exchange (undefined when none is usable or it is too old). */
   take(): net.Socket | undefined {
     const s = this.idle;
     this.idle = undefined;
+    this.lent = undefined;
     if (!s) return undefined;
     s.off('close', this.onIdleEnd).off('end', this.onIdleEnd).off('error', this.onIdleEnd);
-    if (s.destroyed || !s.writable || s.readableEnded) {
+    if (s.destroyed || !s.writable || s.readableEnded || this.clock.monotonic() - this.idleBornAt >= this.maxAgeMs) {
       s.destroy();
       return undefined;
     }
     s.ref();
+    this.lent = { socket: s, bornAt: this.idleBornAt };
     return s;
   }
 
-  /** Keeps a socket whose last answer was complete and allowed reuse. */
+  /** Keeps a socket whose last answer was complete and allowed reuse (its age counts from its connection). */
   put(s: net.Socket): void {
+    const bornAt = this.lent?.socket === s ? this.lent.bornAt : this.clock.monotonic();
     this.close();
     s.unref();
     s.on('close', this.onIdleEnd).on('end', this.onIdleEnd).on('error', this.onIdleEnd);
     this.idle = s;
+    this.idleBornAt = bornAt;
   }
 
   close(): void {
     const s = this.idle;
     this.idle = undefined;
+    this.lent = undefined;
     if (s) {
       s.off('close', this.onIdleEnd).off('end', this.onIdleEnd).off('error', this.onIdleEnd);
       s.destroy();

@@ -156,6 +156,40 @@ describe('socket HTTP exchange against real servers', () => {
     expect(await socketHttpExchange(request(`${dropAll}/`), alive, timeoutSignal(2000), clock)).toMatchObject({ kind: 'no-answer', result: { finding: 'down' } });
   });
 
+  it('a kept connection is not reused past its age: a service that resets every new client (out of descriptors) is seen', async () => {
+    // What libuv does at EMFILE: each new connection is accepted and closed at once, while old ones still answer.
+    let acceptBroken = false;
+    let conns = 0;
+    const base = await rawServer((s) => {
+      if (acceptBroken) {
+        s.destroy();
+        return;
+      }
+      conns++;
+      s.on('data', () => s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+    });
+    let now = 0;
+    const kept = new KeptSocket({ monotonic: () => now }, 30_000);
+    closers.push(async () => kept.close());
+    const req = request(`${base}/health`);
+    expect(await socketHttpExchange(req, alive, timeoutSignal(2000), clock, kept)).toMatchObject({ kind: 'answer', status: 200 });
+    acceptBroken = true;
+    // Within the age the kept connection still serves (and still answers).
+    now = 29_000;
+    expect(await socketHttpExchange(req, alive, timeoutSignal(2000), clock, kept)).toMatchObject({ kind: 'answer', status: 200 });
+    expect(conns).toBe(1);
+    // Its age counts from its connection, not from its last use: a fresh connection now meets the broken accept.
+    now = 30_000;
+    expect(await socketHttpExchange(req, alive, timeoutSignal(2000), clock, kept)).toMatchObject({ kind: 'no-answer', result: { status: 'failure', finding: 'down' } });
+    expect(await socketHttpExchange(req, alive, timeoutSignal(2000), clock, kept)).toMatchObject({ kind: 'no-answer', result: { status: 'failure', finding: 'down' } });
+    // Accepting again: a new connection is kept and its own age starts.
+    acceptBroken = false;
+    expect(await socketHttpExchange(req, alive, timeoutSignal(2000), clock, kept)).toMatchObject({ kind: 'answer', status: 200 });
+    now = 59_000;
+    expect(await socketHttpExchange(req, alive, timeoutSignal(2000), clock, kept)).toMatchObject({ kind: 'answer', status: 200 });
+    expect(conns).toBe(2);
+  });
+
   it('reads chunked bodies split at awkward places, and honours connection: close', async () => {
     const pieces = ['HTTP/1.1 200 OK\r\nTransfer-Enc', 'oding: chunked\r\n\r\n5\r', '\nhel', 'lo\r\n1;ext=1\r\n', ' \r\n6\r\nworld!\r\n0\r\n', 'X-Trailer: 1\r\n\r\n'];
     const conns: number[] = [];
