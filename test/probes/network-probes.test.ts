@@ -191,4 +191,29 @@ describe('hang probe', () => {
     await child.waitForExit(5000);
     expect((await hang({ port }).check(target, AbortSignal.timeout(2000))).status).toBe('unknown');
   });
+
+  it('a stopped server under a wrapper (npm start, sh -c) is a hang, though its port still completes handshakes', async () => {
+    const serverPort = await freePort();
+    const server = `require('net').createServer(() => {}).listen(${serverPort}, '127.0.0.1', () => console.log('listening ' + process.pid))`;
+    // The shell stays as the instance's pid (a second command follows), the server is its child.
+    child = spawnMarked('/bin/sh', ['-c', `"${process.execPath}" -e "${server}"; exit 0`]);
+    const out = await child.waitForStdout(/listening \d+/);
+    const serverPid = Number(/listening (\d+)/.exec(out)![1]);
+    expect(serverPid).not.toBe(child.pid);
+    const target: ProbeTarget = { pid: child.pid, startedAt: Date.now() };
+    expect((await hang({}).check(target, AbortSignal.timeout(2000))).status).toBe('success');
+    process.kill(serverPid, 'SIGSTOP');
+    let r = await hang({}).check(target, AbortSignal.timeout(2000));
+    for (let i = 0; i < 50 && r.status === 'success'; i++) {
+      await new Promise((res) => setTimeout(res, 20));
+      r = await hang({}).check(target, AbortSignal.timeout(2000));
+    }
+    expect(r).toMatchObject({ status: 'failure', finding: 'hang', details: { pid: child.pid, stoppedPid: serverPid, reason: 'stopped' } });
+    expect(r.message).toContain(`pid ${serverPid}`);
+    // Why the tree matters: the kernel still accepts connections for the stopped server.
+    const tcpProbe = createTcpProbe(probeSchema.parse({ kind: 'tcp', port: serverPort }) as ProbeConfigOf<'tcp'>);
+    expect((await tcpProbe.check(target, AbortSignal.timeout(2000))).status).toBe('success');
+    process.kill(serverPid, 'SIGCONT');
+    expect((await hang({}).check(target, AbortSignal.timeout(2000))).status).toBe('success');
+  });
 });
