@@ -21,7 +21,8 @@ export interface HttpRequestSpec {
 }
 
 export type HttpExchange =
-  | { kind: 'answer'; status: number; body: string; truncated: boolean; latencyMs: number }
+  /** incomplete: the connection ended before the answer's own framing did (a half answer); truncated also covers over the limit. */
+  | { kind: 'answer'; status: number; body: string; truncated: boolean; incomplete: boolean; latencyMs: number }
   | { kind: 'no-answer'; result: ProbeResult };
 
 export const DEFAULT_MAX_BODY = 64 * 1024;
@@ -99,12 +100,13 @@ function httpsExchange(spec: HttpRequestSpec, url: URL, target: ProbeTarget, sig
       phase = 'response';
       const chunks: Buffer[] = [];
       let size = 0;
-      const answer = (truncated: boolean): void =>
+      const answer = (truncated: boolean, incomplete = false): void =>
         finish({
           kind: 'answer',
           status: res.statusCode ?? 0,
           body: Buffer.concat(chunks).toString('utf8'),
           truncated,
+          incomplete,
           latencyMs: elapsed(),
         });
       res.on('data', (chunk: Buffer) => {
@@ -118,7 +120,7 @@ function httpsExchange(spec: HttpRequestSpec, url: URL, target: ProbeTarget, sig
       res.on('error', (err) => finish({ kind: 'no-answer', result: connectionErrorResult(what, err, elapsed()) }));
       res.on('close', () => {
         // The server hung up mid-body: what arrived is still an answer (its status was sent).
-        if (!settled) answer(true);
+        if (!settled) answer(true, true);
       });
     });
 

@@ -63,6 +63,17 @@ export function createHttpProbe(config: ProbeConfigOf<'http'>, deps: ProbeDeps =
           details: { httpStatus: status, body: body.slice(0, 500) },
         };
       }
+      if (exchange.incomplete) {
+        // A half answer (the service died or dropped the connection mid-body): the health endpoint did not answer.
+        return {
+          status: 'failure',
+          finding: 'down',
+          message: `${what} answered ${status} but the connection closed before the end of the answer`,
+          latencyMs,
+          value: status,
+          details: { httpStatus: status, body: body.slice(0, 500), code: 'INCOMPLETE' },
+        };
+      }
       if (config.bodyContains !== undefined && !body.includes(config.bodyContains)) {
         return {
           status: 'failure',

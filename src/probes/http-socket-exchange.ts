@@ -18,7 +18,8 @@ export interface PreparedHttpRequest {
 }
 
 export type SocketExchange =
-  | { kind: 'answer'; status: number; body: string; truncated: boolean; latencyMs: number }
+  /** incomplete: the connection ended before the answer's own framing did (a half answer); truncated also covers over the limit. */
+  | { kind: 'answer'; status: number; body: string; truncated: boolean; incomplete: boolean; latencyMs: number }
   | { kind: 'no-answer'; result: ProbeResult };
 
 /** Builds the request bytes for an http:// URL; throws a clear error for a header that cannot be sent. */
@@ -153,7 +154,7 @@ export function socketHttpExchange(
     };
     const answer = (): void =>
       finish(
-        { kind: 'answer', status: parser.status, body: parser.body(), truncated: parser.truncated, latencyMs: elapsed() },
+        { kind: 'answer', status: parser.status, body: parser.body(), truncated: parser.truncated, incomplete: parser.incomplete, latencyMs: elapsed() },
         parser.keepAlive && !parser.truncated,
       );
     const onAbort = (): void => {

@@ -17,6 +17,8 @@ export class Http1ResponseParser {
   bodyBytes = 0;
   /** The body was longer than maxBody (or the connection ended before the framing said it would). */
   truncated = false;
+  /** The connection ended before the framing said the answer was complete (content-length or last chunk not reached). */
+  incomplete = false;
   /** The server lets the connection be reused for the next request. */
   keepAlive = false;
   error: string | undefined;
@@ -57,7 +59,10 @@ export class Http1ResponseParser {
       this.error = this.sawBytes ? 'the connection closed inside the response head' : 'the connection closed before any response';
       return this.finish('malformed');
     }
-    if (this.mode !== 'until-close') this.truncated = true;
+    if (this.mode !== 'until-close') {
+      this.truncated = true;
+      this.incomplete = true;
+    }
     this.keepAlive = false;
     return this.finish('done');
   }

@@ -226,10 +226,10 @@ describe('socket HTTP exchange against real servers', () => {
     expect(await socketHttpExchange(request(`${untilClose}/`), alive, timeoutSignal(2000), clock)).toMatchObject({ kind: 'answer', status: 200, body: 'old style body', truncated: false });
     const big = await httpServer((_req, res) => res.end('x'.repeat(100_000)));
     const r = await socketHttpExchange(request(`${big}/`, { max: 1000 }), alive, timeoutSignal(2000), clock);
-    expect(r).toMatchObject({ kind: 'answer', status: 200, truncated: true });
+    expect(r).toMatchObject({ kind: 'answer', status: 200, truncated: true, incomplete: false });
     expect((r as { body: string }).body.length).toBe(1000);
     const cut = await rawServer((s) => s.on('data', () => s.end('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial')));
-    expect(await socketHttpExchange(request(`${cut}/`), alive, timeoutSignal(2000), clock)).toMatchObject({ kind: 'answer', status: 200, body: 'partial', truncated: true });
+    expect(await socketHttpExchange(request(`${cut}/`), alive, timeoutSignal(2000), clock)).toMatchObject({ kind: 'answer', status: 200, body: 'partial', truncated: true, incomplete: true });
     const garbage = await rawServer((s) => s.on('data', () => s.end('SSH-2.0-OpenSSH\r\n\r\n')));
     expect(await socketHttpExchange(request(`${garbage}/`), alive, timeoutSignal(2000), clock)).toMatchObject({ kind: 'no-answer', result: { status: 'failure', finding: 'down' } });
     const silentClose = await rawServer((s) => s.on('data', () => s.end()));

@@ -27,6 +27,13 @@ beforeAll(async () => {
     } else if (req.url === '/slow') {
       // Never answers: a hung handler.
     } else if (req.url === '/reset') req.socket.destroy();
+    else if (req.url === '/cut' || req.url === '/cut-chunked') {
+      // The health handler fails half-way: the status and part of the body are sent, then the connection drops.
+      if (req.url === '/cut') res.setHeader('content-length', '100');
+      res.writeHead(200);
+      res.write('{"status":');
+      setTimeout(() => req.socket.destroy(), 20);
+    } else if (req.url === '/big') res.end('x'.repeat(100_000));
     else {
       res.statusCode = 404;
       res.end();
@@ -123,6 +130,17 @@ describe('http probe', () => {
     expect(r).toMatchObject({ status: 'failure', finding: 'down' });
     expect(r.message).toContain('refused');
     expect(await httpProbe({ url: `${base}/reset` }).check(alive, AbortSignal.timeout(2000))).toMatchObject({ status: 'failure', finding: 'down' });
+  });
+
+  it('a half answer (the connection drops mid-body) is down; a body over the read limit is still an answer', async () => {
+    for (const path of ['/cut', '/cut-chunked']) {
+      const r = await httpProbe({ url: `${base}${path}` }).check(alive, AbortSignal.timeout(2000));
+      expect(r).toMatchObject({ status: 'failure', finding: 'down', value: 200, details: { code: 'INCOMPLETE' } });
+      expect(r.message).toContain('closed before the end of the answer');
+      // The hang probe asks only whether it answers: it did.
+      expect((await createHangProbe(probeSchema.parse({ kind: 'hang', url: `${base}${path}` }) as ProbeConfigOf<'hang'>).check(alive, AbortSignal.timeout(2000))).status).toBe('success');
+    }
+    expect(await httpProbe({ url: `${base}/big` }).check(alive, AbortSignal.timeout(2000))).toMatchObject({ status: 'success', value: 200 });
   });
 
   it('an unresolvable host is unknown (the probe could not run)', async () => {
