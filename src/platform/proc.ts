@@ -25,6 +25,21 @@ export interface ProcStat {
 
 const PAGE_SIZE = 4096;
 
+/**
+ * Proportional set size of one process from /proc/<pid>/smaps_rollup (Linux 4.14+): its resident pages, each shared
+ * page divided among the processes sharing it. Undefined where it cannot be read (no such file, gone, no permission).
+ * The kernel walks the page tables for it (milliseconds for a large process): not for every tick.
+ */
+export function readPssBytes(pid: number): number | undefined {
+  if (!HAS_PROC) return undefined;
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** True where /proc is readable (Linux). */
 export function hasProcFs(): boolean {
   return HAS_PROC;

@@ -65,7 +65,9 @@ describe('memory probe', () => {
     const limitProbe = createMemoryProbe(probeSchema.parse({ kind: 'memory', limit: selfRss + 40 * MB }) as ProbeConfigOf<'memory'>);
     const over = await limitProbe.check(target, signal());
     expect(over).toMatchObject({ status: 'failure', finding: 'memory-limit' });
-    expect(over.value).toBeGreaterThan(selfRss + 70 * MB);
+    expect(over.details?.['rssBytes']).toBeGreaterThan(selfRss + 70 * MB);
+    // Judged by PSS (two processes over the limit): the grandchild's 80 MiB are its own, counted in full.
+    expect(over.value).toBeGreaterThan(80 * MB);
 
     const warnProbe = createMemoryProbe(probeSchema.parse({ kind: 'memory', warn: '40MiB', limit: '4GiB' }) as ProbeConfigOf<'memory'>);
     expect(await warnProbe.check(target, signal())).toMatchObject({ status: 'success', finding: 'memory-warn' });
@@ -85,10 +87,33 @@ describe('memory probe', () => {
     expect((await roomy.check(target, signal())).status).toBe('unknown');
   });
 
+  it('forked workers sharing their parent\'s pages are judged by PSS, not by RSS counted once per worker', async () => {
+    // A prefork server's shape with /bin/sh only: a shell holding ~60 MB forks three subshells that share it.
+    child = spawnMarked('/bin/sh', ['-c', 'x=$(head -c 60000000 /dev/zero | tr "\\0" a); for i in 1 2 3; do (while :; do sleep 1000; done) & done; echo ready; wait']);
+    await child.waitForStdout('ready', 20_000);
+    const target: ProbeTarget = { pid: child.pid, startedAt: Date.now() };
+    const rss = await waitFor(() => {
+      const t = treeRssBytes(child!.pid);
+      return t > 200 * MB ? t : undefined;
+    }, { timeoutMs: 10_000, message: 'four processes mapping the 60 MB' });
+    // Summed RSS says over 200 MB; the memory in use is about 60 MB.
+    const probe = createMemoryProbe(probeSchema.parse({ kind: 'memory', warn: '100MiB', limit: '150MiB' }) as ProbeConfigOf<'memory'>);
+    const r = await probe.check(target, signal());
+    expect(r).toMatchObject({ status: 'success' });
+    expect(r.finding).toBeUndefined();
+    expect(r.value).toBeLessThan(100 * MB);
+    expect(r.details?.['rssBytes']).toBeGreaterThan(rss * 0.9);
+    expect(r.details?.['pssBytes']).toBe(r.value);
+    // A limit under the real use is still a failure.
+    const tight = createMemoryProbe(probeSchema.parse({ kind: 'memory', limit: '30MiB' }) as ProbeConfigOf<'memory'>);
+    expect(await tight.check(target, signal())).toMatchObject({ status: 'failure', finding: 'memory-limit' });
+  });
+
   it('pure verdicts', () => {
     expect(memoryResult(10, 20, 30)).toMatchObject({ status: 'success', value: 10 });
     expect(memoryResult(25, 20, 30)).toMatchObject({ status: 'success', finding: 'memory-warn' });
     expect(memoryResult(31, 20, 30)).toMatchObject({ status: 'failure', finding: 'memory-limit' });
     expect(memoryResult(31, 20, undefined)).toMatchObject({ status: 'success', finding: 'memory-warn' });
+    expect(memoryResult(31, 20, 30, 25)).toMatchObject({ status: 'success', finding: 'memory-warn', value: 25, details: { rssBytes: 31, pssBytes: 25 } });
   });
 });
