@@ -9,6 +9,7 @@ import { VersionStore, checkVersionName } from './version-store.js';
 import { formatPlan, installSpec, planUpdate, validateArgv, watchVerdict, type StepName, type UpdatePlan, type WatchVerdict } from './update-plan.js';
 import { readBackup, restoreBackup, takeBackup, type BackupManifest } from './state-backup.js';
 import type { UpdateConfig } from './update-schema.js';
+import { clearInFlight, writeInFlight } from './update-in-flight.js';
 
 /** What an update needs of the service's runtime: requests to its reducer and the facts it reports. */
 export interface UpdateTarget {
@@ -74,7 +75,7 @@ export function readyUrlOf(service: ServiceConfig): string | undefined {
   return (http.find((p) => p.name === 'readiness') ?? http[0])?.url;
 }
 
-async function httpReady(url: string): Promise<boolean> {
+export async function httpReady(url: string): Promise<boolean> {
   try {
     const r = await fetch(url, { signal: AbortSignal.timeout(2_000) });
     await r.body?.cancel();
@@ -178,6 +179,18 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
   const heldBy = target.maintenanceBy?.() ?? null;
   if (heldBy) return failed(`${heldBy} turned maintenance on during the update; the service was not touched (${version} stays installed for the next \`clawback update\`)`);
 
+  // From here on the service is touched: a daemon killed before the end finds this record at its next start
+  // (resumeInterruptedUpdate), instead of a service left stopped or an unwatched new version.
+  try {
+    await writeInFlight(deps.stateDir, { runId: opts.runId, service: name, from: prev, to: version, backupDir, startedAt: clock.now(), by });
+  } catch (err) {
+    return failed(`the update could not record itself in ${deps.stateDir} (${(err as Error).message}), so a daemon restart could not finish it; the service was not touched`);
+  }
+  const untouched = async (): Promise<void> => {
+    await target.request('start', 'human');
+    await clearInFlight(deps.stateDir, name).catch(() => undefined);
+  };
+
   // 3-7. stop, back up, switch, start: through the reducer; files only while the service is down.
   let backup: BackupManifest | undefined;
   const down = await step('stop', async () => {
@@ -185,7 +198,7 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
     return { ok: !['running', 'starting', 'stopping'].includes(target.phase()), message: r.message };
   });
   if (!down) {
-    await target.request('start', 'human');
+    await untouched();
     return failed('the service did not stop');
   }
   const backedUp = await step('backup', async () => {
@@ -193,7 +206,7 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
     return { ok: true, message: `${backup.entries.length} file(s) copied into ${backupDir}`, details: { files: backup.entries.map((e) => e.file) } };
   });
   if (!backedUp) {
-    await target.request('start', 'human');
+    await untouched();
     return failed('the backup failed');
   }
 
@@ -222,6 +235,7 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
     });
     const v = verdict as WatchVerdict;
     if (v.kind === 'ok') {
+      await clearInFlight(deps.stateDir, name).catch(() => undefined);
       await step('prune', async () => {
         const gone = await store.prune(u.keepVersions);
         return { ok: true, message: gone.length ? `removed old version(s) ${gone.join(', ')}` : 'nothing to remove' };
@@ -234,6 +248,7 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
     const reason = v.kind === 'rollback' ? v.reason : 'cancelled';
     if (deps.signal?.aborted) {
       // The daemon is stopping: no requests to a reducer being disposed, but the files go back, so the next boot runs the old version.
+      // The in-flight record stays: the next daemon starts the service again (the update had stopped it) and says so.
       const manifest = backup ?? (await readBackup(backupDir));
       if (manifest) await restoreBackup(backupDir, manifest);
       await store.switchTo(prev, 'rollback: the daemon stopped during the update', clock.now());
@@ -260,6 +275,7 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
       };
     });
     const rollbackMs = Math.round(clock.monotonic() - rb0);
+    await clearInFlight(deps.stateDir, name).catch(() => undefined);
     const report = finish({ from: prev, to: version, outcome: 'rolled-back', message: `${version} did not hold (${reason}); rolled back to ${prev}${healthy ? '' : ', which is not ready either'}`, plan, backupDir, rollbackMs, healthyAfterRollback: healthy });
     emit('update.rolled-back', healthy ? 'warning' : 'critical', `${name}: update to ${version} rolled back to ${prev}: ${reason}${healthy ? ` (ready again after ${Math.round(rollbackMs / 1000)} s)` : '; the old version is not ready either'}`, { from: prev, to: version, reason, rollbackMs, healthy, totalMs: report.totalMs, steps, backupDir });
     return report;
@@ -268,7 +284,7 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
   }
 }
 
-interface WatchOptions {
+export interface WatchOptions {
   clock: Clock;
   pollMs: number;
   watchMs: number;
@@ -280,7 +296,7 @@ interface WatchOptions {
 }
 
 /** Polls readiness and the exits seen until the verdict is no longer "wait" (bounded by watchMs). */
-async function watch(target: UpdateTarget, url: string | undefined, ready: (url: string) => Promise<boolean>, o: WatchOptions): Promise<WatchVerdict> {
+export async function watch(target: UpdateTarget, url: string | undefined, ready: (url: string) => Promise<boolean>, o: WatchOptions): Promise<WatchVerdict> {
   let readySince: number | null = null;
   let exitsSeen = 0;
   for (;;) {

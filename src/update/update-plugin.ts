@@ -6,6 +6,8 @@ import { spawnRunner } from '../doctor/command-runner.js';
 import type { CommandRunner } from '../doctor/types.js';
 import { checkVersionName } from './version-store.js';
 import { latestVersion, runUpdate, type StepRecord, type UpdateDeps, type UpdateReport } from './run-update.js';
+import { readInFlight } from './update-in-flight.js';
+import { resumeInterruptedUpdate } from './resume-update.js';
 
 export interface UpdateRunView {
   runId: string;
@@ -33,8 +35,31 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
     init(ctx, daemon) {
       const runner = opts.runner ?? spawnRunner({ clock: ctx.clock });
       const runs = new Map<string, UpdateRunView>();
-      const inFlight = new Map<string, { abort: AbortController; done: Promise<void> }>();
+      const inFlight = new Map<string, { abort: AbortController; done: Promise<void>; what: string }>();
+      // An update the previous daemon did not finish (killed mid-update) is finished once the services are booted or
+      // adopted: watched or rolled back through the reducer. It counts as the service's update in flight meanwhile.
+      const resumeInterrupted = async (): Promise<void> => {
+        for (const rt of daemon.runtimes.values()) {
+          const name = rt.config.name;
+          if (!rt.config.update || inFlight.has(name)) continue;
+          const rec = await readInFlight(ctx.stateDir, name).catch((err: unknown) => ({ error: (err as Error).message }));
+          if (!rec || inFlight.has(name)) continue;
+          if ('error' in rec) {
+            ctx.emit({ type: 'update.failed', time: ctx.clock.now(), severity: 'critical', service: name, message: `${name}: an update was interrupted by a daemon restart, but its record cannot be read (${rec.error}): check the service's version and files by hand`, details: { error: rec.error } });
+            continue;
+          }
+          const abort = new AbortController();
+          const done = resumeInterruptedUpdate(targetOf(rt), rec, { clock: ctx.clock, stateDir: ctx.stateDir, emit: ctx.emit, runner, signal: abort.signal, ...opts.deps })
+            .then(() => undefined)
+            .catch((err: unknown) => {
+              ctx.emit({ type: 'update.failed', time: ctx.clock.now(), severity: 'critical', service: name, message: `${name}: finishing the update interrupted by a daemon restart failed: ${(err as Error).message}`, details: { runId: rec.runId } });
+            })
+            .finally(() => inFlight.delete(name));
+          inFlight.set(name, { abort, done, what: `run ${rec.runId}, ${rec.from} -> ${rec.to}, being finished after a daemon restart` });
+        }
+      };
       const offSteps = ctx.bus.subscribe((e) => {
+        if (e.type === 'daemon.started') void resumeInterrupted();
         if (e.type !== 'update.step' || !e.service) return;
         const view = runs.get(e.service);
         const d = e.details as { runId?: string; step?: StepRecord['step']; ok?: boolean; ms?: number } | undefined;
@@ -59,7 +84,7 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
         if (!u) return { status: 409, body: { ok: false, message: `${name} has no update settings (add the service key update; the OpenClaw preset has one)` } };
         // An update stops, starts and may roll back (restart) the service: not while a person holds it in maintenance.
         if (rt.status().maintenance && q.get('dryRun') !== '1') return { status: 409, body: { ok: false, message: `${name} is in maintenance (by ${rt.status().maintenance!.by}): nothing restarts it until that ends; run \`clawback maintenance ${name} off\` first` } };
-        if (inFlight.has(name)) return { status: 409, body: { ok: false, message: `an update of ${name} is already running (${runs.get(name)?.runId})` } };
+        if (inFlight.has(name)) return { status: 409, body: { ok: false, message: `an update of ${name} is already running (${inFlight.get(name)!.what})` } };
         let version = (q.get('version') ?? '').trim();
         if (!version) {
           const latest = await latestVersion(u, rt.config, runner);
@@ -90,7 +115,7 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
             view.running = false;
             inFlight.delete(name);
           });
-        inFlight.set(name, { abort, done });
+        inFlight.set(name, { abort, done, what: `run ${runId}` });
         return { status: 202, body: { ok: true, runId, message: `update of ${name} to ${version} started (run ${runId}); follow it with GET /api/update/${encodeURIComponent(name)}` } };
       };
 

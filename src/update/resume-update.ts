@@ -1,0 +1,99 @@
+// An update its daemon did not live to finish (SIGKILL, crash, OOM mid-update): the next daemon watches it or rolls it back.
+import type { ClawbackEvent, Severity } from '../observe/events.js';
+import { VersionStore } from './version-store.js';
+import { readBackup, restoreBackup } from './state-backup.js';
+import { clearInFlight, type UpdateInFlight } from './update-in-flight.js';
+import { httpReady, readyUrlOf, versionsDirOf, watch, type UpdateDeps, type UpdateTarget } from './run-update.js';
+
+export interface ResumeResult {
+  outcome: 'succeeded' | 'rolled-back' | 'failed' | 'left' | 'cancelled';
+  message: string;
+}
+
+const WHY = 'interrupted by a daemon restart';
+
+/**
+ * Finishes an update from where its record says it stood, through the service's reducer as the update itself would:
+ * - `current` points at the new version: watch it now (starting it if the update had not yet), keep it when it holds,
+ *   else roll back (stop, restore the backup, point `current` at the old version, start);
+ * - otherwise the old version's files were never changed: start the service again if the update had stopped it.
+ * A service in maintenance is left as it is and a person is told where things stand. The record goes when done.
+ */
+export async function resumeInterruptedUpdate(target: UpdateTarget, rec: UpdateInFlight, deps: UpdateDeps): Promise<ResumeResult> {
+  const { clock } = deps;
+  const service = target.service;
+  const name = service.name;
+  const emit = (type: ClawbackEvent['type'], severity: Severity, message: string, details: Record<string, unknown> = {}): void =>
+    deps.emit({ type, time: clock.now(), severity, service: name, message, details: { runId: rec.runId, from: rec.from, to: rec.to, interrupted: true, ...details } });
+  const finish = async (r: ResumeResult, type: ClawbackEvent['type'], severity: Severity, details: Record<string, unknown> = {}): Promise<ResumeResult> => {
+    await clearInFlight(deps.stateDir, name).catch(() => undefined);
+    emit(type, severity, r.message, details);
+    return r;
+  };
+  const head = `${name}: the update ${rec.from} -> ${rec.to} (run ${rec.runId}) was ${WHY}`;
+  const u = service.update;
+  if (!u) return finish({ outcome: 'left', message: `${head}; ${name} has no update settings any more, so nothing was changed (backups in ${rec.backupDir})` }, 'update.failed', 'critical');
+  const store = new VersionStore(versionsDirOf(service, deps.stateDir), u.package);
+  const cur = await store.current();
+  const heldBy = target.maintenanceBy?.() ?? null;
+  if (heldBy) {
+    return finish(
+      { outcome: 'left', message: `${head}; ${heldBy} holds ${name} in maintenance, so it was left as it is: ${store.currentLink} -> ${cur ?? '(missing)'}, backups in ${rec.backupDir}` },
+      'update.failed',
+      'critical',
+    );
+  }
+  const ready = deps.ready ?? httpReady;
+  const pollMs = deps.pollMs ?? 1_000;
+  const readyUrl = readyUrlOf(service);
+  const stopped = (): boolean => target.phase() === 'stopped';
+
+  if (cur !== rec.to || rec.to === rec.from) {
+    // Never switched (or already switched back): the old version's files are untouched or restored.
+    const wasStopped = stopped();
+    if (wasStopped) await target.request('start', 'human');
+    return finish(
+      { outcome: 'failed', message: `${head} before it switched versions; still on ${cur ?? rec.from}${wasStopped ? ', started again (the update had stopped it)' : ', untouched'}` },
+      'update.failed',
+      'warning',
+      { startedAgain: wasStopped },
+    );
+  }
+
+  const exits: Array<{ code: number | null; signal: string | null; time: number }> = [];
+  const off = target.subscribe((e) => {
+    if (e.service !== name || e.type !== 'service.exited') return;
+    const d = (e.details ?? {}) as { code?: number | null; signal?: string | null; expected?: boolean };
+    if (!d.expected) exits.push({ code: d.code ?? null, signal: d.signal ?? null, time: clock.now() });
+  });
+  try {
+    const watchFrom = clock.now();
+    if (stopped()) await target.request('start', 'human');
+    const common = { clock, pollMs, crashLoopExits: u.crashLoopExits, exits, ...(deps.signal ? { signal: deps.signal } : {}) };
+    const v = await watch(target, readyUrl, ready, { ...common, watchMs: u.watch, settleMs: u.settle, startedAt: watchFrom });
+    // The daemon is stopping again: the record stays for the next one.
+    if (deps.signal?.aborted) return { outcome: 'cancelled', message: `${head}; the daemon stopped again before it was finished` };
+    if (v.kind === 'ok') {
+      return finish({ outcome: 'succeeded', message: `${head}; ${rec.to} was watched after the restart, is ready and held ${u.settle} ms: kept` }, 'update.succeeded', 'resolved');
+    }
+    const reason = v.kind === 'rollback' ? v.reason : 'cancelled';
+    await target.request('stop', 'human');
+    const manifest = await readBackup(rec.backupDir);
+    const restored = manifest ? await restoreBackup(rec.backupDir, manifest) : undefined;
+    await store.switchTo(rec.from, `rollback: ${reason} (update ${WHY})`, clock.now());
+    exits.length = 0;
+    const back = clock.now();
+    await target.request('start', 'human');
+    const w = await watch(target, readyUrl, ready, { ...common, watchMs: u.watch, settleMs: 0, startedAt: back });
+    const healthy = w.kind === 'ok';
+    const files = restored ? `restored ${restored.restored.length} file(s), ${restored.movedAside.length} new file(s) moved aside` : `no complete backup in ${rec.backupDir}: files left as they are`;
+    return finish(
+      { outcome: 'rolled-back', message: `${head}; ${rec.to} did not hold (${reason}): rolled back to ${rec.from}${healthy ? ', ready' : ', which is NOT ready either'}; ${files}` },
+      'update.rolled-back',
+      healthy ? 'warning' : 'critical',
+      { reason, healthy, backupDir: rec.backupDir, ...(restored ? { restored: restored.restored, movedAside: restored.movedAside } : {}) },
+    );
+  } finally {
+    off();
+  }
+}

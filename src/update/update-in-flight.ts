@@ -1,0 +1,56 @@
+// The record of an update that has begun to touch its service: a daemon killed mid-update finds it at its next start.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../platform/atomic-write.js';
+
+/** Written before an update stops its service, removed once the update has finished either way. */
+export interface UpdateInFlight {
+  runId: string;
+  service: string;
+  /** The version that ran before (the rollback target). */
+  from: string;
+  to: string;
+  /** Where the config and state files are copied (manifest.json once the copy is complete). */
+  backupDir: string;
+  startedAt: number;
+  by: string;
+}
+
+/**
+ * `<stateDir>/updates/<service>.in-flight.json`: beside the per-run directories, not inside them, so the state-dir
+ * retention (which sweeps updates/<service>/<run>) never removes it.
+ */
+export function inFlightFile(stateDir: string, service: string): string {
+  return path.join(stateDir, 'updates', `${service}.in-flight.json`);
+}
+
+export async function writeInFlight(stateDir: string, rec: UpdateInFlight): Promise<void> {
+  const file = inFlightFile(stateDir, rec.service);
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(file, `${JSON.stringify(rec, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** The record, undefined when there is none; an unreadable one is reported, never guessed at. */
+export async function readInFlight(stateDir: string, service: string): Promise<UpdateInFlight | { error: string } | undefined> {
+  const file = inFlightFile(stateDir, service);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return { error: `${file}: ${(err as Error).message}` };
+  }
+  try {
+    const o = JSON.parse(text) as Partial<UpdateInFlight>;
+    for (const k of ['runId', 'service', 'from', 'to', 'backupDir'] as const) {
+      if (typeof o[k] !== 'string' || o[k] === '') return { error: `${file}: ${k}: expected a non-empty string, got ${JSON.stringify(o[k])}` };
+    }
+    return { runId: o.runId!, service: o.service!, from: o.from!, to: o.to!, backupDir: o.backupDir!, startedAt: Number(o.startedAt) || 0, by: String(o.by ?? '') };
+  } catch (err) {
+    return { error: `${file}: not JSON: ${(err as Error).message}` };
+  }
+}
+
+export async function clearInFlight(stateDir: string, service: string): Promise<void> {
+  await fs.rm(inFlightFile(stateDir, service), { force: true });
+}
