@@ -4,6 +4,8 @@ import type { Daemon } from '../daemon/daemon.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfigIsolated } from '../config/load-isolated.js';
 import { installFatalHandlers } from '../daemon/fatal-exit.js';
+import { guardStdStreams } from '../daemon/std-streams.js';
+import { faultLog } from '../daemon/fault-log.js';
 import { cliHint } from './cli-command.js';
 import { reloadConfig } from '../instances/config-reload.js';
 import { tokenPath } from '../server/token.js';
@@ -25,6 +27,22 @@ export function registerRun(program: Command): void {
       let deferred: { stopServices: boolean; code: number } | undefined;
       // A bug anywhere in the daemon: log, journal, exit 70 with the services left running (the next daemon adopts them).
       installFatalHandlers(process, { daemon: () => daemon, shuttingDown: () => exiting });
+      // A refused write to stdout/stderr (a file on a full disk) costs that output, never the daemon.
+      guardStdStreams(
+        [
+          { name: 'stdout', stream: process.stdout },
+          { name: 'stderr', stream: process.stderr },
+        ],
+        (name, err) => {
+          const d = daemon;
+          if (!d) return;
+          faultLog({ stateDir: d.ctx.stateDir, redactor: d.ctx.redactor, clock: d.ctx.clock, stderr: name === 'stdout' ? process.stderr : { write: () => true } })(
+            'warn',
+            { stream: name, err },
+            `${name} refused a write (${(err as NodeJS.ErrnoException).code ?? err.message}): its further output is dropped; supervision continues`,
+          );
+        },
+      );
       const shutdown = (stopServices: boolean, code: number): void => {
         if (exiting) return;
         if (!running) {
