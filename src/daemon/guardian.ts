@@ -164,7 +164,16 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
 
   await mkdir(deps.stateDir, { recursive: true, mode: 0o700 });
   const lock = new FileLock(path.join(deps.stateDir, GUARDIAN_LOCK_FILE), { clock });
-  if (!(await lock.acquire({ timeoutMs: 0 }))) {
+  let acquired: boolean;
+  try {
+    acquired = await lock.acquire({ timeoutMs: 0 });
+  } catch (err) {
+    // A full (or quota-bound) disk refuses even the lock file. A daemon that died there is exactly what this pass is
+    // for, and the daemon itself runs on such a disk: go on without the lock, as the daemon does without its own.
+    report.errors.push(`${GUARDIAN_LOCK_FILE} could not be written (${message(err)}): this pass runs without it`);
+    acquired = true;
+  }
+  if (!acquired) {
     const owner = await lock.owner();
     report.outcome = 'locked';
     report.actions.push(`another guardian pass holds the lock${owner ? ` (pid ${owner.pid})` : ''}: nothing done`);

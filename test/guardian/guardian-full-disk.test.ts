@@ -1,0 +1,75 @@
+// The guardian on a full disk (real tmpfs, real daemons): a daemon that died there is revived, though the guardian
+// cannot write its lock and the revived daemon's output file (logs/daemon.out.log) refuses every line.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
+import { CLI, runCli } from '../helpers/cli.js';
+import { isAlive, killTree, spawnMarked, waitFor } from '../helpers/processes.js';
+import { freePort } from '../helpers/ports.js';
+import { mountSmallDisk, type SmallDisk } from '../helpers/tmpfs.js';
+
+let disk: SmallDisk;
+beforeAll(() => {
+  disk = mountSmallDisk('2m');
+});
+afterAll(() => {
+  disk?.free();
+  disk?.unmount();
+});
+
+const cleanup: Array<() => void> = [];
+afterEach(() => {
+  while (cleanup.length) cleanup.pop()!();
+});
+
+function daemonInfo(stateDir: string): { pid: number; heartbeatAt: number } | undefined {
+  try {
+    return JSON.parse(readFileSync(path.join(stateDir, 'daemon.json'), 'utf8')) as { pid: number; heartbeatAt: number };
+  } catch {
+    return undefined;
+  }
+}
+
+describe('guardian --once on a full disk', () => {
+  it('revives a killed daemon whose state directory is on a full disk; the service is adopted, never restarted', async () => {
+    const dir = tempDir('clawback-guardian-full-');
+    const port = await freePort();
+    const config = path.join(dir, 'clawback.yaml');
+    writeFileSync(
+      config,
+      YAML.stringify(markServices({ api: { port: 0 }, services: [{ name: 'web', command: [NODE, path.join(FIXTURES, 'instance-server.mjs'), String(port)], probes: [{ kind: 'http', url: `http://127.0.0.1:${port}/`, interval: '500ms', timeout: '500ms' }] }] })),
+    );
+    const stateDir = path.join(disk.dir, 'state');
+    const d1 = spawnMarked(NODE, [CLI, 'run', '--config', config, '--state-dir', stateDir]);
+    cleanup.push(() => d1.kill());
+    await d1.waitForStdout('dashboard:', 30_000);
+    const servicePid = await waitFor(async () => {
+      const r = await runCli(['status', '--json', '--state-dir', stateDir]);
+      const j = r.code === 0 ? (JSON.parse(r.stdout) as { services: Array<{ pid: number | null; health: string }> }) : undefined;
+      return j?.services[0]?.health === 'healthy' ? (j.services[0].pid ?? undefined) : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 200 });
+    cleanup.push(() => killTree(servicePid));
+    const before = daemonInfo(stateDir)!.pid;
+
+    disk.fill(0);
+    d1.kill();
+    await d1.waitForExit(5000);
+    const r = await runCli(['guardian', '--once', '--config', config, '--state-dir', stateDir], { timeoutMs: 60_000 });
+    const after = daemonInfo(stateDir)?.pid;
+    if (after && after !== before) cleanup.push(() => killTree(after));
+    expect(r.stderr).toBe('');
+    const report = JSON.parse(r.stdout) as { outcome: string; errors: string[] };
+    expect(report.errors.join('\n')).toMatch(/guardian\.lock could not be written \(.*ENOSPC.*\): this pass runs without it/);
+    expect(report.outcome).toBe('revived');
+    expect(after).not.toBe(before);
+    // The revived daemon lives on the full disk (its output refused) and keeps the same service instance.
+    const beat = daemonInfo(stateDir)!.heartbeatAt;
+    await waitFor(() => (daemonInfo(stateDir)?.heartbeatAt ?? 0) > beat || undefined, { timeoutMs: 15_000 });
+    expect(isAlive(after!)).toBe(true);
+    expect(isAlive(servicePid)).toBe(true);
+    const status = await runCli(['status', '--json', '--state-dir', stateDir]);
+    expect((JSON.parse(status.stdout) as { services: Array<{ pid: number | null }> }).services[0]!.pid).toBe(servicePid);
+  }, 120_000);
+});
