@@ -40,6 +40,11 @@ export interface GuardianDeps {
   clock: Clock;
   /** A heartbeat older than this is stale (default 15 000 ms). */
   staleAfterMs?: number;
+  /**
+   * Before a stale daemon is killed, how long to watch for its next heartbeat (default 5000 ms: two of its 2 s beats).
+   * A machine waking from sleep shows every heartbeat stale until the daemon's first beat after the wake.
+   */
+  staleRecheckMs?: number;
   runner: CommandRunner;
   serviceManager: 'systemd' | 'launchd' | 'none';
   /** Starts the daemon directly (detached); used without a service manager or when its command fails. */
@@ -191,6 +196,23 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     report.seen = seen;
     report.actions.push(`daemon.json: ${seen}${before ? ` (pid ${before.pid}, heartbeat ${Math.round((clock.now() - before.heartbeatAt) / 1000)} s ago)` : ''}`);
     if (seen === 'running') return done();
+
+    // A second look first: a daemon that beats again was only late (the machine slept, or it was busy for a moment).
+    if (seen === 'stale' && before) {
+      const recheckMs = Math.min(deps.staleRecheckMs ?? 5000, Math.max(0, deadline.left() - 10_000));
+      const t0 = clock.monotonic();
+      let resumed: DaemonInfo | null = null;
+      await waitUntil(clock, recheckMs, pollMs, async () => {
+        const again = (await readDaemonInfo(deps.stateDir)).info;
+        if (again && again.pid === before.pid && again.heartbeatAt > before.heartbeatAt) resumed = again;
+        return resumed !== null;
+      });
+      if (resumed) {
+        report.seen = 'running';
+        report.actions.push(`heartbeat resumed ${Math.round(clock.monotonic() - t0)} ms later (the machine woke from sleep, or the daemon was busy): left running`);
+        return done();
+      }
+    }
 
     // A hung daemon: kill it, but only the very process that wrote daemon.json (same pid and start time).
     if (seen === 'stale' && before) {

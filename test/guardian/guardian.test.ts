@@ -65,6 +65,7 @@ function harness(overrides: Partial<GuardianDeps> = {}): Harness {
     stateDir,
     clock: systemClock(),
     staleAfterMs: 1500,
+    staleRecheckMs: 1000,
     runner: new DryRunRunner(),
     serviceManager: 'none',
     timeoutMs: 20_000,
@@ -132,6 +133,27 @@ describe('guardianOnce', () => {
     await daemon.waitForExit(5000);
     expect(daemon.exitInfo()?.signal).toBe('SIGKILL');
     expect(report.after?.pid).toBe(h.started[0]!.pid);
+  });
+
+  it('a stale daemon that beats again during the second look (a machine waking from sleep) is left running', async () => {
+    const daemon = startFake();
+    await heartbeatFrom(daemon.pid);
+    process.kill(daemon.pid, 'SIGSTOP');
+    await waitFor(async () => {
+      const r = await readDaemonInfo(stateDir);
+      return r.info !== null && Date.now() - r.info.heartbeatAt > 1700;
+    }, { timeoutMs: 10_000, message: 'a stale heartbeat' });
+    const h = harness({ staleRecheckMs: 4000 });
+    const pass = guardianOnce(h.deps);
+    // The wake: the daemon runs again while the guardian looks a second time.
+    setTimeout(() => process.kill(daemon.pid, 'SIGCONT'), 300);
+    const report = await pass;
+    expect(report.seen).toBe('running');
+    expect(report.outcome).toBe('ok');
+    expect(report.actions.join('\n')).toMatch(/heartbeat resumed \d+ ms later/);
+    expect(h.kills).toHaveLength(0);
+    expect(h.started).toHaveLength(0);
+    expect(isAlive(daemon.pid)).toBe(true);
   });
 
   it('lets only one of two concurrent passes act; the other reports locked', async () => {
