@@ -14,7 +14,7 @@ import { renderChaosSvg } from '../drill/chaos-svg.js';
 import { isLoopbackHost } from '../server/auth.js';
 import { parseDuration } from '../config/duration.js';
 import { DaemonLink } from '../drill/daemon-link.js';
-import { DrillRefused, loadDaemonConfig, resolveTarget, type DrillTarget } from '../drill/target.js';
+import { DrillRefused, loadDaemonConfig, pausedByPerson, resolveTarget, type DrillTarget } from '../drill/target.js';
 import { RestoreStack, unwindOnSignals } from '../drill/restore-stack.js';
 import { runDrill, skippedScenarios } from '../drill/run-drill.js';
 import { renderMarkdown, renderTerminal } from '../drill/drill-report.js';
@@ -213,7 +213,11 @@ async function targetOrExit(program: Command, o: DrillOpts): Promise<DrillTarget
   const link = new DaemonLink(clientStateDir(program.opts()));
   const status = await link.status();
   try {
-    return resolveTarget(status, loadDaemonConfig(status), { ...(o.service ? { service: o.service } : {}), ...(o.leakUrl ? { leakUrl: o.leakUrl } : {}) });
+    const target = resolveTarget(status, loadDaemonConfig(status), { ...(o.service ? { service: o.service } : {}), ...(o.leakUrl ? { leakUrl: o.leakUrl } : {}) });
+    const live = status.services.find((s) => s.name === target.service.name);
+    const paused = live && pausedByPerson(live);
+    if (paused) throw new DrillRefused(`refusing to drill: ${paused}`, 2);
+    return target;
   } catch (err) {
     if (err instanceof DrillRefused) fail(err.message, err.exitCode);
     if (err instanceof ConfigError) fail(err.message, 2);

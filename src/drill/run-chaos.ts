@@ -2,7 +2,7 @@
 import os from 'node:os';
 import { VERSION } from '../version.js';
 import type { ScenarioName } from './scenario-catalog.js';
-import { SCENARIOS, prepare, skippedScenarios } from './run-drill.js';
+import { PausedByPerson, SCENARIOS, prepare, skippedScenarios } from './run-drill.js';
 import { isSteady, journalSince, waitSteady, type DrillContext, type ScenarioRun } from './drill-context.js';
 import { pollUntil } from './poll.js';
 import { measureTrial } from './journal-measure.js';
@@ -66,7 +66,13 @@ interface FaultRun {
 }
 
 async function oneFault(ctx: DrillContext, plan: PlannedFault, scheduledAt: number, trialOfKind: number): Promise<FaultRun | string> {
-  const before = await prepare(ctx);
+  let before;
+  try {
+    before = await prepare(ctx);
+  } catch (err) {
+    if (err instanceof PausedByPerson) return `fault #${plan.n} (${plan.kind}) not injected: ${err.message}`;
+    throw err;
+  }
   if (!before) return `fault #${plan.n} (${plan.kind}) not injected: the service was not steady (healthy, no incident) before it, even after one resume`;
   if (aborted(ctx)) return `fault #${plan.n} (${plan.kind}) not injected: interrupted`;
   let run: ScenarioRun;

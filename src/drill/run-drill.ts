@@ -16,6 +16,7 @@ import { dependencyDownScenario } from './scenario-dependency-down.js';
 import { diskFullScenario } from './scenario-disk-full.js';
 import { staleLockScenario } from './scenario-stale-lock.js';
 import { formatMs } from './drill-report.js';
+import { pausedByPerson } from './target.js';
 
 export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   crash: crashScenario,
@@ -60,10 +61,14 @@ function failedRun(ctx: DrillContext, outcome: string): ScenarioRun {
   return { faultAt: ctx.clock.now(), recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome, notes: [] };
 }
 
-/** Gets the service healthy with a fresh restart window; one resume if it is held or stuck. */
+/** Gets the service healthy with a fresh restart window; one resume if it is held or stuck. A pause a person made is left alone (throws). */
 export async function prepare(ctx: DrillContext) {
+  const paused = await pausedNow(ctx);
+  if (paused) throw new PausedByPerson(paused);
   let steady = await waitSteady(ctx);
   if (!steady) {
+    const pausedMeanwhile = await pausedNow(ctx);
+    if (pausedMeanwhile) throw new PausedByPerson(pausedMeanwhile);
     ctx.say('  the service is not healthy; trying `resume` once');
     await ctx.link.action(ctx.target.service.name, 'resume').catch(() => undefined);
     steady = await waitSteady(ctx);
@@ -71,6 +76,14 @@ export async function prepare(ctx: DrillContext) {
   if (!steady) return undefined;
   await freshRestartWindow(ctx);
   return steady;
+}
+
+/** A person paused the service (maintenance, stop) during the drill: no further fault, no `resume` over their decision. */
+export class PausedByPerson extends Error {}
+
+async function pausedNow(ctx: DrillContext): Promise<string | undefined> {
+  const s = await ctx.link.service(ctx.target.service.name);
+  return s ? pausedByPerson(s) : undefined;
 }
 
 export async function runDrill(ctx: DrillContext, opts: RunDrillOptions): Promise<DrillReport> {
@@ -101,7 +114,8 @@ export async function runDrill(ctx: DrillContext, opts: RunDrillOptions): Promis
             run = await scenario.run(ctx, trial, before);
           }
         } catch (err) {
-          run = failedRun(ctx, `error: ${(err as Error).message}`);
+          if (err instanceof PausedByPerson) broken = `not drilled: ${err.message}`;
+          run = failedRun(ctx, err instanceof PausedByPerson ? broken! : `error: ${(err as Error).message}`);
         } finally {
           ctx.restore.unwindAll();
         }

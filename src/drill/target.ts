@@ -7,6 +7,7 @@ import type { ProbeConfigOf } from '../probes/probe-schema.js';
 import type { ChannelFilter } from '../notify/filter.js';
 import { isLoopbackHost } from '../server/auth.js';
 import type { DaemonStatusJson } from './daemon-link.js';
+import type { ServiceStatus } from '../daemon/service-runtime.js';
 
 /** How "serving again" is judged. */
 export type ServingCheck = { kind: 'http'; url: string } | { kind: 'tcp'; host: string; port: number } | { kind: 'status' };
@@ -118,4 +119,23 @@ export function resolveTarget(status: DaemonStatusJson, config: ClawbackConfig, 
     memoryLimit: memory?.limit,
     channels,
   };
+}
+
+/**
+ * Why a person has this service out of the drill's reach right now, or undefined. In maintenance nothing heals a
+ * fault, so a drilled one would stay; a service stopped by hand or held for a human is someone's decision that a
+ * drill (its `resume` included) must not overrule. (A stopped service with an open incident or a restart due is
+ * only between a crash and its restart.)
+ */
+export function pausedByPerson(s: ServiceStatus): string | undefined {
+  const resume = `\`clawback resume ${s.name}\``;
+  if (s.maintenance) {
+    const m = s.maintenance;
+    return `"${s.name}" is in maintenance (by ${m.by}${m.reason ? `: ${m.reason}` : ''}): nothing would heal a drilled fault; end it first with \`clawback maintenance ${s.name} off\``;
+  }
+  if (s.held && s.held.reason !== 'repair') return `"${s.name}" is held for a human (${s.held.reason}: ${s.held.detail}); fix it and run ${resume} before drilling`;
+  if (s.state === 'stopped' && s.pid === null && !s.incident && s.nextRestartAt === null) {
+    return `"${s.name}" is stopped; start it first with \`clawback start ${s.name}\` if it may be drilled`;
+  }
+  return undefined;
 }

@@ -1,0 +1,72 @@
+// `clawback drill` respects what a person decided: a service in maintenance, stopped by hand or held for a human is not drilled.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { httpGet, waitFor } from '../helpers/processes.js';
+import { startDrillDaemon, type DrillDaemon } from './drill-daemon.js';
+import { pausedByPerson } from '../../src/drill/target.js';
+import type { ServiceStatus } from '../../src/daemon/service-runtime.js';
+
+interface Svc {
+  pid: number | null;
+  state: string;
+  restarts: number;
+  held: { reason: string } | null;
+  incident: unknown;
+  maintenance: unknown;
+}
+
+describe('clawback drill and what a person decided', () => {
+  let d: DrillDaemon;
+  const status = async (): Promise<Svc> => (JSON.parse((await runCli(['status', '--json', '--state-dir', d.stateDir])).stdout) as { services: Svc[] }).services[0]!;
+  beforeAll(async () => {
+    d = await startDrillDaemon('gateway');
+  });
+  afterAll(async () => {
+    await d?.stop();
+  });
+
+  it('refuses a service in maintenance (exit 2) and does not kill it; the same for chaos', async () => {
+    const before = await status();
+    expect((await runCli(['maintenance', 'gw', 'on', '--for', '10m', '--reason', 'editing', '--state-dir', d.stateDir])).code).toBe(0);
+    try {
+      const r = await runCli(['drill', 'crash', '--yes', '--timeout', '10', '--state-dir', d.stateDir]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain('"gw" is in maintenance (by');
+      expect(r.stderr).toContain('clawback maintenance gw off');
+      const c = await runCli(['drill', 'chaos', '--duration', '2s', '--yes', '--state-dir', d.stateDir]);
+      expect(c.code, c.stderr).toBe(2);
+      const after = await status();
+      expect(after.pid).toBe(before.pid);
+      expect(after.state).toBe('running');
+    } finally {
+      await runCli(['maintenance', 'gw', 'off', '--state-dir', d.stateDir]);
+    }
+  }, 60_000);
+
+  it('refuses a service a person stopped (exit 2) and leaves it stopped', async () => {
+    expect((await runCli(['stop', 'gw', '--state-dir', d.stateDir])).code).toBe(0);
+    try {
+      const r = await runCli(['drill', 'crash', '--yes', '--timeout', '10', '--state-dir', d.stateDir]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain('"gw" is stopped');
+      const after = await status();
+      expect(after.state).toBe('stopped');
+      expect(after.pid).toBeNull();
+    } finally {
+      await runCli(['start', 'gw', '--state-dir', d.stateDir]);
+    }
+    await waitFor(async () => (await httpGet(`http://127.0.0.1:${d.port}/health`, 1000)).status === 200, { timeoutMs: 30_000 });
+  }, 60_000);
+});
+
+describe('pausedByPerson', () => {
+  const base = { name: 'gw', state: 'running', pid: 10, held: null, incident: null, maintenance: null, nextRestartAt: null } as unknown as ServiceStatus;
+  it('names maintenance, a hold for a human and a stop by hand; a crash between exit and restart is not a pause', () => {
+    expect(pausedByPerson(base)).toBeUndefined();
+    expect(pausedByPerson({ ...base, maintenance: { since: 0, until: null, reason: 'editing', by: 'cli:me', timeLeftMs: null } })).toContain('in maintenance (by cli:me: editing)');
+    expect(pausedByPerson({ ...base, state: 'held', pid: null, held: { reason: 'crash-loop', detail: '5 restarts', since: 0 } })).toContain('held for a human (crash-loop: 5 restarts)');
+    expect(pausedByPerson({ ...base, state: 'stopped', pid: null })).toContain('"gw" is stopped');
+    expect(pausedByPerson({ ...base, state: 'stopped', pid: null, nextRestartAt: 5 })).toBeUndefined();
+    expect(pausedByPerson({ ...base, state: 'stopped', pid: null, incident: {} as ServiceStatus['incident'] })).toBeUndefined();
+  });
+});
