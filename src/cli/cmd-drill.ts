@@ -15,7 +15,7 @@ import { isLoopbackHost } from '../server/auth.js';
 import { parseDuration } from '../config/duration.js';
 import { DaemonLink } from '../drill/daemon-link.js';
 import { DrillRefused, loadDaemonConfig, pausedByPerson, resolveTarget, type DrillTarget } from '../drill/target.js';
-import { RestoreStack, unwindOnSignals } from '../drill/restore-stack.js';
+import { RestoreStack, stopOnSignals } from '../drill/restore-stack.js';
 import { runDrill, skippedScenarios } from '../drill/run-drill.js';
 import { renderMarkdown, renderTerminal } from '../drill/drill-report.js';
 import type { DrillContext } from '../drill/drill-context.js';
@@ -173,6 +173,7 @@ export function registerDrill(program: Command): void {
       const target = await targetOrExit(program, o);
       const say = (line: string): void => void process.stderr.write(line + '\n');
       const restore = new RestoreStack(say);
+      const stop = new AbortController();
       const ctx: DrillContext = {
         clock: systemClock(),
         link: new DaemonLink(target.stateDir),
@@ -183,6 +184,7 @@ export function registerDrill(program: Command): void {
         stormSize: o.storm,
         cliEntry: ENTRY,
         reportNotes: [],
+        signal: stop.signal,
       };
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const mdFile = path.resolve(o.report ?? path.join(target.stateDir, 'drills', `drill-${stamp}.md`));
@@ -190,7 +192,7 @@ export function registerDrill(program: Command): void {
       process.stderr.write(planText(target, scenarios, skippedScenarios(ctx, scenarios), o, mdFile));
       if (!(await confirmed(o))) fail('not confirmed: re-run with --yes (or CLAWBACK_DRILL_YES=1) to let the drill break things', 2);
 
-      const uninstall = unwindOnSignals(restore, say);
+      const uninstall = stopOnSignals(restore, stop, say, 'the drill');
       let report;
       try {
         report = await runDrill(ctx, { scenarios, trials: o.trials, command: commandLine(scenarioArg, o) });
@@ -204,7 +206,7 @@ export function registerDrill(program: Command): void {
       if (o.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       else process.stdout.write(renderTerminal(report));
       say(`report: ${mdFile}\n        ${jsonFile}`);
-      process.exitCode = report.passed ? 0 : 1;
+      process.exitCode = report.stoppedEarly ? 130 : report.passed ? 0 : 1;
     });
 }
 
@@ -223,30 +225,6 @@ async function targetOrExit(program: Command, o: DrillOpts): Promise<DrillTarget
     if (err instanceof ConfigError) fail(err.message, 2);
     throw err;
   }
-}
-
-/**
- * Ctrl-C / SIGTERM / SIGHUP during a chaos run: the first one puts everything back at once and lets the run end
- * and write its report; a second one exits straight after putting things back. Returns the uninstaller.
- */
-function stopOnSignals(stop: AbortController, restore: RestoreStack, say: (line: string) => void): () => void {
-  const codes: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
-  const handlers = Object.entries(codes).map(([sig, code]) => {
-    const handler = (): void => {
-      restore.unwindAll();
-      if (stop.signal.aborted) {
-        say(`${sig} again: exiting without a report`);
-        process.exit(code);
-      }
-      say(`\n${sig}: stopping the chaos run; everything is put back and the report is written (again to exit at once)`);
-      stop.abort();
-    };
-    process.on(sig as NodeJS.Signals, handler);
-    return [sig, handler] as const;
-  });
-  return () => {
-    for (const [sig, handler] of handlers) process.off(sig as NodeJS.Signals, handler);
-  };
 }
 
 async function chaosAction(program: Command, o: DrillOpts, storm: number): Promise<void> {
@@ -313,7 +291,7 @@ async function chaosAction(program: Command, o: DrillOpts, storm: number): Promi
       say(line);
     }
   };
-  const uninstall = stopOnSignals(stop, restore, say);
+  const uninstall = stopOnSignals(restore, stop, say, 'the chaos run');
   let report;
   try {
     report = await runChaos(ctx, { durationMs: o.duration, meanIntervalMs: meanInterval, seed, kinds, ...(o.pollUrl ? { pollUrl: o.pollUrl } : {}), pollIntervalMs: o.pollInterval, command, progress });

@@ -153,3 +153,31 @@ export function servedAgainRun(faultAt: number, back: number | undefined, ok: st
     notes: [],
   };
 }
+
+/**
+ * After an interruption: a fault cut short may leave a deliberate hold behind (port-steal, crash-loop, a config
+ * without last-known-good), now or once its incident escalates. The drill put it there (it refuses to start on a
+ * held service), so the drill lifts it, once, and waits for the service to be steady. Bounded; the aborted signal is
+ * not used for this wait. Returns lines for the report.
+ */
+export async function settleAfterInterrupt(ctx: DrillContext): Promise<string[]> {
+  const notes: string[] = [];
+  const service = ctx.target.service.name;
+  const waitMs = Math.min(ctx.timeoutMs, 30_000);
+  let resumed = false;
+  const settled = await pollUntil(
+    async () => {
+      const s = await ctx.link.service(service);
+      if (s?.held && !resumed) {
+        resumed = true;
+        await ctx.link.action(service, 'resume');
+        notes.push(`the service was held (${s.held.reason}) after the interruption: resumed`);
+        return undefined;
+      }
+      return isSteady(ctx);
+    },
+    { clock: ctx.clock, timeoutMs: waitMs, intervalMs: 250 },
+  );
+  if (!settled) notes.push(`the service was not steady within ${secondsOf(waitMs)} after the interruption; check \`clawback status\``);
+  return notes;
+}

@@ -71,7 +71,7 @@ function mdTable(head: string[], rows: string[][]): string {
 /** The terminal view: summary, then one row per trial. */
 export function renderTerminal(r: DrillReport): string {
   const out = [
-    `drill of ${r.service}: ${r.passed ? 'PASSED' : 'FAILED'} (${r.trials.length} trial(s) in ${formatMs(r.finishedAt - r.startedAt)})`,
+    `drill of ${r.service}: ${r.stoppedEarly ? 'INTERRUPTED' : r.passed ? 'PASSED' : 'FAILED'} (${r.trials.length} trial(s) in ${formatMs(r.finishedAt - r.startedAt)})`,
     '',
     textTable(SUMMARY_HEAD, summaryRows(r)),
     '',
@@ -88,7 +88,7 @@ export function renderMarkdown(r: DrillReport): string {
     `# Clawback drill report: ${r.service}`,
     '',
     `- command: \`${r.command}\``,
-    `- result: **${r.passed ? 'passed' : 'FAILED'}**, ${r.trials.length} trial(s), ${r.trialsPerScenario} per scenario, ${formatMs(r.finishedAt - r.startedAt)} in all`,
+    `- result: **${r.stoppedEarly ? 'INTERRUPTED' : r.passed ? 'passed' : 'FAILED'}**, ${r.trials.length} trial(s), ${r.trialsPerScenario} per scenario, ${formatMs(r.finishedAt - r.startedAt)} in all`,
     `- when: ${new Date(r.startedAt).toISOString()}`,
     `- clawback ${r.clawbackVersion}, Node ${r.host.node}, ${r.host.platform}/${r.host.arch}, ${r.host.cpus} CPU(s)`,
     `- config: ${r.configFile ?? '(embedded demo)'}; state dir: ${r.stateDir}`,

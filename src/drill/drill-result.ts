@@ -57,6 +57,8 @@ export interface DrillReport {
   trials: TrialResult[];
   /** Things the user should know afterwards (kept state directories, restored files). */
   notes: string[];
+  /** Why the drill ended before its last trial (a signal), or null. An interrupted drill never passes. */
+  stoppedEarly: string | null;
   passed: boolean;
 }
 

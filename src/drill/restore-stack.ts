@@ -45,16 +45,28 @@ export class RestoreStack {
 }
 
 /**
- * On SIGINT/SIGTERM/SIGHUP: unwind the stack synchronously and exit (130/143/129). Returns the uninstaller.
- * The handlers belong to one drill run; nothing stays installed after it.
+ * On SIGINT/SIGTERM/SIGHUP: unwind the stack synchronously and abort `stop`, so the run ends its fault, lifts a hold
+ * it caused and writes its report; a second signal unwinds again and exits at once (130/143/129).
+ * Returns the uninstaller; the handlers belong to one drill run, nothing stays installed after it.
  */
-export function unwindOnSignals(stack: RestoreStack, log: (line: string) => void, exit: (code: number) => void = (c) => process.exit(c)): () => void {
+export function stopOnSignals(
+  stack: RestoreStack,
+  stop: AbortController,
+  log: (line: string) => void,
+  what: string,
+  exit: (code: number) => void = (c) => process.exit(c),
+): () => void {
   const codes: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
   const handlers = Object.entries(codes).map(([sig, code]) => {
     const handler = (): void => {
-      log(`${sig}: putting everything back before exiting...`);
       stack.unwindAll();
-      exit(code);
+      if (stop.signal.aborted) {
+        log(`${sig} again: exiting without a report`);
+        exit(code);
+        return;
+      }
+      log(`\n${sig}: stopping ${what}; everything is put back, a hold the drill caused is lifted and the report is written (again to exit at once)`);
+      stop.abort();
     };
     process.on(sig as NodeJS.Signals, handler);
     return [sig, handler] as const;

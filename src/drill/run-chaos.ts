@@ -3,8 +3,7 @@ import os from 'node:os';
 import { VERSION } from '../version.js';
 import type { ScenarioName } from './scenario-catalog.js';
 import { PausedByPerson, SCENARIOS, prepare, skippedScenarios } from './run-drill.js';
-import { isSteady, journalSince, waitSteady, type DrillContext, type ScenarioRun } from './drill-context.js';
-import { pollUntil } from './poll.js';
+import { journalSince, settleAfterInterrupt, waitSteady, type DrillContext, type ScenarioRun } from './drill-context.js';
 import { measureTrial } from './journal-measure.js';
 import { chaosSchedule, type PlannedFault } from './chaos-schedule.js';
 import { availabilityOf, downtimeMs, downtimeWithin, ttrWithin } from './availability.js';
@@ -141,25 +140,7 @@ export async function runChaos(ctx: DrillContext, o: ChaosOptions): Promise<Chao
     ctx.restore.unwindAll();
   }
   const stoppedEarly = aborted(ctx) ? 'interrupted (Ctrl-C / SIGTERM)' : null;
-  if (stoppedEarly) {
-    // A fault cut short may leave a deliberate hold behind (port-steal, crash-loop), now or once its incident escalates:
-    // the drill put it there, the drill lifts it. Bounded; the interrupted signal is not used for this wait.
-    let resumed = false;
-    const settled = await pollUntil(
-      async () => {
-        const s = await ctx.link.service(service);
-        if (s?.held && !resumed) {
-          resumed = true;
-          await ctx.link.action(service, 'resume');
-          notes.push(`the service was held (${s.held.reason}) after the interruption: resumed`);
-          return undefined;
-        }
-        return isSteady(ctx);
-      },
-      { clock: ctx.clock, timeoutMs: Math.min(ctx.timeoutMs, 30_000), intervalMs: 250 },
-    );
-    if (!settled) notes.push('the service was not steady within 30 s after the interruption; check `clawback status`');
-  }
+  if (stoppedEarly) notes.push(...(await settleAfterInterrupt(ctx)));
   const finishedAt = ctx.clock.now();
   const events = await journalSince(ctx, startedAt).catch(() => []);
   const inRun = events.filter((e) => e.time <= finishedAt);

@@ -4,7 +4,7 @@ import { VERSION } from '../version.js';
 import type { ScenarioName } from './scenario-catalog.js';
 import { drillPassed, summarize, type DrillReport, type TrialResult } from './drill-result.js';
 import { deliveredNotifications, measureTrial } from './journal-measure.js';
-import { freshRestartWindow, journalSince, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
+import { freshRestartWindow, journalSince, settleAfterInterrupt, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { crashScenario, crashStormScenario } from './scenario-crash.js';
 import { hangScenario, leakScenario } from './scenario-hang.js';
 import { configCorruptScenario } from './scenario-config-corrupt.js';
@@ -91,9 +91,10 @@ export async function runDrill(ctx: DrillContext, opts: RunDrillOptions): Promis
   const results: TrialResult[] = [];
   const skipped = skippedScenarios(ctx, opts.scenarios);
   let broken: string | undefined;
+  const interrupted = (): boolean => ctx.signal?.aborted ?? false;
   for (const name of opts.scenarios) {
     const scenario = SCENARIOS[name];
-    for (let trial = 1; trial <= opts.trials; trial++) {
+    for (let trial = 1; trial <= opts.trials && !interrupted(); trial++) {
       const skip = skipped.get(name);
       if (skip) {
         results.push(row(name, trial, ctx.clock.now(), { skipped: skip }));
@@ -120,7 +121,10 @@ export async function runDrill(ctx: DrillContext, opts: RunDrillOptions): Promis
           ctx.restore.unwindAll();
         }
         // Let the incident close before reading the journal, so its last events belong to this trial.
-        if (run.recovered) await waitSteady(ctx, Math.min(ctx.timeoutMs, 30_000));
+        if (interrupted()) {
+          run.asExpected = false;
+          run.outcome = `interrupted: ${run.outcome}`;
+        } else if (run.recovered) await waitSteady(ctx, Math.min(ctx.timeoutMs, 30_000));
       }
       const to = ctx.clock.now();
       const events = await journalSince(ctx, run.faultAt).catch(() => []);
@@ -148,6 +152,8 @@ export async function runDrill(ctx: DrillContext, opts: RunDrillOptions): Promis
       ctx.say(`  ${result.asExpected ? 'ok' : 'FAILED'}: ${result.outcome} (detect ${formatMs(result.detectMs)}, recover ${formatMs(result.recoverMs)}, level ${result.level ?? '-'})`);
     }
   }
+  const stoppedEarly = interrupted() ? 'interrupted (Ctrl-C / SIGTERM / SIGHUP)' : null;
+  if (stoppedEarly) ctx.reportNotes.push(...(await settleAfterInterrupt(ctx)));
   const status = await ctx.link.tryStatus();
   return {
     startedAt,
@@ -162,7 +168,8 @@ export async function runDrill(ctx: DrillContext, opts: RunDrillOptions): Promis
     summaries: opts.scenarios.map((n) => summarize(n, results)),
     trials: results,
     notes: [...ctx.reportNotes, ...(status ? [] : ['the daemon did not answer at the end of the drill'])],
-    passed: drillPassed(results),
+    stoppedEarly,
+    passed: !stoppedEarly && drillPassed(results),
   };
 }
 

@@ -1,8 +1,12 @@
-// `clawback drill` respects what a person decided: a service in maintenance, stopped by hand or held for a human is not drilled.
+// `clawback drill` respects what a person decided: a service in maintenance, stopped by hand or held for a human is not drilled, and a drill interrupted by Ctrl-C lifts the hold it caused instead of leaving the service down.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
-import { httpGet, waitFor } from '../helpers/processes.js';
-import { startDrillDaemon, type DrillDaemon } from './drill-daemon.js';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CLI, runCli } from '../helpers/cli.js';
+import { NODE } from '../helpers/daemon.js';
+import { httpGet, spawnMarked, waitFor } from '../helpers/processes.js';
+import { GATEWAY_JSON, startDrillDaemon, type DrillDaemon } from './drill-daemon.js';
+import type { DrillReport } from '../../src/drill/drill-result.js';
 import { pausedByPerson } from '../../src/drill/target.js';
 import type { ServiceStatus } from '../../src/daemon/service-runtime.js';
 
@@ -57,6 +61,33 @@ describe('clawback drill and what a person decided', () => {
     }
     await waitFor(async () => (await httpGet(`http://127.0.0.1:${d.port}/health`, 1000)).status === 200, { timeoutMs: 30_000 });
   }, 60_000);
+  it('Ctrl-C during a port theft: the port is released, the hold the drill caused is lifted, the report says INTERRUPTED (exit 130)', async () => {
+    await waitFor(async () => (await status()).incident === null && (await httpGet(`http://127.0.0.1:${d.port}/health`, 1000)).status === 200, { timeoutMs: 30_000 });
+    const mdFile = path.join(d.dir, 'drill-int.md');
+    const drill = spawnMarked(NODE, [CLI, 'drill', 'port-steal', '--trials', '3', '--timeout', '40', '--yes', '--report', mdFile, '--state-dir', d.stateDir]);
+    try {
+      // The drill holds the port until the incident is escalated to a human (a hold); interrupt once it is.
+      await waitFor(async () => (await status()).held !== null, { timeoutMs: 60_000, intervalMs: 200 });
+      process.kill(drill.pid, 'SIGINT');
+      const exit = await drill.waitForExit(60_000);
+      expect(exit.code, drill.stderr()).toBe(130);
+      expect(drill.stderr()).toContain('SIGINT: stopping the drill');
+      const report = JSON.parse(readFileSync(path.join(d.dir, 'drill-int.json'), 'utf8')) as DrillReport;
+      expect(report.stoppedEarly).toContain('interrupted');
+      expect(report.passed).toBe(false);
+      // One trial, cut short: the other two were not run, and it is not counted as a success.
+      expect(report.trials).toHaveLength(1);
+      expect(report.trials[0]!.outcome).toMatch(/^interrupted: /);
+      expect(existsSync(mdFile)).toBe(true);
+      expect(readFileSync(mdFile, 'utf8')).toContain('INTERRUPTED');
+      // Nobody has to run `clawback resume`: the service serves again, not held.
+      await waitFor(async () => (await httpGet(`http://127.0.0.1:${d.port}/health`, 1000)).status === 200, { timeoutMs: 40_000, intervalMs: 200 });
+      expect((await status()).held).toBeNull();
+      expect(readFileSync(d.gatewayConfig).toString()).toBe(GATEWAY_JSON);
+    } finally {
+      drill.kill();
+    }
+  }, 150_000);
 });
 
 describe('pausedByPerson', () => {

@@ -12,7 +12,7 @@ import { crashLoopBudgetMs } from '../../src/drill/scenario-crash-loop.js';
 import { leakPlan } from '../../src/drill/scenario-hang.js';
 import { renderMarkdown, renderTerminal } from '../../src/drill/drill-report.js';
 import { guardFile, restoreFile, releaseGuard, isIntact, removeDrillEvidence, evidenceNames } from '../../src/drill/file-guard.js';
-import { RestoreStack, unwindOnSignals } from '../../src/drill/restore-stack.js';
+import { RestoreStack, stopOnSignals } from '../../src/drill/restore-stack.js';
 import { checkStateDir } from '../../src/drill/scenario-daemon.js';
 import { restartSchema } from '../../src/config/schema.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
@@ -110,7 +110,7 @@ describe('scenario parts', () => {
 });
 
 describe("the user's files", () => {
-  it('a signal during a drill puts the exact bytes and mode back, then exits 130', () => {
+  it('a signal during a drill puts the exact bytes and mode back and stops the run; a second one exits 130', () => {
     const dir = tempDir();
     const file = path.join(dir, 'gateway.json');
     writeFileSync(file, 'original bytes\n');
@@ -124,8 +124,13 @@ describe("the user's files", () => {
     });
     rmSync(file);
     const codes: number[] = [];
-    const uninstall = unwindOnSignals(stack, () => undefined, (c) => codes.push(c));
+    const stop = new AbortController();
+    const uninstall = stopOnSignals(stack, stop, () => undefined, 'the drill', (c: number) => void codes.push(c));
     try {
+      process.emit('SIGINT');
+      // The first signal puts everything back and stops the run (which then lifts its hold and writes its report).
+      expect(stop.signal.aborted).toBe(true);
+      expect(codes).toEqual([]);
       process.emit('SIGINT');
     } finally {
       uninstall();
@@ -157,7 +162,7 @@ describe('report rendering', () => {
     const report: DrillReport = {
       startedAt: 0, finishedAt: 5000, command: 'clawback drill all --trials 1', clawbackVersion: '0.1.0',
       host: { platform: 'linux', arch: 'x64', node: '20', cpus: 2 }, stateDir: '/s', configFile: null, service: 'gw', trialsPerScenario: 1,
-      summaries: [summarize('crash', trials), summarize('port-steal', trials)], trials, notes: ['kept /s.old'], passed: true,
+      summaries: [summarize('crash', trials), summarize('port-steal', trials)], trials, notes: ['kept /s.old'], stoppedEarly: null, passed: true,
     };
     const md = renderMarkdown(report);
     expect(md).toContain('| crash | 1 | 1/1 (100%) | 100 ms | 100 ms | 10 ms | 0 | 1/1 |');
