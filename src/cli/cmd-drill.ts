@@ -19,6 +19,8 @@ import { RestoreStack, stopOnSignals } from '../drill/restore-stack.js';
 import { runDrill, skippedScenarios } from '../drill/run-drill.js';
 import { renderMarkdown, renderTerminal } from '../drill/drill-report.js';
 import type { DrillContext } from '../drill/drill-context.js';
+import { takeDrillLock } from '../drill/drill-lock.js';
+import type { FileLock } from '../platform/file-lock.js';
 
 const ENTRY = fileURLToPath(new URL('./main.js', import.meta.url));
 
@@ -191,6 +193,7 @@ export function registerDrill(program: Command): void {
       const jsonFile = mdFile.replace(/\.md$/i, '') + '.json';
       process.stderr.write(planText(target, scenarios, skippedScenarios(ctx, scenarios), o, mdFile));
       if (!(await confirmed(o))) fail('not confirmed: re-run with --yes (or CLAWBACK_DRILL_YES=1) to let the drill break things', 2);
+      const lock = await drillLockOrExit(target.stateDir);
 
       const uninstall = stopOnSignals(restore, stop, say, 'the drill');
       let report;
@@ -199,6 +202,7 @@ export function registerDrill(program: Command): void {
       } finally {
         restore.unwindAll();
         uninstall();
+        await lock.release();
       }
       mkdirSync(path.dirname(mdFile), { recursive: true, mode: 0o700 });
       writeFileSync(mdFile, renderMarkdown(report));
@@ -208,6 +212,14 @@ export function registerDrill(program: Command): void {
       say(`report: ${mdFile}\n        ${jsonFile}`);
       process.exitCode = report.stoppedEarly ? 130 : report.passed ? 0 : 1;
     });
+}
+
+/** This drill's lock on the state directory, or exit 2 naming the drill that holds it. */
+async function drillLockOrExit(stateDir: string): Promise<FileLock> {
+  const r = await takeDrillLock(stateDir);
+  if ('lock' in r) return r.lock;
+  const who = r.heldBy ? `pid ${r.heldBy.pid}, since ${new Date(r.heldBy.acquiredAt).toISOString()}` : 'its lock is being written';
+  fail(`another drill is running against ${stateDir} (${who}); wait for it to end: two drills at once kill each other's instances and report each other's faults as their own`, 2);
 }
 
 /** Picks the target through the daemon, or exits with the drill's refusal codes. */
@@ -281,6 +293,7 @@ async function chaosAction(program: Command, o: DrillOpts, storm: number): Promi
     ].join('\n') + '\n',
   );
   if (!(await confirmed(o))) fail('not confirmed: re-run with --yes (or CLAWBACK_DRILL_YES=1) to let the drill break things', 2);
+  const lock = await drillLockOrExit(target.stateDir);
 
   const tty = process.stderr.isTTY === true;
   let lastLineAt = 0;
@@ -298,6 +311,7 @@ async function chaosAction(program: Command, o: DrillOpts, storm: number): Promi
   } finally {
     restore.unwindAll();
     uninstall();
+    await lock.release();
     if (tty) process.stderr.write('\n');
   }
   mkdirSync(path.dirname(mdFile), { recursive: true, mode: 0o700 });
