@@ -20,6 +20,7 @@ import { runDrill, skippedScenarios } from '../drill/run-drill.js';
 import { renderMarkdown, renderTerminal } from '../drill/drill-report.js';
 import type { DrillContext } from '../drill/drill-context.js';
 import { takeDrillLock } from '../drill/drill-lock.js';
+import { recoverAbandonedGuards } from '../drill/file-guard.js';
 import type { FileLock } from '../platform/file-lock.js';
 
 const ENTRY = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -194,6 +195,10 @@ export function registerDrill(program: Command): void {
       process.stderr.write(planText(target, scenarios, skippedScenarios(ctx, scenarios), o, mdFile));
       if (!(await confirmed(o))) fail('not confirmed: re-run with --yes (or CLAWBACK_DRILL_YES=1) to let the drill break things', 2);
       const lock = await drillLockOrExit(target.stateDir);
+      for (const line of recoverAbandonedGuards()) {
+        say(line);
+        ctx.reportNotes.push(line);
+      }
 
       const uninstall = stopOnSignals(restore, stop, say, 'the drill');
       let report;
@@ -294,6 +299,10 @@ async function chaosAction(program: Command, o: DrillOpts, storm: number): Promi
   );
   if (!(await confirmed(o))) fail('not confirmed: re-run with --yes (or CLAWBACK_DRILL_YES=1) to let the drill break things', 2);
   const lock = await drillLockOrExit(target.stateDir);
+  for (const line of recoverAbandonedGuards()) {
+    say(line);
+    ctx.reportNotes.push(line);
+  }
 
   const tty = process.stderr.isTTY === true;
   let lastLineAt = 0;

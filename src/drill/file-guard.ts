@@ -4,6 +4,20 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomicSync } from '../platform/atomic-write.js';
+import { isSameProcess, processStartTime } from '../platform/proc.js';
+
+const BACKUP_PREFIX = 'clawback-drill-backup-';
+const MANIFEST = 'guard.json';
+
+/** What a backup dir says about itself, so the next drill can put the bytes back if this one is SIGKILLed. */
+interface GuardManifest {
+  realPath: string;
+  mode: number | null;
+  backup: string;
+  owner: { pid: number; startTime: number | null };
+  /** sha256 of the bytes the drill wrote over the file ('deleted' when it removed it); null before it did. */
+  wrote: string | null;
+}
 
 export function sha256Of(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
@@ -37,11 +51,76 @@ export function guardFile(file: string): GuardedFile {
   }
   let backupPath: string | undefined;
   if (content !== undefined) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'clawback-drill-backup-'));
+    const dir = mkdtempSync(path.join(os.tmpdir(), BACKUP_PREFIX));
     backupPath = path.join(dir, path.basename(realPath));
     writeFileSync(backupPath, content, { mode: 0o600 });
+    writeManifest(dir, { realPath, mode: mode ?? null, backup: path.basename(backupPath), owner: { pid: process.pid, startTime: processStartTime(process.pid) ?? null }, wrote: null });
   }
   return { path: file, realPath, content, mode, backupPath };
+}
+
+function writeManifest(dir: string, m: GuardManifest): void {
+  writeFileAtomicSync(path.join(dir, MANIFEST), JSON.stringify(m) + '\n', { mode: 0o600 });
+}
+
+/**
+ * Records what the drill is about to write over the guarded file (undefined: it deletes it), before it writes: a
+ * later drill puts the user's bytes back only over exactly these bytes, never over an edit made since.
+ */
+export function noteDrillWrite(g: GuardedFile, bytes: Buffer | undefined): void {
+  if (!g.backupPath) return;
+  const dir = path.dirname(g.backupPath);
+  try {
+    const m = JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8')) as GuardManifest;
+    writeManifest(dir, { ...m, wrote: bytes === undefined ? 'deleted' : sha256Of(bytes) });
+  } catch {
+    // no manifest: the in-memory guard still restores; only the SIGKILL case loses its help
+  }
+}
+
+/**
+ * A drill that was SIGKILLed could not put a file back. Its backup dir (owner gone) is found by the next drill: the
+ * bytes go back when the file still holds what that drill wrote (or is still deleted); otherwise (edited since)
+ * nothing is overwritten and the backup is kept and named. Returns lines for the user.
+ */
+export function recoverAbandonedGuards(tmp = os.tmpdir()): string[] {
+  const out: string[] = [];
+  let names: string[] = [];
+  try {
+    names = readdirSync(tmp).filter((n) => n.startsWith(BACKUP_PREFIX));
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    const dir = path.join(tmp, name);
+    let m: GuardManifest;
+    let original: Buffer;
+    try {
+      m = JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8')) as GuardManifest;
+      if (isSameProcess(m.owner.pid, m.owner.startTime)) continue;
+      original = readFileSync(path.join(dir, m.backup));
+    } catch {
+      continue;
+    }
+    let now: Buffer | undefined;
+    try {
+      now = readFileSync(m.realPath);
+    } catch {
+      now = undefined;
+    }
+    const g: GuardedFile = { path: m.realPath, realPath: m.realPath, content: original, mode: m.mode ?? undefined, backupPath: path.join(dir, m.backup) };
+    const drillLeftIt = m.wrote !== null && (now === undefined ? m.wrote === 'deleted' : sha256Of(now) === m.wrote);
+    if (now !== undefined && now.equals(original)) {
+      releaseGuard(g);
+    } else if (drillLeftIt) {
+      restoreFile(g);
+      releaseGuard(g);
+      out.push(`put back ${m.realPath} (${original.length} bytes) from a drill that was killed before it could (pid ${m.owner.pid})`);
+    } else {
+      out.push(`a drill that was killed (pid ${m.owner.pid}) kept the earlier bytes of ${m.realPath} in ${g.backupPath}; the file has changed since, so it was left as it is`);
+    }
+  }
+  return out;
 }
 
 /** True when the file on disk has exactly the guarded bytes (or is still absent when it was absent). */

@@ -1,7 +1,7 @@
 // Level 2 drill: break the watched config and kill the service; the doctor must bring back last-known-good. The user's bytes always come back.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { snapshotStoreFor } from '../doctor/snapshot-store.js';
-import { evidenceNames, guardFile, releaseGuard, removeDrillEvidence, restoreFile, sha256Of } from './file-guard.js';
+import { evidenceNames, guardFile, noteDrillWrite, releaseGuard, removeDrillEvidence, restoreFile, sha256Of } from './file-guard.js';
 import { sendSignal, waitForEvent, waitServedByNewInstance, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
 import { pollUntil } from './poll.js';
@@ -58,6 +58,7 @@ export const configCorruptScenario: Scenario = {
       if (lkg === 'none') notes.push('no last-known-good snapshot: the expected outcome is an escalation to a human');
       const pid = before.pid!;
       const faultAt = ctx.clock.now();
+      noteDrillWrite(guard, garbage);
       if (garbage === undefined) rmSync(guard.realPath, { force: true });
       else writeFileSync(guard.realPath, garbage);
       sendSignal(pid, 'SIGKILL');

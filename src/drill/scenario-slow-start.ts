@@ -1,7 +1,7 @@
 // A slow start: the demo gateway is told (startupDelayMs in its config) to take a while to listen, then killed; the start-up grace must cover it.
 import { writeFileSync } from 'node:fs';
 import type { ProbeConfigOf } from '../probes/probe-schema.js';
-import { guardFile, releaseGuard, restoreFile } from './file-guard.js';
+import { guardFile, noteDrillWrite, releaseGuard, restoreFile } from './file-guard.js';
 import { sendSignal, servedAgainRun, waitServedByNewInstance, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
 import { isDemoGateway } from './target.js';
@@ -37,7 +37,9 @@ export const slowStartScenario: Scenario = {
     try {
       const delay = delayFor(ctx);
       const parsed = JSON.parse(guard.content.toString('utf8')) as Record<string, unknown>;
-      writeFileSync(guard.realPath, `${JSON.stringify({ ...parsed, startupDelayMs: delay }, null, 2)}\n`);
+      const slow = Buffer.from(`${JSON.stringify({ ...parsed, startupDelayMs: delay }, null, 2)}\n`);
+      noteDrillWrite(guard, slow);
+      writeFileSync(guard.realPath, slow);
       const pid = before.pid!;
       const faultAt = ctx.clock.now();
       sendSignal(pid, 'SIGKILL');
