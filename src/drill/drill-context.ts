@@ -12,6 +12,7 @@ import type { DrillTarget } from './target.js';
 import type { RestoreStack } from './restore-stack.js';
 import { isServing } from './serving-check.js';
 import { pollUntil } from './poll.js';
+import type { JournalProof } from './journal-measure.js';
 
 export interface DrillContext {
   clock: Clock;
@@ -48,6 +49,8 @@ export interface Scenario {
   /** A reason when the scenario cannot apply to this service (the trial is skipped, not failed). */
   notApplicable?(ctx: DrillContext): string | undefined;
   run(ctx: DrillContext, trial: number, before: ServiceStatus): Promise<ScenarioRun>;
+  /** Journal events that prove the ladder itself recovered the trial; without one it is no pass (see provenByJournal). */
+  provedBy?: JournalProof;
 }
 
 /** Ends a trial early with a failed outcome. */

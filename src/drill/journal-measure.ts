@@ -69,6 +69,26 @@ export function measureTrial(events: readonly ClawbackEvent[], w: TrialWindow): 
   };
 }
 
+/** The events that show a level of the ladder acted on a trial's fault, and how the report names them. */
+export interface JournalProof {
+  types: readonly EventType[];
+  what: string;
+}
+
+/**
+ * A trial the scenario saw recover counts as a pass only when the journal shows the ladder acting on it: a hang
+ * replaced by a daemon restart, or by a person, recovered, but proves nothing about the watchdog.
+ */
+export function provenByJournal(
+  run: { asExpected: boolean; outcome: string },
+  proof: JournalProof | undefined,
+  events: readonly ClawbackEvent[],
+  w: TrialWindow,
+): { asExpected: boolean; outcome: string } {
+  if (!run.asExpected || !proof || eventsInWindow(events, w).some((e) => proof.types.includes(e.type))) return run;
+  return { asExpected: false, outcome: `${run.outcome}; but the journal shows no ${proof.what} in the trial: something else replaced the instance (a daemon restart, a person)` };
+}
+
 /** Sum of `clawback_notifications_total{result="delivered"}` in a Prometheus text exposition; null when absent. */
 export function deliveredNotifications(metricsText: string): number | null {
   let found = false;

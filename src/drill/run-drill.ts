@@ -3,7 +3,7 @@ import os from 'node:os';
 import { VERSION } from '../version.js';
 import type { ScenarioName } from './scenario-catalog.js';
 import { drillPassed, summarize, type DrillReport, type TrialResult } from './drill-result.js';
-import { deliveredNotifications, measureTrial } from './journal-measure.js';
+import { deliveredNotifications, measureTrial, provenByJournal } from './journal-measure.js';
 import { freshRestartWindow, journalSince, settleAfterInterrupt, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { crashScenario, crashStormScenario } from './scenario-crash.js';
 import { hangScenario, leakScenario } from './scenario-hang.js';
@@ -128,16 +128,18 @@ export async function runDrill(ctx: DrillContext, opts: RunDrillOptions): Promis
       }
       const to = ctx.clock.now();
       const events = await journalSince(ctx, run.faultAt).catch(() => []);
-      const m = measureTrial(events, {
+      const window = {
         service: ctx.target.service.name,
         from: run.faultAt,
         to,
         includeDaemonEvents: run.includeDaemonEvents ?? false,
         channels: ctx.target.channels,
-      });
+      };
+      const m = measureTrial(events, window);
+      const judged = provenByJournal(run, scenario.provedBy, events, window);
       const sentAfter = await notificationsNow(ctx);
       const result = row(name, trial, run.faultAt, {
-        asExpected: run.asExpected,
+        asExpected: judged.asExpected,
         recovered: run.recovered,
         detectMs: m.detectMs,
         recoverMs: run.recoverMs,
@@ -145,7 +147,7 @@ export async function runDrill(ctx: DrillContext, opts: RunDrillOptions): Promis
         level: m.level,
         alerts: m.alerts,
         notificationsDelivered: sentBefore !== null && sentAfter !== null ? Math.max(0, sentAfter - sentBefore) : null,
-        outcome: run.outcome,
+        outcome: judged.outcome,
         notes: run.notes,
       });
       results.push(result);

@@ -6,6 +6,7 @@ import { formatMs } from './drill-report.js';
 
 export const crashScenario: Scenario = {
   name: 'crash',
+  provedBy: { types: ['service.exited'], what: 'exit noticed by the daemon (service.exited)' },
   async run(ctx, _trial, before): Promise<ScenarioRun> {
     const pid = before.pid!;
     const faultAt = ctx.clock.now();

@@ -4,7 +4,9 @@ import { readFileSync, writeFileSync, rmSync, existsSync, statSync, chmodSync } 
 import path from 'node:path';
 import { tempDir } from '../helpers/daemon.js';
 import { median, percentile, summarize, drillPassed, type TrialResult, type DrillReport } from '../../src/drill/drill-result.js';
-import { measureTrial, deliveredNotifications } from '../../src/drill/journal-measure.js';
+import { measureTrial, deliveredNotifications, provenByJournal } from '../../src/drill/journal-measure.js';
+import { hangScenario, leakScenario } from '../../src/drill/scenario-hang.js';
+import { crashScenario } from '../../src/drill/scenario-crash.js';
 import { parseScenarioList, SCENARIO_NAMES } from '../../src/drill/scenario-catalog.js';
 import { corruptBytes } from '../../src/drill/scenario-config-corrupt.js';
 import { expectedTripAt } from '../../src/drill/scenario-crash.js';
@@ -64,6 +66,24 @@ describe('journal measures', () => {
   it('channel filters decide what counts as an alert when channels are configured', () => {
     const m = measureTrial(events, { service: 'gw', from: 1000, to: 2000, includeDaemonEvents: true, channels: [{ minSeverity: 'critical' }] });
     expect(m.alerts).toBe(1); // only the resolved event passes a critical floor
+  });
+
+  it('a recovered trial is a pass only when the journal shows the ladder acting on it (a hang replaced by a daemon restart is not)', () => {
+    const w = { service: 'gw', from: 1000, to: 9000, includeDaemonEvents: false, channels: [] };
+    const seen = { asExpected: true, outcome: 'SIGSTOP pid 7: judged hung, replaced, serving' };
+    // A daemon restart replaced the frozen instance: no verdict in the window.
+    const restartOnly = [ev('daemon.started', 3000, { service: undefined }), ev('service.started', 3100)];
+    const judged = provenByJournal(seen, hangScenario.provedBy, restartOnly, w);
+    expect(judged.asExpected).toBe(false);
+    expect(judged.outcome).toContain('no watchdog verdict (service.unhealthy)');
+    // The watchdog's verdict inside the window proves it; one outside the window does not.
+    expect(provenByJournal(seen, hangScenario.provedBy, [ev('service.unhealthy', 2500)], w)).toEqual(seen);
+    expect(provenByJournal(seen, hangScenario.provedBy, [ev('service.unhealthy', 500)], w).asExpected).toBe(false);
+    expect(provenByJournal(seen, leakScenario.provedBy, [ev('memory.limit', 2500)], w)).toEqual(seen);
+    expect(provenByJournal(seen, crashScenario.provedBy, [ev('service.exited', 1010)], w)).toEqual(seen);
+    // A failed trial stays failed, and a scenario without a proof is judged by its own check.
+    expect(provenByJournal({ ...seen, asExpected: false }, hangScenario.provedBy, [ev('service.unhealthy', 2500)], w).asExpected).toBe(false);
+    expect(provenByJournal(seen, undefined, [], w)).toEqual(seen);
   });
 
   it('reads delivered notifications from the metrics text', () => {
