@@ -10,6 +10,7 @@ import { rotateIfLarger, trimFlood } from '../observe/log-rotation.js';
 import { incidentHistory } from '../observe/incident-history.js';
 import { serviceLogFile } from './spawn-spec.js';
 import { delayToGrid } from '../platform/clock.js';
+import { ApiAnswer } from '../server/api-server.js';
 import { VERSION } from '../version.js';
 
 /** One metrics registry per daemon, created on first use (the health watches feed it probe results). */
@@ -210,7 +211,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
           const m = /^\/api\/incidents\/([\w-]+)$/.exec(p);
           if (m) {
             const found = (await history.incidents()).find((i) => i.id === m[1]);
-            return found ?? { error: `no incident ${m[1]}` };
+            return found ?? new ApiAnswer(404, { error: `no incident ${m[1]}` });
           }
           return undefined;
         },

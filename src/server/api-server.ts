@@ -23,6 +23,14 @@ export interface ApiHandlers {
   dashboard?: (path: string) => { body: string | Buffer; type: string } | undefined;
 }
 
+/** An extra route's answer with a status of its own (a 404 for an id that names nothing); plain values answer 200. */
+export class ApiAnswer {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
+
 /** What leaves the daemon through the API passes this (status JSON, SSE events, extra routes, /metrics text). */
 export interface ApiRedactor {
   redact(text: string): string;
@@ -100,6 +108,7 @@ export async function startApiServer(opts: { host: string; port: number; token: 
     }
     if (handlers.extra && url.pathname.startsWith('/api/')) {
       const body = await handlers.extra(url.pathname, url.searchParams);
+      if (body instanceof ApiAnswer) return send(res, body.status, scrub(body.body));
       if (body !== undefined) return send(res, 200, scrub(body));
     }
     const page = handlers.dashboard?.(url.pathname);

@@ -1,6 +1,6 @@
 // A name or id with a broken %-escape in the path is the client's error (400, naming the path), not a daemon fault (500).
 import { afterEach, describe, expect, it } from 'vitest';
-import { startApiServer, type ApiServer } from '../../src/server/api-server.js';
+import { ApiAnswer, startApiServer, type ApiServer } from '../../src/server/api-server.js';
 
 const TOKEN = 't'.repeat(32);
 let api: ApiServer | undefined;
@@ -23,6 +23,7 @@ describe('the API and malformed path escapes', () => {
           return m ? { status: 200, body: { ok: true, message: decodeURIComponent(m[1]!) } } : undefined;
         },
         extra: async (p) => {
+          if (p === '/api/incidents/missing') return new ApiAnswer(404, { error: 'no incident missing' });
           const m = /^\/api\/update\/([^/]+)$/.exec(p);
           return m ? { service: decodeURIComponent(m[1]!) } : undefined;
         },
@@ -38,6 +39,10 @@ describe('the API and malformed path escapes', () => {
       expect(body.error).toContain(p);
       expect(body.error).toMatch(/malformed %-escape/);
     }
+    // An id that names nothing is a 404 with its message, not a 200.
+    const missing = await fetch(`${base}/api/incidents/missing`, { headers: auth });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: 'no incident missing' });
     // A well-formed escape still reaches the route.
     const ok = await fetch(`${base}/api/services/web%3A1/restart`, { method: 'POST', headers: auth });
     expect(((await ok.json()) as { message: string }).message).toBe('acted on web:1');
