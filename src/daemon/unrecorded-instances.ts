@@ -1,6 +1,5 @@
 // Instances this state dir's daemon started that state.json no longer records (the file lost or corrupt): adopted, never run twice.
-import { readdirSync } from 'node:fs';
-import { commandLine, environOf, hasProcFs, readProcStat } from '../platform/proc.js';
+import { commandLine, environOf, pidsWithEnv, readProcStat } from '../platform/proc.js';
 
 export interface UnrecordedInstance {
   pid: number;
@@ -25,19 +24,11 @@ const MAX_DEPTH = 64;
  */
 export function findUnrecordedInstances(stateDir: string, names: ReadonlySet<string>, selfPid = process.pid): UnrecordedScan {
   const out: UnrecordedScan = { found: new Map(), others: new Map() };
-  if (names.size === 0 || !hasProcFs()) return out;
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return out;
-  }
+  if (names.size === 0) return out;
   const byService = new Map<string, Array<{ pid: number; startTime: number }>>();
-  for (const entry of entries) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid <= 1 || pid === selfPid) continue;
+  for (const pid of pidsWithEnv('CLAWBACK_SUPERVISED_BY', stateDir, selfPid)) {
     const service = environOf(pid, 'CLAWBACK_SERVICE');
-    if (service === undefined || !names.has(service) || environOf(pid, 'CLAWBACK_SUPERVISED_BY') !== stateDir) continue;
+    if (service === undefined || !names.has(service)) continue;
     const st = readProcStat(pid);
     if (!st || st.pgid !== pid || st.state === 'Z') continue;
     const cmd = commandLine(pid) ?? '';

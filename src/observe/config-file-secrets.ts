@@ -30,13 +30,13 @@ export function isSecretKey(key: string): boolean {
   return w.length >= 2 && SECRET_LAST_PAIRS.has(`${w[w.length - 2]} ${last}`);
 }
 
-/** [key, value] of every string whose key names a secret, at any depth (bounded). */
-export function secretFields(value: unknown, depth = 0, out: Array<[string, string]> = []): Array<[string, string]> {
+/** [key, value] of every string whose key `isSecret` accepts (isSecretKey by default), at any depth (bounded). */
+export function secretFields(value: unknown, isSecret: (key: string) => boolean = isSecretKey, depth = 0, out: Array<[string, string]> = []): Array<[string, string]> {
   if (depth > 20 || value === null || typeof value !== 'object') return out;
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     if (typeof v === 'string') {
-      if (isSecretKey(k)) out.push([k, v]);
-    } else secretFields(v, depth + 1, out);
+      if (isSecret(k)) out.push([k, v]);
+    } else secretFields(v, isSecret, depth + 1, out);
   }
   return out;
 }

@@ -323,6 +323,39 @@ export function commandLine(pid: number): string | undefined {
   }
 }
 
+/**
+ * Pids of live processes whose initial environment holds exactly `NAME=value` (Linux /proc; none elsewhere, and none
+ * of another user's processes): one read of each process's environment, searched as bytes.
+ */
+export function pidsWithEnv(name: string, value: string, exceptPid = process.pid): number[] {
+  if (!HAS_PROC) return [];
+  const entry = Buffer.from(`${name}=${value}\0`);
+  const out: number[] = [];
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const dir of names) {
+    const c = dir.charCodeAt(0);
+    if (c < 0x30 || c > 0x39) continue;
+    const pid = Number(dir);
+    if (pid === exceptPid) continue;
+    let env: Buffer;
+    try {
+      env = readFileSync(`/proc/${dir}/environ`);
+    } catch {
+      continue; // another user's process, or gone meanwhile
+    }
+    // The variable is one NUL-terminated entry: at the start, or right after a NUL (not the tail of `OTHER_NAME=`).
+    let at = env.indexOf(entry);
+    while (at > 0 && env[at - 1] !== 0) at = env.indexOf(entry, at + 1);
+    if (at >= 0) out.push(pid);
+  }
+  return out;
+}
+
 /** One variable of a live process's initial environment (Linux /proc; undefined where unreadable). */
 export function environOf(pid: number, name: string): string | undefined {
   try {
