@@ -5,7 +5,7 @@ import { detectFormat, parseConfigText, type ConfigFormat } from '../platform/co
 import type { Redactor } from './redact.js';
 
 /** The last word of a key that names a secret (`token`, `botToken`, `password`, `credentials`). */
-const SECRET_LAST_WORDS = new Set(['token', 'secret', 'password', 'passwd', 'pwd', 'passphrase', 'credential', 'credentials', 'apikey']);
+const SECRET_LAST_WORDS = new Set(['token', 'secret', 'password', 'passwd', 'pwd', 'passphrase', 'credential', 'credentials', 'apikey', 'webhook', 'authorization']);
 /** Two last words that name a secret (`apiKey`, `private_key`, `clientSecret` is covered above, `webhookUrl`). */
 const SECRET_LAST_PAIRS = new Set(['api key', 'private key', 'access key', 'secret key', 'signing key', 'webhook url', 'bot token']);
 

@@ -5,7 +5,7 @@ import { Redactor } from '../../src/observe/redact.js';
 
 describe('config file secrets', () => {
   it('takes tokens, keys, passwords and webhook URLs, not the settings named after them', () => {
-    for (const k of ['token', 'botToken', 'apiKey', 'api_key', 'password', 'clientSecret', 'webhookUrl', 'privateKey', 'credentials']) {
+    for (const k of ['token', 'botToken', 'apiKey', 'api_key', 'password', 'clientSecret', 'webhookUrl', 'privateKey', 'credentials', 'webhook', 'discordWebhook', 'authorization']) {
       expect(isSecretKey(k), k).toBe(true);
     }
     for (const k of ['tokenizer', 'maxTokens', 'tokenMode', 'passwordFile', 'webhookPath', 'maxTokensField', 'apiKeySupported', 'mode', 'port']) {
