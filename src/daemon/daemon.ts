@@ -729,7 +729,13 @@ async function buildDaemon(
  * run, started from this state dir: its instance is recorded so the boot adopts it, instead of starting a second copy.
  */
 function adoptUnrecorded(services: readonly ServiceConfig[], state: DaemonState, stateDir: string, now: number, say: (line: string) => void, emit: (e: ClawbackEvent) => void): void {
-  const names = new Set(services.filter((s) => !s.external && !state.services[s.name]?.record?.instance).map((s) => s.name));
+  // A recorded instance that is gone counts as unrecorded too: state.json writes are coalesced, so a daemon killed
+  // right after a (re)start may have recorded the instance before it, while the new one runs on.
+  const recordedLive = (name: string): boolean => {
+    const inst = state.services[name]?.record?.instance;
+    return !!inst && isSameProcess(inst.pid, inst.pidStartTime);
+  };
+  const names = new Set(services.filter((s) => !s.external && !recordedLive(s.name)).map((s) => s.name));
   const scan = findUnrecordedInstances(stateDir, names);
   for (const [name, inst] of scan.found) {
     const saved = state.services[name];

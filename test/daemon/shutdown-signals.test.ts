@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import YAML from 'yaml';
 import { FIXTURES, NODE, markServices, readJournalFile, tempDir } from '../helpers/daemon.js';
 import { CLI } from '../helpers/cli.js';
@@ -90,7 +91,9 @@ describe('daemon shutdown signals', () => {
     await waitFor(() => !isAlive(pid), { timeoutMs: 10_000, message: 'the adopted service stopped with its daemon' });
   });
 
-  for (const loss of ['corrupt', 'deleted'] as const) {
+  // 'stale': state.json still names an earlier instance, now gone (its writes are coalesced: a daemon SIGKILLed right
+  // after a restart, an update's switch or a reload left it so), while the newer instance runs on.
+  for (const loss of ['corrupt', 'deleted', 'stale'] as const) {
     it(`SIGUSR2, then state.json ${loss}: the next daemon finds the instance it left by its marks and adopts it, no second copy`, async () => {
       const s = setup();
       const d1 = daemon(s);
@@ -99,7 +102,14 @@ describe('daemon shutdown signals', () => {
       expect(await d1.waitForExit(30_000), d1.stderr()).toEqual({ code: 0, signal: null });
       const stateFile = path.join(s.stateDir, 'state.json');
       if (loss === 'corrupt') writeFileSync(stateFile, readFileSync(stateFile, 'utf8').slice(0, 40));
-      else rmSync(stateFile);
+      else if (loss === 'deleted') rmSync(stateFile);
+      else {
+        const st = JSON.parse(readFileSync(stateFile, 'utf8')) as { services: Record<string, { record: { instance: { pid: number; pidStartTime: number } } }> };
+        const gone = spawnSync('true').pid!;
+        expect(isAlive(gone)).toBe(false);
+        st.services.svc!.record.instance = { ...st.services.svc!.record.instance, pid: gone };
+        writeFileSync(stateFile, JSON.stringify(st));
+      }
       const d2 = daemon(s);
       await waitFor(
         () => readJournalFile(path.join(s.stateDir, 'journal.jsonl')).find((e) => e.type === 'daemon.adopted' && e.details?.pid === pid),
