@@ -1,5 +1,6 @@
 // Config errors that name the field, the value found and what was expected.
 import type { z } from 'zod';
+import { mentionsSecret } from '../observe/secret-keys.js';
 
 export interface ConfigProblem {
   path: string;
@@ -33,13 +34,13 @@ function preview(value: unknown): string {
 }
 
 /** Keys whose values are secrets (tokens, webhook URLs, header values): an error never echoes them whole. */
-const SECRET_KEY = /(token|secret|password|passwd|api[_-]?key|authorization|webhook|credential|^url$|^headers$|^env$)/i;
+const HOLDS_SECRETS = /^(url|headers|env)$/i;
 
 /** A field whose value must not be printed: a secret-looking key, a value under headers/env, or a message that says so. */
 export function isSecretProblem(p: Pick<ConfigProblem, 'path' | 'message'>): boolean {
   if (/value not shown|may hold a secret|is a secret/i.test(p.message)) return true;
   const segments = p.path.split(/[.[\]]+/).filter(Boolean);
-  return segments.some((seg) => SECRET_KEY.test(seg));
+  return segments.some((seg) => HOLDS_SECRETS.test(seg) || mentionsSecret(seg));
 }
 
 /** A URL keeps its scheme and host (enough to recognise it); anything else is not shown at all. */

@@ -25,6 +25,7 @@ import { applyStage, outsideDir, stageConfig, stageEdited, type ConfigStage } fr
 import { lostBetweenTexts, protectedPatterns } from '../doctor/protected-settings.js';
 import type { ProtectedGuard } from './tool-set.js';
 import { secretFields } from '../observe/config-file-secrets.js';
+import { mentionsSecret } from '../observe/secret-keys.js';
 import { endAgentLeftovers } from './agent-leftovers.js';
 
 export type EmergencyOutcome = 'fixed' | 'failed' | 'timeout' | 'refused' | 'proposed';
@@ -77,14 +78,13 @@ export interface EmergencyResult extends AgentRunFacts {
   revertedFiles: string[];
 }
 
-const SECRET_FIELD = /(token|secret|password|passwd|api[_-]?key|apikey|authorization|webhook|private[_-]?key|client[_-]?secret|credential)/i;
 
 /**
  * Registers the string values of secret-looking fields of a parsed config (any depth) with the redactor: for an AI
  * prompt a wider net than the daemon's (any key that merely contains a secret word), every value kept whatever it is.
  */
 export function registerConfigSecrets(value: unknown, redactor: Redactor): void {
-  for (const [, v] of secretFields(value, (k) => SECRET_FIELD.test(k))) redactor.addSecret(v);
+  for (const [, v] of secretFields(value, mentionsSecret)) redactor.addSecret(v);
 }
 
 /** One Level 3 event shape for a run in flight and for its verdict (which may come from a later daemon). */

@@ -3,32 +3,9 @@
 import { readFile } from 'node:fs/promises';
 import { detectFormat, parseConfigText, type ConfigFormat } from '../platform/config-file.js';
 import type { Redactor } from './redact.js';
+import { isSecretKey, wordsOf } from './secret-keys.js';
 
-/** The last word of a key that names a secret (`token`, `botToken`, `password`, `credentials`). */
-const SECRET_LAST_WORDS = new Set(['token', 'secret', 'password', 'passwd', 'pwd', 'passphrase', 'credential', 'credentials', 'apikey', 'webhook', 'authorization']);
-/** Two last words that name a secret (`apiKey`, `private_key`, `clientSecret` is covered above, `webhookUrl`). */
-const SECRET_LAST_PAIRS = new Set(['api key', 'private key', 'access key', 'secret key', 'signing key', 'webhook url', 'bot token']);
-
-/** `gatewayAuthToken`, `api_key`, `WEBHOOK-URL` -> lower-case words. */
-function wordsOf(key: string): string[] {
-  return key
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .split(/[\s_.-]+/)
-    .filter(Boolean)
-    .map((w) => w.toLowerCase());
-}
-
-/**
- * Whether a key names a secret by its last word(s): `token`, `botToken`, `apiKey`, `password`, `webhookUrl`, but
- * not `tokenizer`, `maxTokens`, `tokenMode`, `passwordFile` or `webhookPath` (settings that merely mention one).
- */
-export function isSecretKey(key: string): boolean {
-  const w = wordsOf(key);
-  const last = w[w.length - 1];
-  if (last === undefined) return false;
-  if (SECRET_LAST_WORDS.has(last)) return true;
-  return w.length >= 2 && SECRET_LAST_PAIRS.has(`${w[w.length - 2]} ${last}`);
-}
+export { isSecretKey } from './secret-keys.js';
 
 /** [key, value] of every string whose key `isSecret` accepts (isSecretKey by default), at any depth (bounded). */
 export function secretFields(value: unknown, isSecret: (key: string) => boolean = isSecretKey, depth = 0, out: Array<[string, string]> = []): Array<[string, string]> {

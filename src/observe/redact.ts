@@ -1,4 +1,5 @@
 // Secrets must never reach logs, alerts or AI prompts: one redactor, fed with known secret values.
+import { isSecretKey } from './secret-keys.js';
 
 const PATTERNS: RegExp[] = [
   // Authorization headers and bearer tokens.
@@ -49,8 +50,6 @@ function settingValue(name: string, value: string): boolean {
   return CHOICE_VALUE.test(v) && CHOICE_SETTING_WORDS.has(words[words.length - 1] ?? '');
 }
 
-/** Object keys whose string values are secrets whatever they contain. */
-const SECRET_KEY = /^(token|secret|password|passwd|api[_-]?key|authorization|webhook[_-]?url|bot[_-]?token|client[_-]?secret|private[_-]?key)$/i;
 
 export class Redactor {
   private readonly values: string[] = [];
@@ -106,7 +105,7 @@ export class Redactor {
     if (value && typeof value === 'object') {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        out[k] = SECRET_KEY.test(k) && typeof v === 'string' ? REDACTED : this.redactDeep(v);
+        out[k] = typeof v === 'string' && isSecretKey(k) ? REDACTED : this.redactDeep(v);
       }
       return out as T;
     }

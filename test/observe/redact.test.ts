@@ -50,6 +50,16 @@ describe('Redactor', () => {
     expect(r.redactDeep({ a: ['abc-hidden-1'], webhookUrl: 'anything', n: 3 })).toEqual({ a: [REDACTED], webhookUrl: REDACTED, n: 3 });
   });
 
+  it('a value under a key that names a secret is redacted whatever it holds, by the same rule as config files (apiToken, X-Api-Key, credentials)', () => {
+    const r = new Redactor();
+    const secretKeys = ['token', 'apiToken', 'gatewayAuthToken', 'X-Api-Key', 'credentials', 'access_key', 'webhook', 'discordWebhook', 'signingKey', 'passphrase', 'client_secret', 'private_key', 'bot_token', 'webhookUrl'];
+    const keptKeys = ['tokenizer', 'maxTokens', 'tokenMode', 'passwordFile', 'webhookPath', 'name', 'state', 'keyboard', 'monkey'];
+    const input = Object.fromEntries([...secretKeys, ...keptKeys].map((k) => [k, 'value-1234']));
+    const out = r.redactDeep({ nested: [input] }).nested[0]!;
+    for (const k of secretKeys) expect(out[k], k).toBe(REDACTED);
+    for (const k of keptKeys) expect(out[k], k).toBe('value-1234');
+  });
+
   it('a flag or a number setting under a secret-looking name is not a secret; a number under any other name is', () => {
     const r = new Redactor();
     r.addSecretEnv({ AUTH_ENABLED: 'true', WEBHOOK_RETRIES: '5000', TOKEN_TTL: '3600', GATEWAY_AUTH_PORT: '18789', KEY_ROTATION_DAYS: '30.5', ADMIN_PASSWORD: '483920', NODE_AUTH_TOKEN: 'npm_abcdefgh1234' });

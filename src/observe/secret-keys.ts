@@ -1,0 +1,41 @@
+// One rule for which setting names hold secrets, used by every redaction path (journal, API, alerts, logs, AI prompts).
+
+/** The last word of a key that names a secret (`token`, `botToken`, `password`, `credentials`). */
+const SECRET_LAST_WORDS = new Set(['token', 'secret', 'password', 'passwd', 'pwd', 'passphrase', 'credential', 'credentials', 'apikey', 'webhook', 'authorization']);
+/** Two last words that name a secret (`apiKey`, `private_key`, `X-Api-Key`, `webhookUrl`). */
+const SECRET_LAST_PAIRS = new Set(['api key', 'private key', 'access key', 'secret key', 'signing key', 'webhook url', 'bot token']);
+/** Any key that can pass isSecretKey contains one of these: the cheap test that most keys fail first. */
+const MAY_BE_SECRET = /token|secret|pass|pwd|credential|key|webhook|authorization/i;
+/** A secret word anywhere in a key (`tokenFile`, `passwordHint`, `apiKeyRef`): the wider net for what must never be echoed. */
+const MENTIONS_SECRET = /token|secret|password|passwd|passphrase|api[_-]?key|private[_-]?key|access[_-]?key|authorization|webhook|credential/i;
+
+/** `gatewayAuthToken`, `api_key`, `WEBHOOK-URL` -> lower-case words. */
+export function wordsOf(key: string): string[] {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[\s_.-]+/)
+    .filter(Boolean)
+    .map((w) => w.toLowerCase());
+}
+
+/**
+ * Whether a key names a secret by its last word(s): `token`, `botToken`, `apiKey`, `password`, `webhookUrl`, but
+ * not `tokenizer`, `maxTokens`, `tokenMode`, `passwordFile` or `webhookPath` (settings that merely mention one).
+ * Its string value is redacted whatever it contains.
+ */
+export function isSecretKey(key: string): boolean {
+  if (!MAY_BE_SECRET.test(key)) return false;
+  const w = wordsOf(key);
+  const last = w[w.length - 1];
+  if (last === undefined) return false;
+  if (SECRET_LAST_WORDS.has(last)) return true;
+  return w.length >= 2 && SECRET_LAST_PAIRS.has(`${w[w.length - 2]} ${last}`);
+}
+
+/**
+ * Whether a key mentions a secret anywhere (isSecretKey's keys and also `tokenFile`, `apiKeyHint`): for text that leaves
+ * the machine or is echoed back (an AI prompt, a config error), where a false alarm costs nothing.
+ */
+export function mentionsSecret(key: string): boolean {
+  return MENTIONS_SECRET.test(key) || isSecretKey(key);
+}
