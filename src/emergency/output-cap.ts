@@ -50,7 +50,14 @@ export class PaneOutputFiles {
     if (!st || st.size <= this.cap) return false;
     const next = `${this.base}.${++this.generation}`;
     await fs.writeFile(next, '', { mode: 0o600 });
-    await repipe(next);
+    try {
+      await repipe(next);
+    } catch (e) {
+      // The pane ended meanwhile (or tmux failed): the output stays where it was; no stray empty generation.
+      this.generation--;
+      await fs.rm(next, { force: true });
+      throw e;
+    }
     // Two back: its `cat` ended when the previous generation began.
     if (this.previous !== undefined) {
       await fs.rm(this.previous, { force: true });
@@ -83,6 +90,7 @@ export class PaneOutputFiles {
 
   /** Unredacted terminal bytes: removed once the redacted transcript is written. */
   async removeAll(): Promise<void> {
-    for (const f of [this.previous, this.currentFile]) if (f !== undefined) await fs.rm(f, { force: true });
+    // Every generation ever named, not only the two kept: none may outlive the run, whatever a rotation left.
+    for (let g = 0; g <= this.generation; g++) await fs.rm(g === 0 ? this.base : `${this.base}.${g}`, { force: true });
   }
 }
