@@ -61,14 +61,27 @@ export function latenessRecordingClock(base: Clock): LatenessRecordingClock {
   };
 }
 
+/** The longest delay Node's setTimeout keeps; a longer one fires after 1 ms (TimeoutOverflowWarning). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * setTimeout for any delay: one longer than MAX_TIMER_MS (a maintenance of 30 days) waits in steps. Given to Node
+ * as is, it fired after 1 ms, and the service's wake-up re-armed it at once: a tick every millisecond until the end.
+ */
+function longTimeout(fn: () => void, ms: number): TimerHandle {
+  let t: ReturnType<typeof setTimeout>;
+  const arm = (left: number): void => {
+    t = left > MAX_TIMER_MS ? setTimeout(() => arm(left - MAX_TIMER_MS), MAX_TIMER_MS) : setTimeout(fn, Math.max(0, left));
+  };
+  arm(ms);
+  return { cancel: () => clearTimeout(t) };
+}
+
 export function systemClock(): Clock {
   return {
     now: () => Date.now(),
     monotonic: () => performance.now(),
-    setTimeout(fn, ms) {
-      const t = setTimeout(fn, Math.max(0, ms));
-      return { cancel: () => clearTimeout(t) };
-    },
+    setTimeout: longTimeout,
     sleep(ms, signal) {
       return new Promise<void>((resolve, reject) => {
         if (signal?.aborted) {
@@ -76,13 +89,13 @@ export function systemClock(): Clock {
           return;
         }
         const onAbort = (): void => {
-          clearTimeout(t);
+          t.cancel();
           reject(signal?.reason ?? new Error('aborted'));
         };
-        const t = setTimeout(() => {
+        const t = longTimeout(() => {
           signal?.removeEventListener('abort', onAbort);
           resolve();
-        }, Math.max(0, ms));
+        }, ms);
         signal?.addEventListener('abort', onAbort, { once: true });
       });
     },
