@@ -43,6 +43,17 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
+/**
+ * Connections held at once; a newer one is closed at once. Anyone on the machine may connect (reads need no token on
+ * loopback): without a bound a flood of idle or streaming sockets took every file descriptor, and the daemon could
+ * no longer write its heartbeat or journal, nor start a service.
+ */
+export const API_MAX_CONNECTIONS = 256;
+/** Live event streams at once (each stays open for good); one more is answered 503 and the dashboard retries. */
+export const SSE_MAX_SUBSCRIBERS = 32;
+/** A client that has not sent its whole request head by then is dropped (slow-header clients hold a connection). */
+export const API_HEADERS_TIMEOUT_MS = 10_000;
+
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body, null, 2);
   res.writeHead(status, {
@@ -97,6 +108,7 @@ export async function startApiServer(opts: { host: string; port: number; token: 
       return;
     }
     if (url.pathname === '/api/events') {
+      if (sse.size >= SSE_MAX_SUBSCRIBERS) return send(res, 503, { error: `${SSE_MAX_SUBSCRIBERS} live event streams are open already; try again later` }, { 'retry-after': '5', connection: 'close' });
       let off = (): void => undefined;
       const push = openEventStream(req, res, () => {
         off();
@@ -126,7 +138,7 @@ export async function startApiServer(opts: { host: string; port: number; token: 
     return send(res, 404, { error: 'not found' });
   };
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer({ headersTimeout: API_HEADERS_TIMEOUT_MS, requestTimeout: 3 * API_HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 2_000 }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       // A route decoding a name or id from the path (decodeURIComponent) met a broken %-escape: the client's fault.
       if (err instanceof URIError && !res.headersSent) return send(res, 400, { error: `malformed %-escape in the request path ${JSON.stringify(scrubText(req.url ?? ''))}: expected UTF-8 percent-encoding (encodeURIComponent)` });
@@ -135,6 +147,7 @@ export async function startApiServer(opts: { host: string; port: number; token: 
     });
   });
   server.keepAliveTimeout = 5_000;
+  server.maxConnections = API_MAX_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {

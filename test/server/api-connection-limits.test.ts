@@ -1,0 +1,73 @@
+// Anyone on the machine may connect to the API: a flood of idle sockets or live event streams must not take every
+// file descriptor of the daemon (its heartbeat, journal and service starts failed with EMFILE while it was held).
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startApiServer, type ApiServer } from '../../src/server/api-server.js';
+
+/** Well above the bounds (32 streams, 256 connections) and well below a file descriptor limit. */
+const STREAMS = 100;
+const IDLE = 400;
+
+let api: ApiServer | undefined;
+const sockets: net.Socket[] = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.destroy();
+  await api?.close();
+  api = undefined;
+});
+
+async function start(): Promise<ApiServer> {
+  api = await startApiServer({
+    host: '127.0.0.1',
+    port: 0,
+    token: 't'.repeat(32),
+    handlers: { status: () => ({ ok: 1 }), action: async () => ({ ok: true, status: 200, message: '' }), subscribe: () => () => undefined },
+  });
+  return api;
+}
+
+/** A raw socket that records the first status line it got and whether the server closed it. */
+function open(port: number, request?: string): { socket: net.Socket; status: () => number | undefined; closed: () => boolean } {
+  const socket = net.connect({ host: '127.0.0.1', port });
+  sockets.push(socket);
+  let text = '';
+  let closed = false;
+  socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+  socket.on('error', () => undefined);
+  socket.on('close', () => (closed = true));
+  if (request) socket.write(request);
+  return { socket, status: () => (/^HTTP\/1\.1 (\d{3})/.exec(text) ? Number(RegExp.$1) : undefined), closed: () => closed };
+}
+
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+}
+
+describe('the API under a flood of connections', () => {
+  it('holds a bounded number of live event streams; the others get 503 and are closed, the API still answers', async () => {
+    const { port } = await start();
+    const streams = Array.from({ length: STREAMS }, () => open(port, `GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
+    await until(() => streams.every((s) => s.status() !== undefined));
+    const held = streams.filter((s) => s.status() === 200).length;
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThanOrEqual(64);
+    const refused = streams.filter((s) => s.status() === 503);
+    expect(refused).toHaveLength(STREAMS - held);
+    await until(() => refused.every((s) => s.closed()));
+    expect(refused.every((s) => s.closed())).toBe(true);
+    const res = await fetch(`http://127.0.0.1:${port}/api/status`, { signal: AbortSignal.timeout(3000) });
+    expect(await res.json()).toEqual({ ok: 1 });
+  });
+
+  it('closes connections beyond its bound at once, and answers again when the flood is gone', async () => {
+    const { port } = await start();
+    const idle = Array.from({ length: IDLE }, () => open(port));
+    await until(() => idle.filter((s) => s.closed()).length >= IDLE - 256);
+    expect(idle.filter((s) => !s.closed()).length).toBeLessThanOrEqual(256);
+    for (const s of idle) s.socket.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    const res = await fetch(`http://127.0.0.1:${port}/api/status`, { signal: AbortSignal.timeout(3000) });
+    expect(res.status).toBe(200);
+  });
+});
