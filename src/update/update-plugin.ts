@@ -85,15 +85,24 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
         // An update stops, starts and may roll back (restart) the service: not while a person holds it in maintenance.
         if (rt.status().maintenance && q.get('dryRun') !== '1') return { status: 409, body: { ok: false, message: `${name} is in maintenance (by ${rt.status().maintenance!.by}): nothing restarts it until that ends; run \`clawback maintenance ${name} off\` first` } };
         if (inFlight.has(name)) return { status: 409, body: { ok: false, message: `an update of ${name} is already running (${inFlight.get(name)!.what})` } };
+        const dryRun = q.get('dryRun') === '1';
         let version = (q.get('version') ?? '').trim();
         if (!version) {
-          const latest = await latestVersion(u, rt.config, runner);
+          // npm view takes seconds: the slot is taken meanwhile, or a second request would start a second run beside this one.
+          const lookup = { abort: new AbortController(), done: Promise.resolve(), what: `looking up the latest ${u.package} version` };
+          if (!dryRun) inFlight.set(name, lookup);
+          let latest: Awaited<ReturnType<typeof latestVersion>>;
+          try {
+            latest = await latestVersion(u, rt.config, runner);
+          } finally {
+            if (inFlight.get(name) === lookup) inFlight.delete(name);
+          }
           if (typeof latest !== 'string') return { status: 502, body: { ok: false, message: latest.error } };
           version = latest;
+          if (rt.status().maintenance && !dryRun) return { status: 409, body: { ok: false, message: `${name} went into maintenance (by ${rt.status().maintenance!.by}) while its latest version was looked up: not updated` } };
         }
         const bad = checkVersionName(version);
         if (bad) return { status: 400, body: { ok: false, message: bad } };
-        const dryRun = q.get('dryRun') === '1';
         const by = (q.get('by') ?? 'api').slice(0, 100);
         const runId = newRunId(ctx.clock.now());
         const deps: UpdateDeps = { clock: ctx.clock, stateDir: ctx.stateDir, emit: ctx.emit, runner, by, ...opts.deps };
