@@ -205,7 +205,9 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         },
         extra: async (p, q) => {
           if (p === '/api/incidents') {
-            const limit = Math.min(500, Number(q.get('limit') ?? 50) || 50);
+            // A whole number from 1 to 500; anything else the default (a negative one was a slice from the end: every incident).
+            const n = Number(q.get('limit') ?? 50);
+            const limit = Number.isInteger(n) && n > 0 ? Math.min(n, 500) : 50;
             return [...(await history.incidents())].reverse().slice(0, limit);
           }
           const m = /^\/api\/incidents\/([\w-]+)$/.exec(p);
