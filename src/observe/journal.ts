@@ -1,7 +1,7 @@
 // The incident journal: append-only JSON lines, one ClawbackEvent per state change. When the disk refuses a line
 // (full, I/O error) the line is kept in a bounded memory buffer, the half-written tail is cut off, and the buffer is
 // flushed in order once appends work again; the writer never throws at the event bus.
-import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import type { ClawbackEvent } from './events.js';
@@ -114,9 +114,10 @@ export class JournalWriter {
   private writeQueued(): void {
     const max = this.opts.maxBytes ?? JOURNAL_MAX_BYTES;
     while (this.queue.length > 0) {
-      const fd = openSync(this.file, 'a', 0o600);
+      const fd = openSync(this.file, 'a+', 0o600);
       let full = false;
       try {
+        endTornLine(fd);
         // One open per batch; each line is cut back off the file if it did not land whole.
         while (this.queue.length > 0) {
           appendWhole(fd, Buffer.from(this.queue[0]!, 'utf8'));
@@ -157,6 +158,17 @@ export class JournalWriter {
     }
     if (this.queue.length > 0 && this.failures === 0) this.flush();
   }
+}
+
+/**
+ * A writer killed mid-line (SIGKILL, power loss) leaves a last line without its newline: ended here, so that torn
+ * line stays one corrupt line the readers skip, instead of swallowing the next event appended to it.
+ */
+function endTornLine(fd: number): void {
+  const size = fstatSync(fd).size;
+  if (size === 0) return;
+  const last = Buffer.alloc(1);
+  if (readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a) appendWhole(fd, Buffer.from('\n'));
 }
 
 /** Appends buf in full or not at all: a short or failed write is truncated back to where it began. */

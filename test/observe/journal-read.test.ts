@@ -107,3 +107,20 @@ describe('journal read bound', () => {
     expect((await readJournal(file)).length).toBe(2000);
   });
 });
+
+describe('journal after a crash mid-write', () => {
+  it('a torn last line left by a killed writer does not swallow the next event appended', async () => {
+    const { JournalWriter } = await import('../../src/observe/journal.js');
+    const file = path.join(dir, 'journal.jsonl');
+    // The previous daemon was SIGKILLed halfway through a line.
+    await writeFile(file, `${JSON.stringify(e(1000))}\n{"type":"incident.opened","time":17`);
+    const w = new JournalWriter(file);
+    w.append(e(2000, 'daemon.started'));
+    w.append(e(3000));
+    w.close();
+    const scan = await scanJournal(file);
+    expect(scan.events.map((x) => x.time)).toEqual([1000, 2000, 3000]);
+    expect(scan.corruptLines).toBe(1);
+    expect(scan.corruptLineNumbers).toEqual([2]);
+  });
+});
