@@ -520,7 +520,7 @@ export class Daemon {
       const c = carried.get(name);
       const service = next.services.find((s) => s.name === name)!;
       // As at boot: a service that will start waits (bounded) until what it depends on is healthy.
-      if (service.dependsOn.length > 0 && (service.autostart || c?.wasRunning)) await this.waitHealthy(name, service.dependsOn);
+      if (service.dependsOn.length > 0 && ((c?.saved?.record.desired ?? (service.autostart ? 'up' : 'down')) === 'up' || c?.wasRunning)) await this.waitHealthy(name, service.dependsOn);
       if (this.bootAbort.signal.aborted) break;
       const rt = this.addRuntime(service, c?.saved);
       await rt.boot();

@@ -24,8 +24,10 @@ export function setMaintenance(
 }
 
 /**
- * A service replaced by a config reload starts with fresh counters, but a person's maintenance is not a counter:
- * it carries over. The reload itself is that person's request, so an instance that ran is started again.
+ * A service replaced by a config reload starts with fresh counters, but what a person set is not a counter: its
+ * maintenance and its wanted state (`clawback stop` keeps it down, `clawback start` of an autostart: false service keeps
+ * it up) carry over, as they do across a daemon restart. The reload itself is that person's request, so an instance
+ * in maintenance that ran is started again.
  */
 export interface CarriedMaintenance {
   saved: { record: ServiceRecord; incident: null } | undefined;
@@ -33,7 +35,8 @@ export interface CarriedMaintenance {
 }
 
 export function carryMaintenance(old: ServiceRuntime | undefined): CarriedMaintenance {
-  const m = old?.persisted().maintenance;
-  if (!old || !m) return { saved: undefined, wasRunning: false };
-  return { saved: { record: { maintenance: { ...m } } as ServiceRecord, incident: null }, wasRunning: old.status().pid !== null };
+  if (!old) return { saved: undefined, wasRunning: false };
+  const { maintenance: m, desired } = old.persisted();
+  const record = { desired, ...(m ? { maintenance: { ...m } } : {}) } as ServiceRecord;
+  return { saved: { record, incident: null }, wasRunning: !!m && old.status().pid !== null };
 }

@@ -112,6 +112,25 @@ describe('clawback reload (the config file)', () => {
     expect(existsSync(path.join(td.stateDir, 'logs', 'web:2.log'))).toBe(true);
   }, 90_000);
 
+  it('a changed service keeps what a person set: stopped by hand stays stopped, started by hand (autostart: false) runs on', async () => {
+    const manual = { ...sleeper('manual', { V: '1' }), autostart: false };
+    td = await startTestDaemon({ services: [sleeper('halted', { V: '1' }), manual] });
+    const d = td.daemon;
+    await waitHealthy(d, ['halted']);
+    expect((await d.action('manual', 'start')).ok).toBe(true);
+    expect((await d.action('halted', 'stop')).ok).toBe(true);
+    await waitHealthy(d, ['manual']);
+    const started = pidsOf(d).manual!;
+    writeFileSync(td.configFile, YAML.stringify(markServices({ services: [sleeper('halted', { V: '2' }), { ...manual, env: { V: '2' } }] })));
+    const r = await d.command('/api/reload', new URLSearchParams({ by: 'test' }));
+    expect(r?.body).toMatchObject({ changed: ['halted', 'manual'] });
+    await waitHealthy(d, ['manual']);
+    expect(isAlive(started)).toBe(false);
+    expect(pidsOf(d).manual).not.toBe(started);
+    expect(d.runtimes.get('halted')!.status()).toMatchObject({ state: 'stopped', pid: null });
+    expect(td.events.filter((e) => e.type === 'service.started' && e.service === 'halted')).toHaveLength(1);
+  }, 60_000);
+
   it('a service added by a reload starts once what it depends on is healthy, as at boot', async () => {
     const base = await freePortRun(1);
     td = await startTestDaemon({ services: [sleeper('keep')] });
