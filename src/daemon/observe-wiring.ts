@@ -7,6 +7,7 @@ import { createMetrics, type Metrics } from '../observe/metrics.js';
 import { createNotifier, type Notifier } from '../notify/dispatcher.js';
 import { createLogger } from '../observe/logger.js';
 import { rotateIfLarger, trimFlood } from '../observe/log-rotation.js';
+import { outputInode, reclaimDeletedLog } from '../observe/deleted-log.js';
 import { incidentHistory } from '../observe/incident-history.js';
 import { serviceLogFile } from './spawn-spec.js';
 import { delayToGrid } from '../platform/clock.js';
@@ -118,12 +119,32 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         flooding.set(s.name, (flooding.get(s.name) ?? 0) + bytes);
         armTrim();
       };
+      // The file each running instance writes its output to (pid and inode, read once per instance from /proc).
+      const outputs = new Map<string, { pid: number; ino: number | null; told: boolean }>();
+      /** A log deleted under its running instance: the output it wrote there is moved back, and that is said once. */
+      const reclaimOne = async (s: (typeof ctx.config.services)[number], file: string, ino: number | null): Promise<boolean> => {
+        const pid = s.external || s.logs.redact ? undefined : daemon.runtimes.get(s.name)?.current()?.pid;
+        if (pid === undefined) return outputs.delete(s.name) && false;
+        let out = outputs.get(s.name);
+        if (out?.pid !== pid) outputs.set(s.name, (out = { pid, ino: outputInode(pid), told: false }));
+        if (out.ino === null || out.ino === ino) return false;
+        const r = await reclaimDeletedLog(pid, file, s.logs.maxBytes).catch((err: unknown) => (logWarn(s.name, err, 'moving the output of a deleted log back'), undefined));
+        if (!r) return false;
+        if (!out.told) {
+          out.told = true;
+          const message = `${s.name}: ${path.basename(file)} was deleted while ${s.name} (pid ${pid}) wrote to it; its output is moved back into ${file} at each rotation check until its next restart (${r.moved} bytes moved${r.dropped > 0 ? `, ${r.dropped} older bytes dropped` : ''})`;
+          logger.warn({ component: 'logs', service: s.name, pid, moved: r.moved, dropped: r.dropped }, message);
+          ctx.emit({ type: 'daemon.housekeeping', time: ctx.clock.now(), severity: 'warning', service: s.name, message, details: { ...(r.dropped > 0 ? { removed: [`${r.dropped} bytes of the deleted ${path.basename(file)}`] } : {}) } });
+        }
+        return true;
+      };
       const rotateOne = async (s: (typeof ctx.config.services)[number]): Promise<void> => {
         let lost = 0;
         const file = serviceLogFile(s, ctx.stateDir);
         // The size first, synchronously: a stat of a local file is ~6 µs on the main thread against ~23 µs through the
         // thread pool, and it runs for every service every 2 s (1000 services: 500 a second).
-        const size = statSize(file);
+        const st = statLog(file);
+        const size = (await reclaimOne(s, file, st?.ino ?? null)) ? statLog(file)?.size : st?.size;
         if (size === undefined || size > s.logs.maxBytes) {
           await rotateIfLarger(file, s.logs.maxBytes, s.logs.keep, { onDropped: (n) => (lost = n) }).catch((err: unknown) => logWarn(s.name, err, 'log rotation'));
         }
@@ -138,6 +159,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
       const rotateLoop = (): void => {
         if (stopped) return;
         rotateTimer = ctx.clock.setTimeout(() => {
+          for (const name of outputs.keys()) if (!ctx.config.services.some((s) => s.name === name)) outputs.delete(name); // removed by a reload
           void Promise.all(ctx.config.services.map(rotateOne)).finally(rotateLoop);
         }, opts.rotateEveryMs ?? delayToGrid(ctx.clock, 2000));
       };
@@ -234,10 +256,11 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
   };
 }
 
-/** A file's size, or undefined when it cannot be read (the rotation then reports why). */
-function statSize(file: string): number | undefined {
+/** A file's size and inode (size 0 and no inode when it is missing), or undefined when it cannot be read (the rotation then reports why). */
+function statLog(file: string): { size: number; ino: number | null } | undefined {
   try {
-    return statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+    const st = statSync(file, { throwIfNoEntry: false });
+    return st ? { size: st.size, ino: st.ino } : { size: 0, ino: null };
   } catch {
     return undefined;
   }
