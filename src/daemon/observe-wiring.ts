@@ -83,8 +83,11 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
       });
 
       const updateGauges = (): void => {
+        // A service mid-reload (in the config, its runtime being replaced) keeps its series; its probes are not known now.
+        const live = new Map<string, Array<{ name: string; kind: string }> | undefined>(ctx.config.services.map((s) => [s.name, undefined]));
         for (const rt of daemon.runtimes.values()) {
           const s = rt.status();
+          live.set(rt.name, s.probes);
           const rss = s.probes.find((p) => p.kind === 'memory')?.lastResult?.value;
           const limit = memoryLimitOf(rt);
           metrics.setServiceGauges(rt.name, {
@@ -94,6 +97,8 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
             ...(limit !== undefined ? { memoryLimitBytes: limit } : {}),
           });
         }
+        // Services removed by a reload or a scale-down (and probes removed from a changed service) stop being reported.
+        metrics.retainServices(live);
         if (notifier) {
           metrics.setOutboxDepth(notifier.outboxDepth());
           for (const [channel, n] of Object.entries({ ...notifier.deadLetters(), ...notifier.stranded() })) metrics.setDeadLetters(channel, n);

@@ -45,6 +45,12 @@ export interface Metrics {
   /** The metrics series of one probe, to keep and feed per result (observeProbe without the lookup). */
   probeSeries(service: string, probe: string, kind: string): ProbeSeries;
   setServiceGauges(service: string, gauges: ServiceGauges): void;
+  /**
+   * Drops the per-service gauges, open incidents and probe series of services (and probes) no longer supervised,
+   * e.g. removed by a reload or a scale-down: otherwise they keep their last value (down, breaker open) for ever.
+   * `live`: service -> its probes (undefined: not known now, keep all of its probe series).
+   */
+  retainServices(live: ReadonlyMap<string, ReadonlyArray<{ name: string; kind: string }> | undefined>): void;
   setOutboxDepth(n: number): void;
   /** Alerts in a channel's dead letters (retry budget spent, refused, or expired): kept, visible, retried. */
   setDeadLetters(channel: string, n: number): void;
@@ -127,6 +133,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   });
 
   const open = new Map<string, OpenIncident>();
+  /** Services that have per-service gauge series, so retainServices knows what to drop. */
+  const gaugedServices = new Set<string>();
 
   function openIncident(id: string, service: string, level: number): OpenIncident {
     let inc = open.get(id);
@@ -214,10 +222,24 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       return probes.get(service, probe, kind);
     },
     setServiceGauges(service, g) {
+      gaugedServices.add(service);
       serviceUp.set({ service }, g.up ? 1 : 0);
       breaker.set({ service }, g.breakerOpen ? 1 : 0);
       if (g.rssBytes !== undefined) rss.set({ service }, g.rssBytes);
       if (g.memoryLimitBytes !== undefined) memLimit.set({ service }, g.memoryLimitBytes);
+    },
+    retainServices(live) {
+      for (const service of gaugedServices) {
+        if (live.has(service)) continue;
+        for (const g of [serviceUp, breaker, rss, memLimit, incidentsOpen]) g.remove({ service });
+        gaugedServices.delete(service);
+      }
+      for (const [id, inc] of open) {
+        if (live.has(inc.service)) continue;
+        open.delete(id);
+        incidentsOpen.remove({ service: inc.service });
+      }
+      probes.retain(live);
     },
     setOutboxDepth(n) {
       outbox.set(Math.max(0, n));

@@ -79,6 +79,23 @@ export class ProbeSeriesSet {
   }
 
   /**
+   * Forgets the series of services and probes not in `live` (service -> its probes; undefined keeps all of that
+   * service's), so they stop being exported.
+   */
+  retain(live: ReadonlyMap<string, ReadonlyArray<{ name: string; kind: string }> | undefined>): void {
+    for (const [service, byProbe] of this.series) {
+      if (!live.has(service)) {
+        this.series.delete(service);
+        continue;
+      }
+      const probes = live.get(service);
+      if (!probes) continue;
+      const keep = new Set(probes.map((p) => `${p.name}\0${p.kind}`));
+      for (const key of byProbe.keys()) if (!keep.has(key)) byProbe.delete(key);
+    }
+  }
+
+  /**
    * Appends both families in the text exposition format (0.0.4), laid out as prom-client lays out a registry's
    * metrics, to `lines` (the caller joins them with a line feed, once).
    */
