@@ -60,11 +60,13 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         });
         for (const ch of ctx.config.notify.channels) metrics.setDeadLetters(ch.name, 0);
       }
-      // Incidents still open from before this daemon started keep their reminders.
+      // Incidents still open from before this daemon started keep their reminders, and count in incidents_open.
       for (const rt of daemon.runtimes.values()) {
         const inc = rt.currentIncident();
-        if (!inc || !notifier) continue;
+        if (!inc) continue;
         const waiting = inc.status === 'waiting-human';
+        metrics.resumeIncident(inc.id, rt.name, inc.level, waiting);
+        if (!notifier) continue;
         notifier.remember({
           type: waiting ? 'incident.escalated' : 'incident.opened',
           time: inc.openedAt,

@@ -41,6 +41,11 @@ export interface Metrics {
    * agent.finished -> emergency_runs_total; memory.warning/limit -> service RSS. Other events are ignored.
    */
   onEvent(event: ClawbackEvent): void;
+  /**
+   * An incident already open when this daemon started (kept in state.json): counted in incidents_open again, and not
+   * counted a second time in incidents_total when it was already escalated to a human.
+   */
+  resumeIncident(id: string, service: string, level: number, escalated: boolean): void;
   observeProbe(service: string, probe: string, kind: string, result: ProbeObservation): void;
   /** The metrics series of one probe, to keep and feed per result (observeProbe without the lookup). */
   probeSeries(service: string, probe: string, kind: string): ProbeSeries;
@@ -215,6 +220,11 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     registry,
     contentType: registry.contentType,
     onEvent,
+    resumeIncident(id, service, level, escalated) {
+      const inc = openIncident(id, service, level);
+      inc.highestLevel = Math.max(inc.highestLevel, level);
+      inc.counted ||= escalated;
+    },
     observeProbe(service, probe, kind, result) {
       probes.get(service, probe, kind).observe(result.status, result.latencyMs);
     },
