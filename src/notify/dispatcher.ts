@@ -492,8 +492,10 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         await deadLetter(ch, p, { since: clock.now(), reason: `refused ${counted} times: ${outcome.reason}`, parked: false }, `retry budget spent after ${counted} refusals (maxAttempts)`);
       }
       // Dead letters are retried at the capped backoff until delivered, flushed or discarded.
-      const delayMs =
-        outcome.afterMs !== undefined ? outcome.afterMs + RETRY_AFTER_MARGIN_MS : entry.dead ? retryDelay(30, backoff, random()) : retryDelay(tries, backoff, random());
+      const backoffMs = entry.dead ? retryDelay(30, backoff, random()) : retryDelay(tries, backoff, random());
+      // A Retry-After is a floor, never a licence to skip the backoff: "429, Retry-After: 0" answered for ever would
+      // otherwise be retried (and logged) every 25 ms.
+      const delayMs = outcome.afterMs !== undefined ? Math.max(outcome.afterMs + RETRY_AFTER_MARGIN_MS, backoffMs) : backoffMs;
       if (!ch.failing || tries % LOG_EVERY_TRIES === 1 || outcome.afterMs !== undefined) {
         log('notify: delivery failed; will retry', { channel: ch.name, type: entry.event.type, try: tries, retryInMs: delayMs, reason: scrub(outcome.reason) });
       }

@@ -189,6 +189,22 @@ describe('delivery', () => {
     expect(receiver.accepted[0]!.at - limited.at).toBeGreaterThanOrEqual(1000);
   });
 
+  it('a 429 with Retry-After: 0 answered again and again is retried with the growing backoff, not every 25 ms', async () => {
+    const logs = logCollector();
+    const n = createNotifier(config(channels().slice(0, 1)), { stateDir, clock: systemClock(), redactor: new Redactor(), log: logs.log });
+    notifiers.push(n);
+    receiver.script(10_000, 429, { retryAfterSec: 0 });
+    n.publish(event({ message: 'rate limited for ever' }));
+    await new Promise((r) => setTimeout(r, 2000));
+    // Backoff 50 ms doubling to 300 ms: about 9 tries in 2 s (a 25 ms loop made ~70).
+    const tries = receiver.requests.filter((r) => r.status === 429).length;
+    expect(tries).toBeGreaterThanOrEqual(3);
+    expect(tries).toBeLessThanOrEqual(15);
+    expect(logs.lines.filter((l) => l.includes('delivery failed')).length).toBeLessThanOrEqual(15);
+    receiver.clearScript();
+    await receiver.waitFor(() => receiver.accepted.length === 1, 5000, 'delivery once the limit is over');
+  });
+
   it('parks a message refused with 4xx in the dead letters, logs it without the URL, and goes on with the next', async () => {
     const logs = logCollector();
     const n = createNotifier(config(channels().slice(0, 1)), { stateDir, clock: systemClock(), redactor: new Redactor(), log: logs.log });
