@@ -126,6 +126,8 @@ interface ChannelRuntime {
   /** Incident threads and live-message ids. */
   book: ThreadBook;
   canEdit: boolean;
+  /** When this channel's dead letters were last announced on the other channels; cleared by a delivery. */
+  noticeAt: number | undefined;
 }
 
 type DeliveryResult = 'delivered' | 'parked' | 'discarded' | 'stopped';
@@ -186,6 +188,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       wake: new AbortController(),
       book: bookFrom(outbox.readThreadsSync(cfg.name)),
       canEdit: !!adapter.buildEdit && !!adapter.messageIdOf,
+      noticeAt: undefined,
     };
   });
   const enabled = channels.filter((c) => c.cfg.enabled);
@@ -353,6 +356,9 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     // A notice that could not be delivered is kept and counted like any alert, but announces nothing further:
     // two channels that both refuse would otherwise answer each other's notices without end.
     if (p.entry.event.type === 'notify.undelivered') return;
+    // Once per dedupWindow while the channel keeps refusing: a deleted webhook must not double every alert elsewhere.
+    if (ch.noticeAt !== undefined && clock.now() - ch.noticeAt < config.dedupWindow) return;
+    ch.noticeAt = clock.now();
     const notice: ClawbackEvent = {
       type: 'notify.undelivered',
       time: clock.now(),
@@ -463,6 +469,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         if (ch.failing || ch.dead) log('notify: channel reachable again', { channel: ch.name, tries, deadLetters: deadCount(ch) - (entry.dead ? 1 : 0) });
         ch.failing = false;
         ch.dead = false;
+        ch.noticeAt = undefined;
         if (nextBook) {
           const id = plan.send === 'new' && thread ? ch.adapter.messageIdOf?.(answerBody) : undefined;
           await commitBook(ch, id && thread ? withMessageId(nextBook, thread.incidentId, id) : nextBook);

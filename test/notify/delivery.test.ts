@@ -231,6 +231,31 @@ describe('delivery', () => {
     expect(all).not.toContain(`${receiver.base}/webhook/a`);
   });
 
+  it('a channel that refuses every alert (a deleted webhook) is announced once per dedupWindow on the others, not once per alert', async () => {
+    const other = await Receiver.start();
+    try {
+      const n = createNotifier(
+        config([
+          { type: 'webhook', url: `${receiver.base}/webhook/a` },
+          { type: 'discord', url: `${other.base}/discord/1/tok-abcdefghijklmnop` },
+        ]),
+        { stateDir, clock: systemClock(), redactor: new Redactor() },
+      );
+      notifiers.push(n);
+      other.script(1000, 404, { body: '{"message": "Unknown Webhook", "code": 10015}' });
+      for (let i = 0; i < 10; i++) n.publish(event({ message: `alert ${i}`, incidentId: `inc-${i}` }));
+      await other.waitFor(() => other.requests.length >= 10, 10_000, 'ten refusals');
+      await n.flush(5000);
+      await new Promise((r) => setTimeout(r, 300));
+      const types = receiver.accepted.map((m) => (m.json as { type: string }).type);
+      expect(types.filter((t) => t === 'incident.opened')).toHaveLength(10);
+      expect(types.filter((t) => t === 'notify.undelivered')).toHaveLength(1);
+      expect(n.deadLetters()).toEqual({ webhook: 0, discord: 10 });
+    } finally {
+      await other.close();
+    }
+  });
+
   it('two channels that both refuse everything do not answer each other’s "undelivered" notices without end', async () => {
     // Before: each parked notice announced itself on the other channel, which parked it and announced that, and so on:
     // thousands of outbox files a minute from one alert.
