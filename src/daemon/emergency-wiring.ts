@@ -35,13 +35,17 @@ export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtim
     if (!configPath) throw new Error(`service ${service.name} has no configFile in the clawback config`);
     return configPath;
   };
-  const write = async (content: Buffer, reason: string): Promise<string> => {
+  // Past the run's time-box nothing is written: the run is judged (and its files put back) without waiting for it.
+  const overText = 'refused: the time-box is over; nothing was written';
+  const write = async (content: Buffer, reason: string, signal?: AbortSignal): Promise<string> => {
     const file = requireConfig();
-    const check = await checkConfigContent(service, content, runner);
+    const check = await checkConfigContent(service, content, runner, signal ? { signal } : {});
+    if (signal?.aborted) return overText;
     if (check.state !== 'valid') return `refused: the new config is ${check.state}: ${check.error ?? ''}`.trim();
     const dctx = doctorContext(service, ctx, runtime, stores);
     const current = await readCurrent(file);
     const snap = await snapshotBeforeRepair(dctx.snapshots, file, current, reason);
+    if (signal?.aborted) return overText;
     await replaceFile(current.realPath, content, current.mode);
     return `wrote ${file} (${content.length} bytes, sha256 ${sha256(content).slice(0, 12)}); previous version snapshotted as ${snap?.id ?? '(none: file was missing)'}`;
   };
@@ -51,8 +55,8 @@ export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtim
     logFile: serviceLogFile(service, ctx.stateDir),
     tailLog: (lines) => tail(serviceLogFile(service, ctx.stateDir), Math.min(500, Math.max(1, lines))),
     readConfig: async () => fs.readFile(requireConfig(), 'utf8'),
-    validateConfig: async (text) => {
-      const check = await checkConfigContent(service, Buffer.from(text), runner);
+    validateConfig: async (text, signal) => {
+      const check = await checkConfigContent(service, Buffer.from(text), runner, signal ? { signal } : {});
       return check.state === 'valid' ? { ok: true } : { ok: false, error: `${check.state}: ${check.error ?? ''}` };
     },
     listSnapshots: async () =>
@@ -62,15 +66,16 @@ export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtim
       const entry = (await store.list()).find((e) => e.id === id);
       return entry ? (await store.read(entry)).toString('utf8') : undefined;
     },
-    restoreSnapshot: async (id) => {
+    restoreSnapshot: async (id, signal) => {
       const store = stores.for(service, ctx);
       const entry = (await store.list()).find((e) => e.id === id);
       if (!entry) return `refused: no snapshot ${id}`;
-      return write(await store.read(entry), `before restoring snapshot ${id} (agent)`);
+      return write(await store.read(entry), `before restoring snapshot ${id} (agent)`, signal);
     },
-    writeConfig: async (text) => write(Buffer.from(text), 'before an agent write'),
-    runDoctor: async () => {
-      const report = await runDoctor(doctorContext(service, ctx, runtime, stores), { fix: true, rules: defaultRules() });
+    writeConfig: async (text, signal) => write(Buffer.from(text), 'before an agent write', signal),
+    runDoctor: async (signal) => {
+      if (signal?.aborted) return 'refused: the time-box is over; the doctor did not run';
+      const report = await runDoctor({ ...doctorContext(service, ctx, runtime, stores), ...(signal ? { signal } : {}) }, { fix: true, rules: defaultRules() });
       return `doctor exit ${report.exitCode}: ${report.findings.map((f) => f.title).join('; ') || 'no findings'}`;
     },
     restartService: async () => {

@@ -14,15 +14,19 @@ export interface EmergencyHost {
   /** The last `lines` lines of the service's log (raw; the caller redacts). */
   tailLog(lines: number): Promise<string>;
   readConfig(): Promise<string>;
-  validateConfig(text: string): Promise<{ ok: boolean; error?: string }>;
+  /**
+   * `signal` is the run's time-box: aborting it kills a validator in flight. The changing calls below take it too and
+   * change nothing once it has fired (the run is then reverted, so a late write would outlive the revert).
+   */
+  validateConfig(text: string, signal?: AbortSignal): Promise<{ ok: boolean; error?: string }>;
   listSnapshots(): Promise<SnapshotInfo[]>;
   /** A snapshot's text, or undefined when there is no such snapshot. */
   readSnapshot(id: string): Promise<string | undefined>;
   /** Restores a snapshot over the config file; returns a one-line account. */
-  restoreSnapshot(id: string): Promise<string>;
+  restoreSnapshot(id: string, signal?: AbortSignal): Promise<string>;
   /** The host validates first and snapshots the current file before writing; returns a one-line account. */
-  writeConfig(text: string): Promise<string>;
-  runDoctor(): Promise<string>;
+  writeConfig(text: string, signal?: AbortSignal): Promise<string>;
+  runDoctor(signal?: AbortSignal): Promise<string>;
   restartService(): Promise<string>;
   checkHealth(): Promise<{ healthy: boolean; detail: string }>;
 }

@@ -58,7 +58,7 @@ export async function runToolLoop(session: AgentSession, proto: ChatProtocol, en
         let outcome: ToolCallOutcome;
         if (session.signal.aborted) outcome = { content: 'REFUSED: the time-box is over. Nothing was executed.', isError: true, refused: true };
         else if (finished !== undefined) outcome = { content: 'ignored: finish was already called', isError: true, refused: false };
-        else outcome = await executeToolCall(call.name, call.rawArgs, { host: session.host, redactor: session.redactor, mode: session.mode, ...(session.guard ? { guard: session.guard } : {}) });
+        else outcome = await executeToolCall(call.name, call.rawArgs, { host: session.host, redactor: session.redactor, mode: session.mode, signal: session.signal, ...(session.guard ? { guard: session.guard } : {}) });
         if (outcome.refused) {
           const r = { tool: call.name.slice(0, 80), reason: outcome.content };
           refused.push(r);

@@ -97,6 +97,8 @@ export interface ToolSetOptions {
   mode: 'fix' | 'propose';
   /** The config's protected settings: a write that drops or alters one is refused at once (the run would not be kept). */
   guard?: ProtectedGuard;
+  /** The run's time-box: passed to the host, so a validator or doctor in flight at the deadline is killed and writes nothing. */
+  signal?: AbortSignal;
 }
 
 export interface ProtectedGuard {
@@ -153,7 +155,7 @@ export async function executeToolCall(name: string, rawArgs: unknown, opts: Tool
       case 'validate_config': {
         const text = await withSecrets(args.text as string, host, redactor);
         if (!text.ok) return { content: text.error, isError: true, refused: false };
-        const v = await host.validateConfig(text.text);
+        const v = await host.validateConfig(text.text, opts.signal);
         return ok(v.ok ? 'valid' : `invalid: ${red(v.error ?? 'unknown error')}`, !v.ok);
       }
       case 'list_snapshots': {
@@ -168,21 +170,21 @@ export async function executeToolCall(name: string, rawArgs: unknown, opts: Tool
           const lost = await protectedLost(text, host, opts.guard);
           if (lost.length > 0) return refuse(`restore_snapshot ${red(id)} would ${describeLost(lost)}: a person's to change; pick another snapshot or write the fix with write_config, keeping those values exactly as they are`);
         }
-        return ok(red(await host.restoreSnapshot(id)));
+        return ok(red(await host.restoreSnapshot(id, opts.signal)));
       }
       case 'write_config': {
         const text = await withSecrets(args.text as string, host, redactor);
         if (!text.ok) return { content: text.error, isError: true, refused: false };
-        const v = await host.validateConfig(text.text);
+        const v = await host.validateConfig(text.text, opts.signal);
         if (!v.ok) return { content: `not written: invalid config: ${red(v.error ?? 'unknown error')}`, isError: true, refused: false };
         const lost = opts.guard ? await protectedLost(text.text, host, opts.guard) : [];
         if (lost.length > 0) {
           return refuse(`write_config would ${describeLost(lost)}: a person's to change; keep those values exactly as they are`);
         }
-        return ok(red(await host.writeConfig(text.text)));
+        return ok(red(await host.writeConfig(text.text, opts.signal)));
       }
       case 'run_doctor':
-        return ok(fenceUntrusted('doctor', red(await host.runDoctor())));
+        return ok(fenceUntrusted('doctor', red(await host.runDoctor(opts.signal))));
       case 'restart_service':
         return ok(red(await host.restartService()));
       case 'check_health': {
