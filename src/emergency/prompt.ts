@@ -109,10 +109,11 @@ export function buildPrompt(input: PromptInput, redactor: Redactor): string {
       ].join('\n'),
     ),
   );
+  // Redacted too: a probe URL may carry a password (http://user:pass@host/health), a doctor command a --token.
   parts.push(
     section(
       'Service layout',
-      [
+      r([
         `- config file: ${L.configPath ?? '(none declared)'}`,
         ...(L.configAppliedTo
           ? [`- the config file above is a working copy of ${L.configAppliedTo}: edit the copy; Clawback writes it to the real file after you exit (the service and its doctor read the real file)`]
@@ -123,7 +124,7 @@ export function buildPrompt(input: PromptInput, redactor: Redactor): string {
         `- service doctor command: ${L.doctorCommand ? L.doctorCommand.join(' ') : '(none)'}`,
         `- health check Clawback runs: ${L.healthCheck ?? 'the service\'s configured probes'}`,
         `- files you may change: ${L.allowedPaths.join(', ') || '(none)'}`,
-      ].join('\n'),
+      ].join('\n')),
     ),
   );
   const events = input.timeline.slice(-PROMPT_LIMITS.events);
