@@ -156,7 +156,7 @@ export async function executeToolCall(name: string, rawArgs: unknown, opts: Tool
         const text = await withSecrets(args.text as string, host, redactor);
         if (!text.ok) return { content: text.error, isError: true, refused: false };
         const v = await host.validateConfig(text.text, opts.signal);
-        return ok(v.ok ? 'valid' : `invalid: ${red(v.error ?? 'unknown error')}`, !v.ok);
+        return ok(v.ok ? 'valid' : `invalid:\n${fenceUntrusted('validation', red(v.error ?? 'unknown error'))}`, !v.ok);
       }
       case 'list_snapshots': {
         const list = await host.listSnapshots();
@@ -170,18 +170,18 @@ export async function executeToolCall(name: string, rawArgs: unknown, opts: Tool
           const lost = await protectedLost(text, host, opts.guard);
           if (lost.length > 0) return refuse(`restore_snapshot ${red(id)} would ${describeLost(lost)}: a person's to change; pick another snapshot or write the fix with write_config, keeping those values exactly as they are`);
         }
-        return ok(red(await host.restoreSnapshot(id, opts.signal)));
+        return ok(fenceUntrusted('result', red(await host.restoreSnapshot(id, opts.signal))));
       }
       case 'write_config': {
         const text = await withSecrets(args.text as string, host, redactor);
         if (!text.ok) return { content: text.error, isError: true, refused: false };
         const v = await host.validateConfig(text.text, opts.signal);
-        if (!v.ok) return { content: `not written: invalid config: ${red(v.error ?? 'unknown error')}`, isError: true, refused: false };
+        if (!v.ok) return { content: `not written: invalid config:\n${fenceUntrusted('validation', red(v.error ?? 'unknown error'))}`, isError: true, refused: false };
         const lost = opts.guard ? await protectedLost(text.text, host, opts.guard) : [];
         if (lost.length > 0) {
           return refuse(`write_config would ${describeLost(lost)}: a person's to change; keep those values exactly as they are`);
         }
-        return ok(red(await host.writeConfig(text.text, opts.signal)));
+        return ok(fenceUntrusted('result', red(await host.writeConfig(text.text, opts.signal))));
       }
       case 'run_doctor':
         return ok(fenceUntrusted('doctor', red(await host.runDoctor(opts.signal))));
@@ -189,7 +189,8 @@ export async function executeToolCall(name: string, rawArgs: unknown, opts: Tool
         return ok(red(await host.restartService()));
       case 'check_health': {
         const h = await host.checkHealth();
-        return ok(`${h.healthy ? 'healthy' : 'unhealthy'}: ${red(h.detail)}`);
+        // The probes' words quote the service (a log probe's matched line, a command probe's output): data, fenced.
+        return ok(`${h.healthy ? 'healthy' : 'unhealthy'}\n${fenceUntrusted('probes', red(h.detail))}`);
       }
       case 'finish':
         return { content: 'finished; Clawback will now verify the service', isError: false, refused: false, finished: red(args.summary as string) };
