@@ -76,8 +76,10 @@ const DEFAULT_BACKUP_GLOBS = ['openclaw.json.last-good', 'openclaw.json.bak', 'o
 
 /**
  * Settings a repair must never drop or change silently (read from the gateway's docs, 2026.9.6):
- * its auth (token, password, mode), where it listens, the remote gateway's credentials, and every
- * channel and model-provider credential (at any depth, so per-account ones too).
+ * its auth (token, password, mode), where it listens, the remote gateway's credentials, every
+ * channel and model-provider credential (at any depth, so per-account ones too), the config's `env`
+ * block (inline provider keys: `env.OPENROUTER_API_KEY`, `env.vars.GROQ_API_KEY`, help/environment)
+ * and the per-skill keys (`skills.entries.<id>.apiKey` and `.env`, tools/skills-config).
  */
 export const OPENCLAW_PROTECTED_SETTINGS = [
   'gateway.auth',
@@ -94,6 +96,9 @@ export const OPENCLAW_PROTECTED_SETTINGS = [
   'models.providers.*.apiKey',
   'models.providers.**.*token',
   'models.providers.**.*secret',
+  'env',
+  'skills.entries.*.apiKey',
+  'skills.entries.*.env',
 ] as const;
 
 /** Where the gateway keeps its config when nothing overrides it. */
