@@ -133,6 +133,9 @@ export async function takeSnapshot(allowed: string[], excluded: string[], dir: s
   return snap;
 }
 
+/** The mark in the name of a candidate config the doctor's validity check writes beside the real one. */
+const VALIDATOR_CANDIDATE = '.clawback-check-';
+
 /** Files (and links) and directories under the snapshot's directories that were not there before the run. */
 export async function createdSince(snap: FileSnapshot): Promise<{ files: string[]; dirs: string[]; truncated: boolean }> {
   const t = snap.tree;
@@ -146,7 +149,8 @@ export async function createdSince(snap: FileSnapshot): Promise<{ files: string[
   // Breadth first: a directory's parent is decided before it. Created means under a directory listed whole before.
   const listedOrCreated = (d: string) => (beforeDirs.has(d) && !unlisted.has(d)) || createdDirs.has(d);
   for (const d of now.dirs) if (!beforeDirs.has(d) && listedOrCreated(path.dirname(d))) createdDirs.add(d);
-  const files = now.files.filter((f) => !before.has(f) && listedOrCreated(path.dirname(f)));
+  // Clawback's own validator candidates (written beside the config, removed by the check) are not the agent's.
+  const files = now.files.filter((f) => !before.has(f) && listedOrCreated(path.dirname(f)) && !path.basename(f).includes(VALIDATOR_CANDIDATE));
   return { files, dirs: [...createdDirs], truncated: now.truncated };
 }
 

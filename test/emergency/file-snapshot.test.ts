@@ -30,6 +30,21 @@ describe('the snapshot of what an agent may touch', () => {
     expect(await fs.readFile(real, 'utf8')).toBe('{"port": 18789}\n');
   });
 
+  it("Clawback's own validator candidate beside the config (.NAME.clawback-check-HEX.json) is not the agent's: not counted, not removed", async () => {
+    const work = path.join(dir, 'work');
+    await fs.mkdir(work);
+    await fs.writeFile(path.join(work, 'gateway.json'), '{"port": 18789}\n');
+    const snap = await takeSnapshot([path.join(work, 'gateway.json'), work], [], path.join(dir, 'before'));
+    const candidate = path.join(work, '.gateway.clawback-check-0a1b2c3d.json');
+    await fs.writeFile(candidate, '{"port": 0}\n'); // a validator still checking the agent's write
+    await fs.writeFile(path.join(work, 'new.txt'), 'agent\n');
+    expect((await createdSince(snap)).files).toEqual([path.join(work, 'new.txt')]);
+    expect((await changesSince(snap)).map((c) => c.path)).toEqual([path.join(work, 'new.txt')]);
+    const r = await revertSnapshot(snap, path.join(dir, 'after'));
+    expect(r.reverted).toEqual([path.join(work, 'new.txt')]);
+    expect(await fs.readFile(candidate, 'utf8')).toBe('{"port": 0}\n');
+  });
+
   it('a listing cut at its bound never takes a file it did not list for one the agent created', async () => {
     const work = path.join(dir, 'work');
     for (const sub of ['a', 'b']) {
