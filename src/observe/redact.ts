@@ -20,6 +20,8 @@ const PATTERNS: RegExp[] = [
   /https?:\/\/[^\s"']*(?:discord(?:app)?\.com\/api\/(?:v\d+\/)?webhooks|hooks\.slack\.com\/(?:services|workflows|triggers)|api\.telegram\.org\/(?:file\/)?bot)[^\s"']*/gi,
   // A password in a URL's user info (scheme://user:password@host).
   /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@"']+:)([^\s@/"']+)(?=@)/gi,
+  // A URL query parameter whose name ends in a credential word (`?sig=`, `&X-Amz-Signature=`, `?session=`, `?key=`).
+  /([?&][a-z0-9_.-]*?(?:sig|signature|session|sessionid|sid|credential|code|key|token|auth|secret|password|pass)=)([^&#\s"']{4,})/gi,
   // A command-line flag naming a secret, followed by its value (`--token X`, `--api-key X`).
   /(--?[a-z-]*(?:token|api-?key|secret|password|passwd)\s+)([^\s"'-][^\s"']{3,})/gi,
 ];

@@ -43,6 +43,15 @@ describe('Redactor', () => {
     }
   });
 
+  it('a URL query parameter that carries a credential is redacted, the other parameters kept', () => {
+    const r = new Redactor();
+    expect(r.redact('GET http://127.0.0.1:8080/health?x=1&session=Zq9vX2mKp4LrT7wB&verbose=true')).toBe(`GET http://127.0.0.1:8080/health?x=1&session=${REDACTED}&verbose=true`);
+    expect(r.redact('https://b.s3.example/o?X-Amz-Credential=AKIDEXAMPLE%2F2026&X-Amz-Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024&X-Amz-Expires=60')).toBe(
+      `https://b.s3.example/o?X-Amz-Credential=${REDACTED}&X-Amz-Signature=${REDACTED}&X-Amz-Expires=60`,
+    );
+    expect(r.redact('http://127.0.0.1/readyz?sig=abcdef0123&key=AB12cd34&page=2')).toBe(`http://127.0.0.1/readyz?sig=${REDACTED}&key=${REDACTED}&page=2`);
+  });
+
   it('known values are removed wherever they appear; env values only when the name looks secret', () => {
     const r = new Redactor(['plain-looking-value']);
     r.addSecretEnv({ MY_SERVICE_TOKEN: 'abc-hidden-1', HOME: '/home/someone' });
