@@ -1,6 +1,7 @@
 // The etcd client, loaded only when a config has a `cluster:` block (the etcd3 library and gRPC cost memory).
 import { readFileSync } from 'node:fs';
 import type { Etcd3, IOptions } from 'etcd3';
+import type { CircuitBreakerPolicy, IDefaultPolicyContext } from 'cockatiel';
 import type { ClusterConfig } from './cluster-schema.js';
 
 /** Bound of one etcd call: a renewal or a campaign that takes longer is as good as failed. */
@@ -20,6 +21,19 @@ function pem(field: 'ca' | 'cert' | 'key', file: string): Buffer {
   return data;
 }
 
+/**
+ * A host's circuit breaker that refuses calls at once while its half-open probe call is in flight, instead of making
+ * them wait for the probe (cockatiel 3). The etcd3 client retries a call that etcd refused for an invalid auth token
+ * (a token that expired or was forgotten during an outage) from inside that call: when the call was the probe, the
+ * retry waited on the probe, the probe on the retry, and every later call on both: the client hung for good.
+ */
+export function failFastWhileProbing(breaker: CircuitBreakerPolicy, halfOpen: CircuitBreakerPolicy['state'], refused: () => Error): CircuitBreakerPolicy {
+  const execute = breaker.execute.bind(breaker);
+  breaker.execute = <T>(fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T> =>
+    breaker.state === halfOpen ? Promise.reject(refused()) : execute(fn, signal);
+  return breaker;
+}
+
 export interface EtcdClients {
   /** For everything but renewals (any endpoint, one retry on another). */
   client: Etcd3;
@@ -33,7 +47,7 @@ export async function connectEtcd(cfg: ClusterConfig, env: NodeJS.ProcessEnv = p
 
 export async function connectEtcdClients(cfg: ClusterConfig, env: NodeJS.ProcessEnv = process.env): Promise<EtcdClients> {
   const { Etcd3, isRecoverableError } = await import('etcd3');
-  const { retry, circuitBreaker, handleWhen, ConsecutiveBreaker, noop } = await import('cockatiel');
+  const { retry, circuitBreaker, handleWhen, ConsecutiveBreaker, noop, CircuitState, BrokenCircuitError } = await import('cockatiel');
   const timeout = callTimeoutMs(cfg.leaseTtl);
   const password = cfg.auth ? (cfg.auth.password ?? env[cfg.auth.passwordEnv!]) : undefined;
   if (cfg.auth && !password) throw new Error(`cluster.auth.passwordEnv: the environment variable ${cfg.auth.passwordEnv} is not set; expected it to hold the etcd password of user "${cfg.auth.username}"`);
@@ -59,7 +73,8 @@ export async function connectEtcdClients(cfg: ClusterConfig, env: NodeJS.Process
     faultHandling: {
       // One more try on another member (a lost etcd member must cost one call, not the lease).
       global: retry(handleWhen(isRecoverableError), { maxAttempts: 1 }),
-      host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(2) }),
+      host: () =>
+        failFastWhileProbing(circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(2) }), CircuitState.HalfOpen, () => new BrokenCircuitError()),
     },
   });
   // The renewer chooses the endpoint itself: no retry or breaker of the library's in between.

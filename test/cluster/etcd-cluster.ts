@@ -25,6 +25,8 @@ export interface EtcdOptions {
   heartbeatMs?: number;
   /** Client TLS: PEM files of the server certificate, its key, and the CA that signed client certificates (mutual TLS). */
   tls?: { cert: string; key: string; clientCa?: string };
+  /** etcd's --auth-token-ttl (s): how long an unused auth token lives; default etcd's 300. */
+  authTokenTtlSec?: number;
 }
 
 export interface EtcdCluster {
@@ -59,6 +61,7 @@ function args(m: EtcdMember, cluster: string, o: EtcdOptions): string[] {
     // A loaded test machine: elections must not flap on a slow heartbeat.
     '--heartbeat-interval', String(o.heartbeatMs ?? Math.round(et / 10)),
     '--election-timeout', String(et),
+    ...(o.authTokenTtlSec !== undefined ? ['--auth-token-ttl', String(o.authTokenTtlSec)] : []),
     '--log-level', 'warn',
     '--logger', 'zap',
   ];
