@@ -3,6 +3,7 @@ import { serviceSchema, type ClawbackConfig, type ServiceConfig } from './schema
 import { ConfigError, formatPath, problemsFromZod, type ConfigProblem } from './errors.js';
 import { instanceName } from '../instances/instance-name.js';
 import { isScaled } from '../instances/scaled.js';
+import { portClashes, type PortedService } from '../instances/port-ranges.js';
 
 type Raw = Record<string, unknown>;
 
@@ -57,6 +58,13 @@ export function templateView(raw: unknown): { view: unknown; problems: ConfigPro
     }
     return view;
   });
+  // The ports each service may take (a scaled one up to its largest count): an instance on another service's port races it.
+  const ported: PortedService[] = raw.services.map((s) => {
+    const o = isObject(s) ? s : {};
+    const most = Math.max(typeof o.instances === 'number' ? o.instances : 1, isObject(o.autoscale) && typeof o.autoscale.max === 'number' ? o.autoscale.max : 1);
+    return { name: String(o.name ?? '?'), port: typeof o.port === 'number' ? o.port : undefined, scaled: isScaled(o), count: isScaled(o) ? most : 1 };
+  });
+  for (const c of portClashes(ported)) problems.push({ path: `services[${c.later}].port`, message: c.message, value: ported[c.later]!.port });
   return { view: { ...raw, services }, problems };
 }
 

@@ -1,7 +1,8 @@
 // `clawback scale NAME N` and the autoscaler's decisions: one path that persists the count and changes the service set.
 import { materializeIsolated } from '../config/load-isolated.js';
 import type { Daemon } from '../daemon/daemon.js';
-import { isScaled } from './scaled.js';
+import { declaredCount, isScaled } from './scaled.js';
+import { portClashes } from './port-ranges.js';
 import { namesFor } from './instance-name.js';
 import { effectiveCount, readScaleOverrides, writeScaleOverrides } from './scale-store.js';
 
@@ -29,6 +30,16 @@ export function scaleService(daemon: Daemon, name: string, instances: number, by
     }
     const overrides = readScaleOverrides(ctx.stateDir);
     const from = effectiveCount(s, overrides);
+    // The file's check covers `instances:` and autoscale.max; a count beyond them may reach another service's port.
+    const declared = source.declared.services;
+    const ported = declared.map((d) => ({
+      name: d.name,
+      port: d.port,
+      scaled: isScaled(d),
+      count: d.name === name ? instances : isScaled(d) ? Math.max(declaredCount(d), d.autoscale?.max ?? 1, effectiveCount(d, overrides)) : 1,
+    }));
+    const clash = portClashes(ported).find((c) => declared[c.earlier]!.name === name || declared[c.later]!.name === name);
+    if (clash) return { status: 409, body: { ok: false, message: `${name}: cannot scale to ${instances}: ${clash.message.replace(/^expected ports that do not overlap: /, '')}` } };
     overrides[name] = { instances, fileInstances: s.instances ?? null, by, at: ctx.clock.now() };
     writeScaleOverrides(ctx.stateDir, overrides);
     const diff = await daemon.applyServices(await materializeIsolated(source, overrides));
