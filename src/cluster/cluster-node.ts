@@ -37,6 +37,8 @@ interface SeatState {
   /** When this member last saw another member hold the key (the failover's gap is counted from there). */
   lastSeenOther: number | null;
   busy: boolean;
+  /** Between giving the service up and freeing its key (the instance is being stopped). */
+  handingOver: boolean;
   failovers: number;
   noLeaderMs: number;
   wonAt: number | null;
@@ -133,6 +135,7 @@ export class ClusterNode {
       holder: null,
       lastSeenOther: null,
       busy: false,
+      handingOver: false,
       failovers: 0,
       noLeaderMs: 0,
       wonAt: null,
@@ -349,6 +352,7 @@ export class ClusterNode {
     const may = st.seat.mayCampaign() && (move === null || mine) && this.deadlines(st) !== null;
     if (!may) {
       const holder = await this.withTimeout(this.client.get(key).string());
+      if (holder === this.member) await this.freeStaleKey(st);
       this.observe(st, holder);
       return;
     }
@@ -362,7 +366,9 @@ export class ClusterNode {
     );
     if (!res.succeeded) {
       const kv = res.responses[0]?.response_range?.kvs?.[0];
-      this.observe(st, kv ? kv.value.toString() : null);
+      const holder = kv ? kv.value.toString() : null;
+      if (holder === this.member) await this.freeStaleKey(st);
+      this.observe(st, holder);
       return;
     }
     await this.won(st, Number(res.header.revision), mine);
@@ -420,8 +426,28 @@ export class ClusterNode {
     }
   }
 
+  /**
+   * A standby seat whose key still carries this member's lease: a hand-over whose delete failed (etcd did not answer
+   * at that moment). Nobody else could ever win it while this lease lives, and this member does not run the service:
+   * the delete is retried (only while the key is on this lease, never a previous daemon's: its guard fences that one).
+   */
+  private async freeStaleKey(st: SeatState): Promise<void> {
+    if (st.leading || st.handingOver || !this.leaseId) return;
+    const key = this.keys.leader(st.seat.name);
+    await this.withTimeout(this.client.if(key, 'Lease', '==', this.leaseId).then(this.client.delete().key(key)).commit());
+  }
+
   /** Stops this member's instance (through the reducer), waits for it to be gone, then frees the lease key. */
   private async handOver(st: SeatState, reason: string, incident?: CarriedIncident): Promise<void> {
+    st.handingOver = true;
+    try {
+      await this.handOverNow(st, reason, incident);
+    } finally {
+      st.handingOver = false;
+    }
+  }
+
+  private async handOverNow(st: SeatState, reason: string, incident?: CarriedIncident): Promise<void> {
     st.leading = false;
     this.tell(st, { active: false, holder: null, reason });
     const d = this.deadlines(st);
