@@ -71,7 +71,18 @@ export function validateConfig(raw: unknown, file: string, overrides: ScaleOverr
 export function materialize(loaded: Pick<LoadedConfig, 'raw' | 'declared' | 'file'>, overrides: ScaleOverrides, cwd: string = process.cwd()): ClawbackConfig {
   const where = loaded.file ?? '(embedded demo config)';
   const config = expandInstances(loaded.raw, structuredClone(loaded.declared), where, (s) => effectiveCount(s, overrides));
-  return resolvePaths(config, loaded.file ? path.dirname(loaded.file) : cwd);
+  return resolvePaths(withoutDaemonSecrets(config), loaded.file ? path.dirname(loaded.file) : cwd);
+}
+
+/**
+ * The daemon's own credentials are not inherited by the services it runs: the variable holding the etcd password
+ * (cluster.auth.passwordEnv) would give every service (and whatever it logs or runs) write access to the leader keys.
+ * A service that names the variable in its own `env` still gets that value.
+ */
+function withoutDaemonSecrets(config: ClawbackConfig): ClawbackConfig {
+  const secret = config.cluster?.auth?.passwordEnv;
+  if (secret) for (const s of config.services) if (!s.unsetEnv.includes(secret)) s.unsetEnv.push(secret);
+  return config;
 }
 
 function resolvePaths(config: ClawbackConfig, base: string): ClawbackConfig {
