@@ -47,11 +47,31 @@ async function logFileFor(program: Command, name: string): Promise<{ file: strin
   }
 }
 
-function lastLines(text: string, n: number): string {
-  if (n <= 0) return '';
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines.slice(-n).join('\n') + (lines.length ? '\n' : '');
+/** Rotated generations looked into at most (file.1 .. file.N). */
+const MAX_GENERATIONS = 20;
+
+/**
+ * The last n lines of a service's log, reaching into its rotated generations (file.1 newest, file.2 ...) when the live
+ * file holds fewer, as right after a rotation; undefined when neither the live file nor file.1 exists.
+ */
+function lastLogLines(file: string, n: number): string | undefined {
+  const taken: string[] = [];
+  let found = false;
+  for (let g = 0; g <= MAX_GENERATIONS && (taken.length < n || !found); g++) {
+    let text: string;
+    try {
+      text = readFileSync(g === 0 ? file : `${file}.${g}`, 'utf8');
+    } catch {
+      if (g === 0) continue;
+      break;
+    }
+    found = true;
+    const lines = text.split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    if (n > taken.length) taken.unshift(...lines.slice(-(n - taken.length)));
+  }
+  if (!found) return undefined;
+  return taken.length ? `${taken.join('\n')}\n` : '';
 }
 
 export function registerHistory(program: Command): void {
@@ -64,7 +84,8 @@ export function registerHistory(program: Command): void {
     .action(async (name: string, o: { lines: number; follow?: boolean; raw?: boolean }) => {
       const { file, known, redactor } = await logFileFor(program, name);
       const show = (text: string): string => (o.raw ? text : redactor.redact(text));
-      if (!existsSync(file)) {
+      const last = lastLogLines(file, o.lines);
+      if (last === undefined) {
         if (known === false) {
           process.stderr.write(`clawback: no service named "${name}" in the config (and no log at ${file})\n`);
           process.exit(4);
@@ -73,7 +94,7 @@ export function registerHistory(program: Command): void {
         process.stderr.write(`clawback: no output from "${name}" yet (${file} does not exist)${o.follow ? '; waiting for it' : ''}\n`);
         if (!o.follow) return;
       } else {
-        process.stdout.write(show(lastLines(readFileSync(file, 'utf8'), o.lines)));
+        process.stdout.write(show(last));
         if (!o.follow) return;
       }
       let offset = existsSync(file) ? statSync(file).size : 0;

@@ -171,6 +171,30 @@ describe('exit codes as documented (0 ok, 1 error, 2 invalid config, 3 daemon no
   });
 });
 
+describe('logs NAME -n N right after a rotation', () => {
+  it('takes the last lines from the rotated generations when the live file holds fewer (or is not there yet)', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'clawback.yaml');
+    const stateDir = path.join(dir, 'state');
+    const logs = path.join(stateDir, 'logs');
+    mkdirSync(logs, { recursive: true });
+    writeFileSync(file, YAML.stringify({ services: [{ name: 'web', command: ['node', 'x.js'] }] }));
+    writeFileSync(path.join(logs, 'web.log.2'), 'line 1\nline 2\n');
+    writeFileSync(path.join(logs, 'web.log.1'), 'line 3\nline 4\n');
+    // Rotated by a rename: no live file until the service writes again.
+    const moved = await runCli(['logs', 'web', '-n', '3', '--config', file, '--state-dir', stateDir]);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stdout).toBe('line 2\nline 3\nline 4\n');
+    writeFileSync(path.join(logs, 'web.log'), 'line 5\n');
+    const r = await runCli(['logs', 'web', '-n', '4', '--config', file, '--state-dir', stateDir]);
+    expect(r.stdout).toBe('line 2\nline 3\nline 4\nline 5\n');
+    const all = await runCli(['logs', 'web', '-n', '50', '--config', file, '--state-dir', stateDir]);
+    expect(all.stdout).toBe('line 1\nline 2\nline 3\nline 4\nline 5\n');
+    const one = await runCli(['logs', 'web', '-n', '1', '--config', file, '--state-dir', stateDir]);
+    expect(one.stdout).toBe('line 5\n');
+  });
+});
+
 describe('time to recover and sizes, printed the same everywhere', () => {
   it('keeps sub-second precision and switches units at sensible points', () => {
     expect(formatTtr(983)).toBe('983 ms');
