@@ -37,9 +37,19 @@ export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtim
   };
   // Past the run's time-box nothing is written: the run is judged (and its files put back) without waiting for it.
   const overText = 'refused: the time-box is over; nothing was written';
+  // write_config validates before it writes, and the write checks again: the same bytes found valid in this run are not
+  // validated twice (OpenClaw's validator takes 4-25 s of the time-box).
+  let lastValid: { checksum: string; check: Awaited<ReturnType<typeof checkConfigContent>> } | undefined;
+  const checkOnce = async (content: Buffer, signal?: AbortSignal): Promise<Awaited<ReturnType<typeof checkConfigContent>>> => {
+    const checksum = sha256(content);
+    if (lastValid?.checksum === checksum) return lastValid.check;
+    const c = await checkConfigContent(service, content, runner, signal ? { signal } : {});
+    if (c.state === 'valid' && !signal?.aborted) lastValid = { checksum, check: c };
+    return c;
+  };
   const write = async (content: Buffer, reason: string, signal?: AbortSignal): Promise<string> => {
     const file = requireConfig();
-    const check = await checkConfigContent(service, content, runner, signal ? { signal } : {});
+    const check = await checkOnce(content, signal);
     if (signal?.aborted) return overText;
     if (check.state !== 'valid') return `refused: the new config is ${check.state}: ${check.error ?? ''}`.trim();
     const dctx = doctorContext(service, ctx, runtime, stores);
@@ -56,7 +66,7 @@ export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtim
     tailLog: (lines) => tail(serviceLogFile(service, ctx.stateDir), Math.min(500, Math.max(1, lines))),
     readConfig: async () => fs.readFile(requireConfig(), 'utf8'),
     validateConfig: async (text, signal) => {
-      const check = await checkConfigContent(service, Buffer.from(text), runner, signal ? { signal } : {});
+      const check = await checkOnce(Buffer.from(text), signal);
       return check.state === 'valid' ? { ok: true } : { ok: false, error: `${check.state}: ${check.error ?? ''}` };
     },
     listSnapshots: async () =>
