@@ -37,8 +37,11 @@ function expandHome(p: string): string {
 
 export function resolveStateDir(fromConfig: string | undefined, opts: LoadOptions, base: string): string {
   const env = opts.env ?? process.env;
-  const chosen = opts.stateDir ?? env.CLAWBACK_STATE_DIR ?? fromConfig ?? path.join(os.homedir(), '.clawback');
-  return path.resolve(base, expandHome(chosen));
+  // A flag or variable typed in a shell is relative to where it was typed, as every client command reads it;
+  // only the config's own stateDir is relative to the config file.
+  const typed = opts.stateDir ?? env.CLAWBACK_STATE_DIR;
+  if (typed) return path.resolve(opts.cwd ?? process.cwd(), expandHome(typed));
+  return path.resolve(base, expandHome(fromConfig ?? path.join(os.homedir(), '.clawback')));
 }
 
 export function parseConfigSource(text: string, file: string): unknown {
