@@ -698,8 +698,12 @@ async function buildDaemon(
   const store = new StateStore(stateDir, () => clock.now());
   const loadedState = store.load();
   if (loadedState.corruptMovedTo) {
-    say(`warning: state file was corrupt; kept it as ${loadedState.corruptMovedTo} and started with fresh state`);
-    emit({ type: 'daemon.history-lost', time: clock.now(), severity: 'warning', message: `state file was corrupt; moved aside to ${loadedState.corruptMovedTo}; restart counters start over`, details: { movedTo: loadedState.corruptMovedTo } });
+    const what =
+      loadedState.newerVersion === undefined
+        ? 'state file was corrupt'
+        : `state file was written by a newer Clawback (state version ${loadedState.newerVersion}; this one reads version 1: was Clawback downgraded?)`;
+    say(`warning: ${what}; kept it as ${loadedState.corruptMovedTo} and started with fresh state`);
+    emit({ type: 'daemon.history-lost', time: clock.now(), severity: 'warning', message: `${what}; moved aside to ${loadedState.corruptMovedTo}; restart counters and held incidents start over`, details: { movedTo: loadedState.corruptMovedTo } });
   } else if (loadedState.fresh && !journalExisted) {
     emit({ type: 'daemon.history-lost', time: clock.now(), severity: 'info', message: 'no previous state or journal in the state directory (first start, or it was deleted): history starts now', details: { stateDir } });
   }

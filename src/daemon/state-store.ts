@@ -18,6 +18,8 @@ export interface LoadedState {
   state: DaemonState;
   /** Set when the file existed but could not be read: where the bad copy was moved. */
   corruptMovedTo?: string;
+  /** Set when the file was whole but written by a newer Clawback (its state version): moved aside as well. */
+  newerVersion?: number;
   /** True when there was no state file at all (first start, or the directory was wiped). */
   fresh: boolean;
 }
@@ -44,15 +46,19 @@ export class StateStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: { version: 1, services: {} }, fresh: true };
       throw err;
     }
+    let newer: number | undefined;
     try {
       const parsed: unknown = JSON.parse(text);
       if (isDaemonState(parsed)) return { state: parsed, fresh: false };
-      throw new Error('unexpected shape');
+      const v = (parsed as { version?: unknown } | null)?.version;
+      if (typeof v === 'number' && v > 1) newer = v;
     } catch {
-      const aside = `${this.file}.corrupt-${new Date(this.now()).toISOString().replace(/[:.]/g, '-')}`;
-      renameSync(this.file, aside);
-      return { state: { version: 1, services: {} }, corruptMovedTo: aside, fresh: false };
+      // unreadable: moved aside below
     }
+    const stamp = new Date(this.now()).toISOString().replace(/[:.]/g, '-');
+    const aside = newer === undefined ? `${this.file}.corrupt-${stamp}` : `${this.file}.v${newer}-${stamp}`;
+    renameSync(this.file, aside);
+    return { state: { version: 1, services: {} }, corruptMovedTo: aside, ...(newer === undefined ? {} : { newerVersion: newer }), fresh: false };
   }
 
   /** Atomic and checked: throws on a failed or short write, and then state.json still holds the previous good copy. */
