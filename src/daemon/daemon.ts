@@ -414,12 +414,18 @@ export class Daemon {
     const booted = new Map<string, Promise<void>>();
     for (const name of startOrder(config.services)) {
       const deps = config.services.find((s) => s.name === name)!.dependsOn;
+      // Every service boots now (adopted, its work re-armed, a person's stop or start answered); only the start of
+      // one with dependsOn waits. Booted later, a stop asked for meanwhile hit no instance and the boot undid it.
+      const rt = this.runtimes.get(name)!;
       booted.set(
         name,
         (async () => {
+          if (deps.length === 0) return rt.boot();
+          await rt.boot({ waitsForDependencies: true });
           await Promise.all(deps.map((d) => booted.get(d)));
-          if (deps.length > 0) await this.waitHealthy(name, deps);
-          if (!this.bootAbort.signal.aborted) await this.runtimes.get(name)!.boot();
+          // A person who started or stopped it meanwhile decided: no wait, no "starting anyway".
+          await this.waitHealthy(name, deps, () => rt.persisted().desired === 'down' || rt.current() !== undefined);
+          if (!this.bootAbort.signal.aborted) await rt.dependenciesReady();
         })(),
       );
     }
@@ -440,11 +446,11 @@ export class Daemon {
     this.pendingTimer = this.ctx.clock.setTimeout(() => this.drainPendingEvents(), delayToGrid(this.ctx.clock, 2000));
   }
 
-  private async waitHealthy(name: string, deps: string[]): Promise<void> {
+  private async waitHealthy(name: string, deps: string[], decided: () => boolean = () => false): Promise<void> {
     const { clock } = this.ctx;
     const deadline = clock.now() + DEPENDENCY_WAIT_MS;
     while (clock.now() < deadline && !this.bootAbort.signal.aborted) {
-      if (deps.every((d) => this.runtimes.get(d)?.status().health === 'healthy')) return;
+      if (decided() || deps.every((d) => this.runtimes.get(d)?.status().health === 'healthy')) return;
       await clock.sleep(100, this.bootAbort.signal).catch(() => undefined);
     }
     if (!this.bootAbort.signal.aborted) {

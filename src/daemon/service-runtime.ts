@@ -253,7 +253,8 @@ export class ServiceRuntime {
     for (const w of waiters) w();
   }
 
-  boot(): Promise<void> {
+  /** `waitsForDependencies`: adopt and answer requests now, start only at dependenciesReady(). */
+  boot(opts: { waitsForDependencies?: boolean } = {}): Promise<void> {
     const prev = this.s.instance;
     let adopted: ServiceInstance | undefined;
     if (prev) {
@@ -265,7 +266,17 @@ export class ServiceRuntime {
       }
     }
     if (adopted) this.attach(adopted);
-    this.dispatch({ type: 'boot', adopted: adopted ? { pid: adopted.pid, pidStartTime: adopted.pidStartTime, startedAt: adopted.startedAt } : null });
+    this.dispatch({
+      type: 'boot',
+      adopted: adopted ? { pid: adopted.pid, pidStartTime: adopted.pidStartTime, startedAt: adopted.startedAt } : null,
+      ...(opts.waitsForDependencies ? { waitsForDependencies: true } : {}),
+    });
+    return this.settled(this.policy.stopGraceMs + 30_000);
+  }
+
+  /** What this service depends on is healthy (or the wait for it is over): the start its boot deferred. */
+  dependenciesReady(): Promise<void> {
+    this.dispatch({ type: 'dependencies-ready' });
     return this.settled(this.policy.stopGraceMs + 30_000);
   }
 

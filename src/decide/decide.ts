@@ -65,7 +65,9 @@ class Step {
   apply(input: ServiceInput): void {
     switch (input.type) {
       case 'boot':
-        return this.boot(input.adopted);
+        return this.boot(input.adopted, input.waitsForDependencies === true);
+      case 'dependencies-ready':
+        return this.dependenciesReady();
       case 'started':
         return this.started(input.instance, input.reason);
       case 'start-failed':
@@ -409,7 +411,7 @@ class Step {
 
   // ---- inputs ------------------------------------------------------------------------------------
 
-  private boot(adopted: ServiceState['instance']): void {
+  private boot(adopted: ServiceState['instance'], waitsForDependencies: boolean): void {
     const s = this.s;
     s.disposed = false;
     s.afterStop = null;
@@ -458,8 +460,20 @@ class Step {
     }
     // A singleton's instance left by an earlier daemon runs without a lease of this daemon: stop it (a new daemon stands by until it wins).
     if (s.instance && !this.placed()) this.losePlacement('a new daemon stands by until it wins the lease');
-    if (!s.instance && !s.held && !s.work && !s.maintenance && s.desired === 'up') this.startNow('boot');
+    if (!waitsForDependencies) this.startBoot();
     if (s.held && !s.instance && (s.phase as string) !== 'starting') s.phase = 'held';
+  }
+
+  /** The boot's own start: only when nothing (a person, a repair, a hold) decided otherwise meanwhile. */
+  private startBoot(): void {
+    const s = this.s;
+    if (!s.instance && s.phase !== 'starting' && s.phase !== 'backoff' && !s.held && !s.work && !s.maintenance && s.desired === 'up') this.startNow('boot');
+  }
+
+  /** A person may have started or stopped the service while it waited for its dependencies: their word stands. */
+  private dependenciesReady(): void {
+    if (this.s.disposed) return;
+    this.startBoot();
   }
 
   private started(instance: NonNullable<ServiceState['instance']>, reason: StartReason): void {

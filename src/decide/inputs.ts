@@ -10,7 +10,10 @@ export type AgentOutcome = 'completed' | 'failed' | 'timeout' | 'refused' | 'pro
 
 export type ServiceInput =
   /** The daemon came up; the executor already tried to re-adopt the persisted instance. */
-  | { type: 'boot'; adopted: InstanceRecord | null }
+  /** `waitsForDependencies`: booted now (adopted, work re-armed, requests answered), started once `dependencies-ready`. */
+  | { type: 'boot'; adopted: InstanceRecord | null; waitsForDependencies?: boolean }
+  /** What the service depends on is healthy (or the bounded wait is over): the start the boot deferred is due. */
+  | { type: 'dependencies-ready' }
   | { type: 'started'; instance: InstanceRecord; reason: StartReason }
   /** The start could not happen: spawn/launch error (counts like a crash). */
   | { type: 'start-failed'; error: string }
