@@ -7,6 +7,8 @@ import { processGroupHolding } from '../platform/proc.js';
 import { lastLogLines } from '../observe/last-log-lines.js';
 import type { Redactor } from '../observe/redact.js';
 import { signalGroup } from '../platform/signal-group.js';
+import { signalKnown } from '../platform/escaped-descendants.js';
+import { strayProcesses } from './stray-processes.js';
 import { adoptInstance, killLeftovers, spawnInstance, type ExitInfo, type ServiceInstance, type SpawnSpec } from '../supervisor/service-process.js';
 import { decide, nextWake, LEVEL_NAMES } from '../decide/decide.js';
 import { policyFor, type ServicePolicy } from '../decide/policy.js';
@@ -520,9 +522,19 @@ export class ServiceRuntime {
     if (this.instance !== inst) return;
     this.instance = undefined;
     this.health.detach();
-    const leftovers = this.deps.launch ? 0 : killLeftovers(inst.pid);
+    const leftovers = this.deps.launch ? 0 : killLeftovers(inst.pid) + this.killStrays();
     if (!this.deps.launch) this.lastGroup = inst.pid;
     void this.reportExit(inst, info, leftovers);
+  }
+
+  /**
+   * What the exited instance left outside its group (a daemon that forked into its own session) goes with it, as
+   * under systemd's control-group kill: left alone, every restart added a copy that nothing supervised or stopped.
+   */
+  private killStrays(): number {
+    const strays = strayProcesses(this.deps.spawnSpec().env);
+    signalKnown(strays, 'SIGKILL');
+    return strays.length;
   }
 
   /** The exit with the service's last words (a bounded, redacted tail of its log: about a millisecond). */

@@ -14,7 +14,7 @@ export interface UnrecordedScan {
 }
 
 /** Our own helpers that carry a service's markers and lead their own group: never the instance. */
-const OWN_HELPERS = ['log-redactor.js', 'fence-guard'];
+export const OWN_HELPERS = ['log-redactor.js', 'fence-guard'];
 /** Bounds the walk up a candidate's parents. */
 const MAX_DEPTH = 64;
 
