@@ -527,7 +527,9 @@ class Step {
     s.healthySince = null;
     const exit: LastExit = { code: input.code, signal: input.signal, at: input.at, uptimeMs: Math.max(0, input.at - startedAt), statusKnown: input.statusKnown };
     s.lastExit = exit;
-    const expected = s.phase === 'stopping' || !!s.disposed;
+    // A clean exit where the restart policy keeps it down (on-failure, never) is the job done, not a failure.
+    const done = input.statusKnown && input.code === 0 && !input.signal && this.p.restartPolicy !== 'always';
+    const expected = s.phase === 'stopping' || !!s.disposed || done;
     const how = input.statusKnown ? describeExit(exit) : 'unknown status (adopted)';
     const note = !expected && s.maintenance ? ' (maintenance: not restarted)' : '';
     this.emit('service.exited', expected ? 'info' : 'warning', `${this.p.name} exited with ${how} after ${exit.uptimeMs} ms${note}`, {
@@ -578,9 +580,15 @@ class Step {
       return;
     }
     if (isStableRun(exit.uptimeMs, p.stableAfterMs)) s.backoffAttempt = 0;
-    this.openIncident(0, reason, { lastExit: exit, ...(lastLines && lastLines.length > 0 ? { lastLines: lastLines.slice(-20) } : {}) }, exit.at);
     const clean = exit.statusKnown && exit.code === 0 && !exit.signal;
-    if (s.desired === 'down' || p.restartPolicy === 'never' || (p.restartPolicy === 'on-failure' && clean)) {
+    if (clean && p.restartPolicy !== 'always') {
+      // The job finished (systemd: inactive, not failed): no incident that nothing could ever resolve, no alert.
+      s.phase = 'stopped';
+      this.emit('service.stopped', 'info', `${p.name} finished (exit code 0); restart policy ${p.restartPolicy}: not restarted`);
+      return;
+    }
+    this.openIncident(0, reason, { lastExit: exit, ...(lastLines && lastLines.length > 0 ? { lastLines: lastLines.slice(-20) } : {}) }, exit.at);
+    if (s.desired === 'down' || p.restartPolicy === 'never') {
       s.phase = 'stopped';
       return;
     }

@@ -1,0 +1,53 @@
+// A clean exit (code 0) under restart policy on-failure or never is the job done: stopped, no incident, no warning.
+import { describe, expect, it } from 'vitest';
+import { testPolicy } from './policy-fixture.js';
+import { ReducerDrive } from './drive.js';
+
+const exit = (d: ReducerDrive, now: number, code: number | null, signal: string | null = null): ReducerDrive => {
+  const pid = d.state.instance!.pid;
+  return d.at(now, { type: 'exited', pid, code, signal, at: now, statusKnown: true });
+};
+
+describe('a clean exit where the policy does not restart', () => {
+  for (const restartPolicy of ['on-failure', 'never'] as const) {
+    it(`${restartPolicy}: exit 0 stops it without an incident or a warning`, () => {
+      const d = new ReducerDrive(testPolicy({ restartPolicy })).up(0, 10);
+      exit(d, 500, 0);
+      expect(d.state.phase).toBe('stopped');
+      expect(d.state.incident).toBeNull();
+      expect(d.types()).toEqual([]);
+      expect(d.events('incident.opened')).toHaveLength(0);
+      expect(d.events('service.exited')[0]?.severity).toBe('info');
+      expect(d.events('service.stopped')).toHaveLength(1);
+    });
+  }
+
+  it('on-failure: a failing exit still opens an incident and restarts', () => {
+    const d = new ReducerDrive(testPolicy({ restartPolicy: 'on-failure' })).up(0, 10);
+    exit(d, 500, 3);
+    expect(d.state.incident?.level).toBe(0);
+    expect(d.types()).toEqual(['start']);
+    expect(d.events('service.exited')[0]?.severity).toBe('warning');
+  });
+
+  it('on-failure: a signal is a failure even without a code', () => {
+    const d = new ReducerDrive(testPolicy({ restartPolicy: 'on-failure' })).up(0, 10);
+    exit(d, 500, null, 'SIGSEGV');
+    expect(d.state.incident).not.toBeNull();
+    expect(d.types()).toEqual(['start']);
+  });
+
+  it('always: exit 0 is restarted as before (PM2 and systemd Restart=always do the same)', () => {
+    const d = new ReducerDrive(testPolicy({ restartPolicy: 'always' })).up(0, 10);
+    exit(d, 500, 0);
+    expect(d.types()).toEqual(['start']);
+    expect(d.state.incident).not.toBeNull();
+  });
+
+  it('never: a crash opens an incident for a person (nothing restarts it)', () => {
+    const d = new ReducerDrive(testPolicy({ restartPolicy: 'never' })).up(0, 10);
+    exit(d, 500, 1);
+    expect(d.state.incident).not.toBeNull();
+    expect(d.types()).toEqual([]);
+  });
+});
