@@ -14,6 +14,7 @@ import { DAEMON_NODE_FLAGS } from '../platform/service-files.js';
 import { systemClock } from '../platform/clock.js';
 import { STOPPED_MARKER } from '../daemon/daemon.js';
 import { reviveServicesDirectly } from '../daemon/direct-revive.js';
+import { durationOption } from './number-option.js';
 import { appendPendingEvent } from '../daemon/pending-events.js';
 
 const ENTRY = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -73,7 +74,7 @@ export function registerInstall(program: Command): void {
     .command('guardian')
     .description('check the daemon once (heartbeat and pid); revive it if dead or hung; keep services up if it cannot')
     .option('--once', 'one pass (what the timer / cron runs)', true)
-    .option('--stale-after <ms>', 'heartbeat age that counts as hung', (v) => Number(v), 15_000)
+    .option('--stale-after <ms>', 'heartbeat age that counts as hung (ms, or a duration such as 30s)', durationOption(1), 15_000)
     .action(async (o: { staleAfter: number }) => {
       const g = program.opts<{ config?: string; stateDir?: string }>();
       const stateDir = clientStateDir(g);

@@ -9,12 +9,13 @@ import { faultLog } from '../daemon/fault-log.js';
 import { cliHint } from './cli-command.js';
 import { reloadConfig } from '../instances/config-reload.js';
 import { tokenPath } from '../server/token.js';
+import { portOption } from './number-option.js';
 
 export function registerRun(program: Command): void {
   program
     .command('run')
     .description('run the supervisor daemon in the foreground (the embedded demo gateway when no config file is found)')
-    .option('--api-port <port>', 'override the API/dashboard port (0 = any free port)', (v) => Number(v))
+    .option('--api-port <port>', 'override the API/dashboard port (0 = any free port)', portOption)
     .action(async (cmdOpts: { apiPort?: number }) => {
       const g = program.opts<{ config?: string; stateDir?: string }>();
       const say = (line: string): void => {

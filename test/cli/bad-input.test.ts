@@ -6,6 +6,7 @@ import path from 'node:path';
 import { rmSync } from 'node:fs';
 import { startTestDaemon, tempDir, FIXTURES, NODE } from '../helpers/daemon.js';
 import { runCli } from '../helpers/cli.js';
+import { durationOption } from '../../src/cli/number-option.js';
 
 function expectClear(r: { code: number | null; stderr: string }, ...words: string[]): void {
   expect(r.code).not.toBe(0);
@@ -36,6 +37,20 @@ describe('the CLI on wrong input', () => {
     // -n 0 shows nothing (as tail -n 0), -n 2 the last two
     expect((await runCli(['logs', 'web', '-n', '0', '--state-dir', stateDir])).stdout).toBe('');
     expect((await runCli(['logs', 'web', '-n', '2', '--state-dir', stateDir])).stdout).toBe('two\nthree\n');
+  });
+
+  it('guardian --stale-after and run --api-port refuse what is not a duration or a port (never NaN)', async () => {
+    const dir = tempDir();
+    const stateDir = path.join(dir, 'state');
+    // NaN as the stale age made every heartbeat look fresh: a hung daemon was reported "running" and left hung.
+    expectClear(await runCli(['guardian', '--once', '--stale-after', 'abc', '--state-dir', stateDir]), '--stale-after', '"abc"');
+    expectClear(await runCli(['run', '--api-port', 'abc', '--state-dir', stateDir]), '--api-port', '"abc"');
+    expectClear(await runCli(['run', '--api-port', '99999', '--state-dir', stateDir]), '--api-port', '"99999"');
+    // The README's `--stale-after MS` keeps working, and a duration such as 30s means what it says.
+    const parse = durationOption(1);
+    expect(parse('15000')).toBe(15_000);
+    expect(parse('5s')).toBe(5_000);
+    expect(() => parse('0')).toThrow();
   });
 
   it('a token the daemon does not hold, or none: says which, names the file, exit 1', async () => {
