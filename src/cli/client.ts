@@ -96,13 +96,24 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
   const host = info.api.host.includes(':') ? `[${info.api.host}]` : info.api.host;
   const base = `http://${host}:${info.api.port}`;
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const hung = (): string => `; its last heartbeat was ${ageS} s ago, so it is hung or stopped (SIGSTOP); revive it with: ${cliHint(['guardian', '--once'], { stateDir, ...(opts.config ? { config: opts.config } : {}) })}`;
+  let awake = !stale;
   const call = async (method: string, p: string, longMs?: number): Promise<{ status: number; text: string }> => {
-    const timeoutMs = stale ? STALE_ANSWER_MS : (longMs ?? REQUEST_TIMEOUT_MS);
+    // A request left in a stopped daemon's socket is carried out when it wakes: a change is sent only once it answers.
+    if (!awake && method !== 'GET') {
+      try {
+        await apiRequest({ host: info.api.host, port: info.api.port, method: 'GET', path: '/healthz', headers, timeoutMs: STALE_ANSWER_MS });
+        awake = true;
+      } catch (err) {
+        throw new DaemonUnreachable(`the clawback daemon (pid ${info.pid}) is not responding at ${base}: ${(err as Error).message}; nothing was sent${hung()}`);
+      }
+    }
+    const timeoutMs = awake ? (longMs ?? REQUEST_TIMEOUT_MS) : STALE_ANSWER_MS;
     try {
       return await apiRequest({ host: info.api.host, port: info.api.port, method, path: p, headers, timeoutMs });
     } catch (err) {
-      const hung = stale ? `; its last heartbeat was ${ageS} s ago, so it is hung or stopped (SIGSTOP); revive it with: ${cliHint(['guardian', '--once'], { stateDir, ...(opts.config ? { config: opts.config } : {}) })}` : '';
-      throw new DaemonUnreachable(`the clawback daemon (pid ${info.pid}) is not responding at ${base}: ${(err as Error).message}${hung}`);
+      const sent = method !== 'GET' ? `; the request was sent, so the daemon may still carry it out when it answers again (check with: ${cliHint(['status'], { stateDir, ...(opts.config ? { config: opts.config } : {}) })})` : '';
+      throw new DaemonUnreachable(`the clawback daemon (pid ${info.pid}) is not responding at ${base}: ${(err as Error).message}${sent}${stale && !awake ? hung() : ''}`);
     }
   };
   // A 401 says which of two things is wrong: no token to send, or one the daemon does not hold.
