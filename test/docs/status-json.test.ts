@@ -25,6 +25,8 @@ export function parseAnnotatedJson(text: string): unknown {
  */
 export function shapeDiff(doc: unknown, real: unknown, at = '$', open: ReadonlySet<string> = new Set()): string[] {
   if (Array.isArray(doc) && Array.isArray(real)) return doc.length && real.length ? shapeDiff(doc[0], real[0], `${at}[0]`, open) : [];
+  // A value of another kind (a string where the daemon gives an object, a number for an array) is a difference too.
+  if (doc !== null && real !== null && kind(doc) !== kind(real)) return [`${at}: the README shows ${kind(doc)}, the daemon gives ${kind(real)}`];
   if (!doc || !real || typeof doc !== 'object' || typeof real !== 'object' || Array.isArray(doc) || Array.isArray(real)) return [];
   const d = doc as Record<string, unknown>;
   const r = real as Record<string, unknown>;
@@ -35,6 +37,10 @@ export function shapeDiff(doc: unknown, real: unknown, at = '$', open: ReadonlyS
     else out.push(...shapeDiff(d[k], r[k], `${at}.${k}`, open));
   }
   return out;
+}
+
+function kind(v: unknown): string {
+  return Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
 let t: TestDaemon | undefined;
@@ -57,12 +63,15 @@ describe('README status JSON', () => {
     await new Promise<void>((resolve) => health!.listen(0, '127.0.0.1', resolve));
     const port = (health.address() as AddressInfo).port;
     t = await startTestDaemon({
+      // A channel and a scaled service, as the README shows them (their parts of the output are empty without).
+      notify: { channels: [{ type: 'webhook', name: 'discord', url: `http://127.0.0.1:${port}/hook` }] },
       services: [
         {
           name: 'gateway',
           command: [process.execPath, SLEEPER],
           probes: [{ kind: 'http', name: 'health', url: `http://127.0.0.1:${port}/health`, interval: '200ms' }, { kind: 'memory', limit: '1GiB', interval: '200ms' }],
         },
+        { name: 'web', command: [process.execPath, SLEEPER], instances: 1 },
       ],
     });
     const daemon = t.daemon;
