@@ -70,6 +70,44 @@ function unreadable(err: unknown): DaemonInfoRead {
   return { info: null, reason: 'corrupt', detail: (err as Error).message };
 }
 
+/**
+ * Where daemon.json cannot be created (a disk full to the last block), the daemon announces itself with an empty file
+ * (an inode, no data block) named after its pid and start time; the file's mtime is its heartbeat.
+ */
+export function aliveMarkerName(pid: number, pidStartTime: number | null): string {
+  return `daemon.${pid}.${pidStartTime ?? 'x'}.alive`;
+}
+
+/** The pid and start time an alive marker's name gives, or undefined for any other file name (pure). */
+export function parseAliveMarker(name: string): { pid: number; pidStartTime: number | null } | undefined {
+  const m = /^daemon\.(\d{1,10})\.(\d{1,20}|x)\.alive$/.exec(name);
+  if (!m) return undefined;
+  return { pid: Number(m[1]), pidStartTime: m[2] === 'x' ? null : Number(m[2]) };
+}
+
+/**
+ * daemon.json when it names a live daemon; otherwise (missing, corrupt, or its pid gone) the freshest alive marker of a
+ * live daemon, as a DaemonInfo whose heartbeatAt is the marker's mtime (its API address is unknown: port 0).
+ * Without it a daemon on a full disk looks missing, and the guardian would start a second one beside it.
+ */
+export async function readDaemonPresence(
+  stateDir: string,
+  isSame: (pid: number, pidStartTime: number | null) => boolean,
+): Promise<DaemonInfoRead & { marker?: string }> {
+  const read = await readDaemonInfo(stateDir);
+  if (read.info && isSame(read.info.pid, read.info.pidStartTime)) return read;
+  let best: { info: DaemonInfo; marker: string } | undefined;
+  for (const name of await fs.readdir(stateDir).catch(() => [] as string[])) {
+    const who = parseAliveMarker(name);
+    if (!who || !isSame(who.pid, who.pidStartTime)) continue;
+    const st = await fs.stat(path.join(stateDir, name)).catch(() => undefined);
+    if (!st || (best && best.info.heartbeatAt >= st.mtimeMs)) continue;
+    const info: DaemonInfo = { pid: who.pid, startedAt: st.birthtimeMs || st.mtimeMs, version: '', api: { host: '', port: 0 }, heartbeatAt: st.mtimeMs, configPath: '', pidStartTime: who.pidStartTime };
+    best = { info, marker: name };
+  }
+  return best ?? read;
+}
+
 /** Parses and validates daemon.json text (pure). */
 export function parseDaemonInfo(text: string): DaemonInfoRead {
   let raw: unknown;

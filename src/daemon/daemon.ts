@@ -21,7 +21,7 @@ import { serviceLogFile, spawnSpecFor } from './spawn-spec.js';
 import { probeHealthWatch } from './health-watch.js';
 import { startApiServer, type ApiServer, type ServiceAction } from '../server/api-server.js';
 import { ensureToken } from '../server/token-issue.js';
-import { readDaemonInfo } from './daemon-info.js';
+import { readDaemonPresence } from './daemon-info.js';
 import { removeDaemonInfo, startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { VERSION } from '../version.js';
 import { carryMaintenance, setMaintenance } from './maintenance-targets.js';
@@ -673,9 +673,11 @@ async function buildDaemon(
   lockError: Error | undefined,
 ): Promise<Daemon> {
   const { config, stateDir } = loaded;
-  const previous = await readDaemonInfo(stateDir);
+  // daemon.lock may be unavailable (a full disk): a live daemon's daemon.json, or its alive marker, still keeps us out.
+  const previous = await readDaemonPresence(stateDir, (pid, start) => pid !== process.pid && isSameProcess(pid, start));
   if (previous.info && previous.info.pid !== process.pid && isSameProcess(previous.info.pid, previous.info.pidStartTime)) {
-    throw new DaemonAlreadyRunning(`a clawback daemon is already running for ${stateDir} (pid ${previous.info.pid}, API ${previous.info.api.host}:${previous.info.api.port})`);
+    const where = previous.marker ? `its daemon.json could not be written; ${path.join(stateDir, previous.marker)} says so` : `API ${previous.info.api.host}:${previous.info.api.port}`;
+    throw new DaemonAlreadyRunning(`a clawback daemon is already running for ${stateDir} (pid ${previous.info.pid}, ${where})`);
   }
 
   const redactor = new Redactor();

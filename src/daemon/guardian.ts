@@ -8,7 +8,7 @@ import { cliHint } from '../cli/cli-command.js';
 import { isAlive as procIsAlive, processStartTime } from '../platform/proc.js';
 import { serviceNames } from '../platform/service-files.js';
 import type { ClawbackEvent } from '../observe/events.js';
-import { assessDaemon, readDaemonInfo, type DaemonInfo, type DaemonState } from './daemon-info.js';
+import { assessDaemon, readDaemonPresence, type DaemonInfo, type DaemonState } from './daemon-info.js';
 
 export const GUARDIAN_LOCK_FILE = 'guardian.lock';
 
@@ -153,6 +153,13 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
   const startTimeOf = deps.startTimeOf ?? processStartTime;
   const kill = deps.kill ?? ((pid: number, signal: NodeJS.Signals) => process.kill(pid, signal));
   const names = serviceNames(deps.label);
+  const isSame = (pid: number, start: number | null): boolean => {
+    if (!alive(pid)) return false;
+    const actual = start === null ? null : startTimeOf(pid);
+    return actual === null || actual === undefined || actual === start;
+  };
+  // daemon.json, or a live daemon's alive marker where a full disk kept it from writing daemon.json.
+  const readDaemon = () => readDaemonPresence(deps.stateDir, isSame);
 
   const report: GuardianReport = { outcome: 'ok', seen: 'unknown', before: null, probedServices: false, actions: [], errors: [], durationMs: 0 };
   const done = (): GuardianReport => {
@@ -186,10 +193,11 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
   }
 
   try {
-    const read = await readDaemonInfo(deps.stateDir);
+    const read = await readDaemon();
     const before = read.info;
     report.before = before;
     if (!read.info) report.readProblem = read.detail ? `${read.reason}: ${read.detail}` : read.reason;
+    if (read.marker) report.actions.push(`daemon.json could not be written (full disk?): ${read.marker} names a live daemon`);
     const assess = (info: DaemonInfo | null): DaemonState =>
       assessDaemon(info, { now: clock.now(), staleAfterMs, isAlive: alive, startTimeOf });
     const seen = assess(before);
@@ -203,7 +211,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
       const t0 = clock.monotonic();
       let resumed: DaemonInfo | null = null;
       await waitUntil(clock, recheckMs, pollMs, async () => {
-        const again = (await readDaemonInfo(deps.stateDir)).info;
+        const again = (await readDaemon()).info;
         if (again && again.pid === before.pid && again.heartbeatAt > before.heartbeatAt) resumed = again;
         return resumed !== null;
       });
@@ -243,7 +251,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     const waitMs = Math.max(0, deadline.left() - reserve);
     let after: DaemonInfo | null = null;
     await waitUntil(clock, waitMs, pollMs, async () => {
-      const r = await readDaemonInfo(deps.stateDir);
+      const r = await readDaemon();
       if (!r.info || assess(r.info) !== 'running') return false;
       const fresh = !before || r.info.pid !== before.pid || r.info.startedAt !== before.startedAt || r.info.heartbeatAt >= restartAt;
       if (fresh) after = r.info;

@@ -1,8 +1,10 @@
 // The daemon's proof of life: daemon.json rewritten atomically on a timer (its reader side is daemon-info.ts).
-import { promises as fs } from 'node:fs';
+import { promises as fs, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { delayToGrid, type Clock, type TimerHandle } from '../platform/clock.js';
 import { removeStaleTemps, writeFileAtomic } from '../platform/atomic-write.js';
-import { daemonInfoPath, readDaemonInfo, type DaemonInfo } from './daemon-info.js';
+import { isSameProcess } from '../platform/proc.js';
+import { aliveMarkerName, daemonInfoPath, parseAliveMarker, readDaemonInfo, type DaemonInfo } from './daemon-info.js';
 
 function daemonInfoText(info: DaemonInfo): string {
   return `${JSON.stringify(info, null, 2)}\n`;
@@ -44,6 +46,20 @@ async function rewriteInPlace(file: string, text: string): Promise<boolean> {
     return true;
   } finally {
     await handle.close();
+  }
+}
+
+/** Alive markers (daemon-info.ts) of daemons that are gone: left by one killed while the disk was full. */
+function removeDeadMarkers(stateDir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(stateDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const who = parseAliveMarker(name);
+    if (who && !isSameProcess(who.pid, who.pidStartTime)) rmSync(path.join(stateDir, name), { force: true });
   }
 }
 
@@ -91,6 +107,26 @@ export function startHeartbeat(opts: HeartbeatOptions): Heartbeat {
   let timer: TimerHandle | undefined;
   let inFlight: Promise<void> = Promise.resolve();
   removeStaleTemps(daemonInfoPath(opts.stateDir)); // left by a daemon killed mid-write
+  try {
+    removeDeadMarkers(opts.stateDir);
+  } catch {
+    // best effort: a dead daemon's marker is ignored by every reader anyway
+  }
+
+  // Our alive marker, while daemon.json can neither be written nor rewritten in place (a full disk).
+  let marker: string | undefined;
+  const touchMarker = async (info: DaemonInfo): Promise<void> => {
+    const file = path.join(opts.stateDir, aliveMarkerName(info.pid, info.pidStartTime));
+    await (await fs.open(file, 'a', 0o600)).close();
+    const t = new Date(info.heartbeatAt);
+    await fs.utimes(file, t, t);
+    marker = file;
+  };
+  const dropMarker = async (): Promise<void> => {
+    const file = marker;
+    marker = undefined;
+    if (file) await fs.rm(file, { force: true }).catch(() => undefined);
+  };
 
   // The first write (the daemon's address and pid) is durable; the beats after it only refresh heartbeatAt.
   let durable = true;
@@ -101,13 +137,17 @@ export function startHeartbeat(opts: HeartbeatOptions): Heartbeat {
       durable = false;
     } catch (err) {
       let reported = err;
+      const e = err as NodeJS.ErrnoException;
       if (isOutOfSpace(err) && (await rewriteInPlace(daemonInfoPath(opts.stateDir), daemonInfoText(info)).catch(() => false))) {
-        const e = err as NodeJS.ErrnoException;
         reported = Object.assign(new Error(`${e.message} (daemon.json kept fresh by an in-place rewrite)`), { code: e.code });
+        await dropMarker();
+      } else if (await touchMarker(info).then(() => true, () => false)) {
+        reported = Object.assign(new Error(`${e.message} (daemon.json could not be written; ${path.basename(marker!)} says this daemon is alive)`), { code: e.code });
       }
       safely(() => opts.onError?.(reported));
       return;
     }
+    await dropMarker();
     safely(() => opts.onWritten?.());
   };
   const beat = (): Promise<void> => {
@@ -129,6 +169,7 @@ export function startHeartbeat(opts: HeartbeatOptions): Heartbeat {
       timer?.cancel();
       timer = undefined;
       await inFlight;
+      await dropMarker();
     },
   };
 }

@@ -1,7 +1,7 @@
 // The guardian on a full disk (real tmpfs, real daemons): a daemon that died there is revived, though the guardian
 // cannot write its lock and the revived daemon's output file (logs/daemon.out.log) refuses every line.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
@@ -71,5 +71,57 @@ describe('guardian --once on a full disk', () => {
     expect(isAlive(servicePid)).toBe(true);
     const status = await runCli(['status', '--json', '--state-dir', stateDir]);
     expect((JSON.parse(status.stdout) as { services: Array<{ pid: number | null }> }).services[0]!.pid).toBe(servicePid);
+  }, 120_000);
+
+  it('a daemon that cannot write daemon.json (full disk, none left by the last one) is seen alive: no second daemon', async () => {
+    const dir = tempDir('clawback-guardian-full-');
+    const port = await freePort();
+    const config = path.join(dir, 'clawback.yaml');
+    // api.port 0: nothing but the state directory tells a second daemon from the first.
+    writeFileSync(config, YAML.stringify(markServices({ api: { port: 0 }, services: [{ name: 'web', command: [NODE, path.join(FIXTURES, 'instance-server.mjs'), String(port)] }] })));
+    disk.free();
+    const stateDir = path.join(disk.dir, 'state-missing');
+    // A state directory used before (token, state.json), whose daemon exited cleanly: daemon.json is gone.
+    const d0 = spawnMarked(NODE, [CLI, 'run', '--config', config, '--state-dir', stateDir]);
+    cleanup.push(() => d0.kill());
+    await d0.waitForStdout('dashboard:', 30_000);
+    process.kill(d0.pid, 'SIGTERM');
+    await d0.waitForExit(15_000);
+    rmSync(path.join(stateDir, 'daemon.stopped'), { force: true });
+
+    disk.fill(0);
+    const d1 = spawnMarked(NODE, [CLI, 'run', '--config', config, '--state-dir', stateDir]);
+    cleanup.push(() => d1.kill());
+    await d1.waitForStdout('dashboard:', 30_000);
+    const daemonsHere = (): number[] => {
+      const out: number[] = [];
+      for (const e of readdirSync('/proc')) {
+        if (!/^\d+$/.test(e)) continue;
+        let cmd = '';
+        try {
+          cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8');
+        } catch {
+          continue;
+        }
+        const argv = cmd.split('\0');
+        if (argv.includes('run') && argv.includes(stateDir)) out.push(Number(e));
+      }
+      return out;
+    };
+    cleanup.push(() => daemonsHere().forEach((p) => killTree(p)));
+    expect(daemonInfo(stateDir), 'the disk is full: no daemon.json').toBeUndefined();
+
+    for (let pass = 0; pass < 2; pass++) {
+      const r = await runCli(['guardian', '--once', '--config', config, '--state-dir', stateDir], { timeoutMs: 60_000 });
+      const report = JSON.parse(r.stdout) as { outcome: string; seen: string; actions: string[] };
+      expect(report.outcome, report.actions.join('\n')).toBe('ok');
+      expect(report.seen).toBe('running');
+      expect(daemonsHere()).toEqual([d1.pid]);
+    }
+    // A second daemon started by hand is refused too.
+    const second = await runCli(['run', '--config', config, '--state-dir', stateDir], { timeoutMs: 30_000 });
+    expect(second.code, second.stderr).toBe(2);
+    expect(second.stderr).toMatch(new RegExp(`already running .*pid ${d1.pid}`));
+    expect(daemonsHere()).toEqual([d1.pid]);
   }, 120_000);
 });
