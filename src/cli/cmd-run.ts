@@ -16,7 +16,8 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('run the supervisor daemon in the foreground (the embedded demo gateway when no config file is found)')
     .option('--api-port <port>', 'override the API/dashboard port (0 = any free port)', portOption)
-    .action(async (cmdOpts: { apiPort?: number }) => {
+    .option('--keep-services-on-sigterm', 'SIGTERM exits as SIGUSR2 does, leaving the services running (the installed service units use it)')
+    .action(async (cmdOpts: { apiPort?: number; keepServicesOnSigterm?: boolean }) => {
       const g = program.opts<{ config?: string; stateDir?: string }>();
       const say = (line: string): void => {
         process.stdout.write(line + '\n');
@@ -25,7 +26,7 @@ export function registerRun(program: Command): void {
       let running: Daemon | undefined;
       let exiting = false;
       /** A signal that arrived while the daemon was starting: acted on as soon as start() returns. */
-      let deferred: { stopServices: boolean; code: number } | undefined;
+      let deferred: { stopServices: boolean; code: number; stoppedOnPurpose: boolean } | undefined;
       // A bug anywhere in the daemon: log, journal, exit 70 with the services left running (the next daemon adopts them).
       installFatalHandlers(process, { daemon: () => daemon, shuttingDown: () => exiting });
       // A refused write to stdout/stderr (a file on a full disk) costs that output, never the daemon.
@@ -44,11 +45,11 @@ export function registerRun(program: Command): void {
           );
         },
       );
-      const shutdown = (stopServices: boolean, code: number): void => {
+      const shutdown = (stopServices: boolean, code: number, stoppedOnPurpose = stopServices): void => {
         if (exiting) return;
         if (!running) {
           // Signals are wired before start-up: the default action would kill us with services just started or adopted.
-          deferred ??= { stopServices, code };
+          deferred ??= { stopServices, code, stoppedOnPurpose };
           say('signal received while starting; shutting down once started...');
           return;
         }
@@ -56,11 +57,13 @@ export function registerRun(program: Command): void {
         say(stopServices ? 'stopping services and exiting...' : 'exiting, services keep running...');
         // stop() never rejects: every step is guarded, so the services are stopped even on a full disk.
         running
-          .stop({ stopServices })
+          .stop({ stopServices, stoppedOnPurpose })
           .catch((err: unknown) => process.stderr.write(`clawback: shutdown error: ${(err as Error).message}\n`))
           .finally(() => process.exit(code));
       };
-      process.on('SIGTERM', () => shutdown(true, 0));
+      // A service manager stops or restarts its daemon with SIGTERM (systemctl restart, launchctl kickstart -k, bootout):
+      // under one, that restart must not take every service down with it. A stop all the same: the guardian leaves it be.
+      process.on('SIGTERM', () => shutdown(cmdOpts.keepServicesOnSigterm !== true, 0, true));
       process.on('SIGINT', () => shutdown(true, 0));
       // SIGHUP re-reads the config file (as `clawback reload`): an invalid file changes nothing and says why.
       process.on('SIGHUP', () => {
@@ -107,6 +110,6 @@ export function registerRun(program: Command): void {
       // A command that works as printed: `clawback` when PATH finds this install, else node + the absolute CLI path.
       say(`  status:    ${cliHint(['status'], { stateDir: running.ctx.stateDir, ...(g.config ? { config: g.config } : {}) })}`);
       say('  stop:      Ctrl-C (stops the services too); SIGUSR2 exits and leaves them running for the next daemon; SIGHUP reloads the config');
-      if (deferred) shutdown(deferred.stopServices, deferred.code);
+      if (deferred) shutdown(deferred.stopServices, deferred.code, deferred.stoppedOnPurpose);
     });
 }

@@ -561,7 +561,8 @@ export class Daemon {
    * Never rejects: each step is guarded, a failing step (a full disk, a plugin) is logged and the rest still run,
    * so a service is never left running unsupervised unless stopServices is false.
    */
-  stop(opts: { stopServices: boolean } = { stopServices: true }): Promise<void> {
+  /** stoppedOnPurpose (default: stopServices) writes daemon.stopped, so the guardian does not start the daemon again. */
+  stop(opts: { stopServices: boolean; stoppedOnPurpose?: boolean } = { stopServices: true }): Promise<void> {
     this.stopping ??= (async () => {
       const step = async (name: string, fn: () => unknown): Promise<void> => {
         try {
@@ -597,7 +598,7 @@ export class Daemon {
       await step('stopping the heartbeat', () => this.heartbeat?.stop());
       await step('closing the API', () => this.api?.close());
       await step('removing daemon.json', () => removeDaemonInfo(this.ctx.stateDir, process.pid));
-      if (opts.stopServices) await step(`writing ${STOPPED_MARKER}`, () => writeStoppedMarker(this.ctx.stateDir, this.ctx.clock.now()));
+      if (opts.stoppedOnPurpose ?? opts.stopServices) await step(`writing ${STOPPED_MARKER}`, () => writeStoppedMarker(this.ctx.stateDir, this.ctx.clock.now()));
       await step('closing the journal', () => {
         const left = this.journal?.close();
         if (left && left.buffered + left.dropped > 0) throw new Error(`${left.buffered} journal line(s) could not be written and ${left.dropped} were dropped`);

@@ -113,10 +113,14 @@ export function defaultPath(nodePath: string, platform: 'linux' | 'darwin' = 'li
   return [...new Set(dirs)].join(':');
 }
 
-/** argv of the daemon: node main.js run --config C --state-dir S. */
+/**
+ * argv of the daemon: node main.js run --keep-services-on-sigterm --config C --state-dir S. systemd and launchd stop
+ * and restart the daemon with SIGTERM (a reinstall's try-restart, the guardian's restart, uninstall): the services
+ * keep running and the next daemon adopts them, as KillMode=process / AbandonProcessGroup intend.
+ */
 export function daemonArgv(inputs: ServiceFileInputs): string[] {
   const r = resolveInputs(inputs);
-  return [r.nodePath, ...DAEMON_NODE_FLAGS, r.entryPath, 'run', '--config', r.configPath, '--state-dir', r.stateDir];
+  return [r.nodePath, ...DAEMON_NODE_FLAGS, r.entryPath, 'run', '--keep-services-on-sigterm', '--config', r.configPath, '--state-dir', r.stateDir];
 }
 
 /**

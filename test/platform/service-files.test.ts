@@ -149,7 +149,7 @@ describe('launchd plists', () => {
   it('daemon plist parses with the expected keys and types', () => {
     const parsed = plist.parse(launchdDaemonPlist(inputs)) as Record<string, unknown>;
     expect(parsed.Label).toBe('ai.clawback.daemon');
-    expect(parsed.ProgramArguments).toEqual([inputs.nodePath, '--max-semi-space-size=1', '--max-inlined-bytecode-size-cumulative=230', inputs.entryPath, 'run', '--config', inputs.configPath, '--state-dir', inputs.stateDir]);
+    expect(parsed.ProgramArguments).toEqual([inputs.nodePath, '--max-semi-space-size=1', '--max-inlined-bytecode-size-cumulative=230', inputs.entryPath, 'run', '--keep-services-on-sigterm', '--config', inputs.configPath, '--state-dir', inputs.stateDir]);
     expect(parsed.KeepAlive).toBe(true);
     expect(parsed.RunAtLoad).toBe(true);
     expect(parsed.ThrottleInterval).toBe(10);
