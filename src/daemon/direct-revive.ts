@@ -9,12 +9,23 @@ import { decide } from '../decide/decide.js';
 import { policyFor } from '../decide/policy.js';
 import { normalizeState } from '../decide/service-state.js';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { FileLock } from '../platform/file-lock.js';
+import { DAEMON_LOCK_FILE } from './daemon-lock.js';
+import { findUnrecordedInstances } from './unrecorded-instances.js';
 
-/** Returns the names of the services it started. The next daemon adopts them from state.json. */
+/**
+ * Returns the names of the services it started. The next daemon adopts them from state.json. Starts nothing while a
+ * live daemon holds daemon.lock (one still booting, slow to write its first heartbeat, owns the services), and never a
+ * service whose instance runs unrecorded (started from this state dir, found by its marks).
+ */
 export async function reviveServicesDirectly(config: ClawbackConfig, stateDir: string): Promise<string[]> {
+  const clock = systemClock();
+  const holder = await new FileLock(path.join(stateDir, DAEMON_LOCK_FILE), { clock }).owner();
+  if (holder && isSameProcess(holder.pid, holder.startTime)) return [];
   const store = new StateStore(stateDir);
   const { state } = store.load();
-  const clock = systemClock();
+  const running = findUnrecordedInstances(stateDir, new Set(config.services.map((s) => s.name))).found;
   const started: string[] = [];
   const ctx = () => ({ now: clock.now(), random: Math.random, newId: (k: 'inc' | 'run') => `${k}-guardian-${randomBytes(3).toString('hex')}` });
   for (const service of config.services) {
@@ -23,6 +34,7 @@ export async function reviveServicesDirectly(config: ClawbackConfig, stateDir: s
     // Repairs in flight are the daemon's to re-arm or fail; a live instance needs nothing.
     if (current.work) continue;
     if (current.instance && isSameProcess(current.instance.pid, current.instance.pidStartTime)) continue;
+    if (running.has(service.name)) continue;
     const policy = policyFor(service, { doctor: false, agent: false });
     // A cluster singleton runs only under a daemon's etcd lease: the guardian holds none, so its reducer stands by.
     const placed = service.placement === 'singleton' ? decide(current, { type: 'placement', active: false, holder: null, reason: 'the guardian holds no lease' }, ctx(), policy).state : current;
