@@ -75,9 +75,11 @@ describe('clawback drill and what a person decided', () => {
       const report = JSON.parse(readFileSync(path.join(d.dir, 'drill-int.json'), 'utf8')) as DrillReport;
       expect(report.stoppedEarly).toContain('interrupted');
       expect(report.passed).toBe(false);
-      // One trial, cut short: the other two were not run, and it is not counted as a success.
-      expect(report.trials).toHaveLength(1);
-      expect(report.trials[0]!.outcome).toMatch(/^interrupted: /);
+      // The trial in flight is cut short and not counted as a success; the ones after it were not run. (A loaded box
+      // can see the hold of a later trial first: a trial's hold lasts only until the drill releases the port.)
+      expect(report.trials.length).toBeLessThanOrEqual(3);
+      expect(report.trials.at(-1)!.outcome).toMatch(/^interrupted: /);
+      for (const t of report.trials.slice(0, -1)) expect(t.outcome).not.toMatch(/^interrupted/);
       expect(existsSync(mdFile)).toBe(true);
       expect(readFileSync(mdFile, 'utf8')).toContain('INTERRUPTED');
       // Nobody has to run `clawback resume`: the service serves again, not held.
