@@ -1,10 +1,7 @@
 // Processes an exited instance left outside its process group (a classic daemon that forked into its own session and exited): found by the markers every child inherits.
 import { commandLine, environOf, pidsWithEnv, readProcStat } from '../platform/proc.js';
 import type { KnownProcess } from '../platform/escaped-descendants.js';
-import { OWN_HELPERS } from './unrecorded-instances.js';
-
-/** Bounds the walk up a candidate's parents. */
-const MAX_DEPTH = 64;
+import { OWN_HELPERS, hasAncestorIn } from './unrecorded-instances.js';
 
 /**
  * Live processes marked as this service's (CLAWBACK_SERVICE, CLAWBACK_SUPERVISED_BY) that are neither the daemon's own
@@ -16,22 +13,14 @@ export function strayProcesses(env: Readonly<Record<string, string>>, selfPid = 
   const supervisedBy = env.CLAWBACK_SUPERVISED_BY;
   if (service === undefined || supervisedBy === undefined) return [];
   const out: KnownProcess[] = [];
+  const self = new Set([selfPid]);
   for (const pid of pidsWithEnv('CLAWBACK_SUPERVISED_BY', supervisedBy, selfPid)) {
     if (environOf(pid, 'CLAWBACK_SERVICE') !== service) continue;
     const st = readProcStat(pid);
-    if (!st || st.state === 'Z' || descendsFrom(pid, selfPid)) continue;
+    if (!st || st.state === 'Z' || hasAncestorIn(pid, self)) continue;
     const cmd = commandLine(pid) ?? '';
     if (OWN_HELPERS.some((h) => cmd.includes(h))) continue;
     out.push({ pid, startTime: st.startTime });
   }
   return out;
-}
-
-function descendsFrom(pid: number, ancestor: number): boolean {
-  let p = readProcStat(pid)?.ppid;
-  for (let depth = 0; p !== undefined && p > 1 && depth < MAX_DEPTH; depth++) {
-    if (p === ancestor) return true;
-    p = readProcStat(p)?.ppid;
-  }
-  return false;
 }

@@ -48,7 +48,8 @@ export function findUnrecordedInstances(stateDir: string, names: ReadonlySet<str
   return out;
 }
 
-function hasAncestorIn(pid: number, set: ReadonlySet<number>): boolean {
+/** Whether one of `pid`'s ancestors (bounded walk up the parents) is in `set`. */
+export function hasAncestorIn(pid: number, set: ReadonlySet<number>): boolean {
   let p = readProcStat(pid)?.ppid;
   for (let depth = 0; p !== undefined && p > 1 && depth < MAX_DEPTH; depth++) {
     if (set.has(p)) return true;
