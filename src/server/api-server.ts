@@ -3,6 +3,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ClawbackEvent } from '../observe/events.js';
 import { bearerOf, hostAllowed, isLoopbackHost, originAllowed, tokenMatches } from './auth.js';
+import { capConnections } from './connection-cap.js';
 import { openEventStream, type EventStreamOptions } from './event-stream.js';
 
 export type ServiceAction = 'start' | 'stop' | 'restart' | 'resume';
@@ -44,7 +45,7 @@ export interface ApiServer {
 }
 
 /**
- * Connections held at once; a newer one is closed at once. Anyone on the machine may connect (reads need no token on
+ * Connections held at once; one more closes the oldest idle one (connection-cap.ts). Anyone on the machine may connect (reads need no token on
  * loopback): without a bound a flood of idle or streaming sockets took every file descriptor, and the daemon could
  * no longer write its heartbeat or journal, nor start a service.
  */
@@ -147,7 +148,7 @@ export async function startApiServer(opts: { host: string; port: number; token: 
     });
   });
   server.keepAliveTimeout = 5_000;
-  server.maxConnections = API_MAX_CONNECTIONS;
+  capConnections(server, API_MAX_CONNECTIONS);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {

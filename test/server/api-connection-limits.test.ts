@@ -16,12 +16,12 @@ afterEach(async () => {
   api = undefined;
 });
 
-async function start(): Promise<ApiServer> {
+async function start(action: () => Promise<{ ok: boolean; status: number; message: string }> = async () => ({ ok: true, status: 200, message: '' })): Promise<ApiServer> {
   api = await startApiServer({
     host: '127.0.0.1',
     port: 0,
     token: 't'.repeat(32),
-    handlers: { status: () => ({ ok: 1 }), action: async () => ({ ok: true, status: 200, message: '' }), subscribe: () => () => undefined },
+    handlers: { status: () => ({ ok: 1 }), action, subscribe: () => () => undefined },
   });
   return api;
 }
@@ -69,5 +69,39 @@ describe('the API under a flood of connections', () => {
     await new Promise((r) => setTimeout(r, 100));
     const res = await fetch(`http://127.0.0.1:${port}/api/status`, { signal: AbortSignal.timeout(3000) });
     expect(res.status).toBe(200);
+  });
+
+  it('lets the CLI in while a local process holds every connection idle: the oldest idle one makes room', async () => {
+    const { port } = await start();
+    const idle = Array.from({ length: IDLE }, () => open(port));
+    await until(() => idle.filter((s) => s.closed()).length >= IDLE - 256);
+    // The flood is still held (256 idle sockets open): a request with its head sent at once must get an answer.
+    expect(idle.filter((s) => !s.closed()).length).toBe(256);
+    const res = await fetch(`http://127.0.0.1:${port}/api/status`, { signal: AbortSignal.timeout(3000) });
+    expect(await res.json()).toEqual({ ok: 1 });
+    // The sockets closed to make room were the oldest ones, and the bound still holds.
+    await until(() => idle.filter((s) => !s.closed()).length <= 255);
+    expect(idle.filter((s) => !s.closed()).length).toBeLessThanOrEqual(255);
+    expect(idle.slice(-100).every((s) => !s.closed())).toBe(true);
+  });
+
+  it('closes the newcomer when every connection has a request in flight', async () => {
+    let release = (): void => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const { port } = await start(async () => {
+      await held;
+      return { ok: true, status: 200, message: '' };
+    });
+    const post = `POST /api/services/x/restart HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${'t'.repeat(32)}\r\nContent-Length: 0\r\n\r\n`;
+    const busy = Array.from({ length: 256 }, () => open(port, post));
+    await new Promise((r) => setTimeout(r, 500));
+    const late = open(port, `GET /api/status HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+    await until(() => late.closed());
+    expect(late.closed()).toBe(true);
+    expect(late.status()).toBeUndefined();
+    expect(busy.filter((s) => s.closed())).toHaveLength(0);
+    release();
+    await until(() => busy.every((s) => s.status() === 200));
+    expect(busy.every((s) => s.status() === 200)).toBe(true);
   });
 });
