@@ -338,7 +338,8 @@ export class Daemon {
           status: () => this.status(),
           action: async (name, action) => (await bootGate, this.action(name, action)),
           command: async (p, q) => (await bootGate, this.command(p, q)),
-          subscribe: (listener) => ctx.bus.subscribe((e) => listener(ctx.redactor.redactDeep(e))),
+          // The API redacts each event it streams (its `redactor`); a second pass here cost every client twice.
+          subscribe: (listener) => ctx.bus.subscribe(listener),
           ...(metrics ? { metrics } : {}),
           ...(dashboard ? { dashboard } : {}),
           extra: async (p, q) => {
