@@ -98,6 +98,20 @@ export async function startApiServer(opts: { host: string; port: number; token: 
       return send(res, r.status, scrub({ ok: r.ok, message: r.message }));
     }
     if (method !== 'GET' && method !== 'HEAD') return send(res, 405, { error: 'method not allowed' }, { allow: 'GET, POST' });
+    // The dashboard's static files hold no state, and a browser cannot send a token when it opens a URL: they load
+    // without one off loopback too (the page then sends the token from its URL fragment with every API call).
+    const page = handlers.dashboard?.(url.pathname);
+    if (page) {
+      res.writeHead(200, {
+        'content-type': page.type,
+        'cache-control': 'no-cache',
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+        'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
+      });
+      res.end(page.body);
+      return;
+    }
     if (!loopback && !authed) return send(res, 401, { error: 'token required off loopback' }, { 'www-authenticate': 'Bearer' });
 
     if (url.pathname === '/api/status') return send(res, 200, scrub(handlers.status()));
@@ -123,18 +137,6 @@ export async function startApiServer(opts: { host: string; port: number; token: 
       const body = await handlers.extra(url.pathname, url.searchParams);
       if (body instanceof ApiAnswer) return send(res, body.status, scrub(body.body));
       if (body !== undefined) return send(res, 200, scrub(body));
-    }
-    const page = handlers.dashboard?.(url.pathname);
-    if (page) {
-      res.writeHead(200, {
-        'content-type': page.type,
-        'cache-control': 'no-cache',
-        'x-content-type-options': 'nosniff',
-        'x-frame-options': 'DENY',
-        'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
-      });
-      res.end(page.body);
-      return;
     }
     return send(res, 404, { error: 'not found' });
   };

@@ -165,6 +165,8 @@
     app.inflight = true;
     try {
       const res = await fetch('/api/status', { cache: 'no-store', headers: authHeaders(), signal: AbortSignal.timeout(STATUS_TIMEOUT_MS) });
+      // Off loopback the daemon shows nothing without the token: say so instead of "connecting" for good.
+      if (res.status === 401 && !app.status) $('daemon-meta').textContent = app.token ? 'The daemon refused this token (401): paste the current one from its state directory.' : 'The daemon answers only with its API token here: open the URL it printed (…/#token=…) or paste the token.';
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const status = await res.json();
       app.status = status;

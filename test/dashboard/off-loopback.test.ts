@@ -1,0 +1,48 @@
+// The dashboard of a daemon listening off loopback (the Docker and Kubernetes examples bind 0.0.0.0): a browser opens
+// the page without a token (it cannot send one), then the page sends the token from its URL fragment.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser } from 'playwright-core';
+import { dashboardPlugin } from '../../src/server/dashboard.js';
+import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+/** A loopback address the API does not count as loopback (as 0.0.0.0 is not), so the test listens on 127.0.0.1 only. */
+const OFF_LOOPBACK = '::ffff:127.0.0.1';
+
+describe.skipIf(!existsSync(CHROMIUM))('dashboard: API off loopback', () => {
+  let browser: Browser;
+  let td: TestDaemon;
+  let base: string;
+
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    td = await startTestDaemon({ api: { host: OFF_LOOPBACK }, services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] }, { plugins: [dashboardPlugin()] });
+    base = `http://127.0.0.1:${td.daemon.api!.port}`;
+  });
+  afterAll(async () => {
+    await td?.stop();
+    await browser?.close();
+  });
+
+  it('serves the page and its assets without a token, and keeps the API behind it', async () => {
+    for (const p of ['/', '/app.js', '/app.css', '/favicon.svg']) expect((await fetch(`${base}${p}`)).status, p).toBe(200);
+    expect((await fetch(`${base}/api/status`)).status).toBe(401);
+    expect((await fetch(`${base}/api/events/recent`)).status).toBe(401);
+    expect((await fetch(`${base}/metrics`)).status).toBe(401);
+  });
+
+  it('shows the services once opened with #token=, and says a token is needed without one', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/#token=${td.daemon.token}`);
+    await page.locator('article[data-service="steady"]').waitFor({ timeout: 20_000 });
+    await page.close();
+
+    const anon = await browser.newPage();
+    await anon.goto(`${base}/`);
+    await anon.locator('#daemon-meta', { hasText: 'API token' }).waitFor({ timeout: 20_000 });
+    expect(await anon.locator('article[data-service]').count()).toBe(0);
+    await anon.close();
+  });
+});
