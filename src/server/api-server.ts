@@ -78,11 +78,11 @@ export async function startApiServer(opts: { host: string; port: number; token: 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const authed = tokenMatches(bearerOf(req), token);
-    if (!hostAllowed(req, opts.host, boundPort)) return send(res, 421, { error: 'unexpected Host header' });
+    if (!hostAllowed(req, opts.host)) return send(res, 421, { error: 'unexpected Host header' });
     const method = req.method ?? 'GET';
 
     if (method === 'POST') {
-      if (!originAllowed(req, boundPort)) return send(res, 403, { error: 'cross-origin request refused' });
+      if (!originAllowed(req)) return send(res, 403, { error: 'cross-origin request refused' });
       if (!authed) return send(res, 401, { error: 'token required (Authorization: Bearer <token from the state directory>)' }, { 'www-authenticate': 'Bearer' });
       const routed = await handlers.command?.(url.pathname, url.searchParams);
       if (routed) return send(res, routed.status, scrub(routed.body));

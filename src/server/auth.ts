@@ -20,25 +20,27 @@ export function bearerOf(req: IncomingMessage): string | undefined {
 }
 
 /**
- * Refuses requests whose Host header is not the address we bound (DNS rebinding) and
- * cross-site browser posts (Origin of another site). The token travels in a header only,
- * never a cookie, so a foreign page cannot ride on a logged-in browser (CSRF).
+ * Refuses requests whose Host header is not a loopback name when we bound loopback (DNS rebinding: the attacker's
+ * page carries its own name) and cross-site browser posts (an Origin other than the page the request went to). The
+ * token travels in a header only, never a cookie, so a foreign page cannot ride on a logged-in browser (CSRF).
+ * Neither compares the port we bound: behind `ssh -L 8080:127.0.0.1:18790` or `docker -p 127.0.0.1:28790:18790` the
+ * browser's own requests carry the forwarded port, and were all refused (421, or 403 for every dashboard button).
  */
-export function hostAllowed(req: IncomingMessage, boundHost: string, port: number): boolean {
+export function hostAllowed(req: IncomingMessage, boundHost: string): boolean {
   const host = req.headers.host;
   if (!host) return false;
   if (!isLoopbackHost(boundHost)) return true;
   const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.split(':')[0]!;
-  const p = host.startsWith('[') ? host.slice(host.indexOf(']') + 2) : host.split(':')[1];
-  return isLoopbackHost(name) && (p === undefined || Number(p) === port);
+  return isLoopbackHost(name);
 }
 
-export function originAllowed(req: IncomingMessage, port: number): boolean {
+/** A browser's POST must come from a loopback page of the very origin it is sent to (its Host header). */
+export function originAllowed(req: IncomingMessage): boolean {
   const origin = req.headers.origin;
   if (!origin) return true;
   try {
     const u = new URL(origin);
-    return isLoopbackHost(u.hostname.replace(/^\[|\]$/g, '')) && Number(u.port) === port;
+    return isLoopbackHost(u.hostname.replace(/^\[|\]$/g, '')) && u.host === new URL(`http://${req.headers.host ?? ''}`).host;
   } catch {
     return false;
   }
