@@ -137,3 +137,16 @@ describe.each(variants)('$compose with $clawback', (v) => {
     }
   });
 });
+
+describe('the dashboard token in the Docker examples', () => {
+  it('is read from the state volume: the daemon prints it only to a terminal (test/cli/run-banner-token), and the container has none', () => {
+    const cfg = validateConfig(YAML.parse(readFileSync(path.join(dir, 'clawback.yaml'), 'utf8')) as Obj, 'clawback.yaml');
+    for (const v of variants) expect(readCompose(v.compose).services.clawback.tty, v.compose).toBeFalsy();
+    for (const f of ['README.md', 'compose.yaml', 'clawback.yaml']) {
+      const text = readFileSync(path.join(dir, f), 'utf8');
+      expect(text, f).not.toMatch(/logs clawback.*(dashboard|#token)|printed in the log/);
+      expect(text, f).toContain(`http://127.0.0.1:${cfg.api.port}/#token=<`);
+    }
+    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toContain(`cat ${cfg.stateDir}/token`);
+  });
+});
