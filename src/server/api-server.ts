@@ -118,7 +118,7 @@ export async function startApiServer(opts: { host: string; port: number; token: 
     if (url.pathname === '/healthz') return send(res, 200, { ok: true });
     if (url.pathname === '/metrics' && handlers.metrics) {
       const text = await handlers.metrics();
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'x-content-type-options': 'nosniff' });
       res.end(scrubText(text));
       return;
     }
