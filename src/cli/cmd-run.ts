@@ -98,7 +98,7 @@ export function registerRun(program: Command): void {
       }
       running = daemon;
       const api = running.api!;
-      const base = `http://${api.host}:${api.port}`;
+      const base = `http://${browsableHost(api.host)}:${api.port}`;
       say(`clawback running (pid ${process.pid})`);
       say(`  config:    ${running.ctx.configFile ?? '(embedded demo: the bundled demo gateway)'}`);
       say(`  state dir: ${running.ctx.stateDir}`);
@@ -112,4 +112,14 @@ export function registerRun(program: Command): void {
       say('  stop:      Ctrl-C (stops the services too); SIGUSR2 exits and leaves them running for the next daemon; SIGHUP reloads the config');
       if (deferred) shutdown(deferred.stopServices, deferred.code, deferred.stoppedOnPurpose);
     });
+}
+
+/**
+ * The host a person can open: a wildcard bind (0.0.0.0, ::) is reached on loopback (a browser at http://0.0.0.0 sends
+ * an Origin the API refuses, so every button failed), and an IPv6 literal needs its brackets in a URL.
+ */
+export function browsableHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
