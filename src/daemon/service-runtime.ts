@@ -1,6 +1,6 @@
 // One supervised service: feeds every fact to its reducer and carries out the effects it orders (the only code that touches its processes).
 import { randomBytes } from 'node:crypto';
-import type { Clock, TimerHandle } from '../platform/clock.js';
+import { clockStepWatch, type Clock, type ClockStepWatch, type TimerHandle } from '../platform/clock.js';
 import type { ServiceConfig } from '../config/schema.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { processGroupHolding } from '../platform/proc.js';
@@ -145,6 +145,8 @@ export class ServiceRuntime {
   private readonly finishes = new Map<string, Promise<string | undefined>>();
   /** Fence guards of singleton instances, by pid: cancelled when the instance exits. */
   private readonly guards = new Map<number, { cancel(): void }>();
+  /** Steps of the wall clock since the previous dispatch: the reducer's times move with them (a `clock-stepped` input). */
+  private readonly clockSteps: ClockStepWatch;
 
   constructor(
     readonly config: ServiceConfig,
@@ -152,6 +154,7 @@ export class ServiceRuntime {
     private readonly deps: RuntimeDeps,
   ) {
     this.s = state;
+    this.clockSteps = clockStepWatch(deps.clock);
     this.policy = policyFor(config, { doctor: !!deps.repairers.doctor, agent: !!deps.repairers.agent, scoped: !!deps.repairers.scoped });
     this.health = deps.makeHealthWatch({
       healthy: () => {
@@ -234,6 +237,13 @@ export class ServiceRuntime {
   /** Feeds one fact to the reducer and carries out what it decides. Re-entrant calls are queued. */
   dispatch(input: ServiceInput): void {
     if (this.stopped && input.type !== 'exited') return;
+    const stepped = this.clockSteps.take();
+    if (stepped !== 0) {
+      // The wake's timer was armed from a reading on the old scale.
+      this.wake?.timer.cancel();
+      this.wake = undefined;
+      this.queue.push({ type: 'clock-stepped', byMs: stepped });
+    }
     this.queue.push(input);
     if (this.dispatching) return;
     this.dispatching = true;

@@ -90,6 +90,8 @@ class Step {
         return this.agentReverted(input.runId, input.error);
       case 'tick':
         return this.tick();
+      case 'clock-stepped':
+        return this.clockStepped(input.byMs);
       case 'effect-failed':
         return this.effectFailed(input.effect, input.error);
       case 'shutdown':
@@ -913,6 +915,45 @@ class Step {
     const inc = s.incident;
     if (inc?.recoveredAt != null && !s.work && s.health === 'healthy' && now - inc.recoveredAt >= p.confirmAfterMs) this.resolve(inc.recoveredAt);
     if (s.instance && s.backoffAttempt > 0 && now >= s.instance.startedAt + p.stableAfterMs) s.backoffAttempt = 0;
+  }
+
+  /**
+   * Every time kept is a wall-clock reading; after a step they are read on the new scale, so they move by the step:
+   * set back an hour, a 5 s backoff waited an hour and the restart history looked empty; set forward, a running
+   * time-box or maintenance window ended at once. A lease deadline only moves earlier: a step forward may be a sleep
+   * during which etcd let the lease expire.
+   */
+  private clockStepped(byMs: number): void {
+    const s = this.s;
+    const at = (t: number): number => t + byMs;
+    const maybe = (t: number | null | undefined): number | null | undefined => (t == null ? t : t + byMs);
+    s.restartHistory = s.restartHistory.map(at);
+    s.agentRuns = s.agentRuns.map(at);
+    s.nextStartAt = maybe(s.nextStartAt) ?? null;
+    s.coolDownUntil = maybe(s.coolDownUntil) ?? null;
+    s.healthySince = maybe(s.healthySince) ?? null;
+    if (s.instance) s.instance = { ...s.instance, startedAt: at(s.instance.startedAt) };
+    if (s.lastExit) s.lastExit.at = at(s.lastExit.at);
+    if (s.held) s.held.since = at(s.held.since);
+    if (s.maintenance) {
+      s.maintenance.since = at(s.maintenance.since);
+      s.maintenance.until = maybe(s.maintenance.until) ?? null;
+    }
+    if (s.work) {
+      s.work.startedAt = at(s.work.startedAt);
+      s.work.deadline = at(s.work.deadline);
+      if (s.work.healthySince != null) s.work.healthySince = at(s.work.healthySince);
+    }
+    if (s.incident) {
+      s.incident.openedAt = at(s.incident.openedAt);
+      if (s.incident.firstSignalAt !== undefined) s.incident.firstSignalAt = at(s.incident.firstSignalAt);
+      if (s.incident.recoveredAt != null) s.incident.recoveredAt = at(s.incident.recoveredAt);
+    }
+    if (s.placement && byMs < 0) {
+      if (s.placement.stopBy !== null) s.placement.stopBy = at(s.placement.stopBy);
+      if (s.placement.killBy !== null) s.placement.killBy = at(s.placement.killBy);
+    }
+    this.tick();
   }
 
   private effectFailed(effect: string, error: string): void {

@@ -44,6 +44,11 @@ export type ServiceInput =
   /** Time passed: deadlines (backoff, cool-down, work, verification, confirmation) are due. */
   | { type: 'tick' }
   /**
+   * The wall clock stepped by `byMs` (negative: back) while the monotonic clock did not: the times kept in the state
+   * move with it, so a step changes no wait, window or time-box (a lease deadline is never moved later).
+   */
+  | { type: 'clock-stepped'; byMs: number }
+  /**
    * The cluster's verdict for a singleton service: this member holds its lease (with the fencing token and
    * the times until which it surely does) or stands by (holder: who runs it instead).
    */

@@ -25,6 +25,32 @@ export function delayToGrid(clock: Pick<Clock, 'monotonic'>, periodMs: number): 
   return next < periodMs / 2 ? next + periodMs : next;
 }
 
+/** A watch for steps of the wall clock (see clockStepWatch). */
+export interface ClockStepWatch {
+  /** The wall clock's step (ms, negative: back) since the previous call, 0 when it moved as the monotonic clock did. */
+  take(): number;
+}
+
+/**
+ * Notices a step of the wall clock (NTP, a person's `date -s`, a VM re-synced after a resume): between two calls the
+ * wall clock moves as the monotonic one does, and a difference of toleranceMs or more is a step. Slewing (at most
+ * 0.5 ms/s) stays far below it and is absorbed at every call.
+ */
+export function clockStepWatch(clock: Pick<Clock, 'now' | 'monotonic'>, toleranceMs = 1000): ClockStepWatch {
+  let wall = clock.now();
+  let mono = clock.monotonic();
+  return {
+    take() {
+      const w = clock.now();
+      const m = clock.monotonic();
+      const step = w - wall - (m - mono);
+      wall = w;
+      mono = m;
+      return Math.abs(step) >= toleranceMs ? Math.round(step) : 0;
+    },
+  };
+}
+
 /** A clock whose timers record how late they fired (see latenessRecordingClock). */
 export interface LatenessRecordingClock extends Clock {
   /** The worst lateness (ms) of a timer of this clock since the previous call, 0 when none was late. */
@@ -111,6 +137,8 @@ interface FakeTimer {
 /** A manually advanced clock for tests of policy code. */
 export class FakeClock implements Clock {
   private current: number;
+  /** stepWall: how far the wall clock (now) stands from the monotonic one. */
+  private wallOffset = 0;
   private seq = 0;
   private timers: FakeTimer[] = [];
 
@@ -119,7 +147,7 @@ export class FakeClock implements Clock {
   }
 
   now(): number {
-    return this.current;
+    return this.current + this.wallOffset;
   }
 
   monotonic(): number {
@@ -167,6 +195,11 @@ export class FakeClock implements Clock {
       due.fn();
     }
     this.current = target;
+  }
+
+  /** Steps the wall clock (now) by ms, as NTP or `date -s` does; the monotonic clock and the timers are not moved. */
+  stepWall(ms: number): void {
+    this.wallOffset += ms;
   }
 
   pendingTimers(): number {

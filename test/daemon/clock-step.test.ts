@@ -1,0 +1,43 @@
+// On real processes: the wall clock set back an hour during a backoff does not keep the crashed service down for an hour.
+import { afterEach, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { systemClock, type Clock } from '../../src/platform/clock.js';
+import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { waitFor } from '../helpers/processes.js';
+
+const HOUR = 3_600_000;
+
+/** The system clock whose wall reading can be stepped, as NTP or `date -s` does; timers and monotonic time are untouched. */
+function steppableClock(): Clock & { step(ms: number): void } {
+  const base = systemClock();
+  let offset = 0;
+  return { ...base, now: () => base.now() + offset, step: (ms) => void (offset += ms) };
+}
+
+let daemons: TestDaemon[] = [];
+afterEach(async () => {
+  for (const d of daemons) await d.stop();
+  daemons = [];
+});
+
+describe('wall clock stepped back during a backoff', () => {
+  it('the service is restarted after its backoff, with its restart history kept', { timeout: 60_000 }, async () => {
+    const clock = steppableClock();
+    const t = await startTestDaemon(
+      { services: [{ name: 'svc', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')], restart: { backoff: { initial: '3s', jitter: 0 } } }] },
+      { clock },
+    );
+    daemons.push(t);
+    const rt = t.daemon.runtimes.get('svc')!;
+    const first = await waitFor(() => rt.status().pid, { timeoutMs: 10_000 });
+    process.kill(first, 'SIGKILL'); // restarted at once
+    const second = await waitFor(() => (rt.status().pid !== first ? rt.status().pid : null), { timeoutMs: 10_000 });
+    process.kill(second, 'SIGKILL'); // a 3 s backoff
+    await waitFor(() => rt.status().state === 'backoff', { timeoutMs: 10_000 });
+    clock.step(-HOUR);
+    const third = await waitFor(() => (rt.status().state === 'running' ? rt.status().pid : null), { timeoutMs: 10_000 });
+    expect(third).not.toBe(second);
+    expect(rt.persisted().restartHistory).toHaveLength(2);
+    expect(rt.status().uptimeMs!).toBeGreaterThanOrEqual(0);
+  });
+});
