@@ -137,7 +137,7 @@ export class ProbeWorker {
       startupGrace: opts.config.startupGrace,
       latchUnhealthy: opts.config.action === 'restart',
     };
-    this.state = initialThresholdState(opts.clock.now());
+    this.state = initialThresholdState(opts.clock.monotonic());
   }
 
   /** Starts ticking after a random offset; the grace starts now. No-op when running. */
@@ -145,7 +145,7 @@ export class ProbeWorker {
     if (this.running) return;
     this.running = true;
     this.generation++;
-    this.state = initialThresholdState(this.opts.clock.now());
+    this.state = initialThresholdState(this.opts.clock.monotonic());
     this.scheduleIfIdle(this.startOffset());
   }
 
@@ -163,7 +163,7 @@ export class ProbeWorker {
   /** A new instance exists (after a restart): counters reset, the grace starts over, verdicts flow again. */
   resetForNewInstance(): void {
     this.generation++;
-    this.state = initialThresholdState(this.opts.clock.now());
+    this.state = initialThresholdState(this.opts.clock.monotonic());
     if (this.inFlight) this.abortCheck(this.inFlight, abortReason('instance replaced'));
     if (!this.running) return;
     this.timer?.cancel();
@@ -172,7 +172,6 @@ export class ProbeWorker {
   }
 
   snapshot(): ProbeSnapshot {
-    const now = this.opts.clock.now();
     return {
       name: this.opts.config.name,
       kind: this.opts.config.kind,
@@ -182,7 +181,7 @@ export class ProbeWorker {
       consecutiveFailures: this.state.consecutiveFailures,
       consecutiveSuccesses: this.state.consecutiveSuccesses,
       verdict: this.state.verdict,
-      inGrace: inGrace(this.state, this.policy, now),
+      inGrace: inGrace(this.state, this.policy, this.opts.clock.monotonic()),
     };
   }
 
@@ -275,8 +274,10 @@ export class ProbeWorker {
       return;
     }
     const now = clock.now();
+    // The grace is a duration: counted on the monotonic clock, a wall-clock step neither ends nor stretches it.
+    const mono = clock.monotonic();
     const previous = this.state.verdict;
-    const step = applyResult(this.state, result.status, now, this.policy);
+    const step = applyResult(this.state, result.status, mono, this.policy);
     this.state = step.state;
     this.lastResult = result;
     this.lastCheckedAt = now;
@@ -292,7 +293,7 @@ export class ProbeWorker {
         consecutiveFailures: this.state.consecutiveFailures,
         consecutiveSuccesses: this.state.consecutiveSuccesses,
         verdict: this.state.verdict,
-        inGrace: inGrace(this.state, this.policy, now),
+        inGrace: inGrace(this.state, this.policy, mono),
       }),
     );
     if (step.changed !== undefined && generation === this.generation) {

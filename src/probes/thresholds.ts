@@ -25,7 +25,7 @@ export interface ThresholdState {
   consecutiveFailures: number;
   consecutiveSuccesses: number;
   verdict: Verdict;
-  /** Epoch ms the instance (and its grace) started. */
+  /** When the instance (and its grace) started, in ms of the clock `now` is given in (the worker's monotonic clock). */
   graceStartedAt: number;
 }
 
