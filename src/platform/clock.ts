@@ -1,4 +1,5 @@
 // Time as a dependency: policy code runs on a fake clock in tests, processes on the real one.
+import { uptime } from 'node:os';
 
 export interface TimerHandle {
   cancel(): void;
@@ -9,6 +10,11 @@ export interface Clock {
   now(): number;
   /** Monotonic milliseconds, for measuring durations. */
   monotonic(): number;
+  /**
+   * Milliseconds since boot, counting the time the machine slept (which the monotonic clock does not): tells a sleep
+   * from a step of the wall clock. Absent: every step counts as one.
+   */
+  sinceBoot?(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   /** Resolves after ms, or rejects with the signal's reason when aborted. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
@@ -36,16 +42,28 @@ export interface ClockStepWatch {
  * wall clock moves as the monotonic one does, and a difference of toleranceMs or more is a step. Slewing (at most
  * 0.5 ms/s) stays far below it and is absorbed at every call.
  */
-export function clockStepWatch(clock: Pick<Clock, 'now' | 'monotonic'>, toleranceMs = 1000): ClockStepWatch {
+export function clockStepWatch(clock: Pick<Clock, 'now' | 'monotonic' | 'sinceBoot'>, toleranceMs = 1000): ClockStepWatch {
   let wall = clock.now();
   let mono = clock.monotonic();
+  // The machine's sleep is read only when a step is seen (a syscall); the boot clock minus the monotonic one grows
+  // by exactly the time slept, so its growth since the last look is the sleep inside the step.
+  const slept = (): number => (clock.sinceBoot ? clock.sinceBoot() - clock.monotonic() : 0);
+  let sleptBefore = clock.sinceBoot ? slept() : 0;
   return {
     take() {
       const w = clock.now();
       const m = clock.monotonic();
-      const step = w - wall - (m - mono);
+      let step = w - wall - (m - mono);
       wall = w;
       mono = m;
+      if (Math.abs(step) < toleranceMs) return 0;
+      // A laptop or Mac mini that slept: its wall clock went on while the monotonic clock stood still. That time did
+      // pass (a maintenance window or a restart history ages through it); only what is left over is a step.
+      if (clock.sinceBoot) {
+        const now = slept();
+        step -= now - sleptBefore;
+        sleptBefore = now;
+      }
       return Math.abs(step) >= toleranceMs ? Math.round(step) : 0;
     },
   };
@@ -69,6 +87,7 @@ export function latenessRecordingClock(base: Clock): LatenessRecordingClock {
   return {
     now: () => base.now(),
     monotonic: () => base.monotonic(),
+    ...(base.sinceBoot ? { sinceBoot: () => base.sinceBoot!() } : {}),
     sleep: (ms, signal) => base.sleep(ms, signal),
     setTimeout(fn, ms) {
       // Node runs a timer of under 1 ms after 1 ms.
@@ -107,6 +126,8 @@ export function systemClock(): Clock {
   return {
     now: () => Date.now(),
     monotonic: () => performance.now(),
+    // Linux: CLOCK_BOOTTIME (/proc/uptime); macOS: now minus kern.boottime, which the kernel moves with a set clock.
+    sinceBoot: () => uptime() * 1000,
     setTimeout: longTimeout,
     sleep(ms, signal) {
       return new Promise<void>((resolve, reject) => {
@@ -139,6 +160,8 @@ export class FakeClock implements Clock {
   private current: number;
   /** stepWall: how far the wall clock (now) stands from the monotonic one. */
   private wallOffset = 0;
+  /** sleepMachine: the time slept, which the boot clock counts and the monotonic one does not. */
+  private slept = 0;
   private seq = 0;
   private timers: FakeTimer[] = [];
 
@@ -200,6 +223,16 @@ export class FakeClock implements Clock {
   /** Steps the wall clock (now) by ms, as NTP or `date -s` does; the monotonic clock and the timers are not moved. */
   stepWall(ms: number): void {
     this.wallOffset += ms;
+  }
+
+  sinceBoot(): number {
+    return this.current + this.slept;
+  }
+
+  /** The machine sleeps for ms: the wall and boot clocks move on, the monotonic clock and its timers stand still. */
+  sleepMachine(ms: number): void {
+    this.wallOffset += ms;
+    this.slept += ms;
   }
 
   pendingTimers(): number {
