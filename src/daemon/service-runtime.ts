@@ -3,13 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { clockStepWatch, type Clock, type ClockStepWatch, type TimerHandle } from '../platform/clock.js';
 import type { ServiceConfig } from '../config/schema.js';
 import type { ClawbackEvent } from '../observe/events.js';
-import { processGroupHolding } from '../platform/proc.js';
 import { lastLogLines } from '../observe/last-log-lines.js';
 import type { Redactor } from '../observe/redact.js';
 import { signalGroup } from '../platform/signal-group.js';
 import { signalKnown } from '../platform/escaped-descendants.js';
 import { strayProcesses } from './stray-processes.js';
-import { adoptInstance, killLeftovers, spawnInstance, type ExitInfo, type ServiceInstance, type SpawnSpec } from '../supervisor/service-process.js';
+import { adoptInstance, killLeftovers, leftoversHolding, spawnInstance, type ExitInfo, type ServiceInstance, type SpawnSpec } from '../supervisor/service-process.js';
 import { decide, nextWake, LEVEL_NAMES } from '../decide/decide.js';
 import { policyFor, type ServicePolicy } from '../decide/policy.js';
 import type { AgentOutcome, DoctorOutcome, Effect, ServiceInput } from '../decide/inputs.js';
@@ -503,7 +502,7 @@ export class ServiceRuntime {
     const pgid = this.lastGroup;
     if (pgid === undefined || this.deps.launch) return;
     const deadline = this.deps.clock.monotonic() + this.policy.stopGraceMs;
-    while (processGroupHolding(pgid) && this.deps.clock.monotonic() < deadline) {
+    while (leftoversHolding(pgid) && this.deps.clock.monotonic() < deadline) {
       signalGroup(pgid, 'SIGKILL');
       await this.deps.clock.sleep(20);
     }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import type { Clock, TimerHandle } from '../platform/clock.js';
-import { isSameProcess, processGroupMembers, processStartTime } from '../platform/proc.js';
+import { isAlive, isSameProcess, processGroupHolding, processGroupMembers, processStartTime } from '../platform/proc.js';
 import { outsideGroup, signalKnown } from '../platform/escaped-descendants.js';
 import { signalGroup } from '../platform/signal-group.js';
 
@@ -79,11 +79,25 @@ async function stopGroup(inst: ServiceInstance, clock: Clock, signal: NodeJS.Sig
   return info;
 }
 
+/**
+ * Whether the group `pgid` is still the one a now-dead leader led. A live process with the leader's pid is a newer
+ * one (the pid reused: the kernel frees a pid only once no group uses it), leading its own group that is not ours.
+ */
+function groupOfDeadLeader(pgid: number): boolean {
+  return !isAlive(pgid);
+}
+
 /** A leader that died can leave children in its group (e.g. workers holding the port): reap them. Returns how many. */
 export function killLeftovers(pgid: number): number {
+  if (!groupOfDeadLeader(pgid)) return 0;
   const members = processGroupMembers(pgid).length;
   if (members > 0) signalGroup(pgid, 'SIGKILL');
   return members;
+}
+
+/** Whether a dead leader's group still holds resources (never a newer group under its reused pid). */
+export function leftoversHolding(pgid: number): boolean {
+  return groupOfDeadLeader(pgid) && processGroupHolding(pgid);
 }
 
 /** The log redactor's entry point (dist/, also when the tests run from src/). */
