@@ -6,7 +6,8 @@ import type { ClawbackEvent } from '../observe/events.js';
 import { lastLogLines } from '../observe/last-log-lines.js';
 import type { Redactor } from '../observe/redact.js';
 import { signalGroup } from '../platform/signal-group.js';
-import { signalKnown } from '../platform/escaped-descendants.js';
+import { signalKnown, type KnownProcess } from '../platform/escaped-descendants.js';
+import { isSameProcess } from '../platform/proc.js';
 import { strayProcesses } from './stray-processes.js';
 import { adoptInstance, killLeftovers, leftoversHolding, spawnInstance, type ExitInfo, type ServiceInstance, type SpawnSpec } from '../supervisor/service-process.js';
 import { decide, nextWake, LEVEL_NAMES } from '../decide/decide.js';
@@ -146,6 +147,8 @@ export class ServiceRuntime {
   private readonly guards = new Map<number, { cancel(): void }>();
   /** Steps of the wall clock since the previous dispatch: the reducer's times move with them (a `clock-stepped` input). */
   private readonly clockSteps: ClockStepWatch;
+  /** What the last exit left outside its group, being stopped (stop signal, grace, SIGKILL): the next start waits for it. */
+  private strayStop: { done: Promise<void>; abort: AbortController } | undefined;
 
   constructor(
     readonly config: ServiceConfig,
@@ -327,6 +330,9 @@ export class ServiceRuntime {
   }
 
   async dispose(opts: { stopService: boolean }): Promise<void> {
+    // Nobody would finish the strays' grace once the daemon is gone (and a start waiting for it would hold up the
+    // shutdown): survivors are killed now.
+    this.strayStop?.abort.abort();
     this.dispatch({ type: 'shutdown', stopService: opts.stopService });
     await this.settled(this.policy.stopGraceMs + 10_000);
     this.stopped = true;
@@ -499,6 +505,7 @@ export class ServiceRuntime {
    * start waits for the group to be gone, bounded by the stop grace, instead of finding the port held.
    */
   private async waitForLeftovers(): Promise<void> {
+    await this.strayStop?.done;
     const pgid = this.lastGroup;
     if (pgid === undefined || this.deps.launch) return;
     const deadline = this.deps.clock.monotonic() + this.policy.stopGraceMs;
@@ -531,7 +538,7 @@ export class ServiceRuntime {
     if (this.instance !== inst) return;
     this.instance = undefined;
     this.health.detach();
-    const leftovers = this.deps.launch ? 0 : killLeftovers(inst.pid) + this.killStrays();
+    const leftovers = this.deps.launch ? 0 : killLeftovers(inst.pid) + this.stopStrays();
     if (!this.deps.launch) this.lastGroup = inst.pid;
     void this.reportExit(inst, info, leftovers);
   }
@@ -539,11 +546,34 @@ export class ServiceRuntime {
   /**
    * What the exited instance left outside its group (a daemon that forked into its own session) goes with it, as
    * under systemd's control-group kill: left alone, every restart added a copy that nothing supervised or stopped.
+   * Gently, as a stop is: the stop signal, the stop grace to flush and exit, then SIGKILL (at once if the daemon stops).
    */
-  private killStrays(): number {
+  private stopStrays(): number {
     const strays = strayProcesses(this.deps.spawnSpec().env);
-    signalKnown(strays, 'SIGKILL');
+    if (strays.length === 0) return 0;
+    signalKnown(strays, this.config.stop.signal);
+    // A stopped (SIGSTOP'd) process cannot act on the stop signal until it is continued.
+    signalKnown(strays, 'SIGCONT');
+    const abort = new AbortController();
+    const done = this.finishStrays(strays, abort.signal);
+    const entry = { done, abort };
+    this.strayStop = entry;
+    void done.finally(() => {
+      if (this.strayStop === entry) this.strayStop = undefined;
+    });
+    this.track(done);
     return strays.length;
+  }
+
+  /** Waits (bounded by the stop grace, cut short by `signal`) for the strays to exit, then kills any still there. */
+  private async finishStrays(strays: readonly KnownProcess[], signal: AbortSignal): Promise<void> {
+    const clock = this.deps.clock;
+    const deadline = clock.monotonic() + this.policy.stopGraceMs;
+    const alive = (): KnownProcess[] => strays.filter((p) => p.startTime !== undefined && isSameProcess(p.pid, p.startTime));
+    while (alive().length > 0 && clock.monotonic() < deadline && !signal.aborted) {
+      await clock.sleep(Math.min(25, Math.max(1, deadline - clock.monotonic())), signal).catch(() => undefined);
+    }
+    signalKnown(alive(), 'SIGKILL');
   }
 
   /** The exit with the service's last words (a bounded, redacted tail of its log: about a millisecond). */

@@ -542,7 +542,7 @@ class Step {
     });
     const exitEvent = this.fx[this.fx.length - 1] as Extract<Effect, { type: 'emit' }>;
     if (input.leftoversKilled) {
-      this.emit('service.leftovers-killed', 'warning', `${this.p.name}: killed ${input.leftoversKilled} leftover process(es) after the exit (its group, or started by it outside the group)`, { count: input.leftoversKilled, pgid: input.pid });
+      this.emit('service.leftovers-killed', 'warning', `${this.p.name}: ended ${input.leftoversKilled} leftover process(es) after the exit (its group at once; those it started outside the group with the stop signal, then SIGKILL after the stop grace)`, { count: input.leftoversKilled, pgid: input.pid });
     }
     if (s.phase === 'stopping') {
       const after = s.afterStop ?? { then: 'stay' };
