@@ -538,9 +538,10 @@ export class ServiceRuntime {
     if (this.instance !== inst) return;
     this.instance = undefined;
     this.health.detach();
-    const leftovers = this.deps.launch ? 0 : killLeftovers(inst.pid) + this.stopStrays();
+    const strays = this.deps.launch ? 0 : this.stopStrays();
+    const leftovers = this.deps.launch ? 0 : killLeftovers(inst.pid) + strays;
     if (!this.deps.launch) this.lastGroup = inst.pid;
-    void this.reportExit(inst, info, leftovers);
+    void this.reportExit(inst, info, leftovers, strays);
   }
 
   /**
@@ -577,7 +578,7 @@ export class ServiceRuntime {
   }
 
   /** The exit with the service's last words (a bounded, redacted tail of its log: about a millisecond). */
-  private async reportExit(inst: ServiceInstance, info: ExitInfo, leftovers: number): Promise<void> {
+  private async reportExit(inst: ServiceInstance, info: ExitInfo, leftovers: number, strays: number): Promise<void> {
     const file = this.deps.logFile;
     const lastLines = file ? await lastLogLines(file, 20, this.deps.redactor ?? { redact: (t) => t }) : [];
     this.dispatch({
@@ -589,6 +590,7 @@ export class ServiceRuntime {
       statusKnown: info.statusKnown,
       ...(lastLines.length > 0 ? { lastLines } : {}),
       ...(leftovers > 0 ? { leftoversKilled: leftovers } : {}),
+      ...(strays > 0 ? { outsideGroup: strays } : {}),
     });
   }
 

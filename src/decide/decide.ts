@@ -46,6 +46,11 @@ export function nextWake(s: ServiceState, p: ServicePolicy): number | null {
   return times.length > 0 ? Math.min(...times) : null;
 }
 
+/** Why a clean exit that left `n` processes outside its group is no finished job and no crash a restart cures. */
+function daemonizedText(n: number): string {
+  return `; it left ${n} process(es) running outside its process group, so the command daemonizes (forks into the background and exits) and Clawback cannot supervise it: run it in the foreground (its --foreground, --no-daemon or "daemon off" option), or run it as an external service (external: pidFile, startCommand, restartCommand); the copies it left were stopped`;
+}
+
 function describeExit(e: Pick<LastExit, 'code' | 'signal' | 'statusKnown'>): string {
   return e.signal ? `signal ${e.signal}` : e.statusKnown && e.code !== null ? `exit code ${e.code}` : 'exit';
 }
@@ -532,7 +537,11 @@ class Step {
     // A clean exit where the restart policy keeps it down (on-failure, never) is the job done, not a failure.
     const done = input.statusKnown && input.code === 0 && !input.signal && this.p.restartPolicy !== 'always';
     const expected = s.phase === 'stopping' || !!s.disposed || done;
-    const how = input.statusKnown ? describeExit(exit) : 'unknown status (adopted)';
+    // A clean exit that left processes running outside its group: the command forked into the background (a
+    // classic daemon). Restarting cannot help (each start forks another copy and exits): say so wherever it shows.
+    const clean = input.statusKnown && input.code === 0 && !input.signal;
+    const daemonized = clean && (input.outsideGroup ?? 0) > 0 ? daemonizedText(input.outsideGroup!) : '';
+    const how = (input.statusKnown ? describeExit(exit) : 'unknown status (adopted)') + daemonized;
     const note = !expected && s.maintenance ? ' (maintenance: not restarted)' : '';
     this.emit('service.exited', expected ? 'info' : 'warning', `${this.p.name} exited with ${how} after ${exit.uptimeMs} ms${note}`, {
       code: input.code,
@@ -556,13 +565,13 @@ class Step {
     }
     s.phase = s.held ? 'held' : 'stopped';
     if (s.disposed) return;
-    this.crashed(exit, `process ended (${how})`, input.lastLines);
+    this.crashed(exit, `process ended (${how})`, input.lastLines, daemonized);
     // The exit that opened an incident belongs to it.
     if (!exitEvent.event.incidentId && s.incident) exitEvent.event.incidentId = s.incident.id;
   }
 
   /** An exit (or failed start) nobody asked for. */
-  private crashed(exit: LastExit, reason: string, lastLines?: string[]): void {
+  private crashed(exit: LastExit, reason: string, lastLines?: string[], daemonized = ''): void {
     const s = this.s;
     const p = this.p;
     if (s.maintenance) {
@@ -586,7 +595,8 @@ class Step {
     if (clean && p.restartPolicy !== 'always') {
       // The job finished (systemd: inactive, not failed): no incident that nothing could ever resolve, no alert.
       s.phase = 'stopped';
-      this.emit('service.stopped', 'info', `${p.name} finished (exit code 0); restart policy ${p.restartPolicy}: not restarted`);
+      if (daemonized) this.emit('service.stopped', 'warning', `${p.name} ended (exit code 0${daemonized}); restart policy ${p.restartPolicy}: not restarted`);
+      else this.emit('service.stopped', 'info', `${p.name} finished (exit code 0); restart policy ${p.restartPolicy}: not restarted`);
       return;
     }
     this.openIncident(0, reason, { lastExit: exit, ...(lastLines && lastLines.length > 0 ? { lastLines: lastLines.slice(-20) } : {}) }, exit.at);
@@ -606,9 +616,9 @@ class Step {
     }
     const d = this.countRestart();
     if (d.tripped) {
-      this.setHold('crash-loop', this.crashLoopText(d.count));
+      this.setHold('crash-loop', `${this.crashLoopText(d.count)}${daemonized}`);
       s.phase = 'held';
-      this.climb(`crash loop: ${d.count} restarts within ${formatDuration(p.intensity.window)}`, false);
+      this.climb(`crash loop: ${d.count} restarts within ${formatDuration(p.intensity.window)}${daemonized}`, false);
       return;
     }
     const attempt = s.backoffAttempt;

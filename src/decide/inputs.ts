@@ -28,6 +28,8 @@ export type ServiceInput =
       statusKnown: boolean;
       lastLines?: string[];
       leftoversKilled?: number;
+      /** Of those, how many it had started outside its group (after a clean exit: the command daemonized). */
+      outsideGroup?: number;
     }
   | { type: 'healthy'; pid: number }
   /** `since`: the first failed result of the run of failures that made the verdict (the first failure signal). */

@@ -35,6 +35,24 @@ describe('a service that forks into its own session and exits', () => {
     await waitFor(() => copies.every((pid) => !isAlive(pid)), { timeoutMs: 5_000, message: `copies still running: ${copies.filter((p) => isAlive(p)).join(', ')}` });
     const killed = daemon.events.filter((e) => e.type === 'service.leftovers-killed' && e.service === 'forker');
     expect(killed.length).toBeGreaterThanOrEqual(3);
+    // Said plainly, not only "crash loop" after "exit code 0": the command daemonizes, and what to do about it.
+    expect(rt.status().held?.detail).toMatch(/daemonizes .*foreground/);
+    const exited = daemon.events.find((e) => e.type === 'service.exited' && e.service === 'forker');
+    expect(exited?.message).toMatch(/exit code 0; it left 1 process\(es\) running outside its process group/);
+    expect(rt.status().incident?.reason ?? '').toMatch(/daemonizes/);
+  });
+
+  it('with restart policy on-failure, its exit 0 is not reported as a job finished: a warning names the daemonizing', { timeout: 60_000 }, async () => {
+    daemon = await startTestDaemon({
+      services: [{ name: 'forker', command: [NODE, path.join(FIXTURES, 'daemonize.mjs')], restart: { policy: 'on-failure' } }],
+    });
+    const ended = await waitFor(() => daemon!.events.find((e) => e.type === 'service.stopped' && e.service === 'forker'), { timeoutMs: 15_000 });
+    expect(ended.severity).toBe('warning');
+    expect(ended.message).toMatch(/daemonizes/);
+    expect(ended.message).not.toMatch(/finished/);
+    const log = path.join(daemon.stateDir, 'logs', 'forker.log');
+    const copies = [...readFileSync(log, 'utf8').matchAll(/daemon (\d+)/g)].map((m) => Number(m[1]));
+    seen.push(...copies);
   });
 
   it('leaves alone the processes it started itself with the same markers (the log redactor)', { timeout: 60_000 }, async () => {
