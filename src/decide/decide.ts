@@ -40,7 +40,8 @@ export function nextWake(s: ServiceState, p: ServicePolicy): number | null {
     times.push(s.work.deadline);
     if (s.work.kind === 'verify' && s.work.healthySince != null && p.agent) times.push(s.work.healthySince + p.agent.verifyWindowMs);
   }
-  if (s.incident?.recoveredAt != null) times.push(s.incident.recoveredAt + p.confirmAfterMs);
+  const confirm = confirmDue(s, p);
+  if (confirm !== null) times.push(confirm);
   if (s.instance && s.backoffAttempt > 0) times.push(s.instance.startedAt + p.stableAfterMs);
   if (s.placement?.active && s.placement.stopBy !== null) times.push(s.placement.stopBy);
   return times.length > 0 ? Math.min(...times) : null;
@@ -49,6 +50,17 @@ export function nextWake(s: ServiceState, p: ServicePolicy): number | null {
 /** Why a clean exit that left `n` processes outside its group is no finished job and no crash a restart cures. */
 function daemonizedText(n: number): string {
   return `; it left ${n} process(es) running outside its process group, so the command daemonizes (forks into the background and exits) and Clawback cannot supervise it: run it in the foreground (its --foreground, --no-daemon or "daemon off" option), or run it as an external service (external: pidFile, startCommand, restartCommand); the copies it left were stopped`;
+}
+
+/**
+ * When the open incident may resolve: health held for the confirm time since the later of the recovery and the
+ * current healthy run. Null while nothing can resolve it (not healthy, work in flight): no wake for it then, or a
+ * deadline in the past would wake the daemon again and again while the service is stopped or restarting.
+ */
+function confirmDue(s: ServiceState, p: ServicePolicy): number | null {
+  const at = s.incident?.recoveredAt;
+  if (at == null || s.work || s.health !== 'healthy') return null;
+  return Math.max(at, s.healthySince ?? at) + p.confirmAfterMs;
 }
 
 function describeExit(e: Pick<LastExit, 'code' | 'signal' | 'statusKnown'>): string {
@@ -923,7 +935,8 @@ class Step {
       this.losePlacement('the lease could not be renewed in time', true);
     }
     const inc = s.incident;
-    if (inc?.recoveredAt != null && !s.work && s.health === 'healthy' && now - inc.recoveredAt >= p.confirmAfterMs) this.resolve(inc.recoveredAt);
+    const confirm = confirmDue(s, p);
+    if (inc?.recoveredAt != null && confirm !== null && now >= confirm) this.resolve(inc.recoveredAt);
     if (s.instance && s.backoffAttempt > 0 && now >= s.instance.startedAt + p.stableAfterMs) s.backoffAttempt = 0;
   }
 

@@ -162,6 +162,55 @@ describe('Level 2: the doctor', () => {
   });
 });
 
+describe('the confirm time never asks for a wake it cannot use', () => {
+  /** Level 2 fixed it and the new instance is healthy at 500: the incident waits for the confirm time (2000). */
+  const recovered = (): Drive => {
+    const d = new Drive(policy()).up(0, 10).exit(50, 78);
+    d.at(100, { type: 'doctor-done', runId: d.work().id, outcome: 'fixed', summary: 'restored config' });
+    d.at(120, { type: 'started', instance: { pid: 11, pidStartTime: 1, startedAt: 120 }, reason: 'doctor' });
+    d.at(500, { type: 'healthy', pid: 11 });
+    expect(nextWake(d.state, d.p)).toBe(2500);
+    return d;
+  };
+
+  it('a person stops the service before the confirm time: no wake in the past (the daemon would tick in a loop)', () => {
+    const d = recovered();
+    d.at(600, { type: 'request', action: 'stop', by: 'human' }).at(700, { type: 'exited', pid: 11, code: 0, signal: null, at: 700, statusKnown: true });
+    expect(d.state.incident).not.toBeNull();
+    for (const now of [2500, 2501, 60_000]) {
+      d.at(now, { type: 'tick' });
+      const wake = nextWake(d.state, d.p);
+      expect(wake === null || wake > now).toBe(true);
+    }
+  });
+
+  it("a person's restart before the confirm time: health must hold again on the new instance; TTR still ends at the first recovery", () => {
+    const d = recovered();
+    d.at(600, { type: 'request', action: 'restart', by: 'human' }).at(700, { type: 'exited', pid: 11, code: 0, signal: null, at: 700, statusKnown: true });
+    d.at(710, { type: 'started', instance: { pid: 12, pidStartTime: 1, startedAt: 710 }, reason: 'manual' });
+    for (const now of [2500, 2600, 3000]) {
+      d.at(now, { type: 'tick' });
+      const wake = nextWake(d.state, d.p);
+      expect(wake === null || wake > now).toBe(true);
+    }
+    d.at(3000, { type: 'healthy', pid: 12 });
+    expect(nextWake(d.state, d.p)).toBe(5000);
+    d.at(4999, { type: 'tick' });
+    expect(d.state.incident).not.toBeNull();
+    d.at(5000, { type: 'tick' });
+    expect(d.state.incident).toBeNull();
+    expect(d.events('incident.resolved')[0]!.details).toMatchObject({ ttrMs: 450 });
+  });
+
+  it('a doctor a person asks for on a recovered incident: no wake in the past while it runs', () => {
+    const d = recovered();
+    d.at(600, { type: 'request', action: 'doctor', by: 'human' });
+    expect(d.work().kind).toBe('doctor');
+    d.at(2500, { type: 'tick' });
+    expect(nextWake(d.state, d.p)).toBe(d.work().deadline);
+  });
+});
+
 describe('Level 3: the agent as in-flight work', () => {
   const toAgent = (): Drive => {
     const d = new Drive(policy({ doctorAttempts: 0, agent: AGENT })).up(0, 10).exit(50, 78, ['booting', 'Error: invalid port "oops"']);
