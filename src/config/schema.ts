@@ -94,7 +94,7 @@ export const doctorSchema = z.strictObject({
   attempts: z.number().int().min(0).max(10).default(2),
   /** Healthy this long with a new config checksum -> the config is saved as last-known-good. */
   snapshotAfter: duration.default(30_000),
-  /** After a repair (Level 2 and up), health must hold this long before the incident counts as resolved. */
+  /** Health must hold this long before an incident counts as resolved (every level: a crash loop stays one incident). */
   confirmAfter: duration.default(5_000),
   /** How many last-known-good snapshots to keep. */
   keepSnapshots: z.number().int().min(1).max(100).default(10),

@@ -665,8 +665,8 @@ class Step {
     if (w) return; // a healthy moment during a repair belongs to the repair, not to the incident
     const inc = s.incident;
     if (!inc || inc.status === 'waiting-human') return;
-    if (inc.highestLevel >= 2) inc.recoveredAt ??= this.now;
-    else this.resolve(this.now);
+    // Every level waits for health to hold: a crash loop (healthy a moment after each start) stays one incident.
+    inc.recoveredAt ??= this.now;
   }
 
   private unhealthy(input: Extract<ServiceInput, { type: 'unhealthy' }>): void {

@@ -53,7 +53,7 @@ export interface Incident {
   cause?: IncidentCause;
   /** The result of the last rung that ran (doctor or agent), for the next rung and for the human. */
   lastRung?: string;
-  /** First healthy verdict after a repair; the incident resolves once health held for the confirm time. */
+  /** First healthy verdict since the last failure; the incident resolves once health held for the confirm time (every level). */
   recoveredAt?: number | null;
   /** Parts already restarted on their own in this incident ("channel:telegram"): the next failure of one restarts the whole. */
   scopesTried?: string[];

@@ -61,9 +61,13 @@ describe('time to recover of a probe incident', () => {
     expect(first - brokeAt).toBeLessThan(INTERVAL_MS + 3000);
     // The verdict needed THRESHOLD failures, each at least one interval after the one before.
     expect(opened.time - first).toBeGreaterThanOrEqual((THRESHOLD - 1) * INTERVAL_MS - 50);
-    // The daemon's own figure counts from the first signal, so it is longer than open -> resolved.
+    // The daemon's own figure counts from the first signal to the first healthy verdict (the one that held), so it
+    // is longer than open -> healthy again; the resolution itself waited for health to hold (doctor.confirmAfter, 5 s).
     const ttrMs = resolved.details!['ttrMs'] as number;
-    expect(ttrMs).toBeGreaterThanOrEqual(resolved.time - opened.time + (THRESHOLD - 1) * INTERVAL_MS - 50);
+    const healthyAgain = td.events.find((e) => e.type === 'service.healthy' && e.time >= opened.time)!;
+    expect(ttrMs).toBe(healthyAgain.time - first);
+    expect(ttrMs).toBeGreaterThanOrEqual(healthyAgain.time - opened.time + (THRESHOLD - 1) * INTERVAL_MS - 50);
+    expect(resolved.time - healthyAgain.time).toBeGreaterThanOrEqual(5000);
 
     // The CLI reads the same definition from the journal.
     const list = await runCli(['incidents', '--json', '--state-dir', td.stateDir], { timeoutMs: 30_000 });

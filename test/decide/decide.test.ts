@@ -87,7 +87,7 @@ describe('Level 0: exits, backoff, breaker', () => {
 });
 
 describe('Level 1: probe verdicts', () => {
-  it('restarts an unhealthy instance with the hang grace and resolves on health', () => {
+  it('restarts an unhealthy instance with the hang grace and resolves once health held for the confirm time', () => {
     const d = new Drive(policy()).up(0, 10);
     d.at(1000, { type: 'unhealthy', pid: 10, probe: 'http', finding: 'hang', message: 'timeout' });
     expect(d.last).toContainEqual({ type: 'stop', graceMs: 100 });
@@ -95,7 +95,13 @@ describe('Level 1: probe verdicts', () => {
     d.exit(1100, null);
     expect(d.types()).toEqual(['start']);
     d.at(1200, { type: 'started', instance: { pid: 11, pidStartTime: 1, startedAt: 1200 }, reason: 'probe' }).at(1500, { type: 'healthy', pid: 11 });
+    expect(d.events('incident.resolved')).toHaveLength(0);
+    expect(nextWake(d.state, d.p)).toBe(1500 + 2000);
+    d.at(3499, { type: 'tick' });
+    expect(d.events('incident.resolved')).toHaveLength(0);
+    d.at(3500, { type: 'tick' });
     const resolved = d.events('incident.resolved')[0]!;
+    // TTR: from the first failure signal to the first healthy verdict that held, not to the confirmation.
     expect(resolved.details).toMatchObject({ ttrMs: 500, outcome: 'auto-resolved' });
   });
 });

@@ -61,7 +61,10 @@ describe('external services', () => {
     }, { timeoutMs: 20_000 });
     pids.push(second);
     expect(Number(readFileSync(pidFile, 'utf8'))).toBe(second);
-    expect(t.events.some((e) => e.type === 'incident.resolved')).toBe(true);
+    // The incident resolves once health held for doctor.confirmAfter (5 s by default), not at the first healthy verdict.
+    const healthyAt = t.events.filter((e) => e.type === 'service.healthy').at(-1)!.time;
+    const resolved = await waitFor(() => t.events.find((e) => e.type === 'incident.resolved'), { timeoutMs: 20_000 });
+    expect(resolved.time - healthyAt).toBeGreaterThanOrEqual(5000);
 
     await t.stop();
     td = undefined;

@@ -23,7 +23,7 @@ class Drive extends ReducerDrive {
 const channelFails = (pid: number): ServiceInput => ({ type: 'unhealthy', pid, probe: 'readiness', finding: 'readiness:channel:telegram', message: "channel telegram failing for 10m0s: past the gateway's own recovery bound" });
 
 describe('readiness findings in the reducer', () => {
-  it('restarts the failing channel alone first; the gateway keeps running and a healthy verdict resolves the incident', () => {
+  it('restarts the failing channel alone first; the gateway keeps running and health that holds resolves the incident', () => {
     const d = new Drive(policy()).up(0, 100);
     d.at(1000, channelFails(100));
     expect(d.acts()).toEqual([{ type: 'restart-scope', scope: { kind: 'channel', channel: 'telegram' }, settleMs: 60_000 }]);
@@ -35,8 +35,12 @@ describe('readiness findings in the reducer', () => {
     expect(action?.details).toMatchObject({ scope: 'channel:telegram', channel: 'telegram' });
     expect(d.events('incident.opened')[0]!.message).toMatch(/readiness: channel telegram failing for 10m0s: past the gateway's own recovery bound$/);
     d.at(70_000, { type: 'healthy', pid: 100 });
+    // resolved once health held for the confirm time (2 s here), with the time to recover up to the healthy verdict
+    expect(d.state.incident).not.toBeNull();
+    d.at(72_000, { type: 'tick' });
     expect(d.state.incident).toBeNull();
     expect(d.events('incident.resolved')).toHaveLength(1);
+    expect(d.events('incident.resolved')[0]!.details).toMatchObject({ ttrMs: 69_000 });
   });
 
   it('when the same channel fails again, restarts the gateway with the drain budget (counted), not the channel again', () => {
