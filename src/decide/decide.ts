@@ -771,6 +771,10 @@ class Step {
           if (s.work) this.cancelWork('a person asked to stop it');
           if (s.held?.reason === 'repair') s.held = null;
         }
+        // It had recovered and is stopped before health held for the confirm time: the recovery stands, and no
+        // incident stays open (nor reminds anyone) on a service stopped on purpose.
+        const inc = s.incident;
+        if (inc?.recoveredAt != null && inc.status === 'open' && !s.work) this.resolve(inc.recoveredAt);
         if (this.stopInstance(p.stopGraceMs, { then: 'stay' })) return;
         if (s.phase !== 'starting') {
           s.phase = s.held ? 'held' : 'stopped';

@@ -50,6 +50,28 @@ describe('a crash loop is one incident', () => {
     expect(d.events('incident.resolved')[0]!.details).toMatchObject({ ttrMs: 400, highestLevel: 0, outcome: 'auto-resolved' });
   });
 
+  it('recovered, then stopped by a person before the confirm time: resolved at the stop (TTR to the healthy verdict), not left open', () => {
+    const d = new ReducerDrive(testPolicy({ confirmAfterMs: 5000 })).up(0, 10);
+    d.at(5000, { type: 'exited', pid: 10, code: 1, signal: null, at: 5000, statusKnown: true });
+    d.at(5000, { type: 'started', instance: { pid: 11, pidStartTime: 1, startedAt: 5000 }, reason: 'exit' });
+    d.at(5400, { type: 'healthy', pid: 11 });
+    d.at(6000, { type: 'request', action: 'stop', by: 'human' });
+    expect(d.state.incident).toBeNull();
+    expect(d.events('incident.resolved')[0]!.details).toMatchObject({ ttrMs: 400, outcome: 'auto-resolved' });
+    d.at(6100, { type: 'exited', pid: 11, code: 0, signal: null, at: 6100, statusKnown: true });
+    expect(d.events('service.stopped')).toHaveLength(1);
+    expect(nextWake(d.state, d.p)).toBeNull();
+  });
+
+  it('still crash-looping (not recovered) when a person stops it: the incident stays open', () => {
+    const d = new ReducerDrive(testPolicy()).up(0, 10);
+    d.at(5000, { type: 'exited', pid: 10, code: 1, signal: null, at: 5000, statusKnown: true });
+    d.at(5000, { type: 'started', instance: { pid: 11, pidStartTime: 1, startedAt: 5000 }, reason: 'exit' });
+    d.at(5100, { type: 'request', action: 'stop', by: 'human' });
+    expect(d.state.incident).not.toBeNull();
+    expect(d.events('incident.resolved')).toHaveLength(0);
+  });
+
   it('a probe that flaps (unhealthy, restart, healthy, unhealthy again within the confirm time) stays one incident', () => {
     const d = new ReducerDrive(testPolicy({ confirmAfterMs: 5000, doctorAttempts: 0, intensity: { maxRestarts: 3, window: 60_000 } })).up(0, 10);
     let pid = 10;
