@@ -2,6 +2,7 @@
 import type { Daemon } from '../daemon/daemon.js';
 import { namesFor } from './instance-name.js';
 import { waitHealthyAgain } from './wait-healthy.js';
+import { peersDown, rolloutOrder } from './rollout-guard.js';
 
 export interface RolloutResult {
   status: number;
@@ -15,14 +16,23 @@ export function rollingRestart(daemon: Daemon, name: string, opts: { timeoutMs?:
   return daemon.exclusive(async () => {
     const { ctx } = daemon;
     const { clock } = ctx;
-    const names = namesFor(name, daemon.runtimes.keys());
-    if (names.length === 0) return { status: 404, body: { ok: false, message: `no service named "${name}" (known: ${[...daemon.runtimes.keys()].join(', ')})` } };
+    const all = namesFor(name, daemon.runtimes.keys());
+    if (all.length === 0) return { status: 404, body: { ok: false, message: `no service named "${name}" (known: ${[...daemon.runtimes.keys()].join(', ')})` } };
     const timeoutMs = opts.timeoutMs ?? ROLLOUT_INSTANCE_TIMEOUT_MS;
+    // Those not serving first: restarting a healthy one while another is down would leave fewer than N - 1 serving.
+    const names = rolloutOrder(all, daemon.runtimes);
     const done: string[] = [];
     const started = clock.monotonic();
     for (const n of names) {
       const rt = daemon.runtimes.get(n);
       if (!rt) continue; // removed meanwhile cannot happen (exclusive), but a missing one is no failure of the rollout
+      const down = await peersDown(n, daemon.runtimes, clock, timeoutMs, daemon.stopSignal);
+      if (down.length > 0) {
+        const left = names.filter((x) => !done.includes(x));
+        const message = `rolling restart of ${name} stopped before ${n}: ${down.join(', ')} ${down.length > 1 ? 'are' : 'is'} not healthy ${Math.round(timeoutMs / 1000)} s later, and restarting ${n} now would take a second instance down at once; ${done.length} restarted, ${left.length} left untouched (${left.join(', ')})`;
+        ctx.emit({ type: 'service.rollout-failed', time: clock.now(), severity: 'warning', service: name, message, details: { stoppedBefore: n, down, restarted: done, untouched: left, by: opts.by, timeoutMs } });
+        return { status: 409, body: { ok: false, message, stoppedBefore: n, down, restarted: done, untouched: left } };
+      }
       const oldPid = rt.status().pid;
       await rt.request('restart', 'human');
       const healthy = await waitHealthyAgain(rt, oldPid, clock, timeoutMs, daemon.stopSignal);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { markServices, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { httpGet } from '../helpers/processes.js';
+import { httpGet, waitFor } from '../helpers/processes.js';
 import { freePortRun, pidsOf, waitHealthy, webService } from './instance-helpers.js';
 
 let td: TestDaemon | undefined;
@@ -102,6 +102,28 @@ describe('rolling restart (clawback reload NAME)', () => {
       expect(unknown?.status).toBe(404);
     } finally {
       rmSync(flag, { force: true });
+    }
+  }, 60_000);
+
+  it('an instance already down is restarted first: the last healthy one is never taken down while another is down', async () => {
+    const base = await freePortRun(2);
+    const flag = path.join(os.tmpdir(), `no-listen-${process.pid}-${base}`);
+    // Only web:1 finds its flag: it runs but never listens (never healthy); web:0 alone serves.
+    td = await startTestDaemon({ services: [webService(base, 2, { env: { NO_LISTEN_FLAG: `${flag}-{instance}` } })] });
+    writeFileSync(`${flag}-1`, '1');
+    try {
+      const d = td.daemon;
+      await waitHealthy(d, ['web:0']);
+      await waitFor(() => d.runtimes.get('web:1')!.status().pid !== null, { timeoutMs: 10_000 });
+      const served = pidsOf(d)['web:0'];
+      const { result: r, minHealthy } = await underLoad(d, base, ['web:0'], () => d.command('/api/services/web/reload', new URLSearchParams({ by: 'test', timeout: '2s' })));
+      expect(r?.status).toBe(409);
+      expect(r?.body).toMatchObject({ failed: 'web:1', restarted: [], untouched: ['web:0'] });
+      expect(pidsOf(d)['web:0']).toBe(served);
+      expect(minHealthy).toBe(1);
+      expect(td.events.some((e) => e.service === 'web:0' && e.type === 'service.restarting')).toBe(false);
+    } finally {
+      rmSync(`${flag}-1`, { force: true });
     }
   }, 60_000);
 
