@@ -37,6 +37,7 @@ import { diffServices, type ServiceSetDiff } from './service-set.js';
 import { instancesCommand } from '../instances/instances-api.js';
 import { instancesPlugin } from '../instances/instances-plugin.js';
 import { waitHealthyAgain } from '../instances/wait-healthy.js';
+import { peersDown, rolloutOrder } from '../instances/rollout-guard.js';
 import { ROLLOUT_INSTANCE_TIMEOUT_MS } from '../instances/rolling-restart.js';
 import { namesFor, parseInstanceName } from '../instances/instance-name.js';
 
@@ -512,6 +513,7 @@ export class Daemon {
    */
   async applyServices(next: ClawbackConfig, opts: { instanceTimeoutMs?: number } = {}): Promise<ServiceSetDiff> {
     const diff = diffServices(this.ctx.config.services, next.services);
+    const previous = new Map(this.ctx.config.services.map((s) => [s.name, s] as const));
     const rolling = diff.changed.filter((s) => parseInstanceName(s.name) !== null);
     const oldOrder = startOrder(this.ctx.config.services).reverse();
     const going = new Set([...diff.removed, ...diff.changed.filter((s) => !rolling.includes(s)).map((s) => s.name)]);
@@ -534,18 +536,35 @@ export class Daemon {
       if (c?.wasRunning) await rt.request('start', 'human');
     }
     const notHealthy: string[] = [];
-    for (const s of rolling) {
+    // A group whose replaced instance is not healthy, or whose other instances are down, stops its rollout: the rest
+    // keep their previous settings (and stay "changed" for the next reload), so a broken release never takes them all.
+    const kept: string[] = [];
+    const stopped = new Set<string>();
+    const timeoutMs = opts.instanceTimeoutMs ?? ROLLOUT_INSTANCE_TIMEOUT_MS;
+    for (const name of rolloutOrder(rolling.map((s) => s.name), this.runtimes)) {
       if (this.bootAbort.signal.aborted) break;
-      const oldPid = this.runtimes.get(s.name)?.status().pid ?? null;
-      await this.removeRuntime(s.name);
-      const c = carried.get(s.name);
+      const s = rolling.find((x) => x.name === name)!;
+      const group = parseInstanceName(name)!.group;
+      if (stopped.has(group) || (await peersDown(name, this.runtimes, this.ctx.clock, timeoutMs, this.bootAbort.signal)).length > 0) {
+        stopped.add(group);
+        kept.push(name);
+        continue;
+      }
+      const oldPid = this.runtimes.get(name)?.status().pid ?? null;
+      await this.removeRuntime(name);
+      const c = carried.get(name);
       const rt = this.addRuntime(s, c?.saved);
       await rt.boot();
       if (c?.wasRunning) await rt.request('start', 'human');
-      if (!(await waitHealthyAgain(rt, oldPid, this.ctx.clock, opts.instanceTimeoutMs ?? ROLLOUT_INSTANCE_TIMEOUT_MS, this.bootAbort.signal))) notHealthy.push(s.name);
+      // One stopped by a person stays stopped: nothing to wait for.
+      if (rt.persisted().desired === 'up' && !(await waitHealthyAgain(rt, oldPid, this.ctx.clock, timeoutMs, this.bootAbort.signal))) {
+        notHealthy.push(name);
+        stopped.add(group);
+      }
     }
+    if (kept.length > 0) this.ctx.config = { ...next, services: next.services.map((s) => (kept.includes(s.name) ? (previous.get(s.name) ?? s) : s)) };
     this.persist();
-    return notHealthy.length > 0 ? { ...diff, notHealthy } : diff;
+    return { ...diff, ...(notHealthy.length > 0 ? { notHealthy } : {}), ...(kept.length > 0 ? { kept } : {}) };
   }
 
   private async removeRuntime(name: string): Promise<void> {

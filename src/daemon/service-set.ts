@@ -12,6 +12,8 @@ export interface ServiceSetDiff {
   untouched: string[];
   /** Set by the daemon after applying: replaced instances that were not healthy within the bound. */
   notHealthy?: string[];
+  /** Set by the daemon after applying: changed instances left on their previous settings (their group's rollout stopped). */
+  kept?: string[];
 }
 
 /** Keys sorted, so that two equal configs compare equal whatever order their keys were written in. */

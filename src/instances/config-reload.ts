@@ -56,12 +56,14 @@ async function reloadNow(daemon: Daemon, by: string): Promise<ReloadResult> {
   const summary = describeDiff(diff);
   const notApplied = ignored.length > 0 ? `; not applied until the daemon restarts: ${ignored.join(', ')}` : '';
   const slow = diff.notHealthy?.length ? `; not healthy in time after their replacement: ${diff.notHealthy.join(', ')}` : '';
+  const kept = diff.kept?.length ? `; rollout stopped, still on the previous settings (reload again once the cause is fixed): ${diff.kept.join(', ')}` : '';
+  const failed = (diff.notHealthy?.length ?? 0) + (diff.kept?.length ?? 0) > 0;
   const dropped = stale.length > 0 ? `; scale overrides dropped (the file's instances changed): ${stale.join(', ')}` : '';
-  const message = `config reloaded from ${ctx.configFile}: ${diffIsEmpty(diff) ? 'no service changed' : summary}${notApplied}${dropped}${slow}`;
+  const message = `config reloaded from ${ctx.configFile}: ${diffIsEmpty(diff) ? 'no service changed' : summary}${notApplied}${dropped}${slow}${kept}`;
   ctx.emit({
     type: 'config.reloaded',
     time: now(),
-    severity: ignored.length > 0 || diff.notHealthy?.length ? 'warning' : 'info',
+    severity: ignored.length > 0 || failed ? 'warning' : 'info',
     message,
     details: {
       file: ctx.configFile,
@@ -73,7 +75,9 @@ async function reloadNow(daemon: Daemon, by: string): Promise<ReloadResult> {
       notApplied: ignored,
       overridesDropped: stale,
       notHealthy: diff.notHealthy ?? [],
+      kept: diff.kept ?? [],
     },
   });
-  return { status: 200, body: { ok: true, message, added: diff.added.map((s) => s.name), removed: diff.removed, changed: diff.changed.map((s) => s.name), untouched: diff.untouched, notApplied: ignored } };
+  // A rollout that stopped is no success for a deploy script (the CLI exits 1), though the rest was applied.
+  return { status: failed ? 409 : 200, body: { ok: !failed, message, notHealthy: diff.notHealthy ?? [], kept: diff.kept ?? [], added: diff.added.map((s) => s.name), removed: diff.removed, changed: diff.changed.map((s) => s.name), untouched: diff.untouched, notApplied: ignored } };
 }

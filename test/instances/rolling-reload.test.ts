@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { markServices, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { loadConfigIsolated } from '../../src/config/load-isolated.js';
 import { httpGet, waitFor } from '../helpers/processes.js';
 import { freePortRun, pidsOf, waitHealthy, webService } from './instance-helpers.js';
 
@@ -154,4 +155,41 @@ describe('rolling restart (clawback reload NAME)', () => {
     expect(outside, `${JSON.stringify(outside.slice(0, 5).map((h) => ({ ...h, at: h.at - t0 })))}\n${timeline.join('\n')}`).toEqual([]);
     expect(minHealthy).toBeGreaterThanOrEqual(N - 1);
   }, 90_000);
+
+  it('a reload whose new settings never get healthy stops at the first instance: the others keep serving on the previous settings', async () => {
+    const N = 3;
+    const base = await freePortRun(N);
+    const flag = path.join(os.tmpdir(), `bad-release-${process.pid}-${base}`);
+    td = await startTestDaemon({ services: [webService(base, N, { env: { RELEASE: '1' } })] });
+    const d = td.daemon;
+    const names = Array.from({ length: N }, (_, i) => `web:${i}`);
+    await waitHealthy(d, names);
+    const before = pidsOf(d);
+    // Release 2 is broken: it runs but never listens.
+    writeFileSync(flag, '1');
+    try {
+      writeFileSync(td.configFile, YAML.stringify(markServices({ services: [webService(base, N, { env: { RELEASE: '2', NO_LISTEN_FLAG: flag } })] })));
+      const next = (await loadConfigIsolated({ file: td.configFile, stateDir: td.stateDir })).config;
+      const diff = await d.exclusive(() => d.applyServices(next, { instanceTimeoutMs: 3000 }));
+      expect(diff.notHealthy).toEqual(['web:0']);
+      expect(diff.kept).toEqual(['web:1', 'web:2']);
+      expect([pidsOf(d)['web:1'], pidsOf(d)['web:2']]).toEqual([before['web:1'], before['web:2']]);
+      await waitHealthy(d, ['web:1', 'web:2']);
+      expect(d.ctx.config.services.find((s) => s.name === 'web:1')?.env.RELEASE).toBe('1');
+      // The next change of the set (a reload, a scale, the autoscaler) takes no more of them while web:0 is down.
+      const again = await d.exclusive(() => d.applyServices(next, { instanceTimeoutMs: 1000 }));
+      expect(again.kept).toEqual(['web:1', 'web:2']);
+      expect([pidsOf(d)['web:1'], pidsOf(d)['web:2']]).toEqual([before['web:1'], before['web:2']]);
+      // Fixed: web:0 comes up (its watchdog restarts it) and the next reload finishes the rollout.
+      rmSync(flag, { force: true });
+      await waitHealthy(d, ['web:0'], 40_000);
+      const done = await d.exclusive(() => d.applyServices(next, { instanceTimeoutMs: 20_000 }));
+      expect(done.kept).toBeUndefined();
+      expect(done.changed.map((s) => s.name)).toEqual(['web:1', 'web:2']);
+      await waitHealthy(d, names);
+      expect(d.ctx.config.services.every((s) => s.env.RELEASE === '2')).toBe(true);
+    } finally {
+      rmSync(flag, { force: true });
+    }
+  }, 120_000);
 });
