@@ -16,6 +16,8 @@ export interface AutoscaleState {
   /** Per-instance metric values inside the window, oldest first (taken at the current instance count). */
   samples: Array<{ at: number; value: number }>;
   lastChangeAt: number | null;
+  /** The instance count the samples were taken at (null: none yet); another count means someone else changed it. */
+  count?: number | null;
 }
 
 export interface ScaleDecision {
@@ -26,7 +28,7 @@ export interface ScaleDecision {
 }
 
 export function initialAutoscaleState(): AutoscaleState {
-  return { samples: [], lastChangeAt: null };
+  return { samples: [], lastChangeAt: null, count: null };
 }
 
 const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3));
@@ -38,7 +40,8 @@ const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrec
  * - down, when every sample of a full window is below the band: ceil(current x peak / target), at most maxStep
  *   fewer, and only when that is fewer: the peak of the window still fits under the target after the change (no flap back up);
  * - back inside [min, max] when the count is outside (a person's `scale`, a changed file) without waiting.
- * After a change the samples start over: they were taken at another instance count.
+ * After a change the samples start over: they were taken at another instance count. A change made by someone else
+ * (a person's `clawback scale`, a reload) is a change too: the samples start over and the cool-down runs from it.
  */
 export function autoscaleStep(
   state: AutoscaleState,
@@ -46,15 +49,17 @@ export function autoscaleStep(
   p: AutoscalePolicy,
 ): { state: AutoscaleState; decision: ScaleDecision | null } {
   const { now, current } = input;
-  const samples = state.samples.filter((s) => s.at > now - p.windowMs);
+  // Samples taken at another count say nothing about this one (cpu per instance halves when the instances double).
+  const outside = state.count != null && state.count !== current;
+  const samples = outside ? [] : state.samples.filter((s) => s.at > now - p.windowMs);
   if (input.value !== null && Number.isFinite(input.value)) samples.push({ at: now, value: Math.max(0, input.value) });
   const changed = (to: number, reason: string): { state: AutoscaleState; decision: ScaleDecision } => ({
-    state: { samples: [], lastChangeAt: now },
+    state: { samples: [], lastChangeAt: now, count: to },
     decision: { from: current, to, reason },
   });
   if (current < p.min) return changed(p.min, `below the minimum of ${p.min}`);
   if (current > p.max) return changed(p.max, `above the maximum of ${p.max}`);
-  const next: AutoscaleState = { samples, lastChangeAt: state.lastChangeAt };
+  const next: AutoscaleState = { samples, lastChangeAt: outside ? now : state.lastChangeAt, count: current };
   if (state.lastChangeAt !== null && now - state.lastChangeAt < p.cooldownMs) return { state: next, decision: null };
   if (samples.length === 0) return { state: next, decision: null };
   const span = now - samples[0]!.at;

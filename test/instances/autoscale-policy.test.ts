@@ -48,6 +48,21 @@ describe('autoscale policy', () => {
     expect(second.at! * 1000 + 5_000).toBeGreaterThanOrEqual(35_000);
   });
 
+  it("a person's scale is a change: samples taken at the old count are dropped and the cool-down runs from it", () => {
+    // A full window at 1 instance, 8 per instance: below the band, at min, nothing to do.
+    const low = feed(() => 8, 1, 20);
+    expect(low.decision).toBeNull();
+    // The person scales to 4 ahead of a spike: the same total load reads 2 per instance. The old window (peak 8)
+    // is no evidence at 4 instances, and the person's count holds for the cool-down.
+    const after = feed(() => 2, 4, 60, P, low.state, 21_000);
+    expect(after.decision?.to).toBe(1);
+    expect(after.at! * 1000 + 21_000).toBeGreaterThanOrEqual(21_000 + P.cooldownMs);
+    // Too hot at 1 instance (90 each); a person scales to 2: the next decision is made on samples at 2, not on 90.
+    const hot = feed((t) => (t < 4 ? 90 : null), 1, 4);
+    const two = feed(() => 45, 2, 120, P, hot.state, 5_000);
+    expect(two.decision).toBeNull();
+  });
+
   it.each([30, 75, 120, 170, 260, 333, 400])('never flaps: a steady total load of %i converges and stays', (total) => {
     let current = 1;
     let state = initialAutoscaleState();
