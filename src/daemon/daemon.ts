@@ -38,6 +38,7 @@ import { instancesCommand } from '../instances/instances-api.js';
 import { instancesPlugin } from '../instances/instances-plugin.js';
 import { waitHealthyAgain } from '../instances/wait-healthy.js';
 import { peersDown, rolloutOrder } from '../instances/rollout-guard.js';
+import { keepCorruptScaleFile, SCALE_FILE } from '../instances/scale-store.js';
 import { ROLLOUT_INSTANCE_TIMEOUT_MS } from '../instances/rolling-restart.js';
 import { namesFor, parseInstanceName } from '../instances/instance-name.js';
 
@@ -735,6 +736,18 @@ async function buildDaemon(
     emit({ type: 'daemon.history-lost', time: clock.now(), severity: 'warning', message: `${what}; moved aside to ${loadedState.corruptMovedTo}; restart counters and held incidents start over`, details: { movedTo: loadedState.corruptMovedTo } });
   } else if (loadedState.fresh && !journalExisted) {
     emit({ type: 'daemon.history-lost', time: clock.now(), severity: 'info', message: 'no previous state or journal in the state directory (first start, or it was deleted): history starts now', details: { stateDir } });
+  }
+
+  // The config was expanded with the file's counts (an unreadable scale.json holds none): say so, keep the evidence.
+  try {
+    const aside = keepCorruptScaleFile(stateDir, clock.now());
+    if (aside) {
+      const message = `${SCALE_FILE} was unreadable; kept it as ${aside}: the config file's instance counts apply (set the lost ones again with clawback scale)`;
+      say(`warning: ${message}`);
+      emit({ type: 'daemon.fault', time: clock.now(), severity: 'warning', message, details: { effect: 'scale-file', error: `unreadable, moved aside to ${aside}` } });
+    }
+  } catch (err) {
+    emit({ type: 'daemon.fault', time: clock.now(), severity: 'warning', message: `${SCALE_FILE} is unreadable and could not be moved aside: ${(err as Error).message}`, details: { effect: 'scale-file', error: (err as Error).message } });
   }
 
   adoptUnrecorded(config.services, loadedState.state, stateDir, clock.now(), say, emit);

@@ -49,7 +49,7 @@ async function reloadNow(daemon: Daemon, by: string): Promise<ReloadResult> {
   });
   if (stale.length > 0) {
     for (const name of stale) delete overrides[name];
-    writeScaleOverrides(ctx.stateDir, overrides);
+    writeScaleOverrides(ctx.stateDir, overrides, now());
   }
   daemon.source = { raw: loaded.raw, declared: loaded.declared, file: loaded.file };
   const diff = await daemon.applyServices(loaded.config);

@@ -1,5 +1,5 @@
 // The instance counts set by `clawback scale` and the autoscaler, kept in <stateDir>/scale.json across daemon restarts.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicSync } from '../platform/atomic-write.js';
 import type { ServiceConfig } from '../config/schema.js';
@@ -35,7 +35,33 @@ export function readScaleOverrides(stateDir: string): ScaleOverrides {
   }
 }
 
-export function writeScaleOverrides(stateDir: string, overrides: ScaleOverrides): void {
+/**
+ * A scale.json that is there but is not one (torn, edited by hand) is moved aside as `scale.json.corrupt-TIME`, so the
+ * next write does not destroy the evidence of the counts it held; returns where, or undefined (missing or whole).
+ */
+export function keepCorruptScaleFile(stateDir: string, now: number): string | undefined {
+  const file = path.join(stateDir, SCALE_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const parsed = JSON.parse(text) as { services?: unknown } | null;
+    if (parsed && typeof parsed === 'object' && parsed.services && typeof parsed.services === 'object' && !Array.isArray(parsed.services)) return undefined;
+  } catch {
+    // not JSON: moved aside below
+  }
+  const stamp = `${file}.corrupt-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
+  let aside = stamp;
+  for (let n = 1; existsSync(aside) && n < 100; n++) aside = `${stamp}-${n}`;
+  renameSync(file, aside);
+  return aside;
+}
+
+export function writeScaleOverrides(stateDir: string, overrides: ScaleOverrides, now: number): void {
+  keepCorruptScaleFile(stateDir, now);
   writeFileAtomicSync(path.join(stateDir, SCALE_FILE), JSON.stringify({ version: 1, services: overrides }, null, 2) + '\n', { mode: 0o600 });
 }
 

@@ -41,7 +41,7 @@ export function scaleService(daemon: Daemon, name: string, instances: number, by
     const clash = portClashes(ported).find((c) => declared[c.earlier]!.name === name || declared[c.later]!.name === name);
     if (clash) return { status: 409, body: { ok: false, message: `${name}: cannot scale to ${instances}: ${clash.message.replace(/^expected ports that do not overlap: /, '')}` } };
     overrides[name] = { instances, fileInstances: s.instances ?? null, by, at: ctx.clock.now() };
-    writeScaleOverrides(ctx.stateDir, overrides);
+    writeScaleOverrides(ctx.stateDir, overrides, ctx.clock.now());
     const diff = await daemon.applyServices(await materializeIsolated(source, overrides));
     const running = namesFor(name, daemon.runtimes.keys());
     const message = from === instances ? `${name}: already ${instances} instance(s)` : `${name}: scaled from ${from} to ${instances} instance(s) by ${by}${reason ? ` (${reason})` : ''}`;

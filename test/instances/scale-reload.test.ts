@@ -1,5 +1,5 @@
 // Scale up and down, kept across a daemon restart; config reload with an invalid, an added, a changed and untouched services.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
@@ -60,6 +60,32 @@ describe('clawback scale', () => {
     expect([...td.daemon.runtimes.keys()].sort()).toEqual(['side', 'web:0']);
     await waitHealthy(td.daemon, ['web:0']);
   }, 90_000);
+
+  it('an unreadable scale.json is kept as evidence and said, not silently dropped and then overwritten by the next scale', async () => {
+    const base = await freePortRun(3);
+    td = await startTestDaemon({ services: [webService(base, 1)] });
+    expect((await td.daemon.command('/api/services/web/scale', new URLSearchParams({ instances: '3', by: 'test' })))?.status).toBe(200);
+    const dir = td.dir;
+    const stateDir = td.stateDir;
+    await td.stop();
+    const file = path.join(stateDir, 'scale.json');
+    const torn = readFileSync(file, 'utf8').slice(0, 40);
+    writeFileSync(file, torn);
+    td = await startTestDaemon({ services: [] }, { dir });
+    const d = td.daemon;
+    // The file's count applies, and the daemon says why.
+    expect([...d.runtimes.keys()]).toEqual(['web:0']);
+    const ev = await waitFor(() => td!.events.find((e) => e.type === 'daemon.fault' && e.details?.effect === 'scale-file'), { timeoutMs: 5_000 });
+    expect(ev).toMatchObject({ severity: 'warning', message: expect.stringContaining('scale.json was unreadable') });
+    const kept = readdirSync(stateDir).filter((f) => f.startsWith('scale.json.corrupt-'));
+    expect(kept).toHaveLength(1);
+    expect(readFileSync(path.join(stateDir, kept[0]!), 'utf8')).toBe(torn);
+    // A torn file found at a later write is moved aside too, never overwritten.
+    writeFileSync(file, torn);
+    expect((await d.command('/api/services/web/scale', new URLSearchParams({ instances: '2', by: 'test' })))?.status).toBe(200);
+    expect(readdirSync(stateDir).filter((f) => f.startsWith('scale.json.corrupt-')).length).toBe(2);
+    expect(JSON.parse(readFileSync(file, 'utf8')).services.web).toMatchObject({ instances: 2 });
+  }, 60_000);
 });
 
 describe('clawback reload (the config file)', () => {
