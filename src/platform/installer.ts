@@ -3,6 +3,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { systemClock, type Clock } from './clock.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { changedSinceInstall, contentHash, keepInstallCopy, readInstallRecord, writeInstallRecord } from './install-record.js';
 import type { CommandRunner, RunResult } from './command-runner.js';
 import {
   guardianCronEntry,
@@ -68,6 +69,8 @@ export interface Plan {
   commands: PlannedCommand[];
   crontab: CrontabEdit | null;
   notes: string[];
+  /** Where the record of what install wrote, and copies of files changed since, are kept (the state dir). */
+  recordDir: string;
 }
 
 /** Which manager a plan uses: launchd on macOS, systemd where it runs as init, else cron. */
@@ -110,6 +113,7 @@ export function planInstall(input: PlanInput): Plan {
     const dir = systemdUserDir(input.home);
     return {
       action: 'install',
+      recordDir: input.stateDir,
       manager,
       dirs: [stateDir, logs, { path: dir, mode: 0o755 }],
       files: [
@@ -174,6 +178,7 @@ export function planInstall(input: PlanInput): Plan {
     }
     return {
       action: 'install',
+      recordDir: input.stateDir,
       manager,
       dirs: [stateDir, logs, { path: dir, mode: 0o755 }],
       files: [
@@ -190,6 +195,7 @@ export function planInstall(input: PlanInput): Plan {
   const entry = guardianCronEntry(fileInputs);
   return {
     action: 'install',
+    recordDir: input.stateDir,
     manager,
     dirs: [stateDir, logs],
     files: [],
@@ -213,6 +219,7 @@ export function planUninstall(input: PlanInput): Plan {
     const dir = systemdUserDir(input.home);
     return {
       action: 'uninstall',
+      recordDir: input.stateDir,
       manager,
       dirs: [],
       files: [],
@@ -241,6 +248,7 @@ export function planUninstall(input: PlanInput): Plan {
     const dir = launchAgentsDir(input.home);
     return {
       action: 'uninstall',
+      recordDir: input.stateDir,
       manager,
       dirs: [],
       files: [],
@@ -257,6 +265,7 @@ export function planUninstall(input: PlanInput): Plan {
   }
   return {
     action: 'uninstall',
+    recordDir: input.stateDir,
     manager,
     dirs: [],
     files: [],
@@ -317,6 +326,8 @@ export interface ApplyResult {
   ok: boolean;
   /** Files whose content or mode changed (written or removed). */
   changedFiles: string[];
+  /** Files that differed from what install last wrote there (edited since?): where a copy was kept before they were replaced or removed. */
+  keptCopies: { file: string; copy: string }[];
   commands: AppliedCommand[];
   crontab?: { before: string; after: string; written: boolean };
   errors: string[];
@@ -342,7 +353,7 @@ async function fileDiffers(file: PlannedFile): Promise<boolean> {
 
 /** Carries a plan out (or, with dryRun, only prints it). Stops at the first failing command that is not allowFailure. */
 export async function applyPlan(plan: Plan, runner: CommandRunner, opts: ApplyOptions): Promise<ApplyResult> {
-  const result: ApplyResult = { dryRun: opts.dryRun, ok: true, changedFiles: [], commands: [], errors: [] };
+  const result: ApplyResult = { dryRun: opts.dryRun, ok: true, changedFiles: [], keptCopies: [], commands: [], errors: [] };
   if (opts.dryRun) {
     opts.print?.(describePlan(plan));
     result.commands = plan.commands.map((c) => ({ argv: c.argv, skipped: 'dry run' }));
@@ -382,16 +393,41 @@ export async function applyPlan(plan: Plan, runner: CommandRunner, opts: ApplyOp
   try {
     for (const d of plan.dirs) await fs.mkdir(d.path, { recursive: true, mode: d.mode });
     if (await runPhase('before-files')) {
-      for (const f of plan.files) {
-        if (!(await fileDiffers(f))) continue;
-        await writeFileAtomic(f.path, f.content, { mode: f.mode });
-        await fs.chmod(f.path, f.mode);
-        result.changedFiles.push(f.path);
-      }
-      for (const f of plan.removeFiles) {
-        if (!existsSync(f)) continue;
-        await fs.rm(f, { force: true });
-        result.changedFiles.push(f);
+      const record = await readInstallRecord(plan.recordDir);
+      const recordBefore = JSON.stringify(record);
+      // A file changed since install last wrote it (a hand edit of the unit) is never lost without a word: copy first.
+      const keepIfChanged = async (file: string): Promise<void> => {
+        const current = await changedSinceInstall(file, record);
+        if (current === undefined) return;
+        const copy = await keepInstallCopy(plan.recordDir, file, current, clock.now());
+        result.keptCopies.push({ file, copy });
+        const dropIn = /\.(service|timer)$/.test(file) ? `; lasting changes belong in a drop-in: systemctl --user edit ${path.basename(file)}` : '';
+        opts.print?.(`kept a copy of ${file} as ${copy}: it differed from what clawback install last wrote there (edited by hand?)${dropIn}\n`);
+      };
+      try {
+        for (const f of plan.files) {
+          if (!(await fileDiffers(f))) {
+            record[f.path] = contentHash(f.content);
+            continue;
+          }
+          if (existsSync(f.path) && (await fs.readFile(f.path, 'utf8')) !== f.content) await keepIfChanged(f.path);
+          await writeFileAtomic(f.path, f.content, { mode: f.mode });
+          await fs.chmod(f.path, f.mode);
+          record[f.path] = contentHash(f.content);
+          result.changedFiles.push(f.path);
+        }
+        for (const f of plan.removeFiles) {
+          if (!existsSync(f)) {
+            delete record[f];
+            continue;
+          }
+          await keepIfChanged(f);
+          await fs.rm(f, { force: true });
+          delete record[f];
+          result.changedFiles.push(f);
+        }
+      } finally {
+        if (JSON.stringify(record) !== recordBefore) await writeInstallRecord(plan.recordDir, record);
       }
       await runPhase('after-files');
     }
