@@ -490,6 +490,16 @@ export class ServiceRuntime {
       }
       this.attach(inst);
       this.dispatch({ type: 'started', instance: { pid: inst.pid, pidStartTime: inst.pidStartTime, startedAt: inst.startedAt }, reason });
+      if (inst.logError !== undefined) {
+        this.deps.emit({
+          type: 'daemon.fault',
+          time: this.deps.clock.now(),
+          severity: 'warning',
+          service: this.name,
+          message: `${this.name}: its output is discarded: ${inst.logError}; the service runs all the same`,
+          details: { effect: 'service-log', error: inst.logError },
+        });
+      }
     } catch (err) {
       this.dispatch({ type: 'start-failed', error: (err as Error)?.message ?? String(err) });
     }

@@ -9,12 +9,19 @@ if (!file) {
   process.stderr.write('usage: log-redactor LOGFILE (the service output on stdin)\n');
   process.exit(2);
 }
-const fd = openSync(file, 'a', 0o600);
+// A file that cannot be opened costs the output, never the service: stdin is still read, or its writes would fail (EPIPE).
+let fd: number | undefined;
+try {
+  fd = openSync(file, 'a', 0o600);
+} catch (err) {
+  process.stderr.write(`log-redactor: ${file}: ${(err as Error).message}; output discarded\n`);
+}
 const redactor = new Redactor();
 // It runs with the service's own environment: the service's secrets are exactly what must not reach the file.
 redactor.addSecretEnv(process.env);
 const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
 lines.on('line', (line) => {
+  if (fd === undefined) return;
   try {
     writeSync(fd, `${redactor.redact(line)}\n`);
   } catch {

@@ -47,6 +47,8 @@ export interface ServiceInstance extends InstanceRecord {
   stop(signal: NodeJS.Signals, graceMs: number): Promise<ExitInfo>;
   /** Stops watching (adopted polling) without touching the process. */
   release(): void;
+  /** Set when the log file could not be opened: the instance runs with its output discarded. */
+  readonly logError?: string;
 }
 
 async function stopGroup(inst: ServiceInstance, clock: Clock, signal: NodeJS.Signals, graceMs: number): Promise<ExitInfo> {
@@ -106,19 +108,25 @@ const LOG_REDACTOR = fileURLToPath(new URL('../../dist/observe/log-redactor.js',
 /**
  * Where the service's output goes: the log file itself, or (logs.redact) the write end of a pipe to a
  * detached log redactor that holds the file. The redactor ends when every writer has closed the pipe.
+ * A log file that cannot be opened (read-only or missing directory, a full disk) costs the output, never the
+ * service: it runs with its output discarded and `error` says why.
  */
-function outputTarget(spec: SpawnSpec): { target: number | Writable; release(): void } {
-  if (!spec.redactLog) {
-    const fd = openSync(spec.logFile, 'a', 0o600);
-    return { target: fd, release: () => closeSync(fd) };
+function outputTarget(spec: SpawnSpec): { target: number | Writable | 'ignore'; release(): void; error?: string } {
+  let fd: number;
+  try {
+    mkdirSync(path.dirname(spec.logFile), { recursive: true, mode: 0o700 });
+    fd = openSync(spec.logFile, 'a', 0o600);
+  } catch (err) {
+    return { target: 'ignore', release: () => undefined, error: `${spec.logFile} cannot be written: ${(err as Error).message}` };
   }
+  if (!spec.redactLog) return { target: fd, release: () => closeSync(fd) };
+  closeSync(fd);
   const redactor = spawn(process.execPath, [LOG_REDACTOR, spec.logFile], { env: spec.env, detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
   redactor.unref();
   return { target: redactor.stdin!, release: () => redactor.stdin!.destroy() };
 }
 
 export function spawnInstance(spec: SpawnSpec, clock: Clock): ServiceInstance {
-  mkdirSync(path.dirname(spec.logFile), { recursive: true, mode: 0o700 });
   const out = outputTarget(spec);
   let child;
   try {
@@ -158,6 +166,7 @@ export function spawnInstance(spec: SpawnSpec, clock: Clock): ServiceInstance {
     },
     stop: (signal, graceMs) => stopGroup(inst, clock, signal, graceMs),
     release: () => undefined,
+    ...(out.error !== undefined ? { logError: out.error } : {}),
   };
   return inst;
 }
