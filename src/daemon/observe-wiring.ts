@@ -47,6 +47,11 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
       holder.watchLoopLag(ctx.loopLag);
       const metrics = holder.get();
       const logger = createLogger({ file: path.join(ctx.stateDir, 'logs', 'daemon.log'), redactor: ctx.redactor, level: ctx.config.logLevel, clock: ctx.clock });
+      const logError = logger.destination.lastError;
+      if (logError) {
+        // Said once: the daemon supervises all the same, and each later line tries the file again.
+        ctx.emit({ type: 'daemon.fault', time: ctx.clock.now(), severity: 'warning', message: `clawback's own log cannot be written (${logError.message}); supervision continues without it`, details: { effect: 'daemon-log', error: logError.message } });
+      }
       let notifier: Notifier | undefined;
       if (ctx.config.notify.channels.length > 0) {
         notifier = createNotifier(ctx.config.notify, {

@@ -92,8 +92,14 @@ export class RotatingFileStream {
     this.maxBytes = opts.maxBytes > 0 ? opts.maxBytes : Infinity;
     this.keep = Math.max(0, Math.floor(opts.keep));
     this.mode = opts.mode ?? 0o600;
-    mkdirSync(path.dirname(this.file), { recursive: true });
-    this.open();
+    try {
+      mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      this.open();
+    } catch (err) {
+      // A read-only or full disk costs log lines, never the daemon: counted like a failed write, retried at the next one.
+      this.writeErrors++;
+      this.lastError = err as Error;
+    }
   }
 
   private open(): void {
