@@ -3,6 +3,7 @@
 import { statSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { generationCap } from './log-rotation.js';
+import { APPEND_NO_FOLLOW, openNoFollow } from '../platform/no-follow.js';
 
 /** The inode that `pid`'s standard output writes to, or null when it cannot be told (no /proc, not ours, gone). */
 export function outputInode(pid: number): number | null {
@@ -45,7 +46,7 @@ export async function reclaimDeletedLog(pid: number, file: string, maxBytes: num
     }
     const dropped = pos;
     await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-    const dst = await fsp.open(file, 'a', 0o600);
+    const dst = await openNoFollow(file, APPEND_NO_FOLLOW);
     let moved = 0;
     try {
       if (dropped > 0) await dst.write(`[clawback] ${dropped} bytes of output before this line were dropped: ${path.basename(file)} was deleted while the service wrote to it\n`);

@@ -1,8 +1,9 @@
 // Stands between a service and its log file when `logs.redact` is on: each line is written redacted; it ends with the service's output.
 // A separate process (not the daemon) so that a dead daemon never blocks or breaks the service's output.
-import { openSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Redactor } from './redact.js';
+import { APPEND_NO_FOLLOW, openNoFollowSync } from '../platform/no-follow.js';
 
 const file = process.argv[2];
 if (!file) {
@@ -12,7 +13,7 @@ if (!file) {
 // A file that cannot be opened costs the output, never the service: stdin is still read, or its writes would fail (EPIPE).
 let fd: number | undefined;
 try {
-  fd = openSync(file, 'a', 0o600);
+  fd = openNoFollowSync(file, APPEND_NO_FOLLOW);
 } catch (err) {
   process.stderr.write(`log-redactor: ${file}: ${(err as Error).message}; output discarded\n`);
 }

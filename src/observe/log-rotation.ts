@@ -3,7 +3,6 @@ import {
   closeSync,
   fstatSync,
   mkdirSync,
-  openSync,
   readdirSync,
   renameSync,
   unlinkSync,
@@ -11,6 +10,7 @@ import {
   promises as fsp,
 } from 'node:fs';
 import path from 'node:path';
+import { APPEND_NO_FOLLOW, REPLACE_NO_FOLLOW, UPDATE_NO_FOLLOW, openNoFollow, openNoFollowSync } from '../platform/no-follow.js';
 
 export interface RotatingFileOptions {
   file: string;
@@ -103,7 +103,7 @@ export class RotatingFileStream {
   }
 
   private open(): void {
-    this.fd = openSync(this.file, 'a', this.mode);
+    this.fd = openNoFollowSync(this.file, APPEND_NO_FOLLOW, this.mode);
     this.bytes = fstatSync(this.fd).size;
   }
 
@@ -203,7 +203,9 @@ export async function rotateIfLarger(file: string, maxBytes: number, keep: numbe
   let size: number;
   let mode: number;
   try {
-    const st = await fsp.stat(file);
+    const st = await fsp.lstat(file);
+    // A link is never rotated: copying and truncating would read and empty the file it points at.
+    if (st.isSymbolicLink()) return false;
     size = st.size;
     mode = st.mode & 0o777;
   } catch (err) {
@@ -213,15 +215,16 @@ export async function rotateIfLarger(file: string, maxBytes: number, keep: numbe
   if (!(maxBytes > 0) || size <= maxBytes) return false;
   const keepN = Math.max(0, Math.floor(keep));
   if (keepN === 0) {
-    await fsp.truncate(file, 0);
+    const h = await openNoFollow(file, UPDATE_NO_FOLLOW);
+    await h.truncate(0).finally(() => h.close());
     return true;
   }
   await shiftRotated(file, keepN);
   const cap = generationCap(maxBytes);
   let dropped = 0;
-  const src = await fsp.open(file, 'r');
+  const src = await openNoFollow(file, UPDATE_NO_FOLLOW);
   try {
-    const dst = await fsp.open(`${file}.1`, 'w', mode);
+    const dst = await openNoFollow(`${file}.1`, REPLACE_NO_FOLLOW, mode);
     try {
       const buf = Buffer.allocUnsafe(COPY_CHUNK);
       let pos = 0;
@@ -253,7 +256,7 @@ export async function rotateIfLarger(file: string, maxBytes: number, keep: numbe
           copied += bytesRead;
         }
       }
-      await fsp.truncate(file, 0);
+      await src.truncate(0);
     } finally {
       await dst.close();
     }
@@ -271,13 +274,17 @@ export async function rotateIfLarger(file: string, maxBytes: number, keep: numbe
 export async function trimFlood(file: string, maxBytes: number): Promise<number> {
   let size: number;
   try {
-    size = (await fsp.stat(file)).size;
+    const st = await fsp.lstat(file);
+    if (st.isSymbolicLink()) return 0; // never truncate through a link (see rotateIfLarger)
+    size = st.size;
   } catch (err) {
     if (isMissing(err)) return 0;
     throw err;
   }
   if (!(maxBytes > 0) || size <= generationCap(maxBytes)) return 0;
-  await fsp.truncate(file, 0);
-  await fsp.appendFile(file, dropMarker(size, 'before this line', maxBytes));
+  const h = await openNoFollow(file, UPDATE_NO_FOLLOW);
+  await h.truncate(0).finally(() => h.close());
+  const out = await openNoFollow(file, APPEND_NO_FOLLOW);
+  await out.write(dropMarker(size, 'before this line', maxBytes)).finally(() => out.close());
   return size;
 }

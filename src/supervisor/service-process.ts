@@ -1,6 +1,6 @@
 // One running instance of a service: spawned in its own session with output to a file, or adopted by pid.
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
@@ -8,6 +8,7 @@ import type { Clock, TimerHandle } from '../platform/clock.js';
 import { isAlive, isSameProcess, processGroupHolding, processGroupMembers, processStartTime } from '../platform/proc.js';
 import { outsideGroup, signalKnown } from '../platform/escaped-descendants.js';
 import { signalGroup } from '../platform/signal-group.js';
+import { APPEND_NO_FOLLOW, openNoFollowSync } from '../platform/no-follow.js';
 
 export interface ExitInfo {
   code: number | null;
@@ -115,7 +116,7 @@ function outputTarget(spec: SpawnSpec): { target: number | Writable | 'ignore'; 
   let fd: number;
   try {
     mkdirSync(path.dirname(spec.logFile), { recursive: true, mode: 0o700 });
-    fd = openSync(spec.logFile, 'a', 0o600);
+    fd = openNoFollowSync(spec.logFile, APPEND_NO_FOLLOW);
   } catch (err) {
     return { target: 'ignore', release: () => undefined, error: `${spec.logFile} cannot be written: ${(err as Error).message}` };
   }
