@@ -313,7 +313,8 @@ export function guardianCronEntry(inputs: ServiceFileInputs): CronEntry {
 }
 
 /**
- * Puts `entry` into the crontab text in place of any earlier marked entry (the marker line and the line after it),
+ * Puts `entry` into the crontab text in place of any earlier marked entry (the marker line and, when it is the guardian's
+ * job, the line after it),
  * or appends it; with entry null removes every marked entry. Other lines are kept as they are. Pure.
  */
 export function mergeCrontab(current: string, marker: string, line: string | null): string {
@@ -324,7 +325,9 @@ export function mergeCrontab(current: string, marker: string, line: string | nul
   for (let i = 0; i < lines.length; i++) {
     if (lines[i]!.trim() === marker.trim()) {
       if (insertAt < 0) insertAt = kept.length;
-      if (i + 1 < lines.length && lines[i + 1]!.trim() !== marker.trim()) i++;
+      // The next line goes only if it is our job (its `guardian` command and log): a person who deleted the job but
+      // left the marker would otherwise lose their own next cron line.
+      if (i + 1 < lines.length && lines[i + 1]!.trim() !== marker.trim() && /\bguardian\b/.test(lines[i + 1]!)) i++;
       continue;
     }
     kept.push(lines[i]!);

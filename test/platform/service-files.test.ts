@@ -183,6 +183,8 @@ describe('crontab entry', () => {
     // % would be a newline to cron: every % is escaped.
     expect(line).not.toMatch(/[^\\]%/);
     expect(guardianCronEntry({ ...inputs, guardianIntervalSec: 300 }).line).toMatch(/^\*\/5 /);
+    // uninstall removes the real job line with its marker.
+    expect(mergeCrontab(mergeCrontab('0 3 * * * backup\n', marker, line), marker, null)).toBe('0 3 * * * backup\n');
   });
 
   it('cronShellQuote leaves plain words and quotes the rest', () => {
@@ -194,15 +196,18 @@ describe('crontab entry', () => {
   it('mergeCrontab replaces the marked entry instead of duplicating it, keeps other lines, and removes it', () => {
     const marker = '# m';
     const other = 'MAILTO=""\n0 3 * * * /usr/bin/backup\n';
-    const once = mergeCrontab(other, marker, '*/1 * * * * a');
-    expect(once).toBe('MAILTO=""\n0 3 * * * /usr/bin/backup\n# m\n*/1 * * * * a\n');
-    expect(mergeCrontab(once, marker, '*/1 * * * * a')).toBe(once);
-    const replaced = mergeCrontab(once, marker, '*/2 * * * * b');
-    expect(replaced).toBe('MAILTO=""\n0 3 * * * /usr/bin/backup\n# m\n*/2 * * * * b\n');
-    const middle = '# m\nold\n5 * * * * x\n';
-    expect(mergeCrontab(middle, marker, 'new')).toBe('# m\nnew\n5 * * * * x\n');
-    const twice = '# m\none\n1 * * * * y\n# m\ntwo\n';
-    expect(mergeCrontab(twice, marker, 'new')).toBe('# m\nnew\n1 * * * * y\n');
+    const once = mergeCrontab(other, marker, '*/1 * * * * a guardian');
+    expect(once).toBe('MAILTO=""\n0 3 * * * /usr/bin/backup\n# m\n*/1 * * * * a guardian\n');
+    expect(mergeCrontab(once, marker, '*/1 * * * * a guardian')).toBe(once);
+    const replaced = mergeCrontab(once, marker, '*/2 * * * * b guardian');
+    expect(replaced).toBe('MAILTO=""\n0 3 * * * /usr/bin/backup\n# m\n*/2 * * * * b guardian\n');
+    const middle = '# m\nold guardian\n5 * * * * x\n';
+    expect(mergeCrontab(middle, marker, 'new guardian')).toBe('# m\nnew guardian\n5 * * * * x\n');
+    const twice = '# m\none guardian\n1 * * * * y\n# m\ntwo guardian\n';
+    expect(mergeCrontab(twice, marker, 'new guardian')).toBe('# m\nnew guardian\n1 * * * * y\n');
+    // A marker left behind without its job: the person's next line is theirs and stays.
+    expect(mergeCrontab('# m\n0 3 * * * /usr/bin/backup\n', marker, null)).toBe('0 3 * * * /usr/bin/backup\n');
+    expect(mergeCrontab('# m\n0 3 * * * /usr/bin/backup\n', marker, '*/1 * * * * c guardian')).toBe('# m\n*/1 * * * * c guardian\n0 3 * * * /usr/bin/backup\n');
     expect(mergeCrontab(replaced, marker, null)).toBe(other);
     expect(mergeCrontab('', marker, null)).toBe('');
     expect(mergeCrontab('', marker, 'x')).toBe('# m\nx\n');
