@@ -40,9 +40,11 @@ export async function reviveServicesDirectly(config: ClawbackConfig, stateDir: s
     const placed = service.placement === 'singleton' ? decide(current, { type: 'placement', active: false, holder: null, reason: 'the guardian holds no lease' }, ctx(), policy).state : current;
     let d = decide(placed, { type: 'boot', adopted: null }, ctx(), policy);
     const effects = [...d.effects];
-    // Maintenance whose deadline passed while no daemon ran: the reducer ends it (and may start) on a tick, as the daemon would.
+    // Maintenance whose deadline passed while no daemon ran, or a backoff restart now due: the reducer ends it (and may
+    // start) on a tick, as the daemon would.
     const m = d.state.maintenance;
-    if (m && m.until !== null && m.until <= clock.now()) {
+    const backoffDue = d.state.phase === 'backoff' && d.state.nextStartAt !== null && d.state.nextStartAt <= clock.now();
+    if ((m && m.until !== null && m.until <= clock.now()) || backoffDue) {
       d = decide(d.state, { type: 'tick' }, ctx(), policy);
       effects.push(...d.effects);
     }

@@ -33,7 +33,7 @@ export function decide(prev: ServiceState, input: ServiceInput, ctx: DecideConte
 /** The earliest time the reducer wants a `tick` (null: nothing is due). */
 export function nextWake(s: ServiceState, p: ServicePolicy): number | null {
   const times: number[] = [];
-  if (s.phase === 'backoff' && s.nextStartAt !== null) times.push(s.nextStartAt);
+  if (s.phase === 'backoff' && s.nextStartAt !== null && !s.disposed) times.push(s.nextStartAt);
   if (s.coolDownUntil !== null) times.push(s.coolDownUntil);
   if (s.maintenance?.until != null) times.push(s.maintenance.until);
   if (s.work) {
@@ -442,7 +442,10 @@ class Step {
       this.emit('daemon.adopted', 'info', `adopted running ${this.p.name} (pid ${adopted.pid})`, { pid: adopted.pid });
     } else {
       s.instance = null;
-      s.phase = s.held ? 'held' : 'stopped';
+      const due = s.phase === 'backoff' && s.nextStartAt !== null && !s.held && !s.work && !s.maintenance && s.desired === 'up';
+      s.phase = s.held ? 'held' : due ? 'backoff' : 'stopped';
+      if (due) this.resumeBackoff(s.nextStartAt!);
+      else s.nextStartAt = null;
     }
     const w = s.work;
     if (w) {
@@ -481,6 +484,14 @@ class Step {
     if (s.instance && !this.placed()) this.losePlacement('a new daemon stands by until it wins the lease');
     if (!waitsForDependencies) this.startBoot();
     if (s.held && !s.instance && (s.phase as string) !== 'starting') s.phase = 'held';
+  }
+
+  /** A restart the last daemon scheduled keeps its time (bounded by the backoff cap, should the clock have jumped back). */
+  private resumeBackoff(at: number): void {
+    const s = this.s;
+    s.nextStartAt = Math.min(at, this.now + this.p.backoff.max);
+    const left = Math.max(0, s.nextStartAt - this.now);
+    this.emit('service.restart-scheduled', 'info', `restarting ${this.p.name} in ${left} ms (its backoff was under way when the daemon stopped)`, { reason: 'exit', delayMs: left, attempt: Math.max(0, s.backoffAttempt - 1) }, 0);
   }
 
   /** The boot's own start: only when nothing (a person, a repair, a hold) decided otherwise meanwhile. */
@@ -894,7 +905,7 @@ class Step {
     const s = this.s;
     const now = this.now;
     const p = this.p;
-    if (s.phase === 'backoff' && s.nextStartAt !== null && s.nextStartAt <= now) {
+    if (s.phase === 'backoff' && s.nextStartAt !== null && s.nextStartAt <= now && !s.disposed) {
       s.nextStartAt = null;
       s.phase = 'stopped';
       this.emit('service.restarting', 'warning', `restarting ${p.name} after its exit`, { reason: 'exit', attempt: Math.max(0, s.backoffAttempt - 1) }, 0);
@@ -1079,7 +1090,8 @@ class Step {
   private shutdown(stopService: boolean): void {
     const s = this.s;
     s.disposed = true;
-    s.nextStartAt = null;
+    // A backoff under way keeps its time for the next daemon (a disposed reducer starts nothing meanwhile).
+    if (s.phase !== 'backoff') s.nextStartAt = null;
     const w = s.work;
     // Work stays in the state: the next daemon re-arms or fails it. Here it only stops running.
     if (w && (w.kind === 'doctor' || w.kind === 'agent')) this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind });

@@ -172,10 +172,12 @@ export function normalizeState(saved: unknown, incident: unknown, desired: 'up' 
   if (!saved || typeof saved !== 'object') return base;
   const s = saved as Partial<ServiceState>;
   const out: ServiceState = { ...base, ...s };
-  out.phase = out.held ? 'held' : out.instance ? 'running' : 'stopped';
+  // A restart waiting out its backoff stays due at its time: a new daemon neither drops nor hurries it.
+  const waiting = s.phase === 'backoff' && typeof s.nextStartAt === 'number';
+  out.phase = out.held ? 'held' : out.instance ? 'running' : waiting ? 'backoff' : 'stopped';
   out.afterStop = null;
   out.disposed = false;
-  out.nextStartAt = s.nextStartAt ?? null;
+  out.nextStartAt = out.phase === 'backoff' ? (s.nextStartAt ?? null) : null;
   out.agentRuns = Array.isArray(s.agentRuns) ? s.agentRuns : [];
   out.work = s.work ?? null;
   out.maintenance = s.maintenance ?? null;

@@ -5,7 +5,7 @@ import type { ServiceInput } from '../../src/decide/inputs.js';
 import type { ServicePolicy } from '../../src/decide/policy.js';
 import { testPolicy } from './policy-fixture.js';
 import { ReducerDrive } from './drive.js';
-import type { ServiceState } from '../../src/decide/service-state.js';
+import { normalizeState, type ServiceState } from '../../src/decide/service-state.js';
 
 function policy(over: Partial<ServicePolicy> = {}): ServicePolicy {
   return testPolicy(over);
@@ -542,6 +542,40 @@ describe('daemon restart with work in flight (issue 16.5)', () => {
     expect(d.types()).toEqual(['start']);
     expect(d.state.work?.kind).toBe('verify');
     expect(d.state.work?.healthySince).toBeNull();
+  });
+});
+
+describe('a backoff under way across a daemon restart', () => {
+  const inBackoff = (): Drive => {
+    const d = new Drive(policy()).up(0, 10).exit(100, 1);
+    d.at(110, { type: 'started', instance: { pid: 11, pidStartTime: 1, startedAt: 110 }, reason: 'exit' }).exit(200, 1);
+    expect(d.state.nextStartAt).toBe(300);
+    return d;
+  };
+  /** What the next daemon loads from state.json: the record as persisted, through normalizeState. */
+  const reloaded = (s: ServiceState): ServiceState => {
+    const { incident, ...record } = JSON.parse(JSON.stringify(s)) as ServiceState;
+    return normalizeState(record, incident, 'up');
+  };
+
+  it('keeps its time (killed or shut down): boot starts nothing, the tick at the due time does', () => {
+    for (const before of [inBackoff().state, inBackoff().at(250, { type: 'shutdown', stopService: false }).state]) {
+      const d = new Drive(policy(), reloaded(before)).at(260, { type: 'boot', adopted: null });
+      expect(d.types()).toEqual([]);
+      expect(d.state.phase).toBe('backoff');
+      expect(nextWake(d.state, d.p)).toBe(300);
+      d.at(300, { type: 'tick' });
+      expect(d.types()).toEqual(['start']);
+    }
+  });
+
+  it('a due time beyond the cap (the clock went back) is cut to the cap; a person\'s stop stays a stop', () => {
+    const far = new Drive(policy(), reloaded({ ...inBackoff().state, nextStartAt: 999_999 })).at(260, { type: 'boot', adopted: null });
+    expect(far.state.nextStartAt).toBe(1260);
+    const stopped = new Drive(policy(), reloaded(inBackoff().at(250, { type: 'request', action: 'stop', by: 'human' }).state)).at(260, { type: 'boot', adopted: null });
+    expect(stopped.types()).toEqual([]);
+    expect(stopped.state.phase).toBe('stopped');
+    expect(nextWake(stopped.state, stopped.p)).toBeNull();
   });
 });
 
