@@ -285,7 +285,8 @@ export class ServiceRuntime {
       adopted: adopted ? { pid: adopted.pid, pidStartTime: adopted.pidStartTime, startedAt: adopted.startedAt } : null,
       ...(opts.waitsForDependencies ? { waitsForDependencies: true } : {}),
     });
-    return this.settled(this.policy.stopGraceMs + 30_000);
+    // Only a start is waited for: a stop the boot carries on (a grace of minutes) must not hold the daemon's start-up.
+    return this.settled(this.policy.stopGraceMs + 30_000, 'starting');
   }
 
   /** What this service depends on is healthy (or the wait for it is over): the start its boot deferred. */
@@ -345,9 +346,9 @@ export class ServiceRuntime {
     this.deps.persist();
   }
 
-  /** Resolves once the phase is neither starting nor stopping (or the bound passed). */
-  private settled(boundMs: number): Promise<void> {
-    const busy = (): boolean => this.s.phase === 'starting' || this.s.phase === 'stopping';
+  /** Resolves once the phase is neither starting nor stopping (or only `only`; or the bound passed). */
+  private settled(boundMs: number, only?: 'starting'): Promise<void> {
+    const busy = (): boolean => this.s.phase === 'starting' || (only === undefined && this.s.phase === 'stopping');
     if (!busy()) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = this.deps.clock.setTimeout(() => resolve(), boundMs);

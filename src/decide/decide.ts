@@ -432,6 +432,7 @@ class Step {
 
   private boot(adopted: ServiceState['instance'], waitsForDependencies: boolean): void {
     const s = this.s;
+    const stopping = s.afterStop;
     s.disposed = false;
     s.afterStop = null;
     s.health = 'pending';
@@ -439,7 +440,14 @@ class Step {
     if (adopted) {
       s.instance = adopted;
       s.phase = 'running';
-      this.emit('daemon.adopted', 'info', `adopted running ${this.p.name} (pid ${adopted.pid})`, { pid: adopted.pid });
+      // The last daemon was stopping this instance (a person's stop or restart, a hold): this one finishes the job,
+      // or the instance would run on unwatched by anyone's intent (stopped but up, or its SIGTERM read as a crash).
+      // A stop on the last daemon's way out (dispose) is over: this daemon runs the service again.
+      const then: NonNullable<ServiceState['afterStop']> | null =
+        s.desired === 'down' ? { then: 'stay' } : stopping?.then === 'dispose' ? { then: 'start', reason: 'boot' } : stopping;
+      const resumed = then?.then;
+      this.emit('daemon.adopted', 'info', `adopted running ${this.p.name} (pid ${adopted.pid})${resumed ? `; the stop under way when the daemon went away is carried on (then ${resumed})` : ''}`, { pid: adopted.pid, ...(resumed ? { stopResumed: resumed } : {}) });
+      if (then) this.stopInstance(this.p.stopGraceMs, then);
     } else {
       s.instance = null;
       const due = s.phase === 'backoff' && s.nextStartAt !== null && !s.held && !s.work && !s.maintenance && s.desired === 'up';

@@ -175,7 +175,8 @@ export function normalizeState(saved: unknown, incident: unknown, desired: 'up' 
   // A restart waiting out its backoff stays due at its time: a new daemon neither drops nor hurries it.
   const waiting = s.phase === 'backoff' && typeof s.nextStartAt === 'number';
   out.phase = out.held ? 'held' : out.instance ? 'running' : waiting ? 'backoff' : 'stopped';
-  out.afterStop = null;
+  // A stop under way (a person's stop or restart, a hold) is carried on by the next daemon if the instance still runs.
+  out.afterStop = s.phase === 'stopping' && s.instance && s.afterStop ? s.afterStop : null;
   out.disposed = false;
   out.nextStartAt = out.phase === 'backoff' ? (s.nextStartAt ?? null) : null;
   out.agentRuns = Array.isArray(s.agentRuns) ? s.agentRuns : [];

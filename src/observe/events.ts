@@ -103,7 +103,7 @@ export interface EventPayloads {
   'incident.action': { action: string; [key: string]: unknown };
   'incident.escalated': { reason: string; lastRung: string | null; cause: string; lastLines: string[]; restarts: number };
   'incident.resolved': { ttrMs: number; highestLevel: Level; outcome: 'auto-resolved' | 'human-resolved'; reason: string };
-  'daemon.adopted': { pid: number };
+  'daemon.adopted': { pid: number; stopResumed?: 'start' | 'hold' | 'stay' };
   'daemon.fault': { effect: string; error: string };
   'daemon.housekeeping': { removed?: string[]; error?: string };
   'maintenance.started': { until: number | null; reason: string; by: string };

@@ -579,6 +579,32 @@ describe('a backoff under way across a daemon restart', () => {
   });
 });
 
+describe('a stop under way across a daemon restart', () => {
+  const reloaded = (s: ServiceState): ServiceState => {
+    const { incident, ...record } = JSON.parse(JSON.stringify(s)) as ServiceState;
+    return normalizeState(record, incident, 'up');
+  };
+  const adopted = { pid: 10, pidStartTime: 1, startedAt: 0 };
+
+  it('a person\'s stop or restart of the adopted instance is carried on; a stop on the last daemon\'s way out is not', () => {
+    const stop = new Drive(policy(), reloaded(new Drive(policy()).up(0, 10).at(100, { type: 'request', action: 'stop', by: 'human' }).state)).at(200, { type: 'boot', adopted });
+    expect(stop.types()).toEqual(['stop']);
+    stop.at(300, { type: 'exited', pid: 10, code: null, signal: 'SIGKILL', at: 300, statusKnown: false });
+    expect(stop.types()).toEqual([]);
+    expect(stop.state.phase).toBe('stopped');
+    expect(stop.events('incident.opened')).toEqual([]);
+
+    const restart = new Drive(policy(), reloaded(new Drive(policy()).up(0, 10).at(100, { type: 'request', action: 'restart', by: 'human' }).state)).at(200, { type: 'boot', adopted });
+    expect(restart.types()).toEqual(['stop']);
+    restart.at(300, { type: 'exited', pid: 10, code: 0, signal: null, at: 300, statusKnown: false });
+    expect(restart.types()).toEqual(['start']);
+    expect(restart.events('incident.opened')).toEqual([]);
+
+    const away = new Drive(policy(), reloaded(new Drive(policy()).up(0, 10).at(100, { type: 'shutdown', stopService: true }).state)).at(200, { type: 'boot', adopted });
+    expect(away.events('daemon.adopted')[0]!.details).toEqual({ pid: 10, stopResumed: 'start' });
+  });
+});
+
 describe('shutdown', () => {
   it('stops a spawned service but only releases an external one', () => {
     expect(new Drive(policy()).up(0, 10).at(10, { type: 'shutdown', stopService: true }).types()).toEqual(['stop']);
