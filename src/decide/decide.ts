@@ -462,6 +462,7 @@ class Step {
         s.work = null;
         if (s.held?.reason === 'repair') s.held = null;
       } else if (w.kind === 'doctor') {
+        w.rearmed = true;
         w.startedAt = this.now;
         w.deadline = this.now + this.p.doctorTimeoutMs;
         this.emit('incident.action', 'warning', `${this.p.name}: a doctor run was in flight when the daemon stopped; running it again`, { action: 'work-rearmed', kind: 'doctor', runId: w.id }, 2);
@@ -858,15 +859,22 @@ class Step {
   private doctorDone(runId: string, outcome: 'fixed' | 'nothing-found' | 'not-fixed', summary: string): void {
     const s = this.s;
     if (s.work?.kind !== 'doctor' || s.work.id !== runId) return;
+    const rearmed = s.work.rearmed === true;
     s.work = null;
     const inc = s.incident!;
     inc.lastRung = `doctor: ${summary}`;
     if (s.desired === 'down') return;
     // "Nothing found" is worth another start only when what stopped us was the preflight (a port a dying
-    // leftover held a moment ago): the start re-checks it. After exit 78 or a crash loop it fixes nothing.
-    const retry = outcome === 'fixed' || (outcome === 'nothing-found' && s.held?.reason === 'preflight');
+    // leftover held a moment ago): the start re-checks it. After exit 78 or a crash loop it fixes nothing,
+    // unless the run was re-armed after a daemon restart: the interrupted run may have repaired it before it died.
+    const retry = outcome === 'fixed' || (outcome === 'nothing-found' && (s.held?.reason === 'preflight' || rearmed));
     if (!retry) return this.climb(`doctor could not fix it: ${summary}`, true);
-    const what = outcome === 'fixed' ? `the doctor repaired it (${summary})` : 'the doctor found nothing to fix; starting again';
+    const what =
+      outcome === 'fixed'
+        ? `the doctor repaired it (${summary})`
+        : rearmed
+          ? 'the doctor found nothing to fix now; the run the daemon restart interrupted may have repaired it already (its evidence files, e.g. *.corrupt-*, are kept); starting again'
+          : 'the doctor found nothing to fix; starting again';
     // Restarts after a repair count toward the breaker: a repair that does not hold must climb, not loop.
     const d = this.countRestart();
     if (d.tripped) {

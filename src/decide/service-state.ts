@@ -78,6 +78,8 @@ export interface Work {
   climb?: string;
   /** revert: what a person asked for meanwhile; carried out once the files are back, instead of climbing. */
   personAsked?: 'start' | 'resume' | 'restart' | 'stop' | 'maintenance';
+  /** doctor: re-armed by a new daemon; the interrupted run may have repaired already, so "nothing found" is worth a start. */
+  rearmed?: boolean;
   /** verify: healthy since (continuously); null while not healthy. */
   healthySince?: number | null;
 }

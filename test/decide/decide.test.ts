@@ -528,6 +528,19 @@ describe('daemon restart with work in flight (issue 16.5)', () => {
     expect(d.events('incident.action')[0]!.details).toMatchObject({ action: 'work-rearmed' });
   });
 
+  it('a re-armed doctor run that finds nothing starts the service (the interrupted run may have repaired it) instead of climbing', () => {
+    const d = new Drive(policy({ doctorAttempts: 1, agent: AGENT }), persisted('doctor')).at(100_000, { type: 'boot', adopted: null });
+    d.at(100_500, { type: 'doctor-done', runId: d.work().id, outcome: 'nothing-found', summary: 'no problem found' });
+    expect(d.types()).toEqual(['start']);
+    expect(d.state.incident?.level).toBe(2);
+    expect(d.events('incident.action').at(-1)!.message).toContain('interrupted may have repaired it');
+    // Not re-armed: "nothing found" after exit 78 still climbs.
+    const fresh = new Drive(policy({ doctorAttempts: 1, agent: AGENT })).up(0, 10).exit(50, 78);
+    fresh.at(500, { type: 'doctor-done', runId: fresh.work().id, outcome: 'nothing-found', summary: 'no problem found' });
+    expect(fresh.types()).not.toContain('start');
+    expect(fresh.state.incident?.level).toBe(3);
+  });
+
   it('an agent run counts as failed: reverted and escalated, journaled', () => {
     const d = new Drive(policy({ doctorAttempts: 0, agent: AGENT }), persisted('agent')).at(100_000, { type: 'boot', adopted: null });
     expect(d.types()).toEqual(['finish-agent']);
