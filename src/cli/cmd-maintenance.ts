@@ -2,6 +2,7 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { connect } from './client.js';
+import { exitCodeOfAnswer, usageError } from './fail.js';
 
 function who(): string {
   try {
@@ -16,7 +17,7 @@ async function post(program: Command, p: string): Promise<void> {
   const r = await client.post<{ ok: boolean; message?: string; error?: string }>(p);
   if (r.status >= 400) {
     process.stderr.write(`clawback: ${r.body.message ?? r.body.error ?? `HTTP ${r.status}`}\n`);
-    process.exit(r.status === 404 ? 4 : r.status === 400 ? 2 : 1);
+    process.exit(exitCodeOfAnswer(r.status));
   }
   process.stdout.write(`${r.body.message}\n`);
 }
@@ -28,14 +29,10 @@ export function registerMaintenance(program: Command): void {
     .option('--for <duration>', 'end by itself after this long (e.g. 30m); default: until `off`')
     .option('--reason <text>', 'why, shown in status and alerts')
     .action(async (name: string, mode: string, opts: { for?: string; reason?: string }) => {
-      if (mode !== 'on' && mode !== 'off') {
-        process.stderr.write(`clawback: expected "on" or "off", got ${JSON.stringify(mode)}\n`);
-        process.exit(2);
-      }
+      if (mode !== 'on' && mode !== 'off') usageError(`expected "on" or "off", got ${JSON.stringify(mode)}`);
       // A bare number would be read as milliseconds: ask for the unit.
       if (opts.for !== undefined && !/^\d+(?:\.\d+)?(?:ms|s|m|h|d)$/.test(opts.for.trim())) {
-        process.stderr.write(`clawback: --for: expected a duration with its unit, such as 30m, 2h or 1d; got ${JSON.stringify(opts.for)}\n`);
-        process.exit(2);
+        usageError(`--for: expected a duration with its unit, such as 30m, 2h or 1d; got ${JSON.stringify(opts.for)}`);
       }
       const q = new URLSearchParams({ on: mode === 'on' ? '1' : '0', by: who() });
       if (opts.for) q.set('for', opts.for);

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../config/duration.js';
 import { connect } from './client.js';
+import { exitCodeOfAnswer, usageError } from './fail.js';
 import { who } from './cmd-scale.js';
 
 export function registerReload(program: Command): void {
@@ -10,11 +11,10 @@ export function registerReload(program: Command): void {
     .description('re-read the config file and apply the difference (invalid: nothing changes, exit 2); with NAME: restart its instances one at a time, each healthy before the next')
     .option('--timeout <duration>', 'with NAME: how long one instance may take to be healthy again before the rollout stops (default 60s)')
     .action(async (name: string | undefined, opts: { timeout?: string }) => {
+      // Without NAME it was dropped without a word, and the whole config file was re-applied instead of a rollout.
+      if (opts.timeout !== undefined && !name) usageError(`--timeout is for a rolling restart: clawback reload NAME --timeout ${opts.timeout}`);
       const timeoutMs = opts.timeout !== undefined ? parseDuration(opts.timeout) : undefined;
-      if (opts.timeout !== undefined && timeoutMs === undefined) {
-        process.stderr.write(`clawback: --timeout: expected a duration such as 60s, got ${JSON.stringify(opts.timeout)}\n`);
-        process.exit(2);
-      }
+      if (opts.timeout !== undefined && timeoutMs === undefined) usageError(`--timeout: expected a duration such as 60s, got ${JSON.stringify(opts.timeout)}`);
       const client = await connect(program.opts());
       const q = new URLSearchParams({ by: who() });
       if (opts.timeout) q.set('timeout', opts.timeout);
@@ -24,7 +24,7 @@ export function registerReload(program: Command): void {
       if (r.status >= 400) {
         process.stderr.write(`clawback: ${r.body.message ?? r.body.error ?? `HTTP ${r.status}`}\n`);
         for (const problem of (r.body.problems ?? []).slice(1)) process.stderr.write(`  - ${problem}\n`);
-        process.exit(r.status === 404 ? 4 : r.status === 400 ? 2 : 1);
+        process.exit(exitCodeOfAnswer(r.status, !name));
       }
       process.stdout.write(`${r.body.message}\n`);
     });

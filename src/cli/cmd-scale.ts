@@ -2,6 +2,7 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { connect } from './client.js';
+import { exitCodeOfAnswer, usageError } from './fail.js';
 
 export function who(): string {
   try {
@@ -16,17 +17,14 @@ export function registerScale(program: Command): void {
     .command('scale <name> <instances>')
     .description('run this many instances of a service that has `instances:` (or `autoscale:`) in the config; kept across daemon restarts')
     .action(async (name: string, instances: string) => {
-      if (!/^\d+$/.test(instances)) {
-        process.stderr.write(`clawback: instances: expected a whole number, got ${JSON.stringify(instances)}\n`);
-        process.exit(2);
-      }
+      if (!/^\d+$/.test(instances)) usageError(`instances: expected a whole number, got ${JSON.stringify(instances)}`);
       const client = await connect(program.opts());
       const q = new URLSearchParams({ instances, by: who() });
       // Starting or stopping several instances takes a while (each stop has its grace).
       const r = await client.post<{ ok: boolean; message?: string; error?: string }>(`/api/services/${encodeURIComponent(name)}/scale?${q}`, { timeoutMs: 300_000 });
       if (r.status >= 400) {
         process.stderr.write(`clawback: ${r.body.message ?? r.body.error ?? `HTTP ${r.status}`}\n`);
-        process.exit(r.status === 404 ? 4 : r.status === 400 ? 2 : 1);
+        process.exit(exitCodeOfAnswer(r.status));
       }
       process.stdout.write(`${r.body.message}\n`);
     });

@@ -2,6 +2,21 @@
 import { DaemonUnreachable, TokenRefused } from './client.js';
 import { ConfigError } from '../config/errors.js';
 
+/**
+ * A wrong word on the command line ("maybe" for on|off, "abc" for a count): one line and exit 1. Exit 2 is kept for
+ * an invalid config file (README, "Commands"), so a script cannot mistake a typo for a broken config.
+ */
+export function usageError(message: string): never {
+  process.stderr.write(`clawback: ${message}\n`);
+  process.exit(1);
+}
+
+/** The exit code for a refused API request: 404 unknown service (4); 400 is an invalid config only where `configReload`. */
+export function exitCodeOfAnswer(status: number, configReload = false): number {
+  if (status === 404) return 4;
+  return status === 400 && configReload ? 2 : 1;
+}
+
 /** Exit codes: 1 error, 2 invalid config, 3 daemon not reachable (README, "Commands"). */
 export function fail(err: unknown): never {
   if (err instanceof DaemonUnreachable) {

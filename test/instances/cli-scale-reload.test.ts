@@ -47,7 +47,7 @@ describe('clawback scale / reload from the command line', () => {
     expect((await cli('scale', 'side', '2')).code).toBe(1);
     expect((await cli('scale', 'nope', '2')).code).toBe(4);
     const bad = await cli('scale', 'web', 'many');
-    expect(bad.code).toBe(2);
+    expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('instances: expected a whole number');
 
     const pids = Object.fromEntries((await status()).services.map((s) => [s.name, s.pid]));
