@@ -7,6 +7,7 @@ import { clawbackConfigSchema, type ClawbackConfig } from './schema.js';
 import { ConfigError, problemsFromZod } from './errors.js';
 import { demoConfig } from './demo-preset.js';
 import { expandInstances, templateView } from './expand-instances.js';
+import { unusableValues } from './unusable-values.js';
 import { effectiveCount, readScaleOverrides, type ScaleOverrides } from '../instances/scale-store.js';
 
 export { CONFIG_CANDIDATES, findConfigFile } from './find-config.js';
@@ -45,14 +46,18 @@ export function resolveStateDir(fromConfig: string | undefined, opts: LoadOption
 }
 
 export function parseConfigSource(text: string, file: string): unknown {
+  let raw: unknown;
   try {
     // YAML is a superset of JSON, so one parser serves both; errors carry line and column.
     const doc = YAML.parseDocument(text, { prettyErrors: true });
     if (doc.errors.length > 0) throw doc.errors[0]!;
-    return doc.toJS() as unknown;
+    raw = doc.toJS() as unknown;
   } catch (err) {
     throw new ConfigError(file, [{ path: '(file)', message: `cannot parse: ${(err as Error).message.split('\n')[0]}` }]);
   }
+  const problems = unusableValues(raw);
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return raw;
 }
 
 /** The file as declared (scaled services as their instance 0); problems name the field, the value and what was expected. */
