@@ -1,5 +1,5 @@
 // Finding, reading and validating the config file; relative paths resolved against the file's folder.
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -8,6 +8,7 @@ import { ConfigError, problemsFromZod } from './errors.js';
 import { demoConfig } from './demo-preset.js';
 import { expandInstances, templateView } from './expand-instances.js';
 import { unusableValues } from './unusable-values.js';
+import { formatBytes } from '../probes/byte-size.js';
 import { effectiveCount, readScaleOverrides, type ScaleOverrides } from '../instances/scale-store.js';
 
 export { CONFIG_CANDIDATES, findConfigFile } from './find-config.js';
@@ -114,6 +115,46 @@ function resolvePaths(config: ClawbackConfig, base: string): ClawbackConfig {
   return config;
 }
 
+/**
+ * Far above any real config (a few KiB; 64 scaled services with probes stay under 100 KiB). A bigger file is the wrong
+ * file, and the YAML parser's duplicate-key check is quadratic: 5 MB took 30 s, 50 MB over 10 minutes and ~1 GB,
+ * and /dev/zero grew until the process aborted.
+ */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** The file's text, read no further than MAX_CONFIG_BYTES (a pipe or device has no size to check first). */
+function readConfigText(file: string): string {
+  const tooBig = (size: string): ConfigError =>
+    new ConfigError(file, [{ path: '(file)', message: `is ${size}: expected a config file of at most ${formatBytes(MAX_CONFIG_BYTES)} (is it the right file?)` }]);
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    throw new ConfigError(file, [{ path: '(file)', message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new ConfigError(file, [{ path: '(file)', message: 'cannot read: EISDIR' }]);
+    if (st.isFile() && st.size > MAX_CONFIG_BYTES) throw tooBig(formatBytes(st.size));
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(64 * 1024);
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > MAX_CONFIG_BYTES) throw tooBig(`over ${formatBytes(MAX_CONFIG_BYTES)}`);
+      chunks.push(chunk.subarray(0, n));
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(file, [{ path: '(file)', message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const cwd = opts.cwd ?? process.cwd();
   const file = findConfigFile(opts);
@@ -123,13 +164,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     const declared = validateDeclared(raw, '(embedded demo config)');
     return { config: materialize({ raw, declared, file: undefined }, readScaleOverrides(stateDir), cwd), declared, raw, file: undefined, stateDir };
   }
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(file, [{ path: '(file)', message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
-  }
-  const raw = parseConfigSource(text, file);
+  const raw = parseConfigSource(readConfigText(file), file);
   const declared = validateDeclared(raw, file);
   const stateDir = resolveStateDir(declared.stateDir, opts, path.dirname(file));
   return { config: materialize({ raw, declared, file }, readScaleOverrides(stateDir)), declared, raw, file, stateDir };
