@@ -66,6 +66,16 @@ export function formatProblem(p: ConfigProblem): string {
   return `${p.path}: ${p.message}${got}`;
 }
 
+/**
+ * A shell-style placeholder where a value was expected (a docker-compose habit; the README once showed one): the
+ * file is read as written, so say that, instead of only "expected a bot token" about a value that is not one.
+ */
+function placeholderHint(value: unknown): string {
+  // Only a whole value of that shape: part of a value may be part of a secret, and a message never echoes one.
+  const m = typeof value === 'string' ? /^\s*(\$\{[A-Za-z_][A-Za-z0-9_]*\})\s*$/.exec(value) : null;
+  return m ? `; environment variables are not expanded here (${m[1]} is taken as written): put the value itself` : '';
+}
+
 /** Turns zod issues into problems, looking the offending value up in the raw input. */
 export function problemsFromZod(error: z.ZodError, raw: unknown): ConfigProblem[] {
   return error.issues.map((issue) => {
@@ -75,6 +85,7 @@ export function problemsFromZod(error: z.ZodError, raw: unknown): ConfigProblem[
     }
     let message = issue.message.replace(/^Invalid input: /, '');
     if (issue.code === 'unrecognized_keys') message = `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    message += placeholderHint(value);
     const p: ConfigProblem = { path: formatPath(issue.path), message };
     if (value !== undefined && issue.code !== 'unrecognized_keys') p.value = value;
     return p;
