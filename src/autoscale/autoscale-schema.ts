@@ -1,6 +1,6 @@
 // The `autoscale:` section of a service: bounds, the metric to follow, its target and the damping.
 import { z } from 'zod';
-import { duration } from '../config/duration-schema.js';
+import { duration, timeBound } from '../config/duration-schema.js';
 import { parseByteSize } from '../probes/byte-size.js';
 
 export const AUTOSCALE_METRICS = ['cpu', 'rss', 'latency', 'command'] as const;
@@ -31,7 +31,7 @@ export const autoscaleSchema = z
     /** For metric: command, argv printing one number (the first number in its output). */
     command: z.array(z.string().min(1)).min(1).optional(),
     /** Bound of one command run. */
-    timeout: duration.default(5_000),
+    timeout: timeBound.default(5_000),
   })
   .superRefine((a, ctx) => {
     if (a.min > a.max) ctx.addIssue({ code: 'custom', path: ['min'], message: `expected min (${a.min}) at most max (${a.max})` });

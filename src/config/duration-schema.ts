@@ -14,3 +14,9 @@ export const duration = z
     }
     return ms;
   });
+
+/**
+ * A duration that bounds a command or a request: 0 would mean "no bound at all" to the command runner, so a hung
+ * pidCommand or validator would stall its caller for good.
+ */
+export const timeBound = duration.pipe(z.number().min(1, { message: 'a time bound of 0 would mean no bound at all: expected at least 1ms' }));

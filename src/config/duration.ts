@@ -6,7 +6,9 @@ export function parseDuration(input: string | number): number | undefined {
   if (typeof input === 'number') return Number.isFinite(input) && input >= 0 ? input : undefined;
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(input);
   if (!m) return undefined;
-  return Math.round(Number(m[1]) * UNITS[m[2] ?? 'ms']!);
+  // 400 digits parse to Infinity, which a timer reads as 1 ms.
+  const ms = Math.round(Number(m[1]) * UNITS[m[2] ?? 'ms']!);
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 export function formatDuration(ms: number): string {

@@ -1,6 +1,6 @@
 // The config file's shape: every field, its default and its limits, in one place.
 import { z } from 'zod';
-import { duration } from './duration-schema.js';
+import { duration, timeBound } from './duration-schema.js';
 import { probeSchema } from '../probes/probe-schema.js';
 import { notifySchema } from '../notify/notify-schema.js';
 import { emergencySchema } from '../emergency/emergency-schema.js';
@@ -74,7 +74,7 @@ export const configFileSchema = z.strictObject({
   /** Optional command (argv) that validates the file; exit 0 = valid. "{file}" is replaced by the path. */
   validateCommand: z.array(z.string()).min(1).optional(),
   /** Bound of one validateCommand run (OpenClaw's validator takes 4-25 s on a busy machine). */
-  validateTimeout: duration.default(30_000),
+  validateTimeout: timeBound.default(30_000),
   /** Extra restore candidates written by the service itself (e.g. openclaw.json.bak), newest first. */
   backupGlobs: z.array(z.string()).default([]),
   /**
@@ -89,7 +89,7 @@ export const configFileSchema = z.strictObject({
 export const doctorSchema = z.strictObject({
   /** The service's own repair command (argv), e.g. ["openclaw","doctor","--fix","--non-interactive"]. */
   command: z.array(z.string()).min(1).optional(),
-  timeout: duration.default(60_000),
+  timeout: timeBound.default(60_000),
   /** Doctor runs per incident before escalating. */
   attempts: z.number().int().min(0).max(10).default(2),
   /** Healthy this long with a new config checksum -> the config is saved as last-known-good. */
@@ -116,7 +116,7 @@ export const externalSchema = z.strictObject({
   /** argv that stops it; default: the stop signal to its pid. */
   stopCommand: z.array(z.string().min(1)).min(1).optional(),
   /** Bound for each command and for the new pid to appear. */
-  timeout: duration.default(30_000),
+  timeout: timeBound.default(30_000),
 });
 
 export const serviceSchema = z.strictObject({

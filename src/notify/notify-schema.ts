@@ -1,6 +1,6 @@
 // The `notify:` config section: which channels get which events, and how hard we try to deliver.
 import { z } from 'zod';
-import { duration } from '../config/duration-schema.js';
+import { duration, timeBound } from '../config/duration-schema.js';
 import type { EventType } from '../observe/events.js';
 
 /** Every event type, for allow-lists and exclusions (kept in step with src/observe/events.ts). */
@@ -210,7 +210,7 @@ export const notifySchema = z
     /** Reminder while an incident stays open; 0 turns reminders off. */
     reminderInterval: duration.default(60 * MINUTE),
     /** Per-request timeout. */
-    timeout: duration.default(10_000),
+    timeout: timeBound.default(10_000),
     /** Attempts for a message the endpoint keeps refusing (5xx, 408); unreachable endpoints are retried until outboxMaxAge. */
     maxAttempts: z.number().int().min(1).max(1000).default(8),
     /** Pending messages older than this are dropped from the outbox. */

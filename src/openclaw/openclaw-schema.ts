@@ -1,6 +1,6 @@
 // The `openclaw` block of a service: what Clawback knows about the OpenClaw gateway it runs (CLI, evidence, scopes, drain).
 import { z } from 'zod';
-import { duration } from '../config/duration-schema.js';
+import { duration, timeBound } from '../config/duration-schema.js';
 
 export const openclawSchema = z.strictObject({
   /** argv of the openclaw CLI, e.g. ["openclaw"] or ["/opt/node24/bin/node", "/opt/openclaw/openclaw.mjs"]; run with the service's env. */
@@ -18,7 +18,7 @@ export const openclawSchema = z.strictObject({
    */
   evidence: z.boolean().default(true),
   /** Bound of each evidence command (a CLI start is 5-25 s on a loaded box). */
-  evidenceTimeout: duration.default(90_000),
+  evidenceTimeout: timeBound.default(90_000),
   /** Warn (at start and in `clawback doctor`) when the gateway's own systemd unit or LaunchAgent is enabled too. */
   otherSupervisorCheck: z.boolean().default(true),
 });

@@ -1,6 +1,6 @@
 // The `update` key of a service: where Clawback installs versions side by side and how it judges a switch.
 import { z } from 'zod';
-import { duration } from '../config/duration-schema.js';
+import { duration, timeBound } from '../config/duration-schema.js';
 
 export const updateSchema = z.strictObject({
   /** The npm package (the OpenClaw preset: "openclaw"). */
@@ -20,7 +20,7 @@ export const updateSchema = z.strictObject({
   /** Directories put first on PATH while installing (openclaw's preinstall script needs Node >= 24.16). */
   pathPrefix: z.array(z.string()).default([]),
   /** Bound of one install (npm downloads ~770 MB for openclaw). */
-  installTimeout: duration.default(900_000),
+  installTimeout: timeBound.default(900_000),
   /** The gateway's state files to back up before a switch and restore on rollback (paths or globs). */
   stateFiles: z.array(z.string()).default([]),
   /** Readiness URL watched after the switch; default the service's probe named "readiness", else its first http probe. */

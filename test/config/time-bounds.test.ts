@@ -1,0 +1,48 @@
+// A time bound of 0 meant "no bound" to the command runner (a hung pidCommand stalled external supervision for good),
+// and a 400-digit duration parsed to Infinity, which a timer reads as 1 ms: both are invalid config naming the field.
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/errors.js';
+import { parseDuration } from '../../src/config/duration.js';
+import { parseConfigSource, validateConfig } from '../../src/config/load.js';
+
+function problems(text: string): string {
+  try {
+    validateConfig(parseConfigSource(text, 'clawback.yaml'), 'clawback.yaml');
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message;
+    throw err;
+  }
+  return '';
+}
+
+describe('time bounds in the config', () => {
+  it('refuses 0 for a bound on a command or request, naming the field', () => {
+    const out = problems(
+      [
+        'services:',
+        '  - name: ext',
+        '    external: { pidFile: /run/x.pid, restartCommand: [systemctl, restart, x], timeout: 0 }',
+        '  - name: gw',
+        '    command: [node, s.js]',
+        '    configFile: { path: /tmp/x.json, validateCommand: [node, check.js], validateTimeout: 0s }',
+        '    doctor: { command: [gw, doctor], timeout: "0" }',
+        'notify: { timeout: 0 }',
+        '',
+      ].join('\n'),
+    );
+    for (const field of ['services[0].external.timeout', 'services[1].configFile.validateTimeout', 'services[1].doctor.timeout', 'notify.timeout']) {
+      expect(out).toContain(`${field}: a time bound of 0 would mean no bound at all`);
+    }
+  });
+
+  it('refuses a duration too large to be a number', () => {
+    expect(parseDuration(`${'9'.repeat(400)}s`)).toBeUndefined();
+    expect(parseDuration('1.5h')).toBe(5_400_000);
+    const out = problems(`services: [{ name: gw, command: [node, s.js], restart: { backoff: { max: "${'9'.repeat(400)}s" } } }]\n`);
+    expect(out).toMatch(/services\[0\]\.restart\.backoff\.max: expected a duration/);
+  });
+
+  it('still takes a positive bound', () => {
+    expect(problems('services: [{ name: ext, external: { pidFile: /run/x.pid, restartCommand: [a], timeout: 1ms } }]\n')).toBe('');
+  });
+});
