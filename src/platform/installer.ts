@@ -125,10 +125,14 @@ export function planInstall(input: PlanInput): Plan {
       commands: [
         { argv: [...SYSTEMCTL, 'daemon-reload'], when: 'after-files', why: 'make the user manager read the new unit files' },
         {
-          argv: [...SYSTEMCTL, 'try-restart', names.systemdService],
+          // Not try-restart: its SIGTERM stops every service when the running daemon came from a unit written before
+          // --keep-services-on-sigterm (an upgrade's reinstall). SIGUSR2 leaves them running in every version, and
+          // Restart=always starts the daemon again from the new unit. Fails harmlessly when the daemon is not running.
+          argv: [...SYSTEMCTL, 'kill', '--kill-who=main', '--signal=SIGUSR2', names.systemdService],
           when: 'after-files',
           onlyIfFilesChanged: true,
-          why: 'a daemon that is already running picks up the changed unit (services survive: KillMode=process)',
+          allowFailure: true,
+          why: 'a daemon that is already running exits leaving the services running, and systemd starts it again from the changed unit (it adopts them)',
         },
         {
           argv: [...SYSTEMCTL, 'enable', '--now', names.systemdService, names.systemdGuardianTimer],

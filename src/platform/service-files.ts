@@ -115,7 +115,7 @@ export function defaultPath(nodePath: string, platform: 'linux' | 'darwin' = 'li
 
 /**
  * argv of the daemon: node main.js run --keep-services-on-sigterm --config C --state-dir S. systemd and launchd stop
- * and restart the daemon with SIGTERM (a reinstall's try-restart, the guardian's restart, uninstall): the services
+ * and restart the daemon with SIGTERM (systemctl restart, the guardian's restart, uninstall): the services
  * keep running and the next daemon adopts them, as KillMode=process / AbandonProcessGroup intend.
  */
 export function daemonArgv(inputs: ServiceFileInputs): string[] {

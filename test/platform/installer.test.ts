@@ -119,7 +119,7 @@ describe('systemd install', () => {
     expect(first.changedFiles).toHaveLength(3);
     expect(runner.calls.map((c) => c.argv)).toEqual([
       ['systemctl', '--user', 'daemon-reload'],
-      ['systemctl', '--user', 'try-restart', 'clawback.service'],
+      ['systemctl', '--user', 'kill', '--kill-who=main', '--signal=SIGUSR2', 'clawback.service'],
       ['systemctl', '--user', 'enable', '--now', 'clawback.service', 'clawback-guardian.timer'],
       ['loginctl', 'enable-linger'],
     ]);
@@ -133,7 +133,7 @@ describe('systemd install', () => {
     expect(second.changedFiles).toEqual([]);
     expect(await snapshot(home)).toEqual(afterFirst);
     expect(again.calls.map((c) => c.argv[2])).toEqual(['daemon-reload', 'enable', undefined]);
-    expect(second.commands.find((c) => c.argv.includes('try-restart'))?.skipped).toBe('no file changed');
+    expect(second.commands.find((c) => c.argv.includes('--signal=SIGUSR2'))?.skipped).toBe('no file changed');
   });
 
   it('stops at a failing command but tolerates allowed failures', async () => {

@@ -9,6 +9,7 @@ import { CLI, runCli } from '../helpers/cli.js';
 import { isAlive, killTree, spawnMarked, waitFor } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
 import { daemonArgv, systemdDaemonUnit, type ServiceFileInputs } from '../../src/platform/service-files.js';
+import { planInstall } from '../../src/platform/installer.js';
 
 const cleanup: Array<() => void> = [];
 afterEach(() => {
@@ -48,5 +49,33 @@ describe('the installed daemon stopped by its service manager', () => {
     const st = JSON.parse((await runCli(['status', '--json', '--state-dir', inputs.stateDir])).stdout) as { services: Array<{ pid: number | null }> };
     expect(st.services[0]!.pid).toBe(servicePid);
     expect(existsSync(path.join(inputs.stateDir, 'daemon.stopped'))).toBe(false);
+  }, 60_000);
+
+  it("a reinstall after an upgrade leaves the services of a daemon started by an older unit (no --keep-services-on-sigterm) running", async () => {
+    const dir = tempDir('clawback-unit-reinstall-');
+    const port = await freePort();
+    const configPath = path.join(dir, 'clawback.yaml');
+    writeFileSync(configPath, YAML.stringify(markServices({ api: { port: 0 }, services: [{ name: 'web', command: [NODE, path.join(FIXTURES, 'instance-server.mjs'), String(port)] }] })));
+    const inputs: ServiceFileInputs = { nodePath: NODE, entryPath: CLI, configPath, stateDir: path.join(dir, 'state') };
+    // The ExecStart of a unit written before the flag existed: what systemd runs until the reinstall's restart.
+    const [cmd, ...args] = daemonArgv(inputs).filter((a) => a !== '--keep-services-on-sigterm');
+    const daemon = spawnMarked(cmd!, args);
+    cleanup.push(() => daemon.kill());
+    await daemon.waitForStdout('dashboard:', 30_000);
+    const servicePid = await waitFor(async () => {
+      const r = await runCli(['status', '--json', '--state-dir', inputs.stateDir]);
+      const j = r.code === 0 ? (JSON.parse(r.stdout) as { services: Array<{ pid: number | null; health: string }> }) : undefined;
+      return j?.services[0]?.health === 'healthy' ? (j.services[0].pid ?? undefined) : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 200 });
+    cleanup.push(() => killTree(servicePid));
+
+    // The signal the reinstall's restart step sends the running daemon (try-restart: the unit's KillSignal, SIGTERM).
+    const plan = planInstall({ platform: 'linux', hasSystemd: true, home: dir, nodePath: NODE, entryPath: CLI, configPath, stateDir: inputs.stateDir });
+    const step = plan.commands.find((c) => c.onlyIfFilesChanged)!;
+    const sent = /^--signal=(\S+)$/.exec(step.argv.find((a) => a.startsWith('--signal=')) ?? '')?.[1] ?? (/^KillSignal=(\S+)$/m.exec(systemdDaemonUnit(inputs))?.[1] ?? 'SIGTERM');
+    process.kill(daemon.pid, sent as NodeJS.Signals);
+    expect(await daemon.waitForExit(20_000), daemon.stderr()).toEqual({ code: 0, signal: null });
+    expect(isAlive(servicePid), `${step.argv.join(' ')} (${sent}) stopped the service of a daemon run by an older unit:\n${daemon.stdout()}`).toBe(true);
+    expect(step.allowFailure).toBe(true); // no daemon running: nothing to restart, enable --now starts it
   }, 60_000);
 });
