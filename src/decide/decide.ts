@@ -489,10 +489,29 @@ class Step {
         if (!s.instance) this.startNow('verify');
       }
     }
+    if (!s.work && s.held && s.held.reason !== 'human' && s.incident?.status === 'open' && s.incident.level >= 2 && !s.maintenance && s.desired === 'up') {
+      this.unrecordedRung(s.incident.level);
+    }
     // A singleton's instance left by an earlier daemon runs without a lease of this daemon: stop it (a new daemon stands by until it wins).
     if (s.instance && !this.placed()) this.losePlacement('a new daemon stands by until it wins the lease');
     if (!waitsForDependencies) this.startBoot();
     if (s.held && !s.instance && (s.phase as string) !== 'starting') s.phase = 'held';
+  }
+
+  /**
+   * Held at Level 2+ with nothing in flight: a doctor or agent run of a daemon that kept no work record (a Clawback from
+   * before in-flight work was persisted) was cut short. Left so, the incident stays open for ever and nobody is told.
+   * The doctor runs again (as a re-armed run), or the human rung is taken.
+   */
+  private unrecordedRung(level: Level): void {
+    const s = this.s;
+    if (level === 2 && this.p.doctorAttempts > 0) {
+      this.startWork('doctor', this.p.doctorTimeoutMs, { rearmed: true });
+      this.emit('incident.action', 'warning', `${this.p.name}: a doctor run was in flight when the daemon stopped (not recorded: an older Clawback); running it again`, { action: 'work-rearmed', kind: 'doctor', runId: s.work!.id }, 2);
+      this.fx.push({ type: 'run-doctor', runId: s.work!.id, incident: structuredClone(s.incident!) });
+      return;
+    }
+    this.human(`the Level ${level} repair in flight when the daemon stopped was not recorded (an older Clawback), so it cannot be re-armed or checked`);
   }
 
   /** A restart the last daemon scheduled keeps its time (bounded by the backoff cap, should the clock have jumped back). */

@@ -558,6 +558,57 @@ describe('daemon restart with work in flight (issue 16.5)', () => {
   });
 });
 
+describe('a repair rung cut short by a daemon that kept no in-flight work (state.json of an older Clawback)', () => {
+  // What a Clawback from before persisted work left when it died during its doctor run (or agent run): held, the
+  // incident open at Level 2 (or 3), and no work field at all.
+  const older = (level: 2 | 3, reason: 'preflight' | 'crash-loop'): ServiceState =>
+    normalizeState(
+      {
+        desired: 'up',
+        restartHistory: [1000, 2000, 3000, 4000],
+        backoffAttempt: 3,
+        restartsTotal: 3,
+        lastExit: { code: 3, signal: null, at: 4000, uptimeMs: 500, statusKnown: true },
+        held: { reason, detail: 'config file unparseable', since: 4000 },
+        instance: null,
+      },
+      { id: 'inc-old', openedAt: 900, level, highestLevel: level, reason: 'preflight: config file unparseable', doctorRuns: 1, agentRuns: level === 3 ? 1 : 0, status: 'open' },
+      'up',
+    );
+
+  it('Level 2: the doctor runs again as a re-armed run; nothing found then starts the service', () => {
+    const d = new Drive(policy({ doctorAttempts: 1, agent: AGENT }), older(2, 'crash-loop')).at(100_000, { type: 'boot', adopted: null });
+    expect(d.types()).toEqual(['run-doctor']);
+    expect(d.state.work).toMatchObject({ kind: 'doctor', incidentId: 'inc-old', rearmed: true, deadline: 105_000 });
+    expect(d.events('incident.action')[0]!.details).toMatchObject({ action: 'work-rearmed', kind: 'doctor' });
+    d.at(100_500, { type: 'doctor-done', runId: d.work().id, outcome: 'nothing-found', summary: 'no problem found' });
+    expect(d.types()).toEqual(['start']);
+  });
+
+  it('Level 3 (or no doctor configured): a person is told, not left with an open incident nobody works on', () => {
+    for (const [state, p] of [
+      [older(3, 'preflight'), policy({ doctorAttempts: 1, agent: AGENT })],
+      [older(2, 'preflight'), policy({ doctorAttempts: 0 })],
+    ] as const) {
+      const d = new Drive(p, state).at(100_000, { type: 'boot', adopted: null });
+      expect(d.state.incident).toMatchObject({ id: 'inc-old', status: 'waiting-human', level: 4 });
+      expect(d.events('incident.escalated')[0]!.message).toContain('not recorded (an older Clawback)');
+      expect(d.types()).toEqual([]);
+    }
+  });
+
+  it('a person already told, a maintenance window or a stopped service is left as it is', () => {
+    const told = { ...older(2, 'crash-loop'), held: { reason: 'human' as const, detail: 'x', since: 1 } };
+    const quiet = { ...older(2, 'crash-loop'), maintenance: { since: 1, until: null, reason: 'x', by: 'me' } };
+    const down = { ...older(2, 'crash-loop'), desired: 'down' as const };
+    for (const state of [told, quiet, down]) {
+      const d = new Drive(policy({ doctorAttempts: 1, agent: AGENT }), state).at(100_000, { type: 'boot', adopted: null });
+      expect(d.types()).toEqual([]);
+      expect(d.state.incident?.status).toBe('open');
+    }
+  });
+});
+
 describe('a backoff under way across a daemon restart', () => {
   const inBackoff = (): Drive => {
     const d = new Drive(policy()).up(0, 10).exit(100, 1);
