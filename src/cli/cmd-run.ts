@@ -107,6 +107,8 @@ export function registerRun(program: Command): void {
       // manager's journal, daemon.out.log), which is kept, shipped and read by others; there the file is named instead.
       say(`  dashboard: ${process.stdout.isTTY === true ? `${base}/#token=${running.token}` : `${base}/   (to control services from it, paste the token in ${tokenPath(running.ctx.stateDir)})`}`);
       say(`  API:       ${base}/api/status   metrics: ${base}/metrics`);
+      const unitWarning = olderUnitWarning(process.env, cmdOpts.keepServicesOnSigterm === true);
+      if (unitWarning) say(unitWarning);
       // A command that works as printed: `clawback` when PATH finds this install, else node + the absolute CLI path.
       say(`  status:    ${cliHint(['status'], { stateDir: running.ctx.stateDir, ...(g.config ? { config: g.config } : {}) })}`);
       say('  stop:      Ctrl-C (stops the services too); SIGUSR2 exits and leaves them running for the next daemon; SIGHUP reloads the config');
@@ -122,4 +124,15 @@ export function browsableHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1';
   if (host === '::' || host === '[::]') return '[::1]';
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/**
+ * A unit or job installed by a Clawback before --keep-services-on-sigterm runs the daemon without it: the service
+ * manager's restart (SIGTERM) then stops every service. Said at start so the person reinstalls before that happens.
+ */
+export function olderUnitWarning(env: NodeJS.ProcessEnv, keepServicesOnSigterm: boolean): string | undefined {
+  if (keepServicesOnSigterm) return undefined;
+  const manager = env.INVOCATION_ID ? 'systemd' : /^ai\.[a-z0-9-]+\.daemon$/.test(env.XPC_SERVICE_NAME ?? '') ? 'launchd' : undefined;
+  if (!manager) return undefined;
+  return `  warning:   run by ${manager} without --keep-services-on-sigterm (a unit from an older \`clawback install\`, or written by hand): its restart will stop every service; run \`clawback install\` again to update it`;
 }
