@@ -384,7 +384,7 @@ class Step {
       { reason, lastRung: inc.lastRung ?? null, cause: causeText, lastLines: lines, restarts: s.restartHistory.length, ...(retry > 0 ? { coolDownRetry: retry } : {}) },
       4,
     );
-    if (this.p.coolDownMs > 0) s.coolDownUntil = this.now + this.p.coolDownMs;
+    if (this.p.coolDownMs > 0 && s.desired === 'up') s.coolDownUntil = this.now + this.p.coolDownMs;
     if (s.placement?.active) this.fx.push({ type: 'release-placement', reason: `Level 4: ${reason}` });
   }
 
@@ -948,7 +948,8 @@ class Step {
     }
     if (s.coolDownUntil !== null && s.coolDownUntil <= now) {
       s.coolDownUntil = null;
-      if (s.incident?.status === 'waiting-human') this.request({ type: 'request', action: 'resume', by: 'cool-down' });
+      // A person's stop stands: the cool-down retries the ladder only for a service that is wanted up.
+      if (s.incident?.status === 'waiting-human' && s.desired === 'up') this.request({ type: 'request', action: 'resume', by: 'cool-down' });
     }
     const w = s.work;
     if (w?.kind === 'verify' && w.healthySince != null && p.agent && now - w.healthySince >= p.agent.verifyWindowMs) {
@@ -1055,9 +1056,10 @@ class Step {
     s.maintenance = null;
     // Still at Level 4 (nobody resumed it during the maintenance): the cool-down maintenance cleared starts over.
     const waiting = s.incident?.status === 'waiting-human' && s.held !== null;
-    if (waiting && this.p.coolDownMs > 0) s.coolDownUntil = this.now + this.p.coolDownMs;
+    const coolDown = waiting && this.p.coolDownMs > 0 && s.desired === 'up';
+    if (coolDown) s.coolDownUntil = this.now + this.p.coolDownMs;
     const still = waiting
-      ? `; still at Level 4: run \`clawback resume ${this.p.name}\`${this.p.coolDownMs > 0 ? ` (or the cool-down tries again in ${formatDuration(this.p.coolDownMs)})` : ''}`
+      ? `; still at Level 4: run \`clawback resume ${this.p.name}\`${coolDown ? ` (or the cool-down tries again in ${formatDuration(this.p.coolDownMs)})` : ''}`
       : '';
     this.emit('maintenance.ended', waiting ? 'warning' : 'info', `${this.p.name}: maintenance ended (${by}); healing is back${still}`, { by, afterMs: this.now - m.since, ...(waiting ? { waitingHuman: true } : {}) });
     if (s.desired === 'up' && !s.instance && !s.held && s.phase !== 'starting') this.startNow('resume');
