@@ -1102,7 +1102,11 @@ class Step {
       s.phase = 'stopped';
       s.nextStartAt = null;
     }
-    if (s.desired === 'up' && !s.instance && !s.maintenance && !s.work) this.startNow('placement');
+    if (s.desired === 'up' && !s.maintenance && !s.work) {
+      if (!s.instance) this.startNow('placement');
+      // Won back while the instance it fenced is still on its way down: start it again once gone (nothing else would).
+      else if (s.phase === 'stopping' && s.afterStop?.then === 'stay') s.afterStop = { then: 'start', reason: 'placement' };
+    }
   }
 
   /** The lease is gone (or going): stop the instance before the guard would kill it, then stand by. */

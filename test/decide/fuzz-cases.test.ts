@@ -33,4 +33,35 @@ describe('reducer fuzz cases', () => {
     expect(d.types(d.effects.slice(before))).not.toContain('start');
     expect(d.state.desired).toBe('down');
   });
+
+  it.each([
+    ['a late renewal confirms the same lease', 5],
+    ['it wins a new lease', 6],
+  ])('a singleton fenced while its lease holds after all (%s) starts again once the fenced instance exited', (_why, token) => {
+    const d = new ReducerDrive(testPolicy());
+    d.at(0, { type: 'placement', active: true, token: 5, holder: 'me', stopBy: 5000, killBy: 7000 });
+    d.at(0, { type: 'boot', adopted: null });
+    d.at(10, { type: 'started', instance: { pid: 10, pidStartTime: 1, startedAt: 10 }, reason: 'placement' });
+    // A renewal missed its deadline: the member fences itself (stops its instance), then wins the lease again.
+    d.at(5000, { type: 'tick' });
+    expect(d.types()).toEqual(['stop']);
+    d.at(5100, { type: 'placement', active: true, token, holder: 'me', stopBy: 10_000, killBy: 12_000 });
+    d.at(5300, { type: 'exited', pid: 10, code: null, signal: 'SIGTERM', at: 5300, statusKnown: true });
+    // It holds the lease (every other member stands by): it must run it, with the lease's token.
+    expect(d.last.filter((e) => e.type === 'start')).toEqual([{ type: 'start', reason: 'placement', fencingToken: token }]);
+    expect(d.state.phase).toBe('starting');
+  });
+
+  it('a lease lost again before the fenced instance exited leaves it stopped', () => {
+    const d = new ReducerDrive(testPolicy());
+    d.at(0, { type: 'placement', active: true, token: 5, holder: 'me', stopBy: 5000, killBy: 7000 });
+    d.at(0, { type: 'boot', adopted: null });
+    d.at(10, { type: 'started', instance: { pid: 10, pidStartTime: 1, startedAt: 10 }, reason: 'placement' });
+    d.at(5000, { type: 'tick' });
+    d.at(5100, { type: 'placement', active: true, token: 6, holder: 'me', stopBy: 10_000, killBy: 12_000 });
+    d.at(5200, { type: 'placement', active: false, holder: 'other' });
+    d.at(5300, { type: 'exited', pid: 10, code: null, signal: 'SIGTERM', at: 5300, statusKnown: true });
+    expect(d.types()).toEqual([]);
+    expect(d.state.phase).toBe('stopped');
+  });
 });
