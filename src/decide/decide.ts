@@ -563,6 +563,12 @@ class Step {
       this.emit('probe.failed', 'warning', `${this.p.name}: not started (maintenance): ${problem}`, { problem });
       return;
     }
+    if (s.desired === 'down') {
+      // A person stopped it while the start was under way: a start nobody wants any more failed, no incident to open.
+      if (s.phase === 'stopped' && s.held) s.phase = 'held';
+      this.emit('service.stopped', 'info', `${this.p.name} stopped (the start under way was refused: ${problem})`, { problem });
+      return;
+    }
     if (s.work?.kind === 'verify') return this.verifyFailed(`the start was refused: ${problem}`);
     if (s.work) {
       s.phase = 'held';
@@ -650,8 +656,13 @@ class Step {
       else this.emit('service.stopped', 'info', `${p.name} finished (exit code 0); restart policy ${p.restartPolicy}: not restarted`);
       return;
     }
+    if (s.desired === 'down') {
+      // A person stopped it while its start was under way (the start failed after that): nothing to heal, no incident.
+      s.phase = s.held ? 'held' : 'stopped';
+      return;
+    }
     this.openIncident(0, reason, { lastExit: exit, ...(lastLines && lastLines.length > 0 ? { lastLines: lastLines.slice(-20) } : {}) }, exit.at);
-    if (s.desired === 'down' || p.restartPolicy === 'never') {
+    if (p.restartPolicy === 'never') {
       s.phase = 'stopped';
       return;
     }

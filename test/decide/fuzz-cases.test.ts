@@ -64,4 +64,28 @@ describe('reducer fuzz cases', () => {
     expect(d.types()).toEqual([]);
     expect(d.state.phase).toBe('stopped');
   });
+
+  it("a start a person stopped while under way, then refused by its preflight, opens no incident and pages nobody", () => {
+    const d = new ReducerDrive(testPolicy({ doctorAttempts: 0 }));
+    d.at(0, { type: 'boot', adopted: null });
+    d.at(100, { type: 'request', action: 'stop', by: 'human' });
+    d.at(200, { type: 'preflight-failed', problem: 'port 8080 is held' });
+    expect(d.state.incident).toBeNull();
+    expect(d.state.held).toBeNull();
+    expect(d.state.phase).toBe('stopped');
+    expect(d.events('breaker.tripped')).toEqual([]);
+    expect(d.events('incident.escalated')).toEqual([]);
+    expect(d.events('service.stopped')).toHaveLength(1);
+  });
+
+  it('a start a person stopped while under way, then failing to spawn, leaves no incident open on the stopped service', () => {
+    const d = new ReducerDrive(testPolicy());
+    d.at(0, { type: 'boot', adopted: null });
+    d.at(100, { type: 'request', action: 'stop', by: 'human' });
+    d.at(200, { type: 'start-failed', error: 'spawn ENOENT' });
+    expect(d.state.incident).toBeNull();
+    expect(d.state.phase).toBe('stopped');
+    expect(d.events('incident.opened')).toEqual([]);
+    expect(nextWake(d.state, d.p)).toBeNull();
+  });
 });
