@@ -865,6 +865,12 @@ class Step {
         this.emit('service.restarting', 'warning', `restarting ${p.name} (manual)`, { reason: 'manual' }, 0);
       }
       if (s.phase === 'backoff') s.phase = 'stopped';
+      // Already on its way down (their own stop, a Level 4 stop): the restart is the start after it. A stop's
+      // stronger follow-up ('stay', 'hold') kept the service down with nothing to start it.
+      if (s.phase === 'stopping' && s.afterStop?.then !== 'dispose') {
+        s.afterStop = { then: 'start', reason: 'manual' };
+        return;
+      }
       // A person's restart is planned: the service drains (like `openclaw gateway restart`).
       this.restartInstance('manual', p.drainGraceMs);
       return;

@@ -89,10 +89,9 @@ describe('reducer fuzz cases', () => {
     expect(nextWake(d.state, d.p)).toBeNull();
   });
 
-  // KNOWN OPEN DEFECT (found by the fuzz, not fixed in this round): restartRequest keeps a stop's non-start
-  // follow-up ('stay' of a person's stop, 'hold' of Level 4), so the restart is dropped and the service stays down
-  // with desired 'up' and nothing holding it. Remove `.fails` (and World.droppedRestart in fuzz.test.ts) with the fix.
-  it.fails("KNOWN: a person's restart while their own stop is still under way starts the service once it exited", () => {
+  // Found by the fuzz: restartRequest kept a stop's non-start follow-up ('stay' of a person's stop, 'hold' of Level 4),
+  // so the restart was dropped and the service stayed down with desired 'up' and nothing holding it.
+  it("a person's restart while their own stop is still under way starts the service once it exited", () => {
     const d = new ReducerDrive(testPolicy()).up(0, 10);
     d.at(100, { type: 'request', action: 'stop', by: 'human' });
     expect(d.types()).toEqual(['stop']);

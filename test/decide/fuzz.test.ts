@@ -47,11 +47,6 @@ interface World {
   autoStarts: number[];
   /** The next fencing token a won lease carries. */
   nextToken: number;
-  /**
-   * KNOWN OPEN DEFECT (fuzz-cases.test.ts, it.fails): a person's restart while a stop with another follow-up (a
-   * person's stop, a Level 4 hold) is under way is dropped. Set by such a restart; the liveness check skips it meanwhile.
-   */
-  droppedRestart: boolean;
   /** Booted with waitsForDependencies, dependencies-ready not yet heard. */
   waitingDeps: boolean;
   /** Steps checked so far (the costlier checks run on every 8th). */
@@ -108,7 +103,6 @@ function worldHears(w: World, input: ServiceInput): void {
       w.reverts.delete(input.runId);
       break;
     case 'request':
-      w.droppedRestart = input.by === 'human' && input.action === 'restart' ? w.droppedRestart || w.stopping : input.by === 'human' ? false : w.droppedRestart;
       if (input.by === 'human' && (input.action === 'start' || input.action === 'resume' || input.action === 'restart')) {
         w.personStopped = false;
         w.autoStarts = [];
@@ -174,7 +168,6 @@ function check(w: World, p: ServicePolicy, prev: ServiceState, step: Step, next:
         if (prev.held?.reason === 'human' && !human && !coolDownDue && input.type !== 'doctor-done' && !personAsked) return `a Level 4 hold started (${e.reason}) on ${input.type}`;
         if (next.placement && e.fencingToken !== (next.placement.token ?? undefined)) return 'a start without the fencing token';
         w.start = e.reason;
-        w.droppedRestart = false;
         if (e.reason === 'cool-down') w.autoStarts = [];
         if (AUTO.includes(e.reason)) {
           // A restart through a stop counts from when it was decided (the reducer counts it then, the exit comes a grace later).
@@ -260,7 +253,7 @@ function check(w: World, p: ServicePolicy, prev: ServiceState, step: Step, next:
     if (
       input.type === 'tick' &&
       next.desired === 'up' && next.phase === 'stopped' && !next.held && !next.maintenance && !next.work && !w.start && !w.proc &&
-      p.restartPolicy === 'always' && placed && !next.disposed && !w.waitingDeps && !w.droppedRestart && next.incident?.status !== 'waiting-human'
+      p.restartPolicy === 'always' && placed && !next.disposed && !w.waitingDeps && next.incident?.status !== 'waiting-human'
     )
       return 'wanted up, nothing holds it, and nothing will start it';
     if (input.type === 'tick' && !next.disposed) {
@@ -384,7 +377,6 @@ function emptyWorld(): World {
     autoStarts: [],
     nextToken: 1,
     waitingDeps: false,
-    droppedRestart: false,
     checks: 0,
   };
 }
