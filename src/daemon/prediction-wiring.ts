@@ -133,6 +133,29 @@ export class PredictorRegistry {
   readonly byService = new Map<string, ServicePredictor>();
   /** The slope buffer every service's fits share (they run one at a time on the daemon's thread). */
   readonly scratch = new PairScratch();
+  /** The daemon's status extras, once the plugin is up: a service added by a reload shows its forecast too. */
+  private extras: Map<string, () => Record<string, unknown>> | undefined;
+
+  /** A runtime's predictor, from its creation (at boot, reload or scale) until its disposal. */
+  add(name: string, pred: ServicePredictor): void {
+    this.byService.set(name, pred);
+    this.extras?.set(name, () => ({ forecast: pred.view() }));
+  }
+
+  /**
+   * The runtime was disposed (removed by a reload or a scale down, replaced, or the daemon stopping): without this
+   * its predictor stayed for the daemon's life, and so did its last forecast in /metrics, a removed service's ETA.
+   */
+  remove(name: string, pred: ServicePredictor): void {
+    if (this.byService.get(name) !== pred) return;
+    this.byService.delete(name);
+    this.extras?.delete(name);
+  }
+
+  showIn(extras: Map<string, () => Record<string, unknown>>): void {
+    this.extras = extras;
+    for (const [name, pred] of this.byService) extras.set(name, () => ({ forecast: pred.view() }));
+  }
 }
 
 /** Names recurring crash signatures when an incident opens (journaled; the Level 3 prompt reads the journal). */
@@ -140,10 +163,7 @@ export function crashPatternPlugin(registry: PredictorRegistry, metrics?: Metric
   return {
     name: 'prediction',
     init(ctx, daemon) {
-      for (const [name, rt] of daemon.runtimes) {
-        const pred = registry.byService.get(name);
-        if (pred && rt) daemon.statusExtras.set(name, () => ({ forecast: pred.view() }));
-      }
+      registry.showIn(daemon.statusExtras);
       if (metrics) {
         new Gauge({
           name: 'clawback_memory_forecast_eta_seconds',

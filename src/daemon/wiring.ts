@@ -47,7 +47,7 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
         isHealthy: () => rt().current() !== undefined && rt().persisted().health === 'healthy' && !rt().currentIncident(),
         isRestarting: () => rt().persisted().phase !== 'running',
       }, predictors.scratch);
-      predictors.byService.set(service.name, predictor);
+      predictors.add(service.name, predictor);
       const feedMetrics = probeMetricsFeed(metrics, service.name);
       const watch = probeHealthWatch({
         service,
@@ -64,7 +64,12 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
           openclaw.onProbeResult(service.name, r);
         },
       });
-      return { ...watch, attach: (inst) => (predictor.reset(), watch.attach(inst)) };
+      return {
+        ...watch,
+        attach: (inst) => (predictor.reset(), watch.attach(inst)),
+        // Stopped only when the runtime is disposed: its predictor goes with it.
+        stop: () => (watch.stop(), predictors.remove(service.name, predictor)),
+      };
     },
     makeRepairers: (service, rt, ctx) => {
       const agent = emergencyRepairer(service, ctx, rt, stores);
