@@ -1,6 +1,7 @@
 // The config file's shape: every field, its default and its limits, in one place.
 import { z } from 'zod';
 import { duration, timeBound } from './duration-schema.js';
+import { byteSize } from '../probes/byte-size-schema.js';
 import { probeSchema } from '../probes/probe-schema.js';
 import { notifySchema } from '../notify/notify-schema.js';
 import { emergencySchema } from '../emergency/emergency-schema.js';
@@ -59,7 +60,8 @@ export const stopSchema = z.strictObject({
 export const logsSchema = z.strictObject({
   /** Directory for the service's output; default <stateDir>/logs. */
   dir: z.string().optional(),
-  maxBytes: z.number().int().min(1024).default(10 * 1024 * 1024),
+  /** "10MiB" or a number of bytes, as the memory probe's limit is written. */
+  maxBytes: byteSize.pipe(z.number().int().min(1024, { message: 'expected at least 1024 bytes (1KiB)' })).default(10 * 1024 * 1024),
   keep: z.number().int().min(0).max(100).default(3),
   /**
    * Redact the service's own output before it reaches its log file (secrets of its environment, known token

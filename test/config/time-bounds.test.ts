@@ -1,5 +1,5 @@
-// A time bound of 0 meant "no bound" to the command runner (a hung pidCommand stalled external supervision for good),
-// and a 400-digit duration parsed to Infinity, which a timer reads as 1 ms: both are invalid config naming the field.
+// Bounds in the config: a time bound of 0 meant "no bound" to the command runner (a hung pidCommand stalled external
+// supervision for good), a 400-digit duration parsed to Infinity (a 1 ms timer), and log sizes took no unit.
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
 import { parseDuration } from '../../src/config/duration.js';
@@ -44,5 +44,14 @@ describe('time bounds in the config', () => {
 
   it('still takes a positive bound', () => {
     expect(problems('services: [{ name: ext, external: { pidFile: /run/x.pid, restartCommand: [a], timeout: 1ms } }]\n')).toBe('');
+  });
+});
+
+describe('log sizes in the config', () => {
+  it('takes "10MiB" as the memory limit is written, and names a size too small', () => {
+    expect(problems('services: [{ name: gw, command: [node, s.js], logs: { maxBytes: 10MiB, keep: 2 } }]\n')).toBe('');
+    expect(problems('services: [{ name: gw, command: [node, s.js], logs: { maxBytes: 20971520 } }]\n')).toBe('');
+    expect(problems('services: [{ name: gw, command: [node, s.js], logs: { maxBytes: 100 } }]\n')).toContain('services[0].logs.maxBytes: expected at least 1024 bytes');
+    expect(problems('services: [{ name: gw, command: [node, s.js], logs: { maxBytes: lots } }]\n')).toContain('services[0].logs.maxBytes: expected a size such as');
   });
 });
