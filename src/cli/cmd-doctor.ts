@@ -45,7 +45,12 @@ export function registerDoctor(program: Command): void {
           const ext = await externalLivePid(service);
           if (ext !== undefined) ctx.currentPid = ext;
         }
-        const report = await runDoctor(ctx, { fix: !!o.fix, rules: [preflightRule(['command', 'cwd', 'env']), ...defaultRules({ serviceDoctor: { always: false } }), otherSupervisorRule()] });
+        // The daemon may be repairing this service right now (Level 2): this run waits for it rather than racing it.
+        const onLockWait = (owner: { pid: number } | null): void => {
+          const who = owner ? (owner.pid === live.daemonPid ? `the daemon (pid ${owner.pid}) is` : `pid ${owner.pid} is`) : 'another doctor run is';
+          process.stderr.write(`clawback: ${who} repairing ${service.name} right now; waiting for it to finish (up to ${Math.round(service.doctor.timeout / 1000)} s)\n`);
+        };
+        const report = await runDoctor(ctx, { fix: !!o.fix, onLockWait, rules: [preflightRule(['command', 'cwd', 'env']), ...defaultRules({ serviceDoctor: { always: false } }), otherSupervisorRule()] });
         reports.push({ service: service.name, ...report });
       }
       const exitCode = Math.max(0, ...reports.map((r) => r.exitCode));

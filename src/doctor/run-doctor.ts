@@ -10,6 +10,8 @@ import { portHolderRule } from './rule-port-holder.js';
 import { diskSpaceRule, type DiskSpaceOptions } from './rule-disk-space.js';
 import { SERVICE_DOCTOR, serviceDoctorRule, type ServiceDoctorOptions } from './rule-service-doctor.js';
 import { readCurrent, snapshotBeforeRepair } from './safe-user-write.js';
+import { takeRepairLock } from './repair-lock.js';
+import type { LockOwner } from '../platform/file-lock.js';
 
 /**
  * Exit codes of a doctor run (and of `clawback doctor`):
@@ -24,7 +26,13 @@ export interface RunDoctorOptions {
   rules?: RepairRule[];
   /** Stamped on every event. */
   incidentId?: string;
+  /** With fix: how long to wait for another process's repair of this service to end. Default: the service's doctor.timeout. */
+  lockWaitMs?: number;
+  /** With fix: told once when another process is repairing this service and this run waits for it. */
+  onLockWait?: (owner: LockOwner | null) => void;
 }
+
+export const REPAIR_LOCK = 'repair-lock';
 
 export interface DoctorReport {
   findings: Finding[];
@@ -53,7 +61,35 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export async function runDoctor(callerCtx: DoctorContext, opts: RunDoctorOptions): Promise<DoctorReport> {
+/** A repairing run holds the service's repair lock throughout (see repair-lock.ts); a diagnosis needs none. */
+export async function runDoctor(ctx: DoctorContext, opts: RunDoctorOptions): Promise<DoctorReport> {
+  if (!opts.fix) return runDoctorPass(ctx, opts);
+  const waitMs = opts.lockWaitMs ?? ctx.service.doctor.timeout;
+  const lock = await takeRepairLock(ctx.stateDir, ctx.service.name, { clock: ctx.clock, waitMs, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(opts.onLockWait ? { onWait: opts.onLockWait } : {}) });
+  if (!lock.ok) {
+    const who = lock.owner ? `pid ${lock.owner.pid}${lock.owner.pid === ctx.daemonPid ? ', the clawback daemon' : ''}` : 'another process';
+    const f: Finding = {
+      id: `${REPAIR_LOCK}:${ctx.service.name}`,
+      rule: REPAIR_LOCK,
+      severity: 'warning',
+      title: `another doctor run is repairing ${ctx.service.name}`,
+      evidence: `${who} still held ${ctx.service.name}'s repair lock after ${Math.round(waitMs / 1000)} s; nothing was changed by this run`,
+      fix: 'wait for that run to end (clawback status, the journal), then run again',
+      fixable: false,
+    };
+    const ev: ClawbackEvent = { type: 'doctor.finding', severity: f.severity, time: ctx.clock.now(), service: ctx.service.name, level: 2, message: `${ctx.service.name}: ${f.title} (${f.evidence})`, details: { rule: f.rule, findingId: f.id, fixable: false, fix: f.fix ?? null } };
+    if (opts.incidentId !== undefined) ev.incidentId = opts.incidentId;
+    ctx.emit(ev);
+    return { findings: [f], outcomes: [], exitCode: DOCTOR_EXIT.FINDINGS_LEFT };
+  }
+  try {
+    return await runDoctorPass(ctx, opts);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runDoctorPass(callerCtx: DoctorContext, opts: RunDoctorOptions): Promise<DoctorReport> {
   // The same bytes are validated once per run (rules ask about the same file; a validator can take 30 s).
   const ctx: DoctorContext = callerCtx.validity ? callerCtx : { ...callerCtx, validity: new Map() };
   const rules = opts.rules ?? defaultRules();

@@ -1,0 +1,85 @@
+// Two actors repairing one service: the daemon's Level 2 run (here in-process) and a person's `clawback doctor --fix` (a real
+// second process) must not run the service's own doctor on the same config at once.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { runDoctor } from '../../src/doctor/run-doctor.js';
+import { configRestoreRule } from '../../src/doctor/rule-config-restore.js';
+import { repairLockPath } from '../../src/doctor/repair-lock.js';
+import { runCli } from '../helpers/cli.js';
+import { makeFixture, type DoctorFixture } from './doctor-fixtures.js';
+
+const KEYS = ['name', 'host', 'port', 'token'];
+
+/** Rejects any key but KEYS, naming each as "KEY: unknown key". */
+const VALIDATOR = `import { readFileSync } from 'node:fs';
+let cfg; try { cfg = JSON.parse(readFileSync(process.argv[2], 'utf8')); } catch { process.stderr.write('unparseable\\n'); process.exit(1); }
+const extra = Object.keys(cfg).filter((k) => !${JSON.stringify(KEYS)}.includes(k));
+for (const k of extra) process.stderr.write(k + ': unknown key\\n');
+process.exit(extra.length ? 1 : 0);
+`;
+
+/** A slow service doctor (as OpenClaw's, 9-18 s) that drops unknown keys, logging when each run starts and ends. */
+const DOCTOR = (log: string): string => `import { readFileSync, writeFileSync, renameSync, appendFileSync } from 'node:fs';
+const file = process.argv[2];
+appendFileSync(${JSON.stringify(log)}, 'start ' + Date.now() + '\\n');
+await new Promise((r) => setTimeout(r, 5000));
+const cfg = JSON.parse(readFileSync(file, 'utf8'));
+for (const k of Object.keys(cfg)) if (!${JSON.stringify(KEYS)}.includes(k)) delete cfg[k];
+writeFileSync(file + '.tmp', JSON.stringify(cfg) + '\\n'); renameSync(file + '.tmp', file);
+appendFileSync(${JSON.stringify(log)}, 'end ' + Date.now() + '\\n');
+`;
+
+describe("a person's doctor --fix while the daemon's doctor repairs the same service", () => {
+  let fx: DoctorFixture;
+  beforeEach(async () => {
+    fx = await makeFixture();
+  });
+  afterEach(() => fx.cleanup());
+
+  it('waits for the running repair instead of running the service doctor beside it, and says so', async () => {
+    const log = path.join(fx.dir, 'doctor-runs.log');
+    const validator = await fx.script('validate-keys.mjs', VALIDATOR);
+    const doctor = await fx.script('slow-doctor.mjs', DOCTOR(log));
+    const configFile = { path: fx.configPath, format: 'json', validateCommand: [process.execPath, validator, '{file}'] };
+    const doctorCfg = { command: [process.execPath, doctor, fx.configPath], timeout: '20s' };
+    fx.withService({ configFile: { ...fx.service.configFile!, ...configFile }, doctor: doctorCfg });
+    const yamlFile = path.join(fx.dir, 'clawback.yaml');
+    await fs.writeFile(
+      yamlFile,
+      YAML.stringify({ stateDir: fx.stateDir, services: [{ name: 'gateway', command: [process.execPath, 'server.mjs'], cwd: fx.dir, env: { CLAWBACK_TEST_CHILD: '1' }, configFile, doctor: doctorCfg }] }),
+    );
+    await fs.writeFile(fx.configPath, '{"name":"demo-gateway","host":"127.0.0.1","port":18789,"token":"t0ken-kept","bogus":1}\n');
+
+    // The daemon's Level 2 run starts first; the person's CLI comes while its service doctor is still running.
+    const daemonRun = runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    for (let i = 0; i < 100 && !(existsSync(log) && readFileSync(log, 'utf8').includes('start')); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(readFileSync(log, 'utf8')).toContain('start');
+    const cli = await runCli(['--config', yamlFile, 'doctor', 'gateway', '--fix'], { timeoutMs: 30_000 });
+    const report = await daemonRun;
+
+    // One service doctor ran: the CLI waited for the daemon's repair and then found the config valid.
+    const runs = readFileSync(log, 'utf8').trim().split('\n');
+    expect(runs.filter((l) => l.startsWith('start'))).toHaveLength(1);
+    expect(report.exitCode).toBe(1);
+    expect(cli.stderr).toContain('repairing gateway right now; waiting for it to finish');
+    expect(cli.stdout).toContain('gateway: healthy');
+    expect(cli.code).toBe(0);
+    expect(JSON.parse(readFileSync(fx.configPath, 'utf8'))).toEqual({ name: 'demo-gateway', host: '127.0.0.1', port: 18789, token: 't0ken-kept' });
+    expect(existsSync(repairLockPath(fx.stateDir, 'gateway'))).toBe(false);
+  }, 40_000);
+
+  it('a repair lock still held after the wait changes nothing and says who holds it', async () => {
+    await fs.mkdir(path.dirname(repairLockPath(fx.stateDir, 'gateway')), { recursive: true });
+    // Held by a live process (this test's own parent, never us): not abandoned.
+    await fs.writeFile(repairLockPath(fx.stateDir, 'gateway'), JSON.stringify({ pid: process.ppid, startTime: null, acquiredAt: Date.now(), token: 'other' }));
+    await fs.writeFile(fx.configPath, '{"name":"demo-gateway","host":"127.0.0.1","port":"x"}\n');
+    const report = await runDoctor(fx.ctx(), { fix: true, lockWaitMs: 300, rules: [configRestoreRule()] });
+    expect(report.exitCode).toBe(2);
+    expect(report.outcomes).toHaveLength(0);
+    expect(report.findings.map((f) => f.rule)).toEqual(['repair-lock']);
+    expect(report.findings[0]!.evidence).toContain(`pid ${process.ppid}`);
+    expect(readFileSync(fx.configPath, 'utf8')).toContain('"port":"x"');
+  });
+});
