@@ -22,10 +22,16 @@ export function rollingRestart(daemon: Daemon, name: string, opts: { timeoutMs?:
     // Those not serving first: restarting a healthy one while another is down would leave fewer than N - 1 serving.
     const names = rolloutOrder(all, daemon.runtimes);
     const done: string[] = [];
+    const skipped: string[] = [];
     const started = clock.monotonic();
     for (const n of names) {
       const rt = daemon.runtimes.get(n);
       if (!rt) continue; // removed meanwhile cannot happen (exclusive), but a missing one is no failure of the rollout
+      // A person's stop (before or during the rollout) wins: a restart request would start the instance again.
+      if (rt.persisted().desired !== 'up') {
+        skipped.push(n);
+        continue;
+      }
       const down = await peersDown(n, daemon.runtimes, clock, timeoutMs, daemon.stopSignal);
       if (down.length > 0) {
         const left = names.filter((x) => !done.includes(x));
@@ -45,8 +51,9 @@ export function rollingRestart(daemon: Daemon, name: string, opts: { timeoutMs?:
       }
       done.push(n);
     }
-    const message = `rolling restart of ${name}: ${done.length} instance(s) restarted one at a time, each healthy before the next (${((clock.monotonic() - started) / 1000).toFixed(1)} s)`;
-    ctx.emit({ type: 'service.rollout-done', time: clock.now(), severity: 'info', service: name, message, details: { restarted: done, by: opts.by } });
-    return { status: 200, body: { ok: true, message, restarted: done } };
+    const kept = skipped.length > 0 ? `; ${skipped.join(', ')} left stopped (stopped by a person; \`clawback start\` to run ${skipped.length > 1 ? 'them' : 'it'})` : '';
+    const message = `rolling restart of ${name}: ${done.length} instance(s) restarted one at a time, each healthy before the next (${((clock.monotonic() - started) / 1000).toFixed(1)} s)${kept}`;
+    ctx.emit({ type: 'service.rollout-done', time: clock.now(), severity: 'info', service: name, message, details: { restarted: done, skipped, by: opts.by } });
+    return { status: 200, body: { ok: true, message, restarted: done, skipped } };
   });
 }
