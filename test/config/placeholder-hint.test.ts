@@ -1,18 +1,9 @@
 // The README showed `botToken: ${TELEGRAM_BOT_TOKEN}`, but the config is read as written: validate then said only
 // "expected a bot token (value not shown: it is a secret)" about a value that was no secret and no token.
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/errors.js';
-import { parseConfigSource, validateConfig } from '../../src/config/load.js';
+import { configProblems } from '../helpers/config-problems.js';
 
-function problems(text: string): string {
-  try {
-    validateConfig(parseConfigSource(text, 'clawback.yaml'), 'clawback.yaml');
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message;
-    throw err;
-  }
-  return '';
-}
+const problems = configProblems;
 
 describe('a ${VARIABLE} placeholder in the config', () => {
   it('is named as not expanded where it made a field invalid (the README\'s old Telegram example, a port)', () => {

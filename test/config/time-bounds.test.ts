@@ -1,19 +1,10 @@
 // Bounds in the config: a time bound of 0 meant "no bound" to the command runner (a hung pidCommand stalled external
 // supervision for good), a 400-digit duration parsed to Infinity (a 1 ms timer), and log sizes took no unit.
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/errors.js';
 import { parseDuration } from '../../src/config/duration.js';
-import { parseConfigSource, validateConfig } from '../../src/config/load.js';
+import { configProblems } from '../helpers/config-problems.js';
 
-function problems(text: string): string {
-  try {
-    validateConfig(parseConfigSource(text, 'clawback.yaml'), 'clawback.yaml');
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message;
-    throw err;
-  }
-  return '';
-}
+const problems = configProblems;
 
 describe('time bounds in the config', () => {
   it('refuses 0 for a bound on a command or request, naming the field', () => {

@@ -5,22 +5,14 @@ import type { Effect, ServiceInput } from '../../src/decide/inputs.js';
 import type { ServicePolicy } from '../../src/decide/policy.js';
 import { initialState, normalizeState, type ServiceState, type StartReason } from '../../src/decide/service-state.js';
 import { testPolicy } from './policy-fixture.js';
+import { seededRandom } from '../../src/drill/chaos-schedule.js';
 
 const SEQUENCES = 300;
 const STEPS = 200;
 const HOUR = 3_600_000;
 
-/** mulberry32: a tiny seeded PRNG, so every failure reproduces from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the chaos drill's): every failure reproduces from its seed. */
+const prng = seededRandom;
 
 /** What the executor (the runtime and the processes it watches) knows: the ground truth the reducer must agree with. */
 interface World {

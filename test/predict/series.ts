@@ -1,21 +1,13 @@
 // Synthetic RSS and latency series for the prediction tests: seeded, so every run sees the same noise.
 import type { RssSample } from '../../src/predict/memory-trend.js';
+import { seededRandom } from '../../src/drill/chaos-schedule.js';
 
 export const MiB = 1024 * 1024;
 export const MIN = 60_000;
 export const T0 = 1_700_000_000_000;
 
-/** mulberry32: a tiny deterministic PRNG in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: a tiny deterministic PRNG in [0, 1) (the chaos drill's). */
+export const rng = seededRandom;
 
 /** Samples every stepMs from T0 for durationMs; level(tMs since T0) in bytes, times (1 ± noise) uniform. */
 export function series(durationMs: number, stepMs: number, level: (ms: number) => number, noise: number, seed: number): RssSample[] {
