@@ -63,6 +63,11 @@ function confirmDue(s: ServiceState, p: ServicePolicy): number | null {
   return Math.max(at, s.healthySince ?? at) + p.confirmAfterMs;
 }
 
+/** Exit code 0, no signal, and the status known (an adopted instance's is not). */
+function cleanExit(e: Pick<LastExit, 'code' | 'signal' | 'statusKnown'>): boolean {
+  return e.statusKnown && e.code === 0 && !e.signal;
+}
+
 function describeExit(e: Pick<LastExit, 'code' | 'signal' | 'statusKnown'>): string {
   return e.signal ? `signal ${e.signal}` : e.statusKnown && e.code !== null ? `exit code ${e.code}` : 'exit';
 }
@@ -592,11 +597,11 @@ class Step {
     const exit: LastExit = { code: input.code, signal: input.signal, at: input.at, uptimeMs: Math.max(0, input.at - startedAt), statusKnown: input.statusKnown };
     s.lastExit = exit;
     // A clean exit where the restart policy keeps it down (on-failure, never) is the job done, not a failure.
-    const done = input.statusKnown && input.code === 0 && !input.signal && this.p.restartPolicy !== 'always';
+    const clean = cleanExit(exit);
+    const done = clean && this.p.restartPolicy !== 'always';
     const expected = s.phase === 'stopping' || !!s.disposed || done;
     // A clean exit that left processes running outside its group: the command forked into the background (a
     // classic daemon). Restarting cannot help (each start forks another copy and exits): say so wherever it shows.
-    const clean = input.statusKnown && input.code === 0 && !input.signal;
     const daemonized = clean && (input.outsideGroup ?? 0) > 0 ? daemonizedText(input.outsideGroup!) : '';
     const how = (input.statusKnown ? describeExit(exit) : 'unknown status (adopted)') + daemonized;
     const note = !expected && s.maintenance ? ' (maintenance: not restarted)' : '';
@@ -648,8 +653,7 @@ class Step {
       return;
     }
     if (isStableRun(exit.uptimeMs, p.stableAfterMs)) s.backoffAttempt = 0;
-    const clean = exit.statusKnown && exit.code === 0 && !exit.signal;
-    if (clean && p.restartPolicy !== 'always') {
+    if (cleanExit(exit) && p.restartPolicy !== 'always') {
       // The job finished (systemd: inactive, not failed): no incident that nothing could ever resolve, no alert.
       s.phase = 'stopped';
       if (daemonized) this.emit('service.stopped', 'warning', `${p.name} ended (exit code 0${daemonized}); restart policy ${p.restartPolicy}: not restarted`);
@@ -1002,9 +1006,9 @@ class Step {
       this.emit('cluster.fenced', 'critical', `${p.name}: the lease could not be renewed in time; this member fences itself (stops its instance before the lease can expire elsewhere)`, { token: s.placement.token });
       this.losePlacement('the lease could not be renewed in time', true);
     }
-    const inc = s.incident;
+    // confirmDue is null unless the incident has recovered.
     const confirm = confirmDue(s, p);
-    if (inc?.recoveredAt != null && confirm !== null && now >= confirm) this.resolve(inc.recoveredAt);
+    if (confirm !== null && now >= confirm) this.resolve(s.incident!.recoveredAt!);
     if (s.instance && s.backoffAttempt > 0 && now >= s.instance.startedAt + p.stableAfterMs) s.backoffAttempt = 0;
   }
 
