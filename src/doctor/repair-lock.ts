@@ -23,16 +23,14 @@ export async function takeRepairLock(
   opts: { clock: Clock; waitMs: number; signal?: AbortSignal; onWait?: (owner: LockOwner | null) => void },
 ): Promise<RepairLockOutcome> {
   const lock = new FileLock(repairLockPath(stateDir, service), { clock: opts.clock, pollMs: 250 });
-  const unlocked: RepairLockOutcome = { ok: true, release: async () => undefined };
+  const held: RepairLockOutcome = { ok: true, release: () => lock.release().catch(() => undefined) };
   try {
     await fs.mkdir(path.dirname(lock.path), { recursive: true, mode: 0o700 });
-    if (await lock.acquire()) return { ok: true, release: () => lock.release().catch(() => undefined) };
+    if (await lock.acquire()) return held;
     opts.onWait?.(await lock.owner());
-    if (await lock.acquire({ timeoutMs: opts.waitMs, ...(opts.signal ? { signal: opts.signal } : {}) })) {
-      return { ok: true, release: () => lock.release().catch(() => undefined) };
-    }
+    if (await lock.acquire({ timeoutMs: opts.waitMs, ...(opts.signal ? { signal: opts.signal } : {}) })) return held;
     return { ok: false, owner: await lock.owner() };
   } catch {
-    return unlocked;
+    return { ok: true, release: async () => undefined };
   }
 }
