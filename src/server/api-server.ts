@@ -73,7 +73,6 @@ export async function startApiServer(opts: { host: string; port: number; token: 
   const scrub = <T>(value: T): T => (opts.redactor ? opts.redactor.redactDeep(value) : value);
   const loopback = isLoopbackHost(opts.host);
   const sse = new Set<ServerResponse>();
-  let boundPort = opts.port;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -158,10 +157,9 @@ export async function startApiServer(opts: { host: string; port: number; token: 
       resolve();
     });
   });
-  boundPort = (server.address() as AddressInfo).port;
   return {
     host: opts.host,
-    port: boundPort,
+    port: (server.address() as AddressInfo).port,
     close: () =>
       new Promise<void>((resolve) => {
         for (const res of sse) res.end();
