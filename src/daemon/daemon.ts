@@ -1,5 +1,5 @@
 // Composition root: load config, build every object, wire the event bus, serve the API, shut down cleanly.
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadedConfig, LoadOptions } from '../config/load.js';
 import { loadConfigIsolated } from '../config/load-isolated.js';
@@ -29,6 +29,7 @@ import { parseDuration } from '../config/duration.js';
 import { takePendingEvents } from './pending-events.js';
 import { launchExternal } from '../supervisor/external-process.js';
 import { realCommandRunner } from '../platform/command-runner.js';
+import { ensurePrivateDir } from '../platform/private-dir.js';
 import { stateFingerprint } from './state-fingerprint.js';
 import { DaemonFaults, faultRetryDelay, renderDegradedGauge, type DaemonHealthStatus, type FaultLog } from './daemon-faults.js';
 import { faultLog } from './fault-log.js';
@@ -664,8 +665,10 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   const { file, stateDir: stateDirOpt, cwd, env } = opts;
   const loaded = await (opts.loaded ?? loadConfigIsolated({ file, stateDir: stateDirOpt, cwd, env }, { warn: (m) => say(`warning: ${m}`) }));
   const { stateDir } = loaded;
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  mkdirSync(path.join(stateDir, 'logs'), { recursive: true, mode: 0o700 });
+  for (const dir of [stateDir, path.join(stateDir, 'logs')]) {
+    const warning = ensurePrivateDir(dir);
+    if (warning) say(`warning: ${warning}`);
+  }
   if (!loaded.file) prepareDemoConfig(stateDir);
 
   // Taken before anything else is read or started: a second daemon starting at the same instant stops here.

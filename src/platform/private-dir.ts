@@ -1,0 +1,22 @@
+// The state dir holds the API token, the state, the alert spool and the services' raw logs: a dir an older release or
+// a hand-made `mkdir` left open to other users is closed (ours), or named in a warning (another owner's).
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
+
+/**
+ * Creates `dir` 0700 if missing. If it exists with group or other bits set: owned by this user, the bits are removed
+ * and a warning says so; owned by another user, it is left as it is and the warning says why it matters.
+ * Returns the warning, or undefined when the dir was already private.
+ */
+export function ensurePrivateDir(dir: string, uid: number | undefined = process.getuid?.()): string | undefined {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = statSync(dir);
+  const loose = st.mode & 0o077;
+  if (loose === 0 || uid === undefined) return undefined;
+  const was = (st.mode & 0o777).toString(8).padStart(4, '0');
+  if (st.uid !== uid) {
+    return `${dir} is mode ${was} and owned by uid ${st.uid}, not this user (${uid}): other users may read the services' logs there; make it 0700`;
+  }
+  const now = st.mode & 0o700;
+  chmodSync(dir, now);
+  return `${dir} was mode ${was}, open to other users; set it to ${now.toString(8).padStart(4, '0')} (it holds the API token and the services' logs)`;
+}
