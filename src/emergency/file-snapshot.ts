@@ -30,6 +30,10 @@ export interface SnapshotEntry {
   size?: number;
   /** Name of the copy inside the before/ directory. */
   copy?: string;
+  /** What the path itself was: a symbolic link to this (null: not a link). Absent in snapshots before it was kept. */
+  link?: string | null;
+  /** The real path of its directory before the run: a revert never writes through a link put on the way since. */
+  realDir?: string;
 }
 
 /** The allowed directories as they were listed before the run (absent in snapshots of versions before it). */
@@ -98,12 +102,14 @@ export async function takeSnapshot(allowed: string[], excluded: string[], dir: s
   const skippedStamps: Record<string, string> = {};
   const done = new Set<string>();
   let total = 0;
+  const realDirs = new Map<string, string>();
   for (const file of [...named, ...tree.files]) {
     if (done.has(file)) continue;
     done.add(file);
     const st = await fs.stat(file).catch(() => undefined);
+    const where = await placeOf(file, realDirs);
     if (!st) {
-      if (named.includes(file)) entries.push({ path: file, absent: true });
+      if (named.includes(file)) entries.push({ path: file, absent: true, ...where });
       continue;
     }
     if (!st.isFile()) continue;
@@ -118,7 +124,7 @@ export async function takeSnapshot(allowed: string[], excluded: string[], dir: s
     // Not fsynced one by one (thousands of fsyncs would delay the agent by seconds): a revert checks each copy
     // against the sha256 in the manifest, which is written durably, and never puts back a damaged one.
     await writeFileAtomic(path.join(dir, copy), bytes, { mode: 0o600, durable: false });
-    entries.push({ path: file, absent: false, sha256: sha256(bytes), mode: st.mode & 0o7777, size: bytes.length, copy });
+    entries.push({ path: file, absent: false, sha256: sha256(bytes), mode: st.mode & 0o7777, size: bytes.length, copy, ...where });
   }
   const snap: FileSnapshot = {
     dir,
@@ -131,6 +137,51 @@ export async function takeSnapshot(allowed: string[], excluded: string[], dir: s
   };
   await writeFileAtomic(path.join(dir, 'manifest.json'), `${JSON.stringify(snap, null, 2)}\n`, { mode: 0o600 });
   return snap;
+}
+
+/** Whether a path is a symbolic link (and to what), and the real path of its directory (cached per directory). */
+async function placeOf(file: string, realDirs: Map<string, string>): Promise<{ link: string | null; realDir?: string }> {
+  const dir = path.dirname(file);
+  if (!realDirs.has(dir)) realDirs.set(dir, await realPathOf(dir));
+  const st = await fs.lstat(file).catch(() => undefined);
+  return { link: st?.isSymbolicLink() ? await fs.readlink(file) : null, realDir: realDirs.get(dir) };
+}
+
+/** The real path of `p`, or of its nearest existing ancestor with the rest appended (a deleted directory). */
+async function realPathOf(p: string): Promise<string> {
+  let rest = '';
+  let at = path.resolve(p);
+  for (;;) {
+    const real = await fs.realpath(at).catch(() => undefined);
+    if (real !== undefined) return rest ? path.join(real, rest) : real;
+    const up = path.dirname(at);
+    if (up === at) return path.join(at, rest);
+    rest = rest ? path.join(path.basename(at), rest) : path.basename(at);
+    at = up;
+  }
+}
+
+type LinkChange = { kind: 'dir-moved'; to: string } | { kind: 'link'; now: string | null };
+
+/**
+ * What the run made of an entry's path, beyond its bytes: a directory on the way that now leads elsewhere (a link
+ * put in its place), or the path itself turned into a link (or re-pointed, or a user's link replaced by a file).
+ * Undefined for a snapshot that did not record links (a version before it) and for an ordinary edit or deletion.
+ */
+async function linkChange(e: SnapshotEntry): Promise<LinkChange | undefined> {
+  if (e.link === undefined) return undefined;
+  if (e.realDir !== undefined) {
+    const to = await realPathOf(path.dirname(e.path));
+    if (to !== e.realDir) return { kind: 'dir-moved', to };
+  }
+  const st = await fs.lstat(e.path).catch(() => undefined);
+  const now = st?.isSymbolicLink() ? await fs.readlink(e.path).catch(() => '') : null;
+  return now === e.link ? undefined : { kind: 'link', now };
+}
+
+function linkText(c: LinkChange): string {
+  if (c.kind === 'dir-moved') return `(its directory now leads to ${c.to}: a link was put on the way during the run)`;
+  return c.now === null ? '(a symbolic link replaced by a file or removed)' : `(replaced by a symbolic link to ${c.now})`;
 }
 
 /** The mark in the name of a candidate config the doctor's validity check writes beside the real one. */
@@ -205,6 +256,12 @@ async function uncopiedChanges(snap: FileSnapshot): Promise<FileChange[]> {
 export async function changesSince(snap: FileSnapshot, endHashes?: Record<string, string | null>): Promise<FileChange[]> {
   const out: FileChange[] = [];
   for (const e of snap.entries) {
+    // Never read through a link the run put in place: its target (another file, /etc/passwd) is not the service's.
+    const moved = await linkChange(e);
+    if (moved) {
+      out.push({ path: e.path, kind: 'modified', diff: [linkText(moved)], added: 0, removed: 0 });
+      continue;
+    }
     const now = await current(e.path);
     if (e.absent) {
       if (now) out.push({ path: e.path, kind: 'created', ...textDiff(Buffer.alloc(0), now) });
@@ -303,41 +360,8 @@ export async function revertSnapshot(
     if (w) leave(file, `(open for writing by pid ${w.pid}, ${w.command}: a running process writes it, so it is left as it is)`, copy, hash);
     return w !== undefined;
   };
-  for (const [i, e] of snap.entries.entries()) {
-    const now = await current(e.path);
-    const changed = e.absent ? now !== undefined : !now || sha256(now) !== e.sha256;
-    if (!changed) continue;
-    const hash = now ? sha256(now) : null;
-    const copy = now ? await saveEvidence(afterDir, String(i), now) : null;
-    if (endHashes && Object.hasOwn(endHashes, e.path) && endHashes[e.path] !== hash) {
-      kept.push(e.path);
-      evidence.push({ path: e.path, copy, sha256: hash, action: 'kept' });
-      continue;
-    }
-    if (heldOpen(e.path, copy, hash)) continue;
-    // Through a symbolic link to its target: the link itself is the user's and stays.
-    const target = await fs.realpath(e.path).catch(() => e.path);
-    if (e.absent) await fs.rm(target, { force: true });
-    else {
-      const was = await before(snap, e).catch(() => undefined);
-      if (!was || sha256(was) !== e.sha256) {
-        leave(e.path, '(its pre-run copy is missing or damaged, e.g. by a power cut during the run: not put back)', copy, hash);
-        continue;
-      }
-      await fs.mkdir(path.dirname(target), { recursive: true });
-      await writeFileAtomic(target, was, { mode: e.mode });
-    }
-    reverted.push(e.path);
-    evidence.push({ path: e.path, copy, sha256: hash, action: 'reverted' });
-  }
-  for (const c of await uncopiedChanges(snap)) leave(c.path, NO_COPY, null, null);
-  // Code the copies leave out (node_modules, git hooks): a change there is named, since it cannot be put back.
-  if (snap.takenAt !== undefined && snap.tree?.leftOutCode?.length) {
-    const code = await codeChangedSince(snap.tree.leftOutCode, snap.takenAt, CODE_CHECK_MAX_ENTRIES);
-    for (const f of code.files) leave(f, '(under node_modules/ or .git/, which are not copied before a run: changed during the run, not put back)', null, null);
-    if (code.truncated) leave(snap.tree.leftOutCode.join(', '), `(not copied before a run, and too large to check all for changes: looked at ${CODE_CHECK_MAX_ENTRIES} entries or found 50 changes)`, null, null);
-  }
   const limits = snap.limits ?? DEFAULT_SNAPSHOT_LIMITS;
+  // Created first: a link the run put in place of a directory is removed before the files under it are put back.
   let evidenceBytes = 0;
   for (const [k, file] of created.files.entries()) {
     const c = await smallContent(snap, file);
@@ -361,6 +385,53 @@ export async function revertSnapshot(
     await fs.rm(file, { force: true });
     reverted.push(file);
     evidence.push({ path: file, copy, sha256: hash, action: 'reverted' });
+  }
+  for (const [i, e] of snap.entries.entries()) {
+    const moved = await linkChange(e);
+    const now = await current(e.path);
+    const changed = moved !== undefined || (e.absent ? now !== undefined : !now || sha256(now) !== e.sha256);
+    if (!changed) continue;
+    const hash = now ? sha256(now) : null;
+    // A link the run put in place is kept as evidence as a link: what it points at is not the service's to copy.
+    const saved = moved?.kind === 'link' && moved.now !== null ? Buffer.from(`symbolic link to ${moved.now}\n`) : now;
+    const copy = saved ? await saveEvidence(afterDir, String(i), saved) : null;
+    if (endHashes && Object.hasOwn(endHashes, e.path) && endHashes[e.path] !== hash) {
+      kept.push(e.path);
+      evidence.push({ path: e.path, copy, sha256: hash, action: 'kept' });
+      continue;
+    }
+    if (heldOpen(e.path, copy, hash)) continue;
+    if (moved?.kind === 'dir-moved') {
+      // Writing there would write wherever the link leads (outside the service, /etc): never.
+      leave(e.path, `${linkText(moved)}: not written through it`, copy, hash);
+      continue;
+    }
+    if (moved?.kind === 'link') {
+      // The path itself is put back as it was: the run's link removed (never its target), the user's link restored.
+      await fs.rm(e.path, { force: true });
+      if (e.link) await fs.symlink(e.link, e.path);
+    }
+    // Through the user's own symbolic link to its target: the link stays. A path that was no link is written itself.
+    const target = e.link === null ? e.path : await fs.realpath(e.path).catch(() => e.path);
+    if (e.absent) await fs.rm(target, { force: true });
+    else {
+      const was = await before(snap, e).catch(() => undefined);
+      if (!was || sha256(was) !== e.sha256) {
+        leave(e.path, '(its pre-run copy is missing or damaged, e.g. by a power cut during the run: not put back)', copy, hash);
+        continue;
+      }
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await writeFileAtomic(target, was, { mode: e.mode });
+    }
+    reverted.push(e.path);
+    evidence.push({ path: e.path, copy, sha256: hash, action: 'reverted' });
+  }
+  for (const c of await uncopiedChanges(snap)) leave(c.path, NO_COPY, null, null);
+  // Code the copies leave out (node_modules, git hooks): a change there is named, since it cannot be put back.
+  if (snap.takenAt !== undefined && snap.tree?.leftOutCode?.length) {
+    const code = await codeChangedSince(snap.tree.leftOutCode, snap.takenAt, CODE_CHECK_MAX_ENTRIES);
+    for (const f of code.files) leave(f, '(under node_modules/ or .git/, which are not copied before a run: changed during the run, not put back)', null, null);
+    if (code.truncated) leave(snap.tree.leftOutCode.join(', '), `(not copied before a run, and too large to check all for changes: looked at ${CODE_CHECK_MAX_ENTRIES} entries or found 50 changes)`, null, null);
   }
   const removedDirs: string[] = [];
   for (const d of [...created.dirs].reverse()) {

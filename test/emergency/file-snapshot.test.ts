@@ -174,3 +174,69 @@ describe('what a running process writes', () => {
     ]);
   });
 });
+
+describe('links the run put in place (a file or a directory swapped for a link to /etc/passwd, say)', () => {
+  /** A service directory and, outside it, what a link may lead to (stands in for /etc). */
+  async function layout() {
+    const work = path.join(dir, 'work');
+    const outside = path.join(dir, 'outside');
+    await fs.mkdir(path.join(work, 'conf.d'), { recursive: true });
+    await fs.mkdir(outside);
+    await fs.writeFile(path.join(work, 'notes.txt'), 'service notes\n');
+    await fs.writeFile(path.join(work, 'conf.d', 'extra.json'), '{"extra": true}\n');
+    await fs.writeFile(path.join(outside, 'passwd'), 'root:x:0:0:root:/root:/bin/bash\n');
+    await fs.writeFile(path.join(outside, 'extra.json'), 'not the service\n');
+    return { work, outside };
+  }
+
+  it('a file replaced by a link: the link is removed and the file put back in its place; the target is never written or diffed', async () => {
+    const { work, outside } = await layout();
+    const notes = path.join(work, 'notes.txt');
+    const snap = await takeSnapshot([work], [], path.join(dir, 'before'));
+    await fs.rm(notes);
+    await fs.symlink(path.join(outside, 'passwd'), notes);
+    const changes = await changesSince(snap);
+    expect(changes).toEqual([expect.objectContaining({ path: notes, kind: 'modified' })]);
+    expect(JSON.stringify(changes)).not.toContain('root:x:0:0');
+    const r = await revertSnapshot(snap, path.join(dir, 'after'));
+    expect(r.reverted).toEqual([notes]);
+    expect(await fs.readFile(path.join(outside, 'passwd'), 'utf8')).toBe('root:x:0:0:root:/root:/bin/bash\n');
+    expect((await fs.lstat(notes)).isSymbolicLink()).toBe(false);
+    expect(await fs.readFile(notes, 'utf8')).toBe('service notes\n');
+  });
+
+  it('a directory replaced by a link: nothing is written through it; the directory and its files come back', async () => {
+    const { work, outside } = await layout();
+    const snap = await takeSnapshot([work], [], path.join(dir, 'before'));
+    await fs.rm(path.join(work, 'conf.d'), { recursive: true });
+    await fs.symlink(outside, path.join(work, 'conf.d'));
+    await revertSnapshot(snap, path.join(dir, 'after'));
+    expect(await fs.readFile(path.join(outside, 'extra.json'), 'utf8')).toBe('not the service\n');
+    expect((await fs.lstat(path.join(work, 'conf.d'))).isDirectory()).toBe(true);
+    expect(await fs.readFile(path.join(work, 'conf.d', 'extra.json'), 'utf8')).toBe('{"extra": true}\n');
+  });
+
+  it('a config that did not exist, created as a link: the link is removed, never its target', async () => {
+    const { work, outside } = await layout();
+    const config = path.join(work, 'gateway.json');
+    const snap = await takeSnapshot([config], [], path.join(dir, 'before'));
+    await fs.symlink(path.join(outside, 'passwd'), config);
+    const r = await revertSnapshot(snap, path.join(dir, 'after'));
+    expect(r.reverted).toEqual([config]);
+    expect(await fs.readFile(path.join(outside, 'passwd'), 'utf8')).toBe('root:x:0:0:root:/root:/bin/bash\n');
+    await expect(fs.lstat(config)).rejects.toThrow(/ENOENT/);
+  });
+
+  it("a user's own link replaced by a file: the link is restored and its target holds the pre-run bytes", async () => {
+    const { work, outside } = await layout();
+    const link = path.join(work, 'gateway.json');
+    await fs.writeFile(path.join(outside, 'gateway.json'), '{"port": 18789}\n');
+    await fs.symlink(path.join(outside, 'gateway.json'), link);
+    const snap = await takeSnapshot([link, work], [], path.join(dir, 'before'));
+    await fs.rm(link);
+    await fs.writeFile(link, '{"port": "oops"}\n');
+    await revertSnapshot(snap, path.join(dir, 'after'));
+    expect(await fs.readlink(link)).toBe(path.join(outside, 'gateway.json'));
+    expect(await fs.readFile(path.join(outside, 'gateway.json'), 'utf8')).toBe('{"port": 18789}\n');
+  });
+});
