@@ -272,6 +272,10 @@ export async function changesSince(snap: FileSnapshot, endHashes?: Record<string
       continue;
     }
     if (sha256(now) !== e.sha256) out.push({ path: e.path, kind: 'modified', ...textDiff(await before(snap, e), now) });
+    else {
+      const mode = await modeOf(e.path);
+      if (e.mode !== undefined && mode !== undefined && mode !== e.mode) out.push({ path: e.path, kind: 'modified', diff: [modeText(e.mode, mode)], added: 0, removed: 0 });
+    }
   }
   out.push(...(await uncopiedChanges(snap)));
   for (const file of (await createdSince(snap)).files) {
@@ -295,6 +299,22 @@ export async function fileHashes(snap: FileSnapshot): Promise<Record<string, str
     const c = await smallContent(snap, file);
     if (c) out[file] = createdHash(c);
   }
+  return out;
+}
+
+/** A file's permission bits (through a link, as the snapshot took them), or undefined when it is gone. */
+async function modeOf(file: string): Promise<number | undefined> {
+  return fs.stat(file).then((st) => st.mode & 0o7777, () => undefined);
+}
+
+function modeText(was: number, now: number): string {
+  return `(mode ${was.toString(8).padStart(4, '0')} -> ${now.toString(8).padStart(4, '0')})`;
+}
+
+/** The permission bits of each snapshotted file as the agent left them: a mode changed after that is not the run's. */
+export async function fileModes(snap: FileSnapshot): Promise<Record<string, number | null>> {
+  const out: Record<string, number | null> = {};
+  for (const e of snap.entries) if (!e.absent) out[e.path] = (await modeOf(e.path)) ?? null;
   return out;
 }
 
@@ -337,7 +357,7 @@ export async function revertSnapshot(
   snap: FileSnapshot,
   afterDir: string,
   endHashes?: Record<string, string | null>,
-  opts: { runner?: CommandRunner; writers?: typeof openWriters } = {},
+  opts: { runner?: CommandRunner; writers?: typeof openWriters; endModes?: Record<string, number | null> } = {},
 ): Promise<RevertReport> {
   const reverted: string[] = [];
   const kept: string[] = [];
@@ -390,6 +410,22 @@ export async function revertSnapshot(
     const moved = await linkChange(e);
     const now = await current(e.path);
     const changed = moved !== undefined || (e.absent ? now !== undefined : !now || sha256(now) !== e.sha256);
+    // Same bytes, other permissions (a secret config made world-readable, a script no longer executable).
+    const modeNow = !changed && now && e.mode !== undefined ? await modeOf(e.path) : undefined;
+    if (modeNow !== undefined && modeNow !== e.mode) {
+      const why = modeText(e.mode!, modeNow);
+      const endMode = opts.endModes?.[e.path];
+      if (endMode !== undefined && endMode !== modeNow) {
+        // Changed after the agent ended: someone else's chmod, left as it is.
+        kept.push(e.path);
+        evidence.push({ path: e.path, copy: null, sha256: e.sha256 ?? null, action: 'kept', why });
+      } else if (!heldOpen(e.path, null, e.sha256 ?? null)) {
+        await fs.chmod(e.path, e.mode!);
+        reverted.push(e.path);
+        evidence.push({ path: e.path, copy: null, sha256: e.sha256 ?? null, action: 'reverted', why });
+      }
+      continue;
+    }
     if (!changed) continue;
     const hash = now ? sha256(now) : null;
     // A link the run put in place is kept as evidence as a link: what it points at is not the service's to copy.
@@ -422,6 +458,8 @@ export async function revertSnapshot(
       }
       await fs.mkdir(path.dirname(target), { recursive: true });
       await writeFileAtomic(target, was, { mode: e.mode });
+      // The mode as it was, whatever the daemon's umask (a new file's mode is masked by it).
+      if (e.mode !== undefined) await fs.chmod(target, e.mode);
     }
     reverted.push(e.path);
     evidence.push({ path: e.path, copy, sha256: hash, action: 'reverted' });

@@ -13,7 +13,7 @@ import type { AdapterName, EmergencyConfig } from './emergency-schema.js';
 import type { EmergencyHost } from './tool-host.js';
 import { createAdapter, type AdapterFactoryOptions } from './adapter-registry.js';
 import { acquireEmergencyLocks } from './emergency-locks.js';
-import { changesSince, fileHashes, revertSnapshot, takeSnapshot, type FileChange, type FileSnapshot } from './file-snapshot.js';
+import { changesSince, fileHashes, fileModes, revertSnapshot, takeSnapshot, type FileChange, type FileSnapshot } from './file-snapshot.js';
 import { summarizeChanges } from './change-summary.js';
 import { readLearnings, recordLearning } from './learnings.js';
 import { buildPrompt, type ProbeResultView } from './prompt.js';
@@ -193,6 +193,7 @@ export async function finishAgentSession(opts: {
     summary?: string;
     status?: string;
     endHashes?: Record<string, string | null>;
+    endModes?: Record<string, number | null>;
   };
   const snapshot = await fs.readFile(path.join(incidentDir, 'before', 'manifest.json'), 'utf8').then((t) => JSON.parse(t) as FileSnapshot, () => undefined);
   // Files that appeared after the agent ended (the service's own, during the verification) are not the run's.
@@ -233,7 +234,7 @@ export async function finishAgentSession(opts: {
     await writeResult(resultFile, { outcome: 'handed-over', summary, reason: opts.reason, kept, changes: lines, beforeDir: snapshot ? beforeDir : null });
     return { changedFiles: kept, revertedFiles: [], keptFiles: kept };
   }
-  const report = snapshot ? await revertSnapshot(snapshot, path.join(incidentDir, 'after'), run.endHashes, { runner: spawnRunner({ clock: opts.clock }) }) : undefined;
+  const report = snapshot ? await revertSnapshot(snapshot, path.join(incidentDir, 'after'), run.endHashes, { runner: spawnRunner({ clock: opts.clock }), endModes: run.endModes }) : undefined;
   const reverted = report?.reverted ?? [];
   const keptAfter = report?.keptChangedAfterAgent ?? [];
   const notReverted = report?.notReverted ?? [];
@@ -456,6 +457,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
   if (stage) await applyStagedEdit(opts, stage, result.status === 'completed' && startInfo !== undefined);
   // The files as the agent left them: a revert never replaces one that changed after this (a person's edit).
   const endHashes = await fileHashes(snapshot);
+  const endModes = await fileModes(snapshot);
 
   // 5. Transcript, redacted, 0600.
   const transcriptPath = path.join(incidentDir, 'transcript.txt');
@@ -504,7 +506,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
   }
   await writeFileAtomic(
     path.join(incidentDir, RUN_FILE),
-    `${JSON.stringify({ adapter: adapterName, mode: config.mode, status, summary, agentMs, transcript: transcriptPath, changedFiles: changes.map((c) => c.path), endHashes }, null, 2)}\n`,
+    `${JSON.stringify({ adapter: adapterName, mode: config.mode, status, summary, agentMs, transcript: transcriptPath, changedFiles: changes.map((c) => c.path), endHashes, endModes }, null, 2)}\n`,
     { mode: 0o600 },
   );
   opts.emit(

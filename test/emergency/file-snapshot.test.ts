@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_SNAPSHOT_LIMITS, changesSince, createdSince, revertSnapshot, takeSnapshot } from '../../src/emergency/file-snapshot.js';
+import { DEFAULT_SNAPSHOT_LIMITS, changesSince, createdSince, fileModes, revertSnapshot, takeSnapshot } from '../../src/emergency/file-snapshot.js';
 import { openWriters, parseLsofWriters, writableFlags } from '../../src/platform/open-writers.js';
 
 let dir: string;
@@ -238,5 +238,48 @@ describe('links the run put in place (a file or a directory swapped for a link t
     await revertSnapshot(snap, path.join(dir, 'after'));
     expect(await fs.readlink(link)).toBe(path.join(outside, 'gateway.json'));
     expect(await fs.readFile(path.join(outside, 'gateway.json'), 'utf8')).toBe('{"port": 18789}\n');
+  });
+});
+
+describe('permissions the run changed (chmod without an edit)', () => {
+  async function layout() {
+    const work = path.join(dir, 'work');
+    await fs.mkdir(work);
+    const config = path.join(work, 'gateway.json');
+    const script = path.join(work, 'run.sh');
+    await fs.writeFile(config, '{"apiToken": "sk-secret"}\n', { mode: 0o600 });
+    await fs.writeFile(script, '#!/bin/sh\necho run\n', { mode: 0o755 });
+    await fs.chmod(config, 0o600);
+    await fs.chmod(script, 0o755);
+    return { work, config, script };
+  }
+  const modeOf = async (f: string) => (await fs.stat(f)).mode & 0o7777;
+
+  it('a secret config made world-readable and a script made unexecutable are reported and put back', async () => {
+    const { work, config, script } = await layout();
+    const snap = await takeSnapshot([config, work], [], path.join(dir, 'before'));
+    await fs.chmod(config, 0o644);
+    await fs.chmod(script, 0o000);
+    const changes = await changesSince(snap);
+    expect(changes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: config, kind: 'modified', diff: ['(mode 0600 -> 0644)'] }),
+        expect.objectContaining({ path: script, kind: 'modified', diff: ['(mode 0755 -> 0000)'] }),
+      ]),
+    );
+    const r = await revertSnapshot(snap, path.join(dir, 'after'));
+    expect(r.reverted.sort()).toEqual([config, script].sort());
+    expect(await modeOf(config)).toBe(0o600);
+    expect(await modeOf(script)).toBe(0o755);
+  });
+
+  it('a mode changed after the agent ended is not the run\'s: kept and reported', async () => {
+    const { work, config } = await layout();
+    const snap = await takeSnapshot([config, work], [], path.join(dir, 'before'));
+    const endModes = await fileModes(snap);
+    await fs.chmod(config, 0o640); // a person, during the verification
+    const r = await revertSnapshot(snap, path.join(dir, 'after'), {}, { endModes });
+    expect(r.keptChangedAfterAgent).toEqual([config]);
+    expect(await modeOf(config)).toBe(0o640);
   });
 });
