@@ -7,7 +7,7 @@ import type { ClawbackEvent, Severity } from '../observe/events.js';
 import type { Redactor } from '../observe/redact.js';
 import type { Clock } from '../platform/clock.js';
 import { writeFileAtomic } from '../platform/atomic-write.js';
-import { detectFormat, parseConfigText } from '../platform/config-file.js';
+import { detectFormat, parseConfigText, sha256 } from '../platform/config-file.js';
 import type { AgentAdapter, AgentRunResult, AgentSession, AgentStartInfo, RefusedCall } from './agent-adapter.js';
 import type { AdapterName, EmergencyConfig } from './emergency-schema.js';
 import type { EmergencyHost } from './tool-host.js';
@@ -194,8 +194,22 @@ export async function finishAgentSession(opts: {
     status?: string;
     endHashes?: Record<string, string | null>;
     endModes?: Record<string, number | null>;
+    manifestSha256?: string;
   };
-  const snapshot = await fs.readFile(path.join(incidentDir, 'before', 'manifest.json'), 'utf8').then((t) => JSON.parse(t) as FileSnapshot, () => undefined);
+  const manifestFile = path.join(incidentDir, 'before', 'manifest.json');
+  const manifestText = await fs.readFile(manifestFile, 'utf8').catch(() => undefined);
+  // The agent may reach the state dir (one inside the service's cwd): a snapshot it rewrote would have the revert
+  // write its bytes anywhere, or diff any file into the journal. Only the snapshot as taken is used.
+  const tampered = manifestText !== undefined && run.manifestSha256 !== undefined && sha256(manifestText) !== run.manifestSha256;
+  if (tampered) {
+    opts.emit(
+      level3Event(opts, 'incident.action', 'critical', `Level 3: the pre-run snapshot of ${opts.serviceName} (${manifestFile}) was changed during the agent's run: nothing is judged or put back from it`, {
+        action: 'agent-snapshot-tampered',
+        manifest: manifestFile,
+      }),
+    );
+  }
+  const snapshot = manifestText !== undefined && !tampered ? (JSON.parse(manifestText) as FileSnapshot) : undefined;
   // Files that appeared after the agent ended (the service's own, during the verification) are not the run's.
   const changes = snapshot ? await changesSince(snapshot, run.endHashes) : [];
   const diff = diffSummary(changes, opts.redactor);
@@ -237,7 +251,7 @@ export async function finishAgentSession(opts: {
   const report = snapshot ? await revertSnapshot(snapshot, path.join(incidentDir, 'after'), run.endHashes, { runner: spawnRunner({ clock: opts.clock }), endModes: run.endModes }) : undefined;
   const reverted = report?.reverted ?? [];
   const keptAfter = report?.keptChangedAfterAgent ?? [];
-  const notReverted = report?.notReverted ?? [];
+  const notReverted = tampered ? [{ path: manifestFile, why: '(the pre-run snapshot was changed during the run: nothing put back from it)' }] : (report?.notReverted ?? []);
   const keptText = keptAfter.length
     ? `; ${keptAfter.length} file(s) changed after the agent ended NOT reverted (someone else edited them): ${keptAfter.join(', ')}; the pre-run copies are in ${beforeDir}`
     : '';
@@ -332,6 +346,8 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
   const stateDir = path.resolve(opts.stateDir);
   const logFile = path.resolve(host.logFile);
   const snapshot = await takeSnapshot(allowedPaths, [logFile, stateDir], path.join(incidentDir, 'before'));
+  // Its fingerprint before the agent starts, kept in memory and recorded after it ended (see finishAgentSession).
+  const manifestSha256 = sha256(await fs.readFile(path.join(snapshot.dir, 'manifest.json')));
 
   const adapterName = config.adapter;
   let adapter: AgentAdapter;
@@ -506,7 +522,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
   }
   await writeFileAtomic(
     path.join(incidentDir, RUN_FILE),
-    `${JSON.stringify({ adapter: adapterName, mode: config.mode, status, summary, agentMs, transcript: transcriptPath, changedFiles: changes.map((c) => c.path), endHashes, endModes }, null, 2)}\n`,
+    `${JSON.stringify({ adapter: adapterName, mode: config.mode, status, summary, agentMs, transcript: transcriptPath, changedFiles: changes.map((c) => c.path), endHashes, endModes, manifestSha256 }, null, 2)}\n`,
     { mode: 0o600 },
   );
   opts.emit(

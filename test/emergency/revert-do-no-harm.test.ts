@@ -1,4 +1,5 @@
 // Do no harm on real files: a failed run's revert keeps evidence and never replaces what a person edited after the agent ended.
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -322,6 +323,49 @@ describe('the revert of a failed agent run (issue 16/17: do no harm)', () => {
     } finally {
       if (home === undefined) delete process.env.HOME;
       else process.env.HOME = home;
+    }
+  });
+
+  it("an agent that reaches the state dir (inside the service's cwd) and rewrites the pre-run snapshot: the revert writes nothing it names, diffs nothing", { timeout: 30_000 }, async () => {
+    scenario = await makeScenario();
+    const s = scenario;
+    // Outside the service's directory: what a rewritten snapshot would have the revert overwrite (stands in for /etc/passwd).
+    const outside = await fs.mkdtemp(path.join(path.dirname(s.dir), 'clawback-outside-'));
+    const victim = path.join(outside, 'passwd');
+    await fs.writeFile(victim, 'root:x:0:0:root:/root:/bin/bash\n');
+    try {
+      const incident = s.incident();
+      const run = await runStandIn(
+        s,
+        incident,
+        failingAgent(async (session) => {
+          // The state dir is under the workdir here, so a sandboxed agent may write it: it rewrites the snapshot.
+          const before = path.join(session.incidentDir, 'before');
+          const bytes = Buffer.from('pwned by the agent\n');
+          await fs.writeFile(path.join(before, '0.snap'), bytes);
+          const sha = createHash('sha256').update(bytes).digest('hex');
+          const entries = [{ path: victim, absent: false, sha256: sha, mode: 0o644, size: bytes.length, copy: '0.snap' }];
+          await fs.writeFile(path.join(before, 'manifest.json'), JSON.stringify({ dir: before, entries, skipped: [] }));
+        }),
+      );
+      expect(run.outcome).toBe('failed');
+      const r = await finishAgentSession({
+        stateDir: s.stateDir,
+        serviceName: s.service.name,
+        incidentId: incident.id,
+        keep: false,
+        reason: run.detail,
+        redactor: s.redactor,
+        clock: systemClock(),
+        emit: (e) => s.events.push(e),
+      });
+      expect(await fs.readFile(victim, 'utf8')).toBe('root:x:0:0:root:/root:/bin/bash\n');
+      expect(r.revertedFiles).toEqual([]);
+      const fin = s.events.find((e) => e.type === 'agent.finished')!;
+      expect(fin.message).toContain('the pre-run snapshot was changed during the run');
+      expect(s.events.some((e) => e.details?.action === 'agent-snapshot-tampered' && e.severity === 'critical')).toBe(true);
+    } finally {
+      await fs.rm(outside, { recursive: true, force: true });
     }
   });
 });
