@@ -64,11 +64,16 @@ export function claudeArgv(session: AgentSession): ArgvPart[] {
   const config = session.configPath ? path.resolve(session.configPath) : undefined;
   const editDirs = editsAllowed(session) && session.workdirConfigured !== false ? paths.filter((p) => p === workdir) : [];
   const editDenials = editDirs.filter((d) => !config || !skippedUnder(config, d)).flatMap((d) => skippedPatterns().map((g) => `Edit(${absRule(d)}/${g})`));
+  // A state dir inside the working directory is within its grants: denied whole (its snapshot, which a revert
+  // trusts, the token, learnings that go into later prompts, state.json are Clawback's), unless the config lies in it.
+  const stateDir = path.resolve(session.incidentDir, '..', '..');
+  const stateInside = session.workdirConfigured !== false && stateDir.startsWith(`${workdir}${path.sep}`) && !(config && config.startsWith(`${stateDir}${path.sep}`));
+  const stateDenials = stateInside ? [`Read(${pathRule(stateDir, true)})`, `Edit(${pathRule(stateDir, true)})`] : [];
   const tools = [...reads, ...edits];
   const argv: ArgvPart[] = [cfg.binary ?? 'claude', '-p', PROMPT_ARG, '--output-format', 'text', '--max-turns', String(cfg.maxTurns)];
   argv.push('--permission-mode', session.mode === 'propose' ? 'plan' : edits.length > 0 ? 'acceptEdits' : 'default');
   argv.push('--allowedTools', tools.join(','));
-  argv.push('--disallowedTools', [...CLAUDE_DENIED_TOOLS, ...secretReadDenials(session), ...editDenials].join(','));
+  argv.push('--disallowedTools', [...CLAUDE_DENIED_TOOLS, ...secretReadDenials(session), ...editDenials, ...stateDenials].join(','));
   if (cfg.model) argv.push('--model', cfg.model);
   return argv;
 }

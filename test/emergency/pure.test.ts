@@ -171,6 +171,15 @@ describe('CLI agent commands', () => {
       config: { ...emergencySchema.parse({ adapter: 'claude' }), ...cfg },
     } as AgentSession;
   }
+  it("claude: a state dir inside the working directory is denied whole (its snapshot, token, learnings), reads and edits", () => {
+    const inside = claudeArgv({ ...session('fix'), incidentDir: '/srv/app/.clawback/incidents/i1', promptFile: '/srv/app/.clawback/incidents/i1/prompt.md' } as AgentSession);
+    const denied = (inside[inside.indexOf('--disallowedTools') + 1] as string).split(',');
+    expect(denied).toEqual(expect.arrayContaining(['Read(//srv/app/.clawback/**)', 'Edit(//srv/app/.clawback/**)']));
+    // Outside the working directory nothing grants it: no extra rule.
+    const outside = claudeArgv(session('fix'));
+    expect(outside[outside.indexOf('--disallowedTools') + 1]).not.toContain('//state/**');
+  });
+
   it('claude: print mode, bounded turns, explicit allowlist; plan mode to propose', () => {
     const fix = claudeArgv(session('fix', { model: 'opus' }));
     expect(fix.slice(0, 3)).toEqual(['claude', '-p', PROMPT_ARG]);
