@@ -452,8 +452,10 @@ export class Daemon {
 
   private async waitHealthy(name: string, deps: string[], decided: () => boolean = () => false): Promise<void> {
     const { clock } = this.ctx;
-    const deadline = clock.now() + DEPENDENCY_WAIT_MS;
-    while (clock.now() < deadline && !this.bootAbort.signal.aborted) {
+    // Counted on the monotonic clock: a wall clock set back an hour held the dependent for the hour, set forward it
+    // started at once ("not healthy after 60 s").
+    const deadline = clock.monotonic() + DEPENDENCY_WAIT_MS;
+    while (clock.monotonic() < deadline && !this.bootAbort.signal.aborted) {
       if (decided() || deps.every((d) => this.runtimes.get(d)?.status().health === 'healthy')) return;
       await clock.sleep(100, this.bootAbort.signal).catch(() => undefined);
     }

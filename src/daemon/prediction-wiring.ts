@@ -39,8 +39,9 @@ export class ServicePredictor {
   private lastLatency: LatencyTrend | undefined;
   private proactive: ProactiveState = {};
   private latencyWarned = false;
-  private lastLatencyEval = 0;
-  private lastMemoryEval = 0;
+  /** Monotonic times of the last fits (a wall clock set back an hour skipped every fit for the hour). */
+  private lastLatencyEval: number | undefined;
+  private lastMemoryEval: number | undefined;
   private readonly limit: number | undefined;
   private readonly httpProbe: string | undefined;
   private readonly memoryEvalEveryMs: number;
@@ -69,17 +70,18 @@ export class ServicePredictor {
     this.proactive = {};
     this.lastForecast = undefined;
     this.latencyWarned = false;
-    this.lastMemoryEval = 0;
+    this.lastMemoryEval = undefined;
   }
 
   onProbeResult(r: ProbeTickReport): void {
     const now = this.ctx.clock.now();
+    const mono = this.ctx.clock.monotonic();
     if (r.kind === 'memory' && this.memory && r.result.value !== undefined && this.limit !== undefined) {
       this.memory.add({ bytes: r.result.value, t: now });
       // The trend fit is O(n^2) in the window's samples: once every evalEveryMs (30 s for a 10-minute window)
       // is plenty for a horizon of minutes, and keeps 100 services' probes cheap.
-      if (now - this.lastMemoryEval < this.memoryEvalEveryMs) return;
-      this.lastMemoryEval = now;
+      if (this.lastMemoryEval !== undefined && mono - this.lastMemoryEval < this.memoryEvalEveryMs) return;
+      this.lastMemoryEval = mono;
       const forecast = this.memory.forecast(this.limit, now);
       this.lastForecast = forecast;
       const decision = decideProactive({
@@ -107,8 +109,8 @@ export class ServicePredictor {
     }
     if (r.kind === 'http' && r.name === this.httpProbe && this.latency) {
       this.latency.addProbeResult(r.result, now);
-      if (now - this.lastLatencyEval < this.latencyEvalEveryMs) return;
-      this.lastLatencyEval = now;
+      if (this.lastLatencyEval !== undefined && mono - this.lastLatencyEval < this.latencyEvalEveryMs) return;
+      this.lastLatencyEval = mono;
       const trend = this.latency.evaluate(now);
       this.lastLatency = trend;
       if (trend.warning && !this.latencyWarned) {

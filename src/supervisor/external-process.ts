@@ -45,8 +45,9 @@ export async function launchExternal(ext: ExternalConfig, clock: Clock, runner: 
   const argv = before !== undefined || opts.restart ? ext.restartCommand : ext.startCommand ?? ext.restartCommand;
   const r = await runner.run(argv, { timeoutMs: ext.timeout });
   if (r.code !== 0) throw new ExternalStartError(describe(argv, r));
-  const deadline = clock.now() + ext.timeout;
-  while (clock.now() < deadline) {
+  // Monotonic: a wall-clock step must neither poll for an hour nor fail the start at once.
+  const deadline = clock.monotonic() + ext.timeout;
+  while (clock.monotonic() < deadline) {
     const pid = await discoverPid(ext, runner);
     if (pid !== undefined && pid !== before) return attach(pid, ext, clock, runner, opts.pollMs);
     await clock.sleep(opts.pollMs ?? 250);
