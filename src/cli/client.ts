@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findConfigFile } from '../config/find-config.js';
-import { assessDaemon, readDaemonInfoSync, type DaemonInfo } from '../daemon/daemon-info.js';
+import { assessDaemon, heartbeatAge, readDaemonInfoSync, type DaemonInfo } from '../daemon/daemon-info.js';
 import { isAlive, processStartTime } from '../platform/proc.js';
 import { readToken, tokenPath } from '../server/token.js';
 import { apiRequest } from './api-request.js';
@@ -78,7 +78,7 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
     throw new DaemonUnreachable(`the clawback daemon is not running (${why} in ${stateDir}); start it with: ${start()}`);
   }
   const now = deps.now?.() ?? Date.now();
-  const ageS = Math.max(0, Math.round((now - read.info.heartbeatAt) / 1000));
+  const age = heartbeatAge(read.info.heartbeatAt, now);
   // The heartbeat answers at once what a request would only answer after its timeout.
   const verdict = assessDaemon(read.info, {
     now,
@@ -88,7 +88,7 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
   });
   if (verdict === 'dead' || verdict === 'recycled-pid') {
     const what = verdict === 'dead' ? `its pid ${read.info.pid} is gone` : `its pid ${read.info.pid} now belongs to another process`;
-    throw new DaemonUnreachable(`the clawback daemon is not running (${what}; last heartbeat ${ageS} s ago); start it with: ${start()}`);
+    throw new DaemonUnreachable(`the clawback daemon is not running (${what}; last heartbeat ${age}); start it with: ${start()}`);
   }
   const stale = verdict === 'stale';
   const info = read.info;
@@ -96,7 +96,7 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
   const host = info.api.host.includes(':') ? `[${info.api.host}]` : info.api.host;
   const base = `http://${host}:${info.api.port}`;
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  const hung = (): string => `; its last heartbeat was ${ageS} s ago, so it is hung or stopped (SIGSTOP); revive it with: ${cliHint(['guardian', '--once'], { stateDir, ...(opts.config ? { config: opts.config } : {}) })}`;
+  const hung = (): string => `; its last heartbeat was ${age}, so it is hung or stopped (SIGSTOP); revive it with: ${cliHint(['guardian', '--once'], { stateDir, ...(opts.config ? { config: opts.config } : {}) })}`;
   let awake = !stale;
   const call = async (method: string, p: string, longMs?: number): Promise<{ status: number; text: string }> => {
     // A request left in a stopped daemon's socket is carried out when it wakes: a change is sent only once it answers.

@@ -137,7 +137,8 @@ export interface AssessDeps {
 
 /**
  * The guardian's verdict on daemon.json (pure given its deps):
- * missing (no info), dead (pid gone), recycled-pid (pid alive but another process), stale (alive, heartbeat old), running.
+ * missing (no info), dead (pid gone), recycled-pid (pid alive but another process), stale (alive, heartbeat old or
+ * dated in the future), running.
  */
 export function assessDaemon(info: DaemonInfo | null, deps: AssessDeps): DaemonState {
   if (!info) return 'missing';
@@ -146,6 +147,15 @@ export function assessDaemon(info: DaemonInfo | null, deps: AssessDeps): DaemonS
     const actual = deps.startTimeOf(info.pid);
     if (actual !== null && actual !== undefined && actual !== info.pidStartTime) return 'recycled-pid';
   }
-  if (deps.now - info.heartbeatAt > deps.staleAfterMs) return 'stale';
+  // A heartbeat from the future proves nothing: the wall clock was set back since it was written (NTP, date -s), and a
+  // daemon hung just before the step looked fresh for the size of the step. A live daemon's next beat (a second look)
+  // tells the two apart.
+  if (Math.abs(deps.now - info.heartbeatAt) > deps.staleAfterMs) return 'stale';
   return 'running';
+}
+
+/** The heartbeat's age for a message: "12 s ago", or how far in the future it is dated after the clock was set back. */
+export function heartbeatAge(heartbeatAt: number, now: number): string {
+  const s = Math.round((now - heartbeatAt) / 1000);
+  return s >= 0 ? `${s} s ago` : `dated ${-s} s in the future (the clock was set back since)`;
 }

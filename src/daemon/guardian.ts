@@ -8,7 +8,7 @@ import { cliHint } from '../cli/cli-command.js';
 import { isAlive as procIsAlive, processStartTime } from '../platform/proc.js';
 import { serviceNames } from '../platform/service-files.js';
 import type { ClawbackEvent } from '../observe/events.js';
-import { assessDaemon, readDaemonPresence, type DaemonInfo, type DaemonState } from './daemon-info.js';
+import { assessDaemon, heartbeatAge, readDaemonPresence, type DaemonInfo, type DaemonState } from './daemon-info.js';
 
 export const GUARDIAN_LOCK_FILE = 'guardian.lock';
 
@@ -202,7 +202,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
       assessDaemon(info, { now: clock.now(), staleAfterMs, isAlive: alive, startTimeOf });
     const seen = assess(before);
     report.seen = seen;
-    report.actions.push(`daemon.json: ${seen}${before ? ` (pid ${before.pid}, heartbeat ${Math.round((clock.now() - before.heartbeatAt) / 1000)} s ago)` : ''}`);
+    report.actions.push(`daemon.json: ${seen}${before ? ` (pid ${before.pid}, heartbeat ${heartbeatAge(before.heartbeatAt, clock.now())})` : ''}`);
     if (seen === 'running') return done();
 
     // A second look first: a daemon that beats again was only late (the machine slept, or it was busy for a moment).
@@ -212,7 +212,8 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
       let resumed: DaemonInfo | null = null;
       await waitUntil(clock, recheckMs, pollMs, async () => {
         const again = (await readDaemon()).info;
-        if (again && again.pid === before.pid && again.heartbeatAt > before.heartbeatAt) resumed = again;
+        // Any new beat, not only a later one: after the clock was set back, the next beat is dated earlier.
+        if (again && again.pid === before.pid && again.heartbeatAt !== before.heartbeatAt) resumed = again;
         return resumed !== null;
       });
       if (resumed) {

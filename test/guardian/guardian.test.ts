@@ -16,6 +16,7 @@ import { killTree, spawnMarked, waitFor, type MarkedChild } from '../helpers/pro
 
 const FAKE_DAEMON = fileURLToPath(new URL('./fake-daemon.mjs', import.meta.url));
 const SLEEPER = fileURLToPath(new URL('../fixtures/sleeper.mjs', import.meta.url));
+const WALL_STEP = new URL('../fixtures/wall-step.mjs', import.meta.url).href;
 
 let stateDir: string;
 let children: MarkedChild[];
@@ -34,8 +35,9 @@ afterEach(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
-function startFake(): MarkedChild {
-  const child = spawnMarked(process.execPath, [FAKE_DAEMON, stateDir]);
+/** wallStepMs: the fake's wall clock stands that far off the machine's (see fixtures/wall-step.mjs). */
+function startFake(wallStepMs = 0): MarkedChild {
+  const child = spawnMarked(process.execPath, wallStepMs ? ['--import', WALL_STEP, FAKE_DAEMON, stateDir] : [FAKE_DAEMON, stateDir], wallStepMs ? { env: { WALL_STEP_MS: String(wallStepMs) } } : {});
   children.push(child);
   return child;
 }
@@ -151,6 +153,34 @@ describe('guardianOnce', () => {
     expect(report.seen).toBe('running');
     expect(report.outcome).toBe('ok');
     expect(report.actions.join('\n')).toMatch(/heartbeat resumed \d+ ms later/);
+    expect(h.kills).toHaveLength(0);
+    expect(h.started).toHaveLength(0);
+    expect(isAlive(daemon.pid)).toBe(true);
+  });
+
+  it('a daemon hung before the wall clock was set back an hour is still seen hung (its heartbeat is dated in the future)', async () => {
+    const daemon = startFake();
+    await heartbeatFrom(daemon.pid);
+    process.kill(daemon.pid, 'SIGSTOP');
+    await new Promise((r) => setTimeout(r, 300));
+    // NTP or date -s set the clock back an hour after the daemon's last beat: the guardian and the daemon it starts
+    // read the new time.
+    const h = harness({ clock: { ...systemClock(), now: () => Date.now() - 3_600_000 }, startDaemon: async () => void h.started.push(startFake(-3_600_000)) });
+    const report = await guardianOnce(h.deps);
+    expect(report.seen).toBe('stale');
+    expect(report.actions.join('\n')).toMatch(/heartbeat dated 3\d{3} s in the future \(the clock was set back since\)/);
+    expect(h.kills).toEqual([{ pid: daemon.pid, signal: 'SIGKILL' }]);
+    expect(report.outcome).toBe('revived');
+    await daemon.waitForExit(5000);
+  });
+
+  it('a live daemon whose heartbeat is dated in the future (the clock was set back) is left running once it beats again', async () => {
+    const daemon = startFake();
+    await heartbeatFrom(daemon.pid);
+    const h = harness({ clock: { ...systemClock(), now: () => Date.now() - 3_600_000 }, staleRecheckMs: 4000 });
+    const report = await guardianOnce(h.deps);
+    expect(report.seen).toBe('running');
+    expect(report.outcome).toBe('ok');
     expect(h.kills).toHaveLength(0);
     expect(h.started).toHaveLength(0);
     expect(isAlive(daemon.pid)).toBe(true);
