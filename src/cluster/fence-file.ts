@@ -1,6 +1,7 @@
 // The local deadline a fence guard watches: written by the daemon on every lease renewal, one file per singleton service.
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { uptime } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { writeFileAtomic } from '../platform/atomic-write.js';
@@ -17,10 +18,18 @@ export function monoNowMs(): number {
   return Number(process.hrtime.bigint() / 1_000_000n);
 }
 
-/** Moves the kill deadline to `killBy` (wall time of the daemon's clock); 0 means "kill now". */
+/** Milliseconds since boot, counting sleep (CLOCK_BOOTTIME), the guard's clock for a sleeping machine. */
+export function bootNowMs(): number {
+  return uptime() * 1000;
+}
+
+/**
+ * Moves the kill deadline to `killBy` (wall time of the daemon's clock); 0 means "kill now". killAtWall stays for the
+ * guards an earlier version started (they kill at once without it); this version's guards read killAtBoot instead.
+ */
 export async function writeFenceDeadline(file: string, killBy: number, wallNow: number): Promise<void> {
   const left = Math.max(0, killBy - wallNow);
-  const body = { killAtMono: monoNowMs() + left, killAtWall: Date.now() + left, killBy };
+  const body = { killAtMono: monoNowMs() + left, killAtBoot: bootNowMs() + left, killAtWall: Date.now() + left, killBy };
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   await writeFileAtomic(file, JSON.stringify(body) + '\n', { mode: 0o600 });
 }

@@ -1,5 +1,5 @@
 // The fence guard on real processes: it SIGKILLs the instance's group when the deadline passes, not while it is refreshed.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -63,6 +63,34 @@ describe('fence guard', () => {
       await writeFenceDeadline(f, Date.now() + 800, Date.now());
     }
     expect(isAlive(c.pid)).toBe(true);
+    const info = await c.waitForExit(10_000);
+    expect(info.signal).toBe('SIGKILL');
+  });
+
+  it('a step of the wall clock forward (NTP, date -s) does not kill the instance; the deadline still does', async () => {
+    const c = await instance();
+    const f = file();
+    const deadline = Date.now() + 2500;
+    await writeFenceDeadline(f, deadline, Date.now());
+    // The guard's wall clock stands an hour ahead of the one the deadline was written with: a step after the write.
+    const step = { NODE_OPTIONS: `--import ${new URL('../fixtures/wall-step.mjs', import.meta.url).href}`, WALL_STEP_MS: '3600000' };
+    guards.push(spawnFenceGuard(f, c.pid, { ...process.env, ...step, CLAWBACK_TEST_CHILD: '1', CLUSTER_TEST_TAG: 'fg-6' }));
+    await waitFor(() => taggedPids('fg-6').length === 1, { timeoutMs: 10_000, message: () => 'the guard to run' });
+    await new Promise((r) => setTimeout(r, 800));
+    expect(isAlive(c.pid)).toBe(true);
+    const info = await c.waitForExit(10_000);
+    expect(info.signal).toBe('SIGKILL');
+    expect(Date.now() - deadline).toBeLessThan(2000);
+  });
+
+  it('kills when the machine slept past the deadline (the boot clock passed it, the monotonic one did not)', async () => {
+    const c = await instance();
+    const f = file();
+    await writeFenceDeadline(f, Date.now() + 60_000, Date.now());
+    const written = JSON.parse(readFileSync(f, 'utf8')) as Record<string, number>;
+    // The boot clock counts a sleep; an hour slept puts its deadline in the past while the monotonic one is not.
+    writeFileSync(f, JSON.stringify({ ...written, killAtBoot: written.killAtBoot! - 3_600_000 }));
+    guard(f, c.pid, 'fg-7');
     const info = await c.waitForExit(10_000);
     expect(info.signal).toBe('SIGKILL');
   });
