@@ -132,6 +132,8 @@ export const STOPPED_MARKER = 'daemon.stopped';
 
 export class Daemon {
   readonly startedAt: number;
+  /** The start on the monotonic clock: the uptime, which a step of the wall clock made negative. */
+  private readonly startedMono: number;
   readonly runtimes = new Map<string, ServiceRuntime>();
   /** Per-service additions to status (e.g. the forecast), registered by plugins. */
   readonly statusExtras = new Map<string, () => Record<string, unknown>>();
@@ -176,6 +178,7 @@ export class Daemon {
     private readonly releaseEarlyEvents: () => void = () => undefined,
   ) {
     this.startedAt = ctx.clock.now();
+    this.startedMono = ctx.clock.monotonic();
     this.store = new StateStore(ctx.stateDir, () => ctx.clock.now());
     this.state = state;
     this.log = parts.log ?? faultLog({ stateDir: ctx.stateDir, redactor: ctx.redactor, clock: ctx.clock });
@@ -259,7 +262,9 @@ export class Daemon {
         pid: process.pid,
         version: VERSION,
         startedAt: this.startedAt,
-        uptimeMs: now - this.startedAt,
+        uptimeMs: Math.round(this.ctx.clock.monotonic() - this.startedMono),
+        /** The daemon's wall clock, which the dashboard reads the status's times with. */
+        now,
         configFile: this.ctx.configFile ?? null,
         stateDir: this.ctx.stateDir,
         api: this.api ? { host: this.api.host, port: this.api.port } : null,

@@ -130,6 +130,8 @@ export class ServiceRuntime {
   readonly policy: ServicePolicy;
   private s: ServiceState;
   private instance: ServiceInstance | undefined;
+  /** The instance's start on the monotonic clock: its uptime, which a step of the wall clock made negative (or an hour too long). */
+  private instanceStartMono = 0;
   private readonly health: HealthWatch;
   private wake: { at: number; timer: TimerHandle } | undefined;
   /** Repairs running now, by run id: the reducer's cancel-work aborts them. */
@@ -201,7 +203,7 @@ export class ServiceRuntime {
       pid: inst?.pid ?? null,
       adopted: inst?.adopted ?? false,
       startedAt: inst?.startedAt ?? null,
-      uptimeMs: inst ? now - inst.startedAt : null,
+      uptimeMs: inst ? Math.max(0, Math.round(this.deps.clock.monotonic() - this.instanceStartMono)) : null,
       restarts: s.restartsTotal,
       nextRestartAt: s.phase === 'backoff' ? s.nextStartAt : null,
       lastExit: s.lastExit,
@@ -539,6 +541,8 @@ export class ServiceRuntime {
 
   private attach(inst: ServiceInstance): void {
     this.instance = inst;
+    // An adopted instance started before this daemon: its age is read once, on the wall clock.
+    this.instanceStartMono = this.deps.clock.monotonic() - Math.max(0, this.deps.clock.now() - inst.startedAt);
     this.health.attach(inst);
     void inst.exited.then((info) => this.onExit(inst, info));
   }

@@ -106,6 +106,7 @@
     status: null,
     /** server clock minus local clock, from the last status. */
     skew: 0,
+    fetchedAt: 0,
     cards: new Map(),
     /** service -> {lat: [{t, v, bad}], mem: [{t, v}], restarts: [t], pid, latKey, memKey} */
     history: new Map(),
@@ -122,6 +123,7 @@
     openIncidents: new Set(),
   };
   const serverNow = () => Date.now() + app.skew;
+  const sinceFetch = () => Math.max(0, performance.now() - app.fetchedAt);
 
   function setToken(token) {
     app.token = token;
@@ -172,7 +174,9 @@
       app.status = status;
       app.statusOk = true;
       app.conn = 'live';
-      app.skew = status.daemon.startedAt + status.daemon.uptimeMs - Date.now();
+      app.skew = (status.daemon.now ?? status.daemon.startedAt + status.daemon.uptimeMs) - Date.now();
+      // Uptimes go on from the daemon's (monotonic) ones: startedAt is on the wall clock, which NTP may have stepped since.
+      app.fetchedAt = performance.now();
       render(status);
     } catch {
       app.statusOk = false;
@@ -431,7 +435,7 @@
   function tickCard(card) {
     const s = card.last;
     if (!s) return;
-    const fetchedUptime = s.startedAt !== null ? serverNow() - s.startedAt : null;
+    const fetchedUptime = s.uptimeMs !== null && s.uptimeMs !== undefined ? s.uptimeMs + sinceFetch() : null;
     card.f.uptime.textContent = s.pid === null ? '—' : fmtDuration(fetchedUptime);
   }
 
@@ -679,7 +683,7 @@
     setInterval(() => {
       for (const card of app.cards.values()) tickCard(card);
       const up = document.querySelector('[data-field="daemon-uptime"]');
-      if (up && app.status) up.textContent = fmtDuration(serverNow() - app.status.daemon.startedAt);
+      if (up && app.status) up.textContent = fmtDuration(app.status.daemon.uptimeMs + sinceFetch());
     }, 1000);
     refresh();
     loadIncidents();

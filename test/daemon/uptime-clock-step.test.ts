@@ -1,0 +1,45 @@
+// Uptimes are measured on the monotonic clock: a wall clock set back an hour showed "up -3597s" for the daemon and its services.
+import { afterEach, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { systemClock, type Clock } from '../../src/platform/clock.js';
+import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { waitFor } from '../helpers/processes.js';
+
+const HOUR = 3_600_000;
+
+/** The system clock whose wall reading can be stepped, as NTP or `date -s` does; timers and monotonic time are untouched. */
+function steppableClock(): Clock & { step(ms: number): void } {
+  const base = systemClock();
+  let offset = 0;
+  return { ...base, now: () => base.now() + offset, step: (ms) => void (offset += ms) };
+}
+
+let daemons: TestDaemon[] = [];
+afterEach(async () => {
+  for (const d of daemons) await d.stop();
+  daemons = [];
+});
+
+describe('uptime across a wall-clock step', () => {
+  for (const step of [-HOUR, HOUR]) {
+    it(`stepped ${step < 0 ? 'back' : 'forward'} an hour, the daemon's and the service's uptimes go on from where they were`, { timeout: 30_000 }, async () => {
+      const clock = steppableClock();
+      const t = await startTestDaemon({ services: [{ name: 'svc', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] }, { clock });
+      daemons.push(t);
+      const rt = t.daemon.runtimes.get('svc')!;
+      await waitFor(() => rt.status().pid, { timeoutMs: 10_000 });
+      const before = { daemon: t.daemon.status().daemon as { uptimeMs: number; now: number }, svc: rt.status().uptimeMs! };
+      clock.step(step);
+      await new Promise((r) => setTimeout(r, 300));
+      const daemon = t.daemon.status().daemon as { uptimeMs: number; now: number };
+      const svc = rt.status().uptimeMs!;
+      for (const [was, is] of [[before.daemon.uptimeMs, daemon.uptimeMs], [before.svc, svc]] as const) {
+        expect(is).toBeGreaterThanOrEqual(was);
+        expect(is - was).toBeLessThan(60_000);
+      }
+      // The status still says what time the daemon reads (the dashboard's reference for the other times).
+      expect(daemon.now - before.daemon.now).toBeGreaterThan(step - 60_000);
+      expect(daemon.now - before.daemon.now).toBeLessThan(step + 60_000);
+    });
+  }
+});
