@@ -67,7 +67,7 @@ export async function resumeInterruptedUpdate(target: UpdateTarget, rec: UpdateI
     if (!d.expected) exits.push({ code: d.code ?? null, signal: d.signal ?? null, time: clock.now() });
   });
   try {
-    const watchFrom = clock.now();
+    const watchFrom = clock.monotonic();
     if (stopped()) await target.request('start', 'human');
     const common = { clock, pollMs, crashLoopExits: u.crashLoopExits, exits, ...(deps.signal ? { signal: deps.signal } : {}) };
     const v = await watch(target, readyUrl, ready, { ...common, watchMs: u.watch, settleMs: u.settle, startedAt: watchFrom });
@@ -82,7 +82,7 @@ export async function resumeInterruptedUpdate(target: UpdateTarget, rec: UpdateI
     const restored = manifest ? await restoreBackup(rec.backupDir, manifest) : undefined;
     await store.switchTo(rec.from, `rollback: ${reason} (update ${WHY})`, clock.now());
     exits.length = 0;
-    const back = clock.now();
+    const back = clock.monotonic();
     await target.request('start', 'human');
     const w = await watch(target, readyUrl, ready, { ...common, watchMs: u.watch, settleMs: 0, startedAt: back });
     const healthy = w.kind === 'ok';

@@ -223,7 +223,7 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
       const rec = await store.switchTo(version, `update by ${by}`, clock.now());
       return { ok: true, message: `${store.currentLink} -> ${rec.version} (previous ${rec.previous})` };
     });
-    const watchFrom = clock.now();
+    const watchFrom = clock.monotonic();
     await step('start', async () => {
       const r = await target.request('start', 'human');
       return { ok: true, message: r.message };
@@ -264,7 +264,7 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
       const restored = manifest ? await restoreBackup(backupDir, manifest) : { restored: [], unchanged: [], movedAside: [] };
       await store.switchTo(prev, `rollback: ${reason}`, clock.now());
       exits.length = 0;
-      const back = clock.now();
+      const back = clock.monotonic();
       await target.request('start', 'human');
       const w = await watch(target, readyUrl, ready, { clock, pollMs, watchMs: u.watch, settleMs: 0, crashLoopExits: u.crashLoopExits, exits, startedAt: back, ...(deps.signal ? { signal: deps.signal } : {}) });
       healthy = w.kind === 'ok';
@@ -291,6 +291,7 @@ export interface WatchOptions {
   settleMs: number;
   crashLoopExits: number;
   exits: Array<{ code: number | null; signal: string | null; time: number }>;
+  /** Monotonic ms the watch began: a wall-clock step must neither end a healthy update's watch (rolled back) nor stretch it. */
   startedAt: number;
   signal?: AbortSignal;
 }
@@ -302,7 +303,7 @@ export async function watch(target: UpdateTarget, url: string | undefined, ready
   for (;;) {
     if (o.signal?.aborted) return { kind: 'rollback', reason: 'cancelled' };
     const isReady = target.phase() === 'running' && (url ? await ready(url) : target.health() === 'healthy');
-    const now = o.clock.now();
+    const now = o.clock.monotonic();
     if (o.exits.length !== exitsSeen) {
       exitsSeen = o.exits.length;
       readySince = null;
