@@ -6,6 +6,12 @@ import type { ProbeResult, ProbeTarget } from './probe-types.js';
 /** Resolver errors: the probe's own problem, not the service's. */
 const PROBE_SIDE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'ENETUNREACH', 'ENETDOWN']);
 
+/**
+ * The daemon itself is out of descriptors or kernel memory: its socket could not even be made, so the service was
+ * never asked. Counted as a failure, every healthy service was restarted (into a spawn that failed the same way).
+ */
+const DAEMON_EXHAUSTED_CODES = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM']);
+
 export function errorCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
@@ -17,6 +23,9 @@ export function connectionErrorResult(what: string, err: unknown, latencyMs: num
   const message = err instanceof Error ? err.message : String(err);
   if (code !== undefined && PROBE_SIDE_CODES.has(code)) {
     return { status: 'unknown', message: `${what}: cannot resolve or reach the target (${code}): ${message}`, latencyMs, details: { code } };
+  }
+  if (code !== undefined && DAEMON_EXHAUSTED_CODES.has(code)) {
+    return { status: 'unknown', message: `${what}: the probe could not open a connection: clawback is out of resources (${code}): ${message}`, latencyMs, details: { code } };
   }
   return {
     status: 'failure',
