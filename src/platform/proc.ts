@@ -86,12 +86,18 @@ export function processParents(): Map<number, number> {
   return out;
 }
 
-/** /proc/<pid>/stat from field 3 (state) on: the command name may hold spaces and parentheses, so after the last ')'. */
-function statAfterComm(pid: number | string): string | undefined {
+/**
+ * /proc/<pid>/stat from field 3 (state) on: the command name may hold spaces and parentheses, so after the last ')'.
+ * Undefined when it cannot be read; `onUnreadable` hears when that is not the pid being gone (ENOENT, ESRCH) but this
+ * process failing to read it (EMFILE, ENFILE, ENOMEM): out of descriptors, a live process must not look dead.
+ */
+function statAfterComm(pid: number | string, onUnreadable?: () => void): string | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ESRCH') onUnreadable?.();
     return undefined;
   }
   return text.slice(text.lastIndexOf(')') + 2);
@@ -142,13 +148,39 @@ export function isAlive(pid: number): boolean {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  const stat = readProcStat(pid);
-  if (!stat) return HAS_PROC ? false : true;
-  return stat.state !== 'Z' && stat.state !== 'X';
+  if (!HAS_PROC) {
+    const stat = readPsStat(pid);
+    return !stat || (stat.state !== 'Z' && stat.state !== 'X');
+  }
+  let unreadable = false;
+  const rest = statAfterComm(pid, () => {
+    unreadable = true;
+  });
+  // The signal found it and /proc could not be read (the daemon out of descriptors): alive, as far as anyone can tell.
+  if (rest === undefined) return unreadable;
+  return rest.charAt(0) !== 'Z' && rest.charAt(0) !== 'X';
 }
 
 export function processStartTime(pid: number): number | undefined {
   return readProcStat(pid)?.startTime;
+}
+
+/**
+ * Whether the recorded process still runs: 'gone' only when it is known to be (no such pid, a zombie, another start
+ * time), 'unknown' when its start time cannot be read right now (the daemon out of descriptors). A watcher keeps
+ * watching on 'unknown'; anything that signals a pid needs 'same' (isSameProcess).
+ */
+export function sameProcess(pid: number, startTime: number | undefined | null): 'same' | 'gone' | 'unknown' {
+  if (!isAlive(pid)) return 'gone';
+  if (startTime === undefined || startTime === null) return 'same';
+  if (!HAS_PROC) return processStartTime(pid) === startTime ? 'same' : 'gone';
+  let unreadable = false;
+  const rest = statAfterComm(pid, () => {
+    unreadable = true;
+  });
+  if (rest === undefined) return unreadable ? 'unknown' : 'gone';
+  // fields[0] is field 3 (state) of proc(5); the start time is field 22.
+  return Number(rest.split(' ')[22 - 3]) === startTime ? 'same' : 'gone';
 }
 
 /** Same process as recorded earlier (pid alive and start time unchanged), guarding against recycled pids. */

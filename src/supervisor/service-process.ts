@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import type { Clock, TimerHandle } from '../platform/clock.js';
-import { isAlive, isSameProcess, processGroupHolding, processGroupMembers, processStartTime } from '../platform/proc.js';
+import { isAlive, isSameProcess, processGroupHolding, processGroupMembers, processStartTime, sameProcess } from '../platform/proc.js';
 import { outsideGroup, signalKnown } from '../platform/escaped-descendants.js';
 import { signalGroup } from '../platform/signal-group.js';
 import { APPEND_NO_FOLLOW, openNoFollowSync } from '../platform/no-follow.js';
@@ -93,7 +93,14 @@ function groupOfDeadLeader(pgid: number): boolean {
 /** A leader that died can leave children in its group (e.g. workers holding the port): reap them. Returns how many. */
 export function killLeftovers(pgid: number): number {
   if (!groupOfDeadLeader(pgid)) return 0;
-  const members = processGroupMembers(pgid).length;
+  let members: number;
+  try {
+    members = processGroupMembers(pgid).length;
+  } catch {
+    // /proc cannot be listed (the daemon out of descriptors): the leader is dead, so its group is still ours to end.
+    signalGroup(pgid, 'SIGKILL');
+    return 0;
+  }
   if (members > 0) signalGroup(pgid, 'SIGKILL');
   return members;
 }
@@ -177,7 +184,8 @@ export function spawnInstance(spec: SpawnSpec, clock: Clock): ServiceInstance {
  * belongs to another process now (recycled pid). Exit is detected by polling.
  */
 export function adoptInstance(record: InstanceRecord, clock: Clock, pollMs = 250): ServiceInstance | undefined {
-  if (!isSameProcess(record.pid, record.pidStartTime)) return undefined;
+  // Unknown (its start time unreadable now) is adopted: starting a second copy beside a live one is the harm.
+  if (sameProcess(record.pid, record.pidStartTime) === 'gone') return undefined;
   let running = true;
   let timer: TimerHandle | undefined;
   let settle: (info: ExitInfo) => void = () => undefined;
@@ -185,7 +193,8 @@ export function adoptInstance(record: InstanceRecord, clock: Clock, pollMs = 250
     settle = resolve;
   });
   const poll = (): void => {
-    if (!isSameProcess(record.pid, record.pidStartTime)) {
+    // Only a process known to be gone has exited; one the daemon cannot read right now (EMFILE) is looked at again.
+    if (sameProcess(record.pid, record.pidStartTime) === 'gone') {
       running = false;
       settle({ code: null, signal: null, at: clock.now(), statusKnown: false });
       return;

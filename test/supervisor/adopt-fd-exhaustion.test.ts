@@ -1,0 +1,77 @@
+// A daemon out of file descriptors cannot read /proc: a running adopted instance must not look exited (a second copy
+// started beside it, its live group SIGKILLed as leftovers, or the daemon crashed on the scan). The failure is injected
+// at the edge (node:fs reads of /proc fail with EMFILE while the switch is on), the processes are real.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { systemClock } from '../../src/platform/clock.js';
+
+const fault = vi.hoisted(() => ({ on: false }));
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const emfile = (p: unknown): void => {
+    if (fault.on && String(p).startsWith('/proc')) throw Object.assign(new Error(`EMFILE: too many open files, open '${String(p)}'`), { code: 'EMFILE' });
+  };
+  const readFileSync = ((p: unknown, ...rest: unknown[]) => {
+    emfile(p);
+    return (fs.readFileSync as (...a: unknown[]) => unknown)(p, ...rest);
+  }) as typeof fs.readFileSync;
+  const readdirSync = ((p: unknown, ...rest: unknown[]) => {
+    emfile(p);
+    return (fs.readdirSync as (...a: unknown[]) => unknown)(p, ...rest);
+  }) as typeof fs.readdirSync;
+  return { ...fs, default: { ...fs, readFileSync, readdirSync }, readFileSync, readdirSync };
+});
+
+const { adoptInstance, killLeftovers } = await import('../../src/supervisor/service-process.js');
+const { processStartTime, isAlive } = await import('../../src/platform/proc.js');
+const { spawnMarked, waitFor } = await import('../helpers/processes.js');
+const { FIXTURES, NODE } = await import('../helpers/daemon.js');
+
+afterEach(() => {
+  fault.on = false;
+});
+
+describe('an adopted instance while the daemon is out of descriptors', () => {
+  it('keeps running (no false exit, its group not killed) and its real exit is seen once /proc reads again', async () => {
+    const child = spawnMarked(NODE, [`${FIXTURES}sleeper.mjs`]);
+    try {
+      await child.waitForStdout('ready', 5000);
+      const inst = adoptInstance({ pid: child.pid, pidStartTime: processStartTime(child.pid) ?? null, startedAt: Date.now() }, systemClock(), 20);
+      expect(inst).toBeDefined();
+      let exited = false;
+      void inst!.exited.then(() => {
+        exited = true;
+      });
+      fault.on = true;
+      expect(isAlive(child.pid)).toBe(true);
+      expect(() => killLeftovers(child.pid)).not.toThrow();
+      await new Promise((r) => setTimeout(r, 300)); // ~15 polls with /proc unreadable
+      expect(exited).toBe(false);
+      expect(inst!.isRunning()).toBe(true);
+      expect(child.exitInfo()).toBeUndefined(); // not SIGKILLed as a dead leader's leftovers
+      fault.on = false;
+      child.kill();
+      await child.waitForExit(5000);
+      const info = await Promise.race([inst!.exited, new Promise((r) => setTimeout(() => r('timeout'), 3000))]);
+      expect(info).not.toBe('timeout');
+      inst!.release();
+    } finally {
+      child.kill();
+    }
+  });
+
+  it('a leader that really died still has its leftover group killed when /proc cannot be listed, without throwing', async () => {
+    const leader = spawnMarked('/bin/sh', ['-c', `"${NODE}" "${FIXTURES}sleeper.mjs" & echo $!; exit 0`]);
+    try {
+      const worker = Number((await leader.waitForStdout(/\d+\n/, 10_000)).trim());
+      await leader.waitForExit(10_000);
+      expect(isAlive(worker)).toBe(true);
+      fault.on = true;
+      expect(() => killLeftovers(leader.pid)).not.toThrow();
+      fault.on = false;
+      await waitFor(() => !isAlive(worker), { timeoutMs: 5000 });
+    } finally {
+      fault.on = false;
+      leader.kill();
+    }
+  });
+});
