@@ -1,5 +1,5 @@
 // The process probe: the instance exists, is not a zombie and is not stopped (SIGSTOP counts as hung).
-import { readProcStat, type ProcStat } from '../platform/proc.js';
+import { isAlive, readProcStat, type ProcStat } from '../platform/proc.js';
 import type { ProbeConfigOf } from './probe-schema.js';
 import type { Probe, ProbeResult, ProbeTarget } from './probe-types.js';
 
@@ -18,7 +18,13 @@ export function createProcessProbe(_config: ProbeConfigOf<'process'>): Probe {
     kind: 'process',
     check(target: ProbeTarget): Promise<ProbeResult> {
       if (target.pid === undefined) return Promise.resolve({ status: 'unknown', message: 'no pid for the current instance' });
-      return Promise.resolve(processStateResult(target.pid, readProcStat(target.pid)));
+      const stat = readProcStat(target.pid);
+      // No stat of a pid the kernel still has (isAlive): the daemon could not read /proc (out of descriptors). Counted
+      // as 'does not exist', every healthy service was restarted into a spawn failing the same way.
+      if (!stat && isAlive(target.pid)) {
+        return Promise.resolve({ status: 'unknown', message: `cannot read /proc/${target.pid}/stat (clawback out of file descriptors or memory?); pid ${target.pid} exists`, details: { pid: target.pid } });
+      }
+      return Promise.resolve(processStateResult(target.pid, stat));
     },
   };
 }
