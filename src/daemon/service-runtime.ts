@@ -488,7 +488,7 @@ export class ServiceRuntime {
       }
       if (inst.pid <= 0) {
         const info = await inst.exited;
-        this.dispatch({ type: 'start-failed', error: info.spawnError ?? 'the process could not be spawned' });
+        this.dispatch({ type: 'start-failed', error: info.spawnError ?? 'the process could not be spawned', ...(daemonExhausted(info.spawnErrorCode) ? { exhausted: true } : {}) });
         return;
       }
       this.attach(inst);
@@ -504,7 +504,7 @@ export class ServiceRuntime {
         });
       }
     } catch (err) {
-      this.dispatch({ type: 'start-failed', error: (err as Error)?.message ?? String(err) });
+      this.dispatch({ type: 'start-failed', error: (err as Error)?.message ?? String(err), ...(daemonExhausted((err as NodeJS.ErrnoException)?.code) ? { exhausted: true } : {}) });
     }
   }
 
@@ -689,3 +689,7 @@ export class ServiceRuntime {
   }
 }
 
+/** A spawn refused for the daemon's own lack of processes, descriptors or memory: not the service failing to start. */
+function daemonExhausted(code: string | undefined): boolean {
+  return code === 'EAGAIN' || code === 'EMFILE' || code === 'ENFILE' || code === 'ENOMEM';
+}

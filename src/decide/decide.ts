@@ -93,7 +93,7 @@ class Step {
       case 'started':
         return this.started(input.instance, input.reason);
       case 'start-failed':
-        return this.startFailed(input.error);
+        return this.startFailed(input.error, input.exhausted === true);
       case 'preflight-failed':
         return this.preflightFailed(input.problem);
       case 'exited':
@@ -552,13 +552,16 @@ class Step {
     else if (!this.placed()) this.losePlacement('the lease was lost while the service was starting');
   }
 
-  private startFailed(error: string): void {
+  private startFailed(error: string, exhausted = false): void {
     const s = this.s;
     if (s.phase === 'starting') s.phase = 'stopped';
     const exit: LastExit = { code: null, signal: null, at: this.now, uptimeMs: 0, statusKnown: false };
     s.lastExit = exit;
-    this.emit('service.exited', 'warning', `${this.p.name} could not be started: ${error}`, { code: null, signal: null, uptimeMs: 0, expected: false, error });
-    this.crashed(exit, `could not be started: ${error}`, [error]);
+    // The daemon could not fork (out of processes, descriptors, memory): not the service's crash. Counted, the breaker
+    // tripped and held the service at Level 4 ("doctor found no problem") after the resource came back.
+    const why = exhausted ? `${error} (clawback is out of processes, file descriptors or memory; retried with backoff, not counted as a crash loop)` : error;
+    this.emit('service.exited', 'warning', `${this.p.name} could not be started: ${why}`, { code: null, signal: null, uptimeMs: 0, expected: false, error, ...(exhausted ? { exhausted } : {}) });
+    this.crashed(exit, `could not be started: ${why}`, [error], '', !exhausted);
   }
 
   private preflightFailed(problem: string): void {
@@ -633,7 +636,7 @@ class Step {
   }
 
   /** An exit (or failed start) nobody asked for. */
-  private crashed(exit: LastExit, reason: string, lastLines?: string[], daemonized = ''): void {
+  private crashed(exit: LastExit, reason: string, lastLines?: string[], daemonized = '', counts = true): void {
     const s = this.s;
     const p = this.p;
     if (s.maintenance) {
@@ -680,7 +683,7 @@ class Step {
       this.climb(`exit code ${exit.code}: the configuration is broken`, false);
       return;
     }
-    const d = this.countRestart();
+    const d = counts ? this.countRestart() : { tripped: false, count: s.restartHistory.length };
     if (d.tripped) {
       this.setHold('crash-loop', `${this.crashLoopText(d.count)}${daemonized}`);
       s.phase = 'held';

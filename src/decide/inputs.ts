@@ -15,8 +15,11 @@ export type ServiceInput =
   /** What the service depends on is healthy (or the bounded wait is over): the start the boot deferred is due. */
   | { type: 'dependencies-ready' }
   | { type: 'started'; instance: InstanceRecord; reason: StartReason }
-  /** The start could not happen: spawn/launch error (counts like a crash). */
-  | { type: 'start-failed'; error: string }
+  /**
+   * The start could not happen: spawn/launch error (counts like a crash). `exhausted`: the daemon itself is out of
+   * processes, descriptors or memory (EAGAIN, EMFILE, ENFILE, ENOMEM at its fork): retried with backoff, never a crash loop.
+   */
+  | { type: 'start-failed'; error: string; exhausted?: boolean }
   /** A check before the start said "do not start, repair first". */
   | { type: 'preflight-failed'; problem: string }
   | {

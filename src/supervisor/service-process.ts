@@ -19,6 +19,8 @@ export interface ExitInfo {
   statusKnown: boolean;
   /** Set when the process never ran (spawn error: ENOENT, EACCES...). */
   spawnError?: string;
+  /** The spawn error's code (ENOENT, EAGAIN...). */
+  spawnErrorCode?: string;
 }
 
 export interface SpawnSpec {
@@ -158,7 +160,8 @@ export function spawnInstance(spec: SpawnSpec, clock: Clock): ServiceInstance {
     child.once('error', (err) => {
       // Spawn failure (ENOENT, EACCES): node emits 'exit' only sometimes, so settle here too.
       running = false;
-      resolve({ code: 127, signal: null, at: clock.now(), statusKnown: true, spawnError: `${spec.argv[0] ?? ''}: ${err.message}` });
+      const code = (err as NodeJS.ErrnoException).code;
+      resolve({ code: 127, signal: null, at: clock.now(), statusKnown: true, spawnError: `${spec.argv[0] ?? ''}: ${err.message}`, ...(code ? { spawnErrorCode: code } : {}) });
     });
   });
   const pid = child.pid ?? -1;
