@@ -1,8 +1,8 @@
 // Stands between a service and its log file when `logs.redact` is on: each line is written redacted; it ends with the service's output.
 // A separate process (not the daemon) so that a dead daemon never blocks or breaks the service's output.
 import { writeSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { Redactor } from './redact.js';
+import { BoundedLines } from './bounded-lines.js';
 import { APPEND_NO_FOLLOW, openNoFollowSync } from '../platform/no-follow.js';
 
 const file = process.argv[2];
@@ -20,13 +20,22 @@ try {
 const redactor = new Redactor();
 // It runs with the service's own environment: the service's secrets are exactly what must not reach the file.
 redactor.addSecretEnv(process.env);
-const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-lines.on('line', (line) => {
+// Not readline: it holds a line whole however long it grows, and a service that never writes a newline took the
+// redactor down (and the service, on EPIPE). A line past LINE_MAX_CHARS is written in pieces.
+const lines = new BoundedLines();
+const write = (line: string): void => {
   if (fd === undefined) return;
   try {
     writeSync(fd, `${redactor.redact(line)}\n`);
   } catch {
     // A full disk loses this line, never the service.
   }
+};
+process.stdin.on('data', (chunk: Buffer) => {
+  for (const line of lines.push(chunk)) write(line);
 });
-lines.on('close', () => process.exit(0));
+process.stdin.on('end', () => {
+  for (const line of lines.end()) write(line);
+  process.exit(0);
+});
+process.stdin.on('error', () => process.exit(0));
