@@ -12,6 +12,7 @@ import { doctorContext } from '../daemon/doctor-wiring.js';
 import { externalLivePid, liveSupervision } from '../doctor/live-instances.js';
 import path from 'node:path';
 import { paint } from './format.js';
+import { terminalSafe } from './terminal-safe.js';
 
 export function registerDoctor(program: Command): void {
   program
@@ -62,11 +63,11 @@ export function registerDoctor(program: Command): void {
           process.stdout.write(`${p.bold(r.service)}: ${r.findings.length === 0 ? p.green('healthy') : `${r.findings.length} finding(s)`}\n`);
           for (const f of r.findings) {
             const sev = f.severity === 'critical' ? p.red(f.severity) : f.severity === 'warning' ? p.yellow(f.severity) : f.severity;
-            process.stdout.write(`  [${sev}] ${f.id}: ${f.title}\n    evidence: ${redactor.redact(f.evidence)}\n`);
+            process.stdout.write(`  [${sev}] ${f.id}: ${f.title}\n    evidence: ${terminalSafe(redactor.redact(f.evidence))}\n`);
             if (f.fix) process.stdout.write(`    fix: ${f.fix}${f.fixable ? '' : ' (manual)'}\n`);
           }
           for (const out of r.outcomes) {
-            process.stdout.write(`  ${out.verified ? p.green('fixed') : p.red('not fixed')}: ${out.finding.id}: ${redactor.redact(out.message)}\n`);
+            process.stdout.write(`  ${out.verified ? p.green('fixed') : p.red('not fixed')}: ${out.finding.id}: ${terminalSafe(redactor.redact(out.message))}\n`);
           }
         }
         if (exitCode === 2 && !o.fix) process.stdout.write('run with --fix to apply the proposed fixes\n');

@@ -15,6 +15,7 @@ import { serviceLogFile } from '../daemon/spawn-spec.js';
 import { findConfigFile } from '../config/find-config.js';
 import { readDaemonInfoSync } from '../daemon/daemon-info.js';
 import { learnConfigFileSecrets } from '../observe/config-file-secrets.js';
+import { terminalSafe } from './terminal-safe.js';
 
 /**
  * The config that describes the services: the flag, $CLAWBACK_CONFIG or ./clawback.yaml, else the file the daemon of
@@ -80,10 +81,11 @@ export function registerHistory(program: Command): void {
     .description("print the service's own output (stdout and stderr)")
     .option('-n, --lines <n>', 'lines to show', numberOption('lines', 0), 50)
     .option('-f, --follow', 'keep printing new output')
-    .option('--raw', 'print the output as written, secrets included (default: secrets redacted, as everywhere else)')
+    .option('--raw', 'print the output as written, secrets and terminal escapes included (default: secrets redacted, as everywhere else, and control characters other than colours shown as \\xNN)')
     .action(async (name: string, o: { lines: number; follow?: boolean; raw?: boolean }) => {
       const { file, known, redactor } = await logFileFor(program, name);
-      const show = (text: string): string => (o.raw ? text : redactor.redact(text));
+      // A service's escape sequences must not act on the reader's terminal (the clipboard, the title); colours stay.
+      const show = (text: string): string => (o.raw ? text : terminalSafe(redactor.redact(text), { keepColour: true }));
       const last = lastLogLines(file, o.lines);
       if (last === undefined) {
         if (known === false) {
@@ -144,7 +146,7 @@ export function registerHistory(program: Command): void {
       }
       const rows = [['INCIDENT', 'SERVICE', 'OPENED', 'LEVEL', 'OUTCOME', 'TTR', 'REASON']];
       for (const i of incidents) {
-        rows.push([i.id, i.service, new Date(i.openedAt).toISOString().replace('T', ' ').slice(0, 19), String(i.highestLevel), i.outcome, i.ttrMs !== undefined ? formatTtr(i.ttrMs) : '-', i.reason.slice(0, 60)]);
+        rows.push([i.id, i.service, new Date(i.openedAt).toISOString().replace('T', ' ').slice(0, 19), String(i.highestLevel), i.outcome, i.ttrMs !== undefined ? formatTtr(i.ttrMs) : '-', terminalSafe(i.reason).slice(0, 60)]);
       }
       process.stdout.write(table(rows) + '\n');
     });
@@ -164,10 +166,11 @@ export function registerHistory(program: Command): void {
         process.stdout.write(JSON.stringify(found, null, 2) + '\n');
         return;
       }
-      process.stdout.write(`${found.id} (${found.service}): ${found.outcome}, highest level ${found.highestLevel}${found.ttrMs !== undefined ? `, recovered in ${formatTtr(found.ttrMs)}` : ''}\n`);
+      // Event messages quote the service (a probe command's output, a log line a probe matched).
+      process.stdout.write(`${found.id} (${terminalSafe(found.service)}): ${found.outcome}, highest level ${found.highestLevel}${found.ttrMs !== undefined ? `, recovered in ${formatTtr(found.ttrMs)}` : ''}\n`);
       for (const e of found.timeline) {
         const t = new Date(e.time).toISOString().slice(11, 23);
-        process.stdout.write(`  ${t}  ${e.level !== undefined ? `L${e.level} ` : '   '}${e.type.padEnd(26)} ${e.message}\n`);
+        process.stdout.write(`  ${t}  ${e.level !== undefined ? `L${e.level} ` : '   '}${e.type.padEnd(26)} ${terminalSafe(e.message)}\n`);
       }
     });
 
@@ -178,6 +181,6 @@ export function registerHistory(program: Command): void {
     .action(async (o: { days: number }) => {
       const stateDir = clientStateDir(program.opts());
       const events = await readJournal(path.join(stateDir, 'journal.jsonl'), { rotated: JOURNAL_KEEP });
-      process.stdout.write(renderDigest(events, { days: o.days, now: Date.now() }) + '\n');
+      process.stdout.write(terminalSafe(renderDigest(events, { days: o.days, now: Date.now() })) + '\n');
     });
 }
