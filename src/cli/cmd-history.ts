@@ -1,6 +1,6 @@
 // `clawback logs|incidents|incident|digest`: what happened, read from the state directory's files.
 import type { Command } from 'commander';
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, watch } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, watch } from 'node:fs';
 import { Redactor } from '../observe/redact.js';
 import path from 'node:path';
 import { clientStateDir } from './client.js';
@@ -16,6 +16,7 @@ import { findConfigFile } from '../config/find-config.js';
 import { readDaemonInfoSync } from '../daemon/daemon-info.js';
 import { learnConfigFileSecrets } from '../observe/config-file-secrets.js';
 import { terminalSafe } from './terminal-safe.js';
+import { LINE_MAX_CHARS } from '../observe/bounded-lines.js';
 
 /**
  * The config that describes the services: the flag, $CLAWBACK_CONFIG or ./clawback.yaml, else the file the daemon of
@@ -51,6 +52,44 @@ async function logFileFor(program: Command, name: string): Promise<{ file: strin
 /** Rotated generations looked into at most (file.1 .. file.N). */
 const MAX_GENERATIONS = 20;
 
+/** Bytes read from the end of one file at most: a 600 MB log (a flood between two rotations) was read whole and failed. */
+const TAIL_BYTES_MAX = 16 * 1024 * 1024;
+const TAIL_CHUNK = 64 * 1024;
+
+/**
+ * The last `want` lines of one file, read backwards in chunks (at most TAIL_BYTES_MAX); a partial first line (the read
+ * stopped mid-line) is dropped unless it is all there is. Undefined when the file cannot be opened.
+ */
+function tailLines(file: string, want: number): string[] | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const chunks: Buffer[] = [];
+    let pos = size;
+    let newlines = 0;
+    while (pos > 0 && newlines <= want && size - pos < TAIL_BYTES_MAX) {
+      const len = Math.min(TAIL_CHUNK, pos, TAIL_BYTES_MAX - (size - pos));
+      pos -= len;
+      const buf = Buffer.alloc(len);
+      const n = readSync(fd, buf, 0, len, pos);
+      const got = buf.subarray(0, n);
+      chunks.unshift(got);
+      for (let i = got.indexOf(10); i >= 0; i = got.indexOf(10, i + 1)) newlines++;
+    }
+    const lines = Buffer.concat(chunks).toString('utf8').split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    if (pos > 0 && lines.length > 1) lines.shift();
+    return want > 0 ? lines.slice(-want) : [];
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * The last n lines of a service's log, reaching into its rotated generations (file.1 newest, file.2 ...) when the live
  * file holds fewer, as right after a rotation; undefined when neither the live file nor file.1 exists.
@@ -59,17 +98,13 @@ function lastLogLines(file: string, n: number): string | undefined {
   const taken: string[] = [];
   let found = false;
   for (let g = 0; g <= MAX_GENERATIONS && (taken.length < n || !found); g++) {
-    let text: string;
-    try {
-      text = readFileSync(g === 0 ? file : `${file}.${g}`, 'utf8');
-    } catch {
+    const lines = tailLines(g === 0 ? file : `${file}.${g}`, n - taken.length);
+    if (lines === undefined) {
       if (g === 0) continue;
       break;
     }
     found = true;
-    const lines = text.split('\n');
-    if (lines[lines.length - 1] === '') lines.pop();
-    if (n > taken.length) taken.unshift(...lines.slice(-(n - taken.length)));
+    taken.unshift(...lines);
   }
   if (!found) return undefined;
   return taken.length ? `${taken.join('\n')}\n` : '';
@@ -106,6 +141,12 @@ export function registerHistory(program: Command): void {
         const size = existsSync(file) ? statSync(file).size : 0;
         if (size < offset) offset = 0; // rotated or truncated
         if (size === offset) return;
+        // A flood between two reads is not read whole: the newest TAIL_BYTES_MAX, and the skip said.
+        if (size - offset > TAIL_BYTES_MAX) {
+          process.stderr.write(`clawback: ${size - offset - TAIL_BYTES_MAX} bytes of output skipped (written faster than they can be shown)\n`);
+          offset = size - TAIL_BYTES_MAX;
+          partial = '';
+        }
         const fd = openSync(file, 'r');
         try {
           const buf = Buffer.alloc(size - offset);
@@ -115,6 +156,11 @@ export function registerHistory(program: Command): void {
           const cut = text.lastIndexOf('\n') + 1;
           partial = text.slice(cut);
           if (cut > 0) process.stdout.write(show(text.slice(0, cut)));
+          // A line that never ends is shown in pieces, as the log redactor writes it, not held whole.
+          if (partial.length > LINE_MAX_CHARS) {
+            process.stdout.write(show(`${partial}\n`));
+            partial = '';
+          }
         } finally {
           closeSync(fd);
         }
