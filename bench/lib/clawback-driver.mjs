@@ -14,8 +14,9 @@ export function clawbackGatewayService({ name, port, gwConfig, server, memoryLim
     port,
     configFile: { path: gwConfig, format: 'json', validateCommand: [node, server, '--check-config', '{file}'] },
     // Trials come every few seconds: a short stableAfter lets each one meet a "stable" service as in production,
-    // and a roomy intensity keeps the crash-loop breaker (a policy, not a speed) out of the measurement.
-    restart: { stableAfter: '2s', intensity: { maxRestarts: 1000, window: '3m' } },
+    // and a roomy intensity keeps the crash-loop breaker (a policy, not a speed) out of the measurement; so does
+    // flapping off (trials seconds apart are a flapping series by design: its growing backoff would be measured).
+    restart: { stableAfter: '2s', intensity: { maxRestarts: 1000, window: '3m' }, flapping: { window: 0 } },
     // The probes of the embedded demo preset (src/config/demo-preset.ts), with PM2's 200M as the memory limit.
     probes: [
       { kind: 'http', name: 'health', url: `http://127.0.0.1:${port}/health`, interval: '1s', timeout: '1s', failureThreshold: 3, startupGrace: '10s' },

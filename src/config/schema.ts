@@ -42,6 +42,18 @@ export const restartSchema = z.strictObject({
   preventExitCodes: z.array(z.number().int().min(0).max(255)).default([78]),
   /** After the breaker trips, try the ladder again after this cool-down (0 = wait for `clawback resume`). */
   coolDown: duration.default(0),
+  /**
+   * A slow flapper (healthy past doctor.confirmAfter, then down again): a failure within `window` of the last
+   * recovery continues the series (numbered incidents, quiet after the first recurrence, the backoff keeps growing);
+   * more than maxRecurrences trips the breaker. It starts fresh after `window` of clean running or a person's
+   * start/resume/restart. window 0: off.
+   */
+  flapping: z
+    .strictObject({
+      window: duration.default(600_000),
+      maxRecurrences: z.number().int().min(1).max(1000).default(10),
+    })
+    .prefault({}),
 });
 
 export const stopSchema = z.strictObject({

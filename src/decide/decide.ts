@@ -42,7 +42,9 @@ export function nextWake(s: ServiceState, p: ServicePolicy): number | null {
   }
   const confirm = confirmDue(s, p);
   if (confirm !== null) times.push(confirm);
-  if (s.instance && s.backoffAttempt > 0) times.push(s.instance.startedAt + p.stableAfterMs);
+  if (s.instance && s.backoffAttempt > 0 && !s.flapping) times.push(s.instance.startedAt + p.stableAfterMs);
+  const calm = flappingEnds(s, p);
+  if (calm !== null) times.push(calm);
   if (s.placement?.active && s.placement.stopBy !== null) times.push(s.placement.stopBy);
   return times.length > 0 ? Math.min(...times) : null;
 }
@@ -61,6 +63,12 @@ function confirmDue(s: ServiceState, p: ServicePolicy): number | null {
   const at = s.incident?.recoveredAt;
   if (at == null || s.work || s.health !== 'healthy') return null;
   return Math.max(at, s.healthySince ?? at) + p.confirmAfterMs;
+}
+
+/** When a flapping series ends (clean running for the window since the last recovery); null while an incident is open. */
+function flappingEnds(s: ServiceState, p: ServicePolicy): number | null {
+  if (!s.flapping || s.incident) return null;
+  return (s.flapping.lastResolvedAt ?? 0) + p.flapping.windowMs;
 }
 
 /** Exit code 0, no signal, and the status known (an adopted instance's is not). */
@@ -197,6 +205,7 @@ class Step {
     if (resetHistory) {
       s.restartHistory = [];
       s.backoffAttempt = 0;
+      s.flapping = null;
     }
     if (s.phase === 'held') s.phase = 'stopped';
     if (was && was.reason !== 'repair') this.emit('breaker.resumed', 'info', `${this.p.name}: restarts resumed (${why})`, { reason: why });
@@ -214,11 +223,34 @@ class Step {
     return `${count} restarts within ${lim.window} ms (limit ${lim.maxRestarts})`;
   }
 
+  /** A new incident within the flapping window of the last recovery continues the series: its number (0: none). */
+  private recurrence(): number {
+    const s = this.s;
+    const f = s.flapping;
+    if (!f || f.lastResolvedAt === null || this.p.flapping.windowMs <= 0 || this.now - f.lastResolvedAt >= this.p.flapping.windowMs) {
+      s.flapping = null;
+      return 0;
+    }
+    f.recurrences++;
+    f.lastResolvedAt = null;
+    return f.recurrences;
+  }
+
+  /** Past maxRecurrences the series trips the breaker like a fast loop (the slow one never fills the intensity window). */
+  private flappingLimit(): string | null {
+    const n = this.s.incident?.recurrence ?? 0;
+    const f = this.s.flapping;
+    if (!f || n <= this.p.flapping.maxRecurrences) return null;
+    return `flapping: ${n} recurrences in ${formatDuration(this.now - f.since)}, each within ${formatDuration(this.p.flapping.windowMs)} of recovering (limit ${this.p.flapping.maxRecurrences})`;
+  }
+
   // ---- incidents and the ladder -----------------------------------------------------------------
 
   private openIncident(level: 0 | 1, reason: string, cause?: Partial<IncidentCause>, firstSignalAt = this.now): Incident {
     const s = this.s;
     if (!s.incident) {
+      const recurrence = this.recurrence();
+      const f = s.flapping;
       s.incident = {
         id: this.ctx.newId('inc'),
         openedAt: this.now,
@@ -231,8 +263,15 @@ class Step {
         status: 'open',
         cause: { summary: reason, ...cause },
         recoveredAt: null,
+        ...(recurrence > 0 ? { recurrence } : {}),
       };
-      this.emit('incident.opened', 'warning', `incident ${s.incident.id} opened for ${this.p.name}: ${reason}`, { reason, firstSignalAt: s.incident.firstSignalAt! }, level);
+      const id = s.incident.id;
+      const signalAt = s.incident.firstSignalAt!;
+      if (recurrence > 0 && f) {
+        // One series, not a new story each time: numbered, linked to its first incident, and said to be flapping.
+        const text = `incident ${id} opened for ${this.p.name}: ${reason} (recurrence ${recurrence}: it failed again within ${formatDuration(this.p.flapping.windowMs)} of recovering; flapping since incident ${f.firstIncidentId}, ${formatDuration(this.now - f.since)} ago)`;
+        this.emit('incident.opened', 'warning', text, { reason, firstSignalAt: signalAt, recurrence, flappingSince: f.since, firstIncidentId: f.firstIncidentId }, level);
+      } else this.emit('incident.opened', 'warning', `incident ${id} opened for ${this.p.name}: ${reason}`, { reason, firstSignalAt: signalAt }, level);
       return s.incident;
     }
     const inc = s.incident;
@@ -405,6 +444,11 @@ class Step {
       inc.highestLevel,
     );
     this.s.incident = null;
+    // Remembered for the flapping window: a failure within it continues this series instead of starting afresh.
+    if (this.p.flapping.windowMs > 0) {
+      const f = this.s.flapping;
+      this.s.flapping = f ? { ...f, lastResolvedAt: this.now } : { firstIncidentId: inc.id, since: inc.openedAt, recurrences: 0, lastResolvedAt: this.now };
+    }
   }
 
   /** A person (or the cool-down) hands an escalated incident back to the ladder: it climbs from Level 0 again. */
@@ -631,8 +675,11 @@ class Step {
     s.phase = s.held ? 'held' : 'stopped';
     if (s.disposed) return;
     this.crashed(exit, `process ended (${how})`, input.lastLines, daemonized);
-    // The exit that opened an incident belongs to it.
-    if (!exitEvent.event.incidentId && s.incident) exitEvent.event.incidentId = s.incident.id;
+    // The exit that opened an incident belongs to it (and says which recurrence of a flapping series it is).
+    if (!exitEvent.event.incidentId && s.incident) {
+      exitEvent.event.incidentId = s.incident.id;
+      if (s.incident.recurrence) exitEvent.event.details = { ...exitEvent.event.details, recurrence: s.incident.recurrence };
+    }
   }
 
   /** An exit (or failed start) nobody asked for. */
@@ -655,7 +702,8 @@ class Step {
       s.phase = 'held';
       return;
     }
-    if (isStableRun(exit.uptimeMs, p.stableAfterMs)) s.backoffAttempt = 0;
+    // A flapping service's backoff keeps growing across its recoveries (reset once it ran clean for the window).
+    if (isStableRun(exit.uptimeMs, p.stableAfterMs) && !s.flapping) s.backoffAttempt = 0;
     if (cleanExit(exit) && p.restartPolicy !== 'always') {
       // The job finished (systemd: inactive, not failed): no incident that nothing could ever resolve, no alert.
       s.phase = 'stopped';
@@ -684,10 +732,12 @@ class Step {
       return;
     }
     const d = counts ? this.countRestart() : { tripped: false, count: s.restartHistory.length };
-    if (d.tripped) {
-      this.setHold('crash-loop', `${this.crashLoopText(d.count)}${daemonized}`);
+    // A start the daemon's own exhaustion refused is not the service's flapping either.
+    const flapping = counts ? this.flappingLimit() : null;
+    if (d.tripped || flapping) {
+      this.setHold('crash-loop', `${d.tripped ? this.crashLoopText(d.count) : flapping}${daemonized}`);
       s.phase = 'held';
-      this.climb(`crash loop: ${d.count} restarts within ${formatDuration(p.intensity.window)}${daemonized}`, false);
+      this.climb(`${d.tripped ? `crash loop: ${d.count} restarts within ${formatDuration(p.intensity.window)}` : flapping}${daemonized}`, false);
       return;
     }
     const attempt = s.backoffAttempt;
@@ -777,11 +827,12 @@ class Step {
    */
   private countedRestart(reason: StartReason, graceMs: number, cause: string, openWith?: string): void {
     const d = this.countRestart();
-    if (d.tripped) {
+    const flapping = this.flappingLimit();
+    if (d.tripped || flapping) {
       if (openWith) this.openIncident(1, openWith);
       this.stopInstance(graceMs, { then: 'hold' });
-      this.setHold('crash-loop', `${this.crashLoopText(d.count)} (last: ${reason})`);
-      this.climb(`restart loop: ${d.count} restarts within ${formatDuration(this.p.intensity.window)} (last: ${cause})`, false);
+      this.setHold('crash-loop', `${d.tripped ? this.crashLoopText(d.count) : flapping} (last: ${reason})`);
+      this.climb(`${d.tripped ? `restart loop: ${d.count} restarts within ${formatDuration(this.p.intensity.window)}` : flapping} (last: ${cause})`, false);
       return;
     }
     this.s.restartsTotal++;
@@ -805,6 +856,8 @@ class Step {
           s.restartHistory = [];
           s.backoffAttempt = 0;
         }
+        // A person acted: a flapping series starts fresh (their fix deserves a clean slate, as the restart window does).
+        if (input.by === 'human') s.flapping = null;
         if (this.reopen()) {
           const inc = s.incident!;
           inc.coolDownRetries = input.by === 'cool-down' ? (inc.coolDownRetries ?? 0) + 1 : 0;
@@ -832,6 +885,8 @@ class Step {
         // incident stays open (nor reminds anyone) on a service stopped on purpose.
         const inc = s.incident;
         if (inc?.recoveredAt != null && inc.status === 'open' && !s.work) this.resolve(inc.recoveredAt);
+        // A person took the service down: whatever flapping came before is theirs to judge, not a series to continue.
+        if (input.by === 'human') s.flapping = null;
         if (this.stopInstance(p.stopGraceMs, { then: 'stay' })) return;
         if (s.phase !== 'starting') {
           s.phase = s.held ? 'held' : 'stopped';
@@ -863,6 +918,7 @@ class Step {
     const p = this.p;
     if (by === 'human') {
       s.desired = 'up';
+      s.flapping = null;
       if (this.deferToRevert('restart')) return;
       if (s.work) this.cancelWork('a person asked to restart it');
       if (s.held) this.clearHold('restarted by request', true);
@@ -1012,7 +1068,9 @@ class Step {
     // confirmDue is null unless the incident has recovered.
     const confirm = confirmDue(s, p);
     if (confirm !== null && now >= confirm) this.resolve(s.incident!.recoveredAt!);
-    if (s.instance && s.backoffAttempt > 0 && now >= s.instance.startedAt + p.stableAfterMs) s.backoffAttempt = 0;
+    const calm = flappingEnds(s, p);
+    if (calm !== null && now >= calm) s.flapping = null;
+    if (s.instance && s.backoffAttempt > 0 && !s.flapping && now >= s.instance.startedAt + p.stableAfterMs) s.backoffAttempt = 0;
   }
 
   /**
@@ -1041,6 +1099,10 @@ class Step {
       s.work.startedAt = at(s.work.startedAt);
       s.work.deadline = at(s.work.deadline);
       if (s.work.healthySince != null) s.work.healthySince = at(s.work.healthySince);
+    }
+    if (s.flapping) {
+      s.flapping.since = at(s.flapping.since);
+      if (s.flapping.lastResolvedAt !== null) s.flapping.lastResolvedAt = at(s.flapping.lastResolvedAt);
     }
     if (s.incident) {
       s.incident.openedAt = at(s.incident.openedAt);

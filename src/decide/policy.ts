@@ -19,6 +19,11 @@ export interface ServicePolicy {
   doctorAttempts: number;
   doctorTimeoutMs: number;
   confirmAfterMs: number;
+  /**
+   * A failure within windowMs of the last recovery continues a series (one numbered incident after another, the
+   * backoff not reset); more than maxRecurrences trips the breaker. windowMs 0: off.
+   */
+  flapping: { windowMs: number; maxRecurrences: number };
   /** Level 3, absent when no agent is configured. */
   agent: { timeBoxMs: number; verifyWindowMs: number; budgetRuns: number; budgetWindowMs: number; approval: 'required' | 'none'; approvalTimeoutMs: number } | null;
   /** Another manager runs it: the daemon never stops it on its own shutdown. */
@@ -50,6 +55,7 @@ export function policyFor(service: ServiceConfig, has: { doctor: boolean; agent:
     doctorAttempts: has.doctor ? service.doctor.attempts : 0,
     doctorTimeoutMs: service.doctor.timeout + DOCTOR_DEADLINE_SLACK_MS,
     confirmAfterMs: service.doctor.confirmAfter,
+    flapping: { windowMs: r.flapping.window, maxRecurrences: r.flapping.maxRecurrences },
     agent:
       has.agent && e
         ? { timeBoxMs: e.timeBox, verifyWindowMs: e.verifyWindow, budgetRuns: e.budget.runs, budgetWindowMs: e.budget.window, approval: e.approval, approvalTimeoutMs: e.approvalTimeout }

@@ -59,6 +59,22 @@ export interface Incident {
   scopesTried?: string[];
   /** Cool-down retries of the ladder since a person last acted; an escalation after one is a repeat, not news. */
   coolDownRetries?: number;
+  /** The failure came back this many times, each within restart.flapping.window of the last recovery (see Flapping). */
+  recurrence?: number;
+}
+
+/**
+ * A service that fails again soon after recovering (a slow crash loop, a slow probe flap): its incidents form one
+ * series. Kept from the first resolution until the service ran clean for restart.flapping.window or a person acted.
+ */
+export interface Flapping {
+  /** The incident that started the series. */
+  firstIncidentId: string;
+  since: number;
+  /** Incidents opened within the window after the previous one resolved. */
+  recurrences: number;
+  /** When the last incident of the series resolved; null while one is open. */
+  lastResolvedAt: number | null;
 }
 
 /** Work in flight: it belongs to one incident, has a deadline, and is persisted. */
@@ -138,6 +154,8 @@ export interface ServiceState {
   disposed?: boolean;
   /** Set for a singleton service of a cluster: it runs only while this member holds its lease. */
   placement?: Placement;
+  /** The series of incidents of a service failing again soon after each recovery (absent: none). */
+  flapping?: Flapping | null;
 }
 
 /** What state.json keeps per service beside the incident. */

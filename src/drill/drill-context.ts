@@ -108,13 +108,24 @@ export function restartHistory(ctx: DrillContext): number[] | undefined {
   }
 }
 
+/** Whether the daemon keeps a flapping series for the service (state.json): the next crash would continue it. */
+function flappingSeries(ctx: DrillContext): boolean {
+  try {
+    const state = JSON.parse(readFileSync(path.join(ctx.target.stateDir, 'state.json'), 'utf8')) as { services?: Record<string, { record?: { flapping?: unknown } }> };
+    return !!state.services?.[ctx.target.service.name]?.record?.flapping;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Each trial starts from a clean slate: a restart window left over from earlier trials would trip the
- * breaker early and make the results depend on their order. `resume` forgets the window and the backoff.
+ * Each trial starts from a clean slate: a restart window or a flapping series left over from earlier trials would
+ * trip the breaker early and make the results depend on their order. `resume` forgets the window, the backoff and
+ * the series.
  */
 export async function freshRestartWindow(ctx: DrillContext): Promise<void> {
   const history = restartHistory(ctx);
-  if (history !== undefined && history.length === 0) return;
+  if (history !== undefined && history.length === 0 && !flappingSeries(ctx)) return;
   await ctx.link.action(ctx.target.service.name, 'resume');
 }
 

@@ -16,9 +16,14 @@ export const crashScenario: Scenario = {
   },
 };
 
-/** The crash number (1-based) at which the breaker must trip, counting from an empty restart window. */
-export function expectedTripAt(maxRestarts: number, storm: number): number | undefined {
-  return storm > maxRestarts ? maxRestarts + 1 : undefined;
+/**
+ * The crash number (1-based) at which the breaker must trip, counting from an empty restart window. Each crash of the
+ * storm comes after a confirmed recovery, so crash n is recurrence n-1 of a flapping series (restart.flapping).
+ */
+export function expectedTripAt(maxRestarts: number, storm: number, flapping?: { window: number; maxRecurrences: number }): number | undefined {
+  const byFlapping = flapping && flapping.window > 0 ? flapping.maxRecurrences + 2 : Infinity;
+  const at = Math.min(maxRestarts + 1, byFlapping);
+  return storm >= at ? at : undefined;
 }
 
 export const crashStormScenario: Scenario = {
@@ -26,7 +31,7 @@ export const crashStormScenario: Scenario = {
   async run(ctx, _trial, before: ServiceStatus): Promise<ScenarioRun> {
     const { maxRestarts, window } = ctx.target.service.restart.intensity;
     const storm = ctx.stormSize;
-    const tripAt = expectedTripAt(maxRestarts, storm);
+    const tripAt = expectedTripAt(maxRestarts, storm, ctx.target.service.restart.flapping);
     const killed: number[] = [];
     const ttrs: number[] = [];
     const notes: string[] = [`${storm} crashes; restart intensity ${maxRestarts} in ${formatMs(window)}${tripAt ? `, so the breaker must trip at crash ${tripAt}` : ''}`];

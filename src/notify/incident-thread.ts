@@ -20,6 +20,8 @@ export interface IncidentThread {
   /** Id of the live message on an editable channel (Discord message id, Telegram message_id). */
   messageId?: string;
   closedAt?: number;
+  /** A repeat of a flapping series (recurrence 2 and later): nothing is sent for it unless it escalates to a person. */
+  quiet?: boolean;
 }
 
 /** Everything a channel remembers about incident messages; persisted as JSON so message ids survive a restart. */
@@ -143,6 +145,11 @@ export function planEvent(prev: ThreadBook, event: ClawbackEvent, opts: { canEdi
     addStep(thread, stepOf(event));
     if (event.type === 'incident.resolved') thread.closedAt = event.time;
     book.threads[event.incidentId] = thread;
+    // The first recurrence says "it came back: flapping"; the later ones of the series are counted in their own timeline only.
+    if (isQuietRecurrence(event)) {
+      thread.quiet = true;
+      return { plan: { send: 'none' }, thread, book };
+    }
     return { plan: { send: 'new' }, thread, book };
   }
   if (t.closedAt !== undefined) {
@@ -154,10 +161,21 @@ export function planEvent(prev: ThreadBook, event: ClawbackEvent, opts: { canEdi
   if (event.type === 'incident.resolved') t.closedAt = event.time;
   // Someone must be woken: a new message, which becomes the live one. The same escalation again after a cool-down
   // retry wakes nobody new (the person was paged, and reminders follow): a step like the others.
-  if (event.type === 'incident.escalated' && !isRepeatEscalation(event)) return { plan: { send: 'new' }, thread: t, book };
+  if (event.type === 'incident.escalated' && !isRepeatEscalation(event)) {
+    // A person is paged now: from here on the thread is an ordinary one (its steps and its end are sent).
+    delete t.quiet;
+    return { plan: { send: 'new' }, thread: t, book };
+  }
+  if (t.quiet) return { plan: { send: 'none' }, thread: t, book };
   if (opts.canEdit) return { plan: t.messageId ? { send: 'edit', messageId: t.messageId } : { send: 'new' }, thread: t, book };
   if (event.type === 'incident.resolved') return { plan: { send: 'new' }, thread: t, book };
   return { plan: { send: 'none' }, thread: t, book };
+}
+
+/** The first event of an incident of a flapping series after its first recurrence: the series was announced already. */
+export function isQuietRecurrence(event: Pick<ClawbackEvent, 'type' | 'details'>): boolean {
+  const n = event.details?.['recurrence'];
+  return event.type !== 'incident.escalated' && typeof n === 'number' && n >= 2;
 }
 
 /** An escalation that repeats one already sent: the cool-down tried the ladder again, and it failed again. */

@@ -98,7 +98,8 @@ export interface EventPayloads {
   'service.leftovers-killed': { count: number; pgid: number };
   'breaker.tripped': { reason: string; detail: string };
   'breaker.resumed': { reason: string };
-  'incident.opened': { reason: string; firstSignalAt: number };
+  /** recurrence: the failure came back within restart.flapping.window of the last recovery (the series' first incident and start). */
+  'incident.opened': { reason: string; firstSignalAt: number; recurrence?: number; flappingSince?: number; firstIncidentId?: string };
   'incident.level': { reason: string };
   'incident.action': { action: string; [key: string]: unknown };
   'incident.escalated': { reason: string; lastRung: string | null; cause: string; lastLines: string[]; restarts: number };

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { nextWake } from '../../src/decide/decide.js';
 import { testPolicy } from './policy-fixture.js';
 import { ReducerDrive } from './drive.js';
+import { emptyBook, planEvent, withMessageId } from '../../src/notify/incident-thread.js';
+import type { ClawbackEvent } from '../../src/observe/events.js';
 
 /** The instance dies `lifeMs` after each start and is judged healthy `healthyAfterMs` after it; returns the drive. */
 function crashLoop(crashes: number, lifeMs = 1500, healthyAfterMs = 300): ReducerDrive {
@@ -88,5 +90,161 @@ describe('a crash loop is one incident', () => {
     expect(d.events('incident.opened')).toHaveLength(1);
     expect(d.events('incident.resolved')).toHaveLength(0);
     expect(d.state.held?.reason).toBe('crash-loop');
+  });
+});
+
+/**
+ * A slow crash loop (OpenClaw-like: healthy `healthyAfterMs` after each start, dies `lifeMs` after it, far past the
+ * confirm time): every tick the reducer asks for is honoured, so the confirm time and backoff run as in the daemon.
+ */
+function slowLoop(d: ReducerDrive, crashes: number, lifeMs = 60_000, healthyAfterMs = 15_000, startAt = 0, firstPid = 10): { now: number; pid: number } {
+  let now = startAt;
+  let pid = firstPid;
+  if (d.state.phase !== 'running') d.up(now, pid);
+  const until = (t: number): void => {
+    for (let i = 0; i < 50; i++) {
+      const wake = nextWake(d.state, d.p);
+      if (wake === null || wake > t) break;
+      d.at(wake, { type: 'tick' });
+    }
+  };
+  for (let i = 0; i < crashes && !d.state.held; i++) {
+    until(now + healthyAfterMs);
+    d.at(now + healthyAfterMs, { type: 'healthy', pid });
+    until(now + lifeMs);
+    now += lifeMs;
+    d.at(now, { type: 'exited', pid, code: 1, signal: null, at: now, statusKnown: true });
+    if (d.state.held) break;
+    if (d.state.phase === 'backoff') {
+      now = d.state.nextStartAt!;
+      d.at(now, { type: 'tick' });
+    }
+    pid++;
+    d.at(now, { type: 'started', instance: { pid, pidStartTime: 1, startedAt: now }, reason: 'exit' });
+  }
+  return { now, pid };
+}
+
+const SLOW = { confirmAfterMs: 5000, stableAfterMs: 30_000, intensity: { maxRestarts: 10, window: 180_000 }, backoff: { initial: 1000, max: 60_000, multiplier: 2, jitter: 0 } };
+
+describe('a slow flapper (healthy past the confirm time, then down again) is one series, bounded and escalated', () => {
+  it('a crash every 60 s: numbered recurrences of the first incident, a growing backoff, and past maxRecurrences the breaker and the doctor', () => {
+    const d = new ReducerDrive(testPolicy({ ...SLOW, doctorAttempts: 1, flapping: { windowMs: 600_000, maxRecurrences: 4 } }));
+    slowLoop(d, 30);
+    const opened = d.events('incident.opened');
+    // the intensity window (10 in 3 min) never fills at one crash a minute: the series limit is what trips
+    expect(opened).toHaveLength(6);
+    const first = opened[0]!.incidentId;
+    expect(opened[0]!.details?.['recurrence']).toBeUndefined();
+    expect(opened.slice(1).map((e) => e.details?.['recurrence'])).toEqual([1, 2, 3, 4, 5]);
+    expect(opened.slice(1).every((e) => e.details?.['firstIncidentId'] === first)).toBe(true);
+    expect(opened[1]!.message).toMatch(/recurrence 1: it failed again within 10m0s of recovering; flapping since incident inc-1/);
+    // every recovery before the trip resolved on its own, with its own TTR (exit -> healthy 15 s later)
+    const resolved = d.events('incident.resolved');
+    expect(resolved).toHaveLength(5);
+    expect(resolved.every((e) => e.details?.['ttrMs'] !== undefined && (e.details['ttrMs'] as number) >= 15_000)).toBe(true);
+    // the backoff grew across the recoveries instead of starting over at 0 each time
+    const delays = d.events('service.restart-scheduled').map((e) => e.details?.['delayMs']);
+    expect(delays).toEqual([0, 1000, 2000, 4000, 8000]);
+    // recurrence 5 > 4: held as a crash loop, the doctor runs (Level 2)
+    expect(d.state.held?.reason).toBe('crash-loop');
+    expect(d.state.held?.detail).toMatch(/^flapping: 5 recurrences in .+, each within 10m0s of recovering \(limit 4\)/);
+    expect(d.events('breaker.tripped')).toHaveLength(1);
+    expect(d.state.work?.kind).toBe('doctor');
+    expect(d.state.incident?.level).toBe(2);
+  });
+
+  it('alerts stay bounded however long it flaps: the first incident, the first recurrence, then only the page', () => {
+    const d = new ReducerDrive(testPolicy({ ...SLOW, doctorAttempts: 0, flapping: { windowMs: 600_000, maxRecurrences: 10 } }));
+    slowLoop(d, 40);
+    expect(d.state.held?.reason).toBe('crash-loop');
+    for (const canEdit of [false, true]) {
+      let book = emptyBook();
+      let sent = 0;
+      for (const e of d.events()) {
+        const plan = planEvent(book, e as ClawbackEvent, { canEdit, kind: 'event' });
+        book = plan.book;
+        if (plan.plan.send !== 'new') continue;
+        sent++;
+        // an editable channel's post becomes the live message its thread edits from now on
+        if (canEdit && plan.thread) book = withMessageId(book, plan.thread.incidentId, `m${sent}`);
+      }
+      // the first incident and the first recurrence (opened and resolved each, or one live message each when it can be
+      // edited), then the page; nothing for recurrences 2..11 (before the fix: two messages per crash, 24 here)
+      expect(sent).toBe(canEdit ? 3 : 5);
+    }
+  });
+
+  it('a probe that fails every 20 s (healthy between, past the confirm time) trips the breaker past maxRecurrences instead of restarting for ever', () => {
+    const d = new ReducerDrive(testPolicy({ ...SLOW, doctorAttempts: 0, flapping: { windowMs: 600_000, maxRecurrences: 5 } })).up(0, 10);
+    let pid = 10;
+    let now = 0;
+    for (let i = 0; i < 60 && !d.state.held; i++) {
+      d.at(now + 2000, { type: 'healthy', pid });
+      d.at(now + 8000, { type: 'tick' });
+      now += 20_000;
+      d.at(now, { type: 'unhealthy', pid, probe: 'http', message: '500' });
+      if (d.state.afterStop?.then !== 'start') break;
+      d.at(now + 10, { type: 'exited', pid, code: null, signal: 'SIGTERM', at: now + 10, statusKnown: true });
+      pid++;
+      d.at(now + 20, { type: 'started', instance: { pid, pidStartTime: 1, startedAt: now + 20 }, reason: 'probe' });
+    }
+    expect(d.events('incident.opened')).toHaveLength(7);
+    expect(d.state.held?.reason).toBe('crash-loop');
+    expect(d.state.incident?.status).toBe('waiting-human');
+    expect(d.events('incident.escalated')[0]!.message).toMatch(/flapping: 6 recurrences/);
+  });
+
+  it('a service that then ran clean for the window starts fresh: no recurrence, an immediate restart', () => {
+    const d = new ReducerDrive(testPolicy({ ...SLOW, flapping: { windowMs: 600_000, maxRecurrences: 10 } }));
+    const { now, pid } = slowLoop(d, 3);
+    expect(d.state.flapping?.recurrences).toBe(2);
+    d.at(now + 15_000, { type: 'healthy', pid });
+    d.at(now + 20_000, { type: 'tick' });
+    expect(d.state.incident).toBeNull();
+    // the wake that ends the series, then a crash 10 min later
+    expect(nextWake(d.state, d.p)).toBe(now + 20_000 + 600_000);
+    d.at(now + 620_000, { type: 'tick' });
+    expect(d.state.flapping).toBeNull();
+    expect(d.state.backoffAttempt).toBe(0);
+    d.at(now + 700_000, { type: 'exited', pid, code: 1, signal: null, at: now + 700_000, statusKnown: true });
+    expect(d.events('incident.opened').at(-1)!.details?.['recurrence']).toBeUndefined();
+    expect(d.events('service.restart-scheduled').at(-1)!.details?.['delayMs']).toBe(0);
+  });
+
+  it("a person's resume or restart starts fresh (drill trials resume before each fault): the next crash is a new story", () => {
+    for (const action of ['resume', 'restart'] as const) {
+      const d = new ReducerDrive(testPolicy({ ...SLOW, flapping: { windowMs: 600_000, maxRecurrences: 10 } }));
+      const { now, pid } = slowLoop(d, 2);
+      d.at(now + 15_000, { type: 'healthy', pid });
+      d.at(now + 20_000, { type: 'tick' });
+      expect(d.state.flapping).not.toBeNull();
+      d.at(now + 21_000, { type: 'request', action, by: 'human' });
+      expect(d.state.flapping).toBeNull();
+    }
+  });
+
+  it('drill-like crashes a few seconds after each confirmed recovery: each incident resolves with its own TTR', () => {
+    const d = new ReducerDrive(testPolicy({ ...SLOW, confirmAfterMs: 2000, flapping: { windowMs: 600_000, maxRecurrences: 10 } })).up(0, 10);
+    let now = 0;
+    let pid = 10;
+    for (let i = 0; i < 5; i++) {
+      d.at(now + 500, { type: 'healthy', pid });
+      d.at(now + 2500, { type: 'tick' });
+      now += 4000;
+      d.at(now, { type: 'exited', pid, code: null, signal: 'SIGKILL', at: now, statusKnown: true });
+      if (d.state.phase === 'backoff') {
+        now = d.state.nextStartAt!;
+        d.at(now, { type: 'tick' });
+      }
+      pid++;
+      d.at(now, { type: 'started', instance: { pid, pidStartTime: 1, startedAt: now }, reason: 'exit' });
+    }
+    d.at(now + 500, { type: 'healthy', pid });
+    d.at(now + 2500, { type: 'tick' });
+    expect(d.state.incident).toBeNull();
+    const ttrs = d.events('incident.resolved').map((e) => e.details?.['ttrMs']);
+    // the kill -> healthy, per incident: 500 ms, plus the backoff the series adds (1 s, 2 s, 4 s) after the first
+    expect(ttrs).toEqual([500, 1500, 2500, 4500, 8500]);
   });
 });

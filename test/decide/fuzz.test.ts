@@ -62,6 +62,11 @@ function policyFor(r: () => number): ServicePolicy {
       { initial: 1000, max: 30_000, multiplier: 2, jitter: 0.2 },
     ]),
     drainGraceMs: pick([1000, 5000]),
+    flapping: pick([
+      { windowMs: 600_000, maxRecurrences: 10 },
+      { windowMs: 0, maxRecurrences: 10 },
+      { windowMs: 20_000, maxRecurrences: 1 },
+    ]),
   });
 }
 
@@ -224,7 +229,8 @@ function check(w: World, p: ServicePolicy, prev: ServiceState, step: Step, next:
   if (next.phase === 'running' && !next.instance) return 'phase running without an instance';
   if (next.work && !(next.work.deadline >= next.work.startedAt)) return 'work with its deadline before its start';
   // (a doctor run during maintenance is one a person asked for)
-  if (prev.maintenance && next.maintenance && !human && !['placement', 'shutdown', 'boot', 'started', 'tick', 'clock-stepped', 'doctor-done'].includes(input.type)) {
+  // (a start a person asked for while a failed run's files were put back is theirs, carried out once they are)
+  if (prev.maintenance && next.maintenance && !human && !personAsked && !['placement', 'shutdown', 'boot', 'started', 'tick', 'clock-stepped', 'doctor-done'].includes(input.type)) {
     // A restart already under way (stopped, to start again) completes: maintenance never leaves half of it done.
     const finishing = input.type === 'exited' && prev.phase === 'stopping' && prev.afterStop?.then === 'start';
     const acted = finishing ? undefined : fx.find((e) => e.type === 'start' || e.type === 'stop' || e.type === 'run-doctor' || e.type === 'run-agent' || e.type === 'restart-scope');

@@ -110,6 +110,10 @@ describe('scenario parts', () => {
   it('knows where the breaker must trip and how long it may take', () => {
     expect(expectedTripAt(10, 10)).toBeUndefined();
     expect(expectedTripAt(3, 10)).toBe(4);
+    // a storm is a flapping series too: crash n is recurrence n-1, and more than maxRecurrences trips first
+    expect(expectedTripAt(30, 10, { window: 600_000, maxRecurrences: 5 })).toBe(7);
+    expect(expectedTripAt(10, 10, { window: 600_000, maxRecurrences: 10 })).toBeUndefined();
+    expect(expectedTripAt(30, 10, { window: 0, maxRecurrences: 5 })).toBeUndefined();
     const restart = restartSchema.parse({ backoff: { initial: 100, max: 1000, jitter: 0 }, intensity: { maxRestarts: 4, window: 60_000 } });
     // 0 + 100 + 200 + 400 + 800 of backoff, 1.5 s per start, 10 s margin
     expect(crashLoopBudgetMs(restart)).toBe(10_000 + 1500 + 5 * 1500);
