@@ -8,6 +8,7 @@ import { ConfigError, problemsFromZod } from './errors.js';
 import { demoConfig } from './demo-preset.js';
 import { expandInstances, templateView } from './expand-instances.js';
 import { unusableValues } from './unusable-values.js';
+import { logFileClashes } from './log-file-clashes.js';
 import { formatBytes } from '../probes/byte-size.js';
 import { effectiveCount, readScaleOverrides, type ScaleOverrides } from '../instances/scale-store.js';
 
@@ -167,5 +168,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const raw = parseConfigSource(readConfigText(file), file);
   const declared = validateDeclared(raw, file);
   const stateDir = resolveStateDir(declared.stateDir, opts, path.dirname(file));
+  const clashes = logFileClashes(declared, stateDir, (dir) => path.resolve(path.dirname(file), expandHome(dir)));
+  if (clashes.length > 0) throw new ConfigError(file, clashes);
   return { config: materialize({ raw, declared, file }, readScaleOverrides(stateDir)), declared, raw, file, stateDir };
 }
