@@ -74,7 +74,7 @@ export function registerRun(program: Command): void {
       // The config loader process starts first and runs while the daemon's own modules load.
       const location = { ...(g.config ? { file: g.config } : {}), ...(g.stateDir ? { stateDir: g.stateDir } : {}) };
       const loaded = loadConfigIsolated(location, { warn: (m) => say(`warning: ${m}`) });
-      loaded.catch(() => undefined); // awaited by createDaemon; not an unhandled rejection while the modules load
+      loaded.then((l) => l.warnings.forEach((w) => say(`warning: ${w}`)), () => undefined); // awaited by createDaemon; not an unhandled rejection while the modules load
       const [{ createDaemon, DaemonAlreadyRunning, ApiPortUnavailable }, { defaultDaemonOptions }] = await Promise.all([import('../daemon/daemon.js'), import('../daemon/wiring.js')]);
       try {
         daemon = await createDaemon({

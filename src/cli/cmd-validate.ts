@@ -14,6 +14,7 @@ export function registerValidate(program: Command): void {
       try {
         const loaded = loadConfig({ ...(g.config ? { file: g.config } : {}), ...(g.stateDir ? { stateDir: g.stateDir } : {}) });
         const names = loaded.config.services.map((s) => s.name).join(', ');
+        for (const w of loaded.warnings) process.stderr.write(`warning: ${w}\n`);
         process.stdout.write(`${loaded.file ?? '(embedded demo config)'}: valid (${loaded.config.services.length} service(s): ${names})\n`);
       } catch (err) {
         if (err instanceof ConfigError) {

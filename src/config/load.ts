@@ -9,6 +9,7 @@ import { demoConfig } from './demo-preset.js';
 import { expandInstances, templateView } from './expand-instances.js';
 import { unusableValues } from './unusable-values.js';
 import { logFileClashes } from './log-file-clashes.js';
+import { caseWarnings } from './case-clashes.js';
 import { formatBytes } from '../probes/byte-size.js';
 import { effectiveCount, readScaleOverrides, type ScaleOverrides } from '../instances/scale-store.js';
 
@@ -25,6 +26,8 @@ export interface LoadedConfig {
   /** Absolute path of the file, or undefined for the embedded demo default. */
   file: string | undefined;
   stateDir: string;
+  /** What is valid here but would not be on another platform (said by validate, at start and on reload). */
+  warnings: string[];
 }
 
 export interface LoadOptions {
@@ -163,12 +166,14 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     const stateDir = resolveStateDir(undefined, opts, cwd);
     const raw = demoConfig(stateDir);
     const declared = validateDeclared(raw, '(embedded demo config)');
-    return { config: materialize({ raw, declared, file: undefined }, readScaleOverrides(stateDir), cwd), declared, raw, file: undefined, stateDir };
+    return { config: materialize({ raw, declared, file: undefined }, readScaleOverrides(stateDir), cwd), declared, raw, file: undefined, stateDir, warnings: [] };
   }
   const raw = parseConfigSource(readConfigText(file), file);
   const declared = validateDeclared(raw, file);
   const stateDir = resolveStateDir(declared.stateDir, opts, path.dirname(file));
-  const clashes = logFileClashes(declared, stateDir, (dir) => path.resolve(path.dirname(file), expandHome(dir)));
+  const logsDir = (dir: string): string => path.resolve(path.dirname(file), expandHome(dir));
+  const clashes = logFileClashes(declared, stateDir, logsDir);
   if (clashes.length > 0) throw new ConfigError(file, clashes);
-  return { config: materialize({ raw, declared, file }, readScaleOverrides(stateDir)), declared, raw, file, stateDir };
+  const warnings = caseWarnings(declared, file, [stateDir, ...declared.services.flatMap((s) => (s.logs.dir ? [logsDir(s.logs.dir)] : []))]);
+  return { config: materialize({ raw, declared, file }, readScaleOverrides(stateDir)), declared, raw, file, stateDir, warnings };
 }

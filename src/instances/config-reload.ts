@@ -59,7 +59,8 @@ async function reloadNow(daemon: Daemon, by: string): Promise<ReloadResult> {
   const kept = diff.kept?.length ? `; rollout stopped, still on the previous settings (reload again once the cause is fixed): ${diff.kept.join(', ')}` : '';
   const failed = (diff.notHealthy?.length ?? 0) + (diff.kept?.length ?? 0) > 0;
   const dropped = stale.length > 0 ? `; scale overrides dropped (the file's instances changed): ${stale.join(', ')}` : '';
-  const message = `config reloaded from ${ctx.configFile}: ${diffIsEmpty(diff) ? 'no service changed' : summary}${notApplied}${dropped}${slow}${kept}`;
+  const warned = loaded.warnings.length > 0 ? `; warning: ${loaded.warnings.join('; ')}` : '';
+  const message = `config reloaded from ${ctx.configFile}: ${diffIsEmpty(diff) ? 'no service changed' : summary}${notApplied}${dropped}${slow}${kept}${warned}`;
   ctx.emit({
     type: 'config.reloaded',
     time: now(),
