@@ -53,16 +53,26 @@ export function resolveStateDir(fromConfig: string | undefined, opts: LoadOption
 export function parseConfigSource(text: string, file: string): unknown {
   let raw: unknown;
   try {
-    // YAML is a superset of JSON, so one parser serves both; errors carry line and column.
-    const doc = YAML.parseDocument(text, { prettyErrors: true });
+    // YAML is a superset of JSON, so one parser serves both; errors carry line and column. Merge keys (`<<: *defaults`)
+    // as docker-compose files use them; a recursive one is still found by unusableValues, alias counts bounded by yaml.
+    const doc = YAML.parseDocument(text, { prettyErrors: true, merge: true });
     if (doc.errors.length > 0) throw doc.errors[0]!;
     raw = doc.toJS() as unknown;
   } catch (err) {
-    throw new ConfigError(file, [{ path: '(file)', message: `cannot parse: ${(err as Error).message.split('\n')[0]}` }]);
+    const first = (err as Error).message.split('\n')[0]!;
+    // yaml's bound on alias expansion is also what a merge key inside its own anchor (`&a {<<: *a}`) runs into.
+    const hint = /excessive alias count/i.test(first) ? ' (aliases expand too often: a `<<: *name` or `*name` inside the block &name anchors, or aliases of aliases nested too deep); expected each alias to expand a few times' : '';
+    throw new ConfigError(file, [{ path: '(file)', message: `cannot parse: ${first}${hint}` }]);
   }
   const problems = unusableValues(raw);
   if (problems.length > 0) throw new ConfigError(file, problems);
-  return raw;
+  return withoutExtensionFields(raw);
+}
+
+/** Top-level `x-` keys are the file's own (docker-compose's extension fields: where `&defaults` anchors live); not config. */
+function withoutExtensionFields(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  return Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith('x-')));
 }
 
 /** The file as declared (scaled services as their instance 0); problems name the field, the value and what was expected. */
