@@ -10,6 +10,7 @@ import { expandInstances, templateView } from './expand-instances.js';
 import { unusableValues } from './unusable-values.js';
 import { logFileClashes } from './log-file-clashes.js';
 import { caseWarnings } from './case-clashes.js';
+import { envPlaceholderWarnings } from './env-placeholders.js';
 import { formatBytes } from '../probes/byte-size.js';
 import { effectiveCount, readScaleOverrides, type ScaleOverrides } from '../instances/scale-store.js';
 
@@ -26,7 +27,7 @@ export interface LoadedConfig {
   /** Absolute path of the file, or undefined for the embedded demo default. */
   file: string | undefined;
   stateDir: string;
-  /** What is valid here but would not be on another platform (said by validate, at start and on reload). */
+  /** Valid but likely not meant (names only case tells apart, `${VAR}` in env): said by validate, at start and on reload. */
   warnings: string[];
 }
 
@@ -184,6 +185,9 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const logsDir = (dir: string): string => path.resolve(path.dirname(file), expandHome(dir));
   const clashes = logFileClashes(declared, stateDir, logsDir);
   if (clashes.length > 0) throw new ConfigError(file, clashes);
-  const warnings = caseWarnings(declared, file, [stateDir, ...declared.services.flatMap((s) => (s.logs.dir ? [logsDir(s.logs.dir)] : []))]);
+  const warnings = [
+    ...caseWarnings(declared, file, [stateDir, ...declared.services.flatMap((s) => (s.logs.dir ? [logsDir(s.logs.dir)] : []))]),
+    ...envPlaceholderWarnings(declared),
+  ];
   return { config: materialize({ raw, declared, file }, readScaleOverrides(stateDir)), declared, raw, file, stateDir, warnings };
 }

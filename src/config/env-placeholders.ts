@@ -1,0 +1,21 @@
+// `env: { TOKEN: ${TOKEN} }` (a docker-compose habit) is passed as written: the service got the text "${TOKEN}" in
+// place of the token it would have inherited, and validate said "valid". Said as a warning (the value stays as written).
+import type { ClawbackConfig } from './schema.js';
+
+const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** One line per env value holding `${NAME}`: only the placeholders are named, never the rest of a value (a secret). */
+export function envPlaceholderWarnings(declared: ClawbackConfig): string[] {
+  const warnings: string[] = [];
+  declared.services.forEach((s, i) => {
+    for (const [key, value] of Object.entries(s.env)) {
+      const names = [...new Set([...value.matchAll(PLACEHOLDER)].map((m) => m[1]!))];
+      if (names.length === 0) continue;
+      const inherited = s.inheritEnv && names.includes(key) ? `; without this line the service inherits the daemon's ${key} (inheritEnv), which it now replaces` : '';
+      warnings.push(
+        `services[${i}].env.${key}: ${names.map((n) => `\${${n}}`).join(', ')} is passed to the service as written (environment variables are not expanded in the config)${inherited}; expected the value itself${inherited ? ', or no such line' : ''}`,
+      );
+    }
+  });
+  return warnings;
+}
