@@ -56,6 +56,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
       if (ctx.config.notify.channels.length > 0) {
         notifier = createNotifier(ctx.config.notify, {
           stateDir: ctx.stateDir,
+          journalFile: path.join(ctx.stateDir, 'journal.jsonl'),
           clock: ctx.clock,
           redactor: ctx.redactor,
           log: (msg, extra) => logger.info({ component: 'notify', ...(extra ?? {}) }, msg),

@@ -11,11 +11,12 @@ import { notifySecrets } from './notify-secrets.js';
 import { channelAccepts } from './filter.js';
 import { DedupWindow } from './dedup.js';
 import { ReminderTracker } from './reminders.js';
-import { Outbox, type DeadLetterInfo, type OutboxEntry } from './outbox.js';
+import { alertId, Outbox, type DeadLetterInfo, type OutboxEntry } from './outbox.js';
 import { bookFrom, planEvent, timelineLines, withMessageId, type IncidentThread, type SendPlan, type ThreadBook } from './incident-thread.js';
 import { formatNotification, type Notification } from './format.js';
 import { classifyAnswer, retryDelay, type DeliveryOutcome } from './delivery-outcome.js';
 import { describeError, sendHttp } from './http-send.js';
+import { clearMark, markPublished, missedEvents } from './journal-catch-up.js';
 
 export type NotifyLog = (msg: string, extra?: object) => void;
 
@@ -31,6 +32,11 @@ export interface NotifierDeps {
   warn?: NotifyLog;
   /** Every delivery attempt's result (the clawback_notifications_total feeder). */
   onAttempt?: (channel: string, ok: boolean) => void;
+  /**
+   * The daemon's incident journal (every published event is a line of it, written just before): the notifier marks the
+   * last line it took, and after a crash spools the lines journaled past that mark. Without it, no mark is kept.
+   */
+  journalFile?: string;
   /**
    * Where the "N alerts undelivered to CHANNEL" notice goes: the daemon's bus (journaled, then published back
    * here). Without it the notice is queued directly for the other channels.
@@ -246,14 +252,15 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       kind: entry.kind,
       now: clock.now(),
       host,
+      id: alertId(entry),
       ...(entry.openedAt !== undefined ? { openedAt: entry.openedAt } : {}),
       ...(thread ? { timeline: timelineLines(thread).map((l) => redactor.redact(l)) } : {}),
     });
   }
 
-  function enqueue(event: ClawbackEvent, kind: OutboxEntry['kind'], openedAt?: number): void {
+  function enqueue(event: ClawbackEvent, kind: OutboxEntry['kind'], openedAt?: number, already?: Set<string>): void {
     for (const ch of enabled) {
-      if (!channelAccepts(ch.cfg, event)) continue;
+      if (!channelAccepts(ch.cfg, event) || already?.has(ch.name)) continue;
       // The notice about a channel's dead letters goes to the other channels.
       if (event.type === 'notify.undelivered' && event.details?.['channel'] === ch.name) continue;
       const entry: OutboxEntry = {
@@ -267,11 +274,17 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         // A dead channel's queue is all dead letters: a new message joins them, on disk too.
         ...(ch.dead ? { dead: { since: clock.now(), reason: 'queued behind dead letters', parked: false } } : {}),
       };
-      const persisted = outboxUsable
-        ? outbox.write(entry).catch((err: unknown) => {
-            log('notify: could not write the outbox; this message is held in memory only', { channel: ch.name, error: scrub(describeError(err)) });
-          })
-        : Promise.resolve();
+      const lost = (err: unknown): void => log('notify: could not write the outbox; this message is held in memory only', { channel: ch.name, error: scrub(describeError(err)) });
+      let persisted = Promise.resolve();
+      if (outboxUsable) {
+        try {
+          // On disk before publish returns, in the same step as the event's journal line (a SIGKILL lost it between).
+          outbox.writeNow(entry);
+          persisted = outbox.persist(entry).catch(lost);
+        } catch (err) {
+          lost(err);
+        }
+      }
       ch.queue.push({ entry, persisted });
       kick(ch);
     }
@@ -463,6 +476,14 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         if (stopped) return 'stopped';
         outcome = { kind: 'retry', reason: describeError(err), counts: false };
       }
+      if (outcome.kind === 'ok' && outboxUsable) {
+        // Off the disk before anything else is awaited: a crash after the 2xx would otherwise send it a second time.
+        try {
+          outbox.removeNow(entry);
+        } catch {
+          // drain removes it again and logs why it could not
+        }
+      }
       attempted(ch.name, outcome.kind === 'ok');
       if (outcome.kind === 'ok') {
         stats.delivered++;
@@ -511,6 +532,19 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     }
   }
 
+  let markFailed = false;
+  /** After the event's alerts are spooled: this journal line needs nothing more after a crash. */
+  function mark(safe: ClawbackEvent): void {
+    if (!deps.journalFile || !outboxUsable) return;
+    try {
+      markPublished(outbox.dir, safe);
+      markFailed = false;
+    } catch (err) {
+      if (!markFailed) log('notify: could not record the last alert spooled; a crash now may leave the last ones unsent', { error: scrub(describeError(err)) });
+      markFailed = true;
+    }
+  }
+
   function redactEvent(event: ClawbackEvent): ClawbackEvent {
     return redactor.redactDeep(event);
   }
@@ -527,11 +561,9 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         }
         const safe = redactEvent(event);
         reminders.observe(safe);
-        if (!dedup.admit(safe, clock.now())) {
-          stats.suppressed++;
-          return;
-        }
-        enqueue(safe, 'event');
+        if (!dedup.admit(safe, clock.now())) stats.suppressed++;
+        else enqueue(safe, 'event');
+        mark(safe);
       } catch (err) {
         log('notify: could not queue an event', { error: scrub(describeError(err)) });
       }
@@ -559,6 +591,13 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     stop(): Promise<void> {
       if (stopping) return stopping;
       stopped = true;
+      if (deps.journalFile && outboxUsable) {
+        try {
+          clearMark(outbox.dir); // a clean stop: nothing was journaled and left unspooled
+        } catch {
+          // The next start then looks for lines past the mark: at worst the last alerts are sent again.
+        }
+      }
       announce?.cancel();
       reminders.stop();
       for (const ch of channels) ch.restart?.cancel();
@@ -677,6 +716,25 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     },
   };
 
+  // Alerts of events the previous daemon journaled but was killed before spooling: sent now, late.
+  if (deps.journalFile && outboxUsable) {
+    let missed: ClawbackEvent[] = [];
+    try {
+      missed = missedEvents(outbox.dir, deps.journalFile);
+    } catch (err) {
+      log('notify: could not read the journal for alerts left unspooled by a crash', { error: scrub(describeError(err)) });
+    }
+    if (missed.length > 0) log('notify: the previous daemon stopped between journaling events and spooling their alerts; sending them now', { events: missed.length });
+    for (const e of missed) {
+      const safe = redactEvent(e);
+      const text = JSON.stringify(safe);
+      // Killed between spooling it and marking it: a channel that holds it already does not get it twice.
+      const already = new Set(enabled.filter((ch) => [...ch.queue, ...ch.parked].some((p) => JSON.stringify(p.entry.event) === text)).map((ch) => ch.name));
+      reminders.observe(safe);
+      if (dedup.admit(safe, clock.now())) enqueue(safe, 'event', undefined, already);
+      mark(safe);
+    }
+  }
   // Deliver what the previous run left behind.
   for (const ch of enabled) kick(ch);
   // Said on the channels that work, once per start (a turn later: whoever listens to deps.emit subscribes after this

@@ -34,6 +34,8 @@ export interface Notification {
   delayed: boolean;
   host: string;
   event: ClawbackEvent;
+  /** The alert's stable id, when it was spooled (test messages have none). */
+  id?: string;
 }
 
 export interface FormatContext {
@@ -47,6 +49,8 @@ export interface FormatContext {
   delayThresholdMs?: number;
   /** Incident mode: the incident's timeline so far. */
   timeline?: string[];
+  /** The alert's stable id (the same on every retry and after a daemon restart), for receivers that deduplicate. */
+  id?: string;
 }
 
 export const LEVEL_NAMES: Readonly<Record<Level, string>> = {
@@ -215,5 +219,6 @@ export function formatNotification(event: ClawbackEvent, ctx: FormatContext): No
     delayed,
     host: ctx.host,
     event,
+    ...(ctx.id !== undefined ? { id: ctx.id } : {}),
   };
 }

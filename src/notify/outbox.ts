@@ -2,7 +2,8 @@
 // past its retry budget it moves to <channel>/dead/ (still retried, still visible) and never disappears unseen.
 import { promises as fs, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../platform/atomic-write.js';
+import { createHash } from 'node:crypto';
+import { writeFileAtomic, writeFileAtomicSync } from '../platform/atomic-write.js';
 import type { ClawbackEvent } from '../observe/events.js';
 
 export interface OutboxEntry {
@@ -26,6 +27,14 @@ export interface DeadLetterInfo {
   reason: string;
   /** Parked: refused for good or expired; retried only on `clawback notify flush`. Else retried with capped backoff. */
   parked: boolean;
+}
+
+/**
+ * An alert's idempotency key: a hash of what was spooled (kind and redacted event), so a retry, a resend after a daemon
+ * crash, and an event recovered from the journal carry the same id; a reminder (its own time) gets its own.
+ */
+export function alertId(entry: Pick<OutboxEntry, 'kind' | 'event'>): string {
+  return createHash('sha256').update(JSON.stringify([entry.kind, entry.event])).digest('hex').slice(0, 32);
 }
 
 /** Live-message bookkeeping of one channel (message ids per incident), kept beside its outbox. */
@@ -127,6 +136,38 @@ export class Outbox {
     return entry.dead ? path.join(this.dir, entry.channel, DEAD_DIR, name) : path.join(this.dir, entry.channel, name);
   }
 
+  /**
+   * Written before the caller returns: the daemon journals an event and publishes it in one synchronous step, so a
+   * SIGKILL can no longer fall between the journal line and its spooled alert. Atomic (temp file, rename) but not yet
+   * fsynced: a killed process loses nothing in the page cache; `persist` then makes it survive a power cut.
+   */
+  writeNow(entry: OutboxEntry): void {
+    mkdirSync(path.dirname(this.fileOf(entry)), { recursive: true, mode: 0o700 });
+    writeFileAtomicSync(this.fileOf(entry), JSON.stringify(entry), { mode: 0o600, durable: false });
+  }
+
+  /** fsyncs a file written by writeNow (and its directory); a file already delivered and removed is fine. */
+  async persist(entry: OutboxEntry): Promise<void> {
+    const file = this.fileOf(entry);
+    for (const target of [file, path.dirname(file)]) {
+      let handle;
+      try {
+        handle = await fs.open(target, 'r');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw err;
+      }
+      try {
+        await handle.sync().catch((err: unknown) => {
+          // Some filesystems refuse fsync on a directory; the rename itself is still atomic.
+          if (target === file) throw err;
+        });
+      } finally {
+        await handle.close();
+      }
+    }
+  }
+
   async write(entry: OutboxEntry): Promise<void> {
     await fs.mkdir(path.dirname(this.fileOf(entry)), { recursive: true, mode: 0o700 });
     await writeFileAtomic(this.fileOf(entry), JSON.stringify(entry), { mode: 0o600 });
@@ -138,6 +179,11 @@ export class Outbox {
     entry.dead = info;
     await this.write(entry);
     if (before !== this.fileOf(entry)) await fs.rm(before, { force: true });
+  }
+
+  /** Removed at once (the endpoint just accepted it): the longer it stays, the wider a crash's window to send it twice. */
+  removeNow(entry: Pick<OutboxEntry, 'channel' | 'seq' | 'dead'>): void {
+    rmSync(this.fileOf(entry), { force: true });
   }
 
   async remove(entry: Pick<OutboxEntry, 'channel' | 'seq' | 'dead'>): Promise<void> {

@@ -14,9 +14,11 @@ export const WEBHOOK_MAX_STRING = 8192;
  * The documented body of a generic webhook (schema version 1):
  * every field of the ClawbackEvent (type, time, severity, message, service?, incidentId?, level?, details?)
  * plus `version: 1`, `source: "clawback"`, `host`, `delayed` (sent > 1 min after the event),
- * `kind` ("event" | "reminder" | "test") and `title` (the one-line human summary).
+ * `kind` ("event" | "reminder" | "test"), `title` (the one-line human summary) and `id`: the alert's idempotency key
+ * (also the Idempotency-Key header), the same when a daemon crash makes Clawback send an alert again (absent on tests).
  */
 export interface WebhookBody extends ClawbackEvent {
+  id?: string;
   version: 1;
   source: 'clawback';
   host: string;
@@ -40,6 +42,7 @@ function capStrings(value: unknown, depth = 0): unknown {
 export function webhookBody(n: Notification): WebhookBody {
   const e = n.event;
   return {
+    ...(n.id !== undefined ? { id: n.id } : {}),
     version: 1,
     source: 'clawback',
     host: n.host,
@@ -63,7 +66,7 @@ export function webhookChannel(cfg: WebhookConfig): ChannelAdapter {
       return {
         url: cfg.url,
         method: cfg.method,
-        headers: { 'content-type': 'application/json', 'user-agent': 'clawback-notify/1', ...cfg.headers },
+        headers: { 'content-type': 'application/json', 'user-agent': 'clawback-notify/1', ...(n.id !== undefined ? { 'idempotency-key': n.id } : {}), ...cfg.headers },
         body: JSON.stringify(webhookBody(n)),
       };
     },
