@@ -3,8 +3,27 @@ import type { ClawbackEvent } from '../observe/events.js';
 
 const MAX_KEYS = 10_000;
 
-export function dedupKey(event: Pick<ClawbackEvent, 'type' | 'service' | 'incidentId' | 'message'>): string {
-  return JSON.stringify([event.type, event.service ?? null, event.incidentId ?? null, event.message]);
+type Keyed = Pick<ClawbackEvent, 'type' | 'service' | 'incidentId' | 'message'> & Partial<Pick<ClawbackEvent, 'details'>>;
+
+/**
+ * Facts that differ between two occurrences of the same event without changing what it means (how long the process
+ * ran before it exited): left out of the key, in the details and where the message spells them out, so a crash loop's
+ * identical exits are one fact, not a new alert per exit.
+ */
+const INCIDENTAL: Partial<Record<string, { field: string; text: (v: unknown) => string }>> = {
+  'service.exited': { field: 'uptimeMs', text: (v) => ` after ${String(v)} ms` },
+};
+
+/** What the event means: its message and details, without the incidental facts of its type. */
+function meaning(event: Keyed): unknown[] {
+  const inc = INCIDENTAL[event.type];
+  if (!inc || !event.details || !(inc.field in event.details)) return [event.message];
+  const { [inc.field]: value, ...rest } = event.details;
+  return [event.message.replace(inc.text(value), ''), rest];
+}
+
+export function dedupKey(event: Keyed): string {
+  return JSON.stringify([event.type, event.service ?? null, event.incidentId ?? null, ...meaning(event)]);
 }
 
 /** Remembers when each key was last let through; the caller supplies the time. */
@@ -14,7 +33,7 @@ export class DedupWindow {
   constructor(private readonly windowMs: number) {}
 
   /** True when the event should be sent (and records it); false for a repeat inside the window. */
-  admit(event: Pick<ClawbackEvent, 'type' | 'service' | 'incidentId' | 'message'>, now: number): boolean {
+  admit(event: Keyed, now: number): boolean {
     if (this.windowMs <= 0) return true;
     this.prune(now);
     const key = dedupKey(event);

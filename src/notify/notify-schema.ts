@@ -205,7 +205,7 @@ const MINUTE = 60_000;
 export const notifySchema = z
   .strictObject({
     channels: z.array(channelSchema).default([]),
-    /** Identical events (type, service, incident, message) inside this window are sent once. */
+    /** Identical events (type, service, incident, message; a process exit without its uptime) inside this window are sent once. */
     dedupWindow: duration.default(5 * MINUTE),
     /** Reminder while an incident stays open; 0 turns reminders off. */
     reminderInterval: duration.default(60 * MINUTE),
