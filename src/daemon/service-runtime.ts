@@ -315,6 +315,7 @@ export class ServiceRuntime {
 
   /** Asks the reducer, then waits (bounded) until the service is no longer starting or stopping. */
   async request(action: 'start' | 'stop' | 'restart' | 'resume' | 'doctor', by: Requester, runId?: string): Promise<ActionResult> {
+    const before = this.s.work;
     this.dispatch({ type: 'request', action, by, ...(runId ? { runId } : {}) });
     await this.settled(this.policy.stopGraceMs + 15_000);
     const s = this.status();
@@ -329,6 +330,12 @@ export class ServiceRuntime {
     }
     if (action !== 'stop' && s.work?.kind === 'revert') return { ok: true, message: `${action} ${this.name}: waits until the failed agent run's files are put back, then it is carried out` };
     const ok = action === 'stop' ? s.state !== 'running' : s.state === 'running' || s.state === 'backoff' || s.state === 'starting';
+    if (action === 'stop' && ok) {
+      // The truth for the person who asked: stopped, and what their stop ended (a repair run at work is not a "preflight").
+      const ended = before && (before.kind === 'doctor' || before.kind === 'agent') && s.work?.id !== before.id ? `; its ${before.kind === 'doctor' ? 'doctor' : 'agent'} run ${before.id} was cancelled` : '';
+      const hold = s.held ? `; it stays held (${s.held.reason}: ${s.held.detail}): \`clawback resume ${this.name}\` tries again` : '';
+      return { ok, message: `${action} ${this.name}: stopped${ended}${hold}` };
+    }
     return { ok, message: `${action} ${this.name}: ${where}` };
   }
 

@@ -137,6 +137,8 @@ async function runDoctorPass(callerCtx: DoctorContext, opts: RunDoctorOptions): 
     } catch (err) {
       detected = [{ id: `${rule.id}:error`, rule: rule.id, severity: 'warning', title: `rule ${rule.id} could not run`, evidence: errorText(err), fixable: false }];
     }
+    // Cancelled meanwhile (a person's stop): what it found is the cancellation ("validateCommand was cancelled"), not the service.
+    if (ctx.signal?.aborted) break;
     for (const f of detected) {
       ruleOf.set(f.id, rule);
       findings.push(f);
@@ -155,9 +157,12 @@ async function runDoctorPass(callerCtx: DoctorContext, opts: RunDoctorOptions): 
         await snapshotOnce();
         outcome = await rule.fix(ctx, f);
       } catch (err) {
+        if (ctx.signal?.aborted) break;
         record({ finding: f, applied: false, verified: false, message: `fix failed: ${errorText(err)}` });
         continue;
       }
+      // A fix cut short by the cancellation changed nothing: no failed repair to report. One that changed a file is said.
+      if (ctx.signal?.aborted && !outcome.applied) break;
       let verified = false;
       try {
         verified = await rule.verify(ctx, f);
