@@ -112,3 +112,25 @@ export function commandLine(pid) {
     return '?';
   }
 }
+
+/**
+ * The kernel's count of connections dropped because a listen queue was full (TcpExt ListenOverflows, machine-wide):
+ * a dropped SYN is retried after 1 s, so a probe lateness near 1 s with this count rising is the sink's backlog,
+ * not the daemon. Undefined where /proc/net/netstat lacks it.
+ */
+export function listenOverflows() {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+    for (let i = 0; i + 1 < lines.length; i += 2) {
+      if (!lines[i].startsWith('TcpExt:')) continue;
+      const names = lines[i].split(' ');
+      const values = lines[i + 1].split(' ');
+      const at = names.indexOf('ListenOverflows');
+      return at > 0 ? Number(values[at]) : undefined;
+    }
+  } catch {
+    // not Linux, or /proc/net hidden
+  }
+  return undefined;
+}
+

@@ -84,6 +84,7 @@ export function buildMarkdown(r) {
     const d = s.daemonLatenessMs;
     if (d) lines.push(`| tick lateness recorded by the daemon's scheduler (${d.ticks} ticks): mean / p50 ≤ / p99 ≤ | ${fmtMs(d.meanMs)} / ${fmtMs(d.p50AtMostMs)} / ${fmtMs(d.p99AtMostMs)} | p99 < ${lateGoal} ms | ${verdict(d.p99AtMostMs !== undefined ? d.p99AtMostMs < lateGoal : undefined)} |`);
     lines.push(`| probe ticks skipped | ${p.skipped} | 0 | ${verdict(p.skipped === 0)} |`);
+    if (s.listenOverflows != null) lines.push(`| connections the kernel dropped at a full listen queue (machine-wide; each costs its client a 1 s SYN retry) | ${s.listenOverflows} | reported | |`);
     lines.push(`| all services healthy after start | ${s.readySeconds.toFixed(1)} s | | |`, '');
   }
   const notes = r.notes ?? [];

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClawback } from '../lib/clawback-driver.mjs';
 import { getJson, pollUntil, sleep } from '../lib/http.mjs';
-import { cpuMeter, readMemory } from '../lib/procfs.mjs';
+import { cpuMeter, listenOverflows, readMemory } from '../lib/procfs.mjs';
 import { median, percentile } from '../lib/stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -96,6 +96,7 @@ export async function scaleRun({ root, dir, cleanup, log, count, intervalMs = 10
   await sup.metrics().catch(() => ''); // resets the "worst lag since the previous scrape" gauge
   const scheduleBefore = (await sup.probeSchedule().catch(() => undefined))?.lateness;
   const winStart = Date.now();
+  const overflowsBefore = listenOverflows();
   const meter = cpuMeter(sup.pid, clkTck, pageSize);
   const lags = [];
   while (Date.now() - winStart < windowMs) {
@@ -104,6 +105,7 @@ export async function scaleRun({ root, dir, cleanup, log, count, intervalMs = 10
     if (lag !== undefined) lags.push(lag);
   }
   const winEnd = Date.now();
+  const overflowsAfter = listenOverflows();
   const cpu = meter.stop();
   const mem = readMemory(sup.pid);
   const scheduleAfter = (await sup.probeSchedule().catch(() => undefined))?.lateness;
@@ -121,5 +123,6 @@ export async function scaleRun({ root, dir, cleanup, log, count, intervalMs = 10
     hwmBytes: mem?.hwmBytes ?? null,
     eventLoopLagMs: { scrapes: lags.length, median: median(lags), max: lags.length ? Math.max(...lags) : undefined },
     probeLatenessMs: lateness(arrivals ?? {}, winStart, winEnd, intervalMs),
+    listenOverflows: overflowsBefore !== undefined && overflowsAfter !== undefined ? overflowsAfter - overflowsBefore : null,
   };
 }
