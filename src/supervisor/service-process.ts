@@ -73,8 +73,16 @@ async function stopGroup(inst: ServiceInstance, clock: Clock, signal: NodeJS.Sig
     done = true;
   });
   const escapedGone = (): boolean => escaped.every((p) => !isSameProcess(p.pid, p.startTime));
+  // /proc unlistable (the daemon out of descriptors) is not "empty": wait out the grace, then SIGKILL as for a stubborn one.
+  const groupEmpty = (): boolean => {
+    try {
+      return processGroupMembers(inst.pid).length === 0;
+    } catch {
+      return false;
+    }
+  };
   while (clock.monotonic() < deadline) {
-    if (done && processGroupMembers(inst.pid).length === 0 && escapedGone()) break;
+    if (done && groupEmpty() && escapedGone()) break;
     await clock.sleep(Math.min(25, Math.max(1, deadline - clock.monotonic())));
   }
   signalGroup(inst.pid, 'SIGKILL');

@@ -3,6 +3,9 @@
 // at the edge (node:fs reads of /proc fail with EMFILE while the switch is on), the processes are real.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../src/platform/clock.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 const fault = vi.hoisted(() => ({ on: false }));
 vi.mock('node:fs', async (importOriginal) => {
@@ -21,7 +24,7 @@ vi.mock('node:fs', async (importOriginal) => {
   return { ...fs, default: { ...fs, readFileSync, readdirSync }, readFileSync, readdirSync };
 });
 
-const { adoptInstance, killLeftovers } = await import('../../src/supervisor/service-process.js');
+const { adoptInstance, killLeftovers, spawnInstance } = await import('../../src/supervisor/service-process.js');
 const { processStartTime, isAlive } = await import('../../src/platform/proc.js');
 const { spawnMarked, waitFor } = await import('../helpers/processes.js');
 const { FIXTURES, NODE } = await import('../helpers/daemon.js');
@@ -72,6 +75,34 @@ describe('an adopted instance while the daemon is out of descriptors', () => {
     } finally {
       fault.on = false;
       leader.kill();
+    }
+  });
+
+  it('a stop while /proc cannot be read still ends a worker left in the group: SIGKILL after the grace, not a failed stop', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cb-emfile-stop-'));
+    // The leader exits on SIGTERM; its worker (same group) ignores it, so the stop has to look at the group.
+    const worker = "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)";
+    const leader = `const c = require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(worker)}], { stdio: 'ignore' }); console.log('worker ' + c.pid); process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1000)`;
+    const inst = spawnInstance({ argv: [NODE, '-e', leader], shell: false, cwd: dir, env: { ...process.env, CLAWBACK_TEST_CHILD: '1' } as Record<string, string>, logFile: path.join(dir, 'svc.log') }, systemClock());
+    const workerPid = await waitFor(() => Number(/worker (\d+)/.exec(readFileSync(path.join(dir, 'svc.log'), 'utf8'))?.[1]) || undefined, { timeoutMs: 5000 });
+    try {
+      fault.on = true;
+      let failed: unknown;
+      const stopped = inst.stop('SIGTERM', 300).catch((err: unknown) => {
+        failed = err;
+      });
+      await Promise.race([stopped, new Promise((r) => setTimeout(r, 3000))]);
+      fault.on = false;
+      expect(failed).toBeUndefined();
+      await waitFor(() => !isAlive(workerPid) || undefined, { timeoutMs: 3000 });
+    } finally {
+      fault.on = false;
+      try {
+        process.kill(workerPid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
