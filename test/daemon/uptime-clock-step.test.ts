@@ -1,18 +1,10 @@
 // Uptimes are measured on the monotonic clock: a wall clock set back an hour showed "up -3597s" for the daemon and its services.
 import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { systemClock, type Clock } from '../../src/platform/clock.js';
+import { HOUR, steppableClock } from '../helpers/clock.js';
 import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
 
-const HOUR = 3_600_000;
-
-/** The system clock whose wall reading can be stepped, as NTP or `date -s` does; timers and monotonic time are untouched. */
-function steppableClock(): Clock & { step(ms: number): void } {
-  const base = systemClock();
-  let offset = 0;
-  return { ...base, now: () => base.now() + offset, step: (ms) => void (offset += ms) };
-}
 
 let daemons: TestDaemon[] = [];
 afterEach(async () => {

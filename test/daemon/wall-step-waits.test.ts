@@ -1,7 +1,8 @@
 // Waits outside the reducer count on the monotonic clock: a wall clock stepped (NTP, date -s) neither stalls them for the step nor ends them at once.
 import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { systemClock, type Clock } from '../../src/platform/clock.js';
+import { type Clock } from '../../src/platform/clock.js';
+import { HOUR, steppableClock } from '../helpers/clock.js';
 import { launchExternal } from '../../src/supervisor/external-process.js';
 import type { CommandRunner } from '../../src/platform/command-runner.js';
 import { validateConfig } from '../../src/config/load.js';
@@ -10,14 +11,6 @@ import type { DaemonContext } from '../../src/daemon/daemon.js';
 import type { ProbeTickReport } from '../../src/probes/probe-worker.js';
 import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
-const HOUR = 3_600_000;
-
-/** The system clock whose wall reading can be stepped, as NTP or `date -s` does; timers and monotonic time are untouched. */
-function steppableClock(): Clock & { step(ms: number): void } {
-  const base = systemClock();
-  let offset = 0;
-  return { ...base, now: () => base.now() + offset, step: (ms) => void (offset += ms) };
-}
 
 let daemons: TestDaemon[] = [];
 afterEach(async () => {

@@ -1,12 +1,11 @@
 // The daemon SIGKILLed around an alert: spooled in the same step as its journal line, unspooled as soon as it is accepted.
 import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createNotifier, type Notifier } from '../../src/notify/dispatcher.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { Redactor } from '../../src/observe/redact.js';
-import { Receiver } from './receiver.js';
-import { config, event, removeDir, tempStateDir } from './helpers.js';
+import { config, event, receiverPerTest } from './helpers.js';
 import { MARK_FILE } from '../../src/notify/journal-catch-up.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
 
@@ -19,61 +18,48 @@ function spooled(stateDir: string, channel: string): string[] {
 }
 
 describe('alerts across a daemon crash', () => {
-  let receiver: Receiver;
-  let stateDir: string;
-  const notifiers: Notifier[] = [];
-
-  beforeEach(async () => {
-    receiver = await Receiver.start();
-    stateDir = await tempStateDir();
-  });
-
-  afterEach(async () => {
-    await Promise.all(notifiers.splice(0).map((n) => n.stop()));
-    await receiver.close();
-    await removeDir(stateDir);
-  });
+  const h = receiverPerTest();
 
   it('an alert is on disk when publish returns (the daemon journals and publishes in one synchronous step)', async () => {
-    const n = createNotifier(config([{ type: 'webhook', name: 'hook', url: `${receiver.base}/webhook/a` }]), { stateDir, clock: systemClock(), redactor: new Redactor() });
-    notifiers.push(n);
-    await receiver.down();
+    const n = createNotifier(config([{ type: 'webhook', name: 'hook', url: `${h.receiver.base}/webhook/a` }]), { stateDir: h.stateDir, clock: systemClock(), redactor: new Redactor() });
+    h.notifiers.push(n);
+    await h.receiver.down();
     n.publish(event({ type: 'service.exited', message: 'svc exited with code 3' }));
     // No await between: a SIGKILL here must find the alert spooled.
-    expect(spooled(stateDir, 'hook')).toHaveLength(1);
+    expect(spooled(h.stateDir, 'hook')).toHaveLength(1);
   });
 
   /** A notifier as the daemon wires it: every event journaled, then published. */
   function daemonNotifier(): { n: Notifier; emit(e: ClawbackEvent): void; journal: string } {
-    const journal = path.join(stateDir, 'journal.jsonl');
-    const n = createNotifier(config([{ type: 'webhook', name: 'hook', url: `${receiver.base}/webhook/a` }], { dedupWindow: 0 }), {
-      stateDir,
+    const journal = path.join(h.stateDir, 'journal.jsonl');
+    const n = createNotifier(config([{ type: 'webhook', name: 'hook', url: `${h.receiver.base}/webhook/a` }], { dedupWindow: 0 }), {
+      stateDir: h.stateDir,
       journalFile: journal,
       clock: systemClock(),
       redactor: new Redactor(),
     });
-    notifiers.push(n);
+    h.notifiers.push(n);
     return { n, journal, emit: (e) => (appendFileSync(journal, JSON.stringify(e) + '\n'), n.publish(e)) };
   }
-  const markFile = (): string => path.join(stateDir, 'outbox', MARK_FILE);
+  const markFile = (): string => path.join(h.stateDir, 'outbox', MARK_FILE);
   /** What a SIGKILL leaves: the notifier's mark as it was at that moment (a clean stop removes it). */
   async function kill(n: Notifier, mark: string): Promise<void> {
     await n.stop();
     writeFileSync(markFile(), mark);
   }
-  const sent = (message: string): number => receiver.of('webhook').filter((m) => (m.json as ClawbackEvent).message === message).length;
+  const sent = (message: string): number => h.receiver.of('webhook').filter((m) => (m.json as ClawbackEvent).message === message).length;
 
   it('an event journaled but not yet spooled when the daemon was killed is alerted on the next start', async () => {
     const a = daemonNotifier();
     a.emit(event({ type: 'service.started', message: 'svc started (pid 1)' }));
-    await receiver.waitFor(() => sent('svc started (pid 1)') === 1, 5000, 'the first alert');
+    await h.receiver.waitFor(() => sent('svc started (pid 1)') === 1, 5000, 'the first alert');
     await a.n.flush(5000);
     // Journaled; SIGKILL before the notifier saw it.
     appendFileSync(a.journal, JSON.stringify(event({ type: 'service.exited', message: 'svc exited with exit code 3' })) + '\n');
     await kill(a.n, readFileSync(markFile(), 'utf8'));
 
     daemonNotifier();
-    await receiver.waitFor(() => sent('svc exited with exit code 3') === 1, 5000, 'the missed alert');
+    await h.receiver.waitFor(() => sent('svc exited with exit code 3') === 1, 5000, 'the missed alert');
     await new Promise((r) => setTimeout(r, 300));
     expect(sent('svc started (pid 1)')).toBe(1);
     expect(sent('svc exited with exit code 3')).toBe(1);
@@ -82,16 +68,16 @@ describe('alerts across a daemon crash', () => {
   it('killed between spooling and marking: sent once; a clean stop leaves nothing to catch up', async () => {
     const a = daemonNotifier();
     a.emit(event({ type: 'service.started', message: 'svc started (pid 2)' }));
-    await receiver.waitFor(() => sent('svc started (pid 2)') === 1, 5000, 'the first alert');
+    await h.receiver.waitFor(() => sent('svc started (pid 2)') === 1, 5000, 'the first alert');
     await a.n.flush(5000);
     const before = readFileSync(markFile(), 'utf8');
-    await receiver.down();
+    await h.receiver.down();
     a.emit(event({ type: 'service.exited', message: 'svc exited with exit code 4' }));
     await kill(a.n, before);
-    await receiver.up();
+    await h.receiver.up();
 
     const b = daemonNotifier();
-    await receiver.waitFor(() => sent('svc exited with exit code 4') >= 1, 5000, 'the spooled alert');
+    await h.receiver.waitFor(() => sent('svc exited with exit code 4') >= 1, 5000, 'the spooled alert');
     await b.n.flush(5000);
     await b.n.stop();
     expect(existsSync(markFile())).toBe(false);
@@ -104,20 +90,20 @@ describe('alerts across a daemon crash', () => {
 
   it('an alert sent again after a crash carries the same idempotency key (body id and header); another alert its own', async () => {
     const a = daemonNotifier();
-    await receiver.down();
+    await h.receiver.down();
     a.emit(event({ type: 'service.exited', message: 'svc exited with exit code 5' }));
     a.emit(event({ type: 'service.exited', message: 'svc exited with exit code 6' }));
-    const [file] = spooled(stateDir, 'hook');
-    const spool = readFileSync(path.join(stateDir, 'outbox', 'hook', file!), 'utf8');
-    await receiver.up();
-    await receiver.waitFor(() => receiver.of('webhook').length >= 2, 5000, 'both alerts');
+    const [file] = spooled(h.stateDir, 'hook');
+    const spool = readFileSync(path.join(h.stateDir, 'outbox', 'hook', file!), 'utf8');
+    await h.receiver.up();
+    await h.receiver.waitFor(() => h.receiver.of('webhook').length >= 2, 5000, 'both alerts');
     await a.n.flush(5000);
     // SIGKILL after the 2xx, before the spool file was removed: the next start sends it again.
     await kill(a.n, readFileSync(markFile(), 'utf8'));
-    writeFileSync(path.join(stateDir, 'outbox', 'hook', file!), spool);
+    writeFileSync(path.join(h.stateDir, 'outbox', 'hook', file!), spool);
     daemonNotifier();
-    await receiver.waitFor(() => sent('svc exited with exit code 5') === 2, 5000, 'the resend');
-    const got = receiver.of('webhook').map((m) => ({ message: (m.json as ClawbackEvent).message, id: (m.json as { id?: string }).id, header: m.headers['idempotency-key'] }));
+    await h.receiver.waitFor(() => sent('svc exited with exit code 5') === 2, 5000, 'the resend');
+    const got = h.receiver.of('webhook').map((m) => ({ message: (m.json as ClawbackEvent).message, id: (m.json as { id?: string }).id, header: m.headers['idempotency-key'] }));
     const first = got.filter((g) => g.message === 'svc exited with exit code 5');
     expect(first[0]!.id).toMatch(/^[0-9a-f]{32}$/);
     expect(first[1]!.id).toBe(first[0]!.id);
@@ -127,19 +113,19 @@ describe('alerts across a daemon crash', () => {
 
   it('an accepted alert is off the disk before anything else is awaited (a crash then does not send it twice)', async () => {
     const seen: boolean[] = [];
-    const n = createNotifier(config([{ type: 'webhook', name: 'hook', url: `${receiver.base}/webhook/a`, mode: 'incident' }]), {
-      stateDir,
+    const n = createNotifier(config([{ type: 'webhook', name: 'hook', url: `${h.receiver.base}/webhook/a`, mode: 'incident' }]), {
+      stateDir: h.stateDir,
       clock: systemClock(),
       redactor: new Redactor(),
       onAttempt: (channel, ok) => {
-        if (ok) seen.push(spooled(stateDir, channel).length === 0);
+        if (ok) seen.push(spooled(h.stateDir, channel).length === 0);
       },
     });
-    notifiers.push(n);
+    h.notifiers.push(n);
     n.publish(event({ type: 'incident.opened', incidentId: 'inc-7', message: 'svc down' }));
-    await receiver.waitFor(() => receiver.accepted.length >= 1, 5000, 'the alert');
+    await h.receiver.waitFor(() => h.receiver.accepted.length >= 1, 5000, 'the alert');
     await n.flush(5000);
     expect(seen).toEqual([true]);
-    expect(existsSync(path.join(stateDir, 'outbox', 'hook', 'threads.json'))).toBe(true);
+    expect(existsSync(path.join(h.stateDir, 'outbox', 'hook', 'threads.json'))).toBe(true);
   });
 });

@@ -1,12 +1,11 @@
 // Dedup by meaning: a crash loop's identical exits (only the uptime differs) are one alert inside the window.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createNotifier, type Notifier } from '../../src/notify/dispatcher.js';
 import { DedupWindow } from '../../src/notify/dedup.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { Redactor } from '../../src/observe/redact.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
-import { Receiver } from './receiver.js';
-import { config, removeDir, tempStateDir } from './helpers.js';
+import { config, receiverPerTest } from './helpers.js';
 
 /** A service.exited as the reducer words it. */
 function exited(uptimeMs: number, over: { code?: number | null; signal?: string | null; note?: string; incidentId?: string } = {}): ClawbackEvent {
@@ -25,22 +24,11 @@ function exited(uptimeMs: number, over: { code?: number | null; signal?: string 
 }
 
 describe('dedup by meaning', () => {
-  let receiver: Receiver;
-  let stateDir: string;
-  const notifiers: Notifier[] = [];
-  beforeEach(async () => {
-    receiver = await Receiver.start();
-    stateDir = await tempStateDir();
-  });
-  afterEach(async () => {
-    await Promise.all(notifiers.splice(0).map((n) => n.stop()));
-    await receiver.close();
-    await removeDir(stateDir);
-  });
+  const h = receiverPerTest();
 
   it('a crash loop in every-event mode: one alert for the same exit, one per different exit', async () => {
-    const n = createNotifier(config([{ type: 'webhook', url: `${receiver.base}/webhook/a` }], { dedupWindow: 60_000 }), { stateDir, clock: systemClock(), redactor: new Redactor() });
-    notifiers.push(n);
+    const n = createNotifier(config([{ type: 'webhook', url: `${h.receiver.base}/webhook/a` }], { dedupWindow: 60_000 }), { stateDir: h.stateDir, clock: systemClock(), redactor: new Redactor() });
+    h.notifiers.push(n);
     for (const e of [
       exited(4201),
       exited(3740),
@@ -52,7 +40,7 @@ describe('dedup by meaning', () => {
     ])
       n.publish(e);
     await n.flush(5000);
-    expect(receiver.of('webhook').map((m) => (m.json as ClawbackEvent).message)).toEqual([
+    expect(h.receiver.of('webhook').map((m) => (m.json as ClawbackEvent).message)).toEqual([
       'svc exited with exit code 3 after 4201 ms',
       'svc exited with exit code 1 after 3999 ms',
       'svc exited with signal SIGSEGV after 120 ms',

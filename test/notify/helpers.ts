@@ -1,9 +1,11 @@
 // Shared set-up for notify tests: a config pointing every channel at the loopback receiver, temp state dirs.
 import { mkdtemp, rm } from 'node:fs/promises';
+import { afterEach, beforeEach } from 'vitest';
 import os from 'node:os';
 import path from 'node:path';
 import { notifySchema, type NotifyConfig, type NotifyConfigInput } from '../../src/notify/notify-schema.js';
-import type { Receiver } from './receiver.js';
+import { Receiver } from './receiver.js';
+import type { Notifier } from '../../src/notify/dispatcher.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
 
 export const BOT_TOKEN = '123456789:AAH-test_token_abcdefghijklmnopqrstuvwxyz0';
@@ -55,3 +57,32 @@ export function event(over: Partial<ClawbackEvent> = {}): ClawbackEvent {
     ...over,
   };
 }
+
+/**
+ * Per test: a fresh loopback receiver and state dir; notifiers pushed on `notifiers` are stopped after it.
+ * Call inside a describe block (it registers that block's beforeEach/afterEach).
+ */
+export function receiverPerTest(): { readonly receiver: Receiver; readonly stateDir: string; readonly notifiers: Notifier[] } {
+  let receiver: Receiver | undefined;
+  let stateDir: string | undefined;
+  const notifiers: Notifier[] = [];
+  beforeEach(async () => {
+    receiver = await Receiver.start();
+    stateDir = await tempStateDir();
+  });
+  afterEach(async () => {
+    await Promise.all(notifiers.splice(0).map((n) => n.stop()));
+    await receiver?.close();
+    if (stateDir) await removeDir(stateDir);
+  });
+  return {
+    get receiver() {
+      return receiver!;
+    },
+    get stateDir() {
+      return stateDir!;
+    },
+    notifiers,
+  };
+}
+
