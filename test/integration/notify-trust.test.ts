@@ -143,7 +143,9 @@ describe('alerts you can trust', () => {
         ],
         backoff: { initial: 50, max: 400 },
       },
-      services: [{ name: 'svc', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')], restart: { backoff: { initial: '100ms', jitter: 0 } } }],
+      // Four kills seconds apart would be one flapping series (quiet after its first recurrence): this measures
+      // separate incidents, so the series is off (test/decide/flapping.test.ts counts a series' messages).
+      services: [{ name: 'svc', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')], restart: { backoff: { initial: '100ms', jitter: 0 }, flapping: { window: 0 } } }],
     });
     const t = td;
     const rt = t.daemon.runtimes.get('svc')!;
