@@ -24,15 +24,20 @@ describe('DaemonLink.action', () => {
     await new Promise((r) => server.close(r));
   });
 
-  function stateDirFor(pid: number): string {
+  /** A daemon.json for `pid`, its heartbeat renewed every second as a live daemon's (a beat dated ahead reads as stale). */
+  function stateDirFor(pid: number): { dir: string; stop(): void } {
     const dir = tempDir('clawback-link-');
-    const now = Date.now();
-    writeFileSync(path.join(dir, 'daemon.json'), JSON.stringify({ pid, startedAt: now, version: 'test', api: { host: '127.0.0.1', port }, heartbeatAt: now + 60_000, configPath: '', pidStartTime: processStartTime(pid) ?? null }));
-    return dir;
+    const startedAt = Date.now();
+    const beat = (): void =>
+      writeFileSync(path.join(dir, 'daemon.json'), JSON.stringify({ pid, startedAt, version: 'test', api: { host: '127.0.0.1', port }, heartbeatAt: Date.now(), configPath: '', pidStartTime: processStartTime(pid) ?? null }));
+    beat();
+    const timer = setInterval(beat, 1000);
+    return { dir, stop: () => clearInterval(timer) };
   }
 
   it('a request the daemon took but did not answer within 15 s is reported as sent (status 0), not thrown', async () => {
-    const r = await new DaemonLink(stateDirFor(process.pid)).action('gw', 'resume');
+    const daemon = stateDirFor(process.pid);
+    const r = await new DaemonLink(daemon.dir).action('gw', 'resume').finally(() => daemon.stop());
     expect(r.status).toBe(0);
     expect(r.message).toContain('resume sent; ');
     expect(r.message).toContain('no answer within 15000 ms');
@@ -40,6 +45,7 @@ describe('DaemonLink.action', () => {
   }, 30_000);
 
   it('a daemon whose pid is gone is still an error', async () => {
-    await expect(new DaemonLink(stateDirFor(2 ** 22 - 3)).action('gw', 'resume')).rejects.toThrow(/not running/);
+    const gone = stateDirFor(2 ** 22 - 3);
+    await expect(new DaemonLink(gone.dir).action('gw', 'resume').finally(() => gone.stop())).rejects.toThrow(/not running/);
   });
 });
