@@ -619,17 +619,25 @@
     }
   }
   function incidentItem(inc) {
-    const ttr = inc.ttrMs !== undefined && inc.ttrMs !== null ? `recovered in ${fmtPrecise(inc.ttrMs)}` : inc.status === 'open' ? `open for ${fmtDuration(serverNow() - inc.openedAt)}` : '';
+    const ttr = inc.ttrMs !== undefined && inc.ttrMs !== null ? `recovered in ${fmtPrecise(inc.ttrMs)}` : '';
+    // How long it has been open goes on every second, read on the daemon's clock (tickOpenFor).
+    const openFor = inc.status === 'open' && !ttr ? el('span', { 'data-field': 'open-for', 'data-opened-at': inc.openedAt }) : null;
+    if (openFor) tickOpenFor(openFor);
     const timeline = (inc.timeline || []).slice().sort((a, b) => b.time - a.time);
     return el('details', { class: 'inc', 'data-id': inc.id, 'data-service': inc.service, 'data-status': inc.status, open: app.openIncidents.has(inc.id) },
       el('summary', {},
         levelBadge(inc.highestLevel, true),
         el('strong', { text: inc.service }),
         el('span', { class: `st ${inc.status}`, text: inc.outcome && inc.outcome !== 'open' ? inc.outcome : inc.status }),
-        el('span', { class: 'reason' }, el('time', { text: fmtWhen(inc.openedAt) }), ` · ${[inc.reason, ttr].filter(Boolean).join(' · ')}`)),
+        el('span', { class: 'reason' }, el('time', { text: fmtWhen(inc.openedAt) }), ` · ${[inc.reason, ttr].filter(Boolean).join(' · ')}`, openFor)),
       el('div', { class: 'body' },
         el('p', { class: 'acts', text: `${inc.id}${inc.actions && inc.actions.length ? ` · actions: ${inc.actions.join(', ')}` : ''}` }),
         el('ol', { class: 'timeline' }, ...timeline.map((e) => eventItem(e, false)))));
+  }
+
+  /** "open for 2m 5s" on the daemon's clock: nothing to say before a status has told how far the browser's clock is off. */
+  function tickOpenFor(node) {
+    node.textContent = app.status ? ` · open for ${fmtDuration(serverNow() - Number(node.dataset.openedAt))}` : '';
   }
 
   // ---- cluster (only when the daemon has a `cluster:` block) ----
@@ -682,6 +690,7 @@
     });
     setInterval(() => {
       for (const card of app.cards.values()) tickCard(card);
+      for (const node of document.querySelectorAll('#incidents [data-opened-at]')) tickOpenFor(node);
       const up = document.querySelector('[data-field="daemon-uptime"]');
       if (up && app.status) up.textContent = fmtDuration(app.status.daemon.uptimeMs + sinceFetch());
     }, 1000);
