@@ -29,6 +29,9 @@ export interface IncidentSummary {
   /** When the failure began: details.firstSignalAt of incident.opened, set only when earlier than openedAt. */
   firstSignalAt?: number;
   reason: string;
+  /** A flapping series (restart.flapping): this incident is its Nth recurrence, and the incident that began it. */
+  recurrence?: number;
+  firstIncidentId?: string;
   /** details.action of each incident.action event, in order. */
   actions: string[];
   /** Every event carrying this incident's id, plus the service's id-less events while it was open. */
@@ -81,6 +84,11 @@ export function summarizeIncidents(events: readonly ClawbackEvent[]): IncidentSu
         inc.openedAt = e.time;
         if (recoveryStart(e) < e.time) inc.firstSignalAt = recoveryStart(e);
         inc.reason = typeof d.reason === 'string' && d.reason ? d.reason : e.message || 'unknown';
+        const recurrence = num(d.recurrence);
+        if (recurrence !== undefined && recurrence > 0) {
+          inc.recurrence = recurrence;
+          if (typeof d.firstIncidentId === 'string') inc.firstIncidentId = d.firstIncidentId;
+        }
         break;
       }
       case 'incident.action': {

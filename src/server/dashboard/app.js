@@ -78,6 +78,11 @@
     const today = new Date().toDateString() === d.toDateString();
     return today ? fmtTime(t) : `${d.toLocaleDateString([], { month: 'short', day: 'numeric' })} ${fmtTime(t)}`;
   }
+  /** " · flapping: recurrence 3 (series from inc-…)": an incident of a series of failures soon after each recovery (restart.flapping). */
+  function flappingText(inc) {
+    if (!inc.recurrence) return '';
+    return ` · flapping: recurrence ${inc.recurrence}${inc.firstIncidentId ? ` (series from ${inc.firstIncidentId})` : ''}`;
+  }
   function levelBadge(level, withName) {
     if (level === undefined || level === null) return null;
     const name = LEVELS[level] || '?';
@@ -408,7 +413,7 @@
         levelBadge(inc.level, true),
         el('strong', { text: inc.status === 'waiting-human' ? 'Waiting for a human' : 'Open incident' }),
         el('span', { text: inc.reason }),
-        el('span', { class: 'sub', text: `${inc.id} · opened ${fmtTime(inc.openedAt)}${inc.highestLevel > inc.level ? ` · highest L${inc.highestLevel}` : ''}` }),
+        el('span', { class: 'sub', text: `${inc.id} · opened ${fmtTime(inc.openedAt)}${inc.highestLevel > inc.level ? ` · highest L${inc.highestLevel}` : ''}${flappingText(inc)}` }),
       );
     }
 
@@ -629,7 +634,7 @@
         levelBadge(inc.highestLevel, true),
         el('strong', { text: inc.service }),
         el('span', { class: `st ${inc.status}`, text: inc.outcome && inc.outcome !== 'open' ? inc.outcome : inc.status }),
-        el('span', { class: 'reason' }, el('time', { text: fmtWhen(inc.openedAt) }), ` · ${[inc.reason, ttr].filter(Boolean).join(' · ')}`, openFor)),
+        el('span', { class: 'reason' }, el('time', { text: fmtWhen(inc.openedAt) }), ` · ${[inc.reason, ttr].filter(Boolean).join(' · ')}${flappingText(inc)}`, openFor)),
       el('div', { class: 'body' },
         el('p', { class: 'acts', text: `${inc.id}${inc.actions && inc.actions.length ? ` · actions: ${inc.actions.join(', ')}` : ''}` }),
         el('ol', { class: 'timeline' }, ...timeline.map((e) => eventItem(e, false)))));
