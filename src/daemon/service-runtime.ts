@@ -194,6 +194,10 @@ export class ServiceRuntime {
   }
 
   status(): ServiceStatus {
+    // A step of the wall clock moves the reducer's times when it is noticed: a quiet service (no probes, a long backoff)
+    // would otherwise report them on the old scale until its next fact ('restarting in 1h 9m' after a step back).
+    const step = !this.stopped && !this.dispatching ? this.clockStep() : undefined;
+    if (step) this.dispatch(step);
     const s = this.s;
     const now = this.deps.clock.now();
     const inst = this.instance;
@@ -241,13 +245,8 @@ export class ServiceRuntime {
   /** Feeds one fact to the reducer and carries out what it decides. Re-entrant calls are queued. */
   dispatch(input: ServiceInput): void {
     if (this.stopped && input.type !== 'exited') return;
-    const stepped = this.clockSteps.take();
-    if (stepped !== 0) {
-      // The wake's timer was armed from a reading on the old scale.
-      this.wake?.timer.cancel();
-      this.wake = undefined;
-      this.queue.push({ type: 'clock-stepped', byMs: stepped });
-    }
+    const step = this.clockStep();
+    if (step) this.queue.push(step);
     this.queue.push(input);
     if (this.dispatching) return;
     this.dispatching = true;
@@ -267,6 +266,16 @@ export class ServiceRuntime {
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();
+  }
+
+  /** A step of the wall clock since the last look, as the reducer's input that moves its times (undefined: none). */
+  private clockStep(): ServiceInput | undefined {
+    const byMs = this.clockSteps.take();
+    if (byMs === 0) return undefined;
+    // The wake's timer was armed from a reading on the old scale.
+    this.wake?.timer.cancel();
+    this.wake = undefined;
+    return { type: 'clock-stepped', byMs };
   }
 
   /** `waitsForDependencies`: adopt and answer requests now, start only at dependenciesReady(). */

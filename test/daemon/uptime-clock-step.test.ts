@@ -35,3 +35,23 @@ describe('uptime across a wall-clock step', () => {
     });
   }
 });
+
+describe('status times of a quiet service across a wall-clock step', () => {
+  for (const step of [-HOUR, HOUR]) {
+    it(`stepped ${step < 0 ? 'back' : 'forward'} an hour, a service waiting out a 10m backoff still says it restarts in about 10m`, { timeout: 30_000 }, async () => {
+      const clock = steppableClock();
+      // No probes and a long backoff: no fact reaches its reducer for ten minutes.
+      const t = await startTestDaemon({ services: [{ name: 'down', command: [NODE, path.join(FIXTURES, 'exit-with.mjs'), '2', '50'], restart: { backoff: { initial: '10m', max: '10m' } } }] }, { clock });
+      daemons.push(t);
+      const rt = t.daemon.runtimes.get('down')!;
+      await waitFor(() => (rt.status().state === 'backoff' ? true : null), { timeoutMs: 10_000 });
+      const openedFor = clock.now() - rt.status().incident!.openedAt;
+      clock.step(step);
+      const s = rt.status();
+      expect(s.nextRestartAt! - clock.now()).toBeGreaterThan(9 * 60_000);
+      expect(s.nextRestartAt! - clock.now()).toBeLessThanOrEqual(10 * 60_000);
+      expect(Math.abs(clock.now() - s.incident!.openedAt - openedFor)).toBeLessThan(5_000);
+      expect(rt.status().state).toBe('backoff');
+    });
+  }
+});
