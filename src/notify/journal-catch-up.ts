@@ -49,7 +49,8 @@ function readTail(file: string): string[] {
 /**
  * The events journaled after the last one the previous notifier took, when it did not stop cleanly. Nothing when there
  * is no mark (a clean stop, a first start) or the mark is not among the journal's last lines (rotated, or too old to
- * tell): then an old alert is never sent again by mistake.
+ * tell), or another daemon started since (a daemon.started past the mark: an older Clawback that keeps no mark, after a
+ * rollback, or one without channels; it journaled, and alerted, its own lines): then an old alert is never sent again.
  */
 export function missedEvents(outboxDir: string, journalFile: string): ClawbackEvent[] {
   let last: unknown;
@@ -66,6 +67,8 @@ export function missedEvents(outboxDir: string, journalFile: string): ClawbackEv
   for (const line of lines.slice(at + 1)) {
     try {
       const e = JSON.parse(line) as ClawbackEvent;
+      // The killed daemon's missed lines are those of its last step; a start past the mark is another daemon's.
+      if (e?.type === 'daemon.started') return [];
       if (e && typeof e.type === 'string' && typeof e.message === 'string') out.push(e);
     } catch {
       // A torn line of the killed writer: nothing to send.

@@ -88,6 +88,27 @@ describe('alerts across a daemon crash', () => {
     expect(sent('clawback stopped')).toBe(0);
   });
 
+  it('killed, rolled back to an older Clawback (it keeps no mark) and upgraded again: what the older one journaled is not sent again', async () => {
+    const a = daemonNotifier();
+    a.emit(event({ type: 'service.started', message: 'svc started (pid 7)' }));
+    await h.receiver.waitFor(() => sent('svc started (pid 7)') === 1, 5000, 'the first alert');
+    await a.n.flush(5000);
+    await kill(a.n, readFileSync(markFile(), 'utf8'));
+    // The older daemon journals (and alerts) its own run, and stops cleanly without knowing of the mark.
+    const older = [
+      event({ type: 'daemon.adopted', message: 'adopted running svc (pid 7)' }),
+      event({ type: 'daemon.started', message: 'clawback 0.0.9 started (pid 8), supervising 1 service(s)' }),
+      event({ type: 'service.exited', message: 'svc exited with exit code 9' }),
+      event({ type: 'daemon.stopped', message: 'clawback stopped; services left running for the next daemon' }),
+    ];
+    for (const e of older) appendFileSync(a.journal, JSON.stringify(e) + '\n');
+
+    daemonNotifier();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(older.map((e) => sent(e.message))).toEqual([0, 0, 0, 0]);
+    expect(sent('svc started (pid 7)')).toBe(1);
+  });
+
   it('an alert sent again after a crash carries the same idempotency key (body id and header); another alert its own', async () => {
     const a = daemonNotifier();
     await h.receiver.down();
