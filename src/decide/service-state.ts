@@ -208,5 +208,21 @@ export function normalizeState(saved: unknown, incident: unknown, desired: 'up' 
   delete out.placement;
   const inc = (s.incident ?? incident ?? null) as Incident | null;
   out.incident = inc ? { ...inc } : null;
+  const series = ongoingSeries(s.flapping, out.incident);
+  if (series) out.flapping = series;
+  else delete out.flapping;
   return out;
+}
+
+/**
+ * A saved flapping series, if it still matches the incident: an open one must be its latest recurrence, and none may
+ * be open after a recovery. A daemon that keeps no series (an older Clawback, after a rollback) carried the field
+ * along unchanged while its own incidents came and went: continued, it counted them into a series that had ended.
+ */
+function ongoingSeries(saved: unknown, incident: Incident | null): Flapping | null {
+  if (!saved || typeof saved !== 'object') return null;
+  const f = saved as Flapping;
+  if (typeof f.firstIncidentId !== 'string' || typeof f.since !== 'number' || typeof f.recurrences !== 'number') return null;
+  if (f.lastResolvedAt === null) return incident?.recurrence === f.recurrences ? { ...f } : null;
+  return typeof f.lastResolvedAt === 'number' && !incident ? { ...f } : null;
 }

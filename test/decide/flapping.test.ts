@@ -1,6 +1,7 @@
 // A flapping service (healthy a moment after each start, then down again) is one incident, not one per crash.
 import { describe, expect, it } from 'vitest';
 import { nextWake } from '../../src/decide/decide.js';
+import { normalizeState, type Incident, type ServiceState } from '../../src/decide/service-state.js';
 import { testPolicy } from './policy-fixture.js';
 import { ReducerDrive } from './drive.js';
 import { emptyBook, planEvent, withMessageId } from '../../src/notify/incident-thread.js';
@@ -222,6 +223,37 @@ describe('a slow flapper (healthy past the confirm time, then down again) is one
       d.at(now + 21_000, { type: 'request', action, by: 'human' });
       expect(d.state.flapping).toBeNull();
     }
+  });
+
+  it('rolled back to an older Clawback (it keeps no series, carries the field along) and forward again: its own incidents do not continue the old series', () => {
+    const policy = testPolicy({ ...SLOW, doctorAttempts: 0, flapping: { windowMs: 600_000, maxRecurrences: 3 } });
+    const d = new ReducerDrive(policy);
+    const { now } = slowLoop(d, 4);
+    expect(d.state.incident?.recurrence).toBe(3);
+    const { incident: _open, ...record } = JSON.parse(JSON.stringify(d.state)) as ServiceState;
+    // The older daemon resolved that incident, ran clean for an hour, then saw one crash: its incident has no number,
+    // and the record it saved still holds the series exactly as the newer daemon left it.
+    const later = now + 3_600_000;
+    const older = { ...record, phase: 'running', instance: { pid: 99, pidStartTime: 1, startedAt: later }, held: null };
+    const itsIncident: Incident = { id: 'inc-older', openedAt: later, level: 0, highestLevel: 0, reason: 'process ended (exit code 1)', doctorRuns: 0, agentRuns: 0, status: 'open', recoveredAt: null };
+    const e = new ReducerDrive(policy, normalizeState(older, itsIncident, 'up'));
+    e.at(later + 1000, { type: 'boot', adopted: { pid: 99, pidStartTime: 1, startedAt: later } });
+    e.at(later + 15_000, { type: 'healthy', pid: 99 });
+    e.at(later + 20_000, { type: 'tick' });
+    expect(e.events('incident.resolved')).toHaveLength(1);
+    // One crash soon after: recurrence 1 of a series its incident starts, not recurrence 4 of the one that ended an hour
+    // ago (that one tripped the breaker: held at Level 4 after a single crash).
+    e.at(later + 60_000, { type: 'exited', pid: 99, code: 1, signal: null, at: later + 60_000, statusKnown: true });
+    expect(e.events('incident.opened').at(-1)!.details).toMatchObject({ recurrence: 1, firstIncidentId: 'inc-older' });
+    expect(e.state.held).toBeNull();
+  });
+
+  it('a series saved by the same version still continues across a daemon restart', () => {
+    const policy = testPolicy({ ...SLOW, doctorAttempts: 0, flapping: { windowMs: 600_000, maxRecurrences: 10 } });
+    const d = new ReducerDrive(policy);
+    slowLoop(d, 3);
+    const { incident, ...record } = JSON.parse(JSON.stringify(d.state)) as ServiceState;
+    expect(normalizeState(record, incident, 'up').flapping).toEqual(d.state.flapping);
   });
 
   it('drill-like crashes a few seconds after each confirmed recovery: each incident resolves with its own TTR', () => {
