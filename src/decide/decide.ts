@@ -71,6 +71,9 @@ function flappingEnds(s: ServiceState, p: ServicePolicy): number | null {
   return (s.flapping.lastResolvedAt ?? 0) + p.flapping.windowMs;
 }
 
+/** Said when a flapping series trips the breaker again: the repair after its last trip did not hold. */
+const REPAIR_DID_NOT_HOLD = '; it tripped the breaker before in this series and came back after the repair, so the doctor is not run again';
+
 /** Exit code 0, no signal, and the status known (an adopted instance's is not). */
 function cleanExit(e: Pick<LastExit, 'code' | 'signal' | 'statusKnown'>): boolean {
   return e.statusKnown && e.code === 0 && !e.signal;
@@ -242,6 +245,19 @@ class Step {
     const f = this.s.flapping;
     if (!f || n <= this.p.flapping.maxRecurrences) return null;
     return `flapping: ${n} recurrences in ${formatDuration(this.now - f.since)}, each within ${formatDuration(this.p.flapping.windowMs)} of recovering (limit ${this.p.flapping.maxRecurrences})`;
+  }
+
+  /**
+   * The series trips the breaker: true when it tripped before and came back after the repair (a doctor that "fixed" a
+   * stale lock each time). The doctor again would loop for ever with every incident quiet and nobody paged: the ladder
+   * climbs past it (the agent within its budget, then a person).
+   */
+  private flappingTrippedAgain(): boolean {
+    const f = this.s.flapping;
+    if (!f) return false;
+    const again = f.tripped === true;
+    f.tripped = true;
+    return again;
   }
 
   // ---- incidents and the ladder -----------------------------------------------------------------
@@ -735,9 +751,10 @@ class Step {
     // A start the daemon's own exhaustion refused is not the service's flapping either.
     const flapping = counts ? this.flappingLimit() : null;
     if (d.tripped || flapping) {
+      const again = flapping !== null && this.flappingTrippedAgain();
       this.setHold('crash-loop', `${d.tripped ? this.crashLoopText(d.count) : flapping}${daemonized}`);
       s.phase = 'held';
-      this.climb(`${d.tripped ? `crash loop: ${d.count} restarts within ${formatDuration(p.intensity.window)}` : flapping}${daemonized}`, false);
+      this.climb(`${d.tripped ? `crash loop: ${d.count} restarts within ${formatDuration(p.intensity.window)}` : flapping}${daemonized}${again ? REPAIR_DID_NOT_HOLD : ''}`, again);
       return;
     }
     const attempt = s.backoffAttempt;
@@ -829,10 +846,11 @@ class Step {
     const d = this.countRestart();
     const flapping = this.flappingLimit();
     if (d.tripped || flapping) {
+      const again = flapping !== null && this.flappingTrippedAgain();
       if (openWith) this.openIncident(1, openWith);
       this.stopInstance(graceMs, { then: 'hold' });
       this.setHold('crash-loop', `${d.tripped ? this.crashLoopText(d.count) : flapping} (last: ${reason})`);
-      this.climb(`${d.tripped ? `restart loop: ${d.count} restarts within ${formatDuration(this.p.intensity.window)}` : flapping} (last: ${cause})`, false);
+      this.climb(`${d.tripped ? `restart loop: ${d.count} restarts within ${formatDuration(this.p.intensity.window)}` : flapping} (last: ${cause})${again ? REPAIR_DID_NOT_HOLD : ''}`, again);
       return;
     }
     this.s.restartsTotal++;

@@ -75,6 +75,8 @@ export interface Flapping {
   recurrences: number;
   /** When the last incident of the series resolved; null while one is open. */
   lastResolvedAt: number | null;
+  /** The series tripped the breaker already and a repair (not a person) let it run again. */
+  tripped?: boolean;
 }
 
 /** Work in flight: it belongs to one incident, has a deadline, and is persisted. */

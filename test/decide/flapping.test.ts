@@ -280,3 +280,40 @@ describe('a slow flapper (healthy past the confirm time, then down again) is one
     expect(ttrs).toEqual([500, 1500, 2500, 4500, 8500]);
   });
 });
+
+describe('a flapping series whose doctor "fixes" something each time (a stale lock the crash leaves)', () => {
+  it('the second trip of the series climbs past the doctor and pages a person, instead of a quiet doctor run per crash for ever', () => {
+    const d = new ReducerDrive(testPolicy({ ...SLOW, doctorAttempts: 2, flapping: { windowMs: 600_000, maxRecurrences: 3 } })).up(0, 10);
+    let now = 0;
+    let pid = 10;
+    for (let i = 0; i < 40 && d.state.incident?.status !== 'waiting-human'; i++) {
+      d.at(now + 15_000, { type: 'healthy', pid });
+      d.at(now + 21_000, { type: 'tick' });
+      now += 60_000;
+      d.at(now, { type: 'exited', pid, code: 1, signal: null, at: now, statusKnown: true });
+      // the doctor moves the stale lock aside: "fixed", and the service runs again until the next crash
+      const w = d.state.work;
+      if (w?.kind === 'doctor') d.at((now += 1000), { type: 'doctor-done', runId: w.id, outcome: 'fixed', summary: 'stale-lock: moved aside' });
+      if (d.state.phase === 'backoff') d.at((now = d.state.nextStartAt!), { type: 'tick' });
+      if (d.state.phase !== 'starting') break;
+      pid++;
+      d.at(now, { type: 'started', instance: { pid, pidStartTime: 1, startedAt: now }, reason: 'exit' });
+    }
+    // one doctor run for the series (at its first trip); before: one per crash, 36 in 40 minutes, and no page ever
+    expect(d.events('incident.action').filter((e) => e.details?.['action'] === 'doctor')).toHaveLength(1);
+    expect(d.events('breaker.tripped')).toHaveLength(2);
+    expect(d.state.incident?.status).toBe('waiting-human');
+    const escalated = d.events('incident.escalated');
+    expect(escalated).toHaveLength(1);
+    expect(escalated[0]!.message).toMatch(/flapping: 5 recurrences .+ came back after the repair, so the doctor is not run again/);
+    // the quiet series still pages the person
+    let book = emptyBook();
+    let paged = 0;
+    for (const e of d.events()) {
+      const plan = planEvent(book, e as ClawbackEvent, { canEdit: false, kind: 'event' });
+      book = plan.book;
+      if (plan.plan.send === 'new' && e.type === 'incident.escalated') paged++;
+    }
+    expect(paged).toBe(1);
+  });
+});
