@@ -166,6 +166,12 @@ export function planEvent(prev: ThreadBook, event: ClawbackEvent, opts: { canEdi
     delete t.quiet;
     return { plan: { send: 'new' }, thread: t, book };
   }
+  if (t.quiet && event.details?.['exhausted'] === true) {
+    // It cannot even be started (the daemon is out of processes, descriptors or memory): down until that changes, not
+    // the short gap of a recurrence, and nothing escalates it. Quiet, nobody knew it was down: the thread is news again.
+    delete t.quiet;
+    return { plan: { send: 'new' }, thread: t, book };
+  }
   if (t.quiet) return { plan: { send: 'none' }, thread: t, book };
   if (opts.canEdit) return { plan: t.messageId ? { send: 'edit', messageId: t.messageId } : { send: 'new' }, thread: t, book };
   if (event.type === 'incident.resolved') return { plan: { send: 'new' }, thread: t, book };

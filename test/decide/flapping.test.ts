@@ -317,3 +317,37 @@ describe('a flapping series whose doctor "fixes" something each time (a stale lo
     expect(paged).toBe(1);
   });
 });
+
+describe('a quiet recurrence that then cannot be started (the daemon out of processes: EAGAIN under a pids limit)', () => {
+  it('tells a person once that it is down, instead of nothing while every start is refused', () => {
+    const d = new ReducerDrive(testPolicy({ ...SLOW, flapping: { windowMs: 600_000, maxRecurrences: 10 } }));
+    const start = slowLoop(d, 3);
+    const pid = start.pid;
+    let now = start.now;
+    // recurrence 2 recovers; then it crashes, and from then on the fork fails (reproduced: 23 EAGAIN starts in 40 s, 0 alerts)
+    d.at(now + 15_000, { type: 'healthy', pid });
+    d.at(now + 21_000, { type: 'tick' });
+    d.at((now += 60_000), { type: 'exited', pid, code: 1, signal: null, at: now, statusKnown: true });
+    expect(d.state.incident?.recurrence).toBe(3);
+    for (let i = 0; i < 20; i++) {
+      if (d.state.phase === 'backoff') d.at((now = d.state.nextStartAt!), { type: 'tick' });
+      d.at(now, { type: 'start-failed', error: 'node: spawn node EAGAIN', exhausted: true });
+    }
+    expect(d.state.incident?.status).toBe('open');
+    for (const canEdit of [false, true]) {
+      let book = emptyBook();
+      const sent: string[] = [];
+      for (const e of d.events()) {
+        const plan = planEvent(book, e as ClawbackEvent, { canEdit, kind: 'event' });
+        book = plan.book;
+        if (plan.plan.send === 'none') continue;
+        if (plan.plan.send === 'new' && canEdit && plan.thread) book = withMessageId(book, plan.thread.incidentId, `m${sent.length}`);
+        if (e.incidentId === d.state.incident!.id) sent.push(`${plan.plan.send} ${e.type}`);
+      }
+      // one new message for the down service (later refusals edit it where the channel can), not silence
+      expect(sent[0]).toBe('new service.exited');
+      expect(sent.filter((s) => s.startsWith('new'))).toHaveLength(1);
+      if (!canEdit) expect(sent).toHaveLength(1);
+    }
+  });
+});
