@@ -262,10 +262,11 @@ class Step {
 
   // ---- incidents and the ladder -----------------------------------------------------------------
 
-  private openIncident(level: 0 | 1, reason: string, cause?: Partial<IncidentCause>, firstSignalAt = this.now): Incident {
+  /** `recurs` false: not the service failing again (a start the daemon's own exhaustion refused), no recurrence of a series. */
+  private openIncident(level: 0 | 1, reason: string, cause?: Partial<IncidentCause>, firstSignalAt = this.now, recurs = true): Incident {
     const s = this.s;
     if (!s.incident) {
-      const recurrence = this.recurrence();
+      const recurrence = recurs ? this.recurrence() : 0;
       const f = s.flapping;
       s.incident = {
         id: this.ctx.newId('inc'),
@@ -732,7 +733,7 @@ class Step {
       s.phase = s.held ? 'held' : 'stopped';
       return;
     }
-    this.openIncident(0, reason, { lastExit: exit, ...(lastLines && lastLines.length > 0 ? { lastLines: lastLines.slice(-20) } : {}) }, exit.at);
+    this.openIncident(0, reason, { lastExit: exit, ...(lastLines && lastLines.length > 0 ? { lastLines: lastLines.slice(-20) } : {}) }, exit.at, counts);
     if (p.restartPolicy === 'never') {
       s.phase = 'stopped';
       return;

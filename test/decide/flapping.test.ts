@@ -351,3 +351,32 @@ describe('a quiet recurrence that then cannot be started (the daemon out of proc
     }
   });
 });
+
+describe('a start the daemon could not fork (EAGAIN) after a flapping series recovered', () => {
+  it('opens an incident that is no recurrence of the series (it did not fail again), and the series goes on from where it was', () => {
+    const d = new ReducerDrive(testPolicy({ ...SLOW, flapping: { windowMs: 600_000, maxRecurrences: 10 } }));
+    const start = slowLoop(d, 3);
+    let now = start.now;
+    d.at(now + 15_000, { type: 'healthy', pid: start.pid });
+    d.at(now + 21_000, { type: 'tick' });
+    expect(d.state.flapping?.recurrences).toBe(2);
+    // maintenance: its crash is not restarted; when it ends, the start is refused for the daemon's lack of processes
+    d.at((now += 30_000), { type: 'maintenance', on: true, by: 'ops' });
+    d.at((now += 10_000), { type: 'exited', pid: start.pid, code: 1, signal: null, at: now, statusKnown: true });
+    d.at((now += 10_000), { type: 'maintenance', on: false, by: 'ops' });
+    d.at(now, { type: 'start-failed', error: 'node: spawn node EAGAIN', exhausted: true });
+    const opened = d.events('incident.opened').at(-1)!;
+    // before: 'could not be started: ... not counted as a crash loop (recurrence 3: it failed again within 10m0s of recovering; ...)'
+    expect(opened.details?.['recurrence']).toBeUndefined();
+    expect(opened.message).not.toMatch(/recurrence/);
+    expect(d.state.flapping?.recurrences).toBe(2);
+    // the fork works again: it recovers; its next real failure continues the series
+    d.at((now = d.state.nextStartAt!), { type: 'tick' });
+    d.at(now, { type: 'started', instance: { pid: 99, pidStartTime: 1, startedAt: now }, reason: 'exit' });
+    d.at(now + 1000, { type: 'healthy', pid: 99 });
+    d.at(now + 7000, { type: 'tick' });
+    expect(d.state.incident).toBeNull();
+    d.at((now += 60_000), { type: 'exited', pid: 99, code: 1, signal: null, at: now, statusKnown: true });
+    expect(d.events('incident.opened').at(-1)!.details?.['recurrence']).toBe(3);
+  });
+});
