@@ -1,12 +1,12 @@
 // Delivery under trouble, over real loopback HTTP: endpoint down, daemon restart, rate limits, refusals.
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createNotifier, type Notifier } from '../../src/notify/dispatcher.js';
 import { systemClock, type Clock } from '../../src/platform/clock.js';
 import { Redactor } from '../../src/observe/redact.js';
 import { Receiver } from './receiver.js';
-import { config, event, logCollector, removeDir, tempStateDir } from './helpers.js';
+import { config, event, logCollector, receiverPerTest } from './helpers.js';
 
 /** The system clock shifted forward, as if the daemon restarted some minutes later. */
 function shiftedClock(offsetMs: number): Clock {
@@ -24,19 +24,14 @@ async function outboxFiles(stateDir: string): Promise<string[]> {
 }
 
 describe('delivery', () => {
+  // The receiver, state dir and notifiers of each test (receiverPerTest), under the names the tests use.
+  const h = receiverPerTest();
+  const notifiers = h.notifiers;
   let receiver: Receiver;
   let stateDir: string;
-  const notifiers: Notifier[] = [];
-
-  beforeEach(async () => {
-    receiver = await Receiver.start();
-    stateDir = await tempStateDir();
-  });
-
-  afterEach(async () => {
-    await Promise.all(notifiers.splice(0).map((n) => n.stop()));
-    await receiver.close();
-    await removeDir(stateDir);
+  beforeEach(() => {
+    receiver = h.receiver;
+    stateDir = h.stateDir;
   });
 
   function channels(): Parameters<typeof config>[0] {

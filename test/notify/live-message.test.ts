@@ -1,5 +1,5 @@
 // One live message per incident: posted once, edited as steps happen (Discord PATCH, Telegram editMessageText), ids kept across restarts.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createNotifier, type Notifier } from '../../src/notify/dispatcher.js';
@@ -8,21 +8,17 @@ import { systemClock } from '../../src/platform/clock.js';
 import { Redactor } from '../../src/observe/redact.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
 import { Receiver } from './receiver.js';
-import { BOT_TOKEN, DISCORD_TOKEN, removeDir, tempStateDir } from './helpers.js';
+import { BOT_TOKEN, DISCORD_TOKEN, receiverPerTest } from './helpers.js';
 
 describe('live incident messages', () => {
+  // The receiver, state dir and notifiers of each test (receiverPerTest), under the names the tests use.
+  const h = receiverPerTest();
+  const notifiers = h.notifiers;
   let receiver: Receiver;
   let stateDir: string;
-  const notifiers: Notifier[] = [];
-
-  beforeEach(async () => {
-    receiver = await Receiver.start();
-    stateDir = await tempStateDir();
-  });
-  afterEach(async () => {
-    await Promise.all(notifiers.splice(0).map((n) => n.stop()));
-    await receiver.close();
-    await removeDir(stateDir);
+  beforeEach(() => {
+    receiver = h.receiver;
+    stateDir = h.stateDir;
   });
 
   function make(): Notifier {
