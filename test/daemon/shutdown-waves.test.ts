@@ -39,7 +39,7 @@ describe('the daemon stopping its services', () => {
         crashy('c2'),
         crashy('c3'),
         // Last in the config, so first in a one-at-a-time shutdown: it ignores SIGTERM and takes its whole grace.
-        { name: 'stubborn', command: [NODE, path.join(FIXTURES, 'ignore-sigterm.mjs')], stop: { grace: '2s' } },
+        { name: 'stubborn', command: [NODE, path.join(FIXTURES, 'ignore-sigterm.mjs')], stop: { grace: '4s' } },
       ],
     });
     await waitFor(() => t.events.filter((e) => e.type === 'service.started').length >= 8 || undefined, { timeoutMs: 15_000 });
@@ -48,8 +48,11 @@ describe('the daemon stopping its services', () => {
     await t.stop();
     const took = Date.now() - begun;
     const startsAfter = t.events.filter((e) => e.type === 'service.started').slice(startedBefore);
-    expect(startsAfter.map((e) => e.service)).toEqual([]);
-    // The stubborn service's 2 s grace is waited once, not once per service after it.
-    expect(took).toBeLessThan(10_000);
+    // A start already under way when the stop came may still report (and is stopped at once); none is decided after
+    // it. One at a time, the crashy services went on crashing and restarting through the stubborn one's 4 s grace.
+    const perService = (name: string): number => startsAfter.filter((e) => e.service === name).length;
+    expect(['c1', 'c2', 'c3'].map(perService).every((n) => n <= 1)).toBe(true);
+    // The stubborn service's grace is waited once, not once per service after it.
+    expect(took).toBeLessThan(15_000);
   }, 40_000);
 });
