@@ -684,9 +684,10 @@ export function stopWaves(services: ServiceConfig[]): string[][] {
     level.set(name, l);
     for (const dep of byName.get(name)?.dependsOn ?? []) if (byName.has(dep)) level.set(dep, Math.max(level.get(dep) ?? 0, l + 1));
   }
+  // Levels have no gaps (a level above 0 is always one more than a dependent's), so every wave is filled.
   const waves: string[][] = [];
   for (const [name, l] of level) (waves[l] ??= []).push(name);
-  return waves.filter((w) => w !== undefined);
+  return waves;
 }
 
 export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
