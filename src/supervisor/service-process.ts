@@ -73,16 +73,9 @@ async function stopGroup(inst: ServiceInstance, clock: Clock, signal: NodeJS.Sig
     done = true;
   });
   const escapedGone = (): boolean => escaped.every((p) => !isSameProcess(p.pid, p.startTime));
-  // /proc unlistable (the daemon out of descriptors) is not "empty": wait out the grace, then SIGKILL as for a stubborn one.
-  const groupEmpty = (): boolean => {
-    try {
-      return processGroupMembers(inst.pid).length === 0;
-    } catch {
-      return false;
-    }
-  };
   while (clock.monotonic() < deadline) {
-    if (done && groupEmpty() && escapedGone()) break;
+    // An unlistable group (undefined) is not "empty": the grace is waited out, then SIGKILL as for a stubborn one.
+    if (done && groupMemberCount(inst.pid) === 0 && escapedGone()) break;
     await clock.sleep(Math.min(25, Math.max(1, deadline - clock.monotonic())));
   }
   signalGroup(inst.pid, 'SIGKILL');
@@ -100,14 +93,21 @@ function groupOfDeadLeader(pgid: number): boolean {
   return !isAlive(pgid);
 }
 
+/** How many processes the group has, or undefined when /proc cannot be listed (the daemon out of descriptors). */
+function groupMemberCount(pgid: number): number | undefined {
+  try {
+    return processGroupMembers(pgid).length;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A leader that died can leave children in its group (e.g. workers holding the port): reap them. Returns how many. */
 export function killLeftovers(pgid: number): number {
   if (!groupOfDeadLeader(pgid)) return 0;
-  let members: number;
-  try {
-    members = processGroupMembers(pgid).length;
-  } catch {
-    // /proc cannot be listed (the daemon out of descriptors): the leader is dead, so its group is still ours to end.
+  const members = groupMemberCount(pgid);
+  if (members === undefined) {
+    // /proc cannot be listed: the leader is dead, so its group is still ours to end.
     signalGroup(pgid, 'SIGKILL');
     return 0;
   }
