@@ -41,7 +41,7 @@ describe('status times of a quiet service across a wall-clock step', () => {
     it(`stepped ${step < 0 ? 'back' : 'forward'} an hour, a service waiting out a 10m backoff still says it restarts in about 10m`, { timeout: 30_000 }, async () => {
       const clock = steppableClock();
       // No probes and a long backoff: no fact reaches its reducer for ten minutes.
-      const t = await startTestDaemon({ services: [{ name: 'down', command: [NODE, path.join(FIXTURES, 'exit-with.mjs'), '2', '50'], restart: { backoff: { initial: '10m', max: '10m' } } }] }, { clock });
+      const t = await startTestDaemon({ services: [{ name: 'down', command: [NODE, path.join(FIXTURES, 'exit-with.mjs'), '2', '50'], restart: { backoff: { initial: '10m', max: '10m', jitter: 0 } } }] }, { clock });
       daemons.push(t);
       const rt = t.daemon.runtimes.get('down')!;
       await waitFor(() => (rt.status().state === 'backoff' ? true : null), { timeoutMs: 10_000 });
