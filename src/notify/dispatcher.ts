@@ -110,6 +110,11 @@ const LOG_EVERY_TRIES = 10;
 interface Pending {
   entry: OutboxEntry;
   persisted: Promise<void>;
+  /**
+   * Its age (outboxMaxAge) counts on the monotonic clock from here: a step of the wall clock (NTP syncing a board
+   * without an RTC) dead-lettered every spooled alert as "older than outboxMaxAge". A spooled one is aged at load.
+   */
+  age: { atMs: number; sinceMono: number };
   /** Set by discardDeadLetters while the worker holds it. */
   discarded?: boolean;
 }
@@ -216,7 +221,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         continue;
       }
       for (const entry of entries) {
-        const p: Pending = { entry, persisted: Promise.resolve() };
+        const p: Pending = { entry, persisted: Promise.resolve(), age: { atMs: Math.max(0, clock.now() - entry.createdAt), sinceMono: clock.monotonic() } };
         if (entry.dead?.parked) ch.parked.push(p);
         else ch.queue.push(p);
       }
@@ -285,7 +290,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
           lost(err);
         }
       }
-      ch.queue.push({ entry, persisted });
+      ch.queue.push({ entry, persisted, age: { atMs: 0, sinceMono: clock.monotonic() } });
       kick(ch);
     }
   }
@@ -431,7 +436,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     for (let tries = 1; ; tries++) {
       if (stopped) return 'stopped';
       if (p.discarded) return 'discarded';
-      const ageMs = clock.now() - entry.createdAt;
+      const ageMs = p.age.atMs + (clock.monotonic() - p.age.sinceMono);
       if (ageMs > config.outboxMaxAge && !entry.dead) {
         await deadLetter(ch, p, { since: clock.now(), reason: `older than outboxMaxAge (${Math.round(ageMs / 1000)} s)`, parked: true }, 'message older than outboxMaxAge');
         return 'parked';
