@@ -71,6 +71,8 @@ export interface DaemonContext {
   emit(event: ClawbackEvent): void;
   /** The worst lateness (ms) of the clock's timers since the previous call: the daemon's event-loop lag. */
   loopLag?: () => number;
+  /** The daemon's start on the wall and boot clocks (absent where the clock has no boot clock): see DoctorContext. */
+  wallAnchor?: { wall: number; boot: number };
 }
 
 export interface DaemonPlugin {
@@ -757,7 +759,18 @@ async function buildDaemon(
     onRecovered: (facts) => faults.ok('journal-write', { 'journal lines written late': facts.flushed, 'journal lines dropped': facts.dropped }),
   });
   bus.subscribe((e) => journal.append(redactor.redactDeep(e)));
-  const ctx: DaemonContext = { config, configFile: loaded.file, stateDir, clock, bus, redactor, emit, loopLag: () => clock.takeWorstLateMs() };
+  const bootAtStart = clock.sinceBoot?.();
+  const ctx: DaemonContext = {
+    config,
+    configFile: loaded.file,
+    stateDir,
+    clock,
+    bus,
+    redactor,
+    emit,
+    loopLag: () => clock.takeWorstLateMs(),
+    ...(bootAtStart !== undefined ? { wallAnchor: { wall: clock.now(), boot: bootAtStart } } : {}),
+  };
 
   const store = new StateStore(stateDir, () => clock.now());
   const loadedState = store.load();

@@ -49,6 +49,7 @@ export function doctorContext(service: ServiceConfig, ctx: DaemonContext, runtim
     emit: ctx.emit,
     isOwnInstance: isOwnInstanceOf(service, ctx.stateDir),
     ...(pid ? { currentPid: pid } : {}),
+    ...(ctx.wallAnchor ? { wallAnchor: ctx.wallAnchor } : {}),
   };
 }
 

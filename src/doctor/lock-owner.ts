@@ -42,9 +42,25 @@ export interface LiveProcess {
   alive: boolean;
   /** Same unit as LockRecord.startTime. */
   startTime?: number;
-  /** Wall-clock start (epoch ms), when it can be told. */
+  /** Wall-clock start (epoch ms), when it can be told: for messages only (it moves with every step of the wall clock). */
   startedAtMs?: number;
+  /** Start on the boot clock (ms since boot, Clock.sinceBoot's scale), when it can be told: steps do not move it. */
+  startedAtBootMs?: number;
 }
+
+/**
+ * One moment read on both the wall and the boot clock (the daemon's start), and the clocks now: a lock's wall-clock
+ * time is placed on the boot clock through it, which only holds while the wall clock was not stepped since.
+ */
+export interface LockClocks {
+  anchor: { wall: number; boot: number };
+  /** Clock.now() and Clock.sinceBoot() now. */
+  wall: number;
+  boot: number;
+}
+
+/** A step of the wall clock smaller than this is slewing and reading jitter, not a step. */
+const STEP_TOLERANCE_MS = 1_000;
 
 export type OwnerVerdict =
   | { gone: true; reason: string }
@@ -55,10 +71,16 @@ const START_SLACK_MS = 2_000;
 
 /**
  * Pure: is the owner provably gone? Only these prove it: the pid is not running; or it runs but its start
- * time differs from the recorded one (the pid was reused); or it started after the lock was written. Anything
- * else (no pid in the file, no way to tell) keeps the lock.
+ * time differs from the recorded one (the pid was reused); or it started after the lock was written, on the boot
+ * clock (see LockClocks). Anything else (no pid in the file, no way to tell) keeps the lock.
+ *
+ * The lock's time is a wall-clock reading; compared with the owner's wall-clock start as read now (boot time plus its
+ * age), a step forward since the lock was written (NTP syncing a board without an RTC) made every live owner look
+ * started after its own lock, and the lock was removed from under it. So the lock's time is placed on the boot clock
+ * through the anchor, and only while the wall clock was not stepped since the anchor: a lock older than the anchor
+ * was written before it, anything else cannot be told.
  */
-export function judgeOwner(lock: LockRecord, live: LiveProcess): OwnerVerdict {
+export function judgeOwner(lock: LockRecord, live: LiveProcess, clocks?: LockClocks): OwnerVerdict {
   if (lock.pid === undefined) return { gone: false, reason: 'the lock names no pid: its owner cannot be told' };
   if (!live.alive) return { gone: true, reason: `pid ${lock.pid} is not running` };
   if (lock.startTime !== undefined && live.startTime !== undefined) {
@@ -66,8 +88,17 @@ export function judgeOwner(lock: LockRecord, live: LiveProcess): OwnerVerdict {
       ? { gone: false, reason: `pid ${lock.pid} is alive and is the process that wrote the lock (start time ${lock.startTime})` }
       : { gone: true, reason: `pid ${lock.pid} was reused: the running process started at ${live.startTime}, the lock's owner at ${lock.startTime}` };
   }
-  if (lock.createdAt !== undefined && live.startedAtMs !== undefined && live.startedAtMs > lock.createdAt + START_SLACK_MS) {
-    return { gone: true, reason: `pid ${lock.pid} was reused: the running process started ${new Date(live.startedAtMs).toISOString()}, after the lock was written (${new Date(lock.createdAt).toISOString()})` };
+  if (lock.createdAt !== undefined && live.startedAtBootMs !== undefined && clocks) {
+    const offset = clocks.wall - clocks.boot;
+    const anchorOffset = clocks.anchor.wall - clocks.anchor.boot;
+    if (Math.abs(offset - anchorOffset) >= STEP_TOLERANCE_MS) {
+      return { gone: false, reason: `pid ${lock.pid} is alive, and the wall clock was stepped (${Math.round((offset - anchorOffset) / 1000)} s) since: when the lock was written cannot be told` };
+    }
+    const writtenByBoot = Math.max(lock.createdAt - offset, clocks.anchor.boot);
+    if (live.startedAtBootMs > writtenByBoot + START_SLACK_MS) {
+      const started = live.startedAtMs !== undefined ? new Date(live.startedAtMs).toISOString() : `${Math.round(live.startedAtBootMs / 1000)} s after boot`;
+      return { gone: true, reason: `pid ${lock.pid} was reused: the running process started ${started}, after the lock was written (${new Date(lock.createdAt).toISOString()})` };
+    }
   }
   return { gone: false, reason: `pid ${lock.pid} is alive and nothing shows it is not the lock's owner` };
 }
@@ -99,6 +130,7 @@ export function liveProcess(pid: number): LiveProcess {
   const boot = bootTimeMs();
   const out: LiveProcess = { alive: true };
   if (startTime !== undefined) out.startTime = startTime;
-  if (startTime !== undefined && boot !== undefined) out.startedAtMs = boot + (startTime / clockTicksPerSecond()) * 1000;
+  if (startTime !== undefined) out.startedAtBootMs = (startTime / clockTicksPerSecond()) * 1000;
+  if (startTime !== undefined && boot !== undefined) out.startedAtMs = boot + out.startedAtBootMs!;
   return out;
 }

@@ -41,7 +41,9 @@ export function staleLockRule(opts: StaleLockOptions = {}): RepairRule {
   const verdictOf = (ctx: DoctorContext, rec: LockRecord): OwnerVerdict => {
     // The supervised instance and the daemon are alive by definition, whatever a start-time reading says.
     if (rec.pid !== undefined && (rec.pid === ctx.currentPid || rec.pid === ctx.daemonPid)) return { gone: false, reason: `pid ${rec.pid} is the live supervised instance` };
-    return judgeOwner(rec, rec.pid === undefined ? { alive: false } : live(rec.pid));
+    const boot = ctx.clock.sinceBoot?.();
+    const clocks = ctx.wallAnchor && boot !== undefined ? { anchor: ctx.wallAnchor, wall: ctx.clock.now(), boot } : undefined;
+    return judgeOwner(rec, rec.pid === undefined ? { alive: false } : live(rec.pid), clocks);
   };
   return {
     id: STALE_LOCK,

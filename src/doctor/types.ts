@@ -72,6 +72,11 @@ export interface DoctorContext {
   currentPid?: number;
   /** A running daemon's pid (seen from `clawback doctor`): whatever it spawned is live, never a stale instance. */
   daemonPid?: number;
+  /**
+   * The daemon's start on the wall and boot clocks: a lock's wall-clock time proves a pid reused only through it (see
+   * judgeOwner). Absent (`clawback doctor`): no lock is judged by its time.
+   */
+  wallAnchor?: { wall: number; boot: number };
   /** Cancels a doctor run: commands in flight are killed, remaining rules are skipped. */
   signal?: AbortSignal;
   /** Config verdicts by content checksum for this run (runDoctor provides one). */

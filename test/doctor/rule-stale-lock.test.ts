@@ -6,10 +6,17 @@ import { runDoctor } from '../../src/doctor/run-doctor.js';
 import { staleLockRule, lockEvidenceDir } from '../../src/doctor/rule-stale-lock.js';
 import { judgeOwner, parseLock } from '../../src/doctor/lock-owner.js';
 import { processStartTime } from '../../src/platform/proc.js';
+import { systemClock } from '../../src/platform/clock.js';
 import { spawnMarked, type MarkedChild } from '../helpers/processes.js';
 import { makeFixture, type DoctorFixture } from './doctor-fixtures.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+
+/** A daemon that started agoMs ago, with the wall clock not stepped since. */
+function daemonStartedAgo(agoMs: number, wallOffsetMs = 0): { wall: number; boot: number } {
+  const clock = systemClock();
+  return { wall: clock.now() - agoMs + wallOffsetMs, boot: clock.sinceBoot!() - agoMs };
+}
 
 describe('stale-lock rule (real processes)', () => {
   let fx: DoctorFixture;
@@ -73,12 +80,26 @@ describe('stale-lock rule (real processes)', () => {
     await fs.utimes(bare, hourAgo, hourAgo);
     fx.withService({ lockFiles: [reused, owned, bare] });
 
-    const report = await runDoctor(fx.ctx(), { fix: true, rules: [staleLockRule()] });
+    const report = await runDoctor(fx.ctx({ wallAnchor: daemonStartedAgo(10 * 60_000) }), { fix: true, rules: [staleLockRule()] });
     expect(report.findings.map((f) => f.id).sort()).toEqual([`stale-lock:${bare}`, `stale-lock:${reused}`].sort());
     expect(report.findings.find((f) => f.id.endsWith('reused.lock'))!.evidence).toContain('was reused');
     await expect(fs.access(reused)).rejects.toThrow();
     await expect(fs.access(bare)).rejects.toThrow();
     await fs.access(owned);
+  });
+
+  it('keeps the bare-pid lock of a live process when the wall clock was stepped forward after it was written (NTP on a board without an RTC)', async () => {
+    // The daemon started 10 min ago and the holder after it, writing its bare pid; then NTP stepped the clock forward an
+    // hour. Everything read before the step is an hour behind now: the daemon's start, and the lock's mtime.
+    const c = await holder(path.join(fx.dir, 'ignored.lock'));
+    const bare = path.join(fx.dir, 'gateway.pid.lock');
+    await fs.writeFile(bare, `${c.pid}\n`);
+    const before = new Date(Date.now() - 3_600_000);
+    await fs.utimes(bare, before, before);
+    fx.withService({ lockFiles: [bare] });
+    const report = await runDoctor(fx.ctx({ wallAnchor: daemonStartedAgo(10 * 60_000, -3_600_000) }), { fix: true, rules: [staleLockRule()] });
+    expect(report.findings).toEqual([]);
+    expect(await fs.readFile(bare, 'utf8')).toBe(`${c.pid}\n`);
   });
 
   it('never removes the live supervised instance, a lock without a pid, or a fresh bare-pid lock of a live process', async () => {
@@ -105,8 +126,16 @@ describe('stale-lock rule (real processes)', () => {
     expect(judgeOwner({ pid: 5 }, { alive: false }).gone).toBe(true);
     expect(judgeOwner({ pid: 5, startTime: 10 }, { alive: true, startTime: 10 }).gone).toBe(false);
     expect(judgeOwner({ pid: 5, startTime: 10 }, { alive: true, startTime: 11 }).gone).toBe(true);
-    expect(judgeOwner({ pid: 5, createdAt: 1_000 }, { alive: true, startedAtMs: 500 }).gone).toBe(false);
-    expect(judgeOwner({ pid: 5, createdAt: 1_000 }, { alive: true, startedAtMs: 10_000 }).gone).toBe(true);
+    // Wall = boot + 1_000_000, since the anchor (boot 0) and now (boot 60 000).
+    const clocks = { anchor: { wall: 1_000_000, boot: 0 }, wall: 1_060_000, boot: 60_000 };
+    expect(judgeOwner({ pid: 5, createdAt: 1_010_000 }, { alive: true, startedAtBootMs: 9_000 }, clocks).gone).toBe(false);
+    expect(judgeOwner({ pid: 5, createdAt: 1_010_000 }, { alive: true, startedAtBootMs: 30_000 }, clocks).gone).toBe(true);
+    // Written before the anchor: gone only for an owner started after it.
+    expect(judgeOwner({ pid: 5, createdAt: 1_000 }, { alive: true, startedAtBootMs: 30_000 }, clocks).gone).toBe(true);
+    // The same, with the wall clock stepped an hour forward since the anchor: cannot be told.
+    expect(judgeOwner({ pid: 5, createdAt: 1_010_000 }, { alive: true, startedAtBootMs: 30_000 }, { ...clocks, wall: clocks.wall + 3_600_000 }).gone).toBe(false);
+    // Without the anchor (`clawback doctor`), no lock is judged by its time.
+    expect(judgeOwner({ pid: 5, createdAt: 1_000 }, { alive: true, startedAtBootMs: 30_000, startedAtMs: 1_030_000 }).gone).toBe(false);
     expect(judgeOwner({ pid: 5 }, { alive: true }).gone).toBe(false);
   });
 });
