@@ -38,7 +38,9 @@ export function isLockAbandoned(
   fileAgeMs: number,
   deps: { isAlive: (pid: number) => boolean; startTimeOf: (pid: number) => number | null | undefined; unreadableStaleMs: number },
 ): boolean {
-  if (!owner) return fileAgeMs > deps.unreadableStaleMs;
+  // Dated in the future: the clock was set back since it was written (NTP, a board's clock restored from its last save
+  // after a power cut), so it is no write in progress; read as an age, it kept the lock (a daemon out) for the step.
+  if (!owner) return Math.abs(fileAgeMs) > deps.unreadableStaleMs;
   if (!deps.isAlive(owner.pid)) return true;
   if (owner.startTime !== null) {
     const actual = deps.startTimeOf(owner.pid);
@@ -205,7 +207,7 @@ export class FileLock {
   private async inspect(file = this.path): Promise<{ owner: LockOwner | null; ageMs: number; text: string } | null> {
     try {
       const [text, stat] = await Promise.all([fs.readFile(file, 'utf8'), fs.stat(file)]);
-      return { owner: parseOwner(text), ageMs: Date.now() - stat.mtimeMs, text };
+      return { owner: parseOwner(text), ageMs: this.clock.now() - stat.mtimeMs, text };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;

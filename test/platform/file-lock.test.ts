@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { FileLock, isLockAbandoned } from '../../src/platform/file-lock.js';
 import { processStartTime } from '../../src/platform/proc.js';
 import { spawnMarked, type MarkedChild } from '../helpers/processes.js';
+import { HOUR, steppableClock } from '../helpers/clock.js';
 
 const EXIT_WITH = fileURLToPath(new URL('../fixtures/exit-with.mjs', import.meta.url));
 const SLEEPER = fileURLToPath(new URL('../fixtures/sleeper.mjs', import.meta.url));
@@ -122,10 +123,26 @@ describe('FileLock', () => {
     await a.release();
   });
 
+  it('takes over an unreadable lock dated in the future (the clock was set back an hour since it was left)', async () => {
+    // A daemon killed between creating its lock and writing it, then the clock set back: the empty file is an hour
+    // "younger than now"; it kept every new daemon out for the hour ("a lock left unreadable is taken over after 10 s").
+    await writeFile(lockPath, '');
+    const clock = steppableClock();
+    clock.step(-HOUR);
+    const a = new FileLock(lockPath, { clock });
+    expect(await a.acquire()).toBe(true);
+    await a.release();
+    // A lock being written right now (dated now) is still someone's.
+    await writeFile(lockPath, '');
+    expect(await new FileLock(lockPath, { clock: steppableClock() }).acquire()).toBe(false);
+  });
+
   it('isLockAbandoned decides from owner, liveness and age', () => {
     const deps = { isAlive: (p: number) => p === 1, startTimeOf: () => 10, unreadableStaleMs: 1000 };
     expect(isLockAbandoned(null, 500, deps)).toBe(false);
     expect(isLockAbandoned(null, 1500, deps)).toBe(true);
+    expect(isLockAbandoned(null, -500, deps)).toBe(false);
+    expect(isLockAbandoned(null, -3_600_000, deps)).toBe(true);
     expect(isLockAbandoned({ pid: 2, startTime: 10, acquiredAt: 0, token: 't' }, 0, deps)).toBe(true);
     expect(isLockAbandoned({ pid: 1, startTime: 10, acquiredAt: 0, token: 't' }, 0, deps)).toBe(false);
     expect(isLockAbandoned({ pid: 1, startTime: 11, acquiredAt: 0, token: 't' }, 0, deps)).toBe(true);
