@@ -1,9 +1,10 @@
 // A config the service has been seen healthy with becomes a restore point at once: no blind window after a start or an edit.
 import { promises as fs } from 'node:fs';
-import { sha256 } from '../platform/config-file.js';
+import { detectFormat, parseConfigText, sha256 } from '../platform/config-file.js';
 import type { DoctorContext } from './types.js';
 import type { SnapshotEntry } from './snapshot-store.js';
 import { checkFileFor } from './validity-cache.js';
+import { redactedPlaceholders } from './redacted-placeholders.js';
 
 export interface HealthWindow {
   /** Epoch ms of the first passing health verdict of the current instance. */
@@ -18,7 +19,7 @@ export interface HealthWindow {
 
 export interface LastKnownGoodResult {
   recorded: boolean;
-  /** Why (not): "not seen healthy with this content yet", "unchanged", "invalid: ...", "recorded". */
+  /** Why (not): "not seen healthy with this content yet", "unchanged", "invalid: ...", "holds a redacted placeholder ...", "recorded". */
   reason: string;
   entry?: SnapshotEntry;
 }
@@ -62,6 +63,9 @@ export async function maybeRecordLastKnownGood(ctx: DoctorContext, win: HealthWi
   const check = await checkFileFor(ctx);
   if (check.state !== 'valid') return { recorded: false, reason: `${check.state}: ${check.error ?? ''}`.trim() };
   if (check.checksum !== sum || !check.content) return { recorded: false, reason: 'config changed while it was being checked' };
+  const parsed = parseConfigText(check.content.toString('utf8'), detectFormat(spec.path, spec.format));
+  const masked = parsed.ok ? redactedPlaceholders(parsed.value) : [];
+  if (masked.length > 0) return { recorded: false, reason: `holds a redacted placeholder instead of a secret at ${masked.slice(0, 5).join(', ')}` };
 
   const entry = await ctx.snapshots.save(check.content, {
     sourcePath: spec.path,

@@ -14,6 +14,7 @@ import { semanticDiff } from './semantic-diff.js';
 import { unknownKeyPaths, withoutPaths } from './named-keys.js';
 import { removeKeysFromText } from './text-key-removal.js';
 import { runGuardedServiceDoctor } from './guarded-service-doctor.js';
+import { redactedPlaceholders } from './redacted-placeholders.js';
 
 export const CONFIG_RESTORE = 'config-restore';
 export const NO_LAST_KNOWN_GOOD = 'no last-known-good config to restore';
@@ -282,13 +283,21 @@ async function chooseCandidate(ctx: DoctorContext, broken: Parsed | undefined, b
     }
     let out = content;
     let carried: string[] = [];
+    let value = parsed.value;
     if (broken?.ok) {
       const co = carryOver(parsed.value, broken.value, patterns);
       if (co.carried.length > 0) {
         out = Buffer.from(serializeConfig(co.value, format));
         carried = co.carried;
+        value = co.value;
       }
-    } else if (patterns.length > 0) {
+    }
+    const masked = redactedPlaceholders(value);
+    if (masked.length > 0) {
+      v.verdict = `refused: holds a redacted placeholder instead of a secret at ${masked.slice(0, 5).join(', ')}`;
+      continue;
+    }
+    if (!broken?.ok && patterns.length > 0) {
       // Nothing to carry over from: refuse a copy that lost what an older trusted copy still has.
       const missing = new Set<string>();
       for (const older of ranked.slice(i + 1)) {
