@@ -15,6 +15,7 @@ import { unknownKeyPaths, withoutPaths } from './named-keys.js';
 import { removeKeysFromText } from './text-key-removal.js';
 import { runGuardedServiceDoctor } from './guarded-service-doctor.js';
 import { redactedPlaceholders } from './redacted-placeholders.js';
+import { describeIncludeProblems, includeDirectives, includeProblems } from './config-includes.js';
 
 export const CONFIG_RESTORE = 'config-restore';
 export const NO_LAST_KNOWN_GOOD = 'no last-known-good config to restore';
@@ -49,6 +50,9 @@ export function configRestoreRule(): RepairRule {
         return [{ ...base, title: 'config validator could not run', evidence: `${spec.path}: ${check.error ?? ''}`, fix: 'fix configFile.validateCommand', fixable: false }];
       }
       const candidates = snapshots + backups;
+      const format = detectFormat(spec.path, spec.format);
+      const parsed = check.content ? parseConfigText(check.content.toString('utf8'), format) : undefined;
+      const includes = parsed?.ok ? await includeProblems(spec.path, parsed.value, format) : [];
       const named = check.state === 'invalid' && check.output ? unknownKeyPaths(check.output.stdout, check.output.stderr) : undefined;
       const least = check.state === 'invalid' && (!!ctx.service.doctor.command || named !== undefined);
       const f: Finding = {
@@ -56,6 +60,7 @@ export function configRestoreRule(): RepairRule {
         title: `config file ${check.state}`,
         evidence:
           `${spec.path}: ${check.error ?? check.state}; ` +
+          (includes.length > 0 ? `the fault is in an included file: ${describeIncludeProblems(includes)}; ` : '') +
           (candidates > 0 ? `${snapshots} last-known-good snapshot(s) and ${backups} backup file(s) to try` : NO_LAST_KNOWN_GOOD),
         fixable: candidates > 0 || least,
       };
@@ -133,11 +138,13 @@ export function configRestoreRule(): RepairRule {
       const chosen = await chooseCandidate(ctx, broken, before, format, verdicts);
       if (!chosen) {
         const tried = verdicts.length;
+        const includes = broken?.ok ? await includeProblems(spec.path, broken.value, format) : [];
         return withBefore({
           finding,
           applied: false,
           verified: false,
           message:
+            (includes.length > 0 ? `the fault is in an included file, which Clawback does not restore: ${describeIncludeProblems(includes)}; fix it by hand; ` : '') +
             `${NO_LAST_KNOWN_GOOD}${tried > 0 ? ` (${tried} candidate(s) considered, none usable: ${verdicts.map((v) => `${path.basename(v.ref)}: ${v.verdict}`).join('; ').slice(0, 600)})` : ''}; ` +
             `${spec.path} left untouched`,
           details: { method: 'restore', candidates: verdicts, attempts, tried: verdicts.map((v) => `${v.source} ${v.ref}: ${v.verdict}`) },
@@ -290,6 +297,14 @@ async function chooseCandidate(ctx: DoctorContext, broken: Parsed | undefined, b
         out = Buffer.from(serializeConfig(co.value, format));
         carried = co.carried;
         value = co.value;
+      }
+    }
+    if (broken?.ok) {
+      const have = includeDirectives(parsed.value);
+      const dropped = includeDirectives(broken.value).filter((d) => !have.includes(d));
+      if (dropped.length > 0) {
+        v.verdict = `refused: would drop the file's $include ${dropped.slice(0, 5).join(', ')} (the split config, and what the included files hold)`;
+        continue;
       }
     }
     const masked = redactedPlaceholders(value);

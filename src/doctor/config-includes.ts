@@ -1,0 +1,69 @@
+// A config split with `$include` (OpenClaw's JSON5 includes): a repair must keep the split, and a fault in an included
+// file must be named as such, not "fixed" by replacing the main file with an older, unsplit copy.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { parseConfigText, type ConfigFormat } from '../platform/config-file.js';
+
+const KEY = '$include';
+/** OpenClaw resolves includes up to 10 levels deep; deeper is its own error. */
+const MAX_DEPTH = 10;
+
+/** Every `$include` directive of a parsed config as "where=what" (sorted), so two copies' splits can be compared. */
+export function includeDirectives(value: unknown, at = ''): string[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => includeDirectives(v, `${at}[${i}]`)).sort();
+  if (typeof value !== 'object' || value === null) return [];
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(value)) {
+    if (k === KEY) out.push(`${at || '<root>'}=${JSON.stringify(v)}`);
+    else out.push(...includeDirectives(v, at ? `${at}.${k}` : k));
+  }
+  return out.sort();
+}
+
+/** The files a parsed config includes directly, resolved against the including file's directory. */
+function includedFiles(value: unknown, from: string): string[] {
+  if (Array.isArray(value)) return value.flatMap((v) => includedFiles(v, from));
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([k, v]) => {
+    if (k !== KEY) return includedFiles(v, from);
+    const list = Array.isArray(v) ? v : [v];
+    return list.filter((p): p is string => typeof p === 'string').map((p) => path.resolve(path.dirname(from), p));
+  });
+}
+
+export interface IncludeProblem {
+  file: string;
+  problem: string;
+}
+
+/** Included files (followed to MAX_DEPTH levels) that are missing or do not parse; [] for a config without includes. */
+export async function includeProblems(configPath: string, value: unknown, format: ConfigFormat): Promise<IncludeProblem[]> {
+  if (format !== 'json5' && format !== 'json') return [];
+  const out: IncludeProblem[] = [];
+  const seen = new Set<string>([path.resolve(configPath)]);
+  let level: Array<{ from: string; value: unknown }> = [{ from: configPath, value }];
+  for (let depth = 0; depth < MAX_DEPTH && level.length > 0; depth++) {
+    const next: typeof level = [];
+    for (const { from, value: v } of level) {
+      for (const file of includedFiles(v, from)) {
+        if (seen.has(file)) continue;
+        seen.add(file);
+        const text = await fs.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => err);
+        if (text instanceof Error) {
+          out.push({ file, problem: text.code === 'ENOENT' ? 'missing' : `unreadable: ${text.message}` });
+          continue;
+        }
+        const parsed = parseConfigText(text, 'json5');
+        if (!parsed.ok) out.push({ file, problem: `unparseable: ${parsed.error.slice(0, 160)}` });
+        else next.push({ from: file, value: parsed.value });
+      }
+    }
+    level = next;
+  }
+  return out;
+}
+
+/** "<file> (<problem>), ..." for a message. */
+export function describeIncludeProblems(list: readonly IncludeProblem[]): string {
+  return list.map((p) => `${p.file} (${p.problem})`).join(', ');
+}
