@@ -15,6 +15,7 @@ import { unknownKeyPaths, withoutPaths } from './named-keys.js';
 import { removeKeysFromText } from './text-key-removal.js';
 import { runGuardedServiceDoctor } from './guarded-service-doctor.js';
 import { redactedPlaceholders } from './redacted-placeholders.js';
+import { configWriteBlock } from './config-write-guard.js';
 import { describeIncludeProblems, includeDirectives, includeProblems } from './config-includes.js';
 
 export const CONFIG_RESTORE = 'config-restore';
@@ -64,6 +65,8 @@ export function configRestoreRule(): RepairRule {
           (candidates > 0 ? `${snapshots} last-known-good snapshot(s) and ${backups} backup file(s) to try` : NO_LAST_KNOWN_GOOD),
         fixable: candidates > 0 || least,
       };
+      const blocked = await configWriteBlock(ctx.service);
+      if (blocked) return [{ ...f, fix: `repair it where it is managed: ${blocked}`, fixable: false }];
       const steps: string[] = [];
       if (check.state === 'invalid' && ctx.service.doctor.command) steps.push(`run \`${ctx.service.doctor.command.join(' ')}\` (snapshotted, rolled back if it fails or touches a protected setting)`);
       if (named) steps.push(`remove ${named.join(', ')} (named by the validator)`);
@@ -78,6 +81,8 @@ export function configRestoreRule(): RepairRule {
       const now = await checkFileFor(ctx);
       if (now.state === 'valid') return { finding, applied: false, verified: true, message: 'config file is valid again; nothing to restore' };
 
+      const blocked = await configWriteBlock(ctx.service);
+      if (blocked) return { finding, applied: false, verified: false, message: `not repaired: ${blocked}; nothing written`, details: { method: 'none', blocked } };
       const format = detectFormat(spec.path, spec.format);
       const current = await readCurrent(spec.path);
       const pre = await snapshotBeforeRepair(ctx.snapshots, spec.path, current, 'before config repair');

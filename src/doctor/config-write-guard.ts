@@ -1,0 +1,30 @@
+// A config that is not Clawback's to write (Nix store, `chmod a-w`, OpenClaw's "externally managed" switch) is only
+// reported: a rewrite would fail half-way on a read-only file system, or quietly undo what the user locked.
+import { constants, promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { ServiceConfig } from '../config/schema.js';
+import { serviceEnv } from '../config/service-env.js';
+
+/** Variables by which the service itself declares its config immutable (OpenClaw: Nix mode, externally managed). */
+const IMMUTABLE_CONFIG_ENV = ['OPENCLAW_NIX_MODE', 'OPENCLAW_CONFIG_READONLY'] as const;
+
+/** Why the doctor must not write the service's config file, or undefined when it may. */
+export async function configWriteBlock(service: ServiceConfig, parentEnv: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const spec = service.configFile;
+  if (!spec) return undefined;
+  const env = serviceEnv(service, parentEnv);
+  const marker = IMMUTABLE_CONFIG_ENV.find((k) => env[k] === '1');
+  if (marker) return `${marker}=1: the service treats ${spec.path} as immutable (managed by ${marker === 'OPENCLAW_NIX_MODE' ? 'Nix' : 'an external deployment system'}); change it at its source`;
+  const real = await fs.realpath(spec.path).catch(() => undefined);
+  const linked = real !== undefined && real !== path.resolve(spec.path) ? ` (a link to ${real})` : '';
+  const st = real ? await fs.stat(real).catch(() => undefined) : undefined;
+  if (st && (st.mode & 0o222) === 0) return `${spec.path}${linked} is read-only (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}); change it at its source or make it writable`;
+  const probe = real ?? path.dirname(path.resolve(spec.path));
+  const denied = await fs.access(probe, constants.W_OK).then(
+    () => undefined,
+    (err: NodeJS.ErrnoException) => err.code,
+  );
+  if (denied === 'EROFS') return `${spec.path}${linked} is on a read-only file system (a Nix store or a read-only mount); change it at its source`;
+  if (denied === 'EACCES' || denied === 'EPERM') return `${spec.path}${linked} is not writable by Clawback (${denied}); change it at its source or make it writable`;
+  return undefined;
+}

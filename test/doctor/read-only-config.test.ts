@@ -1,0 +1,68 @@
+// A config that is not Clawback's to write (a Nix store link, chmod a-w, OPENCLAW_CONFIG_READONLY / OPENCLAW_NIX_MODE)
+// is reported with where to change it, never rewritten, and no repair is half-done (no evidence file, no crash text).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { runDoctor } from '../../src/doctor/run-doctor.js';
+import { configRestoreRule } from '../../src/doctor/rule-config-restore.js';
+import { mountSmallDisk, type SmallDisk } from '../helpers/tmpfs.js';
+import { makeFixture, recordGood, type DoctorFixture } from './doctor-fixtures.js';
+
+const BROKEN = '{"name":"demo-gateway","host":"127.0.0.1","port":"18789"}\n';
+
+describe('config-restore and a config that is not ours to write', () => {
+  let fx: DoctorFixture;
+  let disk: SmallDisk | undefined;
+  beforeEach(async () => {
+    fx = await makeFixture();
+    await recordGood(fx);
+  });
+  afterEach(async () => {
+    disk?.unmount();
+    disk = undefined;
+    await fx.cleanup();
+  });
+
+  async function expectUntouched(dir: string, file: string, why: RegExp): Promise<void> {
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    expect(report.findings[0]).toMatchObject({ rule: 'config-restore', fixable: false });
+    expect(report.findings[0]!.fix).toMatch(why);
+    expect(report.outcomes).toHaveLength(0);
+    expect(report.exitCode).toBe(2);
+    expect(await fs.readFile(file, 'utf8')).toBe(BROKEN);
+    expect((await fs.readdir(dir)).filter((n) => n.includes('.corrupt-'))).toEqual([]);
+  }
+
+  it('a read-only file (chmod 0444): not rewritten, the finding says why', async () => {
+    await fs.writeFile(fx.configPath, BROKEN);
+    await fs.chmod(fx.configPath, 0o444);
+    await expectUntouched(fx.dir, fx.configPath, /is read-only \(mode 0444\)/);
+    expect((await fs.stat(fx.configPath)).mode & 0o777).toBe(0o444);
+  });
+
+  it('a link into a read-only file system (the Nix store): not repaired, no EROFS half-way', async () => {
+    disk = mountSmallDisk('1m');
+    const target = path.join(disk.dir, 'gateway.json');
+    await fs.writeFile(target, BROKEN, { mode: 0o644 });
+    execFileSync('mount', ['-o', 'remount,ro', disk.dir], { stdio: 'pipe' });
+    await fs.rm(fx.configPath);
+    await fs.symlink(target, fx.configPath);
+    await expectUntouched(disk.dir, fx.configPath, /read-only file system/);
+    expect((await fs.lstat(fx.configPath)).isSymbolicLink()).toBe(true);
+  });
+
+  for (const marker of ['OPENCLAW_CONFIG_READONLY', 'OPENCLAW_NIX_MODE']) {
+    it(`${marker}=1 in the service's env: the service declares its config immutable, so it is not rewritten`, async () => {
+      fx.withService({ env: { ...fx.service.env, [marker]: '1' } });
+      await fs.writeFile(fx.configPath, BROKEN);
+      await expectUntouched(fx.dir, fx.configPath, new RegExp(`${marker}=1: the service treats .* as immutable`));
+    });
+  }
+
+  it('a writable config is still repaired (the guard blocks nothing else)', async () => {
+    await fs.writeFile(fx.configPath, BROKEN);
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    expect(report.outcomes[0]).toMatchObject({ applied: true, verified: true });
+  });
+});
