@@ -137,6 +137,26 @@ export function formatUtc(ms: number, withDate = false): string {
   return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${time}`;
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Half a surrogate pair (text cut by UTF-16 unit upstream, e.g. a 500-character log line ending mid-emoji) becomes
+ * U+FFFD: it is not valid Unicode, and the chat APIs and webhook receivers refuse the whole alert for it.
+ */
+export function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\ufffd');
+}
+
+/** wellFormed on every string (and key) of an event, at any depth JSON can hold. */
+function wellFormedDeep<T>(value: T, depth = 0): T {
+  if (typeof value === 'string') return wellFormed(value) as T;
+  if (!value || typeof value !== 'object' || depth > 64) return value;
+  if (Array.isArray(value)) return value.map((v: unknown) => wellFormedDeep(v, depth + 1)) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[wellFormed(k)] = wellFormedDeep(v, depth + 1);
+  return out as T;
+}
+
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
 }
@@ -169,7 +189,8 @@ function detailLines(details: Record<string, unknown> | undefined): string[] {
 }
 
 /** The one formatting decision for every channel. */
-export function formatNotification(event: ClawbackEvent, ctx: FormatContext): Notification {
+export function formatNotification(raw: ClawbackEvent, ctx: FormatContext): Notification {
+  const event = wellFormedDeep(raw);
   const threshold = ctx.delayThresholdMs ?? 60_000;
   const details = event.details;
   const service = event.service ?? 'clawback';
@@ -203,7 +224,7 @@ export function formatNotification(event: ClawbackEvent, ctx: FormatContext): No
   if (delayed) notes.push(`(delayed, event at ${formatUtc(event.time, delayMs > 20 * 3_600_000)})`);
 
   const excerpt = excerptOf(details);
-  const timeline = ctx.timeline && ctx.timeline.length > 0 ? ctx.timeline : undefined;
+  const timeline = ctx.timeline && ctx.timeline.length > 0 ? ctx.timeline.map(wellFormed) : undefined;
   const lines = detailLines(details);
   return {
     kind: ctx.kind,
@@ -217,7 +238,7 @@ export function formatNotification(event: ClawbackEvent, ctx: FormatContext): No
     ...(timeline ? { timeline } : {}),
     time: event.time,
     delayed,
-    host: ctx.host,
+    host: wellFormed(ctx.host),
     event,
     ...(ctx.id !== undefined ? { id: ctx.id } : {}),
   };

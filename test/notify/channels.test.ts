@@ -58,6 +58,27 @@ describe('channels over loopback', () => {
     expect(notifier.outboxDepth()).toBe(0);
   });
 
+  it('half a surrogate pair (a log line cut mid-emoji upstream) arrives as U+FFFD on every channel, not as an alert refused for ever', async () => {
+    notifier = createNotifier(config(allChannels(receiver)), { stateDir, clock: systemClock(), redactor: new Redactor(), hostname: 'test-host' });
+    // What lastLogLines made of `'x'.repeat(499) + '🚀 boom'`: its 500-character cut ends with the high half of the rocket.
+    const cut = `${'x'.repeat(499)}\ud83d…`;
+    notifier.publish(
+      event({
+        type: 'incident.escalated',
+        message: `gateway needs a human: last words ${cut.slice(-3)} and a stray \udca5 low half`,
+        details: { lastLines: [cut], logExcerpt: cut, cause: `ended \ud83d` },
+      }),
+    );
+    await receiver.waitFor(() => receiver.requests.length >= 6, 15_000, 'six channel requests');
+    await notifier.flush(5000);
+    expect(receiver.rejected).toEqual([]);
+    expect(receiver.accepted).toHaveLength(6);
+    expect(notifier.stats()).toMatchObject({ delivered: 6, failed: 0 });
+    const webhook = receiver.of('webhook')[0]!.json as { message: string; details: { lastLines: string[] } };
+    expect(webhook.details.lastLines[0]).toBe(`${'x'.repeat(499)}\ufffd…`);
+    expect(webhook.message).toContain('\ufffd low half');
+  });
+
   it('test() sends one message per channel and reports the status', async () => {
     notifier = createNotifier(config(allChannels(receiver)), { stateDir, clock: systemClock(), redactor: new Redactor(), hostname: 'test-host' });
     const results = await notifier.test();
