@@ -133,7 +133,8 @@ export class TelegramCommands {
 
   private async call<T>(method: string, body: Record<string, unknown>, timeoutMs = 10_000): Promise<T | undefined> {
     const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(timeoutMs)]);
-    const res = await fetch(this.url(method), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal });
+    // Never followed: the bot token is in the path, and a Location may point anywhere (the alerts' sendHttp does the same).
+    const res = await fetch(this.url(method), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal, redirect: 'manual' });
     // Updates and message answers are small; a body past the bound is not Telegram's (and is not read whole).
     const answer = await readBodyUpTo(res, TELEGRAM_MAX_ANSWER_BYTES).catch(() => ({ text: '', truncated: true }));
     let json: { ok?: boolean; result?: T } = {};

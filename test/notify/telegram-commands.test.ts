@@ -156,6 +156,55 @@ describe('buttons through an outage', () => {
   });
 });
 
+describe('redirects', () => {
+  it('never follows a redirect: the bot token in the path would go wherever the Location points', async () => {
+    // The elsewhere endpoint: a redirect target that must never see a request (nor the token in its path).
+    const seen: string[] = [];
+    const elsewhere = http.createServer((req, res) => {
+      seen.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, result: [] }));
+    });
+    await new Promise<void>((r) => elsewhere.listen(0, '127.0.0.1', r));
+    const target = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
+    let redirected = 0;
+    const api = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        redirected++;
+        res.writeHead(308, { location: `${target}${req.url ?? '/'}` }).end();
+      });
+    });
+    await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
+    const emitted: ClawbackEvent[] = [];
+    const b = new TelegramCommands({
+      apiBase: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+      botToken: '123456:TEST-token',
+      chatId: '100',
+      allow: [42],
+      pollTimeoutMs: 1000,
+      clock: systemClock(),
+      actions: { incidentOf: () => 'inc-1', act: async () => ({ ok: true, message: '' }), statusLine: () => '' },
+      emit: (e) => emitted.push(e),
+      redact: (t) => t,
+      offerRetryMs: [20],
+    });
+    try {
+      b.start();
+      b.onEvent({ type: 'incident.escalated', time: Date.now(), severity: 'critical', service: 'gw', incidentId: 'inc-1', message: 'gw needs a human' });
+      // The poll's getUpdates and the buttons' sendMessage both met the redirect.
+      await waitFor(() => redirected >= 2 || undefined, { timeoutMs: 10_000 });
+      await sleep(300);
+      expect(seen).toEqual([]);
+      // Not delivered, so said: the buttons' notice comes after the bounded tries.
+      await waitFor(() => emitted[0], { timeoutMs: 10_000 });
+    } finally {
+      await b.stop();
+      await new Promise<void>((r) => api.close(() => r()));
+      await new Promise<void>((r) => elsewhere.close(() => r()));
+    }
+  });
+});
+
 describe('chat commands', () => {
   it('parses commands with and without the bot name', () => {
     expect(parseCommand('/resume gw')).toEqual({ action: 'resume', arg: 'gw' });
