@@ -194,6 +194,9 @@ export class TelegramCommands {
           { offset: this.offset, timeout: Math.round(this.o.pollTimeoutMs / 1000), allowed_updates: ['message', 'callback_query'] },
           this.o.pollTimeoutMs + 10_000,
         );
+        // Refused (a revoked token's 401, 409 while another poller holds this bot, a 5xx, a 3xx): backed off like a
+        // network error, not asked again at once (that was a hot loop, hundreds of requests a second).
+        if (updates === undefined) throw new Error('getUpdates refused');
         for (const u of updates ?? []) {
           this.offset = Math.max(this.offset, u.update_id + 1);
           await this.handle(u);

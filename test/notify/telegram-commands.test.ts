@@ -205,6 +205,42 @@ describe('redirects', () => {
   });
 });
 
+describe('a refused poll', () => {
+  it('getUpdates answered ok:false (409: another poller holds the bot) is retried with the growing delay, not at once', async () => {
+    let polls = 0;
+    const api = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        polls++;
+        res.writeHead(409, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error_code: 409, description: 'Conflict: terminated by other getUpdates request' }));
+      });
+    });
+    await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
+    const b = new TelegramCommands({
+      apiBase: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+      botToken: '123456:TEST-token',
+      chatId: '100',
+      allow: [42],
+      pollTimeoutMs: 1000,
+      clock: systemClock(),
+      actions: { incidentOf: () => null, act: async () => ({ ok: true, message: '' }), statusLine: () => '' },
+      emit: () => undefined,
+      redact: (t) => t,
+    });
+    try {
+      b.start();
+      await sleep(2500);
+      // At 0 s, 1 s and 3 s with the 1 s doubling delay; without it, one after another (over a hundred here).
+      expect(polls).toBeGreaterThanOrEqual(2);
+      expect(polls).toBeLessThanOrEqual(4);
+    } finally {
+      await b.stop();
+      api.closeAllConnections();
+      await new Promise<void>((r) => api.close(() => r()));
+    }
+  });
+});
+
 describe('chat commands', () => {
   it('parses commands with and without the bot name', () => {
     expect(parseCommand('/resume gw')).toEqual({ action: 'resume', arg: 'gw' });
