@@ -319,6 +319,13 @@ export class Daemon {
 
   async start(): Promise<void> {
     const { ctx } = this;
+    // A start (the service manager's at boot, a person's) ends a stop on purpose: removed before anything can fail
+    // (the API port taken at boot), else the guardian kept reading "stopped on purpose" and never revived the daemon.
+    try {
+      rmSync(path.join(ctx.stateDir, STOPPED_MARKER), { force: true });
+    } catch (err) {
+      this.log('warn', { err }, `could not remove ${STOPPED_MARKER}: ${(err as Error).message}`);
+    }
     // Scaled services (autoscaler, their metrics and status) are part of the core: every daemon has them.
     for (const plugin of [...(this.opts.plugins ?? []), instancesPlugin()]) {
       const hooks = await plugin.init(ctx, this);
@@ -400,11 +407,6 @@ export class Daemon {
     });
     await this.heartbeat.beat();
     this.drainPendingEvents();
-    try {
-      rmSync(path.join(ctx.stateDir, STOPPED_MARKER), { force: true });
-    } catch (err) {
-      this.log('warn', { err }, `could not remove ${STOPPED_MARKER}: ${(err as Error).message}`);
-    }
     ctx.emit({ type: 'daemon.started', time: ctx.clock.now(), severity: 'info', message: `clawback ${VERSION} started (pid ${process.pid}), supervising ${this.runtimes.size} service(s)`, details: { pid: process.pid, version: VERSION } });
   }
 
