@@ -221,6 +221,9 @@ export function systemdGuardianService(inputs: ServiceFileInputs): string {
         `WorkingDirectory=${escapeSpecifiers(path.dirname(r.configPath))}`,
         ...r.env.map(([k, v]) => systemdEnvironment(k, v)),
         'TimeoutStartSec=120',
+        '# A daemon (and services) the guardian had to start itself must outlive its pass, as AbandonProcessGroup does',
+        '# for launchd: the default KillMode=control-group killed the whole cgroup as soon as this oneshot exited.',
+        'KillMode=process',
       ],
     ],
   ]);

@@ -138,6 +138,16 @@ describe('systemd units', () => {
     expect(svc).toMatch(/ guardian --once --config /);
   });
 
+  it('the guardian service leaves a daemon it started itself running when its pass ends (KillMode=process)', () => {
+    // A oneshot's cgroup is killed when it exits (default KillMode=control-group): a daemon the guardian started
+    // directly (systemctl restart refused after a crash loop), and the services it or probeServices started, died with
+    // the pass; the daemon's SIGTERM then stopped every service and wrote daemon.stopped. launchd's plist abandons them.
+    const svc = systemdGuardianService(inputs);
+    const service = svc.split(/^\[/m).find((s) => s.startsWith('Service]')) ?? '';
+    expect(service).toMatch(/^KillMode=process$/m);
+    expect(plist.parse(launchdGuardianPlist(inputs)) as Record<string, unknown>).toMatchObject({ AbandonProcessGroup: true });
+  });
+
   it('rejects relative paths and bad env names', () => {
     expect(() => systemdDaemonUnit({ ...inputs, configPath: 'clawback.yaml' })).toThrow(/absolute/);
     expect(() => systemdDaemonUnit({ ...inputs, env: { 'BAD-NAME': 'x' } })).toThrow(/not valid/);
