@@ -66,6 +66,13 @@ export function registerInstall(program: Command): void {
           for (const e of result.errors) process.stderr.write(`clawback: ${e}\n`);
           process.exit(1);
         }
+        // Installing asks that the daemon be kept running: an earlier stop on purpose (a Ctrl-C while trying it) left
+        // the cron guardian, which nothing else starts the daemon for, saying "stopped on purpose" every minute.
+        const stopped = path.join(stateDir, STOPPED_MARKER);
+        if (action === 'install' && existsSync(stopped)) {
+          rmSync(stopped, { force: true });
+          process.stdout.write(`removed ${stopped} (the daemon was stopped on purpose): the guardian keeps it running from now on\n`);
+        }
         process.stdout.write(`${action} done\n`);
       });
   }
