@@ -342,13 +342,6 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     }
   }
 
-  // 2. Snapshot what the agent may touch (never the log or Clawback's own state).
-  const stateDir = path.resolve(opts.stateDir);
-  const logFile = path.resolve(host.logFile);
-  const snapshot = await takeSnapshot(allowedPaths, [logFile, stateDir], path.join(incidentDir, 'before'));
-  // Its fingerprint before the agent starts, kept in memory and recorded after it ended (see finishAgentSession).
-  const manifestSha256 = sha256(await fs.readFile(path.join(snapshot.dir, 'manifest.json')));
-
   const adapterName = config.adapter;
   let adapter: AgentAdapter;
   try {
@@ -357,6 +350,24 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     const why = `adapter ${adapterName} unavailable: ${(e as Error).message}`;
     return { summary: why, detail: why, outcome: 'failed', incidentDir, changedFiles: [], refusedCalls: [] };
   }
+  const stateDir = path.resolve(opts.stateDir);
+  // An agent granted whole directories (Codex, Gemini) cannot be kept out of a part of its working directory: with the
+  // state dir inside, it could rewrite state.json (the budget), learnings (later prompts) and the snapshot a revert trusts.
+  const real = (p: string): Promise<string> => fs.realpath(p).catch(() => p);
+  if (adapter.writeReach === 'directories' && config.mode === 'fix' && ownDir && !outsideDir(await real(stateDir), await real(workdir))) {
+    return refusedRun(
+      opts,
+      `${service.name}'s cwd ${serviceDir} holds Clawback's state dir ${stateDir}, and ${adapterName} is granted its whole working directory: move the state dir out of the cwd (--state-dir), or use adapter claude or mode propose`,
+      incidentDir,
+    );
+  }
+
+  // 2. Snapshot what the agent may touch (never the log or Clawback's own state).
+  const logFile = path.resolve(host.logFile);
+  const snapshot = await takeSnapshot(allowedPaths, [logFile, stateDir], path.join(incidentDir, 'before'));
+  // Its fingerprint before the agent starts, kept in memory and recorded after it ended (see finishAgentSession).
+  const manifestSha256 = sha256(await fs.readFile(path.join(snapshot.dir, 'manifest.json')));
+
   // An agent that can only be granted whole directories edits a config outside its working directory as a copy:
   // its reach stays the files we snapshot and may put back, not everything beside the config.
   const stage =

@@ -226,6 +226,28 @@ describe('Level 3 with codex or gemini and a config outside the working director
   });
 });
 
+describe('Level 3 with codex or gemini in a working directory that holds the state dir', () => {
+  it.each(['codex', 'gemini'] as const)('%s is refused before it starts: granted the whole directory, it could rewrite state.json, learnings or the pre-run snapshot', async (adapter) => {
+    // The scenario's state dir lies inside the service's cwd (./state, as with `--state-dir ./.clawback`).
+    scenario = await makeScenario();
+    const s = scenario;
+    await s.host.start();
+    const stateFile = path.join(s.stateDir, 'state.json');
+    await fs.writeFile(stateFile, '{"version":1,"services":{}}\n');
+    const argsFile = await tmpArgsFile();
+    const r = await s.run(
+      { adapter, timeBox: '30s', verifyWindow: '500ms' },
+      { adapterOptions: { cli: { tmux: { socket: SOCKET }, env: cliEnv({ FAKE_AGENT_ARGS_FILE: argsFile, FAKE_CODEX_ALSO_WRITE: stateFile }) } } },
+      `inc-${adapter}-state-inside`,
+    );
+    expect(await fs.readFile(stateFile, 'utf8')).toBe('{"version":1,"services":{}}\n');
+    expect(r.outcome).toBe('refused');
+    expect(r.summary).toContain(s.stateDir);
+    await expect(fs.stat(argsFile)).rejects.toThrow();
+    expect(await fs.readFile(s.host.configPath, 'utf8')).toBe(BROKEN_CONFIG);
+  });
+});
+
 describe('Level 3 confinement without a configured working directory', () => {
   it('the agent starts in an empty private directory (not the daemon\'s), may read only the config file and edit nothing', async () => {
     scenario = await makeScenario();
