@@ -27,7 +27,8 @@ export function setMaintenance(
  * A service replaced by a config reload starts with fresh counters, but what a person set is not a counter: its
  * maintenance and its wanted state (`clawback stop` keeps it down, `clawback start` of an autostart: false service keeps
  * it up) carry over, as they do across a daemon restart. The reload itself is that person's request, so an instance
- * in maintenance that ran is started again.
+ * in maintenance that ran is started again. Nor are the agent runs the budget counts (emergency.budget): paid runs stay
+ * bounded per service whatever the reloads, or each reload of a changed service would buy the same fault another run.
  */
 export interface CarriedMaintenance {
   saved: { record: ServiceRecord; incident: null } | undefined;
@@ -36,7 +37,7 @@ export interface CarriedMaintenance {
 
 export function carryMaintenance(old: ServiceRuntime | undefined): CarriedMaintenance {
   if (!old) return { saved: undefined, wasRunning: false };
-  const { maintenance: m, desired } = old.persisted();
-  const record = { desired, ...(m ? { maintenance: { ...m } } : {}) } as ServiceRecord;
+  const { maintenance: m, desired, agentRuns } = old.persisted();
+  const record = { desired, agentRuns: [...agentRuns], ...(m ? { maintenance: { ...m } } : {}) } as ServiceRecord;
   return { saved: { record, incident: null }, wasRunning: !!m && old.status().pid !== null };
 }

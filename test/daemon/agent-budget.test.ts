@@ -1,11 +1,12 @@
 // Issue 16 on real processes: paid agent runs are bounded per service across incidents, and resume lifts a Level 4 hold.
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { NODE, startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
 import { httpGet, waitFor } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
 import { DEMO_GATEWAY_SERVER } from '../helpers/demo.js';
+import { runCli } from '../helpers/cli.js';
 
 const BROKEN = JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 'oops' }, null, 2) + '\n';
 const FIXED = JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 0 }, null, 2) + '\n';
@@ -81,5 +82,44 @@ describe('the agent budget across incidents (issue 16.3)', () => {
     expect(rt.status().state).toBe('held');
     expect(rt.status().pid).toBeNull();
     await expect(httpGet(`http://127.0.0.1:${port}/health`, 500)).rejects.toThrow();
+  });
+
+  it('a `clawback reload` that changes the service (fresh counters) does not give it a fresh budget: no second run for the same fault', { timeout: 120_000 }, async () => {
+    const dir = tempDir();
+    const cfg = path.join(dir, 'gateway.json');
+    writeFileSync(cfg, BROKEN);
+    const port = await freePort();
+    const t = await startTestDaemon(
+      {
+        services: [
+          {
+            name: 'gw',
+            command: [NODE, DEMO_GATEWAY_SERVER, '--config', cfg, '--port', String(port)],
+            configFile: { path: cfg, format: 'json' },
+            doctor: { attempts: 0, confirmAfter: '1s' },
+            emergency: {
+              adapter: 'command',
+              command: [NODE, '-e', "console.log('Error: could not fix it'); process.exit(1)"],
+              timeBox: '60s',
+              verifyWindow: '2s',
+              budget: { runs: 1, window: '24h' },
+            },
+          },
+        ],
+      },
+      { dir },
+    );
+    daemons.push(t);
+    const of = (type: string) => t.events.filter((e) => e.type === type);
+    await waitFor(() => of('incident.escalated')[0], { timeoutMs: 60_000 });
+    expect(of('agent.started')).toHaveLength(1);
+
+    // A person (or a deploy script) changes something unrelated and reloads: the service is replaced with fresh counters.
+    writeFileSync(t.configFile, readFileSync(t.configFile, 'utf8').replace('verifyWindow: 2s', 'verifyWindow: 3s'));
+    const r = await runCli(['reload', '--config', t.configFile, '--state-dir', t.stateDir]);
+    expect(r.stdout).toContain('changed gw');
+    const second = await waitFor(() => of('incident.escalated')[1], { timeoutMs: 60_000 });
+    expect(second.message).toMatch(/no agent run left: the budget of 1 run\(s\) per \S+ is spent/);
+    expect(of('agent.started')).toHaveLength(1);
   });
 });
