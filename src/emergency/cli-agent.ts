@@ -9,7 +9,7 @@ import { lastLines, stripTerminal } from './terminal-text.js';
 import { formatDuration } from '../config/duration.js';
 import { outsideDir } from './config-stage.js';
 import { PaneOutputFiles } from './output-cap.js';
-import { AGENT_RUN_ENV, endAgentLeftovers } from './agent-leftovers.js';
+import { AGENT_RUN_ENV, endAgentLeftovers, runLimitMark } from './agent-leftovers.js';
 
 /** An argv element: literal text, or the prompt (read from the 0600 prompt file by the launcher). */
 export type ArgvPart = string | { prompt: true };
@@ -39,6 +39,8 @@ export function launcherScript(session: AgentSession, argv: ArgvPart[], exitFile
     'umask 077',
     `printf '%s\\n' ${shellQuote(banner)}`,
     `cd ${shellQuote(session.workdir)} || exit 97`,
+    // The run's mark that survives `env -i` and `setsid` (agent-leftovers.ts); without prlimit, the env mark alone.
+    `command -v prlimit >/dev/null 2>&1 && prlimit --pid $$ --rttime=${runLimitMark(path.resolve(session.incidentDir))}: >/dev/null 2>&1`,
     words.join(' '),
     'code=$?',
     `printf '%s\\n' "$code" > ${shellQuote(`${exitFile}.tmp`)} && mv ${shellQuote(`${exitFile}.tmp`)} ${shellQuote(exitFile)}`,

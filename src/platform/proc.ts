@@ -1,5 +1,5 @@
 // Facts about live processes (alive, state, start time, tree RSS) read from /proc, with a `ps` fallback elsewhere.
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const HAS_PROC = existsSync('/proc/self/stat');
@@ -384,6 +384,38 @@ export function pidsWithEnv(name: string, value: string, exceptPid = process.pid
     let at = env.indexOf(entry);
     while (at > 0 && env[at - 1] !== 0) at = env.indexOf(entry, at + 1);
     if (at >= 0) out.push(pid);
+  }
+  return out;
+}
+
+/**
+ * Pids of live processes of this user whose soft limit named `limit` (a row of /proc/<pid>/limits, e.g. "Max realtime
+ * timeout") is exactly `soft` (Linux /proc; none elsewhere). Limits pass to every child whatever its env or session.
+ */
+export function pidsWithSoftLimit(limit: string, soft: number, exceptPid = process.pid): number[] {
+  if (!HAS_PROC) return [];
+  const want = new RegExp(`^${limit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+${soft}\\s`, 'm');
+  const uid = process.getuid?.();
+  const out: number[] = [];
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const dir of names) {
+    const c = dir.charCodeAt(0);
+    if (c < 0x30 || c > 0x39) continue;
+    const pid = Number(dir);
+    if (pid === exceptPid) continue;
+    try {
+      if (!want.test(readFileSync(`/proc/${dir}/limits`, 'utf8'))) continue;
+      // limits are world-readable: only this user's processes count.
+      if (uid !== undefined && statSync(`/proc/${dir}`).uid !== uid) continue;
+    } catch {
+      continue; // gone meanwhile
+    }
+    out.push(pid);
   }
   return out;
 }
