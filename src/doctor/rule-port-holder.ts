@@ -1,5 +1,5 @@
 // A port taken by someone else: a stale instance of this service is stopped; any other program is only reported, never killed.
-import { commandLine, processTree } from '../platform/proc.js';
+import { commandLine, processStartTime, processTree } from '../platform/proc.js';
 import type { DoctorContext, Finding, RepairRule } from './types.js';
 import { findPortListeners } from './port-listeners.js';
 import { runnerOf } from './command-runner.js';
@@ -88,14 +88,16 @@ export function portHolderRule(): RepairRule {
       const port = ctx.service.port;
       const pid = pidOf(finding);
       if (port === undefined || !Number.isInteger(pid)) return { finding, applied: false, verified: false, message: 'nothing to stop' };
-      // Look again: the pid must still hold the port and still be ours, or we leave it alone.
+      // Look again: the pid must still hold the port and still be ours, or we leave it alone. Its start time is read
+      // first, so the stop signals only the process judged here, never one that took its pid since.
+      const startTime = processStartTime(pid);
       const { pids } = await holders(ctx, port);
       if (!pids.includes(pid)) return { finding, applied: false, verified: true, message: `pid ${pid} no longer holds port ${port}` };
       if (pid === process.pid || !(ctx.isOwnInstance?.(pid) ?? false)) {
         return { finding, applied: false, verified: false, message: `pid ${pid} is not an instance of ${ctx.service.name}; left running` };
       }
       const cmd = commandLine(pid) ?? '(command unknown)';
-      const r = await stopProcess(pid, { clock: ctx.clock, graceMs: ctx.service.stop.grace, signal: ctx.service.stop.signal });
+      const r = await stopProcess(pid, { clock: ctx.clock, graceMs: ctx.service.stop.grace, signal: ctx.service.stop.signal, ...(startTime !== undefined ? { startTime } : {}) });
       return {
         finding,
         applied: r.stopped,
