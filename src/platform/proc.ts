@@ -140,13 +140,25 @@ function readPsStat(pid: number): ProcStat | undefined {
   }
 }
 
+/** kill(pid, 0) finds the pid (EPERM counts: it exists, it is another user's). */
+function signalFinds(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** True when the pid exists and is not a zombie. */
 export function isAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
+  let otherUsers = false;
   try {
     process.kill(pid, 0);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+    otherUsers = true;
   }
   if (!HAS_PROC) {
     const stat = readPsStat(pid);
@@ -157,7 +169,9 @@ export function isAlive(pid: number): boolean {
     unreadable = true;
   });
   // The signal found it and /proc could not be read (the daemon out of descriptors): alive, as far as anyone can tell.
-  if (rest === undefined) return unreadable;
+  // Another user's process under /proc's hidepid=1/2 has no entry at all (ENOENT) though the signal found it (EPERM):
+  // alive too, unless a second signal no longer finds it (it exited in between).
+  if (rest === undefined) return unreadable || (otherUsers && signalFinds(pid));
   return rest.charAt(0) !== 'Z' && rest.charAt(0) !== 'X';
 }
 
