@@ -1,6 +1,6 @@
 // Whose is a lock file, and is that owner provably gone: pid, process start time, and when the lock was written.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { hasProcFs, isAlive, processStartTime } from '../platform/proc.js';
 
 export interface LockRecord {
@@ -133,4 +133,35 @@ export function liveProcess(pid: number): LiveProcess {
   if (startTime !== undefined) out.startedAtBootMs = (startTime / clockTicksPerSecond()) * 1000;
   if (startTime !== undefined && boot !== undefined) out.startedAtMs = boot + out.startedAtBootMs!;
   return out;
+}
+
+/**
+ * A live process of a pid namespace nested in ours (a container sharing the lock's directory) that is `pid` there (with
+ * startTime, when the file recorded one): its pid here, else undefined. Its file names the container's pid, which here
+ * is nobody or someone else, so neither "not running" nor "reused" proves it gone.
+ */
+export function ownerInNestedPidNamespace(pid: number, startTime?: number): number | undefined {
+  if (!hasProcFs()) return undefined;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${entry}/status`, 'utf8');
+    } catch {
+      continue;
+    }
+    // "NSpid: 15784 1": its pid here first, then in each nested namespace it is a member of.
+    const ids = /^NSpid:\s+(.+)$/m.exec(status)?.[1]?.trim().split(/\s+/).map(Number) ?? [];
+    if (!ids.slice(1).includes(pid)) continue;
+    const here = Number(entry);
+    if (startTime !== undefined && processStartTime(here) !== startTime) continue;
+    return here;
+  }
+  return undefined;
 }

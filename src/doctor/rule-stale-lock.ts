@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { sha256 } from '../platform/config-file.js';
 import { expandPathGlob } from './path-glob.js';
-import { judgeOwner, liveProcess, parseLock, type LiveProcess, type LockRecord, type OwnerVerdict } from './lock-owner.js';
+import { judgeOwner, liveProcess, ownerInNestedPidNamespace, parseLock, type LiveProcess, type LockRecord, type OwnerVerdict } from './lock-owner.js';
 import type { DoctorContext, Finding, RepairRule } from './types.js';
 
 export const STALE_LOCK = 'stale-lock';
@@ -11,6 +11,8 @@ export const STALE_LOCK = 'stale-lock';
 export interface StaleLockOptions {
   /** Reads the process now holding a pid; tests may pass their own. */
   live?: (pid: number) => LiveProcess;
+  /** Finds the owner in a nested pid namespace (its pid here); tests may pass their own. */
+  nested?: (pid: number, startTime?: number) => number | undefined;
 }
 
 interface ReadLock {
@@ -38,12 +40,15 @@ export function lockEvidenceDir(stateDir: string, service: string): string {
 
 export function staleLockRule(opts: StaleLockOptions = {}): RepairRule {
   const live = opts.live ?? liveProcess;
+  const nested = opts.nested ?? ownerInNestedPidNamespace;
   const verdictOf = (ctx: DoctorContext, rec: LockRecord): OwnerVerdict => {
     // The supervised instance and the daemon are alive by definition, whatever a start-time reading says.
     if (rec.pid !== undefined && (rec.pid === ctx.currentPid || rec.pid === ctx.daemonPid)) return { gone: false, reason: `pid ${rec.pid} is the live supervised instance` };
     const boot = ctx.clock.sinceBoot?.();
     const clocks = ctx.wallAnchor && boot !== undefined ? { anchor: ctx.wallAnchor, wall: ctx.clock.now(), boot } : undefined;
-    return judgeOwner(rec, rec.pid === undefined ? { alive: false } : live(rec.pid), clocks);
+    const v = judgeOwner(rec, rec.pid === undefined ? { alive: false } : live(rec.pid), clocks);
+    const here = v.gone && rec.pid !== undefined ? nested(rec.pid, rec.startTime) : undefined;
+    return here === undefined ? v : { gone: false, reason: `pid ${rec.pid} is alive in another pid namespace (a container): pid ${here} here` };
   };
   return {
     id: STALE_LOCK,

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import { isAlive } from '../platform/proc.js';
 import { sha256 } from '../platform/config-file.js';
 import type { Finding, RepairRule } from './types.js';
+import { ownerInNestedPidNamespace } from './lock-owner.js';
 
 export const STALE_PIDFILE = 'stale-pidfile';
 
@@ -26,7 +27,13 @@ function fileOf(f: Finding): string {
   return f.id.slice(STALE_PIDFILE.length + 1);
 }
 
-export function stalePidfileRule(): RepairRule {
+/** Not running here, nor as that pid in a nested pid namespace (a container writing to a shared directory). */
+function ownerGone(pid: number, nested: (pid: number) => number | undefined): boolean {
+  return !isAlive(pid) && nested(pid) === undefined;
+}
+
+export function stalePidfileRule(opts: { nested?: (pid: number) => number | undefined } = {}): RepairRule {
+  const nested = opts.nested ?? ownerInNestedPidNamespace;
   return {
     id: STALE_PIDFILE,
 
@@ -37,7 +44,7 @@ export function stalePidfileRule(): RepairRule {
         if (content === undefined) continue;
         const pid = ownerPid(content.toString('utf8'));
         // No pid inside (an flock-style lock) or a live owner: not ours to judge.
-        if (pid === undefined || isAlive(pid)) continue;
+        if (pid === undefined || !ownerGone(pid, nested)) continue;
         out.push({
           id: `${STALE_PIDFILE}:${file}`,
           rule: STALE_PIDFILE,
@@ -57,7 +64,7 @@ export function stalePidfileRule(): RepairRule {
       if (content === undefined) return { finding, applied: false, verified: true, message: `${file} is already gone` };
       const text = content.toString('utf8');
       const pid = ownerPid(text);
-      if (pid !== undefined && isAlive(pid)) {
+      if (pid !== undefined && !ownerGone(pid, nested)) {
         return { finding, applied: false, verified: false, message: `${file} now names live pid ${pid}; left alone` };
       }
       await fs.rm(file, { force: true });
