@@ -252,7 +252,40 @@ export const clawbackConfigSchema = z
         }
       });
     });
+    // Refused here, not at start-up: a reload adding a cycle stopped the changed services, then threw before starting
+    // them, and the daemon's shutdown (its stop order) threw on the cycle too, leaving the rest running unsupervised.
+    const cycle = dependencyCycle(cfg.services);
+    if (cycle) {
+      const i = cfg.services.findIndex((s) => s.name === cycle[0]);
+      ctx.addIssue({ code: 'custom', path: ['services', i, 'dependsOn'], message: `dependency cycle: ${cycle.join(' -> ')}` });
+    }
   });
+
+/** The first cycle in the services' dependsOn (names, first repeated at the end), or null; self and unknown names aside. */
+function dependencyCycle(services: ReadonlyArray<{ name: string; dependsOn: string[] }>): string[] | null {
+  const byName = new Map(services.map((s) => [s.name, s]));
+  const done = new Set<string>();
+  const path: string[] = [];
+  const visit = (name: string): string[] | null => {
+    if (done.has(name)) return null;
+    const at = path.indexOf(name);
+    if (at >= 0) return [...path.slice(at), name];
+    path.push(name);
+    for (const dep of byName.get(name)?.dependsOn ?? []) {
+      if (dep === name) continue;
+      const found = visit(dep);
+      if (found) return found;
+    }
+    path.pop();
+    done.add(name);
+    return null;
+  };
+  for (const s of services) {
+    const found = visit(s.name);
+    if (found) return found;
+  }
+  return null;
+}
 
 export type ClawbackConfig = z.output<typeof clawbackConfigSchema>;
 export type ServiceConfig = z.output<typeof serviceSchema>;
