@@ -34,7 +34,7 @@ import { stateFingerprint } from './state-fingerprint.js';
 import { DaemonFaults, faultRetryDelay, renderDegradedGauge, type DaemonHealthStatus, type FaultLog } from './daemon-faults.js';
 import { faultLog } from './fault-log.js';
 import { takeDaemonLock } from './daemon-lock.js';
-import { diffServices, type ServiceSetDiff } from './service-set.js';
+import { diffServices, sameProcessSpec, type ServiceSetDiff } from './service-set.js';
 import { instancesCommand } from '../instances/instances-api.js';
 import { instancesPlugin } from '../instances/instances-plugin.js';
 import { waitHealthyAgain } from '../instances/wait-healthy.js';
@@ -527,16 +527,20 @@ export class Daemon {
   async applyServices(next: ClawbackConfig, opts: { instanceTimeoutMs?: number } = {}): Promise<ServiceSetDiff> {
     const diff = diffServices(this.ctx.config.services, next.services);
     const previous = new Map(this.ctx.config.services.map((s) => [s.name, s] as const));
-    const rolling = diff.changed.filter((s) => parseInstanceName(s.name) !== null);
+    // Only probes, restart policy...: the running instance is kept (same pid, its counters and incident too).
+    const retuned = diff.changed.filter((s) => sameProcessSpec(previous.get(s.name)!, s));
+    const replaced = diff.changed.filter((s) => !retuned.includes(s));
+    const rolling = replaced.filter((s) => parseInstanceName(s.name) !== null);
     const oldOrder = startOrder(this.ctx.config.services).reverse();
-    const going = new Set([...diff.removed, ...diff.changed.filter((s) => !rolling.includes(s)).map((s) => s.name)]);
-    const carried = new Map(diff.changed.map((s) => [s.name, carryMaintenance(this.runtimes.get(s.name))] as const));
+    const going = new Set([...diff.removed, ...replaced.filter((s) => !rolling.includes(s)).map((s) => s.name)]);
+    const carried = new Map(replaced.map((s) => [s.name, carryMaintenance(this.runtimes.get(s.name))] as const));
     for (const name of oldOrder.filter((n) => going.has(n))) await this.removeRuntime(name);
     for (const name of diff.removed) this.onRuntimeRemoved?.(name);
     this.ctx.config = next;
     for (const s of next.services) this.ctx.redactor.addSecretEnv(s.env);
     for (const s of next.services) await learnConfigFileSecrets(s, this.ctx.redactor);
-    const coming = new Set([...diff.added, ...diff.changed.filter((s) => !rolling.includes(s))].map((s) => s.name));
+    for (const s of retuned) await this.retune(s);
+    const coming = new Set([...diff.added, ...replaced.filter((s) => !rolling.includes(s))].map((s) => s.name));
     for (const name of startOrder(next.services).filter((n) => coming.has(n))) {
       if (this.bootAbort.signal.aborted) break;
       const c = carried.get(name);
@@ -577,7 +581,21 @@ export class Daemon {
     }
     if (kept.length > 0) this.ctx.config = { ...next, services: next.services.map((s) => (kept.includes(s.name) ? (previous.get(s.name) ?? s) : s)) };
     this.persist();
-    return { ...diff, ...(notHealthy.length > 0 ? { notHealthy } : {}), ...(kept.length > 0 ? { kept } : {}) };
+    return { ...diff, ...(retuned.length > 0 ? { retuned: retuned.map((s) => s.name) } : {}), ...(notHealthy.length > 0 ? { notHealthy } : {}), ...(kept.length > 0 ? { kept } : {}) };
+  }
+
+  /** A new runtime (the new probes, policy...) takes over the old one's running instance and its whole state. */
+  private async retune(service: ServiceConfig): Promise<void> {
+    const old = this.runtimes.get(service.name);
+    if (!old) return;
+    const instance = old.current();
+    // Released, not stopped: the reducer's shutdown keeps the instance, its counters and incident in the state.
+    await old.dispose({ stopService: false });
+    const { incident, ...record } = old.persisted();
+    this.runtimes.delete(service.name);
+    this.statusExtras.delete(service.name);
+    const rt = this.addRuntime(service, { record, incident });
+    await rt.boot(instance ? { instance } : {});
   }
 
   private async removeRuntime(name: string): Promise<void> {

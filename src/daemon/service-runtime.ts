@@ -278,12 +278,16 @@ export class ServiceRuntime {
     return { type: 'clock-stepped', byMs };
   }
 
-  /** `waitsForDependencies`: adopt and answer requests now, start only at dependenciesReady(). */
-  boot(opts: { waitsForDependencies?: boolean } = {}): Promise<void> {
+  /**
+   * `waitsForDependencies`: adopt and answer requests now, start only at dependenciesReady(). `instance`: the live
+   * instance of the runtime this one replaces (a reload that changed only its probes...), taken over with its exit status.
+   */
+  boot(opts: { waitsForDependencies?: boolean; instance?: ServiceInstance } = {}): Promise<void> {
     const prev = this.s.instance;
     let adopted: ServiceInstance | undefined;
     if (prev) {
-      adopted = adoptInstance(prev, this.deps.clock);
+      const handed = opts.instance;
+      adopted = handed && handed.pid === prev.pid && handed.isRunning() ? handed : adoptInstance(prev, this.deps.clock);
       if (!adopted && !this.deps.launch) {
         // The old instance is gone; whatever it left in its group must not hold the port.
         killLeftovers(prev.pid);

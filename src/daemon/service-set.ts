@@ -12,6 +12,8 @@ export interface ServiceSetDiff {
   untouched: string[];
   /** Set by the daemon after applying: replaced instances that were not healthy within the bound. */
   notHealthy?: string[];
+  /** Set by the daemon after applying: changed services whose process did not change, taken over running (same pid). */
+  retuned?: string[];
   /** Set by the daemon after applying: changed instances left on their previous settings (their group's rollout stopped). */
   kept?: string[];
 }
@@ -33,6 +35,22 @@ function canonical(value: unknown): unknown {
 export function serviceFingerprint(s: ServiceConfig): string {
   const { instances: _i, autoscale: _a, ...rest } = s;
   return JSON.stringify(canonical(rest));
+}
+
+/**
+ * Settings read while the instance runs, not at its spawn: a change of only these is applied without a restart (a new
+ * runtime takes the running instance over), as Kubernetes applies a changed probe without restarting the container.
+ */
+const RUNTIME_ONLY = ['probes', 'restart', 'stop', 'doctor', 'emergency', 'prediction', 'drillable'] as const;
+
+/** Pure: the two settings start the same process (they differ, if at all, only in what is read while it runs). */
+export function sameProcessSpec(a: ServiceConfig, b: ServiceConfig): boolean {
+  const strip = (s: ServiceConfig): string => {
+    const rest: Record<string, unknown> = { ...s };
+    for (const k of RUNTIME_ONLY) delete rest[k];
+    return serviceFingerprint(rest as ServiceConfig);
+  };
+  return strip(a) === strip(b);
 }
 
 /** Pure: old service list vs new one, by name and settings; each list keeps the order of `next` (or `old` for removed). */

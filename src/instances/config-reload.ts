@@ -55,12 +55,13 @@ async function reloadNow(daemon: Daemon, by: string): Promise<ReloadResult> {
   const diff = await daemon.applyServices(loaded.config);
   const summary = describeDiff(diff);
   const notApplied = ignored.length > 0 ? `; not applied until the daemon restarts: ${ignored.join(', ')}` : '';
+  const retuned = diff.retuned?.length ? `; applied without a restart (only probes, restart, stop, doctor, emergency, prediction or drillable changed): ${diff.retuned.join(', ')}` : '';
   const slow = diff.notHealthy?.length ? `; not healthy in time after their replacement: ${diff.notHealthy.join(', ')}` : '';
   const kept = diff.kept?.length ? `; rollout stopped, still on the previous settings (reload again once the cause is fixed): ${diff.kept.join(', ')}` : '';
   const failed = (diff.notHealthy?.length ?? 0) + (diff.kept?.length ?? 0) > 0;
   const dropped = stale.length > 0 ? `; scale overrides dropped (the file's instances changed): ${stale.join(', ')}` : '';
   const warned = loaded.warnings.length > 0 ? `; warning: ${loaded.warnings.join('; ')}` : '';
-  const message = `config reloaded from ${ctx.configFile}: ${diffIsEmpty(diff) ? 'no service changed' : summary}${notApplied}${dropped}${slow}${kept}${warned}`;
+  const message = `config reloaded from ${ctx.configFile}: ${diffIsEmpty(diff) ? 'no service changed' : summary}${retuned}${notApplied}${dropped}${slow}${kept}${warned}`;
   ctx.emit({
     type: 'config.reloaded',
     time: now(),
@@ -73,6 +74,7 @@ async function reloadNow(daemon: Daemon, by: string): Promise<ReloadResult> {
       removed: diff.removed,
       changed: diff.changed.map((s) => s.name),
       untouched: diff.untouched,
+      retuned: diff.retuned ?? [],
       notApplied: ignored,
       overridesDropped: stale,
       notHealthy: diff.notHealthy ?? [],
