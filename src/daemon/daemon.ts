@@ -531,10 +531,10 @@ export class Daemon {
     const retuned = diff.changed.filter((s) => sameProcessSpec(previous.get(s.name)!, s));
     const replaced = diff.changed.filter((s) => !retuned.includes(s));
     const rolling = replaced.filter((s) => parseInstanceName(s.name) !== null);
-    const oldOrder = startOrder(this.ctx.config.services).reverse();
     const going = new Set([...diff.removed, ...replaced.filter((s) => !rolling.includes(s)).map((s) => s.name)]);
     const carried = new Map(replaced.map((s) => [s.name, carryMaintenance(this.runtimes.get(s.name))] as const));
-    for (const name of oldOrder.filter((n) => going.has(n))) await this.removeRuntime(name);
+    // As at shutdown, wave by wave (dependents first, each wave at once): one at a time, N stubborn services took N graces.
+    for (const wave of stopWaves(this.ctx.config.services)) await Promise.all(wave.filter((n) => going.has(n)).map((n) => this.removeRuntime(n)));
     for (const name of diff.removed) this.onRuntimeRemoved?.(name);
     this.ctx.config = next;
     for (const s of next.services) this.ctx.redactor.addSecretEnv(s.env);
