@@ -130,7 +130,8 @@ export class Autoscaler {
     const value = await t.source.sample(views, this.abort.signal).catch(() => null);
     t.view.value = value;
     t.view.instances = names.length;
-    const r = autoscaleStep(t.state, { now: clock.now(), current: names.length, value }, {
+    // The window and the cool-down are durations: on the wall clock a step back held every decision for the step, a step forward ended the cool-down at once.
+    const r = autoscaleStep(t.state, { now: clock.monotonic(), current: names.length, value }, {
       min: a.min,
       max: a.max,
       target: autoscaleTarget(a),

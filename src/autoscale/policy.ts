@@ -45,6 +45,7 @@ const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrec
  */
 export function autoscaleStep(
   state: AutoscaleState,
+  /** now: monotonic milliseconds (the samples' and the last change's times are only compared with each other). */
   input: { now: number; current: number; value: number | null },
   p: AutoscalePolicy,
 ): { state: AutoscaleState; decision: ScaleDecision | null } {
