@@ -451,8 +451,9 @@ export class ClusterNode {
     st.leading = false;
     this.tell(st, { active: false, holder: null, reason });
     const d = this.deadlines(st);
-    const until = (d?.killBy ?? this.clock.now()) + 1000;
-    while (!st.seat.instanceGone() && this.clock.now() < until && !this.abort.signal.aborted) await this.clock.sleep(25, this.abort.signal).catch(() => undefined);
+    // Waited on the monotonic clock: on the wall clock a step forward freed the key under a running instance, a step back held it for the step.
+    const until = this.clock.monotonic() + Math.max(0, (d?.killBy ?? this.clock.now()) - this.clock.now()) + 1000;
+    while (!st.seat.instanceGone() && this.clock.monotonic() < until && !this.abort.signal.aborted) await this.clock.sleep(25, this.abort.signal).catch(() => undefined);
     const key = this.keys.leader(st.seat.name);
     if (incident) await this.withTimeout(this.client.put(this.keys.incident(st.seat.name)).value(JSON.stringify(incident)).exec()).catch(() => undefined);
     await this.withTimeout(this.client.if(key, 'Lease', '==', this.leaseId ?? '0').then(this.client.delete().key(key)).commit()).catch(() => undefined);
