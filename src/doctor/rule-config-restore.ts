@@ -17,6 +17,7 @@ import { runGuardedServiceDoctor } from './guarded-service-doctor.js';
 import { redactedPlaceholders } from './redacted-placeholders.js';
 import { configWriteBlock } from './config-write-guard.js';
 import { describeIncludeProblems, includeDirectives, includeProblems } from './config-includes.js';
+import { newerConfigMessage, newerConfigWriter } from './newer-config.js';
 
 export const CONFIG_RESTORE = 'config-restore';
 export const NO_LAST_KNOWN_GOOD = 'no last-known-good config to restore';
@@ -67,6 +68,8 @@ export function configRestoreRule(): RepairRule {
       };
       const blocked = await configWriteBlock(ctx.service);
       if (blocked) return [{ ...f, fix: `repair it where it is managed: ${blocked}`, fixable: false }];
+      const newer = check.state === 'invalid' && parsed?.ok ? await newerConfigWriter(ctx, parsed.value) : undefined;
+      if (newer) return [{ ...f, fix: newerConfigMessage(spec.path, newer, named), fixable: false }];
       const steps: string[] = [];
       if (check.state === 'invalid' && ctx.service.doctor.command) steps.push(`run \`${ctx.service.doctor.command.join(' ')}\` (snapshotted, rolled back if it fails or touches a protected setting)`);
       if (named) steps.push(`remove ${named.join(', ')} (named by the validator)`);
@@ -90,6 +93,19 @@ export function configRestoreRule(): RepairRule {
       const broken: Parsed | undefined = current.content ? parseConfigText(current.content.toString('utf8'), format) : undefined;
       const attempts: string[] = [];
       const withBefore = (o: FixOutcome): FixOutcome => (before ? { ...o, before } : o);
+
+      // A newer version's config: every step below would drop (or, for a restore, replace) that version's settings.
+      const newer = now.state === 'invalid' && broken?.ok ? await newerConfigWriter(ctx, broken.value) : undefined;
+      if (newer) {
+        const named = now.output ? unknownKeyPaths(now.output.stdout, now.output.stderr) : undefined;
+        return withBefore({
+          finding,
+          applied: false,
+          verified: false,
+          message: `not repaired: ${newerConfigMessage(spec.path, newer, named)}; nothing written${pre ? `, the file is snapshotted as ${pre.id}` : ''}`,
+          details: { method: 'none', newerConfig: { ...newer }, unknownKeys: named ?? [], preRepairSnapshot: pre?.id ?? null },
+        });
+      }
 
       // 1. Least change for a file that parses: the service's own doctor, under guard.
       if (now.state === 'invalid' && ctx.service.doctor.command) {
