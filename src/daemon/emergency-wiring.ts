@@ -9,6 +9,7 @@ import { serviceLogFile } from './spawn-spec.js';
 import { checkConfigContent } from '../doctor/config-validity.js';
 import { spawnRunner } from '../doctor/command-runner.js';
 import { readCurrent, replaceFile, snapshotBeforeRepair } from '../doctor/safe-user-write.js';
+import { configWriteBlock } from '../doctor/config-write-guard.js';
 import { runDoctor, defaultRules } from '../doctor/run-doctor.js';
 import { sha256 } from '../platform/config-file.js';
 import { readJournal } from '../observe/journal-read.js';
@@ -49,6 +50,9 @@ export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtim
   };
   const write = async (content: Buffer, reason: string, signal?: AbortSignal): Promise<string> => {
     const file = requireConfig();
+    // Not ours to write (read-only, a Nix store link, declared immutable): the doctor's own rule, for the agent too.
+    const blocked = await configWriteBlock(service);
+    if (blocked) return `refused: ${blocked}; nothing was written`;
     const check = await checkOnce(content, signal);
     if (signal?.aborted) return overText;
     if (check.state !== 'valid') return `refused: the new config is ${check.state}: ${check.error ?? ''}`.trim();
