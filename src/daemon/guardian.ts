@@ -9,6 +9,7 @@ import { isAlive as procIsAlive, processStartTime } from '../platform/proc.js';
 import { serviceNames } from '../platform/service-files.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { assessDaemon, heartbeatAge, readDaemonPresence, type DaemonInfo, type DaemonState } from './daemon-info.js';
+import { DAEMON_LOCK_FILE } from './daemon-lock.js';
 
 export const GUARDIAN_LOCK_FILE = 'guardian.lock';
 
@@ -45,6 +46,12 @@ export interface GuardianDeps {
    * A machine waking from sleep shows every heartbeat stale until the daemon's first beat after the wake.
    */
   staleRecheckMs?: number;
+  /**
+   * A daemon holding daemon.lock with no heartbeat yet is starting and left alone this long (default 90 000 ms); past
+   * it, it is hung at start-up and handled as a hung daemon. Without it a booting daemon (slow on a loaded box) got a
+   * `systemctl restart`, or a second daemon and a false "revived" alert.
+   */
+  startGraceMs?: number;
   runner: CommandRunner;
   serviceManager: 'systemd' | 'launchd' | 'none';
   /** Starts the daemon directly (detached); used without a service manager or when its command fails. */
@@ -74,6 +81,8 @@ export interface GuardianDeps {
 export type GuardianOutcome =
   /** The daemon was running: nothing done. */
   | 'ok'
+  /** A daemon holding daemon.lock is still starting (no heartbeat yet, within the start grace): nothing done. */
+  | 'starting'
   /** Another guardian pass holds the lock: nothing done. */
   | 'locked'
   /** No daemon was installed or ever ran with this state directory: nothing to revive, nothing started. */
@@ -205,6 +214,24 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     report.actions.push(`daemon.json: ${seen}${before ? ` (pid ${before.pid}, heartbeat ${heartbeatAge(before.heartbeatAt, clock.now())})` : ''}`);
     if (seen === 'running') return done();
 
+    // No live daemon in daemon.json, but a live process holds daemon.lock: a daemon starting (its first heartbeat comes
+    // once its services are booted). Left alone within the grace; past it, hung at start-up like a stale daemon.
+    let hungAtStart: { pid: number; pidStartTime: number | null } | undefined;
+    if (seen !== 'stale') {
+      const holder = await new FileLock(path.join(deps.stateDir, DAEMON_LOCK_FILE), { clock }).owner().catch(() => null);
+      if (holder && holder.pid !== process.pid && isSame(holder.pid, holder.startTime)) {
+        const ageMs = clock.now() - holder.acquiredAt;
+        // Either way past the grace counts: a lock dated in the future (the clock was set back) proves nothing.
+        if (Math.abs(ageMs) <= (deps.startGraceMs ?? 90_000)) {
+          report.outcome = 'starting';
+          report.actions.push(`daemon pid ${holder.pid} is starting (it holds ${DAEMON_LOCK_FILE} since ${heartbeatAge(holder.acquiredAt, clock.now())}, no heartbeat yet): left alone`);
+          return done();
+        }
+        hungAtStart = { pid: holder.pid, pidStartTime: holder.startTime };
+        report.actions.push(`daemon pid ${holder.pid} holds ${DAEMON_LOCK_FILE} since ${heartbeatAge(holder.acquiredAt, clock.now())} without a heartbeat: hung while starting`);
+      }
+    }
+
     // A second look first: a daemon that beats again was only late (the machine slept, or it was busy for a moment).
     if (seen === 'stale' && before) {
       const recheckMs = Math.min(deps.staleRecheckMs ?? 5000, Math.max(0, deadline.left() - 10_000));
@@ -223,21 +250,22 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
       }
     }
 
-    // A hung daemon: kill it, but only the very process that wrote daemon.json (same pid and start time).
-    if (seen === 'stale' && before) {
-      const actual = startTimeOf(before.pid);
-      const verified = before.pidStartTime !== null && actual !== null && actual !== undefined && actual === before.pidStartTime;
+    // A hung daemon: kill it, but only the very process that wrote daemon.json or daemon.lock (same pid and start time).
+    const hung = seen === 'stale' && before ? before : hungAtStart;
+    if (hung) {
+      const actual = startTimeOf(hung.pid);
+      const verified = hung.pidStartTime !== null && actual !== null && actual !== undefined && actual === hung.pidStartTime;
       if (verified) {
         try {
-          kill(before.pid, 'SIGKILL');
-          report.killedPid = before.pid;
-          report.actions.push(`SIGKILL to hung daemon pid ${before.pid}`);
-          await waitUntil(clock, Math.min(5000, deadline.left()), pollMs, () => !alive(before.pid));
+          kill(hung.pid, 'SIGKILL');
+          report.killedPid = hung.pid;
+          report.actions.push(`SIGKILL to hung daemon pid ${hung.pid}`);
+          await waitUntil(clock, Math.min(5000, deadline.left()), pollMs, () => !alive(hung.pid));
         } catch (err) {
-          report.errors.push(`kill ${before.pid}: ${message(err)}`);
+          report.errors.push(`kill ${hung.pid}: ${message(err)}`);
         }
       } else {
-        report.actions.push(`not killing pid ${before.pid}: its start time cannot be verified`);
+        report.actions.push(`not killing pid ${hung.pid}: its start time cannot be verified`);
       }
     }
     if (seen === 'recycled-pid' && before) {
@@ -268,7 +296,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
         type: 'guardian.revived',
         time: clock.now(),
         severity: 'warning',
-        message: `Guardian revived the clawback daemon (it was ${seen}); new pid ${revived.pid}.`,
+        message: `Guardian revived the clawback daemon (it was ${hungAtStart ? 'hung while starting' : seen}); new pid ${revived.pid}.`,
         details: {
           was: seen,
           oldPid: before?.pid ?? null,
