@@ -50,7 +50,7 @@ export async function reviveServicesDirectly(config: ClawbackConfig, stateDir: s
     }
     const start = effects.find((e) => e.type === 'start');
     if (!start || start.type !== 'start') continue;
-    const inst = spawnInstance(spawnSpecFor(service, stateDir), clock);
+    const inst = spawnInstance(spawnSpecFor(service, stateDir), clock, { unref: true });
     if (inst.pid <= 0) continue;
     d = decide(d.state, { type: 'started', instance: { pid: inst.pid, pidStartTime: inst.pidStartTime, startedAt: inst.startedAt }, reason: 'boot' }, ctx(), policy);
     const { incident, ...record } = d.state;

@@ -144,7 +144,11 @@ function outputTarget(spec: SpawnSpec): { target: number | Writable | 'ignore'; 
   return { target: redactor.stdin!, release: () => redactor.stdin!.destroy() };
 }
 
-export function spawnInstance(spec: SpawnSpec, clock: Clock): ServiceInstance {
+/**
+ * opts.unref: the caller does not wait for the process (the guardian's direct revive): its handle must not keep the
+ * caller's process alive, or the guardian pass never exited while the service ran (launchd and systemd run no next pass).
+ */
+export function spawnInstance(spec: SpawnSpec, clock: Clock, opts: { unref?: boolean } = {}): ServiceInstance {
   const out = outputTarget(spec);
   let child;
   try {
@@ -158,6 +162,7 @@ export function spawnInstance(spec: SpawnSpec, clock: Clock): ServiceInstance {
   } finally {
     out.release();
   }
+  if (opts.unref) child.unref();
   const startedAt = clock.now();
   let running = true;
   const exited = new Promise<ExitInfo>((resolve) => {
