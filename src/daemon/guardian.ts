@@ -1,5 +1,5 @@
 // The guardian's one pass (run by a timer/cron): if the daemon's heartbeat stopped, revive it, so the daemon is no single point of failure.
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../platform/clock.js';
 import type { CommandRunner, RunResult } from '../platform/command-runner.js';
@@ -220,15 +220,19 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     if (seen !== 'stale') {
       const holder = await new FileLock(path.join(deps.stateDir, DAEMON_LOCK_FILE), { clock }).owner().catch(() => null);
       if (holder && holder.pid !== process.pid && isSame(holder.pid, holder.startTime)) {
-        const ageMs = clock.now() - holder.acquiredAt;
+        // Progress counts, not only the lock's age: a daemon booting a thousand services writes state.json as each
+        // starts, for minutes before its first heartbeat; killing it at a fixed age would restart that boot for ever.
+        const stateWritten = await stat(path.join(deps.stateDir, 'state.json')).then((st) => st.mtimeMs, () => 0);
+        const lastSign = stateWritten > holder.acquiredAt ? stateWritten : holder.acquiredAt;
+        const ageMs = clock.now() - lastSign;
         // Either way past the grace counts: a lock dated in the future (the clock was set back) proves nothing.
         if (Math.abs(ageMs) <= (deps.startGraceMs ?? 90_000)) {
           report.outcome = 'starting';
-          report.actions.push(`daemon pid ${holder.pid} is starting (it holds ${DAEMON_LOCK_FILE} since ${heartbeatAge(holder.acquiredAt, clock.now())}, no heartbeat yet): left alone`);
+          report.actions.push(`daemon pid ${holder.pid} is starting (it holds ${DAEMON_LOCK_FILE} since ${heartbeatAge(holder.acquiredAt, clock.now())}, last state write ${heartbeatAge(lastSign, clock.now())}, no heartbeat yet): left alone`);
           return done();
         }
         hungAtStart = { pid: holder.pid, pidStartTime: holder.startTime };
-        report.actions.push(`daemon pid ${holder.pid} holds ${DAEMON_LOCK_FILE} since ${heartbeatAge(holder.acquiredAt, clock.now())} without a heartbeat: hung while starting`);
+        report.actions.push(`daemon pid ${holder.pid} holds ${DAEMON_LOCK_FILE} since ${heartbeatAge(holder.acquiredAt, clock.now())}, nothing written for ${heartbeatAge(lastSign, clock.now())}, without a heartbeat: hung while starting`);
       }
     }
 

@@ -91,4 +91,31 @@ describe('guardian and a daemon still starting', () => {
     expect(report.outcome).toBe('revived');
     expect(events[0]?.message).toMatch(/hung while starting/);
   }, 40_000);
+
+  it('a lock holder past the start grace that still writes state.json (booting many services) is left alone', async () => {
+    const stateDir = tempDir('clawback-guardian-slow-boot-');
+    const booting = spawnMarked(NODE, [path.join(FIXTURES, 'sleeper.mjs')]);
+    children.push(booting);
+    const startTime = await waitFor(() => processStartTime(booting.pid) ?? undefined, { timeoutMs: 5000 });
+    writeFileSync(path.join(stateDir, 'daemon.lock'), JSON.stringify({ pid: booting.pid, startTime, acquiredAt: Date.now() - 600_000, token: 'x' }));
+    // Ten minutes into its boot, its latest service started a moment ago (each start saves state.json).
+    writeFileSync(path.join(stateDir, 'state.json'), '{}');
+    const report = await guardianOnce({
+      stateDir,
+      clock: systemClock(),
+      startGraceMs: 2000,
+      runner: new DryRunRunner(),
+      serviceManager: 'none',
+      explicitConfig: true,
+      timeoutMs: 20_000,
+      pollMs: 50,
+      startDaemon: async () => {
+        throw new Error('must not start a second daemon');
+      },
+      emit: () => undefined,
+    });
+    expect(report.outcome).toBe('starting');
+    expect(report.killedPid ?? null).toBeNull();
+    expect(isAlive(booting.pid)).toBe(true);
+  }, 40_000);
 });
