@@ -10,6 +10,7 @@ import { formatDuration } from '../config/duration.js';
 import { outsideDir } from './config-stage.js';
 import { PaneOutputFiles } from './output-cap.js';
 import { AGENT_RUN_ENV, endAgentLeftovers, runLimitMark } from './agent-leftovers.js';
+import { agentEnv, baseAgentEnv } from './agent-env.js';
 
 /** An argv element: literal text, or the prompt (read from the 0600 prompt file by the launcher). */
 export type ArgvPart = string | { prompt: true };
@@ -18,7 +19,7 @@ export const PROMPT_ARG: ArgvPart = { prompt: true };
 export interface CliAgentOptions {
   /** tmux socket and path; false runs the agent under node-pty without tmux (no attach). Default socket "clawback". */
   tmux?: { socket?: string; tmuxPath?: string } | false;
-  /** Extra env for the agent (PATH, keys…); the rest is inherited from the daemon. */
+  /** Extra env for the agent (PATH, keys…), over the allowlisted part of the daemon's (agent-env.ts); nothing else is inherited. */
   env?: Record<string, string>;
 }
 
@@ -29,7 +30,7 @@ function shellQuote(s: string): string {
 }
 
 /** The launcher script: a banner, the agent, its exit status written atomically to exitFile. */
-export function launcherScript(session: AgentSession, argv: ArgvPart[], exitFile: string): string {
+export function launcherScript(session: AgentSession, argv: ArgvPart[], exitFile: string, envFile?: string): string {
   const words = argv.map((a) => (typeof a === 'string' ? shellQuote(a) : `"$(cat ${shellQuote(session.promptFile)})"`));
   const banner = `[clawback] Level 3 ${session.mode} session for service ${session.serviceName}, incident ${session.incidentId}; time-box ${formatDuration(session.config.timeBox)}. Clawback verifies health afterwards and reverts changed files on failure.`;
   return [
@@ -37,6 +38,8 @@ export function launcherScript(session: AgentSession, argv: ArgvPart[], exitFile
     '# Written by Clawback for one Level 3 run; safe to delete after the incident.',
     '# Every file this session creates (the exit status among them) is private to the user.',
     'umask 077',
+    // The agent's environment (its keys among them), kept out of the tmux server and of any argv: read once, removed.
+    ...(envFile ? [`. ${shellQuote(envFile)}`, `rm -f ${shellQuote(envFile)}`] : []),
     `printf '%s\\n' ${shellQuote(banner)}`,
     `cd ${shellQuote(session.workdir)} || exit 97`,
     // The run's mark that survives `env -i` and `setsid` (agent-leftovers.ts); without prlimit, the env mark alone.
@@ -70,13 +73,21 @@ export class CliAgentAdapter implements AgentAdapter {
     await fs.rm(exitFile, { force: true });
     await fs.writeFile(rawFile, '', { mode: 0o600 });
     await fs.chmod(rawFile, 0o600);
-    // Run as `sh launcher` (tmux and PTY alike), so it needs no execute bit: 0600 like every file of the session.
-    await fs.writeFile(launcher, launcherScript(session, this.build(session), exitFile), { mode: 0o600 });
-    await fs.chmod(launcher, 0o600);
     // Every process of this run carries the mark, so whatever it leaves running (`nohup`, `setsid`) is found and ended.
     const marker = path.resolve(session.incidentDir);
     const tmuxOpts = this.opts.tmux === false ? undefined : (this.opts.tmux ?? {});
     const useTmux = tmuxOpts !== undefined && (await tmuxAvailable(tmuxOpts.tmuxPath));
+    // Never the daemon's whole environment: the agent reads untrusted log text.
+    const env = agentEnv(process.env, this.name, session.config, { ...this.opts.env, [AGENT_RUN_ENV]: marker });
+    const envFile = useTmux ? path.join(session.incidentDir, 'agent-env') : undefined;
+    if (envFile) {
+      await fs.rm(envFile, { force: true });
+      const lines = Object.entries(env).filter(([k]) => k !== 'TERM').map(([k, v]) => `export ${k}=${shellQuote(v)}`);
+      await fs.writeFile(envFile, `${lines.join('\n')}\n`, { mode: 0o600, flag: 'wx' });
+    }
+    // Run as `sh launcher` (tmux and PTY alike), so it needs no execute bit: 0600 like every file of the session.
+    await fs.writeFile(launcher, launcherScript(session, this.build(session), exitFile, envFile), { mode: 0o600 });
+    await fs.chmod(launcher, 0o600);
     let output: string;
     let exitCode: number | null;
     let aborted: boolean;
@@ -85,7 +96,8 @@ export class CliAgentAdapter implements AgentAdapter {
       const tmux = new TmuxSession(tmuxSessionName(session.serviceName, session.incidentId), {
         socket: tmuxOpts.socket ?? DEFAULT_TMUX_SOCKET,
         tmuxPath: tmuxOpts.tmuxPath,
-        env: this.opts.env,
+        // The client starts the server: it gets the plain variables only (and where the socket lives), no key.
+        env: { ...baseAgentEnv(process.env), ...(process.env.TMUX_TMPDIR ? { TMUX_TMPDIR: process.env.TMUX_TMPDIR } : {}) },
         sessionEnv: { [AGENT_RUN_ENV]: marker },
       });
       // A session of the same name left by a daemon that died mid-run is ours to end.
@@ -94,6 +106,7 @@ export class CliAgentAdapter implements AgentAdapter {
       try {
         leader = await tmux.start(launcher, session.workdir, rawFile);
       } catch (e) {
+        if (envFile) await fs.rm(envFile, { force: true });
         return { status: 'failed', summary: `could not start tmux session: ${(e as Error).message}`, transcript: '', refused: [] };
       }
       session.onStarted({ attachCommand: tmux.attachCommand(), handle: tmux.name });
@@ -108,10 +121,9 @@ export class CliAgentAdapter implements AgentAdapter {
       // Unredacted terminal bytes: the runner keeps only the redacted transcript.
       await out.removeAll();
       paneGroup = leader;
+      // Read and removed by the launcher; a launcher that never ran leaves it here.
+      if (envFile) await fs.rm(envFile, { force: true });
     } else {
-      const env: Record<string, string> = {};
-      for (const [k, v] of Object.entries({ ...process.env, ...this.opts.env })) if (v !== undefined) env[k] = v;
-      env[AGENT_RUN_ENV] = marker;
       const r = await runInPty({
         launcher,
         cwd: session.workdir,

@@ -57,6 +57,11 @@ export const emergencySchema = z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
       .optional(),
+    /**
+     * Variables of the daemon's environment a CLI agent also gets. It gets only PATH, HOME, LANG/LC_*, TERM, TMPDIR,
+     * USER, LOGNAME, SHELL and its adapter's own key variables (agent-env.ts): never the rest of the daemon's env.
+     */
+    passEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')).optional(),
     /** Files (or directories) a CLI agent may touch; default: the service's config file and cwd. */
     allowedPaths: z.array(z.string().min(1)).optional(),
     /** required: Level 3 waits for a person's approval (chat, dashboard, `clawback approve`), then a human if none comes. */

@@ -8,9 +8,12 @@ export interface TmuxOptions {
   /** tmux -L socket name: production "clawback"; tests use a private one. */
   socket: string;
   tmuxPath?: string;
-  /** Env for the tmux client (and so for a tmux server it starts); also passed to the session with -e. */
+  /** The tmux client's whole environment (default: the daemon's), and so a tmux server's it starts: keep secrets out. */
   env?: Record<string, string>;
-  /** Env for the session only (-e), never the client's: a tmux server it starts must not carry it (the run's mark). */
+  /**
+   * The launcher's whole environment besides TERM: it starts under `env -i`, so nothing of the server's global
+   * environment (whoever started the server) reaches it. Put no secret here: it is in the tmux command's argv.
+   */
   sessionEnv?: Record<string, string>;
   width?: number;
   height?: number;
@@ -49,7 +52,7 @@ export class TmuxSession {
 
   /** Runs one tmux client command; rejects with tmux's stderr on a non-zero exit. */
   command(args: string[]): Promise<string> {
-    const env = { ...process.env, ...this.opts.env };
+    const env = this.opts.env ?? process.env;
     return new Promise((resolve, reject) => {
       execFile(this.tmux, ['-L', this.opts.socket, ...args], { env, timeout: TMUX_COMMAND_TIMEOUT_MS, encoding: 'utf8' }, (err, stdout, stderr) => {
         if (err) reject(new Error(`tmux ${args[0]}: ${(stderr || err.message).trim()}`));
@@ -73,10 +76,10 @@ export class TmuxSession {
    * process group), or undefined when tmux did not say.
    */
   async start(launcher: string, cwd: string, transcriptFile: string): Promise<number | undefined> {
-    const envArgs = Object.entries({ ...this.opts.env, ...this.opts.sessionEnv }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+    const sessionEnv = Object.entries(this.opts.sessionEnv ?? {}).map(([k, v]) => `${k}=${shellQuote(v)}`);
     const out = await this.command([
-      'new-session', '-d', '-P', '-F', '#{pane_pid}', '-s', this.name, '-x', String(this.opts.width ?? 200), '-y', String(this.opts.height ?? 50), '-c', cwd, ...envArgs,
-      `sh ${shellQuote(launcher)}`,
+      'new-session', '-d', '-P', '-F', '#{pane_pid}', '-s', this.name, '-x', String(this.opts.width ?? 200), '-y', String(this.opts.height ?? 50), '-c', cwd,
+      ['env', '-i', 'TERM="$TERM"', ...sessionEnv, 'sh', shellQuote(launcher)].join(' '),
       ';', 'pipe-pane', '-o', '-t', `=${this.name}:`, `cat >> ${shellQuote(transcriptFile)}`,
     ]);
     const pid = Number(out.trim().split('\n')[0]);

@@ -314,6 +314,56 @@ describe('Level 3 with a CLI agent in a bare PTY (no tmux)', () => {
   });
 });
 
+describe("Level 3: a CLI agent never gets the daemon's whole environment", () => {
+  it.each(['tmux', 'pty'] as const)('%s: only PATH/HOME/LANG/LC_*/TERM/…, the adapter\'s key and the names in passEnv arrive; the tmux server carries no secret either', async (runner) => {
+    // The daemon's own environment: a systemd EnvironmentFile with other tools' keys, its own tokens, a webhook.
+    const daemonSecrets = {
+      AWS_SECRET_ACCESS_KEY: 'aws-secret-l3c',
+      GITHUB_TOKEN: 'ghp_l3cleak',
+      CLAWBACK_API_TOKEN: 'clawback-token-l3c',
+      OPENAI_API_KEY: 'sk-other-adapter-l3c',
+      DISCORD_WEBHOOK_URL: 'https://discord.com/api/webhooks/1/l3c',
+      SSH_AUTH_SOCK: '/tmp/ssh-l3c/agent.1',
+    };
+    const wanted = { ANTHROPIC_API_KEY: 'sk-ant-l3c', MY_PROXY_CONF: 'proxy-l3c', LC_TIME: 'C' };
+    const saved = Object.fromEntries(Object.keys({ ...daemonSecrets, ...wanted }).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, daemonSecrets, wanted);
+    try {
+      scenario = await makeScenario();
+      await scenario.host.start();
+      const envFile = path.join(path.dirname(await tmpArgsFile()), 'env.json');
+      const extra: Record<string, string> = { FAKE_AGENT_ENV_FILE: envFile, FAKE_AGENT_LINGER_MS: '100' };
+      if (runner === 'tmux') extra.FAKE_AGENT_TMUX_SOCKET = SOCKET;
+      const r = await scenario.run(
+        { adapter: 'claude', timeBox: '30s', verifyWindow: '500ms', passEnv: ['MY_PROXY_CONF'] },
+        { adapterOptions: { cli: { tmux: runner === 'tmux' ? { socket: SOCKET } : false, env: cliEnv(extra) } } },
+      );
+      expect(r.outcome).toBe('fixed');
+      const got = JSON.parse(await fs.readFile(envFile, 'utf8')) as { env: Record<string, string>; tmuxGlobal: string };
+      for (const [k, v] of Object.entries(daemonSecrets)) {
+        expect(got.env[k], k).toBeUndefined();
+        expect(JSON.stringify(got.env)).not.toContain(v);
+        expect(got.tmuxGlobal).not.toContain(v);
+      }
+      expect(got.env).toMatchObject({ ...wanted, HOME: process.env.HOME });
+      expect(got.env.PATH).toContain(BIN);
+      // The key reaches the agent, never the tmux server (any later session of any adapter would inherit it).
+      expect(got.tmuxGlobal).not.toContain('sk-ant-l3c');
+      if (runner === 'tmux') expect(got.tmuxGlobal).toContain('PATH=');
+      // Nothing else from the daemon's environment (what the shell, tmux and the launcher set themselves aside).
+      const allowed = /^(PATH|HOME|LANG|LC_\w+|TERM|TMPDIR|USER|LOGNAME|SHELL|PWD|OLDPWD|SHLVL|_|TMUX|TMUX_PANE|COLORTERM|TERM_PROGRAM|TERM_PROGRAM_VERSION|ANTHROPIC_API_KEY|MY_PROXY_CONF|CLAWBACK_AGENT_RUN|CLAWBACK_TEST_CHILD|FAKE_AGENT_\w+)$/;
+      expect(Object.keys(got.env).filter((k) => !allowed.test(k))).toEqual([]);
+      // The file that carried the keys to the tmux launcher is gone.
+      await expect(fs.access(path.join(r.incidentDir!, 'agent-env'))).rejects.toThrow();
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+});
+
 describe('Level 3: nothing an agent started outlives its run', () => {
   // Not a zombie: an orphan's exit is reaped by whatever init the machine has, maybe late.
   const alive = (pid: number): boolean => isAlive(pid);
