@@ -13,6 +13,7 @@ import { Redactor } from '../observe/redact.js';
 import { learnConfigFileSecrets } from '../observe/config-file-secrets.js';
 import { earlyEvents } from '../observe/early-events.js';
 import { StateStore, type DaemonState } from './state-store.js';
+import { mergeAgentRuns, readAgentLedger } from './agent-ledger.js';
 import { findUnrecordedInstances } from './unrecorded-instances.js';
 import type { ServiceRecord } from '../decide/service-state.js';
 import { normalizeState } from '../decide/service-state.js';
@@ -493,6 +494,8 @@ export class Daemon {
     const { ctx, opts } = this;
     const { clock, stateDir } = ctx;
     const state = normalizeState(saved?.record, saved?.incident ?? null, service.autostart ? 'up' : 'down');
+    // The budget's runs as the ledger has them too: state.json may have been moved aside, or the service removed and re-added.
+    if (service.emergency) state.agentRuns = mergeAgentRuns(state.agentRuns, readAgentLedger(stateDir, service.name));
     let rt: ServiceRuntime | undefined;
     const getRt = (): ServiceRuntime => rt!;
     const preflight = opts.makePreflight?.(service, ctx);

@@ -14,6 +14,7 @@ import { runDoctor, defaultRules } from '../doctor/run-doctor.js';
 import { sha256 } from '../platform/config-file.js';
 import { readJournal } from '../observe/journal-read.js';
 import path from 'node:path';
+import { writeAgentLedger } from './agent-ledger.js';
 
 async function tail(file: string, lines: number): Promise<string> {
   const handle = await fs.open(file, 'r').catch(() => undefined);
@@ -112,6 +113,12 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
   if (!config) return undefined;
   return {
     run: async (incident, _runId, signal) => {
+      // The run is counted on disk before it starts: no lost state.json, no reload gives the service a fresh budget.
+      try {
+        await writeAgentLedger(ctx.stateDir, service.name, runtime().persisted().agentRuns);
+      } catch (err) {
+        ctx.emit({ type: 'daemon.fault', time: ctx.clock.now(), severity: 'warning', service: service.name, message: `${service.name}: the agent budget's ledger could not be written (${(err as Error).message}); the run is counted in state.json only`, details: { effect: 'agent-ledger', error: (err as Error).message } });
+      }
       const timeline = (await readJournal(path.join(ctx.stateDir, 'journal.jsonl'), { since: incident.openedAt - 60_000 })).filter((e) => e.service === service.name);
       const status = runtime().status();
       const http = service.probes.find((p) => p.kind === 'http') as { url?: string } | undefined;
