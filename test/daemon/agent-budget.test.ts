@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import YAML from 'yaml';
 import { NODE, startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
 import { httpGet, waitFor } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
@@ -114,8 +115,11 @@ describe('the agent budget across incidents (issue 16.3)', () => {
     await waitFor(() => of('incident.escalated')[0], { timeoutMs: 60_000 });
     expect(of('agent.started')).toHaveLength(1);
 
-    // A person (or a deploy script) changes something unrelated and reloads: the service is replaced with fresh counters.
-    writeFileSync(t.configFile, readFileSync(t.configFile, 'utf8').replace('verifyWindow: 2s', 'verifyWindow: 3s'));
+    // A person (or a deploy script) changes something unrelated in how it starts (its env) and reloads: the service is
+    // replaced with fresh counters (a change of only its emergency settings keeps it as it is: see reload-probe-only).
+    const doc = YAML.parse(readFileSync(t.configFile, 'utf8')) as { services: Array<Record<string, unknown>> };
+    doc.services[0]!.env = { DEPLOYED_BY: 'script' };
+    writeFileSync(t.configFile, YAML.stringify(doc));
     const r = await runCli(['reload', '--config', t.configFile, '--state-dir', t.stateDir]);
     expect(r.stdout).toContain('changed gw');
     const second = await waitFor(() => of('incident.escalated')[1], { timeoutMs: 60_000 });
