@@ -1,4 +1,5 @@
 // What an HTTP answer means for a pending alert (done, retry when, give up) and how long to back off.
+import { cutText } from '../platform/cut-text.js';
 
 export type DeliveryOutcome =
   | { kind: 'ok' }
@@ -41,7 +42,7 @@ export function bodyRetryAfter(body: string): number | undefined {
 
 function snippet(body: string): string {
   const one = body.replace(/\s+/g, ' ').trim();
-  return one.length > 200 ? `${one.slice(0, 200)}…` : one;
+  return one.length > 200 ? `${cutText(one, 200)}…` : one;
 }
 
 export function classifyAnswer(a: HttpAnswer, now: number): DeliveryOutcome {

@@ -5,6 +5,7 @@ import type { ClawbackEvent } from '../observe/events.js';
 import type { Clock } from '../platform/clock.js';
 import { parseDuration } from '../config/duration.js';
 import { readBodyUpTo } from '../platform/bounded-body.js';
+import { cutText } from '../platform/cut-text.js';
 
 /** Telegram's answers (getUpdates batches of at most 100 updates, sent messages) stay far below this. */
 const TELEGRAM_MAX_ANSWER_BYTES = 4 * 1024 * 1024;
@@ -161,7 +162,7 @@ export class TelegramCommands {
       return { text: label, callback_data: `cb:${nonce}` };
     });
     const title = kind === 'approval' ? `${e.service}: approve the Level 3 agent run?` : `${e.service} needs a human`;
-    const text = this.o.redact(`${title}\nincident ${e.incidentId}\n${e.message}`).slice(0, 3500);
+    const text = cutText(this.o.redact(`${title}\nincident ${e.incidentId}\n${e.message}`), 3500);
     const body = { chat_id: this.o.chatId, text, reply_markup: { inline_keyboard: [row] } };
     // A short outage must not cost the buttons (the alert itself is spooled by the outbox): bounded tries, and
     // none once the incident is over or the daemon stops.
@@ -259,7 +260,7 @@ export class TelegramCommands {
       this.journal('chat-command', by, `${by} via the chat: ${cmd.action} ${cmd.arg}: ${r.message}`, service || undefined, incident ?? undefined);
       reply = r.message;
     }
-    await this.call('sendMessage', { chat_id: this.o.chatId, text: this.o.redact(reply).slice(0, 3500), reply_to_message_id: msg.message_id }).catch(() => undefined);
+    await this.call('sendMessage', { chat_id: this.o.chatId, text: cutText(this.o.redact(reply), 3500), reply_to_message_id: msg.message_id }).catch(() => undefined);
   }
 
   private async handleCallback(cb: NonNullable<Update['callback_query']>): Promise<void> {
@@ -287,11 +288,11 @@ export class TelegramCommands {
     }
     const r = await this.o.actions.act(p.service, p.incidentId, p.action, by);
     this.journal('chat-command', by, `${by} via the chat: ${p.action} on ${p.service} (incident ${p.incidentId}): ${r.message}`, p.service, p.incidentId);
-    await answer(r.ok ? 'Done.' : r.message.slice(0, 190));
+    await answer(r.ok ? 'Done.' : cutText(r.message, 190));
     const when = new Date(this.o.clock.now()).toISOString().slice(11, 16);
     const line = r.ok ? `✔ ${PAST[p.action]} by ${by.replace(/^telegram:/, '')} at ${when} UTC` : `✖ ${p.action} by ${by.replace(/^telegram:/, '')} failed: ${r.message}`;
     if (cb.message) {
-      await this.call('editMessageText', { chat_id: cb.message.chat.id, message_id: cb.message.message_id, text: this.o.redact(`${cb.message.text ?? ''}\n\n${line}`).slice(0, 4000) }).catch(() => undefined);
+      await this.call('editMessageText', { chat_id: cb.message.chat.id, message_id: cb.message.message_id, text: cutText(this.o.redact(`${cb.message.text ?? ''}\n\n${line}`), 4000) }).catch(() => undefined);
     }
   }
 }

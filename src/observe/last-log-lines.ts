@@ -1,14 +1,16 @@
 // A crash summary quotes the service's last words: the final lines of its log, redacted, read with a bounded tail.
 import { open } from 'node:fs/promises';
 import type { Redactor } from './redact.js';
+import { cutText } from '../platform/cut-text.js';
 
 /** Bytes read from the end of the file at most; a line longer than this is cut. */
 const TAIL_BYTES = 64 * 1024;
 const LINE_MAX = 500;
 
 /**
- * The last `n` non-empty lines of `file` (oldest first), each passed through the redactor and cut to 500
- * characters. A missing or unreadable file gives []. Reads at most 64 KiB from the end.
+ * The last `n` non-empty lines of `file` (oldest first), each passed through the redactor and then cut to 500
+ * UTF-16 units at a code point boundary (redacted first: a cut through a secret would leave a prefix no pattern
+ * or known value matches any more). A missing or unreadable file gives []. Reads at most 64 KiB from the end.
  */
 export async function lastLogLines(file: string, n: number, redactor: Pick<Redactor, 'redact'>): Promise<string[]> {
   if (n <= 0) return [];
@@ -35,7 +37,8 @@ export async function lastLogLines(file: string, n: number, redactor: Pick<Redac
       .map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l))
       .filter((l) => l.trim() !== '')
       .slice(-n)
-      .map((l) => redactor.redact(l.length > LINE_MAX ? `${l.slice(0, LINE_MAX)}…` : l));
+      .map((l) => redactor.redact(l))
+      .map((l) => (l.length > LINE_MAX ? `${cutText(l, LINE_MAX)}…` : l));
   } catch {
     return [];
   } finally {
