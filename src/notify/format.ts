@@ -100,6 +100,8 @@ const HEADLINES: Partial<Record<EventType, string>> = {
   'prediction.warning': 'Failure predicted',
   'notify.test': 'Test notification',
   'notify.undelivered': 'Alerts undelivered',
+  'notify.commands-failing': 'Chat commands not working',
+  'notify.commands-recovered': 'Chat commands work again',
   'service.leftovers-killed': 'Leftover processes killed',
   'cluster.leader': 'This member took the lead',
   'cluster.standby': 'Standing by (another member leads)',

@@ -59,6 +59,8 @@ const STANDALONE: ReadonlySet<EventType> = new Set<EventType>([
   'prediction.warning',
   'notify.test',
   'notify.undelivered',
+  'notify.commands-failing',
+  'notify.commands-recovered',
   'cluster.failover',
   'cluster.fenced',
   'maintenance.started',

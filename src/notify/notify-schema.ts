@@ -40,6 +40,8 @@ export const EVENT_TYPES = [
   'maintenance.ended',
   'notify.test',
   'notify.undelivered',
+  'notify.commands-failing',
+  'notify.commands-recovered',
   'daemon.degraded',
   'daemon.recovered',
   'daemon.crashed',

@@ -38,7 +38,12 @@ export interface TelegramCommandsOptions {
   channelName?: string;
   /** Waits before each new try of a message with buttons that did not get through (default 5 s, 15 s, 45 s, 2 min). */
   offerRetryMs?: readonly number[];
+  /** How long getUpdates may keep failing before a person is told the commands do not work (default 2 min). */
+  failingAfterMs?: number;
 }
+
+/** getUpdates failing this long (a revoked token, another poller, no network) is news: the buttons and commands are dead. */
+const COMMANDS_FAILING_AFTER_MS = 2 * 60_000;
 
 const OFFER_RETRY_MS = [5_000, 15_000, 45_000, 120_000];
 
@@ -101,6 +106,8 @@ export class TelegramCommands {
   private offset = 0;
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
+  /** What the latest refused call answered (`HTTP 401: Unauthorized`), for the failing notice. */
+  private lastRefusal = '';
 
   constructor(private readonly o: TelegramCommandsOptions) {}
 
@@ -146,6 +153,10 @@ export class TelegramCommands {
         json = {};
       }
     }
+    if (!json.ok) {
+      const description = typeof (json as { description?: unknown }).description === 'string' ? `: ${(json as { description: string }).description}` : '';
+      this.lastRefusal = `HTTP ${res.status}${description}`;
+    }
     return json.ok ? json.result : undefined;
   }
 
@@ -188,6 +199,10 @@ export class TelegramCommands {
     const store = this.o.offsetStore;
     if (store) this.offset = Math.max(this.offset, await store.load());
     let saved = this.offset;
+    // The run of failures: when it began, how many, and whether a person was told (once per run).
+    let failingSince: number | undefined;
+    let failures = 0;
+    let told = false;
     while (!this.abort.signal.aborted) {
       try {
         const updates = await this.call<Update[]>(
@@ -197,7 +212,11 @@ export class TelegramCommands {
         );
         // Refused (a revoked token's 401, 409 while another poller holds this bot, a 5xx, a 3xx): backed off like a
         // network error, not asked again at once (that was a hot loop, hundreds of requests a second).
-        if (updates === undefined) throw new Error('getUpdates refused');
+        if (updates === undefined) throw new Error(`getUpdates refused (${this.lastRefusal || 'no answer'})`);
+        if (told) this.commandsNotice('notify.commands-recovered', failingSince!, failures, '');
+        failingSince = undefined;
+        failures = 0;
+        told = false;
         for (const u of updates ?? []) {
           this.offset = Math.max(this.offset, u.update_id + 1);
           await this.handle(u);
@@ -210,12 +229,41 @@ export class TelegramCommands {
           );
         }
         delay = 1000;
-      } catch {
+      } catch (err) {
         if (this.abort.signal.aborted) return;
+        failingSince ??= this.o.clock.now();
+        failures++;
+        if (!told && this.o.clock.now() - failingSince >= (this.o.failingAfterMs ?? COMMANDS_FAILING_AFTER_MS)) {
+          told = true;
+          this.commandsNotice('notify.commands-failing', failingSince, failures, (err as Error)?.message ?? String(err));
+        }
         await this.o.clock.sleep(delay, this.abort.signal).catch(() => undefined);
         delay = Math.min(delay * 2, 30_000);
       }
     }
+  }
+
+  /** One warning when getUpdates has failed for failingAfterMs, one when it answers again (not one per failure). */
+  private commandsNotice(type: 'notify.commands-failing' | 'notify.commands-recovered', since: number, failures: number, error: string): void {
+    const channel = this.o.channelName ?? 'telegram';
+    const forS = Math.round((this.o.clock.now() - since) / 1000);
+    this.o.emit(
+      type === 'notify.commands-failing'
+        ? {
+            type,
+            time: this.o.clock.now(),
+            severity: 'warning',
+            message: this.o.redact(`Telegram chat commands and buttons on ${channel} do not work: getUpdates has failed for ${forS} s (${failures} tries; last: ${error}). A revoked bot token, or another program polling the same bot? Alerts are still sent; still retrying`),
+            details: { channel, failures, failingForMs: this.o.clock.now() - since, error: this.o.redact(error) },
+          }
+        : {
+            type,
+            time: this.o.clock.now(),
+            severity: 'resolved',
+            message: `Telegram chat commands and buttons on ${channel} work again after ${forS} s (${failures} failed tries)`,
+            details: { channel, failures, failingForMs: this.o.clock.now() - since },
+          },
+    );
   }
 
   private journal(action: string, by: string, message: string, service?: string, incidentId?: string): void {

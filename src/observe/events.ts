@@ -48,6 +48,9 @@ export type EventType =
   | 'maintenance.ended'
   | 'notify.test'
   | 'notify.undelivered'
+  /** Telegram chat commands stopped working (getUpdates refused or unreachable past a threshold) / work again. */
+  | 'notify.commands-failing'
+  | 'notify.commands-recovered'
   | 'daemon.degraded'
   | 'daemon.recovered'
   | 'daemon.crashed'

@@ -1,0 +1,82 @@
+// getUpdates refused again and again (revoked token, another poller): one warning past the threshold, one when it works again.
+import { afterEach, describe, expect, it } from 'vitest';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { waitFor } from '../helpers/processes.js';
+import { TelegramCommands } from '../../src/notify/telegram-commands.js';
+import { systemClock, type Clock } from '../../src/platform/clock.js';
+import type { ClawbackEvent } from '../../src/observe/events.js';
+
+/** The system clock whose waits take 5 ms of real time but move the wall reading by what was asked. */
+function fastClock(): Clock {
+  const base = systemClock();
+  let offset = 0;
+  return {
+    ...base,
+    now: () => base.now() + offset,
+    sleep: (ms, signal) => {
+      offset += ms;
+      return base.sleep(5, signal);
+    },
+  };
+}
+
+describe('chat commands that stop working are announced', () => {
+  let close: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await close?.();
+    close = undefined;
+  });
+
+  it('a revoked token (401 on every getUpdates): one commands-failing warning after 2 min, one commands-recovered when it answers again', async () => {
+    let refuse = true;
+    let polls = 0;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        polls++;
+        if (refuse) return void res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error_code: 401, description: 'Unauthorized' }));
+        setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, result: [] })), 20);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const emitted: ClawbackEvent[] = [];
+    const b = new TelegramCommands({
+      apiBase: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      botToken: '123456:TEST-token-secret',
+      chatId: '100',
+      allow: [42],
+      pollTimeoutMs: 1000,
+      clock: fastClock(),
+      actions: { incidentOf: () => null, act: async () => ({ ok: true, message: '' }), statusLine: () => '' },
+      emit: (e) => emitted.push(e),
+      redact: (t) => t.replaceAll('TEST-token-secret', '[REDACTED]'),
+      channelName: 'phone',
+    });
+    close = async () => {
+      await b.stop();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    };
+    b.start();
+    // Backoff 1, 2, 4, 8, 16, 30, 30... s: a short outage (the first 5 tries, 31 s) says nothing.
+    await waitFor(() => polls >= 5 || undefined, { timeoutMs: 10_000 });
+    expect(emitted.filter((e) => e.type === 'notify.commands-failing')).toEqual([]);
+    const failing = await waitFor(() => emitted.find((e) => e.type === 'notify.commands-failing'), { timeoutMs: 10_000 });
+    expect(failing.severity).toBe('warning');
+    expect(failing.message).toContain('HTTP 401: Unauthorized');
+    expect(failing.details).toMatchObject({ channel: 'phone' });
+    expect((failing.details as { failingForMs: number }).failingForMs).toBeGreaterThanOrEqual(120_000);
+    // Still refused: no second warning.
+    const after = polls;
+    await waitFor(() => polls >= after + 5 || undefined, { timeoutMs: 10_000 });
+    expect(emitted.filter((e) => e.type === 'notify.commands-failing')).toHaveLength(1);
+    refuse = false;
+    const recovered = await waitFor(() => emitted.find((e) => e.type === 'notify.commands-recovered'), { timeoutMs: 10_000 });
+    expect(recovered.severity).toBe('resolved');
+    const ok = polls;
+    await waitFor(() => polls >= ok + 3 || undefined, { timeoutMs: 10_000 });
+    expect(emitted.map((e) => e.type)).toEqual(['notify.commands-failing', 'notify.commands-recovered']);
+    expect(JSON.stringify(emitted)).not.toContain('TEST-token-secret');
+  });
+});
