@@ -369,6 +369,24 @@ export function commandLine(pid: number): string | undefined {
   }
 }
 
+/** The pids /proc lists now, but `exceptPid` (none where /proc cannot be listed). */
+function listedPids(exceptPid: number): number[] {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const dir of names) {
+    const c = dir.charCodeAt(0);
+    if (c < 0x30 || c > 0x39) continue;
+    const pid = Number(dir);
+    if (pid !== exceptPid) out.push(pid);
+  }
+  return out;
+}
+
 /**
  * Pids of live processes whose initial environment holds exactly `NAME=value` (Linux /proc; none elsewhere, and none
  * of another user's processes): one read of each process's environment, searched as bytes.
@@ -377,20 +395,10 @@ export function pidsWithEnv(name: string, value: string, exceptPid = process.pid
   if (!HAS_PROC) return [];
   const entry = Buffer.from(`${name}=${value}\0`);
   const out: number[] = [];
-  let names: string[];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return out;
-  }
-  for (const dir of names) {
-    const c = dir.charCodeAt(0);
-    if (c < 0x30 || c > 0x39) continue;
-    const pid = Number(dir);
-    if (pid === exceptPid) continue;
+  for (const pid of listedPids(exceptPid)) {
     let env: Buffer;
     try {
-      env = readFileSync(`/proc/${dir}/environ`);
+      env = readFileSync(`/proc/${pid}/environ`);
     } catch {
       continue; // another user's process, or gone meanwhile
     }
@@ -411,21 +419,11 @@ export function pidsWithSoftLimit(limit: string, soft: number, exceptPid = proce
   const want = new RegExp(`^${limit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+${soft}\\s`, 'm');
   const uid = process.getuid?.();
   const out: number[] = [];
-  let names: string[];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return out;
-  }
-  for (const dir of names) {
-    const c = dir.charCodeAt(0);
-    if (c < 0x30 || c > 0x39) continue;
-    const pid = Number(dir);
-    if (pid === exceptPid) continue;
+  for (const pid of listedPids(exceptPid)) {
     try {
-      if (!want.test(readFileSync(`/proc/${dir}/limits`, 'utf8'))) continue;
+      if (!want.test(readFileSync(`/proc/${pid}/limits`, 'utf8'))) continue;
       // limits are world-readable: only this user's processes count.
-      if (uid !== undefined && statSync(`/proc/${dir}`).uid !== uid) continue;
+      if (uid !== undefined && statSync(`/proc/${pid}`).uid !== uid) continue;
     } catch {
       continue; // gone meanwhile
     }
