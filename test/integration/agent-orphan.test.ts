@@ -44,7 +44,8 @@ describe('Level 3 across a daemon crash', () => {
               cwd: svc,
               configFile: { path: cfg, format: 'json' },
               probes: [{ kind: 'http', url: `http://127.0.0.1:${port}/health`, interval: '300ms', timeout: '500ms', startupGrace: '5s' }],
-              emergency: { adapter: 'claude', timeBox: '5m', verifyWindow: '1s' },
+              // The fake agent's switches pass through passEnv: a CLI agent gets no other variable of the daemon's env.
+              emergency: { adapter: 'claude', timeBox: '5m', verifyWindow: '1s', passEnv: ['FAKE_AGENT_MODE', 'FAKE_AGENT_PIDS_FILE'] },
             },
           ],
         }),
