@@ -1,4 +1,5 @@
 // Chat APIs reject oversized text; we shorten it instead, never splitting a character or an escape.
+import { cutText } from '../platform/cut-text.js';
 
 export const TRUNCATION_MARKER = '… [truncated]';
 
@@ -12,7 +13,10 @@ function codePoints(text: string): string[] {
  * Never splits a surrogate pair.
  */
 export function truncateText(text: string, max: number, marker: string = TRUNCATION_MARKER): string {
-  return truncateEscaped(text, (s) => s, max, marker);
+  if (text.length <= max) return text;
+  if (max <= 0) return '';
+  // Unescaped text: the cut at a code point boundary is cutText's, with room left for the marker.
+  return marker.length >= max ? cutText(marker, max) : cutText(text, max - marker.length) + marker;
 }
 
 /**
