@@ -1,7 +1,7 @@
 // Whose is a lock file, and is that owner provably gone: pid, process start time, and when the lock was written.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
-import { hasProcFs, isAlive, processStartTime } from '../platform/proc.js';
+import { readFileSync } from 'node:fs';
+import { hasProcFs, isAlive, listedPids, processStartTime } from '../platform/proc.js';
 
 export interface LockRecord {
   pid?: number;
@@ -142,24 +142,16 @@ export function liveProcess(pid: number): LiveProcess {
  */
 export function ownerInNestedPidNamespace(pid: number, startTime?: number): number | undefined {
   if (!hasProcFs()) return undefined;
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return undefined;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
+  for (const here of listedPids()) {
     let status: string;
     try {
-      status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      status = readFileSync(`/proc/${here}/status`, 'utf8');
     } catch {
       continue;
     }
     // "NSpid: 15784 1": its pid here first, then in each nested namespace it is a member of.
     const ids = /^NSpid:\s+(.+)$/m.exec(status)?.[1]?.trim().split(/\s+/).map(Number) ?? [];
     if (!ids.slice(1).includes(pid)) continue;
-    const here = Number(entry);
     if (startTime !== undefined && processStartTime(here) !== startTime) continue;
     return here;
   }

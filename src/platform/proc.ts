@@ -370,7 +370,7 @@ export function commandLine(pid: number): string | undefined {
 }
 
 /** The pids /proc lists now, but `exceptPid` (none where /proc cannot be listed). */
-function listedPids(exceptPid: number): number[] {
+export function listedPids(exceptPid?: number): number[] {
   let names: string[];
   try {
     names = readdirSync('/proc');
