@@ -1,5 +1,6 @@
 // Per-subsystem verdicts over the gateway's /readyz answers: who is failing, since when, and whether the gateway's own recovery is past its bound.
-// Pure: (state, observation, now) -> state; the probe and the tests feed it.
+// Pure: (state, observation, now) -> state; the probe and the tests feed it. The bounds are durations, counted on the
+// monotonic clock (a step of the wall clock neither ends nor stretches them); since and dueAt are wall stamps for people.
 
 /** What /readyz says to a loopback caller (openclaw 2026.9.6, server-start createReadinessChecker). */
 export interface ReadyzBody {
@@ -28,10 +29,13 @@ export interface SubsystemVerdict {
   kind: SubsystemKind;
   /** For a channel: its id (the accounts are named by the gateway's channel status, when asked). */
   channel?: string;
-  /** First seen failing in this run of failures (epoch ms). */
+  /** First seen failing in this run of failures (epoch ms, for people). */
   since: number;
-  /** When Clawback may step in. */
+  /** When Clawback may step in (epoch ms, for people: re-read from the monotonic due time at each answer). */
   dueAt: number;
+  /** since and dueAt on the monotonic clock: what the bound is counted on. */
+  sinceMono: number;
+  dueMono: number;
   /** The gateway's own words (plugin-reload reason, agent database refusal). */
   detail?: string;
 }
@@ -77,15 +81,23 @@ export function parseReadyz(text: string): ReadyzBody | undefined {
   return body;
 }
 
-function dueAt(kind: SubsystemKind, since: number, body: ReadyzBody, b: Bounds): number {
-  if (kind === 'channel') return since + b.channelMs;
+/** A reading of both clocks: wall (epoch ms) for stamps and the gateway's own deadlines, mono for the bounds. */
+export interface Now {
+  wall: number;
+  mono: number;
+}
+
+/** The monotonic time Clawback may step in for a part failing since sinceMono. */
+function dueMono(kind: SubsystemKind, sinceMono: number, body: ReadyzBody, b: Bounds, now: Now): number {
+  if (kind === 'channel') return sinceMono + b.channelMs;
   if (kind === 'plugin-reload') {
     const pr = body.pluginReload;
-    if (pr?.phase === 'failed') return since; // its own recovery already gave up
-    if (typeof pr?.deadlineAtMs === 'number' && Number.isFinite(pr.deadlineAtMs)) return Math.max(since, pr.deadlineAtMs) + b.pluginReloadSlackMs;
-    return since + b.otherMs;
+    if (pr?.phase === 'failed') return sinceMono; // its own recovery already gave up
+    // The gateway's deadline is on its wall clock, which is ours: what is left of it is read now, in this answer.
+    if (typeof pr?.deadlineAtMs === 'number' && Number.isFinite(pr.deadlineAtMs)) return Math.max(sinceMono, now.mono + (pr.deadlineAtMs - now.wall)) + b.pluginReloadSlackMs;
+    return sinceMono + b.otherMs;
   }
-  return since + b.otherMs;
+  return sinceMono + b.otherMs;
 }
 
 function detailOf(kind: SubsystemKind, name: string, body: ReadyzBody): string | undefined {
@@ -102,15 +114,16 @@ function detailOf(kind: SubsystemKind, name: string, body: ReadyzBody): string |
 }
 
 /** Folds one /readyz answer in: new failures start their clock, recovered ones are dropped, bounds follow the gateway's deadlines. */
-export function observe(prev: ReadinessState, body: ReadyzBody, now: number, instanceStartedAt: number | undefined, b: Bounds): ReadinessState {
+export function observe(prev: ReadinessState, body: ReadyzBody, now: Now, instanceStartedAt: number | undefined, b: Bounds): ReadinessState {
   const carried = prev.instanceStartedAt === instanceStartedAt ? prev.failing : {};
   const failing: Record<string, SubsystemVerdict> = {};
   const names = body.ready ? [] : body.failing;
   for (const name of names) {
     const kind = kindOf(name);
     const old = carried[name];
-    const since = old?.since ?? now;
-    const v: SubsystemVerdict = { name, kind, since, dueAt: dueAt(kind, since, body, b) };
+    const sinceMono = old?.sinceMono ?? now.mono;
+    const due = dueMono(kind, sinceMono, body, b, now);
+    const v: SubsystemVerdict = { name, kind, since: old?.since ?? now.wall, dueAt: now.wall + (due - now.mono), sinceMono, dueMono: due };
     if (kind === 'channel') v.channel = name;
     const detail = detailOf(kind, name, body);
     if (detail) v.detail = detail;
@@ -119,11 +132,11 @@ export function observe(prev: ReadinessState, body: ReadyzBody, now: number, ins
   return { instanceStartedAt, failing };
 }
 
-/** Subsystems past their bound, the first due first (the one Clawback acts on). */
-export function overdue(s: ReadinessState, now: number): SubsystemVerdict[] {
+/** Subsystems past their bound at monotonic time mono, the first due first (the one Clawback acts on). */
+export function overdue(s: ReadinessState, mono: number): SubsystemVerdict[] {
   return Object.values(s.failing)
-    .filter((v) => now >= v.dueAt)
-    .sort((a, b) => a.dueAt - b.dueAt || a.name.localeCompare(b.name));
+    .filter((v) => mono >= v.dueMono)
+    .sort((a, b) => a.dueMono - b.dueMono || a.name.localeCompare(b.name));
 }
 
 /**

@@ -21,9 +21,9 @@ export function createReadinessProbe(config: ProbeConfigOf<'openclaw-readiness'>
       if (!body) {
         return { status: 'unknown', message: `${config.url}: HTTP ${ex.status} without the gateway's readiness JSON`, latencyMs: ex.latencyMs };
       }
-      const now = clock.now();
+      const now = { wall: clock.now(), mono: clock.monotonic() };
       state = observe(state, body, now, target.startedAt, bounds);
-      const failing = Object.values(state.failing).sort((a, b) => a.since - b.since);
+      const failing = Object.values(state.failing).sort((a, b) => a.sinceMono - b.sinceMono);
       const details = {
         failing: failing.map((v) => ({ name: v.name, kind: v.kind, since: v.since, dueAt: v.dueAt, ...(v.channel ? { channel: v.channel } : {}), ...(v.detail ? { detail: v.detail } : {}) })),
         ...(body.suppressed?.length ? { suppressed: body.suppressed } : {}),
@@ -32,16 +32,16 @@ export function createReadinessProbe(config: ProbeConfigOf<'openclaw-readiness'>
         const note = body.suppressed?.length ? ` (autostart suppressed by the gateway's own breaker: ${body.suppressed.join(', ')})` : '';
         return { status: 'success', message: `ready${note}`, latencyMs: ex.latencyMs, details };
       }
-      const due = overdue(state, now);
+      const due = overdue(state, now.mono);
       const describe = (v: (typeof failing)[number]): string =>
-        `${v.kind === 'channel' ? `channel ${v.name}` : v.name} failing for ${formatDuration(now - v.since)}${v.detail ? ` (${v.detail})` : ''}`;
+        `${v.kind === 'channel' ? `channel ${v.name}` : v.name} failing for ${formatDuration(now.mono - v.sinceMono)}${v.detail ? ` (${v.detail})` : ''}`;
       if (due.length === 0) {
-        const next = Math.min(...failing.map((v) => v.dueAt));
+        const next = Math.min(...failing.map((v) => v.dueMono));
         // Within the bound: the gateway's own recovery (channel auto-restart, health monitor, plugin rollback) has its turn.
         return {
           status: 'success',
           finding: 'readiness-degraded',
-          message: `${failing.map(describe).join('; ')}; the gateway's own recovery has ${formatDuration(Math.max(0, next - now))} left`,
+          message: `${failing.map(describe).join('; ')}; the gateway's own recovery has ${formatDuration(Math.max(0, next - now.mono))} left`,
           latencyMs: ex.latencyMs,
           details,
         };

@@ -13,6 +13,8 @@ import { httpGet, killTree, spawnMarked, waitFor, type MarkedChild } from '../he
 
 const FAKE_GATEWAY = fileURLToPath(new URL('./fixtures/fake-gateway.mjs', import.meta.url));
 const B = { channelMs: 600_000, pluginReloadSlackMs: 30_000, otherMs: 120_000 };
+/** Both clocks at t (the pure tests need no step; readiness-clock-step.test.ts steps the wall clock). */
+const at = (t: number) => ({ wall: t, mono: t });
 
 describe('readiness verdicts', () => {
   it('reads the gateway body and names each part by kind', () => {
@@ -27,28 +29,28 @@ describe('readiness verdicts', () => {
   });
 
   it('gives a channel its bound from the first failure, keeps the clock across answers, forgets it once ready and on a new instance', () => {
-    let s = observe(emptyReadiness(), { ready: false, failing: ['telegram'] }, 1000, 50, B);
+    let s = observe(emptyReadiness(), { ready: false, failing: ['telegram'] }, at(1000), 50, B);
     expect(s.failing.telegram).toMatchObject({ since: 1000, dueAt: 601_000, kind: 'channel', channel: 'telegram' });
-    s = observe(s, { ready: false, failing: ['telegram', 'discord'] }, 400_000, 50, B);
+    s = observe(s, { ready: false, failing: ['telegram', 'discord'] }, at(400_000), 50, B);
     expect(s.failing.telegram!.since).toBe(1000);
     expect(overdue(s, 600_999)).toEqual([]);
     expect(overdue(s, 601_000).map((v) => v.name)).toEqual(['telegram']);
     expect(findingFor(s.failing.telegram!)).toBe('readiness:channel:telegram');
     expect(scopeOfFinding('readiness:channel:telegram')).toEqual({ kind: 'channel', channel: 'telegram' });
     expect(scopeOfFinding('readiness:plugin-reload')).toBeUndefined();
-    s = observe(s, { ready: false, failing: ['discord'] }, 500_000, 50, B);
+    s = observe(s, { ready: false, failing: ['discord'] }, at(500_000), 50, B);
     expect(Object.keys(s.failing)).toEqual(['discord']);
-    s = observe(s, { ready: false, failing: ['discord'] }, 500_100, 60, B);
+    s = observe(s, { ready: false, failing: ['discord'] }, at(500_100), 60, B);
     expect(s.failing.discord!.since).toBe(500_100);
-    expect(observe(s, { ready: true, failing: [] }, 600_000, 60, B).failing).toEqual({});
+    expect(observe(s, { ready: true, failing: [] }, at(600_000), 60, B).failing).toEqual({});
   });
 
   it("follows a plugin reload's own deadline, and steps in at once when the gateway says its recovery failed", () => {
-    const s = observe(emptyReadiness(), { ready: false, failing: ['plugin-reload'], pluginReload: { pluginIds: ['x'], phase: 'recovering', deadlineAtMs: 90_000, reason: 'rollback' } }, 1000, 1, B);
+    const s = observe(emptyReadiness(), { ready: false, failing: ['plugin-reload'], pluginReload: { pluginIds: ['x'], phase: 'recovering', deadlineAtMs: 90_000, reason: 'rollback' } }, at(1000), 1, B);
     expect(s.failing['plugin-reload']).toMatchObject({ dueAt: 120_000, detail: 'phase recovering; plugins x; rollback' });
-    const f = observe(emptyReadiness(), { ready: false, failing: ['plugin-reload'], pluginReload: { phase: 'failed' } }, 1000, 1, B);
+    const f = observe(emptyReadiness(), { ready: false, failing: ['plugin-reload'], pluginReload: { phase: 'failed' } }, at(1000), 1, B);
     expect(overdue(f, 1000)).toHaveLength(1);
-    const db = observe(emptyReadiness(), { ready: false, failing: ['agent-database:main'], agentDatabases: [{ agentId: 'main', reason: 'schema newer than supported' }] }, 0, 1, B);
+    const db = observe(emptyReadiness(), { ready: false, failing: ['agent-database:main'], agentDatabases: [{ agentId: 'main', reason: 'schema newer than supported' }] }, at(0), 1, B);
     expect(db.failing['agent-database:main']).toMatchObject({ dueAt: 120_000, detail: 'schema newer than supported' });
   });
 });
