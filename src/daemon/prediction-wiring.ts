@@ -76,13 +76,17 @@ export class ServicePredictor {
   onProbeResult(r: ProbeTickReport): void {
     const now = this.ctx.clock.now();
     const mono = this.ctx.clock.monotonic();
+    // The samples are timed on the monotonic clock: the window and the slope are durations, and a wall clock stepped an
+    // hour (NTP, date -s) left every sample outside the window (forward) or cleared it (back), the forecast blind for
+    // a whole window. The planned times (crossing, quiet window) are wall times for people and the calendar.
     if (r.kind === 'memory' && this.memory && r.result.value !== undefined && this.limit !== undefined) {
-      this.memory.add({ bytes: r.result.value, t: now });
+      this.memory.add({ bytes: r.result.value, t: mono });
       // The trend fit is O(n^2) in the window's samples: once every evalEveryMs (30 s for a 10-minute window)
       // is plenty for a horizon of minutes, and keeps 100 services' probes cheap.
       if (this.lastMemoryEval !== undefined && mono - this.lastMemoryEval < this.memoryEvalEveryMs) return;
       this.lastMemoryEval = mono;
-      const forecast = this.memory.forecast(this.limit, now);
+      const fit = this.memory.forecast(this.limit, mono);
+      const forecast: MemoryForecast = { ...fit, predictedCrossingAt: fit.etaMs === null ? null : now + fit.etaMs };
       this.lastForecast = forecast;
       const decision = decideProactive({
         forecast,
@@ -108,10 +112,10 @@ export class ServicePredictor {
       if (decision.action === 'restart') this.actions.restart(decision.reason);
     }
     if (r.kind === 'http' && r.name === this.httpProbe && this.latency) {
-      this.latency.addProbeResult(r.result, now);
+      this.latency.addProbeResult(r.result, mono);
       if (this.lastLatencyEval !== undefined && mono - this.lastLatencyEval < this.latencyEvalEveryMs) return;
       this.lastLatencyEval = mono;
-      const trend = this.latency.evaluate(now);
+      const trend = this.latency.evaluate(mono);
       this.lastLatency = trend;
       if (trend.warning && !this.latencyWarned) {
         this.latencyWarned = true;

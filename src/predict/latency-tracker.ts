@@ -46,13 +46,13 @@ export class LatencyTracker {
     return this.window.push(sample);
   }
 
-  /** Records an http probe result (unknown results are ignored); t defaults to the clock's now. */
-  addProbeResult(result: ProbeResult, t: number = this.clock.now()): boolean {
+  /** Records an http probe result (unknown results are ignored); t defaults to the clock's monotonic time. */
+  addProbeResult(result: ProbeResult, t: number = this.clock.monotonic()): boolean {
     const sample = latencySampleFromProbe(t, result);
     return sample ? this.window.push(sample) : false;
   }
 
-  evaluate(now: number = this.clock.now()): LatencyTrend {
+  evaluate(now: number = this.clock.monotonic()): LatencyTrend {
     return analyzeLatencyTrend(this.window.within(now, this.trend.windowMs), now, this.trend, this.scratch);
   }
 

@@ -37,13 +37,14 @@ export class MemoryForecaster {
     return new MemoryForecaster({ clock, windowMs: config.window, minSamples: config.minSamples, ...(scratch ? { scratch } : {}) });
   }
 
-  /** Records one reading; t defaults to the clock's now. Returns false when the sample was skipped. */
+  /** Records one reading; t defaults to the clock's monotonic time (a window is a duration). False when skipped. */
   add(sample: { bytes: number; t?: number }): boolean {
     if (!Number.isFinite(sample.bytes) || sample.bytes < 0) return false;
-    return this.window.push({ t: sample.t ?? this.clock.now(), bytes: sample.bytes });
+    return this.window.push({ t: sample.t ?? this.clock.monotonic(), bytes: sample.bytes });
   }
 
-  forecast(limitBytes: number | undefined, now: number = this.clock.now()): MemoryForecast {
+  /** The fit at now, on the samples' clock (predictedCrossingAt too: a caller shows now-on-the-wall + etaMs). */
+  forecast(limitBytes: number | undefined, now: number = this.clock.monotonic()): MemoryForecast {
     return analyzeMemoryTrend(this.window.within(now, this.trend.windowMs), limitBytes, now, this.trend, this.scratch);
   }
 

@@ -1,7 +1,7 @@
 // A bounded, time-ordered ring buffer of samples, so a forecaster's memory never grows with uptime.
 
 export interface TimedSample {
-  /** Epoch milliseconds. */
+  /** Milliseconds on one clock for the whole window (the daemon feeds the monotonic clock). */
   t: number;
 }
 
@@ -41,7 +41,7 @@ export class SampleWindow<T extends TimedSample> {
 
   /**
    * Adds a sample. Returns false when it was skipped (too close to the previous one or not finite).
-   * A sample older than the last one means the wall clock stepped back: the buffer restarts from it.
+   * A sample older than the last one means its clock went back (a caller on the wall clock): the buffer restarts from it.
    */
   push(sample: T): boolean {
     if (!Number.isFinite(sample.t)) return false;
