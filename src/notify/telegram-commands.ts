@@ -199,7 +199,8 @@ export class TelegramCommands {
     const store = this.o.offsetStore;
     if (store) this.offset = Math.max(this.offset, await store.load());
     let saved = this.offset;
-    // The run of failures: when it began, how many, and whether a person was told (once per run).
+    // The run of failures: when it began (monotonic: a duration, which a step of the wall clock must neither end nor
+    // stretch), how many, and whether a person was told (once per run).
     let failingSince: number | undefined;
     let failures = 0;
     let told = false;
@@ -231,9 +232,9 @@ export class TelegramCommands {
         delay = 1000;
       } catch (err) {
         if (this.abort.signal.aborted) return;
-        failingSince ??= this.o.clock.now();
+        failingSince ??= this.o.clock.monotonic();
         failures++;
-        if (!told && this.o.clock.now() - failingSince >= (this.o.failingAfterMs ?? COMMANDS_FAILING_AFTER_MS)) {
+        if (!told && this.o.clock.monotonic() - failingSince >= (this.o.failingAfterMs ?? COMMANDS_FAILING_AFTER_MS)) {
           told = true;
           this.commandsNotice('notify.commands-failing', failingSince, failures, (err as Error)?.message ?? String(err));
         }
@@ -243,10 +244,11 @@ export class TelegramCommands {
     }
   }
 
-  /** One warning when getUpdates has failed for failingAfterMs, one when it answers again (not one per failure). */
+  /** One warning when getUpdates has failed for failingAfterMs, one when it answers again (not one per failure); since: monotonic. */
   private commandsNotice(type: 'notify.commands-failing' | 'notify.commands-recovered', since: number, failures: number, error: string): void {
     const channel = this.o.channelName ?? 'telegram';
-    const forS = Math.round((this.o.clock.now() - since) / 1000);
+    const forMs = this.o.clock.monotonic() - since;
+    const forS = Math.round(forMs / 1000);
     this.o.emit(
       type === 'notify.commands-failing'
         ? {
@@ -254,14 +256,14 @@ export class TelegramCommands {
             time: this.o.clock.now(),
             severity: 'warning',
             message: this.o.redact(`Telegram chat commands and buttons on ${channel} do not work: getUpdates has failed for ${forS} s (${failures} tries; last: ${error}). A revoked bot token, or another program polling the same bot? Alerts are still sent; still retrying`),
-            details: { channel, failures, failingForMs: this.o.clock.now() - since, error: this.o.redact(error) },
+            details: { channel, failures, failingForMs: forMs, error: this.o.redact(error) },
           }
         : {
             type,
             time: this.o.clock.now(),
             severity: 'resolved',
             message: `Telegram chat commands and buttons on ${channel} work again after ${forS} s (${failures} failed tries)`,
-            details: { channel, failures, failingForMs: this.o.clock.now() - since },
+            details: { channel, failures, failingForMs: forMs },
           },
     );
   }
