@@ -36,10 +36,18 @@ export interface IncludeProblem {
   problem: string;
 }
 
-/** Included files (followed to MAX_DEPTH levels) that are missing or do not parse; [] for a config without includes. */
-export async function includeProblems(configPath: string, value: unknown, format: ConfigFormat): Promise<IncludeProblem[]> {
-  if (format !== 'json5' && format !== 'json') return [];
-  const out: IncludeProblem[] = [];
+/** An included file as read: its bytes and, when they parse, its value. */
+export interface IncludedFile {
+  file: string;
+  content: Buffer;
+  value?: unknown;
+}
+
+/** Every file a config includes (followed to MAX_DEPTH levels) as read now, and the ones that are missing or do not parse. */
+export async function readIncludes(configPath: string, value: unknown, format: ConfigFormat): Promise<{ files: IncludedFile[]; problems: IncludeProblem[] }> {
+  const files: IncludedFile[] = [];
+  const problems: IncludeProblem[] = [];
+  if (format !== 'json5' && format !== 'json') return { files, problems };
   const seen = new Set<string>([path.resolve(configPath)]);
   let level: Array<{ from: string; value: unknown }> = [{ from: configPath, value }];
   for (let depth = 0; depth < MAX_DEPTH && level.length > 0; depth++) {
@@ -48,22 +56,33 @@ export async function includeProblems(configPath: string, value: unknown, format
       for (const file of includedFiles(v, from)) {
         if (seen.has(file)) continue;
         seen.add(file);
-        const text = await fs.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => err);
-        if (text instanceof Error) {
-          out.push({ file, problem: text.code === 'ENOENT' ? 'missing' : `unreadable: ${text.message}` });
+        const content = await fs.readFile(file).catch((err: NodeJS.ErrnoException) => err);
+        if (content instanceof Error) {
+          problems.push({ file, problem: content.code === 'ENOENT' ? 'missing' : `unreadable: ${content.message}` });
           continue;
         }
-        const parsed = parseConfigText(text, 'json5');
-        if (!parsed.ok) out.push({ file, problem: `unparseable: ${parsed.error.slice(0, 160)}` });
-        else next.push({ from: file, value: parsed.value });
+        const parsed = parseConfigText(content.toString('utf8'), 'json5');
+        if (!parsed.ok) {
+          files.push({ file, content });
+          problems.push({ file, problem: `unparseable: ${parsed.error.slice(0, 160)}` });
+        } else {
+          files.push({ file, content, value: parsed.value });
+          next.push({ from: file, value: parsed.value });
+        }
       }
     }
     level = next;
   }
-  return out;
+  return { files, problems };
+}
+
+/** Included files (followed to MAX_DEPTH levels) that are missing or do not parse; [] for a config without includes. */
+export async function includeProblems(configPath: string, value: unknown, format: ConfigFormat): Promise<IncludeProblem[]> {
+  return (await readIncludes(configPath, value, format)).problems;
 }
 
 /** "<file> (<problem>), ..." for a message. */
 export function describeIncludeProblems(list: readonly IncludeProblem[]): string {
   return list.map((p) => `${p.file} (${p.problem})`).join(', ');
 }
+

@@ -79,4 +79,15 @@ describe('config-restore with a split config', () => {
     expect(report.outcomes[0]).toMatchObject({ applied: true, verified: true });
     expect(await fs.readFile(fx.configPath, 'utf8')).toBe(SPLIT);
   });
+
+  it("the service's doctor fixing only an included file: judged on the included file as it is now, not on the run's earlier verdict", async () => {
+    await fs.writeFile(agents, '{ workspace: "/new", '); // truncated
+    const doctor = await fx.script('fix-include.mjs', `import { writeFileSync } from 'node:fs';\nwriteFileSync(process.argv[2], '{ workspace: "/new" }\\n');\n`);
+    fx.withService({ doctor: { command: [process.execPath, doctor, agents] } });
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    expect(report.outcomes[0]).toMatchObject({ applied: true, verified: true, details: { method: 'service-doctor' } });
+    expect(report.outcomes[0]!.message).toContain("repaired by the service's own doctor");
+    expect(await fs.readFile(agents, 'utf8')).toBe('{ workspace: "/new" }\n');
+    expect(await fs.readFile(fx.configPath, 'utf8')).toBe(SPLIT);
+  });
 });
