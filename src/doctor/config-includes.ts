@@ -81,8 +81,48 @@ export async function includeProblems(configPath: string, value: unknown, format
   return (await readIncludes(configPath, value, format)).problems;
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** OpenClaw's include merge: objects merge recursively, arrays concatenate, otherwise `over` wins. */
+function merge(base: unknown, over: unknown): unknown {
+  if (Array.isArray(base) && Array.isArray(over)) return [...base, ...over];
+  if (!isObject(base) || !isObject(over)) return over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = k in out ? merge(out[k], v) : v;
+  return out;
+}
+
+/**
+ * The config as the service reads it: every `$include` replaced by its file's value, sibling keys winning (OpenClaw's
+ * semantics), so settings kept in an included file are seen where they apply. `files` maps an included file's path to
+ * its parsed value; an include that is missing, unparseable or part of a cycle contributes nothing.
+ */
+export function resolveIncludes(configPath: string, value: unknown, files: ReadonlyMap<string, unknown>, chain: readonly string[] = [path.resolve(configPath)]): unknown {
+  if (Array.isArray(value)) return value.map((v) => resolveIncludes(configPath, v, files, chain));
+  if (!isObject(value)) return value;
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (k !== KEY) rest[k] = resolveIncludes(configPath, v, files, chain);
+  if (!(KEY in value)) return rest;
+  const list = Array.isArray(value[KEY]) ? (value[KEY] as unknown[]) : [value[KEY]];
+  let included: unknown = {};
+  for (const p of list) {
+    if (typeof p !== 'string') continue;
+    const file = path.resolve(path.dirname(configPath), p);
+    if (chain.includes(file) || chain.length > MAX_DEPTH || !files.has(file)) continue;
+    included = merge(included, resolveIncludes(file, files.get(file), files, [...chain, file]));
+  }
+  return Object.keys(rest).length === 0 ? included : merge(isObject(included) ? included : {}, rest);
+}
+
 /** "<file> (<problem>), ..." for a message. */
 export function describeIncludeProblems(list: readonly IncludeProblem[]): string {
   return list.map((p) => `${p.file} (${p.problem})`).join(', ');
 }
 
+/** A parsed config with its includes read and resolved: what the service sees, and the included files it came from. */
+export async function resolvedConfig(configPath: string, value: unknown, format: ConfigFormat): Promise<{ value: unknown; files: IncludedFile[] }> {
+  const { files } = await readIncludes(configPath, value, format);
+  if (files.length === 0) return { value, files };
+  const values = new Map(files.filter((f) => f.value !== undefined).map((f) => [f.file, f.value]));
+  return { value: resolveIncludes(configPath, value, values), files };
+}

@@ -5,7 +5,9 @@ import type { DoctorContext, RunResult } from './types.js';
 import type { ConfigState } from './config-validity.js';
 import { checkFileFor } from './validity-cache.js';
 import { describeRun, runnerOf, serviceEnv } from './command-runner.js';
-import { changedMeanwhileMessage, keepEvidence, putLinkBack, readCurrent, readLinkText, replaceFile, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
+import { changedMeanwhileMessage, keepEvidence, putLinkBack, readCurrent, readLinkText, replaceFile, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince, type CurrentFile } from './safe-user-write.js';
+import type { SnapshotEntry } from './snapshot-store.js';
+import { resolvedConfig } from './config-includes.js';
 import { lineDiff } from './line-diff.js';
 import { harmfulChanges, protectedChanges, protectedPatterns, type ProtectedChange } from './protected-settings.js';
 import { semanticDiff, describeDiff } from './semantic-diff.js';
@@ -50,6 +52,17 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
   const beforeFile = spec ? await readCurrent(spec.path) : undefined;
   const pre = spec && beforeFile ? await snapshotBeforeRepair(ctx.snapshots, spec.path, beforeFile, 'before service doctor') : undefined;
   const before = beforeFile?.content ? sha256(beforeFile.content) : undefined;
+  const format = spec ? detectFormat(spec.path, spec.format) : 'json';
+  const parsedBefore = beforeFile?.content ? parseConfigText(beforeFile.content.toString('utf8'), format) : undefined;
+  // A split config ($include): the doctor may write an included file too (the token lives there), so each is
+  // snapshotted, and protected settings are compared as the service sees them, includes resolved.
+  const resolvedBefore = spec && parsedBefore?.ok ? await resolvedConfig(spec.path, parsedBefore.value, format) : undefined;
+  const included = new Map<string, { read: CurrentFile; entry: SnapshotEntry }>();
+  for (const f of resolvedBefore?.files ?? []) {
+    const read = await readCurrent(f.file);
+    const entry = await snapshotBeforeRepair(ctx.snapshots, f.file, read, `before service doctor (included by ${spec!.path})`);
+    if (entry) included.set(f.file, { read, entry });
+  }
   // A config kept elsewhere and linked (a dotfiles repo): a tool that writes by rename replaces the link with a file.
   const linkText = spec ? await readLinkText(spec.path) : undefined;
   let ranNote = '';
@@ -68,6 +81,7 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
     stdout: tail(r.stdout),
     stderr: tail(r.stderr),
     preRepairSnapshot: pre?.id ?? null,
+    ...(included.size > 0 ? { includedSnapshots: Object.fromEntries([...included].map(([f, i]) => [f, i.entry.id])) } : {}),
   };
   const base = { ran: r.error === undefined, ok, run: r, protectedLost: [] as ProtectedChange[], details };
 
@@ -85,15 +99,18 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
   const afterFile = await readCurrent(spec.path);
   const afterCheck = await checkFileFor(ctx);
   const afterSha = afterFile.content ? sha256(afterFile.content) : undefined;
-  const changed = before !== afterSha;
-  const format = detectFormat(spec.path, spec.format);
-  const parsedBefore = beforeFile.content ? parseConfigText(beforeFile.content.toString('utf8'), format) : undefined;
+  const mainChanged = before !== afterSha;
+  const changedIncludes: string[] = [];
+  for (const [file, i] of included) if (!(await unchangedSince(i.read))) changedIncludes.push(file);
+  if (changedIncludes.length > 0) details.changedIncludes = changedIncludes;
+  const changed = mainChanged || changedIncludes.length > 0;
   const parsedAfter = afterFile.content ? parseConfigText(afterFile.content.toString('utf8'), format) : undefined;
   let lost: ProtectedChange[] = [];
   if (changed && parsedBefore?.ok) {
-    const afterValue = parsedAfter?.ok ? parsedAfter.value : undefined;
-    lost = harmfulChanges(protectedChanges(parsedBefore.value, afterValue, protectedPatterns(ctx.service)));
-    details.semanticDiff = parsedAfter?.ok ? semanticDiff(parsedBefore.value, parsedAfter.value) : null;
+    const beforeValue = resolvedBefore?.value ?? parsedBefore.value;
+    const afterValue = parsedAfter?.ok ? (await resolvedConfig(spec.path, parsedAfter.value, format)).value : undefined;
+    lost = harmfulChanges(protectedChanges(beforeValue, afterValue, protectedPatterns(ctx.service)));
+    details.semanticDiff = parsedAfter?.ok ? semanticDiff(beforeValue, afterValue) : null;
   }
   details.diff = {
     sizeBefore: beforeFile.content?.length ?? null,
@@ -122,15 +139,19 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
     const original = await ctx.snapshots.read(pre);
     // A rollback lands only on what the doctor left (compared right before the rename).
     const sameFile = afterFile.realPath === beforeFile.realPath;
-    if (!sameFile) await replaceFile(beforeFile.realPath, original, beforeFile.mode);
+    if (!mainChanged) {
+      // Only included files changed: the main file is left as it is.
+    } else if (!sameFile) await replaceFile(beforeFile.realPath, original, beforeFile.mode);
     else if (!(await replaceIfUnchanged(afterFile, original, beforeFile.mode))) {
       details.changedMeanwhile = true;
       const out: GuardedDoctorResult = { ...base, protectedLost: lost, changed, rolledBack: false, changedMeanwhile: true, state: (await checkFileFor(ctx)).state, message: `${ranText}${ranNote}; not rolled back: ${changedMeanwhileMessage(spec.path)}; the doctor's version is kept at ${evidence ?? '(none)'}`, details };
       if (before) out.before = before;
       return out;
     }
+    const includes = await rollBackIncludes(ctx, included, changedIncludes);
+    if (includes.rolledBack.length > 0 || includes.notes.length > 0) details.includesRolledBack = includes;
     details.rolledBack = true;
-    details.evidence = evidence ?? null;
+    details.evidence = mainChanged ? (evidence ?? null) : null;
     const why = lost.length > 0
       ? `it ${lost.map((c) => `${c.change} ${c.path}`).join(', ')} (protected)`
       : invalidAfter
@@ -142,7 +163,11 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
       changed,
       rolledBack: true,
       state: (await checkFileFor(ctx)).state,
-      message: `${DOCTOR_ROLLED_BACK}: ${ranText}, ${why}${ranNote}; ${evidence ? `its version is kept at ${evidence}` : 'it had deleted the file'}`,
+      message:
+        `${DOCTOR_ROLLED_BACK}: ${ranText}, ${why}${ranNote}; ` +
+        (mainChanged ? (evidence ? `its version is kept at ${evidence}` : 'it had deleted the file') : `${spec.path} itself was not changed`) +
+        (includes.rolledBack.length > 0 ? `; included file(s) it changed, rolled back: ${includes.rolledBack.map((r) => `${r.file}${r.evidence ? ` (its version kept at ${r.evidence})` : ' (it had deleted it)'}`).join(', ')}` : '') +
+        (includes.notes.length > 0 ? `; ${includes.notes.join('; ')}` : ''),
       after: sha256(original),
       details,
     };
@@ -156,4 +181,23 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
   if (before) out.before = before;
   if (afterSha) out.after = afterSha;
   return out;
+}
+
+/** Puts back the included files the doctor changed, from their pre-run snapshots, keeping what it wrote as evidence. */
+async function rollBackIncludes(
+  ctx: DoctorContext,
+  included: ReadonlyMap<string, { read: CurrentFile; entry: SnapshotEntry }>,
+  changed: readonly string[],
+): Promise<{ rolledBack: Array<{ file: string; evidence: string | null }>; notes: string[] }> {
+  const rolledBack: Array<{ file: string; evidence: string | null }> = [];
+  const notes: string[] = [];
+  for (const file of changed) {
+    const i = included.get(file)!;
+    const now = await readCurrent(i.read.realPath);
+    const evidence = now.content ? await keepEvidence(now.realPath, now.content, now.mode, ctx.clock) : undefined;
+    const original = await ctx.snapshots.read(i.entry);
+    if (await replaceIfUnchanged(now, original, i.read.mode)) rolledBack.push({ file, evidence: evidence ?? null });
+    else notes.push(`included file ${file} not rolled back: ${changedMeanwhileMessage(file)}; its pre-run copy is snapshot ${i.entry.id}`);
+  }
+  return { rolledBack, notes };
 }

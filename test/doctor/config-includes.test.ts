@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { runDoctor } from '../../src/doctor/run-doctor.js';
 import { configRestoreRule } from '../../src/doctor/rule-config-restore.js';
-import { includeDirectives, includeProblems } from '../../src/doctor/config-includes.js';
+import { includeDirectives, includeProblems, resolveIncludes } from '../../src/doctor/config-includes.js';
 import { makeFixture, recordGood, type DoctorFixture } from './doctor-fixtures.js';
 
 /** Resolves top-level `{ $include: "<file>" }` sections like OpenClaw, then wants an integer port. */
@@ -42,6 +42,14 @@ describe('includeDirectives / includeProblems', () => {
     } finally {
       await fx.cleanup();
     }
+  });
+  it('resolves includes like OpenClaw: sibling keys win, arrays concatenate, a cycle or an unread file adds nothing', () => {
+    const files = new Map<string, unknown>([
+      ['/c/gw.json5', { auth: { token: 'in-include', mode: 'token' }, list: [1] }],
+      ['/c/loop.json5', { $include: './loop.json5', x: 1 }],
+    ]);
+    const main = { gateway: { $include: './gw.json5', auth: { mode: 'password' }, list: [2] }, l: { $include: './loop.json5' }, m: { $include: './gone.json5' } };
+    expect(resolveIncludes('/c/main.json5', main, files)).toEqual({ gateway: { auth: { token: 'in-include', mode: 'password' }, list: [1, 2] }, l: { x: 1 }, m: {} });
   });
 });
 
@@ -89,5 +97,31 @@ describe('config-restore with a split config', () => {
     expect(report.outcomes[0]!.message).toContain("repaired by the service's own doctor");
     expect(await fs.readFile(agents, 'utf8')).toBe('{ workspace: "/new" }\n');
     expect(await fs.readFile(fx.configPath, 'utf8')).toBe(SPLIT);
+  });
+
+  it("the service's doctor dropping a protected setting kept in an included file: both files rolled back, its versions kept", async () => {
+    // The token lives in the included file; the doctor "fixes" the main file and rewrites the include without it.
+    const auth = path.join(fx.dir, 'auth.json5');
+    const authText = '{ token: "user-secret-token" }\n';
+    await fs.writeFile(auth, authText);
+    const main = '{ port: "oops", auth: { $include: "./auth.json5" } }\n';
+    await fs.writeFile(fx.configPath, main);
+    const doctor = await fx.script(
+      'drop-auth.mjs',
+      `import { writeFileSync } from 'node:fs';\nwriteFileSync(process.argv[2], '{ port: 18789, auth: { $include: "./auth.json5" } }\\n');\nwriteFileSync(process.argv[3], '{}\\n');\n`,
+    );
+    fx.withService({ configFile: { ...fx.service.configFile!, protect: ['auth'] }, doctor: { command: [process.execPath, doctor, fx.configPath, auth] } });
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    const attempts = (report.outcomes[0]!.details as { attempts: string[] }).attempts.join('\n');
+    expect(attempts).toContain('service doctor damaged the config; rolled back');
+    expect(attempts).toContain('removed auth.token (protected)');
+    expect(attempts).toContain(`included file(s) it changed, rolled back: ${auth}`);
+    expect(await fs.readFile(auth, 'utf8')).toBe(authText);
+    expect(await fs.readFile(fx.configPath, 'utf8')).toBe(main);
+    const kept = (await fs.readdir(fx.dir)).filter((f) => f.startsWith('auth.json5.corrupt-'));
+    expect(kept).toHaveLength(1);
+    expect(await fs.readFile(path.join(fx.dir, kept[0]!), 'utf8')).toBe('{}\n');
+    const snaps = await fx.snapshots.list('pre-repair');
+    expect(snaps.some((e) => e.sourcePath === auth)).toBe(true);
   });
 });
