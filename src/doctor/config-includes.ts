@@ -126,3 +126,27 @@ export async function resolvedConfig(configPath: string, value: unknown, format:
   const values = new Map(files.filter((f) => f.value !== undefined).map((f) => [f.file, f.value]));
   return { value: resolveIncludes(configPath, value, values), files };
 }
+
+const TEXT_DIRECTIVE = /["']?\$include["']?\s*:\s*("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\[[^\]]*\]?)/g;
+const TEXT_STRING = /"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'/g;
+
+/**
+ * The files a config's text includes even when the text does not parse (a file truncated on boot still names its
+ * `$include`s up to the cut), resolved against the config's directory. What it names is what a repair must keep.
+ */
+export function includedFilesInText(configPath: string, text: string): string[] {
+  const out = new Set<string>();
+  for (const m of text.matchAll(TEXT_DIRECTIVE)) {
+    for (const s of m[1]!.matchAll(TEXT_STRING)) {
+      const raw = s[1] ?? s[2] ?? '';
+      const p = raw.replace(/\\(.)/g, '$1');
+      if (p.length > 0) out.add(path.resolve(path.dirname(configPath), p));
+    }
+  }
+  return [...out].sort();
+}
+
+/** The files a parsed config includes directly (not the includes of its includes), resolved against its directory. */
+export function directlyIncludedFiles(configPath: string, value: unknown): string[] {
+  return [...new Set(includedFiles(value, configPath))].sort();
+}

@@ -16,7 +16,7 @@ import { removeKeysFromText } from './text-key-removal.js';
 import { runGuardedServiceDoctor } from './guarded-service-doctor.js';
 import { redactedPlaceholders } from './redacted-placeholders.js';
 import { configWriteBlock } from './config-write-guard.js';
-import { describeIncludeProblems, includeDirectives, includeProblems } from './config-includes.js';
+import { describeIncludeProblems, directlyIncludedFiles, includeDirectives, includedFilesInText, includeProblems } from './config-includes.js';
 import { newerConfigMessage, newerConfigWriter } from './newer-config.js';
 
 export const CONFIG_RESTORE = 'config-restore';
@@ -156,7 +156,7 @@ export function configRestoreRule(): RepairRule {
 
       // 3. Whole-file restore from the best-trusted valid copy.
       const verdicts: CandidateVerdict[] = [];
-      const chosen = await chooseCandidate(ctx, broken, before, format, verdicts);
+      const chosen = await chooseCandidate(ctx, broken, current.content?.toString('utf8'), before, format, verdicts);
       if (!chosen) {
         const tried = verdicts.length;
         const includes = broken?.ok ? await includeProblems(spec.path, broken.value, format) : [];
@@ -279,8 +279,18 @@ const ageOf = (ctx: DoctorContext, c: RestoreCandidate): number => Math.max(0, M
  * the candidate; where it does not, a candidate lacking a protected setting that an older trusted
  * candidate has is refused. Every candidate considered gets a verdict.
  */
-async function chooseCandidate(ctx: DoctorContext, broken: Parsed | undefined, brokenSha: string | undefined, format: ConfigFormat, verdicts: CandidateVerdict[]): Promise<Chosen | undefined> {
+async function chooseCandidate(
+  ctx: DoctorContext,
+  broken: Parsed | undefined,
+  brokenText: string | undefined,
+  brokenSha: string | undefined,
+  format: ConfigFormat,
+  verdicts: CandidateVerdict[],
+): Promise<Chosen | undefined> {
   const patterns = protectedPatterns(ctx.service);
+  const configPath = ctx.service.configFile!.path;
+  // A broken file that does not parse still names the files it includes (up to where it was cut).
+  const namedIncludes = !broken?.ok && brokenText !== undefined ? includedFilesInText(configPath, brokenText) : [];
   const ranked = await gatherCandidates(ctx);
   const bytes = new Map<string, Buffer | Error>();
   const load = async (c: RestoreCandidate): Promise<Buffer | Error> => {
@@ -325,6 +335,14 @@ async function chooseCandidate(ctx: DoctorContext, broken: Parsed | undefined, b
       const dropped = includeDirectives(broken.value).filter((d) => !have.includes(d));
       if (dropped.length > 0) {
         v.verdict = `refused: would drop the file's $include ${dropped.slice(0, 5).join(', ')} (the split config, and what the included files hold)`;
+        continue;
+      }
+    }
+    if (namedIncludes.length > 0) {
+      const have = directlyIncludedFiles(configPath, parsed.value);
+      const dropped = namedIncludes.filter((f) => !have.includes(f));
+      if (dropped.length > 0) {
+        v.verdict = `refused: the broken file still names $include ${dropped.slice(0, 5).map((f) => path.relative(path.dirname(configPath), f)).join(', ')}, which this copy does not include (what the included files hold, protected settings among them, would be replaced by this copy's older values)`;
         continue;
       }
     }

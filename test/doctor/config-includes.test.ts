@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { runDoctor } from '../../src/doctor/run-doctor.js';
 import { configRestoreRule } from '../../src/doctor/rule-config-restore.js';
-import { includeDirectives, includeProblems, resolveIncludes } from '../../src/doctor/config-includes.js';
+import { includeDirectives, includedFilesInText, includeProblems, resolveIncludes } from '../../src/doctor/config-includes.js';
 import { makeFixture, recordGood, type DoctorFixture } from './doctor-fixtures.js';
 
 /** Resolves top-level `{ $include: "<file>" }` sections like OpenClaw, then wants an integer port. */
@@ -43,6 +43,10 @@ describe('includeDirectives / includeProblems', () => {
       await fx.cleanup();
     }
   });
+  it('finds the includes a truncated text still names', () => {
+    expect(includedFilesInText('/c/main.json5', `{ a: { $include: "./a.json5" }, "b": { "$include": ['./x.json5', "y.json5"] }, c: { $include: ["./z`)).toEqual(['/c/a.json5', '/c/x.json5', '/c/y.json5']);
+  });
+
   it('resolves includes like OpenClaw: sibling keys win, arrays concatenate, a cycle or an unread file adds nothing', () => {
     const files = new Map<string, unknown>([
       ['/c/gw.json5', { auth: { token: 'in-include', mode: 'token' }, list: [1] }],
@@ -123,5 +127,22 @@ describe('config-restore with a split config', () => {
     expect(await fs.readFile(path.join(fx.dir, kept[0]!), 'utf8')).toBe('{}\n');
     const snaps = await fx.snapshots.list('pre-repair');
     expect(snaps.some((e) => e.sourcePath === auth)).toBe(true);
+  });
+
+  it('a main file truncated past its $include: not swapped for an older inline copy, restored from one that keeps the split', async () => {
+    await recordGood(fx, INLINE); // seen healthy before the user split the config
+    const truncated = SPLIT.slice(0, SPLIT.indexOf('agents.json5') + 'agents.json5"'.length); // cut on boot, no closing braces
+    await fs.writeFile(fx.configPath, truncated);
+    const refused = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    expect(refused.outcomes[0]).toMatchObject({ applied: false });
+    expect(refused.outcomes[0]!.message).toContain('refused: the broken file still names $include agents.json5, which this copy does not include');
+    expect(await fs.readFile(fx.configPath, 'utf8')).toBe(truncated);
+
+    await new Promise((r) => setTimeout(r, 20));
+    await recordGood(fx, SPLIT);
+    await fs.writeFile(fx.configPath, truncated);
+    const restored = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    expect(restored.outcomes[0]).toMatchObject({ applied: true, verified: true });
+    expect(await fs.readFile(fx.configPath, 'utf8')).toBe(SPLIT);
   });
 });
