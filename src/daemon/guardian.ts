@@ -10,6 +10,7 @@ import { serviceNames } from '../platform/service-files.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { assessDaemon, heartbeatAge, readDaemonPresence, type DaemonInfo, type DaemonState } from './daemon-info.js';
 import { DAEMON_LOCK_FILE } from './daemon-lock.js';
+import { daemonStateDirOf, realStateDir } from './daemon-identity.js';
 
 export const GUARDIAN_LOCK_FILE = 'guardian.lock';
 
@@ -76,6 +77,8 @@ export interface GuardianDeps {
   isAlive?: (pid: number) => boolean;
   startTimeOf?: (pid: number) => number | null | undefined;
   kill?: (pid: number, signal: NodeJS.Signals) => void;
+  /** The state directory a live pid serves as a real path, undefined when unknown (default daemonStateDirOf). */
+  stateDirOf?: (pid: number) => string | undefined;
 }
 
 export type GuardianOutcome =
@@ -162,8 +165,16 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
   const startTimeOf = deps.startTimeOf ?? processStartTime;
   const kill = deps.kill ?? ((pid: number, signal: NodeJS.Signals) => process.kill(pid, signal));
   const names = serviceNames(deps.label);
+  const stateDirOf = deps.stateDirOf ?? daemonStateDirOf;
+  const ourDir = realStateDir(deps.stateDir);
+  // A pid named in a copied (or restored) state directory may be the live daemon of the original: never ours to judge.
+  const serves = (pid: number): string | undefined => {
+    const dir = stateDirOf(pid);
+    return dir !== undefined && dir !== ourDir ? dir : undefined;
+  };
+  const ours = (pid: number): boolean => alive(pid) && serves(pid) === undefined;
   const isSame = (pid: number, start: number | null): boolean => {
-    if (!alive(pid)) return false;
+    if (!ours(pid)) return false;
     const actual = start === null ? null : startTimeOf(pid);
     return actual === null || actual === undefined || actual === start;
   };
@@ -208,7 +219,9 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     if (!read.info) report.readProblem = read.detail ? `${read.reason}: ${read.detail}` : read.reason;
     if (read.marker) report.actions.push(`daemon.json could not be written (full disk?): ${read.marker} names a live daemon`);
     const assess = (info: DaemonInfo | null): DaemonState =>
-      assessDaemon(info, { now: clock.now(), staleAfterMs, isAlive: alive, startTimeOf });
+      assessDaemon(info, { now: clock.now(), staleAfterMs, isAlive: ours, startTimeOf });
+    const foreign = before && alive(before.pid) ? serves(before.pid) : undefined;
+    if (before && foreign) report.actions.push(`pid ${before.pid} in daemon.json is the daemon of ${foreign}, not of ${ourDir} (a copied or restored state directory): left alone`);
     const seen = assess(before);
     report.seen = seen;
     report.actions.push(`daemon.json: ${seen}${before ? ` (pid ${before.pid}, heartbeat ${heartbeatAge(before.heartbeatAt, clock.now())})` : ''}`);
@@ -219,6 +232,8 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     let hungAtStart: { pid: number; pidStartTime: number | null } | undefined;
     if (seen !== 'stale') {
       const holder = await new FileLock(path.join(deps.stateDir, DAEMON_LOCK_FILE), { clock }).owner().catch(() => null);
+      const holderElsewhere = holder && holder.pid !== process.pid && alive(holder.pid) ? serves(holder.pid) : undefined;
+      if (holder && holderElsewhere) report.actions.push(`${DAEMON_LOCK_FILE} names pid ${holder.pid}, the daemon of ${holderElsewhere}, not of ${ourDir}: left alone`);
       if (holder && holder.pid !== process.pid && isSame(holder.pid, holder.startTime)) {
         // Progress counts, not only the lock's age: a daemon booting a thousand services writes state.json as each
         // starts, for minutes before its first heartbeat; killing it at a fixed age would restart that boot for ever.
@@ -258,7 +273,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     const hung = seen === 'stale' && before ? before : hungAtStart;
     if (hung) {
       const actual = startTimeOf(hung.pid);
-      const verified = hung.pidStartTime !== null && actual !== null && actual !== undefined && actual === hung.pidStartTime;
+      const verified = hung.pidStartTime !== null && actual !== null && actual !== undefined && actual === hung.pidStartTime && serves(hung.pid) === undefined;
       if (verified) {
         try {
           kill(hung.pid, 'SIGKILL');
