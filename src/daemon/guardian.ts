@@ -11,6 +11,7 @@ import type { ClawbackEvent } from '../observe/events.js';
 import { assessDaemon, heartbeatAge, readDaemonPresence, type DaemonInfo, type DaemonState } from './daemon-info.js';
 import { DAEMON_LOCK_FILE } from './daemon-lock.js';
 import { daemonStateDirOf, realStateDir } from './daemon-identity.js';
+import { STOPPED_MARKER } from './daemon.js';
 
 export const GUARDIAN_LOCK_FILE = 'guardian.lock';
 
@@ -92,6 +93,8 @@ export type GuardianOutcome =
   | 'never-ran'
   /** The daemon was down/stale and is back with a fresh heartbeat. */
   | 'revived'
+  /** The daemon was stopped on purpose (daemon.stopped), maybe while this pass looked at it: nothing started. */
+  | 'stopped'
   /** The daemon could not be revived in time (probeServices was called if given). */
   | 'daemon-down';
 
@@ -186,6 +189,14 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     report.durationMs = Math.round(clock.monotonic() - started);
     return report;
   };
+  // A person may stop the daemon while this pass looks at it (its last beats, the second look): asked again right
+  // before anything is killed, started or probed, never only once at the start.
+  const stoppedOnPurpose = async (what: string): Promise<boolean> => {
+    if (!(await exists(path.join(deps.stateDir, STOPPED_MARKER)))) return false;
+    report.outcome = 'stopped';
+    report.actions.push(`${STOPPED_MARKER} found: the daemon was stopped on purpose; ${what}`);
+    return true;
+  };
 
   if (!(await daemonRanBefore(deps.stateDir, deps.serviceManager, deps.explicitConfig))) {
     report.outcome = 'never-ran';
@@ -269,6 +280,8 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
       }
     }
 
+    if (await stoppedOnPurpose('nothing killed or started')) return done();
+
     // A hung daemon: kill it, but only the very process that wrote daemon.json or daemon.lock (same pid and start time).
     const hung = seen === 'stale' && before ? before : hungAtStart;
     if (hung) {
@@ -327,6 +340,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
       return done();
     }
 
+    if (await stoppedOnPurpose('the services are not probed')) return done();
     report.outcome = 'daemon-down';
     report.actions.push('daemon did not come back with a fresh heartbeat in time');
     if (deps.probeServices) {
