@@ -16,16 +16,28 @@
   const SPARK_H = 44;
 
   const $ = (id) => document.getElementById(id);
-  /** Small DOM builder: text only through textContent, never innerHTML. */
+  /** Control characters (C0 but tab and newline, DEL, C1) and bidi controls (U+061C, U+200E/F, U+202A-E, U+2066-9). */
+  const HIDDEN = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+  /**
+   * Text a service wrote (a log line, agent output) as it is held: each hidden character as a visible escape (\x1b,
+   * \u202e), as the CLI's terminal-safe.ts does, so no bidi override ("Trojan Source") makes a line read otherwise.
+   */
+  function shown(text) {
+    return String(text).replace(/\r\n/g, '\n').replace(HIDDEN, (c) => {
+      const n = c.charCodeAt(0);
+      return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+    });
+  }
+  /** Small DOM builder: text only through textContent, never innerHTML, and always shown(). */
   function el(tag, attrs, ...kids) {
     const node = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
       if (v === undefined || v === null || v === false) continue;
       if (k === 'class') node.className = v;
-      else if (k === 'text') node.textContent = v;
-      else node.setAttribute(k, v === true ? '' : String(v));
+      else if (k === 'text') node.textContent = shown(v);
+      else node.setAttribute(k, v === true ? '' : k === 'title' ? shown(v) : String(v));
     }
-    for (const kid of kids) if (kid !== null && kid !== undefined) node.append(kid);
+    for (const kid of kids) if (kid !== null && kid !== undefined) node.append(typeof kid === 'string' ? shown(kid) : kid);
     return node;
   }
   function svg(tag, attrs) {
@@ -215,12 +227,12 @@
       d.api ? ` · ${d.api.host}:${d.api.port}` : '',
       ...deadLetterNotice(status.notify),
     );
-    meta.title = d.configFile ? `config: ${d.configFile}\nstate: ${d.stateDir}` : `state: ${d.stateDir}`;
+    meta.title = shown(d.configFile ? `config: ${d.configFile}\nstate: ${d.stateDir}` : `state: ${d.stateDir}`);
     // The daemon's own faults (full disk...): supervision continues, but a human should know.
     const degraded = $('daemon-degraded');
     const reasons = d.health === 'degraded' && Array.isArray(d.degraded) ? d.degraded : [];
     degraded.hidden = reasons.length === 0;
-    degraded.textContent = reasons.length === 0 ? '' : `Clawback is degraded (services are still supervised): ${reasons.map((r) => `${r.reason}: ${r.lastError} (${r.count}×, since ${new Date(r.since).toLocaleTimeString()})`).join('; ')}`;
+    degraded.textContent = reasons.length === 0 ? '' : shown(`Clawback is degraded (services are still supervised): ${reasons.map((r) => `${r.reason}: ${r.lastError} (${r.count}×, since ${new Date(r.since).toLocaleTimeString()})`).join('; ')}`);
     renderToken();
     const box = $('services');
     const names = new Set(status.services.map((s) => s.name));
@@ -495,10 +507,10 @@
         if (app.token) setToken('');
       } else if (!res.ok) {
         msg.className = 'action-msg error';
-        msg.textContent = `${action} failed (${res.status}): ${text}`;
+        msg.textContent = shown(`${action} failed (${res.status}): ${text}`);
       } else {
         msg.className = 'action-msg ok';
-        msg.textContent = text || `${action}: done`;
+        msg.textContent = shown(text || `${action}: done`);
       }
     } catch (err) {
       msg.className = 'action-msg error';
