@@ -34,13 +34,16 @@ export function hostAllowed(req: IncomingMessage, boundHost: string): boolean {
   return isLoopbackHost(name);
 }
 
-/** A browser's POST must come from a loopback page of the very origin it is sent to (its Host header). */
+/**
+ * A browser's POST must come from a page of the very origin it is sent to (its Host header, which hostAllowed keeps a
+ * loopback name on a loopback bind). Off loopback (api.host 0.0.0.0 or a LAN address) the page is at that address:
+ * requiring a loopback origin there refused every button (403) of the dashboard the daemon printed a link to.
+ */
 export function originAllowed(req: IncomingMessage): boolean {
   const origin = req.headers.origin;
   if (!origin) return true;
   try {
-    const u = new URL(origin);
-    return isLoopbackHost(u.hostname.replace(/^\[|\]$/g, '')) && u.host === new URL(`http://${req.headers.host ?? ''}`).host;
+    return new URL(origin).host === new URL(`http://${req.headers.host ?? ''}`).host;
   } catch {
     return false;
   }

@@ -11,7 +11,7 @@ describe('the printed dashboard host', () => {
     expect(browsableHost('127.0.0.1')).toBe('127.0.0.1');
     expect(browsableHost('192.168.1.20')).toBe('192.168.1.20');
     expect(new URL(`http://${browsableHost('::')}:18790/`).port).toBe('18790');
-    // A browser opening the link sends this host as its Origin; the API takes a POST only from a loopback origin.
+    // A browser opening the link sends this host as its Origin and Host; a loopback bind takes only loopback Host names.
     for (const h of ['0.0.0.0', '::']) expect(isLoopbackHost(new URL(`http://${browsableHost(h)}:1/`).hostname.replace(/^\[|\]$/g, ''))).toBe(true);
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { dashboardPlugin } from '../../src/server/dashboard.js';
 import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { waitFor } from '../helpers/processes.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** A loopback address the API does not count as loopback (as 0.0.0.0 is not), so the test listens on 127.0.0.1 only. */
@@ -44,5 +45,27 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: API off loopback', () => {
     await anon.locator('#daemon-meta', { hasText: 'API token' }).waitFor({ timeout: 20_000 });
     expect(await anon.locator('article[data-service]').count()).toBe(0);
     await anon.close();
+  });
+
+  it('restarts a service from the page opened at the non-loopback address it listens on (as a LAN address or 0.0.0.0)', async () => {
+    const rt = td.daemon.runtimes.get('steady')!;
+    await waitFor(() => rt.status().pid, { timeoutMs: 10_000, message: 'steady running' });
+    const before = rt.status().pid;
+    // The page's origin is http://[::ffff:7f00:1]:PORT, not a loopback name: its buttons were all refused 403.
+    const page = await browser.newPage();
+    const own = `http://[${OFF_LOOPBACK}]:${td.daemon.api!.port}`;
+    await page.goto(`${own}/#token=${td.daemon.token}`);
+    const card = page.locator('article[data-service="steady"]');
+    await card.waitFor({ timeout: 20_000 });
+    await card.locator('button[data-action="restart"]').click();
+    await card.locator('.action-msg:not(.busy)').waitFor({ timeout: 20_000 });
+    expect(await card.locator('.action-msg').textContent()).not.toContain('403');
+    await card.locator('.action-msg.ok').waitFor({ timeout: 20_000 });
+    await waitFor(() => (rt.status().pid !== null && rt.status().pid !== before) || null, { timeoutMs: 20_000, message: 'a new pid after the restart' });
+    await page.close();
+
+    // A page of another origin is still refused, token or not.
+    const forged = await fetch(`${base}/api/services/steady/restart`, { method: 'POST', headers: { origin: 'http://evil.example', authorization: `Bearer ${td.daemon.token}` } });
+    expect(forged.status).toBe(403);
   });
 });
