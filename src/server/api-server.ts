@@ -3,6 +3,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ClawbackEvent } from '../observe/events.js';
 import { bearerOf, hostAllowed, isLoopbackHost, originAllowed, tokenMatches } from './auth.js';
+import { answerTurns } from './answer-turns.js';
 import { capConnections } from './connection-cap.js';
 import { openEventStream, type EventStreamOptions } from './event-stream.js';
 
@@ -54,8 +55,38 @@ export const API_MAX_CONNECTIONS = 256;
 export const SSE_MAX_SUBSCRIBERS = 32;
 /** A client that has not sent its whole request head by then is dropped (slow-header clients hold a connection). */
 export const API_HEADERS_TIMEOUT_MS = 10_000;
+/**
+ * A client that has not taken its whole answer by then is dropped: the daemon held every unread answer for good
+ * (256 sockets asking for the incident history and reading nothing held 3.5 GB).
+ */
+export const API_SEND_STALL_MS = 30_000;
+/** Bytes of answers not taken yet beyond which a read route answers 503 until clients take theirs (or are dropped). */
+export const API_MAX_UNSENT_BYTES = 64 * 1024 * 1024;
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+/** Answers sent and not yet taken by their client. */
+type Unsent = Set<ServerResponse>;
+
+/** Drops the connection when the answer `res` ended with is still not taken `ms` later. */
+function boundSend(res: ServerResponse, ms: number, unsent?: Unsent): void {
+  if (res.writableFinished) return;
+  unsent?.add(res);
+  const timer = setTimeout(() => res.destroy(), ms);
+  timer.unref();
+  const clear = (): void => {
+    clearTimeout(timer);
+    unsent?.delete(res);
+  };
+  res.once('finish', clear);
+  res.once('close', clear);
+}
+
+function unsentBytes(unsent: Unsent): number {
+  let n = 0;
+  for (const res of unsent) n += res.socket?.writableLength ?? 0;
+  return n;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, stallMs = API_SEND_STALL_MS, unsent?: Unsent): void {
   const text = JSON.stringify(body, null, 2);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
@@ -64,15 +95,28 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
     ...headers,
   });
   res.end(text);
+  boundSend(res, stallMs, unsent);
 }
 
-export async function startApiServer(opts: { host: string; port: number; token: string; handlers: ApiHandlers; redactor?: ApiRedactor; sse?: EventStreamOptions }): Promise<ApiServer> {
+export async function startApiServer(opts: { host: string; port: number; token: string; handlers: ApiHandlers; redactor?: ApiRedactor; sse?: EventStreamOptions; sendStallMs?: number; maxUnsentBytes?: number }): Promise<ApiServer> {
   const { token, handlers } = opts;
   // The boundary: every body that leaves passes the redactor, whatever a handler forgot.
   const scrubText = (text: string): string => (opts.redactor ? opts.redactor.redact(text) : text);
   const scrub = <T>(value: T): T => (opts.redactor ? opts.redactor.redactDeep(value) : value);
   const loopback = isLoopbackHost(opts.host);
   const sse = new Set<ServerResponse>();
+  // /api/status and /healthz stay out of the queue: cheap, and what the CLI and the guardian ask.
+  const turn = answerTurns();
+  const stallMs = opts.sendStallMs ?? API_SEND_STALL_MS;
+  const maxUnsent = opts.maxUnsentBytes ?? API_MAX_UNSENT_BYTES;
+  const unsent: Unsent = new Set();
+  /** A read answer in its turn, or a 503 while too many bytes wait for clients that do not read. */
+  const inTurn = (res: ServerResponse, make: () => void): Promise<void> =>
+    turn(() => {
+      const held = unsentBytes(unsent);
+      if (held > maxUnsent) return send(res, 503, { error: `${Math.round(held / 1048576)} MiB of answers wait for clients that do not read them; try again later` }, { 'retry-after': '5' });
+      make();
+    });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -117,9 +161,11 @@ export async function startApiServer(opts: { host: string; port: number; token: 
     if (url.pathname === '/healthz') return send(res, 200, { ok: true });
     if (url.pathname === '/metrics' && handlers.metrics) {
       const text = await handlers.metrics();
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'x-content-type-options': 'nosniff' });
-      res.end(scrubText(text));
-      return;
+      return inTurn(res, () => {
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'x-content-type-options': 'nosniff' });
+        res.end(scrubText(text));
+        boundSend(res, stallMs, unsent);
+      });
     }
     if (url.pathname === '/api/events') {
       if (sse.size >= SSE_MAX_SUBSCRIBERS) return send(res, 503, { error: `${SSE_MAX_SUBSCRIBERS} live event streams are open already; try again later` }, { 'retry-after': '5', connection: 'close' });
@@ -134,8 +180,8 @@ export async function startApiServer(opts: { host: string; port: number; token: 
     }
     if (handlers.extra && url.pathname.startsWith('/api/')) {
       const body = await handlers.extra(url.pathname, url.searchParams);
-      if (body instanceof ApiAnswer) return send(res, body.status, scrub(body.body));
-      if (body !== undefined) return send(res, 200, scrub(body));
+      if (body instanceof ApiAnswer) return inTurn(res, () => send(res, body.status, scrub(body.body), {}, stallMs, unsent));
+      if (body !== undefined) return inTurn(res, () => send(res, 200, scrub(body), {}, stallMs, unsent));
     }
     return send(res, 404, { error: 'not found' });
   };
