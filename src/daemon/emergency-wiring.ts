@@ -15,6 +15,7 @@ import { sha256 } from '../platform/config-file.js';
 import { readJournal } from '../observe/journal-read.js';
 import path from 'node:path';
 import { writeAgentLedger } from './agent-ledger.js';
+import { readRegularFile } from '../platform/read-regular.js';
 
 async function tail(file: string, lines: number): Promise<string> {
   const handle = await fs.open(file, 'r').catch(() => undefined);
@@ -69,7 +70,8 @@ export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtim
     ...(configPath ? { configPath } : {}),
     logFile: serviceLogFile(service, ctx.stateDir),
     tailLog: (lines) => tail(serviceLogFile(service, ctx.stateDir), Math.min(500, Math.max(1, lines))),
-    readConfig: async () => fs.readFile(requireConfig(), 'utf8'),
+    // Never blocks on what a CLI agent put in the config's place (a FIFO, a link to a device): named in the error instead.
+    readConfig: async () => (await readRegularFile(requireConfig())).toString('utf8'),
     validateConfig: async (text, signal) => {
       const check = await checkOnce(Buffer.from(text), signal);
       return check.state === 'valid' ? { ok: true } : { ok: false, error: `${check.state}: ${check.error ?? ''}` };

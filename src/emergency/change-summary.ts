@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { detectFormat, parseConfigText } from '../platform/config-file.js';
 import { describeDiff, semanticDiff } from '../doctor/semantic-diff.js';
+import { readRegularFile } from '../platform/read-regular.js';
 import type { FileChange, FileSnapshot } from './file-snapshot.js';
 
 const PARSEABLE = new Set(['.json', '.json5', '.yaml', '.yml']);
@@ -22,7 +23,7 @@ export async function summarizeChanges(snap: FileSnapshot | undefined, changes: 
   for (const c of changes) {
     const entry = snap?.entries.find((e) => e.path === c.path);
     const was = entry?.copy && snap ? await fs.readFile(path.join(snap.dir, entry.copy)).catch(() => undefined) : undefined;
-    const now = await fs.readFile(c.path).catch(() => undefined);
+    const now = await readRegularFile(c.path).catch(() => undefined);
     const a = parsed(c.path, was);
     const b = parsed(c.path, now);
     const lines = `+${c.added} -${c.removed} lines`;

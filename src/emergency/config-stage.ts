@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../platform/atomic-write.js';
 import { sha256 } from '../platform/config-file.js';
+import { readRegularFile } from '../platform/read-regular.js';
 
 export interface ConfigStage {
   /** The real config file (as configured; a symbolic link is written through to its target). */
@@ -47,7 +48,7 @@ export async function stageConfig(configPath: string, dir: string): Promise<Conf
 
 /** Whether the copy differs from the config it was made from (deleted counts as edited). */
 export async function stageEdited(stage: ConfigStage): Promise<boolean> {
-  const edited = await fs.readFile(stage.copyPath).catch(() => undefined);
+  const edited = await readRegularFile(stage.copyPath).catch(() => undefined);
   return edited === undefined || sha256(edited) !== stage.baseHash;
 }
 
@@ -56,11 +57,11 @@ export async function stageEdited(stage: ConfigStage): Promise<boolean> {
  * made from. The caller's snapshot (taken before the run) is what a failed verification puts back.
  */
 export async function applyStage(stage: ConfigStage): Promise<StageOutcome> {
-  const edited = await fs.readFile(stage.copyPath).catch(() => undefined);
+  const edited = await readRegularFile(stage.copyPath).catch(() => undefined);
   if (edited === undefined) return { kind: 'removed' };
   if (sha256(edited) === stage.baseHash) return { kind: 'unchanged' };
   const target = await fs.realpath(stage.configPath).catch(() => stage.configPath);
-  const now = await fs.readFile(target).catch(() => undefined);
+  const now = await readRegularFile(target).catch(() => undefined);
   if (now === undefined || sha256(now) !== stage.baseHash) return { kind: 'conflict' };
   await writeFileAtomic(target, edited, { mode: stage.mode });
   return { kind: 'applied' };

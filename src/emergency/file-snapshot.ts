@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../platform/atomic-write.js';
 import { sha256 } from '../platform/config-file.js';
 import { lineDiff } from '../doctor/line-diff.js';
 import { openWriters } from '../platform/open-writers.js';
+import { NotRegularFileError, readRegularFile } from '../platform/read-regular.js';
 import type { CommandRunner } from '../doctor/types.js';
 import { codeChangedSince, isExcluded, listTree } from './file-tree.js';
 
@@ -205,8 +206,12 @@ export async function createdSince(snap: FileSnapshot): Promise<{ files: string[
   return { files, dirs: [...createdDirs], truncated: now.truncated };
 }
 
+/**
+ * A file's bytes now, undefined when it is gone. What the run put in a file's place that is no regular file (a FIFO, a
+ * link to /dev/zero) is never read: it stands as a line naming it, so it counts as a change and is put back.
+ */
 async function current(file: string): Promise<Buffer | undefined> {
-  return fs.readFile(file).catch(() => undefined);
+  return readRegularFile(file).catch((e: unknown) => (e instanceof NotRegularFileError ? Buffer.from(`(${e.kind} in place of the file: not read)\n`) : undefined));
 }
 
 async function before(snap: FileSnapshot, e: SnapshotEntry): Promise<Buffer> {
@@ -226,7 +231,7 @@ async function smallContent(snap: FileSnapshot, file: string): Promise<{ bytes?:
   if (st.isSymbolicLink()) return { link: await fs.readlink(file).catch(() => ''), size: st.size, mtimeMs: st.mtimeMs };
   const max = snap.limits?.maxFileBytes ?? DEFAULT_SNAPSHOT_LIMITS.maxFileBytes;
   if (st.size > max) return { size: st.size, mtimeMs: st.mtimeMs };
-  const bytes = await fs.readFile(file).catch(() => undefined);
+  const bytes = await readRegularFile(file).catch(() => undefined);
   return bytes ? { bytes, size: st.size, mtimeMs: st.mtimeMs } : undefined;
 }
 

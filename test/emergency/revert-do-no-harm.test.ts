@@ -1,6 +1,8 @@
 // Do no harm on real files: a failed run's revert keeps evidence and never replaces what a person edited after the agent ended.
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { constants, promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emergencySchema } from '../../src/emergency/emergency-schema.js';
@@ -365,6 +367,61 @@ describe('the revert of a failed agent run (issue 16/17: do no harm)', () => {
       expect(fin.message).toContain('the pre-run snapshot was changed during the run');
       expect(s.events.some((e) => e.details?.action === 'agent-snapshot-tampered' && e.severity === 'critical')).toBe(true);
     } finally {
+      await fs.rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('a file the agent replaced by a FIFO, or by a link to one outside: the run ends and the revert completes, never waiting on a reader', { timeout: 40_000 }, async () => {
+    const outside = await fs.mkdtemp(path.join(os.tmpdir(), 'clawback-fifo-'));
+    const pipes = [path.join(outside, 'pipe')];
+    // What a test that fails leaves blocked in open() (a thread of the pool) is let go: each reader gets a writer, then EOF.
+    const release = async (): Promise<void> => {
+      for (const p of pipes) {
+        for (let i = 0; i < 20; i++) {
+          const h = await fs.open(p, constants.O_WRONLY | constants.O_NONBLOCK).catch(() => undefined);
+          if (!h) break;
+          await h.close();
+        }
+      }
+    };
+    const within = <T>(p: Promise<T>, what: string): Promise<T> => {
+      let t: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => (t = setTimeout(() => reject(new Error(`${what} did not finish within 10 s (blocked on a FIFO)`)), 10_000)));
+      return Promise.race([p, late]).finally(() => clearTimeout(t));
+    };
+    try {
+      execFileSync('mkfifo', [pipes[0]!]);
+      const { s, notes, incident, run } = await within(
+        failedRun((notesFile) =>
+          failingAgent(async (session) => {
+            // The config becomes a link to a FIFO outside the service; the notes file becomes a FIFO itself.
+            await fs.rm(session.configPath!);
+            await fs.symlink(pipes[0]!, session.configPath!);
+            await fs.rm(notesFile);
+            pipes.push(notesFile);
+            execFileSync('mkfifo', [notesFile]);
+          }),
+        ),
+        'the run',
+      );
+      expect(run.outcome).toBe('failed');
+      expect(run.changedFiles.sort()).toEqual([s.host.configPath, notes].sort());
+      const r = await within(
+        finishAgentSession({ stateDir: s.stateDir, serviceName: s.service.name, incidentId: incident.id, keep: false, reason: run.detail, redactor: s.redactor, clock: systemClock(), emit: (e) => s.events.push(e) }),
+        'the revert',
+      );
+      expect(r.revertedFiles.sort()).toEqual([s.host.configPath, notes].sort());
+      // Both are regular files again with their pre-run bytes; the FIFO outside was neither read nor removed.
+      expect((await fs.lstat(s.host.configPath)).isFile()).toBe(true);
+      expect(await fs.readFile(s.host.configPath, 'utf8')).toBe(BROKEN_CONFIG);
+      expect((await fs.lstat(notes)).isFile()).toBe(true);
+      expect(await fs.readFile(notes, 'utf8')).toBe('before the run\n');
+      expect((await fs.lstat(pipes[0]!)).isFIFO()).toBe(true);
+      const fin = s.events.find((e) => e.type === 'agent.finished')!;
+      expect(fin.details).toMatchObject({ notReverted: [] });
+      expect(JSON.stringify(fin.details?.diff)).toContain('a FIFO in place of the file');
+    } finally {
+      await release();
       await fs.rm(outside, { recursive: true, force: true });
     }
   });

@@ -1,0 +1,48 @@
+// Reads a file that someone else (a Level 3 agent) may have replaced by a FIFO or a link to a device: opening a FIFO
+// waits for a writer forever and /dev/zero never ends, each holding one of libuv's four threads, so only a regular
+// file is read; anything else is named instead.
+import { constants, promises as fs, type Stats } from 'node:fs';
+
+/** What a path is when it is not a regular file ("a FIFO", "a character device"…), for reports. */
+export function specialKind(st: Stats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  if (st.isDirectory()) return 'a directory';
+  return 'not a regular file';
+}
+
+/** Raised for a path that is there but not a regular file; `kind` says what it is. */
+export class NotRegularFileError extends Error {
+  readonly code = 'ENOTREG';
+  constructor(
+    readonly file: string,
+    readonly kind: string,
+  ) {
+    super(`${file} is ${kind}, not a regular file: not read`);
+  }
+}
+
+/**
+ * The bytes of a regular file (links followed, as fs.readFile does). Opened without blocking, so a FIFO never waits
+ * for a writer; rejects with NotRegularFileError for anything but a regular file, and as fs.readFile does otherwise.
+ */
+export async function readRegularFile(file: string): Promise<Buffer> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    // A socket cannot be opened at all (ENXIO): say what it is rather than a bare errno.
+    const st = (err as NodeJS.ErrnoException).code === 'ENXIO' ? await fs.stat(file).catch(() => undefined) : undefined;
+    if (st && !st.isFile()) throw new NotRegularFileError(file, specialKind(st));
+    throw err;
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw new NotRegularFileError(file, specialKind(st));
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
