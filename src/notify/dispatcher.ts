@@ -17,6 +17,7 @@ import { formatNotification, type Notification } from './format.js';
 import { classifyAnswer, retryDelay, type DeliveryOutcome } from './delivery-outcome.js';
 import { describeError, sendHttp } from './http-send.js';
 import { clearMark, markPublished, missedEvents } from './journal-catch-up.js';
+import { fold, mustKeep, summaryEvent, type Folded } from './flood-summary.js';
 
 export type NotifyLog = (msg: string, extra?: object) => void;
 
@@ -57,6 +58,8 @@ export interface NotifyStats {
   folded: number;
   /** Identical events inside dedupWindow, not sent again. */
   suppressed: number;
+  /** A channel's outbox was full (outboxLimit): folded into a summary message instead of sent on their own. */
+  coalesced: number;
 }
 
 export interface ChannelTestResult {
@@ -139,6 +142,8 @@ interface ChannelRuntime {
   canEdit: boolean;
   /** When this channel's dead letters were last announced on the other channels; cleared by a delivery. */
   noticeAt: number | undefined;
+  /** The flood summary still waiting in the queue (more alerts fold into it until the worker takes it), and its count. */
+  summary: { pending: Pending; folded: Folded } | undefined;
 }
 
 type DeliveryResult = 'delivered' | 'parked' | 'discarded' | 'stopped';
@@ -176,7 +181,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     }
   };
 
-  const stats: NotifyStats = { delivered: 0, failed: 0, dropped: 0, suppressed: 0, deadLettered: 0, folded: 0 };
+  const stats: NotifyStats = { delivered: 0, failed: 0, dropped: 0, suppressed: 0, deadLettered: 0, folded: 0, coalesced: 0 };
   const stopCtrl = new AbortController();
   let stopped = false;
   let stopping: Promise<void> | undefined;
@@ -200,6 +205,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       book: bookFrom(outbox.readThreadsSync(cfg.name)),
       canEdit: !!adapter.buildEdit && !!adapter.messageIdOf,
       noticeAt: undefined,
+      summary: undefined,
     };
   });
   const enabled = channels.filter((c) => c.cfg.enabled);
@@ -268,31 +274,112 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       if (!channelAccepts(ch.cfg, event) || already?.has(ch.name)) continue;
       // The notice about a channel's dead letters goes to the other channels.
       if (event.type === 'notify.undelivered' && event.details?.['channel'] === ch.name) continue;
-      const entry: OutboxEntry = {
-        v: 1,
-        seq: outbox.nextSeq(),
-        channel: ch.name,
-        kind,
-        event,
-        createdAt: clock.now(),
-        ...(openedAt !== undefined ? { openedAt } : {}),
-        // A dead channel's queue is all dead letters: a new message joins them, on disk too.
-        ...(ch.dead ? { dead: { since: clock.now(), reason: 'queued behind dead letters', parked: false } } : {}),
-      };
-      const lost = (err: unknown): void => log('notify: could not write the outbox; this message is held in memory only', { channel: ch.name, error: scrub(describeError(err)) });
-      let persisted = Promise.resolve();
-      if (outboxUsable) {
-        try {
-          // On disk before publish returns, in the same step as the event's journal line (a SIGKILL lost it between).
-          outbox.writeNow(entry);
-          persisted = outbox.persist(entry).catch(lost);
-        } catch (err) {
-          lost(err);
+      // A full outbox (a flood, an endpoint down for long): the alert joins the summary, unless a person must see it;
+      // then the newest alert that may be folded makes room for it.
+      if (held(ch) >= config.outboxLimit) {
+        if (!mustKeep(event)) {
+          coalesce(ch, event);
+          continue;
         }
+        makeRoom(ch);
       }
-      ch.queue.push({ entry, persisted, age: { atMs: 0, sinceMono: clock.monotonic() } });
-      kick(ch);
+      spool(ch, event, kind, openedAt);
     }
+  }
+
+  /** Alerts a channel still tries to deliver (pending and retried dead letters), its open summary not counted. */
+  function held(ch: ChannelRuntime): number {
+    return ch.queue.length - (openSummary(ch) ? 1 : 0);
+  }
+
+  /**
+   * Alerts refused for good or expired (parked, retried only on request) are capped at outboxLimit too: past it the
+   * oldest one that may be folded goes (it was announced as undelivered already), with a warning; never a must-keep one.
+   */
+  function capParked(ch: ChannelRuntime): void {
+    while (ch.parked.length > config.outboxLimit) {
+      const i = ch.parked.findIndex((p) => !mustKeep(p.entry.event));
+      if (i < 0) return;
+      const [old] = ch.parked.splice(i, 1);
+      stats.dropped++;
+      if (outboxUsable) void outbox.remove(old!.entry).catch(() => undefined);
+      warn(`notify: more than ${config.outboxLimit} alerts refused by ${ch.name} are kept (notify.outboxLimit); the oldest one was dropped`, {
+        channel: ch.name,
+        type: old!.entry.event.type,
+        reason: scrub(old!.entry.dead?.reason ?? ''),
+      });
+    }
+  }
+
+  /** The summary still waits in the queue behind others (the worker has not taken it): it may still change. */
+  function openSummary(ch: ChannelRuntime): ch is ChannelRuntime & { summary: NonNullable<ChannelRuntime['summary']> } {
+    const s = ch.summary?.pending;
+    return !!s && !s.discarded && ch.queue.indexOf(s) > 0;
+  }
+
+  /** Folds an alert into the channel's open summary (rewritten on disk), or starts a new one at the end of the queue. */
+  function coalesce(ch: ChannelRuntime, event: ClawbackEvent): void {
+    stats.coalesced++;
+    const now = clock.now();
+    if (openSummary(ch)) {
+      const { pending } = ch.summary;
+      ch.summary.folded = fold(ch.summary.folded, event, now);
+      pending.entry.event = summaryEvent(ch.name, ch.summary.folded, config.outboxLimit, now);
+      pending.persisted = writeEntry(ch, pending.entry);
+      return;
+    }
+    const folded = fold(undefined, event, now);
+    warn(`notify: the outbox for ${ch.name} is full (${config.outboxLimit} alerts, notify.outboxLimit); further alerts are folded into one summary until it drains`, {
+      channel: ch.name,
+      held: held(ch),
+    });
+    ch.summary = { pending: spool(ch, summaryEvent(ch.name, folded, config.outboxLimit, now), 'event'), folded };
+  }
+
+  /** A must-keep alert arrived at the limit: the newest alert that may be folded (never the one in flight) joins the summary. */
+  function makeRoom(ch: ChannelRuntime): void {
+    for (let i = ch.queue.length - 1; i > 0; i--) {
+      const p = ch.queue[i]!;
+      if (p === ch.summary?.pending || p.discarded || mustKeep(p.entry.event)) continue;
+      ch.queue.splice(i, 1);
+      if (outboxUsable) {
+        void p.persisted.then(() => outbox.remove(p.entry)).catch((err: unknown) => log('notify: could not remove a folded alert from the outbox', { channel: ch.name, error: scrub(describeError(err)) }));
+      }
+      coalesce(ch, p.entry.event);
+      return;
+    }
+  }
+
+  /** Written now (synchronously, atomic); the returned promise fsyncs it. Never throws: a failed write is logged, kept in memory. */
+  function writeEntry(ch: ChannelRuntime, entry: OutboxEntry): Promise<void> {
+    const lost = (err: unknown): void => log('notify: could not write the outbox; this message is held in memory only', { channel: ch.name, error: scrub(describeError(err)) });
+    if (!outboxUsable) return Promise.resolve();
+    try {
+      // On disk before publish returns, in the same step as the event's journal line (a SIGKILL lost it between).
+      outbox.writeNow(entry);
+      return outbox.persist(entry).catch(lost);
+    } catch (err) {
+      lost(err);
+      return Promise.resolve();
+    }
+  }
+
+  function spool(ch: ChannelRuntime, event: ClawbackEvent, kind: OutboxEntry['kind'], openedAt?: number): Pending {
+    const entry: OutboxEntry = {
+      v: 1,
+      seq: outbox.nextSeq(),
+      channel: ch.name,
+      kind,
+      event,
+      createdAt: clock.now(),
+      ...(openedAt !== undefined ? { openedAt } : {}),
+      // A dead channel's queue is all dead letters: a new message joins them, on disk too.
+      ...(ch.dead ? { dead: { since: clock.now(), reason: 'queued behind dead letters', parked: false } } : {}),
+    };
+    const pending: Pending = { entry, persisted: writeEntry(ch, entry), age: { atMs: 0, sinceMono: clock.monotonic() } };
+    ch.queue.push(pending);
+    kick(ch);
+    return pending;
   }
 
   function kick(ch: ChannelRuntime): void {
@@ -336,7 +423,10 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       // Removed from the queue only once its file is gone, so "idle" means "nothing left on disk" too.
       if (ch.queue[0] === head) ch.queue.shift();
       else ch.queue = ch.queue.filter((q) => q !== head);
-      if (result === 'parked') ch.parked.push(head);
+      if (result === 'parked') {
+        ch.parked.push(head);
+        capParked(ch);
+      }
       wakeIdleWaiters();
     }
   }

@@ -100,6 +100,7 @@ const HEADLINES: Partial<Record<EventType, string>> = {
   'prediction.warning': 'Failure predicted',
   'notify.test': 'Test notification',
   'notify.undelivered': 'Alerts undelivered',
+  'notify.suppressed': 'Alerts suppressed (flood)',
   'notify.commands-failing': 'Chat commands not working',
   'notify.commands-recovered': 'Chat commands work again',
   'service.leftovers-killed': 'Leftover processes killed',

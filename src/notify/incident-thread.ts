@@ -59,6 +59,7 @@ const STANDALONE: ReadonlySet<EventType> = new Set<EventType>([
   'prediction.warning',
   'notify.test',
   'notify.undelivered',
+  'notify.suppressed',
   'notify.commands-failing',
   'notify.commands-recovered',
   'cluster.failover',

@@ -40,6 +40,7 @@ export const EVENT_TYPES = [
   'maintenance.ended',
   'notify.test',
   'notify.undelivered',
+  'notify.suppressed',
   'notify.commands-failing',
   'notify.commands-recovered',
   'daemon.degraded',
@@ -217,6 +218,11 @@ export const notifySchema = z
     maxAttempts: z.number().int().min(1).max(1000).default(8),
     /** Pending messages older than this are dropped from the outbox. */
     outboxMaxAge: duration.default(7 * 24 * 60 * MINUTE),
+    /**
+     * Alerts kept per channel (pending and dead letters). Past it, new alerts are folded into one summary message
+     * ("N alerts suppressed since …, latest: …"); a human-needed alert or a daemon fault is always kept.
+     */
+    outboxLimit: z.number().int().min(10).max(100_000).default(200),
     /** Exponential retry backoff: first delay and cap. */
     backoff: z
       .strictObject({

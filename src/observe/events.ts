@@ -48,6 +48,8 @@ export type EventType =
   | 'maintenance.ended'
   | 'notify.test'
   | 'notify.undelivered'
+  /** Alerts folded into one summary because a channel's outbox was full (notify.outboxLimit). */
+  | 'notify.suppressed'
   /** Telegram chat commands stopped working (getUpdates refused or unreachable past a threshold) / work again. */
   | 'notify.commands-failing'
   | 'notify.commands-recovered'
