@@ -88,13 +88,17 @@ describe('the API under a flood of connections', () => {
   it('closes the newcomer when every connection has a request in flight', async () => {
     let release = (): void => undefined;
     const held = new Promise<void>((r) => (release = r));
+    let inFlight = 0;
     const { port } = await start(async () => {
+      inFlight += 1;
       await held;
       return { ok: true, status: 200, message: '' };
     });
     const post = `POST /api/services/x/restart HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${'t'.repeat(32)}\r\nContent-Length: 0\r\n\r\n`;
     const busy = Array.from({ length: 256 }, () => open(port, post));
-    await new Promise((r) => setTimeout(r, 500));
+    // Every connection must hold a request in the handler before the newcomer comes (a fixed sleep raced under load).
+    await until(() => inFlight === 256, 20_000);
+    expect(inFlight).toBe(256);
     const late = open(port, `GET /api/status HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
     await until(() => late.closed());
     expect(late.closed()).toBe(true);
