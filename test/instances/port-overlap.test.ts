@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { waitFor } from '../helpers/processes.js';
 import { INSTANCE_SERVER, freePortRun, pidsOf, waitHealthy, webService, whoIsOn } from './instance-helpers.js';
 
 function problemsOf(raw: unknown): string[] {
@@ -48,7 +49,8 @@ describe('clawback scale onto another service port', () => {
     td = await startTestDaemon({ services: [webService(base, 2), api] });
     const d = td.daemon;
     await waitHealthy(d, ['web:0', 'web:1']);
-    expect(await whoIsOn(base + 2)).toMatchObject({ instance: 'api' });
+    // api has no probe: it counts as up once spawned, so wait until it answers on its port.
+    await waitFor(async () => (await whoIsOn(base + 2))?.instance === 'api' || undefined, { timeoutMs: 20_000, message: () => `api answering on ${base + 2}` });
     const before = pidsOf(d);
 
     const r = await d.command('/api/services/web/scale', new URLSearchParams({ instances: '3', by: 'test' }));
