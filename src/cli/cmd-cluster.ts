@@ -1,6 +1,7 @@
 // `clawback cluster status` and `clawback cluster move NAME --to MEMBER`: the cluster as this member's daemon sees it.
 import type { Command } from 'commander';
 import { connect } from './client.js';
+import { terminalSafe } from './terminal-safe.js';
 import { humanDuration, table } from './format.js';
 import type { ClusterStatus } from '../cluster/cluster-node.js';
 
@@ -43,9 +44,9 @@ export function registerCluster(program: Command): void {
       const client = await connect(program.opts());
       const r = await client.post<{ ok: boolean; message?: string }>(`/api/cluster/move?${new URLSearchParams({ service: name, to: opts.to })}`);
       if (r.status >= 400) {
-        process.stderr.write(`clawback: ${r.body.message ?? `HTTP ${r.status}`}\n`);
+        process.stderr.write(`clawback: ${terminalSafe(r.body.message ?? `HTTP ${r.status}`)}\n`);
         process.exit(r.status === 404 ? 4 : 1);
       }
-      process.stdout.write(`${r.body.message}\n`);
+      process.stdout.write(`${terminalSafe(String(r.body.message))}\n`);
     });
 }

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { connect } from './client.js';
+import { terminalSafe } from './terminal-safe.js';
 import { exitCodeOfAnswer, usageError } from './fail.js';
 
 function who(): string {
@@ -16,10 +17,10 @@ async function post(program: Command, p: string): Promise<void> {
   const client = await connect(program.opts());
   const r = await client.post<{ ok: boolean; message?: string; error?: string }>(p);
   if (r.status >= 400) {
-    process.stderr.write(`clawback: ${r.body.message ?? r.body.error ?? `HTTP ${r.status}`}\n`);
+    process.stderr.write(`clawback: ${terminalSafe(r.body.message ?? r.body.error ?? `HTTP ${r.status}`)}\n`);
     process.exit(exitCodeOfAnswer(r.status));
   }
-  process.stdout.write(`${r.body.message}\n`);
+  process.stdout.write(`${terminalSafe(String(r.body.message))}\n`);
 }
 
 export function registerMaintenance(program: Command): void {

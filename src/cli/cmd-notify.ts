@@ -1,5 +1,6 @@
 // `clawback notify test|flush|discard [CHANNEL]`: test the channels; retry or drop the dead letters the daemon keeps.
 import type { Command } from 'commander';
+import { terminalSafe } from './terminal-safe.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +16,7 @@ async function deadLetterCommand(program: Command, op: 'flush' | 'discard', chan
   const q = channel ? `?channel=${encodeURIComponent(channel)}` : '';
   const r = await client.post<{ ok: boolean; message?: string; error?: string }>(`/api/notify/${op}${q}`);
   const redactor = new Redactor();
-  const text = redactor.redact(r.body.message ?? r.body.error ?? `HTTP ${r.status}`);
+  const text = terminalSafe(redactor.redact(r.body.message ?? r.body.error ?? `HTTP ${r.status}`));
   if (r.status >= 400) {
     process.stderr.write(`clawback: ${text}\n`);
     process.exit(r.status === 404 ? 4 : 1);
@@ -42,7 +43,7 @@ export function registerNotify(program: Command): void {
       const notifier = createNotifier(loaded.config.notify, { stateDir: dir, clock: systemClock(), redactor });
       try {
         const results = await notifier.test(channel);
-        for (const r of results) process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.channel}${r.status ? ` HTTP ${r.status}` : ''}${r.error ? `: ${redactor.redact(r.error)}` : ''}\n`);
+        for (const r of results) process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.channel}${r.status ? ` HTTP ${r.status}` : ''}${r.error ? `: ${terminalSafe(redactor.redact(r.error))}` : ''}\n`);
         process.exitCode = results.every((r) => r.ok) ? 0 : 1;
       } finally {
         await notifier.stop();

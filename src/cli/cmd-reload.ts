@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../config/duration.js';
 import { connect } from './client.js';
+import { terminalSafe } from './terminal-safe.js';
 import { exitCodeOfAnswer, usageError } from './fail.js';
 import { who } from './cmd-scale.js';
 
@@ -22,10 +23,10 @@ export function registerReload(program: Command): void {
       // A rollout waits for each instance in turn; a config reload stops and starts what changed.
       const r = await client.post<{ ok: boolean; message?: string; error?: string; problems?: string[] }>(p, { timeoutMs: name ? 64 * ((timeoutMs ?? 60_000) + 30_000) : 300_000 });
       if (r.status >= 400) {
-        process.stderr.write(`clawback: ${r.body.message ?? r.body.error ?? `HTTP ${r.status}`}\n`);
+        process.stderr.write(`clawback: ${terminalSafe(r.body.message ?? r.body.error ?? `HTTP ${r.status}`)}\n`);
         for (const problem of (r.body.problems ?? []).slice(1)) process.stderr.write(`  - ${problem}\n`);
         process.exit(exitCodeOfAnswer(r.status, !name));
       }
-      process.stdout.write(`${r.body.message}\n`);
+      process.stdout.write(`${terminalSafe(String(r.body.message))}\n`);
     });
 }

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { connect } from './client.js';
+import { terminalSafe } from './terminal-safe.js';
 import { exitCodeOfAnswer, usageError } from './fail.js';
 
 export function who(): string {
@@ -23,9 +24,9 @@ export function registerScale(program: Command): void {
       // Starting or stopping several instances takes a while (each stop has its grace).
       const r = await client.post<{ ok: boolean; message?: string; error?: string }>(`/api/services/${encodeURIComponent(name)}/scale?${q}`, { timeoutMs: 300_000 });
       if (r.status >= 400) {
-        process.stderr.write(`clawback: ${r.body.message ?? r.body.error ?? `HTTP ${r.status}`}\n`);
+        process.stderr.write(`clawback: ${terminalSafe(r.body.message ?? r.body.error ?? `HTTP ${r.status}`)}\n`);
         process.exit(exitCodeOfAnswer(r.status));
       }
-      process.stdout.write(`${r.body.message}\n`);
+      process.stdout.write(`${terminalSafe(String(r.body.message))}\n`);
     });
 }

@@ -4,6 +4,7 @@ import { connect, type GlobalOpts } from './client.js';
 import { cliHint } from './cli-command.js';
 import { humanBytes, humanDuration, paint, table } from './format.js';
 import type { ServiceStatus } from '../daemon/service-runtime.js';
+import { terminalSafeDeep } from './terminal-safe.js';
 import { deadLetterLines, type DeadLetterView } from '../notify/dead-letter-notice.js';
 
 type ForecastView = import('../daemon/prediction-wiring.js').ForecastView;
@@ -44,7 +45,9 @@ export async function runStatus(globals: GlobalOpts, json: boolean): Promise<voi
   process.stdout.write(renderStatus(status, !!process.stdout.isTTY, resumeHint) + '\n');
 }
 
-export function renderStatus(status: StatusJson, colour: boolean, resumeHint: (name: string) => string = (name) => `clawback resume ${name}`): string {
+export function renderStatus(answer: StatusJson, colour: boolean, resumeHint: (name: string) => string = (name) => `clawback resume ${name}`): string {
+  // Held details, incident reasons and daemon errors carry what a service wrote (a probe command's output).
+  const status = terminalSafeDeep(answer);
   const p = paint(colour);
   const d = status.daemon;
   const head = `clawback ${d.version}  pid ${d.pid}  up ${humanDuration(d.uptimeMs)}  API http://${d.api.host}:${d.api.port}  ${p.dim(d.configFile ?? '(embedded demo)')}`;

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { connect } from './client.js';
+import { terminalSafe } from './terminal-safe.js';
 import type { UpdateRunView } from '../update/update-plugin.js';
 
 /** Longest a CLI follows one run (an install can take 15 min, the watch and a rollback several more). */
@@ -30,10 +31,10 @@ export function registerUpdate(program: Command): void {
       const path = `/api/update/${encodeURIComponent(name)}`;
       const r = await client.post<{ ok: boolean; message?: string; error?: string; runId?: string }>(`${path}?${q}`);
       if (r.status >= 400) {
-        process.stderr.write(`clawback: ${r.body.message ?? r.body.error ?? `HTTP ${r.status}`}\n`);
+        process.stderr.write(`clawback: ${terminalSafe(r.body.message ?? r.body.error ?? `HTTP ${r.status}`)}\n`);
         process.exit(r.status === 404 ? 4 : 1);
       }
-      process.stdout.write(`${r.body.message}\n`);
+      process.stdout.write(`${terminalSafe(String(r.body.message))}\n`);
       if (opts.dryRun || !opts.wait) return;
       let shown = 0;
       const until = Date.now() + FOLLOW_MAX_MS;
