@@ -826,6 +826,9 @@ class Step {
     if (!scope || !this.p.scopedRestart || !inc) return false;
     const key = scopeKey(scope);
     if (inc.scopesTried?.includes(key)) return false;
+    // Past the series' limit the counted restart trips the breaker: scoped restarts count in no window, so a part that
+    // fails again after each one (recovered between) would be restarted for ever, one quiet incident each.
+    if (this.flappingLimit()) return false;
     inc.scopesTried = [...(inc.scopesTried ?? []), key];
     const settleMs = this.p.scopedRestart.settleMs;
     this.emit(

@@ -196,6 +196,27 @@ describe('a slow flapper (healthy past the confirm time, then down again) is one
     expect(d.events('incident.escalated')[0]!.message).toMatch(/flapping: 6 recurrences/);
   });
 
+  it('a channel that fails again after each scoped restart (healthy between, past the confirm time) trips the breaker past maxRecurrences instead of restarting the channel for ever', () => {
+    const d = new ReducerDrive(testPolicy({ ...SLOW, doctorAttempts: 0, scopedRestart: { settleMs: 1000 }, flapping: { windowMs: 600_000, maxRecurrences: 5 } })).up(0, 10);
+    const channelFails = { type: 'unhealthy', pid: 10, probe: 'readiness', finding: 'readiness:channel:telegram', message: 'channel telegram failing' } as const;
+    let now = 0;
+    for (let i = 0; i < 60 && !d.state.held; i++) {
+      d.at(now + 2000, { type: 'healthy', pid: 10 });
+      d.at(now + 8000, { type: 'tick' });
+      now += 20_000;
+      d.at(now, channelFails);
+    }
+    // the scoped restart counts toward no breaker; the series limit bounds it (before: one channel restart per failure, for ever)
+    expect(d.effects.filter((e) => e.type === 'restart-scope')).toHaveLength(6);
+    expect(d.events('incident.opened')).toHaveLength(7);
+    expect(d.state.held?.reason).toBe('crash-loop');
+    expect(d.state.held?.detail).toMatch(/^flapping: 6 recurrences in .+ \(limit 5\)/);
+    expect(d.last.filter((e) => e.type !== 'emit').map((e) => e.type)).toEqual(['stop']);
+    expect(d.state.afterStop).toEqual({ then: 'hold' });
+    expect(d.state.incident?.status).toBe('waiting-human');
+    expect(d.events('incident.escalated')[0]!.message).toMatch(/flapping: 6 recurrences/);
+  });
+
   it('a service that then ran clean for the window starts fresh: no recurrence, an immediate restart', () => {
     const d = new ReducerDrive(testPolicy({ ...SLOW, flapping: { windowMs: 600_000, maxRecurrences: 10 } }));
     const { now, pid } = slowLoop(d, 3);

@@ -25,7 +25,7 @@ afterEach(async () => {
   td = undefined;
 });
 
-async function start(state: Record<string, unknown>, extra: { env?: Record<string, string>; otherSupervisorCheck?: boolean } = {}): Promise<{ td: TestDaemon; url: string; stateFile: string }> {
+async function start(state: Record<string, unknown>, extra: { env?: Record<string, string>; otherSupervisorCheck?: boolean; service?: Record<string, unknown> } = {}): Promise<{ td: TestDaemon; url: string; stateFile: string }> {
   const dir = tempDir('clawback-oc-daemon-');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -47,6 +47,7 @@ async function start(state: Record<string, unknown>, extra: { env?: Record<strin
             { kind: 'http', name: 'liveness', url: `${url}/healthz`, failureThreshold: 3, ...fast },
             { kind: 'openclaw-readiness', name: 'readiness', url: `${url}/readyz`, failureThreshold: 2, channelBound: '1s', ...fast },
           ],
+          ...extra.service,
         },
       ],
     },
@@ -90,6 +91,26 @@ describe('OpenClaw readiness and evidence in the daemon', () => {
     expect(ofType(td.events, 'service.restarting')[0]!.details).toMatchObject({ reason: 'probe' });
     expect(ofType(td.events, 'service.scope-restarted')).toHaveLength(1);
     expect(td.daemon.runtimes.get('gw')!.status().pid).not.toBe(pid);
+  });
+
+  it('a channel that fails again after each scoped restart is restarted alone only up to the flapping limit, then the breaker holds the gateway and a person is paged', { timeout: 150_000 }, async () => {
+    const { td, url } = await start(
+      { channelAccounts: ACCOUNTS },
+      { service: { restart: { backoff: { initial: '100ms', max: '1s' }, flapping: { window: '10m', maxRecurrences: 2 } }, doctor: { attempts: 0, confirmAfter: '1s' } } },
+    );
+    const rt = td.daemon.runtimes.get('gw')!;
+    // Each scoped restart brings the channel back (the stand-in CLI readies it) and the incident resolves; then it fails again.
+    for (let i = 0; i < 8 && ofType(td.events, 'incident.escalated').length === 0; i++) {
+      await httpGet(`${url}/__fail?part=telegram`);
+      await waitFor(() => ofType(td.events, 'incident.resolved').length > i || ofType(td.events, 'incident.escalated').length > 0, { timeoutMs: 30_000 });
+    }
+    const paged = await waitFor(() => ofType(td.events, 'incident.escalated')[0], { timeoutMs: 30_000 });
+    expect(paged.message).toMatch(/flapping: 3 recurrences .*\(limit 2\)/);
+    // the first incident and its 2 recurrences restarted the channel alone; the 3rd recurrence tripped the breaker (before: a channel restart per failure, for ever)
+    expect(ofType(td.events, 'service.scope-restarted')).toHaveLength(3);
+    expect(ofType(td.events, 'incident.opened')).toHaveLength(4);
+    expect(ofType(td.events, 'breaker.tripped')).toHaveLength(1);
+    await waitFor(() => rt.status().state === 'held' && rt.status().pid === null, { timeoutMs: 20_000 });
   });
 
   it("after a crash the incident carries the gateway's stability bundle summary, redacted", async () => {
