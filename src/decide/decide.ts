@@ -205,10 +205,11 @@ class Step {
     const s = this.s;
     const was = s.held;
     s.held = null;
+    // The flapping series is not cleared here: only a person ends it (or the window of clean running). A cool-down retry
+    // that cleared it began a fresh series each time: new incidents, the whole climb and the doctor again, for ever.
     if (resetHistory) {
       s.restartHistory = [];
       s.backoffAttempt = 0;
-      s.flapping = null;
     }
     if (s.phase === 'held') s.phase = 'stopped';
     if (was && was.reason !== 'repair') this.emit('breaker.resumed', 'info', `${this.p.name}: restarts resumed (${why})`, { reason: why });

@@ -217,6 +217,34 @@ describe('a slow flapper (healthy past the confirm time, then down again) is one
     expect(d.events('incident.escalated')[0]!.message).toMatch(/flapping: 6 recurrences/);
   });
 
+  it('the cool-down retry of a flapping series at Level 4 keeps the series: back to Level 4 at its next failure, not a fresh climb (new series, doctor) each cool-down', () => {
+    const d = new ReducerDrive(testPolicy({ ...SLOW, coolDownMs: 1_800_000, doctorAttempts: 1, flapping: { windowMs: 600_000, maxRecurrences: 3 } })).up(0, 10);
+    let now = 0;
+    let pid = 10;
+    let starts = 1;
+    // six hours of a service that crashes a minute after each start (healthy after 15 s), left alone by everyone
+    for (let i = 0; i < 2000 && now < 6 * 3_600_000; i++) {
+      const s = d.state;
+      if (s.work?.kind === 'doctor') d.at((now += 1000), { type: 'doctor-done', runId: s.work.id, outcome: 'nothing-found', summary: 'no problem found' });
+      else if (s.phase === 'starting') d.at(now, { type: 'started', instance: { pid: ++pid, pidStartTime: 1, startedAt: now }, reason: 'exit' }), starts++;
+      else if (s.phase === 'backoff') d.at((now = s.nextStartAt!), { type: 'tick' });
+      else if (s.phase === 'running') {
+        d.at(now + 15_000, { type: 'healthy', pid });
+        d.at(now + 21_000, { type: 'tick' });
+        now += 60_000;
+        d.at(now, { type: 'exited', pid, code: 1, signal: null, at: now, statusKnown: true });
+      } else if (s.coolDownUntil !== null) d.at((now = s.coolDownUntil), { type: 'tick' });
+      else break;
+    }
+    const escalated = d.events('incident.escalated');
+    // 12 cool-down retries in 6 h: each one start and straight back to Level 4 (before: a new series of 4 incidents, 4
+    // starts and a doctor run per retry; the page a "needs a human" of a new incident each time)
+    expect(escalated.length).toBeGreaterThanOrEqual(10);
+    expect(d.events('incident.action').filter((e) => e.details?.['action'] === 'doctor')).toHaveLength(1);
+    expect(starts).toBeLessThan(4 + 2 * escalated.length);
+    expect(escalated.slice(1).every((e) => /came back after the repair/.test(e.message))).toBe(true);
+  });
+
   it('a service that then ran clean for the window starts fresh: no recurrence, an immediate restart', () => {
     const d = new ReducerDrive(testPolicy({ ...SLOW, flapping: { windowMs: 600_000, maxRecurrences: 10 } }));
     const { now, pid } = slowLoop(d, 3);

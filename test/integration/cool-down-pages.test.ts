@@ -55,4 +55,25 @@ describe('Level 4 and its cool-down', () => {
     expect(discord.some((m) => m.op === 'edit' && m.text.includes('cool-down retry'))).toBe(true);
     expect(receiver.rejected).toHaveLength(0);
   });
+
+  it('a flapping series at Level 4: each cool-down retry goes straight back to Level 4, no fresh series and no doctor run per retry', { timeout: 90_000 }, async () => {
+    td = await startTestDaemon({
+      services: [
+        {
+          name: 'flap',
+          // up ~2 s (judged healthy, the incident resolves), then exit 1, every time: a slow flapper nothing fixes.
+          command: [NODE, path.join(FIXTURES, 'exit-with.mjs'), '1', '2000'],
+          restart: { backoff: { initial: '100ms', max: '200ms' }, coolDown: '1s', flapping: { window: '10m', maxRecurrences: 1 } },
+          doctor: { attempts: 1, confirmAfter: '300ms' },
+        },
+      ],
+    });
+    const t = td;
+    const of = (type: string) => t.events.filter((e) => e.type === type);
+    await waitFor(() => of('incident.escalated').length >= 4, { timeoutMs: 75_000 });
+    // one doctor run, at the series' first trip (before: the cool-down cleared the series, so each retry began a new
+    // one, climbing through its recurrences and the doctor again, for ever)
+    expect(of('incident.action').filter((e) => e.details?.action === 'doctor')).toHaveLength(1);
+    expect(of('incident.escalated').slice(1).every((e) => e.message.includes('came back after the repair'))).toBe(true);
+  });
 });
