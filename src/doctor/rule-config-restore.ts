@@ -18,6 +18,7 @@ import { redactedPlaceholders } from './redacted-placeholders.js';
 import { configWriteBlock } from './config-write-guard.js';
 import { describeIncludeProblems, directlyIncludedFiles, includeDirectives, includedFilesInText, includeProblems } from './config-includes.js';
 import { newerConfigMessage, newerConfigWriter } from './newer-config.js';
+import { protectedChangedThroughIncludes } from './include-shadowing.js';
 
 export const CONFIG_RESTORE = 'config-restore';
 export const NO_LAST_KNOWN_GOOD = 'no last-known-good config to restore';
@@ -349,6 +350,16 @@ async function chooseCandidate(
     const masked = redactedPlaceholders(value);
     if (masked.length > 0) {
       v.verdict = `refused: holds a redacted placeholder instead of a secret at ${masked.slice(0, 5).join(', ')}`;
+      continue;
+    }
+    // A protected setting kept in an included file is changed by the copy's own sibling key just as surely as by a
+    // rewrite of that file: judged on the config as the service resolves it.
+    const shadowing: Parameters<typeof protectedChangedThroughIncludes>[0] = { configPath, format, candidate: value };
+    if (broken?.ok) shadowing.broken = broken.value;
+    else if (c.trust === 'healthy') shadowing.seenHealthyAt = c.time;
+    const through = await protectedChangedThroughIncludes(shadowing, patterns);
+    if (through.length > 0) {
+      v.verdict = `refused: would change protected ${through.slice(0, 5).join(', ')} as the service reads it: the copy's own key overrides what the included file holds now (the included file is not touched, but its value would no longer apply)`;
       continue;
     }
     if (!broken?.ok && patterns.length > 0) {

@@ -129,6 +129,44 @@ describe('config-restore with a split config', () => {
     expect(snaps.some((e) => e.sourcePath === auth)).toBe(true);
   });
 
+  it("a restore never changes a protected setting kept in an included file through the copy's own sibling key", async () => {
+    // Seen healthy with the token inline beside the include; the user then moved a new token into the included file.
+    const auth = path.join(fx.dir, 'auth.json5');
+    await fs.writeFile(auth, '{ mode: "token" }\n');
+    const good = '{ port: 18789, auth: { $include: "./auth.json5", token: "old-token-aaaa" } }\n';
+    await recordGood(fx, good);
+    await new Promise((r) => setTimeout(r, 20));
+    const authText = '{ mode: "token", token: "user-rotated-token" }\n';
+    await fs.writeFile(auth, authText);
+    fx.withService({ configFile: { ...fx.service.configFile!, protect: ['auth'] } });
+    const refused = 'refused: would change protected auth.token (changed) as the service reads it';
+
+    // The main file parses (a bad port): its resolved token is the included file's, which the copy would override.
+    const invalid = '{ port: "oops", auth: { $include: "./auth.json5" } }\n';
+    await fs.writeFile(fx.configPath, invalid);
+    const a = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    expect(a.outcomes[0]).toMatchObject({ applied: false });
+    expect(a.outcomes[0]!.message).toContain(refused);
+    expect(await fs.readFile(fx.configPath, 'utf8')).toBe(invalid);
+
+    // The main file is cut past its $include: what the included file holds now is the user's, and it changed since.
+    const truncated = '{ port: 18789, auth: { $include: "./auth.json5"';
+    await fs.writeFile(fx.configPath, truncated);
+    const b = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    expect(b.outcomes[0]).toMatchObject({ applied: false });
+    expect(b.outcomes[0]!.message).toContain(refused);
+    expect(await fs.readFile(fx.configPath, 'utf8')).toBe(truncated);
+    expect(await fs.readFile(auth, 'utf8')).toBe(authText);
+
+    // A copy seen healthy after the included file last changed ran with its override: restoring it changes nothing.
+    await new Promise((r) => setTimeout(r, 20));
+    const seen = good.replace('18789', '18790');
+    await recordGood(fx, seen);
+    const c = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    expect(c.outcomes[0]).toMatchObject({ applied: true, verified: true });
+    expect(await fs.readFile(fx.configPath, 'utf8')).toBe(seen);
+  });
+
   it('a main file truncated past its $include: not swapped for an older inline copy, restored from one that keeps the split', async () => {
     await recordGood(fx, INLINE); // seen healthy before the user split the config
     const truncated = SPLIT.slice(0, SPLIT.indexOf('agents.json5') + 'agents.json5"'.length); // cut on boot, no closing braces
