@@ -5,6 +5,7 @@ import type { DoctorContext } from './types.js';
 import type { SnapshotEntry } from './snapshot-store.js';
 import { checkFileFor } from './validity-cache.js';
 import { redactedPlaceholders } from './redacted-placeholders.js';
+import { recordIncludedFiles } from './included-snapshots.js';
 
 export interface HealthWindow {
   /** Epoch ms of the first passing health verdict of the current instance. */
@@ -57,13 +58,28 @@ export async function maybeRecordLastKnownGood(ctx: DoctorContext, win: HealthWi
     return { recorded: false, reason: 'not seen healthy with this content yet' };
   }
   const sum = sha256(content);
+  const format = detectFormat(spec.path, spec.format);
+  // A split config is healthy as a set: its included files seen healthy with it are kept as well.
+  const recordIncludes = async (bytes: Buffer): Promise<string[]> => {
+    const p = parseConfigText(bytes.toString('utf8'), format);
+    if (!p.ok) return [];
+    const valid = async (): Promise<boolean> => {
+      const c = await checkFileFor(ctx);
+      return c.state === 'valid' && c.checksum === sum;
+    };
+    const saved = await recordIncludedFiles(ctx, spec.path, p.value, format, (m) => seenHealthyWith(win, m, ctx.service.doctor.snapshotAfter), valid);
+    return saved.map((e) => e.sourcePath);
+  };
   const latest = await ctx.snapshots.latest('last-known-good');
-  if (latest?.sha256 === sum) return { recorded: false, reason: 'unchanged', entry: latest };
+  if (latest?.sha256 === sum) {
+    await recordIncludes(content);
+    return { recorded: false, reason: 'unchanged', entry: latest };
+  }
 
   const check = await checkFileFor(ctx);
   if (check.state !== 'valid') return { recorded: false, reason: `${check.state}: ${check.error ?? ''}`.trim() };
   if (check.checksum !== sum || !check.content) return { recorded: false, reason: 'config changed while it was being checked' };
-  const parsed = parseConfigText(check.content.toString('utf8'), detectFormat(spec.path, spec.format));
+  const parsed = parseConfigText(check.content.toString('utf8'), format);
   const masked = parsed.ok ? redactedPlaceholders(parsed.value) : [];
   if (masked.length > 0) return { recorded: false, reason: `holds a redacted placeholder instead of a secret at ${masked.slice(0, 5).join(', ')}` };
 
@@ -73,6 +89,7 @@ export async function maybeRecordLastKnownGood(ctx: DoctorContext, win: HealthWi
     kind: 'last-known-good',
     mode: stat.mode & 0o7777,
   });
+  const included = await recordIncludes(check.content);
   if (entry.deduplicated) return { recorded: false, reason: 'unchanged', entry };
   ctx.emit({
     type: 'config.snapshot',
@@ -80,7 +97,7 @@ export async function maybeRecordLastKnownGood(ctx: DoctorContext, win: HealthWi
     severity: 'info',
     service: ctx.service.name,
     message: `${ctx.service.name}: config saved as last-known-good (sha256 ${sum.slice(0, 12)}), seen healthy with it`,
-    details: { path: spec.path, sha256: sum, size: entry.size, snapshot: entry.id, kind: entry.kind },
+    details: { path: spec.path, sha256: sum, size: entry.size, snapshot: entry.id, kind: entry.kind, ...(included.length > 0 ? { included } : {}) },
   });
   return { recorded: true, reason: 'recorded', entry };
 }

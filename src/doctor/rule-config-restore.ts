@@ -19,6 +19,7 @@ import { configWriteBlock } from './config-write-guard.js';
 import { describeIncludeProblems, directlyIncludedFiles, includeDirectives, includedFilesInText, includeProblems } from './config-includes.js';
 import { newerConfigMessage, newerConfigWriter } from './newer-config.js';
 import { protectedChangedThroughIncludes } from './include-shadowing.js';
+import { restoreIncludedFiles } from './included-snapshots.js';
 
 export const CONFIG_RESTORE = 'config-restore';
 export const NO_LAST_KNOWN_GOOD = 'no last-known-good config to restore';
@@ -74,6 +75,7 @@ export function configRestoreRule(): RepairRule {
       const steps: string[] = [];
       if (check.state === 'invalid' && ctx.service.doctor.command) steps.push(`run \`${ctx.service.doctor.command.join(' ')}\` (snapshotted, rolled back if it fails or touches a protected setting)`);
       if (named) steps.push(`remove ${named.join(', ')} (named by the validator)`);
+      if (includes.length > 0) steps.push('put back the faulty included file(s) from the copies seen healthy, if Clawback kept them (snapshotted first, the broken file kept beside it)');
       if (candidates > 0) steps.push('restore the best-trusted valid copy, keeping protected settings; the broken file is kept beside it');
       if (steps.length > 0) f.fix = steps.join(', else ');
       return [f];
@@ -155,18 +157,35 @@ export function configRestoreRule(): RepairRule {
         }
       }
 
-      // 3. Whole-file restore from the best-trusted valid copy.
+      // 3. The fault is in an included file (the main file parses): put back the included copies seen healthy.
+      const includes = broken?.ok ? await includeProblems(spec.path, broken.value, format) : [];
+      let includeNote = '';
+      if (includes.length > 0) {
+        const r = await restoreIncludedFiles(ctx, includes);
+        attempts.push(`restore included files: ${r.message}`);
+        if (r.applied) {
+          return withBefore({
+            finding,
+            applied: true,
+            verified: false,
+            message: `the fault was in an included file: ${r.message}; ${spec.path} left untouched`,
+            details: { method: 'restore-included', restored: r.restored, preRepairSnapshot: pre?.id ?? null, attempts },
+          });
+        }
+        includeNote = r.message;
+      }
+
+      // 4. Whole-file restore from the best-trusted valid copy.
       const verdicts: CandidateVerdict[] = [];
       const chosen = await chooseCandidate(ctx, broken, current.content?.toString('utf8'), before, format, verdicts);
       if (!chosen) {
         const tried = verdicts.length;
-        const includes = broken?.ok ? await includeProblems(spec.path, broken.value, format) : [];
         return withBefore({
           finding,
           applied: false,
           verified: false,
           message:
-            (includes.length > 0 ? `the fault is in an included file, which Clawback does not restore: ${describeIncludeProblems(includes)}; fix it by hand; ` : '') +
+            (includes.length > 0 ? `the fault is in an included file, which Clawback could not put back (${includeNote}): ${describeIncludeProblems(includes)}; fix it by hand; ` : '') +
             `${NO_LAST_KNOWN_GOOD}${tried > 0 ? ` (${tried} candidate(s) considered, none usable: ${verdicts.map((v) => `${path.basename(v.ref)}: ${v.verdict}`).join('; ').slice(0, 600)})` : ''}; ` +
             `${spec.path} left untouched`,
           details: { method: 'restore', candidates: verdicts, attempts, tried: verdicts.map((v) => `${v.source} ${v.ref}: ${v.verdict}`) },

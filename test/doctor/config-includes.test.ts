@@ -6,6 +6,7 @@ import path from 'node:path';
 import { runDoctor } from '../../src/doctor/run-doctor.js';
 import { configRestoreRule } from '../../src/doctor/rule-config-restore.js';
 import { includeDirectives, includedFilesInText, includeProblems, resolveIncludes } from '../../src/doctor/config-includes.js';
+import { maybeRecordLastKnownGood } from '../../src/doctor/last-known-good.js';
 import { makeFixture, recordGood, type DoctorFixture } from './doctor-fixtures.js';
 
 /** Resolves top-level `{ $include: "<file>" }` sections like OpenClaw, then wants an integer port. */
@@ -77,7 +78,7 @@ describe('config-restore with a split config', () => {
     expect(report.findings[0]!.evidence).toContain(`the fault is in an included file: ${agents} (unparseable`);
     expect(report.outcomes[0]).toMatchObject({ applied: false });
     expect(await fs.readFile(fx.configPath, 'utf8')).toBe(SPLIT);
-    expect(report.outcomes[0]!.message).toContain(`included file, which Clawback does not restore: ${agents}`);
+    expect(report.outcomes[0]!.message).toContain(`included file, which Clawback could not put back (no copy of ${agents} was seen healthy): ${agents}`);
     expect(report.outcomes[0]!.message).toContain('refused: would drop the file\'s $include agents="./agents.json5"');
   });
 
@@ -165,6 +166,37 @@ describe('config-restore with a split config', () => {
     const c = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
     expect(c.outcomes[0]).toMatchObject({ applied: true, verified: true });
     expect(await fs.readFile(fx.configPath, 'utf8')).toBe(seen);
+  });
+
+  it('a corrupted included file is put back from the copy seen healthy with the config; the broken one kept, the main file untouched', async () => {
+    const now = Date.now();
+    const seen = await maybeRecordLastKnownGood(fx.ctx(), { healthySince: now + 1_000, now: now + 1_000 });
+    expect(seen).toMatchObject({ recorded: true });
+    const goodAgents = await fs.readFile(agents, 'utf8');
+    await fs.writeFile(agents, '{ workspace: "/new", '); // cut on disk
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    expect(report.outcomes[0]).toMatchObject({ applied: true, verified: true, details: { method: 'restore-included' } });
+    expect(report.outcomes[0]!.message).toContain(`the fault was in an included file: restored ${agents} from `);
+    expect(await fs.readFile(agents, 'utf8')).toBe(goodAgents);
+    expect(await fs.readFile(fx.configPath, 'utf8')).toBe(SPLIT);
+    const kept = (await fs.readdir(fx.dir)).filter((f) => f.startsWith('agents.json5.corrupt-'));
+    expect(kept).toHaveLength(1);
+    expect(await fs.readFile(path.join(fx.dir, kept[0]!), 'utf8')).toBe('{ workspace: "/new", ');
+    expect((await fx.snapshots.list('pre-repair')).some((e) => e.sourcePath === agents)).toBe(true);
+  });
+
+  it('an included copy seen healthy that does not make the config valid: the broken included file is put back as it was', async () => {
+    const now = Date.now();
+    expect(await maybeRecordLastKnownGood(fx.ctx(), { healthySince: now + 1_000, now: now + 1_000 })).toMatchObject({ recorded: true });
+    const cut = '{ workspace: "/new", ';
+    await fs.writeFile(agents, cut);
+    const badPort = SPLIT.replace('port: 18789', 'port: "oops"'); // a second fault, in the main file
+    await fs.writeFile(fx.configPath, badPort);
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    expect(report.outcomes[0]).toMatchObject({ applied: false });
+    expect(report.outcomes[0]!.message).toContain('with the included copies seen healthy');
+    expect(await fs.readFile(agents, 'utf8')).toBe(cut);
+    expect(await fs.readFile(fx.configPath, 'utf8')).toBe(badPort);
   });
 
   it('a main file truncated past its $include: not swapped for an older inline copy, restored from one that keeps the split', async () => {

@@ -1,0 +1,101 @@
+// A split config ($include) is healthy as a set: the included files it ran with are kept too, each in a store of its
+// own, so a corrupted included file can be put back from the copy seen healthy instead of left for a human.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { sha256, type ConfigFormat } from '../platform/config-file.js';
+import { SnapshotStore, type SnapshotEntry } from './snapshot-store.js';
+import type { DoctorContext } from './types.js';
+import { readIncludes, type IncludeProblem } from './config-includes.js';
+import { redactedPlaceholders } from './redacted-placeholders.js';
+import { keepEvidence, readCurrent, replaceFile, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
+import { checkFileFor } from './validity-cache.js';
+
+/** The last-known-good store of one included file: <service's snapshot dir>/included/<hash of its path>. */
+export function includedStore(ctx: Pick<DoctorContext, 'snapshots' | 'service' | 'clock'>, file: string): SnapshotStore {
+  const dir = path.join(ctx.snapshots.dir, 'included', sha256(path.resolve(file)).slice(0, 16));
+  return new SnapshotStore(dir, { keep: ctx.service.doctor.keepSnapshots, clock: ctx.clock });
+}
+
+/**
+ * Records the included files of a config seen healthy (main file `value`, validated as a set by the caller's
+ * `isValidSet`) that differ from their newest copy. `seenHealthy(mtimeMs)` says whether a file's content was seen
+ * healthy; nothing is recorded while one of them was not. Returns the entries written.
+ */
+export async function recordIncludedFiles(
+  ctx: Pick<DoctorContext, 'snapshots' | 'service' | 'clock'>,
+  configPath: string,
+  value: unknown,
+  format: ConfigFormat,
+  seenHealthy: (mtimeMs: number) => boolean,
+  isValidSet: () => Promise<boolean>,
+): Promise<SnapshotEntry[]> {
+  const { files, problems } = await readIncludes(configPath, value, format);
+  if (files.length === 0 || problems.length > 0) return [];
+  const changed: Array<{ file: string; content: Buffer; mode: number; value: unknown }> = [];
+  for (const f of files) {
+    const latest = await includedStore(ctx, f.file).latest('last-known-good');
+    if (latest?.sha256 === sha256(f.content)) continue;
+    const st = await fs.stat(f.file).catch(() => undefined);
+    if (!st || !seenHealthy(st.mtimeMs)) return [];
+    changed.push({ file: f.file, content: f.content, mode: st.mode & 0o7777, value: f.value });
+  }
+  if (changed.length === 0 || changed.some((c) => redactedPlaceholders(c.value).length > 0)) return [];
+  if (!(await isValidSet())) return [];
+  const out: SnapshotEntry[] = [];
+  for (const c of changed) {
+    const e = await includedStore(ctx, c.file).save(c.content, { sourcePath: c.file, reason: `seen healthy (included by ${configPath})`, kind: 'last-known-good', mode: c.mode });
+    if (!e.deduplicated) out.push(e);
+  }
+  return out;
+}
+
+export interface IncludedRestore {
+  applied: boolean;
+  message: string;
+  restored: Array<{ file: string; snapshot: string; evidence: string | null; preRepairSnapshot: string | null }>;
+}
+
+/**
+ * Puts back every missing or unparseable included file from its newest copy seen healthy, each snapshotted and kept
+ * as evidence first; when the config does not validate with them, or a file was saved meanwhile, every file written is
+ * put back as it was. Nothing is written unless every faulty file has a copy.
+ */
+export async function restoreIncludedFiles(ctx: DoctorContext, problems: readonly IncludeProblem[]): Promise<IncludedRestore> {
+  const plans: Array<{ file: string; entry: SnapshotEntry; bytes: Buffer }> = [];
+  for (const p of problems) {
+    const store = includedStore(ctx, p.file);
+    const entry = await store.latest('last-known-good');
+    if (!entry) return { applied: false, message: `no copy of ${p.file} was seen healthy`, restored: [] };
+    plans.push({ file: p.file, entry, bytes: await store.read(entry) });
+  }
+  const done: Array<{ file: string; before: Awaited<ReturnType<typeof readCurrent>>; snapshot: string; evidence: string | null; preRepairSnapshot: string | null }> = [];
+  const undo = async (): Promise<void> => {
+    for (const d of done.reverse()) {
+      const now = await readCurrent(d.file);
+      if (now.content === undefined || sha256(now.content) !== plans.find((p) => p.file === d.file)!.entry.sha256) continue;
+      if (d.before.content !== undefined) await replaceFile(d.before.realPath, d.before.content, d.before.mode);
+      else await fs.rm(d.before.realPath, { force: true });
+    }
+  };
+  for (const p of plans) {
+    const before = await readCurrent(p.file);
+    const pre = await snapshotBeforeRepair(ctx.snapshots, p.file, before, 'before restoring an included file');
+    const evidence = before.content !== undefined ? await keepEvidence(before.realPath, before.content, before.mode, ctx.clock) : null;
+    if (before.content === undefined && (await unchangedSince(before))) await fs.mkdir(path.dirname(before.realPath), { recursive: true, mode: 0o700 });
+    if (!(await replaceIfUnchanged(before, p.bytes, before.mode ?? p.entry.mode))) {
+      await undo();
+      return { applied: false, message: `${p.file} changed while the repair was being prepared; nothing left written`, restored: [] };
+    }
+    done.push({ file: p.file, before, snapshot: p.entry.id, evidence, preRepairSnapshot: pre?.id ?? null });
+  }
+  const check = await checkFileFor(ctx);
+  if (check.state !== 'valid') {
+    await undo();
+    return { applied: false, message: `the config is still ${check.state} with the included copies seen healthy (${(check.error ?? '').slice(0, 160)}); put back as they were`, restored: [] };
+  }
+  return {
+    applied: true,
+    message: `restored ${done.map((d) => `${d.file} from ${d.snapshot}${d.evidence ? ` (the broken file is kept at ${d.evidence})` : ''}`).join(', ')}`,
+    restored: done.map(({ file, snapshot, evidence, preRepairSnapshot }) => ({ file, snapshot, evidence, preRepairSnapshot })),
+  };
+}
