@@ -1,10 +1,10 @@
 // Config follows the leader: the leader's last-known-good config goes to etcd; a member that wins writes it before starting.
-import { promises as fs } from 'node:fs';
 import type { Etcd3 } from 'etcd3';
 import type { ServiceConfig } from '../config/schema.js';
 import type { Clock } from '../platform/clock.js';
 import type { ClawbackEvent, EventBus } from '../observe/events.js';
-import { detectFormat, parseConfigText, serializeConfig, sha256 } from '../platform/config-file.js';
+import { detectFormat, parseConfigText, readServiceConfigFile, serializeConfig, sha256 } from '../platform/config-file.js';
+import { FileTooLargeError, NotRegularFileError } from '../platform/read-regular.js';
 import { writeFileAtomic } from '../platform/atomic-write.js';
 import { carryOver, protectedPatterns } from '../doctor/protected-settings.js';
 import { snapshotStoreFor } from '../doctor/snapshot-store.js';
@@ -41,7 +41,7 @@ export function configFollower(opts: { client: Etcd3; cluster: ClusterConfig; se
 
   async function publish(sum: string): Promise<void> {
     try {
-      const content = await fs.readFile(spec!.path);
+      const content = await readServiceConfigFile(spec!.path);
       if (sha256(content) !== sum) return; // changed again since the snapshot: the next snapshot publishes
       if (content.length > cluster.configMaxBytes) {
         say('warning', `${service.name}: config not shared through etcd: ${content.length} bytes > cluster.configMaxBytes ${cluster.configMaxBytes}`, { action: 'cluster-share-skipped', size: content.length });
@@ -61,8 +61,13 @@ export function configFollower(opts: { client: Etcd3; cluster: ClusterConfig; se
       const shared = JSON.parse(raw) as SharedConfig;
       let local: Buffer | null = null;
       try {
-        local = await fs.readFile(spec.path);
-      } catch {
+        local = await readServiceConfigFile(spec.path);
+      } catch (err) {
+        // A FIFO, a device or a 2 GiB file in the config's place is nobody's config to replace unseen: left for a human.
+        if (err instanceof NotRegularFileError || err instanceof FileTooLargeError) {
+          say('warning', `${service.name}: config not taken from etcd: ${err.message}`, { action: 'cluster-follow-skipped', path: spec.path });
+          return;
+        }
         local = null;
       }
       if (local && sha256(local) === shared.sha256) return;

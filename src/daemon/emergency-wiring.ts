@@ -60,6 +60,7 @@ export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtim
     if (check.state !== 'valid') return `refused: the new config is ${check.state}: ${check.error ?? ''}`.trim();
     const dctx = doctorContext(service, ctx, runtime, stores);
     const current = await readCurrent(file);
+    if (current.notAFile) return `refused: ${file} is ${current.notAFile} in place of the config file; nothing was written`;
     const snap = await snapshotBeforeRepair(dctx.snapshots, file, current, reason);
     if (signal?.aborted) return overText;
     await replaceFile(current.realPath, content, current.mode);

@@ -1,8 +1,8 @@
 // A config split with `$include` (OpenClaw's JSON5 includes): a repair must keep the split, and a fault in an included
 // file must be named as such, not "fixed" by replacing the main file with an older, unsplit copy.
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { parseConfigText, type ConfigFormat } from '../platform/config-file.js';
+import { parseConfigText, readServiceConfigFile, type ConfigFormat } from '../platform/config-file.js';
+import { describeReadError } from '../platform/read-regular.js';
 
 const KEY = '$include';
 /** OpenClaw resolves includes up to 10 levels deep; deeper is its own error. */
@@ -56,9 +56,9 @@ export async function readIncludes(configPath: string, value: unknown, format: C
       for (const file of includedFiles(v, from)) {
         if (seen.has(file)) continue;
         seen.add(file);
-        const content = await fs.readFile(file).catch((err: NodeJS.ErrnoException) => err);
+        const content = await readServiceConfigFile(file).catch((err: NodeJS.ErrnoException) => err);
         if (content instanceof Error) {
-          problems.push({ file, problem: content.code === 'ENOENT' ? 'missing' : `unreadable: ${content.message}` });
+          problems.push({ file, problem: content.code === 'ENOENT' ? 'missing' : `unreadable: ${describeReadError(file, content)}` });
           continue;
         }
         const parsed = parseConfigText(content.toString('utf8'), 'json5');

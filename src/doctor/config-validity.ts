@@ -3,7 +3,8 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { detectFormat, parseConfigText, sha256 } from '../platform/config-file.js';
+import { detectFormat, parseConfigText, readServiceConfigFile, sha256 } from '../platform/config-file.js';
+import { describeReadError } from '../platform/read-regular.js';
 import type { ServiceConfig } from '../config/schema.js';
 import type { CommandRunner } from './types.js';
 import { describeRun, serviceEnv } from './command-runner.js';
@@ -46,11 +47,11 @@ export async function checkConfigFile(service: ServiceConfig, runner: CommandRun
   const file = opts.path ?? spec.path;
   let content: Buffer;
   try {
-    content = await fs.readFile(file);
+    content = await readServiceConfigFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { state: 'missing', error: `${file} does not exist` };
-    return { state: 'missing', error: `${file} cannot be read: ${(err as Error).message}` };
+    return { state: 'missing', error: describeReadError(file, err) };
   }
   return judge(service, runner, content, file, opts.timeoutMs, opts.signal);
 }

@@ -1,6 +1,6 @@
 // A config the service has been seen healthy with becomes a restore point at once: no blind window after a start or an edit.
 import { promises as fs } from 'node:fs';
-import { detectFormat, parseConfigText, sha256 } from '../platform/config-file.js';
+import { detectFormat, parseConfigText, readServiceConfigFile, sha256 } from '../platform/config-file.js';
 import type { DoctorContext } from './types.js';
 import type { SnapshotEntry } from './snapshot-store.js';
 import { checkFileFor } from './validity-cache.js';
@@ -50,7 +50,7 @@ export async function maybeRecordLastKnownGood(ctx: DoctorContext, win: HealthWi
   let content: Buffer;
   try {
     stat = await fs.stat(spec.path);
-    content = await fs.readFile(spec.path);
+    content = await readServiceConfigFile(spec.path);
   } catch {
     return { recorded: false, reason: 'config file missing' };
   }

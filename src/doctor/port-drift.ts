@@ -1,7 +1,6 @@
 // The port in the service's own config against the one Clawback runs and probes it on: a difference is reported, loudly.
-import { promises as fs } from 'node:fs';
 import type { ServiceConfig } from '../config/schema.js';
-import { detectFormat, parseConfigText } from '../platform/config-file.js';
+import { detectFormat, parseConfigText, readServiceConfigFile } from '../platform/config-file.js';
 import { getPath } from './config-paths.js';
 
 export const PORT_DRIFT = 'port-drift';
@@ -30,7 +29,7 @@ export async function readPortDrift(service: ServiceConfig): Promise<PortDrift |
   if (!spec?.portPath || service.port === undefined) return undefined;
   let text: string;
   try {
-    text = await fs.readFile(spec.path, 'utf8');
+    text = (await readServiceConfigFile(spec.path)).toString('utf8');
   } catch {
     return undefined;
   }

@@ -1,7 +1,7 @@
 // Every copy a broken config could be restored from, in one list ranked by trust, then age: evidence beats mere age.
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { DoctorContext } from './types.js';
+import { readServiceConfigFile } from '../platform/config-file.js';
 import { findBackupCandidates } from './backup-candidates.js';
 
 /**
@@ -61,7 +61,7 @@ export async function gatherCandidates(ctx: DoctorContext): Promise<RestoreCandi
       ref: b.path,
       label: `${lastGood ? "the service's own last-good copy" : 'backup file'} ${b.path}`,
       time: b.mtimeMs,
-      read: () => fs.readFile(b.path),
+      read: () => readServiceConfigFile(b.path),
       mode: b.mode,
     });
   }

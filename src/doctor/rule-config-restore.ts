@@ -91,6 +91,10 @@ export function configRestoreRule(): RepairRule {
       if (blocked) return { finding, applied: false, verified: false, message: `not repaired: ${blocked}; nothing written`, details: { method: 'none', blocked } };
       const format = detectFormat(spec.path, spec.format);
       const current = await readCurrent(spec.path);
+      if (current.notAFile) {
+        const message = `not repaired: ${spec.path} is ${current.notAFile} in place of the config file; nothing written, it is left as it is for a human to look at (replace it with a regular file)`;
+        return { finding, applied: false, verified: false, message, details: { method: 'none', found: current.notAFile, realPath: current.realPath } };
+      }
       const pre = await snapshotBeforeRepair(ctx.snapshots, spec.path, current, 'before config repair');
       const before = current.content ? sha256(current.content) : undefined;
       const broken: Parsed | undefined = current.content ? parseConfigText(current.content.toString('utf8'), format) : undefined;

@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import { isAlive } from '../platform/proc.js';
 import { sha256 } from '../platform/config-file.js';
+import { PID_FILE_MAX_BYTES, readRegularFile } from '../platform/read-regular.js';
 import type { Finding, RepairRule } from './types.js';
 import { ownerInNestedPidNamespace } from './lock-owner.js';
 
@@ -17,7 +18,7 @@ export function ownerPid(text: string): number | undefined {
 
 async function readText(file: string): Promise<Buffer | undefined> {
   try {
-    return await fs.readFile(file);
+    return await readRegularFile(file, { maxBytes: PID_FILE_MAX_BYTES });
   } catch {
     return undefined;
   }

@@ -3,7 +3,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic } from '../platform/atomic-write.js';
-import { sha256 } from '../platform/config-file.js';
+import { readServiceConfigFile, sha256 } from '../platform/config-file.js';
+import { FileTooLargeError, NotRegularFileError } from '../platform/read-regular.js';
 import type { Clock } from '../platform/clock.js';
 import type { SnapshotEntry, SnapshotStore } from './snapshot-store.js';
 
@@ -13,14 +14,21 @@ export interface CurrentFile {
   content?: Buffer;
   /** Permission bits, when the file exists. */
   mode?: number;
+  /**
+   * What is there instead of a config file ("a FIFO", "a directory", "a file of 2147483648 bytes", or through a link):
+   * a repair writes nothing over it (it is not the user's bytes to snapshot, and the link may lead to a device).
+   */
+  notAFile?: string;
 }
 
 export async function readCurrent(file: string): Promise<CurrentFile> {
   const realPath = await fs.realpath(file).catch(() => file);
   try {
-    const [content, st] = await Promise.all([fs.readFile(realPath), fs.stat(realPath)]);
+    const [content, st] = await Promise.all([readServiceConfigFile(realPath), fs.stat(realPath)]);
     return { realPath, content, mode: st.mode & 0o7777 };
-  } catch {
+  } catch (err) {
+    if (err instanceof NotRegularFileError) return { realPath, notAFile: err.kind };
+    if (err instanceof FileTooLargeError) return { realPath, notAFile: `a file of ${err.size} bytes (over ${err.maxBytes})` };
     return { realPath };
   }
 }
@@ -63,7 +71,7 @@ export async function snapshotBeforeRepair(store: SnapshotStore, file: string, c
  * must not land on a file someone saved meanwhile: their save would be overwritten and kept nowhere.
  */
 export async function unchangedSince(read: CurrentFile): Promise<boolean> {
-  const now = await fs.readFile(read.realPath).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : err));
+  const now = await readServiceConfigFile(read.realPath).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : err));
   if (now instanceof Error) return false;
   if (now === undefined || read.content === undefined) return now === read.content;
   return now.equals(read.content);
@@ -104,7 +112,7 @@ export async function readLinkText(file: string): Promise<string | undefined> {
 export async function putLinkBack(link: string, linkText: string, target: CurrentFile): Promise<{ relinked: boolean; message: string }> {
   const st = await fs.lstat(link).catch(() => undefined);
   if (st?.isSymbolicLink()) return { relinked: false, message: `${link} is a symlink again` };
-  const written = st?.isFile() ? await fs.readFile(link) : undefined;
+  const written = st?.isFile() ? await readServiceConfigFile(link) : undefined;
   if (written !== undefined && !(await replaceIfUnchanged(target, written, target.mode))) {
     return { relinked: false, message: `${link} was replaced by a file, and its link target ${target.realPath} changed too; both left as they are` };
   }

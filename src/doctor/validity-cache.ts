@@ -1,6 +1,5 @@
 // One doctor run judges the same bytes once: a validator can take 30 s (a whole CLI start), and rules ask about the same file.
-import { promises as fs } from 'node:fs';
-import { detectFormat, parseConfigText, sha256 } from '../platform/config-file.js';
+import { detectFormat, parseConfigText, readServiceConfigFile, sha256 } from '../platform/config-file.js';
 import type { DoctorContext } from './types.js';
 import { checkConfigContent, checkConfigFile, configFileOf, type ConfigCheck } from './config-validity.js';
 import { runnerOf } from './command-runner.js';
@@ -36,7 +35,7 @@ export async function checkFileFor(ctx: DoctorContext): Promise<ConfigCheck> {
   const cache = ctx.validity;
   let key: string | undefined;
   if (cache) {
-    const content = await fs.readFile(configFileOf(ctx.service).path).catch(() => undefined);
+    const content = await readServiceConfigFile(configFileOf(ctx.service).path).catch(() => undefined);
     key = content ? await keyOf(ctx, content) : undefined;
     const hit = key ? cache.get(key) : undefined;
     if (hit) return hit;

@@ -1,7 +1,6 @@
 // A service's own config file holds its secrets (OpenClaw's gateway.auth.token, provider apiKeys, bot tokens):
 // the redactor learns them, so a log line that prints one never carries it into alerts, the journal or the API.
-import { readFile } from 'node:fs/promises';
-import { detectFormat, parseConfigText, type ConfigFormat } from '../platform/config-file.js';
+import { detectFormat, parseConfigText, readServiceConfigFile, type ConfigFormat } from '../platform/config-file.js';
 import type { Redactor } from './redact.js';
 import { isSecretKey, wordsOf } from './secret-keys.js';
 
@@ -31,7 +30,7 @@ export async function learnConfigFileSecrets(
   const spec = service.configFile;
   if (!spec) return;
   try {
-    const text = await readFile(spec.path, 'utf8');
+    const text = (await readServiceConfigFile(spec.path)).toString('utf8');
     const parsed = parseConfigText(text, detectFormat(spec.path, spec.format));
     if (parsed.ok) learnConfigSecrets(parsed.value, redactor);
   } catch {

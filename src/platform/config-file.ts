@@ -2,11 +2,27 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { readRegularFile } from './read-regular.js';
 
 // The parsers load on first use: a service whose config is JSON never puts yaml (or json5) in the daemon's memory.
 const load = createRequire(import.meta.url);
 const yaml = (): typeof import('yaml') => load('yaml') as typeof import('yaml');
 const json5 = (): typeof import('json5') => load('json5') as typeof import('json5');
+
+/**
+ * Far above any real service config (OpenClaw's is a few KiB): a bigger file is the wrong one (a 2 GiB sparse file
+ * would be held whole by every reader, and parsed).
+ */
+export const MAX_SERVICE_CONFIG_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The bytes of a service's config file (or a file it includes, a backup of it): only a regular file of at most
+ * MAX_SERVICE_CONFIG_BYTES is read. A FIFO, device, socket or directory there (or a link to one) rejects at once with
+ * NotRegularFileError naming what it is, instead of holding one of libuv's four threads for good.
+ */
+export function readServiceConfigFile(file: string): Promise<Buffer> {
+  return readRegularFile(file, { maxBytes: MAX_SERVICE_CONFIG_BYTES });
+}
 
 export type ConfigFormat = 'json' | 'json5' | 'yaml';
 

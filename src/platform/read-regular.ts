@@ -3,6 +3,9 @@
 // file is read; anything else is named instead.
 import { constants, promises as fs, type Stats } from 'node:fs';
 
+/** A pid file holds a number and a line or two (systemd's MainPID=, pid = N): far more is the wrong file. */
+export const PID_FILE_MAX_BYTES = 64 * 1024;
+
 /** What a path is when it is not a regular file ("a FIFO", "a character device"…), for reports. */
 export function specialKind(st: Stats): string {
   if (st.isFIFO()) return 'a FIFO';
@@ -24,11 +27,30 @@ export class NotRegularFileError extends Error {
   }
 }
 
+/** Raised for a regular file bigger than the reader's bound (a 2 GiB sparse file would otherwise be held whole). */
+export class FileTooLargeError extends Error {
+  readonly code = 'EFBIG';
+  constructor(
+    readonly file: string,
+    readonly size: number,
+    readonly maxBytes: number,
+  ) {
+    super(`${file} is ${size} bytes, over the ${maxBytes} bytes expected at most: not read`);
+  }
+}
+
+/** What a read of the file found, for a report: the error's message for ours, "cannot read <file>: <message>" else. */
+export function describeReadError(file: string, err: unknown): string {
+  if (err instanceof NotRegularFileError || err instanceof FileTooLargeError) return err.message;
+  return `cannot read ${file}: ${(err as Error).message}`;
+}
+
 /**
  * The bytes of a regular file (links followed, as fs.readFile does). Opened without blocking, so a FIFO never waits
- * for a writer; rejects with NotRegularFileError for anything but a regular file, and as fs.readFile does otherwise.
+ * for a writer; rejects with NotRegularFileError for anything but a regular file, with FileTooLargeError past
+ * `maxBytes`, and as fs.readFile does otherwise.
  */
-export async function readRegularFile(file: string): Promise<Buffer> {
+export async function readRegularFile(file: string, opts: { maxBytes?: number } = {}): Promise<Buffer> {
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -41,6 +63,7 @@ export async function readRegularFile(file: string): Promise<Buffer> {
   try {
     const st = await handle.stat();
     if (!st.isFile()) throw new NotRegularFileError(file, specialKind(st));
+    if (opts.maxBytes !== undefined && st.size > opts.maxBytes) throw new FileTooLargeError(file, st.size, opts.maxBytes);
     return await handle.readFile();
   } finally {
     await handle.close();

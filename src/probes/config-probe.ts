@@ -1,6 +1,6 @@
 // The config probe: the service's config file still parses and, optionally, its own validator accepts it.
-import { readFile } from 'node:fs/promises';
-import { detectFormat, parseConfigText, sha256 } from '../platform/config-file.js';
+import { detectFormat, parseConfigText, readServiceConfigFile, sha256 } from '../platform/config-file.js';
+import { FileTooLargeError, NotRegularFileError } from '../platform/read-regular.js';
 import type { ProbeConfigOf } from './probe-schema.js';
 import type { Probe, ProbeResult, ProbeTarget } from './probe-types.js';
 import { runCommand } from './run-command.js';
@@ -18,10 +18,13 @@ export function createConfigProbe(config: ProbeConfigOf<'config'>): Probe {
 
       let data: Buffer;
       try {
-        data = await readFile(file, { signal });
+        data = await readServiceConfigFile(file);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') return { status: 'failure', finding: 'config-missing', message: `config file ${file} is missing`, details: { path: file, format } };
+        // Not a config file at all (a FIFO, a device, a directory, a link to one, 2 GiB): the service cannot read it either.
+        if (err instanceof NotRegularFileError) return { status: 'failure', finding: 'config-invalid', message: `config file ${file} is ${err.kind} in place of the file`, details: { path: file, format, found: err.kind } };
+        if (err instanceof FileTooLargeError) return { status: 'failure', finding: 'config-invalid', message: err.message, details: { path: file, format, bytes: err.size, maxBytes: err.maxBytes } };
         if (signal.aborted) return { status: 'unknown', message: `reading ${file} did not finish in time` };
         return { status: 'unknown', message: `cannot read ${file}: ${(err as Error).message}`, details: { path: file, code: code ?? null } };
       }

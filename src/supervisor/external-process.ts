@@ -1,5 +1,5 @@
 // A service another manager runs (systemd, launchd): found by pid, started and restarted through that manager.
-import { readFile } from 'node:fs/promises';
+import { PID_FILE_MAX_BYTES, readRegularFile } from '../platform/read-regular.js';
 import type { Clock } from '../platform/clock.js';
 import type { ExternalConfig } from '../config/schema.js';
 import type { CommandRunner } from '../platform/command-runner.js';
@@ -24,7 +24,7 @@ export async function discoverPid(ext: ExternalConfig, runner: CommandRunner): P
     const r = await runner.run(ext.pidCommand, { timeoutMs: ext.timeout });
     if (r.code === 0) pid = parsePid(r.stdout);
   } else if (ext.pidFile) {
-    pid = parsePid(await readFile(ext.pidFile, 'utf8').catch(() => ''));
+    pid = parsePid(await readRegularFile(ext.pidFile, { maxBytes: PID_FILE_MAX_BYTES }).then((b) => b.toString('utf8'), () => ''));
   }
   return pid !== undefined && isAlive(pid) ? pid : undefined;
 }
