@@ -1,5 +1,5 @@
 // Finding, reading and validating the config file; relative paths resolved against the file's folder.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -137,13 +137,26 @@ function resolvePaths(config: ClawbackConfig, base: string): ClawbackConfig {
  */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 
-/** The file's text, read no further than MAX_CONFIG_BYTES (a pipe or device has no size to check first). */
+/** How long a pipe (`-c /dev/stdin` fed by a command) may take to give its first and later bytes. */
+const PIPE_WAIT_MS = 10_000;
+
+/** Sleeps this thread (the loader is synchronous, and runs in its own process for the daemon). */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * The file's text, read no further than MAX_CONFIG_BYTES (a pipe or device has no size to check first). Opened
+ * without blocking: a FIFO nobody writes to (a deploy tool's `mkfifo` in the config's place) made open() wait forever
+ * (`validate` hung, the daemon's loader was killed after 60 s as "a hung filesystem?"); it is named instead. A pipe
+ * with a writer is still read, waiting at most PIPE_WAIT_MS for bytes.
+ */
 function readConfigText(file: string): string {
   const tooBig = (size: string): ConfigError =>
     new ConfigError(file, [{ path: '(file)', message: `is ${size}: expected a config file of at most ${formatBytes(MAX_CONFIG_BYTES)} (is it the right file?)` }]);
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     throw new ConfigError(file, [{ path: '(file)', message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
   }
@@ -151,12 +164,28 @@ function readConfigText(file: string): string {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new ConfigError(file, [{ path: '(file)', message: 'cannot read: EISDIR' }]);
     if (st.isFile() && st.size > MAX_CONFIG_BYTES) throw tooBig(formatBytes(st.size));
+    if (st.isSocket()) throw new ConfigError(file, [{ path: '(file)', message: 'is a socket: expected a config file' }]);
     const chunks: Buffer[] = [];
     let total = 0;
+    let waitedMs = 0;
     for (;;) {
       const chunk = Buffer.alloc(64 * 1024);
-      const n = readSync(fd, chunk, 0, chunk.length, null);
+      let n: number;
+      try {
+        n = readSync(fd, chunk, 0, chunk.length, null);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+        // A pipe whose writer has not written yet.
+        if (waitedMs >= PIPE_WAIT_MS) throw new ConfigError(file, [{ path: '(file)', message: `is a FIFO that gave no more bytes in ${PIPE_WAIT_MS / 1000} s: expected a config file` }]);
+        pause(20);
+        waitedMs += 20;
+        continue;
+      }
+      if (n === 0 && total === 0 && st.isFIFO()) {
+        throw new ConfigError(file, [{ path: '(file)', message: 'is a FIFO with nothing written to it (no writer): expected a config file (a regular file)' }]);
+      }
       if (n === 0) break;
+      waitedMs = 0;
       total += n;
       if (total > MAX_CONFIG_BYTES) throw tooBig(`over ${formatBytes(MAX_CONFIG_BYTES)}`);
       chunks.push(chunk.subarray(0, n));
