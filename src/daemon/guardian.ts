@@ -6,6 +6,7 @@ import type { CommandRunner, RunResult } from '../platform/command-runner.js';
 import { FileLock } from '../platform/file-lock.js';
 import { cliHint } from '../cli/cli-command.js';
 import { isAlive as procIsAlive, processStartTime } from '../platform/proc.js';
+import { liveProcess } from '../doctor/lock-owner.js';
 import { serviceNames } from '../platform/service-files.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { assessDaemon, heartbeatAge, readDaemonPresence, type DaemonInfo, type DaemonState } from './daemon-info.js';
@@ -77,6 +78,12 @@ export interface GuardianDeps {
   /** Injected for tests; defaults from ../platform/proc.js and process.kill. */
   isAlive?: (pid: number) => boolean;
   startTimeOf?: (pid: number) => number | null | undefined;
+  /**
+   * How long the process has run, on the boot clock (ms), undefined when it cannot be told (no /proc). A step of the
+   * wall clock does not move it, so a daemon that just started is not taken for one hung at start-up after NTP or
+   * `date -s` moved the clock forward. Default: /proc/<pid>/stat's start time against Clock.sinceBoot.
+   */
+  bootAgeOf?: (pid: number) => number | undefined;
   kill?: (pid: number, signal: NodeJS.Signals) => void;
   /** The state directory a live pid serves as a real path, undefined when unknown (default daemonStateDirOf). */
   stateDirOf?: (pid: number) => string | undefined;
@@ -166,6 +173,13 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
   const pollMs = deps.pollMs ?? 250;
   const alive = deps.isAlive ?? procIsAlive;
   const startTimeOf = deps.startTimeOf ?? processStartTime;
+  const bootAgeOf =
+    deps.bootAgeOf ??
+    ((pid: number): number | undefined => {
+      const startedAt = liveProcess(pid).startedAtBootMs;
+      const boot = clock.sinceBoot?.();
+      return startedAt === undefined || boot === undefined ? undefined : boot - startedAt;
+    });
   const kill = deps.kill ?? ((pid: number, signal: NodeJS.Signals) => process.kill(pid, signal));
   const names = serviceNames(deps.label);
   const stateDirOf = deps.stateDirOf ?? daemonStateDirOf;
@@ -248,17 +262,39 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
       if (holder && holder.pid !== process.pid && isSame(holder.pid, holder.startTime)) {
         // Progress counts, not only the lock's age: a daemon booting a thousand services writes state.json as each
         // starts, for minutes before its first heartbeat; killing it at a fixed age would restart that boot for ever.
-        const stateWritten = await stat(path.join(deps.stateDir, 'state.json')).then((st) => st.mtimeMs, () => 0);
+        const stateWrittenAt = (): Promise<number> => stat(path.join(deps.stateDir, 'state.json')).then((st) => st.mtimeMs, () => 0);
+        const stateWritten = await stateWrittenAt();
         const lastSign = stateWritten > holder.acquiredAt ? stateWritten : holder.acquiredAt;
         const ageMs = clock.now() - lastSign;
+        const graceMs = deps.startGraceMs ?? 90_000;
+        // Both ages are wall-clock readings: a step forward (NTP after a sleep, a resumed VM, `date -s`) makes a daemon
+        // that started a moment ago look hours old. Its own age on the boot clock, which no step moves, must agree.
+        const ranMs = bootAgeOf(holder.pid);
         // Either way past the grace counts: a lock dated in the future (the clock was set back) proves nothing.
-        if (Math.abs(ageMs) <= (deps.startGraceMs ?? 90_000)) {
+        if (Math.abs(ageMs) <= graceMs || (ranMs !== undefined && ranMs <= graceMs)) {
           report.outcome = 'starting';
-          report.actions.push(`daemon pid ${holder.pid} is starting (it holds ${DAEMON_LOCK_FILE} since ${heartbeatAge(holder.acquiredAt, clock.now())}, last state write ${heartbeatAge(lastSign, clock.now())}, no heartbeat yet): left alone`);
+          const ran = ranMs !== undefined && Math.abs(ageMs) > graceMs ? `, running for ${Math.round(ranMs / 1000)} s on the boot clock: the wall clock was stepped` : '';
+          report.actions.push(`daemon pid ${holder.pid} is starting (it holds ${DAEMON_LOCK_FILE} since ${heartbeatAge(holder.acquiredAt, clock.now())}, last state write ${heartbeatAge(lastSign, clock.now())}${ran}, no heartbeat yet): left alone`);
+          return done();
+        }
+        // A second look, as for a stale heartbeat: after a sleep (the boot clock counts it) or where the boot clock
+        // cannot be read (macOS), a daemon that beats, writes state.json or hands the lock on is still starting.
+        const recheckMs = Math.min(deps.staleRecheckMs ?? 5000, Math.max(0, deadline.left() - 10_000));
+        const t0 = clock.monotonic();
+        const progressed = await waitUntil(clock, recheckMs, pollMs, async () => {
+          const again = (await readDaemon()).info;
+          if (again && again.pid === holder.pid) return true;
+          if ((await stateWrittenAt()) !== stateWritten) return true;
+          const now = await new FileLock(path.join(deps.stateDir, DAEMON_LOCK_FILE), { clock }).owner().catch(() => null);
+          return now?.pid !== holder.pid || now.acquiredAt !== holder.acquiredAt;
+        });
+        if (progressed) {
+          report.outcome = 'starting';
+          report.actions.push(`daemon pid ${holder.pid} showed progress ${Math.round(clock.monotonic() - t0)} ms later (a heartbeat, a state write or the lock handed on): still starting, left alone`);
           return done();
         }
         hungAtStart = { pid: holder.pid, pidStartTime: holder.startTime };
-        report.actions.push(`daemon pid ${holder.pid} holds ${DAEMON_LOCK_FILE} since ${heartbeatAge(holder.acquiredAt, clock.now())}, nothing written for ${heartbeatAge(lastSign, clock.now())}, without a heartbeat: hung while starting`);
+        report.actions.push(`daemon pid ${holder.pid} holds ${DAEMON_LOCK_FILE} since ${heartbeatAge(holder.acquiredAt, clock.now())}, nothing written for ${heartbeatAge(lastSign, clock.now())}${ranMs !== undefined ? `, running for ${Math.round(ranMs / 1000)} s on the boot clock` : ''}, without a heartbeat: hung while starting`);
       }
     }
 

@@ -24,6 +24,7 @@ function readLockPid(file: string): number | undefined {
 }
 
 const FAKE_DAEMON = fileURLToPath(new URL('./fake-daemon.mjs', import.meta.url));
+const WALL_STEP = new URL('../fixtures/wall-step.mjs', import.meta.url).href;
 const children: MarkedChild[] = [];
 afterEach(async () => {
   for (const c of children.splice(0)) {
@@ -65,12 +66,47 @@ describe('guardian and a daemon still starting', () => {
     expect(isAlive(daemon.pid)).toBe(true);
   }, 90_000);
 
+  it('a daemon that started a moment ago is still starting after the wall clock stepped an hour forward: not killed', async () => {
+    const dir = tempDir('clawback-guardian-wall-step-');
+    const stateDir = path.join(dir, 'state');
+    const configPath = path.join(dir, 'clawback.yaml');
+    writeFileSync(configPath, YAML.stringify(markServices({ api: { port: await freePort() }, services: [{ name: 'sl', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] })));
+    const daemon = spawnMarked(NODE, [CLI, 'run', '--config', configPath, '--state-dir', stateDir]);
+    children.push(daemon);
+    await waitFor(() => readLockPid(path.join(stateDir, 'daemon.lock')) === daemon.pid || undefined, { timeoutMs: 20_000, intervalMs: 2 });
+    process.kill(daemon.pid, 'SIGSTOP');
+    expect(existsSync(path.join(stateDir, 'daemon.json')), 'the daemon was stopped before its first heartbeat').toBe(false);
+
+    // NTP correcting a machine that slept, a resumed VM, `date -s '+1 hour'`: the guardian's wall clock is an hour
+    // past the lock's acquiredAt, though the daemon took it a moment ago.
+    const g = await runCli(['guardian', '--once', '--config', configPath, '--state-dir', stateDir], {
+      timeoutMs: 60_000,
+      env: { NODE_OPTIONS: `--import ${WALL_STEP}`, WALL_STEP_MS: String(3_600_000) },
+    });
+    try {
+      const report = JSON.parse(g.stdout) as { outcome: string; actions: string[]; killedPid?: number };
+      expect(report.killedPid ?? null, report.actions.join('\n')).toBeNull();
+      expect(isAlive(daemon.pid)).toBe(true);
+      expect(report.outcome).toBe('starting');
+      expect(report.actions.join('\n')).toMatch(/on the boot clock: the wall clock was stepped/);
+      expect(existsSync(path.join(stateDir, 'logs', 'daemon.out.log')), 'the guardian started a second daemon').toBe(false);
+    } finally {
+      // Without the fix a second daemon was started: stop it with its services.
+      const info = JSON.parse(existsSync(path.join(stateDir, 'daemon.json')) ? readFileSync(path.join(stateDir, 'daemon.json'), 'utf8') : '{}') as { pid?: number };
+      if (info.pid && info.pid !== daemon.pid && isAlive(info.pid)) process.kill(info.pid, 'SIGINT');
+    }
+    process.kill(daemon.pid, 'SIGCONT');
+    await daemon.waitForStdout('dashboard:', 30_000);
+  }, 120_000);
+
   it('a lock holder past the start grace without a heartbeat is hung while starting: killed (verified) and the daemon revived', async () => {
     const stateDir = tempDir('clawback-guardian-hung-start-');
     const hung = spawnMarked(NODE, [path.join(FIXTURES, 'sleeper.mjs')]);
     children.push(hung);
     const startTime = await waitFor(() => processStartTime(hung.pid) ?? undefined, { timeoutMs: 5000 });
     writeFileSync(path.join(stateDir, 'daemon.lock'), JSON.stringify({ pid: hung.pid, startTime, acquiredAt: Date.now() - 5000, token: 'x' }));
+    // Hung for real: the holder itself has run past the grace (its age on the boot clock, which no clock step moves).
+    await new Promise((r) => setTimeout(r, 2500));
     const events: ClawbackEvent[] = [];
     const report = await guardianOnce({
       stateDir,
