@@ -1,7 +1,8 @@
 // `clawback install|uninstall [--dry-run]` and `clawback guardian --once`: the OS keeps the daemon alive.
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, openSync, closeSync, fstatSync, mkdirSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,9 @@ import { findConfigFile, loadConfig } from '../config/load.js';
 import { clientStateDir } from './client.js';
 import { planInstall, planUninstall, applyPlan, describePlan, hasSystemdRuntime, detectSystemdVersion, installedServiceManager } from '../platform/installer.js';
 import { realCommandRunner } from '../platform/command-runner.js';
-import { guardianOnce } from '../daemon/guardian.js';
+import { guardianOnce, type DaemonExit, type StartedDaemon } from '../daemon/guardian.js';
+import { alertGuardianOutcome } from '../daemon/guardian-alert.js';
+import { Redactor } from '../observe/redact.js';
 import { DAEMON_NODE_FLAGS } from '../platform/service-files.js';
 import { systemClock } from '../platform/clock.js';
 import { STOPPED_MARKER } from '../daemon/daemon.js';
@@ -107,21 +110,53 @@ export function registerInstall(program: Command): void {
           await reviveServicesDirectly(loaded.config, stateDir);
         },
       });
-      process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      // The daemon that delivers alerts is the one that is down: a human hears of it from here.
+      const redactor = new Redactor();
+      const told = await alertGuardianOutcome(report, { stateDir, configPath, clock: systemClock(), redactor }).catch((err: unknown) => ({ actions: [], errors: [`alerting failed: ${(err as Error).message}`] }));
+      report.actions.push(...told.actions);
+      report.errors.push(...told.errors);
+      if (report.daemonExit?.output) report.daemonExit.output = redactor.redact(report.daemonExit.output);
+      process.stdout.write(redactor.redact(JSON.stringify(report, null, 2)) + '\n');
       process.exitCode = report.outcome === 'daemon-down' ? 1 : 0;
     });
 }
 
-/** Starts `clawback run` in its own session, output to <stateDir>/logs/daemon.out.log. */
-export function startDaemonDetached(stateDir: string, configPath: string | undefined): void {
-  mkdirSync(path.join(stateDir, 'logs'), { recursive: true, mode: 0o700 });
-  const fd = openSync(path.join(stateDir, 'logs', 'daemon.out.log'), 'a', 0o600);
+/** The last lines (at most 20, 4 KiB) a file got past offset `from`. */
+async function tailSince(file: string, from: number): Promise<string> {
+  const fh = await open(file, 'r');
   try {
+    const size = (await fh.stat()).size;
+    const start = Math.max(from, size - 4096);
+    const buf = Buffer.alloc(Math.max(0, size - start));
+    await fh.read(buf, 0, buf.length, start);
+    return buf.toString('utf8').split('\n').filter((l) => l.trim() !== '').slice(-20).join('\n');
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Starts `clawback run` in its own session, output to <stateDir>/logs/daemon.out.log. The child is not waited for
+ * (unref); the returned watch says when it exits and what it wrote, for a guardian pass still running then.
+ */
+export function startDaemonDetached(stateDir: string, configPath: string | undefined): StartedDaemon {
+  mkdirSync(path.join(stateDir, 'logs'), { recursive: true, mode: 0o700 });
+  const logFile = path.join(stateDir, 'logs', 'daemon.out.log');
+  const fd = openSync(logFile, 'a', 0o600);
+  let exited: Promise<DaemonExit>;
+  let from = 0;
+  try {
+    from = fstatSync(fd).size;
     const args = [...DAEMON_NODE_FLAGS, ENTRY, 'run', '--state-dir', stateDir, ...(configPath ? ['--config', configPath] : [])];
     const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd] });
+    exited = new Promise<DaemonExit>((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('error', (err) => resolve({ code: null, signal: null, error: err.message }));
+    });
     child.unref();
   } finally {
     closeSync(fd);
   }
   rmSync(path.join(stateDir, STOPPED_MARKER), { force: true });
+  return { exited, output: () => tailSince(logFile, from) };
 }

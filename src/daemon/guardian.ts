@@ -57,8 +57,11 @@ export interface GuardianDeps {
   startGraceMs?: number;
   runner: CommandRunner;
   serviceManager: 'systemd' | 'launchd' | 'none';
-  /** Starts the daemon directly (detached); used without a service manager or when its command fails. */
-  startDaemon: (signal?: AbortSignal) => Promise<void>;
+  /**
+   * Starts the daemon directly (detached); used without a service manager or when its command fails. What it returns
+   * (when it can) tells the pass when that daemon exits, so a daemon that cannot start is not waited for in vain.
+   */
+  startDaemon: (signal?: AbortSignal) => Promise<void | StartedDaemon>;
   /** Checks (and if needed restarts) the services directly when the daemon cannot be revived. */
   probeServices?: (signal?: AbortSignal) => Promise<void>;
   emit?: (event: ClawbackEvent) => void;
@@ -87,6 +90,21 @@ export interface GuardianDeps {
   kill?: (pid: number, signal: NodeJS.Signals) => void;
   /** The state directory a live pid serves as a real path, undefined when unknown (default daemonStateDirOf). */
   stateDirOf?: (pid: number) => string | undefined;
+}
+
+/** How a daemon the guardian started ended. */
+export interface DaemonExit {
+  code: number | null;
+  signal: string | null;
+  /** It could not be spawned at all. */
+  error?: string;
+}
+
+/** A daemon the guardian started directly: when it exits, and what it wrote meanwhile. */
+export interface StartedDaemon {
+  exited: Promise<DaemonExit>;
+  /** Its last lines of output (stdout and stderr), read once it exited; not yet redacted. */
+  output?: () => Promise<string>;
 }
 
 export type GuardianOutcome =
@@ -119,6 +137,8 @@ export interface GuardianReport {
   killedPid?: number;
   /** How the restart was asked for. */
   restartedVia?: 'systemd' | 'launchd' | 'direct';
+  /** The daemon started directly exited before it wrote a heartbeat: how, and its last lines of output. */
+  daemonExit?: DaemonExit & { output?: string };
   probedServices: boolean;
   /** Human-readable steps, in order. */
   actions: string[];
@@ -341,7 +361,9 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     }
 
     const restartAt = clock.now();
-    await restart(deps, names, deadline, report);
+    const launched = await restart(deps, names, deadline, report);
+    let exit: DaemonExit | undefined;
+    void launched?.exited.then((e) => (exit = e), () => undefined);
 
     // Keep a share of the time for probeServices should the daemon not come back.
     const reserve = deps.probeServices ? Math.min(10_000, Math.floor(timeoutMs / 3)) : 0;
@@ -349,7 +371,13 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     let after: DaemonInfo | null = null;
     await waitUntil(clock, waitMs, pollMs, async () => {
       const r = await readDaemon();
-      if (!r.info || assess(r.info) !== 'running') return false;
+      if (!r.info || assess(r.info) !== 'running') {
+        if (!exit) return false;
+        // The daemon it started is gone: nothing more to wait for, unless another one (the service manager's) holds
+        // daemon.lock and is starting.
+        const holder = await new FileLock(path.join(deps.stateDir, DAEMON_LOCK_FILE), { clock }).owner().catch(() => null);
+        return !(holder && holder.pid !== process.pid && isSame(holder.pid, holder.startTime));
+      }
       const fresh = !before || r.info.pid !== before.pid || r.info.startedAt !== before.startedAt || r.info.heartbeatAt >= restartAt;
       if (fresh) after = r.info;
       return fresh;
@@ -378,7 +406,15 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
 
     if (await stoppedOnPurpose('the services are not probed')) return done();
     report.outcome = 'daemon-down';
-    report.actions.push('daemon did not come back with a fresh heartbeat in time');
+    const exited = exit as DaemonExit | undefined;
+    if (exited && launched) {
+      const output = await (launched.output?.() ?? Promise.resolve('')).catch((err: unknown) => `(its output could not be read: ${message(err)})`);
+      report.daemonExit = { ...exited, ...(output ? { output } : {}) };
+      const how = exited.error ? `could not be spawned (${exited.error})` : exited.signal ? `was killed by ${exited.signal}` : `exited with code ${exited.code}`;
+      report.actions.push(`the daemon it started ${how} before its first heartbeat`);
+    } else {
+      report.actions.push('daemon did not come back with a fresh heartbeat in time');
+    }
     if (deps.probeServices) {
       const left = deadline.left();
       if (left > 0) {
@@ -403,7 +439,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
   }
 }
 
-async function restart(deps: GuardianDeps, names: ReturnType<typeof serviceNames>, deadline: Deadline, report: GuardianReport): Promise<void> {
+async function restart(deps: GuardianDeps, names: ReturnType<typeof serviceNames>, deadline: Deadline, report: GuardianReport): Promise<StartedDaemon | undefined> {
   const managerArgv = ((): string[] | undefined => {
     if (deps.serviceManager === 'systemd') return ['systemctl', '--user', 'restart', names.systemdService];
     if (deps.serviceManager === 'launchd') {
@@ -418,17 +454,19 @@ async function restart(deps: GuardianDeps, names: ReturnType<typeof serviceNames
     if (!problem) {
       report.restartedVia = deps.serviceManager === 'systemd' ? 'systemd' : 'launchd';
       report.actions.push(`asked the service manager: ${managerArgv.join(' ')}`);
-      return;
+      return undefined;
     }
     report.errors.push(`${managerArgv.join(' ')}: ${problem}`);
     report.actions.push('service manager restart failed: starting the daemon directly');
   }
   try {
-    await within(deps.clock, Math.max(1, deadline.left()), 'startDaemon', (signal) => deps.startDaemon(signal));
+    const started = await within(deps.clock, Math.max(1, deadline.left()), 'startDaemon', (signal) => deps.startDaemon(signal));
     report.restartedVia = 'direct';
     report.actions.push('started the daemon directly');
+    return started ?? undefined;
   } catch (err) {
     report.errors.push(`startDaemon: ${message(err)}`);
+    return undefined;
   }
 }
 

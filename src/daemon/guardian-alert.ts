@@ -1,0 +1,164 @@
+// The guardian's word to a human when it cannot bring the daemon back (and once when it is back): the daemon that
+// delivers alerts is the one that is down, so the guardian sends through the same notify channels itself.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig, parseConfigSource } from '../config/load.js';
+import { createNotifier } from '../notify/dispatcher.js';
+import { notifySchema, type NotifyConfig } from '../notify/notify-schema.js';
+import type { ClawbackEvent } from '../observe/events.js';
+import type { Redactor } from '../observe/redact.js';
+import { writeFileAtomicSync } from '../platform/atomic-write.js';
+import type { Clock } from '../platform/clock.js';
+import type { GuardianReport } from './guardian.js';
+
+/** What was last said about a daemon the guardian could not revive (absent: nothing, or it is back). */
+export const GUARDIAN_ALERT_FILE = 'guardian-alert.json';
+/** The guardian notifier's own state dir (its outbox/): the daemon's outbox belongs to the daemon. */
+export const GUARDIAN_NOTIFY_DIR = 'guardian-notify';
+/** While the daemon stays down the alert is said again this often, not on every timer tick. */
+export const GUARDIAN_ALERT_REPEAT_MS = 60 * 60_000;
+
+export interface GuardianAlertState {
+  /** Wall-clock ms of the first alert (for messages only). */
+  downSince: number;
+  /** Wall-clock ms of the last alert. */
+  lastAlertAt: number;
+  alerts: number;
+  reason: string;
+}
+
+export interface AlertStep {
+  send: ClawbackEvent | null;
+  /** The state to keep: 'keep' leaves the file as it is, null removes it. */
+  next: GuardianAlertState | null | 'keep';
+}
+
+/** Why the daemon is down, in one paragraph (not yet redacted). */
+export function downReason(report: GuardianReport): string {
+  const exit = report.daemonExit;
+  const parts: string[] = [];
+  if (exit) {
+    parts.push(exit.error ? `the daemon could not be spawned (${exit.error})` : exit.signal ? `the daemon it started was killed by ${exit.signal}` : `the daemon it started exited with code ${exit.code} at once`);
+  } else {
+    parts.push('the daemon did not come back with a fresh heartbeat');
+  }
+  if (report.errors.length > 0) parts.push(`errors: ${report.errors.join('; ')}`);
+  if (exit?.output) parts.push(`last output:\n${exit.output}`);
+  return parts.join('. ');
+}
+
+/**
+ * Pure: what to say after a pass. Down: say it once, then again every repeatMs while it stays down (either way apart
+ * counts, so a clock set back does not silence it). Running again after an alert: say so once. Anything else: nothing.
+ */
+export function guardianAlertStep(prev: GuardianAlertState | null, report: GuardianReport, reason: string, now: number, stateDir: string, repeatMs = GUARDIAN_ALERT_REPEAT_MS): AlertStep {
+  if (report.outcome === 'daemon-down') {
+    if (prev && Math.abs(now - prev.lastAlertAt) < repeatMs) return { send: null, next: 'keep' };
+    const alerts = (prev?.alerts ?? 0) + 1;
+    return {
+      send: {
+        type: 'daemon.crashed',
+        time: now,
+        severity: 'critical',
+        message: `Guardian could not revive the clawback daemon of ${stateDir}${alerts > 1 ? ` (still down, alert ${alerts})` : ''}: ${reason}`,
+        details: { by: 'guardian', stateDir, code: report.daemonExit?.code ?? null, signal: report.daemonExit?.signal ?? null, output: report.daemonExit?.output ?? null, errors: report.errors, alerts },
+      },
+      next: { downSince: prev?.downSince ?? now, lastAlertAt: now, alerts, reason },
+    };
+  }
+  const running = report.outcome === 'ok' || report.outcome === 'revived';
+  if (!prev || !running) return { send: null, next: 'keep' };
+  return {
+    send: {
+      type: 'daemon.recovered',
+      time: now,
+      severity: 'resolved',
+      message: `The clawback daemon of ${stateDir} is running again (pid ${report.after?.pid ?? report.before?.pid ?? '?'}); the guardian had reported it down since ${new Date(prev.downSince).toISOString()}.`,
+      details: { by: 'guardian', stateDir, downSince: prev.downSince, alerts: prev.alerts },
+    },
+    next: null,
+  };
+}
+
+function readState(file: string): GuardianAlertState | null {
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8')) as Partial<GuardianAlertState>;
+    if (typeof v.lastAlertAt !== 'number' || typeof v.downSince !== 'number') return null;
+    return { downSince: v.downSince, lastAlertAt: v.lastAlertAt, alerts: typeof v.alerts === 'number' ? v.alerts : 1, reason: typeof v.reason === 'string' ? v.reason : '' };
+  } catch {
+    return null;
+  }
+}
+
+/** The notify section of the config; when the file is invalid elsewhere (why the daemon cannot start), that section alone. */
+function notifyConfigOf(configPath: string | undefined, stateDir: string): { notify?: NotifyConfig; problem?: string } {
+  try {
+    return { notify: loadConfig({ ...(configPath ? { file: configPath } : {}), stateDir }).config.notify };
+  } catch (err) {
+    if (!configPath) return { problem: (err as Error).message };
+    try {
+      const raw = parseConfigSource(readFileSync(configPath, 'utf8'), configPath) as { notify?: unknown } | null;
+      const r = notifySchema.safeParse(raw?.notify ?? {});
+      if (r.success) return { notify: r.data };
+      return { problem: `the notify section of ${configPath} is invalid too: ${r.error.issues[0]?.message ?? 'invalid'}` };
+    } catch (err2) {
+      return { problem: (err2 as Error).message };
+    }
+  }
+}
+
+function hasPending(dir: string): boolean {
+  const outbox = path.join(dir, 'outbox');
+  if (!existsSync(outbox)) return false;
+  try {
+    return readdirSync(outbox).some((ch) => readdirSync(path.join(outbox, ch)).some((f) => f.endsWith('.json')));
+  } catch {
+    return false;
+  }
+}
+
+export interface GuardianAlertDeps {
+  stateDir: string;
+  configPath: string | undefined;
+  clock: Clock;
+  redactor: Redactor;
+  /** How long delivery may take in this pass (default 10 s); what is not delivered stays spooled for the next pass. */
+  flushMs?: number;
+}
+
+/**
+ * After a pass: tells the configured channels what guardianAlertStep says, through the notifier (dedup, retries, spool
+ * in <stateDir>/guardian-notify/outbox, retried by the next pass). Returns lines for the pass's report.
+ */
+export async function alertGuardianOutcome(report: GuardianReport, deps: GuardianAlertDeps): Promise<{ actions: string[]; errors: string[] }> {
+  const out = { actions: [] as string[], errors: [] as string[] };
+  const stateFile = path.join(deps.stateDir, GUARDIAN_ALERT_FILE);
+  const notifyDir = path.join(deps.stateDir, GUARDIAN_NOTIFY_DIR);
+  const step = guardianAlertStep(readState(stateFile), report, deps.redactor.redact(downReason(report)), deps.clock.now(), deps.stateDir);
+  if (!step.send && !hasPending(notifyDir)) return out;
+  const { notify, problem } = notifyConfigOf(deps.configPath, deps.stateDir);
+  if (!notify || notify.channels.length === 0) {
+    if (step.send) out.errors.push(`no human was told: ${problem ? `no notification channel could be read (${problem})` : 'no notification channels are configured (notify.channels)'}`);
+  } else {
+    mkdirSync(notifyDir, { recursive: true, mode: 0o700 });
+    const notifier = createNotifier(notify, { stateDir: notifyDir, clock: deps.clock, redactor: deps.redactor });
+    try {
+      if (step.send) notifier.publish(step.send);
+      await notifier.flush(deps.flushMs ?? 10_000);
+      const left = notifier.outboxDepth();
+      if (step.send) out.actions.push(`told ${notify.channels.map((c) => c.name ?? c.type).join(', ')}: ${step.send.type}${left > 0 ? ` (${left} not delivered yet: kept in ${notifyDir} for the next pass)` : ''}`);
+    } finally {
+      await notifier.stop();
+    }
+  }
+  if (step.next === null) rmSync(stateFile, { force: true });
+  else if (step.next !== 'keep') {
+    try {
+      writeFileAtomicSync(stateFile, JSON.stringify(step.next), { mode: 0o600 });
+    } catch (err) {
+      out.errors.push(`${GUARDIAN_ALERT_FILE} could not be written (${(err as Error).message}): the next pass may say it again`);
+    }
+  }
+  return out;
+}
+

@@ -1,0 +1,86 @@
+// A daemon the guardian cannot revive must reach a human through the configured channels (the daemon that would deliver
+// alerts is the one that is down): once per down spell, not on every timer tick, with why; and once when it is back.
+import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
+import { runCli } from '../helpers/cli.js';
+import { isAlive, waitFor } from '../helpers/processes.js';
+import { freePort } from '../helpers/ports.js';
+import { Receiver } from '../notify/receiver.js';
+
+interface Report {
+  outcome: string;
+  actions: string[];
+  errors: string[];
+  daemonExit?: { code: number | null; output?: string };
+}
+
+let receiver: Receiver | undefined;
+const daemons: number[] = [];
+afterEach(async () => {
+  for (const pid of daemons.splice(0)) {
+    if (!isAlive(pid)) continue;
+    // SIGINT: the daemon stops its services and exits.
+    process.kill(pid, 'SIGINT');
+    await waitFor(() => !isAlive(pid) || undefined, { timeoutMs: 20_000 }).catch(() => process.kill(pid, 'SIGKILL'));
+  }
+  await receiver?.close();
+  receiver = undefined;
+});
+
+async function guardian(configPath: string, stateDir: string): Promise<Report> {
+  const g = await runCli(['guardian', '--once', '--config', configPath, '--state-dir', stateDir], { timeoutMs: 60_000 });
+  return JSON.parse(g.stdout) as Report;
+}
+
+describe('guardian alerts', () => {
+  it('a daemon that exits at once (invalid config) is alerted through the webhook once, with its exit code and output, and its return once', async () => {
+    receiver = await Receiver.start();
+    const dir = tempDir('clawback-guardian-alert-');
+    const stateDir = path.join(dir, 'state');
+    const configPath = path.join(dir, 'clawback.yaml');
+    const good = markServices({
+      api: { port: await freePort() },
+      notify: { channels: [{ type: 'webhook', url: `${receiver.base}/webhook/a` }] },
+      services: [{ name: 'sl', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }],
+    });
+    // Made invalid while the daemon was down: every daemon the guardian starts exits with code 2 at once.
+    writeFileSync(configPath, YAML.stringify({ ...good, services: [{ name: 'sl', command: 42 }] }));
+    const crashed = () => receiver!.posts('webhook').filter((m) => (m.json as { type?: string }).type === 'daemon.crashed');
+    const recovered = () => receiver!.posts('webhook').filter((m) => (m.json as { type?: string }).type === 'daemon.recovered');
+
+    const first = await guardian(configPath, stateDir);
+    expect(first.outcome).toBe('daemon-down');
+    // It saw the child exit instead of waiting out the window for a heartbeat.
+    expect(first.daemonExit?.code, first.actions.join('\n')).toBe(2);
+    expect(first.actions.join('\n')).toMatch(/exited with code 2 before its first heartbeat/);
+    expect(crashed()).toHaveLength(1);
+    const text = crashed()[0]!.text;
+    expect(text).toMatch(/could not revive/);
+    expect(text).toMatch(/code 2/);
+    expect(text).toMatch(/services\[0\]\.command/);
+
+    // The next timer tick: still down, not said again.
+    const second = await guardian(configPath, stateDir);
+    expect(second.outcome).toBe('daemon-down');
+    expect(crashed()).toHaveLength(1);
+    expect(existsSync(path.join(stateDir, 'guardian-alert.json'))).toBe(true);
+
+    // Fixed: the guardian revives it and says so once.
+    writeFileSync(configPath, YAML.stringify(good));
+    const third = await guardian(configPath, stateDir);
+    const info = JSON.parse(readFileSync(path.join(stateDir, 'daemon.json'), 'utf8')) as { pid: number };
+    daemons.push(info.pid);
+    expect(third.outcome, third.actions.join('\n')).toBe('revived');
+    await receiver.waitFor(() => recovered().length === 1, 10_000, 'the "back" message');
+    expect(recovered()[0]!.text).toMatch(/running again/);
+    expect(existsSync(path.join(stateDir, 'guardian-alert.json'))).toBe(false);
+
+    const fourth = await guardian(configPath, stateDir);
+    expect(fourth.outcome).toBe('ok');
+    expect(recovered()).toHaveLength(1);
+    expect(crashed()).toHaveLength(1);
+  }, 180_000);
+});
