@@ -151,7 +151,7 @@ function pause(ms: number): void {
  * (`validate` hung, the daemon's loader was killed after 60 s as "a hung filesystem?"); it is named instead. A pipe
  * with a writer is still read, waiting at most PIPE_WAIT_MS for bytes.
  */
-function readConfigText(file: string): string {
+export function readConfigText(file: string): string {
   const tooBig = (size: string): ConfigError =>
     new ConfigError(file, [{ path: '(file)', message: `is ${size}: expected a config file of at most ${formatBytes(MAX_CONFIG_BYTES)} (is it the right file?)` }]);
   let fd: number;

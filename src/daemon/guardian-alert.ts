@@ -2,7 +2,7 @@
 // delivers alerts is the one that is down, so the guardian sends through the same notify channels itself.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig, parseConfigSource } from '../config/load.js';
+import { loadConfig, parseConfigSource, readConfigText } from '../config/load.js';
 import { createNotifier } from '../notify/dispatcher.js';
 import { notifySchema, type NotifyConfig } from '../notify/notify-schema.js';
 import type { ClawbackEvent } from '../observe/events.js';
@@ -97,7 +97,8 @@ function notifyConfigOf(configPath: string | undefined, stateDir: string): { not
   } catch (err) {
     if (!configPath) return { problem: (err as Error).message };
     try {
-      const raw = parseConfigSource(readFileSync(configPath, 'utf8'), configPath) as { notify?: unknown } | null;
+      // The loader's bounded, non-blocking read: a FIFO or a device in the config's place must not hang the pass.
+      const raw = parseConfigSource(readConfigText(configPath), configPath) as { notify?: unknown } | null;
       const r = notifySchema.safeParse(raw?.notify ?? {});
       if (r.success) return { notify: r.data };
       return { problem: `the notify section of ${configPath} is invalid too: ${r.error.issues[0]?.message ?? 'invalid'}` };
