@@ -79,6 +79,17 @@ describe('channels over loopback', () => {
     expect(webhook.message).toContain('\ufffd low half');
   });
 
+  it('a bidi override in what a service wrote is shown as \\u202e on every channel, so the alert reads as it is', async () => {
+    notifier = createNotifier(config(allChannels(receiver)), { stateDir, clock: systemClock(), redactor: new Redactor(), hostname: 'test-host' });
+    notifier.publish(event({ type: 'incident.escalated', message: 'probe said: ok \u202edeliaf\u202c \u2066x\u2069 שלום', details: { logExcerpt: 'line \u202eevil' } }));
+    await receiver.waitFor(() => receiver.requests.length >= 6, 15_000, 'six channel requests');
+    await notifier.flush(5000);
+    expect(receiver.accepted).toHaveLength(6);
+    for (const m of receiver.accepted) expect(m.raw, m.channel).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+    const webhook = receiver.of('webhook')[0]!.json as { message: string };
+    expect(webhook.message).toBe('probe said: ok \\u202edeliaf\\u202c \\u2066x\\u2069 שלום');
+  });
+
   it('test() sends one message per channel and reports the status', async () => {
     notifier = createNotifier(config(allChannels(receiver)), { stateDir, clock: systemClock(), redactor: new Redactor(), hostname: 'test-host' });
     const results = await notifier.test();
