@@ -5,12 +5,16 @@ import { readDaemonInfo } from '../daemon/daemon-info.js';
 import { isSameProcess, readProcStat } from '../platform/proc.js';
 import type { ServiceConfig } from '../config/schema.js';
 import { discoverPid } from '../supervisor/external-process.js';
+import { findUnrecordedInstances } from '../daemon/unrecorded-instances.js';
 import { realCommandRunner, type CommandRunner } from '../platform/command-runner.js';
 
 export interface LiveSupervision {
   /** The daemon's pid, when daemon.json names a live process that is the same one it recorded. */
   daemonPid?: number;
-  /** The service's supervised pid from state.json, when it is still that process (the daemon alive or not). */
+  /**
+   * The service's live instance (the daemon alive or not): the pid state.json records, when it is still that process,
+   * else the one a booting daemon would adopt (marked as started from this state dir, see unrecorded-instances.ts).
+   */
   servicePid?: number;
 }
 
@@ -33,6 +37,12 @@ export async function liveSupervision(stateDir: string, service: string): Promis
     if (typeof pid === 'number' && Number.isInteger(pid) && isSameProcess(pid, typeof start === 'number' ? start : null)) out.servicePid = pid;
   } catch {
     // no state yet: the daemon's descendants still count as live (below)
+  }
+  // state.json lost, corrupt, or behind (its writes are coalesced): the instance started from this state dir that the
+  // next daemon adopts (the same rule as its boot) is the live one, never a "stale instance" for `doctor --fix` to stop.
+  if (out.servicePid === undefined) {
+    const unrecorded = findUnrecordedInstances(stateDir, new Set([service])).found.get(service);
+    if (unrecorded) out.servicePid = unrecorded.pid;
   }
   return out;
 }

@@ -1,20 +1,25 @@
 // `clawback doctor --fix` never stops a live instance: not the user's own copy started by hand with the service's command
-// line, not the instance a killed daemon left running (the next daemon adopts it); only a marked copy nobody records.
+// line, not the instance a killed daemon left running (the next daemon adopts it, state.json or not); only a marked
+// copy beside the live instance.
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { tempDir } from '../helpers/daemon.js';
-import { httpGet, isAlive, waitFor } from '../helpers/processes.js';
+import { httpGet, isAlive, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
 import { runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
 import { DEMO_GATEWAY_SERVER, startDemoGateway, type DemoGateway } from '../helpers/demo.js';
 import { processStartTime } from '../../src/platform/proc.js';
 
 let gw: DemoGateway | undefined;
+let other: MarkedChild | undefined;
 afterEach(async () => {
   await gw?.stop();
+  other?.kill();
+  await other?.exited;
   gw = undefined;
+  other = undefined;
 });
 
 interface Report {
@@ -53,7 +58,7 @@ describe('the port holder is never a live instance', () => {
     expect(await healthy(gw.port)).toBe(true);
   });
 
-  it('the instance a killed daemon left running (recorded in state.json) is left alone; an unrecorded marked copy is stopped', async () => {
+  it('the instance a killed daemon left running is left alone, recorded in state.json or not; a marked copy beside the recorded one is stopped', async () => {
     const dir = tempDir();
     const stateDir = path.join(dir, 'state');
     const port = await freePort();
@@ -69,11 +74,25 @@ describe('the port holder is never a live instance', () => {
     expect(isAlive(gw.pid)).toBe(true);
     expect(await healthy(port)).toBe(true);
 
-    // Control: the same marked copy that no state records is a stale instance of ours, and is stopped.
-    writeFileSync(path.join(stateDir, 'state.json'), JSON.stringify({ services: {} }));
+    // state.json lost or corrupt (or behind: its writes are coalesced): the marked instance is the one the next daemon
+    // adopts (unrecorded-instances.ts), so it is still the live instance, not a stale copy.
+    for (const text of ['{"services":{}}', '{"services": {"gw": {"rec']) {
+      writeFileSync(path.join(stateDir, 'state.json'), text);
+      const lost = await doctorFix(cfg, stateDir);
+      expect(lost.services[0]!.findings.filter((f) => f.rule === 'port-holder'), JSON.stringify(lost)).toEqual([]);
+      expect(isAlive(gw.pid)).toBe(true);
+      expect(await healthy(port)).toBe(true);
+    }
+
+    // Control: a marked copy beside the instance state.json records as live is a stale instance of ours, and is stopped.
+    other = spawnMarked(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { env: markers });
+    await waitFor(() => processStartTime(other!.pid) !== undefined, { timeoutMs: 10_000, message: 'the recorded instance to start' });
+    const live = { services: { gw: { record: { instance: { pid: other.pid, pidStartTime: processStartTime(other.pid) ?? null } } } } };
+    writeFileSync(path.join(stateDir, 'state.json'), JSON.stringify(live));
     const again = await doctorFix(cfg, stateDir);
     expect(again.services[0]!.findings.filter((f) => f.rule === 'port-holder')).toMatchObject([{ fixable: true }]);
     expect(again.exitCode).toBe(1);
     await waitFor(() => gw!.child.exitInfo() !== undefined, { timeoutMs: 10_000, message: 'the stale marked copy to exit' });
+    expect(isAlive(other.pid)).toBe(true);
   });
 });
