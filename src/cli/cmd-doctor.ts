@@ -41,6 +41,7 @@ export function registerDoctor(program: Command): void {
         const live = await liveSupervision(loaded.stateDir, service.name);
         if (live.daemonPid !== undefined) ctx.daemonPid = live.daemonPid;
         if (live.servicePid !== undefined) ctx.currentPid = live.servicePid;
+        if (live.unrecordedPids !== undefined) ctx.unrecordedPids = live.unrecordedPids;
         // A service another manager runs: its manager names the live instance, daemon or not.
         else {
           const ext = await externalLivePid(service);

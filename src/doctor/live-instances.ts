@@ -16,6 +16,8 @@ export interface LiveSupervision {
    * else the one a booting daemon would adopt (marked as started from this state dir, see unrecorded-instances.ts).
    */
   servicePid?: number;
+  /** Further unrecorded instances beside servicePid (see unrecorded-instances.ts): which one is the copy cannot be told. */
+  unrecordedPids?: number[];
 }
 
 interface StateFileShape {
@@ -41,8 +43,11 @@ export async function liveSupervision(stateDir: string, service: string): Promis
   // state.json lost, corrupt, or behind (its writes are coalesced): the instance started from this state dir that the
   // next daemon adopts (the same rule as its boot) is the live one, never a "stale instance" for `doctor --fix` to stop.
   if (out.servicePid === undefined) {
-    const unrecorded = findUnrecordedInstances(stateDir, new Set([service])).found.get(service);
+    const scan = findUnrecordedInstances(stateDir, new Set([service]));
+    const unrecorded = scan.found.get(service);
     if (unrecorded) out.servicePid = unrecorded.pid;
+    const others = scan.others.get(service);
+    if (others && others.length > 0) out.unrecordedPids = others;
   }
   return out;
 }

@@ -21,6 +21,11 @@ function looksLikeThisService(ctx: DoctorContext, cmd: string | undefined): bool
   return cmd === argv.join(' ') || (argv.length > 1 && cmd.endsWith(argv.slice(1).join(' ')));
 }
 
+/** One of several unrecorded instances (or its descendant): it may be the live one, so it is never stopped. */
+function unproven(ctx: DoctorContext, pid: number): boolean {
+  return (ctx.unrecordedPids ?? []).some((root) => descendsFrom(pid, root));
+}
+
 function pidOf(f: Finding): number {
   return Number(f.id.slice(f.id.lastIndexOf(':') + 1));
 }
@@ -44,6 +49,18 @@ export function portHolderRule(): RepairRule {
       for (const pid of pids) {
         const line = commandLine(pid);
         const cmd = line ?? '(command unknown)';
+        if (unproven(ctx, pid)) {
+          out.push({
+            id: `${PORT_HOLDER}:${port}:${pid}`,
+            rule: PORT_HOLDER,
+            severity: 'critical',
+            title: `port ${port} is held by an unrecorded instance of ${ctx.service.name}`,
+            evidence: `pid ${pid}: ${cmd} (started from this state dir, like pid ${ctx.currentPid ?? '?'}; nothing records which of them is the live instance)`,
+            fix: `stop the copy that should not run yourself (kill ${pid} or kill ${ctx.currentPid ?? '?'}); Clawback does not guess which one is live`,
+            fixable: false,
+          });
+          continue;
+        }
         const own = pid !== process.pid && (ctx.isOwnInstance?.(pid) ?? false);
         const lookalike = !own && looksLikeThisService(ctx, line);
         out.push(
@@ -93,7 +110,7 @@ export function portHolderRule(): RepairRule {
       const startTime = processStartTime(pid);
       const { pids } = await holders(ctx, port);
       if (!pids.includes(pid)) return { finding, applied: false, verified: true, message: `pid ${pid} no longer holds port ${port}` };
-      if (pid === process.pid || !(ctx.isOwnInstance?.(pid) ?? false)) {
+      if (pid === process.pid || unproven(ctx, pid) || !(ctx.isOwnInstance?.(pid) ?? false)) {
         return { finding, applied: false, verified: false, message: `pid ${pid} is not an instance of ${ctx.service.name}; left running` };
       }
       const cmd = commandLine(pid) ?? '(command unknown)';

@@ -70,6 +70,11 @@ export interface DoctorContext {
   isOwnInstance?(pid: number): boolean;
   /** The pid of the live, supervised instance, if any: it and its descendants are never findings. */
   currentPid?: number;
+  /**
+   * More instances of this service started from this state dir that nothing records (state.json lost): one of them may
+   * be the live one, so none is proven stale; they are reported, never stopped (as a booting daemon leaves them).
+   */
+  unrecordedPids?: readonly number[];
   /** A running daemon's pid (seen from `clawback doctor`): whatever it spawned is live, never a stale instance. */
   daemonPid?: number;
   /**

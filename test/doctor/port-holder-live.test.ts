@@ -95,4 +95,26 @@ describe('the port holder is never a live instance', () => {
     await waitFor(() => gw!.child.exitInfo() !== undefined, { timeoutMs: 10_000, message: 'the stale marked copy to exit' });
     expect(isAlive(other.pid)).toBe(true);
   });
+  it('with state.json lost and two marked instances, neither is stopped: the healthy one on the port is reported, not touched', async () => {
+    const dir = tempDir();
+    const stateDir = path.join(dir, 'state');
+    const port = await freePort();
+    const markers = { CLAWBACK_SERVICE: 'gw', CLAWBACK_SUPERVISED_BY: stateDir };
+    // The older one is hung (alive, not listening); the younger one is the healthy gateway: nothing proves which is the copy.
+    other = spawnMarked(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { env: markers });
+    await waitFor(() => processStartTime(other!.pid) !== undefined, { timeoutMs: 10_000, message: 'the older instance to start' });
+    gw = await startDemoGateway({ port, env: markers });
+    const cfg = clawbackConfig(dir, port);
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(path.join(stateDir, 'state.json'), '{"services":{}}');
+    const report = await doctorFix(cfg, stateDir);
+    const holder = report.services[0]!.findings.filter((f) => f.rule === 'port-holder');
+    expect(holder, JSON.stringify(report)).toMatchObject([{ fixable: false, title: `port ${port} is held by an unrecorded instance of gw` }]);
+    expect(holder[0]!.evidence).toContain(`pid ${gw.pid}`);
+    expect(report.services[0]!.outcomes).toEqual([]);
+    expect(report.exitCode).toBe(2);
+    expect(isAlive(gw.pid)).toBe(true);
+    expect(isAlive(other.pid)).toBe(true);
+    expect(await healthy(port)).toBe(true);
+  });
 });
