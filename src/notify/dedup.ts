@@ -26,7 +26,7 @@ export function dedupKey(event: Keyed): string {
   return JSON.stringify([event.type, event.service ?? null, event.incidentId ?? null, ...meaning(event)]);
 }
 
-/** Remembers when each key was last let through; the caller supplies the time. */
+/** Remembers when each key was last let through; the caller supplies the time, monotonic (the window is a duration). */
 export class DedupWindow {
   private readonly seen = new Map<string, number>();
 

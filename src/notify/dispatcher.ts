@@ -465,8 +465,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     // two channels that both refuse would otherwise answer each other's notices without end.
     if (p.entry.event.type === 'notify.undelivered') return;
     // Once per dedupWindow while the channel keeps refusing: a deleted webhook must not double every alert elsewhere.
-    if (ch.noticeAt !== undefined && clock.now() - ch.noticeAt < config.dedupWindow) return;
-    ch.noticeAt = clock.now();
+    if (ch.noticeAt !== undefined && clock.monotonic() - ch.noticeAt < config.dedupWindow) return;
+    ch.noticeAt = clock.monotonic();
     const notice: ClawbackEvent = {
       type: 'notify.undelivered',
       time: clock.now(),
@@ -656,7 +656,9 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         }
         const safe = redactEvent(event);
         reminders.observe(safe);
-        if (!dedup.admit(safe, clock.now())) stats.suppressed++;
+        // The window is a duration (monotonic): on the wall clock a step back an hour silenced every repeat for the hour,
+        // a step forward let an identical alert through at once.
+        if (!dedup.admit(safe, clock.monotonic())) stats.suppressed++;
         else enqueue(safe, 'event');
         mark(safe);
       } catch (err) {
@@ -826,7 +828,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       // Killed between spooling it and marking it: a channel that holds it already does not get it twice.
       const already = new Set(enabled.filter((ch) => [...ch.queue, ...ch.parked].some((p) => JSON.stringify(p.entry.event) === text)).map((ch) => ch.name));
       reminders.observe(safe);
-      if (dedup.admit(safe, clock.now())) enqueue(safe, 'event', undefined, already);
+      if (dedup.admit(safe, clock.monotonic())) enqueue(safe, 'event', undefined, already);
       mark(safe);
     }
   }
