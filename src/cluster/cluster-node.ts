@@ -84,7 +84,11 @@ export class ClusterNode {
   private readonly seats = new Map<string, SeatState>();
   private lease: Lease | undefined;
   private leaseId: string | null = null;
-  private lastRenewSent: number | null = null;
+  /**
+   * When the last renewal etcd confirmed was sent, on both clocks: the deadlines count from the earlier of the two
+   * readings (see sentAt), so a step of the wall clock never moves them later.
+   */
+  private lastRenewSent: { wall: number; mono: number } | null = null;
   private renewing = false;
   private etcdOk = false;
   /** The current etcd failure of the lease (grant, renew) and of the keys (elections), described; null when fine. */
@@ -212,7 +216,7 @@ export class ClusterNode {
     this.renewing = true;
     try {
       if (!this.lease) return await this.grant();
-      const sentAt = this.clock.now();
+      const sentAt = this.sentNow();
       try {
         // A late answer still counts from when the renewal was sent, so it may take up to 40 % of the TTL.
         const id = this.leaseId!;
@@ -232,7 +236,7 @@ export class ClusterNode {
   }
 
   private async grant(): Promise<void> {
-    const sentAt = this.clock.now();
+    const sentAt = this.sentNow();
     const lease = this.client.lease(this.ttlSec, { autoKeepAlive: false });
     lease.on('lost', () => undefined);
     let id: string;
@@ -291,10 +295,28 @@ export class ClusterNode {
     }
   }
 
+  private sentNow(): { wall: number; mono: number } {
+    return { wall: this.clock.now(), mono: this.clock.monotonic() };
+  }
+
+  /**
+   * The wall time the last confirmed renewal was sent, read on today's wall clock: the earlier of the wall reading
+   * taken then and the monotonic age counted back from now. A step back between the two (NTP, date -s, even during the
+   * renewal's round trip) otherwise put every deadline an hour late: the instance ran, and its guard waited, an hour
+   * past the lease while another member started one. A step forward keeps the wall reading, as the reducer does (it
+   * may be a VM's pause, during which etcd let the lease expire).
+   */
+  private sentAt(): number | null {
+    const sent = this.lastRenewSent;
+    if (sent === null) return null;
+    return Math.min(sent.wall, this.clock.now() - (this.clock.monotonic() - sent.mono));
+  }
+
   /** The lease is ours until these times (counted from the last renewal etcd confirmed). */
   private deadlines(st: SeatState): { stopBy: number; killBy: number } | null {
-    if (this.lastRenewSent === null) return null;
-    return { stopBy: this.lastRenewSent + st.timing.stopAfterMs, killBy: this.lastRenewSent + st.timing.killAfterMs };
+    const sent = this.sentAt();
+    if (sent === null) return null;
+    return { stopBy: sent + st.timing.stopAfterMs, killBy: sent + st.timing.killAfterMs };
   }
 
   /** A fact for the seat's service; dropped once the seat is retired (a reload made the service `everywhere`). */
@@ -514,7 +536,7 @@ export class ClusterNode {
       leaseId: this.leaseId,
       renewEndpoint: this.renewer?.endpoint ?? null,
       etcdError: this.etcdError,
-      leaseAgeMs: this.lastRenewSent !== null ? now - this.lastRenewSent : null,
+      leaseAgeMs: this.lastRenewSent !== null ? Math.max(0, now - this.sentAt()!) : null,
       members,
       etcdReachable: reachable,
       services: [...this.seats.values()].map((st) => ({
