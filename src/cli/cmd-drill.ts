@@ -305,11 +305,12 @@ async function chaosAction(program: Command, o: DrillOpts, storm: number): Promi
   }
 
   const tty = process.stderr.isTTY === true;
-  let lastLineAt = 0;
+  let lastLineAt: number | undefined;
   const progress = (line: string): void => {
     if (tty) process.stderr.write(`\r\x1b[K${line}`);
-    else if (Date.now() - lastLineAt >= 30_000) {
-      lastLineAt = Date.now();
+    // Spaced on the monotonic clock: a wall clock set back an hour hid every progress line for the hour.
+    else if (lastLineAt === undefined || performance.now() - lastLineAt >= 30_000) {
+      lastLineAt = performance.now();
       say(line);
     }
   };

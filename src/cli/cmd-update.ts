@@ -37,7 +37,8 @@ export function registerUpdate(program: Command): void {
       process.stdout.write(`${terminalSafe(String(r.body.message))}\n`);
       if (opts.dryRun || !opts.wait) return;
       let shown = 0;
-      const until = Date.now() + FOLLOW_MAX_MS;
+      // Monotonic: on the wall clock a step forward (NTP, date -s) ended the wait at once with exit 1, a step back stretched it.
+      const until = performance.now() + FOLLOW_MAX_MS;
       for (;;) {
         const view = await client.get<UpdateRunView>(path);
         if (view.runId === r.body.runId) {
@@ -49,7 +50,7 @@ export function registerUpdate(program: Command): void {
             process.exit(rep?.outcome === 'succeeded' ? 0 : 1);
           }
         }
-        if (Date.now() > until) {
+        if (performance.now() > until) {
           process.stderr.write(`clawback: still running after ${FOLLOW_MAX_MS / 60_000} min; follow it with \`clawback status\`\n`);
           process.exit(1);
         }
