@@ -63,7 +63,7 @@ export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtim
     if (current.notAFile) return `refused: ${file} is ${current.notAFile} in place of the config file; nothing was written`;
     const snap = await snapshotBeforeRepair(dctx.snapshots, file, current, reason);
     if (signal?.aborted) return overText;
-    await replaceFile(current.realPath, content, current.mode);
+    await replaceFile(current.realPath, content, current.mode, current.owner);
     return `wrote ${file} (${content.length} bytes, sha256 ${sha256(content).slice(0, 12)}); previous version snapshotted as ${snap?.id ?? '(none: file was missing)'}`;
   };
   return {

@@ -141,8 +141,8 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
     const sameFile = afterFile.realPath === beforeFile.realPath;
     if (!mainChanged) {
       // Only included files changed: the main file is left as it is.
-    } else if (!sameFile) await replaceFile(beforeFile.realPath, original, beforeFile.mode);
-    else if (!(await replaceIfUnchanged(afterFile, original, beforeFile.mode))) {
+    } else if (!sameFile) await replaceFile(beforeFile.realPath, original, beforeFile.mode, beforeFile.owner);
+    else if (!(await replaceIfUnchanged(afterFile, original, beforeFile.mode, beforeFile.owner))) {
       details.changedMeanwhile = true;
       const out: GuardedDoctorResult = { ...base, protectedLost: lost, changed, rolledBack: false, changedMeanwhile: true, state: (await checkFileFor(ctx)).state, message: `${ranText}${ranNote}; not rolled back: ${changedMeanwhileMessage(spec.path)}; the doctor's version is kept at ${evidence ?? '(none)'}`, details };
       if (before) out.before = before;
@@ -196,7 +196,7 @@ async function rollBackIncludes(
     const now = await readCurrent(i.read.realPath);
     const evidence = now.content ? await keepEvidence(now.realPath, now.content, now.mode, ctx.clock) : undefined;
     const original = await ctx.snapshots.read(i.entry);
-    if (await replaceIfUnchanged(now, original, i.read.mode)) rolledBack.push({ file, evidence: evidence ?? null });
+    if (await replaceIfUnchanged(now, original, i.read.mode, i.read.owner)) rolledBack.push({ file, evidence: evidence ?? null });
     else notes.push(`included file ${file} not rolled back: ${changedMeanwhileMessage(file)}; its pre-run copy is snapshot ${i.entry.id}`);
   }
   return { rolledBack, notes };

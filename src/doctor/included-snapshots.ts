@@ -73,7 +73,7 @@ export async function restoreIncludedFiles(ctx: DoctorContext, problems: readonl
     for (const d of done.reverse()) {
       const now = await readCurrent(d.file);
       if (now.content === undefined || sha256(now.content) !== plans.find((p) => p.file === d.file)!.entry.sha256) continue;
-      if (d.before.content !== undefined) await replaceFile(d.before.realPath, d.before.content, d.before.mode);
+      if (d.before.content !== undefined) await replaceFile(d.before.realPath, d.before.content, d.before.mode, d.before.owner);
       else await fs.rm(d.before.realPath, { force: true });
     }
   };

@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { writeFileAtomic } from '../platform/atomic-write.js';
+import { writeFileAtomic, type FileOwner } from '../platform/atomic-write.js';
 import { readServiceConfigFile, sha256 } from '../platform/config-file.js';
 import { FileTooLargeError, NotRegularFileError } from '../platform/read-regular.js';
 import type { Clock } from '../platform/clock.js';
@@ -14,6 +14,8 @@ export interface CurrentFile {
   content?: Buffer;
   /** Permission bits, when the file exists. */
   mode?: number;
+  /** Its owner, when the file exists: a replacement keeps it (the service's user must still read its config). */
+  owner?: FileOwner;
   /**
    * What is there instead of a config file ("a FIFO", "a directory", "a file of 2147483648 bytes", or through a link):
    * a repair writes nothing over it (it is not the user's bytes to snapshot, and the link may lead to a device).
@@ -25,7 +27,7 @@ export async function readCurrent(file: string): Promise<CurrentFile> {
   const realPath = await fs.realpath(file).catch(() => file);
   try {
     const [content, st] = await Promise.all([readServiceConfigFile(realPath), fs.stat(realPath)]);
-    return { realPath, content, mode: st.mode & 0o7777 };
+    return { realPath, content, mode: st.mode & 0o7777, owner: { uid: st.uid, gid: st.gid } };
   } catch (err) {
     if (err instanceof NotRegularFileError) return { realPath, notAFile: err.kind };
     if (err instanceof FileTooLargeError) return { realPath, notAFile: `a file of ${err.size} bytes (over ${err.maxBytes})` };
@@ -84,17 +86,21 @@ export function changedMeanwhileMessage(file: string): string {
 
 /**
  * Replaces the file only if it still holds the bytes the repair read (checked right before the rename; false, and
- * nothing written, when it changed).
+ * nothing written, when it changed). The owner is the one read, unless another is given.
  */
-export async function replaceIfUnchanged(read: CurrentFile, content: Buffer, mode: number | undefined): Promise<boolean> {
+export async function replaceIfUnchanged(read: CurrentFile, content: Buffer, mode: number | undefined, owner: FileOwner | undefined = read.owner): Promise<boolean> {
   if (!(await unchangedSince(read))) return false;
-  await replaceFile(read.realPath, content, mode);
+  await replaceFile(read.realPath, content, mode, owner);
   return true;
 }
 
-/** Atomically replaces realPath with content, keeping mode (falls back to 0600). */
-export async function replaceFile(realPath: string, content: Buffer, mode: number | undefined): Promise<void> {
-  await writeFileAtomic(realPath, content, { mode: mode ?? 0o600 });
+/**
+ * Atomically replaces realPath with content, keeping mode (falls back to 0600) and owner (falls back to the owner of
+ * the file there now; a new file is the daemon's).
+ */
+export async function replaceFile(realPath: string, content: Buffer, mode: number | undefined, owner?: FileOwner): Promise<void> {
+  const keep = owner ?? (await fs.stat(realPath).then((st) => (st.isFile() ? { uid: st.uid, gid: st.gid } : undefined), () => undefined));
+  await writeFileAtomic(realPath, content, { mode: mode ?? 0o600, ...(keep ? { owner: keep } : {}) });
   // open(2) applies the umask to the temp file's mode; set the bits we meant.
   if (mode !== undefined) await fs.chmod(realPath, mode);
 }
@@ -113,7 +119,7 @@ export async function putLinkBack(link: string, linkText: string, target: Curren
   const st = await fs.lstat(link).catch(() => undefined);
   if (st?.isSymbolicLink()) return { relinked: false, message: `${link} is a symlink again` };
   const written = st?.isFile() ? await readServiceConfigFile(link) : undefined;
-  if (written !== undefined && !(await replaceIfUnchanged(target, written, target.mode))) {
+  if (written !== undefined && !(await replaceIfUnchanged(target, written, target.mode, target.owner))) {
     return { relinked: false, message: `${link} was replaced by a file, and its link target ${target.realPath} changed too; both left as they are` };
   }
   if (st && !st.isFile()) return { relinked: false, message: `${link} was replaced by something that is not a file; left as it is` };

@@ -63,6 +63,8 @@ export async function applyStage(stage: ConfigStage): Promise<StageOutcome> {
   const target = await fs.realpath(stage.configPath).catch(() => stage.configPath);
   const now = await readRegularFile(target).catch(() => undefined);
   if (now === undefined || sha256(now) !== stage.baseHash) return { kind: 'conflict' };
-  await writeFileAtomic(target, edited, { mode: stage.mode });
+  // The owner it has (the service's user, when the daemon runs as root): the service must still read its config.
+  const st = await fs.stat(target);
+  await writeFileAtomic(target, edited, { mode: stage.mode, owner: { uid: st.uid, gid: st.gid } });
   return { kind: 'applied' };
 }

@@ -28,6 +28,9 @@ export interface SnapshotEntry {
   absent: boolean;
   sha256?: string;
   mode?: number;
+  /** Its owner before the run (absent in snapshots before it was kept): a file put back keeps it. */
+  uid?: number;
+  gid?: number;
   size?: number;
   /** Name of the copy inside the before/ directory. */
   copy?: string;
@@ -125,7 +128,7 @@ export async function takeSnapshot(allowed: string[], excluded: string[], dir: s
     // Not fsynced one by one (thousands of fsyncs would delay the agent by seconds): a revert checks each copy
     // against the sha256 in the manifest, which is written durably, and never puts back a damaged one.
     await writeFileAtomic(path.join(dir, copy), bytes, { mode: 0o600, durable: false });
-    entries.push({ path: file, absent: false, sha256: sha256(bytes), mode: st.mode & 0o7777, size: bytes.length, copy, ...where });
+    entries.push({ path: file, absent: false, sha256: sha256(bytes), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: bytes.length, copy, ...where });
   }
   const snap: FileSnapshot = {
     dir,
@@ -462,7 +465,7 @@ export async function revertSnapshot(
         continue;
       }
       await fs.mkdir(path.dirname(target), { recursive: true });
-      await writeFileAtomic(target, was, { mode: e.mode });
+      await writeFileAtomic(target, was, { mode: e.mode, ...(e.uid !== undefined && e.gid !== undefined ? { owner: { uid: e.uid, gid: e.gid } } : {}) });
       // The mode as it was, whatever the daemon's umask (a new file's mode is masked by it).
       if (e.mode !== undefined) await fs.chmod(target, e.mode);
     }

@@ -12,6 +12,16 @@ export interface AtomicWriteOptions {
    * rewritten every few seconds whose loss costs nothing (the heartbeat): each fsync forces a journal commit.
    */
   durable?: boolean;
+  /**
+   * Give the new file this owner before it replaces the old one (a config the service user owns, written by a daemon
+   * running as root, must stay readable by the service). A chown the system refuses throws, and nothing is replaced.
+   */
+  owner?: FileOwner;
+}
+
+export interface FileOwner {
+  uid: number;
+  gid: number;
 }
 
 /** The disk took fewer bytes than were written (a write that returned 0, or a file whose size is wrong after fsync). */
@@ -98,6 +108,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
         await handle.sync();
         checkSize(tmp, await handle.stat(), buf.length);
       }
+      if (opts.owner) await giveOwner(handle, tmp, opts.owner);
     } finally {
       await handle.close();
     }
@@ -142,6 +153,18 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array, opt
     throw err;
   }
   syncDirSync(path.dirname(file));
+}
+
+/** chown of the temp file, only when it differs (a user who is not root may still keep their own file's group). */
+async function giveOwner(handle: fs.FileHandle, tmp: string, owner: FileOwner): Promise<void> {
+  const st = await handle.stat();
+  if (st.uid === owner.uid && st.gid === owner.gid) return;
+  try {
+    await handle.chown(owner.uid, owner.gid);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw Object.assign(new Error(`cannot give ${tmp} the owner of the file it replaces (uid ${owner.uid}, gid ${owner.gid}): ${e.code ?? e.message}; nothing replaced`), { code: e.code });
+  }
 }
 
 async function syncDir(dir: string): Promise<void> {
