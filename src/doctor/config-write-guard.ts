@@ -1,9 +1,11 @@
-// A config that is not Clawback's to write (Nix store, `chmod a-w`, OpenClaw's "externally managed" switch) is only
-// reported: a rewrite would fail half-way on a read-only file system, or quietly undo what the user locked.
+// A config that is not Clawback's to write (Nix store, `chmod a-w`, OpenClaw's "externally managed" switch, a file a
+// rename cannot replace faithfully) is only reported: a rewrite would fail half-way on a read-only file system or a
+// bind-mounted file, quietly undo what the user locked, or split a hard link from its other names.
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ServiceConfig } from '../config/schema.js';
 import { serviceEnv } from '../config/service-env.js';
+import { isMountPoint } from '../platform/mount-points.js';
 
 /** Variables by which the service itself declares its config immutable (OpenClaw: Nix mode, externally managed). */
 const IMMUTABLE_CONFIG_ENV = ['OPENCLAW_NIX_MODE', 'OPENCLAW_CONFIG_READONLY'] as const;
@@ -26,5 +28,8 @@ export async function configWriteBlock(service: ServiceConfig, parentEnv: NodeJS
   );
   if (denied === 'EROFS') return `${spec.path}${linked} is on a read-only file system (a Nix store or a read-only mount); change it at its source`;
   if (denied === 'EACCES' || denied === 'EPERM') return `${spec.path}${linked} is not writable by Clawback (${denied}); change it at its source or make it writable`;
+  // A repair writes a temp file and renames it over the config: what the path IS must survive that.
+  if (real && (await isMountPoint(real))) return `${spec.path}${linked} is a mount point (a file bind-mounted into place, e.g. a container volume), which a repair cannot replace; change it at its source`;
+  if (st?.isFile() && st.nlink > 1) return `${spec.path}${linked} has ${st.nlink} hard links: a repair replaces the file, which would leave its other names with the old bytes; change it at its source (or make the other names symbolic links)`;
   return undefined;
 }

@@ -7,13 +7,14 @@ import path from 'node:path';
 import { runDoctor } from '../../src/doctor/run-doctor.js';
 import { configRestoreRule } from '../../src/doctor/rule-config-restore.js';
 import { mountSmallDisk, type SmallDisk } from '../helpers/tmpfs.js';
-import { makeFixture, recordGood, type DoctorFixture } from './doctor-fixtures.js';
+import { GOOD_CONFIG, makeFixture, recordGood, type DoctorFixture } from './doctor-fixtures.js';
 
 const BROKEN = '{"name":"demo-gateway","host":"127.0.0.1","port":"18789"}\n';
 
 describe('config-restore and a config that is not ours to write', () => {
   let fx: DoctorFixture;
   let disk: SmallDisk | undefined;
+  let bound: string | undefined;
   beforeEach(async () => {
     fx = await makeFixture();
     await recordGood(fx);
@@ -21,6 +22,8 @@ describe('config-restore and a config that is not ours to write', () => {
   afterEach(async () => {
     disk?.unmount();
     disk = undefined;
+    if (bound) execFileSync('umount', [bound], { stdio: 'pipe' });
+    bound = undefined;
     await fx.cleanup();
   });
 
@@ -50,6 +53,31 @@ describe('config-restore and a config that is not ours to write', () => {
     await fs.symlink(target, fx.configPath);
     await expectUntouched(disk.dir, fx.configPath, /read-only file system/);
     expect((await fs.lstat(fx.configPath)).isSymbolicLink()).toBe(true);
+  });
+
+  it('a hard-linked file (a dotfiles repo linked with ln): not split from its other name by a rename, the finding says why', async () => {
+    const source = path.join(fx.dir, 'dotfiles', 'gateway.json');
+    await fs.mkdir(path.dirname(source));
+    await fs.writeFile(source, BROKEN);
+    await fs.rm(fx.configPath);
+    await fs.link(source, fx.configPath);
+    await expectUntouched(fx.dir, fx.configPath, /has 2 hard links/);
+    expect((await fs.stat(fx.configPath)).ino).toBe((await fs.stat(source)).ino);
+    expect((await fs.stat(source)).nlink).toBe(2);
+  });
+
+  it('a file bind-mounted into place (a container volume), under a name with a space: not repaired, no EBUSY half-way', async () => {
+    const source = path.join(fx.dir, 'volume', 'gateway.json');
+    await fs.mkdir(path.dirname(source));
+    await fs.writeFile(source, BROKEN);
+    const mounted = path.join(fx.dir, 'my gateway.json');
+    await fs.writeFile(mounted, '');
+    execFileSync('mount', ['--bind', source, mounted], { stdio: 'pipe' });
+    bound = mounted;
+    fx.withService({ configFile: { ...fx.service.configFile!, path: mounted } });
+    await fx.snapshots.save(Buffer.from(GOOD_CONFIG), { sourcePath: mounted, reason: 'test', kind: 'last-known-good', mode: 0o640 });
+    await expectUntouched(fx.dir, mounted, /is a mount point/);
+    expect(await fs.readFile(source, 'utf8')).toBe(BROKEN);
   });
 
   for (const marker of ['OPENCLAW_CONFIG_READONLY', 'OPENCLAW_NIX_MODE']) {
