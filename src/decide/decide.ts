@@ -827,9 +827,14 @@ class Step {
     if (!scope || !this.p.scopedRestart || !inc) return false;
     const key = scopeKey(scope);
     if (inc.scopesTried?.includes(key)) return false;
-    // Past the series' limit the counted restart trips the breaker: scoped restarts count in no window, so a part that
-    // fails again after each one (recovered between) would be restarted for ever, one quiet incident each.
+    // Past the series' limit the counted restart trips the breaker: a part that fails again after each scoped restart
+    // (recovered between) would otherwise be restarted for ever, one quiet incident each.
     if (this.flappingLimit()) return false;
+    // It counts in the restart window like any restart (the series may be off: flapping.window 0). The one that would
+    // trip it is left to the counted restart that follows, which counts it and trips the breaker.
+    const d = recordRestart(this.s.restartHistory, this.now, this.p.intensity);
+    if (d.tripped) return false;
+    this.s.restartHistory = d.history;
     inc.scopesTried = [...(inc.scopesTried ?? []), key];
     const settleMs = this.p.scopedRestart.settleMs;
     this.emit(

@@ -217,6 +217,25 @@ describe('a slow flapper (healthy past the confirm time, then down again) is one
     expect(d.events('incident.escalated')[0]!.message).toMatch(/flapping: 6 recurrences/);
   });
 
+  it('with the series turned off (flapping window 0), a channel that fails again after each scoped restart is bounded by the restart window like any restart, not restarted alone for ever', () => {
+    const d = new ReducerDrive(testPolicy({ ...SLOW, doctorAttempts: 0, scopedRestart: { settleMs: 1000 }, flapping: { windowMs: 0, maxRecurrences: 5 } })).up(0, 10);
+    const channelFails = { type: 'unhealthy', pid: 10, probe: 'readiness', finding: 'readiness:channel:telegram', message: 'channel telegram failing' } as const;
+    let now = 0;
+    for (let i = 0; i < 60 && !d.state.held; i++) {
+      d.at(now + 2000, { type: 'healthy', pid: 10 });
+      d.at(now + 8000, { type: 'tick' });
+      now += 15_000;
+      d.at(now, channelFails);
+    }
+    // intensity 10 within 180 s: ten scoped restarts, then the eleventh failure trips the breaker (before: 60 scoped restarts, 60 quiet incidents, no page)
+    expect(d.effects.filter((e) => e.type === 'restart-scope')).toHaveLength(10);
+    expect(d.state.held?.reason).toBe('crash-loop');
+    expect(d.state.held?.detail).toMatch(/^11 restarts within 180000 ms \(limit 10\)/);
+    expect(d.last.filter((e) => e.type !== 'emit').map((e) => e.type)).toEqual(['stop']);
+    expect(d.state.incident?.status).toBe('waiting-human');
+    expect(d.events('incident.escalated')).toHaveLength(1);
+  });
+
   it('the cool-down retry of a flapping series at Level 4 keeps the series: back to Level 4 at its next failure, not a fresh climb (new series, doctor) each cool-down', () => {
     const d = new ReducerDrive(testPolicy({ ...SLOW, coolDownMs: 1_800_000, doctorAttempts: 1, flapping: { windowMs: 600_000, maxRecurrences: 3 } })).up(0, 10);
     let now = 0;

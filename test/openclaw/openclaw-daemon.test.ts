@@ -113,6 +113,25 @@ describe('OpenClaw readiness and evidence in the daemon', () => {
     await waitFor(() => rt.status().state === 'held' && rt.status().pid === null, { timeoutMs: 20_000 });
   });
 
+  it('with the flapping series turned off (window 0), a channel that fails again after each scoped restart is bounded by the restart window: the breaker holds the gateway and a person is paged', { timeout: 150_000 }, async () => {
+    const { td, url } = await start(
+      { channelAccounts: ACCOUNTS },
+      { service: { restart: { backoff: { initial: '100ms', max: '1s' }, intensity: { maxRestarts: 2, window: '10m' }, flapping: { window: 0 } }, doctor: { attempts: 0, confirmAfter: '1s' } } },
+    );
+    const rt = td.daemon.runtimes.get('gw')!;
+    for (let i = 0; i < 6 && ofType(td.events, 'incident.escalated').length === 0; i++) {
+      await httpGet(`${url}/__fail?part=telegram`);
+      await waitFor(() => ofType(td.events, 'incident.resolved').length > i || ofType(td.events, 'incident.escalated').length > 0, { timeoutMs: 30_000 });
+    }
+    // two scoped restarts fit in the window; the third failure trips the breaker (before: six scoped restarts, six incidents, nobody paged)
+    const paged = await waitFor(() => ofType(td.events, 'incident.escalated')[0], { timeoutMs: 30_000 });
+    expect(paged.message).toMatch(/restart loop: 3 restarts within 10m/);
+    expect(ofType(td.events, 'service.scope-restarted')).toHaveLength(2);
+    expect(ofType(td.events, 'incident.opened')).toHaveLength(3);
+    expect(ofType(td.events, 'breaker.tripped')).toHaveLength(1);
+    await waitFor(() => rt.status().state === 'held' && rt.status().pid === null, { timeoutMs: 20_000 });
+  });
+
   it("after a crash the incident carries the gateway's stability bundle summary, redacted", async () => {
     const bundle = {
       version: 1,
