@@ -349,7 +349,12 @@ export class ServiceRuntime {
       const hold = s.held ? `; it stays held (${s.held.reason}: ${s.held.detail}): \`clawback resume ${this.name}\` tries again` : '';
       return { ok, message: `${action} ${this.name}: stopped${ended}${hold}` };
     }
-    return { ok, message: `${action} ${this.name}: ${where}` };
+    // A person's start goes ahead in maintenance (their word), but healing stays off: say so, or they think it is guarded.
+    const m = this.s.maintenance;
+    const inMaintenance = m && by === 'human' && action !== 'stop'
+      ? `; maintenance is still on (by ${m.by}, ${m.until !== null ? `until ${new Date(m.until).toISOString()}` : 'until turned off'}): started because a person asked, but not restarted or healed if it fails until it ends (\`clawback maintenance ${this.name} off\`)`
+      : '';
+    return { ok, message: `${action} ${this.name}: ${where}${inMaintenance}` };
   }
 
   async dispose(opts: { stopService: boolean }): Promise<void> {

@@ -46,6 +46,56 @@ describe('maintenance mode', () => {
   });
 });
 
+describe('a person starts a service during maintenance', () => {
+  it("the cool-down at Level 4 does not start it; a person's resume, start and restart do, and their answer says maintenance stays on and nothing is healed", async () => {
+    const dir = tempDir();
+    const flag = path.join(dir, 'broken');
+    writeFileSync(flag, '1');
+    // exits 1 at once while the flag file holds 1, else runs (a person "fixing" it mid-maintenance)
+    const script = `const fs=require('fs');if(fs.readFileSync(${JSON.stringify(flag)},'utf8')==='1')process.exit(1);setInterval(()=>{},1e6);process.on('SIGTERM',()=>process.exit(0))`;
+    td = await startTestDaemon(
+      {
+        services: [
+          {
+            name: 'svc',
+            command: [NODE, '-e', script],
+            restart: { backoff: { initial: '100ms', max: '200ms' }, intensity: { maxRestarts: 2, window: '10m' }, coolDown: '2s' },
+            doctor: { attempts: 0 },
+          },
+        ],
+      },
+      { dir },
+    );
+    const t = td;
+    const rt = t.daemon.runtimes.get('svc')!;
+    await waitFor(() => t.events.some((e) => e.type === 'incident.escalated'), { timeoutMs: 20_000 });
+    const on = await runCli(['maintenance', 'svc', 'on', '--reason', 'fixing it', '--state-dir', t.stateDir]);
+    expect(on.code).toBe(0);
+    const startsBefore = t.events.filter((e) => e.type === 'service.started').length;
+    // well past the 2 s cool-down: no automatic retry while a person is at work
+    await new Promise((r) => setTimeout(r, 5000));
+    expect(t.events.filter((e) => e.type === 'service.started')).toHaveLength(startsBefore);
+    expect(t.events.some((e) => e.details?.action === 'cool-down-resume')).toBe(false);
+    expect(rt.status().pid).toBeNull();
+    writeFileSync(flag, '0');
+    for (const action of ['resume', 'restart', 'start']) {
+      const r = await runCli([action, 'svc', '--state-dir', t.stateDir]);
+      expect(r.code, `${action}: ${r.stdout}${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^${action} svc: running \\(pid \\d+\\); maintenance is still on \\(by cli[^)]*, until turned off\\): started because a person asked, but not restarted or healed if it fails until it ends \\(\`clawback maintenance svc off\`\\)`));
+    }
+    // their start is not healed: a crash now stays down
+    const pid = rt.status().pid!;
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => t.events.some((e) => e.type === 'service.exited' && e.details?.signal === 'SIGKILL'), { timeoutMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(rt.status().pid).toBeNull();
+    // with maintenance off the answer says nothing of it
+    await runCli(['maintenance', 'svc', 'off', '--state-dir', t.stateDir]);
+    const after = await runCli(['restart', 'svc', '--state-dir', t.stateDir]);
+    expect(after.stdout).not.toContain('maintenance');
+  });
+});
+
 /** The shared approval gateway, kept in this file's td/standIn so afterEach closes them. */
 async function brokenGatewayNeedingApproval(emergency: Record<string, unknown>): Promise<TestDaemon> {
   const g = await approvalGateway(emergency);
