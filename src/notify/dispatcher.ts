@@ -1,4 +1,4 @@
-// The notifier: filters, deduplicates, spools to disk and delivers every event to every channel, in order.
+// The notifier: filters, deduplicates, spools to disk and delivers every event to every channel, in order (pages first).
 import os from 'node:os';
 import path from 'node:path';
 import type { Clock, TimerHandle } from '../platform/clock.js';
@@ -18,6 +18,7 @@ import { classifyAnswer, retryDelay, type DeliveryOutcome } from './delivery-out
 import { describeError, sendHttp } from './http-send.js';
 import { clearMark, markPublished, missedEvents } from './journal-catch-up.js';
 import { fold, mustKeep, summaryEvent, type Folded } from './flood-summary.js';
+import { nextToSend } from './delivery-order.js';
 
 export type NotifyLog = (msg: string, extra?: object) => void;
 
@@ -146,7 +147,7 @@ interface ChannelRuntime {
   summary: { pending: Pending; folded: Folded } | undefined;
 }
 
-type DeliveryResult = 'delivered' | 'parked' | 'discarded' | 'stopped';
+type DeliveryResult = 'delivered' | 'parked' | 'discarded' | 'stopped' | 'overtaken';
 
 export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifier {
   const { clock, redactor } = deps;
@@ -378,6 +379,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     };
     const pending: Pending = { entry, persisted: writeEntry(ch, entry), age: { atMs: 0, sinceMono: clock.monotonic() } };
     ch.queue.push(pending);
+    // A page does not wait out the retry delay of an ordinary alert in flight: it is tried now.
+    if (mustKeep(event) && ch.worker && !mustKeep(ch.queue[0]!.entry.event)) ch.wake.abort();
     kick(ch);
     return pending;
   }
@@ -408,10 +411,14 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
 
   async function drain(ch: ChannelRuntime): Promise<void> {
     while (!stopped && ch.queue.length > 0) {
+      // A page overtakes the backlog (after what it follows on); the one taken is moved to the front: index 0 is in flight.
+      const next = nextToSend(ch.queue, (q) => q.entry.event);
+      if (next > 0) ch.queue.unshift(...ch.queue.splice(next, 1));
       const head = ch.queue[0]!;
       await head.persisted;
       const result = await deliver(ch, head);
       if (result === 'stopped') return;
+      if (result === 'overtaken') continue;
       if (result !== 'parked') {
         if (result === 'discarded') stats.dropped++;
         try {
@@ -624,6 +631,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       }
       ch.failing = true;
       if (!(await pause(ch, delayMs))) return 'stopped';
+      // A page queued meanwhile is tried first (it stays in the queue: it is tried again after the page).
+      if (!mustKeep(entry.event) && ch.queue[0] === p && nextToSend(ch.queue, (q) => q.entry.event) !== 0) return 'overtaken';
     }
   }
 
@@ -758,8 +767,11 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         n += deadCount(ch);
         if (ch.parked.length > 0) {
           for (const p of ch.parked) if (p.entry.dead) p.entry.dead = { ...p.entry.dead, parked: false };
+          // The message in flight stays at the front (index 0 is what the worker holds).
+          const inFlight = ch.worker ? ch.queue.splice(0, 1) : [];
           ch.queue.push(...ch.parked.splice(0));
           ch.queue.sort((a, b) => a.entry.seq - b.entry.seq);
+          ch.queue.unshift(...inFlight);
         }
         ch.wake.abort();
         kick(ch);
