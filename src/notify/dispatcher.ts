@@ -108,6 +108,8 @@ export function strandedText(channel: string, n: number, disabled: boolean): str
 
 /** Extra wait after a server's Retry-After, so the retry never lands early. */
 const RETRY_AFTER_MARGIN_MS = 25;
+/** The longest a rate limit (429) holds a message back, whatever the server asked: a page must not wait an hour on a header. */
+const RATE_LIMIT_MAX_WAIT_MS = 5 * 60_000;
 /** While an endpoint stays down, log the failure again every this many tries. */
 const LOG_EVERY_TRIES = 10;
 
@@ -527,6 +529,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   async function deliver(ch: ChannelRuntime, p: Pending): Promise<DeliveryResult> {
     const { entry } = p;
     let counted = 0;
+    /** 429s with a Retry-After in a row: their backoff starts over, the outage before them does not stretch the wait. */
+    let limited = 0;
     let forceNew = false;
     // Set once the endpoint refused this message's markup: from then on it goes as plain text.
     let plain = false;
@@ -622,10 +626,15 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         await deadLetter(ch, p, { since: clock.now(), reason: `refused ${counted} times: ${outcome.reason}`, parked: false }, `retry budget spent after ${counted} refusals (maxAttempts)`);
       }
       // Dead letters are retried at the capped backoff until delivered, flushed or discarded.
-      const backoffMs = entry.dead ? retryDelay(30, backoff, random()) : retryDelay(tries, backoff, random());
+      // A rate limit says when to come back: that wait (bounded), with a backoff grown over this run of 429s only. The
+      // backoff grown while the endpoint was down would bring the message back minutes after the server asked.
+      const rateLimited = !outcome.counts && outcome.afterMs !== undefined;
+      limited = rateLimited ? limited + 1 : 0;
+      const backoffMs = entry.dead ? retryDelay(30, backoff, random()) : retryDelay(rateLimited ? limited : tries, backoff, random());
+      const askedMs = rateLimited ? Math.min(outcome.afterMs!, RATE_LIMIT_MAX_WAIT_MS) : outcome.afterMs;
       // A Retry-After is a floor, never a licence to skip the backoff: "429, Retry-After: 0" answered for ever would
       // otherwise be retried (and logged) every 25 ms.
-      const delayMs = outcome.afterMs !== undefined ? Math.max(outcome.afterMs + RETRY_AFTER_MARGIN_MS, backoffMs) : backoffMs;
+      const delayMs = askedMs !== undefined ? Math.max(askedMs + RETRY_AFTER_MARGIN_MS, backoffMs) : backoffMs;
       if (!ch.failing || tries % LOG_EVERY_TRIES === 1 || outcome.afterMs !== undefined) {
         log('notify: delivery failed; will retry', { channel: ch.name, type: entry.event.type, try: tries, retryInMs: delayMs, reason: scrub(outcome.reason) });
       }

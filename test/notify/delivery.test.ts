@@ -184,6 +184,50 @@ describe('delivery', () => {
     expect(receiver.accepted[0]!.at - limited.at).toBeGreaterThanOrEqual(1000);
   });
 
+  it('a 429 after an outage is retried when the server asked, not after the backoff the outage grew', async () => {
+    const logs = logCollector();
+    let attempts = 0;
+    const n = createNotifier(config(channels().slice(1), { backoff: { initial: 20, max: 60_000 } }), {
+      stateDir,
+      clock: systemClock(),
+      redactor: new Redactor(),
+      log: logs.log,
+      random: () => 0.5,
+      onAttempt: () => attempts++,
+    });
+    notifiers.push(n);
+    await receiver.down();
+    n.publish(event({ type: 'incident.escalated', level: 4, message: 'page after the outage' }));
+    // Seven refused connections: the next wait is 20 ms · 2^6 = 1.3 s, the one after 2.6 s.
+    const deadline = Date.now() + 20_000;
+    while (attempts < 7 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(attempts).toBeGreaterThanOrEqual(7);
+    receiver.rateLimit(1, 1);
+    await receiver.up();
+    await receiver.waitFor(() => receiver.accepted.length === 1, 20_000, 'delivery after the 429');
+    const limited = receiver.requests.find((r) => r.status === 429)!;
+    expect(receiver.accepted[0]!.at - limited.at).toBeGreaterThanOrEqual(1000);
+    // The wait it chose after the 429: the server's second (and the margin), not the outage's 2.6 s.
+    const line = logs.lines.find((l) => l.includes('will retry') && l.includes('HTTP 429'))!;
+    const retryInMs = Number(/"retryInMs":(\d+)/.exec(line)?.[1]);
+    expect(retryInMs).toBeGreaterThanOrEqual(1000);
+    expect(retryInMs).toBeLessThan(1100);
+  });
+
+  it('a 429 asking for an hour holds the message back five minutes at most', async () => {
+    const logs = logCollector();
+    const n = createNotifier(config(channels().slice(1)), { stateDir, clock: systemClock(), redactor: new Redactor(), log: logs.log });
+    notifiers.push(n);
+    receiver.rateLimit(1, 3600);
+    n.publish(event({ type: 'incident.escalated', level: 4, message: 'page held by a rate limit' }));
+    await receiver.waitFor(() => logs.lines.some((l) => l.includes('will retry')), 10_000, 'the 429');
+    const line = logs.lines.find((l) => l.includes('will retry'))!;
+    expect(Number(/"retryInMs":(\d+)/.exec(line)?.[1])).toBeLessThanOrEqual(5 * 60_000 + 25);
+    // A flush cuts the wait: the message was kept.
+    n.retryDeadLetters();
+    await receiver.waitFor(() => receiver.accepted.length === 1, 10_000, 'delivery on flush');
+  });
+
   it('a 429 with Retry-After: 0 answered again and again is retried with the growing backoff, not every 25 ms', async () => {
     const logs = logCollector();
     const n = createNotifier(config(channels().slice(0, 1)), { stateDir, clock: systemClock(), redactor: new Redactor(), log: logs.log });
