@@ -40,8 +40,8 @@ export function registerDoctor(program: Command): void {
         // A daemon running on this state dir owns the live instance: it is never a "stale port holder".
         const live = await liveSupervision(loaded.stateDir, service.name);
         if (live.daemonPid !== undefined) ctx.daemonPid = live.daemonPid;
-        if (live.servicePid !== undefined) ctx.currentPid = live.servicePid;
         if (live.unrecordedPids !== undefined) ctx.unrecordedPids = live.unrecordedPids;
+        if (live.servicePid !== undefined) ctx.currentPid = live.servicePid;
         // A service another manager runs: its manager names the live instance, daemon or not.
         else {
           const ext = await externalLivePid(service);
