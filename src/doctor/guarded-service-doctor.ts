@@ -1,5 +1,6 @@
 // The service's own doctor run under guard: snapshot first, then roll back if it left the file invalid, touched a
 // protected setting or was killed before it finished.
+import { promises as fs } from 'node:fs';
 import { detectFormat, parseConfigText, sha256 } from '../platform/config-file.js';
 import type { DoctorContext, RunResult } from './types.js';
 import type { ConfigState } from './config-validity.js';
@@ -175,11 +176,36 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
     return out;
   }
 
+  // Kept: a doctor run as root that wrote by rename left a file of root's where the service's user owned one (the
+  // service could no longer read its config). The owner the files had before comes back; their bytes stay the doctor's.
+  const owners = await keepOwners([{ file: spec.path, read: beforeFile }, ...[...included].map(([file, i]) => ({ file, read: i.read }))]);
+  if (owners.length > 0) {
+    details.ownerRestored = owners;
+    ranNote += `; ${owners.join('; ')}`;
+  }
   const sd = details.semanticDiff as ReturnType<typeof semanticDiff> | null | undefined;
   const summary = changed ? `config changed (${sd ? describeDiff(sd) : `${beforeFile.content?.length ?? 0} -> ${afterFile.content?.length ?? 0} bytes`})` : 'config unchanged';
   const out: GuardedDoctorResult = { ...base, changed, rolledBack: false, state: afterCheck.state, message: `${ranText}; ${summary}${ranNote}`, details };
   if (before) out.before = before;
   if (afterSha) out.after = afterSha;
+  return out;
+}
+
+/** Gives each file the owner it had before the run when the doctor's write changed it; one line per file, for the report. */
+async function keepOwners(files: ReadonlyArray<{ file: string; read: CurrentFile }>): Promise<string[]> {
+  const out: string[] = [];
+  for (const { file, read } of files) {
+    const was = read.owner;
+    if (!was || read.content === undefined) continue;
+    const st = await fs.stat(read.realPath).catch(() => undefined);
+    if (!st?.isFile() || (st.uid === was.uid && st.gid === was.gid)) continue;
+    try {
+      await fs.chown(read.realPath, was.uid, was.gid);
+      out.push(`${file}: owner ${st.uid}:${st.gid} after the doctor's write, given back to ${was.uid}:${was.gid}`);
+    } catch (err) {
+      out.push(`${file}: the doctor's write left it owned by ${st.uid}:${st.gid} (was ${was.uid}:${was.gid}), and it could not be given back: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
   return out;
 }
 

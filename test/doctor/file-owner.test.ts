@@ -70,6 +70,25 @@ renameSync(${JSON.stringify(`${fx.configPath}.tmp`)}, ${JSON.stringify(fx.config
     expect(serviceCanRead(fx.configPath)).toBe(true);
   });
 
+  it("a change of the service's own doctor that is kept, written by rename as root: its bytes stay, the service's owner comes back", async () => {
+    await ownedByService(BROKEN);
+    const doctor = await fx.script(
+      'doctor.mjs',
+      `import { writeFileSync, renameSync } from 'node:fs';
+writeFileSync(${JSON.stringify(`${fx.configPath}.tmp`)}, ${JSON.stringify(GOOD_CONFIG)}, { mode: 0o600 });
+renameSync(${JSON.stringify(`${fx.configPath}.tmp`)}, ${JSON.stringify(fx.configPath)});
+`,
+    );
+    fx.withService({ doctor: { command: [process.execPath, doctor] } });
+    const g = await runGuardedServiceDoctor(fx.ctx({ validity: new Map() }));
+    expect(g.rolledBack).toBe(false);
+    expect(g.changed).toBe(true);
+    expect(await fs.readFile(fx.configPath, 'utf8')).toBe(GOOD_CONFIG);
+    expect(await ownerOf(fx.configPath)).toEqual({ ...SERVICE, mode: 0o600 });
+    expect(serviceCanRead(fx.configPath)).toBe(true);
+    expect(g.message).toContain(`given back to ${SERVICE.uid}:${SERVICE.gid}`);
+  });
+
   it("the agent's staged edit applied to the real config: owner kept", async () => {
     await ownedByService(BROKEN);
     const stage = (await stageConfig(fx.configPath, path.join(fx.stateDir, 'stage')))!;
