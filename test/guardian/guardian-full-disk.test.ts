@@ -106,7 +106,16 @@ describe('guardian --once on a full disk', () => {
         const argv = cmd.split('\0');
         if (argv.includes('run') && argv.includes(stateDir)) out.push(Number(e));
       }
-      return out;
+      // A child the daemon is spawning shows the daemon's cmdline until its exec (seen once in CI: the service caught
+      // between fork and exec was counted as a second daemon): a match whose parent matched too is that child.
+      const ppidOf = (pid: number): number => {
+        try {
+          return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
+        } catch {
+          return 0;
+        }
+      };
+      return out.filter((pid) => !out.includes(ppidOf(pid)));
     };
     cleanup.push(() => daemonsHere().forEach((p) => killTree(p)));
     expect(daemonInfo(stateDir), 'the disk is full: no daemon.json').toBeUndefined();
