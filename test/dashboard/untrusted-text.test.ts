@@ -25,7 +25,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: untrusted text from a service
       { services: [{ name: 'chatty', command: [NODE, '-e', SCRIPT], probes: [{ name: 'alerts', kind: 'log', pattern: 'ALERT', interval: '1s' }] }] },
       { plugins: [dashboardPlugin()] },
     );
-    await waitFor(() => td.journal().find((e) => e.type === 'probe.failed' && e.message.includes('\u202E')), { timeoutMs: 30_000, message: 'the log probe reporting the line' });
+    await waitFor(() => td.journal().find((e) => e.type === 'probe.failed' && e.message.includes('\u202E')), { timeoutMs: 50_000, message: 'the log probe reporting the line' });
   });
   afterAll(async () => {
     await td?.stop();
