@@ -1,12 +1,13 @@
 // What a service wrote (its output, a probe command's answer, a log line a probe matched) reaches a person's terminal
 // through the CLI: an escape sequence in it must not act there (OSC 52 sets the clipboard, OSC 0 the window title,
 // CSI moves the cursor and erases what was printed above; a bidi override reorders the rest of the line as shown).
+import { BIDI_CONTROL_CLASS, shownEscape } from '../platform/bidi.js';
 
 /**
  * SGR (colour, bold) or one control character other than tab and newline (C0, DEL, C1 such as U+009B, a CSI), or a
  * bidi embedding, override or isolate (U+202A-E, U+2066-9: "Trojan Source", the line reads other than it is).
  */
-const UNSAFE = /\x1b\[[0-9;:]*m|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE = new RegExp(`\\x1b\\[[0-9;:]*m|[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f${BIDI_CONTROL_CLASS}]`, 'g');
 
 /**
  * `text` with every control character shown as a `\xNN` escape (as journalctl does), so it prints but never acts;
@@ -15,8 +16,7 @@ const UNSAFE = /\x1b\[[0-9;:]*m|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-
 export function terminalSafe(text: string, opts: { keepColour?: boolean } = {}): string {
   return text.replace(/\r\n/g, '\n').replace(UNSAFE, (m) => {
     if (m.length > 1) return opts.keepColour ? m : '';
-    const n = m.charCodeAt(0);
-    return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+    return shownEscape(m);
   });
 }
 

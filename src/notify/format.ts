@@ -2,6 +2,7 @@
 import { formatTtr } from '../observe/time-to-recover.js';
 import type { ClawbackEvent, EventType, Level, Severity } from '../observe/events.js';
 import { formatDuration } from '../config/duration.js';
+import { BIDI_CONTROL_CLASS, shownEscape } from '../platform/bidi.js';
 
 export type NotificationKind = 'event' | 'reminder' | 'test';
 
@@ -144,7 +145,7 @@ export function formatUtc(ms: number, withDate = false): string {
  * Bidi embeddings, overrides and isolates (U+202A-E, U+2066-9) in what a service wrote would reorder the rest of the
  * alert as a chat client shows it ("Trojan Source"): shown as \\u202e, as the dashboard and the CLI do.
  */
-const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/g;
+const BIDI_CONTROL = new RegExp(`[${BIDI_CONTROL_CLASS}]`, 'g');
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
@@ -153,7 +154,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  * U+FFFD: it is not valid Unicode, and the chat APIs and webhook receivers refuse the whole alert for it.
  */
 export function wellFormed(text: string): string {
-  return text.replace(LONE_SURROGATE, '\ufffd').replace(BIDI_CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+  return text.replace(LONE_SURROGATE, '\ufffd').replace(BIDI_CONTROL, shownEscape);
 }
 
 /** wellFormed on every string (and key) of an event, at any depth JSON can hold. */
