@@ -172,7 +172,11 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
       const rotateLoop = (): void => {
         if (stopped) return;
         rotateTimer = ctx.clock.setTimeout(() => {
-          for (const name of outputs.keys()) if (!ctx.config.services.some((s) => s.name === name)) outputs.delete(name); // removed by a reload
+          if (outputs.size > 0) {
+            // Removed by a reload. One set per pass: a search of the list per entry was O(n²), 10^6 compares every 2 s at 1000 services.
+            const names = new Set(ctx.config.services.map((s) => s.name));
+            for (const name of outputs.keys()) if (!names.has(name)) outputs.delete(name);
+          }
           void Promise.all(ctx.config.services.map(rotateOne)).finally(rotateLoop);
         }, opts.rotateEveryMs ?? delayToGrid(ctx.clock, 2000));
       };
@@ -181,7 +185,8 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         if (stopped || trimTimer || flooding.size === 0) return;
         trimTimer = ctx.clock.setTimeout(() => {
           const busy = ctx.config.services.filter((s) => flooding.has(s.name));
-          for (const name of flooding.keys()) if (!busy.some((s) => s.name === name)) flooding.delete(name); // removed by a reload
+          const busyNames = new Set(busy.map((s) => s.name));
+          for (const name of flooding.keys()) if (!busyNames.has(name)) flooding.delete(name); // removed by a reload
           void Promise.all(
             busy.map(async (s) => {
               const n = await trimFlood(serviceLogFile(s, ctx.stateDir), s.logs.maxBytes).catch((err: unknown) => (logWarn(s.name, err, 'trimming a flooded log'), 0));
