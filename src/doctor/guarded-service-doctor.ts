@@ -6,7 +6,7 @@ import type { DoctorContext, RunResult } from './types.js';
 import type { ConfigState } from './config-validity.js';
 import { checkFileFor } from './validity-cache.js';
 import { describeRun, runnerOf, serviceEnv } from './command-runner.js';
-import { changedMeanwhileMessage, keepEvidence, putLinkBack, readCurrent, readLinkText, replaceFile, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince, type CurrentFile } from './safe-user-write.js';
+import { changedMeanwhileMessage, keepEvidence, narrowerMode, putLinkBack, readCurrent, readLinkText, replaceFile, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince, type CurrentFile } from './safe-user-write.js';
 import type { SnapshotEntry } from './snapshot-store.js';
 import { resolvedConfig } from './config-includes.js';
 import { lineDiff } from './line-diff.js';
@@ -136,7 +136,7 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
     return out;
   }
   if (damaged && pre) {
-    const evidence = afterFile.content ? await keepEvidence(afterFile.realPath, afterFile.content, afterFile.mode, ctx.clock) : undefined;
+    const evidence = afterFile.content ? await keepEvidence(afterFile.realPath, afterFile.content, { mode: narrowerMode(beforeFile.mode, afterFile.mode), owner: beforeFile.owner ?? afterFile.owner }, ctx.clock) : undefined;
     const original = await ctx.snapshots.read(pre);
     // A rollback lands only on what the doctor left (compared right before the rename).
     const sameFile = afterFile.realPath === beforeFile.realPath;
@@ -220,7 +220,7 @@ async function rollBackIncludes(
   for (const file of changed) {
     const i = included.get(file)!;
     const now = await readCurrent(i.read.realPath);
-    const evidence = now.content ? await keepEvidence(now.realPath, now.content, now.mode, ctx.clock) : undefined;
+    const evidence = now.content ? await keepEvidence(now.realPath, now.content, { mode: narrowerMode(i.read.mode, now.mode), owner: i.read.owner ?? now.owner }, ctx.clock) : undefined;
     const original = await ctx.snapshots.read(i.entry);
     if (await replaceIfUnchanged(now, original, i.read.mode, i.read.owner)) rolledBack.push({ file, evidence: evidence ?? null });
     else notes.push(`included file ${file} not rolled back: ${changedMeanwhileMessage(file)}; its pre-run copy is snapshot ${i.entry.id}`);

@@ -80,7 +80,7 @@ export async function restoreIncludedFiles(ctx: DoctorContext, problems: readonl
   for (const p of plans) {
     const before = await readCurrent(p.file);
     const pre = await snapshotBeforeRepair(ctx.snapshots, p.file, before, 'before restoring an included file');
-    const evidence = before.content !== undefined ? await keepEvidence(before.realPath, before.content, before.mode, ctx.clock) : null;
+    const evidence = before.content !== undefined ? await keepEvidence(before.realPath, before.content, before, ctx.clock) : null;
     if (before.content === undefined && (await unchangedSince(before))) await fs.mkdir(path.dirname(before.realPath), { recursive: true, mode: 0o700 });
     if (!(await replaceIfUnchanged(before, p.bytes, before.mode ?? p.entry.mode))) {
       await undo();

@@ -137,7 +137,7 @@ export function configRestoreRule(): RepairRule {
         attempts.push(`remove named keys: ${removal.message}`);
         if (removal.content) {
           if (!(await unchangedSince(current))) return changedMeanwhile(finding, spec.path, before, attempts);
-          const evidence = await keepEvidence(current.realPath, current.content!, current.mode, ctx.clock);
+          const evidence = await keepEvidence(current.realPath, current.content!, current, ctx.clock);
           if (!(await replaceIfUnchanged(current, removal.content, current.mode))) return changedMeanwhile(finding, spec.path, before, attempts, evidence);
           return withBefore({
             finding,
@@ -197,7 +197,7 @@ export function configRestoreRule(): RepairRule {
       }
 
       if (!(await unchangedSince(current))) return changedMeanwhile(finding, spec.path, before, attempts);
-      const evidence = current.content ? await keepEvidence(current.realPath, current.content, current.mode, ctx.clock) : undefined;
+      const evidence = current.content ? await keepEvidence(current.realPath, current.content, current, ctx.clock) : undefined;
       await fs.mkdir(path.dirname(current.realPath), { recursive: true, mode: 0o700 });
       if (!(await replaceIfUnchanged(current, chosen.content, current.mode ?? chosen.candidate.mode))) return changedMeanwhile(finding, spec.path, before, attempts, evidence);
       const after = sha256(chosen.content);

@@ -35,14 +35,34 @@ export async function readCurrent(file: string): Promise<CurrentFile> {
   }
 }
 
-/** `<file>.corrupt-<ISO time with ":" as "-">`, written exclusively (never over an earlier piece of evidence). */
-export async function keepEvidence(file: string, content: Buffer, mode: number | undefined, clock: Clock): Promise<string> {
+/** How the evidence of a user's file is kept: owned like the file, with no wider permissions than it had. */
+export interface EvidenceLike {
+  /** The file's permission bits (0600 when unknown); set-id and sticky bits are dropped. */
+  mode?: number | undefined;
+  /** The file's owner: the evidence is given it, so the user can read and remove it without root. */
+  owner?: FileOwner | undefined;
+}
+
+/** The narrower of two modes (the bits both allow); either alone when the other is unknown. */
+export function narrowerMode(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : a & b;
+}
+
+/**
+ * `<file>.corrupt-<ISO time with ":" as "-">`, written exclusively (never over an earlier piece of evidence), owned
+ * like the file. A chown the system refuses (a daemon not running as root) leaves the evidence the daemon's, with the
+ * file's mode at most: it is kept either way.
+ */
+export async function keepEvidence(file: string, content: Buffer, like: EvidenceLike, clock: Clock): Promise<string> {
   const stamp = new Date(clock.now()).toISOString().replace(/:/g, '-');
+  const mode = (like.mode ?? 0o600) & 0o777;
   for (let n = 0; n < 100; n++) {
     const target = `${file}.corrupt-${stamp}${n === 0 ? '' : `-${n}`}`;
     try {
-      const handle = await fs.open(target, 'wx', mode ?? 0o600);
+      const handle = await fs.open(target, 'wx', mode);
       try {
+        // Owner given while the file is still empty (open(2) masked its bits with the umask: narrower only).
+        if (like.owner) await handle.chown(like.owner.uid, like.owner.gid).catch(() => undefined);
         await handle.writeFile(content);
         await handle.sync();
       } finally {

@@ -53,6 +53,24 @@ describe("a config owned by the service's user keeps its owner", () => {
     expect(serviceCanRead(fx.configPath)).toBe(true);
   });
 
+  /** The evidence files kept beside the config (`<config>.corrupt-<time>`). */
+  async function evidenceFiles(): Promise<string[]> {
+    const base = path.basename(fx.configPath);
+    return (await fs.readdir(fx.dir)).filter((n) => n.startsWith(`${base}.corrupt-`)).map((n) => path.join(fx.dir, n));
+  }
+
+  it('the broken config kept as evidence by a restore is owned like the config, no wider than it: the user can read and remove it', async () => {
+    await recordGood(fx);
+    await ownedByService(BROKEN);
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    expect(report.outcomes[0]).toMatchObject({ applied: true, verified: true });
+    const kept = await evidenceFiles();
+    expect(kept).toHaveLength(1);
+    expect(await fs.readFile(kept[0]!, 'utf8')).toBe(BROKEN);
+    expect(await ownerOf(kept[0]!)).toEqual({ ...SERVICE, mode: 0o600 });
+    expect(serviceCanRead(kept[0]!)).toBe(true);
+  });
+
   it("a rollback of the service's own doctor, which wrote a file of root's by rename: the original owner comes back", async () => {
     await ownedByService(GOOD_CONFIG);
     const doctor = await fx.script(
@@ -68,6 +86,10 @@ renameSync(${JSON.stringify(`${fx.configPath}.tmp`)}, ${JSON.stringify(fx.config
     expect(await fs.readFile(fx.configPath, 'utf8')).toBe(GOOD_CONFIG);
     expect(await ownerOf(fx.configPath)).toEqual({ ...SERVICE, mode: 0o600 });
     expect(serviceCanRead(fx.configPath)).toBe(true);
+    // The doctor's version, kept as evidence beside the user's config, is the user's too (not root's).
+    const kept = await evidenceFiles();
+    expect(kept).toHaveLength(1);
+    expect(await ownerOf(kept[0]!)).toEqual({ ...SERVICE, mode: 0o600 });
   });
 
   it("a change of the service's own doctor that is kept, written by rename as root: its bytes stay, the service's owner comes back", async () => {
