@@ -281,8 +281,8 @@ export async function changesSince(snap: FileSnapshot, endHashes?: Record<string
     }
     if (sha256(now) !== e.sha256) out.push({ path: e.path, kind: 'modified', ...textDiff(await before(snap, e), now) });
     else {
-      const mode = await modeOf(e.path);
-      if (e.mode !== undefined && mode !== undefined && mode !== e.mode) out.push({ path: e.path, kind: 'modified', diff: [modeText(e.mode, mode)], added: 0, removed: 0 });
+      const meta = metaChange(e, await metaOf(e.path));
+      if (meta) out.push({ path: e.path, kind: 'modified', diff: [meta], added: 0, removed: 0 });
     }
   }
   out.push(...(await uncopiedChanges(snap)));
@@ -310,19 +310,44 @@ export async function fileHashes(snap: FileSnapshot): Promise<Record<string, str
   return out;
 }
 
-/** A file's permission bits (through a link, as the snapshot took them), or undefined when it is gone. */
+/** A file's permission bits and owner (through a link, as the snapshot took them), or undefined when it is gone. */
+async function metaOf(file: string): Promise<{ mode: number; owner: string } | undefined> {
+  return fs.stat(file).then((st) => ({ mode: st.mode & 0o7777, owner: `${st.uid}:${st.gid}` }), () => undefined);
+}
+
 async function modeOf(file: string): Promise<number | undefined> {
-  return fs.stat(file).then((st) => st.mode & 0o7777, () => undefined);
+  return (await metaOf(file))?.mode;
+}
+
+function ownerOfEntry(e: SnapshotEntry): string | undefined {
+  return e.uid !== undefined && e.gid !== undefined ? `${e.uid}:${e.gid}` : undefined;
 }
 
 function modeText(was: number, now: number): string {
   return `(mode ${was.toString(8).padStart(4, '0')} -> ${now.toString(8).padStart(4, '0')})`;
 }
 
+/** What changed of a file whose bytes did not (a chmod, a chown), as one line; undefined when nothing did. */
+function metaChange(e: SnapshotEntry, now: { mode: number; owner: string } | undefined): string | undefined {
+  if (!now) return undefined;
+  const was = ownerOfEntry(e);
+  const parts: string[] = [];
+  if (e.mode !== undefined && now.mode !== e.mode) parts.push(modeText(e.mode, now.mode).slice(1, -1));
+  if (was !== undefined && now.owner !== was) parts.push(`owner ${was} -> ${now.owner}`);
+  return parts.length > 0 ? `(${parts.join(', ')})` : undefined;
+}
+
 /** The permission bits of each snapshotted file as the agent left them: a mode changed after that is not the run's. */
 export async function fileModes(snap: FileSnapshot): Promise<Record<string, number | null>> {
   const out: Record<string, number | null> = {};
   for (const e of snap.entries) if (!e.absent) out[e.path] = (await modeOf(e.path)) ?? null;
+  return out;
+}
+
+/** The owner (`uid:gid`) of each snapshotted file as the agent left them: a chown after that is not the run's. */
+export async function fileOwners(snap: FileSnapshot): Promise<Record<string, string | null>> {
+  const out: Record<string, string | null> = {};
+  for (const e of snap.entries) if (!e.absent) out[e.path] = (await metaOf(e.path))?.owner ?? null;
   return out;
 }
 
@@ -365,7 +390,7 @@ export async function revertSnapshot(
   snap: FileSnapshot,
   afterDir: string,
   endHashes?: Record<string, string | null>,
-  opts: { runner?: CommandRunner; writers?: typeof openWriters; endModes?: Record<string, number | null> } = {},
+  opts: { runner?: CommandRunner; writers?: typeof openWriters; endModes?: Record<string, number | null>; endOwners?: Record<string, string | null> } = {},
 ): Promise<RevertReport> {
   const reverted: string[] = [];
   const kept: string[] = [];
@@ -418,17 +443,21 @@ export async function revertSnapshot(
     const moved = await linkChange(e);
     const now = await current(e.path);
     const changed = moved !== undefined || (e.absent ? now !== undefined : !now || sha256(now) !== e.sha256);
-    // Same bytes, other permissions (a secret config made world-readable, a script no longer executable).
-    const modeNow = !changed && now && e.mode !== undefined ? await modeOf(e.path) : undefined;
-    if (modeNow !== undefined && modeNow !== e.mode) {
-      const why = modeText(e.mode!, modeNow);
+    // Same bytes, other permissions or owner (a secret config made world-readable, a script no longer executable,
+    // a config chowned to root that the service's user can no longer read).
+    const metaNow = !changed && now ? await metaOf(e.path) : undefined;
+    const why = metaChange(e, metaNow);
+    if (metaNow && why) {
       const endMode = opts.endModes?.[e.path];
-      if (endMode !== undefined && endMode !== modeNow) {
-        // Changed after the agent ended: someone else's chmod, left as it is.
+      const endOwner = opts.endOwners?.[e.path];
+      if ((endMode !== undefined && endMode !== metaNow.mode) || (endOwner !== undefined && endOwner !== metaNow.owner)) {
+        // Changed after the agent ended: someone else's chmod or chown, left as it is.
         kept.push(e.path);
         evidence.push({ path: e.path, copy: null, sha256: e.sha256 ?? null, action: 'kept', why });
       } else if (!heldOpen(e.path, null, e.sha256 ?? null)) {
-        await fs.chmod(e.path, e.mode!);
+        // Owner first: a chown clears set-id bits, which the chmod then puts back as they were.
+        if (e.uid !== undefined && e.gid !== undefined && metaNow.owner !== ownerOfEntry(e)) await fs.chown(e.path, e.uid, e.gid);
+        if (e.mode !== undefined) await fs.chmod(e.path, e.mode);
         reverted.push(e.path);
         evidence.push({ path: e.path, copy: null, sha256: e.sha256 ?? null, action: 'reverted', why });
       }

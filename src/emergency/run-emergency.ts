@@ -13,7 +13,7 @@ import type { AdapterName, EmergencyConfig } from './emergency-schema.js';
 import type { EmergencyHost } from './tool-host.js';
 import { createAdapter, type AdapterFactoryOptions } from './adapter-registry.js';
 import { acquireEmergencyLocks } from './emergency-locks.js';
-import { changesSince, fileHashes, fileModes, revertSnapshot, takeSnapshot, type FileChange, type FileSnapshot } from './file-snapshot.js';
+import { changesSince, fileHashes, fileModes, fileOwners, revertSnapshot, takeSnapshot, type FileChange, type FileSnapshot } from './file-snapshot.js';
 import { summarizeChanges } from './change-summary.js';
 import { readLearnings, recordLearning } from './learnings.js';
 import { buildPrompt, type ProbeResultView } from './prompt.js';
@@ -194,6 +194,7 @@ export async function finishAgentSession(opts: {
     status?: string;
     endHashes?: Record<string, string | null>;
     endModes?: Record<string, number | null>;
+    endOwners?: Record<string, string | null>;
     manifestSha256?: string;
   };
   const manifestFile = path.join(incidentDir, 'before', 'manifest.json');
@@ -248,7 +249,7 @@ export async function finishAgentSession(opts: {
     await writeResult(resultFile, { outcome: 'handed-over', summary, reason: opts.reason, kept, changes: lines, beforeDir: snapshot ? beforeDir : null });
     return { changedFiles: kept, revertedFiles: [], keptFiles: kept };
   }
-  const report = snapshot ? await revertSnapshot(snapshot, path.join(incidentDir, 'after'), run.endHashes, { runner: spawnRunner({ clock: opts.clock }), endModes: run.endModes }) : undefined;
+  const report = snapshot ? await revertSnapshot(snapshot, path.join(incidentDir, 'after'), run.endHashes, { runner: spawnRunner({ clock: opts.clock }), endModes: run.endModes, endOwners: run.endOwners }) : undefined;
   const reverted = report?.reverted ?? [];
   const keptAfter = report?.keptChangedAfterAgent ?? [];
   const notReverted = tampered ? [{ path: manifestFile, why: '(the pre-run snapshot was changed during the run: nothing put back from it)' }] : (report?.notReverted ?? []);
@@ -485,6 +486,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
   // The files as the agent left them: a revert never replaces one that changed after this (a person's edit).
   const endHashes = await fileHashes(snapshot);
   const endModes = await fileModes(snapshot);
+  const endOwners = await fileOwners(snapshot);
 
   // 5. Transcript, redacted, 0600.
   const transcriptPath = path.join(incidentDir, 'transcript.txt');
@@ -533,7 +535,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
   }
   await writeFileAtomic(
     path.join(incidentDir, RUN_FILE),
-    `${JSON.stringify({ adapter: adapterName, mode: config.mode, status, summary, agentMs, transcript: transcriptPath, changedFiles: changes.map((c) => c.path), endHashes, endModes, manifestSha256 }, null, 2)}\n`,
+    `${JSON.stringify({ adapter: adapterName, mode: config.mode, status, summary, agentMs, transcript: transcriptPath, changedFiles: changes.map((c) => c.path), endHashes, endModes, endOwners, manifestSha256 }, null, 2)}\n`,
     { mode: 0o600 },
   );
   opts.emit(

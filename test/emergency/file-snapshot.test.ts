@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_SNAPSHOT_LIMITS, changesSince, createdSince, fileModes, revertSnapshot, takeSnapshot } from '../../src/emergency/file-snapshot.js';
+import { DEFAULT_SNAPSHOT_LIMITS, changesSince, createdSince, fileModes, fileOwners, revertSnapshot, takeSnapshot } from '../../src/emergency/file-snapshot.js';
 import { openWriters, parseLsofWriters, writableFlags } from '../../src/platform/open-writers.js';
 
 let dir: string;
@@ -281,5 +281,46 @@ describe('permissions the run changed (chmod without an edit)', () => {
     const r = await revertSnapshot(snap, path.join(dir, 'after'), {}, { endModes });
     expect(r.keptChangedAfterAgent).toEqual([config]);
     expect(await modeOf(config)).toBe(0o640);
+  });
+
+  // The daemon runs as root, the service's files are a user's: an agent's chown (same bytes) locks the service out.
+  const ownerOf = async (f: string) => {
+    const st = await fs.stat(f);
+    return `${st.uid}:${st.gid}`;
+  };
+
+  it('a config chowned by the run (same bytes) is reported and given its owner back, its set-id bits kept', async () => {
+    const { work, config, script } = await layout();
+    await fs.chown(config, 4242, 4243);
+    await fs.chown(script, 4242, 4243);
+    await fs.chmod(script, 0o4755);
+    const snap = await takeSnapshot([config, work], [], path.join(dir, 'before'));
+    await fs.chown(config, 0, 0);
+    await fs.chown(script, 0, 4243);
+    const changes = await changesSince(snap);
+    expect(changes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: config, kind: 'modified', diff: ['(owner 4242:4243 -> 0:0)'] }),
+        expect.objectContaining({ path: script, kind: 'modified', diff: ['(mode 4755 -> 0755, owner 4242:4243 -> 0:4243)'] }),
+      ]),
+    );
+    const r = await revertSnapshot(snap, path.join(dir, 'after'));
+    expect(r.reverted.sort()).toEqual([config, script].sort());
+    expect(await ownerOf(config)).toBe('4242:4243');
+    expect(await ownerOf(script)).toBe('4242:4243');
+    expect(await modeOf(config)).toBe(0o600);
+    expect(await modeOf(script)).toBe(0o4755);
+  });
+
+  it("an owner changed after the agent ended is not the run's: kept and reported", async () => {
+    const { work, config } = await layout();
+    await fs.chown(config, 4242, 4243);
+    const snap = await takeSnapshot([config, work], [], path.join(dir, 'before'));
+    const endModes = await fileModes(snap);
+    const endOwners = await fileOwners(snap);
+    await fs.chown(config, 4244, 4243); // a person, during the verification
+    const r = await revertSnapshot(snap, path.join(dir, 'after'), {}, { endModes, endOwners });
+    expect(r.keptChangedAfterAgent).toEqual([config]);
+    expect(await ownerOf(config)).toBe('4244:4243');
   });
 });
