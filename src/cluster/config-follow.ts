@@ -5,7 +5,9 @@ import type { Clock } from '../platform/clock.js';
 import type { ClawbackEvent, EventBus } from '../observe/events.js';
 import { detectFormat, parseConfigText, readServiceConfigFile, serializeConfig, sha256 } from '../platform/config-file.js';
 import { FileTooLargeError, NotRegularFileError } from '../platform/read-regular.js';
-import { writeFileAtomic } from '../platform/atomic-write.js';
+import { promises as fs } from 'node:fs';
+import { configWriteBlock } from '../doctor/config-write-guard.js';
+import { replaceFile } from '../doctor/safe-user-write.js';
 import { carryOver, protectedPatterns } from '../doctor/protected-settings.js';
 import { snapshotStoreFor } from '../doctor/snapshot-store.js';
 import type { ClusterConfig } from './cluster-schema.js';
@@ -85,10 +87,19 @@ export function configFollower(opts: { client: Etcd3; cluster: ClusterConfig; se
           if (carried.length > 0) text = serializeConfig(co.value, format);
         }
       }
+      // The doctor's rule for this file too: not one to write (read-only, a mount point, hard links, declared immutable).
+      const blocked = await configWriteBlock(service);
+      if (blocked) {
+        say('warning', `${service.name}: config not taken from etcd: ${blocked}`, { action: 'cluster-follow-skipped', path: spec.path });
+        return;
+      }
       if (local && opts.stateDir) {
         await snapshotStoreFor(opts.stateDir, service, clock).save(local, { sourcePath: spec.path, reason: `before taking ${shared.member}'s config from etcd`, kind: 'pre-repair' });
       }
-      await writeFileAtomic(spec.path, text, { mode: 0o600 });
+      // At the link's target (a symlinked config stays a link), with the file's owner and mode (the service's user reads it).
+      const real = await fs.realpath(spec.path).catch(() => spec.path);
+      const mode = await fs.stat(real).then((st) => st.mode & 0o7777, () => undefined);
+      await replaceFile(real, Buffer.from(text, 'utf8'), mode);
       say('info', `${service.name}: took the newest good config from etcd (seen healthy on ${shared.member}, sha256 ${shared.sha256.slice(0, 12)})${carried.length > 0 ? `; kept this member's ${carried.join(', ')}` : ''}`, {
         action: 'cluster-config-followed',
         from: shared.member,

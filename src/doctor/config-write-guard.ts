@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { ServiceConfig } from '../config/schema.js';
 import { serviceEnv } from '../config/service-env.js';
 import { isMountPoint } from '../platform/mount-points.js';
+import { hardLinkText } from '../platform/hard-links.js';
 
 /** Variables by which the service itself declares its config immutable (OpenClaw: Nix mode, externally managed). */
 const IMMUTABLE_CONFIG_ENV = ['OPENCLAW_NIX_MODE', 'OPENCLAW_CONFIG_READONLY'] as const;
@@ -30,6 +31,6 @@ export async function configWriteBlock(service: ServiceConfig, parentEnv: NodeJS
   if (denied === 'EACCES' || denied === 'EPERM') return `${spec.path}${linked} is not writable by Clawback (${denied}); change it at its source or make it writable`;
   // A repair writes a temp file and renames it over the config: what the path IS must survive that.
   if (real && (await isMountPoint(real))) return `${spec.path}${linked} is a mount point (a file bind-mounted into place, e.g. a container volume), which a repair cannot replace; change it at its source`;
-  if (st?.isFile() && st.nlink > 1) return `${spec.path}${linked} has ${st.nlink} hard links: a repair replaces the file, which would leave its other names with the old bytes; change it at its source (or make the other names symbolic links)`;
+  if (st?.isFile() && st.nlink > 1) return hardLinkText(`${spec.path}${linked}`, st.nlink);
   return undefined;
 }

@@ -3,6 +3,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { sha256, type ConfigFormat } from '../platform/config-file.js';
+import { hardLinkBlock } from '../platform/hard-links.js';
 import { SnapshotStore, type SnapshotEntry } from './snapshot-store.js';
 import type { DoctorContext } from './types.js';
 import { readIncludes, type IncludeProblem } from './config-includes.js';
@@ -67,6 +68,11 @@ export async function restoreIncludedFiles(ctx: DoctorContext, problems: readonl
     const entry = await store.latest('last-known-good');
     if (!entry) return { applied: false, message: `no copy of ${p.file} was seen healthy`, restored: [] };
     plans.push({ file: p.file, entry, bytes: await store.read(entry) });
+  }
+  // The main config's rule for each included file too: one with other names (hard links) is not split by a rename.
+  for (const p of plans) {
+    const linked = await hardLinkBlock(await fs.realpath(p.file).catch(() => p.file));
+    if (linked) return { applied: false, message: `${linked}; nothing written`, restored: [] };
   }
   const done: Array<{ file: string; before: Awaited<ReturnType<typeof readCurrent>>; snapshot: string; evidence: string | null; preRepairSnapshot: string | null }> = [];
   const undo = async (): Promise<void> => {

@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../platform/atomic-write.js';
+import { hardLinkBlock } from '../platform/hard-links.js';
 import { sha256 } from '../platform/config-file.js';
 import { readRegularFile } from '../platform/read-regular.js';
 
@@ -63,6 +64,9 @@ export async function applyStage(stage: ConfigStage): Promise<StageOutcome> {
   const target = await fs.realpath(stage.configPath).catch(() => stage.configPath);
   const now = await readRegularFile(target).catch(() => undefined);
   if (now === undefined || sha256(now) !== stage.baseHash) return { kind: 'conflict' };
+  // The same rule as the agent's write_config and the doctor's restore: a hard-linked config is not split by a rename.
+  const linked = await hardLinkBlock(target);
+  if (linked) throw new Error(`the agent's edit was not applied: ${linked}`);
   // The owner it has (the service's user, when the daemon runs as root): the service must still read its config.
   const st = await fs.stat(target);
   await writeFileAtomic(target, edited, { mode: stage.mode, owner: { uid: st.uid, gid: st.gid } });

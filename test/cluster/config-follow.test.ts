@@ -1,5 +1,5 @@
 // Config follows the leader, on a real etcd: the leader's last-known-good goes to etcd, a winner writes it, protected settings kept.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,36 @@ describe('config follows the leader (real etcd)', () => {
     expect(note?.message).toContain('kept this member\'s gateway.port');
     // The member's old file was snapshotted first (evidence, and a way back).
     expect(readdirSync(path.join(b.dir, 'state', 'snapshots', 'gw')).some((n) => n.startsWith('pre-repair--'))).toBe(true);
+    a.f.stop();
+    b.f.stop();
+  });
+
+  it("a winner's config owned by the service's user keeps its owner and mode, through its symlink; a hard-linked one is not split", async () => {
+    const a = member('d', { gateway: { port: 1111, mode: 'local' }, feature: 'newest' });
+    const b = member('e', { gateway: { port: 2222 }, feature: 'old' });
+    // b's config is a link to a file in the user's dotfiles, owned by the service's user (the daemon runs as root).
+    const real = path.join(b.dir, 'dotfiles', 'gateway.json');
+    mkdirSync(path.dirname(real));
+    renameSync(b.file, real);
+    symlinkSync(real, b.file);
+    chownSync(real, 4242, 4243);
+    chmodSync(real, 0o640);
+    a.snapshot();
+    const key = `/follow-${process.pid}/config/gw`;
+    await waitFor(async () => JSON.parse((await client.get(key).string()) ?? '{}').member === 'd', { timeoutMs: 10_000, message: () => "d's config in etcd" });
+    await b.f.apply();
+    expect(JSON.parse(readFileSync(real, 'utf8'))).toEqual({ gateway: { port: 2222, mode: 'local' }, feature: 'newest' });
+    expect(lstatSync(b.file).isSymbolicLink()).toBe(true);
+    const st = statSync(real);
+    expect({ uid: st.uid, gid: st.gid, mode: st.mode & 0o777 }).toEqual({ uid: 4242, gid: 4243, mode: 0o640 });
+    // A second name for the file: a rename would leave it with the old bytes. Refused, said, nothing split.
+    const other = path.join(b.dir, 'gateway-shared.json');
+    linkSync(real, other);
+    writeFileSync(real, JSON.stringify({ gateway: { port: 2222 }, feature: 'older' }));
+    await b.f.apply();
+    expect(statSync(other).ino).toBe(statSync(real).ino);
+    expect(JSON.parse(readFileSync(other, 'utf8')).feature).toBe('older');
+    expect(b.events.find((e) => e.details?.action === 'cluster-follow-skipped')?.message).toContain('has 2 hard links');
     a.f.stop();
     b.f.stop();
   });

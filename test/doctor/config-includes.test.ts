@@ -185,6 +185,23 @@ describe('config-restore with a split config', () => {
     expect((await fx.snapshots.list('pre-repair')).some((e) => e.sourcePath === agents)).toBe(true);
   });
 
+  it('a corrupted included file with a second name (a hard link) is not replaced: a rename would leave the other name broken', async () => {
+    const now = Date.now();
+    expect(await maybeRecordLastKnownGood(fx.ctx(), { healthySince: now + 1_000, now: now + 1_000 })).toMatchObject({ recorded: true });
+    const other = path.join(fx.dir, 'agents-shared.json5');
+    await fs.link(agents, other);
+    const cut = '{ workspace: "/new", ';
+    await fs.writeFile(agents, cut); // in place: both names hold the cut file
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    expect(report.outcomes[0]).toMatchObject({ applied: false });
+    expect(report.outcomes[0]!.message).toContain(`${agents} has 2 hard links`);
+    // Nothing split: one file under both names, as the user left it.
+    const [a, b] = await Promise.all([fs.stat(agents), fs.stat(other)]);
+    expect(a.ino).toBe(b.ino);
+    expect(a.nlink).toBe(2);
+    expect(await fs.readFile(other, 'utf8')).toBe(cut);
+  });
+
   it('an included copy seen healthy that does not make the config valid: the broken included file is put back as it was', async () => {
     const now = Date.now();
     expect(await maybeRecordLastKnownGood(fx.ctx(), { healthySince: now + 1_000, now: now + 1_000 })).toMatchObject({ recorded: true });

@@ -50,6 +50,18 @@ describe('config stage', () => {
     expect(await fs.readFile(real, 'utf8')).toContain('by a person');
   });
 
+  it('a config with a second name (a hard link) is not replaced by the edit: refused with the reason, both names untouched', async () => {
+    const { real, link, stageDir } = await setup();
+    const other = path.join(dir!, 'dotfiles', 'openclaw.json.shared');
+    await fs.link(real, other);
+    const stage = (await stageConfig(link, stageDir))!;
+    await fs.writeFile(stage.copyPath, '{"port":18789}\n');
+    await expect(applyStage(stage)).rejects.toThrow(`${real} has 2 hard links`);
+    const [a, b] = await Promise.all([fs.stat(real), fs.stat(other)]);
+    expect(a.ino).toBe(b.ino);
+    expect(await fs.readFile(other, 'utf8')).toBe('{"port":"oops"}\n');
+  });
+
   it('an unreadable config gets no copy', async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'clawback-stage-'));
     expect(await stageConfig(path.join(dir, 'missing.json'), path.join(dir, 'stage'))).toBeUndefined();

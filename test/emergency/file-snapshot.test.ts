@@ -323,4 +323,22 @@ describe('permissions the run changed (chmod without an edit)', () => {
     expect(r.keptChangedAfterAgent).toEqual([config]);
     expect(await ownerOf(config)).toBe('4244:4243');
   });
+
+  it('a file with a second name (a hard link) edited in place by the run is put back in place: every name gets its bytes, owner and mode', async () => {
+    const { work, config } = await layout();
+    await fs.chown(config, 4242, 4243);
+    const other = path.join(dir, 'config-backup.json'); // outside the allowed directory: the user's second name
+    await fs.link(config, other);
+    const snap = await takeSnapshot([config, work], [], path.join(dir, 'before'));
+    await fs.writeFile(config, '{"apiToken": "broken"}\n');
+    await fs.chmod(config, 0o644);
+    const r = await revertSnapshot(snap, path.join(dir, 'after'));
+    expect(r.reverted).toEqual([config]);
+    const [a, b] = await Promise.all([fs.stat(config), fs.stat(other)]);
+    expect(a.ino).toBe(b.ino);
+    expect(a.nlink).toBe(2);
+    expect(await fs.readFile(other, 'utf8')).toBe('{"apiToken": "sk-secret"}\n');
+    expect(await ownerOf(config)).toBe('4242:4243');
+    expect(await modeOf(config)).toBe(0o600);
+  });
 });

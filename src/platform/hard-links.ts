@@ -1,0 +1,36 @@
+// A file with more than one name (hard links) cannot be replaced by rename without splitting it: the new file gets
+// one name, the others keep the old inode and its bytes. Writers of a user's file ask here first.
+import { promises as fs } from 'node:fs';
+import { ShortWriteError, type FileOwner } from './atomic-write.js';
+
+/** Why `file` cannot be replaced by rename (it has other names), or undefined when it can (or is not there). */
+export async function hardLinkBlock(file: string): Promise<string | undefined> {
+  const st = await fs.stat(file).catch(() => undefined);
+  return st?.isFile() && st.nlink > 1 ? hardLinkText(file, st.nlink) : undefined;
+}
+
+export function hardLinkText(file: string, nlink: number): string {
+  return `${file} has ${nlink} hard links: a repair replaces the file, which would leave its other names with the old bytes; change it at its source (or make the other names symbolic links)`;
+}
+
+/**
+ * Writes bytes into the file itself (same inode: every name sees them), then its owner and mode. Not atomic: a crash
+ * mid-write leaves a torn file, so callers keep both the old and the new bytes elsewhere first.
+ */
+export async function overwriteInPlace(file: string, bytes: Buffer, opts: { mode?: number | undefined; owner?: FileOwner | undefined } = {}): Promise<void> {
+  const handle = await fs.open(file, 'r+');
+  try {
+    let off = 0;
+    while (off < bytes.length) {
+      const { bytesWritten } = await handle.write(bytes, off, bytes.length - off, off);
+      if (bytesWritten <= 0) throw new ShortWriteError(file, off, bytes.length);
+      off += bytesWritten;
+    }
+    await handle.truncate(bytes.length);
+    await handle.sync();
+    if (opts.owner) await handle.chown(opts.owner.uid, opts.owner.gid);
+    if (opts.mode !== undefined) await handle.chmod(opts.mode);
+  } finally {
+    await handle.close();
+  }
+}
