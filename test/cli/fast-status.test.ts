@@ -9,6 +9,7 @@ import { CLI, runCli, type CliResult } from '../helpers/cli.js';
 import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
 import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
 import { parseFastStatus } from '../../src/cli/fast-status.js';
+import { renderStatus } from '../../src/cli/cmd-status.js';
 
 describe('parseFastStatus', () => {
   it('takes status with --json, -c/--config and --state-dir in the spellings commander accepts', () => {
@@ -66,8 +67,17 @@ function viaCommander(args: string[], env: Record<string, string> = {}): Promise
   });
 }
 
-/** Numbers (uptimes, ages, latencies) change between two calls; the shape and the words must not. */
-const shape = (text: string): string => text.replace(/\d+(\.\d+)?/g, 'N');
+/**
+ * Numbers (uptimes, ages, latencies) change between two calls; the shape and the words must not. A duration is one token
+ * whatever its units (59s, then 1m00s), and the padding between two columns is one gap (indentation is kept): the table
+ * pads each column to its widest cell, so an uptime going from 9s to 10s between the two calls moved the next columns by
+ * one space (seen at load 15).
+ */
+const shape = (text: string): string =>
+  text
+    .replace(/\b(\d+[dhms])+(?![\w.])/g, 'T')
+    .replace(/\d+(\.\d+)?/g, 'N')
+    .replace(/(\S) {2,}/g, '$1  ');
 
 /** A daemon supervising one sleeper, its state directory beside its config. */
 async function startDaemon(prefix: string): Promise<{ dir: string; stateDir: string; config: string }> {
@@ -86,6 +96,20 @@ async function untilHealthy(stateDir: string): Promise<void> {
     return r.code === 0 && (JSON.parse(r.stdout) as { services: Array<{ health: string }> }).services[0]?.health === 'healthy' ? true : undefined;
   }, { timeoutMs: 15_000 });
 }
+
+describe('comparing two answers taken apart in time', () => {
+  it('ignores what the clock changes between them (numbers, duration units, column padding) and nothing else', () => {
+    const answer = (uptimeMs: number, health = 'healthy'): string =>
+      renderStatus({
+        daemon: { pid: 41, version: '0.1.0', uptimeMs, configFile: '/c.yaml', stateDir: '/s', api: { host: '127.0.0.1', port: 9 } },
+        services: [{ name: 'web', state: 'running', pid: 4242, uptimeMs, restarts: 0, health, probes: [], incident: null } as never],
+      }, false);
+    expect(shape(answer(9_999))).toBe(shape(answer(10_000)));
+    expect(shape(answer(59_999))).toBe(shape(answer(60_000)));
+    expect(shape(answer(3_599_999))).toBe(shape(answer(3_600_000)));
+    expect(shape(answer(10_000, 'pending'))).not.toBe(shape(answer(10_000)));
+  });
+});
 
 describe('clawback status fast path against a live daemon', () => {
   it('answers like the commander path for each option spelling, from one bundled file without commander, http or crypto', async () => {
