@@ -6,6 +6,7 @@ import { createNotifier, type Notifier } from '../../src/notify/dispatcher.js';
 import { systemClock, type Clock } from '../../src/platform/clock.js';
 import { Redactor } from '../../src/observe/redact.js';
 import { Receiver } from './receiver.js';
+import { waitFor } from '../helpers/processes.js';
 import { config, event, logCollector, receiverPerTest } from './helpers.js';
 
 /** The system clock shifted forward, as if the daemon restarted some minutes later. */
@@ -53,8 +54,8 @@ describe('delivery', () => {
     const deadline = Date.now() + 5000;
     while ((await outboxFiles(stateDir)).length < 8 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(await outboxFiles(stateDir)).toHaveLength(8);
-    await new Promise((r) => setTimeout(r, 400));
-    expect(logs.lines.some((l) => l.includes('will retry'))).toBe(true);
+    // The first failed attempt is logged when it fails, not within a fixed 400 ms (a loaded machine is slower than that).
+    await waitFor(() => logs.lines.some((l) => l.includes('will retry')), { timeoutMs: 15_000, message: "a failed attempt logged as 'will retry'" });
 
     await receiver.up();
     await receiver.waitFor(() => receiver.accepted.length >= 8, 10_000, 'all alerts after recovery');
@@ -285,6 +286,9 @@ describe('delivery', () => {
       for (let i = 0; i < 10; i++) n.publish(event({ message: `alert ${i}`, incidentId: `inc-${i}` }));
       await other.waitFor(() => other.requests.length >= 10, 10_000, 'ten refusals');
       await n.flush(5000);
+      // Waited for (the notice follows the refusals), then a quiet 300 ms in which no second notice may come.
+      const accepted = (type: string): number => receiver.accepted.filter((m) => (m.json as { type: string }).type === type).length;
+      await receiver.waitFor(() => accepted('incident.opened') >= 10 && accepted('notify.undelivered') >= 1, 15_000, 'the ten alerts and the notice');
       await new Promise((r) => setTimeout(r, 300));
       const types = receiver.accepted.map((m) => (m.json as { type: string }).type);
       expect(types.filter((t) => t === 'incident.opened')).toHaveLength(10);
@@ -402,8 +406,8 @@ describe('delivery', () => {
     expect(await readdir(path.join(stateDir, 'outbox', 'webhook', 'dead'))).toHaveLength(1);
     expect(second.discardDeadLetters()).toBe(1);
     expect(second.deadLetters()).toEqual({ webhook: 0 });
-    await new Promise((r) => setTimeout(r, 100));
-    expect(await readdir(path.join(stateDir, 'outbox', 'webhook', 'dead'))).toHaveLength(0);
+    // The files go in the background: waited for, not given a fixed 100 ms.
+    await waitFor(async () => (await readdir(path.join(stateDir, 'outbox', 'webhook', 'dead'))).length === 0, { timeoutMs: 15_000, message: 'the discarded dead letter removed from disk' });
     expect(second.stats().dropped).toBe(1);
   });
 
