@@ -123,6 +123,11 @@ interface Pending {
   age: { atMs: number; sinceMono: number };
   /** Set by discardDeadLetters while the worker holds it. */
   discarded?: boolean;
+  /**
+   * Tries and counted refusals so far: kept when a page cuts in front of it, so the retry budget (maxAttempts) and the
+   * backoff carry over instead of starting again; under a flapping endpoint a warning was otherwise refused for ever.
+   */
+  attempts?: { tries: number; counted: number };
 }
 
 interface ChannelRuntime {
@@ -528,13 +533,15 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
 
   async function deliver(ch: ChannelRuntime, p: Pending): Promise<DeliveryResult> {
     const { entry } = p;
-    let counted = 0;
+    const attempts = (p.attempts ??= { tries: 0, counted: 0 });
+    let counted = attempts.counted;
     /** 429s with a Retry-After in a row: their backoff starts over, the outage before them does not stretch the wait. */
     let limited = 0;
     let forceNew = false;
     // Set once the endpoint refused this message's markup: from then on it goes as plain text.
     let plain = false;
-    for (let tries = 1; ; tries++) {
+    for (let tries = attempts.tries + 1; ; tries++) {
+      attempts.tries = tries;
       if (stopped) return 'stopped';
       if (p.discarded) return 'discarded';
       const ageMs = p.age.atMs + (clock.monotonic() - p.age.sinceMono);
@@ -621,6 +628,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         return 'parked';
       }
       if (outcome.counts) counted++;
+      attempts.counted = counted;
       if (counted >= config.maxAttempts && !entry.dead) {
         stats.failed++;
         await deadLetter(ch, p, { since: clock.now(), reason: `refused ${counted} times: ${outcome.reason}`, parked: false }, `retry budget spent after ${counted} refusals (maxAttempts)`);

@@ -53,6 +53,32 @@ describe('delivery order', () => {
     await n.flush(20_000);
     expect(n.outboxDepth()).toBe(0);
   });
+
+  it('a warning overtaken by pages keeps its spent attempts: a flapping endpoint cannot retry it past maxAttempts', async () => {
+    const warned: string[] = [];
+    const n = createNotifier(config([{ type: 'webhook', url: `${receiver.base}/webhook/a` }], { maxAttempts: 3 }), {
+      stateDir: h.stateDir,
+      clock: systemClock(),
+      redactor: new Redactor(),
+      warn: (m) => warned.push(m),
+    });
+    h.notifiers.push(n);
+    // The endpoint refuses the warning (500, counted) and accepts every page; a page arrives after each refusal.
+    receiver.refuseWhere((raw) => raw.includes('"type":"service.unhealthy"'));
+    const refusals = (): number => receiver.requests.filter((r) => r.status === 500).length;
+    n.publish(event({ type: 'service.unhealthy', severity: 'warning', level: undefined, incidentId: undefined, service: 'w', message: 'w is slow' }));
+    for (let i = 1; i <= 5; i++) {
+      await receiver.waitFor(() => refusals() >= i, 20_000, `refusal ${i} of the warning`);
+      n.publish(event({ type: 'incident.escalated', level: 4, incidentId: `inc-${i}`, service: `svc-${i}`, message: `page ${i}` }));
+      await receiver.waitFor(() => receiver.accepted.some((m) => (m.json as { message: string }).message === `page ${i}`), 20_000, `page ${i}`);
+    }
+    // Pages cut in after refusals 1 and 2: still the third refusal spent the budget (each page restarted it before).
+    expect(n.stats().deadLettered).toBe(1);
+    expect(n.stats().failed).toBe(1);
+    expect(warned.filter((w) => w.includes('retry budget spent after 3 refusals'))).toHaveLength(1);
+    expect(n.deadLetters()).toEqual({ webhook: 1 });
+    expect(receiver.accepted.map((m) => (m.json as { message: string }).message).filter((m) => m.startsWith('page'))).toHaveLength(5);
+  });
 });
 
 describe('nextToSend', () => {

@@ -368,6 +368,12 @@ export class Receiver {
     this.scripted.push({ count, status, ...opts });
   }
 
+  /** Every request whose body matches gets `status` (a flapping endpoint that refuses some messages, accepts others). */
+  refuseWhere(pred: ((raw: string) => boolean) | undefined, status = 500): void {
+    this.refusing = pred ? { pred, status } : undefined;
+  }
+  private refusing: { pred: (raw: string) => boolean; status: number } | undefined;
+
   rateLimit(count: number, retryAfterSec: number): void {
     this.script(count, 429, { retryAfterSec });
   }
@@ -443,6 +449,12 @@ export class Receiver {
           if (channel === 'telegram' && s.body === undefined) body = JSON.stringify({ ok: false, error_code: 429, parameters: { retry_after: s.retryAfterSec } });
         }
         reply(s.status, body, headers);
+        return;
+      }
+
+      if (this.refusing?.pred(raw.toString('utf8'))) {
+        this.requests.push({ channel, path, at, status: this.refusing.status });
+        reply(this.refusing.status, `refused ${this.refusing.status}`);
         return;
       }
 
