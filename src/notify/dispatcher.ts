@@ -19,6 +19,7 @@ import { describeError, sendHttp } from './http-send.js';
 import { clearMark, markPublished, missedEvents } from './journal-catch-up.js';
 import { fold, mustKeep, summaryEvent, type Folded } from './flood-summary.js';
 import { nextToSend } from './delivery-order.js';
+import { boundStranded, readAnnounced, strandedState, writeAnnounced } from './stranded.js';
 
 export type NotifyLog = (msg: string, extra?: object) => void;
 
@@ -229,9 +230,31 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     for (const [dir, entries] of loaded.byChannel) {
       const ch = enabled.find((c) => c.name === dir);
       if (!ch) {
-        if (entries.length === 0) continue;
-        stranded.set(dir, entries);
-        warn(`notify: ${strandedText(dir, entries.length, channels.some((c) => c.name === dir))}`, { channel: dir, pending: entries.length });
+        const disabled = channels.some((c) => c.name === dir);
+        // Never sent, so nothing else ages them out: bounded here like a live outbox (outboxMaxAge, outboxLimit).
+        const bound = boundStranded(entries, { now: clock.now(), maxAgeMs: config.outboxMaxAge, limit: config.outboxLimit });
+        const gone = [...bound.expired, ...bound.overflow];
+        for (const e of gone) {
+          try {
+            outbox.removeNow(e);
+          } catch (err) {
+            log('notify: could not remove a kept alert past the outbox bounds', { channel: dir, error: scrub(describeError(err)) });
+          }
+        }
+        if (gone.length > 0) {
+          stats.dropped += gone.length;
+          warn(
+            `notify: ${gone.length} alert(s) kept for the channel "${dir}", which is ${disabled ? 'disabled' : 'not configured'}, were dropped: ` +
+              `${bound.expired.length} older than outboxMaxAge, ${bound.overflow.length} past outboxLimit (${config.outboxLimit})`,
+            { channel: dir, expired: bound.expired.length, overLimit: bound.overflow.length },
+          );
+        }
+        if (bound.keep.length === 0) {
+          if (!disabled) outbox.pruneSync(dir);
+          continue;
+        }
+        stranded.set(dir, bound.keep);
+        warn(`notify: ${strandedText(dir, bound.keep.length, disabled)}`, { channel: dir, pending: bound.keep.length });
         continue;
       }
       for (const entry of entries) {
@@ -242,6 +265,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       if (ch.queue.some((p) => p.entry.dead)) ch.dead = true;
       log('notify: resuming delivery of pending messages', { channel: dir, pending: ch.queue.length, deadLetters: entries.filter((e) => e.dead).length });
     }
+    // A renamed or removed channel's directory with nothing left in it (its alerts delivered or discarded) goes.
+    for (const dir of loaded.dirs) if (!loaded.byChannel.has(dir) && !channels.some((c) => c.name === dir)) outbox.pruneSync(dir);
   } catch (err) {
     outboxUsable = false;
     log('notify: outbox directory unusable; alerts are kept in memory only', { error: scrub(describeError(err)) });
@@ -804,7 +829,10 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         stranded.set(name, []); // listed at 0 from now on: the metric and status say they are gone
         n += entries.length;
         stats.dropped += entries.length;
-        for (const e of entries) void outbox.remove(e).catch(() => undefined);
+        const configured = channels.some((c) => c.name === name);
+        void Promise.all(entries.map((e) => outbox.remove(e).catch(() => undefined))).then(() => {
+          if (!configured) outbox.pruneSync(name);
+        });
         warn(`notify: ${entries.length} alert(s) kept for channel "${name}" (not configured) discarded by the user`, { channel: name });
       }
       for (const ch of channels) {
@@ -863,19 +891,31 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   }
   // Deliver what the previous run left behind.
   for (const ch of enabled) kick(ch);
-  // Said on the channels that work, once per start (a turn later: whoever listens to deps.emit subscribes after this
-  // returns): alerts nobody will receive are news for a person.
-  const announce = stranded.size === 0 ? undefined : clock.setTimeout(() => announceStranded(), 0);
+  // Said on the channels that work (a turn later: whoever listens to deps.emit subscribes after this returns): alerts
+  // nobody will receive are news for a person, once per change of what is kept, not again on every daemon start.
+  const announced = outboxUsable ? readAnnounced(outbox.dir) : {};
+  const announce = stranded.size === 0 && Object.keys(announced).length === 0 ? undefined : clock.setTimeout(() => announceStranded(), 0);
   function announceStranded(): void {
+    if (stopped) return;
+    const states: Record<string, string> = {};
     for (const [name, entries] of stranded) {
-      if (entries.length === 0 || stopped) continue;
+      if (entries.length === 0) continue;
+      const disabled = channels.some((c) => c.name === name);
+      states[name] = strandedState(entries, disabled);
+      if (announced[name] === states[name]) continue;
       sendNotice({
         type: 'notify.undelivered',
         time: clock.now(),
         severity: 'warning',
-        message: strandedText(name, entries.length, channels.some((c) => c.name === name)),
+        message: strandedText(name, entries.length, disabled),
         details: { channel: name, stranded: entries.length },
       });
+    }
+    if (JSON.stringify(states) === JSON.stringify(announced)) return;
+    try {
+      writeAnnounced(outbox.dir, states);
+    } catch (err) {
+      log('notify: could not record which kept alerts were announced; they are announced again next start', { error: scrub(describeError(err)) });
     }
   }
   return notifier;

@@ -1,6 +1,6 @@
 // Alerts survive a crash: each pending message is a file under <stateDir>/outbox/<channel>/ until delivered;
 // past its retry budget it moves to <channel>/dead/ (still retried, still visible) and never disappears unseen.
-import { promises as fs, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { promises as fs, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { writeFileAtomic, writeFileAtomicSync } from '../platform/atomic-write.js';
@@ -63,6 +63,8 @@ export interface LoadResult {
   byChannel: Map<string, OutboxEntry[]>;
   /** Files that could not be read; renamed to *.corrupt and kept as evidence. */
   corrupt: string[];
+  /** Every channel directory found, with or without pending entries. */
+  dirs: string[];
 }
 
 /** The on-disk queue. One instance per notifier; no state beyond the next sequence number. */
@@ -75,6 +77,7 @@ export class Outbox {
   loadSync(): LoadResult {
     const byChannel = new Map<string, OutboxEntry[]>();
     const corrupt: string[] = [];
+    const dirs: string[] = [];
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     for (const channel of readdirSync(this.dir)) {
       const cdir = path.join(this.dir, channel);
@@ -83,6 +86,7 @@ export class Outbox {
       } catch {
         continue;
       }
+      dirs.push(channel);
       const entries: OutboxEntry[] = [];
       const ddir = path.join(cdir, DEAD_DIR);
       const files = readdirSync(cdir).map((f) => path.join(cdir, f));
@@ -123,7 +127,7 @@ export class Outbox {
       const unique = entries.filter((e, i) => i === 0 || entries[i - 1]!.seq !== e.seq);
       if (unique.length > 0) byChannel.set(channel, unique);
     }
-    return { byChannel, corrupt };
+    return { byChannel, corrupt, dirs };
   }
 
   nextSeq(): number {
@@ -188,6 +192,17 @@ export class Outbox {
 
   async remove(entry: Pick<OutboxEntry, 'channel' | 'seq' | 'dead'>): Promise<void> {
     await fs.rm(this.fileOf(entry), { force: true });
+  }
+
+  /** Removes a channel's directory (and its dead/) if nothing is left in it; anything still there stays. */
+  pruneSync(channel: string): void {
+    for (const dir of [path.join(this.dir, channel, DEAD_DIR), path.join(this.dir, channel)]) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // Not empty (kept), or already gone.
+      }
+    }
   }
 
   readThreadsSync(channel: string): unknown {

@@ -174,6 +174,55 @@ describe('delivery', () => {
     expect(said().slice(1)).toEqual(['one', 'two']);
   });
 
+  it('alerts kept for a removed channel are bounded (outboxLimit, outboxMaxAge) and announced once per change, not per start', async () => {
+    await receiver.down();
+    const hook = { type: 'webhook' as const, name: 'ops', url: `${receiver.base}/webhook/a` };
+    const first = createNotifier(config([hook]), { stateDir, clock: systemClock(), redactor: new Redactor() });
+    notifiers.push(first);
+    for (let i = 0; i < 12; i++) first.publish(event({ incidentId: `inc-${i}`, message: `kept ${i}` }));
+    await first.stop();
+    expect(await outboxFiles(stateDir)).toHaveLength(12);
+    await receiver.up();
+
+    const notices = (): string[] => receiver.of('webhook').map((m) => (m.json as { message: string }).message).filter((m) => m.includes('kept for the channel "ops"'));
+    /** One daemon start with the channel renamed: a marker alert is sent, then whatever the start announced is drained. */
+    const start = async (i: number, extra: Parameters<typeof config>[1], clock = systemClock()): Promise<{ n: Notifier; warned: string[] }> => {
+      const warned: string[] = [];
+      const n = createNotifier(config([{ ...hook, name: 'oncall' }], extra), { stateDir, clock, redactor: new Redactor(), warn: (m) => warned.push(m) });
+      notifiers.push(n);
+      n.publish(event({ type: 'service.healthy', severity: 'info', level: undefined, incidentId: undefined, message: `marker ${i}` }));
+      await receiver.waitFor(() => receiver.of('webhook').some((m) => (m.json as { message: string }).message === `marker ${i}`), 10_000, `marker ${i}`);
+      await n.flush(5000);
+      await n.stop();
+      return { n, warned };
+    };
+
+    const a = await start(1, {});
+    expect(a.n.stranded()).toEqual({ ops: 12 });
+    expect(notices()).toHaveLength(1);
+    // Started again and again, nothing changed: not announced again.
+    await start(2, {});
+    await start(3, {});
+    expect(notices()).toHaveLength(1);
+
+    // A smaller outboxLimit: the oldest two go, with a warning, and the new count is announced once.
+    const b = await start(4, { outboxLimit: 10 });
+    expect(b.n.stranded()).toEqual({ ops: 10 });
+    expect(b.warned.some((w) => w.includes('2 alert(s) kept for the channel "ops"') && w.includes('2 past outboxLimit'))).toBe(true);
+    expect((await outboxFiles(stateDir)).filter((f) => f.startsWith('ops/'))).toHaveLength(10);
+    expect(notices()).toHaveLength(2);
+    expect(notices()[1]).toContain('10 alert(s) are kept');
+    await start(5, { outboxLimit: 10 });
+    expect(notices()).toHaveLength(2);
+
+    // Past outboxMaxAge they go, and the empty directory of the removed channel with them; nothing is announced.
+    const c = await start(6, { outboxLimit: 10 }, shiftedClock(8 * 24 * 3_600_000));
+    expect(c.n.stranded()).toEqual({});
+    expect(c.warned.some((w) => w.includes('10 older than outboxMaxAge'))).toBe(true);
+    expect(await readdir(path.join(stateDir, 'outbox'))).not.toContain('ops');
+    expect(notices()).toHaveLength(2);
+  });
+
   it('honours 429 Retry-After (the retry never comes early)', async () => {
     const n = createNotifier(config(channels().slice(1)), { stateDir, clock: systemClock(), redactor: new Redactor() });
     notifiers.push(n);
