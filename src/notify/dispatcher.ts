@@ -383,13 +383,23 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     }
   }
 
+  let writeFailing = false;
   /** Written now (synchronously, atomic); the returned promise fsyncs it. Never throws: a failed write is logged, kept in memory. */
   function writeEntry(ch: ChannelRuntime, entry: OutboxEntry): Promise<void> {
-    const lost = (err: unknown): void => log('notify: could not write the outbox; this message is held in memory only', { channel: ch.name, error: scrub(describeError(err)) });
+    // Said once per outage, as a warning (a full disk failed every alert, each logged at info): then quiet until it heals.
+    const lost = (err: unknown): void => {
+      if (writeFailing) return;
+      writeFailing = true;
+      warn('notify: could not write the outbox (alerts are held in memory only, lost if the daemon dies, until a write succeeds)', { channel: ch.name, error: scrub(describeError(err)) });
+    };
     if (!outboxUsable) return Promise.resolve();
     try {
       // On disk before publish returns, in the same step as the event's journal line (a SIGKILL lost it between).
       outbox.writeNow(entry);
+      if (writeFailing) {
+        writeFailing = false;
+        log('notify: the outbox is writable again', { channel: ch.name });
+      }
       return outbox.persist(entry).catch(lost);
     } catch (err) {
       lost(err);

@@ -8,6 +8,7 @@ import { Redactor } from '../../src/observe/redact.js';
 import { Receiver } from './receiver.js';
 import { waitFor } from '../helpers/processes.js';
 import { config, event, logCollector, receiverPerTest } from './helpers.js';
+import { mountSmallDisk } from '../helpers/tmpfs.js';
 
 /** The system clock shifted forward, as if the daemon restarted some minutes later. */
 function shiftedClock(offsetMs: number): Clock {
@@ -221,6 +222,34 @@ describe('delivery', () => {
     expect(c.warned.some((w) => w.includes('10 older than outboxMaxAge'))).toBe(true);
     expect(await readdir(path.join(stateDir, 'outbox'))).not.toContain('ops');
     expect(notices()).toHaveLength(2);
+  });
+
+  it('a full disk under the outbox is said once, as a warning, and the alerts still go out from memory', async () => {
+    const disk = mountSmallDisk('1m');
+    try {
+      const warned: string[] = [];
+      const logs = logCollector();
+      const n = createNotifier(config([{ type: 'webhook', url: `${receiver.base}/webhook/a` }]), {
+        stateDir: disk.dir,
+        clock: systemClock(),
+        redactor: new Redactor(),
+        log: logs.log,
+        warn: (m) => warned.push(m),
+      });
+      notifiers.push(n);
+      disk.fill();
+      for (let i = 0; i < 20; i++) n.publish(event({ incidentId: `inc-${i}`, message: `on a full disk ${i}` }));
+      await receiver.waitFor(() => receiver.of('webhook').length >= 20, 10_000, 'every alert, from memory');
+      expect(warned.filter((w) => w.includes('could not write the outbox'))).toHaveLength(1);
+      expect(logs.lines.filter((l) => l.includes('could not write the outbox'))).toEqual([]);
+      disk.free();
+      n.publish(event({ incidentId: 'inc-back', message: 'disk has room again' }));
+      await receiver.waitFor(() => receiver.of('webhook').length >= 21, 10_000, 'the alert after the disk has room');
+      expect(logs.lines.some((l) => l.includes('the outbox is writable again'))).toBe(true);
+      await n.stop();
+    } finally {
+      disk.unmount();
+    }
   });
 
   it('honours 429 Retry-After (the retry never comes early)', async () => {
