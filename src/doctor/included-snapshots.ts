@@ -2,11 +2,12 @@
 // own, so a corrupted included file can be put back from the copy seen healthy instead of left for a human.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { sha256, type ConfigFormat } from '../platform/config-file.js';
+import { parseConfigText, sha256, type ConfigFormat } from '../platform/config-file.js';
 import { hardLinkBlock } from '../platform/hard-links.js';
 import { SnapshotStore, type SnapshotEntry } from './snapshot-store.js';
 import type { DoctorContext } from './types.js';
-import { readIncludes, type IncludeProblem } from './config-includes.js';
+import { readIncludes, resolveIncludes, type IncludeProblem } from './config-includes.js';
+import { harmfulChanges, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
 import { redactedPlaceholders } from './redacted-placeholders.js';
 import { keepEvidence, readCurrent, replaceFile, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
 import { checkFileFor } from './validity-cache.js';
@@ -56,12 +57,58 @@ export interface IncludedRestore {
   restored: Array<{ file: string; snapshot: string; evidence: string | null; preRepairSnapshot: string | null }>;
 }
 
+/** The config whose included files are put back: its main file as it parses now. */
+export interface IncludingConfig {
+  configPath: string;
+  value: unknown;
+  format: ConfigFormat;
+}
+
+/**
+ * Why putting these copies back would lose a protected setting as the service reads the config, or undefined. Judged on
+ * the resolved config: against the included files as they are now where they parse (a token the user set since the copy
+ * was seen healthy), and, for one that is gone or does not parse, against the older copies seen healthy of that file
+ * (like a whole-file restore: a copy that lost what an older one has is refused).
+ */
+async function protectedLoss(ctx: DoctorContext, main: IncludingConfig, plans: ReadonlyArray<{ file: string; bytes: Buffer }>): Promise<string | undefined> {
+  const patterns = protectedPatterns(ctx.service);
+  if (patterns.length === 0) return undefined;
+  const valueOf = (b: Buffer): unknown => {
+    const p = parseConfigText(b.toString('utf8'), 'json5');
+    return p.ok ? p.value : undefined;
+  };
+  const { files } = await readIncludes(main.configPath, main.value, main.format);
+  const now = new Map(files.filter((f) => f.value !== undefined).map((f) => [f.file, f.value]));
+  const planned = new Map(plans.map((p) => [p.file, valueOf(p.bytes)] as const).filter((e) => e[1] !== undefined));
+  const resolve = (over: ReadonlyMap<string, unknown>): unknown => resolveIncludes(main.configPath, main.value, new Map([...now, ...over]));
+  const after = resolve(planned);
+  // Files gone or unparseable now hold nothing known: their copies stand on both sides, so only what parses is compared.
+  const unknownNow = new Map([...planned].filter(([f]) => !now.has(f)));
+  const changed = harmfulChanges(protectedChanges(resolve(unknownNow), after, patterns));
+  if (changed.length > 0) {
+    return `refused: putting back the included copies seen healthy would change protected ${changed.map((c) => `${c.path} (${c.change})`).join(', ')} as the service reads the config (set since that copy was seen healthy); nothing written`;
+  }
+  for (const p of plans) {
+    if (now.has(p.file)) continue;
+    const store = includedStore(ctx, p.file);
+    for (const older of (await store.list('last-known-good')).slice(1)) {
+      const v = valueOf(await store.read(older).catch(() => Buffer.alloc(0)));
+      if (v === undefined) continue;
+      const missing = missingProtected(after, resolve(new Map([...planned, [p.file, v]])), patterns);
+      if (missing.length > 0) {
+        return `refused: the newest copy of ${p.file} seen healthy lacks protected ${missing.join(', ')}, which an older copy of it (${older.id}) has, and the broken file cannot say which the user meant; nothing written`;
+      }
+    }
+  }
+  return undefined;
+}
+
 /**
  * Puts back every missing or unparseable included file from its newest copy seen healthy, each snapshotted and kept
  * as evidence first; when the config does not validate with them, or a file was saved meanwhile, every file written is
  * put back as it was. Nothing is written unless every faulty file has a copy.
  */
-export async function restoreIncludedFiles(ctx: DoctorContext, problems: readonly IncludeProblem[]): Promise<IncludedRestore> {
+export async function restoreIncludedFiles(ctx: DoctorContext, main: IncludingConfig, problems: readonly IncludeProblem[]): Promise<IncludedRestore> {
   const plans: Array<{ file: string; entry: SnapshotEntry; bytes: Buffer }> = [];
   for (const p of problems) {
     const store = includedStore(ctx, p.file);
@@ -74,6 +121,8 @@ export async function restoreIncludedFiles(ctx: DoctorContext, problems: readonl
     const linked = await hardLinkBlock(await fs.realpath(p.file).catch(() => p.file));
     if (linked) return { applied: false, message: `${linked}; nothing written`, restored: [] };
   }
+  const loss = await protectedLoss(ctx, main, plans);
+  if (loss) return { applied: false, message: loss, restored: [] };
   const done: Array<{ file: string; before: Awaited<ReturnType<typeof readCurrent>>; snapshot: string; evidence: string | null; preRepairSnapshot: string | null }> = [];
   const undo = async (): Promise<void> => {
     for (const d of done.reverse()) {

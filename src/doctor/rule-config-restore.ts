@@ -164,8 +164,9 @@ export function configRestoreRule(): RepairRule {
       // 3. The fault is in an included file (the main file parses): put back the included copies seen healthy.
       const includes = broken?.ok ? await includeProblems(spec.path, broken.value, format) : [];
       let includeNote = '';
-      if (includes.length > 0) {
-        const r = await restoreIncludedFiles(ctx, includes);
+      const main = broken?.ok ? { configPath: spec.path, value: broken.value, format } : undefined;
+      if (main && includes.length > 0) {
+        const r = await restoreIncludedFiles(ctx, main, includes);
         attempts.push(`restore included files: ${r.message}`);
         if (r.applied) {
           return withBefore({

@@ -232,4 +232,23 @@ describe('config-restore with a split config', () => {
     expect(restored.outcomes[0]).toMatchObject({ applied: true, verified: true });
     expect(await fs.readFile(fx.configPath, 'utf8')).toBe(SPLIT);
   });
+  it('an included copy seen healthy that lacks a protected setting an older copy has: refused for an unparseable included file', async () => {
+    // Seen healthy with the token in the included file, then without it (a tool dropped it); then the file is cut.
+    const auth = path.join(fx.dir, 'auth.json5');
+    await fs.writeFile(fx.configPath, '{ port: 18789, auth: { $include: "./auth.json5" } }\n');
+    fx.withService({ configFile: { ...fx.service.configFile!, protect: ['auth'] } });
+    await fs.writeFile(auth, '{ mode: "token", token: "user-secret-token" }\n');
+    let now = Date.now();
+    expect(await maybeRecordLastKnownGood(fx.ctx(), { healthySince: now + 1_000, now: now + 1_000 })).toMatchObject({ recorded: true });
+    await fs.writeFile(auth, '{ mode: "token" }\n');
+    now = Date.now();
+    await maybeRecordLastKnownGood(fx.ctx(), { healthySince: now + 1_000, now: now + 1_000 });
+    const cut = '{ mode: "token", tok';
+    await fs.writeFile(auth, cut);
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    expect(report.outcomes[0]).toMatchObject({ applied: false });
+    expect(report.outcomes[0]!.message).toContain(`refused: the newest copy of ${auth} seen healthy lacks protected auth.token, which an older copy of it`);
+    expect(await fs.readFile(auth, 'utf8')).toBe(cut);
+    expect((await fs.readdir(fx.dir)).filter((f) => f.startsWith('auth.json5.corrupt-'))).toEqual([]);
+  });
 });
