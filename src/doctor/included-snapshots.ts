@@ -65,6 +65,21 @@ export interface IncludingConfig {
 }
 
 /**
+ * The included files that parse but differ from their newest copy seen healthy: where a config that parses, includes
+ * only files that parse, and still does not validate (a wrong type in an included file) may have gone wrong.
+ */
+export async function includedChangedSinceHealthy(ctx: DoctorContext, main: IncludingConfig): Promise<IncludeProblem[]> {
+  const { files } = await readIncludes(main.configPath, main.value, main.format);
+  const out: IncludeProblem[] = [];
+  for (const f of files) {
+    if (f.value === undefined) continue;
+    const latest = await includedStore(ctx, f.file).latest('last-known-good');
+    if (latest && latest.sha256 !== sha256(f.content)) out.push({ file: f.file, problem: 'parses, changed since seen healthy' });
+  }
+  return out;
+}
+
+/**
  * Why putting these copies back would lose a protected setting as the service reads the config, or undefined. Judged on
  * the resolved config: against the included files as they are now where they parse (a token the user set since the copy
  * was seen healthy), and, for one that is gone or does not parse, against the older copies seen healthy of that file
@@ -104,7 +119,7 @@ async function protectedLoss(ctx: DoctorContext, main: IncludingConfig, plans: R
 }
 
 /**
- * Puts back every missing or unparseable included file from its newest copy seen healthy, each snapshotted and kept
+ * Puts back every given included file (missing, unparseable, or changed since seen healthy) from its newest copy seen healthy, each snapshotted and kept
  * as evidence first; when the config does not validate with them, or a file was saved meanwhile, every file written is
  * put back as it was. Nothing is written unless every faulty file has a copy.
  */
@@ -153,4 +168,20 @@ export async function restoreIncludedFiles(ctx: DoctorContext, main: IncludingCo
     message: `restored ${done.map((d) => `${d.file} from ${d.snapshot}${d.evidence ? ` (the broken file is kept at ${d.evidence})` : ''}`).join(', ')}`,
     restored: done.map(({ file, snapshot, evidence, preRepairSnapshot }) => ({ file, snapshot, evidence, preRepairSnapshot })),
   };
+}
+
+/**
+ * For a config that parses, whose included files parse, and that is still invalid: puts back the included files changed
+ * since seen healthy, one at a time first (the least change), then all of them together. Each try is validated and
+ * undone by restoreIncludedFiles when it does not make the config valid.
+ */
+export async function restoreChangedIncludedFiles(ctx: DoctorContext, main: IncludingConfig, changed: readonly IncludeProblem[]): Promise<IncludedRestore> {
+  const tries = changed.length > 1 ? [...changed.map((c) => [c]), changed] : [changed];
+  const messages: string[] = [];
+  for (const t of tries) {
+    const r = await restoreIncludedFiles(ctx, main, t);
+    if (r.applied) return r;
+    messages.push(r.message);
+  }
+  return { applied: false, message: messages.join('; '), restored: [] };
 }

@@ -19,7 +19,7 @@ import { configWriteBlock } from './config-write-guard.js';
 import { describeIncludeProblems, directlyIncludedFiles, includeDirectives, includedFilesInText, includeProblems } from './config-includes.js';
 import { newerConfigMessage, newerConfigWriter } from './newer-config.js';
 import { protectedChangedThroughIncludes } from './include-shadowing.js';
-import { restoreIncludedFiles } from './included-snapshots.js';
+import { includedChangedSinceHealthy, restoreChangedIncludedFiles, restoreIncludedFiles } from './included-snapshots.js';
 
 export const CONFIG_RESTORE = 'config-restore';
 export const NO_LAST_KNOWN_GOOD = 'no last-known-good config to restore';
@@ -76,6 +76,7 @@ export function configRestoreRule(): RepairRule {
       if (check.state === 'invalid' && ctx.service.doctor.command) steps.push(`run \`${ctx.service.doctor.command.join(' ')}\` (snapshotted, rolled back if it fails or touches a protected setting)`);
       if (named) steps.push(`remove ${named.join(', ')} (named by the validator)`);
       if (includes.length > 0) steps.push('put back the faulty included file(s) from the copies seen healthy, if Clawback kept them (snapshotted first, the broken file kept beside it)');
+      else if (check.state === 'invalid' && parsed?.ok && includeDirectives(parsed.value).length > 0) steps.push('put back included file(s) changed since seen healthy, if Clawback kept copies (one at a time first; snapshotted, the changed file kept beside it, undone unless the config validates)');
       if (candidates > 0) steps.push('restore the best-trusted valid copy, keeping protected settings; the broken file is kept beside it');
       if (steps.length > 0) f.fix = steps.join(', else ');
       return [f];
@@ -165,6 +166,22 @@ export function configRestoreRule(): RepairRule {
       const includes = broken?.ok ? await includeProblems(spec.path, broken.value, format) : [];
       let includeNote = '';
       const main = broken?.ok ? { configPath: spec.path, value: broken.value, format } : undefined;
+      // Every included file parses, yet the config is invalid: an included file changed since seen healthy may hold the fault.
+      const changed = main && includes.length === 0 && now.state === 'invalid' ? await includedChangedSinceHealthy(ctx, main) : [];
+      if (main && changed.length > 0) {
+        const r = await restoreChangedIncludedFiles(ctx, main, changed);
+        attempts.push(`restore included files changed since seen healthy: ${r.message}`);
+        includeNote = `included file(s) changed since seen healthy (${changed.map((c) => c.file).join(', ')}) not put back: ${r.message}; `;
+        if (r.applied) {
+          return withBefore({
+            finding,
+            applied: true,
+            verified: false,
+            message: `the fault was in an included file changed since seen healthy: ${r.message}; ${spec.path} left untouched`,
+            details: { method: 'restore-included', restored: r.restored, preRepairSnapshot: pre?.id ?? null, attempts },
+          });
+        }
+      }
       if (main && includes.length > 0) {
         const r = await restoreIncludedFiles(ctx, main, includes);
         attempts.push(`restore included files: ${r.message}`);
@@ -190,7 +207,7 @@ export function configRestoreRule(): RepairRule {
           applied: false,
           verified: false,
           message:
-            (includes.length > 0 ? `the fault is in an included file, which Clawback could not put back (${includeNote}): ${describeIncludeProblems(includes)}; fix it by hand; ` : '') +
+            (includes.length > 0 ? `the fault is in an included file, which Clawback could not put back (${includeNote}): ${describeIncludeProblems(includes)}; fix it by hand; ` : includeNote) +
             `${NO_LAST_KNOWN_GOOD}${tried > 0 ? ` (${tried} candidate(s) considered, none usable: ${verdicts.map((v) => `${path.basename(v.ref)}: ${v.verdict}`).join('; ').slice(0, 600)})` : ''}; ` +
             `${spec.path} left untouched`,
           details: { method: 'restore', candidates: verdicts, attempts, tried: verdicts.map((v) => `${v.source} ${v.ref}: ${v.verdict}`) },

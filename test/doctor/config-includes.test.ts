@@ -9,7 +9,7 @@ import { includeDirectives, includedFilesInText, includeProblems, resolveInclude
 import { maybeRecordLastKnownGood } from '../../src/doctor/last-known-good.js';
 import { makeFixture, recordGood, type DoctorFixture } from './doctor-fixtures.js';
 
-/** Resolves top-level `{ $include: "<file>" }` sections like OpenClaw, then wants an integer port. */
+/** Resolves top-level `{ $include: "<file>" }` sections like OpenClaw, then wants an integer port, a string agents.workspace and auth.mode "token". */
 const INCLUDE_VALIDATOR = `import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -23,6 +23,8 @@ for (const [k, v] of Object.entries(cfg)) {
   }
 }
 if (!Number.isInteger(cfg.port)) { process.stderr.write('port must be an integer\\n'); process.exit(1); }
+if (cfg.agents && typeof cfg.agents.workspace !== 'string') { process.stderr.write('agents.workspace must be a string\\n'); process.exit(1); }
+if (cfg.auth && cfg.auth.mode !== undefined && cfg.auth.mode !== 'token') { process.stderr.write('auth.mode must be "token"\\n'); process.exit(1); }
 `;
 
 const INLINE = '{ port: 18789, agents: { workspace: "/old" } }\n';
@@ -249,6 +251,45 @@ describe('config-restore with a split config', () => {
     expect(report.outcomes[0]).toMatchObject({ applied: false });
     expect(report.outcomes[0]!.message).toContain(`refused: the newest copy of ${auth} seen healthy lacks protected auth.token, which an older copy of it`);
     expect(await fs.readFile(auth, 'utf8')).toBe(cut);
+    expect((await fs.readdir(fx.dir)).filter((f) => f.startsWith('auth.json5.corrupt-'))).toEqual([]);
+  });
+  it('an included file that parses but is invalid (a wrong type): put back from the copy seen healthy, one file at a time; the other edit, the main file and the evidence kept', async () => {
+    const auth = path.join(fx.dir, 'auth.json5');
+    const main = '{ port: 18789, agents: { $include: "./agents.json5" }, auth: { $include: "./auth.json5" } }\n';
+    await fs.writeFile(fx.configPath, main);
+    await fs.writeFile(auth, '{ mode: "token" }\n');
+    const now = Date.now();
+    expect(await maybeRecordLastKnownGood(fx.ctx(), { healthySince: now + 1_000, now: now + 1_000 })).toMatchObject({ recorded: true });
+    const goodAgents = await fs.readFile(agents, 'utf8');
+    const authEdit = '{ mode: "token", note: "a valid edit made since" }\n';
+    await fs.writeFile(auth, authEdit);
+    const wrongType = '{ workspace: 42 }\n';
+    await fs.writeFile(agents, wrongType);
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    expect(report.outcomes[0]).toMatchObject({ applied: true, verified: true, details: { method: 'restore-included' } });
+    expect(report.outcomes[0]!.message).toContain(`the fault was in an included file changed since seen healthy: restored ${agents} from `);
+    expect(await fs.readFile(agents, 'utf8')).toBe(goodAgents);
+    expect(await fs.readFile(auth, 'utf8')).toBe(authEdit);
+    expect(await fs.readFile(fx.configPath, 'utf8')).toBe(main);
+    const kept = (await fs.readdir(fx.dir)).filter((f) => f.startsWith('agents.json5.corrupt-'));
+    expect(kept).toHaveLength(1);
+    expect(await fs.readFile(path.join(fx.dir, kept[0]!), 'utf8')).toBe(wrongType);
+    expect((await fx.snapshots.list('pre-repair')).some((e) => e.sourcePath === agents)).toBe(true);
+  });
+
+  it('an invalid included file holding a protected setting set since its copy was seen healthy: not put back, nothing written', async () => {
+    const auth = path.join(fx.dir, 'auth.json5');
+    await fs.writeFile(fx.configPath, '{ port: 18789, auth: { $include: "./auth.json5" } }\n');
+    fx.withService({ configFile: { ...fx.service.configFile!, protect: ['auth.token'] } });
+    await fs.writeFile(auth, '{ mode: "token", token: "old-token-aaaa" }\n');
+    const now = Date.now();
+    expect(await maybeRecordLastKnownGood(fx.ctx(), { healthySince: now + 1_000, now: now + 1_000 })).toMatchObject({ recorded: true });
+    const rotated = '{ mode: "lan", token: "user-rotated-token" }\n'; // a new token, and a wrong mode beside it
+    await fs.writeFile(auth, rotated);
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    expect(report.outcomes[0]).toMatchObject({ applied: false });
+    expect(report.outcomes[0]!.message).toContain(`included file(s) changed since seen healthy (${auth}) not put back: refused: putting back the included copies seen healthy would change protected auth.token (changed)`);
+    expect(await fs.readFile(auth, 'utf8')).toBe(rotated);
     expect((await fs.readdir(fx.dir)).filter((f) => f.startsWith('auth.json5.corrupt-'))).toEqual([]);
   });
 });
