@@ -55,6 +55,11 @@ export interface IncludedRestore {
   applied: boolean;
   message: string;
   restored: Array<{ file: string; snapshot: string; evidence: string | null; preRepairSnapshot: string | null }>;
+  /**
+   * With `keepInvalid`: the copies were written but the config is still invalid (the main file is broken too). They are
+   * left in place for the caller's main-file restore to be judged with; `undo` puts them back as they were.
+   */
+  pending?: { undo: () => Promise<void>; message: string; restored: IncludedRestore['restored'] };
 }
 
 /** The config whose included files are put back: its main file as it parses now. */
@@ -123,7 +128,7 @@ async function protectedLoss(ctx: DoctorContext, main: IncludingConfig, plans: R
  * as evidence first; when the config does not validate with them, or a file was saved meanwhile, every file written is
  * put back as it was. Nothing is written unless every faulty file has a copy.
  */
-export async function restoreIncludedFiles(ctx: DoctorContext, main: IncludingConfig, problems: readonly IncludeProblem[]): Promise<IncludedRestore> {
+export async function restoreIncludedFiles(ctx: DoctorContext, main: IncludingConfig, problems: readonly IncludeProblem[], opts: { keepInvalid?: boolean } = {}): Promise<IncludedRestore> {
   const plans: Array<{ file: string; entry: SnapshotEntry; bytes: Buffer }> = [];
   for (const p of problems) {
     const store = includedStore(ctx, p.file);
@@ -159,15 +164,17 @@ export async function restoreIncludedFiles(ctx: DoctorContext, main: IncludingCo
     done.push({ file: p.file, before, snapshot: p.entry.id, evidence, preRepairSnapshot: pre?.id ?? null });
   }
   const check = await checkFileFor(ctx);
+  const restored = done.map(({ file, snapshot, evidence, preRepairSnapshot }) => ({ file, snapshot, evidence, preRepairSnapshot }));
+  const message = `restored ${done.map((d) => `${d.file} from ${d.snapshot}${d.evidence ? ` (the broken file is kept at ${d.evidence})` : ''}`).join(', ')}`;
+  if (check.state !== 'valid' && opts.keepInvalid) {
+    const why = `the config is still ${check.state} with the included copies seen healthy (${(check.error ?? '').slice(0, 160)})`;
+    return { applied: false, message: `${why}; kept in place while a copy of the main file is tried`, restored: [], pending: { undo, message, restored } };
+  }
   if (check.state !== 'valid') {
     await undo();
     return { applied: false, message: `the config is still ${check.state} with the included copies seen healthy (${(check.error ?? '').slice(0, 160)}); put back as they were`, restored: [] };
   }
-  return {
-    applied: true,
-    message: `restored ${done.map((d) => `${d.file} from ${d.snapshot}${d.evidence ? ` (the broken file is kept at ${d.evidence})` : ''}`).join(', ')}`,
-    restored: done.map(({ file, snapshot, evidence, preRepairSnapshot }) => ({ file, snapshot, evidence, preRepairSnapshot })),
-  };
+  return { applied: true, message, restored };
 }
 
 /**

@@ -19,7 +19,7 @@ import { configWriteBlock } from './config-write-guard.js';
 import { describeIncludeProblems, directlyIncludedFiles, includeDirectives, includedFilesInText, includeProblems } from './config-includes.js';
 import { newerConfigMessage, newerConfigWriter } from './newer-config.js';
 import { protectedChangedThroughIncludes } from './include-shadowing.js';
-import { includedChangedSinceHealthy, restoreChangedIncludedFiles, restoreIncludedFiles } from './included-snapshots.js';
+import { includedChangedSinceHealthy, restoreChangedIncludedFiles, restoreIncludedFiles, type IncludedRestore } from './included-snapshots.js';
 
 export const CONFIG_RESTORE = 'config-restore';
 export const NO_LAST_KNOWN_GOOD = 'no last-known-good config to restore';
@@ -182,8 +182,11 @@ export function configRestoreRule(): RepairRule {
           });
         }
       }
+      // Copies that do not make the config valid alone stay while a main-file copy is judged with them (both broken at once).
+      let pendingIncludes: IncludedRestore['pending'];
       if (main && includes.length > 0) {
-        const r = await restoreIncludedFiles(ctx, main, includes);
+        const r = await restoreIncludedFiles(ctx, main, includes, { keepInvalid: true });
+        pendingIncludes = r.pending;
         attempts.push(`restore included files: ${r.message}`);
         if (r.applied) {
           return withBefore({
@@ -200,7 +203,12 @@ export function configRestoreRule(): RepairRule {
       // 4. Whole-file restore from the best-trusted valid copy.
       const verdicts: CandidateVerdict[] = [];
       const chosen = await chooseCandidate(ctx, broken, current.content?.toString('utf8'), before, format, verdicts);
+      const undoIncludes = async (): Promise<void> => {
+        if (pendingIncludes) await pendingIncludes.undo();
+      };
       if (!chosen) {
+        await undoIncludes();
+        if (pendingIncludes) includeNote = `${includeNote}; no copy of the main file is valid with them either, so they were put back as they were`;
         const tried = verdicts.length;
         return withBefore({
           finding,
@@ -214,10 +222,17 @@ export function configRestoreRule(): RepairRule {
         });
       }
 
-      if (!(await unchangedSince(current))) return changedMeanwhile(finding, spec.path, before, attempts);
+      if (!(await unchangedSince(current))) {
+        await undoIncludes();
+        return changedMeanwhile(finding, spec.path, before, attempts);
+      }
       const evidence = current.content ? await keepEvidence(current.realPath, current.content, current, ctx.clock) : undefined;
       await fs.mkdir(path.dirname(current.realPath), { recursive: true, mode: 0o700 });
-      if (!(await replaceIfUnchanged(current, chosen.content, current.mode ?? chosen.candidate.mode))) return changedMeanwhile(finding, spec.path, before, attempts, evidence);
+      if (!(await replaceIfUnchanged(current, chosen.content, current.mode ?? chosen.candidate.mode))) {
+        await undoIncludes();
+        return changedMeanwhile(finding, spec.path, before, attempts, evidence);
+      }
+      const alsoIncluded = pendingIncludes ? `; the included file(s) were broken too: ${pendingIncludes.message}` : '';
       const after = sha256(chosen.content);
       const restored = parseConfigText(chosen.content.toString('utf8'), format);
       const diff = broken?.ok && restored.ok ? semanticDiff(broken.value, restored.value) : null;
@@ -230,7 +245,8 @@ export function configRestoreRule(): RepairRule {
         verified: false,
         message:
           `restored ${chosen.candidate.label} (sha256 ${after.slice(0, 12)}, ${chosen.why}) to ${spec.path}${carried}${overridden}; ` +
-          (evidence ? `the broken file is kept at ${evidence}` : 'the config file had been deleted, so there was no broken file to keep'),
+          (evidence ? `the broken file is kept at ${evidence}` : 'the config file had been deleted, so there was no broken file to keep') +
+          alsoIncluded,
         after,
         details: {
           method: 'restore',
@@ -244,6 +260,7 @@ export function configRestoreRule(): RepairRule {
           semanticDiff: diff,
           evidence: evidence ?? null,
           preRepairSnapshot: pre?.id ?? null,
+          restoredIncluded: pendingIncludes?.restored ?? [],
           attempts,
           tried: verdicts.filter((v) => v.ref !== chosen.candidate.ref).map((v) => `${v.source} ${v.ref}: ${v.verdict}`),
         },

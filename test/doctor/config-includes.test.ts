@@ -204,16 +204,36 @@ describe('config-restore with a split config', () => {
     expect(await fs.readFile(other, 'utf8')).toBe(cut);
   });
 
-  it('an included copy seen healthy that does not make the config valid: the broken included file is put back as it was', async () => {
+  it('the main file and an included file broken at once: both put back from the copies seen healthy, both broken files kept', async () => {
     const now = Date.now();
     expect(await maybeRecordLastKnownGood(fx.ctx(), { healthySince: now + 1_000, now: now + 1_000 })).toMatchObject({ recorded: true });
+    const goodAgents = await fs.readFile(agents, 'utf8');
     const cut = '{ workspace: "/new", ';
     await fs.writeFile(agents, cut);
     const badPort = SPLIT.replace('port: 18789', 'port: "oops"'); // a second fault, in the main file
     await fs.writeFile(fx.configPath, badPort);
     const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    expect(report.outcomes[0]).toMatchObject({ applied: true, verified: true, details: { method: 'restore' } });
+    expect(report.outcomes[0]!.message).toContain(`the included file(s) were broken too: restored ${agents} from `);
+    expect(await fs.readFile(agents, 'utf8')).toBe(goodAgents);
+    expect(await fs.readFile(fx.configPath, 'utf8')).toBe(SPLIT);
+    const kept = await fs.readdir(fx.dir);
+    expect(kept.filter((f) => f.startsWith('agents.json5.corrupt-'))).toHaveLength(1);
+    expect(kept.filter((f) => f.startsWith('gateway.json.corrupt-'))).toHaveLength(1);
+  });
+
+  it('the main file and an included file broken at once, no copy of the main file usable: the included file is put back as it was', async () => {
+    const now = Date.now();
+    expect(await maybeRecordLastKnownGood(fx.ctx(), { healthySince: now + 1_000, now: now + 1_000 })).toMatchObject({ recorded: true });
+    fx.withService({ configFile: { ...fx.service.configFile!, protect: ['port'] } }); // the user's port stays: no copy validates with it
+    const cut = '{ workspace: "/new", ';
+    await fs.writeFile(agents, cut);
+    const badPort = SPLIT.replace('port: 18789', 'port: "oops"');
+    await fs.writeFile(fx.configPath, badPort);
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
     expect(report.outcomes[0]).toMatchObject({ applied: false });
     expect(report.outcomes[0]!.message).toContain('with the included copies seen healthy');
+    expect(report.outcomes[0]!.message).toContain('no copy of the main file is valid with them either, so they were put back as they were');
     expect(await fs.readFile(agents, 'utf8')).toBe(cut);
     expect(await fs.readFile(fx.configPath, 'utf8')).toBe(badPort);
   });
