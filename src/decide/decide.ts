@@ -452,7 +452,8 @@ class Step {
 
   private resolve(recoveredAt: number): void {
     const inc = this.s.incident!;
-    const outcome = inc.highestLevel >= 4 ? 'human-resolved' : 'auto-resolved';
+    // Level 4 handed back by the cool-down with no person acting since (coolDownRetries) is no person's resolution.
+    const outcome = inc.highestLevel < 4 ? 'auto-resolved' : (inc.coolDownRetries ?? 0) > 0 ? 'cool-down-recovered' : 'human-resolved';
     const ttrMs = Math.max(0, recoveredAt - (inc.firstSignalAt ?? inc.openedAt));
     this.emit(
       'incident.resolved',
@@ -886,6 +887,8 @@ class Step {
         }
         // A person acted: a flapping series starts fresh (their fix deserves a clean slate, as the restart window does).
         if (input.by === 'human') s.flapping = null;
+        // A person's start/resume counts as their act even on an incident the cool-down already handed back.
+        if (input.by === 'human' && s.incident) s.incident.coolDownRetries = 0;
         if (this.reopen()) {
           const inc = s.incident!;
           inc.coolDownRetries = input.by === 'cool-down' ? (inc.coolDownRetries ?? 0) + 1 : 0;
@@ -950,7 +953,8 @@ class Step {
       if (this.deferToRevert('restart')) return;
       if (s.work) this.cancelWork('a person asked to restart it');
       if (s.held) this.clearHold('restarted by request', true);
-      if (this.reopen()) s.incident!.coolDownRetries = 0;
+      this.reopen();
+      if (s.incident) s.incident.coolDownRetries = 0;
       if (s.instance) {
         s.restartsTotal++;
         this.emit('service.restarting', 'warning', `restarting ${p.name} (manual)`, { reason: 'manual' }, 0);

@@ -19,6 +19,8 @@ export interface DigestStats {
   incidents: number;
   autoResolved: number;
   humanResolved: number;
+  /** Escalated, then recovered on a cool-down retry of the ladder with no person acting (restart.coolDown). */
+  coolDownRecovered: number;
   /** autoResolved / incidents, 0..1; undefined when there were no incidents. */
   autoResolvedShare?: number;
   /** Incidents of the period that reached a human (escalated), resolved since or not. */
@@ -58,6 +60,7 @@ export function computeDigest(events: readonly ClawbackEvent[], opts: DigestOpti
   const list = summarizeIncidents(events).filter((i) => inPeriod(i.openedAt));
   const resolved = list.filter((i) => i.status === 'resolved');
   const autoResolved = resolved.filter((i) => i.outcome === 'auto-resolved').length;
+  const coolDownRecovered = resolved.filter((i) => i.outcome === 'cool-down-recovered').length;
   const ttrs = resolved.map((i) => i.ttrMs).filter((v): v is number => v !== undefined);
 
   const restarts = new Map<string, number>();
@@ -79,7 +82,8 @@ export function computeDigest(events: readonly ClawbackEvent[], opts: DigestOpti
     periodEnd,
     incidents: list.length,
     autoResolved,
-    humanResolved: resolved.length - autoResolved,
+    humanResolved: resolved.length - autoResolved - coolDownRecovered,
+    coolDownRecovered,
     autoResolvedShare: list.length > 0 ? autoResolved / list.length : undefined,
     escalations: list.filter((i) => i.escalated).length,
     stillOpen: list.filter((i) => i.status !== 'resolved').length,
@@ -120,6 +124,7 @@ export function renderDigest(events: readonly ClawbackEvent[], opts: DigestOptio
     `| Incidents | ${s.incidents} |`,
     `| Auto-resolved | ${s.autoResolved}${s.autoResolvedShare === undefined ? '' : ` (${percent(s.autoResolvedShare)})`} |`,
     `| Resolved by a human | ${s.humanResolved} |`,
+    `| Recovered after the cool-down, nobody acted | ${s.coolDownRecovered} |`,
     `| Escalations to a human | ${s.escalations} |`,
     `| Still open | ${s.stillOpen} |`,
     `| Mean time to recover | ${ttr(s.meanTtrMs)} |`,

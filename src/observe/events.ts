@@ -5,6 +5,10 @@ export type Severity = 'info' | 'warning' | 'critical' | 'resolved';
 /** Ladder levels: 0 keep-alive, 1 watchdog, 2 doctor, 3 emergency (AI), 4 human. */
 export type Level = 0 | 1 | 2 | 3 | 4;
 
+/** How an incident ended: by the ladder, after a person handed it back from Level 4, or after the cool-down did (nobody acted). */
+export type ResolvedOutcome = 'auto-resolved' | 'human-resolved' | 'cool-down-recovered';
+export const RESOLVED_OUTCOMES: readonly ResolvedOutcome[] = ['auto-resolved', 'human-resolved', 'cool-down-recovered'];
+
 export type EventType =
   | 'daemon.started'
   | 'daemon.stopped'
@@ -108,7 +112,7 @@ export interface EventPayloads {
   'incident.level': { reason: string };
   'incident.action': { action: string; [key: string]: unknown };
   'incident.escalated': { reason: string; lastRung: string | null; cause: string; lastLines: string[]; restarts: number };
-  'incident.resolved': { ttrMs: number; highestLevel: Level; outcome: 'auto-resolved' | 'human-resolved'; reason: string };
+  'incident.resolved': { ttrMs: number; highestLevel: Level; outcome: ResolvedOutcome; reason: string };
   'daemon.adopted': { pid: number; stopResumed?: 'start' | 'hold' | 'stay' };
   'daemon.fault': { effect: string; error: string };
   'daemon.housekeeping': { removed?: string[]; error?: string };

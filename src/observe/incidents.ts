@@ -3,11 +3,11 @@
 // The payloads are typed in `EventPayloads` (src/observe/events.ts). Journal lines are still checked at run
 // time here: a journal may come from an older daemon, or be damaged. incident.opened may carry
 // details.firstSignalAt (the exit, or the first failed probe result that led to it): TTR is measured from it.
-import { payload, type ClawbackEvent } from './events.js';
+import { payload, RESOLVED_OUTCOMES, type ClawbackEvent, type ResolvedOutcome } from './events.js';
 import { recoveryStart } from './time-to-recover.js';
 
 export type IncidentStatus = 'open' | 'resolved' | 'escalated';
-export type IncidentOutcome = 'open' | 'auto-resolved' | 'human-resolved' | 'escalated';
+export type IncidentOutcome = 'open' | ResolvedOutcome | 'escalated';
 
 export interface IncidentSummary {
   id: string;
@@ -113,9 +113,10 @@ export function summarizeIncidents(events: readonly ClawbackEvent[]): IncidentSu
         inc.closedAt = e.time;
         const highest = num(d.highestLevel);
         if (highest !== undefined) inc.highestLevel = Math.max(inc.highestLevel, highest);
+        const said = RESOLVED_OUTCOMES.find((o) => o === d.outcome);
         inc.outcome =
-          d.outcome === 'human-resolved' || d.outcome === 'auto-resolved'
-            ? d.outcome
+          said !== undefined
+            ? said
             : inc.escalated
               ? 'human-resolved'
               : 'auto-resolved';

@@ -489,6 +489,23 @@ describe('Level 4 and people', () => {
     expect(d.types()).toEqual(['start']);
   });
 
+  it('an incident the cool-down retry ends, with no person acting, is cool-down-recovered, not human-resolved', () => {
+    const d = new Drive(policy({ doctorAttempts: 0, coolDownMs: 10_000 })).up(0, 10).exit(50, 78);
+    d.at(10_050, { type: 'tick' });
+    expect(d.types()).toEqual(['start']);
+    d.at(10_060, { type: 'started', instance: { pid: 11, pidStartTime: 1, startedAt: 10_060 }, reason: 'cool-down' }).at(10_100, { type: 'healthy', pid: 11 }).at(12_200, { type: 'tick' });
+    expect(d.events('incident.resolved')[0]!.details).toMatchObject({ outcome: 'cool-down-recovered', highestLevel: 4 });
+  });
+
+  it("a person's resume after the cool-down handed the incident back makes it theirs: human-resolved", () => {
+    const d = new Drive(policy({ doctorAttempts: 0, coolDownMs: 10_000 })).up(0, 10).exit(50, 78);
+    d.at(10_050, { type: 'tick' });
+    expect(d.state.incident?.status).toBe('open');
+    d.at(10_055, { type: 'request', action: 'resume', by: 'human' });
+    d.at(10_060, { type: 'started', instance: { pid: 11, pidStartTime: 1, startedAt: 10_060 }, reason: 'resume' }).at(10_100, { type: 'healthy', pid: 11 }).at(12_200, { type: 'tick' });
+    expect(d.events('incident.resolved')[0]!.details).toMatchObject({ outcome: 'human-resolved' });
+  });
+
   it('maintenance at Level 4 pauses the cool-down; when it ends the service still waits for a person, and the cool-down starts over', () => {
     const d = new Drive(policy({ doctorAttempts: 0, coolDownMs: 10_000 })).up(0, 10).exit(50, 78);
     d.at(1000, { type: 'maintenance', on: true, until: null, reason: 'looking at it', by: 'cli:ann' });

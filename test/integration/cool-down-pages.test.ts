@@ -1,7 +1,10 @@
 // Level 4 with a cool-down: the ladder is tried again and again, but the person is paged once per incident, not per retry.
 import { afterEach, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startTestDaemon, FIXTURES, NODE, type TestDaemon } from '../helpers/daemon.js';
+import { startTestDaemon, tempDir, FIXTURES, NODE, type TestDaemon } from '../helpers/daemon.js';
+import { summarizeIncidents } from '../../src/observe/incidents.js';
+import { computeDigest } from '../../src/observe/digest.js';
 import { waitFor } from '../helpers/processes.js';
 import { Receiver } from '../notify/receiver.js';
 import { DISCORD_TOKEN } from '../notify/helpers.js';
@@ -75,5 +78,39 @@ describe('Level 4 and its cool-down', () => {
     // one, climbing through its recurrences and the doctor again, for ever)
     expect(of('incident.action').filter((e) => e.details?.action === 'doctor')).toHaveLength(1);
     expect(of('incident.escalated').slice(1).every((e) => e.message.includes('came back after the repair'))).toBe(true);
+  });
+
+  it('a cool-down retry that holds, with nobody acting, ends the incident as cool-down-recovered (journal, incidents, digest)', { timeout: 90_000 }, async () => {
+    const dir = tempDir();
+    const fixed = path.join(dir, 'fixed');
+    // Crashes 100 ms after each start until the file exists, then stays up: the "fix" lands while the breaker holds it.
+    const crashUntilFixed = "if (!require('node:fs').existsSync(process.argv[1])) setTimeout(() => process.exit(1), 100); else setInterval(() => {}, 1000);";
+    td = await startTestDaemon(
+      {
+        services: [
+          {
+            name: 'cr',
+            command: [NODE, '-e', crashUntilFixed, fixed],
+            restart: { backoff: { initial: '100ms', max: '200ms' }, intensity: { maxRestarts: 3, window: '60s' }, coolDown: '3s' },
+            doctor: { attempts: 0, confirmAfter: '1s' },
+          },
+        ],
+      },
+      { dir },
+    );
+    const t = td;
+    const of = (type: string) => t.events.filter((e) => e.type === type);
+    const escalated = await waitFor(() => of('incident.escalated')[0], { timeoutMs: 30_000 });
+    writeFileSync(fixed, 'x');
+    const resolved = await waitFor(() => of('incident.resolved')[0], { timeoutMs: 60_000 });
+    expect(resolved.incidentId).toBe(escalated.incidentId);
+    expect(of('incident.action').some((e) => e.details?.action === 'cool-down-resume')).toBe(true);
+    expect(of('incident.action').some((e) => e.details?.action === 'human-resume')).toBe(false);
+    // Before: 'human-resolved', though no person did anything.
+    expect(resolved.details).toMatchObject({ outcome: 'cool-down-recovered', highestLevel: 4 });
+    const journal = t.journal();
+    expect(summarizeIncidents(journal).find((i) => i.id === escalated.incidentId)).toMatchObject({ outcome: 'cool-down-recovered', escalated: true });
+    const digest = computeDigest(journal, { days: 1, now: Date.now() + 1 });
+    expect(digest).toMatchObject({ incidents: 1, autoResolved: 0, humanResolved: 0, coolDownRecovered: 1, escalations: 1 });
   });
 });

@@ -113,6 +113,7 @@ describe('digest on a recorded week', () => {
     expect(s.autoResolved).toBe(15);
     expect(s.autoResolvedShare).toBe(0.75);
     expect(s.humanResolved).toBe(2);
+    expect(s.coolDownRecovered).toBe(0);
     expect(s.escalations).toBe(4);
     expect(s.stillOpen).toBe(3);
     expect(s.breakerTrips).toBe(4);
@@ -139,6 +140,7 @@ describe('digest on a recorded week', () => {
       '| Incidents | 20 |',
       '| Auto-resolved | 15 (75%) |',
       '| Resolved by a human | 2 |',
+      '| Recovered after the cool-down, nobody acted | 0 |',
       '| Escalations to a human | 4 |',
       '| Still open | 3 |',
       '| Mean time to recover | 1m53s |',
