@@ -92,6 +92,7 @@ export class ServicePredictor {
         forecast,
         config: this.service.prediction.memory,
         now,
+        monotonic: mono,
         tzOffsetMinutes: localOffsetMinutes(now),
         healthy: this.actions.isHealthy(),
         restartInProgress: this.actions.isRestarting(),

@@ -10,14 +10,17 @@ export interface ProactiveState {
   episodeSince?: number;
   /** When the episode's warning went out (the dedupe). */
   warnedAt?: number;
-  /** Last decision at which the forecast warranted a warning. */
-  lastSeenAt?: number;
+  /** Last decision at which the forecast warranted a warning, on the monotonic clock (the gap is a duration). */
+  lastSeenMono?: number;
 }
 
 export interface ProactiveInput {
   forecast: MemoryForecast;
   config: Pick<MemoryPredictionConfig, 'horizon' | 'proactiveRestart' | 'quietWindow' | 'safetyMargin' | 'minConfidence'>;
   now: number;
+  /** The monotonic clock's reading at the same moment: the episode gap is measured on it, so a wall-clock step (NTP
+   * after boot, date -s) neither ends an episode early (a second warning) nor keeps it going past the gap (none). */
+  monotonic: number;
   /** Local time = UTC + this many minutes (localOffsetMinutes(now) at the edge). */
   tzOffsetMinutes: number;
   /** The service is otherwise healthy (probes pass, no open incident). */
@@ -65,10 +68,10 @@ export function decideProactive(input: ProactiveInput): ProactiveDecision {
   const { forecast, config, now, tzOffsetMinutes: tz } = input;
   const gap = input.episodeGapMs ?? 5 * 60_000;
   if (!forecastWarrantsWarning(forecast, config)) {
-    const ended = input.state.lastSeenAt !== undefined && now - input.state.lastSeenAt > gap;
+    const ended = input.state.lastSeenMono !== undefined && input.monotonic - input.state.lastSeenMono > gap;
     return { action: 'none', reason: quietReason(forecast, config), state: ended ? {} : input.state };
   }
-  const state: ProactiveState = { ...input.state, episodeSince: input.state.episodeSince ?? now, lastSeenAt: now };
+  const state: ProactiveState = { ...input.state, episodeSince: input.state.episodeSince ?? now, lastSeenMono: input.monotonic };
   const crossingAt = forecast.predictedCrossingAt!;
   const prediction = `memory predicted to reach the limit at ${formatLocalTime(crossingAt, tz)} (in ${formatDuration(Math.max(0, crossingAt - now))})`;
   if (input.restartInProgress) return { action: 'none', reason: `${prediction}; a restart is already in progress`, state };

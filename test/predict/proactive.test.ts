@@ -30,11 +30,12 @@ function forecast(now: number, etaMs: number | null, over: Partial<MemoryForecas
 
 const base = predictionSchema.parse({}).memory; // horizon 30m, safetyMargin 5m, minConfidence 0.8, proactive off
 
-function decide(now: number, etaMs: number | null, opts: { config?: Partial<MemoryPredictionConfig>; state?: ProactiveState; healthy?: boolean; restarting?: boolean; f?: Partial<MemoryForecast> } = {}) {
+function decide(now: number, etaMs: number | null, opts: { config?: Partial<MemoryPredictionConfig>; state?: ProactiveState; healthy?: boolean; restarting?: boolean; f?: Partial<MemoryForecast>; monotonic?: number } = {}) {
   const input: ProactiveInput = {
     forecast: forecast(now, etaMs, opts.f),
     config: { ...base, ...opts.config },
     now,
+    monotonic: opts.monotonic ?? now,
     tzOffsetMinutes: TZ,
     healthy: opts.healthy ?? true,
     restartInProgress: opts.restarting ?? false,
@@ -68,6 +69,20 @@ describe('proactive decision: when to say anything', () => {
     const over = decide(now + 10 * MIN, null, { state: blip.state, f: { verdict: 'no-trend' } });
     expect(over.state).toEqual({});
     expect(decide(now + 11 * MIN, 20 * MIN, { state: over.state }).action).toBe('warn');
+  });
+
+  it('the episode gap is a duration: a wall clock stepped forward does not end an episode (no second warning), nor one stepped back keep it going', () => {
+    const mono = 5_000;
+    const first = decide(now, 20 * MIN, { monotonic: mono });
+    expect(first.action).toBe('warn');
+    // NTP steps the wall clock an hour forward; 30 s later the trend drops out for one reading, then comes back.
+    const blip = decide(now + H + 30_000, null, { state: first.state, monotonic: mono + 30_000, f: { verdict: 'no-trend' } });
+    expect(blip.state.warnedAt).toBe(now);
+    expect(decide(now + H + 60_000, 19 * MIN, { state: blip.state, monotonic: mono + 60_000 }).action).toBe('none');
+    // Stepped an hour back instead: the trend is gone for 10 real minutes, so the episode is over and the next one warns.
+    const over = decide(now - H + 10 * MIN, null, { state: first.state, monotonic: mono + 10 * MIN, f: { verdict: 'no-trend' } });
+    expect(over.state).toEqual({});
+    expect(decide(now - H + 11 * MIN, 20 * MIN, { state: over.state, monotonic: mono + 11 * MIN }).action).toBe('warn');
   });
 
   it('a restart already in progress: none, and the warning is not spent', () => {
