@@ -53,6 +53,20 @@ export function configRestoreRule(): RepairRule {
       if (check.validator === 'unavailable') {
         return [{ ...base, title: 'config validator could not run', evidence: `${spec.path}: ${check.error ?? ''}`, fix: 'fix configFile.validateCommand', fixable: false }];
       }
+      // Something else stands at the path (a FIFO, a directory, a device, an oversized file): it is not missing, and a
+      // restore would replace what someone put there (a FIFO fed by a secrets tool, say). Named, left for a person.
+      const other = check.state === 'missing' ? (await readCurrent(spec.path)).notAFile : undefined;
+      if (other) {
+        return [
+          {
+            ...base,
+            title: `config path is ${other}, not a config file`,
+            evidence: `${spec.path}: ${check.error ?? other}`,
+            fix: `look at what put ${other} at ${spec.path} and replace it with the config file (Clawback leaves it as it is: it may be someone's on purpose)`,
+            fixable: false,
+          },
+        ];
+      }
       const candidates = snapshots + backups;
       const format = detectFormat(spec.path, spec.format);
       const parsed = check.content ? parseConfigText(check.content.toString('utf8'), format) : undefined;

@@ -41,14 +41,27 @@ describe('a special file in place of the service config', () => {
       const report = await within(20_000, `doctor --fix over ${kind}`, runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] }));
       expect(report.findings.map((f) => f.rule)).toEqual(['config-restore']);
       expect(report.findings[0]!.evidence).toContain(fx.configPath);
-      expect(report.outcomes[0]).toMatchObject({ applied: false });
-      expect(report.outcomes[0]!.message).toContain(`is ${found} in place of the config file; nothing written`);
+      // It is not missing, and replacing what someone put there is not the doctor's call, even with a good copy at hand.
+      expect(report.findings[0]).toMatchObject({ title: `config path is ${found}, not a config file`, fixable: false });
+      expect(report.findings[0]!.fix).toContain('leaves it as it is');
+      expect(report.outcomes).toEqual([]);
       expect(report.exitCode).toBe(2);
       const after = await fs.lstat(fx.configPath);
       expect([after.ino, after.mode, after.size]).toEqual([before.ino, before.mode, before.size]);
       expect((await fs.readdir(fx.dir)).filter((n) => n.includes('.corrupt-'))).toEqual([]);
     });
   }
+
+  it('a fix asked for anyway (a finding from before the FIFO appeared) writes nothing and says what it found', async () => {
+    await recordGood(fx);
+    await fs.rm(fx.configPath);
+    const stale = { id: `config-restore:${fx.configPath}`, rule: 'config-restore', severity: 'critical' as const, title: 'config file missing', evidence: '', fixable: true };
+    await makeSpecial('fifo', fx.configPath);
+    const out = await within(20_000, 'fix over a FIFO', configRestoreRule().fix(fx.ctx(), stale));
+    expect(out).toMatchObject({ applied: false, verified: false });
+    expect(out.message).toContain('is a FIFO in place of the config file; nothing written');
+    expect((await fs.lstat(fx.configPath)).isFIFO()).toBe(true);
+  });
 
   it('every other reader of the config answers at once and names what it found', async () => {
     await recordGood(fx);
