@@ -8,15 +8,30 @@ export interface PortCheck {
   /** The address that refused the bind. */
   host?: string;
   error?: string;
+  /**
+   * The bind the service does not necessarily make refused: its addresses were not known and only the wildcard
+   * (which also conflicts with a listener on ::1 or another address alone) failed. Not a reason to hold the service.
+   */
+  uncertain?: true;
 }
 
-/** Tries 127.0.0.1:port, then the wildcard (:: dual-stack, or 0.0.0.0 without IPv6). */
-export async function checkPortFree(port: number): Promise<PortCheck> {
+/**
+ * Binds each of the service's own addresses (`hosts`) on port. Without them: 127.0.0.1, then the wildcard
+ * (:: dual-stack, or 0.0.0.0 without IPv6), and a refusal of the wildcard alone is marked uncertain.
+ */
+export async function checkPortFree(port: number, hosts?: readonly string[]): Promise<PortCheck> {
+  if (hosts !== undefined && hosts.length > 0) {
+    for (const host of hosts) {
+      const r = await tryBind(port, host);
+      if (r.state !== 'free') return verdict(r);
+    }
+    return { state: 'free' };
+  }
   const loop = await tryBind(port, '127.0.0.1');
   if (loop.state !== 'free') return verdict(loop);
   const any6 = await tryBind(port, '::');
-  if (!any6.unsupported) return verdict(any6);
-  return verdict(await tryBind(port, '0.0.0.0'));
+  const any = any6.unsupported ? await tryBind(port, '0.0.0.0') : any6;
+  return any.state === 'free' ? { state: 'free' } : { ...verdict(any), uncertain: true };
 }
 
 function verdict(r: BindResult): PortCheck {
@@ -27,8 +42,8 @@ function verdict(r: BindResult): PortCheck {
 }
 
 /** Convenience for callers that only need a yes/no. */
-export async function portInUse(port: number): Promise<boolean> {
-  return (await checkPortFree(port)).state === 'in-use';
+export async function portInUse(port: number, hosts?: readonly string[]): Promise<boolean> {
+  return (await checkPortFree(port, hosts)).state === 'in-use';
 }
 
 type BindResult = PortCheck & { host: string; unsupported?: boolean };

@@ -6,6 +6,7 @@ import type { CommandRunner, Finding } from './types.js';
 import { serviceEnv, spawnRunner } from './command-runner.js';
 import { checkConfigFile } from './config-validity.js';
 import { checkPortFree, type PortCheck } from './port-bind-check.js';
+import { serviceBindHosts } from './bind-hosts.js';
 
 export type PreflightCheck = 'command' | 'cwd' | 'config' | 'env' | 'port';
 
@@ -111,8 +112,14 @@ function checkEnv(service: ServiceConfig, env: Record<string, string>): Finding[
 async function checkPort(service: ServiceConfig, override?: (port: number) => Promise<boolean>): Promise<Finding[]> {
   if (service.port === undefined) return [];
   const port = service.port;
-  const c: PortCheck = override ? { state: (await override(port)) ? 'in-use' : 'free' } : await checkPortFree(port);
+  const c: PortCheck = override ? { state: (await override(port)) ? 'in-use' : 'free' } : await checkPortFree(port, serviceBindHosts(service));
   if (c.state === 'free') return [];
+  if (c.uncertain) {
+    // Which address the service binds is not known, and 127.0.0.1 was free: a start may well succeed, so no hold.
+    return [
+      finding('preflight.port', String(port), 'info', `port ${port} is taken on some address`, `bind ${c.host ?? ''}:${port} failed (${c.error ?? c.state}) while 127.0.0.1:${port} is free; a service that binds the wildcard would fail`, 'if the service fails to start, run `clawback doctor` to see who holds it'),
+    ];
+  }
   if (c.state === 'denied') {
     return [finding('preflight.port', String(port), 'warning', `port ${port} cannot be bound`, `${c.host ?? ''}:${port}: ${c.error ?? 'permission denied'}`, 'use a port above 1023 or grant the bind capability')];
   }

@@ -1,0 +1,59 @@
+// Which address(es) a service will bind its port on: the port check must judge those, not every address of the machine.
+import net from 'node:net';
+import type { ServiceConfig } from '../config/schema.js';
+import { readGatewaySettings } from '../presets/openclaw-detect.js';
+
+/** OpenClaw's gateway.bind / --bind modes whose address is fixed (auto prefers loopback; custom and tailnet are not known here). */
+const OPENCLAW_BIND: Readonly<Record<string, string>> = { loopback: '127.0.0.1', auto: '127.0.0.1', lan: '0.0.0.0' };
+
+/** The value of `--bind X` or `--bind=X` in argv, if present. */
+function bindFlag(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a === '--bind') return argv[i + 1];
+    if (a.startsWith('--bind=')) return a.slice('--bind='.length);
+  }
+  return undefined;
+}
+
+/** An IP literal as listen() takes it ("[::1]" → "::1"); undefined for a name such as localhost. */
+function ipLiteral(host: string): string | undefined {
+  const h = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  return net.isIP(h) !== 0 ? h : undefined;
+}
+
+function openclawHosts(service: ServiceConfig): string[] | undefined {
+  const mode = bindFlag(service.command) ?? (service.configFile ? readGatewaySettings(service.configFile.path).bind : undefined) ?? 'loopback';
+  const host = OPENCLAW_BIND[mode];
+  return host === undefined ? undefined : [host];
+}
+
+/** The hosts the service's own http / tcp / hang / readiness probes reach it on, at its port. */
+function probeHosts(service: ServiceConfig): string[] {
+  const out = new Set<string>();
+  for (const p of service.probes) {
+    let host: string | undefined;
+    let port: number | undefined;
+    if ('url' in p && p.url !== undefined) {
+      const u = new URL(p.url);
+      host = u.hostname;
+      port = u.port === '' ? (u.protocol === 'https:' ? 443 : 80) : Number(u.port);
+    } else if ((p.kind === 'tcp' || p.kind === 'hang') && p.port !== undefined) {
+      host = p.host;
+      port = p.port;
+    }
+    const ip = host === undefined ? undefined : ipLiteral(host);
+    if (ip !== undefined && port === service.port) out.add(ip);
+  }
+  return [...out];
+}
+
+/**
+ * The addresses the service binds on its port, or undefined when that is not known (the caller then judges a
+ * conflict it cannot attribute to one of the service's addresses as uncertain).
+ */
+export function serviceBindHosts(service: ServiceConfig): string[] | undefined {
+  if (service.openclaw) return openclawHosts(service);
+  const hosts = probeHosts(service);
+  return hosts.length > 0 ? hosts : undefined;
+}
