@@ -22,6 +22,15 @@ export function isOwnInstanceOf(service: ServiceConfig, stateDir?: string): (pid
   return (pid: number) => !!stateDir && environOf(pid, 'CLAWBACK_SERVICE') === service.name && environOf(pid, 'CLAWBACK_SUPERVISED_BY') === stateDir;
 }
 
+/** The other service of this Clawback (same state dir) that pid is an instance of, from its supervision markers. */
+export function supervisedServiceOf(service: ServiceConfig, stateDir?: string): (pid: number) => string | undefined {
+  return (pid: number) => {
+    if (!stateDir || environOf(pid, 'CLAWBACK_SUPERVISED_BY') !== stateDir) return undefined;
+    const name = environOf(pid, 'CLAWBACK_SERVICE');
+    return name !== undefined && name !== '' && name !== service.name ? name : undefined;
+  };
+}
+
 /**
  * One snapshot store per service for the daemon's life: a store serialises its own writes to its
  * index, so the doctor, the last-known-good timer and a Level 3 agent must share it.
@@ -48,6 +57,7 @@ export function doctorContext(service: ServiceConfig, ctx: DaemonContext, runtim
     snapshots: stores ? stores.for(service, ctx) : snapshotStoreFor(ctx.stateDir, service, ctx.clock),
     emit: ctx.emit,
     isOwnInstance: isOwnInstanceOf(service, ctx.stateDir),
+    supervisedServiceOf: supervisedServiceOf(service, ctx.stateDir),
     ...(pid ? { currentPid: pid } : {}),
     ...(ctx.wallAnchor ? { wallAnchor: ctx.wallAnchor } : {}),
   };

@@ -33,7 +33,9 @@ function pidOf(f: Finding): number {
 async function holders(ctx: DoctorContext, port: number): Promise<{ pids: number[]; unresolved: number }> {
   const found = await findPortListeners(port, runnerOf(ctx));
   const current = currentInstancePids(ctx);
-  const live = (p: number): boolean => current.has(p) || (ctx.daemonPid !== undefined && descendsFrom(p, ctx.daemonPid));
+  // Another service of the same daemon descends from it too, but it is named (two services on one port), not hidden.
+  const live = (p: number): boolean =>
+    current.has(p) || (ctx.daemonPid !== undefined && descendsFrom(p, ctx.daemonPid) && ctx.supervisedServiceOf?.(p) === undefined);
   return { pids: found.pids.filter((p) => !live(p)), unresolved: found.unresolved };
 }
 
@@ -57,6 +59,19 @@ export function portHolderRule(): RepairRule {
             title: `port ${port} is held by an unrecorded instance of ${ctx.service.name}`,
             evidence: `pid ${pid}: ${cmd} (started from this state dir, like pid ${ctx.currentPid ?? '?'}; nothing records which of them is the live instance)`,
             fix: `stop the copy that should not run yourself (kill ${pid} or kill ${ctx.currentPid ?? '?'}); Clawback does not guess which one is live`,
+            fixable: false,
+          });
+          continue;
+        }
+        const sibling = ctx.supervisedServiceOf?.(pid);
+        if (sibling !== undefined) {
+          out.push({
+            id: `${PORT_HOLDER}:${port}:${pid}`,
+            rule: PORT_HOLDER,
+            severity: 'critical',
+            title: `port ${port} is held by service \`${sibling}\` (pid ${pid})`,
+            evidence: `pid ${pid}: ${cmd} (an instance of ${sibling}, supervised by this Clawback like ${ctx.service.name}; both are configured on port ${port})`,
+            fix: `give ${ctx.service.name} or ${sibling} another port; Clawback never stops ${sibling} to free it`,
             fixable: false,
           });
           continue;
@@ -110,7 +125,7 @@ export function portHolderRule(): RepairRule {
       const startTime = processStartTime(pid);
       const { pids } = await holders(ctx, port);
       if (!pids.includes(pid)) return { finding, applied: false, verified: true, message: `pid ${pid} no longer holds port ${port}` };
-      if (pid === process.pid || unproven(ctx, pid) || !(ctx.isOwnInstance?.(pid) ?? false)) {
+      if (pid === process.pid || unproven(ctx, pid) || ctx.supervisedServiceOf?.(pid) !== undefined || !(ctx.isOwnInstance?.(pid) ?? false)) {
         return { finding, applied: false, verified: false, message: `pid ${pid} is not an instance of ${ctx.service.name}; left running` };
       }
       const cmd = commandLine(pid) ?? '(command unknown)';

@@ -68,6 +68,8 @@ export interface DoctorContext {
   runner?: CommandRunner;
   /** True when pid is a stale instance of this same service (so stopping it is ours to do). */
   isOwnInstance?(pid: number): boolean;
+  /** The name of another service this Clawback supervises when pid is (part of) its instance: named, never stopped. */
+  supervisedServiceOf?(pid: number): string | undefined;
   /** The pid of the live, supervised instance, if any: it and its descendants are never findings. */
   currentPid?: number;
   /**
