@@ -12,8 +12,43 @@ export interface PortListeners {
 
 const TCP_LISTEN = '0A';
 
-/** Socket inodes of LISTEN sockets on port, from the text of /proc/net/tcp or tcp6. */
-export function listenInodes(procNetTcp: string, port: number): number[] {
+/** The address of a /proc/net/tcp{,6} local-address field ("0100007F" or 32 hex digits, 32-bit words in host order). */
+export function procAddress(hex: string): string | undefined {
+  const words = hex.match(/.{8}/g);
+  if (!words || (words.length !== 1 && words.length !== 4)) return undefined;
+  const bytes = words.flatMap((w) => [6, 4, 2, 0].map((i) => parseInt(w.slice(i, i + 2), 16)));
+  if (bytes.length === 4) return bytes.join('.');
+  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 255 && bytes[11] === 255) return bytes.slice(12).join('.');
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16));
+  return canonical(groups.join(':'));
+}
+
+/** One spelling per address: IPv6 compressed as URLs write it, IPv4-mapped as plain IPv4. */
+function canonical(a: string): string {
+  if (!a.includes(':')) return a;
+  const h = new URL(`http://[${a}]/`).hostname.slice(1, -1);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(h);
+  if (!mapped) return h;
+  const [hi, lo] = [parseInt(mapped[1] ?? '0', 16), parseInt(mapped[2] ?? '0', 16)];
+  return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
+}
+
+/**
+ * Whether a listener on `addr` stands in the way of a bind of `host` on the same port: a wildcard on either side
+ * (0.0.0.0 against IPv4, :: against everything, as a v6-only :: cannot be told from a dual-stack one here), or the same address.
+ */
+export function addressesConflict(addrIn: string, hostIn: string): boolean {
+  const [addr, host] = [canonical(addrIn), canonical(hostIn)];
+  const v4 = (a: string): boolean => a.includes('.');
+  if (addr === '::' || host === '::') return true;
+  if (addr === '0.0.0.0') return v4(host);
+  if (host === '0.0.0.0') return v4(addr);
+  return addr === host;
+}
+
+/** Socket inodes of LISTEN sockets on port, from the text of /proc/net/tcp or tcp6; with hosts, only those in their way. */
+export function listenInodes(procNetTcp: string, port: number, hosts?: readonly string[]): number[] {
   const out: number[] = [];
   for (const line of procNetTcp.split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);
@@ -21,6 +56,8 @@ export function listenInodes(procNetTcp: string, port: number): number[] {
     const local = f[1] ?? '';
     const localPort = parseInt(local.slice(local.lastIndexOf(':') + 1), 16);
     if (localPort !== port || f[3] !== TCP_LISTEN) continue;
+    const addr = procAddress(local.slice(0, local.lastIndexOf(':')));
+    if (hosts !== undefined && hosts.length > 0 && addr !== undefined && !hosts.some((h) => addressesConflict(addr, h))) continue;
     const inode = Number(f[9]);
     if (Number.isInteger(inode) && inode > 0) out.push(inode);
   }
@@ -39,13 +76,13 @@ export async function pidsHoldingInodes(inodes: readonly number[]): Promise<Map<
   return found;
 }
 
-/** The pids listening on port (sorted), via /proc when present, else `lsof` (if it runs). */
-export async function findPortListeners(port: number, runner?: CommandRunner): Promise<PortListeners> {
+/** The pids listening on port (sorted), via /proc when present, else `lsof` (if it runs); with hosts, only those in their way. */
+export async function findPortListeners(port: number, runner?: CommandRunner, hosts?: readonly string[]): Promise<PortListeners> {
   if (existsSync('/proc/net/tcp')) {
     const inodes: number[] = [];
     for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
       const text = await fs.readFile(table, 'utf8').catch(() => '');
-      inodes.push(...listenInodes(text, port));
+      inodes.push(...listenInodes(text, port, hosts));
     }
     const holders = await pidsHoldingInodes(inodes);
     const pids = new Set<number>();

@@ -2,6 +2,7 @@
 import { commandLine, processStartTime, processTree } from '../platform/proc.js';
 import type { DoctorContext, Finding, RepairRule } from './types.js';
 import { findPortListeners } from './port-listeners.js';
+import { serviceBindHosts } from './bind-hosts.js';
 import { runnerOf } from './command-runner.js';
 import { stopProcess } from './stop-process.js';
 import { descendsFrom } from './live-instances.js';
@@ -31,7 +32,7 @@ function pidOf(f: Finding): number {
 }
 
 async function holders(ctx: DoctorContext, port: number): Promise<{ pids: number[]; unresolved: number }> {
-  const found = await findPortListeners(port, runnerOf(ctx));
+  const found = await findPortListeners(port, runnerOf(ctx), serviceBindHosts(ctx.service));
   const current = currentInstancePids(ctx);
   // Another service of the same daemon descends from it too, but it is named (two services on one port), not hidden.
   const live = (p: number): boolean =>
