@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { expandPathGlob } from '../doctor/path-glob.js';
 import { writeFileAtomic } from '../platform/atomic-write.js';
+import { overwriteInPlace } from '../platform/hard-links.js';
 
 export interface BackupEntry {
   /** Absolute path of the original. */
@@ -13,6 +14,11 @@ export interface BackupEntry {
   sha256: string;
   bytes: number;
   mode: number;
+  /** Owner of the file (absent in backups taken before it was kept): the restored file keeps it. */
+  uid?: number;
+  gid?: number;
+  /** What the path pointed at when it was the user's symbolic link, null when it was none (absent in older backups). */
+  link?: string | null;
 }
 
 export interface BackupManifest {
@@ -38,10 +44,11 @@ export async function takeBackup(dir: string, files: string[], patterns: string[
     const bytes = await fs.readFile(file).catch(() => undefined);
     if (!bytes) continue;
     const st = await fs.stat(file);
+    const link = await fs.readlink(file).catch(() => null);
     const stored = `${String(i).padStart(4, '0')}-${path.basename(file)}`;
     i += 1;
     await fs.writeFile(path.join(dir, stored), bytes, { mode: 0o600 });
-    entries.push({ file, stored, sha256: sha(bytes), bytes: bytes.length, mode: st.mode & 0o777 });
+    entries.push({ file, stored, sha256: sha(bytes), bytes: bytes.length, mode: st.mode & 0o777, uid: st.uid, gid: st.gid, link });
   }
   const manifest: BackupManifest = { takenAt: now, patterns, entries };
   await writeFileAtomic(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
@@ -85,8 +92,7 @@ export async function restoreBackup(dir: string, manifest: BackupManifest): Prom
     }
     if (now) await keepAside(e.file, now);
     const bytes = await fs.readFile(path.join(dir, e.stored));
-    await fs.mkdir(path.dirname(e.file), { recursive: true });
-    await writeFileAtomic(e.file, bytes, { mode: e.mode });
+    await putBack(e, bytes);
     report.restored.push(e.file);
   }
   for (const p of manifest.patterns) {
@@ -100,4 +106,31 @@ export async function restoreBackup(dir: string, manifest: BackupManifest): Prom
     }
   }
   return report;
+}
+
+/**
+ * Puts the bytes back as the file was: the user's symbolic link stays a link (put back if the new version replaced it)
+ * and its target is written; the owner and mode are the backed-up ones; a file with other names (hard links) the new
+ * version changed in place is written in place, so every name has the old bytes again (both versions are kept: the
+ * backup and <dir>/after/).
+ */
+async function putBack(e: BackupEntry, bytes: Buffer): Promise<void> {
+  if (typeof e.link === 'string') {
+    const now = await fs.readlink(e.file).catch(() => undefined);
+    if (now !== e.link) {
+      // The new version put a file (or another link) where the user's link was; what is there is kept in after/.
+      await fs.rm(e.file, { force: true });
+      await fs.mkdir(path.dirname(e.file), { recursive: true });
+      await fs.symlink(e.link, e.file);
+    }
+  }
+  const linked = e.link === null ? undefined : await fs.realpath(e.file).catch(() => undefined);
+  const target = linked ?? (typeof e.link === 'string' ? path.resolve(path.dirname(e.file), e.link) : e.file);
+  const owner = e.uid !== undefined && e.gid !== undefined ? { uid: e.uid, gid: e.gid } : undefined;
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  const names = await fs.stat(target).then((st) => (st.isFile() ? st.nlink : 1), () => 1);
+  if (names > 1) await overwriteInPlace(target, bytes, { mode: e.mode, owner });
+  else await writeFileAtomic(target, bytes, { mode: e.mode, ...(owner ? { owner } : {}) });
+  // The mode as it was, whatever the daemon's umask.
+  await fs.chmod(target, e.mode);
 }
