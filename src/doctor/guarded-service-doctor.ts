@@ -6,7 +6,7 @@ import type { DoctorContext, RunResult } from './types.js';
 import type { ConfigState } from './config-validity.js';
 import { checkFileFor } from './validity-cache.js';
 import { describeRun, runnerOf, serviceEnv } from './command-runner.js';
-import { changedMeanwhileMessage, keepEvidence, narrowerMode, putLinkBack, readCurrent, readLinkText, replaceFile, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince, type CurrentFile } from './safe-user-write.js';
+import { changedMeanwhileMessage, keepEvidence, narrowerMode, putBackFile, putBackIfUnchanged, putLinkBack, readCurrent, readLinkText, snapshotBeforeRepair, unchangedSince, type CurrentFile } from './safe-user-write.js';
 import type { SnapshotEntry } from './snapshot-store.js';
 import { resolvedConfig } from './config-includes.js';
 import { lineDiff } from './line-diff.js';
@@ -142,8 +142,8 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
     const sameFile = afterFile.realPath === beforeFile.realPath;
     if (!mainChanged) {
       // Only included files changed: the main file is left as it is.
-    } else if (!sameFile) await replaceFile(beforeFile.realPath, original, beforeFile.mode, beforeFile.owner);
-    else if (!(await replaceIfUnchanged(afterFile, original, beforeFile.mode, beforeFile.owner))) {
+    } else if (!sameFile) await putBackFile(beforeFile.realPath, original, beforeFile.mode, beforeFile.owner);
+    else if (!(await putBackIfUnchanged(afterFile, original, beforeFile.mode, beforeFile.owner))) {
       details.changedMeanwhile = true;
       const out: GuardedDoctorResult = { ...base, protectedLost: lost, changed, rolledBack: false, changedMeanwhile: true, state: (await checkFileFor(ctx)).state, message: `${ranText}${ranNote}; not rolled back: ${changedMeanwhileMessage(spec.path)}; the doctor's version is kept at ${evidence ?? '(none)'}`, details };
       if (before) out.before = before;
@@ -222,7 +222,7 @@ async function rollBackIncludes(
     const now = await readCurrent(i.read.realPath);
     const evidence = now.content ? await keepEvidence(now.realPath, now.content, { mode: narrowerMode(i.read.mode, now.mode), owner: i.read.owner ?? now.owner }, ctx.clock) : undefined;
     const original = await ctx.snapshots.read(i.entry);
-    if (await replaceIfUnchanged(now, original, i.read.mode, i.read.owner)) rolledBack.push({ file, evidence: evidence ?? null });
+    if (await putBackIfUnchanged(now, original, i.read.mode, i.read.owner)) rolledBack.push({ file, evidence: evidence ?? null });
     else notes.push(`included file ${file} not rolled back: ${changedMeanwhileMessage(file)}; its pre-run copy is snapshot ${i.entry.id}`);
   }
   return { rolledBack, notes };

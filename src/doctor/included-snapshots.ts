@@ -9,7 +9,7 @@ import type { DoctorContext } from './types.js';
 import { readIncludes, resolveIncludes, type IncludeProblem } from './config-includes.js';
 import { harmfulChanges, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
 import { redactedPlaceholders } from './redacted-placeholders.js';
-import { keepEvidence, readCurrent, replaceFile, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
+import { keepEvidence, putBackFile, readCurrent, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
 import { checkFileFor } from './validity-cache.js';
 
 /** The last-known-good store of one included file: <service's snapshot dir>/included/<hash of its path>. */
@@ -148,7 +148,7 @@ export async function restoreIncludedFiles(ctx: DoctorContext, main: IncludingCo
     for (const d of done.reverse()) {
       const now = await readCurrent(d.file);
       if (now.content === undefined || sha256(now.content) !== plans.find((p) => p.file === d.file)!.entry.sha256) continue;
-      if (d.before.content !== undefined) await replaceFile(d.before.realPath, d.before.content, d.before.mode, d.before.owner);
+      if (d.before.content !== undefined) await putBackFile(d.before.realPath, d.before.content, d.before.mode, d.before.owner);
       else await fs.rm(d.before.realPath, { force: true });
     }
   };

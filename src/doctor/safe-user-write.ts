@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic, type FileOwner } from '../platform/atomic-write.js';
+import { overwriteInPlace } from '../platform/hard-links.js';
 import { readServiceConfigFile, sha256 } from '../platform/config-file.js';
 import { FileTooLargeError, NotRegularFileError } from '../platform/read-regular.js';
 import type { Clock } from '../platform/clock.js';
@@ -125,6 +126,24 @@ export async function replaceFile(realPath: string, content: Buffer, mode: numbe
   if (mode !== undefined) await fs.chmod(realPath, mode);
 }
 
+/**
+ * Puts a user's file back as it was (a rollback): like replaceFile, except that a file with other names (hard links)
+ * is written in place, so every name has the bytes again. A rename would put back this name only and leave the others
+ * with what is being undone. Not atomic: callers keep both versions first (the pre-repair snapshot, the evidence).
+ */
+export async function putBackFile(realPath: string, content: Buffer, mode: number | undefined, owner?: FileOwner): Promise<void> {
+  const st = await fs.stat(realPath).catch(() => undefined);
+  if (!st?.isFile() || st.nlink < 2) return replaceFile(realPath, content, mode, owner);
+  await overwriteInPlace(realPath, content, { mode, owner });
+}
+
+/** putBackFile, only if the file still holds the bytes that were read (false, and nothing written, when it changed). */
+export async function putBackIfUnchanged(read: CurrentFile, content: Buffer, mode: number | undefined, owner: FileOwner | undefined = read.owner): Promise<boolean> {
+  if (!(await unchangedSince(read))) return false;
+  await putBackFile(read.realPath, content, mode, owner);
+  return true;
+}
+
 /** The text of the symlink at file, or undefined when file is not a symlink. */
 export async function readLinkText(file: string): Promise<string | undefined> {
   return fs.readlink(file).catch(() => undefined);
@@ -139,7 +158,8 @@ export async function putLinkBack(link: string, linkText: string, target: Curren
   const st = await fs.lstat(link).catch(() => undefined);
   if (st?.isSymbolicLink()) return { relinked: false, message: `${link} is a symlink again` };
   const written = st?.isFile() ? await readServiceConfigFile(link) : undefined;
-  if (written !== undefined && !(await replaceIfUnchanged(target, written, target.mode, target.owner))) {
+  // Into the target as the doctor would have written through the link: in place when it has other names.
+  if (written !== undefined && !(await putBackIfUnchanged(target, written, target.mode, target.owner))) {
     return { relinked: false, message: `${link} was replaced by a file, and its link target ${target.realPath} changed too; both left as they are` };
   }
   if (st && !st.isFile()) return { relinked: false, message: `${link} was replaced by something that is not a file; left as it is` };
