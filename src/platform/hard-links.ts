@@ -28,8 +28,11 @@ export async function overwriteInPlace(file: string, bytes: Buffer, opts: { mode
     }
     await handle.truncate(bytes.length);
     await handle.sync();
-    if (opts.owner) await handle.chown(opts.owner.uid, opts.owner.gid);
-    if (opts.mode !== undefined) await handle.chmod(opts.mode);
+    // Only what differs: the inode kept its owner and mode, and a chown/chmod to the same values by a daemon that is not
+    // the owner (nor root) fails with EPERM after the bytes are already back.
+    const st = await handle.stat();
+    if (opts.owner && (st.uid !== opts.owner.uid || st.gid !== opts.owner.gid)) await handle.chown(opts.owner.uid, opts.owner.gid);
+    if (opts.mode !== undefined && (st.mode & 0o7777) !== opts.mode) await handle.chmod(opts.mode);
   } finally {
     await handle.close();
   }

@@ -126,11 +126,14 @@ async function putBack(e: BackupEntry, bytes: Buffer): Promise<void> {
   }
   const linked = e.link === null ? undefined : await fs.realpath(e.file).catch(() => undefined);
   const target = linked ?? (typeof e.link === 'string' ? path.resolve(path.dirname(e.file), e.link) : e.file);
-  const owner = e.uid !== undefined && e.gid !== undefined ? { uid: e.uid, gid: e.gid } : undefined;
+  // Only an owner this process may give: a daemon not running as root that backed up a file another user owns still
+  // puts the bytes back (as before owners were kept) rather than failing the rollback on EPERM.
+  const mayGive = process.getuid?.() === 0 || e.uid === process.getuid?.();
+  const owner = e.uid !== undefined && e.gid !== undefined && mayGive ? { uid: e.uid, gid: e.gid } : undefined;
   await fs.mkdir(path.dirname(target), { recursive: true });
   const names = await fs.stat(target).then((st) => (st.isFile() ? st.nlink : 1), () => 1);
   if (names > 1) await overwriteInPlace(target, bytes, { mode: e.mode, owner });
   else await writeFileAtomic(target, bytes, { mode: e.mode, ...(owner ? { owner } : {}) });
-  // The mode as it was, whatever the daemon's umask.
-  await fs.chmod(target, e.mode);
+  // The mode as it was, whatever the daemon's umask (only when it differs: see overwriteInPlace).
+  if (((await fs.stat(target)).mode & 0o777) !== e.mode) await fs.chmod(target, e.mode);
 }
