@@ -5,7 +5,7 @@ import { systemClock } from '../platform/clock.js';
 import { Redactor } from '../observe/redact.js';
 import { EventBus, type ClawbackEvent } from '../observe/events.js';
 import { JournalWriter } from '../observe/journal.js';
-import { runDoctor, defaultRules, type DoctorReport } from '../doctor/run-doctor.js';
+import { runDoctor, defaultRules, repairLockWaitMs, type DoctorReport } from '../doctor/run-doctor.js';
 import { otherSupervisorRule } from '../openclaw/rule-other-supervisor.js';
 import { preflightRule } from '../doctor/rule-preflight.js';
 import { doctorContext } from '../daemon/doctor-wiring.js';
@@ -50,7 +50,7 @@ export function registerDoctor(program: Command): void {
         // The daemon may be repairing this service right now (Level 2): this run waits for it rather than racing it.
         const onLockWait = (owner: { pid: number } | null): void => {
           const who = owner ? (owner.pid === live.daemonPid ? `the daemon (pid ${owner.pid}) is` : `pid ${owner.pid} is`) : 'another doctor run is';
-          process.stderr.write(`clawback: ${who} repairing ${service.name} right now; waiting for it to finish (up to ${Math.round(service.doctor.timeout / 1000)} s)\n`);
+          process.stderr.write(`clawback: ${who} repairing ${service.name} right now; waiting for it to finish (up to ${Math.round(repairLockWaitMs(service) / 1000)} s)\n`);
         };
         const report = await runDoctor(ctx, { fix: !!o.fix, onLockWait, rules: [preflightRule(['command', 'cwd', 'env']), ...defaultRules({ serviceDoctor: { always: false } }), otherSupervisorRule()] });
         reports.push({ service: service.name, ...report });

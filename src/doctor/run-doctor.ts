@@ -61,10 +61,18 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * How long a repairing run waits for another run's repair lock: that run holds it for its whole pass, the validator
+ * before and after the service's own doctor included (OpenClaw preset: 60 + 90 + 60 s), not for doctor.timeout alone.
+ */
+export function repairLockWaitMs(service: DoctorContext['service']): number {
+  return service.doctor.timeout + 2 * (service.configFile?.validateTimeout ?? 0) + 15_000;
+}
+
 /** A repairing run holds the service's repair lock throughout (see repair-lock.ts); a diagnosis needs none. */
 export async function runDoctor(ctx: DoctorContext, opts: RunDoctorOptions): Promise<DoctorReport> {
   if (!opts.fix) return runDoctorPass(ctx, opts);
-  const waitMs = opts.lockWaitMs ?? ctx.service.doctor.timeout;
+  const waitMs = opts.lockWaitMs ?? repairLockWaitMs(ctx.service);
   const lock = await takeRepairLock(ctx.stateDir, ctx.service.name, { clock: ctx.clock, waitMs, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(opts.onLockWait ? { onWait: opts.onLockWait } : {}) });
   if (!lock.ok) {
     const who = lock.owner ? `pid ${lock.owner.pid}${lock.owner.pid === ctx.daemonPid ? ', the clawback daemon' : ''}` : 'another process';

@@ -92,6 +92,23 @@ describe("a person's doctor --fix while the daemon's doctor repairs the same ser
     expect(existsSync(repairLockPath(fx.stateDir, 'gateway'))).toBe(false);
   }, 150_000);
 
+  it("waits for the holder's whole pass (validator, service doctor, validator), not for doctor.timeout alone", async () => {
+    // The holder's pass may last doctor.timeout + 2 x validateTimeout: a wait of doctor.timeout alone (1 s here) gave up
+    // on a repair that was still legitimately running (OpenClaw preset: 90 s of wait against a 210 s pass).
+    fx.withService({ doctor: { ...fx.service.doctor, timeout: 1_000 }, configFile: { ...fx.service.configFile!, validateTimeout: 2_000 } });
+    const lockFile = repairLockPath(fx.stateDir, 'gateway');
+    await fs.mkdir(path.dirname(lockFile), { recursive: true });
+    await fs.writeFile(lockFile, JSON.stringify({ pid: process.ppid, startTime: null, acquiredAt: Date.now(), token: 'other' }));
+    await fs.writeFile(fx.configPath, '{"name":"demo-gateway","host":"127.0.0.1","port":"x"}\n');
+    const waited: number[] = [];
+    const t0 = Date.now();
+    const released = new Promise<void>((resolve) => setTimeout(() => void fs.rm(lockFile, { force: true }).then(() => resolve()), 2_500));
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()], onLockWait: () => waited.push(Date.now() - t0) });
+    await released;
+    expect(waited.length).toBeGreaterThan(0);
+    expect(report.findings.map((f) => f.rule)).not.toContain('repair-lock');
+  }, 60_000);
+
   it('a repair lock still held after the wait changes nothing and says who holds it', async () => {
     await fs.mkdir(path.dirname(repairLockPath(fx.stateDir, 'gateway')), { recursive: true });
     // Held by a live process (this test's own parent, never us): not abandoned.
