@@ -6,7 +6,7 @@ import { parseConfigText, sha256, type ConfigFormat } from '../platform/config-f
 import { hardLinkBlock } from '../platform/hard-links.js';
 import { SnapshotStore, type SnapshotEntry } from './snapshot-store.js';
 import type { DoctorContext } from './types.js';
-import { readIncludes, resolveIncludes, type IncludeProblem } from './config-includes.js';
+import { directlyIncludedFiles, includedFilesInText, includeProblems, readIncludes, resolveIncludes, type IncludeProblem } from './config-includes.js';
 import { harmfulChanges, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
 import { redactedPlaceholders } from './redacted-placeholders.js';
 import { keepEvidence, putBackFile, readCurrent, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
@@ -82,6 +82,31 @@ export async function includedChangedSinceHealthy(ctx: DoctorContext, main: Incl
     if (latest && latest.sha256 !== sha256(f.content)) out.push({ file: f.file, problem: 'parses, changed since seen healthy' });
   }
   return out;
+}
+
+/**
+ * For a main file that does not parse: the faulty included files its text still names (and their own includes), judged
+ * with the layout of the newest copy of the main file seen healthy that includes them all (where each file is mounted,
+ * for the protected settings), so they can be staged for the main-file restore. Undefined when there is none.
+ */
+export async function includeProblemsOfUnparseable(
+  ctx: Pick<DoctorContext, 'snapshots'>,
+  configPath: string,
+  text: string,
+  format: ConfigFormat,
+): Promise<{ main: IncludingConfig; problems: IncludeProblem[] } | undefined> {
+  const named = includedFilesInText(configPath, text);
+  if (named.length === 0) return undefined;
+  for (const entry of await ctx.snapshots.list('last-known-good')) {
+    const parsed = parseConfigText((await ctx.snapshots.read(entry).catch(() => Buffer.alloc(0))).toString('utf8'), format);
+    if (!parsed.ok) continue;
+    const direct = directlyIncludedFiles(configPath, parsed.value);
+    if (!named.every((f) => direct.includes(f))) continue;
+    // Only what the broken text still names (or what those files include): a file the copy includes beyond the cut is not touched.
+    const problems = (await includeProblems(configPath, parsed.value, format)).filter((p) => named.includes(p.file) || !direct.includes(p.file));
+    return problems.length > 0 ? { main: { configPath, value: parsed.value, format }, problems } : undefined;
+  }
+  return undefined;
 }
 
 /**

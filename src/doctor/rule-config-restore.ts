@@ -19,7 +19,7 @@ import { configWriteBlock } from './config-write-guard.js';
 import { describeIncludeProblems, directlyIncludedFiles, includeDirectives, includedFilesInText, includeProblems } from './config-includes.js';
 import { newerConfigMessage, newerConfigWriter } from './newer-config.js';
 import { protectedChangedThroughIncludes } from './include-shadowing.js';
-import { includedChangedSinceHealthy, restoreChangedIncludedFiles, restoreIncludedFiles, type IncludedRestore } from './included-snapshots.js';
+import { includedChangedSinceHealthy, includeProblemsOfUnparseable, restoreChangedIncludedFiles, restoreIncludedFiles, type IncludedRestore } from './included-snapshots.js';
 
 export const CONFIG_RESTORE = 'config-restore';
 export const NO_LAST_KNOWN_GOOD = 'no last-known-good config to restore';
@@ -71,6 +71,7 @@ export function configRestoreRule(): RepairRule {
       const format = detectFormat(spec.path, spec.format);
       const parsed = check.content ? parseConfigText(check.content.toString('utf8'), format) : undefined;
       const includes = parsed?.ok ? await includeProblems(spec.path, parsed.value, format) : [];
+      const unparsedIncludes = parsed && !parsed.ok ? await includeProblemsOfUnparseable(ctx, spec.path, check.content!.toString('utf8'), format) : undefined;
       const named = check.state === 'invalid' && check.output ? unknownKeyPaths(check.output.stdout, check.output.stderr) : undefined;
       const least = check.state === 'invalid' && (!!ctx.service.doctor.command || named !== undefined);
       const f: Finding = {
@@ -79,6 +80,7 @@ export function configRestoreRule(): RepairRule {
         evidence:
           `${spec.path}: ${check.error ?? check.state}; ` +
           (includes.length > 0 ? `the fault is in an included file: ${describeIncludeProblems(includes)}; ` : '') +
+          (unparsedIncludes ? `included file(s) it names are broken too: ${describeIncludeProblems(unparsedIncludes.problems)}; ` : '') +
           (candidates > 0 ? `${snapshots} last-known-good snapshot(s) and ${backups} backup file(s) to try` : NO_LAST_KNOWN_GOOD),
         fixable: candidates > 0 || least,
       };
@@ -91,7 +93,8 @@ export function configRestoreRule(): RepairRule {
       if (named) steps.push(`remove ${named.join(', ')} (named by the validator)`);
       if (includes.length > 0) steps.push('put back the faulty included file(s) from the copies seen healthy, if Clawback kept them (snapshotted first, the broken file kept beside it)');
       else if (check.state === 'invalid' && parsed?.ok && includeDirectives(parsed.value).length > 0) steps.push('put back included file(s) changed since seen healthy, if Clawback kept copies (one at a time first; snapshotted, the changed file kept beside it, undone unless the config validates)');
-      if (candidates > 0) steps.push('restore the best-trusted valid copy, keeping protected settings; the broken file is kept beside it');
+      if (unparsedIncludes) steps.push('put back the broken included file(s) from the copies seen healthy and restore the best-trusted copy of the main file valid with them (both broken files kept beside them; the included files put back as they were when no copy is valid)');
+      else if (candidates > 0) steps.push('restore the best-trusted valid copy, keeping protected settings; the broken file is kept beside it');
       if (steps.length > 0) f.fix = steps.join(', else ');
       return [f];
     },
@@ -211,6 +214,15 @@ export function configRestoreRule(): RepairRule {
             details: { method: 'restore-included', restored: r.restored, preRepairSnapshot: pre?.id ?? null, attempts },
           });
         }
+        includeNote = r.message;
+      }
+      // A main file that does not parse names its includes in its text: faulty ones are staged the same way, so a copy
+      // of the main file seen healthy is judged with the included copies seen healthy, not with the broken files.
+      const unparsedIncludes = broken && !broken.ok ? await includeProblemsOfUnparseable(ctx, spec.path, current.content!.toString('utf8'), format) : undefined;
+      if (unparsedIncludes) {
+        const r = await restoreIncludedFiles(ctx, unparsedIncludes.main, unparsedIncludes.problems, { keepInvalid: true });
+        pendingIncludes = r.pending;
+        attempts.push(`restore included files: ${r.message}`);
         includeNote = r.message;
       }
 

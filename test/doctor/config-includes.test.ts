@@ -254,6 +254,42 @@ describe('config-restore with a split config', () => {
     expect(restored.outcomes[0]).toMatchObject({ applied: true, verified: true });
     expect(await fs.readFile(fx.configPath, 'utf8')).toBe(SPLIT);
   });
+  it('a main file truncated past its $include and the included file broken too: both put back from the copies seen healthy, both broken files kept', async () => {
+    const now = Date.now();
+    expect(await maybeRecordLastKnownGood(fx.ctx(), { healthySince: now + 1_000, now: now + 1_000 })).toMatchObject({ recorded: true });
+    const goodAgents = await fs.readFile(agents, 'utf8');
+    const truncated = SPLIT.slice(0, SPLIT.indexOf('agents.json5') + 'agents.json5"'.length); // cut on boot: does not parse
+    const cut = '{ workspace: "/new", ';
+    await fs.writeFile(fx.configPath, truncated);
+    await fs.writeFile(agents, cut);
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    expect(report.findings[0]!.evidence).toContain(`included file(s) it names are broken too: ${agents} (unparseable`);
+    expect(report.outcomes[0]).toMatchObject({ applied: true, verified: true, details: { method: 'restore' } });
+    expect(report.outcomes[0]!.message).toContain(`the included file(s) were broken too: restored ${agents} from `);
+    expect((report.outcomes[0]!.details as { restoredIncluded: Array<{ file: string }> }).restoredIncluded.map((r) => r.file)).toEqual([agents]);
+    expect(await fs.readFile(agents, 'utf8')).toBe(goodAgents);
+    expect(await fs.readFile(fx.configPath, 'utf8')).toBe(SPLIT);
+    const kept = await fs.readdir(fx.dir);
+    expect(kept.filter((f) => f.startsWith('agents.json5.corrupt-'))).toHaveLength(1);
+    expect(kept.filter((f) => f.startsWith('gateway.json.corrupt-'))).toHaveLength(1);
+  });
+  it('a main file truncated past its $include, the included file broken, no copy of the main file usable: the included file is put back as it was', async () => {
+    // No copy of the main file is usable: the newest lacks a protected setting an older one has, which is invalid itself.
+    fx.withService({ configFile: { ...fx.service.configFile!, protect: ['name'] } });
+    await fx.snapshots.save(Buffer.from('{ name: "mine", port: "x", agents: { $include: "./agents.json5" } }\n'), { sourcePath: fx.configPath, reason: 'older', kind: 'last-known-good', mode: 0o600 });
+    await new Promise((r) => setTimeout(r, 20));
+    const now = Date.now();
+    expect(await maybeRecordLastKnownGood(fx.ctx(), { healthySince: now + 1_000, now: now + 1_000 })).toMatchObject({ recorded: true });
+    const truncated = SPLIT.slice(0, SPLIT.indexOf('agents.json5') + 'agents.json5"'.length);
+    const cut = '{ workspace: "/new", ';
+    await fs.writeFile(fx.configPath, truncated);
+    await fs.writeFile(agents, cut);
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    expect(report.outcomes[0]).toMatchObject({ applied: false });
+    expect(report.outcomes[0]!.message).toContain('no copy of the main file is valid with them either, so they were put back as they were');
+    expect(await fs.readFile(agents, 'utf8')).toBe(cut);
+    expect(await fs.readFile(fx.configPath, 'utf8')).toBe(truncated);
+  });
   it('an included copy seen healthy that lacks a protected setting an older copy has: refused for an unparseable included file', async () => {
     // Seen healthy with the token in the included file, then without it (a tool dropped it); then the file is cut.
     const auth = path.join(fx.dir, 'auth.json5');
