@@ -3,7 +3,8 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { detectFormat, parseConfigText, readServiceConfigFile, sha256 } from '../platform/config-file.js';
+import { detectFormat, parseConfigText, readServiceConfigFile, sha256, type ConfigFormat } from '../platform/config-file.js';
+import { directlyIncludedFiles } from './config-includes.js';
 import { describeReadError } from '../platform/read-regular.js';
 import type { ServiceConfig } from '../config/schema.js';
 import type { CommandRunner } from './types.js';
@@ -65,6 +66,11 @@ export async function checkConfigContent(service: ServiceConfig, content: Buffer
   const parsed = parseOnly(service, content);
   if (parsed.state !== 'valid' || !spec.validateCommand) return parsed;
   const temp = await writeTempCandidate(spec.path, content);
+  if (!temp.beside && includesMove(content, detectFormat(spec.path, spec.format), spec.path, temp.file)) {
+    // A look-alike elsewhere resolves a split config's relative $include against the wrong directory: no verdict at all.
+    await temp.remove();
+    return { state: 'invalid', validator: 'unavailable', checksum: parsed.checksum, content, error: `validateCommand not run: ${temp.why} writing the copy beside the config, and its relative $include files resolve only from there` };
+  }
   try {
     return await judge(service, runner, content, temp.file, opts.timeoutMs, opts.signal);
   } finally {
@@ -112,18 +118,27 @@ export function parseOnly(service: ServiceConfig, content: Buffer): ConfigCheck 
   return { state: 'valid', checksum, content, validator: 'none' };
 }
 
-async function writeTempCandidate(configPath: string, content: Buffer): Promise<{ file: string; remove(): Promise<void> }> {
+/** A relative $include of these bytes names another file from `elsewhere` than from the config's own path. */
+function includesMove(content: Buffer, format: ConfigFormat, configPath: string, elsewhere: string): boolean {
+  const p = parseConfigText(content.toString('utf8'), format);
+  return p.ok && directlyIncludedFiles(configPath, p.value).join('\n') !== directlyIncludedFiles(elsewhere, p.value).join('\n');
+}
+
+async function writeTempCandidate(configPath: string, content: Buffer): Promise<{ file: string; beside: boolean; why?: string; remove(): Promise<void> }> {
   const ext = path.extname(configPath);
   const name = `.${path.basename(configPath, ext)}.clawback-check-${randomBytes(4).toString('hex')}${ext}`;
   const besideOriginal = path.join(path.dirname(configPath), name);
   try {
     await fs.writeFile(besideOriginal, content, { mode: 0o600, flag: 'wx' });
-    return { file: besideOriginal, remove: () => fs.rm(besideOriginal, { force: true }) };
-  } catch {
-    // The config's directory is gone or read-only: check a look-alike in a private temp dir.
+    return { file: besideOriginal, beside: true, remove: () => fs.rm(besideOriginal, { force: true }) };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // Created, then the write failed (a full disk): the partial file is ours, not left in the user's config dir.
+    if (code !== 'EEXIST') await fs.rm(besideOriginal, { force: true }).catch(() => undefined);
+    // The config's directory is gone, read-only or full: check a look-alike in a private temp dir.
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'clawback-check-'));
     const file = path.join(dir, path.basename(configPath));
     await fs.writeFile(file, content, { mode: 0o600 });
-    return { file, remove: () => fs.rm(dir, { recursive: true, force: true }) };
+    return { file, beside: false, why: code ?? String(err), remove: () => fs.rm(dir, { recursive: true, force: true }) };
   }
 }

@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { checkConfigContent, checkConfigFile } from '../../src/doctor/config-validity.js';
 import { spawnRunner } from '../../src/doctor/command-runner.js';
 import { serviceSchema } from '../../src/config/schema.js';
 import { GOOD_CONFIG, makeFixture, type DoctorFixture } from './doctor-fixtures.js';
+import { mountSmallDisk, type SmallDisk } from '../helpers/tmpfs.js';
 
 describe('checkConfigFile', () => {
   let fx: DoctorFixture;
@@ -56,5 +58,53 @@ describe('checkConfigFile', () => {
     expect((await checkConfigContent(fx.service, Buffer.from('{"port":1.5}'), runner)).state).toBe('invalid');
     expect((await checkConfigContent(fx.service, Buffer.from('{"port":'), runner)).state).toBe('unparseable');
     expect(await fs.readdir(fx.dir)).toEqual(before);
+  });
+});
+
+/** Resolves top-level `{ $include: "<relative file>" }` sections against the checked file's directory, then wants an integer port. */
+const INCLUDE_VALIDATOR = `import { readFileSync } from 'node:fs';
+import path from 'node:path';
+const file = process.argv[2];
+const cfg = JSON.parse(readFileSync(file, 'utf8'));
+for (const [k, v] of Object.entries(cfg)) {
+  if (v && typeof v === 'object' && typeof v.$include === 'string') {
+    try { cfg[k] = JSON.parse(readFileSync(path.resolve(path.dirname(file), v.$include), 'utf8')); }
+    catch { process.stderr.write('Failed to parse include file: ' + v.$include + '\\n'); process.exit(1); }
+  }
+}
+if (!Number.isInteger(cfg.port)) { process.stderr.write('port must be an integer\\n'); process.exit(1); }
+`;
+
+describe('checkConfigContent when the config directory is full', () => {
+  let fx: DoctorFixture;
+  let disk: SmallDisk;
+  const runner = spawnRunner();
+  beforeEach(async () => {
+    fx = await makeFixture();
+    disk = mountSmallDisk('1m');
+  });
+  afterEach(async () => {
+    disk.unmount();
+    await fx.cleanup();
+  });
+
+  it('leaves no partial temp copy beside the config, and gives no verdict on a split config it can only check elsewhere', async () => {
+    const configPath = path.join(disk.dir, 'gateway.json');
+    const validator = await fx.script('validate-include.mjs', INCLUDE_VALIDATOR);
+    await fs.writeFile(path.join(disk.dir, 'agents.json'), '{"workspace":"/w"}\n');
+    const service = serviceSchema.parse({ ...fx.service, configFile: { ...fx.service.configFile!, path: configPath, validateCommand: [process.execPath, validator, '{file}'] } });
+    const split = Buffer.from(JSON.stringify({ port: 18789, agents: { $include: './agents.json' } }));
+    await fs.writeFile(configPath, split);
+    // Beside the config, where its include resolves, the split copy is valid.
+    expect(await checkConfigContent(service, split, runner)).toMatchObject({ state: 'valid', validator: 'passed' });
+    disk.fill();
+    const before = await fs.readdir(disk.dir);
+
+    const judged = await checkConfigContent(service, split, runner);
+    expect(judged).toMatchObject({ state: 'invalid', validator: 'unavailable' });
+    expect(judged.error).toContain('ENOSPC');
+    // A config without includes is still judged from a private temp dir.
+    expect(await checkConfigContent(service, Buffer.from(GOOD_CONFIG), runner)).toMatchObject({ state: 'valid', validator: 'passed' });
+    expect(await fs.readdir(disk.dir)).toEqual(before);
   });
 });
