@@ -5,7 +5,7 @@ import { backoffDelay, isStableRun } from '../supervisor/backoff.js';
 import { recordRestart } from '../supervisor/intensity.js';
 import type { Decision, Effect, ServiceInput } from './inputs.js';
 import { REVERT_DEADLINE_MS, type ServicePolicy } from './policy.js';
-import type { HoldReason, Incident, IncidentCause, LastExit, ServiceState, StartReason, Work } from './service-state.js';
+import type { AgentTried, HoldReason, Incident, IncidentCause, LastExit, ServiceState, StartReason, Work } from './service-state.js';
 import { isReadinessFinding, scopeKey, scopeOfFinding } from '../probes/readiness-scope.js';
 import { formatTtr } from '../observe/time-to-recover.js';
 
@@ -261,6 +261,24 @@ class Step {
     return again;
   }
 
+  /** How long the service must run clean before a failure the agent failed on counts as a new one (the flapping window). */
+  private cleanWindowMs(): number {
+    return this.p.flapping.windowMs > 0 ? this.p.flapping.windowMs : this.p.stableAfterMs;
+  }
+
+  /** A new incident: the failed agent run stays remembered unless the service ran clean for the window since the last recovery. */
+  private agentTriedStill(): void {
+    const a = this.s.agentTried;
+    if (!a) return;
+    if (a.lastResolvedAt !== null && this.now - a.lastResolvedAt >= this.cleanWindowMs()) this.s.agentTried = null;
+    else a.lastResolvedAt = null;
+  }
+
+  /** The agent failed on this failure in an earlier incident (a person resumed since): why no run starts on its own now. */
+  private agentTriedText(a: AgentTried): string {
+    return `; no agent run: the agent did not fix this failure in incident ${a.incidentId} ${formatDuration(this.now - a.at)} ago and it came back after a person's resume, so no further paid run starts on its own (it may once ${this.p.name} has run clean for ${formatDuration(this.cleanWindowMs())})`;
+  }
+
   // ---- incidents and the ladder -----------------------------------------------------------------
 
   /** `recurs` false: not the service failing again (a start the daemon's own exhaustion refused), no recurrence of a series. */
@@ -268,6 +286,7 @@ class Step {
     const s = this.s;
     if (!s.incident) {
       const recurrence = recurs ? this.recurrence() : 0;
+      if (recurs) this.agentTriedStill();
       const f = s.flapping;
       s.incident = {
         id: this.ctx.newId('inc'),
@@ -329,7 +348,11 @@ class Step {
     let budgetNote = '';
     if (p.agent && inc.agentRuns === 0 && inc.level <= 3) {
       const recent = s.agentRuns.filter((t) => this.now - t < p.agent!.budgetWindowMs && t <= this.now);
-      if (recent.length < p.agent.budgetRuns) {
+      // A failure the agent did not fix, back after a person's resume: their resume is no request for another paid run.
+      const tried = s.agentTried && s.agentTried.incidentId !== inc.id ? s.agentTried : null;
+      if (recent.length >= p.agent.budgetRuns) budgetNote = `; no agent run left: the budget of ${p.agent.budgetRuns} run(s) per ${formatDuration(p.agent.budgetWindowMs)} is spent`;
+      else if (tried) budgetNote = this.agentTriedText(tried);
+      else {
         inc.agentRuns = 1;
         this.enter(3, reason);
         if (s.instance) this.stopInstance(p.stopGraceMs, { then: 'hold' });
@@ -347,7 +370,6 @@ class Step {
         this.launchAgent();
         return;
       }
-      budgetNote = `; no agent run left: the budget of ${p.agent.budgetRuns} run(s) per ${formatDuration(p.agent.budgetWindowMs)} is spent`;
     }
     this.human(`${reason}${budgetNote}`);
   }
@@ -426,6 +448,8 @@ class Step {
     this.enter(4, reason);
     inc.status = 'waiting-human';
     inc.recoveredAt = null;
+    // The agent was tried on this failure (or a person refused it): a person's resume does not buy another run on its own.
+    if (inc.agentRuns > 0) s.agentTried = { incidentId: inc.id, at: this.now, lastResolvedAt: null };
     if (s.instance) this.stopInstance(this.p.stopGraceMs, { then: 'hold' });
     // Held until a person (or the cool-down) says go; an existing hold keeps its reason (exit 78, crash loop).
     if (!s.held || s.held.reason === 'repair') s.held = { reason: 'human', detail: reason, since: this.now };
@@ -463,6 +487,7 @@ class Step {
       inc.highestLevel,
     );
     this.s.incident = null;
+    if (this.s.agentTried) this.s.agentTried.lastResolvedAt = this.now;
     // Remembered for the flapping window: a failure within it continues this series instead of starting afresh.
     if (this.p.flapping.windowMs > 0) {
       const f = this.s.flapping;
@@ -1131,6 +1156,10 @@ class Step {
       s.work.startedAt = at(s.work.startedAt);
       s.work.deadline = at(s.work.deadline);
       if (s.work.healthySince != null) s.work.healthySince = at(s.work.healthySince);
+    }
+    if (s.agentTried) {
+      s.agentTried.at = at(s.agentTried.at);
+      if (s.agentTried.lastResolvedAt !== null) s.agentTried.lastResolvedAt = at(s.agentTried.lastResolvedAt);
     }
     if (s.flapping) {
       s.flapping.since = at(s.flapping.since);

@@ -79,6 +79,19 @@ export interface Flapping {
   tripped?: boolean;
 }
 
+/**
+ * A Level 3 agent run did not fix a failure and a person was called. A person's resume gives the service a fresh start
+ * (restart window, flapping series), not the agent a fresh budget: the failure coming back soon after is the one the
+ * paid run already failed on, and no further run starts on its own until the service ran clean for a while.
+ */
+export interface AgentTried {
+  /** The incident whose agent run failed. */
+  incidentId: string;
+  at: number;
+  /** When the last incident since resolved; null while one is open. */
+  lastResolvedAt: number | null;
+}
+
 /** Work in flight: it belongs to one incident, has a deadline, and is persisted. */
 export interface Work {
   /**
@@ -158,6 +171,8 @@ export interface ServiceState {
   placement?: Placement;
   /** The series of incidents of a service failing again soon after each recovery (absent: none). */
   flapping?: Flapping | null;
+  /** The agent failed on this failure (see AgentTried); absent: none. */
+  agentTried?: AgentTried | null;
 }
 
 /** What state.json keeps per service beside the incident. */

@@ -293,12 +293,14 @@ describe('Level 3: the agent as in-flight work', () => {
     const d = new Drive(policy({ doctorAttempts: 0, agent: { ...AGENT, budgetRuns: 2 } }));
     d.up(0, 10);
     for (let i = 0; i < 3; i++) {
-      const t = 1000 * (i + 1);
+      // A new failure each time: the resumed service recovered and ran clean for the flapping window in between.
+      const t = 1_000_000 * (i + 1);
       d.exit(t, 78);
       if (d.state.work?.kind === 'agent') d.at(t + 10, { type: 'agent-done', runId: d.work().id, outcome: 'failed', summary: 'no', detail: 'no' }).reverted(t + 15);
       d.at(t + 20, { type: 'request', action: 'resume', by: 'human' });
       d.at(t + 30, { type: 'started', instance: { pid: 50 + i, pidStartTime: 1, startedAt: t + 30 }, reason: 'resume' });
-      d.state.incident = null; // a new incident each time
+      d.at(t + 40, { type: 'healthy', pid: 50 + i }).at(t + 2040, { type: 'tick' });
+      expect(d.state.incident).toBeNull();
     }
     expect(d.effects.filter((e) => e.type === 'run-agent')).toHaveLength(2);
     expect(d.events('incident.escalated').at(-1)!.message).toContain('budget of 2 run(s)');
