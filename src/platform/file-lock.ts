@@ -19,7 +19,10 @@ export interface FileLockOptions {
   clock?: Clock;
   /** Poll interval while waiting in acquire() (default 100 ms). */
   pollMs?: number;
-  /** A lock file that cannot be parsed (owner died mid-write) counts as abandoned after this age (default 10 s). */
+  /**
+   * A lock file that cannot be parsed (owner died mid-write) counts as abandoned once this instance has watched it
+   * unchanged for this long on the monotonic clock (default 10 s).
+   */
   unreadableStaleMs?: number;
   /** Injected for tests; default from ./proc.js. */
   isAlive?: (pid: number) => boolean;
@@ -32,15 +35,24 @@ export interface AcquireOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * How old an unreadable lock file is: by the wall clock (now minus its mtime; a step of the clock moves it either way)
+ * and by the monotonic time this FileLock has watched this very file (same inode, mtime, size and content) unchanged.
+ */
+export interface UnreadableAge {
+  wallMs: number;
+  watchedMs: number;
+}
+
 /** The decision on an existing lock file (pure given its deps). */
 export function isLockAbandoned(
   owner: LockOwner | null,
-  fileAgeMs: number,
+  age: UnreadableAge,
   deps: { isAlive: (pid: number) => boolean; startTimeOf: (pid: number) => number | null | undefined; unreadableStaleMs: number },
 ): boolean {
-  // Dated in the future: the clock was set back since it was written (NTP, a board's clock restored from its last save
-  // after a power cut), so it is no write in progress; read as an age, it kept the lock (a daemon out) for the step.
-  if (!owner) return Math.abs(fileAgeMs) > deps.unreadableStaleMs;
+  // Unreadable: abandoned once watched unchanged for the stale time. Its wall age is no proof: with the clock stepped
+  // forward (or back, dating it in the future) since a live owner created it, a lock being written now reads as old.
+  if (!owner) return age.watchedMs >= deps.unreadableStaleMs;
   if (!deps.isAlive(owner.pid)) return true;
   if (owner.startTime !== null) {
     const actual = deps.startTimeOf(owner.pid);
@@ -71,6 +83,8 @@ export class FileLock {
   private readonly alive: (pid: number) => boolean;
   private readonly startTimeOf: (pid: number) => number | null | undefined;
   private token: string | null = null;
+  /** Per path: the unreadable lock file last seen there (identity) and when, on the monotonic clock, it was first seen. */
+  private readonly unreadableSeen = new Map<string, { identity: string; since: number }>();
 
   constructor(
     readonly path: string,
@@ -92,7 +106,7 @@ export class FileLock {
     if (this.token) return true;
     const deadline = this.clock.monotonic() + (opts.timeoutMs ?? 0);
     for (;;) {
-      if (await this.tryOnce()) return true;
+      if (await this.tryOnce(opts.signal)) return true;
       const left = deadline - this.clock.monotonic();
       if (left <= 0 || opts.signal?.aborted) return false;
       try {
@@ -121,7 +135,7 @@ export class FileLock {
     if (current?.token === token) await fs.rm(this.path, { force: true });
   }
 
-  private async tryOnce(): Promise<boolean> {
+  private async tryOnce(signal?: AbortSignal): Promise<boolean> {
     const owner: LockOwner = {
       pid: process.pid,
       startTime: this.startTimeOf(process.pid) ?? null,
@@ -132,7 +146,7 @@ export class FileLock {
       this.token = owner.token;
       return true;
     }
-    if (await this.removeIfAbandoned()) {
+    if (await this.removeIfAbandoned(signal)) {
       if (await this.create(owner)) {
         this.token = owner.token;
         return true;
@@ -166,9 +180,9 @@ export class FileLock {
    * the first one's fresh lock), the removal itself runs under a short-lived `<path>.takeover` lock and
    * re-reads the file under it.
    */
-  private async removeIfAbandoned(): Promise<boolean> {
-    const seen = await this.inspect();
-    if (!seen || !this.abandoned(seen.owner, seen.ageMs)) return false;
+  private async removeIfAbandoned(signal?: AbortSignal): Promise<boolean> {
+    const seen = await this.inspectConfirmed(this.path, signal);
+    if (!seen || !this.abandoned(seen)) return false;
     const takeoverPath = `${this.path}.takeover`;
     const me = JSON.stringify({ pid: process.pid, startTime: this.startTimeOf(process.pid) ?? null, acquiredAt: this.clock.now(), token: 'takeover' });
     let fd: fs.FileHandle;
@@ -177,8 +191,8 @@ export class FileLock {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       // Someone else is taking over; clear their marker only if they died doing it.
-      const other = await this.inspect(takeoverPath);
-      if (other && this.abandoned(other.owner, other.ageMs)) await fs.rm(takeoverPath, { force: true });
+      const other = await this.inspectConfirmed(takeoverPath, signal);
+      if (other && this.abandoned(other)) await fs.rm(takeoverPath, { force: true });
       return false;
     }
     try {
@@ -190,7 +204,7 @@ export class FileLock {
       const again = await this.inspect();
       if (!again) return true; // gone meanwhile: free to create
       const same = again.owner?.token === seen.owner?.token && again.text === seen.text;
-      if (same && this.abandoned(again.owner, again.ageMs)) {
+      if (same && this.abandoned(again)) {
         await fs.rm(this.path, { force: true });
         return true;
       }
@@ -200,17 +214,53 @@ export class FileLock {
     }
   }
 
-  private abandoned(owner: LockOwner | null, ageMs: number): boolean {
-    return isLockAbandoned(owner, ageMs, { isAlive: this.alive, startTimeOf: this.startTimeOf, unreadableStaleMs: this.unreadableStaleMs });
+  private abandoned(seen: Inspected): boolean {
+    return isLockAbandoned(seen.owner, seen.age, { isAlive: this.alive, startTimeOf: this.startTimeOf, unreadableStaleMs: this.unreadableStaleMs });
   }
 
-  private async inspect(file = this.path): Promise<{ owner: LockOwner | null; ageMs: number; text: string } | null> {
+  /**
+   * inspect(), but an unreadable file the wall clock calls old (most likely torn by an owner that died mid-write) is
+   * watched out to the stale time before the answer (bounded, cancelled with the signal, even past acquire's timeoutMs),
+   * so a single acquire() still takes over a torn lock left long ago.
+   */
+  private async inspectConfirmed(file: string, signal?: AbortSignal): Promise<Inspected | null> {
+    const seen = await this.inspect(file);
+    if (!seen || seen.owner || this.abandoned(seen) || Math.abs(seen.age.wallMs) <= this.unreadableStaleMs) return seen;
+    try {
+      await this.clock.sleep(this.unreadableStaleMs - seen.age.watchedMs, signal);
+    } catch {
+      return seen;
+    }
+    return this.inspect(file);
+  }
+
+  private async inspect(file = this.path): Promise<Inspected | null> {
     try {
       const [text, stat] = await Promise.all([fs.readFile(file, 'utf8'), fs.stat(file)]);
-      return { owner: parseOwner(text), ageMs: this.clock.now() - stat.mtimeMs, text };
+      const owner = parseOwner(text);
+      const mono = this.clock.monotonic();
+      let watchedMs = 0;
+      if (owner) {
+        this.unreadableSeen.delete(file);
+      } else {
+        const identity = JSON.stringify([stat.ino, stat.mtimeMs, stat.size, text]);
+        const prior = this.unreadableSeen.get(file);
+        if (prior?.identity === identity) watchedMs = mono - prior.since;
+        else this.unreadableSeen.set(file, { identity, since: mono });
+      }
+      return { owner, age: { wallMs: this.clock.now() - stat.mtimeMs, watchedMs }, text };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.unreadableSeen.delete(file);
+        return null;
+      }
       throw err;
     }
   }
+}
+
+interface Inspected {
+  owner: LockOwner | null;
+  age: UnreadableAge;
+  text: string;
 }

@@ -1,11 +1,12 @@
 // The lock file: exclusive across holders, taken over from dead or recycled owners, released idempotently.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FileLock, isLockAbandoned } from '../../src/platform/file-lock.js';
 import { processStartTime } from '../../src/platform/proc.js';
+import { systemClock } from '../../src/platform/clock.js';
 import { spawnMarked, type MarkedChild } from '../helpers/processes.js';
 import { HOUR, steppableClock } from '../helpers/clock.js';
 
@@ -118,7 +119,7 @@ describe('FileLock', () => {
     expect(await new FileLock(lockPath).acquire()).toBe(false);
     const old = new Date(Date.now() - 60_000);
     await utimes(lockPath, old, old);
-    const a = new FileLock(lockPath);
+    const a = new FileLock(lockPath, { unreadableStaleMs: 2000 });
     expect(await a.acquire()).toBe(true);
     await a.release();
   });
@@ -129,7 +130,7 @@ describe('FileLock', () => {
     await writeFile(lockPath, '');
     const clock = steppableClock();
     clock.step(-HOUR);
-    const a = new FileLock(lockPath, { clock });
+    const a = new FileLock(lockPath, { clock, unreadableStaleMs: 2000 });
     expect(await a.acquire()).toBe(true);
     await a.release();
     // A lock being written right now (dated now) is still someone's.
@@ -137,15 +138,57 @@ describe('FileLock', () => {
     expect(await new FileLock(lockPath, { clock: steppableClock() }).acquire()).toBe(false);
   });
 
+  it('does not take over a live owner\'s lock caught mid-write when the wall clock stepped either way', async () => {
+    // The owner has created its lock (O_EXCL) and not yet written it; the wall clock stepped an hour since. The wall
+    // age alone called the empty file abandoned and a second holder took the lock: two owners.
+    const owner = spawnMarked(process.execPath, [SLEEPER]);
+    children.push(owner);
+    await owner.waitForStdout('ready');
+    for (const step of [HOUR, -HOUR]) {
+      await writeFile(lockPath, '');
+      const base = steppableClock();
+      base.step(step);
+      // The owner finishes its write while the contender looks again (event-driven: when the contender first waits).
+      const clock = {
+        ...base,
+        sleep: async (ms: number, signal?: AbortSignal) => {
+          await writeFile(lockPath, JSON.stringify({ pid: owner.pid, startTime: null, acquiredAt: base.now(), token: `owner${step}` }));
+          return base.sleep(ms, signal);
+        },
+      };
+      const contender = new FileLock(lockPath, { clock, unreadableStaleMs: 2000 });
+      expect(await contender.acquire()).toBe(false);
+      expect(JSON.parse(await readFile(lockPath, 'utf8')).token).toBe(`owner${step}`);
+      await rm(lockPath, { force: true });
+    }
+  });
+
+  it('takes over an unreadable lock watched unchanged for the stale time, whatever the wall clock says', async () => {
+    await writeFile(lockPath, '');
+    // The wall clock stands at the file's date (stepped back as fast as time passes): by the wall it never ages, and
+    // it kept every contender out for as long as the steps went on.
+    const mtime = (await stat(lockPath)).mtimeMs;
+    const clock = { ...systemClock(), now: () => mtime };
+    const a = new FileLock(lockPath, { clock, pollMs: 20, unreadableStaleMs: 300 });
+    expect(await a.acquire({ timeoutMs: 10_000 })).toBe(true);
+    await a.release();
+  });
+
   it('isLockAbandoned decides from owner, liveness and age', () => {
     const deps = { isAlive: (p: number) => p === 1, startTimeOf: () => 10, unreadableStaleMs: 1000 };
-    expect(isLockAbandoned(null, 500, deps)).toBe(false);
-    expect(isLockAbandoned(null, 1500, deps)).toBe(true);
-    expect(isLockAbandoned(null, -500, deps)).toBe(false);
-    expect(isLockAbandoned(null, -3_600_000, deps)).toBe(true);
-    expect(isLockAbandoned({ pid: 2, startTime: 10, acquiredAt: 0, token: 't' }, 0, deps)).toBe(true);
-    expect(isLockAbandoned({ pid: 1, startTime: 10, acquiredAt: 0, token: 't' }, 0, deps)).toBe(false);
-    expect(isLockAbandoned({ pid: 1, startTime: 11, acquiredAt: 0, token: 't' }, 0, deps)).toBe(true);
-    expect(isLockAbandoned({ pid: 1, startTime: null, acquiredAt: 0, token: 't' }, 0, deps)).toBe(false);
+    const age = (wallMs: number, watchedMs = 0) => ({ wallMs, watchedMs });
+    expect(isLockAbandoned(null, age(500), deps)).toBe(false);
+    // Old by the wall clock, dated in the future, or neither: abandoned once watched unchanged for the stale time.
+    expect(isLockAbandoned(null, age(1500), deps)).toBe(false);
+    expect(isLockAbandoned(null, age(-3_600_000), deps)).toBe(false);
+    expect(isLockAbandoned(null, age(1500, 999), deps)).toBe(false);
+    expect(isLockAbandoned(null, age(1500, 1000), deps)).toBe(true);
+    expect(isLockAbandoned(null, age(-3_600_000, 1000), deps)).toBe(true);
+    expect(isLockAbandoned(null, age(-20, 1000), deps)).toBe(true);
+    const t = (pid: number, startTime: number | null) => ({ pid, startTime, acquiredAt: 0, token: 't' });
+    expect(isLockAbandoned(t(2, 10), age(0), deps)).toBe(true);
+    expect(isLockAbandoned(t(1, 10), age(0), deps)).toBe(false);
+    expect(isLockAbandoned(t(1, 11), age(0), deps)).toBe(true);
+    expect(isLockAbandoned(t(1, null), age(0), deps)).toBe(false);
   });
 });
