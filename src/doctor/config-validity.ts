@@ -5,12 +5,13 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { detectFormat, parseConfigText, readServiceConfigFile, sha256, type ConfigFormat } from '../platform/config-file.js';
 import { directlyIncludedFiles } from './config-includes.js';
-import { describeReadError } from '../platform/read-regular.js';
+import { describeReadError, FileTooLargeError, NotRegularFileError } from '../platform/read-regular.js';
 import type { ServiceConfig } from '../config/schema.js';
 import type { CommandRunner } from './types.js';
 import { describeRun, serviceEnv } from './command-runner.js';
 
-export type ConfigState = 'missing' | 'unparseable' | 'invalid' | 'valid';
+/** "unreadable": the file is there but cannot be read (EACCES, EIO...): not missing, and no restore's business. */
+export type ConfigState = 'missing' | 'unreadable' | 'unparseable' | 'invalid' | 'valid';
 
 export interface ConfigCheck {
   state: ConfigState;
@@ -52,7 +53,9 @@ export async function checkConfigFile(service: ServiceConfig, runner: CommandRun
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { state: 'missing', error: `${file} does not exist` };
-    return { state: 'missing', error: describeReadError(file, err) };
+    // Something other than a regular file stands there: "missing" as a config, named (rule-config-restore leaves it).
+    if (err instanceof NotRegularFileError || err instanceof FileTooLargeError) return { state: 'missing', error: describeReadError(file, err) };
+    return { state: 'unreadable', error: describeReadError(file, err) };
   }
   return judge(service, runner, content, file, opts.timeoutMs, opts.signal);
 }

@@ -1,6 +1,7 @@
 // A config the service has been seen healthy with becomes a restore point at once: no blind window after a start or an edit.
 import { promises as fs } from 'node:fs';
 import { detectFormat, parseConfigText, readServiceConfigFile, sha256 } from '../platform/config-file.js';
+import { describeReadError } from '../platform/read-regular.js';
 import type { DoctorContext } from './types.js';
 import type { SnapshotEntry } from './snapshot-store.js';
 import { checkFileFor } from './validity-cache.js';
@@ -51,8 +52,10 @@ export async function maybeRecordLastKnownGood(ctx: DoctorContext, win: HealthWi
   try {
     stat = await fs.stat(spec.path);
     content = await readServiceConfigFile(spec.path);
-  } catch {
-    return { recorded: false, reason: 'config file missing' };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const missing = code === 'ENOENT' || code === 'ENOTDIR';
+    return { recorded: false, reason: missing ? 'config file missing' : `config file unreadable: ${describeReadError(spec.path, err)}` };
   }
   if (!seenHealthyWith(win, stat.mtimeMs, ctx.service.doctor.snapshotAfter)) {
     return { recorded: false, reason: 'not seen healthy with this content yet' };

@@ -67,6 +67,19 @@ export function configRestoreRule(): RepairRule {
           },
         ];
       }
+      // There but unreadable to us (a mode or owner change, an I/O error): a restore would overwrite a file that may be
+      // fine, unseen. Named with its error, left for a person.
+      if (check.state === 'unreadable') {
+        return [
+          {
+            ...base,
+            title: `config file cannot be read${errnoOf(check.error)}`,
+            evidence: `${spec.path}: ${check.error ?? 'unreadable'}`,
+            fix: `make ${spec.path} readable by the user Clawback runs as (uid ${process.getuid?.() ?? '?'}), or look at the disk; Clawback does not restore over a file it cannot read`,
+            fixable: false,
+          },
+        ];
+      }
       const candidates = snapshots + backups;
       const format = detectFormat(spec.path, spec.format);
       const parsed = check.content ? parseConfigText(check.content.toString('utf8'), format) : undefined;
@@ -104,6 +117,7 @@ export function configRestoreRule(): RepairRule {
       if (!spec) return { finding, applied: false, verified: false, message: 'no configFile' };
       const now = await checkFileFor(ctx);
       if (now.state === 'valid') return { finding, applied: false, verified: true, message: 'config file is valid again; nothing to restore' };
+      if (now.state === 'unreadable') return { finding, applied: false, verified: false, message: `not repaired: ${now.error ?? `${spec.path} cannot be read`}; nothing written` };
 
       const blocked = await configWriteBlock(ctx.service);
       if (blocked) return { finding, applied: false, verified: false, message: `not repaired: ${blocked}; nothing written`, details: { method: 'none', blocked } };
@@ -480,4 +494,10 @@ function whyChosen(c: RestoreCandidate, verdicts: readonly CandidateVerdict[]): 
   const skipped = verdicts.length - 1;
   const trust = c.trust === 'healthy' ? 'seen healthy by Clawback' : c.trust === 'service-last-good' ? "the service's own last-good copy" : 'a backup (no trusted copy was usable)';
   return `${trust}, the newest ${c.trust === 'backup' ? 'backup' : 'trusted copy'} that validates${skipped > 0 ? ` (${skipped} better-ranked candidate(s) skipped)` : ''}`;
+}
+
+/** ": EACCES" from a read error's message, or "" when it names no errno. */
+function errnoOf(error: string | undefined): string {
+  const code = /\b(E[A-Z]{2,})\b/.exec(error ?? '')?.[1];
+  return code ? `: ${code}` : '';
 }
