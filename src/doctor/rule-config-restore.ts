@@ -242,35 +242,44 @@ export function configRestoreRule(): RepairRule {
 
       // 4. Whole-file restore from the best-trusted valid copy.
       const verdicts: CandidateVerdict[] = [];
-      const chosen = await chooseCandidate(ctx, broken, current.content?.toString('utf8'), before, format, verdicts);
       const undoIncludes = async (): Promise<void> => {
         if (pendingIncludes) await pendingIncludes.undo();
       };
-      if (!chosen) {
-        await undoIncludes();
-        if (pendingIncludes) includeNote = `${includeNote}; no copy of the main file is valid with them either, so they were put back as they were`;
-        const tried = verdicts.length;
-        return withBefore({
-          finding,
-          applied: false,
-          verified: false,
-          message:
-            (includes.length > 0 ? `the fault is in an included file, which Clawback could not put back (${includeNote}): ${describeIncludeProblems(includes)}; fix it by hand; ` : includeNote) +
-            `${NO_LAST_KNOWN_GOOD}${tried > 0 ? ` (${tried} candidate(s) considered, none usable: ${verdicts.map((v) => `${path.basename(v.ref)}: ${v.verdict}`).join('; ').slice(0, 600)})` : ''}; ` +
-            `${spec.path} left untouched`,
-          details: { method: 'restore', candidates: verdicts, attempts, tried: verdicts.map((v) => `${v.source} ${v.ref}: ${v.verdict}`) },
-        });
-      }
+      // Included copies staged above are put back as they were if anything below throws (a full disk under the main file's
+      // evidence, EIO on its rename): a half repair (includes restored, main file still broken) is never left behind.
+      let chosen: Awaited<ReturnType<typeof chooseCandidate>>;
+      let evidence: string | undefined;
+      try {
+        chosen = await chooseCandidate(ctx, broken, current.content?.toString('utf8'), before, format, verdicts);
+        if (!chosen) {
+          await undoIncludes();
+          if (pendingIncludes) includeNote = `${includeNote}; no copy of the main file is valid with them either, so they were put back as they were`;
+          const tried = verdicts.length;
+          return withBefore({
+            finding,
+            applied: false,
+            verified: false,
+            message:
+              (includes.length > 0 ? `the fault is in an included file, which Clawback could not put back (${includeNote}): ${describeIncludeProblems(includes)}; fix it by hand; ` : includeNote) +
+              `${NO_LAST_KNOWN_GOOD}${tried > 0 ? ` (${tried} candidate(s) considered, none usable: ${verdicts.map((v) => `${path.basename(v.ref)}: ${v.verdict}`).join('; ').slice(0, 600)})` : ''}; ` +
+              `${spec.path} left untouched`,
+            details: { method: 'restore', candidates: verdicts, attempts, tried: verdicts.map((v) => `${v.source} ${v.ref}: ${v.verdict}`) },
+          });
+        }
 
-      if (!(await unchangedSince(current))) {
-        await undoIncludes();
-        return changedMeanwhile(finding, spec.path, before, attempts);
-      }
-      const evidence = current.content ? await keepEvidence(current.realPath, current.content, current, ctx.clock) : undefined;
-      await fs.mkdir(path.dirname(current.realPath), { recursive: true, mode: 0o700 });
-      if (!(await replaceIfUnchanged(current, chosen.content, current.mode ?? chosen.candidate.mode))) {
-        await undoIncludes();
-        return changedMeanwhile(finding, spec.path, before, attempts, evidence);
+        if (!(await unchangedSince(current))) {
+          await undoIncludes();
+          return changedMeanwhile(finding, spec.path, before, attempts);
+        }
+        evidence = current.content ? await keepEvidence(current.realPath, current.content, current, ctx.clock) : undefined;
+        await fs.mkdir(path.dirname(current.realPath), { recursive: true, mode: 0o700 });
+        if (!(await replaceIfUnchanged(current, chosen.content, current.mode ?? chosen.candidate.mode))) {
+          await undoIncludes();
+          return changedMeanwhile(finding, spec.path, before, attempts, evidence);
+        }
+      } catch (err) {
+        await undoIncludes().catch(() => undefined);
+        throw err;
       }
       const alsoIncluded = pendingIncludes ? `; the included file(s) were broken too: ${pendingIncludes.message}` : '';
       const after = sha256(chosen.content);

@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { runDoctor } from '../../src/doctor/run-doctor.js';
 import { configRestoreRule } from '../../src/doctor/rule-config-restore.js';
 import { includeDirectives, includedFilesInText, includeProblems, resolveIncludes } from '../../src/doctor/config-includes.js';
@@ -289,6 +290,31 @@ describe('config-restore with a split config', () => {
     expect(report.outcomes[0]!.message).toContain('no copy of the main file is valid with them either, so they were put back as they were');
     expect(await fs.readFile(agents, 'utf8')).toBe(cut);
     expect(await fs.readFile(fx.configPath, 'utf8')).toBe(truncated);
+  });
+  it('the main file and an included file elsewhere broken at once, the main file then not writable: the staged included copy is put back as it was (no half repair)', async () => {
+    // The included file in another directory (an absolute $include), the main file's directory made immutable after the
+    // copies were recorded: keeping the main file's evidence throws (EPERM) after the included copy was staged.
+    const elsewhere = await fs.mkdtemp(path.join(path.dirname(fx.dir), 'includes-'));
+    const other = path.join(elsewhere, 'agents.json5');
+    await fs.writeFile(other, '{ workspace: "/new" }\n');
+    await fs.writeFile(fx.configPath, `{ port: 18789, agents: { $include: ${JSON.stringify(other)} } }\n`);
+    const now = Date.now();
+    expect(await maybeRecordLastKnownGood(fx.ctx(), { healthySince: now + 1_000, now: now + 1_000 })).toMatchObject({ recorded: true });
+    const cut = '{ workspace: "/new", ';
+    const badMain = `{ port: "x", agents: { $include: ${JSON.stringify(other)} } }\n`;
+    await fs.writeFile(other, cut);
+    await fs.writeFile(fx.configPath, badMain);
+    const immutable = spawnSync('chattr', ['+i', fx.dir]);
+    if (immutable.status !== 0) throw new Error(`chattr +i ${fx.dir}: ${immutable.stderr.toString()} (this test needs root and a file system with the immutable flag)`);
+    try {
+      const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+      expect(report.outcomes[0]).toMatchObject({ applied: false });
+      expect(await fs.readFile(other, 'utf8')).toBe(cut);
+      expect(await fs.readFile(fx.configPath, 'utf8')).toBe(badMain);
+    } finally {
+      spawnSync('chattr', ['-i', fx.dir]);
+      await fs.rm(elsewhere, { recursive: true, force: true });
+    }
   });
   it('an included copy seen healthy that lacks a protected setting an older copy has: refused for an unparseable included file', async () => {
     // Seen healthy with the token in the included file, then without it (a tool dropped it); then the file is cut.
