@@ -1,7 +1,6 @@
 // Which address(es) a service will bind its port on: the port check must judge those, not every address of the machine.
 import net from 'node:net';
 import type { ServiceConfig } from '../config/schema.js';
-import { readGatewaySettings } from '../presets/openclaw-detect.js';
 
 /** OpenClaw's gateway.bind / --bind modes whose address is fixed (auto prefers loopback; custom and tailnet are not known here). */
 const OPENCLAW_BIND: Readonly<Record<string, string>> = { loopback: '127.0.0.1', auto: '127.0.0.1', lan: '0.0.0.0' };
@@ -22,8 +21,10 @@ function ipLiteral(host: string): string | undefined {
   return net.isIP(h) !== 0 ? h : undefined;
 }
 
-function openclawHosts(service: ServiceConfig): string[] | undefined {
-  const mode = bindFlag(service.command) ?? (service.configFile ? readGatewaySettings(service.configFile.path).bind : undefined) ?? 'loopback';
+async function openclawHosts(service: ServiceConfig): Promise<string[] | undefined> {
+  // Imported when needed: the preset's reader brings json5, which the daemon's start path does not load otherwise.
+  const fromFile = async (file: string): Promise<string | undefined> => (await import('../presets/openclaw-detect.js')).readGatewaySettings(file).bind;
+  const mode = bindFlag(service.command) ?? (service.configFile ? await fromFile(service.configFile.path) : undefined) ?? 'loopback';
   const host = OPENCLAW_BIND[mode];
   return host === undefined ? undefined : [host];
 }
@@ -52,7 +53,7 @@ function probeHosts(service: ServiceConfig): string[] {
  * The addresses the service binds on its port, or undefined when that is not known (the caller then judges a
  * conflict it cannot attribute to one of the service's addresses as uncertain).
  */
-export function serviceBindHosts(service: ServiceConfig): string[] | undefined {
+export async function serviceBindHosts(service: ServiceConfig): Promise<string[] | undefined> {
   if (service.openclaw) return openclawHosts(service);
   const hosts = probeHosts(service);
   return hosts.length > 0 ? hosts : undefined;

@@ -112,7 +112,7 @@ function checkEnv(service: ServiceConfig, env: Record<string, string>): Finding[
 async function checkPort(service: ServiceConfig, override?: (port: number) => Promise<boolean>): Promise<Finding[]> {
   if (service.port === undefined) return [];
   const port = service.port;
-  const c: PortCheck = override ? { state: (await override(port)) ? 'in-use' : 'free' } : await checkPortFree(port, serviceBindHosts(service));
+  const c: PortCheck = override ? { state: (await override(port)) ? 'in-use' : 'free' } : await checkPortFree(port, await serviceBindHosts(service));
   if (c.state === 'free') return [];
   if (c.uncertain) {
     // Which address the service binds is not known, and 127.0.0.1 was free: a start may well succeed, so no hold.

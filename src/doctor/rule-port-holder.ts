@@ -32,7 +32,7 @@ function pidOf(f: Finding): number {
 }
 
 async function holders(ctx: DoctorContext, port: number): Promise<{ pids: number[]; unresolved: number }> {
-  const found = await findPortListeners(port, runnerOf(ctx), serviceBindHosts(ctx.service));
+  const found = await findPortListeners(port, runnerOf(ctx), await serviceBindHosts(ctx.service));
   const current = currentInstancePids(ctx);
   // Another service of the same daemon descends from it too, but it is named (two services on one port), not hidden.
   const live = (p: number): boolean =>

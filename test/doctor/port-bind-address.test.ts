@@ -44,13 +44,13 @@ describe('preflight port check: judged on the address the service binds', () => 
 
   it('knows the bind from the OpenClaw --bind flag and from the health URL host', async () => {
     fx.withService(gateway(18789, 'loopback'));
-    expect(serviceBindHosts(fx.service)).toEqual(['127.0.0.1']);
+    expect(await serviceBindHosts(fx.service)).toEqual(['127.0.0.1']);
     fx.withService(gateway(18789, 'lan'));
-    expect(serviceBindHosts(fx.service)).toEqual(['0.0.0.0']);
+    expect(await serviceBindHosts(fx.service)).toEqual(['0.0.0.0']);
     fx.withService({ ...loopbackProbe(8080), command: ['x'], openclaw: undefined });
-    expect(serviceBindHosts(fx.service)).toEqual(['127.0.0.1']);
+    expect(await serviceBindHosts(fx.service)).toEqual(['127.0.0.1']);
     fx.withService({ port: 8080, probes: [{ kind: 'http', url: 'http://localhost:8080/' }] });
-    expect(serviceBindHosts(fx.service)).toBeUndefined();
+    expect(await serviceBindHosts(fx.service)).toBeUndefined();
   });
 
   it('a listener on [::1] alone (or [::] v6-only, or 127.0.0.2) does not hold a service that binds 127.0.0.1 or 0.0.0.0', async () => {
