@@ -106,7 +106,7 @@ describe('port held by an unrelated process', () => {
   it('reports the holder with its pid, never kills it, and escalates to a human', async () => {
     const port = await freePort();
     foreign = spawnMarked(NODE, ['-e', `require('http').createServer((q,s)=>s.end('foreign')).listen(${port},'127.0.0.1',()=>console.log('listening'))`]);
-    await foreign.waitForStdout('listening', 5000);
+    await foreign.waitForStdout('listening', 20_000);
     td = await startTestDaemon({
       services: [{ name: 'gw', command: [NODE, DEMO_GATEWAY_SERVER, '--port', String(port)], port, restart: { intensity: { maxRestarts: 2, window: '1m' } } }],
     });

@@ -31,7 +31,7 @@ export interface MarkedChild {
   exitInfo(): ExitInfo | undefined;
   /** Resolves when the child exits (never rejects). */
   exited: Promise<ExitInfo>;
-  /** Resolves with the whole stdout once it matches; throws on timeout or if the child exits first. */
+  /** Resolves with the whole stdout once it matches; throws on timeout (default 20 s: a fresh process at load 19) or if the child exits first. */
   waitForStdout(match: RegExp | string, timeoutMs?: number): Promise<string>;
   /** Resolves with the exit info; throws if the child is still running after timeoutMs. */
   waitForExit(timeoutMs?: number): Promise<ExitInfo>;
@@ -89,7 +89,7 @@ export function spawnMarked(cmd: string, args: readonly string[], opts: SpawnMar
     stderr: () => err,
     exitInfo: () => exit,
     exited,
-    async waitForStdout(match, timeoutMs = 5000) {
+    async waitForStdout(match, timeoutMs = 20_000) {
       const matches = (): boolean => (typeof match === 'string' ? out.includes(match) : match.test(out));
       await waitFor(() => {
         if (matches()) return true;

@@ -18,7 +18,7 @@ describe('own instances', () => {
     const service = clawbackConfigSchema.parse({ services: [{ name: 'gateway', command: ['openclaw', 'gateway', 'run'] }] }).services[0]!;
     const script = "process.title = 'openclaw-gateway'; console.log('ready'); setInterval(() => {}, 1000);";
     child = spawnMarked(NODE, ['-e', script], { env: supervisionMarkers(service, '/state/a') });
-    await child.waitForStdout('ready', 5000);
+    await child.waitForStdout('ready', 20_000);
     await waitFor(() => commandLine(child!.pid)?.startsWith('openclaw-gateway'), { timeoutMs: 3000 });
     expect(isOwnInstanceOf(service, '/state/a')(child.pid)).toBe(true);
     // Another daemon's service of the same name, or another service, is not ours.

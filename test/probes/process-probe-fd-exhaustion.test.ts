@@ -27,7 +27,7 @@ describe('process probe while /proc cannot be read', () => {
     const probe = createProcessProbe(probeSchema.parse({ kind: 'process' }) as ProcessConfig);
     const child = spawnMarked(NODE, [`${FIXTURES}sleeper.mjs`]);
     try {
-      await child.waitForStdout('ready', 5000);
+      await child.waitForStdout('ready', 20_000);
       fault.on = true;
       const r = await probe.check({ pid: child.pid, startedAt: Date.now() }, new AbortController().signal);
       expect(r.status).toBe('unknown');

@@ -37,7 +37,7 @@ describe('an adopted instance while the daemon is out of descriptors', () => {
   it('keeps running (no false exit, its group not killed) and its real exit is seen once /proc reads again', async () => {
     const child = spawnMarked(NODE, [`${FIXTURES}sleeper.mjs`]);
     try {
-      await child.waitForStdout('ready', 5000);
+      await child.waitForStdout('ready', 20_000);
       const inst = adoptInstance({ pid: child.pid, pidStartTime: processStartTime(child.pid) ?? null, startedAt: Date.now() }, systemClock(), 20);
       expect(inst).toBeDefined();
       let exited = false;
