@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../platform/atomic-write.js';
-import { overwriteInPlace } from '../platform/hard-links.js';
+import { putBackBytes } from '../platform/hard-links.js';
 import { sha256 } from '../platform/config-file.js';
 import { lineDiff } from '../doctor/line-diff.js';
 import { openWriters } from '../platform/open-writers.js';
@@ -496,13 +496,9 @@ export async function revertSnapshot(
       }
       await fs.mkdir(path.dirname(target), { recursive: true });
       const owner = e.uid !== undefined && e.gid !== undefined ? { uid: e.uid, gid: e.gid } : undefined;
-      const names = await fs.stat(target).then((st) => (st.isFile() ? st.nlink : 1), () => 1);
-      // A file with other names (hard links) that the run edited in place: a rename would put back this name only and
-      // leave the others with the run's bytes. Written in place instead; both versions are kept (before/, evidence).
-      if (names > 1) await overwriteInPlace(target, was, { mode: e.mode, owner });
-      else await writeFileAtomic(target, was, { mode: e.mode, ...(owner ? { owner } : {}) });
-      // The mode as it was, whatever the daemon's umask (a new file's mode is masked by it).
-      if (e.mode !== undefined) await fs.chmod(target, e.mode);
+      // A file with other names (hard links) that the run edited in place is written in place (a rename would put back
+      // this name only); both versions are kept (before/, evidence).
+      await putBackBytes(target, was, { mode: e.mode, owner });
     }
     reverted.push(e.path);
     evidence.push({ path: e.path, copy, sha256: hash, action: 'reverted' });

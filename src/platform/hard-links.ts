@@ -1,7 +1,7 @@
 // A file with more than one name (hard links) cannot be replaced by rename without splitting it: the new file gets
 // one name, the others keep the old inode and its bytes. Writers of a user's file ask here first.
 import { promises as fs } from 'node:fs';
-import { ShortWriteError, type FileOwner } from './atomic-write.js';
+import { ShortWriteError, writeFileAtomic, type FileOwner } from './atomic-write.js';
 
 /** Why `file` cannot be replaced by rename (it has other names), or undefined when it can (or is not there). */
 export async function hardLinkBlock(file: string): Promise<string | undefined> {
@@ -36,4 +36,16 @@ export async function overwriteInPlace(file: string, bytes: Buffer, opts: { mode
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Puts bytes back into a user's file (a rollback, whose before-copy and undone bytes the caller kept): a file with other
+ * names (hard links) is written in place, so every name has them again; any other file is replaced atomically. The mode
+ * is set exactly, whatever the daemon's umask.
+ */
+export async function putBackBytes(file: string, bytes: Buffer, opts: { mode?: number | undefined; owner?: FileOwner | undefined }): Promise<void> {
+  const names = await fs.stat(file).then((st) => (st.isFile() ? st.nlink : 1), () => 1);
+  if (names > 1) return overwriteInPlace(file, bytes, opts);
+  await writeFileAtomic(file, bytes, { mode: opts.mode, ...(opts.owner ? { owner: opts.owner } : {}) });
+  if (opts.mode !== undefined) await fs.chmod(file, opts.mode);
 }

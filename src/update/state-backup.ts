@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { expandPathGlob } from '../doctor/path-glob.js';
 import { writeFileAtomic } from '../platform/atomic-write.js';
-import { overwriteInPlace } from '../platform/hard-links.js';
+import { putBackBytes } from '../platform/hard-links.js';
 
 export interface BackupEntry {
   /** Absolute path of the original. */
@@ -131,9 +131,5 @@ async function putBack(e: BackupEntry, bytes: Buffer): Promise<void> {
   const mayGive = process.getuid?.() === 0 || e.uid === process.getuid?.();
   const owner = e.uid !== undefined && e.gid !== undefined && mayGive ? { uid: e.uid, gid: e.gid } : undefined;
   await fs.mkdir(path.dirname(target), { recursive: true });
-  const names = await fs.stat(target).then((st) => (st.isFile() ? st.nlink : 1), () => 1);
-  if (names > 1) await overwriteInPlace(target, bytes, { mode: e.mode, owner });
-  else await writeFileAtomic(target, bytes, { mode: e.mode, ...(owner ? { owner } : {}) });
-  // The mode as it was, whatever the daemon's umask (only when it differs: see overwriteInPlace).
-  if (((await fs.stat(target)).mode & 0o777) !== e.mode) await fs.chmod(target, e.mode);
+  await putBackBytes(target, bytes, { mode: e.mode, owner });
 }
