@@ -9,6 +9,7 @@ import { faultLog } from '../daemon/fault-log.js';
 import { cliHint } from './cli-command.js';
 import { reloadConfig } from '../instances/config-reload.js';
 import { tokenPath } from '../server/token.js';
+import { isLoopbackHost } from '../server/auth.js';
 import { portOption } from './number-option.js';
 
 export function registerRun(program: Command): void {
@@ -107,6 +108,8 @@ export function registerRun(program: Command): void {
       // manager's journal, daemon.out.log), which is kept, shipped and read by others; there the file is named instead.
       say(`  dashboard: ${process.stdout.isTTY === true ? `${base}/#token=${running.token}` : `${base}/   (to control services from it, paste the token in ${tokenPath(running.ctx.stateDir)})`}`);
       say(`  API:       ${base}/api/status   metrics: ${base}/metrics`);
+      const exposed = exposedApiWarning(api.host, api.port);
+      if (exposed) say(exposed);
       const unitWarning = olderUnitWarning(process.env, cmdOpts.keepServicesOnSigterm === true);
       if (unitWarning) say(unitWarning);
       // A command that works as printed: `clawback` when PATH finds this install, else node + the absolute CLI path.
@@ -124,6 +127,19 @@ export function browsableHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1';
   if (host === '::' || host === '[::]') return '[::1]';
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/**
+ * An API bound off loopback (api.host 0.0.0.0, ::, a LAN address) is open to other machines over plain HTTP, where the
+ * token travels in clear: the daemon started on it without a word, and its banner even showed a 127.0.0.1 link.
+ */
+export function exposedApiWarning(host: string, port: number): string | undefined {
+  if (isLoopbackHost(host.replace(/^\[|\]$/g, ''))) return undefined;
+  const where = host === '0.0.0.0' || host === '::' || host === '[::]' ? 'every network interface' : host;
+  return (
+    `  WARNING:   the API and the dashboard listen on ${where} (api.host ${host}, port ${port}), not on loopback only: other machines can reach them. ` +
+    'Every request there needs the API token (reads too), and plain HTTP carries it unencrypted; set api.host to 127.0.0.1 and reach it through an SSH tunnel or a TLS reverse proxy'
+  );
 }
 
 /**
