@@ -51,7 +51,10 @@ export interface ApiServer {
  * no longer write its heartbeat or journal, nor start a service.
  */
 export const API_MAX_CONNECTIONS = 256;
-/** Live event streams at once (each stays open for good); one more is answered 503 and the dashboard retries. */
+/**
+ * Live event streams at once (each stays open for good); one more is answered 503 and the dashboard retries, unless it
+ * brings the token and a stream opened without one is there to make room.
+ */
 export const SSE_MAX_SUBSCRIBERS = 32;
 /** A client that has not sent its whole request head by then is dropped (slow-header clients hold a connection). */
 export const API_HEADERS_TIMEOUT_MS = 10_000;
@@ -105,6 +108,8 @@ export async function startApiServer(opts: { host: string; port: number; token: 
   const scrub = <T>(value: T): T => (opts.redactor ? opts.redactor.redactDeep(value) : value);
   const loopback = isLoopbackHost(opts.host);
   const sse = new Set<ServerResponse>();
+  /** The streams in `sse` opened with the token (oldest first in `sse`, a Set keeps insertion order). */
+  const authedStreams = new Set<ServerResponse>();
   // /api/status and /healthz stay out of the queue: cheap, and what the CLI and the guardian ask.
   const turn = answerTurns();
   const stallMs = opts.sendStallMs ?? API_SEND_STALL_MS;
@@ -168,13 +173,22 @@ export async function startApiServer(opts: { host: string; port: number; token: 
       });
     }
     if (url.pathname === '/api/events') {
-      if (sse.size >= SSE_MAX_SUBSCRIBERS) return send(res, 503, { error: `${SSE_MAX_SUBSCRIBERS} live event streams are open already; try again later` }, { 'retry-after': '5', connection: 'close' });
+      if (sse.size >= SSE_MAX_SUBSCRIBERS) {
+        // Reads need no token on loopback, so any local process could hold every stream and shut the owner's dashboard
+        // out of live events for good: a client with the token takes the place of the oldest stream opened without one.
+        const anonymous = authed ? [...sse].find((s) => !authedStreams.has(s)) : undefined;
+        if (!anonymous) return send(res, 503, { error: `${SSE_MAX_SUBSCRIBERS} live event streams are open already; try again later` }, { 'retry-after': '5', connection: 'close' });
+        anonymous.destroy();
+        sse.delete(anonymous);
+      }
       let off = (): void => undefined;
       const push = openEventStream(req, res, () => {
         off();
         sse.delete(res);
+        authedStreams.delete(res);
       }, opts.sse);
       sse.add(res);
+      if (authed) authedStreams.add(res);
       off = handlers.subscribe((event) => push(`event: ${event.type}\ndata: ${JSON.stringify(scrub(event))}\n\n`));
       return;
     }
@@ -210,6 +224,7 @@ export async function startApiServer(opts: { host: string; port: number; token: 
       new Promise<void>((resolve) => {
         for (const res of sse) res.end();
         sse.clear();
+        authedStreams.clear();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

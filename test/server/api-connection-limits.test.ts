@@ -2,7 +2,7 @@
 // file descriptor of the daemon (its heartbeat, journal and service starts failed with EMFILE while it was held).
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startApiServer, type ApiServer } from '../../src/server/api-server.js';
+import { SSE_MAX_SUBSCRIBERS, startApiServer, type ApiServer } from '../../src/server/api-server.js';
 
 /** Well above the bounds (32 streams, 256 connections) and well below a file descriptor limit. */
 const STREAMS = 100;
@@ -58,6 +58,41 @@ describe('the API under a flood of connections', () => {
     expect(refused.every((s) => s.closed())).toBe(true);
     const res = await fetch(`http://127.0.0.1:${port}/api/status`, { signal: AbortSignal.timeout(3000) });
     expect(await res.json()).toEqual({ ok: 1 });
+  });
+
+  it('lets a client with the token in while streams opened without one hold every place: the oldest of those makes room', async () => {
+    const { port } = await start();
+    const get = (auth: boolean): string => `GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${auth ? `Authorization: Bearer ${'t'.repeat(32)}\r\n` : ''}\r\n`;
+    // A local process holds every stream (reads need no token on loopback).
+    const anonymous: Array<ReturnType<typeof open>> = [];
+    for (let i = 0; i < SSE_MAX_SUBSCRIBERS; i++) {
+      anonymous.push(open(port, get(false)));
+      await until(() => anonymous[i]!.status() !== undefined);
+    }
+    expect(anonymous.map((s) => s.status())).toEqual(anonymous.map(() => 200));
+    const late = open(port, get(false));
+    await until(() => late.status() !== undefined);
+    expect(late.status()).toBe(503);
+    // The owner's dashboard, with the token: it gets a stream (before, 503 for as long as the others were held) ...
+    const owner = open(port, get(true));
+    await until(() => owner.status() !== undefined);
+    expect(owner.status()).toBe(200);
+    // ... in the place of the oldest stream opened without the token, and only that one.
+    await until(() => anonymous[0]!.closed());
+    expect(anonymous.map((s) => s.closed())).toEqual(anonymous.map((_, i) => i === 0));
+    // Streams with the token never make room for each other: the bound still holds.
+    const owners = [owner];
+    for (let i = 1; i < SSE_MAX_SUBSCRIBERS; i++) {
+      owners.push(open(port, get(true)));
+      await until(() => owners[i]!.status() !== undefined);
+    }
+    expect(owners.map((s) => s.status())).toEqual(owners.map(() => 200));
+    await until(() => anonymous.every((s) => s.closed()));
+    expect(anonymous.every((s) => s.closed())).toBe(true);
+    const more = open(port, get(true));
+    await until(() => more.status() !== undefined);
+    expect(more.status()).toBe(503);
+    expect(owners.some((s) => s.closed())).toBe(false);
   });
 
   it('closes connections beyond its bound at once, and answers again when the flood is gone', async () => {
