@@ -1,11 +1,19 @@
 // Secrets must never reach logs, alerts or AI prompts: one redactor, fed with known secret values.
 import { isSecretKey } from './secret-keys.js';
 
+/** Words of a key (in a log line, a header, a JSON text) whose value is a secret. */
+const SECRET_KEY_WORDS = 'api[_-]?key|apikey|token|secret|password|passwd|pwd|auth|authorization|private[_-]?key|access[_-]?key|client[_-]?secret|webhook[_-]?url';
+
 const PATTERNS: RegExp[] = [
   // Authorization headers and bearer tokens.
   /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
+  // Any other scheme in an Authorization header (`Authorization: Token ...`, `Digest ...`): the value after it.
+  /(\bauthorization["']?\s*[:=]\s*["']?[A-Za-z][A-Za-z0-9-]*\s+)([^\s"',}]{8,})/gi,
+  // A quoted value under a key that names a secret, to its closing quote (spaces and all), whether the quotes are
+  // plain or escaped by one or more backslashes (JSON inside a JSON log line: `{\"apiKey\":\"...\"}`).
+  new RegExp(`((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*(\\\\*)(["']))((?:(?!\\2\\3)[^\\n]){4,}?)(?=\\2\\3)`, 'gi'),
   // key=value / "key": "value" pairs whose key names a secret.
-  /((?:api[_-]?key|apikey|token|secret|password|passwd|pwd|auth|authorization|private[_-]?key|access[_-]?key|client[_-]?secret|webhook[_-]?url)["']?\s*[:=]\s*["']?)([^"'\s,}]{4,})/gi,
+  new RegExp(`((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*["']?)([^"'\\s,}]{4,})`, 'gi'),
   // Well-known token shapes.
   /\bsk-[A-Za-z0-9_-]{16,}/g,
   /\bsk-ant-[A-Za-z0-9_-]{16,}/g,

@@ -43,6 +43,21 @@ describe('Redactor', () => {
     }
   });
 
+  it('a quoted secret is redacted to its closing quote, spaces included, and so is one in JSON escaped inside JSON', () => {
+    const r = new Redactor();
+    // A service that logs an upstream body as a string: its quotes reach the log escaped, once or twice.
+    expect(r.redact('{"level":"error","msg":"upstream said {\\"apiKey\\":\\"zz9yy8xx7ww6vv5\\"}"}')).toBe(`{"level":"error","msg":"upstream said {\\"apiKey\\":\\"${REDACTED}\\"}"}`);
+    expect(r.redact('{\\\\\\"token\\\\\\": \\\\\\"qwertyuiop123456\\\\\\"}')).toBe(`{\\\\\\"token\\\\\\": \\\\\\"${REDACTED}\\\\\\"}`);
+    // A quoted value with spaces: all of it, not its first word.
+    expect(r.redact('Error: password="correct horse battery staple" rejected')).toBe(`Error: password="${REDACTED}" rejected`);
+    expect(r.redact("login password='my secret' failed")).toBe(`login password='${REDACTED}' failed`);
+    // An Authorization scheme other than Bearer/Basic: the credential after it, not the scheme's name alone.
+    const token = r.redact('Authorization: Token 9f8e7d6c5b4a39281706f5e4');
+    expect(token).not.toContain('9f8e7d6c5b4a39281706f5e4');
+    // Settings that merely sit next to such words are not touched.
+    for (const plain of ['{"auth":{"mode":"token"},"maxTokens":"4096"}', '{\\"tokenizer\\":\\"cl100k_base\\"}']) expect(r.redact(plain)).toBe(plain);
+  });
+
   it('a URL query parameter that carries a credential is redacted, the other parameters kept', () => {
     const r = new Redactor();
     expect(r.redact('GET http://127.0.0.1:8080/health?x=1&session=Zq9vX2mKp4LrT7wB&verbose=true')).toBe(`GET http://127.0.0.1:8080/health?x=1&session=${REDACTED}&verbose=true`);
