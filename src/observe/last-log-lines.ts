@@ -6,6 +6,8 @@ import { cutText } from '../platform/cut-text.js';
 /** Bytes read from the end of the file at most; a line longer than this is cut. */
 const TAIL_BYTES = 64 * 1024;
 const LINE_MAX = 500;
+/** Lines read before the last n to find where a private key block began (a 4096-bit RSA key is 51 lines). */
+const CONTEXT_LINES = 64;
 
 /**
  * The last `n` non-empty lines of `file` (oldest first), each passed through the redactor and then cut to 500
@@ -33,11 +35,16 @@ export async function lastLogLines(file: string, n: number, redactor: Pick<Redac
     let lines = buf.subarray(0, read).toString('utf8').split('\n');
     // A partial first line (the read started mid-line) is dropped unless it is all there is.
     if (from > 0 && lines.length > 1) lines = lines.slice(1);
-    return lines
+    // Redacted together with the lines before them (CONTEXT_LINES): the last lines may be the body of a private key
+    // whose BEGIN line is further up, and only the whole block says they are one.
+    const kept = lines
       .map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l))
       .filter((l) => l.trim() !== '')
+      .slice(-(n + CONTEXT_LINES));
+    return redactor
+      .redact(kept.join('\n'))
+      .split('\n')
       .slice(-n)
-      .map((l) => redactor.redact(l))
       .map((l) => (l.length > LINE_MAX ? `${cutText(l, LINE_MAX)}…` : l));
   } catch {
     return [];

@@ -1,7 +1,7 @@
 // Stands between a service and its log file when `logs.redact` is on: each line is written redacted; it ends with the service's output.
 // A separate process (not the daemon) so that a dead daemon never blocks or breaks the service's output.
 import { writeSync } from 'node:fs';
-import { Redactor } from './redact.js';
+import { Redactor, crossLineRedaction } from './redact.js';
 import { BoundedLines } from './bounded-lines.js';
 import { APPEND_NO_FOLLOW, openNoFollowSync } from '../platform/no-follow.js';
 
@@ -23,10 +23,12 @@ redactor.addSecretEnv(process.env);
 // Not readline: it holds a line whole however long it grows, and a service that never writes a newline took the
 // redactor down (and the service, on EPIPE). A line past LINE_MAX_CHARS is written in pieces.
 const lines = new BoundedLines();
+// Lines in the order written: a private key block, or a credential on the line after `Authorization: Bearer`.
+const acrossLines = crossLineRedaction();
 const write = (line: string): void => {
   if (fd === undefined) return;
   try {
-    writeSync(fd, `${redactor.redact(line)}\n`);
+    writeSync(fd, `${redactor.redact(acrossLines(line))}\n`);
   } catch {
     // A full disk loses this line, never the service.
   }

@@ -6,7 +6,8 @@ const SECRET_KEY_WORDS = 'api[_-]?key|apikey|token|secret|password|passwd|pwd|au
 
 const PATTERNS: RegExp[] = [
   // Authorization headers and bearer tokens.
-  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
+  // (Spaces only: a credential on the next line is crossLineRedaction's, which keeps the line count.)
+  /\b(Bearer|Basic)[ \t]+[A-Za-z0-9._~+/=-]{8,}/gi,
   // Any other scheme in an Authorization header (`Authorization: Token ...`, `Digest ...`): the value after it.
   /(\bauthorization["']?\s*[:=]\s*["']?[A-Za-z][A-Za-z0-9-]*\s+)([^\s"',}]{8,})/gi,
   // A quoted value under a key that names a secret, to its closing quote (spaces and all), whether the quotes are
@@ -35,6 +36,47 @@ const PATTERNS: RegExp[] = [
 ];
 
 export const REDACTED = '[REDACTED]';
+
+/** A private key block (PKCS#1/#8, EC, OpenSSH, PGP) on one line: its body up to its END, or to the end of the line. */
+const KEY_BLOCK = /(-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)(.*?)(-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|$)/g;
+const KEY_END = /-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/;
+/** A line inside a key block: base64, an armour header (`Proc-Type: ...`), blank, or already redacted. */
+const KEY_BODY_LINE = /^\s*(?:[A-Za-z0-9+/=]+|[A-Za-z-]+: .*|\[REDACTED\])?\s*$/;
+/** A line that ends where its credential should follow (`Authorization: Bearer`, `Authorization:`): the next line holds it. */
+const CREDENTIAL_NEXT = /(?:\b(?:Bearer|Basic)|\bauthorization["']?\s*[:=]\s*["']?(?:[A-Za-z][A-Za-z0-9-]*)?)\s*["']?\s*$/i;
+const CREDENTIAL_START = /^(\s*["']?)[A-Za-z0-9._~+/=-]{16,}/;
+/** The cheap test a text must pass before its lines are walked one by one. */
+const MAY_SPAN_LINES = /-----BEGIN|Bearer|Basic|authorization/i;
+
+/**
+ * Secrets that span lines, redacted line by line in order: a private key block's body (its BEGIN line says where it
+ * starts; it ends at its END line or at the first line that is not base64), and the credential printed on the line
+ * after `Authorization: Bearer`. One line in, one line out, so a list of log lines keeps its length.
+ */
+export function crossLineRedaction(): (line: string) => string {
+  let inKey = false;
+  let credentialNext = false;
+  return (line) => {
+    let out = line;
+    if (inKey) {
+      const end = KEY_END.exec(out);
+      if (end) {
+        inKey = false;
+        const before = out.slice(0, end.index);
+        out = (before.trim() ? REDACTED : before) + out.slice(end.index);
+      } else if (KEY_BODY_LINE.test(out)) {
+        return out.trim() ? /^\s*/.exec(out)![0] + REDACTED : out;
+      } else inKey = false;
+    } else if (credentialNext) {
+      out = out.replace(CREDENTIAL_START, (_m, lead: string) => lead + REDACTED);
+    }
+    credentialNext = CREDENTIAL_NEXT.test(line);
+    return out.replace(KEY_BLOCK, (_m, begin: string, body: string, end: string) => {
+      if (!end) inKey = true;
+      return begin + (body.trim() ? REDACTED : body) + end;
+    });
+  };
+}
 
 /** A flag's value: never a credential. */
 const FLAG_VALUE = /^(true|false|yes|no|on|off|enabled|disabled)$/i;
@@ -94,7 +136,7 @@ export class Redactor {
   }
 
   redact(text: string): string {
-    let out = text;
+    let out = MAY_SPAN_LINES.test(text) ? text.split('\n').map(crossLineRedaction()).join('\n') : text;
     for (const v of this.values) out = out.split(v).join(REDACTED);
     for (const re of PATTERNS) {
       out = out.replace(re, (match, p1: unknown) => {
@@ -111,7 +153,14 @@ export class Redactor {
   /** Redacts every string inside a JSON-like value. */
   redactDeep<T>(value: T): T {
     if (typeof value === 'string') return this.redact(value) as T;
-    if (Array.isArray(value)) return value.map((v) => this.redactDeep(v)) as T;
+    // A list of strings is taken as lines in order (a service's last lines): a key block across them is redacted whole.
+    if (Array.isArray(value)) {
+      if (value.length > 1 && value.every((v) => typeof v === 'string')) {
+        const line = crossLineRedaction();
+        return value.map((v: string) => this.redact(line(v))) as T;
+      }
+      return value.map((v) => this.redactDeep(v)) as T;
+    }
     if (value && typeof value === 'object') {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
