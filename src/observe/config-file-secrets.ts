@@ -17,14 +17,28 @@ export function secretFields(value: unknown, isSecret: (key: string) => boolean 
   return out;
 }
 
-/** Registers the secrets of parsed config content with the redactor (settings such as `tokenTtl: "3600"` excepted). */
-export function learnConfigSecrets(parsed: unknown, redactor: Pick<Redactor, 'addSecretSetting'>): void {
-  for (const [k, v] of secretFields(parsed)) redactor.addSecretSetting(wordsOf(k).join('_'), v);
+/** `${NAME}` (OpenClaw's env substitution): the variable whose value the service reads in its place. */
+const ENV_PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * Registers the secrets of parsed config content with the redactor (settings such as `tokenTtl: "3600"` excepted).
+ * A secret field that names an env variable (`"token": "${GW_TOKEN}"`) teaches that variable's value in `env`, whatever
+ * the variable is called: the value, not the placeholder, is what the service prints.
+ */
+export function learnConfigSecrets(parsed: unknown, redactor: Pick<Redactor, 'addSecretSetting'>, env: Record<string, string | undefined> = {}): void {
+  for (const [k, v] of secretFields(parsed)) {
+    const name = wordsOf(k).join('_');
+    redactor.addSecretSetting(name, v);
+    for (const m of v.matchAll(ENV_PLACEHOLDER)) {
+      const value = env[m[1]!];
+      if (value !== undefined) redactor.addSecretSetting(name, value);
+    }
+  }
 }
 
 /** Reads the service's config file and registers its secrets; a missing or unparsable file teaches nothing. Never throws. */
 export async function learnConfigFileSecrets(
-  service: { configFile?: { path: string; format?: ConfigFormat | 'auto' } | undefined },
+  service: { configFile?: { path: string; format?: ConfigFormat | 'auto' } | undefined; env?: Record<string, string>; inheritEnv?: boolean },
   redactor: Pick<Redactor, 'addSecretSetting'>,
 ): Promise<void> {
   const spec = service.configFile;
@@ -32,7 +46,8 @@ export async function learnConfigFileSecrets(
   try {
     const text = (await readServiceConfigFile(spec.path)).toString('utf8');
     const parsed = parseConfigText(text, detectFormat(spec.path, spec.format));
-    if (parsed.ok) learnConfigSecrets(parsed.value, redactor);
+    // The environment the service runs with: the daemon's (unless inheritEnv is off), then its own `env`.
+    if (parsed.ok) learnConfigSecrets(parsed.value, redactor, { ...(service.inheritEnv === false ? {} : process.env), ...service.env });
   } catch {
     // Not there (yet), or unreadable: the next read after it changes tries again.
   }

@@ -1,7 +1,10 @@
 // Which keys of a service's own config name a secret: the token, not the settings that merely mention one.
 import { describe, expect, it } from 'vitest';
-import { isSecretKey, learnConfigSecrets } from '../../src/observe/config-file-secrets.js';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { isSecretKey, learnConfigFileSecrets, learnConfigSecrets } from '../../src/observe/config-file-secrets.js';
 import { Redactor } from '../../src/observe/redact.js';
+import { tempDir } from '../helpers/daemon.js';
 
 describe('config file secrets', () => {
   it('takes tokens, keys, passwords and webhook URLs, not the settings named after them', () => {
@@ -27,4 +30,18 @@ describe('config file secrets', () => {
     const text = r.redact('gw-0123456789abcdef prov-key-abcdef123456 bot-9876543210fedcba cl100k_base 3600 true token');
     expect(text).toBe('[REDACTED] [REDACTED] [REDACTED] cl100k_base 3600 true token');
   });
+
+  it("a secret field holding an env placeholder teaches the variable's value from the service's env, whatever its name", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'openclaw.json');
+    writeFileSync(file, JSON.stringify({ gateway: { auth: { mode: 'token', token: '${OC_GW_VALUE}' } }, channels: { discord: { token: 'Bot ${DISCORD_BOT}' } }, ui: { title: '${TITLE}' } }));
+    const r = new Redactor();
+    await learnConfigFileSecrets(
+      { configFile: { path: file, format: 'json' }, env: { OC_GW_VALUE: 'gw-from-env-0123456789', DISCORD_BOT: 'dc-from-env.abc.0123456789', TITLE: 'Home gateway' }, inheritEnv: false },
+      r,
+    );
+    // The service prints the values it was given, never the placeholders; a non-secret field's variable is left alone.
+    expect(r.redact('auth gw-from-env-0123456789 discord dc-from-env.abc.0123456789 title Home gateway')).toBe('auth [REDACTED] discord [REDACTED] title Home gateway');
+  });
 });
+
