@@ -1,6 +1,6 @@
 // The drill's pure parts (stats, journal measures, report, corruption, budgets) and its promise to put files back on a signal.
 import { describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync, rmSync, existsSync, statSync, chmodSync } from 'node:fs';
+import { readFileSync, writeFileSync, rmSync, existsSync, statSync, chmodSync, chownSync, linkSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../helpers/daemon.js';
 import { median, percentile, summarize, drillPassed, type TrialResult, type DrillReport } from '../../src/drill/drill-result.js';
@@ -177,6 +177,41 @@ describe("the user's files", () => {
     writeFileSync(`${file}.corrupt-other`, 'real evidence');
     expect(removeDrillEvidence(file, before, Buffer.from('garbage'))).toEqual([`${file}.corrupt-new`]);
     expect([...evidenceNames(file)].sort()).toEqual(['gateway.json.corrupt-old', 'gateway.json.corrupt-other']);
+  });
+
+  it('puts the bytes back into the same inode: hard links, owner and mode survive a corrupted and a rewritten config', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'gateway.json');
+    const other = path.join(dir, 'gateway-link.json');
+    const original = Buffer.from('{"name":"demo-gateway","port":18789}\n');
+    writeFileSync(file, original);
+    chmodSync(file, 0o640);
+    linkSync(file, other);
+    // As root the drill may run on a file another user owns: it must stay theirs.
+    const owner = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : { uid: statSync(file).uid, gid: statSync(file).gid };
+    chownSync(file, owner.uid, owner.gid);
+    const ino = statSync(file).ino;
+    for (const garbage of ['{"name":"demo-gat', '{\n  "name": "demo-gateway",\n  "port": 18789,\n  "startupDelayMs": 5000\n}\n']) {
+      const guard = guardFile(file);
+      // What the scenarios do: write over the file in place.
+      writeFileSync(guard.realPath, garbage);
+      expect(restoreFile(guard)).toBe('restored');
+      releaseGuard(guard);
+      const st = statSync(file);
+      expect({ ino: st.ino, nlink: st.nlink, uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 }).toEqual({ ino, nlink: 2, ...owner, mode: 0o640 });
+      // Every name has the user's bytes again, not the drill's.
+      expect(readFileSync(file).equals(original)).toBe(true);
+      expect(readFileSync(other).equals(original)).toBe(true);
+    }
+    // A deleted file comes back with its mode and owner (the other name kept the bytes all along).
+    const guard = guardFile(file);
+    rmSync(file);
+    expect(restoreFile(guard)).toBe('restored');
+    releaseGuard(guard);
+    const st = statSync(file);
+    expect({ uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 }).toEqual({ ...owner, mode: 0o640 });
+    expect(readFileSync(file).equals(original)).toBe(true);
+    expect(readFileSync(other).equals(original)).toBe(true);
   });
 });
 
