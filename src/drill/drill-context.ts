@@ -12,6 +12,7 @@ import type { DrillTarget } from './target.js';
 import type { RestoreStack } from './restore-stack.js';
 import { isServing } from './serving-check.js';
 import { pollUntil } from './poll.js';
+import { pausedByPerson } from './target.js';
 import type { JournalProof } from './journal-measure.js';
 
 export interface DrillContext {
@@ -169,29 +170,34 @@ export function servedAgainRun(faultAt: number, back: number | undefined, ok: st
 }
 
 /**
- * After an interruption: a fault cut short may leave a deliberate hold behind (port-steal, crash-loop, a config
- * without last-known-good), now or once its incident escalates. The drill put it there (it refuses to start on a
- * held service), so the drill lifts it, once, and waits for the service to be steady. Bounded; the aborted signal is
- * not used for this wait. Returns lines for the report.
+ * At the end of a drill, interrupted or not: a fault cut short, or a trial that failed, may leave a deliberate hold
+ * behind (port-steal, crash-loop, a config the doctor would not restore), now or once its incident escalates. The
+ * drill put it there (it refuses to start on a held service), so the drill lifts it, once, and waits for the service
+ * to be steady; a service left down is said plainly in the report. Maintenance or a stop a person began meanwhile is
+ * left alone. Bounded; the aborted signal is not used for this wait. Returns lines for the report.
  */
-export async function settleAfterInterrupt(ctx: DrillContext): Promise<string[]> {
+export async function settleAfterDrill(ctx: DrillContext, after: 'the interruption' | 'the drill'): Promise<string[]> {
   const notes: string[] = [];
   const service = ctx.target.service.name;
   const waitMs = Math.min(ctx.timeoutMs, 30_000);
   let resumed = false;
+  let byPerson: string | undefined;
   const settled = await pollUntil(
     async () => {
       const s = await ctx.link.service(service);
       if (s?.held && !resumed) {
         resumed = true;
         await ctx.link.action(service, 'resume');
-        notes.push(`the service was held (${s.held.reason}) after the interruption: resumed`);
+        notes.push(`the service was held (${s.held.reason}) after ${after}: resumed`);
         return undefined;
       }
+      byPerson = s && !s.held ? pausedByPerson(s) : undefined;
+      if (byPerson) return s;
       return isSteady(ctx);
     },
     { clock: ctx.clock, timeoutMs: waitMs, intervalMs: 250 },
   );
-  if (!settled) notes.push(`the service was not steady within ${secondsOf(waitMs)} after the interruption; check \`clawback status\``);
+  if (byPerson) notes.push(`left as a person set it: ${byPerson}`);
+  else if (!settled) notes.push(`the service was NOT steady (running, healthy, serving) within ${secondsOf(waitMs)} after ${after}; check \`clawback status\``);
   return notes;
 }

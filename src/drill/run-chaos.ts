@@ -3,7 +3,7 @@ import os from 'node:os';
 import { VERSION } from '../version.js';
 import type { ScenarioName } from './scenario-catalog.js';
 import { PausedByPerson, SCENARIOS, prepare, skippedScenarios } from './run-drill.js';
-import { journalSince, settleAfterInterrupt, waitSteady, type DrillContext, type ScenarioRun } from './drill-context.js';
+import { journalSince, settleAfterDrill, waitSteady, type DrillContext, type ScenarioRun } from './drill-context.js';
 import { measureTrial } from './journal-measure.js';
 import { chaosSchedule, type PlannedFault } from './chaos-schedule.js';
 import { availabilityOf, downtimeMs, downtimeWithin, ttrWithin } from './availability.js';
@@ -140,7 +140,7 @@ export async function runChaos(ctx: DrillContext, o: ChaosOptions): Promise<Chao
     ctx.restore.unwindAll();
   }
   const stoppedEarly = aborted(ctx) ? 'interrupted (Ctrl-C / SIGTERM)' : null;
-  if (stoppedEarly) notes.push(...(await settleAfterInterrupt(ctx)));
+  notes.push(...(await settleAfterDrill(ctx, stoppedEarly ? 'the interruption' : 'the drill')));
   const finishedAt = ctx.clock.now();
   const events = await journalSince(ctx, startedAt).catch(() => []);
   const inRun = events.filter((e) => e.time <= finishedAt);

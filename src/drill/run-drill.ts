@@ -4,7 +4,7 @@ import { VERSION } from '../version.js';
 import type { ScenarioName } from './scenario-catalog.js';
 import { drillPassed, summarize, type DrillReport, type TrialResult } from './drill-result.js';
 import { deliveredNotifications, measureTrial, provenByJournal } from './journal-measure.js';
-import { freshRestartWindow, journalSince, settleAfterInterrupt, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
+import { freshRestartWindow, journalSince, settleAfterDrill, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { crashScenario, crashStormScenario } from './scenario-crash.js';
 import { hangScenario, leakScenario } from './scenario-hang.js';
 import { configCorruptScenario } from './scenario-config-corrupt.js';
@@ -155,7 +155,8 @@ export async function runDrill(ctx: DrillContext, opts: RunDrillOptions): Promis
     }
   }
   const stoppedEarly = interrupted() ? 'interrupted (Ctrl-C / SIGTERM / SIGHUP)' : null;
-  if (stoppedEarly) ctx.reportNotes.push(...(await settleAfterInterrupt(ctx)));
+  // A failed trial can leave the service held or down as much as an interrupted one: put back what the drill caused.
+  if (!broken?.startsWith('not drilled:')) ctx.reportNotes.push(...(await settleAfterDrill(ctx, stoppedEarly ? 'the interruption' : 'the drill')));
   const status = await ctx.link.tryStatus();
   return {
     startedAt,
