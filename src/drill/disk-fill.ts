@@ -45,13 +45,18 @@ export function diskFillRefusal(dir: string, stateDir: string): string | undefin
 }
 
 export interface Filler {
+  /** The filler's name while it was being created (unlinked at once: only the open descriptor holds the space). */
   file: string;
   bytes: number;
-  /** Deletes the filler (idempotent, synchronous: it also runs from a signal handler). */
+  /** Gives the space back (idempotent, synchronous: it also runs from a signal handler). */
   free(): void;
 }
 
-/** Writes `<dir>/.clawback-drill-fill-<pid>` until the filesystem refuses a byte (bounded by its size). */
+/**
+ * Fills `dir` until the filesystem refuses a byte (bounded by its size) through `<dir>/.clawback-drill-fill-<pid>`,
+ * which is unlinked right after it is opened: the space is held by this process's descriptor alone, so the kernel
+ * gives it back however the drill ends, SIGKILL included, and no file is ever left behind to keep the disk full.
+ */
 export function fillDisk(dir: string): Filler {
   const file = path.join(dir, `.clawback-drill-fill-${process.pid}`);
   const total = statfsSync(dir).blocks * statfsSync(dir).bsize;
@@ -59,6 +64,7 @@ export function fillDisk(dir: string): Filler {
   let bytes = 0;
   const fd = openSync(file, 'w', 0o600);
   try {
+    rmSync(file, { force: true });
     // Bounded: never more rounds than the filesystem has chunks (+ the last partial ones).
     for (let round = 0; round < total / chunk.length + 64; round++) {
       try {
@@ -82,7 +88,6 @@ export function fillDisk(dir: string): Filler {
     rmSync(file, { force: true });
     throw err;
   }
-  closeSync(fd);
   let freed = false;
   return {
     file,
@@ -90,7 +95,7 @@ export function fillDisk(dir: string): Filler {
     free() {
       if (freed) return;
       freed = true;
-      rmSync(file, { force: true });
+      closeSync(fd);
     },
   };
 }

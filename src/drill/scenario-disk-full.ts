@@ -37,7 +37,7 @@ export const diskFullScenario: Scenario = {
         } catch (err) {
           return Promise.resolve(`could not fill ${dir}: ${(err as Error).message}`);
         }
-        free = ctx.restore.push(`delete ${filler.file}`, () => filler!.free());
+        free = ctx.restore.push(`free the space of ${filler.file}`, () => filler!.free());
         return Promise.resolve(undefined);
       },
       giveBack() {
@@ -45,7 +45,7 @@ export const diskFullScenario: Scenario = {
       },
     });
     free?.();
-    if (filler) run.notes.push(`filled ${Math.round(filler.bytes / 1024)} KiB into ${filler.file}, deleted afterwards`);
+    if (filler) run.notes.push(`filled ${Math.round(filler.bytes / 1024)} KiB into ${filler.file} (unlinked at once, held open), freed afterwards`);
     return run;
   },
 };

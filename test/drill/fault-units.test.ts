@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnMarked } from '../helpers/processes.js';
 import { NODE, tempDir } from '../helpers/daemon.js';
 import { DEMO_GATEWAY_SERVER } from '../helpers/demo.js';
 import { mountSmallDisk, type SmallDisk } from '../helpers/tmpfs.js';
@@ -54,6 +56,22 @@ describe('diskFillRefusal and fillDisk on a real tmpfs', () => {
     expect(readdirSync(disk.dir).filter((n) => n.startsWith('.clawback-drill-fill'))).toEqual([]);
     expect(disk.available()).toBeGreaterThan(900 * 1024);
   });
+
+  it('a drill SIGKILLed while the disk is full leaves no filler behind: the space comes back with the process', async () => {
+    // The built module (npm run build), in a real process of its own, as the drill runs it.
+    const mod = JSON.stringify(fileURLToPath(new URL('../../dist/drill/disk-fill.js', import.meta.url)));
+    const child = spawnMarked(NODE, ['--input-type=module', '-e', `const { fillDisk } = await import(${mod}); fillDisk(${JSON.stringify(disk.dir)}); console.log('full'); setInterval(() => {}, 1000);`]);
+    try {
+      await child.waitForStdout('full', 20_000);
+      expect(disk.available()).toBeLessThan(4096);
+      process.kill(child.pid, 'SIGKILL');
+      await child.waitForExit(20_000);
+      expect(readdirSync(disk.dir).filter((n) => n.startsWith('.clawback-drill-fill'))).toEqual([]);
+      expect(disk.available()).toBeGreaterThan(900 * 1024);
+    } finally {
+      child.kill();
+    }
+  }, 60_000);
 });
 
 describe('outage length, readiness URL, catalogue', () => {
