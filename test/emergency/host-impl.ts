@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { EmergencyHost, SnapshotInfo } from '../../src/emergency/tool-host.js';
 import { writeFileAtomic } from '../../src/platform/atomic-write.js';
 import { DEMO_GATEWAY_SERVER, findListeningLine, spawnDemoGateway } from '../helpers/demo.js';
-import { httpGet, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { PROCESS_START_MS, httpGet, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
 
 export interface DemoHostOptions {
   dir: string;
@@ -46,11 +46,16 @@ export class DemoHost implements EmergencyHost {
     const append = (chunk: Buffer | string): void => appendFileSync(this.logFile, chunk);
     child.child.stdout?.on('data', append);
     child.child.stderr?.on('data', append);
-    await waitFor(() => child.exitInfo() !== undefined || findListeningLine(child.stdout()) !== undefined, { timeoutMs: 3000, intervalMs: 20 }).catch(() => undefined);
+    // Until it listens or exits, on a generous bound that throws: a short one swallowed ran out on a loaded machine
+    // (a node start past 3 s) and answered 'started, not listening yet' for a gateway about to exit 78 or to listen.
+    await waitFor(() => child.exitInfo() !== undefined || findListeningLine(child.stdout()) !== undefined, {
+      timeoutMs: PROCESS_START_MS,
+      intervalMs: 20,
+      message: () => `the demo gateway (pid ${child.pid}) to listen or exit; stdout: ${child.stdout().slice(-500)} stderr: ${child.stderr().slice(-500)}`,
+    });
     const exit = child.exitInfo();
     if (exit) return `exited with code ${exit.code}: ${child.stderr().trim().split('\n').pop() ?? ''}`;
-    const l = findListeningLine(child.stdout());
-    return l ? `running, listening on port ${l.port}` : 'started, not listening yet';
+    return `running, listening on port ${findListeningLine(child.stdout())!.port}`;
   }
 
   async stop(): Promise<void> {

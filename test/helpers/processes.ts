@@ -8,6 +8,9 @@ export const TEST_CHILD_ENV = 'CLAWBACK_TEST_CHILD';
 
 const OUTPUT_CAP_CHARS = 4 * 1024 * 1024;
 
+/** How long a fresh node process may take to say it is up (or exit): seen at 8 s on one core at load 17-18. */
+export const PROCESS_START_MS = 20_000;
+
 export interface ExitInfo {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -89,7 +92,7 @@ export function spawnMarked(cmd: string, args: readonly string[], opts: SpawnMar
     stderr: () => err,
     exitInfo: () => exit,
     exited,
-    async waitForStdout(match, timeoutMs = 20_000) {
+    async waitForStdout(match, timeoutMs = PROCESS_START_MS) {
       const matches = (): boolean => (typeof match === 'string' ? out.includes(match) : match.test(out));
       await waitFor(() => {
         if (matches()) return true;
