@@ -13,8 +13,6 @@ import { FIXTURES } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT = '/tmp/clawback-dashboard.png';
-const SCREENSHOT_NARROW = '/tmp/clawback-dashboard-narrow.png';
 const WAIT = 20_000;
 const CARD = 'article[data-service="gateway"]';
 const WORKER = 'article[data-service="worker"]';
@@ -218,13 +216,16 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
     await page.click('#incidents details.inc[data-service="gateway"] summary');
     await page.waitForSelector('#incidents details.inc[open] li[data-type="incident.opened"]', { timeout: WAIT });
     await page.waitForSelector(`${WORKER}[data-state="held"]`, { timeout: WAIT });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
-    expect(statSync(SCREENSHOT).size).toBeGreaterThan(1000);
+    // In this run's own directory: a fixed /tmp path was shared with every other run on the machine (another clone's
+    // run could truncate it between this write and the stat, or own it so this write failed).
+    const shot = path.join(td.dir, 'clawback-dashboard.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    expect(statSync(shot).size).toBeGreaterThan(1000);
     // Narrow screens: one column, nothing wider than the viewport.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(400); // the page redraws its sparklines 150 ms after a resize
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-    await page.screenshot({ path: SCREENSHOT_NARROW, fullPage: true });
+    await page.screenshot({ path: path.join(td.dir, 'clawback-dashboard-narrow.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   });
 });
