@@ -42,6 +42,25 @@ export const THREADS_FILE = 'threads.json';
 const DEAD_DIR = 'dead';
 
 const FILE_RE = /^(\d{12})\.json$/;
+/** Files fsynced before their directory is, and their callers told. */
+const SYNC_BATCH = 16;
+
+/** fsync of one path; false if it is gone (delivered and removed meanwhile). */
+async function syncPath(target: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await fs.open(target, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+  try {
+    await handle.sync();
+    return true;
+  } finally {
+    await handle.close();
+  }
+}
 
 function isEntry(v: unknown): v is OutboxEntry {
   if (!v || typeof v !== 'object') return false;
@@ -67,9 +86,11 @@ export interface LoadResult {
   dirs: string[];
 }
 
-/** The on-disk queue. One instance per notifier; no state beyond the next sequence number. */
+/** The on-disk queue. One instance per notifier; no state beyond the next sequence number and the files to fsync. */
 export class Outbox {
   private seq = 0;
+  private readonly toSync: { file: string; done: (err?: unknown) => void }[] = [];
+  private syncing = false;
 
   constructor(readonly dir: string) {}
 
@@ -150,25 +171,41 @@ export class Outbox {
     writeFileAtomicSync(this.fileOf(entry), JSON.stringify(entry), { mode: 0o600, durable: false });
   }
 
-  /** fsyncs a file written by writeNow (and its directory); a file already delivered and removed is fine. */
-  async persist(entry: OutboxEntry): Promise<void> {
+  /**
+   * fsyncs a file written by writeNow (and its directory); a file already delivered and removed is fine. Queued and done
+   * one file at a time, each directory once per batch: a burst of thousands of alerts held one descriptor and one
+   * thread-pool slot per alert (EMFILE past the soft limit, every other fs call of the daemon queued behind them).
+   */
+  persist(entry: OutboxEntry): Promise<void> {
     const file = this.fileOf(entry);
-    for (const target of [file, path.dirname(file)]) {
-      let handle;
-      try {
-        handle = await fs.open(target, 'r');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw err;
-      }
-      try {
-        await handle.sync().catch((err: unknown) => {
+    return new Promise<void>((resolve, reject) => {
+      this.toSync.push({ file, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      if (!this.syncing) void this.syncQueued();
+    });
+  }
+
+  private async syncQueued(): Promise<void> {
+    this.syncing = true;
+    try {
+      while (this.toSync.length > 0) {
+        const batch = this.toSync.splice(0, SYNC_BATCH);
+        const failed = new Map<(typeof batch)[number], unknown>();
+        const dirs = new Set<string>();
+        for (const item of batch) {
+          try {
+            if (await syncPath(item.file)) dirs.add(path.dirname(item.file));
+          } catch (err) {
+            failed.set(item, err);
+          }
+        }
+        for (const dir of dirs) {
           // Some filesystems refuse fsync on a directory; the rename itself is still atomic.
-          if (target === file) throw err;
-        });
-      } finally {
-        await handle.close();
+          await syncPath(dir).catch(() => undefined);
+        }
+        for (const item of batch) item.done(failed.get(item));
       }
+    } finally {
+      this.syncing = false;
     }
   }
 

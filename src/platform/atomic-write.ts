@@ -122,6 +122,8 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
 }
 
 export function writeFileAtomicSync(file: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): void {
+  // `durable: false` was ignored here: every outbox spool and delivery mark fsynced twice on the event loop.
+  const durable = opts.durable ?? true;
   const buf = toBuffer(data);
   const tmp = tempName(file);
   let created = false;
@@ -135,8 +137,10 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array, opt
         if (n <= 0) throw new ShortWriteError(tmp, off, buf.length);
         off += n;
       }
-      fsyncSync(fd);
-      checkSize(tmp, fstatSync(fd), buf.length);
+      if (durable) {
+        fsyncSync(fd);
+        checkSize(tmp, fstatSync(fd), buf.length);
+      }
     } finally {
       closeSync(fd);
     }
@@ -152,7 +156,7 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array, opt
     }
     throw err;
   }
-  syncDirSync(path.dirname(file));
+  if (durable) syncDirSync(path.dirname(file));
 }
 
 /** chown of the temp file, only when it differs (a user who is not root may still keep their own file's group). */
