@@ -129,6 +129,11 @@ interface Pending {
    * backoff carry over instead of starting again; under a flapping endpoint a warning was otherwise refused for ever.
    */
   attempts?: { tries: number; counted: number };
+  /**
+   * A flush asked for it while the worker held it (cleared at each try): if that try parks it, it is tried again. A flush
+   * landing while it was being moved into dead/ was counted as "queued again", then it was parked unseen.
+   */
+  retryAsked?: boolean;
 }
 
 interface ChannelRuntime {
@@ -461,6 +466,10 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       const result = await deliver(ch, head);
       if (result === 'stopped') return;
       if (result === 'overtaken') continue;
+      if (result === 'parked' && head.retryAsked && !head.discarded) {
+        if (head.entry.dead) head.entry.dead = { ...head.entry.dead, parked: false };
+        continue;
+      }
       if (result !== 'parked') {
         if (result === 'discarded') stats.dropped++;
         try {
@@ -577,6 +586,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     let plain = false;
     for (let tries = attempts.tries + 1; ; tries++) {
       attempts.tries = tries;
+      p.retryAsked = false;
       if (stopped) return 'stopped';
       if (p.discarded) return 'discarded';
       const ageMs = p.age.atMs + (clock.monotonic() - p.age.sinceMono);
@@ -817,6 +827,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       for (const ch of channels) {
         if (channelName !== undefined && ch.name !== channelName) continue;
         n += deadCount(ch);
+        // The one the worker holds may be parked by the try under way: it is tried again then.
+        if (ch.worker && ch.queue[0]) ch.queue[0].retryAsked = true;
         if (ch.parked.length > 0) {
           for (const p of ch.parked) if (p.entry.dead) p.entry.dead = { ...p.entry.dead, parked: false };
           // The message in flight stays at the front (index 0 is what the worker holds).
