@@ -89,7 +89,8 @@ export interface LoadResult {
 /** The on-disk queue. One instance per notifier; no state beyond the next sequence number and the files to fsync. */
 export class Outbox {
   private seq = 0;
-  private readonly toSync: { file: string; done: (err?: unknown) => void }[] = [];
+  /** Files waiting for their fsync, each with whoever waits on it (a flood summary rewritten per alert is synced once). */
+  private readonly toSync = new Map<string, ((err?: unknown) => void)[]>();
   private syncing = false;
 
   constructor(readonly dir: string) {}
@@ -179,7 +180,10 @@ export class Outbox {
   persist(entry: OutboxEntry): Promise<void> {
     const file = this.fileOf(entry);
     return new Promise<void>((resolve, reject) => {
-      this.toSync.push({ file, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      const done = (err?: unknown): void => (err === undefined ? resolve() : reject(err));
+      const waiting = this.toSync.get(file);
+      if (waiting) waiting.push(done);
+      else this.toSync.set(file, [done]);
       if (!this.syncing) void this.syncQueued();
     });
   }
@@ -187,22 +191,25 @@ export class Outbox {
   private async syncQueued(): Promise<void> {
     this.syncing = true;
     try {
-      while (this.toSync.length > 0) {
-        const batch = this.toSync.splice(0, SYNC_BATCH);
-        const failed = new Map<(typeof batch)[number], unknown>();
+      while (this.toSync.size > 0) {
+        // Taken off the queue before the fsync starts: a rewrite queued meanwhile waits for a fsync of its own.
+        const batch: [string, ((err?: unknown) => void)[]][] = [];
+        for (const item of this.toSync) if (batch.push(item) >= SYNC_BATCH) break;
+        for (const [file] of batch) this.toSync.delete(file);
+        const failed = new Map<string, unknown>();
         const dirs = new Set<string>();
-        for (const item of batch) {
+        for (const [file] of batch) {
           try {
-            if (await syncPath(item.file)) dirs.add(path.dirname(item.file));
+            if (await syncPath(file)) dirs.add(path.dirname(file));
           } catch (err) {
-            failed.set(item, err);
+            failed.set(file, err);
           }
         }
         for (const dir of dirs) {
           // Some filesystems refuse fsync on a directory; the rename itself is still atomic.
           await syncPath(dir).catch(() => undefined);
         }
-        for (const item of batch) item.done(failed.get(item));
+        for (const [file, waiting] of batch) for (const done of waiting) done(failed.get(file));
       }
     } finally {
       this.syncing = false;

@@ -56,10 +56,10 @@ afterEach(async () => {
   stateDir = undefined;
 });
 
-async function burst(): Promise<{ syncOnLoop: number; files: number }> {
+async function burst(outboxLimit = 10_000): Promise<{ syncOnLoop: number; files: number }> {
   stateDir = await tempStateDir();
   const port = await closedPort();
-  const cfg = config([{ type: 'webhook', name: 'hook', url: `http://127.0.0.1:${port}/hook` }], { outboxLimit: 10_000, backoff: { initial: 60_000, max: 60_000 } });
+  const cfg = config([{ type: 'webhook', name: 'hook', url: `http://127.0.0.1:${port}/hook` }], { outboxLimit, backoff: { initial: 60_000, max: 60_000 } });
   const notifier = createNotifier(cfg, { stateDir, clock: systemClock(), redactor: new Redactor() });
   Object.assign(seen, { fsyncSync: 0, open: 0, maxOpen: 0, syncs: 0 });
   // One synchronous storm, as when a bus replays many events in one turn.
@@ -86,5 +86,14 @@ describe('a burst of alerts', () => {
     // ... one at a time: no EMFILE for the daemon's probes, journal and API while a storm is spooled.
     expect(seen.maxOpen).toBeLessThanOrEqual(2);
     expect(seen.open).toBe(0);
+  });
+
+  it('past outboxLimit, the flood summary rewritten once per folded alert is fsynced once per batch, not once per alert', async () => {
+    const { files } = await burst(10);
+    // 10 alerts and the one summary they are folded into.
+    expect(files).toBe(11);
+    expect(seen.syncs).toBeGreaterThanOrEqual(11);
+    // 290 rewrites of the summary in one turn: one fsync is enough (one per rewrite before).
+    expect(seen.syncs).toBeLessThan(30);
   });
 });
