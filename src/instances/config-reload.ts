@@ -5,6 +5,8 @@ import type { Daemon } from '../daemon/daemon.js';
 import { describeDiff, diffIsEmpty } from '../daemon/service-set.js';
 import { readScaleOverrides, writeScaleOverrides } from './scale-store.js';
 import { clusterReloadProblem } from '../cluster/cluster-reload.js';
+import { parseInstanceName } from './instance-name.js';
+import { describeServingLoss, servingLoss } from './rollout-guard.js';
 
 export interface ReloadResult {
   status: number;
@@ -38,6 +40,17 @@ async function reloadNow(daemon: Daemon, by: string): Promise<ReloadResult> {
     const message = `config reload refused, nothing changed: ${clusterProblem}`;
     ctx.emit({ type: 'config.reload-failed', time: now(), severity: 'warning', message, details: { file: ctx.configFile, problems: [clusterProblem], by } });
     return { status: 409, body: { ok: false, message, problems: [clusterProblem] } };
+  }
+  // A smaller count stops instances from the top: refused when that stops serving ones and keeps broken ones (as `scale`).
+  const groups = new Set([...daemon.runtimes.keys()].map((n) => parseInstanceName(n)?.group).filter((g): g is string => g !== undefined));
+  const nextNames = loaded.config.services.map((s) => s.name);
+  for (const group of groups) {
+    const loss = servingLoss(group, nextNames.filter((n) => parseInstanceName(n)?.group === group), daemon.runtimes);
+    if (!loss) continue;
+    const problem = `${group}: ${describeServingLoss(loss, daemon.runtimes)} (reload again once ${loss.notServing.join(', ') || 'they'} serve${loss.notServing.length === 1 ? 's' : ''}, or with a count that keeps the serving ones)`;
+    const message = `config reload refused, nothing changed: ${problem}`;
+    ctx.emit({ type: 'config.reload-failed', time: now(), severity: 'warning', message, details: { file: ctx.configFile, problems: [problem], by } });
+    return { status: 409, body: { ok: false, message, problems: [problem] } };
   }
   const before = daemon.source?.declared;
   const ignored = before ? RESTART_ONLY.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(loaded.declared[k])) : [];

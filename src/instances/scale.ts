@@ -3,7 +3,8 @@ import { materializeIsolated } from '../config/load-isolated.js';
 import type { Daemon } from '../daemon/daemon.js';
 import { declaredCount, isScaled } from './scaled.js';
 import { portClashes } from './port-ranges.js';
-import { namesFor } from './instance-name.js';
+import { instanceName, namesFor } from './instance-name.js';
+import { describeServingLoss, servingLoss } from './rollout-guard.js';
 import { effectiveCount, readScaleOverrides, writeScaleOverrides } from './scale-store.js';
 
 export interface ScaleResult {
@@ -40,6 +41,12 @@ export function scaleService(daemon: Daemon, name: string, instances: number, by
     }));
     const clash = portClashes(ported).find((c) => declared[c.earlier]!.name === name || declared[c.later]!.name === name);
     if (clash) return { status: 409, body: { ok: false, message: `${name}: cannot scale to ${instances}: ${clash.message.replace(/^expected ports that do not overlap: /, '')}` } };
+    // Instances go from the top: with a lower one down, a scale down would stop the serving ones and keep it.
+    const loss = servingLoss(name, Array.from({ length: instances }, (_, i) => instanceName(name, i)), daemon.runtimes);
+    if (loss) {
+      const message = `${name}: cannot scale to ${instances} now: ${describeServingLoss(loss, daemon.runtimes)}; nothing changed (scale again once ${loss.notServing.join(', ') || 'they'} serve${loss.notServing.length === 1 ? 's' : ''}, or to a count that keeps the serving ones)`;
+      return { status: 409, body: { ok: false, message, stopping: loss.stopping, notServing: loss.notServing } };
+    }
     overrides[name] = { instances, fileInstances: s.instances ?? null, by, at: ctx.clock.now() };
     writeScaleOverrides(ctx.stateDir, overrides, ctx.clock.now());
     const diff = await daemon.applyServices(await materializeIsolated(source, overrides));
