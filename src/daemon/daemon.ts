@@ -821,6 +821,7 @@ async function buildDaemon(
   }
 
   adoptUnrecorded(config.services, loadedState.state, stateDir, clock.now(), say, emit);
+  reportRemovedButRunning(config.services, loadedState.state, clock.now(), say, emit);
 
   // Clusters: loaded only when configured (the etcd client costs memory a single machine does not need).
   const cluster = config.cluster
@@ -862,6 +863,27 @@ function adoptUnrecorded(services: readonly ServiceConfig[], state: DaemonState,
     const message = `${name}: more than one instance started from this state dir runs unrecorded; the oldest (pid ${scan.found.get(name)?.pid}) is adopted, pids ${pids.join(', ')} are left alone: stop them yourself if they are copies`;
     say(`warning: ${message}`);
     emit({ type: 'daemon.history-lost', time: now, severity: 'warning', service: name, message, details: { pids } });
+  }
+}
+
+/**
+ * A service state.json records as running that the config no longer has (scaled down or deleted from the file while no
+ * daemon ran): its instance, started by this Clawback, runs on unsupervised and unseen by status. Nothing stops it on its
+ * own (only a reload's removal does, through its reducer): it is said at every boot while it runs.
+ */
+export function removedButRunning(services: readonly ServiceConfig[], state: DaemonState, same: (pid: number, startTime: number | null) => boolean): Array<{ name: string; pid: number }> {
+  const names = new Set(services.map((s) => s.name));
+  return Object.entries(state.services).flatMap(([name, saved]) => {
+    const inst = saved?.record?.instance;
+    return !names.has(name) && inst && same(inst.pid, inst.pidStartTime) ? [{ name, pid: inst.pid }] : [];
+  });
+}
+
+function reportRemovedButRunning(services: readonly ServiceConfig[], state: DaemonState, now: number, say: (line: string) => void, emit: (e: ClawbackEvent) => void): void {
+  for (const { name, pid } of removedButRunning(services, state, isSameProcess)) {
+    const message = `${name} is no longer in the config, but its instance (pid ${pid}, started by this Clawback) still runs, unsupervised: stop it (kill ${pid}) if it should not run; Clawback does not stop it on its own`;
+    say(`warning: ${message}`);
+    emit({ type: 'doctor.finding', time: now, severity: 'warning', service: name, message, details: { rule: 'removed-service-running', findingId: `removed-service-running:${name}`, fixable: false, pid } });
   }
 }
 
