@@ -1,5 +1,5 @@
 // `instances: N` made concrete: one supervised service `NAME:i` per instance, with `{instance}` and `{port}` substituted.
-import { serviceSchema, type ClawbackConfig, type ServiceConfig } from './schema.js';
+import { API_DEFAULT_PORT, serviceSchema, type ClawbackConfig, type ServiceConfig } from './schema.js';
 import { ConfigError, formatPath, problemsFromZod, type ConfigProblem } from './errors.js';
 import { instanceName } from '../instances/instance-name.js';
 import { isScaled } from '../instances/scaled.js';
@@ -64,7 +64,14 @@ export function templateView(raw: unknown): { view: unknown; problems: ConfigPro
     const most = Math.max(typeof o.instances === 'number' ? o.instances : 1, isObject(o.autoscale) && typeof o.autoscale.max === 'number' ? o.autoscale.max : 1);
     return { name: String(o.name ?? '?'), port: typeof o.port === 'number' ? o.port : undefined, scaled: isScaled(o), count: isScaled(o) ? most : 1 };
   });
-  for (const c of portClashes(ported)) problems.push({ path: `services[${c.later}].port`, message: c.message, value: ported[c.later]!.port });
+  // Clawback's own API port too (default 18790, right after OpenClaw's 18789): an instance there could never listen.
+  const apiPort = isObject(raw.api) && raw.api.port !== undefined ? raw.api.port : API_DEFAULT_PORT;
+  const api = ported.length;
+  if (typeof apiPort === 'number' && apiPort > 0) ported.push({ name: "Clawback's API (api.port)", port: apiPort, scaled: false, count: 1 });
+  for (const c of portClashes(ported)) {
+    const at = c.later === api ? c.earlier : c.later;
+    problems.push({ path: `services[${at}].port`, message: c.message, value: ported[at]!.port });
+  }
   return { view: { ...raw, services }, problems };
 }
 

@@ -187,10 +187,13 @@ export const groupSchema = z.strictObject({
   services: z.array(serviceName).min(1),
 });
 
+/** The daemon's API port when the file names none. */
+export const API_DEFAULT_PORT = 18790;
+
 export const apiSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
   /** 0 picks a free port; the chosen one is written to <stateDir>/daemon.json. */
-  port: z.number().int().min(0).max(65535).default(18790),
+  port: z.number().int().min(0).max(65535).default(API_DEFAULT_PORT),
 });
 
 /** How long old evidence stays in the state dir (daemon/state-retention.ts). */

@@ -39,7 +39,9 @@ export function scaleService(daemon: Daemon, name: string, instances: number, by
       scaled: isScaled(d),
       count: d.name === name ? instances : isScaled(d) ? Math.max(declaredCount(d), d.autoscale?.max ?? 1, effectiveCount(d, overrides)) : 1,
     }));
-    const clash = portClashes(ported).find((c) => declared[c.earlier]!.name === name || declared[c.later]!.name === name);
+    // And the port this daemon's API listens on (an instance there could never start).
+    if (daemon.api?.port) ported.push({ name: "Clawback's API (api.port)", port: daemon.api.port, scaled: false, count: 1 });
+    const clash = portClashes(ported).find((c) => ported[c.earlier]!.name === name || ported[c.later]!.name === name);
     if (clash) return { status: 409, body: { ok: false, message: `${name}: cannot scale to ${instances}: ${clash.message.replace(/^expected ports that do not overlap: /, '')}` } };
     // Instances go from the top: with a lower one down, a scale down would stop the serving ones and keep it.
     const loss = servingLoss(name, Array.from({ length: instances }, (_, i) => instanceName(name, i)), daemon.runtimes);

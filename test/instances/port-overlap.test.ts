@@ -29,6 +29,16 @@ describe('instance ports that reach another service', () => {
     expect(problemsOf({ services }).join('\n')).toContain(expected);
   });
 
+  it("refuses instances reaching Clawback's own API port (by default 18790, right after OpenClaw's 18789)", () => {
+    expect(problemsOf({ services: [svc('gateway', 18789, { instances: 2 })] }).join('\n')).toContain(
+      "services[0].port: expected ports that do not overlap: Clawback's API (api.port) (18790) and gateway (18789..18790) would both use port 18790",
+    );
+    expect(problemsOf({ api: { port: 8102 }, services: [svc('web', 8100, { autoscale: { min: 1, max: 3, metric: 'cpu', target: 50 } })] }).join('\n')).toContain('would both use port 8102');
+    // api.port 0 (any free port) reaches nobody; one instance on 18789 is fine.
+    expect(problemsOf({ api: { port: 0 }, services: [svc('gateway', 18789, { instances: 2 })] })).toEqual([]);
+    expect(problemsOf({ services: [svc('gateway', 18789, { instances: 1 })] })).toEqual([]);
+  });
+
   it('accepts adjacent ranges, and two plain services on one port as before', () => {
     expect(problemsOf({ services: [svc('web', 8100, { instances: 3 }), svc('api', 8103, { instances: 2 })] })).toEqual([]);
     expect(problemsOf({ services: [{ name: 'a', command: ['a'], port: 9000 }, { name: 'b', command: ['b'], port: 9000 }] })).toEqual([]);
@@ -64,5 +74,20 @@ describe('clawback scale onto another service port', () => {
     // Down is fine.
     const down = await d.command('/api/services/web/scale', new URLSearchParams({ instances: '1', by: 'test' }));
     expect(down?.status).toBe(200);
+  }, 60_000);
+
+  it("is refused when an instance would land on the port this daemon's API listens on", async () => {
+    const base = await freePortRun(2);
+    // The API on base + 1, web:0 on base: web:1 would be on the API's port.
+    td = await startTestDaemon({ services: [webService(base, 1)] }, { apiPort: base + 1 });
+    const apiPort = td.daemon.api!.port;
+    expect(apiPort).toBe(base + 1);
+    const d = td.daemon;
+    await waitHealthy(d, ['web:0']);
+    const r = await d.command('/api/services/web/scale', new URLSearchParams({ instances: '2', by: 'test' }));
+    expect(r?.status).toBe(409);
+    expect(r?.body.message).toContain(`web: cannot scale to 2: Clawback's API (api.port) (${apiPort}) and web (${base}..${apiPort}) would both use port ${apiPort}`);
+    expect([...d.runtimes.keys()]).toEqual(['web:0']);
+    expect(existsSync(path.join(td.stateDir, 'scale.json'))).toBe(false);
   }, 60_000);
 });
