@@ -72,7 +72,7 @@ export interface RestoreReport {
 
 /**
  * Puts every backed-up file back (atomically), after keeping what is there now in <dir>/after/ as evidence
- * of what the failed version left. Only files whose bytes changed are rewritten.
+ * of what the failed version left. Only files the new version changed (bytes, link, owner or mode) are rewritten.
  */
 export async function restoreBackup(dir: string, manifest: BackupManifest): Promise<RestoreReport> {
   const after = path.join(dir, 'after');
@@ -86,7 +86,7 @@ export async function restoreBackup(dir: string, manifest: BackupManifest): Prom
   };
   for (const e of manifest.entries) {
     const now = await fs.readFile(e.file).catch(() => undefined);
-    if (now && sha(now) === e.sha256) {
+    if (now && sha(now) === e.sha256 && (await sameShape(e))) {
       report.unchanged.push(e.file);
       continue;
     }
@@ -109,6 +109,29 @@ export async function restoreBackup(dir: string, manifest: BackupManifest): Prom
 }
 
 /**
+ * The file is still what the backup recorded beyond its bytes: the user's link (or no link), the owner and the mode. A
+ * version that only chowned its config to root, chmodded it 0600 or replaced the user's link by a plain copy changed
+ * nothing a byte comparison sees, and the old version, running as the service's user, could not read what it left.
+ */
+async function sameShape(e: BackupEntry): Promise<boolean> {
+  if (e.link !== undefined && (await fs.readlink(e.file).catch(() => null)) !== e.link) return false;
+  const st = await fs.stat(e.file).catch(() => undefined);
+  if (!st) return false;
+  if ((st.mode & 0o777) !== e.mode) return false;
+  const owner = ownerToGive(e);
+  return !owner || (st.uid === owner.uid && st.gid === owner.gid);
+}
+
+/**
+ * Only an owner this process may give: a daemon not running as root that backed up a file another user owns still
+ * puts the bytes back (as before owners were kept) rather than failing the rollback on EPERM.
+ */
+function ownerToGive(e: BackupEntry): { uid: number; gid: number } | undefined {
+  const mayGive = process.getuid?.() === 0 || e.uid === process.getuid?.();
+  return e.uid !== undefined && e.gid !== undefined && mayGive ? { uid: e.uid, gid: e.gid } : undefined;
+}
+
+/**
  * Puts the bytes back as the file was: the user's symbolic link stays a link (put back if the new version replaced it)
  * and its target is written; the owner and mode are the backed-up ones; a file with other names (hard links) the new
  * version changed in place is written in place, so every name has the old bytes again (both versions are kept: the
@@ -126,10 +149,7 @@ async function putBack(e: BackupEntry, bytes: Buffer): Promise<void> {
   }
   const linked = e.link === null ? undefined : await fs.realpath(e.file).catch(() => undefined);
   const target = linked ?? (typeof e.link === 'string' ? path.resolve(path.dirname(e.file), e.link) : e.file);
-  // Only an owner this process may give: a daemon not running as root that backed up a file another user owns still
-  // puts the bytes back (as before owners were kept) rather than failing the rollback on EPERM.
-  const mayGive = process.getuid?.() === 0 || e.uid === process.getuid?.();
-  const owner = e.uid !== undefined && e.gid !== undefined && mayGive ? { uid: e.uid, gid: e.gid } : undefined;
+  const owner = ownerToGive(e);
   await fs.mkdir(path.dirname(target), { recursive: true });
   await putBackBytes(target, bytes, { mode: e.mode, owner });
 }

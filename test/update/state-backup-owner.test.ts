@@ -108,4 +108,47 @@ describe('update backup and rollback keep owner, mode, symbolic link and hard li
     expect(await fs.readlink(cfg)).toBe('dotfiles/gw.json');
     for (const f of [real, twin]) expect(await fs.readFile(f, 'utf8')).toBe(OLD);
   });
+
+  it('a version that only chowned and chmodded its files (same bytes): the rollback gives the service user its owner and mode back', async () => {
+    const before = { real: await meta(real), db: await meta(db) };
+    await takeBackup(backupDir, [cfg], [path.join(dir, 'state', '*.db')], 1);
+    // The new version's migration leaves every byte as it was but makes the files root's and 0600 (edited in place).
+    for (const f of [real, db]) {
+      await fs.chown(f, 0, 0);
+      await fs.chmod(f, 0o600);
+    }
+
+    const report = await restoreBackup(backupDir, (await readBackup(backupDir))!);
+    expect(report.restored.sort()).toEqual([cfg, db].sort());
+    expect(report.unchanged).toEqual([]);
+    expect(await meta(real)).toEqual(before.real);
+    expect(await meta(db)).toEqual(before.db);
+    expect(await fs.readlink(cfg)).toBe('dotfiles/gw.json');
+    for (const f of [cfg, real, twin]) expect(await fs.readFile(f, 'utf8')).toBe(OLD);
+  });
+
+  it('a version that replaced the link by a plain copy of the same bytes: the link is put back', async () => {
+    const before = await meta(real);
+    await takeBackup(backupDir, [cfg], [], 1);
+    await fs.rm(cfg);
+    await fs.writeFile(cfg, OLD);
+
+    const report = await restoreBackup(backupDir, (await readBackup(backupDir))!);
+    expect(report.restored).toEqual([cfg]);
+    expect((await fs.lstat(cfg)).isSymbolicLink()).toBe(true);
+    expect(await fs.readlink(cfg)).toBe('dotfiles/gw.json');
+    expect(await meta(real)).toEqual(before);
+    expect(await fs.readFile(twin, 'utf8')).toBe(OLD);
+  });
+
+  it('files the version left exactly as they were are not rewritten', async () => {
+    const before = { real: await meta(real), db: await meta(db) };
+    await takeBackup(backupDir, [cfg], [path.join(dir, 'state', '*.db')], 1);
+
+    const report = await restoreBackup(backupDir, (await readBackup(backupDir))!);
+    expect(report.restored).toEqual([]);
+    expect(report.unchanged.sort()).toEqual([cfg, db].sort());
+    expect(await meta(real)).toEqual(before.real);
+    expect(await meta(db)).toEqual(before.db);
+  });
 });
