@@ -7,6 +7,8 @@ export interface BackupCandidate {
   mtimeMs: number;
   /** Permission bits. */
   mode: number;
+  uid: number;
+  gid: number;
 }
 
 /** "*" and "?" in the last path segment only; a relative pattern is relative to the config's directory. */
@@ -34,7 +36,7 @@ export async function findBackupCandidates(configPath: string, globs: readonly s
       if (file === path.resolve(configPath) || seen.has(file)) continue;
       try {
         const st = await fs.stat(file);
-        if (st.isFile()) seen.set(file, { path: file, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777 });
+        if (st.isFile()) seen.set(file, { path: file, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid });
       } catch {
         // vanished while we looked
       }

@@ -9,7 +9,7 @@ import type { DoctorContext } from './types.js';
 import { directlyIncludedFiles, includedFilesInText, includeProblems, readIncludes, resolveIncludes, type IncludeProblem } from './config-includes.js';
 import { harmfulChanges, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
 import { redactedPlaceholders } from './redacted-placeholders.js';
-import { keepEvidence, putBackFile, readCurrent, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
+import { keepEvidence, makeParentDirs, ownerToGive, putBackFile, readCurrent, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
 import { checkFileFor } from './validity-cache.js';
 
 /** The last-known-good store of one included file: <service's snapshot dir>/included/<hash of its path>. */
@@ -33,19 +33,19 @@ export async function recordIncludedFiles(
 ): Promise<SnapshotEntry[]> {
   const { files, problems } = await readIncludes(configPath, value, format);
   if (files.length === 0 || problems.length > 0) return [];
-  const changed: Array<{ file: string; content: Buffer; mode: number; value: unknown }> = [];
+  const changed: Array<{ file: string; content: Buffer; mode: number; owner: { uid: number; gid: number }; value: unknown }> = [];
   for (const f of files) {
     const latest = await includedStore(ctx, f.file).latest('last-known-good');
     if (latest?.sha256 === sha256(f.content)) continue;
     const st = await fs.stat(f.file).catch(() => undefined);
     if (!st || !seenHealthy(st.mtimeMs)) return [];
-    changed.push({ file: f.file, content: f.content, mode: st.mode & 0o7777, value: f.value });
+    changed.push({ file: f.file, content: f.content, mode: st.mode & 0o7777, owner: { uid: st.uid, gid: st.gid }, value: f.value });
   }
   if (changed.length === 0 || changed.some((c) => redactedPlaceholders(c.value).length > 0)) return [];
   if (!(await isValidSet())) return [];
   const out: SnapshotEntry[] = [];
   for (const c of changed) {
-    const e = await includedStore(ctx, c.file).save(c.content, { sourcePath: c.file, reason: `seen healthy (included by ${configPath})`, kind: 'last-known-good', mode: c.mode });
+    const e = await includedStore(ctx, c.file).save(c.content, { sourcePath: c.file, reason: `seen healthy (included by ${configPath})`, kind: 'last-known-good', mode: c.mode, owner: c.owner });
     if (!e.deduplicated) out.push(e);
   }
   return out;
@@ -181,8 +181,10 @@ export async function restoreIncludedFiles(ctx: DoctorContext, main: IncludingCo
     const before = await readCurrent(p.file);
     const pre = await snapshotBeforeRepair(ctx.snapshots, p.file, before, 'before restoring an included file');
     const evidence = before.content !== undefined ? await keepEvidence(before.realPath, before.content, before, ctx.clock) : null;
-    if (before.content === undefined && (await unchangedSince(before))) await fs.mkdir(path.dirname(before.realPath), { recursive: true, mode: 0o700 });
-    if (!(await replaceIfUnchanged(before, p.bytes, before.mode ?? p.entry.mode))) {
+    // A missing file comes back with the owner it had when seen healthy (and so do the directories made for it).
+    const owner = before.owner ?? ownerToGive(SnapshotStore.ownerOf(p.entry));
+    if (before.content === undefined && (await unchangedSince(before))) await makeParentDirs(before.realPath, owner);
+    if (!(await replaceIfUnchanged(before, p.bytes, before.mode ?? p.entry.mode, owner))) {
       await undo();
       return { applied: false, message: `${p.file} changed while the repair was being prepared; nothing left written`, restored: [] };
     }

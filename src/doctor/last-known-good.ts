@@ -91,6 +91,7 @@ export async function maybeRecordLastKnownGood(ctx: DoctorContext, win: HealthWi
     reason: `seen healthy (healthy since ${new Date(win.healthySince).toISOString()})`,
     kind: 'last-known-good',
     mode: stat.mode & 0o7777,
+    owner: { uid: stat.uid, gid: stat.gid },
   });
   const included = await recordIncludes(check.content);
   if (entry.deduplicated) return { recorded: false, reason: 'unchanged', entry };

@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { DoctorContext } from './types.js';
 import { readServiceConfigFile } from '../platform/config-file.js';
 import { findBackupCandidates } from './backup-candidates.js';
+import { SnapshotStore } from './snapshot-store.js';
+import type { FileOwner } from '../platform/atomic-write.js';
 
 /**
  * "healthy": a Clawback snapshot, the service ran healthy with exactly these bytes;
@@ -21,6 +23,8 @@ export interface RestoreCandidate {
   time: number;
   read(): Promise<Buffer>;
   mode?: number;
+  /** The owner the bytes had (a snapshot's source, a backup file's own): given to a config restored where none is. */
+  owner?: FileOwner;
 }
 
 /** Trusted sources (healthy snapshots and the service's last-good) newest first, then backups newest first. */
@@ -51,6 +55,8 @@ export async function gatherCandidates(ctx: DoctorContext): Promise<RestoreCandi
       read: () => ctx.snapshots.read(entry),
     };
     if (entry.mode !== undefined) c.mode = entry.mode;
+    const owner = SnapshotStore.ownerOf(entry);
+    if (owner) c.owner = owner;
     out.push(c);
   }
   for (const b of await findBackupCandidates(spec.path, spec.backupGlobs)) {
@@ -63,6 +69,7 @@ export async function gatherCandidates(ctx: DoctorContext): Promise<RestoreCandi
       time: b.mtimeMs,
       read: () => readServiceConfigFile(b.path),
       mode: b.mode,
+      owner: { uid: b.uid, gid: b.gid },
     });
   }
   return rankCandidates(out);

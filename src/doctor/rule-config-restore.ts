@@ -1,13 +1,12 @@
 // A broken config is repaired by the least change that makes it valid: the service's own doctor, then removing the keys the
 // validator names, and only then a whole-file restore from the best-trusted copy, with the user's protected settings kept.
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { detectFormat, parseConfigText, serializeConfig, sha256, type ConfigFormat } from '../platform/config-file.js';
 import type { DoctorContext, Finding, FixOutcome, RepairRule } from './types.js';
 import type { ConfigCheck } from './config-validity.js';
 import { checkContentFor, checkFileFor } from './validity-cache.js';
 import { findBackupCandidates } from './backup-candidates.js';
-import { changedMeanwhileMessage, keepEvidence, readCurrent, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
+import { changedMeanwhileMessage, keepEvidence, makeParentDirs, ownerToGive, readCurrent, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
 import { gatherCandidates, type RestoreCandidate } from './restore-candidates.js';
 import { carryOver, harmfulChanges, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
 import { semanticDiff } from './semantic-diff.js';
@@ -272,8 +271,10 @@ export function configRestoreRule(): RepairRule {
           return changedMeanwhile(finding, spec.path, before, attempts);
         }
         evidence = current.content ? await keepEvidence(current.realPath, current.content, current, ctx.clock) : undefined;
-        await fs.mkdir(path.dirname(current.realPath), { recursive: true, mode: 0o700 });
-        if (!(await replaceIfUnchanged(current, chosen.content, current.mode ?? chosen.candidate.mode))) {
+        // A deleted config comes back owned as the copy records it (the service's user must read it), like its directory.
+        const owner = current.owner ?? ownerToGive(chosen.candidate.owner);
+        await makeParentDirs(current.realPath, owner);
+        if (!(await replaceIfUnchanged(current, chosen.content, current.mode ?? chosen.candidate.mode, owner))) {
           await undoIncludes();
           return changedMeanwhile(finding, spec.path, before, attempts, evidence);
         }

@@ -82,6 +82,7 @@ export async function snapshotBeforeRepair(store: SnapshotStore, file: string, c
   if (current.content === undefined) return undefined;
   const meta: Parameters<SnapshotStore['save']>[1] = { sourcePath: file, reason, kind: 'pre-repair' };
   if (current.mode !== undefined) meta.mode = current.mode;
+  if (current.owner) meta.owner = current.owner;
   const entry = await store.save(current.content, meta);
   // Trust but verify: the bytes we are about to replace must be readable back from the store.
   const back = await store.read(entry);
@@ -142,6 +143,27 @@ export async function putBackIfUnchanged(read: CurrentFile, content: Buffer, mod
   if (!(await unchangedSince(read))) return false;
   await putBackFile(read.realPath, content, mode, owner);
   return true;
+}
+
+/**
+ * The recorded owner of a file that is no longer there, when this process may give it: as root (the daemon), yes; as
+ * anyone else the new file stays the daemon's, as before owners were recorded, rather than the restore failing on EPERM.
+ */
+export function ownerToGive(owner: FileOwner | undefined, uid: number | undefined = process.getuid?.()): FileOwner | undefined {
+  return owner && uid === 0 ? owner : undefined;
+}
+
+/**
+ * Makes the missing directories above a file being restored (0700), each given the file's owner: a config directory
+ * the user deleted with the config comes back theirs, not a root-only directory the service cannot enter.
+ */
+export async function makeParentDirs(file: string, owner: FileOwner | undefined): Promise<void> {
+  const first = await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  if (first === undefined || !owner) return;
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    await fs.chown(dir, owner.uid, owner.gid);
+    if (dir === first || dir === path.dirname(dir)) break;
+  }
 }
 
 /** The text of the symlink at file, or undefined when file is not a symlink. */

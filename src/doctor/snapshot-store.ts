@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../platform/clock.js';
 import { systemClock } from '../platform/clock.js';
-import { writeFileAtomic } from '../platform/atomic-write.js';
+import { writeFileAtomic, type FileOwner } from '../platform/atomic-write.js';
 import { sha256 } from '../platform/config-file.js';
 import type { ServiceConfig } from '../config/schema.js';
 
@@ -17,6 +17,8 @@ export interface SnapshotMeta {
   kind?: SnapshotKind;
   /** File mode of the source (permission bits), restored with the bytes. */
   mode?: number;
+  /** Owner of the source: a restore into a missing file gives it back (the service's user must read its config). */
+  owner?: FileOwner;
 }
 
 export interface SnapshotEntry {
@@ -32,6 +34,9 @@ export interface SnapshotEntry {
   sha256: string;
   size: number;
   mode?: number;
+  /** Owner of the source (absent in snapshots taken before it was kept). */
+  uid?: number;
+  gid?: number;
   /** Only on save()'s answer: the newest snapshot of this kind already had these bytes, nothing was written. */
   deduplicated?: true;
 }
@@ -94,6 +99,7 @@ export class SnapshotStore {
         size: content.length,
       };
       if (meta.mode !== undefined) entry.mode = meta.mode & 0o7777;
+      if (meta.owner) Object.assign(entry, { uid: meta.owner.uid, gid: meta.owner.gid });
       index.entries.push(entry);
 
       const pruned = pruneList(index.entries, kind, this.keep[kind]);
@@ -102,6 +108,11 @@ export class SnapshotStore {
       for (const old of pruned) await fs.rm(path.join(this.dir, old.file), { force: true });
       return entry;
     });
+  }
+
+  /** The recorded owner of a snapshot's source, when it was kept. */
+  static ownerOf(entry: Pick<SnapshotEntry, 'uid' | 'gid'>): FileOwner | undefined {
+    return entry.uid !== undefined && entry.gid !== undefined ? { uid: entry.uid, gid: entry.gid } : undefined;
   }
 
   /** Newest first; of one kind, or of all. */

@@ -10,6 +10,7 @@ import { configRestoreRule } from '../../src/doctor/rule-config-restore.js';
 import { runGuardedServiceDoctor } from '../../src/doctor/guarded-service-doctor.js';
 import { revertSnapshot, takeSnapshot } from '../../src/emergency/file-snapshot.js';
 import { applyStage, stageConfig } from '../../src/emergency/config-stage.js';
+import { maybeRecordLastKnownGood } from '../../src/doctor/last-known-good.js';
 import { GOOD_CONFIG, makeFixture, recordGood, type DoctorFixture } from './doctor-fixtures.js';
 
 /** The service's user and group: no account is needed for a numeric owner (these tests run as root, like the daemon). */
@@ -134,5 +135,45 @@ renameSync(${JSON.stringify(`${fx.configPath}.tmp`)}, ${JSON.stringify(fx.config
     expect(await fs.readFile(fx.configPath, 'utf8')).toBe(GOOD_CONFIG);
     expect(await ownerOf(fx.configPath)).toEqual({ ...SERVICE, mode: 0o600 });
     expect(serviceCanRead(fx.configPath)).toBe(true);
+  });
+
+  /** The config as the daemon records it after a healthy spell with it (the file's own owner and mode included). */
+  async function seenHealthy(): Promise<void> {
+    const now = Date.now();
+    const r = await maybeRecordLastKnownGood(fx.ctx(), { healthySince: now, now });
+    expect(r.recorded).toBe(true);
+  }
+
+  it('a deleted config restored from its copy seen healthy (doctor --fix): the service user owns it again, with its mode', async () => {
+    await ownedByService(GOOD_CONFIG);
+    await fs.chmod(fx.configPath, 0o640);
+    await seenHealthy();
+    await fs.rm(fx.configPath);
+
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    expect(report.outcomes[0]).toMatchObject({ applied: true, verified: true });
+    expect(await fs.readFile(fx.configPath, 'utf8')).toBe(GOOD_CONFIG);
+    expect(await ownerOf(fx.configPath)).toEqual({ ...SERVICE, mode: 0o640 });
+    expect(serviceCanRead(fx.configPath)).toBe(true);
+  });
+
+  it("a config deleted with its directory (~/.openclaw): the directory comes back the service user's, so it can reach the file", async () => {
+    const home = path.join(fx.dir, '.openclaw');
+    const cfg = path.join(home, 'gateway.json');
+    await fs.mkdir(home, { mode: 0o700 });
+    await fs.chown(home, SERVICE.uid, SERVICE.gid);
+    fx.withService({ configFile: { ...fx.service.configFile!, path: cfg } });
+    await fs.writeFile(cfg, GOOD_CONFIG, { mode: 0o600 });
+    await fs.chown(cfg, SERVICE.uid, SERVICE.gid);
+    expect(serviceCanRead(cfg)).toBe(true);
+    await seenHealthy();
+    await fs.rm(home, { recursive: true });
+
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    expect(report.outcomes[0]).toMatchObject({ applied: true, verified: true });
+    expect(await fs.readFile(cfg, 'utf8')).toBe(GOOD_CONFIG);
+    expect(await ownerOf(home)).toEqual({ ...SERVICE, mode: 0o700 });
+    expect(await ownerOf(cfg)).toEqual({ ...SERVICE, mode: 0o600 });
+    expect(serviceCanRead(cfg)).toBe(true);
   });
 });
