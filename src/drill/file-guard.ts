@@ -1,9 +1,10 @@
 // Never lose a user's file: its exact bytes and mode are kept in memory and in a private temp copy until put back.
-import { chmodSync, chownSync, closeSync, existsSync, fchmodSync, fchownSync, fstatSync, fsyncSync, ftruncateSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileAtomicSync } from '../platform/atomic-write.js';
+import { writeFileAtomicSync, type FileOwner } from '../platform/atomic-write.js';
+import { putBackBytesSync } from '../platform/hard-links.js';
 import { isSameProcess, processStartTime } from '../platform/proc.js';
 
 const BACKUP_PREFIX = 'clawback-drill-backup-';
@@ -13,8 +14,8 @@ const MANIFEST = 'guard.json';
 interface GuardManifest {
   realPath: string;
   mode: number | null;
-  /** The file's owner when guarded (absent in manifests of older drills). */
-  fileOwner?: { uid: number; gid: number };
+  /** The file's owner (absent in guards written before it was kept). */
+  fileOwner?: FileOwner | null;
   backup: string;
   owner: { pid: number; startTime: number | null };
   /** sha256 of the bytes the drill wrote over the file ('deleted' when it removed it); null before it did. */
@@ -33,8 +34,8 @@ export interface GuardedFile {
   /** undefined: the file did not exist. */
   content: Buffer | undefined;
   mode: number | undefined;
-  /** uid/gid of the file when guarded: put back with the bytes. */
-  owner?: { uid: number; gid: number } | undefined;
+  /** The file's owner: put back with the bytes (a drill run as root must not leave the service user's config root's). */
+  owner?: FileOwner | undefined;
   /** A copy on disk for the case the drill itself is SIGKILLed. */
   backupPath: string | undefined;
 }
@@ -49,7 +50,7 @@ export function guardFile(file: string): GuardedFile {
   }
   let content: Buffer | undefined;
   let mode: number | undefined;
-  let owner: { uid: number; gid: number } | undefined;
+  let owner: FileOwner | undefined;
   if (existsSync(realPath) && statSync(realPath).isFile()) {
     content = readFileSync(realPath);
     const st = statSync(realPath);
@@ -61,7 +62,7 @@ export function guardFile(file: string): GuardedFile {
     const dir = mkdtempSync(path.join(os.tmpdir(), BACKUP_PREFIX));
     backupPath = path.join(dir, path.basename(realPath));
     writeFileSync(backupPath, content, { mode: 0o600 });
-    writeManifest(dir, { realPath, mode: mode ?? null, ...(owner ? { fileOwner: owner } : {}), backup: path.basename(backupPath), owner: { pid: process.pid, startTime: processStartTime(process.pid) ?? null }, wrote: null });
+    writeManifest(dir, { realPath, mode: mode ?? null, fileOwner: owner ?? null, backup: path.basename(backupPath), owner: { pid: process.pid, startTime: processStartTime(process.pid) ?? null }, wrote: null });
   }
   return { path: file, realPath, content, mode, owner, backupPath };
 }
@@ -115,7 +116,7 @@ export function recoverAbandonedGuards(tmp = os.tmpdir()): string[] {
     } catch {
       now = undefined;
     }
-    const g: GuardedFile = { path: m.realPath, realPath: m.realPath, content: original, mode: m.mode ?? undefined, owner: m.fileOwner, backupPath: path.join(dir, m.backup) };
+    const g: GuardedFile = { path: m.realPath, realPath: m.realPath, content: original, mode: m.mode ?? undefined, owner: m.fileOwner ?? undefined, backupPath: path.join(dir, m.backup) };
     const drillLeftIt = m.wrote !== null && (now === undefined ? m.wrote === 'deleted' : sha256Of(now) === m.wrote);
     if (now !== undefined && now.equals(original)) {
       releaseGuard(g);
@@ -141,10 +142,8 @@ export function isIntact(g: GuardedFile): boolean {
 }
 
 /**
- * Puts the exact bytes, mode and owner back, creating the directory if it went away. Synchronous: safe in a signal
- * handler. A file that is still there (the drill writes over it in place) gets its bytes back in place: same inode, so
- * its owner and every hard link see the user's bytes again; a rename would split the links and leave the other names
- * with the drill's garbage. A deleted file is recreated atomically with its mode and owner.
+ * Puts the exact bytes, mode and owner back, creating the directory if it went away: atomically, or in place when the
+ * file has other names (hard links), so they all get the bytes back. Synchronous: safe in a signal handler.
  */
 export function restoreFile(g: GuardedFile): 'unchanged' | 'restored' | 'removed' {
   if (isIntact(g)) return 'unchanged';
@@ -152,39 +151,9 @@ export function restoreFile(g: GuardedFile): 'unchanged' | 'restored' | 'removed
     rmSync(g.realPath, { force: true });
     return 'removed';
   }
-  const there = statSync(g.realPath, { throwIfNoEntry: false });
-  if (there?.isFile()) {
-    writeInPlace(g.realPath, g.content, g.mode, g.owner);
-    return 'restored';
-  }
   mkdirSync(path.dirname(g.realPath), { recursive: true, mode: 0o700 });
-  writeFileAtomicSync(g.realPath, g.content, { mode: g.mode ?? 0o600 });
-  if (g.mode !== undefined) chmodSync(g.realPath, g.mode);
-  if (g.owner) {
-    const st = statSync(g.realPath);
-    if (st.uid !== g.owner.uid || st.gid !== g.owner.gid) chownSync(g.realPath, g.owner.uid, g.owner.gid);
-  }
+  putBackBytesSync(g.realPath, g.content, { mode: g.mode ?? 0o600, owner: ownerToGive(g.owner) });
   return 'restored';
-}
-
-/** The bytes into the existing inode, then owner and mode where they differ (a chown to the same owner by a non-root user fails). */
-function writeInPlace(file: string, bytes: Buffer, mode: number | undefined, owner: GuardedFile['owner']): void {
-  const fd = openSync(file, 'r+');
-  try {
-    let off = 0;
-    while (off < bytes.length) {
-      const n = writeSync(fd, bytes, off, bytes.length - off, off);
-      if (n <= 0) throw new Error(`short write putting back ${file}: ${off} of ${bytes.length} bytes`);
-      off += n;
-    }
-    ftruncateSync(fd, bytes.length);
-    fsyncSync(fd);
-    const st = fstatSync(fd);
-    if (owner && (st.uid !== owner.uid || st.gid !== owner.gid)) fchownSync(fd, owner.uid, owner.gid);
-    if (mode !== undefined && (st.mode & 0o7777) !== mode) fchmodSync(fd, mode);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Removes the temp copy once the bytes are verified back in place. */
@@ -229,4 +198,9 @@ export function evidenceNames(realPath: string): Set<string> {
   } catch {
     return new Set();
   }
+}
+
+/** The recorded owner when this process may give it (root); otherwise the bytes still go back, the file the drill's. */
+function ownerToGive(owner: FileOwner | undefined): FileOwner | undefined {
+  return owner && process.getuid?.() === 0 ? owner : undefined;
 }

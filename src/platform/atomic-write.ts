@@ -1,6 +1,6 @@
 // Files that must survive a crash mid-write: temp file, every byte written and checked, fsync, rename, fsync of the directory.
 // A failed write (full disk, I/O error, short write) throws and leaves the old file untouched and no temp file behind.
-import { promises as fs, openSync, writeSync, fsyncSync, fstatSync, closeSync, readdirSync, renameSync, rmSync, type Stats } from 'node:fs';
+import { promises as fs, openSync, writeSync, fsyncSync, fstatSync, fchownSync, closeSync, readdirSync, renameSync, rmSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -141,6 +141,7 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array, opt
         fsyncSync(fd);
         checkSize(tmp, fstatSync(fd), buf.length);
       }
+      if (opts.owner) giveOwnerSync(fd, tmp, opts.owner);
     } finally {
       closeSync(fd);
     }
@@ -165,6 +166,18 @@ async function giveOwner(handle: fs.FileHandle, tmp: string, owner: FileOwner): 
   if (st.uid === owner.uid && st.gid === owner.gid) return;
   try {
     await handle.chown(owner.uid, owner.gid);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw Object.assign(new Error(`cannot give ${tmp} the owner of the file it replaces (uid ${owner.uid}, gid ${owner.gid}): ${e.code ?? e.message}; nothing replaced`), { code: e.code });
+  }
+}
+
+/** giveOwner for the synchronous writer (a signal handler's put-back). */
+function giveOwnerSync(fd: number, tmp: string, owner: FileOwner): void {
+  const st = fstatSync(fd);
+  if (st.uid === owner.uid && st.gid === owner.gid) return;
+  try {
+    fchownSync(fd, owner.uid, owner.gid);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw Object.assign(new Error(`cannot give ${tmp} the owner of the file it replaces (uid ${owner.uid}, gid ${owner.gid}): ${e.code ?? e.message}; nothing replaced`), { code: e.code });

@@ -1,7 +1,7 @@
 // A file with more than one name (hard links) cannot be replaced by rename without splitting it: the new file gets
 // one name, the others keep the old inode and its bytes. Writers of a user's file ask here first.
-import { promises as fs } from 'node:fs';
-import { ShortWriteError, writeFileAtomic, type FileOwner } from './atomic-write.js';
+import { promises as fs, closeSync, fchmodSync, fchownSync, fstatSync, fsyncSync, ftruncateSync, openSync, statSync, writeSync } from 'node:fs';
+import { ShortWriteError, writeFileAtomic, writeFileAtomicSync, type FileOwner } from './atomic-write.js';
 
 /** Why `file` cannot be replaced by rename (it has other names), or undefined when it can (or is not there). */
 export async function hardLinkBlock(file: string): Promise<string | undefined> {
@@ -48,4 +48,46 @@ export async function putBackBytes(file: string, bytes: Buffer, opts: { mode?: n
   if (names > 1) return overwriteInPlace(file, bytes, opts);
   await writeFileAtomic(file, bytes, { mode: opts.mode, ...(opts.owner ? { owner: opts.owner } : {}) });
   if (opts.mode !== undefined) await fs.chmod(file, opts.mode);
+}
+
+/** putBackBytes, synchronously: for a put-back that must finish inside a signal handler (the drill's file guard). */
+export function putBackBytesSync(file: string, bytes: Buffer, opts: { mode?: number | undefined; owner?: FileOwner | undefined }): void {
+  let names = 1;
+  try {
+    const st = statSync(file);
+    if (st.isFile()) names = st.nlink;
+  } catch {
+    // missing: written new
+  }
+  if (names <= 1) {
+    writeFileAtomicSync(file, bytes, { ...(opts.mode !== undefined ? { mode: opts.mode } : {}), ...(opts.owner ? { owner: opts.owner } : {}) });
+    if (opts.mode !== undefined) fchmodPath(file, opts.mode);
+    return;
+  }
+  const fd = openSync(file, 'r+');
+  try {
+    let off = 0;
+    while (off < bytes.length) {
+      const n = writeSync(fd, bytes, off, bytes.length - off, off);
+      if (n <= 0) throw new ShortWriteError(file, off, bytes.length);
+      off += n;
+    }
+    ftruncateSync(fd, bytes.length);
+    fsyncSync(fd);
+    const st = fstatSync(fd);
+    if (opts.owner && (st.uid !== opts.owner.uid || st.gid !== opts.owner.gid)) fchownSync(fd, opts.owner.uid, opts.owner.gid);
+    if (opts.mode !== undefined && (st.mode & 0o7777) !== opts.mode) fchmodSync(fd, opts.mode);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The exact mode, whatever the umask did to the temp file. */
+function fchmodPath(file: string, mode: number): void {
+  const fd = openSync(file, 'r');
+  try {
+    fchmodSync(fd, mode);
+  } finally {
+    closeSync(fd);
+  }
 }
