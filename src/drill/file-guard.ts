@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomicSync, type FileOwner } from '../platform/atomic-write.js';
+import { ownerToGive } from '../doctor/safe-user-write.js';
 import { putBackBytesSync } from '../platform/hard-links.js';
 import { isSameProcess, processStartTime } from '../platform/proc.js';
 
@@ -200,7 +201,3 @@ export function evidenceNames(realPath: string): Set<string> {
   }
 }
 
-/** The recorded owner when this process may give it (root); otherwise the bytes still go back, the file the drill's. */
-function ownerToGive(owner: FileOwner | undefined): FileOwner | undefined {
-  return owner && process.getuid?.() === 0 ? owner : undefined;
-}
