@@ -1,10 +1,11 @@
 // The incident journal: append-only JSON lines, one ClawbackEvent per state change. When the disk refuses a line
 // (full, I/O error) the line is kept in a bounded memory buffer, the half-written tail is cut off, and the buffer is
 // flushed in order once appends work again; the writer never throws at the event bus.
-import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import type { ClawbackEvent } from './events.js';
+import { specialKind } from '../platform/read-regular.js';
 import { rotateByRenameSync } from './log-rotation.js';
 
 export const DEFAULT_JOURNAL_BUFFER = 10_000;
@@ -114,7 +115,7 @@ export class JournalWriter {
   private writeQueued(): void {
     const max = this.opts.maxBytes ?? JOURNAL_MAX_BYTES;
     while (this.queue.length > 0) {
-      const fd = openSync(this.file, 'a+', 0o600);
+      const fd = openJournal(this.file);
       let full = false;
       try {
         endTornLine(fd);
@@ -157,6 +158,26 @@ export class JournalWriter {
       // A failing observer must not break the journal.
     }
     if (this.queue.length > 0 && this.failures === 0) this.flush();
+  }
+}
+
+/** 'a+' (the tail is read back to end a torn line), without blocking: on a FIFO put in the journal's place. */
+const JOURNAL_OPEN = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK;
+
+/**
+ * Opens the journal for appending, refusing anything but a regular file: a FIFO opened read-write takes the lines
+ * into its pipe buffer, loses them at close, and a batch past the buffer (64 KiB) blocks the daemon's thread in
+ * write() for good. Refused, the lines stay buffered and the fault names the path and what to do.
+ */
+function openJournal(file: string): number {
+  const fd = openSync(file, JOURNAL_OPEN, 0o600);
+  try {
+    const st = fstatSync(fd);
+    if (st.isFile()) return fd;
+    throw Object.assign(new Error(`${file} is ${specialKind(st)}, not a regular file: move it aside so the journal can be written (lines are kept in memory meanwhile)`), { code: 'ENOTREG' });
+  } catch (err) {
+    closeSync(fd);
+    throw err;
   }
 }
 
