@@ -10,7 +10,7 @@ import {
   promises as fsp,
 } from 'node:fs';
 import path from 'node:path';
-import { APPEND_NO_FOLLOW, REPLACE_NO_FOLLOW, UPDATE_NO_FOLLOW, openNoFollow, openNoFollowSync } from '../platform/no-follow.js';
+import { APPEND_NO_FOLLOW, REPLACE_NO_FOLLOW, UPDATE_NO_FOLLOW, openNoFollow, openOwnLogSync } from '../platform/no-follow.js';
 
 export interface RotatingFileOptions {
   file: string;
@@ -103,7 +103,7 @@ export class RotatingFileStream {
   }
 
   private open(): void {
-    this.fd = openNoFollowSync(this.file, APPEND_NO_FOLLOW, this.mode);
+    this.fd = openOwnLogSync(this.file, this.mode);
     this.bytes = fstatSync(this.fd).size;
   }
 

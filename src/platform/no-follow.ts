@@ -1,8 +1,9 @@
 // Log writes never follow a symbolic link at the file itself (O_NOFOLLOW): a link another user plants in a shared log
 // directory would otherwise turn the daemon's appends, copies and truncations onto the file it points at.
-import { constants, lstatSync, openSync, promises as fsp } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, promises as fsp } from 'node:fs';
+import { specialKind } from './read-regular.js';
 
-const { O_WRONLY, O_RDWR, O_APPEND, O_CREAT, O_TRUNC, O_NOFOLLOW } = constants;
+const { O_WRONLY, O_RDWR, O_APPEND, O_CREAT, O_TRUNC, O_NOFOLLOW, O_NONBLOCK } = constants;
 
 /** Append, creating the file: the `'a'` of fs.open without following a link. */
 export const APPEND_NO_FOLLOW = O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW;
@@ -41,5 +42,29 @@ export async function openNoFollow(file: string, flags: number, mode = 0o600): P
     return await fsp.open(file, flags, mode);
   } catch (err) {
     throw explained(err, file);
+  }
+}
+
+/**
+ * Opens a log of Clawback's own for appending, refusing anything but a regular file: the blocking open of a FIFO put
+ * in its place waits for a reader on the daemon's main thread (the whole daemon frozen), and its writes would go
+ * nowhere. O_NONBLOCK makes that open fail (ENXIO) or return at once; only a regular file is kept.
+ */
+export function openOwnLogSync(file: string, mode = 0o600): number {
+  const refuse = (kind: string): Error => Object.assign(new Error(`${file} is ${kind}, not a regular file: move it aside so the log can be written`), { code: 'ENOTREG' });
+  let fd: number;
+  try {
+    fd = openNoFollowSync(file, APPEND_NO_FOLLOW | O_NONBLOCK, mode);
+  } catch (err) {
+    // ENXIO: a FIFO nobody reads (or a device without its driver), which the blocking open would have waited on.
+    throw (err as NodeJS.ErrnoException)?.code === 'ENXIO' ? refuse('a FIFO or a device') : err;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isFile()) return fd;
+    throw refuse(specialKind(st));
+  } catch (err) {
+    closeSync(fd);
+    throw err;
   }
 }
