@@ -34,6 +34,8 @@ export interface DaemonFaultsDeps {
   clock: Pick<Clock, 'now'>;
   emit: (event: ClawbackEvent) => void;
   log: FaultLog;
+  /** Named in the first warning when the error itself names no path (ENOSPC's 'write', EIO's 'fsync'). */
+  stateDir?: string;
 }
 
 /** Extra facts a recovery can report (e.g. journal lines flushed or dropped while the disk was full). */
@@ -46,6 +48,31 @@ export function describeFault(err: unknown): string {
     return code && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
   }
   return String(err);
+}
+
+/** What a person can do about a failed write of the daemon's own files, by error code (pure). */
+export function faultAdvice(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return 'free space (or quota) on its filesystem';
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return 'make it writable for the daemon (chmod, chattr -i, remount rw)';
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return 'it was removed or renamed: it is made again when possible, else re-create it';
+    case 'EISDIR':
+    case 'ENOTREG':
+      return 'move aside what took the file\'s place';
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'raise the daemon\'s open-file limit (LimitNOFILE, ulimit -n)';
+    default:
+      return 'check the disk and the state directory';
+  }
 }
 
 /** Failures of one reason are logged on the 1st, 10th, 100th... so a full disk does not flood stderr. */
@@ -73,13 +100,16 @@ export class DaemonFaults {
     // Registered before announcing: the announcement may itself fail to reach the journal and come back here.
     const entry: DegradedReason = { reason, since: now, lastAt: now, lastError: error, count: 1 };
     this.reasons.set(reason, entry);
-    this.safeLog('error', { reason, error }, `daemon degraded: ${reason}: ${error}; supervision continues, retrying`);
+    const dir = this.deps.stateDir;
+    const where = dir && !error.includes(dir) ? ` (state dir ${dir})` : '';
+    const advice = faultAdvice(err);
+    this.safeLog('error', { reason, error, ...(dir ? { stateDir: dir } : {}), advice }, `daemon degraded: ${reason}: ${error}${where}; to fix: ${advice}; supervision continues, retrying`);
     this.safeEmit({
       type: 'daemon.degraded',
       time: now,
       severity: 'critical',
-      message: `clawback is degraded: ${reason}: ${error} (services are still supervised; retrying)`,
-      details: { reason, error },
+      message: `clawback is degraded: ${reason}: ${error}${where}; to fix: ${advice} (services are still supervised; retrying)`,
+      details: { reason, error, advice, ...(dir ? { stateDir: dir } : {}) },
     });
   }
 

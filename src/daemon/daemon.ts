@@ -185,7 +185,7 @@ export class Daemon {
     this.store = new StateStore(ctx.stateDir, () => ctx.clock.now());
     this.state = state;
     this.log = parts.log ?? faultLog({ stateDir: ctx.stateDir, redactor: ctx.redactor, clock: ctx.clock });
-    this.faults = parts.faults ?? new DaemonFaults({ clock: ctx.clock, emit: (e) => ctx.emit(e), log: this.log });
+    this.faults = parts.faults ?? new DaemonFaults({ clock: ctx.clock, emit: (e) => ctx.emit(e), log: this.log, stateDir: ctx.stateDir });
     this.journal = parts.journal;
     this.releaseLock = parts.releaseLock ?? (async () => undefined);
   }
@@ -775,7 +775,7 @@ async function buildDaemon(
   const early = earlyEvents(bus);
   const emit = (e: ClawbackEvent): void => early.emit(e);
   const log = faultLog({ stateDir, redactor, clock });
-  const faults = new DaemonFaults({ clock, emit, log });
+  const faults = new DaemonFaults({ clock, emit, log, stateDir });
   const journal = new JournalWriter(path.join(stateDir, 'journal.jsonl'), {
     clock,
     onFault: (err) => faults.failed('journal-write', err),

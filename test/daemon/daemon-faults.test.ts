@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FakeClock } from '../../src/platform/clock.js';
-import { DaemonFaults, faultRetryDelay, renderDegradedGauge, type FaultLogLevel } from '../../src/daemon/daemon-faults.js';
+import { DaemonFaults, faultAdvice, faultRetryDelay, renderDegradedGauge, type FaultLogLevel } from '../../src/daemon/daemon-faults.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
 import { JournalWriter } from '../../src/observe/journal.js';
 import { scanJournal } from '../../src/observe/journal-read.js';
@@ -70,6 +70,27 @@ describe('DaemonFaults', () => {
     // 3 first failures at error; heartbeat repeats at warn on the 10th and 100th only (journal repeats also sparse).
     expect(logs.filter((l) => l === 'error')).toHaveLength(3);
     expect(logs.filter((l) => l === 'warn').length).toBeLessThanOrEqual(6);
+  });
+
+  it('the one warning names the state dir when the error does not, and says what to do for that error', () => {
+    const clock = new FakeClock();
+    const events: ClawbackEvent[] = [];
+    const logs: Array<{ level: FaultLogLevel; msg: string }> = [];
+    const faults = new DaemonFaults({ clock, emit: (e) => events.push(e), log: (level, _f, msg) => logs.push({ level, msg }), stateDir: '/srv/cb-state' });
+    faults.failed('journal-write', enospc());
+    faults.failed('journal-write', enospc());
+    expect(logs).toHaveLength(1);
+    expect(logs[0]!.msg).toContain('ENOSPC: no space left on device, write (state dir /srv/cb-state)');
+    expect(logs[0]!.msg).toContain('to fix: free space');
+    expect(events).toHaveLength(1);
+    expect(events[0]!.message).toContain('(state dir /srv/cb-state)');
+    expect(events[0]!.message).toContain('to fix: free space');
+    const eperm = Object.assign(new Error("EPERM: operation not permitted, open '/srv/cb-state/.state.json.1.tmp'"), { code: 'EPERM' });
+    faults.failed('state-write', eperm);
+    expect(logs[1]!.msg).not.toContain('(state dir'); // the error names the path already
+    expect(logs[1]!.msg).toContain('to fix: make it writable');
+    const fifo = Object.assign(new Error('/srv/cb-state/journal.jsonl is a FIFO, not a regular file'), { code: 'ENOTREG' });
+    expect(faultAdvice(fifo)).toContain('move aside');
   });
 
   it('renders the gauge with every reason, 1 only for the active ones', () => {
