@@ -13,6 +13,7 @@ import { externalLivePid, liveSupervision } from '../doctor/live-instances.js';
 import path from 'node:path';
 import { paint } from './format.js';
 import { terminalSafe } from './terminal-safe.js';
+import { namesFor, unknownServiceText } from '../instances/instance-name.js';
 
 export function registerDoctor(program: Command): void {
   program
@@ -23,9 +24,12 @@ export function registerDoctor(program: Command): void {
     .action(async (name: string | undefined, o: { fix?: boolean; json?: boolean }) => {
       const g = program.opts<{ config?: string; stateDir?: string }>();
       const loaded = loadConfig({ ...(g.config ? { file: g.config } : {}), ...(g.stateDir ? { stateDir: g.stateDir } : {}) });
-      const services = loaded.config.services.filter((s) => !name || s.name === name);
+      // A scaled service's group name (web for web:0..2) stands for all its instances, as in scale and reload.
+      const all = loaded.config.services.map((s) => s.name);
+      const wanted = new Set(name ? namesFor(name, all) : all);
+      const services = loaded.config.services.filter((s) => wanted.has(s.name));
       if (name && services.length === 0) {
-        process.stderr.write(`clawback: no service named "${name}"\n`);
+        process.stderr.write(`clawback: ${terminalSafe(unknownServiceText(name, all))}\n`);
         process.exit(4);
       }
       const redactor = new Redactor();

@@ -16,6 +16,8 @@ import { findConfigFile } from '../config/find-config.js';
 import { readDaemonInfoSync } from '../daemon/daemon-info.js';
 import { learnConfigFileSecrets } from '../observe/config-file-secrets.js';
 import { terminalSafe } from './terminal-safe.js';
+import { namesFor, unknownServiceText } from '../instances/instance-name.js';
+import { cliHint } from './cli-command.js';
 import { LINE_MAX_CHARS } from '../observe/bounded-lines.js';
 
 /**
@@ -30,7 +32,7 @@ function configFileFor(g: { config?: string }, stateDir: string): string | undef
 }
 
 /** Where a service's output goes, whether the config names the service (undefined: no config could be read), and its secrets. */
-async function logFileFor(program: Command, name: string): Promise<{ file: string; known: boolean | undefined; redactor: Redactor }> {
+async function logFileFor(program: Command, name: string): Promise<{ file: string; known: boolean | undefined; names: string[]; redactor: Redactor }> {
   const g = program.opts<{ config?: string; stateDir?: string }>();
   const stateDir = clientStateDir(g);
   const redactor = new Redactor();
@@ -40,12 +42,13 @@ async function logFileFor(program: Command, name: string): Promise<{ file: strin
     const loaded = loadConfig({ ...(file ? { file } : {}), stateDir });
     for (const x of loaded.config.services) redactor.addSecretEnv(x.env);
     for (const x of loaded.config.services) await learnConfigFileSecrets(x, redactor);
+    const names = loaded.config.services.map((x) => x.name);
     const s = loaded.config.services.find((x) => x.name === name);
-    if (s) return { file: serviceLogFile(s, stateDir), known: true, redactor };
-    return { file: path.join(stateDir, 'logs', `${name}.log`), known: false, redactor };
+    if (s) return { file: serviceLogFile(s, stateDir), known: true, names, redactor };
+    return { file: path.join(stateDir, 'logs', `${name}.log`), known: false, names, redactor };
   } catch {
     // An unreadable config: fall back to the default location.
-    return { file: path.join(stateDir, 'logs', `${name}.log`), known: undefined, redactor };
+    return { file: path.join(stateDir, 'logs', `${name}.log`), known: undefined, names: [], redactor };
   }
 }
 
@@ -118,13 +121,16 @@ export function registerHistory(program: Command): void {
     .option('-f, --follow', 'keep printing new output')
     .option('--raw', 'print the output as written, secrets and terminal escapes included (default: secrets redacted, as everywhere else, and control characters other than colours shown as \\xNN)')
     .action(async (name: string, o: { lines: number; follow?: boolean; raw?: boolean }) => {
-      const { file, known, redactor } = await logFileFor(program, name);
+      const { file, known, names, redactor } = await logFileFor(program, name);
       // A service's escape sequences must not act on the reader's terminal (the clipboard, the title); colours stay.
       const show = (text: string): string => (o.raw ? text : terminalSafe(redactor.redact(text), { keepColour: true }));
       const last = lastLogLines(file, o.lines);
       if (last === undefined) {
         if (known === false) {
-          process.stderr.write(`clawback: no service named "${name}" in the config (and no log at ${file})\n`);
+          // A scaled service's group name (web for web:0..2) has no log of its own: each instance writes one.
+          const logsOf = (instances: string[]): string => `each writes its own log: name one instance, e.g. ${cliHint(['logs', instances[0]!], { stateDir: clientStateDir(program.opts()) })}`;
+          const grouped = namesFor(name, names).length > 0;
+          process.stderr.write(`clawback: ${terminalSafe(`${unknownServiceText(name, names, logsOf)}${grouped ? '' : ` (and no log at ${file})`}`)}\n`);
           process.exit(4);
         }
         // A configured service that has not written anything yet is not an error.

@@ -21,3 +21,14 @@ export function namesFor(name: string, known: Iterable<string>): string[] {
     .sort((a, b) => a.p!.instance - b.p!.instance)
     .map((x) => x.n);
 }
+
+/**
+ * The answer to a NAME that names no service: the names that do, and, when NAME is a scaled group taken only as a
+ * whole elsewhere, its instances and how to name one (`use`, e.g. "name one instance, e.g. clawback logs web:0").
+ */
+export function unknownServiceText(name: string, known: Iterable<string>, use?: (instances: string[]) => string): string {
+  const all = [...known];
+  const instances = all.includes(name) ? [] : namesFor(name, all);
+  if (instances.length > 0 && use) return `"${name}" is a scaled service: it runs as ${instances.join(', ')}; ${use(instances)}`;
+  return `no service named "${name}" (known: ${all.join(', ') || 'none'})`;
+}
