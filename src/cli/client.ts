@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findConfigFile } from '../config/find-config.js';
+import { ConfigError } from '../config/errors.js';
 import { assessDaemon, heartbeatAge, readDaemonInfoSync, type DaemonInfo } from '../daemon/daemon-info.js';
 import { isAlive, processStartTime } from '../platform/proc.js';
 import { readToken, tokenPath } from '../server/token.js';
@@ -23,11 +24,12 @@ function stateDirLine(text: string): { stateDir?: unknown } | null {
   return m ? { stateDir: m[1]!.trim() } : null;
 }
 
-/** Flag, env, the config file's stateDir, then ~/.clawback — without failing on an invalid config. */
+/** Flag, env, the config file's stateDir, then ~/.clawback — without failing on an invalid config (a config file named by flag or env that cannot be read fails: ConfigError). */
 export function clientStateDir(opts: GlobalOpts): string {
   if (opts.stateDir) return path.resolve(opts.stateDir);
   if (process.env.CLAWBACK_STATE_DIR) return path.resolve(process.env.CLAWBACK_STATE_DIR);
   const file = findConfigFile(opts.config ? { file: opts.config } : {});
+  const named = opts.config !== undefined || !!process.env.CLAWBACK_CONFIG;
   if (file) {
     try {
       const raw = stateDirLine(readFileSync(file, 'utf8'));
@@ -35,8 +37,11 @@ export function clientStateDir(opts: GlobalOpts): string {
         const p = raw.stateDir.startsWith('~/') ? path.join(os.homedir(), raw.stateDir.slice(2)) : raw.stateDir;
         return path.resolve(path.dirname(file), p);
       }
-    } catch {
-      // An unreadable config: fall back to the default state directory.
+    } catch (err) {
+      // A file named on purpose (--config, $CLAWBACK_CONFIG) that cannot be read is a typo or a moved file: the default
+      // state directory may belong to another daemon, which must not get this command (a `stop` went to it, exit 0).
+      if (named) throw new ConfigError(file, [{ path: '(file)', message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
+      // A ./clawback.yaml that cannot be read: fall back to the default state directory.
     }
   }
   return path.join(os.homedir(), '.clawback');
