@@ -125,11 +125,11 @@ export function registerHistory(program: Command): void {
       // A service's escape sequences must not act on the reader's terminal (the clipboard, the title); colours stay.
       const show = (text: string): string => (o.raw ? text : terminalSafe(redactor.redact(text), { keepColour: true }));
       const last = lastLogLines(file, o.lines);
+      // A scaled service's group name (web for web:0..2) has no log of its own: each instance writes one.
+      const grouped = known === false && namesFor(name, names).length > 0;
+      const logsOf = (instances: string[]): string => `each writes its own log: name one instance, e.g. ${cliHint(['logs', instances[0]!], { stateDir: clientStateDir(program.opts()) })}`;
       if (last === undefined) {
         if (known === false) {
-          // A scaled service's group name (web for web:0..2) has no log of its own: each instance writes one.
-          const logsOf = (instances: string[]): string => `each writes its own log: name one instance, e.g. ${cliHint(['logs', instances[0]!], { stateDir: clientStateDir(program.opts()) })}`;
-          const grouped = namesFor(name, names).length > 0;
           process.stderr.write(`clawback: ${terminalSafe(`${unknownServiceText(name, names, logsOf)}${grouped ? '' : ` (and no log at ${file})`}`)}\n`);
           process.exit(4);
         }
@@ -137,6 +137,8 @@ export function registerHistory(program: Command): void {
         process.stderr.write(`clawback: no output from "${name}" yet (${file} does not exist)${o.follow ? '; waiting for it' : ''}\n`);
         if (!o.follow) return;
       } else {
+        // A log left from before the service was scaled is not its output now: shown, but said so.
+        if (grouped) process.stderr.write(`clawback: ${terminalSafe(`${unknownServiceText(name, names, logsOf)}; below is ${file}, written before it was scaled`)}\n`);
         process.stdout.write(show(last));
         if (!o.follow) return;
       }

@@ -1,7 +1,7 @@
 // A scaled service's group name (`web` for web:0..1) where a CLI command takes a service name: `doctor web` checks every
 // instance (as `scale web` and `reload web` take it), `logs web` says how to name one instance instead of claiming
 // that the config has no `web`, and a mistyped name lists the known ones.
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -12,13 +12,13 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function setup(): { cli: (...args: string[]) => ReturnType<typeof runCli> } {
+function setup(): { dir: string; cli: (...args: string[]) => ReturnType<typeof runCli> } {
   const dir = tempDir('clawback-group-names-');
   dirs.push(dir);
   const sleeper = [NODE, path.join(FIXTURES, 'sleeper.mjs')];
   const config = path.join(dir, 'clawback.json');
-  writeFileSync(config, JSON.stringify({ stateDir: path.join(dir, 'state'), services: [{ name: 'gw', command: sleeper }, { name: 'web', command: sleeper, instances: 2 }] }));
-  return { cli: (...args: string[]) => runCli([...args, '--config', config], { cwd: dir }) };
+  writeFileSync(config, JSON.stringify({ stateDir: path.join(dir, 'state'), services: [{ name: 'gw', command: sleeper }, { name: 'web', command: sleeper, instances: 2 }] }, null, 2));
+  return { dir, cli: (...args: string[]) => runCli([...args, '--config', config], { cwd: dir }) };
 }
 
 describe('service names on the command line', () => {
@@ -39,12 +39,20 @@ describe('service names on the command line', () => {
   }, 60_000);
 
   it('logs of a group name says how to name an instance; a mistyped name lists the known ones', async () => {
-    const { cli } = setup();
+    const { dir, cli } = setup();
     const group = await cli('logs', 'web');
     expect(group.code).toBe(4);
     expect(group.stderr).not.toContain('no service named');
     expect(group.stderr).toContain('it runs as web:0, web:1');
     expect(group.stderr).toMatch(/name one instance, e\.g\. .*logs web:0/);
+
+    // A log left from before web was scaled is shown, but not as its output now.
+    mkdirSync(path.join(dir, 'state', 'logs'), { recursive: true });
+    writeFileSync(path.join(dir, 'state', 'logs', 'web.log'), 'from before scaling\n');
+    const old = await cli('logs', 'web');
+    expect(old.stdout).toBe('from before scaling\n');
+    expect(old.stderr).toContain('it runs as web:0, web:1');
+    expect(old.stderr).toContain('written before it was scaled');
 
     const typo = await cli('logs', 'wbe');
     expect(typo.code).toBe(4);
