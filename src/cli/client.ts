@@ -20,6 +20,15 @@ export interface GlobalOpts {
  * commands stay fast; a file written differently falls back to the default directory.
  */
 function stateDirLine(text: string): { stateDir?: unknown } | null {
+  // A JSON config on one line (`{"stateDir": ...}`, as a script writes it) has no line of its own for stateDir.
+  if (text.trimStart().startsWith('{')) {
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      if (parsed && typeof parsed === 'object' && 'stateDir' in parsed) return { stateDir: (parsed as { stateDir?: unknown }).stateDir };
+    } catch {
+      // Not JSON (YAML flow style, or broken): the line below, else the default.
+    }
+  }
   const m = /^\s*"?stateDir"?\s*:\s*["']?([^"'\n#,]+?)["']?\s*,?\s*(?:#.*)?$/m.exec(text);
   return m ? { stateDir: m[1]!.trim() } : null;
 }
