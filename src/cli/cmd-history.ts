@@ -1,7 +1,7 @@
 // `clawback logs|incidents|incident|digest`: what happened, read from the state directory's files.
 import type { Command } from 'commander';
 import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, watch } from 'node:fs';
-import { Redactor } from '../observe/redact.js';
+import { Redactor, crossLineRedaction } from '../observe/redact.js';
 import path from 'node:path';
 import { clientStateDir } from './client.js';
 import { readJournal } from '../observe/journal-read.js';
@@ -122,8 +122,12 @@ export function registerHistory(program: Command): void {
     .option('--raw', 'print the output as written, secrets and terminal escapes included (default: secrets redacted, as everywhere else, and control characters other than colours shown as \\xNN)')
     .action(async (name: string, o: { lines: number; follow?: boolean; raw?: boolean }) => {
       const { file, known, names, redactor } = await logFileFor(program, name);
+      // One line state for everything shown, the tail and each batch after it: a key block whose BEGIN line came in
+      // one read and its body in the next showed the body (each batch was redacted as if it started the output).
+      const acrossLines = crossLineRedaction();
+      const redactLines = (text: string): string => redactor.redact(text.split('\n').map(acrossLines).join('\n'));
       // A service's escape sequences must not act on the reader's terminal (the clipboard, the title); colours stay.
-      const show = (text: string): string => (o.raw ? text : terminalSafe(redactor.redact(text), { keepColour: true }));
+      const show = (text: string): string => (o.raw ? text : terminalSafe(redactLines(text), { keepColour: true }));
       const last = lastLogLines(file, o.lines);
       // A scaled service's group name (web for web:0..2) has no log of its own: each instance writes one.
       const grouped = known === false && namesFor(name, names).length > 0;
