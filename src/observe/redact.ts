@@ -16,6 +16,8 @@ const PATTERNS: RegExp[] = [
   // key=value / "key": "value" pairs whose key names a secret.
   new RegExp(`((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*["']?)([^"'\\s,}]{4,})`, 'gi'),
   // Well-known token shapes.
+  // A JSON Web Token: base64url of `{"...` (header), a dot, base64url of `{"...` (claims), a dot, the signature (maybe empty).
+  /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*/g,
   /\bsk-[A-Za-z0-9_-]{16,}/g,
   /\bsk-ant-[A-Za-z0-9_-]{16,}/g,
   /\bgh[pousr]_[A-Za-z0-9]{20,}/g,
@@ -36,6 +38,32 @@ const PATTERNS: RegExp[] = [
 ];
 
 export const REDACTED = '[REDACTED]';
+
+/** A `Cookie:` or `Set-Cookie:` header (or a `cookie` field): its value to the end of the line or the closing quote. */
+const COOKIE_HEADER = /(\b(?:set-)?cookie["']?\s*[:=]\s*["']?)([^\r\n"']+)/gi;
+/** One `name=value` of a cookie header. */
+const COOKIE_PAIR = /(^|;\s*)([^=;\s]+)=([^;]*)/g;
+/** Set-Cookie attributes: settings, not credentials. */
+const COOKIE_ATTRIBUTES = new Set(['path', 'domain', 'expires', 'max-age', 'samesite', 'priority', 'secure', 'httponly', 'partitioned']);
+
+/** Every cookie value in a Cookie / Set-Cookie header: a session id is a credential whatever the cookie is called. */
+function redactCookies(text: string): string {
+  return text.replace(COOKIE_HEADER, (_m, head: string, value: string) =>
+    head + value.replace(COOKIE_PAIR, (pair, sep: string, name: string, v: string) => (COOKIE_ATTRIBUTES.has(name.toLowerCase()) || !v.trim() ? pair : `${sep}${name}=${REDACTED}`)),
+  );
+}
+
+/**
+ * The forms a known secret takes when a service prints it encoded: in a URL or a form body (percent-encoded, upper or
+ * lower case hex, a space as `+`) and inside a JSON string (`\"`, `\\`, `/` as `\/`). The plain value alone missed them.
+ */
+function encodedForms(value: string): string[] {
+  const url = encodeURIComponent(value);
+  const form = new URLSearchParams({ v: value }).toString().slice(2);
+  const json = JSON.stringify(value).slice(1, -1);
+  const lowerHex = (s: string): string => s.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
+  return [url, lowerHex(url), url.replace(/%20/g, '+'), form, lowerHex(form), json, json.replace(/\//g, '\\/')];
+}
 
 /** A private key block (PKCS#1/#8, EC, OpenSSH, PGP) on one line: its body up to its END, or to the end of the line. */
 const KEY_BLOCK = /(-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)(.*?)(-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|$)/g;
@@ -105,6 +133,8 @@ function settingValue(name: string, value: string): boolean {
 
 export class Redactor {
   private readonly values: string[] = [];
+  /** The values as one alternation, longest first: one pass over a line instead of one per value (built on first use). */
+  private valuesPattern: RegExp | undefined;
 
   constructor(secretValues: Iterable<string> = []) {
     for (const v of secretValues) this.addSecret(v);
@@ -113,10 +143,9 @@ export class Redactor {
   /** Registers an exact value (a token, a webhook URL) to be removed wherever it appears. */
   addSecret(value: string | undefined | null): void {
     if (!value || value.length < 4) return;
-    if (!this.values.includes(value)) {
-      this.values.push(value);
-      this.values.sort((a, b) => b.length - a.length);
-    }
+    for (const form of new Set([value, ...encodedForms(value)])) if (!this.values.includes(form)) this.values.push(form);
+    this.values.sort((a, b) => b.length - a.length);
+    this.valuesPattern = undefined;
   }
 
   /** Registers the value of a setting whose name says it is a secret, unless the value is a setting (settingValue). */
@@ -137,7 +166,11 @@ export class Redactor {
 
   redact(text: string): string {
     let out = MAY_SPAN_LINES.test(text) ? text.split('\n').map(crossLineRedaction()).join('\n') : text;
-    for (const v of this.values) out = out.split(v).join(REDACTED);
+    if (this.values.length) {
+      this.valuesPattern ??= new RegExp(this.values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+      out = out.replace(this.valuesPattern, REDACTED);
+    }
+    if (/cookie/i.test(out)) out = redactCookies(out);
     for (const re of PATTERNS) {
       out = out.replace(re, (match, p1: unknown) => {
         if (typeof p1 === 'string' && match.startsWith(p1) && p1.length < match.length && (/[:=]/.test(p1) || /\s$/.test(p1))) {
