@@ -74,7 +74,7 @@ const KEY_BODY_LINE = /^\s*(?:[A-Za-z0-9+/=]+|[A-Za-z-]+: .*|\[REDACTED\])?\s*$/
 const CREDENTIAL_NEXT = /(?:\b(?:Bearer|Basic)|\bauthorization["']?\s*[:=]\s*["']?(?:[A-Za-z][A-Za-z0-9-]*)?)\s*["']?\s*$/i;
 const CREDENTIAL_START = /^(\s*["']?)[A-Za-z0-9._~+/=-]{16,}/;
 /** The cheap test a text must pass before its lines are walked one by one. */
-const MAY_SPAN_LINES = /-----BEGIN|Bearer|Basic|authorization/i;
+const MAY_SPAN_LINES = /-----(?:BEGIN|END)|Bearer|Basic|authorization/i;
 
 /**
  * Secrets that span lines, redacted line by line in order: a private key block's body (its BEGIN line says where it
@@ -104,6 +104,24 @@ export function crossLineRedaction(): (line: string) => string {
       return begin + (body.trim() ? REDACTED : body) + end;
     });
   };
+}
+
+/** Key body lines read backwards from an END line: the last may be short, the others are full (64 or 70 characters). */
+const SHORT_BODY_LINE = /^\s*[A-Za-z0-9+/=]+\s*$/;
+const FULL_BODY_LINE = /^\s*[A-Za-z0-9+/=]{40,}\s*$/;
+
+/**
+ * The body of a key block whose BEGIN line is not in the text (a tail of the last N lines cut inside it): the lines
+ * before an END line, back to the first one that is not base64. crossLineRedaction, reading forwards, showed them.
+ */
+export function headlessKeyBodies(lines: string[]): string[] {
+  const out = [...lines];
+  for (let i = out.length - 1; i >= 0; i--) {
+    if (!KEY_END.test(out[i]!) || out[i]!.includes('-----BEGIN')) continue;
+    // The last body line may be short (`8cKA==`); any other is a full one: a word such as `starting` is not taken.
+    for (let j = i - 1; j >= 0 && (j === i - 1 ? SHORT_BODY_LINE : FULL_BODY_LINE).test(out[j]!); j--) out[j] = /^\s*/.exec(out[j]!)![0] + REDACTED;
+  }
+  return out;
 }
 
 /** A flag's value: never a credential. */
@@ -165,7 +183,7 @@ export class Redactor {
   }
 
   redact(text: string): string {
-    let out = MAY_SPAN_LINES.test(text) ? text.split('\n').map(crossLineRedaction()).join('\n') : text;
+    let out = MAY_SPAN_LINES.test(text) ? headlessKeyBodies(text.split('\n').map(crossLineRedaction())).join('\n') : text;
     if (this.values.length) {
       this.valuesPattern ??= new RegExp(this.values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
       out = out.replace(this.valuesPattern, REDACTED);
@@ -190,7 +208,7 @@ export class Redactor {
     if (Array.isArray(value)) {
       if (value.length > 1 && value.every((v) => typeof v === 'string')) {
         const line = crossLineRedaction();
-        return value.map((v: string) => this.redact(line(v))) as T;
+        return headlessKeyBodies(value.map((v: string) => line(v))).map((v) => this.redact(v)) as T;
       }
       return value.map((v) => this.redactDeep(v)) as T;
     }

@@ -1,9 +1,9 @@
-// `clawback logs NAME -f` shows each new read redacted with what came before: a private key block split across two reads.
+// `clawback logs NAME [-f]` never shows a private key block's body: split across two reads, or cut by the -n window.
 import { afterEach, describe, expect, it } from 'vitest';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { CLI } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/daemon.js';
 import { spawnMarked, type MarkedChild } from '../helpers/processes.js';
 
@@ -28,5 +28,17 @@ describe('logs NAME -f', () => {
     const out = await child.waitForStdout('after the key');
     for (const b of BODY) expect(out).not.toContain(b);
     expect(out).toBe('starting\n-----BEGIN PRIVATE KEY-----\n[REDACTED]\n[REDACTED]\n[REDACTED]\n-----END PRIVATE KEY-----\nafter the key\n');
+  }, 60_000);
+
+  it('-n that starts inside a key block (its BEGIN line cut off) shows no body line (it showed them)', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'clawback.yaml');
+    const logs = path.join(dir, 'state', 'logs');
+    mkdirSync(logs, { recursive: true });
+    writeFileSync(file, YAML.stringify({ services: [{ name: 'web', command: ['node', 'x.js'] }] }));
+    writeFileSync(path.join(logs, 'web.log'), `-----BEGIN PRIVATE KEY-----\n${BODY.join('\n')}\n-----END PRIVATE KEY-----\nok\n`);
+    const r = await runCli(['logs', 'web', '-n', '3', '--config', file, '--state-dir', path.join(dir, 'state')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('[REDACTED]\n-----END PRIVATE KEY-----\nok\n');
   }, 60_000);
 });

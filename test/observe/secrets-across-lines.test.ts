@@ -107,3 +107,17 @@ describe('secrets across lines', () => {
     expectNoSecret(status);
   });
 });
+
+describe('a key block whose BEGIN line is cut off (the last N lines start inside it)', () => {
+  const body = ['MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKA', 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKB'];
+  const r = new Redactor();
+  it('its body lines before the END line are redacted, in a list of lines and in one text (they were shown)', () => {
+    const lines = ['starting', ...body, '-----END PRIVATE KEY-----', 'ok'];
+    expect(r.redactDeep(lines)).toEqual(['starting', REDACTED, REDACTED, '-----END PRIVATE KEY-----', 'ok']);
+    expect(r.redact(`${body.join('\n')}\n-----END RSA PRIVATE KEY-----\nok\n`)).toBe(`${REDACTED}\n${REDACTED}\n-----END RSA PRIVATE KEY-----\nok\n`);
+  });
+  it('a whole block, or text with no END line, is as before', () => {
+    expect(r.redact(`a line\n-----BEGIN PRIVATE KEY-----\n${body[0]}\n-----END PRIVATE KEY-----\nok`)).toBe(`a line\n-----BEGIN PRIVATE KEY-----\n${REDACTED}\n-----END PRIVATE KEY-----\nok`);
+    expect(r.redact('one\ntwo words here\nthree')).toBe('one\ntwo words here\nthree');
+  });
+});
