@@ -20,8 +20,9 @@ import { runDrill, skippedScenarios } from '../drill/run-drill.js';
 import { renderMarkdown, renderTerminal } from '../drill/drill-report.js';
 import type { DrillContext } from '../drill/drill-context.js';
 import { takeDrillLock } from '../drill/drill-lock.js';
+import { deadDrillOf, holdLeftByDeadDrill, liftDeadDrillHold } from '../drill/dead-drill-hold.js';
 import { recoverAbandonedGuards } from '../drill/file-guard.js';
-import type { FileLock } from '../platform/file-lock.js';
+import type { FileLock, LockOwner } from '../platform/file-lock.js';
 
 const ENTRY = fileURLToPath(new URL('./main.js', import.meta.url));
 
@@ -173,7 +174,8 @@ export function registerDrill(program: Command): void {
       }
       const scenarios = parseScenarioList(scenarioArg);
       if ('error' in scenarios) fail(scenarios.error, 2);
-      const target = await targetOrExit(program, o);
+      const dead = await deadDrillOf(clientStateDir(program.opts()));
+      const target = await targetOrExit(program, o, dead);
       const say = (line: string): void => void process.stderr.write(line + '\n');
       const restore = new RestoreStack(say);
       const stop = new AbortController();
@@ -195,7 +197,7 @@ export function registerDrill(program: Command): void {
       process.stderr.write(planText(target, scenarios, skippedScenarios(ctx, scenarios), o, mdFile));
       if (!(await confirmed(o))) fail('not confirmed: re-run with --yes (or CLAWBACK_DRILL_YES=1) to let the drill break things', 2);
       const lock = await drillLockOrExit(target.stateDir);
-      for (const line of recoverAbandonedGuards()) {
+      for (const line of [...recoverAbandonedGuards(), ...(dead ? await liftDeadDrillHold(ctx, dead) : [])]) {
         say(line);
         ctx.reportNotes.push(line);
       }
@@ -228,13 +230,14 @@ async function drillLockOrExit(stateDir: string): Promise<FileLock> {
 }
 
 /** Picks the target through the daemon, or exits with the drill's refusal codes. */
-async function targetOrExit(program: Command, o: DrillOpts): Promise<DrillTarget> {
+async function targetOrExit(program: Command, o: DrillOpts, dead: LockOwner | undefined): Promise<DrillTarget> {
   const link = new DaemonLink(clientStateDir(program.opts()));
   const status = await link.status();
   try {
     const target = resolveTarget(status, loadDaemonConfig(status), { ...(o.service ? { service: o.service } : {}), ...(o.leakUrl ? { leakUrl: o.leakUrl } : {}) });
     const live = status.services.find((s) => s.name === target.service.name);
-    const paused = live && pausedByPerson(live);
+    // A hold a killed drill left is lifted by this one once it has the lock (liftDeadDrillHold), not refused.
+    const paused = live && pausedByPerson(holdLeftByDeadDrill(live.held, dead) ? { ...live, held: null } : live);
     if (paused) throw new DrillRefused(`refusing to drill: ${paused}`, 2);
     return target;
   } catch (err) {
@@ -266,7 +269,8 @@ async function chaosAction(program: Command, o: DrillOpts, storm: number): Promi
     if (!isLoopbackHost(host)) fail(`--poll-url: ${o.pollUrl} is not on loopback; drills are loopback only`, 2);
   }
   const seed = o.seed ?? Math.floor(Math.random() * 0xffffffff);
-  const target = await targetOrExit(program, o);
+  const dead = await deadDrillOf(clientStateDir(program.opts()));
+  const target = await targetOrExit(program, o, dead);
   const say = (line: string): void => void process.stderr.write(line + '\n');
   const restore = new RestoreStack(say);
   const stop = new AbortController();
@@ -299,7 +303,7 @@ async function chaosAction(program: Command, o: DrillOpts, storm: number): Promi
   );
   if (!(await confirmed(o))) fail('not confirmed: re-run with --yes (or CLAWBACK_DRILL_YES=1) to let the drill break things', 2);
   const lock = await drillLockOrExit(target.stateDir);
-  for (const line of recoverAbandonedGuards()) {
+  for (const line of [...recoverAbandonedGuards(), ...(dead ? await liftDeadDrillHold(ctx, dead) : [])]) {
     say(line);
     ctx.reportNotes.push(line);
   }
