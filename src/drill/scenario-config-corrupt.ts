@@ -1,5 +1,6 @@
 // Level 2 drill: break the watched config and kill the service; the doctor must bring back last-known-good. The user's bytes always come back.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { snapshotStoreFor } from '../doctor/snapshot-store.js';
 import { evidenceNames, guardFile, noteDrillWrite, releaseGuard, removeDrillEvidence, restoreFile, sha256Of } from './file-guard.js';
 import { sendSignal, waitForEvent, waitServedByNewInstance, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
@@ -38,6 +39,11 @@ export const configCorruptScenario: Scenario = {
   },
   async run(ctx, trial, before): Promise<ScenarioRun> {
     const file = ctx.target.service.configFile!.path;
+    // Up front, before a byte is touched: a file the drill could break but not put back (or not break at all) is refused plainly.
+    const unwritable = notWritable(file);
+    if (unwritable) {
+      return { faultAt: ctx.clock.now(), recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome: `refused, nothing changed: ${unwritable}`, notes: [] };
+    }
     const guard = guardFile(file);
     const notes: string[] = [];
     if (guard.content === undefined) {
@@ -111,4 +117,19 @@ async function rejoinUserConfig(ctx: DrillContext, original: Buffer, notes: stri
   await ctx.link.action(ctx.target.service.name, 'restart').catch(() => undefined);
   await waitSteady(ctx);
   notes.push(`restarted the service on your config (${original.length} bytes) after the drill`);
+}
+
+/** Why the drill cannot write (and put back) the config file or its directory, or undefined when it can. */
+export function notWritable(file: string): string | undefined {
+  for (const target of [file, path.dirname(file)]) {
+    try {
+      accessSync(target, constants.W_OK);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      if (code === 'ENOENT' && target === file) continue;
+      const why = code === 'EPERM' ? 'immutable (chattr +i; see lsattr)' : code === 'EROFS' ? 'on a read-only filesystem' : code === 'EACCES' ? 'not writable by this user' : (err as Error).message;
+      return `${target} cannot be written (${code}: ${why}): the drill could not break it and put it back; make it writable (e.g. chattr -i) or leave config-corrupt out`;
+    }
+  }
+  return undefined;
 }
