@@ -36,7 +36,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: a flapping series', () => {
         {
           // Up for a moment after each start, healthy past confirmAfter, then down again: the second recurrence trips the breaker.
           name: 'flappy',
-          command: [NODE, path.join(FIXTURES, 'exit-with.mjs'), '1', '1200'],
+          command: [NODE, path.join(FIXTURES, 'exit-with.mjs'), '1', '2500'],
           restart: { backoff: { initial: '100ms', max: '200ms' }, flapping: { window: '10m', maxRecurrences: 1 } },
           doctor: { confirmAfter: '300ms' },
         },
