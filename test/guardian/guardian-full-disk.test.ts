@@ -19,10 +19,25 @@ afterAll(() => {
   disk?.unmount();
 });
 
-const cleanup: Array<() => void> = [];
-afterEach(() => {
-  while (cleanup.length) cleanup.pop()!();
+const cleanup: Array<() => void | Promise<void>> = [];
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!();
 });
+
+/** Pids whose command line holds every one of `args` (the fixture service of a test, found by its own port). */
+function processesWith(...args: string[]): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const argv = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0');
+      if (args.every((a) => argv.some((v) => v === a || v.endsWith(`/${a}`)))) out.push(Number(e));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
 
 function daemonInfo(stateDir: string): { pid: number; heartbeatAt: number } | undefined {
   try {
@@ -117,7 +132,14 @@ describe('guardian --once on a full disk', () => {
       };
       return out.filter((pid) => !out.includes(ppidOf(pid)));
     };
-    cleanup.push(() => daemonsHere().forEach((p) => killTree(p)));
+    // The daemon is stopped as a person would (its stop stops the service); a SIGKILL of its group alone left the
+    // service, in a session of its own, running past the test (seen in CI: a leaked instance-server.mjs).
+    cleanup.push(async () => {
+      for (const p of daemonsHere()) process.kill(p, 'SIGTERM');
+      await waitFor(() => daemonsHere().length === 0 || undefined, { timeoutMs: 20_000 }).catch(() => undefined);
+      daemonsHere().forEach((p) => killTree(p));
+      processesWith('instance-server.mjs', String(port)).forEach((p) => killTree(p));
+    });
     expect(daemonInfo(stateDir), 'the disk is full: no daemon.json').toBeUndefined();
 
     for (let pass = 0; pass < 2; pass++) {
