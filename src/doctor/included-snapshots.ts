@@ -9,7 +9,8 @@ import type { DoctorContext } from './types.js';
 import { directlyIncludedFiles, includedFilesInText, includeProblems, readIncludes, resolveIncludes, type IncludeProblem } from './config-includes.js';
 import { harmfulChanges, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
 import { redactedPlaceholders } from './redacted-placeholders.js';
-import { keepEvidence, makeParentDirs, ownerToGive, putBackFile, readCurrent, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
+import { ownerToGive } from '../platform/atomic-write.js';
+import { keepEvidence, makeParentDirs, putBackFile, readCurrent, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
 import { checkFileFor } from './validity-cache.js';
 
 /** The last-known-good store of one included file: <service's snapshot dir>/included/<hash of its path>. */

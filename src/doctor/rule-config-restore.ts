@@ -6,7 +6,8 @@ import type { DoctorContext, Finding, FixOutcome, RepairRule } from './types.js'
 import type { ConfigCheck } from './config-validity.js';
 import { checkContentFor, checkFileFor } from './validity-cache.js';
 import { findBackupCandidates } from './backup-candidates.js';
-import { changedMeanwhileMessage, keepEvidence, makeParentDirs, ownerToGive, readCurrent, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
+import { ownerToGive } from '../platform/atomic-write.js';
+import { changedMeanwhileMessage, keepEvidence, makeParentDirs, readCurrent, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
 import { gatherCandidates, type RestoreCandidate } from './restore-candidates.js';
 import { carryOver, harmfulChanges, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
 import { semanticDiff } from './semantic-diff.js';

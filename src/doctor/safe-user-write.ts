@@ -146,14 +146,6 @@ export async function putBackIfUnchanged(read: CurrentFile, content: Buffer, mod
 }
 
 /**
- * The recorded owner of a file that is no longer there, when this process may give it: as root (the daemon), yes; as
- * anyone else the new file stays the daemon's, as before owners were recorded, rather than the restore failing on EPERM.
- */
-export function ownerToGive(owner: FileOwner | undefined, uid: number | undefined = process.getuid?.()): FileOwner | undefined {
-  return owner && uid === 0 ? owner : undefined;
-}
-
-/**
  * Makes the missing directories above a file being restored (0700), each given the file's owner: a config directory
  * the user deleted with the config comes back theirs, not a root-only directory the service cannot enter.
  */

@@ -3,8 +3,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileAtomicSync, type FileOwner } from '../platform/atomic-write.js';
-import { ownerToGive } from '../doctor/safe-user-write.js';
+import { ownerToGive, writeFileAtomicSync, type FileOwner } from '../platform/atomic-write.js';
 import { putBackBytesSync } from '../platform/hard-links.js';
 import { isSameProcess, processStartTime } from '../platform/proc.js';
 

@@ -1,11 +1,11 @@
 // The incident journal: append-only JSON lines, one ClawbackEvent per state change. When the disk refuses a line
 // (full, I/O error) the line is kept in a bounded memory buffer, the half-written tail is cut off, and the buffer is
 // flushed in order once appends work again; the writer never throws at the event bus.
-import { closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, mkdirSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import type { ClawbackEvent } from './events.js';
-import { specialKind } from '../platform/read-regular.js';
+import { openRegularSync } from '../platform/read-regular.js';
 import { rotateByRenameSync } from './log-rotation.js';
 
 export const DEFAULT_JOURNAL_BUFFER = 10_000;
@@ -161,8 +161,8 @@ export class JournalWriter {
   }
 }
 
-/** 'a+' (the tail is read back to end a torn line), without blocking: on a FIFO put in the journal's place. */
-const JOURNAL_OPEN = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK;
+/** 'a+' (the tail is read back to end a torn line); openRegularSync adds O_NONBLOCK, for a FIFO put in the journal's place. */
+const JOURNAL_OPEN = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT;
 
 /**
  * Opens the journal for appending, refusing anything but a regular file: a FIFO opened read-write takes the lines
@@ -170,15 +170,7 @@ const JOURNAL_OPEN = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT |
  * write() for good. Refused, the lines stay buffered and the fault names the path and what to do.
  */
 function openJournal(file: string): number {
-  const fd = openSync(file, JOURNAL_OPEN, 0o600);
-  try {
-    const st = fstatSync(fd);
-    if (st.isFile()) return fd;
-    throw Object.assign(new Error(`${file} is ${specialKind(st)}, not a regular file: move it aside so the journal can be written (lines are kept in memory meanwhile)`), { code: 'ENOTREG' });
-  } catch (err) {
-    closeSync(fd);
-    throw err;
-  }
+  return openRegularSync(file, JOURNAL_OPEN, 0o600, 'move it aside so the journal can be written (lines are kept in memory meanwhile)');
 }
 
 /**

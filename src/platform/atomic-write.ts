@@ -24,6 +24,21 @@ export interface FileOwner {
   gid: number;
 }
 
+/**
+ * The recorded owner of a file being put back, when this process may give it: root gives any owner; another user its
+ * own uid with one of its own groups (what chown allows it). Otherwise undefined: the file stays the daemon's, as
+ * before owners were recorded, rather than the restore failing on EPERM after the bytes were judged right.
+ */
+export function ownerToGive(owner: FileOwner | undefined, uid: number | undefined = process.getuid?.(), groups: readonly number[] = ownGroups()): FileOwner | undefined {
+  if (!owner || uid === undefined) return undefined;
+  return uid === 0 || (owner.uid === uid && groups.includes(owner.gid)) ? owner : undefined;
+}
+
+function ownGroups(): number[] {
+  const gid = process.getgid?.();
+  return [...(gid === undefined ? [] : [gid]), ...(process.getgroups?.() ?? [])];
+}
+
 /** The disk took fewer bytes than were written (a write that returned 0, or a file whose size is wrong after fsync). */
 export class ShortWriteError extends Error {
   readonly code = 'ESHORTWRITE';

@@ -14,6 +14,17 @@ export function hardLinkText(file: string, nlink: number): string {
 }
 
 /**
+ * The owner and mode an in-place put-back must still set: only what differs. The inode kept its owner and mode, and a
+ * chown/chmod to the same values by a daemon that is not the owner (nor root) fails with EPERM after the bytes are back.
+ */
+function stillToSet(st: { uid: number; gid: number; mode: number }, want: { mode?: number | undefined; owner?: FileOwner | undefined }): { owner?: FileOwner; mode?: number } {
+  return {
+    ...(want.owner && (st.uid !== want.owner.uid || st.gid !== want.owner.gid) ? { owner: want.owner } : {}),
+    ...(want.mode !== undefined && (st.mode & 0o7777) !== want.mode ? { mode: want.mode } : {}),
+  };
+}
+
+/**
  * Writes bytes into the file itself (same inode: every name sees them), then its owner and mode. Not atomic: a crash
  * mid-write leaves a torn file, so callers keep both the old and the new bytes elsewhere first.
  */
@@ -28,11 +39,9 @@ export async function overwriteInPlace(file: string, bytes: Buffer, opts: { mode
     }
     await handle.truncate(bytes.length);
     await handle.sync();
-    // Only what differs: the inode kept its owner and mode, and a chown/chmod to the same values by a daemon that is not
-    // the owner (nor root) fails with EPERM after the bytes are already back.
-    const st = await handle.stat();
-    if (opts.owner && (st.uid !== opts.owner.uid || st.gid !== opts.owner.gid)) await handle.chown(opts.owner.uid, opts.owner.gid);
-    if (opts.mode !== undefined && (st.mode & 0o7777) !== opts.mode) await handle.chmod(opts.mode);
+    const fix = stillToSet(await handle.stat(), opts);
+    if (fix.owner) await handle.chown(fix.owner.uid, fix.owner.gid);
+    if (fix.mode !== undefined) await handle.chmod(fix.mode);
   } finally {
     await handle.close();
   }
@@ -74,9 +83,9 @@ export function putBackBytesSync(file: string, bytes: Buffer, opts: { mode?: num
     }
     ftruncateSync(fd, bytes.length);
     fsyncSync(fd);
-    const st = fstatSync(fd);
-    if (opts.owner && (st.uid !== opts.owner.uid || st.gid !== opts.owner.gid)) fchownSync(fd, opts.owner.uid, opts.owner.gid);
-    if (opts.mode !== undefined && (st.mode & 0o7777) !== opts.mode) fchmodSync(fd, opts.mode);
+    const fix = stillToSet(fstatSync(fd), opts);
+    if (fix.owner) fchownSync(fd, fix.owner.uid, fix.owner.gid);
+    if (fix.mode !== undefined) fchmodSync(fd, fix.mode);
   } finally {
     closeSync(fd);
   }

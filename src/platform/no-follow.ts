@@ -1,9 +1,9 @@
 // Log writes never follow a symbolic link at the file itself (O_NOFOLLOW): a link another user plants in a shared log
 // directory would otherwise turn the daemon's appends, copies and truncations onto the file it points at.
-import { closeSync, constants, fstatSync, lstatSync, openSync, promises as fsp } from 'node:fs';
-import { specialKind } from './read-regular.js';
+import { constants, lstatSync, openSync, promises as fsp } from 'node:fs';
+import { openRegularSync } from './read-regular.js';
 
-const { O_WRONLY, O_RDWR, O_APPEND, O_CREAT, O_TRUNC, O_NOFOLLOW, O_NONBLOCK } = constants;
+const { O_WRONLY, O_RDWR, O_APPEND, O_CREAT, O_TRUNC, O_NOFOLLOW } = constants;
 
 /** Append, creating the file: the `'a'` of fs.open without following a link. */
 export const APPEND_NO_FOLLOW = O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW;
@@ -51,20 +51,9 @@ export async function openNoFollow(file: string, flags: number, mode = 0o600): P
  * nowhere. O_NONBLOCK makes that open fail (ENXIO) or return at once; only a regular file is kept.
  */
 export function openOwnLogSync(file: string, mode = 0o600): number {
-  const refuse = (kind: string): Error => Object.assign(new Error(`${file} is ${kind}, not a regular file: move it aside so the log can be written`), { code: 'ENOTREG' });
-  let fd: number;
   try {
-    fd = openNoFollowSync(file, APPEND_NO_FOLLOW | O_NONBLOCK, mode);
+    return openRegularSync(file, APPEND_NO_FOLLOW, mode, 'move it aside so the log can be written');
   } catch (err) {
-    // ENXIO: a FIFO nobody reads (or a device without its driver), which the blocking open would have waited on.
-    throw (err as NodeJS.ErrnoException)?.code === 'ENXIO' ? refuse('a FIFO or a device') : err;
-  }
-  try {
-    const st = fstatSync(fd);
-    if (st.isFile()) return fd;
-    throw refuse(specialKind(st));
-  } catch (err) {
-    closeSync(fd);
-    throw err;
+    throw explained(err, file);
   }
 }

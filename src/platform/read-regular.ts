@@ -1,7 +1,7 @@
 // Reads a file that someone else (a Level 3 agent) may have replaced by a FIFO or a link to a device: opening a FIFO
 // waits for a writer forever and /dev/zero never ends, each holding one of libuv's four threads, so only a regular
-// file is read; anything else is named instead.
-import { constants, promises as fs, type Stats } from 'node:fs';
+// file is read; anything else is named instead. The daemon's own appended files are opened the same way.
+import { closeSync, constants, fstatSync, openSync, promises as fs, type Stats } from 'node:fs';
 
 /** A pid file holds a number and a line or two (systemd's MainPID=, pid = N): far more is the wrong file. */
 export const PID_FILE_MAX_BYTES = 64 * 1024;
@@ -14,6 +14,30 @@ export function specialKind(st: Stats): string {
   if (st.isSocket()) return 'a socket';
   if (st.isDirectory()) return 'a directory';
   return 'not a regular file';
+}
+
+/**
+ * Opens a file the daemon writes (its journal, its own log) without blocking, and keeps the descriptor only for a
+ * regular file: a FIFO put in its place would block the open or the writes on the daemon's thread. Anything else
+ * throws ENOTREG, naming the path, what it is and `advice` (what the user should do).
+ */
+export function openRegularSync(file: string, flags: number, mode: number, advice: string): number {
+  const refuse = (kind: string): Error => Object.assign(new Error(`${file} is ${kind}, not a regular file: ${advice}`), { code: 'ENOTREG' });
+  let fd: number;
+  try {
+    fd = openSync(file, flags | constants.O_NONBLOCK, mode);
+  } catch (err) {
+    // ENXIO: a write-only open of a FIFO nobody reads (or a device without its driver), which would have blocked.
+    throw (err as NodeJS.ErrnoException)?.code === 'ENXIO' ? refuse('a FIFO or a device') : err;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isFile()) return fd;
+    throw refuse(specialKind(st));
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
 }
 
 /** Raised for a path that is there but not a regular file; `kind` says what it is. */

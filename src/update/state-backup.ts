@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { expandPathGlob } from '../doctor/path-glob.js';
-import { writeFileAtomic } from '../platform/atomic-write.js';
+import { ownerToGive, writeFileAtomic } from '../platform/atomic-write.js';
 import { putBackBytes } from '../platform/hard-links.js';
 
 export interface BackupEntry {
@@ -118,17 +118,13 @@ async function sameShape(e: BackupEntry): Promise<boolean> {
   const st = await fs.stat(e.file).catch(() => undefined);
   if (!st) return false;
   if ((st.mode & 0o777) !== e.mode) return false;
-  const owner = ownerToGive(e);
+  const owner = givenOwner(e);
   return !owner || (st.uid === owner.uid && st.gid === owner.gid);
 }
 
-/**
- * Only an owner this process may give: a daemon not running as root that backed up a file another user owns still
- * puts the bytes back (as before owners were kept) rather than failing the rollback on EPERM.
- */
-function ownerToGive(e: BackupEntry): { uid: number; gid: number } | undefined {
-  const mayGive = process.getuid?.() === 0 || e.uid === process.getuid?.();
-  return e.uid !== undefined && e.gid !== undefined && mayGive ? { uid: e.uid, gid: e.gid } : undefined;
+/** The backed-up owner, when recorded and this process may give it (`ownerToGive`). */
+function givenOwner(e: BackupEntry): { uid: number; gid: number } | undefined {
+  return e.uid !== undefined && e.gid !== undefined ? ownerToGive({ uid: e.uid, gid: e.gid }) : undefined;
 }
 
 /**
@@ -149,7 +145,7 @@ async function putBack(e: BackupEntry, bytes: Buffer): Promise<void> {
   }
   const linked = e.link === null ? undefined : await fs.realpath(e.file).catch(() => undefined);
   const target = linked ?? (typeof e.link === 'string' ? path.resolve(path.dirname(e.file), e.link) : e.file);
-  const owner = ownerToGive(e);
+  const owner = givenOwner(e);
   await fs.mkdir(path.dirname(target), { recursive: true });
   await putBackBytes(target, bytes, { mode: e.mode, owner });
 }
