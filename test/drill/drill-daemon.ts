@@ -20,6 +20,11 @@ export interface DrillDaemon {
   stop(): Promise<void>;
 }
 
+/** The drilled service's entry in `clawback status --json` (the drill daemons supervise one service). */
+export async function drilledStatus<T>(stateDir: string): Promise<T> {
+  return (JSON.parse((await runCli(['status', '--json', '--state-dir', stateDir])).stdout) as { services: T[] }).services[0]!;
+}
+
 export interface GatewayExtras {
   /** Extra keys for the gateway's own config (dependency, dataDir). */
   gateway?: Record<string, unknown>;

@@ -4,7 +4,7 @@ import { linkSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { httpGet, waitFor } from '../helpers/processes.js';
-import { GATEWAY_JSON, startDrillDaemon, type DrillDaemon } from './drill-daemon.js';
+import { drilledStatus, GATEWAY_JSON, startDrillDaemon, type DrillDaemon } from './drill-daemon.js';
 import type { DrillReport } from '../../src/drill/drill-result.js';
 
 interface Svc {
@@ -15,7 +15,7 @@ interface Svc {
 
 describe('clawback drill after a failed trial', () => {
   let d: DrillDaemon;
-  const status = async (): Promise<Svc> => (JSON.parse((await runCli(['status', '--json', '--state-dir', d.stateDir])).stdout) as { services: Svc[] }).services[0]!;
+  const status = (): Promise<Svc> => drilledStatus<Svc>(d.stateDir);
   beforeAll(async () => {
     d = await startDrillDaemon('gateway');
   });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { CLI, runCli } from '../helpers/cli.js';
 import { NODE } from '../helpers/daemon.js';
 import { httpGet, spawnMarked, waitFor } from '../helpers/processes.js';
-import { GATEWAY_JSON, startDrillDaemon, type DrillDaemon } from './drill-daemon.js';
+import { drilledStatus, GATEWAY_JSON, startDrillDaemon, type DrillDaemon } from './drill-daemon.js';
 import type { DrillReport } from '../../src/drill/drill-result.js';
 import { pausedByPerson } from '../../src/drill/target.js';
 import type { ServiceStatus } from '../../src/daemon/service-runtime.js';
@@ -21,7 +21,7 @@ interface Svc {
 
 describe('clawback drill and what a person decided', () => {
   let d: DrillDaemon;
-  const status = async (): Promise<Svc> => (JSON.parse((await runCli(['status', '--json', '--state-dir', d.stateDir])).stdout) as { services: Svc[] }).services[0]!;
+  const status = (): Promise<Svc> => drilledStatus<Svc>(d.stateDir);
   beforeAll(async () => {
     d = await startDrillDaemon('gateway');
   });

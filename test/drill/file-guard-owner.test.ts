@@ -4,16 +4,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { promises as fs, writeFileSync, rmSync, linkSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../helpers/daemon.js';
+import { fileMeta, SERVICE_OWNER } from '../helpers/file-meta.js';
 import { guardFile, releaseGuard, restoreFile } from '../../src/drill/file-guard.js';
 
-/** The service's user and group: no account is needed for a numeric owner (these tests run as root, like the daemon). */
-const SERVICE = { uid: 4242, gid: 4243 };
+const SERVICE = SERVICE_OWNER;
 const GOOD = '{"name":"demo-gateway","port":18789}\n';
 
-async function meta(file: string): Promise<{ uid: number; gid: number; mode: number; ino: number; nlink: number }> {
-  const st = await fs.stat(file);
-  return { uid: st.uid, gid: st.gid, mode: st.mode & 0o777, ino: st.ino, nlink: st.nlink };
-}
+const meta = fileMeta;
 
 describe("the drill's file guard keeps owner, mode and hard links", () => {
   let dir: string;

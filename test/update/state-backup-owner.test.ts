@@ -5,17 +5,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../helpers/daemon.js';
+import { fileMeta, SERVICE_OWNER } from '../helpers/file-meta.js';
 import { readBackup, restoreBackup, takeBackup } from '../../src/update/state-backup.js';
 
-/** The service's user and group: no account is needed for a numeric owner (these tests run as root, like the daemon). */
-const SERVICE = { uid: 4242, gid: 4243 };
+const SERVICE = SERVICE_OWNER;
 const OLD = '{"port":18789}\n';
 const NEW = '{"port":18789,"schema":2}\n';
 
-async function meta(file: string): Promise<{ uid: number; gid: number; mode: number; ino: number; nlink: number }> {
-  const st = await fs.stat(file);
-  return { uid: st.uid, gid: st.gid, mode: st.mode & 0o777, ino: st.ino, nlink: st.nlink };
-}
+const meta = fileMeta;
 
 describe('update backup and rollback keep owner, mode, symbolic link and hard links', () => {
   let dir: string;
