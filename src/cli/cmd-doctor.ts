@@ -11,7 +11,7 @@ import { preflightRule } from '../doctor/rule-preflight.js';
 import { doctorContext } from '../daemon/doctor-wiring.js';
 import { externalLivePid, liveSupervision } from '../doctor/live-instances.js';
 import path from 'node:path';
-import { paint } from './format.js';
+import { paint, wantsColour } from './format.js';
 import { terminalSafe } from './terminal-safe.js';
 import { namesFor, unknownServiceText } from '../instances/instance-name.js';
 
@@ -63,7 +63,7 @@ export function registerDoctor(program: Command): void {
       if (o.json) {
         process.stdout.write(redactor.redact(JSON.stringify({ exitCode, services: reports }, null, 2)) + '\n');
       } else {
-        const p = paint(!!process.stdout.isTTY);
+        const p = paint(wantsColour(process.stdout));
         for (const r of reports) {
           process.stdout.write(`${p.bold(r.service)}: ${r.findings.length === 0 ? p.green('healthy') : `${r.findings.length} finding(s)`}\n`);
           for (const f of r.findings) {

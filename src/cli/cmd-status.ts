@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { connect, type GlobalOpts } from './client.js';
 import { cliHint } from './cli-command.js';
-import { humanBytes, humanDuration, paint, table } from './format.js';
+import { humanBytes, humanDuration, paint, table, wantsColour } from './format.js';
 import type { ServiceStatus } from '../daemon/service-runtime.js';
 import { terminalSafeDeep } from './terminal-safe.js';
 import { deadLetterLines, type DeadLetterView } from '../notify/dead-letter-notice.js';
@@ -42,7 +42,7 @@ export async function runStatus(globals: GlobalOpts, json: boolean): Promise<voi
     return;
   }
   const resumeHint = (name: string): string => cliHint(['resume', name], { stateDir: client.stateDir });
-  process.stdout.write(renderStatus(status, !!process.stdout.isTTY, resumeHint) + '\n');
+  process.stdout.write(renderStatus(status, wantsColour(process.stdout), resumeHint) + '\n');
 }
 
 export function renderStatus(answer: StatusJson, colour: boolean, resumeHint: (name: string) => string = (name) => `clawback resume ${name}`): string {

@@ -9,6 +9,14 @@ export interface Paint {
   bold(s: string): string;
 }
 
+/**
+ * Colour only on a terminal, and never when the user asked for none: NO_COLOR set to anything but the empty string
+ * (no-color.org), or TERM=dumb (an Emacs shell, a serial console).
+ */
+export function wantsColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  return stream.isTTY === true && !env.NO_COLOR && env.TERM !== 'dumb';
+}
+
 export function paint(enabled: boolean): Paint {
   const wrap = (code: number) => (s: string): string => (enabled ? `\u001b[${code}m${s}\u001b[0m` : s);
   return { red: wrap(31), green: wrap(32), yellow: wrap(33), dim: wrap(2), bold: wrap(1) };
