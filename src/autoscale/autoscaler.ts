@@ -4,7 +4,7 @@ import type { ServiceConfig } from '../config/schema.js';
 import type { TimerHandle } from '../platform/clock.js';
 import { realCommandRunner } from '../platform/command-runner.js';
 import { namesFor } from '../instances/instance-name.js';
-import { scaleService } from '../instances/scale.js';
+import { scaleService, type ScaleResult } from '../instances/scale.js';
 import { autoscaleTarget } from './autoscale-target.js';
 import { MetricSource } from './metric-source.js';
 import { autoscaleStep, initialAutoscaleState, type AutoscaleState, type ScaleDecision } from './policy.js';
@@ -23,7 +23,8 @@ export interface AutoscaleView {
   /** The last per-instance value (null: could not be measured). */
   value: number | null;
   instances: number;
-  lastDecision: (ScaleDecision & { at: number }) | null;
+  /** refused: why the scale did not happen (a guard or a port clash said no); the count stayed. */
+  lastDecision: (ScaleDecision & { at: number; refused?: string }) | null;
 }
 
 interface Tracked {
@@ -33,6 +34,8 @@ interface Tracked {
   state: AutoscaleState;
   nextAt: number;
   view: AutoscaleView;
+  /** The last refusal journaled, so a refusal repeated after each cool-down is journaled once. */
+  refused?: string;
 }
 
 export class Autoscaler {
@@ -142,8 +145,27 @@ export class Autoscaler {
     });
     t.state = r.state;
     if (!r.decision || this.stopped) return;
-    t.view.lastDecision = { ...r.decision, at: clock.now() };
     // The same path as `clawback scale`: persisted, journaled and notified (service.scaled, info).
-    await scaleService(daemon, s.name, r.decision.to, 'autoscale', `${a.metric}: ${r.decision.reason}`).catch(() => undefined);
+    const res = await scaleService(daemon, s.name, r.decision.to, 'autoscale', `${a.metric}: ${r.decision.reason}`).catch(
+      (err: unknown): ScaleResult => ({ status: 500, body: { ok: false, message: `${s.name}: scale failed: ${err instanceof Error ? err.message : String(err)}` } }),
+    );
+    if (res.body.ok) {
+      t.view.lastDecision = { ...r.decision, at: clock.now() };
+      t.refused = undefined;
+      return;
+    }
+    // Refused (the last serving instances would stop, a port clash): the count stays, and the policy tries again after
+    // its cool-down. Journaled once per reason, so a person sees why the autoscaler does not act.
+    t.view.lastDecision = { ...r.decision, at: clock.now(), refused: res.body.message };
+    if (t.refused === res.body.message || this.stopped) return;
+    t.refused = res.body.message;
+    daemon.ctx.emit({
+      type: 'service.scale-refused',
+      time: clock.now(),
+      severity: 'warning',
+      service: s.name,
+      message: `autoscale of ${s.name} from ${r.decision.from} to ${r.decision.to} refused: ${res.body.message}`,
+      details: { from: r.decision.from, to: r.decision.to, by: 'autoscale', reason: `${a.metric}: ${r.decision.reason}`, refused: res.body.message },
+    });
   }
 }

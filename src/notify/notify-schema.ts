@@ -49,6 +49,7 @@ export const EVENT_TYPES = [
   'config.reloaded',
   'config.reload-failed',
   'service.scaled',
+  'service.scale-refused',
   'service.rollout-done',
   'service.rollout-failed',
   'readiness.failing',

@@ -63,6 +63,8 @@ export type EventType =
   | 'config.reloaded'
   | 'config.reload-failed'
   | 'service.scaled'
+  /** The autoscaler's decision was refused (it would stop the last serving instances, a port clash): the count stayed. */
+  | 'service.scale-refused'
   | 'service.rollout-done'
   | 'service.rollout-failed'
   /** A part of the service (a channel account, a plugin reload) fails readiness / is ready again (src/openclaw). */
