@@ -25,7 +25,14 @@ async function tail(file: string, lines: number): Promise<string> {
     const length = Math.min(size, 256 * 1024);
     const buf = Buffer.alloc(length);
     await handle.read(buf, 0, length, size - length);
-    return buf.toString('utf8').split('\n').slice(-lines - 1).join('\n');
+    // A read that starts inside a line starts inside what it holds, maybe a secret no redaction would then recognise:
+    // that partial line is left out (a single line longer than the window, whole).
+    let text = buf.toString('utf8');
+    if (length < size) {
+      const nl = text.indexOf('\n');
+      text = nl < 0 ? '' : text.slice(nl + 1);
+    }
+    return text.split('\n').slice(-lines - 1).join('\n');
   } finally {
     await handle.close();
   }

@@ -145,7 +145,8 @@ export function buildPrompt(input: PromptInput, redactor: Redactor): string {
   parts.push(
     section(
       `Last log lines (${L.logFile}, untrusted)`,
-      fenceUntrusted('log', r(tailText(input.logTail, PROMPT_LIMITS.logLines, PROMPT_LIMITS.logChars))),
+      // Redacted before it is cut: a cut through a secret leaves a part no redaction recognises.
+      fenceUntrusted('log', tailText(r(input.logTail), PROMPT_LIMITS.logLines, PROMPT_LIMITS.logChars)),
     ),
   );
   const learnings = input.learnings.slice(-PROMPT_LIMITS.learnings);
