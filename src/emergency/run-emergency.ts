@@ -353,12 +353,13 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
   }
   const stateDir = path.resolve(opts.stateDir);
   // An agent granted whole directories (Codex, Gemini) cannot be kept out of a part of its working directory: with the
-  // state dir inside, it could rewrite state.json (the budget), learnings (later prompts) and the snapshot a revert trusts.
+  // state dir inside, it could rewrite state.json (the budget), learnings (later prompts) and the snapshot a revert trusts,
+  // and in every mode (plan, read-only included) read the API token, the spool's webhook URLs and unredacted snapshots.
   const real = (p: string): Promise<string> => fs.realpath(p).catch(() => p);
-  if (adapter.writeReach === 'directories' && config.mode === 'fix' && ownDir && !outsideDir(await real(stateDir), await real(workdir))) {
+  if (adapter.writeReach === 'directories' && ownDir && !outsideDir(await real(stateDir), await real(workdir))) {
     return refusedRun(
       opts,
-      `${service.name}'s cwd ${serviceDir} holds Clawback's state dir ${stateDir}, and ${adapterName} is granted its whole working directory: move the state dir out of the cwd (--state-dir), or use adapter claude or mode propose`,
+      `${service.name}'s cwd ${serviceDir} holds Clawback's state dir ${stateDir} (its API token, the notification spool), and ${adapterName} is granted its whole working directory${config.mode === 'fix' ? '' : ' to read'}: move the state dir out of the cwd (--state-dir), or use adapter claude`,
       incidentDir,
     );
   }

@@ -248,6 +248,28 @@ describe('Level 3 with codex or gemini in a working directory that holds the sta
   });
 });
 
+describe('Level 3 with codex or gemini proposing, in a working directory that holds the state dir', () => {
+  it.each(['codex', 'gemini'] as const)('%s is refused before it starts: granted the whole directory to read, it would read the API token and the spool', async (adapter) => {
+    // Reads are a grant too: Gemini's file tools read its whole workspace, Codex's sandbox the whole disk, in plan and
+    // read-only modes alike. <stateDir>/token controls the daemon's API; the spool holds webhook URLs.
+    scenario = await makeScenario();
+    const s = scenario;
+    await s.host.start();
+    const token = path.join(s.stateDir, 'token');
+    await fs.writeFile(token, 'cb-api-token-0123456789abcdef\n', { mode: 0o600 });
+    const readLog = await tmpArgsFile();
+    const r = await s.run(
+      { adapter, mode: 'propose', timeBox: '30s', verifyWindow: '500ms' },
+      { adapterOptions: { cli: { tmux: { socket: SOCKET }, env: cliEnv({ FAKE_AGENT_READ: token, FAKE_AGENT_READ_LOG: readLog }) } } },
+      `inc-${adapter}-propose-state-inside`,
+    );
+    const read = await fs.readFile(readLog, 'utf8').catch(() => '');
+    expect(read).not.toContain('cb-api-token');
+    expect(r.outcome).toBe('refused');
+    expect(r.summary).toContain(s.stateDir);
+  });
+});
+
 describe('Level 3 confinement without a configured working directory', () => {
   it('the agent starts in an empty private directory (not the daemon\'s), may read only the config file and edit nothing', async () => {
     scenario = await makeScenario();
