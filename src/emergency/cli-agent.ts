@@ -29,8 +29,66 @@ function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * What an agent whose sandbox reads the whole disk (Codex: by design, in every mode) must not see: Clawback's state dir
+ * (the API token, the spool's webhook URLs, other services' unredacted snapshots), hidden under an empty tmpfs in a
+ * mount namespace of its own; the run's incident dir (prompt, staged config copy) and the service's log are put back.
+ */
+export interface HiddenState {
+  stateDir: string;
+  incidentDir: string;
+  /** The service's log, when it lies in the state dir: put back read-only. */
+  logFile?: string;
+}
+
+/**
+ * The state dir to hide for this session, or undefined when hiding it would take away what the agent is given (its
+ * working directory or an allowed path in the state dir, outside the incident dir).
+ */
+export function stateToHide(session: Pick<AgentSession, 'incidentDir' | 'workdir' | 'allowedPaths' | 'configPath' | 'host'>): HiddenState | undefined {
+  const incidentDir = path.resolve(session.incidentDir);
+  const stateDir = path.resolve(incidentDir, '..', '..');
+  const under = (p: string, d: string): boolean => p === d || p.startsWith(`${d}${path.sep}`);
+  const given = [path.resolve(session.workdir), ...confinedPaths(session)];
+  if (given.some((p) => under(stateDir, p) || (under(p, stateDir) && !under(p, incidentDir)))) return undefined;
+  const log = path.resolve(session.host.logFile);
+  return { stateDir, incidentDir, ...(under(log, stateDir) && !under(log, incidentDir) ? { logFile: log } : {}) };
+}
+
+/**
+ * Runs in the new mount namespace ($1 state dir, $2 incident dir, $3 log file or '', then the command): the directories
+ * to put back are opened first (a bind mount's source must be of this namespace), then the tmpfs goes over the state dir.
+ */
+const HIDE_STATE_SH = [
+  's=$1 i=$2 l=$3; shift 3',
+  'exec 3<"$i" || exit 96',
+  'if [ -n "$l" ] && [ -f "$l" ]; then exec 4<"$l" || exit 96; else l=; fi',
+  'mount -t tmpfs -o mode=0700,size=64k clawback-hidden "$s" || exit 96',
+  'mkdir -p "$i" && mount -c --bind /proc/self/fd/3 "$i" || exit 96',
+  'if [ -n "$l" ]; then mkdir -p "${l%/*}" && : > "$l" && mount -c --bind -o ro /proc/self/fd/4 "$l" || exit 96; fi',
+  'exec 3<&- 4<&-',
+  'exec "$@"',
+].join('\n');
+
+/** The agent's command line, inside a mount namespace hiding the state dir when one is given (and can be made). */
+function hiddenStateCommand(words: string, hide: HiddenState | undefined): string[] {
+  if (!hide) return [words];
+  const args = [hide.stateDir, hide.incidentDir, hide.logFile ?? ''].map(shellQuote).join(' ');
+  // root needs no user namespace (and keeps its access to other users' files); anyone else maps itself to root in one.
+  const ns = `unshare "$ns" sh -c ${shellQuote(HIDE_STATE_SH)} clawback-hide ${args}`;
+  return [
+    'ns=-Urm; [ "$(id -u)" -eq 0 ] && ns=-m',
+    `if command -v unshare >/dev/null 2>&1 && ${ns} true >/dev/null 2>&1; then`,
+    `  ${ns} ${words}`,
+    'else',
+    `  printf '%s\\n' ${shellQuote(`[clawback] could not hide the state dir ${hide.stateDir} in a mount namespace (unshare): the agent can read it`)}`,
+    `  ${words}`,
+    'fi',
+  ];
+}
+
 /** The launcher script: a banner, the agent, its exit status written atomically to exitFile. */
-export function launcherScript(session: AgentSession, argv: ArgvPart[], exitFile: string, envFile?: string): string {
+export function launcherScript(session: AgentSession, argv: ArgvPart[], exitFile: string, envFile?: string, hide?: HiddenState): string {
   const words = argv.map((a) => (typeof a === 'string' ? shellQuote(a) : `"$(cat ${shellQuote(session.promptFile)})"`));
   const banner = `[clawback] Level 3 ${session.mode} session for service ${session.serviceName}, incident ${session.incidentId}; time-box ${formatDuration(session.config.timeBox)}. Clawback verifies health afterwards and reverts changed files on failure.`;
   return [
@@ -44,7 +102,7 @@ export function launcherScript(session: AgentSession, argv: ArgvPart[], exitFile
     `cd ${shellQuote(session.workdir)} || exit 97`,
     // The run's mark that survives `env -i` and `setsid` (agent-leftovers.ts); without prlimit, the env mark alone.
     `command -v prlimit >/dev/null 2>&1 && prlimit --pid $$ --rttime=${runLimitMark(path.resolve(session.incidentDir))}: >/dev/null 2>&1`,
-    words.join(' '),
+    ...hiddenStateCommand(words.join(' '), hide),
     'code=$?',
     `printf '%s\\n' "$code" > ${shellQuote(`${exitFile}.tmp`)} && mv ${shellQuote(`${exitFile}.tmp`)} ${shellQuote(exitFile)}`,
     `printf '\\n[clawback] agent exited with status %s\\n' "$code"`,
@@ -59,6 +117,8 @@ export class CliAgentAdapter implements AgentAdapter {
     private readonly build: (session: AgentSession) => ArgvPart[],
     private readonly opts: CliAgentOptions = {},
     readonly writeReach: 'paths' | 'directories' = 'paths',
+    /** Its sandbox reads the whole disk (Codex): the state dir is hidden from it (HiddenState). */
+    private readonly readsWholeDisk = false,
   ) {}
 
   /** The argv this adapter would run (for reports and tests). */
@@ -86,7 +146,7 @@ export class CliAgentAdapter implements AgentAdapter {
       await fs.writeFile(envFile, `${lines.join('\n')}\n`, { mode: 0o600, flag: 'wx' });
     }
     // Run as `sh launcher` (tmux and PTY alike), so it needs no execute bit: 0600 like every file of the session.
-    await fs.writeFile(launcher, launcherScript(session, this.build(session), exitFile, envFile), { mode: 0o600 });
+    await fs.writeFile(launcher, launcherScript(session, this.build(session), exitFile, envFile, this.readsWholeDisk && process.platform === 'linux' ? stateToHide(session) : undefined), { mode: 0o600 });
     await fs.chmod(launcher, 0o600);
     let output: string;
     let exitCode: number | null;

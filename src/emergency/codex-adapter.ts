@@ -29,5 +29,6 @@ export function codexArgv(session: AgentSession): ArgvPart[] {
 }
 
 export function codexAdapter(opts: CliAgentOptions = {}): CliAgentAdapter {
-  return new CliAgentAdapter('codex', codexArgv, opts, 'directories');
+  // Its sandbox limits writes and network, never reads (openai/codex#7657, #8667): the state dir is hidden instead.
+  return new CliAgentAdapter('codex', codexArgv, opts, 'directories', true);
 }

@@ -248,6 +248,40 @@ describe('Level 3 with codex or gemini in a working directory that holds the sta
   });
 });
 
+describe("Level 3 with codex, whose sandbox reads the whole disk: Clawback's state dir is hidden from it", () => {
+  it.each(['tmux', 'pty'] as const)('%s: the API token, the spool and the other files of the state dir are not there for it; its run and fix work as before', async (runner) => {
+    // The state dir lies beside the service's cwd (as ~/.clawback does), so the run is not refused; Codex's own
+    // sandbox (read-only and workspace-write alike) would let it read every file of it.
+    scenario = await makeScenario({ cwd: 'app' });
+    const s = scenario;
+    await s.host.start();
+    const token = path.join(s.stateDir, 'token');
+    await fs.writeFile(token, 'cb-api-token-0123456789abcdef\n', { mode: 0o600 });
+    await fs.mkdir(path.join(s.stateDir, 'spool'));
+    const spooled = path.join(s.stateDir, 'spool', 'n1.json');
+    await fs.writeFile(spooled, '{"url":"https://hooks.example/T000/B000/XXXXSECRET"}\n');
+    const readLog = await tmpArgsFile();
+    const tmuxOpt = runner === 'tmux' ? { socket: SOCKET } : (false as const);
+    const r = await s.run(
+      { adapter: 'codex', timeBox: '30s', verifyWindow: '1500ms' },
+      { adapterOptions: { cli: { tmux: tmuxOpt, env: cliEnv({ FAKE_AGENT_READ: [token, spooled, s.host.configPath].join(path.delimiter), FAKE_AGENT_READ_LOG: readLog }) } } },
+      `inc-codex-hidden-${runner}`,
+    );
+    const read = await fs.readFile(readLog, 'utf8').catch(() => '');
+    expect(read).not.toContain('cb-api-token');
+    expect(read).not.toContain('XXXXSECRET');
+    // What it is given stays within reach: the config (read and, through its copy in the incident dir, fixed).
+    expect(read).toContain(`${s.host.configPath}\t`);
+    expect(r.outcome).toBe('fixed');
+    expect(await fs.readFile(s.host.configPath, 'utf8')).toBe(FIXED_CONFIG);
+    const transcript = await fs.readFile(r.transcriptPath!, 'utf8');
+    expect(transcript).toContain(`could not read ${spooled}: ENOENT`);
+    expect(transcript).not.toContain('could not hide the state dir');
+    // Nothing of it shows outside the run: the token and the spool are where they were.
+    expect(await fs.readFile(token, 'utf8')).toBe('cb-api-token-0123456789abcdef\n');
+  });
+});
+
 describe('Level 3 with codex or gemini proposing, in a working directory that holds the state dir', () => {
   it.each(['codex', 'gemini'] as const)('%s is refused before it starts: granted the whole directory to read, it would read the API token and the spool', async (adapter) => {
     // Reads are a grant too: Gemini's file tools read its whole workspace, Codex's sandbox the whole disk, in plan and
