@@ -1,29 +1,12 @@
 // Shared parts of the instance tests: a run of free consecutive ports, the fixture's service entry, small waits.
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Daemon } from '../../src/daemon/daemon.js';
 import { httpGet, waitFor } from '../helpers/processes.js';
 
 export const INSTANCE_SERVER = fileURLToPath(new URL('../fixtures/instance-server.mjs', import.meta.url));
 
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-/** A base port with `count` free ports from it (bounded tries in an ephemeral-looking range). */
-export async function freePortRun(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    let ok = true;
-    for (let i = 0; i < count && ok; i++) ok = await canListen(base + i);
-    if (ok) return base;
-  }
-  throw new Error(`no run of ${count} free ports found`);
-}
+/** A base port with `count` free ports from it, below the kernel's ephemeral range (see helpers/ports.ts). */
+export { freePortRun } from '../helpers/ports.js';
 
 /** The fixture as a scaled service: one HTTP instance per port, an http probe on {port}. */
 export function webService(base: number, instances: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
