@@ -68,6 +68,15 @@ describe('freePort and freePortRun', () => {
     for (let i = 1; i < sorted.length; i++) expect(sorted[i]! - sorted[i - 1]!).toBeGreaterThanOrEqual(PORT_STRIDE);
   });
 
+  it('stay, with the ports a service derives from them, inside this worker\'s ports, also once the slice wraps around', async () => {
+    const slice = workerSlice()!;
+    for (let i = 0; i < 2 * (slice.size / PORT_STRIDE); i++) {
+      const port = await freePort();
+      expect(port).toBeGreaterThanOrEqual(slice.low);
+      expect(port + PORT_STRIDE - 1).toBeLessThan(slice.low + slice.size);
+    }
+  });
+
   it('give each vitest worker its own ports', () => {
     const slices = ['1', '2', '3', '4'].map((pool) => workerSlice(pool)!);
     for (const [i, a] of slices.entries()) {

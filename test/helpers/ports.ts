@@ -85,7 +85,8 @@ export async function freePortRun(count: number): Promise<number> {
   if (cursor.offset < 0) cursor.offset = Math.floor(Math.random() * slice.size);
   // At most one pass over the slice: a block with a port in use (someone else's listener) is skipped.
   for (let tried = 0; tried < blocks; tried++) {
-    if (cursor.offset + count > slice.size) cursor.offset = cursor.offset % PORT_STRIDE;
+    // Whole blocks inside the slice: what a service derives from its port (up to +127) stays in this worker's ports.
+    if (cursor.offset + span > slice.size) cursor.offset = cursor.offset % PORT_STRIDE;
     const base = slice.low + cursor.offset;
     cursor.offset += span;
     let free = true;
