@@ -347,7 +347,7 @@ class Step {
     }
     let budgetNote = '';
     if (p.agent && inc.agentRuns === 0 && inc.level <= 3) {
-      const recent = s.agentRuns.filter((t) => this.now - t < p.agent!.budgetWindowMs && t <= this.now);
+      const recent = this.recentAgentRuns();
       // A failure the agent did not fix, back after a person's resume: their resume is no request for another paid run.
       const tried = s.agentTried && s.agentTried.incidentId !== inc.id ? s.agentTried : null;
       if (recent.length >= p.agent.budgetRuns) budgetNote = `; no agent run left: the budget of ${p.agent.budgetRuns} run(s) per ${formatDuration(p.agent.budgetWindowMs)} is spent`;
@@ -374,13 +374,22 @@ class Step {
     this.human(`${reason}${budgetNote}`);
   }
 
+  /**
+   * The agent runs that count against the budget now. One recorded later than now (the wall clock was set back while
+   * the daemon was down: a steady step is shifted by clock-stepped) counts as made now: a clock step does not refund a
+   * paid run, and clamped, it holds at most one budget window from now.
+   */
+  private recentAgentRuns(): number[] {
+    if (this.s.agentRuns.some((t) => t > this.now)) this.s.agentRuns = this.s.agentRuns.map((t) => Math.min(t, this.now));
+    return this.s.agentRuns.filter((t) => this.now - t < this.p.agent!.budgetWindowMs);
+  }
+
   /** Level 3 for real: the budget is spent now, the service is held for the repair, the run starts. */
   private launchAgent(): void {
     const s = this.s;
     const p = this.p;
     const inc = s.incident!;
-    const recent = s.agentRuns.filter((t) => this.now - t < p.agent!.budgetWindowMs && t <= this.now);
-    s.agentRuns = [...recent, this.now];
+    s.agentRuns = [...this.recentAgentRuns(), this.now];
     this.startWork('agent', p.agent!.timeBoxMs + 60_000);
     this.setHold('repair', 'a Level 3 agent is at work');
     this.fx.push({ type: 'run-agent', runId: s.work!.id, incident: structuredClone(inc) });
