@@ -1,6 +1,7 @@
 // Config errors that name the field, the value found and what was expected.
 import type { z } from 'zod';
 import { mentionsSecret } from '../observe/secret-keys.js';
+import { Redactor } from '../observe/redact.js';
 
 export interface ConfigProblem {
   path: string;
@@ -27,8 +28,13 @@ export function formatPath(segments: ReadonlyArray<PropertyKey>): string {
   return out || '(top level)';
 }
 
+/**
+ * The value as found, its secrets taken out before it is cut short: a token pasted in the wrong place (`command: sk-...`)
+ * or a password under a key of a misplaced block (`cwd: {password: ...}`) was printed whole by `validate` and by
+ * `run` at start (to the journal of systemd, a CI log), where only the daemon's own redactor had caught it.
+ */
 function preview(value: unknown): string {
-  const text = JSON.stringify(value);
+  const text = JSON.stringify(new Redactor().redactDeep(value));
   if (text === undefined) return String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
@@ -56,14 +62,16 @@ export function maskSecretValue(value: unknown): string | undefined {
 }
 
 export function formatProblem(p: ConfigProblem): string {
+  // A message that says what it got (the duration and size parsers do) quotes the value: a token there is taken out too.
+  const message = new Redactor().redact(p.message);
   if (p.value !== undefined && isSecretProblem(p)) {
     const masked = maskSecretValue(p.value);
-    const note = /value not shown|\bgot\b/i.test(p.message) ? '' : masked ? ` (got ${masked})` : ' (value not shown: it may hold a secret)';
-    return `${p.path}: ${p.message}${note}`;
+    const note = /value not shown|\bgot\b/i.test(message) ? '' : masked ? ` (got ${masked})` : ' (value not shown: it may hold a secret)';
+    return `${p.path}: ${message}${note}`;
   }
-  // A message that already says what it got (the duration and size parsers do) is not followed by the value again.
-  const got = p.value === undefined || /\bgot\b/.test(p.message) ? '' : ` (got ${preview(p.value)})`;
-  return `${p.path}: ${p.message}${got}`;
+  // A message that already says what it got is not followed by the value again.
+  const got = p.value === undefined || /\bgot\b/.test(message) ? '' : ` (got ${preview(p.value)})`;
+  return `${p.path}: ${message}${got}`;
 }
 
 /**
