@@ -1,5 +1,6 @@
 // `clawback reload` and SIGHUP: read the config file again; invalid changes nothing, valid applies the difference.
 import { loadConfigIsolated } from '../config/load-isolated.js';
+import { loadSettled } from '../config/settled-file.js';
 import { ConfigError, formatProblem } from '../config/errors.js';
 import type { Daemon } from '../daemon/daemon.js';
 import { describeDiff, diffIsEmpty } from '../daemon/service-set.js';
@@ -28,7 +29,9 @@ async function reloadNow(daemon: Daemon, by: string): Promise<ReloadResult> {
   }
   let loaded;
   try {
-    loaded = await loadConfigIsolated({ file: ctx.configFile, stateDir: ctx.stateDir });
+    // A file caught mid-write (truncated, half written) parsed as a smaller config: the services of its missing half were stopped.
+    const file = ctx.configFile;
+    loaded = await loadSettled(file, ctx.clock, () => loadConfigIsolated({ file, stateDir: ctx.stateDir }));
   } catch (err) {
     const problems = err instanceof ConfigError ? err.problems.map(formatProblem) : [(err as Error).message];
     const message = `config reload refused, nothing changed: ${ctx.configFile}: ${problems[0] ?? 'invalid'}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`;
