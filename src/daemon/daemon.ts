@@ -171,6 +171,8 @@ export class Daemon {
   onRuntimeRemoved: ((name: string) => void) | undefined;
   /** Reloads, scale changes and rolling restarts run one at a time, in order. */
   private setChain: Promise<unknown> = Promise.resolve();
+  /** A config reload queued behind the running work and not started yet: later requests share it (config-reload.ts). */
+  reloadWaiting: Promise<unknown> | undefined;
 
   constructor(
     readonly ctx: DaemonContext,

@@ -17,8 +17,24 @@ export interface ReloadResult {
 /** Top-level settings a reload does not apply (the API socket, the notifier, the state directory are built once). */
 const RESTART_ONLY = ['stateDir', 'api', 'notify', 'logLevel'] as const;
 
+/**
+ * A reload waiting its turn answers every request made meanwhile: it reads the file when it starts, so it applies what
+ * the last of them asked for. A storm of SIGHUPs (a deploy script in a loop) is then one reload after the running one,
+ * not one each, each waiting for the file to settle.
+ */
 export function reloadConfig(daemon: Daemon, by: string): Promise<ReloadResult> {
-  return daemon.exclusive(() => reloadNow(daemon, by));
+  const waiting = daemon.reloadWaiting as Promise<ReloadResult> | undefined;
+  if (waiting) return waiting;
+  const run: Promise<ReloadResult> = daemon.exclusive(() => {
+    if (daemon.reloadWaiting === run) daemon.reloadWaiting = undefined;
+    return reloadNow(daemon, by);
+  });
+  daemon.reloadWaiting = run;
+  const clear = (): void => {
+    if (daemon.reloadWaiting === run) daemon.reloadWaiting = undefined;
+  };
+  run.then(clear, clear);
+  return run;
 }
 
 async function reloadNow(daemon: Daemon, by: string): Promise<ReloadResult> {
