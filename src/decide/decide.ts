@@ -527,6 +527,10 @@ class Step {
       this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind });
     }
     if (this.s.held?.reason === 'repair') this.s.held = null;
+    // A person took the repair over: their restart/start gets a fresh restart window, as lifting the breaker's hold gives
+    // (the repair's hold had replaced it). Kept, the loop's restarts tripped the breaker at the first exit: Level 4 at once.
+    this.s.restartHistory = [];
+    this.s.backoffAttempt = 0;
     this.emit('incident.action', 'warning', `${this.p.name}: ${w.kind} run ${w.id} cancelled (${why})`, { action: 'work-cancelled', kind: w.kind, runId: w.id });
   }
 
