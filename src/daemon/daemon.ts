@@ -606,7 +606,7 @@ export class Daemon {
   private async removeRuntime(name: string): Promise<void> {
     const rt = this.runtimes.get(name);
     if (!rt) return;
-    await rt.dispose({ stopService: true });
+    await rt.dispose({ stopService: true, removed: true });
     this.runtimes.delete(name);
     this.statusExtras.delete(name);
     delete this.state.services[name];

@@ -357,11 +357,12 @@ export class ServiceRuntime {
     return { ok, message: `${action} ${this.name}: ${where}${inMaintenance}` };
   }
 
-  async dispose(opts: { stopService: boolean }): Promise<void> {
+  /** `removed`: a reload removes or replaces this service for good (its open incident is closed, not carried). */
+  async dispose(opts: { stopService: boolean; removed?: boolean }): Promise<void> {
     // Nobody would finish the strays' grace once the daemon is gone (and a start waiting for it would hold up the
     // shutdown): survivors are killed now.
     this.strayStop?.abort.abort();
-    this.dispatch({ type: 'shutdown', stopService: opts.stopService });
+    this.dispatch({ type: 'shutdown', stopService: opts.stopService, ...(opts.removed ? { removed: true } : {}) });
     await this.settled(this.policy.stopGraceMs + 10_000);
     this.stopped = true;
     this.wake?.timer.cancel();

@@ -128,7 +128,7 @@ class Step {
       case 'effect-failed':
         return this.effectFailed(input.effect, input.error);
       case 'shutdown':
-        return this.shutdown(input.stopService);
+        return this.shutdown(input.stopService, input.removed === true);
       case 'maintenance':
         return input.on ? this.maintenanceOn(input.until ?? null, input.reason ?? '', input.by) : this.maintenanceOff(input.by);
       case 'approval':
@@ -502,6 +502,25 @@ class Step {
       const f = this.s.flapping;
       this.s.flapping = f ? { ...f, lastResolvedAt: this.now } : { firstIncidentId: inc.id, since: inc.openedAt, recurrences: 0, lastResolvedAt: this.now };
     }
+  }
+
+  /**
+   * A person's reload removed or replaced the service: its open incident ends here (the replacement starts afresh).
+   * Left open, nothing could ever resolve it: reminders of "needs a human" went on and incidents_open stayed 1 for a
+   * service that ran healthy under its new config, and `clawback incidents` listed it open for ever.
+   */
+  private closeForReload(): void {
+    const inc = this.s.incident;
+    if (!inc) return;
+    const ttrMs = Math.max(0, this.now - (inc.firstSignalAt ?? inc.openedAt));
+    this.emit(
+      'incident.resolved',
+      'resolved',
+      `incident ${inc.id} of ${this.p.name} closed: a config reload removed or replaced the service (highest level ${inc.highestLevel})`,
+      { ttrMs, highestLevel: inc.highestLevel, outcome: 'human-resolved', reason: inc.reason, closedBy: 'reload' },
+      inc.highestLevel,
+    );
+    this.s.incident = null;
   }
 
   /** A person (or the cool-down) hands an escalated incident back to the ladder: it climbs from Level 0 again. */
@@ -1288,9 +1307,10 @@ class Step {
     this.stopInstance(grace, { then: 'stay' });
   }
 
-  private shutdown(stopService: boolean): void {
+  private shutdown(stopService: boolean, removed: boolean): void {
     const s = this.s;
     s.disposed = true;
+    if (removed) this.closeForReload();
     // A backoff under way keeps its time for the next daemon (a disposed reducer starts nothing meanwhile).
     if (s.phase !== 'backoff') s.nextStartAt = null;
     const w = s.work;

@@ -60,7 +60,8 @@ export type ServiceInput =
   | { type: 'placement'; active: boolean; token?: number; holder?: string | null; stopBy?: number; killBy?: number; reason?: string }
   /** An effect the executor could not carry out. */
   | { type: 'effect-failed'; effect: Effect['type']; error: string }
-  | { type: 'shutdown'; stopService: boolean };
+  /** `removed`: a config reload removes or replaces the service (its runtime is not coming back with this state). */
+  | { type: 'shutdown'; stopService: boolean; removed?: boolean };
 
 export type Effect =
   /** Wait for the old instance's leftovers, run the preflight, spawn or launch; reports started / preflight-failed / start-failed. */

@@ -206,7 +206,10 @@ export function formatNotification(raw: ClawbackEvent, ctx: FormatContext): Noti
   const service = event.service ?? 'clawback';
   const levelPart = event.level !== undefined ? ` · level ${levelLabel(event.level)}` : '';
   const prefix = ctx.kind === 'reminder' ? 'Reminder: ' : '';
-  const title = `${SEVERITY_EMOJI[event.severity] ?? ''} ${prefix}${service}: ${headline(event.type)}${levelPart}`.trim();
+  // An incident closed because a reload removed or replaced its service did not recover: not said so.
+  const closedByReload = event.type === 'incident.resolved' && details?.['closedBy'] === 'reload';
+  const what = closedByReload ? 'Incident closed by a config reload' : headline(event.type);
+  const title = `${SEVERITY_EMOJI[event.severity] ?? ''} ${prefix}${service}: ${what}${levelPart}`.trim();
 
   const notes: string[] = [];
   const fields: NotificationField[] = [{ name: 'Service', value: service }];
@@ -219,6 +222,9 @@ export function formatNotification(raw: ClawbackEvent, ctx: FormatContext): Noti
     const open = Math.max(0, event.time - ctx.openedAt);
     notes.push(`Incident still open after ${formatDuration(open)}.`);
     fields.push({ name: 'Open for', value: formatDuration(open) });
+  } else if (closedByReload && ttr !== undefined) {
+    notes.push(`Closed after ${formatTtr(ttr)}: a config reload removed or replaced the service.`);
+    fields.push({ name: 'Open for', value: formatTtr(ttr) });
   } else if (event.type === 'incident.resolved' && ttr !== undefined) {
     notes.push(`Recovered in ${formatTtr(ttr)}.`);
     fields.push({ name: 'Time to recover', value: formatTtr(ttr) });

@@ -191,7 +191,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
           incidents.inc({ service: svc, outcome: str(d.outcome, 'auto-resolved'), highest_level: String(highest) });
         }
         const ttrMs = num(d.ttrMs);
-        if (ttrMs !== undefined && ttrMs >= 0) ttr.observe({ service: svc }, ttrMs / 1000);
+        // Closed by a reload that removed or replaced the service: no recovery to time.
+        if (ttrMs !== undefined && ttrMs >= 0 && d.closedBy !== 'reload') ttr.observe({ service: svc }, ttrMs / 1000);
         break;
       }
       case 'breaker.tripped':
