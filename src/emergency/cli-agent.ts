@@ -210,7 +210,9 @@ export class CliAgentAdapter implements AgentAdapter {
     if (leftovers.length > 0) output += `\r\n[clawback] ended ${leftovers.length} process(es) the agent left running (pid ${leftovers.join(', ')})\r\n`;
     const text = stripTerminal(output);
     const tail = lastLines(text.split('\n').filter((l) => !l.startsWith('[clawback]')).join('\n'), 15);
-    if (aborted) return { status: 'aborted', summary: `killed at the time-box; last output:\n${tail}`, transcript: text, exitCode: null, refused: [] };
+    // The signal is the time-box's (reason 'timeout') or a cancellation (a person took over, the daemon stops, a reload).
+    const why = (session.signal.reason as Error | undefined)?.message === 'timeout' ? 'killed at the time-box' : 'stopped: the run was cancelled';
+    if (aborted) return { status: 'aborted', summary: `${why}; last output:\n${tail}`, transcript: text, exitCode: null, refused: [] };
     return {
       status: exitCode === 0 ? 'completed' : 'failed',
       summary: tail || `(no output; exit status ${exitCode ?? 'unknown'})`,

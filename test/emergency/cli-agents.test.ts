@@ -358,6 +358,22 @@ describe('Level 3 with a CLI agent in a bare PTY (no tmux)', () => {
     // (the runner waits for the PTY to go quiet, bounded, which is not always enough); tmux keeps it (test above).
   });
 
+  it('a run cancelled before its time-box (a person took over, the daemon stops) is not said to be killed at the time-box', async () => {
+    scenario = await makeScenario();
+    await scenario.host.start();
+    const cancel = new AbortController();
+    setTimeout(() => cancel.abort(), 1500);
+    const r = await scenario.run(
+      { adapter: 'claude', timeBox: '60s', verifyWindow: '300ms' },
+      { signal: cancel.signal, adapterOptions: { cli: { tmux: false, env: cliEnv({ FAKE_AGENT_MODE: 'hang' }) } } },
+    );
+    expect(r.outcome).toBe('failed');
+    // The run's record (agent-run.json), what the journal's agent-ended line is made of.
+    const run = JSON.parse(await fs.readFile(path.join(r.incidentDir!, 'agent-run.json'), 'utf8')) as { summary: string };
+    expect(run.summary).toMatch(/^stopped: the run was cancelled; last output:/);
+    expect(run.summary).not.toContain('time-box');
+  });
+
   it('kills a hanging agent in a PTY at the time-box', async () => {
     scenario = await makeScenario();
     await scenario.host.start();
