@@ -10,6 +10,9 @@ export type DeliveryOutcome =
 export interface HttpAnswer {
   status: number;
   retryAfterHeader?: string | null;
+  /** Discord's bucket headers on every answer: requests left in the window, and seconds until it resets. */
+  rateLimitRemaining?: string | null;
+  rateLimitResetAfter?: string | null;
   body: string;
 }
 
@@ -38,6 +41,17 @@ export function bodyRetryAfter(body: string): number | undefined {
     // Not JSON: no hint in the body.
   }
   return undefined;
+}
+
+/**
+ * How long to hold the channel's next request: the answer said its bucket is empty (`X-RateLimit-Remaining: 0`) and when
+ * it refills (`X-RateLimit-Reset-After`, seconds). Without it a burst always spent one 429 per window before pacing.
+ */
+export function paceAfter(a: HttpAnswer): number | undefined {
+  if (a.rateLimitRemaining?.trim() !== '0' || !a.rateLimitResetAfter) return undefined;
+  const v = a.rateLimitResetAfter.trim();
+  if (!/^\d+(\.\d+)?$/.test(v)) return undefined;
+  return Math.min(MAX_RETRY_AFTER_MS, Math.ceil(Number(v) * 1000));
 }
 
 function snippet(body: string): string {

@@ -14,7 +14,7 @@ import { ReminderTracker } from './reminders.js';
 import { alertId, Outbox, type DeadLetterInfo, type OutboxEntry } from './outbox.js';
 import { bookFrom, planEvent, timelineLines, withMessageId, type IncidentThread, type SendPlan, type ThreadBook } from './incident-thread.js';
 import { formatNotification, type Notification } from './format.js';
-import { classifyAnswer, retryDelay, type DeliveryOutcome } from './delivery-outcome.js';
+import { classifyAnswer, paceAfter, retryDelay, type DeliveryOutcome } from './delivery-outcome.js';
 import { describeError, sendHttp } from './http-send.js';
 import { clearMark, markPublished, missedEvents } from './journal-catch-up.js';
 import { fold, mustKeep, summaryEvent, type Folded } from './flood-summary.js';
@@ -160,6 +160,8 @@ interface ChannelRuntime {
   noticeAt: number | undefined;
   /** The flood summary still waiting in the queue (more alerts fold into it until the worker takes it), and its count. */
   summary: { pending: Pending; folded: Folded } | undefined;
+  /** Monotonic time before which nothing is sent: the endpoint said its rate-limit bucket is empty until then. */
+  paceUntil: number;
 }
 
 type DeliveryResult = 'delivered' | 'parked' | 'discarded' | 'stopped' | 'overtaken';
@@ -222,6 +224,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       canEdit: !!adapter.buildEdit && !!adapter.messageIdOf,
       noticeAt: undefined,
       summary: undefined,
+      paceUntil: 0,
     };
   });
   const enabled = channels.filter((c) => c.cfg.enabled);
@@ -466,6 +469,12 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       // A page overtakes the backlog (after what it follows on); the one taken is moved to the front: index 0 is in flight.
       const next = nextToSend(ch.queue, (q) => q.entry.event);
       if (next > 0) ch.queue.unshift(...ch.queue.splice(next, 1));
+      // The endpoint's bucket is empty: wait for it to refill, then pick again (a page queued meanwhile goes first).
+      const paceMs = ch.paceUntil - clock.monotonic();
+      if (paceMs > 0) {
+        if (!(await pause(ch, paceMs))) return;
+        continue;
+      }
       const head = ch.queue[0]!;
       // Not `await head.persisted`: the file is on disk (written before publish returned); its fsync only guards a power
       // cut, and the fsync queue is shared and FIFO. A page waited behind every alert spooled before it (7 s for 300
@@ -631,8 +640,14 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       let outcome: DeliveryOutcome;
       let answerBody = '';
       let answerStatus: number | undefined;
+      // A second request of this try (plain text, a new post after a failed edit) is paced too.
+      for (let waits = 0, paceMs = ch.paceUntil - clock.monotonic(); paceMs > 0 && waits < 8; waits++, paceMs = ch.paceUntil - clock.monotonic()) {
+        if (!(await pause(ch, paceMs))) return 'stopped';
+      }
       try {
         const answer = await sendHttp(request, { clock, timeoutMs: config.timeout, signal: stopCtrl.signal });
+        const pace = paceAfter(answer);
+        if (pace !== undefined) ch.paceUntil = clock.monotonic() + Math.min(pace, RATE_LIMIT_MAX_WAIT_MS) + RETRY_AFTER_MARGIN_MS;
         answerBody = answer.body;
         answerStatus = answer.status;
         outcome = plan.send === 'edit' && ch.adapter.editUnchanged?.(answer.status, answer.body) ? { kind: 'ok' } : classifyAnswer(answer, clock.now());

@@ -52,6 +52,8 @@ export async function sendHttp(req: HttpRequest, opts: { clock: Clock; timeoutMs
     return {
       status: res.status,
       retryAfterHeader: res.headers.get('retry-after'),
+      rateLimitRemaining: res.headers.get('x-ratelimit-remaining'),
+      rateLimitResetAfter: res.headers.get('x-ratelimit-reset-after'),
       body,
     };
   } catch (err) {
