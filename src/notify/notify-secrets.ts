@@ -10,6 +10,9 @@ export function notifySecrets(config: NotifyConfig): string[] {
     try {
       const u = new URL(raw);
       out.add(`${u.origin}${u.pathname}`);
+      // The path alone too: an endpoint's 404 body often echoes it ("no such hook /hooks/<secret>"), and a secret segment
+      // shorter than 16 characters was then logged and sent on the other channels in the "undelivered" notice.
+      if (u.pathname.length >= 12) out.add(u.pathname);
       for (const seg of u.pathname.split('/')) if (seg.length >= 16) out.add(seg);
       for (const [, v] of u.searchParams) if (v.length >= 8) out.add(v);
     } catch {
