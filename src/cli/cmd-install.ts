@@ -107,7 +107,8 @@ export function registerInstall(program: Command): void {
         emit: (event) => appendPendingEvent(stateDir, event),
         probeServices: async () => {
           const loaded = loadConfig({ ...(configPath ? { file: configPath } : {}), stateDir });
-          await reviveServicesDirectly(loaded.config, stateDir);
+          // Its starts are journaled by the next daemon, as the revival is.
+          await reviveServicesDirectly(loaded.config, stateDir, (event) => appendPendingEvent(stateDir, event));
         },
       });
       // The daemon that delivers alerts is the one that is down: a human hears of it from here.

@@ -13,13 +13,16 @@ import path from 'node:path';
 import { FileLock } from '../platform/file-lock.js';
 import { DAEMON_LOCK_FILE } from './daemon-lock.js';
 import { findUnrecordedInstances } from './unrecorded-instances.js';
+import type { ClawbackEvent } from '../observe/events.js';
 
 /**
  * Returns the names of the services it started. The next daemon adopts them from state.json. Starts nothing while a
  * live daemon holds daemon.lock (one still booting, slow to write its first heartbeat, owns the services), and never a
- * service whose instance runs unrecorded (started from this state dir, found by its marks).
+ * service whose instance runs unrecorded (started from this state dir, found by its marks). The reducer's events for
+ * what it started ("started (pid N)", an incident opened) go to `emit` once state.json holds them: dropped, the
+ * journal showed a service adopted under a pid nothing had started.
  */
-export async function reviveServicesDirectly(config: ClawbackConfig, stateDir: string): Promise<string[]> {
+export async function reviveServicesDirectly(config: ClawbackConfig, stateDir: string, emit?: (event: ClawbackEvent) => void): Promise<string[]> {
   const clock = systemClock();
   const holder = await new FileLock(path.join(stateDir, DAEMON_LOCK_FILE), { clock }).owner();
   if (holder && isSameProcess(holder.pid, holder.startTime)) return [];
@@ -27,6 +30,7 @@ export async function reviveServicesDirectly(config: ClawbackConfig, stateDir: s
   const { state } = store.load();
   const running = findUnrecordedInstances(stateDir, new Set(config.services.map((s) => s.name))).found;
   const started: string[] = [];
+  const events: ClawbackEvent[] = [];
   const ctx = () => ({ now: clock.now(), random: Math.random, newId: (k: 'inc' | 'run') => `${k}-guardian-${randomBytes(3).toString('hex')}` });
   for (const service of config.services) {
     const saved = state.services[service.name];
@@ -53,10 +57,13 @@ export async function reviveServicesDirectly(config: ClawbackConfig, stateDir: s
     const inst = spawnInstance(spawnSpecFor(service, stateDir), clock, { unref: true });
     if (inst.pid <= 0) continue;
     d = decide(d.state, { type: 'started', instance: { pid: inst.pid, pidStartTime: inst.pidStartTime, startedAt: inst.startedAt }, reason: 'boot' }, ctx(), policy);
+    effects.push(...d.effects);
+    for (const e of effects) if (e.type === 'emit') events.push(e.event);
     const { incident, ...record } = d.state;
     state.services[service.name] = { record, incident };
     started.push(service.name);
   }
   store.save(state);
+  for (const e of events) emit?.(e);
   return started;
 }
