@@ -155,8 +155,16 @@ export function systemdQuoteArg(arg: string, opts: { executable?: boolean } = {}
   return `"${escaped.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
+/**
+ * systemd refuses an executable path with a quote or a backslash in it ("Executable name contains special
+ * characters": the unit does not load), e.g. node under /home/o'brien/.nvm. Such a path is run through /usr/bin/env,
+ * where it is an ordinary (quoted) argument.
+ */
+const SYSTEMD_UNSAFE_EXECUTABLE = /["'\\\x00-\x1f\x7f]/;
+
 function systemdExec(argv: string[]): string {
-  return argv.map((a, i) => systemdQuoteArg(a, { executable: i === 0 })).join(' ');
+  const words = argv[0] !== undefined && SYSTEMD_UNSAFE_EXECUTABLE.test(argv[0]) ? ['/usr/bin/env', ...argv] : argv;
+  return words.map((a, i) => systemdQuoteArg(a, { executable: i === 0 })).join(' ');
 }
 
 /** `Environment="K=V"` with C escapes inside the quotes; `$` has no special meaning there. */

@@ -86,6 +86,36 @@ describe('systemd units', () => {
     expect(code, `systemd-analyze (${mode}) said:\n${output}`).toBe(0);
   });
 
+  it.skipIf(!existsSync(SYSTEMD_ANALYZE))('load with node under a path with a quote or a backslash (systemd refuses such an executable name)', async () => {
+    const home = path.join(dir, `o'brien "x" \\y`);
+    await mkdir(path.join(home, 'bin'), { recursive: true });
+    const nodePath = path.join(home, 'bin', 'node');
+    await symlink(process.execPath, nodePath);
+    const unitDir = path.join(dir, 'quoted-node');
+    await mkdir(unitDir, { recursive: true });
+    const names = serviceNames();
+    const odd = { ...inputs, nodePath };
+    const files = [
+      [names.systemdService, systemdDaemonUnit(odd)],
+      [names.systemdGuardianService, systemdGuardianService(odd)],
+    ] as const;
+    for (const [name, text] of files) await writeFile(path.join(unitDir, name), text);
+    const { code, output, mode } = await verify(files.map(([name]) => path.join(unitDir, name)));
+    const aboutUs = output.split('\n').filter((line) => line.trim() !== '' && (line.includes(unitDir) || /clawback/.test(line)));
+    expect(aboutUs, `systemd-analyze (${mode}) said:\n${output}`).toEqual([]);
+    expect(code, `systemd-analyze (${mode}) said:\n${output}`).toBe(0);
+  });
+
+  it('runs a node path systemd would refuse through /usr/bin/env, the same argv otherwise', () => {
+    const nodePath = `/home/o'brien/.nvm/bin/node`;
+    const exec = (text: string): string => /^ExecStart=(.*)$/m.exec(text)?.[1] ?? '';
+    const rest = exec(systemdDaemonUnit(inputs)).slice(systemdQuoteArg(inputs.nodePath, { executable: true }).length);
+    expect(rest).toMatch(/^ --max-semi-space-size=1 .* run --keep-services-on-sigterm --config /);
+    expect(exec(systemdDaemonUnit({ ...inputs, nodePath }))).toBe(`/usr/bin/env "/home/o'brien/.nvm/bin/node"${rest}`);
+    expect(exec(systemdGuardianService({ ...inputs, nodePath: '/opt/a\\b/node' }))).toMatch(/^\/usr\/bin\/env "\/opt\/a\\\\b\/node" /);
+    expect(exec(systemdGuardianService(inputs))).toMatch(/^"[^"]*node bin" /);
+  });
+
   it('notices a missing ExecStart binary (the check above is real)', async () => {
     const unitDir = path.join(dir, 'broken');
     await mkdir(unitDir, { recursive: true });
