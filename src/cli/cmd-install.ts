@@ -116,6 +116,19 @@ export function registerInstall(program: Command): void {
       const told = await alertGuardianOutcome(report, { stateDir, configPath, clock: systemClock(), redactor }).catch((err: unknown) => ({ actions: [], errors: [`alerting failed: ${(err as Error).message}`] }));
       report.actions.push(...told.actions);
       report.errors.push(...told.errors);
+      // "Could not revive" / "running again" reach `clawback journal` and the dashboard through the next daemon, which
+      // journals them without notifying again (notifiedBy): without it a down spell left no line in the journal.
+      const said = 'said' in told ? told.said : undefined;
+      if (said) {
+        const details: Record<string, unknown> = { ...said.details, notifiedBy: 'guardian' };
+        if (typeof details.output === 'string') details.output = redactor.redact(details.output);
+        if (Array.isArray(details.errors)) details.errors = details.errors.map((e: unknown) => redactor.redact(String(e)));
+        try {
+          appendPendingEvent(stateDir, { ...said, message: redactor.redact(said.message), details });
+        } catch (err) {
+          report.errors.push(`pending-events.jsonl could not be written (${(err as Error).message}): ${said.type} is not journaled`);
+        }
+      }
       if (report.daemonExit?.output) report.daemonExit.output = redactor.redact(report.daemonExit.output);
       process.stdout.write(redactor.redact(JSON.stringify(report, null, 2)) + '\n');
       process.exitCode = report.outcome === 'daemon-down' ? 1 : 0;

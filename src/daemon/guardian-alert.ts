@@ -131,11 +131,13 @@ export interface GuardianAlertDeps {
  * After a pass: tells the configured channels what guardianAlertStep says, through the notifier (dedup, retries, spool
  * in <stateDir>/guardian-notify/outbox, retried by the next pass). Returns lines for the pass's report.
  */
-export async function alertGuardianOutcome(report: GuardianReport, deps: GuardianAlertDeps): Promise<{ actions: string[]; errors: string[] }> {
-  const out = { actions: [] as string[], errors: [] as string[] };
+export async function alertGuardianOutcome(report: GuardianReport, deps: GuardianAlertDeps): Promise<{ actions: string[]; errors: string[]; said?: ClawbackEvent }> {
+  const out: { actions: string[]; errors: string[]; said?: ClawbackEvent } = { actions: [], errors: [] };
   const stateFile = path.join(deps.stateDir, GUARDIAN_ALERT_FILE);
   const notifyDir = path.join(deps.stateDir, GUARDIAN_NOTIFY_DIR);
   const step = guardianAlertStep(readState(stateFile), report, deps.redactor.redact(downReason(report)), deps.clock.now(), deps.stateDir);
+  // What it says belongs in the journal too (queued by the caller for the next daemon), told to a human or not.
+  if (step.send) out.said = step.send;
   if (!step.send && !hasPending(notifyDir)) return out;
   const { notify, problem } = notifyConfigOf(deps.configPath, deps.stateDir);
   if (!notify || notify.channels.length === 0) {

@@ -85,7 +85,8 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
       }
       const unsubscribe = ctx.bus.subscribe((e) => {
         metrics.onEvent(e);
-        notifier?.publish(e);
+        // The guardian told the channels itself (the daemon was down) and queued the event for the journal only.
+        if (e.details?.notifiedBy !== 'guardian') notifier?.publish(e);
         const { message, ...fields } = e;
         logger.info({ event: fields }, message);
       });

@@ -80,6 +80,19 @@ describe('guardian alerts', () => {
 
     const fourth = await guardian(configPath, stateDir);
     expect(fourth.outcome).toBe('ok');
+
+    // Both said things are in the journal (`clawback journal`, the dashboard), journaled by the revived daemon from
+    // the guardian's queue; it does not tell the channels a second time.
+    const journaled = (type: string) =>
+      readFileSync(path.join(stateDir, 'journal.jsonl'), 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as { type: string; message: string; details?: Record<string, unknown> })
+        .filter((e) => e.type === type && e.details?.by === 'guardian');
+    await waitFor(() => (journaled('daemon.crashed').length === 1 && journaled('daemon.recovered').length === 1) || undefined, { timeoutMs: 10_000, intervalMs: 100 });
+    expect(journaled('daemon.crashed')[0]!.message).toMatch(/could not revive/);
+    expect(journaled('daemon.recovered')[0]!.message).toMatch(/running again/);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(recovered()).toHaveLength(1);
     expect(crashed()).toHaveLength(1);
   }, 180_000);
