@@ -242,6 +242,7 @@
       return;
     }
     box.querySelector(':scope > .empty')?.remove();
+    const cards = [];
     for (const s of status.services) {
       let card = app.cards.get(s.name);
       if (!card) {
@@ -251,7 +252,12 @@
       }
       record(s);
       updateCard(card, s, (status.scaled || []).find((g) => g.service === s.group));
+      cards.push(card);
     }
+    // The sparklines last, every width read before any is drawn: a width read between DOM writes forces a layout, and
+    // one per sparkline (200 per poll with 100 services) held the page's main thread for up to half a second a poll.
+    const widths = cards.map((card) => [sparkWidth(card.f.latSvg), sparkWidth(card.f.memSvg)]);
+    cards.forEach((card, i) => drawSparks(card, widths[i]));
   }
 
   // ---- client-side history for the sparklines ----
@@ -286,10 +292,12 @@
     while (h.restarts.length && h.restarts[0] < cut) h.restarts.shift();
   }
 
-  function drawSpark(svgEl, points, restarts, opts) {
+  /** A sparkline's rendered width: drawn in CSS pixels (viewBox = rendered size), so dots stay round at any card width. */
+  function sparkWidth(svgEl) {
+    return Math.max(40, Math.round(svgEl.getBoundingClientRect().width) || 200);
+  }
+  function drawSpark(svgEl, SPARK_W, points, restarts, opts) {
     const now = serverNow();
-    // Drawn in CSS pixels (viewBox = rendered size), so dots stay round at any card width.
-    const SPARK_W = Math.max(40, Math.round(svgEl.getBoundingClientRect().width) || 200);
     svgEl.setAttribute('viewBox', `0 0 ${SPARK_W} ${SPARK_H}`);
     svgEl.replaceChildren();
     if (points.length === 0) {
@@ -429,12 +437,9 @@
       );
     }
 
-    const hist = app.history.get(s.name);
     const hp = healthProbe(s);
     f.latNow.textContent = hp ? fmtMs(hp.lastResult.latencyMs) : '—';
     f.memNow.textContent = mem ? fmtBytes(mem.value) : '—';
-    drawSpark(f.latSvg, hist.lat, hist.restarts, { zero: true, empty: s.probes.length ? 'waiting for probe results' : 'no latency probe' });
-    drawSpark(f.memSvg, hist.mem, hist.restarts, { zero: false, empty: s.probes.some((p) => p.kind === 'memory') ? 'waiting for readings' : 'no memory probe' });
 
     f.probes.replaceChildren(...s.probes.map((p) => {
       const r = p.lastResult;
@@ -447,6 +452,14 @@
     }));
     if (s.probes.length === 0) f.probes.replaceChildren(el('li', { class: 'empty', text: 'no probes configured (healthy = stays up)' }));
     updateActions(card);
+  }
+
+  /** The card's two sparklines at the widths read beforehand (render). */
+  function drawSparks(card, [latW, memW]) {
+    const s = card.last;
+    const hist = app.history.get(s.name);
+    drawSpark(card.f.latSvg, latW, hist.lat, hist.restarts, { zero: true, empty: s.probes.length ? 'waiting for probe results' : 'no latency probe' });
+    drawSpark(card.f.memSvg, memW, hist.mem, hist.restarts, { zero: false, empty: s.probes.some((p) => p.kind === 'memory') ? 'waiting for readings' : 'no memory probe' });
   }
 
   function tickCard(card) {
