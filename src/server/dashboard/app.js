@@ -131,6 +131,8 @@
     seen: new Set(),
     conn: 'connecting',
     statusOk: false,
+    /** The last status answered 401: reachable, but the token is missing or no longer the daemon's. */
+    refused: false,
     streamOk: false,
     pollTimer: 0,
     refreshTimer: 0,
@@ -172,10 +174,12 @@
     const pill = $('conn');
     pill.dataset.state = state;
     pill.textContent = state;
-    pill.title = live ? 'Live: status every 2 s and the event stream' : !app.statusOk ? 'The daemon does not answer; retrying' : 'The event stream dropped; reconnecting';
+    pill.title = live ? 'Live: status every 2 s and the event stream' : app.refused ? 'The daemon refused the token (401)' : !app.statusOk ? 'The daemon does not answer; retrying' : 'The event stream dropped; reconnecting';
     const banner = $('banner');
     banner.hidden = app.statusOk || !app.status;
-    banner.textContent = 'Cannot reach the Clawback daemon — showing the last known state, retrying…';
+    banner.textContent = app.refused
+      ? `The Clawback daemon answers but refused the token (401): its token changed. Paste the current one from ${shown(app.status ? app.status.daemon.stateDir : 'its state directory')}/token — showing the last known state.`
+      : 'Cannot reach the Clawback daemon — showing the last known state, retrying…';
   }
 
   // ---- status polling ----
@@ -186,6 +190,10 @@
       const res = await fetch('/api/status', { cache: 'no-store', headers: authHeaders(), signal: AbortSignal.timeout(STATUS_TIMEOUT_MS) });
       // Off loopback the daemon shows nothing without the token: say so instead of "connecting" for good.
       if (res.status === 401 && !app.status) $('daemon-meta').textContent = app.token ? 'The daemon refused this token (401): paste the current one from its state directory.' : 'The daemon answers only with its API token here: open the URL it printed (…/#token=…) or paste the token.';
+      // A daemon that answers 401 is reachable: its token changed (a new state dir, a token file replaced), and the
+      // page said "Cannot reach the daemon" and "control enabled" for good. The refused token is dropped (as an action's 401 does).
+      app.refused = res.status === 401;
+      if (app.refused && app.token) setToken('');
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const status = await res.json();
       app.status = status;
