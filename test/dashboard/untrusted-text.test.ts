@@ -51,4 +51,22 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: untrusted text from a service
     expect(await probe.locator('.msg').textContent()).not.toMatch(HIDDEN);
     await page.close();
   });
+
+  it('shows a maintenance reason and its author (a person\'s text, from the API or a chat command) with visible escapes', async () => {
+    const base = `http://127.0.0.1:${td.daemon.api!.port}`;
+    const reason = 'deploy \u202Eyfitrec\u202C \x1b[2Jdone';
+    const by = 'ops\u2067 \x07bell';
+    const res = await fetch(`${base}/api/services/chatty/maintenance?on=1&for=5m&reason=${encodeURIComponent(reason)}&by=${encodeURIComponent(by)}`, { method: 'POST', headers: { authorization: `Bearer ${td.daemon.token}` } });
+    expect(res.status).toBe(200);
+    const page = await browser.newPage();
+    await page.goto(`${base}/`);
+    const note = page.locator('article[data-service="chatty"] [data-field="maintenance"]:not([hidden])');
+    await note.waitFor({ timeout: 20_000 });
+    const text = (await note.textContent()) ?? '';
+    expect(text).toContain('deploy \\u202eyfitrec\\u202c \\x1b[2Jdone');
+    expect(text).toContain('ops\\u2067 \\x07bell');
+    expect(text).not.toMatch(HIDDEN);
+    await page.close();
+    await fetch(`${base}/api/services/chatty/maintenance?on=0`, { method: 'POST', headers: { authorization: `Bearer ${td.daemon.token}` } });
+  });
 });

@@ -40,6 +40,10 @@
     for (const kid of kids) if (kid !== null && kid !== undefined) node.append(typeof kid === 'string' ? shown(kid) : kid);
     return node;
   }
+  /** replaceChildren with every string through shown(), as el() does: a text put between elements is held text too. */
+  function fill(node, ...kids) {
+    node.replaceChildren(...kids.filter((k) => k !== null && k !== undefined).map((k) => (typeof k === 'string' ? shown(k) : k)));
+  }
   function svg(tag, attrs) {
     const node = document.createElementNS(SVG_NS, tag);
     for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
@@ -229,7 +233,7 @@
   function render(status) {
     const d = status.daemon;
     const meta = $('daemon-meta');
-    meta.replaceChildren(
+    fill(meta,
       el('b', { text: `v${d.version}` }), ' · daemon pid ', el('b', { text: String(d.pid) }),
       ' · up ', el('b', { 'data-field': 'daemon-uptime', text: fmtDuration(d.uptimeMs) }),
       d.api ? ` · ${d.api.host}:${d.api.port}` : '',
@@ -246,7 +250,7 @@
     const names = new Set(status.services.map((s) => s.name));
     for (const [name, card] of app.cards) if (!names.has(name)) { card.root.remove(); app.cards.delete(name); }
     if (status.services.length === 0) {
-      box.replaceChildren(el('p', { class: 'empty', text: 'No services configured.' }));
+      fill(box, el('p', { class: 'empty', text: 'No services configured.' }));
       return;
     }
     box.querySelector(':scope > .empty')?.remove();
@@ -422,22 +426,22 @@
       if (note.length) note.push(' · ');
       note.push(el('span', { class: 'warn', 'data-field': 'latency-trend', text: fl.message }));
     }
-    f.note.replaceChildren(...note);
+    fill(f.note, ...note);
 
     f.maintNote.hidden = !s.maintenance;
     if (s.maintenance) {
       const m = s.maintenance;
       const left = m.timeLeftMs === null ? 'until turned off' : `${fmtDuration(m.timeLeftMs)} left`;
-      f.maintNote.replaceChildren(el('strong', { text: 'Maintenance' }), ` by ${m.by} (${left})${m.reason ? `: ${m.reason}` : ''}`, el('span', { class: 'sub', text: 'watched and reported, not healed' }));
+      fill(f.maintNote, el('strong', { text: 'Maintenance' }), ` by ${m.by} (${left})${m.reason ? `: ${m.reason}` : ''}`, el('span', { class: 'sub', text: 'watched and reported, not healed' }));
     }
     f.held.hidden = !s.held;
     if (s.held) {
-      f.held.replaceChildren(el('strong', { text: 'Held' }), `${s.held.reason}: ${s.held.detail}`, el('span', { class: 'sub', text: `since ${fmtWhen(s.held.since)} — fix it, then Resume` }));
+      fill(f.held, el('strong', { text: 'Held' }), `${s.held.reason}: ${s.held.detail}`, el('span', { class: 'sub', text: `since ${fmtWhen(s.held.since)} — fix it, then Resume` }));
     }
     f.incident.hidden = !s.incident;
     if (s.incident) {
       const inc = s.incident;
-      f.incident.replaceChildren(
+      fill(f.incident,
         levelBadge(inc.level, true),
         el('strong', { text: inc.status === 'waiting-human' ? 'Waiting for a human' : 'Open incident' }),
         el('span', { text: inc.reason }),
@@ -449,7 +453,7 @@
     f.latNow.textContent = hp ? fmtMs(hp.lastResult.latencyMs) : '—';
     f.memNow.textContent = mem ? fmtBytes(mem.value) : '—';
 
-    f.probes.replaceChildren(...s.probes.map((p) => {
+    fill(f.probes, ...s.probes.map((p) => {
       const r = p.lastResult;
       const v = p.inGrace && p.verdict === 'pending' ? 'pending' : p.verdict;
       const num = r ? (p.kind === 'memory' && typeof r.value === 'number' ? fmtBytes(r.value) : r.latencyMs !== undefined ? fmtMs(r.latencyMs) : '') : '';
@@ -458,7 +462,7 @@
         el('span', { class: 'dot', 'data-v': v }), el('span', { text: p.name }), el('span', { class: 'kind', text: `${p.kind} · ${p.verdict}` }),
         el('span', { class: 'msg', text: msg }), el('span', { class: 'num', text: num }));
     }));
-    if (s.probes.length === 0) f.probes.replaceChildren(el('li', { class: 'empty', text: 'no probes configured (healthy = stays up)' }));
+    if (s.probes.length === 0) fill(f.probes, el('li', { class: 'empty', text: 'no probes configured (healthy = stays up)' }));
     updateActions(card);
   }
 
@@ -638,19 +642,19 @@
     try {
       const res = await fetch(`/api/incidents?limit=${INCIDENT_LIMIT}`, { cache: 'no-store', headers: authHeaders() });
       if (res.status === 404) {
-        box.replaceChildren(el('p', { class: 'empty', 'data-field': 'no-history', text: 'No incident history (this daemon does not serve it).' }));
+        fill(box, el('p', { class: 'empty', 'data-field': 'no-history', text: 'No incident history (this daemon does not serve it).' }));
         return;
       }
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const list = await res.json();
       if (!Array.isArray(list) || list.length === 0) {
-        box.replaceChildren(el('p', { class: 'empty', 'data-field': 'no-history', text: 'No incident history yet.' }));
+        fill(box, el('p', { class: 'empty', 'data-field': 'no-history', text: 'No incident history yet.' }));
         return;
       }
       for (const d of box.querySelectorAll('details.inc')) if (d.open) app.openIncidents.add(d.dataset.id); else app.openIncidents.delete(d.dataset.id);
-      box.replaceChildren(...list.map(incidentItem));
+      fill(box, ...list.map(incidentItem));
     } catch {
-      if (!box.querySelector('details.inc')) box.replaceChildren(el('p', { class: 'empty', text: 'Incident history unavailable (retrying).' }));
+      if (!box.querySelector('details.inc')) fill(box, el('p', { class: 'empty', text: 'Incident history unavailable (retrying).' }));
     } finally {
       clearTimeout(app.incidentTimer);
       app.incidentTimer = setTimeout(loadIncidents, 15000);
@@ -687,7 +691,7 @@
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const c = await res.json();
       panel.hidden = false;
-      $('cluster-member').textContent = `member ${c.member} · etcd ${c.etcdReachable ? 'reachable' : 'NOT reachable'} · lease ${c.leaseAgeMs === null ? 'none' : `renewed ${fmtDuration(c.leaseAgeMs)} ago`}`;
+      $('cluster-member').textContent = shown(`member ${c.member} · etcd ${c.etcdReachable ? 'reachable' : 'NOT reachable'} · lease ${c.leaseAgeMs === null ? 'none' : `renewed ${fmtDuration(c.leaseAgeMs)} ago`}`);
       const rows = c.services.map((s) => {
         const f = s.lastFailover;
         return el('tr', { 'data-service': s.service },
@@ -696,7 +700,7 @@
           el('td', { class: s.self ? 'st resolved' : 'st', text: s.self ? `active here (token ${s.fencingToken})` : 'standby' }),
           el('td', { text: f ? `${f.kind} ${f.from || '?'} → ${f.to}, ${fmtWhen(f.at)} (no leader seen ${fmtPrecise(f.noLeaderMs)})` : '—' }));
       });
-      $('cluster').replaceChildren(
+      fill($('cluster'), 
         el('p', { class: 'acts', text: `members: ${c.members.map((m) => m.member).join(', ') || '(none seen)'}` }),
         el('table', { class: 'cluster' }, el('tr', {}, ...['service', 'leader', 'here', 'last failover'].map((h) => el('th', { text: h }))), ...rows));
     } catch {
