@@ -369,7 +369,8 @@ export class ClusterNode {
     const name = st.seat.name;
     const key = this.keys.leader(name);
     const moveKey = this.keys.move(name);
-    const move = await this.withTimeout(this.client.get(moveKey).string());
+    let move = await this.withTimeout(this.client.get(moveKey).string());
+    if (move !== null && (await this.moveUnfollowable(st, move))) move = null;
     const mine = move === this.member;
     const may = st.seat.mayCampaign() && (move === null || mine) && this.deadlines(st) !== null;
     if (!may) {
@@ -394,6 +395,21 @@ export class ClusterNode {
       return;
     }
     await this.won(st, Number(res.header.revision), mine);
+  }
+
+  /**
+   * A move request nobody will follow: it names this member while its service may not run here (stopped, held, in
+   * maintenance), or a member that is no longer live. Only the named member campaigns while a request stands, so such a
+   * request left the service with no leader until it lapsed (max(30 s, 6 TTL)) once the leader had handed over. It is
+   * withdrawn (only if it still names that member), said once by whoever withdrew it, and the others campaign at once.
+   */
+  private async moveUnfollowable(st: SeatState, to: string): Promise<boolean> {
+    const why = to === this.member ? (st.seat.mayCampaign() ? null : `${st.seat.name} is stopped, held or in maintenance on ${to}`) : (await this.withTimeout(this.client.get(this.keys.member(to)).string())) === null ? `${to} is no longer a live member` : null;
+    if (why === null) return false;
+    const moveKey = this.keys.move(st.seat.name);
+    const res = await this.withTimeout(this.client.if(moveKey, 'Value', '==', to).then(this.client.delete().key(moveKey)).commit());
+    if (res.succeeded) this.emit({ type: 'cluster.standby', time: this.clock.now(), severity: 'warning', service: st.seat.name, message: `${st.seat.name}: the request to move it to ${to} is withdrawn: ${why}; the other members may take it`, details: { move: to, withdrawn: why } });
+    return true;
   }
 
   private observe(st: SeatState, holder: string | null): void {

@@ -1,0 +1,77 @@
+// `clawback cluster move` to a member that will not take the service (stopped or held there, or gone): only the named
+// member campaigns while the request stands, so the service must not be left with no leader for its lapse (30 s).
+import { describe, expect, it } from 'vitest';
+import { activeMember, api, ask, journalLines, killMember, startMember, watchAnswers, etcdForMembers, type Member } from './cluster-members.js';
+
+const TTL_MS = 5000;
+const env = etcdForMembers(3);
+let run = 0;
+
+async function twoMembers(): Promise<[Member, Member]> {
+  const prefix = `mu${process.pid}-${++run}`;
+  const opts = { endpoints: env.etcd.endpoints, prefix, leaseTtl: `${TTL_MS / 1000}s` };
+  const [a, b] = await Promise.all([startMember('a', opts), startMember('b', opts)]);
+  env.members = [a, b];
+  return [a, b];
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until one member serves again; the time from `since` (null: nobody within the bound). */
+async function servedAgain(ms: Member[], since: number, boundMs: number): Promise<number | null> {
+  while (Date.now() < since + boundMs) {
+    const answers = await Promise.all(ms.map((m) => ask(m.servicePort)));
+    if (answers.some((x) => x !== null)) return Date.now() - since;
+    await sleep(50);
+  }
+  return null;
+}
+
+describe('cluster move to a member that cannot take the service (real etcd, real daemons)', () => {
+  it('the target is stopped there: the request is withdrawn, the service keeps (or gets back) one instance at once', async () => {
+    const [a, b] = await twoMembers();
+    const first = await activeMember([a, b]);
+    const other = first === a ? b : a;
+    await sleep(1500); // the other member's key is in etcd (a move names a live member)
+    expect((await api(other, 'POST', '/api/services/gw/stop')).status).toBeLessThan(300);
+    const watch = watchAnswers([a, b]);
+    const moved = await api(first, 'POST', `/api/cluster/move?service=gw&to=${other.name}`);
+    const movedAt = Date.now();
+    expect(moved.status).toBe(202);
+    // Past the leader's own check of the request (once per renewal period, TTL / 5) and a clean stop.
+    await sleep(3000);
+    const gap = await servedAgain([a, b], movedAt, 20_000);
+    await watch.stop();
+    const journals = `${journalLines(first)}\n${journalLines(other)}`;
+    let longest = 0;
+    let downSince: number | null = null;
+    for (const r of watch.log) {
+      if (r.who.length === 0) downSince ??= r.at;
+      else if (downSince !== null) [longest, downSince] = [Math.max(longest, r.at - downSince), null];
+    }
+    if (downSince !== null) longest = Math.max(longest, watch.log.at(-1)!.at - downSince);
+    console.log(`move to a stopped member: longest time with no instance answering ${longest} ms`);
+    expect(watch.overlaps).toEqual([]);
+    expect(gap, journals).not.toBeNull();
+    expect(gap!, journals).toBeLessThan(8000);
+    expect(journalLines(other)).toContain(`the request to move it to ${other.name} is withdrawn`);
+    expect(await ask(other.servicePort)).toBeNull();
+  }, 120_000);
+
+  it('the target dies after the request: the service is back within about a TTL, not after the request lapses', async () => {
+    const [a, b] = await twoMembers();
+    const first = await activeMember([a, b]);
+    const other = first === a ? b : a;
+    await sleep(1500);
+    killMember(other);
+    const moved = await api(first, 'POST', `/api/cluster/move?service=gw&to=${other.name}`);
+    const movedAt = Date.now();
+    expect(moved.status).toBe(202);
+    await sleep(2000);
+    const gap = await servedAgain([first], movedAt, 25_000);
+    console.log(`move to a member that died: ${first.name} serves again ${gap} ms after the request`);
+    expect(gap, journalLines(first)).not.toBeNull();
+    expect(gap!, journalLines(first)).toBeLessThan(TTL_MS + 6000);
+    expect(journalLines(first)).toContain(`${other.name} is no longer a live member`);
+  }, 120_000);
+});
