@@ -34,8 +34,11 @@ interface SeatState {
   leading: boolean;
   token: number | null;
   holder: string | null;
-  /** When this member last saw another member hold the key (the failover's gap is counted from there). */
-  lastSeenOther: number | null;
+  /**
+   * The other member this member last saw hold the key, and when (monotonic): the failover's gap is counted from there,
+   * and it is a failover from that member even if this one saw nobody lead in between (it could not campaign then).
+   */
+  lastSeenOther: { member: string; mono: number } | null;
   busy: boolean;
   /** Between giving the service up and freeing its key (the instance is being stopped). */
   handingOver: boolean;
@@ -413,7 +416,7 @@ export class ClusterNode {
   }
 
   private observe(st: SeatState, holder: string | null): void {
-    if (holder !== null && holder !== this.member) st.lastSeenOther = this.clock.now();
+    if (holder !== null && holder !== this.member) st.lastSeenOther = { member: holder, mono: this.clock.monotonic() };
     if (holder === st.holder) return;
     st.holder = holder;
     this.tell(st, { active: false, holder });
@@ -421,11 +424,12 @@ export class ClusterNode {
 
   private async won(st: SeatState, token: number, moved: boolean): Promise<void> {
     const now = this.clock.now();
-    const from = st.holder;
+    const from = st.lastSeenOther?.member ?? st.holder;
     st.token = token;
     st.holder = this.member;
     st.wonAt = now;
-    const gap = st.lastSeenOther !== null ? now - st.lastSeenOther : 0;
+    // Counted on the monotonic clock: on the wall clock an NTP step in between made the gap (and the counter) -1 h or +1 h.
+    const gap = st.lastSeenOther !== null ? this.clock.monotonic() - st.lastSeenOther.mono : 0;
     st.lastSeenOther = null;
     await st.seat.beforeWin?.().catch(() => undefined);
     const d = this.deadlines(st);

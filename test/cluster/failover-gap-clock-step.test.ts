@@ -1,0 +1,82 @@
+// The gap a failover reports (event, status, the no-leader counter) is measured time, not the wall clock's step: an hour's NTP step made it -1 h or +1 h.
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClusterNode, type PlacementFact } from '../../src/cluster/cluster-node.js';
+import { clusterSchema } from '../../src/cluster/cluster-schema.js';
+import { connectEtcdClients } from '../../src/cluster/etcd-connect.js';
+import { LeaseRenewer } from '../../src/cluster/lease-renewer.js';
+import type { ClawbackEvent } from '../../src/observe/events.js';
+import { HOUR, steppableClock } from '../helpers/clock.js';
+import { waitFor } from '../helpers/processes.js';
+import { ETCD_BIN, startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
+
+const TTL_MS = 5000;
+
+async function member(name: string, endpoint: string, prefix: string) {
+  const cfg = clusterSchema.parse({ member: name, endpoints: [endpoint], leaseTtl: `${TTL_MS / 1000}s`, prefix, pollInterval: '100ms' });
+  const clock = steppableClock();
+  const { client, perEndpoint } = await connectEtcdClients(cfg);
+  const events: ClawbackEvent[] = [];
+  const node = new ClusterNode(client, cfg, clock, (e) => void events.push(e), () => ({}), new LeaseRenewer(perEndpoint, clock, 500));
+  const facts: PlacementFact[] = [];
+  const campaign = { may: true };
+  node.addSeat({
+    name: 'gw',
+    stopGraceMs: 1000,
+    mayCampaign: () => campaign.may,
+    instanceGone: () => true,
+    report: (f) => void facts.push(f),
+    fence: async () => undefined,
+  });
+  return { node, facts, events, clock, campaign };
+}
+
+describe.skipIf(!existsSync(ETCD_BIN))('the failover gap across a wall-clock step', () => {
+  let etcd: EtcdCluster;
+  beforeAll(async () => {
+    etcd = await startEtcdCluster(1);
+  }, 90_000);
+  afterAll(async () => {
+    await etcd?.stop();
+  });
+
+  for (const [label, step] of [
+    ['back', -HOUR],
+    ['forward', HOUR],
+  ] as const) {
+    it(`the winner's clock set ${label} an hour while nobody leads: the gap is the real one (seconds), not the step`, async () => {
+      const prefix = `gapstep-${label}-${process.pid}`;
+      const a = await member('a', etcd.endpoints[0]!, prefix);
+      a.node.start();
+      await waitFor(() => a.facts.some((f) => f.active), { timeoutMs: 20_000, message: () => `a to win: ${JSON.stringify(a.facts)}` });
+      const b = await member('b', etcd.endpoints[0]!, prefix);
+      b.node.start();
+      try {
+        await waitFor(() => b.facts.some((f) => !f.active && f.holder === 'a'), { timeoutMs: 20_000, message: () => `b to see a lead: ${JSON.stringify(b.facts)}` });
+        // b stands aside for a moment; a gives the service up; b sees nobody lead; then NTP steps b's clock and b campaigns.
+        b.campaign.may = false;
+        a.campaign.may = false;
+        const releasedAt = Date.now();
+        a.node.release('gw', 'preflight failed');
+        await waitFor(() => b.facts.at(-1)?.active === false && b.facts.at(-1)?.holder === null, { timeoutMs: 20_000, message: () => `b to see no leader: ${JSON.stringify(b.facts)}` });
+        b.clock.step(step);
+        b.campaign.may = true;
+        await waitFor(() => b.facts.some((f) => f.active), { timeoutMs: 20_000, message: () => `b to win: ${JSON.stringify(b.facts)}` });
+        const real = Date.now() - releasedAt;
+        const failover = b.events.find((e) => e.type === 'cluster.failover');
+        expect(failover, JSON.stringify(b.events)).toBeDefined();
+        const gap = (failover!.details as { noLeaderMs: number }).noLeaderMs;
+        expect(gap).toBeGreaterThanOrEqual(0);
+        expect(gap).toBeLessThanOrEqual(real + 1000);
+        const figures = b.node.localFigures()[0]!;
+        expect(figures.noLeaderSeconds).toBeGreaterThanOrEqual(0);
+        expect(figures.noLeaderSeconds * 1000).toBeLessThanOrEqual(real + 1000);
+        const status = await b.node.status();
+        expect(status.services[0]!.lastFailover!.noLeaderMs).toBe(gap);
+      } finally {
+        await b.node.stop();
+        await a.node.stop();
+      }
+    }, 90_000);
+  }
+});
