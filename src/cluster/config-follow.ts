@@ -3,12 +3,12 @@ import type { Etcd3 } from 'etcd3';
 import type { ServiceConfig } from '../config/schema.js';
 import type { Clock } from '../platform/clock.js';
 import type { ClawbackEvent, EventBus } from '../observe/events.js';
-import { detectFormat, parseConfigText, readServiceConfigFile, serializeConfig, sha256 } from '../platform/config-file.js';
+import { detectFormat, parseConfigText, readServiceConfigFile, sha256 } from '../platform/config-file.js';
 import { FileTooLargeError, NotRegularFileError } from '../platform/read-regular.js';
 import { promises as fs } from 'node:fs';
 import { configWriteBlock } from '../doctor/config-write-guard.js';
 import { replaceFile } from '../doctor/safe-user-write.js';
-import { carryOver, protectedPatterns } from '../doctor/protected-settings.js';
+import { carryOverText, protectedPatterns } from '../doctor/protected-settings.js';
 import { snapshotStoreFor } from '../doctor/snapshot-store.js';
 import type { ClusterConfig } from './cluster-schema.js';
 import { clusterKeys } from './cluster-keys.js';
@@ -82,9 +82,9 @@ export function configFollower(opts: { client: Etcd3; cluster: ClusterConfig; se
       if (local && patterns.length > 0) {
         const mine = parseConfigText(local.toString('utf8'), format);
         if (mine.ok) {
-          const co = carryOver(incoming.value, mine.value, patterns);
+          const co = carryOverText(shared.content, incoming.value, mine.value, patterns, format);
           carried = co.carried;
-          if (carried.length > 0) text = serializeConfig(co.value, format);
+          text = co.text;
         }
       }
       // The doctor's rule for this file too: not one to write (read-only, a mount point, hard links, declared immutable).

@@ -1,7 +1,8 @@
 // The settings a repair must never drop or change silently (auth, ports, credentials): found, compared and carried over by path.
 import type { ServiceConfig } from '../config/schema.js';
 import { getPath, leaves, matchesAny, sameValue, setPath } from './config-paths.js';
-import { parseConfigText, type ConfigFormat } from '../platform/config-file.js';
+import { parseConfigText, serializeConfig, type ConfigFormat } from '../platform/config-file.js';
+import { setValuesInText } from './text-key-removal.js';
 
 export interface ProtectedChange {
   path: string;
@@ -54,6 +55,24 @@ export function carryOver(candidate: unknown, source: unknown, patterns: readonl
     carried.push(p);
   }
   return { value: copy, carried };
+}
+
+/**
+ * carryOver on a copy's text: the carried values are written into the copy's own text, so its comments and layout stay
+ * (rewritten whole, comments lost, only when that cannot be done safely).
+ */
+export function carryOverText(
+  candidateText: string,
+  candidate: unknown,
+  source: unknown,
+  patterns: readonly string[],
+  format: ConfigFormat,
+): { text: string; value: unknown; carried: string[]; rewritten: boolean } {
+  const co = carryOver(candidate, source, patterns);
+  if (co.carried.length === 0) return { text: candidateText, value: candidate, carried: [], rewritten: false };
+  const values = co.carried.map((p) => ({ path: p, value: getPath(co.value, p) }));
+  const edited = setValuesInText(candidateText, values, format, co.value);
+  return { text: edited ?? serializeConfig(co.value, format), value: co.value, carried: co.carried, rewritten: edited === undefined };
 }
 
 /** Protected paths present in `other` but absent from `candidate`. */

@@ -9,7 +9,7 @@ import { findBackupCandidates } from './backup-candidates.js';
 import { ownerToGive } from '../platform/atomic-write.js';
 import { changedMeanwhileMessage, keepEvidence, makeParentDirs, readCurrent, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
 import { gatherCandidates, type RestoreCandidate } from './restore-candidates.js';
-import { carryOver, harmfulChanges, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
+import { carryOverText, harmfulChanges, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
 import { semanticDiff } from './semantic-diff.js';
 import { unknownKeyPaths, withoutPaths } from './named-keys.js';
 import { removeKeysFromText } from './text-key-removal.js';
@@ -433,9 +433,9 @@ async function chooseCandidate(
     let carried: string[] = [];
     let value = parsed.value;
     if (broken?.ok) {
-      const co = carryOver(parsed.value, broken.value, patterns);
+      const co = carryOverText(content.toString('utf8'), parsed.value, broken.value, patterns, format);
       if (co.carried.length > 0) {
-        out = Buffer.from(serializeConfig(co.value, format));
+        out = Buffer.from(co.text);
         carried = co.carried;
         value = co.value;
       }

@@ -1,4 +1,5 @@
-// Removing a key from a config's own text (JSON, JSON5, YAML), so a least-change repair keeps the user's comments and layout.
+// Editing a config's own text (JSON, JSON5, YAML): removing a key or setting a value, so a least-change repair keeps the
+// user's comments and layout.
 import { createRequire } from 'node:module';
 import { parseConfigText, type ConfigFormat } from '../platform/config-file.js';
 import { sameValue } from './config-paths.js';
@@ -142,6 +143,64 @@ export function removeKeysFromText(text: string, paths: readonly string[], forma
     } else {
       for (const p of paths) {
         out = removeJsonKey(out, p.split('.'), format);
+        if (out === undefined) return undefined;
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  const check = parseConfigText(out, format);
+  return check.ok && sameValue(check.value, expected) ? out : undefined;
+}
+
+/** The indentation of the line holding position i, when only whitespace precedes i on it. */
+function lineIndent(t: string, i: number): string | undefined {
+  const lineStart = t.lastIndexOf('\n', i - 1) + 1;
+  const before = t.slice(lineStart, i);
+  return /^[ \t]*$/.test(before) ? before : undefined;
+}
+
+function setJsonValue(text: string, segs: readonly string[], value: unknown): string | undefined {
+  const s = new Scan(text);
+  let at = s.ws(0);
+  for (let d = 0; d < segs.length; d++) {
+    if (text[at] !== '{') return undefined;
+    const { members } = s.object(at);
+    const m = members.find((x) => x.name === segs[d]);
+    if (m && d < segs.length - 1) {
+      at = m.valueStart;
+      continue;
+    }
+    if (m) return text.slice(0, m.valueStart) + JSON.stringify(value) + text.slice(m.valueEnd);
+    // Missing here: a new member holding the rest of the path, after the object's last member (in its layout).
+    let rest: unknown = value;
+    for (const seg of segs.slice(d + 1).reverse()) rest = { [seg]: rest };
+    const member = `${JSON.stringify(segs[d])}: ${JSON.stringify(rest)}`;
+    const last = members.at(-1);
+    if (!last) return `${text.slice(0, at + 1)}${member}${text.slice(at + 1)}`;
+    const indent = lineIndent(text, last.start);
+    const sep = indent === undefined ? ' ' : `\n${indent}`;
+    if (last.commaEnd !== undefined) return `${text.slice(0, last.commaEnd)}${sep}${member},${text.slice(last.commaEnd)}`;
+    return `${text.slice(0, last.valueEnd)},${sep}${member}${text.slice(last.valueEnd)}`;
+  }
+  return undefined;
+}
+
+/**
+ * The text with the values at these dotted paths set (replaced in place, or added as a member of the deepest object the
+ * path reaches) and nothing else touched, or undefined when that cannot be done safely; the result is checked to parse to
+ * exactly `expected`.
+ */
+export function setValuesInText(text: string, values: ReadonlyArray<{ path: string; value: unknown }>, format: ConfigFormat, expected: unknown): string | undefined {
+  let out: string | undefined = text;
+  try {
+    if (format === 'yaml') {
+      const doc = yaml().parseDocument(text);
+      for (const v of values) doc.setIn(v.path.split('.'), v.value);
+      out = String(doc);
+    } else {
+      for (const v of values) {
+        out = setJsonValue(out, v.path.split('.'), v.value);
         if (out === undefined) return undefined;
       }
     }
