@@ -45,8 +45,15 @@ export function gatewayCli(service: ServiceConfig, runner: CommandRunner): Gatew
       if (!cli) return { ok: false, code: null, json: undefined, error: `service ${service.name} has no openclaw.cli`, stdout: '' };
       const r = await runner.run([...cli, ...args], {
         timeoutMs: opts.timeoutMs,
-        // The runner merges over the daemon's env: removed variables are passed as undefined to stay removed.
-        env: { ...Object.fromEntries(service.unsetEnv.map((k) => [k, undefined])), ...serviceEnv(service), NO_COLOR: '1' },
+        // The runner merges over the daemon's env: removed variables are passed as undefined to stay removed. The CLI
+        // picks its gateway by OPENCLAW_GATEWAY_PORT, else the config's gateway.port (else 18789): the port Clawback pins
+        // on the command line is the gateway's, and a config naming another would send channels.stop to a sibling.
+        env: {
+          ...Object.fromEntries(service.unsetEnv.map((k) => [k, undefined])),
+          ...serviceEnv(service),
+          ...(service.port !== undefined ? { OPENCLAW_GATEWAY_PORT: String(service.port) } : {}),
+          NO_COLOR: '1',
+        },
         ...(service.cwd ? { cwd: service.cwd } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
