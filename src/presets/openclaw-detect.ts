@@ -141,9 +141,30 @@ export function isProfileName(name: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(name);
 }
 
-/** ~/.openclaw-NAME: where `openclaw --profile NAME` keeps its state and config. */
+/** ~/.openclaw-NAME: where `openclaw --profile NAME` keeps its state and config ("default" is ~/.openclaw). */
 export function profileStateDir(home: string, profile: string): string {
-  return path.join(home, `.openclaw-${profile}`);
+  return path.join(home, profile.toLowerCase() === 'default' ? '.openclaw' : `.openclaw-${profile}`);
+}
+
+/**
+ * The state dir and config of a profile with OPENCLAW_STATE_DIR / OPENCLAW_CONFIG_PATH possibly in the environment, as
+ * `openclaw --profile NAME` settles them (applyCliProfileEnv, 2026.9.6): a variable that names the inherited profile's
+ * own dir or file (OPENCLAW_PROFILE's, else the default's: often exported in a shell rc) is replaced by the selected
+ * profile's; any other path is the user's choice and kept. `ignored` names the replaced variables.
+ */
+export function profilePaths(home: string, profile: string, env: NodeJS.ProcessEnv): { stateDir: string; configPath: string; ignored: string[] } {
+  const resolve = (p: string): string => path.resolve(expandHome(p, home));
+  const inheritedDir = profileStateDir(home, env.OPENCLAW_PROFILE?.trim() || 'default');
+  const selectedDir = profileStateDir(home, profile);
+  const switches = inheritedDir !== selectedDir;
+  const envState = env.OPENCLAW_STATE_DIR?.trim() || undefined;
+  const envConfig = env.OPENCLAW_CONFIG_PATH?.trim() || undefined;
+  const replacesState = !!envState && switches && resolve(envState) === inheritedDir;
+  const replacesConfig = !!envConfig && switches && (!envState || replacesState) && resolve(envConfig) === path.join(inheritedDir, 'openclaw.json');
+  const stateDir = envState && !replacesState ? resolve(envState) : selectedDir;
+  const configPath = envConfig && !replacesConfig ? resolve(envConfig) : path.join(stateDir, 'openclaw.json');
+  const ignored = [...(replacesState ? ['OPENCLAW_STATE_DIR'] : []), ...(replacesConfig ? ['OPENCLAW_CONFIG_PATH'] : [])];
+  return { stateDir, configPath, ignored };
 }
 
 /** Named profiles in HOME: ~/.openclaw-NAME holding openclaw.json, or an openclaw-gateway-NAME.service unit. */
@@ -244,19 +265,25 @@ export async function detectOpenclaw(inp: DetectInputs): Promise<OpenclawDetecti
   } else if (!profile && profilesFound.length > 0) {
     warnings.push(`OpenClaw profile(s) found: ${profilesFound.join(', ')}; this file supervises the ${inp.env.OPENCLAW_STATE_DIR ? 'OPENCLAW_STATE_DIR' : 'default'} install (run init again with --profile NAME --out FILE for another)`);
   }
-  const stateDir = profile ? profileStateDir(inp.home, profile) : inp.env.OPENCLAW_STATE_DIR ? expandHome(inp.env.OPENCLAW_STATE_DIR, inp.home) : undefined;
+  // A profile settles OPENCLAW_STATE_DIR / OPENCLAW_CONFIG_PATH as `openclaw --profile` does: the default install's
+  // paths exported in a shell rc must not make the profile's service run (and repair) the default's files.
+  const prof = profile ? profilePaths(inp.home, profile, inp.env) : undefined;
+  if (prof && prof.ignored.length > 0) {
+    warnings.push(`${prof.ignored.join(' and ')} in the environment name${prof.ignored.length === 1 ? 's' : ''} the ${inp.env.OPENCLAW_PROFILE?.trim() || 'default'} install's files, not profile "${profile}"'s: ignored, as \`openclaw --profile ${profile}\` ignores ${prof.ignored.length === 1 ? 'it' : 'them'}`);
+  }
+  const stateDir = prof ? prof.stateDir : inp.env.OPENCLAW_STATE_DIR ? expandHome(inp.env.OPENCLAW_STATE_DIR, inp.home) : undefined;
 
   let configPath: string | undefined;
   let configPathSource: Source = 'default';
   if (inp.configPath) {
     configPath = path.resolve(expandHome(inp.configPath, inp.home));
     configPathSource = 'option';
+  } else if (prof) {
+    configPath = prof.configPath;
+    configPathSource = inp.env.OPENCLAW_CONFIG_PATH && !prof.ignored.includes('OPENCLAW_CONFIG_PATH') ? 'env' : 'profile';
   } else if (inp.env.OPENCLAW_CONFIG_PATH) {
     configPath = path.resolve(expandHome(inp.env.OPENCLAW_CONFIG_PATH, inp.home));
     configPathSource = 'env';
-  } else if (profile) {
-    configPath = defaultOpenclawConfigPath(inp.home, stateDir);
-    configPathSource = 'profile';
   } else if (binaryFound) {
     // Ask the CLI itself: it knows profiles and state-dir rules we would only imitate.
     const r = await inp.runner.run([...openclaw, 'config', 'file'], { timeoutMs: inp.timeoutMs ?? 30_000, env: { HOME: inp.home, NO_COLOR: '1' } });

@@ -228,6 +228,34 @@ describe('clawback init: the verified interpreter, profiles, external mode (issu
     expect(await runInit(openclaw({ profile: 'bad name' }), io(w))).toBe(2);
   });
 
+  it('--profile with the default install\'s OPENCLAW_CONFIG_PATH / OPENCLAW_STATE_DIR exported: the profile\'s files, as `openclaw --profile` settles them', async () => {
+    const w = world();
+    const def = path.join(w.home, '.openclaw');
+    writeFileSync(path.join(def, 'openclaw.json'), '{ gateway: { mode: "local", port: 18789 } }');
+    const work = path.join(w.home, '.openclaw-work');
+    mkdirSync(work);
+    writeFileSync(path.join(work, 'openclaw.json'), '{ gateway: { mode: "local", port: 19500 } }');
+    // Exported in a shell rc for the default install (measured: openclaw 2026.9.6 `--profile work config file` then
+    // prints ~/.openclaw-work/openclaw.json, with either variable set to the default's path).
+    for (const env of [{ OPENCLAW_CONFIG_PATH: path.join(def, 'openclaw.json') }, { OPENCLAW_CONFIG_PATH: '~/.openclaw/openclaw.json', OPENCLAW_STATE_DIR: def }]) {
+      const x = io(w, env);
+      expect(await runInit(openclaw({ profile: 'work', force: true }), x)).toBe(0);
+      const s = service(path.join(w.cwd, 'clawback.yaml'));
+      expect(s.name).toBe('openclaw-gateway-work');
+      expect(s.configFile!.path).toBe(path.join(work, 'openclaw.json'));
+      expect(s.env).toMatchObject({ OPENCLAW_CONFIG_PATH: path.join(work, 'openclaw.json'), OPENCLAW_STATE_DIR: work, OPENCLAW_PROFILE: 'work' });
+      expect(s.port).toBe(19500);
+      expect(s.lockFiles.every((g) => g.startsWith(`${work}/`))).toBe(true);
+      expect(x.err.join('')).toMatch(/OPENCLAW_CONFIG_PATH.* in the environment name.* the default install's files, not profile "work"'s: ignored/);
+    }
+    // A path of the user's own choosing (not the default install's) is kept, as openclaw keeps it.
+    const custom = path.join(w.home, 'gw', 'work.json5');
+    const y = io(w, { OPENCLAW_CONFIG_PATH: custom });
+    expect(await runInit(openclaw({ profile: 'work', force: true }), y)).toBe(0);
+    expect(service(path.join(w.cwd, 'clawback.yaml')).configFile!.path).toBe(custom);
+    expect(y.err.join('')).not.toMatch(/ignored/);
+  });
+
   it('--mode external writes only what applies: no command, no spawn env or unsetEnv, no log probes; a profile\'s unit', async () => {
     const w = world();
     const stateDir = path.join(w.home, '.openclaw-work');
