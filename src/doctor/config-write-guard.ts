@@ -29,6 +29,11 @@ export async function configWriteBlock(service: ServiceConfig, parentEnv: NodeJS
   );
   if (denied === 'EROFS') return `${spec.path}${linked} is on a read-only file system (a Nix store or a read-only mount); change it at its source`;
   if (denied === 'EACCES' || denied === 'EPERM') return `${spec.path}${linked} is not writable by Clawback (${denied}); change it at its source or make it writable`;
+  // The replacement is a temp file renamed over the config, the broken bytes kept beside it: its directory must take both.
+  const dir = real ? path.dirname(real) : undefined;
+  const dirDenied = dir ? await fs.access(dir, constants.W_OK).then(() => undefined, (err: NodeJS.ErrnoException) => err.code) : undefined;
+  if (dirDenied === 'EROFS') return `${spec.path}${linked} is in a directory on a read-only file system (${dir}); change it at its source`;
+  if (dirDenied === 'EACCES' || dirDenied === 'EPERM') return `${spec.path}${linked} is in a directory Clawback cannot write (${dir}: ${dirDenied}, read-only or immutable), where a repair writes its replacement and keeps the broken file; change it at its source or make the directory writable`;
   // A repair writes a temp file and renames it over the config: what the path IS must survive that.
   if (real && (await isMountPoint(real))) return `${spec.path}${linked} is a mount point (a file bind-mounted into place, e.g. a container volume), which a repair cannot replace; change it at its source`;
   if (st?.isFile() && st.nlink > 1) return hardLinkText(`${spec.path}${linked}`, st.nlink);

@@ -7,7 +7,7 @@ import type { ConfigCheck } from './config-validity.js';
 import { checkContentFor, checkFileFor } from './validity-cache.js';
 import { findBackupCandidates } from './backup-candidates.js';
 import { ownerToGive } from '../platform/atomic-write.js';
-import { changedMeanwhileMessage, keepEvidence, makeParentDirs, readCurrent, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
+import { changedMeanwhileMessage, keepEvidence, makeParentDirs, readCurrent, replaceKeepingEvidence, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
 import { gatherCandidates, type RestoreCandidate } from './restore-candidates.js';
 import { carryOverText, harmfulChanges, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
 import { semanticDiff } from './semantic-diff.js';
@@ -170,7 +170,7 @@ export function configRestoreRule(): RepairRule {
         if (removal.content) {
           if (!(await unchangedSince(current))) return changedMeanwhile(finding, spec.path, before, attempts);
           const evidence = await keepEvidence(current.realPath, current.content!, current, ctx.clock);
-          if (!(await replaceIfUnchanged(current, removal.content, current.mode))) return changedMeanwhile(finding, spec.path, before, attempts, evidence);
+          if (!(await replaceKeepingEvidence(current, evidence, removal.content, current.mode))) return changedMeanwhile(finding, spec.path, before, attempts, evidence);
           return withBefore({
             finding,
             applied: true,
@@ -275,7 +275,7 @@ export function configRestoreRule(): RepairRule {
         // A deleted config comes back owned as the copy records it (the service's user must read it), like its directory.
         const owner = current.owner ?? ownerToGive(chosen.candidate.owner);
         await makeParentDirs(current.realPath, owner);
-        if (!(await replaceIfUnchanged(current, chosen.content, current.mode ?? chosen.candidate.mode, owner))) {
+        if (!(await replaceKeepingEvidence(current, evidence, chosen.content, current.mode ?? chosen.candidate.mode, owner))) {
           await undoIncludes();
           return changedMeanwhile(finding, spec.path, before, attempts, evidence);
         }

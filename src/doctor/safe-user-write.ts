@@ -77,6 +77,20 @@ export async function keepEvidence(file: string, content: Buffer, like: Evidence
   throw new Error(`could not find a free evidence name beside ${file}`);
 }
 
+/**
+ * replaceIfUnchanged, with the evidence kept for the bytes it replaces: when the write throws (a rename refused by an
+ * append-only file, a full disk) and the file still holds those bytes, the evidence is a stray copy of bytes still in
+ * place and is removed, so a failed repair leaves nothing behind (each Level 2 attempt would add another).
+ */
+export async function replaceKeepingEvidence(read: CurrentFile, evidence: string | undefined, content: Buffer, mode: number | undefined, owner: FileOwner | undefined = read.owner): Promise<boolean> {
+  try {
+    return await replaceIfUnchanged(read, content, mode, owner);
+  } catch (err) {
+    if (evidence !== undefined && read.content !== undefined && (await unchangedSince(read).catch(() => false))) await fs.rm(evidence, { force: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
 /** Snapshots the file's current bytes (if any) as pre-repair; returns the entry, or undefined for a missing file. */
 export async function snapshotBeforeRepair(store: SnapshotStore, file: string, current: CurrentFile, reason: string): Promise<SnapshotEntry | undefined> {
   if (current.content === undefined) return undefined;

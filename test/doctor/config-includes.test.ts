@@ -292,8 +292,9 @@ describe('config-restore with a split config', () => {
     expect(await fs.readFile(fx.configPath, 'utf8')).toBe(truncated);
   });
   it('the main file and an included file elsewhere broken at once, the main file then not writable: the staged included copy is put back as it was (no half repair)', async () => {
-    // The included file in another directory (an absolute $include), the main file's directory made immutable after the
-    // copies were recorded: keeping the main file's evidence throws (EPERM) after the included copy was staged.
+    // The included file in another directory (an absolute $include), the main file made append-only after the copies were
+    // recorded (an immutable directory is refused up front): replacing the main file throws (EPERM) after the included
+    // copy was staged.
     const elsewhere = await fs.mkdtemp(path.join(path.dirname(fx.dir), 'includes-'));
     const other = path.join(elsewhere, 'agents.json5');
     await fs.writeFile(other, '{ workspace: "/new" }\n');
@@ -304,15 +305,16 @@ describe('config-restore with a split config', () => {
     const badMain = `{ port: "x", agents: { $include: ${JSON.stringify(other)} } }\n`;
     await fs.writeFile(other, cut);
     await fs.writeFile(fx.configPath, badMain);
-    const immutable = spawnSync('chattr', ['+i', fx.dir]);
-    if (immutable.status !== 0) throw new Error(`chattr +i ${fx.dir}: ${immutable.stderr.toString()} (this test needs root and a file system with the immutable flag)`);
+    const appendOnly = spawnSync('chattr', ['+a', fx.configPath]);
+    if (appendOnly.status !== 0) throw new Error(`chattr +a ${fx.configPath}: ${appendOnly.stderr.toString()} (this test needs root and a file system with the append-only flag)`);
     try {
       const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
       expect(report.outcomes[0]).toMatchObject({ applied: false });
       expect(await fs.readFile(other, 'utf8')).toBe(cut);
       expect(await fs.readFile(fx.configPath, 'utf8')).toBe(badMain);
+      expect((await fs.readdir(fx.dir)).filter((n) => n.includes('.corrupt-'))).toEqual([]);
     } finally {
-      spawnSync('chattr', ['-i', fx.dir]);
+      spawnSync('chattr', ['-a', fx.configPath]);
       await fs.rm(elsewhere, { recursive: true, force: true });
     }
   });
