@@ -128,12 +128,23 @@ async function runDoctorPass(callerCtx: DoctorContext, opts: RunDoctorOptions): 
       },
     });
   };
-  // Belt and braces: the config's bytes as they were before this run touched anything.
+  // Belt and braces: the config's bytes as they were before this run touched anything. Not a gate: a repair that writes
+  // the config keeps its own pre-repair snapshot first and refuses without it; one that leaves the config alone (a stale
+  // pid file, rotated logs on a full disk) is not refused because the state dir cannot take a copy of a file it keeps.
   const snapshotOnce = async (): Promise<void> => {
     if (snapshotted || !ctx.service.configFile) return;
     snapshotted = true;
-    const current = await readCurrent(ctx.service.configFile.path);
-    await snapshotBeforeRepair(ctx.snapshots, ctx.service.configFile.path, current, 'before doctor run');
+    try {
+      const current = await readCurrent(ctx.service.configFile.path);
+      await snapshotBeforeRepair(ctx.snapshots, ctx.service.configFile.path, current, 'before doctor run');
+    } catch (err) {
+      emit({
+        type: 'doctor.finding',
+        severity: 'warning',
+        message: `${ctx.service.name}: the config could not be copied before this run's repairs (${errorText(err)}); a repair that writes it keeps its own copy first or refuses`,
+        details: { rule: 'run-snapshot', findingId: `run-snapshot:${ctx.service.name}`, fixable: false, fix: null },
+      });
+    }
   };
 
   for (const rule of rules) {
