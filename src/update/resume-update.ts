@@ -1,9 +1,9 @@
 // An update its daemon did not live to finish (SIGKILL, crash, OOM mid-update): the next daemon watches it or rolls it back.
 import type { ClawbackEvent, Severity } from '../observe/events.js';
 import { VersionStore } from './version-store.js';
-import { readBackup, restoreBackup } from './state-backup.js';
+import { readBackup } from './state-backup.js';
 import { clearInFlight, type UpdateInFlight } from './update-in-flight.js';
-import { httpReady, readyUrlOf, versionsDirOf, watch, type UpdateDeps, type UpdateTarget } from './run-update.js';
+import { httpReady, readyUrlOf, rollBackOnDisk, versionsDirOf, watch, type UpdateDeps, type UpdateTarget } from './run-update.js';
 
 export interface ResumeResult {
   outcome: 'succeeded' | 'rolled-back' | 'failed' | 'left' | 'cancelled';
@@ -78,20 +78,22 @@ export async function resumeInterruptedUpdate(target: UpdateTarget, rec: UpdateI
     }
     const reason = v.kind === 'rollback' ? v.reason : 'cancelled';
     await target.request('stop', 'human');
-    const manifest = await readBackup(rec.backupDir);
-    const restored = manifest ? await restoreBackup(rec.backupDir, manifest) : undefined;
-    await store.switchTo(rec.from, `rollback: ${reason} (update ${WHY})`, clock.now());
+    const disk = await rollBackOnDisk(store, rec.backupDir, await readBackup(rec.backupDir), rec.from, `rollback: ${reason} (update ${WHY})`, clock.now());
+    const restored = disk.restore;
+    if (!disk.switched) {
+      return finish({ outcome: 'failed', message: `${head}; ${rec.to} did not hold (${reason}), and ${disk.summary}; ${name} is left stopped` }, 'update.failed', 'critical', { reason, backupDir: rec.backupDir, problems: disk.problems });
+    }
     exits.length = 0;
     const back = clock.monotonic();
     await target.request('start', 'human');
     const w = await watch(target, readyUrl, ready, { ...common, watchMs: u.watch, settleMs: 0, startedAt: back });
     const healthy = w.kind === 'ok';
-    const files = restored ? `restored ${restored.restored.length} file(s), ${restored.movedAside.length} new file(s) moved aside` : `no complete backup in ${rec.backupDir}: files left as they are`;
+    const files = restored ? `restored ${restored.restored.length} file(s), ${restored.movedAside.length} new file(s) moved aside` : 'files left as they are';
     return finish(
-      { outcome: 'rolled-back', message: `${head}; ${rec.to} did not hold (${reason}): rolled back to ${rec.from}${healthy ? ', ready' : ', which is NOT ready either'}; ${files}` },
+      { outcome: 'rolled-back', message: `${head}; ${rec.to} did not hold (${reason}): rolled back to ${rec.from}${healthy ? ', ready' : ', which is NOT ready either'}; ${files}${disk.problems.length ? `; ${disk.problems.join('; ')}` : ''}` },
       'update.rolled-back',
-      healthy ? 'warning' : 'critical',
-      { reason, healthy, backupDir: rec.backupDir, ...(restored ? { restored: restored.restored, movedAside: restored.movedAside } : {}) },
+      healthy && disk.problems.length === 0 ? 'warning' : 'critical',
+      { reason, healthy, backupDir: rec.backupDir, problems: disk.problems, ...(restored ? { restored: restored.restored, movedAside: restored.movedAside } : {}) },
     );
   } finally {
     off();

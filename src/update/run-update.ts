@@ -7,7 +7,7 @@ import type { CommandRunner } from '../doctor/types.js';
 import { serviceEnv } from '../config/service-env.js';
 import { VersionStore, checkVersionName } from './version-store.js';
 import { formatPlan, installSpec, planUpdate, validateArgv, watchVerdict, type StepName, type UpdatePlan, type WatchVerdict } from './update-plan.js';
-import { readBackup, restoreBackup, takeBackup, type BackupManifest } from './state-backup.js';
+import { readBackup, restoreBackup, takeBackup, type BackupManifest, type RestoreReport } from './state-backup.js';
 import type { UpdateConfig } from './update-schema.js';
 import { clearInFlight, writeInFlight } from './update-in-flight.js';
 
@@ -219,10 +219,15 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
     exits.push({ code: d.code ?? null, signal: d.signal ?? null, time: clock.now() });
   });
   try {
-    await step('switch', async () => {
+    const switched = await step('switch', async () => {
       const rec = await store.switchTo(version, `update by ${by}`, clock.now());
       return { ok: true, message: `${store.currentLink} -> ${rec.version} (previous ${rec.previous})` };
     });
+    // The link did not move (a full disk, an I/O error): starting now would run the old version and call it the new one.
+    if (!switched && (await store.current()) !== version) {
+      await untouched();
+      return failed(`${store.currentLink} could not be switched to ${version}`);
+    }
     const watchFrom = clock.monotonic();
     await step('start', async () => {
       const r = await target.request('start', 'human');
@@ -249,39 +254,76 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
     if (deps.signal?.aborted) {
       // The daemon is stopping: no requests to a reducer being disposed, but the files go back, so the next boot runs the old version.
       // The in-flight record stays: the next daemon starts the service again (the update had stopped it) and says so.
-      const manifest = backup ?? (await readBackup(backupDir));
-      if (manifest) await restoreBackup(backupDir, manifest);
-      await store.switchTo(prev, 'rollback: the daemon stopped during the update', clock.now());
-      emit('update.rolled-back', 'warning', `${name}: update to ${version} cancelled (the daemon is stopping); ${store.currentLink} points at ${prev} again and the backups are restored`, { from: prev, to: version, reason: 'cancelled' });
+      const disk = await rollBackOnDisk(store, backupDir, backup ?? (await readBackup(backupDir)), prev, 'rollback: the daemon stopped during the update', clock.now());
+      const fine = disk.switched && disk.problems.length === 0;
+      emit('update.rolled-back', fine ? 'warning' : 'critical', `${name}: update to ${version} cancelled (the daemon is stopping); ${fine ? `${store.currentLink} points at ${prev} again and the backups are restored` : disk.summary}`, { from: prev, to: version, reason: 'cancelled', problems: disk.problems });
       return finish({ from: prev, to: version, outcome: 'rolled-back', message: `cancelled; back on ${prev} at the next start`, plan, backupDir, healthyAfterRollback: false });
     }
     // Roll back: stop, restore the backups, point current at the old version, start, and wait for it.
     const rb0 = clock.monotonic();
     let healthy = false;
+    let problems: string[] = [];
     await step('rollback', async () => {
       await target.request('stop', 'human');
-      const manifest = backup ?? (await readBackup(backupDir));
-      const restored = manifest ? await restoreBackup(backupDir, manifest) : { restored: [], unchanged: [], movedAside: [] };
-      await store.switchTo(prev, `rollback: ${reason}`, clock.now());
+      const disk = await rollBackOnDisk(store, backupDir, backup ?? (await readBackup(backupDir)), prev, `rollback: ${reason}`, clock.now());
+      const restored = disk.restore ?? { restored: [], unchanged: [], movedAside: [], failed: [] };
+      problems = disk.problems;
+      if (!disk.switched) return { ok: false, message: `${disk.summary}; ${name} is left stopped`, details: { problems: disk.problems } };
       exits.length = 0;
       const back = clock.monotonic();
       await target.request('start', 'human');
       const w = await watch(target, readyUrl, ready, { clock, pollMs, watchMs: u.watch, settleMs: 0, crashLoopExits: u.crashLoopExits, exits, startedAt: back, ...(deps.signal ? { signal: deps.signal } : {}) });
       healthy = w.kind === 'ok';
       return {
-        ok: healthy,
-        message: `back on ${prev}${healthy ? ', ready' : ', NOT ready'}; restored ${restored.restored.length} file(s), ${restored.unchanged.length} unchanged, ${restored.movedAside.length} new file(s) moved aside`,
-        details: { restored: restored.restored, movedAside: restored.movedAside },
+        ok: healthy && disk.problems.length === 0,
+        message: `back on ${prev}${healthy ? ', ready' : ', NOT ready'}; restored ${restored.restored.length} file(s), ${restored.unchanged.length} unchanged, ${restored.movedAside.length} new file(s) moved aside${disk.problems.length ? `; ${disk.problems.join('; ')}` : ''}`,
+        details: { restored: restored.restored, movedAside: restored.movedAside, problems: disk.problems },
       };
     });
     const rollbackMs = Math.round(clock.monotonic() - rb0);
     await clearInFlight(deps.stateDir, name).catch(() => undefined);
-    const report = finish({ from: prev, to: version, outcome: 'rolled-back', message: `${version} did not hold (${reason}); rolled back to ${prev}${healthy ? '' : ', which is not ready either'}`, plan, backupDir, rollbackMs, healthyAfterRollback: healthy });
-    emit('update.rolled-back', healthy ? 'warning' : 'critical', `${name}: update to ${version} rolled back to ${prev}: ${reason}${healthy ? ` (ready again after ${Math.round(rollbackMs / 1000)} s)` : '; the old version is not ready either'}`, { from: prev, to: version, reason, rollbackMs, healthy, totalMs: report.totalMs, steps, backupDir });
+    const notes = problems.length ? `; ${problems.join('; ')}` : '';
+    const report = finish({ from: prev, to: version, outcome: 'rolled-back', message: `${version} did not hold (${reason}); rolled back to ${prev}${healthy ? '' : ', which is not ready either'}${notes}`, plan, backupDir, rollbackMs, healthyAfterRollback: healthy });
+    emit('update.rolled-back', healthy && !notes ? 'warning' : 'critical', `${name}: update to ${version} rolled back to ${prev}: ${reason}${healthy ? ` (ready again after ${Math.round(rollbackMs / 1000)} s)` : '; the old version is not ready either'}${notes}`, { from: prev, to: version, reason, rollbackMs, healthy, totalMs: report.totalMs, steps, backupDir, problems });
     return report;
   } finally {
     off();
   }
+}
+
+export interface DiskRollback {
+  restore: RestoreReport | undefined;
+  /** `current` points at the old version again. */
+  switched: boolean;
+  /** What could not be done: files not put back, the link or active.json not written. */
+  problems: string[];
+  summary: string;
+}
+
+/**
+ * Puts the old version back on disk: the backed-up files (each on its own), then `current`. Never throws: a file that
+ * cannot be restored (a full disk) must not leave `current` on the failed version with the service stopped.
+ */
+export async function rollBackOnDisk(store: VersionStore, backupDir: string, manifest: BackupManifest | undefined, prev: string, reason: string, now: number): Promise<DiskRollback> {
+  const problems: string[] = [];
+  let restore: RestoreReport | undefined;
+  if (!manifest) problems.push(`no complete backup in ${backupDir}: files left as they are`);
+  else {
+    try {
+      restore = await restoreBackup(backupDir, manifest);
+      for (const f of restore.failed) problems.push(`${f.file} not restored (${f.error})`);
+    } catch (err) {
+      problems.push(`the backup in ${backupDir} could not be restored (${(err as Error).message})`);
+    }
+  }
+  try {
+    await store.switchTo(prev, reason, now);
+  } catch (err) {
+    problems.push(`switching ${store.currentLink} back to ${prev}: ${(err as Error).message}`);
+  }
+  const switched = (await store.current()) === prev;
+  const summary = switched ? `${store.currentLink} points at ${prev} again${problems.length ? `, but ${problems.join('; ')}` : ''}` : `${store.currentLink} could NOT be pointed back at ${prev}: ${problems.join('; ')}`;
+  return { restore, switched, problems, summary };
 }
 
 export interface WatchOptions {

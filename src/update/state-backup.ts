@@ -68,6 +68,11 @@ export interface RestoreReport {
   unchanged: string[];
   /** Files the new version created that the backup lacks, moved into <dir>/after/ (evidence, not deleted). */
   movedAside: string[];
+  /**
+   * Files that could not be put back or moved aside (a full disk, an I/O error): left as the failed version left them
+   * (its evidence stays in place). One such file never stops the others, nor the rollback's switch and start.
+   */
+  failed: Array<{ file: string; error: string }>;
 }
 
 /**
@@ -76,33 +81,50 @@ export interface RestoreReport {
  */
 export async function restoreBackup(dir: string, manifest: BackupManifest): Promise<RestoreReport> {
   const after = path.join(dir, 'after');
-  await fs.mkdir(after, { recursive: true, mode: 0o700 });
-  const report: RestoreReport = { restored: [], unchanged: [], movedAside: [] };
+  const report: RestoreReport = { restored: [], unchanged: [], movedAside: [], failed: [] };
   const known = new Set(manifest.entries.map((e) => e.file));
   let i = 0;
   const keepAside = async (file: string, bytes: Buffer): Promise<void> => {
-    await fs.writeFile(path.join(after, `${String(i).padStart(4, '0')}-${path.basename(file)}`), bytes, { mode: 0o600 });
+    const copy = path.join(after, `${String(i).padStart(4, '0')}-${path.basename(file)}`);
     i += 1;
+    await fs.mkdir(after, { recursive: true, mode: 0o700 });
+    // A copy cut short by a full disk is no evidence and holds the space the next file needs.
+    await fs.writeFile(copy, bytes, { mode: 0o600 }).catch(async (err: unknown) => {
+      await fs.rm(copy, { force: true }).catch(() => undefined);
+      throw err;
+    });
+  };
+  // Evidence first: a file whose current bytes cannot be kept aside is not overwritten (it is its own evidence).
+  const attempt = async (file: string, fn: () => Promise<void>): Promise<void> => {
+    try {
+      await fn();
+    } catch (err) {
+      report.failed.push({ file, error: (err as Error).message });
+    }
   };
   for (const e of manifest.entries) {
-    const now = await fs.readFile(e.file).catch(() => undefined);
-    if (now && sha(now) === e.sha256 && (await sameShape(e))) {
-      report.unchanged.push(e.file);
-      continue;
-    }
-    if (now) await keepAside(e.file, now);
-    const bytes = await fs.readFile(path.join(dir, e.stored));
-    await putBack(e, bytes);
-    report.restored.push(e.file);
+    await attempt(e.file, async () => {
+      const now = await fs.readFile(e.file).catch(() => undefined);
+      if (now && sha(now) === e.sha256 && (await sameShape(e))) {
+        report.unchanged.push(e.file);
+        return;
+      }
+      if (now) await keepAside(e.file, now);
+      const bytes = await fs.readFile(path.join(dir, e.stored));
+      await putBack(e, bytes);
+      report.restored.push(e.file);
+    });
   }
   for (const p of manifest.patterns) {
-    for (const f of await expandPathGlob(p)) {
+    for (const f of await expandPathGlob(p).catch(() => [] as string[])) {
       if (known.has(f)) continue;
-      const bytes = await fs.readFile(f).catch(() => undefined);
-      if (!bytes) continue;
-      await keepAside(f, bytes);
-      await fs.rm(f, { force: true });
-      report.movedAside.push(f);
+      await attempt(f, async () => {
+        const bytes = await fs.readFile(f).catch(() => undefined);
+        if (!bytes) return;
+        await keepAside(f, bytes);
+        await fs.rm(f, { force: true });
+        report.movedAside.push(f);
+      });
     }
   }
   return report;
