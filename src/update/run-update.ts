@@ -251,8 +251,17 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
     }
 
     const reason = v.kind === 'rollback' ? v.reason : 'cancelled';
+    if (deps.signal?.aborted && target.phase() !== 'stopped') {
+      // The daemon exits and leaves its services running for the next one (SIGUSR2, a service manager's restart): the
+      // new version still runs. Its files are not restored under it, nor `current` switched away from it (the next
+      // daemon would adopt it as the old version, unwatched): everything stays, with the in-flight record, and the next
+      // daemon watches it and keeps it or rolls it back (resumeInterruptedUpdate), as after a SIGKILL.
+      emit('update.failed', 'warning', `${name}: update to ${version} interrupted during its ${steps[steps.length - 1]?.step ?? 'switch'} (the daemon is exiting and leaves ${name} running): ${version} keeps running and the next daemon watches it, then keeps it or rolls back to ${prev}`, { from: prev, to: version, reason: 'cancelled', handedOver: true });
+      return finish({ from: prev, to: version, outcome: 'failed', message: `interrupted: ${version} keeps running; the next daemon finishes the watch and keeps it or rolls back to ${prev}`, plan, backupDir });
+    }
     if (deps.signal?.aborted) {
-      // The daemon is stopping: no requests to a reducer being disposed, but the files go back, so the next boot runs the old version.
+      // The daemon is stopping and has stopped the service: no requests to a reducer being disposed, but the files go
+      // back (nothing runs on them), so the next boot runs the old version.
       // The in-flight record stays: the next daemon starts the service again (the update had stopped it) and says so.
       const disk = await rollBackOnDisk(store, backupDir, backup ?? (await readBackup(backupDir)), prev, 'rollback: the daemon stopped during the update', clock.now());
       const fine = disk.switched && disk.problems.length === 0;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { NODE, markServices, readJournalFile, startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
 import { CLI } from '../helpers/cli.js';
-import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { isAlive, killTree, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
 import { VersionStore } from '../../src/update/version-store.js';
 import { spawnRunner } from '../../src/doctor/command-runner.js';
@@ -148,6 +148,36 @@ describe('an update interrupted by a SIGKILL of its daemon (real daemon process,
     expect(td.daemon.runtimes.get('gw')!.status().state).toBe('running');
     expect(await fs.readlink(path.join(s.versions, 'current'))).toBe('1.0.0');
     await waitFor(() => (journaled(td.stateDir, 'update.failed').length + journaled(td.stateDir, 'update.rolled-back').length === 1) || undefined, { timeoutMs: 10_000 });
+    expect(existsSync(inFlightFile(td.stateDir, 'gw'))).toBe(false);
+  }, 240_000);
+  it('the daemon exits leaving its services running (SIGUSR2, a service manager restart) during the watch: nothing is restored under the running new version; the next daemon watches it and rolls it back', async () => {
+    const s = await setup();
+    const cfgBefore = await fs.readFile(s.cfgPath, 'utf8');
+    const d = await daemonUpdating(s);
+    await waitFor(async () => ((await fs.readlink(path.join(s.versions, 'current')).catch(() => '')) === '4.0.0' && (await servedVersion(s.port)) === '4.0.0') || undefined, { timeoutMs: 60_000, intervalMs: 100 });
+    // The new version's pid (from the start step): if an assertion fails before the next daemon adopts it, it is killed.
+    const started = readJournalFile(path.join(s.stateDir, 'journal.jsonl')).find((e) => e.type === 'update.step' && (e.details as { step?: string }).step === 'start');
+    const pid = Number(/\(pid (\d+)\)/.exec(started?.message ?? '')?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    cleanup.unshift(() => {
+      if (isAlive(pid)) killTree(pid);
+    });
+    process.kill(d.pid, 'SIGUSR2');
+    await d.waitForExit(20_000);
+    // 4.0.0 still runs: its files and `current` are left as they are (before, the backups were restored under it and
+    // `current` pointed at 1.0.0, so the next daemon adopted 4.0.0 as "still on 1.0.0, untouched" and never watched it).
+    expect(await servedVersion(s.port)).toBe('4.0.0');
+    expect(await fs.readlink(path.join(s.versions, 'current'))).toBe('4.0.0');
+    expect(await fs.readFile(s.statePath, 'utf8')).toMatch(/opened by 4\.0\.0\n$/);
+    expect(existsSync(inFlightFile(s.stateDir, 'gw'))).toBe(true);
+
+    const td = await nextDaemon(s);
+    await waitFor(async () => (await servedVersion(s.port)) === '1.0.0' || undefined, { timeoutMs: 120_000, intervalMs: 300 });
+    expect(await fs.readlink(path.join(s.versions, 'current'))).toBe('1.0.0');
+    expect(await fs.readFile(s.cfgPath, 'utf8')).toBe(cfgBefore);
+    expect(await fs.readFile(s.statePath, 'utf8')).toMatch(/^rows\nopened by 1\.0\.0\nopened by 1\.0\.0\n$/);
+    await waitFor(() => journaled(td.stateDir, 'update.rolled-back').length === 1 || undefined, { timeoutMs: 10_000 });
+    expect(journaled(td.stateDir, 'update.rolled-back')[0]!.message).toMatch(/4\.0\.0 did not hold \(readiness failure/);
     expect(existsSync(inFlightFile(td.stateDir, 'gw'))).toBe(false);
   }, 240_000);
 });
