@@ -37,6 +37,13 @@ export function registerUpdate(program: Command): void {
       process.stdout.write(`${terminalSafe(String(r.body.message))}\n`);
       if (opts.dryRun || !opts.wait) return;
       let shown = 0;
+      // Ctrl-C ends the following, not the update: without a word, a person took the update for cancelled.
+      const leave = (): void => {
+        process.stderr.write(`\nclawback: stopped following; the update of ${terminalSafe(name)} (run ${terminalSafe(String(r.body.runId))}) carries on in the daemon: follow it with \`clawback status\` or the journal\n`);
+        process.exit(130);
+      };
+      process.once('SIGINT', leave);
+      process.once('SIGTERM', leave);
       // Monotonic: on the wall clock a step forward (NTP, date -s) ended the wait at once with exit 1, a step back stretched it.
       const until = performance.now() + FOLLOW_MAX_MS;
       for (;;) {

@@ -8,7 +8,8 @@ import { VersionStore } from '../../src/update/version-store.js';
 import { spawnRunner } from '../../src/doctor/command-runner.js';
 import { packFake } from './fake-package.js';
 import type { UpdateRunView } from '../../src/update/update-plugin.js';
-import { runCli } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
 
 /** The real flow through the daemon's API: a fake package installed by npm from local tarballs, a real service. */
 describe('clawback update (fake package, real daemon, real npm installs from tarballs)', () => {
@@ -206,4 +207,20 @@ describe('clawback update (fake package, real daemon, real npm installs from tar
     expect(again.status).toBe(202);
     expect((await finished(again.body.runId)).report?.outcome).toBe('blocked');
   });
+  it('Ctrl-C on a CLI following an update: the CLI says the update carries on in the daemon, and it does', async () => {
+    // 6.0.0 validates for 4 s (installed by the maintenance case): the CLI is interrupted while the daemon validates.
+    const cli = spawn(process.execPath, [CLI, 'update', 'gw', '6.0.0', '--state-dir', td.stateDir], { env: { ...process.env, CLAWBACK_TEST_CHILD: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    cli.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    cli.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((res) => cli.on('exit', (code) => res(code)));
+    const runId = await waitFor(() => /\(run (upd-[0-9a-f-]+)\)/.exec(out)?.[1], { timeoutMs: 60_000, intervalMs: 50 });
+    cli.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(err).toContain(`stopped following; the update of gw (run ${runId}) carries on in the daemon`);
+    const view = await finished(runId);
+    expect(view.report?.outcome).toBe('succeeded');
+    expect(await current()).toBe('6.0.0');
+  }, 120_000);
 });
