@@ -6,6 +6,7 @@ import { bearerOf, hostAllowed, isLoopbackHost, originAllowed, tokenMatches } fr
 import { answerTurns } from './answer-turns.js';
 import { capConnections } from './connection-cap.js';
 import { openEventStream, type EventStreamOptions } from './event-stream.js';
+import { redactLabelValues } from '../observe/exposition-text.js';
 
 export type ServiceAction = 'start' | 'stop' | 'restart' | 'resume';
 export const SERVICE_ACTIONS: readonly ServiceAction[] = ['start', 'stop', 'restart', 'resume'];
@@ -168,7 +169,7 @@ export async function startApiServer(opts: { host: string; port: number; token: 
       const text = await handlers.metrics();
       return inTurn(res, () => {
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'x-content-type-options': 'nosniff' });
-        res.end(scrubText(text));
+        res.end(opts.redactor ? redactLabelValues(text, (v) => opts.redactor!.redact(v)) : text);
         boundSend(res, stallMs, unsent);
       });
     }
