@@ -536,7 +536,6 @@ export class ClusterNode {
   }
 
   async status(): Promise<ClusterStatus> {
-    const now = this.clock.now();
     let members: ClusterStatus['members'] = [];
     const failovers = new Map<string, FailoverRecord>();
     let reachable = this.etcdOk;
@@ -556,7 +555,7 @@ export class ClusterNode {
       leaseId: this.leaseId,
       renewEndpoint: this.renewer?.endpoint ?? null,
       etcdError: this.etcdError,
-      leaseAgeMs: this.lastRenewSent !== null ? Math.max(0, now - this.sentAt()!) : null,
+      leaseAgeMs: this.leaseAgeMs(),
       members,
       etcdReachable: reachable,
       services: [...this.seats.values()].map((st) => ({
@@ -570,6 +569,11 @@ export class ClusterNode {
         lastFailover: failovers.get(st.seat.name) ?? null,
       })),
     };
+  }
+
+  /** Since the last lease renewal etcd confirmed (null: no lease), as this member knows it: no etcd call. */
+  leaseAgeMs(): number | null {
+    return this.lastRenewSent !== null ? Math.max(0, this.clock.now() - this.sentAt()!) : null;
   }
 
   /** Local figures for /metrics (no etcd call). */

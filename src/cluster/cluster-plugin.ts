@@ -85,9 +85,8 @@ export async function createCluster(opts: { config: ClawbackConfig; cluster: Clu
       return {
         status: () => ({ cluster: { member: cluster.member, etcdError: node.etcdProblem(), services: node.localFigures().map((f) => ({ service: f.service, self: f.leading })) } }),
         metrics: async () => {
-          const st = node.localFigures();
-          const status = await node.status().catch(() => null);
-          return renderClusterMetrics({ member: cluster.member, leaseAgeMs: status?.leaseAgeMs ?? null, services: st });
+          // Local figures only: asking etcd here made each scrape wait out its call timeout (up to 60 s) while etcd hung.
+          return renderClusterMetrics({ member: cluster.member, leaseAgeMs: node.leaseAgeMs(), services: node.localFigures() });
         },
         extra: async (p) => {
           if (p !== '/api/cluster') return undefined;
