@@ -97,7 +97,8 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         for (const rt of daemon.runtimes.values()) {
           const s = rt.status();
           live.set(rt.name, s.probes);
-          const rss = s.probes.find((p) => p.kind === 'memory')?.lastResult?.value;
+          // Only while a process runs: a stopped or held service's last reading stayed for ever (a "near its limit" alert with it).
+          const rss = s.pid != null ? s.probes.find((p) => p.kind === 'memory')?.lastResult?.value : undefined;
           const limit = memoryLimitOf(rt);
           metrics.setServiceGauges(rt.name, {
             up: s.state === 'running' && s.health !== 'unhealthy',

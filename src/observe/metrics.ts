@@ -14,7 +14,7 @@ export interface ServiceGauges {
   /** The service's process is running (and not known unhealthy, as the daemon sees it). */
   up: boolean;
   breakerOpen: boolean;
-  /** RSS of the service's process tree. */
+  /** RSS of the service's process tree; undefined drops the series (no process runs, or no reading yet). */
   rssBytes?: number;
   /** The service's configured memory limit, for "memory near limit" alerts. */
   memoryLimitBytes?: number;
@@ -237,6 +237,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       serviceUp.set({ service }, g.up ? 1 : 0);
       breaker.set({ service }, g.breakerOpen ? 1 : 0);
       if (g.rssBytes !== undefined) rss.set({ service }, g.rssBytes);
+      else rss.remove({ service });
       if (g.memoryLimitBytes !== undefined) memLimit.set({ service }, g.memoryLimitBytes);
     },
     retainServices(live) {
