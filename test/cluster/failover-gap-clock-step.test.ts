@@ -62,9 +62,10 @@ describe.skipIf(!existsSync(ETCD_BIN))('the failover gap across a wall-clock ste
         b.clock.step(step);
         b.campaign.may = true;
         await waitFor(() => b.facts.some((f) => f.active), { timeoutMs: 20_000, message: () => `b to win: ${JSON.stringify(b.facts)}` });
+        // The win is told to the seat first; the failover event follows an etcd read (the incident a releaser left).
+        await waitFor(() => b.events.some((e) => e.type === 'cluster.failover'), { timeoutMs: 10_000, message: () => `the failover event: ${JSON.stringify(b.events)}` });
         const real = Date.now() - releasedAt;
         const failover = b.events.find((e) => e.type === 'cluster.failover');
-        expect(failover, JSON.stringify(b.events)).toBeDefined();
         const gap = (failover!.details as { noLeaderMs: number }).noLeaderMs;
         expect(gap).toBeGreaterThanOrEqual(0);
         expect(gap).toBeLessThanOrEqual(real + 1000);
