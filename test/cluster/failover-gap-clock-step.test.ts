@@ -1,35 +1,14 @@
 // The gap a failover reports (event, status, the no-leader counter) is measured time, not the wall clock's step: an hour's NTP step made it -1 h or +1 h.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterNode, type PlacementFact } from '../../src/cluster/cluster-node.js';
-import { clusterSchema } from '../../src/cluster/cluster-schema.js';
-import { connectEtcdClients } from '../../src/cluster/etcd-connect.js';
-import { LeaseRenewer } from '../../src/cluster/lease-renewer.js';
-import type { ClawbackEvent } from '../../src/observe/events.js';
-import { HOUR, steppableClock } from '../helpers/clock.js';
+import { HOUR } from '../helpers/clock.js';
 import { waitFor } from '../helpers/processes.js';
 import { ETCD_BIN, startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
+import { steppableMember, type SteppableMember } from './steppable-member.js';
 
 const TTL_MS = 5000;
 
-async function member(name: string, endpoint: string, prefix: string) {
-  const cfg = clusterSchema.parse({ member: name, endpoints: [endpoint], leaseTtl: `${TTL_MS / 1000}s`, prefix, pollInterval: '100ms' });
-  const clock = steppableClock();
-  const { client, perEndpoint } = await connectEtcdClients(cfg);
-  const events: ClawbackEvent[] = [];
-  const node = new ClusterNode(client, cfg, clock, (e) => void events.push(e), () => ({}), new LeaseRenewer(perEndpoint, clock, 500));
-  const facts: PlacementFact[] = [];
-  const campaign = { may: true };
-  node.addSeat({
-    name: 'gw',
-    stopGraceMs: 1000,
-    mayCampaign: () => campaign.may,
-    instanceGone: () => true,
-    report: (f) => void facts.push(f),
-    fence: async () => undefined,
-  });
-  return { node, facts, events, clock, campaign };
-}
+const member = (name: string, endpoint: string, prefix: string): Promise<SteppableMember> => steppableMember(name, endpoint, prefix, { ttlMs: TTL_MS, renewMs: 500 });
 
 describe.skipIf(!existsSync(ETCD_BIN))('the failover gap across a wall-clock step', () => {
   let etcd: EtcdCluster;

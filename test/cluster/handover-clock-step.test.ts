@@ -2,25 +2,12 @@
 import { Etcd3 } from 'etcd3';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterNode, type PlacementFact } from '../../src/cluster/cluster-node.js';
-import { clusterSchema } from '../../src/cluster/cluster-schema.js';
-import { connectEtcdClients } from '../../src/cluster/etcd-connect.js';
-import { LeaseRenewer } from '../../src/cluster/lease-renewer.js';
-import { HOUR, steppableClock } from '../helpers/clock.js';
+import { HOUR } from '../helpers/clock.js';
 import { waitFor } from '../helpers/processes.js';
 import { ETCD_BIN, startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
+import { steppableMember, type SteppableMember } from './steppable-member.js';
 
-async function member(name: string, endpoint: string, prefix: string) {
-  const cfg = clusterSchema.parse({ member: name, endpoints: [endpoint], leaseTtl: '10s', prefix, pollInterval: '100ms' });
-  const clock = steppableClock();
-  const { client, perEndpoint } = await connectEtcdClients(cfg);
-  const node = new ClusterNode(client, cfg, clock, () => undefined, () => ({}), new LeaseRenewer(perEndpoint, clock, 1000));
-  const facts: PlacementFact[] = [];
-  const instance = { gone: false };
-  const campaign = { may: true };
-  node.addSeat({ name: 'gw', stopGraceMs: 1000, mayCampaign: () => campaign.may, instanceGone: () => instance.gone, report: (f) => facts.push(f), fence: async () => undefined });
-  return { node, facts, clock, instance, campaign };
-}
+const member = (name: string, endpoint: string, prefix: string): Promise<SteppableMember> => steppableMember(name, endpoint, prefix, { ttlMs: 10_000, renewMs: 1000, instanceGone: false });
 
 describe.skipIf(!existsSync(ETCD_BIN))('a hand-over across a wall-clock step', () => {
   let etcd: EtcdCluster;

@@ -1,35 +1,15 @@
 // A member that wins a service just after a step of its wall clock gives its instance the lease's real deadlines: set back an hour, they were an hour late (a second instance elsewhere for the hour).
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterNode, type PlacementFact } from '../../src/cluster/cluster-node.js';
-import { clusterSchema } from '../../src/cluster/cluster-schema.js';
-import { connectEtcdClients } from '../../src/cluster/etcd-connect.js';
-import { LeaseRenewer } from '../../src/cluster/lease-renewer.js';
-import { HOUR, steppableClock } from '../helpers/clock.js';
+import type { PlacementFact } from '../../src/cluster/cluster-node.js';
+import { HOUR } from '../helpers/clock.js';
 import { waitFor } from '../helpers/processes.js';
 import { ETCD_BIN, startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
+import { steppableMember, type SteppableMember } from './steppable-member.js';
 
 const TTL_MS = 10_000;
 
-async function member(name: string, endpoint: string, prefix: string) {
-  const cfg = clusterSchema.parse({ member: name, endpoints: [endpoint], leaseTtl: `${TTL_MS / 1000}s`, prefix, pollInterval: '100ms' });
-  const clock = steppableClock();
-  const { client, perEndpoint } = await connectEtcdClients(cfg);
-  const node = new ClusterNode(client, cfg, clock, () => undefined, () => ({}), new LeaseRenewer(perEndpoint, clock, 1000));
-  const facts: Array<PlacementFact & { toldAt: number }> = [];
-  const fenced: Array<{ killBy: number; at: number }> = [];
-  const instance = { gone: true };
-  const campaign = { may: true };
-  node.addSeat({
-    name: 'gw',
-    stopGraceMs: 1000,
-    mayCampaign: () => campaign.may,
-    instanceGone: () => instance.gone,
-    report: (f) => facts.push({ ...f, toldAt: clock.now() }),
-    fence: async (killBy) => void fenced.push({ killBy, at: clock.now() }),
-  });
-  return { node, facts, fenced, clock, campaign };
-}
+const member = (name: string, endpoint: string, prefix: string): Promise<SteppableMember> => steppableMember(name, endpoint, prefix, { ttlMs: TTL_MS, renewMs: 1000 });
 
 describe.skipIf(!existsSync(ETCD_BIN))('winning a service across a wall-clock step', () => {
   let etcd: EtcdCluster;

@@ -115,8 +115,8 @@ describe("a person's resume after a failed Level 3 run", () => {
 describe('the agent budget after the wall clock was set back while the daemon was down', () => {
   it('a paid run recorded "in the future" still counts (as made now), so it is no free run; it expires one window later', () => {
     const d = new ReducerDrive(policy({ agent: { ...AGENT, budgetRuns: 1 } }), { ...initialState('up'), agentRuns: [1_000_000 + 3_600_000] });
-    // Booted at t=1 000 000 (an hour before that recorded run): the service fails past the doctor.
-    flapUntilHuman(d, 1_000_000);
+    // Booted at t=1 000 000 (an hour before that recorded run): the service fails past the doctor to a person.
+    flapAndResume(d, 1, 1_000_000);
     expect(d.effects.filter((e) => e.type === 'run-agent')).toHaveLength(0);
     expect(d.events('incident.escalated').at(-1)!.message).toContain('the budget of 1 run(s) per');
     // Recorded as made when it was counted, the old run holds one budget window from then, not an hour more.
@@ -124,27 +124,3 @@ describe('the agent budget after the wall clock was set back while the daemon wa
     expect(d.state.agentRuns[0]!).toBeLessThan(1_000_000 + 3_600_000);
   });
 });
-
-/** Boot at `from`; the service dies 3 s after each start until a person is asked (doctor finds nothing each time). */
-function flapUntilHuman(d: ReducerDrive, from: number): void {
-  let now = from;
-  let pid = 100;
-  d.at(now, { type: 'boot', adopted: null });
-  for (let guard = 0; guard < 100 && d.state.incident?.status !== 'waiting-human'; guard++) {
-    if (d.state.phase === 'starting') d.at(now, { type: 'started', instance: { pid: ++pid, pidStartTime: 1, startedAt: now }, reason: 'exit' });
-    else if (d.state.phase === 'backoff') {
-      now = d.state.nextStartAt!;
-      d.at(now, { type: 'tick' });
-      continue;
-    }
-    now += 3000;
-    d.at(now, { type: 'exited', pid, code: 1, signal: null, at: now, statusKnown: true });
-    if (d.state.work?.kind === 'doctor') d.at((now += 100), { type: 'doctor-done', runId: d.state.work.id, outcome: 'nothing-found', summary: 'no problem found' });
-    if (d.state.work?.kind === 'agent') {
-      const run = d.state.work.id;
-      d.at((now += 100), { type: 'agent-done', runId: run, outcome: 'failed', summary: 'exited 1', detail: 'exited 1' });
-      d.at((now += 10), { type: 'agent-reverted', runId: run });
-    }
-  }
-  expect(d.state.incident?.status).toBe('waiting-human');
-}
