@@ -57,6 +57,11 @@ describe("a person's take-over during a Level 3 run (issue 16/17: do no harm)", 
     await waitFor(() => of('agent.started')[0], { timeoutMs: 60_000 });
     await waitFor(() => readFileSync(cfg, 'utf8') === AGENT_EDIT || undefined, { timeoutMs: 30_000 });
     expect(rt.status().work?.kind).toBe('agent');
+    // Held for the repair while the agent works: not the crash-loop breaker, whose alert says to resume (which would
+    // cancel the run).
+    expect(rt.status().held?.reason).toBe('repair');
+    const metrics = (await httpGet(`http://127.0.0.1:${t.daemon.api!.port}/metrics`)).body;
+    expect(metrics).toContain('clawback_breaker_open{service="gw"} 0');
 
     // A person fixes it by hand and resumes, with the agent still at work.
     writeFileSync(cfg, PERSON_FIX);
