@@ -7,6 +7,15 @@ import { spawnMarked, waitFor } from '../helpers/processes.js';
 import { startDrillDaemon, type DrillDaemon } from './drill-daemon.js';
 import { drillLockPath } from '../../src/drill/drill-lock.js';
 
+/** The pid the lock file names, once it is written in full (undefined while missing or torn). */
+function heldBy(lockFile: string): number | undefined {
+  try {
+    return (JSON.parse(readFileSync(lockFile, 'utf8')) as { pid?: number }).pid;
+  } catch {
+    return undefined;
+  }
+}
+
 describe('one drill at a time', () => {
   let d: DrillDaemon;
   beforeAll(async () => {
@@ -21,8 +30,7 @@ describe('one drill at a time', () => {
     // A hang trial holds the service frozen for seconds: long enough to try a second drill meanwhile.
     const first = spawnMarked(NODE, [CLI, 'drill', 'hang', '--trials', '3', '--timeout', '40', '--yes', '--state-dir', d.stateDir]);
     try {
-      await waitFor(() => existsSync(lockFile), { timeoutMs: 30_000, intervalMs: 50 });
-      expect(JSON.parse(readFileSync(lockFile, 'utf8'))).toMatchObject({ pid: first.pid });
+      await waitFor(() => heldBy(lockFile) === first.pid, { timeoutMs: 30_000, intervalMs: 50 });
       // Both tried at once, so that neither comes after the first drill's end on a loaded machine.
       const [second, chaos] = await Promise.all([
         runCli(['drill', 'crash', '--yes', '--timeout', '10', '--state-dir', d.stateDir]),
@@ -46,7 +54,9 @@ describe('one drill at a time', () => {
   it('a lock left by a SIGKILLed drill does not block the next drill', async () => {
     const lockFile = drillLockPath(d.stateDir);
     const killed = spawnMarked(NODE, [CLI, 'drill', 'hang', '--timeout', '40', '--yes', '--state-dir', d.stateDir]);
-    await waitFor(() => existsSync(lockFile), { timeoutMs: 30_000, intervalMs: 50 });
+    // Killed once its lock names it: killed between the lock's creation and its write, the lock is a torn one, which
+    // the next drill rightly treats as "being written" until it has stayed unreadable for the stale time.
+    await waitFor(() => heldBy(lockFile) === killed.pid, { timeoutMs: 30_000, intervalMs: 50 });
     process.kill(killed.pid, 'SIGKILL');
     await killed.waitForExit(10_000);
     expect(existsSync(lockFile)).toBe(true);
