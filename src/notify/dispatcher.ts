@@ -506,7 +506,9 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   }
 
   /** Moves a message (or a dead channel's whole queue) into dead/, visibly: warn log, counter, notice. */
-  async function deadLetter(ch: ChannelRuntime, p: Pending, info: DeadLetterInfo, why: string): Promise<void> {
+  async function deadLetter(ch: ChannelRuntime, p: Pending, raw: DeadLetterInfo, why: string): Promise<void> {
+    // The reason is kept on disk and shown by `clawback status` and the dashboard: an endpoint's answer may echo its URL.
+    const info: DeadLetterInfo = { ...raw, reason: scrub(raw.reason) };
     const newlyDead = !p.entry.dead;
     const moves = [p];
     if (!info.parked && !ch.dead) {
@@ -531,7 +533,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     warn(`notify: ${why}; ${n} alert(s) undelivered to ${ch.name}, kept in the dead letters (${info.parked ? 'retried on `clawback notify flush`' : 'still retried with capped backoff'})`, {
       channel: ch.name,
       type: p.entry.event.type,
-      reason: scrub(info.reason),
+      reason: info.reason,
       deadLetters: n,
     });
     // A notice that could not be delivered is kept and counted like any alert, but announces nothing further:
