@@ -43,16 +43,21 @@ export interface ClockStepWatch {
  * 0.5 ms/s) stays far below it and is absorbed at every call.
  */
 export function clockStepWatch(clock: Pick<Clock, 'now' | 'monotonic' | 'sinceBoot'>, toleranceMs = 1000): ClockStepWatch {
-  let wall = clock.now();
-  let mono = clock.monotonic();
+  // The wall clock is read between two monotonic readings, against their midpoint: a preemption between two reads
+  // (a loaded machine) would otherwise show up as a step of its length, and move every deadline by it.
+  const read = (): { w: number; m: number } => {
+    const m0 = clock.monotonic();
+    const w = clock.now();
+    return { w, m: (m0 + clock.monotonic()) / 2 };
+  };
+  let { w: wall, m: mono } = read();
   // The machine's sleep is read only when a step is seen (a syscall); the boot clock minus the monotonic one grows
   // by exactly the time slept, so its growth since the last look is the sleep inside the step.
   const slept = (): number => (clock.sinceBoot ? clock.sinceBoot() - clock.monotonic() : 0);
   let sleptBefore = clock.sinceBoot ? slept() : 0;
   return {
     take() {
-      const w = clock.now();
-      const m = clock.monotonic();
+      const { w, m } = read();
       let step = w - wall - (m - mono);
       wall = w;
       mono = m;

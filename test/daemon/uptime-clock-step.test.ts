@@ -49,7 +49,8 @@ describe('status times of a quiet service across a wall-clock step', () => {
       clock.step(step);
       const s = rt.status();
       expect(s.nextRestartAt! - clock.now()).toBeGreaterThan(9 * 60_000);
-      expect(s.nextRestartAt! - clock.now()).toBeLessThanOrEqual(10 * 60_000);
+      // The step is measured (wall against monotonic time), to within a few ms on a loaded machine: 600004 was seen.
+      expect(s.nextRestartAt! - clock.now()).toBeLessThanOrEqual(10 * 60_000 + 1000);
       expect(Math.abs(clock.now() - s.incident!.openedAt - openedFor)).toBeLessThan(5_000);
       expect(rt.status().state).toBe('backoff');
     });
