@@ -1,5 +1,29 @@
 // Addressing settings inside a parsed config by dotted path ("gateway.auth.token"), with "*" and "**" patterns.
 
+/**
+ * A key is one segment whatever its characters: a "." or "\" inside a key is escaped with "\" in a dotted path
+ * (provider "my.provider" -> `models.providers.my\.provider.apiKey`), so it is never read as two keys.
+ */
+export function joinPath(segs: readonly string[]): string {
+  return segs.map((s) => s.replace(/[\\.]/g, '\\$&')).join('.');
+}
+
+/** The segments of a dotted path (the inverse of joinPath). */
+export function splitPath(dotted: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (let i = 0; i < dotted.length; i++) {
+    const c = dotted[i]!;
+    if (c === '\\' && i + 1 < dotted.length) cur += dotted[++i];
+    else if (c === '.') {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+
 export type Leaf = { path: string; value: unknown };
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -9,7 +33,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** Every leaf (a non-object value, an empty object or an array) with its dotted path; arrays are leaves, compared whole. */
 export function leaves(value: unknown, prefix: string[] = []): Leaf[] {
   if (!isPlainObject(value) || (Object.keys(value).length === 0 && prefix.length > 0)) {
-    return prefix.length === 0 ? [] : [{ path: prefix.join('.'), value }];
+    return prefix.length === 0 ? [] : [{ path: joinPath(prefix), value }];
   }
   const out: Leaf[] = [];
   for (const [k, v] of Object.entries(value)) out.push(...leaves(v, [...prefix, k]));
@@ -38,7 +62,7 @@ function matchFrom(pat: readonly string[], i: number, segs: readonly string[], j
  * "token" at any depth under channels.
  */
 export function pathMatches(pattern: string, dotted: string): boolean {
-  return matchFrom(pattern.split('.').filter(Boolean), 0, dotted.split('.'), 0);
+  return matchFrom(splitPath(pattern).filter(Boolean), 0, splitPath(dotted), 0);
 }
 
 export function matchesAny(patterns: readonly string[], dotted: string): boolean {
@@ -47,7 +71,7 @@ export function matchesAny(patterns: readonly string[], dotted: string): boolean
 
 export function getPath(value: unknown, dotted: string): unknown {
   let cur: unknown = value;
-  for (const seg of dotted.split('.')) {
+  for (const seg of splitPath(dotted)) {
     if (isPlainObject(cur)) cur = cur[seg];
     else if (Array.isArray(cur) && /^\d+$/.test(seg)) cur = cur[Number(seg)];
     else return undefined;
@@ -57,7 +81,7 @@ export function getPath(value: unknown, dotted: string): unknown {
 
 /** Sets a value, creating plain objects on the way (a non-object in the way is replaced). Mutates `root`. */
 export function setPath(root: Record<string, unknown>, dotted: string, v: unknown): void {
-  const segs = dotted.split('.');
+  const segs = splitPath(dotted);
   let cur: Record<string, unknown> = root;
   for (const seg of segs.slice(0, -1)) {
     const next = cur[seg];
@@ -69,8 +93,8 @@ export function setPath(root: Record<string, unknown>, dotted: string, v: unknow
 
 /** Removes the key at the path; returns whether something was removed. Mutates `root`. */
 export function deletePath(root: unknown, dotted: string): boolean {
-  const segs = dotted.split('.');
-  const parent = segs.length === 1 ? root : getPath(root, segs.slice(0, -1).join('.'));
+  const segs = splitPath(dotted);
+  const parent = segs.length === 1 ? root : getPath(root, joinPath(segs.slice(0, -1)));
   const last = segs.at(-1)!;
   if (isPlainObject(parent) && Object.prototype.hasOwnProperty.call(parent, last)) {
     delete parent[last];

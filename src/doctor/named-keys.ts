@@ -1,5 +1,5 @@
 // The least repair of a config that parses but is rejected: remove exactly the keys the validator names as unknown, nothing else.
-import { deletePath } from './config-paths.js';
+import { deletePath, joinPath } from './config-paths.js';
 
 /** "issues[{path, message}]" as `openclaw config validate --json` prints (zod: path = the parent object). */
 interface Issue {
@@ -48,8 +48,8 @@ export function unknownKeyPaths(stdout: string, stderr: string): string[] | unde
       const parent = issuePath(raw.path);
       const keys = Array.isArray(raw.keys) ? raw.keys.map(String) : quotedNames(message);
       // zod names the parent and the keys; other validators name the key itself.
-      if (keys.length === 0 && parent.length > 0) out.push(parent.join('.'));
-      for (const k of keys) out.push([...parent, k].join('.'));
+      if (keys.length === 0 && parent.length > 0) out.push(joinPath(parent));
+      for (const k of keys) out.push(joinPath([...parent, k]));
     }
     return out.length > 0 ? [...new Set(out)] : undefined;
   }

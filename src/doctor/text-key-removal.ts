@@ -2,7 +2,7 @@
 // user's comments and layout.
 import { createRequire } from 'node:module';
 import { parseConfigText, type ConfigFormat } from '../platform/config-file.js';
-import { sameValue } from './config-paths.js';
+import { sameValue, splitPath } from './config-paths.js';
 
 const load = createRequire(import.meta.url);
 const json5 = (): typeof import('json5') => load('json5') as typeof import('json5');
@@ -138,11 +138,11 @@ export function removeKeysFromText(text: string, paths: readonly string[], forma
   try {
     if (format === 'yaml') {
       const doc = yaml().parseDocument(text);
-      for (const p of paths) doc.deleteIn(p.split('.'));
+      for (const p of paths) doc.deleteIn(splitPath(p));
       out = String(doc);
     } else {
       for (const p of paths) {
-        out = removeJsonKey(out, p.split('.'), format);
+        out = removeJsonKey(out, splitPath(p), format);
         if (out === undefined) return undefined;
       }
     }
@@ -196,11 +196,11 @@ export function setValuesInText(text: string, values: ReadonlyArray<{ path: stri
   try {
     if (format === 'yaml') {
       const doc = yaml().parseDocument(text);
-      for (const v of values) doc.setIn(v.path.split('.'), v.value);
+      for (const v of values) doc.setIn(splitPath(v.path), v.value);
       out = String(doc);
     } else {
       for (const v of values) {
-        out = setJsonValue(out, v.path.split('.'), v.value);
+        out = setJsonValue(out, splitPath(v.path), v.value);
         if (out === undefined) return undefined;
       }
     }
