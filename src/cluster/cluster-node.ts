@@ -82,6 +82,9 @@ export function leaseGone(err: unknown): boolean {
   return e?.constructor?.name === 'EtcdLeaseInvalidError' || /expired or revoked|lease not found/i.test(e?.message ?? '');
 }
 
+/** What an etcd failure was about: the lease (grant, renew), the election keys, or this member's own key. */
+type EtcdPart = 'lease' | 'keys' | 'member';
+
 export class ClusterNode {
   private readonly keys;
   private readonly seats = new Map<string, SeatState>();
@@ -94,8 +97,10 @@ export class ClusterNode {
   private lastRenewSent: { wall: number; mono: number } | null = null;
   private renewing = false;
   private etcdOk = false;
-  /** The current etcd failure of the lease (grant, renew) and of the keys (elections), described; null when fine. */
-  private readonly problems = new Map<'lease' | 'keys', string>();
+  /** The current etcd failure of the lease (grant, renew), of the keys (elections) and of the member key, described; null when fine. */
+  private readonly problems = new Map<EtcdPart, string>();
+  /** The lease this member's key was last written with: until it is the current lease, the others do not see this member. */
+  private registeredLease: string | null = null;
   /** The current problem as status shows it. */
   private etcdError: string | null = null;
   /** What was last announced (cluster.etcd-unreachable), so a failure is said once per cause, not per call. */
@@ -232,6 +237,7 @@ export class ClusterNode {
       }
       this.etcdFine();
       this.lastRenewSent = sentAt;
+      await this.register();
       for (const st of this.seats.values()) if (st.leading) await this.confirm(st);
     } finally {
       this.renewing = false;
@@ -254,7 +260,21 @@ export class ClusterNode {
     this.lease = lease;
     this.leaseId = id;
     this.lastRenewSent = sentAt;
-    await this.withTimeout(this.client.put(this.keys.member(this.member)).value(JSON.stringify({ member: this.member, since: this.clock.now(), ...this.memberInfo() })).lease(id).exec()).catch(() => undefined);
+    await this.register();
+  }
+
+  /** Writes this member's key on its lease (the others' view of who is live); a failure is shown and retried at the next renewal. */
+  private async register(): Promise<void> {
+    const id = this.leaseId;
+    if (id === null || this.registeredLease === id) return;
+    try {
+      await this.withTimeout(this.client.put(this.keys.member(this.member)).value(JSON.stringify({ member: this.member, since: this.clock.now(), ...this.memberInfo() })).lease(id).exec());
+    } catch (err) {
+      this.etcdFailed(err, 'member');
+      return;
+    }
+    this.registeredLease = id;
+    this.etcdFine('member');
   }
 
   /**
@@ -262,20 +282,26 @@ export class ClusterNode {
    * permissions) or when this member has no lease at all; a renewal or a poll that failed on a lost endpoint or during
    * etcd's leader election is only shown in the status (if it lasts, cluster.fenced says what it cost).
    */
-  private etcdFailed(err: unknown, part: 'lease' | 'keys' = 'lease'): void {
+  private etcdFailed(err: unknown, part: EtcdPart = 'lease'): void {
     if (part === 'lease') this.etcdOk = false;
-    const why = describeEtcdError(err, this.cfg);
+    const described = describeEtcdError(err, this.cfg);
+    const why = part === 'member' ? `its member key ${this.keys.member(this.member)} was not written: ${described}` : described;
     this.problems.set(part, why);
-    this.etcdError = this.problems.get('lease') ?? this.problems.get('keys') ?? null;
+    this.etcdError = this.currentProblem();
     if (why === this.announced || !(isEtcdRefusal(err) || (part === 'lease' && !this.lease))) return;
     this.announced = why;
-    this.emit({ type: 'cluster.etcd-unreachable', time: this.clock.now(), severity: 'critical', message: `cluster member ${this.member}: ${why}; singleton services stand by (or fence themselves) until etcd answers`, details: { error: why, endpoints: this.cfg.endpoints } });
+    const effect = part === 'member' ? 'the other members do not see it as live (a move to it is refused or withdrawn); retried at every lease renewal' : 'singleton services stand by (or fence themselves) until etcd answers';
+    this.emit({ type: 'cluster.etcd-unreachable', time: this.clock.now(), severity: 'critical', message: `cluster member ${this.member}: ${why}; ${effect}`, details: { error: why, endpoints: this.cfg.endpoints } });
   }
 
-  private etcdFine(part: 'lease' | 'keys' = 'lease'): void {
+  private currentProblem(): string | null {
+    return this.problems.get('lease') ?? this.problems.get('keys') ?? this.problems.get('member') ?? null;
+  }
+
+  private etcdFine(part: EtcdPart = 'lease'): void {
     if (part === 'lease') this.etcdOk = true;
     this.problems.delete(part);
-    this.etcdError = this.problems.get('lease') ?? this.problems.get('keys') ?? null;
+    this.etcdError = this.currentProblem();
     if (this.etcdError !== null || this.announced === null) return;
     const was = this.announced;
     this.announced = null;
