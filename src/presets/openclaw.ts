@@ -79,7 +79,8 @@ const DEFAULT_BACKUP_GLOBS = ['openclaw.json.last-good', 'openclaw.json.bak', 'o
  * its auth (token, password, mode), where it listens, the remote gateway's credentials, every
  * channel and model-provider credential (at any depth, so per-account ones too), the config's `env`
  * block (inline provider keys: `env.OPENROUTER_API_KEY`, `env.vars.GROQ_API_KEY`, help/environment)
- * and the per-skill keys (`skills.entries.<id>.apiKey` and `.env`, tools/skills-config).
+ * and the per-skill keys (`skills.entries.<id>.apiKey` and `.env`, tools/skills-config); and, anywhere in the file, every
+ * key the gateway itself classes as sensitive (hooks, tools, talk, plugins' own config, provider headers).
  */
 export const OPENCLAW_PROTECTED_SETTINGS = [
   'gateway.auth',
@@ -99,6 +100,19 @@ export const OPENCLAW_PROTECTED_SETTINGS = [
   'env',
   'skills.entries.*.apiKey',
   'skills.entries.*.env',
+  // Anywhere else, what the gateway itself treats as a credential (src/config/sensitive-paths.ts: token$, password,
+  // secret, api.?key, encrypt.?key, private.?key, serviceAccount(Ref), and the env/headers blocks): hooks.token,
+  // tools.web.search.apiKey, talk.*.apiKey, plugins.entries.<id>.config.apiKey, models.providers.<id>.headers...
+  '**.*token',
+  '**.*password*',
+  '**.*secret*',
+  '**.*api*key*',
+  '**.*encrypt*key*',
+  '**.*private*key*',
+  '**.serviceAccount',
+  '**.serviceAccountRef',
+  '**.env',
+  '**.headers',
 ] as const;
 
 /** Where the gateway keeps its config when nothing overrides it. */

@@ -1,0 +1,65 @@
+// Every credential the gateway itself treats as sensitive (its config/sensitive-paths: *token, *password*, *secret*,
+// api key, private/encrypt key, serviceAccount, env and headers blocks) is protected wherever it sits in openclaw.json,
+// not only under channels/models/skills: a restore from an older copy keeps the values the user set since.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import JSON5 from 'json5';
+import { runDoctor } from '../../src/doctor/run-doctor.js';
+import { configRestoreRule } from '../../src/doctor/rule-config-restore.js';
+import { protectedValues } from '../../src/doctor/protected-settings.js';
+import { OPENCLAW_PROTECTED_SETTINGS } from '../../src/presets/openclaw.js';
+import { makeFixture, type DoctorFixture } from '../doctor/doctor-fixtures.js';
+
+const VALIDATOR = `import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+const JSON5 = createRequire(${JSON.stringify(path.resolve('package.json'))})('json5');
+const cfg = JSON5.parse(readFileSync(process.argv[2], 'utf8'));
+if (cfg.gateway?.mode !== 'local') { process.stderr.write('gateway.mode: Invalid\\n'); process.exit(1); }
+`;
+
+/** Credentials outside channels/models.providers.*.apiKey/skills, as the gateway's docs name them (2026.9.6). */
+function config(v: string, mode = 'local'): Record<string, unknown> {
+  return {
+    gateway: { mode, port: 18789 },
+    hooks: { enabled: true, token: `hook-${v}` },
+    tools: { web: { search: { provider: 'brave', apiKey: `brave-${v}` } } },
+    talk: { providers: { elevenlabs: { apiKey: `el-${v}` } } },
+    plugins: { entries: { comfy: { enabled: true, config: { apiKey: `comfy-${v}` } } } },
+    models: { providers: { corp: { baseUrl: 'http://127.0.0.1:9/v1', headers: { Authorization: `Bearer ${v}` } } } },
+    agents: { defaults: { maxTokens: v === 'old' ? 1000 : 2000 } },
+  };
+}
+
+describe('OpenClaw preset: credentials anywhere in openclaw.json are protected', () => {
+  let fx: DoctorFixture;
+  beforeEach(async () => {
+    fx = await makeFixture();
+    const validator = await fx.script('validate.mjs', VALIDATOR);
+    const configPath = path.join(fx.dir, 'openclaw.json');
+    fx.withService({ configFile: { path: configPath, format: 'json5', backupGlobs: [], validateCommand: [process.execPath, validator, '{file}'], protect: [...OPENCLAW_PROTECTED_SETTINGS] } });
+    fx.configPath = configPath;
+  });
+  afterEach(() => fx.cleanup());
+
+  it('names them protected, and not a limit that merely ends in "tokens"', () => {
+    expect([...protectedValues(config('x'), OPENCLAW_PROTECTED_SETTINGS).keys()].sort()).toEqual([
+      'gateway.port',
+      'hooks.token',
+      'models.providers.corp.headers.Authorization',
+      'plugins.entries.comfy.config.apiKey',
+      'talk.providers.elevenlabs.apiKey',
+      'tools.web.search.apiKey',
+    ]);
+  });
+
+  it('a whole-file restore keeps the values set since the copy was seen healthy', async () => {
+    await fx.snapshots.save(Buffer.from(JSON.stringify(config('old'), null, 2)), { sourcePath: fx.configPath, reason: 'test', kind: 'last-known-good', mode: 0o600 });
+    await fs.writeFile(fx.configPath, JSON.stringify(config('new', 'lokal'), null, 2), { mode: 0o600 });
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    expect(report.outcomes[0]!.verified).toBe(true);
+    const restored = JSON5.parse(await fs.readFile(fx.configPath, 'utf8')) as Record<string, unknown>;
+    // The credentials as the user set them last; everything else (here maxTokens) from the copy seen healthy.
+    expect(restored).toEqual({ ...config('new'), agents: { defaults: { maxTokens: 1000 } } });
+  });
+});
