@@ -6,7 +6,9 @@ import { setValuesInText } from './text-key-removal.js';
 
 export interface ProtectedChange {
   path: string;
-  change: 'removed' | 'changed' | 'added';
+  /** 'moved': gone from here, the same value now at `to` (a migration of the service's own doctor: nothing is lost). */
+  change: 'removed' | 'changed' | 'added' | 'moved';
+  to?: string;
 }
 
 /** The service's protected path patterns (configFile.protect). */
@@ -32,12 +34,24 @@ export function protectedChanges(before: unknown, after: unknown, patterns: read
     else if (!sameValue(v, b.get(p))) out.push({ path: p, change: 'changed' });
   }
   for (const p of b.keys()) if (!a.has(p)) out.push({ path: p, change: 'added' });
+  // A removed value that reappears, the same, at a protected path that is new is a move (talk.apiKey ->
+  // talk.providers.<id>.apiKey): each added path answers for one removed value only.
+  const free = out.filter((c) => c.change === 'added').map((c) => c.path);
+  for (const c of out) {
+    if (c.change !== 'removed') continue;
+    const v = a.get(c.path);
+    if (v === undefined || v === null || v === '' || typeof v === 'object') continue;
+    const i = free.findIndex((p) => sameValue(b.get(p), v));
+    if (i < 0) continue;
+    c.change = 'moved';
+    c.to = free.splice(i, 1)[0]!;
+  }
   return out.sort((x, y) => x.path.localeCompare(y.path));
 }
 
-/** Changes that lose or alter a setting the user had ("added" is harmless: nothing of theirs is lost). */
+/** Changes that lose or alter a setting the user had ("added" and "moved" are harmless: nothing of theirs is lost). */
 export function harmfulChanges(changes: readonly ProtectedChange[]): ProtectedChange[] {
-  return changes.filter((c) => c.change !== 'added');
+  return changes.filter((c) => c.change !== 'added' && c.change !== 'moved');
 }
 
 /**

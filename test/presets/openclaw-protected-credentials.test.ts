@@ -63,3 +63,30 @@ describe('OpenClaw preset: credentials anywhere in openclaw.json are protected',
     expect(restored).toEqual({ ...config('new'), agents: { defaults: { maxTokens: 1000 } } });
   });
 });
+
+describe('OpenClaw preset: the gateway doctor\'s own migration of a credential is not a loss', () => {
+  let fx: DoctorFixture;
+  afterEach(() => fx.cleanup());
+
+  it('talk.apiKey moved to talk.providers.elevenlabs.apiKey (config-migrations.md) is kept, not rolled back', async () => {
+    fx = await makeFixture();
+    const validator = await fx.script('validate.mjs', `${VALIDATOR}\nif (cfg.talk?.apiKey !== undefined) { process.stderr.write('talk.apiKey: Unrecognized key\\\\n'); process.exit(1); }\n`);
+    // Like \`openclaw doctor --fix\`: rewrites the legacy talk shape into the provider map.
+    const doctor = await fx.script('migrating-doctor.mjs', `import { readFileSync, writeFileSync } from 'node:fs';
+const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+cfg.talk = { provider: 'elevenlabs', providers: { elevenlabs: { apiKey: cfg.talk.apiKey } } };
+writeFileSync(process.argv[2], JSON.stringify(cfg, null, 2));
+`);
+    const configPath = path.join(fx.dir, 'openclaw.json');
+    fx.withService({
+      doctor: { command: [process.execPath, doctor, configPath] },
+      configFile: { path: configPath, format: 'json5', backupGlobs: [], validateCommand: [process.execPath, validator, '{file}'], protect: [...OPENCLAW_PROTECTED_SETTINGS] },
+    });
+    fx.configPath = configPath;
+    await fs.writeFile(configPath, JSON.stringify({ gateway: { mode: 'local', port: 18789 }, talk: { apiKey: 'el-key' } }, null, 2), { mode: 0o600 });
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    expect(report.outcomes[0]).toMatchObject({ applied: true, verified: true });
+    expect(report.outcomes[0]!.details).toMatchObject({ method: 'service-doctor' });
+    expect(JSON5.parse(await fs.readFile(configPath, 'utf8'))).toEqual({ gateway: { mode: 'local', port: 18789 }, talk: { provider: 'elevenlabs', providers: { elevenlabs: { apiKey: 'el-key' } } } });
+  });
+});
