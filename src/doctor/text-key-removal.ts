@@ -102,31 +102,49 @@ function widenToLines(t: string, from: number, to: number): [number, number] {
   return [from, to + (/^[ \t]*/.exec(t.slice(to))?.[0].length ?? 0)];
 }
 
-function removeJsonKey(text: string, segs: readonly string[], format: 'json' | 'json5'): string | undefined {
+/** Where a dotted path ends or stops in a JSON/JSON5 text: the object at that depth, and the index of the member named there. */
+interface Descent {
+  /** Where the object starts. */
+  at: number;
+  /** The path segment this object was searched for. */
+  depth: number;
+  members: Member[];
+  /** -1: the object has no member of that name (the path stops here). */
+  index: number;
+}
+
+/** Follows the path through nested objects to the member it names, or to the deepest object it reaches; undefined when a value on the way is not an object. */
+function descend(text: string, segs: readonly string[]): Descent | undefined {
   const s = new Scan(text);
   let at = s.ws(0);
   for (let d = 0; d < segs.length; d++) {
     if (text[at] !== '{') return undefined;
     const { members } = s.object(at);
-    const idx = members.findIndex((m) => m.name === segs[d]);
-    if (idx < 0) return undefined;
-    const m = members[idx]!;
-    if (d < segs.length - 1) {
-      at = m.valueStart;
+    const index = members.findIndex((m) => m.name === segs[d]);
+    if (index >= 0 && d < segs.length - 1) {
+      at = members[index]!.valueStart;
       continue;
     }
-    if (m.commaEnd !== undefined) {
-      const [a, b] = widenToLines(text, m.start, m.commaEnd);
-      return text.slice(0, a) + text.slice(b);
-    }
-    const [a, b] = widenToLines(text, m.start, m.valueEnd);
-    let out = text.slice(0, a) + text.slice(b);
-    // The last member: strict JSON allows no trailing comma, so the previous member's comma goes too.
-    const prev = members[idx - 1];
-    if (prev?.commaEnd !== undefined && format === 'json') out = out.slice(0, prev.commaEnd - 1) + out.slice(prev.commaEnd);
-    return out;
+    return { at, depth: d, members, index };
   }
   return undefined;
+}
+
+function removeJsonKey(text: string, segs: readonly string[], format: 'json' | 'json5'): string | undefined {
+  const found = descend(text, segs);
+  if (!found || found.index < 0) return undefined;
+  const { members, index: idx } = found;
+  const m = members[idx]!;
+  if (m.commaEnd !== undefined) {
+    const [a, b] = widenToLines(text, m.start, m.commaEnd);
+    return text.slice(0, a) + text.slice(b);
+  }
+  const [a, b] = widenToLines(text, m.start, m.valueEnd);
+  let out = text.slice(0, a) + text.slice(b);
+  // The last member: strict JSON allows no trailing comma, so the previous member's comma goes too.
+  const prev = members[idx - 1];
+  if (prev?.commaEnd !== undefined && format === 'json') out = out.slice(0, prev.commaEnd - 1) + out.slice(prev.commaEnd);
+  return out;
 }
 
 /**
@@ -161,29 +179,21 @@ function lineIndent(t: string, i: number): string | undefined {
 }
 
 function setJsonValue(text: string, segs: readonly string[], value: unknown): string | undefined {
-  const s = new Scan(text);
-  let at = s.ws(0);
-  for (let d = 0; d < segs.length; d++) {
-    if (text[at] !== '{') return undefined;
-    const { members } = s.object(at);
-    const m = members.find((x) => x.name === segs[d]);
-    if (m && d < segs.length - 1) {
-      at = m.valueStart;
-      continue;
-    }
-    if (m) return text.slice(0, m.valueStart) + JSON.stringify(value) + text.slice(m.valueEnd);
-    // Missing here: a new member holding the rest of the path, after the object's last member (in its layout).
-    let rest: unknown = value;
-    for (const seg of segs.slice(d + 1).reverse()) rest = { [seg]: rest };
-    const member = `${JSON.stringify(segs[d])}: ${JSON.stringify(rest)}`;
-    const last = members.at(-1);
-    if (!last) return `${text.slice(0, at + 1)}${member}${text.slice(at + 1)}`;
-    const indent = lineIndent(text, last.start);
-    const sep = indent === undefined ? ' ' : `\n${indent}`;
-    if (last.commaEnd !== undefined) return `${text.slice(0, last.commaEnd)}${sep}${member},${text.slice(last.commaEnd)}`;
-    return `${text.slice(0, last.valueEnd)},${sep}${member}${text.slice(last.valueEnd)}`;
-  }
-  return undefined;
+  const found = descend(text, segs);
+  if (!found) return undefined;
+  const { at, depth: d, members } = found;
+  const m = members[found.index];
+  if (m) return text.slice(0, m.valueStart) + JSON.stringify(value) + text.slice(m.valueEnd);
+  // Missing here: a new member holding the rest of the path, after the object's last member (in its layout).
+  let rest: unknown = value;
+  for (const seg of segs.slice(d + 1).reverse()) rest = { [seg]: rest };
+  const member = `${JSON.stringify(segs[d])}: ${JSON.stringify(rest)}`;
+  const last = members.at(-1);
+  if (!last) return `${text.slice(0, at + 1)}${member}${text.slice(at + 1)}`;
+  const indent = lineIndent(text, last.start);
+  const sep = indent === undefined ? ' ' : `\n${indent}`;
+  if (last.commaEnd !== undefined) return `${text.slice(0, last.commaEnd)}${sep}${member},${text.slice(last.commaEnd)}`;
+  return `${text.slice(0, last.valueEnd)},${sep}${member}${text.slice(last.valueEnd)}`;
 }
 
 /**

@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import JSON5 from 'json5';
 import YAML from 'yaml';
-import { removeKeysFromText } from '../../src/doctor/text-key-removal.js';
+import { removeKeysFromText, setValuesInText } from '../../src/doctor/text-key-removal.js';
 import { withoutPaths } from '../../src/doctor/named-keys.js';
 import { runDoctor } from '../../src/doctor/run-doctor.js';
 import { configRestoreRule } from '../../src/doctor/rule-config-restore.js';
@@ -55,6 +55,31 @@ describe('removeKeysFromText', () => {
 
   it('an array element is not cut from the text (undefined: the caller serializes instead)', () => {
     expect(remove('{ a: [1, 2] }', ['a.1'], 'json5')).toBeUndefined();
+  });
+});
+
+// Both edits walk the path with one descent: the same member found, the same refusals.
+describe('setValuesInText', () => {
+  function set(text: string, path: string, value: unknown, expected: unknown): string | undefined {
+    return setValuesInText(text, [{ path, value }], 'json5', expected);
+  }
+
+  it('replaces a value in place; every other byte stays', () => {
+    const out = set(OPENCLAW_JSON5, 'gateway.port', 18790, { gateway: { mode: 'local', port: 18790, experimentalThing: true, auth: { token: 'sk-1234' } } });
+    expect(out).toBe(OPENCLAW_JSON5.replace('port: 18789,', 'port: 18790,'));
+  });
+
+  it('a missing path becomes a member of the deepest object it reaches, in its layout', () => {
+    const text = '{\n  gateway: {\n    mode: "local",\n  },\n}\n';
+    expect(set(text, 'gateway.auth.token', 'x', { gateway: { mode: 'local', auth: { token: 'x' } } })).toBe('{\n  gateway: {\n    mode: "local",\n    "auth": {"token":"x"},\n  },\n}\n');
+    expect(set('{}', 'a.b', 1, { a: { b: 1 } })).toBe('{"a": {"b":1}}');
+  });
+
+  it('a path through a value that is not an object is refused by both edits', () => {
+    expect(set('{ a: 1 }', 'a.b', 2, { a: { b: 2 } })).toBeUndefined();
+    expect(set('{ a: [1] }', 'a.0', 2, { a: [2] })).toBeUndefined();
+    expect(remove('{ a: 1 }', ['a.b'], 'json5')).toBeUndefined();
+    expect(remove('{ a: { c: 1 } }', ['a.b'], 'json5')).toBeUndefined();
   });
 });
 
