@@ -5,7 +5,9 @@ import { systemClock } from '../platform/clock.js';
 import { Redactor } from '../observe/redact.js';
 import { EventBus, type ClawbackEvent } from '../observe/events.js';
 import { JournalWriter } from '../observe/journal.js';
-import { runDoctor, defaultRules, repairLockWaitMs, type DoctorReport } from '../doctor/run-doctor.js';
+import { runDoctor, defaultRules, repairLockWaitMs, DOCTOR_FAILED, type DoctorReport } from '../doctor/run-doctor.js';
+import { ConfigError } from '../config/errors.js';
+import { failureText } from './fail.js';
 import { otherSupervisorRule } from '../openclaw/rule-other-supervisor.js';
 import { preflightRule } from '../doctor/rule-preflight.js';
 import { doctorContext } from '../daemon/doctor-wiring.js';
@@ -15,68 +17,90 @@ import { paint, wantsColour } from './format.js';
 import { terminalSafe } from './terminal-safe.js';
 import { namesFor, unknownServiceText } from '../instances/instance-name.js';
 
+/** A run that could not reach an outcome (a bug, an OS refusal, an invalid config) ends with a code no outcome uses. */
+function doctorFail(err: unknown): never {
+  process.stderr.write(`clawback: ${failureText(err)}\n`);
+  process.exit(err instanceof ConfigError ? DOCTOR_FAILED.CONFIG : DOCTOR_FAILED.SOFTWARE);
+}
+
 export function registerDoctor(program: Command): void {
   program
     .command('doctor [name]')
-    .description('diagnose services (preflight + repair rules); --fix applies and verifies fixes. Exit 0 healthy, 1 all fixed, 2 findings left')
+    .description(
+      'diagnose services (preflight + repair rules); --fix applies and verifies fixes. Exit 0 healthy, 1 all fixed, 2 findings left; ' +
+        `4 unknown service, ${DOCTOR_FAILED.USAGE} usage error, ${DOCTOR_FAILED.SOFTWARE} internal error, ${DOCTOR_FAILED.CONFIG} invalid config`,
+    )
     .option('--fix', 'apply the proposed fixes (the user\'s files are snapshotted first)')
     .option('--json', 'machine-readable report')
+    // Commander's own exit 1 (an unknown option) would read as "all fixed".
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : DOCTOR_FAILED.USAGE))
     .action(async (name: string | undefined, o: { fix?: boolean; json?: boolean }) => {
-      const g = program.opts<{ config?: string; stateDir?: string }>();
-      const loaded = loadConfig({ ...(g.config ? { file: g.config } : {}), ...(g.stateDir ? { stateDir: g.stateDir } : {}) });
-      // A scaled service's group name (web for web:0..2) stands for all its instances, as in scale and reload.
-      const all = loaded.config.services.map((s) => s.name);
-      const wanted = new Set(name ? namesFor(name, all) : all);
-      const services = loaded.config.services.filter((s) => wanted.has(s.name));
-      if (name && services.length === 0) {
-        process.stderr.write(`clawback: ${terminalSafe(unknownServiceText(name, all))}\n`);
-        process.exit(4);
+      // Node ends an uncaught error with 1 ("all fixed") and the CLI's catch-all with 1 or 2: never a doctor outcome.
+      process.on('uncaughtException', doctorFail);
+      process.on('unhandledRejection', doctorFail);
+      try {
+        await doctorCommand(program, name, o);
+      } catch (err) {
+        doctorFail(err);
       }
-      const redactor = new Redactor();
-      redactor.addSecretEnv(process.env);
-      const bus = new EventBus();
-      const journal = new JournalWriter(path.join(loaded.stateDir, 'journal.jsonl'));
-      if (o.fix) bus.subscribe((e) => journal.append(redactor.redactDeep(e)));
-      const ctxBase = { config: loaded.config, configFile: loaded.file, stateDir: loaded.stateDir, clock: systemClock(), bus, redactor, emit: (e: ClawbackEvent) => bus.emit(e) };
-      const reports: Array<{ service: string } & DoctorReport> = [];
-      for (const service of services) {
-        const ctx = doctorContext(service, ctxBase);
-        // A daemon running on this state dir owns the live instance: it is never a "stale port holder".
-        const live = await liveSupervision(loaded.stateDir, service.name);
-        if (live.daemonPid !== undefined) ctx.daemonPid = live.daemonPid;
-        if (live.unrecordedPids !== undefined) ctx.unrecordedPids = live.unrecordedPids;
-        if (live.servicePid !== undefined) ctx.currentPid = live.servicePid;
-        // A service another manager runs: its manager names the live instance, daemon or not.
-        else {
-          const ext = await externalLivePid(service);
-          if (ext !== undefined) ctx.currentPid = ext;
-        }
-        // The daemon may be repairing this service right now (Level 2): this run waits for it rather than racing it.
-        const onLockWait = (owner: { pid: number } | null): void => {
-          const who = owner ? (owner.pid === live.daemonPid ? `the daemon (pid ${owner.pid}) is` : `pid ${owner.pid} is`) : 'another doctor run is';
-          process.stderr.write(`clawback: ${who} repairing ${service.name} right now; waiting for it to finish (up to ${Math.round(repairLockWaitMs(service) / 1000)} s)\n`);
-        };
-        const report = await runDoctor(ctx, { fix: !!o.fix, onLockWait, rules: [preflightRule(['command', 'cwd', 'env']), ...defaultRules({ serviceDoctor: { always: false } }), otherSupervisorRule()] });
-        reports.push({ service: service.name, ...report });
-      }
-      const exitCode = Math.max(0, ...reports.map((r) => r.exitCode));
-      if (o.json) {
-        process.stdout.write(redactor.redact(JSON.stringify({ exitCode, services: reports }, null, 2)) + '\n');
-      } else {
-        const p = paint(wantsColour(process.stdout));
-        for (const r of reports) {
-          process.stdout.write(`${p.bold(r.service)}: ${r.findings.length === 0 ? p.green('healthy') : `${r.findings.length} finding(s)`}\n`);
-          for (const f of r.findings) {
-            const sev = f.severity === 'critical' ? p.red(f.severity) : f.severity === 'warning' ? p.yellow(f.severity) : f.severity;
-            process.stdout.write(`  [${sev}] ${f.id}: ${f.title}\n    evidence: ${terminalSafe(redactor.redact(f.evidence))}\n`);
-            if (f.fix) process.stdout.write(`    fix: ${f.fix}${f.fixable ? '' : ' (manual)'}\n`);
-          }
-          for (const out of r.outcomes) {
-            process.stdout.write(`  ${out.verified ? p.green('fixed') : p.red('not fixed')}: ${out.finding.id}: ${terminalSafe(redactor.redact(out.message))}\n`);
-          }
-        }
-        if (exitCode === 2 && !o.fix) process.stdout.write('run with --fix to apply the proposed fixes\n');
-      }
-      process.exit(exitCode);
     });
+}
+
+async function doctorCommand(program: Command, name: string | undefined, o: { fix?: boolean; json?: boolean }): Promise<void> {
+  const g = program.opts<{ config?: string; stateDir?: string }>();
+  const loaded = loadConfig({ ...(g.config ? { file: g.config } : {}), ...(g.stateDir ? { stateDir: g.stateDir } : {}) });
+  // A scaled service's group name (web for web:0..2) stands for all its instances, as in scale and reload.
+  const all = loaded.config.services.map((s) => s.name);
+  const wanted = new Set(name ? namesFor(name, all) : all);
+  const services = loaded.config.services.filter((s) => wanted.has(s.name));
+  if (name && services.length === 0) {
+    process.stderr.write(`clawback: ${terminalSafe(unknownServiceText(name, all))}\n`);
+    process.exit(4);
+  }
+  const redactor = new Redactor();
+  redactor.addSecretEnv(process.env);
+  const bus = new EventBus();
+  const journal = new JournalWriter(path.join(loaded.stateDir, 'journal.jsonl'));
+  if (o.fix) bus.subscribe((e) => journal.append(redactor.redactDeep(e)));
+  const ctxBase = { config: loaded.config, configFile: loaded.file, stateDir: loaded.stateDir, clock: systemClock(), bus, redactor, emit: (e: ClawbackEvent) => bus.emit(e) };
+  const reports: Array<{ service: string } & DoctorReport> = [];
+  for (const service of services) {
+    const ctx = doctorContext(service, ctxBase);
+    // A daemon running on this state dir owns the live instance: it is never a "stale port holder".
+    const live = await liveSupervision(loaded.stateDir, service.name);
+    if (live.daemonPid !== undefined) ctx.daemonPid = live.daemonPid;
+    if (live.unrecordedPids !== undefined) ctx.unrecordedPids = live.unrecordedPids;
+    if (live.servicePid !== undefined) ctx.currentPid = live.servicePid;
+    // A service another manager runs: its manager names the live instance, daemon or not.
+    else {
+      const ext = await externalLivePid(service);
+      if (ext !== undefined) ctx.currentPid = ext;
+    }
+    // The daemon may be repairing this service right now (Level 2): this run waits for it rather than racing it.
+    const onLockWait = (owner: { pid: number } | null): void => {
+      const who = owner ? (owner.pid === live.daemonPid ? `the daemon (pid ${owner.pid}) is` : `pid ${owner.pid} is`) : 'another doctor run is';
+      process.stderr.write(`clawback: ${who} repairing ${service.name} right now; waiting for it to finish (up to ${Math.round(repairLockWaitMs(service) / 1000)} s)\n`);
+    };
+    const report = await runDoctor(ctx, { fix: !!o.fix, onLockWait, rules: [preflightRule(['command', 'cwd', 'env']), ...defaultRules({ serviceDoctor: { always: false } }), otherSupervisorRule()] });
+    reports.push({ service: service.name, ...report });
+  }
+  const exitCode = Math.max(0, ...reports.map((r) => r.exitCode));
+  if (o.json) {
+    process.stdout.write(redactor.redact(JSON.stringify({ exitCode, services: reports }, null, 2)) + '\n');
+  } else {
+    const p = paint(wantsColour(process.stdout));
+    for (const r of reports) {
+      process.stdout.write(`${p.bold(r.service)}: ${r.findings.length === 0 ? p.green('healthy') : `${r.findings.length} finding(s)`}\n`);
+      for (const f of r.findings) {
+        const sev = f.severity === 'critical' ? p.red(f.severity) : f.severity === 'warning' ? p.yellow(f.severity) : f.severity;
+        process.stdout.write(`  [${sev}] ${f.id}: ${f.title}\n    evidence: ${terminalSafe(redactor.redact(f.evidence))}\n`);
+        if (f.fix) process.stdout.write(`    fix: ${f.fix}${f.fixable ? '' : ' (manual)'}\n`);
+      }
+      for (const out of r.outcomes) {
+        process.stdout.write(`  ${out.verified ? p.green('fixed') : p.red('not fixed')}: ${out.finding.id}: ${terminalSafe(redactor.redact(out.message))}\n`);
+      }
+    }
+    if (exitCode === 2 && !o.fix) process.stdout.write('run with --fix to apply the proposed fixes\n');
+  }
+  process.exit(exitCode);
 }

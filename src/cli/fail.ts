@@ -17,27 +17,16 @@ export function exitCodeOfAnswer(status: number, configReload = false): number {
   return status === 400 && configReload ? 2 : 1;
 }
 
+/** The one line (or stack, for a bug) a CLI command that threw prints on stderr, without the `clawback: ` prefix. */
+export function failureText(err: unknown): string {
+  if (err instanceof DaemonUnreachable || err instanceof TokenRefused || err instanceof ConfigError) return err.message;
+  return systemErrorText(err) ?? (err as Error | undefined)?.stack ?? String(err);
+}
+
 /** Exit codes: 1 error, 2 invalid config, 3 daemon not reachable (README, "Commands"). */
 export function fail(err: unknown): never {
-  if (err instanceof DaemonUnreachable) {
-    process.stderr.write(`clawback: ${err.message}\n`);
-    process.exit(3);
-  }
-  if (err instanceof TokenRefused) {
-    process.stderr.write(`clawback: ${err.message}\n`);
-    process.exit(1);
-  }
-  if (err instanceof ConfigError) {
-    process.stderr.write(`clawback: ${err.message}\n`);
-    process.exit(2);
-  }
-  const sys = systemErrorText(err);
-  if (sys !== undefined) {
-    process.stderr.write(`clawback: ${sys}\n`);
-    process.exit(1);
-  }
-  process.stderr.write(`clawback: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
+  process.stderr.write(`clawback: ${failureText(err)}\n`);
+  process.exit(err instanceof DaemonUnreachable ? 3 : err instanceof ConfigError ? 2 : 1);
 }
 
 const WHY: Record<string, string> = {

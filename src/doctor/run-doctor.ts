@@ -20,6 +20,12 @@ import type { LockOwner } from '../platform/file-lock.js';
 export const DOCTOR_EXIT = { HEALTHY: 0, FIXED: 1, FINDINGS_LEFT: 2 } as const;
 export type DoctorExitCode = 0 | 1 | 2;
 
+/**
+ * How `clawback doctor` ends when it could not reach an outcome: codes no outcome uses (sysexits.h), so a crash, a typo
+ * or an invalid config never reads as "all fixed" (1) or "findings left" (2). Unknown service stays 4 (README).
+ */
+export const DOCTOR_FAILED = { USAGE: 64, SOFTWARE: 70, CONFIG: 78 } as const;
+
 export interface RunDoctorOptions {
   fix: boolean;
   /** Default: defaultRules(). */
