@@ -76,7 +76,8 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
         // e.g. 78) or on a later run, when restarts did not hold anyway.
         rules: defaultRules({ serviceDoctor: { always: serviceDoctorAlways(service, incident.doctorRuns, runtime().status().lastExit?.code ?? null) } }),
       });
-      const fixed = report.outcomes.filter((o) => o.verified).map((o) => o.finding.title);
+      // What an applied repair changed ("removed newFeature ...; the original is kept at ..."), not just what it was about.
+      const fixed = report.outcomes.filter((o) => o.verified).map((o) => (o.applied ? `${o.finding.title}: ${o.message}` : o.finding.title));
       const left = report.findings.filter((f) => !report.outcomes.some((o) => o.finding.id === f.id && o.verified)).map((f) => f.title);
       const summary = report.findings.length === 0 ? 'no problem found' : `fixed: ${fixed.join('; ') || 'nothing'}; left: ${left.join('; ') || 'nothing'}`;
       return { fixed: report.exitCode === 1, summary, outcome: report.findings.length === 0 ? 'nothing-found' : report.exitCode === 1 ? 'fixed' : 'not-fixed' };

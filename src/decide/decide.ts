@@ -472,11 +472,13 @@ class Step {
     // After a cool-down retry the person was paged already: the same news again is a step of the incident, not a new page.
     const retry = inc.coolDownRetries ?? 0;
     const head = retry > 0 ? `${this.p.name} still needs a human: the cool-down retry ${retry} failed too: ${reason}` : `${this.p.name} needs a human: ${reason}`;
+    const kept = inc.repairsKept ?? [];
+    const keptText = kept.length > 0 ? ` Doctor repairs still in place (not rolled back): ${kept.join(' | ')}.` : '';
     this.emit(
       'incident.escalated',
       'critical',
-      `${head}. First failure: ${causeText}. Run \`clawback resume ${this.p.name}\` when fixed.${tail}`,
-      { reason, lastRung: inc.lastRung ?? null, cause: causeText, lastLines: lines, restarts: s.restartHistory.length, ...(retry > 0 ? { coolDownRetry: retry } : {}) },
+      `${head}. First failure: ${causeText}.${keptText} Run \`clawback resume ${this.p.name}\` when fixed.${tail}`,
+      { reason, lastRung: inc.lastRung ?? null, cause: causeText, lastLines: lines, restarts: s.restartHistory.length, ...(kept.length > 0 ? { repairsKept: kept } : {}), ...(retry > 0 ? { coolDownRetry: retry } : {}) },
       4,
     );
     if (this.p.coolDownMs > 0 && s.desired === 'up') s.coolDownUntil = this.now + this.p.coolDownMs;
@@ -1051,6 +1053,8 @@ class Step {
     s.work = null;
     const inc = s.incident!;
     inc.lastRung = `doctor: ${summary}`;
+    // A repair is not rolled back when health does not come back after it: whoever takes over must know it was made.
+    if (outcome === 'fixed') inc.repairsKept = [...(inc.repairsKept ?? []), summary].slice(-5);
     if (s.desired === 'down') return;
     // "Nothing found" is worth another start only when what stopped us was the preflight (a port a dying
     // leftover held a moment ago): the start re-checks it. After exit 78 or a crash loop it fixes nothing,

@@ -53,6 +53,8 @@ export interface Incident {
   cause?: IncidentCause;
   /** The result of the last rung that ran (doctor or agent), for the next rung and for the human. */
   lastRung?: string;
+  /** What the doctor's repairs in this incident changed, still in place: a later rung overwrites lastRung, the human must still be told. */
+  repairsKept?: string[];
   /** First healthy verdict since the last failure; the incident resolves once health held for the confirm time (every level). */
   recoveredAt?: number | null;
   /** Parts already restarted on their own in this incident ("channel:telegram"): the next failure of one restarts the whole. */

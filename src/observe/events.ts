@@ -113,7 +113,7 @@ export interface EventPayloads {
   'incident.opened': { reason: string; firstSignalAt: number; recurrence?: number; flappingSince?: number; firstIncidentId?: string };
   'incident.level': { reason: string };
   'incident.action': { action: string; [key: string]: unknown };
-  'incident.escalated': { reason: string; lastRung: string | null; cause: string; lastLines: string[]; restarts: number };
+  'incident.escalated': { reason: string; lastRung: string | null; cause: string; lastLines: string[]; restarts: number; repairsKept?: string[] };
   /** closedBy 'reload': not a recovery, a person's reload removed or replaced the service it was about. */
   'incident.resolved': { ttrMs: number; highestLevel: Level; outcome: ResolvedOutcome; reason: string; closedBy?: 'reload' };
   'daemon.adopted': { pid: number; stopResumed?: 'start' | 'hold' | 'stay' };

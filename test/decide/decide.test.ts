@@ -140,6 +140,30 @@ describe('Level 2: the doctor', () => {
     expect(d.effects.filter((e) => e.type === 'start').length).toBeLessThanOrEqual(5);
   });
 
+  it('a repair that did not bring health back is named at Level 4 although a later run found nothing (it is not rolled back)', () => {
+    const d = new Drive(policy({ doctorAttempts: 2, intensity: { maxRestarts: 3, window: 60_000 } })).up(0, 10).exit(50, 78);
+    const repair = 'fixed: config file invalid: removed newFeature; the original is kept at /x/gw.json.corrupt-1; left: nothing';
+    d.at(100, { type: 'doctor-done', runId: d.work().id, outcome: 'fixed', summary: repair });
+    let t = 100;
+    // The restart it ordered crashes at once, again and again (a cause the repair did not touch): the breaker trips.
+    for (let pid = 20; pid < 40 && d.state.work?.kind !== 'doctor'; pid++) {
+      if (d.state.phase === 'backoff') {
+        t = Math.max(t, d.state.nextStartAt!);
+        d.at(t, { type: 'tick' });
+      }
+      t += 10;
+      d.at(t, { type: 'started', instance: { pid, pidStartTime: 1, startedAt: t }, reason: 'doctor' }).exit(t + 10, 1);
+      t += 10;
+    }
+    expect(d.work().kind).toBe('doctor');
+    d.at(t + 50, { type: 'doctor-done', runId: d.work().id, outcome: 'nothing-found', summary: 'no problem found' });
+    expect(d.state.incident?.status).toBe('waiting-human');
+    const escalated = d.events('incident.escalated');
+    expect(escalated).toHaveLength(1);
+    expect(escalated[0]!.message).toContain('removed newFeature; the original is kept at /x/gw.json.corrupt-1');
+    expect(escalated[0]!.details).toMatchObject({ lastRung: 'doctor: no problem found', repairsKept: [repair] });
+  });
+
   it('a doctor result for another run is ignored; a doctor past its deadline is cancelled and the ladder climbs', () => {
     const d = new Drive(policy()).up(0, 10).exit(50, 78);
     const run = d.work();
