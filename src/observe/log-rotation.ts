@@ -2,8 +2,10 @@
 import {
   closeSync,
   fstatSync,
+  ftruncateSync,
   mkdirSync,
   readdirSync,
+  readSync,
   renameSync,
   unlinkSync,
   writeSync,
@@ -71,6 +73,18 @@ async function shiftRotated(file: string, keep: number): Promise<void> {
   }
 }
 
+const NEWLINE = Buffer.from('\n');
+
+/** Whether the file's last byte (at size - 1) is a newline; an unreadable one counts as a newline (nothing to mend). */
+function endsWithNewline(fd: number, size: number): boolean {
+  const last = Buffer.alloc(1);
+  try {
+    return readSync(fd, last, 0, 1, size - 1) !== 1 || last[0] === 0x0a;
+  } catch {
+    return true;
+  }
+}
+
 /**
  * A synchronous append-only file stream (a pino destination) that rotates by renaming at write boundaries,
  * so every line lands whole in exactly one file. Write errors are counted, never thrown at the logger's caller.
@@ -79,6 +93,8 @@ export class RotatingFileStream {
   private fd: number | undefined;
   private closed = false;
   private bytes = 0;
+  /** The file ends inside a line (a write cut short, by a full disk or a kill): the next write starts a new line. */
+  private torn = false;
   private readonly file: string;
   private readonly maxBytes: number;
   private readonly keep: number;
@@ -105,6 +121,7 @@ export class RotatingFileStream {
   private open(): void {
     this.fd = openOwnLogSync(this.file, this.mode);
     this.bytes = fstatSync(this.fd).size;
+    this.torn = this.bytes > 0 && !endsWithNewline(this.fd, this.bytes);
   }
 
   /** Current size of the live file as this stream knows it. */
@@ -114,18 +131,34 @@ export class RotatingFileStream {
 
   write(chunk: string | Uint8Array): boolean {
     if (this.closed) return false;
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
+    const line = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
+    let off = 0;
     try {
       if (this.fd === undefined) this.open(); // a failed rotation left us without a file: try again
-      if (this.bytes > 0 && this.bytes + buf.length > this.maxBytes) this.rotate();
-      let off = 0;
+      if (this.bytes > 0 && this.bytes + line.length > this.maxBytes) this.rotate();
+      const buf = this.torn ? Buffer.concat([NEWLINE, line]) : line;
       while (off < buf.length) off += writeSync(this.fd!, buf, off, buf.length - off);
       this.bytes += buf.length;
+      this.torn = false;
     } catch (err) {
       this.writeErrors++;
       this.lastError = err as Error;
+      // A full disk takes the first part of a line and refuses the rest: the line is taken back whole (a truncate needs
+      // no space), or else the next line starts on a new line instead of being glued to the torn one.
+      if (off > 0 && this.fd !== undefined) this.takeBack(off);
     }
     return true;
+  }
+
+  private takeBack(written: number): void {
+    try {
+      const size = fstatSync(this.fd!).size;
+      ftruncateSync(this.fd!, Math.max(0, size - written));
+      this.bytes = Math.max(0, size - written);
+      this.torn = this.bytes > 0 && !endsWithNewline(this.fd!, this.bytes);
+    } catch {
+      this.torn = true;
+    }
   }
 
   /** Moves the live file to file.1 (shifting older ones) and starts a fresh one. */
