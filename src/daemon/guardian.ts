@@ -135,6 +135,8 @@ export interface GuardianReport {
   after?: DaemonInfo;
   /** Pid of a hung daemon that was SIGKILLed. */
   killedPid?: number;
+  /** The daemon's systemd unit had hit its start limit and was reset (`systemctl --user reset-failed`) before the start. */
+  startLimitReset?: boolean;
   /** How the restart was asked for. */
   restartedVia?: 'systemd' | 'launchd' | 'direct';
   /** The daemon started directly exited before it wrote a heartbeat: how, and its last lines of output. */
@@ -392,13 +394,14 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
         type: 'guardian.revived',
         time: clock.now(),
         severity: 'warning',
-        message: `Guardian revived the clawback daemon (it was ${hungAtStart ? 'hung while starting' : seen}); new pid ${revived.pid}.`,
+        message: `Guardian revived the clawback daemon (it was ${hungAtStart ? 'hung while starting' : seen}${report.startLimitReset ? `; its unit had hit systemd's start limit and was reset with \`systemctl --user reset-failed ${names.systemdService}\`` : ''}); new pid ${revived.pid}.`,
         details: {
           was: seen,
           oldPid: before?.pid ?? null,
           newPid: revived.pid,
           killedPid: report.killedPid ?? null,
           via: report.restartedVia ?? null,
+          startLimitReset: report.startLimitReset ?? false,
         },
       });
       return done();
@@ -441,7 +444,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
 
 async function restart(deps: GuardianDeps, names: ReturnType<typeof serviceNames>, deadline: Deadline, report: GuardianReport): Promise<StartedDaemon | undefined> {
   const managerArgv = ((): string[] | undefined => {
-    if (deps.serviceManager === 'systemd') return ['systemctl', '--user', 'restart', names.systemdService];
+    if (deps.serviceManager === 'systemd') return [...SYSTEMCTL_USER, 'restart', names.systemdService];
     if (deps.serviceManager === 'launchd') {
       const uid = deps.uid ?? process.getuid?.() ?? 0;
       return ['launchctl', 'kickstart', '-k', `gui/${uid}/${names.launchdDaemonLabel}`];
@@ -449,8 +452,22 @@ async function restart(deps: GuardianDeps, names: ReturnType<typeof serviceNames
     return undefined;
   })();
   if (managerArgv) {
-    const r = await deps.runner.run(managerArgv, { timeoutMs: Math.max(1000, Math.min(15_000, deadline.left() / 2)) });
-    const problem = commandFailure(r);
+    const timeoutMs = (): number => Math.max(1000, Math.min(15_000, deadline.left() / 2));
+    let problem = commandFailure(await deps.runner.run(managerArgv, { timeoutMs: timeoutMs() }));
+    // A daemon that crashed StartLimitBurst times in StartLimitIntervalSec leaves its unit failed (start-limit-hit), and
+    // systemd refuses every start of it, `restart` included, until `reset-failed`: without it the guardian started a
+    // daemon outside systemd (no Restart=, not stopped by `systemctl stop`). Reset and asked again once per pass.
+    if (problem && deps.serviceManager === 'systemd' && (await startLimitHit(deps, names, timeoutMs()))) {
+      const reset = [...SYSTEMCTL_USER, 'reset-failed', names.systemdService];
+      const resetProblem = commandFailure(await deps.runner.run(reset, { timeoutMs: timeoutMs() }));
+      if (resetProblem) {
+        report.errors.push(`${reset.join(' ')}: ${resetProblem}`);
+      } else {
+        report.startLimitReset = true;
+        report.actions.push(`${managerArgv.join(' ')} was refused (${problem}): ${names.systemdService} had hit systemd's start limit (start-limit-hit); ${reset.join(' ')} and asked again`);
+        problem = commandFailure(await deps.runner.run(managerArgv, { timeoutMs: timeoutMs() }));
+      }
+    }
     if (!problem) {
       report.restartedVia = deps.serviceManager === 'systemd' ? 'systemd' : 'launchd';
       report.actions.push(`asked the service manager: ${managerArgv.join(' ')}`);
@@ -468,6 +485,14 @@ async function restart(deps: GuardianDeps, names: ReturnType<typeof serviceNames
     report.errors.push(`startDaemon: ${message(err)}`);
     return undefined;
   }
+}
+
+const SYSTEMCTL_USER = ['systemctl', '--user'] as const;
+
+/** Whether the daemon's unit is failed because it hit systemd's start limit (`systemctl show -p Result`). */
+async function startLimitHit(deps: GuardianDeps, names: ReturnType<typeof serviceNames>, timeoutMs: number): Promise<boolean> {
+  const r = await deps.runner.run([...SYSTEMCTL_USER, 'show', '--property=Result', '--value', names.systemdService], { timeoutMs });
+  return commandFailure(r) === undefined && r.stdout.trim() === 'start-limit-hit';
 }
 
 /** Polls until cond is true or ms pass; true when cond held. */

@@ -235,7 +235,10 @@ describe('guardianOnce', () => {
     const runner = new DryRunRunner(() => ({ code: 1, stderr: 'Failed to connect to bus' }));
     const h = harness({ runner, serviceManager: 'systemd' });
     const report = await guardianOnce(h.deps);
-    expect(runner.calls.map((c) => c.argv)).toEqual([['systemctl', '--user', 'restart', 'clawback.service']]);
+    expect(runner.calls.map((c) => c.argv)).toEqual([
+      ['systemctl', '--user', 'restart', 'clawback.service'],
+      ['systemctl', '--user', 'show', '--property=Result', '--value', 'clawback.service'],
+    ]);
     expect(report.restartedVia).toBe('direct');
     expect(report.outcome).toBe('revived');
     expect(report.errors.join('\n')).toMatch(/Failed to connect to bus/);
