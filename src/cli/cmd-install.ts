@@ -1,7 +1,7 @@
 // `clawback install|uninstall [--dry-run]` and `clawback guardian --once`: the OS keeps the daemon alive.
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync, fstatSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, openSync, closeSync, fstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import { Redactor } from '../observe/redact.js';
 import { DAEMON_NODE_FLAGS } from '../platform/service-files.js';
 import { systemClock } from '../platform/clock.js';
 import { STOPPED_MARKER } from '../daemon/daemon.js';
+import { currentBootId, stoppedThisBoot } from '../daemon/stopped-marker.js';
 import { reviveServicesDirectly } from '../daemon/direct-revive.js';
 import { durationOption } from './number-option.js';
 import { appendPendingEvent } from '../daemon/pending-events.js';
@@ -88,7 +89,7 @@ export function registerInstall(program: Command): void {
     .action(async (o: { staleAfter: number }) => {
       const g = program.opts<{ config?: string; stateDir?: string }>();
       const stateDir = clientStateDir(g);
-      if (existsSync(path.join(stateDir, STOPPED_MARKER))) {
+      if (stoppedOnPurposeThisBoot(path.join(stateDir, STOPPED_MARKER))) {
         process.stdout.write('daemon was stopped on purpose (clawback run exited cleanly); nothing to do\n');
         return;
       }
@@ -133,6 +134,17 @@ export function registerInstall(program: Command): void {
       process.stdout.write(redactor.redact(JSON.stringify(report, null, 2)) + '\n');
       process.exitCode = report.outcome === 'daemon-down' ? 1 : 0;
     });
+}
+
+/** daemon.stopped is there and was written in this boot (a marker from an earlier boot is the shutdown's). */
+function stoppedOnPurposeThisBoot(file: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+  return stoppedThisBoot(text, currentBootId());
 }
 
 /** The last lines (at most 20, 4 KiB) a file got past offset `from`. */

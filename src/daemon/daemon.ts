@@ -1,5 +1,6 @@
 // Composition root: load config, build every object, wire the event bus, serve the API, shut down cleanly.
 import { closeSync, existsSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { currentBootId, stoppedMarkerText } from './stopped-marker.js';
 import path from 'node:path';
 import type { LoadedConfig, LoadOptions } from '../config/load.js';
 import { loadConfigIsolated } from '../config/load-isolated.js';
@@ -672,7 +673,7 @@ export class Daemon {
 function writeStoppedMarker(stateDir: string, now: number): void {
   const file = path.join(stateDir, STOPPED_MARKER);
   try {
-    writeFileSync(file, new Date(now).toISOString() + '\n');
+    writeFileSync(file, stoppedMarkerText(now, currentBootId()));
   } catch (err) {
     closeSync(openSync(file, 'w'));
     throw new Error(`${STOPPED_MARKER} written empty: ${(err as Error).message}`);

@@ -1,5 +1,5 @@
 // The guardian's one pass (run by a timer/cron): if the daemon's heartbeat stopped, revive it, so the daemon is no single point of failure.
-import { access, mkdir, stat } from 'node:fs/promises';
+import { access, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../platform/clock.js';
 import type { CommandRunner, RunResult } from '../platform/command-runner.js';
@@ -13,6 +13,7 @@ import { assessDaemon, heartbeatAge, readDaemonPresence, type DaemonInfo, type D
 import { DAEMON_LOCK_FILE } from './daemon-lock.js';
 import { daemonStateDirOf, realStateDir } from './daemon-identity.js';
 import { STOPPED_MARKER } from './daemon.js';
+import { currentBootId, stoppedThisBoot } from './stopped-marker.js';
 
 export const GUARDIAN_LOCK_FILE = 'guardian.lock';
 
@@ -88,6 +89,8 @@ export interface GuardianDeps {
    */
   bootAgeOf?: (pid: number) => number | undefined;
   kill?: (pid: number, signal: NodeJS.Signals) => void;
+  /** This boot's id (default currentBootId()): a daemon.stopped from another boot is no stop on purpose. */
+  bootId?: string | undefined;
   /** The state directory a live pid serves as a real path, undefined when unknown (default daemonStateDirOf). */
   stateDirOf?: (pid: number) => string | undefined;
 }
@@ -227,8 +230,16 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
   };
   // A person may stop the daemon while this pass looks at it (its last beats, the second look): asked again right
   // before anything is killed, started or probed, never only once at the start.
+  const bootId = 'bootId' in deps ? deps.bootId : currentBootId();
+  let staleMarkerSaid = false;
   const stoppedOnPurpose = async (what: string): Promise<boolean> => {
-    if (!(await exists(path.join(deps.stateDir, STOPPED_MARKER)))) return false;
+    const text = await readFile(path.join(deps.stateDir, STOPPED_MARKER), 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : ''));
+    if (text === null) return false;
+    if (!stoppedThisBoot(text, bootId)) {
+      if (!staleMarkerSaid) report.actions.push(`${STOPPED_MARKER} was written in an earlier boot (the shutdown stopped the daemon): not a stop on purpose now`);
+      staleMarkerSaid = true;
+      return false;
+    }
     report.outcome = 'stopped';
     report.actions.push(`${STOPPED_MARKER} found: the daemon was stopped on purpose; ${what}`);
     return true;

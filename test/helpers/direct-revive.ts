@@ -1,7 +1,7 @@
 // Shared set-up of the guardian's direct-revive tests: a state dir, a one-service config (a sleeper named gw), an
 // optional saved record for it, and the cleanup that kills what the revive started; and a CLI guardian pass whose
 // daemon cannot start, so that it starts the service itself.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -92,7 +92,13 @@ export interface BlockedDaemonPass {
  * test's) with one sleeper service, sl: the pass then starts the service itself. Everything it leaves is undone by
  * `cleanup` (the caller's afterEach list, run last-in first-out).
  */
-export async function guardianPassWithBlockedDaemon(prefix: string, cleanup: Array<() => void | Promise<void>>, timeoutMs: number): Promise<BlockedDaemonPass> {
+export async function guardianPassWithBlockedDaemon(
+  prefix: string,
+  cleanup: Array<() => void | Promise<void>>,
+  timeoutMs: number,
+  /** Prepares the state dir (created) before the pass. */
+  before?: (stateDir: string) => void,
+): Promise<BlockedDaemonPass> {
   const dir = tempDir(prefix);
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
   const stateDir = path.join(dir, 'state');
@@ -102,6 +108,10 @@ export async function guardianPassWithBlockedDaemon(prefix: string, cleanup: Arr
   const blocker = net.createServer();
   await new Promise<void>((resolve) => blocker.listen(apiPort, '127.0.0.1', resolve));
   cleanup.push(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+  if (before) {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    before(stateDir);
+  }
   const pass = await runCli(['guardian', '--once', '--config', configPath, '--state-dir', stateDir], { timeoutMs }).catch((err: Error) => err);
   let pid: number | undefined;
   try {
