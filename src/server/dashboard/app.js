@@ -248,7 +248,10 @@
     renderToken();
     const box = $('services');
     const names = new Set(status.services.map((s) => s.name));
+    // A service a reload removed takes its sparkline history with it: kept, it grew with every reload, and a service
+    // added again under the same name drew the old one's points and a restart at its first start.
     for (const [name, card] of app.cards) if (!names.has(name)) { card.root.remove(); app.cards.delete(name); }
+    for (const name of app.history.keys()) if (!names.has(name)) app.history.delete(name);
     if (status.services.length === 0) {
       fill(box, el('p', { class: 'empty', text: 'No services configured.' }));
       return;
