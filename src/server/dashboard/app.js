@@ -137,6 +137,8 @@
     statusOk: false,
     /** The last status answered 401: reachable, but the token is missing or no longer the daemon's. */
     refused: false,
+    /** The daemon refused the token this page held (a 401, or a loopback read answered with x-clawback-token: refused). */
+    tokenRefused: false,
     streamOk: false,
     pollTimer: 0,
     refreshTimer: 0,
@@ -150,6 +152,7 @@
 
   function setToken(token) {
     app.token = token;
+    app.tokenRefused = false;
     store(token);
     renderToken();
     for (const card of app.cards.values()) {
@@ -157,12 +160,22 @@
       updateActions(card);
     }
   }
+  /** The daemon no longer takes this token (it changed): dropped, and the page says control needs the new one. */
+  function dropRefusedToken() {
+    app.token = '';
+    app.tokenRefused = true;
+    store('');
+    renderToken();
+    renderConn();
+    // The cards' messages stay (unlike setToken): a click's "Refused (401)" is the why, and was wiped at once.
+    for (const card of app.cards.values()) updateActions(card);
+  }
   function renderToken() {
     const has = !!app.token;
     const stateEl = $('token-state');
     stateEl.textContent = has ? 'control enabled' : 'read-only';
     stateEl.classList.toggle('ok', has);
-    stateEl.title = has ? 'Restart and resume are allowed with this token' : `A token is needed to control services${app.status ? ` (${app.status.daemon.stateDir}/token)` : ''}`;
+    stateEl.title = has ? 'Restart and resume are allowed with this token' : app.tokenRefused ? 'The daemon refused the token this page had: its token changed' : `A token is needed to control services${app.status ? ` (${app.status.daemon.stateDir}/token)` : ''}`;
     $('token-input').hidden = has;
     $('token-use').hidden = has;
     $('token-forget').hidden = !has;
@@ -180,10 +193,14 @@
     pill.textContent = state;
     pill.title = live ? 'Live: status every 2 s and the event stream' : app.refused ? 'The daemon refused the token (401)' : !app.statusOk ? 'The daemon does not answer; retrying' : 'The event stream dropped; reconnecting';
     const banner = $('banner');
-    banner.hidden = app.statusOk || !app.status;
+    const tokenFile = `${shown(app.status ? app.status.daemon.stateDir : 'its state directory')}/token`;
+    // On loopback the status is answered without a token: live, but the token this page had is not the daemon's any more.
+    banner.hidden = !app.status || (app.statusOk && !app.tokenRefused);
     banner.textContent = app.refused
-      ? `The Clawback daemon answers but refused the token (401): its token changed. Paste the current one from ${shown(app.status ? app.status.daemon.stateDir : 'its state directory')}/token — showing the last known state.`
-      : 'Cannot reach the Clawback daemon — showing the last known state, retrying…';
+      ? `The Clawback daemon answers but refused the token (401): its token changed. Paste the current one from ${tokenFile} — showing the last known state.`
+      : app.statusOk
+        ? `The Clawback daemon refused this page's token: its token changed. Control needs the current one, from ${tokenFile} (paste it above); the status shown is live, read-only.`
+        : 'Cannot reach the Clawback daemon — showing the last known state, retrying…';
   }
 
   // ---- status polling ----
@@ -191,13 +208,17 @@
     if (app.inflight) { app.again = true; return; }
     app.inflight = true;
     try {
+      const sent = app.token;
       const res = await fetch('/api/status', { cache: 'no-store', headers: authHeaders(), signal: AbortSignal.timeout(STATUS_TIMEOUT_MS) });
       // Off loopback the daemon shows nothing without the token: say so instead of "connecting" for good.
       if (res.status === 401 && !app.status) $('daemon-meta').textContent = app.token ? 'The daemon refused this token (401): paste the current one from its state directory.' : 'The daemon answers only with its API token here: open the URL it printed (…/#token=…) or paste the token.';
       // A daemon that answers 401 is reachable: its token changed (a new state dir, a token file replaced), and the
       // page said "Cannot reach the daemon" and "control enabled" for good. The refused token is dropped (as an action's 401 does).
+      // On loopback the daemon answers a wrong token as none (200) but marks it refused: the same story.
       app.refused = res.status === 401;
-      if (app.refused && app.token) setToken('');
+      const refusedToken = app.refused || res.headers.get('x-clawback-token') === 'refused';
+      // Only the token this request carried: one pasted while it was in flight is the next request's to judge.
+      if (refusedToken && sent && app.token === sent) dropRefusedToken();
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const status = await res.json();
       app.status = status;
@@ -532,7 +553,7 @@
         msg.textContent = app.token
           ? `Refused (401): the token was not accepted. Paste the current token from the state directory.`
           : `Refused (401): a token is needed. Open the URL the daemon printed, or paste the token above.`;
-        if (app.token) setToken('');
+        if (app.token) dropRefusedToken();
       } else if (!res.ok) {
         msg.className = 'action-msg error';
         msg.textContent = shown(`${action} failed (${res.status}): ${text}`);
