@@ -10,6 +10,8 @@
   const HISTORY_MS = 5 * 60 * 1000;
   const MIN_SPAN_MS = 15 * 1000;
   const MAX_EVENTS = 200;
+  /** Live events are drawn at most this often, a burst in one go (1000 at once made one DOM insert and removal each). */
+  const EVENTS_DRAW_MS = 100;
   const INCIDENT_LIMIT = 20;
   const LEVELS = ['keep-alive', 'watchdog', 'doctor', 'emergency', 'human'];
   const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -131,7 +133,12 @@
     cards: new Map(),
     /** service -> {lat: [{t, v, bad}], mem: [{t, v}], restarts: [t], pid, latKey, memKey} */
     history: new Map(),
+    /** The events shown, newest first: {e, key, seq, fresh, node}; `node` once drawn. */
     events: [],
+    /** Events taken but not drawn yet (drawEvents), at most MAX_EVENTS of them. */
+    pendingEvents: [],
+    eventsTimer: 0,
+    eventSeq: 0,
     seen: new Set(),
     conn: 'connecting',
     statusOk: false,
@@ -579,24 +586,45 @@
       el('div', { class: 'msg', text: e.message }));
   }
   const eventKey = (e) => `${e.time}|${e.type}|${e.service || ''}|${e.message}`;
-  /** Adds one event in time order (newest on top); `fresh` marks a live one. False when it was already shown. */
+  /** Newest first; of two at the same time the one taken later on top. */
+  const byTimeDesc = (a, b) => b.e.time - a.e.time || b.seq - a.seq;
+  /** Takes one event to show (drawn by drawEvents); `fresh` marks a live one. False when it was already taken. */
   function addEvent(e, fresh) {
     if (!e || typeof e.type !== 'string' || typeof e.time !== 'number') return false;
     const key = eventKey(e);
     if (app.seen.has(key)) return false;
     app.seen.add(key);
+    app.pendingEvents.push({ e, key, seq: app.eventSeq++, fresh, node: null });
+    // A page whose drawing waits (a hidden tab's timers are throttled) holds no more than it could show.
+    if (app.pendingEvents.length > 2 * MAX_EVENTS) {
+      app.pendingEvents.sort(byTimeDesc);
+      for (const x of app.pendingEvents.splice(MAX_EVENTS)) app.seen.delete(x.key);
+    }
+    if (!app.eventsTimer) app.eventsTimer = setTimeout(drawEvents, EVENTS_DRAW_MS);
+    return true;
+  }
+  /** Draws the events taken since the last time: only the ones that stay in the newest MAX_EVENTS get a node. */
+  function drawEvents() {
+    clearTimeout(app.eventsTimer);
+    app.eventsTimer = 0;
+    if (app.pendingEvents.length === 0) return;
+    const all = app.events.concat(app.pendingEvents).sort(byTimeDesc);
+    app.pendingEvents = [];
+    for (const x of all.splice(MAX_EVENTS)) {
+      app.seen.delete(x.key);
+      x.node?.remove();
+    }
+    app.events = all;
     const list = $('events');
     $('events-empty')?.remove();
-    let at = app.events.findIndex((x) => x.time <= e.time);
-    if (at < 0) at = app.events.length;
-    app.events.splice(at, 0, e);
-    list.insertBefore(eventItem(e, fresh), list.children[at] || null);
-    while (app.events.length > MAX_EVENTS) {
-      app.seen.delete(eventKey(app.events.pop()));
-      list.lastElementChild?.remove();
+    // The nodes kept are in order already: only new ones are inserted, so a fresh one's highlight is not restarted.
+    let ref = list.firstElementChild;
+    for (const x of all) {
+      if (x.node && x.node === ref) { ref = ref.nextElementSibling; continue; }
+      x.node = x.node || eventItem(x.e, x.fresh);
+      list.insertBefore(x.node, ref);
     }
     $('events-count').textContent = `${app.events.length}`;
-    return true;
   }
   function onEvent(e) {
     if (!addEvent(e, true)) return;
@@ -610,6 +638,7 @@
       if (!res.ok) return;
       const list = await res.json();
       if (Array.isArray(list)) for (const e of list) addEvent(e, false);
+      drawEvents();
       if (app.events.length === 0) $('events-empty') && ($('events-empty').textContent = 'No events yet.');
     } catch { /* the live stream still works without the backlog */ }
   }
