@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnRunner, serviceEnv } from '../../src/doctor/command-runner.js';
 import { serviceSchema } from '../../src/config/schema.js';
-import { DETACHED_RESPAWN_SCRIPT, expectGone, isAlive, waitFor } from '../helpers/processes.js';
+import { DETACHED_RESPAWN_SCRIPT, expectGone, isAlive, runIntoTimeout, waitFor } from '../helpers/processes.js';
 
 const env = { ...process.env, CLAWBACK_TEST_CHILD: '1' } as Record<string, string>;
 
@@ -36,7 +36,9 @@ describe('spawnRunner', () => {
   it('kills the whole process group on timeout', async () => {
     const pidFile = path.join(tmp, 'gc-timeout.pid');
     const run = spawnRunner({ killGraceMs: 200 });
-    const r = await run([process.execPath, '-e', parentOf(pidFile, false)], { timeoutMs: 2000, env });
+    // Killed before it wrote the pid file (a slow node start), a run says nothing about the grandchild: run it again.
+    const wrote = async (): Promise<boolean> => Number(await fs.readFile(pidFile, 'utf8').catch(() => '')) > 0;
+    const r = await runIntoTimeout(2000, (timeoutMs) => run([process.execPath, '-e', parentOf(pidFile, false)], { timeoutMs, env }), wrote);
     expect(r.timedOut).toBe(true);
     expect(r.signal).toBe('SIGKILL');
     const grandchild = Number(await fs.readFile(pidFile, 'utf8'));
@@ -46,7 +48,7 @@ describe('spawnRunner', () => {
 
   it('on timeout also kills a descendant that respawned itself detached (its own session, as openclaw\'s CLI does)', async () => {
     const run = spawnRunner({ killGraceMs: 200 });
-    const r = await run([process.execPath, '-e', DETACHED_RESPAWN_SCRIPT], { timeoutMs: 1500, env });
+    const r = await runIntoTimeout(1500, (timeoutMs) => run([process.execPath, '-e', DETACHED_RESPAWN_SCRIPT], { timeoutMs, env }), (x) => Number(x.stdout.trim()) > 0);
     expect(r.timedOut).toBe(true);
     const escaped = Number(r.stdout.trim());
     expect(escaped).toBeGreaterThan(0);
