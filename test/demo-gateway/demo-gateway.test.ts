@@ -221,9 +221,11 @@ describe('demo gateway: signals', () => {
     const gw = await start();
     expect((await httpPost(`${gw.baseUrl}/fault/ignore-sigterm`)).status).toBe(202);
     process.kill(gw.pid, 'SIGTERM');
+    // The gateway's handler runs when the gateway gets the CPU (later than a fixed second on a loaded machine): wait
+    // for what it says, then it is still up a second later.
+    await gw.child.waitForStdout('SIGTERM received and ignored');
     await new Promise((r) => setTimeout(r, 1000));
     expect(isAlive(gw.pid)).toBe(true);
-    expect(gw.child.stdout()).toContain('SIGTERM received and ignored');
     expect((await httpGet(`${gw.baseUrl}/health`)).status).toBe(200);
     gw.child.kill();
     expect((await gw.child.waitForExit(5000)).signal).toBe('SIGKILL');
@@ -232,6 +234,8 @@ describe('demo gateway: signals', () => {
   it('ignores SIGTERM from start with DEMO_IGNORE_SIGTERM=1', async () => {
     const gw = await start({ env: { DEMO_IGNORE_SIGTERM: '1' } });
     process.kill(gw.pid, 'SIGTERM');
+    // Only once the signal was handled does "still up" say anything.
+    await gw.child.waitForStdout('SIGTERM received and ignored');
     await new Promise((r) => setTimeout(r, 1000));
     expect(isAlive(gw.pid)).toBe(true);
     gw.child.kill();
