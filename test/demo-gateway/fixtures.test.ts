@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/ports.js';
-import { httpGet, isAlive, killTree, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { httpGet, isAlive, killTree, PROCESS_START_MS, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
@@ -94,6 +94,19 @@ describe('helpers', () => {
     );
     let n = 0;
     expect(await waitFor(() => (++n >= 3 ? n : 0), { timeoutMs: 2000, intervalMs: 5 })).toBe(3);
+  });
+
+  it("waitFor's default bound outlasts a node start on a loaded machine (seen at 8 s), not 5 s", async () => {
+    // A child that takes 6 s to say it is up, as a node start did under load.
+    const child = spawnMarked(process.execPath, ['-e', "Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 6000); console.log('up'); setInterval(() => {}, 1000)"]);
+    try {
+      const t0 = performance.now();
+      await waitFor(() => child.stdout().includes('up'), { message: 'the slow child to say it is up' });
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(5000);
+    } finally {
+      child.kill();
+      await child.waitForExit(PROCESS_START_MS).catch(() => undefined);
+    }
   });
 
   it('httpGet refuses non-loopback URLs and times out on a silent server', async () => {

@@ -150,6 +150,7 @@ export function rssBytes(pid: number): number | undefined {
 }
 
 export interface WaitForOptions {
+  /** Default PROCESS_START_MS. */
   timeoutMs?: number;
   intervalMs?: number;
   /** What was awaited, for the timeout error. */
@@ -161,7 +162,8 @@ export interface WaitForOptions {
  * awaited and the last error fn threw). Errors thrown by fn count as "not yet", except StopWaiting.
  */
 export async function waitFor<T>(fn: () => T | Promise<T>, opts: WaitForOptions = {}): Promise<NonNullable<T>> {
-  const timeoutMs = opts.timeoutMs ?? 5000;
+  // By default, as long as a fresh node process may take to start: most waits are for something a child does.
+  const timeoutMs = opts.timeoutMs ?? PROCESS_START_MS;
   const intervalMs = opts.intervalMs ?? 50;
   const deadline = performance.now() + timeoutMs;
   let lastError: unknown;

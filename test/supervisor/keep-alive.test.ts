@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { isAlive, waitFor } from '../helpers/processes.js';
+import { isAlive, PROCESS_START_MS, waitFor } from '../helpers/processes.js';
 
 let td: TestDaemon | undefined;
 afterEach(async () => {
@@ -21,7 +21,8 @@ function loggedPids(t: TestDaemon, other: string): Promise<{ pid: number; other:
   return waitFor(() => {
     const m = re.exec(readFileSync(logFile, 'utf8'));
     return m ? { pid: Number(m[1]), other: Number(m[2]) } : undefined;
-  }, { timeoutMs: 5000 });
+    // Up to two node starts (the service, then its grandchild), each seen at 8 s on a loaded machine.
+  }, { timeoutMs: 2 * PROCESS_START_MS });
 }
 
 describe('keep-alive', () => {
@@ -126,7 +127,7 @@ describe('keep-alive', () => {
     const t = td;
     await waitFor(() => svc(t, 'a').status().pid && svc(t, 'b').status().pid, { timeoutMs: 5000 });
     const logA = path.join(t.stateDir, 'logs', 'a.log');
-    const grandchild = await waitFor(() => /"grandchild":(\d+)/.exec(readFileSync(logA, 'utf8'))?.[1], { timeoutMs: 5000 });
+    const grandchild = await waitFor(() => /"grandchild":(\d+)/.exec(readFileSync(logA, 'utf8'))?.[1], { timeoutMs: 2 * PROCESS_START_MS });
     const pids = [svc(t, 'a').status().pid!, svc(t, 'b').status().pid!, Number(grandchild)];
     await t.stop();
     td = undefined;
