@@ -73,21 +73,45 @@ export interface RestoreReport {
    * (its evidence stays in place). One such file never stops the others, nor the rollback's switch and start.
    */
   failed: Array<{ file: string; error: string }>;
+  /** Where this restore kept what it found (after/, or after-<n>/ when an earlier restore of this backup kept its own). */
+  evidenceDir?: string;
+}
+
+/** Most restores of one backup whose evidence is kept side by side (a resumed rollback is the second). */
+const MAX_EVIDENCE_DIRS = 100;
+
+/**
+ * A directory of its own for this restore's evidence: `after/`, else `after-2/`, `after-3/`... A second restore of the
+ * same backup (a rollback resumed by the next daemon after a kill mid-rollback) must not write over the first one's
+ * copies of what the failed version left, which share their names (0000-gw.json).
+ */
+async function freshEvidenceDir(dir: string): Promise<string> {
+  for (let n = 1; n <= MAX_EVIDENCE_DIRS; n++) {
+    const d = path.join(dir, n === 1 ? 'after' : `after-${n}`);
+    try {
+      await fs.mkdir(d, { mode: 0o700 });
+      return d;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  throw new Error(`${dir} already holds ${MAX_EVIDENCE_DIRS} restores' evidence: nothing more is overwritten`);
 }
 
 /**
- * Puts every backed-up file back (atomically), after keeping what is there now in <dir>/after/ as evidence
+ * Puts every backed-up file back (atomically), after keeping what is there now in <dir>/after/ (after-<n>/ for a later restore of the same backup) as evidence
  * of what the failed version left. Only files the new version changed (bytes, link, owner or mode) are rewritten.
  */
 export async function restoreBackup(dir: string, manifest: BackupManifest): Promise<RestoreReport> {
-  const after = path.join(dir, 'after');
   const report: RestoreReport = { restored: [], unchanged: [], movedAside: [], failed: [] };
   const known = new Set(manifest.entries.map((e) => e.file));
   let i = 0;
+  let after: string | undefined;
   const keepAside = async (file: string, bytes: Buffer): Promise<void> => {
+    after ??= await freshEvidenceDir(dir);
+    report.evidenceDir = after;
     const copy = path.join(after, `${String(i).padStart(4, '0')}-${path.basename(file)}`);
     i += 1;
-    await fs.mkdir(after, { recursive: true, mode: 0o700 });
     // A copy cut short by a full disk is no evidence and holds the space the next file needs.
     await fs.writeFile(copy, bytes, { mode: 0o600 }).catch(async (err: unknown) => {
       await fs.rm(copy, { force: true }).catch(() => undefined);
