@@ -47,7 +47,9 @@ export async function takeBackup(dir: string, files: string[], patterns: string[
     const link = await fs.readlink(file).catch(() => null);
     const stored = `${String(i).padStart(4, '0')}-${path.basename(file)}`;
     i += 1;
-    await fs.writeFile(path.join(dir, stored), bytes, { mode: 0o600 });
+    // Durable before the manifest names it (fsync of the copy and of the directory): after a power cut a manifest must
+    // not point at an empty or short copy, which a rollback would then put back over the user's config.
+    await writeFileAtomic(path.join(dir, stored), bytes, { mode: 0o600 });
     entries.push({ file, stored, sha256: sha(bytes), bytes: bytes.length, mode: st.mode & 0o777, uid: st.uid, gid: st.gid, link });
   }
   const manifest: BackupManifest = { takenAt: now, patterns, entries };
@@ -99,8 +101,9 @@ async function freshEvidenceDir(dir: string): Promise<string> {
 }
 
 /**
- * Puts every backed-up file back (atomically), after keeping what is there now in <dir>/after/ (after-<n>/ for a later restore of the same backup) as evidence
- * of what the failed version left. Only files the new version changed (bytes, link, owner or mode) are rewritten.
+ * Puts every backed-up file back (atomically), after keeping what is there now in <dir>/after/ (after-<n>/ for a later
+ * restore of the same backup) as evidence of what the failed version left. Only files the new version changed (bytes,
+ * link, owner or mode) are rewritten.
  */
 export async function restoreBackup(dir: string, manifest: BackupManifest): Promise<RestoreReport> {
   const report: RestoreReport = { restored: [], unchanged: [], movedAside: [], failed: [] };
@@ -112,11 +115,9 @@ export async function restoreBackup(dir: string, manifest: BackupManifest): Prom
     report.evidenceDir = after;
     const copy = path.join(after, `${String(i).padStart(4, '0')}-${path.basename(file)}`);
     i += 1;
-    // A copy cut short by a full disk is no evidence and holds the space the next file needs.
-    await fs.writeFile(copy, bytes, { mode: 0o600 }).catch(async (err: unknown) => {
-      await fs.rm(copy, { force: true }).catch(() => undefined);
-      throw err;
-    });
+    // Durable before the original is rewritten (an in-place write torn by a power cut leaves this copy the only one). A
+    // copy cut short by a full disk is no evidence and holds the space the next file needs: its temp file is removed.
+    await writeFileAtomic(copy, bytes, { mode: 0o600 });
   };
   // Evidence first: a file whose current bytes cannot be kept aside is not overwritten (it is its own evidence).
   const attempt = async (file: string, fn: () => Promise<void>): Promise<void> => {
