@@ -23,11 +23,13 @@ export function registerUpdate(program: Command): void {
     .description('update a service installed by version (the OpenClaw preset): install beside, validate, back up, switch, watch, roll back on failure')
     .option('--dry-run', 'print the plan and change nothing')
     .option('--no-wait', 'start the update and return; follow it in `clawback status` or the journal')
-    .action(async (name: string, version: string | undefined, opts: { dryRun?: boolean; wait: boolean }) => {
+    .option('--force', 'update a service that is held (crash-loop breaker open, waiting for `clawback resume`): the update starts it')
+    .action(async (name: string, version: string | undefined, opts: { dryRun?: boolean; wait: boolean; force?: boolean }) => {
       const client = await connect(program.opts());
       const q = new URLSearchParams({ by: who() });
       if (version) q.set('version', version);
       if (opts.dryRun) q.set('dryRun', '1');
+      if (opts.force) q.set('force', '1');
       const path = `/api/update/${encodeURIComponent(name)}`;
       const r = await client.post<{ ok: boolean; message?: string; error?: string; runId?: string }>(`${path}?${q}`);
       if (r.status >= 400) {

@@ -6,7 +6,7 @@ import type { Clock } from '../platform/clock.js';
 import type { CommandRunner } from '../doctor/types.js';
 import { serviceEnv } from '../config/service-env.js';
 import { VersionStore, checkVersionName } from './version-store.js';
-import { formatPlan, installSpec, planUpdate, validateArgv, watchVerdict, type StepName, type UpdatePlan, type WatchVerdict } from './update-plan.js';
+import { formatPlan, holdBlocker, installSpec, planUpdate, validateArgv, watchVerdict, type ReducerHold, type StepName, type UpdatePlan, type WatchVerdict } from './update-plan.js';
 import { readBackup, restoreBackup, takeBackup, type BackupManifest, type RestoreReport } from './state-backup.js';
 import type { UpdateConfig } from './update-schema.js';
 import { clearInFlight, writeInFlight } from './update-in-flight.js';
@@ -23,6 +23,8 @@ export interface UpdateTarget {
   subscribe(listener: (e: ClawbackEvent) => void): () => void;
   /** Who holds the service in maintenance, if anyone: an update never begins to touch a service in maintenance. */
   maintenanceBy?(): string | null;
+  /** The reducer's hold and work in flight: a held service is updated only with `force` (holdBlocker). */
+  hold?(): ReducerHold;
 }
 
 export interface UpdateDeps {
@@ -99,7 +101,7 @@ export async function latestVersion(u: UpdateConfig, service: ServiceConfig, run
   return v;
 }
 
-export async function runUpdate(target: UpdateTarget, version: string, deps: UpdateDeps, opts: { dryRun?: boolean; runId: string }): Promise<UpdateReport> {
+export async function runUpdate(target: UpdateTarget, version: string, deps: UpdateDeps, opts: { dryRun?: boolean; runId: string; force?: boolean }): Promise<UpdateReport> {
   const { clock } = deps;
   const service = target.service;
   const u = service.update;
@@ -124,6 +126,8 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
   const backupDir = path.join(deps.stateDir, 'updates', name, opts.runId);
   const readyUrl = readyUrlOf(service);
   const plan = planUpdate({ service, update: u, dir, from, to: version, installed: (await store.installedVersion(version)) === version, readyUrl, backupDir });
+  const held = target.hold ? holdBlocker(name, target.hold(), !!opts.force) : undefined;
+  if (held) plan.blockers.push(held);
   if (opts.dryRun) return finish({ from: from ?? null, to: version, outcome: plan.blockers.length ? 'blocked' : 'dry-run', message: formatPlan(plan), plan });
   if (plan.blockers.length > 0) {
     emit('update.failed', 'warning', `${name}: update to ${version} refused: ${plan.blockers.join('; ')}`, { from: from ?? null, to: version, blockers: plan.blockers });
@@ -178,6 +182,9 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
   // A person turned maintenance on while the new version installed: hands off. What is installed stays for next time.
   const heldBy = target.maintenanceBy?.() ?? null;
   if (heldBy) return failed(`${heldBy} turned maintenance on during the update; the service was not touched (${version} stays installed for the next \`clawback update\`)`);
+  // The breaker tripped (or a repair began) while the new version installed: the reducer's state decides, as before the install.
+  const heldNow = target.hold ? holdBlocker(name, target.hold(), !!opts.force) : undefined;
+  if (heldNow) return failed(`${heldNow}; the service was not touched (${version} stays installed)`);
 
   // From here on the service is touched: a daemon killed before the end finds this record at its next start
   // (resumeInterruptedUpdate), instead of a service left stopped or an unwatched new version.

@@ -82,6 +82,29 @@ export function planUpdate(p: UpdatePlanInput): UpdatePlan {
   return { service: p.service.name, from: p.from ?? null, to: p.to, blockers, steps };
 }
 
+/** What the service's reducer holds it in, as its status shows it: the hold (breaker open, waiting for a person) and work in flight. */
+export interface ReducerHold {
+  held: { reason: string; detail: string } | null;
+  work: { kind: string; id: string } | null;
+}
+
+/**
+ * Pure: why the reducer's state forbids an update now, undefined when it allows one. A repair at work on the service's
+ * files (doctor, agent, the revert of an agent's changes) is never raced. A held service (the crash-loop breaker open,
+ * a config or preflight failure, waiting for a person) is updated only when the person says so (`--force`): the
+ * update's start would lift the hold, and a rollback would restart the old version that crash-looped, both without the
+ * `clawback resume` Level 4 waits for.
+ */
+export function holdBlocker(name: string, h: ReducerHold, force: boolean): string | undefined {
+  if (h.work && ['doctor', 'agent', 'revert'].includes(h.work.kind)) {
+    return `${name} has a ${h.work.kind} run at work on it (${h.work.id}): wait until it is over (\`clawback status ${name}\`), then update`;
+  }
+  if (h.held && h.held.reason !== 'repair' && !force) {
+    return `${name} is held (${h.held.reason}: ${h.held.detail}), waiting for a person: run \`clawback resume ${name}\` first, or \`clawback update ${name} <version> --force\` to update it as it is (the update starts it, which lifts the hold)`;
+  }
+  return undefined;
+}
+
 export function formatPlan(plan: UpdatePlan): string {
   const lines = [`update ${plan.service}: ${plan.from ?? '(none)'} -> ${plan.to}`];
   plan.steps.forEach((s, i) => lines.push(`  ${i + 1}. ${s.step}: ${s.text}`));

@@ -5,6 +5,7 @@ import type { ServiceRuntime } from '../daemon/service-runtime.js';
 import { spawnRunner } from '../doctor/command-runner.js';
 import type { CommandRunner } from '../doctor/types.js';
 import { checkVersionName } from './version-store.js';
+import { holdBlocker } from './update-plan.js';
 import { latestVersion, runUpdate, type StepRecord, type UpdateDeps, type UpdateReport } from './run-update.js';
 import { readInFlight } from './update-in-flight.js';
 import { resumeInterruptedUpdate } from './resume-update.js';
@@ -72,6 +73,10 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
         health: () => rt.status().health,
         subscribe: (l: Parameters<typeof ctx.bus.subscribe>[0]) => ctx.bus.subscribe(l),
         maintenanceBy: () => rt.status().maintenance?.by ?? null,
+        hold: () => {
+          const st = rt.status();
+          return { held: st.held, work: st.work };
+        },
       });
 
       const post = async (p: string, q: URLSearchParams): Promise<{ status: number; body: unknown } | undefined> => {
@@ -86,6 +91,10 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
         if (rt.status().maintenance && q.get('dryRun') !== '1') return { status: 409, body: { ok: false, message: `${name} is in maintenance (by ${rt.status().maintenance!.by}): nothing restarts it until that ends; run \`clawback maintenance ${name} off\` first` } };
         if (inFlight.has(name)) return { status: 409, body: { ok: false, message: `an update of ${name} is already running (${inFlight.get(name)!.what})` } };
         const dryRun = q.get('dryRun') === '1';
+        const force = q.get('force') === '1';
+        // The reducer holds it (breaker open, waiting for a person) or a repair is at work: its state decides, not the update.
+        const held = dryRun ? undefined : holdBlocker(name, targetOf(rt).hold(), force);
+        if (held) return { status: 409, body: { ok: false, message: held } };
         let version = (q.get('version') ?? '').trim();
         if (!version) {
           // npm view takes seconds: the slot is taken meanwhile, or a second request would start a second run beside this one.
@@ -113,7 +122,7 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
         const view: UpdateRunView = { runId, service: name, to: version, startedAt: ctx.clock.now(), running: true, steps: [], report: null };
         runs.set(name, view);
         const abort = new AbortController();
-        const done = runUpdate(targetOf(rt), version, { ...deps, signal: abort.signal }, { runId })
+        const done = runUpdate(targetOf(rt), version, { ...deps, signal: abort.signal }, { runId, force })
           .then((r) => {
             view.report = r;
           })

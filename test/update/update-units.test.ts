@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { serviceSchema } from '../../src/config/schema.js';
 import { updateSchema } from '../../src/update/update-schema.js';
-import { planUpdate, retarget, runsThrough, validateArgv, watchVerdict } from '../../src/update/update-plan.js';
+import { holdBlocker, planUpdate, retarget, runsThrough, validateArgv, watchVerdict } from '../../src/update/update-plan.js';
 import { openclawService } from '../../src/presets/openclaw.js';
 
 const P = { watchMs: 10_000, settleMs: 2_000, crashLoopExits: 2 };
@@ -47,5 +47,19 @@ describe('the OpenClaw preset', () => {
     expect(v.configFile?.validateCommand).toContain('/vv/current/node_modules/openclaw/openclaw.mjs');
     expect(v.update).toMatchObject({ package: 'openclaw', dir: '/vv', pathPrefix: ['/n24/bin'], stateFiles: ['/s/state/openclaw.sqlite*', '/s/agents/*/agent/openclaw-agent.sqlite*'] });
     expect(v.lockFiles).toEqual(['/s/tmp/openclaw-*/gateway.*.lock']);
+  });
+});
+
+describe('holdBlocker (pure): the reducer state decides whether an update may touch the service', () => {
+  it('free: allowed; held: refused unless forced; a repair at work: refused even forced', () => {
+    expect(holdBlocker('gw', { held: null, work: null }, false)).toBeUndefined();
+    const held = { held: { reason: 'crash-loop', detail: '3 restarts in 1m' }, work: null };
+    expect(holdBlocker('gw', held, false)).toMatch(/gw is held \(crash-loop: 3 restarts in 1m\).*`clawback resume gw`.*--force/);
+    expect(holdBlocker('gw', held, true)).toBeUndefined();
+    for (const kind of ['doctor', 'agent', 'revert']) {
+      expect(holdBlocker('gw', { held: { reason: 'repair', detail: 'x' }, work: { kind, id: 'run-1' } }, true)).toMatch(new RegExp(`a ${kind} run at work on it \\(run-1\\)`));
+    }
+    // A verification window or a pending approval is no repair at work: a person's update goes ahead.
+    expect(holdBlocker('gw', { held: null, work: { kind: 'verify', id: 'v' } }, false)).toBeUndefined();
   });
 });
