@@ -1,19 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { startTestDaemon, tempDir, NODE, type TestDaemon } from '../helpers/daemon.js';
-import { freePort } from '../helpers/ports.js';
+import type { TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
-import { VersionStore } from '../../src/update/version-store.js';
-import { spawnRunner } from '../../src/doctor/command-runner.js';
-import { packFake } from './fake-package.js';
+import { startUpdateHarness, type UpdateHarness } from './update-harness.js';
 import type { UpdateRunView } from '../../src/update/update-plugin.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { spawn } from 'node:child_process';
 
 /** The real flow through the daemon's API: a fake package installed by npm from local tarballs, a real service. */
 describe('clawback update (fake package, real daemon, real npm installs from tarballs)', () => {
-  let dir: string;
+  let h: UpdateHarness;
   let versions: string;
   let td: TestDaemon;
   let port: number;
@@ -23,93 +20,28 @@ describe('clawback update (fake package, real daemon, real npm installs from tar
   let token: string;
 
   beforeAll(async () => {
-    dir = await fs.realpath(tempDir('clawback-update-'));
-    const tgz = path.join(dir, 'tgz');
-    await fs.mkdir(tgz);
-    for (const [v, mode] of [
-      ['1.0.0', 'good'],
-      ['1.1.0', 'good'],
-      ['2.0.0', 'crash'],
-      ['3.0.0', 'exit78'],
-      ['4.0.0', 'never-ready'],
-      ['5.0.0', 'reject-config'],
-      ['6.0.0', 'slow-validate'],
-    ] as const)
-      await packFake(tgz, v, mode);
-    versions = path.join(dir, 'versions');
-    const store = new VersionStore(versions, 'fake-gw');
-    const env = { ...(process.env as Record<string, string>) };
-    const r = await store.install('1.0.0', path.join(tgz, 'fake-gw-1.0.0.tgz'), { runner: spawnRunner(), npm: ['npm'], args: ['--offline', '--cache', path.join(dir, 'npm-cache')], env, timeoutMs: 120_000 });
-    expect(r.ok).toBe(true);
-    await store.switchTo('1.0.0', 'initial install', Date.now());
-    port = await freePort();
-    cfgPath = path.join(dir, 'gw.json');
-    statePath = path.join(dir, 'gw-state', 'main.db');
-    await fs.mkdir(path.dirname(statePath));
-    await fs.writeFile(cfgPath, JSON.stringify({ port }));
-    await fs.writeFile(statePath, 'rows\n');
-    const cur = path.join(versions, 'current', 'node_modules', 'fake-gw');
-    td = await startTestDaemon(
-      {
-        services: [
-          {
-            name: 'gw',
-            command: [NODE, path.join(cur, 'server.mjs')],
-            env: { FAKE_CONFIG: cfgPath, FAKE_STATE: statePath },
-            configFile: { path: cfgPath, format: 'json', validateCommand: [NODE, path.join(cur, 'validate.mjs'), '{file}'] },
-            restart: { backoff: { initial: '100ms', max: '500ms' }, intensity: { maxRestarts: 20, window: '1m' } },
-            stop: { grace: '3s' },
-            probes: [{ kind: 'http', name: 'readiness', url: `http://127.0.0.1:${port}/readyz`, interval: '1s', timeout: '1s', failureThreshold: 2, action: 'notify' }],
-            update: {
-              package: 'fake-gw',
-              dir: versions,
-              source: path.join(tgz, 'fake-gw-{version}.tgz'),
-              installArgs: ['--offline', '--cache', path.join(dir, 'npm-cache')],
-              stateFiles: [path.join(dir, 'gw-state', '*.db')],
-              watch: '8s',
-              settle: '1500ms',
-              crashLoopExits: 2,
-            },
-          },
-        ],
-      },
-      { dir },
-    );
-    base = `http://127.0.0.1:${td.daemon.api!.port}`;
-    token = readFileSync(path.join(td.stateDir, 'token'), 'utf8').trim();
-    await waitFor(async () => (await version()) === '1.0.0', { timeoutMs: 20_000 });
+    h = await startUpdateHarness({
+      packages: [
+        ['1.0.0', 'good'],
+        ['1.1.0', 'good'],
+        ['2.0.0', 'crash'],
+        ['3.0.0', 'exit78'],
+        ['4.0.0', 'never-ready'],
+        ['5.0.0', 'reject-config'],
+        ['6.0.0', 'slow-validate'],
+      ],
+    });
+    ({ versions, td, port, cfgPath, statePath, base, token } = h);
   }, 240_000);
 
   afterAll(async () => {
-    await td?.stop();
-    await fs.rm(dir, { recursive: true, force: true });
+    await h?.stop();
   });
 
-  async function version(): Promise<string | undefined> {
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) });
-      return ((await r.json()) as { version: string }).version;
-    } catch {
-      return undefined;
-    }
-  }
-
-  async function update(v: string, extra = ''): Promise<{ status: number; body: Record<string, unknown> }> {
-    const r = await fetch(`${base}/api/update/gw?version=${v}${extra}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
-    return { status: r.status, body: (await r.json()) as Record<string, unknown> };
-  }
-
-  async function finished(runId: unknown): Promise<UpdateRunView> {
-    return waitFor(
-      async () => {
-        const v = (await (await fetch(`${base}/api/update/gw`)).json()) as UpdateRunView;
-        return v.runId === runId && !v.running ? v : undefined;
-      },
-      { timeoutMs: 90_000, intervalMs: 300 },
-    );
-  }
-
-  const current = (): Promise<string> => fs.readlink(path.join(versions, 'current'));
+  const version = (): Promise<string | undefined> => h.version();
+  const update = (v: string, extra = ''): ReturnType<UpdateHarness['update']> => h.update(v, extra);
+  const finished = (runId: unknown): Promise<UpdateRunView> => h.finished(runId);
+  const current = (): Promise<string> => h.current();
 
   it('needs the token; --dry-run prints the plan and changes nothing', async () => {
     const anon = await fetch(`${base}/api/update/gw?version=1.1.0`, { method: 'POST' });
