@@ -442,6 +442,10 @@ class Step {
     const s = this.s;
     if (s.held?.reason === 'repair') this.clearHold('the revert is done', false);
     this.emit('incident.action', 'info', `${this.p.name}: the failed agent run's files are put back${note}; now the ${action} a person asked for`, { action: 'after-revert', requested: action }, 3);
+    if (action === 'stop' && s.incident?.status === 'open' && s.desired === 'down') this.closeIncident('stop');
+    // Maintenance asked for meanwhile and already over (its end found the repair's hold and started nothing): the start
+    // its end would have made is due now, or a service wanted up stayed stopped with nothing to start it.
+    if (action === 'maintenance' && !s.maintenance && s.desired === 'up' && !s.instance && !s.held && s.phase === 'stopped') this.startNow('resume');
     if (action === 'restart') return this.restartRequest('human');
     if (action === 'start' || action === 'resume') return this.request({ type: 'request', action, by: 'human' });
   }
@@ -509,17 +513,19 @@ class Step {
   /**
    * A person's reload removed or replaced the service: its open incident ends here (the replacement starts afresh).
    * Left open, nothing could ever resolve it: reminders of "needs a human" went on and incidents_open stayed 1 for a
-   * service that ran healthy under its new config, and `clawback incidents` listed it open for ever.
+   * service that ran healthy under its new config, and `clawback incidents` listed it open for ever. The same for a
+   * person's stop of a service that had not recovered: nothing restarts it, so nothing would ever resolve it.
    */
-  private closeForReload(): void {
+  private closeIncident(by: 'reload' | 'stop'): void {
     const inc = this.s.incident;
     if (!inc) return;
     const ttrMs = Math.max(0, this.now - (inc.firstSignalAt ?? inc.openedAt));
+    const why = by === 'reload' ? 'a config reload removed or replaced the service' : 'a person stopped the service before it recovered';
     this.emit(
       'incident.resolved',
       'resolved',
-      `incident ${inc.id} of ${this.p.name} closed: a config reload removed or replaced the service (highest level ${inc.highestLevel})`,
-      { ttrMs, highestLevel: inc.highestLevel, outcome: 'human-resolved', reason: inc.reason, closedBy: 'reload' },
+      `incident ${inc.id} of ${this.p.name} closed: ${why} (highest level ${inc.highestLevel})`,
+      { ttrMs, highestLevel: inc.highestLevel, outcome: 'human-resolved', reason: inc.reason, closedBy: by },
       inc.highestLevel,
     );
     this.s.incident = null;
@@ -940,7 +946,10 @@ class Step {
         if (s.work && input.by === 'human') this.cancelWork(`a person asked to ${input.action} it`);
         const why = input.by === 'cool-down' ? 'cool-down over' : `${input.action} requested`;
         if (s.held && s.held.reason !== 'repair') this.clearHold(why, true);
-        if (input.action === 'resume') {
+        // A resume, or a person's start of a service that is not running (stopped in the middle of a crash loop), gets a
+        // fresh restart window and backoff (systemd, PM2): kept, its next exit waited the loop's longest delay (16 s).
+        const starts = s.phase === 'backoff' || (!s.instance && s.phase !== 'starting' && s.phase !== 'stopping');
+        if (input.action === 'resume' || (input.by === 'human' && starts)) {
           s.restartHistory = [];
           s.backoffAttempt = 0;
         }
@@ -975,6 +984,10 @@ class Step {
         // incident stays open (nor reminds anyone) on a service stopped on purpose.
         const inc = s.incident;
         if (inc?.recoveredAt != null && inc.status === 'open' && !s.work) this.resolve(inc.recoveredAt);
+        // Not recovered (stopped during the backoff of a crash loop, or while unhealthy): a person took it over, and
+        // with the service wanted down nothing could ever resolve it (reminders for ever, incidents_open stuck at 1).
+        // A Level 4 incident stays: it waits for their resume, and its page says so.
+        else if (inc?.status === 'open' && !s.work && input.by === 'human') this.closeIncident('stop');
         // A person took the service down: whatever flapping came before is theirs to judge, not a series to continue.
         if (input.by === 'human') s.flapping = null;
         if (this.stopInstance(p.stopGraceMs, { then: 'stay' })) return;
@@ -1314,7 +1327,7 @@ class Step {
   private shutdown(stopService: boolean, removed: boolean): void {
     const s = this.s;
     s.disposed = true;
-    if (removed) this.closeForReload();
+    if (removed) this.closeIncident('reload');
     // A backoff under way keeps its time for the next daemon (a disposed reducer starts nothing meanwhile).
     if (s.phase !== 'backoff') s.nextStartAt = null;
     const w = s.work;

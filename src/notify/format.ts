@@ -207,8 +207,10 @@ export function formatNotification(raw: ClawbackEvent, ctx: FormatContext): Noti
   const levelPart = event.level !== undefined ? ` · level ${levelLabel(event.level)}` : '';
   const prefix = ctx.kind === 'reminder' ? 'Reminder: ' : '';
   // An incident closed because a reload removed or replaced its service did not recover: not said so.
-  const closedByReload = event.type === 'incident.resolved' && details?.['closedBy'] === 'reload';
-  const what = closedByReload ? 'Incident closed by a config reload' : headline(event.type);
+  // So is one closed because a person stopped the service before it recovered.
+  const closedBy = event.type === 'incident.resolved' ? details?.['closedBy'] : undefined;
+  const closedWithoutRecovery = closedBy === 'reload' || closedBy === 'stop';
+  const what = closedBy === 'reload' ? 'Incident closed by a config reload' : closedBy === 'stop' ? 'Incident closed: stopped by a person' : headline(event.type);
   const title = `${SEVERITY_EMOJI[event.severity] ?? ''} ${prefix}${service}: ${what}${levelPart}`.trim();
 
   const notes: string[] = [];
@@ -222,8 +224,8 @@ export function formatNotification(raw: ClawbackEvent, ctx: FormatContext): Noti
     const open = Math.max(0, event.time - ctx.openedAt);
     notes.push(`Incident still open after ${formatDuration(open)}.`);
     fields.push({ name: 'Open for', value: formatDuration(open) });
-  } else if (closedByReload && ttr !== undefined) {
-    notes.push(`Closed after ${formatTtr(ttr)}: a config reload removed or replaced the service.`);
+  } else if (closedWithoutRecovery && ttr !== undefined) {
+    notes.push(`Closed after ${formatTtr(ttr)}: ${closedBy === 'stop' ? 'a person stopped the service before it recovered' : 'a config reload removed or replaced the service'}.`);
     fields.push({ name: 'Open for', value: formatTtr(ttr) });
   } else if (event.type === 'incident.resolved' && ttr !== undefined) {
     notes.push(`Recovered in ${formatTtr(ttr)}.`);

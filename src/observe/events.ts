@@ -114,8 +114,8 @@ export interface EventPayloads {
   'incident.level': { reason: string };
   'incident.action': { action: string; [key: string]: unknown };
   'incident.escalated': { reason: string; lastRung: string | null; cause: string; lastLines: string[]; restarts: number; repairsKept?: string[] };
-  /** closedBy 'reload': not a recovery, a person's reload removed or replaced the service it was about. */
-  'incident.resolved': { ttrMs: number; highestLevel: Level; outcome: ResolvedOutcome; reason: string; closedBy?: 'reload' };
+  /** closedBy: not a recovery; a person's reload removed or replaced the service, or a person stopped it before it recovered. */
+  'incident.resolved': { ttrMs: number; highestLevel: Level; outcome: ResolvedOutcome; reason: string; closedBy?: 'reload' | 'stop' };
   'daemon.adopted': { pid: number; stopResumed?: 'start' | 'hold' | 'stay' };
   'daemon.fault': { effect: string; error: string };
   'daemon.housekeeping': { removed?: string[]; error?: string };

@@ -192,7 +192,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
         }
         const ttrMs = num(d.ttrMs);
         // Closed by a reload that removed or replaced the service: no recovery to time.
-        if (ttrMs !== undefined && ttrMs >= 0 && d.closedBy !== 'reload') ttr.observe({ service: svc }, ttrMs / 1000);
+        if (ttrMs !== undefined && ttrMs >= 0 && d.closedBy === undefined) ttr.observe({ service: svc }, ttrMs / 1000);
         break;
       }
       case 'breaker.tripped':

@@ -66,13 +66,15 @@ describe('a crash loop is one incident', () => {
     expect(nextWake(d.state, d.p)).toBeNull();
   });
 
-  it('still crash-looping (not recovered) when a person stops it: the incident stays open', () => {
+  it('still crash-looping (not recovered) when a person stops it: the incident is closed by the stop, not as a recovery', () => {
     const d = new ReducerDrive(testPolicy()).up(0, 10);
     d.at(5000, { type: 'exited', pid: 10, code: 1, signal: null, at: 5000, statusKnown: true });
     d.at(5000, { type: 'started', instance: { pid: 11, pidStartTime: 1, startedAt: 5000 }, reason: 'exit' });
     d.at(5100, { type: 'request', action: 'stop', by: 'human' });
-    expect(d.state.incident).not.toBeNull();
-    expect(d.events('incident.resolved')).toHaveLength(0);
+    // Wanted down, nothing would ever resolve it: left open, it reminded for ever and kept incidents_open at 1.
+    expect(d.state.incident).toBeNull();
+    expect(d.events('incident.resolved')).toHaveLength(1);
+    expect(d.events('incident.resolved')[0]!.details).toMatchObject({ closedBy: 'stop', outcome: 'human-resolved' });
   });
 
   it('a probe that flaps (unhealthy, restart, healthy, unhealthy again within the confirm time) stays one incident', () => {
