@@ -1027,7 +1027,10 @@ class Step {
       if (s.held) this.clearHold('restarted by request', true);
       this.reopen();
       if (s.incident) s.incident.coolDownRetries = 0;
-      if (s.instance) {
+      // A restart already under way (a second `clawback restart` while the first waits for the exit) is the same
+      // restart: counted and announced once, not twice for one stop and one start.
+      const joins = s.phase === 'stopping' && s.afterStop?.then === 'start';
+      if (s.instance && !joins) {
         s.restartsTotal++;
         this.emit('service.restarting', 'warning', `restarting ${p.name} (manual)`, { reason: 'manual' }, 0);
       }

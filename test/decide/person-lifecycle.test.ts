@@ -69,6 +69,36 @@ describe('a person stops a crash loop during its backoff', () => {
   });
 });
 
+describe('two restart requests of a person while one restart is under way', () => {
+  it('are one restart: one stop, one start, counted and announced once', () => {
+    const d = new ReducerDrive(testPolicy());
+    d.up(0, 10);
+    const before = d.state.restartsTotal;
+    d.at(1000, { type: 'request', action: 'restart', by: 'human' });
+    expect(d.types()).toEqual(['stop']);
+    d.at(1010, { type: 'request', action: 'restart', by: 'human' });
+    expect(d.types()).toEqual([]);
+    d.at(1500, { type: 'exited', pid: 10, code: null, signal: 'SIGTERM', at: 1500, statusKnown: true });
+    expect(d.types()).toEqual(['start']);
+    expect(d.state.restartsTotal).toBe(before + 1);
+    expect(d.events('service.restarting')).toHaveLength(1);
+    expect(d.effects.filter((e) => e.type === 'stop')).toHaveLength(1);
+    expect(d.effects.filter((e) => e.type === 'start').length).toBe(2); // the boot's and the restart's
+  });
+
+  it('a restart after the first one finished is a second restart', () => {
+    const d = new ReducerDrive(testPolicy());
+    d.up(0, 10);
+    d.at(1000, { type: 'request', action: 'restart', by: 'human' });
+    d.at(1500, { type: 'exited', pid: 10, code: null, signal: 'SIGTERM', at: 1500, statusKnown: true });
+    d.at(1600, { type: 'started', instance: { pid: 11, pidStartTime: 1, startedAt: 1600 }, reason: 'manual' });
+    d.at(2000, { type: 'request', action: 'restart', by: 'human' });
+    expect(d.types()).toEqual(['stop']);
+    expect(d.state.restartsTotal).toBe(2);
+    expect(d.events('service.restarting')).toHaveLength(2);
+  });
+});
+
 describe('maintenance asked for while a failed agent run is reverted, over before the revert is', () => {
   it('the service is started once the files are back (not left stopped, wanted up, with nothing to start it)', () => {
     const agent = { timeBoxMs: 60_000, verifyWindowMs: 5000, budgetRuns: 3, budgetWindowMs: 86_400_000, approval: 'none' as const, approvalTimeoutMs: 60_000 };
