@@ -6,6 +6,7 @@ import { findConfigFile } from '../config/find-config.js';
 import { ConfigError } from '../config/errors.js';
 import { assessDaemon, heartbeatAge, readDaemonInfoSync, type DaemonInfo } from '../daemon/daemon-info.js';
 import { isAlive, processStartTime } from '../platform/proc.js';
+import { readConfigClaim } from '../daemon/config-claim.js';
 import { readToken, tokenPath } from '../server/token.js';
 import { apiRequest } from './api-request.js';
 import { cliHint } from './cli-command.js';
@@ -88,6 +89,10 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
   const start = (): string => cliHint(['run'], { stateDir, ...(opts.config ? { config: opts.config } : {}) });
   const read = readDaemonInfoSync(stateDir);
   if (!read.info) {
+    // The config file's stateDir changed under a running daemon: that daemon still serves the file, from its old directory.
+    const file = opts.stateDir || process.env.CLAWBACK_STATE_DIR ? undefined : findConfigFile(opts.config ? { file: opts.config } : {});
+    const claim = file ? readConfigClaim(file) : undefined;
+    if (claim && claim.stateDir !== stateDir && readDaemonInfoSync(claim.stateDir).info) return connect({ ...opts, stateDir: claim.stateDir }, deps);
     const why = read.reason === 'missing' ? 'no daemon.json' : `daemon.json unreadable: ${read.detail ?? read.reason}`;
     throw new DaemonUnreachable(`the clawback daemon is not running (${why} in ${stateDir}); start it with: ${start()}`);
   }

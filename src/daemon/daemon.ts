@@ -36,6 +36,7 @@ import { stateFingerprint } from './state-fingerprint.js';
 import { DaemonFaults, faultRetryDelay, renderDegradedGauge, type DaemonHealthStatus, type FaultLog } from './daemon-faults.js';
 import { faultLog } from './fault-log.js';
 import { takeDaemonLock } from './daemon-lock.js';
+import { takeConfigClaim } from './config-claim.js';
 import { diffServices, sameProcessSpec, type ServiceSetDiff } from './service-set.js';
 import { instancesCommand } from '../instances/instances-api.js';
 import { instancesPlugin } from '../instances/instances-plugin.js';
@@ -739,7 +740,22 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
         : `a clawback daemon is starting for ${stateDir} (its ${path.join(stateDir, 'daemon.lock')} is being written; a lock left unreadable is taken over after 10 s)`,
     );
   }
-  const releaseLock = lock.kind === 'held' ? lock.release : async () => undefined;
+  const releaseStateLock = lock.kind === 'held' ? lock.release : async () => undefined;
+  // One daemon per config file too: after its stateDir changed, a second daemon would run the same services again.
+  const claim = loaded.file ? await takeConfigClaim(loaded.file, stateDir, clock) : ({ kind: 'unavailable' } as const);
+  if (claim.kind === 'busy') {
+    await releaseStateLock().catch(() => undefined);
+    const other = claim.claim;
+    throw new DaemonAlreadyRunning(
+      `a clawback daemon${other ? ` (pid ${other.pid}, state dir ${other.stateDir})` : ''} already supervises the services of ${loaded.file}; ` +
+        `a second one would run them twice. If the file's stateDir changed, put it back and \`clawback reload\`, or stop that daemon first ` +
+        `(kill -TERM ${other?.pid ?? '<pid>'}; it stops its services) and then run this one`,
+    );
+  }
+  const releaseLock = async (): Promise<void> => {
+    if (claim.kind === 'held') await claim.release().catch(() => undefined);
+    await releaseStateLock();
+  };
   try {
     return await buildDaemon(opts, loaded, clock, say, releaseLock, lock.kind === 'unavailable' ? lock.error : undefined);
   } catch (err) {

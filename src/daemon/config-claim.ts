@@ -1,0 +1,84 @@
+// Which live daemon supervises a config file, kept outside every state directory: after the file's stateDir changed, the
+// CLI looked for the daemon in the new directory ("not running") and `run` started a second daemon on the same services.
+import { readFileSync, realpathSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Clock } from '../platform/clock.js';
+import { FileLock } from '../platform/file-lock.js';
+import { ensurePrivateDir } from '../platform/private-dir.js';
+import { writeFileAtomic } from '../platform/atomic-write.js';
+import { isAlive, processStartTime } from '../platform/proc.js';
+
+export interface ConfigClaim {
+  pid: number;
+  stateDir: string;
+}
+
+function realOrSame(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+/** Two FNV-1a 32-bit hashes of a path (no node:crypto: `clawback status` is bundled without it); the .json names the path. */
+function pathHash(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193) >>> 0;
+    b = Math.imul(b ^ c ^ (i & 0xff), 0x01000193) >>> 0;
+  }
+  return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
+}
+
+/** `<tmp>/clawback-<uid>/config-claims/<hash of the config file's real path>` (+ .lock, .json). */
+function claimBase(configFile: string, dir = path.join(os.tmpdir(), `clawback-${process.getuid?.() ?? 'user'}`, 'config-claims')): string {
+  return path.join(dir, pathHash(realOrSame(configFile)));
+}
+
+/** The live daemon that claimed this config file (its pid checked against the lock's start time); undefined: none. */
+export function readConfigClaim(configFile: string, dir?: string): ConfigClaim | undefined {
+  const base = claimBase(configFile, dir);
+  try {
+    const lock = JSON.parse(readFileSync(`${base}.lock`, 'utf8')) as { pid?: unknown; startTime?: unknown };
+    const info = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as { pid?: unknown; stateDir?: unknown; configFile?: unknown };
+    if (info.configFile !== realOrSame(configFile)) return undefined;
+    if (typeof lock.pid !== 'number' || lock.pid !== info.pid || typeof info.stateDir !== 'string' || !isAlive(lock.pid)) return undefined;
+    const start = processStartTime(lock.pid);
+    if (typeof lock.startTime === 'number' && typeof start === 'number' && start !== lock.startTime) return undefined;
+    return { pid: lock.pid, stateDir: info.stateDir };
+  } catch {
+    return undefined;
+  }
+}
+
+export type ClaimResult = { kind: 'held'; release(): Promise<void> } | { kind: 'busy'; claim: ConfigClaim | undefined } | { kind: 'unavailable' };
+
+/** Claims the config file for this daemon (serving stateDir); busy when another live daemon holds it. */
+export async function takeConfigClaim(configFile: string, stateDir: string, clock: Clock, dir?: string): Promise<ClaimResult> {
+  const base = claimBase(configFile, dir);
+  try {
+    ensurePrivateDir(path.dirname(base));
+    const lock = new FileLock(`${base}.lock`, { clock });
+    if (!(await lock.acquire())) {
+      // Held by this very process (a daemon rebuilt in the same process), as the state directory's lock allows.
+      if ((await lock.owner())?.pid !== process.pid) return { kind: 'busy', claim: readConfigClaim(configFile, dir) };
+      rmSync(`${base}.lock`, { force: true });
+      if (!(await lock.acquire())) return { kind: 'busy', claim: readConfigClaim(configFile, dir) };
+    }
+    await writeFileAtomic(`${base}.json`, `${JSON.stringify({ pid: process.pid, stateDir: realOrSame(stateDir), configFile: realOrSame(configFile) })}\n`);
+    return {
+      kind: 'held',
+      release: async () => {
+        await lock.release();
+        rmSync(`${base}.json`, { force: true });
+      },
+    };
+  } catch {
+    // A temp dir that cannot be written: the state directory's own lock still guards its own daemon.
+    return { kind: 'unavailable' };
+  }
+}
