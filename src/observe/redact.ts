@@ -149,6 +149,44 @@ function settingValue(name: string, value: string): boolean {
 }
 
 
+/** A run of base64 (standard or URL-safe) long enough to hold `user:secret`: a whole word, not part of a longer one. */
+const BASE64_RUN = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{8,}={0,2}(?![A-Za-z0-9+/=_-])/g;
+/** Decoded credentials: a user (no colon, no space, not JSON), a colon, a secret of 4 or more characters (not `//`: a URL). */
+const USER_SECRET = /^[^\s:{["][^\s:]*:(?!\/\/)\S.{3,}$/s;
+/** Text a person could have written: no control characters, no bytes that were not UTF-8. */
+const PRINTABLE = /^[^\x00-\x1f\x7f\ufffd]+$/;
+
+/**
+ * Whether a base64 word decodes to credentials: `user:secret` (what a Basic header carries, also put in a URL query or
+ * a log line) or a `key:value` text (JSON, YAML) holding a known secret. Only `Authorization: Basic` was caught; the same bytes elsewhere were
+ * logged as written, the known password inside them too.
+ */
+function encodesCredentials(word: string, known: RegExp | undefined): boolean {
+  const b64 = word.replace(/=+$/, '');
+  if (b64.length % 4 === 1) return false;
+  const bytes = Buffer.from(b64, 'base64');
+  // Most base64-looking words (ids, hashes, paths) decode to bytes without a colon: the cheap test they fail first.
+  if (!bytes.includes(0x3a)) return false;
+  const decoded = bytes.toString('utf8');
+  if (!PRINTABLE.test(decoded)) return false;
+  if (USER_SECRET.test(decoded)) return true;
+  if (!known) return false;
+  known.lastIndex = 0;
+  return known.test(decoded);
+}
+
+/** Every base64 word that encodes credentials (encodesCredentials); a path's pieces (`/x/<base64>`) are tried one by one. */
+function redactEncodedCredentials(text: string, known: RegExp | undefined): string {
+  return text.replace(BASE64_RUN, (run) => {
+    if (encodesCredentials(run, known)) return REDACTED;
+    if (!run.includes('/')) return run;
+    return run
+      .split('/')
+      .map((piece) => (piece.length >= 8 && encodesCredentials(piece, known) ? REDACTED : piece))
+      .join('/');
+  });
+}
+
 export class Redactor {
   private readonly values: string[] = [];
   /** The values as one alternation, longest first: one pass over a line instead of one per value (built on first use). */
@@ -198,7 +236,8 @@ export class Redactor {
         return REDACTED;
       });
     }
-    return out;
+    // Last: a JSON Web Token's parts decode to `{"alg":...}`, which the patterns above already took whole.
+    return redactEncodedCredentials(out, this.values.length ? this.valuesPattern : undefined);
   }
 
   /** Redacts every string inside a JSON-like value. */
