@@ -4,6 +4,13 @@ import { isSecretKey } from './secret-keys.js';
 /** Words of a key (in a log line, a header, a JSON text) whose value is a secret. */
 const SECRET_KEY_WORDS = 'api[_-]?key|apikey|token|secret|password|passwd|pwd|auth|authorization|private[_-]?key|access[_-]?key|client[_-]?secret|webhook[_-]?url';
 
+/**
+ * Words that open a config error's message (`expected ...`, `must ...`) or name an auth scheme: after `token: ` in
+ * unquoted text they are prose, not a value. Taken as one, "expected" was replaced and the error no longer said what was
+ * expected. A secret that is one of these words is still removed when it is known (a config or environment value).
+ */
+const MESSAGE_WORDS = '(?:expected|required|invalid|must|missing|unknown|cannot|should|received|unrecognized|duplicate|contains|bearer|basic)';
+
 const PATTERNS: RegExp[] = [
   // Authorization headers and bearer tokens.
   // (Spaces only: a credential on the next line is crossLineRedaction's, which keeps the line count.)
@@ -13,8 +20,9 @@ const PATTERNS: RegExp[] = [
   // A quoted value under a key that names a secret, to its closing quote (spaces and all), whether the quotes are
   // plain or escaped by one or more backslashes (JSON inside a JSON log line: `{\"apiKey\":\"...\"}`).
   new RegExp(`((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*(\\\\*)(["']))((?:(?!\\2\\3)[^\\n]){4,}?)(?=\\2\\3)`, 'gi'),
-  // key=value / "key": "value" pairs whose key names a secret.
-  new RegExp(`((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*["']?)([^"'\\s,}]{4,})`, 'gi'),
+  // key=value / "key": "value" pairs whose key names a secret; not a message's word after a field path
+  // (`notify.channels[0].botToken: expected string`), nor an auth scheme whose credential the first patterns take.
+  new RegExp(`((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))([^"'\\s,}]{4,})`, 'gi'),
   // Well-known token shapes.
   // A JSON Web Token: base64url of `{"...` (header), a dot, base64url of `{"...` (claims), a dot, the signature (maybe empty).
   /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*/g,
