@@ -12,6 +12,7 @@ import { logFileClashes } from './log-file-clashes.js';
 import { caseWarnings } from './case-clashes.js';
 import { envPlaceholderWarnings } from './env-placeholders.js';
 import { formatBytes } from '../probes/byte-size.js';
+import { MAX_CONFIG_NESTING, tooDeep } from './nesting-depth.js';
 import { effectiveCount, readScaleOverrides, type ScaleOverrides } from '../instances/scale-store.js';
 
 export { CONFIG_CANDIDATES, findConfigFile } from './find-config.js';
@@ -53,6 +54,10 @@ export function resolveStateDir(fromConfig: string | undefined, opts: LoadOption
 
 export function parseConfigSource(text: string, file: string): unknown {
   let raw: unknown;
+  const deep = tooDeep(text);
+  if (deep) {
+    throw new ConfigError(file, [{ path: '(file)', message: `nests lists and maps more than ${MAX_CONFIG_NESTING} levels deep at line ${deep.line}: expected at most ${MAX_CONFIG_NESTING} (is it the right file?)` }]);
+  }
   try {
     // YAML is a superset of JSON, so one parser serves both; errors carry line and column. Merge keys (`<<: *defaults`)
     // as docker-compose files use them; a recursive one is still found by unusableValues, alias counts bounded by yaml.
