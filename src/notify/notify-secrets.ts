@@ -38,6 +38,11 @@ export function notifySecrets(config: NotifyConfig): string[] {
         out.add(`bot${c.botToken}`);
         break;
       case 'ntfy':
+        // Anyone who knows a topic on a public server reads (and sends) its alerts: the topic is the shared secret.
+        // Echoed by the server ("topic X is reserved") it reached the journal, dead letters and the other channels.
+        // A short one (`alerts`) is guessable anyway, and hiding it (or `/alerts`) would hide that word everywhere.
+        out.add(`${c.server.replace(/\/+$/, '')}/${c.topic}`);
+        if (c.topic.length >= 12) out.add(c.topic);
         if (c.token) out.add(c.token);
         break;
     }
