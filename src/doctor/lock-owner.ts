@@ -2,10 +2,14 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { hasProcFs, isAlive, listedPids, processStartTime } from '../platform/proc.js';
+import { parseLstartUtc, readLstartText } from '../platform/ps-lstart.js';
 
 export interface LockRecord {
   pid?: number;
-  /** The owner's start time as the lock recorded it (Linux: clock ticks since boot, /proc/<pid>/stat field 22). */
+  /**
+   * The owner's start time as the lock recorded it: Linux, clock ticks since boot (/proc/<pid>/stat field 22); macOS
+   * (gateways with getFileLockProcessStartTime), epoch seconds of `ps -o lstart=` read in the C locale and UTC.
+   */
   startTime?: number;
   /** When the lock was written (epoch ms): the JSON's createdAt, else the file's mtime. */
   createdAt?: number;
@@ -42,6 +46,8 @@ export interface LiveProcess {
   alive: boolean;
   /** Same unit as LockRecord.startTime. */
   startTime?: number;
+  /** 'epoch-s' where startTime came from `ps` (macOS): a lock's value is compared only if it reads as epoch seconds. */
+  startTimeUnit?: 'ticks' | 'epoch-s';
   /** Wall-clock start (epoch ms), when it can be told: for messages only (it moves with every step of the wall clock). */
   startedAtMs?: number;
   /** Start on the boot clock (ms since boot, Clock.sinceBoot's scale), when it can be told: steps do not move it. */
@@ -83,7 +89,7 @@ const START_SLACK_MS = 2_000;
 export function judgeOwner(lock: LockRecord, live: LiveProcess, clocks?: LockClocks): OwnerVerdict {
   if (lock.pid === undefined) return { gone: false, reason: 'the lock names no pid: its owner cannot be told' };
   if (!live.alive) return { gone: true, reason: `pid ${lock.pid} is not running` };
-  if (lock.startTime !== undefined && live.startTime !== undefined) {
+  if (lock.startTime !== undefined && live.startTime !== undefined && comparable(lock.startTime, live)) {
     return live.startTime === lock.startTime
       ? { gone: false, reason: `pid ${lock.pid} is alive and is the process that wrote the lock (start time ${lock.startTime})` }
       : { gone: true, reason: `pid ${lock.pid} was reused: the running process started at ${live.startTime}, the lock's owner at ${lock.startTime}` };
@@ -101,6 +107,19 @@ export function judgeOwner(lock: LockRecord, live: LiveProcess, clocks?: LockClo
     }
   }
   return { gone: false, reason: `pid ${lock.pid} is alive and nothing shows it is not the lock's owner` };
+}
+
+/** Epoch seconds from 2001 to 2286: a macOS gateway's value; milliseconds, microseconds or ticks are not. */
+const EPOCH_S_MIN = 1e9;
+const EPOCH_S_MAX = 1e10;
+
+/**
+ * Whether the lock's start time is in the unit the live reading has. A value in another unit (an older or newer
+ * gateway, another platform's lock) would never equal the live one and make a live owner look reused: not compared.
+ */
+function comparable(recorded: number, live: LiveProcess): boolean {
+  if (live.startTimeUnit !== 'epoch-s') return true;
+  return Number.isInteger(recorded) && recorded >= EPOCH_S_MIN && recorded < EPOCH_S_MAX;
 }
 
 function clockTicksPerSecond(): number {
@@ -121,11 +140,29 @@ function bootTimeMs(): number | undefined {
   }
 }
 
-/** The process now holding `pid`, read from /proc (ps elsewhere). */
-export function liveProcess(pid: number): LiveProcess {
-  if (!isAlive(pid)) return { alive: false };
-  // Without /proc the start time is another unit (ps: epoch ms) than the gateway records: never compare them.
-  if (!hasProcFs()) return { alive: true };
+/** What liveProcess reads, injectable so the macOS path can be judged where it cannot run. */
+export interface LiveProbe {
+  platform: NodeJS.Platform;
+  hasProc: boolean;
+  isAlive: (pid: number) => boolean;
+  /** `ps -o lstart= -p <pid>` printed in the C locale and UTC. */
+  lstart: (pid: number) => string | undefined;
+}
+
+const HOST_PROBE: LiveProbe = { platform: process.platform, hasProc: hasProcFs(), isAlive, lstart: readLstartText };
+
+/**
+ * The process now holding `pid`, read from /proc; on macOS from `ps` in the unit and clock the gateway writes there
+ * (epoch seconds of lstart read in UTC); elsewhere only whether it runs.
+ */
+export function liveProcess(pid: number, probe: LiveProbe = HOST_PROBE): LiveProcess {
+  if (!probe.isAlive(pid)) return { alive: false };
+  if (!probe.hasProc) {
+    if (probe.platform !== 'darwin') return { alive: true };
+    const text = probe.lstart(pid);
+    const ms = text === undefined ? undefined : parseLstartUtc(text);
+    return ms === undefined ? { alive: true } : { alive: true, startTime: Math.floor(ms / 1000), startTimeUnit: 'epoch-s', startedAtMs: ms };
+  }
   const startTime = processStartTime(pid);
   const boot = bootTimeMs();
   const out: LiveProcess = { alive: true };
