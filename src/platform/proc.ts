@@ -1,13 +1,14 @@
 // Facts about live processes (alive, state, start time, tree RSS) read from /proc, with a `ps` fallback elsewhere.
 import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { lstartEnv, parseLstartUtc } from './ps-lstart.js';
 
 const HAS_PROC = existsSync('/proc/self/stat');
 
 /** `ps` is only the fallback where /proc is missing (macOS): child_process is loaded then, not by every CLI command. */
-function ps(args: string[]): string {
+function ps(args: string[], env?: NodeJS.ProcessEnv): string {
   const { execFileSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
-  return execFileSync('ps', args, { encoding: 'utf8' });
+  return execFileSync('ps', args, { encoding: 'utf8', ...(env ? { env } : {}) });
 }
 
 export interface ProcStat {
@@ -121,23 +122,35 @@ export function readProcStat(pid: number): ProcStat | undefined {
   };
 }
 
-function readPsStat(pid: number): ProcStat | undefined {
+/** `ps` facts of one pid (the fallback without /proc; exported for tests on hosts that have /proc). */
+export function readPsStat(pid: number): ProcStat | undefined {
   try {
-    const out = ps(['-o', 'pid=,ppid=,pgid=,state=,rss=,lstart=', '-p', String(pid)]).trim();
-    if (!out) return undefined;
-    const parts = out.split(/\s+/);
-    return {
-      pid,
-      ppid: Number(parts[1]),
-      pgid: Number(parts[2]),
-      state: (parts[3] ?? '?').charAt(0),
-      rssBytes: Number(parts[4]) * 1024,
-      startTime: Date.parse(parts.slice(5).join(' ')) || 0,
-      cpuTicks: 0,
-    };
+    return parsePsStatLine(pid, ps(['-o', 'pid=,ppid=,pgid=,state=,rss=,lstart=', '-p', String(pid)], lstartEnv()));
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Pure: one line of `ps -o pid=,ppid=,pgid=,state=,rss=,lstart=` as printed in the C locale and UTC (lstartEnv), the
+ * start in epoch ms. Undefined when the start does not parse: a made-up start (0 for every process) would make any
+ * process that later holds the pid look like the recorded one, and a start read in a reader's zone or locale would
+ * differ between two readers (the daemon under launchd, `clawback doctor` in a shell) for the same process.
+ */
+export function parsePsStatLine(pid: number, line: string): ProcStat | undefined {
+  const parts = line.trim().split(/\s+/);
+  if (parts.length < 6) return undefined;
+  const startTime = parseLstartUtc(parts.slice(5).join(' '));
+  if (startTime === undefined) return undefined;
+  return {
+    pid,
+    ppid: Number(parts[1]),
+    pgid: Number(parts[2]),
+    state: (parts[3] ?? '?').charAt(0),
+    rssBytes: Number(parts[4]) * 1024,
+    startTime,
+    cpuTicks: 0,
+  };
 }
 
 /** kill(pid, 0) finds the pid (EPERM counts: it exists, it is another user's). */
@@ -187,7 +200,11 @@ export function processStartTime(pid: number): number | undefined {
 export function sameProcess(pid: number, startTime: number | undefined | null): 'same' | 'gone' | 'unknown' {
   if (!isAlive(pid)) return 'gone';
   if (startTime === undefined || startTime === null) return 'same';
-  if (!HAS_PROC) return processStartTime(pid) === startTime ? 'same' : 'gone';
+  if (!HAS_PROC) {
+    // ps running but its start unreadable is not "another process": unknown, as when /proc cannot be read.
+    const now = processStartTime(pid);
+    return now === undefined ? 'unknown' : now === startTime ? 'same' : 'gone';
+  }
   let unreadable = false;
   const rest = statAfterComm(pid, () => {
     unreadable = true;

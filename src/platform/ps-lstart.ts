@@ -1,5 +1,5 @@
 // Where there is no /proc (macOS), a process's start is `ps -o lstart=`: read it as the gateway does (C locale, UTC).
-import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -31,6 +31,8 @@ export function lstartEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessE
 /** `ps -o lstart= -p <pid>` in the C locale and UTC; undefined when ps fails or prints nothing (no such pid). */
 export function readLstartText(pid: number): string | undefined {
   try {
+    // child_process loaded on use, as proc.ts's ps: not by every CLI command that imports this.
+    const { execFileSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
     const out = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', env: lstartEnv(), timeout: 2_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     return out || undefined;
   } catch {
