@@ -130,6 +130,9 @@
     /** server clock minus local clock, from the last status. */
     skew: 0,
     fetchedAt: 0,
+    /** The daemon's clock and the browser's at its last answer: what a stale page shows its times as of. */
+    answeredAt: 0,
+    answeredLocal: 0,
     cards: new Map(),
     /** service -> {lat: [{t, v, bad}], mem: [{t, v}], restarts: [t], pid, latKey, memKey} */
     history: new Map(),
@@ -154,8 +157,11 @@
     again: false,
     openIncidents: new Set(),
   };
-  const serverNow = () => Date.now() + app.skew;
-  const sinceFetch = () => Math.max(0, performance.now() - app.fetchedAt);
+  /** Shown while the daemon does not answer: its last state, times included, which must not go on as if live. */
+  const stale = () => !!app.status && !app.statusOk;
+  /** The daemon's time as the page shows it: its clock now, or, while stale, the time of its last answer. */
+  const serverNow = () => (stale() ? app.answeredAt : Date.now() + app.skew);
+  const sinceFetch = () => (stale() ? 0 : Math.max(0, performance.now() - app.fetchedAt));
 
   function setToken(token) {
     app.token = token;
@@ -199,15 +205,17 @@
     pill.dataset.state = state;
     pill.textContent = state;
     pill.title = live ? 'Live: status every 2 s and the event stream' : app.refused ? 'The daemon refused the token (401)' : !app.statusOk ? 'The daemon does not answer; retrying' : 'The event stream dropped; reconnecting';
+    document.body.toggleAttribute('data-stale', stale());
+    const asOf = stale() ? `, as of ${fmtTime(app.answeredLocal)}` : '';
     const banner = $('banner');
     const tokenFile = `${shown(app.status ? app.status.daemon.stateDir : 'its state directory')}/token`;
     // On loopback the status is answered without a token: live, but the token this page had is not the daemon's any more.
     banner.hidden = !app.status || (app.statusOk && !app.tokenRefused);
     banner.textContent = app.refused
-      ? `The Clawback daemon answers but refused the token (401): its token changed. Paste the current one from ${tokenFile} — showing the last known state.`
+      ? `The Clawback daemon answers but refused the token (401): its token changed. Paste the current one from ${tokenFile} — showing the last known state${asOf}.`
       : app.statusOk
         ? `The Clawback daemon refused this page's token: its token changed. Control needs the current one, from ${tokenFile} (paste it above); the status shown is live, read-only.`
-        : 'Cannot reach the Clawback daemon — showing the last known state, retrying…';
+        : `Cannot reach the Clawback daemon — showing the last known state${asOf}, retrying…`;
   }
 
   // ---- status polling ----
@@ -228,18 +236,23 @@
       if (refusedToken && sent && app.token === sent) dropRefusedToken();
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const status = await res.json();
+      // Back after a gap: the incident history (its "open for" frozen meanwhile) is fetched fresh too.
+      if (stale()) scheduleIncidents(0);
       app.status = status;
       app.statusOk = true;
       app.conn = 'live';
       app.skew = (status.daemon.now ?? status.daemon.startedAt + status.daemon.uptimeMs) - Date.now();
       // Uptimes go on from the daemon's (monotonic) ones: startedAt is on the wall clock, which NTP may have stepped since.
       app.fetchedAt = performance.now();
+      app.answeredAt = Date.now() + app.skew;
+      app.answeredLocal = Date.now();
       render(status);
     } catch {
       app.statusOk = false;
     } finally {
       app.inflight = false;
       renderConn();
+      tickTimes();
       clearTimeout(app.pollTimer);
       app.pollTimer = setTimeout(refresh, POLL_MS);
       if (app.again) { app.again = false; scheduleRefresh(0); }
@@ -735,6 +748,14 @@
     node.textContent = app.status ? ` · open for ${fmtDuration(serverNow() - Number(node.dataset.openedAt))}` : '';
   }
 
+  /** Every time shown that goes on between polls (uptimes, "open for"); while stale they stay as of the last answer. */
+  function tickTimes() {
+    for (const card of app.cards.values()) tickCard(card);
+    for (const node of document.querySelectorAll('#incidents [data-opened-at]')) tickOpenFor(node);
+    const up = document.querySelector('[data-field="daemon-uptime"]');
+    if (up && app.status) up.textContent = fmtDuration(app.status.daemon.uptimeMs + sinceFetch());
+  }
+
   // ---- cluster (only when the daemon has a `cluster:` block) ----
   async function loadCluster() {
     const panel = $('cluster-panel');
@@ -783,12 +804,7 @@
       clearTimeout(resizeTimer);
       resizeTimer = setTimeout(() => { if (app.status) render(app.status); }, 150);
     });
-    setInterval(() => {
-      for (const card of app.cards.values()) tickCard(card);
-      for (const node of document.querySelectorAll('#incidents [data-opened-at]')) tickOpenFor(node);
-      const up = document.querySelector('[data-field="daemon-uptime"]');
-      if (up && app.status) up.textContent = fmtDuration(app.status.daemon.uptimeMs + sinceFetch());
-    }, 1000);
+    setInterval(tickTimes, 1000);
     refresh();
     loadIncidents();
     loadCluster();
