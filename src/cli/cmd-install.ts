@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findConfigFile, loadConfig } from '../config/load.js';
+import { ConfigError } from '../config/errors.js';
 import { clientStateDir } from './client.js';
 import { planInstall, planUninstall, applyPlan, describePlan, hasSystemdRuntime, detectSystemdVersion, installedServiceManager } from '../platform/installer.js';
 import { realCommandRunner } from '../platform/command-runner.js';
@@ -104,6 +105,8 @@ export function registerInstall(program: Command): void {
         serviceManager: manager,
         explicitConfig: Boolean(g.config || process.env.CLAWBACK_CONFIG),
         startDaemon: async () => startDaemonDetached(stateDir, configPath),
+        // What the daemon would say of its config (exit 78): a unit that exited so is not restarted while this holds.
+        configProblem: async () => configProblem(configPath, stateDir),
         // The revived daemon journals and notifies these when it starts (it owns the outbox).
         emit: (event) => appendPendingEvent(stateDir, event),
         probeServices: async () => {
@@ -134,6 +137,16 @@ export function registerInstall(program: Command): void {
       process.stdout.write(redactor.redact(JSON.stringify(report, null, 2)) + '\n');
       process.exitCode = report.outcome === 'daemon-down' ? 1 : 0;
     });
+}
+
+/** Why `clawback run` would refuse this config (its loader's message, naming the field), undefined when it loads. */
+export async function configProblem(configPath: string | undefined, stateDir: string): Promise<string | undefined> {
+  try {
+    loadConfig({ ...(configPath ? { file: configPath } : {}), stateDir });
+    return undefined;
+  } catch (err) {
+    return err instanceof ConfigError ? err.message : undefined;
+  }
 }
 
 /** daemon.stopped is there and was written in this boot (a marker from an earlier boot is the shutdown's). */

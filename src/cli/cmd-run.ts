@@ -11,6 +11,7 @@ import { reloadConfig } from '../instances/config-reload.js';
 import { tokenPath } from '../server/token.js';
 import { isLoopbackHost } from '../server/auth.js';
 import { portOption } from './number-option.js';
+import { SYSEXITS } from './fail.js';
 
 export function registerRun(program: Command): void {
   program
@@ -87,7 +88,13 @@ export function registerRun(program: Command): void {
         });
         await daemon.start();
       } catch (err) {
-        if (err instanceof ConfigError || err instanceof DaemonAlreadyRunning) {
+        // A config it cannot load exits 78 (EX_CONFIG): the unit's RestartPreventExitStatus=78 and the guardian leave it
+        // down until the file is fixed, where exit 2 was restarted every 2 s (and after each start-limit reset) forever.
+        if (err instanceof ConfigError) {
+          process.stderr.write(`clawback: ${err.message}\n`);
+          process.exit(SYSEXITS.CONFIG);
+        }
+        if (err instanceof DaemonAlreadyRunning) {
           process.stderr.write(`clawback: ${err.message}\n`);
           process.exit(2);
         }

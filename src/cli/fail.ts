@@ -11,6 +11,13 @@ export function usageError(message: string): never {
   process.exit(1);
 }
 
+/**
+ * sysexits.h codes for a run that reached no outcome where 1 and 2 have another meaning: `doctor` and `drill` (1 and 2
+ * are outcomes there) and the daemon (`run`), whose service manager must tell a config to fix (78, not restarted:
+ * RestartPreventExitStatus=78) from a crash (70, restarted).
+ */
+export const SYSEXITS = { USAGE: 64, SOFTWARE: 70, CONFIG: 78 } as const;
+
 /** The exit code for a refused API request: 404 unknown service (4); 400 is an invalid config only where `configReload`. */
 export function exitCodeOfAnswer(status: number, configReload = false): number {
   if (status === 404) return 4;

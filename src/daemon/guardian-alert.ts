@@ -37,7 +37,9 @@ export interface AlertStep {
 export function downReason(report: GuardianReport): string {
   const exit = report.daemonExit;
   const parts: string[] = [];
-  if (exit) {
+  if (report.configInvalid !== undefined) {
+    parts.push(`the daemon's last exit was 78 (EX_CONFIG): fix its config, it is not restarted until then: ${report.configInvalid}`);
+  } else if (exit) {
     parts.push(exit.error ? `the daemon could not be spawned (${exit.error})` : exit.signal ? `the daemon it started was killed by ${exit.signal}` : `the daemon it started exited with code ${exit.code} at once`);
   } else {
     parts.push('the daemon did not come back with a fresh heartbeat');

@@ -73,6 +73,12 @@ export interface GuardianDeps {
    * reason enough to start a daemon for it even in a state directory no daemon used yet (e.g. after it was wiped).
    */
   explicitConfig?: boolean;
+  /**
+   * Why the config the daemon would run cannot be loaded (the loader's message, naming the field), undefined when it
+   * loads. Asked before a systemd restart: a daemon whose last exit was 78 (EX_CONFIG) on a config still invalid is
+   * left down, the person told to fix the file, instead of being restarted (and its start limit reset) every pass.
+   */
+  configProblem?: () => Promise<string | undefined>;
   /** Instance label (default 'clawback') naming the unit / launchd job. */
   label?: string;
   /** For launchctl gui/<uid> (default process.getuid()). */
@@ -140,6 +146,11 @@ export interface GuardianReport {
   killedPid?: number;
   /** The daemon's systemd unit had hit its start limit and was reset (`systemctl --user reset-failed`) before the start. */
   startLimitReset?: boolean;
+  /**
+   * The daemon's unit last exited 78 (EX_CONFIG) and its config is still invalid (this says why): not restarted, the
+   * file must be fixed first.
+   */
+  configInvalid?: string;
   /** How the restart was asked for. */
   restartedVia?: 'systemd' | 'launchd' | 'direct';
   /** The daemon started directly exited before it wrote a heartbeat: how, and its last lines of output. */
@@ -380,7 +391,8 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
 
     // Keep a share of the time for probeServices should the daemon not come back.
     const reserve = deps.probeServices ? Math.min(10_000, Math.floor(timeoutMs / 3)) : 0;
-    const waitMs = Math.max(0, deadline.left() - reserve);
+    // Left down for its invalid config (restart() says why): nothing was started, nothing to wait for.
+    const waitMs = report.configInvalid !== undefined ? 0 : Math.max(0, deadline.left() - reserve);
     let after: DaemonInfo | null = null;
     await waitUntil(clock, waitMs, pollMs, async () => {
       const r = await readDaemon();
@@ -426,7 +438,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
       report.daemonExit = { ...exited, ...(output ? { output } : {}) };
       const how = exited.error ? `could not be spawned (${exited.error})` : exited.signal ? `was killed by ${exited.signal}` : `exited with code ${exited.code}`;
       report.actions.push(`the daemon it started ${how} before its first heartbeat`);
-    } else {
+    } else if (report.configInvalid === undefined) {
       report.actions.push('daemon did not come back with a fresh heartbeat in time');
     }
     if (deps.probeServices) {
@@ -464,6 +476,7 @@ async function restart(deps: GuardianDeps, names: ReturnType<typeof serviceNames
   })();
   if (managerArgv) {
     const timeoutMs = (): number => Math.max(1000, Math.min(15_000, deadline.left() / 2));
+    if (deps.serviceManager === 'systemd' && (await configStillInvalid(deps, names, timeoutMs(), report))) return undefined;
     let problem = commandFailure(await deps.runner.run(managerArgv, { timeoutMs: timeoutMs() }));
     // A daemon that crashed StartLimitBurst times in StartLimitIntervalSec leaves its unit failed (start-limit-hit), and
     // systemd refuses every start of it, `restart` included, until `reset-failed`: without it the guardian started a
@@ -499,6 +512,28 @@ async function restart(deps: GuardianDeps, names: ReturnType<typeof serviceNames
 }
 
 const SYSTEMCTL_USER = ['systemctl', '--user'] as const;
+
+/** sysexits.h EX_CONFIG: what `clawback run` exits with on a config it cannot load. */
+const EX_CONFIG = 78;
+
+/**
+ * Whether the daemon's unit last exited 78 (EX_CONFIG, `systemctl show -p ExecMainStatus`) and its config still does not
+ * load: then restarting it (or resetting its start limit) only repeats the exit, so it is left down and the report says
+ * what to fix. Both must agree: a config the guardian cannot load but the daemon could (a variable only in the unit's
+ * environment) never keeps a daemon down. Asks systemd only when the config is invalid.
+ */
+async function configStillInvalid(deps: GuardianDeps, names: ReturnType<typeof serviceNames>, timeoutMs: number, report: GuardianReport): Promise<boolean> {
+  const problem = await deps.configProblem?.().catch(() => undefined);
+  if (problem === undefined) return false;
+  const r = await deps.runner.run([...SYSTEMCTL_USER, 'show', '--property=ExecMainStatus', '--value', names.systemdService], { timeoutMs });
+  if (commandFailure(r) !== undefined || Number(r.stdout.trim()) !== EX_CONFIG) return false;
+  report.configInvalid = problem;
+  report.actions.push(
+    `${names.systemdService} last exited with code ${EX_CONFIG} (EX_CONFIG: its config cannot be loaded) and the config is still invalid: not restarted ` +
+      `(nor its start limit reset) until the file is fixed; the next pass after the fix starts it. ${problem}`,
+  );
+  return true;
+}
 
 /** Whether the daemon's unit is failed because it hit systemd's start limit (`systemctl show -p Result`). */
 async function startLimitHit(deps: GuardianDeps, names: ReturnType<typeof serviceNames>, timeoutMs: number): Promise<boolean> {

@@ -189,6 +189,8 @@ export function systemdDaemonUnit(inputs: ServiceFileInputs): string {
     ...r.env.map(([k, v]) => systemdEnvironment(k, v)),
     'Restart=always',
     'RestartSec=2',
+    // `clawback run` exits 78 (EX_CONFIG) on a config it cannot load: restarting it cannot help until the file is fixed.
+    'RestartPreventExitStatus=78',
   ];
   if (r.systemdVersion !== undefined && r.systemdVersion >= SYSTEMD_RESTART_STEPS_VERSION) {
     service.push('RestartSteps=5', 'RestartMaxDelaySec=60');

@@ -92,10 +92,10 @@ describe('the config loaded in a child process', () => {
     expect(warnings[0]).toMatch(/config loader exited with code 1.*in the daemon's own process instead/);
   });
 
-  it('`clawback run` with an invalid file: exit 2, the field and the value named, nothing started', async () => {
+  it('`clawback run` with an invalid file: exit 78 (EX_CONFIG), the field and the value named, nothing started', async () => {
     const { dir, file } = fixture(YAML_CONFIG.replace('interval: 1.5s', 'interval: soon'));
     const r = await runCli(['run', '--config', file, '--state-dir', path.join(dir, 'state')], { timeoutMs: 30_000 });
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(78);
     expect(r.stderr).toMatch(/invalid config .*clawback\.yaml:\n {2}- services\[0\]\.probes\[0\]\.interval: expected a duration.*"soon"/);
     expect(r.stdout).not.toMatch(/clawback running/);
   });

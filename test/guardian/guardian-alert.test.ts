@@ -46,7 +46,7 @@ describe('guardian alerts', () => {
       notify: { channels: [{ type: 'webhook', url: `${receiver.base}/webhook/a` }] },
       services: [{ name: 'sl', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }],
     });
-    // Made invalid while the daemon was down: every daemon the guardian starts exits with code 2 at once.
+    // Made invalid while the daemon was down: every daemon the guardian starts exits with code 78 (EX_CONFIG) at once.
     writeFileSync(configPath, YAML.stringify({ ...good, services: [{ name: 'sl', command: 42 }] }));
     const crashed = () => receiver!.posts('webhook').filter((m) => (m.json as { type?: string }).type === 'daemon.crashed');
     const recovered = () => receiver!.posts('webhook').filter((m) => (m.json as { type?: string }).type === 'daemon.recovered');
@@ -54,12 +54,12 @@ describe('guardian alerts', () => {
     const first = await guardian(configPath, stateDir);
     expect(first.outcome).toBe('daemon-down');
     // It saw the child exit instead of waiting out the window for a heartbeat.
-    expect(first.daemonExit?.code, first.actions.join('\n')).toBe(2);
-    expect(first.actions.join('\n')).toMatch(/exited with code 2 before its first heartbeat/);
+    expect(first.daemonExit?.code, first.actions.join('\n')).toBe(78);
+    expect(first.actions.join('\n')).toMatch(/exited with code 78 before its first heartbeat/);
     expect(crashed()).toHaveLength(1);
     const text = crashed()[0]!.text;
     expect(text).toMatch(/could not revive/);
-    expect(text).toMatch(/code 2/);
+    expect(text).toMatch(/code 78/);
     expect(text).toMatch(/services\[0\]\.command/);
 
     // The next timer tick: still down, not said again.

@@ -135,6 +135,8 @@ describe('systemd units', () => {
     expect(section('Service')).toMatch(/^Type=simple$/m);
     expect(section('Service')).toMatch(/^Restart=always$/m);
     expect(section('Service')).toMatch(/^RestartSec=2$/m);
+    // `clawback run` exits 78 on a config it cannot load: no restart loop on it.
+    expect(section('Service')).toMatch(/^RestartPreventExitStatus=78$/m);
     expect(section('Service')).toMatch(/^KillMode=process$/m);
     expect(section('Install')).toMatch(/^WantedBy=default.target$/m);
     expect(section('Service')).toMatch(/^Environment="WEIRD=a \\"b\\" \$c %%d \\\\e"$/m);
