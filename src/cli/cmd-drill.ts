@@ -4,7 +4,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
-import { clientStateDir } from './client.js';
+import { clientStateDir, DaemonUnreachable } from './client.js';
+import { failureText, SYSEXITS } from './fail.js';
 import { ConfigError } from '../config/errors.js';
 import { systemClock } from '../platform/clock.js';
 import { parseScenarioList, SCENARIO_NAMES, SCENARIO_PLANS, type ScenarioName } from '../drill/scenario-catalog.js';
@@ -167,7 +168,7 @@ export function registerDrill(program: Command): void {
         'See docs/drills.md.',
       ].join('\n'),
     )
-    .action(async (scenarioArg: string, o: DrillOpts, cmd: Command) => {
+    .action(outcomeCodesOnly(async (scenarioArg: string, o: DrillOpts, cmd: Command) => {
       if (scenarioArg === 'chaos') return chaosAction(program, o, cmd.getOptionValueSource('storm') === 'default' ? 3 : o.storm);
       if (o.duration !== undefined || o.meanInterval !== undefined || o.scenarios !== undefined || o.seed !== undefined || o.pollUrl !== undefined) {
         fail('--duration, --mean-interval, --scenarios, --seed and --poll-url belong to `clawback drill chaos`', 2);
@@ -218,7 +219,29 @@ export function registerDrill(program: Command): void {
       else process.stdout.write(renderTerminal(report));
       say(`report: ${mdFile}\n        ${jsonFile}`);
       process.exitCode = report.stoppedEarly ? 130 : report.passed ? 0 : 1;
-    });
+    }));
+}
+
+/**
+ * A drill that reached no outcome ends with a code no outcome uses, as `doctor` does: the CLI's catch-all gave a crash
+ * (an unwritable --report, a bug) exit 1, "some trials did not behave as expected", and an invalid option exit 1 too
+ * (the latter is mapped to 64 by the program's exitOverride). 3 (no daemon) and 2 (invalid config: refused) keep their
+ * documented meaning; anything else is 70 (EX_SOFTWARE), uncaught errors included.
+ */
+function outcomeCodesOnly<A extends unknown[]>(action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  const crashed = (err: unknown): never => {
+    process.stderr.write(`clawback: ${failureText(err)}\n`);
+    process.exit(err instanceof DaemonUnreachable ? 3 : err instanceof ConfigError ? 2 : SYSEXITS.SOFTWARE);
+  };
+  return async (...args: A) => {
+    process.on('uncaughtException', crashed);
+    process.on('unhandledRejection', crashed);
+    try {
+      await action(...args);
+    } catch (err) {
+      crashed(err);
+    }
+  };
 }
 
 /** This drill's lock on the state directory, or exit 2 naming the drill that holds it. */

@@ -2,8 +2,12 @@
 import { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { VERSION } from '../version.js';
+import { SYSEXITS } from './fail.js';
 
 type Register = (program: Command) => void;
+
+/** The commands whose exit codes 1 and 2 are outcomes (README, "Commands"): their usage errors exit 64. */
+const OWN_CODES = new Set(['doctor', 'drill']);
 
 /** Each command's module, loaded only when that command runs: `clawback status` must not load the daemon. */
 const COMMANDS: Record<string, () => Promise<Register[]>> = {
@@ -83,6 +87,9 @@ export async function buildProgram(sub: string | undefined): Promise<Command> {
     .option('-c, --config <file>', 'config file (default: $CLAWBACK_CONFIG, ./clawback.yaml, or the embedded demo)')
     .option('--state-dir <dir>', 'state directory (default: $CLAWBACK_STATE_DIR, the config\'s stateDir, or ~/.clawback)');
 
+  // Commander ends a usage error (an unknown option, even before the command) with 1; for `doctor` and `drill` 1 is an
+  // outcome ("all fixed", "a scenario failed"), so there it is 64 (EX_USAGE). Every other command documents 1 for it.
+  program.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : sub !== undefined && OWN_CODES.has(sub) ? SYSEXITS.USAGE : err.exitCode));
   program.addHelpText(
     'after',
     '\nExit codes: 0 ok, 1 error, 2 invalid config, 3 daemon not running or not answering, 4 unknown service.\n' +

@@ -1,0 +1,42 @@
+// `doctor` and `drill` use 1 and 2 as outcomes ("all fixed" / "findings left", "a scenario failed" / "refused"): a run
+// that reached none must not end with them. The top-level parser ended `clawback --bogus doctor` with commander's 1
+// ("all fixed"), and a drill that crashed (here: its report could not be written) went through the CLI's catch-all
+// and exited 1, "some trials did not behave as expected", for a drill whose every trial passed.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { startDrillDaemon } from '../drill/drill-daemon.js';
+
+describe('exit codes of runs that reached no outcome', () => {
+  it('a usage error is 64 for doctor and drill, also before the command; other commands keep their documented 1', async () => {
+    for (const args of [['--bogus', 'doctor'], ['--bogus', 'drill', 'crash'], ['drill', 'crash', '--trials', 'abc'], ['drill']]) {
+      const r = await runCli(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(64);
+      expect(r.stderr).toMatch(/error: /);
+    }
+    for (const args of [['--bogus', 'status'], ['status', '--bogus'], ['bogus']]) {
+      const r = await runCli(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(1);
+    }
+    for (const args of [['--version'], ['doctor', '--help'], ['drill', '--help']]) {
+      expect((await runCli(args)).code, args.join(' ')).toBe(0);
+    }
+  }, 60_000);
+
+  it('a drill that crashed after its trials (the report cannot be written) is 70, not 1 ("a scenario failed")', async () => {
+    const d = await startDrillDaemon('gateway');
+    try {
+      const aFile = path.join(d.dir, 'a-file');
+      writeFileSync(aFile, '');
+      const r = await runCli(['drill', 'crash', '--state-dir', d.stateDir, '--yes', '--report', path.join(aFile, 'drill.md')], { timeoutMs: 120_000 });
+      expect(r.code, r.stderr).toBe(70);
+      expect(r.stderr).toMatch(/clawback: cannot mkdir .*a-file: .*\((EEXIST|ENOTDIR)\)/);
+      // The same drill with a writable report: its outcome, 0.
+      const ok = await runCli(['drill', 'crash', '--state-dir', d.stateDir, '--yes', '--report', path.join(d.dir, 'drill.md')], { timeoutMs: 120_000 });
+      expect(ok.code, ok.stderr).toBe(0);
+    } finally {
+      await d.stop();
+    }
+  }, 300_000);
+});
