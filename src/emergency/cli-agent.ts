@@ -209,7 +209,8 @@ export class CliAgentAdapter implements AgentAdapter {
     }
     if (leftovers.length > 0) output += `\r\n[clawback] ended ${leftovers.length} process(es) the agent left running (pid ${leftovers.join(', ')})\r\n`;
     const text = stripTerminal(output);
-    const tail = lastLines(text.split('\n').filter((l) => !l.startsWith('[clawback]')).join('\n'), 15);
+    // Redacted before it is cut to its last lines and characters: a cut through a secret leaves a tail no redaction knows.
+    const tail = lastLines(session.redactor.redact(text.split('\n').filter((l) => !l.startsWith('[clawback]')).join('\n')), 15);
     // The signal is the time-box's (reason 'timeout') or a cancellation (a person took over, the daemon stops, a reload).
     const why = (session.signal.reason as Error | undefined)?.message === 'timeout' ? 'killed at the time-box' : 'stopped: the run was cancelled';
     if (aborted) return { status: 'aborted', summary: `${why}; last output:\n${tail}`, transcript: text, exitCode: null, refused: [] };

@@ -6,6 +6,16 @@ import { promises as fs } from 'node:fs';
 export const OUTPUT_CAP = 2_000_000;
 export const OUTPUT_CUT_MARKER = '\n[clawback] … earlier output cut (the transcript keeps the last part) …\n';
 
+/**
+ * The text from the first line start on: a cut at a byte count can go through a secret (its tail, without the
+ * `sk-...` or `token=` before it, is no longer recognised by the redactor) or a UTF-8 character, so the partial
+ * first line goes too. A tail with no line break at all is one partial line: nothing of it is kept.
+ */
+export function fromLineStart(text: string): string {
+  const nl = text.indexOf('\n');
+  return nl < 0 ? '' : text.slice(nl + 1);
+}
+
 async function tailBytes(file: string, cap: number): Promise<{ size: number; tail: Buffer } | undefined> {
   const h = await fs.open(file, 'r').catch(() => undefined);
   if (!h) return undefined;
@@ -85,7 +95,7 @@ export class PaneOutputFiles {
       if (t.size > t.tail.length) more = true;
     }
     const text = Buffer.concat(parts).toString('utf8');
-    return more ? `${OUTPUT_CUT_MARKER}${text}` : text;
+    return more ? `${OUTPUT_CUT_MARKER}${fromLineStart(text)}` : text;
   }
 
   /** Unredacted terminal bytes: removed once the redacted transcript is written. */

@@ -2,7 +2,7 @@
 import { spawn, type IPty } from '@lydell/node-pty';
 import type { Clock } from '../platform/clock.js';
 import { signalGroup } from '../platform/signal-group.js';
-import { OUTPUT_CAP, OUTPUT_CUT_MARKER } from './output-cap.js';
+import { OUTPUT_CAP, OUTPUT_CUT_MARKER, fromLineStart } from './output-cap.js';
 
 export interface PtyRunOptions {
   launcher: string;
@@ -39,8 +39,8 @@ export async function runInPty(opts: PtyRunOptions): Promise<PtyRunResult> {
   const dataSub = pty.onData((d) => {
     lastDataAt = opts.clock.monotonic();
     output += d;
-    // The tail is what matters for a transcript (output-cap.ts).
-    if (output.length > 2 * OUTPUT_CAP) output = `${OUTPUT_CUT_MARKER}${output.slice(output.length - OUTPUT_CAP)}`;
+    // The tail is what matters for a transcript (output-cap.ts), from a line start (never a secret's cut tail).
+    if (output.length > 2 * OUTPUT_CAP) output = `${OUTPUT_CUT_MARKER}${fromLineStart(output.slice(output.length - OUTPUT_CAP))}`;
   });
   opts.onStarted(pty.pid);
   const exited = new Promise<number | null>((resolve) => {
