@@ -3,7 +3,7 @@
 import type { Clock } from '../platform/clock.js';
 import { createHash } from 'node:crypto';
 import { isSameProcess, pidsWithEnv, pidsWithSoftLimit, processStartTime } from '../platform/proc.js';
-import { signalKnown, type KnownProcess } from '../platform/escaped-descendants.js';
+import { descendantsOf, signalKnown, type KnownProcess } from '../platform/escaped-descendants.js';
 
 /** Set in the environment of every process of a Level 3 CLI run; its value names the run (the incident directory). */
 export const AGENT_RUN_ENV = 'CLAWBACK_AGENT_RUN';
@@ -30,12 +30,72 @@ export function markedProcesses(marker: string): KnownProcess[] {
   return out;
 }
 
+/** How often the run's process tree is looked at, and the most processes it remembers (a fork bomb stays bounded). */
+export const DESCENDANT_SCAN_MS = 250;
+const MAX_SEEN = 10_000;
+
 /**
- * Ends every process of the run that is still alive: SIGTERM, up to graceMs for them to go, then SIGKILL of the
- * ones left (each checked against its start time, so a reused pid is never hit). Returns the pids found.
+ * The run's processes by parentage, a third mark no process can shed: a process that cleared both marks (`env -i`
+ * and its RLIMIT_RTTIME raised back with `prlimit`/`setrlimit`) is still a descendant of the run while its parent
+ * lives. Every scan adds the descendants of the run's root and of each process seen before (an orphan's children are
+ * still found), each with its start time, so a pid reused later is never taken for it.
  */
-export async function endAgentLeftovers(marker: string, clock: Clock, graceMs = 2000): Promise<number[]> {
+export class RunDescendants {
+  private readonly seen = new Map<string, KnownProcess>();
+  /** The root as first seen: once it has ended, its pid may be another process's, whose tree is not the run's. */
+  private root: KnownProcess | undefined;
+
+  scan(rootPid: number | undefined): void {
+    if (this.root === undefined && rootPid !== undefined) this.root = { pid: rootPid, startTime: processStartTime(rootPid) };
+    const root = this.root !== undefined && isSameProcess(this.root.pid, this.root.startTime) ? [this.root.pid] : [];
+    // The ended ones are forgotten (nothing to end); each subtree is walked once, from the root or an orphan seen before.
+    for (const [k, p] of this.seen) if (!isSameProcess(p.pid, p.startTime)) this.seen.delete(k);
+    const walked = new Set<number>();
+    for (const r of [...root, ...[...this.seen.values()].map((p) => p.pid)]) {
+      if (walked.has(r)) continue;
+      walked.add(r);
+      for (const p of descendantsOf(r)) {
+        walked.add(p.pid);
+        if (p.startTime === undefined || this.seen.size >= MAX_SEEN) continue;
+        this.seen.set(`${p.pid}:${p.startTime}`, p);
+      }
+    }
+  }
+
+  /** Those seen that still run (same pid, same start time). */
+  alive(): KnownProcess[] {
+    return [...this.seen.values()].filter((p) => isSameProcess(p.pid, p.startTime));
+  }
+}
+
+/** Scans the run's tree every DESCENDANT_SCAN_MS until stopped; stop() scans once more and returns what it saw. */
+export function watchDescendants(root: () => number | undefined, clock: Clock): { stop(): Promise<RunDescendants> } {
+  const seen = new RunDescendants();
+  const done = new AbortController();
+  const loop = (async () => {
+    while (!done.signal.aborted) {
+      seen.scan(root());
+      await clock.sleep(DESCENDANT_SCAN_MS, done.signal).catch(() => undefined);
+    }
+  })();
+  return {
+    async stop() {
+      done.abort();
+      await loop;
+      seen.scan(root());
+      return seen;
+    },
+  };
+}
+
+/**
+ * Ends every process of the run that is still alive (marked, or seen in its tree: `also`): SIGTERM, up to graceMs
+ * for them to go, then SIGKILL of the ones left (each checked against its start time, so a reused pid is never hit).
+ * Returns the pids found.
+ */
+export async function endAgentLeftovers(marker: string, clock: Clock, graceMs = 2000, also: readonly KnownProcess[] = []): Promise<number[]> {
   const found = markedProcesses(marker);
+  for (const p of also) if (p.startTime !== undefined && isSameProcess(p.pid, p.startTime) && !found.some((f) => f.pid === p.pid)) found.push(p);
   if (found.length === 0) return [];
   signalKnown(found, 'SIGTERM');
   const deadline = clock.monotonic() + graceMs;

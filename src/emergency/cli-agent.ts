@@ -9,7 +9,7 @@ import { lastLines, stripTerminal } from './terminal-text.js';
 import { formatDuration } from '../config/duration.js';
 import { outsideDir } from './config-stage.js';
 import { PaneOutputFiles } from './output-cap.js';
-import { AGENT_RUN_ENV, endAgentLeftovers, runLimitMark } from './agent-leftovers.js';
+import { AGENT_RUN_ENV, endAgentLeftovers, runLimitMark, watchDescendants } from './agent-leftovers.js';
 import { agentEnv, baseAgentEnv } from './agent-env.js';
 
 /** An argv element: literal text, or the prompt (read from the 0600 prompt file by the launcher). */
@@ -152,53 +152,68 @@ export class CliAgentAdapter implements AgentAdapter {
     let exitCode: number | null;
     let aborted: boolean;
     let paneGroup: number | undefined;
-    if (useTmux) {
-      const tmux = new TmuxSession(tmuxSessionName(session.serviceName, session.incidentId), {
-        socket: tmuxOpts.socket ?? DEFAULT_TMUX_SOCKET,
-        tmuxPath: tmuxOpts.tmuxPath,
-        // The client starts the server: it gets the plain variables only (and where the socket lives), no key.
-        env: { ...baseAgentEnv(process.env), ...(process.env.TMUX_TMPDIR ? { TMUX_TMPDIR: process.env.TMUX_TMPDIR } : {}) },
-        sessionEnv: { [AGENT_RUN_ENV]: marker },
-      });
-      // A session of the same name left by a daemon that died mid-run is ours to end.
-      if (await tmux.exists()) await tmux.kill(session.clock);
-      let leader: number | undefined;
-      try {
-        leader = await tmux.start(launcher, session.workdir, rawFile);
-      } catch (e) {
+    // The run's root (the tmux pane's launcher, or the PTY's shell) once it is known: its tree is watched from then on.
+    let root: number | undefined;
+    const tree = watchDescendants(() => root, session.clock);
+    try {
+      if (useTmux) {
+        const tmux = new TmuxSession(tmuxSessionName(session.serviceName, session.incidentId), {
+          socket: tmuxOpts.socket ?? DEFAULT_TMUX_SOCKET,
+          tmuxPath: tmuxOpts.tmuxPath,
+          // The client starts the server: it gets the plain variables only (and where the socket lives), no key.
+          env: { ...baseAgentEnv(process.env), ...(process.env.TMUX_TMPDIR ? { TMUX_TMPDIR: process.env.TMUX_TMPDIR } : {}) },
+          sessionEnv: { [AGENT_RUN_ENV]: marker },
+        });
+        // A session of the same name left by a daemon that died mid-run is ours to end.
+        if (await tmux.exists()) await tmux.kill(session.clock);
+        let leader: number | undefined;
+        try {
+          leader = await tmux.start(launcher, session.workdir, rawFile);
+          root = leader;
+        } catch (e) {
+          await tree.stop();
+          if (envFile) await fs.rm(envFile, { force: true });
+          return { status: 'failed', summary: `could not start tmux session: ${(e as Error).message}`, transcript: '', refused: [] };
+        }
+        session.onStarted({ attachCommand: tmux.attachCommand(), handle: tmux.name });
+        // The pane's output goes to rawFile through `cat >>`: kept bounded while the agent runs, in generations.
+        const out = new PaneOutputFiles(rawFile);
+        const r = await tmux.wait(exitFile, session.clock, session.signal, 500, () => out.rotateIfFull((f) => tmux.repipe(f)));
+        exitCode = r.exitCode;
+        aborted = r.aborted;
+        await fs.chmod(exitFile, 0o600).catch(() => undefined);
+        await settle(out.current, session);
+        output = await out.readTail();
+        // Unredacted terminal bytes: the runner keeps only the redacted transcript.
+        await out.removeAll();
+        paneGroup = leader;
+        // Read and removed by the launcher; a launcher that never ran leaves it here.
         if (envFile) await fs.rm(envFile, { force: true });
-        return { status: 'failed', summary: `could not start tmux session: ${(e as Error).message}`, transcript: '', refused: [] };
+      } else {
+        const r = await runInPty({
+          launcher,
+          cwd: session.workdir,
+          env,
+          clock: session.clock,
+          signal: session.signal,
+          onStarted: (pid) => {
+            root = pid;
+            session.onStarted({ handle: `pty pid ${pid}` });
+          },
+        });
+        exitCode = r.exitCode;
+        aborted = r.aborted;
+        output = r.output;
+        await fs.chmod(exitFile, 0o600).catch(() => undefined);
       }
-      session.onStarted({ attachCommand: tmux.attachCommand(), handle: tmux.name });
-      // The pane's output goes to rawFile through `cat >>`: kept bounded while the agent runs, in generations.
-      const out = new PaneOutputFiles(rawFile);
-      const r = await tmux.wait(exitFile, session.clock, session.signal, 500, () => out.rotateIfFull((f) => tmux.repipe(f)));
-      exitCode = r.exitCode;
-      aborted = r.aborted;
-      await fs.chmod(exitFile, 0o600).catch(() => undefined);
-      await settle(out.current, session);
-      output = await out.readTail();
-      // Unredacted terminal bytes: the runner keeps only the redacted transcript.
-      await out.removeAll();
-      paneGroup = leader;
-      // Read and removed by the launcher; a launcher that never ran leaves it here.
-      if (envFile) await fs.rm(envFile, { force: true });
-    } else {
-      const r = await runInPty({
-        launcher,
-        cwd: session.workdir,
-        env,
-        clock: session.clock,
-        signal: session.signal,
-        onStarted: (pid) => session.onStarted({ handle: `pty pid ${pid}` }),
-      });
-      exitCode = r.exitCode;
-      aborted = r.aborted;
-      output = r.output;
-      await fs.chmod(exitFile, 0o600).catch(() => undefined);
+    } catch (e) {
+      // (the watch is a timer loop: it ends with the run, whichever way the run ends)
+      await tree.stop();
+      throw e;
     }
     // Nothing of the run may act after it (edit files during the verdict, answer health checks in the service's place).
-    const leftovers = await endAgentLeftovers(marker, session.clock);
+    const seen = await tree.stop();
+    const leftovers = await endAgentLeftovers(marker, session.clock, undefined, seen.alive());
     // The pane's group, where no /proc lists the mark (the group only: the pid itself may be reused).
     if (paneGroup !== undefined) {
       try {
