@@ -2,7 +2,7 @@
 // each run marks its processes in their environment, and whatever still carries the mark when the run ends is ended.
 import type { Clock } from '../platform/clock.js';
 import { createHash } from 'node:crypto';
-import { isSameProcess, pidsWithEnv, pidsWithSoftLimit, processStartTime } from '../platform/proc.js';
+import { hasProcFs, isSameProcess, pidsWithEnv, pidsWithSoftLimit, processStartTime } from '../platform/proc.js';
 import { descendantsOf, signalKnown, type KnownProcess } from '../platform/escaped-descendants.js';
 
 /** Set in the environment of every process of a Level 3 CLI run; its value names the run (the incident directory). */
@@ -68,9 +68,11 @@ export class RunDescendants {
   }
 }
 
-/** Scans the run's tree every DESCENDANT_SCAN_MS until stopped; stop() scans once more and returns what it saw. */
+/** Scans the run's tree every DESCENDANT_SCAN_MS until stopped (Linux); stop() scans once more and returns what it saw. */
 export function watchDescendants(root: () => number | undefined, clock: Clock): { stop(): Promise<RunDescendants> } {
   const seen = new RunDescendants();
+  // Without /proc (macOS) each look would be a `ps` run, blocking, four times a second, and find no descendant anyway.
+  if (!hasProcFs()) return { stop: () => Promise.resolve(seen) };
   const done = new AbortController();
   const loop = (async () => {
     while (!done.signal.aborted) {
