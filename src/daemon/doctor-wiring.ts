@@ -12,6 +12,9 @@ import { maybeRecordLastKnownGood, type HealthWindow } from '../doctor/last-know
 import { environOf } from '../platform/proc.js';
 import { readPortDrift, describePortDrift, PORT_DRIFT } from '../doctor/port-drift.js';
 import { delayToGrid } from '../platform/clock.js';
+import { doctorFileChange, readBeforeDoctor, revertDoctorFiles } from '../doctor/revert-doctor-files.js';
+import { CONFIG_RESTORE } from '../doctor/rule-config-restore.js';
+import { SERVICE_DOCTOR } from '../doctor/rule-service-doctor.js';
 
 /**
  * An instance of this service that this Clawback started (safe to stop when it is not the live one): it carries the
@@ -66,6 +69,9 @@ export function doctorContext(service: ServiceConfig, ctx: DaemonContext, runtim
 export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runtime: () => ServiceRuntime, stores: SnapshotStores): Repairers {
   return {
     doctor: async (incident, signal) => {
+      const file = service.configFile?.path;
+      // Read before the run: a repair that rewrote it is verified and, if the service is not healthy after, put back.
+      const before = await readBeforeDoctor(file);
       // The reducer cancels a run (stop, a person taking over, its deadline): commands in flight are killed.
       const report = await runDoctor({ ...doctorContext(service, ctx, runtime, stores), ...(signal ? { signal } : {}) }, {
         fix: true,
@@ -80,7 +86,29 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
       const fixed = report.outcomes.filter((o) => o.verified).map((o) => (o.applied ? `${o.finding.title}: ${o.message}` : o.finding.title));
       const left = report.findings.filter((f) => !report.outcomes.some((o) => o.finding.id === f.id && o.verified)).map((f) => f.title);
       const summary = report.findings.length === 0 ? 'no problem found' : `fixed: ${fixed.join('; ') || 'nothing'}; left: ${left.join('; ') || 'nothing'}`;
-      return { fixed: report.exitCode === 1, summary, outcome: report.findings.length === 0 ? 'nothing-found' : report.exitCode === 1 ? 'fixed' : 'not-fixed' };
+      const change = file !== undefined ? await doctorFileChange(stores.for(service, ctx), file, before).catch(() => undefined) : undefined;
+      // A killed port holder or a removed lock is not a file to put back: said as such if the repair is undone.
+      const otherRepairs = report.outcomes.filter((o) => o.applied && o.finding.rule !== CONFIG_RESTORE && o.finding.rule !== SERVICE_DOCTOR).map((o) => `${o.finding.title}: ${o.message}`);
+      return {
+        fixed: report.exitCode === 1,
+        summary,
+        outcome: report.findings.length === 0 ? 'nothing-found' : report.exitCode === 1 ? 'fixed' : 'not-fixed',
+        ...(change ? { files: [change] } : {}),
+        ...(otherRepairs.length > 0 ? { otherRepairs } : {}),
+      };
+    },
+    doctorRevert: async (files, runId, incidentId, reason) => {
+      const r = await revertDoctorFiles({ snapshots: stores.for(service, ctx), clock: ctx.clock }, files);
+      ctx.emit({
+        type: 'doctor.repair',
+        time: ctx.clock.now(),
+        severity: r.kept.length > 0 ? 'warning' : 'info',
+        service: service.name,
+        incidentId,
+        message: `${service.name}: doctor run ${runId} undone (${reason}): ${[...r.reverted.map((x) => `put back ${x}`), ...r.kept].join('; ') || 'nothing to put back'}`,
+        details: { runId, undone: true, reverted: r.reverted, kept: r.kept, files: files.map((f) => ({ path: f.path, doctorSha256: f.after, originalSha256: f.before })) },
+      });
+      return r;
     },
   };
 }

@@ -12,7 +12,7 @@ import { strayProcesses } from './stray-processes.js';
 import { adoptInstance, killLeftovers, leftoversHolding, spawnInstance, type ExitInfo, type ServiceInstance, type SpawnSpec } from '../supervisor/service-process.js';
 import { decide, nextWake, LEVEL_NAMES } from '../decide/decide.js';
 import { policyFor, type ServicePolicy } from '../decide/policy.js';
-import type { AgentOutcome, DoctorOutcome, Effect, ServiceInput } from '../decide/inputs.js';
+import type { AgentOutcome, DoctorFileChange, DoctorOutcome, Effect, ServiceInput } from '../decide/inputs.js';
 import type { Hold, Incident, LastExit, Maintenance, Requester, ServiceState, StartReason, Work } from '../decide/service-state.js';
 import { scopeKey, type ReadinessScope } from '../probes/readiness-scope.js';
 
@@ -55,6 +55,10 @@ export interface DoctorResult {
   summary: string;
   /** "nothing-found" means nothing was wrong any more: a start is worth another try. */
   outcome?: DoctorOutcome;
+  /** The user's files the run rewrote (put back if the service is not healthy after it). */
+  files?: DoctorFileChange[];
+  /** Its repairs that are no file change (a stale lock removed): never put back. */
+  otherRepairs?: string[];
 }
 
 export interface AgentRepairer {
@@ -69,6 +73,8 @@ export type ScopedRestarter = (scope: ReadinessScope, signal: AbortSignal) => Pr
 /** Level 2 and 3 work; the reducer decides when they run, the runtime runs them. */
 export interface Repairers {
   doctor?: (incident: Incident, signal?: AbortSignal) => Promise<DoctorResult>;
+  /** Puts a failed doctor run's files back where they still hold its bytes (its version kept as evidence). */
+  doctorRevert?: (files: DoctorFileChange[], runId: string, incidentId: string, reason: string) => Promise<{ reverted: string[]; kept: string[] }>;
   agent?: AgentRepairer;
   /** The smallest scope (src/openclaw/channel-restart.ts); without it a scoped finding restarts the whole service. */
   scoped?: ScopedRestarter;
@@ -341,7 +347,7 @@ export class ServiceRuntime {
       const w = s.work;
       return w?.kind === 'doctor' ? { ok: true, message: `doctor ${this.name}: running (run ${w.id})` } : { ok: false, message: `doctor ${this.name}: not started (no open incident, or a repair is already in flight)` };
     }
-    if (action !== 'stop' && s.work?.kind === 'revert') return { ok: true, message: `${action} ${this.name}: waits until the failed agent run's files are put back, then it is carried out` };
+    if (action !== 'stop' && s.work?.kind === 'revert') return { ok: true, message: `${action} ${this.name}: waits until the failed ${s.work.doctorRunId ? 'doctor' : 'agent'} run's files are put back, then it is carried out` };
     const ok = action === 'stop' ? s.state !== 'running' : s.state === 'running' || s.state === 'backoff' || s.state === 'starting';
     if (action === 'stop' && ok) {
       // The truth for the person who asked: stopped, and what their stop ended (a repair run at work is not a "preflight").
@@ -452,6 +458,9 @@ export class ServiceRuntime {
         return;
       case 'restart-scope':
         this.track(this.restartScope(effect.scope, effect.settleMs));
+        return;
+      case 'revert-doctor':
+        this.track(this.revertDoctor(effect.runId, effect.incidentId, effect.files, effect.reason));
         return;
     }
   }
@@ -652,12 +661,12 @@ export class ServiceRuntime {
 
   private async runDoctor(runId: string, incident: Incident): Promise<void> {
     const fn = this.deps.repairers.doctor;
-    const { result, aborted } = await this.runWork<{ outcome: DoctorOutcome; summary: string }>(
+    const { result, aborted } = await this.runWork<{ outcome: DoctorOutcome; summary: string; files?: DoctorFileChange[]; otherRepairs?: string[] }>(
       runId,
       async (signal) => {
         if (!fn) throw new Error('no doctor configured');
         const r = await fn(incident, signal);
-        return { outcome: r.outcome ?? (r.fixed ? 'fixed' : 'not-fixed'), summary: r.summary };
+        return { outcome: r.outcome ?? (r.fixed ? 'fixed' : 'not-fixed'), summary: r.summary, ...(r.files?.length ? { files: r.files } : {}), ...(r.otherRepairs?.length ? { otherRepairs: r.otherRepairs } : {}) };
       },
       (msg) => ({ outcome: 'not-fixed', summary: `the doctor failed: ${msg}` }),
     );
@@ -681,6 +690,17 @@ export class ServiceRuntime {
       return;
     }
     this.dispatch({ type: 'agent-done', runId, ...result });
+  }
+
+  /** Carries out the reducer's revert of a doctor run's files and reports what was put back (the ladder climbs after). */
+  private async revertDoctor(runId: string, incidentId: string, files: DoctorFileChange[], reason: string): Promise<void> {
+    const fn = this.deps.repairers.doctorRevert;
+    try {
+      const r = fn ? await fn(files, runId, incidentId, reason) : { reverted: [], kept: files.map((f) => `${f.path}: no doctor to revert it`) };
+      this.dispatch({ type: 'doctor-reverted', runId, reverted: r.reverted, kept: r.kept });
+    } catch (err) {
+      this.dispatch({ type: 'doctor-reverted', runId, reverted: [], kept: [], error: (err as Error)?.message ?? String(err) });
+    }
   }
 
   /** Carries out the reducer's keep-or-revert; a revert is reported back (the ladder climbs only once files are put back). */

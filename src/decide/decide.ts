@@ -3,7 +3,7 @@ import type { ClawbackEvent, EventType, Level, PayloadOf, Severity } from '../ob
 import { formatDuration } from '../config/duration.js';
 import { backoffDelay, isStableRun } from '../supervisor/backoff.js';
 import { recordRestart } from '../supervisor/intensity.js';
-import type { Decision, Effect, ServiceInput } from './inputs.js';
+import type { Decision, DoctorFileChange, Effect, ServiceInput } from './inputs.js';
 import { REVERT_DEADLINE_MS, type ServicePolicy } from './policy.js';
 import type { AgentTried, HoldReason, Incident, IncidentCause, LastExit, ServiceState, StartReason, Work } from './service-state.js';
 import { isReadinessFinding, scopeKey, scopeOfFinding } from '../probes/readiness-scope.js';
@@ -24,6 +24,12 @@ export function verifyStartAllowance(verifyWindowMs: number): number {
   return Math.max(verifyWindowMs, 30_000);
 }
 
+/** How long a verification's service must stay healthy: the doctor's window for a doctor run's files, else the agent's. */
+function verifyWindowOf(w: Work, p: ServicePolicy): number | null {
+  if (w.doctorRunId) return p.doctorVerifyWindowMs;
+  return p.agent ? p.agent.verifyWindowMs : null;
+}
+
 export function decide(prev: ServiceState, input: ServiceInput, ctx: DecideContext, policy: ServicePolicy): Decision<ServiceState> {
   const step = new Step(structuredClone(prev), ctx, policy);
   step.apply(input);
@@ -38,7 +44,8 @@ export function nextWake(s: ServiceState, p: ServicePolicy): number | null {
   if (s.maintenance?.until != null) times.push(s.maintenance.until);
   if (s.work) {
     times.push(s.work.deadline);
-    if (s.work.kind === 'verify' && s.work.healthySince != null && p.agent) times.push(s.work.healthySince + p.agent.verifyWindowMs);
+    const win = s.work.kind === 'verify' ? verifyWindowOf(s.work, p) : null;
+    if (s.work.healthySince != null && win !== null) times.push(s.work.healthySince + win);
   }
   const confirm = confirmDue(s, p);
   if (confirm !== null) times.push(confirm);
@@ -116,7 +123,9 @@ class Step {
       case 'request':
         return this.request(input);
       case 'doctor-done':
-        return this.doctorDone(input.runId, input.outcome, input.summary);
+        return this.doctorDone(input.runId, input.outcome, input.summary, input.files ?? [], input.otherRepairs ?? []);
+      case 'doctor-reverted':
+        return this.doctorReverted(input.runId, input.reverted, input.kept, input.error);
       case 'agent-done':
         return this.agentDone(input.runId, input.outcome, input.detail);
       case 'agent-reverted':
@@ -426,6 +435,61 @@ class Step {
   }
 
   /**
+   * A doctor run's file repair did not hold: its file changes are put back (only where a file still holds the doctor's
+   * bytes), then the ladder climbs past the doctor, as after a failed agent run. Held for the repair meanwhile.
+   */
+  private revertDoctorThenClimb(w: Pick<Work, 'doctorRunId' | 'incidentId' | 'doctorFiles' | 'doctorSummary' | 'otherRepairs'>, why: string): void {
+    const s = this.s;
+    const runId = w.doctorRunId!;
+    const files = w.doctorFiles ?? [];
+    this.fx.push({ type: 'revert-doctor', runId, incidentId: w.incidentId, files, reason: why });
+    if (!s.incident || s.incident.id !== w.incidentId) {
+      if (s.held?.reason === 'repair') this.clearHold('the repair is over', false);
+      return;
+    }
+    const extra: Partial<Work> = { doctorRunId: runId, doctorFiles: files, climb: `the doctor's repair did not hold: ${why}` };
+    if (w.doctorSummary !== undefined) extra.doctorSummary = w.doctorSummary;
+    if (w.otherRepairs && w.otherRepairs.length > 0) extra.otherRepairs = w.otherRepairs;
+    this.startWork('revert', REVERT_DEADLINE_MS, extra);
+    this.emit('incident.action', 'warning', `${this.p.name}: the doctor's repair did not hold (${why}): putting back the ${files.length} file(s) it changed`, { action: 'doctor-revert', runId, files: files.map((f) => f.path) }, 2);
+    if (!s.held) {
+      s.held = { reason: 'repair', detail: "the doctor's file changes are being reverted", since: this.now };
+      s.nextStartAt = null;
+      if (s.phase === 'backoff' || s.phase === 'stopped') s.phase = 'held';
+    }
+  }
+
+  /** A doctor run's files are back (or kept where changed since): say what was undone and what was not, then climb. */
+  private doctorReverted(runId: string, reverted: string[], kept: string[], error?: string): void {
+    const s = this.s;
+    const w = s.work;
+    if (w?.kind !== 'revert' || w.doctorRunId !== runId) return;
+    s.work = null;
+    const parts: string[] = [];
+    if (reverted.length > 0) parts.push(`put back as they were: ${reverted.join(', ')}`);
+    if (kept.length > 0) parts.push(`not put back: ${kept.join('; ')}`);
+    if (error) parts.push(`the revert failed: ${error}`);
+    const others = w.otherRepairs ?? [];
+    if (others.length > 0) parts.push(`its repairs that are no file change are not reverted: ${others.join('; ')}`);
+    const whole = reverted.length > 0 && kept.length === 0 && !error;
+    const text = `${whole ? "the doctor's file changes were undone" : "the doctor's file changes were not all undone"} (${parts.join('; ') || 'nothing to put back'})`;
+    const inc = s.incident;
+    if (inc) {
+      inc.lastRung = `doctor: ${w.doctorSummary ?? 'its repair'}; it did not hold; ${text}`;
+      // What is still in place after the revert is still the human's to know; what was put back is not.
+      const rest = (inc.repairsKept ?? []).filter((r) => r !== w.doctorSummary);
+      if (!whole || others.length > 0) rest.push(`${w.doctorSummary ?? 'doctor repair'} (${parts.join('; ')})`);
+      if (rest.length > 0) inc.repairsKept = rest.slice(-5);
+      else delete inc.repairsKept;
+    }
+    this.emit('incident.action', whole ? 'info' : 'warning', `${this.p.name}: ${text}`, { action: 'doctor-reverted', runId, reverted, kept, otherRepairs: others, ...(error ? { error } : {}) }, 2);
+    if (w.personAsked) return this.afterRevert(w.personAsked, error ? ` (the revert failed: ${error})` : '', 'doctor');
+    // The repair's hold ends with the revert: the next rung sets its own (a human's, an agent's), or none in maintenance.
+    if (s.held?.reason === 'repair') this.clearHold('the revert is done', false);
+    this.climb(`${w.climb ?? "the doctor's repair did not hold"}; ${text}`, true);
+  }
+
+  /**
    * A person's start/resume/restart/stop/maintenance while a failed run's files are put back: the revert goes on
    * and the request waits for it (a start never races the revert); the latest request wins.
    */
@@ -433,15 +497,16 @@ class Step {
     const w = this.s.work;
     if (w?.kind !== 'revert') return false;
     w.personAsked = action;
-    this.emit('incident.action', 'info', `${this.p.name}: ${action} asked for by a person waits until the failed agent run's files are put back`, { action: 'waits-for-revert', requested: action, runId: w.id }, 3);
+    const who = w.doctorRunId ? 'doctor' : 'agent';
+    this.emit('incident.action', 'info', `${this.p.name}: ${action} asked for by a person waits until the failed ${who} run's files are put back`, { action: 'waits-for-revert', requested: action, runId: w.id }, w.doctorRunId ? 2 : 3);
     return true;
   }
 
   /** The revert is over: what the person asked for meanwhile is carried out (the ladder does not climb over them). */
-  private afterRevert(action: NonNullable<Work['personAsked']>, note: string): void {
+  private afterRevert(action: NonNullable<Work['personAsked']>, note: string, who: 'agent' | 'doctor' = 'agent'): void {
     const s = this.s;
     if (s.held?.reason === 'repair') this.clearHold('the revert is done', false);
-    this.emit('incident.action', 'info', `${this.p.name}: the failed agent run's files are put back${note}; now the ${action} a person asked for`, { action: 'after-revert', requested: action }, 3);
+    this.emit('incident.action', 'info', `${this.p.name}: the failed ${who} run's files are put back${note}; now the ${action} a person asked for`, { action: 'after-revert', requested: action }, who === 'doctor' ? 2 : 3);
     if (action === 'stop' && s.incident?.status === 'open' && s.desired === 'down') this.closeIncident('stop');
     // Maintenance asked for meanwhile and already over (its end found the repair's hold and started nothing): the start
     // its end would have made is due now, or a service wanted up stayed stopped with nothing to start it.
@@ -547,6 +612,7 @@ class Step {
     this.s.work = null;
     // Every caller is a person taking over: an agent's files (theirs too, maybe) are kept as they are and listed, not reverted.
     if (w.kind === 'verify') {
+      // A doctor run's files stay as they are (the person takes over; the incident lists them as repairs kept).
       if (w.agentRunId) this.fx.push({ type: 'finish-agent', runId: w.agentRunId, incidentId: w.incidentId, keep: false, handover: true, reason: `verification cancelled: ${why}` });
     } else if (w.kind === 'agent') {
       this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind, handover: why });
@@ -610,15 +676,18 @@ class Step {
         // Putting the files back is idempotent: do it again, then climb as it would have.
         w.startedAt = this.now;
         w.deadline = this.now + REVERT_DEADLINE_MS;
-        this.emit('incident.action', 'warning', `${this.p.name}: reverting the failed agent run's changes was in flight when the daemon stopped; reverting again`, { action: 'work-rearmed', kind: 'revert', runId: w.id }, 3);
-        this.fx.push({ type: 'finish-agent', runId: w.agentRunId ?? w.id, incidentId: w.incidentId, keep: false, reason: 'interrupted by a daemon restart' });
+        const who = w.doctorRunId ? 'doctor' : 'agent';
+        this.emit('incident.action', 'warning', `${this.p.name}: reverting the failed ${who} run's changes was in flight when the daemon stopped; reverting again`, { action: 'work-rearmed', kind: 'revert', runId: w.id }, w.doctorRunId ? 2 : 3);
+        if (w.doctorRunId) this.fx.push({ type: 'revert-doctor', runId: w.doctorRunId, incidentId: w.incidentId, files: w.doctorFiles ?? [], reason: 'interrupted by a daemon restart' });
+        else this.fx.push({ type: 'finish-agent', runId: w.agentRunId ?? w.id, incidentId: w.incidentId, keep: false, reason: 'interrupted by a daemon restart' });
       } else if (w.kind === 'approval') {
         // Still waiting for a person; its deadline stands (a tick ends it if it passed).
       } else {
+        const win = verifyWindowOf(w, this.p) ?? 30_000;
         w.startedAt = this.now;
-        w.deadline = this.now + (this.p.agent?.verifyWindowMs ?? 30_000) + verifyStartAllowance(this.p.agent?.verifyWindowMs ?? 30_000);
+        w.deadline = this.now + win + verifyStartAllowance(win);
         w.healthySince = null;
-        this.emit('incident.action', 'warning', `${this.p.name}: a verification was in flight when the daemon stopped; it starts over`, { action: 'work-rearmed', kind: 'verify', runId: w.id }, 3);
+        this.emit('incident.action', 'warning', `${this.p.name}: a verification was in flight when the daemon stopped; it starts over`, { action: 'work-rearmed', kind: 'verify', runId: w.id }, w.doctorRunId ? 2 : 3);
         if (!s.instance) this.startNow('verify');
       }
     }
@@ -1062,7 +1131,7 @@ class Step {
     this.countedRestart('prediction', p.drainGraceMs, 'prediction', 'proactive restarts do not hold');
   }
 
-  private doctorDone(runId: string, outcome: 'fixed' | 'nothing-found' | 'not-fixed', summary: string): void {
+  private doctorDone(runId: string, outcome: 'fixed' | 'nothing-found' | 'not-fixed', summary: string, files: DoctorFileChange[], otherRepairs: string[]): void {
     const s = this.s;
     if (s.work?.kind !== 'doctor' || s.work.id !== runId) return;
     const rearmed = s.work.rearmed === true;
@@ -1085,14 +1154,24 @@ class Step {
           : 'the doctor found nothing to fix; starting again';
     // Restarts after a repair count toward the breaker: a repair that does not hold must climb, not loop.
     const d = this.countRestart();
+    // A run that rewrote a user's file is verified: the service must be healthy for the window after it, or the files go back.
+    const verified = outcome === 'fixed' && files.length > 0;
+    const repair = { doctorRunId: runId, incidentId: inc.id, doctorFiles: files, doctorSummary: summary, otherRepairs };
     if (d.tripped) {
       if (s.held) s.held.detail = this.crashLoopText(d.count);
-      return this.climb(`restarts do not hold after the doctor: ${this.crashLoopText(d.count)}`, false);
+      const why = `restarts do not hold after the doctor: ${this.crashLoopText(d.count)}`;
+      if (verified) return this.revertDoctorThenClimb(repair, why);
+      return this.climb(why, false);
     }
     this.emit('incident.action', 'info', `${this.p.name}: restarting after the doctor: ${what}`, { action: 'restart-after-doctor', outcome }, 2);
     this.clearHold(outcome === 'fixed' ? 'doctor' : 'doctor found nothing', false);
     s.restartsTotal++;
     if (s.phase === 'backoff') s.phase = 'stopped';
+    if (verified) {
+      const win = this.p.doctorVerifyWindowMs;
+      this.startWork('verify', win + verifyStartAllowance(win), { ...repair, healthySince: null });
+      this.emit('incident.action', 'info', `${this.p.name}: verifying the doctor's repair: it must be healthy for ${formatDuration(win)}, or the ${files.length} file(s) it changed are put back`, { action: 'verify', runId, files: files.map((f) => f.path) }, 2);
+    }
     this.restartInstance('doctor');
   }
 
@@ -1120,6 +1199,10 @@ class Step {
     const s = this.s;
     const w = s.work!;
     s.work = null;
+    if (w.doctorRunId) {
+      if (s.incident) s.incident.lastRung = `doctor: its repair did not hold: ${why}`;
+      return this.revertDoctorThenClimb(w, why);
+    }
     if (s.incident) s.incident.lastRung = `agent: its fix did not hold: ${why}`;
     if (w.agentRunId) return this.revertThenClimb(w.agentRunId, w.incidentId, why, `the agent's fix did not hold: ${why}`);
     this.climb(`the agent's fix did not hold: ${why}`, true);
@@ -1141,9 +1224,11 @@ class Step {
       if (s.incident?.status === 'waiting-human' && s.desired === 'up') this.request({ type: 'request', action: 'resume', by: 'cool-down' });
     }
     const w = s.work;
-    if (w?.kind === 'verify' && w.healthySince != null && p.agent && now - w.healthySince >= p.agent.verifyWindowMs) {
+    const win = w?.kind === 'verify' ? verifyWindowOf(w, p) : null;
+    if (w?.kind === 'verify' && w.healthySince != null && win !== null && now - w.healthySince >= win) {
       s.work = null;
-      if (w.agentRunId) this.fx.push({ type: 'finish-agent', runId: w.agentRunId, incidentId: w.incidentId, keep: true, reason: `healthy for ${formatDuration(p.agent.verifyWindowMs)}` });
+      if (w.agentRunId) this.fx.push({ type: 'finish-agent', runId: w.agentRunId, incidentId: w.incidentId, keep: true, reason: `healthy for ${formatDuration(win)}` });
+      if (w.doctorRunId) this.emit('incident.action', 'info', `${p.name}: the doctor's repair held (healthy for ${formatDuration(win)}); its file changes are kept`, { action: 'doctor-kept', runId: w.doctorRunId }, 2);
       if (s.incident) this.resolve(w.healthySince);
     } else if (w && w.deadline <= now) {
       if (w.kind === 'approval') {
@@ -1151,12 +1236,17 @@ class Step {
         if (s.incident) s.incident.lastRung = 'nobody approved the agent run';
         this.human(`nobody approved the Level 3 agent run within ${formatDuration(w.deadline - w.startedAt)}`);
       } else if (w.kind === 'verify') {
-        this.verifyFailed(`not healthy for ${formatDuration(p.agent?.verifyWindowMs ?? 0)} within ${formatDuration(now - w.startedAt)}`);
+        this.verifyFailed(`not healthy for ${formatDuration(win ?? 0)} within ${formatDuration(now - w.startedAt)}`);
       } else if (w.kind === 'revert') {
         s.work = null;
-        if (s.incident) s.incident.lastRung = `${s.incident.lastRung ?? 'agent'}; reverting its changes did not finish within ${formatDuration(REVERT_DEADLINE_MS)}`;
-        if (w.personAsked) this.afterRevert(w.personAsked, ` (not confirmed: the revert did not finish within ${formatDuration(REVERT_DEADLINE_MS)})`);
-        else this.climb(`${w.climb ?? 'the agent did not fix it'} (reverting its changes did not finish within ${formatDuration(REVERT_DEADLINE_MS)})`, true);
+        const who = w.doctorRunId ? 'doctor' : 'agent';
+        if (s.incident) s.incident.lastRung = `${s.incident.lastRung ?? who}; reverting its changes did not finish within ${formatDuration(REVERT_DEADLINE_MS)}`;
+        if (w.personAsked) this.afterRevert(w.personAsked, ` (not confirmed: the revert did not finish within ${formatDuration(REVERT_DEADLINE_MS)})`, who);
+        else {
+          // The repair's hold ends with it: the next rung sets its own (none in maintenance: a person is at work).
+          if (s.held?.reason === 'repair' && s.maintenance) this.clearHold('the revert is over', false);
+          this.climb(`${w.climb ?? 'the agent did not fix it'} (reverting its changes did not finish within ${formatDuration(REVERT_DEADLINE_MS)})`, true);
+        }
       } else {
         s.work = null;
         this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind as 'doctor' | 'agent' });

@@ -5,6 +5,15 @@ import type { Incident, Requester, StartReason } from './service-state.js';
 import type { ReadinessScope } from '../probes/readiness-scope.js';
 
 export type DoctorOutcome = 'fixed' | 'nothing-found' | 'not-fixed';
+
+/** A user's file a doctor run rewrote: its bytes before (kept as a pre-repair snapshot) and after, by sha256. */
+export interface DoctorFileChange {
+  path: string;
+  before: string;
+  after: string;
+  /** The pre-repair snapshot holding the `before` bytes (what a revert puts back). */
+  snapshotId: string;
+}
 /** completed: the agent ended by itself (fix mode); the others mean it did not fix anything. */
 export type AgentOutcome = 'completed' | 'failed' | 'timeout' | 'refused' | 'proposed';
 
@@ -38,7 +47,10 @@ export type ServiceInput =
   /** `since`: the first failed result of the run of failures that made the verdict (the first failure signal). */
   | { type: 'unhealthy'; pid: number; probe: string; finding?: string; message: string; since?: number }
   | { type: 'request'; action: 'start' | 'stop' | 'restart' | 'resume' | 'doctor'; by: Requester; reason?: string; runId?: string }
-  | { type: 'doctor-done'; runId: string; outcome: DoctorOutcome; summary: string }
+  /** `files`: the user's files the run rewrote (a 'fixed' run that did is verified, and reverted if it does not hold); `otherRepairs`: what it did besides (not reverted). */
+  | { type: 'doctor-done'; runId: string; outcome: DoctorOutcome; summary: string; files?: DoctorFileChange[]; otherRepairs?: string[] }
+  /** A doctor run's file changes were reverted (revert-doctor carried out): which files were put back, which were kept and why. */
+  | { type: 'doctor-reverted'; runId: string; reverted: string[]; kept: string[]; error?: string }
   | { type: 'agent-done'; runId: string; outcome: AgentOutcome; summary: string; detail: string }
   /** A failed agent run's changes were put back (finish-agent, keep false, carried out); `error` when the revert failed. */
   | { type: 'agent-reverted'; runId: string; error?: string }
@@ -84,6 +96,8 @@ export type Effect =
   | { type: 'cancel-work'; runId: string; kind: 'doctor' | 'agent'; handover?: string }
   /** Keep (verified) or revert (failed) what an agent run changed, and say so; `handover`: a person took over, keep and list. */
   | { type: 'finish-agent'; runId: string; incidentId: string; keep: boolean; reason: string; handover?: boolean }
+  /** Put a doctor run's file changes back where a file still holds exactly the doctor's bytes (its version kept as evidence); reports doctor-reverted. */
+  | { type: 'revert-doctor'; runId: string; incidentId: string; files: DoctorFileChange[]; reason: string }
   | { type: 'emit'; event: ClawbackEvent }
   /** Give up this member's lease on a singleton service so another member can try (Level 4, a failed preflight). */
   | { type: 'release-placement'; reason: string };

@@ -19,6 +19,8 @@ export interface ServicePolicy {
   doctorAttempts: number;
   doctorTimeoutMs: number;
   confirmAfterMs: number;
+  /** A doctor run that rewrote files: the service must be healthy for this long after it, or the files are put back. */
+  doctorVerifyWindowMs: number;
   /**
    * A failure within windowMs of the last recovery continues a series (one numbered incident after another, the
    * backoff not reset); more than maxRecurrences trips the breaker. windowMs 0: off.
@@ -55,6 +57,7 @@ export function policyFor(service: ServiceConfig, has: { doctor: boolean; agent:
     doctorAttempts: has.doctor ? service.doctor.attempts : 0,
     doctorTimeoutMs: service.doctor.timeout + DOCTOR_DEADLINE_SLACK_MS,
     confirmAfterMs: service.doctor.confirmAfter,
+    doctorVerifyWindowMs: service.doctor.confirmAfter,
     flapping: { windowMs: r.flapping.window, maxRecurrences: r.flapping.maxRecurrences },
     agent:
       has.agent && e

@@ -1,6 +1,7 @@
 // The whole persisted picture of one service that its reducer decides over: process, hold, incident, in-flight work.
 import type { Level } from '../observe/events.js';
 import type { InstanceRecord } from '../supervisor/service-process.js';
+import type { DoctorFileChange } from './inputs.js';
 
 export type Phase = 'stopped' | 'starting' | 'running' | 'stopping' | 'backoff' | 'held';
 /** Why restarts stopped: a crash loop, exit 78, a failed preflight, a human's turn, or a repair at work. */
@@ -98,7 +99,7 @@ export interface AgentTried {
 export interface Work {
   /**
    * approval: Level 3 waits for a person to approve the agent run (emergency.approval: required).
-   * revert: a failed agent run's file changes are being put back; the next rung (a human) is told only once they are.
+   * revert: a failed agent run's (or doctor run's) file changes are being put back; the next rung is told only once they are.
    */
   kind: 'doctor' | 'agent' | 'verify' | 'approval' | 'revert';
   id: string;
@@ -113,6 +114,12 @@ export interface Work {
   personAsked?: 'start' | 'resume' | 'restart' | 'stop' | 'maintenance';
   /** doctor: re-armed by a new daemon; the interrupted run may have repaired already, so "nothing found" is worth a start. */
   rearmed?: boolean;
+  /** verify, revert: the doctor run whose file changes are kept or reverted by this work (instead of an agent run). */
+  doctorRunId?: string;
+  /** verify, revert of a doctor run: the files it rewrote, what it said it repaired, and its repairs that are no file. */
+  doctorFiles?: DoctorFileChange[];
+  doctorSummary?: string;
+  otherRepairs?: string[];
   /** verify: healthy since (continuously); null while not healthy. */
   healthySince?: number | null;
 }

@@ -50,15 +50,15 @@ export function narrowerMode(a: number | undefined, b: number | undefined): numb
 }
 
 /**
- * `<file>.corrupt-<ISO time with ":" as "-">`, written exclusively (never over an earlier piece of evidence), owned
+ * `<file>.corrupt-<ISO time with ":" as "-">` (or another label), written exclusively (never over an earlier piece of evidence), owned
  * like the file. A chown the system refuses (a daemon not running as root) leaves the evidence the daemon's, with the
  * file's mode at most: it is kept either way.
  */
-export async function keepEvidence(file: string, content: Buffer, like: EvidenceLike, clock: Clock): Promise<string> {
+export async function keepEvidence(file: string, content: Buffer, like: EvidenceLike, clock: Clock, label = 'corrupt'): Promise<string> {
   const stamp = new Date(clock.now()).toISOString().replace(/:/g, '-');
   const mode = (like.mode ?? 0o600) & 0o777;
   for (let n = 0; n < 100; n++) {
-    const target = `${file}.corrupt-${stamp}${n === 0 ? '' : `-${n}`}`;
+    const target = `${file}.${label}-${stamp}${n === 0 ? '' : `-${n}`}`;
     try {
       const handle = await fs.open(target, 'wx', mode);
       try {

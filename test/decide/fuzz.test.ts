@@ -28,6 +28,8 @@ interface World {
   doctors: Set<string>;
   agents: Set<string>;
   reverts: Set<string>;
+  /** Doctor runs whose file changes are being put back (revert-doctor carried out, doctor-reverted not yet heard). */
+  doctorReverts: Set<string>;
   nextPid: number;
   stalePids: number[];
   staleRuns: string[];
@@ -99,6 +101,9 @@ function worldHears(w: World, input: ServiceInput): void {
     case 'agent-reverted':
       w.reverts.delete(input.runId);
       break;
+    case 'doctor-reverted':
+      w.doctorReverts.delete(input.runId);
+      break;
     case 'request':
       if (input.by === 'human' && (input.action === 'start' || input.action === 'resume' || input.action === 'restart')) {
         w.personStopped = false;
@@ -156,6 +161,8 @@ function check(w: World, p: ServicePolicy, prev: ServiceState, step: Step, next:
   const personAsked = prev.work?.kind === 'revert' && (prev.work.personAsked === 'start' || prev.work.personAsked === 'resume' || prev.work.personAsked === 'restart');
   let resolved = false;
   let opened = false;
+  // A person's maintenance cancels the repair in flight and takes it over: a fresh restart window (as cancelWork gives).
+  if (input.type === 'maintenance' && input.on && prev.work && prev.work.kind !== 'revert') w.autoStarts = [];
   for (const e of fx) {
     switch (e.type) {
       case 'start': {
@@ -195,6 +202,9 @@ function check(w: World, p: ServicePolicy, prev: ServiceState, step: Step, next:
         w.doctors.delete(e.runId);
         w.agents.delete(e.runId);
         w.staleRuns.push(e.runId);
+        break;
+      case 'revert-doctor':
+        w.doctorReverts.add(e.runId);
         break;
       case 'finish-agent':
         if (!e.keep && !e.handover) w.reverts.add(e.runId);
@@ -245,7 +255,7 @@ function check(w: World, p: ServicePolicy, prev: ServiceState, step: Step, next:
     const wk = next.work;
     if (wk?.kind === 'doctor' && !w.doctors.has(wk.id)) return `doctor run ${wk.id} pending, none running`;
     if (wk?.kind === 'agent' && !w.agents.has(wk.id)) return `agent run ${wk.id} pending, none running`;
-    if (wk?.kind === 'revert' && !w.reverts.has(wk.agentRunId ?? '')) return `revert of ${wk.agentRunId} pending, none running`;
+    if (wk?.kind === 'revert' && !(wk.doctorRunId ? w.doctorReverts.has(wk.doctorRunId) : w.reverts.has(wk.agentRunId ?? ''))) return `revert of ${wk.doctorRunId ?? wk.agentRunId} pending, none running`;
     const placed = !next.placement || (next.placement.active && next.placement.stopBy !== null && now < next.placement.stopBy);
     // Judged after a tick: a due deadline (a lease's stopBy, a backoff) acts at its tick.
     if (
@@ -316,11 +326,14 @@ function nextInput(r: () => number, w: World, s: ServiceState, p: ServicePolicy,
     [1, () => ({ type: 'request', action: 'restart', by: pick(['prediction', 'group'] as const) })],
     [1, () => ({ type: 'request', action: 'restart', by: 'agent', runId: s.work?.kind === 'agent' && r() < 0.7 ? s.work.id : staleRun() })],
     [3, () => (w.doctors.size > 0 ? { type: 'doctor-done', runId: pick([...w.doctors]), outcome: pick(['fixed', 'nothing-found', 'not-fixed'] as const), summary: 'looked' } : null)],
+    [2, () => (w.doctors.size > 0 ? { type: 'doctor-done', runId: pick([...w.doctors]), outcome: 'fixed', summary: 'rewrote the config', files: [{ path: '/c.json', before: 'a', after: 'b', snapshotId: 's' }] } : null)],
     [1, () => ({ type: 'doctor-done', runId: staleRun(), outcome: 'fixed', summary: 'stale' })],
     [3, () => (w.agents.size > 0 ? { type: 'agent-done', runId: pick([...w.agents]), outcome: pick(['completed', 'completed', 'failed', 'timeout', 'proposed'] as const), summary: 's', detail: 'd' } : null)],
     [1, () => ({ type: 'agent-done', runId: staleRun(), outcome: 'completed', summary: 's', detail: 'd' })],
     [3, () => (w.reverts.size > 0 ? { type: 'agent-reverted', runId: pick([...w.reverts]), ...(r() < 0.2 ? { error: 'git failed' } : {}) } : null)],
     [1, () => ({ type: 'agent-reverted', runId: staleRun() })],
+    [3, () => (s.work?.kind === 'revert' && s.work.doctorRunId && w.doctorReverts.has(s.work.doctorRunId) ? { type: 'doctor-reverted', runId: s.work.doctorRunId, reverted: r() < 0.7 ? ['/c.json'] : [], kept: r() < 0.3 ? ['/c.json changed since'] : [] } : null)],
+    [1, () => ({ type: 'doctor-reverted', runId: staleRun(), reverted: [], kept: [] })],
     [2, () => (s.work?.kind === 'approval' ? { type: 'approval', incidentId: s.work.incidentId, approve: r() < 0.6, by: 'ann' } : null)],
     [1, () => ({ type: 'approval', incidentId: w.staleIncidents.length > 0 ? pick(w.staleIncidents) : 'inc-stale', approve: true, by: 'ann' })],
     [1, () => ({ type: 'maintenance', on: true, until: r() < 0.5 ? w.now + Math.floor(r() * 20_000) : null, by: 'cli' })],
@@ -366,6 +379,7 @@ function emptyWorld(): World {
     doctors: new Set(),
     agents: new Set(),
     reverts: new Set(),
+    doctorReverts: new Set(),
     nextPid: 100,
     stalePids: [],
     staleRuns: [],
@@ -385,6 +399,7 @@ function restartDaemon(w: World, s: ServiceState, r: () => number): ServiceState
   w.doctors.clear();
   w.agents.clear();
   w.reverts.clear();
+  w.doctorReverts.clear();
   w.stopping = false;
   // A spawn under way when the daemon died may have happened (found unrecorded and adopted) or not.
   if (w.start && !w.proc && r() < 0.5) w.proc = { pid: w.nextPid++ };

@@ -17,6 +17,7 @@ export function testPolicy(over: Partial<ServicePolicy> = {}): ServicePolicy {
     doctorAttempts: 2,
     doctorTimeoutMs: 5000,
     confirmAfterMs: 2000,
+    doctorVerifyWindowMs: 2000,
     flapping: { windowMs: 600_000, maxRecurrences: 10 },
     agent: null,
     external: false,

@@ -1,0 +1,56 @@
+// Putting a failed doctor repair's files back, on real files: only where a file still holds exactly the doctor's bytes.
+import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { tempDir } from '../helpers/daemon.js';
+import { SnapshotStore } from '../../src/doctor/snapshot-store.js';
+import { doctorFileChange, readBeforeDoctor, revertDoctorFiles } from '../../src/doctor/revert-doctor-files.js';
+import { FakeClock } from '../../src/platform/clock.js';
+
+const clock = new FakeClock();
+
+async function repaired(): Promise<{ dir: string; file: string; store: SnapshotStore; change: NonNullable<Awaited<ReturnType<typeof doctorFileChange>>> }> {
+  const dir = tempDir();
+  const file = path.join(dir, 'gw.json');
+  writeFileSync(file, '{"port":1,"newFeature":true}\n');
+  const store = new SnapshotStore(path.join(dir, 'snapshots'), { keep: 5, clock });
+  const before = await readBeforeDoctor(file);
+  writeFileSync(file, '{"port":1}\n'); // the doctor's repair
+  const change = await doctorFileChange(store, file, before);
+  expect(change).toBeDefined();
+  return { dir, file, store, change: change! };
+}
+
+describe('revertDoctorFiles', () => {
+  it("puts the user's bytes back and keeps the doctor's version beside the file", async () => {
+    const { dir, file, store, change } = await repaired();
+    const r = await revertDoctorFiles({ snapshots: store, clock }, [change]);
+    expect(readFileSync(file, 'utf8')).toBe('{"port":1,"newFeature":true}\n');
+    const kept = readdirSync(dir).filter((f) => f.startsWith('gw.json.doctor-undone-'));
+    expect(kept).toHaveLength(1);
+    expect(readFileSync(path.join(dir, kept[0]!), 'utf8')).toBe('{"port":1}\n');
+    expect(r).toEqual({ reverted: [`${file} (the doctor's version is kept at ${path.join(dir, kept[0]!)})`], kept: [] });
+    // Again (a revert re-armed after a daemon restart): nothing written twice.
+    const again = await revertDoctorFiles({ snapshots: store, clock }, [change]);
+    expect(again.reverted).toEqual([`${file} (already as it was before the doctor)`]);
+    expect(readdirSync(dir).filter((f) => f.startsWith('gw.json.doctor-undone-'))).toHaveLength(1);
+  });
+
+  it('a file saved since the doctor wrote it is kept as it is and said so', async () => {
+    const { dir, file, store, change } = await repaired();
+    writeFileSync(file, '{"port":2}\n'); // a person's edit after the repair
+    const r = await revertDoctorFiles({ snapshots: store, clock }, [change]);
+    expect(readFileSync(file, 'utf8')).toBe('{"port":2}\n');
+    expect(r.reverted).toEqual([]);
+    expect(r.kept[0]).toContain('changed since the doctor wrote it');
+    expect(readdirSync(dir).filter((f) => f.startsWith('gw.json.doctor-undone-'))).toHaveLength(0);
+  });
+
+  it('no change is reported for a file the run left alone', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'gw.json');
+    writeFileSync(file, '{}\n');
+    const store = new SnapshotStore(path.join(dir, 'snapshots'), { keep: 5, clock });
+    expect(await doctorFileChange(store, file, await readBeforeDoctor(file))).toBeUndefined();
+  });
+});
