@@ -19,9 +19,12 @@ export interface DecideContext {
 
 export const LEVEL_NAMES: Record<Level, string> = { 0: 'keep-alive', 1: 'watchdog', 2: 'doctor', 3: 'emergency', 4: 'human' };
 
-/** How long a verification may wait for the first healthy verdict on top of the window itself. */
-export function verifyStartAllowance(verifyWindowMs: number): number {
-  return Math.max(verifyWindowMs, 30_000);
+/**
+ * How long a verification may wait for the first healthy verdict on top of the window itself: at least the probes'
+ * start-up grace, or a gateway that starts cold in 60-80 s (OpenClaw on a loaded box) had a good repair put back.
+ */
+export function verifyStartAllowance(verifyWindowMs: number, startupGraceMs = 0): number {
+  return Math.max(verifyWindowMs, 30_000, startupGraceMs);
 }
 
 /** How long a verification's service must stay healthy: the doctor's window for a doctor run's files, else the agent's. */
@@ -685,7 +688,7 @@ class Step {
       } else {
         const win = verifyWindowOf(w, this.p) ?? 30_000;
         w.startedAt = this.now;
-        w.deadline = this.now + win + verifyStartAllowance(win);
+        w.deadline = this.now + win + verifyStartAllowance(win, this.p.startupGraceMs);
         w.healthySince = null;
         this.emit('incident.action', 'warning', `${this.p.name}: a verification was in flight when the daemon stopped; it starts over`, { action: 'work-rearmed', kind: 'verify', runId: w.id }, w.doctorRunId ? 2 : 3);
         if (!s.instance) this.startNow('verify');
@@ -1169,7 +1172,7 @@ class Step {
     if (s.phase === 'backoff') s.phase = 'stopped';
     if (verified) {
       const win = this.p.doctorVerifyWindowMs;
-      this.startWork('verify', win + verifyStartAllowance(win), { ...repair, healthySince: null });
+      this.startWork('verify', win + verifyStartAllowance(win, this.p.startupGraceMs), { ...repair, healthySince: null });
       this.emit('incident.action', 'info', `${this.p.name}: verifying the doctor's repair: it must be healthy for ${formatDuration(win)}, or the ${files.length} file(s) it changed are put back`, { action: 'verify', runId, files: files.map((f) => f.path) }, 2);
     }
     this.restartInstance('doctor');
@@ -1188,7 +1191,7 @@ class Step {
     if (s.held?.reason === 'repair') s.held = null;
     const win = this.p.agent.verifyWindowMs;
     const healthyNow = !!s.instance && s.phase === 'running' && s.health === 'healthy';
-    this.startWork('verify', win + verifyStartAllowance(win), { agentRunId: runId, healthySince: healthyNow ? this.now : null });
+    this.startWork('verify', win + verifyStartAllowance(win, this.p.startupGraceMs), { agentRunId: runId, healthySince: healthyNow ? this.now : null });
     this.emit('incident.action', 'info', `${this.p.name}: verifying the agent's fix: it must stay healthy for ${formatDuration(win)}`, { action: 'verify', runId }, 3);
     if (s.phase === 'held') s.phase = 'stopped';
     if (!s.instance) this.startNow('verify');

@@ -21,6 +21,8 @@ export interface ServicePolicy {
   confirmAfterMs: number;
   /** A doctor run that rewrote files: the service must be healthy for this long after it, or the files are put back. */
   doctorVerifyWindowMs: number;
+  /** The longest start-up grace of its probes: a verification waits at least this long for the first healthy verdict. */
+  startupGraceMs: number;
   /**
    * A failure within windowMs of the last recovery continues a series (one numbered incident after another, the
    * backoff not reset); more than maxRecurrences trips the breaker. windowMs 0: off.
@@ -58,6 +60,7 @@ export function policyFor(service: ServiceConfig, has: { doctor: boolean; agent:
     doctorTimeoutMs: service.doctor.timeout + DOCTOR_DEADLINE_SLACK_MS,
     confirmAfterMs: service.doctor.confirmAfter,
     doctorVerifyWindowMs: service.doctor.confirmAfter,
+    startupGraceMs: Math.max(0, ...service.probes.map((p) => p.startupGrace ?? 0)),
     flapping: { windowMs: r.flapping.window, maxRecurrences: r.flapping.maxRecurrences },
     agent:
       has.agent && e

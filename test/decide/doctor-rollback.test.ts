@@ -90,6 +90,17 @@ describe("the doctor's file repairs are verified and rolled back", () => {
     expect(d.types()).toContain('revert-doctor');
   });
 
+  it("a service slow to start (its probes' start-up grace, 120 s for OpenClaw cold) is waited for: a good repair is not put back at 32 s", () => {
+    const d = new Drive(testPolicy({ startupGraceMs: 120_000 })).toDoctor();
+    d.fixed(100).start(120, 11);
+    expect(d.state.work!.deadline).toBeGreaterThanOrEqual(100 + 2000 + 120_000);
+    d.at(100 + 2000 + 30_000, { type: 'tick' });
+    expect(d.types()).not.toContain('revert-doctor');
+    d.at(80_000, { type: 'healthy', pid: 11 }).at(82_000, { type: 'tick' });
+    expect(d.state.work).toBeNull();
+    expect(d.effects.some((e) => e.type === 'revert-doctor')).toBe(false);
+  });
+
   it('a fix that changed no file (a stale lock) is not verified: the service restarts as before', () => {
     const d = new Drive(testPolicy()).toDoctor();
     d.fixed(100, []);

@@ -18,6 +18,7 @@ export function testPolicy(over: Partial<ServicePolicy> = {}): ServicePolicy {
     doctorTimeoutMs: 5000,
     confirmAfterMs: 2000,
     doctorVerifyWindowMs: 2000,
+    startupGraceMs: 0,
     flapping: { windowMs: 600_000, maxRecurrences: 10 },
     agent: null,
     external: false,
