@@ -1,5 +1,5 @@
 // Composition root: load config, build every object, wire the event bus, serve the API, shut down cleanly.
-import { closeSync, existsSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { currentBootId, stoppedMarkerText } from './stopped-marker.js';
 import path from 'node:path';
 import type { LoadedConfig, LoadOptions } from '../config/load.js';
@@ -719,6 +719,18 @@ export function stopWaves(services: ServiceConfig[]): string[][] {
   return waves;
 }
 
+/** Whether two paths name one directory (each resolved through its links when it exists). */
+function sameDirectory(a: string, b: string): boolean {
+  const real = (p: string): string => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  return real(a) === real(b);
+}
+
 export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   const clock = latenessRecordingClock(opts.clock ?? systemClock());
   const say = opts.say ?? (() => undefined);
@@ -746,6 +758,10 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   if (claim.kind === 'busy') {
     await releaseStateLock().catch(() => undefined);
     const other = claim.claim;
+    // The same state dir (its daemon.lock unavailable, a full disk): the daemon already running for it, said as such.
+    if (other && sameDirectory(other.stateDir, stateDir)) {
+      throw new DaemonAlreadyRunning(`a clawback daemon is already running for ${stateDir} (pid ${other.pid}, which supervises the services of ${loaded.file})`);
+    }
     throw new DaemonAlreadyRunning(
       `a clawback daemon${other ? ` (pid ${other.pid}, state dir ${other.stateDir})` : ''} already supervises the services of ${loaded.file}; ` +
         `a second one would run them twice. If the file's stateDir changed, put it back and \`clawback reload\`, or stop that daemon first ` +

@@ -2,12 +2,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
 import { startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 describe.skipIf(!existsSync(CHROMIUM))('dashboard: cluster view', () => {
   let browser: Browser;
@@ -16,7 +16,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: cluster view', () => {
 
   beforeAll(async () => {
     etcd = await startEtcdCluster(1);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await launchChromium();
   }, 90_000);
   afterAll(async () => {
     await td?.stop();

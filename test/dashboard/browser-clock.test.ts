@@ -4,12 +4,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { HOUR } from '../helpers/clock.js';
 import { waitFor } from '../helpers/processes.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 /** fmtDuration's text ("5s", "2m 5s", "1h 0m") back to seconds. */
 function seconds(text: string | null): number {
@@ -43,7 +43,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard times with the browser clock o
   let base: string;
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await launchChromium();
     td = await startTestDaemon(
       {
         services: [

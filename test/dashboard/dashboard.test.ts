@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { createDashboard } from '../../src/server/dashboard.js';
 import { probeHealthWatch } from '../../src/daemon/health-watch.js';
 import { summarizeIncidents } from '../../src/observe/incidents.js';
@@ -11,8 +11,8 @@ import { NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { DEMO_GATEWAY_SERVER } from '../helpers/demo.js';
 import { FIXTURES } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const WAIT = 20_000;
 const CARD = 'article[data-service="gateway"]';
 const WORKER = 'article[data-service="worker"]';
@@ -42,10 +42,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
   const cardPid = (p: Page): Promise<string | null> => p.locator(CARD).getAttribute('data-pid');
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium(['--disable-quic', '--disable-component-update', '--disable-sync']);
     gatewayPort = await freePort();
     td = await startTestDaemon(
       {

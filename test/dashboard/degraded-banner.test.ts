@@ -2,12 +2,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { createDashboard } from '../../src/server/dashboard.js';
 import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { mountSmallDisk, type SmallDisk } from '../helpers/tmpfs.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const BANNER = '[data-field="daemon-degraded"]';
 
 describe.skipIf(!existsSync(CHROMIUM))('dashboard: daemon degraded banner', () => {
@@ -17,7 +17,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: daemon degraded banner', () =
 
   beforeAll(async () => {
     disk = mountSmallDisk('2m');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await td?.stop();

@@ -4,12 +4,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { dashboardPlugin } from '../../src/server/dashboard.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
 import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const BURST = 1000;
 const SHOWN = 200; // MAX_EVENTS in app.js
 
@@ -18,7 +18,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: a burst of live events', () =
   let td: TestDaemon | undefined;
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await td?.stop();

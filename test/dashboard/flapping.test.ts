@@ -3,13 +3,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { summarizeIncidents } from '../../src/observe/incidents.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
 import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 describe('summarizeIncidents: flapping', () => {
   it('carries the recurrence and the first incident of the series from incident.opened', () => {
@@ -30,7 +30,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: a flapping series', () => {
   let td: TestDaemon;
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await launchChromium();
     td = await startTestDaemon({
       services: [
         {

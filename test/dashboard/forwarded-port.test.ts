@@ -4,12 +4,12 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { dashboardPlugin } from '../../src/server/dashboard.js';
 import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 /** A TCP forwarder on 127.0.0.1 (what ssh -L or Docker's published port does). */
 async function forward(to: number): Promise<{ port: number; close(): Promise<void> }> {
@@ -40,7 +40,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: through a forwarded port', ()
   const forwarders: Array<{ close(): Promise<void> }> = [];
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     for (const f of forwarders) await f.close();

@@ -4,12 +4,12 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
 import { CLI } from '../helpers/cli.js';
 import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 describe.skipIf(!existsSync(CHROMIUM))('dashboard: a frozen daemon', () => {
   let browser: Browser;
@@ -17,7 +17,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: a frozen daemon', () => {
   let dir: string;
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     if (daemon && !daemon.exitInfo()) {

@@ -2,11 +2,11 @@
 // read between DOM writes) held the main thread for up to half a second a poll with 100 services.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { dashboardPlugin } from '../../src/server/dashboard.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SERVICES = 60;
 
 describe.skipIf(!existsSync(CHROMIUM) || !existsSync('/bin/sleep'))('dashboard: many services', () => {
@@ -14,7 +14,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync('/bin/sleep'))('dashboard: 
   let td: TestDaemon;
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await launchChromium();
     const services = Array.from({ length: SERVICES }, (_, i) => ({ name: `svc${i}`, command: ['/bin/sleep', '600'] }));
     td = await startTestDaemon({ services }, { plugins: [dashboardPlugin()] });
   });

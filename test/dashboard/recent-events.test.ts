@@ -4,13 +4,13 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { dashboardPlugin } from '../../src/server/dashboard.js';
 import { readRecentEvents, recentLimit } from '../../src/server/dashboard-events.js';
 import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 describe('readRecentEvents', () => {
   it('returns the last N well-formed events, oldest first, from a bounded tail', async () => {
@@ -66,10 +66,7 @@ describe('dashboard backlog against a real daemon', () => {
   });
 
   it.skipIf(!existsSync(CHROMIUM))('a page opened after the incident lists its events at once', async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium(['--disable-component-update', '--disable-sync']);
     const page = await browser.newPage();
     const journaled = td.journal().length;
     await page.goto(base);

@@ -6,12 +6,12 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
 import { CLI } from '../helpers/cli.js';
 import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 describe.skipIf(!existsSync(CHROMIUM))('dashboard: times while the daemon is unreachable', () => {
   let browser: Browser;
@@ -19,7 +19,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: times while the daemon is unr
   let dir: string;
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     if (daemon && !daemon.exitInfo()) {

@@ -3,12 +3,12 @@
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { dashboardPlugin } from '../../src/server/dashboard.js';
 import { tokenPath } from '../../src/server/token.js';
 import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 /** A loopback address the API does not count as loopback (as 0.0.0.0 is not), so the test listens on 127.0.0.1 only. */
 const OFF_LOOPBACK = '::ffff:127.0.0.1';
 
@@ -17,7 +17,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: the daemon comes back with a 
   let td: TestDaemon | undefined;
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await td?.stop();

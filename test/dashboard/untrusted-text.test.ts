@@ -3,12 +3,12 @@
 // visible escapes, never act on the text around them.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { dashboardPlugin } from '../../src/server/dashboard.js';
 import { NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 /** Held "user=\u202Enimda\u202C": a browser draws it as "user=admin". Then a colour escape and an OSC 8 link. */
 const LINE = 'ALERT user=\u202Enimda\u202C \u2066#ok\u2069 \x1b[31mred\x1b[0m \x1b]8;;javascript:alert(1)\x07link\x1b]8;;\x07';
 /** Bidi controls, C0 and C1 controls other than tab and newline: none may reach the page's text as it is. */
@@ -20,7 +20,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: untrusted text from a service
   let td: TestDaemon;
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await launchChromium();
     td = await startTestDaemon(
       { services: [{ name: 'chatty', command: [NODE, '-e', SCRIPT], probes: [{ name: 'alerts', kind: 'log', pattern: 'ALERT', interval: '1s' }] }] },
       { plugins: [dashboardPlugin()] },

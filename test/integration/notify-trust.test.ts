@@ -8,9 +8,8 @@ import { runCli } from '../helpers/cli.js';
 import { Receiver } from '../notify/receiver.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
 import { BOT_TOKEN, DISCORD_TOKEN } from '../notify/helpers.js';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 let td: TestDaemon | undefined;
 const receivers: Receiver[] = [];
@@ -96,7 +95,7 @@ describe('alerts you can trust', () => {
     expect(shown.stdout).toMatch(/\d+ alert\(s\) undelivered to ops: .*clawback notify flush ops.*clawback notify discard ops/);
     expect(shown.stdout).not.toMatch(/undelivered to backup/);
     // ... and on the dashboard, in a real browser (a missing Chromium fails the test: it is a test prerequisite).
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       await page.goto(`${base}/`);
