@@ -46,7 +46,11 @@ function independentPoll(url: string): { stop(): Promise<{ downMs: number; polls
 describe('clawback drill chaos on the demo gateway', () => {
   let d: DrillDaemon;
   beforeAll(async () => {
-    d = await startDrillDaemon('gateway');
+    // Every (re)start listens 400 ms late: a restart's outage then spans four polls of the drill's (and the test's)
+    // 100 ms outside poll. A demo gateway back in less than one poll (its restart takes ~100-200 ms) was missed now and
+    // then on a loaded CI machine, whose starved poller checked less often: a crash measured "ttr 0", or the manual
+    // restart's outage unseen.
+    d = await startDrillDaemon('gateway', { env: { DEMO_STARTUP_DELAY_MS: '400' } });
   });
   afterAll(async () => {
     await d?.stop();

@@ -30,6 +30,8 @@ export interface GatewayExtras {
   gateway?: Record<string, unknown>;
   /** Add a notify-only readiness probe on /readyz (as the OpenClaw preset has). */
   readiness?: boolean;
+  /** Environment of the gateway (DEMO_STARTUP_DELAY_MS: every start, and so every restart's outage, lasts at least that). */
+  env?: Record<string, string>;
 }
 
 function gatewayService(dir: string, port: number, extras: GatewayExtras = {}): Record<string, unknown> {
@@ -37,6 +39,7 @@ function gatewayService(dir: string, port: number, extras: GatewayExtras = {}): 
   return {
     name: 'gw',
     command: [NODE, DEMO_GATEWAY_SERVER, '--config', gatewayConfig, '--port', String(port)],
+    ...(extras.env ? { env: extras.env } : {}),
     port,
     // protect: the drills' repairs are held to the same rule as every other (test/helpers/protected-harm.ts).
     configFile: { path: gatewayConfig, format: 'json', validateCommand: [NODE, DEMO_GATEWAY_SERVER, '--check-config', '{file}'], protect: ['name', 'host', 'port'] },
