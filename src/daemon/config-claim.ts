@@ -1,6 +1,6 @@
 // Which live daemon supervises a config file, kept outside every state directory: after the file's stateDir changed, the
 // CLI looked for the daemon in the new directory ("not running") and `run` started a second daemon on the same services.
-import { readFileSync, realpathSync, rmSync } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Clock } from '../platform/clock.js';
@@ -39,10 +39,25 @@ function claimBase(configFile: string, dir = path.join(os.tmpdir(), `clawback-${
   return path.join(dir, pathHash(realOrSame(configFile)));
 }
 
+/**
+ * The claims live under the shared temp dir: they are believed only where no other user could have put them, i.e. the
+ * claims dir and its parent are real directories (no symlink) of this user that no one else may write to. Another
+ * user's planted claim would otherwise refuse our `run` or send the CLI to a daemon of theirs.
+ */
+function trustedClaimDir(dir: string, uid: number | undefined = process.getuid?.()): boolean {
+  if (uid === undefined) return true;
+  for (const d of [path.dirname(dir), dir]) {
+    const st = lstatSync(d, { throwIfNoEntry: false });
+    if (!st || !st.isDirectory() || st.uid !== uid || (st.mode & 0o022) !== 0) return false;
+  }
+  return true;
+}
+
 /** The live daemon that claimed this config file (its pid checked against the lock's start time); undefined: none. */
 export function readConfigClaim(configFile: string, dir?: string): ConfigClaim | undefined {
   const base = claimBase(configFile, dir);
   try {
+    if (!trustedClaimDir(path.dirname(base))) return undefined;
     const lock = JSON.parse(readFileSync(`${base}.lock`, 'utf8')) as { pid?: unknown; startTime?: unknown };
     const info = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as { pid?: unknown; stateDir?: unknown; configFile?: unknown };
     if (info.configFile !== realOrSame(configFile)) return undefined;
@@ -62,6 +77,7 @@ export async function takeConfigClaim(configFile: string, stateDir: string, cloc
   const base = claimBase(configFile, dir);
   try {
     ensurePrivateDir(path.dirname(base));
+    if (!trustedClaimDir(path.dirname(base))) return { kind: 'unavailable' };
     const lock = new FileLock(`${base}.lock`, { clock });
     if (!(await lock.acquire())) {
       // Held by this very process (a daemon rebuilt in the same process), as the state directory's lock allows.
