@@ -1,6 +1,6 @@
 // Which live daemon supervises a config file, kept outside every state directory: after the file's stateDir changed, the
 // CLI looked for the daemon in the new directory ("not running") and `run` started a second daemon on the same services.
-import { lstatSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { lstatSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Clock } from '../platform/clock.js';
@@ -8,18 +8,11 @@ import { FileLock } from '../platform/file-lock.js';
 import { ensurePrivateDir } from '../platform/private-dir.js';
 import { writeFileAtomic } from '../platform/atomic-write.js';
 import { isAlive, processStartTime } from '../platform/proc.js';
+import { realOrSame } from './daemon-identity.js';
 
 export interface ConfigClaim {
   pid: number;
   stateDir: string;
-}
-
-function realOrSame(p: string): string {
-  try {
-    return realpathSync(p);
-  } catch {
-    return path.resolve(p);
-  }
 }
 
 /** Two FNV-1a 32-bit hashes of a path (no node:crypto: `clawback status` is bundled without it); the .json names the path. */

@@ -20,11 +20,12 @@ export function stateDirFromArgv(argv: readonly string[], envStateDir: string | 
   return named ? path.resolve(cwd, named) : undefined;
 }
 
-function realOrSame(dir: string): string {
+/** A path through its links when it exists, else as given (resolved): the one way two names of a file are compared. */
+export function realOrSame(p: string): string {
   try {
-    return realpathSync(dir);
+    return realpathSync(p);
   } catch {
-    return path.resolve(dir);
+    return path.resolve(p);
   }
 }
 

@@ -1,5 +1,5 @@
 // Composition root: load config, build every object, wire the event bus, serve the API, shut down cleanly.
-import { closeSync, existsSync, openSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { currentBootId, stoppedMarkerText } from './stopped-marker.js';
 import path from 'node:path';
 import type { LoadedConfig, LoadOptions } from '../config/load.js';
@@ -37,6 +37,7 @@ import { DaemonFaults, faultRetryDelay, renderDegradedGauge, type DaemonHealthSt
 import { faultLog } from './fault-log.js';
 import { takeDaemonLock } from './daemon-lock.js';
 import { takeConfigClaim } from './config-claim.js';
+import { realOrSame } from './daemon-identity.js';
 import { diffServices, sameProcessSpec, type ServiceSetDiff } from './service-set.js';
 import { instancesCommand } from '../instances/instances-api.js';
 import { instancesPlugin } from '../instances/instances-plugin.js';
@@ -719,18 +720,6 @@ export function stopWaves(services: ServiceConfig[]): string[][] {
   return waves;
 }
 
-/** Whether two paths name one directory (each resolved through its links when it exists). */
-function sameDirectory(a: string, b: string): boolean {
-  const real = (p: string): string => {
-    try {
-      return realpathSync(p);
-    } catch {
-      return path.resolve(p);
-    }
-  };
-  return real(a) === real(b);
-}
-
 export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   const clock = latenessRecordingClock(opts.clock ?? systemClock());
   const say = opts.say ?? (() => undefined);
@@ -759,7 +748,7 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     await releaseStateLock().catch(() => undefined);
     const other = claim.claim;
     // The same state dir (its daemon.lock unavailable, a full disk): the daemon already running for it, said as such.
-    if (other && sameDirectory(other.stateDir, stateDir)) {
+    if (other && realOrSame(other.stateDir) === realOrSame(stateDir)) {
       throw new DaemonAlreadyRunning(`a clawback daemon is already running for ${stateDir} (pid ${other.pid}, which supervises the services of ${loaded.file})`);
     }
     throw new DaemonAlreadyRunning(
