@@ -1,6 +1,6 @@
 // stopProcess signals only the process it judged: a pid freed by the stale instance and taken by a newcomer before the
 // next poll is never SIGKILLed as "the instance that ignored SIGTERM".
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { accessSync, constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stopProcess } from '../../src/doctor/stop-process.js';
@@ -29,12 +29,24 @@ describe('stopProcess and a reused pid', () => {
     parent = spawnMarked(process.execPath, [FIXTURE]);
     const pid = Number(/stale (\d+)/.exec(await parent.waitForStdout(/stale \d+/, 10_000))![1]);
     // Polled every 500 ms: the exit and the pid's reuse (milliseconds apart) fall between two looks, as they may on any poll.
-    const r = await stopProcess(pid, { clock: systemClock(), graceMs: 1_500, pollMs: 500 });
+    // Every signal stopProcess sends, recorded (and still sent): on a CI machine whose pids wrap, another test's
+    // stale handle may kill the newcomer too, so "was it killed?" alone would not say who did it.
+    const sent: Array<[number, string | number | undefined]> = [];
+    const kill = process.kill.bind(process);
+    const spy = vi.spyOn(process, 'kill').mockImplementation((target: number, signal?: string | number) => {
+      sent.push([target, signal]);
+      return kill(target, signal);
+    });
+    let r;
+    try {
+      r = await stopProcess(pid, { clock: systemClock(), graceMs: 1_500, pollMs: 500 });
+    } finally {
+      spy.mockRestore();
+    }
     const out = await parent.waitForStdout(/newcomer \d+|no-reuse/, 5_000);
     if (out.includes('no-reuse')) return; // another process took the pid first: nothing to judge
     expect(r).toMatchObject({ stopped: true, via: 'signal' });
-    // The newcomer is still running: stopProcess sent it nothing.
-    await new Promise((res) => setTimeout(res, 300));
-    expect(parent.stdout()).not.toContain('newcomer ended');
+    // The stale instance got its SIGTERM (its group: it leads one); the newcomer that took its pid got nothing.
+    expect(sent.filter(([, s]) => s !== 0 && s !== undefined)).toEqual([[-pid, 'SIGTERM']]);
   }, 20_000);
 });

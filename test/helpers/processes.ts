@@ -1,6 +1,6 @@
 // Tests run real processes: spawn them marked for the leak check, in their own group, and always kill them.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 
 /** The marker test/global-setup.ts looks for when it hunts leaked processes. */
@@ -38,7 +38,7 @@ export interface MarkedChild {
   waitForStdout(match: RegExp | string, timeoutMs?: number): Promise<string>;
   /** Resolves with the exit info; throws if the child is still running after timeoutMs. */
   waitForExit(timeoutMs?: number): Promise<ExitInfo>;
-  /** SIGKILL the child's whole process group. Idempotent. */
+  /** SIGKILL the child's whole process group (once the child is reaped, only what is left of its group). Idempotent. */
   kill(): void;
 }
 
@@ -105,7 +105,12 @@ export function spawnMarked(cmd: string, args: readonly string[], opts: SpawnMar
       await waitFor(() => exit !== undefined, { timeoutMs, intervalMs: 20, message: () => `exit of ${describe()}` });
       return exit as ExitInfo;
     },
-    kill: () => killTree(pid),
+    kill: () => {
+      // Once the child is reaped its pid is free: a process that holds that number now is a stranger (pid_max is
+      // 32768 on CI machines, so pids wrap during a run). Only its group, still ours while any member lives, is signalled.
+      if (exit === undefined) killTree(pid);
+      else if (!existsSync(`/proc/${pid}`)) killGroup(pid);
+    },
   };
 }
 
@@ -121,6 +126,14 @@ export function killTree(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void 
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
     }
+  }
+}
+
+function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
   }
 }
 
