@@ -6,7 +6,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/daemon.js';
-import { spawnMarked, type MarkedChild } from '../helpers/processes.js';
+import { killTree, spawnMarked, type MarkedChild } from '../helpers/processes.js';
 import { writeDaemonInfo } from '../../src/daemon/heartbeat.js';
 import { processStartTime } from '../../src/platform/proc.js';
 import { cliHint, cliPrefix, shellWord, type InvocationEnv } from '../../src/cli/cli-command.js';
@@ -18,11 +18,7 @@ import { formatMs as drillFormat } from '../../src/drill/drill-report.js';
 let procs: MarkedChild[] = [];
 afterEach(async () => {
   for (const p of procs) {
-    try {
-      process.kill(-p.pid, 'SIGCONT');
-    } catch {
-      // already gone
-    }
+    killTree(p.ref, 'SIGCONT');
     p.kill();
   }
   await Promise.all(procs.map((p) => p.waitForExit(5000).catch(() => undefined)));

@@ -11,11 +11,7 @@ import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js'
 let daemon: MarkedChild | undefined;
 afterEach(async () => {
   if (!daemon) return;
-  try {
-    process.kill(daemon.pid, 'SIGCONT');
-  } catch {
-    // already gone
-  }
+  daemon.signal('SIGCONT');
   daemon.child.kill('SIGTERM');
   await daemon.waitForExit(15_000).catch(() => daemon!.kill());
   daemon = undefined;

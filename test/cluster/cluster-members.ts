@@ -7,7 +7,7 @@ import YAML from 'yaml';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { startEtcdCluster, type EtcdCluster, type EtcdOptions } from './etcd-cluster.js';
 import { freePort } from '../helpers/ports.js';
-import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { killTree, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
 
 export const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 export const SERVE = fileURLToPath(new URL('./serve-member.mjs', import.meta.url));
@@ -97,13 +97,7 @@ export function taggedPids(tag: string): number[] {
 
 /** kill -9 of the member's daemon, service and everything it started (the box dies). */
 export function killMember(m: Member): void {
-  for (const sig of ['SIGCONT', 'SIGKILL'] as const) {
-    try {
-      process.kill(-m.daemon.pid, sig);
-    } catch {
-      // gone
-    }
-  }
+  for (const sig of ['SIGCONT', 'SIGKILL'] as const) killTree(m.daemon.ref, sig);
   for (const pid of [...taggedPids(m.tag), ...taggedPids(`${m.tag}-daemon`)]) {
     try {
       process.kill(pid, 'SIGKILL');

@@ -7,7 +7,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { FIXTURES, NODE, markServices, readJournalFile, tempDir } from '../helpers/daemon.js';
 import { CLI } from '../helpers/cli.js';
-import { isAlive, killTree, spawnMarked, waitFor } from '../helpers/processes.js';
+import { isAlive, killTree, pidRef, spawnMarked, waitFor } from '../helpers/processes.js';
 
 const cleanup: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -54,7 +54,8 @@ describe('the API port is already taken', () => {
     const d = spawnMarked(NODE, [CLI, 'run', '--config', config, '--state-dir', stateDir]);
     cleanup.push(() => d.kill());
     const pid = await waitFor(() => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) || undefined : undefined), { timeoutMs: 30_000, intervalMs: 100, message: 'the service started once the port was free' });
-    cleanup.push(() => killTree(pid));
+    const ref = pidRef(pid);
+    cleanup.push(() => killTree(ref));
     await waitFor(() => d.stdout().includes('clawback running'), { timeoutMs: 30_000, intervalMs: 100, message: 'the daemon is running' });
     process.kill(d.pid, 'SIGTERM');
     expect(await d.waitForExit(30_000), d.stderr()).toEqual({ code: 0, signal: null });

@@ -4,7 +4,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { FIXTURES, NODE, markServices, startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
-import { expectGone, isAlive, waitFor } from '../helpers/processes.js';
+import { expectGone, isAlive, pidRef, waitFor } from '../helpers/processes.js';
 
 let daemons: TestDaemon[] = [];
 afterEach(async () => {
@@ -26,6 +26,7 @@ describe('requests while a service waits for its dependencies', () => {
     const t1 = await startTestDaemon({ services: [sleeper('a'), sleeper('b')] }, { dir });
     daemons.push(t1);
     const pid = await waitFor(() => t1.daemon.runtimes.get('b')!.status().pid, { timeoutMs: 10_000 });
+    const b = pidRef(pid);
     await t1.daemon.stop({ stopServices: false });
     daemons = [];
     expect(isAlive(pid)).toBe(true);
@@ -42,7 +43,7 @@ describe('requests while a service waits for its dependencies', () => {
     const r = await t2.daemon.action('b', 'stop');
     expect(Date.now() - asked).toBeLessThan(8_000);
     expect(r.ok).toBe(true);
-    await expectGone(pid, 'b, stopped by a person');
+    await expectGone(b, 'b, stopped by a person');
 
     // a turns healthy: the start b's boot deferred does not undo the person's stop.
     writeFileSync(flag, '');

@@ -3,20 +3,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { isAlive, waitFor } from '../helpers/processes.js';
+import { isAlive, killTree, pidRef, waitFor, type PidRef } from '../helpers/processes.js';
 
 let daemon: TestDaemon | undefined;
-const seen: number[] = [];
+/** Processes the test saw, as they were when it read their pids (a later holder of a pid is not the test's). */
+const seen: PidRef[] = [];
 afterEach(async () => {
   await daemon?.stop();
   daemon = undefined;
-  for (const pid of seen.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
+  for (const ref of seen.splice(0)) killTree(ref);
 });
 
 describe('a service that forks into its own session and exits', () => {
@@ -31,7 +26,7 @@ describe('a service that forks into its own session and exits', () => {
       const pids = [...readFileSync(log, 'utf8').matchAll(/daemon (\d+)/g)].map((m) => Number(m[1]));
       return pids.length >= 4 ? pids : undefined;
     }, { timeoutMs: 10_000 });
-    seen.push(...copies);
+    seen.push(...copies.map((p) => pidRef(p)));
     await waitFor(() => copies.every((pid) => !isAlive(pid)), { timeoutMs: 5_000, message: `copies still running: ${copies.filter((p) => isAlive(p)).join(', ')}` });
     const killed = daemon.events.filter((e) => e.type === 'service.leftovers-killed' && e.service === 'forker');
     expect(killed.length).toBeGreaterThanOrEqual(3);
@@ -52,7 +47,7 @@ describe('a service that forks into its own session and exits', () => {
     expect(ended.message).not.toMatch(/finished/);
     const log = path.join(daemon.stateDir, 'logs', 'forker.log');
     const copies = [...readFileSync(log, 'utf8').matchAll(/daemon (\d+)/g)].map((m) => Number(m[1]));
-    seen.push(...copies);
+    seen.push(...copies.map((p) => pidRef(p)));
   });
 
   it('leaves alone the processes it started itself with the same markers (the log redactor)', { timeout: 60_000 }, async () => {
@@ -65,7 +60,7 @@ describe('a service that forks into its own session and exits', () => {
     const log = path.join(daemon.stateDir, 'logs', 'forker.log');
     await waitFor(() => /daemon \d+/.test(readFileSync(log, 'utf8')), { timeoutMs: 10_000 });
     const copies = [...readFileSync(log, 'utf8').matchAll(/daemon (\d+)/g)].map((m) => Number(m[1]));
-    seen.push(...copies);
+    seen.push(...copies.map((p) => pidRef(p)));
     await waitFor(() => copies.every((pid) => !isAlive(pid)), { timeoutMs: 5_000 });
   });
 });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { NODE, markServices, tempDir } from '../helpers/daemon.js';
 import { CLI } from '../helpers/cli.js';
-import { isAlive, killTree, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { isAlive, killTree, pidRef, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
 import { mountSmallDisk } from '../helpers/tmpfs.js';
 import { takeDaemonLock } from '../../src/daemon/daemon-lock.js';
 import { systemClock } from '../../src/platform/clock.js';
@@ -18,8 +18,10 @@ afterEach(async () => {
   while (cleanup.length) await Promise.resolve(cleanup.pop()!()).catch(() => undefined);
 });
 
-/** Each copy of the service appends its pid to one file, then idles. */
-const RECORD_PID = "require('node:fs').appendFileSync(process.argv[1], process.pid + '\\n'); setInterval(() => {}, 1e9)";
+/** Each copy of the service appends its pid and start time (/proc/self/stat field 22) to one file, then idles. */
+const RECORD_PID =
+  "const fs = require('node:fs'); const st = fs.readFileSync('/proc/self/stat', 'utf8'); " +
+  "fs.appendFileSync(process.argv[1], process.pid + ' ' + st.slice(st.lastIndexOf(')') + 2).split(' ')[19] + '\\n'); setInterval(() => {}, 1e9)";
 
 function setup(): { config: string; stateDir: string; pids: () => number[] } {
   const dir = tempDir('clawback-second-');
@@ -35,8 +37,10 @@ function setup(): { config: string; stateDir: string; pids: () => number[] } {
     config,
     YAML.stringify(markServices({ api: { port: 0 }, services: [{ name: 'svc', command: [NODE, '-e', RECORD_PID, pidLog], configFile: { path: svcConfig, format: 'json', validateCommand: slowValidate } }] })),
   );
-  const pids = (): number[] => (existsSync(pidLog) ? readFileSync(pidLog, 'utf8').split('\n').filter(Boolean).map(Number) : []);
-  cleanup.push(() => pids().forEach((p) => killTree(p)));
+  const records = (): string[][] => (existsSync(pidLog) ? readFileSync(pidLog, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ')) : []);
+  const pids = (): number[] => records().map(([pid]) => Number(pid));
+  // Killed as the copies they were (pid and start time): one that is gone left its pid to whoever took it next.
+  cleanup.push(() => records().forEach(([pid, start]) => killTree(pidRef(Number(pid), Number(start)))));
   return { config, stateDir: path.join(dir, 'state'), pids };
 }
 

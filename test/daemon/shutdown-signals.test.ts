@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import YAML from 'yaml';
 import { FIXTURES, NODE, markServices, readJournalFile, tempDir } from '../helpers/daemon.js';
 import { CLI } from '../helpers/cli.js';
-import { isAlive, killTree, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { isAlive, killTree, pidRef, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
 
 const cleanup: Array<() => void> = [];
 afterEach(() => {
@@ -49,7 +49,8 @@ async function servicePid(s: Setup, d: MarkedChild, after = 0): Promise<number> 
       if (started.length <= after || !existsSync(s.pidFile)) return undefined;
       const pid = Number(readFileSync(s.pidFile, 'utf8'));
       if (!pid) return undefined;
-      cleanup.push(() => killTree(pid));
+      const ref = pidRef(pid);
+      cleanup.push(() => killTree(ref));
       return pid;
     },
     { timeoutMs: 30_000, intervalMs: 100, message: 'the service started' },

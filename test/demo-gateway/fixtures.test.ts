@@ -6,13 +6,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/ports.js';
-import { httpGet, isAlive, killTree, PROCESS_START_MS, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { httpGet, isAlive, isRunning, killTree, pidRef, PROCESS_START_MS, spawnMarked, waitFor, type MarkedChild, type PidRef } from '../helpers/processes.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
 let dir = '';
 const started: MarkedChild[] = [];
-const strayPids: number[] = [];
+const strayPids: PidRef[] = [];
 
 function run(name: string, args: string[] = []): MarkedChild {
   const child = spawnMarked(process.execPath, [fixture(name), ...args]);
@@ -29,7 +29,7 @@ afterEach(async () => {
     child.kill();
     await child.waitForExit(5000);
   }
-  for (const pid of strayPids.splice(0)) killTree(pid);
+  for (const ref of strayPids.splice(0)) killTree(ref);
 });
 
 afterAll(async () => {
@@ -57,14 +57,14 @@ describe('fixtures', () => {
     const child = run('ignore-sigterm.mjs');
     const out = await child.waitForStdout(/\{.*"grandchild".*\}\n/, 10_000);
     const pids = JSON.parse(out.trim()) as { pid: number; grandchild: number };
-    strayPids.push(pids.grandchild);
+    strayPids.push(pidRef(pids.grandchild));
     expect(pids.pid).toBe(child.pid);
     expect(isAlive(pids.grandchild)).toBe(true);
     process.kill(-child.pid, 'SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
     expect(isAlive(child.pid)).toBe(true);
     expect(isAlive(pids.grandchild)).toBe(true);
-    killTree(child.pid);
+    killTree(child.ref);
     await waitFor(() => !isAlive(child.pid) && !isAlive(pids.grandchild), { timeoutMs: 5000, message: 'both pids gone' });
   });
 
@@ -125,9 +125,9 @@ describe('helpers', () => {
     started.push(child);
     await child.waitForStdout('1\n', 10_000);
     expect(isAlive(child.pid)).toBe(true);
-    killTree(child.pid);
+    killTree(child.ref);
     expect((await child.waitForExit(5000)).signal).toBe('SIGKILL');
-    expect(isAlive(child.pid)).toBe(false);
-    killTree(child.pid); // ESRCH is ignored
+    expect(isRunning(child.ref)).toBe(false);
+    killTree(child.ref); // ESRCH is ignored; a process that took the pid since is left alone
   });
 });

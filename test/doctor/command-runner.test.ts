@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnRunner, serviceEnv } from '../../src/doctor/command-runner.js';
 import { serviceSchema } from '../../src/config/schema.js';
-import { DETACHED_RESPAWN_SCRIPT, expectGone, isAlive, runIntoTimeout, waitFor } from '../helpers/processes.js';
+import { DETACHED_RESPAWN_SCRIPT, expectGone, isAlive, pidRef, runIntoTimeout, waitFor } from '../helpers/processes.js';
 
 const env = { ...process.env, CLAWBACK_TEST_CHILD: '1' } as Record<string, string>;
 
@@ -52,7 +52,7 @@ describe('spawnRunner', () => {
     expect(r.timedOut).toBe(true);
     const escaped = Number(r.stdout.trim());
     expect(escaped).toBeGreaterThan(0);
-    await expectGone(escaped, 'the detached descendant to die');
+    await expectGone(pidRef(escaped), 'the detached descendant to die');
   });
 
   it('an abort signal kills the command, and grandchildren that ignore SIGTERM too', async () => {

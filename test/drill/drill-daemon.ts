@@ -4,7 +4,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { NODE, FIXTURES, markServices, tempDir } from '../helpers/daemon.js';
 import { CLI, runCli } from '../helpers/cli.js';
-import { isAlive, killTree, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { isRunning, killTree, pidRef, signalProcess, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
 import { DEMO_GATEWAY_SERVER } from '../helpers/demo.js';
 
@@ -91,13 +91,14 @@ function readJson<T>(file: string): T | undefined {
 
 /** Stops whichever daemon now runs for the state dir (a drill may have replaced it), then anything left. */
 async function stopAll(d: DrillDaemon): Promise<void> {
-  const info = readJson<{ pid: number }>(path.join(d.stateDir, 'daemon.json'));
-  const state = readJson<{ services: Record<string, { record: { instance: { pid: number } | null } }> }>(path.join(d.stateDir, 'state.json'));
-  const servicePids = Object.values(state?.services ?? {}).map((s) => s.record.instance?.pid).filter((p): p is number => typeof p === 'number');
-  for (const pid of [info?.pid, d.daemon.pid]) {
-    if (pid && isAlive(pid)) process.kill(pid, 'SIGTERM');
-  }
-  await waitFor(() => ![info?.pid, d.daemon.pid].some((p) => p && isAlive(p)), { timeoutMs: 15_000 }).catch(() => undefined);
-  for (const pid of [info?.pid, d.daemon.pid, ...servicePids]) if (pid && isAlive(pid)) killTree(pid);
+  // Pids as these files recorded them, with their start times: a daemon or service that is gone by now left its number
+  // to whoever took it next (pids wrap on CI), and that process is not ours to signal.
+  const info = readJson<{ pid: number; pidStartTime?: number | null }>(path.join(d.stateDir, 'daemon.json'));
+  const state = readJson<{ services: Record<string, { record: { instance: { pid: number; pidStartTime?: number | null } | null } }> }>(path.join(d.stateDir, 'state.json'));
+  const services = Object.values(state?.services ?? {}).flatMap((s) => (s.record.instance ? [pidRef(s.record.instance.pid, s.record.instance.pidStartTime ?? null)] : []));
+  const daemons = [...(info?.pid ? [pidRef(info.pid, info.pidStartTime ?? null)] : []), d.daemon.ref];
+  for (const ref of daemons) signalProcess(ref, 'SIGTERM');
+  await waitFor(() => !daemons.some(isRunning), { timeoutMs: 15_000 }).catch(() => undefined);
+  for (const ref of [...daemons, ...services]) killTree(ref);
   d.daemon.kill();
 }

@@ -17,20 +17,19 @@ import { systemClock } from '../../src/platform/clock.js';
 import { systemdDaemonUnit } from '../../src/platform/service-files.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { FIXTURES, NODE, markServices } from '../helpers/daemon.js';
-import { isAlive, killTree, waitFor } from '../helpers/processes.js';
+import { isRunning, killTree, pidRef, signalProcess, waitFor, type PidRef } from '../helpers/processes.js';
 
 let dir: string;
-const pids: number[] = [];
+const pids: PidRef[] = [];
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'clawback-exit-78-'));
 });
 
 afterEach(async () => {
-  for (const pid of pids.splice(0)) {
-    if (!isAlive(pid)) continue;
-    process.kill(pid, 'SIGINT'); // the daemon stops its services and exits
-    await waitFor(() => !isAlive(pid) || undefined, { timeoutMs: 20_000 }).catch(() => killTree(pid, 'SIGKILL'));
+  for (const ref of pids.splice(0)) {
+    if (!signalProcess(ref, 'SIGINT')) continue; // the daemon stops its services and exits
+    await waitFor(() => !isRunning(ref) || undefined, { timeoutMs: 20_000 }).catch(() => killTree(ref, 'SIGKILL'));
   }
   await rm(dir, { recursive: true, force: true });
 });
@@ -115,7 +114,7 @@ describe('a config the daemon cannot load', () => {
       // Fixed: the next pass restarts the unit and the daemon comes back.
       await writeFile(config, YAML.stringify(good));
       const revived = await guardianOnce(deps);
-      if (existsSync(path.join(unitDir, 'daemon.pid'))) pids.push(Number(readFileSync(path.join(unitDir, 'daemon.pid'), 'utf8')));
+      if (existsSync(path.join(unitDir, 'daemon.pid'))) pids.push(pidRef(Number(readFileSync(path.join(unitDir, 'daemon.pid'), 'utf8'))));
       expect((await calls()).slice(before + 1)).toEqual(['--user restart clawback.service']);
       expect(revived.outcome, `${revived.actions.join('\n')}\n${revived.errors.join('\n')}`).toBe('revived');
       expect(revived.restartedVia).toBe('systemd');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
 import { runCli } from '../helpers/cli.js';
-import { isAlive, waitFor } from '../helpers/processes.js';
+import { isRunning, killTree, pidRef, signalProcess, waitFor, type PidRef } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
 import { Receiver } from '../notify/receiver.js';
 
@@ -18,13 +18,12 @@ interface Report {
 }
 
 let receiver: Receiver | undefined;
-const daemons: number[] = [];
+const daemons: PidRef[] = [];
 afterEach(async () => {
-  for (const pid of daemons.splice(0)) {
-    if (!isAlive(pid)) continue;
+  for (const ref of daemons.splice(0)) {
     // SIGINT: the daemon stops its services and exits.
-    process.kill(pid, 'SIGINT');
-    await waitFor(() => !isAlive(pid) || undefined, { timeoutMs: 20_000 }).catch(() => process.kill(pid, 'SIGKILL'));
+    if (!signalProcess(ref, 'SIGINT')) continue;
+    await waitFor(() => !isRunning(ref) || undefined, { timeoutMs: 20_000 }).catch(() => killTree(ref));
   }
   await receiver?.close();
   receiver = undefined;
@@ -71,8 +70,8 @@ describe('guardian alerts', () => {
     // Fixed: the guardian revives it and says so once.
     writeFileSync(configPath, YAML.stringify(good));
     const third = await guardian(configPath, stateDir);
-    const info = JSON.parse(readFileSync(path.join(stateDir, 'daemon.json'), 'utf8')) as { pid: number };
-    daemons.push(info.pid);
+    const info = JSON.parse(readFileSync(path.join(stateDir, 'daemon.json'), 'utf8')) as { pid: number; pidStartTime?: number | null };
+    daemons.push(pidRef(info.pid, info.pidStartTime ?? null));
     expect(third.outcome, third.actions.join('\n')).toBe('revived');
     await receiver.waitFor(() => recovered().length === 1, 10_000, 'the "back" message');
     expect(recovered()[0]!.text).toMatch(/running again/);

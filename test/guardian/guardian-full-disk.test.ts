@@ -6,7 +6,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
 import { CLI, runCli } from '../helpers/cli.js';
-import { isAlive, killTree, spawnMarked, waitFor } from '../helpers/processes.js';
+import { isAlive, killTree, pidRef, spawnMarked, waitFor } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
 import { mountSmallDisk, type SmallDisk } from '../helpers/tmpfs.js';
 
@@ -65,7 +65,8 @@ describe('guardian --once on a full disk', () => {
       const j = r.code === 0 ? (JSON.parse(r.stdout) as { services: Array<{ pid: number | null; health: string }> }) : undefined;
       return j?.services[0]?.health === 'healthy' ? (j.services[0].pid ?? undefined) : undefined;
     }, { timeoutMs: 20_000, intervalMs: 200 });
-    cleanup.push(() => killTree(servicePid));
+    const serviceRef = pidRef(servicePid);
+    cleanup.push(() => killTree(serviceRef));
     const before = daemonInfo(stateDir)!.pid;
 
     disk.fill(0);
@@ -73,7 +74,10 @@ describe('guardian --once on a full disk', () => {
     await d1.waitForExit(5000);
     const r = await runCli(['guardian', '--once', '--config', config, '--state-dir', stateDir], { timeoutMs: 60_000 });
     const after = daemonInfo(stateDir)?.pid;
-    if (after && after !== before) cleanup.push(() => killTree(after));
+    if (after && after !== before) {
+      const afterRef = pidRef(after);
+      cleanup.push(() => killTree(afterRef));
+    }
     expect(r.stderr).toBe('');
     const report = JSON.parse(r.stdout) as { outcome: string; errors: string[] };
     expect(report.errors.join('\n')).toMatch(/guardian\.lock could not be written \(.*ENOSPC.*\): this pass runs without it/);
@@ -137,8 +141,8 @@ describe('guardian --once on a full disk', () => {
     cleanup.push(async () => {
       for (const p of daemonsHere()) process.kill(p, 'SIGTERM');
       await waitFor(() => daemonsHere().length === 0 || undefined, { timeoutMs: 20_000 }).catch(() => undefined);
-      daemonsHere().forEach((p) => killTree(p));
-      processesWith('instance-server.mjs', String(port)).forEach((p) => killTree(p));
+      daemonsHere().forEach((p) => killTree(pidRef(p)));
+      processesWith('instance-server.mjs', String(port)).forEach((p) => killTree(pidRef(p)));
     });
     expect(daemonInfo(stateDir), 'the disk is full: no daemon.json').toBeUndefined();
 

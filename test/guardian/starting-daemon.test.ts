@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
 import { CLI, runCli } from '../helpers/cli.js';
-import { isAlive, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { isAlive, pidRef, signalProcess, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
 import { guardianOnce } from '../../src/daemon/guardian.js';
 import { DryRunRunner } from '../../src/platform/command-runner.js';
@@ -28,13 +28,9 @@ const WALL_STEP = new URL('../fixtures/wall-step.mjs', import.meta.url).href;
 const children: MarkedChild[] = [];
 afterEach(async () => {
   for (const c of children.splice(0)) {
-    try {
-      process.kill(c.pid, 'SIGCONT');
-    } catch {
-      // gone already
-    }
+    c.signal('SIGCONT');
     // SIGINT: a daemon stops its services and exits; then the whole group goes.
-    if (!c.exitInfo()) process.kill(c.pid, 'SIGINT');
+    c.signal('SIGINT');
     await c.waitForExit(20_000).catch(() => undefined);
     c.kill();
   }
@@ -92,8 +88,8 @@ describe('guardian and a daemon still starting', () => {
       expect(existsSync(path.join(stateDir, 'logs', 'daemon.out.log')), 'the guardian started a second daemon').toBe(false);
     } finally {
       // Without the fix a second daemon was started: stop it with its services.
-      const info = JSON.parse(existsSync(path.join(stateDir, 'daemon.json')) ? readFileSync(path.join(stateDir, 'daemon.json'), 'utf8') : '{}') as { pid?: number };
-      if (info.pid && info.pid !== daemon.pid && isAlive(info.pid)) process.kill(info.pid, 'SIGINT');
+      const info = JSON.parse(existsSync(path.join(stateDir, 'daemon.json')) ? readFileSync(path.join(stateDir, 'daemon.json'), 'utf8') : '{}') as { pid?: number; pidStartTime?: number | null };
+      if (info.pid && info.pid !== daemon.pid) signalProcess(pidRef(info.pid, info.pidStartTime ?? null), 'SIGINT');
     }
     process.kill(daemon.pid, 'SIGCONT');
     await daemon.waitForStdout('dashboard:', 30_000);

@@ -24,7 +24,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   for (const c of children) {
-    killTree(c.pid, 'SIGCONT');
+    killTree(c.ref, 'SIGCONT');
     c.kill();
   }
   await Promise.all(children.map((c) => c.waitForExit(5000).catch(() => undefined)));

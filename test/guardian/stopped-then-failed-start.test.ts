@@ -7,7 +7,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
 import { CLI, runCli } from '../helpers/cli.js';
-import { isAlive, killTree, spawnMarked, waitFor } from '../helpers/processes.js';
+import { isRunning, killTree, pidRef, signalProcess, spawnMarked, waitFor } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
 import { daemonArgv, type ServiceFileInputs } from '../../src/platform/service-files.js';
 
@@ -30,12 +30,12 @@ describe('daemon.stopped and a failed start after it', () => {
     const first = spawnMarked(cmd!, args);
     cleanup.push(() => first.kill());
     await first.waitForStdout('dashboard:', 30_000);
-    process.kill(first.pid, 'SIGTERM');
+    first.signal('SIGTERM');
     expect(await first.waitForExit(20_000)).toEqual({ code: 0, signal: null });
     expect(existsSync(marker)).toBe(true);
     // The machine goes down with it: its service is gone too.
-    const left = (JSON.parse(readFileSync(path.join(inputs.stateDir, 'state.json'), 'utf8')) as { services: Record<string, { record: { instance: { pid: number } | null } }> }).services.sl?.record.instance?.pid;
-    if (left) killTree(left);
+    const left = (JSON.parse(readFileSync(path.join(inputs.stateDir, 'state.json'), 'utf8')) as { services: Record<string, { record: { instance: { pid: number; pidStartTime: number | null } | null } }> }).services.sl?.record.instance;
+    if (left) killTree(pidRef(left.pid, left.pidStartTime));
 
     // It starts the daemon again (at boot), which fails: its API port is taken for a while.
     const blocker = net.createServer();
@@ -50,11 +50,11 @@ describe('daemon.stopped and a failed start after it', () => {
     const g = await runCli(['guardian', '--once', '--config', configPath, '--state-dir', inputs.stateDir], { timeoutMs: 40_000 });
     expect(g.stdout).not.toMatch(/stopped on purpose/);
     const report = JSON.parse(g.stdout) as { outcome: string; after?: { pid: number } };
-    const revived = report.after?.pid;
+    const revived = report.after?.pid ? pidRef(report.after.pid) : undefined;
     if (revived) {
       cleanup.push(async () => {
-        process.kill(revived, 'SIGINT');
-        await waitFor(() => !isAlive(revived) || undefined, { timeoutMs: 20_000, intervalMs: 100 }).catch(() => process.kill(revived, 'SIGKILL'));
+        if (!signalProcess(revived, 'SIGINT')) return;
+        await waitFor(() => !isRunning(revived) || undefined, { timeoutMs: 20_000, intervalMs: 100 }).catch(() => signalProcess(revived, 'SIGKILL'));
       });
     }
     expect(report.outcome).toBe('revived');

@@ -12,7 +12,7 @@ import { DryRunRunner, realCommandRunner } from '../../src/platform/command-runn
 import { systemClock } from '../../src/platform/clock.js';
 import { systemdDaemonUnit } from '../../src/platform/service-files.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
-import { killTree, spawnMarked, type MarkedChild } from '../helpers/processes.js';
+import { killTree, pidRef, spawnMarked, type MarkedChild, type PidRef } from '../helpers/processes.js';
 
 const FAKE_DAEMON = fileURLToPath(new URL('./fake-daemon.mjs', import.meta.url));
 const REFUSED = 'Job for clawback.service failed because start of the service was attempted too often.';
@@ -20,7 +20,7 @@ const REFUSED = 'Job for clawback.service failed because start of the service wa
 let dir: string;
 let stateDir: string;
 let children: MarkedChild[];
-const pids: number[] = [];
+const pids: PidRef[] = [];
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'clawback-start-limit-'));
@@ -31,7 +31,7 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const c of children) c.kill();
   await Promise.all(children.map((c) => c.waitForExit(5000).catch(() => undefined)));
-  for (const pid of pids.splice(0)) killTree(pid, 'SIGKILL');
+  for (const ref of pids.splice(0)) killTree(ref, 'SIGKILL');
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -156,7 +156,7 @@ describe('the guardian and a unit that hit systemd\'s start limit', () => {
     const started: string[] = [];
     try {
       const report = await guardianOnce(deps(realCommandRunner(), started, []));
-      if (existsSync(path.join(unitDir, 'daemon.pid'))) pids.push(Number(readFileSync(path.join(unitDir, 'daemon.pid'), 'utf8')));
+      if (existsSync(path.join(unitDir, 'daemon.pid'))) pids.push(pidRef(Number(readFileSync(path.join(unitDir, 'daemon.pid'), 'utf8'))));
       expect((await readFile(path.join(unitDir, 'calls'), 'utf8')).trim().split('\n')).toEqual([
         '--user restart clawback.service',
         '--user show --property=Result --value clawback.service',
@@ -166,7 +166,7 @@ describe('the guardian and a unit that hit systemd\'s start limit', () => {
       expect(started).toEqual([]);
       expect(report.restartedVia).toBe('systemd');
       expect(report.outcome).toBe('revived');
-      expect(report.after?.pid).toBe(pids[0]);
+      expect(report.after?.pid).toBe(pids[0]?.pid);
     } finally {
       process.env.PATH = savedPath;
     }

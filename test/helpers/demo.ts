@@ -110,14 +110,14 @@ function exitedEarly(child: MarkedChild): StopWaiting {
 async function stopDemoGateway(child: MarkedChild): Promise<void> {
   if (!child.exitInfo()) {
     try {
-      process.kill(child.pid, 'SIGTERM');
+      child.signal('SIGTERM');
     } catch {
       // already gone
     }
     await child.waitForExit(3000).catch(() => undefined);
   }
   // Whatever is left in its group (or the process itself, if it ignored SIGTERM) goes now.
-  killTree(child.pid);
+  killTree(child.ref);
   await child.waitForExit(5000);
 }
 

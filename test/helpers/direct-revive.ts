@@ -13,7 +13,7 @@ import YAML from 'yaml';
 import { runCli, type CliResult } from './cli.js';
 import { FIXTURES, NODE, markServices, tempDir } from './daemon.js';
 import { freePort } from './ports.js';
-import { killTree } from './processes.js';
+import { killTree, pidRef, type PidRef } from './processes.js';
 
 export const SLEEPER = fileURLToPath(new URL('../fixtures/sleeper.mjs', import.meta.url));
 
@@ -42,7 +42,7 @@ export interface DirectReviveHarness {
 /** One per test file: its lists belong to that file's tests. */
 export function directReviveHarness(): DirectReviveHarness {
   const dirs: string[] = [];
-  const pids: number[] = [];
+  const pids: PidRef[] = [];
   return {
     setup(prefix, opts = {}) {
       const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -57,23 +57,14 @@ export function directReviveHarness(): DirectReviveHarness {
     },
     startedPid(dir) {
       const pid = new StateStore(dir).load().state.services.gw!.record.instance!.pid;
-      pids.push(pid);
+      pids.push(pidRef(pid));
       return pid;
     },
     track(pid) {
-      pids.push(pid);
+      pids.push(pidRef(pid));
     },
     cleanup() {
-      for (const pid of pids.splice(0)) {
-        for (const target of [-pid, pid]) {
-          try {
-            process.kill(target, 'SIGKILL');
-            break;
-          } catch {
-            // not a group leader, or gone already
-          }
-        }
-      }
+      for (const ref of pids.splice(0)) killTree(ref);
       for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
     },
   };
@@ -120,7 +111,7 @@ export async function guardianPassWithBlockedDaemon(
     // no state.json: the pass started nothing
   }
   if (pid) {
-    const started = pid;
+    const started = pidRef(pid);
     cleanup.push(() => killTree(started));
   }
   return { stateDir, pass, pid };

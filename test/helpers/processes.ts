@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import { readProcStat } from '../../src/platform/proc.js';
 
 /** The marker test/global-setup.ts looks for when it hunts leaked processes. */
 export const TEST_CHILD_ENV = 'CLAWBACK_TEST_CHILD';
@@ -38,8 +39,12 @@ export interface MarkedChild {
   waitForStdout(match: RegExp | string, timeoutMs?: number): Promise<string>;
   /** Resolves with the exit info; throws if the child is still running after timeoutMs. */
   waitForExit(timeoutMs?: number): Promise<ExitInfo>;
+  /** The child's identity (pid and start time), for killTree and signalProcess once the handle is out of reach. */
+  ref: PidRef;
   /** SIGKILL the child's whole process group (once the child is reaped, only what is left of its group). Idempotent. */
   kill(): void;
+  /** Sends signal to the child itself while it has not been reaped (its pid may be a stranger's after); false if not sent. */
+  signal(signal: NodeJS.Signals): boolean;
 }
 
 /**
@@ -80,6 +85,7 @@ export function spawnMarked(cmd: string, args: readonly string[], opts: SpawnMar
     throw new Error(`spawnMarked: could not start ${cmd}`);
   }
   const pid = child.pid;
+  const ref = pidRef(pid);
 
   const describe = (): string =>
     `${cmd} ${args.join(' ')} (pid ${pid})${exit ? ` exited code=${exit.code} signal=${exit.signal}` : ''}` +
@@ -105,11 +111,13 @@ export function spawnMarked(cmd: string, args: readonly string[], opts: SpawnMar
       await waitFor(() => exit !== undefined, { timeoutMs, intervalMs: 20, message: () => `exit of ${describe()}` });
       return exit as ExitInfo;
     },
-    kill: () => {
-      // Once the child is reaped its pid is free: a process that holds that number now is a stranger (pid_max is
-      // 32768 on CI machines, so pids wrap during a run). Only its group, still ours while any member lives, is signalled.
-      if (exit === undefined) killTree(pid);
-      else if (!existsSync(`/proc/${pid}`)) killGroup(pid);
+    ref,
+    kill: () => killTree(ref),
+    signal: (signal) => {
+      // Node reaps the child and emits 'exit' in one go: until then the pid is still this child's.
+      if (exit !== undefined) return false;
+      process.kill(pid, signal);
+      return true;
     },
   };
 }
@@ -117,9 +125,66 @@ export function spawnMarked(cmd: string, args: readonly string[], opts: SpawnMar
 /** Throw this from a waitFor predicate to fail at once instead of retrying (e.g. the child exited). */
 export class StopWaiting extends Error {}
 
-/** SIGKILL (or another signal to) the process group led by pid, falling back to the pid alone; ignores ESRCH. */
-export function killTree(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
-  for (const target of [-pid, pid]) {
+/**
+ * A pid as the test learned it, with the process's identity at that moment (start time, and whether it led its own
+ * group). pid_max is 32768 on CI machines, so pids wrap during a run: a test that signals a number it recorded earlier,
+ * after that process exited, would signal whichever process (another test's) holds the number now.
+ */
+export interface PidRef {
+  readonly pid: number;
+  /** /proc/<pid>/stat start time when learned; undefined if the process was already gone. */
+  readonly startTime: number | undefined;
+  /** It led its own process group when learned (or was already gone: what may be left of its group is still its). */
+  readonly leader: boolean;
+}
+
+/**
+ * Captures pid's identity now: call it where the pid is learned (spawned, printed), not at cleanup. A pid read from a
+ * file the product wrote comes with the start time recorded there (state.json's and daemon.json's pidStartTime), which
+ * names the process even if it is gone by the time the test reads the file.
+ */
+export function pidRef(pid: number, recordedStartTime?: number | null): PidRef {
+  const stat = readProcStat(pid);
+  const startTime = typeof recordedStartTime === 'number' ? recordedStartTime : recordedStartTime === null ? undefined : stat?.startTime;
+  const same = stat !== undefined && stat.startTime === startTime;
+  return { pid, startTime, leader: same ? stat.pgid === pid : true };
+}
+
+/** Who holds ref's number now: the process it names ('same'), nobody ('free'), or a stranger ('other'). */
+function holder(ref: PidRef): 'same' | 'free' | 'other' {
+  if (!existsSync(`/proc/${ref.pid}`)) return 'free';
+  const now = readProcStat(ref.pid);
+  if (now === undefined) return 'free';
+  return ref.startTime !== undefined && now.startTime === ref.startTime ? 'same' : 'other';
+}
+
+/** The process test/fixtures/write-pid-and-sleep.mjs recorded in file (its pid, and its start time in <file>.start). */
+export function pidFileRef(file: string): PidRef | undefined {
+  try {
+    const pid = Number(readFileSync(file, 'utf8'));
+    const start = Number(readFileSync(`${file}.start`, 'utf8'));
+    return pid > 0 && Number.isFinite(start) ? pidRef(pid, start) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** ref's process still runs (not a zombie, and its pid not handed to another process since). */
+export function isRunning(ref: PidRef): boolean {
+  const now = readProcStat(ref.pid);
+  return now !== undefined && ref.startTime !== undefined && now.startTime === ref.startTime && now.state !== 'Z' && now.state !== 'X';
+}
+
+/**
+ * SIGKILL (or another signal to) the process group led by ref's process, falling back to the process alone; ignores
+ * ESRCH. Once that process is gone, only what is left of its group is signalled (Linux never hands out a number still
+ * used as a process group id), and nothing at all when the number names another process now.
+ */
+export function killTree(ref: PidRef, signal: NodeJS.Signals = 'SIGKILL'): void {
+  const who = holder(ref);
+  if (who === 'other') return;
+  const targets = who === 'same' ? [-ref.pid, ref.pid] : ref.leader ? [-ref.pid] : [];
+  for (const target of targets) {
     try {
       process.kill(target, signal);
       return;
@@ -129,11 +194,15 @@ export function killTree(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void 
   }
 }
 
-function killGroup(pgid: number): void {
+/** process.kill(ref.pid, signal) only while the pid still names ref's process; false (nothing sent) otherwise. */
+export function signalProcess(ref: PidRef, signal: NodeJS.Signals): boolean {
+  if (holder(ref) !== 'same') return false;
   try {
-    process.kill(-pgid, 'SIGKILL');
+    process.kill(ref.pid, signal);
+    return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+    return false;
   }
 }
 
@@ -269,14 +338,10 @@ export async function runIntoTimeout<R>(firstTimeoutMs: number, run: (timeoutMs:
   }
 }
 
-/** Waits until `pid` is gone; if it is not, kills it (no leftover) and fails with `what`. */
-export async function expectGone(pid: number, what: string): Promise<void> {
-  await waitFor(() => !isAlive(pid), { timeoutMs: 5000, message: what }).catch((err: Error) => {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
+/** Waits until ref's process is gone (a zombie, its pid free or another's); if it is not, kills it (no leftover) and fails with `what`. */
+export async function expectGone(ref: PidRef, what: string): Promise<void> {
+  await waitFor(() => !isRunning(ref), { timeoutMs: 5000, message: what }).catch((err: Error) => {
+    signalProcess(ref, 'SIGKILL');
     throw err;
   });
 }

@@ -4,16 +4,18 @@ import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { markServices, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { isAlive, waitFor } from '../helpers/processes.js';
+import { isAlive, killTree, pidRef, waitFor, type PidRef } from '../helpers/processes.js';
 import { freePortRun, pidsOf, waitHealthy, webService, whoIsOn } from './instance-helpers.js';
 
 let td: TestDaemon | undefined;
 let leftover: number | undefined;
+let leftoverRef: PidRef | undefined;
 afterEach(async () => {
   await td?.stop();
   td = undefined;
-  if (leftover !== undefined && isAlive(leftover)) process.kill(leftover, 'SIGKILL');
+  if (leftoverRef) killTree(leftoverRef);
   leftover = undefined;
+  leftoverRef = undefined;
 });
 
 describe('a service removed from the config while no daemon ran', () => {
@@ -23,6 +25,7 @@ describe('a service removed from the config while no daemon ran', () => {
     await waitHealthy(td.daemon, ['web:0', 'web:1']);
     const before = pidsOf(td.daemon);
     leftover = before['web:1']!;
+    leftoverRef = pidRef(leftover);
     const { dir, configFile } = td;
     // Exits leaving the services running for the next daemon (as SIGUSR2 does).
     await td.daemon.stop({ stopServices: false });

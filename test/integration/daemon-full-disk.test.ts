@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { FIXTURES, NODE, markServices, readJournalFile, tempDir } from '../helpers/daemon.js';
 import { CLI } from '../helpers/cli.js';
-import { httpGet, isAlive, killTree, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { httpGet, isAlive, killTree, pidRef, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
 import { mountSmallDisk, staleTempFilesUnder, tempFilesUnder, type SmallDisk } from '../helpers/tmpfs.js';
 
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
@@ -98,8 +98,10 @@ async function status(base: string): Promise<Status> {
   return JSON.parse(r.body) as Status;
 }
 
+/** Kills pid's process at cleanup if it still runs then: its identity is taken now, while the test knows it is the service. */
 function killLater(pid: number): void {
-  cleanup.push(() => killTree(pid));
+  const ref = pidRef(pid);
+  cleanup.push(() => killTree(ref));
 }
 
 describe('the daemon on a full disk (real tmpfs)', () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { NODE, markServices, tempDir } from '../helpers/daemon.js';
 import { CLI, runCli } from '../helpers/cli.js';
-import { httpGet, isAlive, spawnMarked, waitFor, killTree, type MarkedChild } from '../helpers/processes.js';
+import { httpGet, isAlive, spawnMarked, waitFor, killTree, pidRef, type MarkedChild } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
 import { DEMO_GATEWAY_SERVER } from '../helpers/demo.js';
 
@@ -14,6 +14,12 @@ const cleanup: Array<() => void> = [];
 afterEach(() => {
   while (cleanup.length) cleanup.pop()!();
 });
+
+/** Kills pid's process at cleanup if it still runs then: its identity is taken now, while the test knows whose it is. */
+function killLater(pid: number): void {
+  const ref = pidRef(pid);
+  cleanup.push(() => killTree(ref));
+}
 
 interface Setup {
   stateDir: string;
@@ -93,7 +99,7 @@ describe('daemon restarts leave the service running', () => {
     const s = await setup();
     const d1 = startDaemon(s);
     const pid = await gatewayPid(s);
-    cleanup.push(() => killTree(pid));
+    killLater(pid);
     const seen = await watchGateway(s.port, async () => {
       d1.kill();
       await d1.waitForExit(5000);
@@ -113,14 +119,14 @@ describe('daemon restarts leave the service running', () => {
       const p = await gatewayPid(s).catch(() => undefined);
       return p && p !== pid ? p : undefined;
     }, { timeoutMs: 20_000 });
-    cleanup.push(() => killTree(pid2));
+    killLater(pid2);
   });
 
   it('guardian --once revives a killed daemon; the gateway never stops', async () => {
     const s = await setup();
     const d1 = startDaemon(s);
     const pid = await gatewayPid(s);
-    cleanup.push(() => killTree(pid));
+    killLater(pid);
     const before = daemonInfo(s)!.pid;
     let report: { outcome: string } | undefined;
     const seen = await watchGateway(s.port, async () => {
@@ -130,7 +136,7 @@ describe('daemon restarts leave the service running', () => {
       report = JSON.parse(r.stdout) as { outcome: string };
     });
     const after = daemonInfo(s)!.pid;
-    cleanup.push(() => killTree(after));
+    killLater(after);
     expect(report?.outcome).toBe('revived');
     await waitFor(() => readFileSync(path.join(s.stateDir, 'journal.jsonl'), 'utf8').includes('"type":"guardian.revived"'), { timeoutMs: 10_000 });
     expect(after).not.toBe(before);
@@ -152,14 +158,14 @@ describe('daemon restarts leave the service running', () => {
     const d1 = startDaemon(s);
     const pid = await gatewayPid(s);
     d1.kill();
-    killTree(pid);
+    killTree(pidRef(pid));
     await d1.waitForExit(5000);
     await waitFor(() => !isAlive(pid), { timeoutMs: 5000 });
     rmSync(s.stateDir, { recursive: true, force: true });
     const d2 = startDaemon(s);
     await d2.waitForStdout('dashboard:', 15_000);
     const pid2 = await gatewayPid(s);
-    cleanup.push(() => killTree(pid2));
+    killLater(pid2);
     expect(pid2).not.toBe(pid);
     expect((await httpGet(`http://127.0.0.1:${s.port}/health`, 1000)).status).toBe(200);
     const journal = readFileSync(path.join(s.stateDir, 'journal.jsonl'), 'utf8');

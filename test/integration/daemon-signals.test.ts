@@ -1,12 +1,12 @@
 // SIGTERM while the daemon is still starting (services already spawned or adopted) must not kill it outright:
 // it is deferred until start-up ends, then the services are stopped and the daemon exits 0.
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
 import { CLI } from '../helpers/cli.js';
-import { isAlive, killTree, spawnMarked } from '../helpers/processes.js';
+import { isRunning, killTree, pidFileRef, spawnMarked } from '../helpers/processes.js';
 
 const cleanup: Array<() => void> = [];
 afterEach(() => {
@@ -28,13 +28,14 @@ describe('signals during start-up', () => {
     const deadline = Date.now() + 30_000;
     while (!existsSync(logFile) && Date.now() < deadline && !daemon.exitInfo()) await new Promise((r) => setTimeout(r, 1));
     expect(existsSync(logFile), 'the daemon spawned the service').toBe(true);
-    process.kill(daemon.pid, 'SIGTERM');
+    daemon.signal('SIGTERM');
     const exit = await daemon.waitForExit(30_000);
     // The service may have been stopped before it wrote its pid file; if it wrote one, that pid must be gone.
     await new Promise((r) => setTimeout(r, 500));
-    const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : undefined;
-    if (pid) cleanup.push(() => killTree(pid));
+    // As the service recorded itself (pid and start time): gone by now, its pid may be another process's.
+    const svc = pidFileRef(pidFile);
+    if (svc) cleanup.push(() => killTree(svc));
     expect(exit, `daemon output:\n${daemon.stdout()}\n${daemon.stderr()}`).toEqual({ code: 0, signal: null });
-    if (pid) expect(isAlive(pid), 'the service must not be left running unsupervised').toBe(false);
+    if (svc) expect(isRunning(svc), 'the service must not be left running unsupervised').toBe(false);
   });
 });

@@ -4,17 +4,17 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestDaemon, FIXTURES, NODE, tempDir, type TestDaemon } from '../helpers/daemon.js';
-import { httpGet, isAlive, killTree, waitFor } from '../helpers/processes.js';
+import { httpGet, isAlive, killTree, pidRef, waitFor, type PidRef } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
 import { DEMO_GATEWAY_SERVER } from '../helpers/demo.js';
 import { parsePid } from '../../src/supervisor/external-process.js';
 
 let td: TestDaemon | undefined;
-const pids: number[] = [];
+const pids: PidRef[] = [];
 afterEach(async () => {
   await td?.stop();
   td = undefined;
-  for (const p of pids.splice(0)) killTree(p);
+  for (const ref of pids.splice(0)) killTree(ref);
 });
 
 describe('external services', () => {
@@ -35,7 +35,7 @@ describe('external services', () => {
     const env = { ...process.env, CLAWBACK_TEST_CHILD: '1' };
     execFileSync(manager('start')[0]!, manager('start').slice(1), { env });
     const first = Number(readFileSync(pidFile, 'utf8'));
-    pids.push(first);
+    pids.push(pidRef(first));
     await waitFor(async () => (await httpGet(`http://127.0.0.1:${port}/health`, 500).catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 10_000 });
 
     td = await startTestDaemon({
@@ -59,7 +59,7 @@ describe('external services', () => {
       const p = rt.status().pid;
       return p && p !== first && rt.status().health === 'healthy' ? p : undefined;
     }, { timeoutMs: 20_000 });
-    pids.push(second);
+    pids.push(pidRef(second));
     expect(Number(readFileSync(pidFile, 'utf8'))).toBe(second);
     // The incident resolves once health held for doctor.confirmAfter (5 s by default), not at the first healthy verdict.
     const healthyAt = t.events.filter((e) => e.type === 'service.healthy').at(-1)!.time;

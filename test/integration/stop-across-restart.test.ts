@@ -5,7 +5,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { FIXTURES, NODE, markServices, readJournalFile, tempDir } from '../helpers/daemon.js';
 import { CLI, runCli } from '../helpers/cli.js';
-import { isAlive, killTree, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { isAlive, killTree, pidRef, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
 
 const cleanup: Array<() => void> = [];
 afterEach(() => {
@@ -39,7 +39,8 @@ describe('a person\'s stop across a daemon SIGKILL', () => {
     };
     const d1 = start();
     const pid = await waitFor(() => record(stateDir)?.instance?.pid, { timeoutMs: 20_000, intervalMs: 50 });
-    cleanup.push(() => killTree(pid));
+    const ref = pidRef(pid);
+    cleanup.push(() => killTree(ref));
     const stop = runCli(['stop', 'stubborn', '--config', config, '--state-dir', stateDir], { timeoutMs: 40_000 }).catch(() => undefined);
     await waitFor(() => record(stateDir)?.phase === 'stopping', { timeoutMs: 10_000, intervalMs: 20 });
     d1.kill();

@@ -3,16 +3,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestDaemon, FIXTURES, NODE, tempDir, type TestDaemon } from '../helpers/daemon.js';
-import { isAlive, waitFor } from '../helpers/processes.js';
+import { isAlive, killTree, pidRef, waitFor, type PidRef } from '../helpers/processes.js';
 import { runCli } from '../helpers/cli.js';
 
 let td: TestDaemon | undefined;
 let orphan: number | undefined;
+let orphanRef: PidRef | undefined;
 afterEach(async () => {
   await td?.stop();
   td = undefined;
-  if (orphan !== undefined && isAlive(orphan)) process.kill(orphan, 'SIGKILL');
+  if (orphanRef) killTree(orphanRef);
   orphan = undefined;
+  orphanRef = undefined;
 });
 
 describe('journaled steps', () => {
@@ -33,6 +35,7 @@ describe('journaled steps', () => {
     );
     const t = td;
     await waitFor(() => { try { orphan = Number(readFileSync(pidFile, 'utf8')); return orphan > 0; } catch { return false; } }, { timeoutMs: 15_000 });
+    orphanRef = pidRef(orphan!);
     const killed = await waitFor(() => t.events.find((e) => e.type === 'service.leftovers-killed'), { timeoutMs: 15_000 });
     expect(killed.details?.['count']).toBeGreaterThanOrEqual(1);
     expect(killed.service).toBe('parent');

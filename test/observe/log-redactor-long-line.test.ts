@@ -6,14 +6,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BoundedLines } from '../../src/observe/bounded-lines.js';
 import { NODE, tempDir } from '../helpers/daemon.js';
-import { killTree, rssBytes, waitFor, TEST_CHILD_ENV } from '../helpers/processes.js';
+import { killTree, pidRef, rssBytes, waitFor, TEST_CHILD_ENV, type PidRef } from '../helpers/processes.js';
 
 const REDACTOR = fileURLToPath(new URL('../../dist/observe/log-redactor.js', import.meta.url));
 
 let child: ChildProcess | undefined;
+let childRef: PidRef | undefined;
 afterEach(() => {
-  if (child?.pid) killTree(child.pid);
+  if (childRef) killTree(childRef);
   child = undefined;
+  childRef = undefined;
 });
 
 function size(file: string): number {
@@ -54,6 +56,7 @@ describe('log redactor', () => {
     const file = path.join(dir, 'svc.log');
     const secret = 'hostile-secret-value-0123456789';
     child = spawn(NODE, [REDACTOR, file], { env: { ...process.env, [TEST_CHILD_ENV]: '1', SERVICE_TOKEN: secret }, detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    childRef = child.pid ? pidRef(child.pid) : undefined;
     const stdin = child.stdin!;
     // 64 MiB with no newline at all, then a secret split across two writes, and the pipe stays open (the service runs).
     const mib = 'y'.repeat(1024 * 1024);

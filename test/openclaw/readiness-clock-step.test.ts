@@ -35,7 +35,7 @@ describe('openclaw-readiness bounds across a wall-clock step', () => {
     await waitFor(async () => (await httpGet(`${url}/healthz`).catch(() => undefined))?.status === 200, { timeoutMs: 10_000 });
   });
   afterAll(() => {
-    if (gw?.pid) killTree(gw.pid);
+    gw?.kill();
   });
 
   it('a step forward of an hour leaves a failing channel its 10 minutes (no restart of a gateway that is recovering by itself)', async () => {

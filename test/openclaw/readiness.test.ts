@@ -65,7 +65,7 @@ describe('openclaw-readiness probe on a stand-in gateway', () => {
     await waitFor(async () => (await httpGet(`${url}/healthz`).catch(() => undefined))?.status === 200, { timeoutMs: 10_000 });
   });
   afterAll(() => {
-    if (gw?.pid) killTree(gw.pid);
+    gw?.kill();
   });
 
   it('passes while ready, passes with a note while the gateway recovers, fails past the bound naming the channel, and is unknown when nothing answers', async () => {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { DryRunRunner, realCommandRunner } from '../../src/platform/command-runner.js';
 import { isAlive } from '../../src/platform/proc.js';
-import { DETACHED_RESPAWN_SCRIPT, expectGone, runIntoTimeout, waitFor } from '../helpers/processes.js';
+import { DETACHED_RESPAWN_SCRIPT, expectGone, pidRef, runIntoTimeout, waitFor } from '../helpers/processes.js';
 
 const marked = { CLAWBACK_TEST_CHILD: '1' };
 
@@ -58,7 +58,7 @@ describe('realCommandRunner', () => {
     expect(r.timedOut).toBe(true);
     const escaped = Number(r.stdout.trim());
     expect(escaped).toBeGreaterThan(0);
-    await expectGone(escaped, 'the detached descendant to be killed');
+    await expectGone(pidRef(escaped), 'the detached descendant to be killed');
   });
 
   it('a command slower to set itself up than the first time-out (node on a loaded machine) is run again with a longer one', async () => {
@@ -79,7 +79,7 @@ describe('realCommandRunner', () => {
     expect(r.timedOut).toBe(true);
     const pid = Number(r.stdout.trim());
     expect(pid).toBeGreaterThan(0);
-    await expectGone(pid, 'the slow command to be killed at its time-out');
+    await expectGone(pidRef(pid), 'the slow command to be killed at its time-out');
   });
 
   it('stops on an abort signal', async () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
 import { runCli } from '../helpers/cli.js';
-import { isAlive, waitFor } from '../helpers/processes.js';
+import { isRunning, pidRef, signalProcess, waitFor } from '../helpers/processes.js';
 import { hasSystemdRuntime } from '../../src/platform/installer.js';
 
 const cleanup: Array<() => void | Promise<void>> = [];
@@ -48,11 +48,11 @@ describe.skipIf(process.platform === 'darwin' || hasSystemdRuntime())('install (
     const g = await runCli(['guardian', '--once', '--config', configPath, '--state-dir', stateDir], { env, timeoutMs: 40_000 });
     expect(g.stdout).not.toMatch(/stopped on purpose/);
     const report = JSON.parse(g.stdout) as { outcome: string; after?: { pid: number } };
-    const revived = report.after?.pid;
+    const revived = report.after?.pid ? pidRef(report.after.pid) : undefined;
     if (revived) {
       cleanup.push(async () => {
-        process.kill(revived, 'SIGINT');
-        await waitFor(() => !isAlive(revived) || undefined, { timeoutMs: 20_000, intervalMs: 100 }).catch(() => process.kill(revived, 'SIGKILL'));
+        if (!signalProcess(revived, 'SIGINT')) return;
+        await waitFor(() => !isRunning(revived) || undefined, { timeoutMs: 20_000, intervalMs: 100 }).catch(() => signalProcess(revived, 'SIGKILL'));
       });
     }
     expect(report.outcome).toBe('revived');

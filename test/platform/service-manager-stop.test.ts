@@ -6,7 +6,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
 import { CLI, runCli } from '../helpers/cli.js';
-import { isAlive, killTree, spawnMarked, waitFor } from '../helpers/processes.js';
+import { isAlive, killTree, pidRef, spawnMarked, waitFor } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
 import { daemonArgv, systemdDaemonUnit, type ServiceFileInputs } from '../../src/platform/service-files.js';
 import { planInstall } from '../../src/platform/installer.js';
@@ -33,7 +33,8 @@ describe('the installed daemon stopped by its service manager', () => {
       const j = r.code === 0 ? (JSON.parse(r.stdout) as { services: Array<{ pid: number | null; health: string }> }) : undefined;
       return j?.services[0]?.health === 'healthy' ? (j.services[0].pid ?? undefined) : undefined;
     }, { timeoutMs: 20_000, intervalMs: 200 });
-    cleanup.push(() => killTree(servicePid));
+    const serviceRef = pidRef(servicePid);
+    cleanup.push(() => killTree(serviceRef));
 
     process.kill(daemon.pid, stopSignal);
     expect(await daemon.waitForExit(20_000), daemon.stderr()).toEqual({ code: 0, signal: null });
@@ -67,7 +68,8 @@ describe('the installed daemon stopped by its service manager', () => {
       const j = r.code === 0 ? (JSON.parse(r.stdout) as { services: Array<{ pid: number | null; health: string }> }) : undefined;
       return j?.services[0]?.health === 'healthy' ? (j.services[0].pid ?? undefined) : undefined;
     }, { timeoutMs: 20_000, intervalMs: 200 });
-    cleanup.push(() => killTree(servicePid));
+    const serviceRef = pidRef(servicePid);
+    cleanup.push(() => killTree(serviceRef));
 
     // The signal the reinstall's restart step sends the running daemon (try-restart: the unit's KillSignal, SIGTERM).
     const plan = planInstall({ platform: 'linux', hasSystemd: true, home: dir, nodePath: NODE, entryPath: CLI, configPath, stateDir: inputs.stateDir });

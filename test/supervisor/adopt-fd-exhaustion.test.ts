@@ -26,7 +26,7 @@ vi.mock('node:fs', async (importOriginal) => {
 
 const { adoptInstance, killLeftovers, spawnInstance } = await import('../../src/supervisor/service-process.js');
 const { processStartTime, isAlive } = await import('../../src/platform/proc.js');
-const { PROCESS_START_MS, spawnMarked, waitFor } = await import('../helpers/processes.js');
+const { PROCESS_START_MS, killTree, pidRef, spawnMarked, waitFor } = await import('../helpers/processes.js');
 const { FIXTURES, NODE } = await import('../helpers/daemon.js');
 
 afterEach(() => {
@@ -87,6 +87,7 @@ describe('an adopted instance while the daemon is out of descriptors', () => {
     const inst = spawnInstance({ argv: [NODE, '-e', leader], shell: false, cwd: dir, env: { ...process.env, CLAWBACK_TEST_CHILD: '1' } as Record<string, string>, logFile: path.join(dir, 'svc.log') }, systemClock());
     // Two node starts (leader, then its worker's pid logged): 3.4-5.9 s each on one core at load ~25, past a 5 s bound.
     const workerPid = await waitFor(() => Number(/worker (\d+)/.exec(readFileSync(path.join(dir, 'svc.log'), 'utf8'))?.[1]) || undefined, { timeoutMs: PROCESS_START_MS });
+    const workerRef = pidRef(workerPid);
     try {
       fault.on = true;
       let failed: unknown;
@@ -102,11 +103,7 @@ describe('an adopted instance while the daemon is out of descriptors', () => {
       await waitFor(() => !isAlive(workerPid) || undefined, { timeoutMs: PROCESS_START_MS });
     } finally {
       fault.on = false;
-      try {
-        process.kill(workerPid, 'SIGKILL');
-      } catch {
-        // gone
-      }
+      killTree(workerRef);
       rmSync(dir, { recursive: true, force: true });
     }
   });

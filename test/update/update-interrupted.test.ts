@@ -5,7 +5,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { NODE, markServices, readJournalFile, startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
 import { CLI } from '../helpers/cli.js';
-import { isAlive, killTree, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { isAlive, killTree, pidRef, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
 import { VersionStore } from '../../src/update/version-store.js';
 import { spawnRunner } from '../../src/doctor/command-runner.js';
@@ -159,9 +159,8 @@ describe('an update interrupted by a SIGKILL of its daemon (real daemon process,
     const started = readJournalFile(path.join(s.stateDir, 'journal.jsonl')).find((e) => e.type === 'update.step' && (e.details as { step?: string }).step === 'start');
     const pid = Number(/\(pid (\d+)\)/.exec(started?.message ?? '')?.[1]);
     expect(pid).toBeGreaterThan(0);
-    cleanup.unshift(() => {
-      if (isAlive(pid)) killTree(pid);
-    });
+    const ref = pidRef(pid);
+    cleanup.unshift(() => killTree(ref));
     process.kill(d.pid, 'SIGUSR2');
     await d.waitForExit(20_000);
     // 4.0.0 still runs: its files and `current` are left as they are (before, the backups were restored under it and
