@@ -3,7 +3,7 @@ import { PID_FILE_MAX_BYTES, readRegularFile } from '../platform/read-regular.js
 import type { Clock } from '../platform/clock.js';
 import type { ExternalConfig } from '../config/schema.js';
 import type { CommandRunner } from '../platform/command-runner.js';
-import { isAlive, processStartTime } from '../platform/proc.js';
+import { isAlive, isSameProcess, processStartTime } from '../platform/proc.js';
 import { adoptInstance, type ExitInfo, type ServiceInstance } from './service-process.js';
 
 export class ExternalStartError extends Error {}
@@ -58,32 +58,24 @@ export async function launchExternal(ext: ExternalConfig, clock: Clock, runner: 
 function attach(pid: number, ext: ExternalConfig, clock: Clock, runner: CommandRunner, pollMs = 250): ServiceInstance {
   const inst = adoptInstance({ pid, pidStartTime: processStartTime(pid) ?? null, startedAt: clock.now() }, clock, pollMs);
   if (!inst) throw new ExternalStartError(`pid ${pid} vanished while attaching`);
+  // Only the pid, not a group: the other manager owns the process tree. And only while the pid still names the process
+  // attached to: its exit is seen at the next poll, and a signal sent before that (the stop's SIGKILL at the end of the
+  // grace) would reach whichever process took the freed pid meanwhile.
+  const signalIt = (signal: NodeJS.Signals): void => {
+    if (!isSameProcess(pid, inst.pidStartTime)) return;
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  };
   return {
     ...inst,
-    // Only the pid, not a group: the other manager owns the process tree.
-    signalGroup: (signal) => {
-      try {
-        process.kill(pid, signal);
-      } catch {
-        // already gone
-      }
-    },
+    signalGroup: signalIt,
     stop: async (signal: NodeJS.Signals, graceMs: number): Promise<ExitInfo> => {
       if (ext.stopCommand) await runner.run(ext.stopCommand, { timeoutMs: ext.timeout });
-      else {
-        try {
-          process.kill(pid, signal);
-        } catch {
-          // already gone
-        }
-      }
-      const timer = clock.setTimeout(() => {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }, graceMs);
+      else signalIt(signal);
+      const timer = clock.setTimeout(() => signalIt('SIGKILL'), graceMs);
       const info = await inst.exited;
       timer.cancel();
       return info;
