@@ -1,5 +1,5 @@
 // Level 1 drills: a real hang (SIGSTOP, no help from the app) and a memory leak through the service's own fault switch.
-import { isAlive } from '../platform/proc.js';
+import { isAlive, isSameProcess, processStartTime } from '../platform/proc.js';
 import { sendSignal, servedAgainRun, waitServedByNewInstance, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
 import { postSwitch } from './fault-switch.js';
@@ -15,11 +15,13 @@ export const hangScenario: Scenario = {
   },
   async run(ctx, _trial, before): Promise<ScenarioRun> {
     const pid = before.pid!;
+    // Who was frozen: once the daemon has replaced it, its pid may be another process's (one stopped on purpose, too).
+    const startTime = processStartTime(pid);
     const faultAt = ctx.clock.now();
     sendSignal(pid, 'SIGSTOP');
     // Should the trial end early, the process must not stay frozen.
     const thaw = ctx.restore.push(`SIGCONT pid ${pid}`, () => {
-      if (isAlive(pid)) sendSignal(pid, 'SIGCONT');
+      if (isSameProcess(pid, startTime)) sendSignal(pid, 'SIGCONT');
     });
     try {
       const back = await waitServedByNewInstance(ctx, [pid]);
