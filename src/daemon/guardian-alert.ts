@@ -38,7 +38,8 @@ export function downReason(report: GuardianReport): string {
   const exit = report.daemonExit;
   const parts: string[] = [];
   if (report.configInvalid !== undefined) {
-    parts.push(`the daemon's last exit was 78 (EX_CONFIG): fix its config, it is not restarted until then: ${report.configInvalid}`);
+    // Said once: the services are not probed on it (the same message) and no daemon ran to print it again.
+    parts.push(`the daemon's config does not load (exit 78, EX_CONFIG): fix its config, it is not restarted until then: ${report.configInvalid}`);
   } else if (exit) {
     parts.push(exit.error ? `the daemon could not be spawned (${exit.error})` : exit.signal ? `the daemon it started was killed by ${exit.signal}` : `the daemon it started exited with code ${exit.code} at once`);
   } else {

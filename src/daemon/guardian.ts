@@ -77,6 +77,7 @@ export interface GuardianDeps {
    * Why the config the daemon would run cannot be loaded (the loader's message, naming the field), undefined when it
    * loads. Asked before a systemd restart: a daemon whose last exit was 78 (EX_CONFIG) on a config still invalid is
    * left down, the person told to fix the file, instead of being restarted (and its start limit reset) every pass.
+   * Asked before a direct start too (cron, or a failed service manager): that daemon loads the file as the guardian does.
    */
   configProblem?: () => Promise<string | undefined>;
   /** Instance label (default 'clawback') naming the unit / launchd job. */
@@ -147,8 +148,8 @@ export interface GuardianReport {
   /** The daemon's systemd unit had hit its start limit and was reset (`systemctl --user reset-failed`) before the start. */
   startLimitReset?: boolean;
   /**
-   * The daemon's unit last exited 78 (EX_CONFIG) and its config is still invalid (this says why): not restarted, the
-   * file must be fixed first.
+   * The daemon's unit last exited 78 (EX_CONFIG) and its config is still invalid, or the daemon would be started
+   * directly on a config that does not load (this says why): not restarted, the file must be fixed first.
    */
   configInvalid?: string;
   /** How the restart was asked for. */
@@ -441,7 +442,10 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     } else if (report.configInvalid === undefined) {
       report.actions.push('daemon did not come back with a fresh heartbeat in time');
     }
-    if (deps.probeServices) {
+    if (deps.probeServices && report.configInvalid !== undefined) {
+      // The services are read from that same config: probing them would only fail with the same message again.
+      report.actions.push('the services are not probed directly: they are read from the same config');
+    } else if (deps.probeServices) {
       const left = deadline.left();
       if (left > 0) {
         report.probedServices = true;
@@ -499,6 +503,18 @@ async function restart(deps: GuardianDeps, names: ReturnType<typeof serviceNames
     }
     report.errors.push(`${managerArgv.join(' ')}: ${problem}`);
     report.actions.push('service manager restart failed: starting the daemon directly');
+  }
+  // The daemon started directly runs with this process's environment and loads the same file: a config that does not
+  // load here makes it exit 78 at once. Under cron (or when the service manager failed) it was started every pass all
+  // the same, a node start and a daemon.out.log entry each minute, for a file only a person can fix.
+  const problem = await deps.configProblem?.().catch(() => undefined);
+  if (problem !== undefined) {
+    report.configInvalid = problem;
+    report.actions.push(
+      `the config does not load, so a daemon started now would exit with code ${EX_CONFIG} (EX_CONFIG) at once: not started until the file is fixed; ` +
+        `the next pass after the fix starts it. ${problem}`,
+    );
+    return undefined;
   }
   try {
     const started = await within(deps.clock, Math.max(1, deadline.left()), 'startDaemon', (signal) => deps.startDaemon(signal));

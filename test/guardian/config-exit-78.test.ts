@@ -108,7 +108,7 @@ describe('a config the daemon cannot load', () => {
       expect(held.configInvalid).toMatch(/services\[0\]\.command/);
       expect(held.actions.join('\n')).toMatch(/last exited with code 78 .*not restarted/);
       // What the person is told (the guardian's alert) names the exit and the field to fix.
-      expect(downReason(held)).toMatch(/last exit was 78 \(EX_CONFIG\): fix its config.*services\[0\]\.command/s);
+      expect(downReason(held)).toMatch(/config does not load \(exit 78, EX_CONFIG\): fix its config.*services\[0\]\.command/s);
       expect(held.durationMs).toBeLessThan(10_000);
 
       // Fixed: the next pass restarts the unit and the daemon comes back.

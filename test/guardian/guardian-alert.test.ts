@@ -35,7 +35,7 @@ async function guardian(configPath: string, stateDir: string): Promise<Report> {
 }
 
 describe('guardian alerts', () => {
-  it('a daemon that exits at once (invalid config) is alerted through the webhook once, with its exit code and output, and its return once', async () => {
+  it('a daemon that cannot start (invalid config) is alerted through the webhook once, naming exit 78 and the field, and its return once', async () => {
     receiver = await Receiver.start();
     const dir = tempDir('clawback-guardian-alert-');
     const stateDir = path.join(dir, 'state');
@@ -45,20 +45,20 @@ describe('guardian alerts', () => {
       notify: { channels: [{ type: 'webhook', url: `${receiver.base}/webhook/a` }] },
       services: [{ name: 'sl', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }],
     });
-    // Made invalid while the daemon was down: every daemon the guardian starts exits with code 78 (EX_CONFIG) at once.
+    // Made invalid while the daemon was down: a daemon started now would exit with code 78 (EX_CONFIG) at once.
     writeFileSync(configPath, YAML.stringify({ ...good, services: [{ name: 'sl', command: 42 }] }));
     const crashed = () => receiver!.posts('webhook').filter((m) => (m.json as { type?: string }).type === 'daemon.crashed');
     const recovered = () => receiver!.posts('webhook').filter((m) => (m.json as { type?: string }).type === 'daemon.recovered');
 
     const first = await guardian(configPath, stateDir);
     expect(first.outcome).toBe('daemon-down');
-    // It saw the child exit instead of waiting out the window for a heartbeat.
-    expect(first.daemonExit?.code, first.actions.join('\n')).toBe(78);
-    expect(first.actions.join('\n')).toMatch(/exited with code 78 before its first heartbeat/);
+    // It did not start a daemon bound to exit 78 (nor wait out the window for a heartbeat).
+    expect(first.daemonExit, first.actions.join('\n')).toBeUndefined();
+    expect(first.actions.join('\n')).toMatch(/would exit with code 78 \(EX_CONFIG\) at once: not started/);
     expect(crashed()).toHaveLength(1);
     const text = crashed()[0]!.text;
     expect(text).toMatch(/could not revive/);
-    expect(text).toMatch(/code 78/);
+    expect(text).toMatch(/exit 78/);
     expect(text).toMatch(/services\[0\]\.command/);
 
     // The next timer tick: still down, not said again.
