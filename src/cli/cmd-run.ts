@@ -10,7 +10,7 @@ import { cliHint } from './cli-command.js';
 import { reloadConfig } from '../instances/config-reload.js';
 import { tokenPath } from '../server/token.js';
 import { isLoopbackHost } from '../server/auth.js';
-import { portOption } from './number-option.js';
+import { numberOption, portOption } from './number-option.js';
 import { SYSEXITS } from './fail.js';
 
 export function registerRun(program: Command): void {
@@ -19,7 +19,12 @@ export function registerRun(program: Command): void {
     .description('run the supervisor daemon in the foreground (the embedded demo gateway when no config file is found)')
     .option('--api-port <port>', 'override the API/dashboard port (0 = any free port)', portOption)
     .option('--keep-services-on-sigterm', 'SIGTERM exits as SIGUSR2 does, leaving the services running (the installed service units use it)')
-    .action(async (cmdOpts: { apiPort?: number; keepServicesOnSigterm?: boolean }) => {
+    .option(
+      '--refusal-exit-code <code>',
+      'exit code when the daemon refuses to start: a config it cannot load (otherwise 78) or another daemon running (otherwise 2); the launchd job uses 0',
+      numberOption('exit code', 0),
+    )
+    .action(async (cmdOpts: { apiPort?: number; keepServicesOnSigterm?: boolean; refusalExitCode?: number }) => {
       const g = program.opts<{ config?: string; stateDir?: string }>();
       const say = (line: string): void => {
         process.stdout.write(line + '\n');
@@ -90,13 +95,15 @@ export function registerRun(program: Command): void {
       } catch (err) {
         // A config it cannot load exits 78 (EX_CONFIG): the unit's RestartPreventExitStatus=78 and the guardian leave it
         // down until the file is fixed, where exit 2 was restarted every 2 s (and after each start-limit reset) forever.
+        // launchd cannot exclude an exit code from KeepAlive: its job restarts only an unsuccessful exit and runs with
+        // --refusal-exit-code 0, so a refusal a restart cannot fix is not repeated every ThrottleInterval (10 s).
         if (err instanceof ConfigError) {
           process.stderr.write(`clawback: ${err.message}\n`);
-          process.exit(SYSEXITS.CONFIG);
+          process.exit(cmdOpts.refusalExitCode ?? SYSEXITS.CONFIG);
         }
         if (err instanceof DaemonAlreadyRunning) {
           process.stderr.write(`clawback: ${err.message}\n`);
-          process.exit(2);
+          process.exit(cmdOpts.refusalExitCode ?? 2);
         }
         if (err instanceof ApiPortUnavailable) {
           process.stderr.write(`clawback: ${err.message}\n`);

@@ -268,13 +268,18 @@ function launchdEnv(r: Resolved): Record<string, string> {
 export function launchdDaemonPlist(inputs: ServiceFileInputs): string {
   const r = resolveInputs(inputs);
   const logs = path.join(r.stateDir, 'logs');
+  const argv = daemonArgv(inputs);
+  const run = argv.indexOf('run') + 1;
   return plist.build({
     Label: r.names.launchdDaemonLabel,
-    ProgramArguments: daemonArgv(inputs),
+    // launchd has no RestartPreventExitStatus: a refusal no restart can fix (a config that does not load, another
+    // daemon running) exits 0 here, and KeepAlive restarts only an unsuccessful exit (a crash, a kill, exit 70), where
+    // KeepAlive=true restarted such a daemon every ThrottleInterval (10 s) for as long as the file stayed broken.
+    ProgramArguments: [...argv.slice(0, run), '--refusal-exit-code', '0', ...argv.slice(run)],
     WorkingDirectory: path.dirname(r.configPath),
     EnvironmentVariables: launchdEnv(r),
     RunAtLoad: true,
-    KeepAlive: true,
+    KeepAlive: { SuccessfulExit: false },
     ThrottleInterval: 10,
     // The services the daemon supervises must survive a daemon exit: launchd would otherwise kill the job's process group.
     AbandonProcessGroup: true,

@@ -191,8 +191,9 @@ describe('launchd plists', () => {
   it('daemon plist parses with the expected keys and types', () => {
     const parsed = plist.parse(launchdDaemonPlist(inputs)) as Record<string, unknown>;
     expect(parsed.Label).toBe('ai.clawback.daemon');
-    expect(parsed.ProgramArguments).toEqual([inputs.nodePath, '--max-semi-space-size=1', '--max-inlined-bytecode-size-cumulative=230', inputs.entryPath, 'run', '--keep-services-on-sigterm', '--config', inputs.configPath, '--state-dir', inputs.stateDir]);
-    expect(parsed.KeepAlive).toBe(true);
+    expect(parsed.ProgramArguments).toEqual([inputs.nodePath, '--max-semi-space-size=1', '--max-inlined-bytecode-size-cumulative=230', inputs.entryPath, 'run', '--refusal-exit-code', '0', '--keep-services-on-sigterm', '--config', inputs.configPath, '--state-dir', inputs.stateDir]);
+    // No RestartPreventExitStatus in launchd: a refusal exits 0, and only an unsuccessful exit is restarted.
+    expect(parsed.KeepAlive).toEqual({ SuccessfulExit: false });
     expect(parsed.RunAtLoad).toBe(true);
     expect(parsed.ThrottleInterval).toBe(10);
     expect(parsed.AbandonProcessGroup).toBe(true);
