@@ -12,7 +12,7 @@ import { maybeRecordLastKnownGood, type HealthWindow } from '../doctor/last-know
 import { environOf } from '../platform/proc.js';
 import { readPortDrift, describePortDrift, PORT_DRIFT } from '../doctor/port-drift.js';
 import { delayToGrid } from '../platform/clock.js';
-import { doctorFileChange, readBeforeDoctor, revertDoctorFiles } from '../doctor/revert-doctor-files.js';
+import { doctorFileChanges, readConfigTreeBeforeDoctor, revertDoctorFiles } from '../doctor/revert-doctor-files.js';
 import { CONFIG_RESTORE } from '../doctor/rule-config-restore.js';
 import { SERVICE_DOCTOR } from '../doctor/rule-service-doctor.js';
 
@@ -70,8 +70,9 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
   return {
     doctor: async (incident, signal) => {
       const file = service.configFile?.path;
-      // Read before the run: a repair that rewrote it is verified and, if the service is not healthy after, put back.
-      const before = await readBeforeDoctor(file);
+      // Read before the run: a repair that rewrote (or created) a file of the config tree, the `$include`d ones too, is
+      // verified and, if the service is not healthy after, put back.
+      const before = await readConfigTreeBeforeDoctor(file, stores.for(service, ctx));
       // The reducer cancels a run (stop, a person taking over, its deadline): commands in flight are killed.
       const report = await runDoctor({ ...doctorContext(service, ctx, runtime, stores), ...(signal ? { signal } : {}) }, {
         fix: true,
@@ -86,14 +87,14 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
       const fixed = report.outcomes.filter((o) => o.verified).map((o) => (o.applied ? `${o.finding.title}: ${o.message}` : o.finding.title));
       const left = report.findings.filter((f) => !report.outcomes.some((o) => o.finding.id === f.id && o.verified)).map((f) => f.title);
       const summary = report.findings.length === 0 ? 'no problem found' : `fixed: ${fixed.join('; ') || 'nothing'}; left: ${left.join('; ') || 'nothing'}`;
-      const change = file !== undefined ? await doctorFileChange(stores.for(service, ctx), file, before).catch(() => undefined) : undefined;
+      const changes = await doctorFileChanges(stores.for(service, ctx), before);
       // A killed port holder or a removed lock is not a file to put back: said as such if the repair is undone.
       const otherRepairs = report.outcomes.filter((o) => o.applied && o.finding.rule !== CONFIG_RESTORE && o.finding.rule !== SERVICE_DOCTOR).map((o) => `${o.finding.title}: ${o.message}`);
       return {
         fixed: report.exitCode === 1,
         summary,
         outcome: report.findings.length === 0 ? 'nothing-found' : report.exitCode === 1 ? 'fixed' : 'not-fixed',
-        ...(change ? { files: [change] } : {}),
+        ...(changes.length > 0 ? { files: changes } : {}),
         ...(otherRepairs.length > 0 ? { otherRepairs } : {}),
       };
     },

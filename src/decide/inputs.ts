@@ -9,10 +9,11 @@ export type DoctorOutcome = 'fixed' | 'nothing-found' | 'not-fixed';
 /** A user's file a doctor run rewrote: its bytes before (kept as a pre-repair snapshot) and after, by sha256. */
 export interface DoctorFileChange {
   path: string;
-  before: string;
+  /** sha256 of the bytes before the run; null: there was no file (the run created it, a revert moves it aside). */
+  before: string | null;
   after: string;
-  /** The pre-repair snapshot holding the `before` bytes (what a revert puts back). */
-  snapshotId: string;
+  /** The pre-repair snapshot holding the `before` bytes (what a revert puts back); null for a file the run created. */
+  snapshotId: string | null;
 }
 /** completed: the agent ended by itself (fix mode); the others mean it did not fix anything. */
 export type AgentOutcome = 'completed' | 'failed' | 'timeout' | 'refused' | 'proposed';

@@ -1,8 +1,10 @@
 // Undoes a doctor run's file repair that did not hold: only where a file still holds exactly the doctor's bytes.
+import { promises as fs } from 'node:fs';
 import { sha256 } from '../platform/config-file.js';
 import type { DoctorFileChange } from '../decide/inputs.js';
 import type { SnapshotStore } from './snapshot-store.js';
-import { keepEvidence, readCurrent, replaceIfUnchanged, snapshotBeforeRepair, type CurrentFile } from './safe-user-write.js';
+import { keepEvidence, readCurrent, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince, type CurrentFile } from './safe-user-write.js';
+import { includedFilesInText } from './config-includes.js';
 import type { DoctorContext } from './types.js';
 
 export interface DoctorRevertResult {
@@ -17,16 +19,60 @@ export async function readBeforeDoctor(file: string | undefined): Promise<Curren
   return file === undefined ? undefined : readCurrent(file).catch(() => undefined);
 }
 
+/** OpenClaw follows `$include` 10 levels deep; a config tree is bounded in files too. */
+const MAX_INCLUDE_DEPTH = 10;
+const MAX_TREE_FILES = 64;
+
+/**
+ * Every file of the config tree as it was before a doctor run: the config file and each file its `$include`s name (in
+ * its text now, and in its newest last-known-good copy's, which a restore may put back with its included files), to
+ * the files those name. A repair of any of them (an included file put back, a config restored where none was) is
+ * then verified and undone like one of the main file.
+ */
+export async function readConfigTreeBeforeDoctor(file: string | undefined, store?: SnapshotStore): Promise<Map<string, CurrentFile | undefined>> {
+  const out = new Map<string, CurrentFile | undefined>();
+  if (file === undefined) return out;
+  const named = new Set<string>();
+  const lkg = await store?.latest('last-known-good').catch(() => undefined);
+  const lkgBytes = lkg ? await store!.read(lkg).catch(() => undefined) : undefined;
+  if (lkgBytes) for (const f of includedFilesInText(file, lkgBytes.toString('utf8'))) named.add(f);
+  let level = [file, ...named];
+  for (let depth = 0; depth <= MAX_INCLUDE_DEPTH && level.length > 0; depth++) {
+    const next: string[] = [];
+    for (const f of level) {
+      const key = f;
+      if (out.has(key) || out.size >= MAX_TREE_FILES) continue;
+      const read = await readBeforeDoctor(key);
+      out.set(key, read);
+      if (read?.content) next.push(...includedFilesInText(key, read.content.toString('utf8')));
+    }
+    level = next;
+  }
+  return out;
+}
+
+/** What the run changed in the files of the config tree read before it (see doctorFileChange), in the order read. */
+export async function doctorFileChanges(store: SnapshotStore, before: ReadonlyMap<string, CurrentFile | undefined>): Promise<DoctorFileChange[]> {
+  const out: DoctorFileChange[] = [];
+  for (const [file, read] of before) {
+    const change = await doctorFileChange(store, file, read).catch(() => undefined);
+    if (change) out.push(change);
+  }
+  return out;
+}
+
 /**
  * What the run changed in the file read before it: the change with its original bytes kept as a pre-repair snapshot
- * (deduplicated against the run's own). None when the file did not exist before (nothing to put back) or is unchanged.
+ * (deduplicated against the run's own), or, for a file there was none of before, the file it created (`before` null).
+ * None when the file could not be read before, is unchanged, or is gone after.
  */
 export async function doctorFileChange(store: SnapshotStore, file: string, before: CurrentFile | undefined): Promise<DoctorFileChange | undefined> {
-  if (!before?.content || before.notAFile) return undefined;
+  if (!before || before.notAFile) return undefined;
   const after = await readCurrent(file);
   if (!after.content) return undefined;
-  const beforeSha = sha256(before.content);
   const afterSha = sha256(after.content);
+  if (!before.content) return { path: file, before: null, after: afterSha, snapshotId: null };
+  const beforeSha = sha256(before.content);
   if (beforeSha === afterSha) return undefined;
   const entry = await snapshotBeforeRepair(store, file, before, 'before doctor run (to revert it if its repair does not hold)');
   if (!entry) return undefined;
@@ -41,14 +87,25 @@ export async function revertDoctorFiles(ctx: Pick<DoctorContext, 'snapshots' | '
       out.kept.push(`${f.path}: ${current.notAFile} is there now, left as it is`);
       continue;
     }
-    const sha = current.content ? sha256(current.content) : undefined;
+    const sha = current.content ? sha256(current.content) : null;
     // Idempotent: a revert interrupted by a daemon restart may have put it back already.
     if (sha === f.before) {
-      out.reverted.push(`${f.path} (already as it was before the doctor)`);
+      out.reverted.push(`${f.path} (already as it was before the doctor${f.before === null ? ': no such file' : ''})`);
       continue;
     }
     if (sha !== f.after) {
       out.kept.push(`${f.path} changed since the doctor wrote it (${sha ? 'saved by someone or the service' : 'deleted'}), kept as it is now`);
+      continue;
+    }
+    // A file the doctor created: moved aside (its bytes kept beside it), so there is again no such file.
+    if (f.before === null) {
+      const evidence = await keepEvidence(current.realPath, current.content!, current, ctx.clock, 'doctor-undone');
+      if (!(await unchangedSince(current))) {
+        out.kept.push(`${f.path} changed while it was being removed, kept as it is now (the doctor's version is at ${evidence})`);
+        continue;
+      }
+      await fs.rm(current.realPath, { force: true });
+      out.reverted.push(`${f.path} removed, there was none before the doctor (the doctor's version is kept at ${evidence})`);
       continue;
     }
     const entries = await ctx.snapshots.list('pre-repair');

@@ -1,10 +1,10 @@
 // Putting a failed doctor repair's files back, on real files: only where a file still holds exactly the doctor's bytes.
 import { describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../helpers/daemon.js';
 import { SnapshotStore } from '../../src/doctor/snapshot-store.js';
-import { doctorFileChange, readBeforeDoctor, revertDoctorFiles } from '../../src/doctor/revert-doctor-files.js';
+import { doctorFileChange, doctorFileChanges, readBeforeDoctor, readConfigTreeBeforeDoctor, revertDoctorFiles } from '../../src/doctor/revert-doctor-files.js';
 import { FakeClock } from '../../src/platform/clock.js';
 
 const clock = new FakeClock();
@@ -52,5 +52,57 @@ describe('revertDoctorFiles', () => {
     writeFileSync(file, '{}\n');
     const store = new SnapshotStore(path.join(dir, 'snapshots'), { keep: 5, clock });
     expect(await doctorFileChange(store, file, await readBeforeDoctor(file))).toBeUndefined();
+  });
+
+  it('a file the doctor created where none was is moved aside, its bytes kept; again, nothing is done twice', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'gw.json');
+    const store = new SnapshotStore(path.join(dir, 'snapshots'), { keep: 5, clock });
+    const before = await readBeforeDoctor(file);
+    writeFileSync(file, '{"port":1}\n'); // the doctor's restore
+    const change = await doctorFileChange(store, file, before);
+    expect(change).toMatchObject({ path: file, before: null, snapshotId: null });
+    const r = await revertDoctorFiles({ snapshots: store, clock }, [change!]);
+    expect(existsSync(file)).toBe(false);
+    const kept = readdirSync(dir).filter((f) => f.startsWith('gw.json.doctor-undone-'));
+    expect(kept).toHaveLength(1);
+    expect(readFileSync(path.join(dir, kept[0]!), 'utf8')).toBe('{"port":1}\n');
+    expect(r.kept).toEqual([]);
+    expect(r.reverted[0]).toContain('there was none before the doctor');
+    const again = await revertDoctorFiles({ snapshots: store, clock }, [change!]);
+    expect(again.reverted).toEqual([`${file} (already as it was before the doctor: no such file)`]);
+    expect(readdirSync(dir).filter((f) => f.startsWith('gw.json.doctor-undone-'))).toHaveLength(1);
+  });
+
+  it('a created file saved since by someone is left in place', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'gw.json');
+    const store = new SnapshotStore(path.join(dir, 'snapshots'), { keep: 5, clock });
+    const before = await readBeforeDoctor(file);
+    writeFileSync(file, '{"port":1}\n');
+    const change = await doctorFileChange(store, file, before);
+    writeFileSync(file, '{"port":2}\n'); // a person's config
+    const r = await revertDoctorFiles({ snapshots: store, clock }, [change!]);
+    expect(readFileSync(file, 'utf8')).toBe('{"port":2}\n');
+    expect(r.kept[0]).toContain('changed since the doctor wrote it');
+  });
+
+  it('the config tree covers the files its $include names, nested ones too, and each change is put back', async () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, 'parts'));
+    const file = path.join(dir, 'gw.json');
+    const a = path.join(dir, 'parts', 'a.json');
+    const b = path.join(dir, 'parts', 'b.json');
+    writeFileSync(file, '{"$include":"./parts/a.json"}\n');
+    writeFileSync(a, '{"$include":"./b.json","x":1}\n');
+    writeFileSync(b, '{"y":2,"bad":true}\n');
+    const store = new SnapshotStore(path.join(dir, 'snapshots'), { keep: 5, clock });
+    const before = await readConfigTreeBeforeDoctor(file, store);
+    expect([...before.keys()]).toEqual([file, a, b]);
+    writeFileSync(b, '{"y":2}\n'); // the doctor's repair of a nested included file
+    const changes = await doctorFileChanges(store, before);
+    expect(changes.map((c) => c.path)).toEqual([b]);
+    await revertDoctorFiles({ snapshots: store, clock }, changes);
+    expect(readFileSync(b, 'utf8')).toBe('{"y":2,"bad":true}\n');
   });
 });
