@@ -1148,6 +1148,9 @@ class Step {
     // leftover held a moment ago): the start re-checks it. After exit 78 or a crash loop it fixes nothing,
     // unless the run was re-armed after a daemon restart: the interrupted run may have repaired it before it died.
     const retry = outcome === 'fixed' || (outcome === 'nothing-found' && (s.held?.reason === 'preflight' || rearmed));
+    // A run that rewrote a user's file but left the rest unfixed: the service never ran healthy with its change, so the
+    // change is not kept on trust either (put back like a repair that did not hold, then the climb).
+    if (outcome === 'not-fixed' && files.length > 0) return this.revertDoctorThenClimb({ doctorRunId: runId, incidentId: inc.id, doctorFiles: files, doctorSummary: summary, otherRepairs }, `doctor could not fix it: ${summary}`);
     if (!retry) return this.climb(`doctor could not fix it: ${summary}`, true);
     const what =
       outcome === 'fixed'

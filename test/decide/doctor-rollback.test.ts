@@ -82,6 +82,31 @@ describe("the doctor's file repairs are verified and rolled back", () => {
     expect(d.events('incident.resolved')).toHaveLength(1);
   });
 
+  it("a run that rewrote a file but left the rest unfixed (a stranger's port): the file is put back before the climb, nothing started", () => {
+    const d = new Drive(testPolicy({ doctorAttempts: 2 })).toDoctor();
+    const doctorRun = d.state.work!.id;
+    const summary = 'fixed: config file invalid: restored last-known-good; left: port 18789 is held by another program';
+    d.at(100, { type: 'doctor-done', runId: doctorRun, outcome: 'not-fixed', summary, files: [FILE], otherRepairs: [] });
+    expect(d.last).toContainEqual(expect.objectContaining({ type: 'revert-doctor', runId: doctorRun, files: [FILE] }));
+    expect(d.state.work).toMatchObject({ kind: 'revert', doctorRunId: doctorRun });
+    expect(d.types()).not.toContain('start');
+    expect(d.state.incident?.status).toBe('open');
+    d.at(300, { type: 'doctor-reverted', runId: doctorRun, reverted: ["/x/gw.json (the doctor's version is kept at /x/gw.json.doctor-undone-1)"], kept: [] });
+    expect(d.effects.filter((e) => e.type === 'run-doctor')).toHaveLength(1);
+    expect(d.state.incident?.status).toBe('waiting-human');
+    const esc = d.events('incident.escalated');
+    expect(esc).toHaveLength(1);
+    expect(esc[0]!.message).toContain("the doctor's file changes were undone");
+    expect(esc[0]!.message).toContain('port 18789 is held by another program');
+  });
+
+  it('a run that left the rest unfixed and changed no file climbs at once, as before', () => {
+    const d = new Drive(testPolicy({ doctorAttempts: 2 })).toDoctor();
+    d.at(100, { type: 'doctor-done', runId: d.state.work!.id, outcome: 'not-fixed', summary: 'fixed: nothing; left: port held', files: [] });
+    expect(d.effects.some((e) => e.type === 'revert-doctor')).toBe(false);
+    expect(d.state.incident?.status).toBe('waiting-human');
+  });
+
   it('not healthy within the window and its allowance: reverted at the deadline', () => {
     const d = new Drive(testPolicy()).toDoctor();
     d.fixed(100).start(120, 11);

@@ -4,13 +4,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestDaemon, NODE, tempDir, type TestDaemon } from '../helpers/daemon.js';
-import { httpGet, waitFor } from '../helpers/processes.js';
+import { httpGet, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
 
 let td: TestDaemon | undefined;
+let foreign: MarkedChild | undefined;
 afterEach(async () => {
   await td?.stop();
   td = undefined;
+  foreign?.kill();
+  foreign = undefined;
 });
 
 // A tiny service with a split config: `--check FILE` validates (unknown keys rejected, `$include` followed one level);
@@ -35,10 +38,10 @@ load(cfg);
 http.createServer((q, s) => s.end('ok')).listen(Number(port), '127.0.0.1');
 `;
 
-async function start(dir: string, cfg: string, dep: string): Promise<{ t: TestDaemon; port: number }> {
+async function start(dir: string, cfg: string, dep: string, port?: number): Promise<{ t: TestDaemon; port: number }> {
   const svc = path.join(dir, 'svc.mjs');
   writeFileSync(svc, SERVICE);
-  const port = await freePort();
+  port ??= await freePort();
   td = await startTestDaemon(
     {
       services: [
@@ -125,5 +128,38 @@ describe("the doctor's rollback scope", () => {
     expect(readFileSync(path.join(dir, kept[0]!), 'utf8')).toBe(good);
     const undone = journal.find((e) => e.type === 'doctor.repair' && e.details?.undone === true);
     expect(undone?.details?.reverted).toEqual([expect.stringContaining('there was none before the doctor')]);
+  }, 120_000);
+
+  it("a run that changed the user's file but could not fix the rest (a stranger holds the port) puts the file back", async () => {
+    const dir = tempDir();
+    const cfg = path.join(dir, 'main.json');
+    const dep = path.join(dir, 'dependency.ok');
+    writeFileSync(cfg, `${JSON.stringify({ name: 'svc', mode: 'a' }, null, 2)}\n`);
+    writeFileSync(dep, 'up\n');
+    const { t, port } = await start(dir, cfg, dep);
+    await waitFor(() => t.events.some((e) => e.type === 'config.snapshot'), { timeoutMs: 20_000 });
+
+    // The user's edit the validator rejects; then the service dies and a stranger takes its port meanwhile.
+    const userBytes = Buffer.from(`${JSON.stringify({ name: 'svc', mode: 'b', newFeature: true }, null, 2)}\n`);
+    writeFileSync(cfg, userBytes);
+    await t.daemon.runtimes.get('svc')!.request('stop', 'human');
+    await waitFor(async () => (await httpGet(`http://127.0.0.1:${port}/health`, 300).catch(() => ({ status: 0 }))).status === 0, { timeoutMs: 10_000 });
+    foreign = spawnMarked(NODE, ['-e', `require('http').createServer((q,s)=>s.end('foreign')).listen(${port},'127.0.0.1',()=>console.log('listening'))`]);
+    await foreign.waitForStdout('listening', 20_000);
+    await t.daemon.runtimes.get('svc')!.request('start', 'human');
+    await escalated(t);
+
+    const journal = t.journal();
+    expect(journal.some((e) => e.type === 'doctor.repair' && e.details?.applied === true), 'the doctor changed the file').toBe(true);
+    // The service never ran with the doctor's version: the user's file is back, the doctor's version kept beside it.
+    expect(readFileSync(cfg).equals(userBytes)).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.startsWith('main.json.doctor-undone-'))).toHaveLength(1);
+    // The person paged is told the change was undone, and the stranger was left alone.
+    const esc = journal.filter((e) => e.type === 'incident.escalated');
+    expect(esc).toHaveLength(1);
+    expect(esc[0]!.message).toContain("the doctor's file changes were undone");
+    expect(esc[0]!.message).not.toContain('still in place');
+    expect(foreign.pid).toBeGreaterThan(0);
+    expect(process.kill(foreign.pid, 0)).toBe(true);
   }, 120_000);
 });
