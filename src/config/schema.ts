@@ -40,6 +40,27 @@ export const restartSchema = z.strictObject({
     .prefault({}),
   /** Exit codes that mean "do not restart blindly": 78 is EX_CONFIG. */
   preventExitCodes: z.array(z.number().int().min(0).max(255)).default([78]),
+  /**
+   * A restart the service asks its supervisor for: a clean exit (code 0) of an instance that was healthy, whose last
+   * output lines match this regular expression, is started again at once, with no incident and no count toward the
+   * crash-loop limit (OpenClaw under OPENCLAW_SUPERVISOR_MODE=external exits 0 to be restarted after SIGUSR2, a config
+   * change or an update). Anything else about that exit (an instance never healthy, another code) is a failure as before.
+   */
+  selfRestartPattern: z
+    .string()
+    .min(1)
+    .refine(
+      (v) => {
+        try {
+          new RegExp(v);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'expected a valid regular expression' },
+    )
+    .optional(),
   /** After the breaker trips, try the ladder again after this cool-down (0 = wait for `clawback resume`). */
   coolDown: duration.default(0),
   /**

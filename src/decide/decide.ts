@@ -85,6 +85,16 @@ function flappingEnds(s: ServiceState, p: ServicePolicy): number | null {
 const REPAIR_DID_NOT_HOLD = '; it tripped the breaker before in this series and came back after the repair, so the doctor is not run again';
 
 /** Exit code 0, no signal, and the status known (an adopted instance's is not). */
+/** Lines at the end of an exited instance's output that may carry its "restart me" words (later ones are a wrapper's). */
+const ASKED_TAIL_LINES = 5;
+
+/** Whether an instance's last output lines say it exited to be restarted (restart.selfRestartPattern). */
+function askedForRestart(pattern: string | undefined, lastLines: readonly string[] | undefined): boolean {
+  if (!pattern || !lastLines || lastLines.length === 0) return false;
+  const re = new RegExp(pattern);
+  return lastLines.slice(-ASKED_TAIL_LINES).some((l) => re.test(l));
+}
+
 function cleanExit(e: Pick<LastExit, 'code' | 'signal' | 'statusKnown'>): boolean {
   return e.statusKnown && e.code === 0 && !e.signal;
 }
@@ -794,6 +804,7 @@ class Step {
     const s = this.s;
     if (!s.instance || s.instance.pid !== input.pid) return;
     const startedAt = s.instance.startedAt;
+    const wasHealthy = s.health === 'healthy';
     s.instance = null;
     s.health = 'pending';
     s.healthySince = null;
@@ -802,12 +813,14 @@ class Step {
     // A clean exit where the restart policy keeps it down (on-failure, never) is the job done, not a failure.
     const clean = cleanExit(exit);
     const done = clean && this.p.restartPolicy !== 'always';
-    const expected = s.phase === 'stopping' || !!s.disposed || done;
+    // A restart it asked for (its own words at the end of its output, after it served healthy): not a failure.
+    const asked = clean && wasHealthy && this.p.restartPolicy === 'always' && askedForRestart(this.p.selfRestartPattern, input.lastLines);
+    const expected = s.phase === 'stopping' || !!s.disposed || done || asked;
     // A clean exit that left processes running outside its group: the command forked into the background (a
     // classic daemon). Restarting cannot help (each start forks another copy and exits): say so wherever it shows.
     const daemonized = clean && (input.outsideGroup ?? 0) > 0 ? daemonizedText(input.outsideGroup!) : '';
     const how = (input.statusKnown ? describeExit(exit) : 'unknown status (adopted)') + daemonized;
-    const note = !expected && s.maintenance ? ' (maintenance: not restarted)' : '';
+    const note = !expected && s.maintenance ? ' (maintenance: not restarted)' : asked && s.phase !== 'stopping' ? ' to be restarted (it asked for it)' : '';
     this.emit('service.exited', expected ? 'info' : 'warning', `${this.p.name} exited with ${how} after ${exit.uptimeMs} ms${note}`, {
       code: input.code,
       signal: input.signal,
@@ -830,12 +843,28 @@ class Step {
     }
     s.phase = s.held ? 'held' : 'stopped';
     if (s.disposed) return;
+    if (asked && this.restartAsked()) return;
     this.crashed(exit, `process ended (${how})`, input.lastLines, daemonized);
     // The exit that opened an incident belongs to it (and says which recurrence of a flapping series it is).
     if (!exitEvent.event.incidentId && s.incident) {
       exitEvent.event.incidentId = s.incident.id;
       if (s.incident.recurrence) exitEvent.event.details = { ...exitEvent.event.details, recurrence: s.incident.recurrence };
     }
+  }
+
+  /**
+   * The service exited cleanly to be started again (restart.selfRestartPattern): started at once, with no incident,
+   * alert or count toward the crash-loop limit. Whatever owns the service now (maintenance, a hold, a repair, a
+   * person's stop, another member's lease) decides as for any exit: false.
+   */
+  private restartAsked(): boolean {
+    const s = this.s;
+    if (s.maintenance || s.held || s.work || s.desired === 'down' || !this.placed()) return false;
+    s.restartsTotal++;
+    this.emit('service.restart-scheduled', 'info', `restarting ${this.p.name} now: it exited to be restarted`, { reason: 'exit', delayMs: 0, attempt: 0 }, 0);
+    s.phase = 'stopped';
+    this.startNow('exit');
+    return true;
   }
 
   /** An exit (or failed start) nobody asked for. */

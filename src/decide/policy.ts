@@ -8,6 +8,8 @@ export interface ServicePolicy {
   stableAfterMs: number;
   intensity: { maxRestarts: number; window: number };
   preventExitCodes: number[];
+  /** A clean exit of a healthy instance whose last output lines match this is a restart it asked for (restart.selfRestartPattern). */
+  selfRestartPattern?: string;
   coolDownMs: number;
   stopGraceMs: number;
   hangGraceMs: number;
@@ -51,6 +53,7 @@ export function policyFor(service: ServiceConfig, has: { doctor: boolean; agent:
     stableAfterMs: r.stableAfter,
     intensity: { ...r.intensity },
     preventExitCodes: [...r.preventExitCodes],
+    ...(r.selfRestartPattern ? { selfRestartPattern: r.selfRestartPattern } : {}),
     coolDownMs: r.coolDown,
     stopGraceMs: service.stop.grace,
     hangGraceMs: service.stop.hangGrace,

@@ -190,6 +190,9 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
       stableAfter: '2m',
       intensity: { maxRestarts: 5, window: '10m' },
       preventExitCodes: [78],
+      // Under OPENCLAW_SUPERVISOR_MODE=external a restart it wants (SIGUSR2, a config change, an update) is "exit 0 and
+      // let the supervisor start me": its last line says so (openclaw 2026.9.6, gateway run). Not a crash.
+      selfRestartPattern: 'restart mode: full process restart \\(supervisor restart\\)',
     },
     stop: { signal: 'SIGTERM', grace: '15s', hangGrace: '1s', drainGrace: '330s' },
     // What Clawback knows about the gateway: its CLI (channel restarts, stability bundle, diagnostics export).
@@ -250,6 +253,7 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
     svc.probes = (svc.probes as Array<Record<string, unknown>>).filter((p) => p.kind !== 'log');
     // Clawback does not reap the process, so it never learns an exit code: preventExitCodes could never match.
     delete (svc.restart as Record<string, unknown>).preventExitCodes;
+    delete (svc.restart as Record<string, unknown>).selfRestartPattern;
   }
   return svc;
 }
