@@ -44,6 +44,25 @@ describe('another supervisor', () => {
     expect(findOtherSupervisors(svc(), [h2])).toMatchObject([{ enabled: false }]);
   });
 
+  it("finds the gateway's documented system unit (/etc/systemd/system, User=) and the vendor folders' copies", () => {
+    // Stand-ins for /etc/systemd/system and /usr/lib/systemd/system (the gateway docs' "Linux (system service)").
+    const root = tempDir('clawback-oc-sys-');
+    const etc = path.join(root, 'etc', 'systemd', 'system');
+    const vendor = path.join(root, 'usr', 'lib', 'systemd', 'system');
+    mkdirSync(path.join(etc, 'multi-user.target.wants'), { recursive: true });
+    mkdirSync(vendor, { recursive: true });
+    writeFileSync(path.join(etc, 'openclaw-gateway.service'), `${UNIT}User=ann\n[Install]\nWantedBy=multi-user.target\n`);
+    symlinkSync(path.join(etc, 'openclaw-gateway.service'), path.join(etc, 'multi-user.target.wants', 'openclaw-gateway.service'));
+    writeFileSync(path.join(vendor, 'openclaw-gateway-work.service'), UNIT);
+    const found = findOtherSupervisors(svc(), [home()], [etc, vendor]);
+    expect(found).toEqual([{ manager: 'systemd', unit: 'openclaw-gateway.service', path: path.join(etc, 'openclaw-gateway.service'), enabled: true, system: true }]);
+    expect(describeOtherSupervisor(found[0]!, 'openclaw-gateway')).toMatch(/systemd system unit openclaw-gateway.service is enabled .*disable it \(sudo systemctl disable --now openclaw-gateway.service\)/);
+    // A profile's system unit in a vendor folder, not enabled (no link in the admin folder's *.wants).
+    expect(findOtherSupervisors(svc({ env: { OPENCLAW_PROFILE: 'work' } }), [home()], [etc, vendor])).toEqual([
+      { manager: 'systemd', unit: 'openclaw-gateway-work.service', path: path.join(vendor, 'openclaw-gateway-work.service'), enabled: false, system: true },
+    ]);
+  });
+
   it("looks for a profile's own unit, and never for a gateway Clawback supervises through that very unit (external)", () => {
     const h = home();
     const dir = path.join(h, '.config', 'systemd', 'user');
