@@ -162,6 +162,12 @@ interface ChannelRuntime {
   summary: { pending: Pending; folded: Folded } | undefined;
   /** Monotonic time before which nothing is sent: the endpoint said its rate-limit bucket is empty until then. */
   paceUntil: number;
+  /**
+   * Tries in a row that got no answer at all (refused connection, DNS, TLS, time-out), and whether this outage was said.
+   * Such a try spends no maxAttempts, so the alerts never became dead letters: a channel unreachable for days was
+   * retried in silence (no warning, nothing on the other channels, nothing in status) until outboxMaxAge.
+   */
+  unreachable: { tries: number; said: boolean };
 }
 
 type DeliveryResult = 'delivered' | 'parked' | 'discarded' | 'stopped' | 'overtaken';
@@ -225,6 +231,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       noticeAt: undefined,
       summary: undefined,
       paceUntil: 0,
+      unreachable: { tries: 0, said: false },
     };
   });
   const enabled = channels.filter((c) => c.cfg.enabled);
@@ -552,6 +559,32 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     sendNotice(notice);
   }
 
+  /**
+   * One more try without an answer: after maxAttempts of them in a row (the budget a refusing endpoint gets) the outage is
+   * said once, as a warning and on the other channels; the alerts stay queued and retried (dead letters after outboxMaxAge).
+   */
+  function unreachableTry(ch: ChannelRuntime, reason: string): void {
+    const u = ch.unreachable;
+    u.tries++;
+    if (u.said || u.tries < config.maxAttempts) return;
+    u.said = true;
+    const n = ch.queue.length;
+    const why = scrub(reason);
+    warn(`notify: ${ch.name} is unreachable (${u.tries} tries in a row without an answer: ${why}); ${n} alert(s) wait for it, still retried with capped backoff`, {
+      channel: ch.name,
+      tries: u.tries,
+      reason: why,
+      pending: n,
+    });
+    sendNotice({
+      type: 'notify.undelivered',
+      time: clock.now(),
+      severity: 'warning',
+      message: `${n} alert(s) waiting for ${ch.name}, which is unreachable (${u.tries} tries without an answer: ${why}); they are kept and retried until delivered (dead letters after outboxMaxAge). \`clawback notify flush ${ch.name}\` retries now.`,
+      details: { channel: ch.name, pending: n, unreachable: true },
+    });
+  }
+
   /** A notice about delivery itself: through the daemon (journaled, then back here), or straight onto the channels. */
   function sendNotice(notice: ClawbackEvent): void {
     if (deps.emit) {
@@ -666,12 +699,15 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         }
       }
       attempted(ch.name, outcome.kind === 'ok');
+      if (answerStatus !== undefined || outcome.kind === 'ok') ch.unreachable.tries = 0;
+      else unreachableTry(ch, outcome.reason);
       if (outcome.kind === 'ok') {
         stats.delivered++;
         if (ch.failing || ch.dead) log('notify: channel reachable again', { channel: ch.name, tries, deadLetters: deadCount(ch) - (entry.dead ? 1 : 0) });
         ch.failing = false;
         ch.dead = false;
         ch.noticeAt = undefined;
+        ch.unreachable.said = false;
         if (nextBook) {
           const id = plan.send === 'new' && thread ? ch.adapter.messageIdOf?.(answerBody) : undefined;
           await commitBook(ch, id && thread ? withMessageId(nextBook, thread.incidentId, id) : nextBook);
