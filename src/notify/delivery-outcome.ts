@@ -13,6 +13,8 @@ export interface HttpAnswer {
   /** Discord's bucket headers on every answer: requests left in the window, and seconds until it resets. */
   rateLimitRemaining?: string | null;
   rateLimitResetAfter?: string | null;
+  /** The answer's Date header: the server's own now, which an HTTP-date Retry-After is reckoned from. */
+  dateHeader?: string | null;
   body: string;
 }
 
@@ -59,18 +61,28 @@ function snippet(body: string): string {
   return one.length > 200 ? `${cutText(one, 200)}…` : one;
 }
 
+/**
+ * The instant an HTTP-date Retry-After is counted from: the server's Date when it sent one, else our wall clock. A local
+ * clock a day behind (a board without an RTC before NTP) read "retry at <date>" as a day away and held the alert the cap.
+ */
+function serverNow(a: HttpAnswer, now: number): number {
+  const at = a.dateHeader ? Date.parse(a.dateHeader) : NaN;
+  return Number.isNaN(at) ? now : at;
+}
+
 export function classifyAnswer(a: HttpAnswer, now: number): DeliveryOutcome {
   const { status } = a;
+  const serverAt = serverNow(a, now);
   if (status >= 200 && status < 300) return { kind: 'ok' };
   const why = `HTTP ${status}${a.body ? `: ${snippet(a.body)}` : ''}`;
   if (status === 429) {
     const fromBody = bodyRetryAfter(a.body);
-    const fromHeader = parseRetryAfter(a.retryAfterHeader, now);
+    const fromHeader = parseRetryAfter(a.retryAfterHeader, serverAt);
     const afterMs = Math.max(fromBody ?? 0, fromHeader ?? 0);
     return { kind: 'retry', reason: why, counts: false, ...(fromBody !== undefined || fromHeader !== undefined ? { afterMs } : {}) };
   }
   if (status === 408 || status >= 500) {
-    const fromHeader = parseRetryAfter(a.retryAfterHeader, now);
+    const fromHeader = parseRetryAfter(a.retryAfterHeader, serverAt);
     return { kind: 'retry', reason: why, counts: true, ...(fromHeader !== undefined ? { afterMs: fromHeader } : {}) };
   }
   if (status >= 300 && status < 400) return { kind: 'permanent', reason: `${why} (redirects are not followed)` };

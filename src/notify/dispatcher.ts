@@ -109,7 +109,10 @@ export function strandedText(channel: string, n: number, disabled: boolean): str
 
 /** Extra wait after a server's Retry-After, so the retry never lands early. */
 const RETRY_AFTER_MARGIN_MS = 25;
-/** The longest a rate limit (429) holds a message back, whatever the server asked: a page must not wait an hour on a header. */
+/**
+ * The longest a server's Retry-After (a 429, or a 503 of maintenance) holds a message back, whatever it asked: a page must
+ * not wait an hour on a header. A 5xx's Retry-After was honoured up to an hour.
+ */
 const RATE_LIMIT_MAX_WAIT_MS = 5 * 60_000;
 /** The longest stop() waits for spooled alerts' fsyncs and a worker's last disk step (on the injected clock). */
 const STOP_DISK_WAIT_MS = 5_000;
@@ -743,7 +746,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       const rateLimited = !outcome.counts && outcome.afterMs !== undefined;
       limited = rateLimited ? limited + 1 : 0;
       const backoffMs = entry.dead ? retryDelay(30, backoff, random()) : retryDelay(rateLimited ? limited : tries, backoff, random());
-      const askedMs = rateLimited ? Math.min(outcome.afterMs!, RATE_LIMIT_MAX_WAIT_MS) : outcome.afterMs;
+      const askedMs = outcome.afterMs !== undefined ? Math.min(outcome.afterMs, RATE_LIMIT_MAX_WAIT_MS) : undefined;
       // A Retry-After is a floor, never a licence to skip the backoff: "429, Retry-After: 0" answered for ever would
       // otherwise be retried (and logged) every 25 ms.
       const delayMs = askedMs !== undefined ? Math.max(askedMs + RETRY_AFTER_MARGIN_MS, backoffMs) : backoffMs;

@@ -54,6 +54,7 @@ export async function sendHttp(req: HttpRequest, opts: { clock: Clock; timeoutMs
       retryAfterHeader: res.headers.get('retry-after'),
       rateLimitRemaining: res.headers.get('x-ratelimit-remaining'),
       rateLimitResetAfter: res.headers.get('x-ratelimit-reset-after'),
+      dateHeader: res.headers.get('date'),
       body,
     };
   } catch (err) {
