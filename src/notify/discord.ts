@@ -152,7 +152,20 @@ function description(n: Notification, max: number): string {
   return truncateText(parts.join('\n'), max);
 }
 
+/**
+ * The username override, or none when Discord refuses it (400 "Username cannot contain ..."): a name containing "discord"
+ * or "clyde", or one that is "everyone" or "here". Sent, it had every alert refused for good (parked as a dead letter);
+ * without it Discord shows the webhook's own name and the alert arrives.
+ */
+export function discordUsername(name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  const n = name.trim().toLowerCase();
+  if (n === '' || n.includes('discord') || n.includes('clyde') || n === 'everyone' || n === 'here') return undefined;
+  return name;
+}
+
 export function discordPayload(cfg: Pick<DiscordConfig, 'username' | 'avatarUrl'>, n: Notification): DiscordPayload {
+  const username = discordUsername(cfg.username);
   const unix = Math.floor(n.time / 1000);
   const fields = n.fields.map((f) => ({ name: f.name, value: f.name === 'Event' ? `\`${f.value}\`` : discordText(f.value), inline: true }));
   fields.push({ name: 'Time', value: `<t:${unix}:F> (<t:${unix}:R>)`, inline: false });
@@ -162,7 +175,7 @@ export function discordPayload(cfg: Pick<DiscordConfig, 'username' | 'avatarUrl'
   const others = title.length + footer.length + fitted.reduce((s, f) => s + f.name.length + f.value.length, 0);
   const descMax = Math.max(100, Math.min(DISCORD_LIMITS.description, DISCORD_LIMITS.total - others));
   const payload: DiscordPayload = {
-    username: cfg.username,
+    ...(username !== undefined ? { username } : {}),
     ...(cfg.avatarUrl ? { avatar_url: cfg.avatarUrl } : {}),
     allowed_mentions: { parse: [] },
     embeds: [

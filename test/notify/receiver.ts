@@ -63,6 +63,8 @@ function validateDiscord(body: unknown): string | null {
   if (content === undefined && embeds === undefined) return 'neither content nor embeds';
   if (content !== undefined && (!str(content) || content.length > 2000)) return 'content longer than 2000';
   if (body['username'] !== undefined && (!str(body['username']) || body['username'].length > 80)) return 'username too long';
+  // https://discord.com/developers/docs/resources/user#usernames-and-nicknames (and webhook names): Discord answers 400.
+  if (str(body['username']) && (/discord|clyde/i.test(body['username']) || /^(everyone|here)$/i.test(body['username'].trim()))) return 'username cannot contain "discord" or "clyde"';
   if (embeds !== undefined) {
     if (!Array.isArray(embeds) || embeds.length > 10) return 'more than 10 embeds';
     let total = 0;
