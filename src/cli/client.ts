@@ -85,9 +85,13 @@ export interface ConnectDeps {
 
 export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise<Client> {
   const stateDir = clientStateDir(opts);
-  // Built only for an error message: it walks PATH and resolves symlinks.
-  const start = (): string => cliHint(['run'], { stateDir, ...(opts.config ? { config: opts.config } : {}) });
   const read = readDaemonInfoSync(stateDir);
+  // A hint that starts or revives the daemon names the config it ran (daemon.json): without it, pasted from another
+  // directory, `run` starts the embedded demo in this state directory and leaves the user's services unsupervised.
+  const ranConfig = opts.config ?? (process.env.CLAWBACK_CONFIG ? undefined : read.info?.configPath || undefined);
+  const withConfig = ranConfig ? { config: ranConfig } : {};
+  // Built only for an error message: it walks PATH and resolves symlinks.
+  const start = (): string => cliHint(['run'], { stateDir, ...withConfig });
   if (!read.info) {
     // The config file's stateDir changed under a running daemon: that daemon still serves the file, from its old directory.
     const file = opts.stateDir || process.env.CLAWBACK_STATE_DIR ? undefined : findConfigFile(opts.config ? { file: opts.config } : {});
@@ -115,7 +119,7 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
   const host = info.api.host.includes(':') ? `[${info.api.host}]` : info.api.host;
   const base = `http://${host}:${info.api.port}`;
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  const hung = (): string => `; its last heartbeat was ${age}, so it is hung or stopped (SIGSTOP); revive it with: ${cliHint(['guardian', '--once'], { stateDir, ...(opts.config ? { config: opts.config } : {}) })}`;
+  const hung = (): string => `; its last heartbeat was ${age}, so it is hung or stopped (SIGSTOP); revive it with: ${cliHint(['guardian', '--once'], { stateDir, ...withConfig })}`;
   let awake = !stale;
   const call = async (method: string, p: string, longMs?: number): Promise<{ status: number; text: string }> => {
     // A request left in a stopped daemon's socket is carried out when it wakes: a change is sent only once it answers.
