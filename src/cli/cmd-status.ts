@@ -55,7 +55,8 @@ export function renderStatus(answer: StatusJson, colour: boolean, resumeHint: (n
   for (const s of status.services) {
     const state = s.state === 'running' ? p.green(s.state) : s.state === 'held' ? p.red(s.held ? `held (${s.held.reason})` : s.state) : p.yellow(s.state);
     const health = s.health === 'healthy' ? p.green('healthy') : s.health === 'unhealthy' ? p.red('unhealthy') : p.dim(s.health);
-    const mem = s.probes.find((x) => x.kind === 'memory')?.lastResult?.value;
+    // The last reading of an instance that is gone is not the service's memory now (/metrics omits it too).
+    const mem = s.pid != null ? s.probes.find((x) => x.kind === 'memory')?.lastResult?.value : undefined;
     const inc = s.incident ? `${s.incident.id} L${s.incident.level} ${s.incident.status}` : '-';
     rows.push([s.name, state, s.pid ? String(s.pid) : '-', humanDuration(s.uptimeMs), String(s.restarts), health, humanBytes(mem), s.incident ? p.yellow(inc) : inc]);
   }

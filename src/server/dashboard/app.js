@@ -325,6 +325,8 @@
     return withLatency.find((p) => p.kind === 'http') || withLatency.find((p) => p.action === 'restart') || withLatency[0];
   }
   function memoryValue(s) {
+    // No process, no memory: the last reading of an instance that is gone is not the service's memory now.
+    if (s.pid === null || s.pid === undefined) return null;
     const p = s.probes.find((x) => x.kind === 'memory' && x.lastResult && typeof x.lastResult.value === 'number');
     return p ? { at: p.lastCheckedAt, value: p.lastResult.value } : null;
   }
