@@ -78,11 +78,13 @@ function writeManifest(dir: string, m: GuardManifest): void {
 export function noteDrillWrite(g: GuardedFile, bytes: Buffer | undefined): void {
   if (!g.backupPath) return;
   const dir = path.dirname(g.backupPath);
+  // Unrecorded, a write would look like none to the next drill, which drops the backups of drills that never wrote:
+  // the drill stops here (throws) and changes nothing.
   try {
     const m = JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8')) as GuardManifest;
     writeManifest(dir, { ...m, wrote: bytes === undefined ? 'deleted' : sha256Of(bytes) });
-  } catch {
-    // no manifest: the in-memory guard still restores; only the SIGKILL case loses its help
+  } catch (err) {
+    throw new Error(`cannot record the drill's change of ${g.realPath} in ${dir} (${(err as Error).message}): nothing was changed`);
   }
 }
 
@@ -106,6 +108,12 @@ export function recoverAbandonedGuards(tmp = os.tmpdir()): string[] {
     try {
       m = JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8')) as GuardManifest;
       if (isSameProcess(m.owner.pid, m.owner.startTime)) continue;
+      // Killed before it wrote anything (it records a write first): whatever the file holds now is not the drill's
+      // doing, there is nothing to put back, and the copy would be announced by every drill from now on.
+      if (m.wrote === null) {
+        rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
       original = readFileSync(path.join(dir, m.backup));
     } catch {
       continue;

@@ -6,7 +6,7 @@ import { startDaemonDetached } from '../cli/cmd-install.js';
 import { isAlive } from '../platform/proc.js';
 import { isServing } from './serving-check.js';
 import { daemonAliveSync, keepDaemonUp, runGuardian, waitDead } from './daemon-ops.js';
-import { guardFile, releaseGuard, restoreFile, type GuardedFile } from './file-guard.js';
+import { guardFile, noteDrillWrite, releaseGuard, restoreFile, type GuardedFile } from './file-guard.js';
 import { journalSince, sendSignal, waitServedByNewInstance, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
 import { pollUntil } from './poll.js';
@@ -134,6 +134,8 @@ export const nuclearScenario: Scenario = {
     );
     const faultAt = ctx.clock.now();
     try {
+      // The configs go away with the state dir: recorded first, so a drill killed now has them put back by the next.
+      for (const g of guards) noteDrillWrite(g, undefined);
       if (info) sendSignal(info.pid, 'SIGKILL');
       const servicePid = before.pid!;
       if (!sendSignal(-servicePid, 'SIGKILL')) sendSignal(servicePid, 'SIGKILL');

@@ -1,6 +1,6 @@
 // A drill SIGKILLed after it changed the user's config cannot put it back itself: the next drill does, from the private backup, and never over an edit made since.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { CLI, runCli } from '../helpers/cli.js';
 import { NODE, tempDir } from '../helpers/daemon.js';
 import { spawnMarked, waitFor } from '../helpers/processes.js';
 import { GATEWAY_JSON, startDrillDaemon, type DrillDaemon } from './drill-daemon.js';
-import { recoverAbandonedGuards } from '../../src/drill/file-guard.js';
+import { guardFile, noteDrillWrite, recoverAbandonedGuards } from '../../src/drill/file-guard.js';
 
 const FILE_GUARD = fileURLToPath(new URL('../../dist/drill/file-guard.js', import.meta.url));
 
@@ -48,6 +48,45 @@ describe('the backup of a killed drill', () => {
     expect(lines).toEqual([expect.stringContaining('the file has changed since, so it was left as it is')]);
     expect(readFileSync(file, 'utf8')).toBe('edited by the user afterwards\n');
     expect(readdirSync(tmp)).toHaveLength(1);
+  });
+});
+
+describe('the backup of a drill killed before it wrote anything', () => {
+  /** A real process guards `file` and ends without writing (killed between its guard and its fault). */
+  function drillThatDiesFirst(tmp: string, file: string): void {
+    const script = `const g = await import(${JSON.stringify(FILE_GUARD)}); g.guardFile(${JSON.stringify(file)});`;
+    const r = spawnSync(NODE, ['--input-type=module', '-e', script], { env: { ...process.env, TMPDIR: tmp }, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+  }
+
+  it('is dropped without a word, whatever the file holds now: every later drill announced it, forever', () => {
+    const dir = tempDir();
+    const tmp = path.join(dir, 'tmp');
+    mkdirSync(tmp);
+    const edited = path.join(dir, 'edited', 'gateway.json');
+    const gone = path.join(dir, 'gone', 'gateway.json');
+    for (const f of [edited, gone]) {
+      mkdirSync(path.dirname(f));
+      writeFileSync(f, 'the user bytes\n');
+      drillThatDiesFirst(tmp, f);
+    }
+    writeFileSync(edited, 'edited by the user afterwards\n');
+    rmSync(path.dirname(gone), { recursive: true });
+    expect(readdirSync(tmp)).toHaveLength(2);
+    expect(recoverAbandonedGuards(tmp)).toEqual([]);
+    expect(readdirSync(tmp)).toEqual([]);
+    expect(readFileSync(edited, 'utf8')).toBe('edited by the user afterwards\n');
+    expect(existsSync(path.dirname(gone))).toBe(false);
+  });
+
+  it('so a drill that cannot record its write does not write', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'gateway.json');
+    writeFileSync(file, 'the user bytes\n');
+    const g = guardFile(file);
+    rmSync(path.join(path.dirname(g.backupPath!), 'guard.json'));
+    expect(() => noteDrillWrite(g, Buffer.from('drill garbage'))).toThrow(/cannot record the drill's change/);
+    rmSync(path.dirname(g.backupPath!), { recursive: true, force: true });
   });
 });
 

@@ -42,6 +42,7 @@ describe("the drill's file guard keeps owner, mode and hard links", () => {
     rmSync(cfg);
     writeFileSync(cfg, '{"port":', { mode: 0o600 });
     expect(restoreFile(g)).toBe('restored');
+    releaseGuard(g); // its backup in $TMPDIR, else announced by every later drill on this machine
     expect(await fs.readFile(cfg, 'utf8')).toBe(GOOD);
     expect(await meta(cfg)).toMatchObject({ uid: before.uid, gid: before.gid, mode: before.mode });
   });
@@ -53,6 +54,7 @@ describe("the drill's file guard keeps owner, mode and hard links", () => {
     const g = guardFile(cfg);
     writeFileSync(cfg, '{"port":');
     expect(restoreFile(g)).toBe('restored');
+    releaseGuard(g);
     for (const f of [cfg, twin]) expect(await fs.readFile(f, 'utf8')).toBe(GOOD);
     expect(await meta(cfg)).toEqual(before);
     expect(await meta(twin)).toEqual(before);
