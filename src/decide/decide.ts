@@ -84,7 +84,6 @@ function flappingEnds(s: ServiceState, p: ServicePolicy): number | null {
 /** Said when a flapping series trips the breaker again: the repair after its last trip did not hold. */
 const REPAIR_DID_NOT_HOLD = '; it tripped the breaker before in this series and came back after the repair, so the doctor is not run again';
 
-/** Exit code 0, no signal, and the status known (an adopted instance's is not). */
 /** Lines at the end of an exited instance's output that may carry its "restart me" words (later ones are a wrapper's). */
 const ASKED_TAIL_LINES = 5;
 
@@ -95,6 +94,7 @@ function askedForRestart(pattern: string | undefined, lastLines: readonly string
   return lastLines.slice(-ASKED_TAIL_LINES).some((l) => re.test(l));
 }
 
+/** Exit code 0, no signal, and the status known (an adopted instance's is not). */
 function cleanExit(e: Pick<LastExit, 'code' | 'signal' | 'statusKnown'>): boolean {
   return e.statusKnown && e.code === 0 && !e.signal;
 }
