@@ -16,6 +16,9 @@ import path from 'node:path';
 import { paint, wantsColour } from './format.js';
 import { terminalSafe } from './terminal-safe.js';
 import { namesFor, unknownServiceText } from '../instances/instance-name.js';
+import { connect, type Client } from './client.js';
+import { doctorViaDaemon } from './doctor-via-daemon.js';
+import { doctorFileChanges, readConfigTreeBeforeDoctor } from '../doctor/revert-doctor-files.js';
 
 /** A run that could not reach an outcome (a bug, an OS refusal, an invalid config) ends with a code no outcome uses. */
 function doctorFail(err: unknown): never {
@@ -63,11 +66,30 @@ async function doctorCommand(program: Command, name: string | undefined, o: { fi
   const journal = new JournalWriter(path.join(loaded.stateDir, 'journal.jsonl'));
   if (o.fix) bus.subscribe((e) => journal.append(redactor.redactDeep(e)));
   const ctxBase = { config: loaded.config, configFile: loaded.file, stateDir: loaded.stateDir, clock: systemClock(), bus, redactor, emit: (e: ClawbackEvent) => bus.emit(e) };
-  const reports: Array<{ service: string } & DoctorReport> = [];
+  const reports: Array<{ service: string; notes?: string[] } & DoctorReport> = [];
+  let client: Client | undefined;
   for (const service of services) {
     const ctx = doctorContext(service, ctxBase);
     // A daemon running on this state dir owns the live instance: it is never a "stale port holder".
     const live = await liveSupervision(loaded.stateDir, service.name);
+    let fix = !!o.fix;
+    const notes: string[] = [];
+    // The daemon supervises it: the repair is its reducer's (verified, rolled back when not healthy after), not a second
+    // repairer behind its back (which re-applied a repair the daemon had just rolled back, and said "fixed").
+    if (fix && live.daemonPid !== undefined) {
+      client ??= await connect({ stateDir: loaded.stateDir });
+      const h = await doctorViaDaemon(client, service, loaded.stateDir, ctxBase.clock);
+      if (h.taken) {
+        reports.push({ service: service.name, findings: h.run.findings, outcomes: h.run.outcomes, exitCode: h.run.exitCode, notes: [`run by the daemon (pid ${live.daemonPid}, run ${h.run.runId}), verified against the running service`, ...h.run.daemonSays] });
+        continue;
+      }
+      // Stopped on purpose (no live instance, nothing in flight): nothing runs that a one-shot repair could harm.
+      const idle = h.state === 'stopped' && !h.pid;
+      if (!idle) {
+        fix = false;
+        notes.push(`not repaired: the daemon (pid ${live.daemonPid}) supervises ${service.name}: ${h.message}`);
+      }
+    }
     if (live.daemonPid !== undefined) ctx.daemonPid = live.daemonPid;
     if (live.unrecordedPids !== undefined) ctx.unrecordedPids = live.unrecordedPids;
     if (live.servicePid !== undefined) ctx.currentPid = live.servicePid;
@@ -81,8 +103,21 @@ async function doctorCommand(program: Command, name: string | undefined, o: { fi
       const who = owner ? (owner.pid === live.daemonPid ? `the daemon (pid ${owner.pid}) is` : `pid ${owner.pid} is`) : 'another doctor run is';
       process.stderr.write(`clawback: ${who} repairing ${service.name} right now; waiting for it to finish (up to ${Math.round(repairLockWaitMs(service) / 1000)} s)\n`);
     };
-    const report = await runDoctor(ctx, { fix: !!o.fix, onLockWait, rules: [preflightRule(['command', 'cwd', 'env']), ...defaultRules({ serviceDoctor: { always: false } }), otherSupervisorRule()] });
-    reports.push({ service: service.name, ...report });
+    // A one-shot repair here is checked by its rules only: the files it rewrites are read first, so the report can name
+    // their pre-repair copies (what to put back by hand when the service is not healthy with them).
+    const before = fix ? await readConfigTreeBeforeDoctor(service.configFile?.path, ctx.snapshots) : undefined;
+    const report = await runDoctor(ctx, { fix, onLockWait, rules: [preflightRule(['command', 'cwd', 'env']), ...defaultRules({ serviceDoctor: { always: false } }), otherSupervisorRule()] });
+    if (before && report.outcomes.some((x) => x.applied)) {
+      const why = live.daemonPid !== undefined ? `the daemon (pid ${live.daemonPid}) has it stopped` : 'no daemon supervises it';
+      notes.push(`not verified against a running service (${why}): nothing checks that ${service.name} is healthy with this repair, nor rolls it back`);
+      const changes = await doctorFileChanges(ctx.snapshots, before);
+      const copies = changes.length > 0 ? await ctx.snapshots.list('pre-repair').catch(() => []) : [];
+      for (const c of changes) {
+        const copy = copies.find((e) => e.id === c.snapshotId);
+        notes.push(copy ? `the pre-repair copy of ${c.path}: ${path.join(ctx.snapshots.dir, copy.file)}` : `${c.path} had no pre-repair copy (the repair created it)`);
+      }
+    }
+    reports.push({ service: service.name, ...report, ...(notes.length > 0 ? { notes } : {}) });
   }
   const exitCode = Math.max(0, ...reports.map((r) => r.exitCode));
   if (o.json) {
@@ -99,6 +134,7 @@ async function doctorCommand(program: Command, name: string | undefined, o: { fi
       for (const out of r.outcomes) {
         process.stdout.write(`  ${out.verified ? p.green('fixed') : p.red('not fixed')}: ${out.finding.id}: ${terminalSafe(redactor.redact(out.message))}\n`);
       }
+      for (const n of r.notes ?? []) process.stdout.write(`  ${terminalSafe(redactor.redact(n))}\n`);
     }
     if (exitCode === 2 && !o.fix) process.stdout.write('run with --fix to apply the proposed fixes\n');
   }

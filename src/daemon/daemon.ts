@@ -283,7 +283,7 @@ export class Daemon {
   }
 
   /** A person's request (API, CLI, dashboard): handed to the service's reducer, answered with where it ended up. */
-  async action(name: string, action: ServiceAction): Promise<{ ok: boolean; status: number; message: string }> {
+  async action(name: string, action: ServiceAction): Promise<{ ok: boolean; status: number; message: string; runId?: string }> {
     const rt = this.runtimes.get(name);
     if (!rt) {
       const instances = namesFor(name, this.runtimes.keys());
@@ -291,7 +291,7 @@ export class Daemon {
       return { ok: false, status: 404, message: `no service named "${name}" (known: ${[...this.runtimes.keys()].join(', ')})${hint}` };
     }
     const r = await rt.request(action, 'human');
-    return { ok: r.ok, status: r.ok ? 200 : 409, message: r.message };
+    return { ok: r.ok, status: r.ok ? 200 : 409, message: r.message, ...(r.runId ? { runId: r.runId } : {}) };
   }
 
   /** POST routes beyond start/stop/restart/resume: maintenance and approvals. */

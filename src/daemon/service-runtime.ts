@@ -125,6 +125,8 @@ export interface ServiceStatus {
 export interface ActionResult {
   ok: boolean;
   message: string;
+  /** doctor: the run the request started. */
+  runId?: string;
 }
 
 function newId(kind: 'inc' | 'run', now: number): string {
@@ -336,6 +338,14 @@ export class ServiceRuntime {
   async request(action: 'start' | 'stop' | 'restart' | 'resume' | 'doctor', by: Requester, runId?: string): Promise<ActionResult> {
     const before = this.s.work;
     this.dispatch({ type: 'request', action, by, ...(runId ? { runId } : {}) });
+    // The run is the answer, read at once: waiting to settle first, a quick run's restart (or its verification) came
+    // back as "not started" for a run that did start.
+    if (action === 'doctor') {
+      const w = this.s.work;
+      if (w?.kind === 'doctor' && w.id !== before?.id) return { ok: true, message: `doctor ${this.name}: running (run ${w.id})`, runId: w.id };
+      const why = before ? `a ${before.kind} run is in flight (${before.id})` : !this.s.incident ? 'it has no open incident (the daemon repairs a service that fails, never a live healthy one)' : 'the daemon did not start a run';
+      return { ok: false, message: `doctor ${this.name}: not started: ${why}` };
+    }
     await this.settled(this.policy.stopGraceMs + 15_000);
     const s = this.status();
     const pl = this.s.placement;
@@ -343,10 +353,6 @@ export class ServiceRuntime {
       return { ok: false, message: `standby: ${pl.holder ?? 'no member (an election is under way)'} holds the lease of ${this.name}` };
     }
     const where = s.state === 'running' ? `running (pid ${s.pid})` : s.held ? `held (${s.held.reason}: ${s.held.detail})` : s.state;
-    if (action === 'doctor') {
-      const w = s.work;
-      return w?.kind === 'doctor' ? { ok: true, message: `doctor ${this.name}: running (run ${w.id})` } : { ok: false, message: `doctor ${this.name}: not started (no open incident, or a repair is already in flight)` };
-    }
     if (action !== 'stop' && s.work?.kind === 'revert') return { ok: true, message: `${action} ${this.name}: waits until the failed ${s.work.doctorRunId ? 'doctor' : 'agent'} run's files are put back, then it is carried out` };
     const ok = action === 'stop' ? s.state !== 'running' : s.state === 'running' || s.state === 'backoff' || s.state === 'starting';
     if (action === 'stop' && ok) {

@@ -1110,7 +1110,7 @@ class Step {
         s.coolDownUntil = null;
         this.enter(2, `the doctor was asked for by a person`);
         this.startWork('doctor', p.doctorTimeoutMs);
-        this.emit('incident.action', 'info', `${p.name}: running the doctor (asked for by a person)`, { action: 'doctor', requested: true }, 2);
+        this.emit('incident.action', 'info', `${p.name}: running the doctor (asked for by a person, run ${s.work!.id})`, { action: 'doctor', requested: true, runId: s.work!.id }, 2);
         this.fx.push({ type: 'run-doctor', runId: s.work!.id, incident: structuredClone(inc) });
         return;
       }

@@ -171,7 +171,8 @@ async function runDoctorPass(callerCtx: DoctorContext, opts: RunDoctorOptions): 
         type: 'doctor.finding',
         severity: f.severity,
         message: `${ctx.service.name}: ${f.title} (${f.evidence})`,
-        details: { rule: f.rule, findingId: f.id, fixable: f.fixable, fix: f.fix ?? null },
+        // title: a `clawback doctor --fix` the daemon ran prints its report from these events.
+        details: { rule: f.rule, findingId: f.id, title: f.title, fixable: f.fixable, fix: f.fix ?? null },
       });
     }
     if (!opts.fix) continue;

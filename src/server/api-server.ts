@@ -8,12 +8,13 @@ import { capConnections } from './connection-cap.js';
 import { openEventStream, type EventStreamOptions } from './event-stream.js';
 import { redactLabelValues } from '../observe/exposition-text.js';
 
-export type ServiceAction = 'start' | 'stop' | 'restart' | 'resume';
-export const SERVICE_ACTIONS: readonly ServiceAction[] = ['start', 'stop', 'restart', 'resume'];
+export type ServiceAction = 'start' | 'stop' | 'restart' | 'resume' | 'doctor';
+export const SERVICE_ACTIONS: readonly ServiceAction[] = ['start', 'stop', 'restart', 'resume', 'doctor'];
 
 export interface ApiHandlers {
   status(): unknown;
-  action(service: string, action: ServiceAction): Promise<{ ok: boolean; status: number; message: string }>;
+  /** `runId`: the doctor run a `doctor` request started (its journal events and status work carry it). */
+  action(service: string, action: ServiceAction): Promise<{ ok: boolean; status: number; message: string; runId?: string }>;
   /** Other state-changing POST routes (maintenance, approvals); undefined when not handled. */
   command?: (path: string, query: URLSearchParams) => Promise<{ status: number; body: Record<string, unknown> } | undefined>;
   /** Live events; returns an unsubscribe function. */
@@ -149,7 +150,7 @@ export async function startApiServer(opts: { host: string; port: number; token: 
       const action = m[2] as ServiceAction;
       if (!SERVICE_ACTIONS.includes(action)) return send(res, 404, { error: `unknown action ${m[2]}` });
       const r = await handlers.action(decodeURIComponent(m[1]!), action);
-      return send(res, r.status, scrub({ ok: r.ok, message: r.message }));
+      return send(res, r.status, scrub({ ok: r.ok, message: r.message, ...(r.runId ? { runId: r.runId } : {}) }));
     }
     if (method !== 'GET' && method !== 'HEAD') return send(res, 405, { error: 'method not allowed' }, { allow: 'GET, POST' });
     // The dashboard's static files hold no state, and a browser cannot send a token when it opens a URL: they load
