@@ -20,6 +20,7 @@ import { clearMark, markPublished, missedEvents } from './journal-catch-up.js';
 import { fold, mustKeep, summaryEvent, type Folded } from './flood-summary.js';
 import { nextToSend } from './delivery-order.js';
 import { boundStranded, readAnnounced, strandedState, writeAnnounced } from './stranded.js';
+import { refusedAsTooLarge, shortenNotification } from './shorten.js';
 
 export type NotifyLog = (msg: string, extra?: object) => void;
 
@@ -637,6 +638,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     let forceNew = false;
     // Set once the endpoint refused this message's markup: from then on it goes as plain text.
     let plain = false;
+    // Set once the endpoint refused this message as too large: from then on it goes shortened (the outbox keeps it whole).
+    let short = false;
     for (let tries = attempts.tries + 1; ; tries++) {
       attempts.tries = tries;
       p.retryAsked = false;
@@ -667,7 +670,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       }
       let request;
       try {
-        const n = render(entry, thread);
+        const full = render(entry, thread);
+        const n = short ? shortenNotification(full) : full;
         const opts = plain ? { plain } : undefined;
         request = plan.send === 'edit' && ch.adapter.buildEdit ? ch.adapter.buildEdit(n, plan.messageId, opts) : ch.adapter.build(n, opts);
       } catch (err) {
@@ -724,6 +728,17 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
           log('notify: the endpoint refused the message markup; sending it as plain text', { channel: ch.name, type: entry.event.type, reason: scrub(outcome.reason) });
           continue;
         }
+        // Too large for the endpoint (413, a 400 "too long"): the same bytes would be refused for ever; once more, shortened.
+        if (!short && answerStatus !== undefined && refusedAsTooLarge(answerStatus, answerBody)) {
+          short = true;
+          log('notify: the endpoint refused the message as too large; sending it once more, shortened (the full text stays in the journal)', {
+            channel: ch.name,
+            type: entry.event.type,
+            bytes: Buffer.byteLength(request.body, 'utf8'),
+            reason: scrub(outcome.reason),
+          });
+          continue;
+        }
         // The live message is gone (deleted by someone): post a new one instead of editing.
         if (plan.send === 'edit' && !forceNew) {
           forceNew = true;
@@ -731,7 +746,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
           continue;
         }
         stats.failed++;
-        await deadLetter(ch, p, { since: clock.now(), reason: outcome.reason, parked: true }, 'message refused by the endpoint');
+        await deadLetter(ch, p, { since: clock.now(), reason: short ? `${outcome.reason} (refused even shortened)` : outcome.reason, parked: true }, 'message refused by the endpoint');
         return 'parked';
       }
       if (outcome.counts) counted++;

@@ -341,6 +341,11 @@ export class Receiver {
   port = 0;
   /** Headers the webhook path must carry (e.g. a token). */
   webhookRequiredHeaders: Record<string, string> = {};
+  /**
+   * Largest webhook body taken, in bytes; a larger one is answered 413 the way body-parser (Express's default limit
+   * is 100 kB) and nginx (`client_max_body_size`) do.
+   */
+  webhookMaxBytes: number | undefined;
 
   private constructor() {
     this.server = http.createServer((req, res) => this.handle(req, res));
@@ -457,6 +462,12 @@ export class Receiver {
       if (this.refusing?.pred(raw.toString('utf8'))) {
         this.requests.push({ channel, path, at, status: this.refusing.status });
         reply(this.refusing.status, `refused ${this.refusing.status}`);
+        return;
+      }
+
+      if (channel === 'webhook' && this.webhookMaxBytes !== undefined && raw.length > this.webhookMaxBytes) {
+        this.requests.push({ channel, path, at, status: 413, reason: `body ${raw.length} bytes > ${this.webhookMaxBytes}` });
+        reply(413, JSON.stringify({ type: 'entity.too.large', message: 'request entity too large' }), { 'content-type': 'application/json' });
         return;
       }
 
