@@ -2,7 +2,7 @@
 import type { ChannelAdapter, HttpRequest } from './channel.js';
 import type { ChannelConfig } from './notify-schema.js';
 import type { Notification } from './format.js';
-import { shareBudget, truncateEscaped, truncateText } from './truncate.js';
+import { shareBudget, truncateEntities, truncateEscaped, truncateText } from './truncate.js';
 
 type SlackConfig = Extract<ChannelConfig, { type: 'slack' }>;
 
@@ -50,11 +50,14 @@ export function slackPayload(n: Notification): SlackPayload {
   const notes = n.notes.map((x) => `_${escapeSlack(x)}_`).join('\n');
   const rawDetails = n.detailLines.join('\n');
   const detNeed = rawDetails ? escapeSlack(rawDetails).length + 1 : 0;
-  const [msgBudget, detBudget] = shareBudget(L.sectionText - (notes ? notes.length + 1 : 0), [escapeSlack(n.message).length, detNeed], 800);
-  let main = truncateEscaped(n.message || '-', escapeSlack, Math.max(msgBudget!, 40));
+  // An empty message is shown as "-": that character is counted, or the section came out one over its limit.
+  const message = n.message || '-';
+  const [msgBudget, detBudget] = shareBudget(L.sectionText - (notes ? notes.length + 1 : 0), [escapeSlack(message).length, detNeed], 800);
+  let main = truncateEscaped(message, escapeSlack, Math.max(msgBudget!, 40));
   if (notes) main += `\n${notes}`;
   if (rawDetails && detBudget! > 1 && detBudget! >= Math.min(detNeed, 20)) main += `\n${truncateEscaped(rawDetails, escapeSlack, detBudget! - 1)}`;
-  blocks.push({ type: 'section', text: mrkdwn(truncateText(main, L.sectionText)) });
+  // Already escaped: the last cut must not land inside an entity ("&am" is a bare & Slack shows as text).
+  blocks.push({ type: 'section', text: mrkdwn(truncateEntities(main, L.sectionText)) });
 
   const fields = n.fields.slice(0, L.fields).map((f) => mrkdwn(`*${escapeSlack(f.name)}*\n${truncateEscaped(f.value, escapeSlack, 500)}`));
   if (fields.length > 0) blocks.push({ type: 'section', fields });

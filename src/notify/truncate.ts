@@ -20,6 +20,20 @@ export function truncateText(text: string, max: number, marker: string = TRUNCAT
 }
 
 /**
+ * Shortens text already escaped with HTML-style entities (&amp; &lt; &gt;) to at most `max` UTF-16 units, ending with
+ * the marker when cut: never inside an entity (a cut "&am" is an unescaped & the endpoint refuses) nor a surrogate pair.
+ */
+export function truncateEntities(escaped: string, max: number, marker: string = TRUNCATION_MARKER): string {
+  if (escaped.length <= max) return escaped;
+  if (max <= 0) return '';
+  if (marker.length >= max) return cutText(marker, max);
+  let cut = cutText(escaped, max - marker.length);
+  const amp = cut.lastIndexOf('&');
+  if (amp >= 0 && !cut.includes(';', amp)) cut = cut.slice(0, amp);
+  return cut + marker;
+}
+
+/**
  * Escapes `raw` with a per-character `escape` and keeps the result within `max` UTF-16 units.
  * The cut happens between raw characters, so an escape sequence or entity is never split.
  * `marker` is raw text and is escaped the same way.
