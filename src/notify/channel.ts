@@ -11,6 +11,8 @@ export interface HttpRequest {
 /** `plain`: the message without markup, for a channel that refused the markup (see markupRefused). */
 export interface BuildOptions {
   plain?: boolean;
+  /** The chat to send to instead of the configured one, after the endpoint said it moved (see chatMovedTo). */
+  chatId?: string;
 }
 
 export interface ChannelAdapter {
@@ -23,6 +25,8 @@ export interface ChannelAdapter {
    * since the same bytes would be refused for ever.
    */
   markupRefused?(status: number, answerBody: string): boolean;
+  /** The chat moved and the answer names the new one (Telegram's 400 with `parameters.migrate_to_chat_id`). */
+  chatMovedTo?(status: number, answerBody: string): string | undefined;
   /** The id of the message a successful post created, read from the answer body. */
   messageIdOf?(answerBody: string): string | undefined;
   /** An edit refused because nothing changed is a success (Telegram "message is not modified"). */

@@ -172,6 +172,11 @@ interface ChannelRuntime {
    * retried in silence (no warning, nothing on the other channels, nothing in status) until outboxMaxAge.
    */
   unreachable: { tries: number; said: boolean };
+  /**
+   * The chat the endpoint said this channel's chat became (Telegram: a group upgraded to a supergroup answers 400 with
+   * `migrate_to_chat_id`); later alerts go there until a restart reads the config again. Said once, as a warning.
+   */
+  movedTo: string | undefined;
 }
 
 type DeliveryResult = 'delivered' | 'parked' | 'discarded' | 'stopped' | 'overtaken';
@@ -236,6 +241,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       summary: undefined,
       paceUntil: 0,
       unreachable: { tries: 0, said: false },
+      movedTo: undefined,
     };
   });
   const enabled = channels.filter((c) => c.cfg.enabled);
@@ -640,6 +646,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     let plain = false;
     // Set once the endpoint refused this message as too large: from then on it goes shortened (the outbox keeps it whole).
     let short = false;
+    // Set once this message followed a moved chat: a second move in the same delivery is not followed (no ping-pong).
+    let moved = false;
     for (let tries = attempts.tries + 1; ; tries++) {
       attempts.tries = tries;
       p.retryAsked = false;
@@ -672,7 +680,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       try {
         const full = render(entry, thread);
         const n = short ? shortenNotification(full) : full;
-        const opts = plain ? { plain } : undefined;
+        const opts = plain || ch.movedTo !== undefined ? { ...(plain ? { plain } : {}), ...(ch.movedTo !== undefined ? { chatId: ch.movedTo } : {}) } : undefined;
         request = plan.send === 'edit' && ch.adapter.buildEdit ? ch.adapter.buildEdit(n, plan.messageId, opts) : ch.adapter.build(n, opts);
       } catch (err) {
         stats.failed++;
@@ -726,6 +734,18 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         if (!plain && answerStatus !== undefined && ch.adapter.markupRefused?.(answerStatus, answerBody)) {
           plain = true;
           log('notify: the endpoint refused the message markup; sending it as plain text', { channel: ch.name, type: entry.event.type, reason: scrub(outcome.reason) });
+          continue;
+        }
+        // The chat moved (a Telegram group upgraded to a supergroup): the answer names the new one; every alert would be
+        // refused for ever at the old id. Followed (same bot, same API host), and the person told to update the config.
+        const movedTo = answerStatus !== undefined ? ch.adapter.chatMovedTo?.(answerStatus, answerBody) : undefined;
+        if (!moved && movedTo !== undefined && movedTo !== ch.movedTo) {
+          moved = true;
+          ch.movedTo = movedTo;
+          warn(`notify: ${ch.name}: the chat moved (${scrub(outcome.reason)}); alerts now go to chat ${movedTo}: set its chatId to ${movedTo} in the config`, {
+            channel: ch.name,
+            chatId: movedTo,
+          });
           continue;
         }
         // Too large for the endpoint (413, a 400 "too long"): the same bytes would be refused for ever; once more, shortened.

@@ -1,5 +1,5 @@
 // Telegram Bot API sendMessage: HTML (default) or MarkdownV2, fully escaped, within 4096 characters.
-import type { ChannelAdapter, HttpRequest } from './channel.js';
+import type { BuildOptions, ChannelAdapter, HttpRequest } from './channel.js';
 import type { ChannelConfig } from './notify-schema.js';
 import { formatUtc, type Notification } from './format.js';
 import { TRUNCATION_MARKER, shareBudget, truncateEscaped } from './truncate.js';
@@ -136,16 +136,28 @@ export function telegramMarkupRefused(status: number, body: string): boolean {
   return status === 400 && /can't parse entities|can't find end of|unsupported start tag|unexpected end tag|entity beginning/i.test(body);
 }
 
+/** A group upgraded to a supergroup: 400 with `parameters.migrate_to_chat_id`, the chat's new id. */
+export function telegramChatMovedTo(status: number, body: string): string | undefined {
+  if (status !== 400 || !body || body.length > 100_000) return undefined;
+  try {
+    const id = (JSON.parse(body) as { parameters?: { migrate_to_chat_id?: unknown } }).parameters?.migrate_to_chat_id;
+    return typeof id === 'number' && Number.isSafeInteger(id) ? String(id) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function telegramChannel(cfg: TelegramConfig): ChannelAdapter {
   const base = cfg.apiBase.replace(/\/+$/, '');
   const formatting = (plain: boolean | undefined): { text: (n: Notification) => string; parse_mode?: string } =>
     plain ? { text: (n) => telegramText(n, 'plain') } : { text: (n) => telegramText(n, cfg.parseMode), parse_mode: cfg.parseMode };
   return {
     markupRefused: telegramMarkupRefused,
-    buildEdit(n: Notification, messageId: string, opts?: { plain?: boolean }): HttpRequest {
+    chatMovedTo: telegramChatMovedTo,
+    buildEdit(n: Notification, messageId: string, opts?: BuildOptions): HttpRequest {
       const f = formatting(opts?.plain);
       const body = {
-        chat_id: cfg.chatId,
+        chat_id: opts?.chatId ?? cfg.chatId,
         message_id: Number(messageId),
         text: f.text(n),
         ...(f.parse_mode ? { parse_mode: f.parse_mode } : {}),
@@ -164,10 +176,10 @@ export function telegramChannel(cfg: TelegramConfig): ChannelAdapter {
     editUnchanged(status: number, body: string): boolean {
       return status === 400 && /message is not modified/i.test(body);
     },
-    build(n: Notification, opts?: { plain?: boolean }): HttpRequest {
+    build(n: Notification, opts?: BuildOptions): HttpRequest {
       const f = formatting(opts?.plain);
       const body = {
-        chat_id: cfg.chatId,
+        chat_id: opts?.chatId ?? cfg.chatId,
         text: f.text(n),
         ...(f.parse_mode ? { parse_mode: f.parse_mode } : {}),
         link_preview_options: { is_disabled: true },

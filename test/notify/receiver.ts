@@ -346,6 +346,8 @@ export class Receiver {
    * is 100 kB) and nginx (`client_max_body_size`) do.
    */
   webhookMaxBytes: number | undefined;
+  /** Telegram chats upgraded to a supergroup (old id -> new id): a message to the old id is refused the way Telegram does. */
+  readonly telegramMigrated = new Map<string, number>();
 
   private constructor() {
     this.server = http.createServer((req, res) => this.handle(req, res));
@@ -469,6 +471,22 @@ export class Receiver {
         this.requests.push({ channel, path, at, status: 413, reason: `body ${raw.length} bytes > ${this.webhookMaxBytes}` });
         reply(413, JSON.stringify({ type: 'entity.too.large', message: 'request entity too large' }), { 'content-type': 'application/json' });
         return;
+      }
+
+      if (channel === 'telegram' && this.telegramMigrated.size > 0) {
+        let chat: unknown;
+        try {
+          chat = (JSON.parse(raw.toString('utf8')) as Obj)['chat_id'];
+        } catch {
+          chat = undefined;
+        }
+        const to = chat !== undefined ? this.telegramMigrated.get(String(chat)) : undefined;
+        if (to !== undefined) {
+          this.requests.push({ channel, path, at, status: 400, reason: `chat ${String(chat)} migrated to ${to}` });
+          const answer = { ok: false, error_code: 400, description: 'Bad Request: group chat was upgraded to a supergroup chat', parameters: { migrate_to_chat_id: to } };
+          reply(400, JSON.stringify(answer), { 'content-type': 'application/json' });
+          return;
+        }
       }
 
       const discordEdit = channel === 'discord' ? /\/messages\/([^/]+)$/.exec(path) : null;
