@@ -104,6 +104,8 @@ export interface ServiceStatus {
   name: string;
   state: string;
   pid: number | null;
+  /** The pid's start time (/proc, clock ticks since boot) when the instance started: with pid, who it is (pids are reused). */
+  pidStartTime: number | null;
   adopted: boolean;
   startedAt: number | null;
   uptimeMs: number | null;
@@ -213,6 +215,7 @@ export class ServiceRuntime {
       name: this.name,
       state: s.phase,
       pid: inst?.pid ?? null,
+      pidStartTime: inst?.pidStartTime ?? null,
       adopted: inst?.adopted ?? false,
       startedAt: inst?.startedAt ?? null,
       uptimeMs: inst ? Math.max(0, Math.round(this.deps.clock.monotonic() - this.instanceStartMono)) : null,

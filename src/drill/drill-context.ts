@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../platform/clock.js';
-import { isAlive } from '../platform/proc.js';
+import { isSameProcess, processStartTime } from '../platform/proc.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { readJournal } from '../observe/journal-read.js';
 import type { ServiceStatus } from '../daemon/service-runtime.js';
@@ -130,23 +130,56 @@ export async function freshRestartWindow(ctx: DrillContext): Promise<void> {
   await ctx.link.action(ctx.target.service.name, 'resume');
 }
 
-/** Epoch ms when the service serves again from an instance other than oldPids; undefined at the deadline. */
-export function waitServedByNewInstance(ctx: DrillContext, oldPids: readonly number[], timeoutMs = ctx.timeoutMs): Promise<number | undefined> {
+/**
+ * One instance of the service as the daemon reported it. A pid alone names whoever holds that number now: pids are
+ * reused (pid_max is often 32768), even by the very restart the drill waits for, so an instance is its pid and start time.
+ */
+export interface Instance {
+  pid: number;
+  /** Null when it could not be read (no /proc, no ps): the pid alone, as before. */
+  startTime: number | null;
+}
+
+/** The instance the daemon reports for the service, if one runs (a daemon that did not say its start time: read now). */
+export function instanceOf(s: (Pick<ServiceStatus, 'pid'> & { pidStartTime?: number | null }) | undefined): Instance | undefined {
+  return s?.pid ? { pid: s.pid, startTime: s.pidStartTime ?? processStartTime(s.pid) ?? null } : undefined;
+}
+
+/** Whether this instance still runs: its pid alive with the same start time. */
+export function stillRuns(i: Instance): boolean {
+  return isSameProcess(i.pid, i.startTime);
+}
+
+function sameInstance(a: Instance, b: Instance): boolean {
+  return a.pid === b.pid && (a.startTime === null || b.startTime === null || a.startTime === b.startTime);
+}
+
+export function isOneOf(i: Instance, list: readonly Instance[]): boolean {
+  return list.some((o) => sameInstance(o, i));
+}
+
+/** Signals the instance only while its pid still names it: never a newcomer that took the number. False when it is gone. */
+export function signalInstance(i: Instance, signal: NodeJS.Signals): boolean {
+  return stillRuns(i) && sendSignal(i.pid, signal);
+}
+
+/** Epoch ms when the service serves again from an instance other than the old ones; undefined at the deadline. */
+export function waitServedByNewInstance(ctx: DrillContext, old: readonly Instance[], timeoutMs = ctx.timeoutMs): Promise<number | undefined> {
   return pollUntil(
     async () => {
-      if (oldPids.some((p) => isAlive(p))) return undefined;
+      if (old.some(stillRuns)) return undefined;
       return (await isServing(ctx.target.check, ctx.link, ctx.target.service.name)) ? ctx.clock.now() : undefined;
     },
     { clock: ctx.clock, timeoutMs, intervalMs: 50, ...(ctx.signal ? { signal: ctx.signal } : {}) },
   );
 }
 
-/** The pid the daemon reports for the service once it differs from every old one. */
-export function waitNewPid(ctx: DrillContext, oldPids: readonly number[], timeoutMs = ctx.timeoutMs): Promise<number | undefined> {
+/** The instance the daemon reports for the service once it differs from every old one (a reused pid counts as new). */
+export function waitNewInstance(ctx: DrillContext, old: readonly Instance[], timeoutMs = ctx.timeoutMs): Promise<Instance | undefined> {
   return pollUntil(
     async () => {
-      const s = await ctx.link.service(ctx.target.service.name);
-      return s?.pid && !oldPids.includes(s.pid) && isAlive(s.pid) ? s.pid : undefined;
+      const now = instanceOf(await ctx.link.service(ctx.target.service.name));
+      return now && !isOneOf(now, old) && stillRuns(now) ? now : undefined;
     },
     { clock: ctx.clock, timeoutMs, intervalMs: 25, ...(ctx.signal ? { signal: ctx.signal } : {}) },
   );

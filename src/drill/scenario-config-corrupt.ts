@@ -3,7 +3,7 @@ import { accessSync, constants, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { snapshotStoreFor } from '../doctor/snapshot-store.js';
 import { evidenceNames, guardFile, noteDrillWrite, releaseGuard, removeDrillEvidence, restoreFile, sha256Of } from './file-guard.js';
-import { sendSignal, waitForEvent, waitServedByNewInstance, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
+import { instanceOf, signalInstance, waitForEvent, waitServedByNewInstance, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
 import { pollUntil } from './poll.js';
 
@@ -62,16 +62,17 @@ export const configCorruptScenario: Scenario = {
       const lkg = await lastKnownGood(ctx, sha256Of(guard.content));
       if (lkg === 'older') notes.push('the newest last-known-good snapshot is older than the current config');
       if (lkg === 'none') notes.push('no last-known-good snapshot: the expected outcome is an escalation to a human');
-      const pid = before.pid!;
+      const inst = instanceOf(before)!;
+      const pid = inst.pid;
       const faultAt = ctx.clock.now();
       noteDrillWrite(guard, garbage);
       if (garbage === undefined) rmSync(guard.realPath, { force: true });
       else writeFileSync(guard.realPath, garbage);
-      sendSignal(pid, 'SIGKILL');
+      signalInstance(inst, 'SIGKILL');
       const what = `${kind} ${file}, SIGKILL pid ${pid}`;
 
       if (lkg !== 'none') {
-        const back = await waitServedByNewInstance(ctx, [pid]);
+        const back = await waitServedByNewInstance(ctx, [inst]);
         if (back === undefined) return { faultAt, recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome: `${what}: not serving within ${formatMs(ctx.timeoutMs)}`, notes };
         let restored = 'the file was not restored by the doctor';
         try {
@@ -89,7 +90,7 @@ export const configCorruptScenario: Scenario = {
       const releaseAt = ctx.clock.now();
       putBack();
       await ctx.link.action(ctx.target.service.name, 'resume');
-      const back = await waitServedByNewInstance(ctx, [pid]);
+      const back = await waitServedByNewInstance(ctx, [inst]);
       return {
         faultAt,
         recovered: back !== undefined,

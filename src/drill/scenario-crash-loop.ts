@@ -1,7 +1,7 @@
 // The crash-loop drill: a service that cannot start (every new instance dies at once) must trip the breaker and alert, not loop.
 import type { RestartConfig } from '../config/schema.js';
 import { backoffDelay } from '../supervisor/backoff.js';
-import { sendSignal, waitForEvent, waitServedByNewInstance, type Scenario, type ScenarioRun } from './drill-context.js';
+import { instanceOf, isOneOf, signalInstance, waitForEvent, waitServedByNewInstance, type Instance, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
 import { pollUntil } from './poll.js';
 
@@ -21,19 +21,21 @@ export const crashLoopScenario: Scenario = {
     const name = ctx.target.service.name;
     const restart = ctx.target.service.restart;
     const budget = Math.max(ctx.timeoutMs, crashLoopBudgetMs(restart));
-    const killed: number[] = [before.pid!];
+    const first = instanceOf(before)!;
+    const killed: Instance[] = [first];
     const notes: string[] = [`restart intensity ${restart.intensity.maxRestarts} in ${formatMs(restart.intensity.window)}; every new instance killed on sight`];
     const faultAt = ctx.clock.now();
-    sendSignal(before.pid!, 'SIGKILL');
+    signalInstance(first, 'SIGKILL');
     // Kill on sight until the daemon stops restarting (held), bounded by the breaker's own budget.
     const held = await pollUntil(
       async () => {
         const s = await ctx.link.service(name);
         if (!s) return undefined;
         if (s.held) return s.held;
-        if (s.pid !== null && !killed.includes(s.pid)) {
-          sendSignal(s.pid, 'SIGKILL');
-          killed.push(s.pid);
+        const now = instanceOf(s);
+        if (now && !isOneOf(now, killed)) {
+          signalInstance(now, 'SIGKILL');
+          killed.push(now);
         }
         return undefined;
       },
@@ -54,7 +56,8 @@ export const crashLoopScenario: Scenario = {
     const loopedAgain = await pollUntil(
       async () => {
         const s = await ctx.link.service(name);
-        return s?.pid !== null && s?.pid !== undefined && !killed.includes(s.pid);
+        const now = instanceOf(s);
+        return now !== undefined && !isOneOf(now, killed);
       },
       { clock: ctx.clock, timeoutMs: STAYS_DOWN_MS, intervalMs: 100 },
     );

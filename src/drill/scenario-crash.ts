@@ -1,17 +1,18 @@
 // Level 0 drills: one SIGKILL, and a storm of them, each after the previous recovery, against the restart-intensity window.
 import type { ServiceStatus } from '../daemon/service-runtime.js';
 import { median } from './drill-result.js';
-import { sendSignal, waitForEvent, waitServedByNewInstance, waitSteady, servedAgainRun, type Scenario, type ScenarioRun } from './drill-context.js';
+import { instanceOf, isOneOf, signalInstance, waitForEvent, waitServedByNewInstance, waitSteady, servedAgainRun, type Instance, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
 
 export const crashScenario: Scenario = {
   name: 'crash',
   provedBy: { types: ['service.exited'], what: 'exit noticed by the daemon (service.exited)' },
   async run(ctx, _trial, before): Promise<ScenarioRun> {
-    const pid = before.pid!;
+    const inst = instanceOf(before)!;
+    const pid = inst.pid;
     const faultAt = ctx.clock.now();
-    sendSignal(pid, 'SIGKILL');
-    const back = await waitServedByNewInstance(ctx, [pid]);
+    signalInstance(inst, 'SIGKILL');
+    const back = await waitServedByNewInstance(ctx, [inst]);
     return servedAgainRun(faultAt, back, `SIGKILL pid ${pid}: restarted and serving`, `SIGKILL pid ${pid}: not serving again within ${formatMs(ctx.timeoutMs)}`);
   },
 };
@@ -32,15 +33,15 @@ export const crashStormScenario: Scenario = {
     const { maxRestarts, window } = ctx.target.service.restart.intensity;
     const storm = ctx.stormSize;
     const tripAt = expectedTripAt(maxRestarts, storm, ctx.target.service.restart.flapping);
-    const killed: number[] = [];
+    const killed: Instance[] = [];
     const ttrs: number[] = [];
     const notes: string[] = [`${storm} crashes; restart intensity ${maxRestarts} in ${formatMs(window)}${tripAt ? `, so the breaker must trip at crash ${tripAt}` : ''}`];
-    let pid = before.pid!;
+    let inst = instanceOf(before)!;
     const faultAt = ctx.clock.now();
     for (let i = 1; i <= storm; i++) {
       const at = ctx.clock.now();
-      sendSignal(pid, 'SIGKILL');
-      killed.push(pid);
+      signalInstance(inst, 'SIGKILL');
+      killed.push(inst);
       if (i === tripAt) {
         const tripped = await waitForEvent(ctx, at, (e) => e.type === 'breaker.tripped');
         if (!tripped) return fail(faultAt, notes, ttrs, `crash ${i}: the breaker did not trip, though ${i > maxRestarts ? `${i} > ${maxRestarts} restarts` : `it is recurrence ${i - 1} of a flapping series (restart.flapping.maxRecurrences ${ctx.target.service.restart.flapping.maxRecurrences})`}`);
@@ -62,8 +63,9 @@ export const crashStormScenario: Scenario = {
       if (i === storm) break;
       // "Recovered" for the next crash means the daemon agrees: healthy, incident closed.
       const steady = await waitSteady(ctx);
-      if (!steady?.pid || killed.includes(steady.pid)) return fail(faultAt, notes, ttrs, `crash ${i}: serving, but the daemon did not report it healthy within ${formatMs(ctx.timeoutMs)}`);
-      pid = steady.pid;
+      const next = instanceOf(steady);
+      if (!next || isOneOf(next, killed)) return fail(faultAt, notes, ttrs, `crash ${i}: serving, but the daemon did not report it healthy within ${formatMs(ctx.timeoutMs)}`);
+      inst = next;
     }
     return done(faultAt, notes, ttrs, `${storm} crashes, every one recovered (median ${formatMs(median(ttrs))}, worst ${formatMs(Math.max(...ttrs))})`);
   },

@@ -3,11 +3,10 @@ import { cpSync, existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startDaemonDetached } from '../cli/cmd-install.js';
-import { isAlive } from '../platform/proc.js';
 import { isServing } from './serving-check.js';
 import { daemonAliveSync, keepDaemonUp, runGuardian, waitDead } from './daemon-ops.js';
 import { guardFile, noteDrillWrite, releaseGuard, restoreFile, type GuardedFile } from './file-guard.js';
-import { journalSince, sendSignal, waitServedByNewInstance, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
+import { instanceOf, isOneOf, journalSince, sendSignal, signalInstance, stillRuns, waitServedByNewInstance, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
 import { pollUntil } from './poll.js';
 
@@ -41,7 +40,7 @@ export const daemonKillScenario: Scenario = {
     const info = daemonAliveSync(ctx.target.stateDir);
     const faultAt = ctx.clock.now();
     if (!info) return { faultAt, recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome: 'no live daemon found in daemon.json', notes: [], includeDaemonEvents: true };
-    const servicePid = before.pid!;
+    const service = instanceOf(before)!;
     const revive = keepDaemonUp(ctx);
     const watch = watchService(ctx);
     try {
@@ -52,12 +51,12 @@ export const daemonKillScenario: Scenario = {
         async () => {
           const st = await ctx.link.tryStatus();
           const s = st?.services.find((x) => x.name === ctx.target.service.name);
-          return st && st.daemon.pid !== info.pid && s?.pid === servicePid && s.health === 'healthy' ? ctx.clock.now() : undefined;
+          return st && st.daemon.pid !== info.pid && s && isOneOf(instanceOf(s) ?? { pid: 0, startTime: null }, [service]) && s.health === 'healthy' ? ctx.clock.now() : undefined;
         },
         { clock: ctx.clock, timeoutMs: ctx.timeoutMs, intervalMs: 50 },
       );
       const seen = await watch.stop();
-      const adopted = isAlive(servicePid);
+      const adopted = stillRuns(service);
       const parts = [
         `SIGKILL daemon pid ${info.pid}${dead ? '' : ' (still alive?)'}`,
         `guardian: ${guardian.outcome ?? `exit ${guardian.code}`}`,
@@ -137,10 +136,12 @@ export const nuclearScenario: Scenario = {
       // The configs go away with the state dir: recorded first, so a drill killed now has them put back by the next.
       for (const g of guards) noteDrillWrite(g, undefined);
       if (info) sendSignal(info.pid, 'SIGKILL');
-      const servicePid = before.pid!;
-      if (!sendSignal(-servicePid, 'SIGKILL')) sendSignal(servicePid, 'SIGKILL');
+      const service = instanceOf(before)!;
+      const servicePid = service.pid;
+      // Its group only while the leader is still the instance the daemon reported: a reused pid's group is someone else's.
+      if (!(stillRuns(service) && sendSignal(-servicePid, 'SIGKILL'))) signalInstance(service, 'SIGKILL');
       if (info) await waitDead(info.pid, ctx.clock, 5000);
-      await waitDead(servicePid, ctx.clock, 5000);
+      await pollUntil(() => !stillRuns(service), { clock: ctx.clock, timeoutMs: 5000, intervalMs: 20 });
       const aside = `${stateDir}.drill-nuclear-${new Date(faultAt).toISOString().replace(/[:.]/g, '-')}`;
       try {
         renameSync(stateDir, aside);
@@ -152,7 +153,7 @@ export const nuclearScenario: Scenario = {
       for (const undo of putBack) undo();
       if (guards.length) notes.push(`put back ${guards.map((g) => path.basename(g.path)).join(', ')} (your config inside the state dir) before the restart`);
       startDaemonDetached(stateDir, ctx.target.configFile ?? undefined);
-      const back = await waitServedByNewInstance(ctx, [servicePid]);
+      const back = await waitServedByNewInstance(ctx, [service]);
       const steady = back !== undefined ? await waitSteady(ctx) : undefined;
       const fresh = (await journalSince(ctx, faultAt)).some((e) => e.type === 'daemon.history-lost');
       // History matters to the user: bring back the snapshots, unsent alerts and earlier drill reports.

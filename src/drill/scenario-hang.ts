@@ -1,6 +1,5 @@
 // Level 1 drills: a real hang (SIGSTOP, no help from the app) and a memory leak through the service's own fault switch.
-import { isAlive, isSameProcess, processStartTime } from '../platform/proc.js';
-import { sendSignal, servedAgainRun, waitServedByNewInstance, type Scenario, type ScenarioRun } from './drill-context.js';
+import { instanceOf, signalInstance, stillRuns, servedAgainRun, waitServedByNewInstance, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
 import { postSwitch } from './fault-switch.js';
 
@@ -14,17 +13,17 @@ export const hangScenario: Scenario = {
     return judged ? undefined : 'no http, tcp or hang probe with action restart: nothing could notice a hang';
   },
   async run(ctx, _trial, before): Promise<ScenarioRun> {
-    const pid = before.pid!;
     // Who was frozen: once the daemon has replaced it, its pid may be another process's (one stopped on purpose, too).
-    const startTime = processStartTime(pid);
+    const inst = instanceOf(before)!;
+    const pid = inst.pid;
     const faultAt = ctx.clock.now();
-    sendSignal(pid, 'SIGSTOP');
+    signalInstance(inst, 'SIGSTOP');
     // Should the trial end early, the process must not stay frozen.
     const thaw = ctx.restore.push(`SIGCONT pid ${pid}`, () => {
-      if (isSameProcess(pid, startTime)) sendSignal(pid, 'SIGCONT');
+      signalInstance(inst, 'SIGCONT');
     });
     try {
-      const back = await waitServedByNewInstance(ctx, [pid]);
+      const back = await waitServedByNewInstance(ctx, [inst]);
       return servedAgainRun(faultAt, back, `SIGSTOP pid ${pid}: judged hung, replaced, serving`, `SIGSTOP pid ${pid}: not replaced within ${formatMs(ctx.timeoutMs)}`);
     } finally {
       thaw();
@@ -47,7 +46,7 @@ export const leakScenario: Scenario = {
     return undefined;
   },
   async run(ctx, _trial, before): Promise<ScenarioRun> {
-    const pid = before.pid!;
+    const inst = instanceOf(before)!;
     const plan = leakPlan(ctx.target.memoryLimit!);
     const url = new URL(ctx.target.leakUrl!);
     if (url.pathname.endsWith('/fault/leak')) {
@@ -60,11 +59,11 @@ export const leakScenario: Scenario = {
       return { faultAt, recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome: `the leak switch ${url} answered ${status || 'nothing'}`, notes: [] };
     }
     try {
-      const back = await waitServedByNewInstance(ctx, [pid]);
+      const back = await waitServedByNewInstance(ctx, [inst]);
       return servedAgainRun(faultAt, back, `leaking ${plan.mbPerSec} MB/s against a ${Math.round(ctx.target.memoryLimit! / MIB)} MiB limit: restarted, serving`, `leaking ${plan.mbPerSec} MB/s: not restarted within ${formatMs(ctx.timeoutMs)}`);
     } finally {
       // A leak that was never caught must not stay: switch it off if the instance still lives.
-      if (isAlive(pid) && url.pathname.endsWith('/fault/leak')) await postSwitch(new URL('/fault/reset', url).toString(), 2000).catch(() => 0);
+      if (stillRuns(inst) && url.pathname.endsWith('/fault/leak')) await postSwitch(new URL('/fault/reset', url).toString(), 2000).catch(() => 0);
     }
   },
 };

@@ -1,7 +1,7 @@
 // The port-steal drill: a foreign program holds the port while the service restarts; it must be reported, never killed.
 import { isAlive } from '../platform/proc.js';
 import { grabPort, type HeldPort } from './port-grab.js';
-import { sendSignal, waitForEvent, waitNewPid, waitServedByNewInstance, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
+import { instanceOf, signalInstance, waitForEvent, waitNewInstance, waitServedByNewInstance, type DrillContext, type Instance, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
 
 const ATTEMPTS = 3;
@@ -25,22 +25,22 @@ export const portStealScenario: Scenario = {
   async run(ctx, _trial, before): Promise<ScenarioRun> {
     const { host, port } = portOf(ctx)!;
     const notes: string[] = [];
-    const killed: number[] = [];
-    let pid = before.pid!;
+    const killed: Instance[] = [];
+    let inst = instanceOf(before)!;
     let held: HeldPort | undefined;
     const faultAt = ctx.clock.now();
     // Race the restart for the port: the first restart after a crash is immediate, but a process start takes longer than a bind.
     for (let attempt = 1; attempt <= ATTEMPTS && !held; attempt++) {
-      sendSignal(pid, 'SIGKILL');
-      killed.push(pid);
+      signalInstance(inst, 'SIGKILL');
+      killed.push(inst);
       held = await grabPort(host, port, ctx.clock, 2000);
       if (held) {
         if (attempt > 1) notes.push(`took the port on attempt ${attempt}`);
         break;
       }
-      const next = await waitNewPid(ctx, killed, 5000);
+      const next = await waitNewInstance(ctx, killed, 5000);
       if (next === undefined) break;
-      pid = next;
+      inst = next;
     }
     if (!held) {
       return { faultAt, recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome: `could not take port ${port} before the restart (${ATTEMPTS} attempts)`, notes };

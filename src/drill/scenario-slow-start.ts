@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import type { ProbeConfigOf } from '../probes/probe-schema.js';
 import { guardFile, noteDrillWrite, releaseGuard, restoreFile } from './file-guard.js';
-import { sendSignal, servedAgainRun, waitServedByNewInstance, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
+import { instanceOf, signalInstance, servedAgainRun, waitServedByNewInstance, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
 import { isDemoGateway } from './target.js';
 
@@ -40,10 +40,11 @@ export const slowStartScenario: Scenario = {
       const slow = Buffer.from(`${JSON.stringify({ ...parsed, startupDelayMs: delay }, null, 2)}\n`);
       noteDrillWrite(guard, slow);
       writeFileSync(guard.realPath, slow);
-      const pid = before.pid!;
+      const inst = instanceOf(before)!;
+      const pid = inst.pid;
       const faultAt = ctx.clock.now();
-      sendSignal(pid, 'SIGKILL');
-      const back = await waitServedByNewInstance(ctx, [pid]);
+      signalInstance(inst, 'SIGKILL');
+      const back = await waitServedByNewInstance(ctx, [inst]);
       // The next start is a normal one again: the user's bytes go back as soon as the slow instance serves.
       putBack();
       const run = servedAgainRun(faultAt, back, `startupDelayMs ${delay} + SIGKILL pid ${pid}: started slowly, serving`, `startupDelayMs ${delay} + SIGKILL pid ${pid}: not serving within ${formatMs(ctx.timeoutMs)}`);

@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import { processStartTime } from '../platform/proc.js';
 import { lockEvidenceDir } from '../doctor/rule-stale-lock.js';
-import { sendSignal, waitForEvent, waitServedByNewInstance, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
+import { instanceOf, signalInstance, waitForEvent, waitServedByNewInstance, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
 
 /** The first lock file the service lists by exact path (a glob cannot be planted). */
@@ -17,11 +17,12 @@ export const staleLockScenario: Scenario = {
   },
   async run(ctx, _trial, before): Promise<ScenarioRun> {
     const file = lockFileOf(ctx)!;
-    const pid = before.pid!;
-    const startTime = processStartTime(pid);
+    const inst = instanceOf(before)!;
+    const pid = inst.pid;
+    const startTime = inst.startTime ?? processStartTime(pid);
     const notes: string[] = [];
     const faultAt = ctx.clock.now();
-    sendSignal(pid, 'SIGKILL');
+    signalInstance(inst, 'SIGKILL');
     // A service that keeps its lock leaves it behind by itself; for one that does not, the drill plants what it would have left.
     const left = await fs.readFile(file, 'utf8').catch(() => undefined);
     if (left === undefined) {
@@ -35,7 +36,7 @@ export const staleLockScenario: Scenario = {
       notes.push(`the killed pid ${pid} left ${file} behind`);
     }
     const repaired = await waitForEvent(ctx, faultAt, (e) => e.type === 'doctor.repair' && (e.details as { rule?: string } | undefined)?.rule === 'stale-lock' && e.message.includes(file));
-    const back = await waitServedByNewInstance(ctx, [pid]);
+    const back = await waitServedByNewInstance(ctx, [inst]);
     const kept = await fs.readdir(lockEvidenceDir(ctx.target.stateDir, ctx.target.service.name)).catch(() => [] as string[]);
     const parts = [
       repaired ? `the doctor removed the stale lock after ${formatMs(repaired.time - faultAt)}` : 'the doctor did NOT remove the stale lock',

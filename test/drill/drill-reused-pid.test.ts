@@ -1,0 +1,106 @@
+// A drill tells instances apart by pid and start time: pids are reused (pid_max 32768 here), even by the very restart it
+// waits for. A restart that got the killed instance's pid is a recovery, not a time-out; and a pid that now names a
+// stranger is never signalled.
+import { afterEach, describe, expect, it } from 'vitest';
+import { accessSync, constants, writeFileSync } from 'node:fs';
+import { crashScenario } from '../../src/drill/scenario-crash.js';
+import { RestoreStack } from '../../src/drill/restore-stack.js';
+import type { DrillContext } from '../../src/drill/drill-context.js';
+import type { ServiceStatus } from '../../src/daemon/service-runtime.js';
+import { systemClock } from '../../src/platform/clock.js';
+import { processStartTime } from '../../src/platform/proc.js';
+import { spawnMarked, type MarkedChild } from '../helpers/processes.js';
+
+function canSteerPids(): boolean {
+  try {
+    accessSync('/proc/sys/kernel/ns_last_pid', constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const children: MarkedChild[] = [];
+afterEach(async () => {
+  for (const c of children.splice(0)) {
+    c.kill();
+    await c.waitForExit(5000).catch(() => undefined);
+  }
+});
+
+function start(): MarkedChild {
+  const c = spawnMarked(process.execPath, ['-e', "console.log('ready'); setInterval(() => {}, 1e9)"]);
+  children.push(c);
+  return c;
+}
+
+/** Starts a process on exactly this pid (root: ns_last_pid); undefined when another process took it each time. */
+function startOnPid(pid: number): MarkedChild | undefined {
+  for (let i = 0; i < 50; i++) {
+    writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1));
+    const c = start();
+    if (c.pid === pid) return c;
+    c.kill();
+  }
+  return undefined;
+}
+
+function statusOf(c: MarkedChild): ServiceStatus {
+  return { name: 'svc', state: 'running', pid: c.pid, pidStartTime: processStartTime(c.pid) ?? null, health: 'healthy', held: null, incident: null } as ServiceStatus;
+}
+
+/** A drill context whose daemon reports `current()` and whose service serves when the daemon says healthy. */
+function context(current: () => ServiceStatus | undefined, timeoutMs: number): DrillContext {
+  return {
+    clock: systemClock(),
+    link: { service: async () => current() },
+    target: { service: { name: 'svc', probes: [] }, check: { kind: 'status' }, stateDir: '/nonexistent' },
+    restore: new RestoreStack(() => undefined),
+    say: () => undefined,
+    timeoutMs,
+    stormSize: 1,
+    cliEntry: '',
+    reportNotes: [],
+  } as unknown as DrillContext;
+}
+
+describe('drill and reused pids', () => {
+  it.skipIf(!canSteerPids())('a restart that got the killed instance\'s pid counts as recovered, at once', async () => {
+    const instance = start();
+    await instance.waitForStdout('ready');
+    const before = statusOf(instance);
+    let now: ServiceStatus | undefined = before;
+    let restarted: MarkedChild | undefined;
+    // The daemon's part: on the exit, start the replacement, which the kernel hands the same pid.
+    void instance.waitForExit(10_000).then(async () => {
+      now = undefined;
+      restarted = startOnPid(before.pid!);
+      if (!restarted) return;
+      await restarted.waitForStdout('ready');
+      now = statusOf(restarted);
+    });
+    const t0 = Date.now();
+    const run = await crashScenario.run(context(() => now, 8_000), 1, before);
+    if (!restarted) return; // another process took the pid each time: nothing to judge
+    expect(restarted.pid).toBe(before.pid);
+    expect(run.outcome).toContain('restarted and serving');
+    expect(run.recovered).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(6_000);
+  }, 30_000);
+
+  it.skipIf(!canSteerPids())('a pid the daemon reported that now names a stranger is not killed', async () => {
+    const instance = start();
+    await instance.waitForStdout('ready');
+    const before = statusOf(instance);
+    // The instance ended on its own and a stranger took its number before the drill's kill.
+    instance.kill();
+    await instance.waitForExit(5_000);
+    const stranger = startOnPid(before.pid!);
+    if (!stranger) return; // another process took the pid each time: nothing to judge
+    await stranger.waitForStdout('ready');
+    await crashScenario.run(context(() => undefined, 1_000), 1, before);
+    // Give a SIGKILL, had one been sent, time to land.
+    const exited = await stranger.waitForExit(500).then(() => true, () => false);
+    expect(exited, 'the drill killed a stranger that took the instance\'s pid').toBe(false);
+  }, 30_000);
+});
