@@ -1,6 +1,6 @@
 // `clawback drill SCENARIO|all`: reproducible extreme tests against the running daemon, with a recovery report.
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { clientStateDir, DaemonUnreachable } from './client.js';
 import { failureText, SYSEXITS } from './fail.js';
 import { ConfigError } from '../config/errors.js';
 import { systemClock } from '../platform/clock.js';
+import { writeFileAtomicSync } from '../platform/atomic-write.js';
 import { parseScenarioList, SCENARIO_NAMES, SCENARIO_PLANS, type ScenarioName } from '../drill/scenario-catalog.js';
 import { CHAOS_EXCLUDED, defaultChaosKinds, runChaos } from '../drill/run-chaos.js';
 import { renderChaosMarkdown, summaryRows } from '../drill/chaos-report.js';
@@ -212,14 +213,33 @@ export function registerDrill(program: Command): void {
         uninstall();
         await lock.release();
       }
-      mkdirSync(path.dirname(mdFile), { recursive: true, mode: 0o700 });
-      writeFileSync(mdFile, renderMarkdown(report));
-      writeFileSync(jsonFile, JSON.stringify(report, null, 2) + '\n');
-      if (o.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-      else process.stdout.write(renderTerminal(report));
-      say(`report: ${mdFile}\n        ${jsonFile}`);
-      process.exitCode = report.stoppedEarly ? 130 : report.passed ? 0 : 1;
+      const json = JSON.stringify(report, null, 2) + '\n';
+      const saved = printThenSave(o.json ? json : renderTerminal(report), [
+        [mdFile, renderMarkdown(report)],
+        [jsonFile, json],
+      ], say);
+      process.exitCode = !saved ? SYSEXITS.SOFTWARE : report.stoppedEarly ? 130 : report.passed ? 0 : 1;
     }));
+}
+
+/**
+ * The measured result goes to stdout first, then the report files are saved: a full disk or an unwritable --report cost
+ * the whole run (minutes of faults) when the write came first and threw. False when a file could not be saved (exit 70).
+ */
+function printThenSave(result: string, files: ReadonlyArray<readonly [string, string]>, say: (line: string) => void): boolean {
+  process.stdout.write(result);
+  try {
+    for (const [file, content] of files) {
+      mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      writeFileAtomicSync(file, content);
+    }
+  } catch (err) {
+    say(`clawback: ${failureText(err)}`);
+    say(`the report was NOT saved (${files.map(([f]) => f).join(', ')}); the result above is the only copy of this run`);
+    return false;
+  }
+  say(`report: ${files.map(([f]) => f).join('\n        ')}`);
+  return true;
 }
 
 /**
@@ -351,13 +371,12 @@ async function chaosAction(program: Command, o: DrillOpts, storm: number): Promi
     await lock.release();
     if (tty) process.stderr.write('\n');
   }
-  mkdirSync(path.dirname(mdFile), { recursive: true, mode: 0o700 });
   const svgFile = `${base}.svg`;
-  writeFileSync(svgFile, renderChaosSvg(report));
-  writeFileSync(mdFile, renderChaosMarkdown(report, path.basename(svgFile)));
-  writeFileSync(`${base}.json`, JSON.stringify(report, null, 2) + '\n');
-  if (o.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-  else process.stdout.write(summaryRows(report).map(([k, v]) => `${k}: ${v}`).join('\n') + '\n');
-  say(`report: ${mdFile}\n        ${base}.json\n        ${svgFile}`);
-  process.exitCode = report.stoppedEarly ? 130 : report.faults.every((f) => f.recovered) ? 0 : 1;
+  const json = JSON.stringify(report, null, 2) + '\n';
+  const saved = printThenSave(o.json ? json : summaryRows(report).map(([k, v]) => `${k}: ${v}`).join('\n') + '\n', [
+    [mdFile, renderChaosMarkdown(report, path.basename(svgFile))],
+    [`${base}.json`, json],
+    [svgFile, renderChaosSvg(report)],
+  ], say);
+  process.exitCode = !saved ? SYSEXITS.SOFTWARE : report.stoppedEarly ? 130 : report.faults.every((f) => f.recovered) ? 0 : 1;
 }
