@@ -127,6 +127,18 @@ export class CliAgentAdapter implements AgentAdapter {
   }
 
   async run(session: AgentSession): Promise<AgentRunResult> {
+    // The agent's tmux clients reach only servers of this run (TMUX_TMPDIR): a `tmux new -d` of its own would otherwise
+    // go to a person's running server (or Clawback's), outlive the run with none of its marks, and type into their panes.
+    const tmuxDir = await fs.mkdtemp(path.join(os.tmpdir(), 'clawback-agent-tmux-'));
+    try {
+      return await this.runWith(session, tmuxDir);
+    } finally {
+      // (its servers were ended with the run's other processes: they carry its marks)
+      await fs.rm(tmuxDir, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+
+  private async runWith(session: AgentSession, tmuxDir: string): Promise<AgentRunResult> {
     const launcher = path.join(session.incidentDir, 'agent-launch.sh');
     const exitFile = path.join(session.incidentDir, 'agent-exit-status');
     const rawFile = path.join(session.incidentDir, 'agent-output.raw');
@@ -138,7 +150,7 @@ export class CliAgentAdapter implements AgentAdapter {
     const tmuxOpts = this.opts.tmux === false ? undefined : (this.opts.tmux ?? {});
     const useTmux = tmuxOpts !== undefined && (await tmuxAvailable(tmuxOpts.tmuxPath));
     // Never the daemon's whole environment: the agent reads untrusted log text.
-    const env = agentEnv(process.env, this.name, session.config, { ...this.opts.env, [AGENT_RUN_ENV]: marker });
+    const env = agentEnv(process.env, this.name, session.config, { ...this.opts.env, [AGENT_RUN_ENV]: marker, TMUX_TMPDIR: tmuxDir });
     const envFile = useTmux ? path.join(session.incidentDir, 'agent-env') : undefined;
     if (envFile) {
       await fs.rm(envFile, { force: true });

@@ -405,7 +405,7 @@ describe("Level 3: a CLI agent never gets the daemon's whole environment", () =>
       await scenario.host.start();
       const envFile = path.join(path.dirname(await tmpArgsFile()), 'env.json');
       const extra: Record<string, string> = { FAKE_AGENT_ENV_FILE: envFile, FAKE_AGENT_LINGER_MS: '100' };
-      if (runner === 'tmux') extra.FAKE_AGENT_TMUX_SOCKET = SOCKET;
+      if (runner === 'tmux') extra.FAKE_AGENT_TMUX_SOCKET = path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, SOCKET);
       const r = await scenario.run(
         { adapter: 'claude', timeBox: '30s', verifyWindow: '500ms', passEnv: ['MY_PROXY_CONF'] },
         { adapterOptions: { cli: { tmux: runner === 'tmux' ? { socket: SOCKET } : false, env: cliEnv(extra) } } },
@@ -423,7 +423,7 @@ describe("Level 3: a CLI agent never gets the daemon's whole environment", () =>
       expect(got.tmuxGlobal).not.toContain('sk-ant-l3c');
       if (runner === 'tmux') expect(got.tmuxGlobal).toContain('PATH=');
       // Nothing else from the daemon's environment (what the shell, tmux and the launcher set themselves aside).
-      const allowed = /^(PATH|HOME|LANG|LC_\w+|TERM|TMPDIR|USER|LOGNAME|SHELL|PWD|OLDPWD|SHLVL|_|TMUX|TMUX_PANE|COLORTERM|TERM_PROGRAM|TERM_PROGRAM_VERSION|ANTHROPIC_API_KEY|MY_PROXY_CONF|CLAWBACK_AGENT_RUN|CLAWBACK_TEST_CHILD|FAKE_AGENT_\w+)$/;
+      const allowed = /^(PATH|HOME|LANG|LC_\w+|TERM|TMPDIR|USER|LOGNAME|SHELL|PWD|OLDPWD|SHLVL|_|TMUX|TMUX_PANE|TMUX_TMPDIR|COLORTERM|TERM_PROGRAM|TERM_PROGRAM_VERSION|ANTHROPIC_API_KEY|MY_PROXY_CONF|CLAWBACK_AGENT_RUN|CLAWBACK_TEST_CHILD|FAKE_AGENT_\w+)$/;
       expect(Object.keys(got.env).filter((k) => !allowed.test(k))).toEqual([]);
       // The file that carried the keys to the tmux launcher is gone.
       await expect(fs.access(path.join(r.incidentDir!, 'agent-env'))).rejects.toThrow();
