@@ -13,7 +13,7 @@ import type { AdapterName, EmergencyConfig } from './emergency-schema.js';
 import type { EmergencyHost } from './tool-host.js';
 import { createAdapter, type AdapterFactoryOptions } from './adapter-registry.js';
 import { acquireEmergencyLocks } from './emergency-locks.js';
-import { changesSince, fileHashes, fileModes, fileOwners, revertSnapshot, takeSnapshot, type FileChange, type FileSnapshot } from './file-snapshot.js';
+import { DEFAULT_SNAPSHOT_LIMITS, changesSince, fileHashes, fileModes, fileOwners, revertSnapshot, takeSnapshot, type FileChange, type FileSnapshot } from './file-snapshot.js';
 import { summarizeChanges } from './change-summary.js';
 import { readLearnings, recordLearning } from './learnings.js';
 import { buildPrompt, type ProbeResultView } from './prompt.js';
@@ -27,6 +27,7 @@ import type { ProtectedGuard } from './tool-set.js';
 import { secretFields } from '../observe/config-file-secrets.js';
 import { mentionsSecret } from '../observe/secret-keys.js';
 import { endAgentLeftovers } from './agent-leftovers.js';
+import { diffStamps, stampTree, type OutsideChanges } from './outside-changes.js';
 
 export type EmergencyOutcome = 'fixed' | 'failed' | 'timeout' | 'refused' | 'proposed';
 
@@ -369,6 +370,11 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
   const snapshot = await takeSnapshot(allowedPaths, [logFile, stateDir], path.join(incidentDir, 'before'));
   // Its fingerprint before the agent starts, kept in memory and recorded after it ended (see finishAgentSession).
   const manifestSha256 = sha256(await fs.readFile(path.join(snapshot.dir, 'manifest.json')));
+  // A CLI agent reaches the disk itself, beyond what its permission rules say: the service's tree (its cwd, the config's
+  // directory) is stamped too, so a change outside the snapshot is found and reported (it cannot be put back).
+  const outsideRoots = adapter.writeReach === undefined ? [] : [...new Set([...(ownDir ? [workdir] : []), ...(configPath && !tooBroadToEdit(path.dirname(configPath)) ? [path.dirname(configPath)] : [])])];
+  const outsideExcluded = [logFile, stateDir];
+  const outsideBefore = outsideRoots.length > 0 ? await stampTree(outsideRoots, outsideExcluded, DEFAULT_SNAPSHOT_LIMITS.maxTreeEntries) : undefined;
 
   // An agent that can only be granted whole directories edits a config outside its working directory as a copy:
   // its reach stays the files we snapshot and may put back, not everything beside the config.
@@ -488,6 +494,21 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
   const endHashes = await fileHashes(snapshot);
   const endModes = await fileModes(snapshot);
   const endOwners = await fileOwners(snapshot);
+  const coveredBySnapshot = (f: string): boolean => allowedPaths.some((a) => f === a || f.startsWith(`${a}${path.sep}`));
+  const outside: OutsideChanges | undefined = outsideBefore ? diffStamps(outsideBefore, await stampTree(outsideRoots, outsideExcluded, DEFAULT_SNAPSHOT_LIMITS.maxTreeEntries), coveredBySnapshot) : undefined;
+  const outsideFiles = outside ? [...outside.changed, ...outside.created, ...outside.removed] : [];
+  if (outside && outsideFiles.length > 0) {
+    const listed = (k: keyof OutsideChanges): string => (outside[k].length > 0 ? ` ${k}: ${outside[k].slice(0, 10).join(', ')}${outside[k].length > 10 ? ` and ${outside[k].length - 10} more` : ''};` : '');
+    opts.emit(
+      event(opts, 'incident.action', 'warning', `Level 3: ${outsideFiles.length} file(s) of ${service.name}'s tree outside the agent's allowed paths changed during its run (by the agent or the service); they are not put back, check them:${listed('changed')}${listed('created')}${listed('removed')}`, {
+        action: 'agent-changed-outside',
+        changed: outside.changed.slice(0, 100),
+        created: outside.created.slice(0, 100),
+        removed: outside.removed.slice(0, 100),
+        count: outsideFiles.length,
+      }),
+    );
+  }
 
   // 5. Transcript, redacted, 0600.
   const transcriptPath = path.join(incidentDir, 'transcript.txt');
@@ -536,7 +557,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
   }
   await writeFileAtomic(
     path.join(incidentDir, RUN_FILE),
-    `${JSON.stringify({ adapter: adapterName, mode: config.mode, status, summary, agentMs, transcript: transcriptPath, changedFiles: changes.map((c) => c.path), endHashes, endModes, endOwners, manifestSha256 }, null, 2)}\n`,
+    `${JSON.stringify({ adapter: adapterName, mode: config.mode, status, summary, agentMs, transcript: transcriptPath, changedFiles: changes.map((c) => c.path), ...(outsideFiles.length > 0 ? { changedOutside: outside } : {}), endHashes, endModes, endOwners, manifestSha256 }, null, 2)}\n`,
     { mode: 0o600 },
   );
   opts.emit(
