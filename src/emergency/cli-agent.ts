@@ -11,6 +11,7 @@ import { outsideDir } from './config-stage.js';
 import { PaneOutputFiles } from './output-cap.js';
 import { AGENT_RUN_ENV, endAgentLeftovers, runLimitMark, watchDescendants } from './agent-leftovers.js';
 import { agentEnv, baseAgentEnv } from './agent-env.js';
+import { signalGroupOf, type LeaderRef } from '../platform/signal-group.js';
 
 /** An argv element: literal text, or the prompt (read from the 0600 prompt file by the launcher). */
 export type ArgvPart = string | { prompt: true };
@@ -163,7 +164,7 @@ export class CliAgentAdapter implements AgentAdapter {
     let output: string;
     let exitCode: number | null;
     let aborted: boolean;
-    let paneGroup: number | undefined;
+    let paneLeader: LeaderRef | undefined;
     // The run's root (the tmux pane's launcher, or the PTY's shell) once it is known: its tree is watched from then on.
     let root: number | undefined;
     const tree = watchDescendants(() => root, session.clock);
@@ -198,7 +199,7 @@ export class CliAgentAdapter implements AgentAdapter {
         output = await out.readTail();
         // Unredacted terminal bytes: the runner keeps only the redacted transcript.
         await out.removeAll();
-        paneGroup = leader;
+        paneLeader = tmux.leaderRef();
         // Read and removed by the launcher; a launcher that never ran leaves it here.
         if (envFile) await fs.rm(envFile, { force: true });
       } else {
@@ -226,14 +227,9 @@ export class CliAgentAdapter implements AgentAdapter {
     // Nothing of the run may act after it (edit files during the verdict, answer health checks in the service's place).
     const seen = await tree.stop();
     const leftovers = await endAgentLeftovers(marker, session.clock, undefined, seen.alive());
-    // The pane's group, where no /proc lists the mark (the group only: the pid itself may be reused).
-    if (paneGroup !== undefined) {
-      try {
-        process.kill(-paneGroup, 'SIGKILL');
-      } catch {
-        // no such group left
-      }
-    }
+    // The pane's group, where no /proc lists the mark: only while its pid is the launcher's or free (then what is left
+    // of its group is the run's); once a newcomer holds the pid, that group is the newcomer's.
+    if (paneLeader !== undefined) signalGroupOf(paneLeader, 'SIGKILL');
     if (leftovers.length > 0) output += `\r\n[clawback] ended ${leftovers.length} process(es) the agent left running (pid ${leftovers.join(', ')})\r\n`;
     const text = stripTerminal(output);
     // Redacted before it is cut to its last lines and characters: a cut through a secret leaves a tail no redaction knows.

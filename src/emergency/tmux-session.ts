@@ -2,7 +2,8 @@
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import type { Clock } from '../platform/clock.js';
-import { signalGroup } from '../platform/signal-group.js';
+import { processStartTime } from '../platform/proc.js';
+import { signalGroupOf, type LeaderRef } from '../platform/signal-group.js';
 
 export interface TmuxOptions {
   /** tmux -L socket name: production "clawback"; tests use a private one. */
@@ -38,6 +39,8 @@ function shellQuote(s: string): string {
 
 export class TmuxSession {
   private readonly tmux: string;
+  /** The pane's process as start() saw it: a dead pane keeps its pid, which tmux has reaped and may be a stranger's. */
+  private leader: LeaderRef | undefined;
 
   constructor(
     readonly name: string,
@@ -83,7 +86,14 @@ export class TmuxSession {
       ';', 'pipe-pane', '-o', '-t', `=${this.name}:`, `cat >> ${shellQuote(transcriptFile)}`,
     ]);
     const pid = Number(out.trim().split('\n')[0]);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    this.leader = { pid, startTime: processStartTime(pid) };
+    return pid;
+  }
+
+  /** The launcher as start() saw it (pid and start time), for signalGroupOf once it may have ended. */
+  leaderRef(): LeaderRef | undefined {
+    return this.leader;
   }
 
   /** Points the pane's output at another file; tmux closes the old pipe (its `cat` writes what it holds, then ends). */
@@ -93,10 +103,15 @@ export class TmuxSession {
 
   /** The pid of the pane's process (the launcher shell, leader of the agent's process group). */
   async panePid(): Promise<number | undefined> {
+    return (await this.pane())?.pid;
+  }
+
+  /** The pane's pid and whether its process has ended (a `remain-on-exit` pane, from the user's tmux.conf, stays). */
+  private async pane(): Promise<{ pid: number; dead: boolean } | undefined> {
     try {
-      const out = await this.command(['display-message', '-p', '-t', `=${this.name}:`, '#{pane_pid}']);
-      const pid = Number(out.trim());
-      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+      const [pidText, dead] = (await this.command(['display-message', '-p', '-t', `=${this.name}:`, '#{pane_pid} #{pane_dead}'])).trim().split(' ');
+      const pid = Number(pidText);
+      return Number.isInteger(pid) && pid > 0 ? { pid, dead: dead === '1' } : undefined;
     } catch {
       return undefined;
     }
@@ -110,6 +125,11 @@ export class TmuxSession {
         return { exitCode: null, aborted: true };
       }
       if (!(await this.exists())) break;
+      // Under `remain-on-exit` the session outlives the launcher: its end is the run's end, not the time-box.
+      if ((await this.pane())?.dead) {
+        await this.command(['kill-session', '-t', `=${this.name}`]).catch(() => undefined);
+        break;
+      }
       await onPoll?.().catch(() => undefined);
       try {
         await clock.sleep(pollMs, signal);
@@ -122,12 +142,15 @@ export class TmuxSession {
 
   /** SIGTERM to the pane's process group, a grace, SIGKILL, then kill-session. Idempotent. */
   async kill(clock: Clock, graceMs = 2000): Promise<void> {
-    const pid = await this.panePid();
-    if (pid !== undefined) {
-      signalGroup(pid, 'SIGTERM');
+    const pane = await this.pane();
+    if (pane !== undefined) {
+      // A live pane's pid is its process (tmux has not reaped it); a dead one's only if start() saw that very process.
+      const known = this.leader?.pid === pane.pid ? this.leader.startTime : undefined;
+      const ref: LeaderRef = { pid: pane.pid, startTime: pane.dead ? known : (known ?? processStartTime(pane.pid)) };
+      signalGroupOf(ref, 'SIGTERM');
       const deadline = clock.monotonic() + graceMs;
-      while (clock.monotonic() < deadline && groupAlive(pid)) await clock.sleep(50);
-      signalGroup(pid, 'SIGKILL');
+      while (clock.monotonic() < deadline && groupAlive(pane.pid)) await clock.sleep(50);
+      signalGroupOf(ref, 'SIGKILL');
     }
     try {
       await this.command(['kill-session', '-t', `=${this.name}`]);
