@@ -46,6 +46,9 @@ describe('maintenance mode', () => {
   });
 });
 
+/** Long enough for `clawback maintenance on` (a CLI process) to land within it on a loaded machine. */
+const COOL_DOWN_MS = 10_000;
+
 describe('a person starts a service during maintenance', () => {
   it("the cool-down at Level 4 does not start it; a person's resume, start and restart do, and their answer says maintenance stays on and nothing is healed", async () => {
     const dir = tempDir();
@@ -59,7 +62,7 @@ describe('a person starts a service during maintenance', () => {
           {
             name: 'svc',
             command: [NODE, '-e', script],
-            restart: { backoff: { initial: '100ms', max: '200ms' }, intensity: { maxRestarts: 2, window: '10m' }, coolDown: '2s' },
+            restart: { backoff: { initial: '100ms', max: '200ms' }, intensity: { maxRestarts: 2, window: '10m' }, coolDown: `${COOL_DOWN_MS}ms` },
             doctor: { attempts: 0 },
           },
         ],
@@ -68,12 +71,16 @@ describe('a person starts a service during maintenance', () => {
     );
     const t = td;
     const rt = t.daemon.runtimes.get('svc')!;
-    await waitFor(() => t.events.some((e) => e.type === 'incident.escalated'), { timeoutMs: 20_000 });
+    const escalated = await waitFor(() => t.events.find((e) => e.type === 'incident.escalated'), { timeoutMs: 20_000 });
     const on = await runCli(['maintenance', 'svc', 'on', '--reason', 'fixing it', '--state-dir', t.stateDir]);
     expect(on.code).toBe(0);
     const startsBefore = t.events.filter((e) => e.type === 'service.started').length;
-    // well past the 2 s cool-down: no automatic retry while a person is at work
-    await new Promise((r) => setTimeout(r, 5000));
+    // The claim needs the cool-down still pending when maintenance began: the CLI (a fresh node process, seconds at
+    // load 15) must land within it. It was 2 s, which a loaded CI box missed: the retry came before the maintenance.
+    const began = t.events.find((e) => e.type === 'maintenance.started');
+    expect(began?.time, 'maintenance began after the cool-down was due').toBeLessThan(escalated.time + COOL_DOWN_MS);
+    // well past the cool-down: no automatic retry while a person is at work
+    await new Promise((r) => setTimeout(r, Math.max(0, escalated.time + COOL_DOWN_MS + 3000 - Date.now())));
     expect(t.events.filter((e) => e.type === 'service.started')).toHaveLength(startsBefore);
     expect(t.events.some((e) => e.details?.action === 'cool-down-resume')).toBe(false);
     expect(rt.status().pid).toBeNull();
