@@ -21,6 +21,7 @@ import { currentBootId, stoppedThisBoot } from '../daemon/stopped-marker.js';
 import { reviveServicesDirectly } from '../daemon/direct-revive.js';
 import { durationOption } from './number-option.js';
 import { appendPendingEvent } from '../daemon/pending-events.js';
+import { rotateOwnLogs } from '../daemon/guardian-logs.js';
 
 const ENTRY = fileURLToPath(new URL('./main.js', import.meta.url));
 
@@ -90,6 +91,9 @@ export function registerInstall(program: Command): void {
     .action(async (o: { staleAfter: number }) => {
       const g = program.opts<{ config?: string; stateDir?: string }>();
       const stateDir = clientStateDir(g);
+      // Each pass appends its report to guardian.log (cron, launchd), the daemon its output to daemon.out.log: nothing
+      // else rotates these files, so each pass bounds them.
+      const ownLogs = await rotateOwnLogs(stateDir);
       if (stoppedOnPurposeThisBoot(path.join(stateDir, STOPPED_MARKER))) {
         process.stdout.write('daemon was stopped on purpose (clawback run exited cleanly); nothing to do\n');
         return;
@@ -134,6 +138,8 @@ export function registerInstall(program: Command): void {
         }
       }
       if (report.daemonExit?.output) report.daemonExit.output = redactor.redact(report.daemonExit.output);
+      report.actions.push(...ownLogs.rotated.map((r) => `rotated ${r}`));
+      report.errors.push(...ownLogs.errors);
       process.stdout.write(redactor.redact(JSON.stringify(report, null, 2)) + '\n');
       process.exitCode = report.outcome === 'daemon-down' ? 1 : 0;
     });

@@ -14,6 +14,10 @@ import {
 import path from 'node:path';
 import { APPEND_NO_FOLLOW, REPLACE_NO_FOLLOW, UPDATE_NO_FOLLOW, openNoFollow, openOwnLogSync } from '../platform/no-follow.js';
 
+/** The daemon's own log (logs/daemon.log) and the files the guardian bounds (src/daemon/guardian-logs.ts). */
+export const DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_LOG_KEEP = 5;
+
 export interface RotatingFileOptions {
   file: string;
   /** Rotate before a write that would take the file past this size; <= 0 or Infinity disables rotation. */

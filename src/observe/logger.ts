@@ -2,7 +2,7 @@
 import { format } from 'node:util';
 import { pino, stdSerializers, type LevelWithSilent, type Logger } from 'pino';
 import type { Clock } from '../platform/clock.js';
-import { RotatingFileStream } from './log-rotation.js';
+import { DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_BYTES, RotatingFileStream } from './log-rotation.js';
 import type { Redactor } from './redact.js';
 
 export interface LoggerOptions {
@@ -26,8 +26,7 @@ export type ClawbackLogger = Logger & {
   close(): void;
 };
 
-export const DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024;
-export const DEFAULT_LOG_KEEP = 5;
+export { DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_BYTES } from './log-rotation.js';
 
 /** Errors become plain serialized objects first, so the redactor can reach their message and stack. */
 function scrub(redactor: Redactor, obj: Record<string, unknown>): Record<string, unknown> {
