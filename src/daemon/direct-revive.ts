@@ -1,6 +1,7 @@
 // Last resort of the guardian when no daemon can run: the services' own reducers decide what starts; only their starts are carried out.
 import { spawnInstance } from '../supervisor/service-process.js';
-import { spawnSpecFor } from './spawn-spec.js';
+import { serviceLogFile, spawnSpecFor } from './spawn-spec.js';
+import { rotateIfLarger } from '../observe/log-rotation.js';
 import { StateStore } from './state-store.js';
 import { isSameProcess } from '../platform/proc.js';
 import { systemClock } from '../platform/clock.js';
@@ -26,6 +27,9 @@ export async function reviveServicesDirectly(config: ClawbackConfig, stateDir: s
   const clock = systemClock();
   const holder = await new FileLock(path.join(stateDir, DAEMON_LOCK_FILE), { clock }).owner();
   if (holder && isSameProcess(holder.pid, holder.startTime)) return [];
+  // No daemon rotates the services' logs while it is down: each pass does, as its rotation loop would (a failure costs
+  // disk only, and the next pass tries again).
+  for (const service of config.services) await rotateIfLarger(serviceLogFile(service, stateDir), service.logs.maxBytes, service.logs.keep).catch(() => false);
   const store = new StateStore(stateDir);
   const { state } = store.load();
   const running = findUnrecordedInstances(stateDir, new Set(config.services.map((s) => s.name))).found;
