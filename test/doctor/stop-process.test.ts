@@ -6,17 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { stopProcess } from '../../src/doctor/stop-process.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { spawnMarked, type MarkedChild } from '../helpers/processes.js';
+import { canSteerPids } from '../helpers/pid-steer.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/pid-reuse.mjs', import.meta.url));
-
-function canSteerPids(): boolean {
-  try {
-    accessSync('/proc/sys/kernel/ns_last_pid', constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 let parent: MarkedChild | undefined;
 afterEach(() => {

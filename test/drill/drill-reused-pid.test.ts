@@ -10,15 +10,7 @@ import type { ServiceStatus } from '../../src/daemon/service-runtime.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { processStartTime } from '../../src/platform/proc.js';
 import { spawnMarked, type MarkedChild } from '../helpers/processes.js';
-
-function canSteerPids(): boolean {
-  try {
-    accessSync('/proc/sys/kernel/ns_last_pid', constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { canSteerPids, startOnPid } from '../helpers/pid-steer.js';
 
 const children: MarkedChild[] = [];
 afterEach(async () => {
@@ -32,17 +24,6 @@ function start(): MarkedChild {
   const c = spawnMarked(process.execPath, ['-e', "console.log('ready'); setInterval(() => {}, 1e9)"]);
   children.push(c);
   return c;
-}
-
-/** Starts a process on exactly this pid (root: ns_last_pid); undefined when another process took it each time. */
-function startOnPid(pid: number): MarkedChild | undefined {
-  for (let i = 0; i < 50; i++) {
-    writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1));
-    const c = start();
-    if (c.pid === pid) return c;
-    c.kill();
-  }
-  return undefined;
 }
 
 function statusOf(c: MarkedChild): ServiceStatus {
@@ -74,7 +55,7 @@ describe('drill and reused pids', () => {
     // The daemon's part: on the exit, start the replacement, which the kernel hands the same pid.
     void instance.waitForExit(10_000).then(async () => {
       now = undefined;
-      restarted = startOnPid(before.pid!);
+      restarted = startOnPid(before.pid!, start);
       if (!restarted) return;
       await restarted.waitForStdout('ready');
       now = statusOf(restarted);
@@ -95,7 +76,7 @@ describe('drill and reused pids', () => {
     // The instance ended on its own and a stranger took its number before the drill's kill.
     instance.kill();
     await instance.waitForExit(5_000);
-    const stranger = startOnPid(before.pid!);
+    const stranger = startOnPid(before.pid!, start);
     if (!stranger) return; // another process took the pid each time: nothing to judge
     await stranger.waitForStdout('ready');
     await crashScenario.run(context(() => undefined, 1_000), 1, before);

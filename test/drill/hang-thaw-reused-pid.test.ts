@@ -8,15 +8,7 @@ import type { DrillContext } from '../../src/drill/drill-context.js';
 import type { ServiceStatus } from '../../src/daemon/service-runtime.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
-
-function canSteerPids(): boolean {
-  try {
-    accessSync('/proc/sys/kernel/ns_last_pid', constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { canSteerPids } from '../helpers/pid-steer.js';
 
 function stateOf(pid: number): string | undefined {
   try {

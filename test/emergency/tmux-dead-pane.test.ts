@@ -9,15 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { TmuxSession } from '../../src/emergency/tmux-session.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { isAlive, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
-
-function canSteerPids(): boolean {
-  try {
-    accessSync('/proc/sys/kernel/ns_last_pid', constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { canSteerPids } from '../helpers/pid-steer.js';
 
 function hasTmux(): boolean {
   try {

@@ -3,19 +3,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { accessSync, constants, writeFileSync } from 'node:fs';
 import { isRunning, killTree, pidRef, signalProcess, spawnMarked, waitFor, type MarkedChild } from './processes.js';
+import { canSteerPids, startOnPid } from './pid-steer.js';
 
 const IDLE = ['-e', 'setInterval(() => {}, 1e9)'];
 /** Prints the pid of a child of its own group (not detached), then idles: a group that outlives its leader's kill. */
 const WITH_MEMBER = ['-e', "const c = require('node:child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e9)'], { stdio: 'ignore' }); console.log(c.pid); setInterval(() => {}, 1e9)"];
-
-function canSteerPids(): boolean {
-  try {
-    accessSync('/proc/sys/kernel/ns_last_pid', constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** What killTree(pid) did before it took a PidRef: the group pid leads, else pid alone, whoever holds the number now. */
 function killTreeByNumber(pid: number): void {
@@ -43,24 +35,13 @@ function start(args: string[] = IDLE): MarkedChild {
   return c;
 }
 
-/** A newcomer that holds `pid` (root: /proc/sys/kernel/ns_last_pid), in its own group as every test's child is; undefined if another process kept taking it. */
-function newcomerAt(pid: number): MarkedChild | undefined {
-  for (let i = 0; i < 50; i++) {
-    writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1));
-    const c = start();
-    if (c.pid === pid) return c;
-    c.kill();
-  }
-  return undefined;
-}
-
 describe('killTree and a pid learned earlier', () => {
   it.skipIf(!canSteerPids())('leaves alone the process (and group) that took the pid after the learned one exited; the bare pid killed it', async () => {
     const stale = start();
     const ref = pidRef(stale.pid);
     stale.kill();
     await stale.waitForExit(5000);
-    const newcomer = newcomerAt(stale.pid);
+    const newcomer = startOnPid(stale.pid, start);
     if (!newcomer) return; // another process took the pid each time: nothing to judge
     expect(isRunning(ref)).toBe(false);
 

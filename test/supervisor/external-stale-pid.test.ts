@@ -8,15 +8,7 @@ import { launchExternal } from '../../src/supervisor/external-process.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { realCommandRunner } from '../../src/platform/command-runner.js';
 import { spawnMarked, type MarkedChild } from '../helpers/processes.js';
-
-function canSteerPids(): boolean {
-  try {
-    accessSync('/proc/sys/kernel/ns_last_pid', constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { canSteerPids } from '../helpers/pid-steer.js';
 
 const children: MarkedChild[] = [];
 let dir: string | undefined;
