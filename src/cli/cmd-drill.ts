@@ -16,7 +16,7 @@ import { renderChaosSvg } from '../drill/chaos-svg.js';
 import { isLoopbackHost } from '../server/auth.js';
 import { parseDuration } from '../config/duration.js';
 import { DaemonLink } from '../drill/daemon-link.js';
-import { DrillRefused, loadDaemonConfig, pausedByPerson, resolveTarget, type DrillTarget } from '../drill/target.js';
+import { DrillRefused, loadDaemonConfig, pausedByPerson, recoveryUnderWay, resolveTarget, type DrillTarget } from '../drill/target.js';
 import { RestoreStack, stopOnSignals } from '../drill/restore-stack.js';
 import { runDrill, skippedScenarios } from '../drill/run-drill.js';
 import { renderMarkdown, renderTerminal } from '../drill/drill-report.js';
@@ -36,6 +36,7 @@ interface DrillOpts {
   leakUrl?: string;
   json?: boolean;
   yes?: boolean;
+  force?: boolean;
   report?: string;
   duration?: number;
   meanInterval?: number;
@@ -138,6 +139,7 @@ export function registerDrill(program: Command): void {
     .option('--timeout <seconds>', 'bound of every single wait', positiveInt, 120)
     .option('--leak-url <url>', "POST here to make the service leak memory (loopback; the demo gateway's is found by itself)")
     .option('--json', 'print the report as JSON on stdout')
+    .option('--force', 'drill even while the service has an open incident or work in flight (a doctor, agent or verify run); the drill still never sends `resume` over a recovery or a hold it did not cause')
     .option('--yes', 'do not ask for confirmation (or set CLAWBACK_DRILL_YES=1)')
     .option('--report <file>', 'Markdown report path (default <stateDir>/drills/drill-<time>.md); the JSON goes beside it (chaos: and the SVG timeline)')
     .option('--duration <d>', 'chaos: how long the soak runs (e.g. 45m, 1h)', durationArg('--duration', 1000))
@@ -181,8 +183,9 @@ export function registerDrill(program: Command): void {
       const say = (line: string): void => void process.stderr.write(line + '\n');
       const restore = new RestoreStack(say);
       const stop = new AbortController();
+      const clock = systemClock();
       const ctx: DrillContext = {
-        clock: systemClock(),
+        clock,
         link: new DaemonLink(target.stateDir),
         target,
         restore,
@@ -192,6 +195,7 @@ export function registerDrill(program: Command): void {
         cliEntry: ENTRY,
         reportNotes: [],
         signal: stop.signal,
+        startedAt: clock.now(),
       };
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const mdFile = path.resolve(o.report ?? path.join(target.stateDir, 'drills', `drill-${stamp}.md`));
@@ -282,6 +286,9 @@ async function targetOrExit(program: Command, o: DrillOpts, dead: LockOwner | un
     // A hold a killed drill left is lifted by this one once it has the lock (liftDeadDrillHold), not refused.
     const paused = live && pausedByPerson(holdLeftByDeadDrill(live.held, dead) ? { ...live, held: null } : live);
     if (paused) throw new DrillRefused(`refusing to drill: ${paused}`, 2);
+    // A recovery under way is the ladder's (one owner): the drill's faults and its `resume` would overrule it.
+    const busy = live && !o.force && !holdLeftByDeadDrill(live.held, dead) ? recoveryUnderWay(live) : undefined;
+    if (busy) throw new DrillRefused(`refusing to drill: ${busy} (re-run with --force to drill anyway; the drill never resumes over it)`, 2);
     return target;
   } catch (err) {
     if (err instanceof DrillRefused) fail(err.message, err.exitCode);
@@ -317,8 +324,9 @@ async function chaosAction(program: Command, o: DrillOpts, storm: number): Promi
   const say = (line: string): void => void process.stderr.write(line + '\n');
   const restore = new RestoreStack(say);
   const stop = new AbortController();
+  const clock = systemClock();
   const ctx: DrillContext = {
-    clock: systemClock(),
+    clock,
     link: new DaemonLink(target.stateDir),
     target,
     restore,
@@ -328,6 +336,7 @@ async function chaosAction(program: Command, o: DrillOpts, storm: number): Promi
     cliEntry: ENTRY,
     reportNotes: [],
     signal: stop.signal,
+    startedAt: clock.now(),
   };
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const mdFile = path.resolve(o.report ?? path.join(target.stateDir, 'drills', `chaos-${stamp}.md`));

@@ -12,7 +12,7 @@ import type { DrillTarget } from './target.js';
 import type { RestoreStack } from './restore-stack.js';
 import { isServing } from './serving-check.js';
 import { pollUntil } from './poll.js';
-import { pausedByPerson } from './target.js';
+import { article, pausedByPerson } from './target.js';
 import type { JournalProof } from './journal-measure.js';
 
 export interface DrillContext {
@@ -30,6 +30,8 @@ export interface DrillContext {
   /** Lines for the report's "Afterwards" section. */
   reportNotes: string[];
   signal?: AbortSignal;
+  /** When the drill began (epoch ms): an incident or hold from before it is not the drill's to lift. */
+  startedAt: number;
 }
 
 /** What a scenario reports about one trial; the journal measures are added by the runner. */
@@ -95,6 +97,19 @@ export function waitSteady(ctx: DrillContext, timeoutMs = ctx.timeoutMs): Promis
   return pollUntil(() => isSteady(ctx), { clock: ctx.clock, timeoutMs, intervalMs: 100, ...(ctx.signal ? { signal: ctx.signal } : {}) });
 }
 
+/**
+ * Why the drill must not send `resume` now, or undefined. A resume cancels work in flight (a doctor, agent, verify or
+ * revert run) and lifts a hold; the drill may only lift what its own faults caused: a hold set, and an incident opened,
+ * since the drill began, with no repair at work. Pure.
+ */
+export function resumeWouldOverrule(s: ServiceStatus, drillStartedAt: number): string | undefined {
+  if (s.work) return `${article(s.work.kind)} ${s.work.kind} run is in flight (incident ${s.work.incidentId}): the ladder's recovery is not the drill's to cancel`;
+  if (s.held?.reason === 'repair') return `it is held for a repair at work (${s.held.detail})`;
+  if (s.incident && s.incident.openedAt < drillStartedAt) return `incident ${s.incident.id} (level ${s.incident.level}) was open before the drill began`;
+  if (s.held && s.held.since < drillStartedAt) return `the hold (${s.held.reason}: ${s.held.detail}) was set before the drill began`;
+  return undefined;
+}
+
 /** Restart times the daemon remembers for the service (state.json), for the restart-intensity window. */
 export function restartHistory(ctx: DrillContext): number[] | undefined {
   try {
@@ -125,6 +140,8 @@ function flappingSeries(ctx: DrillContext): boolean {
  * the series.
  */
 export async function freshRestartWindow(ctx: DrillContext): Promise<void> {
+  const s = await ctx.link.service(ctx.target.service.name);
+  if (s && resumeWouldOverrule(s, ctx.startedAt)) return;
   const history = restartHistory(ctx);
   if (history !== undefined && history.length === 0 && !flappingSeries(ctx)) return;
   await ctx.link.action(ctx.target.service.name, 'resume');
@@ -214,11 +231,18 @@ export async function settleAfterDrill(ctx: DrillContext, after: 'the interrupti
   const service = ctx.target.service.name;
   const waitMs = Math.min(ctx.timeoutMs, 30_000);
   let resumed = false;
+  let leftAlone = false;
   let byPerson: string | undefined;
   const settled = await pollUntil(
     async () => {
       const s = await ctx.link.service(service);
-      if (s?.held && !resumed) {
+      const notOurs = s?.held && !resumed ? resumeWouldOverrule(s, ctx.startedAt) : undefined;
+      if (notOurs && !leftAlone) {
+        leftAlone = true;
+        notes.push(`the service is held (${s!.held!.reason}) after ${after}, not lifted: ${notOurs}; check \`clawback status\``);
+      }
+      if (notOurs) return s;
+      if (s?.held && !resumed && !notOurs) {
         resumed = true;
         await ctx.link.action(service, 'resume');
         notes.push(`the service was held (${s.held.reason}) after ${after}: resumed`);

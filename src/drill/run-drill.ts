@@ -4,7 +4,7 @@ import { VERSION } from '../version.js';
 import type { ScenarioName } from './scenario-catalog.js';
 import { drillPassed, summarize, type DrillReport, type TrialResult } from './drill-result.js';
 import { deliveredNotifications, measureTrial, provenByJournal } from './journal-measure.js';
-import { freshRestartWindow, journalSince, settleAfterDrill, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
+import { freshRestartWindow, journalSince, resumeWouldOverrule, settleAfterDrill, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { crashScenario, crashStormScenario } from './scenario-crash.js';
 import { hangScenario, leakScenario } from './scenario-hang.js';
 import { configCorruptScenario } from './scenario-config-corrupt.js';
@@ -69,6 +69,9 @@ export async function prepare(ctx: DrillContext) {
   if (!steady) {
     const pausedMeanwhile = await pausedNow(ctx);
     if (pausedMeanwhile) throw new PausedByPerson(pausedMeanwhile);
+    const s = await ctx.link.service(ctx.target.service.name);
+    const notOurs = s ? resumeWouldOverrule(s, ctx.startedAt) : undefined;
+    if (notOurs) throw new RecoveryNotOurs(`"${ctx.target.service.name}" did not settle and no \`resume\` was sent: ${notOurs}`);
     ctx.say('  the service is not healthy; trying `resume` once');
     await ctx.link.action(ctx.target.service.name, 'resume').catch(() => undefined);
     steady = await waitSteady(ctx);
@@ -80,6 +83,9 @@ export async function prepare(ctx: DrillContext) {
 
 /** A person paused the service (maintenance, stop) during the drill: no further fault, no `resume` over their decision. */
 export class PausedByPerson extends Error {}
+
+/** The service is in a recovery (work in flight, a hold or an incident) the drill did not cause: no fault, no `resume` over it. */
+export class RecoveryNotOurs extends PausedByPerson {}
 
 async function pausedNow(ctx: DrillContext): Promise<string | undefined> {
   const s = await ctx.link.service(ctx.target.service.name);

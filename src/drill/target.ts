@@ -139,3 +139,20 @@ export function pausedByPerson(s: ServiceStatus): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Why the service is in the middle of a recovery that is not the drill's, or undefined: work in flight (a doctor, agent,
+ * verify, revert or approval), a hold, or an open incident. The drill's `resume` would cancel that work or lift the
+ * hold over the ladder (the one owner) and the person it called, so a drill does not start on it without --force.
+ */
+export function recoveryUnderWay(s: ServiceStatus): string | undefined {
+  if (s.work) return `"${s.name}" has ${article(s.work.kind)} ${s.work.kind} run in flight (incident ${s.work.incidentId}); let it finish, or watch \`clawback status ${s.name}\``;
+  if (s.held) return `"${s.name}" is held (${s.held.reason}: ${s.held.detail})`;
+  if (s.incident) return `"${s.name}" has an open incident (${s.incident.id}, level ${s.incident.level}: ${s.incident.reason}); wait until it resolves`;
+  return undefined;
+}
+
+/** "a doctor", "an agent". */
+export function article(word: string): 'a' | 'an' {
+  return /^[aeiou]/i.test(word) ? 'an' : 'a';
+}
