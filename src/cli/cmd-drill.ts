@@ -22,7 +22,7 @@ import { runDrill, skippedScenarios } from '../drill/run-drill.js';
 import { renderMarkdown, renderTerminal } from '../drill/drill-report.js';
 import type { DrillContext } from '../drill/drill-context.js';
 import { takeDrillLock } from '../drill/drill-lock.js';
-import { deadDrillOf, holdLeftByDeadDrill, liftDeadDrillHold } from '../drill/dead-drill-hold.js';
+import { deadDrillOf, drillClaimSince, holdLeftByDeadDrill, incidentLeftByDeadDrill, liftDeadDrillHold } from '../drill/dead-drill-hold.js';
 import { recoverAbandonedGuards } from '../drill/file-guard.js';
 import type { FileLock, LockOwner } from '../platform/file-lock.js';
 
@@ -195,7 +195,7 @@ export function registerDrill(program: Command): void {
         cliEntry: ENTRY,
         reportNotes: [],
         signal: stop.signal,
-        startedAt: clock.now(),
+        startedAt: drillClaimSince(clock.now(), dead),
       };
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const mdFile = path.resolve(o.report ?? path.join(target.stateDir, 'drills', `drill-${stamp}.md`));
@@ -287,7 +287,7 @@ async function targetOrExit(program: Command, o: DrillOpts, dead: LockOwner | un
     const paused = live && pausedByPerson(holdLeftByDeadDrill(live.held, dead) ? { ...live, held: null } : live);
     if (paused) throw new DrillRefused(`refusing to drill: ${paused}`, 2);
     // A recovery under way is the ladder's (one owner): the drill's faults and its `resume` would overrule it.
-    const busy = live && !o.force && !holdLeftByDeadDrill(live.held, dead) ? recoveryUnderWay(live) : undefined;
+    const busy = live && !o.force && !holdLeftByDeadDrill(live.held, dead) && !incidentLeftByDeadDrill(live, dead) ? recoveryUnderWay(live) : undefined;
     if (busy) throw new DrillRefused(`refusing to drill: ${busy} (re-run with --force to drill anyway; the drill never resumes over it)`, 2);
     return target;
   } catch (err) {
@@ -336,7 +336,7 @@ async function chaosAction(program: Command, o: DrillOpts, storm: number): Promi
     cliEntry: ENTRY,
     reportNotes: [],
     signal: stop.signal,
-    startedAt: clock.now(),
+    startedAt: drillClaimSince(clock.now(), dead),
   };
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const mdFile = path.resolve(o.report ?? path.join(target.stateDir, 'drills', `chaos-${stamp}.md`));

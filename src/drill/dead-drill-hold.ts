@@ -1,6 +1,7 @@
 // A drill killed mid-fault (SIGKILL, OOM) cannot lift the hold it caused; the next drill, taking over its lock, lifts it once through the daemon.
 import net from 'node:net';
 import type { Hold } from '../decide/service-state.js';
+import type { ServiceStatus } from '../daemon/service-runtime.js';
 import type { LockOwner } from '../platform/file-lock.js';
 import { FileLock } from '../platform/file-lock.js';
 import { isSameProcess } from '../platform/proc.js';
@@ -20,6 +21,19 @@ export async function deadDrillOf(stateDir: string, sameProcess: (pid: number, s
  */
 export function holdLeftByDeadDrill(hold: Hold | null, dead: LockOwner | undefined): boolean {
   return hold !== null && dead !== undefined && hold.reason !== 'repair' && hold.since >= dead.acquiredAt;
+}
+
+/**
+ * The service's open incident (with no hold and no work in flight) began after the dead drill took its lock: that
+ * drill's fault, which this drill takes over with the lock, as it does the dead drill's hold.
+ */
+export function incidentLeftByDeadDrill(s: Pick<ServiceStatus, 'incident' | 'held' | 'work'>, dead: LockOwner | undefined): boolean {
+  return dead !== undefined && !s.work && !s.held && !!s.incident && s.incident.openedAt >= dead.acquiredAt;
+}
+
+/** When this drill's claim on what it may lift begins: the dead drill's lock time when it took that drill over. */
+export function drillClaimSince(now: number, dead: LockOwner | undefined): number {
+  return dead ? Math.min(now, dead.acquiredAt) : now;
 }
 
 /** True when something accepts connections on host:port (bounded, 1 s). */
