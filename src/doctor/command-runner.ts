@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import type { Clock } from '../platform/clock.js';
 import { systemClock } from '../platform/clock.js';
 import { descendantsOf, signalKnown, type KnownProcess } from '../platform/escaped-descendants.js';
+import { signalChildGroup } from '../platform/signal-group.js';
 import type { CommandRunner, DoctorContext, RunOptions, RunResult } from './types.js';
 
 export interface SpawnRunnerOptions {
@@ -47,16 +48,9 @@ export function spawnRunner(opts: SpawnRunnerOptions = {}): CommandRunner {
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      // Once the child is reaped (finish runs after its exit) its pid may be another process's: only its group then.
       const signalGroup = (signal: NodeJS.Signals): void => {
-        if (child.pid === undefined) return;
-        for (const target of [-child.pid, child.pid]) {
-          try {
-            process.kill(target, signal);
-            return;
-          } catch {
-            // no such group or process: try the next target
-          }
-        }
+        signalChildGroup(child, signal);
       };
       // Descendants that left the group (a CLI that respawns itself detached), recorded when the command is ended.
       let escaped: KnownProcess[] = [];

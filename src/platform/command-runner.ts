@@ -1,7 +1,7 @@
 // Running OS commands (systemctl, launchctl, crontab) behind one interface: argv only, bounded in time, or just recorded for a dry run.
 import { spawn } from 'node:child_process';
 import { systemClock, type Clock } from './clock.js';
-import { signalGroup } from './signal-group.js';
+import { signalChildGroup } from './signal-group.js';
 import { descendantsOf, signalKnown } from './escaped-descendants.js';
 
 export interface RunOptions {
@@ -71,11 +71,12 @@ export function realCommandRunner(options: RealRunnerOptions = {}): CommandRunne
           // Descendants that left the group (a CLI that respawns itself detached, as openclaw's does) are signalled
           // by pid too, each checked against its start time so a reused pid is never hit.
           const escaped = descendantsOf(child.pid);
-          signalGroup(child.pid, 'SIGTERM');
+          signalChildGroup(child, 'SIGTERM');
           signalKnown(escaped, 'SIGTERM');
           timers.push(
             clock.setTimeout(() => {
-              if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+              // The child may have exited (and its pid gone to another process) while a grandchild held the pipes.
+              signalChildGroup(child, 'SIGKILL');
               signalKnown(escaped, 'SIGKILL');
             }, graceMs),
           );

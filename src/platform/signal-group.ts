@@ -50,3 +50,20 @@ export function signalGroupOf(ref: LeaderRef, signal: NodeJS.Signals): boolean {
   }
   return false;
 }
+
+/** A child process of ours as node's ChildProcess shows it: exitCode/signalCode are set the moment it is reaped. */
+export interface OwnChild {
+  readonly pid?: number | undefined;
+  readonly exitCode: number | null;
+  readonly signalCode: NodeJS.Signals | null;
+}
+
+/**
+ * signalGroup for a child of ours: until it is reaped its pid cannot be reused, so the group (else the pid) is signalled
+ * without a /proc read; once reaped, as signalGroupOf a dead leader: only what is left of its group, never a newcomer.
+ */
+export function signalChildGroup(child: OwnChild, signal: NodeJS.Signals): boolean {
+  if (child.pid === undefined) return false;
+  if (child.exitCode === null && child.signalCode === null) return signalGroup(child.pid, signal);
+  return signalGroupOf({ pid: child.pid, startTime: undefined }, signal);
+}

@@ -1,6 +1,7 @@
 // Probe commands (validators, custom checks) run without a shell, in their own process group, killed on abort.
 import { spawn } from 'node:child_process';
 import { abortedByTimeout } from './probe-types.js';
+import { signalChildGroup } from '../platform/signal-group.js';
 
 export type CommandOutcome =
   | { kind: 'exited'; code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
@@ -60,7 +61,8 @@ export function runCommand(argv: readonly string[], opts: RunCommandOptions): Pr
       resolve(outcome);
     };
     const onAbort = (): void => {
-      killGroup();
+      // An abort after the exit (a grandchild holding the pipes) must not reach a newcomer holding the reaped pid.
+      signalChildGroup(child, 'SIGKILL');
       finish({ kind: 'aborted', byTimeout: abortedByTimeout(opts.signal), stdout, stderr });
     };
     opts.signal.addEventListener('abort', onAbort, { once: true });

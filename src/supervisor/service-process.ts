@@ -7,7 +7,7 @@ import type { Writable } from 'node:stream';
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import { isAlive, isSameProcess, processGroupHolding, processGroupMembers, processStartTime, sameProcess } from '../platform/proc.js';
 import { outsideGroup, signalKnown } from '../platform/escaped-descendants.js';
-import { signalGroup } from '../platform/signal-group.js';
+import { signalGroup, signalGroupOf } from '../platform/signal-group.js';
 import { APPEND_NO_FOLLOW, openNoFollowSync } from '../platform/no-follow.js';
 
 export interface ExitInfo {
@@ -54,6 +54,18 @@ export interface ServiceInstance extends InstanceRecord {
   readonly logError?: string;
 }
 
+/**
+ * Signals inst's group: a spawned child's while it is unreaped (its pid cannot be reused, no /proc read); once reaped, or
+ * for an adopted process, only while the pid is still the recorded process, or what is left of its group once the pid
+ * is free: never a newcomer holding the pid (pid_max is 32768 on many machines).
+ */
+function signalInstance(inst: ServiceInstance, signal: NodeJS.Signals): void {
+  if (inst.pid <= 0) return;
+  // An adopted process whose start time was never read cannot be told from a newcomer: as before, its pid (see adoptInstance).
+  if ((!inst.adopted && inst.isRunning()) || (inst.adopted && inst.pidStartTime === null)) signalGroup(inst.pid, signal);
+  else signalGroupOf({ pid: inst.pid, startTime: inst.pidStartTime ?? undefined }, signal);
+}
+
 async function stopGroup(inst: ServiceInstance, clock: Clock, signal: NodeJS.Signals, graceMs: number): Promise<ExitInfo> {
   if (!inst.isRunning()) {
     killLeftovers(inst.pid);
@@ -62,10 +74,10 @@ async function stopGroup(inst: ServiceInstance, clock: Clock, signal: NodeJS.Sig
   // Descendants that left the group (a setsid, a detached child) are the service's too: a stop reaches them, as
   // systemd's control-group kill and PM2's tree kill do. Recorded now, with start times, so a reused pid is never hit.
   const escaped = outsideGroup(inst.pid);
-  signalGroup(inst.pid, signal);
+  signalInstance(inst, signal);
   signalKnown(escaped, signal);
   // A stopped (SIGSTOP'd) process cannot act on the stop signal until it is continued.
-  signalGroup(inst.pid, 'SIGCONT');
+  signalInstance(inst, 'SIGCONT');
   signalKnown(escaped, 'SIGCONT');
   const deadline = clock.monotonic() + graceMs;
   let done = false;
@@ -78,7 +90,7 @@ async function stopGroup(inst: ServiceInstance, clock: Clock, signal: NodeJS.Sig
     if (done && groupMemberCount(inst.pid) === 0 && escapedGone()) break;
     await clock.sleep(Math.min(25, Math.max(1, deadline - clock.monotonic())));
   }
-  signalGroup(inst.pid, 'SIGKILL');
+  signalInstance(inst, 'SIGKILL');
   signalKnown(escaped, 'SIGKILL');
   const info = await inst.exited;
   killLeftovers(inst.pid);
