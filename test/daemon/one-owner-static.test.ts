@@ -29,7 +29,7 @@ const files = new Map(
 /** The service's own process layer: spawning, adopting and killing an instance and its group. */
 const SERVICE_PROCESS = /\b(spawnInstance|adoptInstance|killLeftovers)\s*\(/;
 /** Any signal or kill of a process (by pid, by group, or through a child handle). */
-const SIGNAL = /process\.kill\(|\bsignalGroup\(|\bsignalGroupOf\(|\bstopProcess\(|\bsignalKnown\(|\.kill\(\s*['"A-Z]/;
+const SIGNAL = /process\.kill\(|\bsignal(?:Child)?Group(?:Of)?\(|\bstopProcess\(|\bsignalKnown\(|\.kill\(\s*['"A-Z]/;
 
 /** The executor and the process layer it drives, plus the guardian's last resort, which runs the reducer and carries out only its starts. */
 const MAY_DRIVE_A_SERVICE = new Set(['daemon/service-runtime.ts', 'daemon/direct-revive.ts', 'supervisor/service-process.ts', 'supervisor/external-process.ts']);
