@@ -192,6 +192,23 @@ export function processStartTime(pid: number): number | undefined {
   return readProcStat(pid)?.startTime;
 }
 
+/** USER_HZ, the unit of /proc start times: 100 on every mainstream Linux ABI (what getconf CLK_TCK prints). */
+const USER_HZ = 100;
+
+/**
+ * Epoch ms at which a process with this start time (processStartTime's value) started: boot time plus its ticks on
+ * Linux, the value itself where ps gave it (epoch ms already); undefined when the boot time cannot be read.
+ */
+export function startTimeEpochMs(startTime: number): number | undefined {
+  if (!HAS_PROC) return startTime;
+  try {
+    const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'));
+    return m ? Number(m[1]) * 1000 + (startTime / USER_HZ) * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Whether the recorded process still runs: 'gone' only when it is known to be (no such pid, a zombie, another start
  * time), 'unknown' when its start time cannot be read right now (the daemon out of descriptors). A watcher keeps

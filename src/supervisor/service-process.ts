@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import type { Clock, TimerHandle } from '../platform/clock.js';
-import { isAlive, isSameProcess, processGroupHolding, processGroupMembers, processStartTime, sameProcess } from '../platform/proc.js';
+import { isAlive, isSameProcess, processGroupHolding, processGroupMembers, processStartTime, sameProcess, startTimeEpochMs } from '../platform/proc.js';
 import { outsideGroup, signalKnown } from '../platform/escaped-descendants.js';
 import { signalGroup, signalGroupOf } from '../platform/signal-group.js';
 import { APPEND_NO_FOLLOW, openNoFollowSync } from '../platform/no-follow.js';
@@ -197,9 +197,7 @@ export function spawnInstance(spec: SpawnSpec, clock: Clock, opts: { unref?: boo
     adopted: false,
     exited,
     isRunning: () => running && pid > 0,
-    signalGroup: (signal) => {
-      if (pid > 0) signalGroup(pid, signal);
-    },
+    signalGroup: (signal) => signalInstance(inst, signal),
     stop: (signal, graceMs) => stopGroup(inst, clock, signal, graceMs),
     release: () => undefined,
     ...(out.error !== undefined ? { logError: out.error } : {}),
@@ -207,11 +205,31 @@ export function spawnInstance(spec: SpawnSpec, clock: Clock, opts: { unref?: boo
   return inst;
 }
 
+/** Slack between a spawn's recorded startedAt and the start the kernel gives its process (wall-clock adjustments). */
+const START_SLACK_MS = 5_000;
+
+/**
+ * A record whose start time could not be read at spawn, identified now: a process at its pid that started after the
+ * recorded instance did is a newcomer holding a reused pid (adopted, it would later be stopped): undefined. Else the
+ * start time read now is pinned, so exit polling and every signal from here on are about that process. A start
+ * unreadable now too keeps the record as it is (adopted, as a process that cannot be read is: never a second copy).
+ */
+function identified(record: InstanceRecord): InstanceRecord | undefined {
+  if (record.pidStartTime !== null) return record;
+  const ticks = processStartTime(record.pid);
+  if (ticks === undefined) return record;
+  const startedMs = startTimeEpochMs(ticks);
+  if (startedMs !== undefined && startedMs > record.startedAt + START_SLACK_MS) return undefined;
+  return { ...record, pidStartTime: ticks };
+}
+
 /**
  * Re-attaches to a process a previous daemon started. Returns undefined when the pid is gone or
  * belongs to another process now (recycled pid). Exit is detected by polling.
  */
-export function adoptInstance(record: InstanceRecord, clock: Clock, pollMs = 250): ServiceInstance | undefined {
+export function adoptInstance(given: InstanceRecord, clock: Clock, pollMs = 250): ServiceInstance | undefined {
+  const record = identified(given);
+  if (record === undefined) return undefined;
   // Unknown (its start time unreadable now) is adopted: starting a second copy beside a live one is the harm.
   if (sameProcess(record.pid, record.pidStartTime) === 'gone') return undefined;
   let running = true;
@@ -235,9 +253,7 @@ export function adoptInstance(record: InstanceRecord, clock: Clock, pollMs = 250
     adopted: true,
     exited,
     isRunning: () => running,
-    signalGroup: (signal) => {
-      signalGroup(record.pid, signal);
-    },
+    signalGroup: (signal) => signalInstance(inst, signal),
     stop: async (signal, graceMs) => {
       const info = await stopGroup(inst, clock, signal, graceMs);
       timer?.cancel();
