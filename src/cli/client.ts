@@ -90,8 +90,12 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
   // directory, `run` starts the embedded demo in this state directory and leaves the user's services unsupervised.
   const ranConfig = opts.config ?? (process.env.CLAWBACK_CONFIG ? undefined : read.info?.configPath || undefined);
   const withConfig = ranConfig ? { config: ranConfig } : {};
+  // And the --api-port it ran with (a demo daemon on --api-port 0 came back on 18790, beside another one's API).
+  const effective = ranConfig ?? (process.env.CLAWBACK_CONFIG ? findConfigFile({}) : undefined);
+  const sameConfig = read.info !== null && (effective === undefined ? read.info.configPath === '' : path.resolve(effective) === read.info.configPath);
+  const override = sameConfig ? read.info?.apiPortOverride : undefined;
   // Built only for an error message: it walks PATH and resolves symlinks.
-  const start = (): string => cliHint(['run'], { stateDir, ...withConfig });
+  const start = (): string => cliHint(['run', ...(override !== undefined ? ['--api-port', String(override)] : [])], { stateDir, ...withConfig });
   if (!read.info) {
     // The config file's stateDir changed under a running daemon: that daemon still serves the file, from its old directory.
     const file = opts.stateDir || process.env.CLAWBACK_STATE_DIR ? undefined : findConfigFile(opts.config ? { file: opts.config } : {});

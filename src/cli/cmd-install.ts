@@ -22,6 +22,8 @@ import { reviveServicesDirectly } from '../daemon/direct-revive.js';
 import { durationOption } from './number-option.js';
 import { appendPendingEvent } from '../daemon/pending-events.js';
 import { rotateOwnLogs } from '../daemon/guardian-logs.js';
+import { readDaemonInfoSync } from '../daemon/daemon-info.js';
+import { reviveConfig, RecordedConfigGone, type ReviveConfig } from './revive-config.js';
 
 const ENTRY = fileURLToPath(new URL('./main.js', import.meta.url));
 
@@ -98,7 +100,17 @@ export function registerInstall(program: Command): void {
         process.stdout.write('daemon was stopped on purpose (clawback run exited cleanly); nothing to do\n');
         return;
       }
-      const configPath = findConfigFile(g.config ? { file: g.config } : {});
+      // With no --config nor $CLAWBACK_CONFIG, the config this state dir's daemon last ran: typed from another directory,
+      // the guardian started the embedded demo there (on OpenClaw's port 18789) and left the user's services unsupervised.
+      let revive: ReviveConfig;
+      try {
+        revive = reviveConfig({ flag: g.config, stateDir, info: readDaemonInfoSync(stateDir).info });
+      } catch (err) {
+        if (!(err instanceof RecordedConfigGone)) throw err;
+        process.stderr.write(`clawback: guardian: ${err.message}\n`);
+        process.exit(2);
+      }
+      const configPath = revive.configPath;
       const runner = realCommandRunner();
       const manager = installedServiceManager({ platform: platform(), hasSystemd: hasSystemdRuntime(), home: os.homedir() });
       const report = await guardianOnce({
@@ -108,7 +120,7 @@ export function registerInstall(program: Command): void {
         runner,
         serviceManager: manager,
         explicitConfig: Boolean(g.config || process.env.CLAWBACK_CONFIG),
-        startDaemon: async () => startDaemonDetached(stateDir, configPath),
+        startDaemon: async () => startDaemonDetached(stateDir, configPath, revive.apiPort),
         // What the daemon would say of its config (exit 78): a unit that exited so is not restarted while this holds.
         configProblem: async () => configProblem(configPath, stateDir),
         // The revived daemon journals and notifies these when it starts (it owns the outbox).
@@ -119,6 +131,7 @@ export function registerInstall(program: Command): void {
           await reviveServicesDirectly(loaded.config, stateDir, (event) => appendPendingEvent(stateDir, event));
         },
       });
+      if (revive.said) report.actions.unshift(revive.said);
       // The daemon that delivers alerts is the one that is down: a human hears of it from here.
       const redactor = new Redactor();
       const told = await alertGuardianOutcome(report, { stateDir, configPath, clock: systemClock(), redactor }).catch((err: unknown) => ({ actions: [], errors: [`alerting failed: ${(err as Error).message}`] }));
@@ -184,7 +197,7 @@ async function tailSince(file: string, from: number): Promise<string> {
  * Starts `clawback run` in its own session, output to <stateDir>/logs/daemon.out.log. The child is not waited for
  * (unref); the returned watch says when it exits and what it wrote, for a guardian pass still running then.
  */
-export function startDaemonDetached(stateDir: string, configPath: string | undefined): StartedDaemon {
+export function startDaemonDetached(stateDir: string, configPath: string | undefined, apiPort?: number): StartedDaemon {
   mkdirSync(path.join(stateDir, 'logs'), { recursive: true, mode: 0o700 });
   const logFile = path.join(stateDir, 'logs', 'daemon.out.log');
   const fd = openSync(logFile, 'a', 0o600);
@@ -192,7 +205,7 @@ export function startDaemonDetached(stateDir: string, configPath: string | undef
   let from = 0;
   try {
     from = fstatSync(fd).size;
-    const args = [...DAEMON_NODE_FLAGS, ENTRY, 'run', '--state-dir', stateDir, ...(configPath ? ['--config', configPath] : [])];
+    const args = [...DAEMON_NODE_FLAGS, ENTRY, 'run', '--state-dir', stateDir, ...(configPath ? ['--config', configPath] : []), ...(apiPort !== undefined ? ['--api-port', String(apiPort)] : [])];
     const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd] });
     exited = new Promise<DaemonExit>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));

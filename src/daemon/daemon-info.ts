@@ -15,6 +15,9 @@ export interface DaemonInfo {
   /** Epoch ms of the last heartbeat write. */
   heartbeatAt: number;
   configPath: string;
+  /** The `--api-port` it was started with (0: any free port), absent when api.port of its config applied: a daemon
+   *  started again for this state dir is given it too, or the demo came back on another port than it had. */
+  apiPortOverride?: number;
   /** /proc/<pid>/stat field 22 (clock ticks since boot), or null where /proc does not exist. */
   pidStartTime: number | null;
 }
@@ -31,6 +34,7 @@ function daemonInfoProblem(v: unknown): string | undefined {
   if (!api || typeof api.host !== 'string' || !Number.isInteger(api.port) || (api.port as number) < 0 || (api.port as number) > 65535) return 'api: expected {host, port}';
   if (!isNum(o.heartbeatAt)) return 'heartbeatAt: expected a number';
   if (typeof o.configPath !== 'string') return 'configPath: expected a string';
+  if (o.apiPortOverride !== undefined && (!Number.isInteger(o.apiPortOverride) || (o.apiPortOverride as number) < 0 || (o.apiPortOverride as number) > 65535)) return 'apiPortOverride: expected a port';
   if (o.pidStartTime !== null && !isNum(o.pidStartTime)) return 'pidStartTime: expected a number or null';
   return undefined;
 }
@@ -120,7 +124,7 @@ export function parseDaemonInfo(text: string): DaemonInfoRead {
   if (problem) return { info: null, reason: 'corrupt', detail: problem };
   const o = raw as DaemonInfo;
   return {
-    info: { pid: o.pid, startedAt: o.startedAt, version: o.version, api: { host: o.api.host, port: o.api.port }, heartbeatAt: o.heartbeatAt, configPath: o.configPath, pidStartTime: o.pidStartTime },
+    info: { pid: o.pid, startedAt: o.startedAt, version: o.version, api: { host: o.api.host, port: o.api.port }, heartbeatAt: o.heartbeatAt, configPath: o.configPath, ...(o.apiPortOverride !== undefined ? { apiPortOverride: o.apiPortOverride } : {}), pidStartTime: o.pidStartTime },
   };
 }
 

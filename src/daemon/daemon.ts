@@ -408,6 +408,7 @@ export class Daemon {
         api: { host: this.api!.host, port: this.api!.port },
         heartbeatAt: ctx.clock.now(),
         configPath: ctx.configFile ?? '',
+        ...(this.opts.apiPort !== undefined ? { apiPortOverride: this.opts.apiPort } : {}),
         pidStartTime,
       }),
     });

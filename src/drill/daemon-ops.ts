@@ -27,7 +27,8 @@ export function keepDaemonUp(ctx: DrillContext): () => void {
   return ctx.restore.push('start the daemon again if it is down', () => {
     if (daemonAliveSync(ctx.target.stateDir)) return;
     ctx.say('the daemon is down: starting it again');
-    startDaemonDetached(ctx.target.stateDir, ctx.target.configFile ?? undefined);
+    // With the --api-port it ran with (daemon.json), or it comes back on another port than it had.
+    startDaemonDetached(ctx.target.stateDir, ctx.target.configFile ?? undefined, daemonInfoSync(ctx.target.stateDir)?.apiPortOverride);
   });
 }
 

@@ -152,7 +152,7 @@ export const nuclearScenario: Scenario = {
       ctx.reportNotes.push(`nuclear: the removed state directory was kept at ${aside} (old journal, token, snapshots); delete it when you no longer need it`);
       for (const undo of putBack) undo();
       if (guards.length) notes.push(`put back ${guards.map((g) => path.basename(g.path)).join(', ')} (your config inside the state dir) before the restart`);
-      startDaemonDetached(stateDir, ctx.target.configFile ?? undefined);
+      startDaemonDetached(stateDir, ctx.target.configFile ?? undefined, info?.apiPortOverride);
       const back = await waitServedByNewInstance(ctx, [service]);
       const steady = back !== undefined ? await waitSteady(ctx) : undefined;
       const fresh = (await journalSince(ctx, faultAt)).some((e) => e.type === 'daemon.history-lost');
