@@ -1,7 +1,6 @@
 // stopProcess signals only the process it judged: a pid freed by the stale instance and taken by a newcomer before the
 // next poll is never SIGKILLed as "the instance that ignored SIGTERM".
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { accessSync, constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stopProcess } from '../../src/doctor/stop-process.js';
 import { systemClock } from '../../src/platform/clock.js';

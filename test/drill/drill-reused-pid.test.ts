@@ -2,7 +2,6 @@
 // waits for. A restart that got the killed instance's pid is a recovery, not a time-out; and a pid that now names a
 // stranger is never signalled.
 import { afterEach, describe, expect, it } from 'vitest';
-import { accessSync, constants, writeFileSync } from 'node:fs';
 import { crashScenario } from '../../src/drill/scenario-crash.js';
 import { RestoreStack } from '../../src/drill/restore-stack.js';
 import type { DrillContext } from '../../src/drill/drill-context.js';

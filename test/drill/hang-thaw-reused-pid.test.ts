@@ -1,14 +1,14 @@
 // The hang drill thaws (SIGCONT) only the instance it froze: once the daemon has replaced it, its pid may be another
 // process's, one stopped on purpose (another drill's frozen service, a debugger's target), which must stay stopped.
 import { afterEach, describe, expect, it } from 'vitest';
-import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { hangScenario } from '../../src/drill/scenario-hang.js';
 import { RestoreStack } from '../../src/drill/restore-stack.js';
 import type { DrillContext } from '../../src/drill/drill-context.js';
 import type { ServiceStatus } from '../../src/daemon/service-runtime.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
-import { canSteerPids } from '../helpers/pid-steer.js';
+import { canSteerPids, startOnPid } from '../helpers/pid-steer.js';
 
 function stateOf(pid: number): string | undefined {
   try {
@@ -55,12 +55,7 @@ describe('hang drill and a reused pid', () => {
     await waitFor(() => stateOf(instance.pid) === 'T' || undefined, { timeoutMs: 5_000, message: 'the drill\'s SIGSTOP' });
     instance.kill();
     await instance.waitForExit(5_000);
-    for (let i = 0; i < 50 && !newcomer; i++) {
-      writeFileSync('/proc/sys/kernel/ns_last_pid', String(instance.pid - 1));
-      const c = start();
-      if (c.pid === instance.pid) newcomer = c;
-      else c.kill();
-    }
+    newcomer = startOnPid(instance.pid, start);
     if (newcomer) process.kill(newcomer.pid, 'SIGSTOP');
     const r = await run;
     expect(r.recovered).toBe(false);

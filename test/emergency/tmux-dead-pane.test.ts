@@ -2,14 +2,14 @@
 // with its launcher, not at the time-box, and the dead pane's pid (reaped by tmux, a stranger's after a pid wrap) is
 // never signalled, nor the group a newcomer under that pid leads.
 import { afterEach, describe, expect, it } from 'vitest';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { TmuxSession } from '../../src/emergency/tmux-session.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { isAlive, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
-import { canSteerPids } from '../helpers/pid-steer.js';
+import { canSteerPids, startOnPid } from '../helpers/pid-steer.js';
 
 function hasTmux(): boolean {
   try {
@@ -60,14 +60,11 @@ describe('tmux session whose pane remains after its process ended', () => {
 
   it.skipIf(!hasTmux() || !canSteerPids())('kill() leaves alone the process (and its group) that took the dead pane\'s pid', async () => {
     const { pid } = await deadPane();
-    let newcomer: MarkedChild | undefined;
-    for (let i = 0; i < 50 && !newcomer; i++) {
-      writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1));
+    const newcomer = startOnPid(pid, () => {
       const c = spawnMarked(process.execPath, ['-e', 'setInterval(() => {}, 1e9)']);
       children.push(c);
-      if (c.pid === pid) newcomer = c;
-      else c.kill();
-    }
+      return c;
+    });
     if (!newcomer) return; // another process took the pid each time: nothing to judge
     await session!.kill(systemClock(), 300);
     await new Promise((r) => setTimeout(r, 300));

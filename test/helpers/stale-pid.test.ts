@@ -1,7 +1,6 @@
 // The tests' own kill helpers and a reused pid: pid_max is 32768 on CI machines, so a pid a test recorded may name
 // another test's process by the time a cleanup signals it. killTree(ref) signals only the process the test learned.
 import { afterEach, describe, expect, it } from 'vitest';
-import { accessSync, constants, writeFileSync } from 'node:fs';
 import { isRunning, killTree, pidRef, signalProcess, spawnMarked, waitFor, type MarkedChild } from './processes.js';
 import { canSteerPids, startOnPid } from './pid-steer.js';
 

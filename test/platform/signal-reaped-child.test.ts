@@ -1,7 +1,7 @@
 // A command or service that exits while a grandchild of another session keeps going: the SIGKILL that follows (a grace
 // timer, a finish, an abort, a stop) must not reach a newcomer that took the reaped pid (pid_max is 32768 here and on CI).
 import { afterEach, describe, expect, it } from 'vitest';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,18 +12,10 @@ import { spawnInstance } from '../../src/supervisor/service-process.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { readProcStat } from '../../src/platform/proc.js';
 import { killTree, pidRef, spawnMarked, type MarkedChild, type PidRef } from '../helpers/processes.js';
+import { canSteerPids, startOnPid } from '../helpers/pid-steer.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/escaped-grandchild.mjs', import.meta.url));
 const IDLE = ['-e', 'setInterval(() => {}, 1e9)'];
-
-function canSteerPids(): boolean {
-  try {
-    accessSync('/proc/sys/kernel/ns_last_pid', constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const children: MarkedChild[] = [];
 const refs: PidRef[] = [];
@@ -45,14 +37,11 @@ function tmp(): string {
 
 /** A newcomer holding `pid` (steered through ns_last_pid), in its own group; undefined if another process kept taking it. */
 function newcomerAt(pid: number): MarkedChild | undefined {
-  for (let i = 0; i < 50; i++) {
-    writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1));
+  return startOnPid(pid, () => {
     const c = spawnMarked(process.execPath, IDLE);
     children.push(c);
-    if (c.pid === pid) return c;
-    c.kill();
-  }
-  return undefined;
+    return c;
+  });
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,22 +1,13 @@
 // A recorded instance whose start time was unreadable at spawn (pidStartTime null): adopting it must not adopt (and
 // later stop) a newcomer that took its pid, pid_max being 32768 here and on CI.
 import { afterEach, describe, expect, it } from 'vitest';
-import { accessSync, constants, writeFileSync } from 'node:fs';
 import { adoptInstance } from '../../src/supervisor/service-process.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { processStartTime } from '../../src/platform/proc.js';
 import { spawnMarked, type MarkedChild } from '../helpers/processes.js';
+import { canSteerPids, startOnPid } from '../helpers/pid-steer.js';
 
 const IDLE = ['-e', 'setInterval(() => {}, 1e9)'];
-
-function canSteerPids(): boolean {
-  try {
-    accessSync('/proc/sys/kernel/ns_last_pid', constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const children: MarkedChild[] = [];
 afterEach(async () => {
@@ -30,16 +21,6 @@ function start(): MarkedChild {
   const c = spawnMarked(process.execPath, IDLE);
   children.push(c);
   return c;
-}
-
-function newcomerAt(pid: number): MarkedChild | undefined {
-  for (let i = 0; i < 50; i++) {
-    writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1));
-    const c = start();
-    if (c.pid === pid) return c;
-    c.kill();
-  }
-  return undefined;
 }
 
 describe('adoptInstance with pidStartTime null', () => {
@@ -56,7 +37,7 @@ describe('adoptInstance with pidStartTime null', () => {
     await new Promise((r) => setTimeout(r, 6_000));
     service.kill();
     await service.waitForExit(5000);
-    const newcomer = newcomerAt(record.pid);
+    const newcomer = startOnPid(record.pid, start);
     if (!newcomer) return; // another process took the pid each time: nothing to judge
 
     const wrong = adoptInstance(record, clock);

@@ -1,14 +1,14 @@
 // An external service's stop signals only the process it attached to: once that process has exited, the grace's
 // SIGKILL (sent before the next poll saw the exit) must not reach the process that took its pid.
 import { afterEach, describe, expect, it } from 'vitest';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { launchExternal } from '../../src/supervisor/external-process.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { realCommandRunner } from '../../src/platform/command-runner.js';
 import { spawnMarked, type MarkedChild } from '../helpers/processes.js';
-import { canSteerPids } from '../helpers/pid-steer.js';
+import { canSteerPids, startOnPid } from '../helpers/pid-steer.js';
 
 const children: MarkedChild[] = [];
 let dir: string | undefined;
@@ -41,12 +41,7 @@ describe('an external service stopped by signal, and its pid taken at once', () 
 
     let newcomer: MarkedChild | undefined;
     const reused = svc.exited.then(() => {
-      for (let i = 0; i < 50 && !newcomer; i++) {
-        writeFileSync('/proc/sys/kernel/ns_last_pid', String(svc.pid - 1));
-        const c = start(['-e', 'setInterval(() => {}, 1e9)']);
-        if (c.pid === svc.pid) newcomer = c;
-        else c.kill();
-      }
+      newcomer = startOnPid(svc.pid, () => start(['-e', 'setInterval(() => {}, 1e9)']));
     });
     const stopped = inst.stop('SIGTERM', 800);
     await reused;
