@@ -10,6 +10,7 @@ import { readConfigClaim } from '../daemon/config-claim.js';
 import { readToken, tokenPath } from '../server/token.js';
 import { apiRequest } from './api-request.js';
 import { cliHint } from './cli-command.js';
+import { reviveConfig } from './revive-config.js';
 
 export interface GlobalOpts {
   config?: string;
@@ -86,14 +87,14 @@ export interface ConnectDeps {
 export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise<Client> {
   const stateDir = clientStateDir(opts);
   const read = readDaemonInfoSync(stateDir);
-  // A hint that starts or revives the daemon names the config it ran (daemon.json): without it, pasted from another
-  // directory, `run` starts the embedded demo in this state directory and leaves the user's services unsupervised.
-  const ranConfig = opts.config ?? (process.env.CLAWBACK_CONFIG ? undefined : read.info?.configPath || undefined);
+  // A hint that starts or revives the daemon runs what the guardian would (revive-config): the config daemon.json says
+  // it ran and its --api-port. Without them, pasted from another directory, `run` started the embedded demo in this
+  // state directory (on OpenClaw's port) and left the user's services unsupervised. A recorded file that is gone is
+  // still named: `run` then says so, where the demo would start quietly.
+  const revive = reviveConfig({ flag: opts.config, stateDir, info: read.info, exists: () => true });
+  const ranConfig = revive.source === 'flag' ? opts.config : revive.source === 'daemon.json' ? revive.configPath : undefined;
   const withConfig = ranConfig ? { config: ranConfig } : {};
-  // And the --api-port it ran with (a demo daemon on --api-port 0 came back on 18790, beside another one's API).
-  const effective = ranConfig ?? (process.env.CLAWBACK_CONFIG ? findConfigFile({}) : undefined);
-  const sameConfig = read.info !== null && (effective === undefined ? read.info.configPath === '' : path.resolve(effective) === read.info.configPath);
-  const override = sameConfig ? read.info?.apiPortOverride : undefined;
+  const override = revive.apiPort;
   // Built only for an error message: it walks PATH and resolves symlinks.
   const start = (): string => cliHint(['run', ...(override !== undefined ? ['--api-port', String(override)] : [])], { stateDir, ...withConfig });
   if (!read.info) {
