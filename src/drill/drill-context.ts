@@ -242,7 +242,7 @@ export async function settleAfterDrill(ctx: DrillContext, after: 'the interrupti
         notes.push(`the service is held (${s!.held!.reason}) after ${after}, not lifted: ${notOurs}; check \`clawback status\``);
       }
       if (notOurs) return s;
-      if (s?.held && !resumed && !notOurs) {
+      if (s?.held && !resumed) {
         resumed = true;
         await ctx.link.action(service, 'resume');
         notes.push(`the service was held (${s.held.reason}) after ${after}: resumed`);
