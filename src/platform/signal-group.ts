@@ -21,7 +21,7 @@ export interface LeaderRef {
 }
 
 /** Who holds ref's pid now: its process (a zombie too), nobody, or another process (or one that cannot be read). */
-function holderOf(ref: LeaderRef): 'same' | 'free' | 'other' {
+export function holderOf(ref: LeaderRef): 'same' | 'free' | 'other' {
   const now = readProcStat(ref.pid);
   if (now !== undefined) return ref.startTime !== undefined && now.startTime === ref.startTime ? 'same' : 'other';
   try {

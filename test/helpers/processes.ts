@@ -1,8 +1,9 @@
 // Tests run real processes: spawn them marked for the leak check, in their own group, and always kill them.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { readProcStat } from '../../src/platform/proc.js';
+import { holderOf } from '../../src/platform/signal-group.js';
 
 /** The marker test/global-setup.ts looks for when it hunts leaked processes. */
 export const TEST_CHILD_ENV = 'CLAWBACK_TEST_CHILD';
@@ -150,14 +151,6 @@ export function pidRef(pid: number, recordedStartTime?: number | null): PidRef {
   return { pid, startTime, leader: same ? stat.pgid === pid : true };
 }
 
-/** Who holds ref's number now: the process it names ('same'), nobody ('free'), or a stranger ('other'). */
-function holder(ref: PidRef): 'same' | 'free' | 'other' {
-  if (!existsSync(`/proc/${ref.pid}`)) return 'free';
-  const now = readProcStat(ref.pid);
-  if (now === undefined) return 'free';
-  return ref.startTime !== undefined && now.startTime === ref.startTime ? 'same' : 'other';
-}
-
 /** The process test/fixtures/write-pid-and-sleep.mjs recorded in file (its pid, and its start time in <file>.start). */
 export function pidFileRef(file: string): PidRef | undefined {
   try {
@@ -181,7 +174,7 @@ export function isRunning(ref: PidRef): boolean {
  * used as a process group id), and nothing at all when the number names another process now.
  */
 export function killTree(ref: PidRef, signal: NodeJS.Signals = 'SIGKILL'): void {
-  const who = holder(ref);
+  const who = holderOf(ref);
   if (who === 'other') return;
   const targets = who === 'same' ? [-ref.pid, ref.pid] : ref.leader ? [-ref.pid] : [];
   for (const target of targets) {
@@ -196,7 +189,7 @@ export function killTree(ref: PidRef, signal: NodeJS.Signals = 'SIGKILL'): void 
 
 /** process.kill(ref.pid, signal) only while the pid still names ref's process; false (nothing sent) otherwise. */
 export function signalProcess(ref: PidRef, signal: NodeJS.Signals): boolean {
-  if (holder(ref) !== 'same') return false;
+  if (holderOf(ref) !== 'same') return false;
   try {
     process.kill(ref.pid, signal);
     return true;
