@@ -32,8 +32,11 @@ describe('process probe while /proc cannot be read', () => {
       const r = await probe.check({ pid: child.pid, startedAt: Date.now() }, new AbortController().signal);
       expect(r.status).toBe('unknown');
       expect(r.message).toContain('out of file descriptors');
+      // The test's own kill checks /proc that the pid is still its child, so it runs with the fault off.
+      fault.on = false;
       child.kill();
       await child.waitForExit(5000);
+      fault.on = true;
       // Gone for real: the signal finds no process, so the probe needs no /proc to say so.
       const gone = await probe.check({ pid: child.pid, startedAt: Date.now() }, new AbortController().signal);
       expect(gone.status).toBe('failure');
