@@ -11,7 +11,7 @@ import { notifySecrets } from './notify-secrets.js';
 import { channelAccepts } from './filter.js';
 import { DedupWindow } from './dedup.js';
 import { ReminderTracker } from './reminders.js';
-import { alertId, Outbox, type DeadLetterInfo, type OutboxEntry } from './outbox.js';
+import { alertId, movedChatFor, Outbox, type DeadLetterInfo, type OutboxEntry } from './outbox.js';
 import { bookFrom, planEvent, timelineLines, withMessageId, type IncidentThread, type SendPlan, type ThreadBook } from './incident-thread.js';
 import { formatNotification, type Notification } from './format.js';
 import { classifyAnswer, paceAfter, retryDelay, type DeliveryOutcome } from './delivery-outcome.js';
@@ -108,6 +108,11 @@ export function strandedText(channel: string, n: number, disabled: boolean): str
   );
 }
 
+/** The chat a channel's config names (Telegram), the one a saved move applies to. */
+function configuredChat(cfg: ChannelConfig): string | undefined {
+  return 'chatId' in cfg ? String(cfg.chatId) : undefined;
+}
+
 /** Extra wait after a server's Retry-After, so the retry never lands early. */
 const RETRY_AFTER_MARGIN_MS = 25;
 /**
@@ -174,7 +179,8 @@ interface ChannelRuntime {
   unreachable: { tries: number; said: boolean };
   /**
    * The chat the endpoint said this channel's chat became (Telegram: a group upgraded to a supergroup answers 400 with
-   * `migrate_to_chat_id`); later alerts go there until a restart reads the config again. Said once, as a warning.
+   * `migrate_to_chat_id`); later alerts go there, and after a restart too (saved beside the outbox) while the config
+   * still names the old chat: each restart otherwise had its first alert refused again. Said as a warning.
    */
   movedTo: string | undefined;
 }
@@ -241,9 +247,14 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       summary: undefined,
       paceUntil: 0,
       unreachable: { tries: 0, said: false },
-      movedTo: undefined,
+      movedTo: movedChatFor(outbox.readMovedChatSync(cfg.name), configuredChat(cfg)),
     };
   });
+  for (const ch of channels) {
+    if (ch.movedTo !== undefined && ch.cfg.enabled) {
+      warn(`notify: ${ch.name}: its chat moved (learnt earlier); alerts go to chat ${ch.movedTo}: set its chatId to ${ch.movedTo} in the config`, { channel: ch.name, chatId: ch.movedTo });
+    }
+  }
   const enabled = channels.filter((c) => c.cfg.enabled);
   // Kept for a channel no longer configured (renamed, removed) or disabled: sending them elsewhere could reach the wrong
   // people, so they wait for that name to come back, counted and named, until a person discards them.
@@ -742,6 +753,12 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         if (!moved && movedTo !== undefined && movedTo !== ch.movedTo) {
           moved = true;
           ch.movedTo = movedTo;
+          const from = configuredChat(ch.cfg);
+          if (outboxUsable && from !== undefined) {
+            await outbox.writeMovedChat(ch.name, { from, to: movedTo }).catch((err: unknown) =>
+              log('notify: could not save the chat the channel moved to; the next start learns it again', { channel: ch.name, error: scrub(describeError(err)) }),
+            );
+          }
           warn(`notify: ${ch.name}: the chat moved (${scrub(outcome.reason)}); alerts now go to chat ${movedTo}: set its chatId to ${movedTo} in the config`, {
             channel: ch.name,
             chatId: movedTo,
@@ -904,7 +921,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
           };
           const n = formatNotification(event, { kind: 'test', now, host });
           try {
-            const answer = await sendHttp(ch.adapter.build(n), { clock, timeoutMs: config.timeout, signal: stopCtrl.signal });
+            const answer = await sendHttp(ch.adapter.build(n, ch.movedTo !== undefined ? { chatId: ch.movedTo } : undefined), { clock, timeoutMs: config.timeout, signal: stopCtrl.signal });
             const outcome = classifyAnswer(answer, clock.now());
             if (outcome.kind === 'ok') return { channel: ch.name, ok: true, status: answer.status };
             return { channel: ch.name, ok: false, status: answer.status, error: scrub(outcome.reason) };

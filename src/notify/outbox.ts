@@ -39,6 +39,25 @@ export function alertId(entry: Pick<OutboxEntry, 'kind' | 'event'>): string {
 
 /** Live-message bookkeeping of one channel (message ids per incident), kept beside its outbox. */
 export const THREADS_FILE = 'threads.json';
+/** The chat a channel's configured chat moved to (Telegram's migrate_to_chat_id), kept beside its outbox. */
+export const MOVED_CHAT_FILE = 'chat-moved.json';
+
+export interface MovedChat {
+  /** The configured chat id the endpoint refused. */
+  from: string;
+  /** The chat id it named instead. */
+  to: string;
+}
+
+/**
+ * The chat to send to instead of `configured`, from what was saved: only while the config still names the chat that
+ * moved (once a person puts the new id, or another one, in the config, the saved move no longer applies).
+ */
+export function movedChatFor(saved: unknown, configured: string | undefined): string | undefined {
+  if (configured === undefined || !saved || typeof saved !== 'object') return undefined;
+  const { from, to } = saved as Partial<MovedChat>;
+  return from === configured && typeof to === 'string' && to !== '' && to !== configured ? to : undefined;
+}
 const DEAD_DIR = 'dead';
 
 const FILE_RE = /^(\d{12})\.json$/;
@@ -247,6 +266,19 @@ export class Outbox {
         // Not empty (kept), or already gone.
       }
     }
+  }
+
+  readMovedChatSync(channel: string): unknown {
+    try {
+      return JSON.parse(readFileSync(path.join(this.dir, channel, MOVED_CHAT_FILE), 'utf8')) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async writeMovedChat(channel: string, moved: MovedChat): Promise<void> {
+    await fs.mkdir(path.join(this.dir, channel), { recursive: true, mode: 0o700 });
+    await writeFileAtomic(path.join(this.dir, channel, MOVED_CHAT_FILE), JSON.stringify(moved), { mode: 0o600 });
   }
 
   readThreadsSync(channel: string): unknown {
