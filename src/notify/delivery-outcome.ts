@@ -15,7 +15,36 @@ export interface HttpAnswer {
   rateLimitResetAfter?: string | null;
   /** The answer's Date header: the server's own now, which an HTTP-date Retry-After is reckoned from. */
   dateHeader?: string | null;
+  /** A redirect's target, as redirectTarget describes it (never followed). */
+  location?: string;
   body: string;
+}
+
+/** Path segments of a redirect target this long, not in the request's own path, are not repeated (a token of the target's). */
+const LONG_SEGMENT = 16;
+
+/**
+ * Where a redirect pointed, for the refusal's reason: the Location resolved against the request, with its origin and
+ * path (a person fixes the URL from it: http to https, a moved host). Its query, user info and any long path segment
+ * not already in the request's path are left out: they may carry the target's own credentials, which no redactor knows.
+ */
+export function redirectTarget(location: string | null | undefined, requestUrl: string): string | undefined {
+  if (!location) return undefined;
+  let to: URL;
+  let from: URL;
+  try {
+    from = new URL(requestUrl);
+    to = new URL(location, from);
+  } catch {
+    return 'an unreadable Location';
+  }
+  if (to.protocol !== 'http:' && to.protocol !== 'https:') return `a ${to.protocol} URL`;
+  const ours = new Set(from.pathname.split('/'));
+  const path = to.pathname
+    .split('/')
+    .map((seg) => (seg.length >= LONG_SEGMENT && !ours.has(seg) ? '…' : seg))
+    .join('/');
+  return `${to.origin}${path}${to.search || to.hash ? '?…' : ''}`;
 }
 
 const MAX_RETRY_AFTER_MS = 3_600_000;
@@ -85,7 +114,7 @@ export function classifyAnswer(a: HttpAnswer, now: number): DeliveryOutcome {
     const fromHeader = parseRetryAfter(a.retryAfterHeader, serverAt);
     return { kind: 'retry', reason: why, counts: true, ...(fromHeader !== undefined ? { afterMs: fromHeader } : {}) };
   }
-  if (status >= 300 && status < 400) return { kind: 'permanent', reason: `${why} (redirects are not followed)` };
+  if (status >= 300 && status < 400) return { kind: 'permanent', reason: `${why} (redirects are not followed${a.location ? `; it points to ${a.location}` : ''})` };
   return { kind: 'permanent', reason: why };
 }
 

@@ -1,7 +1,7 @@
 // The one edge where an alert leaves the process: fetch with a clock-driven timeout and a stop signal.
 import type { Clock } from '../platform/clock.js';
 import type { HttpRequest } from './channel.js';
-import type { HttpAnswer } from './delivery-outcome.js';
+import { redirectTarget, type HttpAnswer } from './delivery-outcome.js';
 import { readBodyUpTo } from '../platform/bounded-body.js';
 
 const MAX_BODY_CHARS = 64 * 1024;
@@ -49,8 +49,10 @@ export async function sendHttp(req: HttpRequest, opts: { clock: Clock; timeoutMs
     } catch {
       // The status is what matters; an unreadable body is not a failure of delivery.
     }
+    const location = res.status >= 300 && res.status < 400 ? redirectTarget(res.headers.get('location'), req.url) : undefined;
     return {
       status: res.status,
+      ...(location !== undefined ? { location } : {}),
       retryAfterHeader: res.headers.get('retry-after'),
       rateLimitRemaining: res.headers.get('x-ratelimit-remaining'),
       rateLimitResetAfter: res.headers.get('x-ratelimit-reset-after'),
