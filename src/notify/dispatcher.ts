@@ -422,6 +422,12 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   }
 
   let writeFailing = false;
+  /**
+   * Alerts whose write failed (a full disk): held in memory, and written again at the next successful write or try. Once
+   * the disk had room they stayed memory-only for good, and a daemon stopped or killed later lost them.
+   */
+  const unwritten = new Set<OutboxEntry>();
+  let rewriting = false;
   /** Written now (synchronously, atomic); the returned promise fsyncs it. Never throws: a failed write is logged, kept in memory. */
   function writeEntry(ch: ChannelRuntime, entry: OutboxEntry): Promise<void> {
     // Said once per outage, as a warning (a full disk failed every alert, each logged at info): then quiet until it heals.
@@ -434,14 +440,36 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     try {
       // On disk before publish returns, in the same step as the event's journal line (a SIGKILL lost it between).
       outbox.writeNow(entry);
+      unwritten.delete(entry);
       if (writeFailing) {
         writeFailing = false;
-        log('notify: the outbox is writable again', { channel: ch.name });
+        log('notify: the outbox is writable again', { channel: ch.name, rewriting: unwritten.size });
       }
+      if (unwritten.size > 0 && !rewriting) writeHeldInMemory();
       return outbox.persist(entry).catch(lost);
     } catch (err) {
+      unwritten.add(entry);
       lost(err);
       return Promise.resolve();
+    }
+  }
+
+  /** Writes the alerts still held (queued or parked) whose write failed; stops at the first that fails again. */
+  function writeHeldInMemory(): void {
+    rewriting = true;
+    try {
+      for (const ch of channels) {
+        for (const p of [...ch.queue, ...ch.parked]) {
+          if (!unwritten.has(p.entry) || p.discarded) continue;
+          unwritten.delete(p.entry);
+          p.persisted = writeEntry(ch, p.entry);
+          if (unwritten.has(p.entry)) return;
+        }
+      }
+      // What is left was delivered or discarded meanwhile: nothing to write.
+      unwritten.clear();
+    } finally {
+      rewriting = false;
     }
   }
 
@@ -664,6 +692,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       p.retryAsked = false;
       if (stopped) return 'stopped';
       if (p.discarded) return 'discarded';
+      // The disk may have room again: alerts held in memory since a failed write go to the outbox before this try.
+      if (unwritten.size > 0) writeHeldInMemory();
       const ageMs = p.age.atMs + (clock.monotonic() - p.age.sinceMono);
       if (ageMs > config.outboxMaxAge && !entry.dead) {
         await deadLetter(ch, p, { since: clock.now(), reason: `older than outboxMaxAge (${Math.round(ageMs / 1000)} s)`, parked: true }, 'message older than outboxMaxAge');
@@ -716,6 +746,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         if (stopped) return 'stopped';
         outcome = { kind: 'retry', reason: describeError(err), counts: false };
       }
+      if (outcome.kind === 'ok') unwritten.delete(entry); // delivered: never written again
       if (outcome.kind === 'ok' && outboxUsable) {
         // Off the disk before anything else is awaited: a crash after the 2xx would otherwise send it a second time.
         try {
