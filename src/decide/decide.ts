@@ -199,8 +199,8 @@ class Step {
     const s = this.s;
     if (!s.instance) return false;
     if (s.phase === 'stopping') {
-      // Already on its way down: a stronger follow-up (hold, stay, dispose) wins over a start.
-      if (then.then !== 'start' || s.afterStop?.then === 'start') s.afterStop = then;
+      // Already on its way down: a stronger follow-up (hold, stay, dispose) wins over a start; a hold lifted since does not.
+      if (then.then !== 'start' || s.afterStop?.then === 'start' || this.staleHoldAfterStop()) s.afterStop = then;
       return true;
     }
     s.phase = 'stopping';
@@ -208,6 +208,11 @@ class Step {
     const drain = graceMs === this.p.drainGraceMs && this.p.drainGraceMs > this.p.stopGraceMs;
     this.fx.push({ type: 'stop', graceMs, ...(drain ? { drain } : {}) });
     return true;
+  }
+
+  /** The stop under way was to hold the service, and that hold was lifted meanwhile (a repair, a revert, a person's doctor). */
+  private staleHoldAfterStop(): boolean {
+    return this.s.afterStop?.then === 'hold' && !this.s.held;
   }
 
   private restartInstance(reason: StartReason, graceMs = this.p.stopGraceMs): void {
@@ -833,9 +838,13 @@ class Step {
     }
     if (s.phase === 'stopping') {
       const after = s.afterStop ?? { then: 'stay' };
+      // Stopped to be held, but the hold was lifted while the stop ran (whatever lifted it found the instance still up
+      // and started nothing): kept down now, a service wanted up stayed stopped with no hold and nothing to start it.
+      const unheld = after.then === 'hold' && !s.held && !s.maintenance;
       s.afterStop = null;
       s.phase = s.held ? 'held' : 'stopped';
       if (after.then === 'start') this.startNow(after.reason);
+      else if (unheld) this.startNow('resume');
       else if (after.then === 'stay') {
         this.emit('service.stopped', 'info', `${this.p.name} stopped`);
       }

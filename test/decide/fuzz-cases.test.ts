@@ -5,6 +5,30 @@ import { testPolicy } from './policy-fixture.js';
 import { ReducerDrive } from './drive.js';
 
 describe('reducer fuzz cases', () => {
+  it("a Level 4 hold lifted while its stop is under way (a person's doctor run fixed it) starts the service once the stop ends", () => {
+    // Seeds 2274 and 3072 of 6000: the hold's stop outlived the hold; the exit then left it stopped, unheld, and nothing started it.
+    const d = new ReducerDrive(testPolicy({ doctorAttempts: 1, stopGraceMs: 30_000 })).up(0, 10);
+    d.at(100, { type: 'healthy', pid: 10 });
+    d.at(200, { type: 'unhealthy', pid: 10, probe: 'http', message: 'down' });
+    d.at(300, { type: 'exited', pid: 10, code: null, signal: 'SIGTERM', at: 300, statusKnown: true });
+    d.at(400, { type: 'started', instance: { pid: 11, pidStartTime: 1, startedAt: 400 }, reason: 'probe' });
+    d.at(500, { type: 'request', action: 'doctor', by: 'human' });
+    d.at(600, { type: 'doctor-done', runId: d.state.work!.id, outcome: 'not-fixed', summary: 'no luck' });
+    // Level 4: the instance is stopped (a slow stop: 30 s of grace) to be held.
+    expect(d.state.incident?.status).toBe('waiting-human');
+    expect(d.state.afterStop).toEqual({ then: 'hold' });
+    // During that stop a person runs the doctor, and it repairs the cause: the hold is lifted, a restart is announced.
+    d.at(700, { type: 'request', action: 'doctor', by: 'human' });
+    d.at(800, { type: 'doctor-done', runId: d.state.work!.id, outcome: 'fixed', summary: 'freed the port' });
+    expect(d.state.held).toBeNull();
+    expect(d.events('incident.action').some((e) => (e.details as { action?: string }).action === 'restart-after-doctor')).toBe(true);
+    const before = d.effects.length;
+    d.at(20_000, { type: 'exited', pid: 11, code: null, signal: 'SIGTERM', at: 20_000, statusKnown: true });
+    d.at(25_000, { type: 'tick' });
+    expect(d.types(d.effects.slice(before))).toContain('start');
+    expect(d.state.phase).toBe('starting');
+  });
+
   it("the cool-down never undoes a person's stop of a Level 4 service (maintenance on and off meanwhile)", () => {
     const d = new ReducerDrive(testPolicy({ doctorAttempts: 0, coolDownMs: 60_000 })).up(0, 10);
     d.at(100, { type: 'exited', pid: 10, code: 78, signal: null, at: 100, statusKnown: true });
