@@ -1427,13 +1427,18 @@ class Step {
       return;
     }
     const token = input.token ?? was?.token ?? null;
+    // The same lease renewed after its deadline passed: meanwhile nothing could start the service here (an exit was
+    // not restarted, a due backoff or a fenced stop's start was refused), and nothing but this renewal would now.
+    const lapsed = !!was?.active && (was.stopBy === null || this.now >= was.stopBy);
     s.placement = { active: true, token, holder: input.holder ?? null, stopBy: input.stopBy ?? null, killBy: input.killBy ?? null };
     const won = !was?.active || was.token !== token;
-    if (!won) return;
-    this.emit('cluster.leader', 'info', `${this.p.name}: this member holds the lease now (fencing token ${token})`, { token });
-    if (s.phase === 'backoff') {
-      s.phase = 'stopped';
-      s.nextStartAt = null;
+    if (!won && !lapsed) return;
+    if (won) {
+      this.emit('cluster.leader', 'info', `${this.p.name}: this member holds the lease now (fencing token ${token})`, { token });
+      if (s.phase === 'backoff') {
+        s.phase = 'stopped';
+        s.nextStartAt = null;
+      }
     }
     if (s.desired === 'up' && !s.maintenance && !s.work) {
       if (!s.instance) this.startNow('placement');

@@ -5,6 +5,24 @@ import { testPolicy } from './policy-fixture.js';
 import { ReducerDrive } from './drive.js';
 
 describe('reducer fuzz cases', () => {
+  it('a singleton that exited while its lease had lapsed starts again when the same lease is renewed (no tick in between)', () => {
+    // Seeds 2807, 3309 and 3480 of 6000: a paused daemon hears the exit, then the late renewal, then the tick at the
+    // old deadline. The exit was not restarted (not ours to run then), the renewal was "no news", and nothing started it:
+    // the member holding the lease ran nothing, and every other member stood by.
+    const d = new ReducerDrive(testPolicy());
+    d.at(0, { type: 'placement', active: true, token: 5, holder: 'me', stopBy: 5000, killBy: 7000 });
+    d.at(0, { type: 'boot', adopted: null });
+    d.at(10, { type: 'started', instance: { pid: 10, pidStartTime: 1, startedAt: 10 }, reason: 'placement' });
+    d.at(5200, { type: 'exited', pid: 10, code: 1, signal: null, at: 5200, statusKnown: true });
+    expect(d.types()).toEqual([]);
+    const before = d.effects.length;
+    d.at(5300, { type: 'placement', active: true, token: 5, holder: 'me', stopBy: 10_000, killBy: 12_000 });
+    d.at(5400, { type: 'tick' });
+    const starts = d.effects.slice(before).filter((e) => e.type === 'start');
+    expect(starts).toEqual([{ type: 'start', reason: 'placement', fencingToken: 5 }]);
+    expect(d.state.phase).toBe('starting');
+  });
+
   it("a Level 4 hold lifted while its stop is under way (a person's doctor run fixed it) starts the service once the stop ends", () => {
     // Seeds 2274 and 3072 of 6000: the hold's stop outlived the hold; the exit then left it stopped, unheld, and nothing started it.
     const d = new ReducerDrive(testPolicy({ doctorAttempts: 1, stopGraceMs: 30_000 })).up(0, 10);
