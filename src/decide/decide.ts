@@ -1072,10 +1072,12 @@ class Step {
           inc.coolDownRetries = input.by === 'cool-down' ? (inc.coolDownRetries ?? 0) + 1 : 0;
           this.emit('incident.action', 'info', `${p.name}: ${input.by === 'cool-down' ? 'cool-down over, trying again' : `${input.action} by a person`}`, { action: input.by === 'cool-down' ? 'cool-down-resume' : 'human-resume' });
         }
-        if (s.phase === 'stopping' && s.afterStop?.then !== 'dispose') s.afterStop = { then: 'start', reason: input.action === 'resume' ? 'resume' : 'manual' };
+        // The start is the cool-down's (not a person's resume) whether it follows at once or once the stop under way ends.
+        const reason: StartReason = input.by === 'cool-down' ? 'cool-down' : input.action === 'resume' ? 'resume' : 'manual';
+        if (s.phase === 'stopping' && s.afterStop?.then !== 'dispose') s.afterStop = { then: 'start', reason };
         if (s.phase === 'backoff' || (!s.instance && s.phase !== 'starting')) {
           s.phase = s.held ? 'held' : 'stopped';
-          this.startNow(input.by === 'cool-down' ? 'cool-down' : input.action === 'resume' ? 'resume' : 'manual');
+          this.startNow(reason);
         }
         return;
       }

@@ -5,6 +5,23 @@ import { testPolicy } from './policy-fixture.js';
 import { ReducerDrive } from './drive.js';
 
 describe('reducer fuzz cases', () => {
+  it("the cool-down's retry of a Level 4 service still stopping is the cool-down's start, not a person's resume", () => {
+    // Seeds 1488 and 2796 of 6000: the start after the stop said reason "resume" (journal, service.started), as if a person acted.
+    const d = new ReducerDrive(testPolicy({ doctorAttempts: 1, coolDownMs: 5000, stopGraceMs: 30_000 })).up(0, 10);
+    d.at(100, { type: 'healthy', pid: 10 });
+    d.at(200, { type: 'unhealthy', pid: 10, probe: 'http', message: 'down' });
+    d.at(300, { type: 'exited', pid: 10, code: null, signal: 'SIGTERM', at: 300, statusKnown: true });
+    d.at(400, { type: 'started', instance: { pid: 11, pidStartTime: 1, startedAt: 400 }, reason: 'probe' });
+    d.at(500, { type: 'request', action: 'doctor', by: 'human' });
+    d.at(600, { type: 'doctor-done', runId: d.state.work!.id, outcome: 'not-fixed', summary: 'no luck' });
+    expect(d.state.incident?.status).toBe('waiting-human');
+    expect(d.state.phase).toBe('stopping');
+    const pid = d.state.instance!.pid;
+    d.at(10_000, { type: 'tick' });
+    d.at(11_000, { type: 'exited', pid, code: null, signal: 'SIGTERM', at: 11_000, statusKnown: true });
+    expect(d.last.filter((e) => e.type === 'start')).toEqual([{ type: 'start', reason: 'cool-down' }]);
+  });
+
   it('a singleton that exited while its lease had lapsed starts again when the same lease is renewed (no tick in between)', () => {
     // Seeds 2807, 3309 and 3480 of 6000: a paused daemon hears the exit, then the late renewal, then the tick at the
     // old deadline. The exit was not restarted (not ours to run then), the renewal was "no news", and nothing started it:
