@@ -460,13 +460,17 @@ function runSequence(seed: number, trace = false): Outcome {
   }
 }
 
+/** Seeds past the first SEQUENCES that broke an invariant once (a run over 6000 seeds found them): kept as regressions. */
+const FOUND_SEEDS = [1488, 2274, 2796, 2807, 3072, 3309, 3480, 4322];
+
 /** FUZZ_TRACE=<seed> prints that sequence step by step (the state after each input and what it ordered). */
 const TRACE = Number(process.env.FUZZ_TRACE ?? 0);
 
 describe('reducer fuzz: seeded random input sequences keep every invariant', () => {
   it(`${SEQUENCES} sequences x ${STEPS} inputs`, () => {
     const failures: string[] = [];
-    for (let seed = TRACE || 1; seed <= (TRACE || SEQUENCES); seed++) {
+    const seeds = TRACE ? [TRACE] : [...Array.from({ length: SEQUENCES }, (_, i) => i + 1), ...FOUND_SEEDS];
+    for (const seed of seeds) {
       const out = runSequence(seed, TRACE > 0);
       if (out.violation) {
         const tail = out.steps.slice(-12).map((st) => `  t=${st.now} ${JSON.stringify(st.input)}`);
