@@ -840,7 +840,7 @@ class Step {
       const after = s.afterStop ?? { then: 'stay' };
       // Stopped to be held, but the hold was lifted while the stop ran (whatever lifted it found the instance still up
       // and started nothing): kept down now, a service wanted up stayed stopped with no hold and nothing to start it.
-      const unheld = after.then === 'hold' && !s.held && !s.maintenance;
+      const unheld = after.then === 'hold' && !s.held && !s.maintenance && s.desired === 'up' && !s.work;
       s.afterStop = null;
       s.phase = s.held ? 'held' : 'stopped';
       if (after.then === 'start') this.startNow(after.reason);
