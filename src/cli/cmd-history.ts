@@ -63,7 +63,7 @@ const TAIL_CHUNK = 64 * 1024;
  * The last `want` lines of one file, read backwards in chunks (at most TAIL_BYTES_MAX); a partial first line (the read
  * stopped mid-line) is dropped unless it is all there is. Undefined when the file cannot be opened.
  */
-function tailLines(file: string, want: number): string[] | undefined {
+function tailLines(file: string, want: number): { lines: string[]; size: number } | undefined {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -87,7 +87,7 @@ function tailLines(file: string, want: number): string[] | undefined {
     const lines = Buffer.concat(chunks).toString('utf8').split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
     if (pos > 0 && lines.length > 1) lines.shift();
-    return want > 0 ? lines.slice(-want) : [];
+    return { lines: want > 0 ? lines.slice(-want) : [], size };
   } finally {
     closeSync(fd);
   }
@@ -95,22 +95,25 @@ function tailLines(file: string, want: number): string[] | undefined {
 
 /**
  * The last n lines of a service's log, reaching into its rotated generations (file.1 newest, file.2 ...) when the live
- * file holds fewer, as right after a rotation; undefined when neither the live file nor file.1 exists.
+ * file holds fewer, as right after a rotation; undefined when neither the live file nor file.1 exists. `liveSize` is
+ * where that read of the live file ended (0 when it did not exist): `-f` goes on from there.
  */
-function lastLogLines(file: string, n: number): string | undefined {
+function lastLogLines(file: string, n: number): { text: string | undefined; liveSize: number } {
   const taken: string[] = [];
   let found = false;
+  let liveSize = 0;
   for (let g = 0; g <= MAX_GENERATIONS && (taken.length < n || !found); g++) {
-    const lines = tailLines(g === 0 ? file : `${file}.${g}`, n - taken.length);
-    if (lines === undefined) {
+    const read = tailLines(g === 0 ? file : `${file}.${g}`, n - taken.length);
+    if (read === undefined) {
       if (g === 0) continue;
       break;
     }
+    if (g === 0) liveSize = read.size;
     found = true;
-    taken.unshift(...lines);
+    taken.unshift(...read.lines);
   }
-  if (!found) return undefined;
-  return taken.length ? `${taken.join('\n')}\n` : '';
+  if (!found) return { text: undefined, liveSize };
+  return { text: taken.length ? `${taken.join('\n')}\n` : '', liveSize };
 }
 
 export function registerHistory(program: Command): void {
@@ -128,7 +131,7 @@ export function registerHistory(program: Command): void {
       const redactLines = (text: string): string => redactor.redact(text.split('\n').map(acrossLines).join('\n'));
       // A service's escape sequences must not act on the reader's terminal (the clipboard, the title); colours stay.
       const show = (text: string): string => (o.raw ? text : terminalSafe(redactLines(text), { keepColour: true }));
-      const last = lastLogLines(file, o.lines);
+      const { text: last, liveSize } = lastLogLines(file, o.lines);
       // A scaled service's group name (web for web:0..2) has no log of its own: each instance writes one.
       const grouped = known === false && namesFor(name, names).length > 0;
       const logsOf = (instances: string[]): string => `each writes its own log: name one instance, e.g. ${cliHint(['logs', instances[0]!], { stateDir: clientStateDir(program.opts()) })}`;
@@ -146,7 +149,8 @@ export function registerHistory(program: Command): void {
         process.stdout.write(show(last));
         if (!o.follow) return;
       }
-      let offset = existsSync(file) ? statSync(file).size : 0;
+      // From where the tail's read ended, not the size now: lines written while the tail was shown were lost.
+      let offset = liveSize;
       // Whole lines only, so a secret split across two reads is still redacted.
       let partial = '';
       const pump = (): void => {
