@@ -12,6 +12,8 @@ export interface ApiCall {
   headers: Record<string, string>;
   /** No byte from the daemon for this long: the call fails with "no answer within N ms". */
   timeoutMs: number;
+  /** Aborted: the call fails at once with the signal's reason (the caller saw the daemon's heartbeat stop). */
+  signal?: AbortSignal;
 }
 
 export interface ApiAnswer {
@@ -60,6 +62,10 @@ export function apiRequest(call: ApiCall): Promise<ApiAnswer> {
     };
     socket.on('end', onEnd).on('close', onEnd);
     socket.on('error', (err) => settle(err));
+    const onAbort = (): void => settle(call.signal!.reason instanceof Error ? call.signal!.reason : new Error(String(call.signal!.reason)));
+    if (call.signal?.aborted) return onAbort();
+    call.signal?.addEventListener('abort', onAbort, { once: true });
+    socket.on('close', () => call.signal?.removeEventListener('abort', onAbort));
     socket.write(bytes);
   });
 }

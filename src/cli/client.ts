@@ -78,8 +78,13 @@ export interface Client {
   post<T>(p: string, opts?: { timeoutMs?: number }): Promise<{ status: number; body: T }>;
 }
 
+/** How often a request in flight re-reads daemon.json to see whether the daemon still beats. */
+export const HEARTBEAT_WATCH_MS = 500;
+
 export interface ConnectDeps {
   now?: () => number;
+  /** A clock that never steps (performance.now): how long the heartbeat has stood still while the CLI waits. */
+  monotonic?: () => number;
   isAlive?: (pid: number) => boolean;
   startTimeOf?: (pid: number) => number | null | undefined;
 }
@@ -126,6 +131,32 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   const hung = (): string => `; its last heartbeat was ${age}, so it is hung or stopped (SIGSTOP); revive it with: ${cliHint(['guardian', '--once'], { stateDir, ...withConfig })}`;
   let awake = !stale;
+  const monotonic = deps.monotonic ?? ((): number => performance.now());
+  /**
+   * Aborts a request whose daemon stops beating while the CLI waits (its event loop hung after the heartbeat was
+   * read): a daemon that beats is busy and keeps its full timeout; one whose heartbeat stands still until it is stale
+   * is answered as hung then, not after 15 s. Measured on the monotonic clock from the heartbeat's age at the start,
+   * so a wall-clock step while waiting neither cuts a live daemon short nor keeps a hung one waited for.
+   */
+  const watchHeartbeat = (): { signal: AbortSignal; stop: () => void } => {
+    const ctl = new AbortController();
+    let beatAt = info.heartbeatAt;
+    let since = monotonic() - Math.max(0, (deps.now?.() ?? Date.now()) - beatAt);
+    const timer = setInterval(() => {
+      const seen = readDaemonInfoSync(stateDir).info;
+      if (seen && (seen.pid !== info.pid || seen.heartbeatAt !== beatAt)) {
+        beatAt = seen.heartbeatAt;
+        since = monotonic() - Math.max(0, (deps.now?.() ?? Date.now()) - beatAt);
+        return;
+      }
+      const stillMs = monotonic() - since;
+      if (stillMs > HEARTBEAT_STALE_MS) {
+        ctl.abort(new Error(`no heartbeat for ${Math.round(stillMs / 1000)} s while waiting for its answer, so it is hung or stopped (SIGSTOP); revive it with: ${cliHint(['guardian', '--once'], { stateDir, ...withConfig })}`));
+      }
+    }, HEARTBEAT_WATCH_MS);
+    timer.unref();
+    return { signal: ctl.signal, stop: () => clearInterval(timer) };
+  };
   const call = async (method: string, p: string, longMs?: number): Promise<{ status: number; text: string }> => {
     // A request left in a stopped daemon's socket is carried out when it wakes: a change is sent only once it answers.
     if (!awake && method !== 'GET') {
@@ -137,11 +168,14 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
       }
     }
     const timeoutMs = awake ? (longMs ?? REQUEST_TIMEOUT_MS) : STALE_ANSWER_MS;
+    const watch = awake ? watchHeartbeat() : undefined;
     try {
-      return await apiRequest({ host: info.api.host, port: info.api.port, method, path: p, headers, timeoutMs });
+      return await apiRequest({ host: info.api.host, port: info.api.port, method, path: p, headers, timeoutMs, ...(watch ? { signal: watch.signal } : {}) });
     } catch (err) {
       const sent = method !== 'GET' ? `; the request was sent, so the daemon may still carry it out when it answers again (check with: ${cliHint(['status'], { stateDir, ...(opts.config ? { config: opts.config } : {}) })})` : '';
       throw new DaemonUnreachable(`the clawback daemon (pid ${info.pid}) is not responding at ${base}: ${(err as Error).message}${sent}${stale && !awake ? hung() : ''}`);
+    } finally {
+      watch?.stop();
     }
   };
   // A 401 says which of two things is wrong: no token to send, or one the daemon does not hold.
