@@ -11,13 +11,14 @@ import { failureText } from './fail.js';
 import { otherSupervisorRule } from '../openclaw/rule-other-supervisor.js';
 import { preflightRule } from '../doctor/rule-preflight.js';
 import { doctorContext } from '../daemon/doctor-wiring.js';
-import { externalLivePid, liveSupervision } from '../doctor/live-instances.js';
+import { externalLivePid, liveSupervision, type LiveSupervision } from '../doctor/live-instances.js';
 import path from 'node:path';
-import { paint, wantsColour } from './format.js';
+import { exitDuration, paint, wantsColour } from './format.js';
 import { terminalSafe } from './terminal-safe.js';
 import { namesFor, unknownServiceText } from '../instances/instance-name.js';
 import { connect, type Client } from './client.js';
 import { doctorViaDaemon } from './doctor-via-daemon.js';
+import { cliHint } from './cli-command.js';
 import { doctorFileChanges, readConfigTreeBeforeDoctor } from '../doctor/revert-doctor-files.js';
 
 /** A run that could not reach an outcome (a bug, an OS refusal, an invalid config) ends with a code no outcome uses. */
@@ -66,7 +67,7 @@ async function doctorCommand(program: Command, name: string | undefined, o: { fi
   const journal = new JournalWriter(path.join(loaded.stateDir, 'journal.jsonl'));
   if (o.fix) bus.subscribe((e) => journal.append(redactor.redactDeep(e)));
   const ctxBase = { config: loaded.config, configFile: loaded.file, stateDir: loaded.stateDir, clock: systemClock(), bus, redactor, emit: (e: ClawbackEvent) => bus.emit(e) };
-  const reports: Array<{ service: string; notes?: string[] } & DoctorReport> = [];
+  const reports: Array<{ service: string; notes?: string[]; down?: NonNullable<LiveSupervision['down']> } & DoctorReport> = [];
   let client: Client | undefined;
   for (const service of services) {
     const ctx = doctorContext(service, ctxBase);
@@ -117,7 +118,9 @@ async function doctorCommand(program: Command, name: string | undefined, o: { fi
         notes.push(copy ? `the pre-repair copy of ${c.path}: ${path.join(ctx.snapshots.dir, copy.file)}` : `${c.path} had no pre-repair copy (the repair created it)`);
       }
     }
-    reports.push({ service: service.name, ...report, ...(notes.length > 0 ? { notes } : {}) });
+    // No finding is not "healthy" when the daemon has the service down (a crash loop the rules see no cause of).
+    if (report.findings.length === 0 && live.down) notes.push(downNote(service.name, live.daemonPid!, live.down, (args) => cliHint(args, { stateDir: loaded.stateDir })));
+    reports.push({ service: service.name, ...report, ...(notes.length > 0 ? { notes } : {}), ...(live.down ? { down: live.down } : {}) });
   }
   const exitCode = Math.max(0, ...reports.map((r) => r.exitCode));
   if (o.json) {
@@ -125,7 +128,8 @@ async function doctorCommand(program: Command, name: string | undefined, o: { fi
   } else {
     const p = paint(wantsColour(process.stdout));
     for (const r of reports) {
-      process.stdout.write(`${p.bold(r.service)}: ${r.findings.length === 0 ? p.green('healthy') : `${r.findings.length} finding(s)`}\n`);
+      const verdict = r.findings.length > 0 ? `${r.findings.length} finding(s)` : r.down ? p.yellow('no findings, but not running healthy') : p.green('healthy');
+      process.stdout.write(`${p.bold(r.service)}: ${verdict}\n`);
       for (const f of r.findings) {
         const sev = f.severity === 'critical' ? p.red(f.severity) : f.severity === 'warning' ? p.yellow(f.severity) : f.severity;
         process.stdout.write(`  [${sev}] ${f.id}: ${f.title}\n    evidence: ${terminalSafe(redactor.redact(f.evidence))}\n`);
@@ -139,4 +143,11 @@ async function doctorCommand(program: Command, name: string | undefined, o: { fi
     if (exitCode === 2 && !o.fix) process.stdout.write('run with --fix to apply the proposed fixes\n');
   }
   process.exit(exitCode);
+}
+
+/** What the daemon says about a service the rules found nothing wrong with, but which is not running healthy. */
+function downNote(name: string, daemonPid: number, down: NonNullable<LiveSupervision['down']>, hint: (args: string[]) => string): string {
+  const state = down.held ? `held (${down.held.reason}${down.held.detail ? `: ${down.held.detail}` : ''})` : down.phase === 'running' ? `running but ${down.health}` : down.phase;
+  const exit = down.lastExit && down.phase !== 'running' ? `; last exit ${down.lastExit.signal ? `signal ${down.lastExit.signal}` : `code ${down.lastExit.code}`} after ${exitDuration(down.lastExit.uptimeMs)}` : '';
+  return `the daemon (pid ${daemonPid}) has ${name} ${state}${exit}: the rules found no cause; see its output with: ${hint(['logs', name])}${down.held ? `; then: ${hint(['resume', name])}` : ''}`;
 }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { connect, type GlobalOpts } from './client.js';
 import { cliHint } from './cli-command.js';
-import { humanBytes, humanDuration, paint, table, wantsColour } from './format.js';
+import { exitDuration, humanBytes, humanDuration, paint, table, wantsColour } from './format.js';
 import type { ServiceStatus } from '../daemon/service-runtime.js';
 import { terminalSafeDeep } from './terminal-safe.js';
 import { deadLetterLines, type DeadLetterView } from '../notify/dead-letter-notice.js';
@@ -89,7 +89,7 @@ export function renderStatus(answer: StatusJson, colour: boolean, resumeHint: (n
     if (s.forecast?.latency?.warning) lines.push(p.yellow(`${s.name}: ${s.forecast.latency.message}`));
     if (s.lastExit && s.state !== 'running') {
       const how = s.lastExit.signal ? `signal ${s.lastExit.signal}` : `code ${s.lastExit.code}`;
-      lines.push(p.dim(`${s.name}: last exit ${how} after ${humanDuration(s.lastExit.uptimeMs)}`));
+      lines.push(p.dim(`${s.name}: last exit ${how} after ${exitDuration(s.lastExit.uptimeMs)}`));
     }
   }
   return lines.join('\n');

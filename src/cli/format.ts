@@ -31,6 +31,11 @@ export function humanDuration(ms: number | null | undefined): string {
   return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
 }
 
+/** How long a process ran before it exited: under a second in ms ("12 ms", a start-up crash), not "0s". */
+export function exitDuration(ms: number): string {
+  return ms < 1000 ? `${Math.max(0, Math.round(ms))} ms` : humanDuration(ms);
+}
+
 /** Sizes in binary units everywhere (KiB, MiB, GiB), as the docs write them: 255_852_544 -> "244 MiB". */
 export function humanBytes(n: number | null | undefined): string {
   if (n === null || n === undefined) return '-';

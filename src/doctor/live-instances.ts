@@ -18,10 +18,26 @@ export interface LiveSupervision {
   servicePid?: number;
   /** Further unrecorded instances beside servicePid (see unrecorded-instances.ts): which one is the copy cannot be told. */
   unrecordedPids?: number[];
+  /**
+   * What the live daemon's reducer last recorded about the service when it is not running healthy (held, in backoff,
+   * stopped, unhealthy): the rules may find no cause, and "healthy" would then be a lie. Absent without a live daemon.
+   */
+  down?: { phase: string; health?: string; held?: { reason: string; detail: string }; lastExit?: { code: number | null; signal: string | null; uptimeMs: number } };
 }
 
 interface StateFileShape {
-  services?: Record<string, { record?: { instance?: { pid?: unknown; pidStartTime?: unknown } | null } }>;
+  services?: Record<
+    string,
+    {
+      record?: {
+        instance?: { pid?: unknown; pidStartTime?: unknown } | null;
+        phase?: unknown;
+        health?: unknown;
+        held?: { reason?: unknown; detail?: unknown } | null;
+        lastExit?: { code?: unknown; signal?: unknown; uptimeMs?: unknown } | null;
+      };
+    }
+  >;
 }
 
 /** Reads daemon.json and state.json in the state dir; anything missing, stale or malformed is left out. */
@@ -37,6 +53,19 @@ export async function liveSupervision(stateDir: string, service: string): Promis
     const pid = inst?.pid;
     const start = inst?.pidStartTime;
     if (typeof pid === 'number' && Number.isInteger(pid) && isSameProcess(pid, typeof start === 'number' ? start : null)) out.servicePid = pid;
+    const rec = state.services?.[service]?.record;
+    if (out.daemonPid !== undefined && rec && typeof rec.phase === 'string' && (rec.phase !== 'running' || rec.health === 'unhealthy')) {
+      const h = rec.held;
+      const x = rec.lastExit;
+      out.down = {
+        phase: rec.phase,
+        ...(typeof rec.health === 'string' ? { health: rec.health } : {}),
+        ...(h && typeof h.reason === 'string' ? { held: { reason: h.reason, detail: typeof h.detail === 'string' ? h.detail : '' } } : {}),
+        ...(x && typeof x.uptimeMs === 'number'
+          ? { lastExit: { code: typeof x.code === 'number' ? x.code : null, signal: typeof x.signal === 'string' ? x.signal : null, uptimeMs: x.uptimeMs } }
+          : {}),
+      };
+    }
   } catch {
     // no state yet: the daemon's descendants still count as live (below)
   }
