@@ -1,13 +1,109 @@
 // Events from processes other than the daemon (the guardian): queued in a file, emitted by the next daemon start.
-import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ClawbackEvent } from '../observe/events.js';
+import { writeFileAtomicSync } from '../platform/atomic-write.js';
 
 const FILE = 'pending-events.jsonl';
 
-export function appendPendingEvent(stateDir: string, event: ClawbackEvent): void {
+/**
+ * The queue's bound. A daemon that stays down for weeks (its API port held, a crash at start) has each guardian pass
+ * queue its events (a crash-looping service restarted directly: ~160 bytes a pass, a pass a minute, per service): the
+ * file grew without end, and the daemon that came back read it whole into memory and journaled it at once.
+ */
+export const PENDING_EVENTS_MAX_BYTES = 1024 * 1024;
+
+export interface PendingCompaction {
+  kept: string[];
+  /** One `daemon.housekeeping` line naming what was dropped (counts by type, first and last time); first in the file. */
+  summary: ClawbackEvent;
+}
+
+/**
+ * Pure: when the queue passed `maxBytes`, which lines stay. The newest lines that fit in half the bound stay, warnings
+ * and worse before info (a "could not revive" alert outlives a thousand "started" lines); what goes is counted in one
+ * summary, which folds in the counts of an earlier summary so that repeated compactions lose no count.
+ */
+export function compactPendingLines(lines: readonly string[], maxBytes: number, now: number): PendingCompaction {
+  const parsed = lines.filter((l) => l !== '').map((line) => {
+    let e: ClawbackEvent | undefined;
+    try {
+      e = JSON.parse(line) as ClawbackEvent;
+    } catch {
+      // a torn line: dropped, counted as unreadable
+    }
+    return { line, e };
+  });
+  const isSummary = (e: ClawbackEvent | undefined): boolean => e?.type === 'daemon.housekeeping' && typeof e.details?.dropped === 'number';
+  const budget = Math.floor(maxBytes / 2);
+  const keep = new Set<number>();
+  let used = 0;
+  for (const pass of [(e?: ClawbackEvent) => e !== undefined && e.severity !== 'info', (e?: ClawbackEvent) => e !== undefined]) {
+    for (let i = parsed.length - 1; i >= 0; i--) {
+      const { line, e } = parsed[i]!;
+      if (keep.has(i) || isSummary(e) || !pass(e)) continue;
+      const bytes = Buffer.byteLength(line) + 1;
+      if (used + bytes > budget) continue;
+      keep.add(i);
+      used += bytes;
+    }
+  }
+  const byType: Record<string, number> = {};
+  let dropped = 0;
+  let from: number | undefined;
+  let to: number | undefined;
+  const seen = (t: number | undefined): void => {
+    if (typeof t !== 'number') return;
+    from = from === undefined ? t : Math.min(from, t);
+    to = to === undefined ? t : Math.max(to, t);
+  };
+  parsed.forEach(({ e }, i) => {
+    if (keep.has(i)) return;
+    if (e && isSummary(e)) {
+      const d = e.details as { dropped: number; droppedByType?: Record<string, number>; droppedFrom?: number; droppedTo?: number };
+      dropped += d.dropped;
+      for (const [t, n] of Object.entries(d.droppedByType ?? {})) byType[t] = (byType[t] ?? 0) + n;
+      seen(d.droppedFrom);
+      seen(d.droppedTo);
+      return;
+    }
+    dropped++;
+    const t = e?.type ?? 'unreadable';
+    byType[t] = (byType[t] ?? 0) + 1;
+    seen(e?.time);
+  });
+  const span = from !== undefined && to !== undefined ? ` between ${new Date(from).toISOString()} and ${new Date(to).toISOString()}` : '';
+  const kinds = Object.entries(byType)
+    .sort((a, b) => b[1] - a[1])
+    .map(([t, n]) => `${n} ${t}`)
+    .join(', ');
+  const summary: ClawbackEvent = {
+    type: 'daemon.housekeeping',
+    time: now,
+    severity: 'warning',
+    message: `${dropped} event(s) queued while the daemon was down${span} were dropped: ${FILE} passed ${maxBytes} bytes (${kinds}); the newest and the warnings were kept`,
+    details: { dropped, droppedByType: byType, ...(from !== undefined ? { droppedFrom: from } : {}), ...(to !== undefined ? { droppedTo: to } : {}) },
+  };
+  return { kept: parsed.filter((_, i) => keep.has(i)).map((p) => p.line), summary };
+}
+
+export function appendPendingEvent(stateDir: string, event: ClawbackEvent, maxBytes = PENDING_EVENTS_MAX_BYTES): void {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  appendFileSync(path.join(stateDir, FILE), JSON.stringify(event) + '\n', { mode: 0o600 });
+  const file = path.join(stateDir, FILE);
+  const line = JSON.stringify(event) + '\n';
+  let size = 0;
+  try {
+    size = statSync(file).size;
+  } catch {
+    // absent: the first event of this down spell
+  }
+  if (size + Buffer.byteLength(line) > maxBytes) {
+    const lines = [...readFileSync(file, 'utf8').split('\n'), line.slice(0, -1)];
+    const { kept, summary } = compactPendingLines(lines, maxBytes, event.time);
+    writeFileAtomicSync(file, [JSON.stringify(summary), ...kept].join('\n') + '\n', { mode: 0o600 });
+    return;
+  }
+  appendFileSync(file, line, { mode: 0o600 });
 }
 
 /** Reads and removes the queue; a line that does not parse is skipped. */

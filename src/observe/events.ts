@@ -118,7 +118,7 @@ export interface EventPayloads {
   'incident.resolved': { ttrMs: number; highestLevel: Level; outcome: ResolvedOutcome; reason: string; closedBy?: 'reload' | 'stop' };
   'daemon.adopted': { pid: number; stopResumed?: 'start' | 'hold' | 'stay' };
   'daemon.fault': { effect: string; error: string };
-  'daemon.housekeeping': { removed?: string[]; error?: string };
+  'daemon.housekeeping': { removed?: string[]; error?: string; dropped?: number; droppedByType?: Record<string, number>; droppedFrom?: number; droppedTo?: number };
   'maintenance.started': { until: number | null; reason: string; by: string };
   'maintenance.ended': { by: string; afterMs: number };
   'readiness.failing': { subsystem: string; kind: string; channel?: string; accounts?: string[]; since: number; dueAt: number; detail?: string };
