@@ -1,5 +1,6 @@
 // The state dir stays bounded: old Level 3 incident dirs (copies of up to 32 MiB each), update backups (the gateway's
-// databases) and removed lock files are pruned, never an open incident's, never the newest few, never a recent one.
+// databases), removed lock files and drill reports are pruned, never an open incident's, never the newest few, never a
+// recent one.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { DaemonPlugin } from './daemon.js';
@@ -30,14 +31,29 @@ export function expiredEntries(entries: readonly AgedEntry[], now: number, polic
     .map((e) => e.name);
 }
 
-async function aged(dir: string): Promise<AgedEntry[]> {
-  const names = await fs.readdir(dir).catch(() => [] as string[]);
-  const out: AgedEntry[] = [];
-  for (const name of names) {
+/**
+ * The entries of dir, by name, or by the key `group` gives a name (one entry per key, its newest file's time; a name
+ * it gives no key is not the sweep's). Returns the entries and the names under each.
+ */
+async function aged(dir: string, group: (name: string) => string | undefined = (n) => n): Promise<{ entries: AgedEntry[]; names: Map<string, string[]> }> {
+  const all = await fs.readdir(dir).catch(() => [] as string[]);
+  const byKey = new Map<string, AgedEntry>();
+  const names = new Map<string, string[]>();
+  for (const name of all) {
+    const key = group(name);
+    if (key === undefined) continue;
     const st = await fs.lstat(path.join(dir, name)).catch(() => undefined);
-    if (st) out.push({ name, mtimeMs: st.mtimeMs });
+    if (!st) continue;
+    const had = byKey.get(key);
+    byKey.set(key, { name: key, mtimeMs: Math.max(had?.mtimeMs ?? -Infinity, st.mtimeMs) });
+    names.set(key, [...(names.get(key) ?? []), name]);
   }
-  return out;
+  return { entries: [...byKey.values()], names };
+}
+
+/** A drill's or chaos soak's report in drills/: its .md, .json (and chaos: .svg) are one run, kept or removed together. */
+export function drillReportRun(name: string): string | undefined {
+  return /^((?:drill|chaos)-.+)\.(?:md|json|svg)$/.exec(name)?.[1];
 }
 
 /** Subdirectories of dir (one level), e.g. updates/<service>. */
@@ -48,18 +64,23 @@ async function subdirs(dir: string): Promise<string[]> {
 
 /**
  * Removes what the policy lets go of: <stateDir>/incidents/<id> (never an id in `openIncidents`),
- * updates/<service>/<run>, evidence/locks/<service>/<file>. Returns the removed paths.
+ * updates/<service>/<run>, evidence/locks/<service>/<file>, drills/<report run> (only the files a drill names so;
+ * `keep` counts runs). Returns the removed paths.
  */
 export async function sweepState(stateDir: string, now: number, openIncidents: ReadonlySet<string>, policy: RetentionPolicy = DEFAULT_RETENTION): Promise<string[]> {
-  const places: Array<{ dir: string; inUse: ReadonlySet<string> }> = [{ dir: path.join(stateDir, 'incidents'), inUse: openIncidents }];
+  const places: Array<{ dir: string; inUse: ReadonlySet<string>; group?: (name: string) => string | undefined }> = [{ dir: path.join(stateDir, 'incidents'), inUse: openIncidents }];
   for (const d of await subdirs(path.join(stateDir, 'updates'))) places.push({ dir: d, inUse: new Set() });
   for (const d of await subdirs(path.join(stateDir, 'evidence', 'locks'))) places.push({ dir: d, inUse: new Set() });
+  places.push({ dir: path.join(stateDir, 'drills'), inUse: new Set(), group: drillReportRun });
   const removed: string[] = [];
-  for (const { dir, inUse } of places) {
-    for (const name of expiredEntries(await aged(dir), now, policy, inUse)) {
-      const p = path.join(dir, name);
-      await fs.rm(p, { recursive: true, force: true });
-      removed.push(p);
+  for (const { dir, inUse, group } of places) {
+    const { entries, names } = await aged(dir, group);
+    for (const key of expiredEntries(entries, now, policy, inUse)) {
+      for (const name of names.get(key) ?? []) {
+        const p = path.join(dir, name);
+        await fs.rm(p, { recursive: true, force: true });
+        removed.push(p);
+      }
     }
   }
   return removed;

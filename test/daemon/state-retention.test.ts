@@ -59,6 +59,28 @@ describe('state retention', () => {
     await fs.access(path.join(dir, 'journal.jsonl'));
   });
 
+  it('drill reports (drills/) are swept by run: a run\'s .md, .json and .svg go together; the newest runs, the recent and files no drill wrote stay', async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'clawback-retention-'));
+    const now = Date.now();
+    // A year of weekly drills: one .md + .json each (~2.3 KB; a chaos soak adds an .svg), never removed before.
+    for (let w = 0; w < 52; w++) {
+      const stem = `drill-2026-w${String(w).padStart(2, '0')}`;
+      for (const ext of ['md', 'json']) await aged(`drills/${stem}.${ext}`, 7 * w + 1, now, true);
+    }
+    for (const ext of ['md', 'json', 'svg']) await aged(`drills/chaos-old.${ext}`, 400, now, true);
+    await aged('drills/my-notes.txt', 400, now, true);
+    const removed = (await sweepState(dir, now, new Set(), { keep: 3, maxAgeMs: 30 * DAY })).map((p) => path.relative(dir!, p));
+    const left = (await fs.readdir(path.join(dir, 'drills'))).sort();
+    // Runs younger than 30 days (weeks 0..4) stay, and so would the newest 3; the chaos run goes whole.
+    expect(left).toEqual([...[0, 1, 2, 3, 4].flatMap((w) => [`drill-2026-w0${w}.json`, `drill-2026-w0${w}.md`]), 'my-notes.txt']);
+    expect(removed).toContain('drills/chaos-old.svg');
+    expect(removed).toHaveLength(47 * 2 + 3);
+    // keep counts runs, not files: with everything old, the newest 3 runs stay whole.
+    const later = now + 365 * DAY;
+    await sweepState(dir, later, new Set(), { keep: 3, maxAgeMs: 30 * DAY });
+    expect((await fs.readdir(path.join(dir, 'drills'))).sort()).toEqual([...[0, 1, 2].flatMap((w) => [`drill-2026-w0${w}.json`, `drill-2026-w0${w}.md`]), 'my-notes.txt']);
+  });
+
   it('the policy comes from the config (`retention:`), read at each sweep; a bad value names the field', async () => {
     const { loadConfig } = await import('../../src/config/load.js');
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'clawback-retention-'));
