@@ -134,6 +134,8 @@ export function diskSpaceRule(opts: DiskSpaceOptions = {}): RepairRule {
           title: 'disk nearly full',
           evidence: `${mb(space.freeBytes)} free of ${mb(space.totalBytes)} (${pct} %) on the volume of the ${vol.label} dir ${vol.at}; ${rotated.length} rotated log(s) of ${ctx.service.name} to compress`,
           fixable: rotated.length > 0,
+          // Below 500 MiB free is common on a small box and stops nothing: a config restore it "left" was undone.
+          advisory: true,
         };
         f.fix = rotated.length > 0 ? `gzip ${rotated.length} rotated log(s) in ${logsDir} (the live log is not touched)` : 'free space by hand: nothing of Clawback\'s to compress there';
         out.push(f);

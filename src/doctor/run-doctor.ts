@@ -60,7 +60,9 @@ export function defaultRules(opts: DefaultRulesOptions = {}): RepairRule[] {
 export function doctorExitCode(findings: readonly Finding[], outcomes: readonly FixOutcome[]): DoctorExitCode {
   if (findings.length === 0) return DOCTOR_EXIT.HEALTHY;
   const resolved = new Set(outcomes.filter((o) => o.verified).map((o) => o.finding.id));
-  return findings.every((f) => resolved.has(f.id)) ? DOCTOR_EXIT.FIXED : DOCTOR_EXIT.FINDINGS_LEFT;
+  // An advisory finding left over does not count against a run that fixed something; alone, it is still "left".
+  const left = findings.filter((f) => !resolved.has(f.id) && !f.advisory);
+  return left.length === 0 && findings.some((f) => resolved.has(f.id)) ? DOCTOR_EXIT.FIXED : DOCTOR_EXIT.FINDINGS_LEFT;
 }
 
 function errorText(err: unknown): string {

@@ -17,6 +17,11 @@ export interface Finding {
   /** The proposed fix, in human words. */
   fix?: string;
   fixable: boolean;
+  /**
+   * Reported, but it does not stop the service from running (a volume low on space the doctor can do nothing about):
+   * left unfixed, it does not turn a run that fixed the rest into "findings left", which undid that run's repair.
+   */
+  advisory?: boolean;
 }
 
 export interface FixOutcome {

@@ -8,7 +8,8 @@ import { stalePidfileRule, ownerPid } from '../../src/doctor/rule-stale-pidfile.
 import { missingDirsRule } from '../../src/doctor/rule-missing-dirs.js';
 import { diskSpaceRule } from '../../src/doctor/rule-disk-space.js';
 import { spawnMarked, type MarkedChild } from '../helpers/processes.js';
-import { makeFixture, type DoctorFixture } from './doctor-fixtures.js';
+import { GOOD_CONFIG, makeFixture, recordGood, type DoctorFixture } from './doctor-fixtures.js';
+import { configRestoreRule } from '../../src/doctor/rule-config-restore.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
@@ -113,6 +114,21 @@ describe('disk-space rule', () => {
     expect(names).toEqual(['gateway.log', 'gateway.log.1.gz', 'gateway.log.2.gz', 'other.log.1']);
     expect(await fs.readFile(path.join(logs, 'gateway.log'), 'utf8')).toBe(line);
     expect(gunzipSync(await fs.readFile(path.join(logs, 'gateway.log.2.gz'))).toString()).toBe(`${line}old\n`);
+  });
+
+  it('a low volume it cannot help with does not turn a config restore into "findings left" (the daemon undid the restore and held the service down)', async () => {
+    // Reproduced on a real 3 MB tmpfs state dir: the restore of the last-known-good config worked, "disk nearly full"
+    // (below 500 MiB free, nothing to compress) was left, the run counted as not fixed, and the daemon put the broken
+    // config back and went to Level 4. Here: 300 MiB free of 10 GiB, a real broken config and a real snapshot.
+    await recordGood(fx);
+    await fs.writeFile(fx.configPath, '{"name": broken\n');
+    const low = diskSpaceRule({ statfs: async () => ({ freeBytes: 300 * 1024 * 1024, totalBytes: 10 * 1024 ** 3 }) });
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule(), low] });
+    expect(report.findings.map((f) => f.title)).toContain('disk nearly full');
+    expect(await fs.readFile(fx.configPath, 'utf8')).toBe(GOOD_CONFIG);
+    expect(report.exitCode).toBe(1);
+    // Alone it is still left for a human: nothing was fixed.
+    expect((await runDoctor(fx.ctx(), { fix: true, rules: [low] })).exitCode).toBe(2);
   });
 
   it('a volume with room yields no finding', async () => {
