@@ -10,7 +10,7 @@ import { directlyIncludedFiles, includedFilesInText, includeProblems, readInclud
 import { harmfulChanges, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
 import { redactedPlaceholders } from './redacted-placeholders.js';
 import { ownerToGive } from '../platform/atomic-write.js';
-import { keepEvidence, makeParentDirs, putBackFile, readCurrent, replaceKeepingEvidence, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
+import { keepEvidenceOnce, makeParentDirs, putBackFile, readCurrent, replaceKeepingEvidence, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
 import { checkFileFor } from './validity-cache.js';
 
 /** The last-known-good store of one included file: <service's snapshot dir>/included/<hash of its path>. */
@@ -181,11 +181,12 @@ export async function restoreIncludedFiles(ctx: DoctorContext, main: IncludingCo
   for (const p of plans) {
     const before = await readCurrent(p.file);
     const pre = await snapshotBeforeRepair(ctx.snapshots, p.file, before, 'before restoring an included file');
-    const evidence = before.content !== undefined ? await keepEvidence(before.realPath, before.content, before, ctx.clock) : null;
+    const kept = before.content !== undefined ? await keepEvidenceOnce(before.realPath, before.content, before, ctx.clock) : undefined;
+    const evidence = kept?.path ?? null;
     // A missing file comes back with the owner it had when seen healthy (and so do the directories made for it).
     const owner = before.owner ?? ownerToGive(SnapshotStore.ownerOf(p.entry));
     if (before.content === undefined && (await unchangedSince(before))) await makeParentDirs(before.realPath, owner);
-    if (!(await replaceKeepingEvidence(before, evidence ?? undefined, p.bytes, before.mode ?? p.entry.mode, owner))) {
+    if (!(await replaceKeepingEvidence(before, kept?.created ? kept.path : undefined, p.bytes, before.mode ?? p.entry.mode, owner))) {
       await undo();
       return { applied: false, message: `${p.file} changed while the repair was being prepared; nothing left written`, restored: [] };
     }

@@ -7,7 +7,7 @@ import type { ConfigCheck } from './config-validity.js';
 import { checkContentFor, checkFileFor } from './validity-cache.js';
 import { findBackupCandidates } from './backup-candidates.js';
 import { ownerToGive } from '../platform/atomic-write.js';
-import { changedMeanwhileMessage, keepEvidence, makeParentDirs, readCurrent, replaceKeepingEvidence, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
+import { changedMeanwhileMessage, keepEvidenceOnce, makeParentDirs, readCurrent, replaceKeepingEvidence, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
 import { gatherCandidates, type RestoreCandidate } from './restore-candidates.js';
 import { carryOverText, harmfulChanges, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
 import { semanticDiff } from './semantic-diff.js';
@@ -169,8 +169,9 @@ export function configRestoreRule(): RepairRule {
         attempts.push(`remove named keys: ${removal.message}`);
         if (removal.content) {
           if (!(await unchangedSince(current))) return changedMeanwhile(finding, spec.path, before, attempts);
-          const evidence = await keepEvidence(current.realPath, current.content!, current, ctx.clock);
-          if (!(await replaceKeepingEvidence(current, evidence, removal.content, current.mode))) return changedMeanwhile(finding, spec.path, before, attempts, evidence);
+          const kept = await keepEvidenceOnce(current.realPath, current.content!, current, ctx.clock);
+          const evidence = kept.path;
+          if (!(await replaceKeepingEvidence(current, kept.created ? evidence : undefined, removal.content, current.mode))) return changedMeanwhile(finding, spec.path, before, attempts, evidence);
           return withBefore({
             finding,
             applied: true,
@@ -271,11 +272,12 @@ export function configRestoreRule(): RepairRule {
           await undoIncludes();
           return changedMeanwhile(finding, spec.path, before, attempts);
         }
-        evidence = current.content ? await keepEvidence(current.realPath, current.content, current, ctx.clock) : undefined;
+        const kept = current.content ? await keepEvidenceOnce(current.realPath, current.content, current, ctx.clock) : undefined;
+        evidence = kept?.path;
         // A deleted config comes back owned as the copy records it (the service's user must read it), like its directory.
         const owner = current.owner ?? ownerToGive(chosen.candidate.owner);
         await makeParentDirs(current.realPath, owner);
-        if (!(await replaceKeepingEvidence(current, evidence, chosen.content, current.mode ?? chosen.candidate.mode, owner))) {
+        if (!(await replaceKeepingEvidence(current, kept?.created ? evidence : undefined, chosen.content, current.mode ?? chosen.candidate.mode, owner))) {
           await undoIncludes();
           return changedMeanwhile(finding, spec.path, before, attempts, evidence);
         }

@@ -1,5 +1,5 @@
 // The only way the doctor writes a user's file: snapshot the current bytes first, keep broken ones as evidence, replace atomically.
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic, type FileOwner } from '../platform/atomic-write.js';
@@ -49,12 +49,52 @@ export function narrowerMode(a: number | undefined, b: number | undefined): numb
   return a === undefined ? b : b === undefined ? a : a & b;
 }
 
+/** Where the evidence is: `created` is false when an earlier piece of evidence beside the file held the same bytes. */
+export interface KeptEvidence {
+  path: string;
+  created: boolean;
+}
+
+/**
+ * An earlier `<file>.<label>-*` beside the file holding exactly `content` (a regular file, not followed through a
+ * link). A config broken the same way again (a tool writing the same bad bytes each night) added one identical file
+ * to the user's directory per repair, without end; the same bytes are kept once and every repair is journaled.
+ */
+async function sameEvidenceBeside(file: string, content: Buffer, label: string): Promise<string | undefined> {
+  const dir = path.dirname(file);
+  const prefix = `${path.basename(file)}.${label}-`;
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const candidate = path.join(dir, name);
+    const handle = await fs.open(candidate, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => undefined);
+    if (!handle) continue;
+    try {
+      const st = await handle.stat();
+      if (!st.isFile() || st.size !== content.length) continue;
+      if ((await handle.readFile()).equals(content)) return candidate;
+    } catch {
+      // Unreadable: not evidence we can vouch for; a new file is written.
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+  return undefined;
+}
+
 /**
  * `<file>.corrupt-<ISO time with ":" as "-">` (or another label), written exclusively (never over an earlier piece of evidence), owned
  * like the file. A chown the system refuses (a daemon not running as root) leaves the evidence the daemon's, with the
- * file's mode at most: it is kept either way.
+ * file's mode at most: it is kept either way. Bytes already kept beside under the same label are not written again.
  */
 export async function keepEvidence(file: string, content: Buffer, like: EvidenceLike, clock: Clock, label = 'corrupt'): Promise<string> {
+  return (await keepEvidenceOnce(file, content, like, clock, label)).path;
+}
+
+/** keepEvidence, saying whether this call wrote the file (only then may a failed repair remove it again). */
+export async function keepEvidenceOnce(file: string, content: Buffer, like: EvidenceLike, clock: Clock, label = 'corrupt'): Promise<KeptEvidence> {
+  const same = await sameEvidenceBeside(file, content, label);
+  if (same !== undefined) return { path: same, created: false };
   const stamp = new Date(clock.now()).toISOString().replace(/:/g, '-');
   const mode = (like.mode ?? 0o600) & 0o777;
   for (let n = 0; n < 100; n++) {
@@ -69,7 +109,7 @@ export async function keepEvidence(file: string, content: Buffer, like: Evidence
       } finally {
         await handle.close();
       }
-      return target;
+      return { path: target, created: true };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
@@ -78,7 +118,7 @@ export async function keepEvidence(file: string, content: Buffer, like: Evidence
 }
 
 /**
- * replaceIfUnchanged, with the evidence kept for the bytes it replaces: when the write throws (a rename refused by an
+ * replaceIfUnchanged, with the evidence this repair wrote for the bytes it replaces (not an earlier one it reused): when the write throws (a rename refused by an
  * append-only file, a full disk) and the file still holds those bytes, the evidence is a stray copy of bytes still in
  * place and is removed, so a failed repair leaves nothing behind (each Level 2 attempt would add another).
  */
