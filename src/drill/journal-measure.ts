@@ -1,6 +1,7 @@
 // Reads a trial's story out of the journal: when the fault was first noticed, how high the ladder went, how many alerts.
 import type { ClawbackEvent, EventType } from '../observe/events.js';
 import { channelAccepts, type ChannelFilter } from '../notify/filter.js';
+import type { ProbeKind } from '../probes/probe-schema.js';
 
 /** Event types that mean "Clawback noticed something" (not routine bookkeeping like config.snapshot). */
 const NOTICING: ReadonlySet<EventType> = new Set<EventType>([
@@ -28,6 +29,12 @@ export interface TrialWindow {
   includeDaemonEvents: boolean;
   /** The daemon's enabled notify channels; none means "warning, critical and resolved events count as alerts". */
   channels: readonly ChannelFilter[];
+  /**
+   * The trial's fault, when the runner knows it: the kinds of probe whose verdict the fault can cause (none for a crash)
+   * and the kind of each probe of the service by name. A verdict of another probe, and the incident it opened, had a
+   * cause the drill did not inject: not the trial's to measure nor to take credit for. Absent: every event counts.
+   */
+  cause?: { probeKinds: readonly ProbeKind[]; kindOf: ReadonlyMap<string, ProbeKind> };
 }
 
 export interface TrialMeasure {
@@ -37,10 +44,40 @@ export interface TrialMeasure {
   incidentIds: string[];
 }
 
+/** The probe named by a verdict event (service.unhealthy, probe.failed), or undefined. */
+function verdictProbe(e: ClawbackEvent): string | undefined {
+  if (e.type !== 'service.unhealthy' && e.type !== 'probe.failed') return undefined;
+  const probe = e.details?.probe;
+  return typeof probe === 'string' ? probe : undefined;
+}
+
+/** A verdict the trial's fault could not have caused: a probe of another kind (or one the service does not have). */
+function otherCauseVerdict(e: ClawbackEvent, cause: NonNullable<TrialWindow['cause']>): boolean {
+  const probe = verdictProbe(e);
+  if (probe === undefined) return false;
+  const kind = cause.kindOf.get(probe);
+  return kind === undefined || !cause.probeKinds.includes(kind);
+}
+
+/**
+ * The trial's events: the service's (and the daemon's, if asked) in the window, less what another cause did: a verdict
+ * of a probe the fault cannot trip and every event of an incident such a verdict opened (incident.opened names the
+ * probe first in its reason, "<probe>: ...").
+ */
 export function eventsInWindow(events: readonly ClawbackEvent[], w: TrialWindow): ClawbackEvent[] {
-  return events.filter(
+  const inWindow = events.filter(
     (e) => e.time >= w.from && e.time <= w.to && (e.service === w.service || (w.includeDaemonEvents && e.service === undefined)),
   );
+  const cause = w.cause;
+  if (!cause) return inWindow;
+  const foreign = new Set<string>();
+  for (const e of inWindow) {
+    if (e.type !== 'incident.opened' || !e.incidentId) continue;
+    const reason = e.details?.reason;
+    const probe = typeof reason === 'string' ? /^([^:]+): /.exec(reason)?.[1] : undefined;
+    if (probe !== undefined && cause.kindOf.has(probe) && !cause.probeKinds.includes(cause.kindOf.get(probe)!)) foreign.add(e.incidentId);
+  }
+  return inWindow.filter((e) => !otherCauseVerdict(e, cause) && !(e.incidentId !== undefined && foreign.has(e.incidentId)));
 }
 
 /** The level an event proves the incident reached. */
@@ -73,6 +110,14 @@ export function measureTrial(events: readonly ClawbackEvent[], w: TrialWindow): 
 export interface JournalProof {
   types: readonly EventType[];
   what: string;
+  /** The kinds of probe whose verdict the fault can cause ([] for a crash); other verdicts and their incidents are another cause's. */
+  probeKinds?: readonly ProbeKind[];
+}
+
+/** The window's `cause` for a scenario's proof and the service's probes; undefined when the proof names no probe kinds. */
+export function causeOf(proof: JournalProof | undefined, probes: readonly { kind: ProbeKind; name?: string | undefined }[]): TrialWindow['cause'] {
+  if (!proof?.probeKinds) return undefined;
+  return { probeKinds: proof.probeKinds, kindOf: new Map(probes.map((p) => [p.name ?? p.kind, p.kind])) };
 }
 
 /**

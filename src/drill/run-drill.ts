@@ -3,7 +3,7 @@ import os from 'node:os';
 import { VERSION } from '../version.js';
 import type { ScenarioName } from './scenario-catalog.js';
 import { drillPassed, summarize, type DrillReport, type TrialResult } from './drill-result.js';
-import { deliveredNotifications, measureTrial, provenByJournal } from './journal-measure.js';
+import { causeOf, deliveredNotifications, measureTrial, provenByJournal } from './journal-measure.js';
 import { freshRestartWindow, journalSince, resumeWouldOverrule, settleAfterDrill, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { crashScenario, crashStormScenario } from './scenario-crash.js';
 import { hangScenario, leakScenario } from './scenario-hang.js';
@@ -140,6 +140,7 @@ export async function runDrill(ctx: DrillContext, opts: RunDrillOptions): Promis
         to,
         includeDaemonEvents: run.includeDaemonEvents ?? false,
         channels: ctx.target.channels,
+        cause: causeOf(scenario.provedBy, ctx.target.service.probes),
       };
       const m = measureTrial(events, window);
       const judged = provenByJournal(run, scenario.provedBy, events, window);

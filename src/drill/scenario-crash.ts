@@ -6,7 +6,7 @@ import { formatMs } from './drill-report.js';
 
 export const crashScenario: Scenario = {
   name: 'crash',
-  provedBy: { types: ['service.exited'], what: 'exit noticed by the daemon (service.exited)' },
+  provedBy: { types: ['service.exited'], what: 'exit noticed by the daemon (service.exited)', probeKinds: [] },
   async run(ctx, _trial, before): Promise<ScenarioRun> {
     const inst = instanceOf(before)!;
     const pid = inst.pid;

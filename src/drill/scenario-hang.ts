@@ -7,7 +7,7 @@ const MIB = 1024 * 1024;
 
 export const hangScenario: Scenario = {
   name: 'hang',
-  provedBy: { types: ['service.unhealthy'], what: 'watchdog verdict (service.unhealthy)' },
+  provedBy: { types: ['service.unhealthy'], what: 'watchdog verdict (service.unhealthy)', probeKinds: ['http', 'tcp', 'hang'] },
   notApplicable(ctx) {
     const judged = ctx.target.service.probes.some((p) => ['http', 'tcp', 'hang'].includes(p.kind) && p.action === 'restart');
     return judged ? undefined : 'no http, tcp or hang probe with action restart: nothing could notice a hang';
@@ -39,7 +39,7 @@ export function leakPlan(limitBytes: number): { mbPerSec: number; maxMb: number 
 
 export const leakScenario: Scenario = {
   name: 'leak',
-  provedBy: { types: ['service.unhealthy', 'memory.limit'], what: 'memory verdict (service.unhealthy or memory.limit)' },
+  provedBy: { types: ['service.unhealthy', 'memory.limit'], what: 'memory verdict (service.unhealthy or memory.limit)', probeKinds: ['memory'] },
   notApplicable(ctx) {
     if (ctx.target.memoryLimit === undefined) return 'not applicable: no memory probe with a limit and action restart';
     if (!ctx.target.leakUrl) return 'not applicable: the service has no leak switch (the demo gateway has POST /fault/leak; others: --leak-url URL)';

@@ -32,6 +32,10 @@ export interface GatewayExtras {
   readiness?: boolean;
   /** Environment of the gateway (DEMO_STARTUP_DELAY_MS: every start, and so every restart's outage, lasts at least that). */
   env?: Record<string, string>;
+  /** Consecutive failures of the health probe before its verdict (default 2). */
+  healthFailureThreshold?: number;
+  /** More probes of the service (e.g. a command probe that fails for a reason no drill causes). */
+  probes?: Record<string, unknown>[];
 }
 
 function gatewayService(dir: string, port: number, extras: GatewayExtras = {}): Record<string, unknown> {
@@ -47,9 +51,10 @@ function gatewayService(dir: string, port: number, extras: GatewayExtras = {}): 
     stop: { grace: '2s' },
     doctor: { snapshotAfter: '1s' },
     probes: [
-      { kind: 'http', name: 'health', url: `http://127.0.0.1:${port}/health`, interval: '300ms', timeout: '500ms', failureThreshold: 2, startupGrace: '5s' },
+      { kind: 'http', name: 'health', url: `http://127.0.0.1:${port}/health`, interval: '300ms', timeout: '500ms', failureThreshold: extras.healthFailureThreshold ?? 2, startupGrace: '5s' },
       { kind: 'memory', name: 'memory', limit: '200MiB', interval: '500ms', failureThreshold: 1 },
       ...(extras.readiness ? [{ kind: 'http', name: 'readiness', url: `http://127.0.0.1:${port}/readyz`, interval: '300ms', timeout: '500ms', failureThreshold: 2, action: 'notify' }] : []),
+      ...(extras.probes ?? []),
     ],
     drillable: true,
   };

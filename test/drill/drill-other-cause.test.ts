@@ -1,0 +1,89 @@
+// `clawback drill` and an incident it did not cause: a verdict of another probe during a hang trial replaces the frozen instance; the drill must not take that recovery as the watchdog's, nor count its figures.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { CLI } from '../helpers/cli.js';
+import { NODE, tempDir } from '../helpers/daemon.js';
+import { spawnMarked, waitFor } from '../helpers/processes.js';
+import { startDrillDaemon, type DrillDaemon } from './drill-daemon.js';
+import type { DrillReport } from '../../src/drill/drill-result.js';
+import { causeOf, measureTrial, provenByJournal } from '../../src/drill/journal-measure.js';
+import { crashScenario } from '../../src/drill/scenario-crash.js';
+import { hangScenario } from '../../src/drill/scenario-hang.js';
+import type { ClawbackEvent } from '../../src/observe/events.js';
+
+// A check that fails once when its flag file exists (and removes it): a cause of its own, nothing a drill does.
+const CHECK = `import fs from 'node:fs';
+if (fs.existsSync(process.argv[2])) { fs.rmSync(process.argv[2]); console.error('unrelated failure'); process.exit(1); }
+`;
+
+describe('clawback drill and an incident another cause opened during a trial', () => {
+  let d: DrillDaemon;
+  let flag: string;
+  beforeAll(async () => {
+    const dir = tempDir('clawback-other-cause-');
+    const check = path.join(dir, 'check.mjs');
+    flag = path.join(dir, 'flag');
+    writeFileSync(check, CHECK);
+    d = await startDrillDaemon('gateway', {
+      // The watchdog is slow to judge (40 failures x 300 ms): the unrelated check is first to act on the frozen instance.
+      healthFailureThreshold: 40,
+      probes: [{ kind: 'command', name: 'custom', command: [NODE, check, flag], interval: '200ms', timeout: '2s', failureThreshold: 1, startupGrace: '1s' }],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await d?.stop();
+  });
+
+  it('a hang trial replaced by another probe\'s incident is not the watchdog\'s pass; its detect, level and alerts are not the trial\'s', async () => {
+    const drill = spawnMarked(NODE, [CLI, 'drill', 'hang', '--yes', '--timeout', '30', '--state-dir', d.stateDir]);
+    try {
+      // "hang #1..." goes to stderr (progress lines); the fault follows it at once.
+      await waitFor(() => drill.stderr().includes('hang #1...') || drill.stdout().includes('hang #1...'), { timeoutMs: 30_000, intervalMs: 20 });
+      writeFileSync(flag, '');
+      await drill.waitForExit(90_000);
+    } finally {
+      drill.kill();
+    }
+    const reportFile = /report: (\S+\.md)/.exec(drill.stdout() + drill.stderr())?.[1];
+    expect(reportFile, drill.stdout()).toBeDefined();
+    const report = JSON.parse(readFileSync(reportFile!.replace(/\.md$/, '.json'), 'utf8')) as DrillReport;
+    const trial = report.trials[0]!;
+    // What happened, from the journal: the custom check's verdict opened the incident that replaced the frozen instance.
+    const journal = readFileSync(path.join(d.stateDir, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ClawbackEvent);
+    const inTrial = journal.filter((e) => e.time >= trial.faultAt && e.service === 'gw');
+    const verdicts = inTrial.filter((e) => e.type === 'service.unhealthy').map((e) => e.details?.probe);
+    expect(verdicts[0], JSON.stringify(verdicts)).toBe('custom');
+    expect(existsSync(flag)).toBe(false);
+    if (verdicts.includes('health')) return; // the watchdog judged it too (a very slow machine): nothing to tell apart
+    expect(trial.asExpected, trial.outcome).toBe(false);
+    expect(trial.outcome).toContain('no watchdog verdict');
+    expect(trial.detectMs).toBeNull();
+    expect(trial.level).toBeNull();
+    expect(report.passed).toBe(false);
+  }, 150_000);
+
+  it('the attribution is by cause, not by time (pure)', () => {
+    const ev = (type: ClawbackEvent['type'], time: number, extra: Partial<ClawbackEvent> = {}): ClawbackEvent => ({ type, time, severity: 'warning', message: type, service: 'gw', ...extra });
+    const probes = [{ kind: 'http' as const, name: 'health' }, { kind: 'memory' as const }, { kind: 'command' as const, name: 'custom' }];
+    const seen = { asExpected: true, outcome: 'replaced, serving' };
+    const other = [
+      ev('service.unhealthy', 1100, { details: { probe: 'custom' } }),
+      ev('incident.opened', 1100, { incidentId: 'x', level: 1, details: { reason: 'custom: command-failed', firstSignalAt: 1100 } }),
+      ev('incident.level', 1200, { incidentId: 'x', level: 2 }),
+      ev('incident.resolved', 1500, { severity: 'resolved', incidentId: 'x', details: { highestLevel: 2 } }),
+    ];
+    const w = { service: 'gw', from: 1000, to: 2000, includeDaemonEvents: false, channels: [], cause: causeOf(hangScenario.provedBy, probes) };
+    expect(provenByJournal(seen, hangScenario.provedBy, other, w).asExpected).toBe(false);
+    expect(measureTrial(other, w)).toEqual({ detectMs: null, level: null, alerts: 0, incidentIds: [] });
+    // The watchdog's own verdict and incident still count; a memory crossing in a crash trial does not.
+    const own = [ev('service.unhealthy', 1300, { details: { probe: 'health' } }), ev('incident.opened', 1300, { incidentId: 'h', level: 1, details: { reason: 'health: timeout', firstSignalAt: 1300 } })];
+    expect(provenByJournal(seen, hangScenario.provedBy, [...other, ...own], w)).toEqual(seen);
+    expect(measureTrial([...other, ...own], w)).toMatchObject({ detectMs: 300, level: 1, incidentIds: ['h'] });
+    const memory = [ev('service.unhealthy', 1050, { details: { probe: 'memory', finding: 'memory-limit' } }), ev('incident.opened', 1050, { incidentId: 'm', level: 1, details: { reason: 'memory: memory-limit', firstSignalAt: 1050 } })];
+    const crash = [ev('service.exited', 1010), ev('incident.opened', 1010, { incidentId: 'c', level: 0, details: { reason: 'killed by SIGKILL', firstSignalAt: 1010 } })];
+    const cw = { ...w, cause: causeOf(crashScenario.provedBy, probes) };
+    expect(measureTrial([...memory, ...crash], cw)).toMatchObject({ detectMs: 10, level: 0, incidentIds: ['c'] });
+    expect(measureTrial(memory, cw).detectMs).toBeNull();
+  });
+});
