@@ -13,7 +13,8 @@ import type { RestoreStack } from './restore-stack.js';
 import { isServing } from './serving-check.js';
 import { pollUntil } from './poll.js';
 import { article, pausedByPerson } from './target.js';
-import type { JournalProof } from './journal-measure.js';
+import { openedByProbeKind, probeKindsByName, type JournalProof } from './journal-measure.js';
+import type { ProbeKind } from '../probes/probe-schema.js';
 
 export interface DrillContext {
   clock: Clock;
@@ -32,6 +33,11 @@ export interface DrillContext {
   signal?: AbortSignal;
   /** When the drill began (epoch ms): an incident or hold from before it is not the drill's to lift. */
   startedAt: number;
+  /**
+   * The probe kinds the drill's faults can trip, when every scenario of the run names them (see JournalProof): an
+   * incident another probe's verdict opened is not the drill's to lift. Undefined: any incident since startedAt may be.
+   */
+  ownProbeKinds?: readonly ProbeKind[];
 }
 
 /** What a scenario reports about one trial; the journal measures are added by the runner. */
@@ -110,6 +116,25 @@ export function resumeWouldOverrule(s: ServiceStatus, drillStartedAt: number): s
   return undefined;
 }
 
+/**
+ * Why the service's open incident is not the drill's though it opened during the drill, or undefined: a verdict of a
+ * probe none of the drill's faults trips opened it (journal). Its hold and restart window are the ladder's, not the drill's.
+ */
+export async function openedByOtherCause(ctx: DrillContext, s: ServiceStatus): Promise<string | undefined> {
+  const own = ctx.ownProbeKinds;
+  if (!own || !s.incident) return undefined;
+  const id = s.incident.id;
+  const opened = (await journalSince(ctx, ctx.startedAt).catch(() => [])).find((e) => e.type === 'incident.opened' && e.incidentId === id);
+  const kind = opened ? openedByProbeKind(opened, probeKindsByName(ctx.target.service.probes)) : undefined;
+  if (!kind || own.includes(kind)) return undefined;
+  return `incident ${id} was opened by a ${kind} probe (${String(opened!.details?.reason)}), which no fault of this drill trips`;
+}
+
+/** resumeWouldOverrule, and an incident of another cause: why the drill must not send `resume` now, or undefined. */
+export async function notTheDrills(ctx: DrillContext, s: ServiceStatus): Promise<string | undefined> {
+  return resumeWouldOverrule(s, ctx.startedAt) ?? (await openedByOtherCause(ctx, s));
+}
+
 /** Restart times the daemon remembers for the service (state.json), for the restart-intensity window. */
 export function restartHistory(ctx: DrillContext): number[] | undefined {
   try {
@@ -141,7 +166,7 @@ function flappingSeries(ctx: DrillContext): boolean {
  */
 export async function freshRestartWindow(ctx: DrillContext): Promise<void> {
   const s = await ctx.link.service(ctx.target.service.name);
-  if (s && resumeWouldOverrule(s, ctx.startedAt)) return;
+  if (s && (await notTheDrills(ctx, s))) return;
   const history = restartHistory(ctx);
   if (history !== undefined && history.length === 0 && !flappingSeries(ctx)) return;
   await ctx.link.action(ctx.target.service.name, 'resume');
@@ -236,7 +261,7 @@ export async function settleAfterDrill(ctx: DrillContext, after: 'the interrupti
   const settled = await pollUntil(
     async () => {
       const s = await ctx.link.service(service);
-      const notOurs = s?.held && !resumed ? resumeWouldOverrule(s, ctx.startedAt) : undefined;
+      const notOurs = s?.held && !resumed ? await notTheDrills(ctx, s) : undefined;
       if (notOurs && !leftAlone) {
         leftAlone = true;
         notes.push(`the service is held (${s!.held!.reason}) after ${after}, not lifted: ${notOurs}; check \`clawback status\``);

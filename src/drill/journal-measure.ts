@@ -59,6 +59,19 @@ function otherCauseVerdict(e: ClawbackEvent, cause: NonNullable<TrialWindow['cau
   return kind === undefined || !cause.probeKinds.includes(kind);
 }
 
+/** For an incident.opened event: the kind of the service's probe whose verdict opened it ("<probe>: ..."), else undefined. */
+export function openedByProbeKind(e: ClawbackEvent, kindOf: ReadonlyMap<string, ProbeKind>): ProbeKind | undefined {
+  if (e.type !== 'incident.opened') return undefined;
+  const reason = e.details?.reason;
+  const probe = typeof reason === 'string' ? /^([^:]+): /.exec(reason)?.[1] : undefined;
+  return probe === undefined ? undefined : kindOf.get(probe);
+}
+
+/** Each probe of a service by name (a probe's name defaults to its kind). */
+export function probeKindsByName(probes: readonly { kind: ProbeKind; name?: string | undefined }[]): Map<string, ProbeKind> {
+  return new Map(probes.map((p) => [p.name ?? p.kind, p.kind]));
+}
+
 /**
  * The trial's events: the service's (and the daemon's, if asked) in the window, less what another cause did: a verdict
  * of a probe the fault cannot trip and every event of an incident such a verdict opened (incident.opened names the
@@ -72,10 +85,8 @@ export function eventsInWindow(events: readonly ClawbackEvent[], w: TrialWindow)
   if (!cause) return inWindow;
   const foreign = new Set<string>();
   for (const e of inWindow) {
-    if (e.type !== 'incident.opened' || !e.incidentId) continue;
-    const reason = e.details?.reason;
-    const probe = typeof reason === 'string' ? /^([^:]+): /.exec(reason)?.[1] : undefined;
-    if (probe !== undefined && cause.kindOf.has(probe) && !cause.probeKinds.includes(cause.kindOf.get(probe)!)) foreign.add(e.incidentId);
+    const kind = openedByProbeKind(e, cause.kindOf);
+    if (e.incidentId && kind && !cause.probeKinds.includes(kind)) foreign.add(e.incidentId);
   }
   return inWindow.filter((e) => !otherCauseVerdict(e, cause) && !(e.incidentId !== undefined && foreign.has(e.incidentId)));
 }
@@ -117,7 +128,7 @@ export interface JournalProof {
 /** The window's `cause` for a scenario's proof and the service's probes; undefined when the proof names no probe kinds. */
 export function causeOf(proof: JournalProof | undefined, probes: readonly { kind: ProbeKind; name?: string | undefined }[]): TrialWindow['cause'] {
   if (!proof?.probeKinds) return undefined;
-  return { probeKinds: proof.probeKinds, kindOf: new Map(probes.map((p) => [p.name ?? p.kind, p.kind])) };
+  return { probeKinds: proof.probeKinds, kindOf: probeKindsByName(probes) };
 }
 
 /**

@@ -4,7 +4,7 @@ import { VERSION } from '../version.js';
 import type { ScenarioName } from './scenario-catalog.js';
 import { drillPassed, summarize, type DrillReport, type TrialResult } from './drill-result.js';
 import { causeOf, deliveredNotifications, measureTrial, provenByJournal } from './journal-measure.js';
-import { freshRestartWindow, journalSince, resumeWouldOverrule, settleAfterDrill, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
+import { freshRestartWindow, journalSince, notTheDrills, settleAfterDrill, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { crashScenario, crashStormScenario } from './scenario-crash.js';
 import { hangScenario, leakScenario } from './scenario-hang.js';
 import { configCorruptScenario } from './scenario-config-corrupt.js';
@@ -70,7 +70,7 @@ export async function prepare(ctx: DrillContext) {
     const pausedMeanwhile = await pausedNow(ctx);
     if (pausedMeanwhile) throw new PausedByPerson(pausedMeanwhile);
     const s = await ctx.link.service(ctx.target.service.name);
-    const notOurs = s ? resumeWouldOverrule(s, ctx.startedAt) : undefined;
+    const notOurs = s ? await notTheDrills(ctx, s) : undefined;
     if (notOurs) throw new RecoveryNotOurs(`"${ctx.target.service.name}" did not settle and no \`resume\` was sent: ${notOurs}`);
     ctx.say('  the service is not healthy; trying `resume` once');
     await ctx.link.action(ctx.target.service.name, 'resume').catch(() => undefined);
@@ -98,6 +98,9 @@ export async function runDrill(ctx: DrillContext, opts: RunDrillOptions): Promis
   const skipped = skippedScenarios(ctx, opts.scenarios);
   let broken: string | undefined;
   const interrupted = (): boolean => ctx.signal?.aborted ?? false;
+  // Whose incidents the drill may lift: those its faults can cause, when every scenario of the run says which.
+  const kinds = opts.scenarios.map((n) => SCENARIOS[n].provedBy?.probeKinds);
+  if (kinds.every((k) => k !== undefined)) ctx.ownProbeKinds ??= [...new Set(kinds.flat())];
   for (const name of opts.scenarios) {
     const scenario = SCENARIOS[name];
     for (let trial = 1; trial <= opts.trials && !interrupted(); trial++) {

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CLI } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { NODE, tempDir } from '../helpers/daemon.js';
 import { spawnMarked, waitFor } from '../helpers/processes.js';
 import { startDrillDaemon, type DrillDaemon } from './drill-daemon.js';
@@ -12,23 +12,25 @@ import { crashScenario } from '../../src/drill/scenario-crash.js';
 import { hangScenario } from '../../src/drill/scenario-hang.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
 
-// A check that fails once when its flag file exists (and removes it): a cause of its own, nothing a drill does.
+// A check that fails when its flag file exists (and removes it, unless the sticky file exists too): a cause of its own, nothing a drill does.
 const CHECK = `import fs from 'node:fs';
-if (fs.existsSync(process.argv[2])) { fs.rmSync(process.argv[2]); console.error('unrelated failure'); process.exit(1); }
+if (fs.existsSync(process.argv[2])) { if (!fs.existsSync(process.argv[3])) fs.rmSync(process.argv[2]); console.error('unrelated failure'); process.exit(1); }
 `;
 
 describe('clawback drill and an incident another cause opened during a trial', () => {
   let d: DrillDaemon;
   let flag: string;
+  let sticky: string;
   beforeAll(async () => {
     const dir = tempDir('clawback-other-cause-');
     const check = path.join(dir, 'check.mjs');
     flag = path.join(dir, 'flag');
+    sticky = path.join(dir, 'sticky');
     writeFileSync(check, CHECK);
     d = await startDrillDaemon('gateway', {
       // The watchdog is slow to judge (40 failures x 300 ms): the unrelated check is first to act on the frozen instance.
       healthFailureThreshold: 40,
-      probes: [{ kind: 'command', name: 'custom', command: [NODE, check, flag], interval: '200ms', timeout: '2s', failureThreshold: 1, startupGrace: '1s' }],
+      probes: [{ kind: 'command', name: 'custom', command: [NODE, check, flag, sticky], interval: '200ms', timeout: '2s', failureThreshold: 1, startupGrace: '1s' }],
     });
   }, 60_000);
   afterAll(async () => {
@@ -62,6 +64,32 @@ describe('clawback drill and an incident another cause opened during a trial', (
     expect(trial.level).toBeNull();
     expect(report.passed).toBe(false);
   }, 150_000);
+
+  it('a hold the ladder set for another probe\'s incident during the drill is not lifted by the drill\'s `resume`', async () => {
+    const drill = spawnMarked(NODE, [CLI, 'drill', 'hang', '--yes', '--timeout', '20', '--state-dir', d.stateDir]);
+    let faultAt = 0;
+    try {
+      await waitFor(() => drill.stderr().includes('hang #1...') || drill.stdout().includes('hang #1...'), { timeoutMs: 30_000, intervalMs: 20 });
+      faultAt = Date.now();
+      // The unrelated check now fails for good: restarts, then the breaker holds the service for a person.
+      writeFileSync(sticky, '');
+      writeFileSync(flag, '');
+      await drill.waitForExit(120_000);
+    } finally {
+      drill.kill();
+    }
+    const out = drill.stdout() + drill.stderr();
+    const journal = readFileSync(path.join(d.stateDir, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ClawbackEvent);
+    const after = journal.filter((e) => e.time >= faultAt && e.service === 'gw');
+    const tripped = after.find((e) => e.type === 'breaker.tripped');
+    expect(tripped, out).toBeDefined();
+    expect(after.filter((e) => e.type === 'breaker.resumed').map((e) => e.message), out).toEqual([]);
+    expect(out).not.toContain('after the drill: resumed');
+    expect(out).toContain('not lifted: incident');
+    expect(out).toContain('which no fault of this drill trips');
+    const status = JSON.parse((await runCli(['status', '--json', '--state-dir', d.stateDir])).stdout) as { services: Array<{ held: { reason: string } | null }> };
+    expect(status.services[0]!.held?.reason).toBe('crash-loop');
+  }, 180_000);
 
   it('the attribution is by cause, not by time (pure)', () => {
     const ev = (type: ClawbackEvent['type'], time: number, extra: Partial<ClawbackEvent> = {}): ClawbackEvent => ({ type, time, severity: 'warning', message: type, service: 'gw', ...extra });
