@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { daemonInfoPath, parseDaemonInfo, type DaemonInfo } from '../daemon/daemon-info.js';
-import { isAlive, isSameProcess } from '../platform/proc.js';
+import { isSameProcess } from '../platform/proc.js';
 import { startDaemonDetached } from '../cli/cmd-install.js';
 import type { Clock } from '../platform/clock.js';
 import { pollUntil } from './poll.js';
@@ -32,8 +32,12 @@ export function keepDaemonUp(ctx: DrillContext): () => void {
   });
 }
 
-export async function waitDead(pid: number, clock: Clock, timeoutMs: number): Promise<boolean> {
-  return (await pollUntil(() => !isAlive(pid), { clock, timeoutMs, intervalMs: 20 })) === true;
+/**
+ * Waits until the process that had pid and startTime (from daemon.json; null: unknown) is gone. Its pid alone could
+ * name a newcomer that took the number at once (pid_max wraps), which would keep a plain isAlive(pid) true to the end.
+ */
+export async function waitDead(pid: number, clock: Clock, timeoutMs: number, startTime: number | null | undefined): Promise<boolean> {
+  return (await pollUntil(() => !isSameProcess(pid, startTime), { clock, timeoutMs, intervalMs: 20 })) === true;
 }
 
 export interface GuardianRun {

@@ -45,7 +45,7 @@ export const daemonKillScenario: Scenario = {
     const watch = watchService(ctx);
     try {
       sendSignal(info.pid, 'SIGKILL');
-      const dead = await waitDead(info.pid, ctx.clock, 5000);
+      const dead = await waitDead(info.pid, ctx.clock, 5000, info.pidStartTime);
       const guardian = await runGuardian(ctx, Math.max(60_000, ctx.timeoutMs));
       const back = await pollUntil(
         async () => {
@@ -140,7 +140,7 @@ export const nuclearScenario: Scenario = {
       const servicePid = service.pid;
       // Its group only while the leader is still the instance the daemon reported: a reused pid's group is someone else's.
       if (!(stillRuns(service) && sendSignal(-servicePid, 'SIGKILL'))) signalInstance(service, 'SIGKILL');
-      if (info) await waitDead(info.pid, ctx.clock, 5000);
+      if (info) await waitDead(info.pid, ctx.clock, 5000, info.pidStartTime);
       await pollUntil(() => !stillRuns(service), { clock: ctx.clock, timeoutMs: 5000, intervalMs: 20 });
       const aside = `${stateDir}.drill-nuclear-${new Date(faultAt).toISOString().replace(/[:.]/g, '-')}`;
       try {

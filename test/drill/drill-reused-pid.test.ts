@@ -3,6 +3,7 @@
 // stranger is never signalled.
 import { afterEach, describe, expect, it } from 'vitest';
 import { crashScenario } from '../../src/drill/scenario-crash.js';
+import { waitDead } from '../../src/drill/daemon-ops.js';
 import { RestoreStack } from '../../src/drill/restore-stack.js';
 import type { DrillContext } from '../../src/drill/drill-context.js';
 import type { ServiceStatus } from '../../src/daemon/service-runtime.js';
@@ -82,5 +83,20 @@ describe('drill and reused pids', () => {
     // Give a SIGKILL, had one been sent, time to land.
     const exited = await stranger.waitForExit(500).then(() => true, () => false);
     expect(exited, 'the drill killed a stranger that took the instance\'s pid').toBe(false);
+  }, 30_000);
+
+  it.skipIf(!canSteerPids())('waitDead sees a killed daemon gone though a newcomer took its pid at once', async () => {
+    const daemon = start();
+    await daemon.waitForStdout('ready');
+    const pid = daemon.pid;
+    const startTime = processStartTime(pid) ?? null;
+    daemon.kill();
+    await daemon.waitForExit(5_000);
+    const newcomer = startOnPid(pid, start);
+    if (!newcomer) return; // another process took the pid each time: nothing to judge
+    const t0 = Date.now();
+    expect(await waitDead(pid, systemClock(), 3_000, startTime)).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    expect(newcomer.exitInfo()).toBeUndefined();
   }, 30_000);
 });
