@@ -178,10 +178,22 @@ function applyOverrides(config, cli, env) {
 function createLeak() {
   const retained = [];
   let timer;
+  let offTimer;
   let bytes = 0;
   return {
-    start(mbPerSec, maxMb) {
+    /** `ms`: the leak switches itself off (and frees what it held) after that long, so a drill killed mid-trial leaves none. */
+    start(mbPerSec, maxMb, ms) {
       this.stopGrowing();
+      if (offTimer !== undefined) clearTimeout(offTimer);
+      offTimer = undefined;
+      if (ms !== undefined) {
+        offTimer = setTimeout(() => {
+          const freedMb = Math.round(bytes / MIB);
+          this.release();
+          log('info', 'fault: leak switched itself off', { ms, freedMb });
+        }, ms);
+        offTimer.unref();
+      }
       const perTick = Math.max(1, Math.round((mbPerSec * MIB * LEAK_TICK_MS) / 1000));
       const cap = maxMb * MIB;
       timer = setInterval(() => {
@@ -202,6 +214,8 @@ function createLeak() {
     },
     release() {
       this.stopGrowing();
+      if (offTimer !== undefined) clearTimeout(offTimer);
+      offTimer = undefined;
       retained.length = 0;
       bytes = 0;
     },
@@ -286,9 +300,11 @@ function createGateway(config) {
       const maxMb = q.has('maxMb') ? numberFrom(q.get('maxMb'), 1, 1_000_000) : 4096;
       if (mbPerSec === undefined) return [400, { error: 'mbPerSec: expected a number > 0' }];
       if (maxMb === undefined) return [400, { error: 'maxMb: expected a number >= 1' }];
-      log('warn', 'fault: leaking memory', { mbPerSec, maxMb });
-      leak.start(mbPerSec, maxMb);
-      return [202, { accepted: 'leak', mbPerSec, maxMb }];
+      const ms = q.has('ms') ? intFrom(q.get('ms'), 1, Number.MAX_SAFE_INTEGER) : undefined;
+      if (q.has('ms') && ms === undefined) return [400, { error: 'ms: expected an integer >= 1' }];
+      log('warn', 'fault: leaking memory', { mbPerSec, maxMb, ms: ms ?? 'until reset' });
+      leak.start(mbPerSec, maxMb, ms);
+      return [202, { accepted: 'leak', mbPerSec, maxMb, ms: ms ?? 'until reset' }];
     },
     unhealthy(q) {
       const status = q.has('status') ? intFrom(q.get('status'), 400, 599) : 500;

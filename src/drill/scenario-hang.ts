@@ -32,6 +32,9 @@ export const hangScenario: Scenario = {
 };
 
 /** Leak rate and cap for a limit: reach the limit in about 3 s, never retain more than 1.5x the limit. */
+/** How long past the trial's timeout the demo gateway's leak switch stays on before it switches itself off. */
+const LEAK_OFF_MARGIN_MS = 10_000;
+
 export function leakPlan(limitBytes: number): { mbPerSec: number; maxMb: number } {
   const limitMb = limitBytes / MIB;
   return { mbPerSec: Math.min(500, Math.max(20, Math.round(limitMb / 3))), maxMb: Math.ceil(limitMb * 1.5) + 64 };
@@ -52,6 +55,8 @@ export const leakScenario: Scenario = {
     if (url.pathname.endsWith('/fault/leak')) {
       url.searchParams.set('mbPerSec', String(plan.mbPerSec));
       url.searchParams.set('maxMb', String(plan.maxMb));
+      // Off by itself after the trial's bound: a drill killed mid-trial (SIGKILL skips the cleanup below) leaves no leak.
+      url.searchParams.set('ms', String(ctx.timeoutMs + LEAK_OFF_MARGIN_MS));
     }
     const faultAt = ctx.clock.now();
     const status = await postSwitch(url.toString(), 2000);

@@ -163,6 +163,20 @@ describe('demo gateway: fault switches', () => {
     expect((await httpGet(`${gw.baseUrl}/health`)).status).toBe(200);
   });
 
+  it('a leak with ms switches itself off after that long and frees what it held (a drill killed mid-trial leaves none)', async () => {
+    const gw = await start();
+    const before = rssBytes(gw.pid) ?? 0;
+    const on = await httpPost(`${gw.baseUrl}/fault/leak?mbPerSec=200&maxMb=120&ms=1500`);
+    expect(on.status).toBe(202);
+    expect(JSON.parse(on.body)).toMatchObject({ accepted: 'leak', ms: 1500 });
+    await waitFor(() => (rssBytes(gw.pid) ?? 0) >= before + 50 * MB, { timeoutMs: 10_000, intervalMs: 50, message: () => `RSS to grow 50 MB over ${before}` });
+    // Off by itself: nothing is left to free by the time a reset comes, and the log says so.
+    await gw.child.waitForStdout('leak switched itself off', 10_000);
+    const reset = await httpPost(`${gw.baseUrl}/fault/reset`);
+    expect(JSON.parse(reset.body).freedMb).toBe(0);
+    expect((await httpPost(`${gw.baseUrl}/fault/leak?ms=0`)).status).toBe(400);
+  });
+
   it('unhealthy makes /health and /healthz answer 500 until reset', async () => {
     const gw = await start();
     expect((await httpPost(`${gw.baseUrl}/fault/unhealthy?status=500`)).status).toBe(202);
