@@ -264,7 +264,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   let outboxUsable = true;
   try {
     const loaded = outbox.loadSync();
-    for (const file of loaded.corrupt) log('notify: unreadable outbox file kept aside as .corrupt', { file });
+    // An alert that cannot be read is one a person will never get: said as a warning, not lost in the info lines.
+    for (const file of loaded.corrupt) warn(`notify: an alert in the outbox could not be read and will not be sent; kept aside as ${file}.corrupt`, { file });
     for (const [dir, entries] of loaded.byChannel) {
       const ch = enabled.find((c) => c.name === dir);
       if (!ch) {
