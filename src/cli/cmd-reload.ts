@@ -24,7 +24,7 @@ export function registerReload(program: Command): void {
       const r = await client.post<{ ok: boolean; message?: string; error?: string; problems?: string[] }>(p, { timeoutMs: name ? 64 * ((timeoutMs ?? 60_000) + 30_000) : 300_000 });
       if (r.status >= 400) {
         process.stderr.write(`clawback: ${terminalSafe(r.body.message ?? r.body.error ?? `HTTP ${r.status}`)}\n`);
-        for (const problem of (r.body.problems ?? []).slice(1)) process.stderr.write(`  - ${problem}\n`);
+        for (const problem of (r.body.problems ?? []).slice(1)) process.stderr.write(`  - ${terminalSafe(problem)}\n`);
         process.exit(exitCodeOfAnswer(r.status, !name));
       }
       process.stdout.write(`${terminalSafe(String(r.body.message))}\n`);
