@@ -255,7 +255,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
           }
           const m = /^\/api\/incidents\/([\w-]+)$/.exec(p);
           if (m) {
-            const found = (await history.incidents()).find((i) => i.id === m[1]);
+            const found = await history.incident(m[1]!);
             return found ?? new ApiAnswer(404, { error: `no incident ${m[1]}` });
           }
           return undefined;

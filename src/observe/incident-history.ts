@@ -1,5 +1,7 @@
 // GET /api/incidents for many readers at once (every dashboard tab asks after each incident event): one journal read
-// at a time, shared by the requests that arrive meanwhile, and reused until the journal files change.
+// at a time, shared by the requests that arrive meanwhile, and reused until the journal files change. Only the newest
+// INCIDENT_HISTORY_KEEP summaries stay in memory (the most a list answer shows): the whole window held ~24 MiB of heap
+// for a 16 MiB journal and .1, for the months a daemon runs. An older incident asked by id is read from disk again.
 import { stat } from 'node:fs/promises';
 import type { ClawbackEvent } from './events.js';
 import { readJournal } from './journal-read.js';
@@ -7,6 +9,9 @@ import { summarizeIncidents, type IncidentSummary } from './incidents.js';
 
 /** Rounds a request waits for a read of an older journal before it joins whatever read is running. */
 const MAX_WAIT_ROUNDS = 3;
+
+/** Summaries kept in memory: the newest, as many as the longest list /api/incidents gives (its limit's maximum). */
+export const INCIDENT_HISTORY_KEEP = 500;
 
 /** Identifies the journal's content as a reader sees it: each file's inode, size and mtime (read: this and .1). */
 async function signature(file: string): Promise<string> {
@@ -24,18 +29,35 @@ async function signature(file: string): Promise<string> {
 }
 
 export interface IncidentHistory {
-  /** Incident summaries, oldest first, as summarizeIncidents gives them; treat as read-only (shared between callers). */
+  /**
+   * The newest INCIDENT_HISTORY_KEEP incident summaries, oldest first, as summarizeIncidents gives them; treat as
+   * read-only (shared between callers).
+   */
   incidents(): Promise<readonly IncidentSummary[]>;
+  /** One incident by id: from memory when among the newest, else from a fresh read of the journal (not kept). */
+  incident(id: string): Promise<IncidentSummary | undefined>;
 }
 
 export function incidentHistory(journalFile: string, read: (file: string) => Promise<ClawbackEvent[]> = (f) => readJournal(f)): IncidentHistory {
-  let cached: { key: string; value: IncidentSummary[] } | undefined;
+  /** older: the journal window held incidents older than the kept ones. */
+  let cached: { key: string; value: IncidentSummary[]; older: boolean } | undefined;
   let running: { key: string; done: Promise<IncidentSummary[]> } | undefined;
+  /** Every journal read runs after the one before it: never two at once (a lookup by id included). */
+  let reading: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = reading.then(fn, fn);
+    reading = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
+  };
 
   const start = (key: string): Promise<IncidentSummary[]> => {
-    const done = read(journalFile).then((events) => {
-      const value = summarizeIncidents(events);
-      cached = { key, value };
+    const done = exclusive(() => read(journalFile)).then((events) => {
+      const all = summarizeIncidents(events);
+      const value = all.length > INCIDENT_HISTORY_KEEP ? all.slice(-INCIDENT_HISTORY_KEEP) : all;
+      cached = { key, value, older: all.length > value.length };
       return value;
     });
     const mine = { key, done };
@@ -47,18 +69,26 @@ export function incidentHistory(journalFile: string, read: (file: string) => Pro
     return done;
   };
 
-  return {
-    async incidents() {
-      for (let round = 0; round < MAX_WAIT_ROUNDS; round++) {
-        const key = await signature(journalFile);
-        if (cached?.key === key) return cached.value;
-        if (!running) return start(key);
-        if (running.key === key) return running.done;
-        // A read of an older journal is running: never a second one beside it; look again once it is over.
-        await running.done.catch(() => undefined);
-      }
+  const incidents = async (): Promise<IncidentSummary[]> => {
+    for (let round = 0; round < MAX_WAIT_ROUNDS; round++) {
       const key = await signature(journalFile);
-      return running ? running.done : start(key);
+      if (cached?.key === key) return cached.value;
+      if (!running) return start(key);
+      if (running.key === key) return running.done;
+      // A read of an older journal is running: never a second one beside it; look again once it is over.
+      await running.done.catch(() => undefined);
+    }
+    const key = await signature(journalFile);
+    return running ? running.done : start(key);
+  };
+
+  return {
+    incidents,
+    async incident(id) {
+      const kept = await incidents();
+      const found = kept.find((i) => i.id === id);
+      if (found || (cached?.value === kept && !cached.older)) return found;
+      return exclusive(async () => summarizeIncidents(await read(journalFile)).find((i) => i.id === id));
     },
   };
 }

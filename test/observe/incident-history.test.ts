@@ -4,8 +4,11 @@
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { incidentHistory } from '../../src/observe/incident-history.js';
+import { INCIDENT_HISTORY_KEEP, incidentHistory } from '../../src/observe/incident-history.js';
+import { summarizeIncidents } from '../../src/observe/incidents.js';
 import { readJournal } from '../../src/observe/journal-read.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
 
@@ -116,5 +119,44 @@ describe('incident history for many readers', () => {
     expect(c.maxAtOnce()).toBe(1);
     expect(c.reads()).toBeLessThan(30);
     expect((await h.incidents()).map((i) => i.id)).toContain('inc-live-29');
+  });
+
+  // A daemon runs for months: the cache held every incident of the journal and its .1 (a real daemon over a 16 MiB
+  // window: heap used after GC 7.1 -> 31.3 MiB once /api/incidents was asked). Now the newest 500, what a list shows.
+  it('keeps only the newest incidents in memory; an older one by id comes from disk, the same as before', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const file = journal(INCIDENT_HISTORY_KEEP * 4);
+    const everything = summarizeIncidents(await readJournal(file));
+    expect(everything).toHaveLength(INCIDENT_HISTORY_KEEP * 4);
+
+    const refs: Array<WeakRef<object>> = [];
+    const h = incidentHistory(file, async (f) => {
+      const events = await readJournal(f);
+      refs.push(new WeakRef(events), new WeakRef(events[0]!));
+      return events;
+    });
+    const kept = await h.incidents();
+    // What every list answer shows (the newest `limit`, at most 500) is unchanged.
+    expect(kept).toEqual(everything.slice(-INCIDENT_HISTORY_KEEP));
+    await new Promise((r) => setTimeout(r, 0));
+    gc();
+    // Neither the events read nor the oldest incident's events stay reachable once the answer is given.
+    expect(refs.map((r) => r.deref() === undefined)).toEqual([true, true]);
+
+    // By id: a kept incident from memory, an older one from the journal, an unknown one not at all.
+    expect(await h.incident(everything.at(-1)!.id)).toBe(kept.at(-1));
+    expect(await h.incident('inc-0')).toEqual(everything[0]);
+    expect(await h.incident('inc-none')).toBeUndefined();
+    expect(kept).toHaveLength(INCIDENT_HISTORY_KEEP);
+  });
+
+  it('a journal with fewer incidents than kept answers an unknown id without reading it again', async () => {
+    const file = journal(10);
+    const c = countedRead();
+    const h = incidentHistory(file, c.read);
+    expect(await h.incident('inc-3')).toMatchObject({ id: 'inc-3', status: 'resolved' });
+    expect(await h.incident('inc-none')).toBeUndefined();
+    expect(c.reads()).toBe(1);
   });
 });
