@@ -140,6 +140,18 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const open = new Map<string, OpenIncident>();
   /** Services that have per-service gauge series, so retainServices knows what to drop. */
   const gaugedServices = new Set<string>();
+  /**
+   * Per service: how to remove each label set of its counters and TTR histogram, so retainServices drops them too (a
+   * removed service's restarts, incidents and recoveries were exported, and held in memory, for the daemon's life).
+   */
+  const countedSeries = new Map<string, Map<string, () => void>>();
+  const countedFor = <L extends string>(metric: { remove(labels: Partial<Record<L, string | number>>): void }, name: string, labels: Record<L, string> & { service: string }): Record<L, string> => {
+    let series = countedSeries.get(labels.service);
+    if (!series) countedSeries.set(labels.service, (series = new Map()));
+    const key = `${name}${JSON.stringify(labels)}`;
+    if (!series.has(key)) series.set(key, () => metric.remove(labels));
+    return labels;
+  };
 
   function openIncident(id: string, service: string, level: number): OpenIncident {
     let inc = open.get(id);
@@ -147,16 +159,20 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       inc = { service, highestLevel: level, counted: false };
       open.set(id, inc);
       incidentsOpen.inc({ service });
+      // Its incidents_open series (at 0 once resolved) goes with the service too, scraped as a runtime or not.
+      gaugedServices.add(service);
     }
     return inc;
   }
 
   function onEvent(e: ClawbackEvent): void {
     const service = e.service ?? 'unknown';
+    // An event without a service is counted under "unknown", which is never in the config: not a removed service.
+    const counted: typeof countedFor = (metric, name, labels) => (e.service === undefined ? labels : countedFor(metric, name, labels));
     switch (e.type) {
       case 'service.restarting': {
         const d = payload(e, 'service.restarting');
-        restarts.inc({ service, level: e.level === undefined ? 'none' : String(e.level), reason: str(d.reason, 'unknown') });
+        restarts.inc(counted(restarts, 'restarts', { service, level: e.level === undefined ? 'none' : String(e.level), reason: str(d.reason, 'unknown') }));
         break;
       }
       case 'incident.opened':
@@ -173,7 +189,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
         const inc = openIncident(e.incidentId, service, 4);
         inc.highestLevel = 4;
         if (!inc.counted) {
-          incidents.inc({ service: inc.service, outcome: 'escalated', highest_level: '4' });
+          incidents.inc(counted(incidents, 'incidents', { service: inc.service, outcome: 'escalated', highest_level: '4' }));
           inc.counted = true;
         }
         break;
@@ -188,11 +204,11 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
         }
         if (!inc?.counted) {
           const highest = num(d.highestLevel) ?? inc?.highestLevel ?? e.level ?? 0;
-          incidents.inc({ service: svc, outcome: str(d.outcome, 'auto-resolved'), highest_level: String(highest) });
+          incidents.inc(counted(incidents, 'incidents', { service: svc, outcome: str(d.outcome, 'auto-resolved'), highest_level: String(highest) }));
         }
         const ttrMs = num(d.ttrMs);
         // Closed by a reload that removed or replaced the service: no recovery to time.
-        if (ttrMs !== undefined && ttrMs >= 0 && d.closedBy === undefined) ttr.observe({ service: svc }, ttrMs / 1000);
+        if (ttrMs !== undefined && ttrMs >= 0 && d.closedBy === undefined) ttr.observe(counted(ttr, 'ttr', { service: svc }), ttrMs / 1000);
         break;
       }
       case 'breaker.tripped':
@@ -203,7 +219,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
         break;
       case 'agent.finished': {
         const d = payload(e, 'agent.finished');
-        emergency.inc({ service, adapter: str(d.adapter, 'unknown'), outcome: str(d.outcome, 'unknown') });
+        emergency.inc(counted(emergency, 'emergency', { service, adapter: str(d.adapter, 'unknown'), outcome: str(d.outcome, 'unknown') }));
         break;
       }
       case 'memory.warning':
@@ -245,6 +261,11 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
         if (live.has(service)) continue;
         for (const g of [serviceUp, breaker, rss, memLimit, incidentsOpen]) g.remove({ service });
         gaugedServices.delete(service);
+      }
+      for (const [service, series] of countedSeries) {
+        if (live.has(service)) continue;
+        for (const remove of series.values()) remove();
+        countedSeries.delete(service);
       }
       for (const [id, inc] of open) {
         if (live.has(inc.service)) continue;
