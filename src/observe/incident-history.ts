@@ -42,6 +42,7 @@ export function incidentHistory(journalFile: string, read: (file: string) => Pro
   /** older: the journal window held incidents older than the kept ones. */
   let cached: { key: string; value: IncidentSummary[]; older: boolean } | undefined;
   let running: { key: string; done: Promise<IncidentSummary[]> } | undefined;
+  let lookedUp: { key: string; id: string; value: IncidentSummary | undefined } | undefined;
   /** Every journal read runs after the one before it: never two at once (a lookup by id included). */
   let reading: Promise<unknown> = Promise.resolve();
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -88,7 +89,12 @@ export function incidentHistory(journalFile: string, read: (file: string) => Pro
       const kept = await incidents();
       const found = kept.find((i) => i.id === id);
       if (found || (cached?.value === kept && !cached.older)) return found;
-      return exclusive(async () => summarizeIncidents(await read(journalFile)).find((i) => i.id === id));
+      // The last older incident asked for is kept (one summary), so asking again reads nothing until the journal changes.
+      const key = cached?.key;
+      if (lookedUp && lookedUp.key === key && lookedUp.id === id) return lookedUp.value;
+      const value = await exclusive(async () => summarizeIncidents(await read(journalFile)).find((i) => i.id === id));
+      if (key !== undefined) lookedUp = { key, id, value };
+      return value;
     },
   };
 }

@@ -131,7 +131,9 @@ describe('incident history for many readers', () => {
     expect(everything).toHaveLength(INCIDENT_HISTORY_KEEP * 4);
 
     const refs: Array<WeakRef<object>> = [];
+    let reads = 0;
     const h = incidentHistory(file, async (f) => {
+      reads++;
       const events = await readJournal(f);
       refs.push(new WeakRef(events), new WeakRef(events[0]!));
       return events;
@@ -147,6 +149,10 @@ describe('incident history for many readers', () => {
     // By id: a kept incident from memory, an older one from the journal, an unknown one not at all.
     expect(await h.incident(everything.at(-1)!.id)).toBe(kept.at(-1));
     expect(await h.incident('inc-0')).toEqual(everything[0]);
+    expect(reads).toBe(2);
+    // Asked again, the journal unchanged: not read again.
+    expect(await h.incident('inc-0')).toEqual(everything[0]);
+    expect(reads).toBe(2);
     expect(await h.incident('inc-none')).toBeUndefined();
     expect(kept).toHaveLength(INCIDENT_HISTORY_KEEP);
   });
