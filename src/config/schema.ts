@@ -38,6 +38,17 @@ export const restartSchema = z.strictObject({
       window: duration.default(180_000),
     })
     .prefault({}),
+  /**
+   * The guardian's start limit (systemd's StartLimitBurst/StartLimitIntervalSec) for a service it starts itself while no
+   * daemon can run: its passes come a minute apart, so `intensity` (10 in 3m) never trips there. More than `burst`
+   * exits of the instances it started within `interval` trip the crash-loop breaker (held until `clawback resume`).
+   */
+  guardianStartLimit: z
+    .strictObject({
+      burst: z.number().int().min(1).max(1000).default(5),
+      interval: duration.default(1_800_000),
+    })
+    .prefault({}),
   /** Exit codes that mean "do not restart blindly": 78 is EX_CONFIG. */
   preventExitCodes: z.array(z.number().int().min(0).max(255)).default([78]),
   /**

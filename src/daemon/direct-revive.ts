@@ -4,7 +4,7 @@ import { serviceLogFile, spawnSpecFor } from './spawn-spec.js';
 import { rotateIfLarger } from '../observe/log-rotation.js';
 import { StateStore } from './state-store.js';
 import { isSameProcess } from '../platform/proc.js';
-import { systemClock } from '../platform/clock.js';
+import { systemClock, type Clock } from '../platform/clock.js';
 import type { ClawbackConfig } from '../config/schema.js';
 import { decide } from '../decide/decide.js';
 import { policyFor } from '../decide/policy.js';
@@ -43,10 +43,19 @@ export async function reviveServicesDirectly(config: ClawbackConfig, stateDir: s
     if (current.work) continue;
     if (current.instance && isSameProcess(current.instance.pid, current.instance.pidStartTime)) continue;
     if (running.has(service.name)) continue;
-    const policy = policyFor(service, { doctor: false, agent: false });
+    // Passes come a minute apart: the service's own intensity window never fills here, the guardian's start limit does.
+    const limit = service.restart.guardianStartLimit;
+    const policy = { ...policyFor(service, { doctor: false, agent: false }), intensity: { maxRestarts: limit.burst, window: limit.interval } };
     // A cluster singleton runs only under a daemon's etcd lease: the guardian holds none, so its reducer stands by.
     const placed = service.placement === 'singleton' ? decide(current, { type: 'placement', active: false, holder: null, reason: 'the guardian holds no lease' }, ctx(), policy).state : current;
-    let d = decide(placed, { type: 'boot', adopted: null }, ctx(), policy);
+    // The recorded instance died unwatched (one an earlier pass started, or the dead daemon's): reported to the reducer
+    // as the exit it is, so its crash-loop count, backoff and incident go on. Booted instead, each pass was a fresh
+    // start: a service crashing under the guardian was started every minute for ever, no exit recorded, no breaker.
+    // An instance from before this boot died with the machine, not on its own: that one is a plain boot.
+    const gone = placed.instance && !diedWithTheMachine(placed.instance.startedAt, clock) ? placed.instance : null;
+    let d = gone
+      ? decide(placed, { type: 'exited', pid: gone.pid, code: null, signal: null, at: clock.now(), statusKnown: false }, ctx(), policy)
+      : decide(placed, { type: 'boot', adopted: null }, ctx(), policy);
     const effects = [...d.effects];
     // Maintenance whose deadline passed while no daemon ran, or a backoff restart now due: the reducer ends it (and may
     // start) on a tick, as the daemon would.
@@ -56,18 +65,32 @@ export async function reviveServicesDirectly(config: ClawbackConfig, stateDir: s
       d = decide(d.state, { type: 'tick' }, ctx(), policy);
       effects.push(...d.effects);
     }
+    const keep = (): void => {
+      for (const e of effects) if (e.type === 'emit') events.push(e.event);
+      const { incident, ...record } = d.state;
+      state.services[service.name] = { record, incident };
+    };
     const start = effects.find((e) => e.type === 'start');
-    if (!start || start.type !== 'start') continue;
+    if (!start || start.type !== 'start') {
+      // An exit with no start after it (a backoff not due yet, the breaker tripped): the exit, its incident and the
+      // hold are kept, and said, all the same.
+      if (gone) keep();
+      continue;
+    }
     const inst = spawnInstance(spawnSpecFor(service, stateDir), clock, { unref: true });
     if (inst.pid <= 0) continue;
-    d = decide(d.state, { type: 'started', instance: { pid: inst.pid, pidStartTime: inst.pidStartTime, startedAt: inst.startedAt }, reason: 'boot' }, ctx(), policy);
+    d = decide(d.state, { type: 'started', instance: { pid: inst.pid, pidStartTime: inst.pidStartTime, startedAt: inst.startedAt }, reason: start.reason }, ctx(), policy);
     effects.push(...d.effects);
-    for (const e of effects) if (e.type === 'emit') events.push(e.event);
-    const { incident, ...record } = d.state;
-    state.services[service.name] = { record, incident };
+    keep();
     started.push(service.name);
   }
   store.save(state);
   for (const e of events) emit?.(e);
   return started;
+}
+
+/** The instance started before this boot (the machine restarted since): its end was the shutdown's, not a crash. */
+function diedWithTheMachine(startedAt: number, clock: Clock): boolean {
+  const up = clock.sinceBoot?.();
+  return up !== undefined && startedAt < clock.now() - up;
 }
