@@ -1,8 +1,9 @@
 // Events from processes other than the daemon (the guardian): queued in a file, emitted by the next daemon start.
-import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, mkdirSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ClawbackEvent } from '../observe/events.js';
 import { writeFileAtomicSync } from '../platform/atomic-write.js';
+import { isAlive as procIsAlive } from '../platform/proc.js';
 
 const FILE = 'pending-events.jsonl';
 
@@ -106,19 +107,63 @@ export function appendPendingEvent(stateDir: string, event: ClawbackEvent, maxBy
   appendFileSync(file, line, { mode: 0o600 });
 }
 
-/** Reads and removes the queue; a line that does not parse is skipped. */
-export function takePendingEvents(stateDir: string): ClawbackEvent[] {
+/**
+ * Reads and removes the queue; a line that does not parse is skipped. The queue is claimed by renaming it to
+ * `pending-events.jsonl.<pid>`: a claim whose daemon died before it deleted it (kill -9, OOM, power loss between the
+ * rename and the delete), or that this daemon could not read before, is taken first, older events first. A claim of a
+ * live process other than this one is left alone: pid reuse can only delay a claim, never take a live one.
+ */
+export function takePendingEvents(stateDir: string, isAlive: (pid: number) => boolean = procIsAlive): ClawbackEvent[] {
   const file = path.join(stateDir, FILE);
   const taken = `${file}.${process.pid}`;
+  const out: ClawbackEvent[] = [];
+  for (const claim of leftClaims(stateDir, isAlive)) {
+    try {
+      out.push(...readClaim(path.join(stateDir, claim)));
+    } catch {
+      // Unreadable now: kept, tried again at the next drain; the live queue is not held up by it.
+    }
+  }
   // Checked every 2 s and almost always absent: a failing renameSync builds an Error with a stack each time.
-  if (!existsSync(file)) return [];
+  if (!existsSync(file)) return out;
   try {
     renameSync(file, taken);
   } catch {
+    return out;
+  }
+  out.push(...readClaim(taken));
+  return out;
+}
+
+/** Claims no live process but this one holds, oldest first (by the time of their claim). */
+function leftClaims(stateDir: string, isAlive: (pid: number) => boolean): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(stateDir);
+  } catch {
     return [];
   }
+  const claims: Array<{ name: string; at: number }> = [];
+  for (const name of names) {
+    const m = /^pending-events\.jsonl\.(\d+)$/.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid !== process.pid && isAlive(pid)) continue;
+    let at = 0;
+    try {
+      at = statSync(path.join(stateDir, name)).mtimeMs;
+    } catch {
+      continue;
+    }
+    claims.push({ name, at });
+  }
+  return claims.sort((a, b) => a.at - b.at).map((c) => c.name);
+}
+
+/** A claimed queue's events; the claim is deleted once read (a read that throws leaves it for the next drain). */
+function readClaim(claim: string): ClawbackEvent[] {
   const out: ClawbackEvent[] = [];
-  for (const line of readFileSync(taken, 'utf8').split('\n')) {
+  for (const line of readFileSync(claim, 'utf8').split('\n')) {
     if (!line) continue;
     try {
       out.push(JSON.parse(line) as ClawbackEvent);
@@ -126,6 +171,6 @@ export function takePendingEvents(stateDir: string): ClawbackEvent[] {
       // A torn line from a crashed writer: nothing to deliver.
     }
   }
-  rmSync(taken, { force: true });
+  rmSync(claim, { force: true });
   return out;
 }
