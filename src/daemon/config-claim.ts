@@ -1,10 +1,10 @@
 // Which live daemon supervises a config file, kept outside every state directory: after the file's stateDir changed, the
 // CLI looked for the daemon in the new directory ("not running") and `run` started a second daemon on the same services.
-import { lstatSync, readFileSync, rmSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Clock } from '../platform/clock.js';
-import { FileLock } from '../platform/file-lock.js';
+import { FileLock, isLockAbandoned } from '../platform/file-lock.js';
 import { ensurePrivateDir } from '../platform/private-dir.js';
 import { writeFileAtomic } from '../platform/atomic-write.js';
 import { isAlive, processStartTime } from '../platform/proc.js';
@@ -27,9 +27,46 @@ function pathHash(text: string): string {
   return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
 }
 
+function defaultClaimDir(): string {
+  return path.join(os.tmpdir(), `clawback-${process.getuid?.() ?? 'user'}`, 'config-claims');
+}
+
 /** `<tmp>/clawback-<uid>/config-claims/<hash of the config file's real path>` (+ .lock, .json). */
-function claimBase(configFile: string, dir = path.join(os.tmpdir(), `clawback-${process.getuid?.() ?? 'user'}`, 'config-claims')): string {
+function claimBase(configFile: string, dir = defaultClaimDir()): string {
   return path.join(dir, pathHash(realOrSame(configFile)));
+}
+
+/** At most this many claims are looked at per sweep (one sweep per daemon start). */
+const SWEEP_MAX = 1000;
+
+/**
+ * Removes the claims of daemons that are provably gone: the lock names a pid that is not alive, or alive with another
+ * start time (reused). A daemon killed with -9 never released its claim, so one pair per config file it ran piled up
+ * for ever (316 pairs seen). A claim whose lock cannot be read, or whose daemon may be alive, is left. The lock is
+ * taken over through FileLock (its own stale protocol, safe against a daemon taking the same claim now), the .json
+ * removed, then the lock released. Returns how many claims were removed.
+ */
+export async function sweepDeadConfigClaims(clock: Clock, dir = defaultClaimDir(), deps: { isAlive?: (pid: number) => boolean; startTimeOf?: (pid: number) => number | null | undefined } = {}): Promise<number> {
+  const alive = deps.isAlive ?? isAlive;
+  const startTimeOf = deps.startTimeOf ?? processStartTime;
+  let removed = 0;
+  if (!trustedClaimDir(dir)) return 0;
+  const locks = readdirSync(dir).filter((n) => /^[0-9a-f]{16}\.lock$/.test(n)).slice(0, SWEEP_MAX);
+  for (const name of locks) {
+    const file = path.join(dir, name);
+    const lock = new FileLock(file, { clock, isAlive: alive, startTimeOf });
+    const owner = await lock.owner();
+    if (!owner || owner.pid === process.pid) continue;
+    if (!isLockAbandoned(owner, { wallMs: 0, watchedMs: 0 }, { isAlive: alive, startTimeOf, unreadableStaleMs: Infinity })) continue;
+    if (!(await lock.acquire())) continue;
+    try {
+      rmSync(`${file.slice(0, -'.lock'.length)}.json`, { force: true });
+      removed++;
+    } finally {
+      await lock.release();
+    }
+  }
+  return removed;
 }
 
 /**
@@ -79,6 +116,8 @@ export async function takeConfigClaim(configFile: string, stateDir: string, cloc
       if (!(await lock.acquire())) return { kind: 'busy', claim: readConfigClaim(configFile, dir) };
     }
     await writeFileAtomic(`${base}.json`, `${JSON.stringify({ pid: process.pid, stateDir: realOrSame(stateDir), configFile: realOrSame(configFile) })}\n`);
+    // Best effort: the claims of daemons killed with -9 (never released) would pile up here for ever.
+    await sweepDeadConfigClaims(clock, path.dirname(base)).catch(() => 0);
     return {
       kind: 'held',
       release: async () => {
