@@ -1,5 +1,5 @@
 // The local deadline a fence guard watches: written by the daemon on every lease renewal, one file per singleton service.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { uptime } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -34,15 +34,44 @@ export async function writeFenceDeadline(file: string, killBy: number, wallNow: 
   await writeFileAtomic(file, JSON.stringify(body) + '\n', { mode: 0o600 });
 }
 
-/** Starts the guard of one instance, detached (its own group, outlives the daemon); cancel() ends it. */
+/** A guard that dies with its instance still there is started again, at most this many times per instance. */
+const MAX_GUARD_RESPAWNS = 20;
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Starts the guard of one instance, detached (its own group, outlives the daemon); cancel() ends it. A guard killed
+ * (OOM killer, a person's kill) or crashed while its instance lives is started again: nothing else noticed, and a
+ * paused daemon then left the instance serving next to the new leader's for as long as it stayed paused. A guard's
+ * own end (exit 0: its group is gone, or it fenced it) is final.
+ */
 export function spawnFenceGuard(file: string, pgid: number, env: NodeJS.ProcessEnv = process.env): { cancel(): void } {
-  const child = spawn(process.execPath, [FENCE_GUARD_SCRIPT, file, String(pgid)], { env, detached: true, stdio: 'ignore' });
-  child.unref();
-  child.on('error', () => undefined);
+  let cancelled = false;
+  let respawns = 0;
+  let child: ChildProcess;
+  const start = (): void => {
+    child = spawn(process.execPath, [FENCE_GUARD_SCRIPT, file, String(pgid)], { env, detached: true, stdio: 'ignore' });
+    child.unref();
+    child.on('error', () => undefined);
+    child.on('exit', (code, signal) => {
+      if (cancelled || (code === 0 && signal === null) || respawns >= MAX_GUARD_RESPAWNS || !groupAlive(pgid)) return;
+      respawns++;
+      start();
+    });
+  };
+  start();
   return {
     cancel: () => {
+      cancelled = true;
       try {
-        if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGTERM');
+        if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(child.pid, 'SIGTERM');
       } catch {
         // gone already
       }
