@@ -455,7 +455,8 @@ export class ClusterNode {
     st.holder = this.member;
     st.wonAt = now;
     // Counted on the monotonic clock: on the wall clock an NTP step in between made the gap (and the counter) -1 h or +1 h.
-    const gap = st.lastSeenOther !== null ? this.clock.monotonic() - st.lastSeenOther.mono : 0;
+    // Whole milliseconds: the monotonic clock reads fractions, and the event said "no leader for 105.4468139999999 ms".
+    const gap = st.lastSeenOther !== null ? Math.round(this.clock.monotonic() - st.lastSeenOther.mono) : 0;
     st.lastSeenOther = null;
     await st.seat.beforeWin?.().catch(() => undefined);
     const d = this.deadlines(st);

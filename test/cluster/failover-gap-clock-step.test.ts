@@ -47,6 +47,9 @@ describe.skipIf(!existsSync(ETCD_BIN))('the failover gap across a wall-clock ste
         const failover = b.events.find((e) => e.type === 'cluster.failover');
         const gap = (failover!.details as { noLeaderMs: number }).noLeaderMs;
         expect(gap).toBeGreaterThanOrEqual(0);
+        // Whole milliseconds, in the record and in the words a notification carries.
+        expect(Number.isInteger(gap), String(gap)).toBe(true);
+        expect(failover!.message).toMatch(/no leader for \d+ ms/);
         expect(gap).toBeLessThanOrEqual(real + 1000);
         const figures = b.node.localFigures()[0]!;
         expect(figures.noLeaderSeconds).toBeGreaterThanOrEqual(0);
