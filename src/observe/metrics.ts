@@ -138,7 +138,10 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   });
 
   const open = new Map<string, OpenIncident>();
-  /** Services that have per-service gauge series, so retainServices knows what to drop. */
+  /**
+   * Services that have per-service gauge series, so retainServices knows what to drop: those set by events count too
+   * (a breaker tripped, an incident opened between two scrapes of a since-removed instance stayed exported for ever).
+   */
   const gaugedServices = new Set<string>();
   /**
    * Per service: how to remove each label set of its counters and TTR histogram, so retainServices drops them too (a
@@ -158,6 +161,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     if (!inc) {
       inc = { service, highestLevel: level, counted: false };
       open.set(id, inc);
+      gaugedServices.add(service);
       incidentsOpen.inc({ service });
       // Its incidents_open series (at 0 once resolved) goes with the service too, scraped as a runtime or not.
       gaugedServices.add(service);
@@ -212,9 +216,11 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
         break;
       }
       case 'breaker.tripped':
+        gaugedServices.add(service);
         breaker.set({ service }, 1);
         break;
       case 'breaker.resumed':
+        gaugedServices.add(service);
         breaker.set({ service }, 0);
         break;
       case 'agent.finished': {
@@ -225,7 +231,10 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       case 'memory.warning':
       case 'memory.limit': {
         const bytes = num(payload(e, e.type).rssBytes);
-        if (bytes !== undefined) rss.set({ service }, bytes);
+        if (bytes !== undefined) {
+          gaugedServices.add(service);
+          rss.set({ service }, bytes);
+        }
         break;
       }
       default:
