@@ -13,7 +13,7 @@ import { caseWarnings } from './case-clashes.js';
 import { envPlaceholderWarnings } from './env-placeholders.js';
 import { formatBytes } from '../probes/byte-size.js';
 import { MAX_CONFIG_NESTING, tooDeep } from './nesting-depth.js';
-import { effectiveCount, readScaleOverrides, type ScaleOverrides } from '../instances/scale-store.js';
+import { effectiveCount, overridePortClashes, readScaleOverrides, type RefusedOverride, type ScaleOverrides } from '../instances/scale-store.js';
 
 export { CONFIG_CANDIDATES, findConfigFile } from './find-config.js';
 import { findConfigFile } from './find-config.js';
@@ -30,6 +30,8 @@ export interface LoadedConfig {
   stateDir: string;
   /** Valid but likely not meant (names only case tells apart, `${VAR}` in env): said by validate, at start and on reload. */
   warnings: string[];
+  /** scale.json counts not applied: their instances would reach a port the file gives another service (a reload refuses then). */
+  overridesRefused?: RefusedOverride[];
 }
 
 export interface LoadOptions {
@@ -223,5 +225,11 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     ...caseWarnings(declared, file, [stateDir, ...declared.services.flatMap((s) => (s.logs.dir ? [logsDir(s.logs.dir)] : []))]),
     ...envPlaceholderWarnings(declared),
   ];
-  return { config: materialize({ raw, declared, file }, readScaleOverrides(stateDir)), declared, raw, file, stateDir, warnings };
+  const overrides = readScaleOverrides(stateDir);
+  const overridesRefused = overridePortClashes(declared.services, overrides, declared.api.port);
+  for (const r of overridesRefused) {
+    delete overrides[r.service];
+    warnings.push(`${r.message}; the file's count applies (scale it again, or move the other service)`);
+  }
+  return { config: materialize({ raw, declared, file }, overrides), declared, raw, file, stateDir, warnings, ...(overridesRefused.length > 0 ? { overridesRefused } : {}) };
 }

@@ -60,6 +60,13 @@ async function reloadNow(daemon: Daemon, by: string): Promise<ReloadResult> {
     ctx.emit({ type: 'config.reload-failed', time: now(), severity: 'warning', message, details: { file: ctx.configFile, problems: [clusterProblem], by } });
     return { status: 409, body: { ok: false, message, problems: [clusterProblem] } };
   }
+  // A service added (or moved) onto a port a scaled-up instance holds: both would race for it (scale.json's count is not the file's).
+  if (loaded.overridesRefused?.length) {
+    const problems = loaded.overridesRefused.map((r) => `${r.message}; scale ${r.service} down first, or give the other service another port`);
+    const message = `config reload refused, nothing changed: ${problems.join('; ')}`;
+    ctx.emit({ type: 'config.reload-failed', time: now(), severity: 'warning', message, details: { file: ctx.configFile, problems, by } });
+    return { status: 409, body: { ok: false, message, problems } };
+  }
   // A smaller count stops instances from the top: refused when that stops serving ones and keeps broken ones (as `scale`).
   const groups = new Set([...daemon.runtimes.keys()].map((n) => parseInstanceName(n)?.group).filter((g): g is string => g !== undefined));
   const nextNames = loaded.config.services.map((s) => s.name);

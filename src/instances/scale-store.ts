@@ -3,7 +3,8 @@ import { existsSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicSync } from '../platform/atomic-write.js';
 import type { ServiceConfig } from '../config/schema.js';
-import { declaredCount } from './scaled.js';
+import { declaredCount, isScaled } from './scaled.js';
+import { portClashes, type PortedService } from './port-ranges.js';
 
 export const SCALE_FILE = 'scale.json';
 
@@ -74,4 +75,46 @@ export function effectiveCount(s: Pick<ServiceConfig, 'name' | 'instances' | 'au
   const o = overrides[s.name];
   const n = o && o.fileInstances === (s.instances ?? null) ? o.instances : declaredCount(s);
   return s.autoscale ? Math.min(s.autoscale.max, Math.max(s.autoscale.min, n)) : n;
+}
+
+/** A scale override that is not applied: its instances would reach another service's port (or Clawback's API port). */
+export interface RefusedOverride {
+  service: string;
+  instances: number;
+  message: string;
+}
+
+/**
+ * Pure: the overrides whose count would put an instance on a port the file gives to another service (the file's own
+ * check only knows `instances:` and autoscale.max): a service added on `port + 4` after `clawback scale web 5` raced
+ * web:4 for it and was held at Level 4 while web:4 answered its clients.
+ */
+export function overridePortClashes(
+  services: ReadonlyArray<Pick<ServiceConfig, 'name' | 'port' | 'instances' | 'autoscale'>>,
+  overrides: ScaleOverrides,
+  apiPort: number | undefined,
+): RefusedOverride[] {
+  const fileMost = (s: Pick<ServiceConfig, 'instances' | 'autoscale'>): number => Math.max(declaredCount(s), s.autoscale?.max ?? 1);
+  const ported: PortedService[] = services.map((s) => ({
+    name: s.name,
+    port: s.port,
+    scaled: isScaled(s),
+    count: isScaled(s) ? Math.max(fileMost(s), effectiveCount(s, overrides)) : 1,
+  }));
+  if (apiPort) ported.push({ name: "Clawback's API (api.port)", port: apiPort, scaled: false, count: 1 });
+  const beyondFile = (i: number): boolean => i < services.length && ported[i]!.count > fileMost(services[i]!);
+  const out: RefusedOverride[] = [];
+  for (const c of portClashes(ported)) {
+    for (const i of [c.earlier, c.later]) {
+      const s = services[i];
+      if (!s || !beyondFile(i) || out.some((o) => o.service === s.name)) continue;
+      const by = overrides[s.name];
+      out.push({
+        service: s.name,
+        instances: ported[i]!.count,
+        message: `${s.name}: the count ${ported[i]!.count} set${by ? ` by ${by.by}` : ''} (scale.json) ${c.message.replace(/^expected ports that do not overlap: /, 'collides with the file: ')}`,
+      });
+    }
+  }
+  return out;
 }
