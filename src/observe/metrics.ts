@@ -161,7 +161,6 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     if (!inc) {
       inc = { service, highestLevel: level, counted: false };
       open.set(id, inc);
-      gaugedServices.add(service);
       incidentsOpen.inc({ service });
       // Its incidents_open series (at 0 once resolved) goes with the service too, scraped as a runtime or not.
       gaugedServices.add(service);
