@@ -12,6 +12,7 @@ import { resolvedConfig } from './config-includes.js';
 import { lineDiff } from './line-diff.js';
 import { harmfulChanges, protectedChanges, protectedPatterns, type ProtectedChange } from './protected-settings.js';
 import { semanticDiff, describeDiff } from './semantic-diff.js';
+import { putBackBackupChain, readBackupChain } from './backup-chain.js';
 
 export const DOCTOR_ROLLED_BACK = 'service doctor damaged the config; rolled back';
 
@@ -64,6 +65,9 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
     const entry = await snapshotBeforeRepair(ctx.snapshots, f.file, read, `before service doctor (included by ${spec!.path})`);
     if (entry) included.set(f.file, { read, entry });
   }
+  // The service's own backups: its doctor rotates them on each write (openclaw: .bak..bak.4, the oldest falls off), so a
+  // rollback puts them back too.
+  const backups = spec && beforeFile ? await readBackupChain(spec.path, spec.backupGlobs) : new Map<string, CurrentFile>();
   // A config kept elsewhere and linked (a dotfiles repo): a tool that writes by rename replaces the link with a file.
   const linkText = spec ? await readLinkText(spec.path) : undefined;
   let ranNote = '';
@@ -151,6 +155,8 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
     }
     const includes = await rollBackIncludes(ctx, included, changedIncludes);
     if (includes.rolledBack.length > 0 || includes.notes.length > 0) details.includesRolledBack = includes;
+    const chain = await putBackBackupChain(spec.path, spec.backupGlobs, backups);
+    if (chain.putBack.length > 0 || chain.notes.length > 0) details.backupsPutBack = chain;
     details.rolledBack = true;
     details.evidence = mainChanged ? (evidence ?? null) : null;
     const why = lost.length > 0
@@ -168,7 +174,9 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
         `${DOCTOR_ROLLED_BACK}: ${ranText}, ${why}${ranNote}; ` +
         (mainChanged ? (evidence ? `its version is kept at ${evidence}` : 'it had deleted the file') : `${spec.path} itself was not changed`) +
         (includes.rolledBack.length > 0 ? `; included file(s) it changed, rolled back: ${includes.rolledBack.map((r) => `${r.file}${r.evidence ? ` (its version kept at ${r.evidence})` : ' (it had deleted it)'}`).join(', ')}` : '') +
-        (includes.notes.length > 0 ? `; ${includes.notes.join('; ')}` : ''),
+        (includes.notes.length > 0 ? `; ${includes.notes.join('; ')}` : '') +
+        (chain.putBack.length > 0 ? `; backups it rotated, put back: ${chain.putBack.join(', ')}` : '') +
+        (chain.notes.length > 0 ? `; ${chain.notes.join('; ')}` : ''),
       after: sha256(original),
       details,
     };

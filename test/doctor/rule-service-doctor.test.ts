@@ -145,4 +145,42 @@ setInterval(() => {}, 1000);`,
     expect(kept).toHaveLength(1);
     expect(JSON.parse(await fs.readFile(kept[0]!, 'utf8'))).toMatchObject({ logLevel: 'debug' });
   });
+
+  it("a rolled-back doctor leaves the service's own backup chain as it found it (openclaw doctor rotates .bak..bak.4 on each write)", async () => {
+    // Modelled on `openclaw doctor --fix --non-interactive` 2026.9.6, measured: each config write shifts .bak.N to .bak.N+1
+    // (the oldest .bak.4 falls off) and copies the file to .bak; one run writes twice, so the user's .bak.3 and .bak.4 are
+    // gone. This one then drops the token (a reason to roll back).
+    const start = '{"name":"demo-gateway","host":"127.0.0.1","port":18789,"auth":{"token":"s3cret"},"bogus":1}\n';
+    await fs.writeFile(fx.configPath, start);
+    const chain = ['', '.1', '.2', '.3', '.4'].map((s) => `${fx.configPath}.bak${s}`);
+    const older = chain.map((_, i) => `{"name":"demo-gateway","host":"127.0.0.1","port":18789,"generation":${i}}\n`);
+    for (const [i, f] of chain.entries()) await fs.writeFile(f, older[i]!);
+    const script = await fx.script(
+      'rotating-doctor.mjs',
+      `import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+const file = process.argv[2];
+const write = (text) => {
+  for (let n = 3; n >= 1; n--) if (existsSync(file + '.bak.' + n)) renameSync(file + '.bak.' + n, file + '.bak.' + (n + 1));
+  if (existsSync(file + '.bak')) renameSync(file + '.bak', file + '.bak.1');
+  copyFileSync(file, file + '.bak');
+  writeFileSync(file, text);
+};
+const cfg = JSON.parse(readFileSync(file, 'utf8'));
+delete cfg.bogus;
+write(JSON.stringify(cfg));
+delete cfg.auth;
+write(JSON.stringify(cfg));`,
+    );
+    fx.withService({
+      doctor: { command: [process.execPath, script, fx.configPath] },
+      configFile: { ...fx.service.configFile, protect: ['auth'], backupGlobs: ['gateway.json.bak', 'gateway.json.bak.*'] },
+    });
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [serviceDoctorRule({ always: true })] });
+    const out = report.outcomes[0]!;
+    expect(out.details).toMatchObject({ rolledBack: true });
+    expect(await fs.readFile(fx.configPath, 'utf8')).toBe(start);
+    // Every backup holds what it held before the run: none of the user's older copies was pushed out.
+    expect(await Promise.all(chain.map((f) => fs.readFile(f, 'utf8')))).toEqual(older);
+    expect(out.message).toMatch(/backups? .*put back/);
+  });
 });

@@ -1,0 +1,49 @@
+// The service's own backup copies (configFile.backupGlobs) around its doctor run: `openclaw doctor --fix` rotates
+// .bak..bak.4 on every config write, so a run that is rolled back must put that chain back too (the user's oldest copies
+// fell off its end).
+import { findBackupCandidates } from './backup-candidates.js';
+import { putBackFile, putBackIfUnchanged, readCurrent, type CurrentFile } from './safe-user-write.js';
+
+/** At most this many backup files are held in memory around one run (a config-sized file each). */
+const MAX_BACKUPS = 32;
+
+/** The backup files as they are now (their bytes, mode and owner), keyed by path. */
+export async function readBackupChain(configPath: string, globs: readonly string[]): Promise<Map<string, CurrentFile>> {
+  const out = new Map<string, CurrentFile>();
+  if (globs.length === 0) return out;
+  for (const c of (await findBackupCandidates(configPath, globs)).slice(0, MAX_BACKUPS)) {
+    const read = await readCurrent(c.path);
+    if (read.content !== undefined) out.set(c.path, read);
+  }
+  return out;
+}
+
+/**
+ * Puts back each backup file the run changed or removed, from the bytes read before it. A file changed since by
+ * someone else than the run cannot be told apart and is put back too; one created by the run is left (it is a copy
+ * of the config as the run found or wrote it) and named.
+ */
+export async function putBackBackupChain(
+  configPath: string,
+  globs: readonly string[],
+  before: ReadonlyMap<string, CurrentFile>,
+): Promise<{ putBack: string[]; created: string[]; notes: string[] }> {
+  const putBack: string[] = [];
+  const notes: string[] = [];
+  for (const [file, was] of before) {
+    const now = await readCurrent(file);
+    if (now.content !== undefined && now.content.equals(was.content!)) continue;
+    try {
+      if (now.content === undefined && now.notAFile === undefined) await putBackFile(was.realPath, was.content!, was.mode, was.owner);
+      else if (now.notAFile !== undefined || !(await putBackIfUnchanged(now, was.content!, was.mode, was.owner))) {
+        notes.push(`${file} not put back: ${now.notAFile ?? 'it changed again meanwhile'}`);
+        continue;
+      }
+      putBack.push(file);
+    } catch (err) {
+      notes.push(`${file} not put back: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  const created = (await findBackupCandidates(configPath, globs)).map((c) => c.path).filter((f) => !before.has(f));
+  return { putBack: putBack.sort(), created: created.sort(), notes };
+}
