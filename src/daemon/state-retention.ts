@@ -64,13 +64,14 @@ async function subdirs(dir: string): Promise<string[]> {
 
 /**
  * Removes what the policy lets go of: <stateDir>/incidents/<id> (never an id in `openIncidents`),
- * updates/<service>/<run>, evidence/locks/<service>/<file>, drills/<report run> (only the files a drill names so;
+ * updates/<service>/<run>, evidence/locks/<service>/<file>, evidence/backups/<service>/<file>, drills/<report run> (only the files a drill names so;
  * `keep` counts runs). Returns the removed paths.
  */
 export async function sweepState(stateDir: string, now: number, openIncidents: ReadonlySet<string>, policy: RetentionPolicy = DEFAULT_RETENTION): Promise<string[]> {
   const places: Array<{ dir: string; inUse: ReadonlySet<string>; group?: (name: string) => string | undefined }> = [{ dir: path.join(stateDir, 'incidents'), inUse: openIncidents }];
   for (const d of await subdirs(path.join(stateDir, 'updates'))) places.push({ dir: d, inUse: new Set() });
   for (const d of await subdirs(path.join(stateDir, 'evidence', 'locks'))) places.push({ dir: d, inUse: new Set() });
+  for (const d of await subdirs(path.join(stateDir, 'evidence', 'backups'))) places.push({ dir: d, inUse: new Set() });
   places.push({ dir: path.join(stateDir, 'drills'), inUse: new Set(), group: drillReportRun });
   const removed: string[] = [];
   for (const { dir, inUse, group } of places) {

@@ -1,8 +1,16 @@
 // The service's own backup copies (configFile.backupGlobs) around its doctor run: `openclaw doctor --fix` rotates
 // .bak..bak.4 on every config write, so a run that is rolled back must put that chain back too (the user's oldest copies
 // fell off its end).
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Clock } from '../platform/clock.js';
 import { findBackupCandidates } from './backup-candidates.js';
 import { putBackFile, putBackIfUnchanged, readCurrent, type CurrentFile } from './safe-user-write.js';
+
+/** Where a backup copy pushed out of the chain by a kept run is kept: <stateDir>/evidence/backups/<service>/<time>-<name>. */
+export function backupEvidenceDir(stateDir: string, service: string): string {
+  return path.join(stateDir, 'evidence', 'backups', service);
+}
 
 /** At most this many backup files are held in memory around one run (a config-sized file each). */
 const MAX_BACKUPS = 32;
@@ -46,4 +54,34 @@ export async function putBackBackupChain(
   }
   const created = (await findBackupCandidates(configPath, globs)).map((c) => c.path).filter((f) => !before.has(f));
   return { putBack: putBack.sort(), created: created.sort(), notes };
+}
+
+/**
+ * After a run whose change is kept: each backup copy whose bytes are now nowhere in the chain nor in the config (the
+ * rotation pushed it off the end) is kept in `dir`, outside the backup globs. Returns the kept paths.
+ */
+export async function keepPushedOut(
+  configPath: string,
+  globs: readonly string[],
+  before: ReadonlyMap<string, CurrentFile>,
+  dir: string,
+  clock: Clock,
+): Promise<string[]> {
+  if (before.size === 0) return [];
+  const present: Buffer[] = [];
+  for (const f of [configPath, ...(await findBackupCandidates(configPath, globs)).map((c) => c.path)]) {
+    const now = await readCurrent(f);
+    if (now.content !== undefined) present.push(now.content);
+  }
+  const kept: string[] = [];
+  const stamp = new Date(clock.now()).toISOString().replace(/[:.]/g, '-');
+  for (const [file, was] of before) {
+    if (present.some((b) => b.equals(was.content!))) continue;
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    const target = path.join(dir, `${stamp}-${path.basename(file)}`);
+    await fs.writeFile(target, was.content!, { mode: 0o600, flag: 'wx' });
+    present.push(was.content!);
+    kept.push(target);
+  }
+  return kept;
 }

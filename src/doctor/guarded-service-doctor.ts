@@ -12,7 +12,7 @@ import { resolvedConfig } from './config-includes.js';
 import { lineDiff } from './line-diff.js';
 import { harmfulChanges, protectedChanges, protectedPatterns, type ProtectedChange } from './protected-settings.js';
 import { semanticDiff, describeDiff } from './semantic-diff.js';
-import { putBackBackupChain, readBackupChain } from './backup-chain.js';
+import { backupEvidenceDir, keepPushedOut, putBackBackupChain, readBackupChain } from './backup-chain.js';
 
 export const DOCTOR_ROLLED_BACK = 'service doctor damaged the config; rolled back';
 
@@ -190,6 +190,15 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
   if (owners.length > 0) {
     details.ownerRestored = owners;
     ranNote += `; ${owners.join('; ')}`;
+  }
+  // Kept too: the user's oldest backup copies its rotation pushed off the end of the chain.
+  const pushed = await keepPushedOut(spec.path, spec.backupGlobs, backups, backupEvidenceDir(ctx.stateDir, ctx.service.name), ctx.clock).catch((err: Error) => {
+    ranNote += `; backup copies its rotation pushed out could not be kept: ${(err as NodeJS.ErrnoException).code ?? err.message}`;
+    return [] as string[];
+  });
+  if (pushed.length > 0) {
+    details.backupsKept = pushed;
+    ranNote += `; backup copies its rotation pushed out of the chain, kept at ${pushed.join(', ')}`;
   }
   const sd = details.semanticDiff as ReturnType<typeof semanticDiff> | null | undefined;
   const summary = changed ? `config changed (${sd ? describeDiff(sd) : `${beforeFile.content?.length ?? 0} -> ${afterFile.content?.length ?? 0} bytes`})` : 'config unchanged';

@@ -46,6 +46,8 @@ describe('state retention', () => {
     await aged('updates/gw/run-new', 3, now);
     await aged('evidence/locks/gw/gateway.1.lock', 50, now, true);
     await aged('evidence/locks/gw/gateway.2.lock', 1, now, true);
+    await aged('evidence/backups/gw/t1-openclaw.json.bak.4', 50, now, true);
+    await aged('evidence/backups/gw/t2-openclaw.json.bak.4', 1, now, true);
     await fs.writeFile(path.join(dir, 'journal.jsonl'), '');
     const removed = await sweepState(dir, now, new Set(['inc-open-old']), { keep: 2, maxAgeMs: 30 * DAY });
     const rel = removed.map((p) => path.relative(dir!, p)).sort();
@@ -54,7 +56,7 @@ describe('state retention', () => {
     expect((await fs.readdir(path.join(dir, 'incidents'))).sort()).toEqual(['inc-old-0', 'inc-open-old', 'inc-recent']);
     // keep 2 protects both update runs and both locks here; with keep 1 the old ones go.
     const more = (await sweepState(dir, now, new Set(['inc-open-old']), { keep: 1, maxAgeMs: 30 * DAY })).map((p) => path.relative(dir!, p)).sort();
-    expect(more).toEqual(['evidence/locks/gw/gateway.1.lock', 'incidents/inc-old-0', 'updates/gw/run-old']);
+    expect(more).toEqual(['evidence/backups/gw/t1-openclaw.json.bak.4', 'evidence/locks/gw/gateway.1.lock', 'incidents/inc-old-0', 'updates/gw/run-old']);
     expect(await fs.readdir(path.join(dir, 'updates', 'gw'))).toEqual(['run-new']);
     await fs.access(path.join(dir, 'journal.jsonl'));
   });

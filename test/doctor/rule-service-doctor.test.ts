@@ -22,6 +22,24 @@ writeFileSync(process.argv[2], JSON.stringify(cfg, null, 2) + '\\n');
 process.stdout.write('doctor: normalised port, added logLevel\\n');
 `;
 
+/**
+ * A doctor that writes the way `openclaw doctor --fix` 2026.9.6 does (measured): each write shifts .bak.N to .bak.N+1
+ * (the oldest, .bak.4, falls off) and copies the file to .bak; one run writes twice. `first` and `second` edit `cfg`.
+ */
+const ROTATING = (first: string, second: string): string => `import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+const file = process.argv[2];
+const write = (text) => {
+  for (let n = 3; n >= 1; n--) if (existsSync(file + '.bak.' + n)) renameSync(file + '.bak.' + n, file + '.bak.' + (n + 1));
+  if (existsSync(file + '.bak')) renameSync(file + '.bak', file + '.bak.1');
+  copyFileSync(file, file + '.bak');
+  writeFileSync(file, text);
+};
+const cfg = JSON.parse(readFileSync(file, 'utf8'));
+${first}
+write(JSON.stringify(cfg));
+${second}
+write(JSON.stringify(cfg));`;
+
 async function evidence(fx: DoctorFixture): Promise<string[]> {
   return (await fs.readdir(fx.dir)).filter((n) => n.startsWith('gateway.json.corrupt-')).map((n) => path.join(fx.dir, n));
 }
@@ -155,22 +173,7 @@ setInterval(() => {}, 1000);`,
     const chain = ['', '.1', '.2', '.3', '.4'].map((s) => `${fx.configPath}.bak${s}`);
     const older = chain.map((_, i) => `{"name":"demo-gateway","host":"127.0.0.1","port":18789,"generation":${i}}\n`);
     for (const [i, f] of chain.entries()) await fs.writeFile(f, older[i]!);
-    const script = await fx.script(
-      'rotating-doctor.mjs',
-      `import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-const file = process.argv[2];
-const write = (text) => {
-  for (let n = 3; n >= 1; n--) if (existsSync(file + '.bak.' + n)) renameSync(file + '.bak.' + n, file + '.bak.' + (n + 1));
-  if (existsSync(file + '.bak')) renameSync(file + '.bak', file + '.bak.1');
-  copyFileSync(file, file + '.bak');
-  writeFileSync(file, text);
-};
-const cfg = JSON.parse(readFileSync(file, 'utf8'));
-delete cfg.bogus;
-write(JSON.stringify(cfg));
-delete cfg.auth;
-write(JSON.stringify(cfg));`,
-    );
+    const script = await fx.script('rotating-doctor.mjs', ROTATING('delete cfg.bogus;', 'delete cfg.auth;'));
     fx.withService({
       doctor: { command: [process.execPath, script, fx.configPath] },
       configFile: { ...fx.service.configFile, protect: ['auth'], backupGlobs: ['gateway.json.bak', 'gateway.json.bak.*'] },
@@ -182,5 +185,28 @@ write(JSON.stringify(cfg));`,
     // Every backup holds what it held before the run: none of the user's older copies was pushed out.
     expect(await Promise.all(chain.map((f) => fs.readFile(f, 'utf8')))).toEqual(older);
     expect(out.message).toMatch(/backups? .*put back/);
+  });
+
+  it("a kept doctor run that rotated the backup chain: the user's copies pushed off its end are kept in Clawback's evidence", async () => {
+    const start = '{"name":"demo-gateway","host":"127.0.0.1","port":18789,"auth":{"token":"s3cret"},"bogus":1}\n';
+    await fs.writeFile(fx.configPath, start);
+    const chain = ['', '.1', '.2', '.3', '.4'].map((s) => `${fx.configPath}.bak${s}`);
+    const older = chain.map((_, i) => `{"name":"demo-gateway","host":"127.0.0.1","port":18789,"generation":${i}}\n`);
+    for (const [i, f] of chain.entries()) await fs.writeFile(f, older[i]!);
+    const script = await fx.script('rotating-doctor.mjs', ROTATING('delete cfg.bogus;', "cfg.logLevel = 'info';"));
+    fx.withService({
+      doctor: { command: [process.execPath, script, fx.configPath] },
+      configFile: { ...fx.service.configFile, protect: ['auth'], backupGlobs: ['gateway.json.bak', 'gateway.json.bak.*'] },
+    });
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [serviceDoctorRule({ always: true })] });
+    const out = report.outcomes[0]!;
+    expect(out.details!.rolledBack).toBeUndefined();
+    expect(JSON.parse(await fs.readFile(fx.configPath, 'utf8'))).toEqual({ name: 'demo-gateway', host: '127.0.0.1', port: 18789, auth: { token: 's3cret' }, logLevel: 'info' });
+    // The doctor's change and its rotation stand; generations 3 and 4 are no longer in the chain, so they are kept.
+    const dir = path.join(fx.stateDir, 'evidence', 'backups', fx.service.name);
+    const kept = (await fs.readdir(dir)).sort();
+    expect(kept).toHaveLength(2);
+    expect(await Promise.all(kept.map((n) => fs.readFile(path.join(dir, n), 'utf8')))).toEqual(expect.arrayContaining([older[3], older[4]]));
+    expect(out.message).toContain('pushed out of the chain, kept at');
   });
 });
