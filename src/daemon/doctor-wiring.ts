@@ -6,7 +6,7 @@ import type { ServiceRuntime, Repairers, ProbeStatusView } from './service-runti
 import type { DoctorContext } from '../doctor/types.js';
 import { snapshotStoreFor, type SnapshotStore } from '../doctor/snapshot-store.js';
 import { preflight, type PreflightCheck } from '../doctor/preflight.js';
-import { runDoctor, defaultRules } from '../doctor/run-doctor.js';
+import { runDoctor, defaultRules, type DoctorReport } from '../doctor/run-doctor.js';
 import { learnConfigFileSecrets } from '../observe/config-file-secrets.js';
 import { maybeRecordLastKnownGood, type HealthWindow } from '../doctor/last-known-good.js';
 import { environOf } from '../platform/proc.js';
@@ -74,15 +74,23 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
       // verified and, if the service is not healthy after, put back.
       const before = await readConfigTreeBeforeDoctor(file, stores.for(service, ctx));
       // The reducer cancels a run (stop, a person taking over, its deadline): commands in flight are killed.
-      const report = await runDoctor({ ...doctorContext(service, ctx, runtime, stores), ...(signal ? { signal } : {}) }, {
-        fix: true,
-        incidentId: incident.id,
-        // The service's own doctor rewrites configs (OpenClaw's has dropped sections), so it runs under
-        // guard (snapshot, rollback): first thing for a config that parses but is rejected; with a valid
-        // config, when the service itself said "fix my config first" (an exit code in preventExitCodes,
-        // e.g. 78) or on a later run, when restarts did not hold anyway.
-        rules: defaultRules({ serviceDoctor: { always: serviceDoctorAlways(service, incident.doctorRuns, runtime().status().lastExit?.code ?? null) } }),
-      });
+      const always = serviceDoctorAlways(service, incident.doctorRuns, runtime().status().lastExit?.code ?? null);
+      const pass = (serviceDoctor: boolean): Promise<DoctorReport> =>
+        runDoctor({ ...doctorContext(service, ctx, runtime, stores), ...(signal ? { signal } : {}) }, {
+          fix: true,
+          incidentId: incident.id,
+          // The service's own doctor rewrites configs (OpenClaw's has dropped sections), so it runs under
+          // guard (snapshot, rollback): first thing for a config that parses but is rejected; with a valid
+          // config, when the service itself said "fix my config first" (an exit code in preventExitCodes,
+          // e.g. 78) or on a later run, when restarts did not hold anyway.
+          rules: defaultRules({ serviceDoctor: { always: serviceDoctor } }),
+        });
+      let report = await pass(always);
+      // Our own rules found nothing while restarts do not hold: the service's own doctor is what Level 2 has left. A
+      // "nothing found" ends the doctor rung, so the later run that would have tried it never came and the ladder went
+      // on to an agent or a human with `doctor.command` never run. Not for a start refused by the preflight (a port or
+      // lock that cleared meanwhile): nothing is broken there for a doctor to rewrite.
+      if (report.findings.length === 0 && !always && serviceDoctorAfterNothingFound(service, runtime().status().held?.reason) && !signal?.aborted) report = await pass(true);
       // What an applied repair changed ("removed newFeature ...; the original is kept at ..."), not just what it was about.
       const fixed = report.outcomes.filter((o) => o.verified).map((o) => (o.applied ? `${o.finding.title}: ${o.message}` : o.finding.title));
       const left = report.findings.filter((f) => !report.outcomes.some((o) => o.finding.id === f.id && o.verified)).map((f) => f.title);
@@ -112,6 +120,11 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
       return r;
     },
   };
+}
+
+/** Pure: after our rules found nothing, run the service's own doctor (it has one, and no preflight refusal led here)? */
+export function serviceDoctorAfterNothingFound(service: ServiceConfig, heldReason: string | undefined): boolean {
+  return !!service.doctor.command && heldReason !== 'preflight';
 }
 
 /** Pure: run the service's own doctor even with a valid config? */

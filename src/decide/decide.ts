@@ -1198,7 +1198,11 @@ class Step {
         : rearmed
           ? 'the doctor found nothing to fix now; the run the daemon restart interrupted may have repaired it already (its evidence files, e.g. *.corrupt-*, are kept); starting again'
           : 'the doctor found nothing to fix; starting again';
-    // Restarts after a repair count toward the breaker: a repair that does not hold must climb, not loop.
+    // Restarts after a repair count toward the breaker: a repair that does not hold must climb, not loop. A repair of a
+    // crash loop starts a fresh window (as a person's resume or the agent's fix does), bounded by the doctor's attempts:
+    // kept, the loop that led here had filled it, and the repaired service was never started (Level 4 at once). A repair
+    // a preflight refusal led to keeps counting: one that does not hold (a port re-taken at once) ends at a human soon.
+    if (outcome === 'fixed' && s.held?.reason === 'crash-loop') s.restartHistory = [];
     const d = this.countRestart();
     // A run that rewrote a user's file is verified: the service must be healthy for the window after it, or the files go back.
     const verified = outcome === 'fixed' && files.length > 0;

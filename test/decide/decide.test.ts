@@ -66,6 +66,31 @@ describe('Level 0: exits, backoff, breaker', () => {
     expect(d.state.incident?.level).toBe(2);
   });
 
+  it("a doctor repair of a crash loop is started (a fresh window), and a repair that does not hold trips the breaker again", () => {
+    const d = new Drive(policy()).up(0, 10);
+    let t = 0;
+    const crashLoop = (firstPid: number): void => {
+      for (let i = 0; i < 10 && d.state.work?.kind !== 'doctor'; i++) {
+        t += 100;
+        d.exit(t, 1);
+        if (d.state.phase === 'backoff') d.at((t = Math.max(t, d.state.nextStartAt!)), { type: 'tick' });
+        if (d.state.phase === 'starting') d.at((t += 10), { type: 'started', instance: { pid: firstPid + i, pidStartTime: 1, startedAt: t }, reason: 'exit' });
+      }
+    };
+    crashLoop(20);
+    expect(d.state.held?.reason).toBe('crash-loop');
+    d.at((t += 50), { type: 'doctor-done', runId: d.work().id, outcome: 'fixed', summary: 'removed a stale lock' });
+    // Before: the loop's restarts filled the window, this restart tripped it, and the repaired service went to Level 3/4 unstarted.
+    expect(d.types()).toContain('start');
+    expect(d.state.held).toBeNull();
+    expect(d.state.incident?.status).toBe('open');
+    d.at((t += 10), { type: 'started', instance: { pid: 50, pidStartTime: 1, startedAt: t }, reason: 'doctor' });
+    // The repair does not hold: the breaker trips again within the intensity, and the ladder climbs (bounded).
+    crashLoop(60);
+    expect(d.state.held?.reason).toBe('crash-loop');
+    expect(d.state.restartHistory.length).toBeLessThanOrEqual(d.p.intensity.maxRestarts + 1);
+  });
+
   it('a spawn failure counts as a crash: it is never "running" without a pid', () => {
     const d = new Drive(policy()).at(0, { type: 'boot', adopted: null });
     expect(d.types()).toEqual(['start']);

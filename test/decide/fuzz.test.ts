@@ -163,6 +163,8 @@ function check(w: World, p: ServicePolicy, prev: ServiceState, step: Step, next:
   let opened = false;
   // A person's maintenance cancels the repair in flight and takes it over: a fresh restart window (as cancelWork gives).
   if (input.type === 'maintenance' && input.on && prev.work && prev.work.kind !== 'revert') w.autoStarts = [];
+  // A doctor run that fixed a crash loop gets a fresh restart window for its restart (bounded by the doctor's attempts).
+  if (input.type === 'doctor-done' && input.outcome === 'fixed' && prev.held?.reason === 'crash-loop' && prev.work?.kind === 'doctor' && prev.work.id === input.runId) w.autoStarts = [];
   for (const e of fx) {
     switch (e.type) {
       case 'start': {
