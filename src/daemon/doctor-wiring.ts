@@ -12,7 +12,8 @@ import { maybeRecordLastKnownGood, type HealthWindow } from '../doctor/last-know
 import { environOf } from '../platform/proc.js';
 import { readPortDrift, describePortDrift, PORT_DRIFT } from '../doctor/port-drift.js';
 import { delayToGrid } from '../platform/clock.js';
-import { doctorFileChanges, readConfigTreeBeforeDoctor, revertDoctorFiles } from '../doctor/revert-doctor-files.js';
+import { doctorBackupChanges, doctorFileChanges, readConfigTreeBeforeDoctor, revertDoctorFiles } from '../doctor/revert-doctor-files.js';
+import { readBackupChain } from '../doctor/backup-chain.js';
 import { CONFIG_RESTORE } from '../doctor/rule-config-restore.js';
 import { SERVICE_DOCTOR } from '../doctor/rule-service-doctor.js';
 
@@ -73,6 +74,9 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
       // Read before the run: a repair that rewrote (or created) a file of the config tree, the `$include`d ones too, is
       // verified and, if the service is not healthy after, put back.
       const before = await readConfigTreeBeforeDoctor(file, stores.for(service, ctx));
+      // The service's own backup chain too: its doctor rotates it on each write, and an undone run puts it back.
+      const globs = service.configFile?.backupGlobs ?? [];
+      const backupsBefore = file === undefined ? new Map() : await readBackupChain(file, globs).catch(() => new Map());
       // The reducer cancels a run (stop, a person taking over, its deadline): commands in flight are killed.
       const always = serviceDoctorAlways(service, incident.doctorRuns, runtime().status().lastExit?.code ?? null);
       const pass = (serviceDoctor: boolean): Promise<DoctorReport> =>
@@ -95,7 +99,10 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
       const fixed = report.outcomes.filter((o) => o.verified).map((o) => (o.applied ? `${o.finding.title}: ${o.message}` : o.finding.title));
       const left = report.findings.filter((f) => !report.outcomes.some((o) => o.finding.id === f.id && o.verified)).map((f) => f.title);
       const summary = report.findings.length === 0 ? 'no problem found' : `fixed: ${fixed.join('; ') || 'nothing'}; left: ${left.join('; ') || 'nothing'}`;
-      const changes = await doctorFileChanges(stores.for(service, ctx), before);
+      const changes = [
+        ...(await doctorFileChanges(stores.for(service, ctx), before)),
+        ...(await doctorBackupChanges(stores.for(service, ctx), file, globs, backupsBefore, new Set(before.keys()))),
+      ];
       // A killed port holder or a removed lock is not a file to put back: said as such if the repair is undone.
       const otherRepairs = report.outcomes.filter((o) => o.applied && o.finding.rule !== CONFIG_RESTORE && o.finding.rule !== SERVICE_DOCTOR).map((o) => `${o.finding.title}: ${o.message}`);
       return {

@@ -17,7 +17,7 @@ export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
-/** Files matching any glob, excluding the config itself and files the doctor writes (evidence, check temps). */
+/** Files matching any glob, excluding the config itself and files the doctor writes (evidence, undone repairs, check temps). */
 export async function findBackupCandidates(configPath: string, globs: readonly string[]): Promise<BackupCandidate[]> {
   const seen = new Map<string, BackupCandidate>();
   for (const glob of globs) {
@@ -31,7 +31,7 @@ export async function findBackupCandidates(configPath: string, globs: readonly s
       continue;
     }
     for (const name of names) {
-      if (!re.test(name) || name.includes('.corrupt-') || name.includes('.clawback-check-')) continue;
+      if (!re.test(name) || name.includes('.corrupt-') || name.includes('.doctor-undone-') || name.includes('.clawback-check-')) continue;
       const file = path.join(dir, name);
       if (file === path.resolve(configPath) || seen.has(file)) continue;
       try {

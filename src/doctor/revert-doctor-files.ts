@@ -5,6 +5,7 @@ import type { DoctorFileChange } from '../decide/inputs.js';
 import type { SnapshotStore } from './snapshot-store.js';
 import { keepEvidence, readCurrent, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince, type CurrentFile } from './safe-user-write.js';
 import { includedFilesInText } from './config-includes.js';
+import { findBackupCandidates } from './backup-candidates.js';
 import type { DoctorContext } from './types.js';
 
 export interface DoctorRevertResult {
@@ -77,6 +78,33 @@ export async function doctorFileChange(store: SnapshotStore, file: string, befor
   const entry = await snapshotBeforeRepair(store, file, before, 'before doctor run (to revert it if its repair does not hold)');
   if (!entry) return undefined;
   return { path: file, before: beforeSha, after: afterSha, snapshotId: entry.id };
+}
+
+/**
+ * What the run changed in the service's own backup copies (configFile.backupGlobs) read before it: `openclaw doctor
+ * --fix` rotates .bak..bak.4 on each config write, so a run that is undone puts the user's chain back too, not only
+ * the config. A copy the run created is one a revert moves aside; `skip` holds paths already counted (the config tree).
+ */
+export async function doctorBackupChanges(
+  store: SnapshotStore,
+  configPath: string | undefined,
+  globs: readonly string[],
+  before: ReadonlyMap<string, CurrentFile>,
+  skip: ReadonlySet<string> = new Set(),
+): Promise<DoctorFileChange[]> {
+  if (configPath === undefined || globs.length === 0) return [];
+  const out: DoctorFileChange[] = [];
+  for (const [file, read] of before) {
+    if (skip.has(file)) continue;
+    const change = await doctorFileChange(store, file, read).catch(() => undefined);
+    if (change) out.push(change);
+  }
+  for (const c of await findBackupCandidates(configPath, globs).catch(() => [])) {
+    if (before.has(c.path) || skip.has(c.path)) continue;
+    const change = await doctorFileChange(store, c.path, { realPath: c.path }).catch(() => undefined);
+    if (change) out.push(change);
+  }
+  return out;
 }
 
 export async function revertDoctorFiles(ctx: Pick<DoctorContext, 'snapshots' | 'clock'>, files: readonly DoctorFileChange[]): Promise<DoctorRevertResult> {
