@@ -1,5 +1,6 @@
 // Level 2 plugged into the daemon: preflight before starts, the doctor as a repairer, last-known-good snapshots.
 import { statSync, promises as fsp } from 'node:fs';
+import path from 'node:path';
 import type { ServiceConfig } from '../config/schema.js';
 import type { DaemonContext, DaemonPlugin } from './daemon.js';
 import type { ServiceRuntime, Repairers, ProbeStatusView } from './service-runtime.js';
@@ -14,6 +15,7 @@ import { readPortDrift, describePortDrift, PORT_DRIFT } from '../doctor/port-dri
 import { delayToGrid } from '../platform/clock.js';
 import { doctorBackupChanges, doctorFileChanges, readConfigTreeBeforeDoctor, revertDoctorFiles } from '../doctor/revert-doctor-files.js';
 import { readBackupChain } from '../doctor/backup-chain.js';
+import { describeBesideChanges, listBesideConfig } from '../doctor/beside-config-changes.js';
 import { CONFIG_RESTORE } from '../doctor/rule-config-restore.js';
 import { SERVICE_DOCTOR } from '../doctor/rule-service-doctor.js';
 
@@ -77,6 +79,8 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
       // The service's own backup chain too: its doctor rotates it on each write, and an undone run puts it back.
       const globs = service.configFile?.backupGlobs ?? [];
       const backupsBefore = file === undefined ? new Map() : await readBackupChain(file, globs).catch(() => new Map());
+      // And what lies beside the config (its own doctor migrates state there), to say what a revert leaves in place.
+      const besideBefore = file !== undefined && service.doctor.command ? await listBesideConfig(file, [ctx.stateDir]) : undefined;
       // The reducer cancels a run (stop, a person taking over, its deadline): commands in flight are killed.
       const always = serviceDoctorAlways(service, incident.doctorRuns, runtime().status().lastExit?.code ?? null);
       const pass = (serviceDoctor: boolean): Promise<DoctorReport> =>
@@ -105,6 +109,9 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
       ];
       // A killed port holder or a removed lock is not a file to put back: said as such if the repair is undone.
       const otherRepairs = report.outcomes.filter((o) => o.applied && o.finding.rule !== CONFIG_RESTORE && o.finding.rule !== SERVICE_DOCTOR).map((o) => `${o.finding.title}: ${o.message}`);
+      const besideAfter = besideBefore && file !== undefined && report.outcomes.some((o) => o.finding.rule === SERVICE_DOCTOR) ? await listBesideConfig(file, [ctx.stateDir]) : undefined;
+      const beside = besideBefore && besideAfter ? describeBesideChanges(file!, besideBefore, besideAfter, new Set([...before.keys(), ...changes.map((c) => c.path), ...backupsBefore.keys()])) : '';
+      if (beside) otherRepairs.push(`${service.name}'s own doctor, beside its config in ${path.dirname(file!)}: ${beside}`);
       return {
         fixed: report.exitCode === 1,
         summary,

@@ -28,8 +28,12 @@ http.createServer((q, s) => s.end('ok')).listen(Number(port), '127.0.0.1');
 // Its own doctor, as openclaw's: each config write rotates .bak -> .bak.1 ... -> .bak.4 (the oldest falls off), copies
 // the config to .bak and rewrites the whole file; it writes twice, as openclaw doctor --fix did here.
 const DOCTOR = `
-import { readFileSync, writeFileSync, existsSync, renameSync, copyFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, renameSync, copyFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 const cfg = process.argv[2];
+// Beside the config it migrates state too (openclaw doctor creates state/openclaw.sqlite, config-journal-fingerprint.key).
+mkdirSync(path.join(path.dirname(cfg), 'svcstate'), { recursive: true });
+writeFileSync(path.join(path.dirname(cfg), 'svcstate', 'db.sqlite'), 'migrated');
 const write = (value) => {
   for (let i = 3; i >= 0; i--) { const from = i === 0 ? cfg + '.bak' : cfg + '.bak.' + i; if (existsSync(from)) renameSync(from, cfg + '.bak.' + (i + 1)); }
   copyFileSync(cfg, cfg + '.bak');
@@ -105,5 +109,14 @@ describe("an undone service doctor run puts the service's backup chain back", ()
     expect((await findBackupCandidates(cfg, ['svc.json.bak', 'svc.json.bak.*'])).map((c) => c.path).sort()).toEqual([...chain].sort());
     expect(readdirSync(dir).some((f) => f.includes('.doctor-undone-'))).toBe(true);
     expect(t.journal().some((e) => e.type === 'incident.escalated')).toBe(true);
+  }, 120_000);
+
+  it('what the doctor changed beside the config (a state database it created) is named as not put back', async () => {
+    const { t } = await crashLoopAfterDoctor(1);
+    const reverted = t.journal().find((e) => e.type === 'incident.action' && e.details?.action === 'doctor-reverted');
+    expect(reverted?.details?.otherRepairs).toEqual([expect.stringMatching(/own doctor, beside its config in .*: created svcstate, svcstate\/db\.sqlite$/)]);
+    expect(reverted?.message).toContain('not reverted');
+    // Clawback's own state dir (beside the config here) and the doctor's evidence files are not the run's changes.
+    expect(String(reverted?.details?.otherRepairs)).not.toMatch(/journal|doctor-undone|bak/);
   }, 120_000);
 });

@@ -53,5 +53,9 @@ describe.skipIf(!OPENCLAW_AVAILABLE)('OpenClaw: the service doctor after "nothin
     const undone = t.journal().find((e) => e.type === 'doctor.repair' && e.details?.undone === true);
     const reverted = (undone?.details?.reverted as string[] | undefined) ?? [];
     for (const f of [gh.configPath, ...chain]) expect(reverted.some((r) => r.startsWith(`${f} `)), `${f} in ${JSON.stringify(reverted)}`).toBe(true);
+    // What it migrated beside the config (its state database) is not put back, and the journal says so.
+    const done = t.journal().find((e) => e.type === 'incident.action' && e.details?.action === 'doctor-reverted');
+    process.stdout.write(`doctor-reverted: ${done?.message}\n`);
+    expect(String(done?.details?.otherRepairs)).toMatch(/beside its config in .*state\/openclaw\.sqlite/);
   }, 600_000);
 });
