@@ -76,6 +76,14 @@ export async function resumeInterruptedUpdate(target: UpdateTarget, rec: UpdateI
     if (v.kind === 'ok') {
       return finish({ outcome: 'succeeded', message: `${head}; ${rec.to} was watched after the restart, is ready and held ${u.settle} ms: kept` }, 'update.succeeded', 'resolved');
     }
+    if (v.kind === 'handover') {
+      return finish(
+        { outcome: 'left', message: `${head}; ${v.by} turned maintenance on while ${rec.to} was watched, so it was left as it is: ${store.currentLink} -> ${rec.to}, backups in ${rec.backupDir}` },
+        'update.failed',
+        'critical',
+        { reason: 'maintenance', handedOver: true, by: v.by, backupDir: rec.backupDir },
+      );
+    }
     const reason = v.kind === 'rollback' ? v.reason : 'cancelled';
     await target.request('stop', 'human');
     const disk = await rollBackOnDisk(store, rec.backupDir, await readBackup(rec.backupDir), rec.from, `rollback: ${reason} (update ${WHY})`, clock.now());

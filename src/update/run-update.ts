@@ -243,9 +243,17 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
     let verdict: WatchVerdict = { kind: 'wait' };
     await step('watch', async () => {
       verdict = await watch(target, readyUrl, ready, { clock, pollMs, watchMs: u.watch, settleMs: u.settle, crashLoopExits: u.crashLoopExits, exits, startedAt: watchFrom, ...(deps.signal ? { signal: deps.signal } : {}) });
-      return verdict.kind === 'ok' ? { ok: true, message: `${version} is ready and held ${u.settle} ms` } : { ok: false, message: verdict.kind === 'rollback' ? verdict.reason : 'cancelled' };
+      if (verdict.kind === 'ok') return { ok: true, message: `${version} is ready and held ${u.settle} ms` };
+      return { ok: false, message: verdict.kind === 'rollback' ? verdict.reason : verdict.kind === 'handover' ? `${verdict.by} turned maintenance on` : 'cancelled' };
     });
     const v = verdict as WatchVerdict;
+    if (v.kind === 'handover') {
+      // A person took the service over during the watch: it stays as it is (nothing stopped, restored or switched back).
+      await clearInFlight(deps.stateDir, name).catch(() => undefined);
+      const message = `${v.by} turned maintenance on while ${version} was watched, so the update handed ${name} over as it is: ${store.currentLink} -> ${version}, not judged; backups in ${backupDir}; \`clawback update ${name} ${prev}\` goes back`;
+      emit('update.failed', 'critical', `${name}: update ${prev} -> ${version}: ${message}`, { from: prev, to: version, reason: 'maintenance', handedOver: true, by: v.by, backupDir, steps });
+      return finish({ from: prev, to: version, outcome: 'failed', message, plan, backupDir });
+    }
     if (v.kind === 'ok') {
       await clearInFlight(deps.stateDir, name).catch(() => undefined);
       await step('prune', async () => {
@@ -367,7 +375,7 @@ export async function watch(target: UpdateTarget, url: string | undefined, ready
       readySince = null;
     }
     readySince = isReady ? (readySince ?? now) : null;
-    const v = watchVerdict({ startedAt: o.startedAt, now, exits: o.exits, readySince }, { watchMs: o.watchMs, settleMs: o.settleMs, crashLoopExits: o.crashLoopExits });
+    const v = watchVerdict({ startedAt: o.startedAt, now, exits: o.exits, readySince, maintenanceBy: target.maintenanceBy?.() ?? null }, { watchMs: o.watchMs, settleMs: o.settleMs, crashLoopExits: o.crashLoopExits });
     if (v.kind !== 'wait') return v;
     await o.clock.sleep(o.pollMs, o.signal).catch(() => undefined);
   }

@@ -127,12 +127,16 @@ export interface WatchFacts {
   exits: Array<{ code: number | null; signal: string | null; time: number }>;
   /** When readiness was last seen passing without an exit since; null when not (or no longer) ready. */
   readySince: number | null;
+  /** Who turned maintenance on since the switch, if anyone: a person now owns the service, the update hands over. */
+  maintenanceBy?: string | null;
 }
 
-export type WatchVerdict = { kind: 'wait' } | { kind: 'ok' } | { kind: 'rollback'; reason: string };
+export type WatchVerdict = { kind: 'wait' } | { kind: 'ok' } | { kind: 'rollback'; reason: string } | { kind: 'handover'; by: string };
 
 /** Pure: after a switch, keep watching, call it a success, or roll back (and why). */
 export function watchVerdict(f: WatchFacts, p: WatchPolicy): WatchVerdict {
+  // A person holds the service in maintenance: no stop, restore or switch under them (nothing a rollback would do).
+  if (f.maintenanceBy) return { kind: 'handover', by: f.maintenanceBy };
   const e78 = f.exits.find((e) => e.code === 78);
   if (e78) return { kind: 'rollback', reason: 'the new version exited with 78 (config, lock or schema problem)' };
   if (f.exits.length >= p.crashLoopExits) {
