@@ -66,18 +66,28 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
         const d = e.details as { runId?: string; step?: StepRecord['step']; ok?: boolean; ms?: number } | undefined;
         if (view && d?.runId === view.runId && d.step) view.steps.push({ step: d.step, ok: !!d.ok, ms: d.ms ?? 0, message: e.message });
       });
-      const targetOf = (rt: ServiceRuntime) => ({
-        service: rt.config,
-        request: (action: 'start' | 'stop', by: 'human') => rt.request(action, by),
-        phase: () => rt.status().state,
-        health: () => rt.status().health,
-        subscribe: (l: Parameters<typeof ctx.bus.subscribe>[0]) => ctx.bus.subscribe(l),
-        maintenanceBy: () => rt.status().maintenance?.by ?? null,
-        hold: () => {
-          const st = rt.status();
-          return { held: st.held, work: st.work };
-        },
-      });
+      // The service's runtime as it is now, not as it was when the run began: a config reload during the run replaces it
+      // (even a probe change), and requests to the disposed one were lost (a rollback restored the old files and
+      // switched `current` back under the new version, which kept running).
+      const targetOf = (first: ServiceRuntime) => {
+        const name = first.config.name;
+        const live = (): ServiceRuntime | undefined => daemon.runtimes.get(name);
+        return {
+          service: first.config,
+          request: async (action: 'start' | 'stop', by: 'human') => {
+            const rt = live();
+            return rt ? rt.request(action, by) : { ok: false, message: `${name} is no longer supervised (removed by a config reload)` };
+          },
+          phase: () => live()?.status().state ?? 'removed',
+          health: () => live()?.status().health ?? 'unknown',
+          subscribe: (l: Parameters<typeof ctx.bus.subscribe>[0]) => ctx.bus.subscribe(l),
+          maintenanceBy: () => live()?.status().maintenance?.by ?? null,
+          hold: () => {
+            const st = live()?.status();
+            return { held: st?.held ?? null, work: st?.work ?? null };
+          },
+        };
+      };
 
       const post = async (p: string, q: URLSearchParams): Promise<{ status: number; body: unknown } | undefined> => {
         const m = /^\/api\/update\/([^/]+)$/.exec(p);
