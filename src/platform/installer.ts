@@ -102,6 +102,35 @@ const SYSTEMCTL = ['systemctl', '--user'];
 
 /** What `clawback install` does on this platform (pure). Re-applying the same plan is safe. */
 export function planInstall(input: PlanInput): Plan {
+  const plan = planInstallFiles(input);
+  const pinned = versionedNodeNote(input.nodePath);
+  return pinned ? { ...plan, notes: [...plan.notes, pinned] } : plan;
+}
+
+/** Directories of node version managers: a node under one of them goes away when that version is removed. */
+const VERSIONED_NODE = [
+  /[\/]\.nvm[\/]versions[\/]node[\/]([^\/]+)[\/]/,
+  /[\/]\.volta[\/]tools[\/]image[\/]node[\/]([^\/]+)[\/]/,
+  /[\/]fnm[\/]node-versions[\/]([^\/]+)[\/]/,
+  /[\/]\.asdf[\/]installs[\/]nodejs[\/]([^\/]+)[\/]/,
+  /[\/]n[\/]versions[\/]node[\/]([^\/]+)[\/]/,
+];
+
+/**
+ * The units run node by its absolute path. One a version manager owns (nvm...) disappears when that version is
+ * removed, and then neither the daemon nor the guardian can start, so nothing is left to say so: said at install.
+ */
+export function versionedNodeNote(nodePath: string): string | undefined {
+  for (const re of VERSIONED_NODE) {
+    const m = re.exec(nodePath);
+    if (m) {
+      return `The daemon and the guardian run ${nodePath}, node ${m[1]} of a version manager: if that version is removed, neither can start (and nothing is left to tell you). Run \`clawback install\` again with the node you switch to, or install with a node outside the version manager (e.g. /usr/bin/node).`;
+    }
+  }
+  return undefined;
+}
+
+function planInstallFiles(input: PlanInput): Plan {
   requireAbsolute('home', input.home);
   const manager = chooseManager(input.platform, input.hasSystemd);
   const names = serviceNames(input.label);
