@@ -88,6 +88,16 @@ const REPAIR_DID_NOT_HOLD = '; it tripped the breaker before in this series and 
 const ASKED_TAIL_LINES = 5;
 
 /** Whether an instance's last output lines say it exited to be restarted (restart.selfRestartPattern). */
+/**
+ * Pure: does the start after a doctor run get a fresh restart window? Yes when the service sits held unstarted (a crash
+ * loop, exit 78, a person's hold at Level 4) and the run repaired it, or was re-armed after a daemon restart (it may have
+ * repaired it before it died). Not after a preflight refusal: a repair that does not hold there ends at a human soon.
+ */
+export function freshWindowAfterDoctor(s: Pick<ServiceState, 'held'>, outcome: 'fixed' | 'nothing-found' | 'not-fixed', rearmed: boolean): boolean {
+  if (!s.held || s.held.reason === 'preflight' || s.held.reason === 'repair') return false;
+  return outcome === 'fixed' || (outcome === 'nothing-found' && rearmed);
+}
+
 function askedForRestart(pattern: string | undefined, lastLines: readonly string[] | undefined): boolean {
   if (!pattern || !lastLines || lastLines.length === 0) return false;
   const re = new RegExp(pattern);
@@ -1202,7 +1212,10 @@ class Step {
     // crash loop starts a fresh window (as a person's resume or the agent's fix does), bounded by the doctor's attempts:
     // kept, the loop that led here had filled it, and the repaired service was never started (Level 4 at once). A repair
     // a preflight refusal led to keeps counting: one that does not hold (a port re-taken at once) ends at a human soon.
-    if (outcome === 'fixed' && s.held?.reason === 'crash-loop') s.restartHistory = [];
+    // The same for every hold the service sits in unstarted (exit 78, a person's doctor run at Level 4 after the agent,
+    // a re-armed run's "starting again"): kept, the restarts from before the hold tripped the breaker on the one start
+    // the doctor makes, and the journal said "restarts do not hold after the doctor" of a service never started.
+    if (freshWindowAfterDoctor(s, outcome, rearmed)) s.restartHistory = [];
     const d = this.countRestart();
     // A run that rewrote a user's file is verified: the service must be healthy for the window after it, or the files go back.
     const verified = outcome === 'fixed' && files.length > 0;

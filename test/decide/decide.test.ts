@@ -91,6 +91,48 @@ describe('Level 0: exits, backoff, breaker', () => {
     expect(d.state.restartHistory.length).toBeLessThanOrEqual(d.p.intensity.maxRestarts + 1);
   });
 
+  it('the one start after a doctor run of a service held unstarted gets a fresh window: a re-armed run, a person\'s run at Level 4', () => {
+    const crashLoop = (d: Drive, t: number): number => {
+      for (let i = 0; i < 10 && d.state.work?.kind !== 'doctor' && d.state.instance; i++) {
+        t += 100;
+        d.exit(t, 1);
+        if (d.state.phase === 'backoff') d.at((t = Math.max(t, d.state.nextStartAt!)), { type: 'tick' });
+        if (d.state.phase === 'starting') d.at((t += 10), { type: 'started', instance: { pid: 20 + i, pidStartTime: 1, startedAt: t }, reason: 'exit' });
+      }
+      return t;
+    };
+    // A daemon restart while the doctor ran on a crash loop: the re-armed run finds nothing (the interrupted one fixed it).
+    const a = new Drive(policy()).up(0, 10);
+    let t = crashLoop(a, 0);
+    a.at((t += 100), { type: 'boot', adopted: null });
+    expect(a.work().rearmed).toBe(true);
+    a.at((t += 50), { type: 'doctor-done', runId: a.work().id, outcome: 'nothing-found', summary: 'no problem found' });
+    // Before: "starting again" tripped the breaker on the loop's old restarts: no start, a second doctor run for a
+    // service never started ("restarts do not hold after the doctor").
+    expect(a.types()).toEqual(['start']);
+    expect(a.state.held).toBeNull();
+    expect(a.events('incident.level').map((e) => e.message).join('\n')).not.toContain('restarts do not hold after the doctor');
+    // A person's doctor run at Level 4 (the agent failed: the hold is theirs now) that repairs it: the service starts.
+    const b = new Drive(policy({ agent: AGENT })).up(0, 10);
+    t = crashLoop(b, 0);
+    b.at((t += 50), { type: 'doctor-done', runId: b.work().id, outcome: 'nothing-found', summary: 'no problem found' });
+    b.at((t += 50), { type: 'agent-done', runId: b.work().id, outcome: 'failed', summary: 'gave up', detail: 'gave up' });
+    b.reverted((t += 50));
+    expect(b.state.incident?.status).toBe('waiting-human');
+    expect(b.state.held?.reason).toBe('human');
+    b.at((t += 50), { type: 'request', action: 'doctor', by: 'human' });
+    b.at((t += 50), { type: 'doctor-done', runId: b.work().id, outcome: 'fixed', summary: 'removed a stale lock' });
+    // Before: back to Level 4 unstarted, paged with "restarts do not hold after the doctor".
+    expect(b.types()).toEqual(['start']);
+    expect(b.state.incident?.status).toBe('open');
+    expect(b.state.held).toBeNull();
+    // Bounded still: a repair that does not hold trips the breaker again and climbs.
+    b.at((t += 10), { type: 'started', instance: { pid: 90, pidStartTime: 1, startedAt: t }, reason: 'doctor' });
+    t = crashLoop(b, t);
+    expect(b.state.held).not.toBeNull();
+    expect(b.state.incident?.status).toBe('waiting-human');
+  });
+
   it('a spawn failure counts as a crash: it is never "running" without a pid', () => {
     const d = new Drive(policy()).at(0, { type: 'boot', adopted: null });
     expect(d.types()).toEqual(['start']);

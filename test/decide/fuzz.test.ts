@@ -163,8 +163,12 @@ function check(w: World, p: ServicePolicy, prev: ServiceState, step: Step, next:
   let opened = false;
   // A person's maintenance cancels the repair in flight and takes it over: a fresh restart window (as cancelWork gives).
   if (input.type === 'maintenance' && input.on && prev.work && prev.work.kind !== 'revert') w.autoStarts = [];
-  // A doctor run that fixed a crash loop gets a fresh restart window for its restart (bounded by the doctor's attempts).
-  if (input.type === 'doctor-done' && input.outcome === 'fixed' && prev.held?.reason === 'crash-loop' && prev.work?.kind === 'doctor' && prev.work.id === input.runId) w.autoStarts = [];
+  // A doctor run that fixed a service held unstarted (a crash loop, exit 78, a person's hold at Level 4), or a re-armed
+  // run's "starting again", gets a fresh restart window for its restart (bounded by the doctor's attempts, a person's
+  // request, a daemon restart). Not a preflight refusal's: a repair that does not hold there ends at a human soon.
+  const heldUnstarted = !!prev.held && prev.held.reason !== 'preflight' && prev.held.reason !== 'repair';
+  const doctorStarts = input.type === 'doctor-done' && (input.outcome === 'fixed' || (input.outcome === 'nothing-found' && prev.work?.rearmed === true));
+  if (doctorStarts && heldUnstarted && prev.work?.kind === 'doctor' && prev.work.id === input.runId) w.autoStarts = [];
   for (const e of fx) {
     switch (e.type) {
       case 'start': {
