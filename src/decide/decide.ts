@@ -87,7 +87,6 @@ const REPAIR_DID_NOT_HOLD = '; it tripped the breaker before in this series and 
 /** Lines at the end of an exited instance's output that may carry its "restart me" words (later ones are a wrapper's). */
 const ASKED_TAIL_LINES = 5;
 
-/** Whether an instance's last output lines say it exited to be restarted (restart.selfRestartPattern). */
 /**
  * Pure: does the start after a doctor run get a fresh restart window? Yes when the service sits held unstarted (a crash
  * loop, exit 78, a person's hold at Level 4) and the run repaired it, or was re-armed after a daemon restart (it may have
@@ -98,6 +97,7 @@ export function freshWindowAfterDoctor(s: Pick<ServiceState, 'held'>, outcome: '
   return outcome === 'fixed' || (outcome === 'nothing-found' && rearmed);
 }
 
+/** Whether an instance's last output lines say it exited to be restarted (restart.selfRestartPattern). */
 function askedForRestart(pattern: string | undefined, lastLines: readonly string[] | undefined): boolean {
   if (!pattern || !lastLines || lastLines.length === 0) return false;
   const re = new RegExp(pattern);
