@@ -229,7 +229,7 @@ export function registerHistory(program: Command): void {
         return;
       }
       // Event messages quote the service (a probe command's output, a log line a probe matched).
-      process.stdout.write(`${found.id} (${terminalSafe(found.service)}): ${found.outcome}, highest level ${found.highestLevel}${found.ttrMs !== undefined ? `, recovered in ${formatTtr(found.ttrMs)}` : ''}\n`);
+      process.stdout.write(`${found.id} (${terminalSafe(found.service)}): ${found.outcome}, highest level ${found.highestLevel}${found.ttrMs !== undefined ? `, recovered in ${formatTtr(found.ttrMs)}` : ''}${found.closedBy ? `, closed without recovering (${found.closedBy === 'stop' ? 'a person stopped the service' : 'a config reload removed or replaced the service'})` : ''}\n`);
       for (const e of found.timeline) {
         const t = new Date(e.time).toISOString().slice(11, 23);
         process.stdout.write(`  ${t}  ${e.level !== undefined ? `L${e.level} ` : '   '}${e.type.padEnd(26)} ${terminalSafe(e.message)}\n`);

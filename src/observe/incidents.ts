@@ -26,6 +26,12 @@ export interface IncidentSummary {
    * details.firstSignalAt when recorded, else incident.resolved's details.ttrMs, else closedAt - openedAt.
    */
   ttrMs?: number;
+  /**
+   * Closed without a recovery (incident.resolved's details.closedBy): a person stopped the service before it recovered,
+   * or a config reload removed or replaced it. No ttrMs then: the list showed "recovered in 1m09s" for a service that
+   * never recovered, and the digest's mean time to recover counted it.
+   */
+  closedBy?: 'reload' | 'stop';
   /** When the failure began: details.firstSignalAt of incident.opened, set only when earlier than openedAt. */
   firstSignalAt?: number;
   reason: string;
@@ -120,8 +126,15 @@ export function summarizeIncidents(events: readonly ClawbackEvent[]): IncidentSu
             : inc.escalated
               ? 'human-resolved'
               : 'auto-resolved';
-        // The daemon's own figure first: it measures to the healthy verdict that held, not to the confirmation.
-        inc.ttrMs = num(d.ttrMs) ?? (inc.firstSignalAt !== undefined ? e.time - inc.firstSignalAt : e.time - inc.openedAt);
+        const closedBy = d.closedBy === 'reload' || d.closedBy === 'stop' ? d.closedBy : undefined;
+        if (closedBy) {
+          inc.closedBy = closedBy;
+          delete inc.ttrMs;
+        } else {
+          delete inc.closedBy;
+          // The daemon's own figure first: it measures to the healthy verdict that held, not to the confirmation.
+          inc.ttrMs = num(d.ttrMs) ?? (inc.firstSignalAt !== undefined ? e.time - inc.firstSignalAt : e.time - inc.openedAt);
+        }
         if (openByService.get(inc.service) === inc) openByService.delete(inc.service);
         break;
       }

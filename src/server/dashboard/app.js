@@ -732,7 +732,9 @@
     }
   }
   function incidentItem(inc) {
-    const ttr = inc.ttrMs !== undefined && inc.ttrMs !== null ? `recovered in ${fmtPrecise(inc.ttrMs)}` : '';
+    // Closed without a recovery (a person's stop, a reload that removed the service): no "recovered in" to show.
+    const closed = inc.closedBy === 'stop' ? 'closed: a person stopped the service before it recovered' : inc.closedBy === 'reload' ? 'closed: a config reload removed or replaced the service' : '';
+    const ttr = closed || (inc.ttrMs !== undefined && inc.ttrMs !== null ? `recovered in ${fmtPrecise(inc.ttrMs)}` : '');
     // How long it has been open goes on every second, read on the daemon's clock (tickOpenFor).
     const openFor = inc.status === 'open' && !ttr ? el('span', { 'data-field': 'open-for', 'data-opened-at': inc.openedAt }) : null;
     if (openFor) tickOpenFor(openFor);
