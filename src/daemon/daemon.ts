@@ -277,9 +277,20 @@ export class Daemon {
         stateDir: this.ctx.stateDir,
         api: this.api ? { host: this.api.host, port: this.api.port } : null,
       },
-      services: [...this.runtimes.values()].map((rt) => ({ ...rt.status(), ...instanceLabels(rt.name), ...(this.statusExtras.get(rt.name)?.() ?? {}) })),
+      services: this.runtimesInConfigOrder().map((rt) => ({ ...rt.status(), ...instanceLabels(rt.name), ...(this.statusExtras.get(rt.name)?.() ?? {}) })),
       ...Object.assign({}, ...this.hooks.map((h) => h.status?.() ?? {})),
     };
+  }
+
+  /**
+   * The runtimes in the config's order (instances NAME:0..N-1 where the file names NAME). The map keeps insertion
+   * order: a scale up or a reload added web:2 after every other service, so `clawback status` and the dashboard listed
+   * it at the bottom, away from web:0 and web:1, until the daemon restarted.
+   */
+  private runtimesInConfigOrder(): ServiceRuntime[] {
+    const index = new Map(this.ctx.config.services.map((s, i) => [s.name, i] as const));
+    const at = (rt: ServiceRuntime): number => index.get(rt.name) ?? Number.MAX_SAFE_INTEGER;
+    return [...this.runtimes.values()].sort((a, b) => at(a) - at(b));
   }
 
   /** A person's request (API, CLI, dashboard): handed to the service's reducer, answered with where it ended up. */

@@ -313,6 +313,13 @@
       updateCard(card, s, (status.scaled || []).find((g) => g.service === s.group));
       cards.push(card);
     }
+    // In the status's order: a card made after the first draw (web:2 of a scale up) went to the end of the page, after
+    // every other service, and a reload put it back among its instances. Only cards out of place are moved.
+    let ref = box.firstElementChild;
+    for (const card of cards) {
+      if (card.root === ref) { ref = ref.nextElementSibling; continue; }
+      box.insertBefore(card.root, ref);
+    }
     // The sparklines last, every width read before any is drawn: a width read between DOM writes forces a layout, and
     // one per sparkline (200 per poll with 100 services) held the page's main thread for up to half a second a poll.
     const widths = cards.map((card) => [sparkWidth(card.f.latSvg), sparkWidth(card.f.memSvg)]);
