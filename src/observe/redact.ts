@@ -1,5 +1,5 @@
 // Secrets must never reach logs, alerts or AI prompts: one redactor, fed with known secret values.
-import { isSecretKey } from './secret-keys.js';
+import { isSecretKey, mentionsSecret } from './secret-keys.js';
 
 /** Words of a key (in a log line, a header, a JSON text) whose value is a secret. */
 const SECRET_KEY_WORDS = 'api[_-]?key|apikey|token|secret|password|passwd|pwd|auth|authorization|private[_-]?key|access[_-]?key|client[_-]?secret|webhook[_-]?url';
@@ -224,7 +224,10 @@ export class Redactor {
    */
   addSecretEnv(env: Record<string, string | undefined>): void {
     for (const [k, v] of Object.entries(env)) {
-      if (/(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|WEBHOOK|AUTH)/i.test(k) && v !== undefined && !settingValue(k, v)) this.addSecret(v);
+      // Also every name the shared rule (secret-keys.ts) calls a secret: `GW_PASSPHRASE`, `SSH_PRIVATE_KEY`... were not
+      // learned, and a service printing its passphrase showed it in /api/status (lastLines) to anyone on the machine.
+      const secretName = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|WEBHOOK|AUTH)/i.test(k) || mentionsSecret(k);
+      if (secretName && v !== undefined && !settingValue(k, v)) this.addSecret(v);
     }
   }
 
