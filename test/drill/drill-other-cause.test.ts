@@ -1,6 +1,7 @@
 // `clawback drill` and an incident it did not cause: a verdict of another probe during a hang trial replaces the frozen instance; the drill must not take that recovery as the watchdog's, nor count its figures.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { CLI, runCli } from '../helpers/cli.js';
 import { NODE, tempDir } from '../helpers/daemon.js';
@@ -16,6 +17,21 @@ import type { ClawbackEvent } from '../../src/observe/events.js';
 const CHECK = `import fs from 'node:fs';
 if (fs.existsSync(process.argv[2])) { if (!fs.existsSync(process.argv[3])) fs.rmSync(process.argv[2]); console.error('unrelated failure'); process.exit(1); }
 `;
+
+/** Whether the gateway answers /health within 300 ms (a hung one does not). */
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/health', timeout: 300 }, (res) => {
+      res.resume();
+      resolve(true);
+    });
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
+    req.on('error', () => resolve(false));
+  });
+}
 
 describe('clawback drill and an incident another cause opened during a trial', () => {
   let d: DrillDaemon;
@@ -42,6 +58,9 @@ describe('clawback drill and an incident another cause opened during a trial', (
     try {
       // "hang #1..." goes to stderr (progress lines); the fault follows it at once.
       await waitFor(() => drill.stderr().includes('hang #1...') || drill.stdout().includes('hang #1...'), { timeoutMs: 30_000, intervalMs: 20 });
+      // The other cause comes once the fault is in (the gateway stops answering): written at "hang #1..." on a loaded
+      // machine, its verdict could come before the trial's fault and fall outside the trial's window.
+      await waitFor(async () => !(await answers(d.port)), { timeoutMs: 30_000, intervalMs: 50, message: 'the gateway frozen by the hang fault' });
       writeFileSync(flag, '');
       await drill.waitForExit(90_000);
     } finally {
