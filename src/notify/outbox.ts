@@ -268,29 +268,33 @@ export class Outbox {
     }
   }
 
-  readMovedChatSync(channel: string): unknown {
+  /** A channel's bookkeeping file beside its outbox (THREADS_FILE, MOVED_CHAT_FILE), parsed; undefined when unreadable. */
+  private readChannelFileSync(channel: string, file: string): unknown {
     try {
-      return JSON.parse(readFileSync(path.join(this.dir, channel, MOVED_CHAT_FILE), 'utf8')) as unknown;
+      return JSON.parse(readFileSync(path.join(this.dir, channel, file), 'utf8')) as unknown;
     } catch {
       return undefined;
     }
+  }
+
+  private async writeChannelFile(channel: string, file: string, data: unknown): Promise<void> {
+    await fs.mkdir(path.join(this.dir, channel), { recursive: true, mode: 0o700 });
+    await writeFileAtomic(path.join(this.dir, channel, file), JSON.stringify(data), { mode: 0o600 });
+  }
+
+  readMovedChatSync(channel: string): unknown {
+    return this.readChannelFileSync(channel, MOVED_CHAT_FILE);
   }
 
   async writeMovedChat(channel: string, moved: MovedChat): Promise<void> {
-    await fs.mkdir(path.join(this.dir, channel), { recursive: true, mode: 0o700 });
-    await writeFileAtomic(path.join(this.dir, channel, MOVED_CHAT_FILE), JSON.stringify(moved), { mode: 0o600 });
+    await this.writeChannelFile(channel, MOVED_CHAT_FILE, moved);
   }
 
   readThreadsSync(channel: string): unknown {
-    try {
-      return JSON.parse(readFileSync(path.join(this.dir, channel, THREADS_FILE), 'utf8')) as unknown;
-    } catch {
-      return undefined;
-    }
+    return this.readChannelFileSync(channel, THREADS_FILE);
   }
 
   async writeThreads(channel: string, data: unknown): Promise<void> {
-    await fs.mkdir(path.join(this.dir, channel), { recursive: true, mode: 0o700 });
-    await writeFileAtomic(path.join(this.dir, channel, THREADS_FILE), JSON.stringify(data), { mode: 0o600 });
+    await this.writeChannelFile(channel, THREADS_FILE, data);
   }
 }
