@@ -28,7 +28,7 @@ import { removeDaemonInfo, startHeartbeat, type Heartbeat } from './heartbeat.js
 import { VERSION } from '../version.js';
 import { carryMaintenance, setMaintenance } from './maintenance-targets.js';
 import { parseDuration } from '../config/duration.js';
-import { takePendingEvents } from './pending-events.js';
+import { PendingEventsReader } from './pending-events.js';
 import { launchExternal } from '../supervisor/external-process.js';
 import { realCommandRunner } from '../platform/command-runner.js';
 import { ensurePrivateDir } from '../platform/private-dir.js';
@@ -157,6 +157,7 @@ export class Daemon {
   private readonly bootAbort = new AbortController();
   private booting: Promise<void> = Promise.resolve();
   private pendingTimer: { cancel(): void } | undefined;
+  private readonly pending: PendingEventsReader;
   /** The daemon's own faults (full disk...): degraded reasons shown in status, metrics and events. */
   readonly faults: DaemonFaults;
   private readonly journal: JournalWriter | undefined;
@@ -188,6 +189,7 @@ export class Daemon {
     this.startedAt = ctx.clock.now();
     this.startedMono = ctx.clock.monotonic();
     this.store = new StateStore(ctx.stateDir, () => ctx.clock.now());
+    this.pending = new PendingEventsReader(ctx.stateDir);
     this.state = state;
     this.log = parts.log ?? faultLog({ stateDir: ctx.stateDir, redactor: ctx.redactor, clock: ctx.clock });
     this.faults = parts.faults ?? new DaemonFaults({ clock: ctx.clock, emit: (e) => ctx.emit(e), log: this.log, stateDir: ctx.stateDir });
@@ -469,7 +471,7 @@ export class Daemon {
   private drainPendingEvents(): void {
     if (this.stopping) return;
     try {
-      for (const e of takePendingEvents(this.ctx.stateDir)) this.ctx.emit(e);
+      this.pending.take((e) => this.ctx.emit(e));
       this.faults.ok('pending-events');
     } catch (err) {
       this.faults.failed('pending-events', err);

@@ -107,48 +107,106 @@ export function appendPendingEvent(stateDir: string, event: ClawbackEvent, maxBy
   appendFileSync(file, line, { mode: 0o600 });
 }
 
+/** What one drain found. */
+export interface PendingDrain {
+  events: ClawbackEvent[];
+  /** A claim was left for a later drain (held by a live process, or unreadable now): the next drain lists again. */
+  claimsLeft: boolean;
+  /** Reading a claim failed, this drain's own or one left before (the events of the others are still in `events`). */
+  error?: unknown;
+}
+
 /**
  * Reads and removes the queue; a line that does not parse is skipped. The queue is claimed by renaming it to
  * `pending-events.jsonl.<pid>`: a claim whose daemon died before it deleted it (kill -9, OOM, power loss between the
  * rename and the delete), or that this daemon could not read before, is taken first, older events first. A claim of a
  * live process other than this one is left alone: pid reuse can only delay a claim, never take a live one.
+ * `scanClaims` false skips the listing of the state dir: such claims can only be there from before this daemon
+ * started or after a drain that left one (see `PendingEventsReader`).
  */
-export function takePendingEvents(stateDir: string, isAlive: (pid: number) => boolean = procIsAlive): ClawbackEvent[] {
+export function drainPendingEvents(stateDir: string, scanClaims: boolean, isAlive: (pid: number) => boolean = procIsAlive): PendingDrain {
   const file = path.join(stateDir, FILE);
   const taken = `${file}.${process.pid}`;
-  const out: ClawbackEvent[] = [];
-  for (const claim of leftClaims(stateDir, isAlive)) {
-    try {
-      out.push(...readClaim(path.join(stateDir, claim)));
-    } catch {
-      // Unreadable now: kept, tried again at the next drain; the live queue is not held up by it.
+  const events: ClawbackEvent[] = [];
+  let claimsLeft = false;
+  let error: unknown;
+  if (scanClaims) {
+    const { free, held } = leftClaims(stateDir, isAlive);
+    claimsLeft = held;
+    for (const claim of free) {
+      try {
+        events.push(...readClaim(path.join(stateDir, claim)));
+      } catch (err) {
+        // Unreadable now: kept, tried again at the next drain (and said); the live queue is not held up by it.
+        claimsLeft = true;
+        error ??= err;
+      }
     }
   }
+  const done = (): PendingDrain => (error === undefined ? { events, claimsLeft } : { events, claimsLeft, error });
   // Checked every 2 s and almost always absent: a failing renameSync builds an Error with a stack each time.
-  if (!existsSync(file)) return out;
+  if (!existsSync(file)) return done();
   try {
     renameSync(file, taken);
   } catch {
-    return out;
+    return done();
   }
-  out.push(...readClaim(taken));
-  return out;
+  try {
+    events.push(...readClaim(taken));
+  } catch (err) {
+    // Our own claim stays behind; the next drain lists the dir and takes it.
+    claimsLeft = true;
+    error ??= err;
+  }
+  return done();
 }
 
-/** Claims no live process but this one holds, oldest first (by the time of their claim). */
-function leftClaims(stateDir: string, isAlive: (pid: number) => boolean): string[] {
+/** `drainPendingEvents` with the listing, throwing if its own claim could not be read (one-off callers and tests). */
+export function takePendingEvents(stateDir: string, isAlive: (pid: number) => boolean = procIsAlive): ClawbackEvent[] {
+  const drain = drainPendingEvents(stateDir, true, isAlive);
+  if (drain.error !== undefined) throw drain.error;
+  return drain.events;
+}
+
+/**
+ * The daemon's reader, drained every 2 s: it lists the state dir for claims left behind at its first drain and
+ * again only while a drain left one, so the usual "nothing queued" drain stays one `existsSync`.
+ */
+export class PendingEventsReader {
+  private scanClaims = true;
+
+  constructor(
+    private readonly stateDir: string,
+    private readonly isAlive: (pid: number) => boolean = procIsAlive,
+  ) {}
+
+  /** The events queued since the last call; throws (after handing over what it read to `deliver`) when a read failed. */
+  take(deliver: (e: ClawbackEvent) => void): void {
+    const drain = drainPendingEvents(this.stateDir, this.scanClaims, this.isAlive);
+    this.scanClaims = drain.claimsLeft;
+    for (const e of drain.events) deliver(e);
+    if (drain.error !== undefined) throw drain.error;
+  }
+}
+
+/** Claims no live process but this one holds, oldest first (by the time of their claim); `held`: a live one's seen. */
+function leftClaims(stateDir: string, isAlive: (pid: number) => boolean): { free: string[]; held: boolean } {
   let names: string[];
   try {
     names = readdirSync(stateDir);
   } catch {
-    return [];
+    return { free: [], held: true };
   }
+  let held = false;
   const claims: Array<{ name: string; at: number }> = [];
   for (const name of names) {
     const m = /^pending-events\.jsonl\.(\d+)$/.exec(name);
     if (!m) continue;
     const pid = Number(m[1]);
-    if (pid !== process.pid && isAlive(pid)) continue;
+    if (pid !== process.pid && isAlive(pid)) {
+      held = true;
+      continue;
+    }
     let at = 0;
     try {
       at = statSync(path.join(stateDir, name)).mtimeMs;
@@ -157,7 +215,7 @@ function leftClaims(stateDir: string, isAlive: (pid: number) => boolean): string
     }
     claims.push({ name, at });
   }
-  return claims.sort((a, b) => a.at - b.at).map((c) => c.name);
+  return { free: claims.sort((a, b) => a.at - b.at).map((c) => c.name), held };
 }
 
 /** A claimed queue's events; the claim is deleted once read (a read that throws leaves it for the next drain). */
