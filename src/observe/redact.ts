@@ -148,6 +148,9 @@ const CHOICE_VALUE = /^[A-Za-z][A-Za-z0-9_-]{0,23}$/;
  * in a choice (`AUTH_MODE=token`, `TOKEN_TYPE=bearer`). A number under any other name stays a secret
  * (`ADMIN_PASSWORD=483920`), and so does a word (`ADMIN_PASSWORD=sunshine`).
  */
+/** Environment variables a shell sets to directories, whose names only look like secrets (`PWD`). */
+const SHELL_DIR_VARIABLES = new Set(['PWD', 'OLDPWD']);
+
 function settingValue(name: string, value: string): boolean {
   const v = value.trim();
   if (FLAG_VALUE.test(v)) return true;
@@ -224,6 +227,9 @@ export class Redactor {
    */
   addSecretEnv(env: Record<string, string | undefined>): void {
     for (const [k, v] of Object.entries(env)) {
+      // The shell's working directories: `pwd` is a secret word (`DB_PWD`), but `PWD` is where the daemon was started,
+      // and every path under it (the config's, the logs') read `[REDACTED]/c.yaml` in status, alerts and the journal.
+      if (SHELL_DIR_VARIABLES.has(k)) continue;
       // Also every name the shared rule (secret-keys.ts) calls a secret: `GW_PASSPHRASE`, `SSH_PRIVATE_KEY`... were not
       // learned, and a service printing its passphrase showed it in /api/status (lastLines) to anyone on the machine.
       const secretName = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|WEBHOOK|AUTH)/i.test(k) || mentionsSecret(k);
