@@ -34,6 +34,12 @@ export const API_SYSTEM_PROMPT =
  */
 export const MAX_CALLS_PER_TURN = 16;
 
+/**
+ * Characters of tool results sent back to the model over a whole run, at most: each is re-sent with every later
+ * request, so the conversation (and the daemon's memory) stays bounded. Past it, calls are refused unexecuted.
+ */
+export const MAX_RESULT_CHARS_PER_RUN = 2_000_000;
+
 /** Redacted before it is cut: a cut through a secret leaves a head that neither its value nor a pattern matches. */
 function clip(s: string, n: number, redactor: AgentSession['redactor']): string {
   const r = redactor.redact(s);
@@ -45,6 +51,7 @@ export async function runToolLoop(session: AgentSession, proto: ChatProtocol, en
   const refused: RefusedCall[] = [];
   let summary = '';
   let started = false;
+  let resultChars = 0;
   try {
     for (let turn = 1; turn <= session.config.maxTurns; turn++) {
       if (session.signal.aborted) return { status: 'aborted', summary: summary || 'stopped at the time-box', transcript: log.join('\n'), refused };
@@ -78,6 +85,9 @@ export async function runToolLoop(session: AgentSession, proto: ChatProtocol, en
         let outcome: ToolCallOutcome;
         if (session.signal.aborted) outcome = { content: 'REFUSED: the time-box is over. Nothing was executed.', isError: true, refused: true };
         else if (finished !== undefined) outcome = { content: 'ignored: finish was already called', isError: true, refused: false };
+        else if (resultChars >= MAX_RESULT_CHARS_PER_RUN && call.name !== 'finish') {
+          outcome = { content: `REFUSED: this run's tool output budget (${MAX_RESULT_CHARS_PER_RUN} characters) is used up; call finish with what you found. Nothing was executed.`, isError: true, refused: true };
+        }
         else outcome = await executeToolCall(call.name, call.rawArgs, { host: session.host, redactor: session.redactor, mode: session.mode, signal: session.signal, ...(session.guard ? { guard: session.guard } : {}) });
         if (outcome.refused) {
           const r = { tool: call.name.slice(0, 80), reason: outcome.content };
@@ -88,6 +98,7 @@ export async function runToolLoop(session: AgentSession, proto: ChatProtocol, en
           log.push(`result ${call.id}${outcome.isError ? ' (error)' : ''}: ${clip(outcome.content, 4000, session.redactor)}`);
         }
         if (outcome.finished !== undefined) finished = outcome.finished;
+        resultChars += outcome.content.length;
         results.push({ call, outcome });
       }
       proto.addResults(results);

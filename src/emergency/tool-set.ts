@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Redactor } from '../observe/redact.js';
 import type { EmergencyHost } from './tool-host.js';
-import { fenceUntrusted } from './untrusted-fence.js';
+import { fenceUntrusted, tailText } from './untrusted-fence.js';
 import { restoreRedactedLines } from './secret-restore.js';
 import type { ConfigFormat } from '../platform/config-file.js';
 import { lostBetweenTexts, type ProtectedChange } from '../doctor/protected-settings.js';
@@ -25,6 +25,18 @@ export type ToolName = (typeof TOOL_NAMES)[number];
 export const MUTATING_TOOLS: ReadonlySet<ToolName> = new Set(['restore_snapshot', 'write_config', 'run_doctor', 'restart_service']);
 
 const MAX_CONFIG_CHARS = 1_000_000;
+
+/**
+ * Characters of service data (logs, doctor report, validator and probe output) one tool result carries at most: every
+ * result is sent back with every later request, so an unbounded one (256 KB of log, sixteen times a turn) grew each
+ * request by megabytes and the daemon's memory with it. The tail is kept (the newest lines); the config is never cut.
+ */
+export const MAX_TOOL_DATA_CHARS = 64_000;
+
+/** Redacted service data for the model, its tail at most MAX_TOOL_DATA_CHARS, fenced. */
+function data(kind: string, text: string): string {
+  return fenceUntrusted(kind, text.length > MAX_TOOL_DATA_CHARS ? tailText(text, Number.MAX_SAFE_INTEGER, MAX_TOOL_DATA_CHARS) : text);
+}
 
 const argSchemas = {
   read_logs: z.strictObject({ lines: z.number().int().min(1).max(500).default(100) }),
@@ -149,14 +161,18 @@ export async function executeToolCall(name: string, rawArgs: unknown, opts: Tool
   try {
     switch (name) {
       case 'read_logs':
-        return ok(fenceUntrusted('log', red(await host.tailLog(args.lines as number))));
-      case 'read_config':
-        return ok(fenceUntrusted('config', red(await host.readConfig())));
+        return ok(data('log', red(await host.tailLog(args.lines as number))));
+      case 'read_config': {
+        // Never cut: a model that saw half a config would write half a config back.
+        const config = red(await host.readConfig());
+        if (config.length > MAX_CONFIG_CHARS) return ok(`the config is ${config.length} characters, over the ${MAX_CONFIG_CHARS} a tool result may carry: not shown`, true);
+        return ok(fenceUntrusted('config', config));
+      }
       case 'validate_config': {
         const text = await withSecrets(args.text as string, host, redactor);
         if (!text.ok) return { content: text.error, isError: true, refused: false };
         const v = await host.validateConfig(text.text, opts.signal);
-        return ok(v.ok ? 'valid' : `invalid:\n${fenceUntrusted('validation', red(v.error ?? 'unknown error'))}`, !v.ok);
+        return ok(v.ok ? 'valid' : `invalid:\n${data('validation', red(v.error ?? 'unknown error'))}`, !v.ok);
       }
       case 'list_snapshots': {
         const list = await host.listSnapshots();
@@ -170,27 +186,27 @@ export async function executeToolCall(name: string, rawArgs: unknown, opts: Tool
           const lost = await protectedLost(text, host, opts.guard);
           if (lost.length > 0) return refuse(`restore_snapshot ${red(id)} would ${describeLost(lost)}: a person's to change; pick another snapshot or write the fix with write_config, keeping those values exactly as they are`);
         }
-        return ok(fenceUntrusted('result', red(await host.restoreSnapshot(id, opts.signal))));
+        return ok(data('result', red(await host.restoreSnapshot(id, opts.signal))));
       }
       case 'write_config': {
         const text = await withSecrets(args.text as string, host, redactor);
         if (!text.ok) return { content: text.error, isError: true, refused: false };
         const v = await host.validateConfig(text.text, opts.signal);
-        if (!v.ok) return { content: `not written: invalid config:\n${fenceUntrusted('validation', red(v.error ?? 'unknown error'))}`, isError: true, refused: false };
+        if (!v.ok) return { content: `not written: invalid config:\n${data('validation', red(v.error ?? 'unknown error'))}`, isError: true, refused: false };
         const lost = opts.guard ? await protectedLost(text.text, host, opts.guard) : [];
         if (lost.length > 0) {
           return refuse(`write_config would ${describeLost(lost)}: a person's to change; keep those values exactly as they are`);
         }
-        return ok(fenceUntrusted('result', red(await host.writeConfig(text.text, opts.signal))));
+        return ok(data('result', red(await host.writeConfig(text.text, opts.signal))));
       }
       case 'run_doctor':
-        return ok(fenceUntrusted('doctor', red(await host.runDoctor(opts.signal))));
+        return ok(data('doctor', red(await host.runDoctor(opts.signal))));
       case 'restart_service':
         return ok(red(await host.restartService()));
       case 'check_health': {
         const h = await host.checkHealth();
         // The probes' words quote the service (a log probe's matched line, a command probe's output): data, fenced.
-        return ok(`${h.healthy ? 'healthy' : 'unhealthy'}\n${fenceUntrusted('probes', red(h.detail))}`);
+        return ok(`${h.healthy ? 'healthy' : 'unhealthy'}\n${data('probes', red(h.detail))}`);
       }
       case 'finish':
         return { content: 'finished; Clawback will now verify the service', isError: false, refused: false, finished: red(args.summary as string) };
