@@ -415,6 +415,7 @@ export async function revertSnapshot(
     return w !== undefined;
   };
   const limits = snap.limits ?? DEFAULT_SNAPSHOT_LIMITS;
+  const removedDirs: string[] = [];
   // Created first: a link the run put in place of a directory is removed before the files under it are put back.
   let evidenceBytes = 0;
   for (const [k, file] of created.files.entries()) {
@@ -480,25 +481,40 @@ export async function revertSnapshot(
       leave(e.path, `${linkText(moved)}: not written through it`, copy, hash);
       continue;
     }
-    if (moved?.kind === 'link') {
-      // The path itself is put back as it was: the run's link removed (never its target), the user's link restored.
-      await fs.rm(e.path, { force: true });
-      if (e.link) await fs.symlink(e.link, e.path);
-    }
-    // Through the user's own symbolic link to its target: the link stays. A path that was no link is written itself.
-    const target = e.link === null ? e.path : await fs.realpath(e.path).catch(() => e.path);
-    if (e.absent) await fs.rm(target, { force: true });
-    else {
-      const was = await before(snap, e).catch(() => undefined);
-      if (!was || sha256(was) !== e.sha256) {
-        leave(e.path, '(its pre-run copy is missing or damaged, e.g. by a power cut during the run: not put back)', copy, hash);
+    // A directory the run put in the file's place: removed once the run's files in it are (above); one holding anything
+    // else is left, and the file not put back over it.
+    if (moved?.kind !== 'link' && (await fs.lstat(e.path).then((st) => st.isDirectory(), () => false))) {
+      if (!created.dirs.includes(e.path) || !(await fs.rmdir(e.path).then(() => true, () => false))) {
+        leave(e.path, '(a directory was put in its place and still holds files: the file is not put back over it)', copy, hash);
         continue;
       }
-      await fs.mkdir(path.dirname(target), { recursive: true });
-      const owner = e.uid !== undefined && e.gid !== undefined ? { uid: e.uid, gid: e.gid } : undefined;
-      // A file with other names (hard links) that the run edited in place is written in place (a rename would put back
-      // this name only); both versions are kept (before/, evidence).
-      await putBackBytes(target, was, { mode: e.mode, owner });
+      removedDirs.push(e.path);
+    }
+    try {
+      if (moved?.kind === 'link') {
+        // The path itself is put back as it was: the run's link removed (never its target), the user's link restored.
+        await fs.rm(e.path, { force: true });
+        if (e.link) await fs.symlink(e.link, e.path);
+      }
+      // Through the user's own symbolic link to its target: the link stays. A path that was no link is written itself.
+      const target = e.link === null ? e.path : await fs.realpath(e.path).catch(() => e.path);
+      if (e.absent) await fs.rm(target, { force: true });
+      else {
+        const was = await before(snap, e).catch(() => undefined);
+        if (!was || sha256(was) !== e.sha256) {
+          leave(e.path, '(its pre-run copy is missing or damaged, e.g. by a power cut during the run: not put back)', copy, hash);
+          continue;
+        }
+        await fs.mkdir(path.dirname(target), { recursive: true });
+        const owner = e.uid !== undefined && e.gid !== undefined ? { uid: e.uid, gid: e.gid } : undefined;
+        // A file with other names (hard links) that the run edited in place is written in place (a rename would put back
+        // this name only); both versions are kept (before/, evidence).
+        await putBackBytes(target, was, { mode: e.mode, owner });
+      }
+    } catch (err) {
+      // One file that cannot be put back never stops the others, nor the report of what was done.
+      leave(e.path, `(could not be put back: ${(err as Error).message})`, copy, hash);
+      continue;
     }
     reverted.push(e.path);
     evidence.push({ path: e.path, copy, sha256: hash, action: 'reverted' });
@@ -510,7 +526,6 @@ export async function revertSnapshot(
     for (const f of code.files) leave(f, '(under node_modules/ or .git/, which are not copied before a run: changed during the run, not put back)', null, null);
     if (code.truncated) leave(snap.tree.leftOutCode.join(', '), `(not copied before a run, and too large to check all for changes: looked at ${CODE_CHECK_MAX_ENTRIES} entries or found 50 changes)`, null, null);
   }
-  const removedDirs: string[] = [];
   for (const d of [...created.dirs].reverse()) {
     // Only an empty one: a directory holding anything kept (or anything not looked at) stays.
     if (await fs.rmdir(d).then(() => true, () => false)) removedDirs.push(d);
