@@ -1,7 +1,7 @@
 // Anthropic Messages API with tool_use blocks, driving only Clawback's tools.
 import type { AgentAdapter, AgentRunResult, AgentSession } from './agent-adapter.js';
 import { DEFAULT_API_KEY_ENV, DEFAULT_BASE_URLS } from './emergency-schema.js';
-import { postJson, resolveEndpoint } from './api-endpoint.js';
+import { postJson, resolveEndpoint, retryFor } from './api-endpoint.js';
 import { API_SYSTEM_PROMPT, runToolLoop, type ChatProtocol, type ModelCall } from './tool-loop.js';
 import { toolSpecsFor } from './tool-set.js';
 
@@ -40,13 +40,14 @@ export class AnthropicAdapter implements AgentAdapter {
     const messages: Message[] = [{ role: 'user', content: session.prompt }];
     const maxTokens = this.opts.maxTokens ?? 4096;
     const proto: ChatProtocol = {
-      async send(signal) {
+      async send(signal, note) {
         const raw = (await postJson(
           url,
           headers,
           { model: cfg.model ?? ANTHROPIC_DEFAULT_MODEL, max_tokens: maxTokens, system: API_SYSTEM_PROMPT, messages, tools },
           signal,
           session.redactor,
+          retryFor(session, note),
         )) as { content?: unknown };
         if (!Array.isArray(raw?.content)) throw new Error('model answer has no content array');
         const blocks: Block[] = [];

@@ -2,6 +2,7 @@
 import type { Redactor } from '../observe/redact.js';
 import { baseUrlProblem, isLoopbackHostname } from './emergency-schema.js';
 import { readBodyUpTo } from '../platform/bounded-body.js';
+import type { Clock } from '../platform/clock.js';
 
 export interface Endpoint {
   baseUrl: string;
@@ -28,22 +29,59 @@ export function resolveEndpoint(
 /** Bytes of a model's answer read at most. */
 const MAX_RESPONSE_CHARS = 4_000_000;
 
-/** POSTs JSON and returns the parsed JSON answer; non-2xx answers throw with a redacted snippet. */
-export async function postJson(url: string, headers: Record<string, string>, body: unknown, signal: AbortSignal, redactor: Redactor): Promise<unknown> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
-    body: JSON.stringify(body),
-    signal,
-    redirect: 'error',
-  });
-  const answer = await readBodyUpTo(res, MAX_RESPONSE_CHARS);
-  if (answer.truncated) throw new Error(`model answer too large (${answer.text === '' ? `${answer.bytes} bytes declared` : 'more sent'}, at most ${MAX_RESPONSE_CHARS} bytes)`);
-  const text = answer.text;
-  if (!res.ok) throw new Error(`model endpoint answered ${res.status}: ${redactor.redact(text.slice(0, 300))}`);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new Error(`model endpoint answered non-JSON: ${redactor.redact(text.slice(0, 200))}`);
+/** Answers that say "busy, ask again" (rate limit, overload, a gateway in between restarting): retried, not fatal. */
+const RETRY_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504, 529]);
+/** Tries of one request at most: a model that stays busy ends the run well inside its time-box. */
+export const MAX_MODEL_ATTEMPTS = 4;
+const MAX_RETRY_DELAY_MS = 30_000;
+
+/** How long to wait before try `attempt + 1`: the endpoint's Retry-After (seconds), else 1 s, 2 s, 4 s; at most 30 s. */
+export function retryDelayMs(attempt: number, retryAfter: string | null): number {
+  const secs = retryAfter !== null && /^\s*\d+(\.\d+)?\s*$/.test(retryAfter) ? Number(retryAfter) : undefined;
+  return Math.min(MAX_RETRY_DELAY_MS, secs !== undefined ? Math.ceil(secs * 1000) : 1000 * 2 ** (attempt - 1));
+}
+
+export interface RetryOptions {
+  clock: Clock;
+  /** Told before each wait (for the transcript). */
+  onRetry?(status: number, delayMs: number, attempt: number): void;
+}
+
+/** The retry of a run's model requests: on its clock, each wait noted in its transcript. */
+export function retryFor(session: { clock: Clock }, note: (line: string) => void): RetryOptions {
+  return { clock: session.clock, onRetry: (status, delayMs, attempt) => note(`model endpoint answered ${status}: try ${attempt + 1} of ${MAX_MODEL_ATTEMPTS} in ${delayMs} ms`) };
+}
+
+/**
+ * POSTs JSON and returns the parsed JSON answer; non-2xx answers throw with a redacted snippet. With `retry`, a busy
+ * answer (429, 5xx) is tried again after a wait, MAX_MODEL_ATTEMPTS tries at most, the wait cut short by the signal:
+ * one rate-limited request used to end the run (the incident's one Level 3 run) and page a person at Level 4.
+ */
+export async function postJson(url: string, headers: Record<string, string>, body: unknown, signal: AbortSignal, redactor: Redactor, retry?: RetryOptions): Promise<unknown> {
+  const payload = JSON.stringify(body);
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+      body: payload,
+      signal,
+      redirect: 'error',
+    });
+    const answer = await readBodyUpTo(res, MAX_RESPONSE_CHARS);
+    if (answer.truncated) throw new Error(`model answer too large (${answer.text === '' ? `${answer.bytes} bytes declared` : 'more sent'}, at most ${MAX_RESPONSE_CHARS} bytes)`);
+    const text = answer.text;
+    if (!res.ok && retry && RETRY_STATUSES.has(res.status) && attempt < MAX_MODEL_ATTEMPTS) {
+      const delay = retryDelayMs(attempt, res.headers.get('retry-after'));
+      retry.onRetry?.(res.status, delay, attempt);
+      await retry.clock.sleep(delay, signal);
+      continue;
+    }
+    const tries = attempt > 1 ? ` (after ${attempt} tries)` : '';
+    if (!res.ok) throw new Error(`model endpoint answered ${res.status}${tries}: ${redactor.redact(text.slice(0, 300))}`);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new Error(`model endpoint answered non-JSON: ${redactor.redact(text.slice(0, 200))}`);
+    }
   }
 }

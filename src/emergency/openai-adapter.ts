@@ -1,7 +1,7 @@
 // OpenAI-compatible chat completions with tool calls (OpenAI, Ollama, vLLM, LM Studio, OpenRouter), Clawback's tools only.
 import type { AgentAdapter, AgentRunResult, AgentSession } from './agent-adapter.js';
 import { DEFAULT_API_KEY_ENV, DEFAULT_BASE_URLS } from './emergency-schema.js';
-import { postJson, resolveEndpoint } from './api-endpoint.js';
+import { postJson, resolveEndpoint, retryFor } from './api-endpoint.js';
 import { API_SYSTEM_PROMPT, runToolLoop, type ChatProtocol, type ModelCall, type ModelTurn } from './tool-loop.js';
 import { toolSpecsFor } from './tool-set.js';
 
@@ -59,8 +59,8 @@ export class OpenAiAdapter implements AgentAdapter {
       { role: 'user', content: session.prompt },
     ];
     const proto: ChatProtocol = {
-      async send(signal) {
-        const raw = await postJson(url, headers, { model: cfg.model ?? OPENAI_DEFAULT_MODEL, messages, tools, tool_choice: 'auto' }, signal, session.redactor);
+      async send(signal, note) {
+        const raw = await postJson(url, headers, { model: cfg.model ?? OPENAI_DEFAULT_MODEL, messages, tools, tool_choice: 'auto' }, signal, session.redactor, retryFor(session, note));
         const { message, turn } = asTurn(raw);
         messages.push(message);
         return turn;

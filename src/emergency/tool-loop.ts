@@ -16,8 +16,8 @@ export interface ModelTurn {
 
 /** One wire protocol: keeps its own message list. */
 export interface ChatProtocol {
-  /** Sends the conversation so far and returns the model's answer (also appended to the conversation). */
-  send(signal: AbortSignal): Promise<ModelTurn>;
+  /** Sends the conversation so far and returns the model's answer (also appended to the conversation); `note` adds a line to the transcript. */
+  send(signal: AbortSignal, note: (line: string) => void): Promise<ModelTurn>;
   /** Appends the tool results for the calls of the last turn. */
   addResults(results: Array<{ call: ModelCall; outcome: ToolCallOutcome }>): void;
 }
@@ -59,7 +59,7 @@ export async function runToolLoop(session: AgentSession, proto: ChatProtocol, en
         started = true;
         session.onStarted({ handle: endpointLabel });
       }
-      const answer = await proto.send(session.signal);
+      const answer = await proto.send(session.signal, (line) => log.push(line));
       log.push(`=== turn ${turn}: model ===`);
       if (answer.text) log.push(`assistant: ${answer.text}`);
       if (answer.calls.length === 0) {
