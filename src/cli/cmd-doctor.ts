@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { systemClock } from '../platform/clock.js';
 import { Redactor } from '../observe/redact.js';
+import { learnServiceSecrets } from '../observe/service-secrets.js';
 import { EventBus, type ClawbackEvent } from '../observe/events.js';
 import { JournalWriter } from '../observe/journal.js';
 import { runDoctor, defaultRules, repairLockWaitMs, DOCTOR_FAILED, type DoctorReport } from '../doctor/run-doctor.js';
@@ -61,8 +62,8 @@ async function doctorCommand(program: Command, name: string | undefined, o: { fi
     process.stderr.write(`clawback: ${terminalSafe(unknownServiceText(name, all))}\n`);
     process.exit(4);
   }
-  const redactor = new Redactor();
-  redactor.addSecretEnv(process.env);
+  // What the rules quote (a validateCommand's output, a candidate's verdict) may hold the service's own secrets.
+  const redactor = await learnServiceSecrets(new Redactor(), loaded.config);
   const bus = new EventBus();
   const journal = new JournalWriter(path.join(loaded.stateDir, 'journal.jsonl'));
   if (o.fix) bus.subscribe((e) => journal.append(redactor.redactDeep(e)));

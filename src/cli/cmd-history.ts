@@ -14,7 +14,7 @@ import { loadConfig } from '../config/load.js';
 import { serviceLogFile } from '../daemon/spawn-spec.js';
 import { findConfigFile } from '../config/find-config.js';
 import { readDaemonInfoSync } from '../daemon/daemon-info.js';
-import { learnConfigFileSecrets } from '../observe/config-file-secrets.js';
+import { learnServiceSecrets } from '../observe/service-secrets.js';
 import { terminalSafe } from './terminal-safe.js';
 import { namesFor, unknownServiceText } from '../instances/instance-name.js';
 import { cliHint } from './cli-command.js';
@@ -40,8 +40,7 @@ async function logFileFor(program: Command, name: string): Promise<{ file: strin
   try {
     const file = configFileFor(g, stateDir);
     const loaded = loadConfig({ ...(file ? { file } : {}), stateDir });
-    for (const x of loaded.config.services) redactor.addSecretEnv(x.env);
-    for (const x of loaded.config.services) await learnConfigFileSecrets(x, redactor);
+    await learnServiceSecrets(redactor, loaded.config);
     const names = loaded.config.services.map((x) => x.name);
     const s = loaded.config.services.find((x) => x.name === name);
     if (s) return { file: serviceLogFile(s, stateDir), known: true, names, redactor };

@@ -11,7 +11,7 @@ import { isSameProcess, processStartTime } from '../platform/proc.js';
 import { EventBus, type ClawbackEvent } from '../observe/events.js';
 import { JournalWriter } from '../observe/journal.js';
 import { Redactor } from '../observe/redact.js';
-import { learnConfigFileSecrets } from '../observe/config-file-secrets.js';
+import { learnServiceSecrets } from '../observe/service-secrets.js';
 import { earlyEvents } from '../observe/early-events.js';
 import { StateStore, type DaemonState } from './state-store.js';
 import { mergeAgentRuns, readAgentLedger } from './agent-ledger.js';
@@ -559,8 +559,7 @@ export class Daemon {
     for (const wave of stopWaves(this.ctx.config.services)) await Promise.all(wave.filter((n) => going.has(n)).map((n) => this.removeRuntime(n)));
     for (const name of diff.removed) this.onRuntimeRemoved?.(name);
     this.ctx.config = next;
-    for (const s of next.services) this.ctx.redactor.addSecretEnv(s.env);
-    for (const s of next.services) await learnConfigFileSecrets(s, this.ctx.redactor);
+    await learnServiceSecrets(this.ctx.redactor, next);
     for (const s of retuned) await this.retune(s);
     const coming = new Set([...diff.added, ...replaced.filter((s) => !rolling.includes(s))].map((s) => s.name));
     for (const name of startOrder(next.services).filter((n) => coming.has(n))) {
@@ -799,11 +798,7 @@ async function buildDaemon(
     throw new DaemonAlreadyRunning(`a clawback daemon is already running for ${stateDir} (pid ${previous.info.pid}, ${where})`);
   }
 
-  const redactor = new Redactor();
-  redactor.addSecretEnv(process.env);
-  for (const s of config.services) redactor.addSecretEnv(s.env);
-  // The services' own config files hold secrets too (the gateway token): known before the first line is read.
-  for (const s of config.services) await learnConfigFileSecrets(s, redactor);
+  const redactor = await learnServiceSecrets(new Redactor(), config);
   redactor.addSecret(ensureToken(stateDir));
 
   // Just after a rotation only journal.jsonl.1 exists: history all the same.
