@@ -14,6 +14,7 @@ import { DAEMON_LOCK_FILE } from './daemon-lock.js';
 import { daemonStateDirOf, realStateDir } from './daemon-identity.js';
 import { STOPPED_MARKER } from './daemon.js';
 import { currentBootId, stoppedThisBoot } from './stopped-marker.js';
+import { cutSnippet } from '../platform/cut-text.js';
 
 export const GUARDIAN_LOCK_FILE = 'guardian.lock';
 
@@ -197,7 +198,7 @@ function message(err: unknown): string {
 
 function commandFailure(r: RunResult): string | undefined {
   if (r.code === 0 && r.error === undefined) return undefined;
-  return r.error ?? (r.timedOut ? 'timed out' : r.signal ? `killed by ${r.signal}` : `exit ${r.code}: ${r.stderr.trim().slice(0, 300)}`);
+  return r.error ?? (r.timedOut ? 'timed out' : r.signal ? `killed by ${r.signal}` : `exit ${r.code}: ${cutSnippet(r.stderr.trim(), 300)}`);
 }
 
 /** One guardian pass: lock, read daemon.json, assess, and if needed kill a hung daemon, restart it and wait for a heartbeat. */

@@ -9,6 +9,7 @@ import { describeReadError, FileTooLargeError, NotRegularFileError } from '../pl
 import type { ServiceConfig } from '../config/schema.js';
 import type { CommandRunner } from './types.js';
 import { describeRun, serviceEnv } from './command-runner.js';
+import { cutSnippet } from '../platform/cut-text.js';
 
 /** "unreadable": the file is there but cannot be read (EACCES, EIO...): not missing, and no restore's business. */
 export type ConfigState = 'missing' | 'unreadable' | 'unparseable' | 'invalid' | 'valid';
@@ -102,7 +103,7 @@ async function judge(
     return { ...base, state: 'invalid', validator: 'unavailable', error: `validateCommand ${describeRun(r)}` };
   }
   if (r.code === 0) return { ...base, state: 'valid', validator: 'passed' };
-  const said = (r.stderr.trim() || r.stdout.trim()).slice(0, ERROR_CHARS);
+  const said = cutSnippet(r.stderr.trim() || r.stdout.trim(), ERROR_CHARS);
   return {
     ...base,
     state: 'invalid',

@@ -9,6 +9,7 @@ import { guardFile, noteDrillWrite, releaseGuard, restoreFile, type GuardedFile 
 import { instanceOf, isOneOf, journalSince, sendSignal, signalInstance, stillRuns, waitServedByNewInstance, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
 import { pollUntil } from './poll.js';
+import { cutSnippet } from '../platform/cut-text.js';
 
 /** Polls the service every 50 ms while the daemon is away, counting the answers that were not 2xx. */
 function watchService(ctx: DrillContext): { stop(): Promise<{ ok: number; failed: number }> } {
@@ -70,7 +71,7 @@ export const daemonKillScenario: Scenario = {
         recoverFrom: 'fault',
         asExpected: guardian.outcome === 'revived' && back !== undefined && seen.failed === 0 && adopted,
         outcome: parts.join('; '),
-        notes: guardian.outcome === 'revived' ? [] : [`guardian output: ${guardian.output.slice(0, 400)}`],
+        notes: guardian.outcome === 'revived' ? [] : [`guardian output: ${cutSnippet(guardian.output, 400)}`],
         includeDaemonEvents: true,
       };
     } finally {

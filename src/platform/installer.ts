@@ -16,6 +16,7 @@ import {
   systemdGuardianTimer,
   type ServiceFileInputs,
 } from './service-files.js';
+import { cutSnippet } from './cut-text.js';
 
 export type ServiceManagerKind = 'systemd' | 'launchd' | 'cron';
 
@@ -372,7 +373,7 @@ function failed(r: RunResult): boolean {
 
 function failure(argv: string[], r: RunResult): string {
   const why = r.error ?? (r.timedOut ? 'timed out' : r.signal ? `killed by ${r.signal}` : `exit ${r.code}`);
-  return `${displayArgv(argv)}: ${why}${r.stderr.trim() ? `: ${r.stderr.trim().slice(0, 500)}` : ''}`;
+  return `${displayArgv(argv)}: ${why}${r.stderr.trim() ? `: ${cutSnippet(r.stderr.trim(), 500)}` : ''}`;
 }
 
 async function fileDiffers(file: PlannedFile): Promise<boolean> {

@@ -5,6 +5,7 @@ import type { ExternalConfig } from '../config/schema.js';
 import type { CommandRunner } from '../platform/command-runner.js';
 import { isAlive, isSameProcess, processStartTime } from '../platform/proc.js';
 import { adoptInstance, type ExitInfo, type ServiceInstance } from './service-process.js';
+import { cutSnippet } from '../platform/cut-text.js';
 
 export class ExternalStartError extends Error {}
 
@@ -32,7 +33,7 @@ export async function discoverPid(ext: ExternalConfig, runner: CommandRunner): P
 function describe(argv: string[], r: { code: number | null; stderr: string; error?: string; timedOut: boolean }): string {
   if (r.error) return `${argv.join(' ')} could not run: ${r.error}`;
   if (r.timedOut) return `${argv.join(' ')} timed out`;
-  return `${argv.join(' ')} exited ${r.code}: ${r.stderr.trim().slice(0, 200)}`;
+  return `${argv.join(' ')} exited ${r.code}: ${cutSnippet(r.stderr.trim(), 200)}`;
 }
 
 /**

@@ -10,6 +10,7 @@ import { formatPlan, holdBlocker, installSpec, planUpdate, validateArgv, watchVe
 import { readBackup, restoreBackup, takeBackup, type BackupManifest, type RestoreReport } from './state-backup.js';
 import type { UpdateConfig } from './update-schema.js';
 import { clearInFlight, writeInFlight } from './update-in-flight.js';
+import { cutSnippet } from '../platform/cut-text.js';
 
 /** What an update needs of the service's runtime: requests to its reducer and the facts it reports. */
 export interface UpdateTarget {
@@ -97,7 +98,7 @@ function installEnv(service: ServiceConfig, u: UpdateConfig): Record<string, str
 export async function latestVersion(u: UpdateConfig, service: ServiceConfig, runner: CommandRunner): Promise<string | { error: string }> {
   const r = await runner([...u.npm, 'view', u.package, 'version', ...u.installArgs.filter((a) => a.startsWith('--registry'))], { timeoutMs: 60_000, env: installEnv(service, u) });
   const v = r.stdout.trim().split('\n').pop()?.trim() ?? '';
-  if (r.code !== 0 || !v) return { error: `npm view ${u.package} version failed: ${(r.error ?? r.stderr).trim().slice(0, 300) || `exit ${r.code}`}` };
+  if (r.code !== 0 || !v) return { error: `npm view ${u.package} version failed: ${cutSnippet((r.error ?? r.stderr).trim(), 300) || `exit ${r.code}`}` };
   return v;
 }
 
@@ -174,7 +175,7 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
     if (!argv) return { ok: true, message: 'no validator configured: skipped' };
     const r = await deps.runner(argv, { timeoutMs: service.configFile!.validateTimeout, env: serviceEnv(service), ...(deps.signal ? { signal: deps.signal } : {}) });
     if (r.code === 0) return { ok: true, message: `${service.configFile!.path} is valid for ${version}` };
-    const why = (r.stdout + r.stderr).trim().split('\n').slice(-5).join(' | ').slice(0, 600);
+    const why = cutSnippet((r.stdout + r.stderr).trim().split('\n').slice(-5).join(' | '), 600);
     return { ok: false, message: `${version} rejects ${service.configFile!.path} (${r.error ?? (r.timedOut ? 'timed out' : `exit ${r.code}`)}): ${why}` };
   });
   if (!valid) return failed('the new version does not accept the current config');
