@@ -57,8 +57,41 @@ export async function putBackBackupChain(
 }
 
 /**
+ * Before a run: a copy of each backup file is written into `dir` (into `staged`, keyed by the backup's path), so that a
+ * kept run's rotation, which pushes the oldest copies off the chain, never leaves them nowhere. An evidence dir that
+ * cannot take them (full disk, read-only, a file in its place) throws, naming it: the run is refused, nothing touched.
+ * Keeping them after the run only, a failure there lost the user's oldest copies with a note.
+ */
+export async function stageBackupChain(before: ReadonlyMap<string, CurrentFile>, dir: string, clock: Clock, staged: Map<string, string>): Promise<void> {
+  if (before.size === 0) return;
+  const stamp = new Date(clock.now()).toISOString().replace(/[:.]/g, '-');
+  try {
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    let n = 0;
+    for (const [file, was] of before) {
+      const target = path.join(dir, `.staged-${stamp}-${n++}-${path.basename(file)}`);
+      staged.set(file, target);
+      await fs.writeFile(target, was.content!, { mode: 0o600, flag: 'wx' });
+    }
+  } catch (err) {
+    await discardStaged(staged);
+    throw new Error(
+      `the service's doctor was not run: its backup copies (${[...before.keys()].join(', ')}) could not be kept in ${dir} first ` +
+        `(${(err as Error).message}), and its rotation may push the oldest off the chain; make ${dir} writable (free space, remove what is in its place) and run it again`,
+    );
+  }
+}
+
+/** Removes the staged copies not kept (best effort: a leftover is evidence, swept with the dir by retention). */
+export async function discardStaged(staged: Map<string, string>): Promise<void> {
+  for (const f of staged.values()) await fs.rm(f, { force: true }).catch(() => undefined);
+  staged.clear();
+}
+
+/**
  * After a run whose change is kept: each backup copy whose bytes are now nowhere in the chain nor in the config (the
- * rotation pushed it off the end) is kept in `dir`, outside the backup globs. Returns the kept paths.
+ * rotation pushed it off the end) is kept in `dir`, outside the backup globs, by renaming its staged copy (no space
+ * needed). Returns the kept paths; the staged copies it keeps are taken out of `staged`.
  */
 export async function keepPushedOut(
   configPath: string,
@@ -66,6 +99,7 @@ export async function keepPushedOut(
   before: ReadonlyMap<string, CurrentFile>,
   dir: string,
   clock: Clock,
+  staged: Map<string, string> = new Map(),
 ): Promise<string[]> {
   if (before.size === 0) return [];
   const present: Buffer[] = [];
@@ -77,9 +111,15 @@ export async function keepPushedOut(
   const stamp = new Date(clock.now()).toISOString().replace(/[:.]/g, '-');
   for (const [file, was] of before) {
     if (present.some((b) => b.equals(was.content!))) continue;
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     const target = path.join(dir, `${stamp}-${path.basename(file)}`);
-    await fs.writeFile(target, was.content!, { mode: 0o600, flag: 'wx' });
+    const copy = staged.get(file);
+    if (copy !== undefined) {
+      await fs.rename(copy, target);
+      staged.delete(file);
+    } else {
+      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+      await fs.writeFile(target, was.content!, { mode: 0o600, flag: 'wx' });
+    }
     present.push(was.content!);
     kept.push(target);
   }

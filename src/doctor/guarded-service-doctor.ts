@@ -12,7 +12,7 @@ import { resolvedConfig } from './config-includes.js';
 import { lineDiff } from './line-diff.js';
 import { harmfulChanges, protectedChanges, protectedPatterns, type ProtectedChange } from './protected-settings.js';
 import { semanticDiff, describeDiff } from './semantic-diff.js';
-import { backupEvidenceDir, keepPushedOut, putBackBackupChain, readBackupChain } from './backup-chain.js';
+import { backupEvidenceDir, discardStaged, keepPushedOut, putBackBackupChain, readBackupChain, stageBackupChain } from './backup-chain.js';
 
 export const DOCTOR_ROLLED_BACK = 'service doctor damaged the config; rolled back';
 
@@ -44,6 +44,16 @@ function lineCounts(a: Buffer, b: Buffer): { added: number; removed: number } {
 
 /** Runs doctor.command with the config snapshotted before; never leaves a worse config than it found. */
 export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOutputChars?: number } = {}): Promise<GuardedDoctorResult> {
+  // Copies of the backup chain staged in the evidence dir before the run; the ones a kept run pushed out stay.
+  const staged = new Map<string, string>();
+  try {
+    return await guardedRun(ctx, opts, staged);
+  } finally {
+    await discardStaged(staged);
+  }
+}
+
+async function guardedRun(ctx: DoctorContext, opts: { maxOutputChars?: number }, staged: Map<string, string>): Promise<GuardedDoctorResult> {
   const argv = ctx.service.doctor.command;
   if (!argv) throw new Error(`service "${ctx.service.name}" has no doctor.command`);
   const maxOut = opts.maxOutputChars ?? 4_000;
@@ -68,6 +78,8 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
   // The service's own backups: its doctor rotates them on each write (openclaw: .bak..bak.4, the oldest falls off), so a
   // rollback puts them back too.
   const backups = spec && beforeFile ? await readBackupChain(spec.path, spec.backupGlobs) : new Map<string, CurrentFile>();
+  // Kept outside the chain before its rotation can push any off: refused (throws) when the evidence dir cannot take them.
+  if (spec) await stageBackupChain(backups, backupEvidenceDir(ctx.stateDir, ctx.service.name), ctx.clock, staged);
   // A config kept elsewhere and linked (a dotfiles repo): a tool that writes by rename replaces the link with a file.
   const linkText = spec ? await readLinkText(spec.path) : undefined;
   let ranNote = '';
@@ -192,7 +204,7 @@ export async function runGuardedServiceDoctor(ctx: DoctorContext, opts: { maxOut
     ranNote += `; ${owners.join('; ')}`;
   }
   // Kept too: the user's oldest backup copies its rotation pushed off the end of the chain.
-  const pushed = await keepPushedOut(spec.path, spec.backupGlobs, backups, backupEvidenceDir(ctx.stateDir, ctx.service.name), ctx.clock).catch((err: Error) => {
+  const pushed = await keepPushedOut(spec.path, spec.backupGlobs, backups, backupEvidenceDir(ctx.stateDir, ctx.service.name), ctx.clock, staged).catch((err: Error) => {
     ranNote += `; backup copies its rotation pushed out could not be kept: ${(err as NodeJS.ErrnoException).code ?? err.message}`;
     return [] as string[];
   });

@@ -148,10 +148,14 @@ export function configRestoreRule(): RepairRule {
 
       // 1. Least change for a file that parses: the service's own doctor, under guard.
       if (now.state === 'invalid' && ctx.service.doctor.command) {
-        const g = await runGuardedServiceDoctor(ctx);
-        attempts.push(`service doctor: ${g.message}`);
-        if (g.changedMeanwhile) return changedMeanwhile(finding, spec.path, before, attempts);
-        if (g.ran && !g.rolledBack && g.state === 'valid') {
+        // Refused (its backup copies could not be kept first): said, and the steps below that need no evidence dir go on.
+        const g = await runGuardedServiceDoctor(ctx).catch((err: Error) => {
+          attempts.push(`service doctor: ${err.message}`);
+          return undefined;
+        });
+        if (g) attempts.push(`service doctor: ${g.message}`);
+        if (g?.changedMeanwhile) return changedMeanwhile(finding, spec.path, before, attempts);
+        if (g && g.ran && !g.rolledBack && g.state === 'valid') {
           return withBefore({
             finding,
             applied: true,

@@ -45,6 +45,28 @@ describe('config-restore rule', () => {
     });
   }
 
+  it('a service doctor refused for want of an evidence dir does not hold up the restore from last-known-good', async () => {
+    // <state>/evidence unusable (a file in its place): the service's doctor is not run (its rotation could lose the
+    // user's oldest backup copies), and the restore, which keeps its evidence beside the config, still happens.
+    await recordGood(fx);
+    const bytes = '{"name":"demo-gateway","host":"127.0.0.1","port":"18789"}';
+    await fs.writeFile(fx.configPath, bytes);
+    await fs.writeFile(`${fx.configPath}.bak`, GOOD_CONFIG);
+    await fs.mkdir(fx.stateDir, { recursive: true });
+    await fs.writeFile(path.join(fx.stateDir, 'evidence'), 'not a directory');
+    const ran = path.join(fx.dir, 'doctor-ran');
+    const script = await fx.script('doctor.mjs', `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(ran)}, 'yes');`);
+    fx.withService({
+      doctor: { command: [process.execPath, script] },
+      configFile: { ...fx.service.configFile, backupGlobs: ['gateway.json.bak'] },
+    });
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    expect(report.outcomes[0]).toMatchObject({ applied: true, after: sha256(GOOD_CONFIG) });
+    expect(await fs.readFile(fx.configPath, 'utf8')).toBe(GOOD_CONFIG);
+    await expect(fs.stat(ran)).rejects.toThrow();
+    expect(JSON.stringify(report.outcomes[0])).toContain("the service's doctor was not run");
+  });
+
   it('config deleted: restored, and the outcome says there was nothing to keep', async () => {
     await recordGood(fx);
     await fs.rm(fx.configPath);

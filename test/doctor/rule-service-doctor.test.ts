@@ -209,4 +209,41 @@ setInterval(() => {}, 1000);`,
     expect(await Promise.all(kept.map((n) => fs.readFile(path.join(dir, n), 'utf8')))).toEqual(expect.arrayContaining([older[3], older[4]]));
     expect(out.message).toContain('pushed out of the chain, kept at');
   });
+
+  it("a rotating doctor is not run when Clawback cannot keep the copies it would push out of the chain (evidence dir unwritable)", async () => {
+    // Seen: <state>/evidence unusable (here a file in its place, as a full disk or a read-only mount would be): the doctor
+    // ran, its rotation pushed the user's .bak.3 and .bak.4 off the chain, and keeping them failed after the fact, so the
+    // user's two oldest copies were gone with only a note. The repair is refused instead, before anything is touched.
+    const start = '{"name":"demo-gateway","host":"127.0.0.1","port":18789,"auth":{"token":"s3cret"},"bogus":1}\n';
+    await fs.writeFile(fx.configPath, start);
+    const chain = ['', '.1', '.2', '.3', '.4'].map((s) => `${fx.configPath}.bak${s}`);
+    const older = chain.map((_, i) => `{"name":"demo-gateway","host":"127.0.0.1","port":18789,"generation":${i}}\n`);
+    for (const [i, f] of chain.entries()) await fs.writeFile(f, older[i]!);
+    await fs.mkdir(fx.stateDir, { recursive: true });
+    await fs.writeFile(path.join(fx.stateDir, 'evidence'), 'not a directory');
+    const script = await fx.script('rotating-doctor.mjs', ROTATING('delete cfg.bogus;', "cfg.logLevel = 'info';"));
+    fx.withService({
+      doctor: { command: [process.execPath, script, fx.configPath] },
+      configFile: { ...fx.service.configFile, protect: ['auth'], backupGlobs: ['gateway.json.bak', 'gateway.json.bak.*'] },
+    });
+    const report = await runDoctor(fx.ctx(), { fix: true, rules: [serviceDoctorRule({ always: true })] });
+    const out = report.outcomes[0]!;
+    expect(out.applied).toBe(false);
+    // Nothing was touched: the config and every copy of the chain hold what they held.
+    expect(await fs.readFile(fx.configPath, 'utf8')).toBe(start);
+    expect(await Promise.all(chain.map((f) => fs.readFile(f, 'utf8')))).toEqual(older);
+    // Said with the path, the error and what to do.
+    const said = `${out.message} ${JSON.stringify(out.details ?? {})}`;
+    expect(said).toContain(path.join(fx.stateDir, 'evidence', 'backups', fx.service.name));
+    expect(said).toMatch(/ENOTDIR|EEXIST/);
+    expect(said).toContain('not run');
+    // Once the evidence dir is usable again, the same run goes ahead and keeps the pushed-out copies.
+    await fs.rm(path.join(fx.stateDir, 'evidence'));
+    const again = (await runDoctor(fx.ctx(), { fix: true, rules: [serviceDoctorRule({ always: true })] })).outcomes[0]!;
+    expect(again.applied).toBe(true);
+    const dir = path.join(fx.stateDir, 'evidence', 'backups', fx.service.name);
+    const kept = (await fs.readdir(dir)).sort();
+    expect(kept).toHaveLength(2);
+    expect(await Promise.all(kept.map((n) => fs.readFile(path.join(dir, n), 'utf8')))).toEqual(expect.arrayContaining([older[3], older[4]]));
+  });
 });
