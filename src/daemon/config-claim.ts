@@ -75,12 +75,30 @@ export async function sweepDeadConfigClaims(clock: Clock, dir = defaultClaimDir(
  * user's planted claim would otherwise refuse our `run` or send the CLI to a daemon of theirs.
  */
 function trustedClaimDir(dir: string, uid: number | undefined = process.getuid?.()): boolean {
-  if (uid === undefined) return true;
+  return claimDirProblem(dir, uid) === undefined;
+}
+
+/** Why the claims dir is not trusted (undefined: it is), for the daemon's warning. */
+function claimDirProblem(dir: string, uid: number | undefined = process.getuid?.()): string | undefined {
+  if (uid === undefined) return undefined;
   for (const d of [path.dirname(dir), dir]) {
     const st = lstatSync(d, { throwIfNoEntry: false });
-    if (!st || !st.isDirectory() || st.uid !== uid || (st.mode & 0o022) !== 0) return false;
+    if (!st) return `${d} is missing`;
+    if (!st.isDirectory()) return `${d} is ${st.isSymbolicLink() ? 'a symlink' : 'not a directory'}`;
+    if (st.uid !== uid) return `${d} belongs to uid ${st.uid}, not ${uid}`;
+    if ((st.mode & 0o022) !== 0) return `${d} is writable by other users (mode ${(st.mode & 0o777).toString(8)})`;
   }
-  return true;
+  return undefined;
+}
+
+/** The warning for a claim that could not be taken: the path, why, what a second daemon can now do, what to do. */
+function unavailable(dir: string, why: string): { kind: 'unavailable'; problem: string } {
+  return {
+    kind: 'unavailable',
+    problem:
+      `the config claims dir ${dir} cannot be used (${why}): a second daemon started on the same config with another state dir ` +
+      `is not refused and would run its services twice; move aside what is there (or give it to this user, mode 0700) and restart the daemon`,
+  };
 }
 
 /** The live daemon that claimed this config file (its pid checked against the lock's start time); undefined: none. */
@@ -100,14 +118,16 @@ export function readConfigClaim(configFile: string, dir?: string): ConfigClaim |
   }
 }
 
-export type ClaimResult = { kind: 'held'; release(): Promise<void> } | { kind: 'busy'; claim: ConfigClaim | undefined } | { kind: 'unavailable' };
+/** unavailable: `problem` is the warning to say (none when there was no config file to claim). */
+export type ClaimResult = { kind: 'held'; release(): Promise<void> } | { kind: 'busy'; claim: ConfigClaim | undefined } | { kind: 'unavailable'; problem?: string };
 
 /** Claims the config file for this daemon (serving stateDir); busy when another live daemon holds it. */
 export async function takeConfigClaim(configFile: string, stateDir: string, clock: Clock, dir?: string): Promise<ClaimResult> {
   const base = claimBase(configFile, dir);
   try {
     ensurePrivateDir(path.dirname(base));
-    if (!trustedClaimDir(path.dirname(base))) return { kind: 'unavailable' };
+    const problem = claimDirProblem(path.dirname(base));
+    if (problem !== undefined) return unavailable(path.dirname(base), problem);
     const lock = new FileLock(`${base}.lock`, { clock });
     if (!(await lock.acquire())) {
       // Held by this very process (a daemon rebuilt in the same process), as the state directory's lock allows.
@@ -125,8 +145,8 @@ export async function takeConfigClaim(configFile: string, stateDir: string, cloc
         rmSync(`${base}.json`, { force: true });
       },
     };
-  } catch {
-    // A temp dir that cannot be written: the state directory's own lock still guards its own daemon.
-    return { kind: 'unavailable' };
+  } catch (err) {
+    // A temp dir that cannot be written: the state directory's own lock still guards its own daemon; said once at start.
+    return unavailable(path.dirname(base), (err as Error).message);
   }
 }

@@ -36,7 +36,7 @@ import { stateFingerprint } from './state-fingerprint.js';
 import { DaemonFaults, faultRetryDelay, renderDegradedGauge, type DaemonHealthStatus, type FaultLog } from './daemon-faults.js';
 import { faultLog } from './fault-log.js';
 import { takeDaemonLock } from './daemon-lock.js';
-import { takeConfigClaim } from './config-claim.js';
+import { takeConfigClaim, type ClaimResult } from './config-claim.js';
 import { realOrSame } from './daemon-identity.js';
 import { diffServices, sameProcessSpec, type ServiceSetDiff } from './service-set.js';
 import { instancesCommand } from '../instances/instances-api.js';
@@ -756,7 +756,8 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   }
   const releaseStateLock = lock.kind === 'held' ? lock.release : async () => undefined;
   // One daemon per config file too: after its stateDir changed, a second daemon would run the same services again.
-  const claim = loaded.file ? await takeConfigClaim(loaded.file, stateDir, clock) : ({ kind: 'unavailable' } as const);
+  const claim: ClaimResult = loaded.file ? await takeConfigClaim(loaded.file, stateDir, clock) : { kind: 'unavailable' };
+  if (claim.kind === 'unavailable' && claim.problem) say(`warning: ${claim.problem}`);
   if (claim.kind === 'busy') {
     await releaseStateLock().catch(() => undefined);
     const other = claim.claim;
