@@ -189,7 +189,7 @@ export class Daemon {
     this.startedAt = ctx.clock.now();
     this.startedMono = ctx.clock.monotonic();
     this.store = new StateStore(ctx.stateDir, () => ctx.clock.now());
-    this.pending = new PendingEventsReader(ctx.stateDir);
+    this.pending = new PendingEventsReader(ctx.stateDir, () => ctx.clock.now());
     this.state = state;
     this.log = parts.log ?? faultLog({ stateDir: ctx.stateDir, redactor: ctx.redactor, clock: ctx.clock });
     this.faults = parts.faults ?? new DaemonFaults({ clock: ctx.clock, emit: (e) => ctx.emit(e), log: this.log, stateDir: ctx.stateDir });

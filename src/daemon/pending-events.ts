@@ -124,7 +124,13 @@ export interface PendingDrain {
  * `scanClaims` false skips the listing of the state dir: such claims can only be there from before this daemon
  * started or after a drain that left one (see `PendingEventsReader`).
  */
-export function drainPendingEvents(stateDir: string, scanClaims: boolean, isAlive: (pid: number) => boolean = procIsAlive): PendingDrain {
+export function drainPendingEvents(
+  stateDir: string,
+  scanClaims: boolean,
+  isAlive: (pid: number) => boolean = procIsAlive,
+  now: () => number = Date.now,
+  maxBytes = PENDING_EVENTS_MAX_BYTES,
+): PendingDrain {
   const file = path.join(stateDir, FILE);
   const taken = `${file}.${process.pid}`;
   const events: ClawbackEvent[] = [];
@@ -135,7 +141,7 @@ export function drainPendingEvents(stateDir: string, scanClaims: boolean, isAliv
     claimsLeft = held;
     for (const claim of free) {
       try {
-        events.push(...readClaim(path.join(stateDir, claim)));
+        for (const e of readClaim(path.join(stateDir, claim), maxBytes, now())) events.push(e);
       } catch (err) {
         // Unreadable now: kept, tried again at the next drain (and said); the live queue is not held up by it.
         claimsLeft = true;
@@ -152,7 +158,8 @@ export function drainPendingEvents(stateDir: string, scanClaims: boolean, isAliv
     return done();
   }
   try {
-    events.push(...readClaim(taken));
+    // Not events.push(...read): past ~120k events that spread overflowed the stack after the claim was deleted.
+    for (const e of readClaim(taken, maxBytes, now())) events.push(e);
   } catch (err) {
     // Our own claim stays behind; the next drain lists the dir and takes it.
     claimsLeft = true;
@@ -162,8 +169,8 @@ export function drainPendingEvents(stateDir: string, scanClaims: boolean, isAliv
 }
 
 /** `drainPendingEvents` with the listing, throwing if its own claim could not be read (one-off callers and tests). */
-export function takePendingEvents(stateDir: string, isAlive: (pid: number) => boolean = procIsAlive): ClawbackEvent[] {
-  const drain = drainPendingEvents(stateDir, true, isAlive);
+export function takePendingEvents(stateDir: string, isAlive: (pid: number) => boolean = procIsAlive, now: () => number = Date.now, maxBytes = PENDING_EVENTS_MAX_BYTES): ClawbackEvent[] {
+  const drain = drainPendingEvents(stateDir, true, isAlive, now, maxBytes);
   if (drain.error !== undefined) throw drain.error;
   return drain.events;
 }
@@ -177,12 +184,13 @@ export class PendingEventsReader {
 
   constructor(
     private readonly stateDir: string,
+    private readonly now: () => number,
     private readonly isAlive: (pid: number) => boolean = procIsAlive,
   ) {}
 
   /** The events queued since the last call; throws (after handing over what it read to `deliver`) when a read failed. */
   take(deliver: (e: ClawbackEvent) => void): void {
-    const drain = drainPendingEvents(this.stateDir, this.scanClaims, this.isAlive);
+    const drain = drainPendingEvents(this.stateDir, this.scanClaims, this.isAlive, this.now);
     this.scanClaims = drain.claimsLeft;
     for (const e of drain.events) deliver(e);
     if (drain.error !== undefined) throw drain.error;
@@ -218,10 +226,19 @@ function leftClaims(stateDir: string, isAlive: (pid: number) => boolean): { free
   return { free: claims.sort((a, b) => a.at - b.at).map((c) => c.name), held };
 }
 
-/** A claimed queue's events; the claim is deleted once read (a read that throws leaves it for the next drain). */
-function readClaim(claim: string): ClawbackEvent[] {
+/**
+ * A claimed queue's events; the claim is deleted once read (a read that throws leaves it for the next drain). A queue past
+ * the bound (an older guardian's, unbounded: 113 MB, 600k events seen) is cut the way the guardian cuts it, with one
+ * summary of what was dropped: journaling and notifying it whole at once is not delivery.
+ */
+function readClaim(claim: string, maxBytes: number, now: number): ClawbackEvent[] {
   const out: ClawbackEvent[] = [];
-  for (const line of readFileSync(claim, 'utf8').split('\n')) {
+  let lines = readFileSync(claim, 'utf8').split('\n');
+  if (statSync(claim).size > maxBytes) {
+    const { kept, summary } = compactPendingLines(lines, maxBytes, now);
+    lines = [JSON.stringify(summary), ...kept];
+  }
+  for (const line of lines) {
     if (!line) continue;
     try {
       out.push(JSON.parse(line) as ClawbackEvent);

@@ -71,4 +71,28 @@ describe('pending-events.jsonl bound', () => {
     expect(queued.some((e) => e.type === 'service.started' && e.service === 'sl' && (e.details as { pid: number }).pid === pid)).toBe(true);
     expect(queued.some((e) => e.type === 'daemon.crashed')).toBe(true);
   }, 90_000);
+
+  it("an older guardian's unbounded queue (200k events) reaches the daemon bounded, with a count of the rest, not lost to a stack overflow", () => {
+    // Seen with a running daemon: a 113 MB queue (600k events, an older release's guardian) made the drain throw
+    // "Maximum call stack size exceeded" after the claim was deleted: every event lost, "recovered" 3 s later.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'clawback-pending-huge-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'pending-events.jsonl');
+    const n = 200_000;
+    const body: string[] = [];
+    for (let i = 0; i < n; i++) body.push(JSON.stringify(started(i)));
+    body.splice(1000, 0, JSON.stringify({ type: 'daemon.crashed', time: started(1000).time, severity: 'critical', message: 'Guardian could not revive the clawback daemon' }));
+    writeFileSync(file, body.join('\n') + '\n');
+    expect(statSync(file).size).toBeGreaterThan(PENDING_EVENTS_MAX_BYTES * 10);
+
+    const taken = takePendingEvents(dir, () => false, () => 1_800_000_000_000);
+    const summary = taken.find((e) => e.type === 'daemon.housekeeping');
+    expect(summary?.details?.dropped).toBe(n + 1 - (taken.length - 1));
+    expect(summary?.message).toContain('were dropped');
+    // The newest and the warning stay; what is delivered fits the bound.
+    expect(taken.some((e) => e.type === 'daemon.crashed')).toBe(true);
+    expect(taken.some((e) => e.time === started(n - 1).time)).toBe(true);
+    expect(Buffer.byteLength(taken.map((e) => JSON.stringify(e)).join('\n'))).toBeLessThanOrEqual(PENDING_EVENTS_MAX_BYTES);
+    expect(takePendingEvents(dir)).toEqual([]);
+  });
 });

@@ -35,7 +35,7 @@ describe('the daemon\'s reader of pending-events.jsonl', () => {
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
     try {
       writeFileSync(path.join(dir, `pending-events.jsonl.${holder.pid}`), JSON.stringify(alert('held', 1)) + '\n');
-      const reader = new PendingEventsReader(dir);
+      const reader = new PendingEventsReader(dir, Date.now);
       expect(take(reader)).toEqual([]);
       appendPendingEvent(dir, alert('fresh', 2));
       expect(take(reader)).toEqual(['fresh']);
@@ -51,7 +51,7 @@ describe('the daemon\'s reader of pending-events.jsonl', () => {
 
   it('after a drain that left nothing behind it no longer lists the dir: only the live queue is read', () => {
     const dir = tmp();
-    const reader = new PendingEventsReader(dir);
+    const reader = new PendingEventsReader(dir, Date.now);
     appendPendingEvent(dir, alert('first', 1));
     expect(take(reader)).toEqual(['first']);
     // A claim that could only appear from outside the daemon's life (a copy put back by hand): not looked for.
@@ -62,12 +62,12 @@ describe('the daemon\'s reader of pending-events.jsonl', () => {
     expect(take(reader)).toEqual(['second']);
     expect(existsSync(stray)).toBe(true);
     // The next daemon's first drain takes it.
-    expect(take(new PendingEventsReader(dir))).toEqual(['stray']);
+    expect(take(new PendingEventsReader(dir, Date.now))).toEqual(['stray']);
   });
 
   it('its own claim left unreadable is retried at the next drain, and the claims read before it are delivered', () => {
     const dir = tmp();
-    const reader = new PendingEventsReader(dir);
+    const reader = new PendingEventsReader(dir, Date.now);
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
     writeFileSync(path.join(dir, `pending-events.jsonl.${dead}`), JSON.stringify(alert('orphan', 1)) + '\n');
     // The live queue is a directory: renamed to our claim, then the read fails (EISDIR).
