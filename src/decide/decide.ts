@@ -634,14 +634,18 @@ class Step {
     return true;
   }
 
-  private cancelWork(why: string): void {
+  private cancelWork(why: string, asked?: 'start' | 'resume' | 'restart'): void {
     const w = this.s.work;
     if (!w) return;
+    // A person's start, resume or restart during a verification is carried out, and the repair is still judged: kept once
+    // healthy for the window, put back on a failure (only files still holding the repair's bytes, so a person's own edits
+    // stay). Cancelled, the repair was left neither verified nor put back and the journal said nothing of its files.
+    if (w.kind === 'verify' && asked) return this.verifyContinues(w, why, asked === 'restart');
     this.s.work = null;
     // Every caller is a person taking over: an agent's files (theirs too, maybe) are kept as they are and listed, not reverted.
     if (w.kind === 'verify') {
-      // A doctor run's files stay as they are (the person takes over; the incident lists them as repairs kept).
       if (w.agentRunId) this.fx.push({ type: 'finish-agent', runId: w.agentRunId, incidentId: w.incidentId, keep: false, handover: true, reason: `verification cancelled: ${why}` });
+      else if (w.doctorRunId) this.doctorHandedOver(w, why);
     } else if (w.kind === 'agent') {
       this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind, handover: why });
     } else if (w.kind === 'doctor') {
@@ -653,6 +657,40 @@ class Step {
     this.s.restartHistory = [];
     this.s.backoffAttempt = 0;
     this.emit('incident.action', 'warning', `${this.p.name}: ${w.kind} run ${w.id} cancelled (${why})`, { action: 'work-cancelled', kind: w.kind, runId: w.id });
+  }
+
+  /** See cancelWork: the verification goes on through a person's command (from their restart, the window starts over). */
+  private verifyContinues(w: Work, why: string, restarts: boolean): void {
+    const win = verifyWindowOf(w, this.p) ?? 30_000;
+    if (restarts) {
+      w.startedAt = this.now;
+      w.deadline = this.now + win + verifyStartAllowance(win, this.p.startupGraceMs);
+      w.healthySince = null;
+    }
+    // A person took the service over: their restart gets a fresh restart window (as a cancelled repair gives).
+    this.s.restartHistory = [];
+    this.s.backoffAttempt = 0;
+    const whose = w.doctorRunId ? "the doctor's repair" : "the agent's fix";
+    const what = w.doctorRunId ? `the ${(w.doctorFiles ?? []).length} file(s) it changed are put back` : 'its file changes are reverted';
+    this.emit(
+      'incident.action',
+      'info',
+      `${this.p.name}: ${why}; done, and ${whose} is still being verified${restarts ? ' from this restart' : ''}: healthy for ${formatDuration(win)}, or ${what}`,
+      { action: 'verify-continues', runId: w.id, ...(w.doctorRunId ? { doctorRunId: w.doctorRunId } : {}), ...(w.agentRunId ? { agentRunId: w.agentRunId } : {}) },
+      w.doctorRunId ? 2 : 3,
+    );
+  }
+
+  /** A doctor repair whose verification a person ended (stop, maintenance, a reload): kept unverified, and said with its files. */
+  private doctorHandedOver(w: Work, why: string): void {
+    const files = (w.doctorFiles ?? []).map((f) => f.path);
+    this.emit(
+      'doctor.repair',
+      'warning',
+      `${this.p.name}: doctor run ${w.doctorRunId} handed over (${why}): its repair is not verified and stays as it is, nothing put back: ${files.join(', ') || 'no file'} (${w.doctorSummary ?? 'doctor repair'})`,
+      { runId: w.doctorRunId, handedOver: true, verified: false, files, ...(w.otherRepairs?.length ? { otherRepairs: w.otherRepairs } : {}) },
+      2,
+    );
   }
 
   // ---- inputs ------------------------------------------------------------------------------------
@@ -1063,7 +1101,7 @@ class Step {
         s.desired = 'up';
         s.coolDownUntil = null;
         if (input.by === 'human' && this.deferToRevert(input.action)) return;
-        if (s.work && input.by === 'human') this.cancelWork(`a person asked to ${input.action} it`);
+        if (s.work && input.by === 'human') this.cancelWork(`a person asked to ${input.action} it`, input.action);
         const why = input.by === 'cool-down' ? 'cool-down over' : `${input.action} requested`;
         if (s.held && s.held.reason !== 'repair') this.clearHold(why, true);
         // A resume, or a person's start of a service that is not running (stopped in the middle of a crash loop), gets a
@@ -1145,7 +1183,7 @@ class Step {
       s.desired = 'up';
       s.flapping = null;
       if (this.deferToRevert('restart')) return;
-      if (s.work) this.cancelWork('a person asked to restart it');
+      if (s.work) this.cancelWork('a person asked to restart it', 'restart');
       if (s.held) this.clearHold('restarted by request', true);
       this.reopen();
       if (s.incident) s.incident.coolDownRetries = 0;
@@ -1488,6 +1526,8 @@ class Step {
   private shutdown(stopService: boolean, removed: boolean): void {
     const s = this.s;
     s.disposed = true;
+    // A verification the reload ends (the replacement starts afresh) leaves the doctor's repair as it is: said, with its files.
+    if (removed && s.work?.kind === 'verify' && s.work.doctorRunId) this.doctorHandedOver(s.work, 'a config reload removed or replaced the service');
     if (removed) this.closeIncident('reload');
     // A backoff under way keeps its time for the next daemon (a disposed reducer starts nothing meanwhile).
     if (s.phase !== 'backoff') s.nextStartAt = null;

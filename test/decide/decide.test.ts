@@ -484,14 +484,21 @@ describe("do no harm: a person's take-over is never reverted, a start never race
     expect(d.events('incident.escalated')).toHaveLength(0);
   });
 
-  it('a person resuming during the verification keeps the files as they are (hand-over), not a revert', () => {
+  it("a person resuming during the verification: nothing reverted under them, and the fix is still verified (kept once it held)", () => {
     const d = toAgent();
     const run = d.work().id;
     d.at(700, { type: 'agent-done', runId: run, outcome: 'completed', summary: 'ok', detail: 'ok' });
     expect(d.state.work?.kind).toBe('verify');
     d.at(800, { type: 'request', action: 'resume', by: 'human' });
-    const fin = d.last.filter((e) => e.type === 'finish-agent');
-    expect(fin).toEqual([{ type: 'finish-agent', runId: run, incidentId: d.state.incident!.id, keep: false, handover: true, reason: 'verification cancelled: a person asked to resume it' }]);
+    expect(d.last.filter((e) => e.type === 'finish-agent')).toEqual([]);
+    expect(d.state.work?.kind).toBe('verify');
+    expect(d.events('incident.action').some((e) => e.details?.action === 'verify-continues')).toBe(true);
+    // The verification goes on and ends as any: here the fix held, so it is kept (not left unsaid).
+    const w = d.work();
+    if (!d.state.instance) d.at(900, { type: 'started', instance: { pid: 77, pidStartTime: 1, startedAt: 900 }, reason: 'verify' });
+    d.at(1000, { type: 'healthy', pid: d.state.instance!.pid }).at(1000 + 5000, { type: 'tick' });
+    expect(d.effects.filter((e) => e.type === 'finish-agent')).toEqual([expect.objectContaining({ runId: run, keep: true })]);
+    expect(w.deadline).toBeGreaterThan(1000 + 5000);
   });
 
   it('a deadline or a daemon restart is no person: those runs are still reverted', () => {

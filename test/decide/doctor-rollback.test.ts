@@ -141,6 +141,49 @@ describe("the doctor's file repairs are verified and rolled back", () => {
     expect(d.state.work).toBeNull();
     d.exit(300, null);
     expect(d.effects.some((e) => e.type === 'revert-doctor')).toBe(false);
+    // ... and says so: the repair is not verified, and which files it leaves changed.
+    const said = d.events('doctor.repair').filter((e) => e.details?.handedOver === true);
+    expect(said).toHaveLength(1);
+    expect(said[0]!.message).toContain('/x/gw.json');
+    expect(said[0]!.message).toContain('not verified');
+  });
+
+  it("a person's restart during the verification is carried out and the repair is still verified: a failure after puts the files back", () => {
+    const d = new Drive(testPolicy({ doctorVerifyWindowMs: 2000 })).toDoctor();
+    const run = d.state.work!.id;
+    d.fixed(100).start(120, 11).at(200, { type: 'healthy', pid: 11 });
+    d.at(1000, { type: 'request', action: 'restart', by: 'human' });
+    expect(d.types()).toContain('stop');
+    expect(d.state.work).toMatchObject({ kind: 'verify', doctorRunId: run, healthySince: null, startedAt: 1000 });
+    expect(d.events('incident.action').some((e) => e.details?.action === 'verify-continues')).toBe(true);
+    // The old instance's healthy second does not count: the window starts over on the person's restart.
+    d.exit(1100, null);
+    expect(d.types()).toContain('start');
+    d.start(1150, 12, 'manual').at(1200, { type: 'healthy', pid: 12 }).at(2300, { type: 'tick' });
+    expect(d.state.work?.kind).toBe('verify');
+    d.exit(2400, 1);
+    expect(d.last).toContainEqual(expect.objectContaining({ type: 'revert-doctor', runId: run, files: [FILE] }));
+  });
+
+  it("a person's restart during the verification, then health held: the repair is kept and said so", () => {
+    const d = new Drive(testPolicy({ doctorVerifyWindowMs: 2000 })).toDoctor();
+    d.fixed(100).start(120, 11);
+    d.at(500, { type: 'request', action: 'restart', by: 'human' }).exit(600, null).start(650, 12, 'manual');
+    d.at(700, { type: 'healthy', pid: 12 }).at(2700, { type: 'tick' });
+    expect(d.state.work).toBeNull();
+    expect(d.events('incident.action').some((e) => e.details?.action === 'doctor-kept')).toBe(true);
+    expect(d.effects.some((e) => e.type === 'revert-doctor')).toBe(false);
+  });
+
+  it('maintenance or a reload that replaces the service during the verification: handed over and said, nothing put back', () => {
+    for (const end of ['maintenance', 'reload'] as const) {
+      const d = new Drive(testPolicy()).toDoctor();
+      d.fixed(100).start(120, 11);
+      if (end === 'maintenance') d.at(200, { type: 'maintenance', on: true, until: null, by: 'cli' });
+      else d.at(200, { type: 'shutdown', stopService: true, removed: true });
+      expect(d.effects.some((e) => e.type === 'revert-doctor')).toBe(false);
+      expect(d.events('doctor.repair').filter((e) => e.details?.handedOver === true), end).toHaveLength(1);
+    }
   });
 
   it("a person's start during the revert waits for the files, then starts instead of climbing", () => {
