@@ -112,6 +112,15 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
       const besideAfter = besideBefore && file !== undefined && report.outcomes.some((o) => o.finding.rule === SERVICE_DOCTOR) ? await listBesideConfig(file, [ctx.stateDir]) : undefined;
       const beside = besideBefore && besideAfter ? describeBesideChanges(file!, besideBefore, besideAfter, new Set([...before.keys(), ...changes.map((c) => c.path), ...backupsBefore.keys()])) : '';
       if (beside) otherRepairs.push(`${service.name}'s own doctor, beside its config in ${path.dirname(file!)}: ${beside}`);
+      // The service's own doctor exited 0 and is all this run "fixed", yet its config, the backups and what lies beside
+      // it are as they were: nothing was repaired. Called "fixed", the same crash loop was restarted as "repaired" and
+      // Level 4 listed it among the repairs still in place. Said as it is, the ladder goes on (or retries where a
+      // "nothing found" does). Without a config file there is nothing to look at: its word is taken.
+      const applied = report.outcomes.filter((o) => o.verified && o.applied);
+      const changedNothing = report.exitCode === 1 && besideBefore !== undefined && applied.length > 0 && applied.every((o) => o.finding.rule === SERVICE_DOCTOR) && changes.length === 0 && !beside;
+      if (changedNothing) {
+        return { fixed: false, summary: `${service.name}'s own doctor changed nothing (it exited 0; its config, the config's backups and the files beside it are as they were)`, outcome: 'nothing-found' as const };
+      }
       return {
         fixed: report.exitCode === 1,
         summary,
