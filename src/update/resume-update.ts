@@ -3,7 +3,7 @@ import type { ClawbackEvent, Severity } from '../observe/events.js';
 import { VersionStore } from './version-store.js';
 import { readBackup } from './state-backup.js';
 import { clearInFlight, type UpdateInFlight } from './update-in-flight.js';
-import { httpReady, readyUrlOf, rollBackOnDisk, versionsDirOf, watch, type UpdateDeps, type UpdateTarget } from './run-update.js';
+import { httpReady, readyUrlOf, rollBackOnDisk, stopConfirmed, versionsDirOf, watch, type UpdateDeps, type UpdateTarget } from './run-update.js';
 
 export interface ResumeResult {
   outcome: 'succeeded' | 'rolled-back' | 'failed' | 'left' | 'cancelled';
@@ -85,7 +85,17 @@ export async function resumeInterruptedUpdate(target: UpdateTarget, rec: UpdateI
       );
     }
     const reason = v.kind === 'rollback' ? v.reason : 'cancelled';
-    await target.request('stop', 'human');
+    const stop = await target.request('stop', 'human');
+    // As in the update itself: nothing is restored under a process that is still up.
+    if (!(await stopConfirmed(target, clock, pollMs, u.watch, deps.signal))) {
+      if (deps.signal?.aborted) return { outcome: 'cancelled', message: `${head}; the daemon stopped again before it was finished` };
+      return finish(
+        { outcome: 'failed', message: `${head}; ${rec.to} did not hold (${reason}), but ${name} did not stop (${target.phase()}: ${stop.message}), so its files were NOT switched back under it: both versions are kept (${store.currentLink} -> ${rec.to}, ${rec.from} in ${store.versionDir(rec.from)}, the files from before the update in ${rec.backupDir}); once it is stopped, \`clawback update ${name} ${rec.from}\` goes back` },
+        'update.failed',
+        'critical',
+        { reason, notStopped: true, phase: target.phase(), backupDir: rec.backupDir },
+      );
+    }
     const disk = await rollBackOnDisk(store, rec.backupDir, await readBackup(rec.backupDir), rec.from, `rollback: ${reason} (update ${WHY})`, clock.now());
     const restored = disk.restore;
     if (!disk.switched) {

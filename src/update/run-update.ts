@@ -288,8 +288,15 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
     const rb0 = clock.monotonic();
     let healthy = false;
     let problems: string[] = [];
+    let stillUp: string | null = null;
     await step('rollback', async () => {
-      await target.request('stop', 'human');
+      const stop = await target.request('stop', 'human');
+      // Files are switched only under a stopped process: the new version still running (a stop slower than the reducer's
+      // bound, an external manager's stop that hangs) would write its state over the restored files, or run on the old tree.
+      if (!(await stopConfirmed(target, clock, pollMs, u.watch, deps.signal))) {
+        stillUp = `${name} did not stop (${target.phase()}: ${stop.message})`;
+        return { ok: false, message: `${stillUp}: nothing restored, ${store.currentLink} left on ${version}` };
+      }
       const disk = await rollBackOnDisk(store, backupDir, backup ?? (await readBackup(backupDir)), prev, `rollback: ${reason}`, clock.now());
       const restored = disk.restore ?? { restored: [], unchanged: [], movedAside: [], failed: [] };
       problems = disk.problems;
@@ -307,6 +314,11 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
     });
     const rollbackMs = Math.round(clock.monotonic() - rb0);
     await clearInFlight(deps.stateDir, name).catch(() => undefined);
+    if (stillUp) {
+      const message = `${version} did not hold (${reason}), but ${stillUp}, so its files were NOT switched back under it: both versions are kept (${store.currentLink} -> ${version}, ${prev} in ${store.versionDir(prev)}, the files from before the update in ${backupDir}); once it is stopped, \`clawback update ${name} ${prev}\` goes back`;
+      emit('update.failed', 'critical', `${name}: update ${prev} -> ${version}: ${message}`, { from: prev, to: version, reason, notStopped: true, phase: target.phase(), backupDir, steps });
+      return finish({ from: prev, to: version, outcome: 'failed', message, plan, backupDir, rollbackMs, healthyAfterRollback: false });
+    }
     const notes = problems.length ? `; ${problems.join('; ')}` : '';
     const report = finish({ from: prev, to: version, outcome: 'rolled-back', message: `${version} did not hold (${reason}); rolled back to ${prev}${healthy ? '' : ', which is not ready either'}${notes}`, plan, backupDir, rollbackMs, healthyAfterRollback: healthy });
     emit('update.rolled-back', healthy && !notes ? 'warning' : 'critical', `${name}: update to ${version} rolled back to ${prev}: ${reason}${healthy ? ` (ready again after ${Math.round(rollbackMs / 1000)} s)` : '; the old version is not ready either'}${notes}`, { from: prev, to: version, reason, rollbackMs, healthy, totalMs: report.totalMs, steps, backupDir, problems });
@@ -349,6 +361,17 @@ export async function rollBackOnDisk(store: VersionStore, backupDir: string, man
   const switched = (await store.current()) === prev;
   const summary = switched ? `${store.currentLink} points at ${prev} again${problems.length ? `, but ${problems.join('; ')}` : ''}` : `${store.currentLink} could NOT be pointed back at ${prev}: ${problems.join('; ')}`;
   return { restore, switched, problems, summary };
+}
+
+/**
+ * The stop a rollback asked for, confirmed: the process is gone (neither running, starting nor stopping). A stop still
+ * under way when the reducer's request came back is waited for, up to boundMs more.
+ */
+export async function stopConfirmed(target: Pick<UpdateTarget, 'phase'>, clock: Clock, pollMs: number, boundMs: number, signal?: AbortSignal): Promise<boolean> {
+  const down = (): boolean => !['running', 'starting', 'stopping'].includes(target.phase());
+  const end = clock.monotonic() + boundMs;
+  while (!down() && clock.monotonic() < end && !signal?.aborted) await clock.sleep(pollMs, signal).catch(() => undefined);
+  return down();
 }
 
 export interface WatchOptions {
