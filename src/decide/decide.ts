@@ -45,6 +45,8 @@ export function nextWake(s: ServiceState, p: ServicePolicy): number | null {
   if (s.phase === 'backoff' && s.nextStartAt !== null && !s.disposed) times.push(s.nextStartAt);
   if (s.coolDownUntil !== null) times.push(s.coolDownUntil);
   if (s.maintenance?.until != null) times.push(s.maintenance.until);
+  const remind = maintenanceReminderDue(s, p);
+  if (remind !== null) times.push(remind);
   if (s.work) {
     times.push(s.work.deadline);
     const win = s.work.kind === 'verify' ? verifyWindowOf(s.work, p) : null;
@@ -57,6 +59,13 @@ export function nextWake(s: ServiceState, p: ServicePolicy): number | null {
   if (calm !== null) times.push(calm);
   if (s.placement?.active && s.placement.stopBy !== null) times.push(s.placement.stopBy);
   return times.length > 0 ? Math.min(...times) : null;
+}
+
+/** A maintenance turned on without an end must not go quiet: when the next reminder that it is still on is due. */
+function maintenanceReminderDue(s: ServiceState, p: ServicePolicy): number | null {
+  const m = s.maintenance;
+  if (!m || m.until !== null || p.maintenanceReminderMs <= 0) return null;
+  return (m.remindedAt ?? m.since) + p.maintenanceReminderMs;
 }
 
 /** Why a clean exit that left `n` processes outside its group is no finished job and no crash a restart cures. */
@@ -1361,6 +1370,12 @@ class Step {
       }
     }
     if (s.maintenance?.until != null && s.maintenance.until <= now) this.maintenanceOff('the deadline');
+    const remindAt = maintenanceReminderDue(s, p);
+    if (s.maintenance && remindAt !== null && remindAt <= now) {
+      const m = s.maintenance;
+      m.remindedAt = now;
+      this.emit('maintenance.reminder', 'warning', `${p.name}: still in maintenance after ${formatDuration(now - m.since)} (by ${m.by}${m.reason ? `, ${m.reason}` : ''}, no end set): it is watched but not restarted or healed; \`clawback maintenance ${p.name} off\` ends it`, { by: m.by, reason: m.reason, since: m.since, forMs: now - m.since });
+    }
     if (s.placement?.active && s.placement.stopBy !== null && s.placement.stopBy <= now) {
       this.emit('cluster.fenced', 'critical', `${p.name}: the lease could not be renewed in time; this member fences itself (stops its instance before the lease can expire elsewhere)`, { token: s.placement.token });
       this.losePlacement('the lease could not be renewed in time', true);
@@ -1394,6 +1409,7 @@ class Step {
     if (s.maintenance) {
       s.maintenance.since = at(s.maintenance.since);
       s.maintenance.until = maybe(s.maintenance.until) ?? null;
+      if (s.maintenance.remindedAt !== undefined) s.maintenance.remindedAt = at(s.maintenance.remindedAt);
     }
     if (s.work) {
       s.work.startedAt = at(s.work.startedAt);

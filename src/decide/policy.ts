@@ -11,6 +11,8 @@ export interface ServicePolicy {
   /** A clean exit of a healthy instance whose last output lines match this is a restart it asked for (restart.selfRestartPattern). */
   selfRestartPattern?: string;
   coolDownMs: number;
+  /** How often a maintenance with no end is said to be still on (0: never). */
+  maintenanceReminderMs: number;
   stopGraceMs: number;
   hangGraceMs: number;
   /** A planned restart (memory limit, prediction, readiness, a person's restart): the service may drain this long. */
@@ -43,6 +45,9 @@ export const DOCTOR_DEADLINE_SLACK_MS = 120_000;
 /** How long putting a failed agent run's files back may take before the ladder climbs without waiting for it. */
 export const REVERT_DEADLINE_MS = 60_000;
 
+/** A maintenance with no end (`clawback maintenance NAME on` without --for) is said to be still on this often. */
+export const MAINTENANCE_REMINDER_MS = 4 * 60 * 60_000;
+
 export function policyFor(service: ServiceConfig, has: { doctor: boolean; agent: boolean; scoped?: boolean }): ServicePolicy {
   const r = service.restart;
   const e = service.emergency;
@@ -55,6 +60,7 @@ export function policyFor(service: ServiceConfig, has: { doctor: boolean; agent:
     preventExitCodes: [...r.preventExitCodes],
     ...(r.selfRestartPattern ? { selfRestartPattern: r.selfRestartPattern } : {}),
     coolDownMs: r.coolDown,
+    maintenanceReminderMs: MAINTENANCE_REMINDER_MS,
     stopGraceMs: service.stop.grace,
     hangGraceMs: service.stop.hangGrace,
     drainGraceMs: service.stop.drainGrace ?? service.stop.grace,

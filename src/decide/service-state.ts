@@ -136,6 +136,8 @@ export interface Maintenance {
   until: number | null;
   reason: string;
   by: string;
+  /** The last reminder that a maintenance with no end is still on (absent: none yet). */
+  remindedAt?: number;
 }
 
 /** Where a `placement: singleton` service may run: only on the member holding its etcd lease (absent: everywhere). */

@@ -113,6 +113,7 @@ const HEADLINES: Partial<Record<EventType, string>> = {
   'cluster.etcd-reachable': 'etcd reachable again',
   'maintenance.started': 'Maintenance: healing paused',
   'maintenance.ended': 'Maintenance over: healing is back',
+  'maintenance.reminder': 'Still in maintenance: not healed',
 };
 
 /** Keys of `details` rendered elsewhere, never as detail lines. */

@@ -66,6 +66,7 @@ const STANDALONE: ReadonlySet<EventType> = new Set<EventType>([
   'cluster.fenced',
   'maintenance.started',
   'maintenance.ended',
+  'maintenance.reminder',
 ]);
 
 const MAX_STEPS = 40;

@@ -38,6 +38,7 @@ export const EVENT_TYPES = [
   'prediction.warning',
   'maintenance.started',
   'maintenance.ended',
+  'maintenance.reminder',
   'notify.test',
   'notify.undelivered',
   'notify.suppressed',

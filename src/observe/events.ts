@@ -50,6 +50,8 @@ export type EventType =
   | 'prediction.warning'
   | 'maintenance.started'
   | 'maintenance.ended'
+  /** Maintenance turned on without an end is still on: said every maintenanceReminderMs until it is turned off. */
+  | 'maintenance.reminder'
   | 'notify.test'
   | 'notify.undelivered'
   /** Alerts folded into one summary because a channel's outbox was full (notify.outboxLimit). */
@@ -121,6 +123,7 @@ export interface EventPayloads {
   'daemon.housekeeping': { removed?: string[]; error?: string; dropped?: number; droppedByType?: Record<string, number>; droppedFrom?: number; droppedTo?: number };
   'maintenance.started': { until: number | null; reason: string; by: string };
   'maintenance.ended': { by: string; afterMs: number };
+  'maintenance.reminder': { by: string; reason: string; since: number; forMs: number };
   'readiness.failing': { subsystem: string; kind: string; channel?: string; accounts?: string[]; since: number; dueAt: number; detail?: string };
   'readiness.recovered': { subsystem: string; kind: string; channel?: string; failingForMs: number };
   'service.scope-restarted': { scope: string; channel?: string; accounts: string[]; ok: boolean; summary: string; settleMs: number };

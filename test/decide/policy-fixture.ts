@@ -10,6 +10,7 @@ export function testPolicy(over: Partial<ServicePolicy> = {}): ServicePolicy {
     intensity: { maxRestarts: 3, window: 60_000 },
     preventExitCodes: [78],
     coolDownMs: 0,
+    maintenanceReminderMs: 0,
     stopGraceMs: 1000,
     hangGraceMs: 100,
     drainGraceMs: 1000,
