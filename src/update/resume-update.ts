@@ -52,8 +52,15 @@ export async function resumeInterruptedUpdate(target: UpdateTarget, rec: UpdateI
     // Never switched (or already switched back): the old version's files are untouched or restored.
     const wasStopped = stopped();
     if (wasStopped) await target.request('start', 'human');
+    // The rollback restores the backups, then points `current` back (active.json says why): killed after that, the update
+    // had switched and been rolled back, which "before it switched versions" denied.
+    const act = cur === rec.from ? await store.active() : undefined;
+    const rolledBack = act !== undefined && act.version === rec.from && act.reason.startsWith('rollback');
+    const where = rolledBack
+      ? ` after its rollback had put ${rec.from} back (${act.reason}; the files from before the update restored from ${rec.backupDir})`
+      : ' before it switched versions';
     return finish(
-      { outcome: 'failed', message: `${head} before it switched versions; still on ${cur ?? rec.from}${wasStopped ? ', started again (the update had stopped it)' : ', untouched'}` },
+      { outcome: 'failed', message: `${head}${where}; still on ${cur ?? rec.from}${wasStopped ? ', started again (the update had stopped it)' : ', untouched'}` },
       'update.failed',
       'warning',
       { startedAgain: wasStopped },

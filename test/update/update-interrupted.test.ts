@@ -9,7 +9,7 @@ import { isAlive, killTree, pidRef, spawnMarked, waitFor, type MarkedChild } fro
 import { freePort } from '../helpers/ports.js';
 import { VersionStore } from '../../src/update/version-store.js';
 import { spawnRunner } from '../../src/doctor/command-runner.js';
-import { inFlightFile } from '../../src/update/update-in-flight.js';
+import { inFlightFile, writeInFlight } from '../../src/update/update-in-flight.js';
 import { packFake } from './fake-package.js';
 
 describe('an update interrupted by a SIGKILL of its daemon (real daemon process, real npm installs from tarballs)', () => {
@@ -126,6 +126,24 @@ describe('an update interrupted by a SIGKILL of its daemon (real daemon process,
     expect(await fs.readFile(s.statePath, 'utf8')).toMatch(/^rows\nopened by 1\.0\.0\nopened by 1\.0\.0\n$/);
     await waitFor(() => journaled(td.stateDir, 'update.rolled-back').length === 1 || undefined, { timeoutMs: 10_000 });
     expect(journaled(td.stateDir, 'update.rolled-back')[0]!.message).toMatch(/interrupted by a daemon restart; 4\.0\.0 did not hold \(readiness failure/);
+    expect(existsSync(inFlightFile(td.stateDir, 'gw'))).toBe(false);
+  }, 240_000);
+
+  it('killed after its rollback had put the old version back: the next daemon says so (it said "before it switched versions")', async () => {
+    const s = await setup();
+    // Where a kill between the rollback's switch back and its clean-up leaves things: the record of the update still
+    // there, `current` on the old version again, and active.json saying why.
+    const backupDir = path.join(s.stateDir, 'updates', 'gw', 'run-1');
+    await fs.mkdir(backupDir, { recursive: true });
+    await writeInFlight(s.stateDir, { runId: 'run-1', service: 'gw', from: '1.0.0', to: '4.0.0', backupDir, startedAt: Date.now() - 60_000, by: 'test' });
+    await new VersionStore(s.versions, 'fake-gw').switchTo('1.0.0', 'rollback: readiness failure', Date.now());
+
+    const td = await nextDaemon(s);
+    await waitFor(() => journaled(td.stateDir, 'update.failed').length === 1 || undefined, { timeoutMs: 30_000 });
+    const said = journaled(td.stateDir, 'update.failed')[0]!.message;
+    expect(said).toMatch(/after its rollback had put 1\.0\.0 back \(rollback: readiness failure; the files from before the update restored from /);
+    expect(said).not.toMatch(/before it switched versions/);
+    await waitFor(async () => (await servedVersion(s.port)) === '1.0.0' || undefined, { timeoutMs: 60_000, intervalMs: 300 });
     expect(existsSync(inFlightFile(td.stateDir, 'gw'))).toBe(false);
   }, 240_000);
 
