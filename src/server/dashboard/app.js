@@ -5,6 +5,11 @@
   const POLL_MS = 2000;
   /** A daemon that accepts but does not answer (frozen, its event loop blocked) is shown as unreachable after this. */
   const STATUS_TIMEOUT_MS = 5000;
+  /**
+   * A button's request gets no answer after this: the daemon is frozen, and the button was disabled ("restart…") for
+   * good. Above what the daemon may take to answer a stop or a restart (its stop grace, then 15 s to settle).
+   */
+  const ACTION_TIMEOUT_MS = 45000;
   /** The server sends a heartbeat every 15 s (src/server/event-stream.ts): a stream silent this long is dead. */
   const STREAM_IDLE_MS = 40000;
   const HISTORY_MS = 5 * 60 * 1000;
@@ -136,6 +141,8 @@
     /** The daemon's clock and the browser's at its last answer: what a stale page shows its times as of. */
     answeredAt: 0,
     answeredLocal: 0,
+    /** When (performance.now()) the status shown was asked for. */
+    statusAskedAt: 0,
     cards: new Map(),
     /** service -> {lat: [{t, v, bad}], mem: [{t, v}], restarts: [t], pid, latKey, memKey} */
     history: new Map(),
@@ -191,7 +198,7 @@
     const stateEl = $('token-state');
     stateEl.textContent = has ? 'control enabled' : 'read-only';
     stateEl.classList.toggle('ok', has);
-    stateEl.title = has ? 'Restart and resume are allowed with this token' : app.tokenRefused ? 'The daemon refused the token this page had: its token changed' : `A token is needed to control services${app.status ? ` (${app.status.daemon.stateDir}/token)` : ''}`;
+    stateEl.title = has ? 'Restart, stop, resume and doctor runs are allowed with this token' : app.tokenRefused ? 'The daemon refused the token this page had: its token changed' : `A token is needed to control services${app.status ? ` (${app.status.daemon.stateDir}/token)` : ''}`;
     $('token-input').hidden = has;
     $('token-use').hidden = has;
     $('token-forget').hidden = !has;
@@ -225,6 +232,7 @@
   async function refresh() {
     if (app.inflight) { app.again = true; return; }
     app.inflight = true;
+    const askedAt = performance.now();
     try {
       const sent = app.token;
       const res = await fetch('/api/status', { cache: 'no-store', headers: authHeaders(), signal: AbortSignal.timeout(STATUS_TIMEOUT_MS) });
@@ -249,9 +257,12 @@
       app.fetchedAt = performance.now();
       app.answeredAt = Date.now() + app.skew;
       app.answeredLocal = Date.now();
+      app.statusAskedAt = askedAt;
       render(status);
     } catch {
       app.statusOk = false;
+      // A status asked after a button's request and not answered: the daemon is not answering that one either.
+      for (const card of app.cards.values()) if (card.pending && card.pending.at <= askedAt) card.pending.abort.abort();
     } finally {
       app.inflight = false;
       renderConn();
@@ -423,6 +434,8 @@
     f.restart = el('button', { type: 'button', class: 'primary', 'data-action': 'restart', text: 'Restart' });
     f.resume = el('button', { type: 'button', 'data-action': 'resume', text: 'Resume' });
     f.start = el('button', { type: 'button', 'data-action': 'start', text: 'Start', hidden: true });
+    f.stop = el('button', { type: 'button', class: 'danger', 'data-action': 'stop', text: 'Stop' });
+    f.doctor = el('button', { type: 'button', 'data-action': 'doctor', text: 'Doctor' });
     f.maint = el('button', { type: 'button', 'data-action': 'maintenance', text: 'Maintenance 30m' });
     f.approve = el('button', { type: 'button', class: 'primary', 'data-action': 'approve', text: 'Approve agent', hidden: true });
     f.refuse = el('button', { type: 'button', 'data-action': 'refuse', text: 'Refuse agent', hidden: true });
@@ -437,10 +450,11 @@
         el('figure', { class: 'spark lat' }, el('figcaption', {}, 'Health latency', f.latNow), f.latSvg),
         el('figure', { class: 'spark mem' }, el('figcaption', {}, 'Memory', f.memNow), f.memSvg)),
       f.probes,
-      el('footer', { class: 'actions' }, f.restart, f.resume, f.start, f.maint, f.approve, f.refuse, f.hint, f.msg),
+      el('footer', { class: 'actions' }, f.restart, f.resume, f.start, f.stop, f.doctor, f.maint, f.approve, f.refuse, f.hint, f.msg),
     );
-    const card = { name, root, f, last: null, busy: false };
-    for (const b of [f.restart, f.resume, f.start, f.maint, f.approve, f.refuse]) b.addEventListener('click', () => act(card, b.dataset.action));
+    /** `pending`: the button's request in flight ({at, abort}); `doctorRun`: the doctor run this page started, followed to its end. */
+    const card = { name, root, f, last: null, busy: false, pending: null, doctorRun: null };
+    for (const b of buttons(f)) b.addEventListener('click', () => act(card, b.dataset.action));
     return card;
   }
 
@@ -484,6 +498,9 @@
     }
     fill(f.note, ...note);
 
+    // The doctor run this page started is over once a status asked after the daemon's answer no longer holds it.
+    const run = card.doctorRun;
+    if (run && app.statusAskedAt > run.at && !(s.work && (s.work.id === run.id || s.work.doctorRunId === run.id))) doctorDone(card);
     f.maintNote.hidden = !s.maintenance;
     if (s.maintenance) {
       const m = s.maintenance;
@@ -537,6 +554,9 @@
     card.f.uptime.textContent = s.pid === null ? '—' : fmtDuration(fetchedUptime);
   }
 
+  function buttons(f) {
+    return [f.restart, f.resume, f.start, f.stop, f.doctor, f.maint, f.approve, f.refuse];
+  }
   function updateActions(card) {
     const s = card.last;
     if (!s) return;
@@ -547,6 +567,15 @@
     f.restart.disabled = card.busy;
     f.start.hidden = s.state !== 'stopped' || held;
     f.start.disabled = card.busy;
+    f.stop.hidden = s.state === 'stopped';
+    f.stop.disabled = card.busy;
+    f.stop.title = 'Stop: the daemon stops the service (graceful stop) and does not start it again until Start';
+    // Work in flight (a doctor run, its verification, an agent run) is shown as such: the daemon refuses a doctor run then.
+    const w = s.work;
+    const doctoring = !!(w && (w.kind === 'doctor' || w.doctorRunId));
+    f.doctor.disabled = card.busy || !!w;
+    f.doctor.textContent = doctoring ? 'Doctor running…' : 'Doctor';
+    f.doctor.title = w ? `A ${w.kind} run is in progress (${w.id}); the doctor can run once it ends` : 'Doctor: run the repair rules now (for a service with an open incident)';
     f.maint.textContent = s.maintenance ? 'End maintenance' : 'Maintenance 30m';
     f.maint.disabled = card.busy;
     const waiting = !!(s.work && s.work.kind === 'approval');
@@ -555,13 +584,14 @@
     f.approve.disabled = card.busy;
     f.refuse.disabled = card.busy;
     const needToken = !app.token;
-    for (const b of [f.restart, f.resume, f.start, f.maint, f.approve, f.refuse]) b.classList.toggle('locked', needToken);
+    for (const b of buttons(f)) b.classList.toggle('locked', needToken);
     f.restart.title = needToken ? 'A token is needed to restart (paste it above)' : 'Restart now (graceful stop, then start)';
     f.hint.textContent = needToken ? '🔒 token needed to control' : '';
   }
 
   async function act(card, action) {
     if (card.busy) return;
+    if (action === 'stop' && !window.confirm(shown(`Stop ${card.name}? The daemon stops it and keeps it stopped until someone starts it again.`))) return;
     card.busy = true;
     updateActions(card);
     const msg = card.f.msg;
@@ -576,7 +606,19 @@
           : action === 'approve' || action === 'refuse'
             ? `/api/incidents/${encodeURIComponent((s.work && s.work.incidentId) || '')}/${action}?${by}`
             : `/api/services/${encodeURIComponent(card.name)}/${action}`;
-      const res = await fetch(url, { method: 'POST', headers: authHeaders() });
+      const abort = new AbortController();
+      card.pending = { at: performance.now(), abort };
+      const timer = setTimeout(() => abort.abort(), ACTION_TIMEOUT_MS);
+      let res;
+      try {
+        res = await fetch(url, { method: 'POST', headers: authHeaders(), signal: abort.signal });
+      } catch (err) {
+        if (!abort.signal.aborted) throw err;
+        const secs = Math.round((performance.now() - card.pending.at) / 1000);
+        throw new Error(`the daemon did not answer in ${secs} s (it may have carried it out: see the status once it answers)`);
+      } finally {
+        clearTimeout(timer);
+      }
       let body = {};
       try { body = await res.json(); } catch { /* not JSON */ }
       const text = body.message || body.error || res.statusText;
@@ -592,15 +634,34 @@
       } else {
         msg.className = 'action-msg ok';
         msg.textContent = shown(text || `${action}: done`);
+        if (action === 'doctor' && body.runId) card.doctorRun = { id: String(body.runId), at: performance.now(), says: [], findings: 0, repaired: 0 };
       }
     } catch (err) {
       msg.className = 'action-msg error';
       msg.textContent = `${action} failed: ${err && err.message ? err.message : 'the daemon did not answer'}`;
     } finally {
       card.busy = false;
+      card.pending = null;
       updateActions(card);
       scheduleRefresh(0);
     }
+  }
+  /** A live event of the doctor run this card started: counted for its summary. */
+  function doctorEvent(card, e) {
+    const run = card.doctorRun;
+    const d = e.details || {};
+    if (e.type === 'doctor.finding') run.findings++;
+    else if (e.type === 'doctor.repair' && d.undone !== true && d.applied === true) run.repaired++;
+    else if ((e.type === 'incident.action' && d.runId === run.id) || e.type === 'incident.escalated' || e.type === 'incident.resolved') run.says.push(e.message);
+  }
+  /** The run ended (its work left the status): what it found and did, as the daemon told it. */
+  function doctorDone(card) {
+    const run = card.doctorRun;
+    card.doctorRun = null;
+    const msg = card.f.msg;
+    const last = run.says[run.says.length - 1];
+    msg.className = 'action-msg ok';
+    msg.textContent = shown(`doctor run ${run.id} finished: ${run.findings} finding${run.findings === 1 ? '' : 's'}, ${run.repaired} repair${run.repaired === 1 ? '' : 's'} applied${last ? `; the daemon says: ${last}` : ''}`);
   }
 
   // ---- live events (SSE over fetch, so it reconnects on our terms) ----
@@ -653,6 +714,8 @@
   }
   function onEvent(e) {
     if (!addEvent(e, true)) return;
+    const card = e.service ? app.cards.get(e.service) : undefined;
+    if (card && card.doctorRun) doctorEvent(card, e);
     scheduleRefresh(60);
     if (e.type.startsWith('incident.') || e.type.startsWith('breaker.')) scheduleIncidents(400);
   }

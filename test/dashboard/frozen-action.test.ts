@@ -1,0 +1,64 @@
+// A button clicked while the daemon is frozen (SIGSTOP: it accepts the connection and answers nothing) is bounded: the
+// card says the daemon did not answer and the button is usable again, and the page says the daemon is not answering.
+// Before, the request waited for good, the card said "restart…" and every button of the card stayed disabled.
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Browser } from 'playwright-core';
+import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
+import { CLI } from '../helpers/cli.js';
+import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
+
+describe.skipIf(!existsSync(CHROMIUM))('dashboard: an action against a frozen daemon', () => {
+  let browser: Browser;
+  let daemon: MarkedChild | undefined;
+  let dir: string;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    if (daemon && !daemon.exitInfo()) {
+      process.kill(daemon.pid, 'SIGCONT');
+      process.kill(daemon.pid, 'SIGTERM');
+      await daemon.waitForExit(30_000).catch(() => daemon?.kill());
+    }
+    await browser?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ends the wait with "the daemon did not answer in N s", the buttons usable again', async () => {
+    dir = tempDir('clawback-frozen-action-');
+    const config = path.join(dir, 'clawback.yaml');
+    const stateDir = path.join(dir, 'state');
+    writeFileSync(config, YAML.stringify(markServices({ api: { port: 0 }, services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] })));
+    daemon = spawnMarked(NODE, [CLI, 'run', '--config', config, '--state-dir', stateDir]);
+    await waitFor(() => daemon!.stdout().includes('clawback running'), { timeoutMs: 30_000, intervalMs: 100, message: 'the daemon runs' });
+    const { api } = JSON.parse(readFileSync(path.join(stateDir, 'daemon.json'), 'utf8')) as { api: { host: string; port: number } };
+    const token = readFileSync(path.join(stateDir, 'token'), 'utf8').trim();
+
+    const page = await browser.newPage();
+    await page.goto(`http://${api.host}:${api.port}/#token=${token}`);
+    await page.waitForSelector('#conn[data-state="live"]', { timeout: 20_000 });
+    const card = page.locator('article[data-service="steady"]');
+    await card.locator('[data-field="state"]', { hasText: 'running' }).waitFor({ timeout: 20_000 });
+
+    process.kill(daemon.pid, 'SIGSTOP');
+    const restart = card.locator('button[data-action="restart"]');
+    await restart.click();
+    const msg = card.locator('[data-field="action-msg"]');
+    expect(await restart.isDisabled()).toBe(true);
+    // Well before any browser or socket timeout: the status poll's bound (5 s) tells the daemon is not answering.
+    await msg.filter({ hasText: /restart failed: the daemon did not answer in \d+ s/ }).waitFor({ timeout: 20_000 });
+    expect(await restart.isEnabled()).toBe(true);
+    expect(await card.locator('button[data-action="maintenance"]').isEnabled()).toBe(true);
+    expect(await page.locator('#conn').getAttribute('data-state')).toBe('reconnecting');
+    expect(await page.locator('#banner').textContent()).toMatch(/Cannot reach the Clawback daemon/);
+
+    process.kill(daemon.pid, 'SIGCONT');
+    await page.waitForSelector('#conn[data-state="live"]', { timeout: 30_000 });
+    await page.close();
+  }, 90_000);
+});
