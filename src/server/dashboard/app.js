@@ -262,7 +262,7 @@
     } catch {
       app.statusOk = false;
       // A status asked after a button's request and not answered: the daemon is not answering that one either.
-      for (const card of app.cards.values()) if (card.pending && card.pending.at <= askedAt) card.pending.abort.abort();
+      for (const card of app.cards.values()) if (card.pending && card.pending.at <= askedAt) { card.pending.frozen = true; card.pending.abort.abort(); }
     } finally {
       app.inflight = false;
       renderConn();
@@ -500,7 +500,7 @@
 
     // The doctor run this page started is over once a status asked after the daemon's answer no longer holds it.
     const run = card.doctorRun;
-    if (run && app.statusAskedAt > run.at && !(s.work && (s.work.id === run.id || s.work.doctorRunId === run.id))) doctorDone(card);
+    if (run && !run.done && app.statusAskedAt > run.at && !(s.work && (s.work.id === run.id || s.work.doctorRunId === run.id))) doctorDone(card, run);
     f.maintNote.hidden = !s.maintenance;
     if (s.maintenance) {
       const m = s.maintenance;
@@ -593,6 +593,7 @@
     if (card.busy) return;
     if (action === 'stop' && !window.confirm(shown(`Stop ${card.name}? The daemon stops it and keeps it stopped until someone starts it again.`))) return;
     card.busy = true;
+    card.doctorRun = null;
     updateActions(card);
     const msg = card.f.msg;
     msg.className = 'action-msg busy';
@@ -607,7 +608,7 @@
             ? `/api/incidents/${encodeURIComponent((s.work && s.work.incidentId) || '')}/${action}?${by}`
             : `/api/services/${encodeURIComponent(card.name)}/${action}`;
       const abort = new AbortController();
-      card.pending = { at: performance.now(), abort };
+      card.pending = { at: performance.now(), abort, frozen: false };
       const timer = setTimeout(() => abort.abort(), ACTION_TIMEOUT_MS);
       let res;
       try {
@@ -615,7 +616,10 @@
       } catch (err) {
         if (!abort.signal.aborted) throw err;
         const secs = Math.round((performance.now() - card.pending.at) / 1000);
-        throw new Error(`the daemon did not answer in ${secs} s (it may have carried it out: see the status once it answers)`);
+        // Only a daemon whose status went unanswered too is "not answering"; one that answers it is still at work.
+        throw new Error(card.pending.frozen
+          ? `the daemon did not answer in ${secs} s (it may have carried it out: see the status once it answers)`
+          : `no answer in ${secs} s, though the daemon answers its status: it may still be at it; the card shows where the service is`);
       } finally {
         clearTimeout(timer);
       }
@@ -634,7 +638,7 @@
       } else {
         msg.className = 'action-msg ok';
         msg.textContent = shown(text || `${action}: done`);
-        if (action === 'doctor' && body.runId) card.doctorRun = { id: String(body.runId), at: performance.now(), says: [], findings: 0, repaired: 0 };
+        if (action === 'doctor' && body.runId) card.doctorRun = { id: String(body.runId), at: performance.now(), says: [], findings: 0, repaired: 0, done: false };
       }
     } catch (err) {
       msg.className = 'action-msg error';
@@ -653,11 +657,19 @@
     if (e.type === 'doctor.finding') run.findings++;
     else if (e.type === 'doctor.repair' && d.undone !== true && d.applied === true) run.repaired++;
     else if ((e.type === 'incident.action' && d.runId === run.id) || e.type === 'incident.escalated' || e.type === 'incident.resolved') run.says.push(e.message);
+    if (run.done) doctorSummary(card, run);
   }
-  /** The run ended (its work left the status): what it found and did, as the daemon told it. */
-  function doctorDone(card) {
-    const run = card.doctorRun;
-    card.doctorRun = null;
+  /**
+   * The run ended (its work left the status). The stream and the status are two connections: the run's last events may
+   * come after the status that shows it over, so they are taken a while longer and the summary redrawn with them.
+   */
+  function doctorDone(card, run) {
+    run.done = true;
+    doctorSummary(card, run);
+    setTimeout(() => { if (card.doctorRun === run) card.doctorRun = null; }, 10000);
+  }
+  /** What the run found and did, as the daemon told it. */
+  function doctorSummary(card, run) {
     const msg = card.f.msg;
     const last = run.says[run.says.length - 1];
     msg.className = 'action-msg ok';
