@@ -805,7 +805,14 @@
         return;
       }
       for (const d of box.querySelectorAll('details.inc')) if (d.open) app.openIncidents.add(d.dataset.id); else app.openIncidents.delete(d.dataset.id);
+      // A keyboard user on an incident stays on it: the rebuild (every incident event, every 15 s) dropped the focus to the page's top.
+      const focused = document.activeElement && box.contains(document.activeElement) ? document.activeElement.closest('details.inc') : null;
+      const focusedId = focused ? focused.dataset.id : undefined;
       fill(box, ...list.map(incidentItem));
+      if (focusedId !== undefined) {
+        const again = [...box.querySelectorAll('details.inc')].find((d) => d.dataset.id === focusedId);
+        again?.querySelector('summary')?.focus({ preventScroll: true });
+      }
     } catch {
       if (!box.querySelector('details.inc')) fill(box, el('p', { class: 'empty', text: 'Incident history unavailable (retrying).' }));
     } finally {
