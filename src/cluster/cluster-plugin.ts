@@ -56,7 +56,13 @@ export async function createCluster(opts: { config: ClawbackConfig; cluster: Clu
             const s = current()?.persisted();
             return !!s && s.desired === 'up' && !(s.held && s.held.reason !== 'repair') && !s.maintenance;
           },
-          instanceGone: () => !current()?.current(),
+          // Gone only when the reducer records no instance either: a daemon leaving its services running (SIGTERM under
+          // systemd, SIGUSR2, an upgrade) releases its handle of a live instance, and revoking the lease then let another
+          // member start the service next to it until the guard killed it (up to TTL - margin).
+          instanceGone: () => {
+            const rt = current();
+            return !rt?.current() && !rt?.persisted().instance;
+          },
           report: (fact) => current()?.dispatch({ type: 'placement', ...fact }),
           beforeWin: () => follower.apply(),
           fence: (killBy) => writeFenceDeadline(fenceFile(stateDir, service.name), killBy, clock.now()),
