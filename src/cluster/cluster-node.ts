@@ -8,6 +8,7 @@ import { leaseTiming, type LeaseTiming } from './lease-timing.js';
 import { callTimeoutMs } from './etcd-connect.js';
 import type { LeaseRenewer } from './lease-renewer.js';
 import { describeEtcdError, isEtcdRefusal } from './etcd-errors.js';
+import type { LeaseStore } from './lease-file.js';
 
 export type PlacementFact =
   | { active: true; token: number; holder: string; stopBy: number; killBy: number }
@@ -118,6 +119,8 @@ export class ClusterNode {
     private readonly memberInfo: () => Record<string, unknown>,
     /** Renews through the endpoint that answers (absent: the client's own keep-alive, any endpoint). */
     private readonly renewer?: LeaseRenewer,
+    /** Where the lease id is kept for the next daemon of this member (absent: every daemon grants its own). */
+    private readonly leaseStore?: LeaseStore,
   ) {
     this.keys = clusterKeys(cfg.prefix);
     this.ttlSec = Math.ceil(cfg.leaseTtl / 1000);
@@ -223,13 +226,13 @@ export class ClusterNode {
     if (this.renewing) return;
     this.renewing = true;
     try {
-      if (!this.lease) return await this.grant();
+      if (this.leaseId === null) return await this.grant();
       const sentAt = this.sentNow();
       try {
         // A late answer still counts from when the renewal was sent, so it may take up to 40 % of the TTL.
         const id = this.leaseId!;
         const bound = Math.round(this.ttlSec * 400);
-        await (this.renewer ? this.renewer.renew(id, bound, this.abort.signal) : this.withTimeout(this.lease.keepaliveOnce(), bound));
+        await (this.renewer ? this.renewer.renew(id, bound, this.abort.signal) : this.withTimeout(this.lease!.keepaliveOnce(), bound));
       } catch (err) {
         this.etcdFailed(err);
         if (leaseGone(err)) this.leaseLost('the lease expired in etcd');
@@ -260,7 +263,53 @@ export class ClusterNode {
     this.lease = lease;
     this.leaseId = id;
     this.lastRenewSent = sentAt;
+    await this.leaseStore?.save({ member: this.member, prefix: this.cfg.prefix, leaseId: id }).catch(() => undefined);
     await this.register();
+  }
+
+  /**
+   * Takes over the lease the previous daemon of this member granted (a restart that left its singletons running:
+   * systemctl restart, an upgrade), instead of waiting it out: the old daemon no longer renews it, so its instance was
+   * stopped (or fenced) and the service stayed down for about one TTL. The lease is this member's beyond doubt: its id
+   * was kept in this state directory by this member of this cluster, etcd still has it with the same TTL, and this
+   * member's own key is attached to it. Each singleton whose leader key is on it and names this member is held again
+   * with its fencing token, before the services boot, so the instance the new daemon adopts keeps running. Anything
+   * else (no file, another member or prefix, the lease gone, etcd silent): a new lease is granted as before.
+   * Called once, before start().
+   */
+  async takeOverLease(): Promise<boolean> {
+    const saved = this.leaseStore?.load();
+    if (!saved || !this.renewer || this.leaseId !== null || saved.member !== this.member || saved.prefix !== this.cfg.prefix) return false;
+    const id = saved.leaseId;
+    try {
+      const ttl = await this.withTimeout(this.client.leaseClient.leaseTimeToLive({ ID: id }));
+      if (Number(ttl.TTL) <= 0 || Number(ttl.grantedTTL) !== this.ttlSec) return false;
+      const mine = await this.withTimeout(this.client.get(this.keys.member(this.member)).exec());
+      if (mine.kvs[0]?.lease !== id) return false;
+      const sentAt = this.sentNow();
+      await this.renewer.renew(id, Math.round(this.ttlSec * 400), this.abort.signal);
+      const held: Array<{ st: SeatState; token: number }> = [];
+      for (const st of this.seats.values()) {
+        const kv = (await this.withTimeout(this.client.get(this.keys.leader(st.seat.name)).exec())).kvs[0];
+        if (kv && kv.lease === id && kv.value.toString() === this.member) held.push({ st, token: Number(kv.create_revision) });
+      }
+      this.leaseId = id;
+      this.registeredLease = id;
+      this.lastRenewSent = sentAt;
+      this.etcdFine();
+      for (const { st, token } of held) {
+        st.leading = true;
+        st.token = token;
+        st.holder = this.member;
+        st.wonAt = this.clock.now();
+        st.checkedAt = this.clock.monotonic();
+        await this.confirm(st);
+      }
+      this.emit({ type: 'cluster.leader', time: this.clock.now(), severity: 'info', message: `cluster member ${this.member}: took over the lease of its previous daemon (${id})${held.length ? `, still holding ${held.map((h) => `${h.st.seat.name} (fencing token ${h.token})`).join(', ')}` : ''}`, details: { leaseId: id, services: held.map((h) => h.st.seat.name) } });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Writes this member's key on its lease (the others' view of who is live); a failure is shown and retried at the next renewal. */
@@ -288,7 +337,7 @@ export class ClusterNode {
     const why = part === 'member' ? `its member key ${this.keys.member(this.member)} was not written: ${described}` : described;
     this.problems.set(part, why);
     this.etcdError = this.currentProblem();
-    if (why === this.announced || !(isEtcdRefusal(err) || (part === 'lease' && !this.lease))) return;
+    if (why === this.announced || !(isEtcdRefusal(err) || (part === 'lease' && this.leaseId === null))) return;
     this.announced = why;
     const effect = part === 'member' ? 'the other members do not see it as live (a move to it is refused or withdrawn); retried at every lease renewal' : 'singleton services stand by (or fence themselves) until etcd answers';
     this.emit({ type: 'cluster.etcd-unreachable', time: this.clock.now(), severity: 'critical', message: `cluster member ${this.member}: ${why}; ${effect}`, details: { error: why, endpoints: this.cfg.endpoints } });
@@ -617,9 +666,11 @@ export class ClusterNode {
     this.abort.abort();
     await Promise.allSettled(this.loops);
     const lease = this.lease;
+    const id = this.leaseId;
     this.lease = undefined;
     const stillRunning = [...this.seats.values()].some((st) => st.leading && !st.seat.instanceGone());
-    if (lease && !stillRunning) await this.withTimeout(lease.revoke()).catch(() => undefined);
+    // A lease taken over from the previous daemon has no Lease object of this client: revoked by its id.
+    if (id !== null && !stillRunning) await this.withTimeout(lease ? lease.revoke() : this.client.leaseClient.leaseRevoke({ ID: id }).then(() => undefined)).catch(() => undefined);
     this.client.close();
     this.renewer?.close();
   }

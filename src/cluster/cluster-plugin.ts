@@ -12,6 +12,7 @@ import { ClusterNode } from './cluster-node.js';
 import { fenceFile, spawnFenceGuard, writeFenceDeadline } from './fence-file.js';
 import { renderClusterMetrics } from './cluster-metrics.js';
 import { configFollower } from './config-follow.js';
+import { fileLeaseStore, leaseFile } from './lease-file.js';
 
 export interface ClusterWiring {
   plugin: DaemonPlugin;
@@ -25,12 +26,12 @@ export async function createCluster(opts: { config: ClawbackConfig; cluster: Clu
   let apiAddress: string | null = null;
   // An endpoint silent for half a renewal period is as good as dead for this renewal: ask the next one too.
   const renewer = new LeaseRenewer(perEndpoint, clock, Math.max(100, Math.round(leaseTiming(cluster.leaseTtl, 0).renewEveryMs / 2)));
-  const node = new ClusterNode(client, cluster, clock, (e) => opts.emit(e), () => ({ api: apiAddress }), renewer);
+  const node = new ClusterNode(client, cluster, clock, (e) => opts.emit(e), () => ({ api: apiAddress }), renewer, fileLeaseStore(leaseFile(stateDir)));
   const singletons = config.services.filter((s) => s.placement === 'singleton');
 
   const plugin: DaemonPlugin = {
     name: 'cluster',
-    init(ctx, daemon) {
+    async init(ctx, daemon) {
       /** A singleton's runtime (at start, or new after a reload): it stands by until this member's seat says active. */
       const place = (service: ServiceConfig, rt: ServiceRuntime): void => {
         if (service.placement !== 'singleton') {
@@ -87,6 +88,9 @@ export async function createCluster(opts: { config: ClawbackConfig; cluster: Clu
         void node.retireSeat(name);
         ctx.emit({ type: 'cluster.standby', time: clock.now(), severity: 'warning', service: name, message: `${name}: removed from the config (reload): this member leaves its election and frees its seat`, details: { placement: 'removed' } });
       };
+      // Before the services boot: a singleton whose instance the previous daemon left running stays on this member's
+      // lease, and the instance is adopted instead of stopped to wait that lease out.
+      await node.takeOverLease();
       node.start();
       return {
         status: () => ({ cluster: { member: cluster.member, etcdError: node.etcdProblem(), services: node.localFigures().map((f) => ({ service: f.service, self: f.leading })) } }),

@@ -1,11 +1,19 @@
 // A daemon restart that leaves its singleton running (systemctl restart, SIGUSR2, an upgrade): never two members answer.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { waitFor } from '../helpers/processes.js';
-import { activeMember, ask, journalLines, startMember, watchAnswers, etcdForMembers } from './cluster-members.js';
+import { spawnMarked, waitFor } from '../helpers/processes.js';
+import { MAIN, activeMember, ask, journalLines, startMember, watchAnswers, etcdForMembers, type Member } from './cluster-members.js';
 
 const TTL_MS = 5000;
 const env = etcdForMembers(1);
 let run = 0;
+
+/** Starts the member's daemon again on its config and state directory (as systemd does after a restart's SIGTERM). */
+async function restartDaemon(m: Member): Promise<void> {
+  m.daemon = spawnMarked(process.execPath, [MAIN, '--config', path.join(m.dir, 'clawback.yaml'), '--state-dir', m.stateDir, 'run', '--api-port', '0'], { env: { CLUSTER_TEST_TAG: `${m.tag}-daemon` } });
+  await waitFor(() => existsSync(path.join(m.stateDir, 'daemon.json')), { timeoutMs: 40_000, intervalMs: 50, message: () => `daemon ${m.name} to start again: ${m.daemon.stderr().slice(-2000)}` });
+}
 
 describe('daemon restart of the active member (real etcd, real daemons)', () => {
   it('a daemon leaving its singleton running keeps its lease: the standby starts only after the guard killed the old instance', async () => {
@@ -45,5 +53,44 @@ describe('daemon restart of the active member (real etcd, real daemons)', () => 
     // Left to expire, the lease would last until its last renewal + TTL (at least TTL - TTL/5 - the stop after the exit).
     expect(Date.now() - exitedAt).toBeLessThan(TTL_MS / 2);
     await waitFor(() => ask(other.servicePort), { timeoutMs: 30_000, intervalMs: 50, message: () => `${other.name} to serve` });
+  }, 120_000);
+
+  it('a daemon restart that leaves the singleton running takes its own lease over: the same instance serves on, no gap, same token', async () => {
+    const prefix = `r${process.pid}-${++run}`;
+    const opts = { endpoints: env.etcd.endpoints, prefix, leaseTtl: `${TTL_MS / 1000}s` };
+    const [a, b] = await Promise.all([startMember('a', opts), startMember('b', opts)]);
+    env.members = [a, b];
+    const first = await activeMember([a, b]);
+    const other = first === a ? b : a;
+    const before = await ask(first.servicePort);
+    const watch = watchAnswers([a, b]);
+    try {
+      first.daemon.signal('SIGUSR2');
+      await first.daemon.waitForExit(20_000);
+      await restartDaemon(first);
+      // Past the old lease's expiry and the old guard's deadline: the instance must still be the one serving.
+      await new Promise((r) => setTimeout(r, 2 * TTL_MS));
+    } finally {
+      await watch.stop();
+    }
+    const journals = `${journalLines(first)}\n${journalLines(other)}`;
+    expect(watch.overlaps, journals).toEqual([]);
+    // The longest run of polls in which nobody answered (a 200 ms reply timeout on a loaded machine is one miss, not a stop).
+    let longest = 0;
+    let downSince: number | null = null;
+    for (const l of watch.log) {
+      if (l.who.length === 0) downSince ??= l.at;
+      else if (downSince !== null) {
+        longest = Math.max(longest, l.at - downSince);
+        downSince = null;
+      }
+    }
+    if (downSince !== null) longest = Infinity;
+    expect(longest, journals).toBeLessThan(1000);
+    // The same instance (same fencing token), adopted, never stopped.
+    expect(await ask(first.servicePort)).toBe(before);
+    expect(journalLines(first)).toMatch(/took over the lease of its previous daemon/);
+    expect(journalLines(first)).not.toMatch(/service\.exited/);
+    expect(await ask(other.servicePort)).toBeNull();
   }, 120_000);
 });
