@@ -1,10 +1,11 @@
 // The service's own doctor run under guard: snapshot first, then roll back if it left the file invalid, touched a
 // protected setting or was killed before it finished.
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { detectFormat, parseConfigText, sha256 } from '../platform/config-file.js';
 import type { DoctorContext, RunResult } from './types.js';
 import type { ConfigState } from './config-validity.js';
-import { checkFileFor } from './validity-cache.js';
+import { checkContentFor, checkFileFor } from './validity-cache.js';
 import { describeRun, runnerOf, serviceEnv } from './command-runner.js';
 import { changedMeanwhileMessage, keepEvidence, narrowerMode, putBackFile, putBackIfUnchanged, putLinkBack, readCurrent, readLinkText, snapshotBeforeRepair, unchangedSince, type CurrentFile } from './safe-user-write.js';
 import type { SnapshotEntry } from './snapshot-store.js';
@@ -12,6 +13,7 @@ import { resolvedConfig } from './config-includes.js';
 import { lineDiff } from './line-diff.js';
 import { harmfulChanges, protectedChanges, protectedPatterns, type ProtectedChange } from './protected-settings.js';
 import { semanticDiff, describeDiff } from './semantic-diff.js';
+import { rebaseOntoOriginal, switchedOff } from './kept-run-text.js';
 import { backupEvidenceDir, discardStaged, keepPushedOut, putBackBackupChain, readBackupChain, stageBackupChain } from './backup-chain.js';
 
 export const DOCTOR_ROLLED_BACK = 'service doctor damaged the config; rolled back';
@@ -212,12 +214,50 @@ async function guardedRun(ctx: DoctorContext, opts: { maxOutputChars?: number },
     details.backupsKept = pushed;
     ranNote += `; backup copies its rotation pushed out of the chain, kept at ${pushed.join(', ')}`;
   }
+  // Kept too: the doctor rewrote the whole file (openclaw's as plain JSON, the user's comments and JSON5 gone). The same
+  // settings are put onto the user's own text when that parses to exactly its result and validates; else the loss is said.
+  // What it switched off (openclaw's disables every skill it finds unusable here, the user's own enabled ones too) is named.
+  let afterSha2 = afterSha;
+  if (mainChanged && parsedBefore?.ok && parsedAfter?.ok && beforeFile.content && afterFile.content && afterCheck.state === 'valid') {
+    const beforeText = beforeFile.content.toString('utf8');
+    // Only a text with more than plain JSON (comments, unquoted keys, YAML) loses anything to a rewrite as JSON.
+    const rebased = isPlainJson(beforeText) ? null : rebaseOntoOriginal(beforeText, parsedBefore.value, parsedAfter.value, format);
+    const where = `the original is snapshot ${pre?.id ?? '(none)'}${pre ? ` (${path.join(ctx.snapshots.dir, pre.file)})` : ''}`;
+    if (typeof rebased === 'string' && rebased !== afterFile.content.toString('utf8')) {
+      const bytes = Buffer.from(rebased);
+      const check = await checkContentFor(ctx, bytes);
+      if (check.state === 'valid' && (await putBackIfUnchanged(afterFile, bytes, afterFile.mode, beforeFile.owner ?? afterFile.owner))) {
+        details.keptOnOriginalText = true;
+        afterSha2 = sha256(bytes);
+        ranNote += `; its changes were put onto your own text of ${spec.path} (comments and layout kept; its whole-file rewrite dropped them)`;
+      } else {
+        ranNote += `; it rewrote ${spec.path} whole (comments and layout of your text dropped; ${where})`;
+      }
+    } else if (rebased === undefined) {
+      ranNote += `; it rewrote ${spec.path} whole (comments and layout of your text dropped; ${where})`;
+    }
+    const off = switchedOff(parsedBefore.value, parsedAfter.value);
+    if (off) {
+      details.switchedOff = off;
+      ranNote += `; it ${off} (${where})`;
+    }
+  }
   const sd = details.semanticDiff as ReturnType<typeof semanticDiff> | null | undefined;
   const summary = changed ? `config changed (${sd ? describeDiff(sd) : `${beforeFile.content?.length ?? 0} -> ${afterFile.content?.length ?? 0} bytes`})` : 'config unchanged';
   const out: GuardedDoctorResult = { ...base, changed, rolledBack: false, state: afterCheck.state, message: `${ranText}; ${summary}${ranNote}`, details };
   if (before) out.before = before;
-  if (afterSha) out.after = afterSha;
+  if (afterSha2) out.after = afterSha2;
   return out;
+}
+
+/** Parses as strict JSON: nothing (comments, unquoted keys, trailing commas) for a JSON rewrite to drop. */
+function isPlainJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Gives each file the owner it had before the run when the doctor's write changed it; one line per file, for the report. */
