@@ -1338,7 +1338,9 @@ class Step {
     if (w?.kind === 'verify' && w.healthySince != null && win !== null && now - w.healthySince >= win) {
       s.work = null;
       if (w.agentRunId) this.fx.push({ type: 'finish-agent', runId: w.agentRunId, incidentId: w.incidentId, keep: true, reason: `healthy for ${formatDuration(win)}` });
-      if (w.doctorRunId) this.emit('incident.action', 'info', `${p.name}: the doctor's repair held (healthy for ${formatDuration(win)}); its file changes are kept`, { action: 'doctor-kept', runId: w.doctorRunId }, 2);
+      // What it did besides its files (a state migration beside the config, a killed holder) stays too: said, not only on a revert.
+      const others = w.otherRepairs ?? [];
+      if (w.doctorRunId) this.emit('incident.action', 'info', `${p.name}: the doctor's repair held (healthy for ${formatDuration(win)}); its file changes are kept${others.length > 0 ? `; and what it did besides: ${others.join('; ')}` : ''}`, { action: 'doctor-kept', runId: w.doctorRunId, ...(others.length > 0 ? { otherRepairs: others } : {}) }, 2);
       if (s.incident) this.resolve(w.healthySince);
     } else if (w && w.deadline <= now) {
       if (w.kind === 'approval') {

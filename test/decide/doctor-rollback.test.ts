@@ -165,6 +165,16 @@ describe("the doctor's file repairs are verified and rolled back", () => {
     expect(d.last).toContainEqual(expect.objectContaining({ type: 'revert-doctor', runId: run, files: [FILE] }));
   });
 
+  it('a kept repair says what the doctor did besides its files (its state migration beside the config), as a revert would', () => {
+    const d = new Drive(testPolicy({ doctorVerifyWindowMs: 2000 })).toDoctor();
+    const beside = "gw's own doctor, beside its config in /x: created state, state/openclaw.sqlite";
+    d.fixed(100, [FILE], [beside]).start(120, 11).at(200, { type: 'healthy', pid: 11 }).at(2300, { type: 'tick' });
+    expect(d.state.work).toBeNull();
+    const kept = d.events('incident.action').find((e) => e.details?.action === 'doctor-kept');
+    expect(kept?.message).toContain('state/openclaw.sqlite');
+    expect(kept?.details?.otherRepairs).toEqual([beside]);
+  });
+
   it("a person's restart during the verification, then health held: the repair is kept and said so", () => {
     const d = new Drive(testPolicy({ doctorVerifyWindowMs: 2000 })).toDoctor();
     d.fixed(100).start(120, 11);

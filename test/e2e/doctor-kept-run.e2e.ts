@@ -54,5 +54,9 @@ describe.skipIf(!OPENCLAW_AVAILABLE)('OpenClaw: a kept service doctor run', () =
     expect(repair?.message).toMatch(/switched off \d+ setting\(s\): skills\.entries\.github \(enabled in your config\)/);
     expect(repair?.message).toMatch(/the original is snapshot \S+ \(/);
     expect(repair?.message).toContain('put onto your own text');
+    // What it did beside the config (its state database, keys) stays with the kept run, and the kept message says so.
+    const kept = t.journal().find((e) => e.type === 'incident.action' && e.details?.action === 'doctor-kept');
+    process.stdout.write(`doctor-kept: ${kept?.message}\n`);
+    expect(kept?.message).toMatch(/what it did besides: .*beside its config in /);
   }, 600_000);
 });
