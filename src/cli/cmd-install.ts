@@ -12,7 +12,8 @@ import { clientStateDir } from './client.js';
 import { planInstall, planUninstall, applyPlan, describePlan, hasSystemdRuntime, detectSystemdVersion, installedServiceManager } from '../platform/installer.js';
 import { realCommandRunner } from '../platform/command-runner.js';
 import { guardianOnce, type DaemonExit, type StartedDaemon } from '../daemon/guardian.js';
-import { alertGuardianOutcome } from '../daemon/guardian-alert.js';
+import { alertGuardianOutcome, isServiceAlert, serviceAlertsOf } from '../daemon/guardian-alert.js';
+import type { ClawbackEvent } from '../observe/events.js';
 import { Redactor } from '../observe/redact.js';
 import { DAEMON_NODE_FLAGS } from '../platform/service-files.js';
 import { systemClock } from '../platform/clock.js';
@@ -20,6 +21,7 @@ import { STOPPED_MARKER } from '../daemon/daemon.js';
 import { currentBootId, stoppedThisBoot } from '../daemon/stopped-marker.js';
 import { reviveServicesDirectly } from '../daemon/direct-revive.js';
 import { durationOption } from './number-option.js';
+import { formatDuration } from '../config/duration.js';
 import { appendPendingEvent } from '../daemon/pending-events.js';
 import { rotateOwnLogs } from '../daemon/guardian-logs.js';
 import { readDaemonInfoSync } from '../daemon/daemon-info.js';
@@ -113,6 +115,9 @@ export function registerInstall(program: Command): void {
       const configPath = revive.configPath;
       const runner = realCommandRunner();
       const manager = installedServiceManager({ platform: platform(), hasSystemd: hasSystemdRuntime(), home: os.homedir() });
+      // A service the direct revive leaves down at Level 4 (its start limit hit): told by this pass, not queued only for
+      // a daemon that cannot start; queued once it was told, marked so the next daemon does not tell it again.
+      let serviceAlerts: ClawbackEvent[] = [];
       const report = await guardianOnce({
         stateDir,
         clock: systemClock(),
@@ -128,13 +133,21 @@ export function registerInstall(program: Command): void {
         probeServices: async () => {
           const loaded = loadConfig({ ...(configPath ? { file: configPath } : {}), stateDir });
           // Its starts are journaled by the next daemon, as the revival is.
-          await reviveServicesDirectly(loaded.config, stateDir, (event) => appendPendingEvent(stateDir, event));
+          const events: ClawbackEvent[] = [];
+          await reviveServicesDirectly(loaded.config, stateDir, (event) => events.push(event));
+          const limits = new Map(loaded.config.services.map((s) => [s.name, `${s.restart.guardianStartLimit.burst} restarts in ${formatDuration(s.restart.guardianStartLimit.interval)}`]));
+          serviceAlerts = serviceAlertsOf(events, (name) => limits.get(name));
+          // Queued at once (nothing lost should the pass be killed), marked as told: this pass tells (or spools) it.
+          for (const event of events) appendPendingEvent(stateDir, isServiceAlert(event) ? { ...event, details: { ...event.details, notifiedBy: 'guardian' } } : event);
         },
       });
       if (revive.said) report.actions.unshift(revive.said);
       // The daemon that delivers alerts is the one that is down: a human hears of it from here.
       const redactor = new Redactor();
-      const told = await alertGuardianOutcome(report, { stateDir, configPath, clock: systemClock(), redactor }).catch((err: unknown) => ({ actions: [], errors: [`alerting failed: ${(err as Error).message}`] }));
+      const told = await alertGuardianOutcome(report, { stateDir, configPath, clock: systemClock(), redactor, serviceAlerts }).catch((err: unknown) => ({
+        actions: [],
+        errors: [`alerting failed: ${(err as Error).message}`],
+      }));
       report.actions.push(...told.actions);
       report.errors.push(...told.errors);
       // "Could not revive" / "running again" reach `clawback journal` and the dashboard through the next daemon, which

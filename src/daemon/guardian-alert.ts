@@ -83,6 +83,26 @@ export function guardianAlertStep(prev: GuardianAlertState | null, report: Guard
   };
 }
 
+/**
+ * Pure: of the events a direct revive emitted, those a person must hear of at once: a service left down at Level 4 (its
+ * breaker tripped at restart.guardianStartLimit). The daemon that would tell the channels is the one that cannot start.
+ * One message per service: the escalation, which names it and `clawback resume`; `limit` adds the limit it hit.
+ */
+export function serviceAlertsOf(events: readonly ClawbackEvent[], limitOf: (service: string) => string | undefined): ClawbackEvent[] {
+  return events
+    .filter(isServiceAlert)
+    .map((e) => {
+      const limit = limitOf(e.service!);
+      const note = ` (said by the guardian: no daemon could start, and the service hit its start limit under the guardian's direct revive${limit ? `, restart.guardianStartLimit ${limit}` : ''}; it stays down until then)`;
+      return { ...e, message: `${e.message.split('\n')[0]}${note}${e.message.includes('\n') ? e.message.slice(e.message.indexOf('\n')) : ''}` };
+    });
+}
+
+/** A service left down at Level 4, waiting for a person: what serviceAlertsOf tells. */
+export function isServiceAlert(e: ClawbackEvent): boolean {
+  return e.type === 'incident.escalated' && e.severity === 'critical' && e.service !== undefined;
+}
+
 function readState(file: string): GuardianAlertState | null {
   try {
     const v = JSON.parse(readFileSync(file, 'utf8')) as Partial<GuardianAlertState>;
@@ -128,31 +148,39 @@ export interface GuardianAlertDeps {
   redactor: Redactor;
   /** How long delivery may take in this pass (default 10 s); what is not delivered stays spooled for the next pass. */
   flushMs?: number;
+  /** Events of the services a person must hear of now (serviceAlertsOf), told with the daemon's own alert. */
+  serviceAlerts?: readonly ClawbackEvent[];
 }
 
 /**
  * After a pass: tells the configured channels what guardianAlertStep says, through the notifier (dedup, retries, spool
  * in <stateDir>/guardian-notify/outbox, retried by the next pass). Returns lines for the pass's report.
  */
-export async function alertGuardianOutcome(report: GuardianReport, deps: GuardianAlertDeps): Promise<{ actions: string[]; errors: string[]; said?: ClawbackEvent }> {
+export async function alertGuardianOutcome(
+  report: GuardianReport,
+  deps: GuardianAlertDeps,
+): Promise<{ actions: string[]; errors: string[]; said?: ClawbackEvent }> {
   const out: { actions: string[]; errors: string[]; said?: ClawbackEvent } = { actions: [], errors: [] };
+  const serviceAlerts = deps.serviceAlerts ?? [];
   const stateFile = path.join(deps.stateDir, GUARDIAN_ALERT_FILE);
   const notifyDir = path.join(deps.stateDir, GUARDIAN_NOTIFY_DIR);
   const step = guardianAlertStep(readState(stateFile), report, deps.redactor.redact(downReason(report)), deps.clock.now(), deps.stateDir);
   // What it says belongs in the journal too (queued by the caller for the next daemon), told to a human or not.
   if (step.send) out.said = step.send;
-  if (!step.send && !hasPending(notifyDir)) return out;
+  if (!step.send && serviceAlerts.length === 0 && !hasPending(notifyDir)) return out;
   const { notify, problem } = notifyConfigOf(deps.configPath, deps.stateDir);
   if (!notify || notify.channels.length === 0) {
-    if (step.send) out.errors.push(`no human was told: ${problem ? `no notification channel could be read (${problem})` : 'no notification channels are configured (notify.channels)'}`);
+    if (step.send || serviceAlerts.length > 0) out.errors.push(`no human was told: ${problem ? `no notification channel could be read (${problem})` : 'no notification channels are configured (notify.channels)'}`);
   } else {
     mkdirSync(notifyDir, { recursive: true, mode: 0o700 });
     const notifier = createNotifier(notify, { stateDir: notifyDir, clock: deps.clock, redactor: deps.redactor });
     try {
       if (step.send) notifier.publish(step.send);
+      for (const e of serviceAlerts) notifier.publish(e);
       await notifier.flush(deps.flushMs ?? 10_000);
       const left = notifier.outboxDepth();
-      if (step.send) out.actions.push(`told ${notify.channels.map((c) => c.name ?? c.type).join(', ')}: ${step.send.type}${left > 0 ? ` (${left} not delivered yet: kept in ${notifyDir} for the next pass)` : ''}`);
+      const told = [...(step.send ? [step.send.type] : []), ...serviceAlerts.map((e) => `${e.type} (${e.service})`)];
+      if (told.length > 0) out.actions.push(`told ${notify.channels.map((c) => c.name ?? c.type).join(', ')}: ${told.join(', ')}${left > 0 ? ` (${left} not delivered yet: kept in ${notifyDir} for the next pass)` : ''}`);
     } finally {
       await notifier.stop();
     }
