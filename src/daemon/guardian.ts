@@ -101,6 +101,21 @@ export interface GuardianDeps {
   bootId?: string | undefined;
   /** The state directory a live pid serves as a real path, undefined when unknown (default daemonStateDirOf). */
   stateDirOf?: (pid: number) => string | undefined;
+  /**
+   * A pass holding guardian.lock this long is hung (default 180 000 ms, past systemd's TimeoutStartSec=120 of the
+   * guardian unit): stopped (SIGSTOP), or stuck on a filesystem. Under cron or launchd nothing ends it, and every later
+   * pass said "locked" for ever: the daemon was never revived again. Such a holder is SIGKILLed and the lock taken.
+   */
+  hungPassMs?: number;
+}
+
+/**
+ * Pure: whether the guardian pass holding the lock is hung. Both ages must say so: the wall clock (when it took the
+ * lock) and, where it can be read, its own run time on the boot clock, so a step of the wall clock proves nothing.
+ */
+export function guardianPassHung(owner: { acquiredAt: number } | null, now: number, ranMs: number | undefined, hungPassMs: number): boolean {
+  if (!owner) return false;
+  return now - owner.acquiredAt > hungPassMs && (ranMs === undefined || ranMs > hungPassMs);
 }
 
 /** How a daemon the guardian started ended. */
@@ -275,6 +290,22 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     // for, and the daemon itself runs on such a disk: go on without the lock, as the daemon does without its own.
     report.errors.push(`${GUARDIAN_LOCK_FILE} could not be written (${message(err)}): this pass runs without it`);
     acquired = true;
+  }
+  if (!acquired) {
+    const owner = await lock.owner();
+    const hungPassMs = deps.hungPassMs ?? 180_000;
+    // Only the very process that took the lock (same pid and start time), and only another guardian's, is killed.
+    const verified = owner !== null && owner.pid !== process.pid && owner.startTime !== null && startTimeOf(owner.pid) === owner.startTime && serves(owner.pid) === undefined;
+    if (verified && guardianPassHung(owner, clock.now(), bootAgeOf(owner.pid), hungPassMs)) {
+      try {
+        kill(owner.pid, 'SIGKILL');
+        report.actions.push(`the guardian pass pid ${owner.pid} has held ${GUARDIAN_LOCK_FILE} since ${heartbeatAge(owner.acquiredAt, clock.now())} (a pass is hung past ${hungPassMs} ms): SIGKILL, lock taken over`);
+        await waitUntil(clock, Math.min(5000, deadline.left()), pollMs, () => !alive(owner.pid));
+        acquired = await lock.acquire({ timeoutMs: 0 });
+      } catch (err) {
+        report.errors.push(`kill hung guardian pass ${owner.pid}: ${message(err)}`);
+      }
+    }
   }
   if (!acquired) {
     const owner = await lock.owner();
