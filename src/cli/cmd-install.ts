@@ -218,7 +218,7 @@ export function startDaemonDetached(stateDir: string, configPath: string | undef
   let from = 0;
   try {
     from = fstatSync(fd).size;
-    const args = [...DAEMON_NODE_FLAGS, ENTRY, 'run', '--state-dir', stateDir, ...(configPath ? ['--config', configPath] : []), ...(apiPort !== undefined ? ['--api-port', String(apiPort)] : [])];
+    const args = [...DAEMON_NODE_FLAGS, ENTRY, 'run', '--started-by-guardian', '--state-dir', stateDir, ...(configPath ? ['--config', configPath] : []), ...(apiPort !== undefined ? ['--api-port', String(apiPort)] : [])];
     const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd] });
     exited = new Promise<DaemonExit>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));

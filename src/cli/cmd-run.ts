@@ -1,5 +1,5 @@
 // `clawback run`: the daemon in the foreground, with signals wired to a clean shutdown.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { Daemon } from '../daemon/daemon.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfigIsolated } from '../config/load-isolated.js';
@@ -24,7 +24,9 @@ export function registerRun(program: Command): void {
       'exit code when the daemon refuses to start: a config it cannot load (otherwise 78) or another daemon running (otherwise 2); the launchd job uses 0',
       numberOption('exit code', 0),
     )
-    .action(async (cmdOpts: { apiPort?: number; keepServicesOnSigterm?: boolean; refusalExitCode?: number }) => {
+    // Set by the guardian's direct start: a start that fails is told by that guardian (once an hour, with this output).
+    .addOption(new Option('--started-by-guardian', 'the guardian started this daemon and tells its failure to start').hideHelp())
+    .action(async (cmdOpts: { apiPort?: number; keepServicesOnSigterm?: boolean; refusalExitCode?: number; startedByGuardian?: boolean }) => {
       const g = program.opts<{ config?: string; stateDir?: string }>();
       const say = (line: string): void => {
         process.stdout.write(line + '\n');
@@ -89,6 +91,7 @@ export function registerRun(program: Command): void {
           ...location,
           loaded,
           ...(cmdOpts.apiPort !== undefined ? { apiPort: cmdOpts.apiPort } : {}),
+          ...(cmdOpts.startedByGuardian ? { startedByGuardian: true } : {}),
           say,
         });
         await daemon.start();

@@ -53,6 +53,12 @@ export interface DaemonOptions extends LoadOptions {
   clock?: Clock;
   /** Overrides the configured API port (0 = any free port). */
   apiPort?: number;
+  /**
+   * The guardian started this daemon directly and tells the channels when it cannot start (its alert carries this
+   * daemon's output, once an hour): the start fault is journaled, not paged. Paged by each daemon, a port held by
+   * another program meant a critical "did not start" page every minute, one per guardian pass.
+   */
+  startedByGuardian?: boolean;
   /** Human-readable progress lines (the CLI prints them). */
   say?: (line: string) => void;
   heartbeatMs?: number;
@@ -397,7 +403,8 @@ export class Daemon {
       });
     } catch (err) {
       const failure = await apiListenError(err, ctx.config.api.host, port);
-      ctx.emit({ type: 'daemon.fault', time: ctx.clock.now(), severity: 'critical', message: `clawback did not start: ${failure.message}`, details: { effect: 'api-listen', error: failure.message } });
+      const toldBy = this.opts.startedByGuardian ? { notifiedBy: 'guardian' } : {};
+      ctx.emit({ type: 'daemon.fault', time: ctx.clock.now(), severity: 'critical', message: `clawback did not start: ${failure.message}`, details: { effect: 'api-listen', error: failure.message, ...toldBy } });
       await this.abandonStart();
       throw failure;
     }
