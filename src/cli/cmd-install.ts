@@ -1,7 +1,7 @@
 // `clawback install|uninstall [--dry-run]` and `clawback guardian --once`: the OS keeps the daemon alive.
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync, fstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, openSync, closeSync, fstatSync, mkdirSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +24,7 @@ import { durationOption } from './number-option.js';
 import { formatDuration } from '../config/duration.js';
 import { appendPendingEvent } from '../daemon/pending-events.js';
 import { rotateOwnLogs } from '../daemon/guardian-logs.js';
+import { readRegularFileSync } from '../platform/read-regular.js';
 import { readDaemonInfoSync } from '../daemon/daemon-info.js';
 import { reviveConfig, RecordedConfigGone, type ReviveConfig } from './revive-config.js';
 
@@ -185,7 +186,7 @@ export async function configProblem(configPath: string | undefined, stateDir: st
 function stoppedOnPurposeThisBoot(file: string): boolean {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularFileSync(file).toString('utf8');
   } catch (err) {
     return (err as NodeJS.ErrnoException).code !== 'ENOENT';
   }

@@ -1,6 +1,7 @@
 // daemon.json as a reader sees it (the CLI, the guardian, the drill): its shape, a tolerant read and the pure verdict
 // on it, apart from the heartbeat's writer so that reading it loads no write path (issue 19: `status` start-up).
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
+import { readRegularFile, readRegularFileSync } from '../platform/read-regular.js';
 import path from 'node:path';
 
 export const DAEMON_INFO_FILE = 'daemon.json';
@@ -51,7 +52,7 @@ export type DaemonInfoRead =
 /** Reads daemon.json; a missing file gives `{info: null, reason: 'missing'}`, a corrupted one `reason: 'corrupt'`. */
 export async function readDaemonInfo(stateDir: string): Promise<DaemonInfoRead> {
   try {
-    return parseDaemonInfo(await fs.readFile(daemonInfoPath(stateDir), 'utf8'));
+    return parseDaemonInfo((await readRegularFile(daemonInfoPath(stateDir))).toString('utf8'));
   } catch (err) {
     return unreadable(err);
   }
@@ -63,7 +64,7 @@ export async function readDaemonInfo(stateDir: string): Promise<DaemonInfoRead> 
  */
 export function readDaemonInfoSync(stateDir: string): DaemonInfoRead {
   try {
-    return parseDaemonInfo(readFileSync(daemonInfoPath(stateDir), 'utf8'));
+    return parseDaemonInfo(readRegularFileSync(daemonInfoPath(stateDir)).toString('utf8'));
   } catch (err) {
     return unreadable(err);
   }

@@ -1,5 +1,6 @@
 // The guardian's one pass (run by a timer/cron): if the daemon's heartbeat stopped, revive it, so the daemon is no single point of failure.
-import { access, mkdir, readFile, stat } from 'node:fs/promises';
+import { access, mkdir, stat } from 'node:fs/promises';
+import { readRegularFile } from '../platform/read-regular.js';
 import path from 'node:path';
 import type { Clock } from '../platform/clock.js';
 import type { CommandRunner, RunResult } from '../platform/command-runner.js';
@@ -261,7 +262,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
   const bootId = 'bootId' in deps ? deps.bootId : currentBootId();
   let staleMarkerSaid = false;
   const stoppedOnPurpose = async (what: string): Promise<boolean> => {
-    const text = await readFile(path.join(deps.stateDir, STOPPED_MARKER), 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : ''));
+    const text = await readRegularFile(path.join(deps.stateDir, STOPPED_MARKER)).then((b) => b.toString('utf8')).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : ''));
     if (text === null) return false;
     if (!stoppedThisBoot(text, bootId)) {
       if (!staleMarkerSaid) report.actions.push(`${STOPPED_MARKER} was written in an earlier boot (the shutdown stopped the daemon): not a stop on purpose now`);

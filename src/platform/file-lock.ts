@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from './clock.js';
 import { isAlive, processStartTime } from './proc.js';
+import { readRegularFile } from './read-regular.js';
 
 /** What a lock file holds. */
 export interface LockOwner {
@@ -120,7 +121,7 @@ export class FileLock {
   /** Who holds the lock now, if anyone (for reports). */
   async owner(): Promise<LockOwner | null> {
     try {
-      return parseOwner(await fs.readFile(this.path, 'utf8'));
+      return parseOwner((await readRegularFile(this.path)).toString('utf8'));
     } catch {
       return null;
     }
@@ -236,7 +237,7 @@ export class FileLock {
 
   private async inspect(file = this.path): Promise<Inspected | null> {
     try {
-      const [text, stat] = await Promise.all([fs.readFile(file, 'utf8'), fs.stat(file)]);
+      const [text, stat] = await Promise.all([readRegularFile(file).then((b) => b.toString('utf8')), fs.stat(file)]);
       const owner = parseOwner(text);
       const mono = this.clock.monotonic();
       let watchedMs = 0;

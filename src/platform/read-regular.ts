@@ -1,7 +1,7 @@
 // Reads a file that someone else (a Level 3 agent) may have replaced by a FIFO or a link to a device: opening a FIFO
 // waits for a writer forever and /dev/zero never ends, each holding one of libuv's four threads, so only a regular
 // file is read; anything else is named instead. The daemon's own appended files are opened the same way.
-import { closeSync, constants, fstatSync, openSync, promises as fs, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, promises as fs, readFileSync, type Stats } from 'node:fs';
 
 /** A pid file holds a number and a line or two (systemd's MainPID=, pid = N): far more is the wrong file. */
 export const PID_FILE_MAX_BYTES = 64 * 1024;
@@ -91,5 +91,26 @@ export async function readRegularFile(file: string, opts: { maxBytes?: number } 
     return await handle.readFile();
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * readRegularFile, synchronous, for the short CLI passes (the guardian's): a FIFO in place of daemon.json or
+ * daemon.stopped blocked the pass's only thread for ever, no timeout could end it, and cron started one more each minute.
+ */
+export function readRegularFileSync(file: string): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENXIO') throw new NotRegularFileError(file, 'a socket or a device');
+    throw err;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new NotRegularFileError(file, specialKind(st));
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }

@@ -72,10 +72,10 @@ describe('daemon.json files', () => {
     expect(readDaemonInfoSync(dir)).toEqual(wrong);
     await writeDaemonInfo(dir, info());
     expect(readDaemonInfoSync(dir)).toEqual({ info: info() });
-    // A directory where the file should be: unreadable, said as such.
+    // A directory where the file should be: unreadable, said as such (read without blocking: only a regular file is read).
     const sub = path.join(dir, 'sub');
     await mkdir(path.join(sub, 'daemon.json'), { recursive: true });
-    expect(readDaemonInfoSync(sub)).toMatchObject({ info: null, reason: 'corrupt', detail: expect.stringMatching(/EISDIR/) });
+    expect(readDaemonInfoSync(sub)).toMatchObject({ info: null, reason: 'corrupt', detail: expect.stringMatching(/a directory, not a regular file/) });
   });
 
   it('removes daemon.json only for the pid it names', async () => {
