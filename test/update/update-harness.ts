@@ -131,6 +131,14 @@ export async function startUpdateHarness(o: UpdateHarnessOptions): Promise<Updat
       await fs.rm(dir, { recursive: true, force: true });
     },
   };
-  if (o.waitReady ?? true) await waitFor(async () => (await version()) === first, { timeoutMs: 20_000 });
+  if (o.waitReady ?? true) {
+    // Generous for a loaded machine (the first start of an npm-installed tree); a failure says what the daemon saw and
+    // stops it (its service was left running as a leaked process).
+    const story = (): string => `fake-gw ${first} serving on ${port}; events: ${td.events.slice(-15).map((e) => `${e.type} ${e.message}`).join(' | ')}`;
+    await waitFor(async () => (await version()) === first, { timeoutMs: 60_000, message: story }).catch(async (err: unknown) => {
+      await h.stop().catch(() => undefined);
+      throw err;
+    });
+  }
   return h;
 }
