@@ -8,6 +8,7 @@ import { httpGet, spawnMarked, waitFor } from '../helpers/processes.js';
 import { drilledStatus, GATEWAY_JSON, startDrillDaemon, type DrillDaemon } from './drill-daemon.js';
 import type { DrillReport } from '../../src/drill/drill-result.js';
 import { pausedByPerson } from '../../src/drill/target.js';
+import { findPortListeners } from '../../src/doctor/port-listeners.js';
 import type { ServiceStatus } from '../../src/daemon/service-runtime.js';
 
 interface Svc {
@@ -66,17 +67,25 @@ describe('clawback drill and what a person decided', () => {
     const mdFile = path.join(d.dir, 'drill-int.md');
     const drill = spawnMarked(NODE, [CLI, 'drill', 'port-steal', '--trials', '3', '--timeout', '40', '--yes', '--report', mdFile, '--state-dir', d.stateDir]);
     try {
-      // The drill holds the port until the incident is escalated to a human (a hold); interrupt once it is.
-      await waitFor(async () => (await status()).held !== null, { timeoutMs: 60_000, intervalMs: 200 });
-      process.kill(drill.pid, 'SIGINT');
+      // The drill holds the port until the incident is escalated to a human (a hold), then releases it at once: a
+      // loaded box polling `status` can miss that window in every trial. So freeze the drill the moment it holds the
+      // port (the daemon escalates without it), see the hold, then interrupt it and let it run.
+      await waitFor(async () => (await findPortListeners(d.port)).pids.includes(drill.pid), { timeoutMs: 60_000, intervalMs: 20 });
+      process.kill(drill.pid, 'SIGSTOP');
+      try {
+        await waitFor(async () => (await status()).held !== null, { timeoutMs: 60_000, intervalMs: 200 });
+        process.kill(drill.pid, 'SIGINT');
+      } finally {
+        process.kill(drill.pid, 'SIGCONT');
+      }
       const exit = await drill.waitForExit(60_000);
       expect(exit.code, drill.stderr()).toBe(130);
       expect(drill.stderr()).toContain('SIGINT: stopping the drill');
       const report = JSON.parse(readFileSync(path.join(d.dir, 'drill-int.json'), 'utf8')) as DrillReport;
       expect(report.stoppedEarly).toContain('interrupted');
       expect(report.passed).toBe(false);
-      // The trial in flight is cut short and not counted as a success; the ones after it were not run. (A loaded box
-      // can see the hold of a later trial first: a trial's hold lasts only until the drill releases the port.)
+      // The trial in flight is cut short and not counted as a success; the ones after it were not run. (A trial
+      // that could not take the port before the restart comes before the one that held it.)
       expect(report.trials.length).toBeLessThanOrEqual(3);
       expect(report.trials.at(-1)!.outcome).toMatch(/^interrupted: /);
       for (const t of report.trials.slice(0, -1)) expect(t.outcome).not.toMatch(/^interrupted/);
