@@ -1,6 +1,7 @@
 // A button clicked while the daemon is frozen (SIGSTOP: it accepts the connection and answers nothing) is bounded: the
 // card says the daemon did not answer and the button is usable again, and the page says the daemon is not answering.
-// Before, the request waited for good, the card said "restart…" and every button of the card stayed disabled.
+// Before, the request waited for good, the card said "restart…" and every button of the card stayed disabled. A
+// click when the daemon is gone says it could not be reached (a browser's own words are "Failed to fetch").
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -59,6 +60,14 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: an action against a frozen da
 
     process.kill(daemon.pid, 'SIGCONT');
     await page.waitForSelector('#conn[data-state="live"]', { timeout: 30_000 });
+
+    // A daemon that is gone (stopped, or between the two halves of a restart): the card says so, not "Failed to fetch".
+    process.kill(daemon.pid, 'SIGTERM');
+    await daemon.waitForExit(30_000);
+    await restart.click();
+    await msg.filter({ hasText: 'restart failed: the daemon could not be reached (stopped or restarting?)' }).waitFor({ timeout: 20_000 });
+    expect(await msg.textContent()).not.toContain('Failed to fetch');
+    expect(await restart.isEnabled()).toBe(true);
     await page.close();
   }, 90_000);
 });

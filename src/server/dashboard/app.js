@@ -614,7 +614,8 @@
       try {
         res = await fetch(url, { method: 'POST', headers: authHeaders(), signal: abort.signal });
       } catch (err) {
-        if (!abort.signal.aborted) throw err;
+        // A refused or cut connection (the daemon stopped or is restarting) says only "Failed to fetch" in a browser.
+        if (!abort.signal.aborted) throw new Error('the daemon could not be reached (stopped or restarting?); once the page is live again, the card shows whether it was carried out');
         const secs = Math.round((performance.now() - card.pending.at) / 1000);
         // Only a daemon whose status went unanswered too is "not answering"; one that answers it is still at work.
         throw new Error(card.pending.frozen
