@@ -65,6 +65,17 @@ export interface FileSnapshot {
   limits?: SnapshotLimits;
   /** When the snapshot was taken (epoch ms), just before the agent started. */
   takenAt?: number;
+  /**
+   * Mode and owner of each listed directory and of each named file's directory (absent in snapshots before it was
+   * kept): a directory the run deleted comes back as it was (a 0700 credentials directory stays 0700).
+   */
+  dirs?: Record<string, DirMeta>;
+}
+
+export interface DirMeta {
+  mode: number;
+  uid: number;
+  gid: number;
 }
 
 export interface FileChange {
@@ -131,6 +142,11 @@ export async function takeSnapshot(allowed: string[], excluded: string[], dir: s
     await writeFileAtomic(path.join(dir, copy), bytes, { mode: 0o600, durable: false });
     entries.push({ path: file, absent: false, sha256: sha256(bytes), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: bytes.length, copy, ...where });
   }
+  const dirs: Record<string, DirMeta> = {};
+  for (const d of new Set([...tree.dirs, ...entries.map((e) => path.dirname(e.path))])) {
+    const st = await fs.stat(d).catch(() => undefined);
+    if (st?.isDirectory()) dirs[d] = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+  }
   const snap: FileSnapshot = {
     dir,
     entries,
@@ -139,6 +155,7 @@ export async function takeSnapshot(allowed: string[], excluded: string[], dir: s
     tree: { roots, excluded: ex, files: tree.files, dirs: tree.dirs, unlisted: tree.unlisted, maxEntries: limits.maxTreeEntries, leftOutCode: tree.leftOutCode },
     limits,
     takenAt,
+    dirs,
   };
   await writeFileAtomic(path.join(dir, 'manifest.json'), `${JSON.stringify(snap, null, 2)}\n`, { mode: 0o600 });
   return snap;
@@ -338,6 +355,31 @@ function metaChange(e: SnapshotEntry, now: { mode: number; owner: string } | und
   return parts.length > 0 ? `(${parts.join(', ')})` : undefined;
 }
 
+/**
+ * Creates the directories missing above a file being put back, top down, each with the mode and owner it had before
+ * the run (made 0700 first, so it is never more open than that on the way); one not recorded gets the umask's.
+ */
+async function makeParents(dir: string, was: Record<string, DirMeta> | undefined): Promise<void> {
+  const missing: string[] = [];
+  for (let d = dir; !(await fs.lstat(d).then(() => true, () => false)); d = path.dirname(d)) {
+    missing.push(d);
+    if (path.dirname(d) === d) break;
+  }
+  for (const d of missing.reverse()) {
+    const meta = was?.[d];
+    const made = await fs.mkdir(d, meta ? { mode: 0o700 } : {}).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EEXIST') return false;
+        throw err;
+      },
+    );
+    if (!made || !meta) continue;
+    if (process.getuid?.() === 0) await fs.chown(d, meta.uid, meta.gid).catch(() => undefined);
+    await fs.chmod(d, meta.mode);
+  }
+}
+
 /** The permission bits of each snapshotted file as the agent left them: a mode changed after that is not the run's. */
 export async function fileModes(snap: FileSnapshot): Promise<Record<string, number | null>> {
   const out: Record<string, number | null> = {};
@@ -505,7 +547,7 @@ export async function revertSnapshot(
           leave(e.path, '(its pre-run copy is missing or damaged, e.g. by a power cut during the run: not put back)', copy, hash);
           continue;
         }
-        await fs.mkdir(path.dirname(target), { recursive: true });
+        await makeParents(path.dirname(target), snap.dirs);
         const owner = e.uid !== undefined && e.gid !== undefined ? { uid: e.uid, gid: e.gid } : undefined;
         // A file with other names (hard links) that the run edited in place is written in place (a rename would put back
         // this name only); both versions are kept (before/, evidence).

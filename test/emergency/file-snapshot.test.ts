@@ -30,6 +30,39 @@ describe('the snapshot of what an agent may touch', () => {
     expect(await fs.readFile(real, 'utf8')).toBe('{"port": 18789}\n');
   });
 
+  it('a directory the run deleted comes back with the mode it had (a 0700 credentials directory is not left 0755)', async () => {
+    const home = path.join(dir, 'home');
+    const creds = path.join(home, 'credentials');
+    const deep = path.join(creds, 'telegram');
+    await fs.mkdir(deep, { recursive: true });
+    await fs.chmod(home, 0o700);
+    await fs.chmod(creds, 0o700);
+    await fs.chmod(deep, 0o750);
+    await fs.writeFile(path.join(deep, 'bot.json'), '{"token": "kept"}\n', { mode: 0o600 });
+    const config = path.join(dir, 'state', 'gateway.json');
+    await fs.mkdir(path.dirname(config));
+    await fs.chmod(path.dirname(config), 0o711);
+    await fs.writeFile(config, '{"port": 18789}\n');
+    const snap = await takeSnapshot([config, home], [], path.join(dir, 'before'));
+    // The agent removes both directories whole.
+    await fs.rm(home, { recursive: true });
+    await fs.rm(path.dirname(config), { recursive: true });
+    const old = process.umask(0o022);
+    try {
+      const r = await revertSnapshot(snap, path.join(dir, 'after'));
+      expect(r.reverted.sort()).toEqual([config, path.join(deep, 'bot.json')].sort());
+    } finally {
+      process.umask(old);
+    }
+    const mode = async (p: string): Promise<string> => ((await fs.stat(p)).mode & 0o777).toString(8);
+    expect(await mode(home)).toBe('700');
+    expect(await mode(creds)).toBe('700');
+    expect(await mode(deep)).toBe('750');
+    expect(await mode(path.dirname(config))).toBe('711');
+    expect(await mode(path.join(deep, 'bot.json'))).toBe('600');
+    expect(await fs.readFile(path.join(deep, 'bot.json'), 'utf8')).toBe('{"token": "kept"}\n');
+  });
+
   it("Clawback's own validator candidate beside the config (.NAME.clawback-check-HEX.json) is not the agent's: not counted, not removed", async () => {
     const work = path.join(dir, 'work');
     await fs.mkdir(work);
