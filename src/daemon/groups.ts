@@ -21,7 +21,7 @@ export function groupsPlugin(): DaemonPlugin {
   return {
     name: 'groups',
     init(ctx, daemon) {
-      if (ctx.config.groups.length === 0) return;
+      // Listens even with no groups yet: a reload may add one (ctx.config is replaced), and it must apply then.
       const off = ctx.bus.subscribe((e) => {
         if (e.type !== 'service.started' || !e.service || !FAILURE_RESTARTS.has(String(e.details?.reason))) return;
         const peers = peersToRestart(ctx.config.groups, e.service);
