@@ -15,6 +15,9 @@ interface StatusJson {
     version: string;
     uptimeMs: number;
     configFile: string | null;
+    /** The last config reload was refused (or its rollout stopped); null once a reload succeeds. */
+    reloadFailed?: { at: number; by: string; message: string } | null;
+    now?: number;
     stateDir: string;
     api: { host: string; port: number };
     health?: 'ok' | 'degraded';
@@ -65,6 +68,10 @@ export function renderStatus(answer: StatusJson, colour: boolean, resumeHint: (n
     for (const f of d.degraded ?? []) {
       lines.push(p.red(`DAEMON DEGRADED: ${f.reason}: ${f.lastError ?? ''}${f.count ? ` (${f.count}x)` : ''}; services are still supervised`));
     }
+  }
+  if (d.reloadFailed) {
+    const ago = d.now !== undefined ? ` ${humanDuration(Math.max(0, d.now - d.reloadFailed.at))} ago` : '';
+    lines.push(p.red(`CONFIG RELOAD FAILED${ago} (by ${d.reloadFailed.by}): ${d.reloadFailed.message}`));
   }
   for (const line of deadLetterLines(status.notify)) lines.push(p.red(`ALERTS NOT DELIVERED: ${line}`));
   lines.push('', table(rows));

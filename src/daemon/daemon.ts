@@ -183,6 +183,8 @@ export class Daemon {
   private setChain: Promise<unknown> = Promise.resolve();
   /** A config reload queued behind the running work and not started yet: later requests share it (config-reload.ts). */
   reloadWaiting: Promise<unknown> | undefined;
+  /** The last config reload was refused or its rollout stopped (config-reload.ts): shown in the status until a good one. */
+  reloadFailed: { at: number; by: string; message: string } | undefined;
 
   constructor(
     readonly ctx: DaemonContext,
@@ -282,6 +284,7 @@ export class Daemon {
         /** The daemon's wall clock, which the dashboard reads the status's times with. */
         now,
         configFile: this.ctx.configFile ?? null,
+        reloadFailed: this.reloadFailed ?? null,
         stateDir: this.ctx.stateDir,
         api: this.api ? { host: this.api.host, port: this.api.port } : null,
       },

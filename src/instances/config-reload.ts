@@ -25,9 +25,21 @@ const RESTART_ONLY = ['stateDir', 'api', 'notify', 'logLevel'] as const;
 export function reloadConfig(daemon: Daemon, by: string): Promise<ReloadResult> {
   const waiting = daemon.reloadWaiting as Promise<ReloadResult> | undefined;
   if (waiting) return waiting;
-  const run: Promise<ReloadResult> = daemon.exclusive(() => {
+  const run: Promise<ReloadResult> = daemon.exclusive(async () => {
     if (daemon.reloadWaiting === run) daemon.reloadWaiting = undefined;
-    return reloadNow(daemon, by);
+    // Kept for the status: a SIGHUP's refusal is said only in a log line and an event nobody may have read.
+    const failed = (message: string): void => {
+      daemon.reloadFailed = { at: daemon.ctx.clock.now(), by, message };
+    };
+    try {
+      const result = await reloadNow(daemon, by);
+      if (result.status === 200) daemon.reloadFailed = undefined;
+      else failed(result.body.message);
+      return result;
+    } catch (err) {
+      failed(`config reload failed: ${(err as Error).message}`);
+      throw err;
+    }
   });
   daemon.reloadWaiting = run;
   const clear = (): void => {
