@@ -22,6 +22,8 @@ export interface OpenclawPluginOptions {
 export class OpenclawParts {
   readonly reporters = new Map<string, ReadinessReporter>();
   private readonly runner: CommandRunner;
+  /** Set by the plugin's init: the reporter of a service that is an OpenClaw gateway in the config now (a reload may add one). */
+  private newReporter: ((service: string) => ReadinessReporter | undefined) | undefined;
 
   constructor(private readonly opts: OpenclawPluginOptions = {}) {
     this.runner = opts.runner ?? realCommandRunner();
@@ -29,7 +31,13 @@ export class OpenclawParts {
 
   /** The wiring feeds every probe report here; only openclaw-readiness reports are read. */
   onProbeResult(service: string, r: ReadinessReport): void {
-    this.reporters.get(service)?.onReport(r);
+    if (r.kind !== 'openclaw-readiness') return;
+    let reporter = this.reporters.get(service);
+    if (!reporter) {
+      reporter = this.newReporter?.(service);
+      if (reporter) this.reporters.set(service, reporter);
+    }
+    reporter?.onReport(r);
   }
 
   /** The smallest scope for a service with an `openclaw` block and channelRestart on. */
@@ -44,16 +52,17 @@ export class OpenclawParts {
     return {
       name: 'openclaw',
       init: (ctx, daemon) => {
+        // The services are looked up in ctx.config at each use, not kept from now: a reload adds, replaces and removes
+        // them (a gateway it added had no readiness events and no evidence; a replaced one's incident was not found).
+        const gateway = (name: string | undefined): ServiceConfig | undefined => ctx.config.services.find((s) => s.name === name && s.openclaw);
+        this.newReporter = (name) => (gateway(name) ? new ReadinessReporter(name, ctx.emit, () => daemon.runtimes.get(name)?.currentIncident()?.id) : undefined);
         const services = ctx.config.services.filter((s) => s.openclaw);
-        if (services.length === 0) return;
         const aborts = new Set<AbortController>();
         const inFlight = new Set<Promise<void>>();
         const startedAt = new Map<string, number>();
         const busy = new Set<string>();
 
         for (const s of services) {
-          const rt = daemon.runtimes.get(s.name);
-          this.reporters.set(s.name, new ReadinessReporter(s.name, ctx.emit, () => rt?.currentIncident()?.id));
           if (s.openclaw!.otherSupervisorCheck) {
             const found = (this.opts.otherSupervisors ?? findOtherSupervisors)(s);
             for (const f of found) {
@@ -98,7 +107,9 @@ export class OpenclawParts {
         };
 
         const off = ctx.bus.subscribe((e) => {
-          const s = services.find((x) => x.name === e.service);
+          // A gateway a reload removed (or made a plain service) starts afresh if it comes back: no failing parts kept.
+          if (e.type === 'config.reloaded') for (const name of [...this.reporters.keys()]) if (!gateway(name)) this.reporters.delete(name);
+          const s = gateway(e.service);
           if (!s || !s.openclaw!.evidence) return;
           const cli = gatewayCli(s, this.runner);
           const timeoutMs = s.openclaw!.evidenceTimeout;
