@@ -170,6 +170,15 @@ export function renderDegradedGauge(status: DaemonHealthStatus): string {
   return lines.join('\n') + '\n';
 }
 
+/** Prometheus text for `clawback_config_last_reload_successful` (0 while the last reload was refused, as Prometheus's own gauge). */
+export function renderReloadGauge(failed: { at: number } | undefined): string {
+  return [
+    '# HELP clawback_config_last_reload_successful 1 unless the last config reload (reload, SIGHUP) was refused or its rollout stopped: the daemon then runs the config it had.',
+    '# TYPE clawback_config_last_reload_successful gauge',
+    `clawback_config_last_reload_successful ${failed ? 0 : 1}`,
+  ].join('\n') + '\n';
+}
+
 /** Capped exponential retry delay after `failures` consecutive failures: 1 s, 2 s, 4 s ... 30 s. */
 export function faultRetryDelay(failures: number, minMs = 1000, maxMs = 30_000): number {
   return Math.min(maxMs, minMs * 2 ** Math.max(0, Math.min(failures - 1, 20)));

@@ -33,7 +33,7 @@ import { launchExternal } from '../supervisor/external-process.js';
 import { realCommandRunner } from '../platform/command-runner.js';
 import { ensurePrivateDir } from '../platform/private-dir.js';
 import { stateFingerprint } from './state-fingerprint.js';
-import { DaemonFaults, faultRetryDelay, renderDegradedGauge, type DaemonHealthStatus, type FaultLog } from './daemon-faults.js';
+import { DaemonFaults, faultRetryDelay, renderDegradedGauge, renderReloadGauge, type DaemonHealthStatus, type FaultLog } from './daemon-faults.js';
 import { faultLog } from './fault-log.js';
 import { takeDaemonLock } from './daemon-lock.js';
 import { takeConfigClaim, type ClaimResult } from './config-claim.js';
@@ -366,8 +366,8 @@ export class Daemon {
     const port = this.opts.apiPort ?? ctx.config.api.port;
     const metricHooks = this.hooks.filter((h) => h.metrics).map((h) => h.metrics!);
     const pluginMetrics = metricHooks.length > 0 ? async () => (await Promise.all(metricHooks.map((m) => m()))).join('') : undefined;
-    // The daemon's own degraded gauge rides along with whatever metrics the plugins render.
-    const metrics = pluginMetrics ? async () => (await pluginMetrics()) + renderDegradedGauge(this.faults.status()) : undefined;
+    // The daemon's own degraded and reload gauges ride along with whatever metrics the plugins render.
+    const metrics = pluginMetrics ? async () => (await pluginMetrics()) + renderDegradedGauge(this.faults.status()) + renderReloadGauge(this.reloadFailed) : undefined;
     const dashboard = this.hooks.find((h) => h.dashboard)?.dashboard;
     const extras = this.hooks.filter((h) => h.extra).map((h) => h.extra!);
     const posts = this.hooks.filter((h) => h.post).map((h) => h.post!);

@@ -1,6 +1,7 @@
 // A reload that was refused (SIGHUP from `systemctl reload`, a deploy's `clawback reload` whose output nobody read)
 // left no trace in `clawback status`: the daemon ran the previous config and said nothing of it there. Real daemon,
-// real file, real reload: the status now says the last reload failed, with the field, until a good reload clears it.
+// real file, real reload: the status (and /metrics) now say the last reload failed, with the field, until a good reload
+// clears it.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import YAML from 'yaml';
 import { FIXTURES, NODE, markServices, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { pidsOf, waitHealthy } from '../instances/instance-helpers.js';
 import { renderStatus } from '../../src/cli/cmd-status.js';
+import { httpGet } from '../helpers/processes.js';
 
 let td: TestDaemon | undefined;
 afterEach(async () => {
@@ -45,6 +47,8 @@ describe('a refused config reload in the status', () => {
     expect(JSON.stringify(failed)).not.toContain(secret);
     expect(shown).not.toContain(secret);
     expect(pidsOf(d)).toEqual(pids); // nothing touched
+    const metrics = `http://${d.api!.host}:${d.api!.port}/metrics`;
+    expect((await httpGet(metrics, 5000)).body).toContain('\nclawback_config_last_reload_successful 0\n');
 
     writeFileSync(td.configFile, YAML.stringify(markServices(config)));
     const good = await d.command('/api/reload', new URLSearchParams({ by: 'test' }));
@@ -52,6 +56,7 @@ describe('a refused config reload in the status', () => {
     const cleared = d.status() as unknown as Status;
     expect(cleared.daemon.reloadFailed).toBeNull();
     expect(renderStatus(cleared, false)).not.toMatch(/RELOAD FAILED/);
+    expect((await httpGet(metrics, 5000)).body).toContain('\nclawback_config_last_reload_successful 1\n');
     expect(pidsOf(d)).toEqual(pids);
   }, 60_000);
 });
