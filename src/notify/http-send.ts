@@ -27,8 +27,36 @@ export function describeError(err: unknown): string {
   return text;
 }
 
+/**
+ * The request fetch can send: a URL's user info (`https://user:pass@host/hook`, accepted by the config) moved into an
+ * `Authorization: Basic` header, as curl does, unless the request sets its own. fetch refuses such a URL outright
+ * ("Request cannot be constructed from a URL that includes credentials"): every alert was retried for ever, none sent.
+ */
+export function withoutUserInfo(req: HttpRequest): HttpRequest {
+  let u: URL;
+  try {
+    u = new URL(req.url);
+  } catch {
+    return req;
+  }
+  if (u.username === '' && u.password === '') return req;
+  const decode = (s: string): string => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  const basic = Buffer.from(`${decode(u.username)}:${decode(u.password)}`, 'utf8').toString('base64');
+  u.username = '';
+  u.password = '';
+  const hasAuth = Object.keys(req.headers).some((k) => k.toLowerCase() === 'authorization');
+  return { ...req, url: u.href, headers: hasAuth ? req.headers : { ...req.headers, authorization: `Basic ${basic}` } };
+}
+
 /** Sends one request; resolves with the answer, rejects on network failure, timeout or stop. */
-export async function sendHttp(req: HttpRequest, opts: { clock: Clock; timeoutMs: number; signal?: AbortSignal }): Promise<HttpAnswer> {
+export async function sendHttp(request: HttpRequest, opts: { clock: Clock; timeoutMs: number; signal?: AbortSignal }): Promise<HttpAnswer> {
+  const req = withoutUserInfo(request);
   const ctrl = new AbortController();
   const timer = opts.clock.setTimeout(() => ctrl.abort(new RequestTimeoutError(opts.timeoutMs)), opts.timeoutMs);
   const onStop = (): void => ctrl.abort(opts.signal?.reason ?? new Error('stopped'));

@@ -15,6 +15,15 @@ export function notifySecrets(config: NotifyConfig): string[] {
       if (u.pathname.length >= 12) out.add(u.pathname);
       for (const seg of u.pathname.split('/')) if (seg.length >= 16) out.add(seg);
       for (const [, v] of u.searchParams) if (v.length >= 8) out.add(v);
+      // User info (sent as an Authorization: Basic header): the password, as written and decoded.
+      if (u.password.length >= 8) {
+        out.add(u.password);
+        try {
+          out.add(decodeURIComponent(u.password));
+        } catch {
+          // Not valid percent-encoding: kept as written.
+        }
+      }
     } catch {
       // Invalid URLs never pass the schema; nothing more to extract.
     }
