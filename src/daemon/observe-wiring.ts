@@ -220,6 +220,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
             channels: ctx.config.notify.channels.map((c) => ({ name: c.name, type: c.type, mode: c.mode, enabled: c.enabled })),
             outboxDepth: notifier?.outboxDepth() ?? 0,
             deadLetters: notifier?.deadLetters() ?? {},
+            unreachable: notifier?.unreachable() ?? {},
             stranded: notifier?.stranded() ?? {},
           },
         }),

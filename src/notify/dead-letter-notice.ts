@@ -6,6 +6,8 @@ export interface DeadLetterView {
   /** Kept for a channel that is not configured or is disabled. */
   stranded?: Record<string, number>;
   outboxDepth?: number;
+  /** Channels that gave no answer for maxAttempts tries in a row: alerts waiting, and the last error (redacted). */
+  unreachable?: Record<string, { pending: number; reason: string }>;
 }
 
 /** One line per channel holding dead letters, naming the commands that retry or drop them; [] when none. */
@@ -14,6 +16,10 @@ export function deadLetterLines(notify: DeadLetterView | undefined): string[] {
   for (const [channel, n] of Object.entries(notify?.deadLetters ?? {})) {
     if (!(n > 0)) continue;
     lines.push(`${n} alert(s) undelivered to ${channel}: kept and retried with backoff; \`clawback notify flush ${channel}\` retries now, \`clawback notify discard ${channel}\` drops them`);
+  }
+  for (const [channel, u] of Object.entries(notify?.unreachable ?? {})) {
+    if (!(u?.pending > 0)) continue;
+    lines.push(`${u.pending} alert(s) waiting for ${channel}, which is unreachable (${u.reason || 'no answer'}): kept and retried with backoff; \`clawback notify flush ${channel}\` retries now`);
   }
   for (const [channel, n] of Object.entries(notify?.stranded ?? {})) {
     if (!(n > 0)) continue;

@@ -92,6 +92,11 @@ export interface Notifier {
   deadLetters(): Record<string, number>;
   /** Messages kept for a channel that is not configured or is disabled (never sent elsewhere), per channel name. */
   stranded(): Record<string, number>;
+  /**
+   * Channels unreachable past maxAttempts tries in a row (no answer at all), with the alerts waiting for them and the last
+   * error: not dead letters (retried until outboxMaxAge), so status and the dashboard showed nothing for up to 7 days.
+   */
+  unreachable(): Record<string, { pending: number; reason: string }>;
   /** Retries the dead letters (of one channel, or all) now. Returns how many were queued again. */
   retryDeadLetters(channelName?: string): number;
   /** Deletes the dead letters (of one channel, or all), and the messages stranded for it. Returns how many were discarded. */
@@ -176,7 +181,7 @@ interface ChannelRuntime {
    * Such a try spends no maxAttempts, so the alerts never became dead letters: a channel unreachable for days was
    * retried in silence (no warning, nothing on the other channels, nothing in status) until outboxMaxAge.
    */
-  unreachable: { tries: number; said: boolean };
+  unreachable: { tries: number; said: boolean; reason?: string };
   /**
    * The chat the endpoint said this channel's chat became (Telegram: a group upgraded to a supergroup answers 400 with
    * `migrate_to_chat_id`); later alerts go there, and after a restart too (saved beside the outbox) while the config
@@ -616,10 +621,11 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   function unreachableTry(ch: ChannelRuntime, reason: string): void {
     const u = ch.unreachable;
     u.tries++;
+    u.reason = scrub(reason);
     if (u.said || u.tries < config.maxAttempts) return;
     u.said = true;
     const n = ch.queue.length;
-    const why = scrub(reason);
+    const why = u.reason;
     warn(`notify: ${ch.name} is unreachable (${u.tries} tries in a row without an answer: ${why}); ${n} alert(s) wait for it, still retried with capped backoff`, {
       channel: ch.name,
       tries: u.tries,
@@ -973,6 +979,15 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     stranded(): Record<string, number> {
       const out: Record<string, number> = {};
       for (const [name, entries] of stranded) out[name] = entries.length;
+      return out;
+    },
+
+    unreachable(): Record<string, { pending: number; reason: string }> {
+      const out: Record<string, { pending: number; reason: string }> = {};
+      for (const ch of channels) {
+        const pending = ch.queue.filter((p) => !p.discarded).length;
+        if (ch.unreachable.said && ch.unreachable.tries > 0 && pending > 0) out[ch.name] = { pending, reason: ch.unreachable.reason ?? '' };
+      }
       return out;
     },
 

@@ -280,8 +280,13 @@
   /** Alerts the daemon could not deliver stay visible: "N alerts undelivered to CHANNEL". */
   function deadLetterNotice(notify) {
     const dead = Object.entries((notify && notify.deadLetters) || {}).filter(([, n]) => n > 0);
-    if (dead.length === 0) return [];
-    const text = dead.map(([ch, n]) => `${n} alert${n === 1 ? '' : 's'} undelivered to ${ch}`).join(', ');
+    // Alerts waiting for a channel that does not answer at all (not dead letters until outboxMaxAge).
+    const away = Object.entries((notify && notify.unreachable) || {}).filter(([, u]) => u && u.pending > 0);
+    if (dead.length === 0 && away.length === 0) return [];
+    const text = [
+      ...dead.map(([ch, n]) => `${n} alert${n === 1 ? '' : 's'} undelivered to ${ch}`),
+      ...away.map(([ch, u]) => `${u.pending} alert${u.pending === 1 ? '' : 's'} waiting for ${ch} (unreachable: ${u.reason})`),
+    ].join(', ');
     return [' · ', el('b', { class: 'dead-letters', 'data-field': 'dead-letters', title: 'kept and retried; `clawback notify flush` retries now, `clawback notify discard` drops them', text: `⚠ ${text}` })];
   }
 
