@@ -6,6 +6,7 @@ import type { Clock } from '../platform/clock.js';
 import { parseDuration } from '../config/duration.js';
 import { readBodyUpTo } from '../platform/bounded-body.js';
 import { cutText } from '../platform/cut-text.js';
+import { withoutUserInfo } from './http-send.js';
 
 /** Telegram's answers (getUpdates batches of at most 100 updates, sent messages) stay far below this. */
 const TELEGRAM_MAX_ANSWER_BYTES = 4 * 1024 * 1024;
@@ -142,7 +143,9 @@ export class TelegramCommands {
   private async call<T>(method: string, body: Record<string, unknown>, timeoutMs = 10_000): Promise<T | undefined> {
     const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(timeoutMs)]);
     // Never followed: the bot token is in the path, and a Location may point anywhere (the alerts' sendHttp does the same).
-    const res = await fetch(this.url(method), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal, redirect: 'manual' });
+    // An apiBase with user info (a Bot API server behind basic auth): sent as a header, as the alerts are (fetch refuses it).
+    const req = withoutUserInfo({ url: this.url(method), method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal, redirect: 'manual' });
     // Updates and message answers are small; a body past the bound is not Telegram's (and is not read whole).
     const answer = await readBodyUpTo(res, TELEGRAM_MAX_ANSWER_BYTES).catch(() => ({ text: '', truncated: true }));
     let json: { ok?: boolean; result?: T } = {};

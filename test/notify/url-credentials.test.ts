@@ -5,6 +5,9 @@ import { createNotifier } from '../../src/notify/dispatcher.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { Redactor } from '../../src/observe/redact.js';
 import { config, event, logCollector, receiverPerTest } from './helpers.js';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { TelegramCommands } from '../../src/notify/telegram-commands.js';
 
 const PASSWORD = 'p@ss:w0rd-secret'; // '@' and ':' percent-encoded in the URL
 const ENCODED = encodeURIComponent(PASSWORD);
@@ -43,5 +46,40 @@ describe('URL with user info', () => {
     const said = logs.lines.join('\n');
     expect(said).not.toContain(PASSWORD);
     expect(said).not.toContain(ENCODED);
+  }, 20_000);
+});
+
+describe('Telegram commands with an apiBase carrying user info', () => {
+  it('polls with Basic auth from the URL (fetch refused to send it at all)', async () => {
+    const auth: (string | undefined)[] = [];
+    const api = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        auth.push(req.headers.authorization);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, result: [] }));
+      });
+    });
+    await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
+    const b = new TelegramCommands({
+      apiBase: `http://alice:${ENCODED}@127.0.0.1:${(api.address() as AddressInfo).port}`,
+      botToken: '123456:TEST-token',
+      chatId: '100',
+      allow: [42],
+      pollTimeoutMs: 1000,
+      clock: systemClock(),
+      actions: { incidentOf: () => 'inc-1', act: async () => ({ ok: true, message: '' }), statusLine: () => '' },
+      emit: () => undefined,
+      redact: (t) => t,
+    });
+    try {
+      b.start();
+      const deadline = Date.now() + 10_000;
+      while (auth.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      // Before the fix: no request ever reached the server.
+      expect(auth[0]).toBe(`Basic ${Buffer.from(`alice:${PASSWORD}`).toString('base64')}`);
+    } finally {
+      await b.stop();
+      await new Promise<void>((r) => api.close(() => r()));
+    }
   }, 20_000);
 });
