@@ -24,6 +24,7 @@ import { durationOption } from './number-option.js';
 import { formatDuration } from '../config/duration.js';
 import { appendPendingEvent } from '../daemon/pending-events.js';
 import { rotateOwnLogs } from '../daemon/guardian-logs.js';
+import { armPassWatchdog } from '../daemon/pass-watchdog.js';
 import { readRegularFileSync } from '../platform/read-regular.js';
 import { readDaemonInfoSync } from '../daemon/daemon-info.js';
 import { reviveConfig, RecordedConfigGone, type ReviveConfig } from './revive-config.js';
@@ -93,12 +94,16 @@ export function registerInstall(program: Command): void {
     .description('check the daemon once (heartbeat and pid); revive it if dead or hung; keep services up if it cannot')
     .option('--once', 'one pass (what the timer / cron runs)', true)
     .option('--stale-after <ms>', 'heartbeat age that counts as hung (ms, or a duration such as 30s)', durationOption(1), 15_000)
-    .action(async (o: { staleAfter: number }) => {
+    .option('--pass-timeout <ms>', 'bound of the whole pass: past it the pass reports timed-out and exits 1 (ms, or a duration such as 100s)', durationOption(1), PASS_TIMEOUT_MS)
+    .action(async (o: { staleAfter: number; passTimeout: number }) => {
+      const watchdog = armPassWatchdog(o.passTimeout);
+      watchdog.step('rotating its own logs');
       const g = program.opts<{ config?: string; stateDir?: string }>();
       const stateDir = clientStateDir(g);
       // Each pass appends its report to guardian.log (cron, launchd), the daemon its output to daemon.out.log: nothing
       // else rotates these files, so each pass bounds them.
       const ownLogs = await rotateOwnLogs(stateDir);
+      watchdog.step('reading the state directory');
       if (stoppedOnPurposeThisBoot(path.join(stateDir, STOPPED_MARKER))) {
         process.stdout.write('daemon was stopped on purpose (clawback run exited cleanly); nothing to do\n');
         return;
@@ -119,6 +124,7 @@ export function registerInstall(program: Command): void {
       // A service the direct revive leaves down at Level 4 (its start limit hit): told by this pass, not queued only for
       // a daemon that cannot start; queued once it was told, marked so the next daemon does not tell it again.
       let serviceAlerts: ClawbackEvent[] = [];
+      watchdog.step('checking and reviving the daemon');
       const report = await guardianOnce({
         stateDir,
         clock: systemClock(),
@@ -132,6 +138,7 @@ export function registerInstall(program: Command): void {
         // The revived daemon journals and notifies these when it starts (it owns the outbox).
         emit: (event) => appendPendingEvent(stateDir, event),
         probeServices: async () => {
+          watchdog.step('starting the services directly');
           const loaded = loadConfig({ ...(configPath ? { file: configPath } : {}), stateDir });
           // Its starts are journaled by the next daemon, as the revival is.
           const events: ClawbackEvent[] = [];
@@ -145,6 +152,7 @@ export function registerInstall(program: Command): void {
       if (revive.said) report.actions.unshift(revive.said);
       // The daemon that delivers alerts is the one that is down: a human hears of it from here.
       const redactor = new Redactor();
+      watchdog.step('alerting the notify channels');
       const told = await alertGuardianOutcome(report, { stateDir, configPath, clock: systemClock(), redactor, serviceAlerts }).catch((err: unknown) => ({
         actions: [],
         errors: [`alerting failed: ${(err as Error).message}`],
@@ -154,6 +162,7 @@ export function registerInstall(program: Command): void {
       // "Could not revive" / "running again" reach `clawback journal` and the dashboard through the next daemon, which
       // journals them without notifying again (notifiedBy): without it a down spell left no line in the journal.
       const said = 'said' in told ? told.said : undefined;
+      watchdog.step('queuing the alert in pending-events.jsonl');
       if (said) {
         const details: Record<string, unknown> = { ...said.details, notifiedBy: 'guardian' };
         if (typeof details.output === 'string') details.output = redactor.redact(details.output);
@@ -169,8 +178,13 @@ export function registerInstall(program: Command): void {
       report.errors.push(...ownLogs.errors);
       process.stdout.write(redactor.redact(JSON.stringify(report, null, 2)) + '\n');
       process.exitCode = report.outcome === 'daemon-down' ? 1 : 0;
+      // A step cut short by its own bound may still hold the event loop (a read that never returns): the watchdog ends it.
+      watchdog.step('exiting after its report');
     });
 }
+
+/** Bound of a whole guardian pass: under systemd's TimeoutStartSec=120 of its unit, so the pass says why it ended. */
+export const PASS_TIMEOUT_MS = 100_000;
 
 /** Why `clawback run` would refuse this config (its loader's message, naming the field), undefined when it loads. */
 export async function configProblem(configPath: string | undefined, stateDir: string): Promise<string | undefined> {

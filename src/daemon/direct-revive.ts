@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../platform/clock.js';
 import type { ClawbackConfig } from '../config/schema.js';
 import { decide } from '../decide/decide.js';
 import { policyFor } from '../decide/policy.js';
-import { normalizeState } from '../decide/service-state.js';
+import { normalizeState, type ServiceState } from '../decide/service-state.js';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { FileLock } from '../platform/file-lock.js';
@@ -43,6 +43,8 @@ export async function reviveServicesDirectly(config: ClawbackConfig, stateDir: s
     if (current.work) continue;
     if (current.instance && isSameProcess(current.instance.pid, current.instance.pidStartTime)) continue;
     if (running.has(service.name)) continue;
+    // A job that ended where its policy keeps it down (on-failure, never) has nothing to revive: booted, every pass ran it again.
+    if (finishedJob(current, service.restart.policy)) continue;
     // Passes come a minute apart: the service's own intensity window never fills here, the guardian's start limit does.
     const limit = service.restart.guardianStartLimit;
     const policy = { ...policyFor(service, { doctor: false, agent: false }), intensity: { maxRestarts: limit.burst, window: limit.interval } };
@@ -87,6 +89,11 @@ export async function reviveServicesDirectly(config: ClawbackConfig, stateDir: s
   store.save(state);
   for (const e of events) emit?.(e);
   return started;
+}
+
+/** Pure: the service ran and ended, and its restart policy keeps an ended service down (a clean exit, or one nobody saw). */
+export function finishedJob(s: Pick<ServiceState, 'instance' | 'phase' | 'lastExit'>, policy: ClawbackConfig['services'][number]['restart']['policy']): boolean {
+  return policy !== 'always' && !s.instance && s.phase === 'stopped' && s.lastExit !== null;
 }
 
 /** The instance started before this boot (the machine restarted since): its end was the shutdown's, not a crash. */

@@ -148,7 +148,9 @@ export type GuardianOutcome =
   /** The daemon was stopped on purpose (daemon.stopped), maybe while this pass looked at it: nothing started. */
   | 'stopped'
   /** The daemon could not be revived in time (probeServices was called if given). */
-  | 'daemon-down';
+  | 'daemon-down'
+  /** A step of the pass never returned: ended by its watchdog (src/daemon/pass-watchdog.ts); the next pass looks again. */
+  | 'timed-out';
 
 export interface GuardianReport {
   outcome: GuardianOutcome;

@@ -874,7 +874,12 @@ class Step {
     s.lastExit = exit;
     // A clean exit where the restart policy keeps it down (on-failure, never) is the job done, not a failure.
     const clean = cleanExit(exit);
-    const done = clean && this.p.restartPolicy !== 'always';
+    // An end nobody saw (the daemon that spawned it died: adopted, or found gone by the guardian) of a `never` service:
+    // its code cannot be known, so it is not called a crash (an incident nothing resolves) nor a success; a warning says
+    // so. An on-failure service's unseen end still counts as a failure and is restarted: it may be a server that crashed
+    // (left down, it would stay down), and its next end, under a daemon, is seen.
+    const unwatched = !input.statusKnown && !input.signal && this.p.restartPolicy === 'never';
+    const done = (clean || unwatched) && this.p.restartPolicy !== 'always';
     // A restart it asked for (its own words at the end of its output, after it served healthy): not a failure.
     const asked = clean && wasHealthy && this.p.restartPolicy === 'always' && askedForRestart(this.p.selfRestartPattern, input.lastLines);
     const expected = s.phase === 'stopping' || !!s.disposed || done || asked;
@@ -883,7 +888,7 @@ class Step {
     const daemonized = clean && (input.outsideGroup ?? 0) > 0 ? daemonizedText(input.outsideGroup!) : '';
     const how = (input.statusKnown ? describeExit(exit) : 'unknown status (adopted)') + daemonized;
     const note = !expected && s.maintenance ? ' (maintenance: not restarted)' : asked && s.phase !== 'stopping' ? ' to be restarted (it asked for it)' : '';
-    this.emit('service.exited', expected ? 'info' : 'warning', `${this.p.name} exited with ${how} after ${exit.uptimeMs} ms${note}`, {
+    this.emit('service.exited', expected && !unwatched ? 'info' : 'warning', `${this.p.name} exited with ${how} after ${exit.uptimeMs} ms${note}`, {
       code: input.code,
       signal: input.signal,
       uptimeMs: exit.uptimeMs,
@@ -910,6 +915,7 @@ class Step {
     s.phase = s.held ? 'held' : 'stopped';
     if (s.disposed) return;
     if (asked && this.restartAsked()) return;
+    if (unwatched && this.unwatchedEnd()) return;
     this.crashed(exit, `process ended (${how})`, input.lastLines, daemonized);
     // The exit that opened an incident belongs to it (and says which recurrence of a flapping series it is).
     if (!exitEvent.event.incidentId && s.incident) {
@@ -930,6 +936,24 @@ class Step {
     this.emit('service.restart-scheduled', 'info', `restarting ${this.p.name} now: it exited to be restarted`, { reason: 'exit', delayMs: 0, attempt: 0 }, 0);
     s.phase = 'stopped';
     this.startNow('exit');
+    return true;
+  }
+
+  /**
+   * The instance of a `never` service ended with no status to read (no daemon reaped it): kept down, as its policy
+   * keeps any ended one, and said with a warning. A repair or verification in flight, maintenance or another
+   * member's lease decide as for any exit: false.
+   */
+  private unwatchedEnd(): boolean {
+    const s = this.s;
+    if (s.maintenance || s.work || !this.placed()) return false;
+    s.phase = s.held ? 'held' : 'stopped';
+    this.emit(
+      'service.stopped',
+      'warning',
+      `${this.p.name} ended while no daemon watched it, so its exit status cannot be known; restart policy ${this.p.restartPolicy}: not restarted, not counted as a crash (if it failed, \`clawback start ${this.p.name}\` runs it again)`,
+      { statusKnown: false },
+    );
     return true;
   }
 

@@ -51,3 +51,43 @@ describe('a clean exit where the policy does not restart', () => {
     expect(d.types()).toEqual([]);
   });
 });
+
+// An end with no status to read (adopted, or found gone by the guardian: the daemon that spawned it died).
+describe('an end nobody saw', () => {
+  const unseen = (d: ReducerDrive, now: number, signal: string | null = null): ReducerDrive =>
+    d.at(now, { type: 'exited', pid: d.state.instance!.pid, code: null, signal, at: now, statusKnown: false });
+
+  it('never: kept down, no incident, no count, and a warning says the status is unknown', () => {
+    const d = new ReducerDrive(testPolicy({ restartPolicy: 'never' })).up(0, 10);
+    unseen(d, 500);
+    expect(d.state.phase).toBe('stopped');
+    expect(d.state.incident).toBeNull();
+    expect(d.state.restartHistory).toEqual([]);
+    expect(d.types()).toEqual([]);
+    const stopped = d.events('service.stopped');
+    expect(stopped).toHaveLength(1);
+    expect(stopped[0]!.severity).toBe('warning');
+    expect(stopped[0]!.message).toMatch(/exit status cannot be known/);
+  });
+
+  it('on-failure: still a failure, restarted (a server that crashed after a daemon restart must not be left down)', () => {
+    const d = new ReducerDrive(testPolicy({ restartPolicy: 'on-failure' })).up(0, 10);
+    unseen(d, 500);
+    expect(d.state.incident?.level).toBe(0);
+    expect(d.types()).toEqual(['start']);
+  });
+
+  it('on-failure: a signal seen is still a failure', () => {
+    const d = new ReducerDrive(testPolicy({ restartPolicy: 'on-failure' })).up(0, 10);
+    unseen(d, 500, 'SIGKILL');
+    expect(d.state.incident?.level).toBe(0);
+    expect(d.types()).toEqual(['start']);
+  });
+
+  it('always: still a crash, restarted', () => {
+    const d = new ReducerDrive(testPolicy({ restartPolicy: 'always' })).up(0, 10);
+    unseen(d, 500);
+    expect(d.state.incident?.level).toBe(0);
+    expect(d.types()).toEqual(['start']);
+  });
+});

@@ -1,0 +1,52 @@
+// A guardian pass has one bound for all its steps (--pass-timeout). A step stuck in a synchronous call (a state file
+// that never answers an open(): a FIFO stands in for a hung filesystem) blocked the pass for ever: no report, no exit,
+// and launchd (and a systemd oneshot until its TimeoutStartSec) ran no next pass, so the daemon stayed unrevived.
+import { afterEach, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import YAML from 'yaml';
+import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
+import { runCli } from '../helpers/cli.js';
+import { freePort } from '../helpers/ports.js';
+
+let holder: net.Server | undefined;
+afterEach(async () => {
+  await new Promise<void>((resolve) => (holder ? holder.close(() => resolve()) : resolve()));
+  holder = undefined;
+});
+
+describe('guardian pass watchdog', () => {
+  const cases = [
+    { file: 'logs/daemon.out.log', step: 'checking and reviving the daemon' },
+    { file: 'guardian-alert.json', step: 'alerting the notify channels' },
+  ];
+  for (const { file, step } of cases) {
+    it(`a pass stuck on ${file} is ended past --pass-timeout with a timed-out report naming the step`, async () => {
+      const dir = tempDir('clawback-pass-watchdog-');
+      const stateDir = path.join(dir, 'state');
+      const configPath = path.join(dir, 'clawback.yaml');
+      mkdirSync(path.join(stateDir, 'logs'), { recursive: true, mode: 0o700 });
+      writeFileSync(path.join(stateDir, 'state.json'), '{}');
+      // Nothing the pass starts outlives it: the daemon cannot start (its API port held), the service ends at once.
+      const port = await freePort();
+      holder = net.createServer();
+      await new Promise<void>((resolve) => holder!.listen(port, '127.0.0.1', resolve));
+      const service = { name: 'job', command: [NODE, path.join(FIXTURES, 'exit-with.mjs'), '0', '0'], restart: { policy: 'never' } };
+      writeFileSync(configPath, YAML.stringify(markServices({ api: { port }, services: [service] })));
+      execFileSync('mkfifo', [path.join(stateDir, file)]);
+      const t0 = Date.now();
+      const g = await runCli(['guardian', '--once', '--pass-timeout', '3s', '--config', configPath, '--state-dir', stateDir], { timeoutMs: 30_000 }).catch((err: Error) => err);
+      const took = Date.now() - t0;
+      rmSync(dir, { recursive: true, force: true });
+      expect(g, `the pass did not end in ${took} ms`).not.toBeInstanceOf(Error);
+      const out = g as { stdout: string; code: number | null };
+      const report = JSON.parse(out.stdout) as { outcome: string; errors: string[] };
+      expect(report.outcome).toBe('timed-out');
+      expect(report.errors.join('\n')).toContain(`stuck at: ${step}`);
+      expect(out.code).not.toBe(0);
+      expect(took).toBeLessThan(20_000);
+    }, 60_000);
+  }
+});
