@@ -9,6 +9,7 @@ import { callTimeoutMs } from './etcd-connect.js';
 import type { LeaseRenewer } from './lease-renewer.js';
 import { describeEtcdError, isEtcdRefusal } from './etcd-errors.js';
 import type { LeaseStore } from './lease-file.js';
+import { mixedClusters, type EndpointIdentity } from './endpoint-identity.js';
 
 export type PlacementFact =
   | { active: true; token: number; holder: string; stopBy: number; killBy: number }
@@ -110,6 +111,9 @@ export class ClusterNode {
   private loops: Promise<void>[] = [];
   private readonly ttlSec: number;
   private started = false;
+  /** The etcd cluster this member's endpoints answered for, and the endpoints not yet heard from (asked until they answer). */
+  private clusterId: string | null = null;
+  private readonly unverified: Set<string>;
 
   constructor(
     private readonly client: Etcd3,
@@ -121,9 +125,12 @@ export class ClusterNode {
     private readonly renewer?: LeaseRenewer,
     /** Where the lease id is kept for the next daemon of this member (absent: every daemon grants its own). */
     private readonly leaseStore?: LeaseStore,
+    /** Which etcd cluster each of these endpoints belongs to (absent: not checked). */
+    private readonly identify?: (endpoints: string[]) => Promise<EndpointIdentity[]>,
   ) {
     this.keys = clusterKeys(cfg.prefix);
     this.ttlSec = Math.ceil(cfg.leaseTtl / 1000);
+    this.unverified = new Set(cfg.endpoints.map((u) => u.replace(/\/$/, '')));
   }
 
   get member(): string {
@@ -182,6 +189,8 @@ export class ClusterNode {
     this.started = true;
     const timing = leaseTiming(this.ttlSec * 1000, 0);
     this.loops.push(this.loop(timing.renewEveryMs, () => this.renew()));
+    // Apart from the renewals: an endpoint that is down is asked again without delaying a renewal.
+    this.loops.push(this.loop(timing.renewEveryMs, async () => void (this.leaseId !== null && (await this.endpointsAgree()))));
     for (const st of this.seats.values()) this.pollSeat(st);
   }
 
@@ -247,7 +256,36 @@ export class ClusterNode {
     }
   }
 
+  /**
+   * Every endpoint that answers belongs to the same etcd cluster. A list mixing two clusters (a deploy typo) made each
+   * call go to either: both members won the election, each on its own cluster, and ran the singleton at once. Such a
+   * list is refused loudly: no lease (a lease held is given up, so the reducer stops the instance), no election.
+   */
+  private async endpointsAgree(): Promise<boolean> {
+    if (!this.identify || this.unverified.size === 0) return true;
+    const answers = await this.identify([...this.unverified]);
+    const why = mixedClusters(answers, this.clusterId);
+    if (why !== null) {
+      this.etcdOk = false;
+      this.problems.set('lease', why);
+      this.etcdError = this.currentProblem();
+      if (this.announced !== why) {
+        this.announced = why;
+        this.emit({ type: 'cluster.etcd-unreachable', time: this.clock.now(), severity: 'critical', message: `cluster member ${this.member}: ${why}`, details: { error: why, endpoints: this.cfg.endpoints } });
+      }
+      if (this.leaseId !== null) this.leaseLost('cluster.endpoints mixes two etcd clusters');
+      return false;
+    }
+    for (const a of answers) {
+      if (a.clusterId === null) continue;
+      this.clusterId = a.clusterId;
+      this.unverified.delete(a.endpoint);
+    }
+    return true;
+  }
+
   private async grant(): Promise<void> {
+    if (!(await this.endpointsAgree())) return;
     const sentAt = this.sentNow();
     const lease = this.client.lease(this.ttlSec, { autoKeepAlive: false });
     lease.on('lost', () => undefined);
@@ -282,6 +320,7 @@ export class ClusterNode {
     if (!saved || !this.renewer || this.leaseId !== null || saved.member !== this.member || saved.prefix !== this.cfg.prefix) return false;
     const id = saved.leaseId;
     try {
+      if (!(await this.endpointsAgree())) return false;
       const ttl = await this.withTimeout(this.client.leaseClient.leaseTimeToLive({ ID: id }));
       if (Number(ttl.TTL) <= 0 || Number(ttl.grantedTTL) !== this.ttlSec) return false;
       const mine = await this.withTimeout(this.client.get(this.keys.member(this.member)).exec());

@@ -5,7 +5,8 @@ import type { ClawbackEvent } from '../observe/events.js';
 import type { DaemonPlugin } from '../daemon/daemon.js';
 import type { RuntimeDeps, ServiceRuntime } from '../daemon/service-runtime.js';
 import type { ClusterConfig } from './cluster-schema.js';
-import { connectEtcdClients } from './etcd-connect.js';
+import { callTimeoutMs, connectEtcdClients } from './etcd-connect.js';
+import { askEndpoints } from './endpoint-identity.js';
 import { LeaseRenewer } from './lease-renewer.js';
 import { leaseTiming } from './lease-timing.js';
 import { ClusterNode } from './cluster-node.js';
@@ -26,7 +27,8 @@ export async function createCluster(opts: { config: ClawbackConfig; cluster: Clu
   let apiAddress: string | null = null;
   // An endpoint silent for half a renewal period is as good as dead for this renewal: ask the next one too.
   const renewer = new LeaseRenewer(perEndpoint, clock, Math.max(100, Math.round(leaseTiming(cluster.leaseTtl, 0).renewEveryMs / 2)));
-  const node = new ClusterNode(client, cluster, clock, (e) => opts.emit(e), () => ({ api: apiAddress }), renewer, fileLeaseStore(leaseFile(stateDir)));
+  const identify = (endpoints: string[]) => askEndpoints(perEndpoint.filter((t) => endpoints.includes(t.endpoint)), callTimeoutMs(cluster.leaseTtl), clock);
+  const node = new ClusterNode(client, cluster, clock, (e) => opts.emit(e), () => ({ api: apiAddress }), renewer, fileLeaseStore(leaseFile(stateDir)), identify);
   const singletons = config.services.filter((s) => s.placement === 'singleton');
 
   const plugin: DaemonPlugin = {
