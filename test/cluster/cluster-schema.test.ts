@@ -31,6 +31,17 @@ describe('cluster config', () => {
     expect(problems({ cluster, services: [{ name: 'gw', placement: 'singleton', external: { pidFile: '/run/gw.pid', restartCommand: ['true'] } }] })).toMatch(/not `external` ones/);
   });
 
+  it('refuses a singleton with instances or autoscale: one instance across the cluster, not one election per instance', () => {
+    const two = problems({ cluster, services: [{ name: 'gw', command: ['node'], placement: 'singleton', instances: 2 }] });
+    expect(two).toMatch(/services\[0\]\.instances: placement: singleton runs exactly one instance across the cluster; expected no `instances` with placement: singleton \(got 2\)/);
+    // instances: 1 is refused too: `clawback scale gw 2` would then run gw:0 and gw:1, each winning its own election.
+    expect(problems({ cluster, services: [{ name: 'gw', command: ['node'], placement: 'singleton', instances: 1 }] })).toMatch(/services\[0\]\.instances: .*\(got 1\)/);
+    const auto = problems({ cluster, services: [{ name: 'gw', command: ['node'], placement: 'singleton', autoscale: { max: 3, metric: 'cpu', target: 50 } }] });
+    expect(auto).toMatch(/services\[0\]\.autoscale: placement: singleton runs exactly one instance across the cluster; expected no `autoscale` with placement: singleton \(got min 1, max 3\)/);
+    // Scaled services that run everywhere stay as they were.
+    expect(problems({ cluster, services: [{ name: 'web', command: ['node'], instances: 2 }] })).toBe('');
+  });
+
   it('names the field, the value and what was expected', () => {
     const text = problems({ cluster: { member: 'a b', endpoints: ['etcd:2379'], leaseTtl: '500ms', auth: { username: 'u' } }, services: [{ name: 'gw', command: ['node'] }] });
     expect(text).toMatch(/cluster\.member: expected a member name/);
