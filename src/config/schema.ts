@@ -268,10 +268,10 @@ export const clawbackConfigSchema = z
       if (s.placement === 'singleton' && !cfg.cluster) {
         ctx.addIssue({ code: 'custom', path: ['services', i, 'placement'], message: 'placement: singleton needs a `cluster:` block (etcd endpoints and this member\'s name)' });
       }
-      // One instance across the cluster: `instances: 2` made gw:0 and gw:1, each its own election, so two ran at once
-      // (and `instances: 1` let `clawback scale` do the same).
-      if (s.placement === 'singleton' && s.instances !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['services', i, 'instances'], message: `placement: singleton runs exactly one instance across the cluster; expected no \`instances\` with placement: singleton (got ${s.instances})` });
+      // One instance across the cluster: `instances: 2` made gw:0 and gw:1, each its own election, so two ran at once.
+      // `instances: 1` stays valid (a config that has it keeps loading); `clawback scale` refuses a singleton.
+      if (s.placement === 'singleton' && s.instances !== undefined && s.instances > 1) {
+        ctx.addIssue({ code: 'custom', path: ['services', i, 'instances'], message: `placement: singleton runs exactly one instance across the cluster; expected at most 1 (or no \`instances\`) with placement: singleton (got ${s.instances})` });
       }
       if (s.placement === 'singleton' && s.autoscale) {
         ctx.addIssue({ code: 'custom', path: ['services', i, 'autoscale'], message: `placement: singleton runs exactly one instance across the cluster; expected no \`autoscale\` with placement: singleton (got min ${s.autoscale.min}, max ${s.autoscale.max})` });

@@ -71,7 +71,9 @@ export function writeScaleOverrides(stateDir: string, overrides: ScaleOverrides,
  * said when the override was made (an edited `instances:` means the person changed their mind: the file wins);
  * with autoscale, the result stays within [min, max].
  */
-export function effectiveCount(s: Pick<ServiceConfig, 'name' | 'instances' | 'autoscale'>, overrides: ScaleOverrides): number {
+export function effectiveCount(s: Pick<ServiceConfig, 'name' | 'instances' | 'autoscale' | 'placement'>, overrides: ScaleOverrides): number {
+  // One instance across the cluster, whatever scale.json says (a count kept from before a singleton was refused scaling).
+  if (s.placement === 'singleton') return 1;
   const o = overrides[s.name];
   const n = o && o.fileInstances === (s.instances ?? null) ? o.instances : declaredCount(s);
   return s.autoscale ? Math.min(s.autoscale.max, Math.max(s.autoscale.min, n)) : n;
@@ -90,7 +92,7 @@ export interface RefusedOverride {
  * web:4 for it and was held at Level 4 while web:4 answered its clients.
  */
 export function overridePortClashes(
-  services: ReadonlyArray<Pick<ServiceConfig, 'name' | 'port' | 'instances' | 'autoscale'>>,
+  services: ReadonlyArray<Pick<ServiceConfig, 'name' | 'port' | 'instances' | 'autoscale' | 'placement'>>,
   overrides: ScaleOverrides,
   apiPort: number | undefined,
 ): RefusedOverride[] {

@@ -27,6 +27,9 @@ export function scaleService(daemon: Daemon, name: string, instances: number, by
     if (!isScaled(s)) {
       return { status: 409, body: { ok: false, message: `${name} is not a scaled service: add \`instances: 1\` to it in the config and run \`clawback reload\` (it will then run as ${name}:0)` } };
     }
+    if (s.placement === 'singleton' && instances !== 1) {
+      return { status: 409, body: { ok: false, message: `${name} is a cluster singleton (placement: singleton): it runs exactly one instance across the cluster; nothing changed` } };
+    }
     const lo = s.autoscale?.min ?? 1;
     const hi = s.autoscale?.max ?? MAX_INSTANCES;
     if (!Number.isInteger(instances) || instances < lo || instances > hi) {

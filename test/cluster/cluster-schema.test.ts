@@ -1,6 +1,7 @@
 // The `cluster:` block and `placement` are checked at load, with the field, the value and what was expected.
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
+import { effectiveCount } from '../../src/instances/scale-store.js';
 
 function problems(raw: unknown): string {
   try {
@@ -33,9 +34,11 @@ describe('cluster config', () => {
 
   it('refuses a singleton with instances or autoscale: one instance across the cluster, not one election per instance', () => {
     const two = problems({ cluster, services: [{ name: 'gw', command: ['node'], placement: 'singleton', instances: 2 }] });
-    expect(two).toMatch(/services\[0\]\.instances: placement: singleton runs exactly one instance across the cluster; expected no `instances` with placement: singleton \(got 2\)/);
-    // instances: 1 is refused too: `clawback scale gw 2` would then run gw:0 and gw:1, each winning its own election.
-    expect(problems({ cluster, services: [{ name: 'gw', command: ['node'], placement: 'singleton', instances: 1 }] })).toMatch(/services\[0\]\.instances: .*\(got 1\)/);
+    expect(two).toMatch(/services\[0\]\.instances: placement: singleton runs exactly one instance across the cluster; expected at most 1 \(or no `instances`\) with placement: singleton \(got 2\)/);
+    // instances: 1 stays valid (a config that had it keeps loading); scaling it is refused, and a kept count ignored.
+    expect(problems({ cluster, services: [{ name: 'gw', command: ['node'], placement: 'singleton', instances: 1 }] })).toBe('');
+    expect(effectiveCount({ name: 'gw', instances: 1, placement: 'singleton' }, { gw: { instances: 3, fileInstances: 1, by: 'cli', at: 0 } })).toBe(1);
+    expect(effectiveCount({ name: 'web', instances: 1, placement: 'everywhere' }, { web: { instances: 3, fileInstances: 1, by: 'cli', at: 0 } })).toBe(3);
     const auto = problems({ cluster, services: [{ name: 'gw', command: ['node'], placement: 'singleton', autoscale: { max: 3, metric: 'cpu', target: 50 } }] });
     expect(auto).toMatch(/services\[0\]\.autoscale: placement: singleton runs exactly one instance across the cluster; expected no `autoscale` with placement: singleton \(got min 1, max 3\)/);
     // Scaled services that run everywhere stay as they were.
