@@ -5,6 +5,7 @@ import type { ClawbackEvent } from '../observe/events.js';
 import { bearerOf, hostAllowed, isLoopbackHost, originAllowed, tokenMatches } from './auth.js';
 import { answerTurns } from './answer-turns.js';
 import { capConnections } from './connection-cap.js';
+import { pipelineCap } from './pipeline-cap.js';
 import { openEventStream, type EventStreamOptions } from './event-stream.js';
 import { redactLabelValues } from '../observe/exposition-text.js';
 
@@ -58,6 +59,8 @@ export const API_MAX_CONNECTIONS = 256;
  * brings the token and a stream opened without one is there to make room.
  */
 export const SSE_MAX_SUBSCRIBERS = 32;
+/** Requests one connection may have waiting for their answer (pipelined); one more drops the connection (pipeline-cap.ts). */
+export const API_MAX_PIPELINED = 8;
 /** A client that has not sent its whole request head by then is dropped (slow-header clients hold a connection). */
 export const API_HEADERS_TIMEOUT_MS = 10_000;
 /**
@@ -207,7 +210,9 @@ export async function startApiServer(opts: { host: string; port: number; token: 
     return send(res, 404, { error: 'not found' });
   };
 
+  const admit = pipelineCap(API_MAX_PIPELINED);
   const server = http.createServer({ headersTimeout: API_HEADERS_TIMEOUT_MS, requestTimeout: 3 * API_HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 2_000 }, (req, res) => {
+    if (!admit(req, res)) return;
     handle(req, res).catch((err: unknown) => {
       // A route decoding a name or id from the path (decodeURIComponent) met a broken %-escape: the client's fault.
       if (err instanceof URIError && !res.headersSent) return send(res, 400, { error: `malformed %-escape in the request path ${JSON.stringify(scrubText(req.url ?? ''))}: expected UTF-8 percent-encoding (encodeURIComponent)` });
