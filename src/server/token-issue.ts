@@ -1,19 +1,39 @@
 // The API token's creation: once per state directory, 0600, by the daemon (apart from token.ts so the CLI loads no crypto).
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, statSync } from 'node:fs';
 import { writeFileAtomicSync } from '../platform/atomic-write.js';
 import { readToken, tokenPath } from './token.js';
 
-export function ensureToken(stateDir: string): string {
+export function ensureToken(stateDir: string, uid: number | undefined = process.getuid?.()): string {
+  const file = tokenPath(stateDir);
   const existing = readToken(stateDir);
-  if (existing) {
-    keepPrivate(tokenPath(stateDir));
+  if (existing && writtenByUs(file, uid)) {
+    keepPrivate(file);
     return existing;
   }
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const token = randomBytes(24).toString('base64url');
-  writeFileAtomicSync(tokenPath(stateDir), token + '\n', { mode: 0o600 });
+  // A rename: a planted link is replaced by our file, the file it pointed at is left alone.
+  writeFileAtomicSync(file, token + '\n', { mode: 0o600 });
   return token;
+}
+
+/**
+ * Whether no other user could have chosen the token: the file (and a link to it) owned by us or root, and not writable
+ * by others. Another user who once could write in the state dir (made 0777 by hand, closed by the daemon at start)
+ * planted `token` as a link to a file of theirs, or a file of their own: the daemon took their token as it was, and
+ * they could stop every service through the API.
+ */
+function writtenByUs(file: string, uid: number | undefined): boolean {
+  if (uid === undefined) return true;
+  try {
+    const trusted = (st: { uid: number }): boolean => st.uid === uid || st.uid === 0;
+    const link = lstatSync(file);
+    const target = statSync(file);
+    return trusted(link) && trusted(target) && target.isFile() && (target.mode & 0o002) === 0;
+  } catch {
+    return false;
+  }
 }
 
 /**
