@@ -1,9 +1,11 @@
 // Serves the web dashboard's static files (plain HTML/CSS/JS, no build step) through the API server's dashboard hook.
 import { existsSync, readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DaemonPlugin } from '../daemon/daemon.js';
-import { readRecentEvents, recentLimit } from './dashboard-events.js';
+import type { ClawbackEvent } from '../observe/events.js';
+import { readRecentEvents, recentLimit, RECENT_EVENTS_MAX } from './dashboard-events.js';
 
 export interface DashboardAsset {
   body: string | Buffer;
@@ -62,12 +64,28 @@ export function dashboardPlugin(assetDir?: string): DaemonPlugin {
     name: 'dashboard',
     init: (ctx) => {
       const journal = path.join(ctx.stateDir, 'journal.jsonl');
+      // One read of the journal's tail, shared by the requests that arrive meanwhile and reused until the journal changes
+      // (as the incident history is): each request read, parsed and redacted its own 512 KB, and 2000 at once (any local
+      // user may ask, no token on loopback) held 1.4 GB and kept the probes 22 s late.
+      let last: { key: string; events: Promise<ClawbackEvent[]> } | undefined;
+      const recent = async (): Promise<ClawbackEvent[]> => {
+        const st = await stat(journal).catch(() => undefined);
+        const key = st ? `${st.ino}:${st.size}:${st.mtimeMs}` : 'none';
+        if (last?.key !== key) {
+          const events = readRecentEvents(journal, RECENT_EVENTS_MAX).then((all) => all.map((e) => ctx.redactor.redactDeep(e)));
+          last = { key, events };
+          // A failed read is not kept: the next request tries again.
+          events.catch(() => {
+            if (last?.events === events) last = undefined;
+          });
+        }
+        return last.events;
+      };
       return {
         dashboard: createDashboard(assetDir),
         extra: async (p, q) => {
           if (p !== '/api/events/recent') return undefined;
-          const events = await readRecentEvents(journal, recentLimit(q));
-          return events.map((e) => ctx.redactor.redactDeep(e));
+          return (await recent()).slice(-recentLimit(q));
         },
       };
     },
