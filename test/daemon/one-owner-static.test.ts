@@ -54,6 +54,7 @@ const OTHER_PROCESSES: Record<string, string> = {
   'emergency/agent-leftovers.ts': "processes carrying the agent run's own mark",
   'emergency/cli-agent.ts': "the agent's own tmux pane group, at the end of its run",
   'daemon/guardian.ts': 'a hung daemon (same pid and start time as daemon.json), never a service',
+  'daemon/pass-watchdog.ts': "the guardian pass's own watchdog: the pass that spawned it (still its parent), never a service",
   'cluster/fence-file.ts': 'its own fence guard process',
   'cluster/fence-guard.ts': "a separate process that kills a singleton's group only when the daemon stopped renewing its lease (the daemon cannot act then)",
   'drill/drill-context.ts': "`clawback drill`'s fault injection: the crash the reducer must then handle",
