@@ -1,5 +1,5 @@
 // Level 3 plugged into the daemon: the agent's whole reach (EmergencyHost) implemented over the real service.
-import { promises as fs } from 'node:fs';
+import { readLogTail } from '../observe/last-log-lines.js';
 import type { ServiceConfig } from '../config/schema.js';
 import type { DaemonContext } from './daemon.js';
 import type { AgentRepairer, ServiceRuntime } from './service-runtime.js';
@@ -17,25 +17,18 @@ import path from 'node:path';
 import { writeAgentLedger } from './agent-ledger.js';
 import { readRegularFile } from '../platform/read-regular.js';
 
+/** The last `lines` lines of the service's output, from the last 256 KiB (reaching into file.1 after a rotation). */
 async function tail(file: string, lines: number): Promise<string> {
-  const handle = await fs.open(file, 'r').catch(() => undefined);
-  if (!handle) return '';
-  try {
-    const { size } = await handle.stat();
-    const length = Math.min(size, 256 * 1024);
-    const buf = Buffer.alloc(length);
-    await handle.read(buf, 0, length, size - length);
-    // A read that starts inside a line starts inside what it holds, maybe a secret no redaction would then recognise:
-    // that partial line is left out (a single line longer than the window, whole).
-    let text = buf.toString('utf8');
-    if (length < size) {
-      const nl = text.indexOf('\n');
-      text = nl < 0 ? '' : text.slice(nl + 1);
-    }
-    return text.split('\n').slice(-lines - 1).join('\n');
-  } finally {
-    await handle.close();
+  const read = await readLogTail(file, 256 * 1024);
+  if (!read) return '';
+  // A read that starts inside a line starts inside what it holds, maybe a secret no redaction would then recognise:
+  // that partial line is left out (a single line longer than the window, whole).
+  let text = read.text;
+  if (read.cut) {
+    const nl = text.indexOf('\n');
+    text = nl < 0 ? '' : text.slice(nl + 1);
   }
+  return text.split('\n').slice(-lines - 1).join('\n');
 }
 
 export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtime: () => ServiceRuntime, stores: SnapshotStores): EmergencyHost {

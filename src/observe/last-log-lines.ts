@@ -9,22 +9,17 @@ const LINE_MAX = 500;
 /** Lines read before the last n to find where a private key block began (a 4096-bit RSA key is 51 lines). */
 const CONTEXT_LINES = 64;
 
-/**
- * The last `n` non-empty lines of `file` (oldest first), each passed through the redactor and then cut to 500
- * UTF-16 units at a code point boundary (redacted first: a cut through a secret would leave a prefix no pattern
- * or known value matches any more). A missing or unreadable file gives []. Reads at most 64 KiB from the end.
- */
-export async function lastLogLines(file: string, n: number, redactor: Pick<Redactor, 'redact'>): Promise<string[]> {
-  if (n <= 0) return [];
+/** The last `want` bytes of `file` (fewer when it is shorter), its size, or undefined when it cannot be opened. */
+async function readEnd(file: string, want: number): Promise<{ buf: Buffer; size: number } | undefined> {
   let fh;
   try {
     fh = await open(file, 'r');
   } catch {
-    return [];
+    return undefined;
   }
   try {
     const size = (await fh.stat()).size;
-    const from = Math.max(0, size - TAIL_BYTES);
+    const from = Math.max(0, size - want);
     const buf = Buffer.alloc(size - from);
     let read = 0;
     while (read < buf.length) {
@@ -32,23 +27,51 @@ export async function lastLogLines(file: string, n: number, redactor: Pick<Redac
       if (bytesRead === 0) break;
       read += bytesRead;
     }
-    let lines = buf.subarray(0, read).toString('utf8').split('\n');
-    // A partial first line (the read started mid-line) is dropped unless it is all there is.
-    if (from > 0 && lines.length > 1) lines = lines.slice(1);
-    // Redacted together with the lines before them (CONTEXT_LINES): the last lines may be the body of a private key
-    // whose BEGIN line is further up, and only the whole block says they are one.
-    const kept = lines
-      .map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l))
-      .filter((l) => l.trim() !== '')
-      .slice(-(n + CONTEXT_LINES));
-    return redactor
-      .redact(kept.join('\n'))
-      .split('\n')
-      .slice(-n)
-      .map((l) => (l.length > LINE_MAX ? `${cutText(l, LINE_MAX)}…` : l));
+    return { buf: buf.subarray(0, read), size };
   } catch {
-    return [];
+    return undefined;
   } finally {
     await fh.close().catch(() => undefined);
   }
+}
+
+/**
+ * The last `bytes` of a service's output: the end of `file` and, when that holds fewer bytes (a rotation copied the log
+ * to `file.1` and emptied it, maybe between the service's last words and its exit), the end of `file.1` before it.
+ * `cut` says the text starts inside the output (its first line may be partial). Undefined when `file` cannot be opened.
+ */
+export async function readLogTail(file: string, bytes: number): Promise<{ text: string; cut: boolean } | undefined> {
+  const live = await readEnd(file, bytes);
+  if (!live) return undefined;
+  if (live.size >= bytes) return { text: live.buf.toString('utf8'), cut: live.size > bytes };
+  const older = await readEnd(`${file}.1`, bytes - live.buf.length);
+  if (!older || older.buf.length === 0) return { text: live.buf.toString('utf8'), cut: false };
+  return { text: Buffer.concat([older.buf, live.buf]).toString('utf8'), cut: older.size > older.buf.length };
+}
+
+/**
+ * The last `n` non-empty lines of `file` (oldest first), each passed through the redactor and then cut to 500
+ * UTF-16 units at a code point boundary (redacted first: a cut through a secret would leave a prefix no pattern
+ * or known value matches any more). A missing or unreadable file gives []. Reads at most 64 KiB from the end, reaching
+ * into `file.1` when a rotation has just emptied the live file (readLogTail).
+ */
+export async function lastLogLines(file: string, n: number, redactor: Pick<Redactor, 'redact'>): Promise<string[]> {
+  if (n <= 0) return [];
+  const tail = await readLogTail(file, TAIL_BYTES);
+  if (!tail) return [];
+  let lines = tail.text.split('\n');
+  // A partial first line (the read started mid-line) is dropped unless it is all there is.
+  if (tail.cut && lines.length > 1) lines = lines.slice(1);
+  // Redacted together with the lines before them (CONTEXT_LINES): the last lines may be the body of a private key
+  // whose BEGIN line is further up, and only the whole block says they are one.
+  const kept = lines
+    .map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l))
+    .filter((l) => l.trim() !== '')
+    .slice(-(n + CONTEXT_LINES));
+  if (kept.length === 0) return [];
+  return redactor
+    .redact(kept.join('\n'))
+    .split('\n')
+    .slice(-n)
+    .map((l) => (l.length > LINE_MAX ? `${cutText(l, LINE_MAX)}…` : l));
 }
