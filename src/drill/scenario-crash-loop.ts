@@ -1,5 +1,6 @@
 // The crash-loop drill: a service that cannot start (every new instance dies at once) must trip the breaker and alert, not loop.
 import type { RestartConfig } from '../config/schema.js';
+import type { ClawbackEvent } from '../observe/events.js';
 import { backoffDelay } from '../supervisor/backoff.js';
 import { instanceOf, isOneOf, signalInstance, waitForEvent, waitServedByNewInstance, type Instance, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
@@ -10,6 +11,11 @@ export function crashLoopBudgetMs(restart: RestartConfig): number {
   let total = 10_000;
   for (let attempt = 0; attempt <= restart.intensity.maxRestarts; attempt++) total += backoffDelay(attempt, restart.backoff, () => 1) + 1500;
   return total;
+}
+
+/** The ladder lifted the breaker itself after a doctor repair (journal breaker.resumed, reason "doctor"): not a person's resume. */
+export function isDoctorResume(e: ClawbackEvent): boolean {
+  return e.type === 'breaker.resumed' && (e.details as { reason?: unknown } | undefined)?.reason === 'doctor';
 }
 
 /** After the trip, no new instance may appear for this long. */
@@ -61,6 +67,28 @@ export const crashLoopScenario: Scenario = {
       },
       { clock: ctx.clock, timeoutMs: STAYS_DOWN_MS, intervalMs: 100 },
     );
+    // A start after the doctor repaired what the crashes left (a stale lock of a SIGKILLed instance: OpenClaw's lockFiles)
+    // is the ladder at work, not a loop: it lifted its own hold, so there is no hold to release and no `resume` to send.
+    const repaired = loopedAgain ? await waitForEvent(ctx, faultAt, (e) => e.time >= held.since && isDoctorResume(e), 1000) : undefined;
+    if (repaired) {
+      const back = await waitServedByNewInstance(ctx, killed);
+      const parts = [
+        `${kills} instance(s) killed`,
+        held.reason === 'crash-loop' ? 'breaker tripped' : `held (${held.reason})`,
+        alert ? `alert: ${alert.type}` : 'NO alert event',
+        'the doctor repaired what the crashes left and restarted it (no blind loop)',
+        back !== undefined ? 'serving' : 'not serving after the repair',
+      ];
+      return {
+        faultAt,
+        recovered: back !== undefined,
+        recoverMs: back === undefined ? null : back - faultAt,
+        recoverFrom: 'fault',
+        asExpected: held.reason === 'crash-loop' && alert !== undefined && back !== undefined,
+        outcome: parts.join('; '),
+        notes,
+      };
+    }
     const releaseAt = ctx.clock.now();
     await ctx.link.action(name, 'resume');
     const back = await waitServedByNewInstance(ctx, killed);
@@ -69,12 +97,13 @@ export const crashLoopScenario: Scenario = {
       held.reason === 'crash-loop' ? 'breaker tripped' : `held (${held.reason})`,
       alert ? `alert: ${alert.type}` : 'NO alert event',
       loopedAgain ? 'but it started again while held' : `stayed down ${formatMs(STAYS_DOWN_MS)}`,
-      back !== undefined ? 'serving after resume' : 'not serving after resume',
+      back !== undefined ? (loopedAgain ? 'serving (it was before the resume)' : 'serving after resume') : 'not serving after resume',
     ];
     return {
       faultAt,
       recovered: back !== undefined,
-      recoverMs: back === undefined ? null : back - releaseAt,
+      // Served before the release: there is no time from the release to measure.
+      recoverMs: back === undefined || loopedAgain ? null : back - releaseAt,
       recoverFrom: 'release',
       asExpected: held.reason === 'crash-loop' && alert !== undefined && !loopedAgain && back !== undefined,
       outcome: parts.join('; '),

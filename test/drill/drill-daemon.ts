@@ -36,6 +36,8 @@ export interface GatewayExtras {
   healthFailureThreshold?: number;
   /** More probes of the service (e.g. a command probe that fails for a reason no drill causes). */
   probes?: Record<string, unknown>[];
+  /** The service's lockFiles (the demo gateway takes one with env DEMO_LOCK_FILE). */
+  lockFiles?: string[];
 }
 
 function gatewayService(dir: string, port: number, extras: GatewayExtras = {}): Record<string, unknown> {
@@ -44,6 +46,7 @@ function gatewayService(dir: string, port: number, extras: GatewayExtras = {}): 
     name: 'gw',
     command: [NODE, DEMO_GATEWAY_SERVER, '--config', gatewayConfig, '--port', String(port)],
     ...(extras.env ? { env: extras.env } : {}),
+    ...(extras.lockFiles ? { lockFiles: extras.lockFiles } : {}),
     port,
     // protect: the drills' repairs are held to the same rule as every other (test/helpers/protected-harm.ts).
     configFile: { path: gatewayConfig, format: 'json', validateCommand: [NODE, DEMO_GATEWAY_SERVER, '--check-config', '{file}'], protect: ['name', 'host', 'port'] },
