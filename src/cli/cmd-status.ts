@@ -6,6 +6,7 @@ import { exitDuration, humanBytes, humanDuration, paint, table, wantsColour } fr
 import type { ServiceStatus } from '../daemon/service-runtime.js';
 import { terminalSafeDeep } from './terminal-safe.js';
 import { deadLetterLines, type DeadLetterView } from '../notify/dead-letter-notice.js';
+import { abandonedDrillChanges, type AbandonedDrillChange } from '../drill/drill-leftovers.js';
 
 type ForecastView = import('../daemon/prediction-wiring.js').ForecastView;
 
@@ -45,7 +46,18 @@ export async function runStatus(globals: GlobalOpts, json: boolean): Promise<voi
     return;
   }
   const resumeHint = (name: string): string => cliHint(['resume', name], { stateDir: client.stateDir });
-  process.stdout.write(renderStatus(status, wantsColour(process.stdout), resumeHint) + '\n');
+  const colour = wantsColour(process.stdout);
+  process.stdout.write([renderStatus(status, colour, resumeHint), ...drillLeftoverLines(await abandonedDrillChanges(), colour)].join('\n') + '\n');
+}
+
+/** A drill killed mid-fault (SIGKILL, OOM) leaves its change of a file in place until the next drill: said here, not only then. */
+export function drillLeftoverLines(changes: readonly AbandonedDrillChange[], colour: boolean): string[] {
+  const p = paint(colour);
+  return changes.flatMap((c) => [
+    '',
+    p.red(`DRILL LEFT A FILE CHANGED: ${c.file} still holds what a drill killed mid-fault (pid ${c.pid}) wrote there; your bytes are kept in ${c.backup}`),
+    `  the next \`clawback drill\` puts them back (or copy them back yourself)`,
+  ]);
 }
 
 export function renderStatus(answer: StatusJson, colour: boolean, resumeHint: (name: string) => string = (name) => `clawback resume ${name}`): string {

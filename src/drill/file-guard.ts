@@ -6,21 +6,7 @@ import path from 'node:path';
 import { ownerToGive, writeFileAtomicSync, type FileOwner } from '../platform/atomic-write.js';
 import { putBackBytesSync } from '../platform/hard-links.js';
 import { isSameProcess, processStartTime } from '../platform/proc.js';
-
-const BACKUP_PREFIX = 'clawback-drill-backup-';
-const MANIFEST = 'guard.json';
-
-/** What a backup dir says about itself, so the next drill can put the bytes back if this one is SIGKILLed. */
-interface GuardManifest {
-  realPath: string;
-  mode: number | null;
-  /** The file's owner (absent in guards written before it was kept). */
-  fileOwner?: FileOwner | null;
-  backup: string;
-  owner: { pid: number; startTime: number | null };
-  /** sha256 of the bytes the drill wrote over the file ('deleted' when it removed it); null before it did. */
-  wrote: string | null;
-}
+import { BACKUP_PREFIX, MANIFEST, type GuardManifest } from './drill-leftovers.js';
 
 export function sha256Of(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
