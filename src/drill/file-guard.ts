@@ -112,8 +112,11 @@ export function recoverAbandonedGuards(tmp = os.tmpdir()): string[] {
     }
     const g: GuardedFile = { path: m.realPath, realPath: m.realPath, content: original, mode: m.mode ?? undefined, owner: m.fileOwner ?? undefined, backupPath: path.join(dir, m.backup) };
     const drillLeftIt = m.wrote !== null && (now === undefined ? m.wrote === 'deleted' : sha256Of(now) === m.wrote);
+    // Evidence the doctor kept of the killed drill's garbage (it restored the file meanwhile) is no evidence of anything.
+    const wroteSince = statSync(dir).mtimeMs;
     if (now !== undefined && now.equals(original)) {
       releaseGuard(g);
+      for (const p of removeKilledDrillEvidence(m.realPath, m.wrote, wroteSince)) out.push(`removed ${p}: the doctor's copy of what a drill that was killed (pid ${m.owner.pid}) wrote there`);
     } else if (drillLeftIt) {
       restoreFile(g);
       releaseGuard(g);
@@ -175,6 +178,28 @@ export function removeDrillEvidence(realPath: string, before: ReadonlySet<string
     const p = path.join(dir, name);
     try {
       if (lstatSync(p).isFile() && readFileSync(p).equals(garbage)) {
+        rmSync(p);
+        removed.push(p);
+      }
+    } catch {
+      // gone or unreadable: leave it
+    }
+  }
+  return removed;
+}
+
+/**
+ * removeDrillEvidence for a drill that was killed: only the sha of its bytes is known (the guard's manifest), and only
+ * evidence written since it recorded that write (the guard dir's mtime) is considered.
+ */
+function removeKilledDrillEvidence(realPath: string, wrote: string, since: number): string[] {
+  if (wrote === 'deleted') return [];
+  const removed: string[] = [];
+  for (const name of evidenceNames(realPath)) {
+    const p = path.join(path.dirname(realPath), name);
+    try {
+      const st = lstatSync(p);
+      if (st.isFile() && st.mtimeMs >= since && sha256Of(readFileSync(p)) === wrote) {
         rmSync(p);
         removed.push(p);
       }
