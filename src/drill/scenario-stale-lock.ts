@@ -1,5 +1,5 @@
 // The stale-lock drill: the service dies by SIGKILL and leaves its lock behind; the doctor must remove it (owner gone) and nothing else.
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync, rmSync } from 'node:fs';
 import { processStartTime } from '../platform/proc.js';
 import { lockEvidenceDir } from '../doctor/rule-stale-lock.js';
 import { instanceOf, signalInstance, waitForEvent, waitServedByNewInstance, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
@@ -28,9 +28,15 @@ export const staleLockScenario: Scenario = {
     if (left === undefined) {
       await fs.writeFile(file, JSON.stringify({ pid, createdAt: new Date(faultAt).toISOString(), ...(startTime !== undefined ? { startTime } : {}) }));
       notes.push(`the service left no lock: planted ${file} naming the killed pid ${pid}`);
-      ctx.restore.push(`remove the planted lock ${file}`, async () => {
-        const now = await fs.readFile(file, 'utf8').catch(() => undefined);
-        if (now?.includes(`"pid":${pid}`)) await fs.rm(file, { force: true });
+      // Synchronous, as every undo step is: a Ctrl-C (a second one exits at once) must not outrun it.
+      ctx.restore.push(`remove the planted lock ${file}`, () => {
+        let now: string | undefined;
+        try {
+          now = readFileSync(file, 'utf8');
+        } catch {
+          now = undefined;
+        }
+        if (now?.includes(`"pid":${pid}`)) rmSync(file, { force: true });
       });
     } else {
       notes.push(`the killed pid ${pid} left ${file} behind`);
