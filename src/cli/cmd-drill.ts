@@ -80,7 +80,7 @@ function fail(message: string, code: number): never {
 function planText(target: DrillTarget, scenarios: ScenarioName[], skipped: Map<ScenarioName, string>, o: DrillOpts, reportFile: string): string {
   const lines = [
     `clawback drill will break "${target.service.name}" on purpose (daemon state dir ${target.stateDir}):`,
-    ...scenarios.map((s) => `  - ${s}${skipped.has(s) ? ` (skipped: ${skipped.get(s)})` : ''}: ${SCENARIO_PLANS[s].replace('N times', `${o.storm} times`)}`),
+    ...scenarios.map((s) => `  - ${s}${skipped.has(s) ? ` (skipped: ${skipped.get(s)!.replace(/^skipped: /, '')})` : ''}: ${SCENARIO_PLANS[s].replace('N times', `${o.storm} times`)}`),
     `  ${o.trials} trial(s) each; every wait is bounded by ${o.timeout} s; each trial starts healthy with a fresh restart window (\`resume\`)`,
   ];
   if (target.service.configFile && scenarios.some((s) => s === 'config-corrupt' || s === 'nuclear')) {
