@@ -26,35 +26,48 @@ export interface AbandonedDrillChange {
   backup: string;
 }
 
+/** The backup dirs of drills that are gone (killed: their owner pid is not that process any more), with their manifests. */
+export function abandonedGuards(tmp = os.tmpdir()): Array<{ dir: string; manifest: GuardManifest }> {
+  let names: string[];
+  try {
+    names = readdirSync(tmp).filter((n) => n.startsWith(BACKUP_PREFIX));
+  } catch {
+    return [];
+  }
+  const out: Array<{ dir: string; manifest: GuardManifest }> = [];
+  for (const name of names) {
+    const dir = path.join(tmp, name);
+    try {
+      const manifest = JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8')) as GuardManifest;
+      if (!isSameProcess(manifest.owner.pid, manifest.owner.startTime)) out.push({ dir, manifest });
+    } catch {
+      // not a guard, or one being written: nothing to say
+    }
+  }
+  return out;
+}
+
+/** The file's bytes now, or undefined when it cannot be read (deleted). */
+export function bytesNow(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Read-only: the files killed drills left holding the drill's bytes (or deleted), which nobody puts back until the next
  * drill runs; meanwhile the service runs on them and the daemon may snapshot them as last-known-good.
  */
 export async function abandonedDrillChanges(tmp = os.tmpdir()): Promise<AbandonedDrillChange[]> {
   const out: AbandonedDrillChange[] = [];
-  let names: string[] = [];
-  try {
-    names = readdirSync(tmp).filter((n) => n.startsWith(BACKUP_PREFIX));
-  } catch {
-    return out;
-  }
-  for (const name of names) {
-    const dir = path.join(tmp, name);
-    try {
-      const m = JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8')) as GuardManifest;
-      if (m.wrote === null || isSameProcess(m.owner.pid, m.owner.startTime)) continue;
-      let now: Buffer | undefined;
-      try {
-        now = readFileSync(m.realPath);
-      } catch {
-        now = undefined;
-      }
-      const { createHash } = await import('node:crypto');
-      const left = now === undefined ? m.wrote === 'deleted' : createHash('sha256').update(now).digest('hex') === m.wrote;
-      if (left) out.push({ file: m.realPath, pid: m.owner.pid, backup: path.join(dir, m.backup) });
-    } catch {
-      // not a guard, or one being written: nothing to say
-    }
+  for (const { dir, manifest: m } of abandonedGuards(tmp)) {
+    if (m.wrote === null) continue;
+    const now = bytesNow(m.realPath);
+    const { createHash } = await import('node:crypto');
+    const left = now === undefined ? m.wrote === 'deleted' : createHash('sha256').update(now).digest('hex') === m.wrote;
+    if (left) out.push({ file: m.realPath, pid: m.owner.pid, backup: path.join(dir, m.backup) });
   }
   return out;
 }

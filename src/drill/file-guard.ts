@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { ownerToGive, writeFileAtomicSync, type FileOwner } from '../platform/atomic-write.js';
 import { putBackBytesSync } from '../platform/hard-links.js';
-import { isSameProcess, processStartTime } from '../platform/proc.js';
-import { BACKUP_PREFIX, MANIFEST, type GuardManifest } from './drill-leftovers.js';
+import { processStartTime } from '../platform/proc.js';
+import { abandonedGuards, BACKUP_PREFIX, bytesNow, MANIFEST, type GuardManifest } from './drill-leftovers.js';
 
 export function sha256Of(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
@@ -81,19 +81,9 @@ export function noteDrillWrite(g: GuardedFile, bytes: Buffer | undefined): void 
  */
 export function recoverAbandonedGuards(tmp = os.tmpdir()): string[] {
   const out: string[] = [];
-  let names: string[] = [];
-  try {
-    names = readdirSync(tmp).filter((n) => n.startsWith(BACKUP_PREFIX));
-  } catch {
-    return out;
-  }
-  for (const name of names) {
-    const dir = path.join(tmp, name);
-    let m: GuardManifest;
+  for (const { dir, manifest: m } of abandonedGuards(tmp)) {
     let original: Buffer;
     try {
-      m = JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8')) as GuardManifest;
-      if (isSameProcess(m.owner.pid, m.owner.startTime)) continue;
       // Killed before it wrote anything (it records a write first): whatever the file holds now is not the drill's
       // doing, there is nothing to put back, and the copy would be announced by every drill from now on.
       if (m.wrote === null) {
@@ -104,12 +94,7 @@ export function recoverAbandonedGuards(tmp = os.tmpdir()): string[] {
     } catch {
       continue;
     }
-    let now: Buffer | undefined;
-    try {
-      now = readFileSync(m.realPath);
-    } catch {
-      now = undefined;
-    }
+    const now = bytesNow(m.realPath);
     const g: GuardedFile = { path: m.realPath, realPath: m.realPath, content: original, mode: m.mode ?? undefined, owner: m.fileOwner ?? undefined, backupPath: path.join(dir, m.backup) };
     const drillLeftIt = m.wrote !== null && (now === undefined ? m.wrote === 'deleted' : sha256Of(now) === m.wrote);
     // Evidence the doctor kept of the killed drill's garbage (it restored the file meanwhile) is no evidence of anything.
