@@ -2,8 +2,9 @@
 import { promises as fs } from 'node:fs';
 import { sha256 } from '../platform/config-file.js';
 import type { DoctorFileChange } from '../decide/inputs.js';
-import type { SnapshotStore } from './snapshot-store.js';
-import { keepEvidence, readCurrent, replaceIfUnchanged, snapshotBeforeRepair, unchangedSince, type CurrentFile } from './safe-user-write.js';
+import { SnapshotStore } from './snapshot-store.js';
+import { keepEvidence, narrowerMode, putBackIfUnchanged, readCurrent, snapshotBeforeRepair, unchangedSince, type CurrentFile } from './safe-user-write.js';
+import { ownerToGive } from '../platform/atomic-write.js';
 import { includedFilesInText } from './config-includes.js';
 import { findBackupCandidates } from './backup-candidates.js';
 import type { DoctorContext } from './types.js';
@@ -139,12 +140,15 @@ export async function revertDoctorFiles(ctx: Pick<DoctorContext, 'snapshots' | '
     const entries = await ctx.snapshots.list('pre-repair');
     const entry = entries.find((e) => e.id === f.snapshotId && e.sha256 === f.before) ?? entries.find((e) => e.sha256 === f.before);
     const original = entry ? await ctx.snapshots.read(entry).catch(() => undefined) : undefined;
-    if (!original) {
+    if (!entry || !original) {
       out.kept.push(`${f.path}: its bytes from before the doctor are no longer in the snapshot store, the doctor's version left in place`);
       continue;
     }
-    const evidence = await keepEvidence(current.realPath, current.content!, current, ctx.clock, 'doctor-undone');
-    if (!(await replaceIfUnchanged(current, original, current.mode))) {
+    // Put back as it was: its mode and owner from before the doctor too (a doctor writing by rename left a 0600 file
+    // of secrets 0644), in place when it has other names (a hard link), and its evidence no more readable than it was.
+    const evidence = await keepEvidence(current.realPath, current.content!, { mode: narrowerMode(entry.mode, current.mode), owner: current.owner }, ctx.clock, 'doctor-undone');
+    const owner = ownerToGive(SnapshotStore.ownerOf(entry)) ?? current.owner;
+    if (!(await putBackIfUnchanged(current, original, entry.mode ?? current.mode, owner))) {
       out.kept.push(`${f.path} changed while it was being put back, kept as it is now (the doctor's version is at ${evidence})`);
       continue;
     }

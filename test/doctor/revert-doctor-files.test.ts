@@ -1,6 +1,7 @@
 // Putting a failed doctor repair's files back, on real files: only where a file still holds exactly the doctor's bytes.
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { tempDir } from '../helpers/daemon.js';
 import { SnapshotStore } from '../../src/doctor/snapshot-store.js';
@@ -104,5 +105,31 @@ describe('revertDoctorFiles', () => {
     expect(changes.map((c) => c.path)).toEqual([b]);
     await revertDoctorFiles({ snapshots: store, clock }, changes);
     expect(readFileSync(b, 'utf8')).toBe('{"y":2,"bad":true}\n');
+  });
+
+  it('puts back the mode the file had (0600 with a token) and every hard-linked name, and keeps the evidence as narrow', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'openclaw.json');
+    const other = path.join(dir, 'dotfiles-openclaw.json');
+    const original = '{"gateway":{"auth":{"token":"s3cr3t"}},"plugins":{"x":1}}\n';
+    writeFileSync(file, original, { mode: 0o600 });
+    linkSync(file, other);
+    const store = new SnapshotStore(path.join(dir, 'snapshots'), { keep: 5, clock });
+    const before = await readConfigTreeBeforeDoctor(file, store);
+    // The service's own doctor, a real process: rewrites the file in place (both names) and leaves it 0644.
+    const script = `const fs=require('fs');fs.writeFileSync(process.argv[1], '{"gateway":{"auth":{"token":"s3cr3t"}}}\\n');fs.chmodSync(process.argv[1], 0o644)`;
+    execFileSync(process.execPath, ['-e', script, file]);
+    expect((statSync(file).mode & 0o777).toString(8)).toBe('644');
+    const changes = await doctorFileChanges(store, before);
+    expect(changes).toHaveLength(1);
+    const r = await revertDoctorFiles({ snapshots: store, clock }, changes);
+    expect(r.kept).toEqual([]);
+    expect(readFileSync(file, 'utf8')).toBe(original);
+    expect((statSync(file).mode & 0o777).toString(8)).toBe('600');
+    expect(readFileSync(other, 'utf8')).toBe(original);
+    expect(statSync(file).nlink).toBe(2);
+    const kept = readdirSync(dir).filter((f) => f.startsWith('openclaw.json.doctor-undone-'));
+    expect(kept).toHaveLength(1);
+    expect((statSync(path.join(dir, kept[0]!)).mode & 0o777).toString(8)).toBe('600');
   });
 });
