@@ -226,7 +226,7 @@ async function guardedRun(ctx: DoctorContext, opts: { maxOutputChars?: number },
     if (typeof rebased === 'string' && rebased !== afterFile.content.toString('utf8')) {
       const bytes = Buffer.from(rebased);
       const check = await checkContentFor(ctx, bytes);
-      if (check.state === 'valid' && (await putBackIfUnchanged(afterFile, bytes, afterFile.mode, beforeFile.owner ?? afterFile.owner))) {
+      if (check.state === 'valid' && (await putBackIfUnchanged(afterFile, bytes, narrowerMode(afterFile.mode, beforeFile.mode), beforeFile.owner ?? afterFile.owner))) {
         details.keptOnOriginalText = true;
         afterSha2 = sha256(bytes);
         ranNote += `; its changes were put onto your own text of ${spec.path} (comments and layout kept; its whole-file rewrite dropped them)`;
@@ -260,14 +260,25 @@ function isPlainJson(text: string): boolean {
   }
 }
 
-/** Gives each file the owner it had before the run when the doctor's write changed it; one line per file, for the report. */
+/** Gives each file the owner it had before the run when the doctor's write changed it, and no wider a mode; one line per change, for the report. */
 async function keepOwners(files: ReadonlyArray<{ file: string; read: CurrentFile }>): Promise<string[]> {
   const out: string[] = [];
   for (const { file, read } of files) {
     const was = read.owner;
     if (!was || read.content === undefined) continue;
     const st = await fs.stat(read.realPath).catch(() => undefined);
-    if (!st?.isFile() || (st.uid === was.uid && st.gid === was.gid)) continue;
+    if (!st?.isFile()) continue;
+    // A doctor writing by rename leaves its own umask's mode (0644) where a 0600 file held tokens: what it opened up
+    // is closed again (a mode it narrowed, openclaw's chmod 600, stays).
+    const mode = st.mode & 0o7777;
+    if (read.mode !== undefined && (mode & ~read.mode) !== 0) {
+      const narrowed = mode & read.mode;
+      await fs.chmod(read.realPath, narrowed).then(
+        () => out.push(`${file}: mode ${mode.toString(8)} after the doctor's write, set back to ${narrowed.toString(8)} (it was ${read.mode!.toString(8)})`),
+        (err: NodeJS.ErrnoException) => out.push(`${file}: the doctor's write left it mode ${mode.toString(8)} (was ${read.mode!.toString(8)}), and it could not be set back: ${err.code ?? err.message}`),
+      );
+    }
+    if (st.uid === was.uid && st.gid === was.gid) continue;
     try {
       await fs.chown(read.realPath, was.uid, was.gid);
       out.push(`${file}: owner ${st.uid}:${st.gid} after the doctor's write, given back to ${was.uid}:${was.gid}`);

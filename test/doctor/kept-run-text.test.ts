@@ -75,4 +75,25 @@ describe('a kept service doctor run', () => {
     expect(out.message).toMatch(/switched off 3 setting\(s\): skills\.entries\.github \(enabled in your config\)/);
     expect(out.message).toMatch(/the original is snapshot \S+ \(.*snapshots.*\)/);
   });
+
+  it('a kept run that wrote by rename (its umask, 0644) leaves a 0600 config of tokens 0600, plain JSON or rebased JSON5', async () => {
+    const json5Path = createRequire(import.meta.url).resolve('json5');
+    const validator = await fx.script('validate.cjs', `const c = require(${JSON.stringify(json5Path)}).parse(require('fs').readFileSync(process.argv[2], 'utf8')); if (!Number.isInteger(c.gateway?.port)) process.exit(1);\n`);
+    // Writes its result to a temp file and renames it over the config, as many tools do: the mode is its umask's.
+    const doctor = await fx.script('doctor.cjs', `const fs = require('fs'); fs.writeFileSync(process.argv[2] + '.tmp', ${JSON.stringify(DOCTORS)}, { mode: 0o644 }); fs.chmodSync(process.argv[2] + '.tmp', 0o644); fs.renameSync(process.argv[2] + '.tmp', process.argv[2]);\n`);
+    for (const [format, text] of [['json5', USER], ['json', `${JSON.stringify(JSON5.parse(USER))}\n`]] as const) {
+      await fs.writeFile(fx.configPath, text);
+      await fs.chmod(fx.configPath, 0o600);
+      fx.withService({
+        configFile: { path: fx.configPath, format, backupGlobs: [], validateCommand: [process.execPath, validator, '{file}'] },
+        doctor: { command: [process.execPath, doctor, fx.configPath] },
+      });
+      const report = await runDoctor(fx.ctx(), { fix: true, rules: [serviceDoctorRule({ always: true })] });
+      const out = report.outcomes[0]!;
+      expect(out).toMatchObject({ applied: true, verified: true });
+      expect(JSON5.parse(await fs.readFile(fx.configPath, 'utf8'))).toEqual(JSON5.parse(DOCTORS));
+      expect(((await fs.stat(fx.configPath)).mode & 0o777).toString(8)).toBe('600');
+      expect(out.message).toContain('set back to 600');
+    }
+  });
 });
