@@ -7,7 +7,8 @@ import type { ServiceRuntime, Repairers, ProbeStatusView } from './service-runti
 import type { DoctorContext } from '../doctor/types.js';
 import { snapshotStoreFor, type SnapshotStore } from '../doctor/snapshot-store.js';
 import { preflight, type PreflightCheck } from '../doctor/preflight.js';
-import { runDoctor, defaultRules, type DoctorReport } from '../doctor/run-doctor.js';
+import { runDoctor, defaultRules, repairLockRefused, repairLockWaitMs, type DoctorReport } from '../doctor/run-doctor.js';
+import { takeRepairLock } from '../doctor/repair-lock.js';
 import { learnConfigFileSecrets } from '../observe/config-file-secrets.js';
 import { maybeRecordLastKnownGood, type HealthWindow } from '../doctor/last-known-good.js';
 import { environOf } from '../platform/proc.js';
@@ -70,8 +71,25 @@ export function doctorContext(service: ServiceConfig, ctx: DaemonContext, runtim
 }
 
 export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runtime: () => ServiceRuntime, stores: SnapshotStores): Repairers {
+  type DoctorResult = Awaited<ReturnType<NonNullable<Repairers['doctor']>>>;
+  // The repair lock is taken before the config tree is read and held until its changes are counted (both passes too):
+  // read before a wait for a person's `clawback doctor --fix`, their repair was counted as this run's change and undone
+  // with it when the service stayed down.
+  const withRepairLock = async (incidentId: string, signal: AbortSignal | undefined, run: () => Promise<DoctorResult>): Promise<DoctorResult> => {
+    const waitMs = repairLockWaitMs(service);
+    const lock = await takeRepairLock(ctx.stateDir, service.name, { clock: ctx.clock, waitMs, ...(signal ? { signal } : {}) });
+    if (!lock.ok) {
+      const refused = repairLockRefused(doctorContext(service, ctx, runtime, stores), { incidentId }, lock.owner, waitMs);
+      return { fixed: false, summary: `fixed: nothing; left: ${refused.findings.map((f) => f.title).join('; ')}`, outcome: 'not-fixed' };
+    }
+    try {
+      return await run();
+    } finally {
+      await lock.release();
+    }
+  };
   return {
-    doctor: async (incident, signal) => {
+    doctor: (incident, signal) => withRepairLock(incident.id, signal, async () => {
       const file = service.configFile?.path;
       // Read before the run: a repair that rewrote (or created) a file of the config tree, the `$include`d ones too, is
       // verified and, if the service is not healthy after, put back.
@@ -86,6 +104,7 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
       const pass = (serviceDoctor: boolean): Promise<DoctorReport> =>
         runDoctor({ ...doctorContext(service, ctx, runtime, stores), ...(signal ? { signal } : {}) }, {
           fix: true,
+          lockHeld: true,
           incidentId: incident.id,
           // The service's own doctor rewrites configs (OpenClaw's has dropped sections), so it runs under
           // guard (snapshot, rollback): first thing for a config that parses but is rejected; with a valid
@@ -128,7 +147,7 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
         ...(changes.length > 0 ? { files: changes } : {}),
         ...(otherRepairs.length > 0 ? { otherRepairs } : {}),
       };
-    },
+    }),
     doctorRevert: async (files, runId, incidentId, reason) => {
       const r = await revertDoctorFiles({ snapshots: stores.for(service, ctx), clock: ctx.clock }, files);
       ctx.emit({

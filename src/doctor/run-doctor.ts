@@ -36,6 +36,8 @@ export interface RunDoctorOptions {
   lockWaitMs?: number;
   /** With fix: told once when another process is repairing this service and this run waits for it. */
   onLockWait?: (owner: LockOwner | null) => void;
+  /** With fix: the caller already holds the service's repair lock (takeRepairLock) around this run and its own reads. */
+  lockHeld?: boolean;
 }
 
 export const REPAIR_LOCK = 'repair-lock';
@@ -77,27 +79,30 @@ export function repairLockWaitMs(service: DoctorContext['service']): number {
   return service.doctor.timeout + 2 * (service.configFile?.validateTimeout ?? 0) + 15_000;
 }
 
+/** The report of a repairing run that could not take the service's repair lock in waitMs: nothing was changed. */
+export function repairLockRefused(ctx: DoctorContext, opts: Pick<RunDoctorOptions, 'incidentId'>, owner: LockOwner | null, waitMs: number): DoctorReport {
+  const who = owner ? `pid ${owner.pid}${owner.pid === ctx.daemonPid ? ', the clawback daemon' : ''}` : 'another process';
+  const f: Finding = {
+    id: `${REPAIR_LOCK}:${ctx.service.name}`,
+    rule: REPAIR_LOCK,
+    severity: 'warning',
+    title: `another doctor run is repairing ${ctx.service.name}`,
+    evidence: `${who} still held ${ctx.service.name}'s repair lock after ${Math.round(waitMs / 1000)} s; nothing was changed by this run`,
+    fix: 'wait for that run to end (clawback status, the journal), then run again',
+    fixable: false,
+  };
+  const ev: ClawbackEvent = { type: 'doctor.finding', severity: f.severity, time: ctx.clock.now(), service: ctx.service.name, level: 2, message: `${ctx.service.name}: ${f.title} (${f.evidence})`, details: { rule: f.rule, findingId: f.id, fixable: false, fix: f.fix ?? null } };
+  if (opts.incidentId !== undefined) ev.incidentId = opts.incidentId;
+  ctx.emit(ev);
+  return { findings: [f], outcomes: [], exitCode: DOCTOR_EXIT.FINDINGS_LEFT };
+}
+
 /** A repairing run holds the service's repair lock throughout (see repair-lock.ts); a diagnosis needs none. */
 export async function runDoctor(ctx: DoctorContext, opts: RunDoctorOptions): Promise<DoctorReport> {
-  if (!opts.fix) return runDoctorPass(ctx, opts);
+  if (!opts.fix || opts.lockHeld) return runDoctorPass(ctx, opts);
   const waitMs = opts.lockWaitMs ?? repairLockWaitMs(ctx.service);
   const lock = await takeRepairLock(ctx.stateDir, ctx.service.name, { clock: ctx.clock, waitMs, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(opts.onLockWait ? { onWait: opts.onLockWait } : {}) });
-  if (!lock.ok) {
-    const who = lock.owner ? `pid ${lock.owner.pid}${lock.owner.pid === ctx.daemonPid ? ', the clawback daemon' : ''}` : 'another process';
-    const f: Finding = {
-      id: `${REPAIR_LOCK}:${ctx.service.name}`,
-      rule: REPAIR_LOCK,
-      severity: 'warning',
-      title: `another doctor run is repairing ${ctx.service.name}`,
-      evidence: `${who} still held ${ctx.service.name}'s repair lock after ${Math.round(waitMs / 1000)} s; nothing was changed by this run`,
-      fix: 'wait for that run to end (clawback status, the journal), then run again',
-      fixable: false,
-    };
-    const ev: ClawbackEvent = { type: 'doctor.finding', severity: f.severity, time: ctx.clock.now(), service: ctx.service.name, level: 2, message: `${ctx.service.name}: ${f.title} (${f.evidence})`, details: { rule: f.rule, findingId: f.id, fixable: false, fix: f.fix ?? null } };
-    if (opts.incidentId !== undefined) ev.incidentId = opts.incidentId;
-    ctx.emit(ev);
-    return { findings: [f], outcomes: [], exitCode: DOCTOR_EXIT.FINDINGS_LEFT };
-  }
+  if (!lock.ok) return repairLockRefused(ctx, opts, lock.owner, waitMs);
   try {
     return await runDoctorPass(ctx, opts);
   } finally {
