@@ -64,6 +64,8 @@ export function registerInstall(program: Command): void {
           entryPath: ENTRY,
           configPath,
           stateDir,
+          // The daemon under systemd/launchd/cron finds the commands this shell finds (service-files.ts, defaultPath).
+          ...(process.env.PATH ? { userPath: process.env.PATH } : {}),
           ...(typeof process.getuid === 'function' ? { uid: process.getuid() } : {}),
           ...(systemdVersion !== undefined ? { systemdVersion } : {}),
         };

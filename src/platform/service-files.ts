@@ -24,6 +24,11 @@ export interface ServiceFileInputs {
   systemdVersion?: number;
   /** 'linux' or 'darwin': only changes the default PATH. */
   platform?: 'linux' | 'darwin';
+  /**
+   * $PATH of the shell that runs `clawback install`: its absolute directories go into the default PATH (after node's),
+   * so the commands that ran from that shell (a service in ~/.local/bin, `claude`, Homebrew's tmux) are found there too.
+   */
+  userPath?: string;
 }
 
 export interface ServiceNames {
@@ -88,7 +93,7 @@ function resolveInputs(inputs: ServiceFileInputs): Resolved {
   if (!Number.isInteger(intervalSec) || intervalSec < 10 || intervalSec > 86_400) {
     throw new Error(`guardianIntervalSec must be an integer between 10 and 86400, got ${intervalSec}`);
   }
-  const env: Record<string, string> = { PATH: defaultPath(inputs.nodePath, inputs.platform ?? 'linux'), ...inputs.env };
+  const env: Record<string, string> = { PATH: defaultPath(inputs.nodePath, inputs.platform ?? 'linux', inputs.userPath), ...inputs.env };
   for (const [k, v] of Object.entries(env)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`environment variable name ${JSON.stringify(k)} is not valid`);
     if (/[\n\r\0]/.test(v)) throw new Error(`environment variable ${k} contains a newline or NUL`);
@@ -105,9 +110,18 @@ function resolveInputs(inputs: ServiceFileInputs): Resolved {
   };
 }
 
-/** node's own directory first (nvm, Homebrew installs), then the usual system directories. */
-export function defaultPath(nodePath: string, platform: 'linux' | 'darwin' = 'linux'): string {
+/**
+ * node's own directory first (nvm, Homebrew installs: pinned, whatever `nvm use` says later), then the installing
+ * shell's PATH (absolute entries only: `.` or an empty entry would mean the unit's working directory), then the usual
+ * system directories. systemd, launchd and cron start the daemon without the user's shell profile: with the system
+ * directories alone, a service, doctor or agent command found from the shell (~/.local/bin, ~/.npm-global/bin) was
+ * "not on PATH" under the unit and the service was never started.
+ */
+export function defaultPath(nodePath: string, platform: 'linux' | 'darwin' = 'linux', userPath?: string): string {
   const dirs = [path.dirname(nodePath)];
+  for (const dir of (userPath ?? '').split(':')) {
+    if (path.isAbsolute(dir) && !/[\n\r\0]/.test(dir)) dirs.push(path.normalize(dir).replace(/(.)\/$/, '$1'));
+  }
   if (platform === 'darwin') dirs.push('/opt/homebrew/bin');
   dirs.push('/usr/local/bin', '/usr/bin', '/bin', '/usr/local/sbin', '/usr/sbin', '/sbin');
   return [...new Set(dirs)].join(':');

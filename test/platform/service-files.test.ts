@@ -8,6 +8,7 @@ import plist from 'plist';
 import { realCommandRunner } from '../../src/platform/command-runner.js';
 import {
   cronShellQuote,
+  defaultPath,
   guardianCronEntry,
   launchdDaemonPlist,
   launchdGuardianPlist,
@@ -184,6 +185,32 @@ describe('systemd units', () => {
     expect(() => systemdDaemonUnit({ ...inputs, configPath: 'clawback.yaml' })).toThrow(/absolute/);
     expect(() => systemdDaemonUnit({ ...inputs, env: { 'BAD-NAME': 'x' } })).toThrow(/not valid/);
     expect(() => systemdDaemonUnit({ ...inputs, label: 'Bad Label' })).toThrow(/label/);
+  });
+});
+
+describe('default PATH of the units', () => {
+  it("pins node's directory first, then carries the installing shell's absolute PATH entries, then the system ones", () => {
+    const userPath = `/home/u/.nvm/versions/node/v22.1.0/bin:.::bin:/home/u/.local/bin/:/opt/homebrew/bin:/usr/bin:/home/u/my tools %h $HOME`;
+    const p = defaultPath('/home/u/.nvm/versions/node/v20.9.0/bin/node', 'darwin', userPath).split(':');
+    expect(p[0]).toBe('/home/u/.nvm/versions/node/v20.9.0/bin');
+    expect(p.slice(1, 6)).toEqual(['/home/u/.nvm/versions/node/v22.1.0/bin', '/home/u/.local/bin', '/opt/homebrew/bin', '/usr/bin', '/home/u/my tools %h $HOME']);
+    expect(p).not.toContain('.');
+    expect(p).not.toContain('');
+    expect(p).not.toContain('bin');
+    expect(p).toContain('/sbin');
+    expect(new Set(p).size).toBe(p.length);
+  });
+
+  it('reaches the systemd unit, the plist and the cron line as the same PATH', async () => {
+    const userPath = '/home/u/.local/bin:/home/u/my tools %h $HOME:/usr/bin';
+    const want = defaultPath(inputs.nodePath, 'linux', userPath);
+    expect(want).toContain('/home/u/.local/bin');
+    const { env: _env, ...plain } = inputs;
+    const unit = systemdDaemonUnit({ ...plain, userPath });
+    expect(unit).toContain(`Environment="PATH=${want.replace(/%/g, '%%')}"`);
+    const parsed = plist.parse(launchdDaemonPlist({ ...plain, userPath })) as { EnvironmentVariables: Record<string, string> };
+    expect(parsed.EnvironmentVariables.PATH).toBe(want);
+    expect(guardianCronEntry({ ...plain, userPath }).line).toContain(`PATH=${cronShellQuote(want)} `);
   });
 });
 

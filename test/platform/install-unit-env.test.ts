@@ -1,0 +1,89 @@
+// What `clawback install` leaves for the OS to run: the daemon the installed guardian line starts finds the commands the
+// installing shell found (PATH carried, not only the system directories).
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
+import { runCli } from '../helpers/cli.js';
+import { isRunning, pidRef, signalProcess, waitFor } from '../helpers/processes.js';
+import { hasSystemdRuntime } from '../../src/platform/installer.js';
+
+const cleanup: Array<() => void | Promise<void>> = [];
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!();
+});
+
+/** A home, a fake `crontab` (`-l` prints the table or "no crontab", `-` replaces it) and the PATH that finds it. */
+function setup(): { dir: string; home: string; table: string; env: Record<string, string> } {
+  const dir = tempDir('clawback-install-env-');
+  const home = path.join(dir, 'home');
+  const bin = path.join(dir, 'bin');
+  mkdirSync(home);
+  mkdirSync(bin);
+  const table = path.join(dir, 'crontab.txt');
+  writeFileSync(
+    path.join(bin, 'crontab'),
+    `#!/bin/sh\nF='${table}'\nif [ "$1" = "-l" ]; then [ -f "$F" ] && exec cat "$F"; echo "no crontab for test" >&2; exit 1; fi\nif [ "$1" = "-" ]; then cat > "$F"; exit 0; fi\nexit 2\n`,
+  );
+  chmodSync(path.join(bin, 'crontab'), 0o755);
+  return { dir, home, table, env: { HOME: home, PATH: `${bin}:${process.env.PATH ?? ''}` } };
+}
+
+/** Runs the guardian's crontab line as cron does: /bin/sh -c, an environment without the user's profile (no PATH). */
+function runCronLine(table: string, home: string): Promise<number | null> {
+  const line = readFileSync(table, 'utf8').trim().split('\n').pop()!;
+  const command = line.replace(/^(\S+\s+){5}/, '');
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', command], { env: { HOME: home, CLAWBACK_TEST_CHILD: '1' }, stdio: 'ignore' });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('the guardian line did not finish in 40 s'));
+    }, 40_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+// Only the cron path: where systemd runs, install would enable real user units.
+describe.skipIf(process.platform === 'darwin' || hasSystemdRuntime())('install (cron): what the installed guardian line runs', () => {
+  it('starts a service whose command is found only on the installing shell PATH (~/.local/bin)', async () => {
+    const { dir, home, table, env } = setup();
+    const userBin = path.join(home, '.local', 'bin');
+    mkdirSync(userBin, { recursive: true });
+    writeFileSync(path.join(userBin, 'mysvc'), `#!/bin/sh\nexec '${NODE}' '${path.join(FIXTURES, 'sleeper.mjs')}'\n`);
+    chmodSync(path.join(userBin, 'mysvc'), 0o755);
+    const configPath = path.join(dir, 'clawback.yaml');
+    writeFileSync(configPath, YAML.stringify(markServices({ api: { port: 0 }, services: [{ name: 'my', command: ['mysvc'] }] })));
+    const stateDir = path.join(dir, 'state');
+
+    const install = await runCli(['install', '--config', configPath, '--state-dir', stateDir], { env: { ...env, PATH: `${userBin}:${env.PATH}` } });
+    expect(install.code, install.stderr).toBe(0);
+
+    expect(await runCronLine(table, home)).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(stateDir, 'logs', 'guardian.log'), 'utf8')) as { outcome: string; after?: { pid: number } };
+    const revived = report.after?.pid ? pidRef(report.after.pid) : undefined;
+    if (revived) {
+      cleanup.push(async () => {
+        if (!signalProcess(revived, 'SIGINT')) return;
+        await waitFor(() => !isRunning(revived) || undefined, { timeoutMs: 20_000, intervalMs: 100 }).catch(() => signalProcess(revived, 'SIGKILL'));
+      });
+    }
+    expect(report.outcome).toBe('revived');
+    const journal = path.join(stateDir, 'journal.jsonl');
+    const events = await waitFor(
+      () => {
+        const lines = existsSync(journal) ? readFileSync(journal, 'utf8').trim().split('\n').filter(Boolean) : [];
+        const parsed = lines.map((l) => JSON.parse(l) as { type: string; service?: string; message: string });
+        return parsed.some((e) => e.service === 'my' && (e.type === 'service.started' || e.type === 'breaker.tripped')) ? parsed : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
+    const mine = events.filter((e) => e.service === 'my');
+    expect(mine.map((e) => e.message).join('\n')).not.toMatch(/not found|not on PATH/);
+    expect(mine.map((e) => e.type)).toContain('service.started');
+  }, 90_000);
+});
