@@ -53,6 +53,13 @@ export function registerInstall(program: Command): void {
       .option('--dry-run', 'print every file and command, change nothing')
       .action(async (o: { dryRun?: boolean }) => {
         const { configPath, stateDir } = inputs(program);
+        // A config the daemon cannot load (a mistyped --config, a key in error) would replace the units (or the cron
+        // line) of a working install with ones whose daemon exits 78 at once: refused before anything is touched.
+        const problem = action === 'install' ? await configProblem(configPath, stateDir) : undefined;
+        if (problem !== undefined) {
+          process.stderr.write(`clawback: install refused, nothing changed: the daemon could not load this config:\n${problem}\n`);
+          process.exit(2);
+        }
         const runner = realCommandRunner();
         const hasSystemd = hasSystemdRuntime();
         const systemdVersion = hasSystemd ? await detectSystemdVersion(runner) : undefined;

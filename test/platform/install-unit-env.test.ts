@@ -1,5 +1,6 @@
 // What `clawback install` leaves for the OS to run: the daemon the installed guardian line starts finds the commands the
-// installing shell found (PATH carried, not only the system directories).
+// installing shell found (PATH carried, not only the system directories), and a config the daemon could not load is
+// refused before a working install is replaced.
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -86,4 +87,34 @@ describe.skipIf(process.platform === 'darwin' || hasSystemdRuntime())('install (
     expect(mine.map((e) => e.message).join('\n')).not.toMatch(/not found|not on PATH/);
     expect(mine.map((e) => e.type)).toContain('service.started');
   }, 90_000);
+
+  it('refuses a config the daemon could not load (missing, or a key in error) and leaves the working install as it was', async () => {
+    const { dir, table, env } = setup();
+    const configPath = path.join(dir, 'clawback.yaml');
+    writeFileSync(configPath, YAML.stringify(markServices({ api: { port: 0 }, services: [{ name: 'sl', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] })));
+    const first = await runCli(['install', '--config', configPath, '--state-dir', path.join(dir, 'state')], { env });
+    expect(first.code, first.stderr).toBe(0);
+    const working = readFileSync(table, 'utf8');
+    expect(working).toContain(configPath);
+
+    const typo = path.join(dir, 'clawbak.yaml');
+    const missing = await runCli(['install', '--config', typo, '--state-dir', path.join(dir, 'state2')], { env });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/install refused, nothing changed/);
+    expect(missing.stderr).toMatch(/ENOENT/);
+    expect(readFileSync(table, 'utf8')).toBe(working);
+    expect(existsSync(path.join(dir, 'state2'))).toBe(false);
+
+    const bad = path.join(dir, 'bad.yaml');
+    writeFileSync(bad, 'services:\n  - name: x\n    comand: [a]\n');
+    const invalid = await runCli(['install', '--config', bad, '--state-dir', path.join(dir, 'state3')], { env });
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toMatch(/services\[0\]: unknown key\(s\) "comand"/);
+    expect(readFileSync(table, 'utf8')).toBe(working);
+
+    // Uninstall needs no loadable config: it only removes what install added.
+    const un = await runCli(['uninstall', '--config', typo, '--state-dir', path.join(dir, 'state')], { env });
+    expect(un.code, un.stderr).toBe(0);
+    expect(readFileSync(table, 'utf8')).not.toContain('guardian --once');
+  }, 60_000);
 });
