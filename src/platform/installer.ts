@@ -473,12 +473,16 @@ export async function applyPlan(plan: Plan, runner: CommandRunner, opts: ApplyOp
   return result;
 }
 
+/** What `crontab -l` says on stderr when the user has no crontab yet. */
+const NO_CRONTAB = /no crontab|can't open '[^'\n]*': No such file or directory/i;
+
 async function applyCrontab(edit: CrontabEdit, runner: CommandRunner, timeoutMs: number, result: ApplyResult): Promise<void> {
   const list = await runner.run(['crontab', '-l'], { timeoutMs });
   let before = '';
   if (failed(list)) {
-    // `crontab -l` exits 1 with "no crontab for <user>" when there is none; anything else must not be overwritten blindly.
-    if (list.error !== undefined || !/no crontab/i.test(list.stderr)) {
+    // `crontab -l` exits 1 when there is none: "no crontab for <user>" (cronie, Debian's cron), "crontab: can't open
+    // '<user>': No such file or directory" (BusyBox: Alpine images); anything else must not be overwritten blindly.
+    if (list.error !== undefined || !NO_CRONTAB.test(list.stderr)) {
       result.ok = false;
       result.errors.push(failure(['crontab', '-l'], list));
       return;

@@ -250,6 +250,19 @@ describe('cron install (no systemd)', () => {
     expect(result.ok).toBe(false);
     expect(broken.calls.map((c) => c.argv)).toEqual([['crontab', '-l']]);
   });
+
+  it("takes BusyBox's (Alpine's) \"can't open '<user>': No such file or directory\" for no crontab, and nothing else", async () => {
+    const busybox = new DryRunRunner((argv) => (argv[1] === '-l' ? { code: 1, stderr: "crontab: can't open 'node': No such file or directory\n" } : {}));
+    const result = await applyPlan(planInstall(input({ hasSystemd: false })), busybox, { dryRun: false });
+    expect(result.errors).toEqual([]);
+    expect(result.ok).toBe(true);
+    const written = busybox.calls.find((c) => c.argv.join(' ') === 'crontab -')?.opts.input;
+    expect(written?.split('\n').filter((l) => l.includes('guardian --once'))).toHaveLength(1);
+    const unreadable = new DryRunRunner((argv) => (argv[1] === '-l' ? { code: 1, stderr: "crontab: can't open 'node': Permission denied\n" } : {}));
+    const refused = await applyPlan(planInstall(input({ hasSystemd: false })), unreadable, { dryRun: false });
+    expect(refused.ok).toBe(false);
+    expect(unreadable.calls.map((c) => c.argv)).toEqual([['crontab', '-l']]);
+  });
 });
 
 it('describePlan lists removals for an uninstall', () => {
