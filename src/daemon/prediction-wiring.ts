@@ -79,7 +79,8 @@ export class ServicePredictor {
     // The samples are timed on the monotonic clock: the window and the slope are durations, and a wall clock stepped an
     // hour (NTP, date -s) left every sample outside the window (forward) or cleared it (back), the forecast blind for
     // a whole window. The planned times (crossing, quiet window) are wall times for people and the calendar.
-    if (r.kind === 'memory' && this.memory && r.result.value !== undefined && this.limit !== undefined) {
+    // An estimated PSS (between two reads of a several-process tree) is not a measurement: it rises with shared pages.
+    if (r.kind === 'memory' && this.memory && r.result.value !== undefined && this.limit !== undefined && r.result.details?.['pssEstimated'] !== true) {
       this.memory.add({ bytes: r.result.value, t: mono });
       // The trend fit is O(n^2) in the window's samples: once every evalEveryMs (30 s for a 10-minute window)
       // is plenty for a horizon of minutes, and keeps 100 services' probes cheap.

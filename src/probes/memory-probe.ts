@@ -16,20 +16,23 @@ export const TREE_REFRESH_MS = 2000;
 export const TREE_MAX_AGE_MS = 10_000;
 
 /**
- * A tree of several processes whose summed RSS is over the warning level or the limit is measured by PSS: forked
- * workers (gunicorn --preload, puma, php-fpm, postgres) map the same pages, and summed RSS counts each shared page
- * once per worker (four workers of a 300 MiB master summed to 1.2 GiB for 320 MiB used). PSS costs a page-table walk
- * per process, so it is read again at most this often; between reads, RSS growth since the read is added in full
- * (a private leak is counted at once), and an estimate over the limit is confirmed by a fresh read first.
+ * A tree of several processes is measured by PSS: forked workers (gunicorn --preload, puma, php-fpm, postgres) map
+ * the same pages, and summed RSS counts each shared page once per worker (four workers of a 300 MiB master summed to
+ * 1.2 GiB for 320 MiB used). Under the thresholds too: the memory forecast is fitted on the reported value, and summed
+ * RSS rises for ever as workers touch more of a shared region (postgres backends and shared_buffers) with the memory
+ * in use flat, so a forecast on it restarted a healthy service "before its OOM". PSS costs a page-table walk per
+ * process, so it is read again at most this often; between reads, RSS growth since the read is added in full (a
+ * private leak is counted at once) and the value is marked `pssEstimated` (the forecast skips it: the estimate rises
+ * with shared pages too), and an estimate over the limit is confirmed by a fresh read first.
  */
 export const PSS_REFRESH_MS = 10_000;
 
 const NOT_RUNNING: ProbeResult = Object.freeze({ status: 'unknown', message: 'the process is not running (or a zombie); nothing to measure' }) as ProbeResult;
 
 /** Pure: the verdict for a measured tree RSS, or (pss given) for its PSS, the value judged. */
-export function memoryResult(rss: number, warn: number | undefined, limit: number | undefined, pss?: number): ProbeResult {
+export function memoryResult(rss: number, warn: number | undefined, limit: number | undefined, pss?: number, pssEstimated = false): ProbeResult {
   const value = pss ?? rss;
-  const details = { rssBytes: rss, ...(pss !== undefined ? { pssBytes: pss } : {}), warnBytes: warn ?? null, limitBytes: limit ?? null };
+  const details = { rssBytes: rss, ...(pss !== undefined ? { pssBytes: pss } : {}), ...(pssEstimated ? { pssEstimated: true } : {}), warnBytes: warn ?? null, limitBytes: limit ?? null };
   const what = pss === undefined ? `tree RSS ${formatBytes(rss)}` : `tree PSS ${formatBytes(pss)} (RSS ${formatBytes(rss)} counts pages its processes share once per process)`;
   if (limit !== undefined && value > limit) {
     return { status: 'failure', finding: 'memory-limit', message: `${what} is over the limit of ${formatBytes(limit)}`, value, details };
@@ -50,7 +53,6 @@ export function createMemoryProbe(config: ProbeConfigOf<'memory'>, deps: ProbeDe
   let last: { rss: number; result: ProbeResult } | undefined;
   // The last PSS read of a several-process tree over a threshold, and the summed RSS at that read.
   let pssRead: { pids: number[]; rss: number; pss: number; at: number } | undefined;
-  const threshold = Math.min(config.warn ?? Infinity, config.limit ?? Infinity);
   /** PSS of the tree's members; a member whose PSS cannot be read counts its RSS. */
   const treePss = (pids: readonly number[]): number => {
     let sum = 0;
@@ -58,7 +60,7 @@ export function createMemoryProbe(config: ProbeConfigOf<'memory'>, deps: ProbeDe
     return sum;
   };
   const judge = (pids: number[], rss: number): ProbeResult => {
-    if (pids.length < 2 || rss <= threshold) {
+    if (pids.length < 2) {
       pssRead = undefined;
       return memoryResult(rss, config.warn, config.limit);
     }
@@ -70,8 +72,8 @@ export function createMemoryProbe(config: ProbeConfigOf<'memory'>, deps: ProbeDe
     };
     if (pssRead === undefined || !samePids(pssRead.pids, pids) || now - pssRead.at >= PSS_REFRESH_MS) return memoryResult(rss, config.warn, config.limit, fresh());
     const estimate = pssRead.pss + Math.max(0, rss - pssRead.rss);
-    const pss = config.limit !== undefined && estimate > config.limit ? fresh() : estimate;
-    return memoryResult(rss, config.warn, config.limit, pss);
+    if (config.limit !== undefined && estimate > config.limit) return memoryResult(rss, config.warn, config.limit, fresh());
+    return memoryResult(rss, config.warn, config.limit, estimate, true);
   };
   // Small synchronous /proc reads: one statm file per member of the tree, whose membership is re-read at most every
   // TREE_REFRESH_MS and only when a process was created since (a walk reads a children file per thread of each member).
