@@ -48,9 +48,17 @@ describe('a hung guardian pass holding guardian.lock', () => {
     const lockFile = path.join(stateDir, 'guardian.lock');
     const stuck = spawnMarked(NODE, [CLI, 'guardian', '--once', '--config', configPath, '--state-dir', stateDir]);
     children.push(stuck);
-    await waitFor(() => existsSync(lockFile) || undefined, { timeoutMs: 20_000, intervalMs: 5 });
+    // The lock is created, then its owner written: stopped in between, it holds nothing to read yet.
+    const lockPid = (): number | undefined => {
+      try {
+        return (JSON.parse(readFileSync(lockFile, 'utf8')) as { pid?: number }).pid;
+      } catch {
+        return undefined;
+      }
+    };
+    await waitFor(() => lockPid(), { timeoutMs: 20_000, intervalMs: 5 });
     process.kill(stuck.pid, 'SIGSTOP');
-    expect(JSON.parse(readFileSync(lockFile, 'utf8')).pid).toBe(stuck.pid);
+    expect(lockPid()).toBe(stuck.pid);
 
     const deps = (hungPassMs: number): GuardianDeps => ({
       stateDir: stateDir!,
