@@ -88,7 +88,28 @@ function hiddenStateCommand(words: string, hide: HiddenState | undefined): strin
   ];
 }
 
-/** The launcher script: a banner, the agent, its exit status written atomically to exitFile. */
+/**
+ * How long past its time-box the launcher ends the run itself. The daemon ends it at the time-box; this is for a daemon
+ * that is gone (killed -9, its next start refused), after which nothing else would, and the agent edited on for ever.
+ */
+export const LAUNCHER_DEADLINE_MARGIN_MS = 15_000;
+
+/**
+ * The launcher's own deadline, in the background: at time-box + margin, SIGTERM to the run's process group (the
+ * agent and what it started there; the watch itself ignores it), 5 s, SIGKILL. The launcher ends it (TERM, waited
+ * for, its sleep with it) once the agent has exited, so nothing of it is left for the leftovers' count.
+ */
+function deadlineWatch(session: AgentSession): string[] {
+  const secs = Math.ceil((session.config.timeBox + LAUNCHER_DEADLINE_MARGIN_MS) / 1000);
+  const said = `[clawback] time-box of ${formatDuration(session.config.timeBox)} passed and no Clawback daemon ended this run: ending it`;
+  return [
+    // ($! unquoted: empty before the sleep has started, when there is nothing to end and `wait` waits for nothing.)
+    `( trap 'kill $! 2>/dev/null; wait $! 2>/dev/null; exit 0' TERM; sleep ${secs} & wait $!; trap '' TERM; printf '\n%s\n' ${shellQuote(said)}; kill -TERM 0; sleep 5; kill -KILL 0 ) &`,
+    'deadline=$!',
+  ];
+}
+
+/** The launcher script: a banner, the agent (under its own deadline), its exit status written atomically to exitFile. */
 export function launcherScript(session: AgentSession, argv: ArgvPart[], exitFile: string, envFile?: string, hide?: HiddenState): string {
   const words = argv.map((a) => (typeof a === 'string' ? shellQuote(a) : `"$(cat ${shellQuote(session.promptFile)})"`));
   const banner = `[clawback] Level 3 ${session.mode} session for service ${session.serviceName}, incident ${session.incidentId}; time-box ${formatDuration(session.config.timeBox)}. Clawback verifies health afterwards and reverts changed files on failure.`;
@@ -103,8 +124,10 @@ export function launcherScript(session: AgentSession, argv: ArgvPart[], exitFile
     `cd ${shellQuote(session.workdir)} || exit 97`,
     // The run's mark that survives `env -i` and `setsid` (agent-leftovers.ts); without prlimit, the env mark alone.
     `command -v prlimit >/dev/null 2>&1 && prlimit --pid $$ --rttime=${runLimitMark(path.resolve(session.incidentDir))}: >/dev/null 2>&1`,
+    ...deadlineWatch(session),
     ...hiddenStateCommand(words.join(' '), hide),
     'code=$?',
+    'kill "$deadline" 2>/dev/null; wait "$deadline" 2>/dev/null',
     `printf '%s\\n' "$code" > ${shellQuote(`${exitFile}.tmp`)} && mv ${shellQuote(`${exitFile}.tmp`)} ${shellQuote(exitFile)}`,
     `printf '\\n[clawback] agent exited with status %s\\n' "$code"`,
     'exit "$code"',
