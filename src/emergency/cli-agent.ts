@@ -182,8 +182,11 @@ export class CliAgentAdapter implements AgentAdapter {
       await fs.writeFile(envFile, `${lines.join('\n')}\n`, { mode: 0o600, flag: 'wx' });
     }
     // Run as `sh launcher` (tmux and PTY alike), so it needs no execute bit: 0600 like every file of the session.
-    await fs.writeFile(launcher, launcherScript(session, this.build(session), exitFile, envFile, this.readsWholeDisk && process.platform === 'linux' ? stateToHide(session) : undefined), { mode: 0o600 });
+    const hide = this.readsWholeDisk && process.platform === 'linux' ? stateToHide(session) : undefined;
+    await fs.writeFile(launcher, launcherScript(session, this.build(session), exitFile, envFile, hide), { mode: 0o600 });
     await fs.chmod(launcher, 0o600);
+    // Why tmux was given up for the bare PTY, when it was: said in the run's output.
+    let tmuxRefused: string | undefined;
     let output: string;
     let exitCode: number | null;
     let aborted: boolean;
@@ -191,9 +194,10 @@ export class CliAgentAdapter implements AgentAdapter {
     // The run's root (the tmux pane's launcher, or the PTY's shell) once it is known: its tree is watched from then on.
     let root: number | undefined;
     const tree = watchDescendants(() => root, session.clock);
+    let tmux: TmuxSession | undefined;
     try {
       if (useTmux) {
-        const tmux = new TmuxSession(tmuxSessionName(session.serviceName, session.incidentId), {
+        tmux = new TmuxSession(tmuxSessionName(session.serviceName, session.incidentId), {
           socket: tmuxOpts.socket ?? DEFAULT_TMUX_SOCKET,
           tmuxPath: tmuxOpts.tmuxPath,
           // The client starts the server: it gets the plain variables only (and where the socket lives), no key.
@@ -202,19 +206,27 @@ export class CliAgentAdapter implements AgentAdapter {
         });
         // A session of the same name left by a daemon that died mid-run is ours to end.
         if (await tmux.exists()) await tmux.kill(session.clock);
-        let leader: number | undefined;
         try {
-          leader = await tmux.start(launcher, session.workdir, rawFile);
-          root = leader;
+          root = await tmux.start(launcher, session.workdir, rawFile);
         } catch (e) {
-          await tree.stop();
-          if (envFile) await fs.rm(envFile, { force: true });
-          return { status: 'failed', summary: `could not start tmux session: ${(e as Error).message}`, transcript: '', refused: [] };
+          // A session that started all the same (a later command of the same call failed) is not run twice: ended, failed.
+          if (await tmux.exists()) {
+            await tmux.kill(session.clock);
+            await tree.stop();
+            if (envFile) await fs.rm(envFile, { force: true });
+            return { status: 'failed', summary: `could not start tmux session: ${(e as Error).message}`, transcript: '', refused: [] };
+          }
+          // A tmux that cannot start a server (a socket dir it calls unsafe, a socket path too long, a full /tmp) is no
+          // reason to spend the run: the bare PTY, as without tmux, with the environment given directly.
+          tmuxRefused = (e as Error).message;
         }
+      }
+      if (tmux !== undefined && tmuxRefused === undefined) {
         session.onStarted({ attachCommand: tmux.attachCommand(), handle: tmux.name });
         // The pane's output goes to rawFile through `cat >>`: kept bounded while the agent runs, in generations.
         const out = new PaneOutputFiles(rawFile);
-        const r = await tmux.wait(exitFile, session.clock, session.signal, 500, () => out.rotateIfFull((f) => tmux.repipe(f)));
+        const pane = tmux;
+        const r = await pane.wait(exitFile, session.clock, session.signal, 500, () => out.rotateIfFull((f) => pane.repipe(f)));
         exitCode = r.exitCode;
         aborted = r.aborted;
         await fs.chmod(exitFile, 0o600).catch(() => undefined);
@@ -226,6 +238,10 @@ export class CliAgentAdapter implements AgentAdapter {
         // Read and removed by the launcher; a launcher that never ran leaves it here.
         if (envFile) await fs.rm(envFile, { force: true });
       } else {
+        if (tmuxRefused !== undefined) {
+          if (envFile) await fs.rm(envFile, { force: true });
+          await fs.writeFile(launcher, launcherScript(session, this.build(session), exitFile, undefined, hide), { mode: 0o600 });
+        }
         const r = await runInPty({
           launcher,
           cwd: session.workdir,
@@ -239,7 +255,7 @@ export class CliAgentAdapter implements AgentAdapter {
         });
         exitCode = r.exitCode;
         aborted = r.aborted;
-        output = r.output;
+        output = tmuxRefused === undefined ? r.output : `[clawback] tmux could not start a session (${tmuxRefused}): the agent ran in a bare PTY (no attach)\r\n${r.output}`;
         await fs.chmod(exitFile, 0o600).catch(() => undefined);
       }
     } catch (e) {
