@@ -1,11 +1,11 @@
 // The memory forecast sees what the memory probe judges: a prefork tree whose summed RSS grows with each new worker
 // while the memory in use stays flat must not be forecast to reach its limit (that forecast restarted it "before OOM").
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/platform/clock.js';
-import { treeRssBytes } from '../../src/platform/proc.js';
+import { treeMembers, treeRssBytes } from '../../src/platform/proc.js';
 import { probeSchema, type ProbeConfigOf } from '../../src/probes/probe-schema.js';
 import { createMemoryProbe } from '../../src/probes/memory-probe.js';
 import type { ProbeTarget } from '../../src/probes/probe-types.js';
@@ -13,6 +13,17 @@ import { MemoryForecaster } from '../../src/predict/memory-forecaster.js';
 import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
 
 const MB = 1024 * 1024;
+
+/** The tree's processes that run `sleep` (one per settled worker). */
+function sleepers(root: number): number {
+  return treeMembers(root).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep';
+    } catch {
+      return false;
+    }
+  }).length;
+}
 let child: MarkedChild | undefined;
 const dirs: string[] = [];
 
@@ -46,6 +57,9 @@ describe('memory forecast of a tree that shares its pages', () => {
           const before = treeRssBytes(child.pid);
           writeFileSync(path.join(dir, `go${workers}`), '');
           await waitFor(() => (treeRssBytes(child!.pid) > before + 40 * MB ? true : undefined), { timeoutMs: 10_000, message: `worker ${workers} mapping the 60 MB` });
+          // Settled: each worker's `sleep` has exec'd (a loaded box can probe a fork of the worker not yet exec'd, a
+          // third copy of the master's pages for one reading, which is noise, not the shape under test).
+          await waitFor(() => (sleepers(child!.pid) === workers ? true : undefined), { timeoutMs: 10_000, message: `worker ${workers}'s sleep to start` });
         }
         // Probe ticks 10 s apart (each a fresh reading), fed to the forecast as the daemon feeds it.
         clock.advance(10_000);
