@@ -1,6 +1,7 @@
 // The memory forecast sees what the memory probe judges: a prefork tree whose summed RSS grows with each new worker
 // while the memory in use stays flat must not be forecast to reach its limit (that forecast restarted it "before OOM").
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -39,10 +40,13 @@ afterEach(async () => {
 describe('memory forecast of a tree that shares its pages', () => {
   it('a master of ~60 MB forking one more worker at a time: summed RSS climbs, the forecast fed by the probe does not', { timeout: 60_000 }, async () => {
     // Each subshell maps the master's 60 MB (copy-on-write, never written): summed RSS +60 MB per worker, PSS flat.
-    // The test creates go<i> to let the master fork worker i.
+    // The test writes a line to go<i> to let the master fork worker i.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'cb-prefork-'));
     dirs.push(dir);
-    child = spawnMarked('/bin/sh', ['-c', 'x=$(head -c 60000000 /dev/zero | tr "\\0" a); echo ready; for i in 1 2 3 4 5 6 7; do n=0; while [ ! -e "$0/go$i" ] && [ $n -lt 600 ]; do sleep 0.05; n=$((n+1)); done; (while :; do sleep 1000; done) & done; wait', dir]);
+    // The master waits on a FIFO per worker (a builtin `read`: no polling `sleep`, whose forks would each map the 60 MB
+    // for a moment and make a reading noisy).
+    for (let i = 1; i <= 7; i++) execFileSync('mkfifo', [path.join(dir, `go${i}`)]);
+    child = spawnMarked('/bin/sh', ['-c', 'x=$(head -c 60000000 /dev/zero | tr "\\0" a); echo ready; for i in 1 2 3 4 5 6 7; do read _ < "$0/go$i" || exit 1; (while :; do sleep 1000; done) & done; wait', dir]);
     await child.waitForStdout('ready', 20_000);
     const target: ProbeTarget = { pid: child.pid, startedAt: Date.now() };
     const clock = new FakeClock();
@@ -55,7 +59,18 @@ describe('memory forecast of a tree that shares its pages', () => {
       for (let workers = 0; workers <= 7; workers++) {
         if (workers > 0) {
           const before = treeRssBytes(child.pid);
-          writeFileSync(path.join(dir, `go${workers}`), '');
+          const fifo = path.join(dir, `go${workers}`);
+          // Non-blocking: a master that is not reading (gone) makes the open fail, never hangs the test.
+          await waitFor(() => {
+            try {
+              const fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+              writeSync(fd, 'go\n');
+              closeSync(fd);
+              return true;
+            } catch {
+              return undefined;
+            }
+          }, { timeoutMs: 10_000, message: `the master to wait for worker ${workers}` });
           await waitFor(() => (treeRssBytes(child!.pid) > before + 40 * MB ? true : undefined), { timeoutMs: 10_000, message: `worker ${workers} mapping the 60 MB` });
           // Settled: each worker's `sleep` has exec'd (a loaded box can probe a fork of the worker not yet exec'd, a
           // third copy of the master's pages for one reading, which is noise, not the shape under test).
