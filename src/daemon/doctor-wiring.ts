@@ -7,8 +7,7 @@ import type { ServiceRuntime, Repairers, ProbeStatusView } from './service-runti
 import type { DoctorContext } from '../doctor/types.js';
 import { snapshotStoreFor, type SnapshotStore } from '../doctor/snapshot-store.js';
 import { preflight, type PreflightCheck } from '../doctor/preflight.js';
-import { runDoctor, defaultRules, repairLockRefused, repairLockWaitMs, type DoctorReport } from '../doctor/run-doctor.js';
-import { takeRepairLock } from '../doctor/repair-lock.js';
+import { runDoctor, defaultRules, withRepairLock, type DoctorReport } from '../doctor/run-doctor.js';
 import { learnConfigFileSecrets } from '../observe/config-file-secrets.js';
 import { maybeRecordLastKnownGood, type HealthWindow } from '../doctor/last-known-good.js';
 import { environOf } from '../platform/proc.js';
@@ -75,21 +74,14 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
   // The repair lock is taken before the config tree is read and held until its changes are counted (both passes too):
   // read before a wait for a person's `clawback doctor --fix`, their repair was counted as this run's change and undone
   // with it when the service stayed down.
-  const withRepairLock = async (incidentId: string, signal: AbortSignal | undefined, run: () => Promise<DoctorResult>): Promise<DoctorResult> => {
-    const waitMs = repairLockWaitMs(service);
-    const lock = await takeRepairLock(ctx.stateDir, service.name, { clock: ctx.clock, waitMs, ...(signal ? { signal } : {}) });
-    if (!lock.ok) {
-      const refused = repairLockRefused(doctorContext(service, ctx, runtime, stores), { incidentId }, lock.owner, waitMs);
-      return { fixed: false, summary: `fixed: nothing; left: ${refused.findings.map((f) => f.title).join('; ')}`, outcome: 'not-fixed' };
-    }
-    try {
-      return await run();
-    } finally {
-      await lock.release();
-    }
-  };
+  const locked = (incidentId: string, signal: AbortSignal | undefined, run: () => Promise<DoctorResult>): Promise<DoctorResult> =>
+    withRepairLock({ ...doctorContext(service, ctx, runtime, stores), ...(signal ? { signal } : {}) }, { incidentId }, run, (refused) => ({
+      fixed: false,
+      summary: `fixed: nothing; left: ${refused.findings.map((f) => f.title).join('; ')}`,
+      outcome: 'not-fixed',
+    }));
   return {
-    doctor: (incident, signal) => withRepairLock(incident.id, signal, async () => {
+    doctor: (incident, signal) => locked(incident.id, signal, async () => {
       const file = service.configFile?.path;
       // Read before the run: a repair that rewrote (or created) a file of the config tree, the `$include`d ones too, is
       // verified and, if the service is not healthy after, put back.

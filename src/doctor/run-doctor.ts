@@ -80,7 +80,7 @@ export function repairLockWaitMs(service: DoctorContext['service']): number {
 }
 
 /** The report of a repairing run that could not take the service's repair lock in waitMs: nothing was changed. */
-export function repairLockRefused(ctx: DoctorContext, opts: Pick<RunDoctorOptions, 'incidentId'>, owner: LockOwner | null, waitMs: number): DoctorReport {
+function repairLockRefused(ctx: DoctorContext, opts: Pick<RunDoctorOptions, 'incidentId'>, owner: LockOwner | null, waitMs: number): DoctorReport {
   const who = owner ? `pid ${owner.pid}${owner.pid === ctx.daemonPid ? ', the clawback daemon' : ''}` : 'another process';
   const f: Finding = {
     id: `${REPAIR_LOCK}:${ctx.service.name}`,
@@ -97,17 +97,30 @@ export function repairLockRefused(ctx: DoctorContext, opts: Pick<RunDoctorOption
   return { findings: [f], outcomes: [], exitCode: DOCTOR_EXIT.FINDINGS_LEFT };
 }
 
-/** A repairing run holds the service's repair lock throughout (see repair-lock.ts); a diagnosis needs none. */
-export async function runDoctor(ctx: DoctorContext, opts: RunDoctorOptions): Promise<DoctorReport> {
-  if (!opts.fix || opts.lockHeld) return runDoctorPass(ctx, opts);
+/**
+ * Runs `run` holding the service's repair lock (see repair-lock.ts); when another run keeps it past the wait, `refused`
+ * turns the "another doctor run is repairing" report (emitted) into the caller's answer and `run` is not called.
+ */
+export async function withRepairLock<T>(
+  ctx: DoctorContext,
+  opts: Pick<RunDoctorOptions, 'incidentId' | 'lockWaitMs' | 'onLockWait'>,
+  run: () => Promise<T>,
+  refused: (report: DoctorReport) => T,
+): Promise<T> {
   const waitMs = opts.lockWaitMs ?? repairLockWaitMs(ctx.service);
   const lock = await takeRepairLock(ctx.stateDir, ctx.service.name, { clock: ctx.clock, waitMs, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(opts.onLockWait ? { onWait: opts.onLockWait } : {}) });
-  if (!lock.ok) return repairLockRefused(ctx, opts, lock.owner, waitMs);
+  if (!lock.ok) return refused(repairLockRefused(ctx, opts, lock.owner, waitMs));
   try {
-    return await runDoctorPass(ctx, opts);
+    return await run();
   } finally {
     await lock.release();
   }
+}
+
+/** A repairing run holds the service's repair lock throughout (see repair-lock.ts); a diagnosis needs none. */
+export async function runDoctor(ctx: DoctorContext, opts: RunDoctorOptions): Promise<DoctorReport> {
+  if (!opts.fix || opts.lockHeld) return runDoctorPass(ctx, opts);
+  return withRepairLock(ctx, opts, () => runDoctorPass(ctx, opts), (report) => report);
 }
 
 async function runDoctorPass(callerCtx: DoctorContext, opts: RunDoctorOptions): Promise<DoctorReport> {
