@@ -56,6 +56,11 @@ export function bytesNow(file: string): Buffer | undefined {
   }
 }
 
+/** Whether the file still holds what the killed drill wrote there (or is still deleted); `sha256` hashes its bytes. */
+export function leftAsDrillWrote(m: GuardManifest, now: Buffer | undefined, sha256: (bytes: Buffer) => string): boolean {
+  return m.wrote !== null && (now === undefined ? m.wrote === 'deleted' : sha256(now) === m.wrote);
+}
+
 /**
  * Read-only: the files killed drills left holding the drill's bytes (or deleted), which nobody puts back until the next
  * drill runs; meanwhile the service runs on them and the daemon may snapshot them as last-known-good.
@@ -64,10 +69,8 @@ export async function abandonedDrillChanges(tmp = os.tmpdir()): Promise<Abandone
   const out: AbandonedDrillChange[] = [];
   for (const { dir, manifest: m } of abandonedGuards(tmp)) {
     if (m.wrote === null) continue;
-    const now = bytesNow(m.realPath);
     const { createHash } = await import('node:crypto');
-    const left = now === undefined ? m.wrote === 'deleted' : createHash('sha256').update(now).digest('hex') === m.wrote;
-    if (left) out.push({ file: m.realPath, pid: m.owner.pid, backup: path.join(dir, m.backup) });
+    if (leftAsDrillWrote(m, bytesNow(m.realPath), (b) => createHash('sha256').update(b).digest('hex'))) out.push({ file: m.realPath, pid: m.owner.pid, backup: path.join(dir, m.backup) });
   }
   return out;
 }

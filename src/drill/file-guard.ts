@@ -1,12 +1,12 @@
 // Never lose a user's file: its exact bytes and mode are kept in memory and in a private temp copy until put back.
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { ownerToGive, writeFileAtomicSync, type FileOwner } from '../platform/atomic-write.js';
 import { putBackBytesSync } from '../platform/hard-links.js';
 import { processStartTime } from '../platform/proc.js';
-import { abandonedGuards, BACKUP_PREFIX, bytesNow, MANIFEST, type GuardManifest } from './drill-leftovers.js';
+import { abandonedGuards, BACKUP_PREFIX, bytesNow, leftAsDrillWrote, MANIFEST, type GuardManifest } from './drill-leftovers.js';
 
 export function sha256Of(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
@@ -96,7 +96,7 @@ export function recoverAbandonedGuards(tmp = os.tmpdir()): string[] {
     }
     const now = bytesNow(m.realPath);
     const g: GuardedFile = { path: m.realPath, realPath: m.realPath, content: original, mode: m.mode ?? undefined, owner: m.fileOwner ?? undefined, backupPath: path.join(dir, m.backup) };
-    const drillLeftIt = m.wrote !== null && (now === undefined ? m.wrote === 'deleted' : sha256Of(now) === m.wrote);
+    const drillLeftIt = leftAsDrillWrote(m, now, sha256Of);
     // Evidence the doctor kept of the killed drill's garbage (it restored the file meanwhile) is no evidence of anything.
     const wroteSince = statSync(dir).mtimeMs;
     if (now !== undefined && now.equals(original)) {
@@ -149,28 +149,7 @@ export function releaseGuard(g: GuardedFile): void {
  */
 export function removeDrillEvidence(realPath: string, before: ReadonlySet<string>, garbage: Buffer | undefined): string[] {
   if (garbage === undefined) return [];
-  const dir = path.dirname(realPath);
-  const prefix = `${path.basename(realPath)}.corrupt-`;
-  const removed: string[] = [];
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return removed;
-  }
-  for (const name of names) {
-    if (!name.startsWith(prefix) || before.has(name)) continue;
-    const p = path.join(dir, name);
-    try {
-      if (lstatSync(p).isFile() && readFileSync(p).equals(garbage)) {
-        rmSync(p);
-        removed.push(p);
-      }
-    } catch {
-      // gone or unreadable: leave it
-    }
-  }
-  return removed;
+  return removeEvidenceWhere(realPath, (name, _st, bytes) => !before.has(name) && bytes().equals(garbage));
 }
 
 /**
@@ -179,12 +158,17 @@ export function removeDrillEvidence(realPath: string, before: ReadonlySet<string
  */
 function removeKilledDrillEvidence(realPath: string, wrote: string, since: number): string[] {
   if (wrote === 'deleted') return [];
+  return removeEvidenceWhere(realPath, (_name, st, bytes) => st.mtimeMs >= since && sha256Of(bytes()) === wrote);
+}
+
+/** Removes the regular `.corrupt-*` files beside realPath that `isDrills` says hold a drill's garbage; their paths. */
+function removeEvidenceWhere(realPath: string, isDrills: (name: string, st: Stats, bytes: () => Buffer) => boolean): string[] {
   const removed: string[] = [];
   for (const name of evidenceNames(realPath)) {
     const p = path.join(path.dirname(realPath), name);
     try {
       const st = lstatSync(p);
-      if (st.isFile() && st.mtimeMs >= since && sha256Of(readFileSync(p)) === wrote) {
+      if (st.isFile() && isDrills(name, st, () => readFileSync(p))) {
         rmSync(p);
         removed.push(p);
       }
