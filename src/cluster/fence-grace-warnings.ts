@@ -16,10 +16,9 @@ export function fenceGraceWarnings(declared: ClawbackConfig): string[] {
   const ttlMs = Math.ceil(cluster.leaseTtl / 1000) * 1000;
   const warnings: string[] = [];
   declared.services.forEach((s, i) => {
-    if (s.placement !== 'singleton') return;
+    if (s.placement !== 'singleton' || s.stop.grace <= ttlMs) return;
     const t = leaseTiming(ttlMs, s.stop.grace);
     const left = t.killAfterMs - t.stopAfterMs;
-    if (s.stop.grace <= ttlMs) return;
     warnings.push(
       `services[${i}].stop.grace: ${secs(s.stop.grace)} is longer than the ${secs(left)} a singleton gets when this member loses etcd and fences itself (30 % of cluster.leaseTtl ${secs(ttlMs)}): its guard then SIGKILLs the instance ${secs(left)} into its shutdown, ${secs(s.stop.grace - left)} before stop.grace ends; expected stop.grace at most ${secs(left)}, or cluster.leaseTtl at least ${secs(Math.ceil(s.stop.grace / 0.3 / 1000) * 1000)}`,
     );

@@ -1,7 +1,7 @@
 // The bytes of every file the agent may touch, saved before it starts: to diff what it did and to undo it.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../platform/atomic-write.js';
+import { ownerToGive, writeFileAtomic } from '../platform/atomic-write.js';
 import { putBackBytes } from '../platform/hard-links.js';
 import { sha256 } from '../platform/config-file.js';
 import { lineDiff } from '../doctor/line-diff.js';
@@ -375,7 +375,8 @@ async function makeParents(dir: string, was: Record<string, DirMeta> | undefined
       },
     );
     if (!made || !meta) continue;
-    if (process.getuid?.() === 0) await fs.chown(d, meta.uid, meta.gid).catch(() => undefined);
+    const owner = ownerToGive({ uid: meta.uid, gid: meta.gid });
+    if (owner) await fs.chown(d, owner.uid, owner.gid).catch(() => undefined);
     await fs.chmod(d, meta.mode);
   }
 }

@@ -14,7 +14,7 @@ const MAX_WAIT_ROUNDS = 3;
 export const INCIDENT_HISTORY_KEEP = 500;
 
 /** Identifies the journal's content as a reader sees it: each file's inode, size and mtime (read: this and .1). */
-async function signature(file: string): Promise<string> {
+export async function journalSignature(file: string): Promise<string> {
   const parts = await Promise.all(
     [`${file}.1`, file].map(async (f) => {
       try {
@@ -72,14 +72,14 @@ export function incidentHistory(journalFile: string, read: (file: string) => Pro
 
   const incidents = async (): Promise<IncidentSummary[]> => {
     for (let round = 0; round < MAX_WAIT_ROUNDS; round++) {
-      const key = await signature(journalFile);
+      const key = await journalSignature(journalFile);
       if (cached?.key === key) return cached.value;
       if (!running) return start(key);
       if (running.key === key) return running.done;
       // A read of an older journal is running: never a second one beside it; look again once it is over.
       await running.done.catch(() => undefined);
     }
-    const key = await signature(journalFile);
+    const key = await journalSignature(journalFile);
     return running ? running.done : start(key);
   };
 

@@ -1,10 +1,10 @@
 // Serves the web dashboard's static files (plain HTML/CSS/JS, no build step) through the API server's dashboard hook.
 import { existsSync, readFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DaemonPlugin } from '../daemon/daemon.js';
 import type { ClawbackEvent } from '../observe/events.js';
+import { journalSignature } from '../observe/incident-history.js';
 import { readRecentEvents, recentLimit, RECENT_EVENTS_MAX } from './dashboard-events.js';
 
 export interface DashboardAsset {
@@ -69,8 +69,7 @@ export function dashboardPlugin(assetDir?: string): DaemonPlugin {
       // user may ask, no token on loopback) held 1.4 GB and kept the probes 22 s late.
       let last: { key: string; events: Promise<ClawbackEvent[]> } | undefined;
       const recent = async (): Promise<ClawbackEvent[]> => {
-        const st = await stat(journal).catch(() => undefined);
-        const key = st ? `${st.ino}:${st.size}:${st.mtimeMs}` : 'none';
+        const key = await journalSignature(journal);
         if (last?.key !== key) {
           const events = readRecentEvents(journal, RECENT_EVENTS_MAX).then((all) => all.map((e) => ctx.redactor.redactDeep(e)));
           last = { key, events };
