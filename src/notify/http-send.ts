@@ -40,6 +40,16 @@ export function withoutUserInfo(req: HttpRequest): HttpRequest {
     return req;
   }
   if (u.username === '' && u.password === '') return req;
+  const info = userInfoOf(u);
+  const basic = Buffer.from(`${info.username}:${info.password}`, 'utf8').toString('base64');
+  u.username = '';
+  u.password = '';
+  const hasAuth = Object.keys(req.headers).some((k) => k.toLowerCase() === 'authorization');
+  return { ...req, url: u.href, headers: hasAuth ? req.headers : { ...req.headers, authorization: `Basic ${basic}` } };
+}
+
+/** A URL's user name and password, percent-decoded as curl does (one that is not valid %-encoding kept as written). */
+export function userInfoOf(u: URL): { username: string; password: string } {
   const decode = (s: string): string => {
     try {
       return decodeURIComponent(s);
@@ -47,11 +57,7 @@ export function withoutUserInfo(req: HttpRequest): HttpRequest {
       return s;
     }
   };
-  const basic = Buffer.from(`${decode(u.username)}:${decode(u.password)}`, 'utf8').toString('base64');
-  u.username = '';
-  u.password = '';
-  const hasAuth = Object.keys(req.headers).some((k) => k.toLowerCase() === 'authorization');
-  return { ...req, url: u.href, headers: hasAuth ? req.headers : { ...req.headers, authorization: `Basic ${basic}` } };
+  return { username: decode(u.username), password: decode(u.password) };
 }
 
 /** Sends one request; resolves with the answer, rejects on network failure, timeout or stop. */

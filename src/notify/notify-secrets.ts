@@ -1,5 +1,6 @@
 // The secrets in the notify section, for the Redactor: apart from the schema so the daemon never loads zod.
 import type { NotifyConfig } from './notify-schema.js';
+import { userInfoOf } from './http-send.js';
 
 /** Every secret in the section (webhook URLs, bot tokens, header values), for the Redactor. */
 export function notifySecrets(config: NotifyConfig): string[] {
@@ -18,11 +19,7 @@ export function notifySecrets(config: NotifyConfig): string[] {
       // User info (sent as an Authorization: Basic header): the password, as written and decoded.
       if (u.password.length >= 8) {
         out.add(u.password);
-        try {
-          out.add(decodeURIComponent(u.password));
-        } catch {
-          // Not valid percent-encoding: kept as written.
-        }
+        out.add(userInfoOf(u).password);
       }
     } catch {
       // Invalid URLs never pass the schema; nothing more to extract.
