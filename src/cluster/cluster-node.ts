@@ -628,18 +628,23 @@ export class ClusterNode {
   async move(service: string, to: string): Promise<{ status: number; message: string }> {
     const st = this.seats.get(service);
     if (!st) return { status: 404, message: `no singleton service named "${service}" (known: ${[...this.seats.keys()].join(', ') || 'none'})` };
-    const members = await this.members();
+    // A person's request, not a renewal racing its lease: each call may take up to one lease TTL (an etcd still electing
+    // or fsyncing under load answered a move with 503 at the renewals' 1 s bound).
+    // gRPC's deadline is a wall time (the client's own default is set the same way in etcd-connect).
+    const patience = this.cfg.leaseTtl;
+    const call = (): { deadline: number } => ({ deadline: Date.now() + patience });
+    const members = await this.members(patience, call());
     if (!members.some((m) => m.member === to)) return { status: 409, message: `no live member named "${to}" (live: ${members.map((m) => m.member).join(', ')})` };
-    const holder = await this.withTimeout(this.client.get(this.keys.leader(service)).string());
+    const holder = await this.withTimeout(this.client.get(this.keys.leader(service)).options(call()).string(), patience);
     if (holder === to) return { status: 200, message: `${service} already runs on ${to}` };
-    const lapse = this.client.lease(Math.max(30, this.ttlSec * 6), { autoKeepAlive: false });
+    const lapse = this.client.lease(Math.max(30, this.ttlSec * 6), { autoKeepAlive: false, ...call() });
     lapse.on('lost', () => undefined);
-    await this.withTimeout(lapse.put(this.keys.move(service)).value(to).exec());
+    await this.withTimeout(lapse.put(this.keys.move(service)).value(to).options(call()).exec(), patience);
     return { status: 202, message: `${service}: asked ${holder ?? 'the leader'} to hand over to ${to}` };
   }
 
-  private async members(): Promise<ClusterStatus['members']> {
-    const all = await this.withTimeout(this.client.getAll().prefix(this.keys.members()).strings());
+  private async members(ms?: number, options?: { deadline: number }): Promise<ClusterStatus['members']> {
+    const all = await this.withTimeout(this.client.getAll().prefix(this.keys.members()).options(options).strings(), ms);
     return Object.values(all).map((v) => {
       try {
         const m = JSON.parse(v) as { member: string; since?: number; api?: string };

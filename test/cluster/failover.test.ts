@@ -114,7 +114,8 @@ describe('cluster failover (real etcd, real daemons)', () => {
     expect(await ask(other.servicePort)).toBeNull();
     // Quorum back: one member becomes active again.
     await env.etcd.start(0);
-    await env.etcd.start(1);
+    // Healthy before the next test starts: a cluster still electing answered its first calls slowly.
+    await env.etcd.startHealthy(1);
     await activeMember([a, b], 60_000);
     await watch.stop();
     expect(watch.overlaps).toEqual([]);
@@ -131,7 +132,7 @@ describe('cluster failover (real etcd, real daemons)', () => {
     });
     const watch = watchAnswers([a, b]);
     const moved = await api(first, 'POST', `/api/cluster/move?service=gw&to=${other.name}`);
-    expect(moved.status).toBe(202);
+    expect(moved.status, JSON.stringify(moved.body)).toBe(202);
     await waitFor(() => ask(other.servicePort), { timeoutMs: 30_000, intervalMs: 20, message: () => `${other.name} to serve after the move` });
     await sleep(500);
     await watch.stop();
