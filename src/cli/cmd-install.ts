@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { findConfigFile, loadConfig } from '../config/load.js';
 import { ConfigError } from '../config/errors.js';
 import { clientStateDir } from './client.js';
-import { planInstall, planUninstall, applyPlan, describePlan, hasSystemdRuntime, detectSystemdVersion, installedServiceManager } from '../platform/installer.js';
+import { planInstall, planUninstall, applyPlan, describePlan, hasSystemdRuntime, detectSystemdVersion, installedServiceManager, chooseManager, type ServiceManagerKind } from '../platform/installer.js';
+import { serviceNames } from '../platform/service-files.js';
+import { unitEnvGaps, unitEnvNotes } from '../platform/install-env.js';
 import { realCommandRunner } from '../platform/command-runner.js';
 import { guardianOnce, type DaemonExit, type StartedDaemon } from '../daemon/guardian.js';
 import { alertGuardianOutcome, isServiceAlert, serviceAlertsOf } from '../daemon/guardian-alert.js';
@@ -77,6 +79,7 @@ export function registerInstall(program: Command): void {
           ...(systemdVersion !== undefined ? { systemdVersion } : {}),
         };
         const plan = action === 'install' ? planInstall(input) : planUninstall(input);
+        if (action === 'install') plan.notes.push(...envNotes(configPath, stateDir, chooseManager(input.platform, hasSystemd)));
         if (o.dryRun) {
           process.stdout.write(describePlan(plan) + '\n');
           return;
@@ -194,6 +197,12 @@ export function registerInstall(program: Command): void {
 
 /** Bound of a whole guardian pass: under systemd's TimeoutStartSec=120 of its unit, so the pass says why it ended. */
 export const PASS_TIMEOUT_MS = 100_000;
+
+/** Install notes naming the variables the config reads from an environment the installed daemon will not have. */
+function envNotes(configPath: string, stateDir: string, manager: ServiceManagerKind): string[] {
+  const { config } = loadConfig({ file: configPath, stateDir });
+  return unitEnvNotes(unitEnvGaps(config, process.env), manager, serviceNames(undefined).systemdService);
+}
 
 /** Why `clawback run` would refuse this config (its loader's message, naming the field), undefined when it loads. */
 export async function configProblem(configPath: string | undefined, stateDir: string): Promise<string | undefined> {

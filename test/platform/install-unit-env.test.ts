@@ -88,6 +88,44 @@ describe.skipIf(process.platform === 'darwin' || hasSystemdRuntime())('install (
     expect(mine.map((e) => e.type)).toContain('service.started');
   }, 90_000);
 
+  it('names (never shows) the variables the config reads from this shell that the installed daemon will not have', async () => {
+    const { dir, home, table, env } = setup();
+    const configPath = path.join(dir, 'clawback.yaml');
+    const secret = 'sk-install-env-secret-1234567890';
+    const services = [
+      { name: 'needs', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')], requiredEnv: ['MY_SERVICE_TOKEN', 'GIVEN_IN_CONFIG'], env: { GIVEN_IN_CONFIG: 'x' } },
+      { name: 'agent', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')], emergency: { adapter: 'openai', apiKeyEnv: 'MY_AGENT_KEY', passEnv: ['MY_PASSED'] } },
+    ];
+    writeFileSync(configPath, YAML.stringify(markServices({ api: { port: 0 }, services })));
+    const stateDir = path.join(dir, 'state');
+    const install = await runCli(['install', '--config', configPath, '--state-dir', stateDir], { env: { ...env, MY_SERVICE_TOKEN: secret, MY_AGENT_KEY: secret } });
+    expect(install.code, install.stderr).toBe(0);
+    const notes = install.stdout.split('\n').filter((l) => l.startsWith('note: '));
+    expect(notes.find((n) => n.includes('MY_SERVICE_TOKEN'))).toMatch(/services\[0\]\.requiredEnv \(needs\)\) is set in this shell but will not be in the installed daemon's environment: set it in that service's `env:`/);
+    expect(notes.find((n) => n.includes('MY_AGENT_KEY'))).toMatch(/services\[1\]\.emergency\.apiKeyEnv\) is set in this shell but will not be .*crontab/);
+    expect(notes.find((n) => n.includes('MY_PASSED'))).toMatch(/is not set in this shell, nor in the installed daemon's environment/);
+    // A variable the service's env: gives is no gap; values never reach the output.
+    expect(install.stdout).not.toContain('GIVEN_IN_CONFIG');
+    expect(install.stdout + install.stderr).not.toContain(secret);
+
+    // The note is true: the daemon the guardian line starts (cron's environment) does not have it.
+    expect(await runCronLine(table, home)).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(stateDir, 'logs', 'guardian.log'), 'utf8')) as { outcome: string; after?: { pid: number } };
+    const revived = report.after?.pid ? pidRef(report.after.pid) : undefined;
+    if (revived) {
+      cleanup.push(async () => {
+        if (!signalProcess(revived, 'SIGINT')) return;
+        await waitFor(() => !isRunning(revived) || undefined, { timeoutMs: 20_000, intervalMs: 100 }).catch(() => signalProcess(revived, 'SIGKILL'));
+      });
+    }
+    const journal = path.join(stateDir, 'journal.jsonl');
+    await waitFor(() => existsSync(journal) && readFileSync(journal, 'utf8').includes('environment variable MY_SERVICE_TOKEN is missing'), {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+      message: () => `the daemon's preflight to miss MY_SERVICE_TOKEN: ${existsSync(journal) ? readFileSync(journal, 'utf8').slice(-2000) : 'no journal'}`,
+    });
+  }, 90_000);
+
   it('refuses a config the daemon could not load (missing, or a key in error) and leaves the working install as it was', async () => {
     const { dir, table, env } = setup();
     const configPath = path.join(dir, 'clawback.yaml');
