@@ -68,6 +68,8 @@ export const API_HEADERS_TIMEOUT_MS = 10_000;
  * (256 sockets asking for the incident history and reading nothing held 3.5 GB).
  */
 export const API_SEND_STALL_MS = 30_000;
+/** How long the unread rest of a request body is still taken after the answer before the connection is dropped. */
+export const API_BODY_LINGER_MS = 1_000;
 /** Bytes of answers not taken yet beyond which a read route answers 503 until clients take theirs (or are dropped). */
 export const API_MAX_UNSENT_BYTES = 64 * 1024 * 1024;
 
@@ -213,6 +215,15 @@ export async function startApiServer(opts: { host: string; port: number; token: 
   const admit = pipelineCap(API_MAX_PIPELINED);
   const server = http.createServer({ headersTimeout: API_HEADERS_TIMEOUT_MS, requestTimeout: 3 * API_HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 2_000 }, (req, res) => {
     if (!admit(req, res)) return;
+    // No route reads a body (commands are in the path and query): one sent anyway was read and thrown away until the
+    // 30 s request timeout (any local process could keep the daemon reading). Past its answer, the rest of a body is
+    // read for a moment only (closing at once would reset the connection and lose the answer on the client's side).
+    res.once('finish', () => {
+      if (req.complete) return;
+      const linger = setTimeout(() => req.socket.destroy(), API_BODY_LINGER_MS);
+      linger.unref();
+      req.socket.once('close', () => clearTimeout(linger));
+    });
     handle(req, res).catch((err: unknown) => {
       // A route decoding a name or id from the path (decodeURIComponent) met a broken %-escape: the client's fault.
       if (err instanceof URIError && !res.headersSent) return send(res, 400, { error: `malformed %-escape in the request path ${JSON.stringify(scrubText(req.url ?? ''))}: expected UTF-8 percent-encoding (encodeURIComponent)` });
