@@ -26,7 +26,7 @@ import { ensureToken } from '../server/token-issue.js';
 import { readDaemonPresence } from './daemon-info.js';
 import { removeDaemonInfo, startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { VERSION } from '../version.js';
-import { carryMaintenance, setMaintenance } from './maintenance-targets.js';
+import { carryMaintenance, MAINTENANCE_FOR_MAX_MS, setMaintenance } from './maintenance-targets.js';
 import { parseDuration } from '../config/duration.js';
 import { PendingEventsReader } from './pending-events.js';
 import { launchExternal } from '../supervisor/external-process.js';
@@ -328,6 +328,10 @@ export class Daemon {
       const forText = q.get('for');
       const forMs = forText ? parseDuration(forText) : undefined;
       if (forText && forMs === undefined) return { status: 400, body: { ok: false, message: `for: expected a duration such as 30m, got ${JSON.stringify(forText)}` } };
+      // An end past what a date can hold was turned on, then its answer failed ("Invalid time value"): refuse it first.
+      if (forMs !== undefined && forMs > MAINTENANCE_FOR_MAX_MS) {
+        return { status: 400, body: { ok: false, message: `for: expected a duration of at most 3650d (leave it out for no end), got ${JSON.stringify(forText)}` } };
+      }
       // A scaled service's name stands for all its instances.
       const r = setMaintenance(this.runtimes, name, on, { ...(forMs !== undefined ? { forMs } : {}), reason: (q.get('reason') ?? '').slice(0, 300), by });
       return { status: r.status, body: { ok: r.ok, message: r.message } };

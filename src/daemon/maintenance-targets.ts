@@ -3,6 +3,9 @@ import { namesFor } from '../instances/instance-name.js';
 import type { ActionResult, ServiceRuntime } from './service-runtime.js';
 import type { ServiceRecord } from '../decide/service-state.js';
 
+/** The longest `for` of a maintenance (10 years; none at all is "until turned off"): a date must be able to hold its end. */
+export const MAINTENANCE_FOR_MAX_MS = 3650 * 86_400_000;
+
 export interface MaintenanceAnswer {
   /** 404: no such service or group; 409: a reducer did not take it. */
   status: 200 | 404 | 409;
