@@ -310,6 +310,7 @@ export class ServiceRuntime {
       type: 'boot',
       adopted: adopted ? { pid: adopted.pid, pidStartTime: adopted.pidStartTime, startedAt: adopted.startedAt } : null,
       ...(opts.waitsForDependencies ? { waitsForDependencies: true } : {}),
+      ...(this.deps.clock.sinceBoot ? { machineBootedAt: this.deps.clock.now() - this.deps.clock.sinceBoot() } : {}),
     });
     // Only a start is waited for: a stop the boot carries on (a grace of minutes) must not hold the daemon's start-up.
     return this.settled(this.policy.stopGraceMs + 30_000, 'starting');

@@ -137,7 +137,7 @@ class Step {
   apply(input: ServiceInput): void {
     switch (input.type) {
       case 'boot':
-        return this.boot(input.adopted, input.waitsForDependencies === true);
+        return this.boot(input.adopted, input.waitsForDependencies === true, input.machineBootedAt);
       case 'dependencies-ready':
         return this.dependenciesReady();
       case 'started':
@@ -203,6 +203,7 @@ class Step {
     if (!this.placed()) return;
     s.phase = 'starting';
     s.nextStartAt = null;
+    delete s.keptDown;
     const token = s.placement?.token;
     this.fx.push({ type: 'start', reason, ...(token != null ? { fencingToken: token } : {}) });
   }
@@ -704,8 +705,11 @@ class Step {
 
   // ---- inputs ------------------------------------------------------------------------------------
 
-  private boot(adopted: ServiceState['instance'], waitsForDependencies: boolean): void {
+  private boot(adopted: ServiceState['instance'], waitsForDependencies: boolean, machineBootedAt?: number): void {
     const s = this.s;
+    // A job its policy kept down stays down across a daemon restart (kill, upgrade, the guardian's revive), as under
+    // the guardian; the machine's own boot runs it again, as the service manager's boot would.
+    if (s.keptDown && (adopted || (machineBootedAt !== undefined && (s.lastExit?.at ?? 0) < machineBootedAt))) delete s.keptDown;
     const stopping = s.afterStop;
     s.disposed = false;
     s.afterStop = null;
@@ -802,7 +806,7 @@ class Step {
   /** The boot's own start: only when nothing (a person, a repair, a hold) decided otherwise meanwhile. */
   private startBoot(): void {
     const s = this.s;
-    if (!s.instance && s.phase !== 'starting' && s.phase !== 'backoff' && !s.held && !s.work && !s.maintenance && s.desired === 'up') this.startNow('boot');
+    if (!s.instance && s.phase !== 'starting' && s.phase !== 'backoff' && !s.held && !s.work && !s.maintenance && s.desired === 'up' && !s.keptDown) this.startNow('boot');
   }
 
   /** A person may have started or stopped the service while it waited for its dependencies: their word stands. */
@@ -948,6 +952,7 @@ class Step {
     const s = this.s;
     if (s.maintenance || s.work || !this.placed()) return false;
     s.phase = s.held ? 'held' : 'stopped';
+    s.keptDown = true;
     this.emit(
       'service.stopped',
       'warning',
@@ -982,6 +987,7 @@ class Step {
     if (cleanExit(exit) && p.restartPolicy !== 'always') {
       // The job finished (systemd: inactive, not failed): no incident that nothing could ever resolve, no alert.
       s.phase = 'stopped';
+      s.keptDown = true;
       if (daemonized) this.emit('service.stopped', 'warning', `${p.name} ended (exit code 0${daemonized}); restart policy ${p.restartPolicy}: not restarted`);
       else this.emit('service.stopped', 'info', `${p.name} finished (exit code 0); restart policy ${p.restartPolicy}: not restarted`);
       return;
@@ -994,6 +1000,7 @@ class Step {
     this.openIncident(0, reason, { lastExit: exit, ...(lastLines && lastLines.length > 0 ? { lastLines: lastLines.slice(-20) } : {}) }, exit.at, counts);
     if (p.restartPolicy === 'never') {
       s.phase = 'stopped';
+      s.keptDown = true;
       return;
     }
     if (s.held) {

@@ -21,7 +21,8 @@ export type AgentOutcome = 'completed' | 'failed' | 'timeout' | 'refused' | 'pro
 export type ServiceInput =
   /** The daemon came up; the executor already tried to re-adopt the persisted instance. */
   /** `waitsForDependencies`: booted now (adopted, work re-armed, requests answered), started once `dependencies-ready`. */
-  | { type: 'boot'; adopted: InstanceRecord | null; waitsForDependencies?: boolean }
+  /** `machineBootedAt`: when the machine last booted (absent: not known), so a job it kept down before runs again. */
+  | { type: 'boot'; adopted: InstanceRecord | null; waitsForDependencies?: boolean; machineBootedAt?: number }
   /** What the service depends on is healthy (or the bounded wait is over): the start the boot deferred is due. */
   | { type: 'dependencies-ready' }
   | { type: 'started'; instance: InstanceRecord; reason: StartReason }

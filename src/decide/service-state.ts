@@ -178,6 +178,11 @@ export interface ServiceState {
   maintenance: Maintenance | null;
   /** The daemon is going away: nothing new is started. */
   disposed?: boolean;
+  /**
+   * It ended where its restart policy keeps it down (a finished job, a `never` service's crash): a daemon restart does
+   * not run it again (a machine boot since, or a person's start, does). Absent in an older state: started at boot as before.
+   */
+  keptDown?: boolean;
   /** Set for a singleton service of a cluster: it runs only while this member holds its lease. */
   placement?: Placement;
   /** The series of incidents of a service failing again soon after each recovery (absent: none). */

@@ -91,3 +91,19 @@ describe('an end nobody saw', () => {
     expect(d.types()).toEqual(['start']);
   });
 });
+
+// A new daemon boots over the state the last one left: a job kept down stays down until the machine itself rebooted.
+describe('a job kept down, at the next daemon boot', () => {
+  it('on-failure exit 0 and never exit 1: not started by a daemon boot; started by a boot after a machine boot', () => {
+    for (const [restartPolicy, code] of [['on-failure', 0], ['never', 1]] as const) {
+      const d = new ReducerDrive(testPolicy({ restartPolicy })).up(0, 10);
+      exit(d, 500, code);
+      d.at(10_000, { type: 'boot', adopted: null, machineBootedAt: 100 });
+      expect(d.types()).toEqual([]);
+      expect(d.state.phase).toBe('stopped');
+      // The machine booted after the end: as at any boot, it runs.
+      d.at(20_000, { type: 'boot', adopted: null, machineBootedAt: 15_000 });
+      expect(d.types()).toEqual(['start']);
+    }
+  });
+});
