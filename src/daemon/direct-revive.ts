@@ -15,6 +15,7 @@ import { FileLock } from '../platform/file-lock.js';
 import { DAEMON_LOCK_FILE } from './daemon-lock.js';
 import { findUnrecordedInstances } from './unrecorded-instances.js';
 import type { ClawbackEvent } from '../observe/events.js';
+import { lastBootAt } from '../platform/boot-time.js';
 
 /**
  * Returns the names of the services it started. The next daemon adopts them from state.json. Starts nothing while a
@@ -98,6 +99,6 @@ export function finishedJob(s: Pick<ServiceState, 'instance' | 'phase' | 'lastEx
 
 /** The instance started before this boot (the machine restarted since): its end was the shutdown's, not a crash. */
 function diedWithTheMachine(startedAt: number, clock: Clock): boolean {
-  const up = clock.sinceBoot?.();
-  return up !== undefined && startedAt < clock.now() - up;
+  const booted = lastBootAt(clock);
+  return booted !== undefined && startedAt < booted;
 }

@@ -15,6 +15,7 @@ import { policyFor, type ServicePolicy } from '../decide/policy.js';
 import type { AgentOutcome, DoctorFileChange, DoctorOutcome, Effect, ServiceInput } from '../decide/inputs.js';
 import type { Hold, Incident, LastExit, Maintenance, Requester, ServiceState, StartReason, Work } from '../decide/service-state.js';
 import { scopeKey, type ReadinessScope } from '../probes/readiness-scope.js';
+import { lastBootAt } from '../platform/boot-time.js';
 
 /** The environment variable that hands a singleton's instance its fencing token (for the systems it writes to). */
 export const FENCING_TOKEN_ENV = 'CLAWBACK_FENCING_TOKEN';
@@ -306,11 +307,12 @@ export class ServiceRuntime {
       }
     }
     if (adopted) this.attach(adopted);
+    const bootedAt = lastBootAt(this.deps.clock);
     this.dispatch({
       type: 'boot',
       adopted: adopted ? { pid: adopted.pid, pidStartTime: adopted.pidStartTime, startedAt: adopted.startedAt } : null,
       ...(opts.waitsForDependencies ? { waitsForDependencies: true } : {}),
-      ...(this.deps.clock.sinceBoot ? { machineBootedAt: this.deps.clock.now() - this.deps.clock.sinceBoot() } : {}),
+      ...(bootedAt !== undefined ? { machineBootedAt: bootedAt } : {}),
     });
     // Only a start is waited for: a stop the boot carries on (a grace of minutes) must not hold the daemon's start-up.
     return this.settled(this.policy.stopGraceMs + 30_000, 'starting');
