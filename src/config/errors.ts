@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import { mentionsSecret } from '../observe/secret-keys.js';
 import { Redactor } from '../observe/redact.js';
+import { knownKeysAt, nearestKey } from './known-keys.js';
 
 export interface ConfigProblem {
   path: string;
@@ -84,15 +85,28 @@ function placeholderHint(value: unknown): string {
   return m ? `; environment variables are not expanded here (${m[1]} is taken as written): put the value itself` : '';
 }
 
-/** Turns zod issues into problems, looking the offending value up in the raw input. */
-export function problemsFromZod(error: z.ZodError, raw: unknown): ConfigProblem[] {
+/**
+ * What an unknown key was expected to be: "restrat" alone named no field that exists there, so a typo was a hunt
+ * through the docs. The nearest allowed key for each, and the allowed keys when one has no near match.
+ */
+function unknownKeysMessage(keys: readonly string[], known: readonly string[] | undefined): string {
+  const named = keys.map((k) => {
+    const near = known ? nearestKey(k, known) : undefined;
+    return { text: near ? `"${k}" (did you mean "${near}"?)` : `"${k}"`, near };
+  });
+  const list = known && named.some((n) => !n.near) ? `; expected one of: ${known.join(', ')}` : '';
+  return `unknown key(s) ${named.map((n) => n.text).join(', ')}${list}`;
+}
+
+/** Turns zod issues into problems, looking the offending value up in the raw input (`schema`: what an unknown key may be). */
+export function problemsFromZod(error: z.ZodError, raw: unknown, schema?: z.ZodType): ConfigProblem[] {
   return error.issues.map((issue) => {
     let value: unknown = raw;
     for (const seg of issue.path) {
       value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[seg as PropertyKey] : undefined;
     }
     let message = issue.message.replace(/^Invalid input: /, '');
-    if (issue.code === 'unrecognized_keys') message = `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    if (issue.code === 'unrecognized_keys') message = unknownKeysMessage(issue.keys, schema ? knownKeysAt(schema, issue.path, raw) : undefined);
     message += placeholderHint(value);
     const p: ConfigProblem = { path: formatPath(issue.path), message };
     if (value !== undefined && issue.code !== 'unrecognized_keys') p.value = value;

@@ -95,7 +95,7 @@ export function expandInstances(raw: unknown, declared: ClawbackConfig, file: st
       if (!r.success) {
         throw new ConfigError(
           file,
-          problemsFromZod(r.error, rawServices[j]).map((p) => ({ ...p, path: `services[${j}].${p.path}`, message: `${p.message} (instance ${i})` })),
+          problemsFromZod(r.error, rawServices[j], serviceSchema).map((p) => ({ ...p, path: `services[${j}].${p.path}`, message: `${p.message} (instance ${i})` })),
         );
       }
       const inst: ServiceConfig = { ...r.data, name: instanceName(s.name, i), env: { CLAWBACK_INSTANCE: String(i), ...r.data.env } };

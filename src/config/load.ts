@@ -88,7 +88,7 @@ function withoutExtensionFields(raw: unknown): unknown {
 export function validateDeclared(raw: unknown, file: string): ClawbackConfig {
   const { view, problems } = templateView(raw);
   const result = clawbackConfigSchema.safeParse(view);
-  const all = [...problems, ...(result.success ? [] : problemsFromZod(result.error, view))];
+  const all = [...problems, ...(result.success ? [] : problemsFromZod(result.error, view, clawbackConfigSchema))];
   if (all.length > 0 || !result.success) throw new ConfigError(file, all);
   return result.data;
 }
