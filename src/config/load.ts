@@ -11,6 +11,7 @@ import { unusableValues } from './unusable-values.js';
 import { logFileClashes } from './log-file-clashes.js';
 import { caseWarnings } from './case-clashes.js';
 import { envPlaceholderWarnings } from './env-placeholders.js';
+import { sharedPortWarnings } from './shared-ports.js';
 import { fenceGraceWarnings } from '../cluster/fence-grace-warnings.js';
 import { formatBytes } from '../probes/byte-size.js';
 import { MAX_CONFIG_NESTING, tooDeep } from './nesting-depth.js';
@@ -225,6 +226,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const warnings = [
     ...caseWarnings(declared, file, [stateDir, ...declared.services.flatMap((s) => (s.logs.dir ? [logsDir(s.logs.dir)] : []))]),
     ...envPlaceholderWarnings(declared),
+    ...sharedPortWarnings(declared),
     ...fenceGraceWarnings(declared),
   ];
   const overrides = readScaleOverrides(stateDir);
