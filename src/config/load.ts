@@ -87,6 +87,10 @@ function withoutExtensionFields(raw: unknown): unknown {
 
 /** The file as declared (scaled services as their instance 0); problems name the field, the value and what was expected. */
 export function validateDeclared(raw: unknown, file: string): ClawbackConfig {
+  // An empty file (or one of comments only, or `~`) parses to null: "(top level): expected object, received null" did not say so.
+  if (raw === null || raw === undefined) {
+    throw new ConfigError(file, [{ path: '(file)', message: 'is empty (nothing but blank lines, comments or null): expected the settings, at least a `services:` list (`clawback init` writes one)' }]);
+  }
   const { view, problems } = templateView(raw);
   const result = clawbackConfigSchema.safeParse(view);
   const all = [...problems, ...(result.success ? [] : problemsFromZod(result.error, view, clawbackConfigSchema))];
