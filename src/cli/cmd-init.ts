@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { validateConfig } from '../config/load.js';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError, formatProblem } from '../config/errors.js';
 import { serviceSchema } from '../config/schema.js';
 import { writeFileAtomic } from '../platform/atomic-write.js';
 import { realCommandRunner, type CommandRunner } from '../platform/command-runner.js';
@@ -222,7 +222,7 @@ async function renderOpenclaw(o: InitOptions, io: InitIo): Promise<Rendered> {
 }
 
 function renderGeneric(o: InitOptions, io: InitIo): Rendered {
-  if (!o.command) throw new InitError('--preset generic needs --command "..." (the service\'s command line)');
+  if (!o.command?.trim()) throw new InitError('--preset generic needs --command "..." (the service\'s command line)');
   const svc = genericService({
     command: [o.command],
     ...(o.name ? { name: o.name } : {}),
@@ -241,6 +241,24 @@ function renderGeneric(o: InitOptions, io: InitIo): Rendered {
   return { raw, text: renderCommentedYaml(raw, header, comments), warnings: [] };
 }
 
+/** The generic preset's fields that come straight from a flag: a bad value is about what the user typed, not a file. */
+const GENERIC_FLAGS: Record<string, string> = {
+  'services[0].name': '--name',
+  'services[0].command': '--command',
+  'services[0].port': '--port',
+  'services[0].probes[0].url': '--health-url',
+};
+
+/** `--name: expected ... (got "my svc")` for a flag's value; any other problem as the file's (a bug of the preset). */
+function flagProblems(err: ConfigError): string {
+  const lines = err.problems.map((p) => {
+    const flag = Object.entries(GENERIC_FLAGS).find(([field]) => p.path === field || p.path.startsWith(`${field}[`))?.[1];
+    // Formatted under its field's path, so a URL's secrets are held back as in a file, then said of the flag.
+    return flag ? `${flag}: ${formatProblem(p).slice(p.path.length + 2)}` : `${err.file}: ${formatProblem(p)}`;
+  });
+  return lines.join('\n  ');
+}
+
 /** The whole command; returns the exit code (0 written/printed, 1 refused to overwrite, 2 bad input). */
 export async function runInit(o: InitOptions, io: InitIo): Promise<number> {
   const out = path.resolve(io.cwd, o.out ?? 'clawback.yaml');
@@ -252,7 +270,9 @@ export async function runInit(o: InitOptions, io: InitIo): Promise<number> {
     validateConfig(r.raw, out);
   } catch (err) {
     if (err instanceof InitError || err instanceof ConfigError) {
-      io.stderr(`clawback init: ${err.message}\n`);
+      // A generic service is made of flags: "invalid config ./clawback.yaml: services[0].name" named a file not written.
+      const text = err instanceof ConfigError && o.preset === 'generic' ? flagProblems(err) : err.message;
+      io.stderr(`clawback init: ${text}\n`);
       return 2;
     }
     throw err;
