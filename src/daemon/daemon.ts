@@ -110,7 +110,9 @@ export class ApiPortUnavailable extends Error {}
 /** Names the address, the cause and, when /proc shows it, who holds the port; what to change. */
 async function apiListenError(err: unknown, host: string, port: number): Promise<Error> {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') return err instanceof Error ? err : new Error(String(err));
+  // api.host that names no address ("not a host!", a typo of a name): getaddrinfo's codes, which read as a crash.
+  const unresolved = code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || code === 'EAI_FAIL';
+  if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL' && !unresolved) return err instanceof Error ? err : new Error(String(err));
   let holder = '';
   if (code === 'EADDRINUSE') {
     // Loaded only here: naming the holder is worth a /proc walk once, not a module on the daemon's start-up path.
@@ -119,10 +121,12 @@ async function apiListenError(err: unknown, host: string, port: number): Promise
     const pids = (await findPortListeners(port).catch(() => ({ pids: [] as number[] }))).pids;
     if (pids.length > 0) holder = ` by ${pids.map((p) => `pid ${p} (${(commandLine(p) ?? '?').slice(0, 120)})`).join(', ')}`;
   }
-  const why = code === 'EADDRINUSE' ? `already in use${holder}` : code === 'EACCES' ? 'not permitted (a port below 1024 needs privileges)' : 'not an address of this machine';
-  return new ApiPortUnavailable(
-    `cannot serve the API/dashboard on ${host}:${port}: ${why} (${code}); no service was started or adopted. Free the port, or set api.port in the config (or --api-port)`,
-  );
+  const why = code === 'EADDRINUSE' ? `already in use${holder}` : code === 'EACCES' ? 'not permitted (a port below 1024 needs privileges)' : unresolved ? 'the host name does not resolve' : 'not an address of this machine';
+  const fix =
+    code === 'EADDRINUSE' || code === 'EACCES'
+      ? 'Free the port, or set api.port in the config (or --api-port)'
+      : `Set api.host in the config to an address of this machine (got ${JSON.stringify(host)}; default 127.0.0.1)`;
+  return new ApiPortUnavailable(`cannot serve the API/dashboard on ${host}:${port}: ${why} (${code}); no service was started or adopted. ${fix}`);
 }
 
 /** At most one state.json write per this many ms after the first of a burst. */
