@@ -8,12 +8,30 @@ import { ownerInNestedPidNamespace } from './lock-owner.js';
 
 export const STALE_PIDFILE = 'stale-pidfile';
 
-/** The first integer in the file's text (the owner pid by convention), if any. */
+/**
+ * The owner pid: a JSON pid file's `pid` field (its first number may be a createdAt year or a version), else the first
+ * integer in the file's text (the owner pid by convention), if any.
+ */
 export function ownerPid(text: string): number | undefined {
+  const json = jsonObject(text);
+  if (json !== undefined) {
+    const pid = typeof json.pid === 'string' && /^\d+$/.test(json.pid) ? Number(json.pid) : json.pid;
+    return typeof pid === 'number' && Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  }
   const m = /\d+/.exec(text);
   if (!m) return undefined;
   const pid = Number(m[0]);
   return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+function jsonObject(text: string): Record<string, unknown> | undefined {
+  if (!text.trim().startsWith('{')) return undefined;
+  try {
+    const v = JSON.parse(text) as unknown;
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function readText(file: string): Promise<Buffer | undefined> {
