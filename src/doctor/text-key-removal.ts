@@ -147,6 +147,22 @@ function removeJsonKey(text: string, segs: readonly string[], format: 'json' | '
   return out;
 }
 
+/** The YAML text without the block-map key at segs (its lines cut, every other byte kept), or undefined when it has no lines of its own. */
+function removeYamlKey(text: string, segs: readonly string[]): string | undefined {
+  const Y = yaml();
+  const doc = Y.parseDocument(text);
+  if (doc.errors.length > 0) return undefined;
+  const parent = segs.length === 1 ? doc.contents : doc.getIn(segs.slice(0, -1), true);
+  if (!Y.isMap(parent) || parent.flow) return undefined;
+  const pair = parent.items.find((p) => Y.isScalar(p.key) && String(p.key.value) === segs.at(-1));
+  const from = Y.isNode(pair?.key) ? pair.key.range?.[0] : undefined;
+  const to = Y.isNode(pair?.value) ? pair.value.range?.[2] : undefined;
+  if (from === undefined || to === undefined) return undefined;
+  const lineStart = text.lastIndexOf('\n', from - 1) + 1;
+  if (!/^[ \t]*$/.test(text.slice(lineStart, from)) || (to < text.length && text[to - 1] !== '\n')) return undefined;
+  return text.slice(0, lineStart) + text.slice(to);
+}
+
 /**
  * The text with the keys at these dotted paths removed and nothing else touched (comments, order, quoting, layout), or
  * undefined when that cannot be done safely; the result is checked to parse to exactly `expected`.
@@ -155,9 +171,16 @@ export function removeKeysFromText(text: string, paths: readonly string[], forma
   let out: string | undefined = text;
   try {
     if (format === 'yaml') {
-      const doc = yaml().parseDocument(text);
-      for (const p of paths) doc.deleteIn(splitPath(p));
-      out = String(doc);
+      // Cut from the text where each key has its own lines; else the document is printed anew (comments kept, layout not).
+      let cut: string | undefined = text;
+      for (const p of paths) cut = cut === undefined ? undefined : removeYamlKey(cut, splitPath(p));
+      const reparsed = cut === undefined ? undefined : parseConfigText(cut, format);
+      if (cut !== undefined && reparsed?.ok && sameValue(reparsed.value, expected)) out = cut;
+      else {
+        const doc = yaml().parseDocument(text);
+        for (const p of paths) doc.deleteIn(splitPath(p));
+        out = String(doc);
+      }
     } else {
       for (const p of paths) {
         out = removeJsonKey(out, splitPath(p), format);
