@@ -45,6 +45,21 @@ export async function rotatedLogs(logsDir: string, service: string): Promise<str
     .map((n) => path.join(logsDir, n));
 }
 
+/**
+ * The service's logs this rule compressed (`<name>.log.N.gz`, `<name>.log.N.M.gz`) past the newest `keep` (the number of
+ * rotated logs the service keeps): nothing else prunes them, so each nearly-full run on a small box added `keep` more.
+ */
+export async function compressedLogsPastKeep(logsDir: string, service: string, keep: number): Promise<{ file: string; size: number }[]> {
+  const re = new RegExp(`^${service.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.log\\.\\d+(?:\\.\\d+)?\\.gz$`);
+  const names = await fs.readdir(logsDir).catch(() => [] as string[]);
+  const found: { file: string; size: number; mtimeMs: number }[] = [];
+  for (const n of names.filter((x) => re.test(x))) {
+    const st = await fs.lstat(path.join(logsDir, n)).catch(() => undefined);
+    if (st?.isFile()) found.push({ file: path.join(logsDir, n), size: st.size, mtimeMs: st.mtimeMs });
+  }
+  return found.sort((a, b) => b.mtimeMs - a.mtimeMs || a.file.localeCompare(b.file)).slice(keep).map(({ file, size }) => ({ file, size }));
+}
+
 /** The nearest existing ancestor (a deleted config dir still lives on some volume). */
 async function existingAncestor(p: string): Promise<string> {
   let cur = path.resolve(p);
@@ -66,7 +81,8 @@ function mb(n: number): string {
 }
 
 async function gzipAside(file: string): Promise<{ freed: number; target: string }> {
-  const size = (await fs.stat(file)).size;
+  const st = await fs.stat(file);
+  const size = st.size;
   let target = `${file}.gz`;
   for (let n = 1; n < 1000; n++) {
     try {
@@ -87,6 +103,8 @@ async function gzipAside(file: string): Promise<{ freed: number; target: string 
     } finally {
       await handle.close();
     }
+    // Dated like its log (as gzip(1) does): the newest compressed logs are those kept.
+    await fs.utimes(tmp, st.atime, st.mtime);
     await fs.rename(tmp, target);
   } catch (err) {
     await fs.rm(tmp, { force: true });
@@ -137,7 +155,7 @@ export function diskSpaceRule(opts: DiskSpaceOptions = {}): RepairRule {
           // Below 500 MiB free is common on a small box and stops nothing: a config restore it "left" was undone.
           advisory: true,
         };
-        f.fix = rotated.length > 0 ? `gzip ${rotated.length} rotated log(s) in ${logsDir} (the live log is not touched)` : 'free space by hand: nothing of Clawback\'s to compress there';
+        f.fix = rotated.length > 0 ? `gzip ${rotated.length} rotated log(s) in ${logsDir} (the live log is not touched), keeping the newest ${ctx.service.logs.keep} compressed (logs.keep)` : 'free space by hand: nothing of Clawback\'s to compress there';
         out.push(f);
       }
       return out;
@@ -158,12 +176,23 @@ export function diskSpaceRule(opts: DiskSpaceOptions = {}): RepairRule {
           failed.push(`${file}: ${(err as Error).message}`);
         }
       }
+      const pruned: string[] = [];
+      for (const old of await compressedLogsPastKeep(logsDir, ctx.service.name, ctx.service.logs.keep)) {
+        try {
+          await fs.rm(old.file);
+          freed += old.size;
+          pruned.push(old.file);
+        } catch (err) {
+          failed.push(`${old.file}: ${(err as Error).message}`);
+        }
+      }
+      const prunedText = pruned.length > 0 ? `, removed ${pruned.length} older compressed log(s) past logs.keep (${ctx.service.logs.keep})` : '';
       return {
         finding,
-        applied: done.length > 0,
+        applied: done.length > 0 || pruned.length > 0,
         verified: false,
-        message: `compressed ${done.length} rotated log(s) in ${logsDir}, freed ${mb(freed)}${failed.length ? `; ${failed.length} failed` : ''}`,
-        details: { freedBytes: freed, compressed: done, failed },
+        message: `compressed ${done.length} rotated log(s) in ${logsDir}${prunedText}, freed ${mb(freed)}${failed.length ? `; ${failed.length} failed` : ''}`,
+        details: { freedBytes: freed, compressed: done, pruned, failed },
       };
     },
 
