@@ -1,6 +1,6 @@
 // The settings a repair must never drop or change silently (auth, ports, credentials): found, compared and carried over by path.
 import type { ServiceConfig } from '../config/schema.js';
-import { getPath, leaves, matchesAny, sameValue, setPath } from './config-paths.js';
+import { getPath, leaves, matchesAny, sameValue, setPath, splitPath } from './config-paths.js';
 import { parseConfigText, serializeConfig, type ConfigFormat } from '../platform/config-file.js';
 import { setValuesInText } from './text-key-removal.js';
 
@@ -16,12 +16,21 @@ export function protectedPatterns(service: ServiceConfig): string[] {
   return service.configFile?.protect ?? [];
 }
 
-/** Protected leaves of a parsed config: dotted path -> value. */
+/**
+ * Protected leaves of a parsed config: dotted path -> value. An array is one leaf (compared whole), protected when its
+ * path matches or a path inside it does (`hooks.0.token` under "**.*token"): a token in a list is a token too.
+ */
 export function protectedValues(config: unknown, patterns: readonly string[]): Map<string, unknown> {
   const out = new Map<string, unknown>();
   if (patterns.length === 0) return out;
-  for (const l of leaves(config)) if (matchesAny(patterns, l.path)) out.set(l.path, l.value);
+  for (const l of leaves(config)) if (matchesAny(patterns, l.path) || holdsProtected(l.value, splitPath(l.path), patterns)) out.set(l.path, l.value);
   return out;
+}
+
+/** Whether an array at `at` holds a setting a pattern protects (its elements' paths carry their index as a key). */
+function holdsProtected(value: unknown, at: readonly string[], patterns: readonly string[]): boolean {
+  if (!Array.isArray(value)) return false;
+  return value.some((el, i) => leaves(el, [...at, String(i)]).some((l) => matchesAny(patterns, l.path) || holdsProtected(l.value, splitPath(l.path), patterns)));
 }
 
 /** How the protected settings of `after` differ from those of `before` (sorted by path). */
