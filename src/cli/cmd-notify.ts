@@ -37,6 +37,13 @@ export function registerNotify(program: Command): void {
         process.stderr.write(`clawback: no notification channels configured in ${loaded.file ?? 'the embedded demo config'} (add them under notify.channels)\n`);
         process.exit(1);
       }
+      // Every channel disabled: test() has nothing to send, and an empty report read as success (exit 0, no output).
+      const disabled = loaded.config.notify.channels.filter((c) => !c.enabled).map((c) => c.name);
+      if (channel === undefined && disabled.length === loaded.config.notify.channels.length) {
+        const names = terminalSafe(disabled.join(', '));
+        process.stderr.write(`clawback: every notification channel is disabled (enabled: false): ${names}; nothing was sent. \`clawback notify test NAME\` tests one anyway\n`);
+        process.exit(1);
+      }
       // A private outbox: the daemon's own outbox belongs to the daemon.
       const dir = mkdtempSync(path.join(os.tmpdir(), 'clawback-notify-test-'));
       const redactor = new Redactor();

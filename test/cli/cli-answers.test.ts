@@ -120,6 +120,17 @@ describe('exit codes as documented (0 ok, 1 error, 2 invalid config, 3 daemon no
     expect(r2.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
   });
 
+  it('notify test with every channel disabled is an error (1) that names them, not a silent success (0, no output)', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'clawback.yaml');
+    const hook = (name: string) => ({ type: 'webhook', name, url: 'http://127.0.0.1:9/hook', enabled: false });
+    writeFileSync(file, YAML.stringify({ services: [{ name: 'web', command: ['node', 'x.js'] }], notify: { channels: [hook('ops'), hook('pager')] } }));
+    const r = await runCli(['notify', 'test', '--config', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('every notification channel is disabled');
+    expect(r.stderr).toContain('ops, pager');
+  });
+
   it('an empty path among pidFiles, lockFiles or requiredDirs is invalid (2), named with its value', async () => {
     const dir = tempDir();
     for (const key of ['pidFiles', 'lockFiles', 'requiredDirs']) {
