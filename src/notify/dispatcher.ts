@@ -21,6 +21,7 @@ import { fold, mustKeep, summaryEvent, type Folded } from './flood-summary.js';
 import { nextToSend } from './delivery-order.js';
 import { boundStranded, readAnnounced, strandedState, writeAnnounced } from './stranded.js';
 import { refusedAsTooLarge, shortenNotification } from './shorten.js';
+import { sendableRequest } from './header-values.js';
 
 export type NotifyLog = (msg: string, extra?: object) => void;
 
@@ -729,7 +730,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         const full = render(entry, thread);
         const n = short ? shortenNotification(full) : full;
         const opts = plain || ch.movedTo !== undefined ? { ...(plain ? { plain } : {}), ...(ch.movedTo !== undefined ? { chatId: ch.movedTo } : {}) } : undefined;
-        request = plan.send === 'edit' && ch.adapter.buildEdit ? ch.adapter.buildEdit(n, plan.messageId, opts) : ch.adapter.build(n, opts);
+        request = sendableRequest(plan.send === 'edit' && ch.adapter.buildEdit ? ch.adapter.buildEdit(n, plan.messageId, opts) : ch.adapter.build(n, opts));
       } catch (err) {
         stats.failed++;
         await deadLetter(ch, p, { since: clock.now(), reason: `could not build the message: ${String(err)}`, parked: true }, 'could not build the message');
@@ -959,7 +960,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
           };
           const n = formatNotification(event, { kind: 'test', now, host });
           try {
-            const answer = await sendHttp(ch.adapter.build(n, ch.movedTo !== undefined ? { chatId: ch.movedTo } : undefined), { clock, timeoutMs: config.timeout, signal: stopCtrl.signal });
+            const answer = await sendHttp(sendableRequest(ch.adapter.build(n, ch.movedTo !== undefined ? { chatId: ch.movedTo } : undefined)), { clock, timeoutMs: config.timeout, signal: stopCtrl.signal });
             const outcome = classifyAnswer(answer, clock.now());
             if (outcome.kind === 'ok') return { channel: ch.name, ok: true, status: answer.status };
             return { channel: ch.name, ok: false, status: answer.status, error: scrub(outcome.reason) };
