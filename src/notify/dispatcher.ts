@@ -616,10 +616,10 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   }
 
   /**
-   * One more try without an answer: after maxAttempts of them in a row (the budget a refusing endpoint gets) the outage is
+   * One more try without an answer (or answered 429): after maxAttempts of them in a row (the budget a refusing endpoint gets) the outage is
    * said once, as a warning and on the other channels; the alerts stay queued and retried (dead letters after outboxMaxAge).
    */
-  function unreachableTry(ch: ChannelRuntime, reason: string): void {
+  function unreachableTry(ch: ChannelRuntime, reason: string, rateLimited = false): void {
     const u = ch.unreachable;
     u.tries++;
     u.reason = scrub(reason);
@@ -627,7 +627,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     u.said = true;
     const n = ch.queue.length;
     const why = u.reason;
-    warn(`notify: ${ch.name} is unreachable (${u.tries} tries in a row without an answer: ${why}); ${n} alert(s) wait for it, still retried with capped backoff`, {
+    const state = rateLimited ? `rate-limited without end (${u.tries} tries in a row answered 429: ${why})` : `unreachable (${u.tries} tries in a row without an answer: ${why})`;
+    warn(`notify: ${ch.name} is ${state}; ${n} alert(s) wait for it, still retried with capped backoff`, {
       channel: ch.name,
       tries: u.tries,
       reason: why,
@@ -637,7 +638,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       type: 'notify.undelivered',
       time: clock.now(),
       severity: 'warning',
-      message: `${n} alert(s) waiting for ${ch.name}, which is unreachable (${u.tries} tries without an answer: ${why}); they are kept and retried until delivered (dead letters after outboxMaxAge). \`clawback notify flush ${ch.name}\` retries now.`,
+      message: `${n} alert(s) waiting for ${ch.name}, which is ${rateLimited ? `rate-limited (${u.tries} tries answered 429: ${why})` : `unreachable (${u.tries} tries without an answer: ${why})`}; they are kept and retried until delivered (dead letters after outboxMaxAge). \`clawback notify flush ${ch.name}\` retries now.`,
       details: { channel: ch.name, pending: n, unreachable: true },
     });
   }
@@ -764,8 +765,9 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         }
       }
       attempted(ch.name, outcome.kind === 'ok');
-      if (answerStatus !== undefined || outcome.kind === 'ok') ch.unreachable.tries = 0;
-      else unreachableTry(ch, outcome.reason);
+      // A 429 is an answer that delivers nothing: without end (ntfy's daily quota, a banned webhook) it is an outage too.
+      if (outcome.kind === 'ok' || (answerStatus !== undefined && answerStatus !== 429)) ch.unreachable.tries = 0;
+      else unreachableTry(ch, outcome.reason, answerStatus === 429);
       if (outcome.kind === 'ok') {
         stats.delivered++;
         if (ch.failing || ch.dead) log('notify: channel reachable again', { channel: ch.name, tries, deadLetters: deadCount(ch) - (entry.dead ? 1 : 0) });
