@@ -1,5 +1,6 @@
 // An endpoint that refuses an alert as too large (413, a 400 "too long") gets it once more, shortened, before it is parked.
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createNotifier } from '../../src/notify/dispatcher.js';
@@ -69,7 +70,10 @@ describe('an alert refused as too large', () => {
     expect(receiver.requests.map((r) => r.status)).toEqual([413, 413]);
     expect(receiver.accepted).toHaveLength(0);
     const deadDir = path.join(h.stateDir, 'outbox', 'webhook', 'dead');
-    const files = await readdir(deadDir);
+    // Counted as dead as soon as the worker decides; its file reaches dead/ on the (atomic, fsynced) write right after.
+    const deadFiles = (): string[] => (existsSync(deadDir) ? readdirSync(deadDir).filter((f) => f.endsWith('.json')) : []);
+    await receiver.waitFor(() => deadFiles().length === 1, 10_000, 'the dead letter on disk');
+    const files = deadFiles();
     expect(files).toHaveLength(1);
     const kept = JSON.parse(await readFile(path.join(deadDir, files[0]!), 'utf8')) as { event: { message: string }; dead: { reason: string } };
     expect(kept.event.message).toBe(e.message);
