@@ -21,7 +21,7 @@ import { fold, mustKeep, summaryEvent, type Folded } from './flood-summary.js';
 import { nextToSend } from './delivery-order.js';
 import { boundStranded, readAnnounced, strandedState, writeAnnounced } from './stranded.js';
 import { refusedAsTooLarge, shortenNotification } from './shorten.js';
-import { sendableRequest } from './header-values.js';
+import { sendableRequest, UnsendableRequestError } from './header-values.js';
 
 export type NotifyLog = (msg: string, extra?: object) => void;
 
@@ -753,7 +753,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         outcome = plan.send === 'edit' && ch.adapter.editUnchanged?.(answer.status, answer.body) ? { kind: 'ok' } : classifyAnswer(answer, clock.now());
       } catch (err) {
         if (stopped) return 'stopped';
-        outcome = { kind: 'retry', reason: describeError(err), counts: false };
+        // A request fetch refuses to send (a header value, a blocked port) fails the same way every try: refused for good.
+        outcome = err instanceof UnsendableRequestError ? { kind: 'permanent', reason: err.message } : { kind: 'retry', reason: describeError(err), counts: false };
       }
       if (outcome.kind === 'ok') unwritten.delete(entry); // delivered: never written again
       if (outcome.kind === 'ok' && outboxUsable) {

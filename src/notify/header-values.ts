@@ -1,4 +1,4 @@
-// Why a channel's request cannot be sent at all: fetch refuses a header value outside Latin-1 or with a line break.
+// Why a channel's request cannot be sent at all: fetch refuses a header value outside Latin-1 or with a line break, or a blocked port.
 import type { HttpRequest } from './channel.js';
 
 /** An alert whose request fetch could never send: the same every try, so it is refused once, not retried for days. */

@@ -3,6 +3,7 @@ import type { Clock } from '../platform/clock.js';
 import type { HttpRequest } from './channel.js';
 import { redirectTarget, type HttpAnswer } from './delivery-outcome.js';
 import { readBodyUpTo } from '../platform/bounded-body.js';
+import { UnsendableRequestError } from './header-values.js';
 
 const MAX_BODY_CHARS = 64 * 1024;
 
@@ -95,6 +96,11 @@ export async function sendHttp(request: HttpRequest, opts: { clock: Clock; timeo
     };
   } catch (err) {
     if (ctrl.signal.aborted && ctrl.signal.reason instanceof Error) throw ctrl.signal.reason;
+    const cause = err instanceof Error ? (err as Error & { cause?: unknown }).cause : undefined;
+    if (cause instanceof Error && cause.message === 'bad port') {
+      const port = new URL(req.url).port;
+      throw new UnsendableRequestError(`fetch never connects to port ${port} (on the Fetch standard's list of blocked ports, e.g. 6000, 6667, 10080): move the endpoint to another port`);
+    }
     throw err;
   } finally {
     timer.cancel();

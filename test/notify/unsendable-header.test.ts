@@ -47,4 +47,25 @@ describe('a channel header value HTTP cannot carry', () => {
     expect(result!.error).toContain('"X-Token"');
     expect(result!.error).not.toContain(VALUE);
   }, 30_000);
+  it('a URL on a port fetch blocks (6000): dead-lettered at once naming the port, not "fetch failed: bad port" for 7 days', async () => {
+    const n = createNotifier(
+      config(
+        [
+          { type: 'webhook', name: 'ops', url: 'http://127.0.0.1:6000/hook' },
+          { type: 'webhook', name: 'backup', url: `${receiver.base}/webhook/backup` },
+        ],
+        { maxAttempts: 3 },
+      ),
+      { stateDir: h.stateDir, clock: systemClock(), redactor: new Redactor(), log: () => undefined, warn: () => undefined },
+    );
+    h.notifiers.push(n);
+    n.publish(event({ type: 'incident.escalated', level: 4, message: 'gateway needs a human' }));
+    await receiver.waitFor(() => n.deadLetters()['ops'] === 1, 10_000, 'the alert in the dead letters of ops');
+    const notice = () => receiver.accepted.map((m) => m.json as { type?: string; message?: string }).find((j) => j.type === 'notify.undelivered' && j.message?.includes('ops'));
+    await receiver.waitFor(() => notice() !== undefined, 10_000, 'the notice on the backup channel');
+    expect(notice()!.message).toContain('port 6000');
+    const [result] = await n.test('ops');
+    expect(result).toMatchObject({ channel: 'ops', ok: false });
+    expect(result!.error).toContain('port 6000');
+  }, 30_000);
 });
