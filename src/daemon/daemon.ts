@@ -587,7 +587,8 @@ export class Daemon {
       // As at boot: a service that will start waits (bounded) until what it depends on is healthy.
       if (service.dependsOn.length > 0 && ((c?.saved?.record.desired ?? (service.autostart ? 'up' : 'down')) === 'up' || c?.wasRunning)) await this.waitHealthy(name, service.dependsOn);
       if (this.bootAbort.signal.aborted) break;
-      const rt = this.addRuntime(service, c?.saved);
+      // An added unit whose instance this Clawback started still runs (a daemon killed mid scale-down, a removal while none ran): adopted, never run twice.
+      const rt = this.addRuntime(service, c?.saved ?? (diff.added.some((a) => a.name === name) ? this.liveRecord(name) : undefined));
       await rt.boot();
       if (c?.wasRunning) await rt.request('start', 'human');
     }
@@ -635,6 +636,14 @@ export class Daemon {
     this.statusExtras.delete(service.name);
     const rt = this.addRuntime(service, { record, incident });
     await rt.boot(instance ? { instance } : {});
+  }
+
+  /** The state kept for a unit that is not running here, when its recorded instance (started by this Clawback) still runs. */
+  liveRecord(name: string): DaemonState['services'][string] | undefined {
+    if (this.runtimes.has(name)) return undefined;
+    const saved = this.state.services[name];
+    const inst = saved?.record?.instance;
+    return inst && isSameProcess(inst.pid, inst.pidStartTime) ? saved : undefined;
   }
 
   private async removeRuntime(name: string): Promise<void> {

@@ -3,12 +3,10 @@ import { materializeIsolated } from '../config/load-isolated.js';
 import type { Daemon } from '../daemon/daemon.js';
 import { declaredCount, isScaled } from './scaled.js';
 import { portClashes } from './port-ranges.js';
-import { instanceName, namesFor, parseInstanceName } from './instance-name.js';
+import { instanceName, namesFor } from './instance-name.js';
 import { describeServingLoss, servingLoss } from './rollout-guard.js';
 import { effectiveCount, readScaleOverrides, writeScaleOverrides } from './scale-store.js';
-import { checkPortFree } from '../doctor/port-bind-check.js';
-import { serviceBindHosts } from '../doctor/bind-hosts.js';
-import type { ClawbackConfig } from '../config/schema.js';
+import { takenInstancePorts } from './taken-ports.js';
 
 export interface ScaleResult {
   status: number;
@@ -57,7 +55,7 @@ export function scaleService(daemon: Daemon, name: string, instances: number, by
     }
     const next = { ...overrides, [name]: { instances, fileInstances: s.instances ?? null, by, at: ctx.clock.now() } };
     const config = await materializeIsolated(source, next);
-    const taken = await takenPorts(config, name, daemon);
+    const taken = await takenInstancePorts(config, daemon, (g) => g === name);
     if (taken.length > 0) {
       const message = `${name}: cannot scale to ${instances}: ${taken.join('; ')}; nothing changed (stop that program, or give ${name} another base port)`;
       return { status: 409, body: { ok: false, message, taken } };
@@ -78,18 +76,4 @@ export function scaleService(daemon: Daemon, name: string, instances: number, by
     }
     return { status: 200, body: { ok: true, message, from, to: instances, instances: running } };
   });
-}
-
-/**
- * The ports of the instances a scale up would add that something else listens on now (a stranger, another program):
- * each such instance was held at Level 4 at once (preflight), a page to a human, while the scale answered "scaled".
- */
-async function takenPorts(config: ClawbackConfig, name: string, daemon: Daemon): Promise<string[]> {
-  const out: string[] = [];
-  for (const svc of config.services) {
-    if (daemon.runtimes.has(svc.name) || svc.port === undefined || parseInstanceName(svc.name)?.group !== name) continue;
-    const r = await checkPortFree(svc.port, await serviceBindHosts(svc));
-    if (r.state === 'in-use' && !r.uncertain) out.push(`port ${svc.port} of ${svc.name} is in use (${r.host ?? '?'}: ${r.error ?? 'EADDRINUSE'})`);
-  }
-  return out;
 }
