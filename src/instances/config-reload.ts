@@ -8,6 +8,7 @@ import { readScaleOverrides, writeScaleOverrides } from './scale-store.js';
 import { clusterReloadProblem } from '../cluster/cluster-reload.js';
 import { parseInstanceName } from './instance-name.js';
 import { describeServingLoss, servingLoss } from './rollout-guard.js';
+import { takenInstancePorts } from './taken-ports.js';
 
 export interface ReloadResult {
   status: number;
@@ -89,6 +90,15 @@ async function reloadNow(daemon: Daemon, by: string): Promise<ReloadResult> {
     const message = `config reload refused, nothing changed: ${problem}`;
     ctx.emit({ type: 'config.reload-failed', time: now(), severity: 'warning', message, details: { file: ctx.configFile, problems: [problem], by } });
     return { status: 409, body: { ok: false, message, problems: [problem] } };
+  }
+  // As `scale`: an added instance on a port another program listens on was held at Level 4 at once, the reload said "reloaded".
+  const freed = new Set(ctx.config.services.filter((s) => !nextNames.includes(s.name) && s.port !== undefined).map((s) => s.port!));
+  const taken = await takenInstancePorts(loaded.config, daemon, () => true, freed);
+  if (taken.length > 0) {
+    const problems = taken.map((t) => `${t}; stop that program, or give the service another base port`);
+    const message = `config reload refused, nothing changed: ${problems.join('; ')}`;
+    ctx.emit({ type: 'config.reload-failed', time: now(), severity: 'warning', message, details: { file: ctx.configFile, problems, by } });
+    return { status: 409, body: { ok: false, message, problems, taken } };
   }
   const before = daemon.source?.declared;
   const ignored = before ? RESTART_ONLY.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(loaded.declared[k])) : [];
