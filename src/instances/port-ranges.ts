@@ -10,6 +10,14 @@ export interface PortedService {
   count: number;
 }
 
+/** The highest TCP port: instance i of a service on base port P listens on P + i. */
+export const MAX_PORT = 65535;
+
+/** How many instances a base port leaves room for (ports up to MAX_PORT). */
+export function roomFor(port: number): number {
+  return MAX_PORT - port + 1;
+}
+
 export interface PortClash {
   /** Indexes of the two services; `later` is the one the message is about. */
   earlier: number;

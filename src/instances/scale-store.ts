@@ -4,7 +4,7 @@ import path from 'node:path';
 import { writeFileAtomicSync } from '../platform/atomic-write.js';
 import type { ServiceConfig } from '../config/schema.js';
 import { declaredCount, isScaled } from './scaled.js';
-import { portClashes, type PortedService } from './port-ranges.js';
+import { MAX_PORT, portClashes, roomFor, type PortedService } from './port-ranges.js';
 
 export const SCALE_FILE = 'scale.json';
 
@@ -106,6 +106,17 @@ export function overridePortClashes(
   if (apiPort) ported.push({ name: "Clawback's API (api.port)", port: apiPort, scaled: false, count: 1 });
   const beyondFile = (i: number): boolean => i < services.length && ported[i]!.count > fileMost(services[i]!);
   const out: RefusedOverride[] = [];
+  // Past port 65535 the expansion failed and the daemon refused to start (exit 78) on a file that is valid by itself.
+  services.forEach((s, i) => {
+    const count = ported[i]!.count;
+    if (s.port === undefined || !beyondFile(i) || count <= roomFor(s.port)) return;
+    const by = overrides[s.name];
+    out.push({
+      service: s.name,
+      instances: count,
+      message: `${s.name}: the count ${count} set${by ? ` by ${by.by}` : ''} (scale.json) needs ports ${s.port}..${s.port + count - 1}, past ${MAX_PORT}: base port ${s.port} leaves room for ${roomFor(s.port)} instance(s)`,
+    });
+  });
   for (const c of portClashes(ported)) {
     for (const i of [c.earlier, c.later]) {
       const s = services[i];

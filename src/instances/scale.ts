@@ -2,7 +2,7 @@
 import { materializeIsolated } from '../config/load-isolated.js';
 import type { Daemon } from '../daemon/daemon.js';
 import { declaredCount, isScaled } from './scaled.js';
-import { portClashes } from './port-ranges.js';
+import { MAX_PORT, portClashes, roomFor } from './port-ranges.js';
 import { instanceName, namesFor } from './instance-name.js';
 import { describeServingLoss, servingLoss } from './rollout-guard.js';
 import { effectiveCount, readScaleOverrides, writeScaleOverrides } from './scale-store.js';
@@ -32,6 +32,10 @@ export function scaleService(daemon: Daemon, name: string, instances: number, by
     const hi = s.autoscale?.max ?? MAX_INSTANCES;
     if (!Number.isInteger(instances) || instances < lo || instances > hi) {
       return { status: 400, body: { ok: false, message: `instances: expected a whole number from ${lo} to ${hi}${s.autoscale ? ' (autoscale min..max)' : ''}, got ${JSON.stringify(instances)}` } };
+    }
+    // Else the expansion failed with "invalid config <file>: services[i].port: Too big", blaming a file that is valid.
+    if (s.port !== undefined && instances > roomFor(s.port)) {
+      return { status: 400, body: { ok: false, message: `instances: expected at most ${roomFor(s.port)} for ${name} (base port ${s.port}: ${instanceName(name, roomFor(s.port))} would get port ${MAX_PORT + 1}, past ${MAX_PORT}), got ${instances}` } };
     }
     const overrides = readScaleOverrides(ctx.stateDir);
     const from = effectiveCount(s, overrides);
