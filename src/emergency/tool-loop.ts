@@ -40,10 +40,21 @@ export const MAX_CALLS_PER_TURN = 16;
  */
 export const MAX_RESULT_CHARS_PER_RUN = 2_000_000;
 
+/**
+ * Characters of the model's own answers (its text and tool-call arguments) over a whole run, at most: each is echoed
+ * back with every later request, so a model answering megabytes of prose each turn grew the requests to 60+ MB, the
+ * daemon's memory by gigabytes and the transcript as much. Past it, the run ends as failed (its changes are reverted).
+ */
+export const MAX_MODEL_CHARS_PER_RUN = 8_000_000;
+
 /** Redacted before it is cut: a cut through a secret leaves a head that neither its value nor a pattern matches. */
 function clip(s: string, n: number, redactor: AgentSession['redactor']): string {
   const r = redactor.redact(s);
   return r.length > n ? `${r.slice(0, n)}… [${r.length - n} more chars]` : r;
+}
+
+function argText(rawArgs: unknown): string {
+  return typeof rawArgs === 'string' ? rawArgs : (JSON.stringify(rawArgs ?? {}) ?? '');
 }
 
 export async function runToolLoop(session: AgentSession, proto: ChatProtocol, endpointLabel: string): Promise<AgentRunResult> {
@@ -52,6 +63,7 @@ export async function runToolLoop(session: AgentSession, proto: ChatProtocol, en
   let summary = '';
   let started = false;
   let resultChars = 0;
+  let modelChars = 0;
   try {
     for (let turn = 1; turn <= session.config.maxTurns; turn++) {
       if (session.signal.aborted) return { status: 'aborted', summary: summary || 'stopped at the time-box', transcript: log.join('\n'), refused };
@@ -61,7 +73,13 @@ export async function runToolLoop(session: AgentSession, proto: ChatProtocol, en
       }
       const answer = await proto.send(session.signal, (line) => log.push(line));
       log.push(`=== turn ${turn}: model ===`);
-      if (answer.text) log.push(`assistant: ${answer.text}`);
+      if (answer.text) log.push(`assistant: ${clip(answer.text, 4000, session.redactor)}`);
+      modelChars += answer.text.length + answer.calls.reduce((n, c) => n + c.name.length + argText(c.rawArgs).length, 0);
+      if (modelChars > MAX_MODEL_CHARS_PER_RUN) {
+        const why = `the model's answers reached ${modelChars} characters in ${turn} turn(s), more than the ${MAX_MODEL_CHARS_PER_RUN} a run may hold; its last ${answer.calls.length} tool call(s) were not run`;
+        log.push(`=== stopped: ${why} ===`);
+        return { status: 'failed', summary: why, transcript: log.join('\n'), refused };
+      }
       if (answer.calls.length === 0) {
         summary = answer.text.trim() || '(the model ended without a summary)';
         return { status: 'completed', summary, transcript: log.join('\n'), refused };
@@ -80,8 +98,7 @@ export async function runToolLoop(session: AgentSession, proto: ChatProtocol, en
           results.push({ call, outcome: { content: `REFUSED: at most ${MAX_CALLS_PER_TURN} tool calls per turn. Nothing was executed.`, isError: true, refused: true } });
           continue;
         }
-        const argText = typeof call.rawArgs === 'string' ? call.rawArgs : JSON.stringify(call.rawArgs ?? {});
-        log.push(`tool call ${call.id}: ${call.name}(${clip(argText, 2000, session.redactor)})`);
+        log.push(`tool call ${call.id}: ${call.name.slice(0, 80)}(${clip(argText(call.rawArgs), 2000, session.redactor)})`);
         let outcome: ToolCallOutcome;
         if (session.signal.aborted) outcome = { content: 'REFUSED: the time-box is over. Nothing was executed.', isError: true, refused: true };
         else if (finished !== undefined) outcome = { content: 'ignored: finish was already called', isError: true, refused: false };
