@@ -53,6 +53,23 @@ function clip(s: string, n: number, redactor: AgentSession['redactor']): string 
   return r.length > n ? `${r.slice(0, n)}… [${r.length - n} more chars]` : r;
 }
 
+/**
+ * The tool's outcome, or undefined once the time-box fires first: a restart_service waiting out a service's stop grace
+ * outlasted the runner's wait after the deadline, and the run's whole transcript (kept only here) was lost with it.
+ */
+function unlessAborted(work: Promise<ToolCallOutcome>, signal: AbortSignal): Promise<ToolCallOutcome | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const onAbort = (): void => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const settle = (outcome: ToolCallOutcome): void => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(outcome);
+    };
+    work.then(settle, () => settle({ content: 'error: the tool failed', isError: true, refused: false }));
+  });
+}
+
 function argText(rawArgs: unknown): string {
   return typeof rawArgs === 'string' ? rawArgs : (JSON.stringify(rawArgs ?? {}) ?? '');
 }
@@ -105,7 +122,14 @@ export async function runToolLoop(session: AgentSession, proto: ChatProtocol, en
         else if (resultChars >= MAX_RESULT_CHARS_PER_RUN && call.name !== 'finish') {
           outcome = { content: `REFUSED: this run's tool output budget (${MAX_RESULT_CHARS_PER_RUN} characters) is used up; call finish with what you found. Nothing was executed.`, isError: true, refused: true };
         }
-        else outcome = await executeToolCall(call.name, call.rawArgs, { host: session.host, redactor: session.redactor, mode: session.mode, signal: session.signal, ...(session.guard ? { guard: session.guard } : {}) });
+        else {
+          const done = await unlessAborted(executeToolCall(call.name, call.rawArgs, { host: session.host, redactor: session.redactor, mode: session.mode, signal: session.signal, ...(session.guard ? { guard: session.guard } : {}) }), session.signal);
+          if (done === undefined) {
+            log.push(`=== aborted at the time-box while ${call.name.slice(0, 80)} was running (it may still complete) ===`);
+            return { status: 'aborted', summary: summary || 'stopped at the time-box', transcript: log.join('\n'), refused };
+          }
+          outcome = done;
+        }
         if (outcome.refused) {
           const r = { tool: call.name.slice(0, 80), reason: outcome.content };
           refused.push(r);
