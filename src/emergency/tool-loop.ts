@@ -41,7 +41,7 @@ export const MAX_CALLS_PER_TURN = 16;
 export const MAX_RESULT_CHARS_PER_RUN = 2_000_000;
 
 /**
- * Characters of the model's own answers (its text and tool-call arguments) over a whole run, at most: each is echoed
+ * Characters of the model's own answers (its text, tool-call ids, names and arguments) over a whole run, at most: each is echoed
  * back with every later request, so a model answering megabytes of prose each turn grew the requests to 60+ MB, the
  * daemon's memory by gigabytes and the transcript as much. Past it, the run ends as failed (its changes are reverted).
  */
@@ -91,7 +91,7 @@ export async function runToolLoop(session: AgentSession, proto: ChatProtocol, en
       const answer = await proto.send(session.signal, (line) => log.push(line));
       log.push(`=== turn ${turn}: model ===`);
       if (answer.text) log.push(`assistant: ${clip(answer.text, 4000, session.redactor)}`);
-      modelChars += answer.text.length + answer.calls.reduce((n, c) => n + c.name.length + argText(c.rawArgs).length, 0);
+      modelChars += answer.text.length + answer.calls.reduce((n, c) => n + c.id.length + c.name.length + argText(c.rawArgs).length, 0);
       if (modelChars > MAX_MODEL_CHARS_PER_RUN) {
         const why = `the model's answers reached ${modelChars} characters in ${turn} turn(s), more than the ${MAX_MODEL_CHARS_PER_RUN} a run may hold; its last ${answer.calls.length} tool call(s) were not run`;
         log.push(`=== stopped: ${why} ===`);
@@ -115,7 +115,7 @@ export async function runToolLoop(session: AgentSession, proto: ChatProtocol, en
           results.push({ call, outcome: { content: `REFUSED: at most ${MAX_CALLS_PER_TURN} tool calls per turn. Nothing was executed.`, isError: true, refused: true } });
           continue;
         }
-        log.push(`tool call ${call.id}: ${call.name.slice(0, 80)}(${clip(argText(call.rawArgs), 2000, session.redactor)})`);
+        log.push(`tool call ${call.id.slice(0, 80)}: ${call.name.slice(0, 80)}(${clip(argText(call.rawArgs), 2000, session.redactor)})`);
         let outcome: ToolCallOutcome;
         if (session.signal.aborted) outcome = { content: 'REFUSED: the time-box is over. Nothing was executed.', isError: true, refused: true };
         else if (finished !== undefined) outcome = { content: 'ignored: finish was already called', isError: true, refused: false };
@@ -134,9 +134,9 @@ export async function runToolLoop(session: AgentSession, proto: ChatProtocol, en
           const r = { tool: call.name.slice(0, 80), reason: outcome.content };
           refused.push(r);
           session.onRefused(r);
-          log.push(`REFUSED ${call.id}: ${outcome.content}`);
+          log.push(`REFUSED ${call.id.slice(0, 80)}: ${outcome.content}`);
         } else {
-          log.push(`result ${call.id}${outcome.isError ? ' (error)' : ''}: ${clip(outcome.content, 4000, session.redactor)}`);
+          log.push(`result ${call.id.slice(0, 80)}${outcome.isError ? ' (error)' : ''}: ${clip(outcome.content, 4000, session.redactor)}`);
         }
         if (outcome.finished !== undefined) finished = outcome.finished;
         resultChars += outcome.content.length;
