@@ -23,7 +23,7 @@ function ipLiteral(host: string): string | undefined {
 
 async function openclawHosts(service: ServiceConfig): Promise<string[] | undefined> {
   // Imported when needed: the preset's reader brings json5, which the daemon's start path does not load otherwise.
-  const fromFile = async (file: string): Promise<string | undefined> => (await import('../presets/openclaw-detect.js')).readGatewaySettings(file).bind;
+  const fromFile = async (file: string): Promise<string | undefined> => (await (await import('../presets/openclaw-detect.js')).readGatewaySettings(file)).bind;
   const mode = bindFlag(service.command) ?? (service.configFile ? await fromFile(service.configFile.path) : undefined) ?? 'loopback';
   const host = OPENCLAW_BIND[mode];
   return host === undefined ? undefined : [host];

@@ -1,6 +1,7 @@
 // The port in the service's own config against the one Clawback runs and probes it on: a difference is reported, loudly.
 import type { ServiceConfig } from '../config/schema.js';
 import { detectFormat, parseConfigText, readServiceConfigFile } from '../platform/config-file.js';
+import { resolvedConfig } from './config-includes.js';
 import { getPath } from './config-paths.js';
 
 export const PORT_DRIFT = 'port-drift';
@@ -33,9 +34,11 @@ export async function readPortDrift(service: ServiceConfig): Promise<PortDrift |
   } catch {
     return undefined;
   }
-  const parsed = parseConfigText(text, detectFormat(spec.path, spec.format));
+  const format = detectFormat(spec.path, spec.format);
+  const parsed = parseConfigText(text, format);
   if (!parsed.ok) return undefined;
-  const configured = portValue(getPath(parsed.value, spec.portPath));
+  // As the service reads it: a port kept in an `$include`d file counts.
+  const configured = portValue(getPath((await resolvedConfig(spec.path, parsed.value, format)).value, spec.portPath));
   if (configured === undefined || configured === service.port) return undefined;
   return { supervised: service.port, configured, path: spec.portPath, file: spec.path };
 }

@@ -1,7 +1,8 @@
 // Finding an OpenClaw install as `clawback init` sees it: binary, config file, port, bind, and a service manager already running it.
-import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync, readSync, realpathSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import JSON5 from 'json5';
+import { resolvedConfig } from '../doctor/config-includes.js';
+import { parseConfigText, readServiceConfigFile } from '../platform/config-file.js';
 import type { CommandRunner } from '../platform/command-runner.js';
 import { defaultOpenclawConfigPath, OPENCLAW_DEFAULT_PORT } from './openclaw.js';
 import { detectServiceManager, type ServiceManagerKind } from './openclaw-external.js';
@@ -105,22 +106,23 @@ export function parsePort(value: unknown): number | undefined {
   return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : undefined;
 }
 
-/** gateway.port and gateway.bind from the JSON5 config, if it parses. */
-export function readGatewaySettings(configPath: string): { port?: number; bind?: string; error?: string } {
+/**
+ * gateway.port and gateway.bind from the JSON5 config, if it parses, as the gateway reads them: through its
+ * `$include`s (a split config often keeps the whole gateway block in an included file).
+ */
+export async function readGatewaySettings(configPath: string): Promise<{ port?: number; bind?: string; error?: string }> {
   let text: string;
   try {
-    text = readFileSync(configPath, 'utf8');
+    text = (await readServiceConfigFile(configPath)).toString('utf8');
   } catch {
     return {};
   }
-  try {
-    const cfg = JSON5.parse(text) as { gateway?: { port?: unknown; bind?: unknown } } | null;
-    const port = parsePort(cfg?.gateway?.port);
-    const bind = typeof cfg?.gateway?.bind === 'string' ? cfg.gateway.bind : undefined;
-    return { ...(port !== undefined ? { port } : {}), ...(bind !== undefined ? { bind } : {}) };
-  } catch (err) {
-    return { error: (err as Error).message };
-  }
+  const parsed = parseConfigText(text, 'json5');
+  if (!parsed.ok) return { error: parsed.error };
+  const cfg = (await resolvedConfig(configPath, parsed.value, 'json5')).value as { gateway?: { port?: unknown; bind?: unknown } } | null;
+  const port = parsePort(cfg?.gateway?.port);
+  const bind = typeof cfg?.gateway?.bind === 'string' ? cfg.gateway.bind : undefined;
+  return { ...(port !== undefined ? { port } : {}), ...(bind !== undefined ? { bind } : {}) };
 }
 
 /**
@@ -299,7 +301,7 @@ export async function detectOpenclaw(inp: DetectInputs): Promise<OpenclawDetecti
   const configExists = existsSync(configPath);
   if (!configExists) warnings.push(`${configPath} does not exist yet: run \`openclaw onboard\` (or \`openclaw config set gateway.mode local\`) before starting`);
 
-  const settings = configExists ? readGatewaySettings(configPath) : {};
+  const settings = configExists ? await readGatewaySettings(configPath) : {};
   if (settings.error) warnings.push(`${configPath} does not parse as JSON5 (${settings.error}); port and bind not read from it`);
   const { port, source: portSource } = choosePort(inp.port, inp.env, settings.port);
   const bind = settings.bind ?? 'loopback';
