@@ -75,6 +75,15 @@ function expandHome(p: string, home: string): string {
   return p === '~' || p.startsWith('~/') ? path.join(home, p.slice(1)) : p;
 }
 
+/**
+ * The home OpenClaw resolves its paths against (resolveRequiredHomeDir, 2026.9.6): OPENCLAW_HOME when set ("~" in it
+ * is HOME), else HOME. Its default state dir, profile dirs and a "~" in OPENCLAW_CONFIG_PATH / OPENCLAW_STATE_DIR hang off it.
+ */
+export function openclawHome(env: NodeJS.ProcessEnv, home: string): string {
+  const explicit = env.OPENCLAW_HOME?.trim();
+  return explicit ? path.resolve(expandHome(explicit, home)) : home;
+}
+
 /** A script whose shebang asks env for node runs on whatever node is first on PATH. */
 function usesEnvNode(file: string): boolean {
   let fd: number | undefined;
@@ -169,8 +178,8 @@ export function profilePaths(home: string, profile: string, env: NodeJS.ProcessE
   return { stateDir, configPath, ignored };
 }
 
-/** Named profiles in HOME: ~/.openclaw-NAME holding openclaw.json, or an openclaw-gateway-NAME.service unit. */
-export function findProfiles(home: string): string[] {
+/** Named profiles: <stateHome>/.openclaw-NAME holding openclaw.json, or an openclaw-gateway-NAME.service unit in HOME. */
+export function findProfiles(home: string, stateHome = home): string[] {
   const found = new Set<string>();
   const list = (dir: string): string[] => {
     try {
@@ -179,9 +188,9 @@ export function findProfiles(home: string): string[] {
       return [];
     }
   };
-  for (const name of list(home)) {
+  for (const name of list(stateHome)) {
     const m = /^\.openclaw-(.+)$/.exec(name);
-    if (m && isProfileName(m[1]!) && existsSync(path.join(home, name, 'openclaw.json'))) found.add(m[1]!);
+    if (m && isProfileName(m[1]!) && existsSync(path.join(stateHome, name, 'openclaw.json'))) found.add(m[1]!);
   }
   for (const name of list(path.join(home, '.config', 'systemd', 'user'))) {
     const m = /^openclaw-gateway-(.+)\.service$/.exec(name);
@@ -258,9 +267,11 @@ export async function detectOpenclaw(inp: DetectInputs): Promise<OpenclawDetecti
     if (node) openclaw = [node.path, realScript(bin)];
     else warnings.push(`${bin} runs on the PATH's node${seen.length ? ` (${seen.join(', ')})` : ''}, but OpenClaw needs Node >= 24.16 and none was found: pass --node /path/to/node24`);
   }
-  const profilesFound = findProfiles(inp.home);
+  // OpenClaw's own paths hang off OPENCLAW_HOME when it is set; service units and Clawback's options stay in HOME.
+  const ocHome = openclawHome(inp.env, inp.home);
+  const profilesFound = findProfiles(inp.home, ocHome);
   let profile = inp.profile;
-  const defaultExists = existsSync(defaultOpenclawConfigPath(inp.home));
+  const defaultExists = existsSync(defaultOpenclawConfigPath(ocHome));
   if (!profile && !inp.configPath && !inp.env.OPENCLAW_CONFIG_PATH && !inp.env.OPENCLAW_STATE_DIR && !defaultExists && profilesFound.length === 1) {
     profile = profilesFound[0];
     warnings.push(`no default install (~/.openclaw/openclaw.json), but one named profile: "${profile}"; this file supervises it (pass --profile to choose)`);
@@ -269,11 +280,18 @@ export async function detectOpenclaw(inp: DetectInputs): Promise<OpenclawDetecti
   }
   // A profile settles OPENCLAW_STATE_DIR / OPENCLAW_CONFIG_PATH as `openclaw --profile` does: the default install's
   // paths exported in a shell rc must not make the profile's service run (and repair) the default's files.
-  const prof = profile ? profilePaths(inp.home, profile, inp.env) : undefined;
+  const prof = profile ? profilePaths(ocHome, profile, inp.env) : undefined;
   if (prof && prof.ignored.length > 0) {
     warnings.push(`${prof.ignored.join(' and ')} in the environment name${prof.ignored.length === 1 ? 's' : ''} the ${inp.env.OPENCLAW_PROFILE?.trim() || 'default'} install's files, not profile "${profile}"'s: ignored, as \`openclaw --profile ${profile}\` ignores ${prof.ignored.length === 1 ? 'it' : 'them'}`);
   }
-  const stateDir = prof ? prof.stateDir : inp.env.OPENCLAW_STATE_DIR ? expandHome(inp.env.OPENCLAW_STATE_DIR, inp.home) : undefined;
+  // Under OPENCLAW_HOME the state dir is written out, so the gateway finds it whatever the daemon's environment is.
+  const stateDir = prof
+    ? prof.stateDir
+    : inp.env.OPENCLAW_STATE_DIR?.trim()
+      ? path.resolve(expandHome(inp.env.OPENCLAW_STATE_DIR.trim(), ocHome))
+      : ocHome !== inp.home
+        ? path.join(ocHome, '.openclaw')
+        : undefined;
 
   let configPath: string | undefined;
   let configPathSource: Source = 'default';
@@ -283,13 +301,13 @@ export async function detectOpenclaw(inp: DetectInputs): Promise<OpenclawDetecti
   } else if (prof) {
     configPath = prof.configPath;
     configPathSource = inp.env.OPENCLAW_CONFIG_PATH && !prof.ignored.includes('OPENCLAW_CONFIG_PATH') ? 'env' : 'profile';
-  } else if (inp.env.OPENCLAW_CONFIG_PATH) {
-    configPath = path.resolve(expandHome(inp.env.OPENCLAW_CONFIG_PATH, inp.home));
+  } else if (inp.env.OPENCLAW_CONFIG_PATH?.trim()) {
+    configPath = path.resolve(expandHome(inp.env.OPENCLAW_CONFIG_PATH.trim(), ocHome));
     configPathSource = 'env';
   } else if (binaryFound) {
     // Ask the CLI itself: it knows profiles and state-dir rules we would only imitate.
-    const r = await inp.runner.run([...openclaw, 'config', 'file'], { timeoutMs: inp.timeoutMs ?? 30_000, env: { HOME: inp.home, NO_COLOR: '1' } });
-    const said = r.code === 0 ? parseConfigFileOutput(r.stdout, inp.home) : undefined;
+    const r = await inp.runner.run([...openclaw, 'config', 'file'], { timeoutMs: inp.timeoutMs ?? 30_000, env: { HOME: inp.home, OPENCLAW_HOME: inp.env.OPENCLAW_HOME, NO_COLOR: '1' } });
+    const said = r.code === 0 ? parseConfigFileOutput(r.stdout, ocHome) : undefined;
     if (said) {
       configPath = said;
       configPathSource = 'openclaw';
@@ -297,7 +315,7 @@ export async function detectOpenclaw(inp: DetectInputs): Promise<OpenclawDetecti
       warnings.push(`\`${openclaw.join(' ')} config file\` did not name a file (${r.error ?? (r.timedOut ? 'timed out' : `exit ${r.code}`)}); assuming the default path`);
     }
   }
-  configPath ??= defaultOpenclawConfigPath(inp.home, stateDir);
+  configPath ??= defaultOpenclawConfigPath(ocHome, stateDir);
   const configExists = existsSync(configPath);
   if (!configExists) warnings.push(`${configPath} does not exist yet: run \`openclaw onboard\` (or \`openclaw config set gateway.mode local\`) before starting`);
 
