@@ -134,15 +134,20 @@ export async function readGatewaySettings(configPath: string): Promise<{ port?: 
   return { ...(port !== undefined ? { port } : {}), ...(bind !== undefined ? { bind } : {}) };
 }
 
+/** The port of OpenClaw's "dev" profile (`openclaw --dev`). */
+export const OPENCLAW_DEV_PORT = 19001;
+
 /**
  * Port, in OpenClaw's own order (resolveGatewayPort): OPENCLAW_GATEWAY_PORT beats gateway.port in
  * the config, which beats 18789; an explicit --port beats them all. We pin the result on the
  * command line so the probes and the gateway can never disagree.
  */
-export function choosePort(option: number | undefined, env: NodeJS.ProcessEnv, fromConfig: number | undefined): { port: number; source: Source } {
+export function choosePort(option: number | undefined, env: NodeJS.ProcessEnv, fromConfig: number | undefined, profile?: string): { port: number; source: Source } {
   if (option !== undefined) return { port: option, source: 'option' };
   const fromEnv = parsePort(env.OPENCLAW_GATEWAY_PORT?.trim());
   if (fromEnv !== undefined) return { port: fromEnv, source: 'env' };
+  // `openclaw --dev` / `--profile dev` sets OPENCLAW_GATEWAY_PORT=19001 when it is unset (applyCliProfileEnv), so it beats the config too.
+  if (profile === 'dev') return { port: OPENCLAW_DEV_PORT, source: 'profile' };
   if (fromConfig !== undefined) return { port: fromConfig, source: 'config' };
   return { port: OPENCLAW_DEFAULT_PORT, source: 'default' };
 }
@@ -321,7 +326,7 @@ export async function detectOpenclaw(inp: DetectInputs): Promise<OpenclawDetecti
 
   const settings = configExists ? await readGatewaySettings(configPath) : {};
   if (settings.error) warnings.push(`${configPath} does not parse as JSON5 (${settings.error}); port and bind not read from it`);
-  const { port, source: portSource } = choosePort(inp.port, inp.env, settings.port);
+  const { port, source: portSource } = choosePort(inp.port, inp.env, settings.port, profile);
   const bind = settings.bind ?? 'loopback';
   if (bind !== 'loopback' && bind !== 'lan' && bind !== 'auto') {
     warnings.push(`gateway.bind is "${bind}": the probes use 127.0.0.1:${port}; check the gateway answers there`);
