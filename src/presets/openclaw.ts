@@ -235,7 +235,12 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
       {
         kind: 'log',
         name: 'config-invalid',
-        pattern: 'config is invalid|Invalid config|Gateway start blocked|JSON5 parse failed|Unrecognized key',
+        // Also what blocks a start without being a schema error (openclaw 2026.9.6 src/config): a `${VAR}` the daemon's
+        // environment lacks (MissingEnvVarError; the user's shell had it), a `${pass:...}` secret, an unreadable file,
+        // a broken `$include`.
+        pattern:
+          'config is invalid|Invalid config|Gateway start blocked|JSON5 parse failed|Unrecognized key|' +
+          'config could not be read|Missing env var "|Missing secret "|Invalid secret reference|include file:|Include path|Circular include|Maximum include depth',
         flags: 'i',
         finding: 'config-invalid',
         action: 'notify',
