@@ -860,7 +860,9 @@ async function buildDaemon(
   const loadedState = store.load();
   if (loadedState.corruptMovedTo) {
     const what =
-      loadedState.newerVersion === undefined
+      loadedState.notRegular !== undefined
+        ? `state file was ${loadedState.notRegular}, not a regular file`
+        : loadedState.newerVersion === undefined
         ? 'state file was corrupt'
         : `state file was written by a newer Clawback (state version ${loadedState.newerVersion}; this one reads version 1: was Clawback downgraded?)`;
     say(`warning: ${what}; kept it as ${loadedState.corruptMovedTo} and started with fresh state`);

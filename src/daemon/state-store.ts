@@ -1,7 +1,8 @@
 // Durable daemon state (restart history, breaker, open incident, instance pid) in one atomically written file.
-import { readFileSync, renameSync, mkdirSync } from 'node:fs';
+import { renameSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { removeStaleTemps, writeFileAtomicSync } from '../platform/atomic-write.js';
+import { NotRegularFileError, readRegularFileSync } from '../platform/read-regular.js';
 import type { Incident, ServiceRecord } from '../decide/service-state.js';
 
 export interface ServiceState {
@@ -20,6 +21,8 @@ export interface LoadedState {
   corruptMovedTo?: string;
   /** Set when the file was whole but written by a newer Clawback (its state version): moved aside as well. */
   newerVersion?: number;
+  /** Set when a FIFO, a directory or a device took the file's place ("a FIFO"…): moved aside as well. */
+  notRegular?: string;
   /** True when there was no state file at all (first start, or the directory was wiped). */
   fresh: boolean;
 }
@@ -39,26 +42,37 @@ export class StateStore {
 
   load(): LoadedState {
     removeStaleTemps(this.file); // left by a daemon killed mid-write
-    let text: string;
+    // Never a plain read: a FIFO in the file's place would block the daemon's start for good (SIGTERM unheard).
+    let text = '';
+    let notRegular: string | undefined;
     try {
-      text = readFileSync(this.file, 'utf8');
+      text = readRegularFileSync(this.file).toString('utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: { version: 1, services: {} }, fresh: true };
-      throw err;
+      if (!(err instanceof NotRegularFileError)) throw err;
+      notRegular = err.kind;
     }
     let newer: number | undefined;
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (isDaemonState(parsed)) return { state: parsed, fresh: false };
-      const v = (parsed as { version?: unknown } | null)?.version;
-      if (typeof v === 'number' && v > 1) newer = v;
-    } catch {
-      // unreadable: moved aside below
+    if (notRegular === undefined) {
+      try {
+        const parsed: unknown = JSON.parse(text);
+        if (isDaemonState(parsed)) return { state: parsed, fresh: false };
+        const v = (parsed as { version?: unknown } | null)?.version;
+        if (typeof v === 'number' && v > 1) newer = v;
+      } catch {
+        // unreadable: moved aside below
+      }
     }
     const stamp = new Date(this.now()).toISOString().replace(/[:.]/g, '-');
     const aside = newer === undefined ? `${this.file}.corrupt-${stamp}` : `${this.file}.v${newer}-${stamp}`;
     renameSync(this.file, aside);
-    return { state: { version: 1, services: {} }, corruptMovedTo: aside, ...(newer === undefined ? {} : { newerVersion: newer }), fresh: false };
+    return {
+      state: { version: 1, services: {} },
+      corruptMovedTo: aside,
+      ...(newer === undefined ? {} : { newerVersion: newer }),
+      ...(notRegular === undefined ? {} : { notRegular }),
+      fresh: false,
+    };
   }
 
   /** Atomic and checked: throws on a failed or short write, and then state.json still holds the previous good copy. */
