@@ -1,9 +1,9 @@
 // The agent budget's own record, one small file per service beside state.json: the runs a service spent survive
 // state.json moved aside (corrupt, or from a newer Clawback) and the service removed by one reload, re-added by the next.
-import { readFileSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../platform/atomic-write.js';
+import { readRegularFileSync } from '../platform/read-regular.js';
 
 /** <stateDir>/agent-runs/<service>.json: the start times (wall clock, ms) of the service's agent runs. */
 export function agentLedgerFile(stateDir: string, service: string): string {
@@ -13,7 +13,8 @@ export function agentLedgerFile(stateDir: string, service: string): string {
 /** The recorded run times; none when the file is missing or unreadable (then state.json's record is all there is). */
 export function readAgentLedger(stateDir: string, service: string): number[] {
   try {
-    const v = JSON.parse(readFileSync(agentLedgerFile(stateDir, service), 'utf8')) as { runs?: unknown };
+    // Read at the daemon's start: a FIFO in the file's place must not block it (a plain read waits for a writer).
+    const v = JSON.parse(readRegularFileSync(agentLedgerFile(stateDir, service)).toString('utf8')) as { runs?: unknown };
     return Array.isArray(v.runs) ? v.runs.filter((t): t is number => typeof t === 'number' && Number.isFinite(t)) : [];
   } catch {
     return [];
