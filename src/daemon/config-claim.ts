@@ -1,6 +1,6 @@
 // Which live daemon supervises a config file, kept outside every state directory: after the file's stateDir changed, the
 // CLI looked for the daemon in the new directory ("not running") and `run` started a second daemon on the same services.
-import { lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { lstatSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Clock } from '../platform/clock.js';
@@ -9,6 +9,7 @@ import { ensurePrivateDir } from '../platform/private-dir.js';
 import { writeFileAtomic } from '../platform/atomic-write.js';
 import { isAlive, processStartTime } from '../platform/proc.js';
 import { realOrSame } from './daemon-identity.js';
+import { readRegularFileSync } from '../platform/read-regular.js';
 
 export interface ConfigClaim {
   pid: number;
@@ -32,7 +33,7 @@ function defaultClaimDir(): string {
 }
 
 /** `<tmp>/clawback-<uid>/config-claims/<hash of the config file's real path>` (+ .lock, .json). */
-function claimBase(configFile: string, dir = defaultClaimDir()): string {
+export function claimBase(configFile: string, dir = defaultClaimDir()): string {
   return path.join(dir, pathHash(realOrSame(configFile)));
 }
 
@@ -106,8 +107,9 @@ export function readConfigClaim(configFile: string, dir?: string): ConfigClaim |
   const base = claimBase(configFile, dir);
   try {
     if (!trustedClaimDir(path.dirname(base))) return undefined;
-    const lock = JSON.parse(readFileSync(`${base}.lock`, 'utf8')) as { pid?: unknown; startTime?: unknown };
-    const info = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as { pid?: unknown; stateDir?: unknown; configFile?: unknown };
+    // Never a plain read (a FIFO there would hold the daemon's start for good).
+    const lock = JSON.parse(readRegularFileSync(`${base}.lock`).toString('utf8')) as { pid?: unknown; startTime?: unknown };
+    const info = JSON.parse(readRegularFileSync(`${base}.json`).toString('utf8')) as { pid?: unknown; stateDir?: unknown; configFile?: unknown };
     if (info.configFile !== realOrSame(configFile)) return undefined;
     if (typeof lock.pid !== 'number' || lock.pid !== info.pid || typeof info.stateDir !== 'string' || !isAlive(lock.pid)) return undefined;
     const start = processStartTime(lock.pid);

@@ -1,6 +1,6 @@
 // The guardian's word to a human when it cannot bring the daemon back (and once when it is back): the daemon that
 // delivers alerts is the one that is down, so the guardian sends through the same notify channels itself.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, parseConfigSource, readConfigText } from '../config/load.js';
 import { createNotifier } from '../notify/dispatcher.js';
@@ -10,6 +10,7 @@ import type { Redactor } from '../observe/redact.js';
 import { writeFileAtomicSync } from '../platform/atomic-write.js';
 import type { Clock } from '../platform/clock.js';
 import type { GuardianReport } from './guardian.js';
+import { readRegularFileSync } from '../platform/read-regular.js';
 
 /** What was last said about a daemon the guardian could not revive (absent: nothing, or it is back). */
 export const GUARDIAN_ALERT_FILE = 'guardian-alert.json';
@@ -105,7 +106,7 @@ export function isServiceAlert(e: ClawbackEvent): boolean {
 
 function readState(file: string): GuardianAlertState | null {
   try {
-    const v = JSON.parse(readFileSync(file, 'utf8')) as Partial<GuardianAlertState>;
+    const v = JSON.parse(readRegularFileSync(file).toString('utf8')) as Partial<GuardianAlertState>;
     if (typeof v.lastAlertAt !== 'number' || typeof v.downSince !== 'number') return null;
     return { downSince: v.downSince, lastAlertAt: v.lastAlertAt, alerts: typeof v.alerts === 'number' ? v.alerts : 1, reason: typeof v.reason === 'string' ? v.reason : '' };
   } catch {

@@ -1,9 +1,10 @@
 // Events from processes other than the daemon (the guardian): queued in a file, emitted by the next daemon start.
-import { appendFileSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, mkdirSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, renameSync, rmSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ClawbackEvent } from '../observe/events.js';
 import { writeFileAtomicSync } from '../platform/atomic-write.js';
 import { isAlive as procIsAlive } from '../platform/proc.js';
+import { readRegularFileSync } from '../platform/read-regular.js';
 
 const FILE = 'pending-events.jsonl';
 
@@ -99,7 +100,7 @@ export function appendPendingEvent(stateDir: string, event: ClawbackEvent, maxBy
     // absent: the first event of this down spell
   }
   if (size + Buffer.byteLength(line) > maxBytes) {
-    const lines = [...readFileSync(file, 'utf8').split('\n'), line.slice(0, -1)];
+    const lines = [...readRegularFileSync(file).toString('utf8').split('\n'), line.slice(0, -1)];
     const { kept, summary } = compactPendingLines(lines, maxBytes, event.time);
     writeFileAtomicSync(file, [JSON.stringify(summary), ...kept].join('\n') + '\n', { mode: 0o600 });
     return;
@@ -233,7 +234,10 @@ function leftClaims(stateDir: string, isAlive: (pid: number) => boolean): { free
  */
 function readClaim(claim: string, maxBytes: number, now: number): ClawbackEvent[] {
   const out: ClawbackEvent[] = [];
-  let lines = readFileSync(claim, 'utf8').split('\n');
+  // Never a plain read: a FIFO in the claim's place would hold the daemon for good (now it throws, and is said, as an
+  // unreadable claim is, at each drain until put right).
+  const text = readRegularFileSync(claim).toString('utf8');
+  let lines = text.split('\n');
   if (statSync(claim).size > maxBytes) {
     const { kept, summary } = compactPendingLines(lines, maxBytes, now);
     lines = [JSON.stringify(summary), ...kept];
