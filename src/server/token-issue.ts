@@ -1,6 +1,6 @@
 // The API token's creation: once per state directory, 0600, by the daemon (apart from token.ts so the CLI loads no crypto).
 import { randomBytes } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { writeFileAtomicSync } from '../platform/atomic-write.js';
 import { readToken, tokenPath } from './token.js';
 
@@ -13,6 +13,7 @@ export function ensureToken(stateDir: string, uid: number | undefined = process.
   }
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const token = randomBytes(24).toString('base64url');
+  moveDirectoryAside(file);
   // A rename: a planted link is replaced by our file, the file it pointed at is left alone.
   writeFileAtomicSync(file, token + '\n', { mode: 0o600 });
   return token;
@@ -46,5 +47,17 @@ function keepPrivate(file: string): void {
     if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
   } catch {
     // Not ours to change: the token still works.
+  }
+}
+
+/**
+ * A directory in the token's place (a `mkdir -p` of a wrong path, a restore) refused the daemon's start ("cannot rename
+ * .token.tmp: it is a directory"): kept aside as it is, so a token file can be written.
+ */
+function moveDirectoryAside(file: string): void {
+  try {
+    if (lstatSync(file).isDirectory()) renameSync(file, `${file}.not-a-file-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  } catch {
+    // Absent, or not ours to move: the write below says what is wrong.
   }
 }

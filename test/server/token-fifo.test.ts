@@ -1,7 +1,9 @@
 // A FIFO in the token's place is not read (that waits for a writer for good): the daemon issues a token file over it.
+// A directory there is kept aside: it refused the daemon's start.
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
-import { lstatSync, readFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { ensureToken } from '../../src/server/token-issue.js';
 import { readToken, tokenPath } from '../../src/server/token.js';
 import { tempDir } from '../helpers/daemon.js';
@@ -24,4 +26,16 @@ describe('token that is a FIFO', () => {
       await new Promise((resolve) => (rescue.exitCode !== null ? resolve(null) : rescue.once('exit', resolve)));
     }
   }, 15_000);
+
+  it('a directory in its place is kept aside (what it holds with it) and a token file is written: the daemon starts', () => {
+    const dir = tempDir();
+    const file = tokenPath(dir);
+    mkdirSync(file);
+    writeFileSync(path.join(file, 'inside'), 'kept');
+    const token = ensureToken(dir);
+    expect(lstatSync(file).isFile()).toBe(true);
+    expect(readToken(dir)).toBe(token);
+    const aside = readdirSync(dir).find((n) => n.startsWith('token.not-a-file-'));
+    expect(readFileSync(path.join(dir, aside!, 'inside'), 'utf8')).toBe('kept');
+  });
 });
