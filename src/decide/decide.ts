@@ -1585,6 +1585,8 @@ class Step {
     if (w && (w.kind === 'doctor' || w.kind === 'agent')) this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind });
     if (!s.instance) return;
     if (stopService && !this.p.external) this.stopInstance(this.p.stopGraceMs, { then: 'dispose' });
-    else this.fx.push({ type: 'release' });
+    // A stop under way (a restart's, a hold's) has signalled the instance already: its exit is watched to the end, or
+    // the runtime stopped watching, the shutdown waited out its whole bound and the state kept a dead pid as 'stopping'.
+    else if (s.phase !== 'stopping') this.fx.push({ type: 'release' });
   }
 }
