@@ -99,6 +99,7 @@
   function fmtTime(t) {
     return TIME_FMT.format(new Date(t));
   }
+  /** The time, with the day when it is not today: a card's incident open since yesterday read as opened today. */
   function fmtWhen(t) {
     const d = new Date(t);
     const today = new Date().toDateString() === d.toDateString();
@@ -493,7 +494,7 @@
     if (s.lastExit) {
       const how = s.lastExit.signal ? `signal ${s.lastExit.signal}` : s.lastExit.code !== null && s.lastExit.code !== undefined ? `code ${s.lastExit.code}` : 'unknown status';
       if (note.length) note.push(' · ');
-      note.push(`last exit: ${how} at ${fmtTime(s.lastExit.at)}`);
+      note.push(`last exit: ${how} at ${fmtWhen(s.lastExit.at)}`);
       if (s.lastExit.uptimeMs !== undefined && s.lastExit.uptimeMs !== null) note.push(` after ${fmtDuration(s.lastExit.uptimeMs)}`);
     }
     const fm = s.forecast && s.forecast.memory;
@@ -528,7 +529,7 @@
         levelBadge(inc.level, true),
         el('strong', { text: inc.status === 'waiting-human' ? 'Waiting for a human' : 'Open incident' }),
         el('span', { text: inc.reason }),
-        el('span', { class: 'sub', text: `${inc.id} · opened ${fmtTime(inc.openedAt)}${inc.highestLevel > inc.level ? ` · highest L${inc.highestLevel}` : ''}${flappingText(inc)}` }),
+        el('span', { class: 'sub', text: `${inc.id} · opened ${fmtWhen(inc.openedAt)}${inc.highestLevel > inc.level ? ` · highest L${inc.highestLevel}` : ''}${flappingText(inc)}` }),
       );
     }
 
