@@ -442,19 +442,21 @@
     f.latSvg = svg('svg', { role: 'img', 'aria-label': 'health probe latency over the last minutes' });
     f.memSvg = svg('svg', { role: 'img', 'aria-label': 'memory over the last minutes' });
     f.probes = el('ul', { class: 'probes', 'data-field': 'probes' });
-    f.restart = el('button', { type: 'button', class: 'primary', 'data-action': 'restart', text: 'Restart' });
-    f.resume = el('button', { type: 'button', 'data-action': 'resume', text: 'Resume' });
-    f.start = el('button', { type: 'button', 'data-action': 'start', text: 'Start', hidden: true });
-    f.stop = el('button', { type: 'button', class: 'danger', 'data-action': 'stop', text: 'Stop' });
-    f.doctor = el('button', { type: 'button', 'data-action': 'doctor', text: 'Doctor' });
-    f.maint = el('button', { type: 'button', 'data-action': 'maintenance', text: 'Maintenance 30m' });
-    f.approve = el('button', { type: 'button', class: 'primary', 'data-action': 'approve', text: 'Approve agent', hidden: true });
-    f.refuse = el('button', { type: 'button', 'data-action': 'refuse', text: 'Refuse agent', hidden: true });
+    // Each button is named with its service ("Restart svc-01"): 20 cards gave a screen reader 20 buttons named "Restart".
+    const button = (action, text, attrs) => el('button', { type: 'button', 'data-action': action, text, id: `action:${action}:${name}`, 'aria-labelledby': `action:${action}:${name} card:${name}`, ...attrs });
+    f.restart = button('restart', 'Restart', { class: 'primary' });
+    f.resume = button('resume', 'Resume');
+    f.start = button('start', 'Start', { hidden: true });
+    f.stop = button('stop', 'Stop', { class: 'danger' });
+    f.doctor = button('doctor', 'Doctor');
+    f.maint = button('maintenance', 'Maintenance 30m');
+    f.approve = button('approve', 'Approve agent', { class: 'primary', hidden: true });
+    f.refuse = button('refuse', 'Refuse agent', { hidden: true });
     f.maintNote = el('div', { class: 'alert', 'data-field': 'maintenance', hidden: true });
     f.hint = el('span', { class: 'hint', 'data-field': 'hint' });
     f.msg = el('output', { class: 'action-msg', 'data-field': 'action-msg' });
-    const root = el('article', { class: 'card', 'data-service': name },
-      el('header', { class: 'card-head' }, el('h3', { text: name }), f.state, f.health),
+    const root = el('article', { class: 'card', 'data-service': name, 'aria-labelledby': `card:${name}` },
+      el('header', { class: 'card-head' }, el('h3', { id: `card:${name}`, text: name }), f.state, f.health),
       el('div', { class: 'stats' }, stat('PID', 'pid'), stat('Uptime', 'uptime'), stat('Restarts', 'restarts'), stat('Memory', 'memory')),
       f.note, f.held, f.maintNote, f.incident,
       el('div', { class: 'charts' },
