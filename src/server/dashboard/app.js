@@ -305,12 +305,12 @@
     const degraded = $('daemon-degraded');
     const reasons = d.health === 'degraded' && Array.isArray(d.degraded) ? d.degraded : [];
     degraded.hidden = reasons.length === 0;
-    degraded.textContent = reasons.length === 0 ? '' : shown(`Clawback is degraded (services are still supervised): ${reasons.map((r) => `${r.reason}: ${r.lastError} (${r.count}×, since ${new Date(r.since).toLocaleTimeString()})`).join('; ')}`);
+    degraded.textContent = reasons.length === 0 ? '' : shown(`Clawback is degraded (services are still supervised): ${reasons.map((r) => `${r.reason}: ${r.lastError} (${r.count}×, since ${fmtWhen(r.since)})`).join('; ')}`);
     // A refused reload (a SIGHUP nobody watched): the daemon runs the config it had, and the file says otherwise.
     const reload = $('reload-failed');
     const rf = d.reloadFailed;
     reload.hidden = !rf;
-    reload.textContent = !rf ? '' : shown(`The last config reload (by ${rf.by}, ${new Date(rf.at).toLocaleTimeString()}) failed; the daemon runs the config it had before: ${rf.message}`);
+    reload.textContent = !rf ? '' : shown(`The last config reload (by ${rf.by}, ${fmtWhen(rf.at)}) failed; the daemon runs the config it had before: ${rf.message}`);
     renderToken();
     const box = $('services');
     const names = new Set(status.services.map((s) => s.name));
