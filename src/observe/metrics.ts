@@ -16,7 +16,7 @@ export interface ServiceGauges {
   breakerOpen: boolean;
   /** RSS of the service's process tree; undefined drops the series (no process runs, or no reading yet). */
   rssBytes?: number;
-  /** The service's configured memory limit, for "memory near limit" alerts. */
+  /** The service's configured memory limit, for "memory near limit" alerts; undefined drops the series (no limit configured). */
   memoryLimitBytes?: number;
 }
 
@@ -262,7 +262,9 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       breaker.set({ service }, g.breakerOpen ? 1 : 0);
       if (g.rssBytes !== undefined) rss.set({ service }, g.rssBytes);
       else rss.remove({ service });
+      // A limit taken away by a reload (probes change in place) must not stay: the near-limit alert divides by it.
       if (g.memoryLimitBytes !== undefined) memLimit.set({ service }, g.memoryLimitBytes);
+      else memLimit.remove({ service });
     },
     retainServices(live) {
       for (const service of gaugedServices) {
