@@ -46,6 +46,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
     init(ctx, daemon) {
       holder.watchLoopLag(ctx.loopLag);
       const metrics = holder.get();
+      metrics.setDaemonStartTime(daemon.startedAt);
       const logger = createLogger({ file: path.join(ctx.stateDir, 'logs', 'daemon.log'), redactor: ctx.redactor, level: ctx.config.logLevel, clock: ctx.clock });
       const logError = logger.destination.lastError;
       if (logError) {

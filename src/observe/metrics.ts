@@ -56,6 +56,11 @@ export interface Metrics {
    * `live`: service -> its probes (undefined: not known now, keep all of its probe series).
    */
   retainServices(live: ReadonlyMap<string, ReadonlyArray<{ name: string; kind: string }> | undefined>): void;
+  /**
+   * When this daemon started (ms since the epoch): its counters count from 0 since then. A counter back at its old value
+   * after a restart (1 escalation before, 1 after) is no increase to Prometheus, so rules need this to see the reset.
+   */
+  setDaemonStartTime(ms: number): void;
   setOutboxDepth(n: number): void;
   /** Alerts in a channel's dead letters (retry budget spent, refused, or expired): kept, visible, retried. */
   setDeadLetters(channel: string, n: number): void;
@@ -103,6 +108,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const notifications = new Counter({ name: 'clawback_notifications_total', help: 'Notification delivery attempts by channel and result.', labelNames: ['channel', 'result'], registers });
   const outbox = new Gauge({ name: 'clawback_notify_outbox_depth', help: 'Notifications spooled on disk, not yet delivered.', registers });
   const deadLetters = new Gauge({ name: 'clawback_notify_dead_letters', help: 'Notifications past their retry budget, kept in the dead letters and retried.', labelNames: ['channel'], registers });
+  const startTime = new Gauge({ name: 'clawback_daemon_start_time_seconds', help: 'Start time of the clawback daemon since the Unix epoch, in seconds: its counters start from 0 then.', registers });
   const buildInfo = new Gauge({ name: 'clawback_build_info', help: 'Clawback build information.', labelNames: ['version'], registers });
   buildInfo.set({ version: opts.version ?? 'unknown' }, 1);
 
@@ -283,6 +289,9 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
         incidentsOpen.remove({ service: inc.service });
       }
       probes.retain(live);
+    },
+    setDaemonStartTime(ms) {
+      startTime.set(ms / 1000);
     },
     setOutboxDepth(n) {
       outbox.set(Math.max(0, n));

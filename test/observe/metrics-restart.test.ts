@@ -19,6 +19,7 @@ describe('metrics after a daemon restart', () => {
     const t = td;
     await waitFor(() => t.daemon.runtimes.get('svc')?.status().incident?.status === 'waiting-human', { timeoutMs: 15_000 });
     const dir = t.dir;
+    const before = Date.now();
     await t.stop();
     td = await startTestDaemon({ services: [] }, { dir });
     const d = td.daemon;
@@ -26,5 +27,9 @@ describe('metrics after a daemon restart', () => {
     const s = parseExposition(await (await fetch(`http://127.0.0.1:${d.api!.port}/metrics`)).text());
     expect(sample(s, 'clawback_incidents_open', { service: 'svc' })).toBe(1);
     expect(sample(s, 'clawback_incidents_total', { service: 'svc', outcome: 'escalated', highest_level: '4' })).toBeUndefined();
+    // The counters started from 0 again: the start time says so (ClawbackIncidentEscalated reads it).
+    const started = sample(s, 'clawback_daemon_start_time_seconds')!;
+    expect(started * 1000).toBeGreaterThanOrEqual(before - 1);
+    expect(started * 1000).toBeLessThanOrEqual(Date.now() + 1);
   }, 60_000);
 });
