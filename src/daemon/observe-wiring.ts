@@ -103,6 +103,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
           const limit = memoryLimitOf(rt);
           metrics.setServiceGauges(rt.name, {
             up: s.state === 'running' && s.health !== 'unhealthy',
+            expectedUp: rt.persisted().desired === 'up' && !rt.persisted().keptDown,
             // Restarts stopped until a person resumes; not a hold for a repair in flight (Clawback is at work, and a resume would cancel it).
             breakerOpen: s.held !== null && s.held.reason !== 'repair',
             ...(rss !== undefined ? { rssBytes: rss } : {}),

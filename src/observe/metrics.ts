@@ -13,6 +13,8 @@ export interface ProbeObservation {
 export interface ServiceGauges {
   /** The service's process is running (and not known unhealthy, as the daemon sees it). */
   up: boolean;
+  /** Clawback keeps it running: not stopped by a person, nor a job its restart policy leaves down after a clean exit. */
+  expectedUp?: boolean;
   breakerOpen: boolean;
   /** RSS of the service's process tree; undefined drops the series (no process runs, or no reading yet). */
   rssBytes?: number;
@@ -95,6 +97,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const registers = [registry];
 
   const serviceUp = new Gauge({ name: 'clawback_service_up', help: 'Whether the supervised service is up (1) or down (0).', labelNames: ['service'], registers });
+  // Down on purpose is not an outage: ClawbackServiceDown reads this beside clawback_service_up.
+  const expectedUp = new Gauge({ name: 'clawback_service_expected_up', help: 'Whether Clawback keeps the service running (1), or it is down on purpose (0: stopped by a person, or a job its restart policy leaves down).', labelNames: ['service'], registers });
   // clawback_probe_healthy and clawback_probe_duration_seconds: updated per probe result, rendered per scrape.
   const probes = new ProbeSeriesSet(PROBE_BUCKETS);
   const restarts = new Counter({ name: 'clawback_restarts_total', help: 'Restarts performed, by ladder level and reason.', labelNames: ['service', 'level', 'reason'], registers });
@@ -265,6 +269,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     setServiceGauges(service, g) {
       gaugedServices.add(service);
       serviceUp.set({ service }, g.up ? 1 : 0);
+      expectedUp.set({ service }, g.expectedUp === false ? 0 : 1);
       breaker.set({ service }, g.breakerOpen ? 1 : 0);
       if (g.rssBytes !== undefined) rss.set({ service }, g.rssBytes);
       else rss.remove({ service });
@@ -275,7 +280,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     retainServices(live) {
       for (const service of gaugedServices) {
         if (live.has(service)) continue;
-        for (const g of [serviceUp, breaker, rss, memLimit, incidentsOpen]) g.remove({ service });
+        for (const g of [serviceUp, expectedUp, breaker, rss, memLimit, incidentsOpen]) g.remove({ service });
         gaugedServices.delete(service);
       }
       for (const [service, series] of countedSeries) {

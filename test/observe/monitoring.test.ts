@@ -97,7 +97,7 @@ describe('examples/monitoring/alert-rules.yaml', () => {
   it('covers the situations a human must hear about', () => {
     const rules = doc.groups.flatMap((g) => g.rules);
     const byName = new Map(rules.map((r) => [r.alert!, r]));
-    expect(byName.get('ClawbackServiceDown')).toMatchObject({ expr: 'clawback_service_up == 0', for: '1m' });
+    expect(byName.get('ClawbackServiceDown')).toMatchObject({ expr: 'clawback_service_up == 0 unless on(job, instance, service) clawback_service_expected_up == 0', for: '1m' });
     expect(String(byName.get('ClawbackBreakerOpen')?.expr)).toContain('clawback_breaker_open');
     expect(String(byName.get('ClawbackIncidentEscalated')?.expr)).toContain('outcome="escalated"');
     expect(String(byName.get('ClawbackRestartStorm')?.expr)).toContain('clawback_restarts_total');
