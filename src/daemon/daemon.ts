@@ -20,6 +20,7 @@ import type { ServiceRecord } from '../decide/service-state.js';
 import { normalizeState } from '../decide/service-state.js';
 import { ServiceRuntime, type HealthEvents, type HealthWatch, type Repairers, type RuntimeDeps } from './service-runtime.js';
 import { serviceLogFile, spawnSpecFor } from './spawn-spec.js';
+import { cliHint } from '../cli/cli-command.js';
 import { probeHealthWatch } from './health-watch.js';
 import { startApiServer, type ApiServer, type ServiceAction } from '../server/api-server.js';
 import { ensureToken } from '../server/token-issue.js';
@@ -545,6 +546,8 @@ export class Daemon {
       emit: ctx.emit,
       persist: () => this.persist(),
       spawnSpec: () => spawnSpecFor(service, stateDir),
+      // Level 4 names a command that reaches this daemon when pasted: its state directory, this install's entry point.
+      resumeCommand: cliHint(['resume', service.name], { stateDir }),
       logFile: serviceLogFile(service, stateDir),
       redactor: ctx.redactor,
       makeHealthWatch: (events) =>

@@ -11,7 +11,7 @@ import { isSameProcess } from '../platform/proc.js';
 import { strayProcesses } from './stray-processes.js';
 import { adoptInstance, killLeftovers, leftoversHolding, spawnInstance, type ExitInfo, type ServiceInstance, type SpawnSpec } from '../supervisor/service-process.js';
 import { decide, nextWake, LEVEL_NAMES } from '../decide/decide.js';
-import { policyFor, type ServicePolicy } from '../decide/policy.js';
+import { policyFor, resumeCommandOf, type ServicePolicy } from '../decide/policy.js';
 import type { AgentOutcome, DoctorFileChange, DoctorOutcome, Effect, ServiceInput } from '../decide/inputs.js';
 import type { Hold, Incident, LastExit, Maintenance, Requester, ServiceState, StartReason, Work } from '../decide/service-state.js';
 import { scopeKey, type ReadinessScope } from '../probes/readiness-scope.js';
@@ -99,6 +99,8 @@ export interface RuntimeDeps {
   fenceGuard?: (pid: number) => { cancel(): void };
   /** Clusters: give up this member's lease on the service (the reducer ordered it). */
   releasePlacement?: (reason: string) => void;
+  /** The exact command line that resumes this service (ServicePolicy.resumeCommand). */
+  resumeCommand?: string;
 }
 
 export interface ServiceStatus {
@@ -170,7 +172,10 @@ export class ServiceRuntime {
   ) {
     this.s = state;
     this.clockSteps = clockStepWatch(deps.clock);
-    this.policy = policyFor(config, { doctor: !!deps.repairers.doctor, agent: !!deps.repairers.agent, scoped: !!deps.repairers.scoped });
+    this.policy = {
+      ...policyFor(config, { doctor: !!deps.repairers.doctor, agent: !!deps.repairers.agent, scoped: !!deps.repairers.scoped }),
+      ...(deps.resumeCommand ? { resumeCommand: deps.resumeCommand } : {}),
+    };
     this.health = deps.makeHealthWatch({
       healthy: () => {
         const pid = this.instance?.pid;
@@ -364,7 +369,7 @@ export class ServiceRuntime {
     if (action === 'stop' && ok) {
       // The truth for the person who asked: stopped, and what their stop ended (a repair run at work is not a "preflight").
       const ended = before && (before.kind === 'doctor' || before.kind === 'agent') && s.work?.id !== before.id ? `; its ${before.kind === 'doctor' ? 'doctor' : 'agent'} run ${before.id} was cancelled` : '';
-      const hold = s.held ? `; it stays held (${s.held.reason}: ${s.held.detail}): \`clawback resume ${this.name}\` tries again` : '';
+      const hold = s.held ? `; it stays held (${s.held.reason}: ${s.held.detail}): \`${resumeCommandOf(this.policy)}\` tries again` : '';
       return { ok, message: `${action} ${this.name}: stopped${ended}${hold}` };
     }
     // A person's start goes ahead in maintenance (their word), but healing stays off: say so, or they think it is guarded.

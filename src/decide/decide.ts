@@ -4,7 +4,7 @@ import { formatDuration } from '../config/duration.js';
 import { backoffDelay, isStableRun } from '../supervisor/backoff.js';
 import { recordRestart } from '../supervisor/intensity.js';
 import type { Decision, DoctorFileChange, Effect, ServiceInput } from './inputs.js';
-import { REVERT_DEADLINE_MS, type ServicePolicy } from './policy.js';
+import { REVERT_DEADLINE_MS, resumeCommandOf, type ServicePolicy } from './policy.js';
 import type { AgentTried, HoldReason, Incident, IncidentCause, LastExit, ServiceState, StartReason, Work } from './service-state.js';
 import { isReadinessFinding, scopeKey, scopeOfFinding } from '../probes/readiness-scope.js';
 import { formatTtr } from '../observe/time-to-recover.js';
@@ -584,7 +584,7 @@ class Step {
     this.emit(
       'incident.escalated',
       'critical',
-      `${head}. First failure: ${causeText}.${keptText} Run \`clawback resume ${this.p.name}\` when fixed.${tail}`,
+      `${head}. First failure: ${causeText}.${keptText} Run \`${resumeCommandOf(this.p)}\` when fixed.${tail}`,
       { reason, lastRung: inc.lastRung ?? null, cause: causeText, lastLines: lines, restarts: s.restartHistory.length, ...(kept.length > 0 ? { repairsKept: kept } : {}), ...(retry > 0 ? { coolDownRetry: retry } : {}) },
       4,
     );
@@ -1498,7 +1498,7 @@ class Step {
     const coolDown = waiting && this.p.coolDownMs > 0 && s.desired === 'up';
     if (coolDown) s.coolDownUntil = this.now + this.p.coolDownMs;
     const still = waiting
-      ? `; still at Level 4: run \`clawback resume ${this.p.name}\`${coolDown ? ` (or the cool-down tries again in ${formatDuration(this.p.coolDownMs)})` : ''}`
+      ? `; still at Level 4: run \`${resumeCommandOf(this.p)}\`${coolDown ? ` (or the cool-down tries again in ${formatDuration(this.p.coolDownMs)})` : ''}`
       : '';
     this.emit('maintenance.ended', waiting ? 'warning' : 'info', `${this.p.name}: maintenance ended (${by}); healing is back${still}`, { by, afterMs: this.now - m.since, ...(waiting ? { waitingHuman: true } : {}) });
     if (s.desired === 'up' && !s.instance && !s.held && s.phase !== 'starting') this.startNow('resume');

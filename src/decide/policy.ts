@@ -36,6 +36,16 @@ export interface ServicePolicy {
   agent: { timeBoxMs: number; verifyWindowMs: number; budgetRuns: number; budgetWindowMs: number; approval: 'required' | 'none'; approvalTimeoutMs: number } | null;
   /** Another manager runs it: the daemon never stops it on its own shutdown. */
   external: boolean;
+  /**
+   * The command line a person pastes to resume it (the daemon's state directory and this install's entry point
+   * included); absent: `clawback resume NAME`, which addresses ~/.clawback's daemon only.
+   */
+  resumeCommand?: string;
+}
+
+/** What Level 4 and its follow-ups tell a person to run. */
+export function resumeCommandOf(p: Pick<ServicePolicy, 'name' | 'resumeCommand'>): string {
+  return p.resumeCommand ?? `clawback resume ${p.name}`;
 }
 
 /** Extra time an agent run gets past its time-box before its deadline counts as missed (the adapter winds down). */
