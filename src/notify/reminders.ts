@@ -8,7 +8,14 @@ const MAX_OPEN_INCIDENTS = 1000;
 interface OpenIncident {
   openedAt: number;
   last: ClawbackEvent;
+  /** The incident's opening, what a reminder says again once a person took over from an escalation. */
+  opened?: ClawbackEvent;
   timer: TimerHandle;
+}
+
+/** A person's start/resume/restart of the incident's service after its escalation (the reducer's `human-resume`). */
+function isHumanTakeover(event: ClawbackEvent): boolean {
+  return event.type === 'incident.action' && event.details?.action === 'human-resume';
 }
 
 export type RemindFn = (last: ClawbackEvent, openedAt: number) => void;
@@ -32,8 +39,13 @@ export class ReminderTracker {
       this.open.delete(id);
       return;
     }
-    if (event.type !== 'incident.opened' && event.type !== 'incident.escalated') return;
     const prev = this.open.get(id);
+    // A person resumed it: "needs a human, run resume" is no longer true; the incident is open again from its start.
+    if (prev && prev.last.type === 'incident.escalated' && isHumanTakeover(event)) {
+      prev.last = prev.opened ?? event;
+      return;
+    }
+    if (event.type !== 'incident.opened' && event.type !== 'incident.escalated') return;
     // A repeated escalation (a cool-down retry failed again) is what the next reminder says; it does not put it off.
     if (prev && isRepeatEscalation(event)) {
       prev.last = event;
@@ -48,7 +60,8 @@ export class ReminderTracker {
       }
     }
     const openedAt = prev?.openedAt ?? event.time;
-    const entry: OpenIncident = { openedAt, last: event, timer: this.schedule(id) };
+    const opened = event.type === 'incident.opened' ? event : prev?.opened;
+    const entry: OpenIncident = { openedAt, last: event, ...(opened ? { opened } : {}), timer: this.schedule(id) };
     this.open.set(id, entry);
   }
 
