@@ -207,7 +207,7 @@ export function registerHistory(program: Command): void {
       }
       const rows = [['INCIDENT', 'SERVICE', 'OPENED', 'LEVEL', 'OUTCOME', 'TTR', 'REASON']];
       for (const i of incidents) {
-        rows.push([i.id, i.service, new Date(i.openedAt).toISOString().replace('T', ' ').slice(0, 19), String(i.highestLevel), i.outcome, i.ttrMs !== undefined ? formatTtr(i.ttrMs) : '-', terminalSafe(i.reason).slice(0, 60)]);
+        rows.push([terminalSafe(i.id), terminalSafe(i.service), new Date(i.openedAt).toISOString().replace('T', ' ').slice(0, 19), String(i.highestLevel), i.outcome, i.ttrMs !== undefined ? formatTtr(i.ttrMs) : '-', terminalSafe(i.reason).slice(0, 60)]);
       }
       process.stdout.write(table(rows) + '\n');
     });
@@ -220,18 +220,19 @@ export function registerHistory(program: Command): void {
       const stateDir = clientStateDir(program.opts());
       const found = summarizeIncidents(await readJournal(path.join(stateDir, 'journal.jsonl'), { rotated: JOURNAL_KEEP })).find((i) => i.id === id);
       if (!found) {
-        process.stderr.write(`clawback: no incident ${id} in the journal\n`);
+        process.stderr.write(`clawback: no incident ${terminalSafe(id)} in the journal\n`);
         process.exit(4);
       }
       if (o.json) {
         process.stdout.write(JSON.stringify(found, null, 2) + '\n');
         return;
       }
-      // Event messages quote the service (a probe command's output, a log line a probe matched).
-      process.stdout.write(`${found.id} (${terminalSafe(found.service)}): ${found.outcome}, highest level ${found.highestLevel}${found.ttrMs !== undefined ? `, recovered in ${formatTtr(found.ttrMs)}` : ''}${found.closedBy ? `, closed without recovering (${found.closedBy === 'stop' ? 'a person stopped the service' : 'a config reload removed or replaced the service'})` : ''}\n`);
+      // Event messages quote the service (a probe command's output, a log line a probe matched); a damaged or
+      // hand-edited journal line can carry escapes in any field, and the list showed its service name raw.
+      process.stdout.write(`${terminalSafe(found.id)} (${terminalSafe(found.service)}): ${found.outcome}, highest level ${found.highestLevel}${found.ttrMs !== undefined ? `, recovered in ${formatTtr(found.ttrMs)}` : ''}${found.closedBy ? `, closed without recovering (${found.closedBy === 'stop' ? 'a person stopped the service' : 'a config reload removed or replaced the service'})` : ''}\n`);
       for (const e of found.timeline) {
         const t = new Date(e.time).toISOString().slice(11, 23);
-        process.stdout.write(`  ${t}  ${e.level !== undefined ? `L${e.level} ` : '   '}${e.type.padEnd(26)} ${terminalSafe(e.message)}\n`);
+        process.stdout.write(`  ${t}  ${e.level !== undefined ? `L${terminalSafe(String(e.level))} ` : '   '}${terminalSafe(e.type).padEnd(26)} ${terminalSafe(e.message)}\n`);
       }
     });
 

@@ -72,7 +72,7 @@ export function summarizeIncidents(events: readonly ClawbackEvent[]): IncidentSu
         service: e.service ?? 'unknown',
         openedAt: e.time,
         status: 'open',
-        highestLevel: e.level ?? 0,
+        highestLevel: num(e.level) ?? 0,
         outcome: 'open',
         escalated: false,
         reason: 'unknown',
@@ -83,7 +83,9 @@ export function summarizeIncidents(events: readonly ClawbackEvent[]): IncidentSu
       if (e.service !== undefined) openByService.set(e.service, inc);
     }
     inc.timeline.push(e);
-    if (e.level !== undefined) inc.highestLevel = Math.max(inc.highestLevel, e.level);
+    // A damaged line's level ("4", "x") made the highest level NaN: shown as NaN, and null in --json.
+    const level = num(e.level);
+    if (level !== undefined) inc.highestLevel = Math.max(inc.highestLevel, level);
     switch (e.type) {
       case 'incident.opened': {
         const d = payload(e, 'incident.opened');
