@@ -4,7 +4,8 @@ import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, watch }
 import { Redactor, crossLineRedaction } from '../observe/redact.js';
 import path from 'node:path';
 import { clientStateDir } from './client.js';
-import { readJournal } from '../observe/journal-read.js';
+import { scanJournal } from '../observe/journal-read.js';
+import type { ClawbackEvent } from '../observe/events.js';
 import { JOURNAL_KEEP } from '../observe/journal.js';
 import { summarizeIncidents } from '../observe/incidents.js';
 import { renderDigest } from '../observe/digest.js';
@@ -115,6 +116,17 @@ function lastLogLines(file: string, n: number): { text: string | undefined; live
   return { text: taken.length ? `${taken.join('\n')}\n` : '', liveSize };
 }
 
+/**
+ * The journal's events; damaged lines (torn, garbage, hand edits) are skipped and said on stderr: an incident whose
+ * resolved line was torn showed "escalated" for good with no word that the journal was damaged.
+ */
+async function journalEvents(stateDir: string, since?: number): Promise<ClawbackEvent[]> {
+  const file = path.join(stateDir, 'journal.jsonl');
+  const scan = await scanJournal(file, { rotated: JOURNAL_KEEP, ...(since !== undefined ? { since } : {}) });
+  if (scan.corruptLines > 0) process.stderr.write(`clawback: skipped ${scan.corruptLines} damaged line(s) of ${terminalSafe(file)} (or its rotated copies) at line ${scan.corruptLineNumbers.join(', ')}${scan.corruptLines > scan.corruptLineNumbers.length ? ', ...' : ''}: an incident they belonged to may look unfinished\n`);
+  return scan.events;
+}
+
 export function registerHistory(program: Command): void {
   program
     .command('logs <name>')
@@ -196,7 +208,7 @@ export function registerHistory(program: Command): void {
     .action(async (o: { json?: boolean; days?: number }) => {
       const stateDir = clientStateDir(program.opts());
       const since = o.days ? Date.now() - o.days * 86_400_000 : undefined;
-      const incidents = summarizeIncidents(await readJournal(path.join(stateDir, 'journal.jsonl'), { rotated: JOURNAL_KEEP, ...(since ? { since } : {}) }));
+      const incidents = summarizeIncidents(await journalEvents(stateDir, since));
       if (o.json) {
         process.stdout.write(JSON.stringify(incidents.map(({ timeline, ...rest }) => ({ ...rest, events: timeline.length })), null, 2) + '\n');
         return;
@@ -218,7 +230,7 @@ export function registerHistory(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (id: string, o: { json?: boolean }) => {
       const stateDir = clientStateDir(program.opts());
-      const found = summarizeIncidents(await readJournal(path.join(stateDir, 'journal.jsonl'), { rotated: JOURNAL_KEEP })).find((i) => i.id === id);
+      const found = summarizeIncidents(await journalEvents(stateDir)).find((i) => i.id === id);
       if (!found) {
         process.stderr.write(`clawback: no incident ${terminalSafe(id)} in the journal\n`);
         process.exit(4);
@@ -242,7 +254,7 @@ export function registerHistory(program: Command): void {
     .option('--days <n>', 'period in days', numberOption('days', 1), 7)
     .action(async (o: { days: number }) => {
       const stateDir = clientStateDir(program.opts());
-      const events = await readJournal(path.join(stateDir, 'journal.jsonl'), { rotated: JOURNAL_KEEP });
+      const events = await journalEvents(stateDir);
       process.stdout.write(terminalSafe(renderDigest(events, { days: o.days, now: Date.now() })) + '\n');
     });
 }
