@@ -19,6 +19,7 @@ import { DaemonLink } from '../drill/daemon-link.js';
 import { DrillRefused, loadDaemonConfig, pausedByPerson, recoveryUnderWay, resolveTarget, type DrillTarget } from '../drill/target.js';
 import { RestoreStack, stopOnSignals } from '../drill/restore-stack.js';
 import { runDrill, skippedScenarios } from '../drill/run-drill.js';
+import { nothingDrilled } from '../drill/drill-result.js';
 import { renderMarkdown, renderTerminal } from '../drill/drill-report.js';
 import type { DrillContext } from '../drill/drill-context.js';
 import { takeDrillLock } from '../drill/drill-lock.js';
@@ -200,7 +201,8 @@ export function registerDrill(program: Command): void {
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const mdFile = path.resolve(o.report ?? path.join(target.stateDir, 'drills', `drill-${stamp}.md`));
       const jsonFile = mdFile.replace(/\.md$/i, '') + '.json';
-      process.stderr.write(planText(target, scenarios, skippedScenarios(ctx, scenarios), o, mdFile));
+      const skipped = skippedScenarios(ctx, scenarios);
+      process.stderr.write(planText(target, scenarios, skipped, o, mdFile));
       if (!(await confirmed(o))) fail('not confirmed: re-run with --yes (or CLAWBACK_DRILL_YES=1) to let the drill break things', 2);
       const lock = await drillLockOrExit(target.stateDir);
       for (const line of [...recoverAbandonedGuards(), ...(dead ? await liftDeadDrillHold(ctx, dead) : [])]) {
@@ -222,7 +224,7 @@ export function registerDrill(program: Command): void {
         [mdFile, renderMarkdown(report)],
         [jsonFile, json],
       ], say);
-      process.exitCode = !saved ? SYSEXITS.SOFTWARE : report.stoppedEarly ? 130 : report.passed ? 0 : 1;
+      process.exitCode = !saved ? SYSEXITS.SOFTWARE : report.stoppedEarly ? 130 : nothingDrilled(report.trials) ? 2 : report.passed ? 0 : 1;
     }));
 }
 
@@ -266,6 +268,16 @@ function outcomeCodesOnly<A extends unknown[]>(action: (...args: A) => Promise<v
       crashed(err);
     }
   };
+}
+
+/**
+ * Exit 2 when no chosen scenario applies to the service: the run would inject nothing, yet report PASSED (exit 0) with
+ * a report of skipped rows, a reliability claim about nothing.
+ */
+function refuseWhenNothingApplies(target: DrillTarget, scenarios: readonly ScenarioName[], skipped: ReadonlyMap<ScenarioName, string>): void {
+  if (scenarios.length === 0 || !scenarios.every((s) => skipped.has(s))) return;
+  const why = scenarios.map((s) => `${s}: ${skipped.get(s)!.replace(/^(skipped|not applicable): /, '')}`).join('; ');
+  fail(`refusing to drill "${target.service.name}": no chosen scenario applies to it, nothing would be tested (${why})`, 2);
 }
 
 /** This drill's lock on the state directory, or exit 2 naming the drill that holds it. */
@@ -353,6 +365,7 @@ async function chaosAction(program: Command, o: DrillOpts, storm: number): Promi
       `  report: ${mdFile} (+ .json, .svg); reproduce with: ${command}`,
     ].join('\n') + '\n',
   );
+  refuseWhenNothingApplies(target, kinds, skipped);
   if (!(await confirmed(o))) fail('not confirmed: re-run with --yes (or CLAWBACK_DRILL_YES=1) to let the drill break things', 2);
   const lock = await drillLockOrExit(target.stateDir);
   for (const line of [...recoverAbandonedGuards(), ...(dead ? await liftDeadDrillHold(ctx, dead) : [])]) {

@@ -1,5 +1,5 @@
 // Renders a drill report for people: a terminal table and a Markdown file (the JSON is the DrillReport itself).
-import type { DrillReport, ScenarioSummary, TrialResult } from './drill-result.js';
+import { nothingDrilled, type DrillReport, type ScenarioSummary, type TrialResult } from './drill-result.js';
 import { formatTtr } from '../observe/time-to-recover.js';
 
 /** Times in drill reports, printed as the CLI, the digest and the dashboard print time to recover (one format). */
@@ -71,7 +71,7 @@ function mdTable(head: string[], rows: string[][]): string {
 /** The terminal view: summary, then one row per trial. */
 export function renderTerminal(r: DrillReport): string {
   const out = [
-    `drill of ${r.service}: ${r.stoppedEarly ? 'INTERRUPTED' : r.passed ? 'PASSED' : 'FAILED'} (${r.trials.length} trial(s) in ${formatMs(r.finishedAt - r.startedAt)})`,
+    `drill of ${r.service}: ${r.stoppedEarly ? 'INTERRUPTED' : nothingDrilled(r.trials) ? 'NOTHING DRILLED (no chosen scenario applies)' : r.passed ? 'PASSED' : 'FAILED'} (${r.trials.length} trial(s) in ${formatMs(r.finishedAt - r.startedAt)})`,
     '',
     textTable(SUMMARY_HEAD, summaryRows(r)),
     '',
@@ -88,7 +88,7 @@ export function renderMarkdown(r: DrillReport): string {
     `# Clawback drill report: ${r.service}`,
     '',
     `- command: \`${r.command}\``,
-    `- result: **${r.stoppedEarly ? 'INTERRUPTED' : r.passed ? 'passed' : 'FAILED'}**, ${r.trials.length} trial(s), ${r.trialsPerScenario} per scenario, ${formatMs(r.finishedAt - r.startedAt)} in all`,
+    `- result: **${r.stoppedEarly ? 'INTERRUPTED' : nothingDrilled(r.trials) ? 'NOTHING DRILLED (no chosen scenario applies)' : r.passed ? 'passed' : 'FAILED'}**, ${r.trials.length} trial(s), ${r.trialsPerScenario} per scenario, ${formatMs(r.finishedAt - r.startedAt)} in all`,
     `- when: ${new Date(r.startedAt).toISOString()}`,
     `- clawback ${r.clawbackVersion}, Node ${r.host.node}, ${r.host.platform}/${r.host.arch}, ${r.host.cpus} CPU(s)`,
     `- config: ${r.configFile ?? '(embedded demo)'}; state dir: ${r.stateDir}`,

@@ -98,6 +98,11 @@ export function summarize(scenario: ScenarioName, trials: readonly TrialResult[]
   };
 }
 
+/** Every trial was skipped (no chosen scenario applies): the run tested nothing, so it cannot pass (exit 2). */
+export function nothingDrilled(trials: readonly TrialResult[]): boolean {
+  return trials.length > 0 && trials.every((t) => t.skipped !== null);
+}
+
 /** A drill passes when every trial that ran behaved as expected. */
 export function drillPassed(trials: readonly TrialResult[]): boolean {
   return trials.every((t) => t.skipped !== null || t.asExpected);

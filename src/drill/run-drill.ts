@@ -2,7 +2,7 @@
 import os from 'node:os';
 import { VERSION } from '../version.js';
 import type { ScenarioName } from './scenario-catalog.js';
-import { drillPassed, summarize, type DrillReport, type TrialResult } from './drill-result.js';
+import { drillPassed, nothingDrilled, summarize, type DrillReport, type TrialResult } from './drill-result.js';
 import { causeOf, deliveredNotifications, measureTrial, provenByJournal } from './journal-measure.js';
 import { freshRestartWindow, journalSince, notTheDrills, settleAfterDrill, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { crashScenario, crashStormScenario } from './scenario-crash.js';
@@ -182,7 +182,7 @@ export async function runDrill(ctx: DrillContext, opts: RunDrillOptions): Promis
     trials: results,
     notes: [...ctx.reportNotes, ...(status ? [] : ['the daemon did not answer at the end of the drill'])],
     stoppedEarly,
-    passed: !stoppedEarly && drillPassed(results),
+    passed: !stoppedEarly && !nothingDrilled(results) && drillPassed(results),
   };
 }
 
