@@ -39,6 +39,11 @@ export const SCENARIO_PLANS: Readonly<Record<ScenarioName, string>> = {
 export function parseScenarioList(arg: string): ScenarioName[] | { error: string } {
   if (arg === 'all') return [...SCENARIO_NAMES];
   const wanted = arg.split(',').map((s) => s.trim()).filter(Boolean);
+  // `all` and `chaos` are whole runs: in a list they read as unknown names while the message offered "or all".
+  const alone = wanted.filter((w) => w === 'all' || w === 'chaos');
+  if (alone.length > 0 && wanted.length > 1) {
+    return { error: `"${alone[0]}" stands alone: give it instead of the list "${arg}", or list scenarios from: ${SCENARIO_NAMES.join(', ')}` };
+  }
   const unknown = wanted.filter((w) => !(SCENARIO_NAMES as readonly string[]).includes(w));
   if (wanted.length === 0 || unknown.length > 0) {
     return { error: `unknown scenario ${unknown.map((u) => `"${u}"`).join(', ') || '""'}; expected one of: ${SCENARIO_NAMES.join(', ')}, or all` };

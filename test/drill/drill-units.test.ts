@@ -97,6 +97,12 @@ describe('scenario parts', () => {
     expect(parseScenarioList('all')).toEqual([...SCENARIO_NAMES]);
     expect(parseScenarioList('nuclear,crash')).toEqual(['crash', 'nuclear']);
     expect(parseScenarioList('crash,boom')).toEqual({ error: expect.stringContaining('"boom"') });
+    // `all,crash` was refused as 'unknown scenario "all"; expected one of: ..., or all'.
+    for (const arg of ['all,crash', 'crash,chaos']) {
+      const r = parseScenarioList(arg);
+      expect(r).toEqual({ error: expect.stringContaining('stands alone') });
+      expect((r as { error: string }).error).not.toContain('unknown scenario');
+    }
   });
 
   it('corrupts deterministically', () => {
