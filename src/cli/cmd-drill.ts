@@ -22,7 +22,7 @@ import { runDrill, skippedScenarios } from '../drill/run-drill.js';
 import { nothingDrilled } from '../drill/drill-result.js';
 import { renderMarkdown, renderTerminal } from '../drill/drill-report.js';
 import type { DrillContext } from '../drill/drill-context.js';
-import { takeDrillLock } from '../drill/drill-lock.js';
+import { runningDrillOf, takeDrillLock } from '../drill/drill-lock.js';
 import { deadDrillOf, drillClaimSince, holdLeftByDeadDrill, incidentLeftByDeadDrill, liftDeadDrillHold } from '../drill/dead-drill-hold.js';
 import { recoverAbandonedGuards } from '../drill/file-guard.js';
 import type { FileLock, LockOwner } from '../platform/file-lock.js';
@@ -179,6 +179,7 @@ export function registerDrill(program: Command): void {
       }
       const scenarios = parseScenarioList(scenarioArg);
       if ('error' in scenarios) fail(scenarios.error, 2);
+      await refuseWhileAnotherDrillRuns(clientStateDir(program.opts()));
       const dead = await deadDrillOf(clientStateDir(program.opts()));
       const target = await targetOrExit(program, o, dead);
       const say = (line: string): void => void process.stderr.write(line + '\n');
@@ -284,7 +285,17 @@ function refuseWhenNothingApplies(target: DrillTarget, scenarios: readonly Scena
 async function drillLockOrExit(stateDir: string): Promise<FileLock> {
   const r = await takeDrillLock(stateDir);
   if ('lock' in r) return r.lock;
-  const who = r.heldBy ? `pid ${r.heldBy.pid}, since ${new Date(r.heldBy.acquiredAt).toISOString()}` : 'its lock is being written';
+  anotherDrillRuns(stateDir, r.heldBy);
+}
+
+/** Exit 2 naming a live drill on this state directory, before its fault in flight is judged a recovery under way. */
+async function refuseWhileAnotherDrillRuns(stateDir: string): Promise<void> {
+  const running = await runningDrillOf(stateDir);
+  if (running) anotherDrillRuns(stateDir, running);
+}
+
+function anotherDrillRuns(stateDir: string, heldBy: LockOwner | null): never {
+  const who = heldBy ? `pid ${heldBy.pid}, since ${new Date(heldBy.acquiredAt).toISOString()}` : 'its lock is being written';
   fail(`another drill is running against ${stateDir} (${who}); wait for it to end: two drills at once kill each other's instances and report each other's faults as their own`, 2);
 }
 
@@ -331,6 +342,7 @@ async function chaosAction(program: Command, o: DrillOpts, storm: number): Promi
     if (!isLoopbackHost(host)) fail(`--poll-url: ${o.pollUrl} is not on loopback; drills are loopback only`, 2);
   }
   const seed = o.seed ?? Math.floor(Math.random() * 0xffffffff);
+  await refuseWhileAnotherDrillRuns(clientStateDir(program.opts()));
   const dead = await deadDrillOf(clientStateDir(program.opts()));
   const target = await targetOrExit(program, o, dead);
   const say = (line: string): void => void process.stderr.write(line + '\n');

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { FileLock, type LockOwner } from '../platform/file-lock.js';
+import { isSameProcess } from '../platform/proc.js';
 
 /**
  * Where the lock of a state directory's drills lives: in the temp dir (beside the drill's file backups), not in the
@@ -18,4 +19,13 @@ export async function takeDrillLock(stateDir: string): Promise<{ lock: FileLock 
   const lock = new FileLock(drillLockPath(stateDir));
   if (await lock.acquire()) return { lock };
   return { heldBy: await lock.owner() };
+}
+
+/**
+ * The drill that holds the lock and is still alive, if any: asked before the service's state is judged, since that
+ * drill's fault in flight (an open incident) must not be reported as a recovery to wait out or `--force` past.
+ */
+export async function runningDrillOf(stateDir: string, sameProcess: (pid: number, startTime: number | null) => boolean = isSameProcess): Promise<LockOwner | undefined> {
+  const owner = await new FileLock(drillLockPath(stateDir)).owner();
+  return owner && sameProcess(owner.pid, owner.startTime) ? owner : undefined;
 }
