@@ -49,6 +49,20 @@ function runCronLine(table: string, home: string): Promise<number | null> {
   });
 }
 
+/** Runs the installed guardian line once; the daemon it revived is stopped after the test. Its report. */
+async function runGuardianLine(table: string, home: string, stateDir: string): Promise<{ outcome: string; after?: { pid: number } }> {
+  expect(await runCronLine(table, home)).toBe(0);
+  const report = JSON.parse(readFileSync(path.join(stateDir, 'logs', 'guardian.log'), 'utf8')) as { outcome: string; after?: { pid: number } };
+  const revived = report.after?.pid ? pidRef(report.after.pid) : undefined;
+  if (revived) {
+    cleanup.push(async () => {
+      if (!signalProcess(revived, 'SIGINT')) return;
+      await waitFor(() => !isRunning(revived) || undefined, { timeoutMs: 20_000, intervalMs: 100 }).catch(() => signalProcess(revived, 'SIGKILL'));
+    });
+  }
+  return report;
+}
+
 // Only the cron path: where systemd runs, install would enable real user units.
 describe.skipIf(process.platform === 'darwin' || hasSystemdRuntime())('install (cron): what the installed guardian line runs', () => {
   it('starts a service whose command is found only on the installing shell PATH (~/.local/bin)', async () => {
@@ -64,15 +78,7 @@ describe.skipIf(process.platform === 'darwin' || hasSystemdRuntime())('install (
     const install = await runCli(['install', '--config', configPath, '--state-dir', stateDir], { env: { ...env, PATH: `${userBin}:${env.PATH}` } });
     expect(install.code, install.stderr).toBe(0);
 
-    expect(await runCronLine(table, home)).toBe(0);
-    const report = JSON.parse(readFileSync(path.join(stateDir, 'logs', 'guardian.log'), 'utf8')) as { outcome: string; after?: { pid: number } };
-    const revived = report.after?.pid ? pidRef(report.after.pid) : undefined;
-    if (revived) {
-      cleanup.push(async () => {
-        if (!signalProcess(revived, 'SIGINT')) return;
-        await waitFor(() => !isRunning(revived) || undefined, { timeoutMs: 20_000, intervalMs: 100 }).catch(() => signalProcess(revived, 'SIGKILL'));
-      });
-    }
+    const report = await runGuardianLine(table, home, stateDir);
     expect(report.outcome).toBe('revived');
     const journal = path.join(stateDir, 'journal.jsonl');
     const events = await waitFor(
@@ -109,15 +115,7 @@ describe.skipIf(process.platform === 'darwin' || hasSystemdRuntime())('install (
     expect(install.stdout + install.stderr).not.toContain(secret);
 
     // The note is true: the daemon the guardian line starts (cron's environment) does not have it.
-    expect(await runCronLine(table, home)).toBe(0);
-    const report = JSON.parse(readFileSync(path.join(stateDir, 'logs', 'guardian.log'), 'utf8')) as { outcome: string; after?: { pid: number } };
-    const revived = report.after?.pid ? pidRef(report.after.pid) : undefined;
-    if (revived) {
-      cleanup.push(async () => {
-        if (!signalProcess(revived, 'SIGINT')) return;
-        await waitFor(() => !isRunning(revived) || undefined, { timeoutMs: 20_000, intervalMs: 100 }).catch(() => signalProcess(revived, 'SIGKILL'));
-      });
-    }
+    await runGuardianLine(table, home, stateDir);
     const journal = path.join(stateDir, 'journal.jsonl');
     await waitFor(() => existsSync(journal) && readFileSync(journal, 'utf8').includes('environment variable MY_SERVICE_TOKEN is missing'), {
       timeoutMs: 20_000,
