@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import type { Clock } from '../platform/clock.js';
 import { processStartTime } from '../platform/proc.js';
-import { signalGroupOf, type LeaderRef } from '../platform/signal-group.js';
+import { holderOf, signalGroupOf, type LeaderRef } from '../platform/signal-group.js';
 
 export interface TmuxOptions {
   /** tmux -L socket name: production "clawback"; tests use a private one. */
@@ -41,6 +41,8 @@ export class TmuxSession {
   private readonly tmux: string;
   /** The pane's process as start() saw it: a dead pane keeps its pid, which tmux has reaped and may be a stranger's. */
   private leader: LeaderRef | undefined;
+  /** start() found the pane's pid already free (the launcher had ended and been reaped): no process there is its own. */
+  private leaderEnded = false;
 
   constructor(
     readonly name: string,
@@ -88,6 +90,7 @@ export class TmuxSession {
     const pid = Number(out.trim().split('\n')[0]);
     if (!Number.isInteger(pid) || pid <= 0) return undefined;
     this.leader = { pid, startTime: processStartTime(pid) };
+    this.leaderEnded = this.leader.startTime === undefined && holderOf(this.leader) === 'free';
     return pid;
   }
 
@@ -146,7 +149,10 @@ export class TmuxSession {
     if (pane !== undefined) {
       // A live pane's pid is its process (tmux has not reaped it); a dead one's only if start() saw that very process.
       const known = this.leader?.pid === pane.pid ? this.leader.startTime : undefined;
-      const ref: LeaderRef = { pid: pane.pid, startTime: pane.dead ? known : (known ?? processStartTime(pane.pid)) };
+      // tmux may not have seen its pane's process end yet (a loaded machine): a pid that start() already found free is
+      // a newcomer's whatever tmux says, as a dead pane's is.
+      const ended = pane.dead || (this.leader?.pid === pane.pid && this.leaderEnded);
+      const ref: LeaderRef = { pid: pane.pid, startTime: ended ? known : (known ?? processStartTime(pane.pid)) };
       signalGroupOf(ref, 'SIGTERM');
       const deadline = clock.monotonic() + graceMs;
       while (clock.monotonic() < deadline && groupAlive(pane.pid)) await clock.sleep(50);
