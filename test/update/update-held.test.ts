@@ -15,6 +15,9 @@ describe('clawback update of a held service (real daemon, fake package crash-loo
         ['1.1.0', 'good'],
       ],
       service: { restart: { backoff: { initial: '100ms', max: '200ms' }, intensity: { maxRestarts: 3, window: '1m' } } },
+      // Room for the new version's first readiness on a loaded machine (a CI run rolled back at the harness's 8 s): this
+      // file is about the hold, not the watch's timing.
+      update: { watch: '30s' },
       waitReady: false,
     });
     // The breaker trips, the doctor finds nothing to mend: held, waiting for a person (no repair at work any more).
@@ -52,7 +55,7 @@ describe('clawback update of a held service (real daemon, fake package crash-loo
     const r = await h.update('1.1.0', '&force=1');
     expect(r.status).toBe(202);
     const view = await h.finished(r.body.runId);
-    expect(view.report?.outcome).toBe('succeeded');
+    expect(view.report?.outcome, JSON.stringify(view.report)).toBe('succeeded');
     expect(await h.current()).toBe('1.1.0');
     expect(await h.version()).toBe('1.1.0');
     const st = h.td.daemon.runtimes.get('gw')!.status();
