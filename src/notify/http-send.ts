@@ -45,8 +45,16 @@ export function withoutUserInfo(req: HttpRequest): HttpRequest {
   const basic = Buffer.from(`${info.username}:${info.password}`, 'utf8').toString('base64');
   u.username = '';
   u.password = '';
-  const hasAuth = Object.keys(req.headers).some((k) => k.toLowerCase() === 'authorization');
-  return { ...req, url: u.href, headers: hasAuth ? req.headers : { ...req.headers, authorization: `Basic ${basic}` } };
+  return { ...req, url: u.href, headers: headersOver({ authorization: `Basic ${basic}` }, req.headers) };
+}
+
+/**
+ * Default headers with a channel's own over them, whatever their case: `Content-Type` beside our `content-type` was
+ * sent as both ("application/json, text/plain"), and a header of its own wins over the URL's user info.
+ */
+export function headersOver(defaults: Record<string, string>, own: Record<string, string>): Record<string, string> {
+  const ownNames = new Set(Object.keys(own).map((k) => k.toLowerCase()));
+  return { ...Object.fromEntries(Object.entries(defaults).filter(([k]) => !ownNames.has(k))), ...own };
 }
 
 /** A URL's user name and password, percent-decoded as curl does (one that is not valid %-encoding kept as written). */

@@ -4,6 +4,7 @@ import type { ChannelConfig } from './notify-schema.js';
 import type { Notification, NotificationKind } from './format.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { truncateText } from './truncate.js';
+import { headersOver } from './http-send.js';
 
 type WebhookConfig = Extract<ChannelConfig, { type: 'webhook' }>;
 
@@ -60,22 +61,13 @@ export function webhookBody(n: Notification): WebhookBody {
   };
 }
 
-/**
- * Our defaults with the channel's own headers over them, whatever their case: `Content-Type` beside our `content-type`
- * was sent as both ("application/json, text/plain"), which a strict endpoint refuses.
- */
-function withOwnHeaders(defaults: Record<string, string>, own: Record<string, string>): Record<string, string> {
-  const ownNames = new Set(Object.keys(own).map((k) => k.toLowerCase()));
-  return { ...Object.fromEntries(Object.entries(defaults).filter(([k]) => !ownNames.has(k))), ...own };
-}
-
 export function webhookChannel(cfg: WebhookConfig): ChannelAdapter {
   return {
     build(n: Notification): HttpRequest {
       return {
         url: cfg.url,
         method: cfg.method,
-        headers: withOwnHeaders({ 'content-type': 'application/json', 'user-agent': 'clawback-notify/1', ...(n.id !== undefined ? { 'idempotency-key': n.id } : {}) }, cfg.headers),
+        headers: headersOver({ 'content-type': 'application/json', 'user-agent': 'clawback-notify/1', ...(n.id !== undefined ? { 'idempotency-key': n.id } : {}) }, cfg.headers),
         body: JSON.stringify(webhookBody(n)),
       };
     },
