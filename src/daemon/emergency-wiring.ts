@@ -16,6 +16,7 @@ import { readJournal } from '../observe/journal-read.js';
 import path from 'node:path';
 import { writeAgentLedger } from './agent-ledger.js';
 import { readRegularFile } from '../platform/read-regular.js';
+import { AGENT_RESTARTS_PER_RUN } from '../decide/policy.js';
 
 /** The last `lines` lines of the service's output, from the last 256 KiB (reaching into file.1 after a rotation). */
 async function tail(file: string, lines: number): Promise<string> {
@@ -99,8 +100,15 @@ export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtim
     restartService: async () => {
       // A request to the reducer: the agent of the run in flight may restart; its restarts are the repair's business.
       const rt = runtime();
-      const r = await rt.restart('agent', rt.status().work?.kind === 'agent' ? rt.status().work!.id : undefined);
+      const work = rt.status().work;
+      const runId = work?.kind === 'agent' ? work.id : undefined;
+      const asked = work?.restarts ?? 0;
+      const r = await rt.restart('agent', runId);
       const s = rt.status();
+      // The reducer counts the run's restarts; one it did not count was refused (the run's own limit, or no run).
+      if (s.work?.id === runId && (asked >= AGENT_RESTARTS_PER_RUN || (s.work?.restarts ?? 0) <= asked)) {
+        return asked >= AGENT_RESTARTS_PER_RUN ? `refused: this run has restarted ${service.name} ${AGENT_RESTARTS_PER_RUN} times, the most a run may; call finish and Clawback verifies it` : `not restarted: ${r.message}`;
+      }
       return s.state === 'running' ? `restarted (pid ${s.pid ?? 'none yet'})` : `did not start: ${r.message}`;
     },
     checkHealth: async () => {

@@ -4,7 +4,7 @@ import { formatDuration } from '../config/duration.js';
 import { backoffDelay, isStableRun } from '../supervisor/backoff.js';
 import { recordRestart } from '../supervisor/intensity.js';
 import type { Decision, DoctorFileChange, Effect, ServiceInput } from './inputs.js';
-import { REVERT_DEADLINE_MS, resumeCommandOf, type ServicePolicy } from './policy.js';
+import { AGENT_RESTARTS_PER_RUN, REVERT_DEADLINE_MS, resumeCommandOf, type ServicePolicy } from './policy.js';
 import type { AgentTried, HoldReason, Incident, IncidentCause, LastExit, ServiceState, StartReason, Work } from './service-state.js';
 import { isReadinessFinding, scopeKey, scopeOfFinding } from '../probes/readiness-scope.js';
 import { formatTtr } from '../observe/time-to-recover.js';
@@ -1248,6 +1248,15 @@ class Step {
     if (by === 'agent') {
       // Only the agent of the run in flight may restart, and its restarts are the repair's business.
       if (s.work?.kind !== 'agent' || (runId !== undefined && s.work.id !== runId)) return;
+      const asked = s.work.restarts ?? 0;
+      if (asked >= AGENT_RESTARTS_PER_RUN) {
+        if (asked === AGENT_RESTARTS_PER_RUN) {
+          s.work.restarts = asked + 1;
+          this.emit('incident.action', 'warning', `${p.name}: the Level 3 agent run ${s.work.id} asked for more than ${AGENT_RESTARTS_PER_RUN} restarts; the rest are refused (Clawback verifies the service after the run)`, { action: 'agent-restarts-refused', runId: s.work.id, limit: AGENT_RESTARTS_PER_RUN }, 3);
+        }
+        return;
+      }
+      s.work.restarts = asked + 1;
       this.emit('service.restarting', 'warning', `restarting ${p.name} (agent)`, { reason: 'agent' }, 3);
       this.restartInstance('agent');
       return;

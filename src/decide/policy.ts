@@ -52,6 +52,11 @@ export function resumeCommandOf(p: Pick<ServicePolicy, 'name' | 'resumeCommand'>
 export const AGENT_DEADLINE_SLACK_MS = 60_000;
 /** Time a doctor run gets past the service doctor's own timeout (our rules, validators, snapshots). */
 export const DOCTOR_DEADLINE_SLACK_MS = 120_000;
+/**
+ * Restarts one agent run may ask for: a looping model (16 calls a turn, up to 200 turns) restarted the service over and
+ * over within its time-box; past it the run's further restarts are refused (said once) and Clawback verifies after it.
+ */
+export const AGENT_RESTARTS_PER_RUN = 5;
 /** How long putting a failed agent run's files back may take before the ladder climbs without waiting for it. */
 export const REVERT_DEADLINE_MS = 60_000;
 

@@ -122,6 +122,8 @@ export interface Work {
   otherRepairs?: string[];
   /** verify: healthy since (continuously); null while not healthy. */
   healthySince?: number | null;
+  /** agent: restarts this run asked for and got (past AGENT_RESTARTS_PER_RUN, one more: the refusal was said). */
+  restarts?: number;
 }
 
 export interface Hold {

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { nextWake } from '../../src/decide/decide.js';
 import type { ServiceInput } from '../../src/decide/inputs.js';
 import type { ServicePolicy } from '../../src/decide/policy.js';
+import { AGENT_RESTARTS_PER_RUN } from '../../src/decide/policy.js';
 import { testPolicy } from './policy-fixture.js';
 import { ReducerDrive } from './drive.js';
 import { normalizeState, type ServiceState } from '../../src/decide/service-state.js';
@@ -317,7 +318,8 @@ describe('Level 3: the agent as in-flight work', () => {
   it('its own restarts neither trip the breaker nor page a human, and a healthy moment does not resolve (issue 16.2)', () => {
     const d = toAgent();
     const run = d.work().id;
-    for (let i = 0; i < 6; i++) {
+    // More restarts than the breaker's 3 a minute (the run's own bound, 5, is past them).
+    for (let i = 0; i < AGENT_RESTARTS_PER_RUN; i++) {
       d.at(100 + i * 100, { type: 'request', action: 'restart', by: 'agent', runId: run });
       expect(d.types()).toEqual(['start']);
       d.at(120 + i * 100, { type: 'started', instance: { pid: 30 + i, pidStartTime: 1, startedAt: 120 + i * 100 }, reason: 'agent' });

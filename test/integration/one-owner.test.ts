@@ -9,6 +9,7 @@ import { DEMO_GATEWAY_SERVER } from '../helpers/demo.js';
 import { startOpenAiStandIn, type StandIn, type ScriptStep } from '../emergency/model-standins.js';
 import { environOf } from '../../src/platform/proc.js';
 import { findPortListeners } from '../../src/doctor/port-listeners.js';
+import { AGENT_RESTARTS_PER_RUN } from '../../src/decide/policy.js';
 
 const BROKEN = JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 'oops' }, null, 2) + '\n';
 const FIXED = JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 0 }, null, 2) + '\n';
@@ -104,6 +105,21 @@ describe('one owner decides (issue 16)', () => {
     expect(resolved.details).toMatchObject({ highestLevel: 3, outcome: 'auto-resolved' });
     expect(readFileSync(g.cfg, 'utf8')).toBe(FIXED);
   });
+
+  it('a looping agent restarts the service at most AGENT_RESTARTS_PER_RUN times a run; the rest are refused and the model told so', async () => {
+    const steps: ScriptStep[] = [{ calls: [{ name: 'write_config', arguments: { text: FIXED } }] }];
+    for (let i = 0; i < AGENT_RESTARTS_PER_RUN + 2; i++) steps.push({ calls: [{ name: 'restart_service', arguments: {} }] });
+    steps.push({ calls: [{ name: 'finish', arguments: { summary: 'port set to 0' } }] });
+    const { t } = await withAgent(steps);
+    await waitFor(() => t.events.some((e) => e.type === 'agent.finished'), { timeoutMs: 90_000 });
+    const agentRestarts = t.events.filter((e) => e.type === 'service.restarting' && e.details?.reason === 'agent');
+    expect(agentRestarts).toHaveLength(AGENT_RESTARTS_PER_RUN);
+    expect(t.events.filter((e) => e.details?.action === 'agent-restarts-refused')).toHaveLength(1);
+    const last = standIn!.requests.at(-1)!.body.messages as Array<{ role: string; content: string }>;
+    const told = last.filter((m) => m.role === 'tool').map((m) => m.content);
+    expect(told.filter((c) => c.includes(`has restarted gw ${AGENT_RESTARTS_PER_RUN} times`))).toHaveLength(2);
+    expect(t.events.find((e) => e.type === 'agent.finished')?.details?.outcome).toBe('fixed');
+  }, 120_000);
 
   it('a fix that holds 1.5 s is no recovery: reverted, held at Level 4 on the same incident, one agent run only (16.3)', async () => {
     const { t, g } = await withAgent(
