@@ -727,11 +727,20 @@ class Step {
       this.emit('daemon.adopted', 'info', `adopted running ${this.p.name} (pid ${adopted.pid})${resumed ? `; the stop under way when the daemon went away is carried on (then ${resumed})` : ''}`, { pid: adopted.pid, ...(resumed ? { stopResumed: resumed } : {}) });
       if (then) this.stopInstance(this.p.stopGraceMs, then);
     } else {
+      // The last daemon's running instance is gone and did not die with the machine: it ended while no daemon watched
+      // (the daemon was killed, the guardian revived it). Booted plainly, the end was never recorded and a finished
+      // `never` job ran again: it is the exit it is, decided as the guardian's direct revive decides it.
+      const ended = s.instance && !stopping && !s.work && s.phase === 'running' && s.desired === 'up' && !(machineBootedAt !== undefined && s.instance.startedAt < machineBootedAt) ? s.instance : null;
       s.instance = null;
       const due = s.phase === 'backoff' && s.nextStartAt !== null && !s.held && !s.work && !s.maintenance && s.desired === 'up';
       s.phase = s.held ? 'held' : due ? 'backoff' : 'stopped';
       if (due) this.resumeBackoff(s.nextStartAt!);
       else s.nextStartAt = null;
+      if (ended) {
+        s.instance = ended;
+        s.phase = 'running';
+        this.exited({ type: 'exited', pid: ended.pid, code: null, signal: null, at: this.now, statusKnown: false });
+      }
     }
     const w = s.work;
     if (w) {
