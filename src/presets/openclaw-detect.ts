@@ -6,6 +6,7 @@ import { parseConfigText, readServiceConfigFile } from '../platform/config-file.
 import type { CommandRunner } from '../platform/command-runner.js';
 import { defaultOpenclawConfigPath, OPENCLAW_DEFAULT_PORT } from './openclaw.js';
 import { detectServiceManager, type ServiceManagerKind } from './openclaw-external.js';
+import { existingOpenclawConfig } from './openclaw-config-candidates.js';
 
 export interface DetectInputs {
   env: NodeJS.ProcessEnv;
@@ -276,7 +277,8 @@ export async function detectOpenclaw(inp: DetectInputs): Promise<OpenclawDetecti
   const ocHome = openclawHome(inp.env, inp.home);
   const profilesFound = findProfiles(inp.home, ocHome);
   let profile = inp.profile;
-  const defaultExists = existsSync(defaultOpenclawConfigPath(ocHome));
+  // A legacy default install (~/.clawdbot, clawdbot.json) is a default install too: the gateway still reads it.
+  const defaultExists = existingOpenclawConfig(ocHome) !== undefined;
   if (!profile && !inp.configPath && !inp.env.OPENCLAW_CONFIG_PATH && !inp.env.OPENCLAW_STATE_DIR && !defaultExists && profilesFound.length === 1) {
     profile = profilesFound[0];
     warnings.push(`no default install (~/.openclaw/openclaw.json), but one named profile: "${profile}"; this file supervises it (pass --profile to choose)`);
@@ -317,10 +319,11 @@ export async function detectOpenclaw(inp: DetectInputs): Promise<OpenclawDetecti
       configPath = said;
       configPathSource = 'openclaw';
     } else {
-      warnings.push(`\`${openclaw.join(' ')} config file\` did not name a file (${r.error ?? (r.timedOut ? 'timed out' : `exit ${r.code}`)}); assuming the default path`);
+      warnings.push(`\`${openclaw.join(' ')} config file\` did not name a file (${r.error ?? (r.timedOut ? 'timed out' : `exit ${r.code}`)}); looking where the gateway looks`);
     }
   }
-  configPath ??= defaultOpenclawConfigPath(ocHome, stateDir);
+  // The gateway's own candidates (legacy ~/.clawdbot and clawdbot.json too), first existing; else the canonical path.
+  configPath ??= existingOpenclawConfig(ocHome, stateDir) ?? defaultOpenclawConfigPath(ocHome, stateDir);
   const configExists = existsSync(configPath);
   if (!configExists) warnings.push(`${configPath} does not exist yet: run \`openclaw onboard\` (or \`openclaw config set gateway.mode local\`) before starting`);
 
