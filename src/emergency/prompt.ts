@@ -43,6 +43,8 @@ export interface PromptInput {
   configValidation?: { ok: boolean; error?: string };
   learnings: LearningView[];
   layout: PromptLayout;
+  /** What Clawback knows about this kind of service (e.g. an OpenClaw gateway's files, commands and pitfalls). */
+  serviceNotes?: string[];
   mode: 'fix' | 'propose';
   /** cli: the agent edits files itself; api: it only has Clawback's tools. */
   channel: 'cli' | 'api';
@@ -127,6 +129,9 @@ export function buildPrompt(input: PromptInput, redactor: Redactor): string {
       ].join('\n')),
     ),
   );
+  if (input.serviceNotes && input.serviceNotes.length > 0) {
+    parts.push(section('About this service', r(input.serviceNotes.map((n) => `- ${n}`).join('\n'))));
+  }
   const events = input.timeline.slice(-PROMPT_LIMITS.events);
   if (events.length > 0) {
     const lines = events.map((e) => `${iso(e.time)} ${e.type}${e.level !== undefined ? ` L${e.level}` : ''} ${e.severity}: ${e.message}`);

@@ -28,6 +28,7 @@ import { secretFields } from '../observe/config-file-secrets.js';
 import { mentionsSecret } from '../observe/secret-keys.js';
 import { endAgentLeftovers } from './agent-leftovers.js';
 import { diffStamps, stampTree, type OutsideChanges } from './outside-changes.js';
+import { openclawPromptNotes } from '../openclaw/prompt-notes.js';
 
 export type EmergencyOutcome = 'fixed' | 'failed' | 'timeout' | 'refused' | 'proposed';
 
@@ -416,6 +417,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
         healthCheck: opts.context?.healthCheck,
         protectedSettings: patterns,
       },
+      serviceNotes: openclawPromptNotes(service, new Date(clock.now())),
       mode: config.mode,
       channel,
       timeBoxMs: config.timeBox,
