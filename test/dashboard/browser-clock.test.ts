@@ -129,6 +129,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard times with the browser clock o
     await uptime.filter({ hasText: /\d+s$/ }).waitFor({ timeout: 20_000 });
     const pid = await card.getAttribute('data-pid');
     expect(seconds(await uptime.textContent())).toBeGreaterThanOrEqual(2);
+    page.once('dialog', (d) => void d.accept()); // Restart asks first (restart-confirm.test.ts)
     await card.locator('button[data-action="restart"]').click();
     await page.locator(`article[data-service="steady"][data-state="running"]:not([data-pid="${pid}"])`).waitFor({ timeout: 20_000 });
     expect(seconds(await uptime.textContent())).toBeLessThanOrEqual(2);

@@ -33,6 +33,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: button names', () => {
       }
     }
     const pid = td.daemon.runtimes.get('beta')!.status().pid;
+    page.once('dialog', (d) => void d.accept()); // Restart asks first (restart-confirm.test.ts)
     await page.getByRole('button', { name: 'Restart beta', exact: true }).click();
     await waitFor(() => { const s = td.daemon.runtimes.get('beta')!.status(); return (s.pid !== pid && s.state === 'running') || null; }, { timeoutMs: 20_000, message: 'beta restarted' });
     expect(td.daemon.runtimes.get('alpha')!.status().restarts).toBe(0);

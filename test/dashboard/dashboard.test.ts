@@ -155,6 +155,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
   it('refuses Restart without a token (401 shown, pid unchanged)', async () => {
     const before = await status();
     expect(before.state).toBe('running');
+    page.once('dialog', (d) => void d.accept()); // Restart asks first (restart-confirm.test.ts)
     await page.click(`${CARD} button[data-action="restart"]`);
     await page.waitForFunction((card) => /401/.test(document.querySelector(`${card} [data-field="action-msg"]`)?.textContent ?? ''), CARD, { timeout: WAIT });
     expect(await page.locator(`${CARD} [data-field="action-msg"]`).textContent()).toContain('token');
@@ -173,6 +174,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
       expect(await tokened.evaluate(() => sessionStorage.getItem('clawback.token'))).toBe(td.daemon.token);
       expect(await tokened.locator('#token-state').textContent()).toBe('control enabled');
       const before = await status();
+      tokened.once('dialog', (d) => void d.accept()); // Restart asks first (restart-confirm.test.ts)
       await tokened.click(`${CARD} button[data-action="restart"]`);
       await tokened.waitForFunction(
         ({ card, pid }) => {

@@ -63,6 +63,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: through a forwarded port', ()
       await page.goto(`http://127.0.0.1:${fwd.port}/#token=${td.daemon.token}`);
       const card = page.locator('article[data-service="steady"]');
       await card.waitFor({ timeout: 20_000 });
+      page.once('dialog', (d) => void d.accept()); // Restart asks first (restart-confirm.test.ts)
       await card.locator('button[data-action="restart"]').click();
       await card.locator('.action-msg.ok').waitFor({ timeout: 20_000 });
       await waitFor(() => rt.status().pid !== null && rt.status().pid !== before, { timeoutMs: 20_000 });

@@ -41,6 +41,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: an action against a frozen da
     const token = readFileSync(path.join(stateDir, 'token'), 'utf8').trim();
 
     const page = await browser.newPage();
+    page.on('dialog', (d) => void d.accept()); // Restart asks first (restart-confirm.test.ts)
     await page.goto(`http://${api.host}:${api.port}/#token=${token}`);
     await page.waitForSelector('#conn[data-state="live"]', { timeout: 20_000 });
     const card = page.locator('article[data-service="steady"]');

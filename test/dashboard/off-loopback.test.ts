@@ -57,6 +57,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: API off loopback', () => {
     await page.goto(`${own}/#token=${td.daemon.token}`);
     const card = page.locator('article[data-service="steady"]');
     await card.waitFor({ timeout: 20_000 });
+    page.once('dialog', (d) => void d.accept()); // Restart asks first (restart-confirm.test.ts)
     await card.locator('button[data-action="restart"]').click();
     await card.locator('.action-msg:not(.busy)').waitFor({ timeout: 20_000 });
     expect(await card.locator('.action-msg').textContent()).not.toContain('403');

@@ -51,6 +51,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard on loopback: the daemon comes 
     await page.locator('#token-input').fill('not-the-token');
     await page.locator('#token-use').click();
     const card = page.locator('article.card[data-service="steady"]');
+    page.once('dialog', (d) => void d.accept()); // Restart asks first (restart-confirm.test.ts)
     await card.locator('button[data-action="restart"]').click();
     const msg = card.locator('[data-field="action-msg"]');
     await expect.poll(() => msg.textContent(), { timeout: 10_000 }).toContain('Refused (401)');

@@ -605,6 +605,9 @@
   async function act(card, action) {
     if (card.busy) return;
     if (action === 'stop' && !window.confirm(shown(`Stop ${card.name}? The daemon stops it and keeps it stopped until someone starts it again.`))) return;
+    // A restart stops a live service too: one Enter or mis-click among many cards restarted it with no question.
+    const live = card.last && card.last.pid !== null && card.last.pid !== undefined;
+    if (action === 'restart' && live && !window.confirm(shown(`Restart ${card.name}? The daemon stops it (graceful stop) and starts it again; it is down meanwhile.`))) return;
     card.busy = true;
     card.doctorRun = null;
     updateActions(card);
