@@ -312,6 +312,7 @@
     reload.hidden = !rf;
     reload.textContent = !rf ? '' : shown(`The last config reload (by ${rf.by}, ${fmtWhen(rf.at)}) failed; the daemon runs the config it had before: ${rf.message}`);
     renderToken();
+    renderSummary(status.services);
     const box = $('services');
     const names = new Set(status.services.map((s) => s.name));
     // A service a reload removed takes its sparkline history with it: kept, it grew with every reload, and a service
@@ -346,6 +347,55 @@
     // one per sparkline (200 per poll with 100 services) held the page's main thread for up to half a second a poll.
     const widths = cards.map((card) => [sparkWidth(card.f.latSvg), sparkWidth(card.f.memSvg)]);
     cards.forEach((card, i) => drawSparks(card, widths[i]));
+  }
+
+  /**
+   * One line above the cards: what needs a person (held, at which level), what is restarting or unhealthy, and the
+   * rest counted. With 20+ services a held one was only found by scrolling every card. Each part links to its cards.
+   */
+  function renderSummary(services) {
+    const groups = new Map();
+    const add = (key, label, cls, name) => {
+      if (!groups.has(key)) groups.set(key, { label, cls, names: [] });
+      groups.get(key).names.push(name);
+    };
+    for (const s of services) {
+      const inc = s.incident;
+      if (s.state === 'held' || (inc && inc.status === 'waiting-human')) add(`held${inc ? inc.level : ''}`, inc ? `held at Level ${inc.level}` : 'held', 'bad', s.name);
+      else if (s.state === 'backoff' || s.state === 'starting' || s.state === 'stopping') add('restarting', 'restarting', 'warn', s.name);
+      else if (s.state === 'running' && s.health === 'unhealthy') add('unhealthy', 'unhealthy', 'bad', s.name);
+      else if (inc) add('incident', 'with an open incident', 'warn', s.name);
+      else if (s.maintenance) add('maintenance', 'in maintenance', 'warn', s.name);
+      else if (s.state === 'stopped') add('stopped', 'stopped', '', s.name);
+      else add('ok', s.health === 'healthy' ? 'healthy' : 'running', 'ok', s.name);
+    }
+    const order = [...groups.keys()].sort((a, b) => rank(a) - rank(b));
+    const box = $('summary');
+    // Drawn only when it says something new: it is a live region, read out again on every change.
+    const said = JSON.stringify([services.length, order.map((k) => [k, groups.get(k).names])]);
+    if (box.dataset.said === said) return;
+    box.dataset.said = said;
+    const parts = [];
+    for (const key of order) {
+      const g = groups.get(key);
+      if (parts.length) parts.push(' · ');
+      const text = `${g.names.length} ${g.label}`;
+      if (g.cls === 'ok' || g.cls === '') { parts.push(el('span', { class: `sum ${g.cls}`, 'data-sum': key, text })); continue; }
+      const shownNames = g.names.slice(0, 5);
+      parts.push(el('span', { class: `sum ${g.cls}`, 'data-sum': key, text: `${text} (` }));
+      shownNames.forEach((n, i) => {
+        if (i) parts.push(', ');
+        parts.push(el('a', { href: `#card:${n}`, text: n }));
+      });
+      parts.push(g.names.length > shownNames.length ? `, +${g.names.length - shownNames.length} more)` : ')');
+    }
+    box.hidden = services.length === 0;
+    fill(box, el('strong', { text: `${services.length} service${services.length === 1 ? '' : 's'}: ` }), ...parts);
+  }
+  /** Held first (the higher level first), then restarting, unhealthy, open incidents, maintenance, stopped, the healthy. */
+  function rank(key) {
+    if (key.startsWith('held')) return -Number(key.slice(4) || 0);
+    return ['restarting', 'unhealthy', 'incident', 'maintenance', 'stopped', 'ok'].indexOf(key) + 1;
   }
 
   // ---- client-side history for the sparklines ----
