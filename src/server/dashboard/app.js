@@ -18,6 +18,8 @@
   /** Live events are drawn at most this often, a burst in one go (1000 at once made one DOM insert and removal each). */
   const EVENTS_DRAW_MS = 100;
   const INCIDENT_LIMIT = 20;
+  /** The most the daemon lists (its limit's maximum, src/daemon/observe-wiring.ts). */
+  const INCIDENT_MAX = 500;
   const LEVELS = ['keep-alive', 'watchdog', 'doctor', 'emergency', 'human'];
   const SVG_NS = 'http://www.w3.org/2000/svg';
   const SPARK_H = 44;
@@ -167,6 +169,8 @@
     inflight: false,
     again: false,
     openIncidents: new Set(),
+    /** How many incidents the history panel shows: INCIDENT_LIMIT, more once "Show more" was pressed. */
+    incidentLimit: INCIDENT_LIMIT,
   };
   /** Shown while the daemon does not answer: its last state, times included, which must not go on as if live. */
   const stale = () => !!app.status && !app.statusOk;
@@ -860,13 +864,16 @@
   async function loadIncidents() {
     const box = $('incidents');
     try {
-      const res = await fetch(`/api/incidents?limit=${INCIDENT_LIMIT}`, { cache: 'no-store', headers: authHeaders() });
+      // One more than shown: whether there are more to say so (the panel showed 20 and never told of the 21st).
+      const res = await fetch(`/api/incidents?limit=${Math.min(app.incidentLimit + 1, INCIDENT_MAX)}`, { cache: 'no-store', headers: authHeaders() });
       if (res.status === 404) {
         fill(box, el('p', { class: 'empty', 'data-field': 'no-history', text: 'No incident history (this daemon does not serve it).' }));
         return;
       }
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const list = await res.json();
+      const all = await res.json();
+      const list = Array.isArray(all) ? all.slice(0, app.incidentLimit) : all;
+      renderIncidentsMore(Array.isArray(all) && all.length > list.length, list.length);
       if (!Array.isArray(list) || list.length === 0) {
         fill(box, el('p', { class: 'empty', 'data-field': 'no-history', text: 'No incident history yet.' }));
         return;
@@ -886,6 +893,17 @@
       clearTimeout(app.incidentTimer);
       app.incidentTimer = setTimeout(loadIncidents, 15000);
     }
+  }
+  /** "Showing the newest 20 incidents" with a way to more: the button, then `clawback incidents` for all of them. */
+  function renderIncidentsMore(more, shownCount) {
+    const box = $('incidents-more');
+    box.hidden = !more && app.incidentLimit === INCIDENT_LIMIT;
+    if (box.hidden) return;
+    const canMore = more && app.incidentLimit < INCIDENT_MAX;
+    $('incidents-more-text').textContent = more
+      ? `Showing the newest ${shownCount} incidents; older ones: ${canMore ? 'Show more, or ' : ''}\`clawback incidents\`.`
+      : `Showing all ${shownCount} incidents.`;
+    $('incidents-more-button').hidden = !canMore;
   }
   function incidentItem(inc) {
     // Closed without a recovery (a person's stop, a reload that removed the service): no "recovered in" to show.
@@ -971,6 +989,10 @@
       if (t) setToken(t);
     });
     $('token-forget').addEventListener('click', () => setToken(''));
+    $('incidents-more-button').addEventListener('click', () => {
+      app.incidentLimit = Math.min(app.incidentLimit + INCIDENT_LIMIT * 5, INCIDENT_MAX);
+      scheduleIncidents(0);
+    });
     let resizeTimer = 0;
     window.addEventListener('resize', () => {
       clearTimeout(resizeTimer);
