@@ -86,6 +86,10 @@ export function stalePidfileRule(opts: { nested?: (pid: number) => number | unde
       if (pid !== undefined && !ownerGone(pid, nested)) {
         return { finding, applied: false, verified: false, message: `${file} now names live pid ${pid}; left alone` };
       }
+      // Compared again right before the removal: a starting instance may have rewritten it while its owner was judged.
+      const again = await readText(file);
+      if (again === undefined) return { finding, applied: false, verified: true, message: `${file} is already gone` };
+      if (!again.equals(content)) return { finding, applied: false, verified: false, message: `${file} changed while being judged; left alone` };
       await fs.rm(file, { force: true });
       const shown = JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
       return {
