@@ -1,5 +1,6 @@
 // The state dir stays bounded: old Level 3 incident dirs (copies of up to 32 MiB each), update backups (the gateway's
-// databases), removed lock files and drill reports are pruned, never an open incident's, never the newest few, never a
+// databases), removed lock files, drill reports and the copies kept of broken files (state.json, scale.json and each
+// service's config: `.corrupt-*`, `.doctor-undone-*`) are pruned, never an open incident's, never the newest few, never a
 // recent one.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -35,7 +36,7 @@ export function expiredEntries(entries: readonly AgedEntry[], now: number, polic
  * The entries of dir, by name, or by the key `group` gives a name (one entry per key, its newest file's time; a name
  * it gives no key is not the sweep's). Returns the entries and the names under each.
  */
-async function aged(dir: string, group: (name: string) => string | undefined = (n) => n): Promise<{ entries: AgedEntry[]; names: Map<string, string[]> }> {
+async function aged(dir: string, group: (name: string) => string | undefined = (n) => n, regularOnly = false): Promise<{ entries: AgedEntry[]; names: Map<string, string[]> }> {
   const all = await fs.readdir(dir).catch(() => [] as string[]);
   const byKey = new Map<string, AgedEntry>();
   const names = new Map<string, string[]>();
@@ -43,7 +44,7 @@ async function aged(dir: string, group: (name: string) => string | undefined = (
     const key = group(name);
     if (key === undefined) continue;
     const st = await fs.lstat(path.join(dir, name)).catch(() => undefined);
-    if (!st) continue;
+    if (!st || (regularOnly && !st.isFile())) continue;
     const had = byKey.get(key);
     byKey.set(key, { name: key, mtimeMs: Math.max(had?.mtimeMs ?? -Infinity, st.mtimeMs) });
     names.set(key, [...(names.get(key) ?? []), name]);
@@ -56,6 +57,15 @@ export function drillReportRun(name: string): string | undefined {
   return /^((?:drill|chaos)-.+)\.(?:md|json|svg)$/.exec(name)?.[1];
 }
 
+/** The labels of the copies Clawback keeps beside a broken file (`<file>.<label>-<time>`). */
+export const EVIDENCE_COPY_LABELS = ['corrupt', 'doctor-undone'] as const;
+
+/** The copies kept beside `file` under one label: a name of that form is its own entry. */
+function copiesOf(file: string, label: string): (name: string) => string | undefined {
+  const prefix = `${path.basename(file)}.${label}-`;
+  return (name) => (name.startsWith(prefix) && name.length > prefix.length ? name : undefined);
+}
+
 /** Subdirectories of dir (one level), e.g. updates/<service>. */
 async function subdirs(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
@@ -65,17 +75,24 @@ async function subdirs(dir: string): Promise<string[]> {
 /**
  * Removes what the policy lets go of: <stateDir>/incidents/<id> (never an id in `openIncidents`),
  * updates/<service>/<run>, evidence/locks/<service>/<file>, evidence/backups/<service>/<file>, drills/<report run> (only the files a drill names so;
- * `keep` counts runs). Returns the removed paths.
+ * `keep` counts runs), and the copies of broken files: `state.json.corrupt-*`, `scale.json.corrupt-*` and, beside each
+ * of `configFiles` (the services' configs, symlinks resolved), the regular files `<file>.corrupt-*` and
+ * `<file>.doctor-undone-*` (`keep` counts each file's copies of each label). Returns the removed paths.
  */
-export async function sweepState(stateDir: string, now: number, openIncidents: ReadonlySet<string>, policy: RetentionPolicy = DEFAULT_RETENTION): Promise<string[]> {
-  const places: Array<{ dir: string; inUse: ReadonlySet<string>; group?: (name: string) => string | undefined }> = [{ dir: path.join(stateDir, 'incidents'), inUse: openIncidents }];
+export async function sweepState(stateDir: string, now: number, openIncidents: ReadonlySet<string>, policy: RetentionPolicy = DEFAULT_RETENTION, configFiles: readonly string[] = []): Promise<string[]> {
+  const places: Array<{ dir: string; inUse: ReadonlySet<string>; group?: (name: string) => string | undefined; regularOnly?: boolean }> = [{ dir: path.join(stateDir, 'incidents'), inUse: openIncidents }];
   for (const d of await subdirs(path.join(stateDir, 'updates'))) places.push({ dir: d, inUse: new Set() });
   for (const d of await subdirs(path.join(stateDir, 'evidence', 'locks'))) places.push({ dir: d, inUse: new Set() });
   for (const d of await subdirs(path.join(stateDir, 'evidence', 'backups'))) places.push({ dir: d, inUse: new Set() });
   places.push({ dir: path.join(stateDir, 'drills'), inUse: new Set(), group: drillReportRun });
+  for (const file of ['state.json', 'scale.json']) places.push({ dir: stateDir, inUse: new Set(), group: copiesOf(file, 'corrupt') });
+  // In the user's directory: only the regular files Clawback wrote there (never a directory or a link of theirs).
+  for (const file of new Set(configFiles)) {
+    for (const label of EVIDENCE_COPY_LABELS) places.push({ dir: path.dirname(file), inUse: new Set(), group: copiesOf(file, label), regularOnly: true });
+  }
   const removed: string[] = [];
-  for (const { dir, inUse, group } of places) {
-    const { entries, names } = await aged(dir, group);
+  for (const { dir, inUse, group, regularOnly } of places) {
+    const { entries, names } = await aged(dir, group, regularOnly);
     for (const key of expiredEntries(entries, now, policy, inUse)) {
       for (const name of names.get(key) ?? []) {
         const p = path.join(dir, name);
@@ -85,6 +102,20 @@ export async function sweepState(stateDir: string, now: number, openIncidents: R
     }
   }
   return removed;
+}
+
+/** The services' config files, symlinks resolved as the doctor resolves them when it keeps a copy beside one. */
+async function configFilesOf(services: ReadonlyArray<{ configFile?: { path: string } | undefined }> | undefined): Promise<string[]> {
+  const out: string[] = [];
+  for (const s of services ?? []) {
+    if (s.configFile) out.push(await fs.realpath(s.configFile.path).catch(() => s.configFile!.path));
+  }
+  return out;
+}
+
+function isInside(dir: string, p: string): boolean {
+  const rel = path.relative(dir, p);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 /**
@@ -108,9 +139,9 @@ export function retentionPlugin(given?: RetentionPolicy, opts: { firstAfterMs?: 
         const open = new Set([...daemon.runtimes.values()].flatMap((rt) => rt.currentIncident()?.id ?? []));
         const policy = policyNow();
         try {
-          const removed = await sweepState(ctx.stateDir, ctx.clock.now(), open, policy);
+          const removed = await sweepState(ctx.stateDir, ctx.clock.now(), open, policy, await configFilesOf(ctx.config?.services));
           if (removed.length === 0) return;
-          const rel = removed.map((p) => path.relative(ctx.stateDir, p));
+          const rel = removed.map((p) => (isInside(ctx.stateDir, p) ? path.relative(ctx.stateDir, p) : p));
           ctx.emit({
             type: 'daemon.housekeeping',
             time: ctx.clock.now(),
