@@ -1,6 +1,7 @@
 // The secrets in the notify section, for the Redactor: apart from the schema so the daemon never loads zod.
 import type { NotifyConfig } from './notify-schema.js';
 import { userInfoOf } from './http-send.js';
+import { ntfyTopicUrl } from './ntfy.js';
 
 /** Every secret in the section (webhook URLs, bot tokens, header values), for the Redactor. */
 export function notifySecrets(config: NotifyConfig): string[] {
@@ -48,6 +49,9 @@ export function notifySecrets(config: NotifyConfig): string[] {
         // Echoed by the server ("topic X is reserved") it reached the journal, dead letters and the other channels.
         // A short one (`alerts`) is guessable anyway, and hiding it (or `/alerts`) would hide that word everywhere.
         out.add(`${c.server.replace(/\/+$/, '')}/${c.topic}`);
+        out.add(ntfyTopicUrl(c.server, c.topic));
+        // A server's query carries ntfy's `?auth=` token.
+        for (const [, v] of new URL(c.server).searchParams) if (v.length >= 8) out.add(v);
         if (c.topic.length >= 12) out.add(c.topic);
         if (c.token) out.add(c.token);
         break;

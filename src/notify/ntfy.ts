@@ -43,8 +43,19 @@ export function ntfyBody(n: Notification, limit = NTFY_BODY_LIMIT): string {
   return truncateUtf8(out, limit);
 }
 
+/**
+ * Where a topic is published: the topic appended to the server's path. Appended to the text, a server with a query
+ * (`https://ntfy.example.com/?auth=…`, ntfy's own way to pass a token) got the topic inside the query: `?auth=…/alerts`.
+ */
+export function ntfyTopicUrl(server: string, topic: string): string {
+  const u = new URL(server);
+  u.pathname = `${u.pathname.replace(/\/+$/, '')}/${topic}`;
+  u.hash = '';
+  return u.href;
+}
+
 export function ntfyChannel(cfg: NtfyConfig): ChannelAdapter {
-  const base = cfg.server.replace(/\/+$/, '');
+  const url = ntfyTopicUrl(cfg.server, cfg.topic);
   return {
     build(n: Notification): HttpRequest {
       const headers: Record<string, string> = {
@@ -54,7 +65,7 @@ export function ntfyChannel(cfg: NtfyConfig): ChannelAdapter {
         Tags: NTFY_TAGS[n.severity],
       };
       if (cfg.token) headers['Authorization'] = `Bearer ${cfg.token}`;
-      return { url: `${base}/${cfg.topic}`, method: 'POST', headers, body: ntfyBody(n) };
+      return { url, method: 'POST', headers, body: ntfyBody(n) };
     },
   };
 }
