@@ -184,6 +184,8 @@ export class Daemon {
   onRuntimeAdded: ((service: ServiceConfig, rt: ServiceRuntime) => void) | undefined;
   /** Told of every service a reload or scale removes for good, after its instance stopped (the cluster frees its seat). */
   onRuntimeRemoved: ((name: string) => void) | undefined;
+  /** Applies a reloaded `notify:` section (the observe plugin swaps its notifier); says what became of the spools. */
+  onNotifyReload: ((notify: ClawbackConfig['notify']) => Promise<string>) | undefined;
   /** Reloads, scale changes and rolling restarts run one at a time, in order. */
   private setChain: Promise<unknown> = Promise.resolve();
   /** A config reload queued behind the running work and not started yet: later requests share it (config-reload.ts). */

@@ -5,6 +5,8 @@ import type { DaemonPlugin } from './daemon.js';
 import type { ServiceRuntime } from './service-runtime.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
 import { createNotifier, type Notifier } from '../notify/dispatcher.js';
+import type { NotifyConfig } from '../notify/notify-schema.js';
+import type { ClawbackEvent } from '../observe/events.js';
 import { createLogger } from '../observe/logger.js';
 import { rotateIfLarger, trimFlood } from '../observe/log-rotation.js';
 import { outputInode, reclaimDeletedLog } from '../observe/deleted-log.js';
@@ -54,8 +56,10 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         ctx.emit({ type: 'daemon.fault', time: ctx.clock.now(), severity: 'warning', message: `clawback's own log cannot be written (${logError.message}); supervision continues without it`, details: { effect: 'daemon-log', error: logError.message } });
       }
       let notifier: Notifier | undefined;
-      if (ctx.config.notify.channels.length > 0) {
-        notifier = createNotifier(ctx.config.notify, {
+      let notifyConfig = ctx.config.notify;
+      const buildNotifier = (notify: NotifyConfig): Notifier | undefined => {
+        if (notify.channels.length === 0) return undefined;
+        const built = createNotifier(notify, {
           stateDir: ctx.stateDir,
           journalFile: path.join(ctx.stateDir, 'journal.jsonl'),
           clock: ctx.clock,
@@ -65,29 +69,64 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
           onAttempt: (channel, ok) => metrics.notifierDelivery(channel, ok),
           emit: (e) => ctx.emit(e),
         });
-        for (const ch of ctx.config.notify.channels) metrics.setDeadLetters(ch.name, 0);
-      }
-      // Incidents still open from before this daemon started keep their reminders, and count in incidents_open.
+        for (const ch of notify.channels) metrics.setDeadLetters(ch.name, 0);
+        // Incidents still open (from before this daemon started, or before a reload) keep their reminders.
+        for (const rt of daemon.runtimes.values()) {
+          const inc = rt.currentIncident();
+          if (!inc) continue;
+          const waiting = inc.status === 'waiting-human';
+          built.remember({
+            type: waiting ? 'incident.escalated' : 'incident.opened',
+            time: inc.openedAt,
+            severity: waiting ? 'critical' : 'warning',
+            service: rt.name,
+            incidentId: inc.id,
+            level: inc.level,
+            message: `${rt.name}: incident ${inc.id} still open (level ${inc.level}): ${inc.reason}`,
+          });
+        }
+        return built;
+      };
+      notifier = buildNotifier(notifyConfig);
+      // Incidents still open from before this daemon started count in incidents_open.
       for (const rt of daemon.runtimes.values()) {
         const inc = rt.currentIncident();
-        if (!inc) continue;
-        const waiting = inc.status === 'waiting-human';
-        metrics.resumeIncident(inc.id, rt.name, inc.level, waiting);
-        if (!notifier) continue;
-        notifier.remember({
-          type: waiting ? 'incident.escalated' : 'incident.opened',
-          time: inc.openedAt,
-          severity: waiting ? 'critical' : 'warning',
-          service: rt.name,
-          incidentId: inc.id,
-          level: inc.level,
-          message: `${rt.name}: incident ${inc.id} still open (level ${inc.level}): ${inc.reason}`,
-        });
+        if (inc) metrics.resumeIncident(inc.id, rt.name, inc.level, inc.status === 'waiting-human');
       }
+      /** Events published while a reload swaps the notifier: given to the new one, in order. */
+      let swapping: ClawbackEvent[] | undefined;
+      // A reload's `notify:` is applied here: the old notifier stops (its spools stay on disk, as at a daemon stop) and
+      // the new one reads them; a channel that is gone keeps its spool as stranded (said in the status, flushable back).
+      daemon.onNotifyReload = async (next) => {
+        if (JSON.stringify(next) === JSON.stringify(notifyConfig) || stopped) return '';
+        const was = new Set(notifyConfig.channels.map((c) => c.name));
+        const now = new Set(next.channels.map((c) => c.name));
+        const old = notifier;
+        swapping = [];
+        try {
+          if (old) await old.stop();
+        } finally {
+          notifyConfig = next;
+          notifier = buildNotifier(next);
+          const held = swapping;
+          swapping = undefined;
+          for (const e of held) if (e.details?.notifiedBy !== 'guardian') notifier?.publish(e);
+        }
+        const added = [...now].filter((n) => !was.has(n));
+        const removed = [...was].filter((n) => !now.has(n));
+        const parts = [`notify channels applied (${next.channels.length} now${added.length ? `; added: ${added.join(', ')}` : ''})`];
+        if (removed.length > 0) {
+          const stranded = notifier?.stranded() ?? {};
+          const kept = removed.filter((n) => (stranded[n] ?? 0) > 0).map((n) => `${n} (${stranded[n]})`);
+          parts.push(`removed: ${removed.join(', ')}${kept.length ? `, their unsent alerts kept on disk as stranded: ${kept.join(', ')}` : ', nothing was waiting to be sent'}`);
+        }
+        return parts.join('; ');
+      };
       const unsubscribe = ctx.bus.subscribe((e) => {
         metrics.onEvent(e);
         // The guardian told the channels itself (the daemon was down) and queued the event for the journal only.
-        if (e.details?.notifiedBy !== 'guardian') notifier?.publish(e);
+        if (swapping) swapping.push(e);
+        else if (e.details?.notifiedBy !== 'guardian') notifier?.publish(e);
         const { message, ...fields } = e;
         logger.info({ event: fields }, message);
       });
@@ -265,6 +304,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         },
         stop: async () => {
           stopped = true;
+          daemon.onNotifyReload = undefined;
           rotateTimer?.cancel();
           trimTimer?.cancel();
           unsubscribe();

@@ -15,8 +15,8 @@ export interface ReloadResult {
   body: { ok: boolean; message: string; [key: string]: unknown };
 }
 
-/** Top-level settings a reload does not apply (the API socket, the notifier, the state directory are built once). */
-const RESTART_ONLY = ['stateDir', 'api', 'notify', 'logLevel'] as const;
+/** Top-level settings a reload does not apply (the API socket, the state directory are built once); `notify` is, below. */
+const RESTART_ONLY = ['stateDir', 'api', 'logLevel'] as const;
 
 /**
  * A reload waiting its turn answers every request made meanwhile: it reads the file when it starts, so it applies what
@@ -114,6 +114,9 @@ async function reloadNow(daemon: Daemon, by: string): Promise<ReloadResult> {
   }
   daemon.source = { raw: loaded.raw, declared: loaded.declared, file: loaded.file };
   const diff = await daemon.applyServices(loaded.config);
+  // The channels are rebuilt over the same outbox: a channel that stays keeps its spool, a removed one's is kept as stranded.
+  const notifyApplied = (await daemon.onNotifyReload?.(loaded.config.notify)) ?? '';
+  const notifyNote = notifyApplied ? `; ${notifyApplied}` : '';
   const summary = describeDiff(diff);
   const notApplied = ignored.length > 0 ? `; not applied until the daemon restarts: ${ignored.join(', ')}` : '';
   const retuned = diff.retuned?.length ? `; applied without a restart (only probes, restart, stop, doctor, emergency, prediction or drillable changed): ${diff.retuned.join(', ')}` : '';
@@ -122,7 +125,7 @@ async function reloadNow(daemon: Daemon, by: string): Promise<ReloadResult> {
   const failed = (diff.notHealthy?.length ?? 0) + (diff.kept?.length ?? 0) > 0;
   const dropped = stale.length > 0 ? `; scale overrides dropped (the file's instances changed): ${stale.join(', ')}` : '';
   const warned = loaded.warnings.length > 0 ? `; warning: ${loaded.warnings.join('; ')}` : '';
-  const message = `config reloaded from ${ctx.configFile}: ${diffIsEmpty(diff) ? 'no service changed' : summary}${retuned}${notApplied}${dropped}${slow}${kept}${warned}`;
+  const message = `config reloaded from ${ctx.configFile}: ${diffIsEmpty(diff) ? 'no service changed' : summary}${retuned}${notifyNote}${notApplied}${dropped}${slow}${kept}${warned}`;
   ctx.emit({
     type: 'config.reloaded',
     time: now(),
