@@ -101,7 +101,7 @@ async function reloadNow(daemon: Daemon, by: string): Promise<ReloadResult> {
     return { status: 409, body: { ok: false, message, problems, taken } };
   }
   const before = daemon.source?.declared;
-  const ignored = before ? RESTART_ONLY.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(loaded.declared[k])) : [];
+  const ignored: string[] = before ? RESTART_ONLY.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(loaded.declared[k])) : [];
   // An override made for a count the file no longer says is dropped: the file wins (docs/instances.md).
   const overrides = readScaleOverrides(ctx.stateDir);
   const stale = Object.keys(overrides).filter((name) => {
@@ -112,6 +112,10 @@ async function reloadNow(daemon: Daemon, by: string): Promise<ReloadResult> {
     for (const name of stale) delete overrides[name];
     writeScaleOverrides(ctx.stateDir, overrides, now());
   }
+  // The Telegram command pollers are built at the daemon's start (chat-wiring.ts): a changed `commands:` waits for it.
+  const commandBots = (notify: typeof loaded.config.notify): string =>
+    JSON.stringify(notify.channels.flatMap((c) => (c.type === 'telegram' && c.commands && c.enabled ? [[c.name, c.botToken, c.chatId, c.commands, c.apiBase]] : [])));
+  if (commandBots(ctx.config.notify) !== commandBots(loaded.config.notify)) ignored.push('notify (the Telegram channels\' commands)');
   daemon.source = { raw: loaded.raw, declared: loaded.declared, file: loaded.file };
   const diff = await daemon.applyServices(loaded.config);
   // The channels are rebuilt over the same outbox: a channel that stays keeps its spool, a removed one's is kept as stranded.

@@ -53,4 +53,17 @@ describe('reload of the notify section', () => {
     await r.waitFor(() => messagesTo(r, 'ops').some((m) => m.includes('after the reload')), 20_000, 'the new alert on the staying channel');
     expect(messagesTo(r, 'gone').some((m) => m.includes('reload'))).toBe(false);
   }, 90_000);
+
+  it("says a Telegram channel's chat commands wait for a daemon restart (their pollers are built at its start)", async () => {
+    receiver = await Receiver.start();
+    const r = receiver;
+    td = await startTestDaemon(config([hook(r, 'ops')]));
+    const telegram = { type: 'telegram', name: 'tg', botToken: '123456789:AAH-test_token_abcdefghijklmnopqrstuvwxyz0', chatId: -1001234, apiBase: `${r.base}/telegram`, commands: { allow: [42] } };
+    writeFileSync(td.configFile, YAML.stringify(markServices(config([hook(r, 'ops'), telegram]))));
+    const res = await td.daemon.command('/api/reload', new URLSearchParams({ by: 'test' }));
+    expect(res?.status).toBe(200);
+    const message = String(res?.body.message);
+    expect(message).toContain('added: tg');
+    expect(message).toContain("not applied until the daemon restarts: notify (the Telegram channels' commands)");
+  }, 60_000);
 });
