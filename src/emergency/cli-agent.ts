@@ -11,6 +11,7 @@ import { outsideDir } from './config-stage.js';
 import { PaneOutputFiles } from './output-cap.js';
 import { AGENT_RUN_ENV, endAgentLeftovers, runLimitMark, watchDescendants } from './agent-leftovers.js';
 import { agentEnv, baseAgentEnv } from './agent-env.js';
+import { pidNamespaceLines } from './pid-namespace.js';
 import { signalGroupOf, type LeaderRef } from '../platform/signal-group.js';
 
 /** An argv element: literal text, or the prompt (read from the 0600 prompt file by the launcher). */
@@ -71,19 +72,22 @@ const HIDE_STATE_SH = [
   'exec "$@"',
 ].join('\n');
 
-/** The agent's command line, inside a mount namespace hiding the state dir when one is given (and can be made). */
+/**
+ * The agent's command line, inside a mount namespace hiding the state dir when one is given (and can be made), the
+ * whole of it in the run's PID namespace (`contain`, pid-namespace.ts).
+ */
 function hiddenStateCommand(words: string, hide: HiddenState | undefined): string[] {
-  if (!hide) return [words];
+  if (!hide) return [`contain ${words}`];
   const args = [hide.stateDir, hide.incidentDir, hide.logFile ?? ''].map(shellQuote).join(' ');
   // root needs no user namespace (and keeps its access to other users' files); anyone else maps itself to root in one.
   const ns = `unshare "$ns" sh -c ${shellQuote(HIDE_STATE_SH)} clawback-hide ${args}`;
   return [
     'ns=-Urm; [ "$(id -u)" -eq 0 ] && ns=-m',
     `if command -v unshare >/dev/null 2>&1 && ${ns} true >/dev/null 2>&1; then`,
-    `  ${ns} ${words}`,
+    `  contain ${ns} ${words}`,
     'else',
     `  printf '%s\\n' ${shellQuote(`[clawback] could not hide the state dir ${hide.stateDir} in a mount namespace (unshare): the agent can read it`)}`,
-    `  ${words}`,
+    `  contain ${words}`,
     'fi',
   ];
 }
@@ -125,6 +129,7 @@ export function launcherScript(session: AgentSession, argv: ArgvPart[], exitFile
     // The run's mark that survives `env -i` and `setsid` (agent-leftovers.ts); without prlimit, the env mark alone.
     `command -v prlimit >/dev/null 2>&1 && prlimit --pid $$ --rttime=${runLimitMark(path.resolve(session.incidentDir))}: >/dev/null 2>&1`,
     ...deadlineWatch(session),
+    ...pidNamespaceLines(),
     ...hiddenStateCommand(words.join(' '), hide),
     'code=$?',
     'kill "$deadline" 2>/dev/null; wait "$deadline" 2>/dev/null',

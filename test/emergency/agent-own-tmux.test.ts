@@ -69,8 +69,10 @@ describe('Level 3: a tmux session the agent starts itself ends with the run', ()
     expect(r.transcriptPath).toBeDefined();
     const pane = Number((await fs.readFile(paneFile, 'utf8')).trim());
     expect(pane).toBeGreaterThan(0);
-    const paneAlive = isAlive(pane);
-    if (paneAlive) process.kill(pane, 'SIGKILL');
+    // (that pid is the pane's in the run's PID namespace, not the test's: the pane is found by its command line)
+    const panes = execFileSync('sh', ['-c', 'pgrep -f "^(sh -c )?sleep 901$" || true'], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    const paneAlive = panes.length > 0;
+    for (const p of panes) if (isAlive(p)) process.kill(p, 'SIGKILL');
     const theirs = personTmux('list-sessions', '-F', '#{session_name}').split('\n').filter(Boolean);
     expect(paneAlive).toBe(false);
     expect(theirs).toEqual(['their-work']);
