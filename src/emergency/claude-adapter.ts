@@ -3,6 +3,8 @@
 // Flags relied on (Claude Code CLI reference, docs.anthropic.com/en/docs/claude-code/cli-reference, and the
 // permission-modes page, code.claude.com/docs/en/permission-modes):
 //   -p/--print "<prompt>"          non-interactive; the workspace trust dialog is skipped in print mode   [verified in docs]
+//   -p with no prompt word          the prompt is read from stdin (`cat prompt.md | claude -p`): kept out of the argv,
+//                                   which every local user can read in /proc/<pid>/cmdline                 [verified in docs]
 //   --output-format text            plain text, readable by a human attached to tmux                       [verified]
 //   --max-turns N                   bounded agent turns in print mode                                      [verified]
 //   --permission-mode acceptEdits   edits auto-accepted; anything else needs an allow rule                 [verified]
@@ -19,7 +21,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { AgentSession } from './agent-adapter.js';
-import { CliAgentAdapter, PROMPT_ARG, confinedPaths, editsAllowed, type ArgvPart, type CliAgentOptions } from './cli-agent.js';
+import { CliAgentAdapter, PROMPT_STDIN, confinedPaths, editsAllowed, type ArgvPart, type CliAgentOptions } from './cli-agent.js';
 import { skippedPatterns, skippedUnder } from './file-tree.js';
 
 function absRule(p: string): string {
@@ -70,7 +72,7 @@ export function claudeArgv(session: AgentSession): ArgvPart[] {
   const stateInside = session.workdirConfigured !== false && stateDir.startsWith(`${workdir}${path.sep}`) && !(config && config.startsWith(`${stateDir}${path.sep}`));
   const stateDenials = stateInside ? [`Read(${pathRule(stateDir, true)})`, `Edit(${pathRule(stateDir, true)})`] : [];
   const tools = [...reads, ...edits];
-  const argv: ArgvPart[] = [cfg.binary ?? 'claude', '-p', PROMPT_ARG, '--output-format', 'text', '--max-turns', String(cfg.maxTurns)];
+  const argv: ArgvPart[] = [cfg.binary ?? 'claude', '-p', PROMPT_STDIN, '--output-format', 'text', '--max-turns', String(cfg.maxTurns)];
   argv.push('--permission-mode', session.mode === 'propose' ? 'plan' : edits.length > 0 ? 'acceptEdits' : 'default');
   argv.push('--allowedTools', tools.join(','));
   argv.push('--disallowedTools', [...CLAUDE_DENIED_TOOLS, ...secretReadDenials(session), ...editDenials, ...stateDenials].join(','));

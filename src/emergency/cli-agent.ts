@@ -14,9 +14,14 @@ import { agentEnv, baseAgentEnv } from './agent-env.js';
 import { pidNamespaceLines } from './pid-namespace.js';
 import { signalGroupOf, type LeaderRef } from '../platform/signal-group.js';
 
-/** An argv element: literal text, or the prompt (read from the 0600 prompt file by the launcher). */
-export type ArgvPart = string | { prompt: true };
+/**
+ * An argv element: literal text, or the prompt (read from the 0600 prompt file by the launcher). PROMPT_ARG puts the
+ * prompt in the argv, which every local user reads in /proc/<pid>/cmdline; PROMPT_STDIN adds no word and gives the
+ * agent the prompt file as its stdin instead, for every agent CLI that reads its prompt there.
+ */
+export type ArgvPart = string | { prompt: true } | { promptStdin: true };
 export const PROMPT_ARG: ArgvPart = { prompt: true };
+export const PROMPT_STDIN: ArgvPart = { promptStdin: true };
 
 export interface CliAgentOptions {
   /** tmux socket and path; false runs the agent under node-pty without tmux (no attach). Default socket "clawback". */
@@ -115,7 +120,9 @@ function deadlineWatch(session: AgentSession): string[] {
 
 /** The launcher script: a banner, the agent (under its own deadline), its exit status written atomically to exitFile. */
 export function launcherScript(session: AgentSession, argv: ArgvPart[], exitFile: string, envFile?: string, hide?: HiddenState): string {
-  const words = argv.map((a) => (typeof a === 'string' ? shellQuote(a) : `"$(cat ${shellQuote(session.promptFile)})"`));
+  const prompt = shellQuote(session.promptFile);
+  const words = argv.flatMap((a) => (typeof a === 'string' ? [shellQuote(a)] : 'prompt' in a ? [`"$(cat ${prompt})"`] : []));
+  if (argv.some((a) => typeof a !== 'string' && 'promptStdin' in a)) words.push(`< ${prompt}`);
   const banner = `[clawback] Level 3 ${session.mode} session for service ${session.serviceName}, incident ${session.incidentId}; time-box ${formatDuration(session.config.timeBox)}. Clawback verifies health afterwards and reverts changed files on failure.`;
   return [
     '#!/bin/sh',

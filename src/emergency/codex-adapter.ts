@@ -2,6 +2,7 @@
 //
 // Flags relied on (developers.openai.com/codex non-interactive mode; openai/codex docs/sandbox.md):
 //   codex exec "<prompt>"               non-interactive run                                                [verified]
+//   codex exec … -                      the prompt read from stdin: kept out of the argv (/proc/<pid>/cmdline)  [verified: exec reference]
 //   --sandbox workspace-write|read-only writes only inside the workspace; read-only for propose mode      [verified]
 //   -a/--ask-for-approval never         given before `exec` as a global flag (as in openai/codex#34958)     [verified: flag; placement
 //                                       before the subcommand seen in a bug report, not in the reference]
@@ -10,7 +11,7 @@
 //   --add-dir DIR                       extra writable dir: the directory of the config's working copy, when
 //                                       the config is outside the workdir (config-stage.ts)                [NOT verified]
 import type { AgentSession } from './agent-adapter.js';
-import { CliAgentAdapter, PROMPT_ARG, editsAllowed, outsideDirs, type ArgvPart, type CliAgentOptions } from './cli-agent.js';
+import { CliAgentAdapter, PROMPT_STDIN, editsAllowed, outsideDirs, type ArgvPart, type CliAgentOptions } from './cli-agent.js';
 
 export function codexArgv(session: AgentSession): ArgvPart[] {
   const cfg = session.config;
@@ -24,7 +25,7 @@ export function codexArgv(session: AgentSession): ArgvPart[] {
     for (const d of outsideDirs(session)) argv.push('--add-dir', d);
   }
   if (cfg.model) argv.push('--model', cfg.model);
-  argv.push(PROMPT_ARG);
+  argv.push('-', PROMPT_STDIN);
   return argv;
 }
 

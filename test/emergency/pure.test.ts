@@ -13,7 +13,7 @@ import { claudeArgv } from '../../src/emergency/claude-adapter.js';
 import { codexArgv } from '../../src/emergency/codex-adapter.js';
 import { geminiArgv } from '../../src/emergency/gemini-adapter.js';
 import { commandArgv } from '../../src/emergency/command-adapter.js';
-import { launcherScript, PROMPT_ARG, tooBroadToEdit } from '../../src/emergency/cli-agent.js';
+import { launcherScript, PROMPT_ARG, PROMPT_STDIN, tooBroadToEdit } from '../../src/emergency/cli-agent.js';
 import { readLearnings, recordLearning } from '../../src/emergency/learnings.js';
 import { acquireEmergencyLocks, serviceLockPath } from '../../src/emergency/emergency-locks.js';
 import type { AgentSession } from '../../src/emergency/agent-adapter.js';
@@ -182,7 +182,7 @@ describe('CLI agent commands', () => {
 
   it('claude: print mode, bounded turns, explicit allowlist; plan mode to propose', () => {
     const fix = claudeArgv(session('fix', { model: 'opus' }));
-    expect(fix.slice(0, 3)).toEqual(['claude', '-p', PROMPT_ARG]);
+    expect(fix.slice(0, 3)).toEqual(['claude', '-p', PROMPT_STDIN]);
     expect(fix).toEqual(expect.arrayContaining(['--max-turns', '30', '--permission-mode', 'acceptEdits', '--model', 'opus']));
     const tools = fix[fix.indexOf('--allowedTools') + 1] as string;
     expect(tools).toContain('Edit(//etc/gw/gw.json)');
@@ -213,7 +213,7 @@ describe('CLI agent commands', () => {
     expect(c).toEqual(expect.arrayContaining(['--permission-mode', 'default']));
     expect(codexArgv(unconfigured)).toEqual(expect.arrayContaining(['--sandbox', 'read-only']));
     expect(codexArgv(unconfigured)).not.toContain('--add-dir');
-    expect(geminiArgv(unconfigured)).toEqual(['gemini', '-p', PROMPT_ARG, '--approval-mode', 'default']);
+    expect(geminiArgv(unconfigured)).toEqual(['gemini', PROMPT_STDIN, '--approval-mode', 'default']);
     const wide = { ...session('fix'), configPath: '/etc/gw/gw.json', allowedPaths: ['/etc/gw/gw.json', '/srv/app', '/home/u/.ssh'] } as AgentSession;
     const tools = claudeArgv(wide)[claudeArgv(wide).indexOf('--allowedTools') + 1] as string;
     expect(tools).not.toContain('.ssh');
@@ -237,15 +237,15 @@ describe('CLI agent commands', () => {
     expect(writable(fix)).toEqual(['/srv/app', '/etc/gw']);
     const inside = { ...session('fix'), configPath: '/srv/app/conf/gw.json', allowedPaths: ['/srv/app/conf/gw.json', '/srv/app'] } as AgentSession;
     expect(writable(codexArgv(inside))).toEqual(['/srv/app']);
-    expect(fix[fix.length - 1]).toBe(PROMPT_ARG);
+    expect(fix.slice(-2)).toEqual(['-', PROMPT_STDIN]);
     expect(codexArgv(session('propose'))).toEqual(expect.arrayContaining(['--sandbox', 'read-only']));
   });
   it('gemini: headless with auto_edit; plan to propose', () => {
     // Its file tools work inside the workspace only: the config outside the working directory is added by its directory.
-    expect(geminiArgv(session('fix'))).toEqual(['gemini', '-p', PROMPT_ARG, '--approval-mode', 'auto_edit', '--include-directories', '/etc/gw']);
+    expect(geminiArgv(session('fix'))).toEqual(['gemini', PROMPT_STDIN, '--approval-mode', 'auto_edit', '--include-directories', '/etc/gw']);
     const inside = { ...session('fix'), configPath: '/srv/app/gw.json', allowedPaths: ['/srv/app/gw.json', '/srv/app'] } as AgentSession;
-    expect(geminiArgv(inside)).toEqual(['gemini', '-p', PROMPT_ARG, '--approval-mode', 'auto_edit']);
-    expect(geminiArgv(session('propose'))).toEqual(['gemini', '-p', PROMPT_ARG, '--approval-mode', 'plan']);
+    expect(geminiArgv(inside)).toEqual(['gemini', PROMPT_STDIN, '--approval-mode', 'auto_edit']);
+    expect(geminiArgv(session('propose'))).toEqual(['gemini', PROMPT_STDIN, '--approval-mode', 'plan']);
   });
   it('command: fills the template', () => {
     expect(commandArgv(session('fix', { command: ['agent', '--in', '{prompt_file}', '--cwd={workdir}', '{mode}'] }))).toEqual([
@@ -256,6 +256,11 @@ describe('CLI agent commands', () => {
     const s = launcherScript(session('fix'), ['claude', "it's", PROMPT_ARG], '/state/incidents/i1/exit');
     expect(s.split('\n').slice(0, 5)).toContain('umask 077');
     expect(s).toContain(`'claude' 'it'\\''s' "$(cat '/state/incidents/i1/prompt.md')"`);
+  });
+  it('the launcher gives a PROMPT_STDIN agent the prompt file as its stdin, not as a word of its argv', () => {
+    const s = launcherScript(session('fix'), ['claude', '-p', PROMPT_STDIN, '--x'], '/state/incidents/i1/exit');
+    expect(s).toContain(`'claude' '-p' '--x' < '/state/incidents/i1/prompt.md'`);
+    expect(s).not.toContain('$(cat');
   });
   it('strips terminal escapes', () => {
     expect(stripTerminal('\x1b[1;32mok\x1b[0m\r\n\x1b]0;title\x07done\r')).toBe('ok\ndone\n');
