@@ -4,6 +4,7 @@ import { connect } from './client.js';
 import { terminalSafe } from './terminal-safe.js';
 import { humanDuration, table } from './format.js';
 import type { ClusterStatus } from '../cluster/cluster-node.js';
+import { exitWithError } from './json-error.js';
 
 function formatStatus(s: ClusterStatus): string {
   const lines: string[] = [];
@@ -31,8 +32,7 @@ export function registerCluster(program: Command): void {
       const client = await connect(program.opts());
       const s = await client.get<ClusterStatus | { error?: string }>('/api/cluster').catch((err: Error) => ({ error: err.message }));
       if (!('member' in s)) {
-        process.stderr.write('clawback: this daemon has no `cluster:` block in its config\n');
-        process.exit(1);
+        exitWithError('error', 'this daemon has no `cluster:` block in its config', 1);
       }
       process.stdout.write(opts.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatStatus(s)}\n`);
     });

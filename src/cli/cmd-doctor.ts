@@ -8,7 +8,7 @@ import { EventBus, type ClawbackEvent } from '../observe/events.js';
 import { JournalWriter } from '../observe/journal.js';
 import { runDoctor, defaultRules, repairLockWaitMs, DOCTOR_FAILED, type DoctorReport } from '../doctor/run-doctor.js';
 import { ConfigError } from '../config/errors.js';
-import { failureText } from './fail.js';
+import { errorKind, failureText } from './fail.js';
 import { otherSupervisorRule } from '../openclaw/rule-other-supervisor.js';
 import { preflightRule } from '../doctor/rule-preflight.js';
 import { doctorContext } from '../daemon/doctor-wiring.js';
@@ -21,11 +21,11 @@ import { connect, type Client } from './client.js';
 import { doctorViaDaemon } from './doctor-via-daemon.js';
 import { cliHint } from './cli-command.js';
 import { doctorFileChanges, readConfigTreeBeforeDoctor } from '../doctor/revert-doctor-files.js';
+import { exitAfterUsageError, exitWithError } from './json-error.js';
 
 /** A run that could not reach an outcome (a bug, an OS refusal, an invalid config) ends with a code no outcome uses. */
 function doctorFail(err: unknown): never {
-  process.stderr.write(`clawback: ${failureText(err)}\n`);
-  process.exit(err instanceof ConfigError ? DOCTOR_FAILED.CONFIG : DOCTOR_FAILED.SOFTWARE);
+  exitWithError(err instanceof ConfigError ? 'invalid-config' : errorKind(err), failureText(err), err instanceof ConfigError ? DOCTOR_FAILED.CONFIG : DOCTOR_FAILED.SOFTWARE);
 }
 
 export function registerDoctor(program: Command): void {
@@ -38,7 +38,7 @@ export function registerDoctor(program: Command): void {
     .option('--fix', 'apply the proposed fixes (the user\'s files are snapshotted first)')
     .option('--json', 'machine-readable report')
     // Commander's own exit 1 (an unknown option) would read as "all fixed".
-    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : DOCTOR_FAILED.USAGE))
+    .exitOverride((err) => (err.exitCode === 0 ? process.exit(0) : exitAfterUsageError(err.message, DOCTOR_FAILED.USAGE)))
     .action(async (name: string | undefined, o: { fix?: boolean; json?: boolean }) => {
       // Node ends an uncaught error with 1 ("all fixed") and the CLI's catch-all with 1 or 2: never a doctor outcome.
       process.on('uncaughtException', doctorFail);
@@ -59,8 +59,7 @@ async function doctorCommand(program: Command, name: string | undefined, o: { fi
   const wanted = new Set(name ? namesFor(name, all) : all);
   const services = loaded.config.services.filter((s) => wanted.has(s.name));
   if (name && services.length === 0) {
-    process.stderr.write(`clawback: ${terminalSafe(unknownServiceText(name, all))}\n`);
-    process.exit(4);
+    exitWithError('not-found', terminalSafe(unknownServiceText(name, all)), 4);
   }
   // What the rules quote (a validateCommand's output, a candidate's verdict) may hold the service's own secrets.
   const redactor = await learnServiceSecrets(new Redactor(), loaded.config);

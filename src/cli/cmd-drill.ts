@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
 import { clientStateDir, DaemonUnreachable } from './client.js';
-import { failureText, SYSEXITS } from './fail.js';
+import { errorKind, failureText, SYSEXITS } from './fail.js';
 import { ConfigError } from '../config/errors.js';
 import { systemClock } from '../platform/clock.js';
 import { writeFileAtomicSync } from '../platform/atomic-write.js';
@@ -26,6 +26,7 @@ import { runningDrillOf, takeDrillLock } from '../drill/drill-lock.js';
 import { deadDrillOf, drillClaimSince, holdLeftByDeadDrill, incidentLeftByDeadDrill, liftDeadDrillHold } from '../drill/dead-drill-hold.js';
 import { recoverAbandonedGuards } from '../drill/file-guard.js';
 import type { FileLock, LockOwner } from '../platform/file-lock.js';
+import { exitWithError } from './json-error.js';
 
 const ENTRY = fileURLToPath(new URL('./main.js', import.meta.url));
 
@@ -74,8 +75,7 @@ export function scenarioFault(n: ScenarioName): string {
 }
 
 function fail(message: string, code: number): never {
-  process.stderr.write(`clawback: ${message}\n`);
-  process.exit(code);
+  exitWithError(code === 2 ? 'refused' : code === 4 ? 'not-found' : code === SYSEXITS.USAGE ? 'usage' : 'error', message, code);
 }
 
 function planText(target: DrillTarget, scenarios: ScenarioName[], skipped: Map<ScenarioName, string>, o: DrillOpts, reportFile: string): string {
@@ -257,8 +257,7 @@ function printThenSave(result: string, files: ReadonlyArray<readonly [string, st
  */
 function outcomeCodesOnly<A extends unknown[]>(action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
   const crashed = (err: unknown): never => {
-    process.stderr.write(`clawback: ${failureText(err)}\n`);
-    process.exit(err instanceof DaemonUnreachable ? 3 : err instanceof ConfigError ? 2 : SYSEXITS.SOFTWARE);
+    exitWithError(errorKind(err), failureText(err), err instanceof DaemonUnreachable ? 3 : err instanceof ConfigError ? 2 : SYSEXITS.SOFTWARE);
   };
   return async (...args: A) => {
     process.on('uncaughtException', crashed);

@@ -20,6 +20,7 @@ import { terminalSafe } from './terminal-safe.js';
 import { namesFor, unknownServiceText } from '../instances/instance-name.js';
 import { cliHint } from './cli-command.js';
 import { LINE_MAX_CHARS } from '../observe/bounded-lines.js';
+import { exitWithError } from './json-error.js';
 
 /**
  * The config that describes the services: the flag, $CLAWBACK_CONFIG or ./clawback.yaml, else the file the daemon of
@@ -232,8 +233,7 @@ export function registerHistory(program: Command): void {
       const stateDir = clientStateDir(program.opts());
       const found = summarizeIncidents(await journalEvents(stateDir)).find((i) => i.id === id);
       if (!found) {
-        process.stderr.write(`clawback: no incident ${terminalSafe(id)} in the journal\n`);
-        process.exit(4);
+        exitWithError('not-found', `no incident ${terminalSafe(id)} in the journal`, 4);
       }
       if (o.json) {
         process.stdout.write(JSON.stringify(found, null, 2) + '\n');

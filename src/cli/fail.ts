@@ -1,14 +1,14 @@
 // How a CLI command that threw ends the process: the exit codes the README documents, one place for every entry path.
 import { DaemonUnreachable, TokenRefused } from './client.js';
 import { ConfigError } from '../config/errors.js';
+import { exitWithError, type ErrorKind } from './json-error.js';
 
 /**
  * A wrong word on the command line ("maybe" for on|off, "abc" for a count): one line and exit 1. Exit 2 is kept for
  * an invalid config file (README, "Commands"), so a script cannot mistake a typo for a broken config.
  */
 export function usageError(message: string): never {
-  process.stderr.write(`clawback: ${message}\n`);
-  process.exit(1);
+  exitWithError('usage', message, 1);
 }
 
 /**
@@ -30,10 +30,17 @@ export function failureText(err: unknown): string {
   return systemErrorText(err) ?? (err as Error | undefined)?.stack ?? String(err);
 }
 
-/** Exit codes: 1 error, 2 invalid config, 3 daemon not reachable (README, "Commands"). */
+/** The `kind` of a thrown error in the --json error answer (json-error.ts). */
+export function errorKind(err: unknown): ErrorKind {
+  if (err instanceof DaemonUnreachable) return 'daemon-unreachable';
+  if (err instanceof TokenRefused) return 'token-refused';
+  if (err instanceof ConfigError) return 'invalid-config';
+  return systemErrorText(err) !== undefined ? 'system' : 'internal';
+}
+
+/** Exit codes: 1 error, 2 invalid config, 3 daemon not reachable (README, "Commands"); under --json also on stdout. */
 export function fail(err: unknown): never {
-  process.stderr.write(`clawback: ${failureText(err)}\n`);
-  process.exit(err instanceof DaemonUnreachable ? 3 : err instanceof ConfigError ? 2 : 1);
+  exitWithError(errorKind(err), failureText(err), err instanceof DaemonUnreachable ? 3 : err instanceof ConfigError ? 2 : 1);
 }
 
 const WHY: Record<string, string> = {

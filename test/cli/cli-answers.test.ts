@@ -78,7 +78,8 @@ describe('clawback status from the heartbeat', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`its pid ${gone.pid} is gone`);
     expect(r.stderr).toMatch(/start it with: .*run/);
-    expect(r.stdout).toBe('');
+    // No status on stdout: only the --json error answer (README, "Commands").
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, error: { kind: 'daemon-unreachable', exitCode: 3 } });
   });
 
   it('without daemon.json names the state directory and a start command that includes it', async () => {

@@ -37,7 +37,9 @@ describe('a config file named on purpose that cannot be read', () => {
       // The fast `status` path and the file readers (logs) say the same.
       const status = await cli(['status', '--json', '--config', typo]);
       expect(status.code).toBe(2);
-      expect(status.stdout).toBe('');
+      // No status of another daemon on stdout: only the --json error answer naming the file.
+      expect(JSON.parse(status.stdout)).toMatchObject({ ok: false, error: { kind: 'invalid-config', exitCode: 2 } });
+      expect(status.stdout).toContain(typo);
       expect((await cli(['logs', 'gw', '--config', typo])).code).toBe(2);
 
       expect(gw.status().state).toBe('running');

@@ -34,7 +34,8 @@ describe('service names on the command line', () => {
 
     const typo = await cli('doctor', 'wbe', '--json');
     expect(typo.code).toBe(4);
-    expect(typo.stdout).toBe('');
+    // No report on stdout: only the --json error answer.
+    expect(JSON.parse(typo.stdout)).toMatchObject({ ok: false, error: { kind: 'not-found', exitCode: 4 } });
     expect(typo.stderr).toContain('no service named "wbe" (known: gw, web:0, web:1)');
   }, 60_000);
 
