@@ -11,6 +11,7 @@ import { readToken, tokenPath } from '../server/token.js';
 import { apiRequest } from './api-request.js';
 import { cliHint } from './cli-command.js';
 import { reviveConfig } from './revive-config.js';
+import { startingDaemonPid, waitForStartingDaemon } from './daemon-starting.js';
 
 export interface GlobalOpts {
   config?: string;
@@ -87,6 +88,9 @@ export interface ConnectDeps {
   monotonic?: () => number;
   isAlive?: (pid: number) => boolean;
   startTimeOf?: (pid: number) => number | null | undefined;
+  sleep?: (ms: number) => Promise<void>;
+  /** How long to wait for a starting daemon (default START_WAIT_MS). */
+  startWaitMs?: number;
 }
 
 export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise<Client> {
@@ -107,6 +111,21 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
     const file = opts.stateDir || process.env.CLAWBACK_STATE_DIR ? undefined : findConfigFile(opts.config ? { file: opts.config } : {});
     const claim = file ? readConfigClaim(file) : undefined;
     if (claim && claim.stateDir !== stateDir && readDaemonInfoSync(claim.stateDir).info) return connect({ ...opts, stateDir: claim.stateDir }, deps);
+    // A live process holds daemon.lock: a daemon booting its services, which writes daemon.json once they are booted.
+    const probe = { isAlive: deps.isAlive ?? isAlive, startTimeOf: deps.startTimeOf ?? processStartTime };
+    const startingPid = startingDaemonPid(stateDir, probe);
+    if (startingPid !== undefined) {
+      const waited = await waitForStartingDaemon(stateDir, startingPid, {
+        ...probe,
+        monotonic: deps.monotonic ?? ((): number => performance.now()),
+        sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+        ...(deps.startWaitMs !== undefined ? { waitMs: deps.startWaitMs } : {}),
+      });
+      if (waited.kind === 'ready') return connect(opts, deps);
+      if (waited.kind === 'still-starting') {
+        throw new DaemonUnreachable(`the clawback daemon (pid ${waited.pid}) is starting: it holds ${path.join(stateDir, 'daemon.lock')} but has not finished booting its services after ${(waited.waitedMs / 1000).toFixed(1)} s; nothing was sent, try again shortly`);
+      }
+    }
     const why = read.reason === 'missing' ? 'no daemon.json' : `daemon.json unreadable: ${read.detail ?? read.reason}`;
     throw new DaemonUnreachable(`the clawback daemon is not running (${why} in ${stateDir}); start it with: ${start()}`);
   }
