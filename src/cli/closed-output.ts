@@ -15,7 +15,16 @@ export function quietOnClosedOutput(
   stdout: NodeJS.EventEmitter = process.stdout,
   exit: (code: number) => void = (code) => process.exit(code),
 ): void {
-  if (!endsQuietlyOnClosedOutput(subcommand)) return;
+  if (!endsQuietlyOnClosedOutput(subcommand)) {
+    // A command that changes things (`restart NAME | head -0`) has done or is doing it: a reader gone is no reason to
+    // crash with a stack trace and exit 1 ("failed") after the daemon carried it out; it ends with its own code.
+    if (subcommand !== undefined && subcommand !== 'run') {
+      stdout.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPIPE') throw err;
+      });
+    }
+    return;
+  }
   stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') exit(0);
     else throw err;
