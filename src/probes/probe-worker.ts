@@ -87,6 +87,9 @@ interface InFlight {
   /** Monotonic ms when the check's deadline is due, and how late it fired (undefined: it did not). */
   deadlineAt: number;
   deadlineLateMs?: number;
+  /** Monotonic ms when the check began (its deadline armed) and when its answer came: the deadline fires on a grid, the timeout is judged exactly. */
+  checkStartedAt?: number;
+  answeredAt?: number;
   /** The deadline's handle (armed when the check itself starts). */
   timeout?: TimerHandle;
   /** Resolves the check's promise once (with the probe's answer, or unknown); undefined after it did. */
@@ -253,6 +256,7 @@ export class ProbeWorker {
       mine.abandon?.cancel();
       if (this.inFlight === mine) this.inFlight = undefined;
     }
+    result = overTimeout(result, mine, config.timeout);
     if (mine.deadlineLateMs !== undefined && mine.deadlineLateMs >= stallToleranceMs(config.timeout) && result.status === 'failure') {
       result = {
         status: 'unknown',
@@ -336,7 +340,8 @@ export class ProbeWorker {
   /** The deadline starts when the check itself starts: time the daemon spent before that (a long microtask queue at many services) is the daemon's, not the service's. */
   private armDeadline(mine: InFlight): void {
     const timeout = this.opts.config.timeout;
-    mine.deadlineAt = this.opts.clock.monotonic() + timeout;
+    mine.checkStartedAt = this.opts.clock.monotonic();
+    mine.deadlineAt = mine.checkStartedAt + timeout;
     if (this.deadlineSlot) {
       this.deadlineSlot.at(timeout);
       // It fires on the grid, up to one step after the timeout: lateness is counted from there.
@@ -351,6 +356,7 @@ export class ProbeWorker {
     return new Promise<ProbeResult>((resolve) => {
       mine.settle = (r: ProbeResult): void => {
         mine.settle = undefined;
+        mine.answeredAt = this.opts.clock.monotonic();
         resolve(r);
       };
       const failed = (err: unknown): void =>
@@ -384,6 +390,24 @@ export class ProbeWorker {
       else process.emitWarning(`probe ${this.opts.config.name}: a result callback threw: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+}
+
+/**
+ * A success that came after the timeout is a timeout: the deadline fires on the scheduler's grid (up to 100 ms
+ * late), so a 1060 ms answer to a 1 s timeout was judged healthy on some checks and hung on others.
+ */
+function overTimeout(result: ProbeResult, mine: InFlight, timeoutMs: number): ProbeResult {
+  if (result.status !== 'success' || mine.checkStartedAt === undefined || mine.answeredAt === undefined) return result;
+  const tookMs = mine.answeredAt - mine.checkStartedAt;
+  if (tookMs <= timeoutMs) return result;
+  return {
+    status: 'failure',
+    finding: 'hang',
+    message: `answered in ${Math.round(tookMs)} ms, over its ${timeoutMs} ms timeout (${result.message})`,
+    latencyMs: tookMs,
+    value: result.value,
+    details: { ...result.details, timeoutMs, answeredAfterMs: Math.round(tookMs) },
+  };
 }
 
 /** The unknown result of a probe whose check threw (the synchronous and the asynchronous path alike). */
