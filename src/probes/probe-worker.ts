@@ -400,6 +400,17 @@ function overTimeout(result: ProbeResult, mine: InFlight, timeoutMs: number): Pr
   if (result.status !== 'success' || mine.checkStartedAt === undefined || mine.answeredAt === undefined) return result;
   const tookMs = mine.answeredAt - mine.checkStartedAt;
   if (tookMs <= timeoutMs) return result;
+  // Past the grid's own step the deadline would have fired first had the daemon not been stalled: the answer was
+  // read late by the daemon, not given late by the service, and a stall's results do not count (as in tickAsync).
+  const lateMs = tookMs - timeoutMs;
+  if (lateMs >= stallToleranceMs(timeoutMs)) {
+    return {
+      status: 'unknown',
+      message: `the daemon was stalled: this check's answer was read ${Math.round(tookMs)} ms after it began (timeout ${timeoutMs} ms), so it does not count (${result.message})`,
+      latencyMs: tookMs,
+      details: { stalledMs: Math.round(lateMs), discarded: null },
+    };
+  }
   return {
     status: 'failure',
     finding: 'hang',
