@@ -918,7 +918,11 @@ class Step {
       const unheld = after.then === 'hold' && !s.held && !s.maintenance && s.desired === 'up' && !s.work;
       s.afterStop = null;
       s.phase = s.held ? 'held' : 'stopped';
-      if (after.then === 'start') this.startNow(after.reason);
+      if (after.then === 'start' && (after.delayMs ?? 0) > 0 && s.phase === 'stopped' && s.desired === 'up') {
+        s.phase = 'backoff';
+        s.nextStartAt = this.now + after.delayMs!;
+        this.emit('service.restart-scheduled', 'info', `restarting ${this.p.name} in ${formatDuration(after.delayMs!)} (${after.reason}, backoff)`, { reason: after.reason === 'memory' ? 'memory' : 'probe', delayMs: after.delayMs!, attempt: Math.max(0, s.backoffAttempt - 1) }, 0);
+      } else if (after.then === 'start') this.startNow(after.reason);
       else if (unheld) this.startNow('resume');
       else if (after.then === 'stay') {
         this.emit('service.stopped', 'info', `${this.p.name} stopped`);
@@ -1137,8 +1141,17 @@ class Step {
       return;
     }
     this.s.restartsTotal++;
-    this.emit('service.restarting', 'warning', `restarting ${this.p.name} (${reason})`, { reason }, 1);
-    this.restartInstance(reason, graceMs);
+    // A failing probe's restarts back off like a crash's (one attempt count; a stable run resets it), Kubernetes'
+    // CrashLoopBackOff for liveness: without it a health endpoint that always fails was restarted every few seconds.
+    const s = this.s;
+    const backsOff = (reason === 'probe' || reason === 'memory') && s.instance !== null;
+    const attempt = s.backoffAttempt;
+    const delayMs = backsOff ? backoffDelay(attempt, this.p.backoff, () => this.ctx.random()) : 0;
+    if (backsOff) s.backoffAttempt = attempt + 1;
+    const after = delayMs > 0 ? ` (${formatDuration(delayMs)} after it stops, attempt ${attempt + 1})` : '';
+    this.emit('service.restarting', 'warning', `restarting ${this.p.name} (${reason})${after}`, { reason, ...(backsOff ? { delayMs, attempt } : {}) }, 1);
+    if (delayMs > 0) this.stopInstance(graceMs, { then: 'start', reason, delayMs });
+    else this.restartInstance(reason, graceMs);
   }
 
   private request(input: Extract<ServiceInput, { type: 'request' }>): void {

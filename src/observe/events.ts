@@ -105,8 +105,8 @@ export interface ClawbackEvent {
 export interface EventPayloads {
   'service.started': { pid: number; reason: string; fencingToken?: number };
   'service.exited': { code: number | null; signal: string | null; uptimeMs: number; expected: boolean; error?: string };
-  'service.restart-scheduled': { reason: 'exit'; delayMs: number; attempt: number };
-  'service.restarting': { reason: string; attempt?: number };
+  'service.restart-scheduled': { reason: 'exit' | 'probe' | 'memory'; delayMs: number; attempt: number };
+  'service.restarting': { reason: string; attempt?: number; delayMs?: number };
   'service.unhealthy': { probe: string; finding?: string };
   'service.leftovers-killed': { count: number; pgid: number };
   'breaker.tripped': { reason: string; detail: string };
