@@ -271,7 +271,7 @@ class Step {
 
   private crashLoopText(count: number): string {
     const lim = this.p.intensity;
-    return `${count} restarts within ${lim.window} ms (limit ${lim.maxRestarts})`;
+    return `${count} restarts within ${formatDuration(lim.window)} (limit ${lim.maxRestarts})`;
   }
 
   /** A new incident within the flapping window of the last recovery continues the series: its number (0: none). */
@@ -809,7 +809,7 @@ class Step {
     const s = this.s;
     s.nextStartAt = Math.min(at, this.now + this.p.backoff.max);
     const left = Math.max(0, s.nextStartAt - this.now);
-    this.emit('service.restart-scheduled', 'info', `restarting ${this.p.name} in ${left} ms (its backoff was under way when the daemon stopped)`, { reason: 'exit', delayMs: left, attempt: Math.max(0, s.backoffAttempt - 1) }, 0);
+    this.emit('service.restart-scheduled', 'info', `restarting ${this.p.name} in ${formatDuration(left)} (its backoff was under way when the daemon stopped)`, { reason: 'exit', delayMs: left, attempt: Math.max(0, s.backoffAttempt - 1) }, 0);
   }
 
   /** The boot's own start: only when nothing (a person, a repair, a hold) decided otherwise meanwhile. */
@@ -901,7 +901,7 @@ class Step {
     const daemonized = clean && (input.outsideGroup ?? 0) > 0 ? daemonizedText(input.outsideGroup!) : '';
     const how = (input.statusKnown ? describeExit(exit) : 'unknown status (adopted)') + daemonized;
     const note = !expected && s.maintenance ? ' (maintenance: not restarted)' : asked && s.phase !== 'stopping' ? ' to be restarted (it asked for it)' : '';
-    this.emit('service.exited', expected && !unwatched ? 'info' : 'warning', `${this.p.name} exited with ${how} after ${exit.uptimeMs} ms${note}`, {
+    this.emit('service.exited', expected && !unwatched ? 'info' : 'warning', `${this.p.name} exited with ${how} after ${formatDuration(exit.uptimeMs)}${note}`, {
       code: input.code,
       signal: input.signal,
       uptimeMs: exit.uptimeMs,
@@ -1049,7 +1049,7 @@ class Step {
     }
     s.phase = 'backoff';
     s.nextStartAt = this.now + delay;
-    this.emit('service.restart-scheduled', 'info', `restarting ${p.name} in ${delay} ms (attempt ${attempt + 1})`, { reason: 'exit', delayMs: delay, attempt }, 0);
+    this.emit('service.restart-scheduled', 'info', `restarting ${p.name} in ${formatDuration(delay)} (attempt ${attempt + 1})`, { reason: 'exit', delayMs: delay, attempt }, 0);
   }
 
   private healthy(pid: number): void {

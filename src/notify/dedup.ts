@@ -1,4 +1,5 @@
 // One alert per fact: an identical event inside the window is recognised and suppressed.
+import { formatDuration } from '../config/duration.js';
 import type { ClawbackEvent } from '../observe/events.js';
 
 const MAX_KEYS = 10_000;
@@ -10,8 +11,9 @@ type Keyed = Pick<ClawbackEvent, 'type' | 'service' | 'incidentId' | 'message'> 
  * ran before it exited): left out of the key, in the details and where the message spells them out, so a crash loop's
  * identical exits are one fact, not a new alert per exit.
  */
-const INCIDENTAL: Partial<Record<string, { field: string; text: (v: unknown) => string }>> = {
-  'service.exited': { field: 'uptimeMs', text: (v) => ` after ${String(v)} ms` },
+const INCIDENTAL: Partial<Record<string, { field: string; text: (v: unknown) => string[] }>> = {
+  // Spelled as the reducer does ("after 4.2s"), and as older daemons did ("after 4201 ms": spooled or replayed alerts).
+  'service.exited': { field: 'uptimeMs', text: (v) => [...(typeof v === 'number' ? [` after ${formatDuration(v)}`] : []), ` after ${String(v)} ms`] },
 };
 
 /** What the event means: its message and details, without the incidental facts of its type. */
@@ -19,7 +21,7 @@ function meaning(event: Keyed): unknown[] {
   const inc = INCIDENTAL[event.type];
   if (!inc || !event.details || !(inc.field in event.details)) return [event.message];
   const { [inc.field]: value, ...rest } = event.details;
-  return [event.message.replace(inc.text(value), ''), rest];
+  return [inc.text(value).reduce((message, text) => message.replace(text, ''), event.message), rest];
 }
 
 export function dedupKey(event: Keyed): string {
