@@ -921,6 +921,7 @@ class Step {
       if (after.then === 'start' && (after.delayMs ?? 0) > 0 && s.phase === 'stopped' && s.desired === 'up') {
         s.phase = 'backoff';
         s.nextStartAt = this.now + after.delayMs!;
+        if (after.reason === 'probe' || after.reason === 'memory') s.backoffFor = after.reason;
         this.emit('service.restart-scheduled', 'info', `restarting ${this.p.name} in ${formatDuration(after.delayMs!)} (${after.reason}, backoff)`, { reason: after.reason === 'memory' ? 'memory' : 'probe', delayMs: after.delayMs!, attempt: Math.max(0, s.backoffAttempt - 1) }, 0);
       } else if (after.then === 'start') this.startNow(after.reason);
       else if (unheld) this.startNow('resume');
@@ -1049,6 +1050,7 @@ class Step {
     }
     s.phase = 'backoff';
     s.nextStartAt = this.now + delay;
+    delete s.backoffFor;
     this.emit('service.restart-scheduled', 'info', `restarting ${p.name} in ${formatDuration(delay)} (attempt ${attempt + 1})`, { reason: 'exit', delayMs: delay, attempt }, 0);
   }
 
@@ -1387,8 +1389,14 @@ class Step {
     if (s.phase === 'backoff' && s.nextStartAt !== null && s.nextStartAt <= now && !s.disposed) {
       s.nextStartAt = null;
       s.phase = 'stopped';
-      this.emit('service.restarting', 'warning', `restarting ${p.name} after its exit`, { reason: 'exit', attempt: Math.max(0, s.backoffAttempt - 1) }, 0);
-      this.startNow('exit');
+      // A probe's or memory limit's restart was counted and said when decided: its start is no second restart.
+      const delayed = s.backoffFor;
+      delete s.backoffFor;
+      if (delayed) this.startNow(delayed);
+      else {
+        this.emit('service.restarting', 'warning', `restarting ${p.name} after its exit`, { reason: 'exit', attempt: Math.max(0, s.backoffAttempt - 1) }, 0);
+        this.startNow('exit');
+      }
     }
     if (s.coolDownUntil !== null && s.coolDownUntil <= now) {
       s.coolDownUntil = null;

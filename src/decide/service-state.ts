@@ -164,6 +164,11 @@ export interface ServiceState {
   afterStop: { then: 'start'; reason: StartReason; /** Wait this long after the exit first (a probe restart's backoff). */ delayMs?: number } | { then: 'hold' } | { then: 'stay' } | { then: 'dispose' } | null;
   restartHistory: number[];
   backoffAttempt: number;
+  /**
+   * Backoff: the start it waits for is a probe's or a memory limit's restart (counted and said when it was decided),
+   * not an exit's; absent: an exit's.
+   */
+  backoffFor?: 'probe' | 'memory';
   restartsTotal: number;
   lastExit: LastExit | null;
   held: Hold | null;

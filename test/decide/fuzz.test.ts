@@ -169,6 +169,8 @@ function check(w: World, p: ServicePolicy, prev: ServiceState, step: Step, next:
   const heldUnstarted = !!prev.held && prev.held.reason !== 'preflight' && prev.held.reason !== 'repair';
   const doctorStarts = input.type === 'doctor-done' && (input.outcome === 'fixed' || (input.outcome === 'nothing-found' && prev.work?.rearmed === true));
   if (doctorStarts && heldUnstarted && prev.work?.kind === 'doctor' && prev.work.id === input.runId) w.autoStarts = [];
+  // A cool-down (or a person) lifting the breaker's hold gives a fresh window, also while the service runs (no start).
+  if (fx.some((e) => e.type === 'emit' && e.event.type === 'breaker.resumed') && next.restartHistory.length === 0) w.autoStarts = [];
   for (const e of fx) {
     switch (e.type) {
       case 'start': {
@@ -181,7 +183,9 @@ function check(w: World, p: ServicePolicy, prev: ServiceState, step: Step, next:
         if (e.reason === 'cool-down') w.autoStarts = [];
         if (AUTO.includes(e.reason)) {
           // A restart through a stop counts from when it was decided (the reducer counts it then, the exit comes a grace later).
-          const at = input.type === 'exited' && prev.phase === 'stopping' && w.stopAt !== null ? w.stopAt : now;
+          // So does a probe's restart that waited its backoff after the stop (backoffFor).
+          const decidedAtStop = (input.type === 'exited' && prev.phase === 'stopping') || (input.type === 'tick' && prev.phase === 'backoff' && prev.backoffFor !== undefined);
+          const at = decidedAtStop && w.stopAt !== null ? w.stopAt : now;
           w.autoStarts = [...w.autoStarts.filter((t) => now - t < p.intensity.window && t <= now), at];
           if (w.autoStarts.length > p.intensity.maxRestarts) return `${w.autoStarts.length} automatic restarts within the intensity window (limit ${p.intensity.maxRestarts})`;
         }

@@ -36,9 +36,14 @@ describe('probe restarts back off', () => {
       expect(d.types()).toEqual([]);
       d.at(stoppedAt + delay, { type: 'tick' });
       expect(d.types()).toEqual(['start']);
+      // The start after the wait is the probe's restart, said and counted once (when it was decided), not an exit's.
+      expect(d.last.find((e) => e.type === 'start')).toMatchObject({ reason: 'probe' });
       t = stoppedAt + delay + 100;
       pid++;
     }
+    const restarting = d.events('service.restarting');
+    expect(restarting.map((e) => e.details?.['reason'])).toEqual(['probe', 'probe', 'probe', 'probe']);
+    expect(d.state.restartsTotal).toBe(4);
   });
 
   it('a run that stayed stable for stableAfter restarts at once again', () => {
