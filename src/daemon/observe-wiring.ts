@@ -165,11 +165,13 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
       /** Flooding services whose log was trimmed since their last rotation pass: the flood goes on. */
       const trimmed = new Set<string>();
       const logWarn = (service: string, err: unknown, what: string): void => logger.warn({ component: 'logs', service, err }, `${service}: ${what} failed: ${(err as Error).message}`);
-      const dropped = (s: (typeof ctx.config.services)[number], bytes: number): void => {
+      const dropped = (s: (typeof ctx.config.services)[number], bytes: number, noRoom = false): void => {
         const file = path.basename(serviceLogFile(s, ctx.stateDir));
         if (!flooding.has(s.name)) {
           // Told once per flood (again after a rotation pass that dropped nothing): the journal must not flood too.
-          const message = `${s.name}: its output outruns the log rotation: ${bytes} bytes dropped from ${file} (marked in the file); its logs are kept to about ${s.logs.maxBytes} bytes a generation while it lasts`;
+          const message = noRoom
+            ? `${s.name}: the disk has no room to rotate its log: ${bytes} bytes dropped from ${file} (marked in the file) to free space; it is emptied again while the disk has no room for a rotation`
+            : `${s.name}: its output outruns the log rotation: ${bytes} bytes dropped from ${file} (marked in the file); its logs are kept to about ${s.logs.maxBytes} bytes a generation while it lasts`;
           logger.warn({ component: 'logs', service: s.name, dropped: bytes }, message);
           ctx.emit({ type: 'daemon.housekeeping', time: ctx.clock.now(), severity: 'warning', service: s.name, message, details: { removed: [`${bytes} bytes of ${file}`] } });
         }
@@ -197,15 +199,16 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
       };
       const rotateOne = async (s: (typeof ctx.config.services)[number]): Promise<void> => {
         let lost = 0;
+        let noRoom = false;
         const file = serviceLogFile(s, ctx.stateDir);
         // The size first, synchronously: a stat of a local file is ~6 µs on the main thread against ~23 µs through the
         // thread pool, and it runs for every service every 2 s (1000 services: 500 a second).
         const st = statLog(file);
         const size = (await reclaimOne(s, file, st?.ino ?? null)) ? statLog(file)?.size : st?.size;
         if (size === undefined || size > s.logs.maxBytes) {
-          await rotateIfLarger(file, s.logs.maxBytes, s.logs.keep, { onDropped: (n) => (lost = n) }).catch((err: unknown) => logWarn(s.name, err, 'log rotation'));
+          await rotateIfLarger(file, s.logs.maxBytes, s.logs.keep, { onDropped: (n, full) => ((lost = n), (noRoom = full === true)) }).catch((err: unknown) => logWarn(s.name, err, 'log rotation'));
         }
-        if (lost > 0) dropped(s, lost);
+        if (lost > 0) dropped(s, lost, noRoom);
         else if (trimmed.delete(s.name)) return;
         else if (flooding.has(s.name)) {
           logger.info({ component: 'logs', service: s.name, dropped: flooding.get(s.name) }, `${s.name}: its output no longer outruns the log rotation (${flooding.get(s.name)} bytes dropped in all)`);

@@ -218,13 +218,42 @@ export function generationCap(maxBytes: number): number {
   return Math.max(GENERATION_FACTOR * maxBytes, GENERATION_FLOOR);
 }
 
-function dropMarker(bytes: number, where: string, maxBytes: number): string {
-  return `[clawback] ${bytes} bytes of output ${where} were dropped: the service wrote faster than its log rotates (logs.maxBytes ${maxBytes})\n`;
+function dropMarker(bytes: number, where: string, maxBytes: number, why = 'the service wrote faster than its log rotates'): string {
+  return `[clawback] ${bytes} bytes of output ${where} were dropped: ${why} (logs.maxBytes ${maxBytes})\n`;
 }
 
 export interface RotateOptions {
-  /** Told how many bytes a flood made us drop (they are marked in the rotated file). */
-  onDropped?: (bytes: number) => void;
+  /** Told how many bytes a flood (or, with noRoom, a disk too full for the copy) made us drop; marked in the file. */
+  onDropped?: (bytes: number, noRoom?: boolean) => void;
+}
+
+function isNoSpace(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+/** Bytes the disk holding `file` still gives an unprivileged writer; Infinity when it cannot say. */
+async function roomBeside(file: string): Promise<number> {
+  try {
+    const s = await fsp.statfs(path.dirname(file));
+    return s.bavail * s.bsize;
+  } catch {
+    return Infinity;
+  }
+}
+
+/**
+ * The disk has no room for the copy: a log past the generation cap is emptied (the space it frees is the only way out;
+ * a service writing to a full disk fails its writes), marked by a line; a smaller one is left for a later check.
+ */
+async function dropForRoom(file: string, size: number, maxBytes: number, opts: RotateOptions, cause: string): Promise<boolean> {
+  if (size <= generationCap(maxBytes)) throw new Error(`no room to rotate ${file} (${size} bytes): ${cause}`);
+  const h = await openNoFollow(file, UPDATE_NO_FOLLOW);
+  await h.truncate(0).finally(() => h.close());
+  const out = await openNoFollow(file, APPEND_NO_FOLLOW);
+  await out.write(dropMarker(size, 'before this line', maxBytes, `the disk had no room to rotate them (${cause})`)).catch(() => undefined).finally(() => out.close());
+  opts.onDropped?.(size, true);
+  return true;
 }
 
 /**
@@ -256,12 +285,17 @@ export async function rotateIfLarger(file: string, maxBytes: number, keep: numbe
     await h.truncate(0).finally(() => h.close());
     return true;
   }
-  await shiftRotated(file, keepN);
   const cap = generationCap(maxBytes);
+  // Checked before the shift: a copy that cannot be made must not push the kept generations out (each failed pass on a
+  // full disk left an empty file.1 and shifted the real ones up, and the oversized live file was never emptied).
+  const room = await roomBeside(file);
+  if (room < Math.min(size, cap)) return dropForRoom(file, size, maxBytes, opts, `${room} bytes free`);
+  await shiftRotated(file, keepN);
   let dropped = 0;
   const src = await openNoFollow(file, UPDATE_NO_FOLLOW);
   try {
     const dst = await openNoFollow(`${file}.1`, REPLACE_NO_FOLLOW, mode);
+    let noRoom: unknown;
     try {
       const buf = Buffer.allocUnsafe(COPY_CHUNK);
       let pos = 0;
@@ -294,8 +328,16 @@ export async function rotateIfLarger(file: string, maxBytes: number, keep: numbe
         }
       }
       await src.truncate(0);
+    } catch (err) {
+      if (!isNoSpace(err)) throw err;
+      noRoom = err;
     } finally {
       await dst.close();
+    }
+    // The disk filled up during the copy: the partial copy goes (it holds the space the live file needs).
+    if (noRoom !== undefined) {
+      await fsp.rm(`${file}.1`, { force: true });
+      return await dropForRoom(file, (await src.stat()).size, maxBytes, opts, (noRoom as Error).message);
     }
   } finally {
     await src.close();
