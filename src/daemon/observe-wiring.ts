@@ -8,7 +8,7 @@ import { createNotifier, type Notifier } from '../notify/dispatcher.js';
 import type { NotifyConfig } from '../notify/notify-schema.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { createLogger } from '../observe/logger.js';
-import { rotateIfLarger, trimFlood } from '../observe/log-rotation.js';
+import { FULL_DISK_ROOM, emptyWhenDiskFull, rotateIfLarger, trimFlood } from '../observe/log-rotation.js';
 import { outputInode, reclaimDeletedLog } from '../observe/deleted-log.js';
 import { incidentHistory } from '../observe/incident-history.js';
 import { serviceLogFile } from './spawn-spec.js';
@@ -170,7 +170,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         if (!flooding.has(s.name)) {
           // Told once per flood (again after a rotation pass that dropped nothing): the journal must not flood too.
           const message = noRoom
-            ? `${s.name}: the disk has no room to rotate its log: ${bytes} bytes dropped from ${file} (marked in the file) to free space; it is emptied again while the disk has no room for a rotation`
+            ? `${s.name}: the disk has no room to rotate its log: ${bytes} bytes dropped from ${file} (marked in the file) to free space; it is emptied again whenever the disk is full`
             : `${s.name}: its output outruns the log rotation: ${bytes} bytes dropped from ${file} (marked in the file); its logs are kept to about ${s.logs.maxBytes} bytes a generation while it lasts`;
           logger.warn({ component: 'logs', service: s.name, dropped: bytes }, message);
           ctx.emit({ type: 'daemon.housekeeping', time: ctx.clock.now(), severity: 'warning', service: s.name, message, details: { removed: [`${bytes} bytes of ${file}`] } });
@@ -207,6 +207,9 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         const size = (await reclaimOne(s, file, st?.ino ?? null)) ? statLog(file)?.size : st?.size;
         if (size === undefined || size > s.logs.maxBytes) {
           await rotateIfLarger(file, s.logs.maxBytes, s.logs.keep, { onDropped: (n, full) => ((lost = n), (noRoom = full === true)) }).catch((err: unknown) => logWarn(s.name, err, 'log rotation'));
+        } else if (size >= FULL_DISK_ROOM) {
+          lost = await emptyWhenDiskFull(file, s.logs.maxBytes).catch((err: unknown) => (logWarn(s.name, err, 'emptying a log on a full disk'), 0));
+          noRoom = lost > 0;
         }
         if (lost > 0) dropped(s, lost, noRoom);
         else if (trimmed.delete(s.name)) return;
@@ -236,7 +239,11 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
           for (const name of flooding.keys()) if (!busyNames.has(name)) flooding.delete(name); // removed by a reload
           void Promise.all(
             busy.map(async (s) => {
-              const n = await trimFlood(serviceLogFile(s, ctx.stateDir), s.logs.maxBytes).catch((err: unknown) => (logWarn(s.name, err, 'trimming a flooded log'), 0));
+              const file = serviceLogFile(s, ctx.stateDir);
+              // A flood on a disk smaller than the cap fills it long before the cap: emptied as soon as it is full.
+              const n = await trimFlood(file, s.logs.maxBytes)
+                .then(async (n) => n || (await emptyWhenDiskFull(file, s.logs.maxBytes)))
+                .catch((err: unknown) => (logWarn(s.name, err, 'trimming a flooded log'), 0));
               if (n === 0) return;
               flooding.set(s.name, (flooding.get(s.name) ?? 0) + n);
               trimmed.add(s.name);

@@ -346,6 +346,32 @@ export async function rotateIfLarger(file: string, maxBytes: number, keep: numbe
   return true;
 }
 
+/** A disk with less room than this is full: a service's log of at least this size on it is emptied (emptyWhenDiskFull). */
+export const FULL_DISK_ROOM = 64 * 1024;
+
+/**
+ * A log still under logs.maxBytes on a disk with no room left (a small state volume, a maxBytes larger than the disk)
+ * was never rotated: the disk stayed full and every service writing to it failed its writes. Such a log is emptied,
+ * the drop marked in it; returns the bytes dropped (0 when the disk has room or the log is small).
+ */
+export async function emptyWhenDiskFull(file: string, maxBytes: number): Promise<number> {
+  let size: number;
+  try {
+    const st = await fsp.lstat(file);
+    if (st.isSymbolicLink()) return 0; // never truncate through a link (see rotateIfLarger)
+    size = st.size;
+  } catch (err) {
+    if (isMissing(err)) return 0;
+    throw err;
+  }
+  if (size < FULL_DISK_ROOM || (await roomBeside(file)) >= FULL_DISK_ROOM) return 0;
+  const h = await openNoFollow(file, UPDATE_NO_FOLLOW);
+  await h.truncate(0).finally(() => h.close());
+  const out = await openNoFollow(file, APPEND_NO_FOLLOW);
+  await out.write(dropMarker(size, 'before this line', maxBytes, 'the disk was full')).catch(() => undefined).finally(() => out.close());
+  return size;
+}
+
 /**
  * Between two rotations, a log that a flooding service took past generationCap is emptied (truncate, then a marker
  * line appended): no copy, so checking often costs the daemon next to nothing. Returns the bytes dropped.
