@@ -197,7 +197,8 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         }
         return true;
       };
-      const rotateOne = async (s: (typeof ctx.config.services)[number]): Promise<void> => {
+      type LogOnDisk = { s: (typeof ctx.config.services)[number]; file: string; size: number };
+      const rotateOne = async (s: (typeof ctx.config.services)[number], underCap: LogOnDisk[] = []): Promise<void> => {
         let lost = 0;
         let noRoom = false;
         const file = serviceLogFile(s, ctx.stateDir);
@@ -207,15 +208,28 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         const size = (await reclaimOne(s, file, st?.ino ?? null)) ? statLog(file)?.size : st?.size;
         if (size === undefined || size > s.logs.maxBytes) {
           await rotateIfLarger(file, s.logs.maxBytes, s.logs.keep, { onDropped: (n, full) => ((lost = n), (noRoom = full === true)) }).catch((err: unknown) => logWarn(s.name, err, 'log rotation'));
-        } else if (size >= FULL_DISK_ROOM) {
-          lost = await emptyWhenDiskFull(file, s.logs.maxBytes).catch((err: unknown) => (logWarn(s.name, err, 'emptying a log on a full disk'), 0));
-          noRoom = lost > 0;
-        }
+        } else if (size >= FULL_DISK_ROOM) underCap.push({ s, file, size });
         if (lost > 0) dropped(s, lost, noRoom);
         else if (trimmed.delete(s.name)) return;
         else if (flooding.has(s.name)) {
           logger.info({ component: 'logs', service: s.name, dropped: flooding.get(s.name) }, `${s.name}: its output no longer outruns the log rotation (${flooding.get(s.name)} bytes dropped in all)`);
           flooding.delete(s.name);
+        }
+      };
+      /**
+       * A full disk whose logs are all under their maxBytes (a small state volume) is never freed by rotation: the
+       * largest log there is emptied (marked, warned), one a pass per directory, so one statfs a pass and a quiet
+       * service's log is kept while a larger one frees the room.
+       */
+      const emptyLargestOnFullDisk = async (logs: LogOnDisk[]): Promise<void> => {
+        const largest = new Map<string, LogOnDisk>();
+        for (const l of logs) {
+          const dir = path.dirname(l.file);
+          if ((largest.get(dir)?.size ?? -1) < l.size) largest.set(dir, l);
+        }
+        for (const { s, file } of largest.values()) {
+          const lost = await emptyWhenDiskFull(file, s.logs.maxBytes).catch((err: unknown) => (logWarn(s.name, err, 'emptying a log on a full disk'), 0));
+          if (lost > 0) dropped(s, lost, true);
         }
       };
       // A stat per service every 2 s: a service writing at full speed is caught within seconds, not after gigabytes.
@@ -227,7 +241,10 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
             const names = new Set(ctx.config.services.map((s) => s.name));
             for (const name of outputs.keys()) if (!names.has(name)) outputs.delete(name);
           }
-          void Promise.all(ctx.config.services.map(rotateOne)).finally(rotateLoop);
+          const underCap: LogOnDisk[] = [];
+          void Promise.all(ctx.config.services.map((s) => rotateOne(s, underCap)))
+            .then(() => emptyLargestOnFullDisk(underCap))
+            .finally(rotateLoop);
         }, opts.rotateEveryMs ?? delayToGrid(ctx.clock, 2000));
       };
       // While a service floods, its log is emptied every 100 ms past the cap (no copy), between the 2 s rotations.
