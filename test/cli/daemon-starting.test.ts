@@ -1,7 +1,7 @@
 // A daemon holds daemon.lock from the moment its config is loaded but writes daemon.json only once its services are
 // booted: a command in that window answered "not running" (exit 3). It now waits for the starting daemon, bounded.
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { CLI, runCli } from '../helpers/cli.js';
@@ -30,7 +30,16 @@ describe('a command while the daemon is starting', () => {
     const lock = path.join(stateDir, 'daemon.lock');
     const info = path.join(stateDir, 'daemon.json');
     const deadline = Date.now() + 30_000;
-    while (!existsSync(lock) && Date.now() < deadline && !daemon.exitInfo()) {
+    // The lock file is created empty, then its owner is written into it: frozen between the two, no command could
+    // tell whose it is (a flake under load). Wait for its content.
+    const owned = (): boolean => {
+      try {
+        return statSync(lock).size > 0;
+      } catch {
+        return false;
+      }
+    };
+    while (!owned() && Date.now() < deadline && !daemon.exitInfo()) {
       // busy wait
     }
     daemon.signal('SIGSTOP');
