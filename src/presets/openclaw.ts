@@ -231,15 +231,16 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
       // The validator is a full openclaw CLI start (4-25 s of CPU): every 5 minutes is plenty.
       { kind: 'config', name: 'config', format: 'json5', interval: '5m', timeout: '60s', failureThreshold: 1, action: 'notify' },
       // Over the gateway's own output (captured by clawback), which carries the same lines as its JSON log.
-      { kind: 'log', name: 'port-in-use', pattern: 'EADDRINUSE|Port \\d+ is already in use', finding: 'port-in-use', action: 'notify' },
+      // Both cases: "Port N is already in use." (PortInUseError) and "Gateway failed: port N is already in use." (src/infra/ports.ts).
+      { kind: 'log', name: 'port-in-use', pattern: 'EADDRINUSE|Port \\d+ is already in use', flags: 'i', finding: 'port-in-use', action: 'notify' },
       {
         kind: 'log',
         name: 'config-invalid',
         // Also what blocks a start without being a schema error (openclaw 2026.9.6 src/config): a `${VAR}` the daemon's
         // environment lacks (MissingEnvVarError; the user's shell had it), a `${pass:...}` secret, an unreadable file,
-        // a broken `$include`.
+        // a broken `$include`; "Config invalid: <path or issues>" is the wording of the plugin-registry refresh and status lines.
         pattern:
-          'config is invalid|Invalid config|Gateway start blocked|JSON5 parse failed|Unrecognized key|' +
+          'config is invalid|Invalid config|Config invalid|Gateway start blocked|JSON5 parse failed|Unrecognized key|' +
           'config could not be read|Missing env var "|Missing secret "|Invalid secret reference|include file:|Include path|Circular include|Maximum include depth',
         flags: 'i',
         finding: 'config-invalid',

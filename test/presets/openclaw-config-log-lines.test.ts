@@ -29,6 +29,9 @@ const BLOCKING = [
   'Circular include detected: /home/u/.openclaw/openclaw.json -> /home/u/.openclaw/a.json5 -> /home/u/.openclaw/openclaw.json',
   'Invalid config at /home/u/.openclaw/openclaw.json:',
   'OpenClaw config is invalid: /home/u/.openclaw/openclaw.json',
+  // registry-refresh (plugin registry at start) and the status/webhooks lines: "Config invalid: <issues or path>".
+  'Config invalid: gateway.port: Invalid input: expected number, received string',
+  'Config invalid: ~/.openclaw/openclaw.json',
 ];
 
 describe('the OpenClaw preset\'s config-invalid log probe', () => {
