@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { ServiceConfig } from '../config/schema.js';
 import { openclawLayout } from '../presets/openclaw-layout.js';
 import { openclawHome } from '../presets/openclaw-detect.js';
+import { resolveOpenclawTmpDir } from '../presets/openclaw-tmp-dir.js';
 
 /** Notes for the prompt when the service is an OpenClaw gateway (it has an `openclaw` block); none otherwise. */
 export function openclawPromptNotes(service: ServiceConfig, now: Date, env: NodeJS.ProcessEnv = process.env): string[] {
@@ -14,6 +15,8 @@ export function openclawPromptNotes(service: ServiceConfig, now: Date, env: Node
     home,
     openclaw: service.openclaw.cli,
     now,
+    // Its JSON log is in /tmp/openclaw only when that is safe for its user; else in its TMPDIR's openclaw-<uid>.
+    tmpDir: resolveOpenclawTmpDir({ ...(merged.TMPDIR?.trim() ? { tmpdir: merged.TMPDIR.trim() } : {}) }),
     ...(service.configFile?.path ? { configPath: service.configFile.path } : {}),
     ...(stateDir ? { stateDir } : {}),
     ...(service.port !== undefined ? { port: service.port } : {}),

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { defaultOpenclawConfigPath, OPENCLAW_DEFAULT_PORT } from './openclaw.js';
 import { externalServiceCommands, type ServiceManagerKind } from './openclaw-external.js';
+import { OPENCLAW_PREFERRED_TMP_DIR } from './openclaw-tmp-dir.js';
 
 export interface OpenclawLayoutOptions {
   home: string;
@@ -16,6 +17,8 @@ export interface OpenclawLayoutOptions {
   serviceManager?: ServiceManagerKind;
   /** Date for the log file name; default today (UTC, as the gateway names it). */
   now?: Date;
+  /** The gateway's temp root, from resolveOpenclawTmpDir (default /tmp/openclaw, its preferred one). */
+  tmpDir?: string;
 }
 
 export interface OpenclawLayout {
@@ -35,7 +38,7 @@ export function openclawLayout(opts: OpenclawLayoutOptions): OpenclawLayout {
   const stateDir = opts.stateDir ?? path.join(opts.home, '.openclaw');
   const configPath = opts.configPath ?? defaultOpenclawConfigPath(opts.home, opts.stateDir);
   const port = opts.port ?? OPENCLAW_DEFAULT_PORT;
-  const logDir = '/tmp/openclaw';
+  const logDir = opts.tmpDir ?? OPENCLAW_PREFERRED_TMP_DIR;
   const day = (opts.now ?? new Date()).toISOString().slice(0, 10);
   const logFile = path.join(logDir, `openclaw-${day}.log`);
   const cfgName = path.basename(configPath);
@@ -48,7 +51,7 @@ export function openclawLayout(opts: OpenclawLayoutOptions): OpenclawLayout {
     `Health on the gateway port ${port} from loopback, no token: GET /healthz (200 when live), /readyz (503 while starting, then 200), /startupz. Judge liveness by HTTP, not by pid: after a failed in-process restart the process can stay alive with nothing listening.`,
     `Start-up takes 11-25 s (over 60 s cold); do not conclude it failed before 90 s. The process tree (main + 2 workers) uses about 1 GB RSS.`,
     `Its single-instance locks are ${path.join(stateDir, 'tmp', 'openclaw-<uid>', 'gateway.*.lock')} (JSON naming the owner's pid); Clawback's doctor moves one aside only when its owner is provably gone. Do not delete them yourself.`,
-    `A port held by another program: the gateway retries ~10 s, then exits 1 with "EADDRINUSE ... Port ${port} is already in use - pid N". Do not kill a program you did not identify as a stale gateway; report it.`,
+    `A port held by another program: the gateway retries ~10-15 s, then exits 1 with "Gateway failed to start: ... EADDRINUSE ..." (or "Gateway failed: port ${port} is already in use."), then "Port ${port} is already in use." and "- pid N <user>: <command>" naming the holder. Do not kill a program you did not identify as a stale gateway; report it.`,
     `JSON-lines log: ${logFile} (setting logging.file in the config moves it). The gateway's stdout/stderr are in Clawback's service log.`,
     `Do not run \`${oc.join(' ')} gateway install/uninstall/stop\` or self-update: the gateway's lifecycle belongs to ${opts.serviceManager ? 'its service manager, driven by Clawback' : 'Clawback'}.`,
     `A config edited while the gateway runs is hot-reloaded (or ignored if invalid); deleting gateway.mode makes it restore itself from ${cfgName}.bak, possibly an older file.`,
