@@ -17,7 +17,7 @@ export interface ConfigClaim {
 }
 
 /** Two FNV-1a 32-bit hashes of a path (no node:crypto: `clawback status` is bundled without it); the .json names the path. */
-function pathHash(text: string): string {
+export function pathHash(text: string): string {
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ text.length;
   for (let i = 0; i < text.length; i++) {
@@ -79,8 +79,8 @@ function trustedClaimDir(dir: string, uid: number | undefined = process.getuid?.
   return claimDirProblem(dir, uid) === undefined;
 }
 
-/** Why the claims dir is not trusted (undefined: it is), for the daemon's warning. */
-function claimDirProblem(dir: string, uid: number | undefined = process.getuid?.()): string | undefined {
+/** Why the claims dir (or any private dir under the shared temp dir) is not trusted (undefined: it is), for the daemon's warning. */
+export function claimDirProblem(dir: string, uid: number | undefined = process.getuid?.()): string | undefined {
   if (uid === undefined) return undefined;
   for (const d of [path.dirname(dir), dir]) {
     const st = lstatSync(d, { throwIfNoEntry: false });

@@ -11,6 +11,7 @@ import { writeFileAtomicSync } from '../platform/atomic-write.js';
 import type { Clock } from '../platform/clock.js';
 import type { GuardianReport } from './guardian.js';
 import { readRegularFileSync } from '../platform/read-regular.js';
+import { alertFallbackFile, readAlertFallback, removeAlertFallback, writeAlertFallback } from './guardian-alert-fallback.js';
 
 /** What was last said about a daemon the guardian could not revive (absent: nothing, or it is back). */
 export const GUARDIAN_ALERT_FILE = 'guardian-alert.json';
@@ -106,7 +107,22 @@ export function isServiceAlert(e: ClawbackEvent): boolean {
 
 function readState(file: string): GuardianAlertState | null {
   try {
-    const v = JSON.parse(readRegularFileSync(file).toString('utf8')) as Partial<GuardianAlertState>;
+    return parseState(readRegularFileSync(file).toString('utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** Of the state dir's file and the fallback's, the one said last. */
+function laterState(a: GuardianAlertState | null, b: GuardianAlertState | null): GuardianAlertState | null {
+  if (!a || !b) return a ?? b;
+  return b.lastAlertAt > a.lastAlertAt ? b : a;
+}
+
+function parseState(text: string | null): GuardianAlertState | null {
+  if (text === null) return null;
+  try {
+    const v = JSON.parse(text) as Partial<GuardianAlertState>;
     if (typeof v.lastAlertAt !== 'number' || typeof v.downSince !== 'number') return null;
     return { downSince: v.downSince, lastAlertAt: v.lastAlertAt, alerts: typeof v.alerts === 'number' ? v.alerts : 1, reason: typeof v.reason === 'string' ? v.reason : '' };
   } catch {
@@ -151,6 +167,8 @@ export interface GuardianAlertDeps {
   flushMs?: number;
   /** Events of the services a person must hear of now (serviceAlertsOf), told with the daemon's own alert. */
   serviceAlerts?: readonly ClawbackEvent[];
+  /** Where the last alert is kept when the state dir refuses it (default: defaultAlertFallbackDir()). */
+  fallbackDir?: string;
 }
 
 /**
@@ -165,11 +183,14 @@ export async function alertGuardianOutcome(
   const serviceAlerts = deps.serviceAlerts ?? [];
   const stateFile = path.join(deps.stateDir, GUARDIAN_ALERT_FILE);
   const notifyDir = path.join(deps.stateDir, GUARDIAN_NOTIFY_DIR);
-  const step = guardianAlertStep(readState(stateFile), report, deps.redactor.redact(downReason(report)), deps.clock.now(), deps.stateDir);
+  const fallbackFile = alertFallbackFile(deps.stateDir, deps.fallbackDir);
+  const prev = laterState(readState(stateFile), parseState(readAlertFallback(fallbackFile)));
+  const step = guardianAlertStep(prev, report, deps.redactor.redact(downReason(report)), deps.clock.now(), deps.stateDir);
   // What it says belongs in the journal too (queued by the caller for the next daemon), told to a human or not.
   if (step.send) out.said = step.send;
   if (!step.send && serviceAlerts.length === 0 && !hasPending(notifyDir)) return out;
   const { notify, problem } = notifyConfigOf(deps.configPath, deps.stateDir);
+  let undelivered = 0;
   if (!notify || notify.channels.length === 0) {
     if (step.send || serviceAlerts.length > 0) out.errors.push(`no human was told: ${problem ? `no notification channel could be read (${problem})` : 'no notification channels are configured (notify.channels)'}`);
   } else {
@@ -180,18 +201,34 @@ export async function alertGuardianOutcome(
       for (const e of serviceAlerts) notifier.publish(e);
       await notifier.flush(deps.flushMs ?? 10_000);
       const left = notifier.outboxDepth();
+      undelivered = left;
       const told = [...(step.send ? [step.send.type] : []), ...serviceAlerts.map((e) => `${e.type} (${e.service})`)];
       if (told.length > 0) out.actions.push(`told ${notify.channels.map((c) => c.name ?? c.type).join(', ')}: ${told.join(', ')}${left > 0 ? ` (${left} not delivered yet: kept in ${notifyDir} for the next pass)` : ''}`);
     } finally {
       await notifier.stop();
     }
   }
-  if (step.next === null) rmSync(stateFile, { force: true });
-  else if (step.next !== 'keep') {
+  if (step.next === null) {
+    removeAlertFallback(fallbackFile);
+    rmSync(stateFile, { force: true });
+  } else if (step.next !== 'keep') {
+    const text = JSON.stringify(step.next);
     try {
-      writeFileAtomicSync(stateFile, JSON.stringify(step.next), { mode: 0o600 });
+      writeFileAtomicSync(stateFile, text, { mode: 0o600 });
+      removeAlertFallback(fallbackFile);
     } catch (err) {
-      out.errors.push(`${GUARDIAN_ALERT_FILE} could not be written (${(err as Error).message}): the next pass may say it again`);
+      const why = `${GUARDIAN_ALERT_FILE} could not be written (${(err as Error).message})`;
+      if (undelivered > 0) {
+        // Not delivered, and the spool is on the same disk: remembered as said, it would be lost; the next pass says it again.
+        out.errors.push(`${why} and the alert is not delivered yet: the next pass says it again`);
+      } else {
+        try {
+          writeAlertFallback(fallbackFile, text);
+          out.actions.push(`${why}: remembered in ${fallbackFile} instead, so the next passes do not say it again within the hour`);
+        } catch (err2) {
+          out.errors.push(`${why}, nor ${fallbackFile} (${(err2 as Error).message}): the next pass may say it again`);
+        }
+      }
     }
   }
   return out;
