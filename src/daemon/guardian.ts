@@ -558,7 +558,9 @@ async function restart(deps: GuardianDeps, names: ReturnType<typeof serviceNames
     return started ?? undefined;
   } catch (err) {
     report.errors.push(`startDaemon: ${message(err)}`);
-    return undefined;
+    // It never ran (its output file refused: a read-only or full state dir): no heartbeat can come, so the pass says
+    // why at once instead of waiting ~20 s and saying "did not come back in time".
+    return { exited: Promise.resolve({ code: null, signal: null, error: message(err) }) };
   }
 }
 
