@@ -2,7 +2,7 @@
 // each run marks its processes in their environment, and whatever still carries the mark when the run ends is ended.
 import type { Clock } from '../platform/clock.js';
 import { createHash } from 'node:crypto';
-import { hasProcFs, isSameProcess, pidsWithEnv, pidsWithSoftLimit, processStartTime } from '../platform/proc.js';
+import { hasProcFs, isAlive, isSameProcess, pidsWithEnv, pidsWithSoftLimit, processStartTime } from '../platform/proc.js';
 import { descendantsOf, signalKnown, type KnownProcess } from '../platform/escaped-descendants.js';
 
 /** Set in the environment of every process of a Level 3 CLI run; its value names the run (the incident directory). */
@@ -25,7 +25,8 @@ export function markedProcesses(marker: string): KnownProcess[] {
   const pids = new Set([...pidsWithEnv(AGENT_RUN_ENV, marker), ...pidsWithSoftLimit(RTTIME_ROW, runLimitMark(marker))]);
   for (const pid of pids) {
     const startTime = processStartTime(pid);
-    if (startTime !== undefined) out.push({ pid, startTime });
+    // A zombie (exited, not reaped yet: the pane's launcher under a late-reaping init) runs nothing: not a leftover.
+    if (startTime !== undefined && isAlive(pid)) out.push({ pid, startTime });
   }
   return out;
 }
