@@ -64,6 +64,8 @@ export interface AgentRunResult {
   transcript: string;
   exitCode?: number | null;
   refused: RefusedCall[];
+  /** What the run could not do to contain the agent (no PID namespace, state dir readable): journaled as warnings. */
+  warnings?: string[];
 }
 
 export interface AgentAdapter {

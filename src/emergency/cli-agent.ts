@@ -11,7 +11,7 @@ import { outsideDir } from './config-stage.js';
 import { PaneOutputFiles } from './output-cap.js';
 import { AGENT_RUN_ENV, endAgentLeftovers, runLimitMark, watchDescendants } from './agent-leftovers.js';
 import { agentEnv, baseAgentEnv } from './agent-env.js';
-import { pidNamespaceLines } from './pid-namespace.js';
+import { NO_PID_NAMESPACE, pidNamespaceLines } from './pid-namespace.js';
 import { signalGroupOf, type LeaderRef } from '../platform/signal-group.js';
 
 /**
@@ -77,6 +77,19 @@ const HIDE_STATE_SH = [
   'exec "$@"',
 ].join('\n');
 
+/** How the launcher's line begins when the state dir could not be hidden (hiddenStateCommand). */
+const STATE_NOT_HIDDEN = '[clawback] could not hide the state dir ';
+
+/**
+ * What the launcher said it could not do to contain the agent (no PID namespace, the state dir left readable): only in
+ * the transcript otherwise, they are returned for the run to journal as warnings. The launcher prints them before the
+ * agent starts; one the agent printed itself only adds a warning, it never hides one.
+ */
+export function containmentFallbacks(text: string): string[] {
+  const lines = text.split('\n').map((l) => l.trim());
+  return [...new Set(lines.filter((l) => l === NO_PID_NAMESPACE || l.startsWith(STATE_NOT_HIDDEN)))].map((l) => l.replace(/^\[clawback\] /, ''));
+}
+
 /**
  * The agent's command line, inside a mount namespace hiding the state dir when one is given (and can be made), the
  * whole of it in the run's PID namespace (`contain`, pid-namespace.ts).
@@ -91,7 +104,7 @@ function hiddenStateCommand(words: string, hide: HiddenState | undefined): strin
     `if command -v unshare >/dev/null 2>&1 && ${ns} true >/dev/null 2>&1; then`,
     `  contain ${ns} ${words}`,
     'else',
-    `  printf '%s\\n' ${shellQuote(`[clawback] could not hide the state dir ${hide.stateDir} in a mount namespace (unshare): the agent can read it`)}`,
+    `  printf '%s\\n' ${shellQuote(`${STATE_NOT_HIDDEN}${hide.stateDir} in a mount namespace (unshare): the agent can read it`)}`,
     `  contain ${words}`,
     'fi',
   ];
@@ -287,8 +300,10 @@ export class CliAgentAdapter implements AgentAdapter {
     const tail = lastLines(session.redactor.redact(text.split('\n').filter((l) => !l.startsWith('[clawback]')).join('\n')), 15);
     // The signal is the time-box's (reason 'timeout') or a cancellation (a person took over, the daemon stops, a reload).
     const why = (session.signal.reason as Error | undefined)?.message === 'timeout' ? 'killed at the time-box' : 'stopped: the run was cancelled';
-    if (aborted) return { status: 'aborted', summary: `${why}; last output:\n${tail}`, transcript: text, exitCode: null, refused: [] };
+    const warnings = containmentFallbacks(text);
+    if (aborted) return { status: 'aborted', summary: `${why}; last output:\n${tail}`, transcript: text, exitCode: null, refused: [], warnings };
     return {
+      warnings,
       status: exitCode === 0 ? 'completed' : 'failed',
       summary: tail || `(no output; exit status ${exitCode ?? 'unknown'})`,
       transcript: text,

@@ -22,8 +22,10 @@ const IN_NAMESPACE_SH = [
  * Where no namespace can be made (no unshare, unprivileged user namespaces off, not Linux), the run says so in its
  * output and `contain` runs the command as it is: the run's marks and tree scan are then all that end its leftovers.
  */
+export const NO_PID_NAMESPACE = '[clawback] could not start the agent in a PID namespace of its own (unshare): a process it starts that sheds the run\'s marks and leaves its tree at once may outlive the run';
+
 export function pidNamespaceLines(): string[] {
-  const said = '[clawback] could not start the agent in a PID namespace of its own (unshare): a process it starts that sheds the run\'s marks and leaves its tree at once may outlive the run';
+  const said = NO_PID_NAMESPACE;
   return [
     'pf=-cpf; [ "$(id -u)" -eq 0 ] && pf=-pf',
     'command -v unshare >/dev/null 2>&1 && unshare $pf --kill-child true >/dev/null 2>&1 || pf=',

@@ -490,6 +490,9 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     opts.signal?.removeEventListener('abort', onOuterAbort);
   }
   const agentMs = clock.monotonic() - startedAt;
+  for (const w of result.warnings ?? []) {
+    opts.emit(event(opts, 'incident.action', 'warning', `Level 3: the ${adapterName} agent for ${service.name} ran less contained than it should: ${w}`, { action: 'agent-not-contained', detail: w }));
+  }
   // Only a run that ended by itself has its edit applied: one killed or failed would be reverted unverified anyway.
   if (stage) await applyStagedEdit(opts, stage, result.status === 'completed' && startInfo !== undefined);
   // The files as the agent left them: a revert never replaces one that changed after this (a person's edit).
