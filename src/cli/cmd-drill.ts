@@ -22,7 +22,7 @@ import { runDrill, skippedScenarios } from '../drill/run-drill.js';
 import { nothingDrilled } from '../drill/drill-result.js';
 import { renderMarkdown, renderTerminal } from '../drill/drill-report.js';
 import type { DrillContext } from '../drill/drill-context.js';
-import { runningDrillOf, takeDrillLock } from '../drill/drill-lock.js';
+import { releaseOnEarlyExit, takeDrillLock } from '../drill/drill-lock.js';
 import { deadDrillOf, drillClaimSince, holdLeftByDeadDrill, incidentLeftByDeadDrill, liftDeadDrillHold } from '../drill/dead-drill-hold.js';
 import { recoverAbandonedGuards } from '../drill/file-guard.js';
 import type { FileLock, LockOwner } from '../platform/file-lock.js';
@@ -125,6 +125,10 @@ async function confirmed(o: DrillOpts): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return /^y(es)?$/i.test((await rl.question('Go ahead? [y/N] ')).trim());
+  } catch (err) {
+    // Ctrl-C at the prompt rejects the question (the terminal is raw: no SIGINT): an answer, not a crash.
+    if ((err as Error).name === 'AbortError') fail('interrupted at the confirmation prompt: nothing was drilled', 130);
+    throw err;
   } finally {
     rl.close();
   }
@@ -179,8 +183,7 @@ export function registerDrill(program: Command): void {
       }
       const scenarios = parseScenarioList(scenarioArg);
       if ('error' in scenarios) fail(scenarios.error, 2);
-      await refuseWhileAnotherDrillRuns(clientStateDir(program.opts()));
-      const dead = await deadDrillOf(clientStateDir(program.opts()));
+      const { dead, lock, releasedOnEarlyExit } = await drillLockFirst(clientStateDir(program.opts()));
       const target = await targetOrExit(program, o, dead);
       const say = (line: string): void => void process.stderr.write(line + '\n');
       const restore = new RestoreStack(say);
@@ -205,13 +208,13 @@ export function registerDrill(program: Command): void {
       const skipped = skippedScenarios(ctx, scenarios);
       process.stderr.write(planText(target, scenarios, skipped, o, mdFile));
       if (!(await confirmed(o))) fail('not confirmed: re-run with --yes (or CLAWBACK_DRILL_YES=1) to let the drill break things', 2);
-      const lock = await drillLockOrExit(target.stateDir);
       for (const line of [...recoverAbandonedGuards(), ...(dead ? await liftDeadDrillHold(ctx, dead) : [])]) {
         say(line);
         ctx.reportNotes.push(line);
       }
 
       const uninstall = stopOnSignals(restore, stop, say, 'the drill');
+      releasedOnEarlyExit();
       let report;
       try {
         report = await runDrill(ctx, { scenarios, trials: o.trials, command: commandLine(scenarioArg, o) });
@@ -280,17 +283,17 @@ function refuseWhenNothingApplies(target: DrillTarget, scenarios: readonly Scena
   fail(`refusing to drill "${target.service.name}": no chosen scenario applies to it, nothing would be tested (${why})`, 2);
 }
 
-/** This drill's lock on the state directory, or exit 2 naming the drill that holds it. */
-async function drillLockOrExit(stateDir: string): Promise<FileLock> {
+/**
+ * This drill's lock on the state directory, taken before the plan is printed or the user asked (exit 2 naming the
+ * drill that holds it), with the killed drill it took over, if any. Until the run begins, every way out (a refusal, a
+ * crash, Ctrl-C at the prompt) releases it: `releasedOnEarlyExit()` hands it to the run's own signal handlers.
+ */
+async function drillLockFirst(stateDir: string): Promise<{ dead: LockOwner | undefined; lock: FileLock; releasedOnEarlyExit: () => void }> {
+  // Read before the takeover, which writes this drill's name over the killed one's.
+  const dead = await deadDrillOf(stateDir);
   const r = await takeDrillLock(stateDir);
-  if ('lock' in r) return r.lock;
-  anotherDrillRuns(stateDir, r.heldBy);
-}
-
-/** Exit 2 naming a live drill on this state directory, before its fault in flight is judged a recovery under way. */
-async function refuseWhileAnotherDrillRuns(stateDir: string): Promise<void> {
-  const running = await runningDrillOf(stateDir);
-  if (running) anotherDrillRuns(stateDir, running);
+  if (!('lock' in r)) anotherDrillRuns(stateDir, r.heldBy);
+  return { dead, lock: r.lock, releasedOnEarlyExit: releaseOnEarlyExit(r.lock) };
 }
 
 function anotherDrillRuns(stateDir: string, heldBy: LockOwner | null): never {
@@ -341,8 +344,7 @@ async function chaosAction(program: Command, o: DrillOpts, storm: number): Promi
     if (!isLoopbackHost(host)) fail(`--poll-url: ${o.pollUrl} is not on loopback; drills are loopback only`, 2);
   }
   const seed = o.seed ?? Math.floor(Math.random() * 0xffffffff);
-  await refuseWhileAnotherDrillRuns(clientStateDir(program.opts()));
-  const dead = await deadDrillOf(clientStateDir(program.opts()));
+  const { dead, lock, releasedOnEarlyExit } = await drillLockFirst(clientStateDir(program.opts()));
   const target = await targetOrExit(program, o, dead);
   const say = (line: string): void => void process.stderr.write(line + '\n');
   const restore = new RestoreStack(say);
@@ -378,7 +380,6 @@ async function chaosAction(program: Command, o: DrillOpts, storm: number): Promi
   );
   refuseWhenNothingApplies(target, kinds, skipped);
   if (!(await confirmed(o))) fail('not confirmed: re-run with --yes (or CLAWBACK_DRILL_YES=1) to let the drill break things', 2);
-  const lock = await drillLockOrExit(target.stateDir);
   for (const line of [...recoverAbandonedGuards(), ...(dead ? await liftDeadDrillHold(ctx, dead) : [])]) {
     say(line);
     ctx.reportNotes.push(line);
@@ -395,6 +396,7 @@ async function chaosAction(program: Command, o: DrillOpts, storm: number): Promi
     }
   };
   const uninstall = stopOnSignals(restore, stop, say, 'the chaos run');
+  releasedOnEarlyExit();
   let report;
   try {
     report = await runChaos(ctx, { durationMs: o.duration, meanIntervalMs: meanInterval, seed, kinds, ...(o.pollUrl ? { pollUrl: o.pollUrl } : {}), pollIntervalMs: o.pollInterval, command, progress });

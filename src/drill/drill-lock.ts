@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { FileLock, type LockOwner } from '../platform/file-lock.js';
-import { isSameProcess } from '../platform/proc.js';
 
 /**
  * Where the lock of a state directory's drills lives: in the temp dir (beside the drill's file backups), not in the
@@ -22,10 +21,18 @@ export async function takeDrillLock(stateDir: string): Promise<{ lock: FileLock 
 }
 
 /**
- * The drill that holds the lock and is still alive, if any: asked before the service's state is judged, since that
- * drill's fault in flight (an open incident) must not be reported as a recovery to wait out or `--force` past.
+ * Until the run begins (its signal handlers and `finally` take over), every way out releases the lock: a refusal
+ * (process.exit), a crash, SIGINT/SIGTERM/SIGHUP. A lock left by a drill that never ran names a drill the next one takes
+ * for killed mid-fault, whose holds and incidents since it would lift. Returns the uninstaller.
  */
-export async function runningDrillOf(stateDir: string, sameProcess: (pid: number, startTime: number | null) => boolean = isSameProcess): Promise<LockOwner | undefined> {
-  const owner = await new FileLock(drillLockPath(stateDir)).owner();
-  return owner && sameProcess(owner.pid, owner.startTime) ? owner : undefined;
+export function releaseOnEarlyExit(lock: FileLock): () => void {
+  const onExit = (): void => lock.releaseSync();
+  const codes: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+  const handlers = Object.entries(codes).map(([sig, code]) => [sig, () => process.exit(code)] as const);
+  process.on('exit', onExit);
+  for (const [sig, h] of handlers) process.on(sig as NodeJS.Signals, h);
+  return () => {
+    process.off('exit', onExit);
+    for (const [sig, h] of handlers) process.off(sig as NodeJS.Signals, h);
+  };
 }

@@ -1,9 +1,9 @@
 // One writer at a time across processes: an O_EXCL lock file naming its owner, taken over when the owner is dead.
-import { promises as fs } from 'node:fs';
+import { promises as fs, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from './clock.js';
 import { isAlive, processStartTime } from './proc.js';
-import { readRegularFile } from './read-regular.js';
+import { readRegularFile, readRegularFileSync } from './read-regular.js';
 
 /** What a lock file holds. */
 export interface LockOwner {
@@ -134,6 +134,18 @@ export class FileLock {
     this.token = null;
     const current = await this.owner();
     if (current?.token === token) await fs.rm(this.path, { force: true });
+  }
+
+  /** release() for a process that is exiting (an 'exit' handler cannot await). Idempotent; never throws. */
+  releaseSync(): void {
+    const token = this.token;
+    if (!token) return;
+    this.token = null;
+    try {
+      if (parseOwner(readRegularFileSync(this.path).toString('utf8'))?.token === token) rmSync(this.path, { force: true });
+    } catch {
+      // gone already, or unreadable: not ours to remove
+    }
   }
 
   private async tryOnce(signal?: AbortSignal): Promise<boolean> {
