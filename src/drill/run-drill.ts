@@ -3,7 +3,7 @@ import os from 'node:os';
 import { VERSION } from '../version.js';
 import type { ScenarioName } from './scenario-catalog.js';
 import { drillPassed, nothingDrilled, summarize, type DrillReport, type TrialResult } from './drill-result.js';
-import { causeOf, deliveredNotifications, measureTrial, provenByJournal } from './journal-measure.js';
+import { causeOf, deliveredNotifications, eventsInWindow, measureTrial, provenByJournal } from './journal-measure.js';
 import { freshRestartWindow, journalSince, notTheDrills, settleAfterDrill, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { crashScenario, crashStormScenario } from './scenario-crash.js';
 import { hangScenario, leakScenario } from './scenario-hang.js';
@@ -16,6 +16,7 @@ import { dependencyDownScenario } from './scenario-dependency-down.js';
 import { diskFullScenario } from './scenario-disk-full.js';
 import { staleLockScenario } from './scenario-stale-lock.js';
 import { formatMs } from './drill-report.js';
+import { backoffNote } from './backoff-note.js';
 import { pausedByPerson } from './target.js';
 
 export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
@@ -148,6 +149,7 @@ export async function runDrill(ctx: DrillContext, opts: RunDrillOptions): Promis
       const m = measureTrial(events, window);
       const judged = provenByJournal(run, scenario.provedBy, events, window);
       const sentAfter = await notificationsNow(ctx);
+      const backoff = backoffNote(eventsInWindow(events, window));
       const result = row(name, trial, run.faultAt, {
         asExpected: judged.asExpected,
         recovered: run.recovered,
@@ -158,10 +160,11 @@ export async function runDrill(ctx: DrillContext, opts: RunDrillOptions): Promis
         alerts: m.alerts,
         notificationsDelivered: sentBefore !== null && sentAfter !== null ? Math.max(0, sentAfter - sentBefore) : null,
         outcome: judged.outcome,
-        notes: run.notes,
+        notes: [...run.notes, ...(backoff ? [backoff] : [])],
       });
       results.push(result);
       ctx.say(`  ${result.asExpected ? 'ok' : 'FAILED'}: ${result.outcome} (detect ${formatMs(result.detectMs)}, recover ${formatMs(result.recoverMs)}, level ${result.level ?? '-'})`);
+      if (backoff) ctx.say(`  ${backoff}`);
     }
   }
   const stoppedEarly = interrupted() ? 'interrupted (Ctrl-C / SIGTERM / SIGHUP)' : null;
