@@ -1,7 +1,7 @@
 // `clawback start|stop|restart|resume NAME`: state changes through the daemon's token-protected API.
 import type { Command } from 'commander';
 import { connect } from './client.js';
-import { terminalSafe } from './terminal-safe.js';
+import { printChangeAnswer, type ChangeAnswer } from './change-answer.js';
 
 const ACTIONS = {
   start: 'start a stopped service (also lifts a hold)',
@@ -15,14 +15,10 @@ export function registerControl(program: Command): void {
     program
       .command(`${action} <name>`)
       .description(description)
+      .option('--json', 'print the answer as one JSON object: {"ok":true,"message":"…"}')
       .action(async (name: string) => {
         const client = await connect(program.opts());
-        const r = await client.post<{ ok: boolean; message: string; error?: string }>(`/api/services/${encodeURIComponent(name)}/${action}`);
-        if (r.status >= 400) {
-          process.stderr.write(`clawback: ${terminalSafe(r.body.message ?? r.body.error ?? `HTTP ${r.status}`)}\n`);
-          process.exit(r.status === 404 ? 4 : 1);
-        }
-        process.stdout.write(`${terminalSafe(String(r.body.message))}\n`);
+        printChangeAnswer(await client.post<ChangeAnswer>(`/api/services/${encodeURIComponent(name)}/${action}`));
       });
   }
 }

@@ -2,8 +2,8 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { connect } from './client.js';
-import { terminalSafe } from './terminal-safe.js';
-import { exitCodeOfAnswer, usageError } from './fail.js';
+import { usageError } from './fail.js';
+import { printChangeAnswer, type ChangeAnswer } from './change-answer.js';
 
 function who(): string {
   try {
@@ -15,12 +15,7 @@ function who(): string {
 
 async function post(program: Command, p: string): Promise<void> {
   const client = await connect(program.opts());
-  const r = await client.post<{ ok: boolean; message?: string; error?: string }>(p);
-  if (r.status >= 400) {
-    process.stderr.write(`clawback: ${terminalSafe(r.body.message ?? r.body.error ?? `HTTP ${r.status}`)}\n`);
-    process.exit(exitCodeOfAnswer(r.status));
-  }
-  process.stdout.write(`${terminalSafe(String(r.body.message))}\n`);
+  printChangeAnswer(await client.post<ChangeAnswer>(p));
 }
 
 export function registerMaintenance(program: Command): void {
@@ -29,6 +24,7 @@ export function registerMaintenance(program: Command): void {
     .description('pause healing: the service is still watched and reported, but nothing restarts or repairs it')
     .option('--for <duration>', 'end by itself after this long (e.g. 30m); default: until `off`')
     .option('--reason <text>', 'why, shown in status and alerts')
+    .option('--json', 'print the answer as one JSON object: {"ok":true,"message":"…"}')
     .action(async (name: string, mode: string, opts: { for?: string; reason?: string }) => {
       if (mode !== 'on' && mode !== 'off') usageError(`expected "on" or "off", got ${JSON.stringify(mode)}`);
       // A bare number would be read as milliseconds: ask for the unit.
@@ -47,6 +43,7 @@ export function registerMaintenance(program: Command): void {
     program
       .command(`${verb} <incident>`)
       .description(text)
+      .option('--json', 'print the answer as one JSON object: {"ok":true,"message":"…"}')
       .action(async (incident: string) => {
         await post(program, `/api/incidents/${encodeURIComponent(incident)}/${verb}?${new URLSearchParams({ by: who() })}`);
       });

@@ -9,19 +9,16 @@ import { createNotifier } from '../notify/dispatcher.js';
 import { systemClock } from '../platform/clock.js';
 import { Redactor } from '../observe/redact.js';
 import { connect } from './client.js';
+import { printChangeAnswer, type ChangeAnswer } from './change-answer.js';
+import { exitWithError, wantsJson } from './json-error.js';
 
 /** Asks the running daemon to retry (flush) or drop (discard) the alerts it could not deliver. */
 async function deadLetterCommand(program: Command, op: 'flush' | 'discard', channel: string | undefined): Promise<void> {
   const client = await connect(program.opts());
   const q = channel ? `?channel=${encodeURIComponent(channel)}` : '';
-  const r = await client.post<{ ok: boolean; message?: string; error?: string }>(`/api/notify/${op}${q}`);
+  const r = await client.post<ChangeAnswer>(`/api/notify/${op}${q}`);
   const redactor = new Redactor();
-  const text = terminalSafe(redactor.redact(r.body.message ?? r.body.error ?? `HTTP ${r.status}`));
-  if (r.status >= 400) {
-    process.stderr.write(`clawback: ${text}\n`);
-    process.exit(r.status === 404 ? 4 : 1);
-  }
-  process.stdout.write(`${text}\n`);
+  printChangeAnswer(r, { redact: (s) => redactor.redact(s) });
 }
 
 export function registerNotify(program: Command): void {
@@ -29,20 +26,19 @@ export function registerNotify(program: Command): void {
   notify
     .command('test [channel]')
     .description('send a test message to every channel (or one) and report the HTTP result')
+    .option('--json', 'print the results as one JSON object: {"ok":true,"results":[{"channel","ok","status","error"}]}')
     .action(async (channel: string | undefined) => {
       const g = program.opts<{ config?: string; stateDir?: string }>();
       const loaded = loadConfig({ ...(g.config ? { file: g.config } : {}), ...(g.stateDir ? { stateDir: g.stateDir } : {}) });
       if (loaded.config.notify.channels.length === 0) {
         // Not an invalid config (exit 2): a valid config that has nothing to test.
-        process.stderr.write(`clawback: no notification channels configured in ${loaded.file ?? 'the embedded demo config'} (add them under notify.channels)\n`);
-        process.exit(1);
+        exitWithError('error', `no notification channels configured in ${loaded.file ?? 'the embedded demo config'} (add them under notify.channels)`, 1);
       }
       // Every channel disabled: test() has nothing to send, and an empty report read as success (exit 0, no output).
       const disabled = loaded.config.notify.channels.filter((c) => !c.enabled).map((c) => c.name);
       if (channel === undefined && disabled.length === loaded.config.notify.channels.length) {
         const names = terminalSafe(disabled.join(', '));
-        process.stderr.write(`clawback: every notification channel is disabled (enabled: false): ${names}; nothing was sent. \`clawback notify test NAME\` tests one anyway\n`);
-        process.exit(1);
+        exitWithError('error', `every notification channel is disabled (enabled: false): ${names}; nothing was sent. \`clawback notify test NAME\` tests one anyway`, 1);
       }
       // A private outbox: the daemon's own outbox belongs to the daemon.
       const dir = mkdtempSync(path.join(os.tmpdir(), 'clawback-notify-test-'));
@@ -50,7 +46,10 @@ export function registerNotify(program: Command): void {
       const notifier = createNotifier(loaded.config.notify, { stateDir: dir, clock: systemClock(), redactor });
       try {
         const results = await notifier.test(channel);
-        for (const r of results) process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.channel}${r.status ? ` HTTP ${r.status}` : ''}${r.error ? `: ${terminalSafe(redactor.redact(r.error))}` : ''}\n`);
+        if (wantsJson(process.argv.slice(2))) {
+          const shown = results.map((r) => ({ channel: r.channel, ok: r.ok, status: r.status ?? null, error: r.error === undefined ? null : redactor.redact(r.error) }));
+          process.stdout.write(JSON.stringify({ ok: results.every((r) => r.ok), results: shown }) + '\n');
+        } else for (const r of results) process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.channel}${r.status ? ` HTTP ${r.status}` : ''}${r.error ? `: ${terminalSafe(redactor.redact(r.error))}` : ''}\n`);
         process.exitCode = results.every((r) => r.ok) ? 0 : 1;
       } finally {
         await notifier.stop();
@@ -60,9 +59,11 @@ export function registerNotify(program: Command): void {
   notify
     .command('flush [channel]')
     .description('retry now the alerts the daemon could not deliver (its dead letters), for every channel or one')
+    .option('--json', 'print the answer as one JSON object: {"ok":true,"message":"…"}')
     .action((channel: string | undefined) => deadLetterCommand(program, 'flush', channel));
   notify
     .command('discard [channel]')
     .description('drop the undelivered alerts (dead letters) of every channel or one; they are not sent')
+    .option('--json', 'print the answer as one JSON object: {"ok":true,"message":"…"}')
     .action((channel: string | undefined) => deadLetterCommand(program, 'discard', channel));
 }

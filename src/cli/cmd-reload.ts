@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../config/duration.js';
 import { connect } from './client.js';
-import { terminalSafe } from './terminal-safe.js';
-import { exitCodeOfAnswer, usageError } from './fail.js';
+import { usageError } from './fail.js';
+import { printChangeAnswer, type ChangeAnswer } from './change-answer.js';
 import { who } from './cmd-scale.js';
 
 export function registerReload(program: Command): void {
@@ -11,6 +11,7 @@ export function registerReload(program: Command): void {
     .command('reload [name]')
     .description('re-read the config file and apply the difference (invalid: nothing changes, exit 2); with NAME: restart its instances one at a time, each healthy before the next')
     .option('--timeout <duration>', 'with NAME: how long one instance may take to be healthy again before the rollout stops (default 60s)')
+    .option('--json', 'print the answer as one JSON object: {"ok":true,"message":"…",…}')
     .action(async (name: string | undefined, opts: { timeout?: string }) => {
       // Without NAME it was dropped without a word, and the whole config file was re-applied instead of a rollout.
       if (opts.timeout !== undefined && !name) usageError(`--timeout is for a rolling restart: clawback reload NAME --timeout ${opts.timeout}`);
@@ -21,12 +22,7 @@ export function registerReload(program: Command): void {
       if (opts.timeout) q.set('timeout', opts.timeout);
       const p = name ? `/api/services/${encodeURIComponent(name)}/reload?${q}` : `/api/reload?${q}`;
       // A rollout waits for each instance in turn; a config reload stops and starts what changed.
-      const r = await client.post<{ ok: boolean; message?: string; error?: string; problems?: string[] }>(p, { timeoutMs: name ? 64 * ((timeoutMs ?? 60_000) + 30_000) : 300_000 });
-      if (r.status >= 400) {
-        process.stderr.write(`clawback: ${terminalSafe(r.body.message ?? r.body.error ?? `HTTP ${r.status}`)}\n`);
-        for (const problem of (r.body.problems ?? []).slice(1)) process.stderr.write(`  - ${terminalSafe(problem)}\n`);
-        process.exit(exitCodeOfAnswer(r.status, !name));
-      }
-      process.stdout.write(`${terminalSafe(String(r.body.message))}\n`);
+      const r = await client.post<ChangeAnswer>(p, { timeoutMs: name ? 64 * ((timeoutMs ?? 60_000) + 30_000) : 300_000 });
+      printChangeAnswer(r, { configReload: !name });
     });
 }

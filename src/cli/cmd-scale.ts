@@ -2,8 +2,8 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { connect } from './client.js';
-import { terminalSafe } from './terminal-safe.js';
-import { exitCodeOfAnswer, usageError } from './fail.js';
+import { usageError } from './fail.js';
+import { printChangeAnswer, type ChangeAnswer } from './change-answer.js';
 
 export function who(): string {
   try {
@@ -17,16 +17,12 @@ export function registerScale(program: Command): void {
   program
     .command('scale <name> <instances>')
     .description('run this many instances of a service that has `instances:` (or `autoscale:`) in the config; kept across daemon restarts')
+    .option('--json', 'print the answer as one JSON object: {"ok":true,"message":"…"}')
     .action(async (name: string, instances: string) => {
       if (!/^\d+$/.test(instances)) usageError(`instances: expected a whole number, got ${JSON.stringify(instances)}`);
       const client = await connect(program.opts());
       const q = new URLSearchParams({ instances, by: who() });
       // Starting or stopping several instances takes a while (each stop has its grace).
-      const r = await client.post<{ ok: boolean; message?: string; error?: string }>(`/api/services/${encodeURIComponent(name)}/scale?${q}`, { timeoutMs: 300_000 });
-      if (r.status >= 400) {
-        process.stderr.write(`clawback: ${terminalSafe(r.body.message ?? r.body.error ?? `HTTP ${r.status}`)}\n`);
-        process.exit(exitCodeOfAnswer(r.status));
-      }
-      process.stdout.write(`${terminalSafe(String(r.body.message))}\n`);
+      printChangeAnswer(await client.post<ChangeAnswer>(`/api/services/${encodeURIComponent(name)}/scale?${q}`, { timeoutMs: 300_000 }));
     });
 }
