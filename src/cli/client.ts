@@ -1,5 +1,5 @@
 // The CLI's way to the running daemon: find the state directory, read daemon.json and the token, call the API.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findConfigFile } from '../config/find-config.js';
@@ -36,24 +36,53 @@ function stateDirLine(text: string): { stateDir?: unknown } | null {
   return m ? { stateDir: m[1]!.trim() } : null;
 }
 
-/** Flag, env, the config file's stateDir, then ~/.clawback — without failing on an invalid config (a config file named by flag or env that cannot be read fails: ConfigError). */
+/** A state directory named on purpose that is a file: a wrong word on the command line, not a daemon that is down. */
+export class StateDirNotDirectory extends Error {}
+
+/**
+ * Why `dir` can never be a state directory (it is a file, or under one), or undefined: `--state-dir ./clawback.yaml`
+ * said "the daemon is not running (daemon.json unreadable: ENOTDIR ...)" and offered to start one there.
+ */
+function notADirectory(dir: string): string | undefined {
+  try {
+    return statSync(dir).isDirectory() ? undefined : 'is a file, not a directory';
+  } catch (err) {
+    // Missing or unreadable: the daemon lookup says what it finds.
+    return (err as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'is under a file, not a directory' : undefined;
+  }
+}
+
+/** `dir`, named on the command line or in the environment as `named`, unless it is a file (StateDirNotDirectory). */
+function namedStateDir(dir: string, named: string): string {
+  const why = notADirectory(dir);
+  if (why) throw new StateDirNotDirectory(`${named} ${dir} ${why} (ENOTDIR); name the state directory (default ~/.clawback)`);
+  return dir;
+}
+
+/** Flag, env, the config file's stateDir, then ~/.clawback — without failing on an invalid config (a config file named by flag or env that cannot be read fails: ConfigError; a named state directory that is a file: StateDirNotDirectory). */
 export function clientStateDir(opts: GlobalOpts): string {
-  if (opts.stateDir) return path.resolve(opts.stateDir);
-  if (process.env.CLAWBACK_STATE_DIR) return path.resolve(process.env.CLAWBACK_STATE_DIR);
+  if (opts.stateDir) return namedStateDir(path.resolve(opts.stateDir), '--state-dir');
+  if (process.env.CLAWBACK_STATE_DIR) return namedStateDir(path.resolve(process.env.CLAWBACK_STATE_DIR), '$CLAWBACK_STATE_DIR');
   const file = findConfigFile(opts.config ? { file: opts.config } : {});
   const named = opts.config !== undefined || !!process.env.CLAWBACK_CONFIG;
   if (file) {
+    let fromFile: string | undefined;
     try {
       const raw = stateDirLine(readFileSync(file, 'utf8'));
       if (raw && typeof raw.stateDir === 'string') {
         const p = raw.stateDir.startsWith('~/') ? path.join(os.homedir(), raw.stateDir.slice(2)) : raw.stateDir;
-        return path.resolve(path.dirname(file), p);
+        fromFile = path.resolve(path.dirname(file), p);
       }
     } catch (err) {
       // A file named on purpose (--config, $CLAWBACK_CONFIG) that cannot be read is a typo or a moved file: the default
       // state directory may belong to another daemon, which must not get this command (a `stop` went to it, exit 0).
       if (named) throw new ConfigError(file, [{ path: '(file)', message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
       // A ./clawback.yaml that cannot be read: fall back to the default state directory.
+    }
+    if (fromFile !== undefined) {
+      const why = notADirectory(fromFile);
+      if (why) throw new ConfigError(file, [{ path: 'stateDir', message: `${fromFile} ${why}` }]);
+      return fromFile;
     }
   }
   return path.join(os.homedir(), '.clawback');
