@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { VERSION } from '../version.js';
 import { SYSEXITS } from './fail.js';
 import { exitAfterUsageError } from './json-error.js';
+import { keepCloseSuggestions } from './close-suggestion.js';
 
 type Register = (program: Command) => void;
 
@@ -90,7 +91,9 @@ export async function buildProgram(sub: string | undefined): Promise<Command> {
 
   // Commander ends a usage error (an unknown option, even before the command) with 1; for `doctor` and `drill` 1 is an
   // outcome ("all fixed", "a scenario failed"), so there it is 64 (EX_USAGE). Every other command documents 1 for it.
-  program.exitOverride((err) => (err.exitCode === 0 ? process.exit(0) : exitAfterUsageError(err.message, sub !== undefined && OWN_CODES.has(sub) ? SYSEXITS.USAGE : err.exitCode)));
+  program.exitOverride((err) => (err.exitCode === 0 ? process.exit(0) : exitAfterUsageError(keepCloseSuggestions(err.message), sub !== undefined && OWN_CODES.has(sub) ? SYSEXITS.USAGE : err.exitCode)));
+  // Subcommands inherit it (they are added below): a did-you-mean only for a near miss, on stderr as in --json.
+  program.configureOutput({ outputError: (str, write) => write(keepCloseSuggestions(str)) });
   program.addHelpText(
     'after',
     '\nExit codes: 0 ok, 1 error, 2 invalid config, 3 daemon not running or not answering, 4 unknown service.\n' +
