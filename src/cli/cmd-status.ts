@@ -46,8 +46,9 @@ export async function runStatus(globals: GlobalOpts, json: boolean): Promise<voi
     return;
   }
   const resumeHint = (name: string): string => cliHint(['resume', name], { stateDir: client.stateDir });
+  const startHint = (name: string): string => cliHint(['start', name], { stateDir: client.stateDir });
   const colour = wantsColour(process.stdout);
-  process.stdout.write([renderStatus(status, colour, resumeHint), ...drillLeftoverLines(await abandonedDrillChanges(), colour)].join('\n') + '\n');
+  process.stdout.write([renderStatus(status, colour, resumeHint, startHint), ...drillLeftoverLines(await abandonedDrillChanges(), colour)].join('\n') + '\n');
 }
 
 /** A drill killed mid-fault (SIGKILL, OOM) leaves its change of a file in place until the next drill: said here, not only then. */
@@ -60,7 +61,12 @@ export function drillLeftoverLines(changes: readonly AbandonedDrillChange[], col
   ]);
 }
 
-export function renderStatus(answer: StatusJson, colour: boolean, resumeHint: (name: string) => string = (name) => `clawback resume ${name}`): string {
+export function renderStatus(
+  answer: StatusJson,
+  colour: boolean,
+  resumeHint: (name: string) => string = (name) => `clawback resume ${name}`,
+  startHint: (name: string) => string = (name) => `clawback start ${name}`,
+): string {
   // Held details, incident reasons and daemon errors carry what a service wrote (a probe command's output).
   const status = terminalSafeDeep(answer);
   const p = paint(colour);
@@ -72,7 +78,9 @@ export function renderStatus(answer: StatusJson, colour: boolean, resumeHint: (n
     const health = s.health === 'healthy' ? p.green('healthy') : s.health === 'unhealthy' ? p.red('unhealthy') : p.dim(s.health);
     // The last reading of an instance that is gone is not the service's memory now (/metrics omits it too).
     const mem = s.pid != null ? s.probes.find((x) => x.kind === 'memory')?.lastResult?.value : undefined;
-    const inc = s.incident ? `${s.incident.id} L${s.incident.level} ${s.incident.status}` : '-';
+    // A crash its policy keeps down is not an incident the ladder is still working on: it waits for a person's start.
+    const incStatus = s.keptDown && s.incident?.status === 'open' ? 'kept down' : s.incident?.status;
+    const inc = s.incident ? `${s.incident.id} L${s.incident.level} ${incStatus}` : '-';
     rows.push([s.name, state, s.pid ? String(s.pid) : '-', humanDuration(s.uptimeMs), String(s.restarts), health, humanBytes(mem), s.incident ? p.yellow(inc) : inc]);
   }
   const lines = [head];
@@ -100,6 +108,8 @@ export function renderStatus(answer: StatusJson, colour: boolean, resumeHint: (n
       lines.push('', p.yellow(`${s.name}: maintenance by ${s.maintenance.by} (${left})${s.maintenance.reason ? `: ${s.maintenance.reason}` : ''}; not healed`));
     }
     if (s.work) lines.push(p.dim(`${s.name}: ${s.work.kind} run ${s.work.id} in flight for incident ${s.work.incidentId}`));
+    if (s.keptDown && s.incident) lines.push('', p.red(`${s.name}: failed, kept down (restart: ${s.keptDown}): not restarted until a person starts it: ${startHint(s.name)}`));
+    else if (s.keptDown) lines.push(p.dim(`${s.name}: finished, kept down (restart: ${s.keptDown}); ${startHint(s.name)} runs it again`));
     if (s.held) lines.push('', p.red(`${s.name}: restarts stopped (${s.held.reason}): ${s.held.detail}`), `  fix the cause, then: ${resumeHint(s.name)}`);
     const fm = s.forecast?.memory;
     if (fm && fm.verdict === 'rising' && fm.etaMs !== null) {

@@ -123,6 +123,8 @@ export interface ServiceStatus {
   work: Work | null;
   /** Maintenance: nothing acts on the service until it ends (timeLeftMs null: until turned off). */
   maintenance: (Maintenance & { timeLeftMs: number | null }) | null;
+  /** Its restart policy keeps it down (a finished job, a `never` service's crash) until a person's start: the policy's name. */
+  keptDown?: 'on-failure' | 'never';
   /** Only for a singleton service of a cluster: active here or standing by. */
   placement?: { active: boolean; holder: string | null; fencingToken: number | null };
 }
@@ -234,6 +236,7 @@ export class ServiceRuntime {
       incident: s.incident,
       work: s.work,
       maintenance: s.maintenance ? { ...s.maintenance, timeLeftMs: s.maintenance.until !== null ? Math.max(0, s.maintenance.until - now) : null } : null,
+      ...(s.keptDown && !inst && this.policy.restartPolicy !== 'always' ? { keptDown: this.policy.restartPolicy } : {}),
       ...(s.placement ? { placement: { active: s.placement.active, holder: s.placement.holder, fencingToken: s.placement.token } } : {}),
     };
   }

@@ -583,7 +583,7 @@
       const inc = s.incident;
       fill(f.incident,
         levelBadge(inc.level, true),
-        el('strong', { text: inc.status === 'waiting-human' ? 'Waiting for a human' : 'Open incident' }),
+        el('strong', { text: inc.status === 'waiting-human' ? 'Waiting for a human' : s.keptDown ? `Failed, kept down (restart: ${s.keptDown}): Start runs it again` : 'Open incident' }),
         el('span', { text: inc.reason }),
         el('span', { class: 'sub', text: `${inc.id} · opened ${fmtWhen(inc.openedAt)}${inc.highestLevel > inc.level ? ` · highest L${inc.highestLevel}` : ''}${flappingText(inc)}` }),
       );
