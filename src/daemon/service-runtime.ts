@@ -351,7 +351,13 @@ export class ServiceRuntime {
   /** Asks the reducer, then waits (bounded) until the service is no longer starting or stopping. */
   async request(action: 'start' | 'stop' | 'restart' | 'resume' | 'doctor', by: Requester, runId?: string): Promise<ActionResult> {
     const before = this.s.work;
+    const phaseBefore = this.s.phase;
+    const restartsBefore = this.s.restartsTotal;
     this.dispatch({ type: 'request', action, by, ...(runId ? { runId } : {}) });
+    // The reducer counted no new restart of a service on its way down to be started, or starting: this request joined
+    // the restart (or start) under way, and its caller is told so, not that it restarted the service itself.
+    const joined = action === 'restart' && by === 'human' && this.s.restartsTotal === restartsBefore && (phaseBefore === 'stopping' || phaseBefore === 'starting') && !this.s.work;
+    const joinedText = joined ? `; joined the ${phaseBefore === 'stopping' ? 'restart' : 'start'} already under way (no second restart)` : '';
     // The run is the answer, read at once: waiting to settle first, a quick run's restart (or its verification) came
     // back as "not started" for a run that did start.
     if (action === 'doctor') {
@@ -380,7 +386,7 @@ export class ServiceRuntime {
     const inMaintenance = m && by === 'human' && action !== 'stop'
       ? `; maintenance is still on (by ${m.by}, ${m.until !== null ? `until ${new Date(m.until).toISOString()}` : 'until turned off'}): started because a person asked, but not restarted or healed if it fails until it ends (\`clawback maintenance ${this.name} off\`)`
       : '';
-    return { ok, message: `${action} ${this.name}: ${where}${inMaintenance}` };
+    return { ok, message: `${action} ${this.name}: ${where}${joinedText}${inMaintenance}` };
   }
 
   /** `removed`: a reload removes or replaces this service for good (its open incident is closed, not carried). */
