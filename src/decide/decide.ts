@@ -982,6 +982,8 @@ class Step {
     const p = this.p;
     if (s.maintenance) {
       s.phase = 'stopped';
+      // An end its restart policy keeps down (a finished job, a `never` crash) stays down when the maintenance ends.
+      if ((cleanExit(exit) && p.restartPolicy !== 'always') || p.restartPolicy === 'never') s.keptDown = true;
       return;
     }
     if (!this.placed()) {
@@ -1539,8 +1541,9 @@ class Step {
     const still = waiting
       ? `; still at Level 4: run \`${resumeCommandOf(this.p)}\`${coolDown ? ` (or the cool-down tries again in ${formatDuration(this.p.coolDownMs)})` : ''}`
       : '';
-    this.emit('maintenance.ended', waiting ? 'warning' : 'info', `${this.p.name}: maintenance ended (${by}); healing is back${still}`, { by, afterMs: this.now - m.since, ...(waiting ? { waitingHuman: true } : {}) });
-    if (s.desired === 'up' && !s.instance && !s.held && s.phase !== 'starting') this.startNow('resume');
+    const keptDown = s.keptDown && s.desired === 'up' && !s.instance ? `; it ended during the maintenance and restart policy ${this.p.restartPolicy} keeps it down: \`clawback start ${this.p.name}\` runs it again` : '';
+    this.emit('maintenance.ended', waiting ? 'warning' : 'info', `${this.p.name}: maintenance ended (${by}); healing is back${still}${keptDown}`, { by, afterMs: this.now - m.since, ...(waiting ? { waitingHuman: true } : {}), ...(keptDown ? { keptDown: true } : {}) });
+    if (s.desired === 'up' && !s.instance && !s.held && s.phase !== 'starting' && !s.keptDown) this.startNow('resume');
     // Still judged unhealthy when healing comes back: act on it now, as on a fresh verdict (no probe repeats a verdict).
     else if (s.instance && s.phase === 'running' && s.health === 'unhealthy' && !s.held && !s.work) {
       const why = 'still unhealthy when maintenance ended';

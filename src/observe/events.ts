@@ -122,7 +122,7 @@ export interface EventPayloads {
   'daemon.fault': { effect: string; error: string };
   'daemon.housekeeping': { removed?: string[]; error?: string; dropped?: number; droppedByType?: Record<string, number>; droppedFrom?: number; droppedTo?: number };
   'maintenance.started': { until: number | null; reason: string; by: string };
-  'maintenance.ended': { by: string; afterMs: number };
+  'maintenance.ended': { by: string; afterMs: number; waitingHuman?: boolean; keptDown?: boolean };
   'maintenance.reminder': { by: string; reason: string; since: number; forMs: number };
   'readiness.failing': { subsystem: string; kind: string; channel?: string; accounts?: string[]; since: number; dueAt: number; detail?: string };
   'readiness.recovered': { subsystem: string; kind: string; channel?: string; failingForMs: number };
