@@ -53,6 +53,28 @@
   function fill(node, ...kids) {
     node.replaceChildren(...kids.filter((k) => k !== null && k !== undefined).map((k) => (typeof k === 'string' ? shown(k) : k)));
   }
+  // A poll writes only what changed: writing the same text or attribute again is still a DOM change (a layout, a
+  // live region re-read), and with 100 services each poll rebuilt ~57 nodes a card whether or not anything changed.
+  function setText(node, text) {
+    const t = shown(text);
+    if (node.textContent !== t) node.textContent = t;
+  }
+  function setProp(node, key, value) {
+    if (node[key] !== value) node[key] = value;
+  }
+  function setData(node, key, value) {
+    if (node.dataset[key] !== value) node.dataset[key] = value;
+  }
+  function setAttr(node, key, value) {
+    if (node.getAttribute(key) !== value) node.setAttribute(key, value);
+  }
+  /** fill(), unless the node already shows exactly these kids (compared by their markup). */
+  function fillChanged(node, ...kids) {
+    const said = kids.filter((k) => k !== null && k !== undefined).map((k) => (typeof k === 'string' ? shown(k) : k.outerHTML)).join('\u0000');
+    if (app.drawn.get(node) === said) return;
+    app.drawn.set(node, said);
+    fill(node, ...kids);
+  }
   function svg(tag, attrs) {
     const node = document.createElementNS(SVG_NS, tag);
     for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
@@ -147,6 +169,8 @@
     /** When (performance.now()) the status shown was asked for. */
     statusAskedAt: 0,
     cards: new Map(),
+    /** node -> what fillChanged last drew in it. */
+    drawn: new WeakMap(),
     /** service -> {lat: [{t, v, bad}], mem: [{t, v}], restarts: [t], pid, latKey, memKey} */
     history: new Map(),
     /** The events shown, newest first: {e, key, seq, fresh, node}; `node` once drawn. */
@@ -442,12 +466,13 @@
   }
   function drawSpark(svgEl, SPARK_W, points, restarts, opts) {
     const now = serverNow();
-    svgEl.setAttribute('viewBox', `0 0 ${SPARK_W} ${SPARK_H}`);
-    svgEl.replaceChildren();
+    setAttr(svgEl, 'viewBox', `0 0 ${SPARK_W} ${SPARK_H}`);
     if (points.length === 0) {
+      if (app.drawn.get(svgEl) === `empty:${opts.empty}`) return;
+      app.drawn.set(svgEl, `empty:${opts.empty}`);
       const t = svg('text', { x: 2, y: SPARK_H / 2 + 4, class: 'nodata' });
       t.textContent = opts.empty;
-      svgEl.append(t);
+      svgEl.replaceChildren(t);
       return;
     }
     const first = points[0].t;
@@ -469,16 +494,31 @@
     const xy = points.map((p) => [x(p.t), y(p.v)]);
     const line = xy.map(([a, b], i) => `${i ? 'L' : 'M'}${a.toFixed(1)},${b.toFixed(1)}`).join('');
     const area = `${line}L${xy[xy.length - 1][0].toFixed(1)},${SPARK_H}L${xy[0][0].toFixed(1)},${SPARK_H}Z`;
+    // The restart marks and dots, redrawn when they moved; the two paths kept and only their `d` changed.
+    const marks = [];
     for (const r of restarts) {
       if (r < t0) continue;
       const rx = x(r).toFixed(1);
-      svgEl.append(svg('line', { x1: rx, x2: rx, y1: 0, y2: SPARK_H, class: 'restart' }));
+      marks.push(['line', { x1: rx, x2: rx, y1: 0, y2: SPARK_H, class: 'restart' }]);
     }
-    svgEl.append(svg('path', { d: area, class: 'area' }), svg('path', { d: line, class: 'line' }));
-    if (points.length === 1) svgEl.append(svg('circle', { cx: xy[0][0], cy: xy[0][1], r: 2, class: 'line' }));
+    if (points.length === 1) marks.push(['circle', { cx: xy[0][0].toFixed(1), cy: xy[0][1].toFixed(1), r: 2, class: 'line' }]);
     points.forEach((p, i) => {
-      if (p.bad) svgEl.append(svg('circle', { cx: xy[i][0].toFixed(1), cy: xy[i][1].toFixed(1), r: 2.2, class: 'bad' }));
+      if (p.bad) marks.push(['circle', { cx: xy[i][0].toFixed(1), cy: xy[i][1].toFixed(1), r: 2.2, class: 'bad' }]);
     });
+    const said = `plot:${JSON.stringify(marks)}`;
+    let areaEl = svgEl.querySelector(':scope > path.area');
+    let lineEl = svgEl.querySelector(':scope > path.line');
+    if (app.drawn.get(svgEl) !== said || !areaEl || !lineEl) {
+      app.drawn.set(svgEl, said);
+      areaEl = svg('path', { d: area, class: 'area' });
+      lineEl = svg('path', { d: line, class: 'line' });
+      const before = marks.filter(([tag]) => tag === 'line').map(([tag, a]) => svg(tag, a));
+      const after = marks.filter(([tag]) => tag === 'circle').map(([tag, a]) => svg(tag, a));
+      svgEl.replaceChildren(...before, areaEl, lineEl, ...after);
+      return;
+    }
+    setAttr(areaEl, 'd', area);
+    setAttr(lineEl, 'd', line);
   }
 
   // ---- service cards ----
@@ -529,19 +569,19 @@
     const { f, root } = card;
     card.last = s;
     // One instance of a scaled service (docs/instances.md): its group and how the group is doing.
-    if (s.group !== undefined) { root.dataset.group = s.group; root.dataset.instance = String(s.instance); }
-    root.dataset.state = s.state;
-    root.dataset.health = s.health;
-    root.dataset.pid = s.pid === null ? '' : String(s.pid);
-    f.state.textContent = s.state;
-    f.state.dataset.v = s.state;
-    f.health.textContent = s.pid === null ? 'no process' : s.health;
-    f.health.dataset.v = s.pid === null ? 'none' : s.health;
-    f.pid.textContent = s.pid === null ? '—' : String(s.pid);
-    f.pid.title = s.adopted ? 'adopted from a previous daemon' : '';
-    f.restarts.textContent = String(s.restarts);
+    if (s.group !== undefined) { setData(root, 'group', s.group); setData(root, 'instance', String(s.instance)); }
+    setData(root, 'state', s.state);
+    setData(root, 'health', s.health);
+    setData(root, 'pid', s.pid === null ? '' : String(s.pid));
+    setText(f.state, s.state);
+    setData(f.state, 'v', s.state);
+    setText(f.health, s.pid === null ? 'no process' : s.health);
+    setData(f.health, 'v', s.pid === null ? 'none' : s.health);
+    setText(f.pid, s.pid === null ? '—' : String(s.pid));
+    setProp(f.pid, 'title', s.adopted ? 'adopted from a previous daemon' : '');
+    setText(f.restarts, String(s.restarts));
     const mem = memoryValue(s);
-    f.memory.textContent = mem ? fmtBytes(mem.value) : '—';
+    setText(f.memory, mem ? fmtBytes(mem.value) : '—');
     tickCard(card);
 
     const note = [];
@@ -563,25 +603,25 @@
       if (note.length) note.push(' · ');
       note.push(el('span', { class: 'warn', 'data-field': 'latency-trend', text: fl.message }));
     }
-    fill(f.note, ...note);
+    fillChanged(f.note, ...note);
 
     // The doctor run this page started is over once a status asked after the daemon's answer no longer holds it.
     const run = card.doctorRun;
     if (run && !run.done && app.statusAskedAt > run.at && !(s.work && (s.work.id === run.id || s.work.doctorRunId === run.id))) doctorDone(card, run);
-    f.maintNote.hidden = !s.maintenance;
+    setProp(f.maintNote, 'hidden', !s.maintenance);
     if (s.maintenance) {
       const m = s.maintenance;
       const left = m.timeLeftMs === null ? 'until turned off' : `${fmtDuration(m.timeLeftMs)} left`;
-      fill(f.maintNote, el('strong', { text: 'Maintenance' }), ` by ${m.by} (${left})${m.reason ? `: ${m.reason}` : ''}`, el('span', { class: 'sub', text: 'watched and reported, not healed' }));
+      fillChanged(f.maintNote, el('strong', { text: 'Maintenance' }), ` by ${m.by} (${left})${m.reason ? `: ${m.reason}` : ''}`, el('span', { class: 'sub', text: 'watched and reported, not healed' }));
     }
-    f.held.hidden = !s.held;
+    setProp(f.held, 'hidden', !s.held);
     if (s.held) {
-      fill(f.held, el('strong', { text: 'Held' }), `${s.held.reason}: ${s.held.detail}`, el('span', { class: 'sub', text: `since ${fmtWhen(s.held.since)} — fix it, then Resume` }));
+      fillChanged(f.held, el('strong', { text: 'Held' }), `${s.held.reason}: ${s.held.detail}`, el('span', { class: 'sub', text: `since ${fmtWhen(s.held.since)} — fix it, then Resume` }));
     }
-    f.incident.hidden = !s.incident;
+    setProp(f.incident, 'hidden', !s.incident);
     if (s.incident) {
       const inc = s.incident;
-      fill(f.incident,
+      fillChanged(f.incident,
         levelBadge(inc.level, true),
         el('strong', { text: inc.status === 'waiting-human' ? 'Waiting for a human' : s.keptDown ? `Failed, kept down (restart: ${s.keptDown}): Start runs it again` : 'Open incident' }),
         el('span', { text: inc.reason }),
@@ -590,20 +630,43 @@
     }
 
     const hp = healthProbe(s);
-    f.latNow.textContent = hp ? fmtMs(hp.lastResult.latencyMs) : '—';
-    f.memNow.textContent = mem ? fmtBytes(mem.value) : '—';
+    setText(f.latNow, hp ? fmtMs(hp.lastResult.latencyMs) : '—');
+    setText(f.memNow, mem ? fmtBytes(mem.value) : '—');
+    updateProbes(card, s);
+    updateActions(card);
+  }
 
-    fill(f.probes, ...s.probes.map((p) => {
+  /**
+   * One item a probe, kept from poll to poll: only the texts and attributes that changed are written (a reading's
+   * latency, its message), the list rebuilt only when the probes themselves changed (a reload).
+   */
+  function updateProbes(card, s) {
+    const { f } = card;
+    const names = s.probes.length === 0 ? 'none' : JSON.stringify(s.probes.map((p) => p.name));
+    if (card.probeNames !== names) {
+      card.probeNames = names;
+      card.probeItems = new Map();
+      if (s.probes.length === 0) { fill(f.probes, el('li', { class: 'empty', text: 'no probes configured (healthy = stays up)' })); return; }
+      fill(f.probes, ...s.probes.map((p) => {
+        const item = { li: el('li', { 'data-probe': p.name }), dot: el('span', { class: 'dot' }), kind: el('span', { class: 'kind' }), msg: el('span', { class: 'msg' }), num: el('span', { class: 'num' }) };
+        item.li.append(item.dot, el('span', { text: p.name }), item.kind, item.msg, item.num);
+        card.probeItems.set(p.name, item);
+        return item.li;
+      }));
+    }
+    for (const p of s.probes) {
       const r = p.lastResult;
       const v = p.inGrace && p.verdict === 'pending' ? 'pending' : p.verdict;
       const num = r ? (p.kind === 'memory' && typeof r.value === 'number' ? fmtBytes(r.value) : r.latencyMs !== undefined ? fmtMs(r.latencyMs) : '') : '';
       const msg = r ? `${r.status}${r.finding ? ` (${r.finding})` : ''}: ${r.message}` : p.inGrace ? 'start-up grace' : 'not checked yet';
-      return el('li', { 'data-probe': p.name, 'data-verdict': p.verdict, title: `${p.name} (${p.kind}, on failure: ${p.action})\n${msg}` },
-        el('span', { class: 'dot', 'data-v': v }), el('span', { text: p.name }), el('span', { class: 'kind', text: `${p.kind} · ${p.verdict}` }),
-        el('span', { class: 'msg', text: msg }), el('span', { class: 'num', text: num }));
-    }));
-    if (s.probes.length === 0) fill(f.probes, el('li', { class: 'empty', text: 'no probes configured (healthy = stays up)' }));
-    updateActions(card);
+      const item = card.probeItems.get(p.name);
+      setData(item.li, 'verdict', p.verdict);
+      setProp(item.li, 'title', shown(`${p.name} (${p.kind}, on failure: ${p.action})\n${msg}`));
+      setData(item.dot, 'v', v);
+      setText(item.kind, `${p.kind} · ${p.verdict}`);
+      setText(item.msg, msg);
+      setText(item.num, num);
+    }
   }
 
   /** The card's two sparklines at the widths read beforehand (render). */
@@ -618,7 +681,7 @@
     const s = card.last;
     if (!s) return;
     const fetchedUptime = s.uptimeMs !== null && s.uptimeMs !== undefined ? s.uptimeMs + sinceFetch() : null;
-    card.f.uptime.textContent = s.pid === null ? '—' : fmtDuration(fetchedUptime);
+    setText(card.f.uptime, s.pid === null ? '—' : fmtDuration(fetchedUptime));
   }
 
   function buttons(f) {
@@ -629,31 +692,31 @@
     if (!s) return;
     const { f } = card;
     const held = s.state === 'held' || (s.incident && s.incident.status === 'waiting-human');
-    f.resume.disabled = card.busy || !held;
-    f.resume.title = held ? 'Resume: clear the hold and start again' : 'Resume is for a held service';
-    f.restart.disabled = card.busy;
-    f.start.hidden = s.state !== 'stopped' || held;
-    f.start.disabled = card.busy;
-    f.stop.hidden = s.state === 'stopped';
-    f.stop.disabled = card.busy;
-    f.stop.title = 'Stop: the daemon stops the service (graceful stop) and does not start it again until Start';
+    setProp(f.resume, 'disabled', card.busy || !held);
+    setProp(f.resume, 'title', held ? 'Resume: clear the hold and start again' : 'Resume is for a held service');
+    setProp(f.restart, 'disabled', card.busy);
+    setProp(f.start, 'hidden', s.state !== 'stopped' || held);
+    setProp(f.start, 'disabled', card.busy);
+    setProp(f.stop, 'hidden', s.state === 'stopped');
+    setProp(f.stop, 'disabled', card.busy);
+    setProp(f.stop, 'title', 'Stop: the daemon stops the service (graceful stop) and does not start it again until Start');
     // Work in flight (a doctor run, its verification, an agent run) is shown as such: the daemon refuses a doctor run then.
     const w = s.work;
     const doctoring = !!(w && (w.kind === 'doctor' || w.doctorRunId));
-    f.doctor.disabled = card.busy || !!w;
-    f.doctor.textContent = doctoring ? 'Doctor running…' : 'Doctor';
-    f.doctor.title = w ? `A ${w.kind} run is in progress (${w.id}); the doctor can run once it ends` : 'Doctor: run the repair rules now (for a service with an open incident)';
-    f.maint.textContent = s.maintenance ? 'End maintenance' : 'Maintenance 30m';
-    f.maint.disabled = card.busy;
+    setProp(f.doctor, 'disabled', card.busy || !!w);
+    setText(f.doctor, doctoring ? 'Doctor running…' : 'Doctor');
+    setProp(f.doctor, 'title', shown(w ? `A ${w.kind} run is in progress (${w.id}); the doctor can run once it ends` : 'Doctor: run the repair rules now (for a service with an open incident)'));
+    setText(f.maint, s.maintenance ? 'End maintenance' : 'Maintenance 30m');
+    setProp(f.maint, 'disabled', card.busy);
     const waiting = !!(s.work && s.work.kind === 'approval');
-    f.approve.hidden = !waiting;
-    f.refuse.hidden = !waiting;
-    f.approve.disabled = card.busy;
-    f.refuse.disabled = card.busy;
+    setProp(f.approve, 'hidden', !waiting);
+    setProp(f.refuse, 'hidden', !waiting);
+    setProp(f.approve, 'disabled', card.busy);
+    setProp(f.refuse, 'disabled', card.busy);
     const needToken = !app.token;
     for (const b of buttons(f)) b.classList.toggle('locked', needToken);
-    f.restart.title = needToken ? 'A token is needed to restart (paste it above)' : 'Restart now (graceful stop, then start)';
-    f.hint.textContent = needToken ? '🔒 token needed to control' : '';
+    setProp(f.restart, 'title', needToken ? 'A token is needed to restart (paste it above)' : 'Restart now (graceful stop, then start)');
+    setText(f.hint, needToken ? '🔒 token needed to control' : '');
   }
 
   async function act(card, action) {
