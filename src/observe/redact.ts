@@ -198,10 +198,21 @@ function redactEncodedCredentials(text: string, known: RegExp | undefined): stri
   });
 }
 
+/**
+ * redact() remembers its answers up to this many characters (texts and answers): the API redacted the same status
+ * strings again for every viewer, 17 ms of the event loop per GET /api/status with 100 services. Forgotten whole when
+ * full, and whenever a secret is learned (an answer from before would not hide it).
+ */
+export const REDACT_MEMO_MAX_CHARS = 4 * 1024 * 1024;
+/** Texts longer than this are redacted every time, not remembered (a huge one would evict everything else). */
+export const REDACT_MEMO_MAX_TEXT = 4096;
+
 export class Redactor {
   private readonly values: string[] = [];
   /** The values as one alternation, longest first: one pass over a line instead of one per value (built on first use). */
   private valuesPattern: RegExp | undefined;
+  private readonly memo = new Map<string, string>();
+  private memoChars = 0;
 
   constructor(secretValues: Iterable<string> = []) {
     for (const v of secretValues) this.addSecret(v);
@@ -213,6 +224,12 @@ export class Redactor {
     for (const form of new Set([value, ...encodedForms(value)])) if (!this.values.includes(form)) this.values.push(form);
     this.values.sort((a, b) => b.length - a.length);
     this.valuesPattern = undefined;
+    this.forget();
+  }
+
+  private forget(): void {
+    this.memo.clear();
+    this.memoChars = 0;
   }
 
   /** Registers the value of a setting whose name says it is a secret, unless the value is a setting (settingValue). */
@@ -238,6 +255,18 @@ export class Redactor {
   }
 
   redact(text: string): string {
+    const known = this.memo.get(text);
+    if (known !== undefined) return known;
+    const out = this.redactNow(text);
+    if (text.length <= REDACT_MEMO_MAX_TEXT) {
+      if (this.memoChars + text.length + out.length > REDACT_MEMO_MAX_CHARS) this.forget();
+      this.memo.set(text, out);
+      this.memoChars += text.length + out.length;
+    }
+    return out;
+  }
+
+  private redactNow(text: string): string {
     let out = MAY_SPAN_LINES.test(text) ? headlessKeyBodies(text.split('\n').map(crossLineRedaction())).join('\n') : text;
     if (this.values.length) {
       this.valuesPattern ??= new RegExp(this.values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
