@@ -187,6 +187,8 @@
     /** The daemon refused the token this page held (a 401, or a loopback read answered with x-clawback-token: refused). */
     tokenRefused: false,
     streamOk: false,
+    /** Why the daemon refused the event stream (its 503 when every stream is taken), shown instead of "dropped". */
+    streamRefused: '',
     pollTimer: 0,
     refreshTimer: 0,
     incidentTimer: 0,
@@ -243,7 +245,7 @@
     const pill = $('conn');
     pill.dataset.state = state;
     pill.textContent = state;
-    pill.title = live ? 'Live: status every 2 s and the event stream' : app.refused ? 'The daemon refused the token (401)' : !app.statusOk ? 'The daemon does not answer; retrying' : 'The event stream dropped; reconnecting';
+    pill.title = live ? 'Live: status every 2 s and the event stream' : app.refused ? 'The daemon refused the token (401)' : !app.statusOk ? 'The daemon does not answer; retrying' : app.streamRefused ? `The daemon refused the live event stream: ${shown(app.streamRefused)}; retrying` : 'The event stream dropped; reconnecting';
     document.body.toggleAttribute('data-stale', stale());
     const asOf = stale() ? `, as of ${fmtTime(app.answeredLocal)}` : '';
     const banner = $('banner');
@@ -886,7 +888,14 @@
       try {
         watch();
         const res = await fetch('/api/events', { headers: { accept: 'text/event-stream', ...authHeaders() }, cache: 'no-store', signal: abort.signal });
-        if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+        if (!res.ok || !res.body) {
+          // Every stream taken (other tabs, other viewers): the daemon says so, and the page said only "dropped".
+          let why = '';
+          try { why = res.status === 503 ? String((await res.json()).error || '') : ''; } catch { /* not JSON */ }
+          app.streamRefused = why;
+          throw new Error(`HTTP ${res.status}`);
+        }
+        app.streamRefused = '';
         app.streamOk = true;
         delay = 500;
         renderConn();
