@@ -809,7 +809,7 @@ class Step {
     const s = this.s;
     s.nextStartAt = Math.min(at, this.now + this.p.backoff.max);
     const left = Math.max(0, s.nextStartAt - this.now);
-    this.emit('service.restart-scheduled', 'info', `restarting ${this.p.name} in ${formatDuration(left)} (its backoff was under way when the daemon stopped)`, { reason: 'exit', delayMs: left, attempt: Math.max(0, s.backoffAttempt - 1) }, 0);
+    this.emit('service.restart-scheduled', 'info', `restarting ${this.p.name} in ${formatDuration(left)} (its backoff was under way when the daemon stopped)`, { reason: s.backoffFor ?? 'exit', delayMs: left, attempt: Math.max(0, s.backoffAttempt - 1) }, 0);
   }
 
   /** The boot's own start: only when nothing (a person, a repair, a hold) decided otherwise meanwhile. */

@@ -199,11 +199,12 @@ function redactEncodedCredentials(text: string, known: RegExp | undefined): stri
 }
 
 /**
- * redact() remembers its answers up to this many characters (texts and answers): the API redacted the same status
- * strings again for every viewer, 17 ms of the event loop per GET /api/status with 100 services. Forgotten whole when
- * full, and whenever a secret is learned (an answer from before would not hide it).
+ * redact() remembers its answers up to this many characters (texts and answers; about 1 MiB at most: the daemon's
+ * memory is a benchmark, and one status of 100 services is well under it): the API redacted the same status strings
+ * again for every viewer, 17 ms of the event loop per GET /api/status with 100 services. Forgotten whole when full,
+ * and whenever a secret is learned (an answer from before would not hide it).
  */
-export const REDACT_MEMO_MAX_CHARS = 4 * 1024 * 1024;
+export const REDACT_MEMO_MAX_CHARS = 512 * 1024;
 /** Texts longer than this are redacted every time, not remembered (a huge one would evict everything else). */
 export const REDACT_MEMO_MAX_TEXT = 4096;
 
