@@ -248,12 +248,31 @@ async function roomBeside(file: string): Promise<number> {
  */
 async function dropForRoom(file: string, size: number, maxBytes: number, opts: RotateOptions, cause: string): Promise<boolean> {
   if (size <= generationCap(maxBytes)) throw new Error(`no room to rotate ${file} (${size} bytes): ${cause}`);
+  await emptyMarked(file, size, maxBytes, `the disk had no room to rotate them (${cause})`);
+  opts.onDropped?.(size, true);
+  return true;
+}
+
+/**
+ * Empties a log in place (truncate, never through a link) and appends the line that says how much was dropped and
+ * why; the line is best effort (a full disk may refuse it), the emptying is what frees the room.
+ */
+async function emptyMarked(file: string, size: number, maxBytes: number, why?: string): Promise<void> {
   const h = await openNoFollow(file, UPDATE_NO_FOLLOW);
   await h.truncate(0).finally(() => h.close());
   const out = await openNoFollow(file, APPEND_NO_FOLLOW);
-  await out.write(dropMarker(size, 'before this line', maxBytes, `the disk had no room to rotate them (${cause})`)).catch(() => undefined).finally(() => out.close());
-  opts.onDropped?.(size, true);
-  return true;
+  await out.write(dropMarker(size, 'before this line', maxBytes, why)).catch(() => undefined).finally(() => out.close());
+}
+
+/** The size of a log that is a regular file here, not a link (never truncated through one: see rotateIfLarger); undefined when missing. */
+async function plainLogSize(file: string): Promise<number | undefined> {
+  try {
+    const st = await fsp.lstat(file);
+    return st.isSymbolicLink() ? undefined : st.size;
+  } catch (err) {
+    if (isMissing(err)) return undefined;
+    throw err;
+  }
 }
 
 /**
@@ -355,20 +374,9 @@ export const FULL_DISK_ROOM = 64 * 1024;
  * the drop marked in it; returns the bytes dropped (0 when the disk has room or the log is small).
  */
 export async function emptyWhenDiskFull(file: string, maxBytes: number): Promise<number> {
-  let size: number;
-  try {
-    const st = await fsp.lstat(file);
-    if (st.isSymbolicLink()) return 0; // never truncate through a link (see rotateIfLarger)
-    size = st.size;
-  } catch (err) {
-    if (isMissing(err)) return 0;
-    throw err;
-  }
-  if (size < FULL_DISK_ROOM || (await roomBeside(file)) >= FULL_DISK_ROOM) return 0;
-  const h = await openNoFollow(file, UPDATE_NO_FOLLOW);
-  await h.truncate(0).finally(() => h.close());
-  const out = await openNoFollow(file, APPEND_NO_FOLLOW);
-  await out.write(dropMarker(size, 'before this line', maxBytes, 'the disk was full')).catch(() => undefined).finally(() => out.close());
+  const size = await plainLogSize(file);
+  if (size === undefined || size < FULL_DISK_ROOM || (await roomBeside(file)) >= FULL_DISK_ROOM) return 0;
+  await emptyMarked(file, size, maxBytes, 'the disk was full');
   return size;
 }
 
@@ -377,19 +385,8 @@ export async function emptyWhenDiskFull(file: string, maxBytes: number): Promise
  * line appended): no copy, so checking often costs the daemon next to nothing. Returns the bytes dropped.
  */
 export async function trimFlood(file: string, maxBytes: number): Promise<number> {
-  let size: number;
-  try {
-    const st = await fsp.lstat(file);
-    if (st.isSymbolicLink()) return 0; // never truncate through a link (see rotateIfLarger)
-    size = st.size;
-  } catch (err) {
-    if (isMissing(err)) return 0;
-    throw err;
-  }
-  if (!(maxBytes > 0) || size <= generationCap(maxBytes)) return 0;
-  const h = await openNoFollow(file, UPDATE_NO_FOLLOW);
-  await h.truncate(0).finally(() => h.close());
-  const out = await openNoFollow(file, APPEND_NO_FOLLOW);
-  await out.write(dropMarker(size, 'before this line', maxBytes)).finally(() => out.close());
+  const size = await plainLogSize(file);
+  if (size === undefined || !(maxBytes > 0) || size <= generationCap(maxBytes)) return 0;
+  await emptyMarked(file, size, maxBytes);
   return size;
 }
