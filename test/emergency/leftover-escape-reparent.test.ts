@@ -2,32 +2,15 @@
 // (`env -i setsid sh -c '... &'` re-parents the child away from the run at once, its marks shed).
 import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { makeScenario, type Scenario } from './scenario.js';
+import { describe, expect, it } from 'vitest';
+import { agentBed } from './agent-bed.js';
+import { makeScenario } from './scenario.js';
 
 const BIN = fileURLToPath(new URL('./bin', import.meta.url));
-const SOCKET = `clawback-test-escape-${process.pid}`;
 
-let scenario: Scenario | undefined;
-let dir: string | undefined;
-
-afterEach(async () => {
-  await scenario?.cleanup();
-  scenario = undefined;
-  if (dir) await fs.rm(dir, { recursive: true, force: true });
-  dir = undefined;
-});
-
-afterAll(() => {
-  try {
-    execFileSync('tmux', ['-L', SOCKET, 'kill-server'], { stdio: 'ignore' });
-  } catch {
-    // not running
-  }
-});
+const bed = agentBed('escape');
 
 /** Where a PID namespace can be made (root, or unprivileged user namespaces): the run is contained by it. */
 function pidNamespaces(): boolean {
@@ -45,16 +28,16 @@ describe('Level 3: a re-parented process with its marks shed is still ended with
     ['tmux', '1'],
     ['pty', '1'],
   ] as const)('%s (shed RLIMIT_RTTIME: %s): the child of a vanished `env -i setsid sh -c` is gone after the run', async (runner, shed) => {
-    scenario = await makeScenario();
+    const scenario = bed.track(await makeScenario());
     await scenario.host.start();
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'clawback-escape-'));
+    const dir = await bed.tempDir('clawback-escape-');
     const pidsFile = path.join(dir, 'escaped.pid');
     const r = await scenario.run(
       { adapter: 'claude', timeBox: '30s', verifyWindow: '500ms' },
       {
         adapterOptions: {
           cli: {
-            tmux: runner === 'tmux' ? { socket: SOCKET } : false,
+            tmux: runner === 'tmux' ? { socket: bed.socket } : false,
             env: { PATH: `${BIN}:${process.env.PATH ?? ''}`, CLAWBACK_TEST_CHILD: '1', FAKE_AGENT_ESCAPE_PIDS_FILE: pidsFile, FAKE_AGENT_ESCAPE_SHED: shed, FAKE_AGENT_LINGER_MS: '1500' },
           },
         },

@@ -1,33 +1,15 @@
 // The prompt (incident timeline, redacted log excerpts) must not be in the agent's argv: every local user reads
 // /proc/<pid>/cmdline. Each CLI agent that takes its prompt on stdin gets it there, from the 0600 prompt file.
-import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { FIXED_CONFIG, makeScenario, type Scenario } from './scenario.js';
+import { describe, expect, it } from 'vitest';
+import { agentBed } from './agent-bed.js';
+import { FIXED_CONFIG, makeScenario } from './scenario.js';
 
 const BIN = fileURLToPath(new URL('./bin', import.meta.url));
-const SOCKET = `clawback-test-argv-${process.pid}`;
 
-let scenario: Scenario | undefined;
-let dir: string | undefined;
-
-afterEach(async () => {
-  await scenario?.cleanup();
-  scenario = undefined;
-  if (dir) await fs.rm(dir, { recursive: true, force: true });
-  dir = undefined;
-});
-
-afterAll(() => {
-  try {
-    execFileSync('tmux', ['-L', SOCKET, 'kill-server'], { stdio: 'ignore' });
-  } catch {
-    // not running
-  }
-});
+const bed = agentBed('argv');
 
 describe('Level 3: the prompt is kept out of the CLI agent\'s argv', () => {
   it.each([
@@ -37,15 +19,15 @@ describe('Level 3: the prompt is kept out of the CLI agent\'s argv', () => {
     ['claude', 'pty'],
   ] as const)('%s (%s): the agent gets the prompt on stdin and fixes the config; its argv holds none of it', async (adapter, runner) => {
     // (a cwd of its own: Codex and Gemini are not handed a cwd that holds the state dir)
-    scenario = await makeScenario({ cwd: 'app' });
+    const scenario = bed.track(await makeScenario({ cwd: 'app' }));
     await scenario.host.start();
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'clawback-argv-'));
+    const dir = await bed.tempDir('clawback-argv-');
     const argsFile = path.join(dir, 'args.json');
     const r = await scenario.run(
       { adapter, timeBox: '30s', verifyWindow: '500ms' },
       {
         adapterOptions: {
-          cli: { tmux: runner === 'tmux' ? { socket: SOCKET } : false, env: { PATH: `${BIN}:${process.env.PATH ?? ''}`, CLAWBACK_TEST_CHILD: '1', FAKE_AGENT_ARGS_FILE: argsFile } },
+          cli: { tmux: runner === 'tmux' ? { socket: bed.socket } : false, env: { PATH: `${BIN}:${process.env.PATH ?? ''}`, CLAWBACK_TEST_CHILD: '1', FAKE_AGENT_ARGS_FILE: argsFile } },
         },
       },
       `inc-argv-${adapter}-${runner}`,
