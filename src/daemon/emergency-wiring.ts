@@ -4,6 +4,7 @@ import type { ServiceConfig } from '../config/schema.js';
 import type { DaemonContext } from './daemon.js';
 import type { AgentRepairer, ServiceRuntime } from './service-runtime.js';
 import type { EmergencyHost } from '../emergency/tool-host.js';
+import type { AgentRunRecord } from '../emergency/run-emergency.js';
 import { doctorContext, type SnapshotStores } from './doctor-wiring.js';
 import { serviceLogFile } from './spawn-spec.js';
 import { checkConfigContent } from '../doctor/config-validity.js';
@@ -122,6 +123,8 @@ export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtim
 export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, runtime: () => ServiceRuntime, stores: SnapshotStores): AgentRepairer | undefined {
   const config = service.emergency;
   if (!config) return undefined;
+  // Each run's end facts by incident, for its verdict: a full disk may have kept them out of agent-run.json.
+  const runFacts = new Map<string, AgentRunRecord>();
   return {
     run: async (incident, _runId, signal) => {
       // The run is counted on disk before it starts: no lost state.json, no reload gives the service a fresh budget.
@@ -152,6 +155,11 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
           ...(http?.url ? { healthCheck: `GET ${http.url} -> 2xx/3xx` } : {}),
         },
       });
+      if (r.runFacts) {
+        runFacts.set(incident.id, r.runFacts);
+        // Bounded: a verdict takes its facts; runs are few (the budget).
+        if (runFacts.size > 8) runFacts.delete(runFacts.keys().next().value!);
+      }
       return { outcome: r.outcome, summary: r.summary, detail: r.detail };
     },
     finish: async (_runId, incidentId, keep, reason, handover) => {
@@ -168,7 +176,9 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
         learningsKeep: config.learnings.keep,
         incidentReason: runtime().currentIncident()?.reason ?? '',
         ...(handover ? { handover: true } : {}),
+        ...(runFacts.has(incidentId) ? { runFacts: runFacts.get(incidentId)! } : {}),
       });
+      runFacts.delete(incidentId);
     },
   };
 }

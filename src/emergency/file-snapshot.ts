@@ -474,7 +474,15 @@ export async function revertSnapshot(
     }
     if (heldOpen(file, null, hash)) continue;
     const bytes = c.link !== undefined ? Buffer.from(`symbolic link to ${c.link}\n`) : c.bytes;
-    if (!bytes || k >= limits.maxFiles || evidenceBytes + bytes.length > limits.maxTotalBytes) {
+    if (!bytes) {
+      // Over the per-file limit: the run's own file (a filler that took the disk, a dump), not a person's. Left in
+      // place it would keep the disk full and the revert from writing; it goes, its size and stamp kept as the record.
+      await fs.rm(file, { force: true });
+      reverted.push(file);
+      evidence.push({ path: file, copy: null, sha256: hash, action: 'reverted', why: `(created by the run, ${c.size} bytes: over the ${limits.maxFileBytes}-byte evidence limit, removed without a copy)` });
+      continue;
+    }
+    if (k >= limits.maxFiles || evidenceBytes + bytes.length > limits.maxTotalBytes) {
       leave(file, '(created by the run, left in place: too big to keep as evidence before removing it)', null, hash);
       continue;
     }

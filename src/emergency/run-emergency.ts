@@ -136,6 +136,20 @@ export interface AgentSessionResult extends AgentRunFacts {
   detail: string;
   /** Internal: for the verdict in the same process (runEmergency). */
   snapshot?: FileSnapshot;
+  /** The run's end facts as written to agent-run.json, kept in memory: a full disk may have refused the file. */
+  runFacts?: AgentRunRecord;
+}
+
+/** What agent-run.json holds: the revert's safety (end hashes, modes, owners, the snapshot's fingerprint). */
+export interface AgentRunRecord {
+  adapter?: string;
+  mode?: string;
+  summary?: string;
+  status?: string;
+  endHashes?: Record<string, string | null>;
+  endModes?: Record<string, number | null>;
+  endOwners?: Record<string, string | null>;
+  manifestSha256?: string;
 }
 
 const RUN_FILE = 'agent-run.json';
@@ -175,6 +189,8 @@ export async function finishAgentSession(opts: {
   incidentReason?: string;
   /** A person cancelled the run (start, resume, restart, stop, maintenance): they took over, nothing is reverted. */
   handover?: boolean;
+  /** The run's end facts from memory, used when agent-run.json could not be written or read (a full disk). */
+  runFacts?: AgentRunRecord;
 }): Promise<{ changedFiles: string[]; revertedFiles: string[]; keptFiles?: string[] }> {
   const incidentDir = path.join(opts.stateDir, 'incidents', opts.incidentId);
   const resultFile = path.join(incidentDir, 'agent-result.json');
@@ -189,16 +205,7 @@ export async function finishAgentSession(opts: {
       }),
     );
   }
-  const run = (await fs.readFile(path.join(incidentDir, RUN_FILE), 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>, () => ({}))) as {
-    adapter?: string;
-    mode?: string;
-    summary?: string;
-    status?: string;
-    endHashes?: Record<string, string | null>;
-    endModes?: Record<string, number | null>;
-    endOwners?: Record<string, string | null>;
-    manifestSha256?: string;
-  };
+  const run: AgentRunRecord = await fs.readFile(path.join(incidentDir, RUN_FILE), 'utf8').then((t) => JSON.parse(t) as AgentRunRecord, () => opts.runFacts ?? {});
   const manifestFile = path.join(incidentDir, 'before', 'manifest.json');
   const manifestText = await fs.readFile(manifestFile, 'utf8').catch(() => undefined);
   // The agent may reach the state dir (one inside the service's cwd): a snapshot it rewrote would have the revert
@@ -221,13 +228,13 @@ export async function finishAgentSession(opts: {
   const summary = opts.redactor.redact(run.summary ?? '').slice(0, 4000);
   if (opts.keep) {
     opts.emit(ev('info', `Level 3 fixed ${opts.serviceName}: ${opts.reason}; ${changes.length} file(s) changed`, { outcome: 'fixed', verify: opts.reason, changedFiles: changes.map((c) => c.path), diff, summary }));
-    await recordLearning(
+    await optionalWrite(opts, 'the learning', () => recordLearning(
       opts.stateDir,
       opts.serviceName,
       { time: opts.clock.now(), incidentId: opts.incidentId, adapter: String(run.adapter ?? 'agent'), reason: opts.redactor.redact(opts.incidentReason ?? ''), summary: summary.slice(0, 600), diff: diff.slice(0, 12) },
       opts.learningsKeep ?? 20,
-    );
-    await writeResult(resultFile, { outcome: 'fixed', summary, diff });
+    ));
+    await optionalWrite(opts, resultFile, () => writeResult(resultFile, { outcome: 'fixed', summary, diff }));
     return { changedFiles: changes.map((c) => c.path), revertedFiles: [] };
   }
   const beforeDir = path.join(incidentDir, 'before');
@@ -248,7 +255,7 @@ export async function finishAgentSession(opts: {
         summary,
       }),
     );
-    await writeResult(resultFile, { outcome: 'handed-over', summary, reason: opts.reason, kept, changes: lines, beforeDir: snapshot ? beforeDir : null });
+    await optionalWrite(opts, resultFile, () => writeResult(resultFile, { outcome: 'handed-over', summary, reason: opts.reason, kept, changes: lines, beforeDir: snapshot ? beforeDir : null }));
     return { changedFiles: kept, revertedFiles: [], keptFiles: kept };
   }
   const report = snapshot ? await revertSnapshot(snapshot, path.join(incidentDir, 'after'), run.endHashes, { runner: spawnRunner({ clock: opts.clock }), endModes: run.endModes, endOwners: run.endOwners }) : undefined;
@@ -273,7 +280,7 @@ export async function finishAgentSession(opts: {
       summary,
     }),
   );
-  await writeResult(resultFile, { outcome: 'failed', summary, reason: opts.reason, reverted, keptChangedAfterAgent: keptAfter, notReverted });
+  await optionalWrite(opts, resultFile, () => writeResult(resultFile, { outcome: 'failed', summary, reason: opts.reason, reverted, keptChangedAfterAgent: keptAfter, notReverted }));
   return { changedFiles: changes.map((c) => c.path), revertedFiles: reverted };
 }
 
@@ -302,6 +309,7 @@ export async function runEmergency(opts: RunEmergencyOptions): Promise<Emergency
       emit: opts.emit,
       learningsKeep: opts.config.learnings.keep,
       incidentReason: opts.incident.reason,
+      ...(run.runFacts ? { runFacts: run.runFacts } : {}),
     });
   if (run.outcome !== 'completed') {
     const r = await finish(false, run.detail);
@@ -523,7 +531,12 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     ...result.refused.map((r) => `# refused tool call: ${r.tool}: ${r.reason}`),
     '',
   ].join('\n');
-  await writeFileAtomic(transcriptPath, redactor.redact(`${header}${result.transcript}\n`), { mode: 0o600 });
+  // The end facts above are taken; what follows is a record: a full disk (the agent's own doing, maybe) must not cost
+  // the verdict or the revert, so each write that fails is named in one warning and the run goes on.
+  const unwritten: string[] = [];
+  const record = (file: string, text: string): Promise<void> =>
+    writeFileAtomic(file, text, { mode: 0o600 }).catch((e: Error) => void unwritten.push(`${file}: ${e.message}`));
+  await record(transcriptPath, redactor.redact(`${header}${result.transcript}\n`));
   const summary = redactor.redact(result.summary).slice(0, 4000);
   const base = { startLatencyMs, prepareMs, attachCommand: startInfo?.attachCommand, incidentDir, transcriptPath, refusedCalls };
   const common = { adapter: adapterName, mode: config.mode, agentStatus: result.status, agentMs, startLatencyMs, transcript: transcriptPath, refusedCalls: refusedCalls.length };
@@ -560,11 +573,19 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     detail = `${adapterName} changed protected settings (${lost.map((c) => `${c.path} ${c.change}`).join(', ')}): a person's to change, so its changes are not kept`;
     opts.emit(event(opts, 'incident.action', 'warning', `Level 3: ${detail}`, { action: 'agent-touched-protected', protectedLost: lost }));
   }
-  await writeFileAtomic(
+  const runFacts: AgentRunRecord = { adapter: adapterName, mode: config.mode, status, summary, endHashes, endModes, endOwners, manifestSha256 };
+  await record(
     path.join(incidentDir, RUN_FILE),
     `${JSON.stringify({ adapter: adapterName, mode: config.mode, status, summary, agentMs, transcript: transcriptPath, changedFiles: changes.map((c) => c.path), ...(outsideFiles.length > 0 ? { changedOutside: outside } : {}), endHashes, endModes, endOwners, manifestSha256 }, null, 2)}\n`,
-    { mode: 0o600 },
   );
+  if (unwritten.length > 0) {
+    opts.emit(
+      event(opts, 'incident.action', 'critical', `Level 3: the record of ${service.name}'s agent run could not be written (${unwritten.join('; ')}); its verdict and revert go on from memory`, {
+        action: 'agent-record-unwritten',
+        unwritten,
+      }),
+    );
+  }
   opts.emit(
     event(opts, 'incident.action', status === 'completed' ? 'info' : 'warning', `Level 3: the agent's run ended: ${detail}`, {
       action: 'agent-ended',
@@ -573,7 +594,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
       changedFiles: changes.map((c) => c.path),
     }),
   );
-  return { ...base, summary, detail: redactor.redact(detail), outcome: status, changedFiles: changes.map((c) => c.path), snapshot };
+  return { ...base, summary, detail: redactor.redact(detail), outcome: status, changedFiles: changes.map((c) => c.path), snapshot, runFacts };
 }
 
 /** Puts the agent's edit of the config's copy into the real file (see config-stage.ts); says so when it does not. */
@@ -632,6 +653,15 @@ async function runWithGrace(adapter: AgentAdapter, session: AgentSession, signal
     return await Promise.race([run, gaveUp]);
   } finally {
     stopWaiting.abort();
+  }
+}
+
+/** A verdict's record (result file, learning): one that a full disk refuses is said, never the verdict's end. */
+async function optionalWrite(at: { stateDir: string; serviceName: string; incidentId: string; redactor: Redactor; clock: Clock; emit(event: ClawbackEvent): void }, what: string, write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (e) {
+    at.emit(level3Event(at, 'incident.action', 'critical', `Level 3: ${what} of ${at.serviceName}'s agent run could not be written: ${(e as Error).message}`, { action: 'agent-record-unwritten', unwritten: [`${what}: ${(e as Error).message}`] }));
   }
 }
 

@@ -30,8 +30,9 @@ export interface Scenario {
 let counter = 0;
 
 /** cwd: the service's working directory as a subdirectory of the scenario's (its config then lies outside it). */
-export async function makeScenario(opts: { configText?: string; env?: Record<string, string>; name?: string; cwd?: string; protect?: string[] } = {}): Promise<Scenario> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'clawback-emergency-'));
+/** base: where the scenario's temp dir is made (a small tmpfs for full-disk tests); the system temp dir by default. */
+export async function makeScenario(opts: { configText?: string; env?: Record<string, string>; name?: string; cwd?: string; protect?: string[]; base?: string } = {}): Promise<Scenario> {
+  const dir = await fs.mkdtemp(path.join(opts.base ?? os.tmpdir(), 'clawback-emergency-'));
   const stateDir = path.join(dir, 'state');
   await fs.mkdir(stateDir);
   const name = opts.name ?? 'gw';
