@@ -28,6 +28,16 @@ export async function stampTree(roots: readonly string[], excluded: readonly str
   return { files, unlisted: tree.unlisted };
 }
 
+/** The stamps of single files (missing ones left out): Clawback's own files an agent has no business changing. */
+export async function stampFiles(files: readonly string[]): Promise<TreeStamps> {
+  const out: Record<string, string> = {};
+  for (const f of files) {
+    const st = await fs.lstat(f).catch(() => undefined);
+    if (st) out[f] = `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
+  }
+  return { files: out, unlisted: [] };
+}
+
 /** What differs between two stampings, leaving out `covered` paths (the snapshot's own) and unlisted directories. */
 export function diffStamps(before: TreeStamps, after: TreeStamps, covered: (file: string) => boolean): OutsideChanges {
   const under = (f: string, dirs: readonly string[]): boolean => dirs.some((d) => f.startsWith(`${d}${path.sep}`));

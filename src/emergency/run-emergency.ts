@@ -27,7 +27,8 @@ import type { ProtectedGuard } from './tool-set.js';
 import { secretFields } from '../observe/config-file-secrets.js';
 import { mentionsSecret } from '../observe/secret-keys.js';
 import { endAgentLeftovers } from './agent-leftovers.js';
-import { diffStamps, stampTree, type OutsideChanges } from './outside-changes.js';
+import { diffStamps, stampFiles, stampTree, type OutsideChanges } from './outside-changes.js';
+import { tokenPath } from '../server/token.js';
 import { openclawPromptNotes } from '../openclaw/prompt-notes.js';
 
 export type EmergencyOutcome = 'fixed' | 'failed' | 'timeout' | 'refused' | 'proposed';
@@ -384,6 +385,9 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
   const outsideRoots = adapter.writeReach === undefined ? [] : [...new Set([...(ownDir ? [workdir] : []), ...(configPath && !tooBroadToEdit(path.dirname(configPath)) ? [path.dirname(configPath)] : [])])];
   const outsideExcluded = [logFile, stateDir];
   const outsideBefore = outsideRoots.length > 0 ? await stampTree(outsideRoots, outsideExcluded, DEFAULT_SNAPSHOT_LIMITS.maxTreeEntries) : undefined;
+  // Clawback's own files the daemon never rewrites during a run (the API token): any change is the agent's doing.
+  const ownFiles = [tokenPath(stateDir)];
+  const ownBefore = await stampFiles(ownFiles);
 
   // An agent that can only be granted whole directories edits a config outside its working directory as a copy:
   // its reach stays the files we snapshot and may put back, not everything beside the config.
@@ -510,6 +514,18 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
   const coveredBySnapshot = (f: string): boolean => allowedPaths.some((a) => f === a || f.startsWith(`${a}${path.sep}`));
   const outside: OutsideChanges | undefined = outsideBefore ? diffStamps(outsideBefore, await stampTree(outsideRoots, outsideExcluded, DEFAULT_SNAPSHOT_LIMITS.maxTreeEntries), coveredBySnapshot) : undefined;
   const outsideFiles = outside ? [...outside.changed, ...outside.created, ...outside.removed] : [];
+  const own = diffStamps(ownBefore, await stampFiles(ownFiles), () => false);
+  const ownChanged = [...own.changed, ...own.created, ...own.removed];
+  if (ownChanged.length > 0) {
+    opts.emit(
+      event(opts, 'incident.action', 'critical', `Level 3: Clawback's own file(s) changed during the ${adapterName} agent's run for ${service.name}: ${ownChanged.join(', ')}; not put back: the daemon's API accepts the token the file now holds; check them (rotate the token)`, {
+        action: 'agent-changed-clawback-files',
+        changed: own.changed,
+        created: own.created,
+        removed: own.removed,
+      }),
+    );
+  }
   if (outside && outsideFiles.length > 0) {
     const listed = (k: keyof OutsideChanges): string => (outside[k].length > 0 ? ` ${k}: ${outside[k].slice(0, 10).join(', ')}${outside[k].length > 10 ? ` and ${outside[k].length - 10} more` : ''};` : '');
     opts.emit(
