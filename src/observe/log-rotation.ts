@@ -300,8 +300,10 @@ export async function rotateIfLarger(file: string, maxBytes: number, keep: numbe
   if (!(maxBytes > 0) || size <= maxBytes) return false;
   const keepN = Math.max(0, Math.floor(keep));
   if (keepN === 0) {
-    const h = await openNoFollow(file, UPDATE_NO_FOLLOW);
-    await h.truncate(0).finally(() => h.close());
+    // No generation to keep: the drop is said in the file (a 30 MiB flood left an empty log, no line, no warning), and a
+    // flood past the cap is told like one with generations.
+    await emptyMarked(file, size, maxBytes, 'logs.keep is 0, so no rotated copy is kept');
+    if (size > generationCap(maxBytes)) opts.onDropped?.(size);
     return true;
   }
   const cap = generationCap(maxBytes);
