@@ -1,6 +1,8 @@
 // `clawback logs|incidents|incident|digest`: what happened, read from the state directory's files.
 import type { Command } from 'commander';
-import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, watch } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, watch } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { LogFollower } from './log-follow.js';
 import { Redactor, crossLineRedaction } from '../observe/redact.js';
 import path from 'node:path';
 import { clientStateDir } from './client.js';
@@ -162,37 +164,34 @@ export function registerHistory(program: Command): void {
         if (!o.follow) return;
       }
       // From where the tail's read ended, not the size now: lines written while the tail was shown were lost.
-      let offset = liveSize;
       // Whole lines only, so a secret split across two reads is still redacted.
       let partial = '';
-      const pump = (): void => {
-        const size = existsSync(file) ? statSync(file).size : 0;
-        if (size < offset) offset = 0; // rotated or truncated
-        if (size === offset) return;
+      const decoder = new StringDecoder('utf8');
+      const flushPartial = (): void => {
+        if (partial) process.stdout.write(show(`${partial}\n`));
+        partial = '';
+      };
+      const follower = new LogFollower({
+        file,
+        offset: liveSize,
+        generations: MAX_GENERATIONS,
         // A flood between two reads is not read whole: the newest TAIL_BYTES_MAX, and the skip said.
-        if (size - offset > TAIL_BYTES_MAX) {
-          process.stderr.write(`clawback: ${size - offset - TAIL_BYTES_MAX} bytes of output skipped (written faster than they can be shown)\n`);
-          offset = size - TAIL_BYTES_MAX;
-          partial = '';
-        }
-        const fd = openSync(file, 'r');
-        try {
-          const buf = Buffer.alloc(size - offset);
-          const n = readSync(fd, buf, 0, buf.length, offset);
-          offset += n;
-          const text = partial + buf.subarray(0, n).toString('utf8');
+        maxBytes: TAIL_BYTES_MAX,
+        onBreak: flushPartial,
+        notice: (text) => {
+          flushPartial();
+          process.stderr.write(`clawback: ${terminalSafe(text)}\n`);
+        },
+        out: (bytes) => {
+          const text = partial + decoder.write(bytes);
           const cut = text.lastIndexOf('\n') + 1;
           partial = text.slice(cut);
           if (cut > 0) process.stdout.write(show(text.slice(0, cut)));
           // A line that never ends is shown in pieces, as the log redactor writes it, not held whole.
-          if (partial.length > LINE_MAX_CHARS) {
-            process.stdout.write(show(`${partial}\n`));
-            partial = '';
-          }
-        } finally {
-          closeSync(fd);
-        }
-      };
+          if (partial.length > LINE_MAX_CHARS) flushPartial();
+        },
+      });
+      const pump = (): void => follower.pump();
       try {
         watch(path.dirname(file), () => pump());
       } catch {
