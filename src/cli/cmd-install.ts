@@ -124,7 +124,8 @@ export function registerInstall(program: Command): void {
       // the guardian started the embedded demo there (on OpenClaw's port 18789) and left the user's services unsupervised.
       let revive: ReviveConfig;
       try {
-        revive = reviveConfig({ flag: g.config, stateDir, info: readDaemonInfoSync(stateDir).info });
+        const read = readDaemonInfoSync(stateDir);
+        revive = reviveConfig({ flag: g.config, stateDir, info: read.info, unreadable: read.reason === 'corrupt' ? (read.detail ?? 'corrupt') : undefined });
       } catch (err) {
         if (!(err instanceof RecordedConfigGone)) throw err;
         process.stderr.write(`clawback: guardian: ${err.message}\n`);

@@ -1,6 +1,7 @@
 // What a command that starts the daemon for a state directory runs it with: the config (and --api-port) that daemon.json
 // says it last ran, not ./clawback.yaml of wherever the command is typed nor the embedded demo on OpenClaw's port.
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { findConfigFile } from '../config/find-config.js';
 import type { DaemonInfo } from '../daemon/daemon-info.js';
 
@@ -18,18 +19,27 @@ export interface ReviveConfig {
 /** A config the daemon last ran that is no longer there: starting anything else would supervise the wrong services. */
 export class RecordedConfigGone extends Error {}
 
+/** daemon.json is there but cannot be read (a FIFO, a directory, not JSON, EACCES): which config it records is unknown. */
+export class RecordedConfigUnreadable extends RecordedConfigGone {}
+
 export interface ReviveConfigInput {
   /** --config */
   flag?: string | undefined;
   stateDir: string;
   /** What daemon.json of stateDir holds, null when there is none (or it is unreadable). */
   info: DaemonInfo | null;
+  /** Why daemon.json could not be read when it is there (its read's detail), undefined when it was read or is missing. */
+  unreadable?: string | undefined;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   exists?: (file: string) => boolean;
 }
 
-/** --config, $CLAWBACK_CONFIG, the config daemon.json records, else the usual search (./clawback.yaml, the demo). Throws RecordedConfigGone. */
+/**
+ * --config, $CLAWBACK_CONFIG, the config daemon.json records, else the usual search (./clawback.yaml, the demo).
+ * Throws RecordedConfigGone, and RecordedConfigUnreadable when daemon.json is there but cannot be read: a daemon ran
+ * here, with a config no one can tell, so ./clawback.yaml of the cwd would start another one's services.
+ */
 export function reviveConfig(input: ReviveConfigInput): ReviveConfig {
   const env = input.env ?? process.env;
   const find = { env, ...(input.cwd !== undefined ? { cwd: input.cwd } : {}) };
@@ -39,6 +49,11 @@ export function reviveConfig(input: ReviveConfigInput): ReviveConfig {
     // The port it ran with goes with the config it ran, not with another one named now.
     const same = input.info !== null && configPath === (input.info.configPath || undefined);
     return { configPath, source: input.flag ? 'flag' : 'env', ...(same ? apiPort : {}) };
+  }
+  if (!input.info && input.unreadable !== undefined) {
+    throw new RecordedConfigUnreadable(
+      `${path.join(input.stateDir, 'daemon.json')} cannot be read (${input.unreadable}), so the config its daemon last ran is unknown: not starting ./clawback.yaml, the embedded demo or another config in its place; name the config with --config (or remove that daemon.json if no daemon ran here)`,
+    );
   }
   if (!input.info) return { configPath: findConfigFile(find), source: 'search' };
   const port = input.info.apiPortOverride !== undefined ? ` with --api-port ${input.info.apiPortOverride}` : '';
