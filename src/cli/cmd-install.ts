@@ -106,93 +106,98 @@ export function registerInstall(program: Command): void {
     .description('check the daemon once (heartbeat and pid); revive it if dead or hung; keep services up if it cannot')
     .option('--once', 'one pass (what the timer / cron runs)', true)
     .option('--stale-after <ms>', 'heartbeat age that counts as hung (ms, or a duration such as 30s)', durationOption(1), 15_000)
-    .option('--pass-timeout <ms>', 'bound of the whole pass: past it the pass reports timed-out and exits 1 (ms, or a duration such as 100s)', durationOption(1), PASS_TIMEOUT_MS)
+    .option('--pass-timeout <ms>', 'bound of the whole pass, counted from its start: past it the pass reports timed-out and exits 1, or 137 (SIGKILL by its watchdog) when a step blocks its process (ms, or a duration such as 100s)', durationOption(1), PASS_TIMEOUT_MS)
     .action(async (o: { staleAfter: number; passTimeout: number }) => {
-      const watchdog = armPassWatchdog(o.passTimeout);
-      watchdog.step('rotating its own logs');
-      const g = program.opts<{ config?: string; stateDir?: string }>();
-      const stateDir = clientStateDir(g);
-      // Each pass appends its report to guardian.log (cron, launchd), the daemon its output to daemon.out.log: nothing
-      // else rotates these files, so each pass bounds them.
-      const ownLogs = await rotateOwnLogs(stateDir);
-      watchdog.step('reading the state directory');
-      if (stoppedOnPurposeThisBoot(path.join(stateDir, STOPPED_MARKER))) {
-        process.stdout.write('daemon was stopped on purpose (clawback run exited cleanly); nothing to do\n');
-        return;
-      }
-      // With no --config nor $CLAWBACK_CONFIG, the config this state dir's daemon last ran: typed from another directory,
-      // the guardian started the embedded demo there (on OpenClaw's port 18789) and left the user's services unsupervised.
-      let revive: ReviveConfig;
+      const watchdog = armPassWatchdog(o.passTimeout, systemClock());
+      // Every way the pass ends (its report, an early return) cancels its own bound; process.exit needs no cancel.
       try {
-        const read = readDaemonInfoSync(stateDir);
-        revive = reviveConfig({ flag: g.config, stateDir, info: read.info, unreadable: read.reason === 'corrupt' ? (read.detail ?? 'corrupt') : undefined });
-      } catch (err) {
-        if (!(err instanceof RecordedConfigGone)) throw err;
-        process.stderr.write(`clawback: guardian: ${err.message}\n`);
-        process.exit(2);
-      }
-      const configPath = revive.configPath;
-      const runner = realCommandRunner();
-      const manager = installedServiceManager({ platform: platform(), hasSystemd: hasSystemdRuntime(), home: os.homedir() });
-      // A service the direct revive leaves down at Level 4 (its start limit hit): told by this pass, not queued only for
-      // a daemon that cannot start; queued once it was told, marked so the next daemon does not tell it again.
-      let serviceAlerts: ClawbackEvent[] = [];
-      watchdog.step('checking and reviving the daemon');
-      const report = await guardianOnce({
-        stateDir,
-        clock: systemClock(),
-        staleAfterMs: o.staleAfter,
-        runner,
-        serviceManager: manager,
-        explicitConfig: Boolean(g.config || process.env.CLAWBACK_CONFIG),
-        startDaemon: async () => startDaemonDetached(stateDir, configPath, revive.apiPort),
-        // What the daemon would say of its config (exit 78): a unit that exited so is not restarted while this holds.
-        configProblem: async () => configProblem(configPath, stateDir),
-        // The revived daemon journals and notifies these when it starts (it owns the outbox).
-        emit: (event) => appendPendingEvent(stateDir, event),
-        probeServices: async () => {
-          watchdog.step('starting the services directly');
-          const loaded = loadConfig({ ...(configPath ? { file: configPath } : {}), stateDir });
-          // Its starts are journaled by the next daemon, as the revival is.
-          const events: ClawbackEvent[] = [];
-          await reviveServicesDirectly(loaded.config, stateDir, (event) => events.push(event));
-          const limits = new Map(loaded.config.services.map((s) => [s.name, `${s.restart.guardianStartLimit.burst} restarts in ${formatDuration(s.restart.guardianStartLimit.interval)}`]));
-          serviceAlerts = serviceAlertsOf(events, (name) => limits.get(name));
-          // Queued at once (nothing lost should the pass be killed), marked as told: this pass tells (or spools) it.
-          for (const event of events) appendPendingEvent(stateDir, isServiceAlert(event) ? { ...event, details: { ...event.details, notifiedBy: 'guardian' } } : event);
-        },
-      });
-      if (revive.said) report.actions.unshift(revive.said);
-      // The daemon that delivers alerts is the one that is down: a human hears of it from here.
-      const redactor = new Redactor();
-      watchdog.step('alerting the notify channels');
-      const told = await alertGuardianOutcome(report, { stateDir, configPath, clock: systemClock(), redactor, serviceAlerts }).catch((err: unknown) => ({
-        actions: [],
-        errors: [`alerting failed: ${(err as Error).message}`],
-      }));
-      report.actions.push(...told.actions);
-      report.errors.push(...told.errors);
-      // "Could not revive" / "running again" reach `clawback journal` and the dashboard through the next daemon, which
-      // journals them without notifying again (notifiedBy): without it a down spell left no line in the journal.
-      const said = 'said' in told ? told.said : undefined;
-      watchdog.step('queuing the alert in pending-events.jsonl');
-      if (said) {
-        const details: Record<string, unknown> = { ...said.details, notifiedBy: 'guardian' };
-        if (typeof details.output === 'string') details.output = redactor.redact(details.output);
-        if (Array.isArray(details.errors)) details.errors = details.errors.map((e: unknown) => redactor.redact(String(e)));
-        try {
-          appendPendingEvent(stateDir, { ...said, message: redactor.redact(said.message), details });
-        } catch (err) {
-          report.errors.push(`pending-events.jsonl could not be written (${(err as Error).message}): ${said.type} is not journaled`);
+        watchdog.step('rotating its own logs');
+        const g = program.opts<{ config?: string; stateDir?: string }>();
+        const stateDir = clientStateDir(g);
+        // Each pass appends its report to guardian.log (cron, launchd), the daemon its output to daemon.out.log: nothing
+        // else rotates these files, so each pass bounds them.
+        const ownLogs = await rotateOwnLogs(stateDir);
+        watchdog.step('reading the state directory');
+        if (stoppedOnPurposeThisBoot(path.join(stateDir, STOPPED_MARKER))) {
+          process.stdout.write('daemon was stopped on purpose (clawback run exited cleanly); nothing to do\n');
+          return;
         }
+        // With no --config nor $CLAWBACK_CONFIG, the config this state dir's daemon last ran: typed from another directory,
+        // the guardian started the embedded demo there (on OpenClaw's port 18789) and left the user's services unsupervised.
+        let revive: ReviveConfig;
+        try {
+          const read = readDaemonInfoSync(stateDir);
+          revive = reviveConfig({ flag: g.config, stateDir, info: read.info, unreadable: read.reason === 'corrupt' ? (read.detail ?? 'corrupt') : undefined });
+        } catch (err) {
+          if (!(err instanceof RecordedConfigGone)) throw err;
+          process.stderr.write(`clawback: guardian: ${err.message}\n`);
+          process.exit(2);
+        }
+        const configPath = revive.configPath;
+        const runner = realCommandRunner();
+        const manager = installedServiceManager({ platform: platform(), hasSystemd: hasSystemdRuntime(), home: os.homedir() });
+        // A service the direct revive leaves down at Level 4 (its start limit hit): told by this pass, not queued only for
+        // a daemon that cannot start; queued once it was told, marked so the next daemon does not tell it again.
+        let serviceAlerts: ClawbackEvent[] = [];
+        watchdog.step('checking and reviving the daemon');
+        const report = await guardianOnce({
+          stateDir,
+          clock: systemClock(),
+          staleAfterMs: o.staleAfter,
+          runner,
+          serviceManager: manager,
+          explicitConfig: Boolean(g.config || process.env.CLAWBACK_CONFIG),
+          startDaemon: async () => startDaemonDetached(stateDir, configPath, revive.apiPort),
+          // What the daemon would say of its config (exit 78): a unit that exited so is not restarted while this holds.
+          configProblem: async () => configProblem(configPath, stateDir),
+          // The revived daemon journals and notifies these when it starts (it owns the outbox).
+          emit: (event) => appendPendingEvent(stateDir, event),
+          probeServices: async () => {
+            watchdog.step('starting the services directly');
+            const loaded = loadConfig({ ...(configPath ? { file: configPath } : {}), stateDir });
+            // Its starts are journaled by the next daemon, as the revival is.
+            const events: ClawbackEvent[] = [];
+            await reviveServicesDirectly(loaded.config, stateDir, (event) => events.push(event));
+            const limits = new Map(loaded.config.services.map((s) => [s.name, `${s.restart.guardianStartLimit.burst} restarts in ${formatDuration(s.restart.guardianStartLimit.interval)}`]));
+            serviceAlerts = serviceAlertsOf(events, (name) => limits.get(name));
+            // Queued at once (nothing lost should the pass be killed), marked as told: this pass tells (or spools) it.
+            for (const event of events) appendPendingEvent(stateDir, isServiceAlert(event) ? { ...event, details: { ...event.details, notifiedBy: 'guardian' } } : event);
+          },
+        });
+        if (revive.said) report.actions.unshift(revive.said);
+        // The daemon that delivers alerts is the one that is down: a human hears of it from here.
+        const redactor = new Redactor();
+        watchdog.step('alerting the notify channels');
+        const told = await alertGuardianOutcome(report, { stateDir, configPath, clock: systemClock(), redactor, serviceAlerts }).catch((err: unknown) => ({
+          actions: [],
+          errors: [`alerting failed: ${(err as Error).message}`],
+        }));
+        report.actions.push(...told.actions);
+        report.errors.push(...told.errors);
+        // "Could not revive" / "running again" reach `clawback journal` and the dashboard through the next daemon, which
+        // journals them without notifying again (notifiedBy): without it a down spell left no line in the journal.
+        const said = 'said' in told ? told.said : undefined;
+        watchdog.step('queuing the alert in pending-events.jsonl');
+        if (said) {
+          const details: Record<string, unknown> = { ...said.details, notifiedBy: 'guardian' };
+          if (typeof details.output === 'string') details.output = redactor.redact(details.output);
+          if (Array.isArray(details.errors)) details.errors = details.errors.map((e: unknown) => redactor.redact(String(e)));
+          try {
+            appendPendingEvent(stateDir, { ...said, message: redactor.redact(said.message), details });
+          } catch (err) {
+            report.errors.push(`pending-events.jsonl could not be written (${(err as Error).message}): ${said.type} is not journaled`);
+          }
+        }
+        if (report.daemonExit?.output) report.daemonExit.output = redactor.redact(report.daemonExit.output);
+        report.actions.push(...ownLogs.rotated.map((r) => `rotated ${r}`));
+        report.errors.push(...ownLogs.errors);
+        process.stdout.write(redactor.redact(JSON.stringify(report, null, 2)) + '\n');
+        process.exitCode = report.outcome === 'daemon-down' ? 1 : 0;
+        // A step cut short by its own bound may still hold the event loop (a read that never returns): the watchdog ends it.
+        watchdog.step('exiting after its report');
+      } finally {
+        watchdog.done();
       }
-      if (report.daemonExit?.output) report.daemonExit.output = redactor.redact(report.daemonExit.output);
-      report.actions.push(...ownLogs.rotated.map((r) => `rotated ${r}`));
-      report.errors.push(...ownLogs.errors);
-      process.stdout.write(redactor.redact(JSON.stringify(report, null, 2)) + '\n');
-      process.exitCode = report.outcome === 'daemon-down' ? 1 : 0;
-      // A step cut short by its own bound may still hold the event loop (a read that never returns): the watchdog ends it.
-      watchdog.step('exiting after its report');
     });
 }
 

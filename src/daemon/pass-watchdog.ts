@@ -3,10 +3,12 @@
 // The bound lives in a tiny child process, as a step stuck in a synchronous call (an open() of a state file on a
 // filesystem that never answers) blocks the pass's own event loop, and a timer of its own with it.
 import { spawn } from 'node:child_process';
+import { writeSync } from 'node:fs';
+import type { Clock } from '../platform/clock.js';
 
 /** The watchdog's program: reads step names on stdin; its end (the pass exited) ends it; past the bound, ends the pass. */
 const WATCHDOG = `
-const [boundMs, pid] = [Number(process.argv[1]), Number(process.argv[2])];
+const [leftMs, pid, boundMs] = [Number(process.argv[1]), Number(process.argv[2]), Number(process.argv[3])];
 let step = 'starting';
 let buf = '';
 process.stdin.setEncoding('utf8');
@@ -17,32 +19,58 @@ setTimeout(() => {
   // Only the pass that spawned it: once that one is gone, this process has another parent.
   if (process.ppid !== pid) process.exit(0);
   try { process.kill(pid, 'SIGKILL'); } catch { process.exit(0); }
-  const report = { outcome: 'timed-out', actions: [], errors: ['the pass did not finish within ' + Math.round(boundMs / 1000) + ' s (stuck at: ' + step + '): ended by its watchdog (SIGKILL); the next pass looks again'], durationMs: boundMs };
+  const report = { outcome: 'timed-out', actions: [], errors: ['the pass did not finish within ' + Math.round(boundMs / 1000) + ' s (stuck at: ' + step + '): ended by its watchdog (SIGKILL, exit status 137); the next pass looks again'], durationMs: boundMs };
   try { require('node:fs').writeSync(1, JSON.stringify(report, null, 2) + '\\n'); } catch {}
   process.exit(0);
-}, boundMs);
+}, leftMs);
 `;
 
 export interface PassWatchdog {
   /** The step the pass is at now (said in the report should the bound pass). */
   step(name: string): void;
+  /** The pass ends on its own (its report is written, or it returns early): its own timer is cancelled. */
+  done(): void;
+}
+
+/** The timed-out report, as the pass or its watchdog child prints it. */
+function timedOutReport(boundMs: number, step: string, how: string): string {
+  const errors = [`the pass did not finish within ${Math.round(boundMs / 1000)} s (stuck at: ${step}): ${how}; the next pass looks again`];
+  return JSON.stringify({ outcome: 'timed-out', actions: [], errors, durationMs: boundMs }, null, 2) + '\n';
 }
 
 /**
- * Arms the bound in a child that shares the pass's stdout (its report goes where the pass's would) and ends with it.
- * Past the bound the pass is SIGKILLed and the child reports `timed-out` with the step: what the pass queued
- * (pending-events.jsonl, state.json) is on disk; guardian.lock, left behind, names a dead pid and the next pass takes it.
+ * Arms the bound, counted from the pass's start (`startedAt` on clock.monotonic(): 0, the process's start, for the
+ * system clock), not from when the watchdog runs: a pass that took seconds to load under load overran it by as much.
+ * A step that awaits past the bound is ended by the pass itself a moment before it (`timed-out` naming the step, exit
+ * 1). A step blocked in a synchronous call cannot run that timer: then the child, which shares the pass's stdout (its
+ * report goes where the pass's would) and ends with it, SIGKILLs the pass at the bound and reports (exit status 137).
+ * Either way what the pass queued (pending-events.jsonl, state.json) is on disk; guardian.lock, left behind, names a
+ * dead pid and the next pass takes it.
  */
-export function armPassWatchdog(boundMs: number): PassWatchdog {
-  const child = spawn(process.execPath, ['-e', WATCHDOG, String(boundMs), String(process.pid)], { stdio: ['pipe', 'inherit', 'ignore'] });
+export function armPassWatchdog(boundMs: number, clock: Clock, startedAt = 0): PassWatchdog {
+  const leftMs = Math.max(1, Math.min(boundMs, boundMs - (clock.monotonic() - startedAt)));
+  const child = spawn(process.execPath, ['-e', WATCHDOG, String(leftMs), String(process.pid), String(boundMs)], { stdio: ['pipe', 'inherit', 'ignore'] });
   child.on('error', () => undefined);
   child.stdin.on('error', () => undefined);
   // Neither the child nor its pipe keeps a finished pass alive: its exit closes the pipe, which ends the child.
   child.unref();
   (child.stdin as unknown as { unref?: () => void }).unref?.();
+  let step = 'starting';
+  // Ahead of the child's SIGKILL, so that a pass whose event loop still turns exits 1 with its report.
+  const own = clock.setTimeout(() => {
+    try {
+      writeSync(1, timedOutReport(boundMs, step, 'ended by its own bound (exit 1)'));
+    } finally {
+      process.exit(1);
+    }
+  }, Math.max(0, leftMs - Math.min(500, leftMs / 10)));
   return {
     step(name) {
-      if (!child.stdin.destroyed) child.stdin.write(`${name.replace(/\n/g, ' ')}\n`);
+      step = name.replace(/\n/g, ' ');
+      if (!child.stdin.destroyed) child.stdin.write(`${step}\n`);
+    },
+    done() {
+      own.cancel();
     },
   };
 }

@@ -1,0 +1,66 @@
+// `--help` says a pass past its --pass-timeout "reports timed-out and exits 1", but every such pass was SIGKILLed by its
+// watchdog child (exit status 137: "killed" to cron and systemd), and the bound counted from the child's start, not the
+// pass's (a 3 s bound took 6.4 s under load). A pass whose step awaits (a webhook that never answers, a daemon that
+// does not come up) now ends itself within the bound with its report and exit 1; the SIGKILL is left for a step that
+// blocks the process.
+import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import YAML from 'yaml';
+import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
+import { runCli } from '../helpers/cli.js';
+import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/processes.js';
+
+const servers: net.Server[] = [];
+const sockets: net.Socket[] = [];
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!();
+  for (const s of sockets.splice(0)) s.destroy();
+  for (const s of servers.splice(0)) await new Promise<void>((resolve) => s.close(() => resolve()));
+});
+
+/** A port that accepts and never answers. */
+async function listen(): Promise<number> {
+  const port = await freePort();
+  const server = net.createServer((socket) => sockets.push(socket));
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return port;
+}
+
+describe('guardian --pass-timeout', () => {
+  it('--help says what the pass exits with past its bound', async () => {
+    const r = await runCli(['guardian', '--help']);
+    expect(r.stdout.replace(/\s+/g, ' ')).toMatch(/exits 1, or 137 \(SIGKILL by its watchdog\) when a step blocks its process/);
+  });
+
+  it('a pass stuck in a step that awaits ends within its bound with a timed-out report and exit 1, as --help says', async () => {
+    const dir = tempDir('clawback-pass-bound-');
+    const stateDir = path.join(dir, 'state');
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    writeFileSync(path.join(stateDir, 'state.json'), '{}');
+    // The daemon cannot start (its API port is held); the channel accepts and never answers.
+    const apiPort = await listen();
+    const hookPort = await listen();
+    cleanup.push(async () => {
+      // The daemon the pass started gives up on the held port by itself: the port is held until it said so.
+      const log = path.join(stateDir, 'logs', 'daemon.out.log');
+      await waitFor(() => (!existsSync(log) || readFileSync(log, 'utf8').includes('cannot serve') ? true : undefined), { timeoutMs: 20_000, intervalMs: 100 }).catch(() => undefined);
+    });
+    const configPath = path.join(dir, 'clawback.yaml');
+    const service = { name: 'job', command: [NODE, path.join(FIXTURES, 'exit-with.mjs'), '0', '0'], restart: { policy: 'never' } };
+    writeFileSync(configPath, YAML.stringify(markServices({ api: { port: apiPort }, notify: { channels: [{ type: 'webhook', url: `http://127.0.0.1:${hookPort}/hook` }] }, services: [service] })));
+    const t0 = Date.now();
+    const r = await runCli(['guardian', '--once', '--pass-timeout', '3s', '--config', configPath, '--state-dir', stateDir], { timeoutMs: 30_000 });
+    const took = Date.now() - t0;
+    const report = JSON.parse(r.stdout) as { outcome: string; errors: string[] };
+    expect(report.outcome).toBe('timed-out');
+    expect(report.errors.join('\n')).toContain('exit 1');
+    expect(r.code, `exit ${r.code} after ${took} ms`).toBe(1);
+    // Counted from the pass's start; the slack is the spawn of node under load, not a second bound.
+    expect(took).toBeLessThan(3000 + 2000);
+  }, 60_000);
+});
