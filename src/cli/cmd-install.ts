@@ -144,6 +144,8 @@ export function registerInstall(program: Command): void {
           stateDir,
           clock: systemClock(),
           staleAfterMs: o.staleAfter,
+          // Its checks and waits keep a share of the pass's bound for telling a human; 30 s under the default 100 s.
+          timeoutMs: Math.min(GUARDIAN_STEPS_MS, Math.max(1000, Math.floor(o.passTimeout * 0.6))),
           runner,
           serviceManager: manager,
           explicitConfig: Boolean(g.config || process.env.CLAWBACK_CONFIG),
@@ -168,7 +170,7 @@ export function registerInstall(program: Command): void {
         // The daemon that delivers alerts is the one that is down: a human hears of it from here.
         const redactor = new Redactor();
         watchdog.step('alerting the notify channels');
-        const told = await alertGuardianOutcome(report, { stateDir, configPath, clock: systemClock(), redactor, serviceAlerts }).catch((err: unknown) => ({
+        const told = await alertGuardianOutcome(report, { stateDir, configPath, clock: systemClock(), redactor, serviceAlerts, flushMs: alertFlushMs(o.passTimeout, systemClock().monotonic()) }).catch((err: unknown) => ({
           actions: [],
           errors: [`alerting failed: ${(err as Error).message}`],
         }));
@@ -203,6 +205,17 @@ export function registerInstall(program: Command): void {
 
 /** Bound of a whole guardian pass: under systemd's TimeoutStartSec=120 of its unit, so the pass says why it ended. */
 export const PASS_TIMEOUT_MS = 100_000;
+
+/** What the pass's checks and waits (guardianOnce) take at most. */
+const GUARDIAN_STEPS_MS = 30_000;
+
+/**
+ * How long the alert may be delivered (10 s at most): what is left of the bound, less a second for the report, so a
+ * channel that never answers leaves the alert spooled for the next pass instead of the pass ended by its bound.
+ */
+export function alertFlushMs(passTimeoutMs: number, elapsedMs: number): number {
+  return Math.max(100, Math.min(10_000, passTimeoutMs - elapsedMs - 1000));
+}
 
 /** Install notes naming the variables the config reads from an environment the installed daemon will not have. */
 function envNotes(configPath: string, stateDir: string, manager: ServiceManagerKind): string[] {

@@ -53,14 +53,43 @@ describe('guardian --pass-timeout', () => {
     const configPath = path.join(dir, 'clawback.yaml');
     const service = { name: 'job', command: [NODE, path.join(FIXTURES, 'exit-with.mjs'), '0', '0'], restart: { policy: 'never' } };
     writeFileSync(configPath, YAML.stringify(markServices({ api: { port: apiPort }, notify: { channels: [{ type: 'webhook', url: `http://127.0.0.1:${hookPort}/hook` }] }, services: [service] })));
+    // 1 s: less than the daemon's own failed start takes, whatever share of it each step keeps.
     const t0 = Date.now();
-    const r = await runCli(['guardian', '--once', '--pass-timeout', '3s', '--config', configPath, '--state-dir', stateDir], { timeoutMs: 30_000 });
+    const r = await runCli(['guardian', '--once', '--pass-timeout', '1s', '--config', configPath, '--state-dir', stateDir], { timeoutMs: 30_000 });
     const took = Date.now() - t0;
-    const report = JSON.parse(r.stdout) as { outcome: string; errors: string[] };
+    const report = JSON.parse(r.stdout) as { outcome: string; errors: string[]; actions: string[] };
     expect(report.outcome).toBe('timed-out');
     expect(report.errors.join('\n')).toContain('exit 1');
     expect(r.code, `exit ${r.code} after ${took} ms`).toBe(1);
     // Counted from the pass's start; the slack is the spawn of node under load, not a second bound.
-    expect(took).toBeLessThan(3000 + 2000);
+    expect(took).toBeLessThan(1000 + 2000);
+  }, 60_000);
+
+  it('a bound shorter than the default shares itself: the daemon wait and the alert keep within it, the alert is spooled, not the pass killed', async () => {
+    const dir = tempDir('clawback-pass-bound-');
+    const stateDir = path.join(dir, 'state');
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    writeFileSync(path.join(stateDir, 'state.json'), '{}');
+    // The daemon cannot start (its API port is held); the channel accepts and never answers.
+    const apiPort = await listen();
+    const hookPort = await listen();
+    cleanup.push(async () => {
+      // The daemon the pass started gives up on the held port by itself: the port is held until it said so.
+      const log = path.join(stateDir, 'logs', 'daemon.out.log');
+      await waitFor(() => (!existsSync(log) || readFileSync(log, 'utf8').includes('cannot serve') ? true : undefined), { timeoutMs: 20_000, intervalMs: 100 }).catch(() => undefined);
+    });
+    const configPath = path.join(dir, 'clawback.yaml');
+    const service = { name: 'job', command: [NODE, path.join(FIXTURES, 'exit-with.mjs'), '0', '0'], restart: { policy: 'never' } };
+    writeFileSync(configPath, YAML.stringify(markServices({ api: { port: apiPort }, notify: { channels: [{ type: 'webhook', url: `http://127.0.0.1:${hookPort}/hook` }] }, services: [service] })));
+    const t0 = Date.now();
+    const r = await runCli(['guardian', '--once', '--pass-timeout', '8s', '--config', configPath, '--state-dir', stateDir], { timeoutMs: 30_000 });
+    const took = Date.now() - t0;
+    const report = JSON.parse(r.stdout) as { outcome: string; errors: string[]; actions: string[] };
+    // Its steps kept 30 s and 10 s for themselves whatever the bound: the pass was ended at "checking and reviving the
+    // daemon" or "alerting the notify channels", and the person was never told the daemon is down.
+    expect(report.outcome, r.stdout).toBe('daemon-down');
+    expect(report.actions.join('\n')).toMatch(/told webhook: daemon\.crashed \(1 not delivered yet: kept in .* for the next pass\)/);
+    expect(r.code).toBe(1);
+    expect(took).toBeLessThan(8000 + 2000);
   }, 60_000);
 });
