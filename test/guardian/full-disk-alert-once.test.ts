@@ -9,7 +9,7 @@ import YAML from 'yaml';
 import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
 import { runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
-import { killTree, pidRef } from '../helpers/processes.js';
+import { killTree, pidRef, processesWithArgs } from '../helpers/processes.js';
 import { mountSmallDisk, type SmallDisk } from '../helpers/tmpfs.js';
 import { Receiver } from '../notify/receiver.js';
 
@@ -22,26 +22,12 @@ afterAll(() => {
   disk?.unmount();
 });
 
-/** Pids whose command line holds `tag` (the service a pass started directly, named by its own argument). */
-function processesWith(tag: string): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      if (readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0').includes(tag)) out.push(Number(e));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
-
 let receiver: Receiver | undefined;
 let holder: net.Server | undefined;
 let tag: string | undefined;
 afterEach(async () => {
   // The passes start the service directly (state.json cannot record it on the full disk): end it by its tag.
-  for (const pid of tag ? processesWith(tag) : []) killTree(pidRef(pid));
+  for (const pid of tag ? processesWithArgs(tag) : []) killTree(pidRef(pid));
   tag = undefined;
   await receiver?.close();
   receiver = undefined;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
 import { CLI, runCli } from '../helpers/cli.js';
-import { isAlive, killTree, pidRef, spawnMarked, waitFor } from '../helpers/processes.js';
+import { isAlive, killTree, pidRef, processesWithArgs, spawnMarked, waitFor } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
 import { mountSmallDisk, type SmallDisk } from '../helpers/tmpfs.js';
 
@@ -23,21 +23,6 @@ const cleanup: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!();
 });
-
-/** Pids whose command line holds every one of `args` (the fixture service of a test, found by its own port). */
-function processesWith(...args: string[]): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const argv = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0');
-      if (args.every((a) => argv.some((v) => v === a || v.endsWith(`/${a}`)))) out.push(Number(e));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
 
 function daemonInfo(stateDir: string): { pid: number; heartbeatAt: number } | undefined {
   try {
@@ -142,7 +127,7 @@ describe('guardian --once on a full disk', () => {
       for (const p of daemonsHere()) process.kill(p, 'SIGTERM');
       await waitFor(() => daemonsHere().length === 0 || undefined, { timeoutMs: 20_000 }).catch(() => undefined);
       daemonsHere().forEach((p) => killTree(pidRef(p)));
-      processesWith('instance-server.mjs', String(port)).forEach((p) => killTree(pidRef(p)));
+      processesWithArgs('instance-server.mjs', String(port)).forEach((p) => killTree(pidRef(p)));
     });
     expect(daemonInfo(stateDir), 'the disk is full: no daemon.json').toBeUndefined();
 

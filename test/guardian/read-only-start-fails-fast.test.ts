@@ -3,13 +3,13 @@
 // now it ends the wait at once and says why.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
 import { runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
-import { killTree, pidRef } from '../helpers/processes.js';
+import { killTree, pidRef, processesWithArgs } from '../helpers/processes.js';
 import { mountSmallDisk, type SmallDisk } from '../helpers/tmpfs.js';
 
 let disk: SmallDisk;
@@ -20,23 +20,9 @@ afterAll(() => {
   disk?.unmount();
 });
 
-/** Pids whose command line holds `tag` (a service a pass might start directly, named by its own argument). */
-function processesWith(tag: string): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      if (readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0').includes(tag)) out.push(Number(e));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
-
 let tag: string | undefined;
 afterEach(() => {
-  for (const pid of tag ? processesWith(tag) : []) killTree(pidRef(pid));
+  for (const pid of tag ? processesWithArgs(tag) : []) killTree(pidRef(pid));
   tag = undefined;
 });
 

@@ -1,6 +1,6 @@
 // Tests run real processes: spawn them marked for the leak check, in their own group, and always kill them.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import http from 'node:http';
 import { readProcStat } from '../../src/platform/proc.js';
 import { holderOf } from '../../src/platform/signal-group.js';
@@ -337,4 +337,19 @@ export async function expectGone(ref: PidRef, what: string): Promise<void> {
     signalProcess(ref, 'SIGKILL');
     throw err;
   });
+}
+
+/** Pids whose command line holds every one of `args` (a word equal to it, or a path ending in it): a test's own children found by their arguments. */
+export function processesWithArgs(...args: string[]): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const argv = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0');
+      if (args.every((a) => argv.some((v) => v === a || v.endsWith(`/${a}`)))) out.push(Number(e));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
 }
