@@ -31,6 +31,26 @@ async function listen(): Promise<number> {
   return port;
 }
 
+/** A state dir whose daemon cannot start (its API port is held) and a channel that accepts and never answers. */
+async function stuckPass(): Promise<{ stateDir: string; configPath: string }> {
+  const dir = tempDir('clawback-pass-bound-');
+  const stateDir = path.join(dir, 'state');
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  writeFileSync(path.join(stateDir, 'state.json'), '{}');
+  // The daemon cannot start (its API port is held); the channel accepts and never answers.
+  const apiPort = await listen();
+  const hookPort = await listen();
+  cleanup.push(async () => {
+    // The daemon the pass started gives up on the held port by itself: the port is held until it said so.
+    const log = path.join(stateDir, 'logs', 'daemon.out.log');
+    await waitFor(() => (!existsSync(log) || readFileSync(log, 'utf8').includes('cannot serve') ? true : undefined), { timeoutMs: 20_000, intervalMs: 100 }).catch(() => undefined);
+  });
+  const configPath = path.join(dir, 'clawback.yaml');
+  const service = { name: 'job', command: [NODE, path.join(FIXTURES, 'exit-with.mjs'), '0', '0'], restart: { policy: 'never' } };
+  writeFileSync(configPath, YAML.stringify(markServices({ api: { port: apiPort }, notify: { channels: [{ type: 'webhook', url: `http://127.0.0.1:${hookPort}/hook` }] }, services: [service] })));
+  return { stateDir, configPath };
+}
+
 describe('guardian --pass-timeout', () => {
   it('--help says what the pass exits with past its bound', async () => {
     const r = await runCli(['guardian', '--help']);
@@ -38,21 +58,7 @@ describe('guardian --pass-timeout', () => {
   });
 
   it('a pass stuck in a step that awaits ends within its bound with a timed-out report and exit 1, as --help says', async () => {
-    const dir = tempDir('clawback-pass-bound-');
-    const stateDir = path.join(dir, 'state');
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    writeFileSync(path.join(stateDir, 'state.json'), '{}');
-    // The daemon cannot start (its API port is held); the channel accepts and never answers.
-    const apiPort = await listen();
-    const hookPort = await listen();
-    cleanup.push(async () => {
-      // The daemon the pass started gives up on the held port by itself: the port is held until it said so.
-      const log = path.join(stateDir, 'logs', 'daemon.out.log');
-      await waitFor(() => (!existsSync(log) || readFileSync(log, 'utf8').includes('cannot serve') ? true : undefined), { timeoutMs: 20_000, intervalMs: 100 }).catch(() => undefined);
-    });
-    const configPath = path.join(dir, 'clawback.yaml');
-    const service = { name: 'job', command: [NODE, path.join(FIXTURES, 'exit-with.mjs'), '0', '0'], restart: { policy: 'never' } };
-    writeFileSync(configPath, YAML.stringify(markServices({ api: { port: apiPort }, notify: { channels: [{ type: 'webhook', url: `http://127.0.0.1:${hookPort}/hook` }] }, services: [service] })));
+    const { stateDir, configPath } = await stuckPass();
     // 1 s: less than the daemon's own failed start takes, whatever share of it each step keeps.
     const t0 = Date.now();
     const r = await runCli(['guardian', '--once', '--pass-timeout', '1s', '--config', configPath, '--state-dir', stateDir], { timeoutMs: 30_000 });
@@ -66,21 +72,7 @@ describe('guardian --pass-timeout', () => {
   }, 60_000);
 
   it('a bound shorter than the default shares itself: the daemon wait and the alert keep within it, the alert is spooled, not the pass killed', async () => {
-    const dir = tempDir('clawback-pass-bound-');
-    const stateDir = path.join(dir, 'state');
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    writeFileSync(path.join(stateDir, 'state.json'), '{}');
-    // The daemon cannot start (its API port is held); the channel accepts and never answers.
-    const apiPort = await listen();
-    const hookPort = await listen();
-    cleanup.push(async () => {
-      // The daemon the pass started gives up on the held port by itself: the port is held until it said so.
-      const log = path.join(stateDir, 'logs', 'daemon.out.log');
-      await waitFor(() => (!existsSync(log) || readFileSync(log, 'utf8').includes('cannot serve') ? true : undefined), { timeoutMs: 20_000, intervalMs: 100 }).catch(() => undefined);
-    });
-    const configPath = path.join(dir, 'clawback.yaml');
-    const service = { name: 'job', command: [NODE, path.join(FIXTURES, 'exit-with.mjs'), '0', '0'], restart: { policy: 'never' } };
-    writeFileSync(configPath, YAML.stringify(markServices({ api: { port: apiPort }, notify: { channels: [{ type: 'webhook', url: `http://127.0.0.1:${hookPort}/hook` }] }, services: [service] })));
+    const { stateDir, configPath } = await stuckPass();
     const t0 = Date.now();
     const r = await runCli(['guardian', '--once', '--pass-timeout', '8s', '--config', configPath, '--state-dir', stateDir], { timeoutMs: 30_000 });
     const took = Date.now() - t0;
