@@ -183,35 +183,13 @@ export function registerDrill(program: Command): void {
       }
       const scenarios = parseScenarioList(scenarioArg);
       if ('error' in scenarios) fail(scenarios.error, 2);
-      const { dead, lock, releasedOnEarlyExit } = await drillLockFirst(clientStateDir(program.opts()));
-      const target = await targetOrExit(program, o, dead);
-      const say = (line: string): void => void process.stderr.write(line + '\n');
-      const restore = new RestoreStack(say);
-      const stop = new AbortController();
-      const clock = systemClock();
-      const ctx: DrillContext = {
-        clock,
-        link: new DaemonLink(target.stateDir),
-        target,
-        restore,
-        say,
-        timeoutMs: o.timeout * 1000,
-        stormSize: o.storm,
-        cliEntry: ENTRY,
-        reportNotes: [],
-        signal: stop.signal,
-        startedAt: drillClaimSince(clock.now(), dead),
-      };
+      const { dead, lock, releasedOnEarlyExit, target, restore, stop, say, ctx } = await drillSession(program, o, o.storm);
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const mdFile = path.resolve(o.report ?? path.join(target.stateDir, 'drills', `drill-${stamp}.md`));
       const jsonFile = mdFile.replace(/\.md$/i, '') + '.json';
       const skipped = skippedScenarios(ctx, scenarios);
       process.stderr.write(planText(target, scenarios, skipped, o, mdFile));
-      if (!(await confirmed(o))) fail('not confirmed: re-run with --yes (or CLAWBACK_DRILL_YES=1) to let the drill break things', 2);
-      for (const line of [...recoverAbandonedGuards(), ...(dead ? await liftDeadDrillHold(ctx, dead) : [])]) {
-        say(line);
-        ctx.reportNotes.push(line);
-      }
+      await confirmThenRecover(o, ctx, dead);
 
       const uninstall = stopOnSignals(restore, stop, say, 'the drill');
       releasedOnEarlyExit();
@@ -283,6 +261,39 @@ function refuseWhenNothingApplies(target: DrillTarget, scenarios: readonly Scena
   fail(`refusing to drill "${target.service.name}": no chosen scenario applies to it, nothing would be tested (${why})`, 2);
 }
 
+/** One drill's or chaos run's set-up, lock first: its target, what puts things back, and the context the scenarios get. */
+async function drillSession(program: Command, o: DrillOpts, stormSize: number) {
+  const { dead, lock, releasedOnEarlyExit } = await drillLockFirst(clientStateDir(program.opts()));
+  const target = await targetOrExit(program, o, dead);
+  const say = (line: string): void => void process.stderr.write(line + '\n');
+  const restore = new RestoreStack(say);
+  const stop = new AbortController();
+  const clock = systemClock();
+  const ctx: DrillContext = {
+    clock,
+    link: new DaemonLink(target.stateDir),
+    target,
+    restore,
+    say,
+    timeoutMs: o.timeout * 1000,
+    stormSize,
+    cliEntry: ENTRY,
+    reportNotes: [],
+    signal: stop.signal,
+    startedAt: drillClaimSince(clock.now(), dead),
+  };
+  return { dead, lock, releasedOnEarlyExit, target, restore, stop, say, ctx };
+}
+
+/** The person's yes (or exit 2), then what an earlier drill left behind is put right and noted in the report. */
+async function confirmThenRecover(o: DrillOpts, ctx: DrillContext, dead: LockOwner | undefined): Promise<void> {
+  if (!(await confirmed(o))) fail('not confirmed: re-run with --yes (or CLAWBACK_DRILL_YES=1) to let the drill break things', 2);
+  for (const line of [...recoverAbandonedGuards(), ...(dead ? await liftDeadDrillHold(ctx, dead) : [])]) {
+    ctx.say(line);
+    ctx.reportNotes.push(line);
+  }
+}
+
 /**
  * This drill's lock on the state directory, taken before the plan is printed or the user asked (exit 2 naming the
  * drill that holds it), with the killed drill it took over, if any. Until the run begins, every way out (a refusal, a
@@ -344,25 +355,7 @@ async function chaosAction(program: Command, o: DrillOpts, storm: number): Promi
     if (!isLoopbackHost(host)) fail(`--poll-url: ${o.pollUrl} is not on loopback; drills are loopback only`, 2);
   }
   const seed = o.seed ?? Math.floor(Math.random() * 0xffffffff);
-  const { dead, lock, releasedOnEarlyExit } = await drillLockFirst(clientStateDir(program.opts()));
-  const target = await targetOrExit(program, o, dead);
-  const say = (line: string): void => void process.stderr.write(line + '\n');
-  const restore = new RestoreStack(say);
-  const stop = new AbortController();
-  const clock = systemClock();
-  const ctx: DrillContext = {
-    clock,
-    link: new DaemonLink(target.stateDir),
-    target,
-    restore,
-    say,
-    timeoutMs: o.timeout * 1000,
-    stormSize: storm,
-    cliEntry: ENTRY,
-    reportNotes: [],
-    signal: stop.signal,
-    startedAt: drillClaimSince(clock.now(), dead),
-  };
+  const { dead, lock, releasedOnEarlyExit, target, restore, stop, say, ctx } = await drillSession(program, o, storm);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const mdFile = path.resolve(o.report ?? path.join(target.stateDir, 'drills', `chaos-${stamp}.md`));
   const base = mdFile.replace(/\.md$/i, '');
@@ -379,11 +372,7 @@ async function chaosAction(program: Command, o: DrillOpts, storm: number): Promi
     ].join('\n') + '\n',
   );
   refuseWhenNothingApplies(target, kinds, skipped);
-  if (!(await confirmed(o))) fail('not confirmed: re-run with --yes (or CLAWBACK_DRILL_YES=1) to let the drill break things', 2);
-  for (const line of [...recoverAbandonedGuards(), ...(dead ? await liftDeadDrillHold(ctx, dead) : [])]) {
-    say(line);
-    ctx.reportNotes.push(line);
-  }
+  await confirmThenRecover(o, ctx, dead);
 
   const tty = process.stderr.isTTY === true;
   let lastLineAt: number | undefined;
