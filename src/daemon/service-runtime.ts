@@ -166,6 +166,11 @@ export class ServiceRuntime {
   private readonly clockSteps: ClockStepWatch;
   /** What the last exit left outside its group, being stopped (stop signal, grace, SIGKILL): the next start waits for it. */
   private strayStop: { done: Promise<void>; abort: AbortController } | undefined;
+  /**
+   * The last order given to this service (a person's start/stop/restart/resume, a reload removing it), numbered: a
+   * request that ends where it did not ask for tells its caller which later order overrode it, not only where it is.
+   */
+  private lastOrder = { seq: 0, what: '' };
 
   constructor(
     readonly config: ServiceConfig,
@@ -353,6 +358,7 @@ export class ServiceRuntime {
     const before = this.s.work;
     const phaseBefore = this.s.phase;
     const restartsBefore = this.s.restartsTotal;
+    const order = by === 'human' ? this.order(`\`${action}\` request`) : this.lastOrder.seq;
     this.dispatch({ type: 'request', action, by, ...(runId ? { runId } : {}) });
     // The reducer counted no new restart of a service on its way down to be started, or starting: this request joined
     // the restart (or start) under way, and its caller is told so, not that it restarted the service itself.
@@ -375,6 +381,9 @@ export class ServiceRuntime {
     const where = s.state === 'running' ? `running (pid ${s.pid})` : s.held ? `held (${s.held.reason}: ${s.held.detail})` : s.state;
     if (action !== 'stop' && s.work?.kind === 'revert') return { ok: true, message: `${action} ${this.name}: waits until the failed ${s.work.doctorRunId ? 'doctor' : 'agent'} run's files are put back, then it is carried out` };
     const ok = action === 'stop' ? s.state !== 'running' : s.state === 'running' || s.state === 'backoff' || s.state === 'starting';
+    // Another client's order came after this one and the service went its way: say so, or the caller read a failure
+    // ("stop web: running") with no cause, and a script could not tell it from a stop that did not work.
+    if (!ok && this.lastOrder.seq !== order) return { ok, message: `${action} ${this.name}: ${where}: a later ${this.lastOrder.what} overrode it` };
     if (action === 'stop' && ok) {
       // The truth for the person who asked: stopped, and what their stop ended (a repair run at work is not a "preflight").
       const ended = before && (before.kind === 'doctor' || before.kind === 'agent') && s.work?.id !== before.id ? `; its ${before.kind === 'doctor' ? 'doctor' : 'agent'} run ${before.id} was cancelled` : '';
@@ -387,6 +396,12 @@ export class ServiceRuntime {
       ? `; maintenance is still on (by ${m.by}, ${m.until !== null ? `until ${new Date(m.until).toISOString()}` : 'until turned off'}): started because a person asked, but not restarted or healed if it fails until it ends (\`clawback maintenance ${this.name} off\`)`
       : '';
     return { ok, message: `${action} ${this.name}: ${where}${joinedText}${inMaintenance}` };
+  }
+
+  /** Numbers an order given to this service (see lastOrder); returns its number. */
+  private order(what: string): number {
+    this.lastOrder = { seq: this.lastOrder.seq + 1, what };
+    return this.lastOrder.seq;
   }
 
   /** `removed`: a reload removes or replaces this service for good (its open incident is closed, not carried). */
