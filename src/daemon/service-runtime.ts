@@ -409,6 +409,7 @@ export class ServiceRuntime {
     // Nobody would finish the strays' grace once the daemon is gone (and a start waiting for it would hold up the
     // shutdown): survivors are killed now.
     this.strayStop?.abort.abort();
+    this.order(opts.removed ? 'config reload that removed or replaced it (see `clawback status`)' : opts.stopService ? 'daemon shutdown' : 'config reload that handed it, with its new settings, to a new runtime (see `clawback status`)');
     this.dispatch({ type: 'shutdown', stopService: opts.stopService, ...(opts.removed ? { removed: true } : {}) });
     await this.settled(this.policy.stopGraceMs + 10_000);
     this.stopped = true;
