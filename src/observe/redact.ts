@@ -37,8 +37,9 @@ const PATTERNS: RegExp[] = [
   /\b\d{5,12}:[A-Za-z0-9_-]{30,}/g,
   // Webhook URLs carry their secret in the path (any API version, canary/ptb hosts).
   /https?:\/\/[^\s"']*(?:discord(?:app)?\.com\/api\/(?:v\d+\/)?webhooks|hooks\.slack\.com\/(?:services|workflows|triggers)|api\.telegram\.org\/(?:file\/)?bot)[^\s"']*/gi,
-  // A password in a URL's user info (scheme://user:password@host).
-  /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@"']+:)([^\s@/"']+)(?=@)/gi,
+  // A password in a URL's user info (scheme://user:password@host), the user name maybe empty (`redis://:password@host`,
+  // Redis's own form) and the password maybe holding a bare @ (the last @ before the path ends the user info, as in URL).
+  /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@"']*:)([^\s/"']+)(?=@(?![^\s/"']*@))/gi,
   // A URL query parameter whose name ends in a credential word (`?sig=`, `&X-Amz-Signature=`, `?session=`, `?key=`).
   /([?&][a-z0-9_.-]*?(?:sig|signature|session|sessionid|sid|credential|code|key|token|auth|secret|password|pass)=)([^&#\s"']{4,})/gi,
   // A command-line flag naming a secret, followed by its value (`--token X`, `--api-key X`).
