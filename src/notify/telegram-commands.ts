@@ -48,11 +48,24 @@ const COMMANDS_FAILING_AFTER_MS = 2 * 60_000;
 
 const OFFER_RETRY_MS = [5_000, 15_000, 45_000, 120_000];
 
+/** `username`: a public group's or channel's name, without the @ (Telegram matches it in any case). */
+type Chat = { id: number | string; username?: string };
+
+/**
+ * The configured chat: its id, or its public "@name" (Bot API accepts either as chat_id, but an update names the chat
+ * by its numeric id, so an "@name" compared with the id refused every command of an allowed person).
+ */
+export function isConfiguredChat(chat: Chat | undefined, chatId: string): boolean {
+  if (!chat) return false;
+  if (String(chat.id) === chatId) return true;
+  return chatId.startsWith('@') && typeof chat.username === 'string' && `@${chat.username}`.toLowerCase() === chatId.toLowerCase();
+}
+
 interface Update {
   update_id: number;
   /** `date`: Unix time in seconds when the message was sent. */
-  message?: { message_id: number; date?: number; chat: { id: number | string }; from?: { id: number; username?: string }; text?: string };
-  callback_query?: { id: string; from: { id: number; username?: string }; data?: string; message?: { message_id: number; chat: { id: number | string }; text?: string } };
+  message?: { message_id: number; date?: number; chat: Chat; from?: { id: number; username?: string }; text?: string };
+  callback_query?: { id: string; from: { id: number; username?: string }; data?: string; message?: { message_id: number; chat: Chat; text?: string } };
 }
 
 interface Pending {
@@ -278,8 +291,8 @@ export class TelegramCommands {
     this.o.emit(e);
   }
 
-  private allowed(from: { id: number } | undefined, chat: number | string | undefined): boolean {
-    return !!from && this.o.allow.includes(from.id) && String(chat) === this.o.chatId;
+  private allowed(from: { id: number } | undefined, chat: Chat | undefined): boolean {
+    return !!from && this.o.allow.includes(from.id) && isConfiguredChat(chat, this.o.chatId);
   }
 
   private async handle(u: Update): Promise<void> {
@@ -290,7 +303,7 @@ export class TelegramCommands {
     const cmd = parseCommand(msg.text);
     if (!cmd) return;
     const by = msg.from ? senderName(msg.from) : 'telegram:unknown';
-    if (!this.allowed(msg.from, msg.chat.id)) {
+    if (!this.allowed(msg.from, msg.chat)) {
       this.journal('chat-refused', by, `chat command "${cmd.action}" from ${by} refused: not on the allow-list`);
       return;
     }
@@ -321,7 +334,7 @@ export class TelegramCommands {
     const nonce = /^cb:([0-9a-f]{12})$/.exec(cb.data ?? '')?.[1];
     const p = nonce ? this.pending.get(nonce) : undefined;
     const answer = (text: string): Promise<unknown> => this.call('answerCallbackQuery', { callback_query_id: cb.id, text }).catch(() => undefined);
-    if (!this.allowed(cb.from, cb.message?.chat.id)) {
+    if (!this.allowed(cb.from, cb.message?.chat)) {
       this.journal('chat-refused', by, `button press from ${by} refused: not on the allow-list`, p?.service, p?.incidentId);
       await answer('Not allowed.');
       return;
