@@ -4,6 +4,8 @@ import { formatDuration } from '../config/duration.js';
 import { setMaintenance } from './maintenance-targets.js';
 import { fileOffsetStore } from '../notify/telegram-offset.js';
 import { TelegramCommands, type ChatActions } from '../notify/telegram-commands.js';
+import { movedChatFor, Outbox } from '../notify/outbox.js';
+import path from 'node:path';
 
 const CHAT_MAINTENANCE_MS = 30 * 60_000;
 
@@ -34,6 +36,8 @@ export function chatPlugin(): DaemonPlugin {
       };
       for (const ch of ctx.config.notify.channels) {
         if (ch.type !== 'telegram' || !ch.commands || !ch.enabled) continue;
+        // A group that became a supergroup, learnt by an earlier run: its buttons and commands are in the new chat.
+        const movedTo = movedChatFor(new Outbox(path.join(ctx.stateDir, 'outbox')).readMovedChatSync(ch.name), ch.chatId);
         bots.push(
           new TelegramCommands({
             apiBase: ch.apiBase,
@@ -46,6 +50,7 @@ export function chatPlugin(): DaemonPlugin {
             emit: ctx.emit,
             redact: (t) => ctx.redactor.redact(t),
             offsetStore: fileOffsetStore(ctx.stateDir, ch.botToken, ch.chatId),
+            ...(movedTo !== undefined ? { movedTo } : {}),
             channelName: ch.name,
           }),
         );

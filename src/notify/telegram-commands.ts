@@ -7,6 +7,7 @@ import { parseDuration } from '../config/duration.js';
 import { readBodyUpTo } from '../platform/bounded-body.js';
 import { cutText } from '../platform/cut-text.js';
 import { withoutUserInfo } from './http-send.js';
+import { telegramChatMovedTo } from './telegram.js';
 
 /** Telegram's answers (getUpdates batches of at most 100 updates, sent messages) stay far below this. */
 const TELEGRAM_MAX_ANSWER_BYTES = 4 * 1024 * 1024;
@@ -39,6 +40,8 @@ export interface TelegramCommandsOptions {
   channelName?: string;
   /** Waits before each new try of a message with buttons that did not get through (default 5 s, 15 s, 45 s, 2 min). */
   offerRetryMs?: readonly number[];
+  /** The chat the configured one became, learnt by an earlier run (the outbox's chat-moved.json). */
+  movedTo?: string;
   /** How long getUpdates may keep failing before a person is told the commands do not work (default 2 min). */
   failingAfterMs?: number;
 }
@@ -64,7 +67,8 @@ export function isConfiguredChat(chat: Chat | undefined, chatId: string): boolea
 interface Update {
   update_id: number;
   /** `date`: Unix time in seconds when the message was sent. */
-  message?: { message_id: number; date?: number; chat: Chat; from?: { id: number; username?: string }; text?: string };
+  /** `migrate_to_chat_id`: the service message in a group upgraded to a supergroup, naming the new chat. */
+  message?: { message_id: number; date?: number; chat: Chat; from?: { id: number; username?: string }; text?: string; migrate_to_chat_id?: number };
   callback_query?: { id: string; from: { id: number; username?: string }; data?: string; message?: { message_id: number; chat: Chat; text?: string } };
 }
 
@@ -122,8 +126,15 @@ export class TelegramCommands {
   private loop: Promise<void> | undefined;
   /** What the latest refused call answered (`HTTP 401: Unauthorized`), for the failing notice. */
   private lastRefusal = '';
+  /**
+   * The chat the configured one became (a group upgraded to a supergroup), learnt from Telegram: buttons and replies go
+   * there and its commands are taken. Sent to the old id, every button was refused and every command there ignored.
+   */
+  private movedTo: string | undefined;
 
-  constructor(private readonly o: TelegramCommandsOptions) {}
+  constructor(private readonly o: TelegramCommandsOptions) {
+    this.movedTo = o.movedTo;
+  }
 
   start(): void {
     this.loop ??= this.poll();
@@ -170,6 +181,8 @@ export class TelegramCommands {
       }
     }
     if (!json.ok) {
+      const moved = telegramChatMovedTo(res.status, answer.truncated ? '' : answer.text);
+      if (moved !== undefined) this.movedTo = moved;
       const description = typeof (json as { description?: unknown }).description === 'string' ? `: ${(json as { description: string }).description}` : '';
       this.lastRefusal = `HTTP ${res.status}${description}`;
     }
@@ -190,12 +203,12 @@ export class TelegramCommands {
     });
     const title = kind === 'approval' ? `${e.service}: approve the Level 3 agent run?` : `${e.service} needs a human`;
     const text = cutText(this.o.redact(`${title}\nincident ${e.incidentId}\n${e.message}`), 3500);
-    const body = { chat_id: this.o.chatId, text, reply_markup: { inline_keyboard: [row] } };
+    const body = { text, reply_markup: { inline_keyboard: [row] } };
     // A short outage must not cost the buttons (the alert itself is spooled by the outbox): bounded tries, and
     // none once the incident is over or the daemon stops.
     const waits = this.o.offerRetryMs ?? OFFER_RETRY_MS;
     for (let attempt = 0; ; attempt++) {
-      if (await this.call('sendMessage', body).catch(() => undefined)) return;
+      if (await this.call('sendMessage', { chat_id: this.chat(), ...body }).catch(() => undefined)) return;
       if (attempt >= waits.length || this.abort.signal.aborted) break;
       const slept = await this.o.clock.sleep(waits[attempt]!, this.abort.signal).then(() => true, () => false);
       if (!slept || this.o.actions.incidentOf(e.service!) !== e.incidentId) return;
@@ -292,13 +305,19 @@ export class TelegramCommands {
   }
 
   private allowed(from: { id: number } | undefined, chat: Chat | undefined): boolean {
-    return !!from && this.o.allow.includes(from.id) && isConfiguredChat(chat, this.o.chatId);
+    return !!from && this.o.allow.includes(from.id) && (isConfiguredChat(chat, this.o.chatId) || (this.movedTo !== undefined && String(chat?.id) === this.movedTo));
+  }
+
+  /** Where buttons and replies go: the configured chat, or the supergroup it became. */
+  private chat(): string {
+    return this.movedTo ?? this.o.chatId;
   }
 
   private async handle(u: Update): Promise<void> {
     const cb = u.callback_query;
     if (cb) return this.handleCallback(cb);
     const msg = u.message;
+    if (msg?.migrate_to_chat_id !== undefined && Number.isSafeInteger(msg.migrate_to_chat_id) && isConfiguredChat(msg.chat, this.o.chatId)) this.movedTo = String(msg.migrate_to_chat_id);
     if (!msg?.text) return;
     const cmd = parseCommand(msg.text);
     if (!cmd) return;
@@ -311,7 +330,7 @@ export class TelegramCommands {
     const ageMs = msg.date !== undefined ? this.o.clock.now() - msg.date * 1000 : 0;
     if (ageMs > COMMAND_MAX_AGE_MS) {
       this.journal('chat-refused', by, `chat command "${cmd.action}" from ${by} refused: sent ${Math.round(ageMs / 60_000)} min ago, too old to act on`);
-      await this.call('sendMessage', { chat_id: this.o.chatId, text: `Not done: this command is ${Math.round(ageMs / 60_000)} min old. Send it again if it still applies.`, reply_to_message_id: msg.message_id }).catch(() => undefined);
+      await this.call('sendMessage', { chat_id: this.chat(), text: `Not done: this command is ${Math.round(ageMs / 60_000)} min old. Send it again if it still applies.`, reply_to_message_id: msg.message_id }).catch(() => undefined);
       return;
     }
     let reply: string;
@@ -326,7 +345,7 @@ export class TelegramCommands {
       this.journal('chat-command', by, `${by} via the chat: ${cmd.action} ${cmd.arg}: ${r.message}`, service || undefined, incident ?? undefined);
       reply = r.message;
     }
-    await this.call('sendMessage', { chat_id: this.o.chatId, text: cutText(this.o.redact(reply), 3500), reply_to_message_id: msg.message_id }).catch(() => undefined);
+    await this.call('sendMessage', { chat_id: this.chat(), text: cutText(this.o.redact(reply), 3500), reply_to_message_id: msg.message_id }).catch(() => undefined);
   }
 
   private async handleCallback(cb: NonNullable<Update['callback_query']>): Promise<void> {
