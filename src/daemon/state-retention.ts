@@ -1,10 +1,12 @@
 // The state dir stays bounded: old Level 3 incident dirs (copies of up to 32 MiB each), update backups (the gateway's
 // databases), removed lock files, drill reports and the copies kept of broken files (state.json, scale.json and each
-// service's config: `.corrupt-*`, `.doctor-undone-*`) are pruned, never an open incident's, never the newest few, never a
+// service's config and its `$include`d files: `.corrupt-*`, `.doctor-undone-*`) are pruned, never an open incident's, never the newest few, never a
 // recent one.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { DaemonPlugin } from './daemon.js';
+import type { ServiceConfig } from '../config/schema.js';
+import { includedFilesWithCopies } from '../doctor/included-snapshots.js';
 
 export interface RetentionPolicy {
   /** The newest this many entries of each place are always kept. */
@@ -104,11 +106,17 @@ export async function sweepState(stateDir: string, now: number, openIncidents: R
   return removed;
 }
 
-/** The services' config files, symlinks resolved as the doctor resolves them when it keeps a copy beside one. */
-async function configFilesOf(services: ReadonlyArray<{ configFile?: { path: string } | undefined }> | undefined): Promise<string[]> {
+/**
+ * The services' config files and the included files of split configs the doctor keeps copies of (it may restore them,
+ * keeping `.corrupt-*` beside them), symlinks resolved as the doctor resolves them when it keeps a copy beside one.
+ */
+async function configFilesOf(stateDir: string, services: ReadonlyArray<Pick<ServiceConfig, 'name' | 'configFile'>> | undefined): Promise<string[]> {
   const out: string[] = [];
   for (const s of services ?? []) {
-    if (s.configFile) out.push(await fs.realpath(s.configFile.path).catch(() => s.configFile!.path));
+    if (!s.configFile) continue;
+    // The service's snapshot dir, as snapshotStoreFor lays it out.
+    const included = await includedFilesWithCopies(path.join(stateDir, 'snapshots', s.name));
+    for (const file of [s.configFile.path, ...included]) out.push(await fs.realpath(file).catch(() => file));
   }
   return out;
 }
@@ -139,7 +147,7 @@ export function retentionPlugin(given?: RetentionPolicy, opts: { firstAfterMs?: 
         const open = new Set([...daemon.runtimes.values()].flatMap((rt) => rt.currentIncident()?.id ?? []));
         const policy = policyNow();
         try {
-          const removed = await sweepState(ctx.stateDir, ctx.clock.now(), open, policy, await configFilesOf(ctx.config?.services));
+          const removed = await sweepState(ctx.stateDir, ctx.clock.now(), open, policy, await configFilesOf(ctx.stateDir, ctx.config?.services));
           if (removed.length === 0) return;
           const rel = removed.map((p) => (isInside(ctx.stateDir, p) ? path.relative(ctx.stateDir, p) : p));
           ctx.emit({

@@ -20,6 +20,21 @@ export function includedStore(ctx: Pick<DoctorContext, 'snapshots' | 'service' |
 }
 
 /**
+ * The included files the doctor keeps copies of for a service (the source of each store under <snapshot dir>/included):
+ * the only included files a restore writes `.corrupt-*` evidence beside, so the retention sweep can bound those too.
+ */
+export async function includedFilesWithCopies(snapshotDir: string): Promise<string[]> {
+  const root = path.join(snapshotDir, 'included');
+  const dirs = await fs.readdir(root, { withFileTypes: true }).catch(() => []);
+  const out = new Set<string>();
+  for (const d of dirs.filter((e) => e.isDirectory())) {
+    const entries = await new SnapshotStore(path.join(root, d.name), { keep: 1 }).list().catch(() => []);
+    for (const e of entries) if (typeof e.sourcePath === 'string') out.add(e.sourcePath);
+  }
+  return [...out];
+}
+
+/**
  * Records the included files of a config seen healthy (main file `value`, validated as a set by the caller's
  * `isValidSet`) that differ from their newest copy. `seenHealthy(mtimeMs)` says whether a file's content was seen
  * healthy; nothing is recorded while one of them was not. Returns the entries written.
