@@ -38,6 +38,24 @@ export function lockEvidenceDir(stateDir: string, service: string): string {
   return path.join(stateDir, 'evidence', 'locks', service);
 }
 
+/**
+ * Writes the copy of a removed lock under a name no earlier copy has (`-1`, `-2`... on a clash): two locks of one name
+ * in two directories (a glob over run dirs) removed within one clock reading shared a name, and the second copy
+ * overwrote the first.
+ */
+async function keepLockCopy(dir: string, name: string, bytes: Buffer): Promise<string> {
+  for (let n = 0; n < 100; n++) {
+    const target = path.join(dir, n === 0 ? name : `${name}-${n}`);
+    try {
+      await fs.writeFile(target, bytes, { mode: 0o600, flag: 'wx' });
+      return target;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  throw new Error(`could not find a free name for the copy of a removed lock in ${dir}`);
+}
+
 export function staleLockRule(opts: StaleLockOptions = {}): RepairRule {
   const live = opts.live ?? liveProcess;
   const nested = opts.nested ?? ownerInNestedPidNamespace;
@@ -87,8 +105,7 @@ export function staleLockRule(opts: StaleLockOptions = {}): RepairRule {
       if (!v.gone) return { finding, applied: false, verified: false, message: `${file} left alone: ${v.reason}` };
       const dir = lockEvidenceDir(ctx.stateDir, ctx.service.name);
       await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-      const kept = path.join(dir, `${new Date(ctx.clock.now()).toISOString().replace(/[:.]/g, '-')}-${path.basename(file)}`);
-      await fs.writeFile(kept, lock.bytes, { mode: 0o600 });
+      const kept = await keepLockCopy(dir, `${new Date(ctx.clock.now()).toISOString().replace(/[:.]/g, '-')}-${path.basename(file)}`, lock.bytes);
       // Removed only if it still holds the bytes judged (rename-then-compare would race the owner's own write).
       const again = await fs.readFile(file).catch(() => undefined);
       if (again && !again.equals(lock.bytes)) return { finding, applied: false, verified: false, message: `${file} changed while being judged; left alone (copy kept at ${kept})` };
