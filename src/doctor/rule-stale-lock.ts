@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { sha256 } from '../platform/config-file.js';
+import { PID_FILE_MAX_BYTES, readRegularFile } from '../platform/read-regular.js';
 import { expandPathGlob } from './path-glob.js';
 import { judgeOwner, liveProcess, ownerInNestedPidNamespace, parseLock, type LiveProcess, type LockRecord, type OwnerVerdict } from './lock-owner.js';
 import type { DoctorContext, Finding, RepairRule } from './types.js';
@@ -20,9 +21,10 @@ interface ReadLock {
   record: LockRecord;
 }
 
+/** A lock file holds a pid and a few fields; a bigger file under a lock glob is not one and is never read whole or copied. */
 async function readLock(file: string): Promise<ReadLock | undefined> {
   try {
-    const [bytes, st] = await Promise.all([fs.readFile(file), fs.stat(file)]);
+    const [bytes, st] = await Promise.all([readRegularFile(file, { maxBytes: PID_FILE_MAX_BYTES }), fs.stat(file)]);
     return { bytes, record: parseLock(bytes.toString('utf8'), st.mtimeMs) };
   } catch {
     return undefined;
@@ -107,7 +109,7 @@ export function staleLockRule(opts: StaleLockOptions = {}): RepairRule {
       await fs.mkdir(dir, { recursive: true, mode: 0o700 });
       const kept = await keepLockCopy(dir, `${new Date(ctx.clock.now()).toISOString().replace(/[:.]/g, '-')}-${path.basename(file)}`, lock.bytes);
       // Removed only if it still holds the bytes judged (rename-then-compare would race the owner's own write).
-      const again = await fs.readFile(file).catch(() => undefined);
+      const again = await readRegularFile(file, { maxBytes: PID_FILE_MAX_BYTES }).catch(() => undefined);
       if (again && !again.equals(lock.bytes)) return { finding, applied: false, verified: false, message: `${file} changed while being judged; left alone (copy kept at ${kept})` };
       await fs.rm(file, { force: true });
       return {
