@@ -872,6 +872,12 @@ async function buildDaemon(
         : `state file was written by a newer Clawback (state version ${loadedState.newerVersion}; this one reads version 1: was Clawback downgraded?)`;
     say(`warning: ${what}; kept it as ${loadedState.corruptMovedTo} and started with fresh state`);
     emit({ type: 'daemon.history-lost', time: clock.now(), severity: 'warning', message: `${what}; moved aside to ${loadedState.corruptMovedTo}; restart counters and held incidents start over`, details: { movedTo: loadedState.corruptMovedTo } });
+  } else if (loadedState.misshapen) {
+    const { problems, keptAs } = loadedState.misshapen;
+    const list = problems.map((p) => `${p.field} was ${p.value} (expected ${p.expected})`).join('; ');
+    const message = `state file had fields of the wrong shape, started from their defaults: ${list}; the file as read is kept as ${keptAs}`;
+    say(`warning: ${message}`);
+    emit({ type: 'daemon.history-lost', time: clock.now(), severity: 'warning', message, details: { keptAs, fields: problems.map((p) => p.field) } });
   } else if (loadedState.fresh && !journalExisted) {
     emit({ type: 'daemon.history-lost', time: clock.now(), severity: 'info', message: 'no previous state or journal in the state directory (first start, or it was deleted): history starts now', details: { stateDir } });
   }

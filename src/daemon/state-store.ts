@@ -1,9 +1,10 @@
 // Durable daemon state (restart history, breaker, open incident, instance pid) in one atomically written file.
-import { renameSync, mkdirSync } from 'node:fs';
+import { copyFileSync, renameSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { removeStaleTemps, writeFileAtomicSync } from '../platform/atomic-write.js';
 import { NotRegularFileError, readRegularFileSync } from '../platform/read-regular.js';
 import type { Incident, ServiceRecord } from '../decide/service-state.js';
+import { dropMisshapenFields, type StateShapeProblem } from './state-shape.js';
 
 export interface ServiceState {
   record: ServiceRecord;
@@ -25,6 +26,8 @@ export interface LoadedState {
   notRegular?: string;
   /** True when there was no state file at all (first start, or the directory was wiped). */
   fresh: boolean;
+  /** Fields of the wrong shape that were dropped (the file as read is kept at `keptAs`). */
+  misshapen?: { problems: StateShapeProblem[]; keptAs: string };
 }
 
 function isDaemonState(v: unknown): v is DaemonState {
@@ -56,14 +59,21 @@ export class StateStore {
     if (notRegular === undefined) {
       try {
         const parsed: unknown = JSON.parse(text);
-        if (isDaemonState(parsed)) return { state: parsed, fresh: false };
+        if (isDaemonState(parsed)) {
+          const problems = dropMisshapenFields(parsed);
+          if (problems.length === 0) return { state: parsed, fresh: false };
+          // The whole file stays as evidence: the fields dropped may be what a person wants to read back.
+          const keptAs = `${this.file}.corrupt-${this.stamp()}`;
+          copyFileSync(this.file, keptAs);
+          return { state: parsed, fresh: false, misshapen: { problems, keptAs } };
+        }
         const v = (parsed as { version?: unknown } | null)?.version;
         if (typeof v === 'number' && v > 1) newer = v;
       } catch {
         // unreadable: moved aside below
       }
     }
-    const stamp = new Date(this.now()).toISOString().replace(/[:.]/g, '-');
+    const stamp = this.stamp();
     const aside = newer === undefined ? `${this.file}.corrupt-${stamp}` : `${this.file}.v${newer}-${stamp}`;
     renameSync(this.file, aside);
     return {
@@ -73,6 +83,10 @@ export class StateStore {
       ...(notRegular === undefined ? {} : { notRegular }),
       fresh: false,
     };
+  }
+
+  private stamp(): string {
+    return new Date(this.now()).toISOString().replace(/[:.]/g, '-');
   }
 
   /** Atomic and checked: throws on a failed or short write, and then state.json still holds the previous good copy. */
