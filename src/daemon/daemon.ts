@@ -13,7 +13,7 @@ import { JournalWriter } from '../observe/journal.js';
 import { Redactor } from '../observe/redact.js';
 import { learnServiceSecrets } from '../observe/service-secrets.js';
 import { earlyEvents } from '../observe/early-events.js';
-import { StateStore, type DaemonState } from './state-store.js';
+import { STATE_MAX_BYTES, StateStore, type DaemonState } from './state-store.js';
 import { mergeAgentRuns, readAgentLedger } from './agent-ledger.js';
 import { findUnrecordedInstances } from './unrecorded-instances.js';
 import type { ServiceRecord } from '../decide/service-state.js';
@@ -867,7 +867,9 @@ async function buildDaemon(
     const what =
       loadedState.notRegular !== undefined
         ? `state file was ${loadedState.notRegular}, not a regular file`
-        : loadedState.newerVersion === undefined
+        : loadedState.tooLarge !== undefined
+          ? `state file was ${loadedState.tooLarge} bytes, over the ${STATE_MAX_BYTES} bytes a state file takes at most (not read)`
+          : loadedState.newerVersion === undefined
         ? 'state file was corrupt'
         : `state file was written by a newer Clawback (state version ${loadedState.newerVersion}; this one reads version 1: was Clawback downgraded?)`;
     say(`warning: ${what}; kept it as ${loadedState.corruptMovedTo} and started with fresh state`);

@@ -2,7 +2,7 @@
 import { copyFileSync, renameSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { removeStaleTemps, writeFileAtomicSync } from '../platform/atomic-write.js';
-import { NotRegularFileError, readRegularFileSync } from '../platform/read-regular.js';
+import { FileTooLargeError, NotRegularFileError, readRegularFileSync } from '../platform/read-regular.js';
 import type { Incident, ServiceRecord } from '../decide/service-state.js';
 import { dropMisshapenFields, type StateShapeProblem } from './state-shape.js';
 
@@ -24,11 +24,19 @@ export interface LoadedState {
   newerVersion?: number;
   /** Set when a FIFO, a directory or a device took the file's place ("a FIFO"…): moved aside as well. */
   notRegular?: string;
+  /** Set when the file was bigger than STATE_MAX_BYTES (its size): not read, moved aside as well. */
+  tooLarge?: number;
   /** True when there was no state file at all (first start, or the directory was wiped). */
   fresh: boolean;
   /** Fields of the wrong shape that were dropped (the file as read is kept at `keptAs`). */
   misshapen?: { problems: StateShapeProblem[]; keptAs: string };
 }
+
+/**
+ * Past this, state.json is no state this daemon wrote (a thousand services' records take a few MB): a file bigger than
+ * 2 GiB refused the daemon's start with ERR_FS_FILE_TOO_LARGE, a smaller huge one would be parsed into the heap whole.
+ */
+export const STATE_MAX_BYTES = 64 * 1024 * 1024;
 
 function isDaemonState(v: unknown): v is DaemonState {
   if (!v || typeof v !== 'object') return false;
@@ -48,15 +56,17 @@ export class StateStore {
     // Never a plain read: a FIFO in the file's place would block the daemon's start for good (SIGTERM unheard).
     let text = '';
     let notRegular: string | undefined;
+    let tooLarge: number | undefined;
     try {
-      text = readRegularFileSync(this.file).toString('utf8');
+      text = readRegularFileSync(this.file, { maxBytes: STATE_MAX_BYTES }).toString('utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: { version: 1, services: {} }, fresh: true };
-      if (!(err instanceof NotRegularFileError)) throw err;
-      notRegular = err.kind;
+      if (err instanceof FileTooLargeError) tooLarge = err.size;
+      else if (err instanceof NotRegularFileError) notRegular = err.kind;
+      else throw err;
     }
     let newer: number | undefined;
-    if (notRegular === undefined) {
+    if (notRegular === undefined && tooLarge === undefined) {
       try {
         const parsed: unknown = JSON.parse(text);
         if (isDaemonState(parsed)) {
@@ -81,6 +91,7 @@ export class StateStore {
       corruptMovedTo: aside,
       ...(newer === undefined ? {} : { newerVersion: newer }),
       ...(notRegular === undefined ? {} : { notRegular }),
+      ...(tooLarge === undefined ? {} : { tooLarge }),
       fresh: false,
     };
   }

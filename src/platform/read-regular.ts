@@ -98,7 +98,7 @@ export async function readRegularFile(file: string, opts: { maxBytes?: number } 
  * readRegularFile, synchronous, for the short CLI passes (the guardian's): a FIFO in place of daemon.json or
  * daemon.stopped blocked the pass's only thread for ever, no timeout could end it, and cron started one more each minute.
  */
-export function readRegularFileSync(file: string): Buffer {
+export function readRegularFileSync(file: string, opts: { maxBytes?: number } = {}): Buffer {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -109,6 +109,7 @@ export function readRegularFileSync(file: string): Buffer {
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new NotRegularFileError(file, specialKind(st));
+    if (opts.maxBytes !== undefined && st.size > opts.maxBytes) throw new FileTooLargeError(file, st.size, opts.maxBytes);
     return readFileSync(fd);
   } finally {
     closeSync(fd);
