@@ -115,6 +115,17 @@ export async function startApiServer(opts: { host: string; port: number; token: 
   const scrub = <T>(value: T): T => (opts.redactor ? opts.redactor.redactDeep(value) : value);
   const loopback = isLoopbackHost(opts.host);
   const sse = new Set<ServerResponse>();
+  // The bus hands every subscriber the same event object: its frame is redacted and serialised once, not once per stream
+  // (32 streams redacted and stringified each event 32 times).
+  const frames = new WeakMap<ClawbackEvent, string>();
+  const frameOf = (event: ClawbackEvent): string => {
+    let frame = frames.get(event);
+    if (frame === undefined) {
+      frame = `event: ${event.type}\ndata: ${JSON.stringify(scrub(event))}\n\n`;
+      frames.set(event, frame);
+    }
+    return frame;
+  };
   /** The streams in `sse` opened with the token (oldest first in `sse`, a Set keeps insertion order). */
   const authedStreams = new Set<ServerResponse>();
   // /api/status and /healthz stay out of the queue: cheap, and what the CLI and the guardian ask.
@@ -201,7 +212,7 @@ export async function startApiServer(opts: { host: string; port: number; token: 
       }, opts.sse);
       sse.add(res);
       if (authed) authedStreams.add(res);
-      off = handlers.subscribe((event) => push(`event: ${event.type}\ndata: ${JSON.stringify(scrub(event))}\n\n`));
+      off = handlers.subscribe((event) => push(frameOf(event)));
       return;
     }
     if (handlers.extra && url.pathname.startsWith('/api/')) {
