@@ -22,6 +22,7 @@ import { ServiceRuntime, type HealthEvents, type HealthWatch, type Repairers, ty
 import { serviceLogFile, spawnSpecFor } from './spawn-spec.js';
 import { cliHint } from '../cli/cli-command.js';
 import { probeHealthWatch } from './health-watch.js';
+import { formatBytes } from '../probes/byte-size.js';
 import { startApiServer, type ApiServer, type ServiceAction } from '../server/api-server.js';
 import { ensureToken } from '../server/token-issue.js';
 import { readDaemonPresence } from './daemon-info.js';
@@ -390,6 +391,11 @@ export class Daemon {
         port,
         token: this.token,
         redactor: ctx.redactor,
+        // A live event stream dropped for not reading is said once in the daemon's log (it was dropped silently).
+        sse: {
+          onDropped: ({ bufferedBytes, maxBufferedBytes, remote }) =>
+            this.log('warn', { component: 'api', remote, bufferedBytes }, `dropped the live event stream of ${remote}: it stopped reading and ${formatBytes(bufferedBytes)} waited for it (bound ${formatBytes(maxBufferedBytes)}); it gets the missed events from the journal when it reconnects`),
+        },
         handlers: {
           status: () => this.status(),
           action: async (name, action) => (await bootGate, this.action(name, action)),

@@ -10,6 +10,8 @@ export const SSE_HEARTBEAT_MS = 15_000;
 export interface EventStreamOptions {
   maxBufferedBytes?: number;
   heartbeatMs?: number;
+  /** Told once when a subscriber is dropped for not reading (the daemon logs it: a silent drop left no trace). */
+  onDropped?: (info: { bufferedBytes: number; maxBufferedBytes: number; remote: string }) => void;
 }
 
 /**
@@ -31,7 +33,9 @@ export function openEventStream(req: IncomingMessage, res: ServerResponse, onClo
     if (closed) return;
     if (res.writableLength > max) {
       // The client reads nothing: what it missed is in the journal (GET /api/events/recent) when it comes back.
+      const bufferedBytes = res.writableLength;
       close();
+      opts.onDropped?.({ bufferedBytes, maxBufferedBytes: max, remote: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}` });
       res.destroy();
       return;
     }
