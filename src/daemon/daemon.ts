@@ -391,6 +391,7 @@ export class Daemon {
         port,
         token: this.token,
         redactor: ctx.redactor,
+        clock: ctx.clock,
         // A live event stream dropped for not reading is said once in the daemon's log (it was dropped silently).
         sse: {
           onDropped: ({ bufferedBytes, maxBufferedBytes, remote }) =>

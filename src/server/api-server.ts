@@ -8,6 +8,8 @@ import { capConnections } from './connection-cap.js';
 import { pipelineCap } from './pipeline-cap.js';
 import { openEventStream, type EventStreamOptions } from './event-stream.js';
 import { redactLabelValues } from '../observe/exposition-text.js';
+import type { Clock } from '../platform/clock.js';
+import { sharedStatus } from './shared-status.js';
 
 export type ServiceAction = 'start' | 'stop' | 'restart' | 'resume' | 'doctor';
 export const SERVICE_ACTIONS: readonly ServiceAction[] = ['start', 'stop', 'restart', 'resume', 'doctor'];
@@ -97,7 +99,11 @@ function unsentBytes(unsent: Unsent): number {
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, stallMs = API_SEND_STALL_MS, unsent?: Unsent): void {
-  const text = JSON.stringify(body, null, 2);
+  sendText(res, status, JSON.stringify(body, null, 2), headers, stallMs, unsent);
+}
+
+/** `send` with a body serialised already (the shared status). */
+function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}, stallMs = API_SEND_STALL_MS, unsent?: Unsent): void {
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',
@@ -108,12 +114,25 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   boundSend(res, stallMs, unsent);
 }
 
-export async function startApiServer(opts: { host: string; port: number; token: string; handlers: ApiHandlers; redactor?: ApiRedactor; sse?: EventStreamOptions; sendStallMs?: number; maxUnsentBytes?: number }): Promise<ApiServer> {
+export async function startApiServer(opts: {
+  host: string;
+  port: number;
+  token: string;
+  handlers: ApiHandlers;
+  redactor?: ApiRedactor;
+  sse?: EventStreamOptions;
+  sendStallMs?: number;
+  maxUnsentBytes?: number;
+  /** Times the shared status (shared-status.ts); default the process's monotonic clock. */
+  clock?: Pick<Clock, 'monotonic'>;
+  statusShareMs?: number;
+}): Promise<ApiServer> {
   const { token, handlers } = opts;
   // The boundary: every body that leaves passes the redactor, whatever a handler forgot.
   const scrubText = (text: string): string => (opts.redactor ? opts.redactor.redact(text) : text);
   const scrub = <T>(value: T): T => (opts.redactor ? opts.redactor.redactDeep(value) : value);
   const loopback = isLoopbackHost(opts.host);
+  const status = sharedStatus(() => JSON.stringify(scrub(handlers.status()), null, 2), opts.clock ?? { monotonic: () => performance.now() }, opts.statusShareMs);
   const sse = new Set<ServerResponse>();
   // The bus hands every subscriber the same event object: its frame is redacted and serialised once, not once per stream
   // (32 streams redacted and stringified each event 32 times).
@@ -153,6 +172,8 @@ export async function startApiServer(opts: { host: string; port: number; token: 
     const method = req.method ?? 'GET';
 
     if (method === 'POST') {
+      // A state change through the API is seen by the next status asked (the CLI polls for it after its request).
+      res.once('close', () => status.invalidate());
       if (!originAllowed(req)) return send(res, 403, { error: 'cross-origin request refused' });
       if (!authed) return send(res, 401, { error: 'token required (Authorization: Bearer <token from the state directory>)' }, { 'www-authenticate': 'Bearer' });
       const routed = await handlers.command?.(url.pathname, url.searchParams);
@@ -185,7 +206,7 @@ export async function startApiServer(opts: { host: string; port: number; token: 
     }
     if (!loopback && !authed) return send(res, 401, { error: 'token required off loopback' }, { 'www-authenticate': 'Bearer' });
 
-    if (url.pathname === '/api/status') return send(res, 200, scrub(handlers.status()));
+    if (url.pathname === '/api/status') return sendText(res, 200, status.text());
     if (url.pathname === '/healthz') return send(res, 200, { ok: true });
     if (url.pathname === '/metrics' && handlers.metrics) {
       const text = await handlers.metrics();
