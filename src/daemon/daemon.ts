@@ -399,6 +399,7 @@ export class Daemon {
         },
         handlers: {
           status: () => this.status(),
+          statusVersion: () => ctx.bus.emitted,
           action: async (name, action) => (await bootGate, this.action(name, action)),
           command: async (p, q) => (await bootGate, this.command(p, q)),
           // The API redacts each event it streams (its `redactor`); a second pass here cost every client twice.

@@ -154,6 +154,12 @@ export type EventSink = (event: ClawbackEvent) => void;
 /** Fans one event out to many sinks; a failing sink never stops the others. */
 export class EventBus {
   private readonly sinks: EventSink[] = [];
+  private count = 0;
+
+  /** How many events were emitted so far: a reader of shared state (the API's status) sees by it that something happened. */
+  get emitted(): number {
+    return this.count;
+  }
 
   subscribe(sink: EventSink): () => void {
     this.sinks.push(sink);
@@ -164,6 +170,7 @@ export class EventBus {
   }
 
   emit(event: ClawbackEvent): void {
+    this.count++;
     for (const sink of [...this.sinks]) {
       try {
         sink(event);

@@ -16,6 +16,8 @@ export const SERVICE_ACTIONS: readonly ServiceAction[] = ['start', 'stop', 'rest
 
 export interface ApiHandlers {
   status(): unknown;
+  /** Changes whenever the status may have (the daemon's count of emitted events); absent: the status is shared by age only. */
+  statusVersion?: () => number;
   /** `runId`: the doctor run a `doctor` request started (its journal events and status work carry it). */
   action(service: string, action: ServiceAction): Promise<{ ok: boolean; status: number; message: string; runId?: string }>;
   /** Other state-changing POST routes (maintenance, approvals); undefined when not handled. */
@@ -132,7 +134,7 @@ export async function startApiServer(opts: {
   const scrubText = (text: string): string => (opts.redactor ? opts.redactor.redact(text) : text);
   const scrub = <T>(value: T): T => (opts.redactor ? opts.redactor.redactDeep(value) : value);
   const loopback = isLoopbackHost(opts.host);
-  const status = sharedStatus(() => JSON.stringify(scrub(handlers.status()), null, 2), opts.clock ?? { monotonic: () => performance.now() }, opts.statusShareMs);
+  const status = sharedStatus(() => JSON.stringify(scrub(handlers.status()), null, 2), opts.clock ?? { monotonic: () => performance.now() }, opts.statusShareMs, handlers.statusVersion);
   const sse = new Set<ServerResponse>();
   // The bus hands every subscriber the same event object: its frame is redacted and serialised once, not once per stream
   // (32 streams redacted and stringified each event 32 times).

@@ -1,5 +1,6 @@
 // One /api/status answer shared by every viewer: it was built, redacted and serialised once per request (32 dashboards
-// polling every 2 s built it 16 times a second), now once per max age or after a state change through the API.
+// polling every 2 s built it 16 times a second), now once per max age, after any event (a crash, a probe verdict) or
+// after a state change through the API.
 import type { Clock } from '../platform/clock.js';
 
 /** How long one built status answers every request (the dashboard polls every 2 s; the CLI waits for changes). */
@@ -12,12 +13,17 @@ export interface SharedStatus {
   invalidate(): void;
 }
 
-export function sharedStatus(build: () => string, clock: Pick<Clock, 'monotonic'>, maxAgeMs = STATUS_SHARE_MS): SharedStatus {
-  let last: { text: string; at: number } | undefined;
+/**
+ * `version`: a number that changes whenever what the status shows may have changed (the daemon's count of emitted
+ * events): a change is seen at once, not up to maxAgeMs late (drills and the bench time recoveries from the status).
+ */
+export function sharedStatus(build: () => string, clock: Pick<Clock, 'monotonic'>, maxAgeMs = STATUS_SHARE_MS, version: () => number = () => 0): SharedStatus {
+  let last: { text: string; at: number; version: number } | undefined;
   return {
     text() {
       const now = clock.monotonic();
-      if (!last || now - last.at >= maxAgeMs || now < last.at) last = { text: build(), at: now };
+      const v = version();
+      if (!last || last.version !== v || now - last.at >= maxAgeMs || now < last.at) last = { text: build(), at: now, version: v };
       return last.text;
     },
     invalidate() {

@@ -57,4 +57,28 @@ describe('the status is shared by its viewers', () => {
     expect(JSON.parse((await request(port, 'GET', '/api/status')).body).build).toBe(3);
     expect(builds).toBe(3);
   });
+
+  it('builds it again at once after any event (a crash, a probe verdict): a drill timing a recovery sees it at once', async () => {
+    let builds = 0;
+    let events = 0;
+    api = await startApiServer({
+      host: '127.0.0.1',
+      port: 0,
+      token: TOKEN,
+      clock: { monotonic: () => 1_000 },
+      statusShareMs: 500,
+      handlers: {
+        status: () => ({ build: ++builds }),
+        statusVersion: () => events,
+        action: async () => ({ ok: true, status: 200, message: 'restarted' }),
+        subscribe: () => () => undefined,
+      },
+    });
+    const port = api.port;
+    expect(JSON.parse((await request(port, 'GET', '/api/status')).body).build).toBe(1);
+    expect(JSON.parse((await request(port, 'GET', '/api/status')).body).build).toBe(1);
+    events++;
+    expect(JSON.parse((await request(port, 'GET', '/api/status')).body).build).toBe(2);
+    expect(JSON.parse((await request(port, 'GET', '/api/status')).body).build).toBe(2);
+  });
 });
