@@ -1017,6 +1017,9 @@ class Step {
     if (p.restartPolicy === 'never') {
       s.phase = 'stopped';
       s.keptDown = true;
+      // Said on the incident (systemd's "failed", a Kubernetes pod's Failed): with nothing journaled past its opening,
+      // `clawback incidents` and the dashboard listed it "open" for ever while status said "failed, kept down".
+      this.emit('service.stopped', 'warning', `${p.name} failed (${reason}); restart policy never: kept down until a person starts it (clawback start ${p.name})`, { keptDown: 'never' });
       return;
     }
     if (s.held) {

@@ -6,8 +6,9 @@
 import { payload, RESOLVED_OUTCOMES, type ClawbackEvent, type ResolvedOutcome } from './events.js';
 import { recoveryStart } from './time-to-recover.js';
 
-export type IncidentStatus = 'open' | 'resolved' | 'escalated';
-export type IncidentOutcome = 'open' | ResolvedOutcome | 'escalated';
+/** 'failed': its restart policy (never) keeps the crashed service down until a person starts it (systemd's "failed"). */
+export type IncidentStatus = 'open' | 'resolved' | 'escalated' | 'failed';
+export type IncidentOutcome = 'open' | ResolvedOutcome | 'escalated' | 'failed';
 
 export interface IncidentSummary {
   id: string;
@@ -113,6 +114,22 @@ export function summarizeIncidents(events: readonly ClawbackEvent[]): IncidentSu
           inc.outcome = 'escalated';
         }
         if (inc.reason === 'unknown' && typeof d.reason === 'string') inc.reason = d.reason;
+        break;
+      }
+      case 'service.started': {
+        // A person started the failed service: the incident is open again until it recovers (or fails again).
+        if (inc.status === 'failed') {
+          inc.status = 'open';
+          inc.outcome = 'open';
+        }
+        break;
+      }
+      case 'service.stopped': {
+        // A `never` service's crash kept down: the incident's story ends here until a person starts it again.
+        if (payload(e, 'service.stopped').keptDown !== undefined && inc.status === 'open') {
+          inc.status = 'failed';
+          inc.outcome = 'failed';
+        }
         break;
       }
       case 'incident.resolved': {
