@@ -123,9 +123,9 @@ function lastLogLines(file: string, n: number): { text: string | undefined; live
  * The journal's events; damaged lines (torn, garbage, hand edits) are skipped and said on stderr: an incident whose
  * resolved line was torn showed "escalated" for good with no word that the journal was damaged.
  */
-async function journalEvents(stateDir: string, since?: number): Promise<ClawbackEvent[]> {
+async function journalEvents(stateDir: string): Promise<ClawbackEvent[]> {
   const file = path.join(stateDir, 'journal.jsonl');
-  const scan = await scanJournal(file, { rotated: JOURNAL_KEEP, ...(since !== undefined ? { since } : {}) });
+  const scan = await scanJournal(file, { rotated: JOURNAL_KEEP });
   if (scan.corruptLines > 0) process.stderr.write(`clawback: skipped ${scan.corruptLines} damaged line(s) of ${terminalSafe(file)} (or its rotated copies) at line ${scan.corruptLineNumbers.join(', ')}${scan.corruptLines > scan.corruptLineNumbers.length ? ', ...' : ''}: an incident they belonged to may look unfinished\n`);
   return scan.events;
 }
@@ -204,11 +204,13 @@ export function registerHistory(program: Command): void {
     .command('incidents')
     .description('list incidents from the journal: level reached, outcome, time to recover')
     .option('--json', 'machine-readable output')
-    .option('--days <n>', 'only the last N days', numberOption('days', 1))
+    .option('--days <n>', 'only incidents open at some time in the last N days', numberOption('days', 1))
     .action(async (o: { json?: boolean; days?: number }) => {
       const stateDir = clientStateDir(program.opts());
       const since = o.days ? Date.now() - o.days * 86_400_000 : undefined;
-      const incidents = summarizeIncidents(await journalEvents(stateDir, since));
+      // The window picks incidents, not events: cut at its start, an incident opened before it and closed within was
+      // listed as opened at its closing, reason "unknown", and a still open older one was not listed at all.
+      const incidents = summarizeIncidents(await journalEvents(stateDir)).filter((i) => since === undefined || i.openedAt >= since || (i.closedAt ?? Infinity) >= since);
       if (o.json) {
         process.stdout.write(JSON.stringify(incidents.map(({ timeline, ...rest }) => ({ ...rest, events: timeline.length })), null, 2) + '\n');
         return;
