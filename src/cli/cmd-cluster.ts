@@ -1,10 +1,16 @@
 // `clawback cluster status` and `clawback cluster move NAME --to MEMBER`: the cluster as this member's daemon sees it.
 import type { Command } from 'commander';
 import { connect } from './client.js';
-import { terminalSafe } from './terminal-safe.js';
 import { humanDuration, table } from './format.js';
 import type { ClusterStatus } from '../cluster/cluster-node.js';
 import { exitWithError } from './json-error.js';
+import { printChangeAnswer, type ChangeAnswer } from './change-answer.js';
+
+/**
+ * A daemon without a `cluster:` block has no cluster routes: its 404 (`{"error":"not found"}`, no `message`) is that, and
+ * only that. A hung or unreachable daemon was reported as "no cluster: block" (exit 1), and a move as "HTTP 404" (exit 4).
+ */
+const NO_CLUSTER = 'this daemon has no `cluster:` block in its config';
 
 function formatStatus(s: ClusterStatus): string {
   const lines: string[] = [];
@@ -30,9 +36,13 @@ export function registerCluster(program: Command): void {
     .option('--json', 'print the status as JSON')
     .action(async (opts: { json?: boolean }) => {
       const client = await connect(program.opts());
-      const s = await client.get<ClusterStatus | { error?: string }>('/api/cluster').catch((err: Error) => ({ error: err.message }));
+      const s = await client.get<ClusterStatus | { error?: string }>('/api/cluster').catch((err: Error) => {
+        // Only the daemon's own 404 says "no cluster"; not responding, a refused token, a crash keep their own codes.
+        if (/^GET \/api\/cluster: HTTP 404 /.test(err.message)) return { error: err.message };
+        throw err;
+      });
       if (!('member' in s)) {
-        exitWithError('error', 'this daemon has no `cluster:` block in its config', 1);
+        exitWithError('error', NO_CLUSTER, 1);
       }
       process.stdout.write(opts.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatStatus(s)}\n`);
     });
@@ -40,13 +50,11 @@ export function registerCluster(program: Command): void {
     .command('move <name>')
     .description('hand a singleton service to another member: the active member stops it cleanly, then the target starts it')
     .requiredOption('--to <member>', 'the member that should run it')
+    .option('--json', 'print the answer as one JSON object: {"ok":true,"message":"…"}')
     .action(async (name: string, opts: { to: string }) => {
       const client = await connect(program.opts());
-      const r = await client.post<{ ok: boolean; message?: string }>(`/api/cluster/move?${new URLSearchParams({ service: name, to: opts.to })}`);
-      if (r.status >= 400) {
-        process.stderr.write(`clawback: ${terminalSafe(r.body.message ?? `HTTP ${r.status}`)}\n`);
-        process.exit(r.status === 404 ? 4 : 1);
-      }
-      process.stdout.write(`${terminalSafe(String(r.body.message))}\n`);
+      const r = await client.post<ChangeAnswer>(`/api/cluster/move?${new URLSearchParams({ service: name, to: opts.to })}`);
+      if (r.status === 404 && r.body.message === undefined) exitWithError('error', NO_CLUSTER, 1);
+      printChangeAnswer(r);
     });
 }

@@ -39,6 +39,11 @@ describe('a state change sent to a daemon with a stale heartbeat', () => {
       intervalMs: 200,
       message: 'a stale heartbeat',
     });
+    // `cluster status` said "this daemon has no `cluster:` block" (exit 1) about a daemon that did not answer at all.
+    const cluster = await runCli(['cluster', 'status', '--json', '--state-dir', stateDir]);
+    expect(cluster.code, cluster.stderr).toBe(3);
+    expect(JSON.parse(cluster.stdout)).toMatchObject({ ok: false, error: { kind: 'daemon-unreachable', exitCode: 3 } });
+    expect(cluster.stderr).toMatch(/not responding/);
     const r = await runCli(['stop', 'web', '--state-dir', stateDir]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/not responding/);
