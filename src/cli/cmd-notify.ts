@@ -34,6 +34,11 @@ export function registerNotify(program: Command): void {
         // Not an invalid config (exit 2): a valid config that has nothing to test.
         exitWithError('error', `no notification channels configured in ${loaded.file ?? 'the embedded demo config'} (add them under notify.channels)`, 1);
       }
+      // An unknown name is an unknown name (exit 4, as `notify flush NAME` and `start NAME` say it), not a failed send (1).
+      const names = loaded.config.notify.channels.map((c) => c.name);
+      if (channel !== undefined && !names.includes(channel)) {
+        exitWithError('not-found', `no notification channel named "${terminalSafe(channel)}" (configured: ${terminalSafe(names.join(', '))})`, 4);
+      }
       // Every channel disabled: test() has nothing to send, and an empty report read as success (exit 0, no output).
       const disabled = loaded.config.notify.channels.filter((c) => !c.enabled).map((c) => c.name);
       if (channel === undefined && disabled.length === loaded.config.notify.channels.length) {

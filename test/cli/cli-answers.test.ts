@@ -132,6 +132,18 @@ describe('exit codes as documented (0 ok, 1 error, 2 invalid config, 3 daemon no
     expect(r.stderr).toContain('ops, pager');
   });
 
+  it('notify test with an unknown channel is an unknown name (4, as notify flush says it), not a failed send (1)', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'clawback.yaml');
+    writeFileSync(file, YAML.stringify({ services: [{ name: 'web', command: ['node', 'x.js'] }], notify: { channels: [{ type: 'webhook', name: 'ops', url: 'http://127.0.0.1:9/hook' }] } }));
+    const r = await runCli(['notify', 'test', 'opz', '--config', file]);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toContain('no notification channel named "opz" (configured: ops)');
+    const j = await runCli(['notify', 'test', 'opz', '--json', '--config', file]);
+    expect(j.code).toBe(4);
+    expect(JSON.parse(j.stdout)).toMatchObject({ ok: false, error: { kind: 'not-found', exitCode: 4 } });
+  });
+
   it('an empty path among pidFiles, lockFiles or requiredDirs is invalid (2), named with its value', async () => {
     const dir = tempDir();
     for (const key of ['pidFiles', 'lockFiles', 'requiredDirs']) {
