@@ -113,3 +113,28 @@ export function problemsFromZod(error: z.ZodError, raw: unknown, schema?: z.ZodT
     return p;
   });
 }
+
+/** One problem as data for a script (`clawback validate --json`): the field, what was expected, the value as found. */
+export interface ProblemData {
+  field: string;
+  message: string;
+  /** The words after "expected" in the message, when it has them. */
+  expected?: string;
+  /** The value found, its secrets taken out (a secret field's value is masked or left out, as in formatProblem). */
+  value?: unknown;
+}
+
+export function problemData(p: ConfigProblem): ProblemData {
+  const message = new Redactor().redact(p.message);
+  const out: ProblemData = { field: p.path, message };
+  const expected = /\bexpected:?\s+(.+?)(?:, received [^;]*)?(?:;.*)?$/i.exec(message)?.[1];
+  if (expected) out.expected = expected;
+  if (p.value === undefined) return out;
+  if (isSecretProblem(p)) {
+    const masked = maskSecretValue(p.value);
+    if (masked !== undefined) out.value = masked;
+    return out;
+  }
+  out.value = new Redactor().redactDeep(p.value);
+  return out;
+}
