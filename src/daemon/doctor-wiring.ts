@@ -12,6 +12,7 @@ import { learnConfigFileSecrets } from '../observe/config-file-secrets.js';
 import { maybeRecordLastKnownGood, type HealthWindow } from '../doctor/last-known-good.js';
 import { environOf } from '../platform/proc.js';
 import { readPortDrift, describePortDrift, PORT_DRIFT } from '../doctor/port-drift.js';
+import { describeProtectedRemoved, lastKnownGoodResolved, PROTECTED_REMOVED, readResolvedConfig, removedProtected } from '../doctor/protected-removed.js';
 import { delayToGrid } from '../platform/clock.js';
 import { doctorBackupChanges, doctorFileChanges, readConfigTreeBeforeDoctor, revertDoctorFiles } from '../doctor/revert-doctor-files.js';
 import { readBackupChain } from '../doctor/backup-chain.js';
@@ -288,6 +289,29 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
           });
         }
       };
+      // Per service and config path: the config as last read (includes resolved), so a protected setting removed since
+      // (by hand: gateway.auth.token, and the gateway runs open) is said once; seeded from the newest copy seen healthy.
+      const lastRead = new Map<string, unknown>();
+      const checkProtected = async (rt: ServiceRuntime): Promise<void> => {
+        const spec = rt.config.configFile;
+        if (!spec || (spec.protect ?? []).length === 0) return;
+        const now = await readResolvedConfig(rt.config);
+        if (now === undefined) return;
+        const key = `${rt.name}\0${spec.path}`;
+        const before = lastRead.has(key) ? lastRead.get(key) : await lastKnownGoodResolved(rt.config, stores.for(rt.config, ctx));
+        lastRead.set(key, now);
+        if (before === undefined) return;
+        const removed = removedProtected(rt.config, before, now);
+        if (removed.length === 0) return;
+        ctx.emit({
+          type: 'doctor.finding',
+          time: ctx.clock.now(),
+          severity: 'warning',
+          service: rt.name,
+          message: describeProtectedRemoved(rt.config, removed),
+          details: { rule: PROTECTED_REMOVED, findingId: `${PROTECTED_REMOVED}:${rt.name}`, fixable: false, file: spec.path, removed },
+        });
+      };
       // Per service: the config file's stamp when both checks last concluded on it ("unchanged" or
       // "recorded"); the same stamp on the next tick means the same content, so only a stat is made.
       const settled = new Map<string, { stamp: string; at: number }>();
@@ -304,6 +328,7 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
           // The file changed (a new token written by the service, a restore): its secrets are learnt before anything prints them.
           await learnConfigFileSecrets(rt.config, ctx.redactor);
           await checkPort(rt).catch(() => undefined);
+          await checkProtected(rt).catch(() => undefined);
           const since = rt.healthySinceMs();
           if (since === null || !spec) continue;
           const win: HealthWindow = { healthySince: since, now: ctx.clock.now() };

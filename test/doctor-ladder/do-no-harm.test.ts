@@ -100,6 +100,27 @@ describe('the doctor does no harm (demo gateway, running daemon)', () => {
     expect(readdirSync(dir).filter((f) => f.startsWith('gateway.json.corrupt-'))).toHaveLength(1);
   });
 
+  it('a protected setting removed by hand (the auth token: the service then runs open) is reported once, naming the path, never the value; a rotated one is not', async () => {
+    const { t, port, cfg } = await demo(config({ dataDir: 'data-token-1' }), { snapshotAfter: '300ms', protect: ['host', 'port', 'dataDir'] });
+    await waitFor(() => up(port), { timeoutMs: 10_000 });
+    await waitFor(() => t.events.some((e) => e.type === 'config.snapshot'), { timeoutMs: 10_000 });
+    // A person rotates it: their business, nothing to say (the tick that saved this copy also compared it).
+    writeFileSync(cfg, config({ dataDir: 'data-token-22' }));
+    await waitFor(() => t.events.filter((e) => e.type === 'config.snapshot').length >= 2, { timeoutMs: 15_000 });
+    expect(t.events.filter((e) => e.details?.rule === 'protected-removed')).toEqual([]);
+    writeFileSync(cfg, config());
+    await waitFor(() => t.events.some((e) => e.type === 'doctor.finding' && e.details?.rule === 'protected-removed'), { timeoutMs: 10_000 });
+    const w = t.events.find((e) => e.details?.rule === 'protected-removed')!;
+    expect(w.severity).toBe('warning');
+    expect(w.message).toContain('dataDir removed from its config');
+    expect(w.message).not.toContain('data-token');
+    expect(w.details).toMatchObject({ removed: ['dataDir'], file: cfg, fixable: false });
+    // Said once: the next copies seen healthy (without it) are no new removal.
+    await waitFor(() => t.events.filter((e) => e.type === 'config.snapshot').length >= 3, { timeoutMs: 15_000 });
+    expect(t.events.filter((e) => e.details?.rule === 'protected-removed')).toHaveLength(1);
+    expect(readFileSync(cfg, 'utf8')).toBe(config());
+  });
+
   it('a port changed in the service\'s own config is reported loudly (issue 3)', async () => {
     const { t, port, cfg } = await demo(config(), { snapshotAfter: '300ms', portPath: 'port' });
     await waitFor(() => up(port), { timeoutMs: 10_000 });
