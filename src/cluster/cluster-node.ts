@@ -636,7 +636,12 @@ export class ClusterNode {
     const members = await this.members(patience, call());
     if (!members.some((m) => m.member === to)) return { status: 409, message: `no live member named "${to}" (live: ${members.map((m) => m.member).join(', ')})` };
     const holder = await this.withTimeout(this.client.get(this.keys.leader(service)).options(call()).string(), patience);
-    if (holder === to) return { status: 200, message: `${service} already runs on ${to}` };
+    if (holder === to) {
+      // A change of mind (move to b, then back to the leader): the standing request would still have moved it to b.
+      const prev = await this.withTimeout(this.client.delete().key(this.keys.move(service)).options(call()).getPrevious(), patience);
+      const was = prev[0]?.value.toString();
+      return { status: 200, message: `${service} already runs on ${to}${was && was !== to ? ` (the request to move it to ${was} is withdrawn)` : ''}` };
+    }
     const lapse = this.client.lease(Math.max(30, this.ttlSec * 6), { autoKeepAlive: false, ...call() });
     lapse.on('lost', () => undefined);
     await this.withTimeout(lapse.put(this.keys.move(service)).value(to).options(call()).exec(), patience);
