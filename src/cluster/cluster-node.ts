@@ -73,7 +73,8 @@ export interface ClusterStatus {
   etcdError: string | null;
   /** Since the last renewal this member sent that etcd confirmed. */
   leaseAgeMs: number | null;
-  members: Array<{ member: string; since: number | null; api: string | null }>;
+  /** services: the singletons the member campaigns for (null: a member of an earlier version, which does not say). */
+  members: Array<{ member: string; since: number | null; api: string | null; services: string[] | null }>;
   services: SeatStatus[];
   etcdReachable: boolean;
 }
@@ -82,6 +83,27 @@ export interface ClusterStatus {
 export function leaseGone(err: unknown): boolean {
   const e = err as Error | undefined;
   return e?.constructor?.name === 'EtcdLeaseInvalidError' || /expired or revoked|lease not found/i.test(e?.message ?? '');
+}
+
+/** The singletons a member key says the member campaigns for; null when it does not say (an earlier version). */
+function servicesOf(m: { services?: unknown }): string[] | null {
+  return Array.isArray(m.services) && m.services.every((x) => typeof x === 'string') ? (m.services as string[]) : null;
+}
+
+function notASeat(member: string, service: string, services: string[]): string {
+  return `${member} does not run ${service} as a singleton service (its singletons: ${services.join(', ') || 'none'})`;
+}
+
+/** Why a move to another member will not be followed, from its member key (null: it will, as far as the key says). */
+function lacksSeat(memberKey: string | null, member: string, service: string): string | null {
+  if (memberKey === null) return `${member} is no longer a live member`;
+  let services: string[] | null = null;
+  try {
+    services = servicesOf(JSON.parse(memberKey) as { services?: unknown });
+  } catch {
+    return null;
+  }
+  return services && !services.includes(service) ? notASeat(member, service, services) : null;
 }
 
 /** What an etcd failure was about: the lease (grant, renew), the election keys, or this member's own key. */
@@ -164,6 +186,7 @@ export class ClusterNode {
       checkedAt: 0,
     };
     this.seats.set(seat.name, st);
+    this.registeredLease = null; // the member key names the singletons this member takes: rewritten at the next renewal
     if (this.started) this.pollSeat(st);
   }
 
@@ -179,6 +202,7 @@ export class ClusterNode {
     const st = this.seats.get(name);
     if (!st) return;
     this.seats.delete(name);
+    this.registeredLease = null;
     if (!st.leading || !this.leaseId) return;
     st.leading = false;
     const key = this.keys.leader(name);
@@ -333,7 +357,7 @@ export class ClusterNode {
         if (kv && kv.lease === id && kv.value.toString() === this.member) held.push({ st, token: Number(kv.create_revision) });
       }
       this.leaseId = id;
-      this.registeredLease = id;
+      // registeredLease stays unset: the next renewal rewrites the member key with this daemon's singletons.
       this.lastRenewSent = sentAt;
       this.etcdFine();
       for (const { st, token } of held) {
@@ -356,7 +380,7 @@ export class ClusterNode {
     const id = this.leaseId;
     if (id === null || this.registeredLease === id) return;
     try {
-      await this.withTimeout(this.client.put(this.keys.member(this.member)).value(JSON.stringify({ member: this.member, since: this.clock.now(), ...this.memberInfo() })).lease(id).exec());
+      await this.withTimeout(this.client.put(this.keys.member(this.member)).value(JSON.stringify({ member: this.member, since: this.clock.now(), services: [...this.seats.keys()], ...this.memberInfo() })).lease(id).exec());
     } catch (err) {
       this.etcdFailed(err, 'member');
       return;
@@ -521,7 +545,7 @@ export class ClusterNode {
    * withdrawn (only if it still names that member), said once by whoever withdrew it, and the others campaign at once.
    */
   private async moveUnfollowable(st: SeatState, to: string): Promise<boolean> {
-    const why = to === this.member ? (st.seat.mayCampaign() ? null : `${st.seat.name} is stopped, held or in maintenance on ${to}`) : (await this.withTimeout(this.client.get(this.keys.member(to)).string())) === null ? `${to} is no longer a live member` : null;
+    const why = to === this.member ? (st.seat.mayCampaign() ? null : `${st.seat.name} is stopped, held or in maintenance on ${to}`) : lacksSeat(await this.withTimeout(this.client.get(this.keys.member(to)).string()), to, st.seat.name);
     if (why === null) return false;
     const moveKey = this.keys.move(st.seat.name);
     const res = await this.withTimeout(this.client.if(moveKey, 'Value', '==', to).then(this.client.delete().key(moveKey)).commit());
@@ -634,7 +658,10 @@ export class ClusterNode {
     const patience = this.cfg.leaseTtl;
     const call = (): { deadline: number } => ({ deadline: Date.now() + patience });
     const members = await this.members(patience, call());
-    if (!members.some((m) => m.member === to)) return { status: 409, message: `no live member named "${to}" (live: ${members.map((m) => m.member).join(', ')})` };
+    const target = members.find((m) => m.member === to);
+    if (!target) return { status: 409, message: `no live member named "${to}" (live: ${members.map((m) => m.member).join(', ')})` };
+    // Only the named member campaigns while a request stands: one without this singleton would leave it with no leader.
+    if (target.services && !target.services.includes(service)) return { status: 409, message: notASeat(to, service, target.services) };
     const holder = await this.withTimeout(this.client.get(this.keys.leader(service)).options(call()).string(), patience);
     if (holder === to) {
       // A change of mind (move to b, then back to the leader): the standing request would still have moved it to b.
@@ -652,10 +679,10 @@ export class ClusterNode {
     const all = await this.withTimeout(this.client.getAll().prefix(this.keys.members()).options(options).strings(), ms);
     return Object.values(all).map((v) => {
       try {
-        const m = JSON.parse(v) as { member: string; since?: number; api?: string };
-        return { member: m.member, since: m.since ?? null, api: m.api ?? null };
+        const m = JSON.parse(v) as { member: string; since?: number; api?: string; services?: unknown };
+        return { member: m.member, since: m.since ?? null, api: m.api ?? null, services: servicesOf(m) };
       } catch {
-        return { member: '?', since: null, api: null };
+        return { member: '?', since: null, api: null, services: null };
       }
     });
   }
