@@ -14,7 +14,10 @@ export interface VolumeSpace {
 export interface DiskSpaceOptions {
   /** Below this fraction free the volume is nearly full (default 0.05). */
   minFreeRatio?: number;
-  /** Below this many bytes free the volume is nearly full (default 500 MiB). */
+  /**
+   * Below this many bytes free the volume is nearly full. Default: 500 MiB, or 10 % of a volume smaller than 5 GiB
+   * (a 16 MiB partition can never have 500 MiB free: an absolute floor made the doctor exit 2 there for ever).
+   */
   minFreeBytes?: number;
   /** Override of statfs (tests). */
   statfs?: (p: string) => Promise<VolumeSpace>;
@@ -115,11 +118,15 @@ async function gzipAside(file: string): Promise<{ freed: number; target: string 
   return { freed: size - gzSize, target };
 }
 
+/** The default byte floor, and its cap as a fraction of the volume's size. */
+const DEFAULT_FLOOR_BYTES = 500 * 1024 * 1024;
+const DEFAULT_FLOOR_RATIO = 0.1;
+
 export function diskSpaceRule(opts: DiskSpaceOptions = {}): RepairRule {
   const minRatio = opts.minFreeRatio ?? 0.05;
-  const minBytes = opts.minFreeBytes ?? 500 * 1024 * 1024;
   const statfs = opts.statfs ?? realStatfs;
-  const nearlyFull = (v: VolumeSpace): boolean => v.freeBytes < minBytes || (v.totalBytes > 0 && v.freeBytes / v.totalBytes < minRatio);
+  const floorOf = (v: VolumeSpace): number => opts.minFreeBytes ?? (v.totalBytes > 0 ? Math.min(DEFAULT_FLOOR_BYTES, v.totalBytes * DEFAULT_FLOOR_RATIO) : DEFAULT_FLOOR_BYTES);
+  const nearlyFull = (v: VolumeSpace): boolean => v.freeBytes < floorOf(v) || (v.totalBytes > 0 && v.freeBytes / v.totalBytes < minRatio);
 
   const watched = async (ctx: DoctorContext): Promise<{ label: string; at: string; dev: number }[]> => {
     const places = [{ label: 'logs', p: logsDirOf(ctx) }];
@@ -152,7 +159,7 @@ export function diskSpaceRule(opts: DiskSpaceOptions = {}): RepairRule {
           title: 'disk nearly full',
           evidence: `${mb(space.freeBytes)} free of ${mb(space.totalBytes)} (${pct} %) on the volume of the ${vol.label} dir ${vol.at}; ${rotated.length} rotated log(s) of ${ctx.service.name} to compress`,
           fixable: rotated.length > 0,
-          // Below 500 MiB free is common on a small box and stops nothing: a config restore it "left" was undone.
+          // Below the floor (500 MiB, or 10 % of a smaller volume) is common on a small box and stops nothing: a config restore it "left" was undone.
           advisory: true,
         };
         f.fix = rotated.length > 0 ? `gzip ${rotated.length} rotated log(s) in ${logsDir} (the live log is not touched), keeping the newest ${ctx.service.logs.keep} compressed (logs.keep)` : 'free space by hand: nothing of Clawback\'s to compress there';
