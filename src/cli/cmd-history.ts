@@ -23,6 +23,7 @@ import { namesFor, unknownServiceText } from '../instances/instance-name.js';
 import { cliHint } from './cli-command.js';
 import { LINE_MAX_CHARS } from '../observe/bounded-lines.js';
 import { exitWithError } from './json-error.js';
+import { failureText } from './fail.js';
 
 /**
  * The config that describes the services: the flag, $CLAWBACK_CONFIG or ./clawback.yaml, else the file the daemon of
@@ -36,7 +37,7 @@ function configFileFor(g: { config?: string }, stateDir: string): string | undef
 }
 
 /** Where a service's output goes, whether the config names the service (undefined: no config could be read), and its secrets. */
-async function logFileFor(program: Command, name: string): Promise<{ file: string; known: boolean | undefined; names: string[]; redactor: Redactor }> {
+async function logFileFor(program: Command, name: string): Promise<{ file: string; known: boolean | undefined; names: string[]; redactor: Redactor; configError?: unknown }> {
   const g = program.opts<{ config?: string; stateDir?: string }>();
   const stateDir = clientStateDir(g);
   const redactor = new Redactor();
@@ -49,9 +50,9 @@ async function logFileFor(program: Command, name: string): Promise<{ file: strin
     const s = loaded.config.services.find((x) => x.name === name);
     if (s) return { file: serviceLogFile(s, stateDir), known: true, names, redactor };
     return { file: path.join(stateDir, 'logs', `${name}.log`), known: false, names, redactor };
-  } catch {
-    // An unreadable config: fall back to the default location.
-    return { file: path.join(stateDir, 'logs', `${name}.log`), known: undefined, names: [], redactor };
+  } catch (err) {
+    // An unreadable config: fall back to the default location (its error said when that has no log either).
+    return { file: path.join(stateDir, 'logs', `${name}.log`), known: undefined, names: [], redactor, configError: err };
   }
 }
 
@@ -138,7 +139,7 @@ export function registerHistory(program: Command): void {
     .option('-f, --follow', 'keep printing new output')
     .option('--raw', 'print the output as written, secrets and terminal escapes included (default: secrets redacted, as everywhere else, and control characters other than colours shown as \\xNN)')
     .action(async (name: string, o: { lines: number; follow?: boolean; raw?: boolean }) => {
-      const { file, known, names, redactor } = await logFileFor(program, name);
+      const { file, known, names, redactor, configError } = await logFileFor(program, name);
       // One line state for everything shown, the tail and each batch after it: a key block whose BEGIN line came in
       // one read and its body in the next showed the body (each batch was redacted as if it started the output).
       const acrossLines = crossLineRedaction();
@@ -153,6 +154,10 @@ export function registerHistory(program: Command): void {
         if (known === false) {
           process.stderr.write(`clawback: ${terminalSafe(`${unknownServiceText(name, names, logsOf)}${grouped ? '' : ` (and no log at ${file})`}`)}\n`);
           process.exit(4);
+        }
+        // A config that does not load names no service: "no output yet" (exit 0) for any name, a typo included, was a lie.
+        if (known === undefined && configError !== undefined) {
+          exitWithError('invalid-config', `cannot tell whether "${terminalSafe(name)}" is a service (no log at ${terminalSafe(file)}): ${terminalSafe(failureText(configError))}`, 2);
         }
         // A configured service that has not written anything yet is not an error.
         process.stderr.write(`clawback: no output from "${name}" yet (${file} does not exist)${o.follow ? '; waiting for it' : ''}\n`);
