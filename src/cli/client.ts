@@ -12,6 +12,7 @@ import { apiRequest } from './api-request.js';
 import { cliHint } from './cli-command.js';
 import { reviveConfig } from './revive-config.js';
 import { startingDaemonPid, waitForStartingDaemon } from './daemon-starting.js';
+import { errnoText } from '../platform/errno-words.js';
 
 export interface GlobalOpts {
   config?: string;
@@ -76,7 +77,7 @@ export function clientStateDir(opts: GlobalOpts): string {
     } catch (err) {
       // A file named on purpose (--config, $CLAWBACK_CONFIG) that cannot be read is a typo or a moved file: the default
       // state directory may belong to another daemon, which must not get this command (a `stop` went to it, exit 0).
-      if (named) throw new ConfigError(file, [{ path: '(file)', message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
+      if (named) throw new ConfigError(file, [{ path: '(file)', message: `cannot read: ${errnoText(err)}` }]);
       // A ./clawback.yaml that cannot be read: fall back to the default state directory.
     }
     if (fromFile !== undefined) {

@@ -2,6 +2,7 @@
 import { DaemonUnreachable, StateDirNotDirectory, TokenRefused } from './client.js';
 import { ConfigError } from '../config/errors.js';
 import { exitWithError, type ErrorKind } from './json-error.js';
+import { ERRNO_WORDS } from '../platform/errno-words.js';
 
 /**
  * A wrong word on the command line ("maybe" for on|off, "abc" for a count): one line and exit 1. Exit 2 is kept for
@@ -44,19 +45,6 @@ export function fail(err: unknown): never {
   exitWithError(errorKind(err), failureText(err), err instanceof DaemonUnreachable ? 3 : err instanceof ConfigError ? 2 : 1);
 }
 
-const WHY: Record<string, string> = {
-  ENOTDIR: 'a part of the path is a file, not a directory',
-  EEXIST: 'something else already exists there (a file where a directory is expected?)',
-  EISDIR: 'it is a directory, not a file',
-  ENOENT: 'no such file or directory',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-  ELOOP: 'too many symbolic links',
-  ENAMETOOLONG: 'the name is too long',
-};
 
 /**
  * A refusal of the file system or the OS (a --state-dir that is a file, a directory without permission, a full disk)
@@ -67,5 +55,5 @@ export function systemErrorText(err: unknown): string | undefined {
   const e = err as NodeJS.ErrnoException;
   if (typeof e.code !== 'string' || !/^E[A-Z0-9]+$/.test(e.code) || typeof e.syscall !== 'string') return undefined;
   const where = e.path !== undefined ? ` ${e.path}` : '';
-  return `cannot ${e.syscall}${where}: ${WHY[e.code] ?? e.message} (${e.code})`;
+  return `cannot ${e.syscall}${where}: ${ERRNO_WORDS[e.code] ?? e.message} (${e.code})`;
 }

@@ -17,6 +17,7 @@ import { unsendableChannelWarnings } from '../notify/unsendable-channels.js';
 import { formatBytes } from '../probes/byte-size.js';
 import { MAX_CONFIG_NESTING, tooDeep } from './nesting-depth.js';
 import { effectiveCount, overridePortClashes, readScaleOverrides, type RefusedOverride, type ScaleOverrides } from '../instances/scale-store.js';
+import { errnoText } from '../platform/errno-words.js';
 
 export { CONFIG_CANDIDATES, findConfigFile } from './find-config.js';
 import { findConfigFile } from './find-config.js';
@@ -172,11 +173,11 @@ export function readConfigText(file: string): string {
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
-    throw new ConfigError(file, [{ path: '(file)', message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
+    throw new ConfigError(file, [{ path: '(file)', message: `cannot read: ${errnoText(err)}` }]);
   }
   try {
     const st = fstatSync(fd);
-    if (st.isDirectory()) throw new ConfigError(file, [{ path: '(file)', message: 'cannot read: EISDIR' }]);
+    if (st.isDirectory()) throw new ConfigError(file, [{ path: '(file)', message: `cannot read: ${errnoText({ code: 'EISDIR' })}` }]);
     if (st.isFile() && st.size > MAX_CONFIG_BYTES) throw tooBig(formatBytes(st.size));
     if (st.isSocket()) throw new ConfigError(file, [{ path: '(file)', message: 'is a socket: expected a config file' }]);
     const chunks: Buffer[] = [];
@@ -207,7 +208,7 @@ export function readConfigText(file: string): string {
     return Buffer.concat(chunks).toString('utf8');
   } catch (err) {
     if (err instanceof ConfigError) throw err;
-    throw new ConfigError(file, [{ path: '(file)', message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
+    throw new ConfigError(file, [{ path: '(file)', message: `cannot read: ${errnoText(err)}` }]);
   } finally {
     closeSync(fd);
   }

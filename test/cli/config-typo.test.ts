@@ -29,7 +29,7 @@ describe('a config file named on purpose that cannot be read', () => {
       expect(stop.code, stop.stdout + stop.stderr).toBe(2);
       expect(stop.stdout).toBe('');
       expect(stop.stderr).toContain(typo);
-      expect(stop.stderr).toContain('cannot read: ENOENT');
+      expect(stop.stderr).toContain('cannot read: no such file or directory (ENOENT)');
 
       const byEnv = await cli(['restart', 'gw'], { CLAWBACK_CONFIG: typo });
       expect(byEnv.code, byEnv.stderr).toBe(2);
