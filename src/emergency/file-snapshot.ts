@@ -9,6 +9,7 @@ import { openWriters } from '../platform/open-writers.js';
 import { NotRegularFileError, readRegularFile } from '../platform/read-regular.js';
 import type { CommandRunner } from '../doctor/types.js';
 import { codeChangedSince, isExcluded, listTree } from './file-tree.js';
+import { withCurrentProtected, type KeepProtected } from './revert-protected.js';
 
 export interface SnapshotLimits {
   maxFileBytes: number;
@@ -418,6 +419,8 @@ export interface RevertReport {
   notReverted: Array<{ path: string; why: string }>;
   /** Directories the agent created, removed once empty. */
   removedDirs: string[];
+  /** Put back with the protected settings it held at the revert (changed during the run, maybe by a person): path -> carried paths. */
+  carriedProtected?: Record<string, string[]>;
   /** Where the replaced (and the kept) contents were saved, 0600. */
   evidenceDir: string;
 }
@@ -434,9 +437,10 @@ export async function revertSnapshot(
   snap: FileSnapshot,
   afterDir: string,
   endHashes?: Record<string, string | null>,
-  opts: { runner?: CommandRunner; writers?: typeof openWriters; endModes?: Record<string, number | null>; endOwners?: Record<string, string | null> } = {},
+  opts: { runner?: CommandRunner; writers?: typeof openWriters; endModes?: Record<string, number | null>; endOwners?: Record<string, string | null>; keepProtected?: KeepProtected } = {},
 ): Promise<RevertReport> {
   const reverted: string[] = [];
+  const carriedProtected: Record<string, string[]> = {};
   const kept: string[] = [];
   const notReverted: Array<{ path: string; why: string }> = [];
   const evidence: EvidenceRecord[] = [];
@@ -560,7 +564,10 @@ export async function revertSnapshot(
         const owner = e.uid !== undefined && e.gid !== undefined ? { uid: e.uid, gid: e.gid } : undefined;
         // A file with other names (hard links) that the run edited in place is written in place (a rename would put back
         // this name only); both versions are kept (before/, evidence).
-        await putBackBytes(target, was, { mode: e.mode, owner });
+        // The config's protected settings stay as they are now: who changed them during the run cannot be told.
+        const put = opts.keepProtected && opts.keepProtected.path === e.path ? withCurrentProtected(was, now, opts.keepProtected) : { bytes: was, carried: [] };
+        if (put.carried.length > 0) carriedProtected[e.path] = put.carried;
+        await putBackBytes(target, put.bytes, { mode: e.mode, owner });
       }
     } catch (err) {
       // One file that cannot be put back never stops the others, nor the report of what was done.
@@ -597,6 +604,7 @@ export async function revertSnapshot(
         keptChangedAfterAgent: [...new Set(all.filter((x) => x.action === 'kept').map((x) => x.path))],
         notReverted: [...new Set(all.filter((x) => x.action === 'not-reverted').map((x) => x.path))],
         removedDirs: [...new Set([...(earlier.removedDirs ?? []), ...removedDirs])],
+        ...(Object.keys(carriedProtected).length > 0 ? { carriedProtected } : {}),
         evidence: all,
         entries: snap.entries,
       },
@@ -605,5 +613,5 @@ export async function revertSnapshot(
     )}\n`,
     { mode: 0o600 },
   );
-  return { reverted, keptChangedAfterAgent: kept, notReverted, removedDirs, evidenceDir: afterDir };
+  return { reverted, keptChangedAfterAgent: kept, notReverted, removedDirs, evidenceDir: afterDir, ...(Object.keys(carriedProtected).length > 0 ? { carriedProtected } : {}) };
 }

@@ -13,6 +13,7 @@ import type { AdapterName, EmergencyConfig } from './emergency-schema.js';
 import type { EmergencyHost } from './tool-host.js';
 import { createAdapter, type AdapterFactoryOptions } from './adapter-registry.js';
 import { acquireEmergencyLocks } from './emergency-locks.js';
+import type { KeepProtected } from './revert-protected.js';
 import { DEFAULT_SNAPSHOT_LIMITS, changesSince, fileHashes, fileModes, fileOwners, revertSnapshot, takeSnapshot, type FileChange, type FileSnapshot } from './file-snapshot.js';
 import { summarizeChanges } from './change-summary.js';
 import { readLearnings, recordLearning } from './learnings.js';
@@ -151,6 +152,8 @@ export interface AgentRunRecord {
   endModes?: Record<string, number | null>;
   endOwners?: Record<string, string | null>;
   manifestSha256?: string;
+  /** The config whose protected settings a revert keeps as they are at the revert (absent: runs before it was kept). */
+  keepProtected?: KeepProtected;
 }
 
 const RUN_FILE = 'agent-run.json';
@@ -259,16 +262,18 @@ export async function finishAgentSession(opts: {
     await optionalWrite(opts, resultFile, () => writeResult(resultFile, { outcome: 'handed-over', summary, reason: opts.reason, kept, changes: lines, beforeDir: snapshot ? beforeDir : null }));
     return { changedFiles: kept, revertedFiles: [], keptFiles: kept };
   }
-  const report = snapshot ? await revertSnapshot(snapshot, path.join(incidentDir, 'after'), run.endHashes, { runner: spawnRunner({ clock: opts.clock }), endModes: run.endModes, endOwners: run.endOwners }) : undefined;
+  const report = snapshot ? await revertSnapshot(snapshot, path.join(incidentDir, 'after'), run.endHashes, { runner: spawnRunner({ clock: opts.clock }), endModes: run.endModes, endOwners: run.endOwners, ...(run.keepProtected ? { keepProtected: run.keepProtected } : {}) }) : undefined;
   const reverted = report?.reverted ?? [];
   const keptAfter = report?.keptChangedAfterAgent ?? [];
   const notReverted = tampered ? [{ path: manifestFile, why: '(the pre-run snapshot was changed during the run: nothing put back from it)' }] : (report?.notReverted ?? []);
   const keptText = keptAfter.length
     ? `; ${keptAfter.length} file(s) changed after the agent ended NOT reverted (someone else edited them): ${keptAfter.join(', ')}; the pre-run copies are in ${beforeDir}`
     : '';
+  const carried = Object.entries(report?.carriedProtected ?? {});
+  const carriedText = carried.length ? `; protected setting(s) kept as they are now (changed during the run, maybe by a person; the run's version is in ${path.join(incidentDir, 'after')}): ${carried.map(([f, ps]) => `${ps.join(', ')} in ${f}`).join('; ')}` : '';
   const notText = notReverted.length ? `; ${notReverted.length} change(s) could NOT be undone: ${notReverted.map((n) => `${n.path} ${n.why}`).join('; ')}` : '';
   opts.emit(
-    ev('critical', `Level 3 did not fix ${opts.serviceName} (${opts.reason}); ${reverted.length} file(s) reverted${keptText}${notText}`, {
+    ev('critical', `Level 3 did not fix ${opts.serviceName} (${opts.reason}); ${reverted.length} file(s) reverted${carriedText}${keptText}${notText}`, {
       // The run's own end (timeout, failed) when it never got to a verification; otherwise the fix did not hold.
       outcome: run.status && run.status !== 'completed' ? run.status : 'failed',
       verify: opts.reason,
@@ -276,6 +281,7 @@ export async function finishAgentSession(opts: {
       revertedFiles: reverted,
       keptChangedAfterAgent: keptAfter,
       notReverted,
+      ...(carried.length ? { carriedProtected: report!.carriedProtected } : {}),
       ...(report ? { evidenceDir: report.evidenceDir, removedDirs: report.removedDirs } : {}),
       diff,
       summary,
@@ -589,10 +595,11 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     detail = `${adapterName} changed protected settings (${lost.map((c) => `${c.path} ${c.change}`).join(', ')}): a person's to change, so its changes are not kept`;
     opts.emit(event(opts, 'incident.action', 'warning', `Level 3: ${detail}`, { action: 'agent-touched-protected', protectedLost: lost }));
   }
-  const runFacts: AgentRunRecord = { adapter: adapterName, mode: config.mode, status, summary, endHashes, endModes, endOwners, manifestSha256 };
+  const keepProtected: KeepProtected | undefined = guard && configPath ? { path: path.resolve(configPath), patterns: [...guard.patterns], format: guard.format } : undefined;
+  const runFacts: AgentRunRecord = { adapter: adapterName, mode: config.mode, status, summary, endHashes, endModes, endOwners, manifestSha256, ...(keepProtected ? { keepProtected } : {}) };
   await record(
     path.join(incidentDir, RUN_FILE),
-    `${JSON.stringify({ adapter: adapterName, mode: config.mode, status, summary, agentMs, transcript: transcriptPath, changedFiles: changes.map((c) => c.path), ...(outsideFiles.length > 0 ? { changedOutside: outside } : {}), endHashes, endModes, endOwners, manifestSha256 }, null, 2)}\n`,
+    `${JSON.stringify({ adapter: adapterName, mode: config.mode, status, summary, agentMs, transcript: transcriptPath, changedFiles: changes.map((c) => c.path), ...(outsideFiles.length > 0 ? { changedOutside: outside } : {}), endHashes, endModes, endOwners, manifestSha256, ...(keepProtected ? { keepProtected } : {}) }, null, 2)}\n`,
   );
   if (unwritten.length > 0) {
     opts.emit(
