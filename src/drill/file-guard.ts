@@ -138,6 +138,18 @@ export function restoreFile(g: GuardedFile): 'unchanged' | 'restored' | 'removed
   return 'restored';
 }
 
+/**
+ * restoreFile, only over what the drill or the doctor put there: the drill's own bytes (`ours`: sha-256 of its garbage
+ * and of the last-known-good copies the doctor restores from), or nothing when the drill deleted the file. A file
+ * edited since (a person fixed or re-tokened it) is left as it is, its earlier bytes kept in the backup: 'left'.
+ */
+export function restoreIfDrills(g: GuardedFile, ours: ReadonlySet<string>, deleted: boolean): ReturnType<typeof restoreFile> | 'left' {
+  if (isIntact(g)) return 'unchanged';
+  const now = bytesNow(g.realPath);
+  if (now === undefined ? !deleted : !ours.has(sha256Of(now))) return 'left';
+  return restoreFile(g);
+}
+
 /** Removes the temp copy once the bytes are verified back in place. */
 export function releaseGuard(g: GuardedFile): void {
   if (g.backupPath && isIntact(g)) rmSync(path.dirname(g.backupPath), { recursive: true, force: true });

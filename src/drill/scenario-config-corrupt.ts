@@ -2,7 +2,7 @@
 import { accessSync, constants, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { snapshotStoreFor } from '../doctor/snapshot-store.js';
-import { evidenceNames, guardFile, noteDrillWrite, releaseGuard, removeDrillEvidence, restoreFile, sha256Of } from './file-guard.js';
+import { evidenceNames, guardFile, noteDrillWrite, releaseGuard, removeDrillEvidence, restoreIfDrills, sha256Of } from './file-guard.js';
 import { instanceOf, signalInstance, waitForEvent, waitServedByNewInstance, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
 import { pollUntil } from './poll.js';
@@ -49,17 +49,23 @@ export const configCorruptScenario: Scenario = {
     if (guard.content === undefined) {
       return { faultAt: ctx.clock.now(), recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome: `${file} does not exist before the drill`, notes };
     }
-    const putBack = ctx.restore.push(`restore ${file}`, () => {
-      restoreFile(guard);
-      releaseGuard(guard);
-    });
     const kind = CORRUPTIONS[(trial - 1) % CORRUPTIONS.length]!;
     const garbage = corruptBytes(kind, guard.content);
+    // What the drill or the doctor may have left in the file (its garbage, a last-known-good copy): only over these do
+    // the user's bytes go back; a file edited since (fixed, re-tokened by a person) is left as it is.
+    const ours = new Set<string>(garbage ? [sha256Of(garbage)] : []);
+    let leftAlone = false;
+    const putBack = ctx.restore.push(`restore ${file}`, () => {
+      if (restoreIfDrills(guard, ours, garbage === undefined) === 'left') leftAlone = true;
+      else releaseGuard(guard);
+    });
     const evidenceBefore = evidenceNames(guard.realPath);
     /** The bytes the recovered instance started with, when they are not the user's. */
     let ranWith: Buffer | undefined;
     try {
       const lkg = await lastKnownGood(ctx, sha256Of(guard.content));
+      // Listed before the fault: a copy taken later may be of a person's edit, which is theirs, not the doctor's.
+      for (const sha of await lastKnownGoodShas(ctx)) ours.add(sha);
       if (lkg === 'older') notes.push('the newest last-known-good snapshot is older than the current config');
       if (lkg === 'none') notes.push('no last-known-good snapshot: the expected outcome is an escalation to a human');
       const inst = instanceOf(before)!;
@@ -102,6 +108,10 @@ export const configCorruptScenario: Scenario = {
       };
     } finally {
       putBack();
+      if (leftAlone) {
+        notes.push(`${file} changed during the drill (neither the drill's bytes nor the doctor's restore: a person's edit?): left as it is; your bytes from before the drill are kept in ${guard.backupPath}`);
+        ranWith = undefined;
+      }
       const removed = removeDrillEvidence(guard.realPath, evidenceBefore, garbage);
       if (removed.length) notes.push(`removed ${removed.length} evidence file(s) of the drill's own garbage`);
       releaseGuard(guard);
@@ -109,6 +119,12 @@ export const configCorruptScenario: Scenario = {
     }
   },
 };
+
+/** The sha-256 of every last-known-good copy of the service's config (what the doctor restores from). */
+async function lastKnownGoodShas(ctx: DrillContext): Promise<string[]> {
+  const store = snapshotStoreFor(ctx.target.stateDir, ctx.target.service);
+  return ((await store.list('last-known-good').catch(() => [])) ?? []).map((e) => e.sha256);
+}
 
 /**
  * If the doctor restored an older last-known-good, the file now has the user's bytes again (put back by
