@@ -19,6 +19,7 @@ import { configWriteBlock } from './config-write-guard.js';
 import { describeIncludeProblems, directlyIncludedFiles, includeDirectives, includedFilesInText, includeProblems } from './config-includes.js';
 import { newerConfigMessage, newerConfigWriter } from './newer-config.js';
 import { protectedChangedThroughIncludes } from './include-shadowing.js';
+import { unparsedProtectedNote } from './unparsed-protected.js';
 import { includedChangedSinceHealthy, includeProblemsOfUnparseable, restoreChangedIncludedFiles, restoreIncludedFiles, type IncludedRestore } from './included-snapshots.js';
 
 export const CONFIG_RESTORE = 'config-restore';
@@ -295,13 +296,14 @@ export function configRestoreRule(): RepairRule {
       const diff = broken?.ok && restored.ok ? semanticDiff(broken.value, restored.value) : null;
       const protectedAfter = broken?.ok && restored.ok ? harmfulChanges(protectedChanges(broken.value, restored.value, protectedPatterns(ctx.service))) : [];
       const carried = chosen.carried.length > 0 ? `; protected settings carried over from the broken file: ${chosen.carried.join(', ')}` : '';
+      const unparsed = broken && !broken.ok && restored.ok && evidence && current.content ? unparsedProtectedNote(current.content.toString('utf8'), restored.value, protectedPatterns(ctx.service), evidence) : { note: '', paths: [] };
       const overridden = protectedAfter.length > 0 ? `; WARNING protected settings differ from the broken file: ${protectedAfter.map((c) => `${c.path} ${c.change}`).join(', ')}` : '';
       return withBefore({
         finding,
         applied: true,
         verified: false,
         message:
-          `restored ${chosen.candidate.label} (sha256 ${after.slice(0, 12)}, ${chosen.why}) to ${spec.path}${carried}${overridden}; ` +
+          `restored ${chosen.candidate.label} (sha256 ${after.slice(0, 12)}, ${chosen.why}) to ${spec.path}${carried}${overridden}${unparsed.note}; ` +
           (evidence ? `the broken file is kept at ${evidence}` : 'the config file had been deleted, so there was no broken file to keep') +
           alsoIncluded,
         after,
@@ -314,6 +316,7 @@ export function configRestoreRule(): RepairRule {
           candidates: verdicts,
           carried: chosen.carried,
           protectedChanged: protectedAfter,
+          ...(unparsed.note ? { protectedNotCarried: unparsed.paths } : {}),
           semanticDiff: diff,
           evidence: evidence ?? null,
           preRepairSnapshot: pre?.id ?? null,
