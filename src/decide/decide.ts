@@ -595,7 +595,7 @@ class Step {
   private resolve(recoveredAt: number): void {
     const inc = this.s.incident!;
     // Level 4 handed back by the cool-down with no person acting since (coolDownRetries) is no person's resolution.
-    const outcome = inc.highestLevel < 4 ? 'auto-resolved' : (inc.coolDownRetries ?? 0) > 0 ? 'cool-down-recovered' : 'human-resolved';
+    const outcome = inc.startedByPerson ? 'human-resolved' : inc.highestLevel < 4 ? 'auto-resolved' : (inc.coolDownRetries ?? 0) > 0 ? 'cool-down-recovered' : 'human-resolved';
     const ttrMs = Math.max(0, recoveredAt - (inc.firstSignalAt ?? inc.openedAt));
     this.emit(
       'incident.resolved',
@@ -1184,6 +1184,12 @@ class Step {
         if (input.by === 'human') s.flapping = null;
         // A person's start/resume counts as their act even on an incident the cool-down already handed back.
         if (input.by === 'human' && s.incident) s.incident.coolDownRetries = 0;
+        // A person started a failed service its policy kept down (systemctl start of a failed unit): they resolved it,
+        // not the ladder. Journaled "auto-resolved", the digest counted a person's start as self-healing.
+        if (input.by === 'human' && s.incident?.status === 'open' && s.keptDown && !s.instance && !s.incident.startedByPerson) {
+          s.incident.startedByPerson = true;
+          this.emit('incident.action', 'info', `${p.name}: ${input.action} by a person (it was kept down by restart policy ${p.restartPolicy})`, { action: 'human-start' });
+        }
         if (this.reopen()) {
           const inc = s.incident!;
           inc.coolDownRetries = input.by === 'cool-down' ? (inc.coolDownRetries ?? 0) + 1 : 0;

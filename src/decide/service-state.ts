@@ -64,6 +64,8 @@ export interface Incident {
   coolDownRetries?: number;
   /** The failure came back this many times, each within restart.flapping.window of the last recovery (see Flapping). */
   recurrence?: number;
+  /** A person started the service that its restart policy kept down: the recovery that follows is theirs, not the ladder's. */
+  startedByPerson?: boolean;
 }
 
 /**
