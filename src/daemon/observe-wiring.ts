@@ -91,7 +91,8 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
       // Incidents still open from before this daemon started count in incidents_open.
       for (const rt of daemon.runtimes.values()) {
         const inc = rt.currentIncident();
-        if (inc) metrics.resumeIncident(inc.id, rt.name, inc.level, inc.status === 'waiting-human');
+        // Counted already in incidents_total: at its escalation, or when its `never` crash was kept down.
+        if (inc) metrics.resumeIncident(inc.id, rt.name, inc.level, inc.status === 'waiting-human' || rt.status().keptDown === 'never');
       }
       /** Events published while a reload swaps the notifier: given to the new one, in order. */
       let swapping: ClawbackEvent[] | undefined;

@@ -26,6 +26,8 @@ export interface DigestStats {
   /** Incidents of the period that reached a human (escalated), resolved since or not. */
   escalations: number;
   stillOpen: number;
+  /** Of stillOpen: failed, kept down by restart: never until a person starts them (`clawback incidents` says "failed"). */
+  stillFailed: number;
   /** Over the period's resolved incidents (auto and human). */
   meanTtrMs?: number;
   /** Nearest-rank 95th percentile: the ceil(0.95 n)-th smallest TTR. */
@@ -87,6 +89,7 @@ export function computeDigest(events: readonly ClawbackEvent[], opts: DigestOpti
     autoResolvedShare: list.length > 0 ? autoResolved / list.length : undefined,
     escalations: list.filter((i) => i.escalated).length,
     stillOpen: list.filter((i) => i.status !== 'resolved').length,
+    stillFailed: list.filter((i) => i.status === 'failed').length,
     meanTtrMs: ttrs.length > 0 ? ttrs.reduce((a, b) => a + b, 0) / ttrs.length : undefined,
     p95TtrMs: ttrs.length > 0 ? percentileNearestRank(ttrs, 95) : undefined,
     breakerTrips,
@@ -126,7 +129,7 @@ export function renderDigest(events: readonly ClawbackEvent[], opts: DigestOptio
     `| Resolved by a human | ${s.humanResolved} |`,
     `| Recovered after the cool-down, nobody acted | ${s.coolDownRecovered} |`,
     `| Escalations to a human | ${s.escalations} |`,
-    `| Still open | ${s.stillOpen} |`,
+    `| Still open | ${s.stillOpen}${s.stillFailed > 0 ? ` (${s.stillFailed} failed, kept down until a person starts ${s.stillFailed === 1 ? 'it' : 'them'})` : ''} |`,
     `| Mean time to recover | ${ttr(s.meanTtrMs)} |`,
     `| p95 time to recover | ${ttr(s.p95TtrMs)} |`,
     `| Breaker trips | ${s.breakerTrips} |`,

@@ -38,16 +38,16 @@ export interface Metrics {
   /**
    * Feeds one bus event (subscribe it to the EventBus). Counted: service.restarting -> restarts_total
    * (level label 'none' when the event has no level); incident.opened/level/escalated/resolved -> incidents_open,
-   * incidents_total (once per incident: at escalation with outcome 'escalated', else at resolution with
-   * details.outcome), time_to_recover (details.ttrMs); breaker.tripped/resumed -> breaker_open;
+   * incidents_total (once per incident: at escalation with outcome 'escalated', at a `never` crash kept down
+   * (service.stopped keptDown) with outcome 'failed', else at resolution with details.outcome), time_to_recover (details.ttrMs); breaker.tripped/resumed -> breaker_open;
    * agent.finished -> emergency_runs_total; memory.warning/limit -> service RSS. Other events are ignored.
    */
   onEvent(event: ClawbackEvent): void;
   /**
    * An incident already open when this daemon started (kept in state.json): counted in incidents_open again, and not
-   * counted a second time in incidents_total when it was already escalated to a human.
+   * counted a second time in incidents_total when it was already counted (escalated to a human, or failed and kept down).
    */
-  resumeIncident(id: string, service: string, level: number, escalated: boolean): void;
+  resumeIncident(id: string, service: string, level: number, counted: boolean): void;
   observeProbe(service: string, probe: string, kind: string, result: ProbeObservation): void;
   /** The metrics series of one probe, to keep and feed per result (observeProbe without the lookup). */
   probeSeries(service: string, probe: string, kind: string): ProbeSeries;
@@ -224,6 +224,16 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
         if (ttrMs !== undefined && ttrMs >= 0 && d.closedBy === undefined) ttr.observe(counted(ttr, 'ttr', { service: svc }), ttrMs / 1000);
         break;
       }
+      case 'service.stopped': {
+        // A `never` crash kept down is that incident's outcome until a person acts (systemd's "failed"): counted once,
+        // as an escalation is. Counted nowhere, incidents_total lacked the word `clawback incidents` and the digest show.
+        const inc = e.incidentId && payload(e, 'service.stopped').keptDown !== undefined ? open.get(e.incidentId) : undefined;
+        if (inc && !inc.counted) {
+          incidents.inc(counted(incidents, 'incidents', { service: inc.service, outcome: 'failed', highest_level: String(inc.highestLevel) }));
+          inc.counted = true;
+        }
+        break;
+      }
       case 'breaker.tripped':
         gaugedServices.add(service);
         breaker.set({ service }, 1);
@@ -255,10 +265,10 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     registry,
     contentType: registry.contentType,
     onEvent,
-    resumeIncident(id, service, level, escalated) {
+    resumeIncident(id, service, level, alreadyCounted) {
       const inc = openIncident(id, service, level);
       inc.highestLevel = Math.max(inc.highestLevel, level);
-      inc.counted ||= escalated;
+      inc.counted ||= alreadyCounted;
     },
     observeProbe(service, probe, kind, result) {
       probes.get(service, probe, kind).observe(result.status, result.latencyMs);
