@@ -3,11 +3,14 @@
 import type { Clock } from '../platform/clock.js';
 import type { ClawbackEvent } from '../observe/events.js';
 
-/** What kind of write failed; one degraded reason per kind. */
-export type FaultReason = 'state-write' | 'journal-write' | 'heartbeat-write' | 'pending-events' | 'shutdown';
+/** What kind of write failed (or `heap`: the daemon's own heap near its limit, heap-watch.ts); one degraded reason per kind. */
+export type FaultReason = 'state-write' | 'journal-write' | 'heartbeat-write' | 'pending-events' | 'shutdown' | 'heap';
 
 /** Every reason the metrics gauge reports (0 when clear), so an alert rule can rely on the series existing. */
-export const FAULT_REASONS: readonly FaultReason[] = ['state-write', 'journal-write', 'heartbeat-write', 'pending-events', 'shutdown'];
+export const FAULT_REASONS: readonly FaultReason[] = ['state-write', 'journal-write', 'heartbeat-write', 'pending-events', 'shutdown', 'heap'];
+
+/** The error code of a heap fault (heap-watch.ts). */
+export const HEAP_FAULT_CODE = 'EHEAPNEAR';
 
 export interface DegradedReason {
   reason: FaultReason;
@@ -70,6 +73,8 @@ export function faultAdvice(err: unknown): string {
     case 'EMFILE':
     case 'ENFILE':
       return 'raise the daemon\'s open-file limit (LimitNOFILE, ulimit -n)';
+    case HEAP_FAULT_CODE:
+      return 'raise the daemon\'s heap limit (NODE_OPTIONS=--max-old-space-size=MiB in its service file) or report what grows; it dies of "JavaScript heap out of memory" at the limit';
     default:
       return 'check the disk and the state directory';
   }
@@ -101,15 +106,16 @@ export class DaemonFaults {
     const entry: DegradedReason = { reason, since: now, lastAt: now, lastError: error, count: 1 };
     this.reasons.set(reason, entry);
     const dir = this.deps.stateDir;
-    const where = dir && !error.includes(dir) ? ` (state dir ${dir})` : '';
+    // A heap fault is no file's: naming the state dir would send a person to the disk.
+    const where = dir && reason !== 'heap' && !error.includes(dir) ? ` (state dir ${dir})` : '';
     const advice = faultAdvice(err);
-    this.safeLog('error', { reason, error, ...(dir ? { stateDir: dir } : {}), advice }, `daemon degraded: ${reason}: ${error}${where}; to fix: ${advice}; supervision continues, retrying`);
+    this.safeLog('error', { reason, error, ...(dir && reason !== 'heap' ? { stateDir: dir } : {}), advice }, `daemon degraded: ${reason}: ${error}${where}; to fix: ${advice}; supervision continues, retrying`);
     this.safeEmit({
       type: 'daemon.degraded',
       time: now,
       severity: 'critical',
       message: `clawback is degraded: ${reason}: ${error}${where}; to fix: ${advice} (services are still supervised; retrying)`,
-      details: { reason, error, advice, ...(dir ? { stateDir: dir } : {}) },
+      details: { reason, error, advice, ...(dir && reason !== 'heap' ? { stateDir: dir } : {}) },
     });
   }
 
@@ -163,7 +169,7 @@ export class DaemonFaults {
 export function renderDegradedGauge(status: DaemonHealthStatus): string {
   const active = new Set(status.degraded.map((d) => d.reason));
   const lines = [
-    '# HELP clawback_daemon_degraded 1 while the daemon itself is degraded for this reason (a failing state, journal or heartbeat write), else 0.',
+    '# HELP clawback_daemon_degraded 1 while the daemon itself is degraded for this reason (a failing state, journal or heartbeat write, its heap near the limit), else 0.',
     '# TYPE clawback_daemon_degraded gauge',
     ...FAULT_REASONS.map((r) => `clawback_daemon_degraded{reason="${r}"} ${active.has(r) ? 1 : 0}`),
   ];

@@ -35,6 +35,7 @@ import { launchExternal } from '../supervisor/external-process.js';
 import { realCommandRunner } from '../platform/command-runner.js';
 import { ensurePrivateDir } from '../platform/private-dir.js';
 import { stateFingerprint } from './state-fingerprint.js';
+import { HeapWatch } from './heap-watch.js';
 import { DaemonFaults, faultRetryDelay, renderDegradedGauge, renderReloadGauge, type DaemonHealthStatus, type FaultLog } from './daemon-faults.js';
 import { faultLog } from './fault-log.js';
 import { takeDaemonLock } from './daemon-lock.js';
@@ -169,6 +170,8 @@ export class Daemon {
   private readonly bootAbort = new AbortController();
   private booting: Promise<void> = Promise.resolve();
   private pendingTimer: { cancel(): void } | undefined;
+  /** The daemon's own heap, checked on the pending-events chore (no timer of its own). */
+  private readonly heapWatch: HeapWatch;
   private readonly pending: PendingEventsReader;
   /** The daemon's own faults (full disk...): degraded reasons shown in status, metrics and events. */
   readonly faults: DaemonFaults;
@@ -211,6 +214,13 @@ export class Daemon {
     this.faults = parts.faults ?? new DaemonFaults({ clock: ctx.clock, emit: (e) => ctx.emit(e), log: this.log, stateDir: ctx.stateDir });
     this.journal = parts.journal;
     this.releaseLock = parts.releaseLock ?? (async () => undefined);
+    this.heapWatch = new HeapWatch({
+      faults: this.faults,
+      shed: () => {
+        const chars = ctx.redactor.dropMemo();
+        return chars > 0 ? `dropped the redactor's memo (${chars} characters)` : '';
+      },
+    });
   }
 
   private readonly releaseLock: () => Promise<void>;
@@ -496,9 +506,10 @@ export class Daemon {
     this.booting = Promise.all(booted.values()).then(() => undefined);
   }
 
-  /** The guardian's events arrive through a file; pick them up now and every few seconds. */
+  /** The guardian's events arrive through a file; pick them up now and every few seconds (and check the heap then). */
   private drainPendingEvents(): void {
     if (this.stopping) return;
+    this.heapWatch.check();
     try {
       this.pending.take((e) => this.ctx.emit(e));
       this.faults.ok('pending-events');

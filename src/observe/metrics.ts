@@ -1,4 +1,5 @@
 // Prometheus metrics for /metrics: counters fed from the event bus, gauges set by the daemon, in a registry of our own.
+import { daemonHeap } from '../platform/heap-figures.js';
 import { Counter, Gauge, Histogram, Registry } from './prom-parts.js';
 import { payload, type ClawbackEvent } from './events.js';
 import { ProbeSeriesSet, type ProbeSeries } from './probe-series.js';
@@ -122,6 +123,23 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     registers,
     collect() {
       this.set(process.memoryUsage.rss());
+    },
+  });
+  // The daemon's own V8 heap beside its limit: the daemon dies of "JavaScript heap out of memory" at the limit.
+  new Gauge({
+    name: 'clawback_daemon_heap_used_bytes',
+    help: 'V8 old-generation heap in use by the clawback daemon (degraded, reason heap, from 80% of clawback_daemon_heap_limit_bytes).',
+    registers,
+    collect() {
+      this.set(daemonHeap().usedBytes);
+    },
+  });
+  new Gauge({
+    name: 'clawback_daemon_heap_limit_bytes',
+    help: 'Old-generation heap limit of the clawback daemon (its --max-old-space-size, else V8 heap_size_limit): it dies of heap out of memory there.',
+    registers,
+    collect() {
+      this.set(daemonHeap().limitBytes);
     },
   });
   let lastCpuSeconds = 0;

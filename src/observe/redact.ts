@@ -234,6 +234,13 @@ export class Redactor {
     this.memoChars = 0;
   }
 
+  /** Drops the remembered answers (the daemon's heap near its limit); returns the characters they held. */
+  dropMemo(): number {
+    const chars = this.memoChars;
+    this.forget();
+    return chars;
+  }
+
   /** Registers the value of a setting whose name says it is a secret, unless the value is a setting (settingValue). */
   addSecretSetting(name: string, value: string): void {
     if (!settingValue(name, value)) this.addSecret(value);

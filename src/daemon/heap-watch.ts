@@ -1,0 +1,55 @@
+// The daemon's own V8 heap: near heap_size_limit it degrades loudly (a `heap` fault) and sheds its caches, instead of
+// dying of "JavaScript heap out of memory" with no status, event or alert first. Checked on the 2 s chore, no timer.
+import { daemonHeap, type HeapFigures } from '../platform/heap-figures.js';
+import { HEAP_FAULT_CODE, type DaemonFaults } from './daemon-faults.js';
+
+/** Degraded at or above this share of heap_size_limit. */
+export const HEAP_DEGRADED_RATIO = 0.8;
+/** Cleared again below this share (hysteresis: a heap hovering at the threshold does not flap). */
+export const HEAP_CLEARED_RATIO = 0.7;
+
+export interface HeapWatchDeps {
+  faults: Pick<DaemonFaults, 'failed' | 'ok' | 'isDegraded'>;
+  /** Drops what the daemon can rebuild (the redactor's memo); returns what it dropped, for the fault's message. */
+  shed: () => string;
+  /** Default: V8's own figures for the old generation (cheap: no heap walk). */
+  heap?: () => HeapFigures;
+}
+
+const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+export function heapFaultError(h: HeapFigures, shed: string): Error {
+  const pct = Math.round((100 * h.usedBytes) / h.limitBytes);
+  return Object.assign(new Error(`JavaScript heap ${mib(h.usedBytes)} of its ${mib(h.limitBytes)} limit (${pct}%, degraded from ${Math.round(HEAP_DEGRADED_RATIO * 100)}%)${shed ? `; ${shed}` : ''}`), {
+    code: HEAP_FAULT_CODE,
+  });
+}
+
+/** One check per call; the caller's chore timer calls it. */
+export class HeapWatch {
+  constructor(private readonly deps: HeapWatchDeps) {}
+
+  check(): void {
+    let h: HeapFigures;
+    try {
+      h = (this.deps.heap ?? daemonHeap)();
+    } catch {
+      return;
+    }
+    if (!(h.limitBytes > 0)) return;
+    const ratio = h.usedBytes / h.limitBytes;
+    const degraded = this.deps.faults.isDegraded('heap');
+    if (ratio >= HEAP_DEGRADED_RATIO || (degraded && ratio >= HEAP_CLEARED_RATIO)) {
+      // Shed at every check while high: the caches refill between checks.
+      let shed = '';
+      try {
+        shed = this.deps.shed();
+      } catch {
+        // shedding is best effort
+      }
+      this.deps.faults.failed('heap', heapFaultError(h, shed));
+    } else if (degraded) {
+      this.deps.faults.ok('heap', { 'heap used MiB': Number((h.usedBytes / 1024 / 1024).toFixed(1)), 'heap limit MiB': Number((h.limitBytes / 1024 / 1024).toFixed(1)) });
+    }
+  }
+}
