@@ -19,7 +19,8 @@ import { describeError, sendHttp } from './http-send.js';
 import { clearMark, markPublished, missedEvents } from './journal-catch-up.js';
 import { fold, mustKeep, summaryEvent, type Folded } from './flood-summary.js';
 import { nextToSend } from './delivery-order.js';
-import { boundStranded, readAnnounced, strandedState, writeAnnounced } from './stranded.js';
+import { boundStranded, readAnnounced, strandedState, writeAnnounced, type StrandedWhy } from './stranded.js';
+import { destinationOf, spooledFor } from './destination.js';
 import { refusedAsTooLarge, shortenNotification } from './shorten.js';
 import { sendableRequest, UnsendableRequestError } from './header-values.js';
 
@@ -106,12 +107,25 @@ export interface Notifier {
 }
 
 /** One wording for alerts kept for a channel that cannot send them. */
-export function strandedText(channel: string, n: number, disabled: boolean): string {
-  return (
-    `${n} alert(s) are kept for the channel "${channel}", which is ${disabled ? 'disabled' : 'not configured (renamed or removed)'}: ` +
-    `they are not sent to any other channel; ${disabled ? 'enable it' : `name a channel "${channel}" again`} to deliver them, ` +
-    `or \`clawback notify discard ${channel}\` drops them`
-  );
+export function strandedText(channel: string, n: number, why: StrandedWhy): string {
+  const drop = `\`clawback notify discard ${channel}\` drops them`;
+  switch (why) {
+    case 'disabled':
+      return `${n} alert(s) are kept for the channel "${channel}", which is disabled: they are not sent to any other channel; enable it to deliver them, or ${drop}`;
+    case 'removed':
+      return `${n} alert(s) are kept for the channel "${channel}", which is not configured (renamed or removed): they are not sent to any other channel; name a channel "${channel}" again to deliver them, or ${drop}`;
+    case 'moved':
+      return (
+        `${n} alert(s) queued for the channel "${channel}" are kept: "${channel}" now sends to another destination than the one they were queued for ` +
+        `(its URL or chat changed, or another channel took its name when one was removed); they are not sent there or to any other channel; ` +
+        `point "${channel}" at their destination again to deliver them, or ${drop}`
+      );
+    case 'unknown-destination':
+      return (
+        `${n} alert(s) queued for the channel "${channel}" before this version recorded each alert's destination are kept: "${channel}" is a name given ` +
+        `by position (another channel takes it when one above it is removed), so they are not sent, lest they reach other people; ${drop}`
+      );
+  }
 }
 
 /** The chat a channel's config names (Telegram), the one a saved move applies to. */
@@ -156,6 +170,8 @@ interface Pending {
 interface ChannelRuntime {
   name: string;
   cfg: ChannelConfig;
+  /** Where it sends (destinationOf): stamped on each alert it spools, which goes nowhere else. */
+  dest: string;
   adapter: ChannelAdapter;
   queue: Pending[];
   worker: Promise<void> | undefined;
@@ -239,6 +255,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     return {
       name: cfg.name,
       cfg,
+      dest: destinationOf(cfg),
       adapter,
       queue: [],
       worker: undefined,
@@ -265,6 +282,35 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   // Kept for a channel no longer configured (renamed, removed) or disabled: sending them elsewhere could reach the wrong
   // people, so they wait for that name to come back, counted and named, until a person discards them.
   const stranded = new Map<string, OutboxEntry[]>();
+  const strandedWhy = new Map<string, StrandedWhy>();
+
+  /** Keeps alerts that must not be sent (bounded like a live outbox: never sent, so nothing else ages them out) and says so. */
+  function strand(dir: string, entries: OutboxEntry[], why: StrandedWhy): void {
+    const bound = boundStranded(entries, { now: clock.now(), maxAgeMs: config.outboxMaxAge, limit: config.outboxLimit });
+    const gone = [...bound.expired, ...bound.overflow];
+    for (const e of gone) {
+      try {
+        outbox.removeNow(e);
+      } catch (err) {
+        log('notify: could not remove a kept alert past the outbox bounds', { channel: dir, error: scrub(describeError(err)) });
+      }
+    }
+    if (gone.length > 0) {
+      stats.dropped += gone.length;
+      warn(
+        `notify: ${gone.length} alert(s) kept for the channel "${dir}" (${why === 'disabled' ? 'disabled' : why === 'removed' ? 'not configured' : 'queued for another destination'}) were dropped: ` +
+          `${bound.expired.length} older than outboxMaxAge, ${bound.overflow.length} past outboxLimit (${config.outboxLimit})`,
+        { channel: dir, expired: bound.expired.length, overLimit: bound.overflow.length },
+      );
+    }
+    if (bound.keep.length === 0) {
+      if (why === 'removed') outbox.pruneSync(dir);
+      return;
+    }
+    stranded.set(dir, bound.keep);
+    strandedWhy.set(dir, why);
+    warn(`notify: ${strandedText(dir, bound.keep.length, why)}`, { channel: dir, pending: bound.keep.length });
+  }
 
   // Whatever a previous run left undelivered goes first, in its original order.
   let outboxUsable = true;
@@ -272,35 +318,18 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     const loaded = outbox.loadSync();
     // An alert that cannot be read is one a person will never get: said as a warning, not lost in the info lines.
     for (const file of loaded.corrupt) warn(`notify: an alert in the outbox could not be read and will not be sent; kept aside as ${file}.corrupt`, { file });
-    for (const [dir, entries] of loaded.byChannel) {
+    for (let [dir, entries] of loaded.byChannel) {
       const ch = enabled.find((c) => c.name === dir);
       if (!ch) {
-        const disabled = channels.some((c) => c.name === dir);
-        // Never sent, so nothing else ages them out: bounded here like a live outbox (outboxMaxAge, outboxLimit).
-        const bound = boundStranded(entries, { now: clock.now(), maxAgeMs: config.outboxMaxAge, limit: config.outboxLimit });
-        const gone = [...bound.expired, ...bound.overflow];
-        for (const e of gone) {
-          try {
-            outbox.removeNow(e);
-          } catch (err) {
-            log('notify: could not remove a kept alert past the outbox bounds', { channel: dir, error: scrub(describeError(err)) });
-          }
-        }
-        if (gone.length > 0) {
-          stats.dropped += gone.length;
-          warn(
-            `notify: ${gone.length} alert(s) kept for the channel "${dir}", which is ${disabled ? 'disabled' : 'not configured'}, were dropped: ` +
-              `${bound.expired.length} older than outboxMaxAge, ${bound.overflow.length} past outboxLimit (${config.outboxLimit})`,
-            { channel: dir, expired: bound.expired.length, overLimit: bound.overflow.length },
-          );
-        }
-        if (bound.keep.length === 0) {
-          if (!disabled) outbox.pruneSync(dir);
-          continue;
-        }
-        stranded.set(dir, bound.keep);
-        warn(`notify: ${strandedText(dir, bound.keep.length, disabled)}`, { channel: dir, pending: bound.keep.length });
+        strand(dir, entries, channels.some((c) => c.name === dir) ? 'disabled' : 'removed');
         continue;
+      }
+      // Only what was queued for this channel's destination is sent; the rest (the name now means other people) is kept.
+      const fit = entries.map((e) => spooledFor(e.dest, ch.cfg));
+      const elsewhere = entries.filter((_, i) => fit[i] !== 'same');
+      if (elsewhere.length > 0) {
+        strand(dir, elsewhere, fit.includes('other') ? 'moved' : 'unknown-destination');
+        entries = entries.filter((_, i) => fit[i] === 'same');
       }
       for (const entry of entries) {
         const p: Pending = { entry, persisted: Promise.resolve(), age: { atMs: Math.max(0, clock.now() - entry.createdAt), sinceMono: clock.monotonic() } };
@@ -485,6 +514,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       v: 1,
       seq: outbox.nextSeq(),
       channel: ch.name,
+      dest: ch.dest,
       kind,
       event,
       createdAt: clock.now(),
@@ -1034,7 +1064,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         void Promise.all(entries.map((e) => outbox.remove(e).catch(() => undefined))).then(() => {
           if (!configured) outbox.pruneSync(name);
         });
-        warn(`notify: ${entries.length} alert(s) kept for channel "${name}" (not configured) discarded by the user`, { channel: name });
+        const why = strandedWhy.get(name) ?? 'removed';
+        warn(`notify: ${entries.length} alert(s) kept for channel "${name}" (${why === 'removed' ? 'not configured' : why === 'disabled' ? 'disabled' : 'queued for another destination'}) discarded by the user`, { channel: name });
       }
       for (const ch of channels) {
         if (channelName !== undefined && ch.name !== channelName) continue;
@@ -1101,14 +1132,14 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     const states: Record<string, string> = {};
     for (const [name, entries] of stranded) {
       if (entries.length === 0) continue;
-      const disabled = channels.some((c) => c.name === name);
-      states[name] = strandedState(entries, disabled);
+      const why = strandedWhy.get(name) ?? 'removed';
+      states[name] = strandedState(entries, why);
       if (announced[name] === states[name]) continue;
       sendNotice({
         type: 'notify.undelivered',
         time: clock.now(),
         severity: 'warning',
-        message: strandedText(name, entries.length, disabled),
+        message: strandedText(name, entries.length, why),
         details: { channel: name, stranded: entries.length },
       });
     }

@@ -18,6 +18,8 @@ export interface OutboxEntry {
   createdAt: number;
   /** Reminders: when the incident opened. */
   openedAt?: number;
+  /** The destination it was queued for (destinationOf): sent only there. Absent in alerts spooled by an older version. */
+  dest?: string;
   /** Set once the message exhausted its retry budget (or was refused or expired): it lives in dead/. */
   dead?: DeadLetterInfo;
 }
@@ -90,6 +92,7 @@ function isEntry(v: unknown): v is OutboxEntry {
     typeof o.channel === 'string' &&
     (o.kind === 'event' || o.kind === 'reminder') &&
     typeof o.createdAt === 'number' &&
+    (o.dest === undefined || typeof o.dest === 'string') &&
     !!o.event &&
     typeof o.event === 'object' &&
     typeof (o.event as ClawbackEvent).type === 'string'

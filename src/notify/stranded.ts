@@ -40,10 +40,16 @@ export function boundStranded(entries: readonly OutboxEntry[], opts: { now: numb
   return { keep, expired, overflow };
 }
 
-/** What a notice says about a channel's kept alerts: it changes when they change (count, newest, disabled or removed). */
-export function strandedState(entries: readonly OutboxEntry[], disabled: boolean): string {
+/**
+ * Why alerts are kept and not sent: their channel is disabled, or no channel has their name any more, or the channel of
+ * that name now sends elsewhere (`moved`), or they predate the destination fingerprint under a name given by position.
+ */
+export type StrandedWhy = 'disabled' | 'removed' | 'moved' | 'unknown-destination';
+
+/** What a notice says about a channel's kept alerts: it changes when they change (count, newest, why). */
+export function strandedState(entries: readonly OutboxEntry[], why: StrandedWhy): string {
   const last = entries.reduce((m, e) => Math.max(m, e.seq), 0);
-  return `${entries.length}:${last}:${disabled ? 'disabled' : 'removed'}`;
+  return `${entries.length}:${last}:${why}`;
 }
 
 /** The states last announced, per channel; {} when none was recorded or the record is unreadable (announce again). */
