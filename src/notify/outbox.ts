@@ -1,10 +1,11 @@
-// Alerts survive a crash: each pending message is a file under <stateDir>/outbox/<channel>/ until delivered;
+// Alerts survive a crash: each pending message is a file under <stateDir>/outbox/<channel folder>/ until delivered;
 // past its retry budget it moves to <channel>/dead/ (still retried, still visible) and never disappears unseen.
 import { promises as fs, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { writeFileAtomic, writeFileAtomicSync } from '../platform/atomic-write.js';
 import type { ClawbackEvent } from '../observe/events.js';
+import { folderOf, nameOfFolder } from './channel-folder.js';
 
 export interface OutboxEntry {
   v: 1;
@@ -123,15 +124,15 @@ export class Outbox {
     const corrupt: string[] = [];
     const dirs: string[] = [];
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    for (const channel of readdirSync(this.dir)) {
-      const cdir = path.join(this.dir, channel);
+    for (const folder of readdirSync(this.dir)) {
+      const cdir = path.join(this.dir, folder);
       try {
         if (!statSync(cdir).isDirectory()) continue;
       } catch {
         continue;
       }
-      dirs.push(channel);
-      const entries: OutboxEntry[] = [];
+      const channel = nameOfFolder(folder);
+      if (!dirs.includes(channel)) dirs.push(channel);
       const ddir = path.join(cdir, DEAD_DIR);
       const files = readdirSync(cdir).map((f) => path.join(cdir, f));
       try {
@@ -149,14 +150,10 @@ export class Outbox {
         }
         const m = FILE_RE.exec(file);
         if (!m) continue;
+        let parsed: unknown;
         try {
-          const parsed: unknown = JSON.parse(readFileSync(full, 'utf8'));
+          parsed = JSON.parse(readFileSync(full, 'utf8'));
           if (!isEntry(parsed)) throw new Error('not an outbox entry');
-          const entry: OutboxEntry = { ...parsed, seq: Number(m[1]), channel };
-          if (inDead && !entry.dead) entry.dead = { since: entry.createdAt, reason: 'found in dead/', parked: false };
-          if (!inDead) delete entry.dead;
-          entries.push(entry);
-          this.seq = Math.max(this.seq, Number(m[1]));
         } catch {
           try {
             renameSync(full, `${full}.corrupt`);
@@ -164,14 +161,65 @@ export class Outbox {
             // Leave it; it will be reported again next start.
           }
           corrupt.push(full);
+          continue;
         }
+        // An older version kept "Ops" and "ops" in one folder on a case-insensitive disk: the entry says whose it is.
+        const owner = parsed.channel !== channel && parsed.channel.toLowerCase() === channel.toLowerCase() ? parsed.channel : channel;
+        const entry: OutboxEntry = { ...parsed, seq: Number(m[1]), channel: owner };
+        if (inDead && !entry.dead) entry.dead = { since: entry.createdAt, reason: 'found in dead/', parked: false };
+        if (!inDead) delete entry.dead;
+        if (folderOf(owner) !== folder) {
+          // Moved to the owner's folder (written by an older version): its file is where fileOf looks for it from now on.
+          const target = path.join(this.dir, folderOf(owner), ...(inDead ? [DEAD_DIR] : []), file);
+          try {
+            mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
+            renameSync(full, target);
+          } catch {
+            continue; // Left where it is, loaded again next start.
+          }
+          if (!dirs.includes(owner)) dirs.push(owner);
+        }
+        const list = byChannel.get(owner) ?? [];
+        list.push(entry);
+        byChannel.set(owner, list);
+        this.seq = Math.max(this.seq, Number(m[1]));
       }
+      if (folderOf(channel) !== folder) this.moveLegacyFolder(folder, channel);
+    }
+    for (const [channel, entries] of byChannel) {
       entries.sort((a, b) => a.seq - b.seq || (a.dead ? -1 : 1));
       // A crash between "written to dead/" and "removed from the queue" leaves two copies: keep one.
-      const unique = entries.filter((e, i) => i === 0 || entries[i - 1]!.seq !== e.seq);
-      if (unique.length > 0) byChannel.set(channel, unique);
+      byChannel.set(channel, entries.filter((e, i) => i === 0 || entries[i - 1]!.seq !== e.seq));
     }
     return { byChannel, corrupt, dirs };
+  }
+
+  /** The bookkeeping of a folder an older version named with capitals goes to the channel's folder; the empty folder goes. */
+  private moveLegacyFolder(folder: string, channel: string): void {
+    for (const file of [THREADS_FILE, MOVED_CHAT_FILE]) {
+      const from = path.join(this.dir, folder, file);
+      const to = path.join(this.dir, folderOf(channel), file);
+      try {
+        statSync(to);
+        continue; // The new folder's own is newer.
+      } catch {
+        // Not there yet.
+      }
+      try {
+        statSync(from);
+        mkdirSync(path.dirname(to), { recursive: true, mode: 0o700 });
+        renameSync(from, to);
+      } catch {
+        // Nothing to move, or left where it is.
+      }
+    }
+    for (const dir of [path.join(this.dir, folder, DEAD_DIR), path.join(this.dir, folder)]) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // Not empty (kept), or already gone.
+      }
+    }
   }
 
   nextSeq(): number {
@@ -181,7 +229,8 @@ export class Outbox {
 
   fileOf(entry: Pick<OutboxEntry, 'channel' | 'seq' | 'dead'>): string {
     const name = `${String(entry.seq).padStart(12, '0')}.json`;
-    return entry.dead ? path.join(this.dir, entry.channel, DEAD_DIR, name) : path.join(this.dir, entry.channel, name);
+    const folder = path.join(this.dir, folderOf(entry.channel));
+    return entry.dead ? path.join(folder, DEAD_DIR, name) : path.join(folder, name);
   }
 
   /**
@@ -262,7 +311,7 @@ export class Outbox {
 
   /** Removes a channel's directory (and its dead/) if nothing is left in it; anything still there stays. */
   pruneSync(channel: string): void {
-    for (const dir of [path.join(this.dir, channel, DEAD_DIR), path.join(this.dir, channel)]) {
+    for (const dir of [path.join(this.dir, folderOf(channel), DEAD_DIR), path.join(this.dir, folderOf(channel))]) {
       try {
         rmdirSync(dir);
       } catch {
@@ -273,16 +322,20 @@ export class Outbox {
 
   /** A channel's bookkeeping file beside its outbox (THREADS_FILE, MOVED_CHAT_FILE), parsed; undefined when unreadable. */
   private readChannelFileSync(channel: string, file: string): unknown {
-    try {
-      return JSON.parse(readFileSync(path.join(this.dir, channel, file), 'utf8')) as unknown;
-    } catch {
-      return undefined;
+    // Read before loadSync moves an older version's folder ("Ops", now "+ops"): its file is read where it still is.
+    for (const folder of new Set([folderOf(channel), channel])) {
+      try {
+        return JSON.parse(readFileSync(path.join(this.dir, folder, file), 'utf8')) as unknown;
+      } catch {
+        // Not there: the next place, or none.
+      }
     }
+    return undefined;
   }
 
   private async writeChannelFile(channel: string, file: string, data: unknown): Promise<void> {
-    await fs.mkdir(path.join(this.dir, channel), { recursive: true, mode: 0o700 });
-    await writeFileAtomic(path.join(this.dir, channel, file), JSON.stringify(data), { mode: 0o600 });
+    await fs.mkdir(path.join(this.dir, folderOf(channel)), { recursive: true, mode: 0o700 });
+    await writeFileAtomic(path.join(this.dir, folderOf(channel), file), JSON.stringify(data), { mode: 0o600 });
   }
 
   readMovedChatSync(channel: string): unknown {
