@@ -653,13 +653,24 @@ export class Daemon {
     const old = this.runtimes.get(service.name);
     if (!old) return;
     const instance = old.current();
-    // Released, not stopped: the reducer's shutdown keeps the instance, its counters and incident in the state.
-    await old.dispose({ stopService: false });
-    const { incident, ...record } = old.persisted();
-    this.runtimes.delete(service.name);
-    this.statusExtras.delete(service.name);
-    const rt = this.addRuntime(service, { record, incident });
-    await rt.boot(instance ? { instance } : {});
+    // A request under way on the old runtime (a restart whose stop runs) is answered by the new one, which finishes it.
+    let handTo: (rt: ServiceRuntime | undefined) => void = () => undefined;
+    const handedTo = new Promise<ServiceRuntime | undefined>((resolve) => (handTo = resolve));
+    let rt: ServiceRuntime | undefined;
+    let booted: Promise<void>;
+    try {
+      // Released, not stopped: the reducer's shutdown keeps the instance, its counters and incident in the state.
+      await old.dispose({ stopService: false, handedTo });
+      const { incident, ...record } = old.persisted();
+      this.runtimes.delete(service.name);
+      this.statusExtras.delete(service.name);
+      rt = this.addRuntime(service, { record, incident });
+      // Handed over once its boot has decided (the start it carries on is under way): the answer waits for that start.
+      booted = rt.boot(instance ? { instance } : {});
+    } finally {
+      handTo(rt);
+    }
+    await booted;
   }
 
   /** The state kept for a unit that is not running here, when its recorded instance (started by this Clawback) still runs. */

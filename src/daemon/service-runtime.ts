@@ -171,6 +171,11 @@ export class ServiceRuntime {
    * request that ends where it did not ask for tells its caller which later order overrode it, not only where it is.
    */
   private lastOrder = { seq: 0, what: '' };
+  /**
+   * A reload that kept the process but not its settings hands this service to a new runtime (daemon.retune): the order
+   * number of that handover and the runtime, once built. A request under way is answered by it, which finishes it.
+   */
+  private handedTo: { order: number; next: Promise<ServiceRuntime | undefined> } | undefined;
 
   constructor(
     readonly config: ServiceConfig,
@@ -383,7 +388,12 @@ export class ServiceRuntime {
     const ok = action === 'stop' ? s.state !== 'running' : s.state === 'running' || s.state === 'backoff' || s.state === 'starting';
     // Another client's order came after this one and the service went its way: say so, or the caller read a failure
     // ("stop web: running") with no cause, and a script could not tell it from a stop that did not work.
-    if (!ok && this.lastOrder.seq !== order) return { ok, message: `${action} ${this.name}: ${where}: a later ${this.lastOrder.what} overrode it` };
+    if (!ok && this.lastOrder.seq !== order) {
+      // Only the handover came after it: the new runtime carries the request on (the restart's start is its), and answers.
+      const next = this.handedTo?.order === this.lastOrder.seq ? await this.successor() : undefined;
+      if (next) return next.answerHandedOver(action, joinedText);
+      return { ok, message: `${action} ${this.name}: ${where}: a later ${this.lastOrder.what} overrode it` };
+    }
     if (action === 'stop' && ok) {
       // The truth for the person who asked: stopped, and what their stop ended (a repair run at work is not a "preflight").
       const ended = before && (before.kind === 'doctor' || before.kind === 'agent') && s.work?.id !== before.id ? `; its ${before.kind === 'doctor' ? 'doctor' : 'agent'} run ${before.id} was cancelled` : '';
@@ -398,18 +408,46 @@ export class ServiceRuntime {
     return { ok, message: `${action} ${this.name}: ${where}${joinedText}${inMaintenance}` };
   }
 
+  /** The runtime this one was handed to, waited for (bounded: the old one's last steps and the new one's boot). */
+  private async successor(): Promise<ServiceRuntime | undefined> {
+    const h = this.handedTo;
+    if (!h) return undefined;
+    const abort = new AbortController();
+    const bound = this.deps.clock.sleep(this.policy.stopGraceMs + 30_000, abort.signal).then(() => undefined, () => undefined);
+    try {
+      return await Promise.race([h.next, bound]);
+    } finally {
+      abort.abort();
+    }
+  }
+
+  /** The answer to a request the previous runtime of this service took and handed over with a reload: where it ended here. */
+  private async answerHandedOver(action: 'start' | 'stop' | 'restart' | 'resume' | 'doctor', joinedText: string): Promise<ActionResult> {
+    await this.settled(this.policy.stopGraceMs + 15_000);
+    const s = this.status();
+    const where = s.state === 'running' ? `running (pid ${s.pid})` : s.held ? `held (${s.held.reason}: ${s.held.detail})` : s.state;
+    const ok = action === 'stop' ? s.state !== 'running' : s.state === 'running' || s.state === 'backoff' || s.state === 'starting';
+    // Its first order is the one that came after the handover.
+    if (!ok && this.lastOrder.seq !== 0) return { ok, message: `${action} ${this.name}: ${where}: a later ${this.lastOrder.what} overrode it` };
+    return { ok, message: `${action} ${this.name}: ${where}${joinedText}; a config reload applied its new settings on the way` };
+  }
+
   /** Numbers an order given to this service (see lastOrder); returns its number. */
   private order(what: string): number {
     this.lastOrder = { seq: this.lastOrder.seq + 1, what };
     return this.lastOrder.seq;
   }
 
-  /** `removed`: a reload removes or replaces this service for good (its open incident is closed, not carried). */
-  async dispose(opts: { stopService: boolean; removed?: boolean }): Promise<void> {
+  /**
+   * `removed`: a reload removes or replaces this service for good (its open incident is closed, not carried).
+   * `handedTo`: a reload hands it, running, to the runtime this resolves to (undefined: none was built).
+   */
+  async dispose(opts: { stopService: boolean; removed?: boolean; handedTo?: Promise<ServiceRuntime | undefined> }): Promise<void> {
     // Nobody would finish the strays' grace once the daemon is gone (and a start waiting for it would hold up the
     // shutdown): survivors are killed now.
     this.strayStop?.abort.abort();
-    this.order(opts.removed ? 'config reload that removed or replaced it (see `clawback status`)' : opts.stopService ? 'daemon shutdown' : 'config reload that handed it, with its new settings, to a new runtime (see `clawback status`)');
+    const order = this.order(opts.removed ? 'config reload that removed or replaced it (see `clawback status`)' : opts.stopService ? 'daemon shutdown' : 'config reload that handed it, with its new settings, to a new runtime (see `clawback status`)');
+    if (opts.handedTo) this.handedTo = { order, next: opts.handedTo };
     this.dispatch({ type: 'shutdown', stopService: opts.stopService, ...(opts.removed ? { removed: true } : {}) });
     await this.settled(this.policy.stopGraceMs + 10_000);
     this.stopped = true;
