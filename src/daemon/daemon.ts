@@ -602,7 +602,11 @@ export class Daemon {
     for (const name of diff.removed) this.onRuntimeRemoved?.(name);
     this.ctx.config = next;
     await learnServiceSecrets(this.ctx.redactor, next);
-    for (const s of retuned) await this.retune(s);
+    const waitedForStop: Array<{ name: string; ms: number }> = [];
+    for (const s of retuned) {
+      const ms = await this.retune(s);
+      if (ms !== undefined) waitedForStop.push({ name: s.name, ms });
+    }
     const coming = new Set([...diff.added, ...replaced.filter((s) => !rolling.includes(s))].map((s) => s.name));
     for (const name of startOrder(next.services).filter((n) => coming.has(n))) {
       if (this.bootAbort.signal.aborted) break;
@@ -645,22 +649,28 @@ export class Daemon {
     }
     if (kept.length > 0) this.ctx.config = { ...next, services: next.services.map((s) => (kept.includes(s.name) ? (previous.get(s.name) ?? s) : s)) };
     this.persist();
-    return { ...diff, ...(retuned.length > 0 ? { retuned: retuned.map((s) => s.name) } : {}), ...(notHealthy.length > 0 ? { notHealthy } : {}), ...(kept.length > 0 ? { kept } : {}) };
+    return { ...diff, ...(retuned.length > 0 ? { retuned: retuned.map((s) => s.name) } : {}), ...(waitedForStop.length > 0 ? { waitedForStop } : {}), ...(notHealthy.length > 0 ? { notHealthy } : {}), ...(kept.length > 0 ? { kept } : {}) };
   }
 
-  /** A new runtime (the new probes, policy...) takes over the old one's running instance and its whole state. */
-  private async retune(service: ServiceConfig): Promise<void> {
+  /**
+   * A new runtime (the new probes, policy...) takes over the old one's running instance and its whole state. A stop under
+   * way (a restart's) ends under the runtime that ordered it (one owner): resolves to how long that was waited for (ms).
+   */
+  private async retune(service: ServiceConfig): Promise<number | undefined> {
     const old = this.runtimes.get(service.name);
-    if (!old) return;
+    if (!old) return undefined;
     const instance = old.current();
+    const stopping = old.status().state === 'stopping' ? this.ctx.clock.monotonic() : undefined;
     // A request under way on the old runtime (a restart whose stop runs) is answered by the new one, which finishes it.
     let handTo: (rt: ServiceRuntime | undefined) => void = () => undefined;
     const handedTo = new Promise<ServiceRuntime | undefined>((resolve) => (handTo = resolve));
     let rt: ServiceRuntime | undefined;
     let booted: Promise<void>;
+    let waited: number | undefined;
     try {
       // Released, not stopped: the reducer's shutdown keeps the instance, its counters and incident in the state.
       await old.dispose({ stopService: false, handedTo });
+      if (stopping !== undefined) waited = Math.round(this.ctx.clock.monotonic() - stopping);
       const { incident, ...record } = old.persisted();
       this.runtimes.delete(service.name);
       this.statusExtras.delete(service.name);
@@ -671,6 +681,7 @@ export class Daemon {
       handTo(rt);
     }
     await booted;
+    return waited;
   }
 
   /** The state kept for a unit that is not running here, when its recorded instance (started by this Clawback) still runs. */

@@ -14,6 +14,8 @@ export interface ServiceSetDiff {
   notHealthy?: string[];
   /** Set by the daemon after applying: changed services whose process did not change, taken over running (same pid). */
   retuned?: string[];
+  /** Set by the daemon after applying: retuned services whose stop under way (a restart's) was waited out first, and how long (ms). */
+  waitedForStop?: Array<{ name: string; ms: number }>;
   /** Set by the daemon after applying: changed instances left on their previous settings (their group's rollout stopped). */
   kept?: string[];
 }

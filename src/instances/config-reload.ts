@@ -124,12 +124,15 @@ async function reloadNow(daemon: Daemon, by: string): Promise<ReloadResult> {
   const summary = describeDiff(diff);
   const notApplied = ignored.length > 0 ? `; not applied until the daemon restarts: ${ignored.join(', ')}` : '';
   const retuned = diff.retuned?.length ? `; applied without a restart (only probes, restart, stop, doctor, emergency, prediction or drillable changed): ${diff.retuned.join(', ')}` : '';
+  const waitedStop = diff.waitedForStop?.length
+    ? `; applied once the stop under way ended (its restart finishes with the new settings): ${diff.waitedForStop.map((w) => `${w.name} (waited ${(w.ms / 1000).toFixed(1)} s)`).join(', ')}`
+    : '';
   const slow = diff.notHealthy?.length ? `; not healthy in time after their replacement: ${diff.notHealthy.join(', ')}` : '';
   const kept = diff.kept?.length ? `; rollout stopped, still on the previous settings (reload again once the cause is fixed): ${diff.kept.join(', ')}` : '';
   const failed = (diff.notHealthy?.length ?? 0) + (diff.kept?.length ?? 0) > 0;
   const dropped = stale.length > 0 ? `; scale overrides dropped (the file's instances changed): ${stale.join(', ')}` : '';
   const warned = loaded.warnings.length > 0 ? `; warning: ${loaded.warnings.join('; ')}` : '';
-  const message = `config reloaded from ${ctx.configFile}: ${diffIsEmpty(diff) ? 'no service changed' : summary}${retuned}${notifyNote}${notApplied}${dropped}${slow}${kept}${warned}`;
+  const message = `config reloaded from ${ctx.configFile}: ${diffIsEmpty(diff) ? 'no service changed' : summary}${retuned}${waitedStop}${notifyNote}${notApplied}${dropped}${slow}${kept}${warned}`;
   ctx.emit({
     type: 'config.reloaded',
     time: now(),

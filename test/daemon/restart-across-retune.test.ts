@@ -32,6 +32,8 @@ describe('a request under way when a reload hands the service to a new runtime',
     const reload = td.daemon.command('/api/reload', new URLSearchParams({ by: 'test' }));
     const [a, b] = await Promise.all([restart, reload]);
     expect(b?.status).toBe(200);
+    // The reload waited for the restart's stop (one owner ends it): its caller is told so, and for how long.
+    expect(String(b?.body.message)).toMatch(/; applied once the stop under way ended \(its restart finishes with the new settings\): web \(waited \d+\.\d s\)/);
     const next = td.daemon.runtimes.get('web')!;
     expect(next).not.toBe(rt);
     await waitFor(() => next.status().state === 'running', { timeoutMs: 20_000, message: 'web running again' });
