@@ -1,63 +1,16 @@
 // GET /api/events on a real server and real sockets: a subscriber that stops reading is dropped at a bound instead of
 // the daemon buffering every later event for it, and an idle stream carries heartbeats.
-import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startApiServer, type ApiServer } from '../../src/server/api-server.js';
+import { describe, expect, it } from 'vitest';
+import { sseBed, until } from './sse-bed.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
 
-const TOKEN = 't'.repeat(32);
-
-async function serve(sse: { maxBufferedBytes?: number; heartbeatMs?: number }): Promise<{ api: ApiServer; listeners: Set<(e: ClawbackEvent) => void> }> {
-  const listeners = new Set<(e: ClawbackEvent) => void>();
-  const api = await startApiServer({
-    host: '127.0.0.1',
-    port: 0,
-    token: TOKEN,
-    sse,
-    handlers: {
-      status: () => ({}),
-      action: async () => ({ ok: true, status: 200, message: '' }),
-      subscribe: (l) => {
-        listeners.add(l);
-        return () => listeners.delete(l);
-      },
-    },
-  });
-  return { api, listeners };
-}
-
-function openStream(port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ port, host: '127.0.0.1' }, () => {
-      s.write(`GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: text/event-stream\r\n\r\n`);
-      resolve(s);
-    });
-    s.once('error', reject);
-  });
-}
-
-async function until(cond: () => boolean, ms: number): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; ) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return cond();
-}
-
 describe('the SSE stream is bounded', () => {
-  const open: Array<{ api: ApiServer; sockets: net.Socket[] }> = [];
-  afterEach(async () => {
-    for (const o of open.splice(0)) {
-      for (const s of o.sockets) s.destroy();
-      await o.api.close();
-    }
-  });
+  const { serve, openStream } = sseBed();
 
   it('drops a subscriber that stops reading once its buffer passes the bound, and unsubscribes it', async () => {
     const MAX = 256 * 1024;
     const { api, listeners } = await serve({ maxBufferedBytes: MAX });
     const client = await openStream(api.port);
-    open.push({ api, sockets: [client] });
     expect(await until(() => listeners.size === 1, 5_000)).toBe(true);
     client.pause(); // a frozen tab: the socket stays open, nothing is read
 
@@ -82,7 +35,6 @@ describe('the SSE stream is bounded', () => {
   it('keeps a reading subscriber, however many events pass', async () => {
     const { api, listeners } = await serve({ maxBufferedBytes: 64 * 1024 });
     const client = await openStream(api.port);
-    open.push({ api, sockets: [client] });
     let received = 0;
     client.on('data', (d: Buffer) => (received += d.length));
     expect(await until(() => listeners.size === 1, 5_000)).toBe(true);
@@ -97,7 +49,6 @@ describe('the SSE stream is bounded', () => {
   it('sends a heartbeat on an idle stream', async () => {
     const { api } = await serve({ heartbeatMs: 100 });
     const client = await openStream(api.port);
-    open.push({ api, sockets: [client] });
     let text = '';
     client.on('data', (d: Buffer) => (text += d.toString()));
     expect(await until(() => (text.match(/: ping\n\n/g) ?? []).length >= 2, 10_000)).toBe(true);
