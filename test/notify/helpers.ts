@@ -7,6 +7,8 @@ import { notifySchema, type NotifyConfig, type NotifyConfigInput } from '../../s
 import { Receiver } from './receiver.js';
 import type { Notifier } from '../../src/notify/dispatcher.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
+import { TelegramCommands, type TelegramCommandsOptions } from '../../src/notify/telegram-commands.js';
+import { systemClock } from '../../src/platform/clock.js';
 
 export const BOT_TOKEN = '123456789:AAH-test_token_abcdefghijklmnopqrstuvwxyz0';
 export const DISCORD_TOKEN = 'discord-webhook-token-0123456789abcdef';
@@ -86,3 +88,22 @@ export function receiverPerTest(): { readonly receiver: Receiver; readonly state
   };
 }
 
+
+/**
+ * A chat-command bot on a Bot API stand-in at apiBase: allowed user 42, the commands it carries out recorded in `acted`
+ * ("resume gw"), its events in `emitted`; `over` changes any option.
+ */
+export function commandBot(apiBase: string, chatId: string, rec: { acted: string[]; emitted?: ClawbackEvent[] }, over: Partial<TelegramCommandsOptions> = {}): TelegramCommands {
+  return new TelegramCommands({
+    apiBase,
+    botToken: '123456:TEST-token',
+    chatId,
+    allow: [42],
+    pollTimeoutMs: 1000,
+    clock: systemClock(),
+    actions: { incidentOf: () => 'inc-1', act: async (service, _inc, action) => (rec.acted.push(`${action} ${service}`), { ok: true, message: 'done' }), statusLine: () => '' },
+    emit: (e) => void rec.emitted?.push(e),
+    redact: (t) => t,
+    ...over,
+  });
+}

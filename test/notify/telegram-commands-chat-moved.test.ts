@@ -4,8 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TelegramCommands } from '../../src/notify/telegram-commands.js';
-import { systemClock } from '../../src/platform/clock.js';
+import { commandBot } from './helpers.js';
 import { waitFor } from '../helpers/processes.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
 
@@ -51,19 +50,7 @@ describe('Telegram buttons and commands after the group became a supergroup', ()
     const api = await movedGroupApi();
     const acted: string[] = [];
     const emitted: ClawbackEvent[] = [];
-    const bot = new TelegramCommands({
-      apiBase: api.url,
-      botToken: '123456:TEST-token',
-      chatId: OLD,
-      allow: [42],
-      pollTimeoutMs: 1000,
-      clock: systemClock(),
-      actions: { incidentOf: () => 'inc-1', act: async (service, _inc, action) => (acted.push(`${action} ${service}`), { ok: true, message: 'done' }), statusLine: () => '' },
-      emit: (e) => emitted.push(e),
-      redact: (t) => t,
-      channelName: 'phone',
-      offerRetryMs: [50, 50, 50],
-    });
+    const bot = commandBot(api.url, OLD, { acted, emitted }, { channelName: 'phone', offerRetryMs: [50, 50, 50] });
     try {
       bot.start();
       bot.onEvent({ type: 'incident.escalated', time: Date.now(), severity: 'critical', service: 'gw', incidentId: 'inc-1', message: 'gw needs a human' });
@@ -82,17 +69,7 @@ describe('Telegram buttons and commands after the group became a supergroup', ()
   it('takes the new chat\'s commands once the group says it moved, before any button was sent', async () => {
     const api = await movedGroupApi();
     const acted: string[] = [];
-    const bot = new TelegramCommands({
-      apiBase: api.url,
-      botToken: '123456:TEST-token',
-      chatId: OLD,
-      allow: [42],
-      pollTimeoutMs: 1000,
-      clock: systemClock(),
-      actions: { incidentOf: () => 'inc-1', act: async (service, _inc, action) => (acted.push(`${action} ${service}`), { ok: true, message: 'done' }), statusLine: () => '' },
-      emit: () => undefined,
-      redact: (t) => t,
-    });
+    const bot = commandBot(api.url, OLD, { acted });
     const now = Math.floor(Date.now() / 1000);
     api.updates.push(
       { update_id: 1, message: { message_id: 5, date: now, chat: { id: Number(OLD), type: 'group' }, from: { id: 42 }, migrate_to_chat_id: NEW } },
@@ -112,18 +89,7 @@ describe('Telegram buttons and commands after the group became a supergroup', ()
   it('takes the new chat\'s commands at once when an earlier run learnt the move (movedTo)', async () => {
     const api = await movedGroupApi();
     const acted: string[] = [];
-    const bot = new TelegramCommands({
-      apiBase: api.url,
-      botToken: '123456:TEST-token',
-      chatId: OLD,
-      movedTo: String(NEW),
-      allow: [42],
-      pollTimeoutMs: 1000,
-      clock: systemClock(),
-      actions: { incidentOf: () => 'inc-1', act: async (service, _inc, action) => (acted.push(`${action} ${service}`), { ok: true, message: 'done' }), statusLine: () => '' },
-      emit: () => undefined,
-      redact: (t) => t,
-    });
+    const bot = commandBot(api.url, OLD, { acted }, { movedTo: String(NEW) });
     api.updates.push({ update_id: 1, message: { message_id: 2, date: Math.floor(Date.now() / 1000), chat: { id: NEW, type: 'supergroup' }, from: { id: 42 }, text: '/resume gw' } });
     try {
       bot.start();

@@ -3,8 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TelegramCommands } from '../../src/notify/telegram-commands.js';
-import { systemClock } from '../../src/platform/clock.js';
+import { commandBot } from './helpers.js';
 import { waitFor } from '../helpers/processes.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
 
@@ -41,17 +40,7 @@ describe('Telegram commands in a chat configured by its @name', () => {
     ]);
     const acted: string[] = [];
     const emitted: ClawbackEvent[] = [];
-    const bot = new TelegramCommands({
-      apiBase: api.url,
-      botToken: '123456:TEST-token',
-      chatId: '@opsroom',
-      allow: [42],
-      pollTimeoutMs: 1000,
-      clock: systemClock(),
-      actions: { incidentOf: () => 'inc-1', act: async (service, _inc, action) => (acted.push(`${action} ${service}`), { ok: true, message: 'done' }), statusLine: () => '' },
-      emit: (e) => emitted.push(e),
-      redact: (t) => t,
-    });
+    const bot = commandBot(api.url, '@opsroom', { acted, emitted });
     try {
       bot.start();
       // Before the fix: both refused ("not on the allow-list"), nothing acted on.
