@@ -662,6 +662,9 @@ class Step {
       this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind });
     }
     if (this.s.held?.reason === 'repair') this.s.held = null;
+    // Held only by the repair, with nothing running: stopped now. Left "held" with no hold, a maintenance that cancelled the
+    // run (a `never` service kept down after it) showed a hold nobody could name, and nothing would ever move it.
+    if (this.s.phase === 'held' && !this.s.held && !this.s.instance) this.s.phase = 'stopped';
     // A person took the repair over: their restart/start gets a fresh restart window, as lifting the breaker's hold gives
     // (the repair's hold had replaced it). Kept, the loop's restarts tripped the breaker at the first exit: Level 4 at once.
     this.s.restartHistory = [];

@@ -5,6 +5,27 @@ import { testPolicy } from './policy-fixture.js';
 import { ReducerDrive } from './drive.js';
 
 describe('reducer fuzz cases', () => {
+  it("a repair run cancelled by a maintenance leaves a service nothing runs stopped, not held with no hold", () => {
+    // Seeds 1919 and 3140 of 4000: a `never` service kept down after its crash, a person's doctor run found nothing, the
+    // ladder's agent run held it ("repair"); a maintenance cancelled the run and cleared that hold but left the phase
+    // "held": a hold nobody could name, kept after the maintenance ended.
+    const agent = { timeBoxMs: 60_000, verifyWindowMs: 5000, budgetRuns: 2, budgetWindowMs: 86_400_000, approval: 'none' as const, approvalTimeoutMs: 60_000 };
+    const d = new ReducerDrive(testPolicy({ restartPolicy: 'never', doctorAttempts: 1, agent })).up(0, 10);
+    d.at(500, { type: 'exited', pid: 10, code: 1, signal: null, at: 500, statusKnown: true });
+    expect(d.state.phase).toBe('stopped');
+    d.at(600, { type: 'request', action: 'doctor', by: 'human' });
+    d.at(700, { type: 'doctor-done', runId: d.state.work!.id, outcome: 'nothing-found', summary: 'looked' });
+    expect(d.state.work?.kind).toBe('agent');
+    expect(d.state.phase).toBe('held');
+    d.at(800, { type: 'maintenance', on: true, until: 5000, by: 'cli' });
+    expect(d.state.work).toBeNull();
+    expect(d.state.held).toBeNull();
+    expect(d.state.phase).toBe('stopped');
+    d.at(5000, { type: 'tick' });
+    expect(d.state.maintenance).toBeNull();
+    expect(d.state.phase).toBe('stopped');
+  });
+
   it("the cool-down's retry of a Level 4 service still stopping is the cool-down's start, not a person's resume", () => {
     // Seeds 1488 and 2796 of 6000: the start after the stop said reason "resume" (journal, service.started), as if a person acted.
     const d = new ReducerDrive(testPolicy({ doctorAttempts: 1, coolDownMs: 5000, stopGraceMs: 30_000 })).up(0, 10);
