@@ -117,6 +117,15 @@ export async function withRepairLock<T>(
   }
 }
 
+/**
+ * A repair that worked but may have cost a person's protected setting (a token set since the copy it restored, one that
+ * differs from the broken file's): a green "resolved" alert hid its WARNING; it goes out as a warning.
+ */
+function protectedAtRisk(o: FixOutcome): boolean {
+  const named = (key: string): boolean => Array.isArray(o.details?.[key]) && (o.details[key] as unknown[]).length > 0;
+  return named('protectedNotCarried') || named('protectedChanged');
+}
+
 /** A repairing run holds the service's repair lock throughout (see repair-lock.ts); a diagnosis needs none. */
 export async function runDoctor(ctx: DoctorContext, opts: RunDoctorOptions): Promise<DoctorReport> {
   if (!opts.fix || opts.lockHeld) return runDoctorPass(ctx, opts);
@@ -141,7 +150,7 @@ async function runDoctorPass(callerCtx: DoctorContext, opts: RunDoctorOptions): 
     outcomes.push(o);
     emit({
       type: 'doctor.repair',
-      severity: o.verified ? 'resolved' : o.applied ? 'warning' : 'critical',
+      severity: o.verified ? (protectedAtRisk(o) ? 'warning' : 'resolved') : o.applied ? 'warning' : 'critical',
       message: `${ctx.service.name}: ${o.finding.title}: ${o.message}${o.verified ? '' : o.applied ? ' (not verified)' : ''}`,
       details: {
         ...o.details,

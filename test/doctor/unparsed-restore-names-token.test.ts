@@ -41,6 +41,9 @@ describe('restore over a config that does not parse', () => {
     expect(out.message).not.toContain('tok-new-2222');
     expect(out.message).not.toContain('tok-old-1111');
     expect(out.details!.protectedNotCarried).toEqual(['gateway.auth.token']);
+    // Verified or not, a repair that may have lost a rotated token is no green "resolved" alert.
+    const repair = fx.events.find((e) => e.type === 'doctor.repair');
+    expect(repair?.severity).toBe('warning');
   });
 
   it('says the protected settings could not be carried when the cut removed their lines', async () => {
