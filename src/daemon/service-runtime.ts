@@ -360,6 +360,12 @@ export class ServiceRuntime {
 
   /** Asks the reducer, then waits (bounded) until the service is no longer starting or stopping. */
   async request(action: 'start' | 'stop' | 'restart' | 'resume' | 'doctor', by: Requester, runId?: string): Promise<ActionResult> {
+    // Handed to a new runtime by a reload, this one takes no facts any more (its request was dropped, its answer a guess):
+    // the new one owns the service now, and decides the request.
+    if (this.stopped && this.handedTo) {
+      const next = await this.successor();
+      if (next) return next.request(action, by, runId);
+    }
     const before = this.s.work;
     const phaseBefore = this.s.phase;
     const restartsBefore = this.s.restartsTotal;
@@ -386,14 +392,17 @@ export class ServiceRuntime {
     const where = s.state === 'running' ? `running (pid ${s.pid})` : s.held ? `held (${s.held.reason}: ${s.held.detail})` : s.state;
     if (action !== 'stop' && s.work?.kind === 'revert') return { ok: true, message: `${action} ${this.name}: waits until the failed ${s.work.doctorRunId ? 'doctor' : 'agent'} run's files are put back, then it is carried out` };
     const ok = action === 'stop' ? s.state !== 'running' : s.state === 'running' || s.state === 'backoff' || s.state === 'starting';
+    // Handed to a new runtime by a reload (before or after this request came): the new runtime carries the request on
+    // (the start of a restart or start is its) and answers; this disposed one starts nothing, and said "stopped".
+    const h = this.handedTo;
+    if (!ok && h && (this.lastOrder.seq !== order || order > h.order)) {
+      const later = this.lastOrder.seq !== order && this.lastOrder.seq !== h.order ? this.lastOrder.what : undefined;
+      const next = await this.successor();
+      if (next) return next.answerHandedOver(action, joinedText, later);
+    }
     // Another client's order came after this one and the service went its way: say so, or the caller read a failure
     // ("stop web: running") with no cause, and a script could not tell it from a stop that did not work.
-    if (!ok && this.lastOrder.seq !== order) {
-      // Only the handover came after it: the new runtime carries the request on (the restart's start is its), and answers.
-      const next = this.handedTo?.order === this.lastOrder.seq ? await this.successor() : undefined;
-      if (next) return next.answerHandedOver(action, joinedText);
-      return { ok, message: `${action} ${this.name}: ${where}: a later ${this.lastOrder.what} overrode it` };
-    }
+    if (!ok && this.lastOrder.seq !== order) return { ok, message: `${action} ${this.name}: ${where}: a later ${this.lastOrder.what} overrode it` };
     if (action === 'stop' && ok) {
       // The truth for the person who asked: stopped, and what their stop ended (a repair run at work is not a "preflight").
       const ended = before && (before.kind === 'doctor' || before.kind === 'agent') && s.work?.id !== before.id ? `; its ${before.kind === 'doctor' ? 'doctor' : 'agent'} run ${before.id} was cancelled` : '';
@@ -422,13 +431,14 @@ export class ServiceRuntime {
   }
 
   /** The answer to a request the previous runtime of this service took and handed over with a reload: where it ended here. */
-  private async answerHandedOver(action: 'start' | 'stop' | 'restart' | 'resume' | 'doctor', joinedText: string): Promise<ActionResult> {
+  private async answerHandedOver(action: 'start' | 'stop' | 'restart' | 'resume' | 'doctor', joinedText: string, laterOrder?: string): Promise<ActionResult> {
     await this.settled(this.policy.stopGraceMs + 15_000);
     const s = this.status();
     const where = s.state === 'running' ? `running (pid ${s.pid})` : s.held ? `held (${s.held.reason}: ${s.held.detail})` : s.state;
     const ok = action === 'stop' ? s.state !== 'running' : s.state === 'running' || s.state === 'backoff' || s.state === 'starting';
-    // Its first order is the one that came after the handover.
-    if (!ok && this.lastOrder.seq !== 0) return { ok, message: `${action} ${this.name}: ${where}: a later ${this.lastOrder.what} overrode it` };
+    // Its first order is the one that came after the handover; `laterOrder`: one the previous runtime took after this request.
+    const later = this.lastOrder.seq !== 0 ? this.lastOrder.what : laterOrder;
+    if (!ok && later) return { ok, message: `${action} ${this.name}: ${where}: a later ${later} overrode it` };
     return { ok, message: `${action} ${this.name}: ${where}${joinedText}; a config reload applied its new settings on the way` };
   }
 
