@@ -18,6 +18,8 @@ function formatStatus(s: ClusterStatus): string {
   if (s.etcdError) lines.push(`etcd problem: ${s.etcdError}`);
   if (s.renewEndpoint) lines.push(`renewals through ${s.renewEndpoint}`);
   lines.push(`members: ${s.members.map((m) => m.member).join(', ') || '(none seen)'}`);
+  // A daemon of an earlier version does not send the field.
+  for (const u of s.unreadable ?? []) lines.push(`unreadable record ${u.key} (left out): ${u.problem}`);
   const rows: string[][] = [['SERVICE', 'LEADER', 'HERE', 'TOKEN', 'LAST FAILOVER']];
   for (const svc of s.services) {
     const f = svc.lastFailover;

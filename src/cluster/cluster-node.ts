@@ -10,6 +10,7 @@ import type { LeaseRenewer } from './lease-renewer.js';
 import { describeEtcdError, isEtcdRefusal } from './etcd-errors.js';
 import type { LeaseStore } from './lease-file.js';
 import { mixedClusters, type EndpointIdentity } from './endpoint-identity.js';
+import { readFailoverRecord, readMemberRecord, type MemberRecord, type UnreadableRecord } from './cluster-records.js';
 
 export type PlacementFact =
   | { active: true; token: number; holder: string; stopBy: number; killBy: number }
@@ -74,7 +75,9 @@ export interface ClusterStatus {
   /** Since the last renewal this member sent that etcd confirmed. */
   leaseAgeMs: number | null;
   /** services: the singletons the member campaigns for (null: a member of an earlier version, which does not say). */
-  members: Array<{ member: string; since: number | null; api: string | null; services: string[] | null }>;
+  members: MemberRecord[];
+  /** Records in etcd that could not be read (a member key shown as "?", a failover record left out), each named by its key. */
+  unreadable: UnreadableRecord[];
   services: SeatStatus[];
   etcdReachable: boolean;
 }
@@ -85,11 +88,6 @@ export function leaseGone(err: unknown): boolean {
   return e?.constructor?.name === 'EtcdLeaseInvalidError' || /expired or revoked|lease not found/i.test(e?.message ?? '');
 }
 
-/** The singletons a member key says the member campaigns for; null when it does not say (an earlier version). */
-function servicesOf(m: { services?: unknown }): string[] | null {
-  return Array.isArray(m.services) && m.services.every((x) => typeof x === 'string') ? (m.services as string[]) : null;
-}
-
 function notASeat(member: string, service: string, services: string[]): string {
   return `${member} does not run ${service} as a singleton service (its singletons: ${services.join(', ') || 'none'})`;
 }
@@ -97,12 +95,8 @@ function notASeat(member: string, service: string, services: string[]): string {
 /** Why a move to another member will not be followed, from its member key (null: it will, as far as the key says). */
 function lacksSeat(memberKey: string | null, member: string, service: string): string | null {
   if (memberKey === null) return `${member} is no longer a live member`;
-  let services: string[] | null = null;
-  try {
-    services = servicesOf(JSON.parse(memberKey) as { services?: unknown });
-  } catch {
-    return null;
-  }
+  const m = readMemberRecord(memberKey);
+  const services = typeof m === 'string' ? null : m.services;
   return services && !services.includes(service) ? notASeat(member, service, services) : null;
 }
 
@@ -657,7 +651,7 @@ export class ClusterNode {
     // gRPC's deadline is a wall time (the client's own default is set the same way in etcd-connect).
     const patience = this.cfg.leaseTtl;
     const call = (): { deadline: number } => ({ deadline: Date.now() + patience });
-    const members = await this.members(patience, call());
+    const { members } = await this.members(patience, call());
     const target = members.find((m) => m.member === to);
     if (!target) return { status: 409, message: `no live member named "${to}" (live: ${members.map((m) => m.member).join(', ')})` };
     // Only the named member campaigns while a request stands: one without this singleton would leave it with no leader.
@@ -675,27 +669,35 @@ export class ClusterNode {
     return { status: 202, message: `${service}: asked ${holder ?? 'the leader'} to hand over to ${to}` };
   }
 
-  private async members(ms?: number, options?: { deadline: number }): Promise<ClusterStatus['members']> {
+  /** The live members' keys; one that cannot be read is named in unreadable (and is shown as "?"). */
+  private async members(ms?: number, options?: { deadline: number }): Promise<{ members: ClusterStatus['members']; unreadable: UnreadableRecord[] }> {
     const all = await this.withTimeout(this.client.getAll().prefix(this.keys.members()).options(options).strings(), ms);
-    return Object.values(all).map((v) => {
-      try {
-        const m = JSON.parse(v) as { member: string; since?: number; api?: string; services?: unknown };
-        return { member: m.member, since: m.since ?? null, api: m.api ?? null, services: servicesOf(m) };
-      } catch {
-        return { member: '?', since: null, api: null, services: null };
-      }
+    const unreadable: UnreadableRecord[] = [];
+    const members = Object.entries(all).map(([key, v]) => {
+      const m = readMemberRecord(v);
+      if (typeof m !== 'string') return m;
+      unreadable.push({ key, problem: m });
+      return { member: '?', since: null, api: null, services: null };
     });
+    return { members, unreadable };
   }
 
   async status(): Promise<ClusterStatus> {
     let members: ClusterStatus['members'] = [];
+    const unreadable: UnreadableRecord[] = [];
     const failovers = new Map<string, FailoverRecord>();
     let reachable = this.etcdOk;
     try {
-      members = await this.members();
+      const seen = await this.members();
+      members = seen.members;
+      unreadable.push(...seen.unreadable);
       for (const name of this.seats.keys()) {
-        const f = await this.withTimeout(this.client.get(this.keys.failover(name)).string());
-        if (f) failovers.set(name, JSON.parse(f) as FailoverRecord);
+        const key = this.keys.failover(name);
+        const f = await this.withTimeout(this.client.get(key).string());
+        if (!f) continue;
+        const record = readFailoverRecord(f);
+        if (typeof record === 'string') unreadable.push({ key, problem: record });
+        else failovers.set(name, record);
       }
     } catch {
       reachable = false;
@@ -709,6 +711,7 @@ export class ClusterNode {
       etcdError: this.etcdError,
       leaseAgeMs: this.leaseAgeMs(),
       members,
+      unreadable,
       etcdReachable: reachable,
       services: [...this.seats.values()].map((st) => ({
         service: st.seat.name,
