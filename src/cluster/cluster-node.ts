@@ -2,7 +2,7 @@
 import type { Etcd3, Lease } from 'etcd3';
 import type { Clock } from '../platform/clock.js';
 import type { ClawbackEvent } from '../observe/events.js';
-import type { ClusterConfig } from './cluster-schema.js';
+import { memberName, type ClusterConfig } from './cluster-schema.js';
 import { clusterKeys, type CarriedIncident, type FailoverRecord } from './cluster-keys.js';
 import { leaseTiming, type LeaseTiming } from './lease-timing.js';
 import { callTimeoutMs } from './etcd-connect.js';
@@ -497,7 +497,8 @@ export class ClusterNode {
       return;
     }
     const target = kv?.value.toString();
-    if (target && target !== this.member) await this.handOver(st, `moving to ${target} (clawback cluster move)`);
+    // The target is checked first (as a standby does): a request for a member that is gone, or never was, stopped a healthy instance for nobody.
+    if (target && target !== this.member && !(await this.moveUnfollowable(st, target))) await this.handOver(st, `moving to ${target} (clawback cluster move)`);
   }
 
   private async pollStandby(st: SeatState): Promise<void> {
@@ -646,6 +647,9 @@ export class ClusterNode {
   async move(service: string, to: string): Promise<{ status: number; message: string }> {
     const st = this.seats.get(service);
     if (!st) return { status: 404, message: `no singleton service named "${service}" (known: ${[...this.seats.keys()].join(', ') || 'none'})` };
+    // "?" stands for an unreadable member key in status: a move to it was accepted, and the leader stopped its instance for nobody.
+    const named = memberName.safeParse(to);
+    if (!named.success) return { status: 400, message: `to: ${JSON.stringify(to)} is not a member name: ${named.error.issues[0]?.message}` };
     // A person's request, not a renewal racing its lease: each call may take up to one lease TTL (an etcd still electing
     // or fsyncing under load answered a move with 503 at the renewals' 1 s bound).
     // gRPC's deadline is a wall time (the client's own default is set the same way in etcd-connect).

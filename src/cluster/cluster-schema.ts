@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { duration } from '../config/duration-schema.js';
 
-const memberName = z
+export const memberName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'expected a member name of letters, digits, "-", "_" or "." (at most 63, starting with a letter or digit)');
 

@@ -73,4 +73,19 @@ describe('cluster status and move with bad records in etcd (real etcd)', () => {
     expect(st.etcdReachable).toBe(true);
     expect(st.unreadable).toContainEqual({ key: `/${prefix}/failover/gw`, problem: 'field "at" is "yesterday", expected a time in ms since 1970' });
   }, 60_000);
+
+  it("a move to '?' (status's placeholder) is refused; a standing request for a member that is not live does not stop the leader's instance", async () => {
+    const prefix = `q${process.pid}`;
+    const s = seat(true);
+    const node = await member(prefix, s);
+    await admin.put(`/${prefix}/members/zz`).value('garbage');
+    await waitFor(() => s.facts.some((f) => f.active), { timeoutMs: 20_000, intervalMs: 100, message: () => 'a to lead gw' });
+    expect(await node.move('gw', '?')).toEqual({ status: 400, message: 'to: "?" is not a member name: expected a member name of letters, digits, "-", "_" or "." (at most 63, starting with a letter or digit)' });
+    // A request written past the check (an earlier version, etcdctl): withdrawn, the leader keeps its instance.
+    const before = s.facts.length;
+    await admin.put(`/${prefix}/move/gw`).value('ghost');
+    await waitFor(async () => (await admin.get(`/${prefix}/move/gw`).string()) === null, { timeoutMs: 20_000, intervalMs: 100, message: () => 'the request to be withdrawn or followed' });
+    expect(s.facts.slice(before).filter((f) => !f.active), JSON.stringify(s.facts.slice(before))).toEqual([]);
+    expect((await node.status()).services[0]!.self).toBe(true);
+  }, 60_000);
 });
