@@ -670,7 +670,8 @@ export class ClusterNode {
     const lapse = this.client.lease(Math.max(30, this.ttlSec * 6), { autoKeepAlive: false, ...call() });
     lapse.on('lost', () => undefined);
     await this.withTimeout(lapse.put(this.keys.move(service)).value(to).options(call()).exec(), patience);
-    return { status: 202, message: `${service}: asked ${holder ?? 'the leader'} to hand over to ${to}` };
+    // Nobody leads it (between a stop and the next win, or held everywhere): there is no leader to ask.
+    return { status: 202, message: holder === null ? `${service}: no member leads it now; asked ${to} to take it` : `${service}: asked ${holder} to hand over to ${to}` };
   }
 
   /** The live members' keys; one that cannot be read is named in unreadable (and is shown as "?"). */

@@ -88,4 +88,11 @@ describe('cluster status and move with bad records in etcd (real etcd)', () => {
     expect(s.facts.slice(before).filter((f) => !f.active), JSON.stringify(s.facts.slice(before))).toEqual([]);
     expect((await node.status()).services[0]!.self).toBe(true);
   }, 60_000);
+
+  it('a move while nobody leads says so (it said "asked the leader to hand over")', async () => {
+    const prefix = `nl${process.pid}`;
+    const node = await member(prefix, seat(false));
+    await admin.put(`/${prefix}/members/b`).value(JSON.stringify({ member: 'b', since: 1, api: null, services: ['gw'] }));
+    expect(await node.move('gw', 'b')).toEqual({ status: 202, message: 'gw: no member leads it now; asked b to take it' });
+  }, 60_000);
 });
