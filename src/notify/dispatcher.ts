@@ -12,7 +12,7 @@ import { channelAccepts } from './filter.js';
 import { DedupWindow } from './dedup.js';
 import { ReminderTracker } from './reminders.js';
 import { alertId, movedChatFor, Outbox, type DeadLetterInfo, type OutboxEntry } from './outbox.js';
-import { bookFrom, planEvent, timelineLines, withMessageId, type IncidentThread, type SendPlan, type ThreadBook } from './incident-thread.js';
+import { bookForDestination, bookFrom, planEvent, timelineLines, withMessageId, type IncidentThread, type SendPlan, type ThreadBook } from './incident-thread.js';
 import { formatNotification, type Notification } from './format.js';
 import { classifyAnswer, paceAfter, retryDelay, type DeliveryOutcome } from './delivery-outcome.js';
 import { describeError, sendHttp } from './http-send.js';
@@ -20,7 +20,7 @@ import { clearMark, markPublished, missedEvents } from './journal-catch-up.js';
 import { fold, mustKeep, summaryEvent, type Folded } from './flood-summary.js';
 import { nextToSend } from './delivery-order.js';
 import { boundStranded, readAnnounced, strandedState, writeAnnounced, type StrandedWhy } from './stranded.js';
-import { destinationOf, spooledFor } from './destination.js';
+import { destinationOf, isPositionName, spooledFor } from './destination.js';
 import { refusedAsTooLarge, shortenNotification } from './shorten.js';
 import { sendableRequest, UnsendableRequestError } from './header-values.js';
 
@@ -703,6 +703,13 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     return !stopped;
   }
 
+  /** The book of where this channel sends now (its configured destination, or the chat it moved to): ids posted elsewhere go. */
+  function liveBook(ch: ChannelRuntime): ThreadBook {
+    const dest = ch.movedTo === undefined ? ch.dest : destinationOf({ ...ch.cfg, chatId: ch.movedTo } as ChannelConfig);
+    ch.book = bookForDestination(ch.book, dest, !isPositionName(ch.name, ch.cfg.type));
+    return ch.book;
+  }
+
   async function commitBook(ch: ChannelRuntime, book: ThreadBook): Promise<void> {
     ch.book = book;
     if (!outboxUsable) return;
@@ -743,7 +750,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       let nextBook: ThreadBook | undefined;
       let thread: IncidentThread | undefined;
       if (ch.cfg.mode === 'incident') {
-        const d = planEvent(ch.book, entry.event, { canEdit: ch.canEdit, kind: entry.kind === 'reminder' ? 'reminder' : 'event' });
+        const d = planEvent(liveBook(ch), entry.event, { canEdit: ch.canEdit, kind: entry.kind === 'reminder' ? 'reminder' : 'event' });
         plan = forceNew && d.plan.send === 'edit' ? { send: 'new' } : d.plan;
         nextBook = d.book;
         thread = d.thread;

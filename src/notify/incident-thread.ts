@@ -30,6 +30,8 @@ export interface ThreadBook {
   threads: Record<string, IncidentThread>;
   /** Lifecycle events of a service seen just before its incident opened (they start its timeline). */
   preface: Record<string, ThreadStep[]>;
+  /** Where its message ids live (destinationOf, after a followed chat move); absent in a book an older version wrote. */
+  dest?: string;
 }
 
 export type SendPlan = { send: 'none' } | { send: 'new' } | { send: 'edit'; messageId: string };
@@ -85,7 +87,21 @@ export function bookFrom(raw: unknown): ThreadBook {
   if (!raw || typeof raw !== 'object') return emptyBook();
   const o = raw as Partial<ThreadBook>;
   if (o.v !== 1 || !o.threads || typeof o.threads !== 'object') return emptyBook();
-  return { v: 1, threads: o.threads, preface: o.preface && typeof o.preface === 'object' ? o.preface : {} };
+  return { v: 1, threads: o.threads, preface: o.preface && typeof o.preface === 'object' ? o.preface : {}, ...(typeof o.dest === 'string' ? { dest: o.dest } : {}) };
+}
+
+/**
+ * The book as one destination may use it: message ids posted elsewhere (a name that shifted, a changed URL or chat, a
+ * chat that moved) name other messages there, so they are dropped (the next step posts a new live message); the
+ * timelines stay. `trusted`: a book without a destination (an older version's) is taken as this one's.
+ */
+export function bookForDestination(book: ThreadBook, dest: string, trusted: boolean): ThreadBook {
+  if (book.dest === dest) return book;
+  const out = structuredClone(book);
+  out.dest = dest;
+  if (book.dest === undefined && trusted) return out;
+  for (const t of Object.values(out.threads)) delete t.messageId;
+  return out;
 }
 
 function stepOf(e: ClawbackEvent): ThreadStep {
