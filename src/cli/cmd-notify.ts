@@ -1,4 +1,4 @@
-// `clawback notify test|flush|discard [CHANNEL]`: test the channels; retry or drop the dead letters the daemon keeps.
+// `clawback notify test|flush|discard [CHANNEL]`, `release CHANNEL`: test the channels; retry, drop or release the alerts the daemon keeps.
 import type { Command } from 'commander';
 import { terminalSafe } from './terminal-safe.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { printChangeAnswer, type ChangeAnswer } from './change-answer.js';
 import { exitWithError, wantsJson } from './json-error.js';
 
 /** Asks the running daemon to retry (flush) or drop (discard) the alerts it could not deliver. */
-async function deadLetterCommand(program: Command, op: 'flush' | 'discard', channel: string | undefined): Promise<void> {
+async function deadLetterCommand(program: Command, op: 'flush' | 'discard' | 'release', channel: string | undefined): Promise<void> {
   const client = await connect(program.opts());
   const q = channel ? `?channel=${encodeURIComponent(channel)}` : '';
   const r = await client.post<ChangeAnswer>(`/api/notify/${op}${q}`);
@@ -71,4 +71,9 @@ export function registerNotify(program: Command): void {
     .description('drop the undelivered alerts (dead letters) of every channel or one; they are not sent')
     .option('--json', 'print the answer as one JSON object: {"ok":true,"message":"…"}')
     .action((channel: string | undefined) => deadLetterCommand(program, 'discard', channel));
+  notify
+    .command('release <channel>')
+    .description('send the alerts kept for a channel because they were queued for its old destination (a rotated webhook URL, a changed chat) to where it sends now')
+    .option('--json', 'print the answer as one JSON object: {"ok":true,"message":"…"}')
+    .action((channel: string) => deadLetterCommand(program, 'release', channel));
 }

@@ -294,7 +294,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
           },
         }),
         post: async (p, q) => {
-          const m = /^\/api\/notify\/(flush|discard)$/.exec(p);
+          const m = /^\/api\/notify\/(flush|discard|release)$/.exec(p);
           if (!m) return undefined;
           if (!notifier) return { status: 409, body: { ok: false, message: 'no notification channels configured' } };
           let channel: string | undefined;
@@ -304,12 +304,22 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
             return { status: 404, body: { ok: false, message: (err as Error).message } };
           }
           const held = channel !== undefined ? notifier.stranded()[channel] : undefined;
-          if (m[1] === 'flush' && held !== undefined) {
+          const sends = channel !== undefined && ctx.config.notify.channels.some((c) => c.name === channel && c.enabled);
+          if (m[1] === 'release') {
+            // Only a person, naming one channel: its alerts queued for another destination go where it sends now.
+            if (channel === undefined) return { status: 400, body: { ok: false, message: 'channel: missing; expected the name of the channel whose kept alerts go to its current destination' } };
+            const n = notifier.releaseStranded(channel);
+            if (n === undefined) return { status: 409, body: { ok: false, message: `"${channel}" is not a configured, enabled channel: its ${held ?? 0} kept alert(s) cannot be sent; configure (or enable) it, or discard them` } };
+            return { status: 200, body: { ok: true, message: `${n} kept alert(s) of ${channel} released to its current destination`, count: n, deadLetters: notifier.deadLetters() } };
+          }
+          if (m[1] === 'flush' && held !== undefined && !sends) {
             return { status: 409, body: { ok: false, message: `${held} alert(s) are kept for "${channel}", which is not a configured, enabled channel: they cannot be sent; configure (or enable) a channel named "${channel}", or discard them` } };
           }
           const n = m[1] === 'flush' ? notifier.retryDeadLetters(channel) : notifier.discardDeadLetters(channel);
           const where = channel ?? 'every channel';
-          const message = m[1] === 'flush' ? `${n} undelivered alert(s) for ${where} are being retried now` : `${n} undelivered alert(s) for ${where} discarded`;
+          // A channel that sends elsewhere now keeps the alerts queued for its old destination: flush does not send them.
+          const kept = m[1] === 'flush' && held ? `; ${held} alert(s) kept for ${where} were queued for another destination and stay kept: \`clawback notify release ${where}\` sends them where it sends now, \`clawback notify discard ${where}\` drops them` : '';
+          const message = m[1] === 'flush' ? `${n} undelivered alert(s) for ${where} are being retried now${kept}` : `${n} undelivered alert(s) for ${where} discarded`;
           return { status: 200, body: { ok: true, message, count: n, deadLetters: notifier.deadLetters() } };
         },
         metrics: async () => {

@@ -103,6 +103,12 @@ export interface Notifier {
   retryDeadLetters(channelName?: string): number;
   /** Deletes the dead letters (of one channel, or all), and the messages stranded for it. Returns how many were discarded. */
   discardDeadLetters(channelName?: string): number;
+  /**
+   * A person's word that the alerts kept for a channel queued for another destination (`moved`, `unknown-destination`) may
+   * go where it sends now (a rotated webhook of the same room): they are stamped with it and queued. Never done on its own.
+   * Returns how many were released; undefined when the channel is not a configured, enabled one (nothing can be sent).
+   */
+  releaseStranded(channelName: string): number | undefined;
   stats(): NotifyStats;
 }
 
@@ -118,12 +124,12 @@ export function strandedText(channel: string, n: number, why: StrandedWhy): stri
       return (
         `${n} alert(s) queued for the channel "${channel}" are kept: "${channel}" now sends to another destination than the one they were queued for ` +
         `(its URL or chat changed, or another channel took its name when one was removed); they are not sent there or to any other channel; ` +
-        `point "${channel}" at their destination again to deliver them, or ${drop}`
+        `point "${channel}" at their destination again to deliver them, \`clawback notify release ${channel}\` sends them where it sends now (the same people at a new URL), or ${drop}`
       );
     case 'unknown-destination':
       return (
         `${n} alert(s) queued for the channel "${channel}" before this version recorded each alert's destination are kept: "${channel}" is a name given ` +
-        `by position (another channel takes it when one above it is removed), so they are not sent, lest they reach other people; ${drop}`
+        `by position (another channel takes it when one above it is removed), so they are not sent, lest they reach other people; \`clawback notify release ${channel}\` sends them there, or ${drop}`
       );
   }
 }
@@ -1057,6 +1063,27 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         kick(ch);
       }
       return n;
+    },
+
+    releaseStranded(channelName: string): number | undefined {
+      const ch = enabled.find((c) => c.name === channelName);
+      if (!ch) return undefined;
+      const entries = stranded.get(channelName) ?? [];
+      if (entries.length === 0) return 0;
+      stranded.set(channelName, []);
+      const inFlight = ch.worker ? ch.queue.splice(0, 1) : [];
+      for (const entry of entries) {
+        entry.dest = ch.dest;
+        if (entry.dead) entry.dead = { ...entry.dead, parked: false };
+        // Re-stamped on disk: a restart sends it too instead of keeping it again.
+        const p: Pending = { entry, persisted: writeEntry(ch, entry), age: { atMs: Math.max(0, clock.now() - entry.createdAt), sinceMono: clock.monotonic() } };
+        ch.queue.push(p);
+      }
+      ch.queue.sort((a, b) => a.entry.seq - b.entry.seq);
+      ch.queue.unshift(...inFlight);
+      warn(`notify: ${entries.length} alert(s) kept for channel "${channelName}" (queued for another destination) released by the user to its current destination`, { channel: channelName });
+      kick(ch);
+      return entries.length;
     },
 
     discardDeadLetters(channelName?: string): number {
