@@ -21,6 +21,8 @@ export interface DigestStats {
   humanResolved: number;
   /** Escalated, then recovered on a cool-down retry of the ladder with no person acting (restart.coolDown). */
   coolDownRecovered: number;
+  /** Closed without recovering: a person stopped the service, or a reload removed or replaced it (not "resolved by a human"). */
+  closedWithoutRecovery: number;
   /** autoResolved / incidents, 0..1; undefined when there were no incidents. */
   autoResolvedShare?: number;
   /** Incidents of the period that reached a human (escalated), resolved since or not. */
@@ -63,6 +65,7 @@ export function computeDigest(events: readonly ClawbackEvent[], opts: DigestOpti
   const resolved = list.filter((i) => i.status === 'resolved');
   const autoResolved = resolved.filter((i) => i.outcome === 'auto-resolved').length;
   const coolDownRecovered = resolved.filter((i) => i.outcome === 'cool-down-recovered').length;
+  const closedWithoutRecovery = resolved.filter((i) => i.closedBy !== undefined).length;
   const ttrs = resolved.map((i) => i.ttrMs).filter((v): v is number => v !== undefined);
 
   const restarts = new Map<string, number>();
@@ -84,8 +87,9 @@ export function computeDigest(events: readonly ClawbackEvent[], opts: DigestOpti
     periodEnd,
     incidents: list.length,
     autoResolved,
-    humanResolved: resolved.length - autoResolved - coolDownRecovered,
+    humanResolved: resolved.length - autoResolved - coolDownRecovered - closedWithoutRecovery,
     coolDownRecovered,
+    closedWithoutRecovery,
     autoResolvedShare: list.length > 0 ? autoResolved / list.length : undefined,
     escalations: list.filter((i) => i.escalated).length,
     stillOpen: list.filter((i) => i.status !== 'resolved').length,
@@ -128,6 +132,7 @@ export function renderDigest(events: readonly ClawbackEvent[], opts: DigestOptio
     `| Auto-resolved | ${s.autoResolved}${s.autoResolvedShare === undefined ? '' : ` (${percent(s.autoResolvedShare)})`} |`,
     `| Resolved by a human | ${s.humanResolved} |`,
     `| Recovered after the cool-down, nobody acted | ${s.coolDownRecovered} |`,
+    ...(s.closedWithoutRecovery > 0 ? [`| Closed without recovering (stopped by a person, or removed by a reload) | ${s.closedWithoutRecovery} |`] : []),
     `| Escalations to a human | ${s.escalations} |`,
     `| Still open | ${s.stillOpen}${s.stillFailed > 0 ? ` (${s.stillFailed} failed, kept down until a person starts ${s.stillFailed === 1 ? 'it' : 'them'})` : ''} |`,
     `| Mean time to recover | ${ttr(s.meanTtrMs)} |`,

@@ -8,7 +8,11 @@ import { recoveryStart } from './time-to-recover.js';
 
 /** 'failed': its restart policy (never) keeps the crashed service down until a person starts it (systemd's "failed"). */
 export type IncidentStatus = 'open' | 'resolved' | 'escalated' | 'failed';
-export type IncidentOutcome = 'open' | ResolvedOutcome | 'escalated' | 'failed';
+/**
+ * 'closed-by-stop' / 'closed-by-reload': closed without a recovery (closedBy). The journal's line says 'human-resolved'
+ * for them, and the list, --json, the dashboard and the digest read "human-resolved" for a service a person stopped.
+ */
+export type IncidentOutcome = 'open' | ResolvedOutcome | 'escalated' | 'failed' | 'closed-by-stop' | 'closed-by-reload';
 
 export interface IncidentSummary {
   id: string;
@@ -148,6 +152,7 @@ export function summarizeIncidents(events: readonly ClawbackEvent[]): IncidentSu
         const closedBy = d.closedBy === 'reload' || d.closedBy === 'stop' ? d.closedBy : undefined;
         if (closedBy) {
           inc.closedBy = closedBy;
+          inc.outcome = closedBy === 'stop' ? 'closed-by-stop' : 'closed-by-reload';
           delete inc.ttrMs;
         } else {
           delete inc.closedBy;
