@@ -45,13 +45,19 @@ export interface IncidentSummary {
   firstIncidentId?: string;
   /** details.action of each incident.action event, in order. */
   actions: string[];
-  /** Every event carrying this incident's id, plus the service's id-less events while it was open. */
+  /** Every event carrying this incident's id, plus the service's id-less events and the daemon's life events while it was open. */
   timeline: ClawbackEvent[];
 }
 
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
+
+/**
+ * The daemon's own life events (no service): they explain a gap in an open incident's timeline (the daemon died, the
+ * guardian revived it), and `clawback incident ID` left them out.
+ */
+const DAEMON_LIFE: ReadonlySet<string> = new Set(['daemon.started', 'daemon.stopped', 'daemon.crashed', 'daemon.adopted', 'daemon.history-lost', 'guardian.revived']);
 
 /** Pure: events in any order in, incidents sorted by openedAt out. */
 export function summarizeIncidents(events: readonly ClawbackEvent[]): IncidentSummary[] {
@@ -65,6 +71,10 @@ export function summarizeIncidents(events: readonly ClawbackEvent[]): IncidentSu
 
   for (const e of sorted) {
     if (!e.incidentId) {
+      if (e.service === undefined && DAEMON_LIFE.has(e.type)) {
+        for (const open of new Set(openByService.values())) open.timeline.push(e);
+        continue;
+      }
       const inc = e.service !== undefined ? openByService.get(e.service) : undefined;
       if (inc) inc.timeline.push(e);
       continue;
