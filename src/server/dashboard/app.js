@@ -392,6 +392,8 @@
     for (const s of services) {
       const inc = s.incident;
       if (s.state === 'held' || (inc && inc.status === 'waiting-human')) add(`held${inc ? inc.level : ''}`, inc ? `held at Level ${inc.level}` : 'held', 'bad', s.name);
+      // A crash its restart policy keeps down is over ("failed"), not an incident still being handled: only a person starts it.
+      else if (s.keptDown) add('failed', 'failed, kept down', 'bad', s.name);
       else if (s.state === 'backoff' || s.state === 'starting' || s.state === 'stopping') add('restarting', 'restarting', 'warn', s.name);
       else if (s.state === 'running' && s.health === 'unhealthy') add('unhealthy', 'unhealthy', 'bad', s.name);
       else if (inc) add('incident', 'with an open incident', 'warn', s.name);
@@ -422,10 +424,10 @@
     box.hidden = services.length === 0;
     fill(box, el('strong', { text: `${services.length} service${services.length === 1 ? '' : 's'}: ` }), ...parts);
   }
-  /** Held first (the higher level first), then restarting, unhealthy, open incidents, maintenance, stopped, the healthy. */
+  /** Held first (the higher level first), then failed (kept down), restarting, unhealthy, open incidents, maintenance, stopped, the healthy. */
   function rank(key) {
     if (key.startsWith('held')) return -Number(key.slice(4) || 0);
-    return ['restarting', 'unhealthy', 'incident', 'maintenance', 'stopped', 'ok'].indexOf(key) + 1;
+    return ['failed', 'restarting', 'unhealthy', 'incident', 'maintenance', 'stopped', 'ok'].indexOf(key) + 1;
   }
 
   // ---- client-side history for the sparklines ----
@@ -621,12 +623,15 @@
       fillChanged(f.held, el('strong', { text: 'Held' }), `${s.held.reason}: ${s.held.detail}`, el('span', { class: 'sub', text: `since ${fmtWhen(s.held.since)} — fix it, then Resume` }));
     }
     setProp(f.incident, 'hidden', !s.incident);
+    // Red as a hold is: nothing will run it again until a person does (it was grey, as an incident still being handled).
+    f.incident.classList.toggle('failed', !!(s.incident && s.keptDown));
     if (s.incident) {
       const inc = s.incident;
       fillChanged(f.incident,
         levelBadge(inc.level, true),
-        el('strong', { text: inc.status === 'waiting-human' ? 'Waiting for a human' : s.keptDown ? `Failed, kept down (restart: ${s.keptDown}): Start runs it again` : 'Open incident' }),
+        el('strong', { text: inc.status === 'waiting-human' ? 'Waiting for a human' : s.keptDown ? `Failed, kept down (restart: ${s.keptDown})` : 'Open incident' }),
         el('span', { text: inc.reason }),
+        s.keptDown ? el('span', { 'data-field': 'start-hint', text: `not restarted until a person starts it: Start, or \`clawback start ${s.name}\`` }) : null,
         el('span', { class: 'sub', text: `${inc.id} · opened ${fmtWhen(inc.openedAt)}${inc.highestLevel > inc.level ? ` · highest L${inc.highestLevel}` : ''}${flappingText(inc)}` }),
       );
     }
