@@ -291,6 +291,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
             deadLetters: notifier?.deadLetters() ?? {},
             unreachable: notifier?.unreachable() ?? {},
             stranded: notifier?.stranded() ?? {},
+            strandedWhy: notifier?.strandedWhy() ?? {},
           },
         }),
         post: async (p, q) => {

@@ -5,6 +5,8 @@ export interface DeadLetterView {
   deadLetters?: Record<string, number>;
   /** Kept for a channel that is not configured or is disabled. */
   stranded?: Record<string, number>;
+  /** Why each channel's are kept (src/notify/stranded.ts); absent from an older daemon. */
+  strandedWhy?: Record<string, string>;
   outboxDepth?: number;
   /** Channels that gave no answer for maxAttempts tries in a row: alerts waiting, and the last error (redacted). */
   unreachable?: Record<string, { pending: number; reason: string }>;
@@ -23,6 +25,10 @@ export function deadLetterLines(notify: DeadLetterView | undefined): string[] {
   }
   for (const [channel, n] of Object.entries(notify?.stranded ?? {})) {
     if (!(n > 0)) continue;
+    if (notify?.strandedWhy?.[channel] === 'moved') {
+      lines.push(`${n} alert(s) kept for "${channel}", which now sends to another destination than they were queued for (its URL or chat changed, or it took a removed channel's name): not sent anywhere; point "${channel}" at their destination again to deliver them, \`clawback notify discard ${channel}\` drops them`);
+      continue;
+    }
     lines.push(`${n} alert(s) kept for "${channel}", which is not a configured, enabled channel: not sent anywhere; configure a channel "${channel}" (or enable it) to deliver them, \`clawback notify discard ${channel}\` drops them`);
   }
   return lines;

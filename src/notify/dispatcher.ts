@@ -94,6 +94,8 @@ export interface Notifier {
   deadLetters(): Record<string, number>;
   /** Messages kept for a channel that is not configured or is disabled (never sent elsewhere), per channel name. */
   stranded(): Record<string, number>;
+  /** Why each channel's messages are kept (disabled, removed, moved...): "not a configured channel" is wrong for a moved one. */
+  strandedWhy(): Record<string, StrandedWhy>;
   /**
    * Channels unreachable past maxAttempts tries in a row (no answer at all), with the alerts waiting for them and the last
    * error: not dead letters (retried until outboxMaxAge), so status and the dashboard showed nothing for up to 7 days.
@@ -1027,6 +1029,10 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       const out: Record<string, number> = {};
       for (const [name, entries] of stranded) out[name] = entries.length;
       return out;
+    },
+
+    strandedWhy(): Record<string, StrandedWhy> {
+      return Object.fromEntries(strandedWhy);
     },
 
     unreachable(): Record<string, { pending: number; reason: string }> {

@@ -313,13 +313,30 @@
     const dead = Object.entries((notify && notify.deadLetters) || {}).filter(([, n]) => n > 0);
     // Alerts waiting for a channel that does not answer at all (not dead letters until outboxMaxAge).
     const away = Object.entries((notify && notify.unreachable) || {}).filter(([, u]) => u && u.pending > 0);
-    if (dead.length === 0 && away.length === 0) return [];
-    const text = [
-      ...dead.map(([ch, n]) => `${n} alert${n === 1 ? '' : 's'} undelivered to ${ch}`),
-      ...away.map(([ch, u]) => `${u.pending} alert${u.pending === 1 ? '' : 's'} waiting for ${ch} (unreachable: ${u.reason})`),
-    ].join(', ');
-    return [' · ', el('b', { class: 'dead-letters', 'data-field': 'dead-letters', title: 'kept and retried; `clawback notify flush` retries now, `clawback notify discard` drops them', text: `⚠ ${text}` })];
+    // Alerts kept and never sent (their channel is disabled, gone, or now sends elsewhere): the page said nothing of them.
+    const kept = Object.entries((notify && notify.stranded) || {}).filter(([, n]) => n > 0);
+    const notices = [];
+    if (dead.length > 0 || away.length > 0) {
+      const text = [
+        ...dead.map(([ch, n]) => `${n} alert${n === 1 ? '' : 's'} undelivered to ${ch}`),
+        ...away.map(([ch, u]) => `${u.pending} alert${u.pending === 1 ? '' : 's'} waiting for ${ch} (unreachable: ${u.reason})`),
+      ].join(', ');
+      notices.push(' · ', el('b', { class: 'dead-letters', 'data-field': 'dead-letters', title: 'kept and retried; `clawback notify flush` retries now, `clawback notify discard` drops them', text: `⚠ ${text}` }));
+    }
+    if (kept.length > 0) {
+      const why = (notify && notify.strandedWhy) || {};
+      const text = kept.map(([ch, n]) => `${n} alert${n === 1 ? '' : 's'} kept for ${ch}, not sent: ${STRANDED_WHY[why[ch]] || 'no configured, enabled channel of that name'}`).join(', ');
+      notices.push(' · ', el('b', { class: 'dead-letters', 'data-field': 'stranded', title: 'never sent to another channel; `clawback notify discard CHANNEL` drops them', text: `⚠ ${text}` }));
+    }
+    return notices;
   }
+  /** Why alerts are kept for a channel (src/notify/stranded.ts StrandedWhy), in the page's words. */
+  const STRANDED_WHY = {
+    disabled: 'the channel is disabled',
+    removed: 'no channel has that name any more',
+    moved: 'the channel now sends to another destination than they were queued for',
+    'unknown-destination': 'queued before their destination was recorded, under a name given by position',
+  };
 
   function render(status) {
     const d = status.daemon;
