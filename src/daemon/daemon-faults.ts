@@ -22,6 +22,8 @@ export interface DegradedReason {
   lastError: string;
   /** Failures since `since`. */
   count: number;
+  /** What a person does about it (faultAdvice of the latest failure): the dashboard's banner said what, never how to fix it. */
+  advice?: string;
 }
 
 export interface DaemonHealthStatus {
@@ -99,11 +101,12 @@ export class DaemonFaults {
       known.count++;
       known.lastAt = now;
       known.lastError = error;
+      known.advice = faultAdvice(err);
       if (worthLogging(known.count)) this.safeLog('warn', { reason, error, count: known.count, since: known.since }, `daemon still degraded: ${reason}: ${error} (${known.count} failures)`);
       return;
     }
     // Registered before announcing: the announcement may itself fail to reach the journal and come back here.
-    const entry: DegradedReason = { reason, since: now, lastAt: now, lastError: error, count: 1 };
+    const entry: DegradedReason = { reason, since: now, lastAt: now, lastError: error, count: 1, advice: faultAdvice(err) };
     this.reasons.set(reason, entry);
     const dir = this.deps.stateDir;
     // A heap fault is no file's: naming the state dir would send a person to the disk.

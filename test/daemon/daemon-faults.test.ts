@@ -31,7 +31,7 @@ describe('DaemonFaults', () => {
     faults.failed('state-write', new Error('EIO: i/o error, fsync'));
     const s = faults.status();
     expect(s.health).toBe('degraded');
-    expect(s.degraded).toEqual([{ reason: 'state-write', since: clock.now() - 1000, lastAt: clock.now(), lastError: 'EIO: i/o error, fsync', count: 3 }]);
+    expect(s.degraded).toEqual([{ reason: 'state-write', since: clock.now() - 1000, lastAt: clock.now(), lastError: 'EIO: i/o error, fsync', count: 3, advice: 'check the disk and the state directory' }]);
     expect(events.map((e) => e.type)).toEqual(['daemon.degraded']);
     expect(events[0]!.message).toContain('state-write: ENOSPC: no space left on device');
     expect(events[0]!.severity).toBe('critical');

@@ -352,7 +352,7 @@
     const degraded = $('daemon-degraded');
     const reasons = d.health === 'degraded' && Array.isArray(d.degraded) ? d.degraded : [];
     degraded.hidden = reasons.length === 0;
-    degraded.textContent = reasons.length === 0 ? '' : shown(`Clawback is degraded (services are still supervised): ${reasons.map((r) => `${r.reason}: ${r.lastError} (${r.count}×, since ${fmtWhen(r.since)})`).join('; ')}`);
+    degraded.textContent = reasons.length === 0 ? '' : shown(`Clawback is degraded (services are still supervised): ${reasons.map((r) => `${r.reason}: ${r.lastError} (${r.count}×, since ${fmtWhen(r.since)})${r.advice ? `; to fix: ${r.advice}` : ''}`).join('; ')}`);
     // A refused reload (a SIGHUP nobody watched): the daemon runs the config it had, and the file says otherwise.
     const reload = $('reload-failed');
     const rf = d.reloadFailed;
