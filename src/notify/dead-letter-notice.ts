@@ -26,7 +26,7 @@ export function deadLetterLines(notify: DeadLetterView | undefined): string[] {
   for (const [channel, n] of Object.entries(notify?.stranded ?? {})) {
     if (!(n > 0)) continue;
     if (notify?.strandedWhy?.[channel] === 'moved') {
-      lines.push(`${n} alert(s) kept for "${channel}", which now sends to another destination than they were queued for (its URL or chat changed, or it took a removed channel's name): not sent anywhere; point "${channel}" at their destination again to deliver them, \`clawback notify discard ${channel}\` drops them`);
+      lines.push(`${n} alert(s) kept for "${channel}", which now sends to another destination than they were queued for (its URL or chat changed, or it took a removed channel's name): not sent anywhere; point "${channel}" at their destination again to deliver them, \`clawback notify release ${channel}\` sends them where it sends now (the same people at a new URL), \`clawback notify discard ${channel}\` drops them`);
       continue;
     }
     lines.push(`${n} alert(s) kept for "${channel}", which is not a configured, enabled channel: not sent anywhere; configure a channel "${channel}" (or enable it) to deliver them, \`clawback notify discard ${channel}\` drops them`);
