@@ -1,6 +1,6 @@
 // Channel names differing only in case ("Ops", "ops") are distinct channels, but shared one outbox folder on a
 // case-insensitive disk (macOS): their folders must differ in more than case, and an older version's folder still works.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createNotifier, type Notifier } from '../../src/notify/dispatcher.js';
@@ -8,23 +8,17 @@ import { destinationOf } from '../../src/notify/destination.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { Redactor } from '../../src/observe/redact.js';
 import { Receiver } from './receiver.js';
-import { config, event, removeDir, tempStateDir } from './helpers.js';
+import { config, event, receiversPerTest } from './helpers.js';
 
 describe('outbox folders of channel names differing only in case', () => {
+  const bed = receiversPerTest(2);
+  const notifiers = bed.notifiers;
   let big: Receiver;
   let small: Receiver;
   let dir: string;
-  const notifiers: Notifier[] = [];
-  beforeEach(async () => {
-    big = await Receiver.start();
-    small = await Receiver.start();
-    dir = await tempStateDir();
-  });
-  afterEach(async () => {
-    await Promise.all(notifiers.splice(0).map((n) => n.stop()));
-    await big.close();
-    await small.close();
-    await removeDir(dir);
+  beforeEach(() => {
+    [big, small] = bed.receivers as [Receiver, Receiver];
+    dir = bed.stateDir;
   });
 
   const cfgOf = () =>

@@ -61,30 +61,44 @@ export function event(over: Partial<ClawbackEvent> = {}): ClawbackEvent {
 }
 
 /**
- * Per test: a fresh loopback receiver and state dir; notifiers pushed on `notifiers` are stopped after it.
+ * Per test: `count` fresh loopback receivers and a state dir; notifiers pushed on `notifiers` are stopped after it.
  * Call inside a describe block (it registers that block's beforeEach/afterEach).
  */
-export function receiverPerTest(): { readonly receiver: Receiver; readonly stateDir: string; readonly notifiers: Notifier[] } {
-  let receiver: Receiver | undefined;
+export function receiversPerTest(count: number): { readonly receivers: Receiver[]; readonly stateDir: string; readonly notifiers: Notifier[] } {
+  let receivers: Receiver[] = [];
   let stateDir: string | undefined;
   const notifiers: Notifier[] = [];
   beforeEach(async () => {
-    receiver = await Receiver.start();
+    receivers = await Promise.all(Array.from({ length: count }, () => Receiver.start()));
     stateDir = await tempStateDir();
   });
   afterEach(async () => {
     await Promise.all(notifiers.splice(0).map((n) => n.stop()));
-    await receiver?.close();
+    await Promise.all(receivers.splice(0).map((r) => r.close()));
     if (stateDir) await removeDir(stateDir);
   });
   return {
-    get receiver() {
-      return receiver!;
+    get receivers() {
+      return receivers;
     },
     get stateDir() {
       return stateDir!;
     },
     notifiers,
+  };
+}
+
+/** receiversPerTest with one receiver. */
+export function receiverPerTest(): { readonly receiver: Receiver; readonly stateDir: string; readonly notifiers: Notifier[] } {
+  const bed = receiversPerTest(1);
+  return {
+    get receiver() {
+      return bed.receivers[0]!;
+    },
+    get stateDir() {
+      return bed.stateDir;
+    },
+    notifiers: bed.notifiers,
   };
 }
 

@@ -1,29 +1,23 @@
 // A spooled alert goes only to the destination it was queued for: channels named by position (`slack-1`, `slack-2`) shift
 // names when one is removed, and the first one's undelivered alerts were sent to the second one's URL (other people).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createNotifier, type Notifier } from '../../src/notify/dispatcher.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { Redactor } from '../../src/observe/redact.js';
 import { Receiver } from './receiver.js';
-import { config, event, logCollector, removeDir, tempStateDir } from './helpers.js';
+import { config, event, logCollector, receiversPerTest } from './helpers.js';
 
 describe('spooled alerts and a channel that took another one\'s name', () => {
+  const bed = receiversPerTest(2);
+  const notifiers = bed.notifiers;
   let teamA: Receiver;
   let teamB: Receiver;
   let dir: string;
-  const notifiers: Notifier[] = [];
-  beforeEach(async () => {
-    teamA = await Receiver.start();
-    teamB = await Receiver.start();
-    dir = await tempStateDir();
-  });
-  afterEach(async () => {
-    await Promise.all(notifiers.splice(0).map((n) => n.stop()));
-    await teamA.close();
-    await teamB.close();
-    await removeDir(dir);
+  beforeEach(() => {
+    [teamA, teamB] = bed.receivers as [Receiver, Receiver];
+    dir = bed.stateDir;
   });
 
   it('keeps the removed channel\'s alerts stranded instead of sending them to the channel that inherited its name', async () => {

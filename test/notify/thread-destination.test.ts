@@ -1,29 +1,23 @@
 // A channel's live-message ids (threads.json) belong to the destination they were posted to: after a changed chat or a
 // name that shifted to another channel, the next step of an open incident edited a message of that id in the new chat.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createNotifier, type Notifier } from '../../src/notify/dispatcher.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { Redactor } from '../../src/observe/redact.js';
 import { Receiver } from './receiver.js';
-import { BOT_TOKEN, config, event, removeDir, tempStateDir } from './helpers.js';
+import { BOT_TOKEN, config, event, receiversPerTest } from './helpers.js';
 
 describe('live-message ids and a changed destination', () => {
+  const bed = receiversPerTest(2);
+  const notifiers = bed.notifiers;
   let teamA: Receiver;
   let teamB: Receiver;
   let dir: string;
-  const notifiers: Notifier[] = [];
-  beforeEach(async () => {
-    teamA = await Receiver.start();
-    teamB = await Receiver.start();
-    dir = await tempStateDir();
-  });
-  afterEach(async () => {
-    await Promise.all(notifiers.splice(0).map((n) => n.stop()));
-    await teamA.close();
-    await teamB.close();
-    await removeDir(dir);
+  beforeEach(() => {
+    [teamA, teamB] = bed.receivers as [Receiver, Receiver];
+    dir = bed.stateDir;
   });
 
   const telegram = (r: Receiver, chatId: number) => ({ type: 'telegram' as const, mode: 'incident' as const, botToken: BOT_TOKEN, chatId, apiBase: `${r.base}/telegram` });
