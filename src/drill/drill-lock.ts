@@ -1,16 +1,35 @@
 // One drill at a time per daemon: two drills on one service kill each other's instances, count each other's faults as their own, and snapshot each other's broken files.
 import { createHash } from 'node:crypto';
+import { accessSync, constants, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FileLock, type LockOwner } from '../platform/file-lock.js';
 
 /**
- * Where the lock of a state directory's drills lives: in the temp dir (beside the drill's file backups), not in the
- * state directory, which the nuclear scenario moves aside mid-run.
+ * Where the lock of a state directory's drills lives: beside the state directory (`<stateDir>.drill.lock`, its real
+ * path), not in it, which the nuclear scenario moves aside mid-run, and not in $TMPDIR, which differs between shells
+ * (sudo, tmux, macOS's per-user folders): two drills with different TMPDIRs both took "the" lock and ran at once.
+ * Only when that directory is not writable (a state dir under /var/lib) is the lock in the temp dir, as before.
  */
 export function drillLockPath(stateDir: string): string {
-  const id = createHash('sha256').update(path.resolve(stateDir)).digest('hex').slice(0, 16);
-  return path.join(os.tmpdir(), `clawback-drill-${id}.lock`);
+  const real = realPathOf(path.resolve(stateDir));
+  const beside = `${real}.drill.lock`;
+  try {
+    accessSync(path.dirname(real), constants.W_OK);
+    return beside;
+  } catch {
+    const id = createHash('sha256').update(real).digest('hex').slice(0, 16);
+    return path.join(os.tmpdir(), `clawback-drill-${id}.lock`);
+  }
+}
+
+/** The path with symlinks resolved (one daemon named two ways is one daemon), or as given while it does not exist. */
+function realPathOf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
 }
 
 /** Takes the lock (once, no wait), or says who holds it. A lock left by a killed drill is taken over (its pid is gone). */
