@@ -11,6 +11,7 @@ import type { DaemonLink } from './daemon-link.js';
 import type { DrillTarget } from './target.js';
 import type { RestoreStack } from './restore-stack.js';
 import { isServing } from './serving-check.js';
+import { formatMs } from './drill-report.js';
 import { pollUntil } from './poll.js';
 import { article, pausedByPerson } from './target.js';
 import { openedByProbeKind, probeKindsByName, type JournalProof } from './journal-measure.js';
@@ -225,6 +226,14 @@ export function waitNewInstance(ctx: DrillContext, old: readonly Instance[], tim
     },
     { clock: ctx.clock, timeoutMs, intervalMs: 25, ...(ctx.signal ? { signal: ctx.signal } : {}) },
   );
+}
+
+/**
+ * How long a wait that ended with nothing waited, for an outcome: "within 2m00s" (its bound), or, when Ctrl-C/SIGTERM
+ * cut it short, "before the drill was interrupted": a report said "not serving within 2m00s" of a wait cut after 1 s.
+ */
+export function waitBound(ctx: Pick<DrillContext, 'timeoutMs' | 'signal'>): string {
+  return ctx.signal?.aborted ? 'before the drill was interrupted' : `within ${formatMs(ctx.timeoutMs)}`;
 }
 
 export function secondsOf(ms: number): string {

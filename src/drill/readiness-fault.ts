@@ -1,6 +1,6 @@
 // The shape shared by faults a restart cannot fix (a dependency down, a full disk): take something away, see the service say "not ready" and stay up, give it back, see it ready again.
 import type { ServiceStatus } from '../daemon/service-runtime.js';
-import { journalSince, type DrillContext, type ScenarioRun } from './drill-context.js';
+import { journalSince, waitBound, type DrillContext, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
 import { pollUntil } from './poll.js';
 import { httpStatusOf } from './serving-check.js';
@@ -52,7 +52,7 @@ export async function runReadinessFault(ctx: DrillContext, before: ServiceStatus
     `${f.label} for ${formatMs(backAt - faultAt)}`,
     notReadyAt !== undefined ? `not ready after ${formatMs(notReadyAt - faultAt)}` : 'never said not ready',
     restarts === 0 ? `no restart (pid ${before.pid} kept)` : `restarted ${restarts} time(s): a restart cannot fix this`,
-    readyAt !== undefined ? `ready again ${formatMs(readyAt - backAt)} after the fault was lifted` : `not ready within ${formatMs(ctx.timeoutMs)} after the fault was lifted`,
+    readyAt !== undefined ? `ready again ${formatMs(readyAt - backAt)} after the fault was lifted` : `not ready ${ctx.signal?.aborted ? waitBound(ctx) : `${waitBound(ctx)} after the fault was lifted`}`,
   ];
   if (reported > 0) notes.push(`Clawback reported it: ${reported} probe.failed event(s) (a notify-only readiness probe)`);
   else notes.push('no probe.failed event: the service has no readiness probe with action notify, so Clawback saw nothing (as designed: it is live)');

@@ -4,7 +4,7 @@ import { VERSION } from '../version.js';
 import type { ScenarioName } from './scenario-catalog.js';
 import { drillPassed, nothingDrilled, summarize, type DrillReport, type TrialResult } from './drill-result.js';
 import { causeOf, deliveredNotifications, eventsInWindow, measureTrial, provenByJournal } from './journal-measure.js';
-import { freshRestartWindow, journalSince, notTheDrills, settleAfterDrill, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
+import { freshRestartWindow, journalSince, notTheDrills, settleAfterDrill, waitSteady, waitBound, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { crashScenario, crashStormScenario } from './scenario-crash.js';
 import { hangScenario, leakScenario } from './scenario-hang.js';
 import { configCorruptScenario } from './scenario-config-corrupt.js';
@@ -119,7 +119,7 @@ export async function runDrill(ctx: DrillContext, opts: RunDrillOptions): Promis
         try {
           const before = await prepare(ctx);
           if (!before) {
-            broken = `the service was not healthy within ${formatMs(ctx.timeoutMs)} before the trial`;
+            broken = ctx.signal?.aborted ? 'the drill was interrupted before the trial' : `the service was not healthy ${waitBound(ctx)} before the trial`;
             run = failedRun(ctx, broken);
           } else {
             run = await scenario.run(ctx, trial, before);

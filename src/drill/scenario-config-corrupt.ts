@@ -3,8 +3,7 @@ import { accessSync, constants, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { snapshotStoreFor } from '../doctor/snapshot-store.js';
 import { evidenceNames, guardFile, noteDrillWrite, releaseGuard, removeDrillEvidence, restoreIfDrills, sha256Of } from './file-guard.js';
-import { instanceOf, signalInstance, waitForEvent, waitServedByNewInstance, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
-import { formatMs } from './drill-report.js';
+import { instanceOf, signalInstance, waitForEvent, waitServedByNewInstance, waitSteady, waitBound, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { pollUntil } from './poll.js';
 
 export const CORRUPTIONS = ['truncate', 'garble', 'delete'] as const;
@@ -79,7 +78,7 @@ export const configCorruptScenario: Scenario = {
 
       if (lkg !== 'none') {
         const back = await waitServedByNewInstance(ctx, [inst]);
-        if (back === undefined) return { faultAt, recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome: `${what}: not serving within ${formatMs(ctx.timeoutMs)}`, notes };
+        if (back === undefined) return { faultAt, recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome: `${what}: not serving ${waitBound(ctx)}`, notes };
         let restored = 'the file was not restored by the doctor';
         try {
           const now = readFileSync(guard.realPath);

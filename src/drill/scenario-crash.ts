@@ -1,7 +1,7 @@
 // Level 0 drills: one SIGKILL, and a storm of them, each after the previous recovery, against the restart-intensity window.
 import type { ServiceStatus } from '../daemon/service-runtime.js';
 import { median } from './drill-result.js';
-import { instanceOf, isOneOf, signalInstance, waitForEvent, waitServedByNewInstance, waitSteady, servedAgainRun, type Instance, type Scenario, type ScenarioRun } from './drill-context.js';
+import { instanceOf, isOneOf, signalInstance, waitForEvent, waitServedByNewInstance, waitSteady, servedAgainRun, waitBound, type Instance, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
 
 export const crashScenario: Scenario = {
@@ -13,7 +13,7 @@ export const crashScenario: Scenario = {
     const faultAt = ctx.clock.now();
     signalInstance(inst, 'SIGKILL');
     const back = await waitServedByNewInstance(ctx, [inst]);
-    return servedAgainRun(faultAt, back, `SIGKILL pid ${pid}: restarted and serving`, `SIGKILL pid ${pid}: not serving again within ${formatMs(ctx.timeoutMs)}`);
+    return servedAgainRun(faultAt, back, `SIGKILL pid ${pid}: restarted and serving`, `SIGKILL pid ${pid}: not serving again ${waitBound(ctx)}`);
   },
 };
 
@@ -49,14 +49,14 @@ export const crashStormScenario: Scenario = {
         const releaseAt = ctx.clock.now();
         await ctx.link.action(ctx.target.service.name, 'resume');
         const back = await waitServedByNewInstance(ctx, killed);
-        if (back === undefined) return fail(faultAt, notes, ttrs, `after the breaker and a resume: not serving within ${formatMs(ctx.timeoutMs)}`);
+        if (back === undefined) return fail(faultAt, notes, ttrs, `after the breaker and a resume: not serving ${waitBound(ctx)}`);
         ttrs.push(back - releaseAt);
         return done(faultAt, notes, ttrs, `${i - 1} crashes recovered, then the breaker tripped at crash ${i} as configured; resumed and serving`);
       }
       const back = await waitServedByNewInstance(ctx, killed);
       if (back === undefined) {
         const s = await ctx.link.service(ctx.target.service.name);
-        const why = s?.held ? `held (${s.held.reason}: ${s.held.detail})` : `not serving within ${formatMs(ctx.timeoutMs)}`;
+        const why = s?.held ? `held (${s.held.reason}: ${s.held.detail})` : `not serving ${waitBound(ctx)}`;
         return fail(faultAt, notes, ttrs, `crash ${i}: ${why}`);
       }
       ttrs.push(back - at);
@@ -64,7 +64,7 @@ export const crashStormScenario: Scenario = {
       // "Recovered" for the next crash means the daemon agrees: healthy, incident closed.
       const steady = await waitSteady(ctx);
       const next = instanceOf(steady);
-      if (!next || isOneOf(next, killed)) return fail(faultAt, notes, ttrs, `crash ${i}: serving, but the daemon did not report it healthy within ${formatMs(ctx.timeoutMs)}`);
+      if (!next || isOneOf(next, killed)) return fail(faultAt, notes, ttrs, `crash ${i}: serving, but the daemon did not report it healthy ${waitBound(ctx)}`);
       inst = next;
     }
     return done(faultAt, notes, ttrs, `${storm} crashes, every one recovered (median ${formatMs(median(ttrs))}, worst ${formatMs(Math.max(...ttrs))})`);

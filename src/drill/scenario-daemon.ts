@@ -6,8 +6,7 @@ import { startDaemonDetached } from '../cli/cmd-install.js';
 import { isServing } from './serving-check.js';
 import { daemonAliveSync, keepDaemonUp, runGuardian, waitDead } from './daemon-ops.js';
 import { guardFile, noteDrillWrite, releaseGuard, restoreFile, type GuardedFile } from './file-guard.js';
-import { instanceOf, isOneOf, journalSince, sendSignal, signalInstance, stillRuns, waitServedByNewInstance, waitSteady, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
-import { formatMs } from './drill-report.js';
+import { instanceOf, isOneOf, journalSince, sendSignal, signalInstance, stillRuns, waitServedByNewInstance, waitSteady, waitBound, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { pollUntil } from './poll.js';
 import { cutSnippet } from '../platform/cut-text.js';
 
@@ -61,7 +60,7 @@ export const daemonKillScenario: Scenario = {
       const parts = [
         `SIGKILL daemon pid ${info.pid}${dead ? '' : ' (still alive?)'}`,
         `guardian: ${guardian.outcome ?? `exit ${guardian.code}`}`,
-        back !== undefined ? 'new daemon adopted the service' : `no daemon with the service healthy within ${formatMs(ctx.timeoutMs)}`,
+        back !== undefined ? 'new daemon adopted the service' : `no daemon with the service healthy ${waitBound(ctx)}`,
         `service polls: ${seen.ok} ok, ${seen.failed} failed`,
       ];
       return {
@@ -169,7 +168,7 @@ export const nuclearScenario: Scenario = {
         asExpected: back !== undefined && steady !== undefined && fresh,
         outcome: [
           `SIGKILL daemon${info ? ` pid ${info.pid}` : ''} and service pid ${servicePid}, state dir removed`,
-          back !== undefined ? 'serving again from the config alone' : `not serving within ${formatMs(ctx.timeoutMs)}`,
+          back !== undefined ? 'serving again from the config alone' : `not serving ${waitBound(ctx)}`,
           steady ? 'daemon reports it healthy' : 'daemon does not report it healthy',
           fresh ? 'new journal started (history-lost)' : 'no history-lost event',
         ].join('; '),

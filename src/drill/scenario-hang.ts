@@ -1,6 +1,5 @@
 // Level 1 drills: a real hang (SIGSTOP, no help from the app) and a memory leak through the service's own fault switch.
-import { instanceOf, signalInstance, stillRuns, servedAgainRun, waitServedByNewInstance, type Scenario, type ScenarioRun } from './drill-context.js';
-import { formatMs } from './drill-report.js';
+import { instanceOf, signalInstance, stillRuns, servedAgainRun, waitServedByNewInstance, waitBound, type Scenario, type ScenarioRun } from './drill-context.js';
 import { postSwitch } from './fault-switch.js';
 
 const MIB = 1024 * 1024;
@@ -24,7 +23,7 @@ export const hangScenario: Scenario = {
     });
     try {
       const back = await waitServedByNewInstance(ctx, [inst]);
-      return servedAgainRun(faultAt, back, `SIGSTOP pid ${pid}: judged hung, replaced, serving`, `SIGSTOP pid ${pid}: not replaced within ${formatMs(ctx.timeoutMs)}`);
+      return servedAgainRun(faultAt, back, `SIGSTOP pid ${pid}: judged hung, replaced, serving`, `SIGSTOP pid ${pid}: not replaced ${waitBound(ctx)}`);
     } finally {
       thaw();
     }
@@ -65,7 +64,7 @@ export const leakScenario: Scenario = {
     }
     try {
       const back = await waitServedByNewInstance(ctx, [inst]);
-      return servedAgainRun(faultAt, back, `leaking ${plan.mbPerSec} MB/s against a ${Math.round(ctx.target.memoryLimit! / MIB)} MiB limit: restarted, serving`, `leaking ${plan.mbPerSec} MB/s: not restarted within ${formatMs(ctx.timeoutMs)}`);
+      return servedAgainRun(faultAt, back, `leaking ${plan.mbPerSec} MB/s against a ${Math.round(ctx.target.memoryLimit! / MIB)} MiB limit: restarted, serving`, `leaking ${plan.mbPerSec} MB/s: not restarted ${waitBound(ctx)}`);
     } finally {
       // A leak that was never caught must not stay: switch it off if the instance still lives.
       if (stillRuns(inst) && url.pathname.endsWith('/fault/leak')) await postSwitch(new URL('/fault/reset', url).toString(), 2000).catch(() => 0);

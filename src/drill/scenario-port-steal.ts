@@ -1,7 +1,7 @@
 // The port-steal drill: a foreign program holds the port while the service restarts; it must be reported, never killed.
 import { isAlive } from '../platform/proc.js';
 import { grabPort, type HeldPort } from './port-grab.js';
-import { instanceOf, signalInstance, waitForEvent, waitNewInstance, waitServedByNewInstance, type DrillContext, type Instance, type Scenario, type ScenarioRun } from './drill-context.js';
+import { instanceOf, signalInstance, waitForEvent, waitNewInstance, waitServedByNewInstance, waitBound, type DrillContext, type Instance, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
 
 const ATTEMPTS = 3;
@@ -52,6 +52,8 @@ export const portStealScenario: Scenario = {
       const me = String(process.pid);
       const reported = await waitForEvent(ctx, faultAt, (e) => e.type === 'doctor.finding' && e.message.includes(`pid ${me}:`), 1000);
       const notKilled = held.listening() && isAlive(process.pid);
+      // Ctrl-C/SIGTERM gave the port back (the undo step) while the drill waited: that is no kill of the holder.
+      const givenBack = !notKilled && ctx.signal?.aborted === true;
       const releaseAt = ctx.clock.now();
       release();
       await held.release();
@@ -59,10 +61,10 @@ export const portStealScenario: Scenario = {
       const back = await waitServedByNewInstance(ctx, killed);
       const parts = [
         `held port ${port} as pid ${me}`,
-        reported ? 'the holder was reported by the doctor' : 'the holder was NOT reported',
-        escalated ? `escalated to a human after ${formatMs(escalated.time - faultAt)}` : 'NOT escalated',
-        notKilled ? 'the holder was not killed' : 'the holder was KILLED',
-        back !== undefined ? 'serving after release + resume' : `not serving within ${formatMs(ctx.timeoutMs)} of the release`,
+        reported ? 'the holder was reported by the doctor' : `the holder was NOT reported${ctx.signal?.aborted ? ` ${waitBound(ctx)}` : ''}`,
+        escalated ? `escalated to a human after ${formatMs(escalated.time - faultAt)}` : `NOT escalated ${waitBound(ctx)}`,
+        notKilled ? 'the holder was not killed' : givenBack ? 'the port was given back at the interruption' : 'the holder was KILLED',
+        back !== undefined ? 'serving after release + resume' : `not serving ${waitBound(ctx)}${ctx.signal?.aborted ? '' : ' of the release'}`,
       ];
       return {
         faultAt,

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import type { ProbeConfigOf } from '../probes/probe-schema.js';
 import { guardFile, noteDrillWrite, releaseGuard, restoreFile } from './file-guard.js';
-import { instanceOf, signalInstance, servedAgainRun, waitServedByNewInstance, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
+import { instanceOf, signalInstance, servedAgainRun, waitServedByNewInstance, waitBound, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
 import { isDemoGateway } from './target.js';
 
@@ -47,7 +47,7 @@ export const slowStartScenario: Scenario = {
       const back = await waitServedByNewInstance(ctx, [inst]);
       // The next start is a normal one again: the user's bytes go back as soon as the slow instance serves.
       putBack();
-      const run = servedAgainRun(faultAt, back, `startupDelayMs ${delay} + SIGKILL pid ${pid}: started slowly, serving`, `startupDelayMs ${delay} + SIGKILL pid ${pid}: not serving within ${formatMs(ctx.timeoutMs)}`);
+      const run = servedAgainRun(faultAt, back, `startupDelayMs ${delay} + SIGKILL pid ${pid}: started slowly, serving`, `startupDelayMs ${delay} + SIGKILL pid ${pid}: not serving ${waitBound(ctx)}`);
       run.notes.push(`start-up delay ${formatMs(delay)}; the config bytes were put back once it served`);
       return run;
     } finally {

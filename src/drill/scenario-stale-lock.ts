@@ -2,7 +2,7 @@
 import { promises as fs, readFileSync, rmSync } from 'node:fs';
 import { processStartTime } from '../platform/proc.js';
 import { lockEvidenceDir } from '../doctor/rule-stale-lock.js';
-import { instanceOf, signalInstance, waitForEvent, waitServedByNewInstance, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
+import { instanceOf, signalInstance, waitForEvent, waitServedByNewInstance, waitBound, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
 
 /** The first lock file the service lists by exact path (a glob cannot be planted). */
@@ -47,7 +47,7 @@ export const staleLockScenario: Scenario = {
     const parts = [
       repaired ? `the doctor removed the stale lock after ${formatMs(repaired.time - faultAt)}` : 'the doctor did NOT remove the stale lock',
       kept.length > 0 ? `kept as evidence (${kept.length} in evidence/locks)` : 'NO evidence kept',
-      back !== undefined ? 'serving again' : `not serving within ${formatMs(ctx.timeoutMs)}`,
+      back !== undefined ? 'serving again' : `not serving ${waitBound(ctx)}`,
     ];
     return {
       faultAt,
