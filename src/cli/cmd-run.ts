@@ -80,6 +80,9 @@ export function registerRun(program: Command): void {
         void reloadConfig(running, 'SIGHUP').then((r) => say(`SIGHUP: ${r.body.message}`), (err: unknown) => say(`SIGHUP: reload failed: ${(err as Error).message}`));
       });
       process.on('SIGUSR2', () => shutdown(false, 0));
+      // Node opens its inspector on 127.0.0.1:9229 at SIGUSR1 when no listener is set: any local user could then run code
+      // as the daemon (read the token, kill services). A listener keeps it shut; an inspector asked for (--inspect) is kept.
+      process.on('SIGUSR1', () => say('SIGUSR1 ignored: no debugger is opened on a signal (SIGHUP reloads the config, SIGUSR2 exits and leaves the services running)'));
       // The config loader process starts first and runs while the daemon's own modules load.
       const location = { ...(g.config ? { file: g.config } : {}), ...(g.stateDir ? { stateDir: g.stateDir } : {}) };
       const loaded = loadConfigIsolated(location, { warn: (m) => say(`warning: ${m}`) });
