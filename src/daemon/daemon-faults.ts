@@ -122,6 +122,18 @@ export class DaemonFaults {
     });
   }
 
+  /**
+   * A condition seen again at a periodic check (the heap still high): its figures and time are updated but not counted,
+   * since a check is no failed attempt (the banner said "heap ... (300×)" after 10 minutes of checks). Never throws.
+   */
+  persists(reason: FaultReason, err: unknown): void {
+    const known = this.reasons.get(reason);
+    if (!known) return this.failed(reason, err);
+    known.lastAt = this.deps.clock.now();
+    known.lastError = describeFault(err);
+    known.advice = faultAdvice(err);
+  }
+
   /** A write of this kind succeeded: clear the reason if it was set. Never throws. */
   ok(reason: FaultReason, facts: RecoveryFacts = {}): void {
     const known = this.reasons.get(reason);

@@ -9,7 +9,7 @@ export const HEAP_DEGRADED_RATIO = 0.8;
 export const HEAP_CLEARED_RATIO = 0.7;
 
 export interface HeapWatchDeps {
-  faults: Pick<DaemonFaults, 'failed' | 'ok' | 'isDegraded'>;
+  faults: Pick<DaemonFaults, 'persists' | 'ok' | 'isDegraded'>;
   /** Drops what the daemon can rebuild (the redactor's memo); returns what it dropped, for the fault's message. */
   shed: () => string;
   /** Default: V8's own figures for the old generation (cheap: no heap walk). */
@@ -47,7 +47,8 @@ export class HeapWatch {
       } catch {
         // shedding is best effort
       }
-      this.deps.faults.failed('heap', heapFaultError(h, shed));
+      // A heap that stays high is one fault, not one per check: its count says how often it crossed, not how long.
+      this.deps.faults.persists('heap', heapFaultError(h, shed));
     } else if (degraded) {
       this.deps.faults.ok('heap', { 'heap used MiB': Number((h.usedBytes / 1024 / 1024).toFixed(1)), 'heap limit MiB': Number((h.limitBytes / 1024 / 1024).toFixed(1)) });
     }
