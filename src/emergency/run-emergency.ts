@@ -28,6 +28,7 @@ import type { ProtectedGuard } from './tool-set.js';
 import { secretFields } from '../observe/config-file-secrets.js';
 import { mentionsSecret } from '../observe/secret-keys.js';
 import { endAgentLeftovers } from './agent-leftovers.js';
+import { looseSecretValues } from './loose-config-secrets.js';
 import { diffStamps, stampFiles, stampTree, type OutsideChanges } from './outside-changes.js';
 import { tokenPath } from '../server/token.js';
 import { openclawPromptNotes } from '../openclaw/prompt-notes.js';
@@ -357,6 +358,8 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     if (configText !== undefined) {
       const parsed = parseConfigText(configText, detectFormat(configPath, service.configFile?.format));
       if (parsed.ok) registerConfigSecrets(parsed.value, redactor);
+      // Broken (the incident itself, often): its secrets still reach the prompt's log and validation text and read_config.
+      else for (const v of looseSecretValues(configText)) redactor.addSecret(v);
     }
   }
 
