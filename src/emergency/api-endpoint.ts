@@ -3,6 +3,7 @@ import type { Redactor } from '../observe/redact.js';
 import { baseUrlProblem, isLoopbackHostname } from './emergency-schema.js';
 import { readBodyUpTo } from '../platform/bounded-body.js';
 import type { Clock } from '../platform/clock.js';
+import { describeError } from '../notify/http-send.js';
 
 export interface Endpoint {
   baseUrl: string;
@@ -60,14 +61,23 @@ export function retryFor(session: { clock: Clock }, note: (line: string) => void
 export async function postJson(url: string, headers: Record<string, string>, body: unknown, signal: AbortSignal, redactor: Redactor, retry?: RetryOptions): Promise<unknown> {
   const payload = JSON.stringify(body);
   for (let attempt = 1; ; attempt++) {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
-      body: payload,
-      signal,
-      redirect: 'error',
-    });
-    const answer = await readBodyUpTo(res, MAX_RESPONSE_CHARS);
+    let res: Response | undefined;
+    let answer: Awaited<ReturnType<typeof readBodyUpTo>>;
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+        body: payload,
+        signal,
+        redirect: 'error',
+      });
+      answer = await readBodyUpTo(res, MAX_RESPONSE_CHARS);
+    } catch (e) {
+      if (signal.aborted) throw e;
+      // fetch says only "fetch failed" or "terminated": the run's end and the Level 4 alert name the endpoint and the cause.
+      const what = res === undefined ? 'could not be reached' : `broke off its answer (status ${res.status})`;
+      throw new Error(`model endpoint ${url} ${what}: ${describeError(e)}`);
+    }
     if (answer.truncated) throw new Error(`model answer too large (${answer.text === '' ? `${answer.bytes} bytes declared` : 'more sent'}, at most ${MAX_RESPONSE_CHARS} bytes)`);
     const text = answer.text;
     if (!res.ok && retry && RETRY_STATUSES.has(res.status) && attempt < MAX_MODEL_ATTEMPTS) {
