@@ -3,6 +3,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../platform/clock.js';
 import { FileLock } from '../platform/file-lock.js';
+import { writeFileAtomic } from '../platform/atomic-write.js';
+import { endAgentLeftovers } from './agent-leftovers.js';
 
 export interface HeldLocks {
   release(): Promise<void>;
@@ -35,4 +37,24 @@ export async function acquireEmergencyLocks(stateDir: string, service: string, i
       },
     },
   };
+}
+
+/** <stateDir>/locks/emergency-<service>.run: the incident dir of the service's latest Level 3 run (its processes' mark). */
+export function serviceRunPath(stateDir: string, service: string): string {
+  return path.join(stateDir, 'locks', `emergency-${service}.run`);
+}
+
+/**
+ * Called with the service's lock held, before a new run: ends what the service's previous run still has running and
+ * records this run as the latest. With the lock held no daemon is running that one, so anything left is an orphan: a
+ * daemon killed mid-run whose state.json was then lost never judged it, and its agent went on beside the next one.
+ * Returns the pids ended.
+ */
+export async function takeOverServiceRun(stateDir: string, service: string, incidentDir: string, clock: Clock): Promise<number[]> {
+  const file = serviceRunPath(stateDir, service);
+  const previous = (await fs.readFile(file, 'utf8').catch(() => '')).trim();
+  const ended = previous && previous !== path.resolve(incidentDir) ? await endAgentLeftovers(previous, clock) : [];
+  // Best effort (a full disk): the run goes ahead; only a later orphan of it would go unfound.
+  await writeFileAtomic(file, `${path.resolve(incidentDir)}\n`, { mode: 0o600 }).catch(() => undefined);
+  return ended;
 }

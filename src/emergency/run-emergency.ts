@@ -12,7 +12,7 @@ import type { AgentAdapter, AgentRunResult, AgentSession, AgentStartInfo, Refuse
 import type { AdapterName, EmergencyConfig } from './emergency-schema.js';
 import type { EmergencyHost } from './tool-host.js';
 import { createAdapter, type AdapterFactoryOptions } from './adapter-registry.js';
-import { acquireEmergencyLocks } from './emergency-locks.js';
+import { acquireEmergencyLocks, takeOverServiceRun } from './emergency-locks.js';
 import type { KeepProtected } from './revert-protected.js';
 import { DEFAULT_SNAPSHOT_LIMITS, changesSince, fileHashes, fileModes, fileOwners, revertSnapshot, takeSnapshot, type FileChange, type FileSnapshot } from './file-snapshot.js';
 import { summarizeChanges } from './change-summary.js';
@@ -171,6 +171,10 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
   const lock = await acquireEmergencyLocks(opts.stateDir, service.name, incidentDir, clock);
   if (!lock.ok) return refusedRun(opts, lock.reason, incidentDir);
   try {
+    const orphans = await takeOverServiceRun(opts.stateDir, service.name, incidentDir, clock);
+    if (orphans.length > 0) {
+      opts.emit(event(opts, 'incident.action', 'warning', `Level 3: ${orphans.length} process(es) of an earlier agent run for ${service.name} were still running with no daemon judging it; ended before this run starts`, { action: 'agent-leftovers-ended', pids: orphans }));
+    }
     return await runLocked(opts, t0, incidentDir);
   } finally {
     await lock.locks.release();
