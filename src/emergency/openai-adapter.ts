@@ -22,7 +22,11 @@ export interface OpenAiAdapterOptions {
 function asTurn(raw: unknown): { message: ChatMessage; turn: ModelTurn } {
   const choice = (raw as { choices?: Array<{ message?: Record<string, unknown> }> })?.choices?.[0]?.message;
   if (!choice || typeof choice !== 'object') throw new Error('model answer has no choices[0].message');
-  const content = typeof choice.content === 'string' ? choice.content : '';
+  // Besides a string: an array of text parts (some compatible servers), or none and a `refusal` (OpenAI's safety refusal),
+  // which used to end the run as "(the model ended without a summary)", the model's words lost.
+  const parts = Array.isArray(choice.content) ? (choice.content as Array<{ text?: unknown }>).map((p) => (typeof p?.text === 'string' ? p.text : '')).join('') : '';
+  const said = typeof choice.content === 'string' ? choice.content : parts;
+  const content = said || (typeof choice.refusal === 'string' && choice.refusal ? `the model refused: ${choice.refusal}` : '');
   const rawCalls = Array.isArray(choice.tool_calls) ? (choice.tool_calls as Array<Record<string, unknown>>) : [];
   const calls: ModelCall[] = [];
   const echoed: NonNullable<ChatMessage['tool_calls']> = [];
