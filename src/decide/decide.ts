@@ -896,8 +896,11 @@ class Step {
     // (left down, it would stay down), and its next end, under a daemon, is seen.
     const unwatched = !input.statusKnown && !input.signal && this.p.restartPolicy === 'never';
     const done = (clean || unwatched) && this.p.restartPolicy !== 'always';
-    // A restart it asked for (its own words at the end of its output, after it served healthy): not a failure.
-    const asked = clean && wasHealthy && this.p.restartPolicy === 'always' && askedForRestart(this.p.selfRestartPattern, input.lastLines);
+    // A restart it asked for (its own words at the end of its output, after it served healthy): not a failure. An
+    // adopted instance's code cannot be read (no daemon reaped it), so there its words alone tell: a gateway adopted
+    // after a daemon restart that exits for a config change or SIGUSR2 is no crash either.
+    const unseen = !input.statusKnown && !input.signal;
+    const asked = (clean || unseen) && wasHealthy && this.p.restartPolicy === 'always' && askedForRestart(this.p.selfRestartPattern, input.lastLines);
     const expected = s.phase === 'stopping' || !!s.disposed || done || asked;
     // A clean exit that left processes running outside its group: the command forked into the background (a
     // classic daemon). Restarting cannot help (each start forks another copy and exits): say so wherever it shows.

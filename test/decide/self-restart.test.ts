@@ -48,6 +48,28 @@ describe('a restart the service asked for', () => {
     expect(exits.every((e) => e.severity === 'info' && (e.details as { expected: boolean }).expected)).toBe(true);
   });
 
+  it('an adopted gateway (its code unreadable: no daemon reaped it) that exits with the words is restarted at once, no incident', () => {
+    // Seen with the real 2026.9.6 gateway: the daemon restarted (SIGUSR2, leaving the gateway running), the next daemon
+    // adopted it, then a SIGUSR2 to the gateway: 'exited with unknown status (adopted)', an L0 incident, a counted restart.
+    const d = new ReducerDrive(policy());
+    d.at(0, { type: 'boot', adopted: { pid: 100, pidStartTime: 1, startedAt: 0 } });
+    d.at(1_000, { type: 'healthy', pid: 100 });
+    d.at(60_000, { type: 'exited', pid: 100, code: null, signal: null, at: 60_000, statusKnown: false, lastLines: GATEWAY_TAIL });
+    expect(d.types()).toEqual(['start']);
+    expect(d.state.incident).toBeNull();
+    expect(d.state.restartHistory).toEqual([]);
+    expect(d.events('incident.opened')).toHaveLength(0);
+    const exit = d.events('service.exited')[0]!;
+    expect(exit.severity).toBe('info');
+    expect(exit.message).toMatch(/unknown status \(adopted\).*it asked for it/);
+    // Without the words, an adopted instance's unseen end is still a crash, as before.
+    const other = new ReducerDrive(policy());
+    other.at(0, { type: 'boot', adopted: { pid: 100, pidStartTime: 1, startedAt: 0 } });
+    other.at(1_000, { type: 'healthy', pid: 100 });
+    other.at(60_000, { type: 'exited', pid: 100, code: null, signal: null, at: 60_000, statusKnown: false, lastLines: GATEWAY_TAIL.slice(0, -1) });
+    expect(other.state.incident).not.toBeNull();
+  });
+
   it('the same exit from an instance never healthy is a failure (a start that asks for a restart forever stays bounded)', () => {
     const d = new ReducerDrive(policy());
     d.at(0, { type: 'boot', adopted: null });
