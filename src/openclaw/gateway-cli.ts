@@ -52,6 +52,9 @@ export function gatewayCli(service: ServiceConfig, runner: CommandRunner): Gatew
           ...Object.fromEntries(service.unsetEnv.map((k) => [k, undefined])),
           ...serviceEnv(service),
           ...(service.port !== undefined ? { OPENCLAW_GATEWAY_PORT: String(service.port) } : {}),
+          // OPENCLAW_GATEWAY_URL beats that port (openclaw 2026.9.6 connection-details): one exported in the daemon's
+          // environment for a remote gateway sent channels.stop there. Only the service's own env may name a URL.
+          OPENCLAW_GATEWAY_URL: service.env.OPENCLAW_GATEWAY_URL,
           NO_COLOR: '1',
         },
         ...(service.cwd ? { cwd: service.cwd } : {}),

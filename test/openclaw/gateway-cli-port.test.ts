@@ -24,9 +24,16 @@ const flag = (n) => { const i = argv.indexOf(n); return i < 0 ? undefined : argv
 let port = flag('--port') ?? process.env.OPENCLAW_GATEWAY_PORT;
 if (!port && process.env.OPENCLAW_CONFIG_PATH) port = JSON5.parse(readFileSync(process.env.OPENCLAW_CONFIG_PATH, 'utf8')).gateway?.port;
 port ??= 18789;
+let base = 'http://127.0.0.1:' + port;
+// OPENCLAW_GATEWAY_URL beats OPENCLAW_GATEWAY_PORT and the config; it needs explicit credentials (measured, 2026.9.6).
+const url = flag('--port') ? undefined : process.env.OPENCLAW_GATEWAY_URL;
+if (url) {
+  if (!process.env.OPENCLAW_GATEWAY_TOKEN) { process.stderr.write('gateway url override requires explicit credentials\\n'); process.exit(1); }
+  base = url.replace(/^ws/, 'http');
+}
 const method = argv[2];
-const res = await fetch('http://127.0.0.1:' + port + '/' + method, { method: 'POST', body: flag('--params') ?? '{}' }).catch((e) => undefined);
-if (!res) { process.stderr.write('gateway closed: ws://127.0.0.1:' + port + '\\n'); process.exit(1); }
+const res = await fetch(base + '/' + method, { method: 'POST', body: flag('--params') ?? '{}' }).catch((e) => undefined);
+if (!res) { process.stderr.write('gateway closed: ' + base + '\\n'); process.exit(1); }
 process.stdout.write(await res.text());
 `;
 
@@ -58,8 +65,39 @@ function fakeGateway(port: number): Promise<FakeGateway> {
 
 describe('the gateway CLI reaches the supervised gateway', () => {
   const servers: Server[] = [];
+  const saved = { url: process.env.OPENCLAW_GATEWAY_URL, token: process.env.OPENCLAW_GATEWAY_TOKEN };
   afterEach(async () => {
+    for (const [k, v] of [['OPENCLAW_GATEWAY_URL', saved.url], ['OPENCLAW_GATEWAY_TOKEN', saved.token]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
     await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+  });
+
+  it("a channel restart goes to the pinned port even with a remote gateway's OPENCLAW_GATEWAY_URL in the daemon's environment", async () => {
+    const [remotePort, ourPort] = await freePortRun(2).then((p) => [p, p + 1] as const);
+    const remote = await fakeGateway(remotePort);
+    const ours = await fakeGateway(ourPort);
+    servers.push(remote.server, ours.server);
+    const dir = tempDir('clawback-oc-url-');
+    const cli = path.join(dir, 'openclaw-call.mjs');
+    writeFileSync(cli, CALL_CLI);
+    const configPath = path.join(dir, 'openclaw.json');
+    writeFileSync(configPath, `{ gateway: { mode: "local", port: ${ourPort} } }\n`);
+    // What a user who also drives a remote gateway from this shell exports (then runs `clawback run`).
+    process.env.OPENCLAW_GATEWAY_URL = `ws://127.0.0.1:${remotePort}`;
+    process.env.OPENCLAW_GATEWAY_TOKEN = 'remote-token';
+    const service = serviceSchema.parse({
+      name: 'openclaw-gateway',
+      command: [process.execPath, cli, 'gateway', 'run', '--port', String(ourPort)],
+      port: ourPort,
+      env: { OPENCLAW_CONFIG_PATH: configPath, CLAWBACK_TEST_CHILD: '1' },
+      openclaw: { cli: [process.execPath, cli] },
+    });
+    const r = await restartChannel(gatewayCli(service, realCommandRunner()), { kind: 'channel', channel: 'telegram' }, new AbortController().signal, { timeoutMs: 20_000 });
+    expect(remote.calls).toEqual([]);
+    expect(ours.calls.map((c) => c.split(' ')[0])).toEqual(['channels.status', 'channels.stop', 'channels.start']);
+    expect(r.ok).toBe(true);
   });
 
   it('a channel restart goes to the pinned port, not to a sibling gateway on the port the config still names', async () => {
