@@ -211,6 +211,7 @@ async function renderOpenclaw(o: InitOptions, io: InitIo): Promise<Rendered> {
     openclaw: det.openclaw,
     port: det.port,
     bind: det.bind,
+    ...(det.tls ? { tls: true } : {}),
     configPath: det.configPath,
     home: io.home,
     ...(det.stateDir ? { stateDir: det.stateDir } : {}),

@@ -42,6 +42,8 @@ export interface OpenclawDetection {
   port: number;
   portSource: Source;
   bind: string;
+  /** gateway.tls.enabled: the gateway answers https:// only. */
+  tls?: boolean;
   stateDir?: string;
   serviceManager?: ServiceManagerKind;
   /** The named profile this file supervises (given, or the only one found when there is no default install). */
@@ -120,7 +122,7 @@ export function parsePort(value: unknown): number | undefined {
  * gateway.port and gateway.bind from the JSON5 config, if it parses, as the gateway reads them: through its
  * `$include`s (a split config often keeps the whole gateway block in an included file).
  */
-export async function readGatewaySettings(configPath: string): Promise<{ port?: number; bind?: string; error?: string }> {
+export async function readGatewaySettings(configPath: string): Promise<{ port?: number; bind?: string; tls?: boolean; error?: string }> {
   let text: string;
   try {
     text = (await readServiceConfigFile(configPath)).toString('utf8');
@@ -129,10 +131,12 @@ export async function readGatewaySettings(configPath: string): Promise<{ port?: 
   }
   const parsed = parseConfigText(text, 'json5');
   if (!parsed.ok) return { error: parsed.error };
-  const cfg = (await resolvedConfig(configPath, parsed.value, 'json5')).value as { gateway?: { port?: unknown; bind?: unknown } } | null;
+  const cfg = (await resolvedConfig(configPath, parsed.value, 'json5')).value as { gateway?: { port?: unknown; bind?: unknown; tls?: { enabled?: unknown } } } | null;
   const port = parsePort(cfg?.gateway?.port);
   const bind = typeof cfg?.gateway?.bind === 'string' ? cfg.gateway.bind : undefined;
-  return { ...(port !== undefined ? { port } : {}), ...(bind !== undefined ? { bind } : {}) };
+  // gateway.tls.enabled: the listener serves HTTPS/WSS only (a plain http:// request gets no answer).
+  const tls = cfg?.gateway?.tls?.enabled === true;
+  return { ...(port !== undefined ? { port } : {}), ...(bind !== undefined ? { bind } : {}), ...(tls ? { tls } : {}) };
 }
 
 /** The port of OpenClaw's "dev" profile (`openclaw --dev`). */
@@ -337,6 +341,7 @@ export async function detectOpenclaw(inp: DetectInputs): Promise<OpenclawDetecti
 
   const serviceManager = detectServiceManager(existsSync, inp.home, inp.platform, profile);
   const det: OpenclawDetection = { openclaw, binaryFound, configPath, configPathSource, configExists, port, portSource, bind, profilesFound, warnings };
+  if (settings.tls) det.tls = true;
   if (profile) det.profile = profile;
   if (node) det.node = node;
   if (stateDir) det.stateDir = stateDir;

@@ -46,6 +46,11 @@ export interface OpenclawPresetOptions {
   port?: number;
   /** --bind value; "loopback" by default (a container refuses to start without it). */
   bind?: string;
+  /**
+   * gateway.tls.enabled in its config: the listener answers HTTPS only, so the probes use https:// and accept its
+   * certificate (by default one it generates, self-signed; the probes stay on 127.0.0.1 and send no credential).
+   */
+  tls?: boolean;
   /** The gateway's JSON5 config; default ~/.openclaw/openclaw.json of `home`. */
   configPath?: string;
   /** OPENCLAW_STATE_DIR, when not the default ~/.openclaw. */
@@ -149,7 +154,8 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
   const ocStateDir = opts.stateDir ?? path.join(home, '.openclaw');
   const configPath = opts.configPath ?? defaultOpenclawConfigPath(home, opts.stateDir);
   const mode = opts.supervisorMode ?? 'external';
-  const base = `http://127.0.0.1:${port}`;
+  const base = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const tlsProbe = opts.tls ? { insecure: true } : {};
 
   const env: Record<string, string> = {
     // Explicit, so the gateway, its doctor and its validator all read the same file.
@@ -213,6 +219,7 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
         failureThreshold: 3,
         startupGrace: opts.startupGrace ?? '120s',
         action: 'restart',
+        ...tlsProbe,
       },
       {
         kind: 'openclaw-readiness',
@@ -224,6 +231,7 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
         startupGrace: '180s',
         channelBound: '10m',
         action: 'restart',
+        ...tlsProbe,
       },
       // SIGSTOP / a tracer: seen from /proc at once, long before the HTTP probe's timeouts add up.
       { kind: 'hang', name: 'stopped', interval: '5s', failureThreshold: 2, action: 'restart' },

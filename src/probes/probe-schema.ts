@@ -162,6 +162,8 @@ const openclawReadinessProbe = z.strictObject({
   pluginReloadSlack: duration.default(30_000),
   /** Any other failing subsystem (an agent or state database refused, draining, start-up pending). */
   otherBound: duration.default(120_000),
+  /** Accept a self-signed certificate (a gateway with gateway.tls.enabled generates one). */
+  insecure: z.boolean().default(false),
 });
 
 export const probeKinds = ['process', 'http', 'tcp', 'memory', 'hang', 'config', 'log', 'command', 'openclaw-readiness'] as const;

@@ -14,7 +14,7 @@ export function createReadinessProbe(config: ProbeConfigOf<'openclaw-readiness'>
   return {
     kind: 'openclaw-readiness',
     async check(target, signal): Promise<ProbeResult> {
-      const ex = await httpExchange({ url: config.url, method: 'GET', headers: {}, maxBodyBytes: 256 * 1024 }, target, signal, clock);
+      const ex = await httpExchange({ url: config.url, method: 'GET', headers: {}, maxBodyBytes: 256 * 1024, insecure: config.insecure }, target, signal, clock);
       // No answer at all is liveness's question (the http probe on /healthz), never a readiness failure.
       if (ex.kind === 'no-answer') return { ...ex.result, status: 'unknown' };
       const body = parseReadyz(ex.body);
