@@ -298,7 +298,7 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
         const now = await readResolvedConfig(rt.config);
         if (now === undefined) return;
         const key = `${rt.name}\0${spec.path}`;
-        const before = lastRead.has(key) ? lastRead.get(key) : await lastKnownGoodResolved(rt.config, stores.for(rt.config, ctx));
+        const before = lastRead.has(key) ? lastRead.get(key) : await lastKnownGoodResolved(rt.config, stores.for(rt.config, ctx), ctx.clock);
         lastRead.set(key, now);
         if (before === undefined) return;
         const removed = removedProtected(rt.config, before, now);

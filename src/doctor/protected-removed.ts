@@ -2,7 +2,9 @@
 // out loud: no repair re-adds what a person removed, and without this nothing reported it.
 import type { ServiceConfig } from '../config/schema.js';
 import { detectFormat, parseConfigText, readServiceConfigFile } from '../platform/config-file.js';
-import { resolvedConfig } from './config-includes.js';
+import type { Clock } from '../platform/clock.js';
+import { directlyIncludedFiles, resolvedConfig, resolveIncludes } from './config-includes.js';
+import { includedStore } from './included-snapshots.js';
 import { protectedChanges, protectedPatterns } from './protected-settings.js';
 import type { SnapshotStore } from './snapshot-store.js';
 
@@ -24,13 +26,56 @@ export async function readResolvedConfig(service: ServiceConfig): Promise<unknow
   return text === undefined ? undefined : resolvedFrom(service, text);
 }
 
-/** The newest copy seen healthy, resolved against today's included files (what the service ran with before a restart). */
-export async function lastKnownGoodResolved(service: ServiceConfig, snapshots: SnapshotStore): Promise<unknown> {
-  if (!service.configFile) return undefined;
+/** OpenClaw resolves includes up to 10 levels deep. */
+const MAX_INCLUDE_DEPTH = 10;
+
+/**
+ * The files a config seen healthy includes, each as its newest copy seen healthy (today's file where none was kept), so
+ * a token removed from an included file while the daemon was down is measured against what the service ran with.
+ */
+async function includedAsSeenHealthy(service: ServiceConfig, snapshots: SnapshotStore, clock: Clock, value: unknown): Promise<Map<string, unknown>> {
+  const configPath = service.configFile!.path;
+  const out = new Map<string, unknown>();
+  const valueOf = (b: Buffer | undefined): unknown => {
+    const p = b === undefined ? undefined : parseConfigText(b.toString('utf8'), 'json5');
+    return p?.ok ? p.value : undefined;
+  };
+  let level: Array<{ from: string; value: unknown }> = [{ from: configPath, value }];
+  for (let depth = 0; depth < MAX_INCLUDE_DEPTH && level.length > 0; depth++) {
+    const next: typeof level = [];
+    for (const l of level) {
+      for (const file of directlyIncludedFiles(l.from, l.value)) {
+        if (out.has(file)) continue;
+        const store = includedStore({ snapshots, service, clock }, file);
+        const entry = await store.latest('last-known-good').catch(() => undefined);
+        const copy = entry ? valueOf(await store.read(entry).catch(() => undefined)) : undefined;
+        const v = copy ?? valueOf(await readServiceConfigFile(file).catch(() => undefined));
+        if (v === undefined) continue;
+        out.set(file, v);
+        next.push({ from: file, value: v });
+      }
+    }
+    level = next;
+  }
+  return out;
+}
+
+/**
+ * The newest copy seen healthy, resolved with the included files' newest copies seen healthy (what the service ran with
+ * before a restart of the daemon; today's included file where no copy of it was kept).
+ */
+export async function lastKnownGoodResolved(service: ServiceConfig, snapshots: SnapshotStore, clock: Clock): Promise<unknown> {
+  const spec = service.configFile;
+  if (!spec) return undefined;
   const entry = await snapshots.latest('last-known-good').catch(() => undefined);
   if (!entry) return undefined;
   const text = await snapshots.read(entry).then((b) => b.toString('utf8')).catch(() => undefined);
-  return text === undefined ? undefined : resolvedFrom(service, text);
+  if (text === undefined) return undefined;
+  const format = detectFormat(spec.path, spec.format);
+  if (format !== 'json' && format !== 'json5') return resolvedFrom(service, text);
+  const parsed = parseConfigText(text, format);
+  if (!parsed.ok) return undefined;
+  return resolveIncludes(spec.path, parsed.value, await includedAsSeenHealthy(service, snapshots, clock, parsed.value));
 }
 
 /** Pure: the protected paths `before` has and `after` lacks (a move to another protected path loses nothing). */
