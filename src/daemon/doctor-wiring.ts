@@ -12,6 +12,7 @@ import { learnConfigFileSecrets } from '../observe/config-file-secrets.js';
 import { maybeRecordLastKnownGood, type HealthWindow } from '../doctor/last-known-good.js';
 import { environOf } from '../platform/proc.js';
 import { readPortDrift, describePortDrift, PORT_DRIFT } from '../doctor/port-drift.js';
+import { protectedPatterns, protectedValues } from '../doctor/protected-settings.js';
 import { describeProtectedRemoved, lastKnownGoodResolved, PROTECTED_REMOVED, readResolvedConfig, removedProtected } from '../doctor/protected-removed.js';
 import { delayToGrid } from '../platform/clock.js';
 import { doctorBackupChanges, doctorFileChanges, readConfigTreeBeforeDoctor, revertDoctorFiles } from '../doctor/revert-doctor-files.js';
@@ -292,6 +293,8 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
       // Per service and config path: the config as last read (includes resolved), so a protected setting removed since
       // (by hand: gateway.auth.token, and the gateway runs open) is said once; seeded from the newest copy seen healthy.
       const lastRead = new Map<string, unknown>();
+      // Per service and config path: the removals warned of, so setting them back is said too (an all-clear closing the warning).
+      const missing = new Map<string, string[]>();
       const checkProtected = async (rt: ServiceRuntime): Promise<void> => {
         const spec = rt.config.configFile;
         if (!spec || (spec.protect ?? []).length === 0) return;
@@ -300,9 +303,26 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
         const key = `${rt.name}\0${spec.path}`;
         const before = lastRead.has(key) ? lastRead.get(key) : await lastKnownGoodResolved(rt.config, stores.for(rt.config, ctx), ctx.clock);
         lastRead.set(key, now);
+        const open = missing.get(key);
+        if (open) {
+          const present = protectedValues(now, protectedPatterns(rt.config));
+          const left = open.filter((p) => !present.has(p));
+          if (left.length === 0) {
+            missing.delete(key);
+            ctx.emit({
+              type: 'doctor.finding',
+              time: ctx.clock.now(),
+              severity: 'info',
+              service: rt.name,
+              message: `${rt.name}: protected setting(s) ${open.join(', ')} set again in its config (${spec.path})`,
+              details: { rule: PROTECTED_REMOVED, findingId: `${PROTECTED_REMOVED}:${rt.name}`, fixable: false, resolved: true, file: spec.path, restored: open },
+            });
+          } else missing.set(key, left);
+        }
         if (before === undefined) return;
         const removed = removedProtected(rt.config, before, now);
         if (removed.length === 0) return;
+        missing.set(key, [...new Set([...(missing.get(key) ?? []), ...removed])]);
         ctx.emit({
           type: 'doctor.finding',
           time: ctx.clock.now(),
