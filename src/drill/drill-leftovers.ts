@@ -17,6 +17,11 @@ export interface GuardManifest {
   owner: { pid: number; startTime: number | null };
   /** sha256 of the bytes the drill wrote over the file ('deleted' when it removed it); null before it did. */
   wrote: string | null;
+  /**
+   * The user was told where their earlier bytes are kept (the file was edited since the drill wrote it, so it was left as
+   * it is): the backup stays theirs, and no later drill announces it again.
+   */
+  handedOver?: boolean;
 }
 
 /** A file a killed drill left as it wrote it, with where the user's bytes are kept. */
@@ -39,7 +44,7 @@ export function abandonedGuards(tmp = os.tmpdir()): Array<{ dir: string; manifes
     const dir = path.join(tmp, name);
     try {
       const manifest = JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8')) as GuardManifest;
-      if (!isSameProcess(manifest.owner.pid, manifest.owner.startTime)) out.push({ dir, manifest });
+      if (manifest.handedOver !== true && !isSameProcess(manifest.owner.pid, manifest.owner.startTime)) out.push({ dir, manifest });
     } catch {
       // not a guard, or one being written: nothing to say
     }

@@ -75,6 +75,21 @@ export function noteDrillWrite(g: GuardedFile, bytes: Buffer | undefined): void 
 }
 
 /**
+ * Marks a backup the user was told about (its file edited since, left as it is) as theirs: kept, never announced again.
+ * Best effort: unmarked, the next drill says it once more.
+ */
+export function handOverGuard(g: Pick<GuardedFile, 'backupPath'>): void {
+  if (!g.backupPath) return;
+  const dir = path.dirname(g.backupPath);
+  try {
+    const m = JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8')) as GuardManifest;
+    writeManifest(dir, { ...m, handedOver: true });
+  } catch {
+    // gone or unreadable: nothing to mark
+  }
+}
+
+/**
  * A drill that was SIGKILLed could not put a file back. Its backup dir (owner gone) is found by the next drill: the
  * bytes go back when the file still holds what that drill wrote (or is still deleted); otherwise (edited since)
  * nothing is overwritten and the backup is kept and named. Returns lines for the user.
@@ -108,6 +123,7 @@ export function recoverAbandonedGuards(tmp = os.tmpdir()): string[] {
       out.push(`put back ${m.realPath} (${original.length} bytes) from a drill that was killed before it could (pid ${m.owner.pid})`);
     } else {
       out.push(`a drill that was killed (pid ${m.owner.pid}) kept the earlier bytes of ${m.realPath} in ${g.backupPath}; the file has changed since, so it was left as it is`);
+      handOverGuard(g);
     }
   }
   return out;

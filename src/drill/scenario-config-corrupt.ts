@@ -2,7 +2,7 @@
 import { accessSync, constants, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { snapshotStoreFor } from '../doctor/snapshot-store.js';
-import { evidenceNames, guardFile, noteDrillWrite, releaseGuard, removeDrillEvidence, restoreIfDrills, sha256Of } from './file-guard.js';
+import { evidenceNames, guardFile, handOverGuard, noteDrillWrite, releaseGuard, removeDrillEvidence, restoreIfDrills, sha256Of } from './file-guard.js';
 import { instanceOf, signalInstance, waitForEvent, waitServedByNewInstance, waitSteady, waitBound, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { pollUntil } from './poll.js';
 
@@ -109,6 +109,7 @@ export const configCorruptScenario: Scenario = {
       putBack();
       if (leftAlone) {
         notes.push(`${file} changed during the drill (neither the drill's bytes nor the doctor's restore: a person's edit?): left as it is; your bytes from before the drill are kept in ${guard.backupPath}`);
+        handOverGuard(guard);
         ranWith = undefined;
       }
       const removed = removeDrillEvidence(guard.realPath, evidenceBefore, garbage);
