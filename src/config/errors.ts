@@ -2,7 +2,7 @@
 import type { z } from 'zod';
 import { mentionsSecret } from '../observe/secret-keys.js';
 import { Redactor } from '../observe/redact.js';
-import { knownKeysAt, nearestKey } from './known-keys.js';
+import { knownKeysAt, nearestKey, unionKeysAt } from './known-keys.js';
 
 export interface ConfigProblem {
   path: string;
@@ -98,6 +98,28 @@ function unknownKeysMessage(keys: readonly string[], known: readonly string[] | 
   return `unknown key(s) ${named.map((n) => n.text).join(', ')}${list}`;
 }
 
+/**
+ * A discriminated union's tag that is absent (`kind: discord` written for `type: discord` in a notify channel): zod
+ * said only "Invalid discriminator value" about `type`, never that `kind` is a key no channel has. Says the tag is
+ * missing, and names the key that holds one of its values, or the key a few edits from it, as the unknown key.
+ */
+function missingTagMessage(issue: z.core.$ZodIssue, raw: unknown, schema: z.ZodType | undefined): string | undefined {
+  const tag = issue.path[issue.path.length - 1];
+  const discriminator = (issue as { discriminator?: unknown }).discriminator;
+  if (typeof tag !== 'string' || discriminator !== tag) return undefined;
+  let parent: unknown = raw;
+  for (const seg of issue.path.slice(0, -1)) parent = parent && typeof parent === 'object' ? (parent as Record<PropertyKey, unknown>)[seg as PropertyKey] : undefined;
+  if (!parent || typeof parent !== 'object' || Array.isArray(parent)) return undefined;
+  const options = ((issue as { options?: unknown[] }).options ?? []).map(String);
+  const expected = issue.message.replace(/^Invalid discriminator value\.\s*/, '');
+  // A key some option allows (a channel's `name: discord`) is not the misspelt tag.
+  const allowed = schema ? unionKeysAt(schema, issue.path.slice(0, -1), raw) : new Set<string>();
+  const entries = Object.entries(parent as Record<string, unknown>).filter(([k]) => k !== tag && !allowed.has(k));
+  const holder = entries.find(([, v]) => typeof v === 'string' && options.includes(v)) ?? entries.find(([k]) => nearestKey(k, [tag]) === tag);
+  const hint = holder ? `; unknown key "${holder[0]}" (did you mean "${tag}"?)` : '';
+  return `missing: "${tag}" says which kind this is; ${expected.replace(/^Expected/, 'expected')}${hint}`;
+}
+
 /** Turns zod issues into problems, looking the offending value up in the raw input (`schema`: what an unknown key may be). */
 export function problemsFromZod(error: z.ZodError, raw: unknown, schema?: z.ZodType): ConfigProblem[] {
   return error.issues.map((issue) => {
@@ -107,6 +129,7 @@ export function problemsFromZod(error: z.ZodError, raw: unknown, schema?: z.ZodT
     }
     let message = issue.message.replace(/^Invalid input: /, '');
     if (issue.code === 'unrecognized_keys') message = unknownKeysMessage(issue.keys, schema ? knownKeysAt(schema, issue.path, raw) : undefined);
+    if (issue.code === 'invalid_union' && value === undefined) message = missingTagMessage(issue, raw, schema) ?? message;
     message += placeholderHint(value);
     const p: ConfigProblem = { path: formatPath(issue.path), message };
     if (value !== undefined && issue.code !== 'unrecognized_keys') p.value = value;

@@ -36,18 +36,18 @@ function literalOf(schema: z.ZodType | undefined): unknown {
   return def?.type === 'literal' ? def.values?.[0] : undefined;
 }
 
-/** The keys allowed in the object at `path` (the raw input guides unions), or undefined when no single object is there. */
-export function knownKeysAt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>, raw: unknown): string[] | undefined {
+/** The schema that checks the value at `path` (the raw input guides unions), and that value. */
+function schemaAt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>, raw: unknown): { current: z.ZodType | undefined; value: unknown } {
   let current: z.ZodType | undefined = schema;
   let value = raw;
   for (const seg of path) {
-    if (!current) return undefined;
+    if (!current) return { current, value };
     if (typeof seg === 'number') {
       let s: z.ZodType = current;
       let def = defOf(s);
       for (let d = 0; d < 20 && def.type !== 'array'; d++) {
         const next: z.ZodType | undefined = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);
-        if (!next) return undefined;
+        if (!next) return { current: undefined, value };
         s = next;
         def = defOf(s);
       }
@@ -57,8 +57,29 @@ export function knownKeysAt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>,
     }
     value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[seg] : undefined;
   }
+  return { current, value };
+}
+
+/** The keys allowed in the object at `path` (the raw input guides unions), or undefined when no single object is there. */
+export function knownKeysAt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>, raw: unknown): string[] | undefined {
+  const { current, value } = schemaAt(schema, path, raw);
   const shape = current ? objectAt(current, value)?.shape : undefined;
   return shape ? Object.keys(shape) : undefined;
+}
+
+/** The keys any option of the union at `path` allows (a value whose tag is missing picks none of them). */
+export function unionKeysAt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>, raw: unknown): Set<string> {
+  const keys = new Set<string>();
+  let s = schemaAt(schema, path, raw).current;
+  for (let depth = 0; s && depth < 20; depth++) {
+    const def = defOf(s);
+    if (def.type === 'union' && def.options) {
+      for (const o of def.options) for (const k of Object.keys(objectAt(o, undefined)?.shape ?? {})) keys.add(k);
+      break;
+    }
+    s = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);
+  }
+  return keys;
 }
 
 /** Edit distance (insert, delete, substitute, swap of neighbours), bounded work: keys are short. */
