@@ -46,7 +46,7 @@ export function registerCluster(program: Command): void {
       if (!('member' in s)) {
         exitWithError('error', NO_CLUSTER, 1);
       }
-      process.stdout.write(opts.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatStatus(s)}\n`);
+      process.stdout.write(opts.json ? `${JSON.stringify(s)}\n` : `${formatStatus(s)}\n`);
     });
   cluster
     .command('move <name>')

@@ -124,7 +124,7 @@ async function doctorCommand(program: Command, name: string | undefined, o: { fi
   }
   const exitCode = Math.max(0, ...reports.map((r) => r.exitCode));
   if (o.json) {
-    process.stdout.write(redactor.redact(JSON.stringify({ exitCode, services: reports }, null, 2)) + '\n');
+    process.stdout.write(redactor.redact(JSON.stringify({ exitCode, services: reports })) + '\n');
   } else {
     const p = paint(wantsColour(process.stdout));
     for (const r of reports) {

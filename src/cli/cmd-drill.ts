@@ -202,7 +202,7 @@ export function registerDrill(program: Command): void {
         await lock.release();
       }
       const json = JSON.stringify(report, null, 2) + '\n';
-      const saved = printThenSave(o.json ? json : renderTerminal(report), [
+      const saved = printThenSave(o.json ? `${JSON.stringify(report)}\n` : renderTerminal(report), [
         [mdFile, renderMarkdown(report)],
         [jsonFile, json],
       ], say);
@@ -397,7 +397,7 @@ async function chaosAction(program: Command, o: DrillOpts, storm: number): Promi
   }
   const svgFile = `${base}.svg`;
   const json = JSON.stringify(report, null, 2) + '\n';
-  const saved = printThenSave(o.json ? json : summaryRows(report).map(([k, v]) => `${k}: ${v}`).join('\n') + '\n', [
+  const saved = printThenSave(o.json ? `${JSON.stringify(report)}\n` : summaryRows(report).map(([k, v]) => `${k}: ${v}`).join('\n') + '\n', [
     [mdFile, renderChaosMarkdown(report, path.basename(svgFile))],
     [`${base}.json`, json],
     [svgFile, renderChaosSvg(report)],

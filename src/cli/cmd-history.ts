@@ -217,7 +217,7 @@ export function registerHistory(program: Command): void {
       // listed as opened at its closing, reason "unknown", and a still open older one was not listed at all.
       const incidents = summarizeIncidents(await journalEvents(stateDir)).filter((i) => since === undefined || i.openedAt >= since || (i.closedAt ?? Infinity) >= since);
       if (o.json) {
-        process.stdout.write(JSON.stringify(incidents.map(({ timeline, ...rest }) => ({ ...rest, events: timeline.length })), null, 2) + '\n');
+        process.stdout.write(JSON.stringify(incidents.map(({ timeline, ...rest }) => ({ ...rest, events: timeline.length }))) + '\n');
         return;
       }
       if (incidents.length === 0) {
@@ -242,7 +242,7 @@ export function registerHistory(program: Command): void {
         exitWithError('not-found', `no incident ${terminalSafe(id)} in the journal`, 4);
       }
       if (o.json) {
-        process.stdout.write(JSON.stringify(found, null, 2) + '\n');
+        process.stdout.write(JSON.stringify(found) + '\n');
         return;
       }
       // Event messages quote the service (a probe command's output, a log line a probe matched); a damaged or

@@ -42,7 +42,7 @@ export async function runStatus(globals: GlobalOpts, json: boolean): Promise<voi
   const client = await connect(globals);
   const status = await client.get<StatusJson>('/api/status');
   if (json) {
-    process.stdout.write(JSON.stringify(status, null, 2) + '\n');
+    process.stdout.write(JSON.stringify(status) + '\n');
     return;
   }
   const resumeHint = (name: string): string => cliHint(['resume', name], { stateDir: client.stateDir });
