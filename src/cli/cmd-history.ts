@@ -138,22 +138,25 @@ export function registerHistory(program: Command): void {
     .option('-n, --lines <n>', 'lines to show', numberOption('lines', 0), 50)
     .option('-f, --follow', 'keep printing new output')
     .option('--raw', 'print the output as written, secrets and terminal escapes included (default: secrets redacted, as everywhere else, and control characters other than colours shown as \\xNN)')
-    .action(async (name: string, o: { lines: number; follow?: boolean; raw?: boolean }) => {
+    .option('--json', 'one JSON object per line of output, {"service":"web","line":"..."} (with -f too, as each line comes)')
+    .addHelpText('after', '\nExample:\n  clawback logs web -n 100 -f --json | jq -r .line')
+    .action(async (name: string, o: { lines: number; follow?: boolean; raw?: boolean; json?: boolean }) => {
       const { file, known, names, redactor, configError } = await logFileFor(program, name);
       // One line state for everything shown, the tail and each batch after it: a key block whose BEGIN line came in
       // one read and its body in the next showed the body (each batch was redacted as if it started the output).
       const acrossLines = crossLineRedaction();
       const redactLines = (text: string): string => redactor.redact(text.split('\n').map(acrossLines).join('\n'));
       // A service's escape sequences must not act on the reader's terminal (the clipboard, the title); colours stay.
-      const show = (text: string): string => (o.raw ? text : terminalSafe(redactLines(text), { keepColour: true }));
+      // Under --json each whole line is one object (JSON escapes what would act on a terminal): a script reads lines, not a stream.
+      const asJson = (text: string): string => text.split('\n').slice(0, -1).map((line) => `${JSON.stringify({ service: name, line })}\n`).join('');
+      const show = (text: string): string => (o.json ? asJson(o.raw ? text : redactLines(text)) : o.raw ? text : terminalSafe(redactLines(text), { keepColour: true }));
       const { text: last, liveSize } = lastLogLines(file, o.lines);
       // A scaled service's group name (web for web:0..2) has no log of its own: each instance writes one.
       const grouped = known === false && namesFor(name, names).length > 0;
       const logsOf = (instances: string[]): string => `each writes its own log: name one instance, e.g. ${cliHint(['logs', instances[0]!], { stateDir: clientStateDir(program.opts()) })}`;
       if (last === undefined) {
         if (known === false) {
-          process.stderr.write(`clawback: ${terminalSafe(`${unknownServiceText(name, names, logsOf)}${grouped ? '' : ` (and no log at ${file})`}`)}\n`);
-          process.exit(4);
+          exitWithError('not-found', terminalSafe(`${unknownServiceText(name, names, logsOf)}${grouped ? '' : ` (and no log at ${file})`}`), 4);
         }
         // A config that does not load names no service: "no output yet" (exit 0) for any name, a typo included, was a lie.
         if (known === undefined && configError !== undefined) {
