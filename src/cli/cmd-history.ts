@@ -10,7 +10,7 @@ import { scanJournal } from '../observe/journal-read.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { JOURNAL_KEEP } from '../observe/journal.js';
 import { summarizeIncidents } from '../observe/incidents.js';
-import { renderDigest } from '../observe/digest.js';
+import { computeDigest, renderDigest } from '../observe/digest.js';
 import { formatTtr, table } from './format.js';
 import { numberOption } from './number-option.js';
 import { loadConfig } from '../config/load.js';
@@ -261,9 +261,15 @@ export function registerHistory(program: Command): void {
     .command('digest')
     .description('a Markdown report: incidents, auto-resolved share, escalations, mean and p95 time to recover')
     .option('--days <n>', 'period in days', numberOption('days', 1), 7)
-    .action(async (o: { days: number }) => {
+    .option('--json', 'print the figures as one JSON object (incidents, autoResolvedShare, meanTtrMs, p95TtrMs, ...)')
+    .addHelpText('after', '\nExample:\n  clawback digest --days 30 --json | jq .autoResolvedShare')
+    .action(async (o: { days: number; json?: boolean }) => {
       const stateDir = clientStateDir(program.opts());
       const events = await journalEvents(stateDir);
+      if (o.json) {
+        process.stdout.write(JSON.stringify(computeDigest(events, { days: o.days, now: Date.now() })) + '\n');
+        return;
+      }
       process.stdout.write(terminalSafe(renderDigest(events, { days: o.days, now: Date.now() })) + '\n');
     });
 }
