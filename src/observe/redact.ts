@@ -31,7 +31,16 @@ const PATTERNS: RegExp[] = [
   /\bgh[pousr]_[A-Za-z0-9]{20,}/g,
   /\bxox[abprs]-[A-Za-z0-9-]{10,}/g,
   /\bgithub_pat_[A-Za-z0-9_]{20,}/g,
-  /\bAKIA[0-9A-Z]{16}\b/g,
+  /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, // AWS access key id (long-lived or temporary)
+  // GitLab tokens: personal/project/group (glpat-), OAuth app secret, deploy, runner, CI job, pipeline trigger,
+  // feed, incoming-mail, agent, SCIM, feature-flag client tokens.
+  /\bgl(?:pat|oas|dt|rt|cbt|ptt|ft|imt|agent|soat|ffct)-[A-Za-z0-9_-]{20,}/g,
+  /\bxapp-\d-[A-Za-z0-9-]{10,}/g, // Slack app-level token
+  /\bxoxe(?:\.xox[bp])?-\d-[A-Za-z0-9-]{10,}/g, // Slack refresh / rotating token
+  /\bnpm_[A-Za-z0-9]{36}\b/g, // npm access token
+  /\bhf_[A-Za-z0-9]{30,}/g, // Hugging Face token
+  /\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}/g, // Stripe secret / restricted key
+  /\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g, // SendGrid API key
   /\bAIza[0-9A-Za-z_-]{30,}/g, // Google API key
   // Telegram bot token: the bot id, a colon, the secret (34-35 characters today; any length from 30 is taken).
   /\b\d{5,12}:[A-Za-z0-9_-]{30,}/g,
