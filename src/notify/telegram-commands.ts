@@ -304,8 +304,14 @@ export class TelegramCommands {
     this.o.emit(e);
   }
 
-  private allowed(from: { id: number } | undefined, chat: Chat | undefined): boolean {
-    return !!from && this.o.allow.includes(from.id) && (isConfiguredChat(chat, this.o.chatId) || (this.movedTo !== undefined && String(chat?.id) === this.movedTo));
+  /**
+   * Why a sender may not act here, or undefined when they may. An allowed person writing in another chat was logged
+   * "not on the allow-list", which sent whoever read the journal to the allow-list instead of the chat.
+   */
+  private refusal(from: { id: number } | undefined, chat: Chat | undefined): string | undefined {
+    if (!from || !this.o.allow.includes(from.id)) return 'not on the allow-list';
+    if (isConfiguredChat(chat, this.o.chatId) || (this.movedTo !== undefined && String(chat?.id) === this.movedTo)) return undefined;
+    return `sent in chat ${chat?.id ?? 'unknown'}, not the configured chat ${this.chat()}`;
   }
 
   /** Where buttons and replies go: the configured chat, or the supergroup it became. */
@@ -322,8 +328,9 @@ export class TelegramCommands {
     const cmd = parseCommand(msg.text);
     if (!cmd) return;
     const by = msg.from ? senderName(msg.from) : 'telegram:unknown';
-    if (!this.allowed(msg.from, msg.chat)) {
-      this.journal('chat-refused', by, `chat command "${cmd.action}" from ${by} refused: not on the allow-list`);
+    const refused = this.refusal(msg.from, msg.chat);
+    if (refused) {
+      this.journal('chat-refused', by, `chat command "${cmd.action}" from ${by} refused: ${refused}`);
       return;
     }
     // An old command (re-served after a restart, or sent while the daemon was down) is not carried out late.
@@ -353,8 +360,9 @@ export class TelegramCommands {
     const nonce = /^cb:([0-9a-f]{12})$/.exec(cb.data ?? '')?.[1];
     const p = nonce ? this.pending.get(nonce) : undefined;
     const answer = (text: string): Promise<unknown> => this.call('answerCallbackQuery', { callback_query_id: cb.id, text }).catch(() => undefined);
-    if (!this.allowed(cb.from, cb.message?.chat)) {
-      this.journal('chat-refused', by, `button press from ${by} refused: not on the allow-list`, p?.service, p?.incidentId);
+    const refused = this.refusal(cb.from, cb.message?.chat);
+    if (refused) {
+      this.journal('chat-refused', by, `button press from ${by} refused: ${refused}`, p?.service, p?.incidentId);
       await answer('Not allowed.');
       return;
     }

@@ -52,4 +52,29 @@ describe('Telegram commands in a chat configured by its @name', () => {
       await api.close();
     }
   }, 30_000);
+
+  it('says the chat, not the allow-list, when an allowed person writes in another chat', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const api = await botApi([
+      { update_id: 1, message: { message_id: 10, date: now, chat: { id: -100777, type: 'supergroup' }, from: { id: 42, username: 'ann' }, text: '/restart gw' } },
+      { update_id: 2, message: { message_id: 11, date: now, chat: { id: -100555, type: 'supergroup', username: 'OpsRoom' }, from: { id: 99, username: 'eve' }, text: '/restart gw' } },
+    ]);
+    const acted: string[] = [];
+    const emitted: ClawbackEvent[] = [];
+    const bot = commandBot(api.url, '@opsroom', { acted, emitted });
+    try {
+      bot.start();
+      const refusals = await waitFor(() => {
+        const r = emitted.filter((e) => e.details?.['action'] === 'chat-refused').map((e) => e.message);
+        return r.length >= 2 ? r : undefined;
+      }, { timeoutMs: 10_000 });
+      expect(acted).toEqual([]);
+      // Before the fix: both read "not on the allow-list", though ann is on it.
+      expect(refusals.find((m) => m.includes('@ann'))).toBe('chat command "restart" from telegram:@ann refused: sent in chat -100777, not the configured chat @opsroom');
+      expect(refusals.find((m) => m.includes('@eve'))).toMatch(/refused: not on the allow-list$/);
+    } finally {
+      await bot.stop();
+      await api.close();
+    }
+  }, 30_000);
 });
