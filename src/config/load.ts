@@ -14,6 +14,7 @@ import { envPlaceholderWarnings } from './env-placeholders.js';
 import { sharedPortWarnings } from './shared-ports.js';
 import { fenceGraceWarnings } from '../cluster/fence-grace-warnings.js';
 import { unsendableChannelWarnings } from '../notify/unsendable-channels.js';
+import { duplicateDestinationWarnings } from '../notify/duplicate-destinations.js';
 import { formatBytes } from '../probes/byte-size.js';
 import { MAX_CONFIG_NESTING, tooDeep } from './nesting-depth.js';
 import { effectiveCount, overridePortClashes, readScaleOverrides, type RefusedOverride, type ScaleOverrides } from '../instances/scale-store.js';
@@ -235,6 +236,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     ...sharedPortWarnings(declared),
     ...fenceGraceWarnings(declared),
     ...unsendableChannelWarnings(declared.notify),
+    ...duplicateDestinationWarnings(declared.notify),
   ];
   const overrides = readScaleOverrides(stateDir);
   const overridesRefused = overridePortClashes(declared.services, overrides, declared.api.port);
