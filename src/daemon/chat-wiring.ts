@@ -37,7 +37,7 @@ export function chatPlugin(): DaemonPlugin {
       for (const ch of ctx.config.notify.channels) {
         if (ch.type !== 'telegram' || !ch.commands || !ch.enabled) continue;
         // A group that became a supergroup, learnt by an earlier run: its buttons and commands are in the new chat.
-        const movedTo = movedChatFor(new Outbox(path.join(ctx.stateDir, 'outbox')).readMovedChatSync(ch.name), ch.chatId);
+        const movedTo = movedChatFor(new Outbox(path.join(ctx.stateDir, 'outbox')).readMovedChatSync(ch.name), ch);
         bots.push(
           new TelegramCommands({
             apiBase: ch.apiBase,

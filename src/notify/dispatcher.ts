@@ -278,7 +278,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       summary: undefined,
       paceUntil: 0,
       unreachable: { tries: 0, said: false },
-      movedTo: movedChatFor(outbox.readMovedChatSync(cfg.name), configuredChat(cfg)),
+      movedTo: movedChatFor(outbox.readMovedChatSync(cfg.name), cfg),
     };
   });
   for (const ch of channels) {
@@ -842,7 +842,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
           ch.movedTo = movedTo;
           const from = configuredChat(ch.cfg);
           if (outboxUsable && from !== undefined) {
-            await outbox.writeMovedChat(ch.name, { from, to: movedTo }).catch((err: unknown) =>
+            await outbox.writeMovedChat(ch.name, { from, to: movedTo, dest: ch.dest }).catch((err: unknown) =>
               log('notify: could not save the chat the channel moved to; the next start learns it again', { channel: ch.name, error: scrub(describeError(err)) }),
             );
           }

@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 import { writeFileAtomic, writeFileAtomicSync } from '../platform/atomic-write.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { folderOf, nameOfFolder } from './channel-folder.js';
+import { spooledFor } from './destination.js';
+import type { ChannelConfig } from './notify-schema.js';
 
 export interface OutboxEntry {
   v: 1;
@@ -50,15 +52,21 @@ export interface MovedChat {
   from: string;
   /** The chat id it named instead. */
   to: string;
+  /** Where the moved chat was (destinationOf: API base and chat); absent in a file an older version wrote. */
+  dest?: string;
 }
 
 /**
- * The chat to send to instead of `configured`, from what was saved: only while the config still names the chat that
- * moved (once a person puts the new id, or another one, in the config, the saved move no longer applies).
+ * The chat to send to instead of the channel's configured one, from what was saved: only while the config still names
+ * the chat that moved (once a person puts the new id, or another one, in the config, the saved move no longer applies),
+ * and on the same destination (API base and chat), as spooled alerts and threads.json: a channel name that came to mean
+ * a chat of that id on another Bot API server (or a name by position that shifted) did not inherit the move.
  */
-export function movedChatFor(saved: unknown, configured: string | undefined): string | undefined {
+export function movedChatFor(saved: unknown, cfg: ChannelConfig & { name: string }): string | undefined {
+  const configured = 'chatId' in cfg ? String(cfg.chatId) : undefined;
   if (configured === undefined || !saved || typeof saved !== 'object') return undefined;
-  const { from, to } = saved as Partial<MovedChat>;
+  const { from, to, dest } = saved as Partial<MovedChat>;
+  if (spooledFor(typeof dest === 'string' ? dest : undefined, cfg) !== 'same') return undefined;
   return from === configured && typeof to === 'string' && to !== '' && to !== configured ? to : undefined;
 }
 const DEAD_DIR = 'dead';
