@@ -57,9 +57,10 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
       }
       let notifier: Notifier | undefined;
       let notifyConfig = ctx.config.notify;
-      const buildNotifier = (notify: NotifyConfig): Notifier | undefined => {
+      const buildNotifier = (notify: NotifyConfig, replaces?: Notifier): Notifier | undefined => {
         if (notify.channels.length === 0) return undefined;
         const built = createNotifier(notify, {
+          ...(replaces ? { replaces } : {}),
           stateDir: ctx.stateDir,
           journalFile: path.join(ctx.stateDir, 'journal.jsonl'),
           clock: ctx.clock,
@@ -108,7 +109,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
           if (old) await old.stop();
         } finally {
           notifyConfig = next;
-          notifier = buildNotifier(next);
+          notifier = buildNotifier(next, old);
           const held = swapping;
           swapping = undefined;
           for (const e of held) if (e.details?.notifiedBy !== 'guardian') notifier?.publish(e);

@@ -32,7 +32,16 @@ export function dedupKey(event: Keyed): string {
 export class DedupWindow {
   private readonly seen = new Map<string, number>();
 
-  constructor(private readonly windowMs: number) {}
+  /**
+   * `from`: the window of the notifier this one replaces (a reload that changed `notify:`), whose memory it keeps: a new,
+   * empty one let a flapping service's duplicates out again right after the reload.
+   */
+  constructor(
+    private readonly windowMs: number,
+    from?: DedupWindow,
+  ) {
+    if (from) for (const [k, t] of from.seen) this.seen.set(k, t);
+  }
 
   /** True when the event should be sent (and records it); false for a repeat inside the window. */
   admit(event: Keyed, now: number): boolean {

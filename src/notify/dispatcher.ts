@@ -48,6 +48,8 @@ export interface NotifierDeps {
    * here). Without it the notice is queued directly for the other channels.
    */
   emit?: (event: ClawbackEvent) => void;
+  /** The notifier this one replaces (a notify reload): its dedup memory is kept, so a repeat stays suppressed. */
+  replaces?: Notifier;
 }
 
 export interface NotifyStats {
@@ -82,6 +84,8 @@ export interface Notifier {
    * restart): nothing is sent now, reminders resume from here.
    */
   remember(event: ClawbackEvent): void;
+  /** Its memory of events already sent (dedupWindow), for the notifier that replaces it at a reload (deps.replaces). */
+  dedupWindow(): DedupWindow;
   /** Resolves when nothing is pending (or after timeoutMs, default 10 s, on the injected clock). */
   flush(timeoutMs?: number): Promise<void>;
   /** Cancels reminders, retries and requests in flight; pending messages stay on disk. Idempotent. */
@@ -354,7 +358,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     log('notify: outbox directory unusable; alerts are kept in memory only', { error: scrub(describeError(err)) });
   }
 
-  const dedup = new DedupWindow(config.dedupWindow);
+  const dedup = new DedupWindow(config.dedupWindow, deps.replaces?.dedupWindow());
   const reminders = new ReminderTracker(clock, config.reminderInterval, (last, openedAt) => {
     const event: ClawbackEvent = { ...last, time: clock.now(), details: { ...(last.details ?? {}), reminder: true } };
     enqueue(event, 'reminder', openedAt);
@@ -917,6 +921,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   }
 
   const notifier: Notifier = {
+    dedupWindow: () => dedup,
     remember(event: ClawbackEvent): void {
       if (!stopped) reminders.observe(redactEvent(event));
     },
