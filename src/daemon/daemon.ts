@@ -28,7 +28,8 @@ import { ensureToken } from '../server/token-issue.js';
 import { readDaemonPresence } from './daemon-info.js';
 import { removeDaemonInfo, startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { VERSION } from '../version.js';
-import { carryMaintenance, MAINTENANCE_FOR_MAX_MS, setMaintenance } from './maintenance-targets.js';
+import { beforeReplace, carryMaintenance, MAINTENANCE_FOR_MAX_MS, setMaintenance, type CarriedMaintenance } from './maintenance-targets.js';
+import { handOver, type HandOver } from './hand-over.js';
 import { parseDuration } from '../config/duration.js';
 import { PendingEventsReader } from './pending-events.js';
 import { launchExternal } from '../supervisor/external-process.js';
@@ -596,9 +597,42 @@ export class Daemon {
     const replaced = diff.changed.filter((s) => !retuned.includes(s));
     const rolling = replaced.filter((s) => parseInstanceName(s.name) !== null);
     const going = new Set([...diff.removed, ...replaced.filter((s) => !rolling.includes(s)).map((s) => s.name)]);
-    const carried = new Map(replaced.map((s) => [s.name, carryMaintenance(this.runtimes.get(s.name))] as const));
+    // What a person's orders left is read once each old runtime is stopped (see carryMaintenance), and a request that
+    // reaches it once it takes no facts is carried on and answered by its replacement (as a retune's is).
+    const olds = new Map(replaced.map((s) => [s.name, this.runtimes.get(s.name)] as const));
+    const before = new Map(replaced.map((s) => [s.name, beforeReplace(this.runtimes.get(s.name))] as const));
+    const handOvers = new Map(replaced.map((s) => [s.name, handOver()] as const));
+    const carried = new Map<string, CarriedMaintenance>();
+    const carry = (name: string): CarriedMaintenance | undefined => {
+      if (!olds.has(name)) return undefined;
+      if (!carried.has(name)) carried.set(name, carryMaintenance(olds.get(name), before.get(name)));
+      return carried.get(name);
+    };
+    try {
+      return await this.applyChanges(next, diff, { previous, retuned, replaced, rolling, going, handOvers, carry }, opts);
+    } finally {
+      // Nothing built (the daemon stopping, a failed step): a request waiting on a handover is answered by the old runtime.
+      for (const h of handOvers.values()) h.to(undefined);
+    }
+  }
+
+  private async applyChanges(
+    next: ClawbackConfig,
+    diff: ServiceSetDiff,
+    plan: {
+      previous: Map<string, ServiceConfig>;
+      retuned: ServiceConfig[];
+      replaced: ServiceConfig[];
+      rolling: ServiceConfig[];
+      going: Set<string>;
+      handOvers: Map<string, HandOver>;
+      carry: (name: string) => CarriedMaintenance | undefined;
+    },
+    opts: { instanceTimeoutMs?: number },
+  ): Promise<ServiceSetDiff> {
+    const { previous, retuned, replaced, rolling, going, handOvers, carry } = plan;
     // As at shutdown, wave by wave (dependents first, each wave at once): one at a time, N stubborn services took N graces.
-    for (const wave of stopWaves(this.ctx.config.services)) await Promise.all(wave.filter((n) => going.has(n)).map((n) => this.removeRuntime(n)));
+    for (const wave of stopWaves(this.ctx.config.services)) await Promise.all(wave.filter((n) => going.has(n)).map((n) => this.removeRuntime(n, handOvers.get(n)?.next)));
     for (const name of diff.removed) this.onRuntimeRemoved?.(name);
     this.ctx.config = next;
     await learnServiceSecrets(this.ctx.redactor, next);
@@ -610,14 +644,16 @@ export class Daemon {
     const coming = new Set([...diff.added, ...replaced.filter((s) => !rolling.includes(s))].map((s) => s.name));
     for (const name of startOrder(next.services).filter((n) => coming.has(n))) {
       if (this.bootAbort.signal.aborted) break;
-      const c = carried.get(name);
+      const c = carry(name);
       const service = next.services.find((s) => s.name === name)!;
       // As at boot: a service that will start waits (bounded) until what it depends on is healthy.
       if (service.dependsOn.length > 0 && ((c?.saved?.record.desired ?? (service.autostart ? 'up' : 'down')) === 'up' || c?.wasRunning)) await this.waitHealthy(name, service.dependsOn);
       if (this.bootAbort.signal.aborted) break;
       // An added unit whose instance this Clawback started still runs (a daemon killed mid scale-down, a removal while none ran): adopted, never run twice.
       const rt = this.addRuntime(service, c?.saved ?? (diff.added.some((a) => a.name === name) ? this.liveRecord(name) : undefined));
-      await rt.boot();
+      const booted = rt.boot();
+      handOvers.get(name)?.to(rt);
+      await booted;
       if (c?.wasRunning) await rt.request('start', 'human');
     }
     const notHealthy: string[] = [];
@@ -636,10 +672,12 @@ export class Daemon {
         continue;
       }
       const oldPid = this.runtimes.get(name)?.status().pid ?? null;
-      await this.removeRuntime(name);
-      const c = carried.get(name);
+      await this.removeRuntime(name, handOvers.get(name)?.next);
+      const c = carry(name);
       const rt = this.addRuntime(s, c?.saved);
-      await rt.boot();
+      const booted = rt.boot();
+      handOvers.get(name)?.to(rt);
+      await booted;
       if (c?.wasRunning) await rt.request('start', 'human');
       // One stopped by a person stays stopped: nothing to wait for.
       if (rt.persisted().desired === 'up' && !(await waitHealthyAgain(rt, oldPid, this.ctx.clock, timeoutMs, this.bootAbort.signal))) {
@@ -692,10 +730,11 @@ export class Daemon {
     return inst && isSameProcess(inst.pid, inst.pidStartTime) ? saved : undefined;
   }
 
-  private async removeRuntime(name: string): Promise<void> {
+  /** `handedTo`: the service is replaced, not removed; resolves to its new runtime once built. */
+  private async removeRuntime(name: string, handedTo?: Promise<ServiceRuntime | undefined>): Promise<void> {
     const rt = this.runtimes.get(name);
     if (!rt) return;
-    await rt.dispose({ stopService: true, removed: true });
+    await rt.dispose({ stopService: true, removed: true, ...(handedTo ? { handedTo } : {}) });
     this.runtimes.delete(name);
     this.statusExtras.delete(name);
     delete this.state.services[name];

@@ -32,15 +32,31 @@ export function setMaintenance(
  * it up) carry over, as they do across a daemon restart. The reload itself is that person's request, so an instance
  * in maintenance that ran is started again. Nor are the agent runs the budget counts (emergency.budget): paid runs stay
  * bounded per service whatever the reloads, or each reload of a changed service would buy the same fault another run.
+ * Read once the old runtime is stopped (`before`: how it was when the reload began): a person's `start` or `stop` that
+ * reached it while its stop ran is the last word, and was lost when the carry-over was read before.
  */
 export interface CarriedMaintenance {
   saved: { record: ServiceRecord; incident: null } | undefined;
   wasRunning: boolean;
 }
 
-export function carryMaintenance(old: ServiceRuntime | undefined): CarriedMaintenance {
+/** How a service was when a reload that replaces it began: whether it ran, and what was wanted of it. */
+export interface BeforeReplace {
+  running: boolean;
+  desired: ServiceRecord['desired'];
+}
+
+export function beforeReplace(old: ServiceRuntime | undefined): BeforeReplace | undefined {
+  return old ? { running: old.status().pid !== null, desired: old.persisted().desired } : undefined;
+}
+
+export function carryMaintenance(old: ServiceRuntime | undefined, before?: BeforeReplace): CarriedMaintenance {
   if (!old) return { saved: undefined, wasRunning: false };
   const { maintenance: m, desired, agentRuns } = old.persisted();
   const record = { desired, agentRuns: [...agentRuns], ...(m ? { maintenance: { ...m } } : {}) } as ServiceRecord;
-  return { saved: { record, incident: null }, wasRunning: !!m && old.status().pid !== null };
+  // In maintenance nothing starts by itself: the replacement is started when it ran and nobody stopped it since, or
+  // when a person's start came while the old one stopped.
+  const ran = before ? before.running : old.status().pid !== null;
+  const startedSince = before?.desired === 'down' && desired === 'up';
+  return { saved: { record, incident: null }, wasRunning: !!m && desired === 'up' && (ran || startedSince) };
 }
