@@ -735,8 +735,11 @@ export class Daemon {
     const rt = this.runtimes.get(name);
     if (!rt) return;
     await rt.dispose({ stopService: true, removed: true, ...(handedTo ? { handedTo } : {}) });
-    this.runtimes.delete(name);
     this.statusExtras.delete(name);
+    // A replaced one stays listed until its replacement takes its place: while the reload waited (its dependencies'
+    // health, up to 60 s) the service was missing from the status and `clawback start web` said "no service named web".
+    if (handedTo) return;
+    this.runtimes.delete(name);
     delete this.state.services[name];
   }
 
