@@ -366,6 +366,12 @@ export class ServiceRuntime {
       const next = await this.successor();
       if (next) return next.request(action, by, runId);
     }
+    // It takes no facts any more (removed or replaced by a reload, the daemon shutting down): the request is dropped, and
+    // its caller was told the stale picture as if done ("restart web: running (pid null)", exit 0).
+    if (this.stopped) {
+      const why = this.handedTo ? 'a config reload is replacing it and its new runtime is not ready yet (see `clawback status`); try again' : `a ${this.lastOrder.what} ended its supervision here`;
+      return { ok: false, message: `${action} ${this.name}: not carried out: ${why}` };
+    }
     const before = this.s.work;
     const phaseBefore = this.s.phase;
     const restartsBefore = this.s.restartsTotal;
@@ -456,7 +462,7 @@ export class ServiceRuntime {
     // Nobody would finish the strays' grace once the daemon is gone (and a start waiting for it would hold up the
     // shutdown): survivors are killed now.
     this.strayStop?.abort.abort();
-    const order = this.order(opts.removed ? 'config reload that removed or replaced it (see `clawback status`)' : opts.stopService ? 'daemon shutdown' : 'config reload that handed it, with its new settings, to a new runtime (see `clawback status`)');
+    const order = this.order(opts.removed ? 'config reload that removed or replaced it (see `clawback status`)' : opts.handedTo ? 'config reload that handed it, with its new settings, to a new runtime (see `clawback status`)' : 'daemon shutdown');
     if (opts.handedTo) this.handedTo = { order, next: opts.handedTo };
     this.dispatch({ type: 'shutdown', stopService: opts.stopService, ...(opts.removed ? { removed: true } : {}) });
     await this.settled(this.policy.stopGraceMs + 10_000);
