@@ -1,4 +1,8 @@
 // One wording for "alerts are waiting to be delivered", for every place a person looks (clawback status, the daemon log).
+import type { StrandedWhy } from './stranded.js';
+import { strandedText } from './stranded-text.js';
+
+const STRANDED_WHYS: ReadonlySet<string> = new Set<StrandedWhy>(['disabled', 'removed', 'moved', 'unknown-destination']);
 
 /** The `notify` part of /api/status that matters here. */
 export interface DeadLetterView {
@@ -23,10 +27,12 @@ export function deadLetterLines(notify: DeadLetterView | undefined): string[] {
     if (!(u?.pending > 0)) continue;
     lines.push(`${u.pending} alert(s) waiting for ${channel}, which is unreachable (${u.reason || 'no answer'}): kept and retried with backoff; \`clawback notify flush ${channel}\` retries now`);
   }
+  // Each why in the words the daemon's log and alert use (strandedText); a daemon that gives none gets the older line.
   for (const [channel, n] of Object.entries(notify?.stranded ?? {})) {
     if (!(n > 0)) continue;
-    if (notify?.strandedWhy?.[channel] === 'moved') {
-      lines.push(`${n} alert(s) kept for "${channel}", which now sends to another destination than they were queued for (its URL or chat changed, or it took a removed channel's name): not sent anywhere; point "${channel}" at their destination again to deliver them, \`clawback notify release ${channel}\` sends them where it sends now (the same people at a new URL), \`clawback notify discard ${channel}\` drops them`);
+    const why = notify?.strandedWhy?.[channel];
+    if (why !== undefined && STRANDED_WHYS.has(why)) {
+      lines.push(strandedText(channel, n, why as StrandedWhy));
       continue;
     }
     lines.push(`${n} alert(s) kept for "${channel}", which is not a configured, enabled channel: not sent anywhere; configure a channel "${channel}" (or enable it) to deliver them, \`clawback notify discard ${channel}\` drops them`);

@@ -20,6 +20,7 @@ import { clearMark, markPublished, missedEvents } from './journal-catch-up.js';
 import { fold, mustKeep, summaryEvent, type Folded } from './flood-summary.js';
 import { nextToSend } from './delivery-order.js';
 import { boundStranded, readAnnounced, strandedState, writeAnnounced, type StrandedWhy } from './stranded.js';
+import { strandedText } from './stranded-text.js';
 import { destinationOf, isPositionName, spooledFor } from './destination.js';
 import { refusedAsTooLarge, shortenNotification } from './shorten.js';
 import { sendableRequest, UnsendableRequestError } from './header-values.js';
@@ -118,27 +119,6 @@ export interface Notifier {
   stats(): NotifyStats;
 }
 
-/** One wording for alerts kept for a channel that cannot send them. */
-export function strandedText(channel: string, n: number, why: StrandedWhy): string {
-  const drop = `\`clawback notify discard ${channel}\` drops them`;
-  switch (why) {
-    case 'disabled':
-      return `${n} alert(s) are kept for the channel "${channel}", which is disabled: they are not sent to any other channel; enable it to deliver them, or ${drop}`;
-    case 'removed':
-      return `${n} alert(s) are kept for the channel "${channel}", which is not configured (renamed or removed): they are not sent to any other channel; name a channel "${channel}" again to deliver them, or ${drop}`;
-    case 'moved':
-      return (
-        `${n} alert(s) queued for the channel "${channel}" are kept: "${channel}" now sends to another destination than the one they were queued for ` +
-        `(its URL or chat changed, or another channel took its name when one was removed); they are not sent there or to any other channel; ` +
-        `point "${channel}" at their destination again to deliver them, \`clawback notify release ${channel}\` sends them where it sends now (the same people at a new URL), or ${drop}`
-      );
-    case 'unknown-destination':
-      return (
-        `${n} alert(s) queued for the channel "${channel}" before this version recorded each alert's destination are kept: "${channel}" is a name given ` +
-        `by position (another channel takes it when one above it is removed), so they are not sent, lest they reach other people; \`clawback notify release ${channel}\` sends them there, or ${drop}`
-      );
-  }
-}
 
 /** The chat a channel's config names (Telegram), the one a saved move applies to. */
 function configuredChat(cfg: ChannelConfig): string | undefined {

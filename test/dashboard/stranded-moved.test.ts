@@ -57,8 +57,11 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: alerts kept because their cha
 describe('clawback status: a moved channel is not called "not configured"', () => {
   it('names the other destination for moved, and keeps the older wording for a daemon that gives no why', async () => {
     const { deadLetterLines } = await import('../../src/notify/dead-letter-notice.js');
+    const { strandedText } = await import('../../src/notify/stranded-text.js');
     const [moved] = deadLetterLines({ stranded: { ops: 3 }, strandedWhy: { ops: 'moved' } });
-    expect(moved).toContain('3 alert(s) kept for "ops", which now sends to another destination');
+    // The same words as the daemon's log line and alert for these alerts (one function, not two wordings).
+    expect(moved).toBe(strandedText('ops', 3, 'moved'));
+    expect(moved).toContain('"ops" now sends to another destination');
     expect(moved).not.toContain('not a configured');
     expect(deadLetterLines({ stranded: { ops: 3 } })[0]).toContain('not a configured, enabled channel');
   });
