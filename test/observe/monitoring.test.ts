@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createMetrics } from '../../src/observe/metrics.js';
+import { renderDegradedGauge, renderReloadGauge } from '../../src/daemon/daemon-faults.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const RULES = path.join(ROOT, 'examples/monitoring/alert-rules.yaml');
@@ -14,7 +15,8 @@ afterAll(() => metrics.stop());
 
 /** Every family /metrics declares (its `# TYPE` lines), with its type. */
 async function registryTypes(): Promise<Map<string, string>> {
-  const text = await metrics.render();
+  // /metrics also carries the daemon's own health families, rendered beside the registry.
+  const text = (await metrics.render()) + renderDegradedGauge({ health: 'ok', degraded: [] }) + renderReloadGauge(undefined);
   return new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
 }
 
@@ -104,6 +106,7 @@ describe('examples/monitoring/alert-rules.yaml', () => {
     expect(String(byName.get('ClawbackOutboxBackingUp')?.expr)).toContain('clawback_notify_outbox_depth');
     expect(String(byName.get('ClawbackDaemonDown')?.expr)).toContain('absent(clawback_build_info)');
     expect(String(byName.get('ClawbackServiceMemoryNearLimit')?.expr)).toContain('clawback_service_memory_limit_bytes');
+    expect(String(byName.get('ClawbackDaemonDegraded')?.expr)).toContain('clawback_daemon_degraded');
   });
 
   it('uses only metrics that createMetrics() exports', async () => {
