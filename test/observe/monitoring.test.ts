@@ -107,6 +107,7 @@ describe('examples/monitoring/alert-rules.yaml', () => {
     expect(String(byName.get('ClawbackDaemonDown')?.expr)).toContain('absent(clawback_build_info)');
     expect(String(byName.get('ClawbackServiceMemoryNearLimit')?.expr)).toContain('clawback_service_memory_limit_bytes');
     expect(String(byName.get('ClawbackDaemonDegraded')?.expr)).toContain('clawback_daemon_degraded');
+    expect(String(byName.get('ClawbackNotificationsUndelivered')?.expr)).toContain('clawback_notify_dead_letters');
   });
 
   it('uses only metrics that createMetrics() exports', async () => {
