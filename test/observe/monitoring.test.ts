@@ -108,6 +108,7 @@ describe('examples/monitoring/alert-rules.yaml', () => {
     expect(String(byName.get('ClawbackServiceMemoryNearLimit')?.expr)).toContain('clawback_service_memory_limit_bytes');
     expect(String(byName.get('ClawbackDaemonDegraded')?.expr)).toContain('clawback_daemon_degraded');
     expect(String(byName.get('ClawbackNotificationsUndelivered')?.expr)).toContain('clawback_notify_dead_letters');
+    expect(String(byName.get('ClawbackConfigReloadFailed')?.expr)).toContain('clawback_config_last_reload_successful');
   });
 
   it('uses only metrics that createMetrics() exports', async () => {
