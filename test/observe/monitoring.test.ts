@@ -111,6 +111,17 @@ describe('examples/monitoring/alert-rules.yaml', () => {
     expect(String(byName.get('ClawbackConfigReloadFailed')?.expr)).toContain('clawback_config_last_reload_successful');
   });
 
+  it('has a promtool unit test in alert-rules.test.yaml where each rule fires (and one where it does not)', () => {
+    const tests = parse(readFileSync(path.join(ROOT, 'examples/monitoring/alert-rules.test.yaml'), 'utf8')) as {
+      tests: Array<{ alert_rule_test?: Array<{ alertname: string; exp_alerts?: unknown[] }> }>;
+    };
+    const cases = tests.tests.flatMap((t) => t.alert_rule_test ?? []);
+    for (const name of doc.groups.flatMap((g) => g.rules.map((r) => r.alert!))) {
+      expect(cases.some((c) => c.alertname === name && (c.exp_alerts?.length ?? 0) > 0), `${name} never fires in a unit test`).toBe(true);
+      expect(cases.some((c) => c.alertname === name && (c.exp_alerts?.length ?? 0) === 0), `${name} has no unit test where it stays silent`).toBe(true);
+    }
+  });
+
   it('uses only metrics that createMetrics() exports', async () => {
     const types = await registryTypes();
     const used = doc.groups.flatMap((g) => g.rules.flatMap((r) => usedMetrics(String(r.expr), types)));
