@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -186,5 +186,54 @@ describe('examples/monitoring/grafana-dashboard.json', () => {
       expect(used.has(essential), `${essential} not on the dashboard`).toBe(true);
     }
     expect(dash.panels.some((p) => (p.targets ?? []).some((t) => t.expr.includes('histogram_quantile(0.95') && t.expr.includes('clawback_time_to_recover_seconds_bucket')))).toBe(true);
+  });
+});
+
+describe('examples/monitoring/README.md metrics table', () => {
+  const readme = readFileSync(path.join(ROOT, 'examples/monitoring/README.md'), 'utf8');
+  const rows = new Map(
+    [...readme.matchAll(/^\| `(clawback_[a-z_]+)` \| (gauge|counter|histogram) \| ?([a-z_, ]*?) ?\|/gm)].map((m) => [m[1]!, { type: m[2]!, labels: m[3]!.split(',').map((l) => l.trim()).filter(Boolean).sort() }]),
+  );
+
+  it('names every family /metrics renders, with its type and labels', async () => {
+    const m = createMetrics({ version: 't' });
+    try {
+      m.observeProbe('s', 'p', 'http', { status: 'success', latencyMs: 3 });
+      m.setServiceGauges('s', { up: true, breakerOpen: false, rssBytes: 1, memoryLimitBytes: 2 });
+      m.onEvent({ type: 'service.restarting', service: 's', level: 0, time: 0, severity: 'warning', message: '', details: { reason: 'exit' } } as never);
+      m.onEvent({ type: 'incident.resolved', service: 's', incidentId: 'i', time: 0, severity: 'info', message: '', details: { ttrMs: 5, outcome: 'auto-resolved' } } as never);
+      m.onEvent({ type: 'incident.opened', service: 's', incidentId: 'j', level: 0, time: 0, severity: 'warning', message: '' } as never);
+      m.onEvent({ type: 'agent.finished', service: 's', time: 0, severity: 'info', message: '', details: { adapter: 'a', outcome: 'ok' } } as never);
+      m.notifierDelivery('c', true);
+      m.setDeadLetters('c', 1);
+      const text = (await m.render()) + renderDegradedGauge({ health: 'ok', degraded: [] }) + renderReloadGauge(undefined);
+      const types = new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((x) => [x[1]!, x[2]!]));
+      expect(types.size).toBeGreaterThan(20);
+      for (const [name, type] of types) {
+        expect(rows.get(name)?.type, `${name} (${type}) is not in the table`).toBe(type);
+        const sample = text.split('\n').find((l) => l.startsWith(type === 'histogram' ? `${name}_count` : name) && !l.startsWith('#'));
+        const labels = [...(sample?.match(/\{(.*)\}/)?.[1] ?? '').matchAll(/([a-z_]+)="/g)].map((x) => x[1]!).sort();
+        expect(labels, `labels of ${name}`).toEqual(rows.get(name)!.labels);
+      }
+    } finally {
+      m.stop();
+    }
+  });
+
+  it('names only families the source exports', () => {
+    const src: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(path.join(dir, e.name));
+        else if (e.name.endsWith('.ts')) src.push(readFileSync(path.join(dir, e.name), 'utf8'));
+      }
+    };
+    walk(path.join(ROOT, 'src'));
+    const all = src.join('\n');
+    expect(rows.size).toBeGreaterThan(30);
+    for (const [name, row] of rows) {
+      expect(all.includes(`'${name}'`) || all.includes(`# TYPE ${name} ${row.type}`), `${name} is not exported by src/`).toBe(true);
+      expect(name.endsWith('_total'), `${name}: a counter ends in _total`).toBe(row.type === 'counter');
+    }
   });
 });
