@@ -119,7 +119,6 @@ export interface Notifier {
   stats(): NotifyStats;
 }
 
-
 /** The chat a channel's config names (Telegram), the one a saved move applies to. */
 function configuredChat(cfg: ChannelConfig): string | undefined {
   return 'chatId' in cfg ? String(cfg.chatId) : undefined;
