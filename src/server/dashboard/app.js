@@ -649,6 +649,7 @@
         el('strong', { text: inc.status === 'waiting-human' ? 'Waiting for a human' : s.keptDown ? `Failed, kept down (restart: ${s.keptDown})` : 'Open incident' }),
         el('span', { text: inc.reason }),
         s.keptDown ? el('span', { 'data-field': 'start-hint', text: `not restarted until a person starts it: Start, or \`clawback start ${s.name}\`` }) : null,
+        s.work ? el('span', { 'data-field': 'work', text: workText(s.work) }) : null,
         el('span', { class: 'sub', text: `${inc.id} · opened ${fmtWhen(inc.openedAt)}${inc.highestLevel > inc.level ? ` · highest L${inc.highestLevel}` : ''}${flappingText(inc)}` }),
       );
     }
@@ -658,6 +659,21 @@
     setText(f.memNow, mem ? fmtBytes(mem.value) : '—');
     updateProbes(card, s);
     updateActions(card);
+  }
+
+  /**
+   * The work in flight on the incident, as the daemon holds it (an agent run, a wait for approval and its deadline): the
+   * card said only "Open incident" at L3, so nobody saw that an agent was at work or that an approval was waited for.
+   */
+  function workText(w) {
+    const by = fmtWhen(w.deadline);
+    const whose = w.doctorRunId ? `doctor run ${w.doctorRunId}` : w.agentRunId ? `agent run ${w.agentRunId}` : 'repair';
+    if (w.kind === 'approval') return `A Level 3 agent run waits for a person's approval: Approve or Refuse, or \`clawback approve ${w.incidentId}\`; unanswered by ${by}, it goes to a human`;
+    if (w.kind === 'agent') return `Level 3 agent run ${w.id} at work since ${fmtWhen(w.startedAt)}; its time box ends by ${by}`;
+    if (w.kind === 'doctor') return `Doctor run ${w.id} at work since ${fmtWhen(w.startedAt)} (bound: ${by})`;
+    if (w.kind === 'verify') return `Verifying the ${whose}: ${w.healthySince ? `healthy since ${fmtWhen(w.healthySince)}` : 'not healthy yet'}; judged by ${by}`;
+    if (w.kind === 'revert') return `Putting back the file changes of the failed ${whose} (by ${by})`;
+    return `${w.kind} ${w.id} in progress until ${by}`;
   }
 
   /**
