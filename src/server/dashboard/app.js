@@ -368,6 +368,7 @@
     for (const name of app.history.keys()) if (!names.has(name)) app.history.delete(name);
     if (status.services.length === 0) {
       fill(box, el('p', { class: 'empty', text: 'No services configured.' }));
+      applyFilter();
       return;
     }
     box.querySelector(':scope > .empty')?.remove();
@@ -392,8 +393,31 @@
     }
     // The sparklines last, every width read before any is drawn: a width read between DOM writes forces a layout, and
     // one per sparkline (200 per poll with 100 services) held the page's main thread for up to half a second a poll.
+    applyFilter();
     const widths = cards.map((card) => [sparkWidth(card.f.latSvg), sparkWidth(card.f.memSvg)]);
     cards.forEach((card, i) => drawSparks(card, widths[i]));
+  }
+
+  /**
+   * The filter box above the cards: with 100+ services a card was found only by scrolling (56,000 px on a phone) and
+   * the live events and incident history sat below all of them. A card shows when every word typed is in its name,
+   * state, health or what it waits for (held, failed, incident, maintenance).
+   */
+  function cardWords(s) {
+    const held = s.state === 'held' || (s.incident && s.incident.status === 'waiting-human');
+    return [s.name, s.state, s.pid === null ? 'no process' : s.health, held ? 'held' : '', s.keptDown ? 'failed kept down' : '', s.incident ? `incident L${s.incident.level}` : '', s.maintenance ? 'maintenance' : '', s.group || ''].join(' ').toLowerCase();
+  }
+  function applyFilter() {
+    const words = $('filter').value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    let shownCount = 0;
+    for (const card of app.cards.values()) {
+      const text = card.last ? cardWords(card.last) : card.name.toLowerCase();
+      const show = words.every((w) => text.includes(w));
+      setProp(card.root, 'hidden', !show);
+      if (show) shownCount++;
+    }
+    setProp($('filter-bar'), 'hidden', app.cards.size === 0);
+    setText($('filter-count'), words.length === 0 ? '' : `showing ${shownCount} of ${app.cards.size}`);
   }
 
   /**
@@ -1099,6 +1123,13 @@
       if (t) setToken(t);
     });
     $('token-forget').addEventListener('click', () => setToken(''));
+    // Drawn again at once: a card the filter hid had its sparklines drawn at no width.
+    $('filter').addEventListener('input', () => (app.status ? render(app.status) : applyFilter()));
+    // A summary link to a card the filter hides: the filter is cleared, or the link led nowhere.
+    window.addEventListener('hashchange', () => {
+      const card = location.hash.startsWith('#card:') ? app.cards.get(decodeURIComponent(location.hash.slice(6))) : undefined;
+      if (card && card.root.hidden) { $('filter').value = ''; applyFilter(); card.root.scrollIntoView(); }
+    });
     $('incidents-more-button').addEventListener('click', () => {
       app.incidentLimit = Math.min(app.incidentLimit + INCIDENT_LIMIT * 5, INCIDENT_MAX);
       scheduleIncidents(0);
