@@ -6,7 +6,7 @@ import path from 'node:path';
 import { validateConfig } from '../config/load.js';
 import { ConfigError, formatProblem } from '../config/errors.js';
 import { serviceSchema } from '../config/schema.js';
-import { writeFileAtomic } from '../platform/atomic-write.js';
+import { writeInitFile } from './init-overwrite.js';
 import { realCommandRunner, type CommandRunner } from '../platform/command-runner.js';
 import { openclawPresetConfig, OPENCLAW_SERVICE_NAME } from '../presets/openclaw.js';
 import { detectOpenclaw, isProfileName, type OpenclawDetection } from '../presets/openclaw-detect.js';
@@ -287,7 +287,8 @@ export async function runInit(o: InitOptions, io: InitIo): Promise<number> {
     io.stderr(`clawback init: ${out} exists; not overwriting it (use --force, or --dry-run to see the new file)\n`);
     return 1;
   }
-  await writeFileAtomic(out, r.text, { mode: 0o600 });
+  const written = await writeInitFile(out, r.text, { now: () => io.now.getTime() });
+  if (written.backup !== undefined) io.stdout(`kept the file it replaced as ${written.backup}\n`);
   io.stdout(`wrote ${out} (${o.preset === 'openclaw' ? OPENCLAW_SERVICE_NAME : 'generic'} preset); check it with \`clawback validate -c ${out}\`\n`);
   return 0;
 }

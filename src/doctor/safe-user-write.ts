@@ -87,12 +87,12 @@ async function sameEvidenceBeside(file: string, content: Buffer, label: string):
  * like the file. A chown the system refuses (a daemon not running as root) leaves the evidence the daemon's, with the
  * file's mode at most: it is kept either way. Bytes already kept beside under the same label are not written again.
  */
-export async function keepEvidence(file: string, content: Buffer, like: EvidenceLike, clock: Clock, label = 'corrupt'): Promise<string> {
+export async function keepEvidence(file: string, content: Buffer, like: EvidenceLike, clock: Pick<Clock, 'now'>, label = 'corrupt'): Promise<string> {
   return (await keepEvidenceOnce(file, content, like, clock, label)).path;
 }
 
 /** keepEvidence, saying whether this call wrote the file (only then may a failed repair remove it again). */
-export async function keepEvidenceOnce(file: string, content: Buffer, like: EvidenceLike, clock: Clock, label = 'corrupt'): Promise<KeptEvidence> {
+export async function keepEvidenceOnce(file: string, content: Buffer, like: EvidenceLike, clock: Pick<Clock, 'now'>, label = 'corrupt'): Promise<KeptEvidence> {
   const same = await sameEvidenceBeside(file, content, label);
   if (same !== undefined) return { path: same, created: false };
   const stamp = new Date(clock.now()).toISOString().replace(/:/g, '-');
