@@ -219,6 +219,19 @@ function setJsonValue(text: string, segs: readonly string[], value: unknown): st
   return `${text.slice(0, last.valueEnd)},${sep}${member}${text.slice(last.valueEnd)}`;
 }
 
+/** The YAML text with the scalar at segs replaced by value (a scalar too) in its own bytes, or undefined when there is no such scalar. */
+function setYamlScalar(text: string, segs: readonly string[], value: unknown): string | undefined {
+  if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) return undefined;
+  const Y = yaml();
+  const doc = Y.parseDocument(text);
+  if (doc.errors.length > 0) return undefined;
+  const node = doc.getIn(segs, true);
+  if (!Y.isScalar(node) || !node.range) return undefined;
+  const [start, end] = node.range;
+  // JSON's scalars are YAML's: a string double-quoted and escaped, so it can hold anything on one line.
+  return text.slice(0, start) + JSON.stringify(value) + text.slice(end);
+}
+
 /**
  * The text with the values at these dotted paths set (replaced in place, or added as a member of the deepest object the
  * path reaches) and nothing else touched, or undefined when that cannot be done safely; the result is checked to parse to
@@ -228,6 +241,12 @@ export function setValuesInText(text: string, values: ReadonlyArray<{ path: stri
   let out: string | undefined = text;
   try {
     if (format === 'yaml') {
+      // A scalar already there is replaced where it stands (every other byte kept); else the document is printed anew
+      // (comments kept, layout, line endings and long lines not).
+      let inPlace: string | undefined = text;
+      for (const v of values) inPlace = inPlace === undefined ? undefined : setYamlScalar(inPlace, splitPath(v.path), v.value);
+      const reparsed = inPlace === undefined ? undefined : parseConfigText(inPlace, format);
+      if (inPlace !== undefined && reparsed?.ok && sameValue(reparsed.value, expected)) return inPlace;
       const doc = yaml().parseDocument(text);
       for (const v of values) doc.setIn(splitPath(v.path), v.value);
       out = String(doc);
