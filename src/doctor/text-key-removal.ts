@@ -214,7 +214,10 @@ function setJsonValue(text: string, segs: readonly string[], value: unknown): st
   const last = members.at(-1);
   if (!last) return `${text.slice(0, at + 1)}${member}${text.slice(at + 1)}`;
   const indent = lineIndent(text, last.start);
-  const sep = indent === undefined ? ' ' : `\n${indent}`;
+  // A new line ends like the line it follows (a CRLF file stays CRLF throughout).
+  const nl = text.indexOf('\n', last.start);
+  const eol = nl > 0 && text[nl - 1] === '\r' ? '\r\n' : '\n';
+  const sep = indent === undefined ? ' ' : `${eol}${indent}`;
   if (last.commaEnd !== undefined) return `${text.slice(0, last.commaEnd)}${sep}${member},${text.slice(last.commaEnd)}`;
   return `${text.slice(0, last.valueEnd)},${sep}${member}${text.slice(last.valueEnd)}`;
 }
