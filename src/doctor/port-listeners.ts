@@ -8,6 +8,8 @@ export interface PortListeners {
   /** LISTEN sockets on the port whose owner we could not see (another user's process). */
   unresolved: number;
   source: 'proc' | 'lsof' | 'none';
+  /** Per LISTEN socket seen in /proc, the pids holding it (one socket is shared by a parent and what inherited it). */
+  sockets?: number[][];
 }
 
 const TCP_LISTEN = '0A';
@@ -88,10 +90,11 @@ export async function findPortListeners(port: number, runner?: CommandRunner, ho
     const pids = new Set<number>();
     for (const list of holders.values()) for (const pid of list) pids.add(pid);
     const unresolved = inodes.filter((i) => !holders.has(i)).length;
-    if (unresolved === 0 || !runner) return { pids: [...pids].sort((a, b) => a - b), unresolved, source: 'proc' };
+    const sockets = [...holders.values()];
+    if (unresolved === 0 || !runner) return { pids: [...pids].sort((a, b) => a - b), unresolved, source: 'proc', sockets };
     const viaLsof = await lsofListeners(port, runner);
     for (const pid of viaLsof) pids.add(pid);
-    return { pids: [...pids].sort((a, b) => a - b), unresolved: viaLsof.length > 0 ? 0 : unresolved, source: 'proc' };
+    return { pids: [...pids].sort((a, b) => a - b), unresolved: viaLsof.length > 0 ? 0 : unresolved, source: 'proc', sockets };
   }
   if (!runner) return { pids: [], unresolved: 0, source: 'none' };
   const pids = await lsofListeners(port, runner);

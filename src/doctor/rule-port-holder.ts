@@ -37,7 +37,14 @@ async function holders(ctx: DoctorContext, port: number): Promise<{ pids: number
   // Another service of the same daemon descends from it too, but it is named (two services on one port), not hidden.
   const live = (p: number): boolean =>
     current.has(p) || (ctx.daemonPid !== undefined && descendsFrom(p, ctx.daemonPid) && ctx.supervisedServiceOf?.(p) === undefined);
-  return { pids: found.pids.filter((p) => !live(p)), unresolved: found.unresolved };
+  // A process holding only sockets the live instance holds too (a detached worker that inherited its listening socket) is
+  // part of that instance: stopping it frees no port and takes a piece of the healthy service down.
+  const sockets = found.sockets ?? [];
+  const sharesLive = (p: number): boolean => {
+    const mine = sockets.filter((s) => s.includes(p));
+    return mine.length > 0 && mine.every((s) => s.some(live));
+  };
+  return { pids: found.pids.filter((p) => !live(p) && !sharesLive(p)), unresolved: found.unresolved };
 }
 
 export function portHolderRule(): RepairRule {
