@@ -45,7 +45,7 @@ export function lockEvidenceDir(stateDir: string, service: string): string {
  * in two directories (a glob over run dirs) removed within one clock reading shared a name, and the second copy
  * overwrote the first.
  */
-async function keepLockCopy(dir: string, name: string, bytes: Buffer): Promise<string> {
+export async function keepLockCopy(dir: string, name: string, bytes: Buffer): Promise<string> {
   for (let n = 0; n < 100; n++) {
     const target = path.join(dir, n === 0 ? name : `${name}-${n}`);
     try {

@@ -1,10 +1,12 @@
 // A pid or lock file whose owner is dead makes some services refuse to start: remove it, journaling what it said.
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { isAlive } from '../platform/proc.js';
 import { sha256 } from '../platform/config-file.js';
 import { PID_FILE_MAX_BYTES, readRegularFile } from '../platform/read-regular.js';
 import type { Finding, RepairRule } from './types.js';
 import { ownerInNestedPidNamespace } from './lock-owner.js';
+import { keepLockCopy, lockEvidenceDir } from './rule-stale-lock.js';
 
 export const STALE_PIDFILE = 'stale-pidfile';
 
@@ -51,6 +53,17 @@ function ownerGone(pid: number, nested: (pid: number) => number | undefined): bo
   return !isAlive(pid) && nested(pid) === undefined;
 }
 
+/** The copy of a pid file about to be removed, in evidence/locks/<service>/, or why it could not be written. */
+async function keepPidfileCopy(stateDir: string, service: string, file: string, content: Buffer, now: number): Promise<{ path?: string; error?: string }> {
+  try {
+    const dir = lockEvidenceDir(stateDir, service);
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    return { path: await keepLockCopy(dir, `${new Date(now).toISOString().replace(/[:.]/g, '-')}-${path.basename(file)}`, content) };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
 export function stalePidfileRule(opts: { nested?: (pid: number) => number | undefined } = {}): RepairRule {
   const nested = opts.nested ?? ownerInNestedPidNamespace;
   return {
@@ -77,7 +90,7 @@ export function stalePidfileRule(opts: { nested?: (pid: number) => number | unde
       return out;
     },
 
-    async fix(_ctx, finding) {
+    async fix(ctx, finding) {
       const file = fileOf(finding);
       const content = await readText(file);
       if (content === undefined) return { finding, applied: false, verified: true, message: `${file} is already gone` };
@@ -86,8 +99,13 @@ export function stalePidfileRule(opts: { nested?: (pid: number) => number | unde
       if (pid !== undefined && !ownerGone(pid, nested)) {
         return { finding, applied: false, verified: false, message: `${file} now names live pid ${pid}; left alone` };
       }
+      // Kept as it was, beside the removed locks (bounded by the same retention sweep): the journal holds only its start.
+      // A state dir that cannot take the copy (a full disk) does not keep a dead owner's file blocking the start: the
+      // removal goes on, and says no copy was kept.
+      const kept = await keepPidfileCopy(ctx.stateDir, ctx.service.name, file, content, ctx.clock.now());
       // Compared again right before the removal: a starting instance may have rewritten it while its owner was judged.
       const again = await readText(file);
+      if ((again === undefined || !again.equals(content)) && kept.path !== undefined) await fs.rm(kept.path, { force: true });
       if (again === undefined) return { finding, applied: false, verified: true, message: `${file} is already gone` };
       if (!again.equals(content)) return { finding, applied: false, verified: false, message: `${file} changed while being judged; left alone` };
       await fs.rm(file, { force: true });
@@ -96,9 +114,9 @@ export function stalePidfileRule(opts: { nested?: (pid: number) => number | unde
         finding,
         applied: true,
         verified: false,
-        message: `removed ${file} (owner pid ${pid ?? '?'} not running); it contained ${shown}`,
+        message: `removed ${file} (owner pid ${pid ?? '?'} not running); it contained ${shown}; ${kept.path !== undefined ? `kept as ${kept.path}` : `no copy kept (${kept.error})`}`,
         before: sha256(content),
-        details: { file, content: text.slice(0, 1000), pid: pid ?? null },
+        details: { file, evidence: kept.path ?? null, content: text.slice(0, 1000), pid: pid ?? null },
       };
     },
 
