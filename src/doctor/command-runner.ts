@@ -1,9 +1,11 @@
 // Runs validators and service doctors as real argv commands (no shell), bounded in time and output.
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../platform/clock.js';
 import { systemClock } from '../platform/clock.js';
 import { descendantsOf, signalKnown, type KnownProcess } from '../platform/escaped-descendants.js';
 import { signalChildGroup } from '../platform/signal-group.js';
+import { pidsWithEnv, processStartTime } from '../platform/proc.js';
 import type { CommandRunner, DoctorContext, RunOptions, RunResult } from './types.js';
 
 export interface SpawnRunnerOptions {
@@ -12,6 +14,17 @@ export interface SpawnRunnerOptions {
   maxOutputBytes?: number;
   /** Between SIGTERM and SIGKILL of the process group on timeout. Default 2 s. */
   killGraceMs?: number;
+}
+
+/**
+ * Set in the environment of every command the doctor runs, naming the run: an orphan it left (a double fork, reparented to
+ * init, so no descendant any more) still carries it, and a timed-out or cancelled command's orphans are ended too.
+ */
+export const DOCTOR_COMMAND_ENV = 'CLAWBACK_DOCTOR_COMMAND';
+
+/** Live processes carrying a command's mark, each with its start time (a pid reused later is never hit). */
+function markedBy(mark: string): KnownProcess[] {
+  return pidsWithEnv(DOCTOR_COMMAND_ENV, mark).map((pid) => ({ pid, startTime: processStartTime(pid) }));
 }
 
 /** After the process exited, how long its pipes may stay open (held by a grandchild) before we stop reading. */
@@ -42,9 +55,10 @@ export function spawnRunner(opts: SpawnRunnerOptions = {}): CommandRunner {
       let spawnError: string | undefined;
       const timers: { cancel(): void }[] = [];
 
+      const mark = randomUUID();
       const child = spawn(cmd, args, {
         cwd: runOpts.cwd,
-        env: runOpts.env ?? (process.env as Record<string, string>),
+        env: { ...(runOpts.env ?? (process.env as Record<string, string>)), [DOCTOR_COMMAND_ENV]: mark },
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -62,7 +76,7 @@ export function spawnRunner(opts: SpawnRunnerOptions = {}): CommandRunner {
         // A timed-out or cancelled command leaves nothing behind: members of its group that outlived the leader go too.
         if (timedOut || aborted) {
           signalGroup('SIGKILL');
-          signalKnown(escaped, 'SIGKILL');
+          signalKnown([...escaped, ...markedBy(mark)], 'SIGKILL');
         }
         child.stdout?.destroy();
         child.stderr?.destroy();
@@ -90,7 +104,7 @@ export function spawnRunner(opts: SpawnRunnerOptions = {}): CommandRunner {
       });
       child.once('close', finish);
       const terminate = (): void => {
-        if (child.pid !== undefined) escaped = descendantsOf(child.pid);
+        if (child.pid !== undefined) escaped = [...descendantsOf(child.pid), ...markedBy(mark)];
         signalGroup('SIGTERM');
         signalKnown(escaped, 'SIGTERM');
         timers.push(

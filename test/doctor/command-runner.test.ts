@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnRunner, serviceEnv } from '../../src/doctor/command-runner.js';
 import { serviceSchema } from '../../src/config/schema.js';
-import { DETACHED_RESPAWN_SCRIPT, expectGone, isAlive, pidRef, runIntoTimeout, waitFor } from '../helpers/processes.js';
+import { DETACHED_RESPAWN_SCRIPT, expectGone, isAlive, killTree, pidRef, runIntoTimeout, waitFor } from '../helpers/processes.js';
 
 const env = { ...process.env, CLAWBACK_TEST_CHILD: '1' } as Record<string, string>;
 
@@ -53,6 +53,21 @@ describe('spawnRunner', () => {
     const escaped = Number(r.stdout.trim());
     expect(escaped).toBeGreaterThan(0);
     await expectGone(pidRef(escaped), 'the detached descendant to die');
+  });
+
+  it('on timeout also kills an orphan it left (a double fork into its own session: no descendant, no group member)', async () => {
+    const run = spawnRunner({ killGraceMs: 200 });
+    // The middle process starts the orphan detached, prints its pid and exits; the command itself then hangs.
+    const middle = "const c = require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' }); console.log(c.pid); process.exit(0);";
+    const script = `require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(middle)}], { stdio: ['ignore', 'inherit', 'inherit'] }); setInterval(() => {}, 1000);`;
+    const r = await runIntoTimeout(2000, (timeoutMs) => run([process.execPath, '-e', script], { timeoutMs, env }), (x) => Number(x.stdout.trim()) > 0);
+    expect(r.timedOut).toBe(true);
+    const orphan = pidRef(Number(r.stdout.trim()));
+    try {
+      await expectGone(orphan, 'the orphan of the timed-out command to die');
+    } finally {
+      killTree(orphan);
+    }
   });
 
   it('an abort signal kills the command, and grandchildren that ignore SIGTERM too', async () => {
