@@ -18,6 +18,8 @@ interface StatusJson {
     configFile: string | null;
     /** The last config reload was refused (or its rollout stopped); null once a reload succeeds. */
     reloadFailed?: { at: number; by: string; message: string } | null;
+    /** The previous daemon ended without its shutdown (shown for an hour after this daemon started). */
+    previousDied?: { at: number; message: string } | null;
     now?: number;
     stateDir: string;
     api: { host: string; port: number };
@@ -93,6 +95,7 @@ export function renderStatus(
     const ago = d.now !== undefined ? ` ${humanDuration(Math.max(0, d.now - d.reloadFailed.at))} ago` : '';
     lines.push(p.red(`CONFIG RELOAD FAILED${ago} (by ${d.reloadFailed.by}): ${d.reloadFailed.message}`));
   }
+  if (d.previousDied) lines.push(p.red(`PREVIOUS DAEMON DIED: ${d.previousDied.message}`));
   for (const line of deadLetterLines(status.notify)) lines.push(p.red(`ALERTS NOT DELIVERED: ${line}`));
   lines.push('', table(rows));
   // Services with instances: one line per group (its instances are the NAME:i rows above).

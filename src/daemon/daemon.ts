@@ -27,6 +27,8 @@ import { startApiServer, type ApiServer, type ServiceAction } from '../server/ap
 import { ensureToken } from '../server/token-issue.js';
 import { readDaemonPresence } from './daemon-info.js';
 import { removeDaemonInfo, startHeartbeat, type Heartbeat } from './heartbeat.js';
+import { PREVIOUS_DIED_SHOWN_MS, previousDaemonEnd } from './previous-end.js';
+import { lastBootAt } from '../platform/boot-time.js';
 import { VERSION } from '../version.js';
 import { beforeReplace, carryMaintenance, MAINTENANCE_FOR_MAX_MS, setMaintenance, type CarriedMaintenance } from './maintenance-targets.js';
 import { handOver, type HandOver } from './hand-over.js';
@@ -197,6 +199,8 @@ export class Daemon {
   reloadWaiting: Promise<unknown> | undefined;
   /** The last config reload was refused or its rollout stopped (config-reload.ts): shown in the status until a good one. */
   reloadFailed: { at: number; by: string; message: string } | undefined;
+  /** The previous daemon ended without its shutdown (previous-end.ts): shown in the status for PREVIOUS_DIED_SHOWN_MS. */
+  previousDied: ClawbackEvent | undefined;
 
   constructor(
     readonly ctx: DaemonContext,
@@ -304,6 +308,7 @@ export class Daemon {
         now,
         configFile: this.ctx.configFile ?? null,
         reloadFailed: this.reloadFailed ?? null,
+        previousDied: this.previousDied && Math.abs(now - this.previousDied.time) < PREVIOUS_DIED_SHOWN_MS ? { at: this.previousDied.time, message: this.previousDied.message, ...this.previousDied.details } : null,
         stateDir: this.ctx.stateDir,
         api: this.api ? { host: this.api.host, port: this.api.port } : null,
       },
@@ -967,6 +972,13 @@ async function buildDaemon(
     emit({ type: 'daemon.history-lost', time: clock.now(), severity: 'info', message: 'no previous state or journal in the state directory (first start, or it was deleted): history starts now', details: { stateDir } });
   }
 
+  // daemon.json left behind by a daemon that is gone: it ended without its shutdown, and nothing said so yet.
+  const died = await previousDaemonEnd(stateDir, { previous: previous.info, now: clock.now(), bootAt: lastBootAt(clock) });
+  if (died) {
+    say(`warning: ${died.message}`);
+    emit(died);
+  }
+
   // The config was expanded with the file's counts (an unreadable scale.json holds none): say so, keep the evidence.
   try {
     const aside = keepCorruptScaleFile(stateDir, clock.now());
@@ -995,6 +1007,7 @@ async function buildDaemon(
   }
   const daemon = new Daemon(ctx, loadedState.state, daemonOpts, { faults, journal, log, releaseLock }, () => early.release());
   daemon.source = { raw: loaded.raw, declared: loaded.declared, file: loaded.file };
+  daemon.previousDied = died;
   if (cluster) daemon.clusterDeps = (service) => cluster.runtimeDeps(service);
   for (const service of config.services) daemon.addRuntime(service, loadedState.state.services[service.name]);
   return daemon;

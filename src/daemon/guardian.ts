@@ -12,6 +12,7 @@ import { serviceNames } from '../platform/service-files.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { assessDaemon, heartbeatAge, readDaemonPresence, type DaemonInfo, type DaemonState } from './daemon-info.js';
 import { DAEMON_LOCK_FILE } from './daemon-lock.js';
+import { GUARDIAN_REVIVE_NOTE, noteGuardianRevive } from './previous-end.js';
 import { daemonStateDirOf, realStateDir } from './daemon-identity.js';
 import { STOPPED_MARKER } from './daemon.js';
 import { currentBootId, stoppedThisBoot } from './stopped-marker.js';
@@ -420,6 +421,14 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
       report.actions.push(`pid ${before.pid} now belongs to another process: left alone`);
     }
 
+    // The next daemon would say daemon.died of this one too: this pass says it (guardian.revived), once.
+    if (before) {
+      try {
+        noteGuardianRevive(deps.stateDir, before, clock.now());
+      } catch (err) {
+        report.errors.push(`${GUARDIAN_REVIVE_NOTE}: ${message(err)}`);
+      }
+    }
     const restartAt = clock.now();
     const launched = await restart(deps, names, deadline, report);
     let exit: DaemonExit | undefined;

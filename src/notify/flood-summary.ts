@@ -10,6 +10,7 @@ export function mustKeep(e: ClawbackEvent): boolean {
     e.type === 'breaker.tripped' ||
     e.type === 'daemon.fault' ||
     e.type === 'daemon.crashed' ||
+    e.type === 'daemon.died' ||
     e.type === 'daemon.degraded'
   );
 }

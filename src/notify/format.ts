@@ -76,6 +76,7 @@ const HEADLINES: Partial<Record<EventType, string>> = {
   'daemon.history-lost': 'Restart history lost',
   'daemon.housekeeping': 'Old evidence removed',
   'guardian.revived': 'Guardian revived the daemon',
+  'daemon.died': 'Clawback daemon died',
   'service.started': 'Service started',
   'service.exited': 'Service exited',
   'service.stopped': 'Service stopped',

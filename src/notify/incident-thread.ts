@@ -53,6 +53,7 @@ const STANDALONE: ReadonlySet<EventType> = new Set<EventType>([
   'daemon.degraded',
   'daemon.recovered',
   'daemon.crashed',
+  'daemon.died',
   'guardian.revived',
   'breaker.tripped',
   'breaker.resumed',

@@ -47,6 +47,7 @@ export const EVENT_TYPES = [
   'daemon.degraded',
   'daemon.recovered',
   'daemon.crashed',
+  'daemon.died',
   'config.reloaded',
   'config.reload-failed',
   'service.scaled',

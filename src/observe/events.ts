@@ -62,6 +62,8 @@ export type EventType =
   | 'daemon.degraded'
   | 'daemon.recovered'
   | 'daemon.crashed'
+  /** The previous daemon ended without its shutdown (kill -9, out of memory): said by the next one (daemon/previous-end.ts). */
+  | 'daemon.died'
   | 'config.reloaded'
   | 'config.reload-failed'
   | 'service.scaled'

@@ -113,6 +113,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const notifications = new Counter({ name: 'clawback_notifications_total', help: 'Notification delivery attempts by channel and result.', labelNames: ['channel', 'result'], registers });
   const outbox = new Gauge({ name: 'clawback_notify_outbox_depth', help: 'Notifications spooled on disk, not yet delivered.', registers });
   const deadLetters = new Gauge({ name: 'clawback_notify_dead_letters', help: 'Notifications past their retry budget, kept in the dead letters and retried.', labelNames: ['channel'], registers });
+  const uncleanEnds = new Counter({ name: 'clawback_daemon_unclean_ends_total', help: 'Previous daemons found at start-up to have ended without shutting down (kill -9, out of memory, a crash that could not say so): daemon.died, or guardian.revived of a dead or hung one.', registers });
   const startTime = new Gauge({ name: 'clawback_daemon_start_time_seconds', help: 'Start time of the clawback daemon since the Unix epoch, in seconds: its counters start from 0 then.', registers });
   const buildInfo = new Gauge({ name: 'clawback_build_info', help: 'Clawback build information.', labelNames: ['version'], registers });
   buildInfo.set({ version: opts.version ?? 'unknown' }, 1);
@@ -255,6 +256,13 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       case 'breaker.tripped':
         gaugedServices.add(service);
         breaker.set({ service }, 1);
+        break;
+      case 'daemon.died':
+        uncleanEnds.inc();
+        break;
+      // The guardian found the daemon dead or hung (daemon.json left behind) and says so itself: no daemon.died then.
+      case 'guardian.revived':
+        if (e.details?.oldPid != null) uncleanEnds.inc();
         break;
       case 'breaker.resumed':
         gaugedServices.add(service);

@@ -358,6 +358,11 @@
     const rf = d.reloadFailed;
     reload.hidden = !rf;
     reload.textContent = !rf ? '' : shown(`The last config reload (by ${rf.by}, ${fmtWhen(rf.at)}) failed; the daemon runs the config it had before: ${rf.message}`);
+    // The previous daemon ended without its shutdown (kill -9, out of memory): said for an hour after this one started.
+    const died = $('previous-died');
+    const pd = d.previousDied;
+    died.hidden = !pd;
+    died.textContent = !pd ? '' : shown(`Clawback restarted after its previous daemon died (${fmtWhen(pd.at)}): ${pd.message}`);
     renderToken();
     renderSummary(status.services);
     const box = $('services');
