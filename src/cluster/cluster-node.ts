@@ -10,6 +10,7 @@ import type { LeaseRenewer } from './lease-renewer.js';
 import { describeEtcdError, isEtcdRefusal } from './etcd-errors.js';
 import type { LeaseStore } from './lease-file.js';
 import { mixedClusters, type EndpointIdentity } from './endpoint-identity.js';
+import { nameClash } from './member-name-clash.js';
 import { readFailoverRecord, readMemberRecord, type MemberRecord, type UnreadableRecord } from './cluster-records.js';
 
 export type PlacementFact =
@@ -119,6 +120,8 @@ export class ClusterNode {
   private readonly problems = new Map<EtcdPart, string>();
   /** The lease this member's key was last written with: until it is the current lease, the others do not see this member. */
   private registeredLease: string | null = null;
+  /** Another live daemon holds this member's key (the same cluster.member twice): said once, no campaign until it is free. */
+  private nameTaken: string | null = null;
   /** The current problem as status shows it. */
   private etcdError: string | null = null;
   /** What was last announced (cluster.etcd-unreachable), so a failure is said once per cause, not per call. */
@@ -373,14 +376,33 @@ export class ClusterNode {
   private async register(): Promise<void> {
     const id = this.leaseId;
     if (id === null || this.registeredLease === id) return;
+    const key = this.keys.member(this.member);
     try {
-      await this.withTimeout(this.client.put(this.keys.member(this.member)).value(JSON.stringify({ member: this.member, since: this.clock.now(), services: [...this.seats.keys()], ...this.memberInfo() })).lease(id).exec());
+      const kv = (await this.withTimeout(this.client.get(key).exec())).kvs[0];
+      const clash = kv ? nameClash(kv.value.toString(), String(kv.lease), id, this.memberInfo()) : null;
+      if (clash !== null) return this.nameInUse(clash);
+      // Written only if nobody else wrote it since it was read: two daemons of one name must not overwrite each other.
+      const txn = kv ? this.client.if(key, 'Mod', '==', kv.mod_revision) : this.client.if(key, 'Create', '==', 0);
+      const res = await this.withTimeout(txn.then(this.client.put(key).value(JSON.stringify({ member: this.member, since: this.clock.now(), services: [...this.seats.keys()], ...this.memberInfo() })).lease(id)).commit());
+      if (!res.succeeded) return; // written by another daemon meanwhile: read again at the next renewal
     } catch (err) {
       this.etcdFailed(err, 'member');
       return;
     }
     this.registeredLease = id;
+    if (this.nameTaken !== null) this.emit({ type: 'cluster.standby', time: this.clock.now(), severity: 'info', message: `cluster member ${this.member}: the name is free again (was: ${this.nameTaken}); this daemon campaigns`, details: { was: this.nameTaken } });
+    this.nameTaken = null;
     this.etcdFine('member');
+  }
+
+  /** The member key is another live daemon's: said once per holder, shown in status; this daemon stands by, retried at every renewal. */
+  private nameInUse(clash: string): void {
+    const why = `cluster.member: "${this.member}" is already in use: ${clash}; expected a name unique in the cluster (give each daemon its own cluster.member)`;
+    this.problems.set('member', why);
+    this.etcdError = this.currentProblem();
+    if (this.nameTaken === why) return;
+    this.nameTaken = why;
+    this.emit({ type: 'cluster.standby', time: this.clock.now(), severity: 'critical', message: `${why}; this daemon stands by for its singletons until the name is free`, details: { error: why } });
   }
 
   /**
@@ -508,7 +530,7 @@ export class ClusterNode {
     let move = await this.withTimeout(this.client.get(moveKey).string());
     if (move !== null && (await this.moveUnfollowable(st, move))) move = null;
     const mine = move === this.member;
-    const may = st.seat.mayCampaign() && (move === null || mine) && this.deadlines(st) !== null;
+    const may = st.seat.mayCampaign() && (move === null || mine) && this.deadlines(st) !== null && this.nameTaken === null;
     if (!may) {
       const holder = await this.withTimeout(this.client.get(key).string());
       if (holder === this.member) await this.freeStaleKey(st);

@@ -1,4 +1,5 @@
 // Plugs a cluster into the daemon: placement facts to each singleton's reducer, the fence guards, routes, metrics.
+import os from 'node:os';
 import type { ClawbackConfig, ServiceConfig } from '../config/schema.js';
 import type { Clock } from '../platform/clock.js';
 import type { ClawbackEvent } from '../observe/events.js';
@@ -28,7 +29,7 @@ export async function createCluster(opts: { config: ClawbackConfig; cluster: Clu
   // An endpoint silent for half a renewal period is as good as dead for this renewal: ask the next one too.
   const renewer = new LeaseRenewer(perEndpoint, clock, Math.max(100, Math.round(leaseTiming(cluster.leaseTtl, 0).renewEveryMs / 2)));
   const identify = (endpoints: string[]) => askEndpoints(perEndpoint.filter((t) => endpoints.includes(t.endpoint)), callTimeoutMs(cluster.leaseTtl), clock);
-  const node = new ClusterNode(client, cluster, clock, (e) => opts.emit(e), () => ({ api: apiAddress }), renewer, fileLeaseStore(leaseFile(stateDir)), identify);
+  const node = new ClusterNode(client, cluster, clock, (e) => opts.emit(e), () => ({ api: apiAddress, host: os.hostname(), stateDir }), renewer, fileLeaseStore(leaseFile(stateDir)), identify);
   const singletons = config.services.filter((s) => s.placement === 'singleton');
 
   const plugin: DaemonPlugin = {
