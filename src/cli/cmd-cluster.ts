@@ -24,7 +24,7 @@ function formatStatus(s: ClusterStatus): string {
   for (const svc of s.services) {
     const f = svc.lastFailover;
     const last = f ? `${f.kind} ${f.from ?? '?'} -> ${f.to} at ${new Date(f.at).toISOString()} (no leader seen for ${humanDuration(f.noLeaderMs)})` : '-';
-    rows.push([svc.service, svc.leader ?? '(none)', svc.self ? 'active' : 'standby', svc.fencingToken !== null ? String(svc.fencingToken) : '-', last]);
+    rows.push([svc.service, svc.leader ?? '(none)', svc.self ? 'active' : svc.fenced ? 'fenced (no renewal: stopped)' : 'standby', svc.fencingToken !== null ? String(svc.fencingToken) : '-', last]);
   }
   lines.push(table(rows));
   return lines.join('\n');

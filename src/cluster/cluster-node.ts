@@ -57,6 +57,11 @@ export interface SeatStatus {
   service: string;
   leader: string | null;
   self: boolean;
+  /**
+   * This member holds the key, but no renewal came before its stop deadline (etcd lost quorum, a partition): its
+   * instance is stopped (self-fenced); self is false meanwhile. It was shown "active" with its token while nothing ran.
+   */
+  fenced: boolean;
   fencingToken: number | null;
   leaderSince: number | null;
   failovers: number;
@@ -743,14 +748,21 @@ export class ClusterNode {
       services: [...this.seats.values()].map((st) => ({
         service: st.seat.name,
         leader: st.leading ? this.member : st.holder,
-        self: st.leading,
-        fencingToken: st.leading ? st.token : null,
-        leaderSince: st.leading ? st.wonAt : null,
+        self: this.activeHere(st),
+        fenced: st.leading && !this.activeHere(st),
+        fencingToken: this.activeHere(st) ? st.token : null,
+        leaderSince: this.activeHere(st) ? st.wonAt : null,
         failovers: st.failovers,
         noLeaderSeconds: st.noLeaderMs / 1000,
         lastFailover: failovers.get(st.seat.name) ?? null,
       })),
     };
+  }
+
+  /** Leading and still before the stop deadline: the reducer stops the instance once stopBy passes without a renewal. */
+  private activeHere(st: SeatState): boolean {
+    const d = st.leading ? this.deadlines(st) : null;
+    return d !== null && this.clock.now() < d.stopBy;
   }
 
   /** Since the last lease renewal etcd confirmed (null: no lease), as this member knows it: no etcd call. */
@@ -760,7 +772,7 @@ export class ClusterNode {
 
   /** Local figures for /metrics (no etcd call). */
   localFigures(): Array<{ service: string; leading: boolean; failovers: number; noLeaderSeconds: number }> {
-    return [...this.seats.values()].map((st) => ({ service: st.seat.name, leading: st.leading, failovers: st.failovers, noLeaderSeconds: st.noLeaderMs / 1000 }));
+    return [...this.seats.values()].map((st) => ({ service: st.seat.name, leading: this.activeHere(st), failovers: st.failovers, noLeaderSeconds: st.noLeaderMs / 1000 }));
   }
 
   /**

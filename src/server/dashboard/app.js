@@ -1100,7 +1100,7 @@
         return el('tr', { 'data-service': s.service },
           el('td', { text: s.service }),
           el('td', { 'data-field': 'leader', text: s.leader || '(none)' }),
-          el('td', { class: s.self ? 'st resolved' : 'st', text: s.self ? `active here (token ${s.fencingToken})` : 'standby' }),
+          el('td', { class: s.self ? 'st resolved' : 'st', text: s.self ? `active here (token ${s.fencingToken})` : s.fenced ? 'fenced here (no renewal: stopped)' : 'standby' }),
           el('td', { text: f ? `${f.kind} ${f.from || '?'} → ${f.to}, ${fmtWhen(f.at)} (no leader seen ${fmtPrecise(f.noLeaderMs)})` : '—' }));
       });
       fill($('cluster'), 
