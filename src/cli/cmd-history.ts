@@ -127,7 +127,8 @@ function lastLogLines(file: string, n: number): { text: string | undefined; live
 async function journalEvents(stateDir: string): Promise<ClawbackEvent[]> {
   const file = path.join(stateDir, 'journal.jsonl');
   const scan = await scanJournal(file, { rotated: JOURNAL_KEEP });
-  if (scan.corruptLines > 0) process.stderr.write(`clawback: skipped ${scan.corruptLines} damaged line(s) of ${terminalSafe(file)} (or its rotated copies) at line ${scan.corruptLineNumbers.join(', ')}${scan.corruptLines > scan.corruptLineNumbers.length ? ', ...' : ''}: an incident they belonged to may look unfinished\n`);
+  // A torn line the daemon already noted in the journal (its daemon.fault line) is not warned about on every call.
+  if (scan.unnotedCorruptLines > 0) process.stderr.write(`clawback: skipped ${scan.unnotedCorruptLines} damaged line(s) of ${terminalSafe(file)} (or its rotated copies) at line ${scan.unnotedCorruptLineNumbers.join(', ')}${scan.unnotedCorruptLines > scan.unnotedCorruptLineNumbers.length ? ', ...' : ''}: an incident they belonged to may look unfinished\n`);
   return scan.events;
 }
 

@@ -29,6 +29,32 @@ export interface JournalScan {
   corruptLines: number;
   /** 1-based numbers of the first few corrupt lines, for a warning message. */
   corruptLineNumbers: number[];
+  /**
+   * Of corruptLines, those not already said in the journal: a torn line the writer found and noted (tornLineNote)
+   * is known damage, warned about once in the journal itself, not on every read.
+   */
+  unnotedCorruptLines: number;
+  /** 1-based numbers of the first few unnoted corrupt lines. */
+  unnotedCorruptLineNumbers: number[];
+}
+
+/** details.effect of the daemon.fault line the writer puts right after a torn line it ended. */
+export const TORN_LINE_EFFECT = 'journal-torn-line';
+
+/** The event that follows a torn line the journal writer found (bytes: its length, when measured). */
+export function tornLineNote(time: number, bytes: number | undefined): ClawbackEvent {
+  const size = bytes === undefined ? 'a line' : `a line of ${bytes} byte(s)`;
+  return {
+    type: 'daemon.fault',
+    time,
+    severity: 'warning',
+    message: `the journal's previous line is torn (${size} without its end: the writer was killed mid-line, or the disk failed); kept as evidence, readers skip it`,
+    details: { effect: TORN_LINE_EFFECT, error: `torn journal line${bytes === undefined ? '' : ` (${bytes} bytes)`}` },
+  };
+}
+
+function isTornLineNote(e: ClawbackEvent): boolean {
+  return e.type === 'daemon.fault' && e.details?.['effect'] === TORN_LINE_EFFECT;
 }
 
 const MAX_REPORTED_LINES = 20;
@@ -51,11 +77,13 @@ export function isClawbackEvent(v: unknown): v is ClawbackEvent {
  * Corrupt line numbers are counted per file, so they point into the live file when it has any.
  */
 export async function scanJournal(file: string, opts: ReadJournalOptions = {}): Promise<JournalScan> {
-  const result: JournalScan = { events: [], corruptLines: 0, corruptLineNumbers: [] };
+  const result: JournalScan = { events: [], corruptLines: 0, corruptLineNumbers: [], unnotedCorruptLines: 0, unnotedCorruptLineNumbers: [] };
   for (let g = opts.rotated ?? 1; g >= 1; g--) await scanFile(`${file}.${g}`, opts, result);
   const before = result.corruptLineNumbers.length;
+  const unnotedBefore = result.unnotedCorruptLineNumbers.length;
   await scanFile(file, opts, result);
   if (result.corruptLineNumbers.length > before) result.corruptLineNumbers.splice(0, before);
+  if (result.unnotedCorruptLineNumbers.length > unnotedBefore) result.unnotedCorruptLineNumbers.splice(0, unnotedBefore);
   return result;
 }
 
@@ -79,6 +107,16 @@ async function scanFile(file: string, opts: ReadJournalOptions, result: JournalS
   let lineNo = 0;
   // Read from the middle of a file: its first line is a part of one, not a corrupt line.
   let skipPartial = start > 0;
+  /** The line just before was corrupt and not yet known to be noted: its number. */
+  let pendingCorrupt: number | undefined;
+  const settle = (noted: boolean): void => {
+    if (pendingCorrupt === undefined) return;
+    if (!noted) {
+      result.unnotedCorruptLines++;
+      if (result.unnotedCorruptLineNumbers.length < MAX_REPORTED_LINES) result.unnotedCorruptLineNumbers.push(pendingCorrupt);
+    }
+    pendingCorrupt = undefined;
+  };
   try {
     for await (const line of lines) {
       lineNo++;
@@ -94,14 +132,21 @@ async function scanFile(file: string, opts: ReadJournalOptions, result: JournalS
         parsed = undefined;
       }
       if (!isClawbackEvent(parsed)) {
+        settle(false);
         result.corruptLines++;
         if (result.corruptLineNumbers.length < MAX_REPORTED_LINES) result.corruptLineNumbers.push(lineNo);
+        pendingCorrupt = lineNo;
         continue;
       }
+      const note = isTornLineNote(parsed);
+      settle(note);
+      // The writer's marker for the line before it, not a thing that happened: read as part of that damage.
+      if (note) continue;
       if (opts.since !== undefined && parsed.time < opts.since) continue;
       if (opts.until !== undefined && parsed.time >= opts.until) continue;
       result.events.push(parsed);
     }
+    settle(false);
   } finally {
     lines.close();
     stream.destroy();

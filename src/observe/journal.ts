@@ -7,6 +7,7 @@ import type { Clock, TimerHandle } from '../platform/clock.js';
 import type { ClawbackEvent } from './events.js';
 import { openRegularSync } from '../platform/read-regular.js';
 import { rotateByRenameSync } from './log-rotation.js';
+import { tornLineNote } from './journal-read.js';
 
 export const DEFAULT_JOURNAL_BUFFER = 10_000;
 /**
@@ -118,7 +119,7 @@ export class JournalWriter {
       const fd = openJournal(this.file);
       let full = false;
       try {
-        endTornLine(fd);
+        endTornLine(fd, this.queue[0]!);
         // One open per batch; each line is cut back off the file if it did not land whole.
         while (this.queue.length > 0) {
           appendWhole(fd, Buffer.from(this.queue[0]!, 'utf8'));
@@ -173,15 +174,33 @@ function openJournal(file: string): number {
   return openRegularSync(file, JOURNAL_OPEN, 0o600, 'move it aside so the journal can be written (lines are kept in memory meanwhile)');
 }
 
+/** Bytes read back at most to measure a torn line for its note. */
+const TORN_MEASURE_MAX = 64 * 1024;
+
 /**
  * A writer killed mid-line (SIGKILL, power loss) leaves a last line without its newline: ended here, so that torn
- * line stays one corrupt line the readers skip, instead of swallowing the next event appended to it.
+ * line stays one corrupt line the readers skip, instead of swallowing the next event appended to it. The torn bytes
+ * stay as evidence, followed by a note (journal-read.ts' tornLineNote) that says so: without it every later
+ * `clawback incidents` warned of that damaged line, for as long as the file lived. `next` is the line about to be
+ * written: the note takes its time.
  */
-function endTornLine(fd: number): void {
+function endTornLine(fd: number, next: string): void {
   const size = fstatSync(fd).size;
   if (size === 0) return;
   const last = Buffer.alloc(1);
-  if (readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a) appendWhole(fd, Buffer.from('\n'));
+  if (readSync(fd, last, 0, 1, size - 1) !== 1 || last[0] === 0x0a) return;
+  const len = Math.min(size, TORN_MEASURE_MAX);
+  const tail = Buffer.alloc(len);
+  const got = readSync(fd, tail, 0, len, size - len);
+  const nl = tail.subarray(0, got).lastIndexOf(0x0a);
+  const bytes = nl >= 0 ? got - nl - 1 : size <= TORN_MEASURE_MAX ? size : undefined;
+  let time: number;
+  try {
+    time = (JSON.parse(next) as ClawbackEvent).time;
+  } catch {
+    time = 0;
+  }
+  appendWhole(fd, Buffer.from(`\n${JSON.stringify(tornLineNote(time, bytes))}\n`, 'utf8'));
 }
 
 /** Appends buf in full or not at all: a short or failed write is truncated back to where it began. */
