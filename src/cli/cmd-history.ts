@@ -219,7 +219,7 @@ export function registerHistory(program: Command): void {
       const since = o.days ? Date.now() - o.days * 86_400_000 : undefined;
       // The window picks incidents, not events: cut at its start, an incident opened before it and closed within was
       // listed as opened at its closing, reason "unknown", and a still open older one was not listed at all.
-      const incidents = summarizeIncidents(await journalEvents(stateDir)).filter((i) => since === undefined || i.openedAt >= since || (i.closedAt ?? Infinity) >= since);
+      const incidents = summarizeIncidents(await journalEvents(stateDir), { inJournalOrder: true }).filter((i) => since === undefined || i.openedAt >= since || (i.closedAt ?? Infinity) >= since);
       if (o.json) {
         process.stdout.write(JSON.stringify(incidents.map(({ timeline, ...rest }) => ({ ...rest, events: timeline.length }))) + '\n');
         return;
@@ -241,7 +241,7 @@ export function registerHistory(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (id: string, o: { json?: boolean }) => {
       const stateDir = clientStateDir(program.opts());
-      const found = summarizeIncidents(await journalEvents(stateDir)).find((i) => i.id === id);
+      const found = summarizeIncidents(await journalEvents(stateDir), { inJournalOrder: true }).find((i) => i.id === id);
       if (!found) {
         exitWithError('not-found', `no incident ${terminalSafe(id)} in the journal`, 4);
       }
@@ -268,9 +268,9 @@ export function registerHistory(program: Command): void {
       const stateDir = clientStateDir(program.opts());
       const events = await journalEvents(stateDir);
       if (o.json) {
-        process.stdout.write(JSON.stringify(computeDigest(events, { days: o.days, now: Date.now() })) + '\n');
+        process.stdout.write(JSON.stringify(computeDigest(events, { days: o.days, now: Date.now(), inJournalOrder: true })) + '\n');
         return;
       }
-      process.stdout.write(terminalSafe(renderDigest(events, { days: o.days, now: Date.now() })) + '\n');
+      process.stdout.write(terminalSafe(renderDigest(events, { days: o.days, now: Date.now(), inJournalOrder: true })) + '\n');
     });
 }

@@ -10,6 +10,8 @@ export interface DigestOptions {
   now: number;
   /** How many top reasons to list; default 5. */
   topReasons?: number;
+  /** The events are in the journal's write order (see summarizeIncidents). */
+  inJournalOrder?: boolean;
 }
 
 export interface DigestStats {
@@ -61,7 +63,7 @@ export function computeDigest(events: readonly ClawbackEvent[], opts: DigestOpti
   const periodStart = opts.now - opts.days * DAY_MS;
   const inPeriod = (t: number): boolean => t >= periodStart && t < periodEnd;
 
-  const list = summarizeIncidents(events).filter((i) => inPeriod(i.openedAt));
+  const list = summarizeIncidents(events, { inJournalOrder: opts.inJournalOrder }).filter((i) => inPeriod(i.openedAt));
   const resolved = list.filter((i) => i.status === 'resolved');
   const autoResolved = resolved.filter((i) => i.outcome === 'auto-resolved').length;
   const coolDownRecovered = resolved.filter((i) => i.outcome === 'cool-down-recovered').length;

@@ -56,7 +56,7 @@ export function incidentHistory(journalFile: string, read: (file: string) => Pro
 
   const start = (key: string): Promise<IncidentSummary[]> => {
     const done = exclusive(() => read(journalFile)).then((events) => {
-      const all = summarizeIncidents(events);
+      const all = summarizeIncidents(events, { inJournalOrder: true });
       const value = all.length > INCIDENT_HISTORY_KEEP ? all.slice(-INCIDENT_HISTORY_KEEP) : all;
       cached = { key, value, older: all.length > value.length };
       return value;
@@ -92,7 +92,7 @@ export function incidentHistory(journalFile: string, read: (file: string) => Pro
       // The last older incident asked for is kept (one summary), so asking again reads nothing until the journal changes.
       const key = cached?.key;
       if (lookedUp && lookedUp.key === key && lookedUp.id === id) return lookedUp.value;
-      const value = await exclusive(async () => summarizeIncidents(await read(journalFile)).find((i) => i.id === id));
+      const value = await exclusive(async () => summarizeIncidents(await read(journalFile), { inJournalOrder: true }).find((i) => i.id === id));
       if (key !== undefined) lookedUp = { key, id, value };
       return value;
     },

@@ -59,12 +59,23 @@ function num(v: unknown): number | undefined {
  */
 const DAEMON_LIFE: ReadonlySet<string> = new Set(['daemon.started', 'daemon.stopped', 'daemon.crashed', 'daemon.died', 'daemon.adopted', 'daemon.history-lost', 'guardian.revived']);
 
-/** Pure: events in any order in, incidents sorted by openedAt out. */
-export function summarizeIncidents(events: readonly ClawbackEvent[]): IncidentSummary[] {
-  const sorted = events
-    .map((e, i) => ({ e, i }))
-    .sort((a, b) => a.e.time - b.e.time || a.i - b.i)
-    .map((x) => x.e);
+export interface SummarizeOptions {
+  /**
+   * The events are in the order the journal wrote them (readJournal's answer): taken as they come. Sorted by time
+   * instead, a wall clock stepped back mid-incident (NTP at boot, a VM resumed) put its resolution before its opening
+   * and dropped the restart and the healthy verdict from its timeline.
+   */
+  inJournalOrder?: boolean;
+}
+
+/** Pure: events in any order in (sorted by time), or as the journal wrote them; incidents sorted by openedAt out. */
+export function summarizeIncidents(events: readonly ClawbackEvent[], opts: SummarizeOptions = {}): IncidentSummary[] {
+  const sorted = opts.inJournalOrder
+    ? events
+    : events
+        .map((e, i) => ({ e, i }))
+        .sort((a, b) => a.e.time - b.e.time || a.i - b.i)
+        .map((x) => x.e);
   const byId = new Map<string, IncidentSummary>();
   /** service -> incident currently open on it (for id-less events). */
   const openByService = new Map<string, IncidentSummary>();
