@@ -1,4 +1,5 @@
 // Test harness for drills: a real `clawback run` on the demo gateway (or a fixture), and a cleanup that finds whichever daemon is alive at the end.
+import { afterAll, beforeAll } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -109,4 +110,19 @@ async function stopAll(d: DrillDaemon): Promise<void> {
   await waitFor(() => !daemons.some(isRunning), { timeoutMs: 15_000 }).catch(() => undefined);
   for (const ref of [...daemons, ...services]) killTree(ref);
   d.daemon.kill();
+}
+
+/**
+ * One drill daemon for the describe block it is called in: started before its tests, stopped after them. The returned
+ * object is filled in when the daemon is up (read its fields inside the tests).
+ */
+export function drillDaemonPerFile(kind: 'gateway' | 'sleeper', extras: GatewayExtras = {}, startTimeoutMs = 60_000): DrillDaemon {
+  const d = {} as DrillDaemon;
+  beforeAll(async () => {
+    Object.assign(d, await startDrillDaemon(kind, extras));
+  }, startTimeoutMs);
+  afterAll(async () => {
+    await d.stop?.();
+  });
+  return d;
 }

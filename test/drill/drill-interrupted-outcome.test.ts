@@ -1,10 +1,10 @@
 // A drill stopped by SIGTERM reported its cut trial with claims nothing measured: "the holder was KILLED" (its own port, given back by the undo step) and "not serving within 2m00s" of a wait cut after a second.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import http from 'node:http';
 import { CLI } from '../helpers/cli.js';
 import { NODE } from '../helpers/daemon.js';
 import { spawnMarked, waitFor } from '../helpers/processes.js';
-import { startDrillDaemon, type DrillDaemon } from './drill-daemon.js';
+import { drillDaemonPerFile } from './drill-daemon.js';
 
 /** True when something accepts on the port and drops the connection at once (the drill's port thief), not the gateway. */
 function heldByThief(port: number): Promise<boolean> {
@@ -19,13 +19,7 @@ function heldByThief(port: number): Promise<boolean> {
 }
 
 describe('an interrupted trial says what happened', () => {
-  let d: DrillDaemon;
-  beforeAll(async () => {
-    d = await startDrillDaemon('gateway');
-  }, 60_000);
-  afterAll(async () => {
-    await d?.stop();
-  });
+  const d = drillDaemonPerFile('gateway');
 
   it('port-steal cut by SIGTERM: no "KILLED", no wait bound it never waited', async () => {
     const drill = spawnMarked(NODE, [CLI, 'drill', 'port-steal', '--json', '--yes', '--state-dir', d.stateDir]);

@@ -1,24 +1,18 @@
 // A drill SIGKILLed mid config-corrupt: the doctor restores the config and keeps the drill's garbage as `.corrupt-*`
 // evidence. The next drill released the guard (bytes back) but left that "evidence" of nothing beside the user's config for ever.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NODE } from '../helpers/daemon.js';
 import { spawnMarked, waitFor } from '../helpers/processes.js';
-import { drilledStatus, startDrillDaemon, type DrillDaemon } from './drill-daemon.js';
+import { drilledStatus, drillDaemonPerFile } from './drill-daemon.js';
 import { recoverAbandonedGuards } from '../../src/drill/file-guard.js';
 
 const dist = (p: string): string => fileURLToPath(new URL(`../../dist/${p}`, import.meta.url));
 
 describe('a drill SIGKILLed after it garbled the service config', () => {
-  let d: DrillDaemon;
-  beforeAll(async () => {
-    d = await startDrillDaemon('gateway');
-  }, 60_000);
-  afterAll(async () => {
-    await d?.stop();
-  });
+  const d = drillDaemonPerFile('gateway');
 
   it('the next drill removes the evidence the doctor kept of its garbage, and no other', async () => {
     const tmp = path.join(d.dir, 'tmp');

@@ -1,26 +1,20 @@
 // A drill SIGKILLed mid-fault (slow-start, config-corrupt) leaves the service's config as the drill wrote it until the
 // next drill; the service runs on it and the daemon snapshots it as last-known-good. `clawback status` said nothing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../helpers/cli.js';
 import { NODE } from '../helpers/daemon.js';
 import { spawnMarked } from '../helpers/processes.js';
-import { startDrillDaemon, type DrillDaemon } from './drill-daemon.js';
+import { drillDaemonPerFile } from './drill-daemon.js';
 import { recoverAbandonedGuards } from '../../src/drill/file-guard.js';
 import { abandonedDrillChanges } from '../../src/drill/drill-leftovers.js';
 
 const dist = (p: string): string => fileURLToPath(new URL(`../../dist/${p}`, import.meta.url));
 
 describe('a drill SIGKILLed after it changed the service config', () => {
-  let d: DrillDaemon;
-  beforeAll(async () => {
-    d = await startDrillDaemon('gateway');
-  }, 60_000);
-  afterAll(async () => {
-    await d?.stop();
-  });
+  const d = drillDaemonPerFile('gateway');
 
   it('clawback status says which file it left changed and where the bytes are, until they are put back', async () => {
     const tmp = path.join(d.dir, 'tmp');

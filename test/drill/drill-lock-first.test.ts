@@ -1,11 +1,11 @@
 // The drill lock is taken before the plan and the question: a second drill is refused at once, and a drill that ends before its run (refused, not confirmed, Ctrl-C at the prompt) leaves no lock the next drill would take for a killed one.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { spawn as spawnPty } from '@lydell/node-pty';
 import { CLI, runCli } from '../helpers/cli.js';
 import { NODE } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
-import { startDrillDaemon, type DrillDaemon } from './drill-daemon.js';
+import { drillDaemonPerFile } from './drill-daemon.js';
 import { drillLockPath } from '../../src/drill/drill-lock.js';
 
 function lockPid(lockFile: string): number | undefined {
@@ -17,13 +17,7 @@ function lockPid(lockFile: string): number | undefined {
 }
 
 describe('the drill lock comes before the plan', () => {
-  let d: DrillDaemon;
-  beforeAll(async () => {
-    d = await startDrillDaemon('gateway');
-  }, 60_000);
-  afterAll(async () => {
-    await d?.stop();
-  });
+  const d = drillDaemonPerFile('gateway');
 
   it('a drill waiting at its prompt holds the lock; a second one is refused before any plan; Ctrl-C at the prompt exits 130 and releases it', async () => {
     const lockFile = drillLockPath(d.stateDir);

@@ -1,20 +1,14 @@
 // One drill at a time per daemon, however the second drill names it: another $TMPDIR (sudo, tmux, macOS's per-user folders) or a symlink to its state dir is the same daemon.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { CLI, runCli } from '../helpers/cli.js';
 import { NODE } from '../helpers/daemon.js';
 import { spawnMarked, waitFor } from '../helpers/processes.js';
-import { startDrillDaemon, type DrillDaemon } from './drill-daemon.js';
+import { drillDaemonPerFile } from './drill-daemon.js';
 
 describe('the drill lock does not depend on how the state dir is reached', () => {
-  let d: DrillDaemon;
-  beforeAll(async () => {
-    d = await startDrillDaemon('gateway');
-  }, 60_000);
-  afterAll(async () => {
-    await d?.stop();
-  });
+  const d = drillDaemonPerFile('gateway');
 
   it('a second drill with another TMPDIR, through a symlink to the state dir, is refused naming the first', async () => {
     const tmpA = path.join(d.dir, 'tmp-a');
