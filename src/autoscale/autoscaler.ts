@@ -22,6 +22,8 @@ export interface AutoscaleView {
   max: number;
   /** The last per-instance value (null: could not be measured). */
   value: number | null;
+  /** Why the value is unknown when its source failed or printed garbage (the autoscaler holds the count); null otherwise. */
+  held: string | null;
   instances: number;
   /** refused: why the scale did not happen (a guard or a port clash said no); the count stayed. */
   lastDecision: (ScaleDecision & { at: number; refused?: string }) | null;
@@ -36,6 +38,8 @@ interface Tracked {
   view: AutoscaleView;
   /** The last refusal journaled, so a refusal repeated after each cool-down is journaled once. */
   refused?: string;
+  /** The metric source's last failure journaled, so a source that stays down is journaled once per cause. */
+  held?: string;
 }
 
 export class Autoscaler {
@@ -110,10 +114,30 @@ export class Autoscaler {
       source: new MetricSource(a.metric, { clock, runner: realCommandRunner({ clock }) }, a.command ? { argv: a.command, timeoutMs: a.timeout } : undefined),
       state: initialAutoscaleState(),
       nextAt: clock.monotonic(),
-      view: { service: s.name, metric: a.metric, target: autoscaleTarget(a), min: a.min, max: a.max, value: null, instances: 0, lastDecision: known?.view.lastDecision ?? null },
+      view: { service: s.name, metric: a.metric, target: autoscaleTarget(a), min: a.min, max: a.max, value: null, held: null, instances: 0, lastDecision: known?.view.lastDecision ?? null },
     };
     this.tracked.set(s.name, t);
     return t;
+  }
+
+  /** A metric source that fails or prints garbage holds the count: said once per cause (it was only "n/a" in status). */
+  private sayHeld(s: ServiceConfig, t: Tracked, why: { problem: string; output: string } | null): void {
+    t.view.held = why?.problem ?? null;
+    if (!why) {
+      t.held = undefined;
+      return;
+    }
+    if (t.held === why.problem || this.stopped) return;
+    t.held = why.problem;
+    const { ctx } = this.daemon;
+    ctx.emit({
+      type: 'service.autoscale-held',
+      time: ctx.clock.now(),
+      severity: 'warning',
+      service: s.name,
+      message: `autoscale of ${s.name} holds at ${t.view.instances} instance(s): ${why.problem}${why.output ? ` (output: ${ctx.redactor.redact(why.output)})` : ''}`,
+      details: { metric: s.autoscale!.metric, instances: t.view.instances, problem: why.problem, output: ctx.redactor.redact(why.output) },
+    });
   }
 
   private async sampleAndDecide(s: ServiceConfig, t: Tracked): Promise<void> {
@@ -133,6 +157,7 @@ export class Autoscaler {
     const value = await t.source.sample(views, this.abort.signal).catch(() => null);
     t.view.value = value;
     t.view.instances = names.length;
+    this.sayHeld(s, t, value === null ? t.source.problem() : null);
     // The window and the cool-down are durations: on the wall clock a step back held every decision for the step, a step forward ended the cool-down at once.
     const r = autoscaleStep(t.state, { now: clock.monotonic(), current: names.length, value }, {
       min: a.min,

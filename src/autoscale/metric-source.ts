@@ -25,6 +25,8 @@ export interface MetricSourceDeps {
 export class MetricSource {
   /** CPU ticks of each instance's tree at the last sample, by name and pid. */
   private last = new Map<string, { pid: number; ticks: number; at: number }>();
+  /** Why the last sample of the command had no value (failed, timed out, garbage), for the autoscaler to say; null otherwise. */
+  private why: { problem: string; output: string } | null = null;
 
   constructor(
     private readonly metric: AutoscaleMetric,
@@ -43,6 +45,11 @@ export class MetricSource {
       case 'command':
         return this.fromCommand(instances.length, signal);
     }
+  }
+
+  /** Why the last sample had no value because its source failed or printed garbage (stable text, one per cause), or null. */
+  problem(): { problem: string; output: string } | null {
+    return this.why;
   }
 
   private tree(pid: number): Array<{ cpuTicks: number; rssBytes: number }> {
@@ -75,11 +82,19 @@ export class MetricSource {
 
   /** The command prints the group's total (e.g. a queue length): divided by the instance count. */
   private async fromCommand(count: number, signal?: AbortSignal): Promise<number | null> {
+    this.why = null;
     if (!this.command || count === 0) return null;
     const r = await this.deps.runner.run(this.command.argv, { timeoutMs: this.command.timeoutMs, ...(signal ? { signal } : {}) });
-    if (r.code !== 0) return null;
+    const output = excerpt(r.code === 0 ? r.stdout : `${r.stderr}\n${r.stdout}`);
+    const failed = (problem: string): null => ((this.why = { problem, output }), null);
+    if (r.timedOut) return failed(`the metric command did not finish within ${this.command.timeoutMs} ms`);
+    if (r.code !== 0) return failed(r.code === null ? `the metric command ended by ${r.signal ?? 'a signal'} (or did not start)` : `the metric command exited with code ${r.code}`);
     const m = /-?\d+(?:\.\d+)?(?:e[+-]?\d+)?/i.exec(r.stdout);
-    return m ? Number(m[0]) / count : null;
+    if (!m) return failed('the metric command printed no number');
+    const v = Number(m[0]);
+    // A load (a queue length, requests) is never negative: -1 is an error sentinel, and taken as 0 it scaled the service down.
+    if (!Number.isFinite(v) || v < 0) return failed(`the metric command printed ${m[0]}, expected a finite number >= 0`);
+    return v / count;
   }
 }
 
@@ -98,6 +113,12 @@ function sumTree(tree: Array<{ cpuTicks: number; rssBytes: number }>, key: 'cpuT
 function latencyOf(probes: ProbeStatusView[]): number | null {
   const ms = probes.filter((p) => p.kind === 'http' && p.lastResult?.latencyMs !== undefined).map((p) => p.lastResult!.latencyMs!);
   return ms.length > 0 ? Math.max(...ms) : null;
+}
+
+/** The start of a command's output for the journal: one line's worth, trimmed. */
+function excerpt(text: string): string {
+  const t = text.trim().replace(/\s+/g, ' ');
+  return t.length > 200 ? `${t.slice(0, 200)}...` : t;
 }
 
 function average(values: Array<number | null>): number | null {

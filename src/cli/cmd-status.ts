@@ -101,7 +101,7 @@ export function renderStatus(
   // Services with instances: one line per group (its instances are the NAME:i rows above).
   for (const g of status.scaled ?? []) {
     const a = g.autoscale;
-    const auto = a ? `; autoscale ${a.metric} ${a.value === null ? 'n/a' : a.value.toFixed(1)} per instance (target ${a.target}, ${a.min}..${a.max})` : '';
+    const auto = a ? `; autoscale ${a.metric} ${a.value === null ? 'n/a' : a.value.toFixed(1)} per instance (target ${a.target}, ${a.min}..${a.max})${a.held ? `; holding: ${a.held}` : ''}` : '';
     const line = `${g.service}: ${g.instances} instance(s), ${g.healthy} healthy${auto}`;
     lines.push(g.healthy === 0 ? p.red(line) : g.healthy < g.instances ? p.yellow(line) : p.dim(line));
   }

@@ -52,6 +52,7 @@ export const EVENT_TYPES = [
   'config.reload-failed',
   'service.scaled',
   'service.scale-refused',
+  'service.autoscale-held',
   'service.rollout-done',
   'service.rollout-failed',
   'readiness.failing',

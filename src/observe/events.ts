@@ -69,6 +69,8 @@ export type EventType =
   | 'service.scaled'
   /** The autoscaler's decision was refused (it would stop the last serving instances, a port clash): the count stayed. */
   | 'service.scale-refused'
+  /** The autoscaling metric's source failed or printed garbage: the count holds (once per cause, src/autoscale/autoscaler.ts). */
+  | 'service.autoscale-held'
   | 'service.rollout-done'
   | 'service.rollout-failed'
   /** A part of the service (a channel account, a plugin reload) fails readiness / is ready again (src/openclaw). */
