@@ -1,6 +1,6 @@
 // `clawback reload` (the config file again, as SIGHUP) and `clawback reload NAME` (a rolling restart of its instances).
 import type { Command } from 'commander';
-import { parseDuration } from '../config/duration.js';
+import { parseRolloutTimeout } from '../instances/rollout-timeout.js';
 import { connect } from './client.js';
 import { usageError } from './fail.js';
 import { printChangeAnswer, type ChangeAnswer } from './change-answer.js';
@@ -15,8 +15,9 @@ export function registerReload(program: Command): void {
     .action(async (name: string | undefined, opts: { timeout?: string }) => {
       // Without NAME it was dropped without a word, and the whole config file was re-applied instead of a rollout.
       if (opts.timeout !== undefined && !name) usageError(`--timeout is for a rolling restart: clawback reload NAME --timeout ${opts.timeout}`);
-      const timeoutMs = opts.timeout !== undefined ? parseDuration(opts.timeout) : undefined;
-      if (opts.timeout !== undefined && timeoutMs === undefined) usageError(`--timeout: expected a duration such as 60s, got ${JSON.stringify(opts.timeout)}`);
+      const parsed = opts.timeout !== undefined ? parseRolloutTimeout('--timeout', opts.timeout) : undefined;
+      if (parsed && 'error' in parsed) usageError(parsed.error);
+      const timeoutMs = parsed && 'ms' in parsed ? parsed.ms : undefined;
       const client = await connect(program.opts());
       const q = new URLSearchParams({ by: who() });
       if (opts.timeout) q.set('timeout', opts.timeout);

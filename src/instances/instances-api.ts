@@ -1,6 +1,6 @@
 // The daemon's routes for the service set: POST /api/reload, /api/services/:name/scale and /api/services/:name/reload.
 import type { Daemon } from '../daemon/daemon.js';
-import { parseDuration } from '../config/duration.js';
+import { parseRolloutTimeout } from './rollout-timeout.js';
 import { reloadConfig } from './config-reload.js';
 import { scaleService } from './scale.js';
 import { rollingRestart } from './rolling-restart.js';
@@ -24,7 +24,8 @@ export async function instancesCommand(daemon: Daemon, p: string, q: URLSearchPa
     return guarded(scaleService(daemon, name, n, by));
   }
   const t = q.get('timeout');
-  const timeoutMs = t ? parseDuration(t) : undefined;
-  if (t && timeoutMs === undefined) return { status: 400, body: { ok: false, message: `timeout: expected a duration such as 60s, got ${JSON.stringify(t)}` } };
+  const parsed = t ? parseRolloutTimeout('timeout', t) : undefined;
+  if (parsed && 'error' in parsed) return { status: 400, body: { ok: false, message: parsed.error } };
+  const timeoutMs = parsed && 'ms' in parsed ? parsed.ms : undefined;
   return guarded(rollingRestart(daemon, name, { by, ...(timeoutMs !== undefined ? { timeoutMs } : {}) }));
 }
