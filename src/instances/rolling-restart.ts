@@ -24,6 +24,13 @@ export function rollingRestart(daemon: Daemon, name: string, opts: { timeoutMs?:
     const done: string[] = [];
     const skipped: string[] = [];
     const started = clock.monotonic();
+    // The daemon's shutdown ends the waits early: said as such, not as an instance "not healthy 60 s after its restart".
+    const cutShort = (n: string, restarting: boolean): RolloutResult => {
+      const left = names.filter((x) => x !== n && !done.includes(x));
+      const message = `rolling restart of ${name} cut short by the daemon's shutdown ${((clock.monotonic() - started) / 1000).toFixed(1)} s in${restarting ? `, while ${n} was restarting` : `, before ${n}`}; ${done.length} restarted, ${left.length + (restarting ? 0 : 1)} left untouched`;
+      ctx.emit({ type: 'service.rollout-failed', time: clock.now(), severity: 'warning', service: name, message, details: { shutdown: true, ...(restarting ? { failed: n } : { stoppedBefore: n }), restarted: done, untouched: restarting ? left : [n, ...left], by: opts.by, timeoutMs } });
+      return { status: 503, body: { ok: false, message, restarted: done, untouched: restarting ? left : [n, ...left] } };
+    };
     for (const n of names) {
       const rt = daemon.runtimes.get(n);
       if (!rt) continue; // removed meanwhile cannot happen (exclusive), but a missing one is no failure of the rollout
@@ -33,6 +40,7 @@ export function rollingRestart(daemon: Daemon, name: string, opts: { timeoutMs?:
         continue;
       }
       const down = await peersDown(n, daemon.runtimes, clock, timeoutMs, daemon.stopSignal);
+      if (daemon.stopSignal.aborted) return cutShort(n, false);
       if (down.length > 0) {
         const left = names.filter((x) => !done.includes(x));
         const message = `rolling restart of ${name} stopped before ${n}: ${down.join(', ')} ${down.length > 1 ? 'are' : 'is'} not healthy ${Math.round(timeoutMs / 1000)} s later, and restarting ${n} now would take a second instance down at once; ${done.length} restarted, ${left.length} left untouched (${left.join(', ')})`;
@@ -42,6 +50,7 @@ export function rollingRestart(daemon: Daemon, name: string, opts: { timeoutMs?:
       const oldPid = rt.status().pid;
       await rt.request('restart', 'human');
       const healthy = await waitHealthyAgain(rt, oldPid, clock, timeoutMs, daemon.stopSignal);
+      if (!healthy && daemon.stopSignal.aborted) return cutShort(n, true);
       if (!healthy) {
         const st = rt.status();
         const left = names.filter((x) => x !== n && !done.includes(x));
