@@ -29,6 +29,8 @@ import { rotateOwnLogs } from '../daemon/guardian-logs.js';
 import { armPassWatchdog } from '../daemon/pass-watchdog.js';
 import { readRegularFileSync } from '../platform/read-regular.js';
 import { readDaemonInfoSync } from '../daemon/daemon-info.js';
+import { removeGuardianInstalled, writeGuardianInstalled, writeGuardianPass } from '../daemon/guardian-pass.js';
+import { DEFAULT_GUARDIAN_INTERVAL_SEC } from '../platform/service-files.js';
 import { reviveConfig, RecordedConfigGone, type ReviveConfig } from './revive-config.js';
 
 const ENTRY = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -92,6 +94,13 @@ export function registerInstall(program: Command): void {
         }
         // Installing asks that the daemon be kept running: an earlier stop on purpose (a Ctrl-C while trying it) left
         // the cron guardian, which nothing else starts the daemon for, saying "stopped on purpose" every minute.
+        // The daemon says (status, /metrics) when an installed guardian stopped running: it knows one is from this file.
+        try {
+          if (action === 'install') writeGuardianInstalled(stateDir, { intervalSec: DEFAULT_GUARDIAN_INTERVAL_SEC, manager: chooseManager(input.platform, hasSystemd), at: Date.now() });
+          else removeGuardianInstalled(stateDir);
+        } catch (err) {
+          process.stderr.write(`clawback: warning: ${(err as Error).message}: status cannot tell when the guardian stops running\n`);
+        }
         const stopped = path.join(stateDir, STOPPED_MARKER);
         if (action === 'install' && existsSync(stopped)) {
           rmSync(stopped, { force: true });
@@ -119,6 +128,7 @@ export function registerInstall(program: Command): void {
         const ownLogs = await rotateOwnLogs(stateDir);
         watchdog.step('reading the state directory');
         if (stoppedOnPurposeThisBoot(path.join(stateDir, STOPPED_MARKER))) {
+          await recordPass(stateDir, 'stopped');
           process.stdout.write('daemon was stopped on purpose (clawback run exited cleanly); nothing to do\n');
           return;
         }
@@ -190,6 +200,12 @@ export function registerInstall(program: Command): void {
             report.errors.push(`pending-events.jsonl could not be written (${(err as Error).message}): ${said.type} is not journaled`);
           }
         }
+        // The daemon exports when its guardian last ran (clawback_guardian_last_pass_timestamp_seconds): a pass in a
+        // state dir no daemon used is nothing to record.
+        if (report.outcome !== 'never-ran') {
+          const problem = await recordPass(stateDir, report.outcome);
+          if (problem) report.errors.push(problem);
+        }
         if (report.daemonExit?.output) report.daemonExit.output = redactor.redact(report.daemonExit.output);
         report.actions.push(...ownLogs.rotated.map((r) => `rotated ${r}`));
         report.errors.push(...ownLogs.errors);
@@ -201,6 +217,16 @@ export function registerInstall(program: Command): void {
         watchdog.done();
       }
     });
+}
+
+/** Leaves this pass's time and outcome for the daemon; what went wrong, undefined when it was written. */
+async function recordPass(stateDir: string, outcome: string): Promise<string | undefined> {
+  try {
+    await writeGuardianPass(stateDir, { at: Date.now(), outcome });
+    return undefined;
+  } catch (err) {
+    return `guardian-pass.json could not be written (${(err as Error).message}): the daemon cannot say this pass ran`;
+  }
 }
 
 /** Bound of a whole guardian pass: under systemd's TimeoutStartSec=120 of its unit, so the pass says why it ended. */

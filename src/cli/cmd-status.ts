@@ -8,6 +8,7 @@ import { terminalSafeDeep } from './terminal-safe.js';
 import { deadLetterLines, type DeadLetterView } from '../notify/dead-letter-notice.js';
 import { abandonedDrillChanges, type AbandonedDrillChange } from '../drill/drill-leftovers.js';
 
+type GuardianPassView = import('../daemon/guardian-pass.js').GuardianPassView;
 type ForecastView = import('../daemon/prediction-wiring.js').ForecastView;
 
 interface StatusJson {
@@ -25,6 +26,8 @@ interface StatusJson {
     api: { host: string; port: number };
     health?: 'ok' | 'degraded';
     degraded?: Array<{ reason: string; lastError?: string; count?: number; since?: number }>;
+    /** When the guardian last ran (src/daemon/guardian-pass.ts); absent from an older daemon. */
+    guardian?: GuardianPassView;
   };
   services: Array<ServiceStatus & { forecast?: ForecastView }>;
   scaled?: import('../instances/instances-plugin.js').ScaledGroupStatus[];
@@ -95,6 +98,7 @@ export function renderStatus(
     const ago = d.now !== undefined ? ` ${humanDuration(Math.max(0, d.now - d.reloadFailed.at))} ago` : '';
     lines.push(p.red(`CONFIG RELOAD FAILED${ago} (by ${d.reloadFailed.by}): ${d.reloadFailed.message}`));
   }
+  lines.push(...guardianLines(d.guardian, d.now, p));
   if (d.previousDied) lines.push(p.red(`PREVIOUS DAEMON DIED: ${d.previousDied.message}`));
   for (const line of deadLetterLines(status.notify)) lines.push(p.red(`ALERTS NOT DELIVERED: ${line}`));
   lines.push('', table(rows));
@@ -125,4 +129,13 @@ export function renderStatus(
     }
   }
   return lines.join('\n');
+}
+
+/** When the installed guardian last ran; red once it missed GUARDIAN_OVERDUE_INTERVALS of its intervals. */
+function guardianLines(g: GuardianPassView | undefined, now: number | undefined, p: ReturnType<typeof paint>): string[] {
+  if (!g?.installed) return [];
+  const every = `every ${humanDuration(g.intervalSec * 1000)}`;
+  const last = g.last ? `last pass ${now !== undefined ? `${humanDuration(Math.max(0, now - g.last.at))} ago` : new Date(g.last.at).toISOString()} (${g.last.outcome})` : 'no pass yet';
+  if (g.overdue) return [p.red(`GUARDIAN NOT RUNNING: ${last}, installed to run ${every}: check its timer, LaunchAgent or cron line (\`clawback install\` writes them again)`)];
+  return [p.dim(`guardian: ${last}, ${every}`)];
 }

@@ -1,4 +1,5 @@
 // Composition root: load config, build every object, wire the event bus, serve the API, shut down cleanly.
+import { guardianPassView, renderGuardianPassGauges } from './guardian-pass.js';
 import { closeSync, existsSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { currentBootId, stoppedMarkerText } from './stopped-marker.js';
 import path from 'node:path';
@@ -308,6 +309,7 @@ export class Daemon {
         now,
         configFile: this.ctx.configFile ?? null,
         reloadFailed: this.reloadFailed ?? null,
+        guardian: guardianPassView(this.ctx.stateDir, now),
         previousDied: this.previousDied && Math.abs(now - this.previousDied.time) < PREVIOUS_DIED_SHOWN_MS ? { at: this.previousDied.time, message: this.previousDied.message, ...this.previousDied.details } : null,
         stateDir: this.ctx.stateDir,
         api: this.api ? { host: this.api.host, port: this.api.port } : null,
@@ -395,7 +397,7 @@ export class Daemon {
     const metricHooks = this.hooks.filter((h) => h.metrics).map((h) => h.metrics!);
     const pluginMetrics = metricHooks.length > 0 ? async () => (await Promise.all(metricHooks.map((m) => m()))).join('') : undefined;
     // The daemon's own degraded and reload gauges ride along with whatever metrics the plugins render.
-    const metrics = pluginMetrics ? async () => (await pluginMetrics()) + renderDegradedGauge(this.faults.status()) + renderReloadGauge(this.reloadFailed) : undefined;
+    const metrics = pluginMetrics ? async () => (await pluginMetrics()) + renderDegradedGauge(this.faults.status()) + renderReloadGauge(this.reloadFailed) + renderGuardianPassGauges(guardianPassView(this.ctx.stateDir, this.ctx.clock.now())) : undefined;
     const dashboard = this.hooks.find((h) => h.dashboard)?.dashboard;
     const extras = this.hooks.filter((h) => h.extra).map((h) => h.extra!);
     const posts = this.hooks.filter((h) => h.post).map((h) => h.post!);

@@ -1,3 +1,4 @@
+import { renderGuardianPassGauges } from '../../src/daemon/guardian-pass.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,7 @@ afterAll(() => metrics.stop());
 /** Every family /metrics declares (its `# TYPE` lines), with its type. */
 async function registryTypes(): Promise<Map<string, string>> {
   // /metrics also carries the daemon's own health families, rendered beside the registry.
-  const text = (await metrics.render()) + renderDegradedGauge({ health: 'ok', degraded: [] }) + renderReloadGauge(undefined);
+  const text = (await metrics.render()) + renderDegradedGauge({ health: 'ok', degraded: [] }) + renderReloadGauge(undefined) + renderGuardianPassGauges({ installed: false, intervalSec: 60, last: null, overdue: false });
   return new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
 }
 

@@ -359,6 +359,13 @@
     reload.hidden = !rf;
     reload.textContent = !rf ? '' : shown(`The last config reload (by ${rf.by}, ${fmtWhen(rf.at)}) failed; the daemon runs the config it had before: ${rf.message}`);
     // The previous daemon ended without its shutdown (kill -9, out of memory): said for an hour after this one started.
+    // An installed guardian that stopped running (its timer disabled, its cron line gone): the daemon has no watcher.
+    const guard = $('guardian-overdue');
+    const gv = d.guardian;
+    if (guard) {
+      guard.hidden = !(gv && gv.overdue);
+      guard.textContent = !(gv && gv.overdue) ? '' : shown(`The guardian has not run since ${gv.last ? `${fmtWhen(gv.last.at)} (${gv.last.outcome})` : 'it was installed'}; it is installed to run every ${gv.intervalSec} s: check its timer, LaunchAgent or cron line`);
+    }
     const died = $('previous-died');
     const pd = d.previousDied;
     died.hidden = !pd;
