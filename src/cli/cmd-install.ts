@@ -115,8 +115,9 @@ export function registerInstall(program: Command): void {
     .description('check the daemon once (heartbeat and pid); revive it if dead or hung; keep services up if it cannot')
     .option('--once', 'one pass (what the timer / cron runs)', true)
     .option('--stale-after <ms>', 'heartbeat age that counts as hung (ms, or a duration such as 30s)', durationOption(1), 15_000)
+    .option('--json', 'the report as one line of JSON (as every other --json answer); without it, indented')
     .option('--pass-timeout <ms>', 'bound of the whole pass, counted from its start: past it the pass reports timed-out and exits 1, or 137 (SIGKILL by its watchdog) when a step blocks its process (ms, or a duration such as 100s)', durationOption(1), PASS_TIMEOUT_MS)
-    .action(async (o: { staleAfter: number; passTimeout: number }) => {
+    .action(async (o: { staleAfter: number; passTimeout: number; json?: boolean }) => {
       const watchdog = armPassWatchdog(o.passTimeout, systemClock());
       // Every way the pass ends (its report, an early return) cancels its own bound; process.exit needs no cancel.
       try {
@@ -129,7 +130,8 @@ export function registerInstall(program: Command): void {
         watchdog.step('reading the state directory');
         if (stoppedOnPurposeThisBoot(path.join(stateDir, STOPPED_MARKER))) {
           await recordPass(stateDir, 'stopped');
-          process.stdout.write('daemon was stopped on purpose (clawback run exited cleanly); nothing to do\n');
+          const said = 'daemon was stopped on purpose (clawback run exited cleanly); nothing to do';
+          process.stdout.write(o.json ? JSON.stringify({ outcome: 'stopped', actions: [said], errors: [] }) + '\n' : `${said}\n`);
           return;
         }
         // With no --config nor $CLAWBACK_CONFIG, the config this state dir's daemon last ran: typed from another directory,
@@ -209,7 +211,7 @@ export function registerInstall(program: Command): void {
         if (report.daemonExit?.output) report.daemonExit.output = redactor.redact(report.daemonExit.output);
         report.actions.push(...ownLogs.rotated.map((r) => `rotated ${r}`));
         report.errors.push(...ownLogs.errors);
-        process.stdout.write(redactor.redact(JSON.stringify(report, null, 2)) + '\n');
+        process.stdout.write(redactor.redact(o.json ? JSON.stringify(report) : JSON.stringify(report, null, 2)) + '\n');
         process.exitCode = report.outcome === 'daemon-down' ? 1 : 0;
         // A step cut short by its own bound may still hold the event loop (a read that never returns): the watchdog ends it.
         watchdog.step('exiting after its report');
