@@ -1,7 +1,8 @@
 // `clawback install|uninstall [--dry-run]` and `clawback guardian --once`: the OS keeps the daemon alive.
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync, fstatSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, openSync, closeSync, fstatSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { exitWithError } from './json-error.js';
 import { open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -128,7 +129,14 @@ export function registerInstall(program: Command): void {
         // else rotates these files, so each pass bounds them.
         const ownLogs = await rotateOwnLogs(stateDir);
         watchdog.step('reading the state directory');
-        if (stoppedOnPurposeThisBoot(path.join(stateDir, STOPPED_MARKER))) {
+        let stoppedOnPurpose: boolean;
+        try {
+          stoppedOnPurpose = stoppedOnPurposeThisBoot(path.join(stateDir, STOPPED_MARKER));
+        } catch (err) {
+          if (!(err instanceof GuardianCannotRead)) throw err;
+          exitWithError('system', err.message, 1);
+        }
+        if (stoppedOnPurpose) {
           await recordPass(stateDir, 'stopped');
           const said = 'daemon was stopped on purpose (clawback run exited cleanly); nothing to do';
           process.stdout.write(o.json ? JSON.stringify({ outcome: 'stopped', actions: [said], errors: [] }) + '\n' : `${said}\n`);
@@ -261,13 +269,33 @@ export async function configProblem(configPath: string | undefined, stateDir: st
   }
 }
 
+/** The guardian may not read the state dir it watches (another user's). */
+class GuardianCannotRead extends Error {}
+
+function ownerOf(dir: string): number | undefined {
+  try {
+    return statSync(dir).uid;
+  } catch {
+    return undefined;
+  }
+}
+
 /** daemon.stopped is there and was written in this boot (a marker from an earlier boot is the shutdown's). */
 function stoppedOnPurposeThisBoot(file: string): boolean {
   let text: string;
   try {
     text = readRegularFileSync(file).toString('utf8');
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+    const code = (err as NodeJS.ErrnoException).code;
+    // A guardian run as another user than the daemon (root's crontab, another account's timer) cannot even look: it
+    // said "stopped on purpose; nothing to do" (exit 0) on every pass, a live or dead daemon alike.
+    if (code === 'EACCES' || code === 'EPERM') {
+      const owner = ownerOf(path.dirname(file));
+      throw new GuardianCannotRead(
+        `guardian: cannot read the state directory ${path.dirname(file)} (${code}${owner !== undefined ? `: it belongs to uid ${owner}, this guardian runs as uid ${process.getuid?.()}` : ''}): nothing checked, nothing started; run the guardian as the daemon's user`,
+      );
+    }
+    return code !== 'ENOENT';
   }
   return stoppedThisBoot(text, currentBootId());
 }
