@@ -39,7 +39,7 @@ import { launchExternal } from '../supervisor/external-process.js';
 import { realCommandRunner } from '../platform/command-runner.js';
 import { ensurePrivateDir } from '../platform/private-dir.js';
 import { stateFingerprint } from './state-fingerprint.js';
-import { HeapWatch } from './heap-watch.js';
+import { HeapWatch, WHOLE_READ_HEAP_FACTOR } from './heap-watch.js';
 import { DaemonFaults, faultRetryDelay, renderDegradedGauge, renderReloadGauge, type DaemonHealthStatus, type FaultLog } from './daemon-faults.js';
 import { faultLog } from './fault-log.js';
 import { takeDaemonLock } from './daemon-lock.js';
@@ -958,7 +958,9 @@ async function buildDaemon(
       loadedState.notRegular !== undefined
         ? `state file was ${loadedState.notRegular}, not a regular file`
         : loadedState.tooLarge !== undefined
-          ? `state file was ${loadedState.tooLarge} bytes, over the ${STATE_MAX_BYTES} bytes a state file takes at most (not read)`
+          ? loadedState.maxBytes !== undefined && loadedState.maxBytes < STATE_MAX_BYTES
+            ? `state file was ${loadedState.tooLarge} bytes, over the ${loadedState.maxBytes} bytes this daemon's small heap can parse (1/${WHOLE_READ_HEAP_FACTOR} of the heap left under its --max-old-space-size limit; not read)`
+            : `state file was ${loadedState.tooLarge} bytes, over the ${STATE_MAX_BYTES} bytes a state file takes at most (not read)`
           : loadedState.newerVersion === undefined
         ? 'state file was corrupt'
         : `state file was written by a newer Clawback (state version ${loadedState.newerVersion}; this one reads version 1: was Clawback downgraded?)`;

@@ -16,6 +16,24 @@ export interface HeapWatchDeps {
   heap?: () => HeapFigures;
 }
 
+/**
+ * A JSON file read whole at start costs its text and its parsed objects in the heap, several times its size: a 21 MB
+ * state.json killed a daemon at --max-old-space-size=32 with "heap out of memory" in JSON.parse at every start.
+ */
+export const WHOLE_READ_HEAP_FACTOR = 8;
+
+/** The most bytes a file read whole may have: `maxBytes`, or less when the heap left is small (1/8 of it). */
+export function wholeReadLimit(maxBytes: number, heap: () => HeapFigures = daemonHeap): number {
+  let h: HeapFigures;
+  try {
+    h = heap();
+  } catch {
+    return maxBytes;
+  }
+  if (!(h.limitBytes > 0)) return maxBytes;
+  return Math.max(0, Math.min(maxBytes, Math.floor((h.limitBytes - h.usedBytes) / WHOLE_READ_HEAP_FACTOR)));
+}
+
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 export function heapFaultError(h: HeapFigures, shed: string): Error {

@@ -5,6 +5,8 @@ import { removeStaleTemps, writeFileAtomicSync } from '../platform/atomic-write.
 import { FileTooLargeError, NotRegularFileError, readRegularFileSync } from '../platform/read-regular.js';
 import type { Incident, ServiceRecord } from '../decide/service-state.js';
 import { dropMisshapenFields, type StateShapeProblem } from './state-shape.js';
+import { wholeReadLimit } from './heap-watch.js';
+import type { HeapFigures } from '../platform/heap-figures.js';
 
 export interface ServiceState {
   record: ServiceRecord;
@@ -24,8 +26,10 @@ export interface LoadedState {
   newerVersion?: number;
   /** Set when a FIFO, a directory or a device took the file's place ("a FIFO"…): moved aside as well. */
   notRegular?: string;
-  /** Set when the file was bigger than STATE_MAX_BYTES (its size): not read, moved aside as well. */
+  /** Set when the file was bigger than STATE_MAX_BYTES, or than the heap left can parse (its size): not read, moved aside as well. */
   tooLarge?: number;
+  /** The bound it was over (STATE_MAX_BYTES, or less on a small heap). */
+  maxBytes?: number;
   /** True when there was no state file at all (first start, or the directory was wiped). */
   fresh: boolean;
   /** Fields of the wrong shape that were dropped (the file as read is kept at `keptAs`). */
@@ -47,7 +51,11 @@ function isDaemonState(v: unknown): v is DaemonState {
 export class StateStore {
   readonly file: string;
 
-  constructor(stateDir: string, private readonly now: () => number = Date.now) {
+  constructor(
+    stateDir: string,
+    private readonly now: () => number = Date.now,
+    private readonly heap?: () => HeapFigures,
+  ) {
     this.file = path.join(stateDir, 'state.json');
   }
 
@@ -57,8 +65,10 @@ export class StateStore {
     let text = '';
     let notRegular: string | undefined;
     let tooLarge: number | undefined;
+    // On a small heap (--max-old-space-size) a file the heap cannot parse is not read whole: it killed every start.
+    const maxBytes = wholeReadLimit(STATE_MAX_BYTES, this.heap);
     try {
-      text = readRegularFileSync(this.file, { maxBytes: STATE_MAX_BYTES }).toString('utf8');
+      text = readRegularFileSync(this.file, { maxBytes }).toString('utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: { version: 1, services: {} }, fresh: true };
       if (err instanceof FileTooLargeError) tooLarge = err.size;
@@ -91,7 +101,7 @@ export class StateStore {
       corruptMovedTo: aside,
       ...(newer === undefined ? {} : { newerVersion: newer }),
       ...(notRegular === undefined ? {} : { notRegular }),
-      ...(tooLarge === undefined ? {} : { tooLarge }),
+      ...(tooLarge === undefined ? {} : { tooLarge, maxBytes }),
       fresh: false,
     };
   }
