@@ -29,6 +29,7 @@ import { ensureToken } from '../server/token-issue.js';
 import { readDaemonPresence } from './daemon-info.js';
 import { removeDaemonInfo, startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { PREVIOUS_DIED_SHOWN_MS, previousDaemonEnd } from './previous-end.js';
+import { noteStartAttempt, START_ATTEMPTS_FILE, START_LOOP_ATTEMPTS, type StartNote } from './start-attempts.js';
 import { lastBootAt } from '../platform/boot-time.js';
 import { VERSION } from '../version.js';
 import { beforeReplace, carryMaintenance, MAINTENANCE_FOR_MAX_MS, setMaintenance, type CarriedMaintenance } from './maintenance-targets.js';
@@ -146,9 +147,13 @@ export interface DaemonParts {
   log?: FaultLog;
   /** Releases daemon.lock (taken by createDaemon) when the daemon stops or gives up starting. */
   releaseLock?: () => Promise<void>;
+  /** This start's note in start-attempts.json: its phases, cleared once daemon.started is journaled. */
+  startNote?: Pick<StartNote, 'phase' | 'clear'>;
 }
 
 const DEPENDENCY_WAIT_MS = 60_000;
+/** The start-attempt phase past the state reads. */
+const BOOT_PHASE = 'booting the services';
 
 /** Written on a clean stop so the guardian does not revive a daemon a human stopped on purpose. */
 export const STOPPED_MARKER = 'daemon.stopped';
@@ -203,6 +208,8 @@ export class Daemon {
   /** The previous daemon ended without its shutdown (previous-end.ts): shown in the status for PREVIOUS_DIED_SHOWN_MS. */
   previousDied: ClawbackEvent | undefined;
 
+  private readonly startNote: Pick<StartNote, 'phase' | 'clear'> | undefined;
+
   constructor(
     readonly ctx: DaemonContext,
     state: DaemonState,
@@ -212,6 +219,7 @@ export class Daemon {
     private readonly releaseEarlyEvents: () => void = () => undefined,
   ) {
     this.startedAt = ctx.clock.now();
+    this.startNote = parts.startNote;
     this.startedMono = ctx.clock.monotonic();
     this.store = new StateStore(ctx.stateDir, () => ctx.clock.now());
     this.pending = new PendingEventsReader(ctx.stateDir, () => ctx.clock.now());
@@ -448,6 +456,7 @@ export class Daemon {
       await this.abandonStart();
       throw failure;
     }
+    this.startNote?.phase(BOOT_PHASE);
     try {
       await this.bootInOrder();
     } finally {
@@ -475,10 +484,13 @@ export class Daemon {
     await this.heartbeat.beat();
     this.drainPendingEvents();
     ctx.emit({ type: 'daemon.started', time: ctx.clock.now(), severity: 'info', message: `clawback ${VERSION} started (pid ${process.pid}), supervising ${this.runtimes.size} service(s)`, details: { pid: process.pid, version: VERSION } });
+    this.startNote?.clear();
   }
 
   /** A start that failed before any service was touched: the plugins' timers stop, the journal closes; services untouched. */
   private async abandonStart(): Promise<void> {
+    // A start refused with its reason said (the API port taken) is no silent death: not counted as one.
+    this.startNote?.clear();
     this.bootAbort.abort();
     for (const h of this.hooks) await h.stop?.().catch(() => undefined);
     this.journal?.close();
@@ -951,9 +963,31 @@ async function buildDaemon(
     ...(bootAtStart !== undefined ? { wallAnchor: { wall: clock.now(), boot: bootAtStart } } : {}),
   };
 
+  // Noted before the reads that can kill a start (a state file parsed past the heap): a loop of such deaths is counted.
+  const startNote = noteStartAttempt(stateDir, process.pid, () => clock.now());
+  const loop = startNote.previous && startNote.previous.count >= START_LOOP_ATTEMPTS ? startNote.previous : undefined;
+  startNote.phase('reading state.json');
   const store = new StateStore(stateDir, () => clock.now());
-  const loadedState = store.load();
-  if (loadedState.corruptMovedTo) {
+  // After that many deaths, the files start-up reads whole are the suspects: kept aside unread, the start uses defaults.
+  // A loop that died booting the services read its state whole already: the file is no suspect then, and is kept.
+  const suspect = loop !== undefined && loop.phase !== BOOT_PHASE;
+  const loadedState = suspect ? store.setAside() : store.load();
+  startNote.phase('after reading state.json');
+  let loopEvent: ClawbackEvent | undefined;
+  if (loop) {
+    const kept = !suspect ? 'state.json kept (those starts read it and died later, booting the services)' : loadedState.corruptMovedTo ? `state.json (${loadedState.suspectBytes} bytes) moved aside unread as ${loadedState.corruptMovedTo}` : 'no state.json to move aside';
+    const message =
+      `the last ${loop.count} starts of this clawback daemon ended before it started (the latest, pid ${loop.pid} at ${new Date(loop.at).toISOString()}, died while ${loop.phase}; ` +
+      `killed, out of memory or crashed, with nothing journaled) while the services ran unsupervised: starting the safe way: ${kept}; ${suspect ? 'started with default state' : 'starting as usual'}. ` +
+      `Look at what it reads at start (the state dir's files, --max-old-space-size) before restoring the file`;
+    process.stderr.write(`clawback: ${message}\n`);
+    say(`WARNING: ${message}`);
+    loopEvent = { type: 'daemon.died', time: clock.now(), severity: 'critical', message, details: { startLoop: true, attempts: loop.count, pid: loop.pid, lastAttemptAt: loop.at, phase: loop.phase, note: START_ATTEMPTS_FILE, ...(loadedState.corruptMovedTo ? { movedTo: loadedState.corruptMovedTo } : {}) } };
+    emit(loopEvent);
+  }
+  if (loop && suspect) {
+    // said above, with the file moved aside
+  } else if (loadedState.corruptMovedTo) {
     const what =
       loadedState.notRegular !== undefined
         ? `state file was ${loadedState.notRegular}, not a regular file`
@@ -1009,9 +1043,9 @@ async function buildDaemon(
     say(`warning: ${message}`);
     emit({ type: 'daemon.fault', time: clock.now(), severity: 'warning', message, details: { effect: 'daemon-lock', error: lockError.message } });
   }
-  const daemon = new Daemon(ctx, loadedState.state, daemonOpts, { faults, journal, log, releaseLock }, () => early.release());
+  const daemon = new Daemon(ctx, loadedState.state, daemonOpts, { faults, journal, log, releaseLock, startNote }, () => early.release());
   daemon.source = { raw: loaded.raw, declared: loaded.declared, file: loaded.file };
-  daemon.previousDied = died;
+  daemon.previousDied = loopEvent ?? died;
   if (cluster) daemon.clusterDeps = (service) => cluster.runtimeDeps(service);
   for (const service of config.services) daemon.addRuntime(service, loadedState.state.services[service.name]);
   return daemon;

@@ -1,5 +1,5 @@
 // Durable daemon state (restart history, breaker, open incident, instance pid) in one atomically written file.
-import { copyFileSync, renameSync, mkdirSync } from 'node:fs';
+import { copyFileSync, lstatSync, renameSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { removeStaleTemps, writeFileAtomicSync } from '../platform/atomic-write.js';
 import { FileTooLargeError, NotRegularFileError, readRegularFileSync } from '../platform/read-regular.js';
@@ -30,6 +30,8 @@ export interface LoadedState {
   tooLarge?: number;
   /** The bound it was over (STATE_MAX_BYTES, or less on a small heap). */
   maxBytes?: number;
+  /** Set by setAside(): the size of the file moved aside unread. */
+  suspectBytes?: number;
   /** True when there was no state file at all (first start, or the directory was wiped). */
   fresh: boolean;
   /** Fields of the wrong shape that were dropped (the file as read is kept at `keptAs`). */
@@ -104,6 +106,20 @@ export class StateStore {
       ...(tooLarge === undefined ? {} : { tooLarge, maxBytes }),
       fresh: false,
     };
+  }
+
+  /** The safe road after starts that died: the file is moved aside unread (evidence, never deleted), state starts fresh. */
+  setAside(): LoadedState {
+    removeStaleTemps(this.file);
+    let size: number;
+    try {
+      size = lstatSync(this.file).size;
+    } catch {
+      return { state: { version: 1, services: {} }, fresh: true };
+    }
+    const aside = `${this.file}.corrupt-${this.stamp()}`;
+    renameSync(this.file, aside);
+    return { state: { version: 1, services: {} }, corruptMovedTo: aside, suspectBytes: size, fresh: false };
   }
 
   private stamp(): string {
