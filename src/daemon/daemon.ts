@@ -1,6 +1,6 @@
 // Composition root: load config, build every object, wire the event bus, serve the API, shut down cleanly.
 import { guardianPassView, renderGuardianPassGauges } from './guardian-pass.js';
-import { closeSync, existsSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { currentBootId, stoppedMarkerText } from './stopped-marker.js';
 import path from 'node:path';
 import type { LoadedConfig, LoadOptions } from '../config/load.js';
@@ -40,7 +40,7 @@ import { launchExternal } from '../supervisor/external-process.js';
 import { realCommandRunner } from '../platform/command-runner.js';
 import { ensurePrivateDir } from '../platform/private-dir.js';
 import { stateFingerprint } from './state-fingerprint.js';
-import { HeapWatch, WHOLE_READ_HEAP_FACTOR } from './heap-watch.js';
+import { HeapWatch, WHOLE_READ_HEAP_FACTOR, wholeReadLimit } from './heap-watch.js';
 import { DaemonFaults, faultRetryDelay, renderDegradedGauge, renderReloadGauge, type DaemonHealthStatus, type FaultLog } from './daemon-faults.js';
 import { faultLog } from './fault-log.js';
 import { takeDaemonLock } from './daemon-lock.js';
@@ -152,6 +152,8 @@ export interface DaemonParts {
 }
 
 const DEPENDENCY_WAIT_MS = 60_000;
+/** The start-attempt phase while scale.json is read whole. */
+const SCALE_PHASE = 'reading scale.json';
 /** The start-attempt phase past the state reads. */
 const BOOT_PHASE = 'booting the services';
 
@@ -969,20 +971,28 @@ async function buildDaemon(
   startNote.phase('reading state.json');
   const store = new StateStore(stateDir, () => clock.now());
   // After that many deaths, the files start-up reads whole are the suspects: kept aside unread, the start uses defaults.
-  // A loop that died booting the services read its state whole already: the file is no suspect then, and is kept.
-  const suspect = loop !== undefined && loop.phase !== BOOT_PHASE;
+  // The suspect is the file the deaths were reading: a loop that died later read it whole already, and it is kept.
+  const suspect = loop !== undefined && (loop.phase === 'starting' || loop.phase === 'reading state.json');
   const loadedState = suspect ? store.setAside() : store.load();
-  startNote.phase('after reading state.json');
+  startNote.phase(SCALE_PHASE);
+  const scaleMaxBytes = wholeReadLimit(STATE_MAX_BYTES);
+  const scaleAside = loop?.phase === SCALE_PHASE ? keepCorruptScaleFile(stateDir, clock.now(), { maxBytes: 0 }) : undefined;
   let loopEvent: ClawbackEvent | undefined;
   if (loop) {
-    const kept = !suspect ? 'state.json kept (those starts read it and died later, booting the services)' : loadedState.corruptMovedTo ? `state.json (${loadedState.suspectBytes} bytes) moved aside unread as ${loadedState.corruptMovedTo}` : 'no state.json to move aside';
+    const kept = scaleAside
+      ? `${SCALE_FILE} moved aside unread as ${scaleAside} (the config file's instance counts apply)`
+      : !suspect
+        ? `state.json kept (those starts read it and died later, ${loop.phase})`
+        : loadedState.corruptMovedTo
+          ? `state.json (${loadedState.suspectBytes} bytes) moved aside unread as ${loadedState.corruptMovedTo}`
+          : 'no state.json to move aside';
     const message =
       `the last ${loop.count} starts of this clawback daemon ended before it started (the latest, pid ${loop.pid} at ${new Date(loop.at).toISOString()}, died while ${loop.phase}; ` +
-      `killed, out of memory or crashed, with nothing journaled) while the services ran unsupervised: starting the safe way: ${kept}; ${suspect ? 'started with default state' : 'starting as usual'}. ` +
+      `killed, out of memory or crashed, with nothing journaled) while the services ran unsupervised: starting the safe way: ${kept}; ${suspect ? 'started with default state' : scaleAside ? 'started with the config file\'s counts' : 'starting as usual'}. ` +
       `Look at what it reads at start (the state dir's files, --max-old-space-size) before restoring the file`;
     process.stderr.write(`clawback: ${message}\n`);
     say(`WARNING: ${message}`);
-    loopEvent = { type: 'daemon.died', time: clock.now(), severity: 'critical', message, details: { startLoop: true, attempts: loop.count, pid: loop.pid, lastAttemptAt: loop.at, phase: loop.phase, note: START_ATTEMPTS_FILE, ...(loadedState.corruptMovedTo ? { movedTo: loadedState.corruptMovedTo } : {}) } };
+    loopEvent = { type: 'daemon.died', time: clock.now(), severity: 'critical', message, details: { startLoop: true, attempts: loop.count, pid: loop.pid, lastAttemptAt: loop.at, phase: loop.phase, note: START_ATTEMPTS_FILE, ...(suspect && loadedState.corruptMovedTo ? { movedTo: loadedState.corruptMovedTo } : {}), ...(scaleAside ? { movedTo: scaleAside } : {}) } };
     emit(loopEvent);
   }
   if (loop && suspect) {
@@ -1019,9 +1029,11 @@ async function buildDaemon(
 
   // The config was expanded with the file's counts (an unreadable scale.json holds none): say so, keep the evidence.
   try {
-    const aside = keepCorruptScaleFile(stateDir, clock.now());
+    const aside = keepCorruptScaleFile(stateDir, clock.now(), { maxBytes: scaleMaxBytes });
+    startNote.phase('preparing the services');
     if (aside) {
-      const message = `${SCALE_FILE} was unreadable; kept it as ${aside}: the config file's instance counts apply (set the lost ones again with clawback scale)`;
+      const size = statSync(aside).size;
+      const message = `${SCALE_FILE} was ${size > scaleMaxBytes ? `${size} bytes, over the ${scaleMaxBytes} bytes this daemon reads whole (not read)` : 'unreadable'}; kept it as ${aside}: the config file's instance counts apply (set the lost ones again with clawback scale)`;
       say(`warning: ${message}`);
       emit({ type: 'daemon.fault', time: clock.now(), severity: 'warning', message, details: { effect: 'scale-file', error: `unreadable, moved aside to ${aside}` } });
     }

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicSync } from '../platform/atomic-write.js';
+import { FileTooLargeError, readRegularFileSync } from '../platform/read-regular.js';
 import type { ServiceConfig } from '../config/schema.js';
 import { declaredCount, isScaled } from './scaled.js';
 import { MAX_PORT, portClashes, roomFor, type PortedService } from './port-ranges.js';
@@ -40,15 +41,18 @@ export function readScaleOverrides(stateDir: string): ScaleOverrides {
  * A scale.json that is there but is not one (torn, edited by hand) is moved aside as `scale.json.corrupt-TIME`, so the
  * next write does not destroy the evidence of the counts it held; returns where, or undefined (missing or whole).
  */
-export function keepCorruptScaleFile(stateDir: string, now: number): string | undefined {
+export function keepCorruptScaleFile(stateDir: string, now: number, opts: { maxBytes?: number } = {}): string | undefined {
   const file = path.join(stateDir, SCALE_FILE);
-  let text: string;
+  let text = '';
   try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
+    // Bounded: a huge file parsed whole at start killed the daemon (heap out of memory) at every start.
+    text = readRegularFileSync(file, opts.maxBytes === undefined ? {} : { maxBytes: opts.maxBytes }).toString('utf8');
+  } catch (err) {
+    if (!(err instanceof FileTooLargeError)) return undefined;
+    text = ''; // not read: moved aside below
   }
   try {
+    if (!text) throw new Error('not read');
     const parsed = JSON.parse(text) as { services?: unknown } | null;
     if (parsed && typeof parsed === 'object' && parsed.services && typeof parsed.services === 'object' && !Array.isArray(parsed.services)) return undefined;
   } catch {

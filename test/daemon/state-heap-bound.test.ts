@@ -45,6 +45,24 @@ describe('state.json bigger than the heap can parse', () => {
     expect(lost?.message).toContain('small heap');
   }, 60_000);
 
+  it('a 21 MB scale.json at --max-old-space-size=32: the daemon starts, the file kept aside unread and named with its size', async () => {
+    const dir = tempDir('clawback-scale-heap-');
+    const config = path.join(dir, 'clawback.yaml');
+    const stateDir = path.join(dir, 'state');
+    writeFileSync(config, YAML.stringify(markServices({ api: { port: 0 }, services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] })));
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    heavyState(path.join(stateDir, 'scale.json'), 21 * 1024 * 1024);
+    const size = statSync(path.join(stateDir, 'scale.json')).size;
+    daemon = spawnMarked(NODE, ['--max-old-space-size=32', CLI, 'run', '--config', config, '--state-dir', stateDir]);
+    const d = daemon;
+    const outcome = await waitFor(() => readJournalFile(path.join(stateDir, 'journal.jsonl')).find((e) => e.type === 'daemon.started') ?? d.exitInfo(), { timeoutMs: 30_000, message: "daemon.started or the daemon's exit" });
+    expect((outcome as { type?: string }).type, `the daemon died: ${JSON.stringify(d.exitInfo())}; stderr: ${d.stderr().slice(-600)}`).toBe('daemon.started');
+    const aside = readdirSync(stateDir).find((f) => f.startsWith('scale.json.corrupt-'));
+    expect(aside).toBeDefined();
+    expect(statSync(path.join(stateDir, aside!)).size).toBe(size);
+    expect(d.stdout()).toMatch(new RegExp(`scale\\.json was ${size} bytes, over the \\d+ bytes this daemon reads whole \\(not read\\)`));
+  }, 60_000);
+
   it('the bound is 64 MiB on a large heap and 1/8 of the heap left on a small one', () => {
     const MiB = 1024 * 1024;
     expect(wholeReadLimit(STATE_MAX_BYTES, () => ({ usedBytes: 100 * MiB, limitBytes: 4096 * MiB }))).toBe(STATE_MAX_BYTES);
