@@ -4,7 +4,7 @@ import path from 'node:path';
 import { writeFileAtomic, writeFileAtomicSync } from '../platform/atomic-write.js';
 import { readRegularFileSync } from '../platform/read-regular.js';
 import { INSTALL_RECORD } from '../platform/install-record.js';
-import { DEFAULT_GUARDIAN_INTERVAL_SEC } from '../platform/service-files.js';
+import { DEFAULT_GUARDIAN_INTERVAL_SEC } from '../platform/guardian-interval.js';
 
 /** The last guardian pass: `{ at, outcome, pid }`, rewritten by each pass. */
 export const GUARDIAN_PASS_FILE = 'guardian-pass.json';

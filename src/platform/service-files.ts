@@ -1,6 +1,7 @@
 // Text of the OS service-manager files that keep the daemon alive (systemd user units, launchd plists, a crontab line): pure functions.
 import path from 'node:path';
 import plist from 'plist';
+import { DEFAULT_GUARDIAN_INTERVAL_SEC } from './guardian-interval.js';
 
 export interface ServiceFileInputs {
   /** Absolute path of the node binary. */
@@ -51,7 +52,7 @@ export interface ServiceNames {
 }
 
 export const DEFAULT_LABEL = 'clawback';
-export const DEFAULT_GUARDIAN_INTERVAL_SEC = 60;
+export { DEFAULT_GUARDIAN_INTERVAL_SEC } from './guardian-interval.js';
 /** First systemd release that knows RestartSteps= and RestartMaxDelaySec=. */
 export const SYSTEMD_RESTART_STEPS_VERSION = 254;
 
