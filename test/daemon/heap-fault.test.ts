@@ -1,12 +1,12 @@
 // The daemon's own heap near its limit: a real daemon at a small --max-old-space-size is degraded (status, event,
 // metric) instead of dying of "JavaScript heap out of memory" with nothing said first; the fault clears below 70%.
 import { afterEach, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
 import { CLI, runCli } from '../helpers/cli.js';
-import { FIXTURES, NODE, markServices, readJournalFile, tempDir } from '../helpers/daemon.js';
+import { NODE, readJournalFile } from '../helpers/daemon.js';
 import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { steadyDaemonDirs, stopSpawnedDaemon } from './steady-daemon.js';
 import { DaemonFaults } from '../../src/daemon/daemon-faults.js';
 import { HeapWatch } from '../../src/daemon/heap-watch.js';
 import { maxOldSpaceMiB } from '../../src/platform/heap-figures.js';
@@ -14,18 +14,13 @@ import type { ClawbackEvent } from '../../src/observe/events.js';
 
 let daemon: MarkedChild | undefined;
 afterEach(async () => {
-  if (!daemon) return;
-  daemon.child.kill('SIGTERM');
-  await daemon.waitForExit(20_000).catch(() => daemon!.kill());
+  await stopSpawnedDaemon(daemon);
   daemon = undefined;
 });
 
 describe('the daemon near its heap limit', () => {
   it('a real daemon at --max-old-space-size=9 says so: degraded status, a daemon.degraded event, the gauge at 1', async () => {
-    const dir = tempDir('clawback-heap-');
-    const config = path.join(dir, 'clawback.yaml');
-    const stateDir = path.join(dir, 'state');
-    writeFileSync(config, YAML.stringify(markServices({ api: { port: 0 }, services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] })));
+    const { dir, config, stateDir } = steadyDaemonDirs('clawback-heap-');
     // Its resting heap (about 7.5 MiB) is above 80% of 9 MiB: the check on the 2 s chore must see it.
     daemon = spawnMarked(NODE, ['--max-old-space-size=9', CLI, 'run', '--config', config, '--state-dir', stateDir]);
     const journal = path.join(stateDir, 'journal.jsonl');

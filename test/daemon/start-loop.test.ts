@@ -2,30 +2,24 @@
 // journaled), was restarted for ever in silence: each start notes itself in start-attempts.json, and the start after
 // three such deaths says so (stderr, journal, alert, status) and moves the file it died reading aside, unread.
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
-import YAML from 'yaml';
 import { CLI, runCli } from '../helpers/cli.js';
-import { FIXTURES, NODE, markServices, readJournalFile, tempDir } from '../helpers/daemon.js';
+import { NODE, readJournalFile, tempDir } from '../helpers/daemon.js';
 import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { steadyDaemonDirs, stopSpawnedDaemon } from './steady-daemon.js';
 import { START_ATTEMPTS_FILE, START_LOOP_ATTEMPTS, noteStartAttempt } from '../../src/daemon/start-attempts.js';
 
 let daemon: MarkedChild | undefined;
 afterEach(async () => {
-  if (!daemon) return;
-  daemon.child.kill('SIGTERM');
-  await daemon.waitForExit(20_000).catch(() => daemon!.kill());
+  await stopSpawnedDaemon(daemon);
   daemon = undefined;
 });
 
 describe('a daemon that dies during its own start', () => {
   it('three real starts die of heap out of memory reading state.json; the fourth says so and starts without it', async () => {
-    const dir = tempDir('clawback-start-loop-');
-    const config = path.join(dir, 'clawback.yaml');
-    const stateDir = path.join(dir, 'state');
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    writeFileSync(config, YAML.stringify(markServices({ api: { port: 0 }, services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] })));
+    const { dir, config, stateDir } = steadyDaemonDirs('clawback-start-loop-', { makeStateDir: true });
     // 3 MB of tiny arrays: under the heap bound on a 32 MiB heap, yet about 10 times that once parsed.
     const stateFile = path.join(stateDir, 'state.json');
     writeFileSync(stateFile, `{"version":1,"services":{},"pad":[${new Array((3 * 1024 * 1024) / 4).fill('[1]').join(',')}]}`);
@@ -59,10 +53,7 @@ describe('a daemon that dies during its own start', () => {
   }, 120_000);
 
   it('a start refused with its reason said (the API port taken) is not counted as a silent death', async () => {
-    const dir = tempDir('clawback-start-refused-');
-    const config = path.join(dir, 'clawback.yaml');
-    const stateDir = path.join(dir, 'state');
-    writeFileSync(config, YAML.stringify(markServices({ api: { port: 0 }, services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] })));
+    const { dir, config, stateDir } = steadyDaemonDirs('clawback-start-refused-');
     const holder = createServer();
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     try {

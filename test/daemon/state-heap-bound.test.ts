@@ -1,12 +1,12 @@
 // A state.json under the 64 MiB bound but far more than a small heap can parse killed the daemon at every start
 // ("JavaScript heap out of memory" in JSON.parse, exit 134, nothing journaled): it is now moved aside unread.
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
 import { CLI } from '../helpers/cli.js';
-import { FIXTURES, NODE, markServices, readJournalFile, tempDir } from '../helpers/daemon.js';
+import { NODE, readJournalFile, tempDir } from '../helpers/daemon.js';
 import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { steadyDaemonDirs, stopSpawnedDaemon } from './steady-daemon.js';
 import { STATE_MAX_BYTES, StateStore } from '../../src/daemon/state-store.js';
 import { wholeReadLimit } from '../../src/daemon/heap-watch.js';
 
@@ -17,19 +17,13 @@ function heavyState(file: string, bytes: number): void {
 
 let daemon: MarkedChild | undefined;
 afterEach(async () => {
-  if (!daemon) return;
-  daemon.child.kill('SIGTERM');
-  await daemon.waitForExit(20_000).catch(() => daemon!.kill());
+  await stopSpawnedDaemon(daemon);
   daemon = undefined;
 });
 
 describe('state.json bigger than the heap can parse', () => {
   it('a real daemon at --max-old-space-size=32 with a 21 MB state.json starts, keeping the file aside and saying why', async () => {
-    const dir = tempDir('clawback-state-heap-');
-    const config = path.join(dir, 'clawback.yaml');
-    const stateDir = path.join(dir, 'state');
-    writeFileSync(config, YAML.stringify(markServices({ api: { port: 0 }, services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] })));
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    const { dir, config, stateDir } = steadyDaemonDirs('clawback-state-heap-', { makeStateDir: true });
     heavyState(path.join(stateDir, 'state.json'), 21 * 1024 * 1024);
     const size = statSync(path.join(stateDir, 'state.json')).size;
     daemon = spawnMarked(NODE, ['--max-old-space-size=32', CLI, 'run', '--config', config, '--state-dir', stateDir]);
@@ -46,11 +40,7 @@ describe('state.json bigger than the heap can parse', () => {
   }, 60_000);
 
   it('a 21 MB scale.json at --max-old-space-size=32: the daemon starts, the file kept aside unread and named with its size', async () => {
-    const dir = tempDir('clawback-scale-heap-');
-    const config = path.join(dir, 'clawback.yaml');
-    const stateDir = path.join(dir, 'state');
-    writeFileSync(config, YAML.stringify(markServices({ api: { port: 0 }, services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] })));
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    const { dir, config, stateDir } = steadyDaemonDirs('clawback-scale-heap-', { makeStateDir: true });
     heavyState(path.join(stateDir, 'scale.json'), 21 * 1024 * 1024);
     const size = statSync(path.join(stateDir, 'scale.json')).size;
     daemon = spawnMarked(NODE, ['--max-old-space-size=32', CLI, 'run', '--config', config, '--state-dir', stateDir]);
