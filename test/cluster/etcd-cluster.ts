@@ -82,15 +82,20 @@ function tcpOpen(port: number): Promise<boolean> {
   });
 }
 
-/** Asks a member's HTTP /health (a JSON {"health":"true"} once it has a leader and quorum). */
-async function healthy(port: number): Promise<boolean> {
+/** Asks a member's HTTP /health (a JSON {"health":"true"} once it has a leader and quorum); answer: what it said. */
+async function health(port: number): Promise<{ ok: boolean; answer: string }> {
   try {
     const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) });
-    const body = (await res.json()) as { health?: string };
-    return body.health === 'true';
-  } catch {
-    return false;
+    const text = await res.text();
+    const body = JSON.parse(text) as { health?: string };
+    return { ok: body.health === 'true', answer: `HTTP ${res.status} ${text.slice(0, 200)}` };
+  } catch (err) {
+    return { ok: false, answer: String((err as Error).cause ?? err) };
   }
+}
+
+async function healthy(port: number): Promise<boolean> {
+  return (await health(port)).ok;
 }
 
 /** Whether the member is the raft leader (its /metrics gauge etcd_server_is_leader). */
@@ -103,7 +108,22 @@ async function isLeader(port: number): Promise<boolean> {
   }
 }
 
+/**
+ * A real etcd cluster on fresh ports. A first start that never becomes healthy (seen once in a full CI run: a
+ * one-member cluster whose /health never said true in 45 s, its stderr only the usual start-up warning) is said on
+ * stderr with each member's last /health answer and exit, and tried once more on fresh ports and data dirs.
+ */
 export async function startEtcdCluster(size = 3, o: EtcdOptions = {}): Promise<EtcdCluster> {
+  // 30 s + 45 s and the first cluster's stop stay inside the callers' 90 s beforeAll bound.
+  try {
+    return await startEtcdClusterOnce(size, o, 30_000);
+  } catch (err) {
+    process.stderr.write(`etcd test cluster: first start not healthy, trying once more on fresh ports: ${(err as Error).message}\n`);
+    return startEtcdClusterOnce(size, o, 45_000);
+  }
+}
+
+async function startEtcdClusterOnce(size: number, o: EtcdOptions, healthyWithinMs: number): Promise<EtcdCluster> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'clawback-etcd-'));
   const members: EtcdMember[] = [];
   for (let i = 0; i < size; i++) {
@@ -142,12 +162,28 @@ export async function startEtcdCluster(size = 3, o: EtcdOptions = {}): Promise<E
       rmSync(root, { recursive: true, force: true });
     },
   };
+  const last = new Map<string, string>();
   try {
-    await waitFor(async () => (await Promise.all(members.map((m) => healthy(m.metricsPort)))).every(Boolean), {
-      timeoutMs: 45_000,
-      intervalMs: 200,
-      message: () => `etcd cluster to be healthy: ${members.map((m) => m.child?.stderr().slice(-500)).join('\n')}`,
-    });
+    await waitFor(
+      async () =>
+        (
+          await Promise.all(
+            members.map(async (m) => {
+              const h = await health(m.metricsPort);
+              last.set(m.name, h.answer);
+              return h.ok;
+            }),
+          )
+        ).every(Boolean),
+      {
+        timeoutMs: healthyWithinMs,
+        intervalMs: 200,
+        message: () =>
+          `etcd cluster to be healthy: ${members
+            .map((m) => `${m.name} (client ${m.clientPort}, metrics ${m.metricsPort}, peer ${m.peerPort}; exit ${JSON.stringify(m.child?.exitInfo() ?? 'none')}; last /health: ${last.get(m.name) ?? 'not asked'}): ${m.child?.stderr().slice(-500) ?? ''}`)
+            .join('\n')}`,
+      },
+    );
   } catch (err) {
     await cluster.stop();
     throw err;
