@@ -48,13 +48,21 @@ export function serviceRunPath(stateDir: string, service: string): string {
  * Called with the service's lock held, before a new run: ends what the service's previous run still has running and
  * records this run as the latest. With the lock held no daemon is running that one, so anything left is an orphan: a
  * daemon killed mid-run whose state.json was then lost never judged it, and its agent went on beside the next one.
- * Returns the pids ended.
+ * Returns the pids ended and the previous run's incident dir when it was never judged (its verdict clears the mark).
  */
-export async function takeOverServiceRun(stateDir: string, service: string, incidentDir: string, clock: Clock): Promise<number[]> {
+export async function takeOverServiceRun(stateDir: string, service: string, incidentDir: string, clock: Clock): Promise<{ ended: number[]; unjudged?: string }> {
   const file = serviceRunPath(stateDir, service);
   const previous = (await fs.readFile(file, 'utf8').catch(() => '')).trim();
-  const ended = previous && previous !== path.resolve(incidentDir) ? await endAgentLeftovers(previous, clock) : [];
+  const orphan = previous && previous !== path.resolve(incidentDir) ? previous : undefined;
+  const ended = orphan ? await endAgentLeftovers(orphan, clock) : [];
   // Best effort (a full disk): the run goes ahead; only a later orphan of it would go unfound.
   await writeFileAtomic(file, `${path.resolve(incidentDir)}\n`, { mode: 0o600 }).catch(() => undefined);
-  return ended;
+  return { ended, ...(orphan ? { unjudged: orphan } : {}) };
+}
+
+/** After a run's verdict: the service's run mark no longer names an unjudged run (unlinking needs no free space). */
+export async function clearServiceRun(stateDir: string, service: string, incidentDir: string): Promise<void> {
+  const file = serviceRunPath(stateDir, service);
+  const current = (await fs.readFile(file, 'utf8').catch(() => '')).trim();
+  if (current === path.resolve(incidentDir)) await fs.unlink(file).catch(() => undefined);
 }

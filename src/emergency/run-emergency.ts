@@ -12,7 +12,7 @@ import type { AgentAdapter, AgentRunResult, AgentSession, AgentStartInfo, Refuse
 import type { AdapterName, EmergencyConfig } from './emergency-schema.js';
 import type { EmergencyHost } from './tool-host.js';
 import { createAdapter, type AdapterFactoryOptions } from './adapter-registry.js';
-import { acquireEmergencyLocks, takeOverServiceRun } from './emergency-locks.js';
+import { acquireEmergencyLocks, clearServiceRun, takeOverServiceRun } from './emergency-locks.js';
 import type { KeepProtected } from './revert-protected.js';
 import { DEFAULT_SNAPSHOT_LIMITS, changesSince, fileHashes, fileModes, fileOwners, revertSnapshot, takeSnapshot, type FileChange, type FileSnapshot } from './file-snapshot.js';
 import { summarizeChanges } from './change-summary.js';
@@ -171,14 +171,44 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
   const lock = await acquireEmergencyLocks(opts.stateDir, service.name, incidentDir, clock);
   if (!lock.ok) return refusedRun(opts, lock.reason, incidentDir);
   try {
-    const orphans = await takeOverServiceRun(opts.stateDir, service.name, incidentDir, clock);
+    const { ended: orphans, unjudged } = await takeOverServiceRun(opts.stateDir, service.name, incidentDir, clock);
     if (orphans.length > 0) {
       opts.emit(event(opts, 'incident.action', 'warning', `Level 3: ${orphans.length} process(es) of an earlier agent run for ${service.name} were still running with no daemon judging it; ended before this run starts`, { action: 'agent-leftovers-ended', pids: orphans }));
     }
+    if (unjudged) await revertOrphanRun(opts, unjudged);
     return await runLocked(opts, t0, incidentDir);
   } finally {
     await lock.locks.release();
   }
+}
+
+/**
+ * An earlier run of the service that no daemon judged (its daemon was killed and state.json lost): it was never
+ * verified, so it is not kept; its files are put back from its snapshot as a failed run's are (the agent's versions
+ * kept under after/), before this run snapshots the files.
+ */
+async function revertOrphanRun(opts: RunEmergencyOptions, previousDir: string): Promise<void> {
+  const incidentsDir = path.resolve(opts.stateDir, 'incidents');
+  if (path.dirname(previousDir) !== incidentsDir) return;
+  const exists = (f: string): Promise<boolean> => fs.stat(path.join(previousDir, f)).then(() => true, () => false);
+  if ((await exists('agent-result.json')) || !(await exists(path.join('before', 'manifest.json')))) return;
+  const incidentId = path.basename(previousDir);
+  opts.emit(
+    level3Event({ clock: opts.clock, redactor: opts.redactor, serviceName: opts.service.name, incidentId }, 'incident.action', 'warning', `Level 3: the earlier agent run for ${opts.service.name} (incident ${incidentId}) was never judged (its daemon died mid-run); its changes are put back from its snapshot before this run starts`, {
+      action: 'agent-orphan-reverted',
+      runDir: previousDir,
+    }),
+  );
+  await finishAgentSession({
+    stateDir: opts.stateDir,
+    serviceName: opts.service.name,
+    incidentId,
+    keep: false,
+    reason: 'never verified: its daemon died mid-run and no daemon judged it',
+    redactor: opts.redactor,
+    clock: opts.clock,
+    emit: opts.emit,
+  });
 }
 
 /**
@@ -244,6 +274,7 @@ export async function finishAgentSession(opts: {
       opts.learningsKeep ?? 20,
     ));
     await optionalWrite(opts, resultFile, () => writeResult(resultFile, { outcome: 'fixed', summary, diff }));
+    await clearServiceRun(opts.stateDir, opts.serviceName, incidentDir);
     return { changedFiles: changes.map((c) => c.path), revertedFiles: [] };
   }
   const beforeDir = path.join(incidentDir, 'before');
@@ -265,6 +296,7 @@ export async function finishAgentSession(opts: {
       }),
     );
     await optionalWrite(opts, resultFile, () => writeResult(resultFile, { outcome: 'handed-over', summary, reason: opts.reason, kept, changes: lines, beforeDir: snapshot ? beforeDir : null }));
+    await clearServiceRun(opts.stateDir, opts.serviceName, incidentDir);
     return { changedFiles: kept, revertedFiles: [], keptFiles: kept };
   }
   const report = snapshot ? await revertSnapshot(snapshot, path.join(incidentDir, 'after'), run.endHashes, { runner: spawnRunner({ clock: opts.clock }), endModes: run.endModes, endOwners: run.endOwners, ...(run.keepProtected ? { keepProtected: run.keepProtected } : {}) }) : undefined;
@@ -293,6 +325,7 @@ export async function finishAgentSession(opts: {
     }),
   );
   await optionalWrite(opts, resultFile, () => writeResult(resultFile, { outcome: 'failed', summary, reason: opts.reason, reverted, keptChangedAfterAgent: keptAfter, notReverted }));
+  await clearServiceRun(opts.stateDir, opts.serviceName, incidentDir);
   return { changedFiles: changes.map((c) => c.path), revertedFiles: reverted };
 }
 
