@@ -9,7 +9,7 @@ import { doctorContext, type SnapshotStores } from './doctor-wiring.js';
 import { serviceLogFile } from './spawn-spec.js';
 import { checkConfigContent } from '../doctor/config-validity.js';
 import { spawnRunner } from '../doctor/command-runner.js';
-import { readCurrent, replaceFile, snapshotBeforeRepair } from '../doctor/safe-user-write.js';
+import { changedMeanwhileMessage, readCurrent, replaceIfUnchanged, snapshotBeforeRepair } from '../doctor/safe-user-write.js';
 import { configWriteBlock } from '../doctor/config-write-guard.js';
 import { runDoctor, defaultRules } from '../doctor/run-doctor.js';
 import { sha256 } from '../platform/config-file.js';
@@ -52,7 +52,7 @@ export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtim
     if (c.state === 'valid' && !signal?.aborted) lastValid = { checksum, check: c };
     return c;
   };
-  const write = async (content: Buffer, reason: string, signal?: AbortSignal): Promise<string> => {
+  const write = async (content: Buffer, reason: string, signal?: AbortSignal, expected?: string): Promise<string> => {
     const file = requireConfig();
     // Not ours to write (read-only, a Nix store link, declared immutable): the doctor's own rule, for the agent too.
     const blocked = await configWriteBlock(service);
@@ -63,9 +63,13 @@ export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtim
     const dctx = doctorContext(service, ctx, runtime, stores);
     const current = await readCurrent(file);
     if (current.notAFile) return `refused: ${file} is ${current.notAFile} in place of the config file; nothing was written`;
+    // Compare-and-swap, as the doctor's writers: a person's save since the agent read the file (model turns, the
+    // validator's seconds) is never overwritten.
+    const changed = `refused: ${changedMeanwhileMessage(file)}; read_config again and base the change on what is there now`;
+    if (expected !== undefined && current.content?.toString('utf8') !== expected) return changed;
     const snap = await snapshotBeforeRepair(dctx.snapshots, file, current, reason);
     if (signal?.aborted) return overText;
-    await replaceFile(current.realPath, content, current.mode, current.owner);
+    if (!(await replaceIfUnchanged(current, content, current.mode, current.owner))) return changed;
     return `wrote ${file} (${content.length} bytes, sha256 ${sha256(content).slice(0, 12)}); previous version snapshotted as ${snap?.id ?? '(none: file was missing)'}`;
   };
   return {
@@ -86,13 +90,13 @@ export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtim
       const entry = (await store.list()).find((e) => e.id === id);
       return entry ? (await store.read(entry)).toString('utf8') : undefined;
     },
-    restoreSnapshot: async (id, signal) => {
+    restoreSnapshot: async (id, signal, expected) => {
       const store = stores.for(service, ctx);
       const entry = (await store.list()).find((e) => e.id === id);
       if (!entry) return `refused: no snapshot ${id}`;
-      return write(await store.read(entry), `before restoring snapshot ${id} (agent)`, signal);
+      return write(await store.read(entry), `before restoring snapshot ${id} (agent)`, signal, expected);
     },
-    writeConfig: async (text, signal) => write(Buffer.from(text), 'before an agent write', signal),
+    writeConfig: async (text, signal, expected) => write(Buffer.from(text), 'before an agent write', signal, expected),
     runDoctor: async (signal) => {
       if (signal?.aborted) return 'refused: the time-box is over; the doctor did not run';
       const report = await runDoctor({ ...doctorContext(service, ctx, runtime, stores), ...(signal ? { signal } : {}) }, { fix: true, rules: defaultRules() });

@@ -22,10 +22,13 @@ export interface EmergencyHost {
   listSnapshots(): Promise<SnapshotInfo[]>;
   /** A snapshot's text, or undefined when there is no such snapshot. */
   readSnapshot(id: string): Promise<string | undefined>;
-  /** Restores a snapshot over the config file; returns a one-line account. */
-  restoreSnapshot(id: string, signal?: AbortSignal): Promise<string>;
-  /** The host validates first and snapshots the current file before writing; returns a one-line account. */
-  writeConfig(text: string, signal?: AbortSignal): Promise<string>;
+  /**
+   * Restores a snapshot over the config file; returns a one-line account. `expected`: the config text the agent's
+   * change is based on; when the file no longer holds it (a person saved it meanwhile), nothing is written.
+   */
+  restoreSnapshot(id: string, signal?: AbortSignal, expected?: string): Promise<string>;
+  /** The host validates first and snapshots the current file before writing; returns a one-line account. `expected`: as above. */
+  writeConfig(text: string, signal?: AbortSignal, expected?: string): Promise<string>;
   runDoctor(signal?: AbortSignal): Promise<string>;
   restartService(): Promise<string>;
   checkHealth(): Promise<{ healthy: boolean; detail: string }>;

@@ -1,6 +1,6 @@
 // The bounded conversation both HTTP adapters share: ask the model, run (or refuse) its tool calls, repeat.
 import type { AgentRunResult, AgentSession, RefusedCall } from './agent-adapter.js';
-import { executeToolCall, type ToolCallOutcome } from './tool-set.js';
+import { executeToolCall, type ConfigSeen, type ToolCallOutcome } from './tool-set.js';
 
 export interface ModelCall {
   id: string;
@@ -76,6 +76,8 @@ function argText(rawArgs: unknown): string {
 
 export async function runToolLoop(session: AgentSession, proto: ChatProtocol, endpointLabel: string): Promise<AgentRunResult> {
   const log: string[] = [`=== prompt ===\n${session.prompt}`];
+  // The config as the model last saw it: the base of its writes (see tool-set.ts).
+  const seen: ConfigSeen = {};
   const refused: RefusedCall[] = [];
   let summary = '';
   let started = false;
@@ -123,7 +125,7 @@ export async function runToolLoop(session: AgentSession, proto: ChatProtocol, en
           outcome = { content: `REFUSED: this run's tool output budget (${MAX_RESULT_CHARS_PER_RUN} characters) is used up; call finish with what you found. Nothing was executed.`, isError: true, refused: true };
         }
         else {
-          const done = await unlessAborted(executeToolCall(call.name, call.rawArgs, { host: session.host, redactor: session.redactor, mode: session.mode, signal: session.signal, ...(session.guard ? { guard: session.guard } : {}) }), session.signal);
+          const done = await unlessAborted(executeToolCall(call.name, call.rawArgs, { host: session.host, redactor: session.redactor, mode: session.mode, signal: session.signal, seen, ...(session.guard ? { guard: session.guard } : {}) }), session.signal);
           if (done === undefined) {
             log.push(`=== aborted at the time-box while ${call.name.slice(0, 80)} was running (it may still complete) ===`);
             return { status: 'aborted', summary: summary || 'stopped at the time-box', transcript: log.join('\n'), refused };

@@ -111,6 +111,13 @@ export interface ToolSetOptions {
   guard?: ProtectedGuard;
   /** The run's time-box: passed to the host, so a validator or doctor in flight at the deadline is killed and writes nothing. */
   signal?: AbortSignal;
+  /** One per run: the config as the model last saw it, the base of its writes (a person's save since is not overwritten). */
+  seen?: ConfigSeen;
+}
+
+/** The config text (unredacted) the model last read or wrote; unset until it reads the config. */
+export interface ConfigSeen {
+  text?: string;
 }
 
 export interface ProtectedGuard {
@@ -164,7 +171,9 @@ export async function executeToolCall(name: string, rawArgs: unknown, opts: Tool
         return ok(data('log', red(await host.tailLog(args.lines as number))));
       case 'read_config': {
         // Never cut: a model that saw half a config would write half a config back.
-        const config = red(await host.readConfig());
+        const raw = await host.readConfig();
+        if (opts.seen) opts.seen.text = raw;
+        const config = red(raw);
         if (config.length > MAX_CONFIG_CHARS) return ok(`the config is ${config.length} characters, over the ${MAX_CONFIG_CHARS} a tool result may carry: not shown`, true);
         return ok(fenceUntrusted('config', config));
       }
@@ -186,7 +195,9 @@ export async function executeToolCall(name: string, rawArgs: unknown, opts: Tool
           const lost = await protectedLost(text, host, opts.guard);
           if (lost.length > 0) return refuse(`restore_snapshot ${red(id)} would ${describeLost(lost)}: a person's to change; pick another snapshot or write the fix with write_config, keeping those values exactly as they are`);
         }
-        return ok(data('result', red(await host.restoreSnapshot(id, opts.signal))));
+        const restored = await host.restoreSnapshot(id, opts.signal, opts.seen?.text);
+        await noteWritten(opts, await host.readSnapshot(id).catch(() => undefined));
+        return ok(data('result', red(restored)));
       }
       case 'write_config': {
         const text = await withSecrets(args.text as string, host, redactor);
@@ -197,7 +208,9 @@ export async function executeToolCall(name: string, rawArgs: unknown, opts: Tool
         if (lost.length > 0) {
           return refuse(`write_config would ${describeLost(lost)}: a person's to change; keep those values exactly as they are`);
         }
-        return ok(data('result', red(await host.writeConfig(text.text, opts.signal))));
+        const written = await host.writeConfig(text.text, opts.signal, opts.seen?.text);
+        await noteWritten(opts, text.text);
+        return ok(data('result', red(written)));
       }
       case 'run_doctor':
         return ok(data('doctor', red(await host.runDoctor(opts.signal))));
@@ -214,6 +227,12 @@ export async function executeToolCall(name: string, rawArgs: unknown, opts: Tool
   } catch (e) {
     return { content: `error: ${red((e as Error).message ?? String(e))}`, isError: true, refused: false };
   }
+}
+
+/** After a write: when the file now holds the model's text, that is what it has seen (its next write is based on it). */
+async function noteWritten(opts: ToolSetOptions, text: string | undefined): Promise<void> {
+  if (!opts.seen || text === undefined) return;
+  if ((await opts.host.readConfig().catch(() => undefined)) === text) opts.seen.text = text;
 }
 
 function ok(content: string, isError = false): ToolCallOutcome {
