@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { readRegularFile } from './read-regular.js';
+import { jsonErrorText, yamlErrorText } from './parse-error-text.js';
 
 // The parsers load on first use: a service whose config is JSON never puts yaml (or json5) in the daemon's memory.
 const load = createRequire(import.meta.url);
@@ -39,10 +40,16 @@ export function detectFormat(file: string, declared?: ConfigFormat | 'auto'): Co
 export function parseConfigText(text: string, format: ConfigFormat): ParseOutcome {
   if (text.trim() === '') return { ok: false, error: 'file is empty' };
   try {
-    if (format === 'json') return { ok: true, value: JSON.parse(text) as unknown };
+    if (format === 'json') {
+      try {
+        return { ok: true, value: JSON.parse(text) as unknown };
+      } catch (err) {
+        return { ok: false, error: jsonErrorText((err as Error).message, text) };
+      }
+    }
     if (format === 'json5') return { ok: true, value: json5().parse(text) as unknown };
     const doc = yaml().parseDocument(text);
-    if (doc.errors.length > 0) return { ok: false, error: doc.errors[0]!.message };
+    if (doc.errors.length > 0) return { ok: false, error: yamlErrorText(doc.errors[0]!.message) };
     return { ok: true, value: doc.toJS() as unknown };
   } catch (err) {
     return { ok: false, error: (err as Error).message };
