@@ -125,6 +125,8 @@ export interface ServiceStatus {
   maintenance: (Maintenance & { timeLeftMs: number | null }) | null;
   /** Its restart policy keeps it down (a finished job, a `never` service's crash) until a person's start: the policy's name. */
   keptDown?: 'on-failure' | 'never';
+  /** While a Level 3 run waits for approval: the agent a person is asked to start, and its time box (the dashboard's question names them). */
+  agent?: { adapter: string; model: string | null; timeBoxMs: number };
   /** Only for a singleton service of a cluster: active here or standing by. */
   placement?: { active: boolean; holder: string | null; fencingToken: number | null };
 }
@@ -247,6 +249,7 @@ export class ServiceRuntime {
       work: s.work,
       maintenance: s.maintenance ? { ...s.maintenance, timeLeftMs: s.maintenance.until !== null ? Math.max(0, s.maintenance.until - now) : null } : null,
       ...(s.keptDown && !inst && this.policy.restartPolicy !== 'always' ? { keptDown: this.policy.restartPolicy } : {}),
+      ...(s.work?.kind === 'approval' && this.config.emergency ? { agent: { adapter: this.config.emergency.adapter, model: this.config.emergency.model ?? null, timeBoxMs: this.config.emergency.timeBox } } : {}),
       ...(s.placement ? { placement: { active: s.placement.active, holder: s.placement.holder, fencingToken: s.placement.token } } : {}),
     };
   }

@@ -57,6 +57,8 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: maintenance', () => {
     await page.goto(`http://${api.host}:${api.port}/#token=${t.daemon.token}`);
     const card = page.locator('article[data-service="gw"]');
     await card.locator('button[data-action="approve"]:not([hidden])').waitFor({ timeout: 20_000 });
+    // Approve asks first (test/dashboard/approve-confirm.test.ts): the person confirms.
+    page.once('dialog', (d) => void d.accept());
     await card.locator('button[data-action="approve"]').click();
     await waitFor(() => t.events.some((e) => e.type === 'agent.started'), { timeoutMs: 20_000 });
     expect(t.events.find((e) => e.details?.action === 'approved')?.details?.by).toBe('dashboard');

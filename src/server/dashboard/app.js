@@ -801,6 +801,8 @@
     // A restart stops a live service too: one Enter or mis-click among many cards restarted it with no question.
     const live = card.last && card.last.pid !== null && card.last.pid !== undefined;
     if (action === 'restart' && live && !window.confirm(shown(`Restart ${card.name}? The daemon stops it (graceful stop) and starts it again; it is down meanwhile.`))) return;
+    // An approval starts an AI agent on the user's files, a refusal hands the incident to a person: one mis-click did either.
+    if ((action === 'approve' || action === 'refuse') && !window.confirm(shown(approvalQuestion(card.name, card.last || {}, action)))) return;
     card.busy = true;
     card.doctorRun = null;
     updateActions(card);
@@ -859,6 +861,15 @@
       updateActions(card);
       scheduleRefresh(0);
     }
+  }
+  /** What Approve or Refuse will do, named: the service, the agent (adapter, model) and its time box (status `agent`). */
+  function approvalQuestion(name, s, action) {
+    const a = s.agent;
+    const inc = s.work && s.work.incidentId ? ` (incident ${s.work.incidentId})` : '';
+    if (action === 'refuse') return `Refuse the Level 3 agent run for ${name}${inc}? No agent runs; the incident goes to a human (Level 4) and ${name} is not restarted until someone resumes it.`;
+    const who = a ? `the ${a.adapter} agent${a.model ? ` (model ${a.model})` : ''}` : 'the configured AI agent';
+    const box = a ? `, time-boxed to ${fmtDuration(a.timeBoxMs)}` : '';
+    return `Approve the Level 3 agent run for ${name}${inc}? The daemon starts ${who} on ${name}'s files now${box}; its file changes are reverted if ${name} is not healthy afterwards.`;
   }
   /** A live event of the doctor run this card started: counted for its summary. */
   function doctorEvent(card, e) {
