@@ -405,9 +405,12 @@
     }
     // The sparklines last, every width read before any is drawn: a width read between DOM writes forces a layout, and
     // one per sparkline (200 per poll with 100 services) held the page's main thread for up to half a second a poll.
+    // A card the filter hides is neither measured nor drawn (its history is still recorded): each hidden card's two
+    // charts were redrawn every poll at a made-up 200 px. Showing it again (the filter, a summary link) redraws.
     applyFilter();
-    const widths = cards.map((card) => [sparkWidth(card.f.latSvg), sparkWidth(card.f.memSvg)]);
-    cards.forEach((card, i) => drawSparks(card, widths[i]));
+    const shownCards = cards.filter((card) => !card.root.hidden);
+    const widths = shownCards.map((card) => [sparkWidth(card.f.latSvg), sparkWidth(card.f.memSvg)]);
+    shownCards.forEach((card, i) => drawSparks(card, widths[i]));
   }
 
   /**
@@ -1146,12 +1149,12 @@
       if (t) setToken(t);
     });
     $('token-forget').addEventListener('click', () => setToken(''));
-    // Drawn again at once: a card the filter hid had its sparklines drawn at no width.
+    // Drawn again at once: a card the filter hid has not had its sparklines drawn meanwhile.
     $('filter').addEventListener('input', () => (app.status ? render(app.status) : applyFilter()));
     // A summary link to a card the filter hides: the filter is cleared, or the link led nowhere.
     window.addEventListener('hashchange', () => {
       const card = location.hash.startsWith('#card:') ? app.cards.get(decodeURIComponent(location.hash.slice(6))) : undefined;
-      if (card && card.root.hidden) { $('filter').value = ''; applyFilter(); card.root.scrollIntoView(); }
+      if (card && card.root.hidden) { $('filter').value = ''; if (app.status) render(app.status); else applyFilter(); card.root.scrollIntoView(); }
     });
     $('incidents-more-button').addEventListener('click', () => {
       app.incidentLimit = Math.min(app.incidentLimit + INCIDENT_LIMIT * 5, INCIDENT_MAX);
