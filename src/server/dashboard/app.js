@@ -186,6 +186,12 @@
     refused: false,
     /** The daemon refused the token this page held (a 401, or a loopback read answered with x-clawback-token: refused). */
     tokenRefused: false,
+    /**
+     * The token was pasted here and no answer has taken it yet; once refused, `refusedPasted`: a mistyped or wrong token
+     * read "the daemon's token changed", which sent the user looking for a change that never happened.
+     */
+    tokenUnproven: false,
+    refusedPasted: false,
     streamOk: false,
     /** Why the daemon refused the event stream (its 503 when every stream is taken), shown instead of "dropped". */
     streamRefused: '',
@@ -207,8 +213,12 @@
   function setToken(token) {
     app.token = token;
     app.tokenRefused = false;
+    app.tokenUnproven = !!token;
+    app.refusedPasted = false;
     store(token);
     renderToken();
+    // Checked at once: a wrong token showed "control enabled" until the next poll.
+    if (token) scheduleRefresh(0);
     for (const card of app.cards.values()) {
       card.f.msg.textContent = '';
       updateActions(card);
@@ -216,8 +226,10 @@
   }
   /** The daemon no longer takes this token (it changed): dropped, and the page says control needs the new one. */
   function dropRefusedToken() {
+    app.refusedPasted = app.tokenUnproven;
     app.token = '';
     app.tokenRefused = true;
+    app.tokenUnproven = false;
     store('');
     renderToken();
     renderConn();
@@ -229,7 +241,7 @@
     const stateEl = $('token-state');
     stateEl.textContent = has ? 'control enabled' : 'read-only';
     stateEl.classList.toggle('ok', has);
-    stateEl.title = has ? 'Restart, stop, resume and doctor runs are allowed with this token' : app.tokenRefused ? 'The daemon refused the token this page had: its token changed' : `A token is needed to control services${app.status ? ` (${app.status.daemon.stateDir}/token)` : ''}`;
+    stateEl.title = has ? 'Restart, stop, resume and doctor runs are allowed with this token' : app.tokenRefused ? (app.refusedPasted ? 'The daemon refused the token pasted: it is not its token' : 'The daemon refused the token this page had: its token changed') : `A token is needed to control services${app.status ? ` (${app.status.daemon.stateDir}/token)` : ''}`;
     $('token-input').hidden = has;
     $('token-use').hidden = has;
     $('token-forget').hidden = !has;
@@ -252,10 +264,11 @@
     const tokenFile = `${shown(app.status ? app.status.daemon.stateDir : 'its state directory')}/token`;
     // On loopback the status is answered without a token: live, but the token this page had is not the daemon's any more.
     banner.hidden = !app.status || (app.statusOk && !app.tokenRefused);
+    const why = app.refusedPasted ? 'the token pasted is not its token (mistyped, or from another daemon?)' : 'its token changed';
     banner.textContent = app.refused
-      ? `The Clawback daemon answers but refused the token (401): its token changed. Paste the current one from ${tokenFile} — showing the last known state${asOf}.`
+      ? `The Clawback daemon answers but refused the token (401): ${why}. Paste the current one from ${tokenFile} — showing the last known state${asOf}.`
       : app.statusOk
-        ? `The Clawback daemon refused this page's token: its token changed. Control needs the current one, from ${tokenFile} (paste it above); the status shown is live, read-only.`
+        ? `The Clawback daemon refused this page's token: ${why}. Control needs the current one, from ${tokenFile} (paste it above); the status shown is live, read-only.`
         : `Cannot reach the Clawback daemon — showing the last known state${asOf}, retrying…`;
   }
 
@@ -276,6 +289,7 @@
       const refusedToken = app.refused || res.headers.get('x-clawback-token') === 'refused';
       // Only the token this request carried: one pasted while it was in flight is the next request's to judge.
       if (refusedToken && sent && app.token === sent) dropRefusedToken();
+      else if (res.ok && sent && app.token === sent) app.tokenUnproven = false;
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const status = await res.json();
       // Back after a gap: the incident history (its "open for" frozen meanwhile) is fetched fresh too.
