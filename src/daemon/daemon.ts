@@ -87,7 +87,7 @@ export interface DaemonContext {
   bus: EventBus;
   redactor: Redactor;
   emit(event: ClawbackEvent): void;
-  /** The worst lateness (ms) of the clock's timers since the previous call: the daemon's event-loop lag. */
+  /** The worst lateness (ms) of the clock's timers in the last minute (a read consumes nothing): the daemon's event-loop lag. */
   loopLag?: () => number;
   /** The daemon's start on the wall and boot clocks (absent where the clock has no boot clock): see DoctorContext. */
   wallAnchor?: { wall: number; boot: number };
@@ -961,7 +961,7 @@ async function buildDaemon(
     bus,
     redactor,
     emit,
-    loopLag: () => clock.takeWorstLateMs(),
+    loopLag: () => clock.worstLateMs(),
     ...(bootAtStart !== undefined ? { wallAnchor: { wall: clock.now(), boot: bootAtStart } } : {}),
   };
 

@@ -26,7 +26,7 @@ export interface ServiceGauges {
 export interface MetricsOptions {
   version?: string;
   /**
-   * The worst event-loop lag (ms) since the previous call, for the lag gauge: the daemon passes how late its
+   * The worst event-loop lag (ms) in the last minute, read without consuming it, for the lag gauge: the daemon passes how late its
    * timers fired (platform/clock.ts, latenessRecordingClock). Without it the gauge reads 0. A sampling timer of
    * its own (monitorEventLoopDelay) woke an idle daemon ten times a second at 100 ms, 50 at 20 ms.
    */
@@ -159,7 +159,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   let lagStopped = false;
   new Gauge({
     name: 'clawback_daemon_event_loop_lag_seconds',
-    help: "Worst event-loop lag of the daemon since the previous scrape: how late its timers (probe ticks, heartbeat) ran.",
+    help: 'Worst event-loop lag of the daemon in the last 60 seconds: how late its timers (probe ticks, heartbeat) ran.',
     registers,
     collect() {
       this.set(lagStopped ? 0 : Math.max(0, opts.loopLag?.() ?? 0) / 1000);

@@ -76,19 +76,40 @@ export function clockStepWatch(clock: Pick<Clock, 'now' | 'monotonic' | 'sinceBo
 
 /** A clock whose timers record how late they fired (see latenessRecordingClock). */
 export interface LatenessRecordingClock extends Clock {
-  /** The worst lateness (ms) of a timer of this clock since the previous call, 0 when none was late. */
-  takeWorstLateMs(): number;
+  /**
+   * The worst lateness (ms) of a timer of this clock within the last LATENESS_WINDOW_MS, 0 when none was late. A read
+   * consumes nothing: the dashboard, a second Prometheus or a test all see the same spike (a read that reset it left
+   * the next scraper a 0 and the alert never saw the block).
+   */
+  worstLateMs(): number;
 }
+
+/** How far back the lateness read looks: one minute, the longest usual scrape interval, in LATENESS_SLOTS slots. */
+export const LATENESS_WINDOW_MS = 60_000;
+const LATENESS_SLOTS = 6;
 
 /**
  * The daemon's event-loop lag, measured on the work it had due: every timer of the returned clock (each probe
  * tick, the heartbeat, the chores) records how long after its due time it ran. Unlike a sampling timer of its
  * own (monitorEventLoopDelay at 100 ms: ten wake-ups a second, 7 % of an idle daemon's CPU), it costs no
  * wake-up; a block is seen when it delays something that was due, which at the demo rhythm (a memory probe
- * every 500 ms, the heartbeat every 2 s) is every block of 500 ms or more.
+ * every 500 ms, the heartbeat every 2 s) is every block of 500 ms or more. The worst per 10 s slot is kept for the
+ * last minute (six numbers), so reading it is a max over a fixed recent window, the same for every reader.
  */
 export function latenessRecordingClock(base: Clock): LatenessRecordingClock {
-  let worst = 0;
+  const slotMs = LATENESS_WINDOW_MS / LATENESS_SLOTS;
+  // slots[i]: the worst lateness of the slot numbered ids[i] (monotonic time / slotMs), reused round-robin.
+  const ids = new Array<number>(LATENESS_SLOTS).fill(-Infinity);
+  const slots = new Array<number>(LATENESS_SLOTS).fill(0);
+  const record = (at: number, late: number): void => {
+    const id = Math.floor(at / slotMs);
+    const i = ((id % LATENESS_SLOTS) + LATENESS_SLOTS) % LATENESS_SLOTS;
+    if (ids[i] !== id) {
+      ids[i] = id;
+      slots[i] = 0;
+    }
+    if (late > slots[i]!) slots[i] = late;
+  };
   return {
     now: () => base.now(),
     monotonic: () => base.monotonic(),
@@ -98,15 +119,18 @@ export function latenessRecordingClock(base: Clock): LatenessRecordingClock {
       // Node runs a timer of under 1 ms after 1 ms.
       const due = base.monotonic() + Math.max(1, ms);
       return base.setTimeout(() => {
-        const late = base.monotonic() - due;
-        if (late > worst) worst = late;
+        const at = base.monotonic();
+        const late = at - due;
+        if (late > 0) record(at, late);
         fn();
       }, ms);
     },
-    takeWorstLateMs() {
-      const w = worst;
-      worst = 0;
-      return w;
+    worstLateMs() {
+      // The current slot and the LATENESS_SLOTS - 1 before it: 50-60 s back, never older.
+      const current = Math.floor(base.monotonic() / slotMs);
+      let worst = 0;
+      for (let i = 0; i < LATENESS_SLOTS; i++) if (ids[i]! > current - LATENESS_SLOTS && slots[i]! > worst) worst = slots[i]!;
+      return worst;
     },
   };
 }
