@@ -1051,8 +1051,8 @@ class Step {
     const attempt = s.backoffAttempt;
     const delay = backoffDelay(attempt, p.backoff, () => this.ctx.random());
     s.backoffAttempt = attempt + 1;
-    s.restartsTotal++;
     if (delay === 0) {
+      s.restartsTotal++;
       this.emit('service.restart-scheduled', 'info', `restarting ${p.name} now`, { reason: 'exit', delayMs: 0, attempt }, 0);
       this.emit('service.restarting', 'warning', `restarting ${p.name} after its exit`, { reason: 'exit', attempt }, 0);
       s.phase = 'stopped';
@@ -1411,6 +1411,9 @@ class Step {
       delete s.backoffFor;
       if (delayed) this.startNow(delayed);
       else {
+        // Counted when it runs, as clawback_restarts_total counts this event: counted at scheduling, `clawback status`
+        // said one restart more than /metrics for the whole backoff, and for ever when a stop cancelled it.
+        s.restartsTotal++;
         this.emit('service.restarting', 'warning', `restarting ${p.name} after its exit`, { reason: 'exit', attempt: Math.max(0, s.backoffAttempt - 1) }, 0);
         this.startNow('exit');
       }
