@@ -93,7 +93,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
       for (const rt of daemon.runtimes.values()) {
         const inc = rt.currentIncident();
         // Counted already in incidents_total: at its escalation, or when its `never` crash was kept down.
-        if (inc) metrics.resumeIncident(inc.id, rt.name, inc.level, inc.status === 'waiting-human' || rt.status().keptDown === 'never');
+        if (inc) metrics.resumeIncident(inc.id, rt.name, inc.level, inc.status === 'waiting-human' || rt.status().keptDown === 'never', inc.openedAt);
       }
       /** Events published while a reload swaps the notifier: given to the new one, in order. */
       let swapping: ClawbackEvent[] | undefined;

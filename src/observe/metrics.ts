@@ -47,8 +47,9 @@ export interface Metrics {
   /**
    * An incident already open when this daemon started (kept in state.json): counted in incidents_open again, and not
    * counted a second time in incidents_total when it was already counted (escalated to a human, or failed and kept down).
+   * `openedAt` (ms since the epoch, from state.json) is its start for the oldest-open gauge.
    */
-  resumeIncident(id: string, service: string, level: number, counted: boolean): void;
+  resumeIncident(id: string, service: string, level: number, counted: boolean, openedAt: number): void;
   observeProbe(service: string, probe: string, kind: string, result: ProbeObservation): void;
   /** The metrics series of one probe, to keep and feed per result (observeProbe without the lookup). */
   probeSeries(service: string, probe: string, kind: string): ProbeSeries;
@@ -83,6 +84,8 @@ interface OpenIncident {
   highestLevel: number;
   /** Already counted in clawback_incidents_total (it was escalated to a human). */
   counted: boolean;
+  /** When it opened (ms since the epoch): clawback_incident_oldest_open_start_time_seconds. */
+  openedAt: number;
 }
 
 function num(v: unknown): number | undefined {
@@ -105,6 +108,9 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const restarts = new Counter({ name: 'clawback_restarts_total', help: 'Restarts performed, by ladder level and reason.', labelNames: ['service', 'level', 'reason'], registers });
   const incidents = new Counter({ name: 'clawback_incidents_total', help: 'Incidents closed (resolved) or escalated to a human, each counted once.', labelNames: ['service', 'outcome', 'highest_level'], registers });
   const incidentsOpen = new Gauge({ name: 'clawback_incidents_open', help: 'Incidents currently open.', labelNames: ['service'], registers });
+  // An age, not a count: ClawbackIncidentOpenTooLong judges the oldest open incident (incidents_open > 0 for 30m also
+  // fired for two incidents of 20 minutes back to back, and started its 30 minutes again at every daemon restart).
+  const oldestOpen = new Gauge({ name: 'clawback_incident_oldest_open_start_time_seconds', help: 'Start time of the oldest incident open on the service, since the Unix epoch, in seconds (absent when none is open).', labelNames: ['service'], registers });
   const ttr = new Histogram({ name: 'clawback_time_to_recover_seconds', help: 'Time from incident opened to resolved.', labelNames: ['service'], buckets: TTR_BUCKETS, registers });
   const rss = new Gauge({ name: 'clawback_service_memory_rss_bytes', help: 'Resident memory of the service process tree.', labelNames: ['service'], registers });
   const memLimit = new Gauge({ name: 'clawback_service_memory_limit_bytes', help: 'Configured memory limit of the service.', labelNames: ['service'], registers });
@@ -185,12 +191,21 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     return labels;
   };
 
-  function openIncident(id: string, service: string, level: number): OpenIncident {
+  /** Sets, or drops when none is open, the service's oldest-open start time. */
+  function showOldest(service: string): void {
+    let oldest = Infinity;
+    for (const inc of open.values()) if (inc.service === service && inc.openedAt < oldest) oldest = inc.openedAt;
+    if (oldest === Infinity) oldestOpen.remove({ service });
+    else oldestOpen.set({ service }, oldest / 1000);
+  }
+
+  function openIncident(id: string, service: string, level: number, openedAt: number): OpenIncident {
     let inc = open.get(id);
     if (!inc) {
-      inc = { service, highestLevel: level, counted: false };
+      inc = { service, highestLevel: level, counted: false, openedAt };
       open.set(id, inc);
       incidentsOpen.inc({ service });
+      showOldest(service);
       // Its incidents_open series (at 0 once resolved) goes with the service too, scraped as a runtime or not.
       gaugedServices.add(service);
     }
@@ -208,17 +223,17 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
         break;
       }
       case 'incident.opened':
-        if (e.incidentId) openIncident(e.incidentId, service, e.level ?? 0);
+        if (e.incidentId) openIncident(e.incidentId, service, e.level ?? 0, e.time);
         break;
       case 'incident.level':
         if (e.incidentId && e.level !== undefined) {
-          const inc = openIncident(e.incidentId, service, e.level);
+          const inc = openIncident(e.incidentId, service, e.level, e.time);
           inc.highestLevel = Math.max(inc.highestLevel, e.level);
         }
         break;
       case 'incident.escalated': {
         if (!e.incidentId) break;
-        const inc = openIncident(e.incidentId, service, 4);
+        const inc = openIncident(e.incidentId, service, 4, e.time);
         inc.highestLevel = 4;
         if (!inc.counted) {
           incidents.inc(counted(incidents, 'incidents', { service: inc.service, outcome: 'escalated', highest_level: '4' }));
@@ -233,6 +248,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
         if (inc && e.incidentId) {
           open.delete(e.incidentId);
           incidentsOpen.dec({ service: svc });
+          showOldest(svc);
         }
         if (!inc?.counted) {
           const highest = num(d.highestLevel) ?? inc?.highestLevel ?? e.level ?? 0;
@@ -291,8 +307,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     registry,
     contentType: registry.contentType,
     onEvent,
-    resumeIncident(id, service, level, alreadyCounted) {
-      const inc = openIncident(id, service, level);
+    resumeIncident(id, service, level, alreadyCounted, openedAt) {
+      const inc = openIncident(id, service, level, openedAt);
       inc.highestLevel = Math.max(inc.highestLevel, level);
       inc.counted ||= alreadyCounted;
     },
@@ -316,7 +332,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     retainServices(live) {
       for (const service of gaugedServices) {
         if (live.has(service)) continue;
-        for (const g of [serviceUp, expectedUp, breaker, rss, memLimit, incidentsOpen]) g.remove({ service });
+        for (const g of [serviceUp, expectedUp, breaker, rss, memLimit, incidentsOpen, oldestOpen]) g.remove({ service });
         gaugedServices.delete(service);
       }
       for (const [service, series] of countedSeries) {
@@ -328,6 +344,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
         if (live.has(inc.service)) continue;
         open.delete(id);
         incidentsOpen.remove({ service: inc.service });
+        oldestOpen.remove({ service: inc.service });
       }
       probes.retain(live);
     },
