@@ -234,16 +234,22 @@ async function fileStamp(file: string): Promise<string | undefined> {
  * Every service's stamp (its config file's, plus the supervised port) for one tick: the files are stat'ed
  * together and each path once, so 20 services cost one or two wake-ups of the daemon, not 20 in a row.
  */
-async function stampsOf(runtimes: readonly ServiceRuntime[]): Promise<(string | undefined)[]> {
+async function stampsOf(runtimes: readonly ServiceRuntime[], includedOf: (name: string) => readonly string[]): Promise<(string | undefined)[]> {
   const byPath = new Map<string, Promise<string | undefined>>();
+  const stampOf = (file: string): Promise<string | undefined> => {
+    let stamp = byPath.get(file);
+    if (!stamp) byPath.set(file, (stamp = fileStamp(file)));
+    return stamp;
+  };
   return Promise.all(
     runtimes.map(async (rt) => {
       const file = rt.config.configFile?.path;
       if (file === undefined) return undefined;
-      let stamp = byPath.get(file);
-      if (!stamp) byPath.set(file, (stamp = fileStamp(file)));
-      const s = await stamp;
-      return s === undefined ? undefined : `${s}:${rt.config.port ?? ''}`;
+      const s = await stampOf(file);
+      if (s === undefined) return undefined;
+      // The `$include`d files as last read: a token removed from one (or a new secret in it) is a change of the config.
+      const included = await Promise.all(includedOf(rt.name).map(async (f) => `${f}=${(await stampOf(f)) ?? '-'}`));
+      return `${s}:${rt.config.port ?? ''}${included.length > 0 ? `:${included.join(',')}` : ''}`;
     }),
   );
 }
@@ -335,10 +341,13 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
       // Per service: the config file's stamp when both checks last concluded on it ("unchanged" or
       // "recorded"); the same stamp on the next tick means the same content, so only a stat is made.
       const settled = new Map<string, { stamp: string; at: number }>();
+      // Per service: the files its config `$include`s as last read (re-derived at each read, so bounded to those).
+      const included = new Map<string, string[]>();
       const tick = async (): Promise<void> => {
         // Stamped before any check, so a check always reads content at least as new as its stamp.
         const runtimes = [...daemon.runtimes.values()];
-        const stamps = await stampsOf(runtimes);
+        for (const name of included.keys()) if (!daemon.runtimes.has(name)) included.delete(name);
+        const stamps = await stampsOf(runtimes, (name) => included.get(name) ?? []);
         for (const [i, rt] of runtimes.entries()) {
           const spec = rt.config.configFile;
           const stamp = stamps[i];
@@ -346,7 +355,9 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
           if (stamp !== undefined && done?.stamp === stamp && ctx.clock.monotonic() - done.at < FULL_CHECK_EVERY_MS) continue;
           settled.delete(rt.name);
           // The file changed (a new token written by the service, a restore): its secrets are learnt before anything prints them.
-          await learnConfigFileSecrets(rt.config, ctx.redactor);
+          const files = await learnConfigFileSecrets(rt.config, ctx.redactor);
+          // Watched from the next tick on (a new include changes the stamp once, so it is read again then).
+          included.set(rt.name, files);
           await checkPort(rt).catch(() => undefined);
           await checkProtected(rt).catch(() => undefined);
           const since = rt.healthySinceMs();

@@ -1,6 +1,7 @@
 // A service's own config file holds its secrets (OpenClaw's gateway.auth.token, provider apiKeys, bot tokens):
 // the redactor learns them, so a log line that prints one never carries it into alerts, the journal or the API.
 import { detectFormat, parseConfigText, readServiceConfigFile, type ConfigFormat } from '../platform/config-file.js';
+import { readIncludes } from '../doctor/config-includes.js';
 import type { Redactor } from './redact.js';
 import { isSecretKey, wordsOf } from './secret-keys.js';
 
@@ -36,19 +37,31 @@ export function learnConfigSecrets(parsed: unknown, redactor: Pick<Redactor, 'ad
   }
 }
 
-/** Reads the service's config file and registers its secrets; a missing or unparsable file teaches nothing. Never throws. */
+/**
+ * Reads the service's config file and the files it `$include`s, and registers their secrets (a token kept in an included
+ * file is printed by the service as much as one in the main file); a missing or unparsable file teaches nothing. Returns
+ * the included files read (so their changes can be watched). Never throws.
+ */
 export async function learnConfigFileSecrets(
   service: { configFile?: { path: string; format?: ConfigFormat | 'auto' } | undefined; env?: Record<string, string>; inheritEnv?: boolean },
   redactor: Pick<Redactor, 'addSecretSetting'>,
-): Promise<void> {
+): Promise<string[]> {
   const spec = service.configFile;
-  if (!spec) return;
+  if (!spec) return [];
   try {
     const text = (await readServiceConfigFile(spec.path)).toString('utf8');
-    const parsed = parseConfigText(text, detectFormat(spec.path, spec.format));
+    const format = detectFormat(spec.path, spec.format);
+    const parsed = parseConfigText(text, format);
+    if (!parsed.ok) return [];
     // The environment the service runs with: the daemon's (unless inheritEnv is off), then its own `env`.
-    if (parsed.ok) learnConfigSecrets(parsed.value, redactor, { ...(service.inheritEnv === false ? {} : process.env), ...service.env });
+    const env = { ...(service.inheritEnv === false ? {} : process.env), ...service.env };
+    learnConfigSecrets(parsed.value, redactor, env);
+    const { files, problems } = await readIncludes(spec.path, parsed.value, format);
+    for (const f of files) if (f.value !== undefined) learnConfigSecrets(f.value, redactor, env);
+    // A missing include is watched too: the file it names appearing is a change of what the service reads.
+    return [...files.map((f) => f.file), ...problems.filter((p) => !files.some((f) => f.file === p.file)).map((p) => p.file)];
   } catch {
     // Not there (yet), or unreadable: the next read after it changes tries again.
+    return [];
   }
 }
