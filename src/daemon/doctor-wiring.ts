@@ -14,6 +14,7 @@ import { environOf } from '../platform/proc.js';
 import { readPortDrift, describePortDrift, PORT_DRIFT } from '../doctor/port-drift.js';
 import { protectedPatterns, protectedValues } from '../doctor/protected-settings.js';
 import { describeProtectedRemoved, lastKnownGoodResolved, PROTECTED_REMOVED, readResolvedConfig, removedProtected } from '../doctor/protected-removed.js';
+import { protectedRemovedStore } from '../doctor/protected-removed-store.js';
 import { delayToGrid } from '../platform/clock.js';
 import { doctorBackupChanges, doctorFileChanges, readConfigTreeBeforeDoctor, revertDoctorFiles } from '../doctor/revert-doctor-files.js';
 import { readBackupChain } from '../doctor/backup-chain.js';
@@ -299,14 +300,26 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
       // Per service and config path: the config as last read (includes resolved), so a protected setting removed since
       // (by hand: gateway.auth.token, and the gateway runs open) is said once; seeded from the newest copy seen healthy.
       const lastRead = new Map<string, unknown>();
-      // Per service and config path: the removals warned of, so setting them back is said too (an all-clear closing the warning).
-      const missing = new Map<string, string[]>();
+      // Per service and config path: the removals warned of, so setting them back is said too (an all-clear closing the
+      // warning); kept in the state dir, so a daemon restart meanwhile neither forgets them nor misses the all-clear.
+      const removedStore = protectedRemovedStore(ctx.stateDir);
+      let loaded: Map<string, string[]> | undefined;
       const checkProtected = async (rt: ServiceRuntime): Promise<void> => {
         const spec = rt.config.configFile;
         if (!spec || (spec.protect ?? []).length === 0) return;
         const now = await readResolvedConfig(rt.config);
         if (now === undefined) return;
-        const key = `${rt.name}\0${spec.path}`;
+        const missing = (loaded ??= await removedStore.load());
+        const saved = JSON.stringify([...missing]);
+        try {
+          await compare(rt, spec.path, now, missing);
+        } finally {
+          if (JSON.stringify([...missing]) !== saved) await removedStore.save(missing).catch(() => undefined);
+        }
+      };
+      // Compares the config read now with the one before and says removals and their all-clear; `missing` is the open set.
+      const compare = async (rt: ServiceRuntime, file: string, now: unknown, missing: Map<string, string[]>): Promise<void> => {
+        const key = `${rt.name}\0${file}`;
         const before = lastRead.has(key) ? lastRead.get(key) : await lastKnownGoodResolved(rt.config, stores.for(rt.config, ctx), ctx.clock);
         lastRead.set(key, now);
         const open = missing.get(key);
@@ -320,8 +333,8 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
               time: ctx.clock.now(),
               severity: 'info',
               service: rt.name,
-              message: `${rt.name}: protected setting(s) ${open.join(', ')} set again in its config (${spec.path})`,
-              details: { rule: PROTECTED_REMOVED, findingId: `${PROTECTED_REMOVED}:${rt.name}`, fixable: false, resolved: true, file: spec.path, restored: open },
+              message: `${rt.name}: protected setting(s) ${open.join(', ')} set again in its config (${file})`,
+              details: { rule: PROTECTED_REMOVED, findingId: `${PROTECTED_REMOVED}:${rt.name}`, fixable: false, resolved: true, file: file, restored: open },
             });
           } else missing.set(key, left);
         }
@@ -335,7 +348,7 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
           severity: 'warning',
           service: rt.name,
           message: describeProtectedRemoved(rt.config, removed),
-          details: { rule: PROTECTED_REMOVED, findingId: `${PROTECTED_REMOVED}:${rt.name}`, fixable: false, file: spec.path, removed },
+          details: { rule: PROTECTED_REMOVED, findingId: `${PROTECTED_REMOVED}:${rt.name}`, fixable: false, file: file, removed },
         });
       };
       // Per service: the config file's stamp when both checks last concluded on it ("unchanged" or
