@@ -45,7 +45,9 @@ export function restoreRedactedLines(written: string, original: string, redactor
     restored++;
     const indent = /^\s*/.exec(line)![0];
     const comma = line.trimEnd().endsWith(',') ? ',' : '';
-    return `${indent}${core(orig)}${comma}`;
+    // A CRLF file's line keeps its `\r` (trimmed away with the rest, the file came back with mixed line endings).
+    const cr = line.endsWith('\r') ? '\r' : '';
+    return `${indent}${core(orig)}${comma}${cr}`;
   });
   if (unresolved.length > 0) {
     return {
