@@ -236,6 +236,37 @@ function setYamlScalar(text: string, segs: readonly string[], value: unknown): s
 }
 
 /**
+ * The YAML text with a key missing from a block map added as one new line after that map's last entry (in its indent
+ * and line ending, the value in JSON flow style), or undefined when the key is there or the map is not such a block.
+ */
+function insertYamlKey(text: string, segs: readonly string[], value: unknown): string | undefined {
+  const Y = yaml();
+  const doc = Y.parseDocument(text);
+  if (doc.errors.length > 0) return undefined;
+  let node: unknown = doc.contents;
+  let d = 0;
+  for (; d < segs.length - 1; d++) {
+    const next: unknown = Y.isMap(node) ? node.get(segs[d], true) : undefined;
+    if (!Y.isMap(next)) break;
+    node = next;
+  }
+  if (!Y.isMap(node) || node.flow || node.items.length === 0 || node.has(segs[d])) return undefined;
+  const first = node.items[0]!.key;
+  const last = node.items.at(-1)!;
+  const lastNode = Y.isNode(last.value) ? last.value : Y.isNode(last.key) ? last.key : undefined;
+  if (!Y.isNode(first) || !first.range || !lastNode?.range) return undefined;
+  const indent = lineIndent(text, first.range[0]);
+  if (indent === undefined) return undefined;
+  let rest: unknown = value;
+  for (const seg of segs.slice(d + 1).reverse()) rest = { [seg]: rest };
+  const key = /^[A-Za-z_][\w-]*$/.test(segs[d]!) ? segs[d]! : JSON.stringify(segs[d]);
+  const nl = text.indexOf('\n', Math.max(lastNode.range[1] - 1, 0));
+  const eol = nl > 0 && text[nl - 1] === '\r' ? '\r\n' : '\n';
+  const line = `${indent}${key}: ${JSON.stringify(rest)}`;
+  return nl < 0 ? `${text}${eol}${line}` : `${text.slice(0, nl + 1)}${line}${eol}${text.slice(nl + 1)}`;
+}
+
+/**
  * The text with the values at these dotted paths set (replaced in place, or added as a member of the deepest object the
  * path reaches) and nothing else touched, or undefined when that cannot be done safely; the result is checked to parse to
  * exactly `expected`.
@@ -244,10 +275,11 @@ export function setValuesInText(text: string, values: ReadonlyArray<{ path: stri
   let out: string | undefined = text;
   try {
     if (format === 'yaml') {
-      // A scalar already there is replaced where it stands (every other byte kept); else the document is printed anew
+      // A scalar already there is replaced where it stands, a missing key added (every other byte kept); else the document is printed anew
       // (comments kept, layout, line endings and long lines not).
       let inPlace: string | undefined = text;
-      for (const v of values) inPlace = inPlace === undefined ? undefined : setYamlScalar(inPlace, splitPath(v.path), v.value);
+      // A missing key is added as one line in place, like a scalar replaced (the document printed anew lost its layout).
+      for (const v of values) inPlace = inPlace === undefined ? undefined : (setYamlScalar(inPlace, splitPath(v.path), v.value) ?? insertYamlKey(inPlace, splitPath(v.path), v.value));
       const reparsed = inPlace === undefined ? undefined : parseConfigText(inPlace, format);
       if (inPlace !== undefined && reparsed?.ok && sameValue(reparsed.value, expected)) return inPlace;
       const doc = yaml().parseDocument(text);
