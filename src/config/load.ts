@@ -238,7 +238,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     ...unsendableChannelWarnings(declared.notify),
     ...duplicateDestinationWarnings(declared.notify),
   ];
-  const overrides = readScaleOverrides(stateDir);
+  const overrides = readScaleOverrides(stateDir, (why) => warnings.push(why));
   const overridesRefused = overridePortClashes(declared.services, overrides, declared.api.port);
   for (const r of overridesRefused) {
     delete overrides[r.service];

@@ -40,7 +40,7 @@ import { launchExternal } from '../supervisor/external-process.js';
 import { realCommandRunner } from '../platform/command-runner.js';
 import { ensurePrivateDir } from '../platform/private-dir.js';
 import { stateFingerprint } from './state-fingerprint.js';
-import { HeapWatch, WHOLE_READ_HEAP_FACTOR, wholeReadLimit } from './heap-watch.js';
+import { HeapWatch, WHOLE_READ_HEAP_FACTOR } from './heap-watch.js';
 import { DaemonFaults, faultRetryDelay, renderDegradedGauge, renderReloadGauge, type DaemonHealthStatus, type FaultLog } from './daemon-faults.js';
 import { faultLog } from './fault-log.js';
 import { takeDaemonLock } from './daemon-lock.js';
@@ -51,7 +51,7 @@ import { instancesCommand } from '../instances/instances-api.js';
 import { instancesPlugin } from '../instances/instances-plugin.js';
 import { waitHealthyAgain } from '../instances/wait-healthy.js';
 import { peersDown, rolloutOrder } from '../instances/rollout-guard.js';
-import { keepCorruptScaleFile, SCALE_FILE } from '../instances/scale-store.js';
+import { keepCorruptScaleFile, SCALE_FILE, scaleReadLimit } from '../instances/scale-store.js';
 import { ROLLOUT_INSTANCE_TIMEOUT_MS } from '../instances/rolling-restart.js';
 import { namesFor, parseInstanceName } from '../instances/instance-name.js';
 
@@ -975,7 +975,7 @@ async function buildDaemon(
   const suspect = loop !== undefined && (loop.phase === 'starting' || loop.phase === 'reading state.json');
   const loadedState = suspect ? store.setAside() : store.load();
   startNote.phase(SCALE_PHASE);
-  const scaleMaxBytes = wholeReadLimit(STATE_MAX_BYTES);
+  const scaleMaxBytes = scaleReadLimit();
   const scaleAside = loop?.phase === SCALE_PHASE ? keepCorruptScaleFile(stateDir, clock.now(), { maxBytes: 0 }) : undefined;
   let loopEvent: ClawbackEvent | undefined;
   if (loop) {

@@ -1,13 +1,25 @@
 // The instance counts set by `clawback scale` and the autoscaler, kept in <stateDir>/scale.json across daemon restarts.
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicSync } from '../platform/atomic-write.js';
-import { FileTooLargeError, readRegularFileSync } from '../platform/read-regular.js';
+import { FileTooLargeError, NotRegularFileError, readRegularFileSync } from '../platform/read-regular.js';
+import { wholeReadLimit } from '../daemon/heap-watch.js';
 import type { ServiceConfig } from '../config/schema.js';
 import { declaredCount, isScaled } from './scaled.js';
 import { MAX_PORT, portClashes, roomFor, type PortedService } from './port-ranges.js';
 
 export const SCALE_FILE = 'scale.json';
+/**
+ * One small entry per service of a config of at most 1 MiB fits in far less: a bigger file is not one. Read whole
+ * unbounded, a 36 MB one took the config loader 7.6 s and 435 MB, and under NODE_OPTIONS=--max-old-space-size=64 it
+ * killed the loader and then the daemon (exit 134) at every start. Lower on a small heap (wholeReadLimit).
+ */
+export const SCALE_MAX_BYTES = 8 * 1024 * 1024;
+
+/** The most bytes of scale.json this process reads whole now. */
+export function scaleReadLimit(): number {
+  return wholeReadLimit(SCALE_MAX_BYTES);
+}
 
 export interface ScaleOverride {
   instances: number;
@@ -19,9 +31,18 @@ export interface ScaleOverride {
 
 export type ScaleOverrides = Record<string, ScaleOverride>;
 
-export function readScaleOverrides(stateDir: string): ScaleOverrides {
+/** The counts scale.json holds; `unread` is told why a file that is there was not read (too big, not a regular file). */
+export function readScaleOverrides(stateDir: string, unread?: (why: string) => void): ScaleOverrides {
+  let text: string;
   try {
-    const parsed = JSON.parse(readFileSync(path.join(stateDir, SCALE_FILE), 'utf8')) as { services?: unknown };
+    text = readRegularFileSync(path.join(stateDir, SCALE_FILE), { maxBytes: scaleReadLimit() }).toString('utf8');
+  } catch (err) {
+    // Missing: the file's counts apply, nothing to say. Too big or a FIFO (whose read never ended): said, not read.
+    if (err instanceof FileTooLargeError || err instanceof NotRegularFileError) unread?.(`${err.message}; the config file's instance counts apply`);
+    return {};
+  }
+  try {
+    const parsed = JSON.parse(text) as { services?: unknown };
     const out: ScaleOverrides = {};
     if (parsed && typeof parsed.services === 'object' && parsed.services) {
       for (const [name, o] of Object.entries(parsed.services as Record<string, Partial<ScaleOverride>>)) {
@@ -32,7 +53,7 @@ export function readScaleOverrides(stateDir: string): ScaleOverrides {
     }
     return out;
   } catch {
-    // Missing or unreadable: the file's counts apply.
+    // Not JSON (torn, edited by hand): the file's counts apply (the daemon keeps it aside at start and says so).
     return {};
   }
 }
@@ -46,7 +67,7 @@ export function keepCorruptScaleFile(stateDir: string, now: number, opts: { maxB
   let text = '';
   try {
     // Bounded: a huge file parsed whole at start killed the daemon (heap out of memory) at every start.
-    text = readRegularFileSync(file, opts.maxBytes === undefined ? {} : { maxBytes: opts.maxBytes }).toString('utf8');
+    text = readRegularFileSync(file, { maxBytes: opts.maxBytes ?? scaleReadLimit() }).toString('utf8');
   } catch (err) {
     if (!(err instanceof FileTooLargeError)) return undefined;
     text = ''; // not read: moved aside below
