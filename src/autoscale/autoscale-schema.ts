@@ -28,7 +28,7 @@ export const autoscaleSchema = z
     cooldown: duration.default(120_000),
     /** Most instances added or removed by one decision. */
     maxStep: z.number().int().min(1).max(64).default(4),
-    /** For metric: command, argv printing one number (the first number in its output). */
+    /** For metric: command, argv printing one number on its last line (alone, or after a label: "queue: 12"). */
     command: z.array(z.string().min(1)).min(1).optional(),
     /** Bound of one command run. */
     timeout: timeBound.default(5_000),

@@ -5,6 +5,9 @@ import type { Clock } from '../platform/clock.js';
 import type { ProbeStatusView } from '../daemon/service-runtime.js';
 import type { AutoscaleMetric } from './autoscale-schema.js';
 
+/** A metric command's last non-empty line: one number, alone or after a label without digits ending in ":" or "=". */
+const METRIC_LINE = /^(?:[^\d:=]*[:=]\s*)?(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)$/i;
+
 /** Linux reports CPU time in clock ticks of 1/100 s (USER_HZ is 100 on every architecture Node runs on). */
 const TICKS_PER_SECOND = 100;
 
@@ -89,11 +92,15 @@ export class MetricSource {
     const failed = (problem: string): null => ((this.why = { problem, output }), null);
     if (r.timedOut) return failed(`the metric command did not finish within ${this.command.timeoutMs} ms`);
     if (r.code !== 0) return failed(r.code === null ? `the metric command ended by ${r.signal ?? 'a signal'} (or did not start)` : `the metric command exited with code ${r.code}`);
-    const m = /-?\d+(?:\.\d+)?(?:e[+-]?\d+)?/i.exec(r.stdout);
-    if (!m) return failed('the metric command printed no number');
-    const v = Number(m[0]);
+    if (!/\d/.test(r.stdout)) return failed('the metric command printed no number');
+    // The number is the whole last line (or follows a label): the first number anywhere read "curl: (7) Failed to
+    // connect", printed with exit 0, as a load of 7 and scaled the service up.
+    const last = r.stdout.split('\n').map((l) => l.trim()).filter((l) => l !== '').pop() ?? '';
+    const m = METRIC_LINE.exec(last);
+    if (!m) return failed(`the metric command's last line is not one number: expected a number alone on its last line (or after a label such as "queue: 12")`);
+    const v = Number(m[1]);
     // A load (a queue length, requests) is never negative: -1 is an error sentinel, and taken as 0 it scaled the service down.
-    if (!Number.isFinite(v) || v < 0) return failed(`the metric command printed ${m[0]}, expected a finite number >= 0`);
+    if (!Number.isFinite(v) || v < 0) return failed(`the metric command printed ${m[1]}, expected a finite number >= 0`);
     return v / count;
   }
 }
