@@ -171,7 +171,7 @@ export class Autoscaler {
     t.state = r.state;
     if (!r.decision || this.stopped) return;
     // The same path as `clawback scale`: persisted, journaled and notified (service.scaled, info).
-    const res = await scaleService(daemon, s.name, r.decision.to, 'autoscale', `${a.metric}: ${r.decision.reason}`).catch(
+    const res = await scaleService(daemon, s.name, r.decision.to, 'autoscale', `${a.metric}: ${r.decision.reason}`, r.decision.from).catch(
       (err: unknown): ScaleResult => ({ status: 500, body: { ok: false, message: `${s.name}: scale failed: ${err instanceof Error ? err.message : String(err)}` } }),
     );
     if (res.body.ok) {
@@ -179,6 +179,8 @@ export class Autoscaler {
       t.refused = undefined;
       return;
     }
+    // Someone else changed the count meanwhile: theirs stands; the policy sees the new count and its cool-down runs from it.
+    if (res.body.stale) return;
     // Refused (the last serving instances would stop, a port clash): the count stays, and the policy tries again after
     // its cool-down. Journaled once per reason, so a person sees why the autoscaler does not act.
     t.view.lastDecision = { ...r.decision, at: clock.now(), refused: res.body.message };

@@ -15,13 +15,22 @@ export interface ScaleResult {
 
 export const MAX_INSTANCES = 64;
 
-/** Sets the number of instances of a scaled service; persisted in scale.json, applied at once. */
-export function scaleService(daemon: Daemon, name: string, instances: number, by: string, reason?: string): Promise<ScaleResult> {
+/**
+ * Sets the number of instances of a scaled service; persisted in scale.json, applied at once. `expectFrom`: the count
+ * the decision was made at (the autoscaler's); another count by the time it runs drops it (`stale`), nothing changed.
+ */
+export function scaleService(daemon: Daemon, name: string, instances: number, by: string, reason?: string, expectFrom?: number): Promise<ScaleResult> {
   return daemon.exclusive(async () => {
     const { ctx } = daemon;
     const source = daemon.source;
     const s = source?.declared.services.find((d) => d.name === name);
     if (!source || !s) return { status: 404, body: { ok: false, message: `no service named "${name}" (scale takes the service's name as in the config, e.g. "web" for web:0..)` } };
+    // A decision queued behind a person's `scale` or a reload undid it at once (web scaled 1 -> 4 a second after
+    // `clawback scale web 1`, on an average taken at 2): the count it was made for is gone, the next sample decides.
+    const now = namesFor(name, daemon.runtimes.keys()).length;
+    if (expectFrom !== undefined && now !== expectFrom) {
+      return { status: 409, body: { ok: false, stale: true, message: `${name}: the count changed from ${expectFrom} to ${now} while this scale waited; dropped, nothing changed` } };
+    }
     if (!isScaled(s)) {
       return { status: 409, body: { ok: false, message: `${name} is not a scaled service: add \`instances: 1\` to it in the config and run \`clawback reload\` (it will then run as ${name}:0)` } };
     }
