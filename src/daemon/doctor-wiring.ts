@@ -12,6 +12,7 @@ import { learnConfigFileSecrets } from '../observe/config-file-secrets.js';
 import { maybeRecordLastKnownGood, type HealthWindow } from '../doctor/last-known-good.js';
 import { environOf } from '../platform/proc.js';
 import { readPortDrift, describePortDrift, PORT_DRIFT } from '../doctor/port-drift.js';
+import { describeTlsDrift, readTlsDrift, TLS_DRIFT } from '../openclaw/tls-drift.js';
 import { protectedPatterns, protectedValues } from '../doctor/protected-settings.js';
 import { describeProtectedRemoved, lastKnownGoodResolved, PROTECTED_REMOVED, readResolvedConfig, removedProtected } from '../doctor/protected-removed.js';
 import { protectedRemovedStore } from '../doctor/protected-removed-store.js';
@@ -297,6 +298,34 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
           });
         }
       };
+      // TLS drift already reported, per service: the probe URLs said (once per change, not every tick).
+      const tlsDrifted = new Map<string, string>();
+      const checkTls = async (rt: ServiceRuntime): Promise<void> => {
+        const d = await readTlsDrift(rt.config);
+        const was = tlsDrifted.get(rt.name);
+        const key = d ? `${d.tls}:${d.probes.map((p) => p.url).join(' ')}` : undefined;
+        if (d && key !== undefined && was !== key) {
+          tlsDrifted.set(rt.name, key);
+          ctx.emit({
+            type: 'doctor.finding',
+            time: ctx.clock.now(),
+            severity: 'warning',
+            service: rt.name,
+            message: describeTlsDrift(rt.name, d),
+            details: { rule: TLS_DRIFT, findingId: `${TLS_DRIFT}:${rt.name}`, fixable: false, file: d.file, tls: d.tls, probes: d.probes.map((p) => p.name) },
+          });
+        } else if (!d && was !== undefined) {
+          tlsDrifted.delete(rt.name);
+          ctx.emit({
+            type: 'doctor.finding',
+            time: ctx.clock.now(),
+            severity: 'info',
+            service: rt.name,
+            message: `${rt.name}: its probes and the gateway's gateway.tls setting agree again`,
+            details: { rule: TLS_DRIFT, findingId: `${TLS_DRIFT}:${rt.name}`, fixable: false, resolved: true },
+          });
+        }
+      };
       // Per service and config path: the config as last read (includes resolved), so a protected setting removed since
       // (by hand: gateway.auth.token, and the gateway runs open) is said once; seeded from the newest copy seen healthy.
       const lastRead = new Map<string, unknown>();
@@ -372,6 +401,7 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
           // Watched from the next tick on (a new include changes the stamp once, so it is read again then).
           included.set(rt.name, files);
           await checkPort(rt).catch(() => undefined);
+          await checkTls(rt).catch(() => undefined);
           await checkProtected(rt).catch(() => undefined);
           const since = rt.healthySinceMs();
           if (since === null || !spec) continue;
