@@ -13,6 +13,7 @@ import { maybeRecordLastKnownGood, type HealthWindow } from '../doctor/last-know
 import { environOf } from '../platform/proc.js';
 import { readPortDrift, describePortDrift, PORT_DRIFT } from '../doctor/port-drift.js';
 import { describeTlsDrift, readTlsDrift, TLS_DRIFT } from '../openclaw/tls-drift.js';
+import { describeInheritedToken, INHERITED_TOKEN, readInheritedToken } from '../openclaw/inherited-token.js';
 import { protectedPatterns, protectedValues } from '../doctor/protected-settings.js';
 import { describeProtectedRemoved, lastKnownGoodResolved, PROTECTED_REMOVED, readResolvedConfig, removedProtected } from '../doctor/protected-removed.js';
 import { protectedRemovedStore } from '../doctor/protected-removed-store.js';
@@ -326,6 +327,33 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
           });
         }
       };
+      // Services whose gateway takes OPENCLAW_GATEWAY_TOKEN from the daemon's environment, already said (once per change).
+      const tokenInherited = new Set<string>();
+      const checkToken = async (rt: ServiceRuntime): Promise<void> => {
+        // The environment the daemon spawns its children with (spawnSpecFor's parent).
+        const takes = await readInheritedToken(rt.config, process.env);
+        const file = rt.config.configFile?.path ?? '';
+        if (takes && !tokenInherited.has(rt.name)) {
+          tokenInherited.add(rt.name);
+          ctx.emit({
+            type: 'doctor.finding',
+            time: ctx.clock.now(),
+            severity: 'warning',
+            service: rt.name,
+            message: describeInheritedToken(rt.name, file),
+            details: { rule: INHERITED_TOKEN, findingId: `${INHERITED_TOKEN}:${rt.name}`, fixable: false, file, variable: 'OPENCLAW_GATEWAY_TOKEN' },
+          });
+        } else if (!takes && tokenInherited.delete(rt.name)) {
+          ctx.emit({
+            type: 'doctor.finding',
+            time: ctx.clock.now(),
+            severity: 'info',
+            service: rt.name,
+            message: `${rt.name}: the gateway no longer takes its auth token from the daemon's OPENCLAW_GATEWAY_TOKEN`,
+            details: { rule: INHERITED_TOKEN, findingId: `${INHERITED_TOKEN}:${rt.name}`, fixable: false, resolved: true, file },
+          });
+        }
+      };
       // Per service and config path: the config as last read (includes resolved), so a protected setting removed since
       // (by hand: gateway.auth.token, and the gateway runs open) is said once; seeded from the newest copy seen healthy.
       const lastRead = new Map<string, unknown>();
@@ -402,6 +430,7 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
           included.set(rt.name, files);
           await checkPort(rt).catch(() => undefined);
           await checkTls(rt).catch(() => undefined);
+          await checkToken(rt).catch(() => undefined);
           await checkProtected(rt).catch(() => undefined);
           const since = rt.healthySinceMs();
           if (since === null || !spec) continue;

@@ -122,7 +122,9 @@ export function parsePort(value: unknown): number | undefined {
  * gateway.port and gateway.bind from the JSON5 config, if it parses, as the gateway reads them: through its
  * `$include`s (a split config often keeps the whole gateway block in an included file).
  */
-export async function readGatewaySettings(configPath: string): Promise<{ port?: number; bind?: string; tls?: boolean; error?: string }> {
+export async function readGatewaySettings(
+  configPath: string,
+): Promise<{ port?: number; bind?: string; tls?: boolean; authToken?: boolean; authMode?: string; error?: string }> {
   let text: string;
   try {
     text = (await readServiceConfigFile(configPath)).toString('utf8');
@@ -131,12 +133,24 @@ export async function readGatewaySettings(configPath: string): Promise<{ port?: 
   }
   const parsed = parseConfigText(text, 'json5');
   if (!parsed.ok) return { error: parsed.error };
-  const cfg = (await resolvedConfig(configPath, parsed.value, 'json5')).value as { gateway?: { port?: unknown; bind?: unknown; tls?: { enabled?: unknown } } } | null;
+  const cfg = (await resolvedConfig(configPath, parsed.value, 'json5')).value as {
+    gateway?: { port?: unknown; bind?: unknown; tls?: { enabled?: unknown }; auth?: { token?: unknown; mode?: unknown } };
+  } | null;
   const port = parsePort(cfg?.gateway?.port);
   const bind = typeof cfg?.gateway?.bind === 'string' ? cfg.gateway.bind : undefined;
   // gateway.tls.enabled: the listener serves HTTPS/WSS only (a plain http:// request gets no answer).
   const tls = cfg?.gateway?.tls?.enabled === true;
-  return { ...(port !== undefined ? { port } : {}), ...(bind !== undefined ? { bind } : {}), ...(tls ? { tls } : {}) };
+  // gateway.auth.token set (a value or a reference): the gateway does not fall back to OPENCLAW_GATEWAY_TOKEN.
+  const token = cfg?.gateway?.auth?.token;
+  const authToken = (typeof token === 'string' && token !== '') || (typeof token === 'object' && token !== null);
+  const authMode = typeof cfg?.gateway?.auth?.mode === 'string' ? cfg.gateway.auth.mode : undefined;
+  return {
+    ...(port !== undefined ? { port } : {}),
+    ...(bind !== undefined ? { bind } : {}),
+    ...(tls ? { tls } : {}),
+    ...(authToken ? { authToken } : {}),
+    ...(authMode !== undefined ? { authMode } : {}),
+  };
 }
 
 /** The port of OpenClaw's "dev" profile (`openclaw --dev`). */
