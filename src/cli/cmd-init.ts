@@ -48,6 +48,8 @@ export interface InitIo {
   now: Date;
   stdout(text: string): void;
   stderr(text: string): void;
+  /** The gateway will see a container (its bind auto is then 0.0.0.0); default: detected. */
+  container?: boolean;
 }
 
 interface Rendered {
@@ -185,6 +187,7 @@ async function renderOpenclaw(o: InitOptions, io: InitIo): Promise<Rendered> {
     ...(o.port !== undefined ? { port: o.port } : {}),
     ...(o.profile ? { profile: o.profile } : {}),
     ...(o.extraNodes ? { extraNodes: o.extraNodes } : {}),
+    ...(io.container !== undefined ? { container: io.container } : {}),
   });
   const mode = o.mode ?? 'auto';
   if (mode !== 'auto' && mode !== 'run' && mode !== 'external') throw new InitError(`--mode must be auto, run or external (got "${mode}")`);

@@ -1,4 +1,5 @@
 // Finding an OpenClaw install as `clawback init` sees it: binary, config file, port, bind, and a service manager already running it.
+import { isContainerEnvironment } from './container-environment.js';
 import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { resolvedConfig } from '../doctor/config-includes.js';
@@ -27,6 +28,8 @@ export interface DetectInputs {
   extraNodes?: string[];
   /** Time limit for `openclaw config file` (a CLI start: 4 s here, more on a loaded box). */
   timeoutMs?: number;
+  /** The gateway will see a container (bind auto = 0.0.0.0); default: detected as the gateway detects it. */
+  container?: boolean;
 }
 
 export type Source = 'option' | 'env' | 'openclaw' | 'config' | 'default' | 'profile';
@@ -124,7 +127,7 @@ export function parsePort(value: unknown): number | undefined {
  */
 export async function readGatewaySettings(
   configPath: string,
-): Promise<{ port?: number; bind?: string; tls?: boolean; authToken?: boolean; authMode?: string; error?: string }> {
+): Promise<{ port?: number; bind?: string; tls?: boolean; authToken?: boolean; authPassword?: boolean; authMode?: string; error?: string }> {
   let text: string;
   try {
     text = (await readServiceConfigFile(configPath)).toString('utf8');
@@ -134,7 +137,7 @@ export async function readGatewaySettings(
   const parsed = parseConfigText(text, 'json5');
   if (!parsed.ok) return { error: parsed.error };
   const cfg = (await resolvedConfig(configPath, parsed.value, 'json5')).value as {
-    gateway?: { port?: unknown; bind?: unknown; tls?: { enabled?: unknown }; auth?: { token?: unknown; mode?: unknown } };
+    gateway?: { port?: unknown; bind?: unknown; tls?: { enabled?: unknown }; auth?: { token?: unknown; password?: unknown; mode?: unknown } };
   } | null;
   const port = parsePort(cfg?.gateway?.port);
   const bind = typeof cfg?.gateway?.bind === 'string' ? cfg.gateway.bind : undefined;
@@ -144,12 +147,15 @@ export async function readGatewaySettings(
   const token = cfg?.gateway?.auth?.token;
   const authToken = (typeof token === 'string' && token !== '') || (typeof token === 'object' && token !== null);
   const authMode = typeof cfg?.gateway?.auth?.mode === 'string' ? cfg.gateway.auth.mode : undefined;
+  const password = cfg?.gateway?.auth?.password;
+  const authPassword = (typeof password === 'string' && password !== '') || (typeof password === 'object' && password !== null);
   return {
     ...(port !== undefined ? { port } : {}),
     ...(bind !== undefined ? { bind } : {}),
     ...(tls ? { tls } : {}),
     ...(authToken ? { authToken } : {}),
     ...(authMode !== undefined ? { authMode } : {}),
+    ...(authPassword ? { authPassword } : {}),
   };
 }
 
@@ -349,8 +355,19 @@ export async function detectOpenclaw(inp: DetectInputs): Promise<OpenclawDetecti
   if (settings.error) warnings.push(`${configPath} does not parse as JSON5 (${settings.error}); port and bind not read from it`);
   const { port, source: portSource } = choosePort(inp.port, inp.env, settings.port, profile);
   const bind = settings.bind ?? 'loopback';
-  if (bind !== 'loopback' && bind !== 'lan' && bind !== 'auto') {
-    warnings.push(`gateway.bind is "${bind}": the probes use 127.0.0.1:${port}; check the gateway answers there`);
+  // The gateway refuses a bind beyond loopback without auth (exit 78, "Refusing to bind gateway to <bind> without auth"):
+  // lan, custom and tailnet always may be; auto is 0.0.0.0 in a container. tailnet and custom also listen on 127.0.0.1,
+  // so the probes reach them there.
+  const container = inp.container ?? isContainerEnvironment(inp.env);
+  const wide = bind === 'lan' || bind === 'custom' || bind === 'tailnet' || (bind === 'auto' && container);
+  const envAuth = ['OPENCLAW_GATEWAY_TOKEN', 'OPENCLAW_GATEWAY_PASSWORD'].filter((k) => !!inp.env[k]);
+  if (wide && !settings.authToken && !settings.authPassword && settings.authMode !== 'trusted-proxy' && settings.authMode !== 'none') {
+    warnings.push(
+      `gateway.bind is "${bind}"${bind === 'auto' ? ' and this is a container (the gateway then binds 0.0.0.0)' : ''} but the config sets no gateway.auth.token or gateway.auth.password: ` +
+        (envAuth.length > 0
+          ? `the gateway starts only while ${envAuth.join(' or ')} is in the daemon's environment (not under \`clawback install\`); set gateway.auth.token in the config`
+          : `the gateway refuses to start (exit 78, "Refusing to bind gateway to ${bind} without auth"); set gateway.auth.token (\`openclaw config set gateway.auth.token ...\`) or gateway.bind to loopback`),
+    );
   }
 
   const serviceManager = detectServiceManager(existsSync, inp.home, inp.platform, profile);
