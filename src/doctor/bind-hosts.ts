@@ -1,9 +1,13 @@
 // Which address(es) a service will bind its port on: the port check must judge those, not every address of the machine.
 import net from 'node:net';
 import type { ServiceConfig } from '../config/schema.js';
+import { isContainerEnvironment } from '../presets/container-environment.js';
 
-/** OpenClaw's gateway.bind / --bind modes whose address is fixed (auto prefers loopback; custom and tailnet are not known here). */
-const OPENCLAW_BIND: Readonly<Record<string, string>> = { loopback: '127.0.0.1', auto: '127.0.0.1', lan: '0.0.0.0' };
+/**
+ * OpenClaw's gateway.bind / --bind modes whose address is fixed (custom and tailnet are not known here). auto is
+ * 0.0.0.0 where the gateway sees a container (openclaw 2026.9.6 resolveGatewayBindHost), else loopback.
+ */
+const OPENCLAW_BIND: Readonly<Record<string, string>> = { loopback: '127.0.0.1', lan: '0.0.0.0' };
 
 /** The value of `--bind X` or `--bind=X` in argv, if present. */
 function bindFlag(argv: readonly string[]): string | undefined {
@@ -21,11 +25,11 @@ function ipLiteral(host: string): string | undefined {
   return net.isIP(h) !== 0 ? h : undefined;
 }
 
-async function openclawHosts(service: ServiceConfig): Promise<string[] | undefined> {
+async function openclawHosts(service: ServiceConfig, container: () => boolean): Promise<string[] | undefined> {
   // Imported when needed: the preset's reader brings json5, which the daemon's start path does not load otherwise.
   const fromFile = async (file: string): Promise<string | undefined> => (await (await import('../presets/openclaw-detect.js')).readGatewaySettings(file)).bind;
   const mode = bindFlag(service.command) ?? (service.configFile ? await fromFile(service.configFile.path) : undefined) ?? 'loopback';
-  const host = OPENCLAW_BIND[mode];
+  const host = mode === 'auto' ? (container() ? '0.0.0.0' : '127.0.0.1') : OPENCLAW_BIND[mode];
   return host === undefined ? undefined : [host];
 }
 
@@ -53,8 +57,8 @@ function probeHosts(service: ServiceConfig): string[] {
  * The addresses the service binds on its port, or undefined when that is not known (the caller then judges a
  * conflict it cannot attribute to one of the service's addresses as uncertain).
  */
-export async function serviceBindHosts(service: ServiceConfig): Promise<string[] | undefined> {
-  if (service.openclaw) return openclawHosts(service);
+export async function serviceBindHosts(service: ServiceConfig, container: () => boolean = () => isContainerEnvironment(process.env)): Promise<string[] | undefined> {
+  if (service.openclaw) return openclawHosts(service, container);
   const hosts = probeHosts(service);
   return hosts.length > 0 ? hosts : undefined;
 }
