@@ -25,6 +25,7 @@ import type { DrillContext } from '../drill/drill-context.js';
 import { releaseOnEarlyExit, takeDrillLock } from '../drill/drill-lock.js';
 import { deadDrillOf, drillClaimSince, holdLeftByDeadDrill, incidentLeftByDeadDrill, liftDeadDrillHold } from '../drill/dead-drill-hold.js';
 import { recoverAbandonedGuards } from '../drill/file-guard.js';
+import { drillBackupRoots } from '../drill/drill-leftovers.js';
 import type { FileLock, LockOwner } from '../platform/file-lock.js';
 import { exitWithError } from './json-error.js';
 
@@ -288,7 +289,7 @@ async function drillSession(program: Command, o: DrillOpts, stormSize: number) {
 /** The person's yes (or exit 2), then what an earlier drill left behind is put right and noted in the report. */
 async function confirmThenRecover(o: DrillOpts, ctx: DrillContext, dead: LockOwner | undefined): Promise<void> {
   if (!(await confirmed(o))) fail('not confirmed: re-run with --yes (or CLAWBACK_DRILL_YES=1) to let the drill break things', 2);
-  for (const line of [...recoverAbandonedGuards(), ...(dead ? await liftDeadDrillHold(ctx, dead) : [])]) {
+  for (const line of [...recoverAbandonedGuards(drillBackupRoots(ctx.target.stateDir)), ...(dead ? await liftDeadDrillHold(ctx, dead) : [])]) {
     ctx.say(line);
     ctx.reportNotes.push(line);
   }

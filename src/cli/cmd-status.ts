@@ -6,7 +6,7 @@ import { exitDuration, humanBytes, humanDuration, paint, table, wantsColour } fr
 import type { ServiceStatus } from '../daemon/service-runtime.js';
 import { terminalSafeDeep } from './terminal-safe.js';
 import { deadLetterLines, type DeadLetterView } from '../notify/dead-letter-notice.js';
-import { abandonedDrillChanges, type AbandonedDrillChange } from '../drill/drill-leftovers.js';
+import { abandonedDrillChanges, drillBackupRoots, type AbandonedDrillChange } from '../drill/drill-leftovers.js';
 
 type GuardianPassView = import('../daemon/guardian-pass.js').GuardianPassView;
 type ForecastView = import('../daemon/prediction-wiring.js').ForecastView;
@@ -53,7 +53,7 @@ export async function runStatus(globals: GlobalOpts, json: boolean): Promise<voi
   const resumeHint = (name: string): string => cliHint(['resume', name], { stateDir: client.stateDir });
   const startHint = (name: string): string => cliHint(['start', name], { stateDir: client.stateDir });
   const colour = wantsColour(process.stdout);
-  process.stdout.write([renderStatus(status, colour, resumeHint, startHint), ...drillLeftoverLines(await abandonedDrillChanges(), colour)].join('\n') + '\n');
+  process.stdout.write([renderStatus(status, colour, resumeHint, startHint), ...drillLeftoverLines(await abandonedDrillChanges(drillBackupRoots(client.stateDir)), colour)].join('\n') + '\n');
 }
 
 /** A drill killed mid-fault (SIGKILL, OOM) leaves its change of a file in place until the next drill: said here, not only then. */
@@ -62,7 +62,7 @@ export function drillLeftoverLines(changes: readonly AbandonedDrillChange[], col
   return changes.flatMap((c) => [
     '',
     p.red(`DRILL LEFT A FILE CHANGED: ${c.file} still holds what a drill killed mid-fault (pid ${c.pid}) wrote there; your bytes are kept in ${c.backup}`),
-    `  the next \`clawback drill\` puts them back (or copy them back yourself)`,
+    `  the next \`clawback drill\` or daemon start puts them back (or copy them back yourself)`,
   ]);
 }
 

@@ -54,6 +54,8 @@ import { peersDown, rolloutOrder } from '../instances/rollout-guard.js';
 import { keepCorruptScaleFile, SCALE_FILE, scaleReadLimit } from '../instances/scale-store.js';
 import { ROLLOUT_INSTANCE_TIMEOUT_MS } from '../instances/rolling-restart.js';
 import { namesFor, parseInstanceName } from '../instances/instance-name.js';
+import { recoverAbandonedGuards } from '../drill/file-guard.js';
+import { drillBackupRoots } from '../drill/drill-leftovers.js';
 
 export interface DaemonOptions extends LoadOptions {
   /** A load of this config already under way (`clawback run` starts it before the daemon's modules load). */
@@ -1025,6 +1027,12 @@ async function buildDaemon(
   if (died) {
     say(`warning: ${died.message}`);
     emit(died);
+  }
+
+  // A drill SIGKILLed mid-fault left a user's file as it broke it: its backup beside the state dir goes back now.
+  for (const line of recoverAbandonedGuards(drillBackupRoots(stateDir))) {
+    say(`warning: ${line}`);
+    emit({ type: 'daemon.fault', time: clock.now(), severity: 'warning', message: line, details: { effect: 'drill-leftover' } });
   }
 
   // The config was expanded with the file's counts (an unreadable scale.json holds none): say so, keep the evidence.

@@ -1,11 +1,44 @@
 // `clawback status` names the files a killed drill left changed; kept apart from file-guard so status loads no crypto until there is one.
-import { readFileSync, readdirSync } from 'node:fs';
+import { accessSync, constants, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isSameProcess } from '../platform/proc.js';
 
 export const BACKUP_PREFIX = 'clawback-drill-backup-';
 export const MANIFEST = 'guard.json';
+
+/**
+ * `<stateDir><suffix>` (the state dir's real path), beside the state dir: not in it, which the nuclear scenario moves
+ * aside mid-run, and not in $TMPDIR, which differs between shells (sudo, tmux, a service unit). undefined when that
+ * directory is not writable (a state dir under /var/lib).
+ */
+export function besideStateDir(stateDir: string, suffix: string): string | undefined {
+  let real = path.resolve(stateDir);
+  try {
+    real = realpathSync(real);
+  } catch {
+    // does not exist yet: as given
+  }
+  try {
+    accessSync(path.dirname(real), constants.W_OK);
+    return `${real}${suffix}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where a state dir's drills keep the user's bytes while they break a file: beside the state dir, like the drill lock,
+ * so any later drill or daemon start finds the backup of a drill killed mid-fault, whatever its $TMPDIR.
+ */
+export function drillBackupRoot(stateDir: string): string {
+  return besideStateDir(stateDir, '.drill-backups') ?? os.tmpdir();
+}
+
+/** Every place a killed drill's backups may be: beside the state dir, and the temp dir (where drills kept them before). */
+export function drillBackupRoots(stateDir: string): string[] {
+  return [...new Set([drillBackupRoot(stateDir), os.tmpdir()])];
+}
 
 /** What a backup dir says about itself, so the next drill can put the bytes back if this one is SIGKILLed. */
 export interface GuardManifest {
@@ -32,7 +65,13 @@ export interface AbandonedDrillChange {
 }
 
 /** The backup dirs of drills that are gone (killed: their owner pid is not that process any more), with their manifests. */
-export function abandonedGuards(tmp = os.tmpdir()): Array<{ dir: string; manifest: GuardManifest }> {
+export function abandonedGuards(roots: string | readonly string[] = os.tmpdir()): Array<{ dir: string; manifest: GuardManifest }> {
+  const out: Array<{ dir: string; manifest: GuardManifest }> = [];
+  for (const root of typeof roots === 'string' ? [roots] : roots) out.push(...abandonedIn(root));
+  return out;
+}
+
+function abandonedIn(tmp: string): Array<{ dir: string; manifest: GuardManifest }> {
   let names: string[];
   try {
     names = readdirSync(tmp).filter((n) => n.startsWith(BACKUP_PREFIX));
@@ -70,7 +109,7 @@ export function leftAsDrillWrote(m: GuardManifest, now: Buffer | undefined, sha2
  * Read-only: the files killed drills left holding the drill's bytes (or deleted), which nobody puts back until the next
  * drill runs; meanwhile the service runs on them and the daemon may snapshot them as last-known-good.
  */
-export async function abandonedDrillChanges(tmp = os.tmpdir()): Promise<AbandonedDrillChange[]> {
+export async function abandonedDrillChanges(tmp: string | readonly string[] = os.tmpdir()): Promise<AbandonedDrillChange[]> {
   const out: AbandonedDrillChange[] = [];
   for (const { dir, manifest: m } of abandonedGuards(tmp)) {
     if (m.wrote === null) continue;

@@ -1,9 +1,10 @@
 // One drill at a time per daemon: two drills on one service kill each other's instances, count each other's faults as their own, and snapshot each other's broken files.
 import { createHash } from 'node:crypto';
-import { accessSync, constants, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FileLock, type LockOwner } from '../platform/file-lock.js';
+import { besideStateDir } from './drill-leftovers.js';
 
 /**
  * Where the lock of a state directory's drills lives: beside the state directory (`<stateDir>.drill.lock`, its real
@@ -12,15 +13,10 @@ import { FileLock, type LockOwner } from '../platform/file-lock.js';
  * Only when that directory is not writable (a state dir under /var/lib) is the lock in the temp dir, as before.
  */
 export function drillLockPath(stateDir: string): string {
-  const real = realPathOf(path.resolve(stateDir));
-  const beside = `${real}.drill.lock`;
-  try {
-    accessSync(path.dirname(real), constants.W_OK);
-    return beside;
-  } catch {
-    const id = createHash('sha256').update(real).digest('hex').slice(0, 16);
-    return path.join(os.tmpdir(), `clawback-drill-${id}.lock`);
-  }
+  const beside = besideStateDir(stateDir, '.drill.lock');
+  if (beside) return beside;
+  const id = createHash('sha256').update(realPathOf(path.resolve(stateDir))).digest('hex').slice(0, 16);
+  return path.join(os.tmpdir(), `clawback-drill-${id}.lock`);
 }
 
 /** The path with symlinks resolved (one daemon named two ways is one daemon), or as given while it does not exist. */

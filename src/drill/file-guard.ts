@@ -26,8 +26,11 @@ export interface GuardedFile {
   backupPath: string | undefined;
 }
 
-/** Reads the file's bytes and mode and writes a 0600 copy into a fresh 0700 temp dir. */
-export function guardFile(file: string): GuardedFile {
+/**
+ * Reads the file's bytes and mode and writes a 0600 copy into a fresh 0700 dir under `root` (a drill passes
+ * drillBackupRoot(stateDir), where a later drill or the daemon's start finds it).
+ */
+export function guardFile(file: string, root = os.tmpdir()): GuardedFile {
   let realPath = file;
   try {
     realPath = realpathSync(file);
@@ -45,7 +48,8 @@ export function guardFile(file: string): GuardedFile {
   }
   let backupPath: string | undefined;
   if (content !== undefined) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), BACKUP_PREFIX));
+    mkdirSync(root, { recursive: true, mode: 0o700 });
+    const dir = mkdtempSync(path.join(root, BACKUP_PREFIX));
     backupPath = path.join(dir, path.basename(realPath));
     writeFileSync(backupPath, content, { mode: 0o600 });
     writeManifest(dir, { realPath, mode: mode ?? null, fileOwner: owner ?? null, backup: path.basename(backupPath), owner: { pid: process.pid, startTime: processStartTime(process.pid) ?? null }, wrote: null });
@@ -94,7 +98,7 @@ export function handOverGuard(g: Pick<GuardedFile, 'backupPath'>): void {
  * bytes go back when the file still holds what that drill wrote (or is still deleted); otherwise (edited since)
  * nothing is overwritten and the backup is kept and named. Returns lines for the user.
  */
-export function recoverAbandonedGuards(tmp = os.tmpdir()): string[] {
+export function recoverAbandonedGuards(tmp: string | readonly string[] = os.tmpdir()): string[] {
   const out: string[] = [];
   for (const { dir, manifest: m } of abandonedGuards(tmp)) {
     let original: Buffer;

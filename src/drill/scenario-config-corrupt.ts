@@ -3,6 +3,7 @@ import { accessSync, constants, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { snapshotStoreFor } from '../doctor/snapshot-store.js';
 import { evidenceNames, guardFile, handOverGuard, noteDrillWrite, releaseGuard, removeDrillEvidence, restoreIfDrills, sha256Of } from './file-guard.js';
+import { drillBackupRoot } from './drill-leftovers.js';
 import { instanceOf, signalInstance, waitForEvent, waitServedByNewInstance, waitSteady, waitBound, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { pollUntil } from './poll.js';
 
@@ -43,7 +44,7 @@ export const configCorruptScenario: Scenario = {
     if (unwritable) {
       return { faultAt: ctx.clock.now(), recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome: `refused, nothing changed: ${unwritable}`, notes: [] };
     }
-    const guard = guardFile(file);
+    const guard = guardFile(file, drillBackupRoot(ctx.target.stateDir));
     const notes: string[] = [];
     if (guard.content === undefined) {
       return { faultAt: ctx.clock.now(), recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome: `${file} does not exist before the drill`, notes };
