@@ -46,6 +46,8 @@ export interface GuardManifest {
   mode: number | null;
   /** The file's owner (absent in guards written before it was kept). */
   fileOwner?: { uid: number; gid: number } | null;
+  /** The mode and owner of the file's directory (absent in guards written before it was kept). */
+  dir?: { mode: number; owner: { uid: number; gid: number } } | null;
   backup: string;
   owner: { pid: number; startTime: number | null };
   /** sha256 of the bytes the drill wrote over the file ('deleted' when it removed it); null before it did. */

@@ -1,5 +1,5 @@
 // Never lose a user's file: its exact bytes and mode are kept in memory and in a private temp copy until put back.
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +24,13 @@ export interface GuardedFile {
   owner?: FileOwner | undefined;
   /** A copy on disk for the case the drill itself is SIGKILLed. */
   backupPath: string | undefined;
+  /** The mode and owner of the file's directory: a directory that went away comes back as it was, not root's 0700. */
+  dir?: DirMeta | undefined;
+}
+
+export interface DirMeta {
+  mode: number;
+  owner: FileOwner;
 }
 
 /**
@@ -46,15 +53,22 @@ export function guardFile(file: string, root = os.tmpdir()): GuardedFile {
     mode = st.mode & 0o7777;
     owner = { uid: st.uid, gid: st.gid };
   }
+  let dir: DirMeta | undefined;
+  try {
+    const st = statSync(path.dirname(realPath));
+    dir = { mode: st.mode & 0o7777, owner: { uid: st.uid, gid: st.gid } };
+  } catch {
+    // no directory: nothing to recreate as it was
+  }
   let backupPath: string | undefined;
   if (content !== undefined) {
     mkdirSync(root, { recursive: true, mode: 0o700 });
-    const dir = mkdtempSync(path.join(root, BACKUP_PREFIX));
-    backupPath = path.join(dir, path.basename(realPath));
+    const backupDir = mkdtempSync(path.join(root, BACKUP_PREFIX));
+    backupPath = path.join(backupDir, path.basename(realPath));
     writeFileSync(backupPath, content, { mode: 0o600 });
-    writeManifest(dir, { realPath, mode: mode ?? null, fileOwner: owner ?? null, backup: path.basename(backupPath), owner: { pid: process.pid, startTime: processStartTime(process.pid) ?? null }, wrote: null });
+    writeManifest(backupDir, { realPath, mode: mode ?? null, fileOwner: owner ?? null, dir: dir ?? null, backup: path.basename(backupPath), owner: { pid: process.pid, startTime: processStartTime(process.pid) ?? null }, wrote: null });
   }
-  return { path: file, realPath, content, mode, owner, backupPath };
+  return { path: file, realPath, content, mode, owner, backupPath, dir };
 }
 
 function writeManifest(dir: string, m: GuardManifest): void {
@@ -114,7 +128,7 @@ export function recoverAbandonedGuards(tmp: string | readonly string[] = os.tmpd
       continue;
     }
     const now = bytesNow(m.realPath);
-    const g: GuardedFile = { path: m.realPath, realPath: m.realPath, content: original, mode: m.mode ?? undefined, owner: m.fileOwner ?? undefined, backupPath: path.join(dir, m.backup) };
+    const g: GuardedFile = { path: m.realPath, realPath: m.realPath, content: original, mode: m.mode ?? undefined, owner: m.fileOwner ?? undefined, backupPath: path.join(dir, m.backup), dir: m.dir ?? undefined };
     const drillLeftIt = leftAsDrillWrote(m, now, sha256Of);
     // Evidence the doctor kept of the killed drill's garbage (it restored the file meanwhile) is no evidence of anything.
     const wroteSince = statSync(dir).mtimeMs;
@@ -122,7 +136,12 @@ export function recoverAbandonedGuards(tmp: string | readonly string[] = os.tmpd
       releaseGuard(g);
       for (const p of removeKilledDrillEvidence(m.realPath, m.wrote, wroteSince)) out.push(`removed ${p}: the doctor's copy of what a drill that was killed (pid ${m.owner.pid}) wrote there`);
     } else if (drillLeftIt) {
-      restoreFile(g);
+      try {
+        restoreFile(g);
+      } catch (err) {
+        out.push(`a drill that was killed (pid ${m.owner.pid}) kept the earlier bytes of ${m.realPath} in ${g.backupPath}; not put back: ${(err as Error).message}`);
+        continue;
+      }
       releaseGuard(g);
       out.push(`put back ${m.realPath} (${original.length} bytes) from a drill that was killed before it could (pid ${m.owner.pid})`);
     } else {
@@ -144,8 +163,9 @@ export function isIntact(g: GuardedFile): boolean {
 }
 
 /**
- * Puts the exact bytes, mode and owner back, creating the directory if it went away: atomically, or in place when the
- * file has other names (hard links), so they all get the bytes back. Synchronous: safe in a signal handler.
+ * Puts the exact bytes, mode and owner back, creating the directory if it went away (with its recorded mode and owner;
+ * refused, throwing, when those are unknown or its own parent went too): atomically, or in place when the file has other
+ * names (hard links), so they all get the bytes back. Synchronous: safe in a signal handler.
  */
 export function restoreFile(g: GuardedFile): 'unchanged' | 'restored' | 'removed' {
   if (isIntact(g)) return 'unchanged';
@@ -153,9 +173,23 @@ export function restoreFile(g: GuardedFile): 'unchanged' | 'restored' | 'removed
     rmSync(g.realPath, { force: true });
     return 'removed';
   }
-  mkdirSync(path.dirname(g.realPath), { recursive: true, mode: 0o700 });
+  recreateDir(g);
   putBackBytesSync(g.realPath, g.content, { mode: g.mode ?? 0o600, owner: ownerToGive(g.owner) });
   return 'restored';
+}
+
+/** The file's directory, if it went away, as it was (mode and owner); throws, creating nothing, when that cannot be. */
+function recreateDir(g: GuardedFile): void {
+  const dir = path.dirname(g.realPath);
+  if (existsSync(dir)) return;
+  const kept = g.backupPath ? `; the bytes are kept in ${g.backupPath}` : '';
+  if (!g.dir) throw new Error(`${dir} is gone and its mode and owner were not recorded, so it was not recreated${kept}`);
+  if (!existsSync(path.dirname(dir))) throw new Error(`${dir} and its parent ${path.dirname(dir)} are gone, so they were not recreated${kept}`);
+  mkdirSync(dir, { mode: g.dir.mode });
+  // mkdir applies the umask: the recorded mode exactly, and the recorded owner when this process may give it.
+  const owner = ownerToGive(g.dir.owner);
+  if (owner) chownSync(dir, owner.uid, owner.gid);
+  chmodSync(dir, g.dir.mode);
 }
 
 /**
