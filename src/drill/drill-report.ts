@@ -21,12 +21,18 @@ function verdict(t: TrialResult): string {
   return t.asExpected ? 'yes' : 'NO';
 }
 
+/** Which instant the TTR figures are measured from, and the recovered trials timed from another, left out. */
+function fromNote(s: DrillReport['summaries'][number]): string {
+  const from = s.recoverFrom === 'release' ? ' (from release)' : s.recoverFrom === 'return' ? ' (from its return)' : '';
+  return `${from}${s.recoverOtherFrom > 0 ? ` (${s.recoverOtherFrom} timed from another instant not counted)` : ''}`;
+}
+
 function summaryRows(r: DrillReport): string[][] {
   return r.summaries.map((s) => [
     s.scenario,
     String(s.trials),
     rate(s),
-    formatMs(s.medianRecoverMs),
+    `${formatMs(s.medianRecoverMs)}${fromNote(s)}`,
     formatMs(s.p95RecoverMs),
     formatMs(s.medianDetectMs),
     level(s.maxLevel),
