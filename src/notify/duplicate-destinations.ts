@@ -1,15 +1,17 @@
 // Two channels sending to one place (the same webhook URL, or the same Telegram chat) were "valid", and every alert went
 // there twice. Said by validate, at start and on reload, as a warning (a config that loaded before still loads); the
 // channels are named by field and name, never by URL (it holds a secret).
-import type { NotifyConfig } from './notify-schema.js';
+import { isLoopbackHost, type NotifyConfig } from './notify-schema.js';
 
 type Channel = NotifyConfig['channels'][number];
 
-/** A URL compared as a chat service reads it: host case, a default port and a trailing slash make no difference. */
+/** A URL compared as a chat service reads it: host case, a default port, a trailing slash and the loopback name make no difference. */
 function sameUrl(raw: string): string {
   try {
     const u = new URL(raw);
     u.hash = '';
+    // localhost, 127.0.0.0/8 and [::1] all reach the one local receiver.
+    if (isLoopbackHost(u.hostname)) u.hostname = '127.0.0.1';
     u.pathname = u.pathname.replace(/\/+$/, '');
     return u.href;
   } catch {

@@ -91,7 +91,8 @@ const eventPattern = z.string().superRefine((v, ctx) => {
   });
 });
 
-function isLoopbackHost(hostname: string): boolean {
+/** A name of this machine's loopback: the only hosts plain http may go to. */
+export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.toLowerCase();
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
   if (h === '[::1]' || h === '::1') return true;
