@@ -15,6 +15,7 @@ import { serviceLogFile } from './spawn-spec.js';
 import { delayToGrid } from '../platform/clock.js';
 import { ApiAnswer } from '../server/api-server.js';
 import { VERSION } from '../version.js';
+import { releaseShapeText } from '../notify/release-plan.js';
 
 /** One metrics registry per daemon, created on first use (the health watches feed it probe results). */
 export class MetricsHolder {
@@ -310,9 +311,11 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
           if (m[1] === 'release') {
             // Only a person, naming one channel: its alerts queued for another destination go where it sends now.
             if (channel === undefined) return { status: 400, body: { ok: false, message: 'channel: missing; expected the name of the channel whose kept alerts go to its current destination' } };
-            const n = notifier.releaseStranded(channel);
-            if (n === undefined) return { status: 409, body: { ok: false, message: `"${channel}" is not a configured, enabled channel: its ${held ?? 0} kept alert(s) cannot be sent; configure (or enable) it, or discard them` } };
-            return { status: 200, body: { ok: true, message: `${n} kept alert(s) of ${channel} released to its current destination`, count: n, deadLetters: notifier.deadLetters() } };
+            const shape = notifier.releaseStranded(channel);
+            if (shape === undefined) return { status: 409, body: { ok: false, message: `"${channel}" is not a configured, enabled channel: its ${held ?? 0} kept alert(s) cannot be sent; configure (or enable) it, or discard them` } };
+            const n = shape.alerts;
+            const how = n > 0 ? `: ${releaseShapeText(shape)}` : '';
+            return { status: 200, body: { ok: true, message: `${n} kept alert(s) of ${channel} released to its current destination${how}`, count: n, posts: shape.posts, edits: shape.edits, folded: shape.folded, deadLetters: notifier.deadLetters() } };
           }
           if (m[1] === 'flush' && held !== undefined && !sends) {
             return { status: 409, body: { ok: false, message: `${held} alert(s) are kept for "${channel}", which is not a configured, enabled channel: they cannot be sent; configure (or enable) a channel named "${channel}", or discard them` } };

@@ -12,7 +12,7 @@ import { channelAccepts } from './filter.js';
 import { DedupWindow } from './dedup.js';
 import { ReminderTracker } from './reminders.js';
 import { alertId, movedChatFor, Outbox, type DeadLetterInfo, type OutboxEntry } from './outbox.js';
-import { bookForDestination, bookFrom, planEvent, timelineLines, withMessageId, type IncidentThread, type SendPlan, type ThreadBook } from './incident-thread.js';
+import { belongsTo, bookForDestination, bookFrom, planEvent, timelineLines, withMessageId, type IncidentThread, type SendPlan, type ThreadBook } from './incident-thread.js';
 import { formatNotification, type Notification } from './format.js';
 import { classifyAnswer, paceAfter, retryDelay, type DeliveryOutcome } from './delivery-outcome.js';
 import { describeError, sendHttp } from './http-send.js';
@@ -22,6 +22,7 @@ import { nextToSend } from './delivery-order.js';
 import { boundStranded, readAnnounced, strandedState, writeAnnounced, type StrandedWhy } from './stranded.js';
 import { strandedText } from './stranded-text.js';
 import { destinationOf, isPositionName, spooledFor } from './destination.js';
+import { releaseShape, type ReleaseShape } from './release-plan.js';
 import { refusedAsTooLarge, shortenNotification } from './shorten.js';
 import { sendableRequest, UnsendableRequestError } from './header-values.js';
 
@@ -115,7 +116,7 @@ export interface Notifier {
    * go where it sends now (a rotated webhook of the same room): they are stamped with it and queued. Never done on its own.
    * Returns how many were released; undefined when the channel is not a configured, enabled one (nothing can be sent).
    */
-  releaseStranded(channelName: string): number | undefined;
+  releaseStranded(channelName: string): ReleaseShape | undefined;
   stats(): NotifyStats;
 }
 
@@ -677,12 +678,6 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     enqueue(notice, 'event');
   }
 
-  /** A later event that will land in the same live message (its incident, or its service while the incident is open). */
-  function belongsTo(e: ClawbackEvent, t: IncidentThread): boolean {
-    if (e.incidentId !== undefined) return e.incidentId === t.incidentId && t.closedAt === undefined;
-    return e.service === t.service && t.closedAt === undefined && e.type !== 'incident.escalated';
-  }
-
   /** Waits before the next try; false when stopped. A flush (wake) cuts the wait short. */
   async function pause(ch: ChannelRuntime, ms: number): Promise<boolean> {
     try {
@@ -1055,11 +1050,11 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       return n;
     },
 
-    releaseStranded(channelName: string): number | undefined {
+    releaseStranded(channelName: string): ReleaseShape | undefined {
       const ch = enabled.find((c) => c.name === channelName);
       if (!ch) return undefined;
       const entries = stranded.get(channelName) ?? [];
-      if (entries.length === 0) return 0;
+      if (entries.length === 0) return { alerts: 0, posts: 0, edits: 0, folded: 0 };
       stranded.set(channelName, []);
       const inFlight = ch.worker ? ch.queue.splice(0, 1) : [];
       for (const entry of entries) {
@@ -1071,9 +1066,11 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       }
       ch.queue.sort((a, b) => a.entry.seq - b.entry.seq);
       ch.queue.unshift(...inFlight);
+      const mine = new Set(entries);
+      const shape = releaseShape(liveBook(ch), ch.queue.filter((q) => !q.discarded).map((q) => ({ entry: q.entry, released: mine.has(q.entry) })), { mode: ch.cfg.mode, canEdit: ch.canEdit });
       warn(`notify: ${entries.length} alert(s) kept for channel "${channelName}" (queued for another destination) released by the user to its current destination`, { channel: channelName });
       kick(ch);
-      return entries.length;
+      return shape;
     },
 
     discardDeadLetters(channelName?: string): number {

@@ -105,6 +105,12 @@ export function bookForDestination(book: ThreadBook, dest: string, trusted: bool
   return out;
 }
 
+/** A later event that will land in the same live message (its incident, or its service while the incident is open). */
+export function belongsTo(e: ClawbackEvent, t: IncidentThread): boolean {
+  if (e.incidentId !== undefined) return e.incidentId === t.incidentId && t.closedAt === undefined;
+  return e.service === t.service && t.closedAt === undefined && e.type !== 'incident.escalated';
+}
+
 function stepOf(e: ClawbackEvent): ThreadStep {
   const msg = e.message.replace(/\s+/g, ' ').trim();
   const cut = msg.length > STEP_TEXT_MAX ? `${Array.from(msg).slice(0, STEP_TEXT_MAX).join('')}…` : msg;
