@@ -43,11 +43,14 @@ export class DedupWindow {
     if (from) for (const [k, t] of from.seen) this.seen.set(k, t);
   }
 
-  /** True when the event should be sent (and records it); false for a repeat inside the window. */
-  admit(event: Keyed, now: number): boolean {
+  /**
+   * True when the event should be sent (and records it); false for a repeat inside the window. `to`: who would read it
+   * (a channel's destination): one that was not there for the first (a channel a reload added) is told of the repeat.
+   */
+  admit(event: Keyed, now: number, to = ''): boolean {
     if (this.windowMs <= 0) return true;
     this.prune(now);
-    const key = dedupKey(event);
+    const key = to === '' ? dedupKey(event) : `${to}\u0000${dedupKey(event)}`;
     const last = this.seen.get(key);
     if (last !== undefined && now - last < this.windowMs) return false;
     this.seen.delete(key);

@@ -386,6 +386,17 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     }
   }
 
+  /**
+   * The channels that were sent this fact inside dedupWindow (by name and destination: a channel a reload added or pointed
+   * elsewhere has not); undefined when every channel that takes it has.
+   */
+  function heardAlready(event: ClawbackEvent): Set<string> | undefined {
+    const now = clock.monotonic();
+    const takers = enabled.filter((ch) => channelAccepts(ch.cfg, event));
+    const heard = new Set(takers.filter((ch) => !dedup.admit(event, now, JSON.stringify([ch.name, ch.dest]))).map((ch) => ch.name));
+    return takers.length > 0 && heard.size === takers.length ? undefined : heard;
+  }
+
   /** Alerts a channel still tries to deliver (pending and retried dead letters), its open summary not counted. */
   function held(ch: ChannelRuntime): number {
     return ch.queue.length - (openSummary(ch) ? 1 : 0);
@@ -909,8 +920,9 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         reminders.observe(safe);
         // The window is a duration (monotonic): on the wall clock a step back an hour silenced every repeat for the hour,
         // a step forward let an identical alert through at once.
-        if (!dedup.admit(safe, clock.monotonic())) stats.suppressed++;
-        else enqueue(safe, 'event');
+        const heard = heardAlready(safe);
+        if (heard === undefined) stats.suppressed++;
+        else enqueue(safe, 'event', undefined, heard);
         mark(safe);
       } catch (err) {
         log('notify: could not queue an event', { error: scrub(describeError(err)) });
@@ -1138,7 +1150,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       // Killed between spooling it and marking it: a channel that holds it already does not get it twice.
       const already = new Set(enabled.filter((ch) => [...ch.queue, ...ch.parked].some((p) => JSON.stringify(p.entry.event) === text)).map((ch) => ch.name));
       reminders.observe(safe);
-      if (dedup.admit(safe, clock.monotonic())) enqueue(safe, 'event', undefined, already);
+      const heard = heardAlready(safe);
+      if (heard !== undefined) enqueue(safe, 'event', undefined, new Set([...already, ...heard]));
       mark(safe);
     }
   }
