@@ -21,7 +21,12 @@ export function describeError(err: unknown): string {
   let text = err.message;
   if (cause instanceof Error) {
     const code = (cause as Error & { code?: unknown }).code;
-    text += `: ${typeof code === 'string' ? `${code} ` : ''}${cause.message}`;
+    // An https URL on a plain-http port: OpenSSL's answer is a multi-line dump of its internals, and says nothing useful.
+    if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') {
+      return `${text}: ${code} the endpoint does not answer in TLS: the URL says https, the server speaks something else (plain http?)`;
+    }
+    // OpenSSL's messages end in a newline: one line in the CLI, the log and `status`.
+    text += `: ${typeof code === 'string' ? `${code} ` : ''}${cause.message.split('\n')[0]!.trim()}`;
   } else if (cause !== undefined) {
     text += `: ${String(cause)}`;
   }
