@@ -60,7 +60,12 @@ export function configFollower(opts: { client: Etcd3; cluster: ClusterConfig; se
     async apply() {
       const raw = await client.get(key).string();
       if (!raw) return;
-      const shared = JSON.parse(raw) as SharedConfig;
+      // A value nobody can use (hand-edited, truncated, another version's) is said, not swallowed: the start goes on with this member's config.
+      const shared = readShared(raw);
+      if (typeof shared === 'string') {
+        say('warning', `${service.name}: config not taken from etcd: the value at ${key} ${shared}; expected JSON {member, savedAt, sha256, content} written by a member; this member starts with its own config`, { action: 'cluster-follow-skipped', key, reason: shared });
+        return;
+      }
       let local: Buffer | null = null;
       try {
         local = await readServiceConfigFile(spec.path);
@@ -75,7 +80,10 @@ export function configFollower(opts: { client: Etcd3; cluster: ClusterConfig; se
       if (local && sha256(local) === shared.sha256) return;
       const format = detectFormat(spec.path, spec.format);
       const incoming = parseConfigText(shared.content, format);
-      if (!incoming.ok) return;
+      if (!incoming.ok) {
+        say('warning', `${service.name}: config not taken from etcd: the content at ${key} (from ${shared.member}) is not valid ${format}: ${incoming.error}; this member starts with its own config`, { action: 'cluster-follow-skipped', key, reason: incoming.error });
+        return;
+      }
       let text = shared.content;
       let carried: string[] = [];
       const patterns = protectedPatterns(service);
@@ -109,4 +117,20 @@ export function configFollower(opts: { client: Etcd3; cluster: ClusterConfig; se
     },
     stop: () => unsubscribe(),
   };
+}
+
+/** The shared record, or why it is not one (said with its key by the caller). */
+function readShared(raw: string): SharedConfig | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch (err) {
+    return `is not JSON (${(err as Error).message})`;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'is not a JSON object';
+  const r = v as Record<string, unknown>;
+  for (const field of ['member', 'sha256', 'content'] as const) {
+    if (typeof r[field] !== 'string') return `has no string "${field}" (got ${r[field] === undefined ? 'none' : JSON.stringify(r[field]).slice(0, 40)})`;
+  }
+  return r as unknown as SharedConfig;
 }
