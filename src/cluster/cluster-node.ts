@@ -26,8 +26,8 @@ export interface Seat {
   /** True once this member's instance is gone (after a handover's stop). */
   instanceGone(): boolean;
   report(fact: PlacementFact): void;
-  /** Runs after a win, before the start: config follows the leader. */
-  beforeWin?(): Promise<void>;
+  /** Runs after a win, before the start: config follows the leader. Bounded; once `signal` aborts it must write nothing. */
+  beforeWin?(signal: AbortSignal): Promise<void>;
   /** The guard's deadline file moves to killBy (awaited before a start). */
   fence(killBy: number): Promise<void>;
 }
@@ -592,7 +592,7 @@ export class ClusterNode {
     // Whole milliseconds: the monotonic clock reads fractions, and the event said "no leader for 105.4468139999999 ms".
     const gap = st.lastSeenOther !== null ? Math.round(this.clock.monotonic() - st.lastSeenOther.mono) : 0;
     st.lastSeenOther = null;
-    await st.seat.beforeWin?.().catch(() => undefined);
+    await this.beforeWin(st);
     const d = this.deadlines(st);
     if (!d) return;
     st.leading = true;
@@ -614,6 +614,27 @@ export class ClusterNode {
       });
       await this.withTimeout(this.client.put(this.keys.failover(st.seat.name)).value(JSON.stringify(record)).exec()).catch(() => undefined);
     }
+  }
+
+  /**
+   * The seat's work between the win and the start, bounded: a config write stuck on a hung disk held the won lease
+   * with the service never started, for good. Past the bound (or on an error) it is said and the start goes on with
+   * this member's own config; the late work is aborted so it writes nothing under the running instance.
+   */
+  private async beforeWin(st: SeatState): Promise<void> {
+    if (!st.seat.beforeWin) return;
+    const ms = 2 * callTimeoutMs(this.cfg.leaseTtl);
+    const ac = new AbortController();
+    let timer: { cancel(): void } | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = this.clock.setTimeout(() => resolve('late'), ms);
+    });
+    const r = await Promise.race([st.seat.beforeWin(ac.signal).then(() => 'done' as const, (err: unknown) => (err instanceof Error ? err : new Error(String(err)))), late]);
+    timer?.cancel();
+    if (r === 'done') return;
+    ac.abort();
+    const why = r === 'late' ? `it did not finish within ${ms} ms (2 x the etcd call bound, TTL/5)` : r.message;
+    this.emit({ type: 'config.snapshot', time: this.clock.now(), severity: 'warning', service: st.seat.name, message: `${st.seat.name}: the newest good config from etcd was not taken before the start: ${why}; this member starts with its own config`, details: { action: 'cluster-follow-skipped', reason: why, boundMs: ms } });
   }
 
   /** The incident a releasing member left for the next one (read once, then removed). */

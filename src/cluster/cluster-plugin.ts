@@ -68,7 +68,7 @@ export async function createCluster(opts: { config: ClawbackConfig; cluster: Clu
             return !rt?.current() && !rt?.persisted().instance;
           },
           report: (fact) => current()?.dispatch({ type: 'placement', ...fact }),
-          beforeWin: () => follower.apply(),
+          beforeWin: (signal) => follower.apply(signal),
           fence: (killBy) => writeFenceDeadline(fenceFile(stateDir, service.name), killBy, clock.now()),
         });
       };
@@ -127,7 +127,7 @@ export async function createCluster(opts: { config: ClawbackConfig; cluster: Clu
       };
     },
   };
-  const followers = new Map<string, { stop(): void; apply(): Promise<void> }>();
+  const followers = new Map<string, { stop(): void; apply(signal?: AbortSignal): Promise<void> }>();
   const runtimes = new Map<string, () => ServiceRuntime | undefined>();
   return {
     plugin,

@@ -22,8 +22,8 @@ export interface SharedConfig {
 }
 
 export interface ConfigFollower {
-  /** Before this member starts the service: write the newest good config from etcd (protected settings kept). */
-  apply(): Promise<void>;
+  /** Before this member starts the service: write the newest good config from etcd (protected settings kept); nothing once `signal` aborted. */
+  apply(signal?: AbortSignal): Promise<void>;
   stop(): void;
 }
 
@@ -57,7 +57,7 @@ export function configFollower(opts: { client: Etcd3; cluster: ClusterConfig; se
   }
 
   return {
-    async apply() {
+    async apply(signal) {
       const raw = await client.get(key).string();
       if (!raw) return;
       // A value nobody can use (hand-edited, truncated, another version's) is said, not swallowed: the start goes on with this member's config.
@@ -101,12 +101,15 @@ export function configFollower(opts: { client: Etcd3; cluster: ClusterConfig; se
         say('warning', `${service.name}: config not taken from etcd: ${blocked}`, { action: 'cluster-follow-skipped', path: spec.path });
         return;
       }
+      // Past the node's bound the service starts on its own config: a late write must not change it underneath.
+      if (signal?.aborted) return;
       if (local && opts.stateDir) {
         await snapshotStoreFor(opts.stateDir, service, clock).save(local, { sourcePath: spec.path, reason: `before taking ${shared.member}'s config from etcd`, kind: 'pre-repair' });
       }
       // At the link's target (a symlinked config stays a link), with the file's owner and mode (the service's user reads it).
       const real = await fs.realpath(spec.path).catch(() => spec.path);
       const mode = await fs.stat(real).then((st) => st.mode & 0o7777, () => undefined);
+      if (signal?.aborted) return;
       await replaceFile(real, Buffer.from(text, 'utf8'), mode);
       say('info', `${service.name}: took the newest good config from etcd (seen healthy on ${shared.member}, sha256 ${shared.sha256.slice(0, 12)})${carried.length > 0 ? `; kept this member's ${carried.join(', ')}` : ''}`, {
         action: 'cluster-config-followed',
