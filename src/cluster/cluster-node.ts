@@ -102,8 +102,9 @@ function notASeat(member: string, service: string, services: string[]): string {
 function lacksSeat(memberKey: string | null, member: string, service: string): string | null {
   if (memberKey === null) return `${member} is no longer a live member`;
   const m = readMemberRecord(memberKey);
-  const services = typeof m === 'string' ? null : m.services;
-  return services && !services.includes(service) ? notASeat(member, service, services) : null;
+  // Unreadable is not able: the leader stopped its healthy instance for a member nobody could vouch for, and nobody led.
+  if (typeof m === 'string') return `${member}'s member key cannot be read (${m})`;
+  return m.services && !m.services.includes(service) ? notASeat(member, service, m.services) : null;
 }
 
 /** What an etcd failure was about: the lease (grant, renew), the election keys, or this member's own key. */
