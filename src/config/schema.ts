@@ -72,6 +72,26 @@ export const restartSchema = z.strictObject({
       { message: 'expected a valid regular expression' },
     )
     .optional(),
+  /**
+   * An exit in preventExitCodes whose last output lines match this regular expression is a problem only a person can fix
+   * (OpenClaw: "Refusing to bind gateway to lan without auth." wants a token only its owner can choose): no doctor, no
+   * agent, straight to Level 4 with the service's own sentence. Without it (or no match) such an exit goes to the doctor.
+   */
+  humanOnlyPattern: z
+    .string()
+    .min(1)
+    .refine(
+      (v) => {
+        try {
+          new RegExp(v);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'expected a valid regular expression' },
+    )
+    .optional(),
   /** After the breaker trips, try the ladder again after this cool-down (0 = wait for `clawback resume`). */
   coolDown: duration.default(0),
   /**

@@ -113,6 +113,24 @@ function askedForRestart(pattern: string | undefined, lastLines: readonly string
   return lastLines.slice(-ASKED_TAIL_LINES).some((l) => re.test(l));
 }
 
+/**
+ * The service's own words (restart.humanOnlyPattern) that only a person can fix what stopped it: the last matching line
+ * and the few after it (its hints), or undefined.
+ */
+function humanOnlyWords(pattern: string | undefined, lastLines: readonly string[] | undefined): string | undefined {
+  if (!pattern || !lastLines || lastLines.length === 0) return undefined;
+  const re = new RegExp(pattern);
+  const lines = lastLines.slice(-ASKED_TAIL_LINES);
+  let at = -1;
+  for (let i = lines.length - 1; i >= 0 && at < 0; i--) if (re.test(lines[i]!)) at = i;
+  if (at < 0) return undefined;
+  return lines
+    .slice(at, at + 4)
+    .map((l) => l.replace(/\u001b\[[0-9;]*m/g, '').trim())
+    .filter((l) => l !== '')
+    .join(' ');
+}
+
 /** Exit code 0, no signal, and the status known (an adopted instance's is not). */
 function cleanExit(e: Pick<LastExit, 'code' | 'signal' | 'statusKnown'>): boolean {
   return e.statusKnown && e.code === 0 && !e.signal;
@@ -1035,6 +1053,13 @@ class Step {
     if (exit.code !== null && p.preventExitCodes.includes(exit.code)) {
       this.setHold('config', `exit code ${exit.code} means the configuration is broken; not restarting blindly`);
       s.phase = 'held';
+      // What the service itself says only a person can fix (a missing auth token): a doctor run cannot, and rewrote the
+      // config trying (OpenClaw's switched 30 skills off); an agent must not choose credentials.
+      const words = humanOnlyWords(p.humanOnlyPattern, lastLines);
+      if (words !== undefined) {
+        this.human(`exit code ${exit.code}: only a person can fix this, ${p.name} said: ${words}`);
+        return;
+      }
       this.climb(`exit code ${exit.code}: the configuration is broken`, false);
       return;
     }

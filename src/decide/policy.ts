@@ -10,6 +10,8 @@ export interface ServicePolicy {
   preventExitCodes: number[];
   /** A clean exit of a healthy instance whose last output lines match this is a restart it asked for (restart.selfRestartPattern). */
   selfRestartPattern?: string;
+  /** An exit in preventExitCodes whose last lines match this goes straight to a human (restart.humanOnlyPattern). */
+  humanOnlyPattern?: string;
   coolDownMs: number;
   /** How often a maintenance with no end is said to be still on (0: never). */
   maintenanceReminderMs: number;
@@ -74,6 +76,7 @@ export function policyFor(service: ServiceConfig, has: { doctor: boolean; agent:
     intensity: { ...r.intensity },
     preventExitCodes: [...r.preventExitCodes],
     ...(r.selfRestartPattern ? { selfRestartPattern: r.selfRestartPattern } : {}),
+    ...(r.humanOnlyPattern ? { humanOnlyPattern: r.humanOnlyPattern } : {}),
     coolDownMs: r.coolDown,
     maintenanceReminderMs: MAINTENANCE_REMINDER_MS,
     stopGraceMs: service.stop.grace,

@@ -199,6 +199,8 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
       // Under OPENCLAW_SUPERVISOR_MODE=external a restart it wants (SIGUSR2, a config change, an update) is "exit 0 and
       // let the supervisor start me": its last line says so (openclaw 2026.9.6, gateway run). Not a crash.
       selfRestartPattern: 'restart mode: full process restart \\(supervisor restart\\)',
+      // Exit 78 for a missing credential the person must choose (openclaw 2026.9.6, gateway run): its doctor cannot set one.
+      humanOnlyPattern: 'Refusing to bind gateway to .* without auth|Gateway auth is set to password, but no password is configured',
     },
     stop: { signal: 'SIGTERM', grace: '15s', hangGrace: '1s', drainGrace: '330s' },
     // What Clawback knows about the gateway: its CLI (channel restarts, stability bundle, diagnostics export).
@@ -268,6 +270,7 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
     // Clawback does not reap the process, so it never learns an exit code: preventExitCodes could never match.
     delete (svc.restart as Record<string, unknown>).preventExitCodes;
     delete (svc.restart as Record<string, unknown>).selfRestartPattern;
+    delete (svc.restart as Record<string, unknown>).humanOnlyPattern;
   }
   return svc;
 }
