@@ -13,6 +13,7 @@ import { maybeRecordLastKnownGood, type HealthWindow } from '../doctor/last-know
 import { environOf } from '../platform/proc.js';
 import { readPortDrift, describePortDrift, PORT_DRIFT } from '../doctor/port-drift.js';
 import { describeTlsDrift, readTlsDrift, TLS_DRIFT } from '../openclaw/tls-drift.js';
+import { BIND_DRIFT, describeBindDrift, readBindDrift } from '../openclaw/bind-drift.js';
 import { describeInheritedToken, INHERITED_TOKEN, readInheritedToken } from '../openclaw/inherited-token.js';
 import { protectedPatterns, protectedValues } from '../doctor/protected-settings.js';
 import { describeProtectedRemoved, lastKnownGoodResolved, PROTECTED_REMOVED, readResolvedConfig, removedProtected } from '../doctor/protected-removed.js';
@@ -327,6 +328,33 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
           });
         }
       };
+      // Bind drift already reported, per service: the configured gateway.bind said (once per change, not every tick).
+      const bindDrifted = new Map<string, string>();
+      const checkBind = async (rt: ServiceRuntime): Promise<void> => {
+        const d = await readBindDrift(rt.config);
+        const was = bindDrifted.get(rt.name);
+        if (d && was !== d.configured) {
+          bindDrifted.set(rt.name, d.configured);
+          ctx.emit({
+            type: 'doctor.finding',
+            time: ctx.clock.now(),
+            severity: 'warning',
+            service: rt.name,
+            message: describeBindDrift(rt.name, d),
+            details: { rule: BIND_DRIFT, findingId: `${BIND_DRIFT}:${rt.name}`, fixable: false, file: d.file, configured: d.configured, supervised: d.supervised },
+          });
+        } else if (!d && was !== undefined) {
+          bindDrifted.delete(rt.name);
+          ctx.emit({
+            type: 'doctor.finding',
+            time: ctx.clock.now(),
+            severity: 'info',
+            service: rt.name,
+            message: `${rt.name}: its config's gateway.bind and Clawback's --bind agree again`,
+            details: { rule: BIND_DRIFT, findingId: `${BIND_DRIFT}:${rt.name}`, fixable: false, resolved: true },
+          });
+        }
+      };
       // Services whose gateway takes OPENCLAW_GATEWAY_TOKEN from the daemon's environment, already said (once per change).
       const tokenInherited = new Set<string>();
       const checkToken = async (rt: ServiceRuntime): Promise<void> => {
@@ -430,6 +458,7 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
           included.set(rt.name, files);
           await checkPort(rt).catch(() => undefined);
           await checkTls(rt).catch(() => undefined);
+          await checkBind(rt).catch(() => undefined);
           await checkToken(rt).catch(() => undefined);
           await checkProtected(rt).catch(() => undefined);
           const since = rt.healthySinceMs();
