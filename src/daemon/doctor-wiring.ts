@@ -14,6 +14,7 @@ import { environOf } from '../platform/proc.js';
 import { readPortDrift, describePortDrift, PORT_DRIFT } from '../doctor/port-drift.js';
 import { describeTlsDrift, readTlsDrift, TLS_DRIFT } from '../openclaw/tls-drift.js';
 import { BIND_DRIFT, describeBindDrift, readBindDrift } from '../openclaw/bind-drift.js';
+import { CONFIG_CLOBBERED, describeClobbered, listClobbered, newClobbered } from '../openclaw/config-clobbered.js';
 import { describeInheritedToken, INHERITED_TOKEN, readInheritedToken } from '../openclaw/inherited-token.js';
 import { protectedPatterns, protectedValues } from '../doctor/protected-settings.js';
 import { describeProtectedRemoved, lastKnownGoodResolved, PROTECTED_REMOVED, readResolvedConfig, removedProtected } from '../doctor/protected-removed.js';
@@ -355,6 +356,27 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
           });
         }
       };
+      // Per config path: the gateway's `.clobbered.*` copies already seen, so each restore it made is said once.
+      const clobberedSeen = new Map<string, Set<string>>();
+      const startedAt = ctx.clock.now();
+      const checkClobbered = async (rt: ServiceRuntime): Promise<void> => {
+        const file = rt.config.configFile?.path;
+        if (!rt.config.openclaw || file === undefined) return;
+        const copies = await listClobbered(file);
+        const known = clobberedSeen.get(file);
+        const fresh = newClobbered(copies, known, startedAt);
+        clobberedSeen.set(file, new Set(copies.map((c) => c.path)));
+        for (const c of fresh) {
+          ctx.emit({
+            type: 'doctor.finding',
+            time: ctx.clock.now(),
+            severity: 'warning',
+            service: rt.name,
+            message: describeClobbered(rt.name, file, c.path),
+            details: { rule: CONFIG_CLOBBERED, findingId: `${CONFIG_CLOBBERED}:${rt.name}`, fixable: false, file, kept: c.path },
+          });
+        }
+      };
       // Services whose gateway takes OPENCLAW_GATEWAY_TOKEN from the daemon's environment, already said (once per change).
       const tokenInherited = new Set<string>();
       const checkToken = async (rt: ServiceRuntime): Promise<void> => {
@@ -459,6 +481,7 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
           await checkPort(rt).catch(() => undefined);
           await checkTls(rt).catch(() => undefined);
           await checkBind(rt).catch(() => undefined);
+          await checkClobbered(rt).catch(() => undefined);
           await checkToken(rt).catch(() => undefined);
           await checkProtected(rt).catch(() => undefined);
           const since = rt.healthySinceMs();
