@@ -5,7 +5,9 @@ import type { Clock } from '../platform/clock.js';
 import { systemClock } from '../platform/clock.js';
 import { descendantsOf, signalKnown, type KnownProcess } from '../platform/escaped-descendants.js';
 import { signalChildGroup } from '../platform/signal-group.js';
-import { pidsWithEnv, processStartTime } from '../platform/proc.js';
+import { hasProcFs, pidsWithEnv, processStartTime } from '../platform/proc.js';
+import { limitMarkedArgv, pidsWithLimitMark } from '../platform/run-limit-mark.js';
+import { resolveCommand } from '../platform/resolve-command.js';
 import type { CommandRunner, DoctorContext, RunOptions, RunResult } from './types.js';
 
 export interface SpawnRunnerOptions {
@@ -22,9 +24,22 @@ export interface SpawnRunnerOptions {
  */
 export const DOCTOR_COMMAND_ENV = 'CLAWBACK_DOCTOR_COMMAND';
 
-/** Live processes carrying a command's mark, each with its start time (a pid reused later is never hit). */
+/** Live processes carrying either of a command's marks, each with its start time (a pid reused later is never hit). */
 function markedBy(mark: string): KnownProcess[] {
-  return pidsWithEnv(DOCTOR_COMMAND_ENV, mark).map((pid) => ({ pid, startTime: processStartTime(pid) }));
+  const pids = new Set([...pidsWithEnv(DOCTOR_COMMAND_ENV, mark), ...pidsWithLimitMark(mark)]);
+  return [...pids].map((pid) => ({ pid, startTime: processStartTime(pid) }));
+}
+
+/**
+ * The command under `prlimit` (Linux): its second mark, a soft RLIMIT_RTTIME every process it starts inherits, reaches an
+ * orphan started with `env -i` (which clears the environment mark). A command that cannot be found is spawned as it is, so
+ * its error stays node's own (ENOENT), not prlimit's; without prlimit, the environment mark alone.
+ */
+async function markedArgv(argv: readonly string[], mark: string, env: Record<string, string>, cwd: string | undefined): Promise<readonly string[]> {
+  if (!hasProcFs()) return argv;
+  const prlimit = await resolveCommand('prlimit', env.PATH ? env : { ...env, PATH: '/usr/bin:/bin:/usr/sbin:/sbin' }, '/');
+  if (prlimit === undefined || (await resolveCommand(argv[0]!, env, cwd ?? process.cwd())) === undefined) return argv;
+  return limitMarkedArgv(prlimit, mark, argv);
 }
 
 /** After the process exited, how long its pipes may stay open (held by a grandchild) before we stop reading. */
@@ -35,9 +50,12 @@ export function spawnRunner(opts: SpawnRunnerOptions = {}): CommandRunner {
   const clock = opts.clock ?? systemClock();
   const maxBytes = opts.maxOutputBytes ?? 64 * 1024;
   const graceMs = opts.killGraceMs ?? 2_000;
-  return (argv: readonly string[], runOpts: RunOptions): Promise<RunResult> =>
-    new Promise<RunResult>((resolve) => {
-      const [cmd, ...args] = argv;
+  return async (argv: readonly string[], runOpts: RunOptions): Promise<RunResult> => {
+    const mark = randomUUID();
+    const env = { ...(runOpts.env ?? (process.env as Record<string, string>)), [DOCTOR_COMMAND_ENV]: mark };
+    const spawned = argv[0] === undefined ? argv : await markedArgv(argv, mark, env, runOpts.cwd);
+    return new Promise<RunResult>((resolve) => {
+      const [cmd, ...args] = spawned;
       if (cmd === undefined) {
         resolve({ code: null, signal: null, stdout: '', stderr: '', error: 'empty command' });
         return;
@@ -55,10 +73,9 @@ export function spawnRunner(opts: SpawnRunnerOptions = {}): CommandRunner {
       let spawnError: string | undefined;
       const timers: { cancel(): void }[] = [];
 
-      const mark = randomUUID();
       const child = spawn(cmd, args, {
         cwd: runOpts.cwd,
-        env: { ...(runOpts.env ?? (process.env as Record<string, string>)), [DOCTOR_COMMAND_ENV]: mark },
+        env,
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -128,6 +145,7 @@ export function spawnRunner(opts: SpawnRunnerOptions = {}): CommandRunner {
         }, runOpts.timeoutMs),
       );
     });
+  };
 }
 
 /** The context's runner (or a real one on the context's clock), bound to the context's abort signal. */

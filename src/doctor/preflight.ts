@@ -1,10 +1,11 @@
 // Before (re)starting a service: can it start at all? Command, cwd, config, env and port, checked in milliseconds.
-import { promises as fs, constants as fsc } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ServiceConfig } from '../config/schema.js';
 import type { CommandRunner, Finding } from './types.js';
 import { serviceEnv, spawnRunner } from './command-runner.js';
 import { checkConfigFile } from './config-validity.js';
+import { resolveCommand } from '../platform/resolve-command.js';
 import { checkPortFree, type PortCheck } from './port-bind-check.js';
 import { serviceBindHosts } from './bind-hosts.js';
 
@@ -36,31 +37,6 @@ export async function preflight(service: ServiceConfig, opts: PreflightOptions =
 
 function finding(rule: string, subject: string, severity: Finding['severity'], title: string, evidence: string, fix: string): Finding {
   return { id: `${rule}:${subject}`, rule, severity, title, evidence, fix, fixable: false };
-}
-
-async function isExecutableFile(file: string): Promise<boolean> {
-  try {
-    const st = await fs.stat(file);
-    if (!st.isFile()) return false;
-    await fs.access(file, fsc.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The absolute path the command would run, or undefined when it cannot be found. */
-export async function resolveCommand(cmd: string, env: Record<string, string>, cwd: string): Promise<string | undefined> {
-  if (cmd.includes('/')) {
-    const abs = path.resolve(cwd, cmd);
-    return (await isExecutableFile(abs)) ? abs : undefined;
-  }
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (dir === '') continue;
-    const candidate = path.resolve(cwd, dir, cmd);
-    if (await isExecutableFile(candidate)) return candidate;
-  }
-  return undefined;
 }
 
 async function checkCommand(service: ServiceConfig, env: Record<string, string>): Promise<Finding[]> {

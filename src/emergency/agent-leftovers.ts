@@ -1,7 +1,7 @@
 // An agent's processes must not outlive its run (a `nohup` server, a `setsid` helper, a whole session a dead daemon left behind):
 // each run marks its processes in their environment, and whatever still carries the mark when the run ends is ended.
 import type { Clock } from '../platform/clock.js';
-import { createHash } from 'node:crypto';
+import { RTTIME_ROW, runLimitMark } from '../platform/run-limit-mark.js';
 import { hasProcFs, isAlive, isSameProcess, pidsWithEnv, pidsWithSoftLimit, processStartTime } from '../platform/proc.js';
 import { descendantsOf, signalKnown, type KnownProcess } from '../platform/escaped-descendants.js';
 
@@ -9,15 +9,10 @@ import { descendantsOf, signalKnown, type KnownProcess } from '../platform/escap
 export const AGENT_RUN_ENV = 'CLAWBACK_AGENT_RUN';
 
 /**
- * The run's second mark, one `env -i` cannot clear: the soft RLIMIT_RTTIME (CPU time of real-time-scheduled processes,
- * which agents are not), set by the launcher and inherited by every process of the run whatever its env or session.
+ * The run's second mark, one `env -i` cannot clear: the soft RLIMIT_RTTIME set by the launcher (run-limit-mark.ts),
+ * inherited by every process of the run whatever its env or session.
  */
-export function runLimitMark(marker: string): number {
-  return 1_000_000_000 + (parseInt(createHash('sha256').update(marker).digest('hex').slice(0, 12), 16) % 1_000_000_000);
-}
-
-/** Where the launcher's `prlimit --rttime` shows in /proc/<pid>/limits. */
-const RTTIME_ROW = 'Max realtime timeout';
+export { runLimitMark };
 
 /** Live processes carrying either of the run's marks (Linux /proc; none elsewhere), each with its start time. */
 export function markedProcesses(marker: string): KnownProcess[] {
