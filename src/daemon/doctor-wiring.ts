@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ServiceConfig } from '../config/schema.js';
 import type { DaemonContext, DaemonPlugin } from './daemon.js';
 import type { ServiceRuntime, Repairers, ProbeStatusView } from './service-runtime.js';
-import type { DoctorContext } from '../doctor/types.js';
+import type { DoctorContext, Finding } from '../doctor/types.js';
 import { snapshotStoreFor, type SnapshotStore } from '../doctor/snapshot-store.js';
 import { preflight, type PreflightCheck } from '../doctor/preflight.js';
 import { runDoctor, defaultRules, withRepairLock, type DoctorReport } from '../doctor/run-doctor.js';
@@ -119,7 +119,12 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
       if (report.findings.length === 0 && !always && serviceDoctorAfterNothingFound(service, runtime().status().held?.reason) && !signal?.aborted) report = await pass(true);
       // What an applied repair changed ("removed newFeature ...; the original is kept at ..."), not just what it was about.
       const fixed = report.outcomes.filter((o) => o.verified).map((o) => (o.applied ? `${o.finding.title}: ${o.message}` : o.finding.title));
-      const left = report.findings.filter((f) => !report.outcomes.some((o) => o.finding.id === f.id && o.verified)).map((f) => f.title);
+      // A finding left because the service's own doctor was cut at its timeout says so (status, the incident's last rung).
+      const cutOf = (f: Finding): string => {
+        const cut = report.outcomes.find((o) => o.finding.id === f.id)?.details?.serviceDoctorCut;
+        return typeof cut === 'string' ? ` (${cut})` : '';
+      };
+      const left = report.findings.filter((f) => !report.outcomes.some((o) => o.finding.id === f.id && o.verified)).map((f) => `${f.title}${cutOf(f)}`);
       const summary = report.findings.length === 0 ? 'no problem found' : `fixed: ${fixed.join('; ') || 'nothing'}; left: ${left.join('; ') || 'nothing'}`;
       const changes = [
         ...(await doctorFileChanges(stores.for(service, ctx), before)),

@@ -11,12 +11,21 @@ import { changedMeanwhileMessage, keepEvidence, narrowerMode, putBackFile, putBa
 import type { SnapshotEntry } from './snapshot-store.js';
 import { resolvedConfig } from './config-includes.js';
 import { lineDiff } from './line-diff.js';
+import { formatDuration } from '../config/duration.js';
 import { harmfulChanges, protectedChanges, protectedPatterns, type ProtectedChange } from './protected-settings.js';
 import { semanticDiff, describeDiff } from './semantic-diff.js';
 import { rebaseOntoOriginal, switchedOff } from './kept-run-text.js';
 import { backupEvidenceDir, discardStaged, keepPushedOut, putBackBackupChain, readBackupChain, stageBackupChain } from './backup-chain.js';
 
 export const DOCTOR_ROLLED_BACK = 'service doctor damaged the config; rolled back';
+
+/**
+ * What a user reads when the service's own doctor hit doctor.timeout: that it was cut, at what bound, and what that
+ * means (its repair is unfinished, not trusted; a slow doctor needs a longer bound). Said in the answer, not only the journal.
+ */
+export function serviceDoctorCutText(argv: readonly string[], timeoutMs: number): string {
+  return `the service's own doctor (\`${argv.join(' ')}\`) was cut at its time limit (doctor.timeout ${formatDuration(timeoutMs)}) before it finished: its repair is unfinished and not trusted (anything it wrote to the config was rolled back); if it needs longer, raise doctor.timeout`;
+}
 
 export interface GuardedDoctorResult {
   /** The command could start (its exit code is in `run`). */
@@ -100,6 +109,7 @@ async function guardedRun(ctx: DoctorContext, opts: { maxOutputChars?: number },
     stdout: tail(r.stdout),
     stderr: tail(r.stderr),
     preRepairSnapshot: pre?.id ?? null,
+    ...(r.timedOut ? { cut: serviceDoctorCutText(argv, ctx.service.doctor.timeout) } : {}),
     ...(included.size > 0 ? { includedSnapshots: Object.fromEntries([...included].map(([f, i]) => [f, i.entry.id])) } : {}),
   };
   const base = { ran: r.error === undefined, ok, run: r, protectedLost: [] as ProtectedChange[], details };

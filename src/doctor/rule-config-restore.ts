@@ -132,7 +132,11 @@ export function configRestoreRule(): RepairRule {
       const before = current.content ? sha256(current.content) : undefined;
       const broken: Parsed | undefined = current.content ? parseConfigText(current.content.toString('utf8'), format) : undefined;
       const attempts: string[] = [];
-      const withBefore = (o: FixOutcome): FixOutcome => (before ? { ...o, before } : o);
+      let cutNote = '';
+      const withBefore = (o: FixOutcome): FixOutcome => {
+        const said = cutNote ? { ...o, message: `${cutNote}${o.message}`, details: { ...o.details, serviceDoctorCut: cutNote.slice(0, -2) } } : o;
+        return before ? { ...said, before } : said;
+      };
 
       // A newer version's config: every step below would drop (or, for a restore, replace) that version's settings.
       const newer = now.state === 'invalid' && broken?.ok ? await newerConfigWriter(ctx, broken.value) : undefined;
@@ -155,6 +159,8 @@ export function configRestoreRule(): RepairRule {
           return undefined;
         });
         if (g) attempts.push(`service doctor: ${g.message}`);
+        // Cut at its timeout: said in the answer (whatever the steps below do), not only in the details.
+        if (g?.run.timedOut) cutNote = `${String(g.details.cut)}; `;
         if (g?.changedMeanwhile) return changedMeanwhile(finding, spec.path, before, attempts);
         if (g && g.ran && !g.rolledBack && g.state === 'valid') {
           return withBefore({

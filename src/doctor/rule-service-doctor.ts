@@ -59,7 +59,9 @@ export function serviceDoctorRule(opts: ServiceDoctorOptions = {}): RepairRule {
       if (!ctx.service.doctor.command) return { finding, applied: false, verified: false, message: 'no doctor.command' };
       const g = await runGuardedServiceDoctor(ctx, { maxOutputChars: maxOut });
       lastRuns.set(finding.id, { ok: g.ok, rolledBack: g.rolledBack });
-      const out: FixOutcome = { finding, applied: g.ran && !g.rolledBack, verified: false, message: g.message, details: g.details };
+      // Cut at its timeout: the answer says so first, and what it means (not only the journal's details).
+      const message = g.run.timedOut ? `${String(g.details.cut)}; ${g.message}` : g.message;
+      const out: FixOutcome = { finding, applied: g.ran && !g.rolledBack, verified: false, message, details: g.run.timedOut ? { ...g.details, serviceDoctorCut: g.details.cut } : g.details };
       if (g.before) out.before = g.before;
       if (g.after) out.after = g.after;
       return out;
