@@ -1065,7 +1065,7 @@ async function buildDaemon(
   }
   const daemon = new Daemon(ctx, loadedState.state, daemonOpts, { faults, journal, log, releaseLock, startNote }, () => early.release());
   daemon.source = { raw: loaded.raw, declared: loaded.declared, file: loaded.file };
-  daemon.previousDied = loopEvent ?? died;
+  daemon.previousDied = loopEvent ?? (died?.type === 'daemon.died' ? died : undefined);
   if (cluster) daemon.clusterDeps = (service) => cluster.runtimeDeps(service);
   for (const service of config.services) daemon.addRuntime(service, loadedState.state.services[service.name]);
   return daemon;

@@ -45,15 +45,27 @@ export interface PreviousEndFacts {
 }
 
 /**
- * The `daemon.died` event for a previous daemon that ended uncleanly, or undefined: no daemon.json left (a clean stop,
- * SIGUSR2 included, removes it), the machine rebooted since its last heartbeat, or it journaled its own end
- * (`daemon.crashed` before exit 70, `daemon.stopped`) after it started, or the guardian, which revives it, says it.
+ * The `daemon.died` event for a previous daemon that ended uncleanly, `daemon.machine-restarted` when the machine
+ * rebooted since its last heartbeat (a reboot, not a daemon's death: said once, as this daemon removes daemon.json at
+ * its stop), or undefined: no daemon.json left (a clean stop, SIGUSR2 included, removes it), or it journaled its own
+ * end (`daemon.crashed` before exit 70, `daemon.stopped`) after it started, or the guardian, which revives it, says it.
  */
 export async function previousDaemonEnd(stateDir: string, facts: PreviousEndFacts): Promise<ClawbackEvent | undefined> {
   const { previous, now, bootAt } = facts;
   const byGuardian = takeGuardianNote(stateDir, previous);
   if (!previous || byGuardian) return undefined;
-  if (bootAt !== undefined && bootAt > previous.heartbeatAt) return undefined;
+  if (bootAt !== undefined && bootAt > previous.heartbeatAt) {
+    const downMs = Math.max(0, bootAt - previous.heartbeatAt);
+    return {
+      type: 'daemon.machine-restarted',
+      time: now,
+      severity: 'warning',
+      message:
+        `the machine restarted at ${new Date(bootAt).toISOString()}: the previous clawback daemon (pid ${previous.pid}) ` +
+        `last wrote its heartbeat at ${new Date(previous.heartbeatAt).toISOString()}, ${Math.round(downMs / 1000)} s before the boot; the services start again now`,
+      details: { pid: previous.pid, startedAt: previous.startedAt, lastHeartbeatAt: previous.heartbeatAt, bootAt, version: previous.version },
+    };
+  }
   const own = await readJournal(path.join(stateDir, 'journal.jsonl'), { since: previous.startedAt, maxBytesPerFile: OWN_END_SCAN_BYTES }).catch(() => []);
   if (own.some((e) => (e.type === 'daemon.crashed' && e.details?.by !== 'guardian') || e.type === 'daemon.stopped')) return undefined;
   const gapMs = Math.max(0, now - previous.heartbeatAt);

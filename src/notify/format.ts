@@ -77,6 +77,7 @@ const HEADLINES: Partial<Record<EventType, string>> = {
   'daemon.housekeeping': 'Old evidence removed',
   'guardian.revived': 'Guardian revived the daemon',
   'daemon.died': 'Clawback daemon died',
+  'daemon.machine-restarted': 'The machine restarted',
   'service.started': 'Service started',
   'service.exited': 'Service exited',
   'service.stopped': 'Service stopped',

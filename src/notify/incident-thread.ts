@@ -54,6 +54,7 @@ const STANDALONE: ReadonlySet<EventType> = new Set<EventType>([
   'daemon.recovered',
   'daemon.crashed',
   'daemon.died',
+  'daemon.machine-restarted',
   'guardian.revived',
   'breaker.tripped',
   'breaker.resumed',

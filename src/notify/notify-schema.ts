@@ -48,6 +48,7 @@ export const EVENT_TYPES = [
   'daemon.recovered',
   'daemon.crashed',
   'daemon.died',
+  'daemon.machine-restarted',
   'config.reloaded',
   'config.reload-failed',
   'service.scaled',

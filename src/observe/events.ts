@@ -64,6 +64,8 @@ export type EventType =
   | 'daemon.crashed'
   /** The previous daemon ended without its shutdown (kill -9, out of memory): said by the next one (daemon/previous-end.ts). */
   | 'daemon.died'
+  /** The machine rebooted since the previous daemon's last heartbeat (daemon.json left): said once (daemon/previous-end.ts). */
+  | 'daemon.machine-restarted'
   | 'config.reloaded'
   | 'config.reload-failed'
   | 'service.scaled'

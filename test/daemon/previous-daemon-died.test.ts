@@ -104,14 +104,38 @@ describe('a previous daemon that died without shutting down', () => {
     expect(types.filter((t) => t === 'guardian.revived')).toHaveLength(1);
   });
 
-  it('says nothing after a reboot or after the daemon journaled its own crash', async () => {
+  it('a daemon.json left from before the machine booted: the real daemon says the machine restarted, once, not a death', { timeout: 120_000 }, async () => {
+    const s = setup();
+    mkdirSync(s.stateDir, { recursive: true, mode: 0o700 });
+    const bootAt = Date.now() - Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1000;
+    const left: DaemonInfo = { pid: 999_999, startedAt: bootAt - 100_000, version: '0', api: { host: '127.0.0.1', port: 1 }, heartbeatAt: bootAt - 50_000, configPath: s.config, pidStartTime: null };
+    writeFileSync(path.join(s.stateDir, 'daemon.json'), JSON.stringify(left));
+    const d = startDaemon(s);
+    await waitFor(() => startedBy(s.stateDir, d.pid) || undefined, { timeoutMs: 30_000, message: 'the daemon started' });
+    const types = journal(s.stateDir).map((e) => e.type);
+    expect(types.filter((t) => t === 'daemon.machine-restarted'), JSON.stringify(types)).toHaveLength(1);
+    expect(types).not.toContain('daemon.died');
+    expect(d.stdout()).toContain('the machine restarted at');
+    d.signal('SIGTERM');
+    await d.waitForExit(20_000);
+    const again = startDaemon(s);
+    await waitFor(() => startedBy(s.stateDir, again.pid) || undefined, { timeoutMs: 30_000, message: 'the daemon started again' });
+    expect(journal(s.stateDir).filter((e) => e.type === 'daemon.machine-restarted')).toHaveLength(1);
+  });
+
+  it('says a reboot once as daemon.machine-restarted, and nothing after the daemon journaled its own crash', async () => {
     const dir = tempDir('clawback-died-unit-');
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     mkdirSync(dir, { recursive: true });
     const previous: DaemonInfo = { pid: 999_999, startedAt: 1_000_000, version: '0', api: { host: '127.0.0.1', port: 1 }, heartbeatAt: 2_000_000, configPath: '', pidStartTime: 1 };
     expect(await previousDaemonEnd(dir, { previous, now: 3_000_000, bootAt: undefined })).toMatchObject({ type: 'daemon.died', details: { unsupervisedMs: 1_000_000 } });
-    // The machine rebooted after the last heartbeat: not a daemon's death.
-    expect(await previousDaemonEnd(dir, { previous, now: 3_000_000, bootAt: 2_500_000 })).toBeUndefined();
+    // The machine rebooted after the last heartbeat: not a daemon's death, but said (it said nothing before).
+    expect(await previousDaemonEnd(dir, { previous, now: 3_000_000, bootAt: 2_500_000 })).toMatchObject({
+      type: 'daemon.machine-restarted',
+      severity: 'warning',
+      message: expect.stringContaining('the machine restarted at 1970-01-01T00:41:40.000Z'),
+      details: { pid: 999_999, lastHeartbeatAt: 2_000_000, bootAt: 2_500_000 },
+    });
     // The dying daemon journaled its crash (exit 70): it is not said twice.
     writeFileSync(path.join(dir, 'journal.jsonl'), JSON.stringify({ type: 'daemon.crashed', time: 1_500_000, severity: 'critical', message: 'x', details: { exitCode: 70 } }) + '\n');
     expect(await previousDaemonEnd(dir, { previous, now: 3_000_000, bootAt: undefined })).toBeUndefined();
