@@ -99,7 +99,7 @@ export function renderStatus(
     lines.push(p.red(`CONFIG RELOAD FAILED${ago} (by ${d.reloadFailed.by}): ${d.reloadFailed.message}`));
   }
   lines.push(...guardianLines(d.guardian, d.now, p));
-  if (d.previousDied) lines.push(p.red(`PREVIOUS DAEMON DIED: ${d.previousDied.message}`));
+  if (d.previousDied) lines.push(p.red(`PREVIOUS DAEMON DIED: ${d.previousDied.message} (clawback acknowledge clears this notice)`));
   for (const line of deadLetterLines(status.notify)) lines.push(p.red(`ALERTS NOT DELIVERED: ${line}`));
   lines.push('', table(rows));
   // Services with instances: one line per group (its instances are the NAME:i rows above).

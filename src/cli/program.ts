@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Register[]>> = {
   maintenance: async () => [(await import('./cmd-maintenance.js')).registerMaintenance],
   scale: async () => [(await import('./cmd-scale.js')).registerScale],
   reload: async () => [(await import('./cmd-reload.js')).registerReload],
+  acknowledge: async () => [(await import('./cmd-acknowledge.js')).registerAcknowledge],
   update: async () => [(await import('./cmd-update.js')).registerUpdate],
   cluster: async () => [(await import('./cmd-cluster.js')).registerCluster],
 };
@@ -55,6 +56,7 @@ const MODULE_OF: Record<string, string> = {
   refuse: 'maintenance',
   scale: 'scale',
   reload: 'reload',
+  acknowledge: 'acknowledge',
   update: 'update',
   cluster: 'cluster',
 };

@@ -214,6 +214,14 @@ export class Daemon {
 
   private readonly startNote: Pick<StartNote, 'phase' | 'clear'> | undefined;
 
+  /** `clawback acknowledge`: the owner saw "PREVIOUS DAEMON DIED"; status stops showing it (the journal keeps it). */
+  acknowledgePreviousDied(by: string): { status: number; body: Record<string, unknown> } {
+    const shown = this.previousDied;
+    this.previousDied = undefined;
+    const message = shown ? `acknowledged by ${by}: status and the dashboard no longer show that the previous daemon died` : 'nothing to acknowledge: no previous daemon death is shown';
+    return { status: 200, body: { ok: true, message } };
+  }
+
   constructor(
     readonly ctx: DaemonContext,
     state: DaemonState,
@@ -445,6 +453,7 @@ export class Daemon {
           },
           post: async (p, q) => {
             await bootGate;
+            if (p === '/api/daemon/acknowledge') return this.acknowledgePreviousDied((q.get('by') ?? 'api').slice(0, 100));
             for (const fn of posts) {
               const r = await fn(p, q);
               if (r !== undefined) return r;

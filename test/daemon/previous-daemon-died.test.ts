@@ -104,6 +104,24 @@ describe('a previous daemon that died without shutting down', () => {
     expect(types.filter((t) => t === 'guardian.revived')).toHaveLength(1);
   });
 
+  it('clawback acknowledge clears PREVIOUS DAEMON DIED from status (it showed for an hour with no way to clear it)', { timeout: 120_000 }, async () => {
+    const s = setup();
+    const first = startDaemon(s);
+    await waitFor(() => startedBy(s.stateDir, first.pid) || undefined, { timeoutMs: 30_000, message: 'the first daemon started' });
+    await waitFor(() => readInfo(s.stateDir), { timeoutMs: 10_000 });
+    first.signal('SIGKILL');
+    await first.waitForExit(10_000);
+    const second = startDaemon(s);
+    await waitFor(() => startedBy(s.stateDir, second.pid) || undefined, { timeoutMs: 30_000, message: 'the second daemon started' });
+    const status = () => runCli(['status', '--config', s.config, '--state-dir', s.stateDir]);
+    expect((await status()).stdout).toContain('PREVIOUS DAEMON DIED');
+    const ack = await runCli(['acknowledge', '--config', s.config, '--state-dir', s.stateDir]);
+    expect(ack.code, ack.stderr).toBe(0);
+    expect(ack.stdout).toContain('acknowledged');
+    expect((await status()).stdout).not.toContain('PREVIOUS DAEMON DIED');
+    expect(journal(s.stateDir).filter((e) => e.type === 'daemon.died')).toHaveLength(1);
+  });
+
   it('a daemon.json left from before the machine booted: the real daemon says the machine restarted, once, not a death', { timeout: 120_000 }, async () => {
     const s = setup();
     mkdirSync(s.stateDir, { recursive: true, mode: 0o700 });
