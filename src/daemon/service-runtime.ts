@@ -372,7 +372,7 @@ export class ServiceRuntime {
     // It takes no facts any more (removed or replaced by a reload, the daemon shutting down): the request is dropped, and
     // its caller was told the stale picture as if done ("restart web: running (pid null)", exit 0).
     if (this.stopped) {
-      const why = this.handedTo ? 'a config reload is replacing it and its new runtime is not ready yet (see `clawback status`); try again' : `a ${this.lastOrder.what} ended its supervision here`;
+      const why = this.handedTo ? 'the config reload that was replacing it built no new runtime (the daemon is stopping, or a step of the reload failed: see `clawback status`); try again' : `a ${this.lastOrder.what} ended its supervision here`;
       return { ok: false, message: `${action} ${this.name}: not carried out: ${why}` };
     }
     const before = this.s.work;
@@ -426,17 +426,14 @@ export class ServiceRuntime {
     return { ok, message: `${action} ${this.name}: ${where}${joinedText}${inMaintenance}` };
   }
 
-  /** The runtime this one was handed to, waited for (bounded: the old one's last steps and the new one's boot). */
-  private async successor(): Promise<ServiceRuntime | undefined> {
-    const h = this.handedTo;
-    if (!h) return undefined;
-    const abort = new AbortController();
-    const bound = this.deps.clock.sleep(this.policy.stopGraceMs + 30_000, abort.signal).then(() => undefined, () => undefined);
-    try {
-      return await Promise.race([h.next, bound]);
-    } finally {
-      abort.abort();
-    }
+  /**
+   * The runtime this one was handed to, waited for as long as the reload takes to build it: the reload resolves it (to
+   * undefined when none was built) once done, every step of it bounded. A shorter bound of its own (stop grace + 30 s)
+   * dropped a request sent while the reload waited up to 60 s for the service's dependencies ("not carried out ... try
+   * again", the stop lost: the service ran on).
+   */
+  private successor(): Promise<ServiceRuntime | undefined> {
+    return this.handedTo?.next ?? Promise.resolve(undefined);
   }
 
   /** The answer to a request the previous runtime of this service took and handed over with a reload: where it ended here. */
