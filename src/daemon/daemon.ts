@@ -674,13 +674,21 @@ export class Daemon {
       if (ms !== undefined) waitedForStop.push({ name: s.name, ms });
     }
     const coming = new Set([...diff.added, ...replaced.filter((s) => !rolling.includes(s))].map((s) => s.name));
+    // What the daemon's shutdown left undone: said as such, never as an instance "not healthy in time" (a false fact).
+    const cut: { while?: string; notApplied: string[] } = { notApplied: [] };
     for (const name of startOrder(next.services).filter((n) => coming.has(n))) {
-      if (this.bootAbort.signal.aborted) break;
+      if (this.bootAbort.signal.aborted) {
+        cut.notApplied.push(name);
+        continue;
+      }
       const c = carry(name);
       const service = next.services.find((s) => s.name === name)!;
       // As at boot: a service that will start waits (bounded) until what it depends on is healthy.
       if (service.dependsOn.length > 0 && ((c?.saved?.record.desired ?? (service.autostart ? 'up' : 'down')) === 'up' || c?.wasRunning)) await this.waitHealthy(name, service.dependsOn);
-      if (this.bootAbort.signal.aborted) break;
+      if (this.bootAbort.signal.aborted) {
+        cut.notApplied.push(name);
+        continue;
+      }
       // An added unit whose instance this Clawback started still runs (a daemon killed mid scale-down, a removal while none ran): adopted, never run twice.
       const rt = this.addRuntime(service, c?.saved ?? (diff.added.some((a) => a.name === name) ? this.liveRecord(name) : undefined));
       const booted = rt.boot();
@@ -695,10 +703,18 @@ export class Daemon {
     const stopped = new Set<string>();
     const timeoutMs = opts.instanceTimeoutMs ?? ROLLOUT_INSTANCE_TIMEOUT_MS;
     for (const name of rolloutOrder(rolling.map((s) => s.name), this.runtimes)) {
-      if (this.bootAbort.signal.aborted) break;
+      if (this.bootAbort.signal.aborted) {
+        cut.notApplied.push(name);
+        continue;
+      }
       const s = rolling.find((x) => x.name === name)!;
       const group = parseInstanceName(name)!.group;
-      if (stopped.has(group) || (await peersDown(name, this.runtimes, this.ctx.clock, timeoutMs, this.bootAbort.signal)).length > 0) {
+      const down = stopped.has(group) ? [] : await peersDown(name, this.runtimes, this.ctx.clock, timeoutMs, this.bootAbort.signal);
+      if (this.bootAbort.signal.aborted) {
+        cut.notApplied.push(name);
+        continue;
+      }
+      if (stopped.has(group) || down.length > 0) {
         stopped.add(group);
         kept.push(name);
         continue;
@@ -713,13 +729,19 @@ export class Daemon {
       if (c?.wasRunning) await rt.request('start', 'human');
       // One stopped by a person stays stopped: nothing to wait for.
       if (rt.persisted().desired === 'up' && !(await waitHealthyAgain(rt, oldPid, this.ctx.clock, timeoutMs, this.bootAbort.signal))) {
+        if (this.bootAbort.signal.aborted) {
+          cut.while = name;
+          continue;
+        }
         notHealthy.push(name);
         stopped.add(group);
       }
     }
-    if (kept.length > 0) this.ctx.config = { ...next, services: next.services.map((s) => (kept.includes(s.name) ? (previous.get(s.name) ?? s) : s)) };
+    // Instances the rollout did not reach run their previous settings: said so, and replaced by the next reload.
+    const notRolled = [...kept, ...cut.notApplied.filter((n) => rolling.some((s) => s.name === n))];
+    if (notRolled.length > 0) this.ctx.config = { ...next, services: next.services.map((s) => (notRolled.includes(s.name) ? (previous.get(s.name) ?? s) : s)) };
     this.persist();
-    return { ...diff, ...(retuned.length > 0 ? { retuned: retuned.map((s) => s.name) } : {}), ...(waitedForStop.length > 0 ? { waitedForStop } : {}), ...(notHealthy.length > 0 ? { notHealthy } : {}), ...(kept.length > 0 ? { kept } : {}) };
+    return { ...diff, ...(retuned.length > 0 ? { retuned: retuned.map((s) => s.name) } : {}), ...(waitedForStop.length > 0 ? { waitedForStop } : {}), ...(notHealthy.length > 0 ? { notHealthy } : {}), ...(kept.length > 0 ? { kept } : {}), ...(cut.while || cut.notApplied.length > 0 ? { cutShort: cut } : {}) };
   }
 
   /**

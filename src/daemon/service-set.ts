@@ -18,6 +18,8 @@ export interface ServiceSetDiff {
   waitedForStop?: Array<{ name: string; ms: number }>;
   /** Set by the daemon after applying: changed instances left on their previous settings (their group's rollout stopped). */
   kept?: string[];
+  /** Set by the daemon after applying: the daemon's shutdown cut the change short (`while`: the instance it was still waiting for). */
+  cutShort?: { while?: string; notApplied: string[] };
 }
 
 /** Keys sorted, so that two equal configs compare equal whatever order their keys were written in. */

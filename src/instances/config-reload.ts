@@ -129,10 +129,12 @@ async function reloadNow(daemon: Daemon, by: string): Promise<ReloadResult> {
     : '';
   const slow = diff.notHealthy?.length ? `; not healthy in time after their replacement: ${diff.notHealthy.join(', ')}` : '';
   const kept = diff.kept?.length ? `; rollout stopped, still on the previous settings (reload again once the cause is fixed): ${diff.kept.join(', ')}` : '';
-  const failed = (diff.notHealthy?.length ?? 0) + (diff.kept?.length ?? 0) > 0;
+  const c = diff.cutShort;
+  const cutText = c ? `; cut short by the daemon's shutdown${c.while ? `, while ${c.while} was starting` : ''}${c.notApplied.length > 0 ? `; not applied: ${c.notApplied.join(', ')}` : ''}` : '';
+  const failed = (diff.notHealthy?.length ?? 0) + (diff.kept?.length ?? 0) > 0 || c !== undefined;
   const dropped = stale.length > 0 ? `; scale overrides dropped (the file's instances changed): ${stale.join(', ')}` : '';
   const warned = loaded.warnings.length > 0 ? `; warning: ${loaded.warnings.join('; ')}` : '';
-  const message = `config reloaded from ${ctx.configFile}: ${diffIsEmpty(diff) ? 'no service changed' : summary}${retuned}${waitedStop}${notifyNote}${notApplied}${dropped}${slow}${kept}${warned}`;
+  const message = `config reloaded from ${ctx.configFile}: ${diffIsEmpty(diff) ? 'no service changed' : summary}${retuned}${waitedStop}${notifyNote}${notApplied}${dropped}${slow}${kept}${cutText}${warned}`;
   ctx.emit({
     type: 'config.reloaded',
     time: now(),
@@ -150,8 +152,9 @@ async function reloadNow(daemon: Daemon, by: string): Promise<ReloadResult> {
       overridesDropped: stale,
       notHealthy: diff.notHealthy ?? [],
       kept: diff.kept ?? [],
+      ...(c ? { shutdown: true, cutShort: c } : {}),
     },
   });
   // A rollout that stopped is no success for a deploy script (the CLI exits 1), though the rest was applied.
-  return { status: failed ? 409 : 200, body: { ok: !failed, message, notHealthy: diff.notHealthy ?? [], kept: diff.kept ?? [], added: diff.added.map((s) => s.name), removed: diff.removed, changed: diff.changed.map((s) => s.name), untouched: diff.untouched, notApplied: ignored } };
+  return { status: c ? 503 : failed ? 409 : 200, body: { ok: !failed, message, notHealthy: diff.notHealthy ?? [], kept: diff.kept ?? [], added: diff.added.map((s) => s.name), removed: diff.removed, changed: diff.changed.map((s) => s.name), untouched: diff.untouched, notApplied: ignored } };
 }
