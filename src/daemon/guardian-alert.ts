@@ -42,6 +42,9 @@ export function downReason(report: GuardianReport): string {
   if (report.configInvalid !== undefined) {
     // Said once: the services are not probed on it (the same message) and no daemon ran to print it again.
     parts.push(`the daemon's config does not load (exit 78, EX_CONFIG): fix its config, it is not restarted until then: ${report.configInvalid}`);
+  } else if (report.startLoop) {
+    const l = report.startLoop;
+    parts.push(`the daemon's last ${l.count} starts all died before it started (the latest, pid ${l.pid}, while ${l.phase}): it is not started again until a person looks (its output, what it reads at start), then starts it or removes start-attempts.json`);
   } else if (exit) {
     parts.push(exit.error ? `the daemon could not be spawned (${exit.error})` : exit.signal ? `the daemon it started was killed by ${exit.signal}` : `the daemon it started exited with code ${exit.code} at once`);
   } else {
@@ -66,7 +69,7 @@ export function guardianAlertStep(prev: GuardianAlertState | null, report: Guard
         time: now,
         severity: 'critical',
         message: `Guardian could not revive the clawback daemon of ${stateDir}${alerts > 1 ? ` (still down, alert ${alerts})` : ''}: ${reason}`,
-        details: { by: 'guardian', stateDir, code: report.daemonExit?.code ?? null, signal: report.daemonExit?.signal ?? null, output: report.daemonExit?.output ?? null, errors: report.errors, alerts },
+        details: { by: 'guardian', stateDir, ...(report.startLoop ? { startLoop: true, attempts: report.startLoop.count } : {}), code: report.daemonExit?.code ?? null, signal: report.daemonExit?.signal ?? null, output: report.daemonExit?.output ?? null, errors: report.errors, alerts },
       },
       next: { downSince: prev?.downSince ?? now, lastAlertAt: now, alerts, reason },
     };

@@ -17,6 +17,7 @@ import { daemonStateDirOf, realStateDir } from './daemon-identity.js';
 import { STOPPED_MARKER } from './daemon.js';
 import { currentBootId, stoppedThisBoot } from './stopped-marker.js';
 import { cutSnippet } from '../platform/cut-text.js';
+import { GUARDIAN_START_LOOP_ATTEMPTS, readStartAttempt, START_ATTEMPTS_FILE, type StartAttempt } from './start-attempts.js';
 
 export const GUARDIAN_LOCK_FILE = 'guardian.lock';
 
@@ -172,6 +173,11 @@ export interface GuardianReport {
    * directly on a config that does not load (this says why): not restarted, the file must be fixed first.
    */
   configInvalid?: string;
+  /**
+   * The daemon's last starts all died before `daemon.started` (start-attempts.json counted GUARDIAN_START_LOOP_ATTEMPTS
+   * or more): not started again, each start would die as well; a person must look first.
+   */
+  startLoop?: StartAttempt;
   /** How the restart was asked for. */
   restartedVia?: 'systemd' | 'launchd' | 'direct';
   /** The daemon started directly exited before it wrote a heartbeat: how, and its last lines of output. */
@@ -429,15 +435,26 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
         report.errors.push(`${GUARDIAN_REVIVE_NOTE}: ${message(err)}`);
       }
     }
+    // A daemon that dies at every start (killed, out of memory) was started again by each pass for ever: past the bound
+    // it is left down, said loudly, and its services are kept up directly. A start that reaches daemon.started clears it.
+    const loop = readStartAttempt(deps.stateDir);
+    if (loop && loop.count >= GUARDIAN_START_LOOP_ATTEMPTS) {
+      report.startLoop = loop;
+      report.actions.push(
+        `the last ${loop.count} starts of the daemon all died before it started (the latest, pid ${loop.pid} at ${new Date(loop.at).toISOString()}, while ${loop.phase}; ${START_ATTEMPTS_FILE}): ` +
+          `not started again, each start would die as well. Look at its output (logs/daemon.out.log, journalctl) and what it reads at start, then start it yourself ` +
+          `(\`${cliHint(['run'])}\` or its service manager) or remove ${path.join(deps.stateDir, START_ATTEMPTS_FILE)} to let the guardian start it`,
+      );
+    }
     const restartAt = clock.now();
-    const launched = await restart(deps, names, deadline, report);
+    const launched = report.startLoop ? undefined : await restart(deps, names, deadline, report);
     let exit: DaemonExit | undefined;
     void launched?.exited.then((e) => (exit = e), () => undefined);
 
     // Keep a share of the time for probeServices should the daemon not come back.
     const reserve = deps.probeServices ? Math.min(10_000, Math.floor(timeoutMs / 3)) : 0;
     // Left down for its invalid config (restart() says why): nothing was started, nothing to wait for.
-    const waitMs = report.configInvalid !== undefined ? 0 : Math.max(0, deadline.left() - reserve);
+    const waitMs = report.configInvalid !== undefined || report.startLoop ? 0 : Math.max(0, deadline.left() - reserve);
     let after: DaemonInfo | null = null;
     await waitUntil(clock, waitMs, pollMs, async () => {
       const r = await readDaemon();
@@ -483,7 +500,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
       report.daemonExit = { ...exited, ...(output ? { output } : {}) };
       const how = exited.error ? `could not be spawned (${exited.error})` : exited.signal ? `was killed by ${exited.signal}` : `exited with code ${exited.code}`;
       report.actions.push(`the daemon it started ${how} before its first heartbeat`);
-    } else if (report.configInvalid === undefined) {
+    } else if (report.configInvalid === undefined && !report.startLoop) {
       report.actions.push('daemon did not come back with a fresh heartbeat in time');
     }
     if (deps.probeServices && report.configInvalid !== undefined) {

@@ -8,6 +8,11 @@ import { readRegularFileSync } from '../platform/read-regular.js';
 export const START_ATTEMPTS_FILE = 'start-attempts.json';
 /** This many starts in a row that never reached `daemon.started`: the next one takes the safe road. */
 export const START_LOOP_ATTEMPTS = 3;
+/**
+ * This many starts in a row that never reached `daemon.started` (the safe-road starts after START_LOOP_ATTEMPTS died
+ * too): the guardian stops reviving the daemon and says so, where it started it (and each start died) for ever.
+ */
+export const GUARDIAN_START_LOOP_ATTEMPTS = 2 * START_LOOP_ATTEMPTS;
 
 export interface StartAttempt {
   /** Starts in a row that did not reach daemon.started, this one included. */
@@ -16,6 +21,11 @@ export interface StartAttempt {
   at: number;
   /** How far that start got. */
   phase: string;
+}
+
+/** The note the last starts left in a state dir, undefined when none (or unreadable). */
+export function readStartAttempt(stateDir: string): StartAttempt | undefined {
+  return readAttempt(path.join(stateDir, START_ATTEMPTS_FILE));
 }
 
 function readAttempt(file: string): StartAttempt | undefined {
