@@ -120,6 +120,9 @@ export function registerInstall(program: Command): void {
     .option('--pass-timeout <ms>', 'bound of the whole pass, counted from its start: past it the pass reports timed-out and exits 1, or 137 (SIGKILL by its watchdog) when a step blocks its process (ms, or a duration such as 100s)', durationOption(1), PASS_TIMEOUT_MS)
     .action(async (o: { staleAfter: number; passTimeout: number; json?: boolean }) => {
       const watchdog = armPassWatchdog(o.passTimeout, systemClock());
+      // A unit or cron line from an older install runs without --json, its output appended to guardian.log: a report
+      // written to a file is one line there too (a person at a terminal or a pipe still gets it indented).
+      const oneLine = o.json === true || stdoutIsFile();
       // Every way the pass ends (its report, an early return) cancels its own bound; process.exit needs no cancel.
       try {
         watchdog.step('rotating its own logs');
@@ -139,7 +142,7 @@ export function registerInstall(program: Command): void {
         if (stoppedOnPurpose) {
           await recordPass(stateDir, 'stopped');
           const said = 'daemon was stopped on purpose (clawback run exited cleanly); nothing to do';
-          process.stdout.write(o.json ? JSON.stringify({ outcome: 'stopped', actions: [said], errors: [] }) + '\n' : `${said}\n`);
+          process.stdout.write(oneLine ? JSON.stringify({ outcome: 'stopped', actions: [said], errors: [] }) + '\n' : `${said}\n`);
           return;
         }
         // With no --config nor $CLAWBACK_CONFIG, the config this state dir's daemon last ran: typed from another directory,
@@ -219,7 +222,7 @@ export function registerInstall(program: Command): void {
         if (report.daemonExit?.output) report.daemonExit.output = redactor.redact(report.daemonExit.output);
         report.actions.push(...ownLogs.rotated.map((r) => `rotated ${r}`));
         report.errors.push(...ownLogs.errors);
-        process.stdout.write(redactor.redact(o.json ? JSON.stringify(report) : JSON.stringify(report, null, 2)) + '\n');
+        process.stdout.write(redactor.redact(oneLine ? JSON.stringify(report) : JSON.stringify(report, null, 2)) + '\n');
         process.exitCode = report.outcome === 'daemon-down' ? 1 : 0;
         // A step cut short by its own bound may still hold the event loop (a read that never returns): the watchdog ends it.
         watchdog.step('exiting after its report');
@@ -227,6 +230,15 @@ export function registerInstall(program: Command): void {
         watchdog.done();
       }
     });
+}
+
+/** Whether stdout is a regular file (cron's `>> guardian.log`, launchd's StandardOutPath), not a terminal or a pipe. */
+function stdoutIsFile(): boolean {
+  try {
+    return fstatSync(1).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** Leaves this pass's time and outcome for the daemon; what went wrong, undefined when it was written. */

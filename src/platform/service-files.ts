@@ -145,10 +145,13 @@ export function daemonArgv(inputs: ServiceFileInputs): string[] {
  */
 export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=1', '--max-inlined-bytecode-size-cumulative=230'];
 
-/** argv of one guardian pass: node main.js guardian --once --config C --state-dir S. */
+/**
+ * argv of one guardian pass: node main.js guardian --once --config C --state-dir S --json. Its report goes to
+ * guardian.log (cron, launchd) or the journal (systemd): one line a pass, where the indented report took 20 or more.
+ */
 export function guardianArgv(inputs: ServiceFileInputs): string[] {
   const r = resolveInputs(inputs);
-  return [r.nodePath, r.entryPath, 'guardian', '--once', '--config', r.configPath, '--state-dir', r.stateDir];
+  return [r.nodePath, r.entryPath, 'guardian', '--once', '--config', r.configPath, '--state-dir', r.stateDir, '--json'];
 }
 
 /** Escapes systemd specifiers (%) in any unit-file value. */
