@@ -214,8 +214,9 @@ export function registerInstall(program: Command): void {
           }
         }
         // The daemon exports when its guardian last ran (clawback_guardian_last_pass_timestamp_seconds): a pass in a
-        // state dir no daemon used is nothing to record.
-        if (report.outcome !== 'never-ran') {
+        // state dir no daemon used is nothing to record, nor a pass that found another holding the lock: it did nothing,
+        // and `locked` read as a failure in status until the holder wrote its own outcome.
+        if (report.outcome !== 'never-ran' && report.outcome !== 'locked') {
           const problem = await recordPass(stateDir, report.outcome);
           if (problem) report.errors.push(problem);
         }
