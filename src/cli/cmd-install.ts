@@ -1,5 +1,6 @@
 // `clawback install|uninstall [--dry-run]` and `clawback guardian --once`: the OS keeps the daemon alive.
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { parseDuration } from '../config/duration.js';
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync, fstatSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { exitWithError } from './json-error.js';
@@ -56,7 +57,8 @@ export function registerInstall(program: Command): void {
       .command(action)
       .description(action === 'install' ? 'install the daemon as a user service (systemd / launchd, or a cron guardian) plus the guardian' : 'remove what install added')
       .option('--dry-run', 'print every file and command, change nothing')
-      .action(async (o: { dryRun?: boolean }) => {
+      .option('--interval <duration>', 'install: how often the guardian runs (seconds, or a duration such as 2m; 10 s to 24 h; cron runs it every whole minute)', guardianIntervalOption)
+      .action(async (o: { dryRun?: boolean; interval?: number }) => {
         const { configPath, stateDir } = inputs(program);
         // A config the daemon cannot load (a mistyped --config, a key in error) would replace the units (or the cron
         // line) of a working install with ones whose daemon exits 78 at once: refused before anything is touched.
@@ -80,6 +82,7 @@ export function registerInstall(program: Command): void {
           ...(process.env.PATH ? { userPath: process.env.PATH } : {}),
           ...(typeof process.getuid === 'function' ? { uid: process.getuid() } : {}),
           ...(systemdVersion !== undefined ? { systemdVersion } : {}),
+          ...(o.interval !== undefined ? { guardianIntervalSec: o.interval } : {}),
         };
         const plan = action === 'install' ? planInstall(input) : planUninstall(input);
         if (action === 'install') plan.notes.push(...envNotes(configPath, stateDir, chooseManager(input.platform, hasSystemd)));
@@ -97,7 +100,10 @@ export function registerInstall(program: Command): void {
         // the cron guardian, which nothing else starts the daemon for, saying "stopped on purpose" every minute.
         // The daemon says (status, /metrics) when an installed guardian stopped running: it knows one is from this file.
         try {
-          if (action === 'install') writeGuardianInstalled(stateDir, { intervalSec: DEFAULT_GUARDIAN_INTERVAL_SEC, manager: chooseManager(input.platform, hasSystemd), at: Date.now() });
+          if (action === 'install') {
+            const manager = chooseManager(input.platform, hasSystemd);
+            writeGuardianInstalled(stateDir, { intervalSec: installedIntervalSec(manager, o.interval ?? DEFAULT_GUARDIAN_INTERVAL_SEC), manager, at: Date.now() });
+          }
           else removeGuardianInstalled(stateDir);
         } catch (err) {
           process.stderr.write(`clawback: warning: ${(err as Error).message}: status cannot tell when the guardian stops running\n`);
@@ -231,6 +237,19 @@ export function registerInstall(program: Command): void {
         watchdog.done();
       }
     });
+}
+
+/** `--interval`: whole seconds, 10 to 86400 (what the unit writers accept). */
+function guardianIntervalOption(v: string): number {
+  const ms = parseDuration(v.trim() !== '' && /^\d+$/.test(v.trim()) ? `${v.trim()}s` : v);
+  const sec = ms === undefined ? NaN : ms / 1000;
+  if (!Number.isInteger(sec) || sec < 10 || sec > 86_400) throw new InvalidArgumentError(`expected whole seconds from 10 to 86400, or a duration such as 2m, got "${v}"`);
+  return sec;
+}
+
+/** The interval the installed job really runs at: a cron line runs every whole minute (1 to 59), as guardianCronEntry writes it. */
+export function installedIntervalSec(manager: ServiceManagerKind, intervalSec: number): number {
+  return manager === 'cron' ? Math.min(59, Math.max(1, Math.round(intervalSec / 60))) * 60 : intervalSec;
 }
 
 /** Whether stdout is a regular file (cron's `>> guardian.log`, launchd's StandardOutPath), not a terminal or a pipe. */
