@@ -7,6 +7,7 @@ import { validateConfig } from '../config/load.js';
 import { ConfigError, formatProblem } from '../config/errors.js';
 import { serviceSchema } from '../config/schema.js';
 import { writeInitFile } from './init-overwrite.js';
+import { jsonErrorLine } from './json-error.js';
 import { realCommandRunner, type CommandRunner } from '../platform/command-runner.js';
 import { openclawPresetConfig, OPENCLAW_SERVICE_NAME } from '../presets/openclaw.js';
 import { detectOpenclaw, isProfileName, type OpenclawDetection } from '../presets/openclaw-detect.js';
@@ -37,6 +38,8 @@ export interface InitOptions {
   command?: string;
   name?: string;
   healthUrl?: string;
+  /** The answer as one JSON line on stdout (the human words stay on stderr). */
+  json?: boolean;
 }
 
 export interface InitIo {
@@ -266,6 +269,12 @@ function flagProblems(err: ConfigError): string {
 /** The whole command; returns the exit code (0 written/printed, 1 refused to overwrite, 2 bad input). */
 export async function runInit(o: InitOptions, io: InitIo): Promise<number> {
   const out = path.resolve(io.cwd, o.out ?? 'clawback.yaml');
+  // Under --json a failure is the JSON error line on stdout too (json-error.ts), the human line on stderr.
+  const failed = (kind: 'usage' | 'invalid-config' | 'refused', text: string, code: number): number => {
+    io.stderr(`clawback init: ${text}\n`);
+    if (o.json) io.stdout(jsonErrorLine(kind, text, code));
+    return code;
+  };
   let r: Rendered;
   try {
     if (o.preset === 'openclaw') r = await renderOpenclaw(o, io);
@@ -276,21 +285,25 @@ export async function runInit(o: InitOptions, io: InitIo): Promise<number> {
     if (err instanceof InitError || err instanceof ConfigError) {
       // A generic service is made of flags: "invalid config ./clawback.yaml: services[0].name" named a file not written.
       const text = err instanceof ConfigError && o.preset === 'generic' ? flagProblems(err) : err.message;
-      io.stderr(`clawback init: ${text}\n`);
-      return 2;
+      return failed(err instanceof ConfigError ? 'invalid-config' : 'usage', text, 2);
     }
     throw err;
   }
   for (const w of r.warnings) io.stderr(`warning: ${w}\n`);
+  const answer = (more: Record<string, unknown>): void => io.stdout(JSON.stringify({ ok: true, file: out, preset: o.preset, ...more, warnings: r.warnings }) + '\n');
   if (o.dryRun) {
-    io.stdout(r.text);
+    if (o.json) answer({ dryRun: true, content: r.text });
+    else io.stdout(r.text);
     return 0;
   }
   if (existsSync(out) && !o.force) {
-    io.stderr(`clawback init: ${out} exists; not overwriting it (use --force, or --dry-run to see the new file)\n`);
-    return 1;
+    return failed('refused', `${out} exists; not overwriting it (use --force, or --dry-run to see the new file)`, 1);
   }
   const written = await writeInitFile(out, r.text, { now: () => io.now.getTime() });
+  if (o.json) {
+    answer({ dryRun: false, backup: written.backup ?? null });
+    return 0;
+  }
   if (written.backup !== undefined) io.stdout(`kept the file it replaced as ${written.backup}\n`);
   io.stdout(`wrote ${out} (${o.preset === 'openclaw' ? OPENCLAW_SERVICE_NAME : 'generic'} preset); check it with \`clawback validate -c ${out}\`\n`);
   return 0;
@@ -317,6 +330,7 @@ export function registerInit(program: Command): void {
     .option('--command <cmd>', 'the command line to supervise (required with --preset generic)')
     .option('--name <name>', 'generic: the service name')
     .option('--health-url <url>', 'generic: liveness URL')
+    .option('--json', 'print the answer as one JSON object: {"ok":true,"file","preset","dryRun","backup","warnings"} (--dry-run: "content", the file)')
     .action(async (o: InitOptions) => {
       const g = program.opts<{ config?: string }>();
       const opts: InitOptions = { ...o };

@@ -3,7 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { parseDuration } from '../config/duration.js';
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync, fstatSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { exitWithError } from './json-error.js';
+import { exitWithError, jsonErrorLine } from './json-error.js';
 import { open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,8 +45,7 @@ function inputs(program: Command): { configPath: string; stateDir: string } {
   const g = program.opts<{ config?: string; stateDir?: string }>();
   const configPath = findConfigFile(g.config ? { file: g.config } : {});
   if (!configPath) {
-    process.stderr.write('clawback: install needs a config file (--config FILE, $CLAWBACK_CONFIG or ./clawback.yaml); the embedded demo is for trying only\n');
-    process.exit(2);
+    exitWithError('invalid-config', 'install needs a config file (--config FILE, $CLAWBACK_CONFIG or ./clawback.yaml); the embedded demo is for trying only', 2);
   }
   return { configPath, stateDir: clientStateDir(g) };
 }
@@ -58,14 +57,14 @@ export function registerInstall(program: Command): void {
       .description(action === 'install' ? 'install the daemon as a user service (systemd / launchd, or a cron guardian) plus the guardian' : 'remove what install added')
       .option('--dry-run', 'print every file and command, change nothing')
       .option('--interval <duration>', 'install: how often the guardian runs (seconds, or a duration such as 2m; 10 s to 24 h; cron runs it every whole minute)', guardianIntervalOption)
-      .action(async (o: { dryRun?: boolean; interval?: number }) => {
+      .option('--json', 'print the answer as one JSON object: {"ok":true,"message","dryRun","steps","notes"} (--dry-run: "plan", the text it prints)')
+      .action(async (o: { dryRun?: boolean; interval?: number; json?: boolean }) => {
         const { configPath, stateDir } = inputs(program);
         // A config the daemon cannot load (a mistyped --config, a key in error) would replace the units (or the cron
         // line) of a working install with ones whose daemon exits 78 at once: refused before anything is touched.
         const problem = action === 'install' ? await configProblem(configPath, stateDir) : undefined;
         if (problem !== undefined) {
-          process.stderr.write(`clawback: install refused, nothing changed: the daemon could not load this config:\n${problem}\n`);
-          process.exit(2);
+          exitWithError('invalid-config', `install refused, nothing changed: the daemon could not load this config:\n${problem}`, 2);
         }
         const runner = realCommandRunner();
         const hasSystemd = hasSystemdRuntime();
@@ -87,13 +86,20 @@ export function registerInstall(program: Command): void {
         const plan = action === 'install' ? planInstall(input) : planUninstall(input);
         if (action === 'install') plan.notes.push(...envNotes(configPath, stateDir, chooseManager(input.platform, hasSystemd)));
         if (o.dryRun) {
-          process.stdout.write(describePlan(plan) + '\n');
+          process.stdout.write(o.json ? JSON.stringify({ ok: true, message: `${action} --dry-run: nothing changed`, dryRun: true, plan: describePlan(plan), notes: plan.notes }) + '\n' : describePlan(plan) + '\n');
           return;
         }
-        const result = await applyPlan(plan, runner, { dryRun: false, print: (t) => process.stdout.write(t + '\n') });
-        for (const note of plan.notes) process.stdout.write(`note: ${note}\n`);
+        // Under --json the steps are gathered into the one answer line instead of printed as they are done.
+        const steps: string[] = [];
+        const say = (t: string): void => {
+          if (o.json) steps.push(t);
+          else process.stdout.write(t + '\n');
+        };
+        const result = await applyPlan(plan, runner, { dryRun: false, print: say });
+        if (!o.json) for (const note of plan.notes) process.stdout.write(`note: ${note}\n`);
         if (!result.ok) {
           for (const e of result.errors) process.stderr.write(`clawback: ${e}\n`);
+          if (o.json) process.stdout.write(jsonErrorLine('error', result.errors.join('; '), 1));
           process.exit(1);
         }
         // Installing asks that the daemon be kept running: an earlier stop on purpose (a Ctrl-C while trying it) left
@@ -111,9 +117,10 @@ export function registerInstall(program: Command): void {
         const stopped = path.join(stateDir, STOPPED_MARKER);
         if (action === 'install' && existsSync(stopped)) {
           rmSync(stopped, { force: true });
-          process.stdout.write(`removed ${stopped} (the daemon was stopped on purpose): the guardian keeps it running from now on\n`);
+          say(`removed ${stopped} (the daemon was stopped on purpose): the guardian keeps it running from now on`);
         }
-        process.stdout.write(`${action} done\n`);
+        if (o.json) process.stdout.write(JSON.stringify({ ok: true, message: `${action} done`, dryRun: false, steps, notes: plan.notes }) + '\n');
+        else process.stdout.write(`${action} done\n`);
       });
   }
 

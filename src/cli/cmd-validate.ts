@@ -1,6 +1,7 @@
 // `clawback validate` and `clawback schema`: check a config file, export the JSON Schema for editors.
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { ConfigError, problemData } from '../config/errors.js';
 import { jsonErrorLine } from './json-error.js';
@@ -36,9 +37,12 @@ export function registerValidate(program: Command): void {
     .command('schema')
     .description('print the JSON Schema of the config file (for editor completion)')
     .option('-o, --out <file>', 'write to a file instead of stdout')
-    .action((o: { out?: string }) => {
-      const text = JSON.stringify(configJsonSchema(), null, 2) + '\n';
-      if (o.out) writeFileSync(o.out, text);
-      else process.stdout.write(text);
+    .option('--json', 'the schema on one line (as every other --json answer); with --out, {"ok":true,"file":…}')
+    .action((o: { out?: string; json?: boolean }) => {
+      const text = (o.json ? JSON.stringify(configJsonSchema()) : JSON.stringify(configJsonSchema(), null, 2)) + '\n';
+      if (o.out) {
+        writeFileSync(o.out, JSON.stringify(configJsonSchema(), null, 2) + '\n');
+        if (o.json) process.stdout.write(JSON.stringify({ ok: true, file: path.resolve(o.out) }) + '\n');
+      } else process.stdout.write(text);
     });
 }
