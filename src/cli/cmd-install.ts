@@ -1,5 +1,5 @@
 // `clawback install|uninstall [--dry-run]` and `clawback guardian --once`: the OS keeps the daemon alive.
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseDuration } from '../config/duration.js';
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync, fstatSync, mkdirSync, rmSync, statSync } from 'node:fs';
@@ -128,9 +128,9 @@ export function registerInstall(program: Command): void {
     .command('guardian')
     .description('check the daemon once (heartbeat and pid); revive it if dead or hung; keep services up if it cannot')
     .option('--once', 'one pass (what the timer / cron runs)', true)
-    .option('--stale-after <ms>', 'heartbeat age that counts as hung (ms, or a duration such as 30s)', durationOption(1), 15_000)
+    .addOption(new Option('--stale-after <duration>', 'heartbeat age that counts as hung: a duration such as 30s or 2m (a plain number is milliseconds)').argParser(durationOption(1)).default(15_000, '15s'))
     .option('--json', 'the report as one line of JSON (as every other --json answer); without it, indented')
-    .option('--pass-timeout <ms>', 'bound of the whole pass, counted from its start: past it the pass reports timed-out and exits 1, or 137 (SIGKILL by its watchdog) when a step blocks its process (ms, or a duration such as 100s)', durationOption(1), PASS_TIMEOUT_MS)
+    .addOption(new Option('--pass-timeout <duration>', 'bound of the whole pass, counted from its start: past it the pass reports timed-out and exits 1, or 137 (SIGKILL by its watchdog) when a step blocks its process (a duration such as 100s; a plain number is milliseconds)').argParser(durationOption(1)).default(PASS_TIMEOUT_MS, '100s'))
     .action(async (o: { staleAfter: number; passTimeout: number; json?: boolean }) => {
       const watchdog = armPassWatchdog(o.passTimeout, systemClock());
       // A unit or cron line from an older install runs without --json, its output appended to guardian.log: a report
