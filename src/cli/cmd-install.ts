@@ -166,8 +166,7 @@ export function registerInstall(program: Command): void {
           revive = reviveConfig({ flag: g.config, stateDir, info: read.info, unreadable: read.reason === 'corrupt' ? (read.detail ?? 'corrupt') : undefined });
         } catch (err) {
           if (!(err instanceof RecordedConfigGone)) throw err;
-          process.stderr.write(`clawback: guardian: ${err.message}\n`);
-          process.exit(2);
+          exitWithError('invalid-config', `guardian: ${err.message}`, 2);
         }
         const configPath = revive.configPath;
         const runner = realCommandRunner();
