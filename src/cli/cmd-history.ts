@@ -6,7 +6,7 @@ import { LogFollower } from './log-follow.js';
 import { Redactor, crossLineRedaction } from '../observe/redact.js';
 import path from 'node:path';
 import { clientStateDir } from './client.js';
-import { scanJournal } from '../observe/journal-read.js';
+import { journalCutText, scanJournal } from '../observe/journal-read.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { JOURNAL_KEEP } from '../observe/journal.js';
 import { summarizeIncidents } from '../observe/incidents.js';
@@ -126,7 +126,9 @@ function lastLogLines(file: string, n: number): { text: string | undefined; live
  */
 async function journalEvents(stateDir: string): Promise<ClawbackEvent[]> {
   const file = path.join(stateDir, 'journal.jsonl');
-  const scan = await scanJournal(file, { rotated: JOURNAL_KEEP });
+  const scan = await scanJournal(file, { rotated: JOURNAL_KEEP, incidentLinesBeforeCut: true });
+  // A journal past the read bound (never rotated) is read by its newest part: said, not silently cut.
+  for (const cut of scan.cuts) process.stderr.write(`clawback: ${terminalSafe(journalCutText(cut))}\n`);
   // A torn line the daemon already noted in the journal (its daemon.fault line) is not warned about on every call.
   if (scan.unnotedCorruptLines > 0) process.stderr.write(`clawback: skipped ${scan.unnotedCorruptLines} damaged line(s) of ${terminalSafe(file)} (or its rotated copies) at line ${scan.unnotedCorruptLineNumbers.join(', ')}${scan.unnotedCorruptLines > scan.unnotedCorruptLineNumbers.length ? ', ...' : ''}: an incident they belonged to may look unfinished\n`);
   return scan.events;

@@ -38,7 +38,7 @@ export interface IncidentHistory {
   incident(id: string): Promise<IncidentSummary | undefined>;
 }
 
-export function incidentHistory(journalFile: string, read: (file: string) => Promise<ClawbackEvent[]> = (f) => readJournal(f)): IncidentHistory {
+export function incidentHistory(journalFile: string, read: (file: string) => Promise<ClawbackEvent[]> = (f) => readJournal(f, { incidentLinesBeforeCut: true })): IncidentHistory {
   /** older: the journal window held incidents older than the kept ones. */
   let cached: { key: string; value: IncidentSummary[]; older: boolean } | undefined;
   let running: { key: string; done: Promise<IncidentSummary[]> } | undefined;

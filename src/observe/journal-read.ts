@@ -1,6 +1,6 @@
 // Reads the append-only journal back for status, digests and incident views, surviving torn or corrupt lines.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { ClawbackEvent } from './events.js';
 
@@ -19,6 +19,23 @@ export interface ReadJournalOptions {
    * rotation existed, or by a writer that cannot rotate, is read by its newest part, not whole.
    */
   maxBytesPerFile?: number;
+  /**
+   * A file cut by maxBytesPerFile: its older part is still read for the incident.* lines alone (cheap: only those are
+   * parsed), so an incident opened before the cut keeps its opening, its cause and its close. Without it, an incident
+   * opened in the older part of a never-rotated journal was listed as starting later, or not at all.
+   */
+  incidentLinesBeforeCut?: boolean;
+}
+
+/** A file read by its newest part only (maxBytesPerFile): what was left out, said to the reader. */
+export interface JournalCut {
+  file: string;
+  /** The file's size when read. */
+  size: number;
+  /** Bytes before the cut: not read, or (incidentLinesBeforeCut) read for their incident.* lines only. */
+  bytesBefore: number;
+  /** Whether the incident.* lines before the cut were read. */
+  incidentLinesRead: boolean;
 }
 
 export const JOURNAL_READ_MAX_BYTES = 16 * 1024 * 1024;
@@ -36,6 +53,8 @@ export interface JournalScan {
   unnotedCorruptLines: number;
   /** 1-based numbers of the first few unnoted corrupt lines. */
   unnotedCorruptLineNumbers: number[];
+  /** Files read by their newest part only (oldest first): the answer may lack what was before the cut. */
+  cuts: JournalCut[];
 }
 
 /** details.effect of the daemon.fault line the writer puts right after a torn line it ended. */
@@ -77,7 +96,7 @@ export function isClawbackEvent(v: unknown): v is ClawbackEvent {
  * Corrupt line numbers are counted per file, so they point into the live file when it has any.
  */
 export async function scanJournal(file: string, opts: ReadJournalOptions = {}): Promise<JournalScan> {
-  const result: JournalScan = { events: [], corruptLines: 0, corruptLineNumbers: [], unnotedCorruptLines: 0, unnotedCorruptLineNumbers: [] };
+  const result: JournalScan = { events: [], corruptLines: 0, corruptLineNumbers: [], unnotedCorruptLines: 0, unnotedCorruptLineNumbers: [], cuts: [] };
   for (let g = opts.rotated ?? 1; g >= 1; g--) await scanFile(`${file}.${g}`, opts, result);
   const before = result.corruptLineNumbers.length;
   const unnotedBefore = result.unnotedCorruptLineNumbers.length;
@@ -96,7 +115,19 @@ async function scanFile(file: string, opts: ReadJournalOptions, result: JournalS
     },
   );
   if (size === undefined) return;
-  const start = Math.max(0, size - (opts.maxBytesPerFile ?? JOURNAL_READ_MAX_BYTES));
+  let start = Math.max(0, size - (opts.maxBytesPerFile ?? JOURNAL_READ_MAX_BYTES));
+  // Read from the middle of a file: its first line is a part of one, not a corrupt line.
+  let skipPartial = start > 0;
+  if (start > 0) {
+    result.cuts.push({ file, size, bytesBefore: start, incidentLinesRead: opts.incidentLinesBeforeCut === true });
+    if (opts.incidentLinesBeforeCut) {
+      // The older part ends at a line's end, so the line across the cut is read whole, by the newest part's read.
+      start = await lineStartAtOrAfter(file, start);
+      skipPartial = false;
+      await scanIncidentLines(file, start, opts, result);
+      if (start >= size) return;
+    }
+  }
   const stream = createReadStream(file, { encoding: 'utf8', start });
   const opened = new Promise<boolean>((resolve, reject) => {
     stream.once('open', () => resolve(true));
@@ -105,8 +136,6 @@ async function scanFile(file: string, opts: ReadJournalOptions, result: JournalS
   if (!(await opened)) return;
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let lineNo = 0;
-  // Read from the middle of a file: its first line is a part of one, not a corrupt line.
-  let skipPartial = start > 0;
   /** The line just before was corrupt and not yet known to be noted: its number. */
   let pendingCorrupt: number | undefined;
   const settle = (noted: boolean): void => {
@@ -147,6 +176,63 @@ async function scanFile(file: string, opts: ReadJournalOptions, result: JournalS
       result.events.push(parsed);
     }
     settle(false);
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+}
+
+const MIB = 1024 * 1024;
+
+/** One line for a reader: how much of a journal file was read whole, and what that means for the incidents shown. */
+export function journalCutText(cut: JournalCut): string {
+  const mib = (n: number): string => `${(n / MIB).toFixed(1)} MiB`;
+  return (
+    `${cut.file} is ${mib(cut.size)}: only its newest ${mib(cut.size - cut.bytesBefore)} were read whole; ` +
+    (cut.incidentLinesRead
+      ? `of the older ${mib(cut.bytesBefore)} only the incident lines (opened, action, escalated, resolved) were read, so an older incident's timeline lacks its other events`
+      : `the older ${mib(cut.bytesBefore)} were not read, so an incident opened there shows as opening later, or not at all`)
+  );
+}
+
+/** Where the line holding byte `pos` - 1 ends (the offset after its newline), or the file's size when it does not end. */
+async function lineStartAtOrAfter(file: string, pos: number): Promise<number> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    for (let at = pos - 1; ; at += buf.length) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, at);
+      if (bytesRead <= 0) return at;
+      const nl = buf.subarray(0, bytesRead).indexOf(0x0a);
+      if (nl >= 0) return at + nl + 1;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** An incident.* line as JSON.stringify writes it (a hand-edited line with spaces too): the only lines parsed before a cut. */
+const INCIDENT_LINE = /"type"\s*:\s*"incident\./;
+
+/** The incident.* events of bytes [0, end) of a file, which ends at a line's end; other lines are neither parsed nor counted. */
+async function scanIncidentLines(file: string, end: number, opts: ReadJournalOptions, result: JournalScan): Promise<void> {
+  if (end <= 0) return;
+  const stream = createReadStream(file, { encoding: 'utf8', start: 0, end: end - 1 });
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) {
+      if (!INCIDENT_LINE.test(line)) continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (!isClawbackEvent(parsed) || !parsed.type.startsWith('incident.')) continue;
+      if (opts.since !== undefined && parsed.time < opts.since) continue;
+      if (opts.until !== undefined && parsed.time >= opts.until) continue;
+      result.events.push(parsed);
+    }
   } finally {
     lines.close();
     stream.destroy();
