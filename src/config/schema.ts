@@ -11,6 +11,22 @@ import { openclawSchema } from '../openclaw/openclaw-schema.js';
 import { updateSchema } from '../update/update-schema.js';
 import { clusterSchema, placementSchema } from '../cluster/cluster-schema.js';
 
+/** A regular expression's source, checked to compile (restart patterns matched against a service's last lines). */
+const regexSource = z
+  .string()
+  .min(1)
+  .refine(
+    (v) => {
+      try {
+        new RegExp(v);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'expected a valid regular expression' },
+  );
+
 const signalName = z.enum(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGKILL']);
 
 const serviceName = z
@@ -57,41 +73,13 @@ export const restartSchema = z.strictObject({
    * crash-loop limit (OpenClaw under OPENCLAW_SUPERVISOR_MODE=external exits 0 to be restarted after SIGUSR2, a config
    * change or an update). Anything else about that exit (an instance never healthy, another code) is a failure as before.
    */
-  selfRestartPattern: z
-    .string()
-    .min(1)
-    .refine(
-      (v) => {
-        try {
-          new RegExp(v);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { message: 'expected a valid regular expression' },
-    )
-    .optional(),
+  selfRestartPattern: regexSource.optional(),
   /**
    * An exit in preventExitCodes whose last output lines match this regular expression is a problem only a person can fix
    * (OpenClaw: "Refusing to bind gateway to lan without auth." wants a token only its owner can choose): no doctor, no
    * agent, straight to Level 4 with the service's own sentence. Without it (or no match) such an exit goes to the doctor.
    */
-  humanOnlyPattern: z
-    .string()
-    .min(1)
-    .refine(
-      (v) => {
-        try {
-          new RegExp(v);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { message: 'expected a valid regular expression' },
-    )
-    .optional(),
+  humanOnlyPattern: regexSource.optional(),
   /** After the breaker trips, try the ladder again after this cool-down (0 = wait for `clawback resume`). */
   coolDown: duration.default(0),
   /**
