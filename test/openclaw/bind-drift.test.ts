@@ -3,15 +3,13 @@
 // on 127.0.0.1 and [::1] only; the person's change of gateway.bind was ignored and the daemon said nothing.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bindDrift, commandBind } from '../../src/openclaw/bind-drift.js';
 import { startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/processes.js';
+import { findingsOf, standInGateway } from './stand-in-gateway.js';
 
-const FAKE_GATEWAY = fileURLToPath(new URL('./fixtures/fake-gateway.mjs', import.meta.url));
-const FAKE_CLI = fileURLToPath(new URL('./fixtures/fake-openclaw.mjs', import.meta.url));
 
 let td: TestDaemon | undefined;
 afterEach(async () => {
@@ -37,24 +35,8 @@ describe('gateway.bind against the --bind Clawback runs the gateway with', () =>
     const port = await freePort();
     const cfg = path.join(dir, 'openclaw.json');
     writeFileSync(cfg, gatewayConfig(port, 'lan'));
-    const url = `http://127.0.0.1:${port}`;
-    td = await startTestDaemon(
-      {
-        services: [
-          {
-            name: 'gw',
-            command: [process.execPath, FAKE_GATEWAY, String(port), '--bind', 'loopback'],
-            port,
-            configFile: { path: cfg, format: 'json5' },
-            stop: { grace: '2s' },
-            openclaw: { cli: [process.execPath, FAKE_CLI], otherSupervisorCheck: false },
-            probes: [{ kind: 'http', name: 'liveness', url: `${url}/healthz`, interval: '1s', timeout: '1s', startupGrace: '60s' }],
-          },
-        ],
-      },
-      { dir },
-    );
-    const drift = () => td!.events.filter((e) => e.type === 'doctor.finding' && e.details?.rule === 'bind-drift');
+    td = await startTestDaemon({ services: [standInGateway({ port, cfg, args: ['--bind', 'loopback'] })] }, { dir });
+    const drift = () => findingsOf(td!, 'bind-drift');
     await waitFor(() => drift().length > 0, { timeoutMs: 15_000 });
     const w = drift()[0]!;
     expect(w.severity).toBe('warning');

@@ -3,14 +3,12 @@
 // the edit is gone and Clawback said nothing. It must say so, naming the kept file, and never fight the restore.
 import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/processes.js';
+import { findingsOf, standInGateway } from './stand-in-gateway.js';
 
-const FAKE_GATEWAY = fileURLToPath(new URL('./fixtures/fake-gateway.mjs', import.meta.url));
-const FAKE_CLI = fileURLToPath(new URL('./fixtures/fake-openclaw.mjs', import.meta.url));
 
 let td: TestDaemon | undefined;
 afterEach(async () => {
@@ -32,24 +30,8 @@ describe("the gateway's own restore of its config", () => {
     const old = `${cfg}.clobbered.2026-01-01T00-00-00.000Z`;
     writeFileSync(old, handEdit(port));
     utimesSync(old, new Date('2026-01-01T00:00:00Z'), new Date('2026-01-01T00:00:00Z'));
-    const url = `http://127.0.0.1:${port}`;
-    td = await startTestDaemon(
-      {
-        services: [
-          {
-            name: 'gw',
-            command: [process.execPath, FAKE_GATEWAY, String(port)],
-            port,
-            configFile: { path: cfg, format: 'json5' },
-            stop: { grace: '2s' },
-            openclaw: { cli: [process.execPath, FAKE_CLI], otherSupervisorCheck: false },
-            probes: [{ kind: 'http', name: 'liveness', url: `${url}/healthz`, interval: '1s', timeout: '1s', startupGrace: '60s' }],
-          },
-        ],
-      },
-      { dir },
-    );
-    const said = () => td!.events.filter((e) => e.type === 'doctor.finding' && e.details?.rule === 'config-clobbered');
+    td = await startTestDaemon({ services: [standInGateway({ port, cfg })] }, { dir });
+    const said = () => findingsOf(td!, 'config-clobbered');
     await waitFor(() => td!.events.some((e) => e.type === 'service.healthy'), { timeoutMs: 20_000 });
 
     // What the gateway does (openclaw 2026.9.6, io.snapshot): the rejected file is kept, then the backup is written over it.

@@ -3,14 +3,12 @@
 // token (POST /tools/invoke: 200 with it, 401 with any other) and the daemon said nothing. It must say so at start.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/processes.js';
+import { findingsOf, standInGateway } from './stand-in-gateway.js';
 
-const FAKE_GATEWAY = fileURLToPath(new URL('./fixtures/fake-gateway.mjs', import.meta.url));
-const FAKE_CLI = fileURLToPath(new URL('./fixtures/fake-openclaw.mjs', import.meta.url));
 const INHERITED = 'inherited-tok-5e4d3c2b1a';
 
 let td: TestDaemon | undefined;
@@ -28,16 +26,13 @@ async function service(dir: string, name: string, extra: Record<string, unknown>
   const port = await freePort();
   const cfg = path.join(dir, `${name}.json`);
   writeFileSync(cfg, gatewayConfig(port));
-  const svc = {
+  const svc = standInGateway({
     name,
-    command: [process.execPath, FAKE_GATEWAY, String(port)],
     port,
-    configFile: { path: cfg, format: 'json5' },
-    stop: { grace: '2s' },
-    openclaw: { cli: [process.execPath, FAKE_CLI], otherSupervisorCheck: false },
+    cfg,
     probes: [{ kind: 'http', name: 'liveness', url: `http://127.0.0.1:${port}/healthz`, interval: '1s', timeout: '1s', startupGrace: '30s' }],
-    ...extra,
-  };
+    extra,
+  });
   return { svc, cfg, port };
 }
 
@@ -49,7 +44,7 @@ describe('OPENCLAW_GATEWAY_TOKEN inherited by the gateway', () => {
     // Named in clawback.yaml: a choice, nothing to say.
     const b = await service(dir, 'gw-chosen', { env: { OPENCLAW_GATEWAY_TOKEN: 'chosen-value' } });
     td = await startTestDaemon({ services: [a.svc, b.svc] }, { dir });
-    const found = () => td!.events.filter((e) => e.type === 'doctor.finding' && e.details?.rule === 'inherited-gateway-token');
+    const found = () => findingsOf(td!, 'inherited-gateway-token');
     await waitFor(() => found().length > 0, { timeoutMs: 15_000 });
     const w = found()[0]!;
     expect(w.service).toBe('gw');

@@ -4,14 +4,12 @@
 // grace, again after each start. The daemon must say at start (and on each change of the file) what to change.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/processes.js';
+import { findingsOf, standInGateway } from './stand-in-gateway.js';
 
-const FAKE_GATEWAY = fileURLToPath(new URL('./fixtures/fake-gateway.mjs', import.meta.url));
-const FAKE_CLI = fileURLToPath(new URL('./fixtures/fake-openclaw.mjs', import.meta.url));
 
 let td: TestDaemon | undefined;
 afterEach(async () => {
@@ -31,24 +29,20 @@ describe('gateway.tls.enabled against http:// probes', () => {
     td = await startTestDaemon(
       {
         services: [
-          {
-            name: 'gw',
-            command: [process.execPath, FAKE_GATEWAY, String(port)],
+          standInGateway({
             port,
-            configFile: { path: cfg, format: 'json5' },
-            stop: { grace: '2s' },
-            openclaw: { cli: [process.execPath, FAKE_CLI], otherSupervisorCheck: false },
+            cfg,
             // A long grace: the finding, not a restart, is what this case is about.
             probes: [
               { kind: 'http', name: 'liveness', url: `${url}/healthz`, interval: '1s', timeout: '1s', startupGrace: '60s' },
               { kind: 'openclaw-readiness', name: 'readiness', url: `${url}/readyz`, interval: '1s', timeout: '1s', startupGrace: '60s' },
             ],
-          },
+          }),
         ],
       },
       { dir },
     );
-    const drift = () => td!.events.filter((e) => e.type === 'doctor.finding' && e.details?.rule === 'tls-drift');
+    const drift = () => findingsOf(td!, 'tls-drift');
     await waitFor(() => drift().length > 0, { timeoutMs: 15_000 });
     const w = drift()[0]!;
     expect(w.severity).toBe('warning');
