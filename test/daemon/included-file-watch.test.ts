@@ -3,8 +3,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startTestDaemon, FIXTURES, NODE, tempDir, type TestDaemon } from '../helpers/daemon.js';
+import { startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
+import { protectedGateway, protectedRemovedFindings } from '../helpers/protected-gateway.js';
 import { freePort } from '../helpers/ports.js';
 
 let td: TestDaemon | undefined;
@@ -13,7 +14,7 @@ afterEach(async () => {
   td = undefined;
 });
 
-const finding = (t: TestDaemon) => t.events.find((e) => e.type === 'doctor.finding' && e.details?.rule === 'protected-removed');
+const finding = (t: TestDaemon) => protectedRemovedFindings(t)[0];
 
 describe('an included file of the service config is watched', () => {
   it('redacts its secrets and warns of a token removed from it within seconds, not at the 60 s full check', async () => {
@@ -21,21 +22,7 @@ describe('an included file of the service config is watched', () => {
     const port = await freePort();
     writeFileSync(path.join(dir, 'openclaw.json5'), "{\n  gateway: { mode: 'local', $include: './auth.json5' },\n}\n");
     writeFileSync(path.join(dir, 'auth.json5'), "{ auth: { token: 'tok-included-4711' } }\n");
-    td = await startTestDaemon(
-      {
-        services: [
-          {
-            name: 'gw',
-            command: [NODE, path.join(FIXTURES, 'instance-server.mjs'), String(port)],
-            port,
-            configFile: { path: path.join(dir, 'openclaw.json5'), format: 'json5', protect: ['gateway.auth.token'] },
-            doctor: { snapshotAfter: '300ms' },
-            probes: [{ kind: 'http', url: `http://127.0.0.1:${port}/`, interval: '300ms', timeout: '1s', startupGrace: '5s' }],
-          },
-        ],
-      },
-      { dir },
-    );
+    td = await startTestDaemon(protectedGateway(path.join(dir, 'openclaw.json5'), port), { dir });
     const t = td;
     const redact = (s: string): string => t.daemon.ctx.redactor.redact(s);
     await waitFor(() => !redact('said tok-included-4711').includes('tok-included-4711'), { timeoutMs: 20_000, message: () => 'the included token redacted' });

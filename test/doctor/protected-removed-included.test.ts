@@ -3,8 +3,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startTestDaemon, FIXTURES, NODE, tempDir, type TestDaemon } from '../helpers/daemon.js';
+import { startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
+import { protectedGateway, protectedRemovedFindings } from '../helpers/protected-gateway.js';
 import { freePort } from '../helpers/ports.js';
 
 let td: TestDaemon | undefined;
@@ -13,24 +14,10 @@ afterEach(async () => {
   td = undefined;
 });
 
-const finding = (t: TestDaemon) => t.events.find((e) => e.type === 'doctor.finding' && e.details?.rule === 'protected-removed');
+const finding = (t: TestDaemon) => protectedRemovedFindings(t)[0];
 
 async function daemon(dir: string, port: number): Promise<TestDaemon> {
-  td = await startTestDaemon(
-    {
-      services: [
-        {
-          name: 'gw',
-          command: [NODE, path.join(FIXTURES, 'instance-server.mjs'), String(port)],
-          port,
-          configFile: { path: path.join(dir, 'openclaw.json5'), format: 'json5', protect: ['gateway.auth.token'] },
-          doctor: { snapshotAfter: '300ms' },
-          probes: [{ kind: 'http', url: `http://127.0.0.1:${port}/`, interval: '300ms', timeout: '1s', startupGrace: '5s' }],
-        },
-      ],
-    },
-    { dir },
-  );
+  td = await startTestDaemon(protectedGateway(path.join(dir, 'openclaw.json5'), port), { dir });
   return td;
 }
 

@@ -3,8 +3,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startTestDaemon, FIXTURES, NODE, tempDir, type TestDaemon } from '../helpers/daemon.js';
+import { startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
+import { protectedGateway, protectedRemovedFindings } from '../helpers/protected-gateway.js';
 import { freePort } from '../helpers/ports.js';
 
 let td: TestDaemon | undefined;
@@ -13,7 +14,7 @@ afterEach(async () => {
   td = undefined;
 });
 
-const findings = (t: TestDaemon) => t.events.filter((e) => e.type === 'doctor.finding' && e.details?.rule === 'protected-removed');
+const findings = protectedRemovedFindings;
 const config = (token?: string): string => `{\n  // trailing commas and comments: JSON5\n  gateway: { mode: 'local', auth: { ${token ? `token: '${token}',` : ''} }, },\n}\n`;
 
 describe('a protected setting set again after its removal was reported', () => {
@@ -22,21 +23,7 @@ describe('a protected setting set again after its removal was reported', () => {
     const port = await freePort();
     const cfg = path.join(dir, 'openclaw.json5');
     writeFileSync(cfg, config('tok-secret-815'));
-    const t = (td = await startTestDaemon(
-      {
-        services: [
-          {
-            name: 'gw',
-            command: [NODE, path.join(FIXTURES, 'instance-server.mjs'), String(port)],
-            port,
-            configFile: { path: cfg, format: 'json5', protect: ['gateway.auth.token'] },
-            doctor: { snapshotAfter: '300ms' },
-            probes: [{ kind: 'http', url: `http://127.0.0.1:${port}/`, interval: '300ms', timeout: '1s', startupGrace: '5s' }],
-          },
-        ],
-      },
-      { dir },
-    ));
+    const t = (td = await startTestDaemon(protectedGateway(cfg, port), { dir }));
     await waitFor(() => t.events.some((e) => e.type === 'config.snapshot'), { timeoutMs: 20_000 });
     writeFileSync(cfg, config());
     await waitFor(() => findings(t).length >= 1, { timeoutMs: 20_000, message: () => 'the removal warned of' });
