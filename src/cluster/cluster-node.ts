@@ -526,7 +526,7 @@ export class ClusterNode {
     }
     const target = kv?.value.toString();
     // The target is checked first (as a standby does): a request for a member that is gone, or never was, stopped a healthy instance for nobody.
-    if (target && target !== this.member && !(await this.moveUnfollowable(st, target))) await this.handOver(st, `moving to ${target} (clawback cluster move)`);
+    if (target && target !== this.member && !(await this.moveUnfollowable(st, target))) await this.handOver(st, `moving to ${target} (clawback cluster move)`, undefined, target);
   }
 
   private async pollStandby(st: SeatState): Promise<void> {
@@ -663,16 +663,16 @@ export class ClusterNode {
   }
 
   /** Stops this member's instance (through the reducer), waits for it to be gone, then frees the lease key. */
-  private async handOver(st: SeatState, reason: string, incident?: CarriedIncident): Promise<void> {
+  private async handOver(st: SeatState, reason: string, incident?: CarriedIncident, movingTo?: string): Promise<void> {
     st.handingOver = true;
     try {
-      await this.handOverNow(st, reason, incident);
+      await this.handOverNow(st, reason, incident, movingTo);
     } finally {
       st.handingOver = false;
     }
   }
 
-  private async handOverNow(st: SeatState, reason: string, incident?: CarriedIncident): Promise<void> {
+  private async handOverNow(st: SeatState, reason: string, incident?: CarriedIncident, movingTo?: string): Promise<void> {
     st.leading = false;
     this.tell(st, { active: false, holder: null, reason });
     const d = this.deadlines(st);
@@ -681,8 +681,20 @@ export class ClusterNode {
     while (!st.seat.instanceGone() && this.clock.monotonic() < until && !this.abort.signal.aborted) await this.clock.sleep(25, this.abort.signal).catch(() => undefined);
     const key = this.keys.leader(st.seat.name);
     if (incident) await this.withTimeout(this.client.put(this.keys.incident(st.seat.name)).value(JSON.stringify(incident)).exec()).catch(() => undefined);
-    await this.withTimeout(this.client.if(key, 'Lease', '==', this.leaseId ?? '0').then(this.client.delete().key(key)).commit()).catch(() => undefined);
+    const lease = this.leaseId ?? '0';
+    const free = this.client.if(key, 'Lease', '==', lease);
+    // A move cancelled while the instance stopped ("already runs on" the leader, whose key still named it): the key was
+    // freed anyway and any member could win. The key is freed only while a request names another member (an absent
+    // key's Value compares false); else this member keeps the service, with its key and fencing token.
+    if (movingTo) free.and(this.keys.move(st.seat.name), 'Value', '!=', this.member);
+    const res = await this.withTimeout(free.then(this.client.delete().key(key)).else(this.client.get(key)).commit()).catch(() => undefined);
     st.holder = null;
+    if (!movingTo || !res || res.succeeded || res.responses[0]?.response_range?.kvs?.[0]?.lease !== lease || this.abort.signal.aborted) return;
+    st.holder = this.member;
+    st.leading = true;
+    st.checkedAt = this.clock.monotonic();
+    this.emit({ type: 'cluster.leader', time: this.clock.now(), severity: 'warning', service: st.seat.name, message: `${st.seat.name}: the request to move it to ${movingTo} was withdrawn during the handover; it stays on ${this.member} (fencing token ${st.token}) and starts again here`, details: { move: movingTo, withdrawn: 'during the handover' } });
+    await this.confirm(st);
   }
 
   /** The reducer gave the service up (Level 4, a failed preflight): free the key for another member. */

@@ -13,4 +13,5 @@ const server = http.createServer((req, res) => {
   res.end(`${member} ${token}\n`);
 });
 server.listen(port, host, () => process.stdout.write(`listening on ${host}:${port} as ${member} token ${token}\n`));
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+// SLOW_STOP_MS: a service that takes that long to stop (a handover in progress meanwhile).
+process.on('SIGTERM', () => setTimeout(() => server.close(() => process.exit(0)), Number(process.env.SLOW_STOP_MS ?? 0)));
