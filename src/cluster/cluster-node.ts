@@ -716,8 +716,11 @@ export class ClusterNode {
     // gRPC's deadline is a wall time (the client's own default is set the same way in etcd-connect).
     const patience = this.cfg.leaseTtl;
     const call = (): { deadline: number } => ({ deadline: Date.now() + patience });
-    const { members } = await this.members(patience, call());
+    const { members, unreadable } = await this.members(patience, call());
     const target = members.find((m) => m.member === to);
+    // Its key is there but unreadable: "no live member named X (live: a, ?)" hid the key to mend behind the "?".
+    const bad = unreadable.find((u) => u.key === this.keys.member(to));
+    if (!target && bad) return { status: 409, message: `${to}'s member key ${bad.key} cannot be read (${bad.problem}): a move to it is refused (expected a member record; a live member rewrites its key at each lease renewal)` };
     if (!target) return { status: 409, message: `no live member named "${to}" (live: ${members.map((m) => m.member).join(', ')})` };
     // Only the named member campaigns while a request stands: one without this singleton would leave it with no leader.
     if (target.services && !target.services.includes(service)) return { status: 409, message: notASeat(to, service, target.services) };

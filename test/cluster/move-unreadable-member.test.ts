@@ -49,4 +49,31 @@ describe('a move to a member whose key cannot be read (real etcd)', () => {
       client.close();
     }
   }, 60_000);
+
+  it('a move asked for such a member is refused naming its key and the problem, not "no live member (live: a, ?)"', async () => {
+    const prefix = `moveunread2-${process.pid}`;
+    const cfg = clusterSchema.parse({ member: 'a', endpoints: etcd.endpoints, leaseTtl: '5s', prefix, pollInterval: '100ms' });
+    const clock = systemClock();
+    const { client, perEndpoint } = await connectEtcdClients(cfg);
+    const node = new ClusterNode(client, cfg, clock, () => undefined, () => ({}), new LeaseRenewer(perEndpoint, clock, 1000));
+    const facts: PlacementFact[] = [];
+    node.addSeat({ name: 'gw', stopGraceMs: 1000, mayCampaign: () => true, instanceGone: () => true, report: (f) => facts.push(f), fence: async () => undefined });
+    try {
+      node.start();
+      await waitFor(() => facts.some((f) => f.active), { timeoutMs: 20_000, intervalMs: 50, message: () => 'the member to win' });
+      await client.put(`/${prefix}/members/ghost`).value('{"member": ').exec();
+      const r = await node.move('gw', 'ghost');
+      expect(r.status).toBe(409);
+      expect(r.message).toContain(`/${prefix}/members/ghost`);
+      expect(r.message).toContain('cannot be read');
+      expect(r.message).toContain('not JSON');
+      expect(r.message).not.toContain('no live member');
+      expect(await client.get(`/${prefix}/move/gw`).string()).toBeNull();
+      // A name with no key at all still gets the list of live members.
+      expect((await node.move('gw', 'nobody')).message).toBe('no live member named "nobody" (live: a, ?)');
+    } finally {
+      await node.stop();
+      client.close();
+    }
+  }, 60_000);
 });
