@@ -110,7 +110,9 @@ export async function createCluster(opts: { config: ClawbackConfig; cluster: Clu
           if (p !== '/api/cluster/move') return undefined;
           const service = q.get('service') ?? '';
           const to = q.get('to') ?? '';
-          if (!service || !to) return { status: 400, body: { ok: false, message: 'expected ?service=NAME&to=MEMBER' } };
+          // Named by field: `cluster move gw --to ''` answered only "expected ?service=NAME&to=MEMBER".
+          const missing = Object.entries({ service, to }).find(([, v]) => !v)?.[0];
+          if (missing) return { status: 400, body: { ok: false, message: `${missing}: ${q.has(missing) ? 'empty' : 'missing'}, expected ?service=NAME&to=MEMBER (a non-empty ${missing === 'to' ? 'member' : 'service'} name)` } };
           try {
             const r = await node.move(service, to);
             return { status: r.status, body: { ok: r.status < 300, message: r.message } };
