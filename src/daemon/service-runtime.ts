@@ -4,6 +4,7 @@ import { clockStepWatch, type Clock, type ClockStepWatch, type TimerHandle } fro
 import type { ServiceConfig } from '../config/schema.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { lastLogLines } from '../observe/last-log-lines.js';
+import { article } from '../drill/target.js';
 import type { Redactor } from '../observe/redact.js';
 import { signalGroup } from '../platform/signal-group.js';
 import { signalKnown, type KnownProcess } from '../platform/escaped-descendants.js';
@@ -389,7 +390,7 @@ export class ServiceRuntime {
     if (action === 'doctor') {
       const w = this.s.work;
       if (w?.kind === 'doctor' && w.id !== before?.id) return { ok: true, message: `doctor ${this.name}: running (run ${w.id})`, runId: w.id };
-      const why = before ? `a ${before.kind} run is in flight (${before.id})` : !this.s.incident ? 'it has no open incident (the daemon repairs a service that fails, never a live healthy one)' : 'the daemon did not start a run';
+      const why = before ? `${article(before.kind)} ${before.kind} run is in flight (${before.id})` : !this.s.incident ? 'it has no open incident (the daemon repairs a service that fails, never a live healthy one)' : 'the daemon did not start a run';
       return { ok: false, message: `doctor ${this.name}: not started: ${why}` };
     }
     await this.settled(this.policy.stopGraceMs + 15_000);
