@@ -219,6 +219,8 @@ export class Daemon {
     const shown = this.previousDied;
     this.previousDied = undefined;
     const message = shown ? `acknowledged by ${by}: status and the dashboard no longer show that the previous daemon died` : 'nothing to acknowledge: no previous daemon death is shown';
+    // Who cleared the notice, and when, is evidence too: the journal says it next to the death it acknowledged.
+    if (shown) this.ctx.emit({ type: 'daemon.acknowledged', time: this.ctx.clock.now(), severity: 'info', message: `"previous daemon died" ${message}`, details: { by, diedAt: shown.time, ...(shown.details?.pid !== undefined ? { pid: shown.details.pid } : {}) } });
     return { status: 200, body: { ok: true, message } };
   }
 

@@ -78,6 +78,7 @@ const HEADLINES: Partial<Record<EventType, string>> = {
   'guardian.revived': 'Guardian revived the daemon',
   'daemon.died': 'Clawback daemon died',
   'daemon.machine-restarted': 'The machine restarted',
+  'daemon.acknowledged': 'Daemon death acknowledged',
   'service.started': 'Service started',
   'service.exited': 'Service exited',
   'service.stopped': 'Service stopped',

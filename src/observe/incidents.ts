@@ -57,7 +57,7 @@ function num(v: unknown): number | undefined {
  * The daemon's own life events (no service): they explain a gap in an open incident's timeline (the daemon died, the
  * guardian revived it), and `clawback incident ID` left them out.
  */
-const DAEMON_LIFE: ReadonlySet<string> = new Set(['daemon.started', 'daemon.stopped', 'daemon.crashed', 'daemon.died', 'daemon.machine-restarted', 'daemon.adopted', 'daemon.history-lost', 'guardian.revived']);
+const DAEMON_LIFE: ReadonlySet<string> = new Set(['daemon.started', 'daemon.stopped', 'daemon.crashed', 'daemon.died', 'daemon.machine-restarted', 'daemon.acknowledged', 'daemon.adopted', 'daemon.history-lost', 'guardian.revived']);
 
 export interface SummarizeOptions {
   /**

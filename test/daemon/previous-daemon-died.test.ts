@@ -120,6 +120,15 @@ describe('a previous daemon that died without shutting down', () => {
     expect(ack.stdout).toContain('acknowledged');
     expect((await status()).stdout).not.toContain('PREVIOUS DAEMON DIED');
     expect(journal(s.stateDir).filter((e) => e.type === 'daemon.died')).toHaveLength(1);
+    // Who cleared it, and when, is journaled (it was not: the notice vanished with no trace of who hid it).
+    const died = journal(s.stateDir).find((e) => e.type === 'daemon.died')!;
+    const acks = await waitFor(() => { const a = journal(s.stateDir).filter((e) => e.type === 'daemon.acknowledged'); return a.length > 0 ? a : undefined; }, { timeoutMs: 10_000, message: 'daemon.acknowledged journaled' });
+    expect(acks).toHaveLength(1);
+    expect(acks[0]!.details).toMatchObject({ by: expect.any(String), diedAt: died.time, pid: first.pid });
+    expect(acks[0]!.message).toContain('acknowledged by');
+    // A second acknowledge has nothing to clear and journals nothing more.
+    expect((await runCli(['acknowledge', '--config', s.config, '--state-dir', s.stateDir])).stdout).toContain('nothing to acknowledge');
+    expect(journal(s.stateDir).filter((e) => e.type === 'daemon.acknowledged')).toHaveLength(1);
   });
 
   it('a daemon.json left from before the machine booted: the real daemon says the machine restarted, once, not a death', { timeout: 120_000 }, async () => {
