@@ -1,18 +1,9 @@
 // A terminal's byte stream as plain text for transcripts and summaries: escape sequences and carriage returns gone.
 
-const OSC = /\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g;
-const CSI = /\x1b\[[0-?]*[ -/]*[@-~]/g;
-const OTHER_ESC = /\x1b[()][A-Za-z0-9]|\x1b[@-Z\\-_=>]/g;
-const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
+import { withoutEscapes } from '../platform/terminal-escapes.js';
 
 export function stripTerminal(raw: string): string {
-  return raw
-    .replace(OSC, '')
-    .replace(CSI, '')
-    .replace(OTHER_ESC, '')
-    .replace(/\r+\n/g, '\n')
-    .replace(/\r/g, '\n')
-    .replace(CONTROL, '');
+  return withoutEscapes(raw).replace(/\r+\n/g, '\n').replace(/\r/g, '\n');
 }
 
 /** The last n non-empty lines, joined: a CLI agent's summary is how its output ended. */

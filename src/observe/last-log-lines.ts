@@ -2,6 +2,7 @@
 import { open } from 'node:fs/promises';
 import type { Redactor } from './redact.js';
 import { cutText } from '../platform/cut-text.js';
+import { withoutEscapes } from '../platform/terminal-escapes.js';
 
 /** Bytes read from the end of the file at most; a line longer than this is cut. */
 const TAIL_BYTES = 64 * 1024;
@@ -50,7 +51,7 @@ export async function readLogTail(file: string, bytes: number): Promise<{ text: 
 }
 
 /**
- * The last `n` non-empty lines of `file` (oldest first), each passed through the redactor and then cut to 500
+ * The last `n` non-empty lines of `file` (oldest first), without terminal escape sequences, each passed through the redactor and then cut to 500
  * UTF-16 units at a code point boundary (redacted first: a cut through a secret would leave a prefix no pattern
  * or known value matches any more). A missing or unreadable file gives []. Reads at most 64 KiB from the end, reaching
  * into `file.1` when a rotation has just emptied the live file (readLogTail).
@@ -64,8 +65,10 @@ export async function lastLogLines(file: string, n: number, redactor: Pick<Redac
   if (tail.cut && lines.length > 1) lines = lines.slice(1);
   // Redacted together with the lines before them (CONTEXT_LINES): the last lines may be the body of a private key
   // whose BEGIN line is further up, and only the whole block says they are one.
+  // Without the service's colours and cursor moves (OpenClaw colours its output): an alert, the status and the journal
+  // quoted them as raw `\e[90m...` bytes. Stripped before redaction, so a coloured secret is still recognised.
   const kept = lines
-    .map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l))
+    .map((l) => withoutEscapes(l.endsWith('\r') ? l.slice(0, -1) : l))
     .filter((l) => l.trim() !== '')
     .slice(-(n + CONTEXT_LINES));
   if (kept.length === 0) return [];
