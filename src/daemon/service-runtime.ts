@@ -4,7 +4,7 @@ import { clockStepWatch, type Clock, type ClockStepWatch, type TimerHandle } fro
 import type { ServiceConfig } from '../config/schema.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { lastLogLines } from '../observe/last-log-lines.js';
-import { article } from '../drill/target.js';
+import { article } from '../platform/article.js';
 import type { Redactor } from '../observe/redact.js';
 import { signalGroup } from '../platform/signal-group.js';
 import { signalKnown, type KnownProcess } from '../platform/escaped-descendants.js';

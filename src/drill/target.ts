@@ -1,5 +1,6 @@
 // Which service a drill hits and how it is judged: its config (from the file the daemon runs), health URL, leak switch, safety checks.
 import path from 'node:path';
+import { article } from '../platform/article.js';
 import { loadConfig, validateConfig } from '../config/load.js';
 import { demoConfig } from '../config/demo-preset.js';
 import type { ClawbackConfig, ServiceConfig } from '../config/schema.js';
@@ -152,7 +153,4 @@ export function recoveryUnderWay(s: ServiceStatus): string | undefined {
   return undefined;
 }
 
-/** "a doctor", "an agent". */
-export function article(word: string): 'a' | 'an' {
-  return /^[aeiou]/i.test(word) ? 'an' : 'a';
-}
+export { article };
