@@ -264,6 +264,9 @@ async function stampsOf(runtimes: readonly ServiceRuntime[], includedOf: (name: 
   );
 }
 
+/** The work whose config writes are a repair's, not the person's (an approval waits and writes nothing). */
+const REPAIR_WORK: readonly string[] = ['doctor', 'agent', 'verify', 'revert'];
+
 /** How long stop() waits for a tick in flight (its validator is killed: SIGTERM, SIGKILL 2 s later). */
 const STOP_WAIT_MS = 5_000;
 
@@ -419,6 +422,9 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
       const checkProtected = async (rt: ServiceRuntime): Promise<void> => {
         const spec = rt.config.configFile;
         if (!spec || (spec.protect ?? []).length === 0) return;
+        // A repair at work (a doctor or agent run, its verification, the revert of a failed one) writes versions that
+        // are not the person's: read once it is done, the config is compared with the one read before it began.
+        if (REPAIR_WORK.includes(rt.status().work?.kind ?? '')) return;
         const now = await readResolvedConfig(rt.config);
         if (now === undefined) return;
         const missing = (loaded ??= await removedStore.load());
