@@ -264,7 +264,7 @@ async function stampsOf(runtimes: readonly ServiceRuntime[], includedOf: (name: 
   );
 }
 
-/** The work whose config writes are a repair's, not the person's (an approval waits and writes nothing). */
+/** The work whose config writes are a repair's, not yet the person's nor known good (an approval waits and writes nothing). */
 const REPAIR_WORK: readonly string[] = ['doctor', 'agent', 'verify', 'revert'];
 
 /** How long stop() waits for a tick in flight (its validator is killed: SIGTERM, SIGKILL 2 s later). */
@@ -497,6 +497,9 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
           await checkProtected(rt).catch(() => undefined);
           const since = rt.healthySinceMs();
           if (since === null || !spec) continue;
+          // A repair's version healthy for a moment during its verification is not yet known good: if it does not hold it
+          // is reverted, and a copy of it would be what a later restore puts back and a removal is measured against.
+          if (REPAIR_WORK.includes(rt.status().work?.kind ?? '')) continue;
           const win: HealthWindow = { healthySince: since, now: ctx.clock.now() };
           const lastPassAt = lastPassOf(rt.status().probes);
           if (lastPassAt !== undefined) win.lastPassAt = lastPassAt;
