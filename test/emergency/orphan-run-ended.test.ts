@@ -1,17 +1,16 @@
 // A daemon killed mid-run whose state.json is then lost never judges that run: its agent, still at work in tmux, must be
 // ended when the service's next Level 3 run starts, never left working beside it.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { makeScenario } from './scenario.js';
 import { agentBed } from './agent-bed.js';
 import { tmuxSessionName } from '../../src/emergency/tmux-session.js';
 import { waitFor } from '../helpers/processes.js';
+import { killedDaemonRun } from './killed-daemon-run.js';
 
 const bed = agentBed('orphan');
-const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 
 function hasSession(name: string): boolean {
   try {
@@ -22,24 +21,6 @@ function hasSession(name: string): boolean {
   }
 }
 
-/** A daemon's Level 3 run in a process of its own (built code), which the test kills as a crash would. */
-const DAEMON = `
-const [dist, stateDir, service, incidentId, configPath, logFile, agent, socket] = process.argv.slice(2);
-const { runAgentSession } = await import(dist + 'emergency/run-emergency.js');
-const { emergencySchema } = await import(dist + 'emergency/emergency-schema.js');
-const { serviceSchema } = await import(dist + 'config/schema.js');
-const { Redactor } = await import(dist + 'observe/redact.js');
-const { systemClock } = await import(dist + 'platform/clock.js');
-const { readFile } = await import('node:fs/promises');
-const host = { serviceName: service, configPath, logFile, tailLog: async () => '', readConfig: () => readFile(configPath, 'utf8'), validateConfig: async () => ({ ok: false, error: 'broken' }) };
-await runAgentSession({
-  incident: { id: incidentId, openedAt: Date.now(), level: 3, highestLevel: 3, reason: 'exit 78', doctorRuns: 0, agentRuns: 1, status: 'open' },
-  service: serviceSchema.parse({ name: service, command: ['true'], configFile: { path: configPath } }),
-  config: emergencySchema.parse({ adapter: 'command', command: [agent, '{prompt_file}'], timeBox: '120s' }),
-  host, clock: systemClock(), redactor: new Redactor(), stateDir, emit: () => {},
-  adapterOptions: { cli: { tmux: { socket }, env: { CLAWBACK_TEST_CHILD: '1' } } },
-});
-`;
 
 it('the next run of the service ends the orphaned agent of a killed daemon first (one agent at a time), and says so', { timeout: 90_000 }, async () => {
   const s = bed.track(await makeScenario());
@@ -47,18 +28,10 @@ it('the next run of the service ends the orphaned agent of a killed daemon first
   // An agent that ignores SIGTERM and SIGHUP, asks a question nobody answers and writes a heartbeat for ever.
   const stubborn = path.join(s.dir, 'stubborn.sh');
   await fs.writeFile(stubborn, `#!/bin/sh\ntrap '' TERM HUP INT\n( trap '' TERM HUP; while :; do echo beat >> ${JSON.stringify(beat)}; sleep 0.2; done ) &\necho 'Proceed? [y/N]'; read a; while :; do sleep 1; done\n`, { mode: 0o755 });
-  const daemonFile = path.join(s.dir, 'daemon.mjs');
-  await fs.writeFile(daemonFile, DAEMON);
   const oldId = `inc-orphan-old-${process.pid}`;
-  const child = spawn(process.execPath, [daemonFile, DIST, s.stateDir, s.service.name, oldId, s.host.configPath, s.host.logFile, stubborn, bed.socket], { stdio: 'ignore' });
   const oldSession = tmuxSessionName(s.service.name, oldId);
-  try {
-    await waitFor(() => (existsSync(beat) && hasSession(oldSession)) || undefined, { timeoutMs: 30_000 });
-  } finally {
-    // The daemon dies mid-run (nothing of it is left to judge its run); its tmux session lives on.
-    child.kill('SIGKILL');
-  }
-  await new Promise((r) => child.once('exit', r));
+  // The daemon dies mid-run (nothing of it is left to judge its run); its tmux session lives on.
+  await killedDaemonRun(s, bed, stubborn, oldId, () => existsSync(beat) && hasSession(oldSession));
   expect(hasSession(oldSession)).toBe(true);
 
   // The next incident's run, by the next daemon: a quick agent that exits at once.

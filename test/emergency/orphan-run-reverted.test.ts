@@ -1,35 +1,13 @@
 // A daemon killed mid-run whose state.json is then lost never judges that run: its agent's file changes, never verified,
 // are put back from the run's snapshot when the service's next Level 3 run starts (the agent's version kept as evidence).
-import { spawn } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { BROKEN_CONFIG, makeScenario } from './scenario.js';
 import { agentBed } from './agent-bed.js';
-import { waitFor } from '../helpers/processes.js';
+import { killedDaemonRun } from './killed-daemon-run.js';
 
 const bed = agentBed('orphanrev');
-const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
-
-/** A daemon's Level 3 run in a process of its own (built code), which the test kills as a crash would. */
-const DAEMON = `
-const [dist, stateDir, service, incidentId, configPath, logFile, agent, socket] = process.argv.slice(2);
-const { runAgentSession } = await import(dist + 'emergency/run-emergency.js');
-const { emergencySchema } = await import(dist + 'emergency/emergency-schema.js');
-const { serviceSchema } = await import(dist + 'config/schema.js');
-const { Redactor } = await import(dist + 'observe/redact.js');
-const { systemClock } = await import(dist + 'platform/clock.js');
-const { readFile } = await import('node:fs/promises');
-const host = { serviceName: service, configPath, logFile, tailLog: async () => '', readConfig: () => readFile(configPath, 'utf8'), validateConfig: async () => ({ ok: false, error: 'broken' }) };
-await runAgentSession({
-  incident: { id: incidentId, openedAt: Date.now(), level: 3, highestLevel: 3, reason: 'exit 78', doctorRuns: 0, agentRuns: 1, status: 'open' },
-  service: serviceSchema.parse({ name: service, command: ['true'], configFile: { path: configPath } }),
-  config: emergencySchema.parse({ adapter: 'command', command: [agent, '{prompt_file}'], timeBox: '120s' }),
-  host, clock: systemClock(), redactor: new Redactor(), stateDir, emit: () => {},
-  adapterOptions: { cli: { tmux: { socket }, env: { CLAWBACK_TEST_CHILD: '1' } } },
-});
-`;
 
 it('the next run puts back the unverified file changes of a killed daemon\'s run, keeps them as evidence, and says so', { timeout: 90_000 }, async () => {
   const s = bed.track(await makeScenario());
@@ -38,16 +16,8 @@ it('the next run puts back the unverified file changes of a killed daemon\'s run
   // The orphan: half-edits the config, then works on (nobody answers it).
   const halfEdit = path.join(s.dir, 'half-edit.sh');
   await fs.writeFile(halfEdit, `#!/bin/sh\nprintf '{ "half": ' > ${JSON.stringify(config)}\ntouch ${JSON.stringify(marker)}\nwhile :; do sleep 1; done\n`, { mode: 0o755 });
-  const daemonFile = path.join(s.dir, 'daemon.mjs');
-  await fs.writeFile(daemonFile, DAEMON);
   const oldId = `inc-orphan-rev-${process.pid}`;
-  const child = spawn(process.execPath, [daemonFile, DIST, s.stateDir, s.service.name, oldId, config, s.host.logFile, halfEdit, bed.socket], { stdio: 'ignore' });
-  try {
-    await waitFor(() => existsSync(marker) || undefined, { timeoutMs: 30_000 });
-  } finally {
-    child.kill('SIGKILL');
-  }
-  await new Promise((r) => child.once('exit', r));
+  await killedDaemonRun(s, bed, halfEdit, oldId, () => existsSync(marker));
   expect(await fs.readFile(config, 'utf8')).toBe('{ "half": ');
 
   // The next daemon's run (state.json lost: nothing else judges the old one); its agent records the config it found.
