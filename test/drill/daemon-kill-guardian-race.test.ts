@@ -1,7 +1,7 @@
 // `clawback drill daemon-kill` while the installed guardian's own pass holds guardian.lock (its timer fired then): that
 // pass revives the daemon, the service serves throughout, yet the drill failed ("guardian: locked", exit 1).
 import { describe, expect, it } from 'vitest';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { NODE } from '../helpers/daemon.js';
 import { runCli } from '../helpers/cli.js';
@@ -14,6 +14,19 @@ interface DrillReport {
   trials: Array<{ scenario: string; asExpected: boolean; recovered: boolean; outcome: string; notes: string[] }>;
 }
 
+/** A `clawback guardian --once` process for this state dir is running (the drill runs its pass as a child). */
+function guardianPassRunning(stateDir: string): boolean {
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv.includes('guardian') && argv.includes('--once') && argv.includes(stateDir)) return true;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return false;
+}
+
 describe('drill daemon-kill racing another guardian pass', () => {
   const d = drillDaemonPerFile('gateway');
 
@@ -23,14 +36,11 @@ describe('drill daemon-kill racing another guardian pass', () => {
     try {
       writeFileSync(path.join(d.stateDir, GUARDIAN_LOCK_FILE), JSON.stringify({ pid: holder.pid, startTime: null, acquiredAt: Date.now(), token: 'other-pass' }));
       const drill = runCli(['drill', 'daemon-kill', '--timeout', '40', '--json', '--yes', '--state-dir', d.stateDir], { timeoutMs: 120_000 });
-      // The drill's pass found the lock held (its record says so): the holder's pass now ends, and the next one runs.
-      await waitFor(() => {
-        try {
-          return (JSON.parse(readFileSync(path.join(d.stateDir, GUARDIAN_PASS_FILE), 'utf8')) as { outcome: string }).outcome === 'locked' || undefined;
-        } catch {
-          return undefined;
-        }
-      }, { timeoutMs: 60_000, intervalMs: 50 });
+      // The drill's own pass (a `guardian --once` child) finds the lock held and ends, leaving the pass record as it was
+      // (a locked pass writes none): seen running, then gone. Only then does the holder's pass end and the next one run.
+      await waitFor(() => guardianPassRunning(d.stateDir) || undefined, { timeoutMs: 60_000, intervalMs: 10, message: "the drill's guardian pass running" });
+      await waitFor(() => !guardianPassRunning(d.stateDir) || undefined, { timeoutMs: 60_000, intervalMs: 20, message: "the drill's guardian pass over" });
+      expect(existsSync(path.join(d.stateDir, GUARDIAN_PASS_FILE)) ? (JSON.parse(readFileSync(path.join(d.stateDir, GUARDIAN_PASS_FILE), 'utf8')) as { outcome: string }).outcome : 'none').not.toBe('locked');
       holder.kill();
       await holder.exited;
       rmSync(path.join(d.stateDir, GUARDIAN_LOCK_FILE), { force: true });
