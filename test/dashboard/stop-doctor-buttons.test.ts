@@ -61,12 +61,14 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: Stop and Doctor buttons', () 
     expect(t.events.some((e) => e.type === 'service.stopped' || e.type === 'service.exited')).toBe(true);
   }, 60_000);
 
-  it("runs the doctor through the daemon, shows it in progress, then the run's summary", async () => {
+  /**
+   * A service that crashes until its own doctor has run with a person's go-ahead (the file `allowed`): no doctor run of the
+   * ladder (attempts 0) and no agent, so the crash loop waits for a human at Level 4; returns once it does, allowed.
+   */
+  async function waitingForAPerson(): Promise<{ t: TestDaemon; fixedFlag: string }> {
     const dir = tempDir();
     const fixedFlag = path.join(dir, 'fixed');
     const allowed = path.join(dir, 'allowed');
-    // Crashes until its own doctor has run with a person's go-ahead (the file `allowed`): no doctor run of the ladder
-    // (attempts 0) and no agent, so the crash loop waits for a human at Level 4.
     const svc = `if (!require('node:fs').existsSync(${JSON.stringify(fixedFlag)})) process.exit(1); setInterval(() => {}, 1e9);`;
     const doctor = `const fs = require('node:fs'); setTimeout(() => { if (!fs.existsSync(${JSON.stringify(allowed)})) process.exit(1); fs.writeFileSync(${JSON.stringify(fixedFlag)}, 'done'); }, 1500)`;
     td = await startTestDaemon(
@@ -86,6 +88,11 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: Stop and Doctor buttons', () 
     const rt = t.daemon.runtimes.get('svc')!;
     await waitFor(() => rt.status().incident?.status === 'waiting-human' && rt.status().work === null, { timeoutMs: 40_000 });
     writeFileSync(allowed, 'yes');
+    return { t, fixedFlag };
+  }
+
+  it("runs the doctor through the daemon, shows it in progress, then the run's summary", async () => {
+    const { t, fixedFlag } = await waitingForAPerson();
     const api = t.daemon.api!;
     page = await browser.newPage();
     await page.goto(`http://${api.host}:${api.port}/#token=${t.daemon.token}`);
@@ -103,5 +110,25 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: Stop and Doctor buttons', () 
     await waitFor(() => t.events.some((e) => e.type === 'incident.resolved'), { timeoutMs: 30_000 });
     expect(existsSync(fixedFlag)).toBe(true);
     expect(await doctorButton.isEnabled()).toBe(true);
+  }, 150_000);
+
+  it("counts the run's first events that come on the stream before the button's answer (a loaded box)", async () => {
+    const { t, fixedFlag } = await waitingForAPerson();
+    const api = t.daemon.api!;
+    page = await browser.newPage();
+    // The answer held 4 s: the run (its doctor 1.5 s, its finding and repair) is over by then; counted only if kept.
+    await page.route('**/api/services/svc/doctor', async (route) => {
+      const response = await route.fetch();
+      await new Promise((r) => setTimeout(r, 4_000));
+      await route.fulfill({ response });
+    });
+    await page.goto(`http://${api.host}:${api.port}/#token=${t.daemon.token}`);
+    const card = page.locator('article[data-service="svc"]');
+    const doctorButton = card.locator('button[data-action="doctor"]');
+    await doctorButton.waitFor({ timeout: 20_000 });
+    await doctorButton.click();
+    const msg = card.locator('[data-field="action-msg"]');
+    await msg.filter({ hasText: /doctor run \S+ finished: 1 finding, 1 repair applied; the daemon says: / }).waitFor({ timeout: 60_000 });
+    expect(existsSync(fixedFlag)).toBe(true);
   }, 150_000);
 });

@@ -633,8 +633,11 @@
       f.probes,
       el('footer', { class: 'actions' }, f.restart, f.resume, f.start, f.stop, f.doctor, f.maint, f.approve, f.refuse, f.hint, f.msg),
     );
-    /** `pending`: the button's request in flight ({at, abort}); `doctorRun`: the doctor run this page started, followed to its end. */
-    const card = { name, root, f, last: null, busy: false, pending: null, doctorRun: null };
+    /**
+     * `pending`: the button's request in flight ({at, abort}); `doctorRun`: the doctor run this page started, followed to its
+     * end; `early`: the service's stream events while a Doctor request waits for its answer (the run's first ones).
+     */
+    const card = { name, root, f, last: null, busy: false, pending: null, doctorRun: null, early: null };
     for (const b of buttons(f)) b.addEventListener('click', () => act(card, b.dataset.action));
     return card;
   }
@@ -837,6 +840,8 @@
             : `/api/services/${encodeURIComponent(card.name)}/${action}`;
       const abort = new AbortController();
       card.pending = { at: performance.now(), abort, frozen: false };
+      // A doctor run's first events can come on the stream before this answer (a loaded box): kept, counted once it is known.
+      card.early = action === 'doctor' ? [] : null;
       const timer = setTimeout(() => abort.abort(), ACTION_TIMEOUT_MS);
       let res;
       try {
@@ -867,7 +872,10 @@
       } else {
         msg.className = 'action-msg ok';
         msg.textContent = shown(text || `${action}: done`);
-        if (action === 'doctor' && body.runId) card.doctorRun = { id: String(body.runId), at: performance.now(), says: [], findings: 0, repaired: 0, done: false };
+        if (action === 'doctor' && body.runId) {
+          card.doctorRun = { id: String(body.runId), at: performance.now(), says: [], findings: 0, repaired: 0, done: false };
+          for (const e of card.early || []) doctorEvent(card, e);
+        }
       }
     } catch (err) {
       msg.className = 'action-msg error';
@@ -875,6 +883,7 @@
     } finally {
       card.busy = false;
       card.pending = null;
+      card.early = null;
       updateActions(card);
       scheduleRefresh(0);
     }
@@ -966,6 +975,7 @@
     if (!addEvent(e, true)) return;
     const card = e.service ? app.cards.get(e.service) : undefined;
     if (card && card.doctorRun) doctorEvent(card, e);
+    else if (card && card.early && card.early.length < 200) card.early.push(e);
     scheduleRefresh(60);
     if (e.type.startsWith('incident.') || e.type.startsWith('breaker.')) scheduleIncidents(400);
   }
