@@ -5,10 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** This install's entry point (dist/cli/main.js beside this file). */
-export const CLI_ENTRY = fileURLToPath(new URL('./main.js', import.meta.url));
+/** This install's entry point (dist/cli/main.js beside this file). Built when a hint is (not at load: `status`'s start-up). */
+const cliEntry = (): string => fileURLToPath(new URL('./main.js', import.meta.url));
 /** The package's `bin` (dist/cli/clawback.cjs): what a `clawback` on PATH links to. */
-export const CLI_BIN = fileURLToPath(new URL('./clawback.cjs', import.meta.url));
+const cliBin = (): string => fileURLToPath(new URL('./clawback.cjs', import.meta.url));
 
 export interface InvocationEnv {
   /** $PATH. */
@@ -33,7 +33,7 @@ function realExecutable(file: string): string | undefined {
 }
 
 export function processInvocationEnv(): InvocationEnv {
-  return { pathEnv: process.env.PATH, entry: CLI_ENTRY, bin: CLI_BIN, execPath: process.execPath, resolveExecutable: realExecutable };
+  return { pathEnv: process.env.PATH, entry: cliEntry(), bin: cliBin(), execPath: process.execPath, resolveExecutable: realExecutable };
 }
 
 /** The first executable named `name` on PATH, resolved through symlinks. */

@@ -4,6 +4,9 @@ import { runStatus } from './cmd-status.js';
 import { fail } from './fail.js';
 import type { FastStatus } from './fast-status.js';
 
+// The build's code-cache training (scripts/train-status-cache.mjs) runs it once as JSON and once as the table.
+export { runStatus };
+
 /**
  * The same `runStatus()` commander's `status` runs, with the same exit codes. Once the output is flushed it
  * exits at once: the normal end of a Node process tears the whole heap down page by page first (~5 ms here).
