@@ -257,6 +257,17 @@ class Step {
     if (!this.stopInstance(graceMs, { then: 'start', reason })) this.startNow(reason);
   }
 
+  /**
+   * A restart is decided to run now, whoever asked (an exit, a probe, a person, the doctor, the agent, a group peer, the
+   * service itself): counted here, once, in `clawback status`'s RESTARTS and, through this event, clawback_restarts_total
+   * (by reason). Counted in one place and said in another, the doctor's and the service's own restarts were in RESTARTS
+   * but not in /metrics, the agent's and a group peer's in /metrics but not in RESTARTS.
+   */
+  private restarting(severity: Severity, message: string, details: PayloadOf<'service.restarting'>, level: Level): void {
+    this.s.restartsTotal++;
+    this.emit('service.restarting', severity, message, details, level);
+  }
+
   private setHold(reason: HoldReason, detail: string): void {
     const s = this.s;
     s.held = { reason, detail, since: this.now };
@@ -974,8 +985,8 @@ class Step {
   private restartAsked(): boolean {
     const s = this.s;
     if (s.maintenance || s.held || s.work || s.desired === 'down' || !this.placed()) return false;
-    s.restartsTotal++;
     this.emit('service.restart-scheduled', 'info', `restarting ${this.p.name} now: it exited to be restarted`, { reason: 'exit', delayMs: 0, attempt: 0 }, 0);
+    this.restarting('info', `restarting ${this.p.name}: it exited to be restarted`, { reason: 'self' }, 0);
     s.phase = 'stopped';
     this.startNow('exit');
     return true;
@@ -1077,9 +1088,8 @@ class Step {
     const delay = backoffDelay(attempt, p.backoff, () => this.ctx.random());
     s.backoffAttempt = attempt + 1;
     if (delay === 0) {
-      s.restartsTotal++;
       this.emit('service.restart-scheduled', 'info', `restarting ${p.name} now`, { reason: 'exit', delayMs: 0, attempt }, 0);
-      this.emit('service.restarting', 'warning', `restarting ${p.name} after its exit`, { reason: 'exit', attempt }, 0);
+      this.restarting('warning', `restarting ${p.name} after its exit`, { reason: 'exit', attempt }, 0);
       s.phase = 'stopped';
       this.startNow('exit');
       return;
@@ -1178,7 +1188,6 @@ class Step {
       this.climb(`${d.tripped ? `restart loop: ${d.count} restarts within ${formatDuration(this.p.intensity.window)}` : flapping} (last: ${cause})${again ? REPAIR_DID_NOT_HOLD : ''}`, again);
       return;
     }
-    this.s.restartsTotal++;
     // A failing probe's restarts back off like a crash's (one attempt count; a stable run resets it), Kubernetes'
     // CrashLoopBackOff for liveness: without it a health endpoint that always fails was restarted every few seconds.
     const s = this.s;
@@ -1187,7 +1196,7 @@ class Step {
     const delayMs = backsOff ? backoffDelay(attempt, this.p.backoff, () => this.ctx.random()) : 0;
     if (backsOff) s.backoffAttempt = attempt + 1;
     const after = delayMs > 0 ? ` (${formatDuration(delayMs)} after it stops, attempt ${attempt + 1})` : '';
-    this.emit('service.restarting', 'warning', `restarting ${this.p.name} (${reason})${after}`, { reason, ...(backsOff ? { delayMs, attempt } : {}) }, 1);
+    this.restarting('warning', `restarting ${this.p.name} (${reason})${after}`, { reason, ...(backsOff ? { delayMs, attempt } : {}) }, 1);
     if (delayMs > 0) this.stopInstance(graceMs, { then: 'start', reason, delayMs });
     else this.restartInstance(reason, graceMs);
   }
@@ -1297,8 +1306,7 @@ class Step {
       // restart: counted and announced once, not twice for one stop and one start.
       const joins = s.phase === 'stopping' && s.afterStop?.then === 'start';
       if (s.instance && !joins) {
-        s.restartsTotal++;
-        this.emit('service.restarting', 'warning', `restarting ${p.name} (manual)`, { reason: 'manual' }, 0);
+        this.restarting('warning', `restarting ${p.name} (manual)`, { reason: 'manual' }, 0);
       }
       if (s.phase === 'backoff') s.phase = 'stopped';
       // Already on its way down (their own stop, a Level 4 stop): the restart is the start after it. A stop's
@@ -1323,13 +1331,13 @@ class Step {
         return;
       }
       s.work.restarts = asked + 1;
-      this.emit('service.restarting', 'warning', `restarting ${p.name} (agent)`, { reason: 'agent' }, 3);
+      this.restarting('warning', `restarting ${p.name} (agent)`, { reason: 'agent' }, 3);
       this.restartInstance('agent');
       return;
     }
     if (s.held || s.work || s.maintenance || s.phase !== 'running') return;
     if (by === 'group') {
-      this.emit('service.restarting', 'warning', `restarting ${p.name} (dependency)`, { reason: 'dependency' }, 0);
+      this.restarting('warning', `restarting ${p.name} (dependency)`, { reason: 'dependency' }, 0);
       this.restartInstance('dependency');
       return;
     }
@@ -1381,7 +1389,7 @@ class Step {
     }
     this.emit('incident.action', 'info', `${this.p.name}: restarting after the doctor: ${what}`, { action: 'restart-after-doctor', outcome }, 2);
     this.clearHold(outcome === 'fixed' ? 'doctor' : 'doctor found nothing', false);
-    s.restartsTotal++;
+    this.restarting('info', `restarting ${this.p.name} after the doctor`, { reason: 'doctor' }, 2);
     if (s.phase === 'backoff') s.phase = 'stopped';
     if (verified) {
       const win = this.p.doctorVerifyWindowMs;
@@ -1408,7 +1416,10 @@ class Step {
     this.emit('incident.action', 'info', `${this.p.name}: verifying the agent's fix: it must stay healthy for ${formatDuration(win)}`, { action: 'verify', runId }, 3);
     if (s.phase === 'held') s.phase = 'stopped';
     if (!s.instance) this.startNow('verify');
-    else if (s.health === 'unhealthy') this.restartInstance('verify');
+    else if (s.health === 'unhealthy') {
+      this.restarting('warning', `restarting ${this.p.name} to verify the agent's fix (it is unhealthy)`, { reason: 'verify' }, 3);
+      this.restartInstance('verify');
+    }
   }
 
   private verifyFailed(why: string): void {
@@ -1438,8 +1449,7 @@ class Step {
       else {
         // Counted when it runs, as clawback_restarts_total counts this event: counted at scheduling, `clawback status`
         // said one restart more than /metrics for the whole backoff, and for ever when a stop cancelled it.
-        s.restartsTotal++;
-        this.emit('service.restarting', 'warning', `restarting ${p.name} after its exit`, { reason: 'exit', attempt: Math.max(0, s.backoffAttempt - 1) }, 0);
+        this.restarting('warning', `restarting ${p.name} after its exit`, { reason: 'exit', attempt: Math.max(0, s.backoffAttempt - 1) }, 0);
         this.startNow('exit');
       }
     }

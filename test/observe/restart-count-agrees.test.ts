@@ -1,7 +1,8 @@
 // `clawback status` and clawback_restarts_total count the same restarts: each when it runs, not when it is scheduled.
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { FIXTURES, NODE, startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
 import { parseExposition } from './exposition.js';
 
@@ -11,13 +12,19 @@ afterEach(async () => {
   td = undefined;
 });
 
-async function counts(port: number): Promise<{ status: number; metric: number; phase: string }> {
+async function counts(port: number, name = 'svc'): Promise<{ status: number; metric: number; phase: string; byReason: Record<string, number> }> {
   const st = (await (await fetch(`http://127.0.0.1:${port}/api/status`)).json()) as { services: Array<{ name: string; restarts: number; state: string }> };
-  const svc = st.services.find((s) => s.name === 'svc')!;
+  const svc = st.services.find((s) => s.name === name)!;
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   let metric = 0;
-  for (const [k, v] of parseExposition(text)) if (k.startsWith('clawback_restarts_total{') && k.includes('service="svc"')) metric += v;
-  return { status: svc.restarts, metric, phase: svc.state };
+  const byReason: Record<string, number> = {};
+  for (const [k, v] of parseExposition(text)) {
+    if (!k.startsWith('clawback_restarts_total{') || !k.includes(`service="${name}"`)) continue;
+    metric += v;
+    const reason = /reason="([^"]*)"/.exec(k)![1]!;
+    byReason[reason] = (byReason[reason] ?? 0) + v;
+  }
+  return { status: svc.restarts, metric, phase: svc.state, byReason };
 }
 
 describe('one restart count', () => {
@@ -39,4 +46,60 @@ describe('one restart count', () => {
     expect(after.status).toBe(after.metric);
     expect(after.metric).toBe(during.metric);
   }, 60_000);
+
+  it("the doctor's restart, a person's restart and the service's own restart are each counted once, in status and /metrics alike", async () => {
+    // A service whose config is broken (exit 78) until its own doctor writes the marker; once running it exits 0 to be
+    // restarted when asked by a file (OpenClaw's supervisor-mode restart), as selfRestartPattern says.
+    const dir = tempDir('clawback-restart-reasons-');
+    const marker = path.join(dir, 'fixed');
+    const again = path.join(dir, 'restart-me');
+    const svc = path.join(dir, 'svc.mjs');
+    writeFileSync(
+      svc,
+      `import fs from 'node:fs';
+if (!fs.existsSync(${JSON.stringify(marker)})) { console.log('config broken'); setTimeout(() => process.exit(78), 200); }
+else { console.log('running'); const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(again)})) { fs.rmSync(${JSON.stringify(again)}); console.log('restart mode: full process restart'); clearInterval(t); setTimeout(() => process.exit(0), 50); } }, 100); }
+`,
+    );
+    td = await startTestDaemon({
+      services: [
+        {
+          name: 'web',
+          command: [NODE, svc],
+          restart: { selfRestartPattern: 'restart mode: full process restart' },
+          doctor: { command: [NODE, '-e', `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ok')`] },
+        },
+      ],
+    });
+    const d = td.daemon;
+    const port = d.api!.port;
+    const running = (): boolean => d.runtimes.get('web')?.status().state === 'running';
+    // The doctor repaired it and started it again: one restart, by the doctor.
+    await waitFor(() => running() && existsSync(marker), { timeoutMs: 20_000 });
+    let afterDoctor = await counts(port, 'web');
+    await waitFor(async () => {
+      afterDoctor = await counts(port, 'web');
+      return afterDoctor.status >= 1 && afterDoctor.metric >= 1;
+    }, { timeoutMs: 10_000 }).catch(() => undefined);
+    expect(afterDoctor.status).toBe(1);
+    expect(afterDoctor.byReason).toEqual({ doctor: 1 });
+    // A person's restart.
+    const pid1 = d.runtimes.get('web')!.status().pid;
+    await d.runtimes.get('web')!.restart();
+    await waitFor(() => running() && d.runtimes.get('web')!.status().pid !== pid1, { timeoutMs: 15_000 });
+    // The service's own restart (words a healthy instance says before it exits 0).
+    await waitFor(() => running() && d.runtimes.get('web')!.status().health === 'healthy', { timeoutMs: 15_000 });
+    const pid2 = d.runtimes.get('web')!.status().pid;
+    writeFileSync(again, '1');
+    await waitFor(() => running() && d.runtimes.get('web')!.status().pid !== pid2, { timeoutMs: 15_000 });
+    // Both are read once the third restart shows in either (the API's answer and the event's count are not one read).
+    let all = await counts(port, 'web');
+    await waitFor(async () => {
+      all = await counts(port, 'web');
+      return all.status >= 3 && all.metric >= 3;
+    }, { timeoutMs: 10_000 }).catch(() => undefined);
+    expect(all.byReason).toEqual({ doctor: 1, manual: 1, self: 1 });
+    expect(all.status).toBe(3);
+    expect(all.metric).toBe(3);
+  }, 90_000);
 });
