@@ -42,6 +42,11 @@ interface Tracked {
   held?: string;
 }
 
+/** What the window's samples measure: another metric or command measures something else. */
+function measureKey(a: NonNullable<ServiceConfig['autoscale']>): string {
+  return JSON.stringify([a.metric, a.command ?? null]);
+}
+
 export class Autoscaler {
   private readonly tracked = new Map<string, Tracked>();
   private timer: TimerHandle | undefined;
@@ -109,12 +114,30 @@ export class Autoscaler {
     const known = this.tracked.get(s.name);
     if (known && known.key === key) return known;
     const { clock } = this.daemon.ctx;
+    // A reload that keeps the service keeps what its change leaves true: the cool-down and the count always (a new
+    // tolerance or timeout reset them, and the service was scaled again at once, minutes inside a 10-minute cool-down),
+    // the window's samples while the metric and its command stay the same, the source too while its bound does.
+    const was = known ? (JSON.parse(known.key) as typeof a) : undefined;
+    const sameMeasure = was !== undefined && measureKey(was) === measureKey(a);
+    const sameSource = sameMeasure && was.timeout === a.timeout;
     const t: Tracked = {
       key,
-      source: new MetricSource(a.metric, { clock, runner: realCommandRunner({ clock }) }, a.command ? { argv: a.command, timeoutMs: a.timeout } : undefined),
-      state: initialAutoscaleState(),
-      nextAt: clock.monotonic(),
-      view: { service: s.name, metric: a.metric, target: autoscaleTarget(a), min: a.min, max: a.max, value: null, held: null, instances: 0, lastDecision: known?.view.lastDecision ?? null },
+      source: sameSource ? known!.source : new MetricSource(a.metric, { clock, runner: realCommandRunner({ clock }) }, a.command ? { argv: a.command, timeoutMs: a.timeout } : undefined),
+      state: known ? { ...known.state, samples: sameMeasure ? known.state.samples : [] } : initialAutoscaleState(),
+      nextAt: known ? Math.min(known.nextAt, clock.monotonic() + a.interval) : clock.monotonic(),
+      view: {
+        service: s.name,
+        metric: a.metric,
+        target: autoscaleTarget(a),
+        min: a.min,
+        max: a.max,
+        value: sameMeasure ? known!.view.value : null,
+        held: sameSource ? known!.view.held : null,
+        instances: known?.view.instances ?? 0,
+        lastDecision: known?.view.lastDecision ?? null,
+      },
+      ...(known?.refused !== undefined ? { refused: known.refused } : {}),
+      ...(sameSource && known!.held !== undefined ? { held: known!.held } : {}),
     };
     this.tracked.set(s.name, t);
     return t;
