@@ -1,4 +1,5 @@
 // `instances: N` made concrete: one supervised service `NAME:i` per instance, with `{instance}` and `{port}` substituted.
+import { fillOpenclawRestartDefaults } from '../openclaw/preset-defaults.js';
 import { API_DEFAULT_PORT, serviceSchema, type ClawbackConfig, type ServiceConfig } from './schema.js';
 import { ConfigError, formatPath, problemsFromZod, type ConfigProblem } from './errors.js';
 import { instanceName } from '../instances/instance-name.js';
@@ -99,6 +100,7 @@ export function expandInstances(raw: unknown, declared: ClawbackConfig, file: st
         );
       }
       const inst: ServiceConfig = { ...r.data, name: instanceName(s.name, i), env: { CLAWBACK_INSTANCE: String(i), ...r.data.env } };
+      fillOpenclawRestartDefaults(inst);
       names.push(inst.name);
       services.push(inst);
     }

@@ -22,6 +22,7 @@ import { errnoText } from '../platform/errno-words.js';
 
 export { CONFIG_CANDIDATES, findConfigFile } from './find-config.js';
 import { findConfigFile } from './find-config.js';
+import { fillOpenclawRestartDefaults } from '../openclaw/preset-defaults.js';
 
 export interface LoadedConfig {
   /** What to supervise: a scaled service appears as its instances `NAME:0..N-1`. */
@@ -98,6 +99,7 @@ export function validateDeclared(raw: unknown, file: string): ClawbackConfig {
   const result = clawbackConfigSchema.safeParse(view);
   const all = [...problems, ...(result.success ? [] : problemsFromZod(result.error, view, clawbackConfigSchema))];
   if (all.length > 0 || !result.success) throw new ConfigError(file, all);
+  for (const s of result.data.services) fillOpenclawRestartDefaults(s);
   return result.data;
 }
 

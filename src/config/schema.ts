@@ -73,13 +73,14 @@ export const restartSchema = z.strictObject({
    * crash-loop limit (OpenClaw under OPENCLAW_SUPERVISOR_MODE=external exits 0 to be restarted after SIGUSR2, a config
    * change or an update). Anything else about that exit (an instance never healthy, another code) is a failure as before.
    */
-  selfRestartPattern: regexSource.optional(),
+  selfRestartPattern: regexSource.or(z.literal('')).optional(),
   /**
    * An exit in preventExitCodes whose last output lines match this regular expression is a problem only a person can fix
    * (OpenClaw: "Refusing to bind gateway to lan without auth." wants a token only its owner can choose): no doctor, no
    * agent, straight to Level 4 with the service's own sentence. Without it (or no match) such an exit goes to the doctor.
+   * A service with an `openclaw` block gets the preset's pattern when the key is absent (both patterns); "" turns it off.
    */
-  humanOnlyPattern: regexSource.optional(),
+  humanOnlyPattern: regexSource.or(z.literal('')).optional(),
   /** After the breaker trips, try the ladder again after this cool-down (0 = wait for `clawback resume`). */
   coolDown: duration.default(0),
   /**

@@ -1,5 +1,6 @@
 // The OpenClaw gateway preset: a clawback service entry whose numbers come from measuring openclaw 2026.9.6.
 import path from 'node:path';
+import { OPENCLAW_HUMAN_ONLY_PATTERN, OPENCLAW_SELF_RESTART_PATTERN } from '../openclaw/preset-defaults.js';
 import { openclawLockGlobs, openclawUpdateSettings, openclawVersionedArgv } from '../update/openclaw-update.js';
 
 export const OPENCLAW_DEFAULT_PORT = 18789;
@@ -198,9 +199,10 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
       preventExitCodes: [78],
       // Under OPENCLAW_SUPERVISOR_MODE=external a restart it wants (SIGUSR2, a config change, an update) is "exit 0 and
       // let the supervisor start me": its last line says so (openclaw 2026.9.6, gateway run). Not a crash.
-      selfRestartPattern: 'restart mode: full process restart \\(supervisor restart\\)',
+      selfRestartPattern: OPENCLAW_SELF_RESTART_PATTERN,
       // Exit 78 for a missing credential the person must choose (openclaw 2026.9.6, gateway run): its doctor cannot set one.
-      humanOnlyPattern: 'Refusing to bind gateway to .* without auth|Gateway auth is set to password, but no password is configured',
+      // Filled in at load too (src/openclaw/preset-defaults.ts), for files written before it was named here.
+      humanOnlyPattern: OPENCLAW_HUMAN_ONLY_PATTERN,
     },
     stop: { signal: 'SIGTERM', grace: '15s', hangGrace: '1s', drainGrace: '330s' },
     // What Clawback knows about the gateway: its CLI (channel restarts, stability bundle, diagnostics export).

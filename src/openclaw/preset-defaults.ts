@@ -1,0 +1,19 @@
+// The preset's restart patterns, added after `clawback init` had written configs: filled in at load for a gateway whose file lacks them.
+import type { ServiceConfig } from '../config/schema.js';
+
+/** Under OPENCLAW_SUPERVISOR_MODE=external a restart it wants is "exit 0 and let the supervisor start me": its last line (openclaw 2026.9.6). */
+export const OPENCLAW_SELF_RESTART_PATTERN = 'restart mode: full process restart \\(supervisor restart\\)';
+/** Exit 78 for a missing credential the person must choose (openclaw 2026.9.6, gateway run): its doctor cannot set one. */
+export const OPENCLAW_HUMAN_ONLY_PATTERN = 'Refusing to bind gateway to .* without auth|Gateway auth is set to password, but no password is configured';
+
+/**
+ * A service with an `openclaw` block that Clawback spawns, written before the preset named these patterns, gets them now
+ * (an exit 78 "Refusing to bind ... without auth" ran the whole doctor ladder; the gateway's own restart was a crash).
+ * A key the file sets wins, even empty (""), which turns it off. Mutates the parsed config in place (it is fresh from zod).
+ */
+export function fillOpenclawRestartDefaults(service: ServiceConfig): void {
+  if (!service.openclaw || service.external) return;
+  const r = service.restart;
+  if (r.selfRestartPattern === undefined) r.selfRestartPattern = OPENCLAW_SELF_RESTART_PATTERN;
+  if (r.humanOnlyPattern === undefined) r.humanOnlyPattern = OPENCLAW_HUMAN_ONLY_PATTERN;
+}
