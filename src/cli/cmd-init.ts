@@ -13,6 +13,7 @@ import { openclawPresetConfig, OPENCLAW_SERVICE_NAME } from '../presets/openclaw
 import { detectOpenclaw, isProfileName, type OpenclawDetection } from '../presets/openclaw-detect.js';
 import { externalServiceCommands, openclawLaunchdLabel, openclawServiceFile, openclawSystemdUnit } from '../presets/openclaw-external.js';
 import { genericService } from '../presets/generic.js';
+import { describeInheritedTokenAtInit, readInheritedToken } from '../openclaw/inherited-token.js';
 import { renderCommentedYaml, type CommentMap } from '../presets/render-yaml.js';
 
 /** Bad input from the user: reported in one line, exit 2. */
@@ -280,7 +281,13 @@ export async function runInit(o: InitOptions, io: InitIo): Promise<number> {
     if (o.preset === 'openclaw') r = await renderOpenclaw(o, io);
     else if (o.preset === 'generic') r = renderGeneric(o, io);
     else throw new InitError(`unknown preset "${o.preset}" (expected openclaw or generic)`);
-    validateConfig(r.raw, out);
+    const cfg = validateConfig(r.raw, out);
+    // The daemon says this at start (doctor-wiring); said here too, where the shell that will start it is at hand.
+    if (o.preset === 'openclaw') {
+      const svc = cfg.services[0];
+      const said = r.warnings.some((w) => w.includes('OPENCLAW_GATEWAY_TOKEN')); // a wide bind's warning already names it
+      if (!said && svc?.configFile && (await readInheritedToken(svc, io.env))) r.warnings.push(describeInheritedTokenAtInit(svc.configFile.path));
+    }
   } catch (err) {
     if (err instanceof InitError || err instanceof ConfigError) {
       // A generic service is made of flags: "invalid config ./clawback.yaml: services[0].name" named a file not written.

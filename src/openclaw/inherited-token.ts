@@ -38,3 +38,13 @@ export function describeInheritedToken(name: string, file: string): string {
     `(or ${VAR} in the service's env in clawback.yaml); if it was meant for a remote gateway, add ${VAR} to unsetEnv`
   );
 }
+
+/** Said by `clawback init`: the variable is in the shell that will most likely start the daemon (`clawback run`). */
+export function describeInheritedTokenAtInit(file: string): string {
+  return (
+    `${VAR} is set in this environment and ${file} sets no gateway.auth.token: a daemon started from here (\`clawback run\`) ` +
+    `passes it on and the gateway takes it as its auth token (OpenClaw: gateway.auth.token, else ${VAR}), while a daemon started ` +
+    `without it (\`clawback install\`, a reboot) gives the gateway a different one. To keep it, set gateway.auth.token ` +
+    `(or ${VAR} in the service's env in clawback.yaml); if it was meant for a remote gateway, add ${VAR} to the service's unsetEnv`
+  );
+}
