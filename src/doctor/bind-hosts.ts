@@ -4,8 +4,9 @@ import type { ServiceConfig } from '../config/schema.js';
 import { isContainerEnvironment } from '../presets/container-environment.js';
 
 /**
- * OpenClaw's gateway.bind / --bind modes whose address is fixed (custom and tailnet are not known here). auto is
- * 0.0.0.0 where the gateway sees a container (openclaw 2026.9.6 resolveGatewayBindHost), else loopback.
+ * OpenClaw's gateway.bind / --bind modes whose address is fixed (tailnet's is the machine's Tailscale address, not known
+ * here: its check stays uncertain). auto is 0.0.0.0 where the gateway sees a container (openclaw 2026.9.6
+ * resolveGatewayBindHost), else loopback. custom: see customHosts.
  */
 const OPENCLAW_BIND: Readonly<Record<string, string>> = { loopback: '127.0.0.1', lan: '0.0.0.0' };
 
@@ -25,10 +26,22 @@ function ipLiteral(host: string): string | undefined {
   return net.isIP(h) !== 0 ? h : undefined;
 }
 
+/**
+ * bind custom: gateway.customBindHost when an IPv4 literal, and 127.0.0.1 beside it (seen with openclaw 2026.9.6:
+ * customBindHost 127.0.0.2 listens on 127.0.0.2:P and 127.0.0.1:P); no host, or not IPv4: 0.0.0.0, as the gateway does.
+ */
+function customHosts(customBindHost: string | undefined): string[] {
+  if (customBindHost === undefined || net.isIPv4(customBindHost) === false) return ['0.0.0.0'];
+  return customBindHost === '0.0.0.0' || customBindHost === '127.0.0.1' ? [customBindHost] : [customBindHost, '127.0.0.1'];
+}
+
 async function openclawHosts(service: ServiceConfig, container: () => boolean): Promise<string[] | undefined> {
   // Imported when needed: the preset's reader brings json5, which the daemon's start path does not load otherwise.
-  const fromFile = async (file: string): Promise<string | undefined> => (await (await import('../presets/openclaw-detect.js')).readGatewaySettings(file)).bind;
-  const mode = bindFlag(service.command) ?? (service.configFile ? await fromFile(service.configFile.path) : undefined) ?? 'loopback';
+  const settings = async (): Promise<{ bind?: string; customBindHost?: string }> =>
+    service.configFile ? (await import('../presets/openclaw-detect.js')).readGatewaySettings(service.configFile.path) : {};
+  const file = await settings();
+  const mode = bindFlag(service.command) ?? file.bind ?? 'loopback';
+  if (mode === 'custom') return customHosts(file.customBindHost);
   const host = mode === 'auto' ? (container() ? '0.0.0.0' : '127.0.0.1') : OPENCLAW_BIND[mode];
   return host === undefined ? undefined : [host];
 }

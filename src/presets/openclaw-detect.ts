@@ -127,7 +127,7 @@ export function parsePort(value: unknown): number | undefined {
  */
 export async function readGatewaySettings(
   configPath: string,
-): Promise<{ port?: number; bind?: string; tls?: boolean; authToken?: boolean; authPassword?: boolean; authMode?: string; error?: string }> {
+): Promise<{ port?: number; bind?: string; customBindHost?: string; tls?: boolean; authToken?: boolean; authPassword?: boolean; authMode?: string; error?: string }> {
   let text: string;
   try {
     text = (await readServiceConfigFile(configPath)).toString('utf8');
@@ -137,10 +137,11 @@ export async function readGatewaySettings(
   const parsed = parseConfigText(text, 'json5');
   if (!parsed.ok) return { error: parsed.error };
   const cfg = (await resolvedConfig(configPath, parsed.value, 'json5')).value as {
-    gateway?: { port?: unknown; bind?: unknown; tls?: { enabled?: unknown }; auth?: { token?: unknown; password?: unknown; mode?: unknown } };
+    gateway?: { port?: unknown; bind?: unknown; customBindHost?: unknown; tls?: { enabled?: unknown }; auth?: { token?: unknown; password?: unknown; mode?: unknown } };
   } | null;
   const port = parsePort(cfg?.gateway?.port);
   const bind = typeof cfg?.gateway?.bind === 'string' ? cfg.gateway.bind : undefined;
+  const customBindHost = typeof cfg?.gateway?.customBindHost === 'string' ? cfg.gateway.customBindHost.trim() : undefined;
   // gateway.tls.enabled: the listener serves HTTPS/WSS only (a plain http:// request gets no answer).
   const tls = cfg?.gateway?.tls?.enabled === true;
   // gateway.auth.token set (a value or a reference): the gateway does not fall back to OPENCLAW_GATEWAY_TOKEN.
@@ -152,6 +153,7 @@ export async function readGatewaySettings(
   return {
     ...(port !== undefined ? { port } : {}),
     ...(bind !== undefined ? { bind } : {}),
+    ...(customBindHost ? { customBindHost } : {}),
     ...(tls ? { tls } : {}),
     ...(authToken ? { authToken } : {}),
     ...(authMode !== undefined ? { authMode } : {}),
