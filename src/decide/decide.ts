@@ -8,6 +8,7 @@ import { AGENT_RESTARTS_PER_RUN, REVERT_DEADLINE_MS, resumeCommandOf, type Servi
 import type { AgentTried, HoldReason, Incident, IncidentCause, LastExit, ServiceState, StartReason, Work } from './service-state.js';
 import { isReadinessFinding, scopeKey, scopeOfFinding } from '../probes/readiness-scope.js';
 import { formatTtr } from '../observe/time-to-recover.js';
+import { withoutEscapes } from '../platform/terminal-escapes.js';
 
 export interface DecideContext {
   now: number;
@@ -126,7 +127,7 @@ function humanOnlyWords(pattern: string | undefined, lastLines: readonly string[
   if (at < 0) return undefined;
   return lines
     .slice(at, at + 4)
-    .map((l) => l.replace(/\u001b\[[0-9;]*m/g, '').trim())
+    .map((l) => withoutEscapes(l).trim())
     .filter((l) => l !== '')
     .join(' ');
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { resolvedConfig } from '../doctor/config-includes.js';
 import { parseConfigText, readServiceConfigFile } from '../platform/config-file.js';
 import type { CommandRunner } from '../platform/command-runner.js';
+import { withoutEscapes } from '../platform/terminal-escapes.js';
 import { defaultOpenclawConfigPath, OPENCLAW_DEFAULT_PORT } from './openclaw.js';
 import { detectServiceManager, type ServiceManagerKind } from './openclaw-external.js';
 import { existingOpenclawConfig } from './openclaw-config-candidates.js';
@@ -254,7 +255,7 @@ async function nodeVersion(runner: CommandRunner, node: string, env: NodeJS.Proc
 export function parseConfigFileOutput(stdout: string, home: string): string | undefined {
   const lines = stdout
     .split('\n')
-    .map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trim())
+    .map((l) => withoutEscapes(l).trim())
     .filter((l) => l.startsWith('/') || l.startsWith('~'));
   const last = lines.at(-1);
   return last ? expandHome(last, home) : undefined;

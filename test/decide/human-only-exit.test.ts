@@ -61,4 +61,15 @@ describe('an exit only a person can fix', () => {
     expect(d.state.incident?.status).toBe('open');
     expect(d.state.incident?.level).toBe(0);
   });
+
+  it('the words in the alert are plain text: a cursor move, an erase or a hyperlink (OSC 8) in the line is no part of them', () => {
+    const d = new ReducerDrive(testPolicy({ humanOnlyPattern: presetPattern() }));
+    exit78(d, [
+      '\u001b[2K\u001b[1GRefusing to bind gateway to lan without auth.',
+      'See \u001b]8;;https://docs.openclaw.ai/gateway\u0007the docs\u001b]8;;\u0007\u0007 to set a token.',
+    ]);
+    const alert = d.events('incident.escalated')[0]!;
+    expect(alert.message).toContain('gw said: Refusing to bind gateway to lan without auth. See the docs to set a token.');
+    expect((alert.details as { reason: string }).reason).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+  });
 });
