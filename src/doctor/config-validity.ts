@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { detectFormat, parseConfigText, readServiceConfigFile, sha256, type ConfigFormat } from '../platform/config-file.js';
-import { directlyIncludedFiles } from './config-includes.js';
+import { directlyIncludedFiles } from '../platform/config-includes.js';
 import { describeReadError, FileTooLargeError, NotRegularFileError } from '../platform/read-regular.js';
 import type { ServiceConfig } from '../config/schema.js';
 import type { CommandRunner } from './types.js';

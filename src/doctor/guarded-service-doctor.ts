@@ -9,7 +9,7 @@ import { checkContentFor, checkFileFor } from './validity-cache.js';
 import { describeRun, runnerOf, serviceEnv } from './command-runner.js';
 import { changedMeanwhileMessage, keepEvidence, narrowerMode, putBackFile, putBackIfUnchanged, putLinkBack, readCurrent, readLinkText, snapshotBeforeRepair, unchangedSince, type CurrentFile } from './safe-user-write.js';
 import type { SnapshotEntry } from './snapshot-store.js';
-import { resolvedConfig } from './config-includes.js';
+import { resolvedConfig } from '../platform/config-includes.js';
 import { lineDiff } from './line-diff.js';
 import { formatDuration } from '../config/duration.js';
 import { harmfulChanges, protectedChanges, protectedPatterns, type ProtectedChange } from './protected-settings.js';

@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import type { ConfigFormat } from '../platform/config-file.js';
 import { deletePath, getPath, sameValue } from './config-paths.js';
-import { resolvedConfig, resolveIncludes } from './config-includes.js';
+import { resolvedConfig, resolveIncludes } from '../platform/config-includes.js';
 import { harmfulChanges, protectedChanges, protectedValues } from './protected-settings.js';
 
 export interface IncludeShadowingInput {

@@ -6,7 +6,7 @@ import { parseConfigText, sha256, type ConfigFormat } from '../platform/config-f
 import { hardLinkBlock } from '../platform/hard-links.js';
 import { SnapshotStore, type SnapshotEntry } from './snapshot-store.js';
 import type { DoctorContext } from './types.js';
-import { directlyIncludedFiles, includedFilesInText, includeProblems, readIncludes, resolveIncludes, type IncludeProblem } from './config-includes.js';
+import { directlyIncludedFiles, includedFilesInText, includeProblems, readIncludes, resolveIncludes, type IncludeProblem } from '../platform/config-includes.js';
 import { harmfulChanges, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
 import { redactedPlaceholders } from './redacted-placeholders.js';
 import { ownerToGive } from '../platform/atomic-write.js';

@@ -1,7 +1,7 @@
 // The port in the service's own config against the one Clawback runs and probes it on: a difference is reported, loudly.
 import type { ServiceConfig } from '../config/schema.js';
 import { detectFormat, parseConfigText, readServiceConfigFile } from '../platform/config-file.js';
-import { resolvedConfig } from './config-includes.js';
+import { resolvedConfig } from '../platform/config-includes.js';
 import { getPath } from './config-paths.js';
 
 export const PORT_DRIFT = 'port-drift';

@@ -3,7 +3,7 @@
 import type { ServiceConfig } from '../config/schema.js';
 import { detectFormat, parseConfigText, readServiceConfigFile } from '../platform/config-file.js';
 import type { Clock } from '../platform/clock.js';
-import { directlyIncludedFiles, resolvedConfig, resolveIncludes } from './config-includes.js';
+import { directlyIncludedFiles, resolvedConfig, resolveIncludes } from '../platform/config-includes.js';
 import { includedStore } from './included-snapshots.js';
 import { protectedChanges, protectedPatterns } from './protected-settings.js';
 import type { SnapshotStore } from './snapshot-store.js';

@@ -5,7 +5,7 @@ import type { DoctorFileChange } from '../decide/inputs.js';
 import { SnapshotStore } from './snapshot-store.js';
 import { keepEvidence, narrowerMode, putBackIfUnchanged, readCurrent, snapshotBeforeRepair, unchangedSince, type CurrentFile } from './safe-user-write.js';
 import { ownerToGive } from '../platform/atomic-write.js';
-import { includedFilesInText } from './config-includes.js';
+import { includedFilesInText } from '../platform/config-includes.js';
 import { findBackupCandidates } from './backup-candidates.js';
 import type { DoctorContext } from './types.js';
 

@@ -16,7 +16,7 @@ import { removeKeysFromText } from './text-key-removal.js';
 import { runGuardedServiceDoctor } from './guarded-service-doctor.js';
 import { redactedPlaceholders } from './redacted-placeholders.js';
 import { configWriteBlock } from './config-write-guard.js';
-import { describeIncludeProblems, directlyIncludedFiles, includeDirectives, includedFilesInText, includeProblems } from './config-includes.js';
+import { describeIncludeProblems, directlyIncludedFiles, includeDirectives, includedFilesInText, includeProblems } from '../platform/config-includes.js';
 import { newerConfigMessage, newerConfigWriter } from './newer-config.js';
 import { protectedChangedThroughIncludes } from './include-shadowing.js';
 import { unparsedProtectedNote } from './unparsed-protected.js';

@@ -3,7 +3,7 @@ import { detectFormat, parseConfigText, readServiceConfigFile, sha256 } from '..
 import type { DoctorContext } from './types.js';
 import { checkConfigContent, checkConfigFile, configFileOf, type ConfigCheck } from './config-validity.js';
 import { runnerOf } from './command-runner.js';
-import { includeDirectives, readIncludes } from './config-includes.js';
+import { includeDirectives, readIncludes } from '../platform/config-includes.js';
 
 /** Verdicts by what was judged (the config's bytes and its included files' bytes), owned by one doctor run (runDoctor makes it; nothing module-level). */
 export type ValidityCache = Map<string, ConfigCheck>;

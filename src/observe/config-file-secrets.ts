@@ -1,7 +1,7 @@
 // A service's own config file holds its secrets (OpenClaw's gateway.auth.token, provider apiKeys, bot tokens):
 // the redactor learns them, so a log line that prints one never carries it into alerts, the journal or the API.
 import { detectFormat, parseConfigText, readServiceConfigFile, type ConfigFormat } from '../platform/config-file.js';
-import { readIncludes } from '../doctor/config-includes.js';
+import { readIncludes } from '../platform/config-includes.js';
 import type { Redactor } from './redact.js';
 import { isSecretKey, wordsOf } from './secret-keys.js';
 

@@ -2,7 +2,7 @@
 import { isContainerEnvironment } from './container-environment.js';
 import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { resolvedConfig } from '../doctor/config-includes.js';
+import { resolvedConfig } from '../platform/config-includes.js';
 import { parseConfigText, readServiceConfigFile } from '../platform/config-file.js';
 import type { CommandRunner } from '../platform/command-runner.js';
 import { withoutEscapes } from '../platform/terminal-escapes.js';

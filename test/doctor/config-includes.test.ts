@@ -6,7 +6,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { runDoctor } from '../../src/doctor/run-doctor.js';
 import { configRestoreRule } from '../../src/doctor/rule-config-restore.js';
-import { includeDirectives, includedFilesInText, includeProblems, resolveIncludes } from '../../src/doctor/config-includes.js';
+import { includeDirectives, includedFilesInText, includeProblems, resolveIncludes } from '../../src/platform/config-includes.js';
 import { maybeRecordLastKnownGood } from '../../src/doctor/last-known-good.js';
 import { makeFixture, recordGood, type DoctorFixture } from './doctor-fixtures.js';
 

@@ -6,7 +6,7 @@ import { configRestoreRule } from '../../src/doctor/rule-config-restore.js';
 import { checkConfigFile } from '../../src/doctor/config-validity.js';
 import { maybeRecordLastKnownGood } from '../../src/doctor/last-known-good.js';
 import { readPortDrift } from '../../src/doctor/port-drift.js';
-import { readIncludes } from '../../src/doctor/config-includes.js';
+import { readIncludes } from '../../src/platform/config-includes.js';
 import { readCurrent } from '../../src/doctor/safe-user-write.js';
 import { learnConfigFileSecrets } from '../../src/observe/config-file-secrets.js';
 import { spawnRunner } from '../../src/doctor/command-runner.js';

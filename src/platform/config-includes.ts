@@ -1,8 +1,9 @@
 // A config split with `$include` (OpenClaw's JSON5 includes): a repair must keep the split, and a fault in an included
 // file must be named as such, not "fixed" by replacing the main file with an older, unsplit copy.
+// In platform because the doctor and the secret scan of src/observe both resolve the tree (observe never imports doctor).
 import path from 'node:path';
-import { parseConfigText, readServiceConfigFile, type ConfigFormat } from '../platform/config-file.js';
-import { describeReadError } from '../platform/read-regular.js';
+import { parseConfigText, readServiceConfigFile, type ConfigFormat } from './config-file.js';
+import { describeReadError } from './read-regular.js';
 
 const KEY = '$include';
 /** OpenClaw resolves includes up to 10 levels deep; deeper is its own error. */
