@@ -424,7 +424,7 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
         if (!spec || (spec.protect ?? []).length === 0) return;
         // A repair at work (a doctor or agent run, its verification, the revert of a failed one) writes versions that
         // are not the person's: read once it is done, the config is compared with the one read before it began.
-        if (REPAIR_WORK.includes(rt.status().work?.kind ?? '')) return;
+        if (REPAIR_WORK.includes(rt.workKind() ?? '')) return;
         const now = await readResolvedConfig(rt.config);
         if (now === undefined) return;
         const missing = (loaded ??= await removedStore.load());
@@ -499,7 +499,7 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
           if (since === null || !spec) continue;
           // A repair's version healthy for a moment during its verification is not yet known good: if it does not hold it
           // is reverted, and a copy of it would be what a later restore puts back and a removal is measured against.
-          if (REPAIR_WORK.includes(rt.status().work?.kind ?? '')) continue;
+          if (REPAIR_WORK.includes(rt.workKind() ?? '')) continue;
           const win: HealthWindow = { healthySince: since, now: ctx.clock.now() };
           const lastPassAt = lastPassOf(rt.status().probes);
           if (lastPassAt !== undefined) win.lastPassAt = lastPassAt;

@@ -216,6 +216,11 @@ export class ServiceRuntime {
     return this.s.incident;
   }
 
+  /** The kind of the work in flight (a doctor run, a verification...), or null: without status()'s whole picture. */
+  workKind(): Work['kind'] | null {
+    return this.s.work?.kind ?? null;
+  }
+
   healthySinceMs(): number | null {
     return this.s.phase === 'running' ? this.s.healthySince : null;
   }
