@@ -3,33 +3,26 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser } from 'playwright-core';
-import { dashboardPlugin } from '../../src/server/dashboard.js';
-import type { TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
-import type { StandIn } from '../emergency/model-standins.js';
-import { brokenGatewayNeedingApproval } from '../helpers/approval-gateway.js';
+import { approvalOnDashboard, closeApprovalGateway, type ApprovalGateway } from '../helpers/approval-gateway.js';
 import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 
 describe.skipIf(!existsSync(CHROMIUM))('dashboard: Approve and Refuse ask first', () => {
   let browser: Browser;
-  let td: TestDaemon | undefined;
-  let standIn: StandIn | undefined;
+  let gw: ApprovalGateway | undefined;
 
   beforeAll(async () => {
     browser = await launchChromium();
   });
   afterAll(async () => {
-    await td?.stop();
+    await closeApprovalGateway(gw);
     await browser?.close();
-    await standIn?.close();
-    delete process.env.OPENAI_API_KEY;
   });
 
   it('a dismissed confirmation sends nothing; the question names the service, the agent and its time box', async () => {
-    ({ td, standIn } = await brokenGatewayNeedingApproval({ approvalTimeout: '5m', timeBox: '7m' }, {}, { plugins: [dashboardPlugin()] }));
-    const t = td;
+    gw = await approvalOnDashboard({ approvalTimeout: '5m', timeBox: '7m' });
+    const { td: t, standIn } = gw;
     const rt = t.daemon.runtimes.get('gw')!;
-    await waitFor(() => rt.status().work?.kind === 'approval', { timeoutMs: 30_000 });
     const api = t.daemon.api!;
     const page = await browser.newPage();
     await page.goto(`http://${api.host}:${api.port}/#token=${t.daemon.token}`);

@@ -3,32 +3,25 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser } from 'playwright-core';
-import { dashboardPlugin } from '../../src/server/dashboard.js';
-import type { TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
-import type { StandIn } from '../emergency/model-standins.js';
-import { brokenGatewayNeedingApproval } from '../helpers/approval-gateway.js';
+import { approvalOnDashboard, closeApprovalGateway, type ApprovalGateway } from '../helpers/approval-gateway.js';
 import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 
 describe.skipIf(!existsSync(CHROMIUM))('dashboard: work in flight', () => {
   let browser: Browser;
-  let td: TestDaemon | undefined;
-  let standIn: StandIn | undefined;
+  let gw: ApprovalGateway | undefined;
 
   beforeAll(async () => {
     browser = await launchChromium();
   });
   afterAll(async () => {
-    await td?.stop();
+    await closeApprovalGateway(gw);
     await browser?.close();
-    await standIn?.close();
-    delete process.env.OPENAI_API_KEY;
   });
 
   it('a Level 3 agent run waiting for approval is said on the card, with the command and the deadline', async () => {
-    ({ td, standIn } = await brokenGatewayNeedingApproval({ approvalTimeout: '5m' }, {}, { plugins: [dashboardPlugin()] }));
-    const t = td;
-    await waitFor(() => t.daemon.runtimes.get('gw')!.status().work?.kind === 'approval', { timeoutMs: 30_000 });
+    gw = await approvalOnDashboard({ approvalTimeout: '5m' });
+    const t = gw.td;
     const work = t.daemon.runtimes.get('gw')!.status().work!;
     const api = t.daemon.api!;
     const page = await browser.newPage();

@@ -6,6 +6,8 @@ import { freePort } from './ports.js';
 import { DEMO_GATEWAY_SERVER } from './demo.js';
 import { startOpenAiStandIn, type StandIn } from '../emergency/model-standins.js';
 import type { DaemonOptions } from '../../src/daemon/daemon.js';
+import { dashboardPlugin } from '../../src/server/dashboard.js';
+import { waitFor } from './processes.js';
 
 export interface ApprovalGateway {
   td: TestDaemon;
@@ -45,4 +47,21 @@ export async function brokenGatewayNeedingApproval(
     throw err;
   });
   return { td, standIn };
+}
+
+/** brokenGatewayNeedingApproval with the dashboard, once `gw`'s agent run waits for a person's answer (30 s at most). */
+export async function approvalOnDashboard(emergency: Record<string, unknown>): Promise<ApprovalGateway> {
+  const g = await brokenGatewayNeedingApproval(emergency, {}, { plugins: [dashboardPlugin()] });
+  await waitFor(() => g.td.daemon.runtimes.get('gw')!.status().work?.kind === 'approval', { timeoutMs: 30_000 }).catch(async (err: unknown) => {
+    await closeApprovalGateway(g);
+    throw err;
+  });
+  return g;
+}
+
+/** Closes what brokenGatewayNeedingApproval started (nothing when it did not start) and unsets OPENAI_API_KEY. */
+export async function closeApprovalGateway(g: ApprovalGateway | undefined): Promise<void> {
+  await g?.td.stop();
+  await g?.standIn.close();
+  delete process.env.OPENAI_API_KEY;
 }
