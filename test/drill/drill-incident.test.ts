@@ -1,77 +1,33 @@
 // `clawback drill` and a recovery it did not cause: with an agent run in flight it refuses (exit 2), and with --force it never sends `resume` over that run nor lifts the Level 4 hold that follows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
-import { CLI, runCli } from '../helpers/cli.js';
-import { NODE, markServices, tempDir } from '../helpers/daemon.js';
-import { freePort } from '../helpers/ports.js';
-import { isRunning, killTree, pidRef, signalProcess, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { runCli } from '../helpers/cli.js';
+import { waitFor } from '../helpers/processes.js';
+import { startAgentInFlightDaemon, type AgentInFlightDaemon } from '../helpers/agent-in-flight.js';
 import { recoveryUnderWay } from '../../src/drill/target.js';
 import { resumeWouldOverrule } from '../../src/drill/drill-context.js';
 import type { ServiceStatus } from '../../src/daemon/service-runtime.js';
 
-interface Svc {
-  pid: number | null;
-  held: { reason: string } | null;
-  work: { kind: string } | null;
-  incident: { id: string; status: string } | null;
-}
-
-// A service that exits 1 while a flag file exists (it cannot start), else serves; an agent that only thinks.
-const SERVICE = `import http from 'node:http'; import fs from 'node:fs';
-if (fs.existsSync(process.argv[3])) { console.error('broken'); process.exit(1); }
-http.createServer((q, r) => r.end('ok')).listen(Number(process.argv[2]), '127.0.0.1');
-`;
-
 describe('clawback drill and a recovery under way that it did not cause', () => {
-  let dir: string;
+  let d: AgentInFlightDaemon | undefined;
   let stateDir: string;
-  let flag: string;
-  let daemon: MarkedChild;
-  const status = async (): Promise<Svc> => (JSON.parse((await runCli(['status', '--json', '--state-dir', stateDir])).stdout) as { services: Svc[] }).services[0]!;
+  const status = () => d!.status();
   const journal = (): Array<{ type: string; message: string; time: number }> =>
     readFileSync(path.join(stateDir, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; message: string; time: number });
 
   beforeAll(async () => {
-    dir = tempDir('clawback-drill-incident-');
-    stateDir = path.join(dir, 'state');
-    flag = path.join(dir, 'broken');
-    const port = await freePort();
-    writeFileSync(path.join(dir, 'svc.mjs'), SERVICE);
     // The agent thinks for 15 s and fixes nothing: Level 3 in flight, then Level 4.
-    writeFileSync(path.join(dir, 'agent.mjs'), "console.log('thinking'); setTimeout(() => {}, 15000);\n");
-    const config = path.join(dir, 'clawback.yaml');
-    const service = {
-      name: 'gw',
-      command: [NODE, path.join(dir, 'svc.mjs'), String(port), flag],
-      port,
-      restart: { backoff: { initial: '100ms', max: '1s', jitter: 0 }, intensity: { maxRestarts: 3, window: '1m' } },
-      doctor: { attempts: 0 },
-      emergency: { adapter: 'command', command: [NODE, path.join(dir, 'agent.mjs')], timeBox: '60s', verifyWindow: '2s' },
-      probes: [{ kind: 'http', name: 'health', url: `http://127.0.0.1:${port}/`, interval: '300ms', timeout: '500ms', failureThreshold: 2, startupGrace: '5s' }],
-      drillable: true,
-    };
-    writeFileSync(config, YAML.stringify(markServices({ api: { port: 0 }, services: [service] })));
-    daemon = spawnMarked(NODE, [CLI, 'run', '--config', config, '--state-dir', stateDir]);
-    await daemon.waitForStdout('dashboard:', 20_000);
-    await waitFor(async () => (await status()).pid !== null || undefined, { timeoutMs: 20_000, intervalMs: 200 });
+    d = await startAgentInFlightDaemon('clawback-drill-incident-', 15_000, { drillable: true });
+    stateDir = d.stateDir;
   }, 60_000);
 
   afterAll(async () => {
-    const s = await status().catch(() => undefined);
-    signalProcess(daemon.ref, 'SIGTERM');
-    await waitFor(() => !isRunning(daemon.ref), { timeoutMs: 15_000 }).catch(() => undefined);
-    daemon.kill();
-    if (s?.pid) killTree(pidRef(s.pid, null));
-    rmSync(dir, { recursive: true, force: true });
+    await d?.stop();
   });
 
   it('refuses while an agent run is in flight (exit 2); with --force it sends no resume: the run is not cancelled and the Level 4 hold stays', async () => {
-    const first = await status();
-    writeFileSync(flag, '');
-    process.kill(first.pid!, 'SIGKILL');
-    await waitFor(async () => ((await status()).work?.kind === 'agent' ? true : undefined), { timeoutMs: 30_000, intervalMs: 100 });
+    await d!.breakUntilAgentRuns();
 
     const refused = await runCli(['drill', 'crash', '--yes', '--timeout', '3', '--state-dir', stateDir], { timeoutMs: 60_000 });
     expect(refused.code, refused.stderr).toBe(2);
