@@ -1,11 +1,9 @@
 // A channel added by a reload got nothing of a fact the other channels were told a moment before: the dedup memory the new
 // notifier keeps suppressed the repeat for everyone. The new channel now gets the next repeat; the others still do not.
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import YAML from 'yaml';
-import { FIXTURES, NODE, markServices, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { Receiver } from './receiver.js';
+import { dedupConfig, hook, messagesTo, reloadAddingChannel } from './reload-dedup.js';
 
 let td: TestDaemon | undefined;
 let receiver: Receiver | undefined;
@@ -16,19 +14,11 @@ afterEach(async () => {
   receiver = undefined;
 });
 
-const hook = (r: Receiver, name: string, pathName = name) => ({ type: 'webhook', name, url: `${r.base}/webhook/${pathName}`, mode: 'every-event' });
-const config = (channels: object[]) => ({
-  services: [{ name: 'worker', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }],
-  notify: { channels, dedupWindow: '10m', backoff: { initial: '200ms', max: '1s' } },
-});
-const messagesTo = (r: Receiver, pathName: string): string[] =>
-  r.accepted.filter((m) => m.path === `/webhook/${pathName}`).map((m) => String((m.json as { message?: string }).message));
-
 describe('a channel added by a reload inside the dedup window', () => {
   it('gets the next repeat once; the channels that had it get nothing more', async () => {
     receiver = await Receiver.start();
     const r = receiver;
-    td = await startTestDaemon(config([hook(r, 'ops')]));
+    td = await startTestDaemon(dedupConfig([hook(r, 'ops')]));
     const d = td.daemon;
     const flap = (): void => d.ctx.emit({ type: 'daemon.fault', time: d.ctx.clock.now(), severity: 'warning', message: 'worker: disk nearly full' });
     let marks = 0;
@@ -41,10 +31,7 @@ describe('a channel added by a reload inside the dedup window', () => {
     flap();
     await marker();
 
-    writeFileSync(td.configFile, YAML.stringify(markServices(config([hook(r, 'ops'), hook(r, 'added')]))));
-    const res = await d.command('/api/reload', new URLSearchParams({ by: 'test' }));
-    expect(res?.status).toBe(200);
-    expect(String(res?.body.message)).toContain('added: added');
+    await reloadAddingChannel(td, r);
 
     flap();
     await marker();
