@@ -527,6 +527,7 @@ export class Daemon {
       booted.set(
         name,
         (async () => {
+          await rt.judgeOrphanAgentRun();
           if (deps.length === 0) return rt.boot();
           await rt.boot({ waitsForDependencies: true });
           await Promise.all(deps.map((d) => booted.get(d)));

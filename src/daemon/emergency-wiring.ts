@@ -15,6 +15,8 @@ import { runDoctor, defaultRules } from '../doctor/run-doctor.js';
 import { sha256 } from '../platform/config-file.js';
 import { readJournal } from '../observe/journal-read.js';
 import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { serviceRunPath } from '../emergency/emergency-locks.js';
 import { writeAgentLedger } from './agent-ledger.js';
 import { readRegularFile } from '../platform/read-regular.js';
 import { AGENT_RESTARTS_PER_RUN } from '../decide/policy.js';
@@ -183,6 +185,12 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
         ...(runFacts.has(incidentId) ? { runFacts: runFacts.get(incidentId)! } : {}),
       });
       runFacts.delete(incidentId);
+    },
+    judgeOrphan: async (inFlight) => {
+      // Most boots have no run mark: the run's modules stay unloaded then.
+      if (!existsSync(serviceRunPath(ctx.stateDir, service.name))) return;
+      const { judgeOrphanRun } = await import('../emergency/run-emergency.js');
+      await judgeOrphanRun({ stateDir: ctx.stateDir, serviceName: service.name, clock: ctx.clock, redactor: ctx.redactor, emit: ctx.emit, ...(inFlight ? { inFlight } : {}) });
     },
   };
 }

@@ -67,6 +67,8 @@ export interface AgentRepairer {
   run(incident: Incident, runId: string, signal: AbortSignal): Promise<{ outcome: AgentOutcome; summary: string; detail: string }>;
   /** Keep (verified by Clawback) or revert what the run changed; journals the verdict. `handover`: a person took over, keep and list. */
   finish(runId: string, incidentId: string, keep: boolean, reason: string, handover?: boolean): Promise<void>;
+  /** At boot: judges a run a killed daemon left with no record (not the work in flight, `inFlight`, the reducer's). */
+  judgeOrphan?(inFlight?: string): Promise<void>;
 }
 
 /** Restarts one part of the running service (a channel account) through its own interface. */
@@ -321,6 +323,11 @@ export class ServiceRuntime {
    * `waitsForDependencies`: adopt and answer requests now, start only at dependenciesReady(). `instance`: the live
    * instance of the runtime this one replaces (a reload that changed only its probes...), taken over with its exit status.
    */
+  /** Before boot: a Level 3 run a killed daemon left unrecorded is judged (reverted) before the service starts on its files. */
+  async judgeOrphanAgentRun(): Promise<void> {
+    await this.deps.repairers.agent?.judgeOrphan?.(this.s.work?.incidentId).catch(() => undefined);
+  }
+
   boot(opts: { waitsForDependencies?: boolean; instance?: ServiceInstance } = {}): Promise<void> {
     const prev = this.s.instance;
     let adopted: ServiceInstance | undefined;

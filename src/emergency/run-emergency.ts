@@ -12,7 +12,7 @@ import type { AgentAdapter, AgentRunResult, AgentSession, AgentStartInfo, Refuse
 import type { AdapterName, EmergencyConfig } from './emergency-schema.js';
 import type { EmergencyHost } from './tool-host.js';
 import { createAdapter, type AdapterFactoryOptions } from './adapter-registry.js';
-import { acquireEmergencyLocks, clearServiceRun, takeOverServiceRun } from './emergency-locks.js';
+import { acquireEmergencyLocks, clearServiceRun, serviceRunPath, takeOverServiceRun } from './emergency-locks.js';
 import type { KeepProtected } from './revert-protected.js';
 import { DEFAULT_SNAPSHOT_LIMITS, changesSince, fileHashes, fileModes, fileOwners, revertSnapshot, takeSnapshot, type FileChange, type FileSnapshot } from './file-snapshot.js';
 import { summarizeChanges } from './change-summary.js';
@@ -175,40 +175,69 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
     if (orphans.length > 0) {
       opts.emit(event(opts, 'incident.action', 'warning', `Level 3: ${orphans.length} process(es) of an earlier agent run for ${service.name} were still running with no daemon judging it; ended before this run starts`, { action: 'agent-leftovers-ended', pids: orphans }));
     }
-    if (unjudged) await revertOrphanRun(opts, unjudged);
+    if (unjudged) await revertOrphanRun(orphanAt(opts), unjudged, 'before this run starts');
     return await runLocked(opts, t0, incidentDir);
   } finally {
     await lock.locks.release();
   }
 }
 
+/** What judging an orphan needs: where the runs are, and how to say it. */
+interface OrphanAt {
+  stateDir: string;
+  serviceName: string;
+  clock: Clock;
+  redactor: Redactor;
+  emit(event: ClawbackEvent): void;
+}
+
+function orphanAt(opts: RunEmergencyOptions): OrphanAt {
+  return { stateDir: opts.stateDir, serviceName: opts.service.name, clock: opts.clock, redactor: opts.redactor, emit: opts.emit };
+}
+
 /**
  * An earlier run of the service that no daemon judged (its daemon was killed and state.json lost): it was never
  * verified, so it is not kept; its files are put back from its snapshot as a failed run's are (the agent's versions
- * kept under after/), before this run snapshots the files.
+ * kept under after/), before this run snapshots the files, or at the daemon's start.
  */
-async function revertOrphanRun(opts: RunEmergencyOptions, previousDir: string): Promise<void> {
-  const incidentsDir = path.resolve(opts.stateDir, 'incidents');
+async function revertOrphanRun(at: OrphanAt, previousDir: string, when: string): Promise<void> {
+  const incidentsDir = path.resolve(at.stateDir, 'incidents');
   if (path.dirname(previousDir) !== incidentsDir) return;
   const exists = (f: string): Promise<boolean> => fs.stat(path.join(previousDir, f)).then(() => true, () => false);
   if ((await exists('agent-result.json')) || !(await exists(path.join('before', 'manifest.json')))) return;
   const incidentId = path.basename(previousDir);
-  opts.emit(
-    level3Event({ clock: opts.clock, redactor: opts.redactor, serviceName: opts.service.name, incidentId }, 'incident.action', 'warning', `Level 3: the earlier agent run for ${opts.service.name} (incident ${incidentId}) was never judged (its daemon died mid-run); its changes are put back from its snapshot before this run starts`, {
+  at.emit(
+    level3Event({ clock: at.clock, redactor: at.redactor, serviceName: at.serviceName, incidentId }, 'incident.action', 'warning', `Level 3: the earlier agent run for ${at.serviceName} (incident ${incidentId}) was never judged (its daemon died mid-run); its changes are put back from its snapshot ${when}`, {
       action: 'agent-orphan-reverted',
       runDir: previousDir,
     }),
   );
   await finishAgentSession({
-    stateDir: opts.stateDir,
-    serviceName: opts.service.name,
+    ...at,
     incidentId,
     keep: false,
     reason: 'never verified: its daemon died mid-run and no daemon judged it',
-    redactor: opts.redactor,
-    clock: opts.clock,
-    emit: opts.emit,
   });
+}
+
+/**
+ * At the daemon's start, before the service boots: a run of the service that a killed daemon left unjudged (its
+ * record lost with state.json, so the reducer has no work to fail) is judged now, as the reducer judges a run it
+ * finds in flight: never verified, so reverted. Waiting for the next run left a service that recovered on its own
+ * with the agent's unverified changes for good (and its agent still at work in tmux). `inFlight`: the incident of
+ * the work the service's state still holds, which the reducer judges itself.
+ */
+export async function judgeOrphanRun(at: OrphanAt & { inFlight?: string }): Promise<void> {
+  const mark = (await fs.readFile(serviceRunPath(at.stateDir, at.serviceName), 'utf8').catch(() => '')).trim();
+  const { inFlight, ...where } = at;
+  if (!mark || path.basename(mark) === inFlight) return;
+  const lock = await acquireEmergencyLocks(at.stateDir, at.serviceName, mark, at.clock).catch(() => undefined);
+  if (!lock?.ok) return;
+  try {
+    await revertOrphanRun(where, mark, "at the daemon's start");
+  } finally {
+    await lock.locks.release();
+  }
 }
 
 /**
