@@ -101,7 +101,8 @@ export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtim
     writeConfig: async (text, signal, expected) => write(Buffer.from(text), 'before an agent write', signal, expected),
     runDoctor: async (signal) => {
       if (signal?.aborted) return 'refused: the time-box is over; the doctor did not run';
-      const report = await runDoctor({ ...doctorContext(service, ctx, runtime, stores), ...(signal ? { signal } : {}) }, { fix: true, rules: defaultRules() });
+      // The run holds the service's repair lock (runAgentSession) for its whole session: this pass is part of it.
+      const report = await runDoctor({ ...doctorContext(service, ctx, runtime, stores), ...(signal ? { signal } : {}) }, { fix: true, rules: defaultRules(), lockHeld: true });
       return `doctor exit ${report.exitCode}: ${report.findings.map((f) => f.title).join('; ') || 'no findings'}`;
     },
     restartService: async () => {

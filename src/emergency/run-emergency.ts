@@ -21,6 +21,8 @@ import { buildPrompt, type ProbeResultView } from './prompt.js';
 import { verifyHealth } from './verify-health.js';
 import { formatDuration } from '../config/duration.js';
 import { spawnRunner } from '../doctor/command-runner.js';
+import { takeRepairLock } from '../doctor/repair-lock.js';
+import { repairLockWaitMs } from '../doctor/run-doctor.js';
 import { tooBroadToEdit } from './cli-agent.js';
 import { applyStage, outsideDir, stageConfig, stageEdited, type ConfigStage } from './config-stage.js';
 import { lostBetweenTexts, protectedPatterns } from '../doctor/protected-settings.js';
@@ -159,6 +161,9 @@ export interface AgentRunRecord {
 
 const RUN_FILE = 'agent-run.json';
 
+/** The most a run waits for a doctor's repair lock: the reducer's deadline for the run is its time-box + 60 s. */
+const REPAIR_LOCK_WAIT_MAX_MS = 45_000;
+
 /** Everything up to the agent's end: lock, snapshot, prompt, time-boxed run, transcript. No verdict. */
 export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentSessionResult> {
   const t0 = opts.clock.monotonic();
@@ -170,6 +175,19 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
   if (await fs.stat(resultFile).then(() => true, () => false)) return refusedRun(opts, `a Level 3 session already ran for incident ${incident.id}`, incidentDir);
   const lock = await acquireEmergencyLocks(opts.stateDir, service.name, incidentDir, clock);
   if (!lock.ok) return refusedRun(opts, lock.reason, incidentDir);
+  // The doctor's repair lock too: a person's `clawback doctor --fix` (no daemon routes it while none runs, e.g. before
+  // this daemon started) rewrote the files the agent was editing, and this run's revert then undid their repair.
+  const waitMs = Math.min(repairLockWaitMs(service), REPAIR_LOCK_WAIT_MAX_MS);
+  const repair = await takeRepairLock(opts.stateDir, service.name, {
+    clock,
+    waitMs,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    onWait: (owner) => opts.emit(event(opts, 'incident.action', 'warning', `Level 3: ${owner ? `pid ${owner.pid}` : 'another process'} is repairing ${service.name} (clawback doctor --fix); the agent waits for it (up to ${formatDuration(waitMs)}) before it edits anything`, { action: 'agent-waits-repair', ...(owner ? { pid: owner.pid } : {}) })),
+  });
+  if (!repair.ok) {
+    await lock.locks.release();
+    return refusedRun(opts, `${repair.owner ? `pid ${repair.owner.pid}` : 'another process'} kept repairing ${service.name} (clawback doctor --fix) for ${formatDuration(waitMs)}: the agent does not edit the files beside it`, incidentDir);
+  }
   try {
     const { ended: orphans, unjudged } = await takeOverServiceRun(opts.stateDir, service.name, incidentDir, clock);
     if (orphans.length > 0) {
@@ -178,6 +196,7 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
     if (unjudged) await revertOrphanRun(orphanAt(opts), unjudged, 'before this run starts');
     return await runLocked(opts, t0, incidentDir);
   } finally {
+    await repair.release();
     await lock.locks.release();
   }
 }
