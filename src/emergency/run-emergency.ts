@@ -357,8 +357,15 @@ export async function finishAgentSession(opts: {
   const carried = Object.entries(report?.carriedProtected ?? {});
   const carriedText = carried.length ? `; protected setting(s) kept as they are now (changed during the run, maybe by a person; the run's version is in ${path.join(incidentDir, 'after')}): ${carried.map(([f, ps]) => `${ps.join(', ')} in ${f}`).join('; ')}` : '';
   const notText = notReverted.length ? `; ${notReverted.length} change(s) could NOT be undone: ${notReverted.map((n) => `${n.path} ${n.why}`).join('; ')}` : '';
+  // A run whose end was never recorded (its daemon died mid-run) has no end hashes: a person's edit since the crash
+  // cannot be told from the agent's and is put back too. Said, with where their bytes are, never lost unsaid.
+  const endUnknown = report !== undefined && run.endHashes === undefined && reverted.length > 0;
+  const endUnknownText = endUnknown
+    ? `; the agent's end was never recorded (its daemon died), so an edit made since by a person is undone too: the bytes each of ${reverted.join(', ')} had before this revert are kept in ${report!.evidenceDir} (manifest.json maps each file to its copy)`
+    : '';
   opts.emit(
-    ev('critical', `Level 3 did not fix ${opts.serviceName} (${opts.reason}); ${reverted.length} file(s) reverted${carriedText}${keptText}${notText}`, {
+    ev('critical', `Level 3 did not fix ${opts.serviceName} (${opts.reason}); ${reverted.length} file(s) reverted${endUnknownText}${carriedText}${keptText}${notText}`, {
+      ...(endUnknown ? { endUnrecorded: true, replacedBytesIn: report!.evidenceDir } : {}),
       // The run's own end (timeout, failed) when it never got to a verification; otherwise the fix did not hold.
       outcome: run.status && run.status !== 'completed' ? run.status : 'failed',
       verify: opts.reason,
