@@ -20,8 +20,9 @@ export interface ReadJournalOptions {
    */
   maxBytesPerFile?: number;
   /**
-   * A file cut by maxBytesPerFile: its older part is still read for the incident.* lines alone (cheap: only those are
-   * parsed), so an incident opened before the cut keeps its opening, its cause and its close. Without it, an incident
+   * A file cut by maxBytesPerFile: its older part is still read for the incident.* lines alone, and the starts and stops
+   * on an incident (cheap: only those are parsed), so an incident opened before the cut keeps its opening, its cause,
+   * its close and its being kept down. Without it, an incident
    * opened in the older part of a never-rotated journal was listed as starting later, or not at all.
    */
   incidentLinesBeforeCut?: boolean;
@@ -190,7 +191,7 @@ export function journalCutText(cut: JournalCut): string {
   return (
     `${cut.file} is ${mib(cut.size)}: only its newest ${mib(cut.size - cut.bytesBefore)} were read whole; ` +
     (cut.incidentLinesRead
-      ? `of the older ${mib(cut.bytesBefore)} only the incident lines (opened, action, escalated, resolved) were read, so an older incident's timeline lacks its other events`
+      ? `of the older ${mib(cut.bytesBefore)} only the incident lines (opened, action, escalated, resolved, and a start or stop on one) were read, so an older incident's timeline lacks its other events`
       : `the older ${mib(cut.bytesBefore)} were not read, so an incident opened there shows as opening later, or not at all`)
   );
 }
@@ -211,10 +212,20 @@ async function lineStartAtOrAfter(file: string, pos: number): Promise<number> {
   }
 }
 
-/** An incident.* line as JSON.stringify writes it (a hand-edited line with spaces too): the only lines parsed before a cut. */
-const INCIDENT_LINE = /"type"\s*:\s*"incident\./;
+/**
+ * An incident.* line, or a service's start or stop (as JSON.stringify writes them, a hand-edited line with spaces too):
+ * the only lines parsed before a cut. A stop or start on an incident decides its status: a `restart: never` crash kept
+ * down (service.stopped keptDown) ends it as "failed", a person's start opens it again; without them, an incident kept
+ * down before the cut read "open" for ever in `clawback incidents` and the API while status said "kept down".
+ */
+const INCIDENT_LINE = /"type"\s*:\s*"(?:incident\.|service\.st(?:opped|arted)")/;
 
-/** The incident.* events of bytes [0, end) of a file, which ends at a line's end; other lines are neither parsed nor counted. */
+/** Of the lines INCIDENT_LINE lets through, those kept: an incident.* event, or a start or stop on an incident. */
+function tellsIncident(e: ClawbackEvent): boolean {
+  return e.type.startsWith('incident.') || ((e.type === 'service.stopped' || e.type === 'service.started') && typeof e.incidentId === 'string');
+}
+
+/** The incident.* events (and starts and stops on an incident) of bytes [0, end) of a file, which ends at a line's end; other lines are neither parsed nor counted. */
 async function scanIncidentLines(file: string, end: number, opts: ReadJournalOptions, result: JournalScan): Promise<void> {
   if (end <= 0) return;
   const stream = createReadStream(file, { encoding: 'utf8', start: 0, end: end - 1 });
@@ -228,7 +239,7 @@ async function scanIncidentLines(file: string, end: number, opts: ReadJournalOpt
       } catch {
         continue;
       }
-      if (!isClawbackEvent(parsed) || !parsed.type.startsWith('incident.')) continue;
+      if (!isClawbackEvent(parsed) || !tellsIncident(parsed)) continue;
       if (opts.since !== undefined && parsed.time < opts.since) continue;
       if (opts.until !== undefined && parsed.time >= opts.until) continue;
       result.events.push(parsed);
