@@ -9,7 +9,7 @@ import { clientStateDir } from './client.js';
 import { journalCutText, scanJournal } from '../observe/journal-read.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { JOURNAL_KEEP } from '../observe/journal.js';
-import { summarizeIncidents } from '../observe/incidents.js';
+import { IncidentFold, type IncidentSummary } from '../observe/incidents.js';
 import { computeDigest, renderDigest } from '../observe/digest.js';
 import { formatTtr, table } from './format.js';
 import { numberOption } from './number-option.js';
@@ -122,16 +122,24 @@ function lastLogLines(file: string, n: number): { text: string | undefined; live
 
 /**
  * The journal's events; damaged lines (torn, garbage, hand edits) are skipped and said on stderr: an incident whose
- * resolved line was torn showed "escalated" for good with no word that the journal was damaged.
+ * resolved line was torn showed "escalated" for good with no word that the journal was damaged. With onEvent, each
+ * event goes there as read and none is kept (the answer is empty).
  */
-async function journalEvents(stateDir: string): Promise<ClawbackEvent[]> {
+async function journalEvents(stateDir: string, onEvent?: (event: ClawbackEvent) => void): Promise<ClawbackEvent[]> {
   const file = path.join(stateDir, 'journal.jsonl');
-  const scan = await scanJournal(file, { rotated: JOURNAL_KEEP, incidentLinesBeforeCut: true });
+  const scan = await scanJournal(file, { rotated: JOURNAL_KEEP, incidentLinesBeforeCut: true, ...(onEvent ? { onEvent } : {}) });
   // A journal past the read bound (never rotated) is read by its newest part: said, not silently cut.
   for (const cut of scan.cuts) process.stderr.write(`clawback: ${terminalSafe(journalCutText(cut))}\n`);
   // A torn line the daemon already noted in the journal (its daemon.fault line) is not warned about on every call.
   if (scan.unnotedCorruptLines > 0) process.stderr.write(`clawback: skipped ${scan.unnotedCorruptLines} damaged line(s) of ${terminalSafe(file)} (or its rotated copies) at line ${scan.unnotedCorruptLineNumbers.join(', ')}${scan.unnotedCorruptLines > scan.unnotedCorruptLineNumbers.length ? ', ...' : ''}: an incident they belonged to may look unfinished\n`);
   return scan.events;
+}
+
+/** The journal's incidents, folded as its lines are read: the incidents are held, not every event of the window. */
+async function journalIncidents(stateDir: string): Promise<IncidentSummary[]> {
+  const fold = new IncidentFold();
+  await journalEvents(stateDir, (e) => fold.add(e));
+  return fold.summaries();
 }
 
 export function registerHistory(program: Command): void {
@@ -221,7 +229,7 @@ export function registerHistory(program: Command): void {
       const since = o.days ? Date.now() - o.days * 86_400_000 : undefined;
       // The window picks incidents, not events: cut at its start, an incident opened before it and closed within was
       // listed as opened at its closing, reason "unknown", and a still open older one was not listed at all.
-      const incidents = summarizeIncidents(await journalEvents(stateDir), { inJournalOrder: true }).filter((i) => since === undefined || i.openedAt >= since || (i.closedAt ?? Infinity) >= since);
+      const incidents = (await journalIncidents(stateDir)).filter((i) => since === undefined || i.openedAt >= since || (i.closedAt ?? Infinity) >= since);
       if (o.json) {
         process.stdout.write(JSON.stringify(incidents.map(({ timeline, ...rest }) => ({ ...rest, events: timeline.length }))) + '\n');
         return;
@@ -243,7 +251,7 @@ export function registerHistory(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (id: string, o: { json?: boolean }) => {
       const stateDir = clientStateDir(program.opts());
-      const found = summarizeIncidents(await journalEvents(stateDir), { inJournalOrder: true }).find((i) => i.id === id);
+      const found = (await journalIncidents(stateDir)).find((i) => i.id === id);
       if (!found) {
         exitWithError('not-found', `no incident ${terminalSafe(id)} in the journal`, 4);
       }
