@@ -184,7 +184,7 @@ export function registerInstall(program: Command): void {
           runner,
           serviceManager: manager,
           explicitConfig: Boolean(g.config || process.env.CLAWBACK_CONFIG),
-          startDaemon: async () => startDaemonDetached(stateDir, configPath, revive.apiPort),
+          startDaemon: async () => startDaemonDetached(stateDir, configPath, revive.apiPort, { keepStop: true }),
           // What the daemon would say of its config (exit 78): a unit that exited so is not restarted while this holds.
           configProblem: async () => configProblem(configPath, stateDir),
           // The revived daemon journals and notifies these when it starts (it owns the outbox).
@@ -355,8 +355,10 @@ async function tailSince(file: string, from: number): Promise<string> {
 /**
  * Starts `clawback run` in its own session, output to <stateDir>/logs/daemon.out.log. The child is not waited for
  * (unref); the returned watch says when it exits and what it wrote, for a guardian pass still running then.
+ * keepStop (the guardian's start): daemon.stopped is left for the daemon to honour under its lock (a person's stop after
+ * the guardian looked); a person's own start (a drill) ends the stop at once.
  */
-export function startDaemonDetached(stateDir: string, configPath: string | undefined, apiPort?: number): StartedDaemon {
+export function startDaemonDetached(stateDir: string, configPath: string | undefined, apiPort?: number, opts: { keepStop?: boolean } = {}): StartedDaemon {
   mkdirSync(path.join(stateDir, 'logs'), { recursive: true, mode: 0o700 });
   const logFile = path.join(stateDir, 'logs', 'daemon.out.log');
   const fd = openSync(logFile, 'a', 0o600);
@@ -374,6 +376,6 @@ export function startDaemonDetached(stateDir: string, configPath: string | undef
   } finally {
     closeSync(fd);
   }
-  rmSync(path.join(stateDir, STOPPED_MARKER), { force: true });
+  if (!opts.keepStop) rmSync(path.join(stateDir, STOPPED_MARKER), { force: true });
   return { exited, output: () => tailSince(logFile, from) };
 }

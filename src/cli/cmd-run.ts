@@ -87,7 +87,7 @@ export function registerRun(program: Command): void {
       const location = { ...(g.config ? { file: g.config } : {}), ...(g.stateDir ? { stateDir: g.stateDir } : {}) };
       const loaded = loadConfigIsolated(location, { warn: (m) => say(`warning: ${m}`) });
       loaded.then((l) => l.warnings.forEach((w) => say(`warning: ${w}`)), () => undefined); // awaited by createDaemon; not an unhandled rejection while the modules load
-      const [{ createDaemon, DaemonAlreadyRunning, ApiPortUnavailable }, { defaultDaemonOptions }] = await Promise.all([import('../daemon/daemon.js'), import('../daemon/wiring.js')]);
+      const [{ createDaemon, DaemonAlreadyRunning, ApiPortUnavailable, StoppedMeanwhile }, { defaultDaemonOptions }] = await Promise.all([import('../daemon/daemon.js'), import('../daemon/wiring.js')]);
       try {
         daemon = await createDaemon({
           ...defaultDaemonOptions(),
@@ -106,6 +106,10 @@ export function registerRun(program: Command): void {
         if (err instanceof ConfigError) {
           process.stderr.write(`clawback: ${err.message}\n`);
           process.exit(cmdOpts.refusalExitCode ?? SYSEXITS.CONFIG);
+        }
+        if (err instanceof StoppedMeanwhile) {
+          process.stderr.write(`clawback: ${err.message}\n`);
+          process.exit(0);
         }
         if (err instanceof DaemonAlreadyRunning) {
           process.stderr.write(`clawback: ${err.message}\n`);

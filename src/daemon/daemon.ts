@@ -1,7 +1,7 @@
 // Composition root: load config, build every object, wire the event bus, serve the API, shut down cleanly.
 import { guardianPassView, renderGuardianPassGauges } from './guardian-pass.js';
 import { closeSync, existsSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { currentBootId, stoppedMarkerText } from './stopped-marker.js';
+import { currentBootId, stoppedMarkerText, stoppedOnPurposeNow } from './stopped-marker.js';
 import path from 'node:path';
 import type { LoadedConfig, LoadOptions } from '../config/load.js';
 import { loadConfigIsolated } from '../config/load-isolated.js';
@@ -113,6 +113,9 @@ export interface PluginHooks {
 }
 
 export class DaemonAlreadyRunning extends Error {}
+
+/** A daemon the guardian started found daemon.stopped (this boot) once it held daemon.lock: a person's stop came after the guardian looked. */
+export class StoppedMeanwhile extends Error {}
 
 /** The API/dashboard port could not be bound (taken by another program): the daemon started nothing. */
 export class ApiPortUnavailable extends Error {}
@@ -927,6 +930,12 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     );
   }
   const releaseStateLock = lock.kind === 'held' ? lock.release : async () => undefined;
+  // The guardian looked for daemon.stopped before it started us; a stop that landed since (a person's Ctrl-C of a daemon
+  // they ran meanwhile, a `systemctl stop`) wrote it before letting go of the lock: honoured here, never undone by start().
+  if (opts.startedByGuardian && stoppedOnPurposeNow(stateDir, STOPPED_MARKER)) {
+    await releaseStateLock().catch(() => undefined);
+    throw new StoppedMeanwhile(`the daemon was stopped on purpose (${path.join(stateDir, STOPPED_MARKER)}) after the guardian decided to start it: not started, the stop is kept`);
+  }
   // One daemon per config file too: after its stateDir changed, a second daemon would run the same services again.
   const claim: ClaimResult = loaded.file ? await takeConfigClaim(loaded.file, stateDir, clock) : { kind: 'unavailable' };
   if (claim.kind === 'unavailable' && claim.problem) say(`warning: ${claim.problem}`);

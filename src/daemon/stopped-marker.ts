@@ -1,6 +1,7 @@
 // What daemon.stopped means, in one place: stopped on purpose in this boot. A shutdown's SIGTERM writes it too, and
 // under cron (no service manager starts the daemon at boot) a marker from an earlier boot kept it down for good.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
 const BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
 
@@ -28,4 +29,19 @@ export function stoppedMarkerText(now: number, bootId: string | undefined): stri
 export function stoppedThisBoot(text: string, bootId: string | undefined): boolean {
   const named = /^boot (\S+)$/m.exec(text)?.[1];
   return named === undefined || bootId === undefined || named === bootId;
+}
+
+/**
+ * Whether daemon.stopped in stateDir says "stopped on purpose" in this boot, read when the caller holds daemon.lock: a
+ * stop's marker is written before its daemon lets go of the lock, so a stop that landed after the guardian looked is
+ * seen here. A marker that cannot be read (not ENOENT) counts, as an empty one does.
+ */
+export function stoppedOnPurposeNow(stateDir: string, marker: string, bootId: string | undefined = currentBootId()): boolean {
+  let text: string;
+  try {
+    text = readFileSync(path.join(stateDir, marker), 'utf8');
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+  return stoppedThisBoot(text, bootId);
 }
