@@ -13,6 +13,7 @@ import { cliHint } from './cli-command.js';
 import { reviveConfig } from './revive-config.js';
 import { startingDaemonPid, waitForStartingDaemon } from './daemon-starting.js';
 import { errnoText } from '../platform/errno-words.js';
+import { GUARDIAN_START_LOOP_ATTEMPTS, readStartAttempt, START_ATTEMPTS_FILE } from '../daemon/start-attempts.js';
 
 export interface GlobalOpts {
   config?: string;
@@ -138,7 +139,7 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
   const withConfig = ranConfig ? { config: ranConfig } : {};
   const override = revive.apiPort;
   // Built only for an error message: it walks PATH and resolves symlinks.
-  const start = (): string => cliHint(['run', ...(override !== undefined ? ['--api-port', String(override)] : [])], { stateDir, ...withConfig });
+  const start = (): string => cliHint(['run', ...(override !== undefined ? ['--api-port', String(override)] : [])], { stateDir, ...withConfig }) + startLoopNote(stateDir);
   if (!read.info) {
     // The config file's stateDir changed under a running daemon: that daemon still serves the file, from its old directory.
     const file = opts.stateDir || process.env.CLAWBACK_STATE_DIR ? undefined : findConfigFile(opts.config ? { file: opts.config } : {});
@@ -257,4 +258,18 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
       return { status: res.status, body: JSON.parse(res.text) as T };
     },
   };
+}
+
+/**
+ * Why the guardian no longer starts the daemon (its last starts all died before it started), said where status says
+ * "not running": without it the person read "start it with run" while the guardian had given up, and why was only in
+ * its alert of an hour ago. Empty when the guardian still starts it.
+ */
+function startLoopNote(stateDir: string): string {
+  const loop = readStartAttempt(stateDir);
+  if (!loop || loop.count < GUARDIAN_START_LOOP_ATTEMPTS) return '';
+  return (
+    `. The guardian no longer starts it: its last ${loop.count} starts all died before it started (the latest, pid ${loop.pid} at ${new Date(loop.at).toISOString()}, while ${loop.phase}; ` +
+    `${path.join(stateDir, START_ATTEMPTS_FILE)}); look at ${path.join(stateDir, 'logs', 'daemon.out.log')} before starting it, or remove that file to let the guardian start it again`
+  );
 }

@@ -27,6 +27,23 @@ export interface GuardianAlertState {
   lastAlertAt: number;
   alerts: number;
   reason: string;
+  /**
+   * The kinds of reason (downKind) said since the last hourly alert; absent in a file from an older guardian. A reason
+   * of another kind (exit 78 fixed, now SIGKILLed at start) is said at once, at most MAX_KINDS_PER_REPEAT per hour.
+   */
+  kinds?: string[];
+}
+
+/** Reasons of a new kind said within one repeat window at most: a reason that flips every pass is not said every pass. */
+export const MAX_KINDS_PER_REPEAT = 4;
+
+/** Pure: the kind of why the daemon is down, stable across passes (no pid, output or time in it). */
+export function downKind(report: GuardianReport): string {
+  const exit = report.daemonExit;
+  if (report.configInvalid !== undefined) return 'config-invalid';
+  if (report.startLoop) return 'start-loop';
+  if (exit) return exit.error ? 'spawn-failed' : exit.signal ? `killed by ${exit.signal}` : `exit ${exit.code}`;
+  return 'no-heartbeat';
 }
 
 export interface AlertStep {
@@ -57,21 +74,31 @@ export function downReason(report: GuardianReport): string {
 
 /**
  * Pure: what to say after a pass. Down: say it once, then again every repeatMs while it stays down (either way apart
- * counts, so a clock set back does not silence it). Running again after an alert: say so once. Anything else: nothing.
+ * counts, so a clock set back does not silence it), and at once when the reason is of a new kind (bounded by
+ * MAX_KINDS_PER_REPEAT a window). Running again after an alert: say so once. Anything else: nothing.
  */
 export function guardianAlertStep(prev: GuardianAlertState | null, report: GuardianReport, reason: string, now: number, stateDir: string, repeatMs = GUARDIAN_ALERT_REPEAT_MS): AlertStep {
   if (report.outcome === 'daemon-down') {
-    if (prev && Math.abs(now - prev.lastAlertAt) < repeatMs) return { send: null, next: 'keep' };
+    const kind = downKind(report);
+    let changed: string | undefined;
+    if (prev && Math.abs(now - prev.lastAlertAt) < repeatMs) {
+      // A file from an older guardian names no kinds: this one is taken as said (no extra alert at the upgrade).
+      if (prev.kinds === undefined) return { send: null, next: { ...prev, kinds: [kind] } };
+      if (prev.kinds.includes(kind) || prev.kinds.length >= MAX_KINDS_PER_REPEAT) return { send: null, next: 'keep' };
+      changed = prev.kinds[prev.kinds.length - 1];
+    }
     const alerts = (prev?.alerts ?? 0) + 1;
+    const kinds = changed !== undefined ? [...prev!.kinds!, kind] : [kind];
+    const still = alerts > 1 ? ` (still down, alert ${alerts}${changed !== undefined ? `; the reason changed: it was ${changed}, it is ${kind} now` : ''})` : '';
     return {
       send: {
         type: 'daemon.crashed',
         time: now,
         severity: 'critical',
-        message: `Guardian could not revive the clawback daemon of ${stateDir}${alerts > 1 ? ` (still down, alert ${alerts})` : ''}: ${reason}`,
+        message: `Guardian could not revive the clawback daemon of ${stateDir}${still}: ${reason}`,
         details: { by: 'guardian', stateDir, ...(report.startLoop ? { startLoop: true, attempts: report.startLoop.count } : {}), code: report.daemonExit?.code ?? null, signal: report.daemonExit?.signal ?? null, output: report.daemonExit?.output ?? null, errors: report.errors, alerts },
       },
-      next: { downSince: prev?.downSince ?? now, lastAlertAt: now, alerts, reason },
+      next: { downSince: prev?.downSince ?? now, lastAlertAt: now, alerts, reason, kinds },
     };
   }
   const running = report.outcome === 'ok' || report.outcome === 'revived';
@@ -127,7 +154,8 @@ function parseState(text: string | null): GuardianAlertState | null {
   try {
     const v = JSON.parse(text) as Partial<GuardianAlertState>;
     if (typeof v.lastAlertAt !== 'number' || typeof v.downSince !== 'number') return null;
-    return { downSince: v.downSince, lastAlertAt: v.lastAlertAt, alerts: typeof v.alerts === 'number' ? v.alerts : 1, reason: typeof v.reason === 'string' ? v.reason : '' };
+    const kinds = Array.isArray(v.kinds) && v.kinds.every((k) => typeof k === 'string') ? { kinds: v.kinds.slice(0, MAX_KINDS_PER_REPEAT) } : {};
+    return { downSince: v.downSince, lastAlertAt: v.lastAlertAt, alerts: typeof v.alerts === 'number' ? v.alerts : 1, reason: typeof v.reason === 'string' ? v.reason : '', ...kinds };
   } catch {
     return null;
   }
@@ -191,7 +219,7 @@ export async function alertGuardianOutcome(
   const step = guardianAlertStep(prev, report, deps.redactor.redact(downReason(report)), deps.clock.now(), deps.stateDir);
   // What it says belongs in the journal too (queued by the caller for the next daemon), told to a human or not.
   if (step.send) out.said = step.send;
-  if (!step.send && serviceAlerts.length === 0 && !hasPending(notifyDir)) return out;
+  if (!step.send && serviceAlerts.length === 0 && !hasPending(notifyDir) && step.next === 'keep') return out;
   const { notify, problem } = notifyConfigOf(deps.configPath, deps.stateDir);
   let undelivered = 0;
   if (!notify || notify.channels.length === 0) {

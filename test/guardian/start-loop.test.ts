@@ -78,6 +78,10 @@ describe('the guardian and a daemon that dies at every start', () => {
     expect(count()).toBe(GUARDIAN_START_LOOP_ATTEMPTS);
     const said = readFileSync(path.join(stateDir, 'pending-events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; message: string });
     expect(said.some((e) => e.type === 'daemon.crashed')).toBe(true);
+    // `clawback status` says the guardian gave up and why, not only "start it with run".
+    const status = await runCli(['status', '--config', configPath, '--state-dir', stateDir], { env: { HOME: path.join(dir, 'home') } });
+    expect(status.code).toBe(3);
+    expect(status.stderr).toMatch(/guardian no longer starts it: its last 6 starts all died before it started .*start-attempts\.json/);
 
     // The person removed the note: the next pass starts the daemon again.
     rmSync(path.join(stateDir, START_ATTEMPTS_FILE));
