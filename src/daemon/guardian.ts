@@ -336,7 +336,9 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     if (before && foreign) report.actions.push(`pid ${before.pid} in daemon.json is the daemon of ${foreign}, not of ${ourDir} (a copied or restored state directory): left alone`);
     const seen = assess(before);
     report.seen = seen;
-    report.actions.push(`daemon.json: ${seen}${before ? ` (pid ${before.pid}, heartbeat ${heartbeatAge(before.heartbeatAt, clock.now())})` : ''}`);
+    // A file that is there but cannot be read is said as such: "missing" sent the person looking for a file they could see.
+    const unreadable = !before && report.readProblem !== undefined && report.readProblem !== 'missing' ? ` (the file is there but unreadable: ${report.readProblem})` : '';
+    report.actions.push(`daemon.json: ${seen}${before ? ` (pid ${before.pid}, heartbeat ${heartbeatAge(before.heartbeatAt, clock.now())})` : unreadable}`);
     if (seen === 'running') return done();
 
     // No live daemon in daemon.json, but a live process holds daemon.lock: a daemon starting (its first heartbeat comes
