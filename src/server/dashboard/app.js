@@ -623,7 +623,8 @@
     f.maintNote = el('div', { class: 'alert', 'data-field': 'maintenance', hidden: true });
     f.hint = el('span', { class: 'hint', 'data-field': 'hint' });
     f.msg = el('output', { class: 'action-msg', 'data-field': 'action-msg' });
-    const root = el('article', { class: 'card', 'data-service': name, 'aria-labelledby': `card:${name}` },
+    // tabindex -1: the card takes the focus back when the button that had it is gone (keepFocus), never a Tab stop itself.
+    const root = el('article', { class: 'card', 'data-service': name, 'aria-labelledby': `card:${name}`, tabindex: '-1' },
       el('header', { class: 'card-head' }, el('h3', { id: `card:${name}`, text: name }), f.state, f.health),
       el('div', { class: 'stats' }, stat('PID', 'pid'), stat('Uptime', 'uptime'), stat('Restarts', 'restarts'), stat('Memory', 'memory')),
       f.note, f.held, f.maintNote, f.incident,
@@ -637,7 +638,7 @@
      * `pending`: the button's request in flight ({at, abort}); `doctorRun`: the doctor run this page started, followed to its
      * end; `early`: the service's stream events while a Doctor request waits for its answer (the run's first ones).
      */
-    const card = { name, root, f, last: null, busy: false, pending: null, doctorRun: null, early: null };
+    const card = { name, root, f, last: null, busy: false, pending: null, doctorRun: null, early: null, refocus: null };
     for (const b of buttons(f)) b.addEventListener('click', () => act(card, b.dataset.action));
     return card;
   }
@@ -787,6 +788,7 @@
     const s = card.last;
     if (!s) return;
     const { f } = card;
+    const had = document.activeElement;
     const held = s.state === 'held' || (s.incident && s.incident.status === 'waiting-human');
     setProp(f.resume, 'disabled', card.busy || !held);
     setProp(f.resume, 'title', held ? 'Resume: clear the hold and start again' : 'Resume is for a held service');
@@ -813,6 +815,21 @@
     for (const b of buttons(f)) b.classList.toggle('locked', needToken);
     setProp(f.restart, 'title', needToken ? 'A token is needed to restart (paste it above)' : 'Restart now (graceful stop, then start)');
     setText(f.hint, needToken ? '🔒 token needed to control' : '');
+    keepFocus(card, had);
+  }
+  /**
+   * A focused button disabled while its request runs, or hidden once answered (Approve, Refuse), took the keyboard focus to
+   * <body>: a keyboard user tabbed from the top of the page again. It goes back to that button, or to its card when the
+   * button is gone (WAI-ARIA dialog practice: focus returns to the opener, or to a logical element near it).
+   */
+  function keepFocus(card, had) {
+    const ours = card.refocus || (buttons(card.f).includes(had) ? had : null);
+    if (card.busy || !ours) return;
+    card.refocus = null;
+    const now = document.activeElement;
+    const usable = (b) => b.isConnected && !b.hidden && !b.disabled;
+    const lost = now === had && had !== document.body ? !usable(had) : !now || now === document.body;
+    if (lost) (usable(ours) ? ours : card.root).focus({ preventScroll: true });
   }
 
   async function act(card, action) {
@@ -823,6 +840,8 @@
     if (action === 'restart' && live && !window.confirm(shown(`Restart ${card.name}? The daemon stops it (graceful stop) and starts it again; it is down meanwhile.`))) return;
     // An approval starts an AI agent on the user's files, a refusal hands the incident to a person: one mis-click did either.
     if ((action === 'approve' || action === 'refuse') && !window.confirm(shown(approvalQuestion(card.name, card.last || {}, action)))) return;
+    // The button about to be disabled: the focus comes back to it (or its card) once the answer is in (keepFocus).
+    card.refocus = card.root.contains(document.activeElement) ? document.activeElement : null;
     card.busy = true;
     card.doctorRun = null;
     updateActions(card);
