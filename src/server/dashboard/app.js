@@ -242,9 +242,13 @@
     stateEl.textContent = has ? 'control enabled' : 'read-only';
     stateEl.classList.toggle('ok', has);
     stateEl.title = has ? 'Restart, stop, resume and doctor runs are allowed with this token' : app.tokenRefused ? (app.refusedPasted ? 'The daemon refused the token pasted: it is not its token' : 'The daemon refused the token this page had: its token changed') : `A token is needed to control services${app.status ? ` (${app.status.daemon.stateDir}/token)` : ''}`;
+    // Unlock (or Enter in the field) hid the field and its button, Forget token hid itself: the focus fell to <body> and a
+    // keyboard user tabbed from the top again. It goes to what took their place.
+    const had = document.activeElement;
     $('token-input').hidden = has;
     $('token-use').hidden = has;
     $('token-forget').hidden = !has;
+    if (had && had.hidden && $('token-form').contains(had)) (has ? $('token-forget') : $('token-input')).focus();
   }
   function authHeaders() {
     return app.token ? { authorization: `Bearer ${app.token}` } : {};
