@@ -44,6 +44,11 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: more incidents than the panel
     expect(await page.locator('#incidents details.inc').count()).toBe(INCIDENTS);
     await more.filter({ hasText: `Showing all ${INCIDENTS} incidents.` }).waitFor({ timeout: 10_000 });
     expect(await more.getByRole('button', { name: 'Show more' }).isHidden()).toBe(true);
+    // The button hid itself: the focus is on the first incident the press added (it fell to <body>), and Enter opens it.
+    const focused = await page.evaluate(() => (document.activeElement?.closest('details.inc') as HTMLElement | null)?.dataset.id ?? document.activeElement?.tagName);
+    expect(focused).toBe(`inc-more-${String(INCIDENTS - 21).padStart(2, '0')}`);
+    await page.keyboard.press('Enter');
+    await page.locator(`#incidents details.inc[data-id="inc-more-${String(INCIDENTS - 21).padStart(2, '0')}"][open]`).waitFor({ timeout: 5_000 });
     await page.close();
   }, 90_000);
 });

@@ -203,6 +203,8 @@
     openIncidents: new Set(),
     /** How many incidents the history panel shows: INCIDENT_LIMIT, more once "Show more" was pressed. */
     incidentLimit: INCIDENT_LIMIT,
+    /** How many incidents were shown when "Show more" was pressed: the first new one takes the focus (loadIncidents). */
+    moreFrom: undefined,
   };
   /** Shown while the daemon does not answer: its last state, times included, which must not go on as if live. */
   const stale = () => !!app.status && !app.statusOk;
@@ -1080,6 +1082,10 @@
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const all = await res.json();
       const list = Array.isArray(all) ? all.slice(0, app.incidentLimit) : all;
+      // "Show more" pressed from the keyboard: the button hides itself once all are shown, and the focus fell to <body>.
+      const moreFrom = app.moreFrom;
+      app.moreFrom = undefined;
+      const onMore = document.activeElement === $('incidents-more-button');
       renderIncidentsMore(Array.isArray(all) && all.length > list.length, list.length);
       if (!Array.isArray(list) || list.length === 0) {
         fill(box, el('p', { class: 'empty', 'data-field': 'no-history', text: 'No incident history yet.' }));
@@ -1094,6 +1100,8 @@
         const again = [...box.querySelectorAll('details.inc')].find((d) => d.dataset.id === focusedId);
         again?.querySelector('summary')?.focus({ preventScroll: true });
       }
+      // It goes to the first incident the press added (WAI-ARIA: focus follows what a "load more" brought).
+      if (onMore && moreFrom !== undefined) box.querySelectorAll('details.inc > summary')[moreFrom]?.focus();
     } catch {
       if (!box.querySelector('details.inc')) fill(box, el('p', { class: 'empty', text: 'Incident history unavailable (retrying).' }));
     } finally {
@@ -1204,6 +1212,7 @@
       if (card && card.root.hidden) { $('filter').value = ''; if (app.status) render(app.status); else applyFilter(); card.root.scrollIntoView(); }
     });
     $('incidents-more-button').addEventListener('click', () => {
+      app.moreFrom = $('incidents').querySelectorAll('details.inc').length;
       app.incidentLimit = Math.min(app.incidentLimit + INCIDENT_LIMIT * 5, INCIDENT_MAX);
       scheduleIncidents(0);
     });
