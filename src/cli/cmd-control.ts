@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { connect } from './client.js';
 import { printChangeAnswer, type ChangeAnswer } from './change-answer.js';
+import { actionWaitMs, runningConfig } from './action-wait.js';
 
 const ACTIONS = {
   start: 'start a stopped service (also lifts a hold)',
@@ -18,7 +19,9 @@ export function registerControl(program: Command): void {
       .option('--json', 'print the answer as one JSON object: {"ok":true,"message":"…"}')
       .action(async (name: string) => {
         const client = await connect(program.opts());
-        printChangeAnswer(await client.post<ChangeAnswer>(`/api/services/${encodeURIComponent(name)}/${action}`));
+        // As long as the daemon itself waits for the service (its stop grace), not a fixed 15 s.
+        const timeoutMs = actionWaitMs(runningConfig(client.info.configPath, client.stateDir), name);
+        printChangeAnswer(await client.post<ChangeAnswer>(`/api/services/${encodeURIComponent(name)}/${action}`, { timeoutMs }));
       });
   }
 }
