@@ -14,6 +14,7 @@ import { reviveConfig } from './revive-config.js';
 import { startingDaemonPid, waitForStartingDaemon } from './daemon-starting.js';
 import { errnoText } from '../platform/errno-words.js';
 import { GUARDIAN_START_LOOP_ATTEMPTS, readStartAttempt, START_ATTEMPTS_FILE } from '../daemon/start-attempts.js';
+import { runConfigProblem } from './run-config-check.js';
 
 export interface GlobalOpts {
   config?: string;
@@ -140,6 +141,14 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
   const override = revive.apiPort;
   // Built only for an error message: it walks PATH and resolves symlinks.
   const start = (): string => cliHint(['run', ...(override !== undefined ? ['--api-port', String(override)] : [])], { stateDir, ...withConfig }) + startLoopNote(stateDir);
+  /** The way to start it, unless the config it would run does not load (the pasted `run` exited 78): then that first. */
+  const startHint = async (): Promise<string> => {
+    const file = revive.configPath;
+    const bad = file !== undefined ? await runConfigProblem(file) : undefined;
+    if (!bad) return `start it with: ${start()}`;
+    const more = bad.count > 1 ? ` and ${bad.count - 1} more` : '';
+    return `it cannot start with ${file} either, which does not load (${bad.first}${more}): fix the file (see every problem with: ${cliHint(['validate'], { config: file })}), then start it with: ${start()}`;
+  };
   if (!read.info) {
     // The config file's stateDir changed under a running daemon: that daemon still serves the file, from its old directory.
     const file = opts.stateDir || process.env.CLAWBACK_STATE_DIR ? undefined : findConfigFile(opts.config ? { file: opts.config } : {});
@@ -161,7 +170,7 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
       }
     }
     const why = read.reason === 'missing' ? 'no daemon.json' : `daemon.json unreadable: ${read.detail ?? read.reason}`;
-    throw new DaemonUnreachable(`the clawback daemon is not running (${why} in ${stateDir}); start it with: ${start()}`);
+    throw new DaemonUnreachable(`the clawback daemon is not running (${why} in ${stateDir}); ${await startHint()}`);
   }
   const now = deps.now?.() ?? Date.now();
   const age = heartbeatAge(read.info.heartbeatAt, now);
@@ -174,7 +183,7 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
   });
   if (verdict === 'dead' || verdict === 'recycled-pid') {
     const what = verdict === 'dead' ? `its pid ${read.info.pid} is gone` : `its pid ${read.info.pid} now belongs to another process`;
-    throw new DaemonUnreachable(`the clawback daemon is not running (${what}; last heartbeat ${age}); start it with: ${start()}`);
+    throw new DaemonUnreachable(`the clawback daemon is not running (${what}; last heartbeat ${age}); ${await startHint()}`);
   }
   const stale = verdict === 'stale';
   const info = read.info;
