@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { connect } from './client.js';
 import { printChangeAnswer, type ChangeAnswer } from './change-answer.js';
 import { actionWaitMs, runningConfig } from './action-wait.js';
+import { usageError } from './fail.js';
+import { emptyServiceNameText } from './service-name-arg.js';
 
 const ACTIONS = {
   start: 'start a stopped service (also lifts a hold)',
@@ -18,6 +20,8 @@ export function registerControl(program: Command): void {
       .description(description)
       .option('--json', 'print the answer as one JSON object: {"ok":true,"message":"…"}')
       .action(async (name: string) => {
+        const empty = emptyServiceNameText(action, name);
+        if (empty) usageError(empty);
         const client = await connect(program.opts());
         // As long as the daemon itself waits for the service (its stop grace), not a fixed 15 s.
         const timeoutMs = actionWaitMs(runningConfig(client.info.configPath, client.stateDir), name);

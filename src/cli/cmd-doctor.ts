@@ -22,6 +22,7 @@ import { doctorViaDaemon } from './doctor-via-daemon.js';
 import { cliHint } from './cli-command.js';
 import { doctorFileChanges, readConfigTreeBeforeDoctor } from '../doctor/revert-doctor-files.js';
 import { exitAfterUsageError, exitWithError } from './json-error.js';
+import { emptyServiceNameText } from './service-name-arg.js';
 
 /** A run that could not reach an outcome (a bug, an OS refusal, an invalid config) ends with a code no outcome uses. */
 function doctorFail(err: unknown): never {
@@ -41,6 +42,9 @@ export function registerDoctor(program: Command): void {
     .exitOverride((err) => (err.exitCode === 0 ? process.exit(0) : exitAfterUsageError(err.message, DOCTOR_FAILED.USAGE)))
     .action(async (name: string | undefined, o: { fix?: boolean; json?: boolean }) => {
       // Node ends an uncaught error with 1 ("all fixed") and the CLI's catch-all with 1 or 2: never a doctor outcome.
+      // `doctor "$SVC"` with SVC unset checked (and with --fix repaired) every service.
+      const empty = name === undefined ? undefined : emptyServiceNameText('doctor', name);
+      if (empty) exitWithError('usage', empty, DOCTOR_FAILED.USAGE);
       process.on('uncaughtException', doctorFail);
       process.on('unhandledRejection', doctorFail);
       try {

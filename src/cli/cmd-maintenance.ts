@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { connect } from './client.js';
 import { usageError } from './fail.js';
 import { printChangeAnswer, type ChangeAnswer } from './change-answer.js';
+import { emptyServiceNameText } from './service-name-arg.js';
 
 function who(): string {
   try {
@@ -26,6 +27,8 @@ export function registerMaintenance(program: Command): void {
     .option('--reason <text>', 'why, shown in status and alerts')
     .option('--json', 'print the answer as one JSON object: {"ok":true,"message":"…"}')
     .action(async (name: string, mode: string, opts: { for?: string; reason?: string }) => {
+      const empty = emptyServiceNameText('maintenance', name);
+      if (empty) usageError(empty);
       if (mode !== 'on' && mode !== 'off') usageError(`expected "on" or "off", got ${JSON.stringify(mode)}`);
       // A bare number would be read as milliseconds: ask for the unit.
       if (opts.for !== undefined && !/^\d+(?:\.\d+)?(?:ms|s|m|h|d)$/.test(opts.for.trim())) {

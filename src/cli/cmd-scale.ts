@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { connect } from './client.js';
 import { usageError } from './fail.js';
 import { printChangeAnswer, type ChangeAnswer } from './change-answer.js';
+import { emptyServiceNameText } from './service-name-arg.js';
 
 export function who(): string {
   try {
@@ -19,6 +20,8 @@ export function registerScale(program: Command): void {
     .description('run this many instances of a service that has `instances:` (or `autoscale:`) in the config; kept across daemon restarts')
     .option('--json', 'print the answer as one JSON object: {"ok":true,"message":"…"}')
     .action(async (name: string, instances: string) => {
+      const empty = emptyServiceNameText('scale', name);
+      if (empty) usageError(empty);
       if (!/^\d+$/.test(instances)) usageError(`instances: expected a whole number, got ${JSON.stringify(instances)}`);
       const client = await connect(program.opts());
       const q = new URLSearchParams({ instances, by: who() });
