@@ -21,14 +21,15 @@ process.stdout.write(JSON.stringify({ cache: r.cache, runStatus: typeof r.export
   return JSON.parse(execFileSync(NODE, ['-e', script], { env, encoding: 'utf8' })) as { cache: string; runStatus: string };
 }
 
-/** A copy of the built bundle and its cache in a directory of its own, with the bundle's mtime kept (the cache's key). */
+/** A copy of the built bundle and its cache in a directory of its own, the cache's header made for the copy (its mtime). */
 function copyBuilt(): string {
   const dir = tempDir('clawback-code-cache-');
   const file = path.join(dir, 'status-fast.bundle.cjs');
   copyFileSync(BUNDLE, file);
-  copyFileSync(`${BUNDLE}.v8cache`, `${file}.v8cache`);
-  const st = statSync(BUNDLE);
-  utimesSync(file, st.atime, st.mtime);
+  const cache = readFileSync(`${BUNDLE}.v8cache`);
+  const nl = cache.indexOf(10);
+  const header = { ...(JSON.parse(cache.subarray(0, nl).toString()) as object), mtimeMs: statSync(file).mtimeMs };
+  writeFileSync(`${file}.v8cache`, Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), cache.subarray(nl + 1)]));
   return file;
 }
 
