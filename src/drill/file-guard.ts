@@ -6,6 +6,7 @@ import path from 'node:path';
 import { ownerToGive, writeFileAtomicSync, type FileOwner } from '../platform/atomic-write.js';
 import { putBackBytesSync } from '../platform/hard-links.js';
 import { processStartTime } from '../platform/proc.js';
+import { giveTo, prepareBackupRoot, unreadableBackupLines } from './backup-root.js';
 import { abandonedGuards, BACKUP_PREFIX, bytesNow, leftAsDrillWrote, MANIFEST, type GuardManifest } from './drill-leftovers.js';
 
 export function sha256Of(data: Buffer): string {
@@ -35,9 +36,11 @@ export interface DirMeta {
 
 /**
  * Reads the file's bytes and mode and writes a 0600 copy into a fresh 0700 dir under `root` (a drill passes
- * drillBackupRoot(stateDir), where a later drill or the daemon's start finds it).
+ * drillBackupRoot(stateDir), where a later drill or the daemon's start finds it). `rootOwner` (the state dir's owner)
+ * gets the root, the copy and its manifest when this process may give them (root): any drill or daemon of that state
+ * dir can then put the file back. A root nobody here can write throws, naming it, before anything is changed.
  */
-export function guardFile(file: string, root = os.tmpdir()): GuardedFile {
+export function guardFile(file: string, root = os.tmpdir(), rootOwner?: FileOwner): GuardedFile {
   let realPath = file;
   try {
     realPath = realpathSync(file);
@@ -62,17 +65,27 @@ export function guardFile(file: string, root = os.tmpdir()): GuardedFile {
   }
   let backupPath: string | undefined;
   if (content !== undefined) {
-    mkdirSync(root, { recursive: true, mode: 0o700 });
-    const backupDir = mkdtempSync(path.join(root, BACKUP_PREFIX));
+    let backupDir: string;
+    try {
+      prepareBackupRoot(root, rootOwner);
+      backupDir = mkdtempSync(path.join(root, BACKUP_PREFIX));
+    } catch (err) {
+      throw new Error(`cannot keep a copy of ${realPath} in ${root} before changing it (${(err as Error).message}): nothing was changed; ${root} must be writable by uid ${process.getuid?.() ?? '?'} (run the drill once as root, which gives it to the state dir's owner)`);
+    }
+    giveTo(backupDir, rootOwner);
     backupPath = path.join(backupDir, path.basename(realPath));
     writeFileSync(backupPath, content, { mode: 0o600 });
+    giveTo(backupPath, rootOwner);
     writeManifest(backupDir, { realPath, mode: mode ?? null, fileOwner: owner ?? null, dir: dir ?? null, backup: path.basename(backupPath), owner: { pid: process.pid, startTime: processStartTime(process.pid) ?? null }, wrote: null });
   }
   return { path: file, realPath, content, mode, owner, backupPath, dir };
 }
 
 function writeManifest(dir: string, m: GuardManifest): void {
-  writeFileAtomicSync(path.join(dir, MANIFEST), JSON.stringify(m) + '\n', { mode: 0o600 });
+  // The manifest is its dir's owner's (the state dir's owner, see guardFile), as the copy beside it.
+  const st = statSync(dir);
+  const owner = ownerToGive({ uid: st.uid, gid: st.gid });
+  writeFileAtomicSync(path.join(dir, MANIFEST), JSON.stringify(m) + '\n', { mode: 0o600, ...(owner ? { owner } : {}) });
 }
 
 /**
@@ -113,7 +126,7 @@ export function handOverGuard(g: Pick<GuardedFile, 'backupPath'>): void {
  * nothing is overwritten and the backup is kept and named. Returns lines for the user.
  */
 export function recoverAbandonedGuards(tmp: string | readonly string[] = os.tmpdir()): string[] {
-  const out: string[] = [];
+  const out: string[] = unreadableBackupLines(typeof tmp === 'string' ? [tmp] : tmp);
   for (const { dir, manifest: m } of abandonedGuards(tmp)) {
     let original: Buffer;
     try {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { snapshotStoreFor } from '../doctor/snapshot-store.js';
 import { evidenceNames, guardFile, handOverGuard, noteDrillWrite, releaseGuard, removeDrillEvidence, restoreIfDrills, sha256Of } from './file-guard.js';
 import { drillBackupRoot } from './drill-leftovers.js';
+import { stateDirOwner } from './backup-root.js';
 import { instanceOf, signalInstance, waitForEvent, waitServedByNewInstance, waitSteady, waitBound, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { pollUntil } from './poll.js';
 
@@ -44,7 +45,7 @@ export const configCorruptScenario: Scenario = {
     if (unwritable) {
       return { faultAt: ctx.clock.now(), recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome: `refused, nothing changed: ${unwritable}`, notes: [] };
     }
-    const guard = guardFile(file, drillBackupRoot(ctx.target.stateDir));
+    const guard = guardFile(file, drillBackupRoot(ctx.target.stateDir), stateDirOwner(ctx.target.stateDir));
     const notes: string[] = [];
     if (guard.content === undefined) {
       return { faultAt: ctx.clock.now(), recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome: `${file} does not exist before the drill`, notes };

@@ -7,6 +7,7 @@ import { isServing } from './serving-check.js';
 import { daemonAliveSync, keepDaemonUp, runGuardian, waitDead } from './daemon-ops.js';
 import { guardFile, noteDrillWrite, releaseGuard, restoreFile, type GuardedFile } from './file-guard.js';
 import { drillBackupRoot } from './drill-leftovers.js';
+import { stateDirOwner } from './backup-root.js';
 import { instanceOf, isOneOf, journalSince, sendSignal, signalInstance, stillRuns, waitServedByNewInstance, waitSteady, waitBound, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { pollUntil } from './poll.js';
 import { cutSnippet } from '../platform/cut-text.js';
@@ -128,7 +129,7 @@ export const nuclearScenario: Scenario = {
     const guards: GuardedFile[] = ctx.target.config.services
       .map((s) => s.configFile?.path)
       .filter((p): p is string => !!p && isInside(stateDir, p))
-      .map((p) => guardFile(p, drillBackupRoot(stateDir)));
+      .map((p) => guardFile(p, drillBackupRoot(stateDir), stateDirOwner(stateDir)));
     const putBack = guards.map((g) =>
       ctx.restore.push(`restore ${g.path}`, () => {
         restoreFile(g);

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import type { ProbeConfigOf } from '../probes/probe-schema.js';
 import { guardFile, noteDrillWrite, releaseGuard, restoreFile } from './file-guard.js';
 import { drillBackupRoot } from './drill-leftovers.js';
+import { stateDirOwner } from './backup-root.js';
 import { instanceOf, signalInstance, servedAgainRun, waitServedByNewInstance, waitBound, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
 import { isDemoGateway } from './target.js';
@@ -27,7 +28,7 @@ export const slowStartScenario: Scenario = {
   },
   async run(ctx, _trial, before): Promise<ScenarioRun> {
     const file = ctx.target.service.configFile!.path;
-    const guard = guardFile(file, drillBackupRoot(ctx.target.stateDir));
+    const guard = guardFile(file, drillBackupRoot(ctx.target.stateDir), stateDirOwner(ctx.target.stateDir));
     if (guard.content === undefined) {
       return { faultAt: ctx.clock.now(), recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome: `${file} does not exist before the drill`, notes: [] };
     }
