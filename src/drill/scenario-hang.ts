@@ -1,6 +1,42 @@
 // Level 1 drills: a real hang (SIGSTOP, no help from the app) and a memory leak through the service's own fault switch.
-import { instanceOf, signalInstance, stillRuns, servedAgainRun, waitServedByNewInstance, waitBound, type Scenario, type ScenarioRun } from './drill-context.js';
+import { instanceOf, journalSince, secondsOf, signalInstance, stillRuns, servedAgainRun, waitServedByNewInstance, waitBound, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { postSwitch } from './fault-switch.js';
+import { formatMs } from './drill-report.js';
+import type { ProbeConfig } from '../probes/probe-schema.js';
+
+const HANG_JUDGES = ['http', 'tcp', 'hang'];
+
+/**
+ * The probe that restarts a hung service soonest, and the longest it may take to judge it hung: its failureThreshold
+ * checks, one per interval, the last one running into its timeout. Undefined when none restarts. Pure.
+ */
+export function hangVerdictBound(probes: readonly ProbeConfig[]): { probe: ProbeConfig; ms: number } | undefined {
+  let best: { probe: ProbeConfig; ms: number } | undefined;
+  for (const p of probes) {
+    if (!HANG_JUDGES.includes(p.kind) || p.action !== 'restart') continue;
+    const ms = p.failureThreshold * p.interval + p.timeout;
+    if (!best || ms < best.ms) best = { probe: p, ms };
+  }
+  return best;
+}
+
+/**
+ * Why a hang was not replaced: with no verdict in the journal since the fault it was never detected, and the user is told
+ * which probe would have to judge it, how long it may need, and what to change. Never a recovery time.
+ */
+async function notReplaced(ctx: DrillContext, pid: number, faultAt: number): Promise<string> {
+  const judged = (await journalSince(ctx, faultAt).catch(() => [])).some((e) => e.type === 'service.unhealthy' && e.service === ctx.target.service.name);
+  if (judged || ctx.signal?.aborted) return `SIGSTOP pid ${pid}: not replaced ${waitBound(ctx)}`;
+  const bound = hangVerdictBound(ctx.target.service.probes);
+  if (!bound) return `SIGSTOP pid ${pid}: not detected ${waitBound(ctx)}: no http, tcp or hang probe restarts it`;
+  const p = bound.probe;
+  const how = `every ${formatMs(p.interval)}, ${p.failureThreshold} failure(s), ${formatMs(p.timeout)} timeout`;
+  const change =
+    bound.ms > ctx.timeoutMs
+      ? `more than the trial's ${secondsOf(ctx.timeoutMs)} bound: run with --timeout ${Math.ceil(bound.ms / 1000) + 30} or more, or lower its interval or failureThreshold`
+      : 'check that it reaches the service (its url or port)';
+  return `SIGSTOP pid ${pid}: not detected ${waitBound(ctx)}; the ${p.name ?? p.kind} probe (${how}) may need up to ${secondsOf(bound.ms)} to judge it hung, ${change}`;
+}
 
 const MIB = 1024 * 1024;
 
@@ -8,8 +44,7 @@ export const hangScenario: Scenario = {
   name: 'hang',
   provedBy: { types: ['service.unhealthy'], what: 'watchdog verdict (service.unhealthy)', probeKinds: ['http', 'tcp', 'hang'] },
   notApplicable(ctx) {
-    const judged = ctx.target.service.probes.some((p) => ['http', 'tcp', 'hang'].includes(p.kind) && p.action === 'restart');
-    return judged ? undefined : 'no http, tcp or hang probe with action restart: nothing could notice a hang';
+    return hangVerdictBound(ctx.target.service.probes) ? undefined : 'no http, tcp or hang probe with action restart: nothing could notice a hang';
   },
   async run(ctx, _trial, before): Promise<ScenarioRun> {
     // Who was frozen: once the daemon has replaced it, its pid may be another process's (one stopped on purpose, too).
@@ -23,7 +58,7 @@ export const hangScenario: Scenario = {
     });
     try {
       const back = await waitServedByNewInstance(ctx, [inst]);
-      return servedAgainRun(faultAt, back, `SIGSTOP pid ${pid}: judged hung, replaced, serving`, `SIGSTOP pid ${pid}: not replaced ${waitBound(ctx)}`);
+      return servedAgainRun(faultAt, back, `SIGSTOP pid ${pid}: judged hung, replaced, serving`, back === undefined ? await notReplaced(ctx, pid, faultAt) : '');
     } finally {
       thaw();
     }
