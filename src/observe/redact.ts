@@ -124,6 +124,18 @@ export function crossLineRedaction(): (line: string) => string {
   };
 }
 
+/** An argv element that is only a flag naming a secret (`--token`, `--api-key`, `-password`): its value is the next element. */
+const SECRET_FLAG = /^--?[a-z-]*(?:token|api-?key|secret|password|passwd)$/i;
+
+/**
+ * An argv (a command probe's `command`, carried in its alert) with a secret passed as the flag's next argument
+ * (`["check", "--token", "<value>"]`): that argument is redacted whole. Each element alone looked harmless, so the
+ * `--token X` pattern, which needs both in one string, never saw it.
+ */
+export function secretFlagValues(items: string[]): string[] {
+  return items.map((v, i) => (i > 0 && SECRET_FLAG.test(items[i - 1]!) && v.length > 0 && !v.startsWith('-') ? REDACTED : v));
+}
+
 /** Key body lines read backwards from an END line: the last may be short, the others are full (64 or 70 characters). */
 const SHORT_BODY_LINE = /^\s*[A-Za-z0-9+/=]+\s*$/;
 const FULL_BODY_LINE = /^\s*[A-Za-z0-9+/=]{40,}\s*$/;
@@ -311,7 +323,7 @@ export class Redactor {
     if (Array.isArray(value)) {
       if (value.length > 1 && value.every((v) => typeof v === 'string')) {
         const line = crossLineRedaction();
-        return headlessKeyBodies(value.map((v: string) => line(v))).map((v) => this.redact(v)) as T;
+        return headlessKeyBodies(secretFlagValues(value as string[]).map((v: string) => line(v))).map((v) => this.redact(v)) as T;
       }
       return value.map((v) => this.redactDeep(v)) as T;
     }
