@@ -3,11 +3,14 @@
 import type { Clock } from '../platform/clock.js';
 import type { ClawbackEvent } from '../observe/events.js';
 
-/** What kind of write failed (or `heap`: the daemon's own heap near its limit, heap-watch.ts); one degraded reason per kind. */
-export type FaultReason = 'state-write' | 'journal-write' | 'heartbeat-write' | 'pending-events' | 'shutdown' | 'heap';
+/**
+ * What kind of write failed (or `heap`: the daemon's own heap near its limit, heap-watch.ts); one degraded reason per kind.
+ * `alert-spool`: the notifier's outbox (state/outbox), its alerts then held in memory only.
+ */
+export type FaultReason = 'state-write' | 'journal-write' | 'heartbeat-write' | 'pending-events' | 'shutdown' | 'heap' | 'alert-spool';
 
 /** Every reason the metrics gauge reports (0 when clear), so an alert rule can rely on the series existing. */
-export const FAULT_REASONS: readonly FaultReason[] = ['state-write', 'journal-write', 'heartbeat-write', 'pending-events', 'shutdown', 'heap'];
+export const FAULT_REASONS: readonly FaultReason[] = ['state-write', 'journal-write', 'heartbeat-write', 'pending-events', 'shutdown', 'heap', 'alert-spool'];
 
 /** The error code of a heap fault (heap-watch.ts). */
 export const HEAP_FAULT_CODE = 'EHEAPNEAR';

@@ -59,7 +59,11 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
       let notifier: Notifier | undefined;
       let notifyConfig = ctx.config.notify;
       const buildNotifier = (notify: NotifyConfig, replaces?: Notifier): Notifier | undefined => {
-        if (notify.channels.length === 0) return undefined;
+        if (notify.channels.length === 0) {
+          // No notifier, no spool left to fail: a reload that removed every channel must not leave alert-spool set for good.
+          daemon.faults.ok('alert-spool');
+          return undefined;
+        }
         const built = createNotifier(notify, {
           ...(replaces ? { replaces } : {}),
           stateDir: ctx.stateDir,
@@ -70,6 +74,8 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
           warn: (msg, extra) => logger.warn({ component: 'notify', ...(extra ?? {}) }, msg),
           onAttempt: (channel, ok) => metrics.notifierDelivery(channel, ok),
           emit: (e) => ctx.emit(e),
+          onSpoolFault: (err) => daemon.faults.failed('alert-spool', err),
+          onSpoolWritten: () => daemon.faults.ok('alert-spool'),
         });
         for (const ch of notify.channels) metrics.setDeadLetters(ch.name, 0);
         // Incidents still open (from before this daemon started, or before a reload) keep their reminders.

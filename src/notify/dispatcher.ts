@@ -52,6 +52,10 @@ export interface NotifierDeps {
   emit?: (event: ClawbackEvent) => void;
   /** The notifier this one replaces (a notify reload): its dedup memory is kept, so a repeat stays suppressed. */
   replaces?: Notifier;
+  /** Each failed write of the alert spool (alerts held in memory only): the daemon degrades on it (a warning line in its log was all). */
+  onSpoolFault?: (err: unknown) => void;
+  /** Each successful write of the alert spool: clears that degraded reason. */
+  onSpoolWritten?: () => void;
 }
 
 export interface NotifyStats {
@@ -336,6 +340,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   } catch (err) {
     outboxUsable = false;
     log('notify: outbox directory unusable; alerts are kept in memory only', { error: scrub(describeError(err)) });
+    deps.onSpoolFault?.(err);
   }
 
   const dedup = new DedupWindow(config.dedupWindow, deps.replaces?.dedupWindow());
@@ -471,6 +476,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   function writeEntry(ch: ChannelRuntime, entry: OutboxEntry): Promise<void> {
     // Said once per outage, as a warning (a full disk failed every alert, each logged at info): then quiet until it heals.
     const lost = (err: unknown): void => {
+      deps.onSpoolFault?.(err);
       if (writeFailing) return;
       writeFailing = true;
       warn('notify: could not write the outbox (alerts are held in memory only, lost if the daemon dies, until a write succeeds)', { channel: ch.name, error: scrub(describeError(err)) });
@@ -484,6 +490,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         writeFailing = false;
         log('notify: the outbox is writable again', { channel: ch.name, rewriting: unwritten.size });
       }
+      deps.onSpoolWritten?.();
       if (unwritten.size > 0 && !rewriting) writeHeldInMemory();
       return outbox.persist(entry).catch(lost);
     } catch (err) {
