@@ -27,6 +27,11 @@ function formatStatus(s: ClusterStatus): string {
     rows.push([svc.service, svc.leader ?? '(none)', svc.self ? 'active' : svc.fenced ? 'fenced (no renewal: stopped)' : 'standby', svc.fencingToken !== null ? String(svc.fencingToken) : '-', last]);
   }
   lines.push(table(rows));
+  // A move withdrawn after the instance had stopped for it: the answer to the person only said "already runs on".
+  for (const svc of s.services) {
+    const w = svc.withdrawnMove;
+    if (w) lines.push(`${svc.service}: the move to ${w.to} was withdrawn during the handover at ${new Date(w.at).toISOString()}; it stayed on ${s.member}, whose instance had stopped for it: ${w.running ? 'running again' : 'NOT running yet'}`);
+  }
   return lines.join('\n');
 }
 

@@ -51,6 +51,8 @@ interface SeatState {
   wonAt: number | null;
   /** The holder checks its key (and move requests) once per renewal period, not every poll. */
   checkedAt: number;
+  /** The last move withdrawn after this member had begun handing the service over (its instance was stopped for it). */
+  withdrawnMove: { to: string; at: number } | null;
 }
 
 export interface SeatStatus {
@@ -67,6 +69,11 @@ export interface SeatStatus {
   failovers: number;
   noLeaderSeconds: number;
   lastFailover: FailoverRecord | null;
+  /**
+   * A move withdrawn after this member had stopped its instance for the handover: the person who asked only saw
+   * "already runs on"; here it is said what became of it. running: the instance runs again now. Absent from earlier versions.
+   */
+  withdrawnMove?: { to: string; at: number; running: boolean } | null;
 }
 
 export interface ClusterStatus {
@@ -183,6 +190,7 @@ export class ClusterNode {
       lastSeenOther: null,
       busy: false,
       handingOver: false,
+      withdrawnMove: null,
       failovers: 0,
       noLeaderMs: 0,
       wonAt: null,
@@ -589,6 +597,7 @@ export class ClusterNode {
     st.token = token;
     st.holder = this.member;
     st.wonAt = now;
+    st.withdrawnMove = null;
     // Counted on the monotonic clock: on the wall clock an NTP step in between made the gap (and the counter) -1 h or +1 h.
     // Whole milliseconds: the monotonic clock reads fractions, and the event said "no leader for 105.4468139999999 ms".
     const gap = st.lastSeenOther !== null ? Math.round(this.clock.monotonic() - st.lastSeenOther.mono) : 0;
@@ -674,6 +683,7 @@ export class ClusterNode {
 
   private async handOverNow(st: SeatState, reason: string, incident?: CarriedIncident, movingTo?: string): Promise<void> {
     st.leading = false;
+    st.withdrawnMove = null;
     this.tell(st, { active: false, holder: null, reason });
     const d = this.deadlines(st);
     // Waited on the monotonic clock: on the wall clock a step forward freed the key under a running instance, a step back held it for the step.
@@ -693,7 +703,10 @@ export class ClusterNode {
     st.holder = this.member;
     st.leading = true;
     st.checkedAt = this.clock.monotonic();
-    this.emit({ type: 'cluster.leader', time: this.clock.now(), severity: 'warning', service: st.seat.name, message: `${st.seat.name}: the request to move it to ${movingTo} was withdrawn during the handover; it stays on ${this.member} (fencing token ${st.token}) and starts again here`, details: { move: movingTo, withdrawn: 'during the handover' } });
+    const stopped = st.seat.instanceGone();
+    st.withdrawnMove = { to: movingTo, at: this.clock.now() };
+    const what = stopped ? `its instance here had already stopped for the handover and is started again` : `its instance here was still stopping; it is started again once gone`;
+    this.emit({ type: 'cluster.leader', time: this.clock.now(), severity: 'warning', service: st.seat.name, message: `${st.seat.name}: the request to move it to ${movingTo} was withdrawn during the handover; ${movingTo} never took it: it stays on ${this.member} (fencing token ${st.token}), ${what}`, details: { move: movingTo, withdrawn: 'during the handover', instanceStopped: stopped } });
     await this.confirm(st);
   }
 
@@ -729,7 +742,8 @@ export class ClusterNode {
       // A change of mind (move to b, then back to the leader): the standing request would still have moved it to b.
       const prev = await this.withTimeout(this.client.delete().key(this.keys.move(service)).options(call()).getPrevious(), patience);
       const was = prev[0]?.value.toString();
-      return { status: 200, message: `${service} already runs on ${to}${was && was !== to ? ` (the request to move it to ${was} is withdrawn)` : ''}` };
+      // The leader may already have stopped its instance for that request: it keeps the service and starts it again, and its `cluster status` says so.
+      return { status: 200, message: `${service} already runs on ${to}${was && was !== to ? ` (the request to move it to ${was} is withdrawn); if ${to} had already begun the handover, it keeps ${service} and starts its instance again: \`clawback cluster status\` on ${to} says so` : ''}` };
     }
     const lapse = this.client.lease(Math.max(30, this.ttlSec * 6), { autoKeepAlive: false, ...call() });
     lapse.on('lost', () => undefined);
@@ -792,6 +806,8 @@ export class ClusterNode {
         failovers: st.failovers,
         noLeaderSeconds: st.noLeaderMs / 1000,
         lastFailover: failovers.get(st.seat.name) ?? null,
+        // Only while the service is still with this member since: after it left, the last failover says what became of it.
+        withdrawnMove: st.leading && st.withdrawnMove ? { ...st.withdrawnMove, running: !st.seat.instanceGone() } : null,
       })),
     };
   }
