@@ -32,6 +32,8 @@ interface StatusJson {
   services: Array<ServiceStatus & { forecast?: ForecastView }>;
   scaled?: import('../instances/instances-plugin.js').ScaledGroupStatus[];
   notify?: DeadLetterView;
+  /** A daemon with a `cluster:` block (src/cluster/cluster-plugin.ts); followSkipped is absent from earlier versions. */
+  cluster?: { followSkipped?: Array<{ service: string; at: number; message: string }> };
 }
 
 export function registerStatus(program: Command): void {
@@ -101,6 +103,10 @@ export function renderStatus(
   lines.push(...guardianLines(d.guardian, d.now, p));
   if (d.previousDied) lines.push(p.red(`PREVIOUS DAEMON DIED: ${d.previousDied.message} (clawback acknowledge clears this notice)`));
   for (const line of deadLetterLines(status.notify)) lines.push(p.red(`ALERTS NOT DELIVERED: ${line}`));
+  for (const f of status.cluster?.followSkipped ?? []) {
+    const ago = d.now !== undefined ? ` ${humanDuration(Math.max(0, d.now - f.at))} ago` : '';
+    lines.push(p.yellow(`CLUSTER CONFIG NOT FOLLOWED${ago}: ${f.message}`));
+  }
   lines.push('', table(rows));
   // Services with instances: one line per group (its instances are the NAME:i rows above).
   for (const g of status.scaled ?? []) {

@@ -13,7 +13,7 @@ import { leaseTiming } from './lease-timing.js';
 import { ClusterNode } from './cluster-node.js';
 import { fenceFile, spawnFenceGuard, writeFenceDeadline } from './fence-file.js';
 import { renderClusterMetrics } from './cluster-metrics.js';
-import { configFollower } from './config-follow.js';
+import { configFollower, type ConfigFollower } from './config-follow.js';
 import { fileLeaseStore, leaseFile } from './lease-file.js';
 
 export interface ClusterWiring {
@@ -96,7 +96,18 @@ export async function createCluster(opts: { config: ClawbackConfig; cluster: Clu
       await node.takeOverLease();
       node.start();
       return {
-        status: () => ({ cluster: { member: cluster.member, etcdError: node.etcdProblem(), services: node.localFigures().map((f) => ({ service: f.service, self: f.leading })) } }),
+        status: () => ({
+          cluster: {
+            member: cluster.member,
+            etcdError: node.etcdProblem(),
+            services: node.localFigures().map((f) => ({ service: f.service, self: f.leading })),
+            // A config from etcd this member did not take (a malformed /config/<service> value...): only in the journal, nobody saw it.
+            followSkipped: [...followers].flatMap(([service, f]) => {
+              const sk = f.skipped();
+              return sk ? [{ service, ...sk }] : [];
+            }),
+          },
+        }),
         metrics: async () => {
           // Local figures only: asking etcd here made each scrape wait out its call timeout (up to 60 s) while etcd hung.
           return renderClusterMetrics({ member: cluster.member, leaseAgeMs: node.leaseAgeMs(), services: node.localFigures() });
@@ -129,7 +140,7 @@ export async function createCluster(opts: { config: ClawbackConfig; cluster: Clu
       };
     },
   };
-  const followers = new Map<string, { stop(): void; apply(signal?: AbortSignal): Promise<void> }>();
+  const followers = new Map<string, ConfigFollower>();
   const runtimes = new Map<string, () => ServiceRuntime | undefined>();
   return {
     plugin,

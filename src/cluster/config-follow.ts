@@ -24,16 +24,22 @@ export interface SharedConfig {
 export interface ConfigFollower {
   /** Before this member starts the service: write the newest good config from etcd (protected settings kept); nothing once `signal` aborted. */
   apply(signal?: AbortSignal): Promise<void>;
+  /** Why the last apply did not take the config from etcd (for `clawback status`); null once it was taken or none was there. */
+  skipped(): { at: number; message: string } | null;
   stop(): void;
 }
 
 export function configFollower(opts: { client: Etcd3; cluster: ClusterConfig; service: ServiceConfig; clock: Clock; emit(e: ClawbackEvent): void; bus: EventBus; stateDir?: string }): ConfigFollower {
   const { client, cluster, service, clock } = opts;
   const spec = service.configFile;
-  if (!spec) return { apply: async () => undefined, stop: () => undefined };
+  if (!spec) return { apply: async () => undefined, skipped: () => null, stop: () => undefined };
   const key = clusterKeys(cluster.prefix).config(service.name);
-  const say = (severity: ClawbackEvent['severity'], message: string, details: Record<string, unknown>): void =>
+  // Only in the journal, a skipped follow went unseen: kept for `clawback status` until an apply takes a config.
+  let skipped: { at: number; message: string } | null = null;
+  const say = (severity: ClawbackEvent['severity'], message: string, details: Record<string, unknown>): void => {
+    if (details.action === 'cluster-follow-skipped') skipped = { at: clock.now(), message };
     opts.emit({ type: 'config.snapshot', time: clock.now(), severity, service: service.name, message, details });
+  };
 
   // A new last-known-good (seen healthy here, so this member runs it) is published for the others.
   const unsubscribe = opts.bus.subscribe((e) => {
@@ -59,6 +65,7 @@ export function configFollower(opts: { client: Etcd3; cluster: ClusterConfig; se
   return {
     async apply(signal) {
       const raw = await client.get(key).string();
+      skipped = null;
       if (!raw) return;
       // A value nobody can use (hand-edited, truncated, another version's) is said, not swallowed: the start goes on with this member's config.
       const shared = readShared(raw);
@@ -118,6 +125,7 @@ export function configFollower(opts: { client: Etcd3; cluster: ClusterConfig; se
         carried,
       });
     },
+    skipped: () => skipped,
     stop: () => unsubscribe(),
   };
 }
