@@ -1,47 +1,33 @@
 // A full disk under the alert spool (real tmpfs, real loopback endpoint that is down): the daemon said it only as one
 // warning line in its log while `status` said health "ok"; the alerts were held in memory only. Now the daemon is
 // degraded (reason alert-spool, a daemon.degraded event) until a spool write succeeds again (daemon.recovered).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createNotifier, type Notifier } from '../../src/notify/dispatcher.js';
+import { describe, expect, it } from 'vitest';
+import { createNotifier } from '../../src/notify/dispatcher.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { Redactor } from '../../src/observe/redact.js';
 import { DaemonFaults } from '../../src/daemon/daemon-faults.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
-import { Receiver } from '../notify/receiver.js';
-import { config, event } from '../notify/helpers.js';
-import { mountSmallDisk, type SmallDisk } from '../helpers/tmpfs.js';
+import { config, event, receiverOnSmallDisk } from '../notify/helpers.js';
 import { waitFor } from '../helpers/processes.js';
 
 describe('alert spool fault', () => {
-  let receiver: Receiver;
-  let disk: SmallDisk;
-  const notifiers: Notifier[] = [];
-  beforeEach(async () => {
-    receiver = await Receiver.start();
-    disk = mountSmallDisk('1m');
-  });
-  afterEach(async () => {
-    await Promise.all(notifiers.splice(0).map((n) => n.stop()));
-    await receiver.close();
-    disk.free();
-    disk.unmount();
-  });
+  const bed = receiverOnSmallDisk();
 
   it('a failed spool write degrades the daemon (said once), and a later write recovers it', async () => {
     const clock = systemClock();
     const events: ClawbackEvent[] = [];
-    const faults = new DaemonFaults({ clock, emit: (e) => events.push(e), log: () => undefined, stateDir: disk.dir });
+    const faults = new DaemonFaults({ clock, emit: (e) => events.push(e), log: () => undefined, stateDir: bed.disk.dir });
     // Wired as src/daemon/observe-wiring.ts wires the daemon's notifier.
-    const n = createNotifier(config([{ type: 'webhook', url: `${receiver.base}/webhook/a` }]), {
-      stateDir: disk.dir,
+    const n = createNotifier(config([{ type: 'webhook', url: `${bed.receiver.base}/webhook/a` }]), {
+      stateDir: bed.disk.dir,
       clock,
       redactor: new Redactor(),
       onSpoolFault: (err) => faults.failed('alert-spool', err),
       onSpoolWritten: () => faults.ok('alert-spool'),
     });
-    notifiers.push(n);
-    await receiver.down();
-    disk.fill();
+    bed.notifiers.push(n);
+    await bed.receiver.down();
+    bed.disk.fill();
     for (let i = 0; i < 3; i++) n.publish(event({ incidentId: `inc-${i}`, message: `queued on a full disk ${i}` }));
     // Before the fix: health "ok", degraded [] (a log line was all).
     const st = faults.status();
@@ -50,7 +36,7 @@ describe('alert spool fault', () => {
     expect(st.degraded[0]!.lastError).toMatch(/ENOSPC/);
     expect(st.degraded[0]!.count).toBeGreaterThanOrEqual(3);
     expect(events.filter((e) => e.type === 'daemon.degraded')).toHaveLength(1);
-    disk.free();
+    bed.disk.free();
     // No new alert: the delivery retries write the held alerts, and that clears the reason.
     await waitFor(() => !faults.isDegraded('alert-spool'), { timeoutMs: 10_000, message: 'the alert-spool reason cleared' });
     expect(events.filter((e) => e.type === 'daemon.recovered').map((e) => e.details?.reason)).toEqual(['alert-spool']);

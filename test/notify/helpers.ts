@@ -9,6 +9,7 @@ import type { Notifier } from '../../src/notify/dispatcher.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
 import { TelegramCommands, type TelegramCommandsOptions } from '../../src/notify/telegram-commands.js';
 import { systemClock } from '../../src/platform/clock.js';
+import { mountSmallDisk, type SmallDisk } from '../helpers/tmpfs.js';
 
 export const BOT_TOKEN = '123456789:AAH-test_token_abcdefghijklmnopqrstuvwxyz0';
 export const DISCORD_TOKEN = 'discord-webhook-token-0123456789abcdef';
@@ -102,6 +103,31 @@ export function receiverPerTest(): { readonly receiver: Receiver; readonly state
   };
 }
 
+/** Per test: a receiver and a small tmpfs (the state dir, to fill), the notifiers stopped, the disk freed and unmounted after. */
+export function receiverOnSmallDisk(size = '1m'): { readonly receiver: Receiver; readonly disk: SmallDisk; readonly notifiers: Notifier[] } {
+  let receiver: Receiver | undefined;
+  let disk: SmallDisk | undefined;
+  const notifiers: Notifier[] = [];
+  beforeEach(async () => {
+    receiver = await Receiver.start();
+    disk = mountSmallDisk(size);
+  });
+  afterEach(async () => {
+    await Promise.all(notifiers.splice(0).map((n) => n.stop()));
+    await receiver?.close();
+    disk?.free();
+    disk?.unmount();
+  });
+  return {
+    get receiver() {
+      return receiver!;
+    },
+    get disk() {
+      return disk!;
+    },
+    notifiers,
+  };
+}
 
 /**
  * A chat-command bot on a Bot API stand-in at apiBase: allowed user 42, the commands it carries out recorded in `acted`
