@@ -59,6 +59,7 @@ const OTHER_PROCESSES: Record<string, string> = {
   'cluster/fence-guard.ts': "a separate process that kills a singleton's group only when the daemon stopped renewing its lease (the daemon cannot act then)",
   'drill/drill-context.ts': "`clawback drill`'s fault injection: the crash the reducer must then handle",
   'drill/daemon-ops.ts': "`clawback drill`: its own guardian child",
+  'cli/run-config-check.ts': "a hint's own `clawback validate` child, ended at its timeout",
 };
 
 describe('only the effect executor touches a service (issue 16)', () => {
