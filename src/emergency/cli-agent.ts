@@ -1,4 +1,5 @@
 // Runs a CLI coding agent (claude, codex, gemini, a command template) in tmux or a bare PTY, time-boxed, recorded.
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +10,7 @@ import { lastLines, stripTerminal } from './terminal-text.js';
 import { formatDuration } from '../config/duration.js';
 import { outsideDir } from './config-stage.js';
 import { PaneOutputFiles } from './output-cap.js';
-import { AGENT_RUN_ENV, endAgentLeftovers, runLimitMark, watchDescendants } from './agent-leftovers.js';
+import { AGENT_RUN_ENV, endAgentLeftovers, markedProcesses, runLimitMark, watchDescendants } from './agent-leftovers.js';
 import { agentEnv, baseAgentEnv } from './agent-env.js';
 import { NO_PID_NAMESPACE, pidNamespaceLines } from './pid-namespace.js';
 import { signalGroupOf, type LeaderRef } from '../platform/signal-group.js';
@@ -24,13 +25,23 @@ export const PROMPT_ARG: ArgvPart = { prompt: true };
 export const PROMPT_STDIN: ArgvPart = { promptStdin: true };
 
 export interface CliAgentOptions {
-  /** tmux socket and path; false runs the agent under node-pty without tmux (no attach). Default socket "clawback". */
+  /** tmux socket and path; false runs the agent under node-pty without tmux (no attach). Default: stateTmuxSocket. */
   tmux?: { socket?: string; tmuxPath?: string } | false;
   /** Extra env for the agent (PATH, keys…), over the allowlisted part of the daemon's (agent-env.ts); nothing else is inherited. */
   env?: Record<string, string>;
 }
 
+/** The socket every daemon used before each state dir had its own: still looked at for a session of the run's name. */
 export const DEFAULT_TMUX_SOCKET = 'clawback';
+
+/**
+ * The tmux socket of one state dir ("clawback-" and 12 hex of its path): two daemons of one user (two state dirs) on
+ * the shared "clawback" socket saw each other's sessions, and a run whose session name matched another daemon's
+ * (same service name and incident id) killed that daemon's live agent as "left by a dead daemon".
+ */
+export function stateTmuxSocket(stateDir: string): string {
+  return `${DEFAULT_TMUX_SOCKET}-${createHash('sha256').update(path.resolve(stateDir)).digest('hex').slice(0, 12)}`;
+}
 
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
@@ -222,15 +233,26 @@ export class CliAgentAdapter implements AgentAdapter {
     let tmux: TmuxSession | undefined;
     try {
       if (useTmux) {
-        tmux = new TmuxSession(tmuxSessionName(session.serviceName, session.incidentId), {
-          socket: tmuxOpts.socket ?? DEFAULT_TMUX_SOCKET,
-          tmuxPath: tmuxOpts.tmuxPath,
-          // The client starts the server: it gets the plain variables only (and where the socket lives), no key.
-          env: { ...baseAgentEnv(process.env), ...(process.env.TMUX_TMPDIR ? { TMUX_TMPDIR: process.env.TMUX_TMPDIR } : {}) },
-          sessionEnv: { [AGENT_RUN_ENV]: marker },
-        });
-        // A session of the same name left by a daemon that died mid-run is ours to end.
+        const stateDir = path.resolve(session.incidentDir, '..', '..');
+        const sessionOn = (socket: string): TmuxSession =>
+          new TmuxSession(tmuxSessionName(session.serviceName, session.incidentId), {
+            socket,
+            tmuxPath: tmuxOpts.tmuxPath,
+            // The client starts the server: it gets the plain variables only (and where the socket lives), no key.
+            env: { ...baseAgentEnv(process.env), ...(process.env.TMUX_TMPDIR ? { TMUX_TMPDIR: process.env.TMUX_TMPDIR } : {}) },
+            sessionEnv: { [AGENT_RUN_ENV]: marker },
+          });
+        tmux = sessionOn(tmuxOpts.socket ?? stateTmuxSocket(stateDir));
+        // A session of the same name left by a daemon that died mid-run is ours to end: on the old shared socket only
+        // when it runs this very run (its mark), never another state dir's session that happens to share the name.
         if (await tmux.exists()) await tmux.kill(session.clock);
+        if (tmuxOpts.socket === undefined) {
+          const legacy = sessionOn(DEFAULT_TMUX_SOCKET);
+          if (await legacy.exists()) {
+            const pid = await legacy.panePid();
+            if (pid !== undefined && markedProcesses(marker).some((p) => p.pid === pid)) await legacy.kill(session.clock);
+          }
+        }
         try {
           root = await tmux.start(launcher, session.workdir, rawFile);
         } catch (e) {
