@@ -3,8 +3,8 @@ import type { ClawbackEvent, EventType, Level, PayloadOf, Severity } from '../ob
 import { formatDuration } from '../config/duration.js';
 import { backoffDelay, isStableRun } from '../supervisor/backoff.js';
 import { recordRestart } from '../supervisor/intensity.js';
-import type { Decision, DoctorFileChange, Effect, ServiceInput } from './inputs.js';
-import { AGENT_RESTARTS_PER_RUN, REVERT_DEADLINE_MS, resumeCommandOf, type ServicePolicy } from './policy.js';
+import type { AgentOutcome, Decision, DoctorFileChange, Effect, ServiceInput } from './inputs.js';
+import { AGENT_BUSY_RETRIES, AGENT_RESTARTS_PER_RUN, REVERT_DEADLINE_MS, resumeCommandOf, type ServicePolicy } from './policy.js';
 import type { AgentTried, HoldReason, Incident, IncidentCause, LastExit, ServiceState, StartReason, Work } from './service-state.js';
 import { isReadinessFinding, scopeKey, scopeOfFinding } from '../probes/readiness-scope.js';
 import { formatTtr } from '../observe/time-to-recover.js';
@@ -1400,15 +1400,28 @@ class Step {
     this.restartInstance('doctor');
   }
 
-  private agentDone(runId: string, outcome: 'completed' | 'failed' | 'timeout' | 'refused' | 'proposed', detail: string): void {
+  private agentDone(runId: string, outcome: AgentOutcome, detail: string): void {
     const s = this.s;
     if (s.work?.kind !== 'agent' || s.work.id !== runId) return;
-    const incidentId = s.work.incidentId;
+    const w = s.work;
+    const incidentId = w.incidentId;
     s.work = null;
     const inc = s.incident!;
+    if (outcome === 'busy') {
+      // A wait for a person's repair is no attempt: the budget gets the run back; tried again, a bounded number of times.
+      const paid = s.agentRuns.lastIndexOf(w.startedAt);
+      if (paid >= 0) s.agentRuns.splice(paid, 1);
+      const waits = (w.busyWaits ?? 0) + 1;
+      if (waits <= AGENT_BUSY_RETRIES) {
+        this.emit('incident.action', 'warning', `${this.p.name}: the Level 3 agent run did not start (${detail}); not counted against the budget, tried again (${waits} of ${AGENT_BUSY_RETRIES})`, { action: 'agent-retry-after-repair', runId, attempt: waits }, 3);
+        this.launchAgent();
+        s.work!.busyWaits = waits;
+        return;
+      }
+    }
     inc.lastRung = `agent: ${detail}`;
     if (outcome !== 'completed' || !this.p.agent) {
-      return this.revertThenClimb(runId, incidentId, detail, outcome === 'proposed' ? `the agent proposed a fix for a person to apply: ${detail}` : `the agent did not fix it: ${detail}`);
+      return this.revertThenClimb(runId, incidentId, detail, outcome === 'busy' ? `the agent never started: ${detail} (not counted against the budget)` : outcome === 'proposed' ? `the agent proposed a fix for a person to apply: ${detail}` : `the agent did not fix it: ${detail}`);
     }
     if (s.held?.reason === 'repair') s.held = null;
     const win = this.p.agent.verifyWindowMs;

@@ -16,7 +16,8 @@ export interface DoctorFileChange {
   snapshotId: string | null;
 }
 /** completed: the agent ended by itself (fix mode); the others mean it did not fix anything. */
-export type AgentOutcome = 'completed' | 'failed' | 'timeout' | 'refused' | 'proposed';
+/** busy: the run never started, a person's `clawback doctor --fix` held the service's repair lock past the run's wait. */
+export type AgentOutcome = 'completed' | 'failed' | 'timeout' | 'refused' | 'proposed' | 'busy';
 
 export type ServiceInput =
   /** The daemon came up; the executor already tried to re-adopt the persisted instance. */

@@ -59,6 +59,9 @@ export const DOCTOR_DEADLINE_SLACK_MS = 120_000;
  * over within its time-box; past it the run's further restarts are refused (said once) and Clawback verifies after it.
  */
 export const AGENT_RESTARTS_PER_RUN = 5;
+
+/** How often an agent run that waited out a person's `clawback doctor --fix` (and never started) is tried again. */
+export const AGENT_BUSY_RETRIES = 3;
 /** How long putting a failed agent run's files back may take before the ladder climbs without waiting for it. */
 export const REVERT_DEADLINE_MS = 60_000;
 

@@ -126,6 +126,8 @@ export interface Work {
   healthySince?: number | null;
   /** agent: restarts this run asked for and got (past AGENT_RESTARTS_PER_RUN, one more: the refusal was said). */
   restarts?: number;
+  /** agent: how many runs of this incident before this one waited out a person's repair and never started (not counted). */
+  busyWaits?: number;
 }
 
 export interface Hold {

@@ -134,7 +134,7 @@ function diffSummary(changes: FileChange[], redactor: Redactor): string[] {
 
 /** What an agent run left for its verdict: the daemon's reducer verifies, then keeps or reverts. */
 export interface AgentSessionResult extends AgentRunFacts {
-  outcome: 'completed' | 'failed' | 'timeout' | 'refused' | 'proposed';
+  outcome: 'completed' | 'failed' | 'timeout' | 'refused' | 'proposed' | 'busy';
   /** The agent's own account (redacted). */
   summary: string;
   /** One line for the timeline and Level 4: "claude exited 1 after 0.6s: Not logged in". */
@@ -186,7 +186,10 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
   });
   if (!repair.ok) {
     await lock.locks.release();
-    return refusedRun(opts, `${repair.owner ? `pid ${repair.owner.pid}` : 'another process'} kept repairing ${service.name} (clawback doctor --fix) for ${formatDuration(waitMs)}: the agent does not edit the files beside it`, incidentDir);
+    // Not a refusal of the run: it never started, and the reducer tries it again without counting it (outcome busy).
+    const why = `${repair.owner ? `pid ${repair.owner.pid}` : 'another process'} kept repairing ${service.name} (clawback doctor --fix) for ${formatDuration(waitMs)}: the agent does not edit the files beside it`;
+    opts.emit(event(opts, 'incident.action', 'warning', `Level 3 did not start: ${why}`, { action: 'agent-waited-repair', reason: why }));
+    return { summary: why, detail: `waited: ${why}`, outcome: 'busy', incidentDir, changedFiles: [], refusedCalls: [] };
   }
   try {
     const { ended: orphans, unjudged } = await takeOverServiceRun(opts.stateDir, service.name, incidentDir, clock);
@@ -395,7 +398,7 @@ export async function runEmergency(opts: RunEmergencyOptions): Promise<Emergency
     transcriptPath: run.transcriptPath,
     refusedCalls: run.refusedCalls,
   };
-  if (run.outcome === 'refused') return { ...base, fixed: false, summary: run.summary, outcome: 'refused', changedFiles: [], revertedFiles: [] };
+  if (run.outcome === 'refused' || run.outcome === 'busy') return { ...base, fixed: false, summary: run.summary, outcome: 'refused', changedFiles: [], revertedFiles: [] };
   if (run.outcome === 'proposed') return { ...base, fixed: false, summary: run.summary, outcome: 'proposed', changedFiles: [], revertedFiles: run.changedFiles };
   const finish = (keep: boolean, reason: string) =>
     finishAgentSession({
