@@ -405,7 +405,7 @@ export class ServiceRuntime {
       const why = before ? `${article(before.kind)} ${before.kind} run is in flight (${before.id})` : !this.s.incident ? 'it has no open incident (the daemon repairs a service that fails, never a live healthy one)' : 'the daemon did not start a run';
       return { ok: false, message: `doctor ${this.name}: not started: ${why}` };
     }
-    await this.settled(this.policy.stopGraceMs + 15_000);
+    await this.settled(this.requestBoundMs());
     const s = this.status();
     const pl = this.s.placement;
     if ((action === 'start' || action === 'restart' || action === 'resume') && pl && !pl.active && s.state !== 'running') {
@@ -451,7 +451,7 @@ export class ServiceRuntime {
 
   /** The answer to a request the previous runtime of this service took and handed over with a reload: where it ended here. */
   private async answerHandedOver(action: 'start' | 'stop' | 'restart' | 'resume' | 'doctor', joinedText: string, laterOrder?: string): Promise<ActionResult> {
-    await this.settled(this.policy.stopGraceMs + 15_000);
+    await this.settled(this.requestBoundMs());
     const s = this.status();
     const where = s.state === 'running' ? `running (pid ${s.pid})` : s.held ? `held (${s.held.reason}: ${s.held.detail})` : s.state;
     const ok = action === 'stop' ? s.state !== 'running' : s.state === 'running' || s.state === 'backoff' || s.state === 'starting';
@@ -487,6 +487,15 @@ export class ServiceRuntime {
     await Promise.race([Promise.allSettled([...this.inFlight]), this.deps.clock.sleep(15_000).catch(() => undefined)]);
     this.instance?.release();
     this.deps.persist();
+  }
+
+  /**
+   * How long a request waits for the service to settle before it answers: its longest stop grace (a person's restart
+   * drains with drainGrace) plus a margin, as the CLI's actionWaitMs expects. The stop grace alone answered a restart
+   * with a drainGrace past it "restart web: stopping" (HTTP 409, exit 1), and the restart then went through.
+   */
+  private requestBoundMs(): number {
+    return Math.max(this.policy.stopGraceMs, this.policy.drainGraceMs) + 15_000;
   }
 
   /** Resolves once the phase is neither starting nor stopping (or only `only`; or the bound passed). */
