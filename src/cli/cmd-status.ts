@@ -82,7 +82,7 @@ export function renderStatus(
   const rows: string[][] = [['SERVICE', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'HEALTH', 'MEMORY', 'INCIDENT']];
   for (const s of status.services) {
     const state = s.state === 'running' ? p.green(s.state) : s.state === 'held' ? p.red(s.held ? `held (${s.held.reason})` : s.state) : p.yellow(s.state);
-    const health = s.health === 'healthy' ? p.green('healthy') : s.health === 'unhealthy' ? p.red('unhealthy') : p.dim(s.health);
+    const health = s.health === 'healthy' ? p.green('healthy') : s.health === 'unhealthy' ? p.red('unhealthy') : s.health === 'stopping' ? p.yellow('stopping') : p.dim(s.health);
     // The last reading of an instance that is gone is not the service's memory now (/metrics omits it too).
     const mem = s.pid != null ? s.probes.find((x) => x.kind === 'memory')?.lastResult?.value : undefined;
     // A crash its policy keeps down is not an incident the ladder is still working on: it waits for a person's start.

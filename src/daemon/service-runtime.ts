@@ -119,7 +119,8 @@ export interface ServiceStatus {
   nextRestartAt: number | null;
   lastExit: LastExit | null;
   held: Hold | null;
-  health: 'healthy' | 'unhealthy' | 'pending';
+  /** 'stopping': the stop signal was sent (its grace or drain running): the last probe verdict is not what it is now. */
+  health: 'healthy' | 'unhealthy' | 'pending' | 'stopping';
   probes: ProbeStatusView[];
   incident: Incident | null;
   /** Repair or verification in flight (id, kind, deadline). */
@@ -251,7 +252,8 @@ export class ServiceRuntime {
       nextRestartAt: s.phase === 'backoff' ? s.nextStartAt : null,
       lastExit: s.lastExit,
       held: s.held,
-      health: inst ? s.health : 'pending',
+      // On its way down, "healthy" (the last verdict before the stop signal) read as a service still serving.
+      health: !inst ? 'pending' : s.phase === 'stopping' ? 'stopping' : s.health,
       probes: this.health.snapshot(),
       incident: s.incident,
       work: s.work,
