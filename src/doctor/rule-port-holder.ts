@@ -31,8 +31,15 @@ function pidOf(f: Finding): number {
   return Number(f.id.slice(f.id.lastIndexOf(':') + 1));
 }
 
-async function holders(ctx: DoctorContext, port: number): Promise<{ pids: number[]; unresolved: number }> {
-  const found = await findPortListeners(port, runnerOf(ctx), await serviceBindHosts(ctx.service));
+/**
+ * `uncertain`: holders seen only because the service's addresses are not known (OpenClaw's bind tailnet, a service no
+ * probe names an address of): none of their sockets is on 127.0.0.1 or a wildcard, so the service's own bind may well
+ * succeed beside them (the preflight's uncertain verdict). Called critical, they read as the cause of a failure.
+ */
+async function holders(ctx: DoctorContext, port: number): Promise<{ pids: number[]; unresolved: number; uncertain: Set<number> }> {
+  const hosts = await serviceBindHosts(ctx.service);
+  const found = await findPortListeners(port, runnerOf(ctx), hosts);
+  const certain = hosts === undefined ? new Set((await findPortListeners(port, runnerOf(ctx), ['127.0.0.1'])).pids) : undefined;
   const current = currentInstancePids(ctx);
   // Another service of the same daemon descends from it too, but it is named (two services on one port), not hidden.
   const live = (p: number): boolean =>
@@ -44,7 +51,8 @@ async function holders(ctx: DoctorContext, port: number): Promise<{ pids: number
     const mine = sockets.filter((s) => s.includes(p));
     return mine.length > 0 && mine.every((s) => s.some(live));
   };
-  return { pids: found.pids.filter((p) => !live(p) && !sharesLive(p)), unresolved: found.unresolved };
+  const pids = found.pids.filter((p) => !live(p) && !sharesLive(p));
+  return { pids, unresolved: found.unresolved, uncertain: new Set(certain ? pids.filter((p) => !certain.has(p)) : []) };
 }
 
 export function portHolderRule(): RepairRule {
@@ -54,7 +62,7 @@ export function portHolderRule(): RepairRule {
     async detect(ctx) {
       const port = ctx.service.port;
       if (port === undefined) return [];
-      const { pids, unresolved } = await holders(ctx, port);
+      const { pids, unresolved, uncertain } = await holders(ctx, port);
       const out: Finding[] = [];
       for (const pid of pids) {
         const line = commandLine(pid);
@@ -86,6 +94,18 @@ export function portHolderRule(): RepairRule {
         }
         const own = pid !== process.pid && (ctx.isOwnInstance?.(pid) ?? false);
         const lookalike = !own && looksLikeThisService(ctx, line);
+        if (!own && uncertain.has(pid)) {
+          out.push({
+            id: `${PORT_HOLDER}:${port}:${pid}`,
+            rule: PORT_HOLDER,
+            severity: 'warning',
+            title: `port ${port} may be held by another program (uncertain)`,
+            evidence: `pid ${pid}: ${cmd} listens on port ${port}, but not on 127.0.0.1 or a wildcard address, and which address ${ctx.service.name} binds is not known here${ctx.service.openclaw ? ' (its gateway.bind has no fixed address, e.g. tailnet)' : ' (no probe of it names an address on this port)'}: its start may well succeed beside it`,
+            fix: `if ${ctx.service.name} fails to start with "address in use", stop that program or move ${ctx.service.name} to another port; Clawback never kills a process it does not own`,
+            fixable: false,
+          });
+          continue;
+        }
         out.push(
           own
             ? {
