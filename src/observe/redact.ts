@@ -330,10 +330,26 @@ export class Redactor {
     if (value && typeof value === 'object') {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        out[k] = typeof v === 'string' && isSecretKey(k) ? REDACTED : this.redactDeep(v);
+        out[k] = isSecretKey(k) ? secretValue(k, v) : this.redactDeep(v);
       }
       return out as T;
     }
     return value;
   }
+}
+
+/**
+ * A value under a secret key (isSecretKey), at any depth: every string and number in it is the secret
+ * (`{apiKey: ["..."]}`, `{password: 483920}`, `{token: {value: "..."}}`), only a string was hidden before. A number under
+ * a key whose last word is `token` is kept: a count or a fencing token (`fencingToken: 42` in status), never a credential
+ * here; an LLM's counts (`tokens`, `maxTokens`, `tokenCount`) are not secret keys at all. Flags and null stay as written.
+ */
+function secretValue(key: string, v: unknown, depth = 0): unknown {
+  if (typeof v === 'string' || typeof v === 'bigint') return REDACTED;
+  if (typeof v === 'number') return /token$/i.test(key) ? v : REDACTED;
+  if (!v || typeof v !== 'object' || depth > 64) return v;
+  if (Array.isArray(v)) return v.map((x: unknown) => secretValue(key, x, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = secretValue(key, x, depth + 1);
+  return out;
 }
