@@ -330,12 +330,20 @@ export class Redactor {
     if (value && typeof value === 'object') {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        out[k] = isSecretKey(k) ? secretValue(k, v) : this.redactDeep(v);
+        // A key is text too: a details map keyed by URL (`{"http://u:pw@h/x": 3}`) showed the password in it.
+        out[freeKey(out, k, this.redact(k))] = isSecretKey(k) ? secretValue(k, v, (x) => this.redact(x)) : this.redactDeep(v);
       }
       return out as T;
     }
     return value;
   }
+}
+
+/** A redacted key that another redacted key already took (`[REDACTED]` twice) gets a number: no value is dropped. */
+function freeKey(out: Record<string, unknown>, key: string, redacted: string): string {
+  let name = redacted;
+  for (let i = 2; redacted !== key && Object.hasOwn(out, name); i++) name = `${redacted} (${i})`;
+  return name;
 }
 
 /**
@@ -344,12 +352,12 @@ export class Redactor {
  * a key whose last word is `token` is kept: a count or a fencing token (`fencingToken: 42` in status), never a credential
  * here; an LLM's counts (`tokens`, `maxTokens`, `tokenCount`) are not secret keys at all. Flags and null stay as written.
  */
-function secretValue(key: string, v: unknown, depth = 0): unknown {
+function secretValue(key: string, v: unknown, redactKey: (k: string) => string, depth = 0): unknown {
   if (typeof v === 'string' || typeof v === 'bigint') return REDACTED;
   if (typeof v === 'number') return /token$/i.test(key) ? v : REDACTED;
   if (!v || typeof v !== 'object' || depth > 64) return v;
-  if (Array.isArray(v)) return v.map((x: unknown) => secretValue(key, x, depth + 1));
+  if (Array.isArray(v)) return v.map((x: unknown) => secretValue(key, x, redactKey, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = secretValue(key, x, depth + 1);
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[freeKey(out, k, redactKey(k))] = secretValue(key, x, redactKey, depth + 1);
   return out;
 }
