@@ -46,9 +46,12 @@ export interface DiscordPayload {
   allowed_mentions: { parse: string[] };
 }
 
-/** Backslash-escapes Discord markdown so a message renders literally. */
+/**
+ * Backslash-escapes Discord markdown so a message renders literally: also `[` and `]` (a service's `[text](url)` showed
+ * as a disguised clickable link) and `#` / `-#` at a line's start (a log line showed as a heading or as subtext).
+ */
 export function escapeDiscordMarkdown(text: string): string {
-  return text.replace(/[\\*_~`|>]/g, (c) => `\\${c}`);
+  return text.replace(/[\\*_~`|>[\]]/g, (c) => `\\${c}`).replace(/^([ \t]*)(-?#)/gm, (_m, lead: string, mark: string) => `${lead}\\${mark}`);
 }
 
 /**
