@@ -136,6 +136,17 @@ export function secretFlagValues(items: string[]): string[] {
   return items.map((v, i) => (i > 0 && SECRET_FLAG.test(items[i - 1]!) && v.length > 0 && !v.startsWith('-') ? REDACTED : v));
 }
 
+/** A header or field name alone (`X-Api-Key`, `Cookie`): one word, no spaces, no value after it. */
+const NAME_ALONE = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * A list of names and values in turn (Node's `rawHeaders`: `["X-Api-Key", "<key>", "Cookie", "sid=..."]`): the element
+ * after one that is only a secret name (isSecretKey) is its value, redacted whole; each alone looked harmless.
+ */
+function secretPairValues(items: string[]): string[] {
+  return items.map((v, i) => (i > 0 && NAME_ALONE.test(items[i - 1]!) && isSecretKey(items[i - 1]!) && v.length > 0 ? REDACTED : v));
+}
+
 /** Key body lines read backwards from an END line: the last may be short, the others are full (64 or 70 characters). */
 const SHORT_BODY_LINE = /^\s*[A-Za-z0-9+/=]+\s*$/;
 const FULL_BODY_LINE = /^\s*[A-Za-z0-9+/=]{40,}\s*$/;
@@ -323,7 +334,7 @@ export class Redactor {
     if (Array.isArray(value)) {
       if (value.length > 1 && value.every((v) => typeof v === 'string')) {
         const line = crossLineRedaction();
-        return headlessKeyBodies(secretFlagValues(value as string[]).map((v: string) => line(v))).map((v) => this.redact(v)) as T;
+        return headlessKeyBodies(secretPairValues(secretFlagValues(value as string[])).map((v: string) => line(v))).map((v) => this.redact(v)) as T;
       }
       return value.map((v) => this.redactDeep(v)) as T;
     }
