@@ -48,8 +48,11 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** Waits for the fixture's ready file: its pid and its escaped grandchild's (recorded for cleanup). */
 async function ready(file: string): Promise<{ pid: number; grandchild: number }> {
-  for (let i = 0; i < 2000 && !existsSync(file); i++) await sleep(10);
-  const [pid, grandchild] = readFileSync(file, 'utf8').split(' ').map(Number) as [number, number];
+  // Until both numbers are there: the file exists a moment before the fixture's write lands (an empty read gave NaN,
+  // which ns_last_pid refused with EINVAL: the last CI run's failure).
+  const read = (): string => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+  for (let i = 0; i < 2000 && !/^\d+ \d+/.test(read()); i++) await sleep(10);
+  const [pid, grandchild] = read().split(' ').map(Number) as [number, number];
   refs.push(pidRef(grandchild));
   return { pid, grandchild };
 }
