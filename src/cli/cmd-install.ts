@@ -360,6 +360,8 @@ async function tailSince(file: string, from: number): Promise<string> {
  */
 export function startDaemonDetached(stateDir: string, configPath: string | undefined, apiPort?: number, opts: { keepStop?: boolean } = {}): StartedDaemon {
   mkdirSync(path.join(stateDir, 'logs'), { recursive: true, mode: 0o700 });
+  // Before the spawn: the daemon reads the marker under its lock (a drill's start found it still there, exit 0).
+  if (!opts.keepStop) rmSync(path.join(stateDir, STOPPED_MARKER), { force: true });
   const logFile = path.join(stateDir, 'logs', 'daemon.out.log');
   const fd = openSync(logFile, 'a', 0o600);
   let exited: Promise<DaemonExit>;
@@ -376,6 +378,5 @@ export function startDaemonDetached(stateDir: string, configPath: string | undef
   } finally {
     closeSync(fd);
   }
-  if (!opts.keepStop) rmSync(path.join(stateDir, STOPPED_MARKER), { force: true });
   return { exited, output: () => tailSince(logFile, from) };
 }
