@@ -8,6 +8,7 @@ import YAML from 'yaml';
 import { CLI, runCli } from '../helpers/cli.js';
 import { NODE, markServices, tempDir } from '../helpers/daemon.js';
 import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { slowStopService } from '../helpers/slow-stop.js';
 
 let daemon: MarkedChild | undefined;
 afterEach(async () => {
@@ -17,21 +18,22 @@ afterEach(async () => {
   daemon = undefined;
 });
 
-/** Ignores SIGTERM and exits 17 s after it, longer than the CLI's ordinary 15 s request bound. */
-const SLOW_STOP = "process.on('SIGTERM', () => setTimeout(() => process.exit(0), 17000)); setInterval(() => {}, 3600000);";
 
 describe('stop of a service whose stop grace is longer than the ordinary request bound', () => {
   it('waits for the daemon to carry it out and says stopped (exit 0), not "not responding"', async () => {
     const dir = tempDir('clawback-stop-grace-');
     const config = path.join(dir, 'clawback.yaml');
     const stateDir = path.join(dir, 'state');
-    writeFileSync(config, YAML.stringify(markServices({ api: { port: 0 }, services: [{ name: 'web', command: [NODE, '-e', SLOW_STOP], stop: { grace: '25s' } }] })));
+    // Exits 17 s after SIGTERM, longer than the CLI's ordinary 15 s request bound.
+    const web = slowStopService(17000);
+    writeFileSync(config, YAML.stringify(markServices({ api: { port: 0 }, services: [{ name: 'web', command: web.command, env: web.env, stop: { grace: '25s' } }] })));
     daemon = spawnMarked(NODE, [CLI, 'run', '--config', config, '--state-dir', stateDir]);
     await daemon.waitForStdout('status:', 20_000);
     await waitFor(async () => {
       const r = await runCli(['status', '--json', '--state-dir', stateDir]);
-      return r.code === 0 && (JSON.parse(r.stdout) as { services: Array<{ state: string }> }).services[0]?.state === 'running' ? true : null;
-    }, { timeoutMs: 20_000, message: 'web running' });
+      const svc = r.code !== 0 ? undefined : (JSON.parse(r.stdout) as { services: Array<{ state: string; pid?: number }> }).services[0];
+      return r.code === 0 && svc?.state === 'running' && web.handling(svc.pid) ? true : null;
+    }, { timeoutMs: 20_000, message: 'web running, its SIGTERM handler in place' });
 
     const started = Date.now();
     const r = await runCli(['stop', 'web', '--json', '--state-dir', stateDir], { timeoutMs: 60_000 });

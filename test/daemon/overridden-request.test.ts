@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { NODE, markServices, startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
 import { isAlive, waitFor } from '../helpers/processes.js';
+import { slowStopService } from '../helpers/slow-stop.js';
 
 let td: TestDaemon | undefined;
 afterEach(async () => {
@@ -14,13 +15,12 @@ afterEach(async () => {
   td = undefined;
 });
 
-const slowStop = "process.on('SIGTERM', () => setTimeout(() => process.exit(0), 1500)); setInterval(() => {}, 3600000);";
-
 describe('a request another client overrides while it is under way', () => {
   it('a stop followed by a start: the stop is answered with the start that overrode it', async () => {
-    td = await startTestDaemon({ services: [{ name: 'web', command: [NODE, '-e', slowStop], stop: { grace: '10s' } }] });
+    const web = slowStopService(1500);
+    td = await startTestDaemon({ services: [{ name: 'web', command: web.command, env: web.env, stop: { grace: '10s' } }] });
     const rt = td.daemon.runtimes.get('web')!;
-    await waitFor(() => rt.status().state === 'running', { timeoutMs: 20_000, message: 'web running' });
+    await waitFor(() => rt.status().state === 'running' && web.handling(rt.status().pid), { timeoutMs: 20_000, message: 'web running, its SIGTERM handler in place' });
     const stop = td.daemon.action('web', 'stop');
     await waitFor(() => rt.status().state === 'stopping', { timeoutMs: 10_000, message: 'the stop under way' });
     const start = td.daemon.action('web', 'start');

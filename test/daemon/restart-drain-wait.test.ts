@@ -2,10 +2,9 @@
 // after the stop grace + 15 s and answered "restart web: stopping" (a failure: HTTP 409, exit 1), and the restart then
 // went through. Real daemon, a real service that drains for 18 s: the answer waits for the drain and says it ran.
 import { afterEach, describe, expect, it } from 'vitest';
-import fs from 'node:fs';
-import path from 'node:path';
-import { NODE, startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
+import { slowStopService } from '../helpers/slow-stop.js';
 
 let td: TestDaemon | undefined;
 afterEach(async () => {
@@ -13,15 +12,13 @@ afterEach(async () => {
   td = undefined;
 });
 
-// Says it is ready (a file named by its pid) once its SIGTERM handler is in place.
-const slowDrain = "process.on('SIGTERM', () => setTimeout(() => process.exit(0), 18000)); setInterval(() => {}, 3600000); require('fs').writeFileSync(require('path').join(process.env.READY_DIR, String(process.pid)), '');";
 
 describe("a person's restart that drains longer than the stop grace + 15 s", () => {
   it('is answered once the drain is over, as the restart it was', async () => {
-    const ready = tempDir('drain-ready-');
-    td = await startTestDaemon({ services: [{ name: 'web', command: [NODE, '-e', slowDrain], env: { READY_DIR: ready }, stop: { grace: '500ms', drainGrace: '60s' } }] });
+    const web = slowStopService(18000);
+    td = await startTestDaemon({ services: [{ name: 'web', command: web.command, env: web.env, stop: { grace: '500ms', drainGrace: '60s' } }] });
     const rt = td.daemon.runtimes.get('web')!;
-    await waitFor(() => rt.status().state === 'running' && fs.existsSync(path.join(ready, String(rt.status().pid))), { timeoutMs: 20_000, message: 'web running, its SIGTERM handler in place' });
+    await waitFor(() => rt.status().state === 'running' && web.handling(rt.status().pid), { timeoutMs: 20_000, message: 'web running, its SIGTERM handler in place' });
     const pidBefore = rt.status().pid;
     const asked = Date.now();
     const answer = await rt.restart('human');

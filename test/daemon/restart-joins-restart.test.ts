@@ -1,8 +1,9 @@
 // Two `clawback restart NAME` at once: one restart happened and both callers were told "restarted" as if each had
 // restarted it. Real daemon, a real service slow to stop: the second caller is told it joined the restart under way.
 import { afterEach, describe, expect, it } from 'vitest';
-import { NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
+import { slowStopService } from '../helpers/slow-stop.js';
 
 let td: TestDaemon | undefined;
 afterEach(async () => {
@@ -10,13 +11,12 @@ afterEach(async () => {
   td = undefined;
 });
 
-const slowStop = "process.on('SIGTERM', () => setTimeout(() => process.exit(0), 1500)); setInterval(() => {}, 3600000);";
-
 describe('a second restart while the first is under way', () => {
   it('joins it: one restart, and its caller is told it joined', async () => {
-    td = await startTestDaemon({ services: [{ name: 'web', command: [NODE, '-e', slowStop], stop: { grace: '10s' } }] });
+    const web = slowStopService(1500);
+    td = await startTestDaemon({ services: [{ name: 'web', command: web.command, env: web.env, stop: { grace: '10s' } }] });
     const rt = td.daemon.runtimes.get('web')!;
-    await waitFor(() => rt.status().state === 'running', { timeoutMs: 20_000, message: 'web running' });
+    await waitFor(() => rt.status().state === 'running' && web.handling(rt.status().pid), { timeoutMs: 20_000, message: 'web running, its SIGTERM handler in place' });
     const first = rt.restart('human');
     await waitFor(() => rt.status().state === 'stopping', { timeoutMs: 10_000, message: 'the first restart stopping web' });
     const second = rt.restart('human');

@@ -1,11 +1,10 @@
 // While a service was stopping (SIGTERM sent, its grace running), `clawback status` (and the dashboard's badge) still
 // said HEALTH "healthy": the last probe verdict before the stop. Real daemon, a real service slow to stop: it says
 // "stopping" until the instance is gone.
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NODE, startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
+import { slowStopService } from '../helpers/slow-stop.js';
 import { renderStatus } from '../../src/cli/cmd-status.js';
 
 let td: TestDaemon | undefined;
@@ -16,16 +15,14 @@ afterEach(async () => {
 
 type Status = Parameters<typeof renderStatus>[0];
 
-// Says it is ready (a file named by its pid) once its SIGTERM handler is in place; exits 4 s after SIGTERM.
-const slowStop = "process.on('SIGTERM', () => setTimeout(() => process.exit(0), 4000)); setInterval(() => {}, 3600000); require('fs').writeFileSync(require('path').join(process.env.READY_DIR, String(process.pid)), '');";
 
 describe('a service on its way down', () => {
   it('shows HEALTH stopping, not the healthy of before the stop signal', async () => {
-    const ready = tempDir('stopping-ready-');
-    td = await startTestDaemon({ services: [{ name: 'web', command: [NODE, '-e', slowStop], env: { READY_DIR: ready }, stop: { grace: '30s' } }] });
+    const web = slowStopService(4000);
+    td = await startTestDaemon({ services: [{ name: 'web', command: web.command, env: web.env, stop: { grace: '30s' } }] });
     const d = td.daemon;
     const rt = d.runtimes.get('web')!;
-    await waitFor(() => rt.status().health === 'healthy' && fs.existsSync(path.join(ready, String(rt.status().pid))), { timeoutMs: 20_000, message: 'web healthy, its SIGTERM handler in place' });
+    await waitFor(() => rt.status().health === 'healthy' && web.handling(rt.status().pid), { timeoutMs: 20_000, message: 'web healthy, its SIGTERM handler in place' });
     const stopped = rt.stop('human');
     await waitFor(() => rt.status().state === 'stopping', { timeoutMs: 10_000, message: 'web stopping' });
     expect(rt.status().health).toBe('stopping');
