@@ -32,13 +32,15 @@ describe('Level 3: a re-parented process with its marks shed is still ended with
     await scenario.host.start();
     const dir = await bed.tempDir('clawback-escape-');
     const pidsFile = path.join(dir, 'escaped.pid');
+    // A duration of this trial's own: helpers' runs of this file at the same time leave other sleepers to find.
+    const sleep = `605.${process.pid}${Date.now() % 100_000}`;
     const r = await scenario.run(
       { adapter: 'claude', timeBox: '30s', verifyWindow: '500ms' },
       {
         adapterOptions: {
           cli: {
             tmux: runner === 'tmux' ? { socket: bed.socket } : false,
-            env: { PATH: `${BIN}:${process.env.PATH ?? ''}`, CLAWBACK_TEST_CHILD: '1', FAKE_AGENT_ESCAPE_PIDS_FILE: pidsFile, FAKE_AGENT_ESCAPE_SHED: shed, FAKE_AGENT_LINGER_MS: '1500' },
+            env: { PATH: `${BIN}:${process.env.PATH ?? ''}`, CLAWBACK_TEST_CHILD: '1', FAKE_AGENT_ESCAPE_PIDS_FILE: pidsFile, FAKE_AGENT_ESCAPE_SHED: shed, FAKE_AGENT_ESCAPE_SLEEP: sleep, FAKE_AGENT_LINGER_MS: '1500' },
           },
         },
       },
@@ -46,7 +48,7 @@ describe('Level 3: a re-parented process with its marks shed is still ended with
     );
     // The helper's pid as the agent saw it (proof that it started); the host finds it by its command line.
     const pid = Number((await fs.readFile(pidsFile, 'utf8')).trim());
-    const escaped = execFileSync('sh', ['-c', 'pgrep -x -f "sleep 605" || true'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+    const escaped = execFileSync('sh', ['-c', `pgrep -x -f "sleep ${sleep}" || true`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
     // (cleanup before asserting, so a failure leaks nothing)
     for (const p of escaped) process.kill(p, 'SIGKILL');
     expect(pid).toBeGreaterThan(0);
