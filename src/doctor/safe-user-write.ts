@@ -91,6 +91,14 @@ export async function keepEvidence(file: string, content: Buffer, like: Evidence
   return (await keepEvidenceOnce(file, content, like, clock, label)).path;
 }
 
+/** The OS error with the paths it was about (Node's "ENOSPC: no space left on device, write" names none); its code kept. */
+function evidenceError(what: string, err: unknown): Error {
+  const e = new Error(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err }) as NodeJS.ErrnoException;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== undefined) e.code = code;
+  return e;
+}
+
 /** keepEvidence, saying whether this call wrote the file (only then may a failed repair remove it again). */
 export async function keepEvidenceOnce(file: string, content: Buffer, like: EvidenceLike, clock: Pick<Clock, 'now'>, label = 'corrupt'): Promise<KeptEvidence> {
   const same = await sameEvidenceBeside(file, content, label);
@@ -99,20 +107,26 @@ export async function keepEvidenceOnce(file: string, content: Buffer, like: Evid
   const mode = (like.mode ?? 0o600) & 0o777;
   for (let n = 0; n < 100; n++) {
     const target = `${file}.${label}-${stamp}${n === 0 ? '' : `-${n}`}`;
+    let handle: fs.FileHandle;
     try {
-      const handle = await fs.open(target, 'wx', mode);
-      try {
-        // Owner given while the file is still empty (open(2) masked its bits with the umask: narrower only).
-        if (like.owner) await handle.chown(like.owner.uid, like.owner.gid).catch(() => undefined);
-        await handle.writeFile(content);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      return { path: target, created: true };
+      handle = await fs.open(target, 'wx', mode);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw evidenceError(`could not keep the bytes of ${file} as evidence at ${target}`, err);
     }
+    try {
+      // Owner given while the file is still empty (open(2) masked its bits with the umask: narrower only).
+      if (like.owner) await handle.chown(like.owner.uid, like.owner.gid).catch(() => undefined);
+      await handle.writeFile(content);
+      await handle.sync();
+      await handle.close();
+    } catch (err) {
+      // A write the disk refused (ENOSPC) left an empty or cut copy: not evidence of anything, and one more per attempt.
+      await handle.close().catch(() => undefined);
+      await fs.rm(target, { force: true }).catch(() => undefined);
+      throw evidenceError(`could not keep the bytes of ${file} as evidence at ${target} (the cut copy removed again)`, err);
+    }
+    return { path: target, created: true };
   }
   throw new Error(`could not find a free evidence name beside ${file}`);
 }
