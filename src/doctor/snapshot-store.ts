@@ -57,6 +57,14 @@ interface IndexFile {
 const INDEX = 'index.json';
 const FILE_RE = /^(last-known-good|pre-repair)--(\d+)--([0-9a-f]{16})(?:-\d+)?\.snap$/;
 
+/** The OS error with what was being saved where (Node's "ENOSPC: no space left on device, write" names no file); its code kept. */
+function savingError(what: string, err: unknown): Error {
+  const e = new Error(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err }) as NodeJS.ErrnoException;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== undefined) e.code = code;
+  return e;
+}
+
 export class SnapshotStore {
   readonly dir: string;
   private readonly keep: Record<SnapshotKind, number>;
@@ -86,7 +94,11 @@ export class SnapshotStore {
       for (let n = 1; index.entries.some((e) => e.file === file) && n < 1000; n++) {
         file = `${kind}--${time}--${sum.slice(0, 16)}-${n}.snap`;
       }
-      await writeFileAtomic(path.join(this.dir, file), content, { mode: 0o600 });
+      try {
+        await writeFileAtomic(path.join(this.dir, file), content, { mode: 0o600 });
+      } catch (err) {
+        throw savingError(`could not save a ${kind} copy of ${meta.sourcePath} in ${this.dir}`, err);
+      }
       const entry: SnapshotEntry = {
         id: file.replace(/\.snap$/, ''),
         kind,
@@ -104,7 +116,13 @@ export class SnapshotStore {
 
       const pruned = pruneList(index.entries, kind, this.keep[kind]);
       index.entries = index.entries.filter((e) => !pruned.includes(e));
-      await this.writeIndex(index);
+      try {
+        await this.writeIndex(index);
+      } catch (err) {
+        // The copy is in no index: nothing lists, restores or prunes it. It goes with the failed save.
+        await fs.rm(path.join(this.dir, file), { force: true }).catch(() => undefined);
+        throw savingError(`could not save a ${kind} copy of ${meta.sourcePath}: its entry in ${path.join(this.dir, INDEX)} could not be written`, err);
+      }
       for (const old of pruned) await fs.rm(path.join(this.dir, old.file), { force: true });
       return entry;
     });

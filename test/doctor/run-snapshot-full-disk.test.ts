@@ -49,7 +49,24 @@ describe('runDoctor with a state dir on a full disk', () => {
     expect(byRule('config-restore')).toHaveLength(1);
     expect(byRule('config-restore')[0]).toMatchObject({ applied: false, verified: false });
     expect(byRule('config-restore')[0]!.message).toMatch(/ENOSPC/);
+    // Which copy could not be written where: "fix failed: ENOSPC: no space left on device, write" named neither.
+    expect(byRule('config-restore')[0]!.message).toContain(`could not save a pre-repair copy of ${fx.configPath} in ${snapshots.dir}`);
     expect(await fs.readFile(fx.configPath, 'utf8')).toBe(broken);
     expect(report.exitCode).toBe(2);
+  });
+
+  it('a copy whose index entry could not be written is not left behind, listed nowhere', async () => {
+    const stateDir = path.join(disk.dir, 'state');
+    const snapshots = new SnapshotStore(path.join(stateDir, 'snapshots', fx.service.name), { keep: 5, clock: fx.clock });
+    await snapshots.save(Buffer.from(GOOD_CONFIG), { sourcePath: fx.configPath, reason: 'test', kind: 'last-known-good' });
+    const before = (await fs.readdir(snapshots.dir)).sort();
+    // Room for the small copy (one page), none for the index's temp file after it.
+    disk.fill(4096);
+    const err = await snapshots.save(Buffer.from('{"broken":\n'), { sourcePath: fx.configPath, reason: 'test', kind: 'pre-repair' }).catch((e: NodeJS.ErrnoException) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    expect((err as Error).message).toContain(fx.configPath);
+    expect((await fs.readdir(snapshots.dir)).sort()).toEqual(before);
+    expect((await snapshots.list()).map((e) => e.kind)).toEqual(['last-known-good']);
   });
 });
