@@ -8,6 +8,7 @@ import { readServiceConfigFile, sha256 } from '../platform/config-file.js';
 import { FileTooLargeError, NotRegularFileError } from '../platform/read-regular.js';
 import type { Clock } from '../platform/clock.js';
 import type { SnapshotEntry, SnapshotStore } from './snapshot-store.js';
+import { errorWithContext } from '../platform/error-context.js';
 
 export interface CurrentFile {
   /** The real path (symlinks resolved, so a linked config is replaced at its target, the link kept). */
@@ -91,14 +92,6 @@ export async function keepEvidence(file: string, content: Buffer, like: Evidence
   return (await keepEvidenceOnce(file, content, like, clock, label)).path;
 }
 
-/** The OS error with the paths it was about (Node's "ENOSPC: no space left on device, write" names none); its code kept. */
-function evidenceError(what: string, err: unknown): Error {
-  const e = new Error(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err }) as NodeJS.ErrnoException;
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code !== undefined) e.code = code;
-  return e;
-}
-
 /** keepEvidence, saying whether this call wrote the file (only then may a failed repair remove it again). */
 export async function keepEvidenceOnce(file: string, content: Buffer, like: EvidenceLike, clock: Pick<Clock, 'now'>, label = 'corrupt'): Promise<KeptEvidence> {
   const same = await sameEvidenceBeside(file, content, label);
@@ -112,7 +105,7 @@ export async function keepEvidenceOnce(file: string, content: Buffer, like: Evid
       handle = await fs.open(target, 'wx', mode);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      throw evidenceError(`could not keep the bytes of ${file} as evidence at ${target}`, err);
+      throw errorWithContext(`could not keep the bytes of ${file} as evidence at ${target}`, err);
     }
     try {
       // Owner given while the file is still empty (open(2) masked its bits with the umask: narrower only).
@@ -124,7 +117,7 @@ export async function keepEvidenceOnce(file: string, content: Buffer, like: Evid
       // A write the disk refused (ENOSPC) left an empty or cut copy: not evidence of anything, and one more per attempt.
       await handle.close().catch(() => undefined);
       await fs.rm(target, { force: true }).catch(() => undefined);
-      throw evidenceError(`could not keep the bytes of ${file} as evidence at ${target} (the cut copy removed again)`, err);
+      throw errorWithContext(`could not keep the bytes of ${file} as evidence at ${target} (the cut copy removed again)`, err);
     }
     return { path: target, created: true };
   }

@@ -6,6 +6,7 @@ import { systemClock } from '../platform/clock.js';
 import { writeFileAtomic, type FileOwner } from '../platform/atomic-write.js';
 import { sha256 } from '../platform/config-file.js';
 import type { ServiceConfig } from '../config/schema.js';
+import { errorWithContext } from '../platform/error-context.js';
 
 /** "last-known-good": the config ran healthy; "pre-repair": the bytes as they were before a repair touched them. */
 export type SnapshotKind = 'last-known-good' | 'pre-repair';
@@ -57,14 +58,6 @@ interface IndexFile {
 const INDEX = 'index.json';
 const FILE_RE = /^(last-known-good|pre-repair)--(\d+)--([0-9a-f]{16})(?:-\d+)?\.snap$/;
 
-/** The OS error with what was being saved where (Node's "ENOSPC: no space left on device, write" names no file); its code kept. */
-function savingError(what: string, err: unknown): Error {
-  const e = new Error(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err }) as NodeJS.ErrnoException;
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code !== undefined) e.code = code;
-  return e;
-}
-
 export class SnapshotStore {
   readonly dir: string;
   private readonly keep: Record<SnapshotKind, number>;
@@ -97,7 +90,7 @@ export class SnapshotStore {
       try {
         await writeFileAtomic(path.join(this.dir, file), content, { mode: 0o600 });
       } catch (err) {
-        throw savingError(`could not save a ${kind} copy of ${meta.sourcePath} in ${this.dir}`, err);
+        throw errorWithContext(`could not save a ${kind} copy of ${meta.sourcePath} in ${this.dir}`, err);
       }
       const entry: SnapshotEntry = {
         id: file.replace(/\.snap$/, ''),
@@ -121,7 +114,7 @@ export class SnapshotStore {
       } catch (err) {
         // The copy is in no index: nothing lists, restores or prunes it. It goes with the failed save.
         await fs.rm(path.join(this.dir, file), { force: true }).catch(() => undefined);
-        throw savingError(`could not save a ${kind} copy of ${meta.sourcePath}: its entry in ${path.join(this.dir, INDEX)} could not be written`, err);
+        throw errorWithContext(`could not save a ${kind} copy of ${meta.sourcePath}: its entry in ${path.join(this.dir, INDEX)} could not be written`, err);
       }
       for (const old of pruned) await fs.rm(path.join(this.dir, old.file), { force: true });
       return entry;
