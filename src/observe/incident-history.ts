@@ -2,10 +2,12 @@
 // at a time, shared by the requests that arrive meanwhile, and reused until the journal files change. Only the newest
 // INCIDENT_HISTORY_KEEP summaries stay in memory (the most a list answer shows): the whole window held ~24 MiB of heap
 // for a 16 MiB journal and .1, for the months a daemon runs. An older incident asked by id is read from disk again.
+// A read folds the events as they stream in (as `clawback incidents` does): holding the window's events first took
+// the daemon's RSS from 62 to 120 MB to answer a 200 000-event journal.
 import { stat } from 'node:fs/promises';
 import type { ClawbackEvent } from './events.js';
-import { readJournal } from './journal-read.js';
-import { summarizeIncidents, type IncidentSummary } from './incidents.js';
+import { scanJournal } from './journal-read.js';
+import { IncidentFold, type IncidentSummary } from './incidents.js';
 
 /** Rounds a request waits for a read of an older journal before it joins whatever read is running. */
 const MAX_WAIT_ROUNDS = 3;
@@ -38,7 +40,21 @@ export interface IncidentHistory {
   incident(id: string): Promise<IncidentSummary | undefined>;
 }
 
-export function incidentHistory(journalFile: string, read: (file: string) => Promise<ClawbackEvent[]> = (f) => readJournal(f, { incidentLinesBeforeCut: true })): IncidentHistory {
+/** Streams the journal's events, in the order written, to onEvent; holds none of them. */
+export type JournalStream = (file: string, onEvent: (event: ClawbackEvent) => void) => Promise<void>;
+
+const streamJournal: JournalStream = async (file, onEvent) => {
+  await scanJournal(file, { incidentLinesBeforeCut: true, onEvent });
+};
+
+/** The journal's incidents, folded as it is read (summarizeIncidents' answer, in journal order). */
+async function foldJournal(read: JournalStream, file: string): Promise<IncidentSummary[]> {
+  const fold = new IncidentFold();
+  await read(file, (e) => fold.add(e));
+  return fold.summaries();
+}
+
+export function incidentHistory(journalFile: string, read: JournalStream = streamJournal): IncidentHistory {
   /** older: the journal window held incidents older than the kept ones. */
   let cached: { key: string; value: IncidentSummary[]; older: boolean } | undefined;
   let running: { key: string; done: Promise<IncidentSummary[]> } | undefined;
@@ -55,8 +71,7 @@ export function incidentHistory(journalFile: string, read: (file: string) => Pro
   };
 
   const start = (key: string): Promise<IncidentSummary[]> => {
-    const done = exclusive(() => read(journalFile)).then((events) => {
-      const all = summarizeIncidents(events, { inJournalOrder: true });
+    const done = exclusive(() => foldJournal(read, journalFile)).then((all) => {
       const value = all.length > INCIDENT_HISTORY_KEEP ? all.slice(-INCIDENT_HISTORY_KEEP) : all;
       cached = { key, value, older: all.length > value.length };
       return value;
@@ -92,7 +107,7 @@ export function incidentHistory(journalFile: string, read: (file: string) => Pro
       // The last older incident asked for is kept (one summary), so asking again reads nothing until the journal changes.
       const key = cached?.key;
       if (lookedUp && lookedUp.key === key && lookedUp.id === id) return lookedUp.value;
-      const value = await exclusive(async () => summarizeIncidents(await read(journalFile), { inJournalOrder: true }).find((i) => i.id === id));
+      const value = await exclusive(async () => (await foldJournal(read, journalFile)).find((i) => i.id === id));
       if (key !== undefined) lookedUp = { key, id, value };
       return value;
     },

@@ -7,7 +7,7 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { INCIDENT_HISTORY_KEEP, incidentHistory } from '../../src/observe/incident-history.js';
+import { INCIDENT_HISTORY_KEEP, incidentHistory, type JournalStream } from '../../src/observe/incident-history.js';
 import { summarizeIncidents } from '../../src/observe/incidents.js';
 import { readJournal } from '../../src/observe/journal-read.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
@@ -46,16 +46,16 @@ function journal(n: number): string {
 }
 
 /** The real reader, counted: how many reads ran, and the most that ran at once. */
-function countedRead(): { read: (f: string) => Promise<ClawbackEvent[]>; reads: () => number; maxAtOnce: () => number } {
+function countedRead(): { read: JournalStream; reads: () => number; maxAtOnce: () => number } {
   let reads = 0;
   let now = 0;
   let max = 0;
   return {
-    read: async (f) => {
+    read: async (f, onEvent) => {
       reads++;
       max = Math.max(max, ++now);
       try {
-        return await readJournal(f);
+        await readJournal(f, { onEvent });
       } finally {
         now--;
       }
@@ -132,11 +132,11 @@ describe('incident history for many readers', () => {
 
     const refs: Array<WeakRef<object>> = [];
     let reads = 0;
-    const h = incidentHistory(file, async (f) => {
+    const h = incidentHistory(file, async (f, onEvent) => {
       reads++;
       const events = await readJournal(f);
       refs.push(new WeakRef(events), new WeakRef(events[0]!));
-      return events;
+      for (const e of events) onEvent(e);
     });
     const kept = await h.incidents();
     // What every list answer shows (the newest `limit`, at most 500) is unchanged.
