@@ -20,8 +20,11 @@ export const JOURNAL_KEEP = 3;
 export interface JournalWriterOptions {
   /** Lines kept in memory while the disk refuses them; past it the oldest are dropped (counted). Default 10 000. */
   maxBuffered?: number;
-  /** For the retry timer; without a clock, buffered lines wait for the next append. */
-  clock?: Pick<Clock, 'setTimeout'>;
+  /**
+   * For the retry timers (and `now`, the age of an unended last line); without a clock, buffered lines wait for the next
+   * append, and an unended last line written just now is waited for on the thread (at most ~100 ms).
+   */
+  clock?: Pick<Clock, 'setTimeout'> & Partial<Pick<Clock, 'now'>>;
   /** An append failed (the line is buffered). */
   onFault?: (err: unknown) => void;
   /** Appends work again after a fault: the buffered lines are on disk (minus `dropped`). */
@@ -53,6 +56,9 @@ export class JournalWriter {
   private flushedSinceFault = 0;
   private retry: TimerHandle | undefined;
   private closed = false;
+  /** An unended last line written just now (perhaps a live writer's): its size, and the timer's looks at it since. */
+  private tailSeen: { size: number; looks: number } | undefined;
+  private tailRetry: TimerHandle | undefined;
 
   constructor(
     readonly file: string,
@@ -109,6 +115,8 @@ export class JournalWriter {
     this.closed = true;
     this.retry?.cancel();
     this.retry = undefined;
+    this.tailRetry?.cancel();
+    this.tailRetry = undefined;
     if (this.queue.length > 0) this.flush();
     return this.backlog();
   }
@@ -119,7 +127,7 @@ export class JournalWriter {
       const fd = openJournal(this.file);
       let full = false;
       try {
-        endTornLine(fd, this.queue[0]!);
+        if (!this.endTail(fd)) return;
         // One open per batch; each line is cut back off the file if it did not land whole.
         while (this.queue.length > 0) {
           appendWhole(fd, Buffer.from(this.queue[0]!, 'utf8'));
@@ -139,6 +147,44 @@ export class JournalWriter {
         }
       }
     }
+  }
+
+  /**
+   * Ends a torn last line (endTornLine); false when the last line is unended but was written just now, perhaps by a live
+   * writer mid-line: the lines wait in memory and the timer looks again, the thread never waits (a torn line blocked it
+   * ~100 ms, polling, each time). Torn: unended and older than TORN_AFTER_MS, or the same size for TORN_STABLE_POLLS
+   * looks (a wall clock stepped back makes every file look new). Seen growing: someone's, written after at once.
+   */
+  private endTail(fd: number): boolean {
+    const tail = journalTail(fd, this.opts.clock?.now?.() ?? Date.now());
+    const seen = this.tailSeen;
+    this.tailSeen = undefined;
+    if (tail === undefined) return true;
+    if (tail.torn) {
+      endTornLine(fd, tail.size, this.queue[0]!);
+      return true;
+    }
+    if (!this.opts.clock || this.closed) {
+      // No timer to look again (a CLI's writer), or the last write: the old wait on the thread, bounded.
+      const size = unfinishedLineEnd(fd);
+      if (size !== undefined) endTornLine(fd, size, this.queue[0]!);
+      return true;
+    }
+    if (seen && seen.size !== tail.size) return true;
+    const looks = seen?.size === tail.size ? seen.looks : 0;
+    if (looks >= TORN_STABLE_POLLS) {
+      endTornLine(fd, tail.size, this.queue[0]!);
+      return true;
+    }
+    this.tailSeen = { size: tail.size, looks };
+    if (!this.tailRetry) {
+      this.tailRetry = this.opts.clock.setTimeout(() => {
+        this.tailRetry = undefined;
+        if (this.tailSeen) this.tailSeen.looks++;
+        if (this.queue.length > 0) this.flush();
+      }, TORN_POLL_MS);
+    }
+    return false;
   }
 
   private scheduleRetry(): void {
@@ -184,9 +230,7 @@ const TORN_MEASURE_MAX = 64 * 1024;
  * `clawback incidents` warned of that damaged line, for as long as the file lived. `next` is the line about to be
  * written: the note takes its time.
  */
-function endTornLine(fd: number, next: string): void {
-  const size = unfinishedLineEnd(fd);
-  if (size === undefined) return;
+function endTornLine(fd: number, size: number, next: string): void {
   const len = Math.min(size, TORN_MEASURE_MAX);
   const tail = Buffer.alloc(len);
   const got = readSync(fd, tail, 0, len, size - len);
@@ -204,6 +248,20 @@ function endTornLine(fd: number, next: string): void {
 /** Polls (of TORN_POLL_MS) the file must keep its size without ending its last line before that line counts as torn. */
 const TORN_STABLE_POLLS = 20;
 const TORN_POLL_MS = 5;
+/** An unended last line not written to for this long is torn: no writer is mid-line (a line's write takes far less). */
+const TORN_AFTER_MS = TORN_STABLE_POLLS * TORN_POLL_MS;
+
+/**
+ * The journal's unended last line: its file's size, and torn when the file was last written TORN_AFTER_MS or more
+ * before `now` (wall clock, as mtime); undefined when the file is empty or ends with a newline.
+ */
+function journalTail(fd: number, now: number): { size: number; torn: boolean } | undefined {
+  const st = fstatSync(fd);
+  if (st.size === 0) return undefined;
+  const last = Buffer.alloc(1);
+  if (readSync(fd, last, 0, 1, st.size - 1) !== 1 || last[0] === 0x0a) return undefined;
+  return { size: st.size, torn: now - st.mtimeMs >= TORN_AFTER_MS };
+}
 
 /**
  * The file's size when its last line is torn, else undefined. A second writer (`clawback doctor` beside the daemon)
