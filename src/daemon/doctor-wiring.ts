@@ -14,6 +14,7 @@ import { environOf } from '../platform/proc.js';
 import { readPortDrift, describePortDrift, PORT_DRIFT } from '../doctor/port-drift.js';
 import { describeTlsDrift, readTlsDrift, TLS_DRIFT } from '../openclaw/tls-drift.js';
 import { BIND_DRIFT, describeBindDrift, readBindDrift } from '../openclaw/bind-drift.js';
+import { readClobberedSource } from '../openclaw/clobbered-source.js';
 import { CONFIG_CLOBBERED, describeClobbered, listClobbered, newClobbered } from '../openclaw/config-clobbered.js';
 import { describeInheritedToken, INHERITED_TOKEN, readInheritedToken } from '../openclaw/inherited-token.js';
 import { protectedPatterns, protectedValues } from '../doctor/protected-settings.js';
@@ -375,13 +376,14 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
         const fresh = newClobbered(copies, known, startedAt);
         clobberedSeen.set(file, new Set(copies.map((c) => c.path)));
         for (const c of fresh) {
+          const source = await readClobberedSource(file, c.path);
           ctx.emit({
             type: 'doctor.finding',
             time: ctx.clock.now(),
             severity: 'warning',
             service: rt.name,
-            message: describeClobbered(rt.name, file, c.path),
-            details: { rule: CONFIG_CLOBBERED, findingId: `${CONFIG_CLOBBERED}:${rt.name}`, fixable: false, file, kept: c.path },
+            message: describeClobbered(rt.name, file, c.path, source),
+            details: { rule: CONFIG_CLOBBERED, findingId: `${CONFIG_CLOBBERED}:${rt.name}`, fixable: false, file, kept: c.path, source: source.kind === 'bak' || source.kind === 'last-good' ? source.file : source.kind },
           });
         }
       };

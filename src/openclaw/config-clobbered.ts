@@ -1,6 +1,7 @@
-// The gateway's own restore of its config from .bak (a hand edit without `meta` looks clobbered to it): the person's file is set aside as `.clobbered.<ts>`, which is seen here and said.
+// The gateway's own restore of its config (from .bak, from .last-good, or a stripped prefix): the person's file is set aside as `.clobbered.<ts>`, which is seen here and said.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { describeClobberedSource, type ClobberedSource } from './clobbered-source.js';
 
 export const CONFIG_CLOBBERED = 'config-clobbered';
 
@@ -37,10 +38,11 @@ export function newClobbered(copies: readonly ClobberedCopy[], known: ReadonlySe
   return copies.filter((c) => (known ? !known.has(c.path) : c.mtimeMs >= sinceMs));
 }
 
-export function describeClobbered(name: string, configPath: string, copy: string): string {
+export function describeClobbered(name: string, configPath: string, copy: string, source: ClobberedSource): string {
+  const what = describeClobberedSource(configPath, source);
+  if (source.kind === 'prefix') return `${name}: ${what}. The original is kept at ${copy}`;
   return (
-    `${name}: the gateway rejected ${configPath} as clobbered (an edit without its \`meta\` block, its gateway.mode, or much smaller than the last good one) ` +
-    `and restored it from its own backup (${path.basename(configPath)}.bak): the edit is no longer in effect. The rejected version is kept at ${copy}. ` +
+    `${name}: ${what}: the edit is no longer in effect. The rejected version is kept at ${copy}. ` +
     `To keep an edit, make it with \`openclaw config set\` (or keep the \`meta\` block when editing by hand); Clawback does not undo the gateway's restore`
   );
 }
