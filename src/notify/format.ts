@@ -3,6 +3,7 @@ import { formatTtr } from '../observe/time-to-recover.js';
 import type { ClawbackEvent, EventType, Level, Severity } from '../observe/events.js';
 import { formatDuration } from '../config/duration.js';
 import { BIDI_CONTROL_CLASS, shownEscape } from '../platform/bidi.js';
+import { setOwn } from '../observe/own-key.js';
 
 export type NotificationKind = 'event' | 'reminder' | 'test';
 
@@ -167,7 +168,7 @@ function wellFormedDeep<T>(value: T, depth = 0): T {
   if (!value || typeof value !== 'object' || depth > 64) return value;
   if (Array.isArray(value)) return value.map((v: unknown) => wellFormedDeep(v, depth + 1)) as T;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[wellFormed(k)] = wellFormedDeep(v, depth + 1);
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) setOwn(out, wellFormed(k), wellFormedDeep(v, depth + 1));
   return out as T;
 }
 

@@ -1,6 +1,7 @@
 // An endpoint that refuses an alert as too large (413, or a 400 "too long") gets it once more, shortened, not parked.
 import type { Notification } from './format.js';
 import { cutText } from '../platform/cut-text.js';
+import { setOwn } from '../observe/own-key.js';
 
 /** The shortened alert's limits (UTF-16 units): small enough for any receiver that takes a JSON body at all. */
 export const SHORT_LIMITS = { message: 1000, line: 200, lines: 10, excerpt: 500, items: 20, depth: 4 } as const;
@@ -37,7 +38,7 @@ function shortenDeep(value: unknown, depth: number): unknown {
   }
   const entries = Object.entries(value as Record<string, unknown>);
   const out: Record<string, unknown> = {};
-  for (const [k, v] of entries.slice(0, SHORT_LIMITS.items)) out[shortenText(k, SHORT_LIMITS.line)] = shortenDeep(v, depth + 1);
+  for (const [k, v] of entries.slice(0, SHORT_LIMITS.items)) setOwn(out, shortenText(k, SHORT_LIMITS.line), shortenDeep(v, depth + 1));
   if (entries.length > SHORT_LIMITS.items) out['truncated'] = `${entries.length - SHORT_LIMITS.items} more keys`;
   return out;
 }

@@ -5,6 +5,7 @@ import type { Notification, NotificationKind } from './format.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { truncateText } from './truncate.js';
 import { headersOver } from './http-send.js';
+import { setOwn } from '../observe/own-key.js';
 
 type WebhookConfig = Extract<ChannelConfig, { type: 'webhook' }>;
 
@@ -34,7 +35,7 @@ function capStrings(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => capStrings(v, depth + 1));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = capStrings(v, depth + 1);
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) setOwn(out, k, capStrings(v, depth + 1));
     return out;
   }
   return value;

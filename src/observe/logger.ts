@@ -4,6 +4,7 @@ import { pino, stdSerializers, type LevelWithSilent, type Logger } from 'pino';
 import type { Clock } from '../platform/clock.js';
 import { DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_BYTES, RotatingFileStream } from './log-rotation.js';
 import type { Redactor } from './redact.js';
+import { setOwn } from './own-key.js';
 
 export interface LoggerOptions {
   /** Usually <stateDir>/logs/daemon.log; the directory is created. */
@@ -31,7 +32,7 @@ export { DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_BYTES } from './log-rotation.js';
 /** Errors become plain serialized objects first, so the redactor can reach their message and stack. */
 function scrub(redactor: Redactor, obj: Record<string, unknown>): Record<string, unknown> {
   const plain: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) plain[k] = v instanceof Error ? stdSerializers.err(v) : v;
+  for (const [k, v] of Object.entries(obj)) setOwn(plain, k, v instanceof Error ? stdSerializers.err(v) : v);
   return redactor.redactDeep(plain);
 }
 

@@ -1,4 +1,5 @@
 // Secrets must never reach logs, alerts or AI prompts: one redactor, fed with known secret values.
+import { setOwn } from './own-key.js';
 import { isSecretKey, mentionsSecret } from './secret-keys.js';
 
 /** Words of a key (in a log line, a header, a JSON text) whose value is a secret. */
@@ -342,7 +343,7 @@ export class Redactor {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         // A key is text too: a details map keyed by URL (`{"http://u:pw@h/x": 3}`) showed the password in it.
-        out[freeKey(out, k, this.redact(k))] = isSecretKey(k) ? secretValue(k, v, (x) => this.redact(x)) : this.redactDeep(v);
+        setOwn(out, freeKey(out, k, this.redact(k)), isSecretKey(k) ? secretValue(k, v, (x) => this.redact(x)) : this.redactDeep(v));
       }
       return out as T;
     }
@@ -369,6 +370,6 @@ function secretValue(key: string, v: unknown, redactKey: (k: string) => string, 
   if (!v || typeof v !== 'object' || depth > 64) return v;
   if (Array.isArray(v)) return v.map((x: unknown) => secretValue(key, x, redactKey, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[freeKey(out, k, redactKey(k))] = secretValue(key, x, redactKey, depth + 1);
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) setOwn(out, freeKey(out, k, redactKey(k)), secretValue(key, x, redactKey, depth + 1));
   return out;
 }
