@@ -12,18 +12,24 @@ const SECRET_KEY_WORDS = 'api[_-]?key|apikey|token|secret|password|passwd|pwd|au
  */
 const MESSAGE_WORDS = '(?:expected|required|invalid|must|missing|unknown|cannot|should|received|unrecognized|duplicate|contains|bearer|basic)';
 
+/**
+ * Not at an Authorization header's scheme (`Authorization: Negotiate <token>`, `"authorization":"Digest ..."`): the
+ * scheme is not the secret, and redactAuthorization has already taken what follows it. The key patterns below took the
+ * scheme as the value (`Authorization: [REDACTED] [REDACTED]`), or the whole quoted value with it.
+ */
+const NOT_AN_AUTH_SCHEME = `(?!(?<=authorization(?:\\\\*["'])?\\s*[:=]\\s*(?:\\\\*["'])?)[A-Za-z][A-Za-z0-9-]*[ \\t]+\\S)`;
+
 const PATTERNS: RegExp[] = [
   // Authorization headers and bearer tokens.
   // (Spaces only: a credential on the next line is crossLineRedaction's, which keeps the line count.)
   /\b(Bearer|Basic)[ \t]+[A-Za-z0-9._~+/=-]{8,}/gi,
-  // Any other scheme in an Authorization header (`Authorization: Token ...`, `Digest ...`): the value after it.
-  /(\bauthorization["']?\s*[:=]\s*["']?[A-Za-z][A-Za-z0-9-]*\s+)([^\s"',}]{8,})/gi,
+  // Any other scheme in an Authorization header (`Token ...`, `Negotiate ...`, `Digest k=v, ...`): redactAuthorization.
   // A quoted value under a key that names a secret, to its closing quote (spaces and all), whether the quotes are
   // plain or escaped by one or more backslashes (JSON inside a JSON log line: `{\"apiKey\":\"...\"}`).
-  new RegExp(`((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*(\\\\*)(["']))((?:(?!\\2\\3)[^\\n]){4,}?)(?=\\2\\3)`, 'gi'),
+  new RegExp(`((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*(\\\\*)(["']))${NOT_AN_AUTH_SCHEME}((?:(?!\\2\\3)[^\\n]){4,}?)(?=\\2\\3)`, 'gi'),
   // key=value / "key": "value" pairs whose key names a secret; not a message's word after a field path
   // (`notify.channels[0].botToken: expected string`), nor an auth scheme whose credential the first patterns take.
-  new RegExp(`((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))([^"'\\s,}]{4,})`, 'gi'),
+  new RegExp(`((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))${NOT_AN_AUTH_SCHEME}([^"'\\s,}]{4,})`, 'gi'),
   // Well-known token shapes.
   // A JSON Web Token: base64url of `{"...` (header), a dot, base64url of `{"...` (claims), a dot, the signature (maybe empty).
   /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*/g,
@@ -232,6 +238,35 @@ function redactEncodedCredentials(text: string, known: RegExp | undefined): stri
   });
 }
 
+/** An Authorization header (or a key named so) with its scheme: the credentials after it, to the end of the line. */
+const AUTH_HEADER = /(\b(?:proxy-)?authorization(?:\\*["'])?\s*[:=]\s*(?:\\*["'])?[A-Za-z][A-Za-z0-9-]*[ \t]+)([^\r\n]*)/gi;
+/** Credentials given as auth-params (`Digest username="u", response="..."`, AWS's `Credential=..., Signature=...`). */
+const AUTH_PARAMS_START = /^[A-Za-z][A-Za-z0-9_-]{0,31}[ \t]*=(?!=)/;
+const AUTH_PARAM = /(^|,[ \t]*)([A-Za-z][A-Za-z0-9_-]*)([ \t]*=[ \t]*)(?:(\\*")(.*?)\4|([^\s,"'}\\]*))/g;
+/** Auth-params that describe the request, not prove it: shown. Every other one (response, nonce, cnonce, Signature...) is not. */
+const PLAIN_AUTH_PARAMS = new Set(['username', 'realm', 'uri', 'algorithm', 'qop', 'nc', 'domain', 'stale', 'charset', 'userhash', 'signedheaders']);
+/** A token68 credential (`Negotiate YIIG...`, `Token 9f8e...`): one word. */
+const AUTH_TOKEN = /^[^\s"',}\\]{8,}/;
+
+/**
+ * The credentials of an Authorization header whatever its scheme, the scheme kept: a token (`Negotiate`, `Token`,
+ * `NTLM`) or the secret auth-params (Digest's `response=`, `nonce=`; AWS SigV4's `Signature=`). The scheme was redacted
+ * instead, and a Digest or SigV4 header kept its `response=` and `Signature=` values in plain sight.
+ */
+function redactAuthorization(text: string): string {
+  return text.replace(AUTH_HEADER, (_m, head: string, rest: string) => {
+    if (!AUTH_PARAMS_START.test(rest)) return head + rest.replace(AUTH_TOKEN, REDACTED);
+    return (
+      head +
+      rest.replace(AUTH_PARAM, (param: string, sep: string, name: string, eq: string, quote: string | undefined, _quoted: string | undefined, bare: string | undefined) => {
+        if (PLAIN_AUTH_PARAMS.has(name.toLowerCase())) return param;
+        if (quote !== undefined) return `${sep}${name}${eq}${quote}${REDACTED}${quote}`;
+        return bare ? `${sep}${name}${eq}${REDACTED}` : param;
+      })
+    );
+  });
+}
+
 /**
  * redact() remembers its answers up to this many characters (texts and answers; about 1 MiB at most: the daemon's
  * memory is a benchmark, and one status of 100 services is well under it): the API redacted the same status strings
@@ -315,6 +350,7 @@ export class Redactor {
       out = out.replace(this.valuesPattern, REDACTED);
     }
     if (/cookie/i.test(out)) out = redactCookies(out);
+    if (/authorization/i.test(out)) out = redactAuthorization(out);
     for (const re of PATTERNS) {
       out = out.replace(re, (match, p1: unknown) => {
         if (typeof p1 === 'string' && match.startsWith(p1) && p1.length < match.length && (/[:=]/.test(p1) || /\s$/.test(p1))) {
