@@ -3,7 +3,7 @@ import { setOwn } from './own-key.js';
 import { isSecretKey, mentionsSecret } from './secret-keys.js';
 
 /** Words of a key (in a log line, a header, a JSON text) whose value is a secret. */
-const SECRET_KEY_WORDS = 'api[_-]?key|apikey|token|secret|password|passwd|pwd|auth|authorization|private[_-]?key|access[_-]?key|subscription[_-]?key|client[_-]?secret|webhook[_-]?url';
+const SECRET_KEY_WORDS = 'api[_-]?key|apikey|token|secret|password|passwd|pwd|auth|authorization|private[_-]?key|access[_-]?key|subscription[_-]?key|functions[_-]?key|master[_-]?key|account[_-]?key|auth[_-]?key|client[_-]?secret|webhook[_-]?url';
 
 /**
  * Words that open a config error's message (`expected ...`, `must ...`) or name an auth scheme: after `token: ` in

@@ -3,8 +3,11 @@
 /** The last word of a key that names a secret (`token`, `botToken`, `password`, `credentials`). */
 // `cookie`: a `Cookie` / `Set-Cookie` header's value is session ids (a header map in an event's details showed them).
 const SECRET_LAST_WORDS = new Set(['token', 'secret', 'password', 'passwd', 'pwd', 'passphrase', 'credential', 'credentials', 'apikey', 'webhook', 'authorization', 'cookie']);
-/** Two last words that name a secret (`apiKey`, `private_key`, `X-Api-Key`, `webhookUrl`, Azure's `Ocp-Apim-Subscription-Key`). */
-const SECRET_LAST_PAIRS = new Set(['api key', 'private key', 'access key', 'secret key', 'signing key', 'subscription key', 'webhook url', 'bot token']);
+/**
+ * Two last words that name a secret (`apiKey`, `private_key`, `X-Api-Key`, `webhookUrl`, Azure's `Ocp-Apim-Subscription-Key`,
+ * Azure Functions' `X-Functions-Key`, Azure Storage's `AccountKey`, Cloudflare's `X-Auth-Key`, a `MASTER_KEY`).
+ */
+const SECRET_LAST_PAIRS = new Set(['api key', 'private key', 'access key', 'secret key', 'signing key', 'subscription key', 'functions key', 'account key', 'auth key', 'master key', 'webhook url', 'bot token']);
 /** Any key that can pass isSecretKey contains one of these: the cheap test that most keys fail first. */
 const MAY_BE_SECRET = /token|secret|pass|pwd|credential|key|webhook|authorization|cookie/i;
 /** A secret word anywhere in a key (`tokenFile`, `passwordHint`, `apiKeyRef`): the wider net for what must never be echoed. */
