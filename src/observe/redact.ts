@@ -29,7 +29,9 @@ const PATTERNS: RegExp[] = [
   new RegExp(`((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*(\\\\*)(["']))${NOT_AN_AUTH_SCHEME}((?:(?!\\2\\3)[^\\n]){4,}?)(?=\\2\\3)`, 'gi'),
   // key=value / "key": "value" pairs whose key names a secret; not a message's word after a field path
   // (`notify.channels[0].botToken: expected string`), nor an auth scheme whose credential the first patterns take.
-  new RegExp(`((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))${NOT_AN_AUTH_SCHEME}([^"'\\s,}]{4,})`, 'gi'),
+  // Not a URL query's parameter (`?access_token=X&page=2`): the query pattern takes its value to the `&`; this one took
+  // `&page=2` with it.
+  new RegExp(`(?<![?&][a-z0-9_.-]*)((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))${NOT_AN_AUTH_SCHEME}([^"'\\s,}]{4,})`, 'gi'),
   // Well-known token shapes.
   // A JSON Web Token: base64url of `{"...` (header), a dot, base64url of `{"...` (claims), a dot, the signature (maybe empty).
   /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*/g,
@@ -57,7 +59,7 @@ const PATTERNS: RegExp[] = [
   // Redis's own form) and the password maybe holding a bare @ (the last @ before the path ends the user info, as in URL).
   /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@"']*:)([^\s/"']+)(?=@(?![^\s/"']*@))/gi,
   // A URL query parameter whose name ends in a credential word (`?sig=`, `&X-Amz-Signature=`, `?session=`, `?key=`).
-  /([?&][a-z0-9_.-]*?(?:sig|signature|session|sessionid|sid|credential|code|key|token|auth|secret|password|pass)=)([^&#\s"']{4,})/gi,
+  /([?&][a-z0-9_.-]*?(?:sig|signature|session|sessionid|sid|credential|code|key|token|auth|authorization|secret|password|passwd|pwd|pass)=)([^&#\s"']{4,})/gi,
   // A command-line flag naming a secret, followed by its value (`--token X`, `--api-key X`).
   /(--?[a-z-]*(?:token|api-?key|secret|password|passwd)\s+)([^\s"'-][^\s"']{3,})/gi,
 ];
