@@ -15,6 +15,7 @@ import { startingDaemonPid, waitForStartingDaemon } from './daemon-starting.js';
 import { errnoText } from '../platform/errno-words.js';
 import { GUARDIAN_START_LOOP_ATTEMPTS, readStartAttempt, START_ATTEMPTS_FILE } from '../daemon/start-attempts.js';
 import { runConfigProblem } from './run-config-check.js';
+import { readStaleFacts, staleCause } from './stale-cause.js';
 
 export interface GlobalOpts {
   config?: string;
@@ -92,6 +93,9 @@ export function clientStateDir(opts: GlobalOpts): string {
 }
 
 export class DaemonUnreachable extends Error {}
+
+/** The CLI process itself could not open the connection (EMFILE, ENFILE): the daemon's state is unknown, not "not responding". */
+export class ClientOutOfFiles extends Error {}
 
 /** The daemon answered 401: the CLI has no usable token, or not the one the daemon holds. */
 export class TokenRefused extends Error {}
@@ -191,7 +195,9 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
   const host = info.api.host.includes(':') ? `[${info.api.host}]` : info.api.host;
   const base = `http://${host}:${info.api.port}`;
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  const hung = (): string => `; its last heartbeat was ${age}, so it is hung or stopped (SIGSTOP); revive it with: ${cliHint(['guardian', '--once'], { stateDir, ...withConfig })}`;
+  // What the OS says of it (stopped, out of open files...), read only when it is said.
+  const why = (): string => staleCause(info.pid, readStaleFacts(info.pid));
+  const hung = (): string => `; its last heartbeat was ${age}, so ${why()}; revive it with: ${cliHint(['guardian', '--once'], { stateDir, ...withConfig })}`;
   let awake = !stale;
   const monotonic = deps.monotonic ?? hrtimeMs;
   /**
@@ -213,7 +219,7 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
       }
       const stillMs = monotonic() - since;
       if (stillMs > HEARTBEAT_STALE_MS) {
-        ctl.abort(new Error(`no heartbeat for ${Math.round(stillMs / 1000)} s while waiting for its answer, so it is hung or stopped (SIGSTOP); revive it with: ${cliHint(['guardian', '--once'], { stateDir, ...withConfig })}`));
+        ctl.abort(new Error(`no heartbeat for ${Math.round(stillMs / 1000)} s while waiting for its answer, so ${why()}; revive it with: ${cliHint(['guardian', '--once'], { stateDir, ...withConfig })}`));
       }
     }, HEARTBEAT_WATCH_MS);
     timer.unref();
@@ -234,6 +240,12 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
     try {
       return await apiRequest({ host: info.api.host, port: info.api.port, method, path: p, headers, timeoutMs, ...(watch ? { signal: watch.signal } : {}) });
     } catch (err) {
+      // This process's own limit, not the daemon's silence: "not responding" sent people to a daemon that was fine.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EMFILE' || code === 'ENFILE') {
+        const whose = code === 'EMFILE' ? 'this command has used all the open files its limit allows (raise `ulimit -n`)' : 'the system has used all its open files (fs.file-max)';
+        throw new ClientOutOfFiles(`cannot connect to the clawback daemon (pid ${info.pid}) at ${base}: ${whose} (${code}); the daemon was not reached${method !== 'GET' ? ' and nothing was sent' : ''}`);
+      }
       const sent = method !== 'GET' ? `; the request was sent, so the daemon may still carry it out when it answers again (check with: ${cliHint(['status'], { stateDir, ...(opts.config ? { config: opts.config } : {}) })})` : '';
       throw new DaemonUnreachable(`the clawback daemon (pid ${info.pid}) is not responding at ${base}: ${(err as Error).message}${sent}${stale && !awake ? hung() : ''}`);
     } finally {

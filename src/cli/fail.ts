@@ -1,5 +1,5 @@
 // How a CLI command that threw ends the process: the exit codes the README documents, one place for every entry path.
-import { DaemonUnreachable, StateDirNotDirectory, TokenRefused } from './client.js';
+import { ClientOutOfFiles, DaemonUnreachable, StateDirNotDirectory, TokenRefused } from './client.js';
 import { ConfigError } from '../config/errors.js';
 import { exitWithError, type ErrorKind } from './json-error.js';
 import { ERRNO_WORDS } from '../platform/errno-words.js';
@@ -27,7 +27,7 @@ export function exitCodeOfAnswer(status: number, configReload = false): number {
 
 /** The one line (or stack, for a bug) a CLI command that threw prints on stderr, without the `clawback: ` prefix. */
 export function failureText(err: unknown): string {
-  if (err instanceof DaemonUnreachable || err instanceof TokenRefused || err instanceof ConfigError || err instanceof StateDirNotDirectory) return err.message;
+  if (err instanceof DaemonUnreachable || err instanceof TokenRefused || err instanceof ConfigError || err instanceof StateDirNotDirectory || err instanceof ClientOutOfFiles) return err.message;
   return systemErrorText(err) ?? (err as Error | undefined)?.stack ?? String(err);
 }
 
@@ -37,6 +37,7 @@ export function errorKind(err: unknown): ErrorKind {
   if (err instanceof TokenRefused) return 'token-refused';
   if (err instanceof ConfigError) return 'invalid-config';
   if (err instanceof StateDirNotDirectory) return 'usage';
+  if (err instanceof ClientOutOfFiles) return 'system';
   return systemErrorText(err) !== undefined ? 'system' : 'internal';
 }
 

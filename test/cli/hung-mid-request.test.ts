@@ -39,7 +39,8 @@ describe('a CLI request to a daemon that hangs while its heartbeat is still fres
       const tookMs = Date.now() - started;
       process.kill(daemon.pid, 'SIGCONT');
       expect(r.code).toBe(3);
-      expect(r.stderr).toMatch(/no heartbeat for \d+ s while waiting for its answer, so it is hung or stopped/);
+      // SIGSTOPped: said as stopped (process state T), with how to resume it (stale-cause.ts).
+      expect(r.stderr).toMatch(/no heartbeat for \d+ s while waiting for its answer, so it is stopped \(process state T/);
       expect(r.stderr).toMatch(/guardian --once/);
       // Before: "no answer within 15000 ms" after 15 s. Now: the stale limit (6 s) plus the CLI's start.
       expect(tookMs).toBeLessThan(11_000);
