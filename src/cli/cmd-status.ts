@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { connect, type GlobalOpts } from './client.js';
 import { cliHint } from './cli-command.js';
+import { configMeant, configMismatch } from './config-mismatch.js';
 import { exitDuration, humanBytes, humanDuration, paint, table, wantsColour } from './format.js';
 import type { ServiceStatus } from '../daemon/service-runtime.js';
 import { terminalSafeDeep } from './terminal-safe.js';
@@ -48,6 +49,8 @@ export function registerStatus(program: Command): void {
 export async function runStatus(globals: GlobalOpts, json: boolean): Promise<void> {
   const client = await connect(globals);
   const status = await client.get<StatusJson>('/api/status');
+  const mismatch = configMismatch(configMeant(globals), status.daemon);
+  if (mismatch) process.stderr.write(`clawback: warning: ${mismatch}\n`);
   if (json) {
     process.stdout.write(JSON.stringify(status) + '\n');
     return;
