@@ -33,6 +33,7 @@ import { readRegularFileSync } from '../platform/read-regular.js';
 import { readDaemonInfoSync } from '../daemon/daemon-info.js';
 import { removeGuardianInstalled, writeGuardianInstalled, writeGuardianPass } from '../daemon/guardian-pass.js';
 import { DEFAULT_GUARDIAN_INTERVAL_SEC } from '../platform/service-files.js';
+import { clearStartFailure, takeStartFailure } from '../daemon/start-failure.js';
 import { reviveConfig, RecordedConfigGone, type ReviveConfig } from './revive-config.js';
 
 const ENTRY = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -363,6 +364,7 @@ export function startDaemonDetached(stateDir: string, configPath: string | undef
   // Before the spawn: the daemon reads the marker under its lock (a drill's start found it still there, exit 0).
   if (!opts.keepStop) rmSync(path.join(stateDir, STOPPED_MARKER), { force: true });
   const logFile = path.join(stateDir, 'logs', 'daemon.out.log');
+  clearStartFailure(stateDir);
   const fd = openSync(logFile, 'a', 0o600);
   let exited: Promise<DaemonExit>;
   let from = 0;
@@ -378,5 +380,13 @@ export function startDaemonDetached(stateDir: string, configPath: string | undef
   } finally {
     closeSync(fd);
   }
-  return { exited, output: () => tailSince(logFile, from) };
+  // On a full disk daemon.out.log took none of its words: what it left outside the state dir says them (start-failure.ts).
+  return {
+    exited,
+    output: async () => {
+      const kept = takeStartFailure(stateDir);
+      const tail = await tailSince(logFile, from).catch((err: unknown) => (kept ? '' : Promise.reject(err)));
+      return tail.includes(kept) ? tail : [tail, kept].filter((t) => t !== '').join('\n');
+    },
+  };
 }

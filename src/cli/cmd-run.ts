@@ -12,6 +12,8 @@ import { tokenPath } from '../server/token.js';
 import { isLoopbackHost } from '../server/auth.js';
 import { numberOption, portOption } from './number-option.js';
 import { SYSEXITS } from './fail.js';
+import { clientStateDir } from './client.js';
+import { keepStartFailure, startFailureText } from '../daemon/start-failure.js';
 
 export function registerRun(program: Command): void {
   program
@@ -119,6 +121,14 @@ export function registerRun(program: Command): void {
           process.stderr.write(`clawback: ${err.message}\n`);
           process.exit(1);
         }
+        // A refusal of the system (a full or read-only state dir): the file, the disk's room and what to do, also left
+        // outside the state dir for the guardian that started it (its daemon.out.log may be on that very disk).
+        const failure = startFailureText(err, daemon?.ctx.stateDir ?? stateDirOf(g));
+        if (failure !== undefined) {
+          process.stderr.write(`clawback: ${failure}\n`);
+          if (cmdOpts.startedByGuardian) keepStartFailure(daemon?.ctx.stateDir ?? stateDirOf(g), failure);
+          process.exit(1);
+        }
         throw err;
       }
       running = daemon;
@@ -175,4 +185,13 @@ export function olderUnitWarning(env: NodeJS.ProcessEnv, keepServicesOnSigterm: 
   const manager = env.INVOCATION_ID ? 'systemd' : /^ai\.[a-z0-9-]+\.daemon$/.test(env.XPC_SERVICE_NAME ?? '') ? 'launchd' : undefined;
   if (!manager) return undefined;
   return `  warning:   run by ${manager} without --keep-services-on-sigterm (a unit from an older \`clawback install\`, or written by hand): its restart will stop every service; run \`clawback install\` again to update it`;
+}
+
+/** The state dir this run uses, as the CLI resolves it (its message when it cannot be resolved). */
+function stateDirOf(g: { config?: string; stateDir?: string }): string {
+  try {
+    return clientStateDir(g);
+  } catch (err) {
+    return `(unresolved: ${(err as Error).message})`;
+  }
 }

@@ -96,6 +96,16 @@ export function removeStaleTemps(file: string): number {
   return removed;
 }
 
+/**
+ * A write or fsync refused (ENOSPC, EIO) names no file: "cannot write: no space left" left the person guessing which
+ * file (and so which disk). The file being replaced is given as the error's path when it has none.
+ */
+function namingFile(err: unknown, file: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (err instanceof Error && typeof e.code === 'string' && e.path === undefined) e.path = file;
+  return err;
+}
+
 function toBuffer(data: string | Uint8Array): Buffer {
   return typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
@@ -131,7 +141,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
     created = false;
   } catch (err) {
     if (created) await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw err;
+    throw namingFile(err, file);
   }
   if (durable) await syncDir(path.dirname(file));
 }
@@ -170,7 +180,7 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array, opt
         // Nothing more to do: the original error is the one that matters.
       }
     }
-    throw err;
+    throw namingFile(err, file);
   }
   if (durable) syncDirSync(path.dirname(file));
 }
