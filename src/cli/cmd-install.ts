@@ -22,7 +22,8 @@ import { Redactor } from '../observe/redact.js';
 import { DAEMON_NODE_FLAGS } from '../platform/service-files.js';
 import { systemClock } from '../platform/clock.js';
 import { STOPPED_MARKER } from '../daemon/daemon.js';
-import { currentBootId, stoppedThisBoot } from '../daemon/stopped-marker.js';
+import { currentBootId, startedSinceStop, stoppedThisBoot } from '../daemon/stopped-marker.js';
+import { DAEMON_LOCK_FILE } from '../daemon/daemon-lock.js';
 import { reviveServicesDirectly } from '../daemon/direct-revive.js';
 import { durationOption } from './number-option.js';
 import { formatDuration } from '../config/duration.js';
@@ -336,7 +337,8 @@ function stoppedOnPurposeThisBoot(file: string): boolean {
     }
     return code !== 'ENOENT';
   }
-  return stoppedThisBoot(text, currentBootId());
+  // A daemon that took its lock since (a person's start, its marker not removed yet) ended the stop.
+  return stoppedThisBoot(text, currentBootId()) && startedSinceStop(path.join(path.dirname(file), DAEMON_LOCK_FILE), text) === undefined;
 }
 
 /** The last lines (at most 20, 4 KiB) a file got past offset `from`. */

@@ -15,7 +15,7 @@ import { DAEMON_LOCK_FILE } from './daemon-lock.js';
 import { GUARDIAN_REVIVE_NOTE, noteGuardianRevive } from './previous-end.js';
 import { daemonStateDirOf, realStateDir } from './daemon-identity.js';
 import { STOPPED_MARKER } from './daemon.js';
-import { currentBootId, stoppedThisBoot } from './stopped-marker.js';
+import { currentBootId, startedSinceStop, stoppedThisBoot } from './stopped-marker.js';
 import { cutSnippet } from '../platform/cut-text.js';
 import { GUARDIAN_START_LOOP_ATTEMPTS, readStartAttempt, START_ATTEMPTS_FILE, type StartAttempt } from './start-attempts.js';
 
@@ -270,12 +270,19 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
   // before anything is killed, started or probed, never only once at the start.
   const bootId = 'bootId' in deps ? deps.bootId : currentBootId();
   let staleMarkerSaid = false;
+  let startingSaid = false;
   const stoppedOnPurpose = async (what: string): Promise<boolean> => {
     const text = await readRegularFile(path.join(deps.stateDir, STOPPED_MARKER)).then((b) => b.toString('utf8')).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : ''));
     if (text === null) return false;
     if (!stoppedThisBoot(text, bootId)) {
       if (!staleMarkerSaid) report.actions.push(`${STOPPED_MARKER} was written in an earlier boot (the shutdown stopped the daemon): not a stop on purpose now`);
       staleMarkerSaid = true;
+      return false;
+    }
+    const starting = startedSinceStop(path.join(deps.stateDir, DAEMON_LOCK_FILE), text, (pid, start) => isSame(pid, start));
+    if (starting) {
+      if (!startingSaid) report.actions.push(`${STOPPED_MARKER} is older than the ${DAEMON_LOCK_FILE} of daemon pid ${starting.pid}: a start ended that stop (the marker goes once it has started)`);
+      startingSaid = true;
       return false;
     }
     report.outcome = 'stopped';

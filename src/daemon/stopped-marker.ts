@@ -2,6 +2,9 @@
 // under cron (no service manager starts the daemon at boot) a marker from an earlier boot kept it down for good.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseOwner, type LockOwner } from '../platform/file-lock.js';
+import { isSameProcess } from '../platform/proc.js';
+import { readRegularFileSync } from '../platform/read-regular.js';
 
 const BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
 
@@ -44,4 +47,32 @@ export function stoppedOnPurposeNow(stateDir: string, marker: string, bootId: st
     return (err as NodeJS.ErrnoException).code !== 'ENOENT';
   }
   return stoppedThisBoot(text, bootId);
+}
+
+/** Pure: when the marker was written (its first line), undefined when it says no time (an empty marker). */
+export function stoppedMarkerAt(text: string): number | undefined {
+  const t = Date.parse(text.split('\n', 1)[0]!.trim());
+  return Number.isFinite(t) ? t : undefined;
+}
+
+/**
+ * Pure: a live daemon took daemon.lock after the stop was written: it is a start (a person's `clawback run`, the
+ * service manager's) that has not removed the marker yet (start() does, after loading its state), not a stop.
+ */
+export function stopEndedByStart(markerAt: number | undefined, holder: Pick<LockOwner, 'acquiredAt'> | null, holderLive: boolean): boolean {
+  return holder !== null && holderLive && markerAt !== undefined && holder.acquiredAt > markerAt;
+}
+
+/**
+ * The daemon that holds `lockFile` (same pid and start time) and took it after the marker `text` was written, or
+ * undefined. A guardian pass during a person's start recorded `stopped` for a daemon that was starting.
+ */
+export function startedSinceStop(lockFile: string, text: string, same: (pid: number, startTime: number | null) => boolean = isSameProcess): LockOwner | undefined {
+  let holder: LockOwner | null;
+  try {
+    holder = parseOwner(readRegularFileSync(lockFile, { maxBytes: 4096 }).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  return holder && stopEndedByStart(stoppedMarkerAt(text), holder, same(holder.pid, holder.startTime)) ? holder : undefined;
 }

@@ -62,7 +62,8 @@ export function isLockAbandoned(
   return false;
 }
 
-function parseOwner(text: string): LockOwner | null {
+/** A lock file's text as its owner, null when it names none. */
+export function parseOwner(text: string): LockOwner | null {
   try {
     const raw = JSON.parse(text) as Partial<LockOwner>;
     if (typeof raw.pid !== 'number' || typeof raw.token !== 'string') return null;
