@@ -7,19 +7,7 @@ import { faultAdvice } from './daemon-faults.js';
 import { defaultAlertFallbackDir, readAlertFallback, removeAlertFallback, writeAlertFallback } from './guardian-alert-fallback.js';
 import { pathHash } from './config-claim.js';
 import { realOrSame } from './daemon-identity.js';
-
-/** Pure: "1.5 MiB", "512 bytes". */
-export function sizeText(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}
+import { formatBytes } from '../probes/byte-size.js';
 
 /** Room on the state dir's filesystem, or undefined when statfs cannot tell. */
 export function diskRoom(stateDir: string): { free: number; size: number } | undefined {
@@ -39,7 +27,7 @@ export function startFailureText(err: unknown, stateDir: string, room = diskRoom
   const said = systemErrorText(err);
   if (said === undefined) return undefined;
   const named = (err as NodeJS.ErrnoException).path !== undefined;
-  const disk = room ? `; its filesystem has ${sizeText(room.free)} free of ${sizeText(room.size)}` : '';
+  const disk = room ? `; its filesystem has ${formatBytes(room.free)} free of ${formatBytes(room.size)}` : '';
   return `the daemon could not start: ${said}${named ? '' : ` (state dir ${stateDir})`}${disk}; to fix: ${faultAdvice(err)} (${stateDir}), then start it again`;
 }
 

@@ -34,7 +34,7 @@ describe('guardian --once: a daemon that cannot start on a full disk', () => {
     expect(report.daemonExit?.code).toBe(1);
     const output = report.daemonExit?.output ?? '';
     expect(output).toContain(`cannot write ${path.join(stateDir, 'token')}: no space left on the device (ENOSPC)`);
-    expect(output).toMatch(/its filesystem has \d+ bytes free of 1\.0 MiB/);
+    expect(output).toMatch(/its filesystem has \d+ B free of 1\.0 MiB/);
     expect(output).toContain(`to fix: free space (or quota) on its filesystem (${stateDir})`);
     // Read once: nothing left behind for a later pass to mistake for its own start's words.
     const left = existsSync(path.join(runtime, 'clawback-guardian-alerts')) ? readdirSync(path.join(runtime, 'clawback-guardian-alerts')).filter((f) => f.endsWith('.start-failure.txt')) : [];
