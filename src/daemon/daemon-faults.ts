@@ -6,11 +6,12 @@ import type { ClawbackEvent } from '../observe/events.js';
 /**
  * What kind of write failed (or `heap`: the daemon's own heap near its limit, heap-watch.ts); one degraded reason per kind.
  * `alert-spool`: the notifier's outbox (state/outbox), its alerts then held in memory only.
+ * `service-log`: a service's log could not be opened at its start, its output held in memory (bounded) meanwhile.
  */
-export type FaultReason = 'state-write' | 'journal-write' | 'heartbeat-write' | 'pending-events' | 'shutdown' | 'heap' | 'alert-spool';
+export type FaultReason = 'state-write' | 'journal-write' | 'heartbeat-write' | 'pending-events' | 'shutdown' | 'heap' | 'alert-spool' | 'service-log';
 
 /** Every reason the metrics gauge reports (0 when clear), so an alert rule can rely on the series existing. */
-export const FAULT_REASONS: readonly FaultReason[] = ['state-write', 'journal-write', 'heartbeat-write', 'pending-events', 'shutdown', 'heap', 'alert-spool'];
+export const FAULT_REASONS: readonly FaultReason[] = ['state-write', 'journal-write', 'heartbeat-write', 'pending-events', 'shutdown', 'heap', 'alert-spool', 'service-log'];
 
 /** The error code of a heap fault (heap-watch.ts). */
 export const HEAP_FAULT_CODE = 'EHEAPNEAR';
@@ -187,7 +188,7 @@ export class DaemonFaults {
 export function renderDegradedGauge(status: DaemonHealthStatus): string {
   const active = new Set(status.degraded.map((d) => d.reason));
   const lines = [
-    '# HELP clawback_daemon_degraded 1 while the daemon itself is degraded for this reason (a failing state, journal or heartbeat write, its heap near the limit), else 0.',
+    '# HELP clawback_daemon_degraded 1 while the daemon itself is degraded for this reason (a failing state, journal or heartbeat write, a service log that cannot be written, its heap near the limit), else 0.',
     '# TYPE clawback_daemon_degraded gauge',
     ...FAULT_REASONS.map((r) => `clawback_daemon_degraded{reason="${r}"} ${active.has(r) ? 1 : 0}`),
   ];

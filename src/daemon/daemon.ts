@@ -610,6 +610,7 @@ export class Daemon {
       resumeCommand: cliHint(['resume', service.name], { stateDir }),
       logFile: serviceLogFile(service, stateDir),
       redactor: ctx.redactor,
+      onLogFault: (err) => this.faults.failed('service-log', err),
       makeHealthWatch: (events) =>
         opts.makeHealthWatch?.(service, getRt, events, ctx) ??
         probeHealthWatch({ service, logFile: serviceLogFile(service, stateDir), clock, events, emit: ctx.emit }),

@@ -12,6 +12,7 @@ import { FULL_DISK_ROOM, emptyWhenDiskFull, rotateIfLarger, trimFlood } from '..
 import { outputInode, reclaimDeletedLog } from '../observe/deleted-log.js';
 import { incidentHistory } from '../observe/incident-history.js';
 import { serviceLogFile } from './spawn-spec.js';
+import { logWritable } from '../observe/log-writable.js';
 import { delayToGrid } from '../platform/clock.js';
 import { ApiAnswer } from '../server/api-server.js';
 import { VERSION } from '../version.js';
@@ -241,6 +242,21 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
           if (lost > 0) dropped(s, lost, true);
         }
       };
+      /**
+       * Instances started while their log could not be opened have their output held by the log helper, which writes it
+       * as soon as the file takes it: once every such log can be written (or its instance is gone), service-log clears.
+       */
+      const checkBlockedLogs = (): void => {
+        if (!daemon.faults.isDegraded('service-log')) return;
+        let still = 0;
+        for (const s of ctx.config.services) {
+          const rt = daemon.runtimes.get(s.name);
+          if (rt?.logBlockedNow() === undefined) continue;
+          if (logWritable(serviceLogFile(s, ctx.stateDir))) rt.logWritable();
+          else still++;
+        }
+        if (still === 0) daemon.faults.ok('service-log', { 'output lost meanwhile': 'said by a [clawback] line in each log' });
+      };
       // A stat per service every 2 s: a service writing at full speed is caught within seconds, not after gigabytes.
       const rotateLoop = (): void => {
         if (stopped) return;
@@ -253,6 +269,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
           const underCap: LogOnDisk[] = [];
           void Promise.all(ctx.config.services.map((s) => rotateOne(s, underCap)))
             .then(() => emptyLargestOnFullDisk(underCap))
+            .then(checkBlockedLogs)
             .finally(rotateLoop);
         }, opts.rotateEveryMs ?? delayToGrid(ctx.clock, 2000));
       };

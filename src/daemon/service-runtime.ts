@@ -17,6 +17,7 @@ import type { AgentOutcome, DoctorFileChange, DoctorOutcome, Effect, ServiceInpu
 import type { Hold, Incident, LastExit, Maintenance, Requester, ServiceState, StartReason, Work } from '../decide/service-state.js';
 import { scopeKey, type ReadinessScope } from '../probes/readiness-scope.js';
 import { lastBootAt } from '../platform/boot-time.js';
+import { HOLD_MAX_BYTES } from '../observe/held-output.js';
 
 /** The environment variable that hands a singleton's instance its fencing token (for the systems it writes to). */
 export const FENCING_TOKEN_ENV = 'CLAWBACK_FENCING_TOKEN';
@@ -104,6 +105,8 @@ export interface RuntimeDeps {
   releasePlacement?: (reason: string) => void;
   /** The exact command line that resumes this service (ServicePolicy.resumeCommand). */
   resumeCommand?: string;
+  /** An instance started while its log could not be opened (a daemon fault: status, metrics, an alert). */
+  onLogFault?: (err: Error) => void;
 }
 
 export interface ServiceStatus {
@@ -177,6 +180,8 @@ export class ServiceRuntime {
    * request that ends where it did not ask for tells its caller which later order overrode it, not only where it is.
    */
   private lastOrder = { seq: 0, what: '' };
+  /** The instance started while its log could not be opened, and why: its output is held by the log helper meanwhile. */
+  private logBlocked: { pid: number; error: string } | undefined;
   /**
    * A reload that kept the process but not its settings hands this service to a new runtime (daemon.retune): the order
    * number of that handover and the runtime, once built. A request under way is answered by it, which finishes it.
@@ -649,14 +654,16 @@ export class ServiceRuntime {
       this.attach(inst);
       this.dispatch({ type: 'started', instance: { pid: inst.pid, pidStartTime: inst.pidStartTime, startedAt: inst.startedAt }, reason });
       if (inst.logError !== undefined) {
+        this.logBlocked = { pid: inst.pid, error: inst.logError };
         this.deps.emit({
           type: 'daemon.fault',
           time: this.deps.clock.now(),
           severity: 'warning',
           service: this.name,
-          message: `${this.name}: its output is discarded: ${inst.logError}; the service runs all the same`,
+          message: `${this.name}: its log cannot be written: ${inst.logError}; the service runs all the same, the newest ${HOLD_MAX_BYTES / 1024} KiB of its output held in memory and written to the log, after a line saying what was lost, once it can be written again`,
           details: { effect: 'service-log', error: inst.logError },
         });
+        this.deps.onLogFault?.(Object.assign(new Error(`${this.name}: ${inst.logError}`), inst.logErrorCode ? { code: inst.logErrorCode } : {}));
       }
     } catch (err) {
       this.dispatch({ type: 'start-failed', error: (err as Error)?.message ?? String(err), ...(daemonExhausted((err as NodeJS.ErrnoException)?.code) ? { exhausted: true } : {}) });
@@ -692,6 +699,16 @@ export class ServiceRuntime {
     } catch (err) {
       this.dispatch({ type: 'effect-failed', effect: 'stop', error: (err as Error)?.message ?? String(err) });
     }
+  }
+
+  /** The log error of the running instance while its log still cannot be written (undefined once it can, or it is gone). */
+  logBlockedNow(): string | undefined {
+    return this.logBlocked && this.instance?.pid === this.logBlocked.pid ? this.logBlocked.error : undefined;
+  }
+
+  /** The running instance's log can be written again (the observe loop checked). */
+  logWritable(): void {
+    this.logBlocked = undefined;
   }
 
   private attach(inst: ServiceInstance): void {

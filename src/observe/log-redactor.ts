@@ -1,26 +1,32 @@
-// Stands between a service and its log file when `logs.redact` is on: each line is written redacted; it ends with the service's output.
-// A separate process (not the daemon) so that a dead daemon never blocks or breaks the service's output.
-import { closeSync, fstatSync, lstatSync, writeSync } from 'node:fs';
+// Stands between a service and its log file when `logs.redact` is on (each line written redacted), or, with --plain, when
+// the log could not be opened at the start (its output held, bounded, until the log can be written); it ends with the
+// service's output. A separate process (not the daemon) so that a dead daemon never blocks or breaks the service's output.
+import { closeSync, fstatSync, lstatSync, mkdirSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Redactor, crossLineRedaction } from './redact.js';
 import { BoundedLines } from './bounded-lines.js';
+import { HeldOutput } from './held-output.js';
 import { APPEND_NO_FOLLOW, openNoFollowSync } from '../platform/no-follow.js';
 
 const file = process.argv[2];
+/** --plain: the output is written as it comes, unredacted (logs.redact is off; only the holding is wanted). */
+const plain = process.argv[3] === '--plain';
 if (!file) {
-  process.stderr.write('usage: log-redactor LOGFILE (the service output on stdin)\n');
+  process.stderr.write('usage: log-redactor LOGFILE [--plain] (the service output on stdin)\n');
   process.exit(2);
 }
-// A file that cannot be opened costs the output, never the service: stdin is still read, or its writes would fail (EPIPE).
+// A file that cannot be opened or written costs memory (bounded: the newest output held), never the service: stdin is
+// still read, or its writes would fail (EPIPE). Once the file works again a line says what was lost, then what was held.
 let fd: number | undefined;
-let told = false;
+let cause = '';
+const held = new HeldOutput();
 const open = (): void => {
   try {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     fd = openNoFollowSync(file, APPEND_NO_FOLLOW);
-    told = false;
   } catch (err) {
-    if (!told) process.stderr.write(`log-redactor: ${file}: ${(err as Error).message}; output discarded until it can be opened\n`);
-    told = true;
+    cause = (err as Error).message;
   }
 };
 open();
@@ -61,20 +67,56 @@ redactor.addSecretEnv(process.env);
 const lines = new BoundedLines();
 // Lines in the order written: a private key block, or a credential on the line after `Authorization: Bearer`.
 const acrossLines = crossLineRedaction();
-const write = (line: string): void => {
-  if (fd === undefined) return;
+/** Writes buf whole (a short write continued); throws what the disk said. */
+const writeAll = (buf: Buffer): void => {
+  for (let off = 0; off < buf.length; ) off += writeSync(fd!, buf, off, buf.length - off);
+};
+/** Held output goes first, marked; false while the file still cannot take it. */
+const flushHeld = (): boolean => {
+  if (held.empty) return true;
+  if (fd === undefined) return false;
   try {
-    writeSync(fd, `${redactor.redact(acrossLines(line))}\n`);
-  } catch {
-    // A full disk loses this line, never the service.
+    writeAll(held.pending(file, Date.now()));
+    held.clear();
+    return true;
+  } catch (err) {
+    cause = (err as Error).message;
+    return false;
   }
 };
+const write = (text: Buffer): void => {
+  if (fd !== undefined && flushHeld()) {
+    try {
+      writeAll(text);
+      return;
+    } catch (err) {
+      // A full disk: held (bounded) like output with no file, and tried again.
+      cause = (err as Error).message;
+    }
+  }
+  held.hold(text, cause, Date.now());
+  armRetry();
+};
+/** While output is held, the file is tried again each second even if the service says nothing more. */
+let retry: NodeJS.Timeout | undefined;
+const armRetry = (): void => {
+  if (retry) return;
+  retry = setTimeout(() => {
+    retry = undefined;
+    if (fd === undefined) open();
+    if (!flushHeld()) armRetry();
+  }, REOPEN_CHECK_MS);
+};
+const redacted = (line: string): Buffer => Buffer.from(`${redactor.redact(acrossLines(line))}\n`);
 process.stdin.on('data', (chunk: Buffer) => {
   reopenIfGone();
-  for (const line of lines.push(chunk)) write(line);
+  if (plain) write(chunk);
+  else for (const line of lines.push(chunk)) write(redacted(line));
 });
 process.stdin.on('end', () => {
-  for (const line of lines.end()) write(line);
+  if (!plain) for (const line of lines.end()) write(redacted(line));
+  if (fd === undefined) open();
+  flushHeld();
   process.exit(0);
 });
 process.stdin.on('error', () => process.exit(0));

@@ -50,8 +50,10 @@ export interface ServiceInstance extends InstanceRecord {
   stop(signal: NodeJS.Signals, graceMs: number): Promise<ExitInfo>;
   /** Stops watching (adopted polling) without touching the process. */
   release(): void;
-  /** Set when the log file could not be opened: the instance runs with its output discarded. */
+  /** Set when the log file could not be opened: the instance's output is held (bounded) until it can be, or discarded. */
   readonly logError?: string;
+  /** The error code of logError (EROFS, ENOSPC...). */
+  readonly logErrorCode?: string;
 }
 
 /**
@@ -139,20 +141,34 @@ const LOG_REDACTOR = fileURLToPath(new URL('../../dist/observe/log-redactor.js',
  * Where the service's output goes: the log file itself, or (logs.redact) the write end of a pipe to a
  * detached log redactor that holds the file. The redactor ends when every writer has closed the pipe.
  * A log file that cannot be opened (read-only or missing directory, a full disk) costs the output, never the
- * service: it runs with its output discarded and `error` says why.
+ * service: its output goes through the redactor (--plain unless logs.redact), which holds the newest of it (bounded)
+ * and writes it, after a line saying what was lost, as soon as the file can be opened; `error` says why. Only when
+ * that helper cannot be started either is the output discarded.
  */
-function outputTarget(spec: SpawnSpec): { target: number | Writable | 'ignore'; release(): void; error?: string } {
+function outputTarget(spec: SpawnSpec): { target: number | Writable | 'ignore'; release(): void; error?: string; errorCode?: string } {
   let fd: number;
   try {
     mkdirSync(path.dirname(spec.logFile), { recursive: true, mode: 0o700 });
     fd = openNoFollowSync(spec.logFile, APPEND_NO_FOLLOW);
   } catch (err) {
-    return { target: 'ignore', release: () => undefined, error: `${spec.logFile} cannot be written: ${(err as Error).message}` };
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = { error: `${spec.logFile} cannot be written: ${(err as Error).message}`, ...(code ? { errorCode: code } : {}) };
+    try {
+      return { ...throughRedactor(spec, !spec.redactLog), ...why };
+    } catch {
+      return { target: 'ignore', release: () => undefined, ...why };
+    }
   }
   if (!spec.redactLog) return { target: fd, release: () => closeSync(fd) };
   closeSync(fd);
-  const redactor = spawn(process.execPath, [LOG_REDACTOR, spec.logFile], { env: spec.env, detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  return throughRedactor(spec, false);
+}
+
+function throughRedactor(spec: SpawnSpec, plain: boolean): { target: Writable; release(): void } {
+  const redactor = spawn(process.execPath, [LOG_REDACTOR, spec.logFile, ...(plain ? ['--plain'] : [])], { env: spec.env, detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
   redactor.unref();
+  // A helper that failed to start (EMFILE, EAGAIN) closes the pipe: the service's writes then fail, not the daemon.
+  redactor.once('error', () => undefined);
   return { target: redactor.stdin!, release: () => redactor.stdin!.destroy() };
 }
 
@@ -201,6 +217,7 @@ export function spawnInstance(spec: SpawnSpec, clock: Clock, opts: { unref?: boo
     stop: (signal, graceMs) => stopGroup(inst, clock, signal, graceMs),
     release: () => undefined,
     ...(out.error !== undefined ? { logError: out.error } : {}),
+    ...(out.errorCode !== undefined ? { logErrorCode: out.errorCode } : {}),
   };
   return inst;
 }
