@@ -7,11 +7,12 @@ import type { ClawbackEvent } from '../observe/events.js';
  * What kind of write failed (or `heap`: the daemon's own heap near its limit, heap-watch.ts); one degraded reason per kind.
  * `alert-spool`: the notifier's outbox (state/outbox), its alerts then held in memory only.
  * `service-log`: a service's log could not be opened at its start, its output held in memory (bounded) meanwhile.
+ * `spawn-resources`: a service could not be started for want of the daemon's own open files, processes or memory.
  */
-export type FaultReason = 'state-write' | 'journal-write' | 'heartbeat-write' | 'pending-events' | 'shutdown' | 'heap' | 'alert-spool' | 'service-log';
+export type FaultReason = 'state-write' | 'journal-write' | 'heartbeat-write' | 'pending-events' | 'shutdown' | 'heap' | 'alert-spool' | 'service-log' | 'spawn-resources';
 
 /** Every reason the metrics gauge reports (0 when clear), so an alert rule can rely on the series existing. */
-export const FAULT_REASONS: readonly FaultReason[] = ['state-write', 'journal-write', 'heartbeat-write', 'pending-events', 'shutdown', 'heap', 'alert-spool', 'service-log'];
+export const FAULT_REASONS: readonly FaultReason[] = ['state-write', 'journal-write', 'heartbeat-write', 'pending-events', 'shutdown', 'heap', 'alert-spool', 'service-log', 'spawn-resources'];
 
 /** The error code of a heap fault (heap-watch.ts). */
 export const HEAP_FAULT_CODE = 'EHEAPNEAR';
@@ -79,6 +80,10 @@ export function faultAdvice(err: unknown): string {
     case 'EMFILE':
     case 'ENFILE':
       return 'raise the daemon\'s open-file limit (LimitNOFILE, ulimit -n)';
+    case 'EAGAIN':
+      return 'raise the daemon\'s process limit (LimitNPROC, TasksMax, ulimit -u) or end stray processes';
+    case 'ENOMEM':
+      return 'free memory on the machine (or raise the daemon\'s memory limit)';
     case HEAP_FAULT_CODE:
       return 'raise the daemon\'s heap limit (NODE_OPTIONS=--max-old-space-size=MiB in its service file) or report what grows; it dies of "JavaScript heap out of memory" at the limit';
     default:
@@ -112,17 +117,17 @@ export class DaemonFaults {
     // Registered before announcing: the announcement may itself fail to reach the journal and come back here.
     const entry: DegradedReason = { reason, since: now, lastAt: now, lastError: error, count: 1, advice: faultAdvice(err) };
     this.reasons.set(reason, entry);
-    const dir = this.deps.stateDir;
-    // A heap fault is no file's: naming the state dir would send a person to the disk.
-    const where = dir && reason !== 'heap' && !error.includes(dir) ? ` (state dir ${dir})` : '';
+    // A heap or spawn-resources fault is no file's: naming the state dir would send a person to the disk.
+    const dir = reason === 'heap' || reason === 'spawn-resources' ? undefined : this.deps.stateDir;
+    const where = dir && !error.includes(dir) ? ` (state dir ${dir})` : '';
     const advice = faultAdvice(err);
-    this.safeLog('error', { reason, error, ...(dir && reason !== 'heap' ? { stateDir: dir } : {}), advice }, `daemon degraded: ${reason}: ${error}${where}; to fix: ${advice}; supervision continues, retrying`);
+    this.safeLog('error', { reason, error, ...(dir ? { stateDir: dir } : {}), advice }, `daemon degraded: ${reason}: ${error}${where}; to fix: ${advice}; supervision continues, retrying`);
     this.safeEmit({
       type: 'daemon.degraded',
       time: now,
       severity: 'critical',
       message: `clawback is degraded: ${reason}: ${error}${where}; to fix: ${advice} (services are still supervised; retrying)`,
-      details: { reason, error, advice, ...(dir && reason !== 'heap' ? { stateDir: dir } : {}) },
+      details: { reason, error, advice, ...(dir ? { stateDir: dir } : {}) },
     });
   }
 

@@ -611,6 +611,8 @@ export class Daemon {
       logFile: serviceLogFile(service, stateDir),
       redactor: ctx.redactor,
       onLogFault: (err) => this.faults.failed('service-log', err),
+      onSpawnFault: (err) => this.faults.failed('spawn-resources', err),
+      onSpawned: () => this.faults.ok('spawn-resources'),
       makeHealthWatch: (events) =>
         opts.makeHealthWatch?.(service, getRt, events, ctx) ??
         probeHealthWatch({ service, logFile: serviceLogFile(service, stateDir), clock, events, emit: ctx.emit }),

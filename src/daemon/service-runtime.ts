@@ -107,6 +107,10 @@ export interface RuntimeDeps {
   resumeCommand?: string;
   /** An instance started while its log could not be opened (a daemon fault: status, metrics, an alert). */
   onLogFault?: (err: Error) => void;
+  /** A start failed for want of the daemon's own resources (EMFILE, EAGAIN, ENOMEM): a daemon fault, not the service's. */
+  onSpawnFault?: (err: unknown) => void;
+  /** A start spawned its process: the daemon has the resources again. */
+  onSpawned?: () => void;
 }
 
 export interface ServiceStatus {
@@ -648,9 +652,11 @@ export class ServiceRuntime {
       }
       if (inst.pid <= 0) {
         const info = await inst.exited;
+        if (daemonExhausted(info.spawnErrorCode)) this.deps.onSpawnFault?.(Object.assign(new Error(`${this.name} could not be started: ${info.spawnError ?? 'spawn failed'}`), { code: info.spawnErrorCode }));
         this.dispatch({ type: 'start-failed', error: info.spawnError ?? 'the process could not be spawned', ...(daemonExhausted(info.spawnErrorCode) ? { exhausted: true } : {}) });
         return;
       }
+      this.deps.onSpawned?.();
       this.attach(inst);
       this.dispatch({ type: 'started', instance: { pid: inst.pid, pidStartTime: inst.pidStartTime, startedAt: inst.startedAt }, reason });
       if (inst.logError !== undefined) {
@@ -666,6 +672,7 @@ export class ServiceRuntime {
         this.deps.onLogFault?.(Object.assign(new Error(`${this.name}: ${inst.logError}`), inst.logErrorCode ? { code: inst.logErrorCode } : {}));
       }
     } catch (err) {
+      if (daemonExhausted((err as NodeJS.ErrnoException)?.code)) this.deps.onSpawnFault?.(err);
       this.dispatch({ type: 'start-failed', error: (err as Error)?.message ?? String(err), ...(daemonExhausted((err as NodeJS.ErrnoException)?.code) ? { exhausted: true } : {}) });
     }
   }
