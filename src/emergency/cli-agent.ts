@@ -231,6 +231,8 @@ export class CliAgentAdapter implements AgentAdapter {
     let root: number | undefined;
     const tree = watchDescendants(() => root, session.clock);
     let tmux: TmuxSession | undefined;
+    // The pane's output goes to rawFile through the pane writer: bounded on disk by the writer itself, at any rate.
+    const paneOut = new PaneOutputFiles(rawFile);
     try {
       if (useTmux) {
         const stateDir = path.resolve(session.incidentDir, '..', '..');
@@ -254,7 +256,7 @@ export class CliAgentAdapter implements AgentAdapter {
           }
         }
         try {
-          root = await tmux.start(launcher, session.workdir, rawFile);
+          root = await tmux.start(launcher, session.workdir, rawFile, paneOut.pipeCommand());
         } catch (e) {
           // A session that started all the same (a later command of the same call failed) is not run twice: ended, failed.
           if (await tmux.exists()) {
@@ -270,14 +272,12 @@ export class CliAgentAdapter implements AgentAdapter {
       }
       if (tmux !== undefined && tmuxRefused === undefined) {
         session.onStarted({ attachCommand: tmux.attachCommand(), handle: tmux.name });
-        // The pane's output goes to rawFile through `cat >>`: kept bounded while the agent runs, in generations.
-        const out = new PaneOutputFiles(rawFile);
-        const pane = tmux;
-        const r = await pane.wait(exitFile, session.clock, session.signal, 500, () => out.rotateIfFull((f) => pane.repipe(f)));
+        const out = paneOut;
+        const r = await tmux.wait(exitFile, session.clock, session.signal, 500);
         exitCode = r.exitCode;
         aborted = r.aborted;
         await fs.chmod(exitFile, 0o600).catch(() => undefined);
-        await settle(out.current, session);
+        await settle(out, session);
         output = await out.readTail();
         // Unredacted terminal bytes: the runner keeps only the redacted transcript.
         await out.removeAll();
@@ -375,13 +375,10 @@ export function outsideDirs(session: Pick<AgentSession, 'workdir' | 'allowedPath
   return [...new Set(confinedPaths(session).filter((p) => outsideDir(p, session.workdir)).map((p) => path.dirname(p)))];
 }
 
-/** Waits (briefly, bounded) for the pipe-pane writer to flush: until the file size stops changing. */
-async function settle(file: string, session: AgentSession): Promise<void> {
-  let last = -1;
-  for (let i = 0; i < 10; i++) {
-    const size = (await fs.stat(file).catch(() => ({ size: 0 }))).size;
-    if (size === last) return;
-    last = size;
+/** Waits (briefly, bounded) for the pane writer to flush what the pane sent and end: until it says it has ended. */
+async function settle(out: PaneOutputFiles, session: AgentSession): Promise<void> {
+  for (let i = 0; i < 30; i++) {
+    if ((await out.ended()) !== undefined) return;
     await session.clock.sleep(100);
   }
 }

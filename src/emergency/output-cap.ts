@@ -1,6 +1,8 @@
 // An agent's terminal output is kept bounded, in memory and on disk: an agent that prints without end (a log
 // dumped in a loop) must not fill the state dir's disk or the daemon's memory. The tail is what a transcript needs.
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Bytes (or characters, in memory) of output kept: the last ones. */
 export const OUTPUT_CAP = 2_000_000;
@@ -30,77 +32,110 @@ async function tailBytes(file: string, cap: number): Promise<{ size: number; tai
   }
 }
 
+/** A pane output generation's file: the base for the first, `base.N` after. */
+export function generationFile(base: string, generation: number): string {
+  return generation === 0 ? base : `${base}.${generation}`;
+}
+
+/** What the pane writer (pane-writer.ts) says at its end: bytes read, its last generation, bytes it could not write. */
+export function paneEndFile(base: string): string {
+  return `${base}.end`;
+}
+
+/** The marker put before a tail, saying how much was cut when that is known. */
+export function cutMarker(count?: number, unit: 'bytes' | 'characters' = 'bytes'): string {
+  return count === undefined || count <= 0 ? OUTPUT_CUT_MARKER : OUTPUT_CUT_MARKER.replace('earlier output cut', `${count} ${unit} of earlier output cut`);
+}
+
+/** The compiled writer a pane's output is piped into (dist/, as the log redactor). */
+export const PANE_WRITER = fileURLToPath(new URL('../../dist/emergency/pane-writer.js', import.meta.url));
+
+interface PaneEnd {
+  total: number;
+  generation: number;
+  unwritten: number;
+  error?: string;
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 /**
- * The files a tmux pane's output is piped into, as generations: once the current one passes the cap, the caller
- * points the pipe at a new file (tmux closes the old pipe, whose `cat` still writes what it had), and the
- * generation before the previous one is removed. Nothing is cut from a file being written, so the newest output,
- * the agent's last words, is never lost; on disk there are at most two generations of about the cap each.
+ * The files a tmux pane's output is piped into, as generations written by the pane writer (pane-writer.ts), which
+ * rotates them itself at the cap: at most two generations of the cap each on disk, whatever the rate, and the
+ * newest output, the agent's last words, never lost.
  */
 export class PaneOutputFiles {
-  /** The generation before the current one, once there is one (its `cat` may still be writing what it had). */
-  private previous: string | undefined;
-  private currentFile: string;
-  private generation = 0;
-  private cut = false;
-
   constructor(
     private readonly base: string,
     private readonly cap = OUTPUT_CAP,
-  ) {
-    this.currentFile = base;
+    private readonly nodePath = process.execPath,
+  ) {}
+
+  /** The pipe-pane shell command: the writer, with the base file and the cap. */
+  pipeCommand(): string {
+    return [this.nodePath, PANE_WRITER, this.base, String(this.cap)].map(shellQuote).join(' ') + ' 2>/dev/null';
   }
 
-  get current(): string {
-    return this.currentFile;
-  }
-
-  /** At each poll: a new generation when the current one is full (`repipe` points the pane at it). */
-  async rotateIfFull(repipe: (file: string) => Promise<void>): Promise<boolean> {
-    const st = await fs.stat(this.currentFile).catch(() => undefined);
-    if (!st || st.size <= this.cap) return false;
-    const next = `${this.base}.${++this.generation}`;
-    await fs.writeFile(next, '', { mode: 0o600 });
+  /** What the writer said at its end, once it has ended. */
+  async ended(): Promise<PaneEnd | undefined> {
     try {
-      await repipe(next);
-    } catch (e) {
-      // The pane ended meanwhile (or tmux failed): the output stays where it was; no stray empty generation.
-      this.generation--;
-      await fs.rm(next, { force: true });
-      throw e;
+      const e = JSON.parse(await fs.readFile(paneEndFile(this.base), 'utf8')) as PaneEnd;
+      return Number.isInteger(e.total) && Number.isInteger(e.generation) ? e : undefined;
+    } catch {
+      return undefined;
     }
-    // Two back: its `cat` ended when the previous generation began.
-    if (this.previous !== undefined) {
-      await fs.rm(this.previous, { force: true });
-      this.cut = true;
-    }
-    this.previous = this.currentFile;
-    this.currentFile = next;
-    return true;
   }
 
-  /** The last `cap` bytes across the kept generations, behind the marker when anything earlier was dropped. */
+  /** The generations on disk, oldest first. */
+  private async generations(): Promise<number[]> {
+    const dir = path.dirname(this.base);
+    const name = path.basename(this.base);
+    const out: number[] = [];
+    for (const n of await fs.readdir(dir).catch(() => [] as string[])) {
+      if (n === name) out.push(0);
+      else if (n.startsWith(`${name}.`) && /^\d+$/.test(n.slice(name.length + 1))) out.push(Number(n.slice(name.length + 1)));
+    }
+    return out.sort((a, b) => a - b);
+  }
+
+  /**
+   * The last `cap` bytes across the kept generations, behind a marker saying how many bytes were cut when anything
+   * earlier was dropped, and a line saying what the writer could not write (a full disk).
+   */
   async readTail(): Promise<string> {
+    const end = await this.ended();
+    const gens = (await this.generations()).slice(-2).reverse();
     const parts: Buffer[] = [];
     let need = this.cap;
-    let more = this.cut;
-    for (const f of [this.currentFile, ...(this.previous !== undefined ? [this.previous] : [])]) {
+    // A generation before the oldest kept one was removed: output was cut.
+    let more = gens.length > 0 && Math.min(...gens) > 0;
+    for (const g of gens) {
       if (need <= 0) {
         more = true;
         break;
       }
-      const t = await tailBytes(f, need);
+      const t = await tailBytes(generationFile(this.base, g), need);
       if (!t) continue;
       parts.unshift(t.tail);
       need -= t.tail.length;
       if (t.size > t.tail.length) more = true;
     }
-    const text = Buffer.concat(parts).toString('utf8');
-    return more ? `${OUTPUT_CUT_MARKER}${fromLineStart(text)}` : text;
+    const buf = Buffer.concat(parts);
+    const unwritten = end && end.unwritten > 0 ? `\n[clawback] ${end.unwritten} bytes of output could not be written (${end.error ?? 'write failed'})\n` : '';
+    if (!more) return `${buf.toString('utf8')}${unwritten}`;
+    // From the first line start, as fromLineStart; counted in bytes, so the marker says how many were cut.
+    const nl = buf.indexOf(10);
+    const kept = nl < 0 ? Buffer.alloc(0) : buf.subarray(nl + 1);
+    const cut = end ? end.total - end.unwritten - kept.length : undefined;
+    return `${cutMarker(cut)}${kept.toString('utf8')}${unwritten}`;
   }
 
   /** Unredacted terminal bytes: removed once the redacted transcript is written. */
   async removeAll(): Promise<void> {
-    // Every generation ever named, not only the two kept: none may outlive the run, whatever a rotation left.
-    for (let g = 0; g <= this.generation; g++) await fs.rm(g === 0 ? this.base : `${this.base}.${g}`, { force: true });
+    for (const g of await this.generations()) await fs.rm(generationFile(this.base, g), { force: true });
+    await fs.rm(paneEndFile(this.base), { force: true });
+    await fs.rm(`${paneEndFile(this.base)}.tmp`, { force: true });
   }
 }

@@ -2,7 +2,7 @@
 import { spawn, type IPty } from '@lydell/node-pty';
 import type { Clock } from '../platform/clock.js';
 import { signalGroup } from '../platform/signal-group.js';
-import { OUTPUT_CAP, OUTPUT_CUT_MARKER, fromLineStart } from './output-cap.js';
+import { OUTPUT_CAP, cutMarker, fromLineStart } from './output-cap.js';
 
 export interface PtyRunOptions {
   launcher: string;
@@ -28,6 +28,8 @@ const PTY_DRAIN_MAX_MS = 2000;
 
 export async function runInPty(opts: PtyRunOptions): Promise<PtyRunResult> {
   let output = '';
+  // Characters cut from the front of the output (said in the transcript's marker), counted as they go.
+  let cut = 0;
   const pty: IPty = spawn('/bin/sh', [opts.launcher], {
     name: 'xterm-256color',
     cols: opts.width ?? 200,
@@ -40,7 +42,11 @@ export async function runInPty(opts: PtyRunOptions): Promise<PtyRunResult> {
     lastDataAt = opts.clock.monotonic();
     output += d;
     // The tail is what matters for a transcript (output-cap.ts), from a line start (never a secret's cut tail).
-    if (output.length > 2 * OUTPUT_CAP) output = `${OUTPUT_CUT_MARKER}${fromLineStart(output.slice(output.length - OUTPUT_CAP))}`;
+    if (output.length > 2 * OUTPUT_CAP) {
+      const kept = fromLineStart(output.slice(output.length - OUTPUT_CAP));
+      cut += output.length - kept.length;
+      output = kept;
+    }
   });
   opts.onStarted(pty.pid);
   const exited = new Promise<number | null>((resolve) => {
@@ -68,6 +74,6 @@ export async function runInPty(opts: PtyRunOptions): Promise<PtyRunResult> {
   const drainUntil = opts.clock.monotonic() + PTY_DRAIN_MAX_MS;
   while (opts.clock.monotonic() - lastDataAt < PTY_QUIET_MS && opts.clock.monotonic() < drainUntil) await opts.clock.sleep(25);
   dataSub.dispose();
-  return { exitCode: aborted ? null : exitCode, aborted, output };
+  return { exitCode: aborted ? null : exitCode, aborted, output: cut > 0 ? `${cutMarker(cut, 'characters')}${output}` : output };
 }
 

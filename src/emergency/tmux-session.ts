@@ -77,15 +77,16 @@ export class TmuxSession {
 
   /**
    * Starts `sh launcher` in a new detached session and, in the same tmux command queue (so no output is
-   * lost), pipes the pane's output into transcriptFile. Resolves to the pane's pid (the launcher, leader of its
+   * lost), pipes the pane's output into transcriptFile (`cat >>`), or into `pipe`, a shell command, when one is given
+   * (the bounded pane writer, output-cap.ts). Resolves to the pane's pid (the launcher, leader of its
    * process group), or undefined when tmux did not say.
    */
-  async start(launcher: string, cwd: string, transcriptFile: string): Promise<number | undefined> {
+  async start(launcher: string, cwd: string, transcriptFile: string, pipe?: string): Promise<number | undefined> {
     const sessionEnv = Object.entries(this.opts.sessionEnv ?? {}).map(([k, v]) => `${k}=${shellQuote(v)}`);
     const out = await this.command([
       'new-session', '-d', '-P', '-F', '#{pane_pid}', '-s', this.name, '-x', String(this.opts.width ?? 200), '-y', String(this.opts.height ?? 50), '-c', cwd,
       ['env', '-i', 'TERM="$TERM"', ...sessionEnv, 'sh', shellQuote(launcher)].join(' '),
-      ';', 'pipe-pane', '-o', '-t', `=${this.name}:`, `cat >> ${shellQuote(transcriptFile)}`,
+      ';', 'pipe-pane', '-o', '-t', `=${this.name}:`, pipe ?? `cat >> ${shellQuote(transcriptFile)}`,
     ]);
     const pid = Number(out.trim().split('\n')[0]);
     if (!Number.isInteger(pid) || pid <= 0) return undefined;
@@ -97,11 +98,6 @@ export class TmuxSession {
   /** The launcher as start() saw it (pid and start time), for signalGroupOf once it may have ended. */
   leaderRef(): LeaderRef | undefined {
     return this.leader;
-  }
-
-  /** Points the pane's output at another file; tmux closes the old pipe (its `cat` writes what it holds, then ends). */
-  async repipe(transcriptFile: string): Promise<void> {
-    await this.command(['pipe-pane', '-t', `=${this.name}:`, `cat >> ${shellQuote(transcriptFile)}`]);
   }
 
   /** The pid of the pane's process (the launcher shell, leader of the agent's process group). */
