@@ -369,6 +369,7 @@ export function startDaemonDetached(stateDir: string, configPath: string | undef
   clearStartFailure(stateDir);
   const fd = openSync(logFile, 'a', 0o600);
   let exited: Promise<DaemonExit>;
+  let pid: number | undefined;
   let from = 0;
   try {
     from = fstatSync(fd).size;
@@ -379,12 +380,14 @@ export function startDaemonDetached(stateDir: string, configPath: string | undef
       child.once('error', (err) => resolve({ code: null, signal: null, error: err.message }));
     });
     child.unref();
+    pid = child.pid;
   } finally {
     closeSync(fd);
   }
   // On a full disk daemon.out.log took none of its words: what it left outside the state dir says them (start-failure.ts).
   return {
     exited,
+    ...(pid !== undefined ? { pid } : {}),
     output: async () => {
       const kept = takeStartFailure(stateDir);
       const tail = await tailSince(logFile, from).catch((err: unknown) => (kept ? '' : Promise.reject(err)));

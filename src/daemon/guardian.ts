@@ -132,6 +132,8 @@ export interface DaemonExit {
 /** A daemon the guardian started directly: when it exits, and what it wrote meanwhile. */
 export interface StartedDaemon {
   exited: Promise<DaemonExit>;
+  /** The pid of the daemon this pass spawned (a direct start), to tell it from one another start brought up meanwhile. */
+  pid?: number;
   /** Its last lines of output (stdout and stderr), read once it exited; not yet redacted. */
   output?: () => Promise<string>;
 }
@@ -479,6 +481,15 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
       return fresh;
     });
 
+    // Back, but not by this pass: its own daemon exited (refused: another held daemon.lock) and the one running is a
+    // person's start or its service manager's, which a "revived" alert would have claimed as the guardian's.
+    const other = after as DaemonInfo | null;
+    if (other && launched?.pid !== undefined && other.pid !== launched.pid) {
+      report.after = other;
+      report.outcome = 'ok';
+      report.actions.push(`daemon back: pid ${other.pid}, started by someone else meanwhile (a person's \`run\` or its service manager); the daemon this pass started (pid ${launched.pid}) is not it (refused: the lock is taken)`);
+      return done();
+    }
     if (after) {
       const revived: DaemonInfo = after;
       report.after = revived;

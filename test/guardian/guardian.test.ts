@@ -116,6 +116,31 @@ describe('guardianOnce', () => {
     expect(h.events[0]!.details).toMatchObject({ was: 'dead', oldPid: daemon.pid, newPid: h.started[0]!.pid });
   });
 
+  // A person's `clawback run` landing during the pass: the daemon the pass started is refused (the lock is taken) and
+  // the person's comes up. The pass reported "revived" and sent guardian.revived for a daemon it did not start.
+  it('a daemon back by another start while its own start is refused: ok, no "revived" claimed', async () => {
+    const daemon = startFake();
+    await heartbeatFrom(daemon.pid);
+    daemon.kill();
+    await daemon.waitForExit(5000);
+    const persons: MarkedChild[] = [];
+    const h = harness({
+      startDaemon: async () => {
+        // Ours: refused at once (as `clawback run` is when another daemon holds daemon.lock).
+        const ours = spawnMarked(process.execPath, ['-e', 'process.exit(1)']);
+        const exited = ours.waitForExit(10_000).then((e) => ({ code: e.code, signal: e.signal }));
+        persons.push(startFake());
+        return { pid: ours.pid, exited };
+      },
+    });
+    const report = await guardianOnce(h.deps);
+    expect(report.outcome).toBe('ok');
+    expect(report.after?.pid).toBe(persons[0]!.pid);
+    expect(report.actions.join('\n')).toMatch(/started by someone else meanwhile/);
+    expect(h.events.map((e) => e.type)).not.toContain('guardian.revived');
+    persons[0]!.kill();
+  });
+
   it('kills a hung daemon (stopped, heartbeat stale) and revives it', async () => {
     const daemon = startFake();
     const first = await heartbeatFrom(daemon.pid);
