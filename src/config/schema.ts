@@ -139,6 +139,13 @@ export const configFileSchema = z.strictObject({
   protect: z.array(z.string().min(1)).default([]),
   /** Where the service's own config keeps its port (dotted path): a change there is reported when it differs from `port`. */
   portPath: z.string().min(1).optional(),
+  /**
+   * When the service reads this file (and its `$include`s): "start" (default), only when it starts, so content counts
+   * as seen healthy (last-known-good) only if it was on disk when the running instance started; "live", it reloads
+   * edits while running (OpenClaw's gateway; the default with an `openclaw` block), so an edit counts once a probe
+   * passes after it.
+   */
+  reload: z.enum(['start', 'live']).optional(),
 });
 
 export const doctorSchema = z.strictObject({

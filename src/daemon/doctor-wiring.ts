@@ -503,6 +503,8 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
           // is reverted, and a copy of it would be what a later restore puts back and a removal is measured against.
           if (REPAIR_WORK.includes(rt.workKind() ?? '')) continue;
           const win: HealthWindow = { healthySince: since, now: ctx.clock.now() };
+          const instanceStart = rt.instanceStartedMs();
+          if (instanceStart !== null) win.startedAt = instanceStart;
           const lastPassAt = lastPassOf(rt.status().probes);
           if (lastPassAt !== undefined) win.lastPassAt = lastPassAt;
           if (stopped) return;

@@ -8,7 +8,7 @@ import { article } from '../platform/article.js';
 import type { Redactor } from '../observe/redact.js';
 import { signalGroup } from '../platform/signal-group.js';
 import { signalKnown, type KnownProcess } from '../platform/escaped-descendants.js';
-import { isSameProcess } from '../platform/proc.js';
+import { isSameProcess, startTimeEpochMs } from '../platform/proc.js';
 import { strayProcesses } from './stray-processes.js';
 import { adoptInstance, killLeftovers, leftoversHolding, spawnInstance, type ExitInfo, type ServiceInstance, type SpawnSpec } from '../supervisor/service-process.js';
 import { decide, nextWake, LEVEL_NAMES } from '../decide/decide.js';
@@ -235,6 +235,17 @@ export class ServiceRuntime {
 
   healthySinceMs(): number | null {
     return this.s.phase === 'running' ? this.s.healthySince : null;
+  }
+
+  /**
+   * Epoch ms the current instance started, or null: an adopted one (a previous daemon's, or found running under another
+   * manager) by the kernel's start of its process when that is earlier than when it was recorded (attached).
+   */
+  instanceStartedMs(): number | null {
+    const inst = this.instance;
+    if (!inst) return null;
+    const kernel = inst.adopted && inst.pidStartTime !== null ? startTimeEpochMs(inst.pidStartTime) : undefined;
+    return kernel !== undefined ? Math.min(kernel, inst.startedAt) : inst.startedAt;
   }
 
   current(): ServiceInstance | undefined {

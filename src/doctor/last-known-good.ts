@@ -8,9 +8,22 @@ import { checkFileFor } from './validity-cache.js';
 import { redactedPlaceholders } from './redacted-placeholders.js';
 import { recordIncludedFiles } from './included-snapshots.js';
 
+/** When a service reads its config file: only at start, or live (it reloads an edit while running). */
+export type ConfigReload = 'start' | 'live';
+
+/** The service's reload mode: "live" as set, or for a service with an `openclaw` block (the gateway hot-reloads); else "start". */
+export function configReloadOf(service: { configFile?: { reload?: ConfigReload } | undefined; openclaw?: unknown }): ConfigReload {
+  return service.configFile?.reload ?? (service.openclaw ? 'live' : 'start');
+}
+
 export interface HealthWindow {
   /** Epoch ms of the first passing health verdict of the current instance. */
   healthySince: number;
+  /**
+   * Epoch ms the current instance started (its process's start): with reload "start", only content on disk by then can
+   * be what it runs with. Default healthySince.
+   */
+  startedAt?: number;
   now: number;
   /**
    * Epoch ms of the newest passing probe check (any restart-action probe), when probes run; it tells
@@ -27,12 +40,15 @@ export interface LastKnownGoodResult {
 }
 
 /**
- * Pure: was the file's current content seen healthy? Content already on disk when the healthy spell
- * began was (the instance started with it, or hot-loaded it before passing). Content written during
- * the spell needs a passing probe check after the write; a service without probes, whose "healthy"
- * is only "still up", waits doctor.snapshotAfter after the write instead.
+ * Pure: was the file's current content seen healthy? A service that reads its config only at start ran
+ * with it only if it was on disk when the instance started: a later edit (even one made before the first
+ * passing verdict) is seen healthy after a restart with it. For one that reloads live: content already
+ * on disk when the healthy spell began was (the instance started with it, or hot-loaded it before passing).
+ * Content written during the spell needs a passing probe check after the write; a service without probes,
+ * whose "healthy" is only "still up", waits doctor.snapshotAfter after the write instead.
  */
-export function seenHealthyWith(win: HealthWindow, mtimeMs: number, settleMs: number): boolean {
+export function seenHealthyWith(win: HealthWindow, mtimeMs: number, settleMs: number, reload: ConfigReload = 'live'): boolean {
+  if (reload === 'start') return mtimeMs <= Math.min(win.startedAt ?? win.healthySince, win.healthySince);
   if (mtimeMs <= win.healthySince) return true;
   if (win.lastPassAt !== undefined) return win.lastPassAt > mtimeMs;
   return win.now - mtimeMs >= settleMs;
@@ -57,7 +73,9 @@ export async function maybeRecordLastKnownGood(ctx: DoctorContext, win: HealthWi
     const missing = code === 'ENOENT' || code === 'ENOTDIR';
     return { recorded: false, reason: missing ? 'config file missing' : `config file unreadable: ${describeReadError(spec.path, err)}` };
   }
-  if (!seenHealthyWith(win, stat.mtimeMs, ctx.service.doctor.snapshotAfter)) {
+  const reload = configReloadOf(ctx.service);
+  const seen = (mtimeMs: number): boolean => seenHealthyWith(win, mtimeMs, ctx.service.doctor.snapshotAfter, reload);
+  if (!seen(stat.mtimeMs)) {
     return { recorded: false, reason: 'not seen healthy with this content yet' };
   }
   const sum = sha256(content);
@@ -70,7 +88,7 @@ export async function maybeRecordLastKnownGood(ctx: DoctorContext, win: HealthWi
       const c = await checkFileFor(ctx);
       return c.state === 'valid' && c.checksum === sum;
     };
-    const saved = await recordIncludedFiles(ctx, spec.path, p.value, format, (m) => seenHealthyWith(win, m, ctx.service.doctor.snapshotAfter), valid);
+    const saved = await recordIncludedFiles(ctx, spec.path, p.value, format, seen, valid);
     return saved.map((e) => e.sourcePath);
   };
   const latest = await ctx.snapshots.latest('last-known-good');

@@ -190,6 +190,8 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
       protect: [...OPENCLAW_PROTECTED_SETTINGS],
       // The gateway reads its port from here; the command line pins `port` (below), so a change here is reported.
       portPath: 'gateway.port',
+      // The gateway hot-reloads an edited config (gateway.reload): an edit counts as seen healthy once a probe passes after it.
+      reload: 'live',
     },
     restart: {
       backoff: { initial: '1s', max: '60s' },

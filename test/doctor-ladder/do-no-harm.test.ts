@@ -104,8 +104,10 @@ describe('the doctor does no harm (demo gateway, running daemon)', () => {
     const { t, port, cfg } = await demo(config({ dataDir: 'data-token-1' }), { snapshotAfter: '300ms', protect: ['host', 'port', 'dataDir'] });
     await waitFor(() => up(port), { timeoutMs: 10_000 });
     await waitFor(() => t.events.some((e) => e.type === 'config.snapshot'), { timeoutMs: 10_000 });
-    // A person rotates it: their business, nothing to say (the tick that saved this copy also compared it).
+    // A person rotates it: their business, nothing to say (the tick that saved this copy also compared it). The demo
+    // gateway reads its config only at start: the copy is seen healthy once it runs with it, after a restart.
     writeFileSync(cfg, config({ dataDir: 'data-token-22' }));
+    await rt(t).restart('human');
     await waitFor(() => t.events.filter((e) => e.type === 'config.snapshot').length >= 2, { timeoutMs: 15_000 });
     expect(t.events.filter((e) => e.details?.rule === 'protected-removed')).toEqual([]);
     writeFileSync(cfg, config());
@@ -116,6 +118,7 @@ describe('the doctor does no harm (demo gateway, running daemon)', () => {
     expect(w.message).not.toContain('data-token');
     expect(w.details).toMatchObject({ removed: ['dataDir'], file: cfg, fixable: false });
     // Said once: the next copies seen healthy (without it) are no new removal.
+    await rt(t).restart('human');
     await waitFor(() => t.events.filter((e) => e.type === 'config.snapshot').length >= 3, { timeoutMs: 15_000 });
     expect(t.events.filter((e) => e.details?.rule === 'protected-removed')).toHaveLength(1);
     expect(readFileSync(cfg, 'utf8')).toBe(config());

@@ -17,6 +17,12 @@ describe('seenHealthyWith (pure)', () => {
     expect(seenHealthyWith({ healthySince: 1_000, now: 5_000 }, 4_000, 2_000)).toBe(false);
     expect(seenHealthyWith({ healthySince: 1_000, now: 6_000 }, 4_000, 2_000)).toBe(true);
   });
+  it('reload "start": only content on disk when the instance started, however long it has been healthy since', () => {
+    expect(seenHealthyWith({ startedAt: 1_000, healthySince: 2_000, now: 9_000, lastPassAt: 8_000 }, 900, 60_000, 'start')).toBe(true);
+    expect(seenHealthyWith({ startedAt: 1_000, healthySince: 2_000, now: 9_000, lastPassAt: 8_000 }, 1_500, 60_000, 'start')).toBe(false);
+    expect(seenHealthyWith({ startedAt: 1_000, healthySince: 2_000, now: 900_000, lastPassAt: 899_000 }, 4_000, 2_000, 'start')).toBe(false);
+    expect(seenHealthyWith({ startedAt: 1_000, healthySince: 2_000, now: 9_000, lastPassAt: 8_000 }, 1_500, 60_000, 'live')).toBe(true);
+  });
   it('lastPassOf: the oldest passing check of the restart probes; none while one is not passing', () => {
     const p = (action: string, status: string, at: number) => ({ name: 'x', kind: 'http', action, verdict: 'healthy' as const, lastResult: { status, message: '' }, lastCheckedAt: at, consecutiveFailures: 0, consecutiveSuccesses: 1, inGrace: false });
     expect(lastPassOf([p('restart', 'success', 10), p('restart', 'success', 7), p('notify', 'failure', 1)])).toBe(7);
@@ -59,11 +65,23 @@ describe('maybeRecordLastKnownGood', () => {
     expect(bad.recorded).toBe(false);
     expect(bad.reason).toMatch(/^invalid/);
 
+    // A hot edit counts after a passing check only for a service that reloads its config live.
+    fx.withService({ configFile: { ...fx.service.configFile!, reload: 'live' } });
     await fs.writeFile(fx.configPath, '{"port":1}'); // mtime = now
     const fresh = await maybeRecordLastKnownGood(fx.ctx(), { healthySince: now - 60_000, now: Date.now(), lastPassAt: now - 5_000 });
     expect(fresh.recorded).toBe(false);
     expect(await fx.snapshots.list()).toHaveLength(0);
     const seen = await maybeRecordLastKnownGood(fx.ctx(), { healthySince: now - 60_000, now: Date.now() + 2_000, lastPassAt: Date.now() + 1_000 });
     expect(seen.recorded).toBe(true);
+  });
+
+  it('a service that reads its config only at start (the default): an edit made after the instance started is never seen healthy by it', async () => {
+    await fs.writeFile(fx.configPath, '{"port":2}'); // after the instance started, before its first healthy verdict
+    const edit = (await fs.stat(fx.configPath)).mtimeMs;
+    const win = { startedAt: edit - 1_000, healthySince: edit + 1_000, now: edit + 120_000, lastPassAt: edit + 110_000 };
+    expect(await maybeRecordLastKnownGood(fx.ctx(), win)).toMatchObject({ recorded: false, reason: 'not seen healthy with this content yet' });
+    expect(await fx.snapshots.list()).toHaveLength(0);
+    // Restarted with it and healthy: recorded.
+    expect((await maybeRecordLastKnownGood(fx.ctx(), { startedAt: edit + 200_000, healthySince: edit + 201_000, now: edit + 202_000 })).recorded).toBe(true);
   });
 });

@@ -12,7 +12,8 @@ export function protectedGateway(cfg: string, port: number): { services: Array<R
         name: 'gw',
         command: [NODE, path.join(FIXTURES, 'instance-server.mjs'), String(port)],
         port,
-        configFile: { path: cfg, format: 'json5', protect: ['gateway.auth.token'] },
+        // A stand-in for OpenClaw's gateway, which hot-reloads its config: an edit runs without a restart.
+        configFile: { path: cfg, format: 'json5', protect: ['gateway.auth.token'], reload: 'live' },
         doctor: { snapshotAfter: '300ms' },
         probes: [{ kind: 'http', url: `http://127.0.0.1:${port}/`, interval: '300ms', timeout: '1s', startupGrace: '5s' }],
       },
