@@ -90,6 +90,7 @@ function openclawComments(det: OpenclawDetection, external: boolean): CommentMap
         'so the doctor can check a candidate file through env. backupGlobs: OpenClaw\'s own rotations, ranked with\n' +
         'Clawback\'s snapshots by trust, then age (.last-good is trusted, .bak* come last). protect: settings a repair\n' +
         'never drops or changes silently. portPath: a gateway.port that differs from `port` is reported.\n' +
+        'reload: live, the gateway hot-reloads an edit, so it is kept as last-known-good once a probe passes after it.\n' +
         'A broken file is always kept beside the repaired one.',
     },
     {
