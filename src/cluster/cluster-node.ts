@@ -53,6 +53,8 @@ interface SeatState {
   checkedAt: number;
   /** The last move withdrawn after this member had begun handing the service over (its instance was stopped for it). */
   withdrawnMove: { to: string; at: number } | null;
+  /** Why the work before the last win did not finish, as said: the same cause at every win is said once. */
+  beforeWinSkip: string | null;
 }
 
 export interface SeatStatus {
@@ -191,6 +193,7 @@ export class ClusterNode {
       busy: false,
       handingOver: false,
       withdrawnMove: null,
+      beforeWinSkip: null,
       failovers: 0,
       noLeaderMs: 0,
       wonAt: null,
@@ -641,9 +644,11 @@ export class ClusterNode {
     });
     const r = await Promise.race([st.seat.beforeWin(ac.signal).then(() => 'done' as const, (err: unknown) => (err instanceof Error ? err : new Error(String(err)))), late]);
     timer?.cancel();
-    if (r === 'done') return;
+    if (r === 'done') return void (st.beforeWinSkip = null);
     ac.abort();
     const why = r === 'late' ? `it did not finish within ${ms} ms (2 x the etcd call bound, TTL/5)` : r.message;
+    if (st.beforeWinSkip === why) return;
+    st.beforeWinSkip = why;
     this.emit({ type: 'config.snapshot', time: this.clock.now(), severity: 'warning', service: st.seat.name, message: `${st.seat.name}: the newest good config from etcd was not taken before the start: ${why}; this member starts with its own config`, details: { action: 'cluster-follow-skipped', reason: why, boundMs: ms } });
   }
 

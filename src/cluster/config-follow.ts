@@ -36,8 +36,16 @@ export function configFollower(opts: { client: Etcd3; cluster: ClusterConfig; se
   const key = clusterKeys(cluster.prefix).config(service.name);
   // Only in the journal, a skipped follow went unseen: kept for `clawback status` until an apply takes a config.
   let skipped: { at: number; message: string } | null = null;
+  // The skip (or share refusal) last said, per action: the same cause at every win or snapshot is said once, not each time.
+  const said = new Map<string, string>();
   const say = (severity: ClawbackEvent['severity'], message: string, details: Record<string, unknown>): void => {
-    if (details.action === 'cluster-follow-skipped') skipped = { at: clock.now(), message };
+    const action = String(details.action);
+    if (action === 'cluster-follow-skipped') skipped = { at: clock.now(), message };
+    if (action === 'cluster-follow-skipped' || action === 'cluster-share-skipped') {
+      const cause = action === 'cluster-share-skipped' ? 'too large' : message;
+      if (said.get(action) === cause) return;
+      said.set(action, cause);
+    }
     opts.emit({ type: 'config.snapshot', time: clock.now(), severity, service: service.name, message, details });
   };
 
@@ -57,6 +65,7 @@ export function configFollower(opts: { client: Etcd3; cluster: ClusterConfig; se
       }
       const body: SharedConfig = { member: cluster.member, savedAt: clock.now(), sha256: sum, content: content.toString('utf8') };
       await client.put(key).value(JSON.stringify(body)).exec();
+      said.delete('cluster-share-skipped');
     } catch {
       // etcd unreachable: the next snapshot tries again
     }
@@ -66,7 +75,7 @@ export function configFollower(opts: { client: Etcd3; cluster: ClusterConfig; se
     async apply(signal) {
       const raw = await client.get(key).string();
       skipped = null;
-      if (!raw) return;
+      if (!raw) return void said.delete('cluster-follow-skipped');
       // A value nobody can use (hand-edited, truncated, another version's) is said, not swallowed: the start goes on with this member's config.
       const shared = readShared(raw);
       if (typeof shared === 'string') {
@@ -84,7 +93,7 @@ export function configFollower(opts: { client: Etcd3; cluster: ClusterConfig; se
         }
         local = null;
       }
-      if (local && sha256(local) === shared.sha256) return;
+      if (local && sha256(local) === shared.sha256) return void said.delete('cluster-follow-skipped');
       const format = detectFormat(spec.path, spec.format);
       const incoming = parseConfigText(shared.content, format);
       if (!incoming.ok) {
@@ -118,6 +127,7 @@ export function configFollower(opts: { client: Etcd3; cluster: ClusterConfig; se
       const mode = await fs.stat(real).then((st) => st.mode & 0o7777, () => undefined);
       if (signal?.aborted) return;
       await replaceFile(real, Buffer.from(text, 'utf8'), mode);
+      said.delete('cluster-follow-skipped');
       say('info', `${service.name}: took the newest good config from etcd (seen healthy on ${shared.member}, sha256 ${shared.sha256.slice(0, 12)})${carried.length > 0 ? `; kept this member's ${carried.join(', ')}` : ''}`, {
         action: 'cluster-config-followed',
         from: shared.member,

@@ -32,7 +32,7 @@ export function fold(prev: Folded | undefined, e: ClawbackEvent, now: number): F
 /** The summary message itself (already redacted: built from redacted events). */
 export function summaryEvent(channel: string, f: Folded, limit: number, now: number): ClawbackEvent {
   const l = f.latest;
-  const about = `${headline(l.type)}${l.service ? ` (${l.service})` : ''}: ${l.message}`;
+  const about = `${headline(l.type, l.details)}${l.service ? ` (${l.service})` : ''}: ${l.message}`;
   return {
     type: 'notify.suppressed',
     time: now,

@@ -126,8 +126,16 @@ const HIDDEN_DETAIL_KEYS = new Set<string>([...EXCERPT_KEYS, 'ttrMs', 'durationM
 const MAX_DETAIL_LINES = 12;
 const MAX_DETAIL_VALUE = 200;
 
-export function headline(type: EventType): string {
-  return HEADLINES[type] ?? type.replace(/[.-]/g, ' ');
+/** Config events that saved no snapshot: "Config snapshot saved" over them said the opposite of what happened. */
+const ACTION_HEADLINES: Readonly<Record<string, string>> = {
+  'cluster-follow-skipped': "Config not taken from the cluster (this member runs its own)",
+  'cluster-share-skipped': 'Config not shared with the cluster',
+  'cluster-config-followed': "Took the cluster's config",
+};
+
+export function headline(type: EventType, details?: Readonly<Record<string, unknown>>): string {
+  const byAction = type === 'config.snapshot' ? ACTION_HEADLINES[String(details?.['action'])] : undefined;
+  return byAction ?? HEADLINES[type] ?? type.replace(/[.-]/g, ' ');
 }
 
 export function levelLabel(level: Level): string {
@@ -215,7 +223,7 @@ export function formatNotification(raw: ClawbackEvent, ctx: FormatContext): Noti
   // So is one closed because a person stopped the service before it recovered.
   const closedBy = event.type === 'incident.resolved' ? details?.['closedBy'] : undefined;
   const closedWithoutRecovery = closedBy === 'reload' || closedBy === 'stop';
-  const what = closedBy === 'reload' ? 'Incident closed by a config reload' : closedBy === 'stop' ? 'Incident closed: stopped by a person' : headline(event.type);
+  const what = closedBy === 'reload' ? 'Incident closed by a config reload' : closedBy === 'stop' ? 'Incident closed: stopped by a person' : headline(event.type, details);
   const title = `${SEVERITY_EMOJI[event.severity] ?? ''} ${prefix}${service}: ${what}${levelPart}`.trim();
 
   const notes: string[] = [];

@@ -116,7 +116,7 @@ export function belongsTo(e: ClawbackEvent, t: IncidentThread): boolean {
 function stepOf(e: ClawbackEvent): ThreadStep {
   const msg = e.message.replace(/\s+/g, ' ').trim();
   const cut = msg.length > STEP_TEXT_MAX ? `${Array.from(msg).slice(0, STEP_TEXT_MAX).join('')}…` : msg;
-  return { time: e.time, type: e.type, text: `${headline(e.type)}: ${cut}` };
+  return { time: e.time, type: e.type, text: `${headline(e.type, e.details)}: ${cut}` };
 }
 
 function addStep(t: IncidentThread, step: ThreadStep): void {
@@ -157,7 +157,7 @@ export function planEvent(prev: ThreadBook, event: ClawbackEvent, opts: { canEdi
   if (!t) {
     if (!event.incidentId) {
       // In maintenance no incident opens: a warning (a crash, a failed probe) is sent on its own, or nobody hears of it.
-      if (STANDALONE.has(event.type) || event.severity === 'critical' || (event.details?.['maintenance'] === true && event.severity === 'warning')) return { plan: { send: 'new' }, book };
+      if (isNewsOnItsOwn(event) || event.severity === 'critical' || (event.details?.['maintenance'] === true && event.severity === 'warning')) return { plan: { send: 'new' }, book };
       // Lifecycle noise outside an incident: remembered briefly, it starts the timeline of an incident that opens next.
       if (event.service) {
         const list = (book.preface[event.service] ?? []).filter((s) => event.time - s.time <= PREFACE_WINDOW_MS);
@@ -205,6 +205,17 @@ export function planEvent(prev: ThreadBook, event: ClawbackEvent, opts: { canEdi
   if (opts.canEdit) return { plan: t.messageId ? { send: 'edit', messageId: t.messageId } : { send: 'new' }, thread: t, book };
   if (event.type === 'incident.resolved') return { plan: { send: 'new' }, thread: t, book };
   return { plan: { send: 'none' }, thread: t, book };
+}
+
+/**
+ * Config snapshots a person must hear of though no incident follows: a member started on its own config instead of the
+ * leader's (or the leader's could not be shared), so the cluster may now run two configs. Said once per cause at the source.
+ */
+const NEWS_ACTIONS: ReadonlySet<string> = new Set(['cluster-follow-skipped', 'cluster-share-skipped']);
+
+/** Sent on its own in incident mode: a standalone type, or a snapshot that says the cluster may run two configs. */
+export function isNewsOnItsOwn(event: Pick<ClawbackEvent, 'type' | 'details'>): boolean {
+  return STANDALONE.has(event.type) || (event.type === 'config.snapshot' && NEWS_ACTIONS.has(String(event.details?.['action'])));
 }
 
 /** The first event of an incident of a flapping series after its first recurrence: the series was announced already. */
