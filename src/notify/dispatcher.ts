@@ -1,4 +1,5 @@
 // The notifier: filters, deduplicates, spools to disk and delivers every event to every channel, in order (pages first).
+import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import type { Clock, TimerHandle } from '../platform/clock.js';
@@ -269,6 +270,9 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       movedTo: movedChatFor(outbox.readMovedChatSync(cfg.name), cfg),
     };
   });
+  // Each channel listens to the stop signal while it sends or waits (a request, a pause, a test send): 11 channels
+  // printed Node's "possible EventTarget memory leak" warning on their first alert together. Bounded per channel, not a leak.
+  setMaxListeners(10 + 4 * channels.length, stopCtrl.signal);
   for (const ch of channels) {
     if (ch.movedTo !== undefined && ch.cfg.enabled) {
       warn(`notify: ${ch.name}: its chat moved (learnt earlier); alerts go to chat ${ch.movedTo}: set its chatId to ${ch.movedTo} in the config`, { channel: ch.name, chatId: ch.movedTo });
