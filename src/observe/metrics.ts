@@ -105,7 +105,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const expectedUp = new Gauge({ name: 'clawback_service_expected_up', help: 'Whether Clawback keeps the service running (1), or it is down on purpose (0: stopped by a person, or a job its restart policy leaves down).', labelNames: ['service'], registers });
   // clawback_probe_healthy and clawback_probe_duration_seconds: updated per probe result, rendered per scrape.
   const probes = new ProbeSeriesSet(PROBE_BUCKETS);
-  const restarts = new Counter({ name: 'clawback_restarts_total', help: 'Restarts performed, by ladder level and reason.', labelNames: ['service', 'level', 'reason'], registers });
+  const restarts = new Counter({ name: 'clawback_restarts_total', help: 'Restarts performed since this daemon started, by ladder level and reason (clawback status RESTARTS is kept across daemon restarts).', labelNames: ['service', 'level', 'reason'], registers });
   const incidents = new Counter({ name: 'clawback_incidents_total', help: 'Incidents closed (resolved) or escalated to a human, each counted once.', labelNames: ['service', 'outcome', 'highest_level'], registers });
   const incidentsOpen = new Gauge({ name: 'clawback_incidents_open', help: 'Incidents currently open.', labelNames: ['service'], registers });
   // An age, not a count: ClawbackIncidentOpenTooLong judges the oldest open incident (incidents_open > 0 for 30m also

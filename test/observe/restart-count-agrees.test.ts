@@ -1,6 +1,7 @@
 // `clawback status` and clawback_restarts_total count the same restarts: each when it runs, not when it is scheduled.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIXTURES, NODE, startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
@@ -101,5 +102,31 @@ else { console.log('running'); const t = setInterval(() => { if (fs.existsSync($
     expect(all.byReason).toEqual({ doctor: 1, manual: 1, self: 1 });
     expect(all.status).toBe(3);
     expect(all.metric).toBe(3);
+  }, 90_000);
+
+  it('after a daemon restart, status keeps its RESTARTS while clawback_restarts_total starts again from 0, and the docs say which is which', async () => {
+    // A few restarts, then a person stops it: the second daemon leaves it stopped, so it restarts nothing.
+    const config = { services: [{ name: 'svc', command: [NODE, path.join(FIXTURES, 'exit-with.mjs'), '1', '100'], restart: { backoff: { initial: '100ms', max: '100ms', jitter: 0 }, intensity: { maxRestarts: 50, window: '10m' } } }] };
+    td = await startTestDaemon(config);
+    const dir = td.dir;
+    await waitFor(() => (td!.daemon.runtimes.get('svc')?.status().restarts ?? 0) >= 2, { timeoutMs: 20_000 });
+    await td.daemon.runtimes.get('svc')!.stop();
+    const first = await counts(td.daemon.api!.port);
+    expect(first.phase).toBe('stopped');
+    expect(first.status).toBeGreaterThanOrEqual(2);
+    expect(first.metric).toBe(first.status);
+    await td.stop();
+    td = await startTestDaemon(config, { dir });
+    const second = await counts(td.daemon.api!.port);
+    expect(second.phase).toBe('stopped');
+    expect(second.status).toBe(first.status);
+    expect(second.metric).toBe(0);
+    // The metric's HELP and the metrics table say so: "the same count as RESTARTS" was true only until the daemon restarted.
+    const text = await (await fetch(`http://127.0.0.1:${td.daemon.api!.port}/metrics`)).text();
+    expect(text).toMatch(/^# HELP clawback_restarts_total .*since this daemon started.*kept across daemon restarts/m);
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+    const row = readFileSync(path.join(root, 'examples/monitoring/README.md'), 'utf8').split('\n').find((l) => l.startsWith('| `clawback_restarts_total` |'))!;
+    expect(row).toMatch(/since this daemon started/);
+    expect(row).toMatch(/RESTARTS is kept in `state.json` across daemon restarts/);
   }, 90_000);
 });
