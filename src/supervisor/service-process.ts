@@ -169,7 +169,10 @@ function throughRedactor(spec: SpawnSpec, plain: boolean): { target: Writable; r
   redactor.unref();
   // A helper that failed to start (EMFILE, EAGAIN) closes the pipe: the service's writes then fail, not the daemon.
   redactor.once('error', () => undefined);
-  return { target: redactor.stdin!, release: () => redactor.stdin!.destroy() };
+  // Out of descriptors for its pipe, it has no stdin at all: the caller discards the output rather than crash on it.
+  const stdin = redactor.stdin;
+  if (!stdin) throw new Error(`the log helper could not be started for ${spec.logFile}`);
+  return { target: stdin, release: () => stdin.destroy() };
 }
 
 /**
