@@ -21,10 +21,10 @@ export interface JournalWriterOptions {
   /** Lines kept in memory while the disk refuses them; past it the oldest are dropped (counted). Default 10 000. */
   maxBuffered?: number;
   /**
-   * For the retry timers (and `now`, the age of an unended last line); without a clock, buffered lines wait for the next
-   * append, and an unended last line written just now is waited for on the thread (at most ~100 ms).
+   * For the retry timers; without a clock, buffered lines wait for the next append, and an unended last line written
+   * just now is waited for on the thread (at most ~100 ms). The age of that line is never this clock's: see endTail.
    */
-  clock?: Pick<Clock, 'setTimeout'> & Partial<Pick<Clock, 'now'>>;
+  clock?: Pick<Clock, 'setTimeout'>;
   /** An append failed (the line is buffered). */
   onFault?: (err: unknown) => void;
   /** Appends work again after a fault: the buffered lines are on disk (minus `dropped`). */
@@ -156,7 +156,9 @@ export class JournalWriter {
    * looks (a wall clock stepped back makes every file look new). Seen growing: someone's, written after at once.
    */
   private endTail(fd: number): boolean {
-    const tail = journalTail(fd, this.opts.clock?.now?.() ?? Date.now());
+    // mtime is the kernel's wall clock, so its age is measured with the wall clock: an injected clock's now (a fake one
+    // in 2023) made a line torn an hour ago look "written just now" for ever, its lines held for a timer's looks.
+    const tail = journalTail(fd, Date.now());
     const seen = this.tailSeen;
     this.tailSeen = undefined;
     if (tail === undefined) return true;

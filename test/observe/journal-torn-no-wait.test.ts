@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClawbackEvent } from '../../src/observe/events.js';
 import { JournalWriter } from '../../src/observe/journal.js';
-import { systemClock } from '../../src/platform/clock.js';
+import { FakeClock, systemClock } from '../../src/platform/clock.js';
 import { waitFor } from '../helpers/processes.js';
 
 const dirs: string[] = [];
@@ -67,6 +67,25 @@ describe('a torn last line', () => {
     try {
       w.append(ours(0));
       expect(w.backlog().buffered).toBe(0);
+    } finally {
+      w.close();
+    }
+    const lines = readFileSync(file, 'utf8').split('\n');
+    expect(lines[1]).toBe(TORN);
+    expect(lines[2]).toContain('"effect":"journal-torn-line"');
+    expect(lines[3]).toContain('ours-0');
+  }, 60_000);
+
+  it('torn an hour ago, seen by a writer on a clock that is not wall time: ended at once, never held by a timer that does not fire', async () => {
+    // mtime is the kernel's wall clock: compared with an injected clock's now (a FakeClock's 2023), every torn line looked
+    // "written just now" for ever, and the fake timer that was to look again never fired: the lines stayed in memory.
+    const file = await tornJournal();
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(file, hourAgo, hourAgo);
+    const w = new JournalWriter(file, { clock: new FakeClock() });
+    try {
+      w.append(ours(0));
+      expect(w.backlog()).toEqual({ buffered: 0, dropped: 0 });
     } finally {
       w.close();
     }
