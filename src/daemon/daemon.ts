@@ -8,7 +8,7 @@ import { loadConfigIsolated } from '../config/load-isolated.js';
 import type { ClawbackConfig, ServiceConfig } from '../config/schema.js';
 import { prepareDemoConfig } from '../config/demo-preset.js';
 import { delayToGrid, latenessRecordingClock, systemClock, type Clock } from '../platform/clock.js';
-import { isSameProcess, processStartTime } from '../platform/proc.js';
+import { isSameProcess, processStartTime, startTimeEpochMs } from '../platform/proc.js';
 import { EventBus, type ClawbackEvent } from '../observe/events.js';
 import { JournalWriter } from '../observe/journal.js';
 import { Redactor } from '../observe/redact.js';
@@ -1132,7 +1132,9 @@ function adoptUnrecorded(services: readonly ServiceConfig[], state: DaemonState,
   const scan = findUnrecordedInstances(stateDir, names);
   for (const [name, inst] of scan.found) {
     const saved = state.services[name];
-    state.services[name] = { record: { ...(saved?.record ?? {}), instance: { ...inst, startedAt: now } } as ServiceRecord, incident: saved?.incident ?? null };
+    // Its start is its process's (not this boot: status gave it the daemon's uptime), never later than now.
+    const startedAt = Math.min(now, startTimeEpochMs(inst.pidStartTime) ?? now);
+    state.services[name] = { record: { ...(saved?.record ?? {}), instance: { ...inst, startedAt } } as ServiceRecord, incident: saved?.incident ?? null };
     say(`${name}: state.json did not record its running instance; found pid ${inst.pid}, started from this state dir: adopting it`);
   }
   for (const [name, pids] of scan.others) {
