@@ -1,7 +1,7 @@
 // `clawback cluster status` and `clawback cluster move NAME --to MEMBER`: the cluster as this member's daemon sees it.
 import type { Command } from 'commander';
 import { connect } from './client.js';
-import { humanDuration, table } from './format.js';
+import { exitDuration, humanDuration, table } from './format.js';
 import type { ClusterStatus } from '../cluster/cluster-node.js';
 import { exitWithError } from './json-error.js';
 import { printChangeAnswer, type ChangeAnswer } from './change-answer.js';
@@ -12,19 +12,25 @@ import { printChangeAnswer, type ChangeAnswer } from './change-answer.js';
  */
 const NO_CLUSTER = 'this daemon has no `cluster:` block in its config';
 
-function formatStatus(s: ClusterStatus): string {
+/** The status as `clawback cluster status` prints it. */
+export function formatStatus(s: ClusterStatus): string {
+  // etcd did not answer this status: the members and failovers are unknown (not none), the leader is as last seen.
+  const unknown = s.recordsRead === false;
   const lines: string[] = [];
   lines.push(`member ${s.member}; etcd ${s.etcdReachable ? 'reachable' : 'NOT reachable'} (${s.endpoints.join(', ')}); lease TTL ${humanDuration(s.leaseTtlMs)}, last renewal ${s.leaseAgeMs === null ? 'none (no lease)' : `${humanDuration(s.leaseAgeMs)} ago`}`);
   if (s.etcdError) lines.push(`etcd problem: ${s.etcdError}`);
   if (s.renewEndpoint) lines.push(`renewals through ${s.renewEndpoint}`);
-  lines.push(`members: ${s.members.map((m) => m.member).join(', ') || '(none seen)'}`);
+  lines.push(`members: ${unknown ? 'unknown (etcd did not answer)' : s.members.map((m) => m.member).join(', ') || '(none seen)'}`);
   // A daemon of an earlier version does not send the field.
   for (const u of s.unreadable ?? []) lines.push(`unreadable record ${u.key} (left out): ${u.problem}`);
   const rows: string[][] = [['SERVICE', 'LEADER', 'HERE', 'TOKEN', 'LAST FAILOVER']];
   for (const svc of s.services) {
     const f = svc.lastFailover;
-    const last = f ? `${f.kind} ${f.from ?? '?'} -> ${f.to} at ${new Date(f.at).toISOString()} (no leader seen for ${humanDuration(f.noLeaderMs)})` : '-';
-    rows.push([svc.service, svc.leader ?? '(none)', svc.self ? 'active' : svc.fenced ? 'fenced (no renewal: stopped)' : 'standby', svc.fencingToken !== null ? String(svc.fencingToken) : '-', last]);
+    const last = unknown ? 'unknown (etcd did not answer)' : f ? `${f.kind} ${f.from ?? '?'} -> ${f.to} at ${new Date(f.at).toISOString()} (no leader seen for ${humanDuration(f.noLeaderMs)})` : '-';
+    const seen = svc.leaderSeenAgoMs;
+    // Its own lease says this member leads (self); any other answer is only what etcd said last.
+    const leader = !unknown || svc.self ? (svc.leader ?? '(none)') : seen == null ? 'unknown' : `${svc.leader ?? '(none)'} as of ${exitDuration(seen)} ago`;
+    rows.push([svc.service, leader, svc.self ? 'active' : svc.fenced ? 'fenced (no renewal: stopped)' : 'standby', svc.fencingToken !== null ? String(svc.fencingToken) : '-', last]);
   }
   lines.push(table(rows));
   // A move withdrawn after the instance had stopped for it: the answer to the person only said "already runs on".

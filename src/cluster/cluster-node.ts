@@ -38,6 +38,8 @@ interface SeatState {
   leading: boolean;
   token: number | null;
   holder: string | null;
+  /** When (monotonic) etcd last answered this seat's poll, so holder is as of then (null: never); status says how old it is. */
+  holderSeenAt: number | null;
   /**
    * The other member this member last saw hold the key, and when (monotonic): the failover's gap is counted from there,
    * and it is a failover from that member even if this one saw nobody lead in between (it could not campaign then).
@@ -67,6 +69,11 @@ export interface SeatStatus {
    */
   fenced: boolean;
   fencingToken: number | null;
+  /**
+   * Since etcd last told this member who leads (its last poll that etcd answered; null: never): with etcd unreachable,
+   * leader is the last one seen, not a fact. Absent from earlier versions.
+   */
+  leaderSeenAgoMs?: number | null;
   leaderSince: number | null;
   failovers: number;
   noLeaderSeconds: number;
@@ -95,6 +102,11 @@ export interface ClusterStatus {
   unreadable: UnreadableRecord[];
   services: SeatStatus[];
   etcdReachable: boolean;
+  /**
+   * This status read the member and failover records from etcd. false: they are unknown (members empty, lastFailover
+   * null), not none: a status with etcd unreachable said "(none seen)" and "-" right after a failover. Absent from earlier versions.
+   */
+  recordsRead?: boolean;
 }
 
 /** etcd says the lease is no more (expired or revoked): the etcd3 client's error, or the server's "lease not found". */
@@ -189,6 +201,7 @@ export class ClusterNode {
       leading: false,
       token: null,
       holder: null,
+      holderSeenAt: null,
       lastSeenOther: null,
       busy: false,
       handingOver: false,
@@ -516,6 +529,7 @@ export class ClusterNode {
     try {
       if (st.leading) await this.pollLeading(st);
       else await this.pollStandby(st);
+      st.holderSeenAt = this.clock.monotonic();
       this.etcdFine('keys');
     } catch (err) {
       this.etcdFailed(err, 'keys');
@@ -775,6 +789,7 @@ export class ClusterNode {
     const unreadable: UnreadableRecord[] = [];
     const failovers = new Map<string, FailoverRecord>();
     let reachable = this.etcdOk;
+    let recordsRead = true;
     try {
       const seen = await this.members();
       members = seen.members;
@@ -789,7 +804,13 @@ export class ClusterNode {
       }
     } catch {
       reachable = false;
+      recordsRead = false;
+      // Whatever was read before the failure is partial: shown as unknown, not as the whole.
+      members = [];
+      unreadable.length = 0;
+      failovers.clear();
     }
+    const mono = this.clock.monotonic();
     return {
       member: this.member,
       endpoints: this.cfg.endpoints,
@@ -801,12 +822,14 @@ export class ClusterNode {
       members,
       unreadable,
       etcdReachable: reachable,
+      recordsRead,
       services: [...this.seats.values()].map((st) => ({
         service: st.seat.name,
         leader: st.leading ? this.member : st.holder,
         self: this.activeHere(st),
         fenced: st.leading && !this.activeHere(st),
         fencingToken: this.activeHere(st) ? st.token : null,
+        leaderSeenAgoMs: st.holderSeenAt === null ? null : Math.max(0, Math.round(mono - st.holderSeenAt)),
         leaderSince: this.activeHere(st) ? st.wonAt : null,
         failovers: st.failovers,
         noLeaderSeconds: st.noLeaderMs / 1000,

@@ -1171,16 +1171,19 @@
       const c = await res.json();
       panel.hidden = false;
       $('cluster-member').textContent = shown(`member ${c.member} · etcd ${c.etcdReachable ? 'reachable' : 'NOT reachable'} · lease ${c.leaseAgeMs === null ? 'none' : `renewed ${fmtDuration(c.leaseAgeMs)} ago`}`);
+      // etcd did not answer: members and failovers unknown (not none), the leader as last seen.
+      const unknown = c.recordsRead === false;
       const rows = c.services.map((s) => {
         const f = s.lastFailover;
+        const leader = !unknown || s.self ? (s.leader || '(none)') : s.leaderSeenAgoMs == null ? 'unknown' : `${s.leader || '(none)'} as of ${fmtDuration(s.leaderSeenAgoMs)} ago`;
         return el('tr', { 'data-service': s.service },
           el('td', { text: s.service }),
-          el('td', { 'data-field': 'leader', text: s.leader || '(none)' }),
+          el('td', { 'data-field': 'leader', text: leader }),
           el('td', { class: s.self ? 'st resolved' : 'st', text: s.self ? `active here (token ${s.fencingToken})` : s.fenced ? 'fenced here (no renewal: stopped)' : 'standby' }),
-          el('td', { text: f ? `${f.kind} ${f.from || '?'} → ${f.to}, ${fmtWhen(f.at)} (no leader seen ${fmtPrecise(f.noLeaderMs)})` : '—' }));
+          el('td', { text: unknown ? 'unknown (etcd did not answer)' : f ? `${f.kind} ${f.from || '?'} → ${f.to}, ${fmtWhen(f.at)} (no leader seen ${fmtPrecise(f.noLeaderMs)})` : '—' }));
       });
       fill($('cluster'), 
-        el('p', { class: 'acts', text: `members: ${c.members.map((m) => m.member).join(', ') || '(none seen)'}` }),
+        el('p', { class: 'acts', text: `members: ${unknown ? 'unknown (etcd did not answer)' : c.members.map((m) => m.member).join(', ') || '(none seen)'}` }),
         el('table', { class: 'cluster' }, el('tr', {}, ...['service', 'leader', 'here', 'last failover'].map((h) => el('th', { text: h }))), ...rows));
     } catch {
       if (!panel.hidden) $('cluster-member').textContent = 'cluster status unavailable (retrying)';
