@@ -743,6 +743,8 @@ export class ClusterNode {
     // "?" stands for an unreadable member key in status: a move to it was accepted, and the leader stopped its instance for nobody.
     const named = memberName.safeParse(to);
     if (!named.success) return { status: 400, message: `to: ${JSON.stringify(to)} is not a member name: ${named.error.issues[0]?.message}` };
+    // This member would withdraw the request at its next poll: it was answered 202 "asked M to hand over" and nothing moved.
+    if (to === this.member && !st.seat.mayCampaign()) return { status: 409, message: `${service} is stopped, held or in maintenance here on ${to}, which does not campaign for it: a move to ${to} is refused (it would be withdrawn at once); \`clawback status\` here says which, \`clawback start ${service}\` or \`clawback resume ${service}\` here lets ${to} take part again` };
     // A person's request, not a renewal racing its lease: each call may take up to one lease TTL (an etcd still electing
     // or fsyncing under load answered a move with 503 at the renewals' 1 s bound).
     // gRPC's deadline is a wall time (the client's own default is set the same way in etcd-connect).

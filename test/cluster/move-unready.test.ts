@@ -74,4 +74,19 @@ describe('cluster move to a member that cannot take the service (real etcd, real
     expect(gap!, journalLines(first)).toBeLessThan(TTL_MS + 6000);
     expect(journalLines(first)).toContain(`${other.name} is no longer a live member`);
   }, 120_000);
+
+  it('asked on the stopped target itself: refused (409, naming why), not answered 202 "asked M to hand over" and withdrawn at once', async () => {
+    const [a, b] = await twoMembers();
+    const first = await activeMember([a, b]);
+    const other = first === a ? b : a;
+    await sleep(1500);
+    expect((await api(other, 'POST', '/api/services/gw/stop')).status).toBeLessThan(300);
+    const moved = await api(other, 'POST', `/api/cluster/move?service=gw&to=${other.name}`);
+    console.log(`move asked on the stopped target: ${moved.status} ${JSON.stringify(moved.body)}`);
+    expect(moved.status).toBe(409);
+    expect(JSON.stringify(moved.body)).toContain(`gw is stopped, held or in maintenance here on ${other.name}`);
+    await sleep(2000);
+    expect(journalLines(other)).not.toContain('is withdrawn');
+    expect(await ask(first.servicePort)).not.toBeNull();
+  }, 120_000);
 });
