@@ -413,6 +413,8 @@ export class ServiceRuntime {
     const before = this.s.work;
     const phaseBefore = this.s.phase;
     const restartsBefore = this.s.restartsTotal;
+    // A standby stopped or held here is out of the elections; this request may put it back in, which its 409 must say.
+    const outBefore = this.s.desired !== 'up' || !!this.s.held || !!this.s.maintenance;
     const order = by === 'human' ? this.order(`\`${action}\` request`) : this.lastOrder.seq;
     this.dispatch({ type: 'request', action, by, ...(runId ? { runId } : {}) });
     // The reducer counted no new restart of a service on its way down to be started, or starting: this request joined
@@ -431,7 +433,8 @@ export class ServiceRuntime {
     const s = this.status();
     const pl = this.s.placement;
     if ((action === 'start' || action === 'restart' || action === 'resume') && pl && !pl.active && s.state !== 'running') {
-      return { ok: false, message: `standby: ${pl.holder ?? 'no member (an election is under way)'} holds the lease of ${this.name}` };
+      const back = outBefore && this.s.desired === 'up' && !this.s.held && !this.s.maintenance ? `; ${this.name} takes part in the elections here again (this member starts it if it wins the lease)` : '';
+      return { ok: false, message: `standby: ${pl.holder ?? 'no member (an election is under way)'} holds the lease of ${this.name}${back}` };
     }
     const where = s.state === 'running' ? `running (pid ${s.pid})` : s.held ? `held (${s.held.reason}: ${s.held.detail})` : s.state;
     if (action !== 'stop' && s.work?.kind === 'revert') return { ok: true, message: `${action} ${this.name}: waits until the failed ${s.work.doctorRunId ? 'doctor' : 'agent'} run's files are put back, then it is carried out` };

@@ -88,5 +88,11 @@ describe('cluster move to a member that cannot take the service (real etcd, real
     await sleep(2000);
     expect(journalLines(other)).not.toContain('is withdrawn');
     expect(await ask(first.servicePort)).not.toBeNull();
+    // A start there answers 409 (standby) but puts it back in the elections: the answer said only "standby: M holds the lease".
+    const started = await api(other, 'POST', '/api/services/gw/start');
+    console.log(`start on the stopped standby: ${started.status} ${JSON.stringify(started.body)}`);
+    expect(started.status).toBe(409);
+    expect(JSON.stringify(started.body)).toContain('gw takes part in the elections here again');
+    expect((await api(other, 'POST', `/api/cluster/move?service=gw&to=${other.name}`)).status).toBe(202);
   }, 120_000);
 });
