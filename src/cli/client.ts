@@ -15,6 +15,7 @@ import { startingDaemonPid, waitForStartingDaemon } from './daemon-starting.js';
 import { errnoText } from '../platform/errno-words.js';
 import { GUARDIAN_START_LOOP_ATTEMPTS, readStartAttempt, START_ATTEMPTS_FILE } from '../daemon/start-attempts.js';
 import { runConfigProblem } from './run-config-check.js';
+import { liveDaemonsText } from './live-daemons-hint.js';
 import { readStaleFacts, staleCause } from './stale-cause.js';
 
 export interface GlobalOpts {
@@ -80,7 +81,12 @@ export function clientStateDir(opts: GlobalOpts): string {
     } catch (err) {
       // A file named on purpose (--config, $CLAWBACK_CONFIG) that cannot be read is a typo or a moved file: the default
       // state directory may belong to another daemon, which must not get this command (a `stop` went to it, exit 0).
-      if (named) throw new ConfigError(file, [{ path: '(file)', message: `cannot read: ${errnoText(err)}` }]);
+      if (named) {
+        // A live daemon that claimed this path runs it still (the file was moved or deleted under it): that daemon is meant.
+        const claim = readConfigClaim(file);
+        if (claim) return claim.stateDir;
+        throw new ConfigError(file, [{ path: '(file)', message: unreadableConfigText(file, err) }]);
+      }
       // A ./clawback.yaml that cannot be read: fall back to the default state directory.
     }
     if (fromFile !== undefined) {
@@ -90,6 +96,15 @@ export function clientStateDir(opts: GlobalOpts): string {
     }
   }
   return path.join(os.homedir(), '.clawback');
+}
+
+/**
+ * Why a named config cannot be read, and what to do: create it (when missing), or reach one of the live daemons listed.
+ * "(file): cannot read: no such file or directory (ENOENT)" alone left the person with no command to try.
+ */
+function unreadableConfigText(file: string, err: unknown): string {
+  const create = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `; create it with: ${cliHint(['init'], { config: file })}` : '';
+  return `cannot read: ${errnoText(err)}; no live daemon runs it${create}; ${liveDaemonsText()}`;
 }
 
 export class DaemonUnreachable extends Error {}
@@ -145,9 +160,19 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
   const override = revive.apiPort;
   // Built only for an error message: it walks PATH and resolves symlinks.
   const start = (): string => cliHint(['run', ...(override !== undefined ? ['--api-port', String(override)] : [])], { stateDir, ...withConfig }) + startLoopNote(stateDir);
+  const demoHint = (): string => {
+    const port = process.env.CLAWBACK_DEMO_PORT || '18789';
+    return (
+      `no config file was named or found (no --config, $CLAWBACK_CONFIG or clawback.yaml in ${process.cwd()}), so \`run\` here would start ` +
+      `the embedded demo (a demo gateway on port ${port}) in ${stateDir}, not your services; ${liveDaemonsText()}; ` +
+      `if the demo is what you want, start it with: ${start()}`
+    );
+  };
   /** The way to start it, unless the config it would run does not load (the pasted `run` exited 78): then that first. */
   const startHint = async (): Promise<string> => {
     const file = revive.configPath;
+    // Nothing named, nothing found, no record of a daemon here: the pasted `run` would start the demo, not their services.
+    if (file === undefined && revive.source === 'search') return demoHint();
     const bad = file !== undefined ? await runConfigProblem(file) : undefined;
     if (!bad) return `start it with: ${start()}`;
     const more = bad.count > 1 ? ` and ${bad.count - 1} more` : '';

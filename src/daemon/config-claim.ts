@@ -28,7 +28,8 @@ export function pathHash(text: string): string {
   return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
 }
 
-function defaultClaimDir(): string {
+/** `<tmp>/clawback-<uid>/config-claims`: where every daemon of this user claims its config file. */
+export function defaultClaimDir(): string {
   return path.join(os.tmpdir(), `clawback-${process.getuid?.() ?? 'user'}`, 'config-claims');
 }
 

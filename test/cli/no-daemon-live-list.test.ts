@@ -1,0 +1,76 @@
+// Where the CLI finds no daemon it names the live ones (from the config claims): `status -c missing.yaml` said only
+// "cannot read: ... (ENOENT)", and `status` typed in another directory said "start it with: ... run", which, pasted,
+// started the embedded demo on 18789 in ~/.clawback while the person's daemon ran in another state directory.
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { CLI, runCli } from '../helpers/cli.js';
+import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
+import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+
+let daemon: MarkedChild | undefined;
+let root: string | undefined;
+afterEach(async () => {
+  if (daemon) {
+    daemon.signal('SIGTERM');
+    await daemon.waitForExit(20_000).catch(() => daemon!.kill());
+    daemon = undefined;
+  }
+  if (root) rmSync(root, { recursive: true, force: true });
+  root = undefined;
+});
+
+describe('a command that finds no daemon lists the live ones', () => {
+  it('for a missing --config, for a moved one a daemon still runs, and for a command typed elsewhere', async () => {
+    root = tempDir('clawback-live-list-');
+    // Its own temp dir: the config claims of other daemons of this user stay out of the listing.
+    const tmp = path.join(root, 'tmp');
+    const home = path.join(root, 'home');
+    const elsewhere = path.join(root, 'elsewhere');
+    for (const d of [tmp, home, elsewhere]) mkdirSync(d, { mode: 0o700 });
+    const dir = path.join(root, 'project');
+    mkdirSync(dir);
+    const stateDir = path.join(dir, 'state');
+    const config = path.join(dir, 'clawback.yaml');
+    writeFileSync(config, YAML.stringify(markServices({ stateDir, api: { port: 0 }, services: [{ name: 'web', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] })));
+    const env = { TMPDIR: tmp, HOME: home, CLAWBACK_STATE_DIR: '', CLAWBACK_CONFIG: '' };
+    daemon = spawnMarked(NODE, [CLI, 'run', '--config', config], { env, cwd: dir });
+    await daemon.waitForStdout('status:', 30_000);
+    await waitFor(async () => ((await runCli(['status', '--config', config], { env })).code === 0 ? true : null), { timeoutMs: 20_000, message: 'the daemon answering' });
+    const listed = `pid ${daemon.pid} runs ${config}, see it with: `;
+    const reach = `--state-dir ${stateDir} status`;
+
+    // A --config that does not exist: exit 2 still, with the command that creates it and the live daemons.
+    const missing = path.join(elsewhere, 'missing.yaml');
+    const table = await runCli(['status', '-c', missing], { env, cwd: elsewhere });
+    expect(table.code).toBe(2);
+    expect(table.stderr).toContain('(ENOENT)');
+    expect(table.stderr).toContain(`--config ${missing} init`);
+    expect(table.stderr).toContain(listed);
+    expect(table.stderr).toContain(reach);
+    const json = await runCli(['status', '--json', '-c', missing], { env, cwd: elsewhere });
+    expect(json.code).toBe(2);
+    const err = JSON.parse(json.stdout).error;
+    expect(err.kind).toBe('invalid-config');
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toContain(`--config ${missing} init`);
+    expect(err.message).toContain(listed);
+
+    // Typed in another directory with nothing named: `run` would start the demo, and that is said, with the live daemons.
+    for (const args of [['status'], ['stop', 'web'], ['restart', 'web', '--json']]) {
+      const r = await runCli(args, { env, cwd: elsewhere });
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toContain('would start the embedded demo');
+      expect(r.stderr).toContain(listed);
+      expect(r.stderr).toContain(reach);
+    }
+
+    // The daemon's config moved away under it: the daemon that claimed the path is the one meant.
+    renameSync(config, `${config}.moved`);
+    const moved = await runCli(['status', '--json', '-c', config], { env, cwd: elsewhere });
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(JSON.parse(moved.stdout).daemon.pid).toBe(daemon.pid);
+    renameSync(`${config}.moved`, config);
+  }, 90_000);
+});
