@@ -166,6 +166,11 @@
     /** The daemon's clock and the browser's at its last answer: what a stale page shows its times as of. */
     answeredAt: 0,
     answeredLocal: 0,
+    /**
+     * When (performance.now()) the page found the daemon not answering: the times it counted on since the last answer
+     * hold there, as the page showed them (going back to that answer's made every uptime step back by up to 7 s).
+     */
+    staleAt: 0,
     /** When (performance.now()) the status shown was asked for. */
     statusAskedAt: 0,
     cards: new Map(),
@@ -209,8 +214,8 @@
   /** Shown while the daemon does not answer: its last state, times included, which must not go on as if live. */
   const stale = () => !!app.status && !app.statusOk;
   /** The daemon's time as the page shows it: its clock now, or, while stale, the time of its last answer. */
-  const serverNow = () => (stale() ? app.answeredAt : Date.now() + app.skew);
-  const sinceFetch = () => (stale() ? 0 : Math.max(0, performance.now() - app.fetchedAt));
+  const serverNow = () => (stale() ? app.answeredAt + sinceFetch() : Date.now() + app.skew);
+  const sinceFetch = () => Math.max(0, (stale() ? app.staleAt : performance.now()) - app.fetchedAt);
 
   function setToken(token) {
     app.token = token;
@@ -265,7 +270,7 @@
     pill.textContent = state;
     pill.title = live ? 'Live: status every 2 s and the event stream' : app.refused ? 'The daemon refused the token (401)' : !app.statusOk ? 'The daemon does not answer; retrying' : app.streamRefused ? `The daemon refused the live event stream: ${shown(app.streamRefused)}; retrying` : 'The event stream dropped; reconnecting';
     document.body.toggleAttribute('data-stale', stale());
-    const asOf = stale() ? `, as of ${fmtTime(app.answeredLocal)}` : '';
+    const asOf = stale() ? `, as of ${fmtTime(app.answeredLocal)} (times held at ${fmtTime(app.answeredLocal + sinceFetch())})` : '';
     const banner = $('banner');
     const tokenFile = `${shown(app.status ? app.status.daemon.stateDir : 'its state directory')}/token`;
     // On loopback the status is answered without a token: live, but the token this page had is not the daemon's any more.
@@ -311,6 +316,7 @@
       app.statusAskedAt = askedAt;
       render(status);
     } catch {
+      if (app.statusOk || !app.staleAt) app.staleAt = performance.now();
       app.statusOk = false;
       // A status asked after a button's request and not answered: the daemon is not answering that one either.
       for (const card of app.cards.values()) if (card.pending && card.pending.at <= askedAt) { card.pending.frozen = true; card.pending.abort.abort(); }

@@ -1,0 +1,73 @@
+// The page counts uptimes and "open for" on between polls; a daemon that stops answering is noticed only when a poll
+// times out (up to 5 s later), and the page then showed every time as of the daemon's last answer: the uptimes it had
+// counted on stepped back by those seconds (12s, 13s, 14s, then 9s). While stale the times now hold where they were.
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Browser } from 'playwright-core';
+import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
+import { CLI } from '../helpers/cli.js';
+import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
+
+describe.skipIf(!existsSync(CHROMIUM))('dashboard: times never step back when the daemon stops answering', () => {
+  let browser: Browser;
+  let daemon: MarkedChild | undefined;
+  let dir: string;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    if (daemon && !daemon.exitInfo()) {
+      process.kill(daemon.pid, 'SIGCONT');
+      process.kill(daemon.pid, 'SIGTERM');
+      await daemon.waitForExit(30_000).catch(() => daemon?.kill());
+    }
+    await browser?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('holds the uptimes where they were once stale, and says what time they were held at', async () => {
+    dir = tempDir('clawback-stale-back-');
+    const config = path.join(dir, 'clawback.yaml');
+    const stateDir = path.join(dir, 'state');
+    writeFileSync(config, YAML.stringify(markServices({
+      api: { port: 0 },
+      services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }],
+    })));
+    daemon = spawnMarked(NODE, [CLI, 'run', '--config', config, '--state-dir', stateDir]);
+    await waitFor(() => daemon!.stdout().includes('clawback running'), { timeoutMs: 30_000, intervalMs: 100, message: 'the daemon runs' });
+    const { api } = JSON.parse(readFileSync(path.join(stateDir, 'daemon.json'), 'utf8')) as { api: { host: string; port: number } };
+
+    const page = await browser.newPage();
+    await page.goto(`http://${api.host}:${api.port}/`);
+    await page.waitForSelector('#conn[data-state="live"]', { timeout: 20_000 });
+    await page.locator('article[data-service="steady"] [data-field="uptime"]').filter({ hasText: /\d+s$/ }).waitFor({ timeout: 20_000 });
+    // Every value each time shows, recorded in the page as it is written (a MutationObserver), not sampled.
+    await page.evaluate(() => {
+      const w = window as unknown as { seen: Record<string, string[]> };
+      w.seen = { uptime: [], daemon: [] };
+      const watch = (sel: string, key: string) => {
+        const node = document.querySelector(sel)!;
+        new MutationObserver(() => { const t = document.querySelector(sel)?.textContent ?? ''; if (w.seen[key].at(-1) !== t) w.seen[key].push(t); })
+          .observe(node.parentNode!, { subtree: true, childList: true, characterData: true });
+      };
+      watch('article[data-service="steady"] [data-field="uptime"]', 'uptime');
+      watch('[data-field="daemon-uptime"]', 'daemon');
+    });
+    process.kill(daemon.pid, 'SIGSTOP');
+    await page.waitForSelector('#conn[data-state="reconnecting"]', { timeout: 20_000 });
+    await page.waitForTimeout(2_200);
+    const seen = await page.evaluate(() => (window as unknown as { seen: Record<string, string[]> }).seen);
+    const secs = (t: string) => { const m = /^(?:(\d+)m ?)?(\d+)s$/.exec(t); return m ? Number(m[1] ?? 0) * 60 + Number(m[2]) : NaN; };
+    for (const key of ['uptime', 'daemon']) {
+      const values = seen[key].map(secs);
+      expect(values.length, `${key}: ${seen[key].join(', ')}`).toBeGreaterThan(1);
+      for (let i = 1; i < values.length; i++) expect(values[i], `${key} went ${seen[key].join(', ')}`).toBeGreaterThanOrEqual(values[i - 1]);
+    }
+    expect(await page.locator('#banner').textContent()).toMatch(/last known state, as of \d\d:\d\d:\d\d.*times held at \d\d:\d\d:\d\d/);
+    await page.close();
+  }, 120_000);
+});
