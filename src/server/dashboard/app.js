@@ -210,6 +210,14 @@
     incidentLimit: INCIDENT_LIMIT,
     /** How many incidents were shown when "Show more" was pressed: the first new one takes the focus (loadIncidents). */
     moreFrom: undefined,
+    /**
+     * The history's requests in the order asked, and the newest one drawn: an answer asked before the one shown, or for
+     * another limit than the panel's now (a reload in flight when "Show more" was pressed), is not drawn over it.
+     */
+    incidentsAsked: 0,
+    incidentsDrawn: 0,
+    /** How many reloads were scheduled (scheduleIncidents): one scheduled while a load was in flight is not cancelled by it. */
+    incidentsScheduled: 0,
   };
   /** Shown while the daemon does not answer: its last state, times included, which must not go on as if live. */
   const stale = () => !!app.status && !app.statusOk;
@@ -1073,21 +1081,29 @@
 
   // ---- incident history ----
   function scheduleIncidents(ms) {
+    app.incidentsScheduled++;
     clearTimeout(app.incidentTimer);
     app.incidentTimer = setTimeout(loadIncidents, ms);
   }
   async function loadIncidents() {
     const box = $('incidents');
+    const asked = ++app.incidentsAsked;
+    const limit = app.incidentLimit;
+    const scheduled = app.incidentsScheduled;
+    const outdated = () => asked < app.incidentsDrawn || limit !== app.incidentLimit;
     try {
       // One more than shown: whether there are more to say so (the panel showed 20 and never told of the 21st).
-      const res = await fetch(`/api/incidents?limit=${Math.min(app.incidentLimit + 1, INCIDENT_MAX)}`, { cache: 'no-store', headers: authHeaders() });
+      const res = await fetch(`/api/incidents?limit=${Math.min(limit + 1, INCIDENT_MAX)}`, { cache: 'no-store', headers: authHeaders() });
+      if (outdated()) return;
       if (res.status === 404) {
         fill(box, el('p', { class: 'empty', 'data-field': 'no-history', text: 'No incident history (this daemon does not serve it).' }));
         return;
       }
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const all = await res.json();
-      const list = Array.isArray(all) ? all.slice(0, app.incidentLimit) : all;
+      if (outdated()) return;
+      app.incidentsDrawn = asked;
+      const list = Array.isArray(all) ? all.slice(0, limit) : all;
       // "Show more" pressed from the keyboard: the button hides itself once all are shown, and the focus fell to <body>.
       const moreFrom = app.moreFrom;
       app.moreFrom = undefined;
@@ -1109,10 +1125,13 @@
       // It goes to the first incident the press added (WAI-ARIA: focus follows what a "load more" brought).
       if (onMore && moreFrom !== undefined) box.querySelectorAll('details.inc > summary')[moreFrom]?.focus();
     } catch {
-      if (!box.querySelector('details.inc')) fill(box, el('p', { class: 'empty', text: 'Incident history unavailable (retrying).' }));
+      if (!outdated() && !box.querySelector('details.inc')) fill(box, el('p', { class: 'empty', text: 'Incident history unavailable (retrying).' }));
     } finally {
-      clearTimeout(app.incidentTimer);
-      app.incidentTimer = setTimeout(loadIncidents, 15000);
+      // The next reload in 15 s, unless one was asked for since this one was (its timer, the press's, is left alone).
+      if (asked === app.incidentsAsked && scheduled === app.incidentsScheduled) {
+        clearTimeout(app.incidentTimer);
+        app.incidentTimer = setTimeout(loadIncidents, 15000);
+      }
     }
   }
   /** "Showing the newest 20 incidents" with a way to more: the button, then `clawback incidents` for all of them. */
