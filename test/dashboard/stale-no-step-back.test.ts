@@ -51,7 +51,8 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: times never step back when th
       w.seen = { uptime: [], daemon: [] };
       const watch = (sel: string, key: string) => {
         const node = document.querySelector(sel)!;
-        new MutationObserver(() => { const t = document.querySelector(sel)?.textContent ?? ''; if (w.seen[key].at(-1) !== t) w.seen[key].push(t); })
+        const list = w.seen[key]!;
+        new MutationObserver(() => { const t = document.querySelector(sel)?.textContent ?? ''; if (list.at(-1) !== t) list.push(t); })
           .observe(node.parentNode!, { subtree: true, childList: true, characterData: true });
       };
       watch('article[data-service="steady"] [data-field="uptime"]', 'uptime');
@@ -63,9 +64,10 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: times never step back when th
     const seen = await page.evaluate(() => (window as unknown as { seen: Record<string, string[]> }).seen);
     const secs = (t: string) => { const m = /^(?:(\d+)m ?)?(\d+)s$/.exec(t); return m ? Number(m[1] ?? 0) * 60 + Number(m[2]) : NaN; };
     for (const key of ['uptime', 'daemon']) {
-      const values = seen[key].map(secs);
-      expect(values.length, `${key}: ${seen[key].join(', ')}`).toBeGreaterThan(1);
-      for (let i = 1; i < values.length; i++) expect(values[i], `${key} went ${seen[key].join(', ')}`).toBeGreaterThanOrEqual(values[i - 1]);
+      const texts = seen[key] ?? [];
+      const values = texts.map(secs);
+      expect(values.length, `${key}: ${texts.join(', ')}`).toBeGreaterThan(1);
+      for (let i = 1; i < values.length; i++) expect(values[i], `${key} went ${texts.join(', ')}`).toBeGreaterThanOrEqual(values[i - 1]!);
     }
     expect(await page.locator('#banner').textContent()).toMatch(/last known state, as of \d\d:\d\d:\d\d.*times held at \d\d:\d\d:\d\d/);
     await page.close();
