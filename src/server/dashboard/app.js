@@ -1207,9 +1207,19 @@
           el('td', { class: s.self ? 'st resolved' : 'st', text: s.self ? `active here (token ${s.fencingToken})` : s.fenced ? 'fenced here (no renewal: stopped)' : 'standby' }),
           el('td', { text: unknown ? 'unknown (etcd did not answer)' : f ? `${f.kind} ${f.from || '?'} → ${f.to}, ${fmtWhen(f.at)} (no leader seen ${fmtPrecise(f.noLeaderMs)})` : '—' }));
       });
+      // What `clawback cluster status` and `clawback status` say and the page did not: a move withdrawn during its
+      // handover (the instance stopped for it, then started again here), and a config from etcd this member did not take.
+      const withdrawn = c.services.filter((s) => s.withdrawnMove).map((s) => {
+        const w = s.withdrawnMove;
+        return el('p', { class: w.running ? 'acts' : 'warn', 'data-field': 'withdrawn-move', 'data-service': s.service, text: `${s.service}: the move to ${w.to} was withdrawn during the handover at ${fmtWhen(w.at)}; it stayed on ${c.member}, whose instance had stopped for it: ${w.running ? 'running again' : 'NOT running yet'}` });
+      });
+      const skipped = ((app.status && app.status.cluster && app.status.cluster.followSkipped) || []).map((f) =>
+        el('p', { class: 'warn', 'data-field': 'follow-skipped', 'data-service': f.service, text: `Cluster config not followed (${fmtWhen(f.at)}): ${f.message}` }));
       fill($('cluster'), 
         el('p', { class: 'acts', text: `members: ${unknown ? 'unknown (etcd did not answer)' : c.members.map((m) => m.member).join(', ') || '(none seen)'}` }),
-        el('table', { class: 'cluster' }, el('tr', {}, ...['service', 'leader', 'here', 'last failover'].map((h) => el('th', { text: h }))), ...rows));
+        ...skipped,
+        el('table', { class: 'cluster' }, el('tr', {}, ...['service', 'leader', 'here', 'last failover'].map((h) => el('th', { text: h }))), ...rows),
+        ...withdrawn);
     } catch {
       if (!panel.hidden) $('cluster-member').textContent = 'cluster status unavailable (retrying)';
     } finally {
