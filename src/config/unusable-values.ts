@@ -1,5 +1,6 @@
 // What YAML can express but no config field can hold: a value that contains itself (a recursive alias) crashed the
-// checks after the parser (stack overflow, circular JSON), and a NUL byte passed them but no spawn, path or env takes it.
+// checks after the parser (stack overflow, circular JSON), a NUL byte passed them but no spawn, path or env takes it,
+// and .inf/.nan (or JSON's 1e400) were told as "Invalid input (got null)", the value lost and nothing expected named.
 import { formatPath, type ConfigProblem } from './errors.js';
 
 /** Stop after this many problems: one file cannot usefully report more. */
@@ -25,6 +26,10 @@ export function unusableValues(raw: unknown): ConfigProblem[] {
       if (value.includes('\0')) problems.push({ path: formatPath(path), message: NUL_MESSAGE, value });
       continue;
     }
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      problems.push({ path: formatPath(path), message: `expected a finite number; got ${nonFinite(value)}` });
+      continue;
+    }
     if (typeof value !== 'object' || value === null) continue;
     if (parents.has(value)) {
       problems.push({ path: formatPath(path), message: 'contains itself (a YAML alias *name inside the block its &name anchors): expected a value that ends' });
@@ -39,4 +44,10 @@ export function unusableValues(raw: unknown): ConfigProblem[] {
     }
   }
   return problems;
+}
+
+/** How the file wrote it (YAML's words; a JSON number too large to hold, such as 1e400, reads as infinity too). */
+function nonFinite(value: number): string {
+  if (Number.isNaN(value)) return '.nan (not a number)';
+  return value > 0 ? '.inf (infinity, or a number too large such as 1e400)' : '-.inf (minus infinity, or a number too large such as -1e400)';
 }

@@ -32,6 +32,26 @@ describe('config values no field can hold', () => {
     }
   });
 
+  it('validate: .inf, -.inf, .nan and JSON 1e400 are named with the value and what was expected, never "Invalid input (got null)"', async () => {
+    const dir = tempDir();
+    const yaml = path.join(dir, 'inf.yaml');
+    writeFileSync(yaml, 'services:\n  - name: a\n    command: [sleep, "1"]\n    port: .inf\n    stop: { grace: -.inf }\n    restart: { backoff: { multiplier: .nan } }\n    logs: { maxBytes: .inf }\n');
+    const r = await runCli(['validate', '-c', yaml]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).not.toMatch(/Invalid input|got null|received Infinity|received NaN/);
+    expect(r.stderr).toContain('services[0].port: expected a finite number; got .inf');
+    expect(r.stderr).toContain('services[0].stop.grace: expected a finite number; got -.inf');
+    expect(r.stderr).toContain('services[0].restart.backoff.multiplier: expected a finite number; got .nan');
+    expect(r.stderr).toContain('services[0].logs.maxBytes: expected a finite number; got .inf');
+    const json = path.join(dir, 'inf.json');
+    writeFileSync(json, '{"services":[{"name":"a","command":["sleep","1"],"stop":{"grace":1e400}}]}');
+    const j = await runCli(['validate', '--json', '-c', json]);
+    expect(j.code, j.stderr).toBe(2);
+    const out = JSON.parse(j.stdout) as { problems: Array<{ field: string; expected?: string; message: string }> };
+    expect(out.problems).toEqual([expect.objectContaining({ field: 'services[0].stop.grace', expected: 'a finite number' })]);
+    expect(out.problems[0]!.message).toContain('1e400');
+  });
+
   it('reload: either file is refused and the running service keeps its pid', async () => {
     const td = await startTestDaemon({ api: { port: 0 }, services: [{ name: 'gw', command: [NODE, SLEEPER] }] });
     try {
