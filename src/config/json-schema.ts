@@ -1,9 +1,31 @@
 // JSON Schema of the config file, generated from the zod schema so the two never drift.
 import { z } from 'zod';
 import { clawbackConfigSchema } from './schema.js';
+import { duration } from './duration-schema.js';
+import { byteSize } from '../probes/byte-size-schema.js';
+
+/**
+ * What a duration or size field takes, as the parsers read it (config/duration.ts, probes/byte-size.ts): the generated
+ * schema had "any number or string" there, so an editor accepted `grace: 10 parsecs` or `maxBytes: -5` that validate refuses.
+ */
+const DURATION_INPUT: z.core.JSONSchema.JSONSchema[] = [
+  { type: 'number', minimum: 0 },
+  { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)?\\s*$', description: 'a duration such as 500ms, 30s, 5m, 2h, 1d, or milliseconds' },
+];
+const BYTE_SIZE_INPUT: z.core.JSONSchema.JSONSchema[] = [
+  { type: 'number', exclusiveMinimum: 0 },
+  { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*([bB]|[kKmMgGtT]([iI]?[bB])?)?\\s*$', description: 'a size such as 200MB, 1.5GiB, 512M, or bytes' },
+];
 
 export function configJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(clawbackConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(clawbackConfigSchema, {
+    io: 'input',
+    unrepresentable: 'any',
+    override: (ctx) => {
+      if (ctx.zodSchema === duration) ctx.jsonSchema.anyOf = DURATION_INPUT;
+      if (ctx.zodSchema === byteSize) ctx.jsonSchema.anyOf = BYTE_SIZE_INPUT;
+    },
+  }) as Record<string, unknown>;
   return {
     ...schema,
     // Top-level `x-` keys hold anchors for YAML merge keys (`<<: *defaults`), as in docker-compose; load.ts drops them.
