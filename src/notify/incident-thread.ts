@@ -213,9 +213,18 @@ export function planEvent(prev: ThreadBook, event: ClawbackEvent, opts: { canEdi
  */
 const NEWS_ACTIONS: ReadonlySet<string> = new Set(['cluster-follow-skipped', 'cluster-share-skipped']);
 
-/** Sent on its own in incident mode: a standalone type, or a snapshot that says the cluster may run two configs. */
-export function isNewsOnItsOwn(event: Pick<ClawbackEvent, 'type' | 'details'>): boolean {
-  return STANDALONE.has(event.type) || (event.type === 'config.snapshot' && NEWS_ACTIONS.has(String(event.details?.['action'])));
+/**
+ * Warnings no incident follows, each said once per cause at its source: a config reload refused (a SIGHUP or a file
+ * watcher has nobody reading its answer), a rolling restart that stopped half-way, autoscale holding its count, another
+ * supervisor enabled for the gateway. Kept only as background for an incident that might open, nobody heard of them.
+ */
+const WARNINGS_ON_THEIR_OWN: ReadonlySet<EventType> = new Set<EventType>(['config.reload-failed', 'service.rollout-failed', 'service.autoscale-held', 'openclaw.other-supervisor']);
+
+/** Sent on its own in incident mode: a standalone type, one of those warnings, or a snapshot that says the cluster may run two configs. */
+export function isNewsOnItsOwn(event: Pick<ClawbackEvent, 'type' | 'details' | 'severity'>): boolean {
+  if (STANDALONE.has(event.type)) return true;
+  if (event.severity !== 'info' && WARNINGS_ON_THEIR_OWN.has(event.type)) return true;
+  return event.type === 'config.snapshot' && NEWS_ACTIONS.has(String(event.details?.['action']));
 }
 
 /** The first event of an incident of a flapping series after its first recurrence: the series was announced already. */
