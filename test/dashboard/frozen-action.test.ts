@@ -2,47 +2,23 @@
 // card says the daemon did not answer and the button is usable again, and the page says the daemon is not answering.
 // Before, the request waited for good, the card said "restart…" and every button of the card stayed disabled. A
 // click when the daemon is gone says it could not be reached (a browser's own words are "Failed to fetch").
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser } from 'playwright-core';
-import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
-import { CLI } from '../helpers/cli.js';
-import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
-import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES, NODE } from '../helpers/daemon.js';
+import { CHROMIUM } from '../helpers/chromium.js';
+import { useFrozenDaemonPage } from '../helpers/frozen-daemon-page.js';
 
 describe.skipIf(!existsSync(CHROMIUM))('dashboard: an action against a frozen daemon', () => {
-  let browser: Browser;
-  let daemon: MarkedChild | undefined;
-  let dir: string;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    if (daemon && !daemon.exitInfo()) {
-      process.kill(daemon.pid, 'SIGCONT');
-      process.kill(daemon.pid, 'SIGTERM');
-      await daemon.waitForExit(30_000).catch(() => daemon?.kill());
-    }
-    await browser?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const bed = useFrozenDaemonPage('clawback-frozen-action-');
 
   it('ends the wait with "the daemon did not answer in N s", the buttons usable again', async () => {
-    dir = tempDir('clawback-frozen-action-');
-    const config = path.join(dir, 'clawback.yaml');
-    const stateDir = path.join(dir, 'state');
-    writeFileSync(config, YAML.stringify(markServices({ api: { port: 0 }, services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] })));
-    daemon = spawnMarked(NODE, [CLI, 'run', '--config', config, '--state-dir', stateDir]);
-    await waitFor(() => daemon!.stdout().includes('clawback running'), { timeoutMs: 30_000, intervalMs: 100, message: 'the daemon runs' });
-    const { api } = JSON.parse(readFileSync(path.join(stateDir, 'daemon.json'), 'utf8')) as { api: { host: string; port: number } };
-    const token = readFileSync(path.join(stateDir, 'token'), 'utf8').trim();
+    const { daemon, url, token: tokenOf } = await bed.start([{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }]);
+    const token = tokenOf();
 
-    const page = await browser.newPage();
+    const page = await bed.browser().newPage();
     page.on('dialog', (d) => void d.accept()); // Restart asks first (restart-confirm.test.ts)
-    await page.goto(`http://${api.host}:${api.port}/#token=${token}`);
+    await page.goto(`${url}#token=${token}`);
     await page.waitForSelector('#conn[data-state="live"]', { timeout: 20_000 });
     const card = page.locator('article[data-service="steady"]');
     await card.locator('[data-field="state"]', { hasText: 'running' }).waitFor({ timeout: 20_000 });

@@ -1,45 +1,20 @@
 // A daemon that accepts connections but answers nothing (stopped with SIGSTOP, as a blocked event loop looks from
 // outside) is shown as unreachable, not "live" with its last status; once it answers again the page is live again.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser } from 'playwright-core';
-import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
-import { CLI } from '../helpers/cli.js';
-import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
-import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
-
+import { describe, expect, it } from 'vitest';
+import { FIXTURES, NODE } from '../helpers/daemon.js';
+import { CHROMIUM } from '../helpers/chromium.js';
+import { useFrozenDaemonPage } from '../helpers/frozen-daemon-page.js';
 
 describe.skipIf(!existsSync(CHROMIUM))('dashboard: a frozen daemon', () => {
-  let browser: Browser;
-  let daemon: MarkedChild | undefined;
-  let dir: string;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    if (daemon && !daemon.exitInfo()) {
-      process.kill(daemon.pid, 'SIGCONT');
-      process.kill(daemon.pid, 'SIGTERM');
-      await daemon.waitForExit(30_000).catch(() => daemon?.kill());
-    }
-    await browser?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const bed = useFrozenDaemonPage('clawback-frozen-');
 
   it('shows "reconnecting" and the banner while the daemon is stopped, and "live" after it continues', async () => {
-    dir = tempDir('clawback-frozen-');
-    const config = path.join(dir, 'clawback.yaml');
-    const stateDir = path.join(dir, 'state');
-    writeFileSync(config, YAML.stringify(markServices({ api: { port: 0 }, services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] })));
-    daemon = spawnMarked(NODE, [CLI, 'run', '--config', config, '--state-dir', stateDir]);
-    await waitFor(() => daemon!.stdout().includes('clawback running'), { timeoutMs: 30_000, intervalMs: 100, message: 'the daemon runs' });
-    const { api } = JSON.parse(readFileSync(path.join(stateDir, 'daemon.json'), 'utf8')) as { api: { host: string; port: number } };
+    const { daemon, url } = await bed.start([{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }]);
 
-    const page = await browser.newPage();
-    await page.goto(`http://${api.host}:${api.port}/`);
+    const page = await bed.browser().newPage();
+    await page.goto(url);
     await page.waitForSelector('#conn[data-state="live"]', { timeout: 20_000 });
 
     process.kill(daemon.pid, 'SIGSTOP');

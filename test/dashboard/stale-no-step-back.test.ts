@@ -1,48 +1,21 @@
 // The page counts uptimes and "open for" on between polls; a daemon that stops answering is noticed only when a poll
 // times out (up to 5 s later), and the page then showed every time as of the daemon's last answer: the uptimes it had
 // counted on stepped back by those seconds (12s, 13s, 14s, then 9s). While stale the times now hold where they were.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser } from 'playwright-core';
-import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
-import { CLI } from '../helpers/cli.js';
-import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
-import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES, NODE } from '../helpers/daemon.js';
+import { CHROMIUM } from '../helpers/chromium.js';
+import { useFrozenDaemonPage } from '../helpers/frozen-daemon-page.js';
 
 describe.skipIf(!existsSync(CHROMIUM))('dashboard: times never step back when the daemon stops answering', () => {
-  let browser: Browser;
-  let daemon: MarkedChild | undefined;
-  let dir: string;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    if (daemon && !daemon.exitInfo()) {
-      process.kill(daemon.pid, 'SIGCONT');
-      process.kill(daemon.pid, 'SIGTERM');
-      await daemon.waitForExit(30_000).catch(() => daemon?.kill());
-    }
-    await browser?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const bed = useFrozenDaemonPage('clawback-stale-back-');
 
   it('holds the uptimes where they were once stale, and says what time they were held at', async () => {
-    dir = tempDir('clawback-stale-back-');
-    const config = path.join(dir, 'clawback.yaml');
-    const stateDir = path.join(dir, 'state');
-    writeFileSync(config, YAML.stringify(markServices({
-      api: { port: 0 },
-      services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }],
-    })));
-    daemon = spawnMarked(NODE, [CLI, 'run', '--config', config, '--state-dir', stateDir]);
-    await waitFor(() => daemon!.stdout().includes('clawback running'), { timeoutMs: 30_000, intervalMs: 100, message: 'the daemon runs' });
-    const { api } = JSON.parse(readFileSync(path.join(stateDir, 'daemon.json'), 'utf8')) as { api: { host: string; port: number } };
+    const { daemon, url } = await bed.start([{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }]);
 
-    const page = await browser.newPage();
-    await page.goto(`http://${api.host}:${api.port}/`);
+    const page = await bed.browser().newPage();
+    await page.goto(url);
     await page.waitForSelector('#conn[data-state="live"]', { timeout: 20_000 });
     await page.locator('article[data-service="steady"] [data-field="uptime"]').filter({ hasText: /\d+s$/ }).waitFor({ timeout: 20_000 });
     // Every value each time shows, recorded in the page as it is written (a MutationObserver), not sampled.

@@ -1,54 +1,26 @@
 // While the daemon does not answer (stopped with SIGSTOP, as a blocked or restarting daemon looks from outside), the
 // page showed its last status under "showing the last known state" but went on counting every uptime and an incident's
-// "open for" up, so it looked live when it was not. Those times now stay as the daemon last told them, marked stale
-// with the time of that answer, and go on again from fresh numbers once it answers.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// "open for" up, so it looked live when it was not. Those times now hold where the page had counted them, marked stale
+// with the time they are held at, and go on again from fresh numbers once it answers.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser } from 'playwright-core';
-import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
-import { CLI } from '../helpers/cli.js';
-import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
-import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
-
+import { describe, expect, it } from 'vitest';
+import { FIXTURES, NODE } from '../helpers/daemon.js';
+import { CHROMIUM } from '../helpers/chromium.js';
+import { useFrozenDaemonPage } from '../helpers/frozen-daemon-page.js';
 
 describe.skipIf(!existsSync(CHROMIUM))('dashboard: times while the daemon is unreachable', () => {
-  let browser: Browser;
-  let daemon: MarkedChild | undefined;
-  let dir: string;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    if (daemon && !daemon.exitInfo()) {
-      process.kill(daemon.pid, 'SIGCONT');
-      process.kill(daemon.pid, 'SIGTERM');
-      await daemon.waitForExit(30_000).catch(() => daemon?.kill());
-    }
-    await browser?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const bed = useFrozenDaemonPage('clawback-stale-');
 
   it('freezes uptimes and "open for" as of the last answer, says so, and goes on from fresh numbers after', async () => {
-    dir = tempDir('clawback-stale-');
-    const config = path.join(dir, 'clawback.yaml');
-    const stateDir = path.join(dir, 'state');
-    writeFileSync(config, YAML.stringify(markServices({
-      api: { port: 0 },
-      services: [
+    const { daemon, url } = await bed.start([
         { name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] },
         // Exits at once, then waits out a long backoff: an incident that stays open.
         { name: 'down', command: [NODE, path.join(FIXTURES, 'exit-with.mjs'), '2', '100'], restart: { backoff: { initial: '10m', max: '10m' } } },
-      ],
-    })));
-    daemon = spawnMarked(NODE, [CLI, 'run', '--config', config, '--state-dir', stateDir]);
-    await waitFor(() => daemon!.stdout().includes('clawback running'), { timeoutMs: 30_000, intervalMs: 100, message: 'the daemon runs' });
-    const { api } = JSON.parse(readFileSync(path.join(stateDir, 'daemon.json'), 'utf8')) as { api: { host: string; port: number } };
+      ]);
 
-    const page = await browser.newPage();
-    await page.goto(`http://${api.host}:${api.port}/`);
+    const page = await bed.browser().newPage();
+    await page.goto(url);
     await page.waitForSelector('#conn[data-state="live"]', { timeout: 20_000 });
     const uptime = page.locator('article[data-service="steady"] [data-field="uptime"]');
     await uptime.filter({ hasText: /\d+s$/ }).waitFor({ timeout: 20_000 });
