@@ -1,8 +1,8 @@
 // The agent budget's own record, one small file per service beside state.json: the runs a service spent survive
 // state.json moved aside (corrupt, or from a newer Clawback) and the service removed by one reload, re-added by the next.
-import { promises as fs } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../platform/atomic-write.js';
+import { writeFileAtomicSync } from '../platform/atomic-write.js';
 import { readRegularFileSync } from '../platform/read-regular.js';
 
 /** <stateDir>/agent-runs/<service>.json: the start times (wall clock, ms) of the service's agent runs. */
@@ -21,11 +21,15 @@ export function readAgentLedger(stateDir: string, service: string): number[] {
   }
 }
 
-/** Written (atomically) before each launch: the reducer's run list, which already counts the run about to start. */
-export async function writeAgentLedger(stateDir: string, service: string, runs: number[]): Promise<void> {
+/**
+ * Written (atomically) whenever the reducer's run list changes: before a launch (the list already counts the run about to
+ * start) and when a run is given back (it waited out a person's repair and never started), so a restart counts no more.
+ * Synchronous: the runtime writes it between the reducer's step and the effects, before the run is launched.
+ */
+export function writeAgentLedger(stateDir: string, service: string, runs: readonly number[]): void {
   const file = agentLedgerFile(stateDir, service);
-  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  await writeFileAtomic(file, `${JSON.stringify({ service, runs })}\n`, { mode: 0o600 });
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  writeFileAtomicSync(file, `${JSON.stringify({ service, runs })}\n`, { mode: 0o600 });
 }
 
 /** Both records of the same runs, each time once, oldest first (bounded: the reducer keeps the window's runs only). */

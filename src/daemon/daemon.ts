@@ -15,7 +15,7 @@ import { Redactor } from '../observe/redact.js';
 import { learnServiceSecrets } from '../observe/service-secrets.js';
 import { earlyEvents } from '../observe/early-events.js';
 import { STATE_MAX_BYTES, StateStore, type DaemonState } from './state-store.js';
-import { mergeAgentRuns, readAgentLedger } from './agent-ledger.js';
+import { mergeAgentRuns, readAgentLedger, writeAgentLedger } from './agent-ledger.js';
 import { findUnrecordedInstances } from './unrecorded-instances.js';
 import type { ServiceRecord } from '../decide/service-state.js';
 import { normalizeState } from '../decide/service-state.js';
@@ -577,6 +577,16 @@ export class Daemon {
     return this.bootAbort.signal;
   }
 
+  /** The agent budget's ledger of one service, as its reducer counts the runs; a failed write is a warning (state.json counts them). */
+  private writeLedger(name: string, runs: readonly number[]): void {
+    try {
+      writeAgentLedger(this.ctx.stateDir, name, runs);
+    } catch (err) {
+      const error = (err as Error).message;
+      this.ctx.emit({ type: 'daemon.fault', time: this.ctx.clock.now(), severity: 'warning', service: name, message: `${name}: the agent budget's ledger could not be written (${error}); the runs are counted in state.json only`, details: { effect: 'agent-ledger', error } });
+    }
+  }
+
   /** Runs changes of the service set (reload, scale, rolling restart) one at a time; refused once the daemon stops. */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.setChain.then(() => {
@@ -608,6 +618,7 @@ export class Daemon {
       spawnSpec: () => spawnSpecFor(service, stateDir),
       // Level 4 names a command that reaches this daemon when pasted: its state directory, this install's entry point.
       resumeCommand: cliHint(['resume', service.name], { stateDir }),
+      ...(service.emergency ? { agentLedger: (runs: readonly number[]) => this.writeLedger(service.name, runs) } : {}),
       logFile: serviceLogFile(service, stateDir),
       redactor: ctx.redactor,
       onLogFault: (err) => this.faults.failed('service-log', err),

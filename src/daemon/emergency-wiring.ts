@@ -17,7 +17,6 @@ import { readJournal } from '../observe/journal-read.js';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { serviceRunPath } from '../emergency/emergency-locks.js';
-import { writeAgentLedger } from './agent-ledger.js';
 import { readRegularFile } from '../platform/read-regular.js';
 import { AGENT_RESTARTS_PER_RUN } from '../decide/policy.js';
 
@@ -134,12 +133,7 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
   const runFacts = new Map<string, AgentRunRecord>();
   return {
     run: async (incident, _runId, signal) => {
-      // The run is counted on disk before it starts: no lost state.json, no reload gives the service a fresh budget.
-      try {
-        await writeAgentLedger(ctx.stateDir, service.name, runtime().persisted().agentRuns);
-      } catch (err) {
-        ctx.emit({ type: 'daemon.fault', time: ctx.clock.now(), severity: 'warning', service: service.name, message: `${service.name}: the agent budget's ledger could not be written (${(err as Error).message}); the run is counted in state.json only`, details: { effect: 'agent-ledger', error: (err as Error).message } });
-      }
+      // The run is counted on disk before it starts: the runtime wrote the ledger when the reducer counted it.
       const timeline = (await readJournal(path.join(ctx.stateDir, 'journal.jsonl'), { since: incident.openedAt - 60_000 })).filter((e) => e.service === service.name);
       const status = runtime().status();
       const http = service.probes.find((p) => p.kind === 'http') as { url?: string } | undefined;

@@ -105,6 +105,8 @@ export interface RuntimeDeps {
   releasePlacement?: (reason: string) => void;
   /** The exact command line that resumes this service (ServicePolicy.resumeCommand). */
   resumeCommand?: string;
+  /** The reducer's agent runs changed: the budget's ledger follows them (a failed write is the dep's to report). */
+  agentLedger?: (runs: readonly number[]) => void;
   /** An instance started while its log could not be opened (a daemon fault: status, metrics, an alert). */
   onLogFault?: (err: Error) => void;
   /** A start failed for want of the daemon's own resources (EMFILE, EAGAIN, ENOMEM): a daemon fault, not the service's. */
@@ -168,6 +170,8 @@ export class ServiceRuntime {
   private waiters: Array<() => void> = [];
   private queue: ServiceInput[] = [];
   private dispatching = false;
+  /** The agent runs (JSON) the ledger was last given: each list is written once (a failed write is retried at the next change). */
+  private ledgerRuns: string | undefined;
   /** The group of the last instance that exited: its leftovers must be gone before the next start. */
   private lastGroup: number | undefined;
   private stopped = false;
@@ -319,6 +323,8 @@ export class ServiceRuntime {
         const now = this.deps.clock.now();
         const d = decide(this.s, next, { now, random: this.deps.random ?? Math.random, newId: (k) => newId(k, now) }, this.policy);
         this.s = d.state;
+        // Before the effects: a run is counted on disk before it is launched, and a run given back leaves the ledger too.
+        this.followLedger();
         for (const effect of d.effects) this.execute(effect);
       }
     } finally {
@@ -329,6 +335,15 @@ export class ServiceRuntime {
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();
+  }
+
+  /** Writes the budget's ledger when the reducer's run list differs from what it was last given (the reducer owns the list). */
+  private followLedger(): void {
+    if (!this.deps.agentLedger) return;
+    const runs = JSON.stringify(this.s.agentRuns);
+    if (runs === this.ledgerRuns) return;
+    this.ledgerRuns = runs;
+    this.deps.agentLedger(this.s.agentRuns);
   }
 
   /** A step of the wall clock since the last look, as the reducer's input that moves its times (undefined: none). */
