@@ -14,7 +14,7 @@ import { preflightRule } from '../doctor/rule-preflight.js';
 import { doctorContext } from '../daemon/doctor-wiring.js';
 import { externalLivePid, liveSupervision, type LiveSupervision } from '../doctor/live-instances.js';
 import path from 'node:path';
-import { exitDuration, paint, wantsColour } from './format.js';
+import { lastExitText, paint, wantsColour } from './format.js';
 import { terminalSafe } from './terminal-safe.js';
 import { namesFor, unknownServiceText } from '../instances/instance-name.js';
 import { connect, type Client } from './client.js';
@@ -152,6 +152,6 @@ async function doctorCommand(program: Command, name: string | undefined, o: { fi
 /** What the daemon says about a service the rules found nothing wrong with, but which is not running healthy. */
 function downNote(name: string, daemonPid: number, down: NonNullable<LiveSupervision['down']>, hint: (args: string[]) => string): string {
   const state = down.held ? `held (${down.held.reason}${down.held.detail ? `: ${down.held.detail}` : ''})` : down.phase === 'running' ? `running but ${down.health}` : down.phase;
-  const exit = down.lastExit && down.phase !== 'running' ? `; last exit ${down.lastExit.signal ? `signal ${down.lastExit.signal}` : `code ${down.lastExit.code}`} after ${exitDuration(down.lastExit.uptimeMs)}` : '';
+  const exit = down.lastExit && down.phase !== 'running' ? `; ${lastExitText(down.lastExit)}` : '';
   return `the daemon (pid ${daemonPid}) has ${name} ${state}${exit}: the rules found no cause; see its output with: ${hint(['logs', name])}${down.held ? `; then: ${hint(['resume', name])}` : ''}`;
 }

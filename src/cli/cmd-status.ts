@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { connect, type GlobalOpts } from './client.js';
 import { cliHint } from './cli-command.js';
 import { configMeant, configMismatch } from './config-mismatch.js';
-import { exitDuration, humanBytes, humanDuration, paint, table, wantsColour } from './format.js';
+import { humanBytes, lastExitText, humanDuration, paint, table, wantsColour } from './format.js';
 import type { ServiceStatus } from '../daemon/service-runtime.js';
 import { terminalSafeDeep } from './terminal-safe.js';
 import { deadLetterLines, type DeadLetterView } from '../notify/dead-letter-notice.js';
@@ -133,8 +133,7 @@ export function renderStatus(
     }
     if (s.forecast?.latency?.warning) lines.push(p.yellow(`${s.name}: ${s.forecast.latency.message}`));
     if (s.lastExit && s.state !== 'running') {
-      const how = s.lastExit.signal ? `signal ${s.lastExit.signal}` : `code ${s.lastExit.code}`;
-      lines.push(p.dim(`${s.name}: last exit ${how} after ${exitDuration(s.lastExit.uptimeMs)}`));
+      lines.push(s.lastExit.startError !== undefined ? p.red(`${s.name}: ${lastExitText(s.lastExit)}`) : p.dim(`${s.name}: ${lastExitText(s.lastExit)}`));
     }
   }
   return lines.join('\n');

@@ -36,6 +36,15 @@ export function exitDuration(ms: number): string {
   return ms < 1000 ? `${Math.max(0, Math.round(ms))} ms` : humanDuration(ms);
 }
 
+/**
+ * "last exit code 1 after 12 ms", or, for a start that failed before any process ran (no exit to describe: it read
+ * "last exit code null after 0 ms"), "last start failed, no process ran: <the spawn error>".
+ */
+export function lastExitText(e: { code: number | null; signal: string | null; uptimeMs: number; startError?: string }): string {
+  if (typeof e.startError === 'string') return `last start failed, no process ran: ${e.startError}`;
+  return `last exit ${e.signal ? `signal ${e.signal}` : `code ${e.code}`} after ${exitDuration(e.uptimeMs)}`;
+}
+
 /** Sizes in binary units everywhere (KiB, MiB, GiB), as the docs write them: 255_852_544 -> "244 MiB". */
 export function humanBytes(n: number | null | undefined): string {
   if (n === null || n === undefined) return '-';

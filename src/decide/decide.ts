@@ -602,7 +602,8 @@ class Step {
     s.nextStartAt = null;
     if (s.phase === 'backoff' || s.phase === 'stopped') s.phase = 'held';
     const cause = inc.cause;
-    const exit = cause?.lastExit ? `, last ${describeExit(cause.lastExit)} after ${formatDuration(cause.lastExit.uptimeMs)}` : '';
+    // A start that failed before any process ran has no exit to describe ("last exit after 0ms" read as a crash).
+    const exit = cause?.lastExit?.startError !== undefined ? ', no process ran' : cause?.lastExit ? `, last ${describeExit(cause.lastExit)} after ${formatDuration(cause.lastExit.uptimeMs)}` : '';
     const causeText = `${cause?.summary ?? inc.reason}${exit}`;
     const lines = cause?.lastLines?.filter((l) => l.trim() !== '').slice(-5) ?? [];
     const tail = lines.length > 0 ? `\nLast lines before the exit:\n${lines.join('\n')}` : '';
@@ -873,7 +874,7 @@ class Step {
   private startFailed(error: string, exhausted = false): void {
     const s = this.s;
     if (s.phase === 'starting') s.phase = 'stopped';
-    const exit: LastExit = { code: null, signal: null, at: this.now, uptimeMs: 0, statusKnown: false };
+    const exit: LastExit = { code: null, signal: null, at: this.now, uptimeMs: 0, statusKnown: false, startError: error };
     s.lastExit = exit;
     // The daemon could not fork (out of processes, descriptors, memory): not the service's crash. Counted, the breaker
     // tripped and held the service at Level 4 ("doctor found no problem") after the resource came back.

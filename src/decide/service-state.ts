@@ -29,6 +29,8 @@ export interface LastExit {
   at: number;
   uptimeMs: number;
   statusKnown: boolean;
+  /** The start failed before any process ran (the spawn error: ENOENT, EACCES, EMFILE): there was no exit to describe. */
+  startError?: string;
 }
 
 /** What failed in the first place, kept with the incident so Level 4 can say it. */

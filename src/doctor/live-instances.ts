@@ -22,7 +22,7 @@ export interface LiveSupervision {
    * What the live daemon's reducer last recorded about the service when it is not running healthy (held, in backoff,
    * stopped, unhealthy): the rules may find no cause, and "healthy" would then be a lie. Absent without a live daemon.
    */
-  down?: { phase: string; health?: string; held?: { reason: string; detail: string }; lastExit?: { code: number | null; signal: string | null; uptimeMs: number } };
+  down?: { phase: string; health?: string; held?: { reason: string; detail: string }; lastExit?: { code: number | null; signal: string | null; uptimeMs: number; startError?: string } };
 }
 
 interface StateFileShape {
@@ -34,7 +34,7 @@ interface StateFileShape {
         phase?: unknown;
         health?: unknown;
         held?: { reason?: unknown; detail?: unknown } | null;
-        lastExit?: { code?: unknown; signal?: unknown; uptimeMs?: unknown } | null;
+        lastExit?: { code?: unknown; signal?: unknown; uptimeMs?: unknown; startError?: unknown } | null;
       };
     }
   >;
@@ -62,7 +62,7 @@ export async function liveSupervision(stateDir: string, service: string): Promis
         ...(typeof rec.health === 'string' ? { health: rec.health } : {}),
         ...(h && typeof h.reason === 'string' ? { held: { reason: h.reason, detail: typeof h.detail === 'string' ? h.detail : '' } } : {}),
         ...(x && typeof x.uptimeMs === 'number'
-          ? { lastExit: { code: typeof x.code === 'number' ? x.code : null, signal: typeof x.signal === 'string' ? x.signal : null, uptimeMs: x.uptimeMs } }
+          ? { lastExit: { code: typeof x.code === 'number' ? x.code : null, signal: typeof x.signal === 'string' ? x.signal : null, uptimeMs: x.uptimeMs, ...(typeof x.startError === 'string' ? { startError: x.startError } : {}) } }
           : {}),
       };
     }

@@ -8,6 +8,7 @@ import type { Clock, TimerHandle } from '../platform/clock.js';
 import { isAlive, isSameProcess, processGroupHolding, processGroupMembers, processStartTime, sameProcess, startTimeEpochMs } from '../platform/proc.js';
 import { outsideGroup, signalKnown } from '../platform/escaped-descendants.js';
 import { signalGroup, signalGroupOf } from '../platform/signal-group.js';
+import { spawnErrorText } from './spawn-error-text.js';
 import { APPEND_NO_FOLLOW, openNoFollowSync } from '../platform/no-follow.js';
 
 export interface ExitInfo {
@@ -205,7 +206,7 @@ export function spawnInstance(spec: SpawnSpec, clock: Clock, opts: { unref?: boo
       // Spawn failure (ENOENT, EACCES): node emits 'exit' only sometimes, so settle here too.
       running = false;
       const code = (err as NodeJS.ErrnoException).code;
-      resolve({ code: 127, signal: null, at: clock.now(), statusKnown: true, spawnError: `${spec.argv[0] ?? ''}: ${err.message}`, ...(code ? { spawnErrorCode: code } : {}) });
+      resolve({ code: 127, signal: null, at: clock.now(), statusKnown: true, spawnError: spawnErrorText(spec.shell ? '/bin/sh' : spec.argv[0] ?? '', spec.cwd, err), ...(code ? { spawnErrorCode: code } : {}) });
     });
   });
   const pid = child.pid ?? -1;

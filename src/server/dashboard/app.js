@@ -685,7 +685,11 @@
     const note = [];
     if (group) note.push(el('span', { 'data-field': 'group', text: `instance ${s.instance} of ${group.service} (${group.healthy}/${group.instances} healthy)` }));
     if (s.state === 'backoff' && s.nextRestartAt) note.push(el('span', { class: 'warn', 'data-field': 'next-restart', text: `restarting in ${fmtDuration(Math.max(0, s.nextRestartAt - serverNow()) + 999)}` }));
-    if (s.lastExit) {
+    if (s.lastExit && typeof s.lastExit.startError === 'string') {
+      // The start failed before any process ran: no exit code, no uptime to show ("unknown status after 0 ms").
+      if (note.length) note.push(' · ');
+      note.push(el('span', { class: 'warn', 'data-field': 'start-failed', text: `last start failed at ${fmtWhen(s.lastExit.at)}, no process ran: ${s.lastExit.startError}` }));
+    } else if (s.lastExit) {
       const how = s.lastExit.signal ? `signal ${s.lastExit.signal}` : s.lastExit.code !== null && s.lastExit.code !== undefined ? `code ${s.lastExit.code}` : 'unknown status';
       if (note.length) note.push(' · ');
       note.push(`last exit: ${how} at ${fmtWhen(s.lastExit.at)}`);
