@@ -22,6 +22,8 @@ interface StatusJson {
     reloadFailed?: { at: number; by: string; message: string } | null;
     /** The previous daemon ended without its shutdown (shown for an hour after this daemon started). */
     previousDied?: { at: number; message: string } | null;
+    /** The daemon noticed it stood still or the machine slept (shown for an hour): explains late probes and restarts. */
+    lastPause?: { at: number; message: string; pausedMs?: number; kind?: string } | null;
     now?: number;
     stateDir: string;
     api: { host: string; port: number };
@@ -104,6 +106,10 @@ export function renderStatus(
     lines.push(p.red(`CONFIG RELOAD FAILED${ago} (by ${d.reloadFailed.by}): ${d.reloadFailed.message}`));
   }
   lines.push(...guardianLines(d.guardian, d.now, p));
+  if (d.lastPause) {
+    const ago = d.now !== undefined ? ` ${humanDuration(Math.max(0, d.now - d.lastPause.at))} ago` : '';
+    lines.push(p.yellow(`DAEMON PAUSED${ago}: ${d.lastPause.message}`));
+  }
   if (d.previousDied) lines.push(p.red(`PREVIOUS DAEMON DIED: ${d.previousDied.message} (clawback acknowledge clears this notice)`));
   for (const line of deadLetterLines(status.notify)) lines.push(p.red(`ALERTS NOT DELIVERED: ${line}`));
   for (const f of status.cluster?.followSkipped ?? []) {

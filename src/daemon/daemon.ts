@@ -7,7 +7,8 @@ import type { LoadedConfig, LoadOptions } from '../config/load.js';
 import { loadConfigIsolated } from '../config/load-isolated.js';
 import type { ClawbackConfig, ServiceConfig } from '../config/schema.js';
 import { prepareDemoConfig } from '../config/demo-preset.js';
-import { delayToGrid, latenessRecordingClock, systemClock, type Clock } from '../platform/clock.js';
+import { delayToGrid, latenessRecordingClock, systemClock, type Clock, type DaemonPause } from '../platform/clock.js';
+import { PAUSE_SHOWN_MS, PAUSE_TOLD_MS, pauseEvent } from './pause-event.js';
 import { isSameProcess, processStartTime, startTimeEpochMs } from '../platform/proc.js';
 import { EventBus, type ClawbackEvent } from '../observe/events.js';
 import { JournalWriter } from '../observe/journal.js';
@@ -91,6 +92,8 @@ export interface DaemonContext {
   emit(event: ClawbackEvent): void;
   /** The worst lateness (ms) of the clock's timers in the last minute (a read consumes nothing): the daemon's event-loop lag. */
   loopLag?: () => number;
+  /** A pause of the daemon not yet told (platform/clock.ts, takePause), at least minMs long. */
+  takePause?: (minMs: number) => DaemonPause | undefined;
   /** The daemon's start on the wall and boot clocks (absent where the clock has no boot clock): see DoctorContext. */
   wallAnchor?: { wall: number; boot: number };
 }
@@ -214,6 +217,8 @@ export class Daemon {
   reloadFailed: { at: number; by: string; message: string } | undefined;
   /** The previous daemon ended without its shutdown (previous-end.ts): shown in the status for PREVIOUS_DIED_SHOWN_MS. */
   previousDied: ClawbackEvent | undefined;
+  /** The last pause the daemon noticed of its own (pause-event.ts), shown by status for PAUSE_SHOWN_MS. */
+  private lastPause: ClawbackEvent | undefined;
 
   private readonly startNote: Pick<StartNote, 'phase' | 'clear'> | undefined;
 
@@ -319,6 +324,15 @@ export class Daemon {
     return this.faults.status();
   }
 
+  /** Says a pause of the daemon (or a sleep of the machine) once, and keeps it for status. */
+  private notePause(): void {
+    const pause = this.ctx.takePause?.(PAUSE_TOLD_MS);
+    if (!pause) return;
+    const e = pauseEvent(pause, this.ctx.clock.now());
+    this.lastPause = e;
+    this.ctx.emit(e);
+  }
+
   status(): Record<string, unknown> {
     const now = this.ctx.clock.now();
     const health = this.faults.status();
@@ -335,6 +349,7 @@ export class Daemon {
         configFile: this.ctx.configFile ?? null,
         reloadFailed: this.reloadFailed ?? null,
         guardian: guardianPassView(this.ctx.stateDir, now),
+        lastPause: this.lastPause && Math.abs(now - this.lastPause.time) < PAUSE_SHOWN_MS ? { at: this.lastPause.time, message: this.lastPause.message, ...this.lastPause.details } : null,
         previousDied: this.previousDied && Math.abs(now - this.previousDied.time) < PREVIOUS_DIED_SHOWN_MS ? { at: this.previousDied.time, message: this.previousDied.message, ...this.previousDied.details } : null,
         stateDir: this.ctx.stateDir,
         api: this.api ? { host: this.api.host, port: this.api.port } : null,
@@ -488,6 +503,7 @@ export class Daemon {
       intervalMs: this.opts.heartbeatMs ?? 2000,
       onError: (err) => this.faults.failed('heartbeat-write', err),
       onWritten: () => this.faults.ok('heartbeat-write'),
+      onTick: () => this.notePause(),
       info: () => ({
         pid: process.pid,
         startedAt: this.startedAt,
@@ -1021,6 +1037,7 @@ async function buildDaemon(
     redactor,
     emit,
     loopLag: () => clock.worstLateMs(),
+    takePause: (minMs) => clock.takePause(minMs),
     ...(bootAtStart !== undefined ? { wallAnchor: { wall: clock.now(), boot: bootAtStart } } : {}),
   };
 

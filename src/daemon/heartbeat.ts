@@ -82,6 +82,8 @@ export interface HeartbeatOptions {
   onError?: (err: unknown) => void;
   /** Called after each successful write (clears a degraded heartbeat). */
   onWritten?: () => void;
+  /** Called at each timed beat before its write (a full disk does not stop it): the daemon's pause check. */
+  onTick?: () => void;
 }
 
 export interface Heartbeat {
@@ -157,6 +159,7 @@ export function startHeartbeat(opts: HeartbeatOptions): Heartbeat {
   const schedule = (): void => {
     if (stopped) return;
     timer = opts.clock.setTimeout(() => {
+      safely(() => opts.onTick?.());
       void beat().then(schedule);
     }, delayToGrid(opts.clock, intervalMs));
   };

@@ -79,6 +79,7 @@ const HEADLINES: Partial<Record<EventType, string>> = {
   'guardian.revived': 'Guardian revived the daemon',
   'daemon.died': 'Clawback daemon died',
   'daemon.machine-restarted': 'The machine restarted',
+  'daemon.paused': 'Clawback was paused',
   'daemon.acknowledged': 'Daemon death acknowledged',
   'service.started': 'Service started',
   'service.exited': 'Service exited',

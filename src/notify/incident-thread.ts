@@ -55,6 +55,7 @@ const STANDALONE: ReadonlySet<EventType> = new Set<EventType>([
   'daemon.crashed',
   'daemon.died',
   'daemon.machine-restarted',
+  'daemon.paused',
   'daemon.acknowledged',
   'guardian.revived',
   'breaker.tripped',

@@ -49,6 +49,7 @@ export const EVENT_TYPES = [
   'daemon.crashed',
   'daemon.died',
   'daemon.machine-restarted',
+  'daemon.paused',
   'daemon.acknowledged',
   'config.reloaded',
   'config.reload-failed',

@@ -66,6 +66,8 @@ export type EventType =
   | 'daemon.died'
   /** The machine rebooted since the previous daemon's last heartbeat (daemon.json left): said once (daemon/previous-end.ts). */
   | 'daemon.machine-restarted'
+  /** The daemon noticed it stood still (SIGSTOP, a blocked loop) or the machine slept: once per pause (daemon/pause-event.ts). */
+  | 'daemon.paused'
   /** A person acknowledged "PREVIOUS DAEMON DIED" (`clawback acknowledge`): who, and which death. */
   | 'daemon.acknowledged'
   | 'config.reloaded'

@@ -82,6 +82,19 @@ export interface LatenessRecordingClock extends Clock {
    * the next scraper a 0 and the alert never saw the block).
    */
   worstLateMs(): number;
+  /**
+   * A pause of the daemon not yet taken, once per pause: its timers fired minMs or more late on the monotonic clock (a
+   * SIGSTOP, a debugger, a frozen VM or container, a blocked event loop), or the boot clock ran minMs or more ahead of
+   * the monotonic one (the machine slept: the monotonic clock stands still then, so no timer looks late).
+   */
+  takePause(minMs: number): DaemonPause | undefined;
+}
+
+/** How long the daemon stood still, and why as far as the clocks tell. */
+export interface DaemonPause {
+  ms: number;
+  /** `paused`: the process did not run while the machine did; `slept`: the machine slept; `unknown`: no boot clock. */
+  kind: 'paused' | 'slept' | 'unknown';
 }
 
 /** How far back the lateness read looks: one minute, the longest usual scrape interval, in LATENESS_SLOTS slots. */
@@ -101,6 +114,13 @@ export function latenessRecordingClock(base: Clock): LatenessRecordingClock {
   // slots[i]: the worst lateness of the slot numbered ids[i] (monotonic time / slotMs), reused round-robin.
   const ids = new Array<number>(LATENESS_SLOTS).fill(-Infinity);
   const slots = new Array<number>(LATENESS_SLOTS).fill(0);
+  // The worst lateness not yet taken, and the monotonic time up to which a late timer belongs to a pause already told:
+  // every timer due before the wake-up that told a pause was late because of that pause, not another one.
+  let pauseLate = 0;
+  let pauseAt = -Infinity;
+  let toldUntil = -Infinity;
+  const sleptNow = (): number => (base.sinceBoot ? base.sinceBoot() - base.monotonic() : 0);
+  let sleptBefore = sleptNow();
   const record = (at: number, late: number): void => {
     const id = Math.floor(at / slotMs);
     const i = ((id % LATENESS_SLOTS) + LATENESS_SLOTS) % LATENESS_SLOTS;
@@ -122,8 +142,29 @@ export function latenessRecordingClock(base: Clock): LatenessRecordingClock {
         const at = base.monotonic();
         const late = at - due;
         if (late > 0) record(at, late);
+        if (late > pauseLate && due >= toldUntil) {
+          pauseLate = late;
+          pauseAt = at;
+        }
         fn();
       }, ms);
+    },
+    takePause(minMs) {
+      const slept = sleptNow();
+      const sleptMs = slept - sleptBefore;
+      if (sleptMs >= minMs) {
+        // The boot clock counts the sleep, the monotonic one not: the whole growth is the time slept.
+        sleptBefore = slept;
+        toldUntil = Math.max(toldUntil, base.monotonic());
+        pauseLate = 0;
+        return { ms: Math.round(sleptMs), kind: 'slept' };
+      }
+      if (pauseLate < minMs) return undefined;
+      const ms = Math.round(pauseLate);
+      toldUntil = pauseAt;
+      pauseLate = 0;
+      // Growth of the boot clock's lead below minMs is its coarse resolution (os.uptime), not a sleep: kept for later.
+      return { ms, kind: base.sinceBoot ? 'paused' : 'unknown' };
     },
     worstLateMs() {
       // The current slot and the LATENESS_SLOTS - 1 before it: 50-60 s back, never older.

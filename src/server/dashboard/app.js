@@ -404,6 +404,13 @@
     const pd = d.previousDied;
     died.hidden = !pd;
     died.textContent = !pd ? '' : shown(`Clawback restarted after its previous daemon died (${fmtWhen(pd.at)}): ${pd.message}`);
+    // The daemon stood still (SIGSTOP, a blocked loop) or the machine slept: why probes and restarts were late.
+    const paused = $('daemon-paused');
+    const lp = d.lastPause;
+    if (paused) {
+      paused.hidden = !lp;
+      paused.textContent = !lp ? '' : shown(`${fmtWhen(lp.at)}: ${lp.message}`);
+    }
     renderToken();
     renderSummary(status.services);
     const box = $('services');
