@@ -2,14 +2,20 @@
 // "start it with: run" alone sent people to start the embedded demo while their daemon ran in another state directory.
 import { liveDaemons, type LiveDaemon } from '../daemon/live-claims.js';
 import { cliHint } from './cli-command.js';
+import { typedCommand } from './typed-command.js';
 
 /** At most this many daemons are named; the rest are counted. */
 const NAMED_MAX = 10;
 
-/** "live clawback daemons: pid 4248 runs /x/clawback.yaml, see it with: clawback status --state-dir /x/state; ..." */
-export function liveDaemonsText(found: readonly LiveDaemon[] = liveDaemons()): string {
+/**
+ * "live clawback daemons: pid 4248 runs /x/clawback.yaml, see it with: clawback --state-dir /x/state stop web; ...":
+ * each offers the command typed (`command`, default this process's argv) where it is safe to repeat there, else status.
+ */
+export function liveDaemonsText(found: readonly LiveDaemon[] = liveDaemons(), command: readonly string[] = process.argv.slice(2)): string {
   if (found.length === 0) return 'no live clawback daemon was found that runs a config file (none has claimed one)';
-  const named = found.slice(0, NAMED_MAX).map((d) => `pid ${d.pid} runs ${d.configFile}, see it with: ${cliHint(['status'], { stateDir: d.stateDir })}`);
+  const typed = typedCommand(command);
+  const verb = typed[0] === 'status' ? 'see it' : 'reach it';
+  const named = found.slice(0, NAMED_MAX).map((d) => `pid ${d.pid} runs ${d.configFile}, ${verb} with: ${cliHint(typed, { stateDir: d.stateDir })}`);
   const more = found.length > NAMED_MAX ? `; and ${found.length - NAMED_MAX} more` : '';
   return `live clawback daemons found: ${named.join('; ')}${more}`;
 }

@@ -58,12 +58,19 @@ describe('a command that finds no daemon lists the live ones', () => {
     expect(err.message).toContain(listed);
 
     // Typed in another directory with nothing named: `run` would start the demo, and that is said, with the live daemons.
-    for (const args of [['status'], ['stop', 'web'], ['restart', 'web', '--json']]) {
+    // Each offers the command typed there (its arguments too, the global options left out), not always `status`.
+    const typed: Array<[string[], string]> = [
+      [['status'], 'see it with: '],
+      [['stop', 'web'], 'reach it with: '],
+      [['--state-dir', path.join(home, '.clawback'), 'restart', 'web', '--json'], 'reach it with: '],
+    ];
+    for (const [args, verb] of typed) {
       const r = await runCli(args, { env, cwd: elsewhere });
       expect(r.code, r.stderr).toBe(3);
       expect(r.stderr).toContain('would start the embedded demo');
-      expect(r.stderr).toContain(listed);
-      expect(r.stderr).toContain(reach);
+      expect(r.stderr).toContain(`pid ${daemon.pid} runs ${config}, ${verb}`);
+      const again = args[0] === '--state-dir' ? args.slice(2) : args;
+      expect(r.stderr).toContain(`--state-dir ${stateDir} ${again.join(' ')};`);
     }
 
     // The daemon's config moved away under it: the daemon that claimed the path is the one meant.
