@@ -21,6 +21,7 @@ import { learnServiceSecrets } from '../observe/service-secrets.js';
 import { terminalSafe } from './terminal-safe.js';
 import { namesFor, unknownServiceText } from '../instances/instance-name.js';
 import { cliHint } from './cli-command.js';
+import { liveDaemonsText } from './live-daemons-hint.js';
 import { LINE_MAX_CHARS } from '../observe/bounded-lines.js';
 import { exitWithError } from './json-error.js';
 import { failureText } from './fail.js';
@@ -37,7 +38,7 @@ function configFileFor(g: { config?: string }, stateDir: string): string | undef
 }
 
 /** Where a service's output goes, whether the config names the service (undefined: no config could be read), and its secrets. */
-async function logFileFor(program: Command, name: string): Promise<{ file: string; known: boolean | undefined; names: string[]; redactor: Redactor; configError?: unknown }> {
+async function logFileFor(program: Command, name: string): Promise<{ file: string; known: boolean | undefined; names: string[]; redactor: Redactor; configError?: unknown; demoIn?: string }> {
   const g = program.opts<{ config?: string; stateDir?: string }>();
   const stateDir = clientStateDir(g);
   const redactor = new Redactor();
@@ -49,7 +50,9 @@ async function logFileFor(program: Command, name: string): Promise<{ file: strin
     const names = loaded.config.services.map((x) => x.name);
     const s = loaded.config.services.find((x) => x.name === name);
     if (s) return { file: serviceLogFile(s, stateDir), known: true, names, redactor };
-    return { file: path.join(stateDir, 'logs', `${name}.log`), known: false, names, redactor };
+    // Nothing named or found, no daemon here: the names are the embedded demo's, not those of the person's daemon.
+    const demoIn = file === undefined && !readDaemonInfoSync(stateDir).info ? stateDir : undefined;
+    return { file: path.join(stateDir, 'logs', `${name}.log`), known: false, names, redactor, ...(demoIn ? { demoIn } : {}) };
   } catch (err) {
     // An unreadable config: fall back to the default location (its error said when that has no log either).
     return { file: path.join(stateDir, 'logs', `${name}.log`), known: undefined, names: [], redactor, configError: err };
@@ -152,7 +155,7 @@ export function registerHistory(program: Command): void {
     .option('--json', 'one JSON object per line of output, {"service":"web","line":"..."} (with -f too, as each line comes)')
     .addHelpText('after', '\nExample:\n  clawback logs web -n 100 -f --json | jq -r .line')
     .action(async (name: string, o: { lines: number; follow?: boolean; raw?: boolean; json?: boolean }) => {
-      const { file, known, names, redactor, configError } = await logFileFor(program, name);
+      const { file, known, names, redactor, configError, demoIn } = await logFileFor(program, name);
       // One line state for everything shown, the tail and each batch after it: a key block whose BEGIN line came in
       // one read and its body in the next showed the body (each batch was redacted as if it started the output).
       const acrossLines = crossLineRedaction();
@@ -166,6 +169,11 @@ export function registerHistory(program: Command): void {
       const grouped = known === false && namesFor(name, names).length > 0;
       const logsOf = (instances: string[]): string => `each writes its own log: name one instance, e.g. ${cliHint(['logs', instances[0]!], { stateDir: clientStateDir(program.opts()) })}`;
       if (last === undefined) {
+        // Typed in another directory: "no service named web (known: demo-gateway)" checked the demo while the person's
+        // daemon ran elsewhere; as `status` does there, the live daemons are listed, each with this command.
+        if (known === false && demoIn !== undefined && !grouped) {
+          exitWithError('daemon-unreachable', terminalSafe(`no clawback daemon runs in ${demoIn} (no daemon.json) and no config file was named or found (no --config, $CLAWBACK_CONFIG or clawback.yaml in ${process.cwd()}), so "${name}" is not a service of the embedded demo (known: ${names.join(', ')}) and has no log at ${file}; ${liveDaemonsText()}`), 3);
+        }
         if (known === false) {
           exitWithError('not-found', terminalSafe(`${unknownServiceText(name, names, logsOf)}${grouped ? '' : ` (and no log at ${file})`}`), 4);
         }

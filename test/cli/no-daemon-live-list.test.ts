@@ -73,6 +73,17 @@ describe('a command that finds no daemon lists the live ones', () => {
       expect(r.stderr).toContain(`--state-dir ${stateDir} ${again.join(' ')};`);
     }
 
+    // `logs web` typed there: it said "no service named web (known: demo-gateway)" (exit 4), the embedded demo's names.
+    const logs = await runCli(['logs', 'web', '-n', '3'], { env, cwd: elsewhere });
+    expect(logs.code, logs.stderr).toBe(3);
+    expect(logs.stderr).not.toContain('no service named');
+    expect(logs.stderr).toContain(`pid ${daemon.pid} runs ${config}, reach it with: `);
+    expect(logs.stderr).toContain(`--state-dir ${stateDir} logs web -n 3`);
+    const logsJson = await runCli(['logs', 'web', '--json'], { env, cwd: elsewhere });
+    expect(JSON.parse(logsJson.stdout).error).toMatchObject({ kind: 'daemon-unreachable', exitCode: 3 });
+    // The command offered reaches the daemon's service.
+    expect((await runCli(['--state-dir', stateDir, 'logs', 'web', '-n', '3'], { env, cwd: elsewhere })).code).toBe(0);
+
     // The daemon's config moved away under it: the daemon that claimed the path is the one meant.
     renameSync(config, `${config}.moved`);
     const moved = await runCli(['status', '--json', '-c', config], { env, cwd: elsewhere });
