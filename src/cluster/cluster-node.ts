@@ -755,7 +755,8 @@ export class ClusterNode {
     // Its key is there but unreadable: "no live member named X (live: a, ?)" hid the key to mend behind the "?".
     const bad = unreadable.find((u) => u.key === this.keys.member(to));
     if (!target && bad) return { status: 409, message: `${to}'s member key ${bad.key} cannot be read (${bad.problem}): a move to it is refused (expected a member record; a live member rewrites its key at each lease renewal)` };
-    if (!target) return { status: 409, message: `no live member named "${to}" (live: ${members.map((m) => m.member).join(', ')})` };
+    // An unknown name, as an unknown service is (404, exit 4): it exited 1 while "no singleton service named X" exited 4.
+    if (!target) return { status: 404, message: `no live member named "${to}" (live: ${members.map((m) => m.member).join(', ') || 'none'})` };
     // Only the named member campaigns while a request stands: one without this singleton would leave it with no leader.
     if (target.services && !target.services.includes(service)) return { status: 409, message: notASeat(to, service, target.services) };
     const holder = await this.withTimeout(this.client.get(this.keys.leader(service)).options(call()).string(), patience);
