@@ -59,6 +59,18 @@ async function logFileFor(program: Command, name: string): Promise<{ file: strin
   }
 }
 
+/**
+ * Typed in another directory (nothing names a config, no daemon ran in the state directory, no journal there): the
+ * words that say so with the live daemons. `incidents` answered "no incidents in the journal" while the person's daemon
+ * journaled its incidents elsewhere.
+ */
+function noJournalHere(program: Command): string | undefined {
+  const g = program.opts<{ config?: string; stateDir?: string }>();
+  const stateDir = clientStateDir(g);
+  if (configFileFor(g, stateDir) !== undefined || readDaemonInfoSync(stateDir).info || existsSync(path.join(stateDir, 'journal.jsonl'))) return undefined;
+  return `no journal in ${stateDir}: no daemon ran there and no config file was named or found (no --config, $CLAWBACK_CONFIG or clawback.yaml in ${process.cwd()}); ${liveDaemonsText()}`;
+}
+
 /** Rotated generations looked into at most (file.1 .. file.N). */
 const MAX_GENERATIONS = 20;
 
@@ -238,6 +250,8 @@ export function registerHistory(program: Command): void {
       // The window picks incidents, not events: cut at its start, an incident opened before it and closed within was
       // listed as opened at its closing, reason "unknown", and a still open older one was not listed at all.
       const incidents = (await journalIncidents(stateDir)).filter((i) => since === undefined || i.openedAt >= since || (i.closedAt ?? Infinity) >= since);
+      const elsewhere = incidents.length === 0 ? noJournalHere(program) : undefined;
+      if (elsewhere) process.stderr.write(`clawback: ${terminalSafe(elsewhere)}\n`);
       if (o.json) {
         process.stdout.write(JSON.stringify(incidents.map(({ timeline, ...rest }) => ({ ...rest, events: timeline.length }))) + '\n');
         return;
@@ -261,7 +275,8 @@ export function registerHistory(program: Command): void {
       const stateDir = clientStateDir(program.opts());
       const found = (await journalIncidents(stateDir)).find((i) => i.id === id);
       if (!found) {
-        exitWithError('not-found', `no incident ${terminalSafe(id)} in the journal`, 4);
+        const elsewhere = noJournalHere(program);
+        exitWithError('not-found', `no incident ${terminalSafe(id)} in the journal${elsewhere ? ` (${terminalSafe(elsewhere)})` : ''}`, 4);
       }
       if (o.json) {
         process.stdout.write(JSON.stringify(found) + '\n');
@@ -285,6 +300,8 @@ export function registerHistory(program: Command): void {
     .action(async (o: { days: number; json?: boolean }) => {
       const stateDir = clientStateDir(program.opts());
       const events = await journalEvents(stateDir);
+      const elsewhere = events.length === 0 ? noJournalHere(program) : undefined;
+      if (elsewhere) process.stderr.write(`clawback: ${terminalSafe(elsewhere)}\n`);
       if (o.json) {
         process.stdout.write(JSON.stringify(computeDigest(events, { days: o.days, now: Date.now(), inJournalOrder: true })) + '\n');
         return;

@@ -84,6 +84,18 @@ describe('a command that finds no daemon lists the live ones', () => {
     // The command offered reaches the daemon's service.
     expect((await runCli(['--state-dir', stateDir, 'logs', 'web', '-n', '3'], { env, cwd: elsewhere })).code).toBe(0);
 
+    // The journal commands typed there read an empty state directory: "no incidents in the journal" said nothing more.
+    const incidents = await runCli(['incidents'], { env, cwd: elsewhere });
+    expect(incidents.code, incidents.stderr).toBe(0);
+    expect(incidents.stderr).toContain(`no journal in ${path.join(home, '.clawback')}`);
+    expect(incidents.stderr).toContain(`--state-dir ${stateDir} incidents`);
+    const incident = await runCli(['incident', 'inc-9'], { env, cwd: elsewhere });
+    expect(incident.code, incident.stderr).toBe(4);
+    expect(incident.stderr).toContain(`--state-dir ${stateDir} incident inc-9`);
+    const digest = await runCli(['digest', '--json'], { env, cwd: elsewhere });
+    expect(digest.code, digest.stderr).toBe(0);
+    expect(digest.stderr).toContain(`--state-dir ${stateDir} digest --json`);
+
     // The daemon's config moved away under it: the daemon that claimed the path is the one meant.
     renameSync(config, `${config}.moved`);
     const moved = await runCli(['status', '--json', '-c', config], { env, cwd: elsewhere });
