@@ -36,7 +36,7 @@ export async function includedFilesWithCopies(snapshotDir: string): Promise<stri
 
 /**
  * Records the included files of a config seen healthy (main file `value`, validated as a set by the caller's
- * `isValidSet`) that differ from their newest copy. `seenHealthy(changedAtMs)` says whether a file's content (there since then) was seen
+ * `isValidSet`) that differ from their newest copy. `seenHealthy(mtimeMs)` says whether a file's content was seen
  * healthy; nothing is recorded while one of them was not. Returns the entries written.
  */
 export async function recordIncludedFiles(
@@ -44,7 +44,7 @@ export async function recordIncludedFiles(
   configPath: string,
   value: unknown,
   format: ConfigFormat,
-  seenHealthy: (changedAtMs: number) => boolean,
+  seenHealthy: (mtimeMs: number) => boolean,
   isValidSet: () => Promise<boolean>,
 ): Promise<SnapshotEntry[]> {
   const { files, problems } = await readIncludes(configPath, value, format);
@@ -54,8 +54,7 @@ export async function recordIncludedFiles(
     const latest = await includedStore(ctx, f.file).latest('last-known-good');
     if (latest?.sha256 === sha256(f.content)) continue;
     const st = await fs.stat(f.file).catch(() => undefined);
-    // When it landed there: a file moved in (mv) or copied keeping its times (cp -p) has an old mtime, the move's ctime.
-    if (!st || !seenHealthy(Math.max(st.mtimeMs, st.ctimeMs))) return [];
+    if (!st || !seenHealthy(st.mtimeMs)) return [];
     changed.push({ file: f.file, content: f.content, mode: st.mode & 0o7777, owner: { uid: st.uid, gid: st.gid }, value: f.value });
   }
   if (changed.length === 0 || changed.some((c) => redactedPlaceholders(c.value).length > 0)) return [];

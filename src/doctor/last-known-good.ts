@@ -75,8 +75,7 @@ export async function maybeRecordLastKnownGood(ctx: DoctorContext, win: HealthWi
   }
   const reload = configReloadOf(ctx.service);
   const seen = (mtimeMs: number): boolean => seenHealthyWith(win, mtimeMs, ctx.service.doctor.snapshotAfter, reload);
-  // When the content landed at this path: a rename (mv) or a copy keeping times (cp -p) brings an old mtime, the ctime is the move's.
-  if (!seen(Math.max(stat.mtimeMs, stat.ctimeMs))) {
+  if (!seen(stat.mtimeMs)) {
     return { recorded: false, reason: 'not seen healthy with this content yet' };
   }
   const sum = sha256(content);

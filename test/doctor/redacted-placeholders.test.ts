@@ -29,8 +29,7 @@ describe('a config holding redacted placeholders', () => {
     await fs.writeFile(fx.configPath, MASKED);
     const old = new Date(Date.now() - 3_600_000);
     await fs.utimes(fx.configPath, old, old);
-    // The healthy spell began after the file landed (its ctime, which utimes cannot set back).
-    const now = Date.now() + 1_000;
+    const now = Date.now();
     const r = await maybeRecordLastKnownGood(fx.ctx(), { healthySince: now - 10, now });
     expect(r.recorded).toBe(false);
     expect(r.reason).toContain('redacted placeholder');
