@@ -146,8 +146,9 @@ describe('cluster failover (real etcd, real daemons)', () => {
     expect(gapMs).toBeLessThan(8000);
     const st = await api(other, 'GET', '/api/cluster');
     expect(st.body.services[0].lastFailover).toMatchObject({ from: first.name, to: other.name, kind: 'move' });
+    // An unknown member is not found (404, exit 4), as an unknown service is.
     const bad = await api(other, 'POST', '/api/cluster/move?service=gw&to=nobody');
-    expect(bad.status).toBe(409);
+    expect(bad.status).toBe(404);
   }, 120_000);
 
   it('the ladder across members: a member whose service reaches Level 4 gives it up; the other runs it and names the incident', async () => {

@@ -20,7 +20,8 @@ afterEach(async () => {
 
 const GOOD = JSON.stringify({ name: 'demo-gateway', host: '127.0.0.1', port: 0 }, null, 2) + '\n';
 
-async function demoWithConfig(): Promise<{ t: TestDaemon; port: number; cfg: string; dir: string }> {
+/** reload: how the service is said to read the file (configFile.reload; the demo gateway reads it at start). */
+async function demoWithConfig(reload: 'start' | 'live' = 'start'): Promise<{ t: TestDaemon; port: number; cfg: string; dir: string }> {
   const dir = tempDir();
   const cfg = path.join(dir, 'gateway.json');
   writeFileSync(cfg, GOOD);
@@ -32,7 +33,7 @@ async function demoWithConfig(): Promise<{ t: TestDaemon; port: number; cfg: str
           name: 'gw',
           command: [NODE, DEMO_GATEWAY_SERVER, '--config', cfg, '--port', String(port)],
           port,
-          configFile: { path: cfg, format: 'json', validateCommand: [NODE, DEMO_GATEWAY_SERVER, '--check-config', '{file}'] },
+          configFile: { path: cfg, format: 'json', reload, validateCommand: [NODE, DEMO_GATEWAY_SERVER, '--check-config', '{file}'] },
           doctor: { snapshotAfter: '300ms' },
           restart: { backoff: { initial: '100ms', jitter: 0 }, intensity: { maxRestarts: 3, window: '1m' } },
           probes: [{ kind: 'http', url: `http://127.0.0.1:${port}/health`, interval: '300ms', timeout: '500ms', failureThreshold: 3, startupGrace: '5s' }],
@@ -83,7 +84,8 @@ describe.each([
 
 describe('last-known-good between edits', () => {
   it('an edit of the same size with its mtime set back is still seen (the stat shortcut also compares ctime) and saved', async () => {
-    const { t, port, cfg } = await demoWithConfig();
+    // A service that reloads its file live (OpenClaw's gateway): an edit counts once a probe passes after it, with no restart.
+    const { t, port, cfg } = await demoWithConfig('live');
     await waitFor(() => up(port), { timeoutMs: 10_000 });
     await waitForSnapshot(t);
     // A reference copy with the same timestamps (to the nanosecond), then `touch -r` sets them back after the edit.

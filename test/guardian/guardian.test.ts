@@ -126,10 +126,13 @@ describe('guardianOnce', () => {
     const persons: MarkedChild[] = [];
     const h = harness({
       startDaemon: async () => {
-        // Ours: refused at once (as `clawback run` is when another daemon holds daemon.lock).
+        // The person's daemon is up (its first beat written) when ours is refused, as `clawback run` is when another
+        // daemon holds daemon.lock.
+        const person = startFake();
+        persons.push(person);
+        await heartbeatFrom(person.pid);
         const ours = spawnMarked(process.execPath, ['-e', 'process.exit(1)']);
         const exited = ours.waitForExit(10_000).then((e) => ({ code: e.code, signal: e.signal }));
-        persons.push(startFake());
         return { pid: ours.pid, exited };
       },
     });
