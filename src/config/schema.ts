@@ -81,6 +81,13 @@ export const restartSchema = z.strictObject({
    * A service with an `openclaw` block gets the preset's pattern when the key is absent (both patterns); "" turns it off.
    */
   humanOnlyPattern: regexSource.or(z.literal('')).optional(),
+  /**
+   * An exit in preventExitCodes whose last output lines match this regular expression is no broken config: the service
+   * says a new start will do (OpenClaw exits 78 with "migration inputs changed during startup ... Restart OpenClaw" when
+   * its config is edited while it starts). Restarted as after any crash (backoff, counted toward the limit), no doctor.
+   * A service with an `openclaw` block gets the preset's pattern when the key is absent; "" turns it off.
+   */
+  retryPattern: regexSource.or(z.literal('')).optional(),
   /** After the breaker trips, try the ladder again after this cool-down (0 = wait for `clawback resume`). */
   coolDown: duration.default(0),
   /**

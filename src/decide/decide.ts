@@ -1063,7 +1063,8 @@ class Step {
       s.phase = 'held';
       return;
     }
-    if (exit.code !== null && p.preventExitCodes.includes(exit.code)) {
+    // Unless the service's own last words say a new start will do (restart.retryPattern): then a crash like any other.
+    if (exit.code !== null && p.preventExitCodes.includes(exit.code) && !askedForRestart(p.retryPattern, lastLines)) {
       this.setHold('config', `exit code ${exit.code} means the configuration is broken; not restarting blindly`);
       s.phase = 'held';
       // What the service itself says only a person can fix (a missing auth token): a doctor run cannot, and rewrote the

@@ -12,6 +12,8 @@ export interface ServicePolicy {
   selfRestartPattern?: string;
   /** An exit in preventExitCodes whose last lines match this goes straight to a human (restart.humanOnlyPattern). */
   humanOnlyPattern?: string;
+  /** An exit in preventExitCodes whose last lines match this is restarted as a crash, no hold (restart.retryPattern). */
+  retryPattern?: string;
   coolDownMs: number;
   /** How often a maintenance with no end is said to be still on (0: never). */
   maintenanceReminderMs: number;
@@ -80,6 +82,7 @@ export function policyFor(service: ServiceConfig, has: { doctor: boolean; agent:
     preventExitCodes: [...r.preventExitCodes],
     ...(r.selfRestartPattern ? { selfRestartPattern: r.selfRestartPattern } : {}),
     ...(r.humanOnlyPattern ? { humanOnlyPattern: r.humanOnlyPattern } : {}),
+    ...(r.retryPattern ? { retryPattern: r.retryPattern } : {}),
     coolDownMs: r.coolDown,
     maintenanceReminderMs: MAINTENANCE_REMINDER_MS,
     stopGraceMs: service.stop.grace,

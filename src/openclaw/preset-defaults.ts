@@ -7,6 +7,12 @@ export const OPENCLAW_SELF_RESTART_PATTERN = 'restart mode: full process restart
 export const OPENCLAW_HUMAN_ONLY_PATTERN = 'Refusing to bind gateway to .* without auth|Gateway auth is set to password, but no password is configured';
 
 /**
+ * Exit 78 that a new start cures (openclaw 2026.9.6, gateway run): the config was edited while it started, so it refuses
+ * readiness and asks to be restarted. Not a broken config: no hold, no doctor rewriting a valid file.
+ */
+export const OPENCLAW_RETRY_PATTERN = 'migration inputs changed during startup.*Restart OpenClaw';
+
+/**
  * A service with an `openclaw` block that Clawback spawns, written before the preset named these patterns, gets them now
  * (an exit 78 "Refusing to bind ... without auth" ran the whole doctor ladder; the gateway's own restart was a crash).
  * A key the file sets wins, even empty (""), which turns it off. Mutates the parsed config in place (it is fresh from zod).
@@ -16,4 +22,5 @@ export function fillOpenclawRestartDefaults(service: ServiceConfig): void {
   const r = service.restart;
   if (r.selfRestartPattern === undefined) r.selfRestartPattern = OPENCLAW_SELF_RESTART_PATTERN;
   if (r.humanOnlyPattern === undefined) r.humanOnlyPattern = OPENCLAW_HUMAN_ONLY_PATTERN;
+  if (r.retryPattern === undefined) r.retryPattern = OPENCLAW_RETRY_PATTERN;
 }

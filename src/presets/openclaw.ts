@@ -1,6 +1,6 @@
 // The OpenClaw gateway preset: a clawback service entry whose numbers come from measuring openclaw 2026.9.6.
 import path from 'node:path';
-import { OPENCLAW_HUMAN_ONLY_PATTERN, OPENCLAW_SELF_RESTART_PATTERN } from '../openclaw/preset-defaults.js';
+import { OPENCLAW_HUMAN_ONLY_PATTERN, OPENCLAW_RETRY_PATTERN, OPENCLAW_SELF_RESTART_PATTERN } from '../openclaw/preset-defaults.js';
 import { openclawLockGlobs, openclawUpdateSettings, openclawVersionedArgv } from '../update/openclaw-update.js';
 
 export const OPENCLAW_DEFAULT_PORT = 18789;
@@ -205,6 +205,9 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
       // Exit 78 for a missing credential the person must choose (openclaw 2026.9.6, gateway run): its doctor cannot set one.
       // Filled in at load too (src/openclaw/preset-defaults.ts), for files written before it was named here.
       humanOnlyPattern: OPENCLAW_HUMAN_ONLY_PATTERN,
+      // Exit 78 after its config was edited while it started ("Restart OpenClaw so state migrations run"): a new start
+      // cures it, so it is restarted like a crash instead of held for the doctor. Filled in at load too.
+      retryPattern: OPENCLAW_RETRY_PATTERN,
     },
     stop: { signal: 'SIGTERM', grace: '15s', hangGrace: '1s', drainGrace: '330s' },
     // What Clawback knows about the gateway: its CLI (channel restarts, stability bundle, diagnostics export).
@@ -275,6 +278,7 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
     delete (svc.restart as Record<string, unknown>).preventExitCodes;
     delete (svc.restart as Record<string, unknown>).selfRestartPattern;
     delete (svc.restart as Record<string, unknown>).humanOnlyPattern;
+    delete (svc.restart as Record<string, unknown>).retryPattern;
   }
   return svc;
 }
