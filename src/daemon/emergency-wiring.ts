@@ -161,9 +161,9 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
         // Bounded: a verdict takes its facts; runs are few (the budget).
         if (runFacts.size > 8) runFacts.delete(runFacts.keys().next().value!);
       }
-      return { outcome: r.outcome, summary: r.summary, detail: r.detail };
+      return { outcome: r.outcome, summary: r.summary, detail: r.detail, launched: r.launched };
     },
-    finish: async (_runId, incidentId, keep, reason, handover) => {
+    finish: async (_runId, incidentId, keep, reason, handover, notStarted) => {
       const { finishAgentSession } = await import('../emergency/run-emergency.js');
       await finishAgentSession({
         stateDir: ctx.stateDir,
@@ -177,6 +177,7 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
         learningsKeep: config.learnings.keep,
         incidentReason: runtime().currentIncident()?.reason ?? '',
         ...(handover ? { handover: true } : {}),
+        ...(notStarted ? { notStarted: true } : {}),
         ...(runFacts.has(incidentId) ? { runFacts: runFacts.get(incidentId)! } : {}),
       });
       runFacts.delete(incidentId);

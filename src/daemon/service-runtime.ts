@@ -65,9 +65,10 @@ export interface DoctorResult {
 }
 
 export interface AgentRepairer {
-  run(incident: Incident, runId: string, signal: AbortSignal): Promise<{ outcome: AgentOutcome; summary: string; detail: string }>;
-  /** Keep (verified by Clawback) or revert what the run changed; journals the verdict. `handover`: a person took over, keep and list. */
-  finish(runId: string, incidentId: string, keep: boolean, reason: string, handover?: boolean): Promise<void>;
+  /** `launched` false: the agent never started (no attempt). */
+  run(incident: Incident, runId: string, signal: AbortSignal): Promise<{ outcome: AgentOutcome; summary: string; detail: string; launched?: boolean }>;
+  /** Keep (verified by Clawback) or revert what the run changed; journals the verdict. `handover`: a person took over, keep and list; `notStarted`: no verdict recorded. */
+  finish(runId: string, incidentId: string, keep: boolean, reason: string, handover?: boolean, notStarted?: boolean): Promise<void>;
   /** At boot: judges a run a killed daemon left with no record (not the work in flight, `inFlight`, the reducer's). */
   judgeOrphan?(inFlight?: string): Promise<void>;
 }
@@ -612,7 +613,7 @@ export class ServiceRuntime {
         return;
       case 'finish-agent':
         if (effect.handover) this.track(this.finishAgent(effect.runId, effect.incidentId, false, effect.reason, true).then(() => undefined));
-        else this.track(this.finishAgentEffect(effect.runId, effect.incidentId, effect.keep, effect.reason));
+        else this.track(this.finishAgentEffect(effect.runId, effect.incidentId, effect.keep, effect.reason, effect.notStarted === true));
         return;
       case 'restart-scope':
         this.track(this.restartScope(effect.scope, effect.settleMs));
@@ -848,7 +849,7 @@ export class ServiceRuntime {
 
   private async runAgent(runId: string, incident: Incident): Promise<void> {
     const agent = this.deps.repairers.agent;
-    const { result, aborted } = await this.runWork<{ outcome: AgentOutcome; summary: string; detail: string }>(
+    const { result, aborted } = await this.runWork<{ outcome: AgentOutcome; summary: string; detail: string; launched?: boolean }>(
       runId,
       (signal) => {
         if (!agent) throw new Error('no agent configured');
@@ -877,8 +878,8 @@ export class ServiceRuntime {
   }
 
   /** Carries out the reducer's keep-or-revert; a revert is reported back (the ladder climbs only once files are put back). */
-  private async finishAgentEffect(runId: string, incidentId: string, keep: boolean, reason: string): Promise<void> {
-    const error = await this.finishAgent(runId, incidentId, keep, reason);
+  private async finishAgentEffect(runId: string, incidentId: string, keep: boolean, reason: string, notStarted = false): Promise<void> {
+    const error = await this.finishAgent(runId, incidentId, keep, reason, false, notStarted);
     if (!keep) this.dispatch({ type: 'agent-reverted', runId, ...(error !== undefined ? { error } : {}) });
   }
 
@@ -887,13 +888,13 @@ export class ServiceRuntime {
    * reducer's order; the second caller waits for the first instead of reverting (and reporting) again.
    * Resolves to the error message when it failed.
    */
-  private finishAgent(runId: string, incidentId: string, keep: boolean, reason: string, handover = false): Promise<string | undefined> {
+  private finishAgent(runId: string, incidentId: string, keep: boolean, reason: string, handover = false, notStarted = false): Promise<string | undefined> {
     const key = `${runId}:${handover ? 'handover' : keep ? 'keep' : 'revert'}`;
     const running = this.finishes.get(key);
     if (running) return running;
     const p = (async (): Promise<string | undefined> => {
       try {
-        await this.deps.repairers.agent?.finish(runId, incidentId, keep, reason, handover || undefined);
+        await this.deps.repairers.agent?.finish(runId, incidentId, keep, reason, handover || undefined, notStarted || undefined);
         return undefined;
       } catch (err) {
         const error = (err as Error)?.message ?? String(err);

@@ -178,7 +178,7 @@ class Step {
       case 'doctor-reverted':
         return this.doctorReverted(input.runId, input.reverted, input.kept, input.error);
       case 'agent-done':
-        return this.agentDone(input.runId, input.outcome, input.detail);
+        return this.agentDone(input.runId, input.outcome, input.detail, input.launched !== false && input.outcome !== 'busy');
       case 'agent-reverted':
         return this.agentReverted(input.runId, input.error);
       case 'tick':
@@ -423,7 +423,7 @@ class Step {
       return;
     }
     let budgetNote = '';
-    if (p.agent && inc.agentRuns === 0 && inc.level <= 3) {
+    if (p.agent && inc.agentRuns === 0 && !inc.agentNotStarted && inc.level <= 3) {
       const recent = this.recentAgentRuns();
       // A failure the agent did not fix, back after a person's resume: their resume is no request for another paid run.
       const tried = s.agentTried && s.agentTried.incidentId !== inc.id ? s.agentTried : null;
@@ -476,9 +476,9 @@ class Step {
    * A failed agent run: its file changes are put back first, and only then does the ladder climb (a person told
    * "Level 4" must not have their own fix reverted under them). The service stays held for the repair meanwhile.
    */
-  private revertThenClimb(agentRunId: string, incidentId: string, why: string, climb: string): void {
+  private revertThenClimb(agentRunId: string, incidentId: string, why: string, climb: string, notStarted = false): void {
     const s = this.s;
-    this.fx.push({ type: 'finish-agent', runId: agentRunId, incidentId, keep: false, reason: why });
+    this.fx.push({ type: 'finish-agent', runId: agentRunId, incidentId, keep: false, reason: why, ...(notStarted ? { notStarted: true } : {}) });
     if (!s.incident || s.incident.id !== incidentId) {
       // Not this incident's any more (cannot happen while work is pending): never leave a repair hold without its repair.
       if (s.held?.reason === 'repair') this.clearHold('the repair is over', false);
@@ -672,6 +672,8 @@ class Step {
     inc.status = 'open';
     inc.level = 0;
     inc.doctorRuns = 0;
+    // A run that never started was no attempt: after a resume the agent may be tried on this incident.
+    delete inc.agentNotStarted;
     return true;
   }
 
@@ -1402,20 +1404,28 @@ class Step {
     this.restartInstance('doctor');
   }
 
-  private agentDone(runId: string, outcome: AgentOutcome, detail: string): void {
+  private agentDone(runId: string, outcome: AgentOutcome, detail: string, launched: boolean): void {
     const s = this.s;
     if (s.work?.kind !== 'agent' || s.work.id !== runId) return;
     const w = s.work;
     const incidentId = w.incidentId;
     s.work = null;
     const inc = s.incident!;
-    if (outcome === 'busy') {
-      // A wait for a person's repair is no attempt: the budget gets the run back; tried again, a bounded number of times.
+    if (!launched) {
+      // A run that never started (a wait for a person's repair, a refusal, a tmux/PTY that did not start) is no attempt:
+      // the budget gets it back, and neither this incident nor a later return of the failure counts the agent as tried.
       const paid = s.agentRuns.lastIndexOf(w.startedAt);
       if (paid >= 0) s.agentRuns.splice(paid, 1);
+      inc.agentRuns = 0;
+      inc.agentNotStarted = true;
+    }
+    if (outcome === 'busy') {
+      // A wait for a person's repair: tried again, a bounded number of times.
       const waits = (w.busyWaits ?? 0) + 1;
       if (waits <= AGENT_BUSY_RETRIES) {
         this.emit('incident.action', 'warning', `${this.p.name}: the Level 3 agent run did not start (${detail}); not counted against the budget, tried again (${waits} of ${AGENT_BUSY_RETRIES})`, { action: 'agent-retry-after-repair', runId, attempt: waits }, 3);
+        inc.agentRuns = 1;
+        delete inc.agentNotStarted;
         this.launchAgent();
         s.work!.busyWaits = waits;
         return;
@@ -1423,7 +1433,7 @@ class Step {
     }
     inc.lastRung = `agent: ${detail}`;
     if (outcome !== 'completed' || !this.p.agent) {
-      return this.revertThenClimb(runId, incidentId, detail, outcome === 'busy' ? `the agent never started: ${detail} (not counted against the budget)` : outcome === 'proposed' ? `the agent proposed a fix for a person to apply: ${detail}` : `the agent did not fix it: ${detail}`);
+      return this.revertThenClimb(runId, incidentId, detail, !launched ? `the agent never started: ${detail} (not counted against the budget)` : outcome === 'proposed' ? `the agent proposed a fix for a person to apply: ${detail}` : `the agent did not fix it: ${detail}`, !launched);
     }
     if (s.held?.reason === 'repair') s.held = null;
     const win = this.p.agent.verifyWindowMs;

@@ -54,7 +54,8 @@ export type ServiceInput =
   | { type: 'doctor-done'; runId: string; outcome: DoctorOutcome; summary: string; files?: DoctorFileChange[]; otherRepairs?: string[] }
   /** A doctor run's file changes were reverted (revert-doctor carried out): which files were put back, which were kept and why. */
   | { type: 'doctor-reverted'; runId: string; reverted: string[]; kept: string[]; error?: string }
-  | { type: 'agent-done'; runId: string; outcome: AgentOutcome; summary: string; detail: string }
+  /** `launched` false: the agent never started (no process or API call ran): no attempt, its budget is given back. */
+  | { type: 'agent-done'; runId: string; outcome: AgentOutcome; summary: string; detail: string; launched?: boolean }
   /** A failed agent run's changes were put back (finish-agent, keep false, carried out); `error` when the revert failed. */
   | { type: 'agent-reverted'; runId: string; error?: string }
   /** A person turns maintenance on (optionally until a time) or off. */
@@ -97,8 +98,11 @@ export type Effect =
    * person cancelled it) is set: then they are kept as they are and listed for that person.
    */
   | { type: 'cancel-work'; runId: string; kind: 'doctor' | 'agent'; handover?: string }
-  /** Keep (verified) or revert (failed) what an agent run changed, and say so; `handover`: a person took over, keep and list. */
-  | { type: 'finish-agent'; runId: string; incidentId: string; keep: boolean; reason: string; handover?: boolean }
+  /**
+   * Keep (verified) or revert (failed) what an agent run changed, and say so; `handover`: a person took over, keep and list;
+   * `notStarted`: the agent never ran, so no verdict is recorded for the incident (a later run of it is not refused).
+   */
+  | { type: 'finish-agent'; runId: string; incidentId: string; keep: boolean; reason: string; handover?: boolean; notStarted?: boolean }
   /** Put a doctor run's file changes back where a file still holds exactly the doctor's bytes (its version kept as evidence); reports doctor-reverted. */
   | { type: 'revert-doctor'; runId: string; incidentId: string; files: DoctorFileChange[]; reason: string }
   | { type: 'emit'; event: ClawbackEvent }

@@ -51,7 +51,10 @@ export interface Incident {
   highestLevel: Level;
   reason: string;
   doctorRuns: number;
+  /** Agent runs that really started in this incident (one that never started is no attempt). */
   agentRuns: number;
+  /** A Level 3 run was due but never started: the ladder climbs past the agent until the incident is resumed. */
+  agentNotStarted?: boolean;
   status: 'open' | 'waiting-human';
   cause?: IncidentCause;
   /** The result of the last rung that ran (doctor or agent), for the next rung and for the human. */

@@ -120,7 +120,7 @@ function event(opts: RunEmergencyOptions, type: ClawbackEvent['type'], severity:
 
 function refusedRun(opts: RunEmergencyOptions, reason: string, incidentDir?: string): AgentSessionResult {
   opts.emit(event(opts, 'incident.action', 'warning', `Level 3 refused: ${reason}`, { action: 'agent-refused', reason }));
-  return { summary: reason, detail: `refused: ${reason}`, outcome: 'refused', incidentDir, changedFiles: [], refusedCalls: [] };
+  return { summary: reason, detail: `refused: ${reason}`, outcome: 'refused', launched: false, incidentDir, changedFiles: [], refusedCalls: [] };
 }
 
 function diffSummary(changes: FileChange[], redactor: Redactor): string[] {
@@ -135,6 +135,8 @@ function diffSummary(changes: FileChange[], redactor: Redactor): string[] {
 /** What an agent run left for its verdict: the daemon's reducer verifies, then keeps or reverts. */
 export interface AgentSessionResult extends AgentRunFacts {
   outcome: 'completed' | 'failed' | 'timeout' | 'refused' | 'proposed' | 'busy';
+  /** False: the agent never started (refused, waited out a lock, its tmux/PTY or API never came up): no attempt. */
+  launched: boolean;
   /** The agent's own account (redacted). */
   summary: string;
   /** One line for the timeline and Level 4: "claude exited 1 after 0.6s: Not logged in". */
@@ -189,7 +191,7 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
     // Not a refusal of the run: it never started, and the reducer tries it again without counting it (outcome busy).
     const why = `${repair.owner ? `pid ${repair.owner.pid}` : 'another process'} kept repairing ${service.name} (clawback doctor --fix) for ${formatDuration(waitMs)}: the agent does not edit the files beside it`;
     opts.emit(event(opts, 'incident.action', 'warning', `Level 3 did not start: ${why}`, { action: 'agent-waited-repair', reason: why }));
-    return { summary: why, detail: `waited: ${why}`, outcome: 'busy', incidentDir, changedFiles: [], refusedCalls: [] };
+    return { summary: why, detail: `waited: ${why}`, outcome: 'busy', launched: false, incidentDir, changedFiles: [], refusedCalls: [] };
   }
   try {
     const { ended: orphans, unjudged } = await takeOverServiceRun(opts.stateDir, service.name, incidentDir, clock);
@@ -279,11 +281,16 @@ export async function finishAgentSession(opts: {
   incidentReason?: string;
   /** A person cancelled the run (start, resume, restart, stop, maintenance): they took over, nothing is reverted. */
   handover?: boolean;
+  /** The agent never started: no verdict is recorded (agent-result.json would refuse the incident's next run). */
+  notStarted?: boolean;
   /** The run's end facts from memory, used when agent-run.json could not be written or read (a full disk). */
   runFacts?: AgentRunRecord;
 }): Promise<{ changedFiles: string[]; revertedFiles: string[]; keptFiles?: string[] }> {
   const incidentDir = path.join(opts.stateDir, 'incidents', opts.incidentId);
   const resultFile = path.join(incidentDir, 'agent-result.json');
+  // A run that never started beside an earlier one's verdict (refused: "a session already ran"): nothing of it to judge,
+  // and the earlier run's files are not judged again.
+  if (opts.notStarted && (await fs.stat(resultFile).then(() => true, () => false))) return { changedFiles: [], revertedFiles: [] };
   // A run a dead daemon left in flight may still be at work (its tmux session outlives the daemon): end it first, or
   // it would go on editing the files this verdict keeps or puts back.
   const leftovers = await endAgentLeftovers(path.resolve(incidentDir), opts.clock);
@@ -366,11 +373,12 @@ export async function finishAgentSession(opts: {
   const endUnknownText = endUnknown
     ? `; the agent's end was never recorded (its daemon died), so an edit made since by a person is undone too: the bytes each of ${reverted.join(', ')} had before this revert are kept in ${report!.evidenceDir} (manifest.json maps each file to its copy)`
     : '';
+  const head = opts.notStarted ? `Level 3 never started for ${opts.serviceName} (${opts.reason})` : `Level 3 did not fix ${opts.serviceName} (${opts.reason})`;
   opts.emit(
-    ev('critical', `Level 3 did not fix ${opts.serviceName} (${opts.reason}); ${reverted.length} file(s) reverted${endUnknownText}${carriedText}${keptText}${notText}`, {
+    ev(opts.notStarted ? 'warning' : 'critical', `${head}; ${reverted.length} file(s) reverted${endUnknownText}${carriedText}${keptText}${notText}`, {
       ...(endUnknown ? { endUnrecorded: true, replacedBytesIn: report!.evidenceDir } : {}),
       // The run's own end (timeout, failed) when it never got to a verification; otherwise the fix did not hold.
-      outcome: run.status && run.status !== 'completed' ? run.status : 'failed',
+      outcome: opts.notStarted ? 'not-started' : run.status && run.status !== 'completed' ? run.status : 'failed',
       verify: opts.reason,
       changedFiles: changes.map((c) => c.path),
       revertedFiles: reverted,
@@ -382,7 +390,7 @@ export async function finishAgentSession(opts: {
       summary,
     }),
   );
-  await optionalWrite(opts, resultFile, () => writeResult(resultFile, { outcome: 'failed', summary, reason: opts.reason, reverted, keptChangedAfterAgent: keptAfter, notReverted }));
+  if (!opts.notStarted) await optionalWrite(opts, resultFile, () => writeResult(resultFile, { outcome: 'failed', summary, reason: opts.reason, reverted, keptChangedAfterAgent: keptAfter, notReverted }));
   await clearServiceRun(opts.stateDir, opts.serviceName, incidentDir);
   return { changedFiles: changes.map((c) => c.path), revertedFiles: reverted };
 }
@@ -464,7 +472,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     adapter = opts.adapters?.[adapterName] ?? createAdapter(adapterName, opts.adapterOptions);
   } catch (e) {
     const why = `adapter ${adapterName} unavailable: ${(e as Error).message}`;
-    return { summary: why, detail: why, outcome: 'failed', incidentDir, changedFiles: [], refusedCalls: [] };
+    return { summary: why, detail: why, outcome: 'failed', launched: false, incidentDir, changedFiles: [], refusedCalls: [] };
   }
   const stateDir = path.resolve(opts.stateDir);
   // An agent granted whole directories (Codex, Gemini) cannot be kept out of a part of its working directory: with the
@@ -673,8 +681,9 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
         revertedFiles: reverted,
       }),
     );
-    await writeResult(path.join(incidentDir, 'agent-result.json'), { outcome: 'proposed', summary });
-    return { ...base, summary, detail: `proposal (nothing changed): ${firstLine(summary)}`, outcome: 'proposed', changedFiles: reverted };
+    // A proposal from an agent that never started is none: no verdict is recorded, so a later run is not refused.
+    if (startInfo) await writeResult(path.join(incidentDir, 'agent-result.json'), { outcome: 'proposed', summary });
+    return { ...base, summary, detail: `proposal (nothing changed): ${firstLine(summary)}`, outcome: 'proposed', launched: startInfo !== undefined, changedFiles: reverted };
   }
 
   const changes = await changesSince(snapshot);
@@ -715,7 +724,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
       changedFiles: changes.map((c) => c.path),
     }),
   );
-  return { ...base, summary, detail: redactor.redact(detail), outcome: status, changedFiles: changes.map((c) => c.path), snapshot, runFacts };
+  return { ...base, summary, detail: redactor.redact(detail), outcome: status, launched: startInfo !== undefined, changedFiles: changes.map((c) => c.path), snapshot, runFacts };
 }
 
 /** Puts the agent's edit of the config's copy into the real file (see config-stage.ts); says so when it does not. */
