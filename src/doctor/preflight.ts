@@ -6,6 +6,7 @@ import type { CommandRunner, Finding } from './types.js';
 import { serviceEnv, spawnRunner } from './command-runner.js';
 import { checkConfigFile } from './config-validity.js';
 import { resolveCommand } from '../platform/resolve-command.js';
+import { envProgram, readShebang } from '../platform/shebang.js';
 import { checkPortFree, type PortCheck } from './port-bind-check.js';
 import { serviceBindHosts } from './bind-hosts.js';
 
@@ -44,10 +45,40 @@ async function checkCommand(service: ServiceConfig, env: Record<string, string>)
   const cmd = service.shell && !service.external ? '/bin/sh' : argv[0];
   if (cmd === undefined) return [finding('preflight.command', service.name, 'critical', 'no command', 'command is empty', 'set command')];
   const cwd = service.cwd ?? process.cwd();
-  if (await resolveCommand(cmd, env, cwd)) return [];
+  const resolved = await resolveCommand(cmd, env, cwd);
+  if (resolved) return service.shell && !service.external ? [] : checkInterpreter(cmd, resolved, env, cwd);
   const where = cmd.includes('/') ? `${path.resolve(cwd, cmd)} does not exist or is not executable` : `"${cmd}" is not on PATH (${env.PATH ?? 'PATH unset'})`;
   return [
     finding('preflight.command', cmd, 'critical', `command "${cmd}" not found`, where, 'install the program, fix the path in command, or set PATH in the service env'),
+  ];
+}
+
+/**
+ * A script found and executable still fails every start when its `#!` interpreter is missing: spawn says ENOENT, as if
+ * the script itself were missing, and the crash-loop breaker tripped on a start that never ran. Named here instead: the
+ * script, its line 1, the interpreter and what to do.
+ */
+async function checkInterpreter(cmd: string, script: string, env: Record<string, string>, cwd: string): Promise<Finding[]> {
+  const sb = readShebang(script);
+  if (!sb) return [];
+  const subject = `${script}:interpreter`;
+  const title = (what: string): string => `the interpreter of "${cmd}" ${what}`;
+  if (sb.crlf) {
+    return [
+      finding('preflight.command', subject, 'critical', title('cannot be run'), `${script} line 1 "${sb.line}" ends with a carriage return (Windows line ends): ${sb.arg ? `${sb.interpreter} is given "${sb.arg.replace(/\r$/, '')}\\r"` : `the kernel looks for "${sb.interpreter.replace(/\r$/, '')}\\r", which does not exist`}`, `convert ${script} to Unix line ends (dos2unix ${script}, or sed -i 's/\\r$//' ${script})`),
+    ];
+  }
+  const interp = path.resolve(cwd, sb.interpreter);
+  if (!(await resolveCommand(interp, env, cwd))) {
+    return [
+      finding('preflight.command', subject, 'critical', title(`"${sb.interpreter}" not found`), `${script} line 1 "${sb.line}" names ${interp}, which does not exist or is not executable: every start fails before the script runs (spawn ENOENT or EACCES)`, `install ${path.basename(sb.interpreter)} at ${interp}, or change line 1 of ${script} to an interpreter that exists (e.g. #!/usr/bin/env ${path.basename(sb.interpreter)})`),
+    ];
+  }
+  const program = envProgram(sb);
+  if (program === undefined || (await resolveCommand(program, env, cwd))) return [];
+  const where = program.includes('/') ? `${path.resolve(cwd, program)} does not exist or is not executable` : `"${program}" is not on the service's PATH (${env.PATH ?? 'PATH unset'})`;
+  return [
+    finding('preflight.command', subject, 'critical', title(`"${program}" not found`), `${script} line 1 "${sb.line}" runs ${program} through env: ${where} (env exits 127 at every start)`, `install ${program}, set PATH in the service env to include it, or change line 1 of ${script}`),
   ];
 }
 

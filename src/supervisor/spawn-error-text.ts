@@ -1,8 +1,8 @@
 // Why a start failed before any process ran, in one line that leads with the cause: "<argv0>: spawn <argv0> ENOENT"
 // named the command twice and put the code last, where the incidents list (cut at 60 characters) never showed it.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ERRNO_WORDS } from '../platform/errno-words.js';
+import { readShebang } from '../platform/shebang.js';
 
 /** "spawn ENOENT (no such file or directory): /path/cmd" (with its #! interpreter named when that is what is missing). */
 export function spawnErrorText(argv0: string, cwd: string | undefined, err: NodeJS.ErrnoException): string {
@@ -17,12 +17,8 @@ export function spawnErrorText(argv0: string, cwd: string | undefined, err: Node
 /** The #! interpreter of a script that exists (ENOENT then means the interpreter is missing), or undefined. */
 function missingInterpreter(argv0: string, cwd: string | undefined): string | undefined {
   if (!argv0.includes('/')) return undefined;
-  try {
-    const head = readFileSync(path.resolve(cwd ?? '.', argv0), { encoding: 'latin1', flag: 'r' }).slice(0, 256);
-    // Quoted: a script saved with CRLF line ends names "/bin/sh\r", which reads as /bin/sh unquoted.
-    const m = /^#![ \t]*([^ \t\n]+)/.exec(head);
-    return m ? JSON.stringify(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
+  // Quoted: a script saved with CRLF line ends names "/bin/sh\r", which reads as /bin/sh unquoted. At most 256 bytes are
+  // read (the kernel's own limit), never a whole binary.
+  const sb = readShebang(path.resolve(cwd ?? '.', argv0));
+  return sb ? JSON.stringify(sb.interpreter) : undefined;
 }
