@@ -683,7 +683,7 @@ export class ServiceRuntime {
       if (inst.pid <= 0) {
         const info = await inst.exited;
         if (daemonExhausted(info.spawnErrorCode)) this.deps.onSpawnFault?.(Object.assign(new Error(`${this.name} could not be started: ${info.spawnError ?? 'spawn failed'}`), { code: info.spawnErrorCode }));
-        this.dispatch({ type: 'start-failed', error: info.spawnError ?? 'the process could not be spawned', ...(daemonExhausted(info.spawnErrorCode) ? { exhausted: true } : {}) });
+        this.dispatch({ type: 'start-failed', error: info.spawnError ?? 'the process could not be spawned', ...(daemonExhausted(info.spawnErrorCode) ? { exhausted: true } : {}), ...(info.spawnErrorCode ? { code: info.spawnErrorCode } : {}) });
         return;
       }
       this.deps.onSpawned?.();

@@ -96,6 +96,12 @@ const REPAIR_DID_NOT_HOLD = '; it tripped the breaker before in this series and 
 
 /** Lines at the end of an exited instance's output that may carry its "restart me" words (later ones are a wrapper's). */
 const ASKED_TAIL_LINES = 5;
+/**
+ * Spawn errors that say the program cannot be executed as configured (missing, not executable, a directory, its #!
+ * interpreter missing, arguments too long): the same every time, as systemd's status=203/EXEC. ETXTBSY (a binary being
+ * written by an update) and the daemon's own exhaustion (EAGAIN, EMFILE, ENOMEM) pass and are retried with backoff.
+ */
+const CANNOT_EXEC_CODES: ReadonlySet<string> = new Set(['ENOENT', 'EACCES', 'ENOTDIR', 'EISDIR', 'ENOEXEC', 'ELOOP', 'ENAMETOOLONG', 'E2BIG', 'EPERM']);
 
 /**
  * Pure: does the start after a doctor run get a fresh restart window? Yes when the service sits held unstarted (a crash
@@ -162,7 +168,7 @@ class Step {
       case 'started':
         return this.started(input.instance, input.reason);
       case 'start-failed':
-        return this.startFailed(input.error, input.exhausted === true);
+        return this.startFailed(input.error, input.exhausted === true, input.code);
       case 'preflight-failed':
         return this.preflightFailed(input.problem);
       case 'exited':
@@ -267,6 +273,12 @@ class Step {
   private restarting(severity: Severity, message: string, details: PayloadOf<'service.restarting'>, level: Level): void {
     this.s.restartsTotal++;
     this.emit('service.restarting', severity, message, details, level);
+  }
+
+  /** What a start after an exit is called: a start that never ran (spawn error) was no exit to restart after. */
+  private againText(): string {
+    const failed = this.s.lastExit?.startError;
+    return failed !== undefined ? `starting ${this.p.name} again after its start failed (no process ran: ${failed})` : `restarting ${this.p.name} after its exit`;
   }
 
   private setHold(reason: HoldReason, detail: string): void {
@@ -873,19 +885,29 @@ class Step {
     else if (!this.placed()) this.losePlacement('the lease was lost while the service was starting');
   }
 
-  private startFailed(error: string, exhausted = false): void {
+  private startFailed(error: string, exhausted = false, code?: string): void {
     const s = this.s;
     if (s.phase === 'starting') s.phase = 'stopped';
     const exit: LastExit = { code: null, signal: null, at: this.now, uptimeMs: 0, statusKnown: false, startError: error };
     s.lastExit = exit;
+    // The program cannot be executed as configured (not there, not executable, its #! interpreter missing): no process
+    // ran, so nothing crashed and a restart on the crash backoff cannot help. Retried that way, it tripped the crash-loop
+    // breaker after N tries "as if it had crashed"; held at once instead, as the preflight holds a missing command
+    // (systemd's status=203/EXEC), and the ladder's doctor run names the cause.
+    const cannotExec = !exhausted && code !== undefined && CANNOT_EXEC_CODES.has(code);
     // The daemon could not fork (out of processes, descriptors, memory): not the service's crash. Counted, the breaker
     // tripped and held the service at Level 4 ("doctor found no problem") after the resource came back.
-    const why = exhausted ? `${error} (clawback is out of processes, file descriptors or memory; retried with backoff, not counted as a crash loop)` : error;
+    const why = exhausted
+      ? `${error} (clawback is out of processes, file descriptors or memory; retried with backoff, not counted as a crash loop)`
+      : cannotExec
+        ? `${error} (the program cannot be executed as configured: held, not retried until it is fixed)`
+        : error;
     this.emit('service.exited', 'warning', `${this.p.name} could not be started: ${why}`, { code: null, signal: null, uptimeMs: 0, expected: false, error, ...(exhausted ? { exhausted } : {}) });
+    if (cannotExec && this.placed()) return this.preflightFailed(error, { said: 'could not be started', lastExit: exit });
     this.crashed(exit, `could not be started: ${why}`, [error], '', !exhausted);
   }
 
-  private preflightFailed(problem: string): void {
+  private preflightFailed(problem: string, start?: { said: string; lastExit: LastExit }): void {
     const s = this.s;
     if (s.phase === 'starting') s.phase = 'stopped';
     if (s.maintenance) {
@@ -903,12 +925,14 @@ class Step {
       s.phase = 'held';
       return;
     }
-    this.openIncident(0, `preflight: ${problem}`);
-    this.setHold('preflight', problem);
+    // A spawn that could not execute the program (start) is held the same way, said as what it was.
+    const said = start ? `${start.said}: ${problem}` : `preflight failed: ${problem}`;
+    this.openIncident(0, start ? said : `preflight: ${problem}`, start ? { lastExit: start.lastExit } : undefined, start?.lastExit.at);
+    this.setHold('preflight', start ? said : problem);
     s.phase = 'held';
     // This host cannot run it (disk full, port held): another member may.
-    if (s.placement?.active) this.fx.push({ type: 'release-placement', reason: `preflight failed: ${problem}` });
-    this.climb(`preflight failed: ${problem}`, false);
+    if (s.placement?.active) this.fx.push({ type: 'release-placement', reason: said });
+    this.climb(said, false);
   }
 
   private exited(input: Extract<ServiceInput, { type: 'exited' }>): void {
@@ -1094,7 +1118,7 @@ class Step {
     s.backoffAttempt = attempt + 1;
     if (delay === 0) {
       this.emit('service.restart-scheduled', 'info', `restarting ${p.name} now`, { reason: 'exit', delayMs: 0, attempt }, 0);
-      this.restarting('warning', `restarting ${p.name} after its exit`, { reason: 'exit', attempt }, 0);
+      this.restarting('warning', this.againText(), { reason: 'exit', attempt }, 0);
       s.phase = 'stopped';
       this.startNow('exit');
       return;
@@ -1475,7 +1499,7 @@ class Step {
       else {
         // Counted when it runs, as clawback_restarts_total counts this event: counted at scheduling, `clawback status`
         // said one restart more than /metrics for the whole backoff, and for ever when a stop cancelled it.
-        this.restarting('warning', `restarting ${p.name} after its exit`, { reason: 'exit', attempt: Math.max(0, s.backoffAttempt - 1) }, 0);
+        this.restarting('warning', this.againText(), { reason: 'exit', attempt: Math.max(0, s.backoffAttempt - 1) }, 0);
         this.startNow('exit');
       }
     }

@@ -30,8 +30,9 @@ export type ServiceInput =
   /**
    * The start could not happen: spawn/launch error (counts like a crash). `exhausted`: the daemon itself is out of
    * processes, descriptors or memory (EAGAIN, EMFILE, ENFILE, ENOMEM at its fork): retried with backoff, never a crash loop.
+   * `code`: the spawn error's code (ENOENT, EACCES...); the reducer holds a program that cannot be executed at once.
    */
-  | { type: 'start-failed'; error: string; exhausted?: boolean }
+  | { type: 'start-failed'; error: string; exhausted?: boolean; code?: string }
   /** A check before the start said "do not start, repair first". */
   | { type: 'preflight-failed'; problem: string }
   | {

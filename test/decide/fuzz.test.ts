@@ -309,7 +309,8 @@ function nextInput(r: () => number, w: World, s: ServiceState, p: ServicePolicy,
   if (w.daemon === 'disposed') return { type: 'exited', pid: w.proc!.pid, code: null, signal: 'SIGTERM', at: w.now, statusKnown: true };
   const options: Array<[number, () => ServiceInput | null]> = [
     [6, () => (w.start ? { type: 'started', instance: { pid: w.nextPid++, pidStartTime: 1, startedAt: w.now }, reason: w.start } : null)],
-    [1, () => (w.start ? { type: 'start-failed', error: 'spawn ENOENT' } : null)],
+    // With its code: a program that cannot be executed, held at once; without: a launch error, retried on the backoff.
+    [1, () => (w.start ? { type: 'start-failed', error: 'spawn ENOENT', ...(r() < 0.5 ? { code: 'ENOENT' } : {}) } : null)],
     [1, () => (w.start ? { type: 'preflight-failed', problem: 'port 8080 is held' } : null)],
     [
       5,
