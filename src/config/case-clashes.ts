@@ -72,5 +72,5 @@ export function caseWarnings(declared: ClawbackConfig, file: string, dirs: strin
   const insensitive = dirs.some((d) => insensitiveAt(d));
   const problems: ConfigProblem[] = clashes.map((c) => ({ path: `services[${c.index}].name`, message: describeCaseClash(c, insensitive), value: c.name }));
   if (insensitive) throw new ConfigError(file, problems);
-  return problems.map(formatProblem);
+  return problems.map((p) => formatProblem(p));
 }

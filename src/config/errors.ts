@@ -8,6 +8,11 @@ export interface ConfigProblem {
   path: string;
   message: string;
   value?: unknown;
+  /** Where the value is in the file (1-based), when it came from one: see source-positions.ts. */
+  line?: number;
+  col?: number;
+  /** For an unknown-key problem (reported on its map): the first unknown key, to point at it. */
+  unknownKey?: string;
 }
 
 export class ConfigError extends Error {
@@ -15,7 +20,7 @@ export class ConfigError extends Error {
     readonly file: string,
     readonly problems: ConfigProblem[],
   ) {
-    super(`invalid config ${file}:\n${problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`);
+    super(`invalid config ${file}:\n${problems.map((p) => `  - ${formatProblem(p, file)}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }
@@ -62,7 +67,18 @@ export function maskSecretValue(value: unknown): string | undefined {
   }
 }
 
-export function formatProblem(p: ConfigProblem): string {
+/** ` (FILE:LINE:COL)`, the form editors and terminals open at the spot; empty when the problem has no position. */
+function where(p: ConfigProblem, file: string | undefined): string {
+  if (p.line === undefined) return '';
+  const at = `${p.line}:${p.col ?? 1}`;
+  return file && !file.startsWith('(') ? ` (${file}:${at})` : ` (line ${at})`;
+}
+
+export function formatProblem(p: ConfigProblem, file?: string): string {
+  return `${problemText(p)}${where(p, file)}`;
+}
+
+function problemText(p: ConfigProblem): string {
   // A message that says what it got (the duration and size parsers do) quotes the value: a token there is taken out too.
   const message = new Redactor().redact(p.message);
   if (p.value !== undefined && isSecretProblem(p)) {
@@ -133,6 +149,7 @@ export function problemsFromZod(error: z.ZodError, raw: unknown, schema?: z.ZodT
     message += placeholderHint(value);
     const p: ConfigProblem = { path: formatPath(issue.path), message };
     if (value !== undefined && issue.code !== 'unrecognized_keys') p.value = value;
+    if (issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined) p.unknownKey = issue.keys[0];
     return p;
   });
 }
@@ -145,6 +162,9 @@ export interface ProblemData {
   expected?: string;
   /** The value found, its secrets taken out (a secret field's value is masked or left out, as in formatProblem). */
   value?: unknown;
+  /** Where in the file (1-based), when known. */
+  line?: number;
+  col?: number;
 }
 
 export function problemData(p: ConfigProblem): ProblemData {
@@ -152,6 +172,7 @@ export function problemData(p: ConfigProblem): ProblemData {
   const out: ProblemData = { field: p.path, message };
   const expected = /\bexpected:?\s+(.+?)(?:, received [^;]*)?(?:;.*)?$/i.exec(message)?.[1];
   if (expected) out.expected = expected;
+  if (p.line !== undefined) Object.assign(out, { line: p.line, col: p.col ?? 1 });
   if (p.value === undefined) return out;
   if (isSecretProblem(p)) {
     const masked = maskSecretValue(p.value);

@@ -19,6 +19,7 @@ import { formatBytes } from '../probes/byte-size.js';
 import { MAX_CONFIG_NESTING, tooDeep } from './nesting-depth.js';
 import { effectiveCount, overridePortClashes, readScaleOverrides, type RefusedOverride, type ScaleOverrides } from '../instances/scale-store.js';
 import { errnoText } from '../platform/errno-words.js';
+import { withSourcePositions } from './source-positions.js';
 
 export { CONFIG_CANDIDATES, findConfigFile } from './find-config.js';
 import { findConfigFile } from './find-config.js';
@@ -76,10 +77,11 @@ export function parseConfigSource(text: string, file: string): unknown {
     const first = (err as Error).message.split('\n')[0]!;
     // yaml's bound on alias expansion is also what a merge key inside its own anchor (`&a {<<: *a}`) runs into.
     const hint = /excessive alias count/i.test(first) ? ' (aliases expand too often: a `<<: *name` or `*name` inside the block &name anchors, or aliases of aliases nested too deep); expected each alias to expand a few times' : '';
-    throw new ConfigError(file, [{ path: '(file)', message: `cannot parse: ${first}${hint}` }]);
+    const at = (err as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
+    throw new ConfigError(file, [{ path: '(file)', message: `cannot parse: ${first}${hint}`, ...(at ? { line: at.line, col: at.col } : {}) }]);
   }
   const problems = unusableValues(raw);
-  if (problems.length > 0) throw new ConfigError(file, problems);
+  if (problems.length > 0) throw new ConfigError(file, withSourcePositions(text, problems));
   return withoutExtensionFields(raw);
 }
 
@@ -226,7 +228,18 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     const declared = validateDeclared(raw, '(embedded demo config)');
     return { config: materialize({ raw, declared, file: undefined }, readScaleOverrides(stateDir), cwd), declared, raw, file: undefined, stateDir, warnings: [] };
   }
-  const raw = parseConfigSource(readConfigText(file), file);
+  const text = readConfigText(file);
+  try {
+    return loadFromText(text, file, opts);
+  } catch (err) {
+    // Every problem found in the file (schema, cross-field rules, unknown keys, clashes) says where it is.
+    if (err instanceof ConfigError && err.file === file) throw new ConfigError(file, withSourcePositions(text, err.problems));
+    throw err;
+  }
+}
+
+function loadFromText(text: string, file: string, opts: LoadOptions): LoadedConfig {
+  const raw = parseConfigSource(text, file);
   const declared = validateDeclared(raw, file);
   const stateDir = resolveStateDir(declared.stateDir, opts, path.dirname(file));
   const logsDir = (dir: string): string => path.resolve(path.dirname(file), expandHome(dir));

@@ -62,7 +62,7 @@ async function reloadNow(daemon: Daemon, by: string): Promise<ReloadResult> {
     const file = ctx.configFile;
     loaded = await loadSettled(file, ctx.clock, () => loadConfigIsolated({ file, stateDir: ctx.stateDir }));
   } catch (err) {
-    const problems = err instanceof ConfigError ? err.problems.map(formatProblem) : [(err as Error).message];
+    const problems = err instanceof ConfigError ? err.problems.map((p) => formatProblem(p, err.file)) : [(err as Error).message];
     const message = `config reload refused, nothing changed: ${ctx.configFile}: ${problems[0] ?? 'invalid'}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`;
     ctx.emit({ type: 'config.reload-failed', time: now(), severity: 'warning', message, details: { file: ctx.configFile, problems, by } });
     return { status: 400, body: { ok: false, message, problems } };
