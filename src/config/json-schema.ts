@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { clawbackConfigSchema } from './schema.js';
 import { duration } from './duration-schema.js';
 import { byteSize } from '../probes/byte-size-schema.js';
+import { httpUrl } from '../probes/probe-schema.js';
+import { regexSource } from './schema.js';
 
 /**
  * What a duration or size field takes, as the parsers read it (config/duration.ts, probes/byte-size.ts): the generated
@@ -17,6 +19,13 @@ const BYTE_SIZE_INPUT: z.core.JSONSchema.JSONSchema[] = [
   { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*([bB]|[kKmMgGtT]([iI]?[bB])?)?\\s*$', description: 'a size such as 200MB, 1.5GiB, 512M, or bytes' },
 ];
 
+/**
+ * The loader's refinements an editor can check too: a probe URL (any string was accepted, `url: not a url` included)
+ * and a regular expression (`selfRestartPattern: "(["`). What cannot be said in JSON Schema stays the loader's alone:
+ * service names unique, dependsOn naming services that exist and forming no cycle, ports not shared, log files that clash.
+ */
+const HTTP_URL_INPUT: z.core.JSONSchema.JSONSchema = { type: 'string', format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+', description: 'an http:// or https:// URL' };
+
 export function configJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(clawbackConfigSchema, {
     io: 'input',
@@ -24,6 +33,8 @@ export function configJsonSchema(): Record<string, unknown> {
     override: (ctx) => {
       if (ctx.zodSchema === duration) ctx.jsonSchema.anyOf = DURATION_INPUT;
       if (ctx.zodSchema === byteSize) ctx.jsonSchema.anyOf = BYTE_SIZE_INPUT;
+      if (ctx.zodSchema === httpUrl) Object.assign(ctx.jsonSchema, HTTP_URL_INPUT);
+      if (ctx.zodSchema === regexSource) ctx.jsonSchema.format = 'regex';
     },
   }) as Record<string, unknown>;
   return {

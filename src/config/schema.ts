@@ -12,7 +12,7 @@ import { updateSchema } from '../update/update-schema.js';
 import { clusterSchema, placementSchema } from '../cluster/cluster-schema.js';
 
 /** A regular expression's source, checked to compile (restart patterns matched against a service's last lines). */
-const regexSource = z
+export const regexSource = z
   .string()
   .min(1)
   .refine(

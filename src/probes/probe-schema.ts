@@ -46,7 +46,7 @@ export const statusSpec = z.union([
 ]);
 export type StatusSpec = z.output<typeof statusSpec>;
 
-const httpUrl = z
+export const httpUrl = z
   .string()
   .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'expected an http:// or https:// URL');
 
