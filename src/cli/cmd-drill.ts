@@ -16,7 +16,7 @@ import { renderChaosSvg } from '../drill/chaos-svg.js';
 import { isLoopbackHost } from '../server/auth.js';
 import { parseDuration } from '../config/duration.js';
 import { DaemonLink } from '../drill/daemon-link.js';
-import { DrillRefused, loadDaemonConfig, pausedByPerson, recoveryUnderWay, resolveTarget, type DrillTarget } from '../drill/target.js';
+import { DrillRefused, loadDaemonConfig, pausedByPerson, recoveryUnderWay, resolveTarget, standingBy, type DrillTarget } from '../drill/target.js';
 import { RestoreStack, stopOnSignals } from '../drill/restore-stack.js';
 import { runDrill, skippedScenarios } from '../drill/run-drill.js';
 import { nothingDrilled } from '../drill/drill-result.js';
@@ -321,7 +321,7 @@ async function targetOrExit(program: Command, o: DrillOpts, dead: LockOwner | un
     const target = resolveTarget(status, loadDaemonConfig(status), { ...(o.service ? { service: o.service } : {}), ...(o.leakUrl ? { leakUrl: o.leakUrl } : {}) });
     const live = status.services.find((s) => s.name === target.service.name);
     // A hold a killed drill left is lifted by this one once it has the lock (liftDeadDrillHold), not refused.
-    const paused = live && pausedByPerson(holdLeftByDeadDrill(live.held, dead) ? { ...live, held: null } : live);
+    const paused = live && (standingBy(live) ?? pausedByPerson(holdLeftByDeadDrill(live.held, dead) ? { ...live, held: null } : live));
     if (paused) throw new DrillRefused(`refusing to drill: ${paused}`, 2);
     // A recovery under way is the ladder's (one owner): the drill's faults and its `resume` would overrule it.
     const busy = live && !o.force && !holdLeftByDeadDrill(live.held, dead) && !incidentLeftByDeadDrill(live, dead) ? recoveryUnderWay(live) : undefined;

@@ -13,7 +13,7 @@ import type { RestoreStack } from './restore-stack.js';
 import { isServing } from './serving-check.js';
 import { formatMs } from './drill-report.js';
 import { pollUntil } from './poll.js';
-import { article, pausedByPerson } from './target.js';
+import { article, pausedByPerson, standingBy } from './target.js';
 import { openedByProbeKind, probeKindsByName, type JournalProof } from './journal-measure.js';
 import type { ProbeKind } from '../probes/probe-schema.js';
 
@@ -267,6 +267,7 @@ export async function settleAfterDrill(ctx: DrillContext, after: 'the interrupti
   let resumed = false;
   let leftAlone = false;
   let byPerson: string | undefined;
+  let standby: string | undefined;
   const settled = await pollUntil(
     async () => {
       const s = await ctx.link.service(service);
@@ -282,13 +283,16 @@ export async function settleAfterDrill(ctx: DrillContext, after: 'the interrupti
         notes.push(`the service was held (${s.held.reason}) after ${after}: resumed`);
         return undefined;
       }
+      standby = s ? standingBy(s) : undefined;
+      if (standby) return s;
       byPerson = s && !s.held ? pausedByPerson(s) : undefined;
       if (byPerson) return s;
       return isSteady(ctx);
     },
     { clock: ctx.clock, timeoutMs: waitMs, intervalMs: 250 },
   );
-  if (byPerson) notes.push(`left as a person set it: ${byPerson}`);
+  if (standby) notes.push(`not running here any more: ${standby}`);
+  else if (byPerson) notes.push(`left as a person set it: ${byPerson}`);
   else if (!settled) notes.push(`the service was NOT steady (running, healthy, serving) within ${secondsOf(waitMs)} after ${after}; check \`clawback status\``);
   return notes;
 }

@@ -17,7 +17,7 @@ import { diskFullScenario } from './scenario-disk-full.js';
 import { staleLockScenario } from './scenario-stale-lock.js';
 import { formatMs } from './drill-report.js';
 import { backoffNote } from './backoff-note.js';
-import { pausedByPerson } from './target.js';
+import { pausedByPerson, standingBy } from './target.js';
 
 export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   crash: crashScenario,
@@ -90,7 +90,7 @@ export class RecoveryNotOurs extends PausedByPerson {}
 
 async function pausedNow(ctx: DrillContext): Promise<string | undefined> {
   const s = await ctx.link.service(ctx.target.service.name);
-  return s ? pausedByPerson(s) : undefined;
+  return s ? (standingBy(s) ?? pausedByPerson(s)) : undefined;
 }
 
 export async function runDrill(ctx: DrillContext, opts: RunDrillOptions): Promise<DrillReport> {

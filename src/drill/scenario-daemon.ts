@@ -8,7 +8,7 @@ import { daemonAliveSync, keepDaemonUp, runGuardian, waitDead } from './daemon-o
 import { guardFile, noteDrillWrite, releaseGuard, restoreFile, type GuardedFile } from './file-guard.js';
 import { drillBackupRoot } from './drill-leftovers.js';
 import { stateDirOwner } from './backup-root.js';
-import { instanceOf, isOneOf, journalSince, sendSignal, signalInstance, stillRuns, waitServedByNewInstance, waitSteady, waitBound, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
+import { instanceOf, isOneOf, journalSince, secondsOf, sendSignal, signalInstance, stillRuns, waitServedByNewInstance, waitSteady, waitBound, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { pollUntil } from './poll.js';
 import { cutSnippet } from '../platform/cut-text.js';
 
@@ -33,9 +33,18 @@ function watchService(ctx: DrillContext): { stop(): Promise<{ ok: number; failed
   };
 }
 
+/** A cluster singleton's daemon killed (or its state dir lost) past its lease lets another member take the service over: failover, not a revival here. */
+function clusterSingleton(ctx: DrillContext): string | undefined {
+  const cluster = ctx.target.config.cluster;
+  if (!cluster || ctx.target.service.placement !== 'singleton') return undefined;
+  return `not applicable: "${ctx.target.service.name}" is a cluster singleton (placement: singleton): while this daemon is dead its lease (leaseTtl ${secondsOf(cluster.leaseTtl)}) expires, this member fences its instance and another member takes the service over, so the daemon comes back to a standby; that failover is the cluster's recovery, not this member's (see docs/clustering.md)`;
+}
+
 export const daemonKillScenario: Scenario = {
   name: 'daemon-kill',
   notApplicable(ctx) {
+    const singleton = clusterSingleton(ctx);
+    if (singleton) return singleton;
     return ctx.target.check.kind === 'status' ? 'not applicable: the service has no health URL or port to watch while the daemon is away' : undefined;
   },
   async run(ctx, _trial, before): Promise<ScenarioRun> {
@@ -116,6 +125,8 @@ function copyBackMissing(from: string, to: string, name: string): number {
 export const nuclearScenario: Scenario = {
   name: 'nuclear',
   notApplicable(ctx) {
+    const singleton = clusterSingleton(ctx);
+    if (singleton) return singleton;
     const others = ctx.target.config.services.filter((s) => !s.drillable).map((s) => s.name);
     if (others.length) return `not applicable: the state directory serves other services that are not drillable (${others.join(', ')})`;
     return checkStateDir(ctx.target.stateDir);

@@ -142,6 +142,16 @@ export function pausedByPerson(s: ServiceStatus): string | undefined {
 }
 
 /**
+ * Why this daemon does not run the service at all, or undefined: a cluster singleton whose lease another member holds
+ * (or no member yet) stands by here, with no instance to break; it is not stopped, and `clawback start` here is refused.
+ */
+export function standingBy(s: ServiceStatus): string | undefined {
+  if (!s.placement || s.placement.active) return undefined;
+  const holder = s.placement.holder ? `member ${s.placement.holder} holds its lease and runs it` : 'no member holds its lease yet';
+  return `"${s.name}" is a cluster singleton standing by on this member: ${holder}; drill it through the daemon of the member that runs it`;
+}
+
+/**
  * Why the service is in the middle of a recovery that is not the drill's, or undefined: work in flight (a doctor, agent,
  * verify, revert or approval), a hold, or an open incident. The drill's `resume` would cancel that work or lift the
  * hold over the ladder (the one owner) and the person it called, so a drill does not start on it without --force.
