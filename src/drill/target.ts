@@ -85,6 +85,9 @@ export function resolveTarget(status: DaemonStatusJson, config: ClawbackConfig, 
   let service: ServiceConfig | undefined;
   if (opts.service) {
     service = config.services.find((s) => s.name === opts.service);
+    const group = service ? [] : config.services.filter((s) => s.name.startsWith(`${opts.service}:`)).map((s) => s.name);
+    // `instances: N` runs NAME:0..N-1, each its own ladder: a fault breaks one of them, so the drill names one.
+    if (group.length) throw new DrillRefused(`"${opts.service}" is a group of ${group.length} instance(s) (${group.join(', ')}); a drill breaks one instance at a time: name one, e.g. --service ${group[0]}`, 2);
     if (!service) throw new DrillRefused(`no service named "${opts.service}" (known: ${config.services.map((s) => s.name).join(', ')})`, 4);
   } else if (config.services.length === 1) {
     service = config.services[0];
