@@ -6,10 +6,10 @@ import { LogFollower } from './log-follow.js';
 import { Redactor, crossLineRedaction } from '../observe/redact.js';
 import path from 'node:path';
 import { clientStateDir } from './client.js';
-import { journalCutText, scanJournal } from '../observe/journal-read.js';
+import { journalCutText, type JournalScan } from '../observe/journal-read.js';
 import type { ClawbackEvent } from '../observe/events.js';
-import { JOURNAL_KEEP } from '../observe/journal.js';
-import { IncidentFold, type IncidentSummary } from '../observe/incidents.js';
+import { readJournalIncidents, scanJournalWindow } from '../observe/journal-incidents.js';
+import type { IncidentSummary } from '../observe/incidents.js';
 import { computeDigest, renderDigest } from '../observe/digest.js';
 import { formatTtr, table } from './format.js';
 import { numberOption } from './number-option.js';
@@ -136,25 +136,30 @@ function lastLogLines(file: string, n: number): { text: string | undefined; live
 }
 
 /**
- * The journal's events; damaged lines (torn, garbage, hand edits) are skipped and said on stderr: an incident whose
- * resolved line was torn showed "escalated" for good with no word that the journal was damaged. With onEvent, each
- * event goes there as read and none is kept (the answer is empty).
+ * What a read of the journal skipped, said on stderr: an incident whose resolved line was torn showed "escalated" for
+ * good with no word that the journal was damaged.
  */
-async function journalEvents(stateDir: string, onEvent?: (event: ClawbackEvent) => void): Promise<ClawbackEvent[]> {
-  const file = path.join(stateDir, 'journal.jsonl');
-  const scan = await scanJournal(file, { rotated: JOURNAL_KEEP, incidentLinesBeforeCut: true, ...(onEvent ? { onEvent } : {}) });
+function warnScan(file: string, scan: JournalScan): void {
   // A journal past the read bound (never rotated) is read by its newest part: said, not silently cut.
   for (const cut of scan.cuts) process.stderr.write(`clawback: ${terminalSafe(journalCutText(cut))}\n`);
   // A torn line the daemon already noted in the journal (its daemon.fault line) is not warned about on every call.
   if (scan.unnotedCorruptLines > 0) process.stderr.write(`clawback: skipped ${scan.unnotedCorruptLines} damaged line(s) of ${terminalSafe(file)} (or its rotated copies) at line ${scan.unnotedCorruptLineNumbers.join(', ')}${scan.unnotedCorruptLines > scan.unnotedCorruptLineNumbers.length ? ', ...' : ''}: an incident they belonged to may look unfinished\n`);
-  return scan.events;
 }
 
-/** The journal's incidents, folded as its lines are read: the incidents are held, not every event of the window. */
+/** The journal's events (the window the daemon reads too); damaged lines are skipped and said on stderr. */
+async function journalEvents(stateDir: string): Promise<ClawbackEvent[]> {
+  const file = path.join(stateDir, 'journal.jsonl');
+  const events: ClawbackEvent[] = [];
+  warnScan(file, await scanJournalWindow(file, (e) => events.push(e)));
+  return events;
+}
+
+/** The journal's incidents, read as the daemon reads them (one shared reader), folded as its lines are read. */
 async function journalIncidents(stateDir: string): Promise<IncidentSummary[]> {
-  const fold = new IncidentFold();
-  await journalEvents(stateDir, (e) => fold.add(e));
-  return fold.summaries();
+  const file = path.join(stateDir, 'journal.jsonl');
+  const { incidents, scan } = await readJournalIncidents(file);
+  warnScan(file, scan);
+  return incidents;
 }
 
 export function registerHistory(program: Command): void {

@@ -6,7 +6,7 @@
 // the daemon's RSS from 62 to 120 MB to answer a 200 000-event journal.
 import { stat } from 'node:fs/promises';
 import type { ClawbackEvent } from './events.js';
-import { scanJournal } from './journal-read.js';
+import { journalWindowFiles, scanJournalWindow } from './journal-incidents.js';
 import { IncidentFold, type IncidentSummary } from './incidents.js';
 
 /** Rounds a request waits for a read of an older journal before it joins whatever read is running. */
@@ -15,10 +15,10 @@ const MAX_WAIT_ROUNDS = 3;
 /** Summaries kept in memory: the newest, as many as the longest list /api/incidents gives (its limit's maximum). */
 export const INCIDENT_HISTORY_KEEP = 500;
 
-/** Identifies the journal's content as a reader sees it: each file's inode, size and mtime (read: this and .1). */
+/** Identifies the journal's content as a reader sees it: each file's inode, size and mtime (the window it reads). */
 export async function journalSignature(file: string): Promise<string> {
   const parts = await Promise.all(
-    [`${file}.1`, file].map(async (f) => {
+    journalWindowFiles(file).map(async (f) => {
       try {
         const s = await stat(f);
         return `${s.ino}:${s.size}:${s.mtimeMs}`;
@@ -44,7 +44,7 @@ export interface IncidentHistory {
 export type JournalStream = (file: string, onEvent: (event: ClawbackEvent) => void) => Promise<void>;
 
 const streamJournal: JournalStream = async (file, onEvent) => {
-  await scanJournal(file, { incidentLinesBeforeCut: true, onEvent });
+  await scanJournalWindow(file, onEvent);
 };
 
 /** The journal's incidents, folded as it is read (summarizeIncidents' answer, in journal order). */
