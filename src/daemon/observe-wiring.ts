@@ -10,7 +10,8 @@ import type { ClawbackEvent } from '../observe/events.js';
 import { createLogger } from '../observe/logger.js';
 import { FULL_DISK_ROOM, emptyWhenDiskFull, rotateIfLarger, trimFlood } from '../observe/log-rotation.js';
 import { outputInode, reclaimDeletedLog } from '../observe/deleted-log.js';
-import { incidentHistory } from '../observe/incident-history.js';
+import { INCIDENT_HISTORY_KEEP, incidentHistory } from '../observe/incident-history.js';
+import { limitParam } from '../server/limit-param.js';
 import { serviceLogFile } from './spawn-spec.js';
 import { logWritable } from '../observe/log-writable.js';
 import { delayToGrid } from '../platform/clock.js';
@@ -356,9 +357,9 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         },
         extra: async (p, q) => {
           if (p === '/api/incidents') {
-            // A whole number from 1 to 500; anything else the default (a negative one was a slice from the end: every incident).
-            const n = Number(q.get('limit') ?? 50);
-            const limit = Number.isInteger(n) && n > 0 ? Math.min(n, 500) : 50;
+            // A whole number from 1 to 500, else a 400 that says so (a negative one was a slice from the end: every incident).
+            const limit = limitParam(q, { default: 50, max: INCIDENT_HISTORY_KEEP });
+            if (typeof limit !== 'number') return limit;
             return [...(await history.incidents())].reverse().slice(0, limit);
           }
           const m = /^\/api\/incidents\/([\w-]+)$/.exec(p);

@@ -2,6 +2,8 @@
 // when the page opens after an incident (the SSE stream only carries what happens from then on).
 import { open } from 'node:fs/promises';
 import type { ClawbackEvent } from '../observe/events.js';
+import type { ApiAnswer } from './api-server.js';
+import { limitParam } from './limit-param.js';
 
 /** At most this many bytes are read from the end of the journal, whatever the limit. */
 export const RECENT_EVENTS_MAX_BYTES = 512 * 1024;
@@ -46,8 +48,7 @@ export async function readRecentEvents(file: string, limit: number, maxBytes = R
   }
 }
 
-/** Parses `?limit=` for GET /api/events/recent: a positive integer, capped; the default otherwise. */
-export function recentLimit(q: URLSearchParams): number {
-  const n = Number(q.get('limit') ?? RECENT_EVENTS_DEFAULT);
-  return Number.isInteger(n) && n > 0 ? Math.min(n, RECENT_EVENTS_MAX) : RECENT_EVENTS_DEFAULT;
+/** Parses `?limit=` for GET /api/events/recent: a whole number from 1 to RECENT_EVENTS_MAX, the default when absent, else a 400. */
+export function recentLimit(q: URLSearchParams): number | ApiAnswer {
+  return limitParam(q, { default: RECENT_EVENTS_DEFAULT, max: RECENT_EVENTS_MAX });
 }

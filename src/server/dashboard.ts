@@ -84,7 +84,9 @@ export function dashboardPlugin(assetDir?: string): DaemonPlugin {
         dashboard: createDashboard(assetDir),
         extra: async (p, q) => {
           if (p !== '/api/events/recent') return undefined;
-          return (await recent()).slice(-recentLimit(q));
+          const limit = recentLimit(q);
+          if (typeof limit !== 'number') return limit;
+          return (await recent()).slice(-limit);
         },
       };
     },

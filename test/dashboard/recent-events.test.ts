@@ -28,8 +28,10 @@ describe('readRecentEvents', () => {
     expect(small.at(-1)!.message).toBe('e49');
     expect(small.every((e) => typeof e.type === 'string')).toBe(true);
     expect(recentLimit(new URLSearchParams('limit=7'))).toBe(7);
-    expect(recentLimit(new URLSearchParams('limit=-1'))).toBe(100);
-    expect(recentLimit(new URLSearchParams('limit=99999'))).toBe(500);
+    expect(recentLimit(new URLSearchParams(''))).toBe(100);
+    // Not a whole number from 1 to 500: a 400 naming it, not a silent 100 or 500.
+    expect(recentLimit(new URLSearchParams('limit=-1'))).toMatchObject({ status: 400, body: { error: 'limit: expected a whole number from 1 to 500 (default 100), got "-1"' } });
+    expect(recentLimit(new URLSearchParams('limit=99999'))).toMatchObject({ status: 400 });
   });
 });
 
