@@ -25,6 +25,7 @@ import { liveDaemonsText } from './live-daemons-hint.js';
 import { LINE_MAX_CHARS } from '../observe/bounded-lines.js';
 import { exitWithError } from './json-error.js';
 import { failureText } from './fail.js';
+import { localStamp } from './local-time.js';
 
 /**
  * The config that describes the services: the flag, $CLAWBACK_CONFIG or ./clawback.yaml, else the file the daemon of
@@ -267,7 +268,7 @@ export function registerHistory(program: Command): void {
       }
       const rows = [['INCIDENT', 'SERVICE', 'OPENED', 'LEVEL', 'OUTCOME', 'TTR', 'REASON']];
       for (const i of incidents) {
-        rows.push([terminalSafe(i.id), terminalSafe(i.service), new Date(i.openedAt).toISOString().replace('T', ' ').slice(0, 19), String(i.highestLevel), i.outcome, i.ttrMs !== undefined ? formatTtr(i.ttrMs) : '-', terminalSafe(i.reason).slice(0, 60)]);
+        rows.push([terminalSafe(i.id), terminalSafe(i.service), localStamp(i.openedAt), String(i.highestLevel), i.outcome, i.ttrMs !== undefined ? formatTtr(i.ttrMs) : '-', terminalSafe(i.reason).slice(0, 60)]);
       }
       process.stdout.write(table(rows) + '\n');
     });
@@ -291,7 +292,8 @@ export function registerHistory(program: Command): void {
       // hand-edited journal line can carry escapes in any field, and the list showed its service name raw.
       process.stdout.write(`${terminalSafe(found.id)} (${terminalSafe(found.service)}): ${found.outcome}, highest level ${found.highestLevel}${found.ttrMs !== undefined ? `, recovered in ${formatTtr(found.ttrMs)}` : ''}${found.closedBy ? `, closed without recovering (${found.closedBy === 'stop' ? 'a person stopped the service' : 'a config reload removed or replaced the service'})` : ''}\n`);
       for (const e of found.timeline) {
-        const t = new Date(e.time).toISOString().slice(11, 23);
+        // The date too: an incident read days later (an older rotation), or across midnight, showed times of no day.
+        const t = localStamp(e.time, { millis: true });
         process.stdout.write(`  ${t}  ${e.level !== undefined ? `L${terminalSafe(String(e.level))} ` : '   '}${terminalSafe(e.type).padEnd(26)} ${terminalSafe(e.message)}\n`);
       }
     });
