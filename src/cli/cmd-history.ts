@@ -163,6 +163,24 @@ async function journalIncidents(stateDir: string): Promise<IncidentSummary[]> {
   return incidents;
 }
 
+/**
+ * Redacts what the journal says before it is printed, as the daemon's API does: `clawback incident ID` printed a
+ * "Bearer sk-..." a probe quoted, and `incidents` an OPENAI_API_KEY=... reason, that /api/incidents showed [REDACTED].
+ */
+async function journalRedactor(program: Command): Promise<Redactor> {
+  const g = program.opts<{ config?: string; stateDir?: string }>();
+  const stateDir = clientStateDir(g);
+  const redactor = new Redactor();
+  redactor.addSecretEnv(process.env);
+  try {
+    const file = configFileFor(g, stateDir);
+    await learnServiceSecrets(redactor, loadConfig({ ...(file ? { file } : {}), stateDir }).config);
+  } catch {
+    // A config that does not load: the patterns and this environment's secrets still apply.
+  }
+  return redactor;
+}
+
 export function registerHistory(program: Command): void {
   program
     .command('logs <name>')
@@ -255,7 +273,8 @@ export function registerHistory(program: Command): void {
       const since = o.days ? Date.now() - o.days * 86_400_000 : undefined;
       // The window picks incidents, not events: cut at its start, an incident opened before it and closed within was
       // listed as opened at its closing, reason "unknown", and a still open older one was not listed at all.
-      const incidents = (await journalIncidents(stateDir)).filter((i) => since === undefined || i.openedAt >= since || (i.closedAt ?? Infinity) >= since);
+      const redactor = await journalRedactor(program);
+      const incidents = redactor.redactDeep(await journalIncidents(stateDir)).filter((i) => since === undefined || i.openedAt >= since || (i.closedAt ?? Infinity) >= since);
       const elsewhere = incidents.length === 0 ? noJournalHere(program) : undefined;
       if (elsewhere) process.stderr.write(`clawback: ${terminalSafe(elsewhere)}\n`);
       if (o.json) {
@@ -279,7 +298,9 @@ export function registerHistory(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (id: string, o: { json?: boolean }) => {
       const stateDir = clientStateDir(program.opts());
-      const found = (await journalIncidents(stateDir)).find((i) => i.id === id);
+      const redactor = await journalRedactor(program);
+      const raw = (await journalIncidents(stateDir)).find((i) => i.id === id);
+      const found = raw && redactor.redactDeep(raw);
       if (!found) {
         const elsewhere = noJournalHere(program);
         exitWithError('not-found', `no incident ${terminalSafe(id)} in the journal${elsewhere ? ` (${terminalSafe(elsewhere)})` : ''}`, 4);
@@ -306,13 +327,14 @@ export function registerHistory(program: Command): void {
     .addHelpText('after', '\nExample:\n  clawback digest --days 30 --json | jq .autoResolvedShare')
     .action(async (o: { days: number; json?: boolean }) => {
       const stateDir = clientStateDir(program.opts());
+      const redactor = await journalRedactor(program);
       const events = await journalEvents(stateDir);
       const elsewhere = events.length === 0 ? noJournalHere(program) : undefined;
       if (elsewhere) process.stderr.write(`clawback: ${terminalSafe(elsewhere)}\n`);
       if (o.json) {
-        process.stdout.write(JSON.stringify(computeDigest(events, { days: o.days, now: Date.now(), inJournalOrder: true })) + '\n');
+        process.stdout.write(JSON.stringify(redactor.redactDeep(computeDigest(events, { days: o.days, now: Date.now(), inJournalOrder: true }))) + '\n');
         return;
       }
-      process.stdout.write(terminalSafe(renderDigest(events, { days: o.days, now: Date.now(), inJournalOrder: true })) + '\n');
+      process.stdout.write(terminalSafe(redactor.redact(renderDigest(events, { days: o.days, now: Date.now(), inJournalOrder: true }))) + '\n');
     });
 }
