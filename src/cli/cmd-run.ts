@@ -14,6 +14,8 @@ import { numberOption, portOption } from './number-option.js';
 import { SYSEXITS } from './fail.js';
 import { clientStateDir } from './client.js';
 import { keepStartFailure, startFailureText } from '../daemon/start-failure.js';
+import { takeEarlyDaemonLock } from '../daemon/daemon-lock.js';
+import { systemClock } from '../platform/clock.js';
 
 export function registerRun(program: Command): void {
   program
@@ -85,6 +87,8 @@ export function registerRun(program: Command): void {
       // Node opens its inspector on 127.0.0.1:9229 at SIGUSR1 when no listener is set: any local user could then run code
       // as the daemon (read the token, kill services). A listener keeps it shut; an inspector asked for (--inspect) is kept.
       process.on('SIGUSR1', () => say('SIGUSR1 ignored: no debugger is opened on a signal (SIGHUP reloads the config, SIGUSR2 exits and leaves the services running)'));
+      // daemon.lock before anything slow: a guardian pass sees a daemon starting, not one stopped or dead.
+      const earlyLock = await takeEarlyDaemonLock(earlyStateDir(g), systemClock());
       // The config loader process starts first and runs while the daemon's own modules load.
       const location = { ...(g.config ? { file: g.config } : {}), ...(g.stateDir ? { stateDir: g.stateDir } : {}) };
       const loaded = loadConfigIsolated(location, { warn: (m) => say(`warning: ${m}`) });
@@ -97,10 +101,13 @@ export function registerRun(program: Command): void {
           loaded,
           ...(cmdOpts.apiPort !== undefined ? { apiPort: cmdOpts.apiPort } : {}),
           ...(cmdOpts.startedByGuardian ? { startedByGuardian: true } : {}),
+          ...(earlyLock ? { earlyLock } : {}),
           say,
         });
         await daemon.start();
       } catch (err) {
+        // Not started: a lock taken before the config loaded goes (idempotent where createDaemon let it go already).
+        if (!daemon && earlyLock?.lock.kind === 'held') await earlyLock.lock.release().catch(() => undefined);
         // A config it cannot load exits 78 (EX_CONFIG): the unit's RestartPreventExitStatus=78 and the guardian leave it
         // down until the file is fixed, where exit 2 was restarted every 2 s (and after each start-limit reset) forever.
         // launchd cannot exclude an exit code from KeepAlive: its job restarts only an unsuccessful exit and runs with
@@ -185,6 +192,15 @@ export function olderUnitWarning(env: NodeJS.ProcessEnv, keepServicesOnSigterm: 
   const manager = env.INVOCATION_ID ? 'systemd' : /^ai\.[a-z0-9-]+\.daemon$/.test(env.XPC_SERVICE_NAME ?? '') ? 'launchd' : undefined;
   if (!manager) return undefined;
   return `  warning:   run by ${manager} without --keep-services-on-sigterm (a unit from an older \`clawback install\`, or written by hand): its restart will stop every service; run \`clawback install\` again to update it`;
+}
+
+/** The state dir the CLI resolves before the config loads, undefined when it cannot (the daemon's load then says why). */
+function earlyStateDir(g: { config?: string; stateDir?: string }): string | undefined {
+  try {
+    return clientStateDir(g);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The state dir this run uses, as the CLI resolves it (its message when it cannot be resolved). */

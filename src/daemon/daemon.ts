@@ -44,7 +44,7 @@ import { stateFingerprint } from './state-fingerprint.js';
 import { HeapWatch, WHOLE_READ_HEAP_FACTOR } from './heap-watch.js';
 import { DaemonFaults, faultRetryDelay, renderDegradedGauge, renderReloadGauge, type DaemonHealthStatus, type FaultLog } from './daemon-faults.js';
 import { faultLog } from './fault-log.js';
-import { takeDaemonLock } from './daemon-lock.js';
+import { takeDaemonLock, type EarlyDaemonLock } from './daemon-lock.js';
 import { takeConfigClaim, type ClaimResult } from './config-claim.js';
 import { realOrSame } from './daemon-identity.js';
 import { diffServices, sameProcessSpec, type ServiceSetDiff } from './service-set.js';
@@ -70,6 +70,8 @@ export interface DaemonOptions extends LoadOptions {
    * another program meant a critical "did not start" page every minute, one per guardian pass.
    */
   startedByGuardian?: boolean;
+  /** daemon.lock as `clawback run` took it before the config loaded: kept when it is this state directory's, else let go. */
+  earlyLock?: EarlyDaemonLock;
   /** Human-readable progress lines (the CLI prints them). */
   say?: (line: string) => void;
   heartbeatMs?: number;
@@ -951,7 +953,10 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   if (!loaded.file) prepareDemoConfig(stateDir);
 
   // Taken before anything else is read or started: a second daemon starting at the same instant stops here.
-  const lock = await takeDaemonLock(stateDir, clock);
+  const early = opts.earlyLock?.lock.kind === 'held' ? opts.earlyLock : undefined;
+  const keepEarly = early !== undefined && realOrSame(early.stateDir) === realOrSame(stateDir);
+  if (early && !keepEarly && early.lock.kind === 'held') await early.lock.release().catch(() => undefined);
+  const lock = keepEarly ? early.lock : await takeDaemonLock(stateDir, clock);
   if (lock.kind === 'busy') {
     throw new DaemonAlreadyRunning(
       lock.pid !== null
