@@ -21,6 +21,7 @@ import type { ClawbackEvent } from '../observe/events.js';
 import { Redactor } from '../observe/redact.js';
 import { DAEMON_NODE_FLAGS } from '../platform/service-files.js';
 import { systemClock } from '../platform/clock.js';
+import { diskRefusalText } from '../daemon/disk-refusal-text.js';
 import { STOPPED_MARKER } from '../daemon/daemon.js';
 import { currentBootId, startedSinceStop, stoppedThisBoot } from '../daemon/stopped-marker.js';
 import { DAEMON_LOCK_FILE } from '../daemon/daemon-lock.js';
@@ -224,7 +225,7 @@ export function registerInstall(program: Command): void {
           try {
             appendPendingEvent(stateDir, { ...said, message: redactor.redact(said.message), details });
           } catch (err) {
-            report.errors.push(`pending-events.jsonl could not be written (${(err as Error).message}): ${said.type} is not journaled`);
+            report.errors.push(`pending-events.jsonl could not be written (${diskRefusalText(err, stateDir)}): ${said.type} is not journaled`);
           }
         }
         // The daemon exports when its guardian last ran (clawback_guardian_last_pass_timestamp_seconds): a pass in a
@@ -275,7 +276,7 @@ async function recordPass(stateDir: string, outcome: string): Promise<string | u
     await writeGuardianPass(stateDir, { at: Date.now(), outcome });
     return undefined;
   } catch (err) {
-    return `guardian-pass.json could not be written (${(err as Error).message}): the daemon cannot say this pass ran`;
+    return `guardian-pass.json could not be written (${diskRefusalText(err, stateDir)}): the daemon cannot say this pass ran`;
   }
 }
 

@@ -17,6 +17,8 @@ import { daemonStateDirOf, realStateDir } from './daemon-identity.js';
 import { STOPPED_MARKER } from './daemon.js';
 import { currentBootId, startedSinceStop, stoppedThisBoot } from './stopped-marker.js';
 import { cutSnippet } from '../platform/cut-text.js';
+import { diskRefusalText } from './disk-refusal-text.js';
+import { namingFile } from '../platform/atomic-write.js';
 import { GUARDIAN_START_LOOP_ATTEMPTS, readStartAttempt, START_ATTEMPTS_FILE, type StartAttempt } from './start-attempts.js';
 
 export const GUARDIAN_LOCK_FILE = 'guardian.lock';
@@ -219,8 +221,9 @@ async function within<T>(clock: Clock, ms: number, what: string, work: (signal: 
   }
 }
 
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+/** An error's text; a refusal of the disk names its file (or `where`, the directory written in) and the room left. */
+function message(err: unknown, where?: string): string {
+  return diskRefusalText(err, where);
 }
 
 function commandFailure(r: RunResult): string | undefined {
@@ -307,7 +310,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
   } catch (err) {
     // A full (or quota-bound) disk refuses even the lock file. A daemon that died there is exactly what this pass is
     // for, and the daemon itself runs on such a disk: go on without the lock, as the daemon does without its own.
-    report.errors.push(`${GUARDIAN_LOCK_FILE} could not be written (${message(err)}): this pass runs without it`);
+    report.errors.push(`${GUARDIAN_LOCK_FILE} could not be written (${message(namingFile(err, lock.path))}): this pass runs without it`);
     acquired = true;
   }
   if (!acquired) {
@@ -443,7 +446,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
       try {
         noteGuardianRevive(deps.stateDir, before, clock.now());
       } catch (err) {
-        report.errors.push(`${GUARDIAN_REVIVE_NOTE}: ${message(err)}`);
+        report.errors.push(`${GUARDIAN_REVIVE_NOTE}: ${message(err, deps.stateDir)}`);
       }
     }
     // A daemon that dies at every start (killed, out of memory) was started again by each pass for ever: past the bound
@@ -534,7 +537,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
           await within(clock, left, 'probeServices', (signal) => deps.probeServices!(signal));
           report.actions.push('probed the services directly');
         } catch (err) {
-          report.errors.push(`probeServices: ${message(err)}`);
+          report.errors.push(`probeServices: ${message(err, deps.stateDir)}`);
         }
       } else {
         report.errors.push('no time left to probe the services');
@@ -542,7 +545,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     }
     return done();
   } catch (err) {
-    report.errors.push(message(err));
+    report.errors.push(message(err, deps.stateDir));
     if (report.outcome === 'ok' && report.seen !== 'running') report.outcome = 'daemon-down';
     return done();
   } finally {

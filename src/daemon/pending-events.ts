@@ -2,7 +2,7 @@
 import { appendFileSync, existsSync, readdirSync, renameSync, rmSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ClawbackEvent } from '../observe/events.js';
-import { writeFileAtomicSync } from '../platform/atomic-write.js';
+import { namingFile, writeFileAtomicSync } from '../platform/atomic-write.js';
 import { isAlive as procIsAlive } from '../platform/proc.js';
 import { readRegularFileSync } from '../platform/read-regular.js';
 
@@ -105,7 +105,12 @@ export function appendPendingEvent(stateDir: string, event: ClawbackEvent, maxBy
     writeFileAtomicSync(file, [JSON.stringify(summary), ...kept].join('\n') + '\n', { mode: 0o600 });
     return;
   }
-  appendFileSync(file, line, { mode: 0o600 });
+  try {
+    appendFileSync(file, line, { mode: 0o600 });
+  } catch (err) {
+    // A refused append (a full disk) said only "ENOSPC: ..., write": the queue file is named.
+    throw namingFile(err, file);
+  }
 }
 
 /** What one drain found. */

@@ -100,7 +100,7 @@ export function removeStaleTemps(file: string): number {
  * A write or fsync refused (ENOSPC, EIO) names no file: "cannot write: no space left" left the person guessing which
  * file (and so which disk). The file being replaced is given as the error's path when it has none.
  */
-function namingFile(err: unknown, file: string): unknown {
+export function namingFile(err: unknown, file: string): unknown {
   const e = err as NodeJS.ErrnoException;
   if (err instanceof Error && typeof e.code === 'string' && e.path === undefined) e.path = file;
   return err;

@@ -1,0 +1,37 @@
+// A write the disk refused, said with the file and the room left on its filesystem: the guardian's report read only
+// "probeServices: ENOSPC: no space left on device, write", which named neither the file nor the disk to clear.
+import { statfsSync } from 'node:fs';
+import path from 'node:path';
+import { ERRNO_WORDS } from '../platform/errno-words.js';
+import { formatBytes } from '../probes/byte-size.js';
+
+/** Codes of a disk that has no room (for the writer): the room left is worth saying with them. */
+const NO_ROOM = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
+
+/** Free (to this user) and total bytes of the filesystem holding `dir`, undefined when statfs cannot tell. */
+function roomOf(dir: string): { free: number; size: number } | undefined {
+  try {
+    const s = statfsSync(dir);
+    return { free: s.bavail * s.bsize, size: s.blocks * s.bsize };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The error's text naming its file (its own path, else `where`: the directory the step writes in) and, for a disk with
+ * no room, the room left there: "<file>: no space left on the device (ENOSPC, write); its filesystem has 0 B free of
+ * 2.0 MiB". Any other error: its message, unchanged.
+ */
+export function diskRefusalText(err: unknown, where?: string, room: (dir: string) => { free: number; size: number } | undefined = roomOf): string {
+  const e = err as NodeJS.ErrnoException;
+  const text = err instanceof Error ? err.message : String(err);
+  if (!(err instanceof Error) || typeof e.code !== 'string' || !/^E[A-Z0-9]+$/.test(e.code)) return text;
+  const file = typeof e.path === 'string' ? e.path : undefined;
+  const named = file ?? (where !== undefined ? `a file in ${where}` : undefined);
+  if (named === undefined) return text;
+  const words = `${ERRNO_WORDS[e.code] ?? text} (${e.code}${e.syscall ? `, ${e.syscall}` : ''})`;
+  if (!NO_ROOM.has(e.code)) return file !== undefined && text.includes(file) ? text : `${named}: ${words}`;
+  const left = room(file !== undefined ? path.dirname(file) : where!);
+  return `${named}: ${words}${left ? `; its filesystem has ${formatBytes(left.free)} free of ${formatBytes(left.size)}` : ''}`;
+}
