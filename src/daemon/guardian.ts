@@ -18,6 +18,7 @@ import { STOPPED_MARKER } from './daemon.js';
 import { currentBootId, startedSinceStop, stoppedThisBoot } from './stopped-marker.js';
 import { cutSnippet } from '../platform/cut-text.js';
 import { diskRefusalText } from './disk-refusal-text.js';
+import { revivedWhat } from './guardian-revived-text.js';
 import { namingFile } from '../platform/atomic-write.js';
 import { GUARDIAN_START_LOOP_ATTEMPTS, readStartAttempt, START_ATTEMPTS_FILE, type StartAttempt } from './start-attempts.js';
 
@@ -502,7 +503,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
         type: 'guardian.revived',
         time: clock.now(),
         severity: 'warning',
-        message: `Guardian revived the clawback daemon (it was ${hungAtStart ? 'hung while starting' : seen}${report.startLimitReset ? `; its unit had hit systemd's start limit and was reset with \`systemctl --user reset-failed ${names.systemdService}\`` : ''}); new pid ${revived.pid}.`,
+        message: `Guardian revived the clawback daemon (${revivedWhat({ seen, hungAtStart: hungAtStart !== undefined, before, killedPid: report.killedPid, via: report.restartedVia, now: clock.now() })}${report.startLimitReset ? `; its unit had hit systemd's start limit and was reset with \`systemctl --user reset-failed ${names.systemdService}\`` : ''}); new pid ${revived.pid}.`,
         details: {
           was: seen,
           oldPid: before?.pid ?? null,
