@@ -409,6 +409,7 @@ class Step {
 
   private enter(level: Level, reason: string): void {
     const inc = this.s.incident!;
+    delete inc.climbPaused;
     inc.level = level;
     inc.highestLevel = Math.max(inc.highestLevel, level) as Level;
     this.emit('incident.level', level >= 3 ? 'critical' : 'warning', `${this.p.name}: level ${level} (${LEVEL_NAMES[level]}): ${reason}`, { reason }, level);
@@ -423,6 +424,7 @@ class Step {
     if (s.maintenance) {
       // A person is at work (e.g. a doctor run they asked for did not fix it): no further rung, no agent, until maintenance ends.
       this.emit('incident.action', 'warning', `${this.p.name}: ${reason}; not climbing the ladder (maintenance)`, { action: 'maintenance-no-climb', reason });
+      inc.climbPaused = reason;
       return;
     }
     const p = this.p;
@@ -827,7 +829,8 @@ class Step {
         if (!s.instance) this.startNow('verify');
       }
     }
-    if (!s.work && s.held && s.held.reason !== 'human' && s.incident?.status === 'open' && s.incident.level >= 2 && !s.maintenance && s.desired === 'up') {
+    // A hold the ladder left for a person (maintenance stopped its climb) is theirs: no doctor run was cut short there.
+    if (!s.work && s.held && s.held.reason !== 'human' && s.incident?.status === 'open' && s.incident.level >= 2 && !s.incident.climbPaused && !s.maintenance && s.desired === 'up') {
       this.unrecordedRung(s.incident.level);
     }
     // A singleton's instance left by an earlier daemon runs without a lease of this daemon: stop it (a new daemon stands by until it wins).
@@ -1641,11 +1644,16 @@ class Step {
     const waiting = s.incident?.status === 'waiting-human' && s.held !== null;
     const coolDown = waiting && this.p.coolDownMs > 0 && s.desired === 'up';
     if (coolDown) s.coolDownUntil = this.now + this.p.coolDownMs;
+    // The ladder stopped for the maintenance (a doctor run a person asked for did not fix it): the hold still waits for them.
+    const paused = !waiting && s.held !== null && s.incident?.status === 'open' ? s.incident.climbPaused : undefined;
     const still = waiting
       ? `; still at Level 4: run \`${resumeCommandOf(this.p)}\`${coolDown ? ` (or the cool-down tries again in ${formatDuration(this.p.coolDownMs)})` : ''}`
-      : '';
+      : paused !== undefined
+        ? `; still held at Level ${s.incident!.level} (${paused}): run \`${resumeCommandOf(this.p)}\` when fixed`
+        : '';
     const keptDown = s.keptDown && s.desired === 'up' && !s.instance ? `; it ended during the maintenance and restart policy ${this.p.restartPolicy} keeps it down: \`clawback start ${this.p.name}\` runs it again` : '';
-    this.emit('maintenance.ended', waiting ? 'warning' : 'info', `${this.p.name}: maintenance ended (${by}); healing is back${still}${keptDown}`, { by, afterMs: this.now - m.since, ...(waiting ? { waitingHuman: true } : {}), ...(keptDown ? { keptDown: true } : {}) });
+    const waits = waiting || paused !== undefined;
+    this.emit('maintenance.ended', waits ? 'warning' : 'info', `${this.p.name}: maintenance ended (${by}); healing is back${still}${keptDown}`, { by, afterMs: this.now - m.since, ...(waits ? { waitingHuman: true } : {}), ...(keptDown ? { keptDown: true } : {}) });
     if (s.desired === 'up' && !s.instance && !s.held && s.phase !== 'starting' && !s.keptDown) this.startNow('resume');
     // Still judged unhealthy when healing comes back: act on it now, as on a fresh verdict (no probe repeats a verdict).
     else if (s.instance && s.phase === 'running' && s.health === 'unhealthy' && !s.held && !s.work) {

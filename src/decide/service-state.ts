@@ -71,6 +71,11 @@ export interface Incident {
   recurrence?: number;
   /** A person started the service that its restart policy kept down: the recovery that follows is theirs, not the ladder's. */
   startedByPerson?: boolean;
+  /**
+   * The ladder stopped for a person at work (maintenance) after a rung's result (why): the hold waits for them, no rung is
+   * in flight. A new daemon must not take it for an older Clawback's unrecorded run and start the doctor (and the service).
+   */
+  climbPaused?: string;
 }
 
 /**
