@@ -85,7 +85,11 @@ async function doctorCommand(program: Command, name: string | undefined, o: { fi
       client ??= await connect({ stateDir: loaded.stateDir });
       const h = await doctorViaDaemon(client, service, loaded.stateDir, ctxBase.clock);
       if (h.taken) {
-        reports.push({ service: service.name, findings: h.run.findings, outcomes: h.run.outcomes, exitCode: h.run.exitCode, notes: [`run by the daemon (pid ${live.daemonPid}, run ${h.run.runId}), verified against the running service`, ...h.run.daemonSays] });
+        // Nothing found while the daemon still has it down after the run (held at Level 4): no "healthy", no "running service".
+        const down = h.run.findings.length === 0 ? (await liveSupervision(loaded.stateDir, service.name)).down : undefined;
+        const ran = `run by the daemon (pid ${live.daemonPid}, run ${h.run.runId})`;
+        const first = down ? downNote(service.name, live.daemonPid, down, (args) => cliHint(args, { stateDir: loaded.stateDir })) : `${ran}, verified against the running service`;
+        reports.push({ service: service.name, findings: h.run.findings, outcomes: h.run.outcomes, exitCode: h.run.exitCode, notes: down ? [ran, first, ...h.run.daemonSays] : [first, ...h.run.daemonSays], ...(down ? { down } : {}) });
         continue;
       }
       // Stopped on purpose (no live instance, nothing in flight): nothing runs that a one-shot repair could harm.
