@@ -2,7 +2,7 @@
 import { ClientOutOfFiles, DaemonUnreachable, StateDirNotDirectory, TokenRefused } from './client.js';
 import { ConfigError } from '../config/errors.js';
 import { exitWithError, type ErrorKind } from './json-error.js';
-import { ERRNO_WORDS } from '../platform/errno-words.js';
+import { systemErrorText } from '../platform/errno-words.js';
 
 /**
  * A wrong word on the command line ("maybe" for on|off, "abc" for a count): one line and exit 1. Exit 2 is kept for
@@ -46,15 +46,3 @@ export function fail(err: unknown): never {
   exitWithError(errorKind(err), failureText(err), err instanceof DaemonUnreachable ? 3 : err instanceof ConfigError ? 2 : 1);
 }
 
-
-/**
- * A refusal of the file system or the OS (a --state-dir that is a file, a directory without permission, a full disk)
- * is the user's setup, not a bug: one line naming the path and the cause, no stack trace.
- */
-export function systemErrorText(err: unknown): string | undefined {
-  if (!(err instanceof Error)) return undefined;
-  const e = err as NodeJS.ErrnoException;
-  if (typeof e.code !== 'string' || !/^E[A-Z0-9]+$/.test(e.code) || typeof e.syscall !== 'string') return undefined;
-  const where = e.path !== undefined ? ` ${e.path}` : '';
-  return `cannot ${e.syscall}${where}: ${ERRNO_WORDS[e.code] ?? e.message} (${e.code})`;
-}

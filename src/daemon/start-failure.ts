@@ -2,7 +2,7 @@
 // refuse it: the guardian's direct start read only logs/daemon.out.log, empty on a full disk ("exited with code 1").
 import { statfsSync } from 'node:fs';
 import path from 'node:path';
-import { systemErrorText } from '../cli/fail.js';
+import { systemErrorText } from '../platform/errno-words.js';
 import { faultAdvice } from './daemon-faults.js';
 import { defaultAlertFallbackDir, readAlertFallback, removeAlertFallback, writeAlertFallback } from './guardian-alert-fallback.js';
 import { pathHash } from './config-claim.js';

@@ -8,7 +8,8 @@ import { readShebang } from '../platform/shebang.js';
 export function spawnErrorText(argv0: string, cwd: string | undefined, err: NodeJS.ErrnoException): string {
   const code = err.code;
   if (typeof code !== 'string') return `${argv0}: ${err.message}`;
-  const words = ERRNO_WORDS[code] ?? (code === 'EMFILE' || code === 'ENFILE' ? 'too many open files' : code === 'EAGAIN' ? 'out of processes' : code === 'ENOMEM' ? 'out of memory' : undefined);
+  // EAGAIN at a fork is the process limit (elsewhere it means "try again": not in the shared table).
+  const words = ERRNO_WORDS[code] ?? (code === 'EAGAIN' ? 'out of processes' : undefined);
   const shebang = code === 'ENOENT' ? missingInterpreter(argv0, cwd) : undefined;
   const why = shebang !== undefined ? `the interpreter its #! line names does not exist: ${shebang}` : words;
   return `spawn ${code}${why !== undefined ? ` (${why})` : ''}: ${argv0}`;
