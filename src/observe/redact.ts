@@ -25,8 +25,9 @@ const PATTERNS: RegExp[] = [
   /\b(Bearer|Basic)[ \t]+[A-Za-z0-9._~+/=-]{8,}/gi,
   // Any other scheme in an Authorization header (`Token ...`, `Negotiate ...`, `Digest k=v, ...`): redactAuthorization.
   // A quoted value under a key that names a secret, to its closing quote (spaces and all), whether the quotes are
-  // plain or escaped by one or more backslashes (JSON inside a JSON log line: `{\"apiKey\":\"...\"}`).
-  new RegExp(`((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*(\\\\*)(["']))${NOT_AN_AUTH_SCHEME}((?:(?!\\2\\3)[^\\n]){4,}?)(?=\\2\\3)`, 'gi'),
+  // plain or escaped by one or more backslashes (JSON inside a JSON log line: `{\"apiKey\":\"...\"}`). A quote with one
+  // more backslash before it is inside the value (`"se\"cret"`, `\"se\\\"cret\"`): taken as the end, it showed the rest.
+  new RegExp(`((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*(\\\\*)(["']))${NOT_AN_AUTH_SCHEME}((?:(?!(?<!\\\\)\\2\\3)[^\\n]){4,}?)(?=(?<!\\\\)\\2\\3)`, 'gi'),
   // key=value / "key": "value" pairs whose key names a secret; not a message's word after a field path
   // (`notify.channels[0].botToken: expected string`), nor an auth scheme whose credential the first patterns take.
   // Not a URL query's parameter (`?access_token=X&page=2`): the query pattern takes its value to the `&`; this one took
