@@ -31,8 +31,9 @@ const PATTERNS: RegExp[] = [
   // key=value / "key": "value" pairs whose key names a secret; not a message's word after a field path
   // (`notify.channels[0].botToken: expected string`), nor an auth scheme whose credential the first patterns take.
   // Not a URL query's parameter (`?access_token=X&page=2`): the query pattern takes its value to the `&`; this one took
-  // `&page=2` with it.
-  new RegExp(`(?<![?&][a-z0-9_.-]*)((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))${NOT_AN_AUTH_SCHEME}([^"'\\s,}]{4,})`, 'gi'),
+  // `&page=2` with it. The value ends at a `;` or `&` that opens the next field (`Password=p;Database=x`, a form body
+  // `password=p&page=2`): the fields after it were lost, and a short value before one (`p`) was not taken at all.
+  new RegExp(`(?<![?&][a-z0-9_.-]*)((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))${NOT_AN_AUTH_SCHEME}([^"'\\s,};&]+(?=[;&][ \\t]*[A-Za-z][A-Za-z0-9 _.-]{0,40}=)|[^"'\\s,}]{4,})`, 'gi'),
   // Well-known token shapes.
   // A JSON Web Token: base64url of `{"...` (header), a dot, base64url of `{"...` (claims), a dot, the signature (maybe empty).
   /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*/g,
@@ -61,6 +62,8 @@ const PATTERNS: RegExp[] = [
   /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@"']*:)([^\s/"']+)(?=@(?![^\s/"']*@))/gi,
   // A URL query parameter whose name ends in a credential word (`?sig=`, `&X-Amz-Signature=`, `?session=`, `?key=`).
   /([?&][a-z0-9_.-]*?(?:sig|signature|session|sessionid|sid|credential|code|key|token|auth|authorization|secret|password|passwd|pwd|pass)=)([^&#\s"']{4,})/gi,
+  // A short one under a password or secret word (`&password=p&page=2`): too short for the pattern above, shown whole.
+  /([?&][a-z0-9_.-]*?(?:token|secret|password|passwd|pwd)=)([^&#\s"']{1,3})(?=[&#\s"']|$)/gi,
   // A command-line flag naming a secret, followed by its value (`--token X`, `--api-key X`).
   /(--?[a-z-]*(?:token|api-?key|secret|password|passwd)\s+)([^\s"'-][^\s"']{3,})/gi,
 ];
