@@ -212,6 +212,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   const random = deps.random ?? Math.random;
   const rawLog: NotifyLog = deps.log ?? (() => undefined);
   for (const secret of notifySecrets(config)) redactor.addSecret(secret);
+  // Status maps are keyed by channel name (`deadLetters.webhook`): a name is not a secret setting.
+  for (const c of config.channels) redactor.addName(c.name);
 
   /** Every log line and error passes the redactor, which knows the webhook URLs and tokens. */
   const log = (msg: string, extra?: Record<string, unknown>): void => {
@@ -307,6 +309,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       if (why === 'removed') outbox.pruneSync(dir);
       return;
     }
+    redactor.addName(dir);
     stranded.set(dir, bound.keep);
     strandedWhy.set(dir, why);
     warn(`notify: ${strandedText(dir, bound.keep.length, why)}`, { channel: dir, pending: bound.keep.length });

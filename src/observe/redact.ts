@@ -289,6 +289,8 @@ export class Redactor {
   private valuesPattern: RegExp | undefined;
   private readonly memo = new Map<string, string>();
   private memoChars = 0;
+  /** Names the daemon gave (notify channels): a key spelled so names a thing, not a setting (addName). */
+  private readonly names = new Set<string>();
 
   constructor(secretValues: Iterable<string> = []) {
     for (const v of secretValues) this.addSecret(v);
@@ -313,6 +315,15 @@ export class Redactor {
     const chars = this.memoChars;
     this.forget();
     return chars;
+  }
+
+  /**
+   * Registers a name the daemon keys its own maps by (a notify channel's, `webhook` by default): `{deadLetters: {webhook:
+   * 3}}` read `{webhook: "[REDACTED]"}` in status, the dashboard and `notify flush`, as if the count were a webhook URL.
+   * Under such a key a value is redacted by what it contains (the channel's URL and tokens are known values), not whole.
+   */
+  addName(name: string): void {
+    this.names.add(name);
   }
 
   /** Registers the value of a setting whose name says it is a secret, unless the value is a setting (settingValue). */
@@ -385,7 +396,7 @@ export class Redactor {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         // A key is text too: a details map keyed by URL (`{"http://u:pw@h/x": 3}`) showed the password in it.
-        setOwn(out, freeKey(out, k, this.redact(k)), isSecretKey(k) ? secretValue(k, v, (x) => this.redact(x)) : this.redactDeep(v));
+        setOwn(out, freeKey(out, k, this.redact(k)), isSecretKey(k) && !this.names.has(k) ? secretValue(k, v, (x) => this.redact(x)) : this.redactDeep(v));
       }
       return out as T;
     }
