@@ -15,6 +15,7 @@ import { ReminderTracker } from './reminders.js';
 import { alertId, movedChatFor, Outbox, type DeadLetterInfo, type OutboxEntry } from './outbox.js';
 import { belongsTo, bookForDestination, bookFrom, planEvent, timelineLines, withMessageId, type IncidentThread, type SendPlan, type ThreadBook } from './incident-thread.js';
 import { formatNotification, type Notification } from './format.js';
+import { formatDuration } from '../config/duration.js';
 import { classifyAnswer, paceAfter, retryDelay, type DeliveryOutcome } from './delivery-outcome.js';
 import { describeError, sendHttp } from './http-send.js';
 import { clearMark, markPublished, missedEvents } from './journal-catch-up.js';
@@ -202,6 +203,11 @@ interface ChannelRuntime {
    * still names the old chat: each restart otherwise had its first alert refused again. Said as a warning.
    */
   movedTo: string | undefined;
+}
+
+/** What `notify test` adds to a 429: the channel works but is rate-limited, and for how long (Retry-After or retry_after). */
+function rateLimitedText(afterMs: number | undefined): string {
+  return afterMs === undefined ? ' (rate-limited; the endpoint gave no Retry-After)' : ` (rate-limited; the endpoint asks to wait ${formatDuration(afterMs)} before the next message)`;
 }
 
 type DeliveryResult = 'delivered' | 'parked' | 'discarded' | 'stopped' | 'overtaken';
@@ -1016,7 +1022,9 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
             const answer = await sendHttp(sendableRequest(ch.adapter.build(n, ch.movedTo !== undefined ? { chatId: ch.movedTo } : undefined)), { clock, timeoutMs: config.timeout, signal: stopCtrl.signal });
             const outcome = classifyAnswer(answer, clock.now());
             if (outcome.kind === 'ok') return { channel: ch.name, ok: true, status: answer.status };
-            return { channel: ch.name, ok: false, status: answer.status, error: scrub(outcome.reason) };
+            // A 429 is not a broken channel: say so, and when the endpoint will take the next message.
+            const limited = answer.status === 429 ? rateLimitedText(outcome.kind === 'retry' ? outcome.afterMs : undefined) : '';
+            return { channel: ch.name, ok: false, status: answer.status, error: scrub(outcome.reason) + limited };
           } catch (err) {
             return { channel: ch.name, ok: false, error: scrub(describeError(err)) };
           }
