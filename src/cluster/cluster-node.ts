@@ -125,7 +125,12 @@ function lacksSeat(memberKey: string | null, member: string, service: string): s
   const m = readMemberRecord(memberKey);
   // Unreadable is not able: the leader stopped its healthy instance for a member nobody could vouch for, and nobody led.
   if (typeof m === 'string') return `${member}'s member key cannot be read (${m})`;
-  return m.services && !m.services.includes(service) ? notASeat(member, service, m.services) : null;
+  if (m.services && !m.services.includes(service)) return notASeat(member, service, m.services);
+  return m.idle?.includes(service) ? idleThere(member, service) : null;
+}
+
+function idleThere(member: string, service: string): string {
+  return `${service} is stopped, held or in maintenance on ${member}`;
 }
 
 /** What an etcd failure was about: the lease (grant, renew), the election keys, or this member's own key. */
@@ -147,6 +152,9 @@ export class ClusterNode {
   private readonly problems = new Map<EtcdPart, string>();
   /** The lease this member's key was last written with: until it is the current lease, the others do not see this member. */
   private registeredLease: string | null = null;
+  /** The idle singletons the member key last said, and since when it says this lease is live (kept across rewrites). */
+  private registeredIdle = '';
+  private registeredSince = 0;
   /** Another live daemon holds this member's key (the same cluster.member twice): said once, no campaign until it is free. */
   private nameTaken: string | null = null;
   /** The current problem as status shows it. */
@@ -405,21 +413,26 @@ export class ClusterNode {
   /** Writes this member's key on its lease (the others' view of who is live); a failure is shown and retried at the next renewal. */
   private async register(): Promise<void> {
     const id = this.leaseId;
-    if (id === null || this.registeredLease === id) return;
+    // A singleton stopped or held here is said in the key, so a move to this member is refused up front, not withdrawn at its next poll.
+    const idle = [...this.seats.values()].filter((st) => !st.seat.mayCampaign()).map((st) => st.seat.name);
+    if (id === null || (this.registeredLease === id && this.registeredIdle === idle.join(','))) return;
     const key = this.keys.member(this.member);
+    const since = this.registeredLease === id ? this.registeredSince : this.clock.now();
     try {
       const kv = (await this.withTimeout(this.client.get(key).exec())).kvs[0];
       const clash = kv ? nameClash(kv.value.toString(), String(kv.lease), id, this.memberInfo()) : null;
       if (clash !== null) return this.nameInUse(clash);
       // Written only if nobody else wrote it since it was read: two daemons of one name must not overwrite each other.
       const txn = kv ? this.client.if(key, 'Mod', '==', kv.mod_revision) : this.client.if(key, 'Create', '==', 0);
-      const res = await this.withTimeout(txn.then(this.client.put(key).value(JSON.stringify({ member: this.member, since: this.clock.now(), services: [...this.seats.keys()], ...this.memberInfo() })).lease(id)).commit());
+      const res = await this.withTimeout(txn.then(this.client.put(key).value(JSON.stringify({ member: this.member, since, services: [...this.seats.keys()], idle, ...this.memberInfo() })).lease(id)).commit());
       if (!res.succeeded) return; // written by another daemon meanwhile: read again at the next renewal
     } catch (err) {
       this.etcdFailed(err, 'member');
       return;
     }
     this.registeredLease = id;
+    this.registeredIdle = idle.join(',');
+    this.registeredSince = since;
     if (this.nameTaken !== null) this.emit({ type: 'cluster.standby', time: this.clock.now(), severity: 'info', message: `cluster member ${this.member}: the name is free again (was: ${this.nameTaken}); this daemon campaigns`, details: { was: this.nameTaken } });
     this.nameTaken = null;
     this.etcdFine('member');
@@ -593,7 +606,7 @@ export class ClusterNode {
    * withdrawn (only if it still names that member), said once by whoever withdrew it, and the others campaign at once.
    */
   private async moveUnfollowable(st: SeatState, to: string): Promise<boolean> {
-    const why = to === this.member ? (st.seat.mayCampaign() ? null : `${st.seat.name} is stopped, held or in maintenance on ${to}`) : lacksSeat(await this.withTimeout(this.client.get(this.keys.member(to)).string()), to, st.seat.name);
+    const why = to === this.member ? (st.seat.mayCampaign() ? null : idleThere(to, st.seat.name)) : lacksSeat(await this.withTimeout(this.client.get(this.keys.member(to)).string()), to, st.seat.name);
     if (why === null) return false;
     const moveKey = this.keys.move(st.seat.name);
     const res = await this.withTimeout(this.client.if(moveKey, 'Value', '==', to).then(this.client.delete().key(moveKey)).commit());
@@ -759,6 +772,8 @@ export class ClusterNode {
     if (!target) return { status: 404, message: `no live member named "${to}" (live: ${members.map((m) => m.member).join(', ') || 'none'})` };
     // Only the named member campaigns while a request stands: one without this singleton would leave it with no leader.
     if (target.services && !target.services.includes(service)) return { status: 409, message: notASeat(to, service, target.services) };
+    // Its key says it does not campaign for it (stopped, held, in maintenance there; here this member itself knows, at once): the request was answered 202 and withdrawn at its next poll.
+    if (to !== this.member && target.idle?.includes(service)) return { status: 409, message: `${idleThere(to, service)}, which does not campaign for it: a move to ${to} is refused (it would be withdrawn at once); \`clawback status\` on ${to} says which, \`clawback start ${service}\` or \`clawback resume ${service}\` there lets ${to} take part again` };
     const holder = await this.withTimeout(this.client.get(this.keys.leader(service)).options(call()).string(), patience);
     if (holder === to) {
       // A change of mind (move to b, then back to the leader): the standing request would still have moved it to b.
@@ -782,7 +797,7 @@ export class ClusterNode {
       const m = readMemberRecord(v);
       if (typeof m !== 'string') return m;
       unreadable.push({ key, problem: m });
-      return { member: '?', since: null, api: null, services: null };
+      return { member: '?', since: null, api: null, services: null, idle: null };
     });
     return { members, unreadable };
   }

@@ -8,6 +8,8 @@ export interface MemberRecord {
   api: string | null;
   /** The singletons the member campaigns for; null when it does not say (an earlier version). */
   services: string[] | null;
+  /** Those it does not campaign for now (stopped, held, in maintenance there); null when it does not say (an earlier version). */
+  idle: string[] | null;
 }
 
 /** A record that could not be used: its key, and why (what was expected). */
@@ -36,8 +38,8 @@ export function readMemberRecord(raw: string): MemberRecord | string {
   if ('problem' in p) return p.problem;
   const m = p.value;
   if (typeof m.member !== 'string' || m.member === '') return wrongField('member', m.member, 'a member name');
-  const services = Array.isArray(m.services) && m.services.every((x) => typeof x === 'string') ? (m.services as string[]) : null;
-  return { member: m.member, since: typeof m.since === 'number' ? m.since : null, api: typeof m.api === 'string' ? m.api : null, services };
+  const names = (v: unknown): string[] | null => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : null);
+  return { member: m.member, since: typeof m.since === 'number' ? m.since : null, api: typeof m.api === 'string' ? m.api : null, services: names(m.services), idle: names(m.idle) };
 }
 
 /** A failover key's value, or why it is unusable (status shows the record, so every field it prints is checked). */
