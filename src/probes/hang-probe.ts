@@ -9,6 +9,7 @@
 //   the url/port check times out     -> failure 'hang'
 //   connection refused / reset       -> failure 'down' (alive but not listening)
 //   any HTTP status / accepted conn  -> success: it answers (the http probe judges the status)
+//   a TLS certificate not accepted   -> success: the handshake was answered (the http probe judges the certificate)
 //   the check could not run (DNS)    -> unknown
 import type { ProbeDeps } from './probe-types.js';
 import { systemClock } from '../platform/clock.js';
@@ -26,6 +27,10 @@ export function createHangProbe(config: ProbeConfigOf<'hang'>, deps: ProbeDeps =
       const ex = await httpExchange({ url: config.url, method: 'GET', headers: config.headers }, target, signal, clock);
       if (ex.kind === 'answer') {
         return { status: 'success', message: `answers: GET ${config.url} -> ${ex.status} in ${Math.round(ex.latencyMs)} ms`, latencyMs: ex.latencyMs };
+      }
+      // A certificate the probe does not trust came in the TLS handshake: the process answered it, so it is not hung.
+      if (ex.result.details?.['tlsCertificate'] === true) {
+        return { status: 'success', message: `answers: GET ${config.url} completed the TLS handshake (certificate not verified: ${String(ex.result.details['code'])})`, latencyMs: ex.result.latencyMs };
       }
       return ex.result;
     }
