@@ -3,6 +3,7 @@ import type { ProbeDeps } from './probe-types.js';
 import { systemClock } from '../platform/clock.js';
 import type { ProbeConfigOf, StatusSpec } from './probe-schema.js';
 import type { Probe, ProbeResult, ProbeTarget } from './probe-types.js';
+import { formatBytes } from './byte-size.js';
 import { DEFAULT_MAX_BODY, httpExchange, type HttpExchange } from './http-exchange.js';
 import { KeptSocket, prepareHttpRequest, socketHttpExchange, type PreparedHttpRequest } from './http-socket-exchange.js';
 
@@ -74,7 +75,18 @@ export function createHttpProbe(config: ProbeConfigOf<'http'>, deps: ProbeDeps =
           details: { httpStatus: status, body: body.slice(0, 500), code: 'INCOMPLETE' },
         };
       }
+      // Only the first DEFAULT_MAX_BODY bytes are read (a 50 MB answer is not): a body check that fails on a cut body
+      // judged the part read, not the answer. Counted as a mismatch, a healthy service whose health JSON outgrew the
+      // limit (or put the marker after it) was restarted at every failure threshold, for ever.
+      const cut = (what: string): ProbeResult => ({
+        status: 'unknown',
+        message: `${what} answered ${status} with a body over ${formatBytes(DEFAULT_MAX_BODY)}, of which only the first ${formatBytes(DEFAULT_MAX_BODY)} are read: cannot check ${config.bodyContains !== undefined ? `bodyContains ${JSON.stringify(config.bodyContains)}` : 'the JSON body'} (point the probe at a smaller health answer)`,
+        latencyMs,
+        value: status,
+        details: { httpStatus: status, body: body.slice(0, 500), truncated: true, maxBodyBytes: DEFAULT_MAX_BODY },
+      });
       if (config.bodyContains !== undefined && !body.includes(config.bodyContains)) {
+        if (exchange.truncated) return cut(what);
         return {
           status: 'failure',
           finding: 'body-mismatch',
@@ -89,6 +101,7 @@ export function createHttpProbe(config: ProbeConfigOf<'http'>, deps: ProbeDeps =
         try {
           parsed = JSON.parse(body) as unknown;
         } catch {
+          if (exchange.truncated) return cut(what);
           return {
             status: 'failure',
             finding: 'body-mismatch',
