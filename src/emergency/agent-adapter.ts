@@ -66,6 +66,11 @@ export interface AgentRunResult {
   refused: RefusedCall[];
   /** What the run could not do to contain the agent (no PID namespace, state dir readable): journaled as warnings. */
   warnings?: string[];
+  /**
+   * Why the agent itself never ran although its tmux/PTY came up (its binary or its `#!` interpreter not there, not
+   * executable): no attempt, its budget is given back. Absent: the agent ran (or the adapter cannot tell).
+   */
+  notStarted?: string;
 }
 
 export interface AgentAdapter {

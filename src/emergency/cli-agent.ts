@@ -142,6 +142,46 @@ function deadlineWatch(session: AgentSession): string[] {
   ];
 }
 
+/** Where the launcher says the agent's binary never ran (agentMissingCheck), beside the exit status. */
+export function notStartedFile(exitFile: string): string {
+  return `${exitFile}.not-started`;
+}
+
+/**
+ * Before the agent: its binary (on the agent's PATH, or a path from the working directory) and a `#!` interpreter of
+ * it must be there and executable. Otherwise the shell's 127/126 would read as a run of the agent that failed at once
+ * (a paid, tried run); the launcher writes why to notStartedFile and the status 127 or 126, and the agent is not run.
+ */
+function agentMissingCheck(argv: ArgvPart[], exitFile: string): string[] {
+  const cmd = argv[0];
+  if (typeof cmd !== 'string') return [];
+  const notRun = shellQuote(notStartedFile(exitFile));
+  return [
+    `agent_cmd=${shellQuote(cmd)} why= why_code=127`,
+    'case $agent_cmd in',
+    '  */*) agent_bin=$agent_cmd ;;',
+    '  *) agent_bin=$(command -v -- "$agent_cmd" 2>/dev/null) || agent_bin= ;;',
+    'esac',
+    'if [ -z "$agent_bin" ]; then why="the agent command $agent_cmd was not found on the PATH given to the agent ($PATH)"',
+    'elif [ "${agent_bin#/}" = "$agent_bin" ] && [ "${agent_bin#*/}" = "$agent_bin" ]; then :',
+    'elif [ ! -e "$agent_bin" ]; then why="the agent command $agent_bin does not exist"',
+    'elif [ -d "$agent_bin" ] || [ ! -x "$agent_bin" ]; then why="the agent command $agent_bin is not executable (a directory, or no execute permission)" why_code=126',
+    'else',
+    '  agent_line=; IFS= read -r agent_line < "$agent_bin" 2>/dev/null',
+    '  case $agent_line in',
+    '    "#!"*) agent_int=${agent_line#??}; agent_int=${agent_int#"${agent_int%%[! ]*}"}; agent_int=${agent_int%% *}',
+    '      if [ -n "$agent_int" ] && [ ! -x "$agent_int" ]; then why="the interpreter $agent_int named in the #! line of the agent command $agent_bin is not there (or not executable)"; fi ;;',
+    '  esac',
+    'fi',
+    'if [ -n "$why" ]; then',
+    `  printf '%s\n' "$why" > ${notRun}`,
+    `  printf '%s\n' "$why_code" > ${shellQuote(`${exitFile}.tmp`)} && mv ${shellQuote(`${exitFile}.tmp`)} ${shellQuote(exitFile)}`,
+    `  printf '[clawback] the agent never ran: %s\n' "$why"`,
+    '  exit "$why_code"',
+    'fi',
+  ];
+}
+
 /** The launcher script: a banner, the agent (under its own deadline), its exit status written atomically to exitFile. */
 export function launcherScript(session: AgentSession, argv: ArgvPart[], exitFile: string, envFile?: string, hide?: HiddenState): string {
   const prompt = shellQuote(session.promptFile);
@@ -157,6 +197,7 @@ export function launcherScript(session: AgentSession, argv: ArgvPart[], exitFile
     ...(envFile ? [`. ${shellQuote(envFile)}`, `rm -f ${shellQuote(envFile)}`] : []),
     `printf '%s\\n' ${shellQuote(banner)}`,
     `cd ${shellQuote(session.workdir)} || exit 97`,
+    ...agentMissingCheck(argv, exitFile),
     // The run's mark that survives `env -i` and `setsid` (agent-leftovers.ts); without prlimit, the env mark alone.
     `command -v prlimit >/dev/null 2>&1 && prlimit --pid $$ --rttime=${runLimitMark(path.resolve(session.incidentDir))}: >/dev/null 2>&1`,
     ...deadlineWatch(session),
@@ -203,6 +244,7 @@ export class CliAgentAdapter implements AgentAdapter {
     const exitFile = path.join(session.incidentDir, 'agent-exit-status');
     const rawFile = path.join(session.incidentDir, 'agent-output.raw');
     await fs.rm(exitFile, { force: true });
+    await fs.rm(notStartedFile(exitFile), { force: true });
     await fs.writeFile(rawFile, '', { mode: 0o600 });
     await fs.chmod(rawFile, 0o600);
     // Every process of this run carries the mark, so whatever it leaves running (`nohup`, `setsid`) is found and ended.
@@ -324,6 +366,10 @@ export class CliAgentAdapter implements AgentAdapter {
     const why = (session.signal.reason as Error | undefined)?.message === 'timeout' ? 'killed at the time-box' : 'stopped: the run was cancelled';
     const warnings = containmentFallbacks(text);
     if (aborted) return { status: 'aborted', summary: `${why}; last output:\n${tail}`, transcript: text, exitCode: null, refused: [], warnings };
+    // The launcher's check found no agent to run: its tmux/PTY came up, the agent never did (no attempt, no budget spent).
+    const notStarted = (await fs.readFile(notStartedFile(exitFile), 'utf8').catch(() => '')).trim();
+    await fs.rm(notStartedFile(exitFile), { force: true });
+    if (notStarted !== '') return { status: 'failed', summary: notStarted, transcript: text, exitCode, refused: [], warnings, notStarted };
     return {
       warnings,
       status: exitCode === 0 ? 'completed' : 'failed',

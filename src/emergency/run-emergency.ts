@@ -614,6 +614,8 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     opts.signal?.removeEventListener('abort', onOuterAbort);
   }
   const agentMs = clock.monotonic() - startedAt;
+  // Its tmux/PTY came up but the agent itself never ran (its binary not there): as if it never started, budget given back.
+  if (result.notStarted !== undefined) startInfo = undefined;
   for (const w of result.warnings ?? []) {
     opts.emit(event(opts, 'incident.action', 'warning', `Level 3: the ${adapterName} agent for ${service.name} ran less contained than it should: ${w}`, { action: 'agent-not-contained', detail: w }));
   }
