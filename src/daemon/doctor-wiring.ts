@@ -7,6 +7,7 @@ import type { ServiceRuntime, Repairers, ProbeStatusView } from './service-runti
 import type { DoctorContext, Finding } from '../doctor/types.js';
 import { snapshotStoreFor, type SnapshotStore } from '../doctor/snapshot-store.js';
 import { preflight, type PreflightCheck } from '../doctor/preflight.js';
+import { PREFLIGHT, preflightRule } from '../doctor/rule-preflight.js';
 import { runDoctor, defaultRules, withRepairLock, type DoctorReport } from '../doctor/run-doctor.js';
 import { learnConfigFileSecrets } from '../observe/config-file-secrets.js';
 import { maybeRecordLastKnownGood, type HealthWindow } from '../doctor/last-known-good.js';
@@ -110,7 +111,9 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
           // guard (snapshot, rollback): first thing for a config that parses but is rejected; with a valid
           // config, when the service itself said "fix my config first" (an exit code in preventExitCodes,
           // e.g. 78) or on a later run, when restarts did not hold anyway.
-          rules: defaultRules({ serviceDoctor: { always: serviceDoctor } }),
+          // The preflight's start-blockers first (a missing program or #! interpreter, cwd, env), as `clawback doctor`
+          // runs them: without it a service held at the preflight heard "nothing to fix; starting again" twice.
+          rules: [preflightRule(['command', 'cwd', 'env']), ...defaultRules({ serviceDoctor: { always: serviceDoctor } })],
         });
       let report = await pass(always);
       // Our own rules found nothing while restarts do not hold: the service's own doctor is what Level 2 has left. A
@@ -145,9 +148,13 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
       if (changedNothing) {
         return { fixed: false, summary: `${service.name}'s own doctor changed nothing (it exited 0; its config, the config's backups and the files beside it are as they were)`, outcome: 'nothing-found' as const };
       }
+      // Left findings that only a person can fix (the preflight's), each with its fix: the ladder goes to a human with them.
+      const forPerson = report.findings.filter((f) => f.rule.startsWith(`${PREFLIGHT}.`) && !report.outcomes.some((o) => o.finding.id === f.id && o.verified));
+      const personOnly = forPerson.length > 0 && forPerson.length === left.length ? forPerson.map((f) => `${f.title}${f.fix ? `; fix: ${f.fix}` : ''}`).join('; ') : undefined;
       return {
         fixed: report.exitCode === 1,
         summary,
+        ...(personOnly ? { personOnly } : {}),
         outcome: report.findings.length === 0 ? 'nothing-found' : report.exitCode === 1 ? 'fixed' : 'not-fixed',
         ...(changes.length > 0 ? { files: changes } : {}),
         ...(otherRepairs.length > 0 ? { otherRepairs } : {}),

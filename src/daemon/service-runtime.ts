@@ -62,6 +62,8 @@ export interface DoctorResult {
   files?: DoctorFileChange[];
   /** Its repairs that are no file change (a stale lock removed): never put back. */
   otherRepairs?: string[];
+  /** What only a person can fix, with the fix in words (the preflight's findings): Level 4 names it, no agent. */
+  personOnly?: string;
 }
 
 export interface AgentRepairer {
@@ -835,12 +837,12 @@ export class ServiceRuntime {
 
   private async runDoctor(runId: string, incident: Incident): Promise<void> {
     const fn = this.deps.repairers.doctor;
-    const { result, aborted } = await this.runWork<{ outcome: DoctorOutcome; summary: string; files?: DoctorFileChange[]; otherRepairs?: string[] }>(
+    const { result, aborted } = await this.runWork<{ outcome: DoctorOutcome; summary: string; files?: DoctorFileChange[]; otherRepairs?: string[]; personOnly?: string }>(
       runId,
       async (signal) => {
         if (!fn) throw new Error('no doctor configured');
         const r = await fn(incident, signal);
-        return { outcome: r.outcome ?? (r.fixed ? 'fixed' : 'not-fixed'), summary: r.summary, ...(r.files?.length ? { files: r.files } : {}), ...(r.otherRepairs?.length ? { otherRepairs: r.otherRepairs } : {}) };
+        return { outcome: r.outcome ?? (r.fixed ? 'fixed' : 'not-fixed'), summary: r.summary, ...(r.files?.length ? { files: r.files } : {}), ...(r.otherRepairs?.length ? { otherRepairs: r.otherRepairs } : {}), ...(r.personOnly ? { personOnly: r.personOnly } : {}) };
       },
       (msg) => ({ outcome: 'not-fixed', summary: `the doctor failed: ${msg}` }),
     );

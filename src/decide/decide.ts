@@ -180,7 +180,7 @@ class Step {
       case 'request':
         return this.request(input);
       case 'doctor-done':
-        return this.doctorDone(input.runId, input.outcome, input.summary, input.files ?? [], input.otherRepairs ?? []);
+        return this.doctorDone(input.runId, input.outcome, input.summary, input.files ?? [], input.otherRepairs ?? [], input.personOnly);
       case 'doctor-reverted':
         return this.doctorReverted(input.runId, input.reverted, input.kept, input.error);
       case 'agent-done':
@@ -1377,7 +1377,7 @@ class Step {
     this.countedRestart('prediction', p.drainGraceMs, 'prediction', 'proactive restarts do not hold');
   }
 
-  private doctorDone(runId: string, outcome: 'fixed' | 'nothing-found' | 'not-fixed', summary: string, files: DoctorFileChange[], otherRepairs: string[]): void {
+  private doctorDone(runId: string, outcome: 'fixed' | 'nothing-found' | 'not-fixed', summary: string, files: DoctorFileChange[], otherRepairs: string[], personOnly?: string): void {
     const s = this.s;
     if (s.work?.kind !== 'doctor' || s.work.id !== runId) return;
     const rearmed = s.work.rearmed === true;
@@ -1393,6 +1393,9 @@ class Step {
     const retry = outcome === 'fixed' || (outcome === 'nothing-found' && (s.held?.reason === 'preflight' || rearmed));
     // A run that rewrote a user's file but left the rest unfixed: the service never ran healthy with its change, so the
     // change is not kept on trust either (put back like a repair that did not hold, then the climb).
+    // What is left is a person's to fix (software to install, a directory or a variable to give): another start fails the
+    // same way and an agent, confined to the working directory and the config, may not install software. Level 4 at once.
+    if (outcome === 'not-fixed' && files.length === 0 && personOnly !== undefined) return this.human(`doctor: a person must fix it: ${personOnly}`);
     if (outcome === 'not-fixed' && files.length > 0) return this.revertDoctorThenClimb({ doctorRunId: runId, incidentId: inc.id, doctorFiles: files, doctorSummary: summary, otherRepairs }, `doctor could not fix it: ${summary}`);
     if (!retry) return this.climb(`doctor could not fix it: ${summary}`, true);
     const what =

@@ -52,7 +52,11 @@ export type ServiceInput =
   | { type: 'unhealthy'; pid: number; probe: string; finding?: string; message: string; since?: number }
   | { type: 'request'; action: 'start' | 'stop' | 'restart' | 'resume' | 'doctor'; by: Requester; reason?: string; runId?: string }
   /** `files`: the user's files the run rewrote (a 'fixed' run that did is verified, and reverted if it does not hold); `otherRepairs`: what it did besides (not reverted). */
-  | { type: 'doctor-done'; runId: string; outcome: DoctorOutcome; summary: string; files?: DoctorFileChange[]; otherRepairs?: string[] }
+  /**
+   * `personOnly`: what the run left only a person can fix (a missing program or #! interpreter to install, a working
+   * directory or an env var to give): no blind start, no agent (it may not install software), Level 4 with the finding.
+   */
+  | { type: 'doctor-done'; runId: string; outcome: DoctorOutcome; summary: string; files?: DoctorFileChange[]; otherRepairs?: string[]; personOnly?: string }
   /** A doctor run's file changes were reverted (revert-doctor carried out): which files were put back, which were kept and why. */
   | { type: 'doctor-reverted'; runId: string; reverted: string[]; kept: string[]; error?: string }
   /** `launched` false: the agent never started (no process or API call ran): no attempt, its budget is given back. */
