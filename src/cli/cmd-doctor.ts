@@ -17,12 +17,21 @@ import path from 'node:path';
 import { lastExitText, paint, wantsColour } from './format.js';
 import { terminalSafe } from './terminal-safe.js';
 import { namesFor, unknownServiceText } from '../instances/instance-name.js';
-import { connect, type Client } from './client.js';
+import { clientStateDir, connect, type Client } from './client.js';
 import { doctorViaDaemon } from './doctor-via-daemon.js';
 import { cliHint } from './cli-command.js';
 import { doctorFileChanges, readConfigTreeBeforeDoctor } from '../doctor/revert-doctor-files.js';
 import { exitAfterUsageError, exitWithError } from './json-error.js';
 import { emptyServiceNameText } from './service-name-arg.js';
+import { configFileFor } from './daemon-config-file.js';
+import { findConfigFile } from '../config/find-config.js';
+import { readDaemonInfoSync } from '../daemon/daemon-info.js';
+import { liveDaemonsText } from './live-daemons-hint.js';
+
+/** Said where `doctor` checks the embedded demo: typed in another directory it answered for the demo, silent on the live daemons. */
+function demoText(stateDir: string): string {
+  return `no config file was named or found (no --config, $CLAWBACK_CONFIG or clawback.yaml in ${process.cwd()}) and no daemon ran in ${stateDir} (no daemon.json), so this checks the embedded demo, not your services; ${liveDaemonsText()}`;
+}
 
 /** A run that could not reach an outcome (a bug, an OS refusal, an invalid config) ends with a code no outcome uses. */
 function doctorFail(err: unknown): never {
@@ -57,14 +66,21 @@ export function registerDoctor(program: Command): void {
 
 async function doctorCommand(program: Command, name: string | undefined, o: { fix?: boolean; json?: boolean }): Promise<void> {
   const g = program.opts<{ config?: string; stateDir?: string }>();
-  const loaded = loadConfig({ ...(g.config ? { file: g.config } : {}), ...(g.stateDir ? { stateDir: g.stateDir } : {}) });
+  // Typed with a daemon's --state-dir (or in its state dir's default) and no config named: that daemon's config, as logs does.
+  const stateDir = clientStateDir(g);
+  const named = findConfigFile(g.config ? { file: g.config } : {});
+  const file = named ?? configFileFor(g, stateDir);
+  const loaded = loadConfig({ ...(file ? { file } : {}), ...(g.stateDir || file !== named ? { stateDir } : {}) });
+  // Nothing named or found and no daemon ran here: what loaded is the embedded demo, not the person's services.
+  const demo = file === undefined && !readDaemonInfoSync(stateDir).info ? demoText(stateDir) : undefined;
   // A scaled service's group name (web for web:0..2) stands for all its instances, as in scale and reload.
   const all = loaded.config.services.map((s) => s.name);
   const wanted = new Set(name ? namesFor(name, all) : all);
   const services = loaded.config.services.filter((s) => wanted.has(s.name));
   if (name && services.length === 0) {
-    exitWithError('not-found', terminalSafe(unknownServiceText(name, all)), 4);
+    exitWithError('not-found', terminalSafe(unknownServiceText(name, all) + (demo ? `: ${demo}` : '')), 4);
   }
+  if (demo) process.stderr.write(`clawback: ${terminalSafe(demo)}\n`);
   // What the rules quote (a validateCommand's output, a candidate's verdict) may hold the service's own secrets.
   const redactor = await learnServiceSecrets(new Redactor(), loaded.config);
   const bus = new EventBus();

@@ -15,28 +15,17 @@ import { formatTtr, table } from './format.js';
 import { numberOption } from './number-option.js';
 import { loadConfig } from '../config/load.js';
 import { serviceLogFile } from '../daemon/spawn-spec.js';
-import { findConfigFile } from '../config/find-config.js';
 import { readDaemonInfoSync } from '../daemon/daemon-info.js';
 import { learnServiceSecrets } from '../observe/service-secrets.js';
 import { terminalSafe } from './terminal-safe.js';
 import { namesFor, unknownServiceText } from '../instances/instance-name.js';
 import { cliHint } from './cli-command.js';
 import { liveDaemonsText } from './live-daemons-hint.js';
+import { configFileFor } from './daemon-config-file.js';
 import { LINE_MAX_CHARS } from '../observe/bounded-lines.js';
 import { exitWithError } from './json-error.js';
 import { failureText } from './fail.js';
 import { localStamp } from './local-time.js';
-
-/**
- * The config that describes the services: the flag, $CLAWBACK_CONFIG or ./clawback.yaml, else the file the daemon of
- * this state directory runs (daemon.json), so `clawback logs NAME` from any directory knows the service's secrets.
- */
-function configFileFor(g: { config?: string }, stateDir: string): string | undefined {
-  const found = findConfigFile(g.config ? { file: g.config } : {});
-  if (found) return found;
-  const running = readDaemonInfoSync(stateDir).info?.configPath;
-  return running && path.isAbsolute(running) && existsSync(running) ? running : undefined;
-}
 
 /** Where a service's output goes, whether the config names the service (undefined: no config could be read), and its secrets. */
 async function logFileFor(program: Command, name: string): Promise<{ file: string; known: boolean | undefined; names: string[]; redactor: Redactor; configError?: unknown; demoIn?: string }> {

@@ -9,7 +9,7 @@ const GLOBAL_WITH_VALUE = new Set(['-c', '--config', '--state-dir']);
  */
 const REPEATABLE = new Set([
   'status', 'start', 'stop', 'restart', 'resume', 'logs', 'incidents', 'incident', 'digest',
-  'scale', 'reload', 'acknowledge', 'maintenance', 'approve', 'refuse', 'cluster',
+  'scale', 'reload', 'acknowledge', 'maintenance', 'approve', 'refuse', 'cluster', 'doctor',
 ]);
 
 /** The typed words after the global options (argv without node and the script), or ['status'] when not repeatable. */
