@@ -15,7 +15,12 @@ export function liveDaemonsText(found: readonly LiveDaemon[] = liveDaemons(), co
   if (found.length === 0) return 'no live clawback daemon was found that runs a config file (none has claimed one)';
   const typed = typedCommand(command);
   const verb = typed[0] === 'status' ? 'see it' : 'reach it';
-  const named = found.slice(0, NAMED_MAX).map((d) => `pid ${d.pid} runs ${d.configFile}, ${verb} with: ${cliHint(typed, { stateDir: d.stateDir })}`);
+  const shown = found.slice(0, NAMED_MAX);
   const more = found.length > NAMED_MAX ? `; and ${found.length - NAMED_MAX} more` : '';
-  return `live clawback daemons found: ${named.join('; ')}${more}`;
+  if (shown.length === 1) return `live clawback daemons found: pid ${shown[0]!.pid} runs ${shown[0]!.configFile}, ${verb} with: ${cliHint(typed, { stateDir: shown[0]!.stateDir })}${more}`;
+  // Several were one long line, each daemon hard to tell from the next: one a line, the pids and files aligned.
+  const pidW = Math.max(...shown.map((d) => String(d.pid).length));
+  const fileW = Math.max(...shown.map((d) => `${d.configFile},`.length));
+  const lines = shown.map((d) => `  pid ${String(d.pid).padEnd(pidW)} runs ${`${d.configFile},`.padEnd(fileW)} ${verb} with: ${cliHint(typed, { stateDir: d.stateDir })}`);
+  return `live clawback daemons found:\n${lines.join('\n')}${more ? `\n ${more.slice(1)}` : ''}`;
 }

@@ -24,3 +24,18 @@ describe('typedCommand', () => {
     expect(liveDaemonsText(found, ['run'])).toMatch(/see it with: .* --state-dir \/x\/state status$/);
   });
 });
+
+describe('liveDaemonsText with several daemons', () => {
+  it('names each on its own line, the pids and files aligned', () => {
+    const found = [
+      { pid: 42, stateDir: '/a/state', configFile: '/a/clawback.yaml' },
+      { pid: 4248, stateDir: '/longer/b/state', configFile: '/longer/b/clawback.yaml' },
+    ] as Parameters<typeof liveDaemonsText>[0];
+    const lines = liveDaemonsText(found, ['status']).split('\n');
+    expect(lines[0]).toBe('live clawback daemons found:');
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatch(/^  pid 42   runs \/a\/clawback\.yaml,        see it with: .* --state-dir \/a\/state status$/);
+    expect(lines[2]).toMatch(/^  pid 4248 runs \/longer\/b\/clawback\.yaml, see it with: .* --state-dir \/longer\/b\/state status$/);
+    expect(lines[1]!.indexOf('see it with')).toBe(lines[2]!.indexOf('see it with'));
+  });
+});
