@@ -1,7 +1,7 @@
 // The periodic "how did the week go" report, computed from the journal alone so it can never drift from the facts.
 import { formatTtr } from './time-to-recover.js';
 import type { ClawbackEvent } from './events.js';
-import { summarizeIncidents, type IncidentSummary } from './incidents.js';
+import { IncidentFold, type IncidentSummary } from './incidents.js';
 
 export interface DigestOptions {
   /** Length of the period ending at `now`. */
@@ -57,56 +57,84 @@ function rankCounts(counts: Map<string, number>): Array<[string, number]> {
   return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
 
-/** Pure: the digest's figures. */
-export function computeDigest(events: readonly ClawbackEvent[], opts: DigestOptions): DigestStats {
-  const periodEnd = opts.now;
-  const periodStart = opts.now - opts.days * DAY_MS;
-  const inPeriod = (t: number): boolean => t >= periodStart && t < periodEnd;
+/**
+ * The digest's figures folded one event at a time, in the journal's order: `clawback digest` streams the journal's
+ * window into it and holds the incidents and the counts, not every event (it held all four files' 200 000 events).
+ */
+export class DigestFold {
+  private readonly incidents = new IncidentFold();
+  private readonly restarts = new Map<string, number>();
+  private breakerTrips = 0;
+  private readonly periodStart: number;
 
-  const list = summarizeIncidents(events, { inJournalOrder: opts.inJournalOrder }).filter((i) => inPeriod(i.openedAt));
-  const resolved = list.filter((i) => i.status === 'resolved');
-  const autoResolved = resolved.filter((i) => i.outcome === 'auto-resolved').length;
-  const coolDownRecovered = resolved.filter((i) => i.outcome === 'cool-down-recovered').length;
-  const closedWithoutRecovery = resolved.filter((i) => i.closedBy !== undefined).length;
-  const ttrs = resolved.map((i) => i.ttrMs).filter((v): v is number => v !== undefined);
+  constructor(private readonly opts: DigestOptions) {
+    this.periodStart = opts.now - opts.days * DAY_MS;
+  }
 
-  const restarts = new Map<string, number>();
-  let breakerTrips = 0;
-  for (const e of events) {
-    if (!inPeriod(e.time)) continue;
+  private inPeriod(t: number): boolean {
+    return t >= this.periodStart && t < this.opts.now;
+  }
+
+  add(e: ClawbackEvent): void {
+    this.incidents.add(e);
+    if (!this.inPeriod(e.time)) return;
     if (e.type === 'service.restarting') {
       const s = e.service ?? 'unknown';
-      restarts.set(s, (restarts.get(s) ?? 0) + 1);
+      this.restarts.set(s, (this.restarts.get(s) ?? 0) + 1);
     } else if (e.type === 'breaker.tripped') {
-      breakerTrips++;
+      this.breakerTrips++;
     }
   }
-  const reasons = new Map<string, number>();
-  for (const i of list) reasons.set(i.reason, (reasons.get(i.reason) ?? 0) + 1);
 
-  return {
-    periodStart,
-    periodEnd,
-    incidents: list.length,
-    autoResolved,
-    humanResolved: resolved.length - autoResolved - coolDownRecovered - closedWithoutRecovery,
-    coolDownRecovered,
-    closedWithoutRecovery,
-    autoResolvedShare: list.length > 0 ? autoResolved / list.length : undefined,
-    escalations: list.filter((i) => i.escalated).length,
-    stillOpen: list.filter((i) => i.status !== 'resolved').length,
-    stillFailed: list.filter((i) => i.status === 'failed').length,
-    meanTtrMs: ttrs.length > 0 ? ttrs.reduce((a, b) => a + b, 0) / ttrs.length : undefined,
-    p95TtrMs: ttrs.length > 0 ? percentileNearestRank(ttrs, 95) : undefined,
-    breakerTrips,
-    restartsByService: rankCounts(restarts).map(([service, n]) => ({ service, restarts: n })),
-    topReasons: rankCounts(reasons)
-      .slice(0, opts.topReasons ?? 5)
-      .map(([reason, n]) => ({ reason, incidents: n })),
-    incidentList: list,
-  };
+  stats(): DigestStats {
+    const { periodStart, opts } = this;
+    const list = this.incidents.summaries().filter((i) => this.inPeriod(i.openedAt));
+    const resolved = list.filter((i) => i.status === 'resolved');
+    const autoResolved = resolved.filter((i) => i.outcome === 'auto-resolved').length;
+    const coolDownRecovered = resolved.filter((i) => i.outcome === 'cool-down-recovered').length;
+    const closedWithoutRecovery = resolved.filter((i) => i.closedBy !== undefined).length;
+    const ttrs = resolved.map((i) => i.ttrMs).filter((v): v is number => v !== undefined);
+    const reasons = new Map<string, number>();
+    for (const i of list) reasons.set(i.reason, (reasons.get(i.reason) ?? 0) + 1);
+
+    return {
+      periodStart,
+      periodEnd: opts.now,
+      incidents: list.length,
+      autoResolved,
+      humanResolved: resolved.length - autoResolved - coolDownRecovered - closedWithoutRecovery,
+      coolDownRecovered,
+      closedWithoutRecovery,
+      autoResolvedShare: list.length > 0 ? autoResolved / list.length : undefined,
+      escalations: list.filter((i) => i.escalated).length,
+      stillOpen: list.filter((i) => i.status !== 'resolved').length,
+      stillFailed: list.filter((i) => i.status === 'failed').length,
+      meanTtrMs: ttrs.length > 0 ? ttrs.reduce((a, b) => a + b, 0) / ttrs.length : undefined,
+      p95TtrMs: ttrs.length > 0 ? percentileNearestRank(ttrs, 95) : undefined,
+      breakerTrips: this.breakerTrips,
+      restartsByService: rankCounts(this.restarts).map(([service, n]) => ({ service, restarts: n })),
+      topReasons: rankCounts(reasons)
+        .slice(0, opts.topReasons ?? 5)
+        .map(([reason, n]) => ({ reason, incidents: n })),
+      incidentList: list,
+    };
+  }
 }
 
+/** Pure: the digest's figures. */
+export function computeDigest(events: readonly ClawbackEvent[], opts: DigestOptions): DigestStats {
+  const sorted = opts.inJournalOrder
+    ? events
+    : events
+        .map((e, i) => ({ e, i }))
+        .sort((a, b) => a.e.time - b.e.time || a.i - b.i)
+        .map((x) => x.e);
+  const fold = new DigestFold(opts);
+  for (const e of sorted) fold.add(e);
+  return fold.stats();
+}
+
+/** The default time label: UTC, said so (the CLI passes the reader's local time with its offset, as `incidents` prints). */
 function isoMinute(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
@@ -121,12 +149,17 @@ function cell(text: string): string {
 
 /** Pure: the digest as Markdown. */
 export function renderDigest(events: readonly ClawbackEvent[], opts: DigestOptions): string {
-  const s = computeDigest(events, opts);
+  return renderDigestStats(computeDigest(events, opts), opts);
+}
+
+/** Pure: figures already computed (DigestFold's) as Markdown; stamp labels the period's ends (default UTC). */
+export function renderDigestStats(s: DigestStats, opts: { days: number; stamp?: (ms: number) => string }): string {
+  const stamp = opts.stamp ?? isoMinute;
   const ttr = (v: number | undefined): string => (v === undefined ? 'n/a' : formatTtr(v));
   const lines: string[] = [
     `# Clawback digest: last ${opts.days} day${opts.days === 1 ? '' : 's'}`,
     '',
-    `Period: ${isoMinute(s.periodStart)} to ${isoMinute(s.periodEnd)}`,
+    `Period: ${stamp(s.periodStart)} to ${stamp(s.periodEnd)}`,
     '',
     '| Figure | Value |',
     '|---|---|',
