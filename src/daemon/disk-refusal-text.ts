@@ -35,3 +35,13 @@ export function diskRefusalText(err: unknown, where?: string, room: (dir: string
   const left = room(file !== undefined ? path.dirname(file) : where!);
   return `${named}: ${words}${left ? `; its filesystem has ${formatBytes(left.free)} free of ${formatBytes(left.size)}` : ''}`;
 }
+
+/**
+ * "<name>: <refusal>", the name said once: a refusal that already names the file (its own path ends in name, or a
+ * temp file of it) read "guardian-revive.json: /s/guardian-revive.json: no space ...".
+ */
+export function namedDiskRefusal(name: string, err: unknown, where?: string, room?: (dir: string) => { free: number; size: number } | undefined): string {
+  const text = diskRefusalText(err, where, room);
+  const file = (err as NodeJS.ErrnoException | undefined)?.path;
+  return typeof file === 'string' && path.basename(file).startsWith(name) && text.includes(file) ? text : `${name}: ${text}`;
+}

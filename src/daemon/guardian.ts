@@ -17,7 +17,7 @@ import { daemonStateDirOf, realStateDir } from './daemon-identity.js';
 import { STOPPED_MARKER } from './daemon.js';
 import { currentBootId, startedSinceStop, stoppedThisBoot } from './stopped-marker.js';
 import { cutSnippet } from '../platform/cut-text.js';
-import { diskRefusalText } from './disk-refusal-text.js';
+import { diskRefusalText, namedDiskRefusal } from './disk-refusal-text.js';
 import { revivedWhat } from './guardian-revived-text.js';
 import { namingFile } from '../platform/atomic-write.js';
 import { GUARDIAN_START_LOOP_ATTEMPTS, readStartAttempt, START_ATTEMPTS_FILE, type StartAttempt } from './start-attempts.js';
@@ -447,7 +447,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
       try {
         noteGuardianRevive(deps.stateDir, before, clock.now());
       } catch (err) {
-        report.errors.push(`${GUARDIAN_REVIVE_NOTE}: ${message(err, deps.stateDir)}`);
+        report.errors.push(namedDiskRefusal(GUARDIAN_REVIVE_NOTE, err, deps.stateDir));
       }
     }
     // A daemon that dies at every start (killed, out of memory) was started again by each pass for ever: past the bound

@@ -8,7 +8,7 @@ import { tempDir } from '../helpers/daemon.js';
 import { runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
 import { mountSmallDisk, type SmallDisk } from '../helpers/tmpfs.js';
-import { diskRefusalText } from '../../src/daemon/disk-refusal-text.js';
+import { diskRefusalText, namedDiskRefusal } from '../../src/daemon/disk-refusal-text.js';
 
 let disk: SmallDisk;
 beforeAll(() => {
@@ -53,5 +53,13 @@ describe('guardian --once: errors of a full state disk', () => {
     expect(diskRefusalText(esrch)).toBe('kill ESRCH');
     const nospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
     expect(diskRefusalText(nospc, '/s', () => ({ free: 0, size: 1024 * 1024 }))).toBe('a file in /s: no space left on the device (ENOSPC, write); its filesystem has 0 B free of 1.0 MiB');
+  });
+
+  it('names a refused file once: "guardian-revive.json: /s/guardian-revive.json: no space" read it twice', () => {
+    const room = (): { free: number; size: number } => ({ free: 0, size: 1024 * 1024 });
+    const own = Object.assign(new Error("ENOSPC: no space left on device, open '/s/guardian-revive.json.tmp-1'"), { code: 'ENOSPC', syscall: 'open', path: '/s/guardian-revive.json.tmp-1' });
+    expect(namedDiskRefusal('guardian-revive.json', own, '/s', room)).toBe('/s/guardian-revive.json.tmp-1: no space left on the device (ENOSPC, open); its filesystem has 0 B free of 1.0 MiB');
+    const other = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
+    expect(namedDiskRefusal('guardian-revive.json', other, '/s', room)).toBe('guardian-revive.json: a file in /s: no space left on the device (ENOSPC, write); its filesystem has 0 B free of 1.0 MiB');
   });
 });
