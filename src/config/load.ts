@@ -78,7 +78,9 @@ export function parseConfigSource(text: string, file: string): unknown {
     // yaml's bound on alias expansion is also what a merge key inside its own anchor (`&a {<<: *a}`) runs into.
     const hint = /excessive alias count/i.test(first) ? ' (aliases expand too often: a `<<: *name` or `*name` inside the block &name anchors, or aliases of aliases nested too deep); expected each alias to expand a few times' : '';
     const at = (err as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
-    throw new ConfigError(file, [{ path: '(file)', message: `cannot parse: ${first}${hint}`, ...(at ? { line: at.line, col: at.col } : {}) }]);
+    // The position attached is printed after the message ("(t.yaml:2:1)"): yaml's own "at line 2, column 1:" said it twice.
+    const words = at ? first.replace(/ at line \d+, column \d+:?\s*$/, '') : first;
+    throw new ConfigError(file, [{ path: '(file)', message: `cannot parse: ${words}${hint}`, ...(at ? { line: at.line, col: at.col } : {}) }]);
   }
   const problems = unusableValues(raw);
   if (problems.length > 0) throw new ConfigError(file, withSourcePositions(text, problems));
