@@ -46,7 +46,7 @@ export function parseScenarioList(arg: string): ScenarioName[] | { error: string
   }
   const unknown = wanted.filter((w) => !(SCENARIO_NAMES as readonly string[]).includes(w));
   if (wanted.length === 0 || unknown.length > 0) {
-    return { error: `unknown scenario ${unknown.map((u) => `"${u}"`).join(', ') || '""'}; expected one of: ${SCENARIO_NAMES.join(', ')}, or all` };
+    return { error: `unknown scenario ${unknown.map((u) => `"${u}"`).join(', ') || '""'}; expected one of: ${SCENARIO_NAMES.join(', ')}, all (every scenario) or chaos` };
   }
   // Keep the canonical order so the destructive scenarios always run last.
   return SCENARIO_NAMES.filter((n) => wanted.includes(n));

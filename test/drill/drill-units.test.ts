@@ -97,6 +97,8 @@ describe('scenario parts', () => {
     expect(parseScenarioList('all')).toEqual([...SCENARIO_NAMES]);
     expect(parseScenarioList('nuclear,crash')).toEqual(['crash', 'nuclear']);
     expect(parseScenarioList('crash,boom')).toEqual({ error: expect.stringContaining('"boom"') });
+    // The unknown-name error listed "or all" but not chaos, which `clawback drill chaos` accepts.
+    expect((parseScenarioList('boom') as { error: string }).error).toMatch(/, all \(every scenario\) or chaos$/);
     // `all,crash` was refused as 'unknown scenario "all"; expected one of: ..., or all'.
     for (const arg of ['all,crash', 'crash,chaos']) {
       const r = parseScenarioList(arg);
