@@ -26,9 +26,8 @@ import { exitWithError } from './json-error.js';
 import { failureText } from './fail.js';
 import { localStamp } from './local-time.js';
 
-/** Where a service's output goes, whether the config names the service (undefined: no config could be read), and its secrets. */
-async function logFileFor(program: Command, name: string): Promise<{ file: string; known: boolean | undefined; names: string[]; redactor: Redactor; configError?: unknown; demoIn?: string }> {
-  const g = program.opts<{ config?: string; stateDir?: string }>();
+/** The config of the state directory's daemon (or the one named), with a redactor that knows its services' secrets. */
+async function configWithRedactor(g: { config?: string; stateDir?: string }): Promise<{ stateDir: string; redactor: Redactor; file?: string; loaded?: ReturnType<typeof loadConfig>; configError?: unknown }> {
   const stateDir = clientStateDir(g);
   const redactor = new Redactor();
   redactor.addSecretEnv(process.env);
@@ -36,16 +35,24 @@ async function logFileFor(program: Command, name: string): Promise<{ file: strin
     const file = configFileFor(g, stateDir);
     const loaded = loadConfig({ ...(file ? { file } : {}), stateDir });
     await learnServiceSecrets(redactor, loaded.config);
-    const names = loaded.config.services.map((x) => x.name);
-    const s = loaded.config.services.find((x) => x.name === name);
-    if (s) return { file: serviceLogFile(s, stateDir), known: true, names, redactor };
-    // Nothing named or found, no daemon here: the names are the embedded demo's, not those of the person's daemon.
-    const demoIn = file === undefined && !readDaemonInfoSync(stateDir).info ? stateDir : undefined;
-    return { file: path.join(stateDir, 'logs', `${name}.log`), known: false, names, redactor, ...(demoIn ? { demoIn } : {}) };
+    return { stateDir, redactor, ...(file ? { file } : {}), loaded };
   } catch (err) {
-    // An unreadable config: fall back to the default location (its error said when that has no log either).
-    return { file: path.join(stateDir, 'logs', `${name}.log`), known: undefined, names: [], redactor, configError: err };
+    // A config that does not load: the patterns and this environment's secrets still apply.
+    return { stateDir, redactor, configError: err };
   }
+}
+
+/** Where a service's output goes, whether the config names the service (undefined: no config could be read), and its secrets. */
+async function logFileFor(program: Command, name: string): Promise<{ file: string; known: boolean | undefined; names: string[]; redactor: Redactor; configError?: unknown; demoIn?: string }> {
+  const { stateDir, redactor, file, loaded, configError } = await configWithRedactor(program.opts<{ config?: string; stateDir?: string }>());
+  // An unreadable config: the default location (its error said when that has no log either).
+  if (!loaded) return { file: path.join(stateDir, 'logs', `${name}.log`), known: undefined, names: [], redactor, configError };
+  const names = loaded.config.services.map((x) => x.name);
+  const s = loaded.config.services.find((x) => x.name === name);
+  if (s) return { file: serviceLogFile(s, stateDir), known: true, names, redactor };
+  // Nothing named or found, no daemon here: the names are the embedded demo's, not those of the person's daemon.
+  const demoIn = file === undefined && !readDaemonInfoSync(stateDir).info ? stateDir : undefined;
+  return { file: path.join(stateDir, 'logs', `${name}.log`), known: false, names, redactor, ...(demoIn ? { demoIn } : {}) };
 }
 
 /**
@@ -148,17 +155,7 @@ async function journalIncidents(stateDir: string): Promise<IncidentSummary[]> {
  * "Bearer sk-..." a probe quoted, and `incidents` an OPENAI_API_KEY=... reason, that /api/incidents showed [REDACTED].
  */
 async function journalRedactor(program: Command): Promise<Redactor> {
-  const g = program.opts<{ config?: string; stateDir?: string }>();
-  const stateDir = clientStateDir(g);
-  const redactor = new Redactor();
-  redactor.addSecretEnv(process.env);
-  try {
-    const file = configFileFor(g, stateDir);
-    await learnServiceSecrets(redactor, loadConfig({ ...(file ? { file } : {}), stateDir }).config);
-  } catch {
-    // A config that does not load: the patterns and this environment's secrets still apply.
-  }
-  return redactor;
+  return (await configWithRedactor(program.opts<{ config?: string; stateDir?: string }>())).redactor;
 }
 
 export function registerHistory(program: Command): void {

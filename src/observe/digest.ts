@@ -1,7 +1,7 @@
 // The periodic "how did the week go" report, computed from the journal alone so it can never drift from the facts.
 import { formatTtr } from './time-to-recover.js';
 import type { ClawbackEvent } from './events.js';
-import { IncidentFold, type IncidentSummary } from './incidents.js';
+import { IncidentFold, inTimeOrder, type IncidentSummary } from './incidents.js';
 
 export interface DigestOptions {
   /** Length of the period ending at `now`. */
@@ -123,14 +123,8 @@ export class DigestFold {
 
 /** Pure: the digest's figures. */
 export function computeDigest(events: readonly ClawbackEvent[], opts: DigestOptions): DigestStats {
-  const sorted = opts.inJournalOrder
-    ? events
-    : events
-        .map((e, i) => ({ e, i }))
-        .sort((a, b) => a.e.time - b.e.time || a.i - b.i)
-        .map((x) => x.e);
   const fold = new DigestFold(opts);
-  for (const e of sorted) fold.add(e);
+  for (const e of inTimeOrder(events, opts.inJournalOrder === true)) fold.add(e);
   return fold.stats();
 }
 

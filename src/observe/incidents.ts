@@ -68,16 +68,19 @@ export interface SummarizeOptions {
   inJournalOrder?: boolean;
 }
 
+/** Events by time (stable: equal times keep their order), or as given when they are in the journal's order already. */
+export function inTimeOrder(events: readonly ClawbackEvent[], inJournalOrder: boolean): readonly ClawbackEvent[] {
+  if (inJournalOrder) return events;
+  return events
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => a.e.time - b.e.time || a.i - b.i)
+    .map((x) => x.e);
+}
+
 /** Pure: events in any order in (sorted by time), or as the journal wrote them; incidents sorted by openedAt out. */
 export function summarizeIncidents(events: readonly ClawbackEvent[], opts: SummarizeOptions = {}): IncidentSummary[] {
-  const sorted = opts.inJournalOrder
-    ? events
-    : events
-        .map((e, i) => ({ e, i }))
-        .sort((a, b) => a.e.time - b.e.time || a.i - b.i)
-        .map((x) => x.e);
   const fold = new IncidentFold();
-  for (const e of sorted) fold.add(e);
+  for (const e of inTimeOrder(events, opts.inJournalOrder === true)) fold.add(e);
   return fold.summaries();
 }
 
