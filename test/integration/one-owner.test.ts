@@ -180,12 +180,13 @@ describe('one owner decides (issue 16)', () => {
 
   it('a spawn failure is a failure like any other: never "running" without a pid, and the ladder climbs (16.6)', async () => {
     const dir = tempDir();
-    // It exists and is executable (the preflight passes), but its interpreter does not: exec fails with ENOENT.
+    // It exists and is executable, but its interpreter does not: exec fails with ENOENT. The preflight now names a missing
+    // #! interpreter before any start; it is off here, so the spawn itself fails (a file changed between the two).
     const script = path.join(dir, 'bad-interpreter');
     writeFileSync(script, '#!/nonexistent/interpreter\n', { mode: 0o755 });
     const t = await startTestDaemon(
       { services: [{ name: 'svc', command: [script], restart: { backoff: { initial: '50ms', max: '100ms' }, intensity: { maxRestarts: 3, window: '1m' } } }] },
-      { dir },
+      { dir, makePreflight: () => undefined },
     );
     daemons.push(t);
     const rt = t.daemon.runtimes.get('svc')!;
