@@ -54,7 +54,12 @@ export function registerNotify(program: Command): void {
         if (wantsJson(process.argv.slice(2))) {
           const shown = results.map((r) => ({ channel: r.channel, ok: r.ok, status: r.status ?? null, error: r.error === undefined ? null : redactor.redact(r.error) }));
           process.stdout.write(JSON.stringify({ ok: results.every((r) => r.ok), results: shown }) + '\n');
-        } else for (const r of results) process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.channel}${r.status ? ` HTTP ${r.status}` : ''}${r.error ? `: ${terminalSafe(redactor.redact(r.error))}` : ''}\n`);
+        } else
+          for (const r of results) {
+            // The status is printed once: the error text of an answer starts with it too ("HTTP 429: HTTP 429: ...").
+            const error = r.error && r.status ? r.error.replace(new RegExp(`^HTTP ${r.status}:\\s*`), '') : r.error;
+            process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.channel}${r.status ? ` HTTP ${r.status}` : ''}${error ? `: ${terminalSafe(redactor.redact(error))}` : ''}\n`);
+          }
         process.exitCode = results.every((r) => r.ok) ? 0 : 1;
       } finally {
         await notifier.stop();
