@@ -8,8 +8,14 @@ import { formatBytes } from '../probes/byte-size.js';
 /** Codes of a disk that has no room (for the writer): the room left is worth saying with them. */
 const NO_ROOM = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 
-/** Free (to this user) and total bytes of the filesystem holding `dir`, undefined when statfs cannot tell. */
-function roomOf(dir: string): { free: number; size: number } | undefined {
+/** Free (to this user) and total bytes of a filesystem. */
+export interface DiskRoom {
+  free: number;
+  size: number;
+}
+
+/** The room on the filesystem holding `dir`, undefined when statfs cannot tell. */
+export function diskRoom(dir: string): DiskRoom | undefined {
   try {
     const s = statfsSync(dir);
     return { free: s.bavail * s.bsize, size: s.blocks * s.bsize };
@@ -18,12 +24,17 @@ function roomOf(dir: string): { free: number; size: number } | undefined {
   }
 }
 
+/** "; its filesystem has 0 B free of 2.0 MiB", or '' when the room is not known. */
+export function roomText(room: DiskRoom | undefined): string {
+  return room ? `; its filesystem has ${formatBytes(room.free)} free of ${formatBytes(room.size)}` : '';
+}
+
 /**
  * The error's text naming its file (its own path, else `where`: the directory the step writes in) and, for a disk with
  * no room, the room left there: "<file>: no space left on the device (ENOSPC, write); its filesystem has 0 B free of
  * 2.0 MiB". Any other error: its message, unchanged.
  */
-export function diskRefusalText(err: unknown, where?: string, room: (dir: string) => { free: number; size: number } | undefined = roomOf): string {
+export function diskRefusalText(err: unknown, where?: string, room: (dir: string) => DiskRoom | undefined = diskRoom): string {
   const e = err as NodeJS.ErrnoException;
   const text = err instanceof Error ? err.message : String(err);
   if (!(err instanceof Error) || typeof e.code !== 'string' || !/^E[A-Z0-9]+$/.test(e.code)) return text;
@@ -33,14 +44,14 @@ export function diskRefusalText(err: unknown, where?: string, room: (dir: string
   const words = `${ERRNO_WORDS[e.code] ?? text} (${e.code}${e.syscall ? `, ${e.syscall}` : ''})`;
   if (!NO_ROOM.has(e.code)) return file !== undefined && text.includes(file) ? text : `${named}: ${words}`;
   const left = room(file !== undefined ? path.dirname(file) : where!);
-  return `${named}: ${words}${left ? `; its filesystem has ${formatBytes(left.free)} free of ${formatBytes(left.size)}` : ''}`;
+  return `${named}: ${words}${roomText(left)}`;
 }
 
 /**
  * "<name>: <refusal>", the name said once: a refusal that already names the file (its own path ends in name, or a
  * temp file of it) read "guardian-revive.json: /s/guardian-revive.json: no space ...".
  */
-export function namedDiskRefusal(name: string, err: unknown, where?: string, room?: (dir: string) => { free: number; size: number } | undefined): string {
+export function namedDiskRefusal(name: string, err: unknown, where?: string, room?: (dir: string) => DiskRoom | undefined): string {
   const text = diskRefusalText(err, where, room);
   const file = (err as NodeJS.ErrnoException | undefined)?.path;
   return typeof file === 'string' && path.basename(file).startsWith(name) && text.includes(file) ? text : `${name}: ${text}`;

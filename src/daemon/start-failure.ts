@@ -1,23 +1,12 @@
 // Why the daemon could not start, in its own words plus the disk and what to do, kept where a full state dir cannot
 // refuse it: the guardian's direct start read only logs/daemon.out.log, empty on a full disk ("exited with code 1").
-import { statfsSync } from 'node:fs';
 import path from 'node:path';
 import { systemErrorText } from '../platform/errno-words.js';
 import { faultAdvice } from './daemon-faults.js';
 import { defaultAlertFallbackDir, readAlertFallback, removeAlertFallback, writeAlertFallback } from './guardian-alert-fallback.js';
 import { pathHash } from './config-claim.js';
 import { realOrSame } from './daemon-identity.js';
-import { formatBytes } from '../probes/byte-size.js';
-
-/** Room on the state dir's filesystem, or undefined when statfs cannot tell. */
-export function diskRoom(stateDir: string): { free: number; size: number } | undefined {
-  try {
-    const s = statfsSync(stateDir);
-    return { free: s.bavail * s.bsize, size: s.blocks * s.bsize };
-  } catch {
-    return undefined;
-  }
-}
+import { diskRoom, roomText } from './disk-refusal-text.js';
 
 /**
  * The one line a start refused by the system says: the call and file (the state dir when the error names none), the
@@ -27,8 +16,7 @@ export function startFailureText(err: unknown, stateDir: string, room = diskRoom
   const said = systemErrorText(err);
   if (said === undefined) return undefined;
   const named = (err as NodeJS.ErrnoException).path !== undefined;
-  const disk = room ? `; its filesystem has ${formatBytes(room.free)} free of ${formatBytes(room.size)}` : '';
-  return `the daemon could not start: ${said}${named ? '' : ` (state dir ${stateDir})`}${disk}; to fix: ${faultAdvice(err)} (${stateDir}), then start it again`;
+  return `the daemon could not start: ${said}${named ? '' : ` (state dir ${stateDir})`}${roomText(room)}; to fix: ${faultAdvice(err)} (${stateDir}), then start it again`;
 }
 
 /** `<fallback dir>/<hash of the state dir's real path>.start-failure.txt`, beside the guardian's alert fallback. */
