@@ -170,23 +170,7 @@ export class FileLock {
   }
 
   private async create(owner: LockOwner): Promise<boolean> {
-    let handle: fs.FileHandle;
-    try {
-      handle = await fs.open(this.path, 'wx', 0o600);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw err;
-    }
-    try {
-      await handle.writeFile(JSON.stringify(owner));
-    } catch (err) {
-      // A full disk: an empty lock file left behind would keep others out until it ages (unreadableStaleMs).
-      await handle.close().catch(() => undefined);
-      await fs.rm(this.path, { force: true }).catch(() => undefined);
-      throw err;
-    }
-    await handle.close();
-    return true;
+    return createComplete(this.path, JSON.stringify(owner), owner.token);
   }
 
   /**
@@ -199,22 +183,13 @@ export class FileLock {
     if (!seen || !this.abandoned(seen)) return false;
     const takeoverPath = `${this.path}.takeover`;
     const me = JSON.stringify({ pid: process.pid, startTime: this.startTimeOf(process.pid) ?? null, acquiredAt: this.clock.now(), token: 'takeover' });
-    let fd: fs.FileHandle;
-    try {
-      fd = await fs.open(takeoverPath, 'wx', 0o600);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    if (!(await createComplete(takeoverPath, me, randomBytes(6).toString('hex')))) {
       // Someone else is taking over; clear their marker only if they died doing it.
       const other = await this.inspectConfirmed(takeoverPath, signal);
       if (other && this.abandoned(other)) await fs.rm(takeoverPath, { force: true });
       return false;
     }
     try {
-      try {
-        await fd.writeFile(me);
-      } finally {
-        await fd.close();
-      }
       const again = await this.inspect();
       if (!again) return true; // gone meanwhile: free to create
       const same = again.owner?.token === seen.owner?.token && again.text === seen.text;
@@ -271,6 +246,55 @@ export class FileLock {
       throw err;
     }
   }
+}
+
+/** Filesystems without hard links answer link() with one of these: there the file is created, then written. */
+const NO_LINK_CODES = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
+
+/**
+ * Creates `file` with `text` unless it exists (false then). The text is written to a private file first and hard-linked
+ * into place, so no one ever reads the lock empty or half-written: a contender that loses the race at the same instant
+ * reads its winner's pid, not an unreadable file it must watch for 10 s. Without hard links: O_EXCL, then the write.
+ */
+async function createComplete(file: string, text: string, tag: string): Promise<boolean> {
+  const draft = `${file}.${process.pid}.${tag}.new`;
+  try {
+    await fs.writeFile(draft, text, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    // A full disk: nothing is left behind to keep others out until it ages (unreadableStaleMs).
+    await fs.rm(draft, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  try {
+    await fs.link(draft, file);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (code === 'EEXIST') return false;
+    if (!NO_LINK_CODES.has(code)) throw err;
+    return createThenWrite(file, text);
+  } finally {
+    await fs.rm(draft, { force: true }).catch(() => undefined);
+  }
+}
+
+async function createThenWrite(file: string, text: string): Promise<boolean> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  try {
+    await handle.writeFile(text);
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await fs.rm(file, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  await handle.close();
+  return true;
 }
 
 interface Inspected {

@@ -12,6 +12,7 @@ import { HOUR, steppableClock } from '../helpers/clock.js';
 
 const EXIT_WITH = fileURLToPath(new URL('../fixtures/exit-with.mjs', import.meta.url));
 const SLEEPER = fileURLToPath(new URL('../fixtures/sleeper.mjs', import.meta.url));
+const WATCH_LOCK_TEXT = fileURLToPath(new URL('../fixtures/watch-lock-text.mjs', import.meta.url));
 
 let dir: string;
 let lockPath: string;
@@ -99,6 +100,24 @@ describe('FileLock', () => {
       await winner.release();
       await rm(`${lockPath}.takeover`, { force: true });
     }
+  });
+
+  it('is never seen empty or half-written by another process reading it while it is taken and released', async () => {
+    const { execFile } = await import('node:child_process');
+    const watcher = new Promise<{ seen: number; torn: number }>((resolve, reject) =>
+      execFile(process.execPath, [WATCH_LOCK_TEXT, lockPath, '2500'], (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout)))),
+    );
+    const until = Date.now() + 2000;
+    const lock = new FileLock(lockPath);
+    while (Date.now() < until) {
+      expect(await lock.acquire()).toBe(true);
+      await lock.release();
+    }
+    const { seen, torn } = await watcher;
+    expect(seen).toBeGreaterThan(0);
+    expect(torn).toBe(0);
+    const { readdir } = await import('node:fs/promises');
+    expect(await readdir(dir)).toEqual([]);
   });
 
   it('takes over a lock whose pid was recycled, but not one whose owner lives', async () => {
