@@ -311,9 +311,10 @@ class Step {
     return { tripped: d.tripped, count: d.history.length };
   }
 
+  /** `count` restarts ran within the window (the one refused is not among them), and it failed again. */
   private crashLoopText(count: number): string {
     const lim = this.p.intensity;
-    return `${count} restarts within ${formatDuration(lim.window)} (limit ${lim.maxRestarts})`;
+    return `${count} restarts within ${formatDuration(lim.window)} (limit ${lim.maxRestarts}), then it failed again`;
   }
 
   /** A new incident within the flapping window of the last recovery continues the series: its number (0: none). */
@@ -1113,7 +1114,7 @@ class Step {
       const again = flapping !== null && this.flappingTrippedAgain();
       this.setHold('crash-loop', `${d.tripped ? this.crashLoopText(d.count) : flapping}${daemonized}`);
       s.phase = 'held';
-      this.climb(`${d.tripped ? `crash loop: ${d.count} restarts within ${formatDuration(p.intensity.window)}` : flapping}${daemonized}${again ? REPAIR_DID_NOT_HOLD : ''}`, again);
+      this.climb(`${d.tripped ? `crash loop: ${d.count} restarts within ${formatDuration(p.intensity.window)}, then it exited again` : flapping}${daemonized}${again ? REPAIR_DID_NOT_HOLD : ''}`, again);
       return;
     }
     const attempt = s.backoffAttempt;
@@ -1217,7 +1218,7 @@ class Step {
       if (openWith) this.openIncident(1, openWith);
       this.stopInstance(graceMs, { then: 'hold' });
       this.setHold('crash-loop', `${d.tripped ? this.crashLoopText(d.count) : flapping} (last: ${reason})`);
-      this.climb(`${d.tripped ? `restart loop: ${d.count} restarts within ${formatDuration(this.p.intensity.window)}` : flapping} (last: ${cause})${again ? REPAIR_DID_NOT_HOLD : ''}`, again);
+      this.climb(`${d.tripped ? `restart loop: ${d.count} restarts within ${formatDuration(this.p.intensity.window)}, then it failed again` : flapping} (last: ${cause})${again ? REPAIR_DID_NOT_HOLD : ''}`, again);
       return;
     }
     // A failing probe's restarts back off like a crash's (one attempt count; a stable run resets it), Kubernetes'

@@ -128,7 +128,7 @@ describe('OpenClaw readiness and evidence in the daemon', () => {
     }
     // two scoped restarts fit in the window; the third failure trips the breaker (before: six scoped restarts, six incidents, nobody paged)
     const paged = await waitFor(() => ofType(td.events, 'incident.escalated')[0], { timeoutMs: 30_000 });
-    expect(paged.message).toMatch(/restart loop: 3 restarts within 10m/);
+    expect(paged.message).toMatch(/restart loop: 2 restarts within 10m0s, then it failed again/);
     expect(ofType(td.events, 'service.scope-restarted')).toHaveLength(2);
     expect(ofType(td.events, 'incident.opened')).toHaveLength(3);
     expect(ofType(td.events, 'breaker.tripped')).toHaveLength(1);
