@@ -10,6 +10,7 @@ import { lastLines, stripTerminal } from './terminal-text.js';
 import { formatDuration } from '../config/duration.js';
 import { outsideDir } from './config-stage.js';
 import { PaneOutputFiles } from './output-cap.js';
+import { interpreterScript } from './interpreter-script.js';
 import { AGENT_RUN_ENV, endAgentLeftovers, markedProcesses, runLimitMark, watchDescendants } from './agent-leftovers.js';
 import { agentEnv, baseAgentEnv } from './agent-env.js';
 import { NO_PID_NAMESPACE, pidNamespaceLines } from './pid-namespace.js';
@@ -173,11 +174,33 @@ function agentMissingCheck(argv: ArgvPart[], exitFile: string): string[] {
     '      if [ -n "$agent_int" ] && [ ! -x "$agent_int" ]; then why="the interpreter $agent_int named in the #! line of the agent command $agent_bin is not there (or not executable)"; fi ;;',
     '  esac',
     'fi',
+    ...scriptMissingCheck(argv),
     'if [ -n "$why" ]; then',
     `  printf '%s\n' "$why" > ${notRun}`,
     `  printf '%s\n' "$why_code" > ${shellQuote(`${exitFile}.tmp`)} && mv ${shellQuote(`${exitFile}.tmp`)} ${shellQuote(exitFile)}`,
     `  printf '[clawback] the agent never ran: %s\n' "$why"`,
     '  exit "$why_code"',
+    'fi',
+  ];
+}
+
+/**
+ * An interpreter's script (`sh x.sh`, `node /path/agent.js`; interpreter-script.ts) must be there and readable, as the
+ * binary must: else the interpreter's own error (127, 1, 2) would read as a paid run that failed at once.
+ */
+function scriptMissingCheck(argv: ArgvPart[]): string[] {
+  const found = interpreterScript(argv);
+  if (!found) return [];
+  const onPath = found.searchesPath && !found.script.includes('/');
+  return [
+    `agent_script=${shellQuote(found.script)} agent_interp=${shellQuote(found.interpreter)}`,
+    'if [ -z "$why" ] && [ ! -e "$agent_script" ]; then',
+    onPath
+      ? '  agent_found=; agent_ifs=$IFS; IFS=:; for agent_dir in $PATH; do [ -f "${agent_dir:-.}/$agent_script" ] && agent_found=1 && break; done; IFS=$agent_ifs'
+      : '  agent_found=',
+    '  [ -n "$agent_found" ] || why="the script $agent_script given to $agent_interp does not exist (looked from $PWD)"',
+    'elif [ -z "$why" ] && { [ -d "$agent_script" ] || [ ! -r "$agent_script" ]; }; then',
+    '  why="the script $agent_script given to $agent_interp is not readable (a directory, or no read permission)" why_code=126',
     'fi',
   ];
 }
