@@ -468,9 +468,10 @@ export class ServiceRuntime {
     // Another client's order came after this one and the service went its way: say so, or the caller read a failure
     // ("stop web: running") with no cause, and a script could not tell it from a stop that did not work.
     if (!ok && this.lastOrder.seq !== order) return { ok, message: `${action} ${this.name}: ${where}: a later ${this.lastOrder.what} overrode it` };
+    // The truth for the person who asked: what their order ended (a repair run at work is not a "preflight"); a resume
+    // during a Level 3 run cancels it, and said only "resume gw: running (pid N)".
+    const ended = before && (before.kind === 'doctor' || before.kind === 'agent') && s.work?.id !== before.id ? `; its ${before.kind === 'doctor' ? 'doctor' : 'agent'} run ${before.id} was cancelled` : '';
     if (action === 'stop' && ok) {
-      // The truth for the person who asked: stopped, and what their stop ended (a repair run at work is not a "preflight").
-      const ended = before && (before.kind === 'doctor' || before.kind === 'agent') && s.work?.id !== before.id ? `; its ${before.kind === 'doctor' ? 'doctor' : 'agent'} run ${before.id} was cancelled` : '';
       const hold = s.held ? `; it stays held (${s.held.reason}: ${s.held.detail}): \`${resumeCommandOf(this.policy)}\` tries again` : '';
       return { ok, message: `${action} ${this.name}: stopped${ended}${hold}` };
     }
@@ -479,7 +480,7 @@ export class ServiceRuntime {
     const inMaintenance = m && by === 'human' && action !== 'stop'
       ? `; maintenance is still on (by ${m.by}, ${m.until !== null ? `until ${new Date(m.until).toISOString()}` : 'until turned off'}): started because a person asked, but not restarted or healed if it fails until it ends (\`clawback maintenance ${this.name} off\`)`
       : '';
-    return { ok, message: `${action} ${this.name}: ${where}${joinedText}${inMaintenance}` };
+    return { ok, message: `${action} ${this.name}: ${where}${ended}${joinedText}${inMaintenance}` };
   }
 
   /**
