@@ -5,6 +5,7 @@ import type { ClawbackEvent } from '../observe/events.js';
 import { namingFile, writeFileAtomicSync } from '../platform/atomic-write.js';
 import { isAlive as procIsAlive } from '../platform/proc.js';
 import { readRegularFileSync } from '../platform/read-regular.js';
+import { PENDING_LOCK_FILE, tryPendingLock, withPendingLock } from './pending-lock.js';
 
 const FILE = 'pending-events.jsonl';
 
@@ -91,6 +92,11 @@ export function compactPendingLines(lines: readonly string[], maxBytes: number, 
 
 export function appendPendingEvent(stateDir: string, event: ClawbackEvent, maxBytes = PENDING_EVENTS_MAX_BYTES): void {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  // Under the lock the daemon's claim takes too: an append (or a compaction) never straddles a claim.
+  withPendingLock(path.join(stateDir, PENDING_LOCK_FILE), () => appendLocked(stateDir, event, maxBytes));
+}
+
+function appendLocked(stateDir: string, event: ClawbackEvent, maxBytes: number): void {
   const file = path.join(stateDir, FILE);
   const line = JSON.stringify(event) + '\n';
   let size = 0;
@@ -158,10 +164,20 @@ export function drainPendingEvents(
   const done = (): PendingDrain => (error === undefined ? { events, claimsLeft } : { events, claimsLeft, error });
   // Checked every 2 s and almost always absent: a failing renameSync builds an Error with a stack each time.
   if (!existsSync(file)) return done();
+  // A writer holding the lock is mid-append: claimed at the next drain, once its line is whole in the queue.
+  let release: (() => void) | undefined;
+  try {
+    release = tryPendingLock(path.join(stateDir, PENDING_LOCK_FILE));
+    if (!release) return done();
+  } catch {
+    // The lock cannot be written (a full disk): claimed without it, as before, rather than never.
+  }
   try {
     renameSync(file, taken);
   } catch {
     return done();
+  } finally {
+    release?.();
   }
   try {
     // Not events.push(...read): past ~120k events that spread overflowed the stack after the claim was deleted.
