@@ -1,6 +1,6 @@
 // Why this exists: the drill backups dir beside the state dir belongs to the state dir's owner, whoever ran the first
 // drill (root, then the service user, or the reverse), so any of them, and the daemon, can put a file back.
-import { chmodSync, chownSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ownerToGive, type FileOwner } from '../platform/atomic-write.js';
@@ -24,6 +24,20 @@ export function prepareBackupRoot(root: string, owner: FileOwner | undefined): v
   mkdirSync(root, { recursive: true, mode: 0o700 });
   if (path.resolve(root) === path.resolve(os.tmpdir())) return;
   giveTo(root, owner);
+}
+
+/**
+ * Removes the backups root once it holds nothing (the last backup put back): an empty `<stateDir>.drill-backups/` left
+ * beside every drilled state dir was clutter. rmdir refuses a non-empty dir, so a backup kept for a person stays. Never
+ * the shared temp dir.
+ */
+export function removeBackupRootIfEmpty(root: string): void {
+  if (path.resolve(root) === path.resolve(os.tmpdir())) return;
+  try {
+    rmdirSync(root);
+  } catch {
+    // not empty (a backup someone may need), already gone, or not ours: left as it is
+  }
 }
 
 /** chown to `owner` when this process may give it and the path is someone else's; best effort otherwise. */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ownerToGive, writeFileAtomicSync, type FileOwner } from '../platform/atomic-write.js';
 import { putBackBytesSync } from '../platform/hard-links.js';
 import { processStartTime } from '../platform/proc.js';
-import { giveTo, prepareBackupRoot, unreadableBackupLines } from './backup-root.js';
+import { giveTo, prepareBackupRoot, removeBackupRootIfEmpty, unreadableBackupLines } from './backup-root.js';
 import { abandonedGuards, BACKUP_PREFIX, bytesNow, leftAsDrillWrote, MANIFEST, type GuardManifest } from './drill-leftovers.js';
 
 export function sha256Of(data: Buffer): string {
@@ -219,7 +219,10 @@ export function restoreIfDrills(g: GuardedFile, ours: ReadonlySet<string>, delet
 
 /** Removes the temp copy once the bytes are verified back in place. */
 export function releaseGuard(g: GuardedFile): void {
-  if (g.backupPath && isIntact(g)) rmSync(path.dirname(g.backupPath), { recursive: true, force: true });
+  if (!g.backupPath || !isIntact(g)) return;
+  const dir = path.dirname(g.backupPath);
+  rmSync(dir, { recursive: true, force: true });
+  removeBackupRootIfEmpty(path.dirname(dir));
 }
 
 /**

@@ -1,6 +1,6 @@
 // A drill SIGKILLed mid-fault keeps the user's bytes beside the state dir: found by `status` and put back by the next daemon start, whatever their $TMPDIR.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { CLI, runCli } from '../helpers/cli.js';
 import { NODE } from '../helpers/daemon.js';
@@ -39,6 +39,6 @@ describe('a drill SIGKILLed during slow-start, its TMPDIR not the daemon\'s', ()
     expect(d.daemon.stdout() + d.daemon.stderr()).toContain(`put back ${d.gatewayConfig}`);
     // The event is journaled too (written shortly after the start).
     await waitFor(() => readFileSync(path.join(d.stateDir, 'journal.jsonl'), 'utf8').includes('"effect":"drill-leftover"'), { timeoutMs: 15_000, intervalMs: 100 });
-    expect(readdirSync(`${d.stateDir}.drill-backups`)).toEqual([]);
+    expect(existsSync(`${d.stateDir}.drill-backups`)).toBe(false);
   }, 120_000);
 });
