@@ -19,6 +19,7 @@ import { DaemonLink } from '../drill/daemon-link.js';
 import { DrillRefused, loadDaemonConfig, pausedByPerson, recoveryUnderWay, resolveTarget, standingBy, type DrillTarget } from '../drill/target.js';
 import { RestoreStack, stopOnSignals } from '../drill/restore-stack.js';
 import { runDrill, skippedScenarios } from '../drill/run-drill.js';
+import { isInside } from '../drill/scenario-daemon.js';
 import { nothingDrilled } from '../drill/drill-result.js';
 import { renderMarkdown, renderTerminal } from '../drill/drill-report.js';
 import type { DrillContext } from '../drill/drill-context.js';
@@ -85,8 +86,14 @@ function planText(target: DrillTarget, scenarios: ScenarioName[], skipped: Map<S
     ...scenarios.map((s) => `  - ${s}${skipped.has(s) ? ` (skipped: ${skipped.get(s)!.replace(/^skipped: /, '')})` : ''}: ${SCENARIO_PLANS[s].replace('N times', `${o.storm} times`)}`),
     `  ${o.trials} trial(s) each; every wait is bounded by ${o.timeout} s; each trial starts healthy with a fresh restart window (\`resume\`)`,
   ];
-  if (target.service.configFile && scenarios.some((s) => s === 'config-corrupt' || s === 'nuclear')) {
-    lines.push(`  your config ${target.service.configFile.path} is snapshotted first (memory + a private temp copy) and put back byte for byte at the end, also on Ctrl-C`);
+  const config = target.service.configFile?.path;
+  const runs = scenarios.filter((s) => !skipped.has(s));
+  if (config) {
+    // Said only of scenarios that do snapshot it: nuclear keeps a config inside the state dir, and leaves one outside alone.
+    const inside = isInside(target.stateDir, config);
+    const touching = runs.filter((s) => s === 'config-corrupt' || s === 'slow-start' || (s === 'nuclear' && inside));
+    if (touching.length) lines.push(`  your config ${config} is snapshotted first (memory + a private temp copy) and put back byte for byte at the end, also on Ctrl-C (${touching.join(', ')})`);
+    if (runs.includes('nuclear') && !inside) lines.push(`  nuclear does not touch your config ${config}: it is outside the state dir, which is the only thing moved aside`);
   }
   lines.push(`  report: ${reportFile} (+ .json)`);
   return lines.join('\n') + '\n';

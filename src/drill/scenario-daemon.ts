@@ -103,7 +103,8 @@ export function checkStateDir(dir: string): string | undefined {
   return undefined;
 }
 
-function isInside(dir: string, file: string): boolean {
+/** Whether `file` lies under `dir`: nuclear moves the state dir aside, so only a config in it is kept and put back. */
+export function isInside(dir: string, file: string): boolean {
   const rel = path.relative(dir, file);
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
