@@ -7,6 +7,7 @@ import { humanBytes, lastExitText, humanDuration, paint, table, wantsColour } fr
 import type { ServiceStatus } from '../daemon/service-runtime.js';
 import { terminalSafeDeep } from './terminal-safe.js';
 import { deadLetterLines, type DeadLetterView } from '../notify/dead-letter-notice.js';
+import { heldDuringWorkHint, workInFlightText } from './work-in-flight-text.js';
 import { abandonedDrillChanges, drillBackupRoots, type AbandonedDrillChange } from '../drill/drill-leftovers.js';
 
 type GuardianPassView = import('../daemon/guardian-pass.js').GuardianPassView;
@@ -129,10 +130,12 @@ export function renderStatus(
       const left = s.maintenance.timeLeftMs !== null ? `${humanDuration(s.maintenance.timeLeftMs)} left` : 'until turned off';
       lines.push('', p.yellow(`${s.name}: maintenance by ${s.maintenance.by} (${left})${s.maintenance.reason ? `: ${s.maintenance.reason}` : ''}; not healed`));
     }
-    if (s.work) lines.push(p.dim(`${s.name}: ${s.work.kind} run ${s.work.id} in flight for incident ${s.work.incidentId}`));
+    // Work of the open incident under a hold: the ladder is at work; "fix the cause, then: resume" would overrule it.
+    const working = s.work && (!s.incident || s.work.incidentId === s.incident.id) ? s.work : null;
+    if (s.work) lines.push((working && s.held ? p.yellow : p.dim)(`${s.name}: ${workInFlightText(s.work, d.now)}`));
     if (s.keptDown && s.incident) lines.push('', p.red(`${s.name}: failed, kept down (restart: ${s.keptDown}): not restarted until a person starts it: ${startHint(s.name)}`));
     else if (s.keptDown) lines.push(p.dim(`${s.name}: finished, kept down (restart: ${s.keptDown}); ${startHint(s.name)} runs it again`));
-    if (s.held) lines.push('', p.red(`${s.name}: restarts stopped (${s.held.reason}): ${s.held.detail}`), `  fix the cause, then: ${resumeHint(s.name)}`);
+    if (s.held) lines.push('', p.red(`${s.name}: restarts stopped (${s.held.reason}): ${s.held.detail}`), working ? heldDuringWorkHint(working, resumeHint(s.name)) : `  fix the cause, then: ${resumeHint(s.name)}`);
     const fm = s.forecast?.memory;
     if (fm && fm.verdict === 'rising' && fm.etaMs !== null) {
       lines.push(p.yellow(`${s.name}: memory predicted to reach its limit in ~${humanDuration(fm.etaMs)} (confidence ${fm.confidence.toFixed(2)})`));
