@@ -1,5 +1,6 @@
 // Level 2 plugged into the daemon: preflight before starts, the doctor as a repairer, last-known-good snapshots.
-import { statSync, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
+import { readServiceConfigFile, sha256 } from '../platform/config-file.js';
 import path from 'node:path';
 import type { ServiceConfig } from '../config/schema.js';
 import type { DaemonContext, DaemonPlugin } from './daemon.js';
@@ -192,30 +193,36 @@ export function serviceDoctorAlways(service: ServiceConfig, doctorRuns: number, 
  * checker), so it runs again only when the file changed since it last passed.
  */
 export function preflightFor(service: ServiceConfig): () => Promise<string | undefined> {
-  let validated: string | undefined;
-  const stamp = (): string | undefined => {
+  // Checksums of config bytes this service's preflight validated (newest last, bounded): a restored last-known-good
+  // holds bytes judged before, and its validator is a whole CLI start (26 s before a gateway start under load).
+  const validated: string[] = [];
+  const sumOf = async (): Promise<string | undefined> => {
     if (!service.configFile) return undefined;
     try {
-      const s = statSync(service.configFile.path);
-      return `${s.mtimeMs}:${s.size}:${s.ino}`;
+      return sha256(await readServiceConfigFile(service.configFile.path));
     } catch {
       return undefined;
     }
   };
   return async () => {
-    const before = stamp();
+    const before = await sumOf();
     // An external service may be running already: its port being busy is expected, not a fault.
     const only: PreflightCheck[] = service.external ? ['command', 'cwd', 'env'] : ['command', 'cwd', 'env', 'port'];
-    if (service.configFile && (before === undefined || before !== validated)) only.push('config');
+    if (service.configFile && (before === undefined || !validated.includes(before))) only.push('config');
     const findings = (await preflight(service, { only })).filter((f) => f.severity !== 'info');
     if (findings.length === 0) {
-      validated = before;
+      if (before !== undefined && !validated.includes(before)) validated.push(before);
+      if (validated.length > PREFLIGHT_VALIDATED_KEPT) validated.shift();
       return undefined;
     }
-    validated = undefined;
+    // A config finding: those bytes (and any judged before) are asked about again next time.
+    if (findings.some((f) => f.rule === 'preflight.config')) validated.length = 0;
     return findings.map((f) => `${f.title}${f.evidence ? ` (${f.evidence})` : ''}`).join('; ');
   };
 }
+
+/** How many validated config contents the preflight remembers per service (the current one and a few it was restored from). */
+const PREFLIGHT_VALIDATED_KEPT = 4;
 
 /**
  * The newest moment every restart-action probe had passed (the oldest of their passing checks), or
