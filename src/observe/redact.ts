@@ -3,7 +3,7 @@ import { setOwn } from './own-key.js';
 import { isSecretKey, mentionsSecret } from './secret-keys.js';
 
 /** Words of a key (in a log line, a header, a JSON text) whose value is a secret. */
-const SECRET_KEY_WORDS = 'api[_-]?key|apikey|token|secret|password|passwd|pwd|auth|authorization|private[_-]?key|access[_-]?key|subscription[_-]?key|functions[_-]?key|master[_-]?key|account[_-]?key|auth[_-]?key|client[_-]?secret|webhook[_-]?url';
+const SECRET_KEY_WORDS = 'api[_-]?key|apikey|token|secret|passphrase|password|passwd|pwd|auth|authorization|private[_-]?key|access[_-]?key|subscription[_-]?key|functions[_-]?key|master[_-]?key|account[_-]?key|auth[_-]?key|client[_-]?secret|webhook[_-]?url';
 
 /**
  * Words that open a config error's message (`expected ...`, `must ...`) or name an auth scheme: after `token: ` in
@@ -18,6 +18,11 @@ const MESSAGE_WORDS = '(?:expected|required|invalid|must|missing|unknown|cannot|
  * scheme as the value (`Authorization: [REDACTED] [REDACTED]`), or the whole quoted value with it.
  */
 const NOT_AN_AUTH_SCHEME = `(?!(?<=authorization(?:\\\\*["'])?\\s*[:=]\\s*(?:\\\\*["'])?)[A-Za-z][A-Za-z0-9-]*[ \\t]+\\S)`;
+
+/** Keys under which even a short value is the secret: a password can be three characters, a token cannot. */
+const SHORT_SECRET_KEY_WORDS = 'password|passwd|pwd|passphrase|secret';
+/** A flag's value (also FLAG_VALUE below): a setting, never a credential. */
+const FLAG_WORDS = '(?:no|on|off|yes)';
 
 const PATTERNS: RegExp[] = [
   // Authorization headers and bearer tokens.
@@ -34,6 +39,10 @@ const PATTERNS: RegExp[] = [
   // `&page=2` with it. The value ends at a `;` or `&` that opens the next field (`Password=p;Database=x`, a form body
   // `password=p&page=2`): the fields after it were lost, and a short value before one (`p`) was not taken at all.
   new RegExp(`(?<![?&][a-z0-9_.-]*)((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))${NOT_AN_AUTH_SCHEME}([^"'\\s,};&]+(?=[;&][ \\t]*[A-Za-z][A-Za-z0-9 _.-]{0,40}=)|[^"'\\s,}]{4,})`, 'gi'),
+  // A short value (1 to 3 characters) under a key that names a password or a secret (`PGPASSWORD=abc`,
+  // `"clientSecret": "shh"`): the patterns above want 4 or more (under `token` or `auth` a short word is a status,
+  // `auth: ok`), and a short password was shown whole. A flag (`secret: no`) stays.
+  new RegExp(`((?:${SHORT_SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*(\\\\*)(["']?))(?!${FLAG_WORDS}(?=\\2\\3(?:[^A-Za-z0-9]|$)))([^"'\\s,};&\\\\]{1,3})(?=\\2\\3(?:[\\s,;}&)\\]]|$))`, 'gi'),
   // Well-known token shapes.
   // A JSON Web Token: base64url of `{"...` (header), a dot, base64url of `{"...` (claims), a dot, the signature (maybe empty).
   /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*/g,

@@ -1,0 +1,67 @@
+// Both sides of the redactor in one table: each secret line a real service might print loses its secret (and keeps its
+// key), each ordinary line stays as written. Checked on the Redactor and through a real service's `clawback logs`.
+import { afterEach, describe, expect, it } from 'vitest';
+import { NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { waitFor } from '../helpers/processes.js';
+import { runCli } from '../helpers/cli.js';
+import { Redactor, REDACTED } from '../../src/observe/redact.js';
+
+/** [line as printed, the secret that must not be shown, the line redacted]. */
+const SECRET_LINES: Array<[string, string, string]> = [
+  // A short value under a password or secret key.
+  ['PGPASSWORD=abc', 'abc', `PGPASSWORD=${REDACTED}`],
+  ['export DB_PASSWORD=q1', 'q1', `export DB_PASSWORD=${REDACTED}`],
+  ['cfg {"clientSecret": "shh"}', 'shh', `cfg {"clientSecret": "${REDACTED}"}`],
+  ['db: Server=h;Pwd=7x;Database=d', '7x', `db: Server=h;Pwd=${REDACTED};Database=d`],
+  ['passphrase=hunter2', 'hunter2', `passphrase=${REDACTED}`],
+  ['SSH_PASSPHRASE=ab9', 'ab9', `SSH_PASSPHRASE=${REDACTED}`],
+];
+
+/** Lines with no secret in them: shown as written. */
+const PLAIN_LINES = [
+  'passwords_checked=12',
+  'token_count: 512',
+  'max_tokens=4096 tokens: 1200',
+  'auth: ok',
+  'secret: no',
+  'secrets=3 secret_count=2',
+  'password_min_length=8',
+  'password reset email sent to bob',
+  'the token is valid',
+  'GET https://example.com/a/b?page=2&sort=name HTTP/1.1',
+  'avatar data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+];
+
+let td: TestDaemon | undefined;
+afterEach(async () => {
+  await td?.stop();
+  td = undefined;
+});
+
+describe('the redaction table', () => {
+  it.each(SECRET_LINES)('%s loses its secret', (line, _secret, want) => {
+    expect(new Redactor().redact(line)).toBe(want);
+  });
+
+  it.each(PLAIN_LINES.map((l) => [l]))('%s stays as written', (line) => {
+    expect(new Redactor().redact(line)).toBe(line);
+  });
+
+  it('holds through a real service printing the lines and `clawback logs`', async () => {
+    const all = [...SECRET_LINES.map(([l]) => l), ...PLAIN_LINES];
+    const print = `${all.map((l) => `console.log(${JSON.stringify(l)})`).join(';')};console.log('done printing');setInterval(() => {}, 1000)`;
+    td = await startTestDaemon({ services: [{ name: 'q', command: [NODE, '-e', print] }] });
+    const t = td;
+    let out = '';
+    await waitFor(
+      async () => {
+        out = (await runCli(['logs', 'q', '-c', t.configFile, '--state-dir', t.stateDir])).stdout;
+        return out.includes('done printing');
+      },
+      { timeoutMs: 20_000 },
+    );
+    const shown = out.split('\n');
+    for (const [line, , want] of SECRET_LINES) expect(shown, line).toContain(want);
+    for (const line of PLAIN_LINES) expect(shown, line).toContain(line);
+  });
+});
