@@ -73,6 +73,9 @@ const PATTERNS: RegExp[] = [
   /([?&][a-z0-9_.-]*?(?:sig|signature|session|sessionid|sid|credential|code|key|token|auth|authorization|secret|password|passwd|pwd|pass)=)([^&#\s"']{4,})/gi,
   // A short one under a password or secret word (`&password=p&page=2`): too short for the pattern above, shown whole.
   /([?&][a-z0-9_.-]*?(?:token|secret|password|passwd|pwd)=)([^&#\s"']{1,3})(?=[&#\s"']|$)/gi,
+  // A password given to a short flag of a command that takes it so (`mysql -phunter2`, `mysql -p hunter2`,
+  // `sshpass -p X`, `redis-cli -a X`): `-p` is no secret word, and the line was shown whole. Case-sensitive: `-P` is a port.
+  /(\b(?:mysql[a-z]*|mariadb[a-z-]*)\b[^\n|;&]*?[ \t]-p[ \t]?|\bsshpass\b[^\n|;&]*?[ \t]-p[ \t]?|\bredis-cli\b[^\n|;&]*?[ \t]-a[ \t]+)([^\s"'-][^\s"']*)/g,
   // A command-line flag naming a secret, followed by its value (`--token X`, `--api-key X`).
   /(--?[a-z-]*(?:token|api-?key|secret|password|passwd)\s+)([^\s"'-][^\s"']{3,})/gi,
 ];
@@ -379,7 +382,7 @@ export class Redactor {
     if (/authorization/i.test(out)) out = redactAuthorization(out);
     for (const re of PATTERNS) {
       out = out.replace(re, (match, p1: unknown) => {
-        if (typeof p1 === 'string' && match.startsWith(p1) && p1.length < match.length && (/[:=]/.test(p1) || /\s$/.test(p1))) {
+        if (typeof p1 === 'string' && match.startsWith(p1) && p1.length < match.length && (/[:=]/.test(p1) || /\s$/.test(p1) || /\s-[a-z]$/.test(p1))) {
           return p1 + REDACTED;
         }
         if (typeof p1 === 'string' && /^(Bearer|Basic)$/i.test(p1)) return `${p1} ${REDACTED}`;

@@ -15,6 +15,11 @@ const SECRET_LINES: Array<[string, string, string]> = [
   ['db: Server=h;Pwd=7x;Database=d', '7x', `db: Server=h;Pwd=${REDACTED};Database=d`],
   ['passphrase=hunter2', 'hunter2', `passphrase=${REDACTED}`],
   ['SSH_PASSPHRASE=ab9', 'ab9', `SSH_PASSPHRASE=${REDACTED}`],
+  // A password on a command line, given to a short flag.
+  ['running: mysql -u root -phunter2 orders', 'hunter2', `running: mysql -u root -p${REDACTED} orders`],
+  ['running: mysqldump -p hunter2 --all-databases', 'hunter2', `running: mysqldump -p ${REDACTED} --all-databases`],
+  ['sshpass -p hunter2 ssh admin@host', 'hunter2', `sshpass -p ${REDACTED} ssh admin@host`],
+  ['redis-cli -h 127.0.0.1 -a hunter2 ping', 'hunter2', `redis-cli -h 127.0.0.1 -a ${REDACTED} ping`],
 ];
 
 /** Lines with no secret in them: shown as written. */
@@ -26,6 +31,9 @@ const PLAIN_LINES = [
   'secret: no',
   'secrets=3 secret_count=2',
   'password_min_length=8',
+  'mysql -u root -P 3306 -h db orders',
+  'mysql -u root -p',
+  'mkdir -p /var/lib/app && ls -p hunter',
   'password reset email sent to bob',
   'the token is valid',
   'GET https://example.com/a/b?page=2&sort=name HTTP/1.1',
