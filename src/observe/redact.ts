@@ -71,6 +71,9 @@ const PATTERNS: RegExp[] = [
   /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@"']*:)([^\s/"']+)(?=@(?![^\s/"']*@))/gi,
   // A URL query parameter whose name ends in a credential word (`?sig=`, `&X-Amz-Signature=`, `?session=`, `?key=`).
   /([?&][a-z0-9_.-]*?(?:sig|signature|session|sessionid|sid|credential|code|key|token|auth|authorization|secret|password|passwd|pwd|pass)=)([^&#\s"']{4,})/gi,
+  // The same parameter percent-encoded inside another value (`?next=%2Fa%3Fx%3D1%26password%3Dhunter2`, twice encoded
+  // `%253D` too): no `?`, `&` or `=` of its own, so it was shown whole. The value ends at the encoded `&`.
+  /((?:%(?:25)?(?:3F|26))[a-z0-9_.-]*?(?:sig|signature|session|sessionid|sid|credential|code|key|token|auth|authorization|secret|password|passwd|pwd|pass|passphrase)%(?:25)?3D)((?:(?!%(?:25)?26)[^&#\s"'])+)/gi,
   // A short one under a password or secret word (`&password=p&page=2`): too short for the pattern above, shown whole.
   /([?&][a-z0-9_.-]*?(?:token|secret|password|passwd|pwd)=)([^&#\s"']{1,3})(?=[&#\s"']|$)/gi,
   // A password given to a short flag of a command that takes it so (`mysql -phunter2`, `mysql -p hunter2`,
@@ -382,7 +385,7 @@ export class Redactor {
     if (/authorization/i.test(out)) out = redactAuthorization(out);
     for (const re of PATTERNS) {
       out = out.replace(re, (match, p1: unknown) => {
-        if (typeof p1 === 'string' && match.startsWith(p1) && p1.length < match.length && (/[:=]/.test(p1) || /\s$/.test(p1) || /\s-[a-z]$/.test(p1))) {
+        if (typeof p1 === 'string' && match.startsWith(p1) && p1.length < match.length && (/[:=]/.test(p1) || /\s$/.test(p1) || /\s-[a-z]$/.test(p1) || /%(?:25)?3D$/i.test(p1))) {
           return p1 + REDACTED;
         }
         if (typeof p1 === 'string' && /^(Bearer|Basic)$/i.test(p1)) return `${p1} ${REDACTED}`;

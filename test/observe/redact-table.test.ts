@@ -15,6 +15,9 @@ const SECRET_LINES: Array<[string, string, string]> = [
   ['db: Server=h;Pwd=7x;Database=d', '7x', `db: Server=h;Pwd=${REDACTED};Database=d`],
   ['passphrase=hunter2', 'hunter2', `passphrase=${REDACTED}`],
   ['SSH_PASSPHRASE=ab9', 'ab9', `SSH_PASSPHRASE=${REDACTED}`],
+  // A query parameter percent-encoded inside another value.
+  ['GET /cb?next=%2Flogin%3Fx%3D1%26password%3Dhunter2%26page%3D2', 'hunter2', `GET /cb?next=%2Flogin%3Fx%3D1%26password%3D${REDACTED}%26page%3D2`],
+  ['GET /cb?next=%2Flogin%253Faccess_token%253Dabc123def', 'abc123def', `GET /cb?next=%2Flogin%253Faccess_token%253D${REDACTED}`],
   // A password on a command line, given to a short flag.
   ['running: mysql -u root -phunter2 orders', 'hunter2', `running: mysql -u root -p${REDACTED} orders`],
   ['running: mysqldump -p hunter2 --all-databases', 'hunter2', `running: mysqldump -p ${REDACTED} --all-databases`],
@@ -31,6 +34,7 @@ const PLAIN_LINES = [
   'secret: no',
   'secrets=3 secret_count=2',
   'password_min_length=8',
+  'GET /cb?next=%2Flogin%3Fpage%3D2%26sort%3Dname',
   'mysql -u root -P 3306 -h db orders',
   'mysql -u root -p',
   'mkdir -p /var/lib/app && ls -p hunter',
