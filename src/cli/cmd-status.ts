@@ -130,6 +130,13 @@ export function renderStatus(
       const left = s.maintenance.timeLeftMs !== null ? `${humanDuration(s.maintenance.timeLeftMs)} left` : 'until turned off';
       lines.push('', p.yellow(`${s.name}: maintenance by ${s.maintenance.by} (${left})${s.maintenance.reason ? `: ${s.maintenance.reason}` : ''}; not healed`));
     }
+    // A probe that cannot run judges nothing: the service is neither restarted nor known to be healthy.
+    for (const pr of s.probes) {
+      // (not in its start-up grace: a service still starting answers nothing yet, and that is no probe's fault)
+      if (pr.lastResult?.status !== 'unknown' || pr.inGrace) continue;
+      const n = pr.consecutiveUnknowns ?? 1;
+      lines.push(p.yellow(`${s.name}: probe ${pr.name} cannot judge (${n} check${n === 1 ? '' : 's'} unknown in a row): ${pr.lastResult.message}`));
+    }
     // Work of the open incident under a hold: the ladder is at work; "fix the cause, then: resume" would overrule it.
     const working = s.work && (!s.incident || s.work.incidentId === s.incident.id) ? s.work : null;
     if (s.work) lines.push((working && s.held ? p.yellow : p.dim)(`${s.name}: ${workInFlightText(s.work, d.now)}`));

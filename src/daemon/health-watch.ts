@@ -10,6 +10,7 @@ import { ProcessTable } from '../platform/process-table.js';
 import type { ProbeTarget } from '../probes/probe-types.js';
 import type { ProbeConfigOf } from '../probes/probe-schema.js';
 import { lastWordsMatches } from '../probes/log-probe-last-words.js';
+import { unknownStreakEvent, type UnknownStreaks } from './unknown-streak.js';
 import type { ServiceInstance } from '../supervisor/service-process.js';
 import type { HealthEvents, HealthWatch, ProbeStatusView } from './service-runtime.js';
 
@@ -58,6 +59,9 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
   const logReadTo = new Map<string, number>();
   /** How far the last instance's output was read at its exit (handed to the next instance's target). */
   let lastWordsReadTo: number | undefined;
+  /** Per probe: its unknown-streak threshold, and the streaks already alerted (one probe.unknown each). */
+  const unknownThresholds = new Map(service.probes.map((p) => [p.name ?? p.kind, p.unknownThreshold]));
+  const unknownAlerted: UnknownStreaks = new Map();
 
   const onVerdict = (v: ProbeVerdict): void => {
     if (!target) return;
@@ -92,6 +96,9 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
       if (r.consecutiveFailures <= 1 || !failingSince.has(r.name)) failingSince.set(r.name, r.at - r.durationMs);
     } else if (r.result.status === 'success') failingSince.delete(r.name);
     opts.onProbeResult?.(r);
+    const othersFailing = failingSince.size > (failingSince.has(r.name) ? 1 : 0);
+    const streak = unknownStreakEvent(service.name, r, unknownThresholds.get(r.name) ?? 3, unknownAlerted, clock.now(), r.inGrace || othersFailing);
+    if (streak) opts.emit(streak);
     if (r.kind === 'log' && r.result.details?.['file'] === opts.logFile && typeof r.result.details['offset'] === 'number') {
       logReadTo.set(r.name, r.result.details['offset']);
     }
@@ -219,6 +226,7 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
           lastCheckedAt: s.lastCheckedAt ?? null,
           consecutiveFailures: s.consecutiveFailures,
           consecutiveSuccesses: s.consecutiveSuccesses,
+          consecutiveUnknowns: s.consecutiveUnknowns,
           inGrace: s.inGrace,
         };
       });

@@ -42,6 +42,8 @@ export interface ProbeStatusView {
   lastCheckedAt: number | null;
   consecutiveFailures: number;
   consecutiveSuccesses: number;
+  /** Checks in a row that could not run (unknown): at the probe's unknownThreshold a probe.unknown warning was sent. */
+  consecutiveUnknowns?: number;
   inGrace: boolean;
 }
 

@@ -89,6 +89,8 @@ const HEADLINES: Partial<Record<EventType, string>> = {
   'service.healthy': 'Healthy',
   'service.unhealthy': 'Unhealthy',
   'probe.failed': 'Probe failed',
+  'probe.unknown': 'Probe cannot judge',
+  'probe.known': 'Probe judges again',
   'memory.warning': 'Memory warning',
   'memory.limit': 'Memory limit reached',
   'incident.opened': 'Incident opened',

@@ -21,6 +21,8 @@ export const EVENT_TYPES = [
   'service.unhealthy',
   'service.leftovers-killed',
   'probe.failed',
+  'probe.unknown',
+  'probe.known',
   'memory.warning',
   'memory.limit',
   'incident.opened',

@@ -33,6 +33,9 @@ export type EventType =
   | 'service.unhealthy'
   | 'service.leftovers-killed'
   | 'probe.failed'
+  /** A probe could not run unknownThreshold checks in a row (nobody can judge the service) / judges again: once per streak (daemon/unknown-streak.ts). */
+  | 'probe.unknown'
+  | 'probe.known'
   | 'memory.warning'
   | 'memory.limit'
   | 'incident.opened'

@@ -28,6 +28,11 @@ function common(d: CommonDefaults) {
     timeout: duration.pipe(z.number().min(1)).default(d.timeout ?? 2_000),
     /** Consecutive failures before the verdict turns unhealthy. */
     failureThreshold: z.number().int().min(1).max(1000).default(d.failureThreshold ?? 3),
+    /**
+     * Consecutive checks that could not run (unknown: a certificate not accepted, a name that does not resolve) before one
+     * warning (probe.unknown) says nobody can judge the service; one probe.known when a check judges again. Never a restart.
+     */
+    unknownThreshold: z.number().int().min(1).max(1000).default(3),
     /** Consecutive successes before the verdict turns healthy. */
     successThreshold: z.number().int().min(1).max(1000).default(1),
     /** No unhealthy verdict until the instance first passed or this much time has gone by since it started. */

@@ -32,6 +32,8 @@ export interface ProbeTickReport {
   durationMs: number;
   consecutiveFailures: number;
   consecutiveSuccesses: number;
+  /** Checks in a row that could not run (unknown); 0 after one that judged (undefined: a report made without it). */
+  consecutiveUnknowns?: number;
   verdict: Verdict;
   inGrace: boolean;
 }
@@ -58,6 +60,7 @@ export interface ProbeSnapshot {
   lastCheckedAt: number | undefined;
   consecutiveFailures: number;
   consecutiveSuccesses: number;
+  consecutiveUnknowns: number;
   verdict: Verdict;
   inGrace: boolean;
 }
@@ -109,6 +112,8 @@ export class ProbeWorker {
   private inFlight: InFlight | undefined;
   private lastResult: ProbeResult | undefined;
   private lastCheckedAt: number | undefined;
+  /** Checks in a row that could not run, across instances (a restart does not make a probe able to run). */
+  private consecutiveUnknowns = 0;
   /** Reused every tick: the next tick, and the running check's deadline (undefined without a scheduler). */
   private readonly tickSlot: ScheduledSlot | undefined;
   private readonly deadlineSlot: ScheduledSlot | undefined;
@@ -183,6 +188,7 @@ export class ProbeWorker {
       lastCheckedAt: this.lastCheckedAt,
       consecutiveFailures: this.state.consecutiveFailures,
       consecutiveSuccesses: this.state.consecutiveSuccesses,
+      consecutiveUnknowns: this.consecutiveUnknowns,
       verdict: this.state.verdict,
       inGrace: inGrace(this.state, this.policy, this.opts.clock.monotonic()),
     };
@@ -285,6 +291,7 @@ export class ProbeWorker {
     this.state = step.state;
     this.lastResult = result;
     this.lastCheckedAt = now;
+    this.consecutiveUnknowns = result.status === 'unknown' ? this.consecutiveUnknowns + 1 : 0;
 
     this.deliver(() =>
       this.opts.onResult({
@@ -296,6 +303,7 @@ export class ProbeWorker {
         durationMs,
         consecutiveFailures: this.state.consecutiveFailures,
         consecutiveSuccesses: this.state.consecutiveSuccesses,
+        consecutiveUnknowns: this.consecutiveUnknowns,
         verdict: this.state.verdict,
         inGrace: inGrace(this.state, this.policy, mono),
       }),

@@ -786,7 +786,8 @@
       const r = p.lastResult;
       const v = p.inGrace && p.verdict === 'pending' ? 'pending' : p.verdict;
       const num = r ? (p.kind === 'memory' && typeof r.value === 'number' ? fmtBytes(r.value) : r.latencyMs !== undefined ? fmtMs(r.latencyMs) : '') : '';
-      const msg = r ? `${r.status}${r.finding ? ` (${r.finding})` : ''}: ${r.message}` : p.inGrace ? 'start-up grace' : 'not checked yet';
+      const streak = r && r.status === 'unknown' && p.consecutiveUnknowns > 1 ? `, ${p.consecutiveUnknowns} in a row` : '';
+      const msg = r ? `${r.status}${r.finding ? ` (${r.finding})` : ''}${streak}: ${r.message}` : p.inGrace ? 'start-up grace' : 'not checked yet';
       const item = card.probeItems.get(p.name);
       setData(item.li, 'verdict', p.verdict);
       setProp(item.li, 'title', shown(`${p.name} (${p.kind}, on failure: ${p.action})\n${msg}`));
