@@ -32,7 +32,8 @@ export function prepareBackupRoot(root: string, owner: FileOwner | undefined): v
  * the shared temp dir.
  */
 export function removeBackupRootIfEmpty(root: string): void {
-  if (path.resolve(root) === path.resolve(os.tmpdir())) return;
+  // Only a root of ours: a temp dir (this process's or the one a drill with another TMPDIR used) is never removed.
+  if (!path.basename(root).endsWith('.drill-backups') || path.resolve(root) === path.resolve(os.tmpdir())) return;
   try {
     rmdirSync(root);
   } catch {
