@@ -24,6 +24,7 @@ import { nothingDrilled } from '../drill/drill-result.js';
 import { renderMarkdown, renderTerminal } from '../drill/drill-report.js';
 import type { DrillContext } from '../drill/drill-context.js';
 import { releaseOnEarlyExit, takeDrillLock } from '../drill/drill-lock.js';
+import { levelThreePlanLine } from '../drill/level-three-note.js';
 import { deadDrillOf, drillClaimSince, holdLeftByDeadDrill, incidentLeftByDeadDrill, liftDeadDrillHold } from '../drill/dead-drill-hold.js';
 import { recoverAbandonedGuards } from '../drill/file-guard.js';
 import { drillBackupRoots } from '../drill/drill-leftovers.js';
@@ -86,6 +87,8 @@ function planText(target: DrillTarget, scenarios: ScenarioName[], skipped: Map<S
     ...scenarios.map((s) => `  - ${s}${skipped.has(s) ? ` (skipped: ${skipped.get(s)!.replace(/^skipped: /, '')})` : ''}: ${SCENARIO_PLANS[s].replace('N times', `${o.storm} times`)}`),
     `  ${o.trials} trial(s) each; every wait is bounded by ${o.timeout} s; each trial starts healthy with a fresh restart window (\`resume\`)`,
   ];
+  const levelThree = levelThreePlanLine(target.service);
+  if (levelThree) lines.push(levelThree);
   const config = target.service.configFile?.path;
   const runs = scenarios.filter((s) => !skipped.has(s));
   if (config) {
@@ -375,6 +378,7 @@ async function chaosAction(program: Command, o: DrillOpts, storm: number): Promi
       `  a fault every ${formatMsArg(meanInterval)} on average (exponential, seed ${seed}), one at a time, each after the service is steady again, from:`,
       ...kinds.map((k) => `  - ${k}${skipped.has(k) ? ` (left out: ${skipped.get(k)})` : ''}: ${SCENARIO_PLANS[k].replace('N times', `${storm} times`)}`),
       `  availability polled from outside every ${o.pollInterval} ms (${o.pollUrl ?? 'the service health check'}); every wait is bounded by ${o.timeout} s`,
+      ...[levelThreePlanLine(target.service)].filter((l) => l !== undefined),
       ...(target.service.configFile ? [`  your config ${target.service.configFile.path} is snapshotted before each fault that touches it and put back byte for byte, also on Ctrl-C`] : []),
       `  report: ${mdFile} (+ .json, .svg); reproduce with: ${command}`,
     ].join('\n') + '\n',

@@ -4,7 +4,8 @@ import { VERSION } from '../version.js';
 import type { ScenarioName } from './scenario-catalog.js';
 import { PausedByPerson, SCENARIOS, prepare, skippedScenarios } from './run-drill.js';
 import { journalSince, settleAfterDrill, waitSteady, type DrillContext, type ScenarioRun } from './drill-context.js';
-import { measureTrial } from './journal-measure.js';
+import { eventsInWindow, measureTrial } from './journal-measure.js';
+import { levelThreeNote } from './level-three-note.js';
 import { chaosSchedule, type PlannedFault } from './chaos-schedule.js';
 import { availabilityOf, downtimeMs, downtimeWithin, ttrWithin } from './availability.js';
 import { startOutsidePoll } from './outside-poll.js';
@@ -147,7 +148,9 @@ export async function runChaos(ctx: DrillContext, o: ChaosOptions): Promise<Chao
   const t = poll.tracker;
   const outages = t.outages;
   const faults: ChaosFault[] = runs.map(({ plan: p, scheduledAt, run, endedAt }) => {
-    const m = measureTrial(inRun, { service, from: run.faultAt, to: endedAt, includeDaemonEvents: run.includeDaemonEvents ?? false, channels: ctx.target.channels });
+    const window = { service, from: run.faultAt, to: endedAt, includeDaemonEvents: run.includeDaemonEvents ?? false, channels: ctx.target.channels };
+    const m = measureTrial(inRun, window);
+    const agents = levelThreeNote(eventsInWindow(inRun, window));
     const base = { recovered: run.recovered, recoverFrom: run.recoverFrom, level: m.level };
     return {
       n: p.n,
@@ -165,7 +168,7 @@ export async function runChaos(ctx: DrillContext, o: ChaosOptions): Promise<Chao
       downMs: downtimeWithin(outages, run.faultAt, endedAt),
       alerts: m.alerts,
       incidentIds: m.incidentIds,
-      notes: run.notes,
+      notes: agents ? [...run.notes, agents] : run.notes,
     };
   });
   const down = downtimeMs(outages);

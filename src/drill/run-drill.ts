@@ -17,6 +17,7 @@ import { diskFullScenario } from './scenario-disk-full.js';
 import { staleLockScenario } from './scenario-stale-lock.js';
 import { formatMs } from './drill-report.js';
 import { backoffNote } from './backoff-note.js';
+import { levelThreeNote } from './level-three-note.js';
 import { pausedByPerson, standingBy } from './target.js';
 
 export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
@@ -150,6 +151,7 @@ export async function runDrill(ctx: DrillContext, opts: RunDrillOptions): Promis
       const judged = provenByJournal(run, scenario.provedBy, events, window);
       const sentAfter = await notificationsNow(ctx);
       const backoff = backoffNote(eventsInWindow(events, window));
+      const agents = levelThreeNote(eventsInWindow(events, window));
       const result = row(name, trial, run.faultAt, {
         asExpected: judged.asExpected,
         recovered: run.recovered,
@@ -160,11 +162,12 @@ export async function runDrill(ctx: DrillContext, opts: RunDrillOptions): Promis
         alerts: m.alerts,
         notificationsDelivered: sentBefore !== null && sentAfter !== null ? Math.max(0, sentAfter - sentBefore) : null,
         outcome: judged.outcome,
-        notes: [...run.notes, ...(backoff ? [backoff] : [])],
+        notes: [...run.notes, ...(backoff ? [backoff] : []), ...(agents ? [agents] : [])],
       });
       results.push(result);
       ctx.say(`  ${result.asExpected ? 'ok' : 'FAILED'}: ${result.outcome} (detect ${formatMs(result.detectMs)}, recover ${formatMs(result.recoverMs)}, level ${result.level ?? '-'})`);
       if (backoff) ctx.say(`  ${backoff}`);
+      if (agents) ctx.say(`  ${agents}`);
     }
   }
   const stoppedEarly = interrupted() ? 'interrupted (Ctrl-C / SIGTERM / SIGHUP)' : null;

@@ -39,6 +39,8 @@ export interface GatewayExtras {
   probes?: Record<string, unknown>[];
   /** The service's lockFiles (the demo gateway takes one with env DEMO_LOCK_FILE). */
   lockFiles?: string[];
+  /** The service's `emergency:` section (Level 3). */
+  emergency?: Record<string, unknown>;
 }
 
 function gatewayService(dir: string, port: number, extras: GatewayExtras = {}): Record<string, unknown> {
@@ -61,6 +63,7 @@ function gatewayService(dir: string, port: number, extras: GatewayExtras = {}): 
       ...(extras.probes ?? []),
     ],
     drillable: true,
+    ...(extras.emergency ? { emergency: extras.emergency } : {}),
   };
 }
 
