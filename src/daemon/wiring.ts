@@ -29,7 +29,7 @@ function probeMetricsFeed(holder: MetricsHolder, service: string): (r: ProbeTick
     }
     let s = series.get(r.name);
     if (!s) series.set(r.name, (s = m.probeSeries(service, r.name, r.kind)));
-    s.observe(r.result.status, r.result.latencyMs);
+    s.observe(r.result.status, r.result.latencyMs, r.consecutiveUnknowns);
   };
 }
 

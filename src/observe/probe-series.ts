@@ -4,9 +4,10 @@ import { labelValue } from './exposition-text.js';
 
 export type ProbeSeriesStatus = 'success' | 'failure' | 'unknown';
 
-/** One (service, probe, kind) series: the last conclusive result and a latency histogram. */
+/** One (service, probe, kind) series: the last conclusive result, the unknown streak and a latency histogram. */
 export interface ProbeSeries {
-  observe(status: ProbeSeriesStatus, latencyMs: number | undefined): void;
+  /** `consecutiveUnknowns`: the probe's own count of unknown checks in a row, when it keeps one (else counted here). */
+  observe(status: ProbeSeriesStatus, latencyMs: number | undefined, consecutiveUnknowns?: number): void;
 }
 
 interface SeriesState extends ProbeSeries {
@@ -14,6 +15,8 @@ interface SeriesState extends ProbeSeries {
   readonly labels: string;
   /** 1 healthy, 0 unhealthy, undefined before the first conclusive result. */
   healthy: number | undefined;
+  /** Unknown checks in a row (0 after a conclusive one), undefined before the first result. */
+  unknowns: number | undefined;
   /** Per-bucket (non-cumulative) counts, one per bound; observations above the last bound only count in `count`. */
   readonly counts: Float64Array;
   sum: number;
@@ -23,6 +26,11 @@ interface SeriesState extends ProbeSeries {
 /** The two families, as `# HELP` / `# TYPE` say them. */
 const PROBE_FAMILIES = [
   { name: 'clawback_probe_healthy', help: 'Last conclusive probe result: 1 healthy, 0 unhealthy.', type: 'gauge' },
+  {
+    name: 'clawback_probe_consecutive_unknowns',
+    help: 'Probe checks in a row that could not judge the service (unknown: certificate not accepted, unresolvable host, ...); 0 after a conclusive one.',
+    type: 'gauge',
+  },
   { name: 'clawback_probe_duration_seconds', help: 'Probe run time.', type: 'histogram' },
 ] as const;
 
@@ -54,13 +62,16 @@ export class ProbeSeriesSet {
       const state: SeriesState = {
         labels: `service="${labelValue(service)}",probe="${labelValue(probe)}",kind="${labelValue(kind)}"`,
         healthy: undefined,
+        unknowns: undefined,
         counts,
         sum: 0,
         count: 0,
-        observe(status, latencyMs) {
-          // An inconclusive probe ("unknown") says nothing about health: keep the last conclusive value.
+        observe(status, latencyMs, consecutiveUnknowns) {
+          // An inconclusive probe ("unknown") says nothing about health: keep the last conclusive value, and count the streak
+          // (else Prometheus sees a probe that cannot run for hours as its last verdict).
           if (status === 'success') state.healthy = 1;
           else if (status === 'failure') state.healthy = 0;
+          state.unknowns = status !== 'unknown' ? 0 : consecutiveUnknowns ?? (state.unknowns ?? 0) + 1;
           if (latencyMs === undefined || !Number.isFinite(latencyMs) || latencyMs < 0) return;
           const seconds = latencyMs / 1000;
           state.sum += seconds;
@@ -96,15 +107,20 @@ export class ProbeSeriesSet {
   }
 
   /**
-   * Appends both families in the text exposition format (0.0.4), laid out as prom-client lays out a registry's
+   * Appends the three families in the text exposition format (0.0.4), laid out as prom-client lays out a registry's
    * metrics, to `lines` (the caller joins them with a line feed, once).
    */
   appendLines(lines: string[]): void {
-    const [healthy, duration] = PROBE_FAMILIES;
+    const [healthy, unknowns, duration] = PROBE_FAMILIES;
     lines.push(`# HELP ${healthy.name} ${healthy.help}`, `# TYPE ${healthy.name} ${healthy.type}`);
     const healthyOpen = `${healthy.name}{`;
     for (const byProbe of this.series.values()) {
       for (const s of byProbe.values()) if (s.healthy !== undefined) lines.push(healthyOpen + s.labels + (s.healthy === 1 ? '} 1' : '} 0'));
+    }
+    lines.push('', `# HELP ${unknowns.name} ${unknowns.help}`, `# TYPE ${unknowns.name} ${unknowns.type}`);
+    const unknownsOpen = `${unknowns.name}{`;
+    for (const byProbe of this.series.values()) {
+      for (const s of byProbe.values()) if (s.unknowns !== undefined) lines.push(`${unknownsOpen}${s.labels}} ${s.unknowns}`);
     }
     lines.push('', `# HELP ${duration.name} ${duration.help}`, `# TYPE ${duration.name} ${duration.type}`);
     const bucketOpen = `${duration.name}_bucket{`;

@@ -110,6 +110,7 @@ describe('examples/monitoring/alert-rules.yaml', () => {
     expect(String(byName.get('ClawbackDaemonDegraded')?.expr)).toContain('clawback_daemon_degraded');
     expect(String(byName.get('ClawbackNotificationsUndelivered')?.expr)).toContain('clawback_notify_dead_letters');
     expect(String(byName.get('ClawbackConfigReloadFailed')?.expr)).toContain('clawback_config_last_reload_successful');
+    expect(String(byName.get('ClawbackProbeUnknown')?.expr)).toContain('clawback_probe_consecutive_unknowns');
   });
 
   it('has a promtool unit test in alert-rules.test.yaml where each rule fires (and one where it does not)', () => {

@@ -37,6 +37,16 @@ describe('ProbeSeriesSet', () => {
     // A series with no conclusive result has no healthy sample, but its timing is counted.
     expect(sample(s, 'clawback_probe_healthy', { service: 'gw', probe: 'memory', kind: 'memory' })).toBeUndefined();
     expect(sample(s, 'clawback_probe_duration_seconds_count', { service: 'gw', probe: 'memory', kind: 'memory' })).toBe(1);
+    // The unknown streak: counted until a conclusive result, which resets it to 0.
+    expect(sample(s, 'clawback_probe_consecutive_unknowns', l)).toBe(1);
+    expect(sample(s, 'clawback_probe_consecutive_unknowns', { service: 'gw', probe: 'memory', kind: 'memory' })).toBe(1);
+    health.observe('unknown', undefined);
+    health.observe('unknown', undefined, 7); // the probe's own count, when it keeps one
+    expect(sample(parseExposition(textOf(set)), 'clawback_probe_consecutive_unknowns', l)).toBe(7);
+    health.observe('failure', 1);
+    expect(sample(parseExposition(textOf(set)), 'clawback_probe_consecutive_unknowns', l)).toBe(0);
+    expect(set.get('gw', 'never', 'tcp')).toBeDefined();
+    expect(sample(parseExposition(textOf(set)), 'clawback_probe_consecutive_unknowns', { service: 'gw', probe: 'never', kind: 'tcp' })).toBeUndefined();
     expect(text).toMatch(/^# TYPE clawback_probe_duration_seconds histogram$/m);
     expect(text).toMatch(/^# TYPE clawback_probe_healthy gauge$/m);
   });
@@ -46,6 +56,12 @@ describe('ProbeSeriesSet', () => {
     const set = new ProbeSeriesSet(buckets);
     const registry = new Registry();
     const healthy = new Gauge({ name: 'clawback_probe_healthy', help: 'Last conclusive probe result: 1 healthy, 0 unhealthy.', labelNames: ['service', 'probe', 'kind'], registers: [registry] });
+    const unknowns = new Gauge({
+      name: 'clawback_probe_consecutive_unknowns',
+      help: 'Probe checks in a row that could not judge the service (unknown: certificate not accepted, unresolvable host, ...); 0 after a conclusive one.',
+      labelNames: ['service', 'probe', 'kind'],
+      registers: [registry],
+    });
     const duration = new Histogram({ name: 'clawback_probe_duration_seconds', help: 'Probe run time.', labelNames: ['service', 'probe', 'kind'], buckets, registers: [registry] });
     const cases: Array<[string, string, string, Array<['success' | 'failure', number]>]> = [
       // In the order the set walks them (by service, then probe): prom-client writes in first-use order.
@@ -58,6 +74,7 @@ describe('ProbeSeriesSet', () => {
       for (const [status, ms] of results) {
         series.observe(status, ms);
         healthy.set({ service, probe, kind }, status === 'success' ? 1 : 0);
+        unknowns.set({ service, probe, kind }, 0);
         duration.observe({ service, probe, kind }, ms / 1000);
       }
     }
@@ -70,6 +87,7 @@ describe('ProbeSeriesSet', () => {
     expect(lines(ours, '#')).toEqual(lines(theirs, '#'));
     // Byte for byte where the label order is the same: escapes and number formatting.
     expect(lines(ours, 'clawback_probe_healthy')).toEqual(lines(theirs, 'clawback_probe_healthy'));
+    expect(lines(ours, 'clawback_probe_consecutive_unknowns')).toEqual(lines(theirs, 'clawback_probe_consecutive_unknowns'));
     expect(lines(ours, 'clawback_probe_duration_seconds_sum')).toEqual(lines(theirs, 'clawback_probe_duration_seconds_sum'));
     expect(lines(ours, 'clawback_probe_duration_seconds_bucket')).toHaveLength(3 * (buckets.length + 1));
   });
