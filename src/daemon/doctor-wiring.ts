@@ -239,6 +239,12 @@ export function lastPassOf(probes: readonly ProbeStatusView[]): number | undefin
   return oldest;
 }
 
+/** The newest check of any probe that found the config invalid (a log line of a refused reload, the config probe). */
+export function configInvalidAtOf(probes: readonly ProbeStatusView[]): number | undefined {
+  const at = probes.filter((p) => p.lastFailure?.finding === 'config-invalid').map((p) => p.lastFailure!.at);
+  return at.length > 0 ? Math.max(...at) : undefined;
+}
+
 /** Even with an unchanged stamp, the config file is read and compared this often (a snapshot store emptied by hand). */
 const FULL_CHECK_EVERY_MS = 60_000;
 
@@ -521,6 +527,8 @@ export function lastKnownGoodPlugin(stores: SnapshotStores, intervalMs = 2000): 
           if (instanceStart !== null) win.startedAt = instanceStart;
           const lastPassAt = lastPassOf(rt.status().probes);
           if (lastPassAt !== undefined) win.lastPassAt = lastPassAt;
+          const invalidAt = configInvalidAtOf(rt.status().probes);
+          if (invalidAt !== undefined) win.configInvalidAt = invalidAt;
           if (stopped) return;
           const r = await maybeRecordLastKnownGood({ ...doctorContext(rt.config, ctx, undefined, stores), signal: aborter.signal }, win).catch(() => undefined);
           if (stamp !== undefined && (r?.reason === 'unchanged' || r?.reason === 'recorded')) settled.set(rt.name, { stamp, at: ctx.clock.monotonic() });

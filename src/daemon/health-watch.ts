@@ -224,6 +224,7 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
               }
             : null,
           lastCheckedAt: s.lastCheckedAt ?? null,
+          ...(s.lastFailure ? { lastFailure: s.lastFailure } : {}),
           consecutiveFailures: s.consecutiveFailures,
           consecutiveSuccesses: s.consecutiveSuccesses,
           consecutiveUnknowns: s.consecutiveUnknowns,

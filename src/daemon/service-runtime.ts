@@ -40,6 +40,8 @@ export interface ProbeStatusView {
   verdict: 'healthy' | 'unhealthy' | 'pending';
   lastResult: { status: string; message: string; latencyMs?: number; finding?: string; value?: number } | null;
   lastCheckedAt: number | null;
+  /** The newest failed check (epoch ms) and its finding. */
+  lastFailure?: { at: number; finding?: string };
   consecutiveFailures: number;
   consecutiveSuccesses: number;
   /** Checks in a row that could not run (unknown): at the probe's unknownThreshold a probe.unknown warning was sent. */

@@ -30,6 +30,11 @@ export interface HealthWindow {
    * whether the service was seen healthy after the file last changed.
    */
   lastPassAt?: number;
+  /**
+   * Epoch ms of the newest check that found the config invalid (the gateway's "config reload failed" line, the config
+   * probe): a live-reloading service that refused an edit runs on with the old config, so the edit was not seen healthy.
+   */
+  configInvalidAt?: number;
 }
 
 export interface LastKnownGoodResult {
@@ -44,12 +49,14 @@ export interface LastKnownGoodResult {
  * with it only if it was on disk when the instance started: a later edit (even one made before the first
  * passing verdict) is seen healthy after a restart with it. For one that reloads live: content already
  * on disk when the healthy spell began was (the instance started with it, or hot-loaded it before passing).
- * Content written during the spell needs a passing probe check after the write; a service without probes,
+ * Content written during the spell needs a passing probe check after the write, and no check since the write that
+ * found the config invalid (a refused reload: the service runs on with the old content); a service without probes,
  * whose "healthy" is only "still up", waits doctor.snapshotAfter after the write instead.
  */
 export function seenHealthyWith(win: HealthWindow, mtimeMs: number, settleMs: number, reload: ConfigReload = 'live'): boolean {
   if (reload === 'start') return mtimeMs <= Math.min(win.startedAt ?? win.healthySince, win.healthySince);
   if (mtimeMs <= win.healthySince) return true;
+  if (win.configInvalidAt !== undefined && win.configInvalidAt >= mtimeMs) return false;
   if (win.lastPassAt !== undefined) return win.lastPassAt > mtimeMs;
   return win.now - mtimeMs >= settleMs;
 }

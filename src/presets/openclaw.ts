@@ -256,8 +256,10 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
         // Also what blocks a start without being a schema error (openclaw 2026.9.6 src/config): a `${VAR}` the daemon's
         // environment lacks (MissingEnvVarError; the user's shell had it), a `${pass:...}` secret, an unreadable file,
         // a broken `$include`; "Config invalid: <path or issues>" is the wording of the plugin-registry refresh and status lines.
+        // "config reload failed: <why>": a live edit it refused (it runs on with the old config), so the edit is not
+        // last-known-good though the probes pass.
         pattern:
-          'config is invalid|Invalid config|Config invalid|Gateway start blocked|JSON5 parse failed|Unrecognized key|' +
+          'config is invalid|Invalid config|Config invalid|config reload failed|Gateway start blocked|JSON5 parse failed|Unrecognized key|' +
           'config could not be read|Missing env var "|Missing secret "|Invalid secret reference|include file:|Include path|Circular include|Maximum include depth',
         flags: 'i',
         finding: 'config-invalid',

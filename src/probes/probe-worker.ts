@@ -58,6 +58,8 @@ export interface ProbeSnapshot {
   action: ProbeAction;
   lastResult: ProbeResult | undefined;
   lastCheckedAt: number | undefined;
+  /** The newest failed check (epoch ms) and its finding: a log line is one failed check, gone from lastResult a tick later. */
+  lastFailure: { at: number; finding?: string } | undefined;
   consecutiveFailures: number;
   consecutiveSuccesses: number;
   consecutiveUnknowns: number;
@@ -112,6 +114,7 @@ export class ProbeWorker {
   private inFlight: InFlight | undefined;
   private lastResult: ProbeResult | undefined;
   private lastCheckedAt: number | undefined;
+  private lastFailure: { at: number; finding?: string } | undefined;
   /** Checks in a row that could not run, across instances (a restart does not make a probe able to run). */
   private consecutiveUnknowns = 0;
   /** Reused every tick: the next tick, and the running check's deadline (undefined without a scheduler). */
@@ -186,6 +189,7 @@ export class ProbeWorker {
       action: this.opts.config.action,
       lastResult: this.lastResult,
       lastCheckedAt: this.lastCheckedAt,
+      lastFailure: this.lastFailure,
       consecutiveFailures: this.state.consecutiveFailures,
       consecutiveSuccesses: this.state.consecutiveSuccesses,
       consecutiveUnknowns: this.consecutiveUnknowns,
@@ -291,6 +295,7 @@ export class ProbeWorker {
     this.state = step.state;
     this.lastResult = result;
     this.lastCheckedAt = now;
+    if (result.status === 'failure') this.lastFailure = { at: now, ...(result.finding ? { finding: result.finding } : {}) };
     this.consecutiveUnknowns = result.status === 'unknown' ? this.consecutiveUnknowns + 1 : 0;
 
     this.deliver(() =>

@@ -40,6 +40,8 @@ describe('openclaw preset', () => {
     expect(new RegExp((byName.get('port-in-use') as { pattern: string }).pattern).test('listen EADDRINUSE: address already in use 127.0.0.1:18789')).toBe(true);
     const cfgLog = byName.get('config-invalid') as { pattern: string; flags: string };
     expect(new RegExp(cfgLog.pattern, cfgLog.flags).test('Gateway start blocked: existing config is missing gateway.mode.')).toBe(true);
+    // A live edit it refused (gateway.auth.token deleted): it runs on with the old config, so the edit is not last-known-good.
+    expect(new RegExp(cfgLog.pattern, cfgLog.flags).test('[reload] config reload failed: Error: gateway auth mode is token, but no token was configured')).toBe(true);
   });
 
   it('hides the native supervisor markers and tells the gateway it is externally supervised (default)', () => {
