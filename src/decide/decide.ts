@@ -463,7 +463,26 @@ class Step {
         return;
       }
     }
-    this.human(`${reason}${budgetNote}`);
+    this.human(`${reason}${this.skippedDoctorText(inc, doctorUseless)}${budgetNote || this.skippedAgentText(inc)}`);
+  }
+
+  /** Why the doctor did not run on this climb, when the reason does not say it already (attempts used, or none allowed). */
+  private skippedDoctorText(inc: Incident, doctorUseless: boolean): string {
+    const n = this.p.doctorAttempts;
+    if (doctorUseless) return '';
+    if (n === 0) return '; no doctor run: doctor.attempts is 0';
+    const last = inc.lastRung?.startsWith('doctor: ') ? ` (last: ${inc.lastRung.slice(8)})` : '';
+    return `; no doctor run: its ${n} attempt(s) for this incident are used${last}`;
+  }
+
+  /** Why no agent ran on this climb (this incident's one run used, a run that never started); at Level 3 the reason is the agent's. */
+  private skippedAgentText(inc: Incident): string {
+    if (!this.p.agent || inc.level === 3) return '';
+    const rung = inc.agentRung ?? (inc.lastRung && !inc.lastRung.startsWith('doctor: ') ? inc.lastRung : undefined);
+    const last = rung ? ` (${rung})` : '';
+    if (inc.agentNotStarted) return `; no agent run: this incident's run never started${last}`;
+    if (inc.agentRuns > 0) return `; no agent run: this incident's one run is used${last}`;
+    return '';
   }
 
   /**
@@ -717,7 +736,25 @@ class Step {
     // (the repair's hold had replaced it). Kept, the loop's restarts tripped the breaker at the first exit: Level 4 at once.
     this.s.restartHistory = [];
     this.s.backoffAttempt = 0;
-    this.emit('incident.action', 'warning', `${this.p.name}: ${w.kind} run ${w.id} cancelled (${why})`, { action: 'work-cancelled', kind: w.kind, runId: w.id });
+    const kept = this.rungsBack(w);
+    this.emit('incident.action', 'warning', `${this.p.name}: ${w.kind} run ${w.id} cancelled (${why})${kept}`, { action: 'work-cancelled', kind: w.kind, runId: w.id, ...(kept ? { rungsKept: true } : {}) });
+  }
+
+  /**
+   * A person cancelled the incident's doctor, approval wait or agent run: the incident is handed back to the ladder as a
+   * resume at Level 4 hands it back (from Level 0, the doctor's attempts given back; an approval wait's run, never
+   * started, too). A launched agent run stays the incident's one run (its directory keeps that run's snapshot and
+   * transcript as evidence), and Level 4 says so. Kept at Level 3, the next failure went to Level 4 at once naming neither.
+   */
+  private rungsBack(w: Work): string {
+    const inc = this.s.incident;
+    if (!inc || inc.id !== w.incidentId || inc.status !== 'open' || !['doctor', 'approval', 'agent'].includes(w.kind)) return '';
+    inc.level = 0;
+    inc.doctorRuns = 0;
+    if (w.kind === 'approval') inc.agentRuns = 0;
+    if (w.kind === 'agent') inc.agentRung = `its run ${w.id} was cancelled by a person`;
+    const agent = !this.p.agent ? '' : inc.agentRuns > 0 ? '; no second agent run for this incident' : ', then an agent run (within the budget)';
+    return `; if it fails again the ladder climbs from Level 0: the doctor (${this.p.doctorAttempts} attempt(s))${agent}`;
   }
 
   /** See cancelWork: the verification goes on through a person's command (from their restart, the window starts over). */

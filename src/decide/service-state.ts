@@ -57,6 +57,8 @@ export interface Incident {
   agentNotStarted?: boolean;
   status: 'open' | 'waiting-human';
   cause?: IncidentCause;
+  /** What became of the incident's agent run when a later rung overwrites lastRung (a person cancelled it): Level 4 says it. */
+  agentRung?: string;
   /** The result of the last rung that ran (doctor or agent), for the next rung and for the human. */
   lastRung?: string;
   /** What the doctor's repairs in this incident changed, still in place: a later rung overwrites lastRung, the human must still be told. */
