@@ -5,7 +5,7 @@ import path from 'node:path';
 import { findConfigFile } from '../config/find-config.js';
 import { ConfigError } from '../config/errors.js';
 import { assessDaemon, heartbeatAge, readDaemonInfoSync, type DaemonInfo } from '../daemon/daemon-info.js';
-import { isAlive, processStartTime } from '../platform/proc.js';
+import { isAlive, isSameProcess, processStartTime } from '../platform/proc.js';
 import { readConfigClaim } from '../daemon/config-claim.js';
 import { readToken, tokenPath } from '../server/token.js';
 import { apiRequest } from './api-request.js';
@@ -17,6 +17,7 @@ import { GUARDIAN_START_LOOP_ATTEMPTS, readStartAttempt, START_ATTEMPTS_FILE } f
 import { runConfigProblem } from './run-config-check.js';
 import { liveDaemonsText } from './live-daemons-hint.js';
 import { readStaleFacts, staleCause } from './stale-cause.js';
+import { endedText, readEndFacts, socketClosed } from './daemon-ended.js';
 
 export interface GlobalOpts {
   config?: string;
@@ -224,6 +225,13 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
   const why = (): string => staleCause(info.pid, readStaleFacts(info.pid));
   const hung = (): string => `; its last heartbeat was ${age}, so ${why()}; revive it with: ${cliHint(['guardian', '--once'], { stateDir, ...withConfig })}`;
   let awake = !stale;
+  /** What is true of a daemon whose request failed because it is stopping or has ended (daemon-ended.ts), else undefined. */
+  const ended = async (err: unknown): Promise<string | undefined> => {
+    const facts = readEndFacts(stateDir, info.pid, info.startedAt, (pid) => isSameProcess(pid, info.pidStartTime), isSameProcess);
+    const text = endedText(facts, socketClosed(err));
+    if (text === undefined) return undefined;
+    return facts.alive ? `${text}; nothing more to ask it (check again with: ${cliHint(['status'], { stateDir, ...withConfig })})` : `${text}; ${await startHint()}`;
+  };
   const monotonic = deps.monotonic ?? hrtimeMs;
   /**
    * Aborts a request whose daemon stops beating while the CLI waits (its event loop hung after the heartbeat was
@@ -257,6 +265,8 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
         await apiRequest({ host: info.api.host, port: info.api.port, method: 'GET', path: '/healthz', headers, timeoutMs: STALE_ANSWER_MS });
         awake = true;
       } catch (err) {
+        const end = await ended(err);
+        if (end !== undefined) throw new DaemonUnreachable(`${end}; nothing was sent`);
         throw new DaemonUnreachable(`the clawback daemon (pid ${info.pid}) is not responding at ${base}: ${(err as Error).message}; nothing was sent${hung()}`);
       }
     }
@@ -271,6 +281,8 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
         const whose = code === 'EMFILE' ? 'this command has used all the open files its limit allows (raise `ulimit -n`)' : 'the system has used all its open files (fs.file-max)';
         throw new ClientOutOfFiles(`cannot connect to the clawback daemon (pid ${info.pid}) at ${base}: ${whose} (${code}); the daemon was not reached${method !== 'GET' ? ' and nothing was sent' : ''}`);
       }
+      const end = await ended(err);
+      if (end !== undefined) throw new DaemonUnreachable(`${end}${method !== 'GET' ? `; the request (${method} ${p}) got no answer` : ''}`);
       const sent = method !== 'GET' ? `; the request was sent, so the daemon may still carry it out when it answers again (check with: ${cliHint(['status'], { stateDir, ...(opts.config ? { config: opts.config } : {}) })})` : '';
       throw new DaemonUnreachable(`the clawback daemon (pid ${info.pid}) is not responding at ${base}: ${(err as Error).message}${sent}${stale && !awake ? hung() : ''}`);
     } finally {
