@@ -15,9 +15,13 @@ const MESSAGE_WORDS = '(?:expected|required|invalid|must|missing|unknown|cannot|
 /**
  * Not at an Authorization header's scheme (`Authorization: Negotiate <token>`, `"authorization":"Digest ..."`): the
  * scheme is not the secret, and redactAuthorization has already taken what follows it. The key patterns below took the
- * scheme as the value (`Authorization: [REDACTED] [REDACTED]`), or the whole quoted value with it.
+ * scheme as the value (`Authorization: [REDACTED] [REDACTED]`), or the whole quoted value with it. Nor at a known scheme
+ * under any secret key (`AUTH=Token abc123`): the scheme was taken and its credential left to no pattern.
  */
-const NOT_AN_AUTH_SCHEME = `(?!(?<=authorization(?:\\\\*["'])?\\s*[:=]\\s*(?:\\\\*["'])?)[A-Za-z][A-Za-z0-9-]*[ \\t]+\\S)`;
+const NOT_AN_AUTH_SCHEME = `(?!(?<=authorization(?:\\\\*["'])?\\s*[:=]\\s*(?:\\\\*["'])?)[A-Za-z][A-Za-z0-9-]*[ \\t]+\\S|(?:bearer|basic|token|digest|negotiate|ntlm)[ \\t]+\\S)`;
+
+/** Authorization schemes: after one, under a secret key or `authorization:`, the next word is the credential at any length. */
+const AUTH_SCHEMES = '(?:bearer|basic|token|digest|negotiate|ntlm)';
 
 /** Keys under which even a short value is the secret: a password can be three characters, a token cannot. */
 const SHORT_SECRET_KEY_WORDS = 'password|passwd|pwd|passphrase|secret';
@@ -29,6 +33,10 @@ const PATTERNS: RegExp[] = [
   // (Spaces only: a credential on the next line is crossLineRedaction's, which keeps the line count.)
   /\b(Bearer|Basic)[ \t]+[A-Za-z0-9._~+/=-]{8,}/gi,
   // Any other scheme in an Authorization header (`Token ...`, `Negotiate ...`, `Digest k=v, ...`): redactAuthorization.
+  // A credential of any length after a scheme under a secret key or `authorization:` (`AUTH=Bearer abc123`,
+  // `authorization: bearer abc`): the patterns for a bare scheme and a header want 8 or more, and a short one was shown.
+  // Not a message's word (`auth: token required`), nor Digest's auth-params (`username="u"`: redactAuthorization's).
+  new RegExp(`((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*(?:\\\\*["'])?${AUTH_SCHEMES}[ \\t]+)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))(?![A-Za-z][A-Za-z0-9_-]*[ \\t]*=)([^\\s"',;}\\\\]+)`, 'gi'),
   // A quoted value under a key that names a secret, to its closing quote (spaces and all), whether the quotes are
   // plain or escaped by one or more backslashes (JSON inside a JSON log line: `{\"apiKey\":\"...\"}`). A quote with one
   // more backslash before it is inside the value (`"se\"cret"`, `\"se\\\"cret\"`): taken as the end, it showed the rest.

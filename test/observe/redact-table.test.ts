@@ -5,6 +5,9 @@ import { NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
 import { runCli } from '../helpers/cli.js';
 import { Redactor, REDACTED } from '../../src/observe/redact.js';
+import { createNotifier } from '../../src/notify/dispatcher.js';
+import { systemClock } from '../../src/platform/clock.js';
+import { allChannels, config, event, logCollector, receiverPerTest } from '../notify/helpers.js';
 
 /** [line as printed, the secret that must not be shown, the line redacted]. */
 const SECRET_LINES: Array<[string, string, string]> = [
@@ -23,6 +26,13 @@ const SECRET_LINES: Array<[string, string, string]> = [
   ['running: mysqldump -p hunter2 --all-databases', 'hunter2', `running: mysqldump -p ${REDACTED} --all-databases`],
   ['sshpass -p hunter2 ssh admin@host', 'hunter2', `sshpass -p ${REDACTED} ssh admin@host`],
   ['redis-cli -h 127.0.0.1 -a hunter2 ping', 'hunter2', `redis-cli -h 127.0.0.1 -a ${REDACTED} ping`],
+  // A short credential after an auth scheme, under a secret key or `authorization:`.
+  ['AUTH=Bearer abc123', 'abc123', `AUTH=Bearer ${REDACTED}`],
+  ['authorization: bearer abc', 'abc', `authorization: bearer ${REDACTED}`],
+  ['Authorization: Token ab1', 'ab1', `Authorization: Token ${REDACTED}`],
+  ['API_KEY="Basic dXM6cA"', 'dXM6cA', `API_KEY="Basic ${REDACTED}"`],
+  ['AUTH=Token abc123', 'abc123', `AUTH=Token ${REDACTED}`],
+  ['proxy: {"Proxy-Authorization": "NTLM TlRM"}', 'TlRM', `proxy: {"Proxy-Authorization": "NTLM ${REDACTED}"}`],
 ];
 
 /** Lines with no secret in them: shown as written. */
@@ -41,6 +51,10 @@ const PLAIN_LINES = [
   'password reset email sent to bob',
   'the token is valid',
   'GET https://example.com/a/b?page=2&sort=name HTTP/1.1',
+  'auth: token required',
+  'auth: basic',
+  '{"token_type":"Bearer","expires_in":3600}',
+  'authorization: Digest username="bob", realm="api"',
   'avatar data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
 ];
 
@@ -76,4 +90,20 @@ describe('the redaction table', () => {
     for (const [line, , want] of SECRET_LINES) expect(shown, line).toContain(want);
     for (const line of PLAIN_LINES) expect(shown, line).toContain(line);
   });
+
+  const h = receiverPerTest();
+
+  it('holds through an alert to a real local receiver', async () => {
+    const n = createNotifier(config(allChannels(h.receiver)), { stateDir: h.stateDir, clock: systemClock(), redactor: new Redactor(), log: logCollector().log });
+    h.notifiers.push(n);
+    const excerpt = SECRET_LINES.map(([l]) => l).join('\n');
+    n.publish(event({ type: 'probe.failed', severity: 'warning', level: undefined, message: 'q: probe failed', details: { logExcerpt: excerpt } }));
+    await h.receiver.waitFor(() => h.receiver.accepted.length >= 6 && n.outboxDepth() === 0, 15_000, 'the alert on every channel');
+    // Each secret line reaches some channel redacted, and no channel shows it as printed (compared as JSON text).
+    const asJson = (l: string): string => JSON.stringify(l).slice(1, -1);
+    for (const [line, , want] of SECRET_LINES) {
+      for (const m of h.receiver.accepted) expect(m.raw, `${m.channel}: ${line}`).not.toContain(asJson(line));
+      expect(h.receiver.accepted.some((m) => m.raw.includes(asJson(want))), line).toBe(true);
+    }
+  }, 30_000);
 });
