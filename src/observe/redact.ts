@@ -297,6 +297,25 @@ function redactAuthorization(text: string): string {
 }
 
 /**
+ * A password told in prose (`the password is hunter2`, `my password is "hunter2"`, `with password hunter2`): no `=` or
+ * `:` after the key, so no key pattern saw it. After `password`/`passphrase` and `is`/`was`/`:`, a quoted value or an
+ * unquoted word holding a digit or a symbol; with neither word, an unquoted word holding a letter and a digit or symbol
+ * (`wrong password 3 times` stays). A word of letters (`the password was changed`, `password is required.`) stays.
+ */
+const PROSE_PASSWORD = /(\bpass(?:word|phrase)\b(?:[ \t]+(is|was)\b)?[ \t]*(:)?[ \t]+)(?:(["'])([^"'\n]+)\4|([^\s"'()[\]{}<>,;]+))/gi;
+
+function redactProsePasswords(text: string): string {
+  return text.replace(PROSE_PASSWORD, (m, head: string, verb: string | undefined, colon: string | undefined, quote: string | undefined, quoted: string | undefined, bare: string | undefined) => {
+    const told = verb !== undefined || colon !== undefined;
+    if (quote !== undefined) return told || /[^A-Za-z]/.test(quoted!) ? `${head}${quote}${REDACTED}${quote}` : m;
+    const word = bare!.replace(/[.,;:!?]+$/, '');
+    const symbol = /[^A-Za-z]/.test(word);
+    if (word === REDACTED || !symbol || (!told && !/[A-Za-z]/.test(word))) return m;
+    return head + REDACTED + bare!.slice(word.length);
+  });
+}
+
+/**
  * redact() remembers its answers up to this many characters (texts and answers; about 1 MiB at most: the daemon's
  * memory is a benchmark, and one status of 100 services is well under it): the API redacted the same status strings
  * again for every viewer, 17 ms of the event loop per GET /api/status with 100 services. Forgotten whole when full,
@@ -391,6 +410,7 @@ export class Redactor {
     }
     if (/cookie/i.test(out)) out = redactCookies(out);
     if (/authorization/i.test(out)) out = redactAuthorization(out);
+    if (/pass(?:word|phrase)/i.test(out)) out = redactProsePasswords(out);
     for (const re of PATTERNS) {
       out = out.replace(re, (match, p1: unknown) => {
         if (typeof p1 === 'string' && match.startsWith(p1) && p1.length < match.length && (/[:=]/.test(p1) || /\s$/.test(p1) || /\s-[a-z]$/.test(p1) || /%(?:25)?3D$/i.test(p1))) {

@@ -33,6 +33,13 @@ const SECRET_LINES: Array<[string, string, string]> = [
   ['API_KEY="Basic dXM6cA"', 'dXM6cA', `API_KEY="Basic ${REDACTED}"`],
   ['AUTH=Token abc123', 'abc123', `AUTH=Token ${REDACTED}`],
   ['proxy: {"Proxy-Authorization": "NTLM TlRM"}', 'TlRM', `proxy: {"Proxy-Authorization": "NTLM ${REDACTED}"}`],
+  // A password told in prose.
+  ['the password is hunter2', 'hunter2', `the password is ${REDACTED}`],
+  ['my password is "hunter2"', 'hunter2', `my password is "${REDACTED}"`],
+  ['login failed for bob with password hunter2', 'hunter2', `login failed for bob with password ${REDACTED}`],
+  ['the password is hunter2.', 'hunter2', `the password is ${REDACTED}.`],
+  ["passphrase was 'correct horse'", 'correct horse', `passphrase was '${REDACTED}'`],
+  ['the password is 483920', '483920', `the password is ${REDACTED}`],
 ];
 
 /** Lines with no secret in them: shown as written. */
@@ -51,6 +58,13 @@ const PLAIN_LINES = [
   'password reset email sent to bob',
   'the token is valid',
   'GET https://example.com/a/b?page=2&sort=name HTTP/1.1',
+  'the password was changed',
+  'password is invalid',
+  'password is required.',
+  'wrong password 3 times',
+  'password is too short (min 8)',
+  'password hash $2b$10$ is stored',
+  'set the password via $DB_PASSWORD',
   'auth: token required',
   'auth: basic',
   '{"token_type":"Bearer","expires_in":3600}',
@@ -81,7 +95,7 @@ describe('the redaction table', () => {
     let out = '';
     await waitFor(
       async () => {
-        out = (await runCli(['logs', 'q', '-c', t.configFile, '--state-dir', t.stateDir])).stdout;
+        out = (await runCli(['logs', 'q', '-n', '500', '-c', t.configFile, '--state-dir', t.stateDir])).stdout;
         return out.includes('done printing');
       },
       { timeoutMs: 20_000 },
