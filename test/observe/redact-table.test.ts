@@ -40,6 +40,10 @@ const SECRET_LINES: Array<[string, string, string]> = [
   ['the password is hunter2.', 'hunter2', `the password is ${REDACTED}.`],
   ["passphrase was 'correct horse'", 'correct horse', `passphrase was '${REDACTED}'`],
   ['the password is 483920', '483920', `the password is ${REDACTED}`],
+  // A value before a closing bracket: the bracket stays.
+  ['password=abc)', 'abc', `password=${REDACTED})`],
+  ['check (password=hunter2) failed', 'hunter2', `check (password=${REDACTED}) failed`],
+  ['[secret=abcdef]', 'abcdef', `[secret=${REDACTED}]`],
 ];
 
 /** Lines with no secret in them: shown as written. */
