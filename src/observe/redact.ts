@@ -46,8 +46,9 @@ const PATTERNS: RegExp[] = [
   // Not a URL query's parameter (`?access_token=X&page=2`): the query pattern takes its value to the `&`; this one took
   // `&page=2` with it. The value ends at a `;` or `&` that opens the next field (`Password=p;Database=x`, a form body
   // `password=p&page=2`): the fields after it were lost, and a short value before one (`p`) was not taken at all.
-  // Nor does it end at a closing bracket (`(password=abc)`): the `)` was taken with the value and lost.
-  new RegExp(`(?<![?&][a-z0-9_.-]*)((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))${NOT_AN_AUTH_SCHEME}([^"'\\s,};&]+(?=[;&][ \\t]*[A-Za-z][A-Za-z0-9 _.-]{0,40}=)|[^"'\\s,}]{3,}[^"'\\s,})\\]])`, 'gi'),
+  // Nor does it end at a closing bracket (`(password=abc)`): the `)` was taken with the value and lost (and a value
+  // already redacted is left as it is: `[REDACTED]` would lose its `]` to that rule, then gain one).
+  new RegExp(`(?<![?&][a-z0-9_.-]*)((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))(?!\\[REDACTED\\])${NOT_AN_AUTH_SCHEME}([^"'\\s,};&]+(?=[;&][ \\t]*[A-Za-z][A-Za-z0-9 _.-]{0,40}=)|[^"'\\s,}]{3,}[^"'\\s,})\\]])`, 'gi'),
   // A short value (1 to 3 characters) under a key that names a password or a secret (`PGPASSWORD=abc`,
   // `"clientSecret": "shh"`): the patterns above want 4 or more (under `token` or `auth` a short word is a status,
   // `auth: ok`), and a short password was shown whole. A flag (`secret: no`) stays.
