@@ -228,6 +228,9 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
   /** What is true of a daemon whose request failed because it is stopping or has ended (daemon-ended.ts), else undefined. */
   const ended = async (err: unknown): Promise<string | undefined> => {
     const facts = readEndFacts(stateDir, info.pid, info.startedAt, (pid) => isSameProcess(pid, info.pidStartTime), isSameProcess);
+    // A live daemon whose heartbeat is stale is not shutting down (a shutdown keeps beating until the process exits): it
+    // is hung, stopped (state T) or out of open files, which the stale answer names.
+    if (facts.alive && stale && !awake) return undefined;
     const text = endedText(facts, socketClosed(err));
     if (text === undefined) return undefined;
     return facts.alive ? `${text}; nothing more to ask it (check again with: ${cliHint(['status'], { stateDir, ...withConfig })})` : `${text}; ${await startHint()}`;
