@@ -3,6 +3,7 @@
 import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { isAlive as procIsAlive, processStartTime } from '../platform/proc.js';
+import { isLockAbandoned, parseOwner, type LockOwner } from '../platform/file-lock.js';
 
 export const PENDING_LOCK_FILE = 'pending-events.lock';
 
@@ -11,26 +12,15 @@ export interface PendingLockDeps {
   startTimeOf?: (pid: number) => number | null | undefined;
 }
 
-interface Holder {
-  pid: number;
-  startTime: number | null;
-  token: string;
-}
-
-function readHolder(file: string): { text: string; holder: Holder | null } | undefined {
+function readHolder(file: string): { text: string; holder: LockOwner | null } | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
-  try {
-    const o = JSON.parse(text) as Partial<Holder>;
-    if (typeof o.pid === 'number' && typeof o.token === 'string') return { text, holder: { pid: o.pid, startTime: typeof o.startTime === 'number' ? o.startTime : null, token: o.token } };
-  } catch {
-    // written whole through a link, so never torn: a foreign file, treated as a dead holder's
-  }
-  return { text, holder: null };
+  // Written whole through a link, so never torn: a file that names no owner is a foreign one, treated as a dead holder's.
+  return { text, holder: parseOwner(text) };
 }
 
 /**
@@ -41,7 +31,7 @@ function readHolder(file: string): { text: string; holder: Holder | null } | und
 export function tryPendingLock(file: string, deps: PendingLockDeps = {}): (() => void) | undefined {
   const isAlive = deps.isAlive ?? procIsAlive;
   const startTimeOf = deps.startTimeOf ?? processStartTime;
-  const me: Holder = { pid: process.pid, startTime: startTimeOf(process.pid) ?? null, token: randomBytes(8).toString('hex') };
+  const me = { pid: process.pid, startTime: startTimeOf(process.pid) ?? null, token: randomBytes(8).toString('hex') };
   const text = JSON.stringify(me);
   const draft = `${file}.${process.pid}.${me.token}.new`;
   const release = (): void => {
@@ -59,7 +49,7 @@ export function tryPendingLock(file: string, deps: PendingLockDeps = {}): (() =>
       const seen = readHolder(file);
       if (!seen) continue; // released meanwhile
       const h = seen.holder;
-      const live = h !== null && isAlive(h.pid) && (h.startTime === null || (startTimeOf(h.pid) ?? h.startTime) === h.startTime);
+      const live = h !== null && !isLockAbandoned(h, { wallMs: 0, watchedMs: 0 }, { isAlive, startTimeOf, unreadableStaleMs: 0 });
       if (live) return undefined;
       const aside = `${file}.${process.pid}.${me.token}.dead`;
       try {
