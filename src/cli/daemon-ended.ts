@@ -3,10 +3,7 @@
 import path from 'node:path';
 import { readRegularFileSync } from '../platform/read-regular.js';
 import { readDaemonInfoSync } from '../daemon/daemon-info.js';
-import { stoppedMarkerAt } from '../daemon/stopped-marker.js';
-
-/** daemon.stopped's file name (daemon.ts's STOPPED_MARKER; not imported: that module loads the whole daemon). */
-const STOPPED_FILE = 'daemon.stopped';
+import { STOPPED_MARKER, stoppedMarkerAt } from '../daemon/stopped-marker.js';
 
 /** Connection errors that say the daemon's API socket is closed, not that a live daemon is slow to answer. */
 const CLOSED_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
@@ -55,7 +52,7 @@ export function readEndFacts(stateDir: string, pid: number, startedAt: number, s
   const info = readDaemonInfoSync(stateDir).info;
   let stoppedOnPurpose = false;
   try {
-    const at = stoppedMarkerAt(readRegularFileSync(path.join(stateDir, STOPPED_FILE), { maxBytes: 4096 }).toString('utf8'));
+    const at = stoppedMarkerAt(readRegularFileSync(path.join(stateDir, STOPPED_MARKER), { maxBytes: 4096 }).toString('utf8'));
     stoppedOnPurpose = at === undefined || at >= startedAt;
   } catch {
     // No marker: not stopped on purpose.

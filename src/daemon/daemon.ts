@@ -1,7 +1,7 @@
 // Composition root: load config, build every object, wire the event bus, serve the API, shut down cleanly.
 import { guardianPassView, renderGuardianPassGauges } from './guardian-pass.js';
 import { closeSync, existsSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { currentBootId, stoppedMarkerText, stoppedOnPurposeNow } from './stopped-marker.js';
+import { currentBootId, STOPPED_MARKER, stoppedMarkerText, stoppedOnPurposeNow } from './stopped-marker.js';
 import path from 'node:path';
 import type { LoadedConfig, LoadOptions } from '../config/load.js';
 import { loadConfigIsolated } from '../config/load-isolated.js';
@@ -168,7 +168,7 @@ const SCALE_PHASE = 'reading scale.json';
 const BOOT_PHASE = 'booting the services';
 
 /** Written on a clean stop so the guardian does not revive a daemon a human stopped on purpose. */
-export const STOPPED_MARKER = 'daemon.stopped';
+export { STOPPED_MARKER };
 
 export class Daemon {
   readonly startedAt: number;

@@ -8,6 +8,9 @@ import { readRegularFileSync } from '../platform/read-regular.js';
 
 const BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
 
+/** The marker's file name in the state directory. */
+export const STOPPED_MARKER = 'daemon.stopped';
+
 /** This boot's id (Linux), undefined where it cannot be read (macOS). */
 export function currentBootId(read: (file: string) => string = (f) => readFileSync(f, 'utf8')): string | undefined {
   try {
