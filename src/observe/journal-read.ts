@@ -1,5 +1,5 @@
 // Reads the append-only journal back for status, digests and incident views, surviving torn or corrupt lines.
-import { createReadStream } from 'node:fs';
+import { createReadStream, type ReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { ClawbackEvent } from './events.js';
@@ -191,7 +191,7 @@ async function scanFile(file: string, opts: ReadJournalOptions, result: JournalS
     settle(false);
   } finally {
     lines.close();
-    stream.destroy();
+    await closeStream(stream);
   }
 }
 
@@ -258,8 +258,19 @@ async function scanIncidentLines(file: string, end: number, opts: ReadJournalOpt
     }
   } finally {
     lines.close();
-    stream.destroy();
+    await closeStream(stream);
   }
+}
+
+/**
+ * Destroys a read stream and waits for its file to be closed: a scan that returned with its fd still open (the close
+ * runs on libuv's thread pool) kept a deleted journal's space taken until some later moment.
+ */
+async function closeStream(stream: ReadStream): Promise<void> {
+  if (stream.closed) return;
+  const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
+  stream.destroy();
+  await closed;
 }
 
 /** The journal's valid events, oldest first as written; corrupt lines are skipped. */
