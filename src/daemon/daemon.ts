@@ -57,6 +57,7 @@ import { ROLLOUT_INSTANCE_TIMEOUT_MS } from '../instances/rolling-restart.js';
 import { namesFor, parseInstanceName } from '../instances/instance-name.js';
 import { recoverAbandonedGuards } from '../drill/file-guard.js';
 import { drillBackupRoots } from '../drill/drill-leftovers.js';
+import { configDigest } from '../config/config-digest.js';
 
 export interface DaemonOptions extends LoadOptions {
   /** A load of this config already under way (`clawback run` starts it before the daemon's modules load). */
@@ -349,6 +350,8 @@ export class Daemon {
         /** The daemon's wall clock, which the dashboard reads the status's times with. */
         now,
         configFile: this.ctx.configFile ?? null,
+        // What the file parsed to when last loaded (boot or reload): a drill compares its own read of the file with it.
+        configDigest: this.ctx.configFile && this.source ? configDigest(this.source.raw) : null,
         reloadFailed: this.reloadFailed ?? null,
         guardian: guardianPassView(this.ctx.stateDir, now),
         lastPause: this.lastPause && Math.abs(now - this.lastPause.time) < PAUSE_SHOWN_MS ? { at: this.lastPause.time, message: this.lastPause.message, ...this.lastPause.details } : null,

@@ -9,6 +9,10 @@ export interface DaemonStatusJson {
     version: string;
     startedAt: number;
     configFile: string | null;
+    /** What the config file parsed to when the daemon last loaded it (config-digest.ts); absent from an older daemon. */
+    configDigest?: string | null;
+    /** The last reload was refused: the daemon still runs the config before it. */
+    reloadFailed?: { at: number; by: string; message: string } | null;
     stateDir: string;
     api: { host: string; port: number } | null;
   };

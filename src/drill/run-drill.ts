@@ -90,7 +90,13 @@ export class PausedByPerson extends Error {}
 export class RecoveryNotOurs extends PausedByPerson {}
 
 async function pausedNow(ctx: DrillContext): Promise<string | undefined> {
-  const s = await ctx.link.service(ctx.target.service.name);
+  const status = await ctx.link.tryStatus();
+  const was = ctx.target.configDigest;
+  // Reloaded since the drill began: its health URL, probes and files are no longer what the drill judges by.
+  if (was && status?.daemon.configDigest && status.daemon.configDigest !== was) {
+    return `the daemon reloaded ${ctx.target.configFile ?? 'its config'} since the drill began: the drill judges the service by the config it read at its start; run it again`;
+  }
+  const s = status?.services.find((x) => x.name === ctx.target.service.name);
   return s ? (standingBy(s) ?? pausedByPerson(s)) : undefined;
 }
 

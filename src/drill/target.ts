@@ -3,6 +3,8 @@ import path from 'node:path';
 import { article } from '../platform/article.js';
 import { loadConfig, validateConfig } from '../config/load.js';
 import { demoConfig } from '../config/demo-preset.js';
+import { configDigest } from '../config/config-digest.js';
+import { ConfigError } from '../config/errors.js';
 import type { ClawbackConfig, ServiceConfig } from '../config/schema.js';
 import type { ProbeConfigOf } from '../probes/probe-schema.js';
 import type { ChannelFilter } from '../notify/filter.js';
@@ -18,6 +20,8 @@ export interface DrillTarget {
   /** The config file the daemon runs, or null for the embedded demo. */
   configFile: string | null;
   config: ClawbackConfig;
+  /** The daemon's digest of that config when the drill began (config-digest.ts): a reload meanwhile changes it. */
+  configDigest?: string | null;
   service: ServiceConfig;
   check: ServingCheck;
   /** POST here to start a memory leak; undefined when the service offers none. */
@@ -36,10 +40,29 @@ export class DrillRefused extends Error {
   }
 }
 
-/** The config the daemon is running: its file, or the embedded demo for that state directory. */
+/**
+ * The config the daemon is running: its file, or the embedded demo for that state directory. The drill judges the
+ * service by it (health URL, probes, config file), so a file edited since the daemon loaded it (no `clawback reload`
+ * yet, or a reload it refused) is refused (exit 2): judged by the edit, the drill `resume`d a healthy service and failed.
+ */
 export function loadDaemonConfig(status: DaemonStatusJson): ClawbackConfig {
   const stateDir = status.daemon.stateDir;
-  if (status.daemon.configFile) return loadConfig({ file: status.daemon.configFile, stateDir }).config;
+  const file = status.daemon.configFile;
+  if (file) {
+    const runs = status.daemon.configDigest;
+    const notReloaded = status.daemon.reloadFailed ? ` (its last reload was refused: ${status.daemon.reloadFailed.message})` : '';
+    let loaded;
+    try {
+      loaded = loadConfig({ file, stateDir });
+    } catch (err) {
+      if (!(err instanceof ConfigError) || !runs) throw err;
+      throw new DrillRefused(`the daemon runs a different config than ${file}${notReloaded}: the file no longer loads (${err.message}); fix it and run \`clawback reload\` first, or put it back`, 2);
+    }
+    if (runs && configDigest(loaded.raw) !== runs) {
+      throw new DrillRefused(`the daemon runs a different config than ${file}${notReloaded}: the file was changed since the daemon loaded it; run \`clawback reload\` first, or put it back`, 2);
+    }
+    return loaded.config;
+  }
   const config = validateConfig(demoConfig(stateDir), '(embedded demo config)');
   for (const s of config.services) {
     s.cwd = path.resolve(s.cwd ?? '.');
@@ -117,6 +140,7 @@ export function resolveTarget(status: DaemonStatusJson, config: ClawbackConfig, 
     stateDir: status.daemon.stateDir,
     configFile: status.daemon.configFile,
     config,
+    configDigest: status.daemon.configDigest ?? null,
     service,
     check,
     leakUrl,
