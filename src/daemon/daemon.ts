@@ -204,6 +204,8 @@ export class Daemon {
   private stateRetries = 0;
   /** The config as loaded (parsed file, declared services): what a scale expands again. Replaced by a reload. */
   source: Pick<LoadedConfig, 'raw' | 'declared' | 'file'> | undefined;
+  /** configDigest of source.raw, hashed once per load (status is asked for often; a load replaces raw). */
+  private sourceDigest: { raw: unknown; digest: string } | undefined;
   /** With a `cluster:` block: the fence guard and lease release of a singleton service's runtime. */
   clusterDeps: ((service: ServiceConfig) => Partial<RuntimeDeps>) | undefined;
   /** Told of every runtime a reload or scale adds, before it boots (the cluster places singleton services). */
@@ -351,7 +353,7 @@ export class Daemon {
         now,
         configFile: this.ctx.configFile ?? null,
         // What the file parsed to when last loaded (boot or reload): a drill compares its own read of the file with it.
-        configDigest: this.ctx.configFile && this.source ? configDigest(this.source.raw) : null,
+        configDigest: this.loadedConfigDigest(),
         reloadFailed: this.reloadFailed ?? null,
         guardian: guardianPassView(this.ctx.stateDir, now),
         lastPause: this.lastPause && Math.abs(now - this.lastPause.time) < PAUSE_SHOWN_MS ? { at: this.lastPause.time, message: this.lastPause.message, ...this.lastPause.details } : null,
@@ -418,6 +420,18 @@ export class Daemon {
       return { status: 404, body: { ok: false, message: `no open incident ${id}` } };
     }
     return undefined;
+  }
+
+  /** The digest of the config file as the daemon last loaded it (boot or reload); null for the embedded demo. */
+  private loadedConfigDigest(): string | null {
+    if (!this.ctx.configFile || !this.source) return null;
+    const raw = this.source.raw;
+    let memo = this.sourceDigest;
+    if (memo === undefined || memo.raw !== raw) {
+      memo = { raw, digest: configDigest(raw) };
+      this.sourceDigest = memo;
+    }
+    return memo.digest;
   }
 
   async start(): Promise<void> {
