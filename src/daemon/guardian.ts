@@ -12,6 +12,7 @@ import { serviceNames } from '../platform/service-files.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { assessDaemon, heartbeatAge, readDaemonPresence, type DaemonInfo, type DaemonState } from './daemon-info.js';
 import { DAEMON_LOCK_FILE } from './daemon-lock.js';
+import { daemonApiAnswers } from './api-answers.js';
 import { GUARDIAN_REVIVE_NOTE, noteGuardianRevive } from './previous-end.js';
 import { daemonStateDirOf, realStateDir } from './daemon-identity.js';
 import { STOPPED_MARKER } from './daemon.js';
@@ -113,6 +114,11 @@ export interface GuardianDeps {
    * pass said "locked" for ever: the daemon was never revived again. Such a holder is SIGKILLed and the lock taken.
    */
   hungPassMs?: number;
+  /**
+   * Whether the daemon a stale daemon.json names still answers its API (default: GET /healthz, 2 s). One that answers
+   * is alive but cannot write daemon.json (a read-only state dir): killing it left nothing supervising.
+   */
+  apiAnswers?: (info: DaemonInfo, signal?: AbortSignal) => Promise<boolean>;
 }
 
 /**
@@ -414,6 +420,12 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
       if (resumed) {
         report.seen = 'running';
         report.actions.push(`heartbeat resumed ${Math.round(clock.monotonic() - t0)} ms later (the machine woke from sleep, or the daemon was busy): left running`);
+        return done();
+      }
+      if (alive(before.pid) && !foreign && (await (deps.apiAnswers ?? daemonApiAnswers)(before).catch(() => false))) {
+        report.actions.push(
+          `daemon pid ${before.pid} answers its API (http://${before.api.host}:${before.api.port}/healthz) though daemon.json is not refreshed: it cannot write ${deps.stateDir} (read-only? see \`clawback status\`): left running`,
+        );
         return done();
       }
     }

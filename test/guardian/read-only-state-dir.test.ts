@@ -1,0 +1,70 @@
+// A daemon whose state dir turned read-only (a remount ro) cannot refresh daemon.json but keeps supervising: the
+// guardian saw a stale heartbeat, SIGKILLed it, and could not start another (EROFS): nothing supervised the services.
+import { afterEach, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { guardianOnce } from '../../src/daemon/guardian.js';
+import { DryRunRunner } from '../../src/platform/command-runner.js';
+import { systemClock } from '../../src/platform/clock.js';
+import type { DaemonInfo } from '../../src/daemon/daemon-info.js';
+import { CLI } from '../helpers/cli.js';
+import { NODE } from '../helpers/daemon.js';
+import { isAlive, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { steadyDaemonDirs, stopSpawnedDaemon } from '../daemon/steady-daemon.js';
+
+let daemon: MarkedChild | undefined;
+let mounted: string | undefined;
+
+afterEach(async () => {
+  if (mounted) execFileSync('umount', [mounted]);
+  mounted = undefined;
+  await stopSpawnedDaemon(daemon);
+  daemon = undefined;
+});
+
+describe('guardian and a read-only state dir', () => {
+  it('leaves a daemon that answers its API running though its heartbeat is stale', async () => {
+    const { config, stateDir } = steadyDaemonDirs('clawback-ro-state-', { makeStateDir: true });
+    mkdirSync(stateDir, { recursive: true });
+    daemon = spawnMarked(NODE, [CLI, 'run', '--config', config, '--state-dir', stateDir]);
+    const file = path.join(stateDir, 'daemon.json');
+    const info = await waitFor(
+      () => {
+        try {
+          const i = JSON.parse(readFileSync(file, 'utf8')) as DaemonInfo;
+          return i.pid === daemon!.child.pid && i.api.port > 0 ? i : null;
+        } catch {
+          return null;
+        }
+      },
+      { timeoutMs: 30_000, message: `a heartbeat (stderr: ${daemon.stderr().slice(-1000)})` },
+    );
+    // A read-only bind mount over the state dir: new opens fail with EROFS, as after `mount -o remount,ro`.
+    execFileSync('mount', ['--bind', stateDir, stateDir]);
+    mounted = stateDir;
+    execFileSync('mount', ['-o', 'remount,bind,ro', stateDir]);
+    await waitFor(() => Date.now() - (JSON.parse(readFileSync(file, 'utf8')) as DaemonInfo).heartbeatAt > 2000, { timeoutMs: 15_000, message: 'a stale heartbeat' });
+    const kills: number[] = [];
+    let starts = 0;
+    const report = await guardianOnce({
+      stateDir,
+      clock: systemClock(),
+      staleAfterMs: 1500,
+      staleRecheckMs: 500,
+      runner: new DryRunRunner(),
+      serviceManager: 'none',
+      timeoutMs: 20_000,
+      pollMs: 50,
+      startDaemon: async () => {
+        starts++;
+      },
+      kill: (pid) => kills.push(pid),
+    });
+    expect(report.actions.join('\n')).toContain(`daemon pid ${info.pid} answers its API`);
+    expect(kills).toEqual([]);
+    expect(starts).toBe(0);
+    expect(report.killedPid).toBeUndefined();
+    expect(isAlive(info.pid)).toBe(true);
+  }, 60_000);
+});
