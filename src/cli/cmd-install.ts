@@ -183,7 +183,7 @@ export function registerInstall(program: Command): void {
           clock: systemClock(),
           staleAfterMs: o.staleAfter,
           // Its checks and waits keep a share of the pass's bound for telling a human; 30 s under the default 100 s.
-          timeoutMs: Math.min(GUARDIAN_STEPS_MS, Math.max(1000, Math.floor(o.passTimeout * 0.6))),
+          timeoutMs: guardianStepsMs(o.passTimeout, systemClock().monotonic()),
           runner,
           serviceManager: manager,
           explicitConfig: Boolean(g.config || process.env.CLAWBACK_CONFIG),
@@ -285,6 +285,15 @@ export const PASS_TIMEOUT_MS = 100_000;
 
 /** What the pass's checks and waits (guardianOnce) take at most. */
 const GUARDIAN_STEPS_MS = 30_000;
+
+/**
+ * How long the pass's checks and waits may take: 60 % of the bound counted from the pass's start (as the bound is), at
+ * least 1 s. Counted from their own start, a pass that took 3 s to load left its alert 0.2 s of an 8 s bound: it was
+ * ended "timed-out" at "checking and reviving the daemon" and nobody was told the daemon is down.
+ */
+export function guardianStepsMs(passTimeoutMs: number, elapsedMs: number): number {
+  return Math.min(GUARDIAN_STEPS_MS, Math.max(1000, Math.floor(passTimeoutMs * 0.6 - elapsedMs)));
+}
 
 /**
  * How long the alert may be delivered (10 s at most): what is left of the bound, less a second for the report, so a

@@ -84,4 +84,16 @@ describe('guardian --pass-timeout', () => {
     expect(r.code).toBe(1);
     expect(took).toBeLessThan(8000 + 2000);
   }, 60_000);
+  it('a pass that took seconds to load still tells: its steps share what is left of the bound, counted from the pass start', async () => {
+    const { stateDir, configPath } = await stuckPass();
+    // Stands in for a pass loading under load: 3 s busy before the CLI runs (the guardian pass only, not its children).
+    const slow = path.join(path.dirname(stateDir), 'slow-load.cjs');
+    writeFileSync(slow, "if (process.argv.includes('guardian')) { const t = Date.now(); while (Date.now() - t < 3000) {} }\n");
+    const r = await runCli(['guardian', '--once', '--json', '--pass-timeout', '8s', '--config', configPath, '--state-dir', stateDir], { timeoutMs: 30_000, env: { NODE_OPTIONS: `--require ${slow}` } });
+    const report = JSON.parse(r.stdout) as { outcome: string; errors: string[]; actions: string[] };
+    // Its checks kept 60 % of the bound counted from their own start (4.8 s from 3 s): the pass was ended at
+    // "checking and reviving the daemon", timed-out, and nobody was told the daemon is down.
+    expect(report.outcome, r.stdout).toBe('daemon-down');
+    expect(report.actions.join('\n')).toMatch(/told webhook: daemon\.crashed/);
+  }, 60_000);
 });
