@@ -11,6 +11,7 @@ import { formatDuration } from '../config/duration.js';
 import { outsideDir } from './config-stage.js';
 import { PaneOutputFiles } from './output-cap.js';
 import { interpreterScript } from './interpreter-script.js';
+import { npxNeeds } from './npx-package.js';
 import { AGENT_RUN_ENV, endAgentLeftovers, markedProcesses, runLimitMark, watchDescendants } from './agent-leftovers.js';
 import { agentEnv, baseAgentEnv } from './agent-env.js';
 import { NO_PID_NAMESPACE, pidNamespaceLines } from './pid-namespace.js';
@@ -175,6 +176,7 @@ function agentMissingCheck(argv: ArgvPart[], exitFile: string): string[] {
     '  esac',
     'fi',
     ...scriptMissingCheck(argv),
+    ...npxMissingCheck(argv),
     'if [ -n "$why" ]; then',
     `  printf '%s\n' "$why" > ${notRun}`,
     `  printf '%s\n' "$why_code" > ${shellQuote(`${exitFile}.tmp`)} && mv ${shellQuote(`${exitFile}.tmp`)} ${shellQuote(exitFile)}`,
@@ -201,6 +203,33 @@ function scriptMissingCheck(argv: ArgvPart[]): string[] {
     '  [ -n "$agent_found" ] || why="the script $agent_script given to $agent_interp does not exist (looked from $PWD)"',
     'elif [ -z "$why" ] && { [ -d "$agent_script" ] || [ ! -r "$agent_script" ]; }; then',
     '  why="the script $agent_script given to $agent_interp is not readable (a directory, or no read permission)" why_code=126',
+    'fi',
+  ];
+}
+
+/**
+ * An `npx <package>` agent (npx-package.ts): npx must find the package here (a bin in node_modules/.bin from the working
+ * directory up, npm's global bin, or the project's or npx cache's tree, asked with `npm exec --offline --no`). Else npx
+ * would download it, which an offline machine retries for minutes: that is an agent not installed, not a run.
+ */
+function npxMissingCheck(argv: ArgvPart[]): string[] {
+  const needs = npxNeeds(argv);
+  if (!needs) return [];
+  const pkgs = needs.packages.length > 0 ? needs.packages : [needs.command!];
+  const bin = needs.packages.length === 0 ? shellQuote(needs.command!) : '';
+  return [
+    'if [ -z "$why" ]; then',
+    '  agent_npm="${agent_bin%/*}/npm"; [ "${agent_bin#*/}" != "$agent_bin" ] && [ -x "$agent_npm" ] || agent_npm=npm',
+    '  agent_npx_ok= agent_dir=$PWD',
+    ...(bin
+      ? [
+          `  while [ -n "$agent_dir" ]; do [ -x "$agent_dir/node_modules/.bin/"${bin} ] && agent_npx_ok=1 && break; agent_dir=\${agent_dir%/*}; done`,
+          `  [ -n "$agent_npx_ok" ] || { agent_g=$("$agent_npm" prefix -g 2>/dev/null) && [ -x "$agent_g/bin/"${bin} ] && agent_npx_ok=1; }`,
+        ]
+      : []),
+    '  agent_to=; command -v timeout >/dev/null 2>&1 && agent_to="timeout 60"',
+    `  [ -n "$agent_npx_ok" ] || $agent_to "$agent_npm" exec --offline --no ${pkgs.map((p) => shellQuote(`--package=${p}`)).join(' ')} -- true >/dev/null 2>&1 </dev/null && agent_npx_ok=1`,
+    `  [ -n "$agent_npx_ok" ] || why=${shellQuote(`the agent command ${argv.filter((a): a is string => typeof a === 'string').slice(0, 4).join(' ')} needs the npm package ${pkgs.join(', ')}, which npx cannot find on this machine (not in node_modules/.bin from the working directory up, not in npm's global bin, not in the npx cache): npx would download it from the registry (minutes of retries when offline); install it first (npm install -g ${pkgs.join(' ')}) or name its binary`)}`,
     'fi',
   ];
 }
