@@ -198,7 +198,7 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
     if (orphans.length > 0) {
       opts.emit(event(opts, 'incident.action', 'warning', `Level 3: ${orphans.length} process(es) of an earlier agent run for ${service.name} were still running with no daemon judging it; ended before this run starts`, { action: 'agent-leftovers-ended', pids: orphans }));
     }
-    if (unjudged) await revertOrphanRun(orphanAt(opts), unjudged, 'before this run starts');
+    if (unjudged) await revertOrphanRun({ ...orphanAt(opts), repairLockHeld: true }, unjudged, 'before this run starts');
     return await runLocked(opts, t0, incidentDir);
   } finally {
     await repair.release();
@@ -213,6 +213,8 @@ interface OrphanAt {
   clock: Clock;
   redactor: Redactor;
   emit(event: ClawbackEvent): void;
+  /** The caller holds the service's repair lock (a new run about to start). */
+  repairLockHeld?: boolean;
 }
 
 function orphanAt(opts: RunEmergencyOptions): OrphanAt {
@@ -285,7 +287,27 @@ export async function finishAgentSession(opts: {
   notStarted?: boolean;
   /** The run's end facts from memory, used when agent-run.json could not be written or read (a full disk). */
   runFacts?: AgentRunRecord;
+  /** The caller holds the service's repair lock already (a new run judging an orphan before it starts). */
+  repairLockHeld?: boolean;
 }): Promise<{ changedFiles: string[]; revertedFiles: string[]; keptFiles?: string[] }> {
+  if (opts.repairLockHeld) return finishLocked(opts);
+  // The verdict writes the files the agent changed (a revert, a secret restored): a doctor's repair (the Level 2 that a
+  // resume hands the incident back to, or a person's `clawback doctor --fix`) began ~1 s before a cancelled run's revert
+  // ended and wrote the same config at once. Both hold the service's repair lock now, so one waits for the other.
+  const repair = await takeRepairLock(opts.stateDir, opts.serviceName, {
+    clock: opts.clock,
+    waitMs: REPAIR_LOCK_WAIT_MAX_MS,
+    onWait: (owner) => opts.emit(level3Event(opts, 'incident.action', 'warning', `Level 3: ${owner ? `pid ${owner.pid}` : 'another process'} is repairing ${opts.serviceName}; the agent run's verdict waits for it (up to ${formatDuration(REPAIR_LOCK_WAIT_MAX_MS)}) before it puts anything back`, { action: 'agent-verdict-waits-repair', ...(owner ? { pid: owner.pid } : {}) })),
+  });
+  // Past the wait the verdict goes ahead all the same: an unverified agent's edits left in place are the worse harm.
+  try {
+    return await finishLocked(opts);
+  } finally {
+    if (repair.ok) await repair.release();
+  }
+}
+
+async function finishLocked(opts: Parameters<typeof finishAgentSession>[0]): Promise<{ changedFiles: string[]; revertedFiles: string[]; keptFiles?: string[] }> {
   const incidentDir = path.join(opts.stateDir, 'incidents', opts.incidentId);
   const resultFile = path.join(incidentDir, 'agent-result.json');
   // A run that never started beside an earlier one's verdict (refused: "a session already ran"): nothing of it to judge,
