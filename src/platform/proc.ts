@@ -332,32 +332,37 @@ export function processGroupHolding(pgid: number): boolean {
   return false;
 }
 
-/** Child pids from /proc/<pid>/task/<tid>/children (cheap: no scan of every process). */
-function childrenOf(pid: number): number[] | undefined {
+/** readFileSync's options as an object: a string is copied into a new options object on every read (tree walks read one file per thread). */
+const UTF8: { readonly encoding: 'utf8' } = Object.freeze({ encoding: 'utf8' });
+
+/** Appends the child pids from /proc/<pid>/task/<tid>/children to `out` (cheap: no scan of every process); false when unreadable. */
+function pushChildrenOf(pid: number, out: number[]): boolean {
   try {
-    const out: number[] = [];
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
-      if (text) for (const c of text.split(' ')) out.push(Number(c));
+      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, UTF8);
+      // Most threads have no children: an empty file needs no trim or split.
+      if (text.length === 0) continue;
+      for (const c of text.trim().split(' ')) if (c !== '') out.push(Number(c));
     }
-    return out;
+    return true;
   } catch {
-    return undefined;
+    return false;
   }
 }
 
-/** A process and all its descendants (pids), via the children files, else a scan of /proc. */
+/**
+ * A process and all its descendants (pids), via the children files, else a scan of /proc. A root whose task
+ * directory cannot be read (gone, hidden, no children files) gets the scan, as an existsSync before the walk did.
+ */
 export function treeMembers(rootPid: number): number[] {
-  if (HAS_PROC && existsSync(`/proc/${rootPid}/task`)) {
+  if (HAS_PROC) {
     const out: number[] = [];
     const queue = [rootPid];
-    while (queue.length > 0) {
-      const pid = queue.shift()!;
+    for (let i = 0; i < queue.length; i++) {
+      const pid = queue[i]!;
       if (out.includes(pid)) continue;
       out.push(pid);
-      const kids = childrenOf(pid);
-      if (kids === undefined) return processTree(rootPid).map((s) => s.pid);
-      queue.push(...kids);
+      if (!pushChildrenOf(pid, queue)) return processTree(rootPid).map((s) => s.pid);
     }
     return out;
   }
@@ -384,9 +389,7 @@ export function treeRssBytes(rootPid: number): number {
       const stat = readProcStat(pid);
       if (!stat) continue;
       sum += stat.rssBytes;
-      const kids = childrenOf(pid);
-      if (kids === undefined) return processTree(rootPid).reduce((acc, s) => acc + s.rssBytes, 0);
-      queue.push(...kids);
+      if (!pushChildrenOf(pid, queue)) return processTree(rootPid).reduce((acc, s) => acc + s.rssBytes, 0);
     }
     return sum;
   }
