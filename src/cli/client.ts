@@ -17,7 +17,7 @@ import { GUARDIAN_START_LOOP_ATTEMPTS, readStartAttempt, START_ATTEMPTS_FILE } f
 import { runConfigProblem } from './run-config-check.js';
 import { liveDaemonsText } from './live-daemons-hint.js';
 import { readStaleFacts, staleCause } from './stale-cause.js';
-import { endedText, readEndFacts, socketClosed } from './daemon-ended.js';
+import { endedText, leftRunningText, readEndFacts, runningServices, socketClosed } from './daemon-ended.js';
 
 export interface GlobalOpts {
   config?: string;
@@ -156,7 +156,8 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
   // state directory (on OpenClaw's port) and left the user's services unsupervised. A recorded file that is gone is
   // still named: `run` then says so, where the demo would start quietly.
   const revive = reviveConfig({ flag: opts.config, stateDir, info: read.info, exists: () => true });
-  const ranConfig = revive.source === 'flag' ? opts.config : revive.source === 'daemon.json' ? revive.configPath : undefined;
+  // A config found by the search (./clawback.yaml) is named too: the hint pasted elsewhere started the embedded demo.
+  const ranConfig = revive.source === 'flag' ? opts.config : revive.configPath;
   const withConfig = ranConfig ? { config: ranConfig } : {};
   const override = revive.apiPort;
   // Built only for an error message: it walks PATH and resolves symlinks.
@@ -200,7 +201,8 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
       }
     }
     const why = read.reason === 'missing' ? 'no daemon.json' : `daemon.json unreadable: ${read.detail ?? read.reason}`;
-    throw new DaemonUnreachable(`the clawback daemon is not running (${why} in ${stateDir}); ${await startHint()}`);
+    const left = leftRunningText(runningServices(stateDir, isSameProcess));
+    throw new DaemonUnreachable(`the clawback daemon is not running (${why} in ${stateDir})${left}; ${await startHint()}`);
   }
   const now = deps.now?.() ?? Date.now();
   const age = heartbeatAge(read.info.heartbeatAt, now);
@@ -213,7 +215,8 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
   });
   if (verdict === 'dead' || verdict === 'recycled-pid') {
     const what = verdict === 'dead' ? `its pid ${read.info.pid} is gone` : `its pid ${read.info.pid} now belongs to another process`;
-    throw new DaemonUnreachable(`the clawback daemon is not running (${what}; last heartbeat ${age}); ${await startHint()}`);
+    const left = leftRunningText(runningServices(stateDir, isSameProcess));
+    throw new DaemonUnreachable(`the clawback daemon is not running (${what}; last heartbeat ${age})${left}; ${await startHint()}`);
   }
   const stale = verdict === 'stale';
   const info = read.info;

@@ -57,17 +57,37 @@ export function readEndFacts(stateDir: string, pid: number, startedAt: number, s
   } catch {
     // No marker: not stopped on purpose.
   }
-  let running: string[] | undefined;
+  const running = runningServices(stateDir, sameInstance)?.map((s) => s.name);
+  return { pid, alive: same(pid), infoLeft: info?.pid === pid, stoppedOnPurpose, running };
+}
+
+/** A service whose recorded instance (state.json) still runs, and its pid. */
+export interface RunningService {
+  name: string;
+  pid: number;
+}
+
+/** The services of stateDir whose recorded instance still runs (same pid and start time); undefined when state.json cannot be read. */
+export function runningServices(stateDir: string, sameInstance: (pid: number, startTime: number | null) => boolean): RunningService[] | undefined {
   try {
     const state = JSON.parse(readRegularFileSync(path.join(stateDir, 'state.json')).toString('utf8')) as { services?: Record<string, { record?: { instance?: { pid?: unknown; pidStartTime?: unknown } | null } }> };
-    running = Object.entries(state.services ?? {})
-      .filter(([, s]) => {
-        const inst = s?.record?.instance;
-        return !!inst && Number.isInteger(inst.pid) && (inst.pid as number) > 0 && sameInstance(inst.pid as number, typeof inst.pidStartTime === 'number' ? inst.pidStartTime : null);
-      })
-      .map(([name]) => name);
+    const out: RunningService[] = [];
+    for (const [name, s] of Object.entries(state.services ?? {})) {
+      const inst = s?.record?.instance;
+      if (!inst || !Number.isInteger(inst.pid) || (inst.pid as number) <= 0) continue;
+      if (sameInstance(inst.pid as number, typeof inst.pidStartTime === 'number' ? inst.pidStartTime : null)) out.push({ name, pid: inst.pid as number });
+    }
+    return out;
   } catch {
-    running = undefined;
+    return undefined;
   }
-  return { pid, alive: same(pid), infoLeft: info?.pid === pid, stoppedOnPurpose, running };
+}
+
+/**
+ * Pure: what "not running" adds when the services a daemon left (SIGUSR2, a crash) still run: without it `status` read
+ * as if everything were down while the gateway served on. Empty when none is known to run.
+ */
+export function leftRunningText(running: readonly RunningService[] | undefined): string {
+  if (!running || running.length === 0) return '';
+  return `; its services still run without a daemon (the next one adopts them): ${running.map((s) => `${s.name} (pid ${s.pid})`).join(', ')}`;
 }
