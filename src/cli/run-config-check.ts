@@ -76,7 +76,7 @@ export function defaultCheckDir(): string {
 
 /**
  * What a kept answer is valid for: the file's real path and identity (device, inode, size, mtime, ctime: any write or
- * rename changes one), the clawback that validated it and $CLAWBACK_STATE_DIR (which the load checks); undefined when
+ * rename changes one), the clawback that validated it, $CLAWBACK_STATE_DIR, the cwd and the home; undefined when
  * the file cannot be stat'ed (the child then says why). A `status` of a stopped daemon spent ~0.5 s in the child each time.
  */
 function checkKey(file: string): { real: string; text: string } | undefined {
@@ -85,7 +85,9 @@ function checkKey(file: string): { real: string; text: string } | undefined {
     const st = statSync(real);
     const entry = processInvocationEnv().entry;
     const cli = statSync(entry);
-    return { real, text: [real, st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs, entry, cli.mtimeMs, process.env.CLAWBACK_STATE_DIR ?? ''].join('\0') };
+    // What else the load reads: $CLAWBACK_STATE_DIR (relative to the cwd) and the home a `~` names.
+    const env = [process.env.CLAWBACK_STATE_DIR ?? '', process.cwd(), os.homedir()];
+    return { real, text: [real, st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs, entry, cli.mtimeMs, ...env].join('\0') };
   } catch {
     return undefined;
   }
