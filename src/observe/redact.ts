@@ -2,8 +2,13 @@
 import { setOwn } from './own-key.js';
 import { isSecretKey, mentionsSecret } from './secret-keys.js';
 
+/**
+ * `pass` as a key of its own or a key's last word (`pass=`, `DB_PASS=`, openssl's `-passin pass:X`), not inside another
+ * word (`bypass=`, `compass:`): it was no secret word, and `pass=hunter2` was shown whole.
+ */
+const PASS_WORD = '(?<![A-Za-z0-9])pass';
 /** Words of a key (in a log line, a header, a JSON text) whose value is a secret. */
-const SECRET_KEY_WORDS = 'api[_-]?key|apikey|token|secret|passphrase|password|passwd|pwd|auth|authorization|private[_-]?key|access[_-]?key|subscription[_-]?key|functions[_-]?key|master[_-]?key|account[_-]?key|auth[_-]?key|client[_-]?secret|webhook[_-]?url';
+const SECRET_KEY_WORDS = 'api[_-]?key|apikey|token|secret|passphrase|password|passwd|pwd|' + PASS_WORD + '|auth|authorization|private[_-]?key|access[_-]?key|subscription[_-]?key|functions[_-]?key|master[_-]?key|account[_-]?key|auth[_-]?key|client[_-]?secret|webhook[_-]?url';
 
 /**
  * Words that open a config error's message (`expected ...`, `must ...`) or name an auth scheme: after `token: ` in
@@ -24,7 +29,9 @@ const NOT_AN_AUTH_SCHEME = `(?!(?<=authorization(?:\\\\*["'])?\\s*[:=]\\s*(?:\\\
 const AUTH_SCHEMES = '(?:bearer|basic|token|digest|negotiate|ntlm)';
 
 /** Keys under which even a short value is the secret: a password can be three characters, a token cannot. */
-const SHORT_SECRET_KEY_WORDS = 'password|passwd|pwd|passphrase|secret';
+const SHORT_SECRET_KEY_WORDS = 'password|passwd|pwd|passphrase|secret|' + PASS_WORD;
+/** A count or a verdict under the bare word `pass` (a test run's `pass: 12 fail: 0`, a check's `pass: ok`): not a password. */
+const NOT_A_PASS_COUNT = '(?!(?<=(?<![A-Za-z0-9_.-])pass[ \\t]*[:=][ \\t]*)(?:\\d+|true|false|ok|done|failed|skipped)(?=[\\s,;)]|$))';
 /** A flag's value (also FLAG_VALUE below): a setting, never a credential. */
 const FLAG_WORDS = '(?:no|on|off|yes)';
 
@@ -48,11 +55,11 @@ const PATTERNS: RegExp[] = [
   // `password=p&page=2`): the fields after it were lost, and a short value before one (`p`) was not taken at all.
   // Nor does it end at a closing bracket (`(password=abc)`): the `)` was taken with the value and lost (and a value
   // already redacted is left as it is: `[REDACTED]` would lose its `]` to that rule, then gain one).
-  new RegExp(`(?<![?&][a-z0-9_.-]*)((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))(?!\\[REDACTED\\])${NOT_AN_AUTH_SCHEME}([^"'\\s,};&]+(?=[;&][ \\t]*[A-Za-z][A-Za-z0-9 _.-]{0,40}=)|[^"'\\s,}]{3,}[^"'\\s,})\\]])`, 'gi'),
+  new RegExp(`(?<![?&][a-z0-9_.-]*)((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))(?!\\[REDACTED\\])${NOT_AN_AUTH_SCHEME}${NOT_A_PASS_COUNT}([^"'\\s,};&]+(?=[;&][ \\t]*[A-Za-z][A-Za-z0-9 _.-]{0,40}=)|[^"'\\s,}]{3,}[^"'\\s,})\\]])`, 'gi'),
   // A short value (1 to 3 characters) under a key that names a password or a secret (`PGPASSWORD=abc`,
   // `"clientSecret": "shh"`): the patterns above want 4 or more (under `token` or `auth` a short word is a status,
   // `auth: ok`), and a short password was shown whole. A flag (`secret: no`) stays.
-  new RegExp(`((?:${SHORT_SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*(\\\\*)(["']?))(?!${FLAG_WORDS}(?=\\2\\3(?:[^A-Za-z0-9]|$)))([^"'\\s,};&\\\\]{1,3})(?=\\2\\3(?:[\\s,;}&)\\]]|$))`, 'gi'),
+  new RegExp(`((?:${SHORT_SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*(\\\\*)(["']?))(?!${FLAG_WORDS}(?=\\2\\3(?:[^A-Za-z0-9]|$)))${NOT_A_PASS_COUNT}([^"'\\s,};&\\\\]{1,3})(?=\\2\\3(?:[\\s,;}&)\\]]|$))`, 'gi'),
   // Well-known token shapes.
   // A JSON Web Token: base64url of `{"...` (header), a dot, base64url of `{"...` (claims), a dot, the signature (maybe empty).
   /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*/g,

@@ -2,7 +2,8 @@
 
 /** The last word of a key that names a secret (`token`, `botToken`, `password`, `credentials`). */
 // `cookie`: a `Cookie` / `Set-Cookie` header's value is session ids (a header map in an event's details showed them).
-const SECRET_LAST_WORDS = new Set(['token', 'secret', 'password', 'passwd', 'pwd', 'passphrase', 'credential', 'credentials', 'apikey', 'webhook', 'authorization', 'cookie']);
+// `pass`: `DB_PASS`, `smtpPass`, `{"pass": ...}` (a key whose last word it is; `bypass` is one word, not a secret).
+const SECRET_LAST_WORDS = new Set(['token', 'secret', 'password', 'passwd', 'pwd', 'pass', 'passphrase', 'credential', 'credentials', 'apikey', 'webhook', 'authorization', 'cookie']);
 /**
  * Two last words that name a secret (`apiKey`, `private_key`, `X-Api-Key`, `webhookUrl`, Azure's `Ocp-Apim-Subscription-Key`,
  * Azure Functions' `X-Functions-Key`, Azure Storage's `AccountKey`, Cloudflare's `X-Auth-Key`, a `MASTER_KEY`).
