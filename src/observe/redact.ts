@@ -7,8 +7,13 @@ import { isSecretKey, mentionsSecret } from './secret-keys.js';
  * word (`bypass=`, `compass:`): it was no secret word, and `pass=hunter2` was shown whole.
  */
 const PASS_WORD = '(?<![A-Za-z0-9])pass';
+/**
+ * `pwd` (`DB_PWD=`, a connection string's `Pwd=`), except the shell's working directory: a key that is only `PWD` or
+ * `OLDPWD` with a path for value (`PWD=/home/bob` in an env dump read `PWD=[REDACTED]`; a directory is no secret).
+ */
+const PWD_WORD = "pwd(?!(?<=(?<![A-Za-z0-9_.-])(?:old)?pwd)[\"']?[ \\t]*[:=][ \\t]*[\"']?[/~])";
 /** Words of a key (in a log line, a header, a JSON text) whose value is a secret. */
-const SECRET_KEY_WORDS = 'api[_-]?key|apikey|token|secret|passphrase|password|passwd|pwd|' + PASS_WORD + '|auth|authorization|private[_-]?key|access[_-]?key|subscription[_-]?key|functions[_-]?key|master[_-]?key|account[_-]?key|auth[_-]?key|client[_-]?secret|webhook[_-]?url';
+const SECRET_KEY_WORDS = 'api[_-]?key|apikey|token|secret|passphrase|password|passwd|' + PWD_WORD + '|' + PASS_WORD + '|auth|authorization|private[_-]?key|access[_-]?key|subscription[_-]?key|functions[_-]?key|master[_-]?key|account[_-]?key|auth[_-]?key|client[_-]?secret|webhook[_-]?url';
 
 /**
  * Words that open a config error's message (`expected ...`, `must ...`) or name an auth scheme: after `token: ` in
@@ -29,7 +34,7 @@ const NOT_AN_AUTH_SCHEME = `(?!(?<=authorization(?:\\\\*["'])?\\s*[:=]\\s*(?:\\\
 const AUTH_SCHEMES = '(?:bearer|basic|token|digest|negotiate|ntlm)';
 
 /** Keys under which even a short value is the secret: a password can be three characters, a token cannot. */
-const SHORT_SECRET_KEY_WORDS = 'password|passwd|pwd|passphrase|secret|' + PASS_WORD;
+const SHORT_SECRET_KEY_WORDS = 'password|passwd|' + PWD_WORD + '|passphrase|secret|' + PASS_WORD;
 /** A count or a verdict under the bare word `pass` (a test run's `pass: 12 fail: 0`, a check's `pass: ok`): not a password. */
 const NOT_A_PASS_COUNT = '(?!(?<=(?<![A-Za-z0-9_.-])pass[ \\t]*[:=][ \\t]*)(?:\\d+|true|false|ok|done|failed|skipped)(?=[\\s,;)]|$))';
 /** A flag's value (also FLAG_VALUE below): a setting, never a credential. */
@@ -38,7 +43,9 @@ const FLAG_WORDS = '(?:no|on|off|yes)';
 const PATTERNS: RegExp[] = [
   // Authorization headers and bearer tokens.
   // (Spaces only: a credential on the next line is crossLineRedaction's, which keeps the line count.)
-  /\b(Bearer|Basic)[ \t]+[A-Za-z0-9._~+/=-]{8,}/gi,
+  // Not the next `name=value` field (`TOKEN_TYPE=bearer expires_in=3600`): it was taken as the credential and lost.
+  // A base64 credential's padding (`dXM6cA==`, `...x=`) ends the word, so it is no field.
+  /\b(Bearer|Basic)[ \t]+(?![A-Za-z][A-Za-z0-9_-]*[ \t]*=[^\s=])[A-Za-z0-9._~+/=-]{8,}/gi,
   // Any other scheme in an Authorization header (`Token ...`, `Negotiate ...`, `Digest k=v, ...`): redactAuthorization.
   // A credential of any length after a scheme under a secret key or `authorization:` (`AUTH=Bearer abc123`,
   // `authorization: bearer abc`): the patterns for a bare scheme and a header want 8 or more, and a short one was shown.
@@ -317,10 +324,12 @@ function redactProsePasswords(text: string): string {
   return text.replace(PROSE_PASSWORD, (m, head: string, verb: string | undefined, colon: string | undefined, quote: string | undefined, quoted: string | undefined, bare: string | undefined) => {
     const told = verb !== undefined || colon !== undefined;
     if (quote !== undefined) return told || /[^A-Za-z]/.test(quoted!) ? `${head}${quote}${REDACTED}${quote}` : m;
+    // A sentence's end (`is hunter2.`) after a word of letters and digits stays; any other trailing punctuation is the
+    // value's (`is: p@ss!`): cut off, the `!` of the password was shown.
     const word = bare!.replace(/[.,;:!?]+$/, '');
     const symbol = /[^A-Za-z]/.test(word);
     if (word === REDACTED || !symbol || (!told && !/[A-Za-z]/.test(word))) return m;
-    return head + REDACTED + bare!.slice(word.length);
+    return head + REDACTED + (/^[A-Za-z0-9]+[.,;:]$/.test(bare!) ? bare!.slice(-1) : '');
   });
 }
 
