@@ -140,6 +140,11 @@ export function renderStatus(
     // Work of the open incident under a hold: the ladder is at work; "fix the cause, then: resume" would overrule it.
     const working = s.work && (!s.incident || s.work.incidentId === s.incident.id) ? s.work : null;
     if (s.work) lines.push((working && s.held ? p.yellow : p.dim)(`${s.name}: ${workInFlightText(s.work, d.now)}`));
+    // Between an exit and the next start the config validator may run for half a minute: say so, with its budget.
+    if (s.preflight && s.state === 'starting') {
+      const ran = d.now !== undefined ? `${humanDuration(Math.max(0, d.now - s.preflight.since))} of ` : 'up to ';
+      lines.push(p.dim(`${s.name}: preflight: ${s.preflight.step} (${s.preflight.command.join(' ')}), ${ran}${humanDuration(s.preflight.budgetMs)} budget`));
+    }
     if (s.keptDown && s.incident) lines.push('', p.red(`${s.name}: failed, kept down (restart: ${s.keptDown}): not restarted until a person starts it: ${startHint(s.name)}`));
     else if (s.keptDown) lines.push(p.dim(`${s.name}: finished, kept down (restart: ${s.keptDown}); ${startHint(s.name)} runs it again`));
     if (s.held) lines.push('', p.red(`${s.name}: restarts stopped (${s.held.reason}): ${s.held.detail}`), working ? heldDuringWorkHint(working, resumeHint(s.name)) : `  fix the cause, then: ${resumeHint(s.name)}`);

@@ -1,4 +1,5 @@
 // Composition root: load config, build every object, wire the event bus, serve the API, shut down cleanly.
+import type { PreflightStep } from '../doctor/preflight.js';
 import { guardianPassView, renderGuardianPassGauges } from './guardian-pass.js';
 import { closeSync, existsSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { currentBootId, STOPPED_MARKER, stoppedMarkerText, stoppedOnPurposeNow } from './stopped-marker.js';
@@ -80,7 +81,7 @@ export interface DaemonOptions extends LoadOptions {
   makeHealthWatch?: (service: ServiceConfig, runtime: () => ServiceRuntime, events: HealthEvents, ctx: DaemonContext) => HealthWatch;
   makeRepairers?: (service: ServiceConfig, runtime: () => ServiceRuntime, ctx: DaemonContext) => Repairers;
   /** A check before every start; a message means "repair first" (Level 2) instead of a restart loop. */
-  makePreflight?: (service: ServiceConfig, ctx: DaemonContext) => (() => Promise<string | undefined>) | undefined;
+  makePreflight?: (service: ServiceConfig, ctx: DaemonContext) => ((onStep?: (step: PreflightStep) => void) => Promise<string | undefined>) | undefined;
   /** Extra wiring (metrics, notifier, dashboard) once the core is built. */
   plugins?: DaemonPlugin[];
 }

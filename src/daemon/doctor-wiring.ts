@@ -7,7 +7,7 @@ import type { DaemonContext, DaemonPlugin } from './daemon.js';
 import type { ServiceRuntime, Repairers, ProbeStatusView } from './service-runtime.js';
 import type { DoctorContext, Finding } from '../doctor/types.js';
 import { snapshotStoreFor, type SnapshotStore } from '../doctor/snapshot-store.js';
-import { preflight, type PreflightCheck } from '../doctor/preflight.js';
+import { preflight, type PreflightCheck, type PreflightStep } from '../doctor/preflight.js';
 import { PREFLIGHT, preflightRule } from '../doctor/rule-preflight.js';
 import { runDoctor, defaultRules, withRepairLock, type DoctorReport } from '../doctor/run-doctor.js';
 import { learnConfigFileSecrets } from '../observe/config-file-secrets.js';
@@ -192,7 +192,7 @@ export function serviceDoctorAlways(service: ServiceConfig, doctorRuns: number, 
  * Preflight before every start. The config validator can be slow (it may spawn the service's own
  * checker), so it runs again only when the file changed since it last passed.
  */
-export function preflightFor(service: ServiceConfig): () => Promise<string | undefined> {
+export function preflightFor(service: ServiceConfig): (onStep?: (step: PreflightStep) => void) => Promise<string | undefined> {
   // Checksums of config bytes this service's preflight validated (newest last, bounded): a restored last-known-good
   // holds bytes judged before, and its validator is a whole CLI start (26 s before a gateway start under load).
   const validated: string[] = [];
@@ -204,11 +204,14 @@ export function preflightFor(service: ServiceConfig): () => Promise<string | und
       return undefined;
     }
   };
-  return async () => {
+  return async (onStep) => {
     const before = await sumOf();
     // An external service may be running already: its port being busy is expected, not a fault.
     const only: PreflightCheck[] = service.external ? ['command', 'cwd', 'env'] : ['command', 'cwd', 'env', 'port'];
     if (service.configFile && (before === undefined || !validated.includes(before))) only.push('config');
+    // The validator is the slow part (a whole CLI start, ~30 s under load): said before it runs, so a person sees it.
+    const cmd = service.configFile?.validateCommand;
+    if (only.includes('config') && cmd) onStep?.({ step: 'validating config', command: cmd, budgetMs: service.configFile!.validateTimeout });
     const findings = (await preflight(service, { only })).filter((f) => f.severity !== 'info');
     if (findings.length === 0) {
       if (before !== undefined && !validated.includes(before)) validated.push(before);

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { clockStepWatch, type Clock, type ClockStepWatch, type TimerHandle } from '../platform/clock.js';
 import type { ServiceConfig } from '../config/schema.js';
+import type { PreflightStep } from '../doctor/preflight.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { lastLogLines } from '../observe/last-log-lines.js';
 import { article } from '../platform/article.js';
@@ -99,7 +100,7 @@ export interface RuntimeDeps {
   spawnSpec(): SpawnSpec;
   makeHealthWatch(events: HealthEvents): HealthWatch;
   repairers: Repairers;
-  preflight?: () => Promise<string | undefined>;
+  preflight?: (onStep?: (step: PreflightStep) => void) => Promise<string | undefined>;
   /** Replaces spawning for a service another manager runs. */
   launch?: (reason: StartReason) => Promise<ServiceInstance>;
   random?: () => number;
@@ -147,6 +148,8 @@ export interface ServiceStatus {
   keptDown?: 'on-failure' | 'never';
   /** While a Level 3 run waits for approval: the agent a person is asked to start, and its time box (the dashboard's question names them). */
   agent?: { adapter: string; model: string | null; timeBoxMs: number };
+  /** A slow preflight step running before this start (the config validator): what, since when (wall ms), its budget. */
+  preflight?: { step: string; command: string[]; since: number; budgetMs: number };
   /** Only for a singleton service of a cluster: active here or standing by. */
   placement?: { active: boolean; holder: string | null; fencingToken: number | null };
 }
@@ -171,6 +174,8 @@ export class ServiceRuntime {
   private instanceStartMono = 0;
   private readonly health: HealthWatch;
   private wake: { at: number; timer: TimerHandle } | undefined;
+  /** The preflight's slow step under way, shown by status (a report of this start effect, not a decision). */
+  private preflightStep: { step: string; command: string[]; since: number; budgetMs: number } | undefined;
   /** Repairs running now, by run id: the reducer's cancel-work aborts them. */
   private readonly work = new Map<string, AbortController>();
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -292,6 +297,7 @@ export class ServiceRuntime {
       ...(s.keptDown && !inst && this.policy.restartPolicy !== 'always' ? { keptDown: this.policy.restartPolicy } : {}),
       ...(s.work?.kind === 'approval' && this.config.emergency ? { agent: { adapter: this.config.emergency.adapter, model: this.config.emergency.model ?? null, timeBoxMs: this.config.emergency.timeBox } } : {}),
       ...(s.placement ? { placement: { active: s.placement.active, holder: s.placement.holder, fencingToken: s.placement.token } } : {}),
+      ...(this.preflightStep && s.phase === 'starting' ? { preflight: { ...this.preflightStep } } : {}),
     };
   }
 
@@ -673,7 +679,12 @@ export class ServiceRuntime {
     try {
       await this.waitForLeftovers();
       if (this.deps.preflight) {
-        const problem = await this.deps.preflight();
+        let problem: string | undefined;
+        try {
+          problem = await this.deps.preflight((step) => this.preflightStarted(step));
+        } finally {
+          this.preflightStep = undefined;
+        }
         if (problem) {
           this.dispatch({ type: 'preflight-failed', problem });
           return;
@@ -712,6 +723,21 @@ export class ServiceRuntime {
       if (daemonExhausted((err as NodeJS.ErrnoException)?.code)) this.deps.onSpawnFault?.(err);
       this.dispatch({ type: 'start-failed', error: (err as Error)?.message ?? String(err), ...(daemonExhausted((err as NodeJS.ErrnoException)?.code) ? { exhausted: true } : {}) });
     }
+  }
+
+  /** Journals the preflight's slow step and keeps it for status: between an exit and the next start, this is what runs. */
+  private preflightStarted(step: PreflightStep): void {
+    const since = this.deps.clock.now();
+    this.preflightStep = { step: step.step, command: [...step.command], since, budgetMs: step.budgetMs };
+    this.deps.emit({
+      type: 'service.preflight',
+      time: since,
+      severity: 'info',
+      service: this.name,
+      ...(this.s.incident ? { incidentId: this.s.incident.id } : {}),
+      message: `${this.name}: preflight: ${step.step} (${step.command.join(' ')}), up to ${Math.round(step.budgetMs / 1000)} s before the start`,
+      details: { step: step.step, command: [...step.command], budgetMs: step.budgetMs },
+    });
   }
 
   private specWithToken(token: number | undefined): SpawnSpec {

@@ -12,6 +12,13 @@ import { serviceBindHosts } from './bind-hosts.js';
 
 export type PreflightCheck = 'command' | 'cwd' | 'config' | 'env' | 'port';
 
+/** A slow step of the preflight under way (the config validator): what runs and how long it may take. */
+export interface PreflightStep {
+  step: 'validating config';
+  command: readonly string[];
+  budgetMs: number;
+}
+
 export interface PreflightOptions {
   /** Runs the config's validateCommand; default a real spawn. */
   runner?: CommandRunner;

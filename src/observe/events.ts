@@ -32,6 +32,8 @@ export type EventType =
   | 'service.healthy'
   | 'service.unhealthy'
   | 'service.leftovers-killed'
+  /** The preflight's slow step (the config validator) began before a start: what runs and its budget. */
+  | 'service.preflight'
   | 'probe.failed'
   /** A probe could not run unknownThreshold checks in a row (nobody can judge the service) / judges again: once per streak (daemon/unknown-streak.ts). */
   | 'probe.unknown'
@@ -124,6 +126,7 @@ export interface EventPayloads {
   'service.restarting': { reason: string; attempt?: number; delayMs?: number };
   'service.unhealthy': { probe: string; finding?: string };
   'service.leftovers-killed': { count: number; pgid: number };
+  'service.preflight': { step: string; command: string[]; budgetMs: number };
   'breaker.tripped': { reason: string; detail: string };
   'breaker.resumed': { reason: string };
   /** recurrence: the failure came back within restart.flapping.window of the last recovery (the series' first incident and start). */

@@ -738,6 +738,8 @@
         el('span', { text: inc.reason }),
         s.keptDown ? el('span', { 'data-field': 'start-hint', text: `not restarted until a person starts it: Start, or \`clawback start ${s.name}\`` }) : null,
         s.work ? el('span', { 'data-field': 'work', text: workText(s.work) }) : null,
+        // Between the exit and the next start: the config validator may run for half a minute (its budget said).
+        s.preflight ? el('span', { 'data-field': 'preflight', text: `Preflight: ${s.preflight.step} (${s.preflight.command.join(' ')}) since ${fmtWhen(s.preflight.since)}, budget ${Math.round(s.preflight.budgetMs / 1000)} s` }) : null,
         el('span', { class: 'sub', text: `${inc.id} · opened ${fmtWhen(inc.openedAt)}${inc.highestLevel > inc.level ? ` · highest L${inc.highestLevel}` : ''}${flappingText(inc)}` }),
       );
     }
