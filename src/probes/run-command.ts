@@ -1,7 +1,22 @@
 // Probe commands (validators, custom checks) run without a shell, in their own process group, killed on abort.
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { abortedByTimeout } from './probe-types.js';
 import { signalChildGroup } from '../platform/signal-group.js';
+import { pidsWithEnv, processStartTime } from '../platform/proc.js';
+import { signalKnown } from '../platform/escaped-descendants.js';
+
+/**
+ * Set in the environment of every probe command, naming the run: a process it started in a session of its own (a CLI
+ * that respawns itself detached: OpenClaw's `config validate`) is no member of its group, and outlived the daemon's
+ * stop by half a minute. An aborted command (a timeout, the daemon stopping) ends those too.
+ */
+export const PROBE_COMMAND_ENV = 'CLAWBACK_PROBE_COMMAND';
+
+/** Live processes carrying a command's mark, with their start times (a pid reused later is never hit). */
+function markedBy(mark: string): Array<{ pid: number; startTime: number | undefined }> {
+  return pidsWithEnv(PROBE_COMMAND_ENV, mark).map((pid) => ({ pid, startTime: processStartTime(pid) }));
+}
 
 export type CommandOutcome =
   | { kind: 'exited'; code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
@@ -33,9 +48,10 @@ export function runCommand(argv: readonly string[], opts: RunCommandOptions): Pr
     let stdout = '';
     let stderr = '';
     let settled = false;
+    const mark = randomUUID();
     const child = spawn(cmd, args, {
       cwd: opts.cwd,
-      env: { ...process.env, ...opts.env },
+      env: { ...process.env, ...opts.env, [PROBE_COMMAND_ENV]: mark },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       windowsHide: true,
@@ -63,6 +79,7 @@ export function runCommand(argv: readonly string[], opts: RunCommandOptions): Pr
     const onAbort = (): void => {
       // An abort after the exit (a grandchild holding the pipes) must not reach a newcomer holding the reaped pid.
       signalChildGroup(child, 'SIGKILL');
+      signalKnown(markedBy(mark), 'SIGKILL');
       finish({ kind: 'aborted', byTimeout: abortedByTimeout(opts.signal), stdout, stderr });
     };
     opts.signal.addEventListener('abort', onAbort, { once: true });
