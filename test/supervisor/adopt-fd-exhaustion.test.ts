@@ -86,7 +86,12 @@ describe('an adopted instance while the daemon is out of descriptors', () => {
     const leader = `const c = require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(worker)}], { stdio: 'ignore' }); console.log('worker ' + c.pid); process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1000)`;
     const inst = spawnInstance({ argv: [NODE, '-e', leader], shell: false, cwd: dir, env: { ...process.env, CLAWBACK_TEST_CHILD: '1' } as Record<string, string>, logFile: path.join(dir, 'svc.log') }, systemClock());
     // Two node starts (leader, then its worker's pid logged): 3.4-5.9 s each on one core at load ~25, past a 5 s bound.
-    const workerPid = await waitFor(() => Number(/worker (\d+)/.exec(readFileSync(path.join(dir, 'svc.log'), 'utf8'))?.[1]) || undefined, { timeoutMs: PROCESS_START_MS });
+    // A wait that fails still ends the leader and its worker (their group): they were left running, which the suite's
+    // leak check then reported as another failure.
+    const workerPid = await waitFor(() => Number(/worker (\d+)/.exec(readFileSync(path.join(dir, 'svc.log'), 'utf8'))?.[1]) || undefined, { timeoutMs: PROCESS_START_MS }).catch((err: unknown) => {
+      inst.signalGroup('SIGKILL');
+      throw err;
+    });
     const workerRef = pidRef(workerPid);
     try {
       fault.on = true;
