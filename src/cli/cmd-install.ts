@@ -135,10 +135,11 @@ export function registerInstall(program: Command): void {
     .option('--json', 'the report as one line of JSON (as every other --json answer); without it, indented')
     .addOption(new Option('--pass-timeout <duration>', 'bound of the whole pass, counted from its start: past it the pass reports timed-out and exits 1, or 137 (SIGKILL by its watchdog) when a step blocks its process (a duration such as 100s; a plain number is milliseconds)').argParser(durationOption(1)).default(PASS_TIMEOUT_MS, '100s'))
     .action(async (o: { staleAfter: number; passTimeout: number; json?: boolean }) => {
-      const watchdog = armPassWatchdog(o.passTimeout, systemClock());
       // A unit or cron line from an older install runs without --json, its output appended to guardian.log: a report
-      // written to a file is one line there too (a person at a terminal or a pipe still gets it indented).
+      // written to a file is one line there too (a person at a terminal or a pipe still gets it indented). The
+      // timed-out report of the pass's bound too: it was indented under --json.
       const oneLine = o.json === true || stdoutIsFile();
+      const watchdog = armPassWatchdog(o.passTimeout, systemClock(), 0, oneLine);
       // Every way the pass ends (its report, an early return) cancels its own bound; process.exit needs no cancel.
       try {
         watchdog.step('rotating its own logs');

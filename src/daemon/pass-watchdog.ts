@@ -8,7 +8,7 @@ import type { Clock } from '../platform/clock.js';
 
 /** The watchdog's program: reads step names on stdin; its end (the pass exited) ends it; past the bound, ends the pass. */
 const WATCHDOG = `
-const [leftMs, pid, boundMs] = [Number(process.argv[1]), Number(process.argv[2]), Number(process.argv[3])];
+const [leftMs, pid, boundMs, oneLine] = [Number(process.argv[1]), Number(process.argv[2]), Number(process.argv[3]), process.argv[4] === '1'];
 let step = 'starting';
 let buf = '';
 process.stdin.setEncoding('utf8');
@@ -20,7 +20,7 @@ setTimeout(() => {
   if (process.ppid !== pid) process.exit(0);
   try { process.kill(pid, 'SIGKILL'); } catch { process.exit(0); }
   const report = { outcome: 'timed-out', actions: [], errors: ['the pass did not finish within ' + Math.round(boundMs / 1000) + ' s (stuck at: ' + step + '): ended by its watchdog (SIGKILL, exit status 137); the next pass looks again'], durationMs: boundMs };
-  try { require('node:fs').writeSync(1, JSON.stringify(report, null, 2) + '\\n'); } catch {}
+  try { require('node:fs').writeSync(1, (oneLine ? JSON.stringify(report) : JSON.stringify(report, null, 2)) + '\\n'); } catch {}
   process.exit(0);
 }, leftMs);
 `;
@@ -33,9 +33,10 @@ export interface PassWatchdog {
 }
 
 /** The timed-out report, as the pass or its watchdog child prints it. */
-function timedOutReport(boundMs: number, step: string, how: string): string {
+function timedOutReport(boundMs: number, step: string, how: string, oneLine: boolean): string {
   const errors = [`the pass did not finish within ${Math.round(boundMs / 1000)} s (stuck at: ${step}): ${how}; the next pass looks again`];
-  return JSON.stringify({ outcome: 'timed-out', actions: [], errors, durationMs: boundMs }, null, 2) + '\n';
+  const report = { outcome: 'timed-out', actions: [], errors, durationMs: boundMs };
+  return (oneLine ? JSON.stringify(report) : JSON.stringify(report, null, 2)) + '\n';
 }
 
 /**
@@ -45,11 +46,11 @@ function timedOutReport(boundMs: number, step: string, how: string): string {
  * 1). A step blocked in a synchronous call cannot run that timer: then the child, which shares the pass's stdout (its
  * report goes where the pass's would) and ends with it, SIGKILLs the pass at the bound and reports (exit status 137).
  * Either way what the pass queued (pending-events.jsonl, state.json) is on disk; guardian.lock, left behind, names a
- * dead pid and the next pass takes it.
+ * dead pid and the next pass takes it. `oneLine`: the report on one line, as the pass's own under `--json`.
  */
-export function armPassWatchdog(boundMs: number, clock: Clock, startedAt = 0): PassWatchdog {
+export function armPassWatchdog(boundMs: number, clock: Clock, startedAt = 0, oneLine = false): PassWatchdog {
   const leftMs = Math.max(1, Math.min(boundMs, boundMs - (clock.monotonic() - startedAt)));
-  const child = spawn(process.execPath, ['-e', WATCHDOG, String(leftMs), String(process.pid), String(boundMs)], { stdio: ['pipe', 'inherit', 'ignore'] });
+  const child = spawn(process.execPath, ['-e', WATCHDOG, String(leftMs), String(process.pid), String(boundMs), oneLine ? '1' : '0'], { stdio: ['pipe', 'inherit', 'ignore'] });
   child.on('error', () => undefined);
   child.stdin.on('error', () => undefined);
   // Neither the child nor its pipe keeps a finished pass alive: its exit closes the pipe, which ends the child.
@@ -59,7 +60,7 @@ export function armPassWatchdog(boundMs: number, clock: Clock, startedAt = 0): P
   // Ahead of the child's SIGKILL, so that a pass whose event loop still turns exits 1 with its report.
   const own = clock.setTimeout(() => {
     try {
-      writeSync(1, timedOutReport(boundMs, step, 'ended by its own bound (exit 1)'));
+      writeSync(1, timedOutReport(boundMs, step, 'ended by its own bound (exit 1)', oneLine));
     } finally {
       process.exit(1);
     }

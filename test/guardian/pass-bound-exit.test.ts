@@ -78,6 +78,11 @@ describe('guardian --pass-timeout', () => {
     const report = JSON.parse(r.stdout) as { outcome: string; errors: string[]; actions: string[] };
     expect(report.outcome).toBe('timed-out');
     expect(report.errors.join('\n')).toContain('exit 1');
+    // One line under --json, as every other answer of the pass.
+    const again = await stuckPass();
+    const oneLine = await runCli(['guardian', '--once', '--json', '--pass-timeout', '1s', '--config', again.configPath, '--state-dir', again.stateDir], { timeoutMs: 30_000 });
+    expect(oneLine.stdout.trim().split('\n'), oneLine.stdout).toHaveLength(1);
+    expect((JSON.parse(oneLine.stdout) as { outcome: string }).outcome).toBe('timed-out');
     expect(r.code, `exit ${r.code} after ${took} ms`).toBe(1);
     // Counted from the pass's start; the slack is the exit under load, not a second bound (its steps alone keep 30 s).
     expect(took).toBeLessThan(1000 + 4000);
