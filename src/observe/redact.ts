@@ -20,7 +20,8 @@ const SECRET_KEY_WORDS = 'api[_-]?key|apikey|token|secret|passphrase|password|pa
  * unquoted text they are prose, not a value. Taken as one, "expected" was replaced and the error no longer said what was
  * expected. A secret that is one of these words is still removed when it is known (a config or environment value).
  */
-const MESSAGE_WORDS = '(?:expected|required|invalid|must|missing|unknown|cannot|should|received|unrecognized|duplicate|contains|bearer|basic)';
+// `null`/`undefined`: no value is set (`token: null` read `token: [REDACTED]`, as if one were).
+const MESSAGE_WORDS = '(?:expected|required|invalid|must|missing|unknown|cannot|should|received|unrecognized|duplicate|contains|bearer|basic|null|undefined)';
 
 /**
  * Not at an Authorization header's scheme (`Authorization: Negotiate <token>`, `"authorization":"Digest ..."`): the
@@ -103,8 +104,10 @@ const PATTERNS: RegExp[] = [
   // A password given to a short flag of a command that takes it so (`mysql -phunter2`, `mysql -p hunter2`,
   // `sshpass -p X`, `redis-cli -a X`): `-p` is no secret word, and the line was shown whole. Case-sensitive: `-P` is a port.
   /(\b(?:mysql[a-z]*|mariadb[a-z-]*)\b[^\n|;&]*?[ \t]-p[ \t]?|\bsshpass\b[^\n|;&]*?[ \t]-p[ \t]?|\bredis-cli\b[^\n|;&]*?[ \t]-a[ \t]+)([^\s"'-][^\s"']*)/g,
-  // A command-line flag naming a secret, followed by its value (`--token X`, `--api-key X`).
-  /(--?[a-z-]*(?:token|api-?key|secret|password|passwd)\s+)([^\s"'-][^\s"']{3,})/gi,
+  // A command-line flag naming a secret, followed by its value (`--token X`, `--api-key X`, `--db-pass X`; `pass` as the
+  // flag's last word only: `--bypass X` is no secret).
+  // A value that holds a redaction already (openssl's `-pass pass:[REDACTED]`) is left as it is.
+  /(--?[a-z-]*(?:token|api-?key|secret|password|passwd|(?<![a-z])pass)\s+)(?![^\s"']*\[REDACTED\])([^\s"'-][^\s"']{3,})/gi,
 ];
 
 export const REDACTED = '[REDACTED]';
@@ -176,8 +179,8 @@ export function crossLineRedaction(): (line: string) => string {
   };
 }
 
-/** An argv element that is only a flag naming a secret (`--token`, `--api-key`, `-password`): its value is the next element. */
-const SECRET_FLAG = /^--?[a-z-]*(?:token|api-?key|secret|password|passwd)$/i;
+/** An argv element that is only a flag naming a secret (`--token`, `--api-key`, `-password`, `--db-pass`): its value is the next element. */
+const SECRET_FLAG = /^--?[a-z-]*(?:token|api-?key|secret|password|passwd|(?<![a-z])pass)$/i;
 
 /**
  * An argv (a command probe's `command`, carried in its alert) with a secret passed as the flag's next argument

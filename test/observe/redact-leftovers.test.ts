@@ -2,7 +2,7 @@
 // not take the next `name=value` field; a told password's trailing `!` is its own (only a sentence's `.` after a plain
 // word stays). Secret lines lose the secret, ordinary lines stay, and redacting twice changes nothing.
 import { describe, expect, it } from 'vitest';
-import { Redactor, REDACTED } from '../../src/observe/redact.js';
+import { Redactor, REDACTED, secretFlagValues } from '../../src/observe/redact.js';
 
 const SECRET_LINES: Array<[string, string]> = [
   ['the password is: p@ss!', `the password is: ${REDACTED}`],
@@ -19,6 +19,9 @@ const SECRET_LINES: Array<[string, string]> = [
   ['Authorization: Basic dXNlcjpwYXNzd29yZDE=', `Authorization: Basic ${REDACTED}`],
   ['Basic dXNlcjpwYXNz1=', `Basic ${REDACTED}`],
   ['Bearer abcdefghijklmnop expires_in=3600', `Bearer ${REDACTED} expires_in=3600`],
+  ['backup --db-pass hunter2 --host db', `backup --db-pass ${REDACTED} --host db`],
+  ['tool --pass s3cret9', `tool --pass ${REDACTED}`],
+  ['openssl enc -pass hunter2', `openssl enc -pass ${REDACTED}`],
 ];
 
 const PLAIN_LINES = [
@@ -31,6 +34,11 @@ const PLAIN_LINES = [
   'token_type=Bearer expires_in=3600 scope=read',
   'the password was changed!',
   'password is required.',
+  'rsync --bypass-cache file',
+  'nav --compass north',
+  'token: null',
+  '"token":null,"user":"bob"',
+  'password: undefined',
 ];
 
 describe('redaction leftovers', () => {
@@ -42,5 +50,9 @@ describe('redaction leftovers', () => {
 
   it.each(PLAIN_LINES.map((l) => [l]))('%s stays as written', (line) => {
     expect(new Redactor().redact(line)).toBe(line);
+  });
+
+  it('a command list hides the value after a --db-pass flag, not after --bypass', () => {
+    expect(secretFlagValues(['backup', '--db-pass', 'hunter2', '--bypass', 'cache'])).toEqual(['backup', '--db-pass', REDACTED, '--bypass', 'cache']);
   });
 });
