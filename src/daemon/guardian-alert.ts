@@ -11,6 +11,8 @@ import { writeFileAtomicSync } from '../platform/atomic-write.js';
 import type { Clock } from '../platform/clock.js';
 import type { GuardianReport } from './guardian.js';
 import { readRegularFileSync } from '../platform/read-regular.js';
+import { ensurePrivateDir } from '../platform/private-dir.js';
+import { claimDirProblem } from './config-claim.js';
 import { alertFallbackFile, readAlertFallback, removeAlertFallback, writeAlertFallback } from './guardian-alert-fallback.js';
 
 /** What was last said about a daemon the guardian could not revive (absent: nothing, or it is back). */
@@ -179,6 +181,26 @@ function notifyConfigOf(configPath: string | undefined, stateDir: string): { not
   }
 }
 
+/**
+ * Where this pass spools its alerts: <stateDir>/guardian-notify, or beside the fallback file when the state dir refuses
+ * the folder (a read-only remount: the mkdir threw EROFS and the alert of a daemon that is down was never sent).
+ */
+function notifySpoolDir(own: string, outside: string): string {
+  if (!hasPending(outside)) {
+    try {
+      mkdirSync(own, { recursive: true, mode: 0o700 });
+      return own;
+    } catch {
+      // the state dir refuses it: the spool outside
+    }
+  }
+  ensurePrivateDir(path.dirname(outside));
+  const problem = claimDirProblem(path.dirname(outside));
+  if (problem !== undefined) throw new Error(problem);
+  mkdirSync(outside, { recursive: true, mode: 0o700 });
+  return outside;
+}
+
 function hasPending(dir: string): boolean {
   const outbox = path.join(dir, 'outbox');
   if (!existsSync(outbox)) return false;
@@ -213,19 +235,22 @@ export async function alertGuardianOutcome(
   const out: { actions: string[]; errors: string[]; said?: ClawbackEvent } = { actions: [], errors: [] };
   const serviceAlerts = deps.serviceAlerts ?? [];
   const stateFile = path.join(deps.stateDir, GUARDIAN_ALERT_FILE);
-  const notifyDir = path.join(deps.stateDir, GUARDIAN_NOTIFY_DIR);
   const fallbackFile = alertFallbackFile(deps.stateDir, deps.fallbackDir);
+  const ownNotifyDir = path.join(deps.stateDir, GUARDIAN_NOTIFY_DIR);
+  // A state dir that refuses a new folder (read-only) keeps the spool beside the fallback file; while that spool holds
+  // alerts, it is the one used, so they drain once the channel answers.
+  const outsideNotifyDir = fallbackFile.replace(/\.json$/, '-notify');
   const prev = laterState(readState(stateFile), parseState(readAlertFallback(fallbackFile)));
   const step = guardianAlertStep(prev, report, deps.redactor.redact(downReason(report)), deps.clock.now(), deps.stateDir);
   // What it says belongs in the journal too (queued by the caller for the next daemon), told to a human or not.
   if (step.send) out.said = step.send;
-  if (!step.send && serviceAlerts.length === 0 && !hasPending(notifyDir) && step.next === 'keep') return out;
+  if (!step.send && serviceAlerts.length === 0 && !hasPending(ownNotifyDir) && !hasPending(outsideNotifyDir) && step.next === 'keep') return out;
   const { notify, problem } = notifyConfigOf(deps.configPath, deps.stateDir);
   let undelivered = 0;
   if (!notify || notify.channels.length === 0) {
     if (step.send || serviceAlerts.length > 0) out.errors.push(`no human was told: ${problem ? `no notification channel could be read (${problem})` : 'no notification channels are configured (notify.channels)'}`);
   } else {
-    mkdirSync(notifyDir, { recursive: true, mode: 0o700 });
+    const notifyDir = notifySpoolDir(ownNotifyDir, outsideNotifyDir);
     const notifier = createNotifier(notify, { stateDir: notifyDir, clock: deps.clock, redactor: deps.redactor });
     try {
       if (step.send) notifier.publish(step.send);
