@@ -128,6 +128,10 @@ export async function runDrill(ctx: DrillContext, opts: RunDrillOptions): Promis
           if (!before) {
             broken = ctx.signal?.aborted ? 'the drill was interrupted before the trial' : `the service was not healthy ${waitBound(ctx)} before the trial`;
             run = failedRun(ctx, broken);
+          } else if (interrupted()) {
+            // Ctrl-C/SIGTERM during the set-up: the fault (a SIGKILL, a corrupted file) is not injected after the person
+            // asked the drill to stop.
+            run = failedRun(ctx, 'before the fault: nothing was injected');
           } else {
             run = await scenario.run(ctx, trial, before);
           }
