@@ -460,7 +460,9 @@ export class Redactor {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         // A key is text too: a details map keyed by URL (`{"http://u:pw@h/x": 3}`) showed the password in it.
-        setOwn(out, freeKey(out, k, this.redact(k)), isSecretKey(k) && !this.names.has(k) ? secretValue(k, v, (x) => this.redact(x)) : this.redactDeep(v));
+        // The shell's working directory under PWD/OLDPWD (an env dump in an event's details) is a path, not a secret.
+        const shellDir = SHELL_DIR_VARIABLES.has(k) && typeof v === 'string' && /^[/~]/.test(v);
+        setOwn(out, freeKey(out, k, this.redact(k)), isSecretKey(k) && !shellDir && !this.names.has(k) ? secretValue(k, v, (x) => this.redact(x)) : this.redactDeep(v));
       }
       return out as T;
     }

@@ -52,6 +52,12 @@ describe('redaction leftovers', () => {
     expect(new Redactor().redact(line)).toBe(line);
   });
 
+  it('an object keeps the shell working directory under PWD/OLDPWD, and hides a pwd that is no path', () => {
+    const r = new Redactor();
+    expect(r.redactDeep({ PWD: '/home/bob', OLDPWD: '~/src', DB_PWD: 'hunter2', PWD2: 'x' })).toEqual({ PWD: '/home/bob', OLDPWD: '~/src', DB_PWD: REDACTED, PWD2: 'x' });
+    expect(r.redactDeep({ PWD: 'hunter2' })).toEqual({ PWD: REDACTED });
+  });
+
   it('a command list hides the value after a --db-pass flag, not after --bypass', () => {
     expect(secretFlagValues(['backup', '--db-pass', 'hunter2', '--bypass', 'cache'])).toEqual(['backup', '--db-pass', REDACTED, '--bypass', 'cache']);
   });
