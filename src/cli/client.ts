@@ -185,7 +185,7 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
     const file = opts.stateDir || process.env.CLAWBACK_STATE_DIR ? undefined : findConfigFile(opts.config ? { file: opts.config } : {});
     const claim = file ? readConfigClaim(file) : undefined;
     if (claim && claim.stateDir !== stateDir && readDaemonInfoSync(claim.stateDir).info) return connect({ ...opts, stateDir: claim.stateDir }, deps);
-    // A live process holds daemon.lock: a daemon booting its services, which writes daemon.json once they are booted.
+    // A live process holds daemon.lock: a daemon starting, which writes daemon.json once its API is bound.
     const probe = { isAlive: deps.isAlive ?? isAlive, startTimeOf: deps.startTimeOf ?? processStartTime };
     const startingPid = startingDaemonPid(stateDir, probe);
     if (startingPid !== undefined) {

@@ -28,6 +28,8 @@ interface StatusJson {
     now?: number;
     stateDir: string;
     api: { host: string; port: number };
+    /** The services' first start (preflight, adoption) is still under way; changes wait for it. */
+    starting?: boolean;
     health?: 'ok' | 'degraded';
     degraded?: Array<{ reason: string; lastError?: string; count?: number; since?: number }>;
     /** When the guardian last ran (src/daemon/guardian-pass.ts); absent from an older daemon. */
@@ -97,6 +99,10 @@ export function renderStatus(
     rows.push([s.name, state, s.pid ? String(s.pid) : '-', humanDuration(s.uptimeMs), String(s.restarts), health, humanBytes(mem), s.incident ? p.yellow(inc) : inc]);
   }
   const lines = [head];
+  if (d.starting) {
+    const busy = status.services.filter((s) => s.state === 'starting').map((s) => s.name);
+    lines.push(p.yellow(`DAEMON STARTING: first start of its services under way${busy.length > 0 ? ` (${busy.join(', ')} starting)` : ''}; start, stop and restart wait until it is done`));
+  }
   if (d.health === 'degraded') {
     for (const f of d.degraded ?? []) {
       lines.push(p.red(`DAEMON DEGRADED: ${f.reason}: ${f.lastError ?? ''}${f.count ? ` (${f.count}x)` : ''}; services are still supervised`));

@@ -1,5 +1,5 @@
-// A daemon takes daemon.lock at once but writes daemon.json only once its services are booted: in that window (~0.5 s
-// for one service, longer for many) a command answered "not running"; this sees the live lock holder and waits, bounded.
+// A daemon takes daemon.lock at once but writes daemon.json only once its config is loaded and its API bound: in that
+// window a command answered "not running"; this sees the live lock holder and waits, bounded.
 import path from 'node:path';
 import { readRegularFileSync } from '../platform/read-regular.js';
 import { readDaemonInfoSync, type DaemonInfoRead } from '../daemon/daemon-info.js';

@@ -192,6 +192,8 @@ export class Daemon {
   private lastStateWrite = -Infinity;
   private readonly bootAbort = new AbortController();
   private booting: Promise<void> = Promise.resolve();
+  /** True from start() until the services' first start (or adoption) is done: status says "starting". */
+  private startingUp = true;
   private pendingTimer: { cancel(): void } | undefined;
   /** The daemon's own heap, checked on the pending-events chore (no timer of its own). */
   private readonly heapWatch: HeapWatch;
@@ -361,6 +363,7 @@ export class Daemon {
         previousDied: this.previousDied && Math.abs(now - this.previousDied.time) < PREVIOUS_DIED_SHOWN_MS ? { at: this.previousDied.time, message: this.previousDied.message, ...this.previousDied.details } : null,
         stateDir: this.ctx.stateDir,
         api: this.api ? { host: this.api.host, port: this.api.port } : null,
+        starting: this.startingUp,
       },
       services: this.runtimesInConfigOrder().map((rt) => ({ ...rt.status(), ...instanceLabels(rt.name), ...(this.statusExtras.get(rt.name)?.() ?? {}) })),
       ...Object.assign({}, ...this.hooks.map((h) => h.status?.() ?? {})),
@@ -509,12 +512,9 @@ export class Daemon {
       await this.abandonStart();
       throw failure;
     }
-    this.startNote?.phase(BOOT_PHASE);
-    try {
-      await this.bootInOrder();
-    } finally {
-      booted();
-    }
+    // daemon.json (the API's address) is written before the first start, not after: that start waits for each
+    // service's preflight (OpenClaw's config validator, up to 60 s), and meanwhile `clawback status` waited 10 s and
+    // answered nothing. Status says the daemon is starting and what each service is doing; changes wait for the boot.
     // Our own start time never changes: read /proc once, not on every heartbeat.
     const pidStartTime = processStartTime(process.pid) ?? null;
     this.heartbeat = startHeartbeat({
@@ -536,6 +536,13 @@ export class Daemon {
       }),
     });
     await this.heartbeat.beat();
+    this.startNote?.phase(BOOT_PHASE);
+    try {
+      await this.bootInOrder();
+    } finally {
+      booted();
+    }
+    this.startingUp = false;
     this.drainPendingEvents();
     ctx.emit({ type: 'daemon.started', time: ctx.clock.now(), severity: 'info', message: `clawback ${VERSION} started (pid ${process.pid}), supervising ${this.runtimes.size} service(s)`, details: { pid: process.pid, version: VERSION } });
     this.startNote?.clear();
