@@ -305,6 +305,7 @@ export async function changesSince(snap: FileSnapshot, endHashes?: Record<string
     }
   }
   out.push(...(await uncopiedChanges(snap)));
+  for (const [d, meta] of await dirMetaChanges(snap)) out.push({ path: d, kind: 'modified', diff: [meta.why], added: 0, removed: 0 });
   for (const file of (await createdSince(snap)).files) {
     const c = await smallContent(snap, file);
     if (!c || (endHashes && !Object.hasOwn(endHashes, file))) continue;
@@ -382,17 +383,39 @@ async function makeParents(dir: string, was: Record<string, DirMeta> | undefined
   }
 }
 
-/** The permission bits of each snapshotted file as the agent left them: a mode changed after that is not the run's. */
+/** The permission bits of each snapshotted file and directory as the agent left them: a mode changed after that is not the run's. */
 export async function fileModes(snap: FileSnapshot): Promise<Record<string, number | null>> {
   const out: Record<string, number | null> = {};
   for (const e of snap.entries) if (!e.absent) out[e.path] = (await modeOf(e.path)) ?? null;
+  for (const d of Object.keys(snap.dirs ?? {})) out[d] = (await dirMetaOf(d))?.mode ?? null;
   return out;
 }
 
-/** The owner (`uid:gid`) of each snapshotted file as the agent left them: a chown after that is not the run's. */
+/** The owner (`uid:gid`) of each snapshotted file and directory as the agent left them: a chown after that is not the run's. */
 export async function fileOwners(snap: FileSnapshot): Promise<Record<string, string | null>> {
   const out: Record<string, string | null> = {};
   for (const e of snap.entries) if (!e.absent) out[e.path] = (await metaOf(e.path))?.owner ?? null;
+  for (const d of Object.keys(snap.dirs ?? {})) out[d] = (await dirMetaOf(d))?.owner ?? null;
+  return out;
+}
+
+/** A directory's own permission bits and owner (never through a link put in its place), or undefined when it is no directory now. */
+async function dirMetaOf(d: string): Promise<{ mode: number; owner: string } | undefined> {
+  const st = await fs.lstat(d).catch(() => undefined);
+  return st?.isDirectory() ? { mode: st.mode & 0o7777, owner: `${st.uid}:${st.gid}` } : undefined;
+}
+
+/**
+ * The snapshotted directories still in place whose mode or owner differs from before the run (a 0700 credentials
+ * directory made 0777, the working directory chowned), each with its meta now and the change as one line.
+ */
+async function dirMetaChanges(snap: FileSnapshot): Promise<Array<[string, { mode: number; owner: string; why: string }]>> {
+  const out: Array<[string, { mode: number; owner: string; why: string }]> = [];
+  for (const [d, was] of Object.entries(snap.dirs ?? {})) {
+    const now = await dirMetaOf(d);
+    const why = metaChange({ path: d, absent: false, mode: was.mode, uid: was.uid, gid: was.gid }, now);
+    if (now && why) out.push([d, { ...now, why }]);
+  }
   return out;
 }
 
@@ -463,6 +486,27 @@ export async function revertSnapshot(
   };
   const limits = snap.limits ?? DEFAULT_SNAPSHOT_LIMITS;
   const removedDirs: string[] = [];
+  // A directory's own chmod or chown (a credentials directory opened to everyone): put back like a file's, and first:
+  // a directory the run made 0000 would keep the files under it from being put back.
+  for (const [d, now] of await dirMetaChanges(snap)) {
+    const was = snap.dirs![d]!;
+    const endMode = opts.endModes?.[d];
+    const endOwner = opts.endOwners?.[d];
+    if ((endMode !== undefined && endMode !== now.mode) || (endOwner !== undefined && endOwner !== now.owner)) {
+      kept.push(d);
+      evidence.push({ path: d, copy: null, sha256: null, action: 'kept', why: now.why });
+      continue;
+    }
+    try {
+      if (now.owner !== `${was.uid}:${was.gid}`) await fs.chown(d, was.uid, was.gid);
+      await fs.chmod(d, was.mode);
+    } catch (err) {
+      leave(d, `(its ${now.why.slice(1, -1)} could not be put back: ${(err as Error).message})`, null, null);
+      continue;
+    }
+    reverted.push(d);
+    evidence.push({ path: d, copy: null, sha256: null, action: 'reverted', why: now.why });
+  }
   // Created first: a link the run put in place of a directory is removed before the files under it are put back.
   let evidenceBytes = 0;
   for (const [k, file] of created.files.entries()) {
