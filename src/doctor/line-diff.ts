@@ -11,8 +11,10 @@ export interface LineDiff {
 const LCS_LIMIT = 2_000;
 
 export function lineDiff(before: string, after: string, maxLines = 20): LineDiff {
-  const a = before.split('\n');
-  const b = after.split('\n');
+  // split leaves a last '' for a final newline; an empty text has no lines at all, so it takes the other side's
+  // (a created 'x' with no final newline is '+ x', not '- ' and '+ x').
+  const a = lines(before, after);
+  const b = lines(after, before);
   const ops = a.length <= LCS_LIMIT && b.length <= LCS_LIMIT ? lcsOps(a, b) : multisetOps(a, b);
   const changed = ops.filter((o) => o.op !== ' ');
   return {
@@ -75,4 +77,10 @@ function multisetOps(a: string[], b: string[]): Op[] {
     else out.push({ op: '+', line: l });
   }
   return out;
+}
+
+/** The lines of a text, a last '' standing for its final newline; an empty text ends as the other does. */
+function lines(text: string, other: string): string[] {
+  if (text === '') return other.endsWith('\n') ? [''] : [];
+  return text.split('\n');
 }

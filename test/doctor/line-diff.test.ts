@@ -11,6 +11,13 @@ describe('lineDiff', () => {
     expect(big.lines).toHaveLength(5);
     expect(big.truncated).toBe(true);
   });
+  it('a text created or emptied is its lines only, with or without a final newline (no "- " for the empty side)', () => {
+    expect(lineDiff('', 'x')).toMatchObject({ added: 1, removed: 0, lines: ['+ x'] });
+    expect(lineDiff('', 'x\ny\n')).toMatchObject({ added: 2, removed: 0, lines: ['+ x', '+ y'] });
+    expect(lineDiff('{"a": 1}', '')).toMatchObject({ added: 0, removed: 1, lines: ['- {"a": 1}'] });
+    expect(lineDiff('a\n', '')).toMatchObject({ added: 0, removed: 1, lines: ['- a'] });
+    expect(lineDiff('', '')).toMatchObject({ added: 0, removed: 0, lines: [] });
+  });
   it('identical text has no changes', () => {
     expect(lineDiff('x\ny', 'x\ny')).toMatchObject({ added: 0, removed: 0, lines: [] });
   });
