@@ -81,7 +81,7 @@ export interface DaemonOptions extends LoadOptions {
   makeHealthWatch?: (service: ServiceConfig, runtime: () => ServiceRuntime, events: HealthEvents, ctx: DaemonContext) => HealthWatch;
   makeRepairers?: (service: ServiceConfig, runtime: () => ServiceRuntime, ctx: DaemonContext) => Repairers;
   /** A check before every start; a message means "repair first" (Level 2) instead of a restart loop. */
-  makePreflight?: (service: ServiceConfig, ctx: DaemonContext) => ((onStep?: (step: PreflightStep) => void) => Promise<string | undefined>) | undefined;
+  makePreflight?: (service: ServiceConfig, ctx: DaemonContext) => ((onStep?: (step: PreflightStep) => void, signal?: AbortSignal) => Promise<string | undefined>) | undefined;
   /** Extra wiring (metrics, notifier, dashboard) once the core is built. */
   plugins?: DaemonPlugin[];
 }

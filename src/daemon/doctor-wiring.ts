@@ -192,7 +192,7 @@ export function serviceDoctorAlways(service: ServiceConfig, doctorRuns: number, 
  * Preflight before every start. The config validator can be slow (it may spawn the service's own
  * checker), so it runs again only when the file changed since it last passed.
  */
-export function preflightFor(service: ServiceConfig): (onStep?: (step: PreflightStep) => void) => Promise<string | undefined> {
+export function preflightFor(service: ServiceConfig): (onStep?: (step: PreflightStep) => void, signal?: AbortSignal) => Promise<string | undefined> {
   // Checksums of config bytes this service's preflight validated (newest last, bounded): a restored last-known-good
   // holds bytes judged before, and its validator is a whole CLI start (26 s before a gateway start under load).
   const validated: string[] = [];
@@ -204,7 +204,7 @@ export function preflightFor(service: ServiceConfig): (onStep?: (step: Preflight
       return undefined;
     }
   };
-  return async (onStep) => {
+  return async (onStep, signal) => {
     const before = await sumOf();
     // An external service may be running already: its port being busy is expected, not a fault.
     const only: PreflightCheck[] = service.external ? ['command', 'cwd', 'env'] : ['command', 'cwd', 'env', 'port'];
@@ -212,7 +212,7 @@ export function preflightFor(service: ServiceConfig): (onStep?: (step: Preflight
     // The validator is the slow part (a whole CLI start, ~30 s under load): said before it runs, so a person sees it.
     const cmd = service.configFile?.validateCommand;
     if (only.includes('config') && cmd) onStep?.({ step: 'validating config', command: cmd, budgetMs: service.configFile!.validateTimeout });
-    const findings = (await preflight(service, { only })).filter((f) => f.severity !== 'info');
+    const findings = (await preflight(service, { only, ...(signal ? { signal } : {}) })).filter((f) => f.severity !== 'info');
     if (findings.length === 0) {
       if (before !== undefined && !validated.includes(before)) validated.push(before);
       if (validated.length > PREFLIGHT_VALIDATED_KEPT) validated.shift();

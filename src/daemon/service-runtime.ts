@@ -100,7 +100,7 @@ export interface RuntimeDeps {
   spawnSpec(): SpawnSpec;
   makeHealthWatch(events: HealthEvents): HealthWatch;
   repairers: Repairers;
-  preflight?: (onStep?: (step: PreflightStep) => void) => Promise<string | undefined>;
+  preflight?: (onStep?: (step: PreflightStep) => void, signal?: AbortSignal) => Promise<string | undefined>;
   /** Replaces spawning for a service another manager runs. */
   launch?: (reason: StartReason) => Promise<ServiceInstance>;
   random?: () => number;
@@ -176,6 +176,8 @@ export class ServiceRuntime {
   private wake: { at: number; timer: TimerHandle } | undefined;
   /** The preflight's slow step under way, shown by status (a report of this start effect, not a decision). */
   private preflightStep: { step: string; command: string[]; since: number; budgetMs: number } | undefined;
+  /** Aborted by dispose: a preflight's validator (up to a minute) held a shutdown, then outlived the daemon. */
+  private readonly preflightAbort = new AbortController();
   /** Repairs running now, by run id: the reducer's cancel-work aborts them. */
   private readonly work = new Map<string, AbortController>();
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -532,6 +534,8 @@ export class ServiceRuntime {
     const order = this.order(opts.removed ? 'config reload that removed or replaced it (see `clawback status`)' : opts.handedTo ? 'config reload that handed it, with its new settings, to a new runtime (see `clawback status`)' : 'daemon shutdown');
     if (opts.handedTo) this.handedTo = { order, next: opts.handedTo };
     this.dispatch({ type: 'shutdown', stopService: opts.stopService, ...(opts.removed ? { removed: true } : {}) });
+    // A start still in its preflight ends it (the validator killed): the shutdown does not wait for it, nor start after it.
+    this.preflightAbort.abort();
     await this.settled(this.policy.stopGraceMs + 10_000);
     this.stopped = true;
     this.wake?.timer.cancel();
@@ -681,9 +685,13 @@ export class ServiceRuntime {
       if (this.deps.preflight) {
         let problem: string | undefined;
         try {
-          problem = await this.deps.preflight((step) => this.preflightStarted(step));
+          problem = await this.deps.preflight((step) => this.preflightStarted(step), this.preflightAbort.signal);
         } finally {
           this.preflightStep = undefined;
+        }
+        if (this.preflightAbort.signal.aborted) {
+          this.dispatch({ type: 'start-cancelled' });
+          return;
         }
         if (problem) {
           this.dispatch({ type: 'preflight-failed', problem });

@@ -171,6 +171,10 @@ class Step {
         return this.startFailed(input.error, input.exhausted === true, input.code);
       case 'preflight-failed':
         return this.preflightFailed(input.problem);
+      case 'start-cancelled':
+        // No process ran: the service is stopped, as the shutdown that cancelled the start wants it.
+        if (this.s.phase === 'starting' && !this.s.instance) this.s.phase = 'stopped';
+        return;
       case 'exited':
         return this.exited(input);
       case 'healthy':

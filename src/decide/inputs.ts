@@ -35,6 +35,11 @@ export type ServiceInput =
   | { type: 'start-failed'; error: string; exhausted?: boolean; code?: string }
   /** A check before the start said "do not start, repair first". */
   | { type: 'preflight-failed'; problem: string }
+  /**
+   * The start ended before its spawn because the runtime is going away (a shutdown, a reload's handover aborted its
+   * preflight's validator): nothing ran, nothing failed.
+   */
+  | { type: 'start-cancelled' }
   | {
       type: 'exited';
       pid: number;

@@ -28,6 +28,8 @@ export interface PreflightOptions {
   inheritedEnv?: NodeJS.ProcessEnv;
   /** Which checks to run; default all. */
   only?: readonly PreflightCheck[];
+  /** Ends the config validator (its process group and what escaped it) when the start is cancelled. */
+  signal?: AbortSignal;
 }
 
 /** Findings that would stop the service from starting; [] means "go". Findings here are reports (fixable: false). */
@@ -37,7 +39,7 @@ export async function preflight(service: ServiceConfig, opts: PreflightOptions =
   const checks: Promise<Finding[]>[] = [];
   if (wanted.has('command')) checks.push(checkCommand(service, env));
   if (wanted.has('cwd')) checks.push(checkCwd(service));
-  if (wanted.has('config')) checks.push(checkConfig(service, opts.runner ?? spawnRunner()));
+  if (wanted.has('config')) checks.push(checkConfig(service, opts.runner ?? spawnRunner(), opts.signal));
   if (wanted.has('env')) checks.push(Promise.resolve(checkEnv(service, env)));
   if (wanted.has('port')) checks.push(checkPort(service, opts.portInUse));
   return (await Promise.all(checks)).flat();
@@ -99,9 +101,9 @@ async function checkCwd(service: ServiceConfig): Promise<Finding[]> {
   }
 }
 
-async function checkConfig(service: ServiceConfig, runner: CommandRunner): Promise<Finding[]> {
+async function checkConfig(service: ServiceConfig, runner: CommandRunner, signal?: AbortSignal): Promise<Finding[]> {
   if (!service.configFile) return [];
-  const c = await checkConfigFile(service, runner);
+  const c = await checkConfigFile(service, runner, signal ? { signal } : {});
   if (c.state === 'valid') return [];
   return [
     finding(
