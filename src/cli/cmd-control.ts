@@ -1,4 +1,5 @@
-// `clawback start|stop|restart|resume NAME`: state changes through the daemon's token-protected API.
+// `clawback start|stop|restart|resume|reset NAME`: state changes through the daemon's token-protected API.
+import os from 'node:os';
 import type { Command } from 'commander';
 import { connect } from './client.js';
 import { printChangeAnswer, type ChangeAnswer } from './change-answer.js';
@@ -11,6 +12,7 @@ const ACTIONS = {
   stop: 'stop a service (it stays stopped until started)',
   restart: 'restart a service gracefully',
   resume: 'lift the crash-loop breaker / human hold and try again',
+  reset: 'set RESTARTS, the crash-loop window and the backoff back to 0 (pm2 reset); the process and a hold are left as they are',
 } as const;
 
 export function registerControl(program: Command): void {
@@ -25,7 +27,17 @@ export function registerControl(program: Command): void {
         const client = await connect(program.opts());
         // As long as the daemon itself waits for the service (its stop grace), not a fixed 15 s.
         const timeoutMs = actionWaitMs(runningConfig(client.info.configPath, client.stateDir), name);
-        printChangeAnswer(await client.post<ChangeAnswer>(`/api/services/${encodeURIComponent(name)}/${action}`, { timeoutMs }));
+        // A reset is journaled with who asked (as maintenance is).
+        const by = action === 'reset' ? `?by=${encodeURIComponent(who())}` : '';
+        printChangeAnswer(await client.post<ChangeAnswer>(`/api/services/${encodeURIComponent(name)}/${action}${by}`, { timeoutMs }));
       });
+  }
+}
+
+function who(): string {
+  try {
+    return `cli:${os.userInfo().username}`;
+  } catch {
+    return 'cli';
   }
 }

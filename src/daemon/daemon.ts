@@ -21,7 +21,7 @@ import { mergeAgentRuns, readAgentLedger, writeAgentLedger } from './agent-ledge
 import { findUnrecordedInstances } from './unrecorded-instances.js';
 import type { ServiceRecord } from '../decide/service-state.js';
 import { normalizeState } from '../decide/service-state.js';
-import { ServiceRuntime, type HealthEvents, type HealthWatch, type Repairers, type RuntimeDeps } from './service-runtime.js';
+import { ServiceRuntime, type HealthEvents, type HealthWatch, type Repairers, type RuntimeDeps, type ActionResult } from './service-runtime.js';
 import { serviceLogFile, spawnSpecFor } from './spawn-spec.js';
 import { cliHint } from '../cli/cli-command.js';
 import { probeHealthWatch } from './health-watch.js';
@@ -382,15 +382,16 @@ export class Daemon {
   }
 
   /** A person's request (API, CLI, dashboard): handed to the service's reducer, answered with where it ended up. */
-  async action(name: string, action: ServiceAction): Promise<{ ok: boolean; status: number; message: string; runId?: string }> {
+  async action(name: string, action: ServiceAction, query?: URLSearchParams): Promise<{ ok: boolean; status: number; message: string; runId?: string; reset?: ActionResult['reset'] }> {
     const rt = this.runtimes.get(name);
     if (!rt) {
       const instances = namesFor(name, this.runtimes.keys());
       const hint = instances.length > 0 ? `; ${name} runs as ${instances.join(', ')}: name one instance, or use \`clawback reload ${name}\` for a rolling restart` : '';
       return { ok: false, status: 404, message: `no service named "${name}" (known: ${[...this.runtimes.keys()].join(', ')})${hint}` };
     }
-    const r = await rt.request(action, 'human');
-    return { ok: r.ok, status: r.ok ? 200 : 409, message: r.message, ...(r.runId ? { runId: r.runId } : {}) };
+    const who = action === 'reset' ? (query?.get('by') ?? 'api').slice(0, 100) : undefined;
+    const r = await rt.request(action, 'human', undefined, who);
+    return { ok: r.ok, status: r.ok ? 200 : 409, message: r.message, ...(r.runId ? { runId: r.runId } : {}), ...(r.reset ? { reset: r.reset } : {}) };
   }
 
   /** POST routes beyond start/stop/restart/resume: maintenance and approvals. */
@@ -481,7 +482,7 @@ export class Daemon {
         handlers: {
           status: () => this.status(),
           statusVersion: () => ctx.bus.emitted,
-          action: async (name, action) => (await bootGate, this.action(name, action)),
+          action: async (name, action, query) => (await bootGate, this.action(name, action, query)),
           command: async (p, q) => (await bootGate, this.command(p, q)),
           // The API redacts each event it streams (its `redactor`); a second pass here cost every client twice.
           subscribe: (listener) => ctx.bus.subscribe(listener),

@@ -159,6 +159,8 @@ export interface ActionResult {
   message: string;
   /** doctor: the run the request started. */
   runId?: string;
+  /** reset: the counts before and after (after is always 0), and the hold that stays. */
+  reset?: { restarts: { before: number; after: number }; window: { before: number; after: number }; backoffAttempt: { before: number; after: number }; held: string | null };
 }
 
 function newId(kind: 'inc' | 'run', now: number): string {
@@ -427,12 +429,12 @@ export class ServiceRuntime {
   }
 
   /** Asks the reducer, then waits (bounded) until the service is no longer starting or stopping. */
-  async request(action: 'start' | 'stop' | 'restart' | 'resume' | 'doctor', by: Requester, runId?: string): Promise<ActionResult> {
+  async request(action: 'start' | 'stop' | 'restart' | 'resume' | 'doctor' | 'reset', by: Requester, runId?: string, who?: string): Promise<ActionResult> {
     // Handed to a new runtime by a reload, this one takes no facts any more (its request was dropped, its answer a guess):
     // the new one owns the service now, and decides the request.
     if (this.stopped && this.handedTo) {
       const next = await this.successor();
-      if (next) return next.request(action, by, runId);
+      if (next) return next.request(action, by, runId, who);
     }
     // It takes no facts any more (removed or replaced by a reload, the daemon shutting down): the request is dropped, and
     // its caller was told the stale picture as if done ("restart web: running (pid null)", exit 0).
@@ -440,6 +442,7 @@ export class ServiceRuntime {
       const why = this.handedTo ? 'the config reload that was replacing it built no new runtime (the daemon is stopping, or a step of the reload failed: see `clawback status`); try again' : `a ${this.lastOrder.what} ended its supervision here`;
       return { ok: false, message: `${action} ${this.name}: not carried out: ${why}` };
     }
+    if (action === 'reset') return this.reset(by, who);
     const before = this.s.work;
     const phaseBefore = this.s.phase;
     const restartsBefore = this.s.restartsTotal;
@@ -493,6 +496,23 @@ export class ServiceRuntime {
       ? `; maintenance is still on (by ${m.by}, ${m.until !== null ? `until ${new Date(m.until).toISOString()}` : 'until turned off'}): started because a person asked, but not restarted or healed if it fails until it ends (\`clawback maintenance ${this.name} off\`)`
       : '';
     return { ok, message: `${action} ${this.name}: ${where}${ended}${joinedText}${inMaintenance}` };
+  }
+
+  /** `reset`: the reducer zeroes the counts (nothing is started or stopped, so nothing to wait for); answered before -> after. */
+  private reset(by: Requester, who?: string): ActionResult {
+    const was = { restarts: this.s.restartsTotal, window: this.s.restartHistory.length, attempt: this.s.backoffAttempt };
+    this.dispatch({ type: 'request', action: 'reset', by, ...(who ? { who } : {}) });
+    const s = this.s;
+    const done = s.restartsTotal === 0 && s.restartHistory.length <= 1 && s.backoffAttempt === 0;
+    const held = s.held ? `${s.held.reason}: ${s.held.detail}` : null;
+    const where = s.instance ? `; running (pid ${s.instance.pid}, not restarted)` : held ? '' : `; ${s.phase}`;
+    const stays = held ? `; it stays held (${held}): \`${resumeCommandOf(this.policy)}\` lifts the hold` : '';
+    const counts = `restarts ${was.restarts} -> ${s.restartsTotal}, crash-loop window ${was.window} -> ${s.restartHistory.length}${s.restartHistory.length > 0 ? ' (the restart already scheduled stays counted)' : ''}, backoff attempt ${was.attempt} -> ${s.backoffAttempt}`;
+    return {
+      ok: done,
+      message: `reset ${this.name}: ${counts}${where}${stays}`,
+      reset: { restarts: { before: was.restarts, after: s.restartsTotal }, window: { before: was.window, after: s.restartHistory.length }, backoffAttempt: { before: was.attempt, after: s.backoffAttempt }, held },
+    };
   }
 
   /**

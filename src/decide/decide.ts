@@ -1348,6 +1348,8 @@ class Step {
       }
       case 'restart':
         return this.restartRequest(input.by, input.runId);
+      case 'reset':
+        return this.resetCounts(input.by, input.who);
       case 'doctor': {
         // A person asks for the doctor on an open incident (e.g. from the chat after an escalation).
         const inc = s.incident;
@@ -1363,6 +1365,32 @@ class Step {
         return;
       }
     }
+  }
+
+  /**
+   * A person's `clawback reset NAME` (`pm2 reset`): RESTARTS, the crash-loop window and the backoff attempt back to 0.
+   * The process is not touched and a hold is not lifted (`resume` lifts it); clawback_restarts_total, a Prometheus
+   * counter, keeps counting (it is fed by service.restarting events, never by this number).
+   */
+  private resetCounts(by: Extract<ServiceInput, { type: 'request' }>['by'], who?: string): void {
+    const s = this.s;
+    if (by !== 'human') return;
+    const before = { restarts: s.restartsTotal, window: s.restartHistory.length, attempt: s.backoffAttempt };
+    s.restartsTotal = 0;
+    // A restart decided and not started yet (its backoff, the stop before it) stays in the window: emptied, the breaker
+    // let maxRestarts more run after it (one more than its limit).
+    const pending = s.phase === 'backoff' || (s.phase === 'stopping' && s.afterStop?.then === 'start');
+    s.restartHistory = pending ? s.restartHistory.slice(-1) : [];
+    s.backoffAttempt = 0;
+    const asker = who && withoutEscapes(who).trim() !== '' ? withoutEscapes(who).trim().slice(0, 100) : 'a person';
+    const held = s.held ? `${s.held.reason}: ${s.held.detail}` : null;
+    const stays = held ? `; it stays held (${held}): \`${resumeCommandOf(this.p)}\` lifts the hold` : '';
+    this.emit(
+      'service.reset',
+      'info',
+      `${this.p.name}: restart count reset by ${asker} (restarts ${before.restarts} -> 0, crash-loop window ${before.window} -> ${s.restartHistory.length}${s.restartHistory.length > 0 ? ': the restart already scheduled stays counted' : ''}, backoff attempt ${before.attempt} -> 0)${stays}`,
+      { by: asker, restartsBefore: before.restarts, windowBefore: before.window, backoffAttemptBefore: before.attempt, held },
+    );
   }
 
   private restartRequest(by: Extract<ServiceInput, { type: 'request' }>['by'], runId?: string): void {

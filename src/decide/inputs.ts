@@ -55,7 +55,11 @@ export type ServiceInput =
   | { type: 'healthy'; pid: number }
   /** `since`: the first failed result of the run of failures that made the verdict (the first failure signal). */
   | { type: 'unhealthy'; pid: number; probe: string; finding?: string; message: string; since?: number }
-  | { type: 'request'; action: 'start' | 'stop' | 'restart' | 'resume' | 'doctor'; by: Requester; reason?: string; runId?: string }
+  /**
+   * `reset` (`pm2 reset`): RESTARTS, the crash-loop window and the backoff attempt back to 0; no hold lifted, no process
+   * touched. `who`: who asked, as they gave it (cli:USER, dashboard), for its journal line.
+   */
+  | { type: 'request'; action: 'start' | 'stop' | 'restart' | 'resume' | 'doctor' | 'reset'; by: Requester; reason?: string; runId?: string; who?: string }
   /** `files`: the user's files the run rewrote (a 'fixed' run that did is verified, and reverted if it does not hold); `otherRepairs`: what it did besides (not reverted). */
   /**
    * `personOnly`: what the run left only a person can fix (a missing program or #! interpreter to install, a working

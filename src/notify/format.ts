@@ -86,6 +86,7 @@ const HEADLINES: Partial<Record<EventType, string>> = {
   'service.stopped': 'Service stopped',
   'service.restart-scheduled': 'Restart scheduled',
   'service.restarting': 'Restarting',
+  'service.reset': 'Restart count reset',
   'service.healthy': 'Healthy',
   'service.unhealthy': 'Unhealthy',
   'probe.failed': 'Probe failed',

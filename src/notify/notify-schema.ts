@@ -64,6 +64,7 @@ export const EVENT_TYPES = [
   'readiness.failing',
   'readiness.recovered',
   'service.scope-restarted',
+  'service.reset',
   'openclaw.evidence',
   'openclaw.other-supervisor',
   'update.started',

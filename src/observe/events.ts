@@ -89,6 +89,8 @@ export type EventType =
   | 'readiness.recovered'
   /** The reducer restarted one part of the service (a channel account) instead of the whole process. */
   | 'service.scope-restarted'
+  /** A person set the service's restart count back to 0 (`clawback reset NAME`, as `pm2 reset`): what it was, who asked. */
+  | 'service.reset'
   /** The gateway's own evidence (stability bundle, diagnostics export) attached to an incident. */
   | 'openclaw.evidence'
   /** The gateway's own service manager unit is enabled beside Clawback. */
@@ -144,6 +146,7 @@ export interface EventPayloads {
   'maintenance.reminder': { by: string; reason: string; since: number; forMs: number };
   'readiness.failing': { subsystem: string; kind: string; channel?: string; accounts?: string[]; since: number; dueAt: number; detail?: string };
   'readiness.recovered': { subsystem: string; kind: string; channel?: string; failingForMs: number };
+  'service.reset': { by: string; restartsBefore: number; windowBefore: number; backoffAttemptBefore: number; held: string | null };
   'service.scope-restarted': { scope: string; channel?: string; accounts: string[]; ok: boolean; summary: string; settleMs: number };
   'openclaw.evidence': { kind: 'stability' | 'diagnostics'; summary: string; path?: string; ok: boolean };
   'openclaw.other-supervisor': { manager: 'systemd' | 'launchd'; unit: string; path: string; enabled: boolean };

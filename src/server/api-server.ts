@@ -11,15 +11,16 @@ import { redactLabelValues } from '../observe/exposition-text.js';
 import type { Clock } from '../platform/clock.js';
 import { sharedStatus } from './shared-status.js';
 
-export type ServiceAction = 'start' | 'stop' | 'restart' | 'resume' | 'doctor';
-export const SERVICE_ACTIONS: readonly ServiceAction[] = ['start', 'stop', 'restart', 'resume', 'doctor'];
+export type ServiceAction = 'start' | 'stop' | 'restart' | 'resume' | 'doctor' | 'reset';
+export const SERVICE_ACTIONS: readonly ServiceAction[] = ['start', 'stop', 'restart', 'resume', 'doctor', 'reset'];
 
 export interface ApiHandlers {
   status(): unknown;
   /** Changes whenever the status may have (the daemon's count of emitted events); absent: the status is shared by age only. */
   statusVersion?: () => number;
   /** `runId`: the doctor run a `doctor` request started (its journal events and status work carry it). */
-  action(service: string, action: ServiceAction): Promise<{ ok: boolean; status: number; message: string; runId?: string }>;
+  /** `query`: the request's parameters (`by`: who asked, for a reset's journal line); `reset`: what a reset set back. */
+  action(service: string, action: ServiceAction, query?: URLSearchParams): Promise<{ ok: boolean; status: number; message: string; runId?: string; reset?: unknown }>;
   /** Other state-changing POST routes (maintenance, approvals); undefined when not handled. */
   command?: (path: string, query: URLSearchParams) => Promise<{ status: number; body: Record<string, unknown> } | undefined>;
   /** Live events; returns an unsubscribe function. */
@@ -189,8 +190,8 @@ export async function startApiServer(opts: {
       if (!m) return send(res, 404, { error: 'not found' });
       const action = m[2] as ServiceAction;
       if (!SERVICE_ACTIONS.includes(action)) return send(res, 404, { error: `unknown action ${m[2]}` });
-      const r = await handlers.action(decodeURIComponent(m[1]!), action);
-      return send(res, r.status, scrub({ ok: r.ok, message: r.message, ...(r.runId ? { runId: r.runId } : {}) }));
+      const r = await handlers.action(decodeURIComponent(m[1]!), action, url.searchParams);
+      return send(res, r.status, scrub({ ok: r.ok, message: r.message, ...(r.runId ? { runId: r.runId } : {}), ...(r.reset ? { reset: r.reset } : {}) }));
     }
     if (method !== 'GET' && method !== 'HEAD') return send(res, 405, { error: 'method not allowed' }, { allow: 'GET, POST' });
     // The dashboard's static files hold no state, and a browser cannot send a token when it opens a URL: they load

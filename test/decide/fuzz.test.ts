@@ -110,6 +110,8 @@ function worldHears(w: World, input: ServiceInput): void {
         w.autoStarts = [];
       }
       if (input.by === 'human' && input.action === 'stop') w.personStopped = true;
+      // A person's reset (pm2 reset) empties the restart window: the breaker counts afresh from it.
+      if (input.by === 'human' && input.action === 'reset') w.autoStarts = [];
       break;
     case 'clock-stepped':
       w.autoStarts = w.autoStarts.map((t) => t + input.byMs);
@@ -193,8 +195,10 @@ function check(w: World, p: ServicePolicy, prev: ServiceState, step: Step, next:
       }
       case 'stop':
         if (!w.proc || w.released) return 'stop with no watched instance';
+        // A stop ordered again for the same pending restart (a boot re-arming the stop of the instance it adopted) does
+        // not move when that restart was decided (the reducer counted it at the first stop).
+        if (!w.stopping && !(input.type === 'boot' && prev.afterStop?.then === 'start')) w.stopAt = now;
         w.stopping = true;
-        w.stopAt = now;
         break;
       case 'release':
         w.released = true;
@@ -335,7 +339,7 @@ function nextInput(r: () => number, w: World, s: ServiceState, p: ServicePolicy,
     ],
     [1, () => ({ type: 'unhealthy', pid: stale(), probe: 'http', message: 'down' })],
     [8, () => ({ type: 'tick' })],
-    [2, () => ({ type: 'request', action: pick(['start', 'stop', 'restart', 'resume', 'doctor'] as const), by: 'human' })],
+    [2, () => ({ type: 'request', action: pick(['start', 'stop', 'restart', 'resume', 'doctor', 'reset'] as const), by: 'human' })],
     [1, () => ({ type: 'request', action: 'restart', by: pick(['prediction', 'group'] as const) })],
     [1, () => ({ type: 'request', action: 'restart', by: 'agent', runId: s.work?.kind === 'agent' && r() < 0.7 ? s.work.id : staleRun() })],
     [3, () => (w.doctors.size > 0 ? { type: 'doctor-done', runId: pick([...w.doctors]), outcome: pick(['fixed', 'nothing-found', 'not-fixed'] as const), summary: 'looked' } : null)],
