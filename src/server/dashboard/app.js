@@ -644,6 +644,7 @@
     f.start = button('start', 'Start', { hidden: true });
     f.stop = button('stop', 'Stop', { class: 'danger' });
     f.doctor = button('doctor', 'Doctor');
+    f.reset = button('reset', 'Reset count');
     f.maint = button('maintenance', 'Maintenance 30m');
     f.approve = button('approve', 'Approve agent', { class: 'primary', hidden: true });
     f.refuse = button('refuse', 'Refuse agent', { hidden: true });
@@ -659,7 +660,7 @@
         el('figure', { class: 'spark lat' }, el('figcaption', {}, 'Health latency', f.latNow), f.latSvg),
         el('figure', { class: 'spark mem' }, el('figcaption', {}, 'Memory', f.memNow), f.memSvg)),
       f.probes,
-      el('footer', { class: 'actions' }, f.restart, f.resume, f.start, f.stop, f.doctor, f.maint, f.approve, f.refuse, f.hint, f.msg),
+      el('footer', { class: 'actions' }, f.restart, f.resume, f.start, f.stop, f.doctor, f.reset, f.maint, f.approve, f.refuse, f.hint, f.msg),
     );
     /**
      * `pending`: the button's request in flight ({at, abort}); `doctorRun`: the doctor run this page started, followed to its
@@ -816,7 +817,7 @@
   }
 
   function buttons(f) {
-    return [f.restart, f.resume, f.start, f.stop, f.doctor, f.maint, f.approve, f.refuse];
+    return [f.restart, f.resume, f.start, f.stop, f.doctor, f.reset, f.maint, f.approve, f.refuse];
   }
   function updateActions(card) {
     const s = card.last;
@@ -827,6 +828,9 @@
     setProp(f.resume, 'disabled', card.busy || !held);
     setProp(f.resume, 'title', held ? 'Resume: clear the hold and start again' : 'Resume is for a held service');
     setProp(f.restart, 'disabled', card.busy);
+    // `clawback reset` (pm2 reset): RESTARTS back to 0, the process and a hold left as they are.
+    setProp(f.reset, 'disabled', card.busy || !s.restarts);
+    setProp(f.reset, 'title', s.restarts ? `Reset count: RESTARTS ${s.restarts} -> 0 (the process is not restarted; a hold stays until Resume)` : 'RESTARTS is 0');
     setProp(f.start, 'hidden', s.state !== 'stopped' || held);
     setProp(f.start, 'disabled', card.busy);
     setProp(f.stop, 'hidden', s.state === 'stopped');
@@ -890,7 +894,7 @@
           ? `/api/services/${encodeURIComponent(card.name)}/maintenance?on=${s.maintenance ? '0' : '1&for=30m'}&${by}`
           : action === 'approve' || action === 'refuse'
             ? `/api/incidents/${encodeURIComponent((s.work && s.work.incidentId) || '')}/${action}?${by}`
-            : `/api/services/${encodeURIComponent(card.name)}/${action}`;
+            : `/api/services/${encodeURIComponent(card.name)}/${action}${action === 'reset' ? `?${by}` : ''}`;
       const abort = new AbortController();
       card.pending = { at: performance.now(), abort, frozen: false };
       // A doctor run's first events can come on the stream before this answer (a loaded box): kept, counted once it is known.
