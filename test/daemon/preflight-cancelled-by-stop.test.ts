@@ -1,21 +1,12 @@
 // A daemon stopped while a start waited for its preflight's config validator (OpenClaw's, up to a minute) waited for
 // the validator, started the service it was stopping, then left the validator running past its exit. The stop ends the
 // validator, starts nothing, and does not wait for it.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, NODE, startTestDaemon, tempDir } from '../helpers/daemon.js';
-import { waitFor } from '../helpers/processes.js';
+import { isAlive as alive, waitFor } from '../helpers/processes.js';
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-};
 
 describe('a daemon stopped during a start\'s preflight', () => {
   it('ends the config validator and starts nothing', async () => {
@@ -35,8 +26,8 @@ describe('a daemon stopped during a start\'s preflight', () => {
       const svc = (): { pid?: number | null; preflight?: unknown } | undefined => (td.daemon.status() as unknown as { services: Array<{ name: string; pid?: number | null; preflight?: unknown }> }).services.find((s) => s.name === 'svc');
       const first = svc()!.pid!;
       // New bytes and a crash: the next start validates again, and this validator waits for a gate that never opens.
-      (await import('node:fs')).rmSync(gate);
-      (await import('node:fs')).rmSync(pidFile, { force: true });
+      rmSync(gate);
+      rmSync(pidFile, { force: true });
       writeFileSync(cfg, '{"ok": false}\n');
       process.kill(first, 'SIGKILL');
       await waitFor(() => svc()?.preflight !== undefined && existsSync(pidFile), { timeoutMs: 20_000, message: 'the validator running' });

@@ -5,17 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCommand } from '../../src/probes/run-command.js';
 import { FIXTURES, NODE, tempDir } from '../helpers/daemon.js';
-import { waitFor } from '../helpers/processes.js';
+import { isAlive as alive, waitFor } from '../helpers/processes.js';
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-};
 
 describe('a probe command aborted', () => {
   it('ends what it started in another session too, not only its own group', async () => {
