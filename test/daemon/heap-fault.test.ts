@@ -13,14 +13,17 @@ import { maxOldSpaceMiB } from '../../src/platform/heap-figures.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
 
 let daemon: MarkedChild | undefined;
+let daemonStateDir: string | undefined;
 afterEach(async () => {
-  await stopSpawnedDaemon(daemon);
+  await stopSpawnedDaemon(daemon, daemonStateDir);
   daemon = undefined;
+  daemonStateDir = undefined;
 });
 
 describe('the daemon near its heap limit', () => {
   it('a real daemon at --max-old-space-size=9 says so: degraded status, a daemon.degraded event, the gauge at 1', async () => {
     const { dir, config, stateDir } = steadyDaemonDirs('clawback-heap-');
+    daemonStateDir = stateDir;
     // Its resting heap (about 7.5 MiB) is above 80% of 9 MiB: the check on the 2 s chore must see it.
     daemon = spawnMarked(NODE, ['--max-old-space-size=9', CLI, 'run', '--config', config, '--state-dir', stateDir]);
     const journal = path.join(stateDir, 'journal.jsonl');

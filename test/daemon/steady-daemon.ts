@@ -1,10 +1,10 @@
 // The set-up of the tests that start a real daemon at an odd heap size on one steady service (heap fault, heap-bounded
 // reads, start loops): its dirs and config, and the stop of whatever daemon the test left running.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
-import type { MarkedChild } from '../helpers/processes.js';
+import { killTree, pidRef, type MarkedChild } from '../helpers/processes.js';
 
 /** A temp dir with a clawback.yaml of one `steady` sleeper service (API on a free port); `stateDir` made (0700) when asked. */
 export function steadyDaemonDirs(prefix: string, opts: { makeStateDir?: boolean } = {}): { dir: string; config: string; stateDir: string } {
@@ -16,9 +16,24 @@ export function steadyDaemonDirs(prefix: string, opts: { makeStateDir?: boolean 
   return { dir, config, stateDir };
 }
 
-/** SIGTERM, then a kill past 20 s: for an afterEach. */
-export async function stopSpawnedDaemon(daemon: MarkedChild | undefined): Promise<void> {
+/**
+ * SIGTERM, then a kill past 20 s: for an afterEach. With its state dir, the services it recorded that still run are
+ * ended too: a daemon at an odd heap size that died (out of heap) or was killed leaves its services running, as a dead
+ * daemon must, and they leaked past the suite's end (`sleeper.mjs`, in CI).
+ */
+export async function stopSpawnedDaemon(daemon: MarkedChild | undefined, stateDir?: string): Promise<void> {
   if (!daemon) return;
   daemon.child.kill('SIGTERM');
   await daemon.waitForExit(20_000).catch(() => daemon.kill());
+  for (const inst of stateDir ? recordedInstances(stateDir) : []) killTree(pidRef(inst.pid, inst.pidStartTime));
+}
+
+/** The instances state.json records (none when it cannot be read). */
+export function recordedInstances(stateDir: string): Array<{ pid: number; pidStartTime: number | null }> {
+  try {
+    const state = JSON.parse(readFileSync(path.join(stateDir, 'state.json'), 'utf8')) as { services?: Record<string, { record?: { instance?: { pid: number; pidStartTime: number | null } | null } }> };
+    return Object.values(state.services ?? {}).flatMap((s) => (s.record?.instance ? [s.record.instance] : []));
+  } catch {
+    return [];
+  }
 }
