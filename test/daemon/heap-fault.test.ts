@@ -21,16 +21,17 @@ afterEach(async () => {
 });
 
 describe('the daemon near its heap limit', () => {
-  it('a real daemon at --max-old-space-size=9 says so: degraded status, a daemon.degraded event, the gauge at 1', async () => {
+  it('a real daemon at --max-old-space-size=10 says so: degraded status, a daemon.degraded event, the gauge at 1', async () => {
     const { dir, config, stateDir } = steadyDaemonDirs('clawback-heap-');
     daemonStateDir = stateDir;
-    // Its resting heap (about 7.5 MiB) is above 80% of 9 MiB: the check on the 2 s chore must see it.
-    daemon = spawnMarked(NODE, ['--max-old-space-size=9', CLI, 'run', '--config', config, '--state-dir', stateDir]);
+    // Its resting heap (about 8.0-8.5 MiB now; 7.5 MiB when this test was written) is at or above 80% of 10 MiB: the
+    // check on the 2 s chore must see it. At 9 MiB (90 % at rest) a burst under the suite's load ran it out of heap.
+    daemon = spawnMarked(NODE, ['--max-old-space-size=10', CLI, 'run', '--config', config, '--state-dir', stateDir]);
     const journal = path.join(stateDir, 'journal.jsonl');
     const heapEvent = (): ClawbackEvent | undefined => readJournalFile(journal).find((e) => e.type === 'daemon.degraded' && (e.details as { reason?: string }).reason === 'heap');
     const event = await waitFor(heapEvent, { timeoutMs: 30_000, message: `a heap fault in the journal (daemon exit: ${JSON.stringify(daemon.exitInfo())}, stderr: ${daemon.stderr().slice(-2000)})` });
     expect(event.severity).toBe('critical');
-    expect(event.message).toMatch(/heap \d+\.\d MiB of its 9\.0 MiB limit \(\d+%/);
+    expect(event.message).toMatch(/heap \d+\.\d MiB of its 10\.0 MiB limit \(\d+%/);
     expect(event.message).toContain('--max-old-space-size');
     expect(event.message).not.toContain('state dir');
     expect(daemon.stderr()).toContain('daemon degraded: heap');
@@ -44,7 +45,7 @@ describe('the daemon near its heap limit', () => {
     const port = (JSON.parse(readFileSync(path.join(stateDir, 'daemon.json'), 'utf8')) as { api: { port: number } }).api.port;
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toContain('clawback_daemon_degraded{reason="heap"} 1');
-    expect(metrics).toContain('clawback_daemon_heap_limit_bytes 9437184');
+    expect(metrics).toContain('clawback_daemon_heap_limit_bytes 10485760');
     expect(daemon.exitInfo()).toBeUndefined();
   }, 60_000);
 

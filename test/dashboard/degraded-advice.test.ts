@@ -1,4 +1,4 @@
-// The daemon degraded for its heap: the banner said "heap: EHEAPNEAR: JavaScript heap 7.7 MiB of its 9.0 MiB limit"
+// The daemon degraded for its heap: the banner said "heap: EHEAPNEAR: JavaScript heap 7.7 MiB of its 9.0 MiB limit" (at 9 MiB)
 // and never what to do; the daemon's advice (raise --max-old-space-size) was only in its log and the alert.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -35,19 +35,20 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: the heap-degraded banner says
     await browser?.close();
   });
 
-  it('a real daemon at --max-old-space-size=9: the banner names the heap and how to raise its limit', async () => {
+  it('a real daemon at --max-old-space-size=10: the banner names the heap and how to raise its limit', async () => {
     const dir = tempDir('clawback-heap-banner-');
     const config = path.join(dir, 'clawback.yaml');
     const port = await freePort();
     writeFileSync(config, YAML.stringify(markServices({ api: { port }, services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] })));
     stateDir = path.join(dir, 'state');
-    daemon = spawnMarked(NODE, ['--max-old-space-size=9', CLI, 'run', '--config', config, '--state-dir', stateDir]);
+    // 10 MiB: its resting heap (8.0-8.5 MiB) is at or above the 80 % that degrades it; at 9 MiB a burst under load ran it out.
+    daemon = spawnMarked(NODE, ['--max-old-space-size=10', CLI, 'run', '--config', config, '--state-dir', stateDir]);
     const page = await browser.newPage();
     await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/api/status`).then((r) => r.ok, () => false)) || null, { timeoutMs: 30_000, message: 'the daemon answers' });
     await page.goto(`http://127.0.0.1:${port}/`);
     await page.locator(`${BANNER}:not([hidden])`).waitFor({ timeout: 30_000 });
     const text = (await page.locator(BANNER).textContent()) ?? '';
-    expect(text).toMatch(/heap: .*JavaScript heap \d+\.\d MiB of its 9\.0 MiB limit/);
+    expect(text).toMatch(/heap: .*JavaScript heap \d+\.\d MiB of its 10\.0 MiB limit/);
     expect(text).toContain('to fix: raise the daemon\'s heap limit (NODE_OPTIONS=--max-old-space-size=MiB');
     await page.close();
   }, 90_000);
