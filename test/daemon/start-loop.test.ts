@@ -12,21 +12,27 @@ import { steadyDaemonDirs, stopSpawnedDaemon } from './steady-daemon.js';
 import { START_ATTEMPTS_FILE, START_LOOP_ATTEMPTS, noteStartAttempt } from '../../src/daemon/start-attempts.js';
 
 let daemon: MarkedChild | undefined;
+let daemonStateDir: string | undefined;
 afterEach(async () => {
-  await stopSpawnedDaemon(daemon);
+  // Given the state dir: a start that lived (it should have died) leaves no service behind either.
+  await stopSpawnedDaemon(daemon, daemonStateDir);
   daemon = undefined;
+  daemonStateDir = undefined;
 });
 
 describe('a daemon that dies during its own start', () => {
   it('three real starts die of heap out of memory reading state.json; the fourth says so and starts without it', async () => {
     const { dir, config, stateDir } = steadyDaemonDirs('clawback-start-loop-', { makeStateDir: true });
-    // 3 MB of tiny arrays: under the heap bound on a 32 MiB heap, yet about 10 times that once parsed.
+    // 2 MiB of tiny nested arrays: well under the bound on a 32 MiB heap (1/8 of what is left: ~3 MiB with the daemon's
+    // ~8 MiB at rest; 3 MiB of `[1]` was over it once the resting heap grew), yet about 20 times that once parsed.
     const stateFile = path.join(stateDir, 'state.json');
-    writeFileSync(stateFile, `{"version":1,"services":{},"pad":[${new Array((3 * 1024 * 1024) / 4).fill('[1]').join(',')}]}`);
+    writeFileSync(stateFile, `{"version":1,"services":{},"pad":[${new Array(Math.floor((2 * 1024 * 1024) / 7)).fill('[[[]]]').join(',')}]}`);
     const size = statSync(stateFile).size;
     const args = ['--max-old-space-size=32', CLI, 'run', '--config', config, '--state-dir', stateDir];
+    daemonStateDir = stateDir;
     for (let i = 1; i <= START_LOOP_ATTEMPTS; i++) {
       const dying = spawnMarked(NODE, args);
+      daemon = dying;
       const exit = await dying.waitForExit(30_000);
       expect(exit.code ?? exit.signal, dying.stderr().slice(-400)).not.toBe(0);
       const note = JSON.parse(readFileSync(path.join(stateDir, START_ATTEMPTS_FILE), 'utf8')) as { count: number; phase: string };
