@@ -60,16 +60,19 @@ export function registerRun(program: Command): void {
       );
       const shutdown = (stopServices: boolean, code: number, stoppedOnPurpose = stopServices): void => {
         if (exiting) return;
-        if (!running) {
+        const target = running ?? daemon;
+        if (!target) {
           // Signals are wired before start-up: the default action would kill us with services just started or adopted.
+          if (!deferred) say(`stopping: the start was still in progress (loading the config); ${stopServices ? 'stopping services' : 'leaving the services running'} once it is read...`);
           deferred ??= { stopServices, code, stoppedOnPurpose };
-          say('signal received while starting; shutting down once started...');
           return;
         }
         exiting = true;
-        say(stopServices ? 'stopping services and exiting...' : 'exiting, services keep running...');
+        // A stop during the start does not wait for it (a preflight's validator of up to a minute): the start is cut short.
+        if (!running) say(`stopping: the start was still in progress; ${stopServices ? 'stopping services and exiting' : 'exiting, services keep running'}...`);
+        else say(stopServices ? 'stopping services and exiting...' : 'exiting, services keep running...');
         // stop() never rejects: every step is guarded, so the services are stopped even on a full disk.
-        running
+        target
           .stop({ stopServices, stoppedOnPurpose })
           .catch((err: unknown) => process.stderr.write(`clawback: shutdown error: ${(err as Error).message}\n`))
           .finally(() => process.exit(code));
@@ -104,8 +107,13 @@ export function registerRun(program: Command): void {
           ...(earlyLock ? { earlyLock } : {}),
           say,
         });
-        await daemon.start();
+        // A signal while the config loaded: the start begins (it adopts or starts the services) and is stopped at once.
+        const started = daemon.start();
+        if (deferred) shutdown(deferred.stopServices, deferred.code, deferred.stoppedOnPurpose);
+        await started;
       } catch (err) {
+        // Stopped while starting: the stop under way ends the process (its exit code, its services stopped or left).
+        if (exiting) return;
         // Not started: a lock taken before the config loaded goes (idempotent where createDaemon let it go already).
         if (!daemon && earlyLock?.lock.kind === 'held') await earlyLock.lock.release().catch(() => undefined);
         // A config it cannot load exits 78 (EX_CONFIG): the unit's RestartPreventExitStatus=78 and the guardian leave it
@@ -138,6 +146,8 @@ export function registerRun(program: Command): void {
         }
         throw err;
       }
+      // Stopped while starting: no banner of a daemon that is going away; the stop under way exits.
+      if (exiting) return;
       running = daemon;
       const api = running.api!;
       const base = `http://${browsableHost(api.host)}:${api.port}`;
@@ -156,7 +166,6 @@ export function registerRun(program: Command): void {
       // A command that works as printed: `clawback` when PATH finds this install, else node + the absolute CLI path.
       say(`  status:    ${cliHint(['status'], { stateDir: running.ctx.stateDir, ...(g.config ? { config: g.config } : {}) })}`);
       say('  stop:      Ctrl-C (stops the services too); SIGUSR2 exits and leaves them running for the next daemon; SIGHUP reloads the config');
-      if (deferred) shutdown(deferred.stopServices, deferred.code, deferred.stoppedOnPurpose);
     });
 }
 

@@ -191,6 +191,8 @@ export class Daemon {
   private persistTimer: { cancel(): void } | undefined;
   private lastStateWrite = -Infinity;
   private readonly bootAbort = new AbortController();
+  /** start() under way or done: a stop waits for it (its preflights cut short) before stopping the services. */
+  private starting: Promise<void> | undefined;
   private booting: Promise<void> = Promise.resolve();
   /** True from start() until the services' first start (or adoption) is done: status says "starting". */
   private startingUp = true;
@@ -439,7 +441,16 @@ export class Daemon {
     return memo.digest;
   }
 
-  async start(): Promise<void> {
+  /**
+   * A stop asked for while start() runs (Ctrl-C a second after `clawback run`) does not wait out the start: the
+   * preflights are cut short, the boot ends, and the stop then stops what the boot started.
+   */
+  start(): Promise<void> {
+    this.starting ??= this.startUp();
+    return this.starting;
+  }
+
+  private async startUp(): Promise<void> {
     const { ctx } = this;
     // A start (the service manager's at boot, a person's) ends a stop on purpose: removed before anything can fail
     // (the API port taken at boot), else the guardian kept reading "stopped on purpose" and never revived the daemon.
@@ -544,6 +555,8 @@ export class Daemon {
       booted();
     }
     this.startingUp = false;
+    // Stopped while starting: the stop under way says so; no "started" after it began.
+    if (this.stopping) return;
     this.drainPendingEvents();
     ctx.emit({ type: 'daemon.started', time: ctx.clock.now(), severity: 'info', message: `clawback ${VERSION} started (pid ${process.pid}), supervising ${this.runtimes.size} service(s)`, details: { pid: process.pid, version: VERSION } });
     this.startNote?.clear();
@@ -877,6 +890,9 @@ export class Daemon {
         }
       };
       this.bootAbort.abort();
+      // A start under way: what it waits for (a preflight's validator) ends now; a start that failed left nothing to stop.
+      for (const rt of this.runtimes.values()) rt.cancelStart();
+      if (this.starting && (await this.starting.then(() => false, () => true))) return;
       await step('waiting for a reload or scale in progress', () => this.setChain);
       this.pendingTimer?.cancel();
       this.stateRetry?.cancel();
