@@ -555,8 +555,12 @@ export class Daemon {
       booted();
     }
     this.startingUp = false;
-    // Stopped while starting: the stop under way says so; no "started" after it began.
-    if (this.stopping) return;
+    // Stopped while starting: the stop under way says so; no "started" after it began. A stop on purpose is no silent
+    // death either: the start note goes, or three Ctrl-Cs during starts moved state.json aside at the fourth.
+    if (this.stopping) {
+      this.startNote?.clear();
+      return;
+    }
     this.drainPendingEvents();
     ctx.emit({ type: 'daemon.started', time: ctx.clock.now(), severity: 'info', message: `clawback ${VERSION} started (pid ${process.pid}), supervising ${this.runtimes.size} service(s)`, details: { pid: process.pid, version: VERSION } });
     this.startNote?.clear();

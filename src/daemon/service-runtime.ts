@@ -543,15 +543,15 @@ export class ServiceRuntime {
     return this.lastOrder.seq;
   }
 
-  /**
-   * `removed`: a reload removes or replaces this service for good (its open incident is closed, not carried).
-   * `handedTo`: a reload hands it, running, to the runtime this resolves to (undefined: none was built).
-   */
   /** The daemon is stopping: a start waiting for its preflight (a validator of up to a minute) is cancelled, nothing spawned. */
   cancelStart(): void {
     this.preflightAbort.abort();
   }
 
+  /**
+   * `removed`: a reload removes or replaces this service for good (its open incident is closed, not carried).
+   * `handedTo`: a reload hands it, running, to the runtime this resolves to (undefined: none was built).
+   */
   async dispose(opts: { stopService: boolean; removed?: boolean; handedTo?: Promise<ServiceRuntime | undefined> }): Promise<void> {
     // Nobody would finish the strays' grace once the daemon is gone (and a start waiting for it would hold up the
     // shutdown): survivors are killed now.

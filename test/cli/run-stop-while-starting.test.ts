@@ -7,6 +7,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
 import { CLI } from '../helpers/cli.js';
+import { START_ATTEMPTS_FILE } from '../../src/daemon/start-attempts.js';
 import { isAlive, killTree, pidRef, spawnMarked, waitFor } from '../helpers/processes.js';
 
 const cleanup: Array<() => void> = [];
@@ -66,6 +67,8 @@ describe('clawback run stopped during its first start', () => {
       expect(exit, d.stdout() + d.stderr()).toEqual({ code: 0, signal: null });
       expect(d.stdout()).toContain('stopping: the start was still in progress');
       expect(d.stdout(), 'no banner of a daemon going away').not.toContain('clawback running');
+      // A stop on purpose is not a start that died: three of them in a row must not move state.json aside at the next.
+      expect(existsSync(path.join(dir, 'state', START_ATTEMPTS_FILE)), 'the start note cleared').toBe(false);
       await waitFor(() => (!isAlive(vpid) ? true : undefined), { timeoutMs: 5_000, message: `the validator ${vpid} ended` });
       if (signal === 'SIGUSR2') expect(isAlive(quick), 'SIGUSR2 leaves the services running').toBe(true);
       else await waitFor(() => (!isAlive(quick) ? true : undefined), { timeoutMs: 5_000, message: `the service ${quick} stopped` });
