@@ -30,6 +30,7 @@ import { startApiServer, type ApiServer, type ServiceAction } from '../server/ap
 import { ensureToken } from '../server/token-issue.js';
 import { readDaemonPresence } from './daemon-info.js';
 import { removeDaemonInfo, startHeartbeat, type Heartbeat } from './heartbeat.js';
+import { SupervisionPulse } from './supervision-pulse.js';
 import { PREVIOUS_DIED_SHOWN_MS, previousDaemonEnd } from './previous-end.js';
 import { noteStartAttempt, START_ATTEMPTS_FILE, START_LOOP_ATTEMPTS, type StartNote } from './start-attempts.js';
 import { lastBootAt } from '../platform/boot-time.js';
@@ -197,6 +198,8 @@ export class Daemon {
   /** True from start() until the services' first start (or adoption) is done: status says "starting". */
   private startingUp = true;
   private pendingTimer: { cancel(): void } | undefined;
+  /** Stamped by the pending-events chore: /healthz answers 503 when it stops (the supervision loop is stuck). */
+  private readonly pulse: SupervisionPulse;
   /** The daemon's own heap, checked on the pending-events chore (no timer of its own). */
   private readonly heapWatch: HeapWatch;
   private readonly pending: PendingEventsReader;
@@ -255,6 +258,7 @@ export class Daemon {
     this.startedMono = ctx.clock.monotonic();
     this.store = new StateStore(ctx.stateDir, () => ctx.clock.now());
     this.pending = new PendingEventsReader(ctx.stateDir, () => ctx.clock.now());
+    this.pulse = new SupervisionPulse(ctx.clock);
     this.state = state;
     this.log = parts.log ?? faultLog({ stateDir: ctx.stateDir, redactor: ctx.redactor, clock: ctx.clock });
     this.faults = parts.faults ?? new DaemonFaults({ clock: ctx.clock, emit: (e) => ctx.emit(e), log: this.log, stateDir: ctx.stateDir });
@@ -492,6 +496,7 @@ export class Daemon {
         },
         handlers: {
           status: () => this.status(),
+          health: () => this.pulse.health(this.startingUp),
           statusVersion: () => ctx.bus.emitted,
           action: async (name, action, query) => (await bootGate, this.action(name, action, query)),
           command: async (p, q) => (await bootGate, this.command(p, q)),
@@ -616,6 +621,7 @@ export class Daemon {
     } catch (err) {
       this.faults.failed('pending-events', err);
     }
+    this.pulse.beat();
     this.pendingTimer = this.ctx.clock.setTimeout(() => this.drainPendingEvents(), delayToGrid(this.ctx.clock, 2000));
   }
 

@@ -8,6 +8,8 @@ export interface RevivedFacts {
   seen: DaemonState;
   /** A daemon holding daemon.lock, no heartbeat yet, past the start grace. */
   hungAtStart: boolean;
+  /** Its /healthz answered 503 (the supervision loop stuck): the daemon's reason. */
+  supervisionStuck?: string | undefined;
   before: { pid: number; heartbeatAt: number } | null;
   killedPid?: number | undefined;
   via?: 'systemd' | 'launchd' | 'direct' | undefined;
@@ -19,7 +21,9 @@ export function revivedWhat(f: RevivedFacts): string {
   const beat = f.before ? `last heartbeat ${heartbeatAge(f.before.heartbeatAt, f.now)}` : undefined;
   const was = f.hungAtStart
     ? 'it was hung while starting (holding daemon.lock with no heartbeat)'
-    : f.seen === 'stale'
+    : f.seen === 'stale' && f.supervisionStuck !== undefined
+      ? `it answered its API but was not supervising (pid ${f.before?.pid ?? '?'}, ${beat ?? 'no heartbeat'}; /healthz: ${f.supervisionStuck})`
+      : f.seen === 'stale'
       ? `it was hung (pid ${f.before?.pid ?? '?'}, ${beat ?? 'no heartbeat'})`
       : f.seen === 'dead'
         ? `it was dead (pid ${f.before?.pid ?? '?'} had ended, ${beat ?? 'no heartbeat'})`

@@ -12,7 +12,7 @@ import { serviceNames } from '../platform/service-files.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { assessDaemon, heartbeatAge, readDaemonPresence, type DaemonInfo, type DaemonState } from './daemon-info.js';
 import { DAEMON_LOCK_FILE } from './daemon-lock.js';
-import { daemonApiAnswers } from './api-answers.js';
+import { daemonApiHealth, type ApiHealth } from './api-answers.js';
 import { GUARDIAN_REVIVE_NOTE, noteGuardianRevive } from './previous-end.js';
 import { daemonStateDirOf, realStateDir } from './daemon-identity.js';
 import { STOPPED_MARKER } from './daemon.js';
@@ -115,10 +115,11 @@ export interface GuardianDeps {
    */
   hungPassMs?: number;
   /**
-   * Whether the daemon a stale daemon.json names still answers its API (default: GET /healthz, 2 s). One that answers
-   * is alive but cannot write daemon.json (a read-only state dir): killing it left nothing supervising.
+   * What the daemon a stale daemon.json names answers on GET /healthz (default: 2 s). `ok` (its supervision loop runs):
+   * alive but it cannot write daemon.json (a read-only state dir), and killing it left nothing supervising.
+   * `unhealthy` (503: its supervision loop is stuck): it supervises nothing, and is handled as a hung daemon.
    */
-  apiAnswers?: (info: DaemonInfo, signal?: AbortSignal) => Promise<boolean>;
+  apiAnswers?: (info: DaemonInfo, signal?: AbortSignal) => Promise<ApiHealth>;
 }
 
 /**
@@ -175,6 +176,8 @@ export interface GuardianReport {
   before: DaemonInfo | null;
   /** The daemon info after a revival. */
   after?: DaemonInfo;
+  /** The stale daemon's /healthz answered but not 200 (its supervision loop stuck): its reason. Handled as hung. */
+  supervisionStuck?: string;
   /** Pid of a hung daemon that was SIGKILLed. */
   killedPid?: number;
   /** The daemon's systemd unit had hit its start limit and was reset (`systemctl --user reset-failed`) before the start. */
@@ -422,11 +425,18 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
         report.actions.push(`heartbeat resumed ${Math.round(clock.monotonic() - t0)} ms later (the machine woke from sleep, or the daemon was busy): left running`);
         return done();
       }
-      if (alive(before.pid) && !foreign && (await (deps.apiAnswers ?? daemonApiAnswers)(before).catch(() => false))) {
+      const api: ApiHealth = alive(before.pid) && !foreign ? await (deps.apiAnswers ?? daemonApiHealth)(before).catch((): ApiHealth => ({ state: 'silent' })) : { state: 'silent' };
+      const healthz = `http://${before.api.host}:${before.api.port}/healthz`;
+      if (api.state === 'ok') {
         report.actions.push(
-          `daemon pid ${before.pid} answers its API (http://${before.api.host}:${before.api.port}/healthz) though daemon.json is not refreshed: it cannot write ${deps.stateDir} (read-only? see \`clawback status\`): left running`,
+          `daemon pid ${before.pid} answers its API (${healthz}) though daemon.json is not refreshed: it cannot write ${deps.stateDir} (read-only? see \`clawback status\`): left running`,
         );
         return done();
+      }
+      // Its HTTP server answers but its supervision loop is stuck: nothing supervises the services, so it is hung.
+      if (api.state === 'unhealthy') {
+        report.supervisionStuck = api.reason;
+        report.actions.push(`daemon pid ${before.pid} answers its API (${healthz}) but is not supervising (${api.reason}): handled as a hung daemon`);
       }
     }
 
@@ -515,7 +525,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
         type: 'guardian.revived',
         time: clock.now(),
         severity: 'warning',
-        message: `Guardian revived the clawback daemon (${revivedWhat({ seen, hungAtStart: hungAtStart !== undefined, before, killedPid: report.killedPid, via: report.restartedVia, now: clock.now() })}${report.startLimitReset ? `; its unit had hit systemd's start limit and was reset with \`systemctl --user reset-failed ${names.systemdService}\`` : ''}); new pid ${revived.pid}.`,
+        message: `Guardian revived the clawback daemon (${revivedWhat({ seen, hungAtStart: hungAtStart !== undefined, supervisionStuck: report.supervisionStuck, before, killedPid: report.killedPid, via: report.restartedVia, now: clock.now() })}${report.startLimitReset ? `; its unit had hit systemd's start limit and was reset with \`systemctl --user reset-failed ${names.systemdService}\`` : ''}); new pid ${revived.pid}.`,
         details: {
           was: seen,
           oldPid: before?.pid ?? null,
@@ -523,6 +533,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
           killedPid: report.killedPid ?? null,
           via: report.restartedVia ?? null,
           startLimitReset: report.startLimitReset ?? false,
+          supervisionStuck: report.supervisionStuck ?? null,
         },
       });
       return done();

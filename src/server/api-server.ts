@@ -16,6 +16,8 @@ export const SERVICE_ACTIONS: readonly ServiceAction[] = ['start', 'stop', 'rest
 
 export interface ApiHandlers {
   status(): unknown;
+  /** /healthz: the supervision loop's own liveness (503 with the reason when stuck); absent: 200 while the server answers. */
+  health?: () => { status: number; body: unknown };
   /** Changes whenever the status may have (the daemon's count of emitted events); absent: the status is shared by age only. */
   statusVersion?: () => number;
   /** `runId`: the doctor run a `doctor` request started (its journal events and status work carry it). */
@@ -211,7 +213,10 @@ export async function startApiServer(opts: {
     if (!loopback && !authed) return send(res, 401, { error: 'token required off loopback' }, { 'www-authenticate': 'Bearer' });
 
     if (url.pathname === '/api/status') return sendText(res, 200, status.text());
-    if (url.pathname === '/healthz') return send(res, 200, { ok: true });
+    if (url.pathname === '/healthz') {
+      const h = handlers.health?.() ?? { status: 200, body: { ok: true } };
+      return send(res, h.status, h.body);
+    }
     if (url.pathname === '/metrics' && handlers.metrics) {
       const text = await handlers.metrics();
       return inTurn(res, () => {
