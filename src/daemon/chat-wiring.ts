@@ -31,7 +31,8 @@ export function chatPlugin(): DaemonPlugin {
           if (action === 'maintenance') return setMaintenance(daemon.runtimes, service, true, { forMs: opts?.forMs ?? CHAT_MAINTENANCE_MS, reason: 'from the chat', by });
           const rt = daemon.runtimes.get(service);
           if (!rt) return { ok: false, message: `no service named "${service}"` };
-          return rt.request(action, 'human');
+          // A reset's journal line names who asked (the CLI's `?by=`), here the chat's sender.
+          return action === 'reset' ? rt.request('reset', 'human', undefined, by) : rt.request(action, 'human');
         },
       };
       for (const ch of ctx.config.notify.channels) {

@@ -507,7 +507,8 @@ export class ServiceRuntime {
     const held = s.held ? `${s.held.reason}: ${s.held.detail}` : null;
     const where = s.instance ? `; running (pid ${s.instance.pid}, not restarted)` : held ? '' : `; ${s.phase}`;
     const stays = held ? `; it stays held (${held}): \`${resumeCommandOf(this.policy)}\` lifts the hold` : '';
-    const counts = `restarts ${was.restarts} -> ${s.restartsTotal}, crash-loop window ${was.window} -> ${s.restartHistory.length}${s.restartHistory.length > 0 ? ' (the restart already scheduled stays counted)' : ''}, backoff attempt ${was.attempt} -> ${s.backoffAttempt}`;
+    const nothing = was.restarts === 0 && was.window === 0 && was.attempt === 0;
+    const counts = nothing ? 'nothing to reset (restarts, crash-loop window and backoff attempt are already 0)' : `restarts ${was.restarts} -> ${s.restartsTotal}, crash-loop window ${was.window} -> ${s.restartHistory.length}${s.restartHistory.length > 0 ? ' (the restart already scheduled stays counted)' : ''}, backoff attempt ${was.attempt} -> ${s.backoffAttempt}`;
     return {
       ok: done,
       message: `reset ${this.name}: ${counts}${where}${stays}`,

@@ -1376,6 +1376,8 @@ class Step {
     const s = this.s;
     if (by !== 'human') return;
     const before = { restarts: s.restartsTotal, window: s.restartHistory.length, attempt: s.backoffAttempt };
+    // Nothing counted (`systemctl reset-failed` on a unit with nothing failed is silent): no journal line of 0 -> 0.
+    if (before.restarts === 0 && before.window === 0 && before.attempt === 0) return;
     s.restartsTotal = 0;
     // A restart decided and not started yet (its backoff, the stop before it) stays in the window: emptied, the breaker
     // let maxRestarts more run after it (one more than its limit).

@@ -12,7 +12,7 @@ import { telegramChatMovedTo } from './telegram.js';
 /** Telegram's answers (getUpdates batches of at most 100 updates, sent messages) stay far below this. */
 const TELEGRAM_MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
-export type ChatAction = 'resume' | 'restart' | 'doctor' | 'maintenance' | 'approve' | 'refuse';
+export type ChatAction = 'resume' | 'restart' | 'doctor' | 'maintenance' | 'reset' | 'approve' | 'refuse';
 
 /** What the bot may do; implemented over the daemon (each call goes to a service's reducer). */
 export interface ChatActions {
@@ -98,7 +98,7 @@ export const COMMAND_MAX_AGE_MS = 5 * 60_000;
 /** Buttons kept answerable at most; the oldest messages' buttons expire first. */
 export const MAX_PENDING_BUTTONS = 400;
 
-const PAST: Record<ChatAction, string> = { resume: 'resumed', restart: 'restarted', doctor: 'doctor run', maintenance: 'maintenance 30m', approve: 'agent approved', refuse: 'agent refused' };
+const PAST: Record<ChatAction, string> = { resume: 'resumed', restart: 'restarted', doctor: 'doctor run', maintenance: 'maintenance 30m', reset: 'restart count reset', approve: 'agent approved', refuse: 'agent refused' };
 
 function senderName(from: { id: number; username?: string }): string {
   return `telegram:${from.username ? `@${from.username}` : from.id}`;
@@ -109,7 +109,7 @@ export function parseCommand(text: string): { action: ChatAction | 'status' | 'h
   const m = /^\/([a-z]+)(?:@\w+)?(?:\s+(\S+))?(?:\s+(\S+))?/.exec(text.trim());
   if (!m) return undefined;
   const verb = m[1]!;
-  const known = ['resume', 'restart', 'doctor', 'maintenance', 'approve', 'refuse', 'status', 'help'];
+  const known = ['resume', 'restart', 'doctor', 'maintenance', 'reset', 'approve', 'refuse', 'status', 'help'];
   if (!known.includes(verb)) return undefined;
   return { action: verb as ChatAction | 'status' | 'help', ...(m[2] ? { arg: m[2] } : {}), ...(m[3] ? { extra: m[3] } : {}) };
 }
@@ -341,7 +341,7 @@ export class TelegramCommands {
       return;
     }
     let reply: string;
-    if (cmd.action === 'status' || cmd.action === 'help') reply = cmd.action === 'status' ? this.o.actions.statusLine() : 'commands: /status, /resume NAME, /restart NAME, /doctor NAME, /maintenance NAME [30m], /approve INCIDENT, /refuse INCIDENT';
+    if (cmd.action === 'status' || cmd.action === 'help') reply = cmd.action === 'status' ? this.o.actions.statusLine() : 'commands: /status, /resume NAME, /restart NAME, /doctor NAME, /maintenance NAME [30m], /reset NAME, /approve INCIDENT, /refuse INCIDENT';
     else if (!cmd.arg) reply = `usage: /${cmd.action} ${cmd.action === 'approve' || cmd.action === 'refuse' ? 'INCIDENT' : 'NAME'}`;
     else if (cmd.action === 'maintenance' && cmd.extra && chatDuration(cmd.extra) === undefined) reply = `usage: /maintenance NAME [DURATION such as 30m or 2h], got ${JSON.stringify(cmd.extra)}`;
     else {

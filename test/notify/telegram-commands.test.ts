@@ -431,6 +431,38 @@ describe('chat: commands', () => {
     const status = await waitFor(() => a.calls.find((c) => c.method === 'sendMessage' && c.body.reply_to_message_id === 5), { timeoutMs: 10_000 });
     expect(String(status.body.text)).toMatch(/steady: .*maintenance by telegram:@ann \(.+ left\)/);
   });
+  it('/reset NAME sets RESTARTS back to 0 through the reducer, naming the sender; a reset of nothing says so and journals nothing', async () => {
+    api = await botApi();
+    td = await startTestDaemon({ notify: { channels: [telegram(api.url)] }, services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] });
+    const t = td;
+    const a = api;
+    const rt = t.daemon.runtimes.get('steady')!;
+    await waitFor(() => rt.status().pid, { timeoutMs: 15_000 });
+    const first = rt.status().pid;
+    await rt.request('restart', 'human');
+    await waitFor(() => rt.status().pid !== null && rt.status().pid !== first && rt.status().restarts === 1, { timeoutMs: 15_000, message: 'steady restarted once' });
+    const pid = rt.status().pid;
+    const now = (): number => Math.floor(Date.now() / 1000);
+    const replyTo = (id: number) => waitFor(() => a.calls.find((c) => c.method === 'sendMessage' && c.body.reply_to_message_id === id), { timeoutMs: 10_000 });
+
+    a.push({ message: { message_id: 1, date: now(), chat: { id: 100 }, from: { id: 42, username: 'ann' }, text: '/reset steady' } });
+    expect(String((await replyTo(1)).body.text)).toContain('reset steady: restarts 1 -> 0');
+    expect(rt.status().restarts).toBe(0);
+    expect(rt.status().pid).toBe(pid);
+    const resets = t.journal().filter((e) => e.type === 'service.reset');
+    expect(resets).toHaveLength(1);
+    expect(resets[0]!.details?.by).toBe('telegram:@ann');
+
+    // Again, with nothing counted: said so, no second `service.reset` 0 -> 0 in the journal.
+    a.push({ message: { message_id: 2, date: now(), chat: { id: 100 }, from: { id: 42, username: 'ann' }, text: '/reset steady' } });
+    const nothing = String((await replyTo(2)).body.text);
+    expect(nothing).toContain('nothing to reset');
+    expect(nothing).not.toContain('0 -> 0');
+    expect(t.journal().filter((e) => e.type === 'service.reset')).toHaveLength(1);
+    // /help names it.
+    a.push({ message: { message_id: 3, date: now(), chat: { id: 100 }, from: { id: 42, username: 'ann' }, text: '/help' } });
+    expect(String((await replyTo(3)).body.text)).toContain('/reset NAME');
+  });
   it('a command carried out before a daemon restart is not carried out again when Telegram re-serves it', async () => {
     api = await botApi();
     const a = api;
