@@ -11,18 +11,29 @@ export interface LineDiff {
 const LCS_LIMIT = 2_000;
 
 export function lineDiff(before: string, after: string, maxLines = 20): LineDiff {
-  // split leaves a last '' for a final newline; an empty text has no lines at all, so it takes the other side's
-  // (a created 'x' with no final newline is '+ x', not '- ' and '+ x').
-  const a = lines(before, after);
-  const b = lines(after, before);
+  // A final newline is part of its line (as in `diff`): a file that only gains or loses it changes its last line,
+  // shown "(no newline at end of file)", not an extra empty-line entry.
+  const a = lines(before);
+  const b = lines(after);
   const ops = a.length <= LCS_LIMIT && b.length <= LCS_LIMIT ? lcsOps(a, b) : multisetOps(a, b);
   const changed = ops.filter((o) => o.op !== ' ');
+  // Said only where the final newline changed: a created, emptied or never-terminated file's lines are just its lines.
+  const eolChanged = before !== '' && after !== '' && before.endsWith('\n') !== after.endsWith('\n');
   return {
     added: changed.filter((o) => o.op === '+').length,
     removed: changed.filter((o) => o.op === '-').length,
-    lines: changed.slice(0, maxLines).map((o) => `${o.op} ${o.line.length > 200 ? `${o.line.slice(0, 200)}…` : o.line}`),
+    lines: changed.slice(0, maxLines).map((o) => `${o.op} ${shown(o.line, eolChanged)}`),
     truncated: changed.length > maxLines,
   };
+}
+
+/** Ends a last line that has no final newline (never in a line of text, which split at '\n'). */
+const NO_EOL = '\n';
+
+function shown(line: string, eolChanged: boolean): string {
+  const noEol = line.endsWith(NO_EOL);
+  const text = noEol ? line.slice(0, -NO_EOL.length) : line;
+  return `${text.length > 200 ? `${text.slice(0, 200)}…` : text}${noEol && eolChanged ? ' (no newline at end of file)' : ''}`;
 }
 
 interface Op {
@@ -79,8 +90,11 @@ function multisetOps(a: string[], b: string[]): Op[] {
   return out;
 }
 
-/** The lines of a text, a last '' standing for its final newline; an empty text ends as the other does. */
-function lines(text: string, other: string): string[] {
-  if (text === '') return other.endsWith('\n') ? [''] : [];
-  return text.split('\n');
+/** The lines of a text; a last line without a final newline carries NO_EOL; an empty text has none. */
+function lines(text: string): string[] {
+  if (text === '') return [];
+  const parts = text.split('\n');
+  if (parts[parts.length - 1] === '') parts.pop();
+  else parts[parts.length - 1] += NO_EOL;
+  return parts;
 }

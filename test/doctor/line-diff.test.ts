@@ -18,6 +18,13 @@ describe('lineDiff', () => {
     expect(lineDiff('a\n', '')).toMatchObject({ added: 0, removed: 1, lines: ['- a'] });
     expect(lineDiff('', '')).toMatchObject({ added: 0, removed: 0, lines: [] });
   });
+  it('a file that only gains or loses its final newline changes its last line, no stray empty-line entry', () => {
+    expect(lineDiff('a\nb', 'a\nb\n')).toMatchObject({ added: 1, removed: 1, lines: ['- b (no newline at end of file)', '+ b'] });
+    expect(lineDiff('a\nb\n', 'a\nb')).toMatchObject({ added: 1, removed: 1, lines: ['- b', '+ b (no newline at end of file)'] });
+    expect(lineDiff('a\nb', 'a\nc\n')).toMatchObject({ added: 1, removed: 1, lines: ['- b (no newline at end of file)', '+ c'] });
+    expect(lineDiff('a\nb', 'a\nc')).toMatchObject({ added: 1, removed: 1, lines: ['- b', '+ c'] });
+    expect(lineDiff('a\n\n', 'a\n')).toMatchObject({ added: 0, removed: 1, lines: ['- '] });
+  });
   it('identical text has no changes', () => {
     expect(lineDiff('x\ny', 'x\ny')).toMatchObject({ added: 0, removed: 0, lines: [] });
   });
