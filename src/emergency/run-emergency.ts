@@ -157,6 +157,8 @@ export interface AgentRunRecord {
   endModes?: Record<string, number | null>;
   endOwners?: Record<string, string | null>;
   manifestSha256?: string;
+  /** How long the agent ran (monotonic ms), for the verdict's `agent.finished`. */
+  agentMs?: number;
   /** The config whose protected settings a revert keeps as they are at the revert (absent: runs before it was kept). */
   keepProtected?: KeepProtected;
 }
@@ -342,8 +344,10 @@ async function finishLocked(opts: Parameters<typeof finishAgentSession>[0]): Pro
   // Files that appeared after the agent ended (the service's own, during the verification) are not the run's.
   const changes = snapshot ? await changesSince(snapshot, run.endHashes) : [];
   const diff = diffSummary(changes, opts.redactor);
+  // How long the agent ran, as the `incident.action` line says it (absent in a record from before it was kept).
+  const ranMs = typeof run.agentMs === 'number' && Number.isFinite(run.agentMs) ? Math.round(run.agentMs) : undefined;
   const ev = (severity: Severity, message: string, details: Record<string, unknown>): ClawbackEvent =>
-    level3Event(opts, 'agent.finished', severity, message, { adapter: run.adapter, mode: run.mode, ...details });
+    level3Event(opts, 'agent.finished', severity, ranMs !== undefined ? `${message} (the agent ran ${formatDuration(ranMs)})` : message, { adapter: run.adapter, mode: run.mode, ...(ranMs !== undefined ? { durationMs: ranMs } : {}), ...details });
   const summary = opts.redactor.redact(run.summary ?? '').slice(0, 4000);
   if (opts.keep) {
     opts.emit(ev('info', `Level 3 fixed ${opts.serviceName}: ${opts.reason}; ${changes.length} file(s) changed`, { outcome: 'fixed', verify: opts.reason, changedFiles: changes.map((c) => c.path), diff, summary }));
@@ -698,8 +702,9 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     const changes = await changesSince(snapshot);
     const reverted = changes.length > 0 ? (await revertSnapshot(snapshot, path.join(incidentDir, 'after'), undefined, { runner: spawnRunner({ clock }) })).reverted : [];
     opts.emit(
-      event(opts, 'agent.finished', 'warning', `Level 3 proposal for ${service.name} (awaiting a human): ${summary.slice(0, 300)}`, {
+      event(opts, 'agent.finished', 'warning', `Level 3 proposal for ${service.name} (awaiting a human, the agent ran ${formatDuration(agentMs)}): ${summary.slice(0, 300)}`, {
         ...common,
+        durationMs: Math.round(agentMs),
         outcome: 'proposed',
         proposal: summary,
         revertedFiles: reverted,
@@ -727,7 +732,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     opts.emit(event(opts, 'incident.action', 'warning', `Level 3: ${detail}`, { action: 'agent-touched-protected', protectedLost: lost }));
   }
   const keepProtected: KeepProtected | undefined = guard && configPath ? { path: path.resolve(configPath), patterns: [...guard.patterns], format: guard.format } : undefined;
-  const runFacts: AgentRunRecord = { adapter: adapterName, mode: config.mode, status, summary, endHashes, endModes, endOwners, manifestSha256, ...(keepProtected ? { keepProtected } : {}) };
+  const runFacts: AgentRunRecord = { adapter: adapterName, mode: config.mode, status, summary, agentMs, endHashes, endModes, endOwners, manifestSha256, ...(keepProtected ? { keepProtected } : {}) };
   await record(
     path.join(incidentDir, RUN_FILE),
     `${JSON.stringify({ adapter: adapterName, mode: config.mode, status, summary, agentMs, transcript: transcriptPath, changedFiles: changes.map((c) => c.path), ...(outsideFiles.length > 0 ? { changedOutside: outside } : {}), endHashes, endModes, endOwners, manifestSha256, ...(keepProtected ? { keepProtected } : {}) }, null, 2)}\n`,
