@@ -382,6 +382,14 @@
       ...deadLetterNotice(status.notify),
     );
     meta.title = shown(d.configFile ? `config: ${d.configFile}\nstate: ${d.stateDir}` : `state: ${d.stateDir}`);
+    // The first start of the services (preflight, adoption) is still under way: `clawback status`'s DAEMON STARTING.
+    const startingBox = $('daemon-starting');
+    if (startingBox) {
+      const busy = d.starting ? status.services.filter((s) => s.state === 'starting') : [];
+      const steps = busy.filter((s) => s.preflight).map((s) => `${s.name}: preflight: ${s.preflight.step} (${(s.preflight.command || []).join(' ')}), ${fmtDuration(Math.max(0, serverNow() - s.preflight.since))} of ${fmtDuration(s.preflight.budgetMs)} budget`);
+      startingBox.hidden = !d.starting;
+      startingBox.textContent = !d.starting ? '' : shown(`Clawback is starting: first start of its services under way${busy.length > 0 ? ` (${busy.map((s) => s.name).join(', ')} starting)` : ''}; start, stop and restart wait until it is done${steps.length > 0 ? `. ${steps.join('; ')}` : ''}`);
+    }
     // The daemon's own faults (full disk...): supervision continues, but a human should know.
     const degraded = $('daemon-degraded');
     const reasons = d.health === 'degraded' && Array.isArray(d.degraded) ? d.degraded : [];
