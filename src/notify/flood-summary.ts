@@ -22,11 +22,39 @@ export interface Folded {
   since: number;
   latest: ClawbackEvent;
   critical: boolean;
+  /** How many of each service, first folded first: the summary names them all, not only the latest one's. */
+  services: ReadonlyMap<string, number>;
+  /** Alerts of services past MAX_NAMED_SERVICES (counted, not named: the map stays bounded). */
+  otherServices: number;
+  /** Alerts about no service (the daemon's own). */
+  noService: number;
+}
+
+/** Services a summary names with their counts; the alerts of any further ones are counted together. */
+export const MAX_NAMED_SERVICES = 25;
+
+function countService(prev: Folded | undefined, e: ClawbackEvent): Pick<Folded, 'services' | 'otherServices' | 'noService'> {
+  const services = new Map(prev?.services);
+  let otherServices = prev?.otherServices ?? 0;
+  let noService = prev?.noService ?? 0;
+  if (e.service === undefined || e.service === '') noService++;
+  else if (services.has(e.service) || services.size < MAX_NAMED_SERVICES) services.set(e.service, (services.get(e.service) ?? 0) + 1);
+  else otherServices++;
+  return { services, otherServices, noService };
 }
 
 export function fold(prev: Folded | undefined, e: ClawbackEvent, now: number): Folded {
-  if (!prev) return { count: 1, since: now, latest: e, critical: e.severity === 'critical' };
-  return { count: prev.count + 1, since: prev.since, latest: e, critical: prev.critical || e.severity === 'critical' };
+  const counts = countService(prev, e);
+  if (!prev) return { count: 1, since: now, latest: e, critical: e.severity === 'critical', ...counts };
+  return { count: prev.count + 1, since: prev.since, latest: e, critical: prev.critical || e.severity === 'critical', ...counts };
+}
+
+/** "svc-a ×3, svc-b ×1, 4 of 2 other service(s), 2 without a service": what was folded, by service. */
+function foldedBy(f: Folded): string {
+  const parts = [...f.services].map(([name, n]) => `${name} ×${n}`);
+  if (f.otherServices > 0) parts.push(`${f.otherServices} of other services`);
+  if (f.noService > 0) parts.push(`${f.noService} without a service`);
+  return parts.join(', ');
 }
 
 /** The summary message itself (already redacted: built from redacted events). */
@@ -37,7 +65,16 @@ export function summaryEvent(channel: string, f: Folded, limit: number, now: num
     type: 'notify.suppressed',
     time: now,
     severity: f.critical ? 'critical' : 'warning',
-    message: `${f.count} alert(s) suppressed since ${formatUtc(f.since)}: the outbox for ${channel} holds at most ${limit} (notify.outboxLimit); latest: ${about}`,
-    details: { channel, suppressed: f.count, since: formatUtc(f.since, true), latestType: l.type, ...(l.service ? { latestService: l.service } : {}) },
+    message: `${f.count} alert(s) suppressed since ${formatUtc(f.since)}: the outbox for ${channel} holds at most ${limit} (notify.outboxLimit); folded: ${foldedBy(f)}; latest: ${about}`,
+    details: {
+      channel,
+      suppressed: f.count,
+      since: formatUtc(f.since, true),
+      services: Object.fromEntries(f.services),
+      ...(f.otherServices > 0 ? { otherServices: f.otherServices } : {}),
+      ...(f.noService > 0 ? { noService: f.noService } : {}),
+      latestType: l.type,
+      ...(l.service ? { latestService: l.service } : {}),
+    },
   };
 }

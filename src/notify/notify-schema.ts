@@ -232,7 +232,7 @@ export const notifySchema = z
     outboxMaxAge: duration.default(7 * 24 * 60 * MINUTE),
     /**
      * Alerts kept per channel (pending and dead letters). Past it, new alerts are folded into one summary message
-     * ("N alerts suppressed since …, latest: …"); a human-needed alert or a daemon fault is always kept.
+     * ("N alerts suppressed since …, folded: svc ×n, …; latest: …"); a human-needed alert or a daemon fault is always kept.
      */
     outboxLimit: z.number().int().min(10).max(100_000).default(200),
     /** Exponential retry backoff: first delay and cap. */
