@@ -56,9 +56,11 @@ export function registerNotify(program: Command): void {
           process.stdout.write(JSON.stringify({ ok: results.every((r) => r.ok), results: shown }) + '\n');
         } else
           for (const r of results) {
-            // The status is printed once: the error text of an answer starts with it too ("HTTP 429: HTTP 429: ...").
-            const error = r.error && r.status ? r.error.replace(new RegExp(`^HTTP ${r.status}:\\s*`), '') : r.error;
-            process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.channel}${r.status ? ` HTTP ${r.status}` : ''}${error ? `: ${terminalSafe(redactor.redact(error))}` : ''}\n`);
+            // The status is printed once: the error text of an answer starts with it too ("HTTP 429: HTTP 429: ...",
+            // "HTTP 302: HTTP 302 (redirects ...)", "HTTP 500: HTTP 500"); what follows it in the error is kept as written.
+            const head = r.status ? `HTTP ${r.status}` : '';
+            const rest = !r.error ? '' : head && r.error.startsWith(head) && !/^\d/.test(r.error.slice(head.length)) ? r.error.slice(head.length) : `: ${r.error}`;
+            process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.channel}${head ? ` ${head}` : ''}${terminalSafe(redactor.redact(rest))}\n`);
           }
         process.exitCode = results.every((r) => r.ok) ? 0 : 1;
       } finally {
