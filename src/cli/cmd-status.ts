@@ -151,6 +151,7 @@ export function renderStatus(
       const ran = d.now !== undefined ? `${humanDuration(Math.max(0, d.now - s.preflight.since))} of ` : 'up to ';
       lines.push(p.dim(`${s.name}: preflight: ${s.preflight.step} (${s.preflight.command.join(' ')}), ${ran}${humanDuration(s.preflight.budgetMs)} budget`));
     }
+    if (s.startup) lines.push(p.dim(`${s.name}: ${s.startup.message}`));
     if (s.keptDown && s.incident) lines.push('', p.red(`${s.name}: failed, kept down (restart: ${s.keptDown}): not restarted until a person starts it: ${startHint(s.name)}`));
     else if (s.keptDown) lines.push(p.dim(`${s.name}: finished, kept down (restart: ${s.keptDown}); ${startHint(s.name)} runs it again`));
     if (s.held) lines.push('', p.red(`${s.name}: restarts stopped (${s.held.reason}): ${s.held.detail}`), working ? heldDuringWorkHint(working, resumeHint(s.name)) : `  fix the cause, then: ${resumeHint(s.name)}`);

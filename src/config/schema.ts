@@ -117,6 +117,15 @@ export const stopSchema = z.strictObject({
   drainGrace: duration.optional(),
 });
 
+/**
+ * Kubernetes' startupProbe: a start-up window after each start in which the restart probes' failures are not counted
+ * (memory excepted). It ends at the first healthy check, or at `timeout` (the budget K8s spells failureThreshold x
+ * periodSeconds): then the start is judged failed and the reducer restarts it. Absent: only each probe's startupGrace.
+ */
+export const startupSchema = z.strictObject({
+  timeout: duration.pipe(z.number().min(1_000, { message: 'expected a start-up window of at least 1s' })),
+});
+
 export const logsSchema = z.strictObject({
   /** Directory for the service's output; default <stateDir>/logs. */
   dir: z.string().optional(),
@@ -205,6 +214,8 @@ export const serviceSchema = z.strictObject({
   autostart: z.boolean().default(true),
   restart: restartSchema.prefault({}),
   stop: stopSchema.prefault({}),
+  /** A start-up window for a slow-starting service (see startupSchema); absent: each probe's startupGrace alone. */
+  startup: startupSchema.optional(),
   logs: logsSchema.prefault({}),
   probes: z.array(probeSchema).default([]),
   configFile: configFileSchema.optional(),

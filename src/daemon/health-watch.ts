@@ -132,6 +132,8 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
         target: () => target,
         onResult,
         onVerdict,
+        // The start-up window holds off the restart probes' judgement; memory is no start-up question, notify probes keep their grace.
+        ...(service.startup && config.action === 'restart' && config.kind !== 'memory' ? { startupWindow: service.startup.timeout } : {}),
       }),
   );
   for (const w of workers) if (w.snapshot().action === 'restart') liveness.set(w.snapshot().name, 'pending');

@@ -13,6 +13,7 @@ import { isSameProcess, startTimeEpochMs } from '../platform/proc.js';
 import { strayProcesses } from './stray-processes.js';
 import { adoptInstance, killLeftovers, leftoversHolding, spawnInstance, type ExitInfo, type ServiceInstance, type SpawnSpec } from '../supervisor/service-process.js';
 import { decide, nextWake, LEVEL_NAMES } from '../decide/decide.js';
+import { startupWaitText } from '../decide/startup-window.js';
 import { policyFor, resumeCommandOf, type ServicePolicy } from '../decide/policy.js';
 import type { AgentOutcome, DoctorFileChange, DoctorOutcome, Effect, ServiceInput } from '../decide/inputs.js';
 import type { Hold, Incident, LastExit, Maintenance, Requester, ServiceState, StartReason, Work } from '../decide/service-state.js';
@@ -152,6 +153,8 @@ export interface ServiceStatus {
   preflight?: { step: string; command: string[]; since: number; budgetMs: number };
   /** Only for a singleton service of a cluster: active here or standing by. */
   placement?: { active: boolean; holder: string | null; fencingToken: number | null };
+  /** Its start-up window is open (startup.timeout): since when (wall ms), how long, and the sentence saying so. */
+  startup?: { since: number; windowMs: number; message: string };
 }
 
 export interface ActionResult {
@@ -302,6 +305,7 @@ export class ServiceRuntime {
       ...(s.work?.kind === 'approval' && this.config.emergency ? { agent: { adapter: this.config.emergency.adapter, model: this.config.emergency.model ?? null, timeBoxMs: this.config.emergency.timeBox } } : {}),
       ...(s.placement ? { placement: { active: s.placement.active, holder: s.placement.holder, fencingToken: s.placement.token } } : {}),
       ...(this.preflightStep && s.phase === 'starting' ? { preflight: { ...this.preflightStep } } : {}),
+      ...(s.startup && inst ? { startup: { since: s.startup.since, windowMs: s.startup.until - s.startup.since, message: startupWaitText(now - s.startup.since, s.startup.until - s.startup.since) } } : {}),
     };
   }
 

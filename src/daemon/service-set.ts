@@ -45,7 +45,7 @@ export function serviceFingerprint(s: ServiceConfig): string {
  * Settings read while the instance runs, not at its spawn: a change of only these is applied without a restart (a new
  * runtime takes the running instance over), as Kubernetes applies a changed probe without restarting the container.
  */
-const RUNTIME_ONLY = ['probes', 'restart', 'stop', 'doctor', 'emergency', 'prediction', 'drillable'] as const;
+const RUNTIME_ONLY = ['probes', 'startup', 'restart', 'stop', 'doctor', 'emergency', 'prediction', 'drillable'] as const;
 
 /** Pure: the two settings start the same process (they differ, if at all, only in what is read while it runs). */
 export function sameProcessSpec(a: ServiceConfig, b: ServiceConfig): boolean {

@@ -9,6 +9,7 @@ import type { AgentTried, HoldReason, Incident, IncidentCause, LastExit, Service
 import { isReadinessFinding, scopeKey, scopeOfFinding } from '../probes/readiness-scope.js';
 import { formatTtr } from '../observe/time-to-recover.js';
 import { withoutEscapes } from '../platform/terminal-escapes.js';
+import { startupWaitText } from './startup-window.js';
 
 export interface DecideContext {
   now: number;
@@ -59,6 +60,7 @@ export function nextWake(s: ServiceState, p: ServicePolicy): number | null {
   const calm = flappingEnds(s, p);
   if (calm !== null) times.push(calm);
   if (s.placement?.active && s.placement.stopBy !== null) times.push(s.placement.stopBy);
+  if (s.startup && s.instance) times.push(s.startup.until);
   return times.length > 0 ? Math.min(...times) : null;
 }
 
@@ -807,9 +809,12 @@ class Step {
     s.afterStop = null;
     s.health = 'pending';
     s.healthySince = null;
+    delete s.startup;
     if (adopted) {
       s.instance = adopted;
       s.phase = 'running';
+      // Its probes judge it anew from now: so does its start-up window (a healthy one closes it at the first check).
+      this.openStartup();
       // The last daemon was stopping this instance (a person's stop or restart, a hold): this one finishes the job,
       // or the instance would run on unwatched by anyone's intent (stopped but up, or its SIGTERM read as a crash).
       // A stop on the last daemon's way out (dispose) is over: this daemon runs the service again.
@@ -924,10 +929,41 @@ class Step {
     s.health = 'pending';
     s.healthySince = null;
     const token = s.placement?.token;
-    this.emit('service.started', 'info', `${this.p.name} started (pid ${instance.pid})${token != null ? ` with fencing token ${token}` : ''}`, { pid: instance.pid, reason, ...(token != null ? { fencingToken: token } : {}) });
+    const win = this.openStartup() ? `; ${startupWaitText(0, this.p.startupWindowMs ?? 0)}` : '';
+    this.emit('service.started', 'info', `${this.p.name} started (pid ${instance.pid})${token != null ? ` with fencing token ${token}` : ''}${win}`, { pid: instance.pid, reason, ...(token != null ? { fencingToken: token } : {}) });
     if (s.disposed) this.stopInstance(this.p.stopGraceMs, { then: 'dispose' });
     else if (s.desired === 'down') this.stopInstance(this.p.stopGraceMs, { then: 'stay' });
     else if (!this.placed()) this.losePlacement('the lease was lost while the service was starting');
+  }
+
+  /** Opens the start-up window of the instance now running (startup.timeout); false when the service has none. */
+  private openStartup(): boolean {
+    const win = this.p.startupWindowMs ?? 0;
+    if (win <= 0) {
+      delete this.s.startup;
+      return false;
+    }
+    this.s.startup = { since: this.now, until: this.now + win };
+    return true;
+  }
+
+  /**
+   * The start-up window ran out before the first healthy check (Kubernetes' startupProbe past failureThreshold x period):
+   * the start failed, decided as an unhealthy verdict of the instance (incident, counted restart, or the verification's failure).
+   */
+  private startupExpired(): void {
+    const s = this.s;
+    const w = s.startup;
+    delete s.startup;
+    if (!w || !s.instance || s.phase !== 'running' || s.health === 'healthy') return;
+    const win = w.until - w.since;
+    this.unhealthy({
+      type: 'unhealthy',
+      pid: s.instance.pid,
+      probe: 'startup',
+      message: `no healthy check within its start-up window (${startupWaitText(this.now - w.since, win)})`,
+      since: w.since,
+    });
   }
 
   private startFailed(error: string, exhausted = false, code?: string): void {
@@ -986,6 +1022,7 @@ class Step {
     const startedAt = s.instance.startedAt;
     const wasHealthy = s.health === 'healthy';
     s.instance = null;
+    delete s.startup;
     s.health = 'pending';
     s.healthySince = null;
     const exit: LastExit = { code: input.code, signal: input.signal, at: input.at, uptimeMs: Math.max(0, input.at - startedAt), statusKnown: input.statusKnown };
@@ -1177,10 +1214,13 @@ class Step {
   private healthy(pid: number): void {
     const s = this.s;
     if (!s.instance || s.instance.pid !== pid || s.phase !== 'running') return;
+    const startup = s.startup;
+    delete s.startup;
     if (s.health !== 'healthy') {
       s.health = 'healthy';
       s.healthySince = this.now;
-      this.emit('service.healthy', 'info', `${this.p.name} is healthy`);
+      const first = startup ? ` (first healthy check ${Math.round((this.now - startup.since) / 1000)} s after the start, within its start-up window of ${Math.round((startup.until - startup.since) / 1000)} s)` : '';
+      this.emit('service.healthy', 'info', `${this.p.name} is healthy${first}`);
     }
     const w = s.work;
     if (w?.kind === 'verify') {
@@ -1567,6 +1607,7 @@ class Step {
     const s = this.s;
     const now = this.now;
     const p = this.p;
+    if (s.startup && s.startup.until <= now) this.startupExpired();
     if (s.phase === 'backoff' && s.nextStartAt !== null && s.nextStartAt <= now && !s.disposed) {
       s.nextStartAt = null;
       s.phase = 'stopped';
@@ -1658,6 +1699,7 @@ class Step {
     s.nextStartAt = maybe(s.nextStartAt) ?? null;
     s.coolDownUntil = maybe(s.coolDownUntil) ?? null;
     s.healthySince = maybe(s.healthySince) ?? null;
+    if (s.startup) s.startup = { since: at(s.startup.since), until: at(s.startup.until) };
     if (s.instance) s.instance = { ...s.instance, startedAt: at(s.instance.startedAt) };
     if (s.lastExit) s.lastExit.at = at(s.lastExit.at);
     if (s.held) s.held.since = at(s.held.since);

@@ -31,6 +31,8 @@ export interface ServicePolicy {
   doctorVerifyWindowMs: number;
   /** The longest start-up grace of its probes: a verification waits at least this long for the first healthy verdict. */
   startupGraceMs: number;
+  /** startup.timeout: liveness is not judged until the first healthy check or this long after a start (0/absent: no window). */
+  startupWindowMs?: number;
   /**
    * A failure within windowMs of the last recovery continues a series (one numbered incident after another, the
    * backoff not reset); more than maxRecurrences trips the breaker. windowMs 0: off.
@@ -93,7 +95,8 @@ export function policyFor(service: ServiceConfig, has: { doctor: boolean; agent:
     doctorTimeoutMs: service.doctor.timeout + DOCTOR_DEADLINE_SLACK_MS,
     confirmAfterMs: service.doctor.confirmAfter,
     doctorVerifyWindowMs: service.doctor.confirmAfter,
-    startupGraceMs: Math.max(0, ...service.probes.map((p) => p.startupGrace ?? 0)),
+    startupGraceMs: Math.max(0, service.startup?.timeout ?? 0, ...service.probes.map((p) => p.startupGrace ?? 0)),
+    ...(service.startup ? { startupWindowMs: service.startup.timeout } : {}),
     flapping: { windowMs: r.flapping.window, maxRecurrences: r.flapping.maxRecurrences },
     agent:
       has.agent && e

@@ -210,6 +210,8 @@ export interface ServiceState {
   placement?: Placement;
   /** The series of incidents of a service failing again soon after each recovery (absent: none). */
   flapping?: Flapping | null;
+  /** The instance's start-up window (startup.timeout) is open: since when, until when; absent: none open. */
+  startup?: { since: number; until: number };
   /** The agent failed on this failure (see AgentTried); absent: none. */
   agentTried?: AgentTried | null;
 }
@@ -260,6 +262,8 @@ export function normalizeState(saved: unknown, incident: unknown, desired: 'up' 
   out.maintenance = s.maintenance ?? null;
   out.health = 'pending';
   out.healthySince = null;
+  // The boot opens a fresh window for an instance it adopts (its probes start judging anew then).
+  delete out.startup;
   // A lease belongs to the daemon that won it: a new daemon stands by until it wins one itself.
   delete out.placement;
   const inc = (s.incident ?? incident ?? null) as Incident | null;

@@ -66,6 +66,8 @@ export interface OpenclawPresetOptions {
   env?: Record<string, string>;
   /** Override the start-up grace (default 120 s: 11-25 s warm, 62-82 s cold on a loaded 2-core box). */
   startupGrace?: string;
+  /** Override the start-up window (default 300 s): the first healthy check must come within it. */
+  startupTimeout?: string;
   /** A named OpenClaw profile (`--profile NAME`): OPENCLAW_PROFILE is set and the service is named after it. */
   profile?: string;
   /**
@@ -210,6 +212,9 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
       retryPattern: OPENCLAW_RETRY_PATTERN,
     },
     stop: { signal: 'SIGTERM', grace: '15s', hangGrace: '1s', drainGrace: '330s' },
+    // A cold start took 64-91 s at load 14-16 and longer on a Mac mini after an update: liveness is not judged until the
+    // first healthy check or 5 minutes (ends at the first pass, so a generous window delays nothing once it is up).
+    startup: { timeout: opts.startupTimeout ?? '300s' },
     // What Clawback knows about the gateway: its CLI (channel restarts, stability bundle, diagnostics export).
     openclaw: { cli: [...oc] },
     doctor: {

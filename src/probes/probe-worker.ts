@@ -84,6 +84,8 @@ export interface ProbeWorkerOptions {
    * without it the worker sets its own clock timers.
    */
   scheduler?: ProbeScheduler;
+  /** The service's start-up window (startup.timeout) when it applies to this probe: its failures in it are not counted. */
+  startupWindow?: number;
 }
 
 interface InFlight {
@@ -147,6 +149,7 @@ export class ProbeWorker {
       successThreshold: opts.config.successThreshold,
       startupGrace: opts.config.startupGrace,
       latchUnhealthy: opts.config.action === 'restart',
+      ...(opts.startupWindow ? { startupWindow: opts.startupWindow } : {}),
     };
     this.state = initialThresholdState(opts.clock.monotonic());
   }

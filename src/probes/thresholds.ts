@@ -7,6 +7,9 @@
 //   but give no verdict. The grace ends early when the instance first passes (successThreshold).
 //   Failures counted in grace still count afterwards: an instance that never came up is judged
 //   unhealthy at its first failure after the grace, if the run reached failureThreshold.
+// - A start-up window (the service's startup.timeout, Kubernetes' startupProbe) is stricter: failures in it are not
+//   counted at all, so the run of failures that makes a verdict starts only after it. It too ends at the first pass;
+//   when it runs out first, the reducer (not this verdict) judges the start failed.
 // - With latchUnhealthy (action 'restart'), 'unhealthy' is final for the instance: nothing changes
 //   until the worker is reset for a new instance, so the same instance is never killed twice.
 //   Without it (notify/none), a run of successes turns the verdict healthy again.
@@ -19,6 +22,8 @@ export interface ThresholdPolicy {
   successThreshold: number;
   startupGrace: number;
   latchUnhealthy: boolean;
+  /** The service's start-up window in ms (0 or absent: none): failures in it are not counted. */
+  startupWindow?: number;
 }
 
 export interface ThresholdState {
@@ -40,12 +45,18 @@ export function initialThresholdState(now: number): ThresholdState {
 }
 
 export function inGrace(state: ThresholdState, policy: ThresholdPolicy, now: number): boolean {
-  return state.verdict === 'pending' && now < state.graceStartedAt + policy.startupGrace;
+  return state.verdict === 'pending' && now < state.graceStartedAt + Math.max(policy.startupGrace, policy.startupWindow ?? 0);
+}
+
+/** In the start-up window: no pass yet and the window not over; a failure here is not counted. */
+export function inStartupWindow(state: ThresholdState, policy: ThresholdPolicy, now: number): boolean {
+  return state.verdict === 'pending' && now < state.graceStartedAt + (policy.startupWindow ?? 0);
 }
 
 export function applyResult(state: ThresholdState, status: ProbeStatus, now: number, policy: ThresholdPolicy): ThresholdStep {
   if (state.verdict === 'unhealthy' && policy.latchUnhealthy) return { state };
   if (status === 'unknown') return { state };
+  if (status === 'failure' && inStartupWindow(state, policy, now)) return { state: { ...state, consecutiveSuccesses: 0 } };
 
   const next: ThresholdState =
     status === 'success'

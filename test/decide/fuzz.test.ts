@@ -64,6 +64,7 @@ function policyFor(r: () => number): ServicePolicy {
       { initial: 1000, max: 30_000, multiplier: 2, jitter: 0.2 },
     ]),
     drainGraceMs: pick([1000, 5000]),
+    startupWindowMs: pick([undefined, 0, 3000, 60_000]),
     flapping: pick([
       { windowMs: 600_000, maxRecurrences: 10 },
       { windowMs: 0, maxRecurrences: 10 },

@@ -84,3 +84,25 @@ describe('thresholds', () => {
     expect(inGrace(state, policy, clock.now())).toBe(false);
   });
 });
+
+describe('a start-up window (startup.timeout)', () => {
+  const windowed = { failureThreshold: 2, successThreshold: 1, startupGrace: 1_000, latchUnhealthy: true, startupWindow: 10_000 };
+  it('does not count failures in it: the run that makes a verdict starts after it, however long the grace was', () => {
+    let st = initialThresholdState(0);
+    for (let t = 500; t < 10_000; t += 500) {
+      const step = applyResult(st, 'failure', t, windowed);
+      expect(step.changed).toBeUndefined();
+      st = step.state;
+    }
+    expect(st.consecutiveFailures).toBe(0);
+    // After it, failureThreshold failures in a row are needed, not one.
+    const first = applyResult(st, 'failure', 10_000, windowed);
+    expect(first.changed).toBeUndefined();
+    expect(applyResult(first.state, 'failure', 10_500, windowed).changed).toBe('unhealthy');
+  });
+  it('ends at the first pass: a failure after it counts again', () => {
+    const up = applyResult(initialThresholdState(0), 'success', 2_000, windowed);
+    expect(up.changed).toBe('healthy');
+    expect(applyResult(up.state, 'failure', 2_500, windowed).state.consecutiveFailures).toBe(1);
+  });
+});
