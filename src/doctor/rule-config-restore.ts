@@ -13,6 +13,7 @@ import { carryOverText, harmfulChanges, missingProtected, protectedChanges, prot
 import { semanticDiff } from './semantic-diff.js';
 import { unknownKeyPaths, withoutPaths } from './named-keys.js';
 import { removeKeysFromText } from './text-key-removal.js';
+import { revertNamedValues } from './revert-named-values.js';
 import { runGuardedServiceDoctor } from './guarded-service-doctor.js';
 import { redactedPlaceholders } from './redacted-placeholders.js';
 import { configWriteBlock } from './config-write-guard.js';
@@ -197,6 +198,35 @@ export function configRestoreRule(): RepairRule {
               removed: removal.removed,
               rewritten: removal.rewritten ?? false,
               semanticDiff: semanticDiff(broken.value, removal.value),
+              evidence,
+              preRepairSnapshot: pre?.id ?? null,
+              attempts,
+            },
+          });
+        }
+        // A rejected value: only the named settings go back to the copy seen healthy, not the whole file (keys added since kept).
+        const back = await revertNamedValues(ctx, current.content!.toString('utf8'), broken.value, now, format);
+        attempts.push(`put back named settings: ${back.message}`);
+        if (back.content) {
+          if (!(await unchangedSince(current))) return changedMeanwhile(finding, spec.path, before, attempts);
+          const kept = await keepEvidenceOnce(current.realPath, current.content!, current, ctx.clock);
+          const evidence = kept.path;
+          if (!(await replaceKeepingEvidence(current, kept.created ? evidence : undefined, back.content, current.mode))) return changedMeanwhile(finding, spec.path, before, attempts, evidence);
+          return withBefore({
+            finding,
+            applied: true,
+            verified: false,
+            message:
+              `put back ${back.reverted.join(', ')} (named by the validator) as ${back.from} had them; ` +
+              (back.rewritten ? 'the file had to be rewritten whole (comments and layout not kept)' : 'every other setting kept as it is') +
+              `; the original is kept at ${evidence}`,
+            after: sha256(back.content),
+            details: {
+              method: 'revert-named-values',
+              reverted: back.reverted,
+              from: back.from,
+              rewritten: back.rewritten ?? false,
+              semanticDiff: semanticDiff(broken.value, back.value),
               evidence,
               preRepairSnapshot: pre?.id ?? null,
               attempts,

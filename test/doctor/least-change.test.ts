@@ -148,7 +148,8 @@ describe('config repair by least change', () => {
     const bak = path.join(fx.dir, 'gateway.json.bak');
     await fs.writeFile(bak, cfg(18789)); // newer than the snapshot, no token: ranks below it anyway
     await setMtime(bak, -5_000);
-    await fs.writeFile(fx.configPath, JSON.stringify({ name: 'demo-gateway', host: 'localhost', port: 'x', auth: { mode: 'token', token: 'new-token' } }));
+    // No port at all: nothing the validator names can be put back on its own, so the whole file is restored.
+    await fs.writeFile(fx.configPath, JSON.stringify({ name: 'demo-gateway', host: 'localhost', auth: { mode: 'token', token: 'new-token' } }));
     fx.withService({ configFile: { ...fx.service.configFile, protect: ['auth'] } });
     const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
     const out = report.outcomes[0]!;
@@ -158,7 +159,7 @@ describe('config repair by least change', () => {
     expect(now).toEqual({ name: 'demo-gateway', host: '127.0.0.1', port: 18789, auth: { mode: 'token', token: 'new-token' } });
     const candidates = out.details!.candidates as Array<{ source: string; verdict: string }>;
     expect(candidates[0]!.source).toBe('snapshot');
-    expect(out.details!.semanticDiff).toMatchObject({ changed: ['host', 'port'] });
+    expect(out.details!.semanticDiff).toMatchObject({ added: ['port'], changed: ['host'] });
     expect(JSON.stringify(out.details)).not.toContain('new-token');
   });
 

@@ -52,9 +52,9 @@ describe('whole-file restore with protected settings carried over', () => {
 
   it('keeps the copy\'s comments and layout when the token was rotated (and a channel token added) after it was seen healthy', async () => {
     await fx.snapshots.save(Buffer.from(GOOD), { sourcePath: fx.configPath, reason: 'test', kind: 'last-known-good', mode: 0o600 });
-    // Since then: the token rotated, a Discord token was added, and an edit broke gateway.mode.
+    // Since then: the token rotated, a Discord token was added, and an edit removed gateway.mode (nothing to put back on its own).
     const broken = {
-      gateway: { mode: 'lokal', port: 18789, auth: { mode: 'token', token: 'tok-new-2222' } },
+      gateway: { port: 18789, auth: { mode: 'token', token: 'tok-new-2222' } },
       channels: { telegram: { enabled: true, botToken: '123:old' }, discord: { token: 'disc-new' } },
     };
     await fs.writeFile(fx.configPath, JSON.stringify(broken, null, 2), { mode: 0o600 });

@@ -41,8 +41,8 @@ describe('a YAML restore carrying a protected value keeps the copy\'s bytes', ()
     const validator = await fx.script('validate-yaml.mjs', VALIDATOR);
     fx.withService({ configFile: { path: configPath, format: 'yaml', backupGlobs: [], validateCommand: [process.execPath, validator, '{file}'], protect: ['gateway.auth.token', 'gateway.port'] } });
     await fx.snapshots.save(Buffer.from(GOOD), { sourcePath: configPath, reason: 'test', kind: 'last-known-good', mode: 0o600 });
-    // Since then the token was rotated, and an edit broke gateway.mode.
-    await fs.writeFile(configPath, 'gateway:\n  mode: lokal\n  port: 18789\n  auth:\n    token: tok-new-2222\n', { mode: 0o600 });
+    // Since then the token was rotated, and an edit removed gateway.mode (nothing to put back on its own: the whole file is restored).
+    await fs.writeFile(configPath, 'gateway:\n  port: 18789\n  auth:\n    token: tok-new-2222\n', { mode: 0o600 });
 
     const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
     const out = report.outcomes[0]!;

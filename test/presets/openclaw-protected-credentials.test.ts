@@ -55,7 +55,10 @@ describe('OpenClaw preset: credentials anywhere in openclaw.json are protected',
 
   it('a whole-file restore keeps the values set since the copy was seen healthy', async () => {
     await fx.snapshots.save(Buffer.from(JSON.stringify(config('old'), null, 2)), { sourcePath: fx.configPath, reason: 'test', kind: 'last-known-good', mode: 0o600 });
-    await fs.writeFile(fx.configPath, JSON.stringify(config('new', 'lokal'), null, 2), { mode: 0o600 });
+    // gateway.mode removed (nothing to put back on its own: the whole file is restored).
+    const broken = config('new');
+    delete (broken.gateway as Record<string, unknown>).mode;
+    await fs.writeFile(fx.configPath, JSON.stringify(broken, null, 2), { mode: 0o600 });
     const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
     expect(report.outcomes[0]!.verified).toBe(true);
     const restored = JSON5.parse(await fs.readFile(fx.configPath, 'utf8')) as Record<string, unknown>;
