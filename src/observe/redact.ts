@@ -3,10 +3,11 @@ import { setOwn } from './own-key.js';
 import { isSecretKey, mentionsSecret } from './secret-keys.js';
 
 /**
- * `pass` as a key of its own or a key's last word (`pass=`, `DB_PASS=`, openssl's `-passin pass:X`), not inside another
- * word (`bypass=`, `compass:`): it was no secret word, and `pass=hunter2` was shown whole.
+ * `pass` as a key of its own or a key's last word (`pass=`, `DB_PASS=`, openssl's `-passin pass:X`, camelCase `dbPass`),
+ * not inside another word (`bypass=`, `compass:`): it was no secret word, and `pass=hunter2` was shown whole. The case of
+ * the `P` tells `dbPass` from `bypass`, which a case-blind pattern cannot: passInsideWord drops such a match.
  */
-const PASS_WORD = '(?<![A-Za-z0-9])pass';
+const PASS_WORD = 'pass';
 /**
  * `pwd` (`DB_PWD=`, a connection string's `Pwd=`), except the shell's working directory: a key that is only `PWD` or
  * `OLDPWD` with a path for value (`PWD=/home/bob` in an env dump read `PWD=[REDACTED]`; a directory is no secret).
@@ -111,6 +112,16 @@ const PATTERNS: RegExp[] = [
 ];
 
 export const REDACTED = '[REDACTED]';
+
+/**
+ * A match that starts at `pass` inside a word that is not a camelCase key's last word (`bypass=`, `compass:`, `DBPASS=`):
+ * not a secret key. `dbPass`, `smtpPass` (a lower-case letter or digit, then `P`) are: `{"dbPass":"x"}` was shown whole.
+ */
+function passInsideWord(text: string, at: number, match: string): boolean {
+  if (at === 0 || !/^pass(?!word|wd|phrase)/i.test(match)) return false;
+  const before = text[at - 1]!;
+  return /[A-Za-z0-9]/.test(before) && !(match[0] === 'P' && /[a-z0-9]/.test(before));
+}
 
 /** A `Cookie:` or `Set-Cookie:` header (or a `cookie` field): its value to the end of the line or the closing quote. */
 const COOKIE_HEADER = /(\b(?:set-)?cookie["']?\s*[:=]\s*["']?)([^\r\n"']+)/gi;
@@ -433,7 +444,8 @@ export class Redactor {
     if (/authorization/i.test(out)) out = redactAuthorization(out);
     if (/pass(?:word|phrase)/i.test(out)) out = redactProsePasswords(out);
     for (const re of PATTERNS) {
-      out = out.replace(re, (match, p1: unknown) => {
+      out = out.replace(re, (match, p1: unknown, ...rest: unknown[]) => {
+        if (passInsideWord(rest[rest.length - 1] as string, rest[rest.length - 2] as number, match)) return match;
         if (typeof p1 === 'string' && match.startsWith(p1) && p1.length < match.length && (/[:=]/.test(p1) || /\s$/.test(p1) || /\s-[a-z]$/.test(p1) || /%(?:25)?3D$/i.test(p1))) {
           return p1 + REDACTED;
         }
