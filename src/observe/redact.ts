@@ -14,7 +14,13 @@ const PASS_WORD = 'pass';
  */
 const PWD_WORD = "pwd(?!(?<=(?<![A-Za-z0-9_.-])(?:old)?pwd)[\"']?[ \\t]*[:=][ \\t]*[\"']?[/~])";
 /** Words of a key (in a log line, a header, a JSON text) whose value is a secret. */
-const SECRET_KEY_WORDS = 'api[_-]?key|apikey|token|secret|passphrase|password|passwd|' + PWD_WORD + '|' + PASS_WORD + '|auth|authorization|private[_-]?key|access[_-]?key|subscription[_-]?key|functions[_-]?key|master[_-]?key|account[_-]?key|auth[_-]?key|client[_-]?secret|webhook[_-]?url';
+/**
+ * A key named by two words ending in `key` (secret-keys.ts's pairs), maybe with a last word that still names the key's
+ * value (`SECRET_KEY_BASE`, `PRIVATE_KEY_ID`): the pattern wanted `:`/`=` right after a secret word, and `SECRET_KEY=`,
+ * `signing_key=`, `SECRET_KEY_BASE=` were shown whole. A key's file or path (`PRIVATE_KEY_FILE=/etc/x.pem`) is no secret.
+ */
+const KEY_PAIR_WORDS = '(?:api|private|access|secret|signing|encryption|subscription|functions|master|account|auth)[_-]?key(?:[_-]?(?:base|id))?';
+const SECRET_KEY_WORDS = KEY_PAIR_WORDS + '|apikey|token|secret|passphrase|password|passwd|' + PWD_WORD + '|' + PASS_WORD + '|auth|authorization|client[_-]?secret|webhook[_-]?url';
 
 /**
  * Words that open a config error's message (`expected ...`, `must ...`) or name an auth scheme: after `token: ` in

@@ -8,7 +8,9 @@ const SECRET_LAST_WORDS = new Set(['token', 'secret', 'password', 'passwd', 'pwd
  * Two last words that name a secret (`apiKey`, `private_key`, `X-Api-Key`, `webhookUrl`, Azure's `Ocp-Apim-Subscription-Key`,
  * Azure Functions' `X-Functions-Key`, Azure Storage's `AccountKey`, Cloudflare's `X-Auth-Key`, a `MASTER_KEY`).
  */
-const SECRET_LAST_PAIRS = new Set(['api key', 'private key', 'access key', 'secret key', 'signing key', 'subscription key', 'functions key', 'account key', 'auth key', 'master key', 'webhook url', 'bot token']);
+const SECRET_LAST_PAIRS = new Set(['api key', 'private key', 'access key', 'secret key', 'signing key', 'encryption key', 'subscription key', 'functions key', 'account key', 'auth key', 'master key', 'webhook url', 'bot token']);
+/** A last word after such a pair that still names the key's value (Rails' `SECRET_KEY_BASE`, a `private_key_id`), not a file or a setting. */
+const KEY_VALUE_TAILS = new Set(['base', 'id']);
 /** Any key that can pass isSecretKey contains one of these: the cheap test that most keys fail first. */
 const MAY_BE_SECRET = /token|secret|pass|pwd|credential|key|webhook|authorization|cookie/i;
 /** A secret word anywhere in a key (`tokenFile`, `passwordHint`, `apiKeyRef`): the wider net for what must never be echoed. */
@@ -34,7 +36,8 @@ export function isSecretKey(key: string): boolean {
   const last = w[w.length - 1];
   if (last === undefined) return false;
   if (SECRET_LAST_WORDS.has(last)) return true;
-  return w.length >= 2 && SECRET_LAST_PAIRS.has(`${w[w.length - 2]} ${last}`);
+  if (w.length >= 2 && SECRET_LAST_PAIRS.has(`${w[w.length - 2]} ${last}`)) return true;
+  return w.length >= 3 && KEY_VALUE_TAILS.has(last) && SECRET_LAST_PAIRS.has(`${w[w.length - 3]} ${w[w.length - 2]}`);
 }
 
 /**
