@@ -68,9 +68,11 @@ const PATTERNS: RegExp[] = [
   // Not a URL query's parameter (`?access_token=X&page=2`): the query pattern takes its value to the `&`; this one took
   // `&page=2` with it. The value ends at a `;` or `&` that opens the next field (`Password=p;Database=x`, a form body
   // `password=p&page=2`): the fields after it were lost, and a short value before one (`p`) was not taken at all.
+  // The look-behind is bounded (64): unbounded, it scanned back to the line's start at every position, and one 64 KiB line
+  // of letters (a base64 blob, minified JSON) took seconds of CPU (quadratic); every scan below is bounded for that too.
   // Nor does it end at a closing bracket (`(password=abc)`): the `)` was taken with the value and lost (and a value
   // already redacted is left as it is: `[REDACTED]` would lose its `]` to that rule, then gain one).
-  new RegExp(`(?<![?&][a-z0-9_.-]*)((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))(?!\\[REDACTED\\])${NOT_AN_AUTH_SCHEME}${NOT_A_PASS_COUNT}([^"'\\s,};&]+(?=[;&][ \\t]*[A-Za-z][A-Za-z0-9 _.-]{0,40}=)|[^"'\\s,}]{3,}[^"'\\s,})\\]])`, 'gi'),
+  new RegExp(`(?<![?&][a-z0-9_.-]{0,64})((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))(?!\\[REDACTED\\])${NOT_AN_AUTH_SCHEME}${NOT_A_PASS_COUNT}([^"'\\s,};&]+(?=[;&][ \\t]*[A-Za-z][A-Za-z0-9 _.-]{0,40}=)|[^"'\\s,}]{3,}[^"'\\s,})\\]])`, 'gi'),
   // A short value (1 to 3 characters) under a key that names a password or a secret (`PGPASSWORD=abc`,
   // `"clientSecret": "shh"`): the patterns above want 4 or more (under `token` or `auth` a short word is a status,
   // `auth: ok`), and a short password was shown whole. A flag (`secret: no`) stays.
@@ -100,7 +102,7 @@ const PATTERNS: RegExp[] = [
   /https?:\/\/[^\s"']*(?:discord(?:app)?\.com\/api\/(?:v\d+\/)?webhooks|hooks\.slack\.com\/(?:services|workflows|triggers)|api\.telegram\.org\/(?:file\/)?bot)[^\s"']*/gi,
   // A password in a URL's user info (scheme://user:password@host), the user name maybe empty (`redis://:password@host`,
   // Redis's own form) and the password maybe holding a bare @ (the last @ before the path ends the user info, as in URL).
-  /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@"']*:)([^\s/"']+)(?=@(?![^\s/"']*@))/gi,
+  /(\b[a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@"']*:)([^\s/"']+)(?=@(?![^\s/"']*@))/gi,
   // A URL query parameter whose name ends in a credential word (`?sig=`, `&X-Amz-Signature=`, `?session=`, `?key=`).
   /([?&][a-z0-9_.-]*?(?:sig|signature|session|sessionid|sid|credential|code|key|token|auth|authorization|secret|password|passwd|pwd|pass)=)([^&#\s"']{4,})/gi,
   // The same parameter percent-encoded inside another value (`?next=%2Fa%3Fx%3D1%26password%3Dhunter2`, twice encoded
@@ -110,11 +112,11 @@ const PATTERNS: RegExp[] = [
   /([?&][a-z0-9_.-]*?(?:token|secret|password|passwd|pwd)=)([^&#\s"']{1,3})(?=[&#\s"']|$)/gi,
   // A password given to a short flag of a command that takes it so (`mysql -phunter2`, `mysql -p hunter2`,
   // `sshpass -p X`, `redis-cli -a X`): `-p` is no secret word, and the line was shown whole. Case-sensitive: `-P` is a port.
-  /(\b(?:mysql[a-z]*|mariadb[a-z-]*)\b[^\n|;&]*?[ \t]-p[ \t]?|\bsshpass\b[^\n|;&]*?[ \t]-p[ \t]?|\bredis-cli\b[^\n|;&]*?[ \t]-a[ \t]+)([^\s"'-][^\s"']*)/g,
+  /(\b(?:mysql[a-z]*|mariadb[a-z-]*)\b[^\n|;&]{0,1024}?[ \t]-p[ \t]?|\bsshpass\b[^\n|;&]{0,1024}?[ \t]-p[ \t]?|\bredis-cli\b[^\n|;&]{0,1024}?[ \t]-a[ \t]+)([^\s"'-][^\s"']*)/g,
   // A command-line flag naming a secret, followed by its value (`--token X`, `--api-key X`, `--db-pass X`; `pass` as the
   // flag's last word only: `--bypass X` is no secret).
   // A value that holds a redaction already (openssl's `-pass pass:[REDACTED]`) is left as it is.
-  /(--?[a-z-]*(?:token|api-?key|secret|password|passwd|(?<![a-z])pass)\s+)(?![^\s"']*\[REDACTED\])([^\s"'-][^\s"']{3,})/gi,
+  /(--?[a-z-]{0,64}(?:token|api-?key|secret|password|passwd|(?<![a-z])pass)\s+)(?![^\s"']*\[REDACTED\])([^\s"'-][^\s"']{3,})/gi,
 ];
 
 export const REDACTED = '[REDACTED]';
