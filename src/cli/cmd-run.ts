@@ -59,7 +59,7 @@ export function registerRun(program: Command): void {
         },
       );
       const shutdown = (stopServices: boolean, code: number, stoppedOnPurpose = stopServices): void => {
-        if (exiting) return;
+        if (exiting) return stopNow();
         const target = running ?? daemon;
         if (!target) {
           // Signals are wired before start-up: the default action would kill us with services just started or adopted.
@@ -76,6 +76,14 @@ export function registerRun(program: Command): void {
           .stop({ stopServices, stoppedOnPurpose })
           .catch((err: unknown) => process.stderr.write(`clawback: shutdown error: ${(err as Error).message}\n`))
           .finally(() => process.exit(code));
+      };
+      // A second signal while the shutdown runs (systemd's and docker's habit): said, and the stop graces cut short by
+      // each service's reducer (SIGKILL of its process group); the shutdown under way then exits.
+      const stopNow = (): void => {
+        const cut = (running ?? daemon)?.stopNow() ?? [];
+        if (cut.length === 0) return say('stopping: no service is waiting out a stop grace; exiting once the shutdown finishes');
+        const list = cut.map((c) => `${c.name} (pid ${c.pid}, stop grace ${Math.round(c.graceMs / 1000)} s)`).join(', ');
+        say(`stopping now: ${list} still stopping: killing (SIGKILL of the process group), then exiting...`);
       };
       // A service manager stops or restarts its daemon with SIGTERM (systemctl restart, launchctl kickstart -k, bootout):
       // under one, that restart must not take every service down with it. A stop all the same: the guardian leaves it be.

@@ -885,6 +885,20 @@ export class Daemon {
   }
 
   /**
+   * A second stop request while stop() waits out stop graces (a second Ctrl-C or SIGTERM): each service's reducer cuts
+   * its stop under way short (SIGKILL of its process group). Returns the services it cut short, for the person to read.
+   */
+  stopNow(): Array<{ name: string; pid: number; graceMs: number }> {
+    this.bootAbort.abort();
+    const cut: Array<{ name: string; pid: number; graceMs: number }> = [];
+    for (const rt of this.runtimes.values()) {
+      const r = rt.stopNow();
+      if (r) cut.push({ name: rt.name, ...r });
+    }
+    return cut;
+  }
+
+  /**
    * Stops everything; with stopServices false the services keep running for the next daemon to adopt.
    * Never rejects: each step is guarded, a failing step (a full disk, a plugin) is logged and the rest still run,
    * so a service is never left running unsupervised unless stopServices is false.

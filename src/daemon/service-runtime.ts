@@ -554,6 +554,18 @@ export class ServiceRuntime {
   }
 
   /**
+   * A second stop request during the shutdown (Ctrl-C again): the reducer ends a stop under way at once (SIGKILL of the
+   * instance's group), a start's preflight and the strays' grace end too. Returns the instance it cut short, if any.
+   */
+  stopNow(): { pid: number; graceMs: number } | undefined {
+    this.preflightAbort.abort();
+    this.strayStop?.abort.abort();
+    const pid = this.s.phase === 'stopping' ? this.s.instance?.pid : undefined;
+    this.dispatch({ type: 'stop-now' });
+    return pid !== undefined ? { pid, graceMs: this.policy.stopGraceMs } : undefined;
+  }
+
+  /**
    * `removed`: a reload removes or replaces this service for good (its open incident is closed, not carried).
    * `handedTo`: a reload hands it, running, to the runtime this resolves to (undefined: none was built).
    */

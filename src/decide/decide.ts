@@ -173,6 +173,12 @@ class Step {
         return this.startFailed(input.error, input.exhausted === true, input.code);
       case 'preflight-failed':
         return this.preflightFailed(input.problem);
+      case 'stop-now':
+        // Only a stop under way is cut short: a running instance the shutdown leaves (SIGUSR2) is never killed by it.
+        if (this.s.phase === 'stopping' && this.s.instance && !this.p.external) {
+          this.fx.push({ type: 'stop', graceMs: 0 });
+        }
+        return;
       case 'start-cancelled':
         // No process ran: the service is stopped, as the shutdown that cancelled the start wants it.
         if (this.s.phase === 'starting' && !this.s.instance) this.s.phase = 'stopped';

@@ -40,6 +40,11 @@ export type ServiceInput =
    * preflight's validator): nothing ran, nothing failed.
    */
   | { type: 'start-cancelled' }
+  /**
+   * A person asked again while the shutdown waits out a stop grace (a second Ctrl-C or SIGTERM, as systemd and docker
+   * take it): the stop under way ends now, the instance's process group SIGKILLed (a stop with no grace).
+   */
+  | { type: 'stop-now' }
   | {
       type: 'exited';
       pid: number;
