@@ -18,6 +18,7 @@ import { delayToGrid } from '../platform/clock.js';
 import { ApiAnswer } from '../server/api-server.js';
 import { VERSION } from '../version.js';
 import { releaseShapeText } from '../notify/release-plan.js';
+import { strandedText } from '../notify/stranded-text.js';
 
 /** One metrics registry per daemon, created on first use (the health watches feed it probe results). */
 export class MetricsHolder {
@@ -348,7 +349,16 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
           const where = channel ?? 'every channel';
           // A channel that sends elsewhere now keeps the alerts queued for its old destination: flush does not send them.
           const kept = m[1] === 'flush' && held ? `; ${held} alert(s) kept for ${where} were queued for another destination and stay kept: \`clawback notify release ${where}\` sends them where it sends now, \`clawback notify discard ${where}\` drops them` : '';
-          const message = m[1] === 'flush' ? `${n} undelivered alert(s) for ${where} are being retried now${kept}` : `${n} undelivered alert(s) for ${where} discarded`;
+          // A flush of every channel leaves the kept (stranded) alerts where they are: "0 ... retried" alone read as "nothing held".
+          const why = notifier.strandedWhy();
+          const keptAll =
+            m[1] === 'flush' && channel === undefined
+              ? Object.entries(notifier.stranded())
+                  .filter(([, count]) => count > 0)
+                  .map(([name, count]) => `; not retried: ${strandedText(name, count, why[name] ?? 'removed')}`)
+                  .join('')
+              : '';
+          const message = m[1] === 'flush' ? `${n} undelivered alert(s) for ${where} are being retried now${kept}${keptAll}` : `${n} undelivered alert(s) for ${where} discarded`;
           return { status: 200, body: { ok: true, message, count: n, deadLetters: notifier.deadLetters() } };
         },
         metrics: async () => {
