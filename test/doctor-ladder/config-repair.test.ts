@@ -66,7 +66,11 @@ describe.each([
     const broken = label === 'deleted' ? undefined : readFileSync(cfg);
     process.kill(rt(t).status().pid!, 'SIGKILL');
     await waitFor(() => up(port), { timeoutMs: 30_000, intervalMs: 50 });
-    expect(readFileSync(cfg, 'utf8')).toBe(GOOD);
+    if (label === 'wrong type in a field') {
+      // Least change: only the setting the validator names goes back (the user's own layout stays), not the whole file.
+      expect(JSON.parse(readFileSync(cfg, 'utf8'))).toEqual(JSON.parse(GOOD));
+      expect(t.journal().find((e) => e.type === 'doctor.repair' && e.details?.applied)?.details).toMatchObject({ method: 'revert-named-values', reverted: ['port'] });
+    } else expect(readFileSync(cfg, 'utf8')).toBe(GOOD);
     if (broken) {
       const evidence = readdirSync(dir).filter((f) => f.startsWith('gateway.json.corrupt-'));
       expect(evidence).toHaveLength(1);
