@@ -56,7 +56,7 @@ export function nextWake(s: ServiceState, p: ServicePolicy): number | null {
   }
   const confirm = confirmDue(s, p);
   if (confirm !== null) times.push(confirm);
-  if (s.instance && s.backoffAttempt > 0 && !s.flapping) times.push(s.instance.startedAt + p.stableAfterMs);
+  if (s.instance && s.phase === 'running' && !s.startup && s.backoffAttempt > 0 && !s.flapping) times.push(s.instance.startedAt + p.stableAfterMs);
   const calm = flappingEnds(s, p);
   if (calm !== null) times.push(calm);
   if (s.placement?.active && s.placement.stopBy !== null) times.push(s.placement.stopBy);
@@ -1027,6 +1027,8 @@ class Step {
     if (!s.instance || s.instance.pid !== input.pid) return;
     const startedAt = s.instance.startedAt;
     const wasHealthy = s.health === 'healthy';
+    // Its start-up window still open: it never came up, however long it ran (no stable run for the backoff).
+    const neverUp = !!s.startup;
     s.instance = null;
     delete s.startup;
     s.health = 'pending';
@@ -1085,7 +1087,7 @@ class Step {
     if (s.disposed) return;
     if (asked && this.restartAsked()) return;
     if (unwatched && this.unwatchedEnd()) return;
-    this.crashed(exit, `process ended (${how})`, input.lastLines, daemonized);
+    this.crashed(exit, `process ended (${how})`, input.lastLines, daemonized, true, neverUp);
     // The exit that opened an incident belongs to it (and says which recurrence of a flapping series it is).
     if (!exitEvent.event.incidentId && s.incident) {
       exitEvent.event.incidentId = s.incident.id;
@@ -1128,7 +1130,7 @@ class Step {
   }
 
   /** An exit (or failed start) nobody asked for. */
-  private crashed(exit: LastExit, reason: string, lastLines?: string[], daemonized = '', counts = true): void {
+  private crashed(exit: LastExit, reason: string, lastLines?: string[], daemonized = '', counts = true, neverUp = false): void {
     const s = this.s;
     const p = this.p;
     if (s.maintenance) {
@@ -1150,7 +1152,7 @@ class Step {
       return;
     }
     // A flapping service's backoff keeps growing across its recoveries (reset once it ran clean for the window).
-    if (isStableRun(exit.uptimeMs, p.stableAfterMs) && !s.flapping) s.backoffAttempt = 0;
+    if (isStableRun(exit.uptimeMs, p.stableAfterMs) && !neverUp && !s.flapping) s.backoffAttempt = 0;
     if (cleanExit(exit) && p.restartPolicy !== 'always') {
       // The job finished (systemd: inactive, not failed): no incident that nothing could ever resolve, no alert.
       s.phase = 'stopped';
@@ -1687,7 +1689,8 @@ class Step {
     if (confirm !== null && now >= confirm) this.resolve(s.incident!.recoveredAt!);
     const calm = flappingEnds(s, p);
     if (calm !== null && now >= calm) s.flapping = null;
-    if (s.instance && s.backoffAttempt > 0 && !s.flapping && now >= s.instance.startedAt + p.stableAfterMs) s.backoffAttempt = 0;
+    // Time in its start-up window is no stable run: a start that never came up keeps its backoff growing.
+    if (s.instance && s.phase === 'running' && !s.startup && s.backoffAttempt > 0 && !s.flapping && now >= s.instance.startedAt + p.stableAfterMs) s.backoffAttempt = 0;
   }
 
   /**

@@ -60,3 +60,20 @@ describe('a start-up window', () => {
     expect((exited?.details as { uptimeMs: number }).uptimeMs).toBeGreaterThanOrEqual(3_900);
   }, 60_000);
 });
+
+describe('a start-up window and the backoff', () => {
+  it('does not count a start that never came up as a stable run: the backoff keeps growing across failed starts', async () => {
+    // It ran its whole 2 s window each time, past stableAfter (1 s): the backoff was reset and every failed start
+    // was restarted at once, attempt 0, for ever (the OpenClaw preset: 300 s windows, stableAfter 2m).
+    const port = await freePort();
+    const dir = tempDir();
+    const flag = path.join(dir, 'no-listen');
+    writeFileSync(flag, '');
+    const svc = { ...slowService(port, { NO_LISTEN_FLAG: flag }, '2s'), restart: { stableAfter: '1s', backoff: { initial: '200ms', max: '5s', jitter: 0 }, intensity: { maxRestarts: 100, window: '10m' } } };
+    td = await startTestDaemon({ services: [svc] });
+    const restarts = () => td!.events.filter((e) => e.type === 'service.restarting');
+    await waitFor(() => restarts().length >= 3, { timeoutMs: 40_000, message: 'three failed starts restarted' });
+    const attempts = restarts().slice(0, 3).map((e) => (e.details as { attempt?: number }).attempt);
+    expect(attempts).toEqual([0, 1, 2]);
+  }, 60_000);
+});
