@@ -311,6 +311,7 @@ class Step {
     if (resetHistory) {
       s.restartHistory = [];
       s.backoffAttempt = 0;
+      delete s.failedStarts;
     }
     if (s.phase === 'held') s.phase = 'stopped';
     if (was && was.reason !== 'repair') this.emit('breaker.resumed', 'info', `${this.p.name}: restarts resumed (${why})`, { reason: why });
@@ -321,6 +322,14 @@ class Step {
     const d = recordRestart(this.s.restartHistory, this.now, this.p.intensity);
     this.s.restartHistory = d.history;
     return { tripped: d.tripped, count: d.history.length };
+  }
+
+  /** More starts in a row than intensity.maxRestarts ran out their start-up window (never healthy): the breaker's text, else null. */
+  private failedStartsLimit(): string | null {
+    const n = this.s.failedStarts ?? 0;
+    const win = this.p.startupWindowMs ?? 0;
+    if (n <= this.p.intensity.maxRestarts || win <= 0) return null;
+    return `${n} starts in a row never came up within their start-up window of ${formatDuration(win)} (limit ${this.p.intensity.maxRestarts} restarts)`;
   }
 
   /** `count` restarts ran within the window (the one refused is not among them), and it failed again. */
@@ -748,6 +757,7 @@ class Step {
     // (the repair's hold had replaced it). Kept, the loop's restarts tripped the breaker at the first exit: Level 4 at once.
     this.s.restartHistory = [];
     this.s.backoffAttempt = 0;
+    delete this.s.failedStarts;
     const kept = this.rungsBack(w);
     this.emit('incident.action', 'warning', `${this.p.name}: ${w.kind} run ${w.id} cancelled (${why})${kept}`, { action: 'work-cancelled', kind: w.kind, runId: w.id, ...(kept ? { rungsKept: true } : {}) });
   }
@@ -780,6 +790,7 @@ class Step {
     // A person took the service over: their restart gets a fresh restart window (as a cancelled repair gives).
     this.s.restartHistory = [];
     this.s.backoffAttempt = 0;
+    delete this.s.failedStarts;
     const whose = w.doctorRunId ? "the doctor's repair" : "the agent's fix";
     const what = w.doctorRunId ? `the ${(w.doctorFiles ?? []).length} file(s) it changed are put back` : 'its file changes are reverted';
     this.emit(
@@ -963,6 +974,9 @@ class Step {
     delete s.startup;
     if (!w || !s.instance || s.phase !== 'running' || s.health === 'healthy') return;
     const win = w.until - w.since;
+    // Counted for the breaker: each failed start takes a whole window, so an intensity window shorter than it never
+    // saw two restarts and a service that never came up was restarted for ever, never climbing the ladder.
+    if (!s.maintenance) s.failedStarts = (s.failedStarts ?? 0) + 1;
     this.unhealthy({
       type: 'unhealthy',
       pid: s.instance.pid,
@@ -1224,6 +1238,7 @@ class Step {
     if (!s.instance || s.instance.pid !== pid || s.phase !== 'running') return;
     const startup = s.startup;
     delete s.startup;
+    delete s.failedStarts;
     if (s.health !== 'healthy') {
       s.health = 'healthy';
       s.healthySince = this.now;
@@ -1301,7 +1316,7 @@ class Step {
    */
   private countedRestart(reason: StartReason, graceMs: number, cause: string, openWith?: string): void {
     const d = this.countRestart();
-    const flapping = this.flappingLimit();
+    const flapping = this.flappingLimit() ?? this.failedStartsLimit();
     if (d.tripped || flapping) {
       const again = flapping !== null && this.flappingTrippedAgain();
       if (openWith) this.openIncident(1, openWith);
@@ -1341,6 +1356,7 @@ class Step {
         if (input.action === 'resume' || (input.by === 'human' && starts)) {
           s.restartHistory = [];
           s.backoffAttempt = 0;
+          delete s.failedStarts;
         }
         // A person acted: a flapping series starts fresh (their fix deserves a clean slate, as the restart window does).
         if (input.by === 'human') s.flapping = null;
@@ -1432,6 +1448,7 @@ class Step {
     const pending = s.phase === 'backoff' || (s.phase === 'stopping' && s.afterStop?.then === 'start');
     s.restartHistory = pending ? s.restartHistory.slice(-1) : [];
     s.backoffAttempt = 0;
+    delete s.failedStarts;
     const asker = who && withoutEscapes(who).trim() !== '' ? withoutEscapes(who).trim().slice(0, 100) : 'a person';
     const held = s.held ? `${s.held.reason}: ${s.held.detail}` : null;
     const stays = held ? `; it stays held (${held}): \`${resumeCommandOf(this.p)}\` lifts the hold` : '';
@@ -1531,7 +1548,10 @@ class Step {
     // The same for every hold the service sits in unstarted (exit 78, a person's doctor run at Level 4 after the agent,
     // a re-armed run's "starting again"): kept, the restarts from before the hold tripped the breaker on the one start
     // the doctor makes, and the journal said "restarts do not hold after the doctor" of a service never started.
-    if (freshWindowAfterDoctor(s, outcome, rearmed)) s.restartHistory = [];
+    if (freshWindowAfterDoctor(s, outcome, rearmed)) {
+      s.restartHistory = [];
+      delete s.failedStarts;
+    }
     const d = this.countRestart();
     // A run that rewrote a user's file is verified: the service must be healthy for the window after it, or the files go back.
     const verified = outcome === 'fixed' && files.length > 0;

@@ -212,6 +212,8 @@ export interface ServiceState {
   flapping?: Flapping | null;
   /** The instance's start-up window (startup.timeout) is open: since when, until when; absent: none open. */
   startup?: { since: number; until: number };
+  /** Starts in a row whose start-up window ran out before a healthy check (the breaker counts them); absent: none. */
+  failedStarts?: number;
   /** The agent failed on this failure (see AgentTried); absent: none. */
   agentTried?: AgentTried | null;
 }

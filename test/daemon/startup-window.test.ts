@@ -77,3 +77,21 @@ describe('a start-up window and the backoff', () => {
     expect(attempts).toEqual([0, 1, 2]);
   }, 60_000);
 });
+
+describe('a start-up window and the crash-loop breaker', () => {
+  it('trips the breaker when more starts in a row than maxRestarts never come up, however long each window is', async () => {
+    // Each failed start takes its whole window (2 s), longer than the intensity window (1.5 s): the window never held
+    // two restarts and the service was restarted for ever (the OpenClaw preset: 300 s windows, 5 restarts in 10m).
+    const port = await freePort();
+    const dir = tempDir();
+    const flag = path.join(dir, 'no-listen');
+    writeFileSync(flag, '');
+    const svc = { ...slowService(port, { NO_LISTEN_FLAG: flag }, '2s'), restart: { backoff: { initial: '100ms', max: '200ms', jitter: 0 }, intensity: { maxRestarts: 2, window: '1500ms' } } };
+    td = await startTestDaemon({ services: [svc] });
+    const restarts = () => td!.events.filter((e) => e.type === 'service.restarting').length;
+    await waitFor(() => td!.events.some((e) => e.type === 'breaker.tripped') || restarts() >= 6, { timeoutMs: 40_000, message: 'the breaker tripped or six restarts' });
+    const tripped = td.events.find((e) => e.type === 'breaker.tripped');
+    expect(tripped?.message).toContain('3 starts in a row never came up within their start-up window of 2.0s (limit 2 restarts)');
+    expect(restarts()).toBe(2);
+  }, 60_000);
+});
