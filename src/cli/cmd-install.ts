@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findConfigFile, loadConfig } from '../config/load.js';
 import { ConfigError } from '../config/errors.js';
+import { daemonStopTimeoutSec } from '../platform/daemon-stop-timeout.js';
 import { clientStateDir } from './client.js';
 import { planInstall, planUninstall, applyPlan, describePlan, hasSystemdRuntime, detectSystemdVersion, installedServiceManager, chooseManager, type ServiceManagerKind } from '../platform/installer.js';
 import { serviceNames } from '../platform/service-files.js';
@@ -85,6 +86,7 @@ export function registerInstall(program: Command): void {
           ...(typeof process.getuid === 'function' ? { uid: process.getuid() } : {}),
           ...(systemdVersion !== undefined ? { systemdVersion } : {}),
           ...(o.interval !== undefined ? { guardianIntervalSec: o.interval } : {}),
+          ...(action === 'install' ? { daemonStopTimeoutSec: stopTimeoutOf(configPath, stateDir) } : {}),
         };
         const plan = action === 'install' ? planInstall(input) : planUninstall(input);
         if (action === 'install') plan.notes.push(...envNotes(configPath, stateDir, chooseManager(input.platform, hasSystemd)));
@@ -308,6 +310,12 @@ export function alertFlushMs(passTimeoutMs: number, elapsedMs: number): number {
 function envNotes(configPath: string, stateDir: string, manager: ServiceManagerKind): string[] {
   const { config } = loadConfig({ file: configPath, stateDir });
   return unitEnvNotes(unitEnvGaps(config, process.env), manager, serviceNames(undefined).systemdService);
+}
+
+/** TimeoutStopSec= / ExitTimeOut for this config: its longest stop grace plus the daemon's shutdown margins. */
+function stopTimeoutOf(configPath: string | undefined, stateDir: string): number {
+  const { config } = loadConfig({ ...(configPath ? { file: configPath } : {}), stateDir });
+  return daemonStopTimeoutSec(config.services);
 }
 
 /** Why `clawback run` would refuse this config (its loader's message, naming the field), undefined when it loads. */

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import plist from 'plist';
 import { DEFAULT_GUARDIAN_INTERVAL_SEC } from './guardian-interval.js';
+import { MIN_DAEMON_STOP_TIMEOUT_SEC } from './daemon-stop-timeout.js';
 
 export interface ServiceFileInputs {
   /** Absolute path of the node binary. */
@@ -30,6 +31,11 @@ export interface ServiceFileInputs {
    * so the commands that ran from that shell (a service in ~/.local/bin, `claude`, Homebrew's tmux) are found there too.
    */
   userPath?: string;
+  /**
+   * Seconds the daemon's SIGTERM shutdown may take (daemonStopTimeoutSec of the config's services): the unit's
+   * TimeoutStopSec= and the plist's ExitTimeOut, past which the manager SIGKILLs the daemon mid-stop. Default 20.
+   */
+  daemonStopTimeoutSec?: number;
 }
 
 export interface ServiceNames {
@@ -82,6 +88,7 @@ interface Resolved {
   intervalSec: number;
   env: [string, string][];
   systemdVersion: number | undefined;
+  stopTimeoutSec: number;
 }
 
 function resolveInputs(inputs: ServiceFileInputs): Resolved {
@@ -93,6 +100,10 @@ function resolveInputs(inputs: ServiceFileInputs): Resolved {
   const intervalSec = inputs.guardianIntervalSec ?? DEFAULT_GUARDIAN_INTERVAL_SEC;
   if (!Number.isInteger(intervalSec) || intervalSec < 10 || intervalSec > 86_400) {
     throw new Error(`guardianIntervalSec must be an integer between 10 and 86400, got ${intervalSec}`);
+  }
+  const stopTimeoutSec = inputs.daemonStopTimeoutSec ?? MIN_DAEMON_STOP_TIMEOUT_SEC;
+  if (!Number.isInteger(stopTimeoutSec) || stopTimeoutSec < 1) {
+    throw new Error(`daemonStopTimeoutSec must be a positive integer (seconds), got ${stopTimeoutSec}`);
   }
   const env: Record<string, string> = { PATH: defaultPath(inputs.nodePath, inputs.platform ?? 'linux', inputs.userPath), ...inputs.env };
   for (const [k, v] of Object.entries(env)) {
@@ -108,6 +119,7 @@ function resolveInputs(inputs: ServiceFileInputs): Resolved {
     intervalSec,
     env: Object.entries(env).sort(([a], [b]) => a.localeCompare(b)),
     systemdVersion: inputs.systemdVersion,
+    stopTimeoutSec,
   };
 }
 
@@ -218,7 +230,8 @@ export function systemdDaemonUnit(inputs: ServiceFileInputs): string {
     '# KillMode=process stops only the daemon itself, leaving the rest of the cgroup (the services) running,',
     '# and the restarted daemon adopts them again from state.json.',
     'KillMode=process',
-    'TimeoutStopSec=20',
+    '# At least the longest service stop grace plus what the shutdown adds: a SIGKILL mid-stop loses state.json and daemon.stopped.',
+    `TimeoutStopSec=${r.stopTimeoutSec}`,
   );
   return unitText([
     [
@@ -299,6 +312,8 @@ export function launchdDaemonPlist(inputs: ServiceFileInputs): string {
     RunAtLoad: true,
     KeepAlive: { SuccessfulExit: false },
     ThrottleInterval: 10,
+    // launchd SIGKILLs a job still running ExitTimeOut s (default 20) after its SIGTERM: as TimeoutStopSec= above.
+    ExitTimeOut: r.stopTimeoutSec,
     // The services the daemon supervises must survive a daemon exit: launchd would otherwise kill the job's process group.
     AbandonProcessGroup: true,
     StandardOutPath: path.join(logs, 'launchd-daemon.out.log'),
