@@ -73,6 +73,7 @@ export function registerInstall(program: Command): void {
         const runner = realCommandRunner();
         const hasSystemd = hasSystemdRuntime();
         const systemdVersion = hasSystemd ? await detectSystemdVersion(runner) : undefined;
+        const stopTimeout = action === 'install' ? stopTimeoutOf(configPath, stateDir) : undefined;
         const input = {
           platform: platform(),
           hasSystemd,
@@ -86,7 +87,7 @@ export function registerInstall(program: Command): void {
           ...(typeof process.getuid === 'function' ? { uid: process.getuid() } : {}),
           ...(systemdVersion !== undefined ? { systemdVersion } : {}),
           ...(o.interval !== undefined ? { guardianIntervalSec: o.interval } : {}),
-          ...(action === 'install' ? { daemonStopTimeoutSec: stopTimeoutOf(configPath, stateDir) } : {}),
+          ...(action === 'install' && stopTimeout !== undefined ? { daemonStopTimeoutSec: stopTimeout } : {}),
         };
         const plan = action === 'install' ? planInstall(input) : planUninstall(input);
         if (action === 'install') plan.notes.push(...envNotes(configPath, stateDir, chooseManager(input.platform, hasSystemd)));
@@ -313,9 +314,14 @@ function envNotes(configPath: string, stateDir: string, manager: ServiceManagerK
 }
 
 /** TimeoutStopSec= / ExitTimeOut for this config: its longest stop grace plus the daemon's shutdown margins. */
-function stopTimeoutOf(configPath: string | undefined, stateDir: string): number {
-  const { config } = loadConfig({ ...(configPath ? { file: configPath } : {}), stateDir });
-  return daemonStopTimeoutSec(config.services);
+function stopTimeoutOf(configPath: string | undefined, stateDir: string): number | undefined {
+  try {
+    const { config } = loadConfig({ ...(configPath ? { file: configPath } : {}), stateDir });
+    return daemonStopTimeoutSec(config.services);
+  } catch {
+    // A config that does not load is said by the install's own check (configProblem): the unit keeps the default here.
+    return undefined;
+  }
 }
 
 /** Why `clawback run` would refuse this config (its loader's message, naming the field), undefined when it loads. */
