@@ -72,14 +72,15 @@ const PATTERNS: RegExp[] = [
   // of letters (a base64 blob, minified JSON) took seconds of CPU (quadratic); every scan below is bounded for that too.
   // Nor does it end at a closing bracket (`(password=abc)`): the `)` was taken with the value and lost (and a value
   // already redacted is left as it is: `[REDACTED]` would lose its `]` to that rule, then gain one).
-  new RegExp(`(?<![?&][a-z0-9_.-]{0,64})((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))(?!\\[REDACTED\\])${NOT_AN_AUTH_SCHEME}${NOT_A_PASS_COUNT}([^"'\\s,};&]+(?=[;&][ \\t]*[A-Za-z][A-Za-z0-9 _.-]{0,40}=)|[^"'\\s,}]{3,}[^"'\\s,})\\]])`, 'gi'),
+  // The value's first character is checked before the look-behinds (here and in the next pattern): after `password:` and
+  // a run of spaces, each space the `\s*` gave back re-ran them over the whole run (32 KiB of spaces: 5 s, quadratic).
+  new RegExp(`(?<![?&][a-z0-9_.-]{0,64})((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))(?!\\[REDACTED\\])(?=[^"'\\s,}])${NOT_AN_AUTH_SCHEME}${NOT_A_PASS_COUNT}([^"'\\s,};&]+(?=[;&][ \\t]*[A-Za-z][A-Za-z0-9 _.-]{0,40}=)|[^"'\\s,}]{3,}[^"'\\s,})\\]])`, 'gi'),
   // A short value (1 to 3 characters) under a key that names a password or a secret (`PGPASSWORD=abc`,
   // `"clientSecret": "shh"`): the patterns above want 4 or more (under `token` or `auth` a short word is a status,
   // `auth: ok`), and a short password was shown whole. A flag (`secret: no`) stays.
-  new RegExp(`((?:${SHORT_SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*(\\\\*)(["']?))(?!${FLAG_WORDS}(?=\\2\\3(?:[^A-Za-z0-9]|$)))${NOT_A_PASS_COUNT}([^"'\\s,};&\\\\]{1,3})(?=\\2\\3(?:[\\s,;}&)\\]]|$))`, 'gi'),
+  new RegExp(`((?:${SHORT_SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*(\\\\*)(["']?))(?!${FLAG_WORDS}(?=\\2\\3(?:[^A-Za-z0-9]|$)))(?=[^"'\\s,};&\\\\])${NOT_A_PASS_COUNT}([^"'\\s,};&\\\\]{1,3})(?=\\2\\3(?:[\\s,;}&)\\]]|$))`, 'gi'),
   // Well-known token shapes.
-  // A JSON Web Token: base64url of `{"...` (header), a dot, base64url of `{"...` (claims), a dot, the signature (maybe empty).
-  /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*/g,
+  // A JSON Web Token: redactJwts, after these.
   /\bsk-[A-Za-z0-9_-]{16,}/g,
   /\bsk-ant-[A-Za-z0-9_-]{16,}/g,
   /\bgh[pousr]_[A-Za-z0-9]{20,}/g,
@@ -98,8 +99,9 @@ const PATTERNS: RegExp[] = [
   /\bAIza[0-9A-Za-z_-]{30,}/g, // Google API key
   // Telegram bot token: the bot id, a colon, the secret (34-35 characters today; any length from 30 is taken).
   /\b\d{5,12}:[A-Za-z0-9_-]{30,}/g,
-  // Webhook URLs carry their secret in the path (any API version, canary/ptb hosts).
-  /https?:\/\/[^\s"']*(?:discord(?:app)?\.com\/api\/(?:v\d+\/)?webhooks|hooks\.slack\.com\/(?:services|workflows|triggers)|api\.telegram\.org\/(?:file\/)?bot)[^\s"']*/gi,
+  // Webhook URLs carry their secret in the path (any API version, canary/ptb hosts). The host is looked for within 256
+  // characters of `http://`: unbounded, every `http://` in a long line scanned to its end (64 KiB: seconds, quadratic).
+  /https?:\/\/[^\s"']{0,256}?(?:discord(?:app)?\.com\/api\/(?:v\d+\/)?webhooks|hooks\.slack\.com\/(?:services|workflows|triggers)|api\.telegram\.org\/(?:file\/)?bot)[^\s"']*/gi,
   // A password in a URL's user info (scheme://user:password@host), the user name maybe empty (`redis://:password@host`,
   // Redis's own form) and the password maybe holding a bare @ (the last @ before the path ends the user info, as in URL).
   /(\b[a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@"']*:)([^\s/"']+)(?=@(?![^\s/"']*@))/gi,
@@ -163,7 +165,9 @@ const KEY_END = /-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/;
 /** A line inside a key block: base64, an armour header (`Proc-Type: ...`), blank, or already redacted. */
 const KEY_BODY_LINE = /^\s*(?:[A-Za-z0-9+/=]+|[A-Za-z-]+: .*|\[REDACTED\])?\s*$/;
 /** A line that ends where its credential should follow (`Authorization: Bearer`, `Authorization:`): the next line holds it. */
-const CREDENTIAL_NEXT = /(?:\b(?:Bearer|Basic)|\bauthorization["']?\s*[:=]\s*["']?(?:[A-Za-z][A-Za-z0-9-]*)?)\s*["']?\s*$/i;
+// Tested on the line without its trailing spaces, and no two space runs side by side: `\s*["']?\s*$` split a long run of
+// spaces after `Bearer` every way (32 KiB of them: seconds, quadratic).
+const CREDENTIAL_NEXT = /(?:\b(?:Bearer|Basic)|\bauthorization["']?\s*[:=](?:\s*["']?[A-Za-z][A-Za-z0-9-]*)?)\s*["']?$/i;
 const CREDENTIAL_START = /^(\s*["']?)[A-Za-z0-9._~+/=-]{16,}/;
 /** The cheap test a text must pass before its lines are walked one by one. */
 const MAY_SPAN_LINES = /-----(?:BEGIN|END)|Bearer|Basic|authorization/i;
@@ -190,7 +194,7 @@ export function crossLineRedaction(): (line: string) => string {
     } else if (credentialNext) {
       out = out.replace(CREDENTIAL_START, (_m, lead: string) => lead + REDACTED);
     }
-    credentialNext = CREDENTIAL_NEXT.test(line);
+    credentialNext = CREDENTIAL_NEXT.test(line.trimEnd());
     return out.replace(KEY_BLOCK, (_m, begin: string, body: string, end: string) => {
       if (!end) inKey = true;
       return begin + (body.trim() ? REDACTED : body) + end;
@@ -335,12 +339,32 @@ function redactAuthorization(text: string): string {
 }
 
 /**
+ * A JSON Web Token: base64url of `{"...` (header), a dot, base64url of `{"...` (claims), a dot, the signature (maybe
+ * empty). Matched from the start of its run of base64url characters, the header's `eyJ` found in code: `\beyJ...\.`
+ * started again at every `-eyJ` of a run with no dot, each scanning to its end (64 KiB of `-eyJ`: 4 s, quadratic).
+ */
+const JWT_RUN = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{13,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*/g;
+
+function redactJwts(text: string): string {
+  if (!text.includes('eyJ')) return text;
+  return text.replace(JWT_RUN, (m) => {
+    const header = m.indexOf('.');
+    // Where `\beyJ` would have started: the run's start or after a `-`, with 10 or more characters before the dot.
+    for (let i = m.indexOf('eyJ'); i >= 0 && header - i - 3 >= 10; i = m.indexOf('eyJ', i + 1)) {
+      if (i === 0 || m[i - 1] === '-') return m.slice(0, i) + REDACTED;
+    }
+    return m;
+  });
+}
+
+/**
  * A password told in prose (`the password is hunter2`, `my password is "hunter2"`, `with password hunter2`): no `=` or
  * `:` after the key, so no key pattern saw it. After `password`/`passphrase` and `is`/`was`/`:`, a quoted value or an
  * unquoted word holding a digit or a symbol; with neither word, an unquoted word holding a letter and a digit or symbol
  * (`wrong password 3 times` stays). A word of letters (`the password was changed`, `password is required.`) stays.
  */
-const PROSE_PASSWORD = /(\bpass(?:word|phrase)\b(?:[ \t]+(is|was)\b)?[ \t]*(:)?[ \t]+)(?:(["'])([^"'\n]+)\4|([^\s"'()[\]{}<>,;]+))/gi;
+// `(?:[ \t]*(:))?[ \t]+`, not `[ \t]*(:)?[ \t]+`: two space runs side by side split a long run every way (quadratic).
+const PROSE_PASSWORD = /(\bpass(?:word|phrase)\b(?:[ \t]+(is|was)\b)?(?:[ \t]*(:))?[ \t]+)(?:(["'])([^"'\n]+)\4|([^\s"'()[\]{}<>,;]+))/gi;
 
 function redactProsePasswords(text: string): string {
   return text.replace(PROSE_PASSWORD, (m, head: string, verb: string | undefined, colon: string | undefined, quote: string | undefined, quoted: string | undefined, bare: string | undefined) => {
@@ -461,6 +485,7 @@ export class Redactor {
         return REDACTED;
       });
     }
+    out = redactJwts(out);
     // Last: a JSON Web Token's parts decode to `{"alg":...}`, which the patterns above already took whole.
     return redactEncodedCredentials(out, this.values.length ? this.valuesPattern : undefined);
   }
