@@ -2,7 +2,7 @@
 import { deletePath, joinPath } from './config-paths.js';
 
 /** "issues[{path, message}]" as `openclaw config validate --json` prints (zod: path = the parent object). */
-interface Issue {
+export interface Issue {
   path?: unknown;
   message?: unknown;
   keys?: unknown;
@@ -33,6 +33,26 @@ function firstJsonObject(text: string): unknown {
   }
 }
 
+/** The dotted paths one issue names as unknown keys; undefined when the issue is another kind of problem. */
+export function unknownIssueKeys(raw: Issue): string[] | undefined {
+  const message = typeof raw.message === 'string' ? raw.message : '';
+  if (!UNKNOWN.test(message)) return undefined;
+  const parent = issuePath(raw.path);
+  const keys = Array.isArray(raw.keys) ? raw.keys.map(String) : quotedNames(message);
+  // zod names the parent and the keys; other validators name the key itself.
+  const out = keys.length === 0 && parent.length > 0 ? [joinPath(parent)] : [];
+  for (const k of keys) out.push(joinPath([...parent, k]));
+  return out;
+}
+
+/** A plain-text line naming unknown keys: "x: gateway: Unrecognized key: \"a\"" (openclaw) or "f: faults.extra: unknown key". */
+export function unknownKeysInLine(line: string): string[] | undefined {
+  const m = /([\w$-]+(?:\.[\w$-]+)*): (?:unrecognized|unknown) keys?\b(.*)$/i.exec(line);
+  if (!m) return undefined;
+  const names = /^\s*:/.test(m[2]!) ? quotedNames(m[2]!) : [];
+  return names.length > 0 ? names.map((k) => joinPath([...issuePath(m[1]!), k])) : [m[1]!];
+}
+
 /**
  * The dotted paths of unknown keys the validator named, or undefined when its output names any
  * other kind of problem (then removing keys would not make the file valid, and is not tried).
@@ -43,13 +63,9 @@ export function unknownKeyPaths(stdout: string, stderr: string): string[] | unde
   const out: string[] = [];
   if (Array.isArray(issues) && issues.length > 0) {
     for (const raw of issues as Issue[]) {
-      const message = typeof raw.message === 'string' ? raw.message : '';
-      if (!UNKNOWN.test(message)) return undefined;
-      const parent = issuePath(raw.path);
-      const keys = Array.isArray(raw.keys) ? raw.keys.map(String) : quotedNames(message);
-      // zod names the parent and the keys; other validators name the key itself.
-      if (keys.length === 0 && parent.length > 0) out.push(joinPath(parent));
-      for (const k of keys) out.push(joinPath([...parent, k]));
+      const keys = unknownIssueKeys(raw);
+      if (!keys) return undefined;
+      out.push(...keys);
     }
     return out.length > 0 ? [...new Set(out)] : undefined;
   }

@@ -218,12 +218,14 @@ export function configRestoreRule(): RepairRule {
             verified: false,
             message:
               `put back ${back.reverted.join(', ')} (named by the validator) as ${back.from} had them; ` +
+              (back.removed?.length ? `removed ${back.removed.join(', ')} (named by the validator as unknown); ` : '') +
               (back.rewritten ? 'the file had to be rewritten whole (comments and layout not kept)' : 'every other setting kept as it is') +
               `; the original is kept at ${evidence}`,
             after: sha256(back.content),
             details: {
               method: 'revert-named-values',
               reverted: back.reverted,
+              removed: back.removed ?? [],
               from: back.from,
               rewritten: back.rewritten ?? false,
               semanticDiff: semanticDiff(broken.value, back.value),
