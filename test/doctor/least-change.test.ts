@@ -18,7 +18,9 @@ const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const issues = [];
 for (const k of Object.keys(cfg)) if (!['name','host','port','auth'].includes(k)) issues.push({ path: '<root>', message: 'Unrecognized key: "' + k + '"' });
 for (const k of Object.keys(cfg.auth ?? {})) if (!['mode','token'].includes(k)) issues.push({ path: 'auth', message: 'Unrecognized key: "' + k + '"' });
-if (!Number.isInteger(cfg.port)) issues.push({ path: 'port', message: 'Expected number' });
+// A missing port is reported with no path (so a test can need a whole-file restore); a bad one by its path.
+if (cfg.port === undefined) issues.push({ message: 'a required setting is missing' });
+else if (!Number.isInteger(cfg.port)) issues.push({ path: 'port', message: 'Expected number' });
 if (issues.length) { process.stdout.write(JSON.stringify({ valid: false, issues }, null, 2)); process.exit(1); }
 process.stdout.write(JSON.stringify({ valid: true }));
 `;
@@ -148,7 +150,7 @@ describe('config repair by least change', () => {
     const bak = path.join(fx.dir, 'gateway.json.bak');
     await fs.writeFile(bak, cfg(18789)); // newer than the snapshot, no token: ranks below it anyway
     await setMtime(bak, -5_000);
-    // No port at all: nothing the validator names can be put back on its own, so the whole file is restored.
+    // No port at all, and the validator names no path for it: nothing can be put back on its own, so the whole file is restored.
     await fs.writeFile(fx.configPath, JSON.stringify({ name: 'demo-gateway', host: 'localhost', auth: { mode: 'token', token: 'new-token' } }));
     fx.withService({ configFile: { ...fx.service.configFile, protect: ['auth'] } });
     const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });

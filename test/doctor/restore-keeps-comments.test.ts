@@ -15,6 +15,7 @@ const JSON5_VALIDATOR = `import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 const JSON5 = createRequire(${JSON.stringify(path.resolve('package.json'))})('json5');
 const cfg = JSON5.parse(readFileSync(process.argv[2], 'utf8'));
+if (cfg.gateway && !('mode' in cfg.gateway)) { process.stderr.write('a required setting is missing\\n'); process.exit(1); }
 if (!Number.isInteger(cfg.gateway?.port)) { process.stderr.write('gateway.port: Expected number\\n'); process.exit(1); }
 if (cfg.gateway.mode !== 'local') { process.stderr.write('gateway.mode: Invalid\\n'); process.exit(1); }
 `;
@@ -52,7 +53,7 @@ describe('whole-file restore with protected settings carried over', () => {
 
   it('keeps the copy\'s comments and layout when the token was rotated (and a channel token added) after it was seen healthy', async () => {
     await fx.snapshots.save(Buffer.from(GOOD), { sourcePath: fx.configPath, reason: 'test', kind: 'last-known-good', mode: 0o600 });
-    // Since then: the token rotated, a Discord token was added, and an edit removed gateway.mode (nothing to put back on its own).
+    // Since then: the token rotated, a Discord token was added, and an edit removed gateway.mode (the validator names no path for it: nothing to put back on its own).
     const broken = {
       gateway: { port: 18789, auth: { mode: 'token', token: 'tok-new-2222' } },
       channels: { telegram: { enabled: true, botToken: '123:old' }, discord: { token: 'disc-new' } },

@@ -14,6 +14,7 @@ const VALIDATOR = `import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 const YAML = createRequire(${JSON.stringify(path.resolve('package.json'))})('yaml');
 const cfg = YAML.parse(readFileSync(process.argv[2], 'utf8'));
+if (cfg?.gateway && !('mode' in cfg.gateway)) { process.stderr.write('a required setting is missing\\n'); process.exit(1); }
 if (cfg?.gateway?.mode !== 'local' || !Number.isInteger(cfg.gateway.port)) { process.stderr.write('gateway.mode: Invalid\\n'); process.exit(1); }
 `;
 

@@ -15,6 +15,7 @@ const VALIDATOR = `import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 const JSON5 = createRequire(${JSON.stringify(path.resolve('package.json'))})('json5');
 const cfg = JSON5.parse(readFileSync(process.argv[2], 'utf8'));
+if (cfg.gateway && !('mode' in cfg.gateway)) { process.stderr.write('a required setting is missing\\n'); process.exit(1); }
 if (cfg.gateway?.mode !== 'local') { process.stderr.write('gateway.mode: Invalid\\n'); process.exit(1); }
 `;
 
