@@ -22,7 +22,8 @@ function quotedNames(message: string): string[] {
   return [...tail.matchAll(/["'`]([^"'`]+)["'`]/g)].map((m) => m[1]!);
 }
 
-function firstJsonObject(text: string): unknown {
+/** The validator's JSON answer within its output (text around it ignored); undefined when there is none. */
+export function firstJsonObject(text: string): unknown {
   const start = text.indexOf('{');
   const end = text.lastIndexOf('}');
   if (start < 0 || end <= start) return undefined;

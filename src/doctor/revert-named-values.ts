@@ -6,7 +6,7 @@ import { checkContentFor } from './validity-cache.js';
 import { gatherCandidates } from './restore-candidates.js';
 import { protectedPatterns } from './protected-settings.js';
 import { getPath, joinPath, matchesAny, pathMatches, sameValue, splitPath } from './config-paths.js';
-import { unknownIssueKeys, unknownKeysInLine, withoutPaths, type Issue } from './named-keys.js';
+import { firstJsonObject, unknownIssueKeys, unknownKeysInLine, withoutPaths, type Issue } from './named-keys.js';
 import { removeKeysFromText, setValuesInText } from './text-key-removal.js';
 
 /**
@@ -73,17 +73,6 @@ export function namedProblems(stdout: string, stderr: string, value: unknown, co
 export function namedValuePaths(stdout: string, stderr: string, value: unknown, copy?: unknown): string[] | undefined {
   const named = namedProblems(stdout, stderr, value, copy);
   return named && named.values.length > 0 ? named.values : undefined;
-}
-
-function firstJsonObject(text: string): unknown {
-  const start = text.indexOf('{');
-  const end = text.lastIndexOf('}');
-  if (start < 0 || end <= start) return undefined;
-  try {
-    return JSON.parse(text.slice(start, end + 1)) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 export interface Reverted {
