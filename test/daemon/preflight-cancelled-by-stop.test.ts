@@ -25,13 +25,22 @@ describe('a daemon stopped during a start\'s preflight', () => {
     try {
       const svc = (): { pid?: number | null; preflight?: unknown } | undefined => (td.daemon.status() as unknown as { services: Array<{ name: string; pid?: number | null; preflight?: unknown }> }).services.find((s) => s.name === 'svc');
       const first = svc()!.pid!;
+      // The first content saved as last-known-good first: that save runs the same validator, and one still in flight
+      // when the gate goes waited for it too and wrote its pid into the file this test reads (seen under CI's load).
+      await waitFor(() => td.events.some((e) => e.type === 'config.snapshot'), { timeoutMs: 20_000, message: 'the first config saved as last-known-good' });
       // New bytes and a crash: the next start validates again, and this validator waits for a gate that never opens.
       rmSync(gate);
       rmSync(pidFile, { force: true });
       writeFileSync(cfg, '{"ok": false}\n');
       process.kill(first, 'SIGKILL');
-      await waitFor(() => svc()?.preflight !== undefined && existsSync(pidFile), { timeoutMs: 20_000, message: 'the validator running' });
-      validatorPid = Number(readFileSync(pidFile, 'utf8'));
+      validatorPid = await waitFor(
+        () => {
+          if (svc()?.preflight === undefined || !existsSync(pidFile)) return undefined;
+          const pid = Number(readFileSync(pidFile, 'utf8'));
+          return pid > 0 && alive(pid) ? pid : undefined;
+        },
+        { timeoutMs: 20_000, message: 'the validator running' },
+      );
       expect(alive(validatorPid)).toBe(true);
       const t0 = Date.now();
       await td.stop();
