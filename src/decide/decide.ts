@@ -41,6 +41,15 @@ export function decide(prev: ServiceState, input: ServiceInput, ctx: DecideConte
   return { state: step.s, effects: step.fx };
 }
 
+/**
+ * When the running instance's backoff resets for a stable run (null: not due). Time in its start-up window is no stable
+ * run: a start that never came up keeps its backoff growing; a flapping series keeps it too.
+ */
+function stableRunAt(s: ServiceState, p: ServicePolicy): number | null {
+  if (!s.instance || s.phase !== 'running' || s.startup || s.backoffAttempt === 0 || s.flapping) return null;
+  return s.instance.startedAt + p.stableAfterMs;
+}
+
 /** The earliest time the reducer wants a `tick` (null: nothing is due). */
 export function nextWake(s: ServiceState, p: ServicePolicy): number | null {
   const times: number[] = [];
@@ -56,7 +65,8 @@ export function nextWake(s: ServiceState, p: ServicePolicy): number | null {
   }
   const confirm = confirmDue(s, p);
   if (confirm !== null) times.push(confirm);
-  if (s.instance && s.phase === 'running' && !s.startup && s.backoffAttempt > 0 && !s.flapping) times.push(s.instance.startedAt + p.stableAfterMs);
+  const stable = stableRunAt(s, p);
+  if (stable !== null) times.push(stable);
   const calm = flappingEnds(s, p);
   if (calm !== null) times.push(calm);
   if (s.placement?.active && s.placement.stopBy !== null) times.push(s.placement.stopBy);
@@ -308,11 +318,7 @@ class Step {
     s.held = null;
     // The flapping series is not cleared here: only a person ends it (or the window of clean running). A cool-down retry
     // that cleared it began a fresh series each time: new incidents, the whole climb and the doctor again, for ever.
-    if (resetHistory) {
-      s.restartHistory = [];
-      s.backoffAttempt = 0;
-      delete s.failedStarts;
-    }
+    if (resetHistory) this.freshRestartWindow();
     if (s.phase === 'held') s.phase = 'stopped';
     if (was && was.reason !== 'repair') this.emit('breaker.resumed', 'info', `${this.p.name}: restarts resumed (${why})`, { reason: why });
   }
@@ -322,6 +328,13 @@ class Step {
     const d = recordRestart(this.s.restartHistory, this.now, this.p.intensity);
     this.s.restartHistory = d.history;
     return { tripped: d.tripped, count: d.history.length };
+  }
+
+  /** A fresh restart window: no restarts counted, backoff from its first step, no failed starts in a row. */
+  private freshRestartWindow(): void {
+    this.s.restartHistory = [];
+    this.s.backoffAttempt = 0;
+    delete this.s.failedStarts;
   }
 
   /** More starts in a row than intensity.maxRestarts ran out their start-up window (never healthy): the breaker's text, else null. */
@@ -755,9 +768,7 @@ class Step {
     if (this.s.phase === 'held' && !this.s.held && !this.s.instance) this.s.phase = 'stopped';
     // A person took the repair over: their restart/start gets a fresh restart window, as lifting the breaker's hold gives
     // (the repair's hold had replaced it). Kept, the loop's restarts tripped the breaker at the first exit: Level 4 at once.
-    this.s.restartHistory = [];
-    this.s.backoffAttempt = 0;
-    delete this.s.failedStarts;
+    this.freshRestartWindow();
     const kept = this.rungsBack(w);
     this.emit('incident.action', 'warning', `${this.p.name}: ${w.kind} run ${w.id} cancelled (${why})${kept}`, { action: 'work-cancelled', kind: w.kind, runId: w.id, ...(kept ? { rungsKept: true } : {}) });
   }
@@ -788,9 +799,7 @@ class Step {
       w.healthySince = null;
     }
     // A person took the service over: their restart gets a fresh restart window (as a cancelled repair gives).
-    this.s.restartHistory = [];
-    this.s.backoffAttempt = 0;
-    delete this.s.failedStarts;
+    this.freshRestartWindow();
     const whose = w.doctorRunId ? "the doctor's repair" : "the agent's fix";
     const what = w.doctorRunId ? `the ${(w.doctorFiles ?? []).length} file(s) it changed are put back` : 'its file changes are reverted';
     this.emit(
@@ -1353,11 +1362,7 @@ class Step {
         // A resume, or a person's start of a service that is not running (stopped in the middle of a crash loop), gets a
         // fresh restart window and backoff (systemd, PM2): kept, its next exit waited the loop's longest delay (16 s).
         const starts = s.phase === 'backoff' || (!s.instance && s.phase !== 'starting' && s.phase !== 'stopping');
-        if (input.action === 'resume' || (input.by === 'human' && starts)) {
-          s.restartHistory = [];
-          s.backoffAttempt = 0;
-          delete s.failedStarts;
-        }
+        if (input.action === 'resume' || (input.by === 'human' && starts)) this.freshRestartWindow();
         // A person acted: a flapping series starts fresh (their fix deserves a clean slate, as the restart window does).
         if (input.by === 'human') s.flapping = null;
         // A person's start/resume counts as their act even on an incident the cool-down already handed back.
@@ -1709,8 +1714,8 @@ class Step {
     if (confirm !== null && now >= confirm) this.resolve(s.incident!.recoveredAt!);
     const calm = flappingEnds(s, p);
     if (calm !== null && now >= calm) s.flapping = null;
-    // Time in its start-up window is no stable run: a start that never came up keeps its backoff growing.
-    if (s.instance && s.phase === 'running' && !s.startup && s.backoffAttempt > 0 && !s.flapping && now >= s.instance.startedAt + p.stableAfterMs) s.backoffAttempt = 0;
+    const stable = stableRunAt(s, p);
+    if (stable !== null && now >= stable) s.backoffAttempt = 0;
   }
 
   /**
