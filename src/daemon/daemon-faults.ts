@@ -8,11 +8,12 @@ import type { ClawbackEvent } from '../observe/events.js';
  * `alert-spool`: the notifier's outbox (state/outbox), its alerts then held in memory only.
  * `service-log`: a service's log could not be opened at its start, its output held in memory (bounded) meanwhile.
  * `spawn-resources`: a service could not be started for want of the daemon's own open files, processes or memory.
+ * `probe-resources`: a probe could not run (its socket or command not even made) for want of the same (probe-resources.ts).
  */
-export type FaultReason = 'state-write' | 'journal-write' | 'heartbeat-write' | 'pending-events' | 'shutdown' | 'heap' | 'alert-spool' | 'service-log' | 'spawn-resources';
+export type FaultReason = 'state-write' | 'journal-write' | 'heartbeat-write' | 'pending-events' | 'shutdown' | 'heap' | 'alert-spool' | 'service-log' | 'spawn-resources' | 'probe-resources';
 
 /** Every reason the metrics gauge reports (0 when clear), so an alert rule can rely on the series existing. */
-export const FAULT_REASONS: readonly FaultReason[] = ['state-write', 'journal-write', 'heartbeat-write', 'pending-events', 'shutdown', 'heap', 'alert-spool', 'service-log', 'spawn-resources'];
+export const FAULT_REASONS: readonly FaultReason[] = ['state-write', 'journal-write', 'heartbeat-write', 'pending-events', 'shutdown', 'heap', 'alert-spool', 'service-log', 'spawn-resources', 'probe-resources'];
 
 /** The error code of a heap fault (heap-watch.ts). */
 export const HEAP_FAULT_CODE = 'EHEAPNEAR';
@@ -117,8 +118,8 @@ export class DaemonFaults {
     // Registered before announcing: the announcement may itself fail to reach the journal and come back here.
     const entry: DegradedReason = { reason, since: now, lastAt: now, lastError: error, count: 1, advice: faultAdvice(err) };
     this.reasons.set(reason, entry);
-    // A heap or spawn-resources fault is no file's: naming the state dir would send a person to the disk.
-    const dir = reason === 'heap' || reason === 'spawn-resources' ? undefined : this.deps.stateDir;
+    // A heap or resources fault is no file's: naming the state dir would send a person to the disk.
+    const dir = reason === 'heap' || reason === 'spawn-resources' || reason === 'probe-resources' ? undefined : this.deps.stateDir;
     const where = dir && !error.includes(dir) ? ` (state dir ${dir})` : '';
     const advice = faultAdvice(err);
     this.safeLog('error', { reason, error, ...(dir ? { stateDir: dir } : {}), advice }, `daemon degraded: ${reason}: ${error}${where}; to fix: ${advice}; supervision continues, retrying`);
@@ -193,7 +194,7 @@ export class DaemonFaults {
 export function renderDegradedGauge(status: DaemonHealthStatus): string {
   const active = new Set(status.degraded.map((d) => d.reason));
   const lines = [
-    '# HELP clawback_daemon_degraded 1 while the daemon itself is degraded for this reason (a failing state, journal or heartbeat write, a service log that cannot be written, its heap near the limit), else 0.',
+    '# HELP clawback_daemon_degraded 1 while the daemon itself is degraded for this reason (a failing state, journal or heartbeat write, a service log that cannot be written, a start or a probe short of its own descriptors or memory, its heap near the limit), else 0.',
     '# TYPE clawback_daemon_degraded gauge',
     ...FAULT_REASONS.map((r) => `clawback_daemon_degraded{reason="${r}"} ${active.has(r) ? 1 : 0}`),
   ];

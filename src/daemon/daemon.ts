@@ -1,4 +1,5 @@
 // Composition root: load config, build every object, wire the event bus, serve the API, shut down cleanly.
+import type { ProbeTickReport } from '../probes/probe-worker.js';
 import type { PreflightStep } from '../doctor/preflight.js';
 import { guardianPassView, renderGuardianPassGauges } from './guardian-pass.js';
 import { closeSync, existsSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { ServiceRuntime, type HealthEvents, type HealthWatch, type Repairers, ty
 import { serviceLogFile, spawnSpecFor } from './spawn-spec.js';
 import { cliHint } from '../cli/cli-command.js';
 import { probeHealthWatch } from './health-watch.js';
+import { probeResourcesWatch } from './probe-resources.js';
 import { formatBytes } from '../probes/byte-size.js';
 import { startApiServer, type ApiServer, type ServiceAction } from '../server/api-server.js';
 import { ensureToken } from '../server/token-issue.js';
@@ -202,6 +204,8 @@ export class Daemon {
   private readonly pulse: SupervisionPulse;
   /** The daemon's own heap, checked on the pending-events chore (no timer of its own). */
   private readonly heapWatch: HeapWatch;
+  /** Probe reports in, `probe-resources` faults out (a check that could not run for want of the daemon's own resources). */
+  private readonly probeResources: (service: string, report: ProbeTickReport) => void;
   private readonly pending: PendingEventsReader;
   /** The daemon's own faults (full disk...): degraded reasons shown in status, metrics and events. */
   readonly faults: DaemonFaults;
@@ -264,6 +268,7 @@ export class Daemon {
     this.faults = parts.faults ?? new DaemonFaults({ clock: ctx.clock, emit: (e) => ctx.emit(e), log: this.log, stateDir: ctx.stateDir });
     this.journal = parts.journal;
     this.releaseLock = parts.releaseLock ?? (async () => undefined);
+    this.probeResources = probeResourcesWatch(this.faults, () => ctx.clock.now());
     this.heapWatch = new HeapWatch({
       faults: this.faults,
       shed: () => {
@@ -691,6 +696,7 @@ export class Daemon {
       onLogFault: (err) => this.faults.failed('service-log', err),
       onSpawnFault: (err) => this.faults.failed('spawn-resources', err),
       onSpawned: () => this.faults.ok('spawn-resources'),
+      onProbeReport: (report) => this.probeResources(service.name, report),
       makeHealthWatch: (events) =>
         opts.makeHealthWatch?.(service, getRt, events, ctx) ??
         probeHealthWatch({ service, logFile: serviceLogFile(service, stateDir), clock, events, emit: ctx.emit }),

@@ -96,6 +96,7 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
       if (r.consecutiveFailures <= 1 || !failingSince.has(r.name)) failingSince.set(r.name, r.at - r.durationMs);
     } else if (r.result.status === 'success') failingSince.delete(r.name);
     opts.onProbeResult?.(r);
+    events.probeReport?.(r);
     const othersFailing = failingSince.size > (failingSince.has(r.name) ? 1 : 0);
     const streak = unknownStreakEvent(service.name, r, unknownThresholds.get(r.name) ?? 3, unknownAlerted, clock.now(), r.inGrace || othersFailing);
     if (streak) opts.emit(streak);

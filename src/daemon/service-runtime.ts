@@ -1,6 +1,7 @@
 // One supervised service: feeds every fact to its reducer and carries out the effects it orders (the only code that touches its processes).
 import { randomBytes } from 'node:crypto';
 import { clockStepWatch, type Clock, type ClockStepWatch, type TimerHandle } from '../platform/clock.js';
+import type { ProbeTickReport } from '../probes/probe-worker.js';
 import type { ServiceConfig } from '../config/schema.js';
 import type { PreflightStep } from '../doctor/preflight.js';
 import type { ClawbackEvent } from '../observe/events.js';
@@ -56,6 +57,8 @@ export interface HealthEvents {
   healthy(): void;
   /** A probe whose action is restart judged the instance unhealthy; `since`: when its run of failures began. */
   unhealthy(probe: string, finding: string | undefined, message: string, since?: number): void;
+  /** Every check's report (the daemon reads its own faults from them: a probe short of descriptors). */
+  probeReport?(report: ProbeTickReport): void;
 }
 
 export interface DoctorResult {
@@ -122,6 +125,8 @@ export interface RuntimeDeps {
   onSpawnFault?: (err: unknown) => void;
   /** A start spawned its process: the daemon has the resources again. */
   onSpawned?: () => void;
+  /** Every probe check's report (probe-resources.ts: a check that could not run for want of the daemon's own resources). */
+  onProbeReport?: (report: ProbeTickReport) => void;
 }
 
 export interface ServiceStatus {
@@ -235,6 +240,7 @@ export class ServiceRuntime {
         const pid = this.instance?.pid;
         if (pid !== undefined) this.dispatch({ type: 'unhealthy', pid, probe, ...(finding !== undefined ? { finding } : {}), message, ...(since !== undefined ? { since } : {}) });
       },
+      probeReport: (report) => deps.onProbeReport?.(report),
     });
   }
 
