@@ -10,7 +10,7 @@ import { ownerToGive } from '../platform/atomic-write.js';
 import { changedMeanwhileMessage, keepEvidenceOnce, makeParentDirs, readCurrent, replaceKeepingEvidence, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
 import { gatherCandidates, type RestoreCandidate } from './restore-candidates.js';
 import { carryOverText, harmfulChanges, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
-import { semanticDiff } from './semantic-diff.js';
+import { restoreLossNote, semanticDiff } from './semantic-diff.js';
 import { unknownKeyPaths, withoutPaths } from './named-keys.js';
 import { removeKeysFromText } from './text-key-removal.js';
 import { revertNamedValues } from './revert-named-values.js';
@@ -335,13 +335,20 @@ export function configRestoreRule(): RepairRule {
       const protectedAfter = broken?.ok && restored.ok ? harmfulChanges(protectedChanges(broken.value, restored.value, protectedPatterns(ctx.service))) : [];
       const carried = chosen.carried.length > 0 ? `; protected settings carried over from the broken file: ${chosen.carried.join(', ')}` : '';
       const unparsed = broken && !broken.ok && restored.ok && evidence && current.content ? unparsedProtectedNote(current.content.toString('utf8'), restored.value, protectedPatterns(ctx.service), evidence) : { note: '', paths: [] };
+      // Every edit made since the copy that the copy does not have is lost: named in the message, not only in details.
+      const lost =
+        broken?.ok && restored.ok
+          ? restoreLossNote(broken.value, restored.value, evidence)
+          : broken && !broken.ok && evidence
+            ? `; the broken file did not parse, so the settings it held that the copy lacks cannot be listed: compare it with the restored file`
+            : '';
       const overridden = protectedAfter.length > 0 ? `; WARNING protected settings differ from the broken file: ${protectedAfter.map((c) => `${c.path} ${c.change}`).join(', ')}` : '';
       return withBefore({
         finding,
         applied: true,
         verified: false,
         message:
-          `restored ${chosen.candidate.label} (sha256 ${after.slice(0, 12)}, ${chosen.why}) to ${spec.path}${carried}${overridden}${unparsed.note}; ` +
+          `restored ${chosen.candidate.label} (sha256 ${after.slice(0, 12)}, ${chosen.why}) to ${spec.path}${carried}${overridden}${lost}${unparsed.note}; ` +
           (evidence ? `the broken file is kept at ${evidence}` : 'the config file had been deleted, so there was no broken file to keep') +
           alsoIncluded,
         after,

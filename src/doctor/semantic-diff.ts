@@ -33,3 +33,20 @@ export function describeDiff(d: SemanticDiff): string {
   if (d.added.length) parts.push(`added: ${d.added.slice(0, 5).join(', ')}${d.added.length > 5 ? ', …' : ''}`);
   return parts.length ? parts.join('; ') : 'no setting changed';
 }
+
+/** Paths a message names before it counts the rest ("a, b and 6 more"): alerts stay short, the journal has the list. */
+const NAMED_IN_MESSAGE = 8;
+
+/**
+ * The message's account of a whole-file restore: the settings of the broken file the copy does not have (dropped) and
+ * the ones it set back to the copy's values, first paths and a count, and where the user's file is kept. Paths only.
+ */
+export function restoreLossNote(broken: unknown, restored: unknown, evidence: string | undefined): string {
+  const all = semanticDiff(broken, restored, Number.MAX_SAFE_INTEGER);
+  const named = (xs: string[]): string => `${xs.slice(0, NAMED_IN_MESSAGE).join(', ')}${xs.length > NAMED_IN_MESSAGE ? ` and ${xs.length - NAMED_IN_MESSAGE} more` : ''}`;
+  const parts: string[] = [];
+  if (all.removed.length > 0) parts.push(`${all.removed.length} setting(s) not in the restored copy were dropped: ${named(all.removed)}`);
+  if (all.changed.length > 0) parts.push(`${all.changed.length} setting(s) set back to the copy's values: ${named(all.changed)}`);
+  if (parts.length === 0) return '';
+  return `; ${parts.join('; ')}${evidence ? ` (if you meant them, take them from ${evidence})` : ''}`;
+}
