@@ -5,6 +5,7 @@ import { missingDirsRule } from './rule-missing-dirs.js';
 import { stalePidfileRule } from './rule-stale-pidfile.js';
 import { staleLockRule } from './rule-stale-lock.js';
 import { brokenInstallRule } from './rule-broken-install.js';
+import { openclawGatewayModeRule } from './rule-openclaw-gateway-mode.js';
 import { configRestoreRule } from './rule-config-restore.js';
 import { portHolderRule } from './rule-port-holder.js';
 import { diskSpaceRule, type DiskSpaceOptions } from './rule-disk-space.js';
@@ -55,7 +56,7 @@ export interface DefaultRulesOptions {
 
 /** Missing dirs, stale pid files, config restore, port holder, disk space, then the service's own doctor. */
 export function defaultRules(opts: DefaultRulesOptions = {}): RepairRule[] {
-  return [missingDirsRule(), stalePidfileRule(), staleLockRule(), brokenInstallRule(), configRestoreRule(), portHolderRule(), diskSpaceRule(opts.diskSpace), serviceDoctorRule({ configRepairedElsewhere: true, ...opts.serviceDoctor })];
+  return [missingDirsRule(), stalePidfileRule(), staleLockRule(), brokenInstallRule(), configRestoreRule(), openclawGatewayModeRule(), portHolderRule(), diskSpaceRule(opts.diskSpace), serviceDoctorRule({ configRepairedElsewhere: true, ...opts.serviceDoctor })];
 }
 
 /** Pure: the exit code for a run's findings and outcomes. */
