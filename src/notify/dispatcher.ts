@@ -203,6 +203,8 @@ interface ChannelRuntime {
    * still names the old chat: each restart otherwise had its first alert refused again. Said as a warning.
    */
   movedTo: string | undefined;
+  /** When alerts of this channel were last found missing from the outbox (deleted by hand) and said: once per dedupWindow. */
+  lostAt: number | undefined;
 }
 
 /** What `notify test` adds to a 429: the channel works but is rate-limited, and for how long (Retry-After or retry_after). */
@@ -276,6 +278,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       paceUntil: 0,
       unreachable: { tries: 0, said: false },
       movedTo: movedChatFor(outbox.readMovedChatSync(cfg.name), cfg),
+      lostAt: undefined,
     };
   });
   // Each channel listens to the stop signal while it sends or waits (a request, a pause, a test send): 11 channels
@@ -532,6 +535,25 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     }
   }
 
+  /**
+   * Rewrites this channel's waiting alerts whose files are gone (the outbox deleted by hand, a /tmp cleaner), and says so:
+   * they were held in memory only, in silence, and a daemon killed or restarted later lost them. Run by the channel's own
+   * worker before a try, when none of its alerts is in flight.
+   */
+  function respoolMissing(ch: ChannelRuntime): void {
+    if (!outboxUsable) return;
+    const present = outbox.presentSync(ch.name);
+    const missing = [...ch.queue, ...ch.parked].filter((p) => !p.discarded && !unwritten.has(p.entry) && !present.has(outbox.fileOf(p.entry)));
+    if (missing.length === 0) return;
+    for (const p of missing) p.persisted = writeEntry(ch, p.entry);
+    const text = `${missing.length} alert(s) waiting for ${ch.name} were missing from the outbox (${outbox.dir}: deleted by hand or by a cleaner?); written again from memory, none lost`;
+    const now = clock.monotonic();
+    if (ch.lostAt !== undefined && now - ch.lostAt < config.dedupWindow) return log(`notify: ${text}`, { channel: ch.name, rewritten: missing.length });
+    ch.lostAt = now;
+    warn(`notify: ${text}`, { channel: ch.name, rewritten: missing.length });
+    sendNotice({ type: 'notify.spool-rewritten', time: clock.now(), severity: 'warning', message: text, details: { channel: ch.name, rewritten: missing.length, outbox: outbox.dir } });
+  }
+
   function spool(ch: ChannelRuntime, event: ClawbackEvent, kind: OutboxEntry['kind'], openedAt?: number): Pending {
     const entry: OutboxEntry = {
       v: 1,
@@ -757,6 +779,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       if (p.discarded) return 'discarded';
       // The disk may have room again: alerts held in memory since a failed write go to the outbox before this try.
       if (unwritten.size > 0) writeHeldInMemory();
+      respoolMissing(ch);
       const ageMs = p.age.atMs + (clock.monotonic() - p.age.sinceMono);
       if (ageMs > config.outboxMaxAge && !entry.dead) {
         await deadLetter(ch, p, { since: clock.now(), reason: `older than outboxMaxAge (${Math.round(ageMs / 1000)} s)`, parked: true }, 'message older than outboxMaxAge');

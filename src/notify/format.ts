@@ -109,6 +109,7 @@ const HEADLINES: Partial<Record<EventType, string>> = {
   'prediction.warning': 'Failure predicted',
   'notify.test': 'Test notification',
   'notify.undelivered': 'Alerts undelivered',
+  'notify.spool-rewritten': 'Alert spool deleted: rewritten',
   'notify.suppressed': 'Alerts suppressed (flood)',
   'notify.commands-failing': 'Chat commands not working',
   'notify.commands-recovered': 'Chat commands work again',

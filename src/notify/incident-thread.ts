@@ -65,6 +65,7 @@ const STANDALONE: ReadonlySet<EventType> = new Set<EventType>([
   'prediction.warning',
   'notify.test',
   'notify.undelivered',
+  'notify.spool-rewritten',
   'notify.suppressed',
   'notify.commands-failing',
   'notify.commands-recovered',

@@ -44,6 +44,7 @@ export const EVENT_TYPES = [
   'maintenance.reminder',
   'notify.test',
   'notify.undelivered',
+  'notify.spool-rewritten',
   'notify.suppressed',
   'notify.commands-failing',
   'notify.commands-recovered',

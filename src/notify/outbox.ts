@@ -308,6 +308,20 @@ export class Outbox {
     if (before !== this.fileOf(entry)) await fs.rm(before, { force: true });
   }
 
+  /** The files present in a channel's folder and its dead/ (full paths): what fileOf names and is missing was deleted by hand. */
+  presentSync(channel: string): Set<string> {
+    const present = new Set<string>();
+    const folder = path.join(this.dir, folderOf(channel));
+    for (const dir of [folder, path.join(folder, DEAD_DIR)]) {
+      try {
+        for (const f of readdirSync(dir)) present.add(path.join(dir, f));
+      } catch {
+        // Gone (deleted by hand) or never made: nothing present there.
+      }
+    }
+    return present;
+  }
+
   /** Removed at once (the endpoint just accepted it): the longer it stays, the wider a crash's window to send it twice. */
   removeNow(entry: Pick<OutboxEntry, 'channel' | 'seq' | 'dead'>): void {
     rmSync(this.fileOf(entry), { force: true });

@@ -59,6 +59,8 @@ export type EventType =
   | 'maintenance.reminder'
   | 'notify.test'
   | 'notify.undelivered'
+  /** Alerts waiting in the outbox whose files were deleted by hand: written again from memory. */
+  | 'notify.spool-rewritten'
   /** Alerts folded into one summary because a channel's outbox was full (notify.outboxLimit). */
   | 'notify.suppressed'
   /** Telegram chat commands stopped working (getUpdates refused or unreachable past a threshold) / work again. */
