@@ -21,31 +21,61 @@ function cutPoint(text: string, max: number): number {
  * across chunks stay whole), holding at most `max` characters of an unfinished line: past that, it comes out in pieces.
  */
 export class BoundedLines {
+  /** The unfinished line so far (never longer than max), without a `\r` that may yet be half of `\r\n`. */
   private pending = '';
+  /** The last character seen was a `\r`: the line has ended unless the next character is `\n` (then `\r\n` did). */
+  private cr = false;
   private readonly decoder = new StringDecoder('utf8');
 
   constructor(private readonly max: number = LINE_MAX_CHARS) {}
 
-  /** The lines this chunk completes (without their line ends), and pieces of a line that outgrew the bound. */
+  /**
+   * The lines this chunk completes (without their line ends), and pieces of a line that outgrew the bound. Only the
+   * new chunk is scanned for line ends, so a long line trickled in 1-byte chunks costs time linear in its length.
+   */
   push(chunk: Buffer | string): string[] {
-    const text = this.pending + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
-    const parts = text.split(/\r\n|\n|\r(?!$)/);
-    let rest = parts.pop() ?? '';
+    const text = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
+    if (text === '') return [];
     const out: string[] = [];
-    for (const p of parts) out.push(...this.pieces(p, true));
-    // A `\r` at the very end may be the first half of `\r\n`: it stays pending until the next chunk says.
-    const cr = rest.endsWith('\r');
-    if (cr) rest = rest.slice(0, -1);
-    const tail = this.pieces(rest, false);
-    this.pending = (tail.pop() ?? '') + (cr ? '\r' : '');
-    out.push(...tail);
+    let from = 0;
+    if (this.cr) {
+      // A `\r` at the end of the last chunk: this chunk says whether it was the first half of `\r\n`.
+      this.cr = false;
+      out.push(...this.pieces(this.pending, true));
+      this.pending = '';
+      if (text.charCodeAt(0) === 0x0a) from = 1;
+    }
+    let lineStart = from;
+    // The next `\n` and `\r` found by the engine's own search, each looked for again only once passed.
+    let lf = text.indexOf('\n', from);
+    let cr = text.indexOf('\r', from);
+    while (lf !== -1 || cr !== -1) {
+      const i = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
+      if (i === cr && i === text.length - 1) {
+        this.cr = true;
+        break;
+      }
+      out.push(...this.pieces(this.pending + text.slice(lineStart, i), true));
+      this.pending = '';
+      lineStart = i === cr && lf === i + 1 ? i + 2 : i + 1;
+      if (lf !== -1 && lf < lineStart) lf = text.indexOf('\n', lineStart);
+      if (cr !== -1 && cr < lineStart) cr = text.indexOf('\r', lineStart);
+    }
+    const restEnd = this.cr ? text.length - 1 : text.length;
+    if (lineStart < restEnd) this.pending += text.slice(lineStart, restEnd);
+    if (this.pending.length > this.max) {
+      const tail = this.pieces(this.pending, false);
+      this.pending = tail.pop() ?? '';
+      out.push(...tail);
+    }
     return out;
   }
 
   /** The unfinished last line, if any, once the stream has ended. */
   end(): string[] {
-    const rest = (this.pending + this.decoder.end()).replace(/\r$/, '');
+    const rest = (this.pending + (this.cr ? '\r' : '') + this.decoder.end()).replace(/\r$/, '');
     this.pending = '';
+    this.cr = false;
     return rest === '' ? [] : this.pieces(rest, true);
   }
 
