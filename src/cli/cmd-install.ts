@@ -313,7 +313,7 @@ function envNotes(configPath: string, stateDir: string, manager: ServiceManagerK
   return unitEnvNotes(unitEnvGaps(config, process.env), manager, serviceNames(undefined).systemdService);
 }
 
-/** TimeoutStopSec= / ExitTimeOut for this config: its longest stop grace plus the daemon's shutdown margins. */
+/** TimeoutStopSec= / ExitTimeOut for this config: its stop waves' graces one after another plus the daemon's shutdown margins. */
 function stopTimeoutOf(configPath: string | undefined, stateDir: string): number | undefined {
   try {
     const { config } = loadConfig({ ...(configPath ? { file: configPath } : {}), stateDir });

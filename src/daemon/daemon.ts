@@ -62,6 +62,8 @@ import { namesFor, parseInstanceName } from '../instances/instance-name.js';
 import { recoverAbandonedGuards } from '../drill/file-guard.js';
 import { drillBackupRoots } from '../drill/drill-leftovers.js';
 import { configDigest } from '../config/config-digest.js';
+import { startOrder, stopWaves } from '../config/service-order.js';
+export { startOrder, stopWaves };
 
 export interface DaemonOptions extends LoadOptions {
   /** A load of this config already under way (`clawback run` starts it before the daemon's modules load). */
@@ -972,44 +974,6 @@ function writeStoppedMarker(stateDir: string, now: number): void {
     closeSync(openSync(file, 'w'));
     throw new Error(`${STOPPED_MARKER} written empty: ${(err as Error).message}`);
   }
-}
-
-/** Dependencies first; services without dependencies keep their config order. */
-export function startOrder(services: ServiceConfig[]): string[] {
-  const out: string[] = [];
-  const done = new Set<string>();
-  const visiting = new Set<string>();
-  const byName = new Map(services.map((s) => [s.name, s]));
-  const visit = (name: string): void => {
-    if (done.has(name)) return;
-    if (visiting.has(name)) throw new Error(`dependency cycle through "${name}"`);
-    visiting.add(name);
-    for (const dep of byName.get(name)?.dependsOn ?? []) visit(dep);
-    visiting.delete(name);
-    done.add(name);
-    out.push(name);
-  };
-  for (const s of services) visit(s.name);
-  return out;
-}
-
-/**
- * The shutdown's order: waves that each stop at once, every service in a wave before anything it depends on
- * (the first wave: what nothing depends on). systemd stops units in parallel the same way, bar their ordering.
- */
-export function stopWaves(services: ServiceConfig[]): string[][] {
-  const byName = new Map(services.map((s) => [s.name, s]));
-  const level = new Map<string, number>();
-  // In reverse start order every dependent comes before what it depends on, so a service's level is final when reached.
-  for (const name of startOrder(services).reverse()) {
-    const l = level.get(name) ?? 0;
-    level.set(name, l);
-    for (const dep of byName.get(name)?.dependsOn ?? []) if (byName.has(dep)) level.set(dep, Math.max(level.get(dep) ?? 0, l + 1));
-  }
-  // Levels have no gaps (a level above 0 is always one more than a dependent's), so every wave is filled.
-  const waves: string[][] = [];
-  for (const [name, l] of level) (waves[l] ??= []).push(name);
-  return waves;
 }
 
 export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
