@@ -95,6 +95,8 @@ export class ProbeScheduler {
   private count = 0;
   private sumMs = 0;
   private maxMs = 0;
+  /** True while runDue fires slots: their re-arms wait for its one rearm at the end (not a clock timer per slot). */
+  private firing = false;
   private readonly fire = (): void => this.runDue();
 
   constructor(
@@ -170,22 +172,28 @@ export class ProbeScheduler {
     this.timerDue = Infinity;
     const now = this.clock.monotonic();
     // Everything due now fires in (due, order of arming) order; a callback may arm its slot again,
-    // for a later time, so the loop ends.
-    for (;;) {
-      const top = this.heap[0];
-      // 1 ms of slack: the event loop's cached time may wake us a hair before performance.now() agrees.
-      if (top === undefined || top.due > now + 1) break;
-      this.remove(top);
-      // Lateness is counted from the grid point: the shift to the grid is by design, the rest is the daemon's.
-      if (top.recordLateness) this.record(now - top.due);
-      try {
-        top.fn();
-      } catch (err) {
-        if (this.onError) this.onError(err);
-        else process.emitWarning(`probe scheduler: a tick threw: ${err instanceof Error ? err.message : String(err)}`);
+    // for a later time, so the loop ends. Their arms set no clock timer: 20 memory probes re-arming in one
+    // wake-up set and cancelled 20 Node timers (and each HTTP tick's deadline one more) for the one kept here.
+    this.firing = true;
+    try {
+      for (;;) {
+        const top = this.heap[0];
+        // 1 ms of slack: the event loop's cached time may wake us a hair before performance.now() agrees.
+        if (top === undefined || top.due > now + 1) break;
+        this.remove(top);
+        // Lateness is counted from the grid point: the shift to the grid is by design, the rest is the daemon's.
+        if (top.recordLateness) this.record(now - top.due);
+        try {
+          top.fn();
+        } catch (err) {
+          if (this.onError) this.onError(err);
+          else process.emitWarning(`probe scheduler: a tick threw: ${err instanceof Error ? err.message : String(err)}`);
+        }
       }
+    } finally {
+      this.firing = false;
+      this.rearm();
     }
-    this.rearm();
   }
 
   private record(lateMs: number): void {
@@ -200,6 +208,7 @@ export class ProbeScheduler {
 
   /** Keeps exactly one clock timer, for the earliest due slot. */
   private rearm(): void {
+    if (this.firing) return;
     const top = this.heap[0];
     if (top === undefined) {
       this.timer?.cancel();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock, type TimerHandle } from '../../src/platform/clock.js';
+import { FakeClock, systemClock, type Clock, type TimerHandle } from '../../src/platform/clock.js';
 import { gridForInterval, ProbeScheduler, syncGridForInterval } from '../../src/probes/probe-scheduler.js';
 import { probeSchema, type ProbeConfig } from '../../src/probes/probe-schema.js';
 import { ProbeWorker } from '../../src/probes/probe-worker.js';
@@ -288,5 +288,38 @@ describe('synchronous probes share one wake-up per interval', () => {
       expect(list.length).toBeGreaterThanOrEqual(19);
       for (let k = 1; k < list.length; k++) expect(list[k]! - list[k - 1]!).toBe(500);
     }
+  });
+});
+
+describe('a wake-up that fires many slots sets one clock timer', () => {
+  it('20 slots that re-arm themselves (and a deadline each) from their callbacks: one real timer per wake-up, not one per arm', async () => {
+    const real = systemClock();
+    let set = 0;
+    const clock: Clock = { ...real, setTimeout: (fn, ms) => (set++, real.setTimeout(fn, ms)) };
+    const scheduler = new ProbeScheduler(clock);
+    const wakeups = new Set<number>();
+    let fired = 0;
+    const slots = Array.from({ length: 20 }, () => {
+      const deadline = scheduler.slot(() => undefined, { recordLateness: false, resolutionMs: 50 });
+      const tick = scheduler.slot(
+        () => {
+          fired++;
+          wakeups.add(tick.due);
+          if (fired > 60) return;
+          deadline.at(1000);
+          tick.at(100);
+        },
+        { resolutionMs: 100 },
+      );
+      return { tick, deadline };
+    });
+    // Each slot armed before the first wake-up: start from one timer.
+    for (const s of slots) s.tick.at(100);
+    const armedBefore = set;
+    for (let i = 0; i < 100 && fired <= 60; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    scheduler.stop();
+    expect(fired).toBeGreaterThan(60);
+    // One timer per wake-up (the next one, set after the callbacks), where each of the 40 arms of a wake-up set its own.
+    expect(set - armedBefore).toBeLessThanOrEqual(wakeups.size + 1);
   });
 });
