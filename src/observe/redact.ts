@@ -62,7 +62,9 @@ const PATTERNS: RegExp[] = [
   // A quoted value under a key that names a secret, to its closing quote (spaces and all), whether the quotes are
   // plain or escaped by one or more backslashes (JSON inside a JSON log line: `{\"apiKey\":\"...\"}`). A quote with one
   // more backslash before it is inside the value (`"se\"cret"`, `\"se\\\"cret\"`): taken as the end, it showed the rest.
-  new RegExp(`((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*(\\\\*)(["']))${NOT_AN_AUTH_SCHEME}((?:(?!(?<!\\\\)\\2\\3)[^\\n]){4,}?)(?=(?<!\\\\)\\2\\3)`, 'gi'),
+  // A value of 3 characters or less holding a space (`{"dbPass": "x y"}`, `token="a b"`) is taken too: no status word has
+  // a space, and one was shown whole.
+  new RegExp(`((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*(\\\\*)(["']))${NOT_AN_AUTH_SCHEME}((?:(?!(?<!\\\\)\\2\\3)[^\\n]){4,}?|(?=[^"'\\\\\\n]{0,2}[ \\t])(?=[^"'\\\\\\n]{0,2}[^\\s"'\\\\])[^"'\\\\\\n]{1,3})(?=(?<!\\\\)\\2\\3)`, 'gi'),
   // key=value / "key": "value" pairs whose key names a secret; not a message's word after a field path
   // (`notify.channels[0].botToken: expected string`), nor an auth scheme whose credential the first patterns take.
   // Not a URL query's parameter (`?access_token=X&page=2`): the query pattern takes its value to the `&`; this one took
