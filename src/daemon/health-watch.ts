@@ -196,6 +196,9 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
         }, opts.minUptimeMs ?? 1000);
       }
     },
+    startupWindow(remainingMs: number) {
+      for (const w of workers) w.setStartupWindow(remainingMs);
+    },
     detach() {
       const dying = target;
       target = undefined;

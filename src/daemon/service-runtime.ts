@@ -31,6 +31,8 @@ export { LEVEL_NAMES };
 export interface HealthWatch {
   /** A new instance exists: reset counters and grace. */
   attach(instance: ServiceInstance): void;
+  /** The reducer's start-up window of the attached instance: what is left of it from now (0: none). */
+  startupWindow(remainingMs: number): void;
   detach(): void;
   stop(): void;
   snapshot(): ProbeStatusView[];
@@ -182,6 +184,8 @@ export class ServiceRuntime {
   private instance: ServiceInstance | undefined;
   /** The instance's start on the monotonic clock: its uptime, which a step of the wall clock made negative (or an hour too long). */
   private instanceStartMono = 0;
+  /** The start-up window last told to the probes: "pid:until" (the reducer's), so each window is told once. */
+  private windowTold = '';
   private readonly health: HealthWatch;
   private wake: { at: number; timer: TimerHandle } | undefined;
   /** The preflight's slow step under way, shown by status (a report of this start effect, not a decision). */
@@ -358,6 +362,7 @@ export class ServiceRuntime {
       this.dispatching = false;
     }
     this.deps.persist();
+    this.tellStartupWindow();
     this.armWake();
     const waiters = this.waiters;
     this.waiters = [];
@@ -620,6 +625,20 @@ export class ServiceRuntime {
     });
   }
 
+  /**
+   * The probes learn the start-up window the reducer decided for the running instance: what is left of it (an adopted
+   * instance's window is anchored at its start, or closed when it came up before), not the whole length again.
+   */
+  private tellStartupWindow(): void {
+    const inst = this.instance;
+    if (!inst || !this.policy.startupWindowMs) return;
+    const until = this.s.instance?.pid === inst.pid ? (this.s.startup?.until ?? null) : null;
+    const told = `${inst.pid}:${until}`;
+    if (told === this.windowTold) return;
+    this.windowTold = told;
+    this.health.startupWindow(until === null ? 0 : until - this.deps.clock.now());
+  }
+
   private armWake(): void {
     if (this.stopped) return;
     const at = nextWake(this.s, this.policy);
@@ -724,7 +743,11 @@ export class ServiceRuntime {
       this.work.delete(runId);
     }
     // The same instance, judged again: readiness that holds resolves the incident, a new failure restarts the whole.
-    if (inst && this.instance === inst && !this.stopped) this.health.attach(inst);
+    if (inst && this.instance === inst && !this.stopped) {
+      this.health.attach(inst);
+      this.windowTold = '';
+      this.tellStartupWindow();
+    }
   }
 
   private async startEffect(reason: StartReason, fencingToken?: number): Promise<void> {
@@ -842,6 +865,7 @@ export class ServiceRuntime {
     // An adopted instance started before this daemon: its age is read once, on the wall clock.
     this.instanceStartMono = this.deps.clock.monotonic() - Math.max(0, this.deps.clock.now() - inst.startedAt);
     this.health.attach(inst);
+    this.windowTold = '';
     void inst.exited.then((info) => this.onExit(inst, info));
   }
 

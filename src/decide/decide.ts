@@ -836,11 +836,16 @@ class Step {
     s.health = 'pending';
     s.healthySince = null;
     delete s.startup;
+    // Only the instance the last daemon ran (and saw come up) keeps that record.
+    const cameUp = adopted && s.instance?.pid === adopted.pid ? s.cameUpAt : undefined;
+    delete s.cameUpAt;
     if (adopted) {
       s.instance = adopted;
       s.phase = 'running';
-      // Its probes judge it anew from now: so does its start-up window (a healthy one closes it at the first check).
-      this.openStartup();
+      // The window belongs to the instance: anchored at its start, none if it came up before (a daemon restarting
+      // every few minutes would otherwise never judge an instance hung in its start); one past it is judged at once.
+      if (cameUp !== undefined) s.cameUpAt = cameUp;
+      else this.openStartup(adopted.startedAt);
       // The last daemon was stopping this instance (a person's stop or restart, a hold): this one finishes the job,
       // or the instance would run on unwatched by anyone's intent (stopped but up, or its SIGTERM read as a crash).
       // A stop on the last daemon's way out (dispose) is over: this daemon runs the service again.
@@ -954,6 +959,7 @@ class Step {
     s.phase = 'running';
     s.health = 'pending';
     s.healthySince = null;
+    delete s.cameUpAt;
     const token = s.placement?.token;
     const win = this.openStartup() ? `; ${startupWaitText(0, this.p.startupWindowMs ?? 0)}` : '';
     this.emit('service.started', 'info', `${this.p.name} started (pid ${instance.pid})${token != null ? ` with fencing token ${token}` : ''}${win}`, { pid: instance.pid, reason, ...(token != null ? { fencingToken: token } : {}) });
@@ -963,13 +969,14 @@ class Step {
   }
 
   /** Opens the start-up window of the instance now running (startup.timeout); false when the service has none. */
-  private openStartup(): boolean {
+  private openStartup(since = this.now): boolean {
     const win = this.p.startupWindowMs ?? 0;
-    if (win <= 0) {
+    // Over already (an adopted instance older than its window): none open, its probes' failures count at once.
+    if (win <= 0 || since + win <= this.now) {
       delete this.s.startup;
       return false;
     }
-    this.s.startup = { since: this.now, until: this.now + win };
+    this.s.startup = { since, until: since + win };
     return true;
   }
 
@@ -1054,6 +1061,7 @@ class Step {
     const neverUp = !!s.startup;
     s.instance = null;
     delete s.startup;
+    delete s.cameUpAt;
     s.health = 'pending';
     s.healthySince = null;
     const exit: LastExit = { code: input.code, signal: input.signal, at: input.at, uptimeMs: Math.max(0, input.at - startedAt), statusKnown: input.statusKnown };
@@ -1248,6 +1256,7 @@ class Step {
     const startup = s.startup;
     delete s.startup;
     delete s.failedStarts;
+    s.cameUpAt ??= this.now;
     if (s.health !== 'healthy') {
       s.health = 'healthy';
       s.healthySince = this.now;

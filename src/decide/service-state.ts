@@ -212,6 +212,11 @@ export interface ServiceState {
   flapping?: Flapping | null;
   /** The instance's start-up window (startup.timeout) is open: since when, until when; absent: none open. */
   startup?: { since: number; until: number };
+  /**
+   * The running instance passed its first healthy check (epoch ms): a daemon that adopts it opens no start-up window
+   * again. Absent: not yet, or no instance (an older state: the window is anchored at the instance's start).
+   */
+  cameUpAt?: number;
   /** Starts in a row whose start-up window ran out before a healthy check (the breaker counts them); absent: none. */
   failedStarts?: number;
   /** The agent failed on this failure (see AgentTried); absent: none. */
@@ -264,8 +269,9 @@ export function normalizeState(saved: unknown, incident: unknown, desired: 'up' 
   out.maintenance = s.maintenance ?? null;
   out.health = 'pending';
   out.healthySince = null;
-  // The boot opens a fresh window for an instance it adopts (its probes start judging anew then).
+  // The boot decides an adopted instance's window (anchored at its start; none if it came up before).
   delete out.startup;
+  if (!out.instance || typeof s.cameUpAt !== 'number') delete out.cameUpAt;
   // A lease belongs to the daemon that won it: a new daemon stands by until it wins one itself.
   delete out.placement;
   const inc = (s.incident ?? incident ?? null) as Incident | null;

@@ -185,6 +185,15 @@ export class ProbeWorker {
     this.scheduleIfIdle(this.startOffset());
   }
 
+  /**
+   * The reducer's start-up window of the current instance: what is left of it from now (0: none, its failures count at
+   * once). An adopted instance's window is not its whole length again. No-op for a probe the window does not apply to.
+   */
+  setStartupWindow(remainingMs: number): void {
+    if (!this.policy.startupWindow) return;
+    this.state = { ...this.state, startupUntil: this.opts.clock.monotonic() + Math.max(0, remainingMs) };
+  }
+
   snapshot(): ProbeSnapshot {
     return {
       name: this.opts.config.name,

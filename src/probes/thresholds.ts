@@ -9,7 +9,8 @@
 //   unhealthy at its first failure after the grace, if the run reached failureThreshold.
 // - A start-up window (the service's startup.timeout, Kubernetes' startupProbe) is stricter: failures in it are not
 //   counted at all, so the run of failures that makes a verdict starts only after it. It too ends at the first pass;
-//   when it runs out first, the reducer (not this verdict) judges the start failed.
+//   when it runs out first, the reducer (not this verdict) judges the start failed. The reducer owns the window: the
+//   worker is told where it ends for the instance (an adopted one's window is what is left of it, or none).
 // - With latchUnhealthy (action 'restart'), 'unhealthy' is final for the instance: nothing changes
 //   until the worker is reset for a new instance, so the same instance is never killed twice.
 //   Without it (notify/none), a run of successes turns the verdict healthy again.
@@ -32,6 +33,8 @@ export interface ThresholdState {
   verdict: Verdict;
   /** When the instance (and its grace) started, in ms of the clock `now` is given in (the worker's monotonic clock). */
   graceStartedAt: number;
+  /** When the instance's start-up window ends (same clock); absent: graceStartedAt + policy.startupWindow. */
+  startupUntil?: number;
 }
 
 export interface ThresholdStep {
@@ -44,13 +47,18 @@ export function initialThresholdState(now: number): ThresholdState {
   return { consecutiveFailures: 0, consecutiveSuccesses: 0, verdict: 'pending', graceStartedAt: now };
 }
 
+/** Where the instance's start-up window ends: as the reducer set it, else its whole length from the instance's start. */
+function startupEnd(state: ThresholdState, policy: ThresholdPolicy): number {
+  return state.startupUntil ?? state.graceStartedAt + (policy.startupWindow ?? 0);
+}
+
 export function inGrace(state: ThresholdState, policy: ThresholdPolicy, now: number): boolean {
-  return state.verdict === 'pending' && now < state.graceStartedAt + Math.max(policy.startupGrace, policy.startupWindow ?? 0);
+  return state.verdict === 'pending' && now < Math.max(state.graceStartedAt + policy.startupGrace, startupEnd(state, policy));
 }
 
 /** In the start-up window: no pass yet and the window not over; a failure here is not counted. */
 export function inStartupWindow(state: ThresholdState, policy: ThresholdPolicy, now: number): boolean {
-  return state.verdict === 'pending' && now < state.graceStartedAt + (policy.startupWindow ?? 0);
+  return state.verdict === 'pending' && (policy.startupWindow ?? 0) > 0 && now < startupEnd(state, policy);
 }
 
 export function applyResult(state: ThresholdState, status: ProbeStatus, now: number, policy: ThresholdPolicy): ThresholdStep {

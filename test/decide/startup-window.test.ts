@@ -43,7 +43,7 @@ describe('the start-up window', () => {
     expect(d.state.startup).toEqual({ since: 300_200, until: 600_200 });
   });
 
-  it('in maintenance nothing acts when it runs out; a wall-clock step moves it; a new daemon re-opens it for the adopted instance', () => {
+  it('in maintenance nothing acts when it runs out; a wall-clock step moves it; a new daemon keeps the adopted instance its own window', () => {
     const m = new ReducerDrive(policy).up(0, 10);
     m.at(1, { type: 'maintenance', on: true, by: 'cli:test' });
     m.at(300_000, { type: 'tick' });
@@ -61,7 +61,25 @@ describe('the start-up window', () => {
     b.state = normalizeState(record, incident, 'up');
     expect(b.state.startup).toBeUndefined();
     b.at(50_000, { type: 'boot', adopted: { pid: 10, pidStartTime: 1, startedAt: 0 } });
-    expect(b.state.startup).toEqual({ since: 50_000, until: 350_000 });
+    // Anchored at the instance's start, not the new daemon's boot (it re-opened as { since: 50 000, until: 350 000 }).
+    expect(b.state.startup).toEqual({ since: 0, until: 300_000 });
+
+    // Past its window at the adoption: none open, nothing decided until its probes judge it (no instant restart).
+    const late = new ReducerDrive(policy).up(0, 10);
+    const saved = JSON.parse(JSON.stringify(late.state)) as typeof late.state;
+    late.state = normalizeState(saved, saved.incident, 'up');
+    late.at(300_001, { type: 'boot', adopted: { pid: 10, pidStartTime: 1, startedAt: 0 } });
+    expect(late.state.startup).toBeUndefined();
+    expect(late.types().filter((t) => t === 'service.unhealthy' || t === 'service.restarting')).toEqual([]);
+
+    // Came up before the daemon restart (recorded): no window again.
+    const up = new ReducerDrive(policy).up(0, 10);
+    up.at(5_000, { type: 'healthy', pid: 10 });
+    const rec = JSON.parse(JSON.stringify(up.state)) as typeof up.state;
+    up.state = normalizeState(rec, rec.incident, 'up');
+    up.at(20_000, { type: 'boot', adopted: { pid: 10, pidStartTime: 1, startedAt: 0 } });
+    expect(up.state.startup).toBeUndefined();
+    expect(up.state.cameUpAt).toBe(5_000);
   });
 
   it('without startup.timeout nothing changes: no window, no wake for one', () => {
