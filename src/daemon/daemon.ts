@@ -505,7 +505,9 @@ export class Daemon {
           status: () => this.status(),
           health: () => this.pulse.health(this.startingUp),
           statusVersion: () => ctx.bus.emitted,
-          action: async (name, action, query) => (await bootGate, this.action(name, action, query)),
+          // A request for one service waits for that service's boot only: behind the whole start-up, a stop waited
+          // out another service's preflight validator (~30 s).
+          action: async (name, action, query) => (await Promise.race([bootGate, this.runtimes.get(name)?.bootHeard ?? bootGate]), this.action(name, action, query)),
           command: async (p, q) => (await bootGate, this.command(p, q)),
           // The API redacts each event it streams (its `redactor`); a second pass here cost every client twice.
           subscribe: (listener) => ctx.bus.subscribe(listener),

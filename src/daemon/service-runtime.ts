@@ -192,6 +192,8 @@ export class ServiceRuntime {
   private preflightStep: { step: string; command: string[]; since: number; budgetMs: number } | undefined;
   /** Aborted by dispose: a preflight's validator (up to a minute) held a shutdown, then outlived the daemon. */
   private readonly preflightAbort = new AbortController();
+  /** The start under way's own cancel (the reducer's cancel-start, a person's stop or restart); its reason says which. */
+  private startAbort: AbortController | undefined;
   /** Repairs running now, by run id: the reducer's cancel-work aborts them. */
   private readonly work = new Map<string, AbortController>();
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -223,6 +225,12 @@ export class ServiceRuntime {
    * number of that handover and the runtime, once built. A request under way is answered by it, which finishes it.
    */
   private handedTo: { order: number; next: Promise<ServiceRuntime | undefined> } | undefined;
+  /**
+   * Resolved once the reducer has this service's boot (or the runtime is disposed): a person's request for it waits for
+   * that alone, not for the whole start-up (another service's preflight validator held `clawback stop` ~30 s).
+   */
+  readonly bootHeard: Promise<void>;
+  private heardBoot!: () => void;
 
   constructor(
     readonly config: ServiceConfig,
@@ -230,6 +238,7 @@ export class ServiceRuntime {
     private readonly deps: RuntimeDeps,
   ) {
     this.s = state;
+    this.bootHeard = new Promise<void>((resolve) => (this.heardBoot = resolve));
     this.clockSteps = clockStepWatch(deps.clock);
     this.policy = {
       ...policyFor(config, { doctor: !!deps.repairers.doctor, agent: !!deps.repairers.agent, scoped: !!deps.repairers.scoped }),
@@ -417,6 +426,7 @@ export class ServiceRuntime {
       ...(opts.waitsForDependencies ? { waitsForDependencies: true } : {}),
       ...(bootedAt !== undefined ? { machineBootedAt: bootedAt } : {}),
     });
+    this.heardBoot();
     // Only a start is waited for: a stop the boot carries on (a grace of minutes) must not hold the daemon's start-up.
     return this.settled(this.policy.stopGraceMs + 30_000, 'starting');
   }
@@ -464,7 +474,17 @@ export class ServiceRuntime {
     // A standby stopped or held here is out of the elections; this request may put it back in, which its 409 must say.
     const outBefore = this.s.desired !== 'up' || !!this.s.held || !!this.s.maintenance;
     const order = by === 'human' ? this.order(`\`${action}\` request`) : this.lastOrder.seq;
+    const startBefore = phaseBefore === 'starting' && !this.s.instance ? this.startAbort : undefined;
     this.dispatch({ type: 'request', action, by, ...(runId ? { runId } : {}) });
+    // A person's start, resume or restart of a service whose start is under way (its preflight's validator, up to a
+    // minute) is answered at once, not after that validator: a restart once the start it cancelled has ended.
+    if (startBefore && by === 'human' && (action === 'start' || action === 'resume' || action === 'restart')) {
+      if (action === 'restart') await this.until(this.requestBoundMs(), () => this.s.phase === 'starting' && this.startAbort === startBefore);
+      if (this.s.phase === 'starting' && !this.s.instance && (action !== 'restart' || this.startAbort !== startBefore)) {
+        const said = action === 'restart' ? 'the start under way was cancelled; starting again' : 'already starting';
+        return { ok: true, message: `${action} ${this.name}: ${said}${this.preflightText()}` };
+      }
+    }
     // The reducer counted no new restart of a service on its way down to be started, or starting: this request joined
     // the restart (or start) under way, and its caller is told so, not that it restarted the service itself.
     const joined = action === 'restart' && by === 'human' && this.s.restartsTotal === restartsBefore && (phaseBefore === 'stopping' || phaseBefore === 'starting') && !this.s.work;
@@ -511,6 +531,14 @@ export class ServiceRuntime {
       ? `; maintenance is still on (by ${m.by}, ${m.until !== null ? `until ${new Date(m.until).toISOString()}` : 'until turned off'}): started because a person asked, but not restarted or healed if it fails until it ends (\`clawback maintenance ${this.name} off\`)`
       : '';
     return { ok, message: `${action} ${this.name}: ${where}${ended}${joinedText}${inMaintenance}` };
+  }
+
+  /** The preflight step a start waits for, as the answer to a person's request says it ('' when none runs). */
+  private preflightText(): string {
+    const p = this.preflightStep;
+    if (!p) return ' (no process yet)';
+    const ran = Math.max(0, Math.round((this.deps.clock.now() - p.since) / 1000));
+    return ` (its preflight is ${p.step}: ${p.command.join(' ')}, ${ran} s of up to ${Math.round(p.budgetMs / 1000)} s; \`clawback status\` shows when it runs)`;
   }
 
   /** `reset`: the reducer zeroes the counts (nothing is started or stopped, so nothing to wait for); answered before -> after. */
@@ -587,6 +615,7 @@ export class ServiceRuntime {
     const order = this.order(opts.removed ? 'config reload that removed or replaced it (see `clawback status`)' : opts.handedTo ? 'config reload that handed it, with its new settings, to a new runtime (see `clawback status`)' : 'daemon shutdown');
     if (opts.handedTo) this.handedTo = { order, next: opts.handedTo };
     this.dispatch({ type: 'shutdown', stopService: opts.stopService, ...(opts.removed ? { removed: true } : {}) });
+    this.heardBoot();
     // A start still in its preflight ends it (the validator killed): the shutdown does not wait for it, nor start after it.
     this.preflightAbort.abort();
     await this.settled(this.policy.stopGraceMs + 10_000);
@@ -611,7 +640,11 @@ export class ServiceRuntime {
 
   /** Resolves once the phase is neither starting nor stopping (or only `only`; or the bound passed). */
   private settled(boundMs: number, only?: 'starting'): Promise<void> {
-    const busy = (): boolean => this.s.phase === 'starting' || (only === undefined && this.s.phase === 'stopping');
+    return this.until(boundMs, () => this.s.phase === 'starting' || (only === undefined && this.s.phase === 'stopping'));
+  }
+
+  /** Resolves once `busy` is false after an input (or at `boundMs`). */
+  private until(boundMs: number, busy: () => boolean): Promise<void> {
     if (!busy()) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = this.deps.clock.setTimeout(() => resolve(), boundMs);
@@ -691,6 +724,9 @@ export class ServiceRuntime {
       case 'run-agent':
         this.track(this.runAgent(effect.runId, effect.incident));
         return;
+      case 'cancel-start':
+        this.startAbort?.abort(effect.by);
+        return;
       case 'cancel-work':
         // The reason tells an aborted agent run whether a person took over (keep its files) or it failed (revert).
         this.work.get(effect.runId)?.abort(effect.handover !== undefined ? { handover: effect.handover } : undefined);
@@ -751,12 +787,22 @@ export class ServiceRuntime {
   }
 
   private async startEffect(reason: StartReason, fencingToken?: number): Promise<void> {
+    const mine = new AbortController();
+    this.startAbort = mine;
+    try {
+      await this.startSteps(reason, mine.signal, fencingToken);
+    } finally {
+      if (this.startAbort === mine) this.startAbort = undefined;
+    }
+  }
+
+  private async startSteps(reason: StartReason, cancelled: AbortSignal, fencingToken?: number): Promise<void> {
     try {
       await this.waitForLeftovers();
       if (this.deps.preflight) {
         let problem: string | undefined;
         try {
-          problem = await this.deps.preflight((step) => this.preflightStarted(step), this.preflightAbort.signal);
+          problem = await this.deps.preflight((step) => this.preflightStarted(step), AbortSignal.any([this.preflightAbort.signal, cancelled]));
         } finally {
           this.preflightStep = undefined;
         }
@@ -764,10 +810,19 @@ export class ServiceRuntime {
           this.dispatch({ type: 'start-cancelled' });
           return;
         }
+        // A person's stop or restart ended it (the validator killed): not a failed preflight, whatever the validator said.
+        if (cancelled.aborted) {
+          this.dispatch({ type: 'start-cancelled', by: cancelled.reason === 'restart' ? 'restart' : 'stop' });
+          return;
+        }
         if (problem) {
           this.dispatch({ type: 'preflight-failed', problem });
           return;
         }
+      }
+      if (cancelled.aborted) {
+        this.dispatch({ type: 'start-cancelled', by: cancelled.reason === 'restart' ? 'restart' : 'stop' });
+        return;
       }
       const inst = this.deps.launch ? await this.deps.launch(reason) : spawnInstance(this.specWithToken(fencingToken), this.deps.clock);
       // The guard goes up in the same tick as the spawn: from here on a paused daemon cannot keep the instance alive.

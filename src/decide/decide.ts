@@ -190,6 +190,7 @@ class Step {
         }
         return;
       case 'start-cancelled':
+        if (input.by) return this.startCancelledByPerson(input.by);
         // No process ran: the service is stopped, as the shutdown that cancelled the start wants it.
         if (this.s.phase === 'starting' && !this.s.instance) this.s.phase = 'stopped';
         return;
@@ -1002,6 +1003,19 @@ class Step {
     });
   }
 
+  /**
+   * A person's stop or restart ended a start before anything ran (systemctl stop of an `activating` unit): said as that,
+   * never as a failed preflight (no incident, no hold, no alert); a restart starts afresh (its preflight again).
+   */
+  private startCancelledByPerson(by: 'stop' | 'restart'): void {
+    const s = this.s;
+    if (s.phase !== 'starting' || s.instance) return;
+    s.phase = s.held ? 'held' : 'stopped';
+    const wanted = s.desired === 'up' && !s.disposed;
+    this.emit('service.stopped', 'info', `${this.p.name}: start cancelled by a person (${by}) before its process ran${wanted ? '; starting it again' : ''}`, { cancelledStart: true, by });
+    if (wanted) this.startNow('manual');
+  }
+
   private startFailed(error: string, exhausted = false, code?: string): void {
     const s = this.s;
     if (s.phase === 'starting') s.phase = 'stopped';
@@ -1418,6 +1432,8 @@ class Step {
         // A person took the service down: whatever flapping came before is theirs to judge, not a series to continue.
         if (input.by === 'human') s.flapping = null;
         if (this.stopInstance(p.stopGraceMs, { then: 'stay' })) return;
+        // A start under way (its preflight's validator, up to a minute) is cancelled, not waited out and then stopped.
+        if (s.phase === 'starting' && input.by === 'human') this.fx.push({ type: 'cancel-start', by: 'stop' });
         if (s.phase !== 'starting') {
           s.phase = s.held ? 'held' : 'stopped';
           this.emit('service.stopped', 'info', `${p.name} stopped`);
@@ -1496,6 +1512,12 @@ class Step {
       // stronger follow-up ('stay', 'hold') kept the service down with nothing to start it.
       if (s.phase === 'stopping' && s.afterStop?.then !== 'dispose') {
         s.afterStop = { then: 'start', reason: 'manual' };
+        return;
+      }
+      // A start under way with nothing spawned yet (its preflight's validator): that start ends and a fresh one begins,
+      // its preflight reading the files as they are now (a person who fixed the config and restarts).
+      if (s.phase === 'starting' && !s.instance) {
+        this.fx.push({ type: 'cancel-start', by: 'restart' });
         return;
       }
       // A person's restart is planned: the service drains (like `openclaw gateway restart`).

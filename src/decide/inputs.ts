@@ -37,9 +37,9 @@ export type ServiceInput =
   | { type: 'preflight-failed'; problem: string }
   /**
    * The start ended before its spawn because the runtime is going away (a shutdown, a reload's handover aborted its
-   * preflight's validator): nothing ran, nothing failed.
+   * preflight's validator), or `by` a person's stop/restart (the reducer's cancel-start): nothing ran, nothing failed.
    */
-  | { type: 'start-cancelled' }
+  | { type: 'start-cancelled'; by?: 'stop' | 'restart' }
   /**
    * A person asked again while the shutdown waits out a stop grace (a second Ctrl-C or SIGTERM, as systemd and docker
    * take it): the stop under way ends now, the instance's process group SIGKILLed (a stop with no grace).
@@ -117,6 +117,11 @@ export type Effect =
    * person cancelled it) is set: then they are kept as they are and listed for that person.
    */
   | { type: 'cancel-work'; runId: string; kind: 'doctor' | 'agent'; handover?: string }
+  /**
+   * A person's stop or restart of a service whose start is under way (its preflight's validator, up to a minute): the
+   * start ends before its spawn (systemctl stop of an `activating` unit); reports start-cancelled with `by`.
+   */
+  | { type: 'cancel-start'; by: 'stop' | 'restart' }
   /**
    * Keep (verified) or revert (failed) what an agent run changed, and say so; `handover`: a person took over, keep and list;
    * `notStarted`: the agent never ran, so no verdict is recorded for the incident (a later run of it is not refused).

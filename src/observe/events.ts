@@ -124,7 +124,7 @@ export interface ClawbackEvent {
 export interface EventPayloads {
   'service.started': { pid: number; reason: string; fencingToken?: number };
   /** keptDown: a crash its restart policy keeps down (never), said on its incident, which ends there as "failed". */
-  'service.stopped': { keptDown?: 'never'; statusKnown?: boolean; problem?: string };
+  'service.stopped': { keptDown?: 'never'; statusKnown?: boolean; problem?: string; cancelledStart?: boolean; by?: 'stop' | 'restart' };
   'service.exited': { code: number | null; signal: string | null; uptimeMs: number; expected: boolean; error?: string };
   'service.restart-scheduled': { reason: 'exit' | 'probe' | 'memory'; delayMs: number; attempt: number };
   'service.restarting': { reason: string; attempt?: number; delayMs?: number };

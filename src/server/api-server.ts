@@ -182,9 +182,12 @@ export async function startApiServer(opts: {
       res.once('close', () => status.invalidate());
       if (!originAllowed(req)) return send(res, 403, { error: 'cross-origin request refused' });
       if (!authed) return send(res, 401, { error: 'token required (Authorization: Bearer <token from the state directory>)' }, { 'www-authenticate': 'Bearer' });
-      const routed = await handlers.command?.(url.pathname, url.searchParams);
-      if (routed) return send(res, routed.status, scrub(routed.body));
       const m = /^\/api\/services\/([^/]+)\/([a-z]+)$/.exec(url.pathname);
+      // A service's own action goes straight to it: through the other commands' handler, it waited for the whole
+      // start-up (another service's preflight validator, ~30 s) before its service was even asked.
+      const own = m !== null && SERVICE_ACTIONS.includes(m[2] as ServiceAction);
+      const routed = own ? undefined : await handlers.command?.(url.pathname, url.searchParams);
+      if (routed) return send(res, routed.status, scrub(routed.body));
       if (!m && handlers.post) {
         const r = await handlers.post(url.pathname, url.searchParams);
         if (r) return send(res, r.status, scrub(r.body));
