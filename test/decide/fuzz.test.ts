@@ -22,6 +22,8 @@ interface World {
   /** The runtime stopped watching the process (shutdown with release) until the next boot adopts it. */
   released: boolean;
   start: StartReason | null;
+  /** A person's stop or restart asked the start in flight to end before its spawn (cancel-start), not yet heard back. */
+  cancelBy: 'stop' | 'restart' | null;
   stopping: boolean;
   /** When the last stop was ordered (on the reducer's clock). */
   stopAt: number | null;
@@ -81,6 +83,11 @@ function worldHears(w: World, input: ServiceInput): void {
     case 'started':
       w.proc = { pid: input.instance.pid };
       w.start = null;
+      w.cancelBy = null;
+      break;
+    case 'start-cancelled':
+      w.start = null;
+      w.cancelBy = null;
       break;
     case 'start-failed':
     case 'preflight-failed':
@@ -194,6 +201,10 @@ function check(w: World, p: ServicePolicy, prev: ServiceState, step: Step, next:
         }
         break;
       }
+      case 'cancel-start':
+        // Only a start in flight with nothing spawned can be cancelled; one that spawned meanwhile is stopped instead.
+        if (w.start) w.cancelBy = e.by;
+        break;
       case 'stop':
         if (!w.proc || w.released) return 'stop with no watched instance';
         // A stop ordered again for the same pending restart (a boot re-arming the stop of the instance it adopted) does
@@ -259,7 +270,9 @@ function check(w: World, p: ServicePolicy, prev: ServiceState, step: Step, next:
   // (a start a person asked for while a failed run's files were put back is theirs, carried out once they are)
   if (prev.maintenance && next.maintenance && !human && !personAsked && !['placement', 'shutdown', 'boot', 'started', 'tick', 'clock-stepped', 'doctor-done'].includes(input.type)) {
     // A restart already under way (stopped, to start again) completes: maintenance never leaves half of it done.
-    const finishing = input.type === 'exited' && prev.phase === 'stopping' && prev.afterStop?.then === 'start';
+    // So does a start a person's stop or restart cancelled before its spawn (cancel-start): the fresh start it may order
+    // is that person's latest wish (the restart's, or a start or resume asked since the stop).
+    const finishing = (input.type === 'exited' && prev.phase === 'stopping' && prev.afterStop?.then === 'start') || (input.type === 'start-cancelled' && input.by !== undefined);
     const acted = finishing ? undefined : fx.find((e) => e.type === 'start' || e.type === 'stop' || e.type === 'run-doctor' || e.type === 'run-agent' || e.type === 'restart-scope');
     if (acted) return `${acted.type} during maintenance on ${input.type}`;
   }
@@ -319,6 +332,7 @@ function nextInput(r: () => number, w: World, s: ServiceState, p: ServicePolicy,
     // With its code: a program that cannot be executed, held at once; without: a launch error, retried on the backoff.
     [1, () => (w.start ? { type: 'start-failed', error: 'spawn ENOENT', ...(r() < 0.5 ? { code: 'ENOENT' } : {}) } : null)],
     [1, () => (w.start ? { type: 'preflight-failed', problem: 'port 8080 is held' } : null)],
+    [4, () => (w.start && w.cancelBy ? { type: 'start-cancelled', by: w.cancelBy } : null)],
     [
       5,
       () =>
@@ -392,6 +406,7 @@ function emptyWorld(): World {
     proc: null,
     released: false,
     start: null,
+    cancelBy: null,
     stopping: false,
     stopAt: null,
     doctors: new Set(),
@@ -422,6 +437,7 @@ function restartDaemon(w: World, s: ServiceState, r: () => number): ServiceState
   // A spawn under way when the daemon died may have happened (found unrecorded and adopted) or not.
   if (w.start && !w.proc && r() < 0.5) w.proc = { pid: w.nextPid++ };
   w.start = null;
+  w.cancelBy = null;
   const { incident, ...record } = JSON.parse(JSON.stringify(s)) as ServiceState;
   return normalizeState(record, incident, 'up');
 }
