@@ -6,7 +6,7 @@ import type { ClawbackEvent } from '../observe/events.js';
 /**
  * What kind of write failed (or `heap`: the daemon's own heap near its limit, heap-watch.ts); one degraded reason per kind.
  * `alert-spool`: the notifier's outbox (state/outbox), its alerts then held in memory only.
- * `service-log`: a service's log could not be opened at its start, its output held in memory (bounded) meanwhile.
+ * `service-log`: a service's log could not be opened at its start (or its disk was full), its output held in memory (bounded) meanwhile.
  * `spawn-resources`: a service could not be started for want of the daemon's own open files, processes or memory.
  * `probe-resources`: a probe could not run (its socket or command not even made) for want of the same (probe-resources.ts).
  */

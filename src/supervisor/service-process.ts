@@ -10,6 +10,7 @@ import { outsideGroup, signalKnown } from '../platform/escaped-descendants.js';
 import { signalGroup, signalGroupOf } from '../platform/signal-group.js';
 import { spawnErrorText } from './spawn-error-text.js';
 import { APPEND_NO_FOLLOW, openNoFollowSync } from '../platform/no-follow.js';
+import { LOG_ROOM_MIN_BYTES, freeBytes } from '../platform/disk-room.js';
 
 export interface ExitInfo {
   code: number | null;
@@ -160,9 +161,21 @@ function outputTarget(spec: SpawnSpec): { target: number | Writable | 'ignore'; 
       return { target: 'ignore', release: () => undefined, ...why };
     }
   }
-  if (!spec.redactLog) return { target: fd, release: () => closeSync(fd) };
+  if (spec.redactLog) {
+    closeSync(fd);
+    return throughRedactor(spec, false);
+  }
+  // A log on a full disk opens fine but fails every write: a Node service's console.log throws ENOSPC and it exits,
+  // start after start (a crash loop while the disk stays full). Its output then goes through the helper, which holds it.
+  const room = freeBytes(path.dirname(spec.logFile));
+  if (room === undefined || room >= LOG_ROOM_MIN_BYTES) return { target: fd, release: () => closeSync(fd) };
   closeSync(fd);
-  return throughRedactor(spec, false);
+  const why = { error: `${spec.logFile} cannot be written: its disk is full (${room} bytes free, under the ${LOG_ROOM_MIN_BYTES / 1024 / 1024} MiB kept for it)`, errorCode: 'ENOSPC' };
+  try {
+    return { ...throughRedactor(spec, true), ...why };
+  } catch {
+    return { target: 'ignore', release: () => undefined, ...why };
+  }
 }
 
 function throughRedactor(spec: SpawnSpec, plain: boolean): { target: Writable; release(): void } {
