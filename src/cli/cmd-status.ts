@@ -101,7 +101,7 @@ export function renderStatus(
   const lines = [head];
   if (d.starting) {
     const busy = status.services.filter((s) => s.state === 'starting').map((s) => s.name);
-    lines.push(p.yellow(`DAEMON STARTING: first start of its services under way${busy.length > 0 ? ` (${busy.join(', ')} starting)` : ''}; start, stop and restart wait until it is done`));
+    lines.push(p.yellow(`DAEMON STARTING: first start of its services under way${busy.length > 0 ? ` (${busy.join(', ')} starting)` : ''}; a service's start, stop, restart and maintenance wait only for its own start, a reload or scale for all of them`));
   }
   if (d.health === 'degraded') {
     for (const f of d.degraded ?? []) {

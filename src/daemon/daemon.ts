@@ -59,6 +59,7 @@ import { peersDown, rolloutOrder } from '../instances/rollout-guard.js';
 import { keepCorruptScaleFile, SCALE_FILE, scaleReadLimit } from '../instances/scale-store.js';
 import { ROLLOUT_INSTANCE_TIMEOUT_MS } from '../instances/rolling-restart.js';
 import { namesFor, parseInstanceName } from '../instances/instance-name.js';
+import { bootsFor } from './request-gate.js';
 import { recoverAbandonedGuards } from '../drill/file-guard.js';
 import { drillBackupRoots } from '../drill/drill-leftovers.js';
 import { configDigest } from '../config/config-digest.js';
@@ -508,7 +509,8 @@ export class Daemon {
           // A request for one service waits for that service's boot only: behind the whole start-up, a stop waited
           // out another service's preflight validator (~30 s).
           action: async (name, action, query) => (await Promise.race([bootGate, this.runtimes.get(name)?.bootHeard ?? bootGate]), this.action(name, action, query)),
-          command: async (p, q) => (await bootGate, this.command(p, q)),
+          // A maintenance or an approval waits for its own service's boot only (see request-gate.ts).
+          command: async (p, q) => (await bootsFor(p, this.runtimes, bootGate), this.command(p, q)),
           // The API redacts each event it streams (its `redactor`); a second pass here cost every client twice.
           subscribe: (listener) => ctx.bus.subscribe(listener),
           ...(metrics ? { metrics } : {}),

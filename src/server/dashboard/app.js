@@ -388,7 +388,7 @@
       const busy = d.starting ? status.services.filter((s) => s.state === 'starting') : [];
       const steps = busy.filter((s) => s.preflight).map((s) => `${s.name}: preflight: ${s.preflight.step} (${(s.preflight.command || []).join(' ')}), ${fmtDuration(Math.max(0, serverNow() - s.preflight.since))} of ${fmtDuration(s.preflight.budgetMs)} budget`);
       startingBox.hidden = !d.starting;
-      startingBox.textContent = !d.starting ? '' : shown(`Clawback is starting: first start of its services under way${busy.length > 0 ? ` (${busy.map((s) => s.name).join(', ')} starting)` : ''}; start, stop and restart wait until it is done${steps.length > 0 ? `. ${steps.join('; ')}` : ''}`);
+      startingBox.textContent = !d.starting ? '' : shown(`Clawback is starting: first start of its services under way${busy.length > 0 ? ` (${busy.map((s) => s.name).join(', ')} starting)` : ''}; a service's start, stop, restart and maintenance wait only for its own start, a reload or scale for all of them${steps.length > 0 ? `. ${steps.join('; ')}` : ''}`);
     }
     // The daemon's own faults (full disk...): supervision continues, but a human should know.
     const degraded = $('daemon-degraded');

@@ -1,0 +1,34 @@
+// What a POST that changes one service waits for during the daemon's first start: that service's boot, not the whole
+// start-up (`clawback maintenance fast on` waited ~35 s behind another service's preflight validator, the CLI gave up at
+// 15 s saying the daemon was not responding, and the daemon then turned maintenance on all the same).
+import { namesFor } from '../instances/instance-name.js';
+import type { ServiceRuntime } from './service-runtime.js';
+
+/**
+ * The boots `path` waits for: a maintenance waits for its service's (each instance's) boot, an approval or refusal for
+ * the boot of the service whose incident it answers; one that names nothing known is answered at once (its 404). Any
+ * other route (a reload, a scale, a plugin's) changes the set of services the start-up is booting: `bootGate`.
+ */
+export function bootsFor(path: string, runtimes: ReadonlyMap<string, ServiceRuntime>, bootGate: Promise<void>): Promise<void> {
+  const m = /^\/api\/services\/([^/]+)\/maintenance$/.exec(path);
+  if (m) return bootOf(namesFor(safeDecode(m[1]!), runtimes.keys()).map((n) => runtimes.get(n)!), bootGate);
+  const a = /^\/api\/incidents\/([^/]+)\/(approve|refuse)$/.exec(path);
+  if (a) {
+    const id = safeDecode(a[1]!);
+    return bootOf([...runtimes.values()].filter((rt) => rt.currentIncident()?.id === id), bootGate);
+  }
+  return bootGate;
+}
+
+function bootOf(rts: ServiceRuntime[], bootGate: Promise<void>): Promise<void> {
+  if (rts.length === 0) return Promise.resolve();
+  return Promise.race([bootGate, Promise.all(rts.map((rt) => rt.bootHeard)).then(() => undefined)]);
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
