@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { parseRolloutTimeout } from '../instances/rollout-timeout.js';
 import { connect } from './client.js';
+import { firstStartWaitText } from './first-start-wait.js';
 import { usageError } from './fail.js';
 import { printChangeAnswer, type ChangeAnswer } from './change-answer.js';
 import { who } from './cmd-scale.js';
@@ -22,6 +23,8 @@ export function registerReload(program: Command): void {
       const q = new URLSearchParams({ by: who() });
       if (opts.timeout) q.set('timeout', opts.timeout);
       const p = name ? `/api/services/${encodeURIComponent(name)}/reload?${q}` : `/api/reload?${q}`;
+      const waiting = await firstStartWaitText(client, name ? `rolling restart of ${name}` : 'config reload');
+      if (waiting) process.stderr.write(`${waiting}\n`);
       // A rollout waits for each instance in turn; a config reload stops and starts what changed.
       const r = await client.post<ChangeAnswer>(p, { timeoutMs: name ? 64 * ((timeoutMs ?? 60_000) + 30_000) : 300_000 });
       printChangeAnswer(r, { configReload: !name });

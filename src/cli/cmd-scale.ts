@@ -2,6 +2,7 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { connect } from './client.js';
+import { firstStartWaitText } from './first-start-wait.js';
 import { usageError } from './fail.js';
 import { printChangeAnswer, type ChangeAnswer } from './change-answer.js';
 import { emptyServiceNameText } from './service-name-arg.js';
@@ -25,6 +26,8 @@ export function registerScale(program: Command): void {
       if (!/^\d+$/.test(instances)) usageError(`instances: expected a whole number, got ${JSON.stringify(instances)}`);
       const client = await connect(program.opts());
       const q = new URLSearchParams({ instances, by: who() });
+      const waiting = await firstStartWaitText(client, `scale of ${name} to ${instances}`);
+      if (waiting) process.stderr.write(`${waiting}\n`);
       // Starting or stopping several instances takes a while (each stop has its grace).
       printChangeAnswer(await client.post<ChangeAnswer>(`/api/services/${encodeURIComponent(name)}/scale?${q}`, { timeoutMs: 300_000 }));
     });
