@@ -12,6 +12,8 @@ export interface DeadLetterView {
   /** Why each channel's are kept (src/notify/stranded.ts); absent from an older daemon. */
   strandedWhy?: Record<string, string>;
   outboxDepth?: number;
+  /** Alerts a full outbox folded into a summary or dropped since the daemon started; absent from an older daemon. */
+  overflowed?: Record<string, { folded: number; dropped: number }>;
   /** Channels that gave no answer for maxAttempts tries in a row: alerts waiting, and the last error (redacted). */
   unreachable?: Record<string, { pending: number; reason: string }>;
 }
@@ -26,6 +28,10 @@ export function deadLetterLines(notify: DeadLetterView | undefined): string[] {
   for (const [channel, u] of Object.entries(notify?.unreachable ?? {})) {
     if (!(u?.pending > 0)) continue;
     lines.push(`${u.pending} alert(s) waiting for ${channel}, which is unreachable (${u.reason || 'no answer'}): kept and retried with backoff; \`clawback notify flush ${channel}\` retries now`);
+  }
+  for (const [channel, o] of Object.entries(notify?.overflowed ?? {})) {
+    if (!(o?.folded > 0 || o?.dropped > 0)) continue;
+    lines.push(`${o.folded + o.dropped} alert(s) for ${channel} not kept on their own since the daemon started, its outbox full (notify.outboxLimit): ${o.folded} folded into a summary message, ${o.dropped} refused one(s) dropped`);
   }
   // Each why in the words the daemon's log and alert use (strandedText); a daemon that gives none gets the older line.
   for (const [channel, n] of Object.entries(notify?.stranded ?? {})) {

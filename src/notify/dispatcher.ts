@@ -42,6 +42,8 @@ export interface NotifierDeps {
   warn?: NotifyLog;
   /** Every delivery attempt's result (the clawback_notifications_total feeder). */
   onAttempt?: (channel: string, ok: boolean) => void;
+  /** Each alert a full outbox did not keep on its own (folded into the summary, or a refused one dropped): the metric's feeder. */
+  onOverflow?: (channel: string, how: 'folded' | 'dropped') => void;
   /**
    * The daemon's incident journal (every published event is a line of it, written just before): the notifier marks the
    * last line it took, and after a crash spools the lines journaled past that mark. Without it, no mark is kept.
@@ -104,6 +106,12 @@ export interface Notifier {
   outboxDepth(): number;
   /** Undelivered messages in the dead letters, per channel (channels with none are listed with 0). */
   deadLetters(): Record<string, number>;
+  /**
+   * Alerts a full outbox (outboxLimit) did not keep on their own since the daemon started, per channel (only those with
+   * some; a channel no longer configured whose kept alerts were bounded at start too): folded into a summary, or refused
+   * ones dropped. Only a log line said it, once per overflow. Carried over a notify reload (deps.replaces).
+   */
+  overflowed(): Record<string, { folded: number; dropped: number }>;
   /** Messages kept for a channel that is not configured or is disabled (never sent elsewhere), per channel name. */
   stranded(): Record<string, number>;
   /** Why each channel's messages are kept (disabled, removed, moved...): "not a configured channel" is wrong for a moved one. */
@@ -241,6 +249,22 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       // A broken logger must not break delivery.
     }
   };
+  /**
+   * Alerts a full outbox did not keep on their own, per channel name (a channel no longer configured too: its kept alerts
+   * are bounded at start), since the daemon started: carried over a notify reload, as the dedup memory is.
+   */
+  const overflow = new Map<string, { folded: number; dropped: number }>(Object.entries(deps.replaces?.overflowed() ?? {}).map(([name, o]) => [name, { ...o }]));
+  const overflowed = (channel: string, how: 'folded' | 'dropped', n = 1): void => {
+    if (n <= 0) return;
+    const o = overflow.get(channel) ?? { folded: 0, dropped: 0 };
+    o[how] += n;
+    overflow.set(channel, o);
+    try {
+      for (let i = 0; i < n; i++) deps.onOverflow?.(channel, how);
+    } catch {
+      // Metrics are best effort.
+    }
+  };
   const attempted = (channel: string, ok: boolean): void => {
     try {
       deps.onAttempt?.(channel, ok);
@@ -308,6 +332,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     }
     if (gone.length > 0) {
       stats.dropped += gone.length;
+      overflowed(dir, 'dropped', bound.overflow.length);
       warn(
         `notify: ${gone.length} alert(s) kept for the channel "${dir}" (${why === 'disabled' ? 'disabled' : why === 'removed' ? 'not configured' : 'queued for another destination'}) were dropped: ` +
           `${bound.expired.length} older than outboxMaxAge, ${bound.overflow.length} past outboxLimit (${config.outboxLimit})`,
@@ -433,6 +458,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       if (i < 0) return;
       const [old] = ch.parked.splice(i, 1);
       stats.dropped++;
+      overflowed(ch.name, 'dropped');
       if (outboxUsable) void outbox.remove(old!.entry).catch(() => undefined);
       warn(`notify: more than ${config.outboxLimit} alerts refused by ${ch.name} are kept (notify.outboxLimit); the oldest one was dropped`, {
         channel: ch.name,
@@ -451,6 +477,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   /** Folds an alert into the channel's open summary (rewritten on disk), or starts a new one at the end of the queue. */
   function coalesce(ch: ChannelRuntime, event: ClawbackEvent): void {
     stats.coalesced++;
+    overflowed(ch.name, 'folded');
     const now = clock.now();
     if (openSummary(ch)) {
       const { pending } = ch.summary;
@@ -1055,6 +1082,9 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       );
     },
 
+    overflowed(): Record<string, { folded: number; dropped: number }> {
+      return Object.fromEntries([...overflow].map(([name, o]) => [name, { ...o }]));
+    },
     outboxDepth(): number {
       let n = channels.reduce((sum, c) => sum + c.queue.length + c.parked.length, 0);
       for (const entries of stranded.values()) n += entries.length;

@@ -69,6 +69,8 @@ export interface Metrics {
   /** Alerts in a channel's dead letters (retry budget spent, refused, or expired): kept, visible, retried. */
   setDeadLetters(channel: string, n: number): void;
   notifierDelivery(channel: string, ok: boolean): void;
+  /** One alert a full outbox did not keep on its own (folded into the summary, or a refused one dropped). */
+  notifierOverflow(channel: string, how: 'folded' | 'dropped'): void;
   /** Text exposition format (Prometheus 0.0.4). */
   render(): Promise<string>;
   readonly contentType: string;
@@ -117,6 +119,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const breaker = new Gauge({ name: 'clawback_breaker_open', help: 'Crash-loop breaker open (1): restarts stopped until resume.', labelNames: ['service'], registers });
   const emergency = new Counter({ name: 'clawback_emergency_runs_total', help: 'AI emergency agent runs by outcome.', labelNames: ['service', 'adapter', 'outcome'], registers });
   const notifications = new Counter({ name: 'clawback_notifications_total', help: 'Notification delivery attempts by channel and result.', labelNames: ['channel', 'result'], registers });
+  const overflow = new Counter({ name: 'clawback_notify_overflow_total', help: 'Alerts a full outbox (notify.outboxLimit) did not keep on their own, by channel: folded into a summary message, or refused ones dropped.', labelNames: ['channel', 'how'], registers });
   const outbox = new Gauge({ name: 'clawback_notify_outbox_depth', help: 'Notifications spooled on disk, not yet delivered.', registers });
   const deadLetters = new Gauge({ name: 'clawback_notify_dead_letters', help: 'Notifications past their retry budget, kept in the dead letters and retried.', labelNames: ['channel'], registers });
   const uncleanEnds = new Counter({ name: 'clawback_daemon_unclean_ends_total', help: 'Previous daemons found at start-up to have ended without shutting down (kill -9, out of memory, a crash that could not say so): daemon.died, or guardian.revived of a dead or hung one.', registers });
@@ -356,6 +359,9 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     },
     setDeadLetters(channel, n) {
       deadLetters.set({ channel }, Math.max(0, n));
+    },
+    notifierOverflow(channel, how) {
+      overflow.inc({ channel, how });
     },
     notifierDelivery(channel, ok) {
       notifications.inc({ channel, result: ok ? 'delivered' : 'failed' });

@@ -208,6 +208,7 @@ describe('examples/monitoring/README.md metrics table', () => {
       m.onEvent({ type: 'agent.finished', service: 's', time: 0, severity: 'info', message: '', details: { adapter: 'a', outcome: 'ok' } } as never);
       m.notifierDelivery('c', true);
       m.setDeadLetters('c', 1);
+      m.notifierOverflow('c', 'folded');
       const text = (await m.render()) + renderDegradedGauge({ health: 'ok', degraded: [] }) + renderReloadGauge(undefined);
       const types = new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((x) => [x[1]!, x[2]!]));
       expect(types.size).toBeGreaterThan(20);
