@@ -95,7 +95,7 @@ export function carryOverText(
   if (co.carried.length === 0) return { text: candidateText, value: candidate, carried: [], rewritten: false };
   const values = co.carried.map((p) => ({ path: p, value: getPath(co.value, p) }));
   const edited = setValuesInText(candidateText, values, format, co.value);
-  return { text: edited ?? serializeConfig(co.value, format), value: co.value, carried: co.carried, rewritten: edited === undefined };
+  return { text: edited ?? serializeConfig(co.value, format, candidateText), value: co.value, carried: co.carried, rewritten: edited === undefined };
 }
 
 /** Protected paths present in `other` but absent from `candidate`. */

@@ -125,7 +125,7 @@ export async function revertNamedValues(ctx: DoctorContext, text: string, value:
       cutValue = cut.value;
       const edited = removeKeysFromText(text, removed, format, cutValue);
       cutRewritten = edited === undefined;
-      cutText = edited ?? serializeConfig(cutValue, format);
+      cutText = edited ?? serializeConfig(cutValue, format, text);
     }
     if (named.some((p) => getPath(parsed.value, p) === undefined)) return { reverted: [], message: `the newest copy seen healthy (${c.label}) does not have ${named.filter((p) => getPath(parsed.value, p) === undefined).join(', ')}` };
     const differs = named.filter((p) => !sameValue(getPath(parsed.value, p), getPath(cutValue, p)));
@@ -187,5 +187,5 @@ function putBack(text: string, value: unknown, copy: unknown, paths: readonly st
   }
   const values = [...reach].map((p) => ({ path: p, value: getPath(next, p) }));
   const edited = setValuesInText(text, values, format, next);
-  return { text: edited ?? serializeConfig(next, format), value: next, carried: [...paths], rewritten: edited === undefined };
+  return { text: edited ?? serializeConfig(next, format, text), value: next, carried: [...paths], rewritten: edited === undefined };
 }

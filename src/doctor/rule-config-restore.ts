@@ -422,7 +422,7 @@ async function removeNamedKeys(ctx: DoctorContext, original: string, value: unkn
     removed.push(...next.removed);
     cur = next.value;
     text = text === undefined ? undefined : removeKeysFromText(text, next.removed, format, cur);
-    const content = Buffer.from(text ?? serializeConfig(cur, format));
+    const content = Buffer.from(text ?? serializeConfig(cur, format, original));
     last = await checkContentFor(ctx, content);
     if (last.state === 'valid') return { content, value: cur, removed, message: `removed ${removed.join(', ')}`, rewritten: text === undefined };
   }

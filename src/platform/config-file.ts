@@ -37,7 +37,11 @@ export function detectFormat(file: string, declared?: ConfigFormat | 'auto'): Co
   return 'json';
 }
 
-export function parseConfigText(text: string, format: ConfigFormat): ParseOutcome {
+/** A leading byte-order mark (Windows editors write one): JSON.parse rejects it, json5 and the service itself do not. */
+const BOM = '\uFEFF';
+
+export function parseConfigText(raw: string, format: ConfigFormat): ParseOutcome {
+  const text = raw.startsWith(BOM) ? raw.slice(1) : raw;
   if (text.trim() === '') return { ok: false, error: 'file is empty' };
   try {
     if (format === 'json') {
@@ -62,9 +66,11 @@ export function sha256(data: string | Uint8Array): string {
 
 /**
  * Text for a parsed config in its format. JSON5 is written as plain JSON (valid JSON5); comments of
- * the original are not kept, so callers write this only after a snapshot of the original bytes.
+ * the original are not kept, so callers write this only after a snapshot of the original bytes. A leading BOM of `like`
+ * (the text being replaced) is kept.
  */
-export function serializeConfig(value: unknown, format: ConfigFormat): string {
-  if (format === 'yaml') return yaml().stringify(value);
-  return `${JSON.stringify(value, null, 2)}\n`;
+export function serializeConfig(value: unknown, format: ConfigFormat, like?: string): string {
+  const mark = like?.startsWith(BOM) ? BOM : '';
+  if (format === 'yaml') return mark + yaml().stringify(value);
+  return `${mark}${JSON.stringify(value, null, 2)}\n`;
 }
