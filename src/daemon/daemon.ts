@@ -144,8 +144,9 @@ async function apiListenError(err: unknown, host: string, port: number): Promise
     // Loaded only here: naming the holder is worth a /proc walk once, not a module on the daemon's start-up path.
     const { findPortListeners } = await import('../doctor/port-listeners.js');
     const { commandLine } = await import('../platform/proc.js');
+    const { shownCommandLine } = await import('../platform/shown-command.js');
     const pids = (await findPortListeners(port).catch(() => ({ pids: [] as number[] }))).pids;
-    if (pids.length > 0) holder = ` by ${pids.map((p) => `pid ${p} (${(commandLine(p) ?? '?').slice(0, 120)})`).join(', ')}`;
+    if (pids.length > 0) holder = ` by ${pids.map((p) => `pid ${p} (${shownCommandLine(commandLine(p) ?? '?')})`).join(', ')}`;
   }
   const why = code === 'EADDRINUSE' ? `already in use${holder}` : code === 'EACCES' ? 'not permitted (a port below 1024 needs privileges)' : unresolved ? 'the host name does not resolve' : 'not an address of this machine';
   const fix =

@@ -6,6 +6,7 @@ import { serviceBindHosts } from './bind-hosts.js';
 import { runnerOf } from './command-runner.js';
 import { stopProcess } from './stop-process.js';
 import { descendsFrom } from './live-instances.js';
+import { shownCommandLine } from '../platform/shown-command.js';
 
 export const PORT_HOLDER = 'port-holder';
 
@@ -66,7 +67,7 @@ export function portHolderRule(): RepairRule {
       const out: Finding[] = [];
       for (const pid of pids) {
         const line = commandLine(pid);
-        const cmd = line ?? '(command unknown)';
+        const cmd = line === undefined ? '(command unknown)' : shownCommandLine(line);
         if (unproven(ctx, pid)) {
           out.push({
             id: `${PORT_HOLDER}:${port}:${pid}`,
@@ -156,14 +157,15 @@ export function portHolderRule(): RepairRule {
       if (pid === process.pid || unproven(ctx, pid) || ctx.supervisedServiceOf?.(pid) !== undefined || !(ctx.isOwnInstance?.(pid) ?? false)) {
         return { finding, applied: false, verified: false, message: `pid ${pid} is not an instance of ${ctx.service.name}; left running` };
       }
-      const cmd = commandLine(pid) ?? '(command unknown)';
+      const line = commandLine(pid);
+      const cmd = line === undefined ? '(command unknown)' : shownCommandLine(line);
       const r = await stopProcess(pid, { clock: ctx.clock, graceMs: ctx.service.stop.grace, signal: ctx.service.stop.signal, ...(startTime !== undefined ? { startTime } : {}) });
       return {
         finding,
         applied: r.stopped,
         verified: false,
         message: `stale instance on port ${port} (pid ${pid}: ${cmd}): ${r.message}`,
-        details: { pid, command: cmd, port, via: r.via },
+        details: { pid, command: line ?? cmd, port, via: r.via },
       };
     },
 
