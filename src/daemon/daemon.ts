@@ -14,6 +14,7 @@ import { PAUSE_SHOWN_MS, PAUSE_TOLD_MS, pauseEvent } from './pause-event.js';
 import { isSameProcess, processStartTime, startTimeEpochMs } from '../platform/proc.js';
 import { EventBus, type ClawbackEvent } from '../observe/events.js';
 import { JournalWriter } from '../observe/journal.js';
+import { quietRecovery, type QuietRecovery } from './quiet-recovery.js';
 import { Redactor } from '../observe/redact.js';
 import { learnServiceSecrets } from '../observe/service-secrets.js';
 import { earlyEvents } from '../observe/early-events.js';
@@ -163,6 +164,8 @@ const PERSIST_MIN_GAP_MS = 50;
 export interface DaemonParts {
   faults?: DaemonFaults;
   journal?: JournalWriter;
+  /** The journal's fault reports, whose pending recovery (a quiet period) ends with the daemon. */
+  journalFaults?: Pick<QuietRecovery, 'cancel'>;
   log?: FaultLog;
   /** Releases daemon.lock (taken by createDaemon) when the daemon stops or gives up starting. */
   releaseLock?: () => Promise<void>;
@@ -214,6 +217,7 @@ export class Daemon {
   /** The daemon's own faults (full disk...): degraded reasons shown in status, metrics and events. */
   readonly faults: DaemonFaults;
   private readonly journal: JournalWriter | undefined;
+  private readonly journalFaults: Pick<QuietRecovery, 'cancel'> | undefined;
   private readonly log: FaultLog;
   private stateRetry: { cancel(): void } | undefined;
   /** Timer retries of state.json since it last saved (the backoff step). */
@@ -271,6 +275,7 @@ export class Daemon {
     this.log = parts.log ?? faultLog({ stateDir: ctx.stateDir, redactor: ctx.redactor, clock: ctx.clock });
     this.faults = parts.faults ?? new DaemonFaults({ clock: ctx.clock, emit: (e) => ctx.emit(e), log: this.log, stateDir: ctx.stateDir });
     this.journal = parts.journal;
+    this.journalFaults = parts.journalFaults;
     this.releaseLock = parts.releaseLock ?? (async () => undefined);
     this.probeResources = probeResourcesWatch(this.faults, () => ctx.clock.now());
     this.heapWatch = new HeapWatch({
@@ -590,6 +595,7 @@ export class Daemon {
     this.bootAbort.abort();
     for (const h of this.hooks) await h.stop?.().catch(() => undefined);
     this.journal?.close();
+    this.journalFaults?.cancel();
     await this.releaseLock().catch(() => undefined);
   }
 
@@ -962,6 +968,7 @@ export class Daemon {
       if (opts.stoppedOnPurpose ?? opts.stopServices) await step(`writing ${STOPPED_MARKER}`, () => writeStoppedMarker(this.ctx.stateDir, this.ctx.clock.now()));
       await step('closing the journal', () => {
         const left = this.journal?.close();
+        this.journalFaults?.cancel();
         if (left && left.buffered + left.dropped > 0) throw new Error(`${left.buffered} journal line(s) could not be written and ${left.dropped} were dropped`);
       });
       await step('releasing the daemon lock', () => this.releaseLock());
@@ -1067,10 +1074,12 @@ async function buildDaemon(
   const emit = (e: ClawbackEvent): void => early.emit(e);
   const log = faultLog({ stateDir, redactor, clock });
   const faults = new DaemonFaults({ clock, emit, log, stateDir });
+  // Near the fd limit appends fail and work by turns: degraded at the first failure, recovered after a quiet period.
+  const journalFaults = quietRecovery(faults, 'journal-write', clock);
   const journal = new JournalWriter(path.join(stateDir, 'journal.jsonl'), {
     clock,
-    onFault: (err) => faults.failed('journal-write', err),
-    onRecovered: (facts) => faults.ok('journal-write', { 'journal lines written late': facts.flushed, 'journal lines dropped': facts.dropped }),
+    onFault: (err) => journalFaults.failed(err),
+    onRecovered: (facts) => journalFaults.recovered({ 'journal lines written late': facts.flushed, 'journal lines dropped': facts.dropped }),
   });
   bus.subscribe((e) => journal.append(redactor.redactDeep(e)));
   const bootAtStart = clock.sinceBoot?.();
@@ -1183,7 +1192,7 @@ async function buildDaemon(
     say(`warning: ${message}`);
     emit({ type: 'daemon.fault', time: clock.now(), severity: 'warning', message, details: { effect: 'daemon-lock', error: lockError.message } });
   }
-  const daemon = new Daemon(ctx, loadedState.state, daemonOpts, { faults, journal, log, releaseLock, startNote }, () => early.release());
+  const daemon = new Daemon(ctx, loadedState.state, daemonOpts, { faults, journal, journalFaults, log, releaseLock, startNote }, () => early.release());
   daemon.source = { raw: loaded.raw, declared: loaded.declared, file: loaded.file };
   daemon.previousDied = loopEvent ?? (died?.type === 'daemon.died' ? died : undefined);
   if (cluster) daemon.clusterDeps = (service) => cluster.runtimeDeps(service);
