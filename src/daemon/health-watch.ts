@@ -162,7 +162,7 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
   };
 
   return {
-    attach(inst: ServiceInstance) {
+    attach(inst: ServiceInstance, startedAgoMs = 0) {
       target = {
         pid: inst.pid,
         startedAt: inst.startedAt,
@@ -185,9 +185,9 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
       logReadTo.clear();
       if (!started) {
         started = true;
-        for (const w of workers) w.start();
+        for (const w of workers) w.start(startedAgoMs);
       } else {
-        for (const w of workers) w.resetForNewInstance();
+        for (const w of workers) w.resetForNewInstance(startedAgoMs);
       }
       if (!hasLiveness) {
         uptimeTimer?.cancel();

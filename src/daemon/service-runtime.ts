@@ -29,8 +29,8 @@ export { LEVEL_NAMES };
 
 /** Health verdicts for the current instance (implemented over the probe workers). */
 export interface HealthWatch {
-  /** A new instance exists: reset counters and grace. */
-  attach(instance: ServiceInstance): void;
+  /** A new instance exists: reset counters and grace; the grace runs from its start, `startedAgoMs` before now (0: now). */
+  attach(instance: ServiceInstance, startedAgoMs?: number): void;
   /** The reducer's start-up window of the attached instance: what is left of it from now (0: none). */
   startupWindow(remainingMs: number): void;
   detach(): void;
@@ -918,8 +918,10 @@ export class ServiceRuntime {
   private attach(inst: ServiceInstance): void {
     this.instance = inst;
     // An adopted instance started before this daemon: its age is read once, on the wall clock.
-    this.instanceStartMono = this.deps.clock.monotonic() - Math.max(0, this.deps.clock.now() - inst.startedAt);
-    this.health.attach(inst);
+    const age = Math.max(0, this.deps.clock.now() - inst.startedAt);
+    this.instanceStartMono = this.deps.clock.monotonic() - age;
+    // The probes' startupGrace too runs from the instance's start: an adopted one is not given its whole grace again.
+    this.health.attach(inst, age);
     this.windowTold = '';
     void inst.exited.then((info) => this.onExit(inst, info));
   }

@@ -66,7 +66,7 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
       });
       return {
         ...watch,
-        attach: (inst) => (predictor.reset(), watch.attach(inst)),
+        attach: (inst, startedAgoMs) => (predictor.reset(), watch.attach(inst, startedAgoMs)),
         // Stopped only when the runtime is disposed: its predictor goes with it.
         stop: () => (watch.stop(), predictors.remove(service.name, predictor)),
       };

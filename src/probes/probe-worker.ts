@@ -154,12 +154,16 @@ export class ProbeWorker {
     this.state = initialThresholdState(opts.clock.monotonic());
   }
 
-  /** Starts ticking after a random offset; the grace starts now. No-op when running. */
-  start(): void {
+  /**
+   * Starts ticking after a random offset; the grace starts at the instance's start, `startedAgoMs` before now (an adopted
+   * instance's grace is not its whole length again, as Kubernetes measures initialDelaySeconds from the container's start).
+   * No-op when running.
+   */
+  start(startedAgoMs = 0): void {
     if (this.running) return;
     this.running = true;
     this.generation++;
-    this.state = initialThresholdState(this.opts.clock.monotonic());
+    this.state = initialThresholdState(this.opts.clock.monotonic() - Math.max(0, startedAgoMs));
     this.scheduleIfIdle(this.startOffset());
   }
 
@@ -174,10 +178,10 @@ export class ProbeWorker {
     this.opts.probe.dispose?.();
   }
 
-  /** A new instance exists (after a restart): counters reset, the grace starts over, verdicts flow again. */
-  resetForNewInstance(): void {
+  /** A new instance exists (after a restart): counters reset, the grace starts over (at its start, `startedAgoMs` ago), verdicts flow again. */
+  resetForNewInstance(startedAgoMs = 0): void {
     this.generation++;
-    this.state = initialThresholdState(this.opts.clock.monotonic());
+    this.state = initialThresholdState(this.opts.clock.monotonic() - Math.max(0, startedAgoMs));
     if (this.inFlight) this.abortCheck(this.inFlight, abortReason('instance replaced'));
     if (!this.running) return;
     this.timer?.cancel();
