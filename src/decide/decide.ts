@@ -1071,8 +1071,9 @@ class Step {
     if (!s.instance || s.instance.pid !== input.pid) return;
     const startedAt = s.instance.startedAt;
     const wasHealthy = s.health === 'healthy';
-    // Its start-up window still open: it never came up, however long it ran (no stable run for the backoff).
-    const neverUp = !!s.startup;
+    // Its start-up window still open, or over (an adopted one past it) with no healthy check recorded or seen: it never
+    // came up, however long it ran (no stable run for the backoff).
+    const neverUp = !!s.startup || ((this.p.startupWindowMs ?? 0) > 0 && s.cameUpAt === undefined && !wasHealthy);
     s.instance = null;
     delete s.startup;
     delete s.cameUpAt;
