@@ -846,7 +846,7 @@ class Step {
       // The window belongs to the instance: anchored at its start, none if it came up before (a daemon restarting
       // every few minutes would otherwise never judge an instance hung in its start); one past it is judged at once.
       if (cameUp !== undefined) s.cameUpAt = cameUp;
-      else this.openStartup(adopted.startedAt);
+      else this.openStartup(adopted.startedAt, this.p.startupCheckMs ?? 0);
       // The last daemon was stopping this instance (a person's stop or restart, a hold): this one finishes the job,
       // or the instance would run on unwatched by anyone's intent (stopped but up, or its SIGTERM read as a crash).
       // A stop on the last daemon's way out (dispose) is over: this daemon runs the service again.
@@ -970,14 +970,16 @@ class Step {
   }
 
   /** Opens the start-up window of the instance now running (startup.timeout); false when the service has none. */
-  private openStartup(since = this.now): boolean {
+  private openStartup(since = this.now, minLeftMs = 0): boolean {
     const win = this.p.startupWindowMs ?? 0;
     // Over already (an adopted instance older than its window): none open, its probes' failures count at once.
     if (win <= 0 || since + win <= this.now) {
       delete this.s.startup;
       return false;
     }
-    this.s.startup = { since, until: since + win };
+    // An adopted window with a moment left still holds one check (Kubernetes runs at least one startup probe): not
+    // judged failed before any check of this daemon ran.
+    this.s.startup = { since, until: Math.max(since + win, this.now + minLeftMs) };
     return true;
   }
 

@@ -33,6 +33,8 @@ export interface ServicePolicy {
   startupGraceMs: number;
   /** startup.timeout: liveness is not judged until the first healthy check or this long after a start (0/absent: no window). */
   startupWindowMs?: number;
+  /** One check of its slowest restart probe the window holds off (interval + timeout): an adopted window has at least this left. */
+  startupCheckMs?: number;
   /**
    * A failure within windowMs of the last recovery continues a series (one numbered incident after another, the
    * backoff not reset); more than maxRecurrences trips the breaker. windowMs 0: off.
@@ -97,6 +99,7 @@ export function policyFor(service: ServiceConfig, has: { doctor: boolean; agent:
     doctorVerifyWindowMs: service.doctor.confirmAfter,
     startupGraceMs: Math.max(0, service.startup?.timeout ?? 0, ...service.probes.map((p) => p.startupGrace ?? 0)),
     ...(service.startup ? { startupWindowMs: service.startup.timeout } : {}),
+    ...(service.startup ? { startupCheckMs: Math.max(0, ...service.probes.filter((p) => p.action === 'restart' && p.kind !== 'memory').map((p) => p.interval + p.timeout)) } : {}),
     flapping: { windowMs: r.flapping.window, maxRecurrences: r.flapping.maxRecurrences },
     agent:
       has.agent && e
