@@ -3,16 +3,25 @@
 import { detectFormat, parseConfigText, readServiceConfigFile, type ConfigFormat } from '../platform/config-file.js';
 import { readIncludes } from '../platform/config-includes.js';
 import type { Redactor } from './redact.js';
-import { isSecretKey, wordsOf } from './secret-keys.js';
+import { endsInKeyWord, isSecretKey, wordsOf } from './secret-keys.js';
+import { looksLikeCredential } from './credential-value.js';
 
 export { isSecretKey } from './secret-keys.js';
 
-/** [key, value] of every string whose key `isSecret` accepts (isSecretKey by default), at any depth (bounded). */
-export function secretFields(value: unknown, isSecret: (key: string) => boolean = isSecretKey, depth = 0, out: Array<[string, string]> = []): Array<[string, string]> {
+/**
+ * A config field that holds a secret: its key names one (isSecretKey), or its key ends in `key` and its value looks like a
+ * credential (`stripeKey: sk_live_...`); OpenClaw's `providerKey: openai` learned as a secret hid `openai` everywhere.
+ */
+export function secretConfigField(key: string, value: string): boolean {
+  return isSecretKey(key) || (endsInKeyWord(key) && looksLikeCredential(value));
+}
+
+/** [key, value] of every string that `isSecret` accepts (secretConfigField by default), at any depth (bounded). */
+export function secretFields(value: unknown, isSecret: (key: string, value: string) => boolean = secretConfigField, depth = 0, out: Array<[string, string]> = []): Array<[string, string]> {
   if (depth > 20 || value === null || typeof value !== 'object') return out;
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     if (typeof v === 'string') {
-      if (isSecret(k)) out.push([k, v]);
+      if (isSecret(k, v)) out.push([k, v]);
     } else secretFields(v, isSecret, depth + 1, out);
   }
   return out;

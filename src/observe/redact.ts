@@ -1,6 +1,7 @@
 // Secrets must never reach logs, alerts or AI prompts: one redactor, fed with known secret values.
 import { setOwn } from './own-key.js';
-import { isSecretKey, mentionsSecret } from './secret-keys.js';
+import { endsInKeyWord, isSecretKey, mentionsSecret } from './secret-keys.js';
+import { looksLikeCredential } from './credential-value.js';
 
 /**
  * `pass` as a key of its own or a key's last word (`pass=`, `DB_PASS=`, openssl's `-passin pass:X`, camelCase `dbPass`),
@@ -133,6 +134,21 @@ function passInsideWord(text: string, at: number, match: string): boolean {
   if (at === 0 || !/^pass(?!word|wd|phrase)/i.test(match)) return false;
   const before = text[at - 1]!;
   return /[A-Za-z0-9]/.test(before) && !(match[0] === 'P' && /[a-z0-9]/.test(before));
+}
+
+/**
+ * A key whose last word is `key` (`stripeKey=`, `OPENAI_KEY=`, `"slackWebhookKey": "`, `X-Stripe-Key: `) and its value:
+ * redacted when the key is no secret pair already (endsInKeyWord) and the value looks like a credential
+ * (`stripeKey=sk_live_...` and `OPENAI_KEY=<32 letters and digits>` were shown whole); OpenClaw's own `sessionKey=agent:main:x`,
+ * `providerKey=openai`, `modelKey=anthropic/claude-x` stay. The key is bounded (64) and starts a word: linear.
+ */
+const KEY_WORD_VALUE = /(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]{0,63}?(?:[a-z0-9]Key|[_.-](?:key|Key|KEY))(?:\\*["'])?[ \t]*[:=][ \t]*(?:\\*["'])?)([^\s"',;}&\\)\]]+)/g;
+
+function redactKeyWordValues(text: string): string {
+  return text.replace(KEY_WORD_VALUE, (m, head: string, value: string) => {
+    const key = /^[A-Za-z0-9_.-]+/.exec(head)![0];
+    return endsInKeyWord(key) && looksLikeCredential(value) ? head + REDACTED : m;
+  });
 }
 
 /** A `Cookie:` or `Set-Cookie:` header (or a `cookie` field): its value to the end of the line or the closing quote. */
@@ -451,8 +467,11 @@ export class Redactor {
       if (SHELL_DIR_VARIABLES.has(k)) continue;
       // Also every name the shared rule (secret-keys.ts) calls a secret: `GW_PASSPHRASE`, `SSH_PRIVATE_KEY`... were not
       // learned, and a service printing its passphrase showed it in /api/status (lastLines) to anyone on the machine.
-      const secretName = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|WEBHOOK|AUTH)/i.test(k) || mentionsSecret(k);
-      if (secretName && v !== undefined && !settingValue(k, v)) this.addSecret(v);
+      const secretName = /(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|WEBHOOK|AUTH)/i.test(k) || mentionsSecret(k);
+      // A name that says `key` and nothing more (`OPENAI_KEY`, but also `PROVIDER_KEY=openai`, `SESSION_KEY=agent:main:x`):
+      // its value is learned only when it looks like a credential; `openai` learned hid that word in every log line.
+      const keyName = !secretName && /KEY/i.test(k) && v !== undefined && looksLikeCredential(v);
+      if ((secretName || keyName) && v !== undefined && !settingValue(k, v)) this.addSecret(v);
     }
   }
 
@@ -487,6 +506,7 @@ export class Redactor {
         return REDACTED;
       });
     }
+    if (/key/i.test(out)) out = redactKeyWordValues(out);
     out = redactJwts(out);
     // Last: a JSON Web Token's parts decode to `{"alg":...}`, which the patterns above already took whole.
     return redactEncodedCredentials(out, this.values.length ? this.valuesPattern : undefined);
@@ -509,7 +529,10 @@ export class Redactor {
         // A key is text too: a details map keyed by URL (`{"http://u:pw@h/x": 3}`) showed the password in it.
         // The shell's working directory under PWD/OLDPWD (an env dump in an event's details) is a path, not a secret.
         const shellDir = SHELL_DIR_VARIABLES.has(k) && typeof v === 'string' && /^[/~]/.test(v);
-        setOwn(out, freeKey(out, k, this.redact(k)), isSecretKey(k) && !shellDir && !this.names.has(k) ? secretValue(k, v, (x) => this.redact(x)) : this.redactDeep(v));
+        const named = !this.names.has(k);
+        // `stripeKey: "sk_live_..."` is a secret by its value; `sessionKey: "agent:main:x"`, `providerKey: "openai"` stay.
+        const keyWordSecret = named && typeof v === 'string' && endsInKeyWord(k) && looksLikeCredential(v);
+        setOwn(out, freeKey(out, k, this.redact(k)), keyWordSecret ? REDACTED : isSecretKey(k) && !shellDir && named ? secretValue(k, v, (x) => this.redact(x)) : this.redactDeep(v));
       }
       return out as T;
     }

@@ -41,6 +41,17 @@ export function isSecretKey(key: string): boolean {
 }
 
 /**
+ * A key whose last word is `key` after another word that isSecretKey does not take (`stripeKey`, `OPENAI_KEY`,
+ * `slackWebhookKey`, but also OpenClaw's own `sessionKey`, `providerKey`, `modelKey`): the name alone does not say, so
+ * its value is a secret only when it looks like a credential (credential-value.ts).
+ */
+export function endsInKeyWord(key: string): boolean {
+  if (!/key$/i.test(key)) return false;
+  const w = wordsOf(key);
+  return w.length >= 2 && w[w.length - 1] === 'key' && !isSecretKey(key);
+}
+
+/**
  * Whether a key mentions a secret anywhere (isSecretKey's keys and also `tokenFile`, `apiKeyHint`): for text that leaves
  * the machine or is echoed back (an AI prompt, a config error), where a false alarm costs nothing.
  */
