@@ -188,18 +188,52 @@ const KEY_BODY_LINE = /^\s*(?:[A-Za-z0-9+/=]+|[A-Za-z-]+: .*|\[REDACTED\])?\s*$/
 const CREDENTIAL_NEXT = /(?:\b(?:Bearer|Basic)|\bauthorization["']?\s*[:=](?:\s*["']?[A-Za-z][A-Za-z0-9-]*)?)\s*["']?$/i;
 const CREDENTIAL_START = /^(\s*["']?)[A-Za-z0-9._~+/=-]{16,}/;
 /** The cheap test a text must pass before its lines are walked one by one. */
-const MAY_SPAN_LINES = /-----(?:BEGIN|END)|Bearer|Basic|authorization/i;
+const MAY_SPAN_LINES = /-----(?:BEGIN|END)|Bearer|Basic|authorization|[:=][ \t]*\r?\n/i;
+/**
+ * A line that ends at a key and its `:`/`=` (pretty-printed JSON's `"password":`, YAML's `password:`), its value on the
+ * next line: the key, tested on the line's last 96 characters (bounded).
+ */
+const KEY_AT_END = /(?:^|[^A-Za-z0-9_.-])\\*["']?([A-Za-z][A-Za-z0-9_.-]{0,63})\\*["']?[ \t]*[:=]$/;
+/**
+ * The value at the start of the line after such a key: quoted, or one bare word that is not a nested key (`user:`), taken
+ * whole (a look-ahead and its back-reference: no backtracking into it, `use` of `user:` is no value).
+ */
+const VALUE_START = /^(\s*)(?:(\\*["'])([^"'\\\n]*)\2|(?=([^\s"',{}[\]:]+))\4(?![ \t]*:))/;
+/** Values that are no secret: no value set, a flag. */
+const NO_SECRET_VALUE = /^(?:null|true|false|undefined|)$/;
+
+/** What the line after a key at a line's end holds: a secret (isSecretKey), a credential if it looks like one, or nothing. */
+function keyAtLineEnd(line: string): 'secret' | 'credential' | undefined {
+  const tail = line.trimEnd().slice(-96);
+  const m = KEY_AT_END.exec(tail);
+  if (!m) return undefined;
+  if (isSecretKey(m[1]!)) return 'secret';
+  return endsInKeyWord(m[1]!) ? 'credential' : undefined;
+}
+
+/** The value at the start of `line` redacted when `expect` says it is one (keyAtLineEnd of the line before). */
+function redactNextLineValue(line: string, expect: 'secret' | 'credential'): string {
+  return line.replace(VALUE_START, (m, lead: string, quote: string | undefined, quoted: string | undefined, bare: string | undefined) => {
+    const value = quote !== undefined ? quoted! : bare!;
+    if (value === REDACTED || NO_SECRET_VALUE.test(value) || (expect === 'credential' && !looksLikeCredential(value))) return m;
+    return quote !== undefined ? `${lead}${quote}${REDACTED}${quote}` : lead + REDACTED;
+  });
+}
 
 /**
  * Secrets that span lines, redacted line by line in order: a private key block's body (its BEGIN line says where it
  * starts; it ends at its END line or at the first line that is not base64), and the credential printed on the line
- * after `Authorization: Bearer`. One line in, one line out, so a list of log lines keeps its length.
+ * after `Authorization: Bearer`, and a value on the line after its key (`"password":` at a line's end). One line in, one line out, so a list of log lines keeps its length.
  */
 export function crossLineRedaction(): (line: string) => string {
   let inKey = false;
   let credentialNext = false;
+  // A key at the previous line's end (`"password":`): this line starts with its value (pretty-printed JSON in a log).
+  let valueNext: 'secret' | 'credential' | undefined;
   return (line) => {
     let out = line;
+    if (valueNext) out = redactNextLineValue(out, valueNext);
+    valueNext = keyAtLineEnd(line);
     if (inKey) {
       const end = KEY_END.exec(out);
       if (end) {
