@@ -101,7 +101,8 @@ const PATTERNS: RegExp[] = [
   /\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g, // SendGrid API key
   /\bAIza[0-9A-Za-z_-]{30,}/g, // Google API key
   // Telegram bot token: the bot id, a colon, the secret (34-35 characters today; any length from 30 is taken).
-  /\b\d{5,12}:[A-Za-z0-9_-]{30,}/g,
+  // Also right after `bot` in a URL path with no host (`POST /bot123456789:AAH.../sendMessage`): no word boundary there.
+  /(?:\b|(?<=\bbot))\d{5,12}:[A-Za-z0-9_-]{30,}/g,
   // Webhook URLs carry their secret in the path (any API version, canary/ptb hosts). The host is looked for within 256
   // characters of `http://`: unbounded, every `http://` in a long line scanned to its end (64 KiB: seconds, quadratic).
   /https?:\/\/[^\s"']{0,256}?(?:discord(?:app)?\.com\/api\/(?:v\d+\/)?webhooks|hooks\.slack\.com\/(?:services|workflows|triggers)|api\.telegram\.org\/(?:file\/)?bot)[^\s"']*/gi,
