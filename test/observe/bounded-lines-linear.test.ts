@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { StringDecoder } from 'node:string_decoder';
 import { BoundedLines, LINE_MAX_CHARS } from '../../src/observe/bounded-lines.js';
+import { seededRandom } from '../../src/drill/chaos-schedule.js';
 
 /** The previous implementation, kept here verbatim as the reference for the output (it re-split pending + chunk). */
 function oldCutPoint(text: string, max: number): number {
@@ -49,17 +50,8 @@ class OldBoundedLines {
   }
 }
 
-/** A small deterministic generator (mulberry32), so a failure names a seed that reproduces it. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The drill's seeded generator (mulberry32), so a failure names a seed that reproduces it. */
+const rng = seededRandom;
 
 const ALPHABET = ['a', 'b', ' ', '\t', '\r', '\n', '\r\n', '€', '😀', 'xxxxxxxxxxxx', '\r\r', '\n\r'];
 
