@@ -158,6 +158,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
             expectedUp: rt.persisted().desired === 'up' && !rt.persisted().keptDown,
             // Restarts stopped until a person resumes; not a hold for a repair in flight (Clawback is at work, and a resume would cancel it).
             breakerOpen: s.held !== null && s.held.reason !== 'repair',
+            starting: s.startup !== undefined,
             ...(rss !== undefined ? { rssBytes: rss } : {}),
             ...(limit !== undefined ? { memoryLimitBytes: limit } : {}),
           });

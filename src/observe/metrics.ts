@@ -17,6 +17,8 @@ export interface ServiceGauges {
   /** Clawback keeps it running: not stopped by a person, nor a job its restart policy leaves down after a clean exit. */
   expectedUp?: boolean;
   breakerOpen: boolean;
+  /** Its start-up window (startup.timeout) is open: started, not yet through its first healthy check. */
+  starting?: boolean;
   /** RSS of the service's process tree; undefined drops the series (no process runs, or no reading yet). */
   rssBytes?: number;
   /** The service's configured memory limit, for "memory near limit" alerts; undefined drops the series (no limit configured). */
@@ -114,6 +116,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   // fired for two incidents of 20 minutes back to back, and started its 30 minutes again at every daemon restart).
   const oldestOpen = new Gauge({ name: 'clawback_incident_oldest_open_start_time_seconds', help: 'Start time of the oldest incident open on the service, since the Unix epoch, in seconds (absent when none is open).', labelNames: ['service'], registers });
   const ttr = new Histogram({ name: 'clawback_time_to_recover_seconds', help: 'Time from incident opened to resolved.', labelNames: ['service'], buckets: TTR_BUCKETS, registers });
+  const starting = new Gauge({ name: 'clawback_service_starting', help: 'Whether the service is in its start-up window (startup.timeout): started, not yet through its first healthy check (1), else 0.', labelNames: ['service'], registers });
   const rss = new Gauge({ name: 'clawback_service_memory_rss_bytes', help: 'Resident memory of the service process tree.', labelNames: ['service'], registers });
   const memLimit = new Gauge({ name: 'clawback_service_memory_limit_bytes', help: 'Configured memory limit of the service.', labelNames: ['service'], registers });
   const breaker = new Gauge({ name: 'clawback_breaker_open', help: 'Crash-loop breaker open (1): restarts stopped until resume.', labelNames: ['service'], registers });
@@ -326,6 +329,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       serviceUp.set({ service }, g.up ? 1 : 0);
       expectedUp.set({ service }, g.expectedUp === false ? 0 : 1);
       breaker.set({ service }, g.breakerOpen ? 1 : 0);
+      starting.set({ service }, g.starting ? 1 : 0);
       if (g.rssBytes !== undefined) rss.set({ service }, g.rssBytes);
       else rss.remove({ service });
       // A limit taken away by a reload (probes change in place) must not stay: the near-limit alert divides by it.
@@ -335,7 +339,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     retainServices(live) {
       for (const service of gaugedServices) {
         if (live.has(service)) continue;
-        for (const g of [serviceUp, expectedUp, breaker, rss, memLimit, incidentsOpen, oldestOpen]) g.remove({ service });
+        for (const g of [serviceUp, expectedUp, breaker, starting, rss, memLimit, incidentsOpen, oldestOpen]) g.remove({ service });
         gaugedServices.delete(service);
       }
       for (const [service, series] of countedSeries) {
