@@ -60,7 +60,7 @@ import { peersDown, rolloutOrder } from '../instances/rollout-guard.js';
 import { keepCorruptScaleFile, SCALE_FILE, scaleReadLimit } from '../instances/scale-store.js';
 import { ROLLOUT_INSTANCE_TIMEOUT_MS } from '../instances/rolling-restart.js';
 import { namesFor, parseInstanceName } from '../instances/instance-name.js';
-import { bootsFor } from './request-gate.js';
+import { APPROVAL_ROUTE, MAINTENANCE_ROUTE, bootsFor } from './request-gate.js';
 import { recoverAbandonedGuards } from '../drill/file-guard.js';
 import { drillBackupRoots } from '../drill/drill-leftovers.js';
 import { configDigest } from '../config/config-digest.js';
@@ -419,7 +419,7 @@ export class Daemon {
     const scaled = await instancesCommand(this, p, q);
     if (scaled) return scaled;
     const by = (q.get('by') ?? 'api').slice(0, 100);
-    const m = /^\/api\/services\/([^/]+)\/maintenance$/.exec(p);
+    const m = MAINTENANCE_ROUTE.exec(p);
     if (m) {
       const name = decodeURIComponent(m[1]!);
       const on = q.get('on') !== '0' && q.get('on') !== 'off' && q.get('on') !== 'false';
@@ -434,7 +434,7 @@ export class Daemon {
       const r = setMaintenance(this.runtimes, name, on, { ...(forMs !== undefined ? { forMs } : {}), reason: (q.get('reason') ?? '').slice(0, 300), by });
       return { status: r.status, body: { ok: r.ok, message: r.message } };
     }
-    const a = /^\/api\/incidents\/([^/]+)\/(approve|refuse)$/.exec(p);
+    const a = APPROVAL_ROUTE.exec(p);
     if (a) {
       const id = decodeURIComponent(a[1]!);
       for (const rt of this.runtimes.values()) {

@@ -1,28 +1,14 @@
 // A write the disk refused, said with the file and the room left on its filesystem: the guardian's report read only
 // "probeServices: ENOSPC: no space left on device, write", which named neither the file nor the disk to clear.
-import { statfsSync } from 'node:fs';
 import path from 'node:path';
 import { ERRNO_WORDS } from '../platform/errno-words.js';
 import { formatBytes } from '../probes/byte-size.js';
+import { diskRoom, type DiskRoom } from '../platform/disk-room.js';
 
 /** Codes of a disk that has no room (for the writer): the room left is worth saying with them. */
 const NO_ROOM = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 
-/** Free (to this user) and total bytes of a filesystem. */
-export interface DiskRoom {
-  free: number;
-  size: number;
-}
-
-/** The room on the filesystem holding `dir`, undefined when statfs cannot tell. */
-export function diskRoom(dir: string): DiskRoom | undefined {
-  try {
-    const s = statfsSync(dir);
-    return { free: s.bavail * s.bsize, size: s.blocks * s.bsize };
-  } catch {
-    return undefined;
-  }
-}
+export { diskRoom, type DiskRoom };
 
 /** "; its filesystem has 0 B free of 2.0 MiB", or '' when the room is not known. */
 export function roomText(room: DiskRoom | undefined): string {

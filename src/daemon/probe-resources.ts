@@ -2,6 +2,7 @@
 // /metrics, an alert), never the service's: without this, 20 services' probes failing with EMFILE left the daemon "ok".
 import type { ProbeTickReport } from '../probes/probe-worker.js';
 import type { DaemonFaults } from './daemon-faults.js';
+import { FAULT_QUIET_MS } from './quiet-recovery.js';
 
 /** Codes that say the daemon itself is out of resources (its socket or child could not even be made). */
 const OWN_RESOURCE_CODES = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM', 'EAGAIN']);
@@ -10,7 +11,7 @@ const OWN_RESOURCE_CODES = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM', 'EA
  * The fault clears only after this long with no probe short of resources: a daemon at its limit has some checks run
  * and some not, and clearing at the first that ran sent a daemon.degraded/daemon.recovered pair at every check.
  */
-export const PROBE_RESOURCES_QUIET_MS = 10_000;
+export const PROBE_RESOURCES_QUIET_MS = FAULT_QUIET_MS;
 
 /** The daemon's fault in this report (an Error with the code), 'ran' when the check judged, undefined otherwise (pure). */
 export function probeResourceFault(service: string, r: Pick<ProbeTickReport, 'name' | 'result'>): Error | 'ran' | undefined {

@@ -4,15 +4,20 @@
 import { namesFor } from '../instances/instance-name.js';
 import type { ServiceRuntime } from './service-runtime.js';
 
+/** `/api/services/NAME/maintenance`: Daemon.command's route, and what bootsFor reads its service from. */
+export const MAINTENANCE_ROUTE = /^\/api\/services\/([^/]+)\/maintenance$/;
+/** `/api/incidents/ID/approve|refuse`: likewise. */
+export const APPROVAL_ROUTE = /^\/api\/incidents\/([^/]+)\/(approve|refuse)$/;
+
 /**
  * The boots `path` waits for: a maintenance waits for its service's (each instance's) boot, an approval or refusal for
  * the boot of the service whose incident it answers; one that names nothing known is answered at once (its 404). Any
  * other route (a reload, a scale, a plugin's) changes the set of services the start-up is booting: `bootGate`.
  */
 export function bootsFor(path: string, runtimes: ReadonlyMap<string, ServiceRuntime>, bootGate: Promise<void>): Promise<void> {
-  const m = /^\/api\/services\/([^/]+)\/maintenance$/.exec(path);
+  const m = MAINTENANCE_ROUTE.exec(path);
   if (m) return bootOf(namesFor(safeDecode(m[1]!), runtimes.keys()).map((n) => runtimes.get(n)!), bootGate);
-  const a = /^\/api\/incidents\/([^/]+)\/(approve|refuse)$/.exec(path);
+  const a = APPROVAL_ROUTE.exec(path);
   if (a) {
     const id = safeDecode(a[1]!);
     return bootOf([...runtimes.values()].filter((rt) => rt.currentIncident()?.id === id), bootGate);

@@ -3,14 +3,14 @@
 import { closeSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { APPEND_NO_FOLLOW, openNoFollowSync } from '../platform/no-follow.js';
-import { LOG_ROOM_MIN_BYTES, freeBytes } from '../platform/disk-room.js';
+import { LOG_ROOM_MIN_BYTES, diskRoom } from '../platform/disk-room.js';
 
 export function logWritable(file: string): boolean {
   try {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     closeSync(openNoFollowSync(file, APPEND_NO_FOLLOW));
     // The room a new start needs to get the file itself (see service-process's outputTarget), so the fault clears then.
-    return (freeBytes(path.dirname(file)) ?? LOG_ROOM_MIN_BYTES) >= LOG_ROOM_MIN_BYTES;
+    return (diskRoom(path.dirname(file))?.free ?? LOG_ROOM_MIN_BYTES) >= LOG_ROOM_MIN_BYTES;
   } catch {
     return false;
   }

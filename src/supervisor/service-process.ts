@@ -10,7 +10,7 @@ import { outsideGroup, signalKnown } from '../platform/escaped-descendants.js';
 import { signalGroup, signalGroupOf } from '../platform/signal-group.js';
 import { spawnErrorText } from './spawn-error-text.js';
 import { APPEND_NO_FOLLOW, openNoFollowSync } from '../platform/no-follow.js';
-import { LOG_ROOM_MIN_BYTES, freeBytes } from '../platform/disk-room.js';
+import { LOG_ROOM_MIN_BYTES, diskRoom } from '../platform/disk-room.js';
 
 export interface ExitInfo {
   code: number | null;
@@ -167,7 +167,7 @@ function outputTarget(spec: SpawnSpec): { target: number | Writable | 'ignore'; 
   }
   // A log on a full disk opens fine but fails every write: a Node service's console.log throws ENOSPC and it exits,
   // start after start (a crash loop while the disk stays full). Its output then goes through the helper, which holds it.
-  const room = freeBytes(path.dirname(spec.logFile));
+  const room = diskRoom(path.dirname(spec.logFile))?.free;
   if (room === undefined || room >= LOG_ROOM_MIN_BYTES) return { target: fd, release: () => closeSync(fd) };
   closeSync(fd);
   const why = { error: `${spec.logFile} cannot be written: its disk is full (${room} bytes free, under the ${LOG_ROOM_MIN_BYTES / 1024 / 1024} MiB kept for it)`, errorCode: 'ENOSPC' };
