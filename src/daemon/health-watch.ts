@@ -55,10 +55,14 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
    */
   const failingSince = new Map<string, number>();
   const logProbes = service.probes.filter((p): p is ProbeConfigOf<'log'> => p.kind === 'log');
+  /** Per log probe: the failures in a row that make its verdict (a match in the start-up grace is reported at that count). */
+  const logThresholds = new Map(logProbes.map((p) => [p.name ?? p.kind, p.failureThreshold]));
   /** Per log probe: how far its ticks read the service's log during the current instance. */
   const logReadTo = new Map<string, number>();
   /** How far the last instance's output was read at its exit (handed to the next instance's target). */
   let lastWordsReadTo: number | undefined;
+  /** The instance last attached: a second attach of it (judged again) does not go back to its spawn's log offset. */
+  let attachedPid: number | undefined;
   /** Per probe: its unknown-streak threshold, and the streaks already alerted (one probe.unknown each). */
   const unknownThresholds = new Map(service.probes.map((p) => [p.name ?? p.kind, p.unknownThreshold]));
   const unknownAlerted: UnknownStreaks = new Map();
@@ -102,6 +106,19 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
     if (streak) opts.emit(streak);
     if (r.kind === 'log' && r.result.details?.['file'] === opts.logFile && typeof r.result.details['offset'] === 'number') {
       logReadTo.set(r.name, r.result.details['offset']);
+    }
+    // A log line is an event, not a state: one matched in the start-up grace (no verdict possible, and the next tick's
+    // "no new lines" forgets it) is reported now, once per run of failures as a verdict would be. The grace still
+    // holds off the probe's action: nothing is restarted for it.
+    if (r.kind === 'log' && r.inGrace && r.result.status === 'failure' && target && r.consecutiveFailures === logThresholds.get(r.name)) {
+      opts.emit({
+        type: 'probe.failed',
+        time: clock.now(),
+        severity: 'warning',
+        service: service.name,
+        message: `${service.name}: probe ${r.name} failed: ${r.result.message}`,
+        details: { probe: r.name, kind: 'log', finding: r.result.finding, ...(r.result.details ?? {}), inGrace: true, pid: target.pid },
+      });
     }
     if (r.kind !== 'memory') return;
     if (r.result.finding === 'memory-warn' && !memoryWarned.has(r.name)) {
@@ -167,7 +184,9 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
         pid: inst.pid,
         startedAt: inst.startedAt,
         logFile: opts.logFile,
-        logStartOffset: fileSize(opts.logFile),
+        // Where its output begins: the size taken just before its spawn (a fast child writes before this runs); the
+        // same instance judged again (a scope restart) or one adopted goes on from here.
+        logStartOffset: inst.logStartOffset !== undefined && inst.pid !== attachedPid ? inst.logStartOffset : fileSize(opts.logFile),
         ...(lastWordsReadTo !== undefined ? { lastWordsReadTo } : {}),
         env: service.env,
         ...(service.configFile
@@ -180,6 +199,7 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
             }
           : {}),
       };
+      attachedPid = inst.pid;
       for (const k of liveness.keys()) liveness.set(k, 'pending');
       failingSince.clear();
       logReadTo.clear();

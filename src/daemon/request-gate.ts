@@ -4,7 +4,7 @@
 import { namesFor } from '../instances/instance-name.js';
 import type { ServiceRuntime } from './service-runtime.js';
 
-/** `/api/services/NAME/maintenance`: Daemon.command's route, and what bootsFor reads its service from. */
+/** The maintenance route (POST /api/services/:name/maintenance): Daemon.command's route, and what bootsFor reads its service from. */
 export const MAINTENANCE_ROUTE = /^\/api\/services\/([^/]+)\/maintenance$/;
 /** `/api/incidents/ID/approve|refuse`: likewise. */
 export const APPROVAL_ROUTE = /^\/api\/incidents\/([^/]+)\/(approve|refuse)$/;

@@ -1,6 +1,6 @@
 // One running instance of a service: spawned in its own session with output to a file, or adopted by pid.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
@@ -56,6 +56,8 @@ export interface ServiceInstance extends InstanceRecord {
   readonly logError?: string;
   /** The error code of logError (EROFS, ENOSPC...). */
   readonly logErrorCode?: string;
+  /** The log's size just before the spawn: where this instance's own output begins (a fast child writes before anything else can look). */
+  readonly logStartOffset?: number;
 }
 
 /**
@@ -147,7 +149,7 @@ const LOG_REDACTOR = fileURLToPath(new URL('../../dist/observe/log-redactor.js',
  * and writes it, after a line saying what was lost, as soon as the file can be opened; `error` says why. Only when
  * that helper cannot be started either is the output discarded.
  */
-function outputTarget(spec: SpawnSpec): { target: number | Writable | 'ignore'; release(): void; error?: string; errorCode?: string } {
+function outputTarget(spec: SpawnSpec): { target: number | Writable | 'ignore'; release(): void; error?: string; errorCode?: string; startOffset?: number } {
   let fd: number;
   try {
     mkdirSync(path.dirname(spec.logFile), { recursive: true, mode: 0o700 });
@@ -168,7 +170,7 @@ function outputTarget(spec: SpawnSpec): { target: number | Writable | 'ignore'; 
   // A log on a full disk opens fine but fails every write: a Node service's console.log throws ENOSPC and it exits,
   // start after start (a crash loop while the disk stays full). Its output then goes through the helper, which holds it.
   const room = diskRoom(path.dirname(spec.logFile))?.free;
-  if (room === undefined || room >= LOG_ROOM_MIN_BYTES) return { target: fd, release: () => closeSync(fd) };
+  if (room === undefined || room >= LOG_ROOM_MIN_BYTES) return { target: fd, release: () => closeSync(fd), startOffset: fstatSync(fd).size };
   closeSync(fd);
   const why = { error: `${spec.logFile} cannot be written: its disk is full (${room} bytes free, under the ${LOG_ROOM_MIN_BYTES / 1024 / 1024} MiB kept for it)`, errorCode: 'ENOSPC' };
   try {
@@ -235,6 +237,7 @@ export function spawnInstance(spec: SpawnSpec, clock: Clock, opts: { unref?: boo
     release: () => undefined,
     ...(out.error !== undefined ? { logError: out.error } : {}),
     ...(out.errorCode !== undefined ? { logErrorCode: out.errorCode } : {}),
+    ...(out.startOffset !== undefined ? { logStartOffset: out.startOffset } : {}),
   };
   return inst;
 }
