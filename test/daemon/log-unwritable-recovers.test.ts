@@ -3,7 +3,7 @@
 // a line saying what was lost), and meanwhile the daemon is degraded for service-log.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
@@ -31,6 +31,32 @@ const read = (file: string): string => {
   }
 };
 
+/** The log helper (log-redactor.js) writing into `dir`, by its command line. */
+function helperOf(dir: string): number | undefined {
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    const argv = read(`/proc/${e}/cmdline`).split('\0');
+    if (argv.some((a) => a.endsWith('log-redactor.js')) && argv.some((a) => a.startsWith(dir))) return Number(e);
+  }
+  return undefined;
+}
+
+/** CPU ticks (utime + stime) of `pid`, each time asked; true once they stayed the same for `ms`. */
+function idleFor(pid: number, ms: number): () => boolean {
+  let last = -1;
+  let since = Date.now();
+  return () => {
+    const f = read(`/proc/${pid}/stat`).split(') ')[1]?.split(' ') ?? [];
+    const ticks = Number(f[11]) + Number(f[12]);
+    if (ticks !== last) {
+      last = ticks;
+      since = Date.now();
+      return false;
+    }
+    return Date.now() - since >= ms;
+  };
+}
+
 describe('a service started while its logs directory is read-only', () => {
   for (const redact of [false, true]) {
     it(`gets its output into the log once the directory is writable, said degraded meanwhile (logs.redact ${redact})`, async () => {
@@ -49,7 +75,10 @@ describe('a service started while its logs directory is read-only', () => {
       expect(reason.lastError).toContain(path.join(logsDir, 'talker.log'));
       expect(reason.lastError).toContain('EROFS');
       expect(t.events.some((e) => e.type === 'daemon.degraded' && e.details?.reason === 'service-log')).toBe(true);
-      await new Promise((r) => setTimeout(r, 500));
+      // The log helper must have tried the file while it was read-only (on a loaded host its start can outlast any
+      // fixed wait, and a helper that first opens the file after the remount has nothing to say): up and idle.
+      const helper = await waitFor(() => helperOf(logsDir), { timeoutMs: 15_000, message: 'the log helper running' });
+      await waitFor(idleFor(helper, 400), { timeoutMs: 15_000, intervalMs: 50, message: 'the log helper started and idle' });
       remount('rw');
       const log = path.join(logsDir, 'talker.log');
       await waitFor(() => /tick \d+\n[^]*tick \d+\n/.test(read(log)) && !t.daemon.faults.isDegraded('service-log'), {
