@@ -59,6 +59,11 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
   const logThresholds = new Map(logProbes.map((p) => [p.name ?? p.kind, p.failureThreshold]));
   /** Per log probe: how far its ticks read the service's log during the current instance. */
   const logReadTo = new Map<string, number>();
+  /**
+   * Per log probe: failed ticks in a row in its grace. Counted here, not from the worker's run: in the service's start-up
+   * window (startup.timeout) failures are not counted there at all, so a match in it never reached the threshold.
+   */
+  const graceFailures = new Map<string, number>();
   /** How far the last instance's output was read at its exit (handed to the next instance's target). */
   let lastWordsReadTo: number | undefined;
   /** The instance last attached: a second attach of it (judged again) does not go back to its spawn's log offset. */
@@ -110,7 +115,10 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
     // A log line is an event, not a state: one matched in the start-up grace (no verdict possible, and the next tick's
     // "no new lines" forgets it) is reported now, once per run of failures as a verdict would be. The grace still
     // holds off the probe's action: nothing is restarted for it.
-    if (r.kind === 'log' && r.inGrace && r.result.status === 'failure' && target && r.consecutiveFailures === logThresholds.get(r.name)) {
+    if (r.kind === 'log' && r.result.status !== 'unknown') {
+      graceFailures.set(r.name, r.inGrace && r.result.status === 'failure' ? (graceFailures.get(r.name) ?? 0) + 1 : 0);
+    }
+    if (r.kind === 'log' && r.inGrace && r.result.status === 'failure' && target && graceFailures.get(r.name) === logThresholds.get(r.name)) {
       opts.emit({
         type: 'probe.failed',
         time: clock.now(),
@@ -203,6 +211,7 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
       for (const k of liveness.keys()) liveness.set(k, 'pending');
       failingSince.clear();
       logReadTo.clear();
+      graceFailures.clear();
       if (!started) {
         started = true;
         for (const w of workers) w.start(startedAgoMs);
