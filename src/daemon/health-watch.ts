@@ -188,6 +188,7 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
 
   return {
     attach(inst: ServiceInstance, startedAgoMs = 0) {
+      const newInstance = inst.pid !== attachedPid;
       target = {
         pid: inst.pid,
         startedAt: inst.startedAt,
@@ -212,6 +213,8 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
       failingSince.clear();
       logReadTo.clear();
       graceFailures.clear();
+      // A warning is about one instance: a new one over the level (from its first check) is warned about too.
+      if (newInstance) memoryWarned.clear();
       if (!started) {
         started = true;
         for (const w of workers) w.start(startedAgoMs);
