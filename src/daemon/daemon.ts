@@ -528,8 +528,9 @@ export class Daemon {
             }
             return undefined;
           },
+          // A plugin's POST waits for what it touches only (see request-gate.ts): an acknowledge touches no service.
           post: async (p, q) => {
-            await bootGate;
+            await bootsFor(p, this.runtimes, bootGate, q);
             if (p === '/api/daemon/acknowledge') return this.acknowledgePreviousDied((q.get('by') ?? 'api').slice(0, 100));
             for (const fn of posts) {
               const r = await fn(p, q);

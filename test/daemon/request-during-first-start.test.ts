@@ -136,4 +136,13 @@ describe('a person\'s request during the daemon\'s first start', () => {
     const st = b.daemon.status() as unknown as { services: Array<{ name: string; maintenance?: unknown }> };
     expect(st.services.find((s) => s.name === 'fast')?.maintenance).toBeTruthy();
   }, 90_000);
+
+  it('a POST that touches no service (acknowledge, notify flush) does not wait for another service\'s validator', async () => {
+    const b = await bootingDaemon();
+    const validator = await validatorRunning(b);
+    // `clawback acknowledge` answered after ~30 s: it waited for the whole start-up.
+    expect(await b.postPath('/api/daemon/acknowledge?by=qa')).toEqual({ status: 200, message: 'nothing to acknowledge: no previous daemon death is shown' });
+    expect(await b.postPath('/api/notify/flush')).toEqual({ status: 409, message: 'no notification channels configured' });
+    expect(alive(validator)).toBe(true);
+  }, 90_000);
 });
