@@ -993,9 +993,7 @@ class Step {
     delete s.startup;
     if (!w || !s.instance || s.phase !== 'running' || s.health === 'healthy') return;
     const win = w.until - w.since;
-    // Counted for the breaker: each failed start takes a whole window, so an intensity window shorter than it never
-    // saw two restarts and a service that never came up was restarted for ever, never climbing the ladder.
-    if (!s.maintenance) s.failedStarts = (s.failedStarts ?? 0) + 1;
+    // Counted for the breaker by unhealthy() (the window is closed now, no healthy check seen: a failed start).
     this.unhealthy({
       type: 'unhealthy',
       pid: s.instance.pid,
@@ -1301,6 +1299,10 @@ class Step {
     const note = s.maintenance ? ' (maintenance: no action)' : '';
     this.emit('service.unhealthy', 'warning', `${this.p.name} unhealthy: ${input.probe}: ${input.message}${note}`, { probe: input.probe, finding: input.finding });
     if (s.maintenance) return;
+    // A start that never came up (its window ran out, or an adopted instance past its window with no healthy check
+    // recorded or seen) counts for the breaker: each failed start takes a whole window, so an intensity window shorter
+    // than it never saw two restarts, and a service that never came up was restarted for ever, never climbing the ladder.
+    if ((this.p.startupWindowMs ?? 0) > 0 && !s.startup && s.cameUpAt === undefined) s.failedStarts = (s.failedStarts ?? 0) + 1;
     if (s.work?.kind === 'verify') return this.verifyFailed(`${input.probe}: ${input.finding ?? input.message}`);
     if (s.work || s.held) return;
     // A readiness finding is a code ("readiness:channel:telegram"); its message names the part for a person.
