@@ -945,6 +945,9 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       limited = rateLimited ? limited + 1 : 0;
       const backoffMs = entry.dead ? retryDelay(30, backoff, random()) : retryDelay(rateLimited ? limited : tries, backoff, random());
       const askedMs = outcome.afterMs !== undefined ? Math.min(outcome.afterMs, RATE_LIMIT_MAX_WAIT_MS) : undefined;
+      // The endpoint is limited, not this message: a page that cuts in (or a retry the user asks for) waits it out too,
+      // or it was sent at once and refused a second time (Telegram lengthens a flood wait broken early).
+      if (rateLimited && askedMs !== undefined) ch.paceUntil = Math.max(ch.paceUntil, clock.monotonic() + askedMs + RETRY_AFTER_MARGIN_MS);
       // A Retry-After is a floor, never a licence to skip the backoff: "429, Retry-After: 0" answered for ever would
       // otherwise be retried (and logged) every 25 ms.
       const delayMs = askedMs !== undefined ? Math.max(askedMs + RETRY_AFTER_MARGIN_MS, backoffMs) : backoffMs;
@@ -1123,6 +1126,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         n += deadCount(ch);
         // The one the worker holds may be parked by the try under way: it is tried again then.
         if (ch.worker && ch.queue[0]) ch.queue[0].retryAsked = true;
+        // The person asked for a try now: a server's wait (Retry-After, an empty bucket) no longer holds the channel.
+        ch.paceUntil = 0;
         if (ch.parked.length > 0) {
           for (const p of ch.parked) if (p.entry.dead) p.entry.dead = { ...p.entry.dead, parked: false };
           // The message in flight stays at the front (index 0 is what the worker holds).
