@@ -49,9 +49,20 @@ export function redirectTarget(location: string | null | undefined, requestUrl: 
 
 const MAX_RETRY_AFTER_MS = 3_600_000;
 
-/** Retry-After: delta-seconds or an HTTP date. */
+/**
+ * Retry-After: delta-seconds or an HTTP date. Sent twice (a proxy adding its own), fetch joins the values with ", ": each
+ * is read and the longest wait kept; the joined text was read as no Retry-After and the retry came at the backoff.
+ */
 export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
   if (!value) return undefined;
+  const waits = value
+    .split(/,\s*(?=\d+(?:\.\d+)?\s*(?:,|$)|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,)/)
+    .map((one) => parseOneRetryAfter(one, now))
+    .filter((ms): ms is number => ms !== undefined);
+  return waits.length > 0 ? Math.max(...waits) : undefined;
+}
+
+function parseOneRetryAfter(value: string, now: number): number | undefined {
   const v = value.trim();
   if (/^\d+(\.\d+)?$/.test(v)) return Math.min(MAX_RETRY_AFTER_MS, Math.ceil(Number(v) * 1000));
   const at = Date.parse(v);
