@@ -189,7 +189,7 @@ const KEY_BODY_LINE = /^\s*(?:[A-Za-z0-9+/=]+|[A-Za-z-]+: .*|\[REDACTED\])?\s*$/
 const CREDENTIAL_NEXT = /(?:\b(?:Bearer|Basic)|\bauthorization["']?\s*[:=](?:\s*["']?[A-Za-z][A-Za-z0-9-]*)?)\s*["']?$/i;
 const CREDENTIAL_START = /^(\s*["']?)[A-Za-z0-9._~+/=-]{16,}/;
 /** The cheap test a text must pass before its lines are walked one by one. */
-const MAY_SPAN_LINES = /-----(?:BEGIN|END)|Bearer|Basic|authorization|[:=][ \t]*\r?\n/i;
+const MAY_SPAN_LINES = /-----(?:BEGIN|END)|Bearer|Basic|authorization|[:=][ \t]*\r?\n|:[ \t]*[|>]/i;
 /**
  * A line that ends at a key and its `:`/`=` (pretty-printed JSON's `"password":`, YAML's `password:`), its value on the
  * next line: the key, tested on the line's last 96 characters (bounded).
@@ -200,6 +200,12 @@ const KEY_AT_END = /(?:^|[^A-Za-z0-9_.-])\\*["']?([A-Za-z][A-Za-z0-9_.-]{0,63})\
  * whole (a look-ahead and its back-reference: no backtracking into it, `use` of `user:` is no value).
  */
 const VALUE_START = /^(\s*)(?:(\\*["'])([^"'\\\n]*)\2|(?=([^\s"',{}[\]:]+))\4(?![ \t]*:))/;
+/**
+ * A YAML block scalar's header at a line's end (`password: |`, `token: >-`, `key: |2+ # note`): its value is the more
+ * indented lines after it. The short-value pattern took the `|` as the password and the lines below were shown whole.
+ */
+const BLOCK_SCALAR_AT_END = /(?:^|[^A-Za-z0-9_.-])["']?([A-Za-z][A-Za-z0-9_.-]{0,63})["']?[ \t]*:[ \t]*[|>][1-9+-]{0,2}[ \t]*(?:#[^\n]{0,64})?$/;
+
 /** Values that are no secret: no value set, a flag. */
 const NO_SECRET_VALUE = /^(?:null|true|false|undefined|)$/;
 
@@ -231,7 +237,21 @@ export function crossLineRedaction(): (line: string) => string {
   let credentialNext = false;
   // A key at the previous line's end (`"password":`): this line starts with its value (pretty-printed JSON in a log).
   let valueNext: 'secret' | 'credential' | undefined;
+  // Inside a YAML block scalar under a secret key: the header line's indentation, and what its lines are.
+  let block: { indent: number; expect: 'secret' | 'credential' } | undefined;
   return (line) => {
+    if (block) {
+      const indent = /^[ \t]*/.exec(line)![0].length;
+      if (!line.trim()) return line;
+      if (indent > block.indent) {
+        const body = line.slice(indent);
+        return block.expect === 'secret' || looksLikeCredential(body) ? line.slice(0, indent) + REDACTED : line;
+      }
+      block = undefined;
+    }
+    const header = BLOCK_SCALAR_AT_END.exec(line.trimEnd().slice(-160));
+    const kind = header ? (isSecretKey(header[1]!) ? 'secret' : endsInKeyWord(header[1]!) ? 'credential' : undefined) : undefined;
+    if (kind) block = { indent: /^[ \t]*/.exec(line)![0].length, expect: kind };
     let out = line;
     if (valueNext) out = redactNextLineValue(out, valueNext);
     valueNext = keyAtLineEnd(line);
