@@ -1,6 +1,6 @@
 // Secrets must never reach logs, alerts or AI prompts: one redactor, fed with known secret values.
 import { setOwn } from './own-key.js';
-import { endsInKeyWord, isSecretKey, mentionsSecret } from './secret-keys.js';
+import { endsInKeyWord, isSecretKey, mentionsSecret, wordsOf } from './secret-keys.js';
 import { looksLikeCredential } from './credential-value.js';
 
 /**
@@ -528,7 +528,9 @@ export class Redactor {
       const secretName = /(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|WEBHOOK|AUTH)/i.test(k) || mentionsSecret(k);
       // A name that says `key` and nothing more (`OPENAI_KEY`, but also `PROVIDER_KEY=openai`, `SESSION_KEY=agent:main:x`):
       // its value is learned only when it looks like a credential; `openai` learned hid that word in every log line.
-      const keyName = !secretName && /KEY/i.test(k) && v !== undefined && looksLikeCredential(v);
+      // `key` as a word of the name, not inside one: `KEYCLOAK_CLIENT_ID=clawback-admin-2024`, `TURNKEY_RELEASE=release-2026-12-06`
+      // were learned (credential-shaped) and hid that client id and release name in every log line, alert and status.
+      const keyName = !secretName && /KEY/i.test(k) && wordsOf(k).some((w) => w === 'key' || w === 'keys') && v !== undefined && looksLikeCredential(v);
       if ((secretName || keyName) && v !== undefined && !settingValue(k, v)) this.addSecret(v);
     }
   }
