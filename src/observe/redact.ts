@@ -111,7 +111,7 @@ const PATTERNS: RegExp[] = [
   /(\b[a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@"']*:)([^\s/"']+)(?=@(?![^\s/"']*@))/gi,
   // The same with spaces in the password (`https://user:p%40ss word@host`): the space ended the match and it was shown
   // whole. Bounded (128) and not a port before a space (`http://host:8080 then mail me@x` is no password).
-  /(\b[a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@"']{0,128}:)(?!\d+ )([^\s/"'@][^\t\r\n/"'@]{0,126} [^\t\r\n/"'@]{0,126}?[^\s/"'@])(?=@[A-Za-z0-9[])/gi,
+  /(\b[a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@"']{0,128}:)(?!\d{1,5}[,;.)\]]?\s)([^\s/"'@][^\t\r\n/"'@]{0,126} [^\t\r\n/"'@]{0,126}?[^\s/"'@])(?=@[A-Za-z0-9[])/gi,
   // A URL query parameter whose name ends in a credential word (`?sig=`, `&X-Amz-Signature=`, `?session=`, `?key=`).
   /([?&][a-z0-9_.-]*?(?:sig|signature|session|sessionid|sid|credential|code|key|token|auth|authorization|secret|password|passwd|pwd|pass)=)([^&#\s"']{4,})/gi,
   // The same parameter percent-encoded inside another value (`?next=%2Fa%3Fx%3D1%26password%3Dhunter2`, twice encoded
