@@ -21,6 +21,12 @@ export interface DaemonInfo {
   apiPortOverride?: number;
   /** /proc/<pid>/stat field 22 (clock ticks since boot), or null where /proc does not exist. */
   pidStartTime: number | null;
+  /**
+   * Set once the daemon's stop began (written at once, then with each beat until daemon.json is removed): when, and how
+   * long that stop may take (its stop waves' graces plus margins). A reader says "stopping", not "running", and the
+   * guardian neither revives nor alerts within the bound; past it the stop is hung.
+   */
+  stopping?: { since: number; boundMs: number };
 }
 
 /** A plain shape check (no schema library: every CLI command reads this file). */
@@ -37,6 +43,8 @@ function daemonInfoProblem(v: unknown): string | undefined {
   if (typeof o.configPath !== 'string') return 'configPath: expected a string';
   if (o.apiPortOverride !== undefined && (!Number.isInteger(o.apiPortOverride) || (o.apiPortOverride as number) < 0 || (o.apiPortOverride as number) > 65535)) return 'apiPortOverride: expected a port';
   if (o.pidStartTime !== null && !isNum(o.pidStartTime)) return 'pidStartTime: expected a number or null';
+  const st = o.stopping as Record<string, unknown> | undefined;
+  if (st !== undefined && (!st || typeof st !== 'object' || !isNum(st.since) || !isNum(st.boundMs) || st.boundMs < 0)) return 'stopping: expected {since, boundMs}';
   return undefined;
 }
 
@@ -125,11 +133,11 @@ export function parseDaemonInfo(text: string): DaemonInfoRead {
   if (problem) return { info: null, reason: 'corrupt', detail: problem };
   const o = raw as DaemonInfo;
   return {
-    info: { pid: o.pid, startedAt: o.startedAt, version: o.version, api: { host: o.api.host, port: o.api.port }, heartbeatAt: o.heartbeatAt, configPath: o.configPath, ...(o.apiPortOverride !== undefined ? { apiPortOverride: o.apiPortOverride } : {}), pidStartTime: o.pidStartTime },
+    info: { pid: o.pid, startedAt: o.startedAt, version: o.version, api: { host: o.api.host, port: o.api.port }, heartbeatAt: o.heartbeatAt, configPath: o.configPath, ...(o.apiPortOverride !== undefined ? { apiPortOverride: o.apiPortOverride } : {}), pidStartTime: o.pidStartTime, ...(o.stopping ? { stopping: { since: o.stopping.since, boundMs: o.stopping.boundMs } } : {}) },
   };
 }
 
-export type DaemonState = 'running' | 'dead' | 'stale' | 'missing' | 'recycled-pid';
+export type DaemonState = 'running' | 'stopping' | 'stop-hung' | 'dead' | 'stale' | 'missing' | 'recycled-pid';
 
 export interface AssessDeps {
   /** Epoch ms. */
@@ -142,8 +150,8 @@ export interface AssessDeps {
 
 /**
  * The guardian's verdict on daemon.json (pure given its deps):
- * missing (no info), dead (pid gone), recycled-pid (pid alive but another process), stale (alive, heartbeat old or
- * dated in the future), running.
+ * missing (no info), dead (pid gone), recycled-pid (pid alive but another process), stopping (its stop under way, within
+ * the bound daemon.json names), stop-hung (past it), stale (alive, heartbeat old or dated in the future), running.
  */
 export function assessDaemon(info: DaemonInfo | null, deps: AssessDeps): DaemonState {
   if (!info) return 'missing';
@@ -152,6 +160,8 @@ export function assessDaemon(info: DaemonInfo | null, deps: AssessDeps): DaemonS
     const actual = deps.startTimeOf(info.pid);
     if (actual !== null && actual !== undefined && actual !== info.pidStartTime) return 'recycled-pid';
   }
+  // A stop under way: within its bound it is no hung daemon (its beats end before its last steps); past it, hung.
+  if (info.stopping) return Math.abs(deps.now - info.stopping.since) <= info.stopping.boundMs ? 'stopping' : 'stop-hung';
   // A heartbeat from the future proves nothing: the wall clock was set back since it was written (NTP, date -s), and a
   // daemon hung just before the step looked fresh for the size of the step. A live daemon's next beat (a second look)
   // tells the two apart.

@@ -33,6 +33,7 @@ import { startApiServer, type ApiServer, type ServiceAction } from '../server/ap
 import { ensureToken } from '../server/token-issue.js';
 import { readDaemonPresence } from './daemon-info.js';
 import { removeDaemonInfo, startHeartbeat, type Heartbeat } from './heartbeat.js';
+import { daemonStopTimeoutSec } from '../platform/daemon-stop-timeout.js';
 import { SupervisionPulse } from './supervision-pulse.js';
 import { PREVIOUS_DIED_SHOWN_MS, previousDaemonEnd } from './previous-end.js';
 import { noteStartAttempt, START_ATTEMPTS_FILE, START_LOOP_ATTEMPTS, type StartNote } from './start-attempts.js';
@@ -191,6 +192,8 @@ export class Daemon {
   readonly statusExtras = new Map<string, () => Record<string, unknown>>();
   api: ApiServer | undefined;
   private heartbeat: Heartbeat | undefined;
+  /** Set when stop() begins: daemon.json says so, so the guardian reads "stopping", not "running" (or hung once beats end). */
+  private stoppingSince: { since: number; boundMs: number } | undefined;
   private hooks: PluginHooks[] = [];
   private stopping: Promise<void> | undefined;
   private readonly store: StateStore;
@@ -568,6 +571,7 @@ export class Daemon {
         configPath: ctx.configFile ?? '',
         ...(this.opts.apiPort !== undefined ? { apiPortOverride: this.opts.apiPort } : {}),
         pidStartTime,
+        ...(this.stoppingSince ? { stopping: this.stoppingSince } : {}),
       }),
     });
     await this.heartbeat.beat();
@@ -934,6 +938,8 @@ export class Daemon {
         }
       };
       this.bootAbort.abort();
+      this.stoppingSince = { since: this.ctx.clock.now(), boundMs: daemonStopTimeoutSec(this.ctx.config.services) * 1000 };
+      await step('saying the stop in daemon.json', () => this.heartbeat?.beat());
       // A start under way: what it waits for (a preflight's validator) ends now; a start that failed left nothing to stop.
       for (const rt of this.runtimes.values()) rt.cancelStart();
       if (this.starting && (await this.starting.then(() => false, () => true))) return;

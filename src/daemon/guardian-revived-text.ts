@@ -23,6 +23,8 @@ export function revivedWhat(f: RevivedFacts): string {
     ? 'it was hung while starting (holding daemon.lock with no heartbeat)'
     : f.seen === 'stale' && f.supervisionStuck !== undefined
       ? `it answered its API but was not supervising (pid ${f.before?.pid ?? '?'}, ${beat ?? 'no heartbeat'}; /healthz: ${f.supervisionStuck})`
+      : f.seen === 'stop-hung'
+      ? `its stop never ended (pid ${f.before?.pid ?? '?'}, ${beat ?? 'no heartbeat'})`
       : f.seen === 'stale'
       ? `it was hung (pid ${f.before?.pid ?? '?'}, ${beat ?? 'no heartbeat'})`
       : f.seen === 'dead'

@@ -153,6 +153,8 @@ export type GuardianOutcome =
   | 'ok'
   /** A daemon holding daemon.lock is still starting (no heartbeat yet, within the start grace): nothing done. */
   | 'starting'
+  /** The daemon is stopping (daemon.json says so, within the bound it names): nothing done, no alert. */
+  | 'stopping'
   /** Another guardian pass holds the lock: nothing done. */
   | 'locked'
   /** No daemon was installed or ever ran with this state directory: nothing to revive, nothing started. */
@@ -362,11 +364,21 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     const unreadable = !before && report.readProblem !== undefined && report.readProblem !== 'missing' ? ` (the file is there but unreadable: ${report.readProblem})` : '';
     report.actions.push(`daemon.json: ${seen}${before ? ` (pid ${before.pid}, heartbeat ${heartbeatAge(before.heartbeatAt, clock.now())})` : unreadable}`);
     if (seen === 'running') return done();
+    // A stop under way (daemon.json says since when and its bound): not revived, not alerted on; past the bound it is hung.
+    if (before?.stopping && (seen === 'stopping' || seen === 'stop-hung')) {
+      const ran = `stopping since ${heartbeatAge(before.stopping.since, clock.now())}, bound ${Math.round(before.stopping.boundMs / 1000)} s`;
+      if (seen === 'stopping') {
+        report.outcome = 'stopping';
+        report.actions.push(`daemon pid ${before.pid} is stopping as asked (${ran}): left alone, nothing started`);
+        return done();
+      }
+      report.errors.push(`daemon pid ${before.pid} did not finish its stop (${ran}: its services' stop graces and margins are long past): handled as a hung daemon`);
+    }
 
     // No live daemon in daemon.json, but a live process holds daemon.lock: a daemon starting (its first heartbeat comes
     // once its services are booted). Left alone within the grace; past it, hung at start-up like a stale daemon.
     let hungAtStart: { pid: number; pidStartTime: number | null } | undefined;
-    if (seen !== 'stale') {
+    if (seen !== 'stale' && seen !== 'stop-hung') {
       const holder = await new FileLock(path.join(deps.stateDir, DAEMON_LOCK_FILE), { clock }).owner().catch(() => null);
       const holderElsewhere = holder && holder.pid !== process.pid && alive(holder.pid) ? serves(holder.pid) : undefined;
       if (holder && holderElsewhere) report.actions.push(`${DAEMON_LOCK_FILE} names pid ${holder.pid}, the daemon of ${holderElsewhere}, not of ${ourDir}: left alone`);
@@ -443,7 +455,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     if (await stoppedOnPurpose('nothing killed or started')) return done();
 
     // A hung daemon: kill it, but only the very process that wrote daemon.json or daemon.lock (same pid and start time).
-    const hung = seen === 'stale' && before ? before : hungAtStart;
+    const hung = (seen === 'stale' || seen === 'stop-hung') && before ? before : hungAtStart;
     if (hung) {
       const actual = startTimeOf(hung.pid);
       const verified = hung.pidStartTime !== null && actual !== null && actual !== undefined && actual === hung.pidStartTime && serves(hung.pid) === undefined;
