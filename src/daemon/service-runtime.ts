@@ -1,5 +1,6 @@
 // One supervised service: feeds every fact to its reducer and carries out the effects it orders (the only code that touches its processes).
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { clockStepWatch, type Clock, type ClockStepWatch, type TimerHandle } from '../platform/clock.js';
 import type { ProbeTickReport } from '../probes/probe-worker.js';
 import type { ServiceConfig } from '../config/schema.js';
@@ -21,6 +22,7 @@ import type { Hold, Incident, LastExit, Maintenance, Requester, ServiceState, St
 import { scopeKey, type ReadinessScope } from '../probes/readiness-scope.js';
 import { lastBootAt } from '../platform/boot-time.js';
 import { HOLD_MAX_BYTES } from '../observe/held-output.js';
+import { logDiskFullText } from '../platform/disk-room.js';
 
 /** The environment variable that hands a singleton's instance its fencing token (for the systems it writes to). */
 export const FENCING_TOKEN_ENV = 'CLAWBACK_FENCING_TOKEN';
@@ -975,6 +977,10 @@ export class ServiceRuntime {
   private async reportExit(inst: ServiceInstance, info: ExitInfo, leftovers: number, strays: number): Promise<void> {
     const file = this.deps.logFile;
     const lastLines = file ? await lastLogLines(file, 20, this.deps.redactor ?? { redact: (t) => t }) : [];
+    // An instance started straight on its log (logStartOffset: no helper between) that failed on a disk now full died of
+    // it (ENOSPC on its own console.log): the exit names that cause, not a bare "exit code 1".
+    const failed = info.statusKnown && info.signal === null && info.code !== 0;
+    const logDiskFull = file && failed && inst.logStartOffset !== undefined ? logDiskFullText(file, path.dirname(file)) : undefined;
     this.dispatch({
       type: 'exited',
       pid: inst.pid,
@@ -985,6 +991,7 @@ export class ServiceRuntime {
       ...(lastLines.length > 0 ? { lastLines } : {}),
       ...(leftovers > 0 ? { leftoversKilled: leftovers } : {}),
       ...(strays > 0 ? { outsideGroup: strays } : {}),
+      ...(logDiskFull !== undefined ? { logDiskFull } : {}),
     });
   }
 

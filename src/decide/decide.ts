@@ -1099,8 +1099,10 @@ class Step {
     // classic daemon). Restarting cannot help (each start forks another copy and exits): say so wherever it shows.
     const daemonized = clean && (input.outsideGroup ?? 0) > 0 ? daemonizedText(input.outsideGroup!) : '';
     const how = (input.statusKnown ? describeExit(exit) : 'unknown status (adopted)') + daemonized;
+    // What killed it when that was not the service (its log's disk full): on the exit line, the incident and its alert.
+    const cause = input.logDiskFull ? `; its log disk is full: ${input.logDiskFull}` : '';
     const note = !expected && s.maintenance ? ' (maintenance: not restarted)' : asked && s.phase !== 'stopping' ? ' to be restarted (it asked for it)' : '';
-    this.emit('service.exited', expected && !unwatched ? 'info' : 'warning', `${this.p.name} exited with ${how} after ${formatDuration(exit.uptimeMs)}${note}`, {
+    this.emit('service.exited', expected && !unwatched ? 'info' : 'warning', `${this.p.name} exited with ${how} after ${formatDuration(exit.uptimeMs)}${cause}${note}`, {
       code: input.code,
       signal: input.signal,
       uptimeMs: exit.uptimeMs,
@@ -1133,7 +1135,7 @@ class Step {
     if (s.disposed) return;
     if (asked && this.restartAsked()) return;
     if (unwatched && this.unwatchedEnd()) return;
-    this.crashed(exit, `process ended (${how})`, input.lastLines, daemonized, true, neverUp);
+    this.crashed(exit, `process ended (${how}${cause})`, input.lastLines, daemonized, true, neverUp);
     // The exit that opened an incident belongs to it (and says which recurrence of a flapping series it is).
     if (!exitEvent.event.incidentId && s.incident) {
       exitEvent.event.incidentId = s.incident.id;

@@ -56,6 +56,8 @@ export type ServiceInput =
       leftoversKilled?: number;
       /** Of those, how many it had started outside its group (after a clean exit: the command daemonized). */
       outsideGroup?: number;
+      /** Set when it wrote straight onto its log and that disk is full now: what the exit is named for (its ENOSPC). */
+      logDiskFull?: string;
     }
   | { type: 'healthy'; pid: number }
   /** `since`: the first failed result of the run of failures that made the verdict (the first failure signal). */

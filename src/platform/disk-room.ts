@@ -20,3 +20,13 @@ export function diskRoom(dir: string): DiskRoom | undefined {
     return undefined;
   }
 }
+
+/**
+ * Why an instance that wrote straight onto `logFile` failed, when its disk is now under the room kept for the log (a
+ * Node service's console.log threw ENOSPC and it exited): the text that names the cause, else undefined.
+ */
+export function logDiskFullText(logFile: string, dir: string): string | undefined {
+  const free = diskRoom(dir)?.free;
+  if (free === undefined || free >= LOG_ROOM_MIN_BYTES) return undefined;
+  return `${logFile} has ${free} bytes free, under the ${LOG_ROOM_MIN_BYTES / 1024 / 1024} MiB kept for it; the next start writes through the log helper, which holds the newest output until there is room`;
+}
