@@ -362,6 +362,12 @@
       const text = kept.map(([ch, n]) => `${n} alert${n === 1 ? '' : 's'} kept for ${ch}, not sent: ${STRANDED_WHY[why[ch]] || 'no configured, enabled channel of that name'}`).join(', ');
       notices.push(' · ', el('b', { class: 'dead-letters', 'data-field': 'stranded', title: 'never sent to another channel; `clawback notify discard CHANNEL` drops them', text: `⚠ ${text}` }));
     }
+    // Alerts a full outbox folded into a summary or dropped (notify.overflowed): `clawback status` said so, the page did not.
+    const over = Object.entries((notify && notify.overflowed) || {}).filter(([, o]) => o && (o.folded > 0 || o.dropped > 0));
+    if (over.length > 0) {
+      const text = over.map(([ch, o]) => `${o.folded + o.dropped} alert${o.folded + o.dropped === 1 ? '' : 's'} for ${ch} not kept on their own, its outbox full: ${o.folded} folded into a summary, ${o.dropped} dropped`).join(', ');
+      notices.push(' · ', el('b', { class: 'dead-letters', 'data-field': 'overflowed', title: 'since the daemon started; notify.outboxLimit bounds each channel\'s outbox', text: `⚠ ${text}` }));
+    }
     return notices;
   }
   /** Why alerts are kept for a channel (src/notify/stranded.ts StrandedWhy), in the page's words. */
