@@ -2,7 +2,7 @@
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { writeFileAtomic, type FileOwner } from '../platform/atomic-write.js';
+import { writeFileAtomicIf, type FileOwner } from '../platform/atomic-write.js';
 import { overwriteInPlace } from '../platform/hard-links.js';
 import { readServiceConfigFile, sha256 } from '../platform/config-file.js';
 import { FileTooLargeError, NotRegularFileError } from '../platform/read-regular.js';
@@ -173,19 +173,21 @@ export function changedMeanwhileMessage(file: string): string {
  */
 export async function replaceIfUnchanged(read: CurrentFile, content: Buffer, mode: number | undefined, owner: FileOwner | undefined = read.owner): Promise<boolean> {
   if (!(await unchangedSince(read))) return false;
-  await replaceFile(read.realPath, content, mode, owner);
-  return true;
+  // Checked again once the new bytes are on disk beside it: a save made during that write is not renamed over.
+  return replaceFile(read.realPath, content, mode, owner, () => unchangedSince(read));
 }
 
 /**
  * Atomically replaces realPath with content, keeping mode (falls back to 0600) and owner (falls back to the owner of
- * the file there now; a new file is the daemon's).
+ * the file there now; a new file is the daemon's). With `stillSo`, asked right before the rename: false replaces
+ * nothing and returns false.
  */
-export async function replaceFile(realPath: string, content: Buffer, mode: number | undefined, owner?: FileOwner): Promise<void> {
+export async function replaceFile(realPath: string, content: Buffer, mode: number | undefined, owner?: FileOwner, stillSo?: () => Promise<boolean>): Promise<boolean> {
   const keep = owner ?? (await fs.stat(realPath).then((st) => (st.isFile() ? { uid: st.uid, gid: st.gid } : undefined), () => undefined));
-  await writeFileAtomic(realPath, content, { mode: mode ?? 0o600, ...(keep ? { owner: keep } : {}) });
+  const written = await writeFileAtomicIf(realPath, content, { mode: mode ?? 0o600, ...(keep ? { owner: keep } : {}) }, stillSo ?? (async () => true));
   // open(2) applies the umask to the temp file's mode; set the bits we meant.
-  if (mode !== undefined) await fs.chmod(realPath, mode);
+  if (written && mode !== undefined) await fs.chmod(realPath, mode);
+  return written;
 }
 
 /**
@@ -193,17 +195,17 @@ export async function replaceFile(realPath: string, content: Buffer, mode: numbe
  * is written in place, so every name has the bytes again. A rename would put back this name only and leave the others
  * with what is being undone. Not atomic: callers keep both versions first (the pre-repair snapshot, the evidence).
  */
-export async function putBackFile(realPath: string, content: Buffer, mode: number | undefined, owner?: FileOwner): Promise<void> {
+export async function putBackFile(realPath: string, content: Buffer, mode: number | undefined, owner?: FileOwner, stillSo?: () => Promise<boolean>): Promise<boolean> {
   const st = await fs.stat(realPath).catch(() => undefined);
-  if (!st?.isFile() || st.nlink < 2) return replaceFile(realPath, content, mode, owner);
+  if (!st?.isFile() || st.nlink < 2) return replaceFile(realPath, content, mode, owner, stillSo);
   await overwriteInPlace(realPath, content, { mode, owner });
+  return true;
 }
 
 /** putBackFile, only if the file still holds the bytes that were read (false, and nothing written, when it changed). */
 export async function putBackIfUnchanged(read: CurrentFile, content: Buffer, mode: number | undefined, owner: FileOwner | undefined = read.owner): Promise<boolean> {
   if (!(await unchangedSince(read))) return false;
-  await putBackFile(read.realPath, content, mode, owner);
-  return true;
+  return putBackFile(read.realPath, content, mode, owner, () => unchangedSince(read));
 }
 
 /**

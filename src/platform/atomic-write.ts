@@ -115,6 +115,15 @@ function checkSize(tmp: string, stat: Pick<Stats, 'size'>, expected: number): vo
 }
 
 export async function writeFileAtomic(file: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
+  await writeFileAtomicIf(file, data, opts, async () => true);
+}
+
+/**
+ * writeFileAtomic, asking `stillSo` once the temp file is written, synced and owned, right before the rename: false
+ * leaves the target as it is (the temp file removed) and returns false. A check made before the write left the whole
+ * write and fsync of the temp file (seconds on a slow disk) for a person's save to land in and be renamed over.
+ */
+export async function writeFileAtomicIf(file: string, data: string | Uint8Array, opts: AtomicWriteOptions, stillSo: () => Promise<boolean>): Promise<boolean> {
   const durable = opts.durable ?? true;
   const buf = toBuffer(data);
   const tmp = tempName(file);
@@ -137,6 +146,11 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
     } finally {
       await handle.close();
     }
+    if (!(await stillSo())) {
+      await fs.rm(tmp, { force: true });
+      created = false;
+      return false;
+    }
     await fs.rename(tmp, file);
     created = false;
   } catch (err) {
@@ -144,6 +158,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
     throw namingFile(err, file);
   }
   if (durable) await syncDir(path.dirname(file));
+  return true;
 }
 
 export function writeFileAtomicSync(file: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): void {
