@@ -25,8 +25,32 @@ export interface CurrentFile {
   notAFile?: string;
 }
 
+/**
+ * Where a symlink whose target is missing leads (links followed, at most 40 as the kernel does): the missing file in
+ * an existing directory, or what is wrong instead. realpath fails on such a link, and the link itself was taken for
+ * the file: a restore renamed a regular file over the user's link.
+ */
+async function danglingTarget(file: string): Promise<{ realPath: string } | { notAFile: string }> {
+  let p = file;
+  for (let hops = 0; hops < 40; hops++) {
+    const text = await fs.readlink(p).catch(() => undefined);
+    if (text === undefined) {
+      const dir = await fs.realpath(path.dirname(p)).catch(() => undefined);
+      if (dir === undefined) return { notAFile: `a symlink to ${p}, whose directory does not exist` };
+      return { realPath: path.join(dir, path.basename(p)) };
+    }
+    p = path.resolve(path.dirname(p), text);
+  }
+  return { notAFile: `a symlink that leads through more than 40 links (a loop)` };
+}
+
 export async function readCurrent(file: string): Promise<CurrentFile> {
-  const realPath = await fs.realpath(file).catch(() => file);
+  let realPath = await fs.realpath(file).catch(() => undefined);
+  if (realPath === undefined) {
+    const link = (await fs.lstat(file).catch(() => undefined))?.isSymbolicLink() ? await danglingTarget(file) : { realPath: file };
+    if ('notAFile' in link) return { realPath: file, notAFile: link.notAFile };
+    realPath = link.realPath;
+  }
   try {
     const [content, st] = await Promise.all([readServiceConfigFile(realPath), fs.stat(realPath)]);
     return { realPath, content, mode: st.mode & 0o7777, owner: { uid: st.uid, gid: st.gid } };
