@@ -2,6 +2,7 @@
 import { open, stat } from 'node:fs/promises';
 import type { ProbeConfigOf } from './probe-schema.js';
 import type { Probe, ProbeResult, ProbeTarget } from './probe-types.js';
+import { movedSince, rotationMark } from './log-generations.js';
 
 const LINE_LIMIT = 500;
 
@@ -11,6 +12,8 @@ interface ReadPosition {
   offset: number;
   /** pid and start of the instance the position belongs to. */
   instance: string;
+  /** The inode of file.1 at this read (rotationMark): another one at the next tick means a rotation moved lines. */
+  rotated?: number | undefined;
 }
 
 /**
@@ -18,7 +21,9 @@ interface ReadPosition {
  * the last tick, up to the new instance's start (its last words, often the fatal line: a match there is
  * reported with previousInstance: true), then continues at target.logStartOffset (the log size when
  * the instance started) or, without it, at the end of the file. A shrunk file or a new inode
- * (truncation, rotation) is read from the start. More than maxBytesPerTick new bytes: the oldest
+ * (truncation, rotation) is read from the start. A new file.1 since the last tick (a rotation, copy-truncate or rename)
+ * means the unread lines were moved: they are scanned there from the old offset (a fatal line written just before the
+ * daemon's rotation was lost, and a file grown past the old offset again hid the rotation), within maxBytesPerTick. More than maxBytesPerTick new bytes: the oldest
  * are skipped (a chatty log must not make the probe fall behind). An unfinished last line waits
  * for the next tick. What the health watch already read at the instance's exit (log-probe-last-words.ts,
  * target.lastWordsReadTo) is not read again.
@@ -51,6 +56,8 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
       const instance = instanceKey(target);
       let restarted = false;
       let previous: { line: string; matches: number } | undefined;
+      let moved: { line: string; matches: number; file: string } | undefined;
+      const mark = await rotationMark(file);
       if (position === undefined || position.file !== file || position.instance !== instance) {
         ticksThisInstance = 0;
         const start = target.logStartOffset ?? size;
@@ -60,12 +67,17 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
           const from = Math.max(position.offset, readAtExit, Math.min(start, size) - config.maxBytesPerTick);
           previous = await scanRange(file, from, Math.min(start, size), regex).catch(() => undefined);
         }
-        position = { file, ino, offset: start <= size ? start : 0, instance };
+        position = { file, ino, offset: start <= size ? start : 0, instance, rotated: mark };
+      } else if (mark !== undefined && mark !== position.rotated) {
+        moved = await scanMoved(file, position, config.maxBytesPerTick, regex).catch(() => undefined);
+        restarted = position.ino !== -1;
+        position = { ...position, ino, offset: 0 };
       } else if (position.ino !== ino || size < position.offset) {
         restarted = position.ino !== -1;
         position = { ...position, ino, offset: 0 };
       }
 
+      position.rotated = mark;
       if (previous) pending = { ...previous, file };
       ticksThisInstance++;
       const reportPending = (): ProbeResult | undefined => {
@@ -89,12 +101,12 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
         skippedBytes = size - offset - config.maxBytesPerTick;
         offset = size - config.maxBytesPerTick;
       }
-      if (offset >= size) {
+      if (offset >= size && !moved) {
         position.offset = offset;
         return reportPending() ?? { status: 'success', message: `no new lines in ${file}`, details: { file, offset } };
       }
 
-      const buf = Buffer.alloc(size - offset);
+      const buf = Buffer.alloc(Math.max(0, size - offset));
       let read = 0;
       try {
         const fh = await open(file, 'r');
@@ -117,8 +129,8 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
       position.offset = offset + consumed;
 
       const lines = chunk.subarray(0, consumed).toString('utf8').split('\n');
-      let first: string | undefined;
-      let matches = 0;
+      let first: string | undefined = moved?.line;
+      let matches = moved?.matches ?? 0;
       for (const raw of lines) {
         const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
         if (line !== '' && regex.test(line)) {
@@ -126,7 +138,7 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
           first ??= line;
         }
       }
-      const details = { file, offset: position.offset, bytesRead: consumed, skippedBytes, restartedFromTop: restarted };
+      const details = { file, offset: position.offset, bytesRead: consumed, skippedBytes, restartedFromTop: restarted, ...(moved ? { rotatedFile: moved.file } : {}) };
       if (first === undefined) {
         const late = reportPending();
         if (late) return late;
@@ -136,12 +148,34 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
       return {
         status: 'failure',
         finding: config.finding,
-        message: `${file}: ${line}`,
+        message: `${moved?.file ?? file}: ${line}`,
         value: matches,
         details: { ...details, line, matches, pattern: config.pattern },
       };
     },
   };
+}
+
+/**
+ * The lines a rotation moved since the last read: the generation that holds the old read position from there, newer
+ * ones whole; the newest maxBytes of them. The oldest match, with the match count and the file it is in.
+ */
+async function scanMoved(file: string, position: ReadPosition, maxBytes: number, regex: RegExp): Promise<{ line: string; matches: number; file: string } | undefined> {
+  const gens = await movedSince(file, position.rotated);
+  let budget = maxBytes;
+  let found: { line: string; matches: number; file: string } | undefined;
+  let matches = 0;
+  for (let i = gens.length - 1; i >= 0 && budget > 0; i--) {
+    const g = gens[i]!;
+    const start = i === 0 && position.ino !== -1 ? Math.min(position.offset, g.size) : 0;
+    const from = Math.max(start, g.size - budget);
+    budget -= g.size - from;
+    const hit = await scanRange(g.file, from, g.size, regex);
+    if (!hit) continue;
+    matches += hit.matches;
+    found = { ...hit, file: g.file };
+  }
+  return found ? { ...found, matches } : undefined;
 }
 
 /** The first matching line (and the number of matches) in [from, to) of a file; complete lines only, plus a last unterminated one. */
