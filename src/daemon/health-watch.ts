@@ -41,6 +41,15 @@ function fileSize(file: string): number {
   }
 }
 
+/** The inode of the log's file.1 (undefined when none): another one later means a rotation moved output there. */
+function rotationMarkSync(file: string): number | undefined {
+  try {
+    return Number(statSync(`${file}.1`).ino);
+  } catch {
+    return undefined;
+  }
+}
+
 export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
   const { service, clock, events } = opts;
   let target: ProbeTarget | undefined;
@@ -59,6 +68,8 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
   const logThresholds = new Map(logProbes.map((p) => [p.name ?? p.kind, p.failureThreshold]));
   /** Per log probe: how far its ticks read the service's log during the current instance. */
   const logReadTo = new Map<string, number>();
+  /** Per log probe: the inode of the log's file.1 at its last read (at the attach before one): a rotation changes it. */
+  const logMarks = new Map<string, number | undefined>();
   /**
    * Per log probe: failed ticks in a row in its grace. Counted here, not from the worker's run: in the service's start-up
    * window (startup.timeout) failures are not counted there at all, so a match in it never reached the threshold.
@@ -111,6 +122,8 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
     if (streak) opts.emit(streak);
     if (r.kind === 'log' && r.result.details?.['file'] === opts.logFile && typeof r.result.details['offset'] === 'number') {
       logReadTo.set(r.name, r.result.details['offset']);
+      const mark = r.result.details['rotationMark'];
+      logMarks.set(r.name, typeof mark === 'number' ? mark : undefined);
     }
     // A log line is an event, not a state: one matched in the start-up grace (no verdict possible, and the next tick's
     // "no new lines" forgets it) is reported now, once per run of failures as a verdict would be. The grace still
@@ -170,7 +183,7 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
     const to = fileSize(opts.logFile);
     lastWordsReadTo = to;
     const readTo = new Map(logReadTo);
-    void lastWordsMatches({ probes: logProbes, file: opts.logFile, startOffset: dying.logStartOffset ?? to, readTo, to })
+    void lastWordsMatches({ probes: logProbes, file: opts.logFile, startOffset: dying.logStartOffset ?? to, readTo, to, marks: new Map(logMarks), rotatedNow: rotationMarkSync(opts.logFile) })
       .then((found) => {
         for (const m of found) {
           opts.emit({
@@ -212,6 +225,9 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
       for (const k of liveness.keys()) liveness.set(k, 'pending');
       failingSince.clear();
       logReadTo.clear();
+      logMarks.clear();
+      const mark = rotationMarkSync(opts.logFile);
+      for (const p of logProbes) logMarks.set(p.name ?? p.kind, mark);
       graceFailures.clear();
       // A warning is about one instance: a new one over the level (from its first check) is warned about too.
       if (newInstance) memoryWarned.clear();

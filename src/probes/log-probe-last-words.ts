@@ -2,6 +2,7 @@
 // (EADDRINUSE at start-up) reaches the log probes even when no probe tick fell within the instance's life.
 import type { ProbeConfigOf } from './probe-schema.js';
 import { scanRange } from './log-probe.js';
+import { movedSince } from './log-generations.js';
 
 const LINE_LIMIT = 500;
 
@@ -24,13 +25,33 @@ export async function lastWordsMatches(opts: {
   readTo: ReadonlyMap<string, number>;
   /** Log size at the exit. */
   to: number;
+  /**
+   * Per probe name: the inode of file.1 at its last read (or at the instance's start); file.1 is another one now
+   * (`rotatedNow`) when a rotation moved the unread output there: it is read there, then the live file from 0.
+   */
+  marks?: ReadonlyMap<string, number | undefined>;
+  rotatedNow?: number | undefined;
 }): Promise<LastWordsMatch[]> {
   const out: LastWordsMatch[] = [];
   for (const probe of opts.probes) {
     if (probe.file !== undefined) continue; // another file: its own ticks read it, the exit changes nothing there
-    const from = Math.max(opts.startOffset, opts.readTo.get(probe.name) ?? 0, opts.to - probe.maxBytesPerTick);
-    if (from >= opts.to) continue;
-    const found = await scanRange(opts.file, from, opts.to, new RegExp(probe.pattern, probe.flags)).catch(() => undefined);
+    const regex = new RegExp(probe.pattern, probe.flags);
+    const mark = opts.marks?.get(probe.name);
+    const rotated = opts.rotatedNow !== undefined && opts.marks?.has(probe.name) === true && mark !== opts.rotatedNow;
+    // Rotated: the live file from 0 is all this instance's, the read position is in the oldest moved generation.
+    const live = rotated ? Math.max(0, opts.to - probe.maxBytesPerTick) : Math.max(opts.startOffset, opts.readTo.get(probe.name) ?? 0, opts.to - probe.maxBytesPerTick);
+    let found = live < opts.to ? await scanRange(opts.file, live, opts.to, regex).catch(() => undefined) : undefined;
+    if (rotated) {
+      let budget = probe.maxBytesPerTick - (opts.to - live);
+      const gens = await movedSince(opts.file, mark).catch(() => []);
+      for (let i = gens.length - 1; i >= 0 && budget > 0; i--) {
+        const g = gens[i]!;
+        const from = Math.max(i === 0 ? Math.min(g.size, Math.max(opts.startOffset, opts.readTo.get(probe.name) ?? 0)) : 0, g.size - budget);
+        budget -= g.size - from;
+        const hit = await scanRange(g.file, from, g.size, regex).catch(() => undefined);
+        if (hit) found = { line: hit.line, matches: hit.matches + (found?.matches ?? 0) };
+      }
+    }
     if (!found) continue;
     const line = found.line.length > LINE_LIMIT ? `${found.line.slice(0, LINE_LIMIT)}…` : found.line;
     out.push({ probe, line, matches: found.matches });

@@ -103,7 +103,7 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
       }
       if (offset >= size && !moved) {
         position.offset = offset;
-        return reportPending() ?? { status: 'success', message: `no new lines in ${file}`, details: { file, offset } };
+        return reportPending() ?? { status: 'success', message: `no new lines in ${file}`, details: { file, offset, ...(mark !== undefined ? { rotationMark: mark } : {}) } };
       }
 
       const buf = Buffer.alloc(Math.max(0, size - offset));
@@ -138,7 +138,7 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
           first ??= line;
         }
       }
-      const details = { file, offset: position.offset, bytesRead: consumed, skippedBytes, restartedFromTop: restarted, ...(moved ? { rotatedFile: moved.file } : {}) };
+      const details = { file, offset: position.offset, bytesRead: consumed, skippedBytes, restartedFromTop: restarted, ...(moved ? { rotatedFile: moved.file } : {}), ...(mark !== undefined ? { rotationMark: mark } : {}) };
       if (first === undefined) {
         const late = reportPending();
         if (late) return late;
