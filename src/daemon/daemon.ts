@@ -700,7 +700,7 @@ export class Daemon {
     const external = service.external;
     const runner = external ? realCommandRunner({ clock }) : undefined;
     rt = new ServiceRuntime(service, state, {
-      ...(external && runner ? { launch: () => launchExternal(external, clock, runner, { restart: false }) } : {}),
+      ...(external && runner ? { launch: (_reason, signal) => launchExternal(external, clock, runner, { restart: false, signal }) } : {}),
       ...(preflight ? { preflight } : {}),
       clock,
       emit: ctx.emit,

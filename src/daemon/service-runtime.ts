@@ -109,8 +109,11 @@ export interface RuntimeDeps {
   makeHealthWatch(events: HealthEvents): HealthWatch;
   repairers: Repairers;
   preflight?: (onStep?: (step: PreflightStep) => void, signal?: AbortSignal) => Promise<string | undefined>;
-  /** Replaces spawning for a service another manager runs. */
-  launch?: (reason: StartReason) => Promise<ServiceInstance>;
+  /**
+   * Replaces spawning for a service another manager runs. `signal`: a person's stop or restart of this start (its start
+   * command killed, its wait for the pid ended); a process its manager brought up all the same is returned all the same.
+   */
+  launch?: (reason: StartReason, signal: AbortSignal) => Promise<ServiceInstance>;
   random?: () => number;
   /** The service's log file, for the last lines before an exit (redacted before they are kept anywhere). */
   logFile?: string;
@@ -826,7 +829,7 @@ export class ServiceRuntime {
         this.dispatch({ type: 'start-cancelled', by: cancelled.reason === 'restart' ? 'restart' : 'stop' });
         return;
       }
-      const inst = this.deps.launch ? await this.deps.launch(reason) : spawnInstance(this.specWithToken(fencingToken), this.deps.clock);
+      const inst = this.deps.launch ? await this.deps.launch(reason, cancelled) : spawnInstance(this.specWithToken(fencingToken), this.deps.clock);
       // The guard goes up in the same tick as the spawn: from here on a paused daemon cannot keep the instance alive.
       if (inst.pid > 0 && this.deps.fenceGuard) this.guards.set(inst.pid, this.deps.fenceGuard(inst.pid));
       if (this.stopped) {
@@ -838,6 +841,13 @@ export class ServiceRuntime {
         const info = await inst.exited;
         if (daemonExhausted(info.spawnErrorCode)) this.deps.onSpawnFault?.(Object.assign(new Error(`${this.name} could not be started: ${info.spawnError ?? 'spawn failed'}`), { code: info.spawnErrorCode }));
         this.dispatch({ type: 'start-failed', error: info.spawnError ?? 'the process could not be spawned', ...(daemonExhausted(info.spawnErrorCode) ? { exhausted: true } : {}), ...(info.spawnErrorCode ? { code: info.spawnErrorCode } : {}) });
+        return;
+      }
+      // A person's stop or restart came while its manager started it (an external start command, or the wait for its
+      // pid): said as a cancelled start, never "started"; what came up all the same is the reducer's to stop.
+      if (cancelled.aborted) {
+        this.attach(inst);
+        this.dispatch({ type: 'start-cancelled', by: cancelled.reason === 'restart' ? 'restart' : 'stop', instance: { pid: inst.pid, pidStartTime: inst.pidStartTime, startedAt: inst.startedAt } });
         return;
       }
       this.deps.onSpawned?.();
@@ -856,6 +866,11 @@ export class ServiceRuntime {
         this.deps.onLogFault?.(Object.assign(new Error(`${this.name}: ${inst.logError}`), inst.logErrorCode ? { code: inst.logErrorCode } : {}));
       }
     } catch (err) {
+      // The launch ended because a person stopped or restarted this start (its start command killed): nothing failed.
+      if (cancelled.aborted) {
+        this.dispatch({ type: 'start-cancelled', by: cancelled.reason === 'restart' ? 'restart' : 'stop' });
+        return;
+      }
       if (daemonExhausted((err as NodeJS.ErrnoException)?.code)) this.deps.onSpawnFault?.(err);
       this.dispatch({ type: 'start-failed', error: (err as Error)?.message ?? String(err), ...(daemonExhausted((err as NodeJS.ErrnoException)?.code) ? { exhausted: true } : {}) });
     }

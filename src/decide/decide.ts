@@ -190,7 +190,7 @@ class Step {
         }
         return;
       case 'start-cancelled':
-        if (input.by) return this.startCancelledByPerson(input.by);
+        if (input.by) return this.startCancelledByPerson(input.by, input.instance);
         // No process ran: the service is stopped, as the shutdown that cancelled the start wants it.
         if (this.s.phase === 'starting' && !this.s.instance) this.s.phase = 'stopped';
         return;
@@ -1006,12 +1006,25 @@ class Step {
   /**
    * A person's stop or restart ended a start before anything ran (systemctl stop of an `activating` unit): said as that,
    * never as a failed preflight (no incident, no hold, no alert); a restart starts afresh (its preflight again).
+   * `instance`: what an external service's manager brought up before the cancel reached it, stopped (then started afresh).
    */
-  private startCancelledByPerson(by: 'stop' | 'restart'): void {
+  private startCancelledByPerson(by: 'stop' | 'restart', instance?: NonNullable<ServiceState['instance']>): void {
     const s = this.s;
-    if (s.phase !== 'starting' || s.instance) return;
-    s.phase = s.held ? 'held' : 'stopped';
+    if (s.instance) return;
     const wanted = s.desired === 'up' && !s.disposed;
+    if (instance) {
+      // Its manager brought it up before the cancel reached the start command: stopped here (the one owner), not
+      // journaled "started" and then stopped; a restart starts it afresh once it is down.
+      s.instance = instance;
+      s.health = 'pending';
+      s.healthySince = null;
+      delete s.cameUpAt;
+      this.emit('service.stopped', 'info', `${this.p.name}: start cancelled by a person (${by}); its manager had started it already (pid ${instance.pid}): stopping it${wanted ? ', then starting it again' : ''}`, { cancelledStart: true, by });
+      this.stopInstance(this.p.stopGraceMs, wanted ? { then: 'start', reason: 'manual' } : s.disposed ? { then: 'dispose' } : { then: 'stay' });
+      return;
+    }
+    if (s.phase !== 'starting') return;
+    s.phase = s.held ? 'held' : 'stopped';
     this.emit('service.stopped', 'info', `${this.p.name}: start cancelled by a person (${by}) before its process ran${wanted ? '; starting it again' : ''}`, { cancelledStart: true, by });
     if (wanted) this.startNow('manual');
   }

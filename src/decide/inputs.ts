@@ -38,8 +38,9 @@ export type ServiceInput =
   /**
    * The start ended before its spawn because the runtime is going away (a shutdown, a reload's handover aborted its
    * preflight's validator), or `by` a person's stop/restart (the reducer's cancel-start): nothing ran, nothing failed.
+   * `instance`: an external service's manager had brought it up before the cancel reached its start command: it is stopped.
    */
-  | { type: 'start-cancelled'; by?: 'stop' | 'restart' }
+  | { type: 'start-cancelled'; by?: 'stop' | 'restart'; instance?: { pid: number; pidStartTime: number | null; startedAt: number } }
   /**
    * A person asked again while the shutdown waits out a stop grace (a second Ctrl-C or SIGTERM, as systemd and docker
    * take it): the stop under way ends now, the instance's process group SIGKILLed (a stop with no grace).

@@ -8,6 +8,8 @@ import { adoptInstance, type ExitInfo, type ServiceInstance } from './service-pr
 import { cutSnippet } from '../platform/cut-text.js';
 
 export class ExternalStartError extends Error {}
+/** A person's stop or restart ended the launch (its start command killed, or its wait for the pid cut short) and no process came up. */
+export class ExternalStartCancelled extends Error {}
 
 /**
  * The pid in a service manager's answer or a pid file: `MainPID=1234` (systemctl show), `pid = 1234`
@@ -19,10 +21,10 @@ export function parsePid(text: string): number | undefined {
   return pid > 0 ? pid : undefined;
 }
 
-export async function discoverPid(ext: ExternalConfig, runner: CommandRunner): Promise<number | undefined> {
+export async function discoverPid(ext: ExternalConfig, runner: CommandRunner, signal?: AbortSignal): Promise<number | undefined> {
   let pid: number | undefined;
   if (ext.pidCommand) {
-    const r = await runner.run(ext.pidCommand, { timeoutMs: ext.timeout });
+    const r = await runner.run(ext.pidCommand, { timeoutMs: ext.timeout, ...(signal ? { signal } : {}) });
     if (r.code === 0) pid = parsePid(r.stdout);
   } else if (ext.pidFile) {
     pid = parsePid(await readRegularFile(ext.pidFile, { maxBytes: PID_FILE_MAX_BYTES }).then((b) => b.toString('utf8'), () => ''));
@@ -39,21 +41,35 @@ function describe(argv: string[], r: { code: number | null; stderr: string; erro
 /**
  * Attaches to the running service, or asks its manager to (re)start it and waits for the new pid.
  * `restart` forces the restart command even when a pid is found (a graceful restart was asked for).
+ * `signal` (a person's stop or restart of the start under way) kills the start command's process group and ends the wait
+ * for the pid: a process its manager brought up all the same is returned (its caller stops it), else ExternalStartCancelled.
  */
-export async function launchExternal(ext: ExternalConfig, clock: Clock, runner: CommandRunner, opts: { restart: boolean; pollMs?: number }): Promise<ServiceInstance> {
-  const before = await discoverPid(ext, runner);
+export async function launchExternal(ext: ExternalConfig, clock: Clock, runner: CommandRunner, opts: { restart: boolean; pollMs?: number; signal?: AbortSignal }): Promise<ServiceInstance> {
+  const signal = opts.signal;
+  const before = await discoverPid(ext, runner, signal);
   if (before !== undefined && !opts.restart) return attach(before, ext, clock, runner, opts.pollMs);
   const argv = before !== undefined || opts.restart ? ext.restartCommand : ext.startCommand ?? ext.restartCommand;
-  const r = await runner.run(argv, { timeoutMs: ext.timeout });
+  if (signal?.aborted) return cancelled(ext, clock, runner, opts.pollMs, `before ${argv.join(' ')} ran`);
+  const r = await runner.run(argv, { timeoutMs: ext.timeout, ...(signal ? { signal } : {}) });
+  if (signal?.aborted) return cancelled(ext, clock, runner, opts.pollMs, `while ${argv.join(' ')} ran (its process group ended)`);
   if (r.code !== 0) throw new ExternalStartError(describe(argv, r));
   // Monotonic: a wall-clock step must neither poll for an hour nor fail the start at once.
   const deadline = clock.monotonic() + ext.timeout;
   while (clock.monotonic() < deadline) {
-    const pid = await discoverPid(ext, runner);
+    const pid = await discoverPid(ext, runner, signal);
+    if (signal?.aborted) return cancelled(ext, clock, runner, opts.pollMs, `while waiting for the pid after ${argv.join(' ')}`);
     if (pid !== undefined && pid !== before) return attach(pid, ext, clock, runner, opts.pollMs);
-    await clock.sleep(opts.pollMs ?? 250);
+    await clock.sleep(opts.pollMs ?? 250, signal).catch(() => undefined);
   }
+  if (signal?.aborted) return cancelled(ext, clock, runner, opts.pollMs, `while waiting for the pid after ${argv.join(' ')}`);
   throw new ExternalStartError(`no new pid within ${ext.timeout} ms after ${argv.join(' ')}`);
+}
+
+/** The launch was cancelled: whatever runs now (its manager started it before the cancel came) is returned to be stopped. */
+async function cancelled(ext: ExternalConfig, clock: Clock, runner: CommandRunner, pollMs: number | undefined, when: string): Promise<ServiceInstance> {
+  const pid = await discoverPid(ext, runner);
+  if (pid !== undefined) return attach(pid, ext, clock, runner, pollMs);
+  throw new ExternalStartCancelled(`start cancelled by a person ${when}`);
 }
 
 function attach(pid: number, ext: ExternalConfig, clock: Clock, runner: CommandRunner, pollMs = 250): ServiceInstance {

@@ -86,6 +86,8 @@ function worldHears(w: World, input: ServiceInput): void {
       w.cancelBy = null;
       break;
     case 'start-cancelled':
+      // An external service's manager had brought it up before the cancel reached its start command.
+      if (input.instance) w.proc = { pid: input.instance.pid };
       w.start = null;
       w.cancelBy = null;
       break;
@@ -332,7 +334,7 @@ function nextInput(r: () => number, w: World, s: ServiceState, p: ServicePolicy,
     // With its code: a program that cannot be executed, held at once; without: a launch error, retried on the backoff.
     [1, () => (w.start ? { type: 'start-failed', error: 'spawn ENOENT', ...(r() < 0.5 ? { code: 'ENOENT' } : {}) } : null)],
     [1, () => (w.start ? { type: 'preflight-failed', problem: 'port 8080 is held' } : null)],
-    [4, () => (w.start && w.cancelBy ? { type: 'start-cancelled', by: w.cancelBy } : null)],
+    [4, () => (w.start && w.cancelBy ? { type: 'start-cancelled', by: w.cancelBy, ...(r() < 0.3 ? { instance: { pid: w.nextPid++, pidStartTime: 1, startedAt: w.now } } : {}) } : null)],
     [
       5,
       () =>
