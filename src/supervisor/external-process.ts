@@ -41,8 +41,9 @@ function describe(argv: string[], r: { code: number | null; stderr: string; erro
 /**
  * Attaches to the running service, or asks its manager to (re)start it and waits for the new pid.
  * `restart` forces the restart command even when a pid is found (a graceful restart was asked for).
- * `signal` (a person's stop or restart of the start under way) kills the start command's process group and ends the wait
- * for the pid: a process its manager brought up all the same is returned (its caller stops it), else ExternalStartCancelled.
+ * `signal` (a person's stop or restart of the start under way) kills the start command's process group; a process its
+ * manager brought up all the same (or, the command done, brings up within the timeout) is returned for its caller to stop,
+ * else ExternalStartCancelled.
  */
 export async function launchExternal(ext: ExternalConfig, clock: Clock, runner: CommandRunner, opts: { restart: boolean; pollMs?: number; signal?: AbortSignal }): Promise<ServiceInstance> {
   const signal = opts.signal;
@@ -55,11 +56,12 @@ export async function launchExternal(ext: ExternalConfig, clock: Clock, runner: 
   if (r.code !== 0) throw new ExternalStartError(describe(argv, r));
   // Monotonic: a wall-clock step must neither poll for an hour nor fail the start at once.
   const deadline = clock.monotonic() + ext.timeout;
+  // Not cut short by a cancel: the manager took the start job and brings the service up all the same; left unwatched, it
+  // ran while status said "stopped". What comes up within the timeout is returned, for its caller to stop.
   while (clock.monotonic() < deadline) {
-    const pid = await discoverPid(ext, runner, signal);
-    if (signal?.aborted) return cancelled(ext, clock, runner, opts.pollMs, `while waiting for the pid after ${argv.join(' ')}`);
+    const pid = await discoverPid(ext, runner);
     if (pid !== undefined && pid !== before) return attach(pid, ext, clock, runner, opts.pollMs);
-    await clock.sleep(opts.pollMs ?? 250, signal).catch(() => undefined);
+    await clock.sleep(opts.pollMs ?? 250);
   }
   if (signal?.aborted) return cancelled(ext, clock, runner, opts.pollMs, `while waiting for the pid after ${argv.join(' ')}`);
   throw new ExternalStartError(`no new pid within ${ext.timeout} ms after ${argv.join(' ')}`);

@@ -22,7 +22,7 @@ const readPid = (file: string): number | undefined => {
   return pid > 0 ? pid : undefined;
 };
 
-async function scenario(mode: 'before' | 'after'): Promise<{ t: TestDaemon; t0: number; answer: string; manager: number; pidFile: string }> {
+async function scenario(mode: 'before' | 'after' | 'detached'): Promise<{ t: TestDaemon; t0: number; answer: string; manager: number; pidFile: string }> {
   const dir = tempDir();
   const pidFile = path.join(dir, 'svc.pid');
   const gate = path.join(dir, 'gate');
@@ -50,7 +50,10 @@ async function scenario(mode: 'before' | 'after'): Promise<{ t: TestDaemon; t0: 
     pids.push(pidRef(svc));
   }
   const t0 = Date.now();
-  const answer = await rt.stop('human');
+  const stopping = rt.stop('human');
+  // `detached`: the start command is done, its manager's job brings the service up while the stop is under way.
+  if (mode === 'detached') writeFileSync(gate, '');
+  const answer = await stopping;
   expect(answer.ok, answer.message).toBe(true);
   return { t, t0, answer: answer.message, manager, pidFile };
 }
@@ -73,6 +76,16 @@ describe("a person's stop of an external service whose start command runs", () =
     await waitFor(() => (!isAlive(svc) ? true : undefined), { timeoutMs: 10_000, message: `the service ${svc} the manager started stopped` });
     expect(t.events.filter((e) => e.type === 'service.started' && e.time >= t0)).toHaveLength(0);
     expect(t.events.some((e) => e.type === 'service.stopped' && new RegExp(`start cancelled by a person \\(stop\\); its manager had started it already \\(pid ${svc}\\)`).test(e.message))).toBe(true);
+    expect(t.daemon.runtimes.get('ext')!.status().state).toBe('stopped');
+  }, 90_000);
+
+  it('stops what the manager brings up after its start command returned, not left running unwatched', async () => {
+    const { t, t0, pidFile } = await scenario('detached');
+    const svc = await waitFor(() => readPid(pidFile), { timeoutMs: 10_000, message: 'the manager started the service' });
+    pids.push(pidRef(svc));
+    await waitFor(() => (!isAlive(svc) ? true : undefined), { timeoutMs: 10_000, message: `the service ${svc} the manager started stopped` });
+    expect(t.events.filter((e) => e.type === 'service.started' && e.time >= t0)).toHaveLength(0);
+    expect(t.events.some((e) => e.type === 'service.stopped' && /start cancelled by a person \(stop\); its manager had started it already/.test(e.message))).toBe(true);
     expect(t.daemon.runtimes.get('ext')!.status().state).toBe('stopped');
   }, 90_000);
 });
