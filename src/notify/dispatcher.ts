@@ -12,6 +12,7 @@ import { notifySecrets } from './notify-secrets.js';
 import { channelAccepts } from './filter.js';
 import { DedupWindow } from './dedup.js';
 import { ReminderTracker } from './reminders.js';
+import { savedWaitMs } from './saved-rate-limit.js';
 import { alertId, movedChatFor, Outbox, type DeadLetterInfo, type OutboxEntry } from './outbox.js';
 import { belongsTo, bookForDestination, bookFrom, planEvent, timelineLines, withMessageId, type IncidentThread, type SendPlan, type ThreadBook } from './incident-thread.js';
 import { formatNotification, type Notification } from './format.js';
@@ -299,7 +300,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       canEdit: !!adapter.buildEdit && !!adapter.messageIdOf,
       noticeAt: undefined,
       summary: undefined,
-      paceUntil: 0,
+      // A wait a previous run was given (saved as wall time) still holds: broken early, it drew another 429.
+      paceUntil: clock.monotonic() + savedWaitMs(outbox.readRateLimitSync(cfg.name), cfg, clock.now(), RATE_LIMIT_MAX_WAIT_MS + RETRY_AFTER_MARGIN_MS),
       unreachable: { tries: 0, said: false },
       movedTo: movedChatFor(outbox.readMovedChatSync(cfg.name), cfg),
       lostAt: undefined,
@@ -776,6 +778,20 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     return ch.book;
   }
 
+  /**
+   * The channel's wait, saved as wall time beside its outbox: a restart inside it waits it out (saved-rate-limit.ts).
+   * Not awaited by the worker: a stalled disk must not hold delivery (the wait in memory holds this run either way).
+   */
+  async function savePace(ch: ChannelRuntime): Promise<void> {
+    if (!outboxUsable) return;
+    const now = clock.now();
+    try {
+      await outbox.writeRateLimit(ch.name, { until: now + Math.max(0, ch.paceUntil - clock.monotonic()), savedAt: now, dest: ch.dest });
+    } catch (err) {
+      log('notify: could not save the rate-limit wait; a restart now sends before it is over', { channel: ch.name, error: scrub(describeError(err)) });
+    }
+  }
+
   async function commitBook(ch: ChannelRuntime, book: ThreadBook): Promise<void> {
     ch.book = book;
     if (!outboxUsable) return;
@@ -851,7 +867,10 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       try {
         const answer = await sendHttp(request, { clock, timeoutMs: config.timeout, signal: stopCtrl.signal });
         const pace = paceAfter(answer);
-        if (pace !== undefined) ch.paceUntil = clock.monotonic() + Math.min(pace, RATE_LIMIT_MAX_WAIT_MS) + RETRY_AFTER_MARGIN_MS;
+        if (pace !== undefined) {
+          ch.paceUntil = clock.monotonic() + Math.min(pace, RATE_LIMIT_MAX_WAIT_MS) + RETRY_AFTER_MARGIN_MS;
+          void savePace(ch);
+        }
         answerBody = answer.body;
         answerStatus = answer.status;
         outcome = plan.send === 'edit' && ch.adapter.editUnchanged?.(answer.status, answer.body) ? { kind: 'ok' } : classifyAnswer(answer, clock.now());
@@ -947,7 +966,10 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       const askedMs = outcome.afterMs !== undefined ? Math.min(outcome.afterMs, RATE_LIMIT_MAX_WAIT_MS) : undefined;
       // The endpoint is limited, not this message: a page that cuts in (or a retry the user asks for) waits it out too,
       // or it was sent at once and refused a second time (Telegram lengthens a flood wait broken early).
-      if (rateLimited && askedMs !== undefined) ch.paceUntil = Math.max(ch.paceUntil, clock.monotonic() + askedMs + RETRY_AFTER_MARGIN_MS);
+      if (rateLimited && askedMs !== undefined) {
+        ch.paceUntil = Math.max(ch.paceUntil, clock.monotonic() + askedMs + RETRY_AFTER_MARGIN_MS);
+        void savePace(ch);
+      }
       // A Retry-After is a floor, never a licence to skip the backoff: "429, Retry-After: 0" answered for ever would
       // otherwise be retried (and logged) every 25 ms.
       const delayMs = askedMs !== undefined ? Math.max(askedMs + RETRY_AFTER_MARGIN_MS, backoffMs) : backoffMs;
@@ -1128,6 +1150,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         if (ch.worker && ch.queue[0]) ch.queue[0].retryAsked = true;
         // The person asked for a try now: a server's wait (Retry-After, an empty bucket) no longer holds the channel.
         ch.paceUntil = 0;
+        void savePace(ch);
         if (ch.parked.length > 0) {
           for (const p of ch.parked) if (p.entry.dead) p.entry.dead = { ...p.entry.dead, parked: false };
           // The message in flight stays at the front (index 0 is what the worker holds).

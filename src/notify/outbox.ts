@@ -8,6 +8,7 @@ import type { ClawbackEvent } from '../observe/events.js';
 import { folderOf, nameOfFolder } from './channel-folder.js';
 import { spooledFor } from './destination.js';
 import type { ChannelConfig } from './notify-schema.js';
+import type { SavedRateLimit } from './saved-rate-limit.js';
 
 export interface OutboxEntry {
   v: 1;
@@ -46,6 +47,8 @@ export function alertId(entry: Pick<OutboxEntry, 'kind' | 'event'>): string {
 export const THREADS_FILE = 'threads.json';
 /** The chat a channel's configured chat moved to (Telegram's migrate_to_chat_id), kept beside its outbox. */
 export const MOVED_CHAT_FILE = 'chat-moved.json';
+/** The channel's rate-limit wait (saved-rate-limit.ts), kept beside its outbox so a restart does not break it. */
+export const RATE_LIMIT_FILE = 'rate-limit.json';
 
 export interface MovedChat {
   /** The configured chat id the endpoint refused. */
@@ -204,7 +207,7 @@ export class Outbox {
 
   /** The bookkeeping of a folder an older version named with capitals goes to the channel's folder; the empty folder goes. */
   private moveLegacyFolder(folder: string, channel: string): void {
-    for (const file of [THREADS_FILE, MOVED_CHAT_FILE]) {
+    for (const file of [THREADS_FILE, MOVED_CHAT_FILE, RATE_LIMIT_FILE]) {
       const from = path.join(this.dir, folder, file);
       const to = path.join(this.dir, folderOf(channel), file);
       try {
@@ -366,6 +369,14 @@ export class Outbox {
 
   async writeMovedChat(channel: string, moved: MovedChat): Promise<void> {
     await this.writeChannelFile(channel, MOVED_CHAT_FILE, moved);
+  }
+
+  readRateLimitSync(channel: string): unknown {
+    return this.readChannelFileSync(channel, RATE_LIMIT_FILE);
+  }
+
+  async writeRateLimit(channel: string, saved: SavedRateLimit): Promise<void> {
+    await this.writeChannelFile(channel, RATE_LIMIT_FILE, saved);
   }
 
   readThreadsSync(channel: string): unknown {
