@@ -1,4 +1,5 @@
 // Composition root: load config, build every object, wire the event bus, serve the API, shut down cleanly.
+import { startedText, type StartedService } from './started-text.js';
 import type { ProbeTickReport } from '../probes/probe-worker.js';
 import type { PreflightStep } from '../doctor/preflight.js';
 import { guardianPassView, renderGuardianPassGauges } from './guardian-pass.js';
@@ -589,8 +590,17 @@ export class Daemon {
       return;
     }
     this.drainPendingEvents();
-    ctx.emit({ type: 'daemon.started', time: ctx.clock.now(), severity: 'info', message: `clawback ${VERSION} started (pid ${process.pid}), supervising ${this.runtimes.size} service(s)`, details: { pid: process.pid, version: VERSION } });
+    ctx.emit({ type: 'daemon.started', time: ctx.clock.now(), severity: 'info', message: startedText(VERSION, process.pid, this.startedServices()), details: { pid: process.pid, version: VERSION } });
     this.startNote?.clear();
+  }
+
+  /** What each service is doing as the start-up ends (services with dependsOn may still wait; a preflight may have held one). */
+  private startedServices(): StartedService[] {
+    return [...this.runtimes.values()].map((rt) => {
+      const st = rt.status();
+      const cfg = this.ctx.config.services.find((c) => c.name === st.name);
+      return { name: st.name, state: st.state, pid: st.pid, held: st.held, desired: rt.persisted().desired, dependsOn: cfg?.dependsOn ?? [] };
+    });
   }
 
   /** A start that failed before any service was touched: the plugins' timers stop, the journal closes; services untouched. */
