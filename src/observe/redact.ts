@@ -252,7 +252,8 @@ export function crossLineRedaction(): (line: string) => string {
       }
       block = undefined;
     }
-    const header = BLOCK_SCALAR_AT_END.exec(line.trimEnd().slice(-160));
+    // Most lines hold neither indicator: no regex walk, no trimmed copy (the API redacts every service's last lines each poll).
+    const header = line.includes('|') || line.includes('>') ? BLOCK_SCALAR_AT_END.exec(line.trimEnd().slice(-160)) : null;
     const kind = header ? (isSecretKey(header[1]!) ? 'secret' : endsInKeyWord(header[1]!) ? 'credential' : undefined) : undefined;
     if (kind) block = { indent: /^[ \t]*/.exec(line)![0].length, expect: kind };
     let out = line;

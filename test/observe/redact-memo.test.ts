@@ -20,25 +20,23 @@ function status(): unknown {
   };
 }
 
-function timed(fn: () => void): number {
-  const t = performance.now();
-  fn();
-  return performance.now() - t;
-}
-
 describe('Redactor memo', () => {
-  it('redacts a status it saw already in well under half the time (the API does it for every viewer, every poll)', () => {
+  it('redacts a status it saw already from memory: no string is redacted afresh (the API does it for every viewer, every poll)', () => {
+    // Counted, not timed (speed lives in bench/): the second pass must not run the patterns on any string again.
     const s = status();
-    const first: number[] = [];
-    const again: number[] = [];
-    // Warmed up first (the JIT), on fresh redactors: each round's first pass has nothing remembered.
-    for (let i = 0; i < 5; i++) new Redactor(['s3cr3t-token-value']).redactDeep(s);
-    for (let i = 0; i < 7; i++) {
-      const r = new Redactor(['s3cr3t-token-value']);
-      first.push(timed(() => r.redactDeep(s)));
-      again.push(timed(() => r.redactDeep(s)));
-    }
-    expect(Math.min(...again)).toBeLessThan(Math.min(...first) * 0.5);
+    const r = new Redactor(['s3cr3t-token-value']);
+    const internals = r as unknown as { redactNow(text: string): string };
+    const original = internals.redactNow.bind(r);
+    let fresh = 0;
+    internals.redactNow = (text: string) => {
+      fresh++;
+      return original(text);
+    };
+    r.redactDeep(s);
+    const firstPass = fresh;
+    expect(firstPass).toBeGreaterThan(100);
+    r.redactDeep(s);
+    expect(fresh - firstPass).toBe(0);
   });
 
   it('gives the same answer from memory as fresh', () => {
