@@ -10,6 +10,7 @@ import { ProcessTable } from '../platform/process-table.js';
 import type { ProbeTarget } from '../probes/probe-types.js';
 import type { ProbeConfigOf } from '../probes/probe-schema.js';
 import { lastWordsMatches } from '../probes/log-probe-last-words.js';
+import { rotationMarkSync } from '../probes/log-generations.js';
 import { unknownStreakEvent, type UnknownStreaks } from './unknown-streak.js';
 import type { ServiceInstance } from '../supervisor/service-process.js';
 import type { HealthEvents, HealthWatch, ProbeStatusView } from './service-runtime.js';
@@ -38,15 +39,6 @@ function fileSize(file: string): number {
     return statSync(file).size;
   } catch {
     return 0;
-  }
-}
-
-/** The inode of the log's file.1 (undefined when none): another one later means a rotation moved output there. */
-function rotationMarkSync(file: string): number | undefined {
-  try {
-    return Number(statSync(`${file}.1`).ino);
-  } catch {
-    return undefined;
   }
 }
 
@@ -98,16 +90,19 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
       if ([...liveness.values()].every((x) => x === 'healthy')) events.healthy();
       return;
     }
-    if (v.action === 'notify' && v.verdict === 'unhealthy') {
-      opts.emit({
-        type: 'probe.failed',
-        time: clock.now(),
-        severity: 'warning',
-        service: service.name,
-        message: `${service.name}: probe ${v.name} failed: ${v.result.message}`,
-        details: { probe: v.name, kind: v.kind, finding: v.result.finding, ...(v.result.details ?? {}) },
-      });
-    }
+    if (v.action === 'notify' && v.verdict === 'unhealthy') probeFailed(v);
+  };
+
+  /** A probe's failure told as an event (a notify verdict, or a log match in the grace with `extra` saying so). */
+  const probeFailed = (r: Pick<ProbeVerdict, 'name' | 'kind' | 'result'>, extra: Record<string, unknown> = {}): void => {
+    opts.emit({
+      type: 'probe.failed',
+      time: clock.now(),
+      severity: 'warning',
+      service: service.name,
+      message: `${service.name}: probe ${r.name} failed: ${r.result.message}`,
+      details: { probe: r.name, kind: r.kind, finding: r.result.finding, ...(r.result.details ?? {}), ...extra },
+    });
   };
 
   const onResult = (r: ProbeTickReport): void => {
@@ -132,14 +127,7 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
       graceFailures.set(r.name, r.inGrace && r.result.status === 'failure' ? (graceFailures.get(r.name) ?? 0) + 1 : 0);
     }
     if (r.kind === 'log' && r.inGrace && r.result.status === 'failure' && target && graceFailures.get(r.name) === logThresholds.get(r.name)) {
-      opts.emit({
-        type: 'probe.failed',
-        time: clock.now(),
-        severity: 'warning',
-        service: service.name,
-        message: `${service.name}: probe ${r.name} failed: ${r.result.message}`,
-        details: { probe: r.name, kind: 'log', finding: r.result.finding, ...(r.result.details ?? {}), inGrace: true, pid: target.pid },
-      });
+      probeFailed(r, { inGrace: true, pid: target.pid });
     }
     if (r.kind !== 'memory') return;
     if (r.result.finding === 'memory-warn' && !memoryWarned.has(r.name)) {
@@ -208,7 +196,7 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
         logFile: opts.logFile,
         // Where its output begins: the size taken just before its spawn (a fast child writes before this runs); the
         // same instance judged again (a scope restart) or one adopted goes on from here.
-        logStartOffset: inst.logStartOffset !== undefined && inst.pid !== attachedPid ? inst.logStartOffset : fileSize(opts.logFile),
+        logStartOffset: inst.logStartOffset !== undefined && newInstance ? inst.logStartOffset : fileSize(opts.logFile),
         ...(lastWordsReadTo !== undefined ? { lastWordsReadTo } : {}),
         env: service.env,
         ...(service.configFile
@@ -226,8 +214,10 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
       failingSince.clear();
       logReadTo.clear();
       logMarks.clear();
-      const mark = rotationMarkSync(opts.logFile);
-      for (const p of logProbes) logMarks.set(p.name ?? p.kind, mark);
+      if (logProbes.length > 0) {
+        const mark = rotationMarkSync(opts.logFile);
+        for (const p of logProbes) logMarks.set(p.name ?? p.kind, mark);
+      }
       graceFailures.clear();
       // A warning is about one instance: a new one over the level (from its first check) is warned about too.
       if (newInstance) memoryWarned.clear();

@@ -1,4 +1,5 @@
 // What a rotation moved out of a log reader's way: the generations (file.1, file.2...) made since the reader's last look.
+import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 
 /** Generations walked at most (logs.keep is at most 100). */
@@ -8,6 +9,15 @@ const MAX_GENERATIONS = 100;
 export async function rotationMark(file: string): Promise<number | undefined> {
   try {
     return Number((await stat(`${file}.1`)).ino);
+  } catch {
+    return undefined;
+  }
+}
+
+/** rotationMark, read at once (the health watch's attach and an instance's exit, where no await fits). */
+export function rotationMarkSync(file: string): number | undefined {
+  try {
+    return Number(statSync(`${file}.1`).ino);
   } catch {
     return undefined;
   }
