@@ -1,6 +1,5 @@
 // One supervised service: feeds every fact to its reducer and carries out the effects it orders (the only code that touches its processes).
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { clockStepWatch, type Clock, type ClockStepWatch, type TimerHandle } from '../platform/clock.js';
 import type { ProbeTickReport } from '../probes/probe-worker.js';
 import type { ServiceConfig } from '../config/schema.js';
@@ -23,6 +22,9 @@ import { scopeKey, type ReadinessScope } from '../probes/readiness-scope.js';
 import { lastBootAt } from '../platform/boot-time.js';
 import { HOLD_MAX_BYTES } from '../observe/held-output.js';
 import { logDiskFullText } from '../platform/disk-room.js';
+
+/** Who ended a start under way: the reason its cancel signal was aborted with (a person's restart, else a stop). */
+const cancelledBy = (signal: AbortSignal): 'stop' | 'restart' => (signal.reason === 'restart' ? 'restart' : 'stop');
 
 /** The environment variable that hands a singleton's instance its fencing token (for the systems it writes to). */
 export const FENCING_TOKEN_ENV = 'CLAWBACK_FENCING_TOKEN';
@@ -817,7 +819,7 @@ export class ServiceRuntime {
         }
         // A person's stop or restart ended it (the validator killed): not a failed preflight, whatever the validator said.
         if (cancelled.aborted) {
-          this.dispatch({ type: 'start-cancelled', by: cancelled.reason === 'restart' ? 'restart' : 'stop' });
+          this.dispatch({ type: 'start-cancelled', by: cancelledBy(cancelled) });
           return;
         }
         if (problem) {
@@ -826,7 +828,7 @@ export class ServiceRuntime {
         }
       }
       if (cancelled.aborted) {
-        this.dispatch({ type: 'start-cancelled', by: cancelled.reason === 'restart' ? 'restart' : 'stop' });
+        this.dispatch({ type: 'start-cancelled', by: cancelledBy(cancelled) });
         return;
       }
       const inst = this.deps.launch ? await this.deps.launch(reason, cancelled) : spawnInstance(this.specWithToken(fencingToken), this.deps.clock);
@@ -847,7 +849,7 @@ export class ServiceRuntime {
       // pid): said as a cancelled start, never "started"; what came up all the same is the reducer's to stop.
       if (cancelled.aborted) {
         this.attach(inst);
-        this.dispatch({ type: 'start-cancelled', by: cancelled.reason === 'restart' ? 'restart' : 'stop', instance: { pid: inst.pid, pidStartTime: inst.pidStartTime, startedAt: inst.startedAt } });
+        this.dispatch({ type: 'start-cancelled', by: cancelledBy(cancelled), instance: { pid: inst.pid, pidStartTime: inst.pidStartTime, startedAt: inst.startedAt } });
         return;
       }
       this.deps.onSpawned?.();
@@ -868,7 +870,7 @@ export class ServiceRuntime {
     } catch (err) {
       // The launch ended because a person stopped or restarted this start (its start command killed): nothing failed.
       if (cancelled.aborted) {
-        this.dispatch({ type: 'start-cancelled', by: cancelled.reason === 'restart' ? 'restart' : 'stop' });
+        this.dispatch({ type: 'start-cancelled', by: cancelledBy(cancelled) });
         return;
       }
       if (daemonExhausted((err as NodeJS.ErrnoException)?.code)) this.deps.onSpawnFault?.(err);
@@ -995,7 +997,7 @@ export class ServiceRuntime {
     // An instance started straight on its log (logStartOffset: no helper between) that failed on a disk now full died of
     // it (ENOSPC on its own console.log): the exit names that cause, not a bare "exit code 1".
     const failed = info.statusKnown && info.signal === null && info.code !== 0;
-    const logDiskFull = file && failed && inst.logStartOffset !== undefined ? logDiskFullText(file, path.dirname(file)) : undefined;
+    const logDiskFull = file && failed && inst.logStartOffset !== undefined ? logDiskFullText(file) : undefined;
     this.dispatch({
       type: 'exited',
       pid: inst.pid,

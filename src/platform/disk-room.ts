@@ -1,6 +1,7 @@
 // The room on a filesystem (statfs), and one rule for "a service's log has room on its disk": a log opened as the
 // service's own stdout on a disk without it fails the service's writes (ENOSPC), and a Node service dies of that.
 import { statfsSync } from 'node:fs';
+import path from 'node:path';
 
 /** Below this much free space a service's output goes through the log helper (held, bounded), not onto the file. */
 export const LOG_ROOM_MIN_BYTES = 1024 * 1024;
@@ -25,8 +26,8 @@ export function diskRoom(dir: string): DiskRoom | undefined {
  * Why an instance that wrote straight onto `logFile` failed, when its disk is now under the room kept for the log (a
  * Node service's console.log threw ENOSPC and it exited): the text that names the cause, else undefined.
  */
-export function logDiskFullText(logFile: string, dir: string): string | undefined {
-  const free = diskRoom(dir)?.free;
+export function logDiskFullText(logFile: string): string | undefined {
+  const free = diskRoom(path.dirname(logFile))?.free;
   if (free === undefined || free >= LOG_ROOM_MIN_BYTES) return undefined;
   return `${logFile} has ${free} bytes free, under the ${LOG_ROOM_MIN_BYTES / 1024 / 1024} MiB kept for it; the next start writes through the log helper, which holds the newest output until there is room`;
 }
