@@ -1,8 +1,7 @@
 // A dying instance's output is read to its end at the exit: a fatal line printed right before a quick exit
 // (EADDRINUSE at start-up) reaches the log probes even when no probe tick fell within the instance's life.
 import type { ProbeConfigOf } from './probe-schema.js';
-import { scanRange } from './log-probe.js';
-import { movedSince } from './log-generations.js';
+import { scanMoved, scanRange } from './log-probe.js';
 
 const LINE_LIMIT = 500;
 
@@ -42,15 +41,9 @@ export async function lastWordsMatches(opts: {
     const live = rotated ? Math.max(0, opts.to - probe.maxBytesPerTick) : Math.max(opts.startOffset, opts.readTo.get(probe.name) ?? 0, opts.to - probe.maxBytesPerTick);
     let found = live < opts.to ? await scanRange(opts.file, live, opts.to, regex).catch(() => undefined) : undefined;
     if (rotated) {
-      let budget = probe.maxBytesPerTick - (opts.to - live);
-      const gens = await movedSince(opts.file, mark).catch(() => []);
-      for (let i = gens.length - 1; i >= 0 && budget > 0; i--) {
-        const g = gens[i]!;
-        const from = Math.max(i === 0 ? Math.min(g.size, Math.max(opts.startOffset, opts.readTo.get(probe.name) ?? 0)) : 0, g.size - budget);
-        budget -= g.size - from;
-        const hit = await scanRange(g.file, from, g.size, regex).catch(() => undefined);
-        if (hit) found = { line: hit.line, matches: hit.matches + (found?.matches ?? 0) };
-      }
+      const budget = probe.maxBytesPerTick - (opts.to - live);
+      const hit = budget > 0 ? await scanMoved(opts.file, mark, Math.max(opts.startOffset, opts.readTo.get(probe.name) ?? 0), budget, regex).catch(() => undefined) : undefined;
+      if (hit) found = { line: hit.line, matches: hit.matches + (found?.matches ?? 0) };
     }
     if (!found) continue;
     const line = found.line.length > LINE_LIMIT ? `${found.line.slice(0, LINE_LIMIT)}…` : found.line;

@@ -69,7 +69,7 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
         }
         position = { file, ino, offset: start <= size ? start : 0, instance, rotated: mark };
       } else if (mark !== undefined && mark !== position.rotated) {
-        moved = await scanMoved(file, position, config.maxBytesPerTick, regex).catch(() => undefined);
+        moved = await scanMoved(file, position.rotated, position.ino !== -1 ? position.offset : 0, config.maxBytesPerTick, regex).catch(() => undefined);
         restarted = position.ino !== -1;
         position = { ...position, ino, offset: 0 };
       } else if (position.ino !== ino || size < position.offset) {
@@ -157,20 +157,20 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
 }
 
 /**
- * The lines a rotation moved since the last read: the generation that holds the old read position from there, newer
- * ones whole; the newest maxBytes of them. The oldest match, with the match count and the file it is in.
+ * The lines a rotation moved since `mark` (the inode file.1 had at the last read): the generation that holds the old read
+ * position from `from` on, newer ones whole; the newest `budget` bytes of them. The oldest match, with the match count and
+ * the file it is in. The log probe's tick and an instance's last words at its exit both read them so.
  */
-async function scanMoved(file: string, position: ReadPosition, maxBytes: number, regex: RegExp): Promise<{ line: string; matches: number; file: string } | undefined> {
-  const gens = await movedSince(file, position.rotated);
-  let budget = maxBytes;
+export async function scanMoved(file: string, mark: number | undefined, from: number, budget: number, regex: RegExp): Promise<{ line: string; matches: number; file: string } | undefined> {
+  const gens = await movedSince(file, mark);
   let found: { line: string; matches: number; file: string } | undefined;
   let matches = 0;
   for (let i = gens.length - 1; i >= 0 && budget > 0; i--) {
     const g = gens[i]!;
-    const start = i === 0 && position.ino !== -1 ? Math.min(position.offset, g.size) : 0;
-    const from = Math.max(start, g.size - budget);
-    budget -= g.size - from;
-    const hit = await scanRange(g.file, from, g.size, regex);
+    const start = Math.max(i === 0 ? Math.min(from, g.size) : 0, g.size - budget);
+    budget -= g.size - start;
+    // One generation gone meanwhile (the next rotation) costs its own lines only.
+    const hit = await scanRange(g.file, start, g.size, regex).catch(() => undefined);
     if (!hit) continue;
     matches += hit.matches;
     found = { ...hit, file: g.file };
