@@ -268,6 +268,8 @@ class Step {
     if (!s.instance) return false;
     if (s.phase === 'stopping') {
       // Already on its way down: a stronger follow-up (hold, stay, dispose) wins over a start; a hold lifted since does not.
+      // A second stop keeps the note that this one was journaled already (once "stopped", not twice).
+      if (then.then === 'stay' && s.afterStop?.then === 'stay') return true;
       if (then.then !== 'start' || s.afterStop?.then === 'start' || this.staleHoldAfterStop()) s.afterStop = then;
       return true;
     }
@@ -1020,7 +1022,8 @@ class Step {
       s.healthySince = null;
       delete s.cameUpAt;
       this.emit('service.stopped', 'info', `${this.p.name}: start cancelled by a person (${by}); its manager had started it already (pid ${instance.pid}): stopping it${wanted ? ', then starting it again' : ''}`, { cancelledStart: true, by });
-      this.stopInstance(this.p.stopGraceMs, wanted ? { then: 'start', reason: 'manual' } : s.disposed ? { then: 'dispose' } : { then: 'stay' });
+      // Journaled (and alerted) here once: its exit adds no second "stopped".
+      this.stopInstance(this.p.stopGraceMs, wanted ? { then: 'start', reason: 'manual' } : s.disposed ? { then: 'dispose' } : { then: 'stay', told: true });
       return;
     }
     if (s.phase !== 'starting') return;
@@ -1139,7 +1142,7 @@ class Step {
         this.emit('service.restart-scheduled', 'info', `restarting ${this.p.name} in ${formatDuration(after.delayMs!)} (${after.reason}, backoff)`, { reason: after.reason === 'memory' ? 'memory' : 'probe', delayMs: after.delayMs!, attempt: Math.max(0, s.backoffAttempt - 1) }, 0);
       } else if (after.then === 'start') this.startNow(after.reason);
       else if (unheld) this.startNow('resume');
-      else if (after.then === 'stay') {
+      else if (after.then === 'stay' && !after.told) {
         this.emit('service.stopped', 'info', `${this.p.name} stopped`);
       }
       return;

@@ -77,6 +77,9 @@ describe("a person's stop of an external service whose start command runs", () =
     expect(t.events.filter((e) => e.type === 'service.started' && e.time >= t0)).toHaveLength(0);
     expect(t.events.some((e) => e.type === 'service.stopped' && new RegExp(`start cancelled by a person \\(stop\\); its manager had started it already \\(pid ${svc}\\)`).test(e.message))).toBe(true);
     expect(t.daemon.runtimes.get('ext')!.status().state).toBe('stopped');
+    // One stop, journaled (and alerted) once: not "start cancelled ... stopping it" and then "ext stopped" again.
+    await waitFor(() => (t.daemon.runtimes.get('ext')!.status().state === 'stopped' ? true : undefined), { timeoutMs: 10_000, message: 'stopped' });
+    expect(t.events.filter((e) => e.type === 'service.stopped' && e.time >= t0).map((e) => e.message)).toHaveLength(1);
   }, 90_000);
 
   it('stops what the manager brings up after its start command returned, not left running unwatched', async () => {
@@ -87,5 +90,6 @@ describe("a person's stop of an external service whose start command runs", () =
     expect(t.events.filter((e) => e.type === 'service.started' && e.time >= t0)).toHaveLength(0);
     expect(t.events.some((e) => e.type === 'service.stopped' && /start cancelled by a person \(stop\); its manager had started it already/.test(e.message))).toBe(true);
     expect(t.daemon.runtimes.get('ext')!.status().state).toBe('stopped');
+    expect(t.events.filter((e) => e.type === 'service.stopped' && e.time >= t0)).toHaveLength(1);
   }, 90_000);
 });
