@@ -710,7 +710,7 @@ export class Daemon {
     const external = service.external;
     const runner = external ? realCommandRunner({ clock }) : undefined;
     rt = new ServiceRuntime(service, state, {
-      ...(external && runner ? { launch: (_reason, signal) => launchExternal(external, clock, runner, { restart: false, signal }) } : {}),
+      ...(external && runner ? { launch: (_reason, signal, end) => launchExternal(external, clock, runner, { restart: false, signal, end }) } : {}),
       ...(preflight ? { preflight } : {}),
       clock,
       emit: ctx.emit,

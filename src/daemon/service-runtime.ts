@@ -115,7 +115,7 @@ export interface RuntimeDeps {
    * Replaces spawning for a service another manager runs. `signal`: a person's stop or restart of this start (its start
    * command killed, its wait for the pid ended); a process its manager brought up all the same is returned all the same.
    */
-  launch?: (reason: StartReason, signal: AbortSignal) => Promise<ServiceInstance>;
+  launch?: (reason: StartReason, signal: AbortSignal, end: AbortSignal) => Promise<ServiceInstance>;
   random?: () => number;
   /** The service's log file, for the last lines before an exit (redacted before they are kept anywhere). */
   logFile?: string;
@@ -831,7 +831,14 @@ export class ServiceRuntime {
         this.dispatch({ type: 'start-cancelled', by: cancelledBy(cancelled) });
         return;
       }
-      const inst = this.deps.launch ? await this.deps.launch(reason, cancelled) : spawnInstance(this.specWithToken(fencingToken), this.deps.clock);
+      const inst = this.deps.launch ? await this.deps.launch(reason, cancelled, this.preflightAbort.signal) : spawnInstance(this.specWithToken(fencingToken), this.deps.clock);
+      // Found as the daemon stops (or a reload replaces this runtime): an external service outlives the daemon, left
+      // to its manager for whoever supervises next, never stopped here nor journaled started.
+      if (this.deps.launch && this.preflightAbort.signal.aborted && inst.pid > 0) {
+        inst.release();
+        this.dispatch({ type: 'start-cancelled' });
+        return;
+      }
       // The guard goes up in the same tick as the spawn: from here on a paused daemon cannot keep the instance alive.
       if (inst.pid > 0 && this.deps.fenceGuard) this.guards.set(inst.pid, this.deps.fenceGuard(inst.pid));
       if (this.stopped) {
@@ -868,6 +875,11 @@ export class ServiceRuntime {
         this.deps.onLogFault?.(Object.assign(new Error(`${this.name}: ${inst.logError}`), inst.logErrorCode ? { code: inst.logErrorCode } : {}));
       }
     } catch (err) {
+      // The daemon stops or a reload replaces this runtime: the launch was cut short (its start command killed).
+      if (this.deps.launch && this.preflightAbort.signal.aborted) {
+        this.dispatch({ type: 'start-cancelled' });
+        return;
+      }
       // The launch ended because a person stopped or restarted this start (its start command killed): nothing failed.
       if (cancelled.aborted) {
         this.dispatch({ type: 'start-cancelled', by: cancelledBy(cancelled) });

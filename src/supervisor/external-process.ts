@@ -45,13 +45,23 @@ function describe(argv: string[], r: { code: number | null; stderr: string; erro
  * manager brought up all the same (or, the command done, brings up within the timeout) is returned for its caller to stop,
  * else ExternalStartCancelled.
  */
-export async function launchExternal(ext: ExternalConfig, clock: Clock, runner: CommandRunner, opts: { restart: boolean; pollMs?: number; signal?: AbortSignal }): Promise<ServiceInstance> {
+export async function launchExternal(ext: ExternalConfig, clock: Clock, runner: CommandRunner, opts: { restart: boolean; pollMs?: number; signal?: AbortSignal; end?: AbortSignal }): Promise<ServiceInstance> {
   const signal = opts.signal;
-  const before = await discoverPid(ext, runner, signal);
+  // `end`: the daemon stops (or a reload replaces this runtime): the start command is killed and nothing is waited for;
+  // what its manager runs is left to it (an external service outlives the daemon), for whoever supervises next to find.
+  const end = opts.end;
+  const either = signal && end ? AbortSignal.any([signal, end]) : signal ?? end;
+  const ended = (when: string): never => {
+    throw new ExternalStartCancelled(`start cut short by the daemon stopping or a config reload ${when}`);
+  };
+  const before = await discoverPid(ext, runner, either);
+  if (end?.aborted) ended('before its manager was asked');
   if (before !== undefined && !opts.restart) return attach(before, ext, clock, runner, opts.pollMs);
   const argv = before !== undefined || opts.restart ? ext.restartCommand : ext.startCommand ?? ext.restartCommand;
+  if (end?.aborted) ended(`before ${argv.join(' ')} ran`);
   if (signal?.aborted) return cancelled(ext, clock, runner, opts.pollMs, `before ${argv.join(' ')} ran`);
-  const r = await runner.run(argv, { timeoutMs: ext.timeout, ...(signal ? { signal } : {}) });
+  const r = await runner.run(argv, { timeoutMs: ext.timeout, ...(either ? { signal: either } : {}) });
+  if (end?.aborted) ended(`while ${argv.join(' ')} ran (its process group ended)`);
   if (signal?.aborted) return cancelled(ext, clock, runner, opts.pollMs, `while ${argv.join(' ')} ran (its process group ended)`);
   if (r.code !== 0) throw new ExternalStartError(describe(argv, r));
   // Monotonic: a wall-clock step must neither poll for an hour nor fail the start at once.
@@ -59,9 +69,11 @@ export async function launchExternal(ext: ExternalConfig, clock: Clock, runner: 
   // Not cut short by a cancel: the manager took the start job and brings the service up all the same; left unwatched, it
   // ran while status said "stopped". What comes up within the timeout is returned, for its caller to stop.
   while (clock.monotonic() < deadline) {
-    const pid = await discoverPid(ext, runner);
+    const pid = await discoverPid(ext, runner, end);
+    if (end?.aborted) ended(`while waiting for the pid after ${argv.join(' ')}`);
     if (pid !== undefined && pid !== before) return attach(pid, ext, clock, runner, opts.pollMs);
-    await clock.sleep(opts.pollMs ?? 250);
+    await clock.sleep(opts.pollMs ?? 250, end).catch(() => undefined);
+    if (end?.aborted) ended(`while waiting for the pid after ${argv.join(' ')}`);
   }
   if (signal?.aborted) return cancelled(ext, clock, runner, opts.pollMs, `while waiting for the pid after ${argv.join(' ')}`);
   throw new ExternalStartError(`no new pid within ${ext.timeout} ms after ${argv.join(' ')}`);
