@@ -7,7 +7,7 @@ import path from 'node:path';
 const MAX_DEPTH = 2;
 const MAX_ENTRIES = 2_000;
 /** Names the doctor itself writes beside a file (evidence, undone repairs, check temps): not the run's changes. */
-const OWN_MARKS = ['.corrupt-', '.doctor-undone-', '.clawback-check-'];
+const OWN_MARKS = ['.corrupt-', '.doctor-undone-', '.clawback-check-', '.clawback-repair'];
 
 /**
  * Relative path -> "dir" or "<size>:<mtimeNs>" of each entry, bounded in depth and count, leaving out `exclude` (Clawback's

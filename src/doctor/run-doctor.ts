@@ -109,7 +109,8 @@ export async function withRepairLock<T>(
   refused: (report: DoctorReport) => T,
 ): Promise<T> {
   const waitMs = opts.lockWaitMs ?? repairLockWaitMs(ctx.service);
-  const lock = await takeRepairLock(ctx.stateDir, ctx.service.name, { clock: ctx.clock, waitMs, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(opts.onLockWait ? { onWait: opts.onLockWait } : {}) });
+  const configPath = ctx.service.configFile?.path;
+  const lock = await takeRepairLock(ctx.stateDir, ctx.service.name, { clock: ctx.clock, waitMs, ...(configPath !== undefined ? { configPath } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}), ...(opts.onLockWait ? { onWait: opts.onLockWait } : {}) });
   if (!lock.ok) return refused(repairLockRefused(ctx, opts, lock.owner, waitMs));
   try {
     return await run();
