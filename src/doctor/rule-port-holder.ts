@@ -1,5 +1,5 @@
 // A port taken by someone else: a stale instance of this service is stopped; any other program is only reported, never killed.
-import { commandLine, processStartTime, processTree } from '../platform/proc.js';
+import { commandLine, processStartTime, processTree, readProcStat } from '../platform/proc.js';
 import type { DoctorContext, Finding, RepairRule } from './types.js';
 import { findPortListeners } from './port-listeners.js';
 import { serviceBindHosts } from './bind-hosts.js';
@@ -10,10 +10,20 @@ import { shownCommandLine } from '../platform/shown-command.js';
 
 export const PORT_HOLDER = 'port-holder';
 
-/** Pids that are the live, supervised instance (or its descendants): not findings. */
-function currentInstancePids(ctx: DoctorContext): Set<number> {
-  if (ctx.currentPid === undefined) return new Set();
-  return new Set(processTree(ctx.currentPid).map((s) => s.pid));
+/**
+ * The live, supervised instance: its process tree, and the process groups it leads. A worker it started whose own parent
+ * exited is out of the tree (reparented) but still in the group, and carries the instance's inherited markers: it is
+ * part of the live instance, never "a stale instance" to stop.
+ */
+function currentInstance(ctx: DoctorContext): { pids: Set<number>; groups: Set<number> } {
+  if (ctx.currentPid === undefined) return { pids: new Set(), groups: new Set() };
+  const tree = processTree(ctx.currentPid);
+  return { pids: new Set(tree.map((s) => s.pid)), groups: new Set(tree.filter((s) => s.pgid === s.pid).map((s) => s.pid)) };
+}
+
+/** pid's process group when that group is led by `leader` (the leader itself included). */
+function inGroupOf(pid: number, leader: number): boolean {
+  return pid === leader || readProcStat(pid)?.pgid === leader;
 }
 
 /** The holder runs this service's own command line: most likely the user's copy started by hand, or another supervisor's. */
@@ -25,7 +35,7 @@ function looksLikeThisService(ctx: DoctorContext, cmd: string | undefined): bool
 
 /** One of several unrecorded instances (or its descendant): it may be the live one, so it is never stopped. */
 function unproven(ctx: DoctorContext, pid: number): boolean {
-  return (ctx.unrecordedPids ?? []).some((root) => descendsFrom(pid, root));
+  return (ctx.unrecordedPids ?? []).some((root) => descendsFrom(pid, root) || inGroupOf(pid, root));
 }
 
 function pidOf(f: Finding): number {
@@ -41,10 +51,11 @@ async function holders(ctx: DoctorContext, port: number): Promise<{ pids: number
   const hosts = await serviceBindHosts(ctx.service);
   const found = await findPortListeners(port, runnerOf(ctx), hosts);
   const certain = hosts === undefined ? new Set((await findPortListeners(port, runnerOf(ctx), ['127.0.0.1'])).pids) : undefined;
-  const current = currentInstancePids(ctx);
+  const current = currentInstance(ctx);
+  const groupOf = (p: number): number | undefined => (current.groups.size > 0 ? readProcStat(p)?.pgid : undefined);
   // Another service of the same daemon descends from it too, but it is named (two services on one port), not hidden.
   const live = (p: number): boolean =>
-    current.has(p) || (ctx.daemonPid !== undefined && descendsFrom(p, ctx.daemonPid) && ctx.supervisedServiceOf?.(p) === undefined);
+    current.pids.has(p) || current.groups.has(groupOf(p) ?? -1) || (ctx.daemonPid !== undefined && descendsFrom(p, ctx.daemonPid) && ctx.supervisedServiceOf?.(p) === undefined);
   // A process holding only sockets the live instance holds too (a detached worker that inherited its listening socket) is
   // part of that instance: stopping it frees no port and takes a piece of the healthy service down.
   const sockets = found.sockets ?? [];
