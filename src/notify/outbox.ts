@@ -3,7 +3,7 @@
 import { promises as fs, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { writeFileAtomic, writeFileAtomicSync } from '../platform/atomic-write.js';
+import { tempWriterGone, writeFileAtomic, writeFileAtomicSync } from '../platform/atomic-write.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { folderOf, nameOfFolder } from './channel-folder.js';
 import { spooledFor } from './destination.js';
@@ -155,8 +155,9 @@ export class Outbox {
         const file = path.basename(full);
         const inDead = path.dirname(full) === ddir;
         if (file.startsWith('.') && file.endsWith('.tmp')) {
-          // A write interrupted by a crash: never renamed into place, so never a pending message.
-          rmSync(full, { force: true });
+          // A write interrupted by a crash: never renamed into place, so never a pending message. One whose writer still
+          // runs (a notifier a reload replaced, finishing its last write) is left to it: removed, its rename failed.
+          if (tempWriterGone(full)) rmSync(full, { force: true });
           continue;
         }
         const m = FILE_RE.exec(file);

@@ -1,6 +1,6 @@
 // Files that must survive a crash mid-write: temp file, every byte written and checked, fsync, rename, fsync of the directory.
 // A failed write (full disk, I/O error, short write) throws and leaves the old file untouched and no temp file behind.
-import { promises as fs, openSync, writeSync, fsyncSync, fstatSync, fchownSync, closeSync, readdirSync, renameSync, rmSync, type Stats } from 'node:fs';
+import { promises as fs, openSync, writeSync, fsyncSync, fstatSync, fchownSync, closeSync, readdirSync, renameSync, rmSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -67,8 +67,26 @@ function pidAlive(pid: number): boolean {
 }
 
 /**
- * Removes temp files of `file` left by writers that died mid-write (their pid is gone); returns how many.
- * Temp files of live processes (this one included) are left alone. Never throws.
+ * Whether the temp file at `full` (named by tempName) was left by a writer that is gone: its pid is not running, or is
+ * this process's own but the file predates this process (a restarted daemon given the same pid, as in a container).
+ * A temp of a live writer (another process, or a write of this one still under way) is not. A name without a pid (not
+ * made by tempName) has no owner to ask: gone. Never throws.
+ */
+export function tempWriterGone(full: string, ownStartMs: number = Date.now() - process.uptime() * 1000): boolean {
+  const m = /\.(\d+)\.[0-9a-f]+\.tmp$/.exec(path.basename(full));
+  if (!m) return true;
+  const pid = Number(m[1]);
+  if (pid !== process.pid) return !pidAlive(pid);
+  try {
+    return statSync(full).mtimeMs < ownStartMs - 1000;
+  } catch {
+    return false; // gone already: nothing to remove
+  }
+}
+
+/**
+ * Removes temp files of `file` left by writers that died mid-write (tempWriterGone); returns how many.
+ * Temp files of live processes (this one's writes under way included) are left alone. Never throws.
  */
 export function removeStaleTemps(file: string): number {
   const dir = path.dirname(file);
@@ -84,8 +102,7 @@ export function removeStaleTemps(file: string): number {
     if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
     const m = /^(\d+)\.[0-9a-f]+\.tmp$/.exec(name.slice(prefix.length));
     if (!m) continue;
-    const pid = Number(m[1]);
-    if (pid === process.pid || pidAlive(pid)) continue;
+    if (!tempWriterGone(path.join(dir, name))) continue;
     try {
       rmSync(path.join(dir, name), { force: true });
       removed++;
