@@ -342,7 +342,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       );
     }
     if (bound.keep.length === 0) {
-      if (why === 'removed') outbox.pruneSync(dir);
+      if (why === 'removed') outbox.pruneSync(dir, clock.now());
       return;
     }
     redactor.addName(dir);
@@ -379,7 +379,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       log('notify: resuming delivery of pending messages', { channel: dir, pending: ch.queue.length, deadLetters: entries.filter((e) => e.dead).length });
     }
     // A renamed or removed channel's directory with nothing left in it (its alerts delivered or discarded) goes.
-    for (const dir of loaded.dirs) if (!loaded.byChannel.has(dir) && !channels.some((c) => c.name === dir)) outbox.pruneSync(dir);
+    for (const dir of loaded.dirs) if (!loaded.byChannel.has(dir) && !channels.some((c) => c.name === dir)) outbox.pruneSync(dir, clock.now());
   } catch (err) {
     outboxUsable = false;
     log('notify: outbox directory unusable; alerts are kept in memory only', { error: scrub(describeError(err)) });
@@ -1198,7 +1198,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         stats.dropped += entries.length;
         const configured = channels.some((c) => c.name === name);
         void Promise.all(entries.map((e) => outbox.remove(e).catch(() => undefined))).then(() => {
-          if (!configured) outbox.pruneSync(name);
+          if (!configured) outbox.pruneSync(name, clock.now());
         });
         const why = strandedWhy.get(name) ?? 'removed';
         warn(`notify: ${entries.length} alert(s) kept for channel "${name}" (${why === 'removed' ? 'not configured' : why === 'disabled' ? 'disabled' : 'queued for another destination'}) discarded by the user`, { channel: name });

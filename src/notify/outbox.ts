@@ -7,6 +7,7 @@ import { tempWriterGone, writeFileAtomic, writeFileAtomicSync } from '../platfor
 import type { ClawbackEvent } from '../observe/events.js';
 import { folderOf, nameOfFolder } from './channel-folder.js';
 import { spooledFor } from './destination.js';
+import { removedBookkeepingGone } from './stale-bookkeeping.js';
 import type { ChannelConfig } from './notify-schema.js';
 import type { SavedRateLimit } from './saved-rate-limit.js';
 
@@ -335,8 +336,28 @@ export class Outbox {
     await fs.rm(this.fileOf(entry), { force: true });
   }
 
-  /** Removes a channel's directory (and its dead/) if nothing is left in it; anything still there stays. */
-  pruneSync(channel: string): void {
+  /**
+   * Removes a channel's directory (and its dead/) if nothing is left in it; anything still there stays. Given `now` (the
+   * channel is no longer configured), its bookkeeping files that no longer matter go first (removedBookkeepingGone).
+   */
+  pruneSync(channel: string, now?: number): void {
+    if (now !== undefined) {
+      for (const file of [RATE_LIMIT_FILE, THREADS_FILE, MOVED_CHAT_FILE]) {
+        const full = path.join(this.dir, folderOf(channel), file);
+        try {
+          const { mtimeMs } = statSync(full);
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(readFileSync(full, 'utf8'));
+          } catch {
+            parsed = undefined;
+          }
+          if (removedBookkeepingGone(file === RATE_LIMIT_FILE ? 'rate-limit' : 'other', parsed, mtimeMs, now)) rmSync(full, { force: true });
+        } catch {
+          // Not there, or left where it is.
+        }
+      }
+    }
     for (const dir of [path.join(this.dir, folderOf(channel), DEAD_DIR), path.join(this.dir, folderOf(channel))]) {
       try {
         rmdirSync(dir);
