@@ -24,9 +24,11 @@ export interface DaemonInfo {
   /**
    * Set once the daemon's stop began (written at once, then with each beat until daemon.json is removed): when, and how
    * long that stop may take (its stop waves' graces plus margins). A reader says "stopping", not "running", and the
-   * guardian neither revives nor alerts within the bound; past it the stop is hung.
+   * guardian neither revives nor alerts within the bound; past it the stop is hung. onPurpose: a person's stop (a
+   * SIGTERM, `systemctl stop`), which daemon.stopped says only at its very end: a stop hung past its bound, or killed
+   * mid-way, is not undone by the guardian. bootId: the boot it began in (a shutdown's stop says nothing after it).
    */
-  stopping?: { since: number; boundMs: number };
+  stopping?: { since: number; boundMs: number; onPurpose?: boolean; bootId?: string };
 }
 
 /** A plain shape check (no schema library: every CLI command reads this file). */
@@ -45,6 +47,7 @@ function daemonInfoProblem(v: unknown): string | undefined {
   if (o.pidStartTime !== null && !isNum(o.pidStartTime)) return 'pidStartTime: expected a number or null';
   const st = o.stopping as Record<string, unknown> | undefined;
   if (st !== undefined && (!st || typeof st !== 'object' || !isNum(st.since) || !isNum(st.boundMs) || st.boundMs < 0)) return 'stopping: expected {since, boundMs}';
+  if (st !== undefined && ((st.onPurpose !== undefined && typeof st.onPurpose !== 'boolean') || (st.bootId !== undefined && typeof st.bootId !== 'string'))) return 'stopping: expected onPurpose a boolean, bootId a string';
   return undefined;
 }
 
@@ -121,6 +124,10 @@ export async function readDaemonPresence(
   return best ?? read;
 }
 
+function stoppingOf(st: NonNullable<DaemonInfo['stopping']>): NonNullable<DaemonInfo['stopping']> {
+  return { since: st.since, boundMs: st.boundMs, ...(st.onPurpose !== undefined ? { onPurpose: st.onPurpose } : {}), ...(st.bootId !== undefined ? { bootId: st.bootId } : {}) };
+}
+
 /** Parses and validates daemon.json text (pure). */
 export function parseDaemonInfo(text: string): DaemonInfoRead {
   let raw: unknown;
@@ -133,7 +140,7 @@ export function parseDaemonInfo(text: string): DaemonInfoRead {
   if (problem) return { info: null, reason: 'corrupt', detail: problem };
   const o = raw as DaemonInfo;
   return {
-    info: { pid: o.pid, startedAt: o.startedAt, version: o.version, api: { host: o.api.host, port: o.api.port }, heartbeatAt: o.heartbeatAt, configPath: o.configPath, ...(o.apiPortOverride !== undefined ? { apiPortOverride: o.apiPortOverride } : {}), pidStartTime: o.pidStartTime, ...(o.stopping ? { stopping: { since: o.stopping.since, boundMs: o.stopping.boundMs } } : {}) },
+    info: { pid: o.pid, startedAt: o.startedAt, version: o.version, api: { host: o.api.host, port: o.api.port }, heartbeatAt: o.heartbeatAt, configPath: o.configPath, ...(o.apiPortOverride !== undefined ? { apiPortOverride: o.apiPortOverride } : {}), pidStartTime: o.pidStartTime, ...(o.stopping ? { stopping: stoppingOf(o.stopping) } : {}) },
   };
 }
 

@@ -32,7 +32,7 @@ import { probeResourcesWatch } from './probe-resources.js';
 import { formatBytes } from '../probes/byte-size.js';
 import { startApiServer, type ApiServer, type ServiceAction } from '../server/api-server.js';
 import { ensureToken } from '../server/token-issue.js';
-import { readDaemonPresence } from './daemon-info.js';
+import { readDaemonPresence, type DaemonInfo } from './daemon-info.js';
 import { removeDaemonInfo, startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { daemonStopTimeoutSec } from '../platform/daemon-stop-timeout.js';
 import { SupervisionPulse } from './supervision-pulse.js';
@@ -194,7 +194,7 @@ export class Daemon {
   api: ApiServer | undefined;
   private heartbeat: Heartbeat | undefined;
   /** Set when stop() begins: daemon.json says so, so the guardian reads "stopping", not "running" (or hung once beats end). */
-  private stoppingSince: { since: number; boundMs: number } | undefined;
+  private stoppingSince: DaemonInfo['stopping'];
   private hooks: PluginHooks[] = [];
   private stopping: Promise<void> | undefined;
   private readonly store: StateStore;
@@ -948,7 +948,9 @@ export class Daemon {
         }
       };
       this.bootAbort.abort();
-      this.stoppingSince = { since: this.ctx.clock.now(), boundMs: daemonStopTimeoutSec(this.ctx.config.services) * 1000 };
+      const onPurpose = opts.stoppedOnPurpose ?? opts.stopServices;
+      const bootId = onPurpose ? currentBootId() : undefined;
+      this.stoppingSince = { since: this.ctx.clock.now(), boundMs: daemonStopTimeoutSec(this.ctx.config.services) * 1000, onPurpose, ...(bootId ? { bootId } : {}) };
       await step('saying the stop in daemon.json', () => this.heartbeat?.beat());
       // A start under way: what it waits for (a preflight's validator) ends now; a start that failed left nothing to stop.
       for (const rt of this.runtimes.values()) rt.cancelStart();

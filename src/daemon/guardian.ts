@@ -16,7 +16,7 @@ import { daemonApiHealth, type ApiHealth } from './api-answers.js';
 import { GUARDIAN_REVIVE_NOTE, noteGuardianRevive } from './previous-end.js';
 import { daemonStateDirOf, realStateDir } from './daemon-identity.js';
 import { STOPPED_MARKER } from './daemon.js';
-import { currentBootId, startedSinceStop, stoppedThisBoot } from './stopped-marker.js';
+import { currentBootId, startedSinceStop, stoppedMarkerText, stoppedThisBoot } from './stopped-marker.js';
 import { cutSnippet } from '../platform/cut-text.js';
 import { diskRefusalText, namedDiskRefusal } from './disk-refusal-text.js';
 import { revivedWhat } from './guardian-revived-text.js';
@@ -288,8 +288,15 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
   const bootId = 'bootId' in deps ? deps.bootId : currentBootId();
   let staleMarkerSaid = false;
   let startingSaid = false;
+  // daemon.json's record of a stop on purpose (its daemon hung in that stop, or killed mid-way): the marker comes only
+  // at the stop's end, and without the record the guardian undid the person's stop. Read as a marker of its start.
+  let recordedStop: DaemonInfo['stopping'];
   const stoppedOnPurpose = async (what: string): Promise<boolean> => {
-    const text = await readRegularFile(path.join(deps.stateDir, STOPPED_MARKER)).then((b) => b.toString('utf8')).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : ''));
+    const marker = await readRegularFile(path.join(deps.stateDir, STOPPED_MARKER)).then((b) => b.toString('utf8')).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : ''));
+    const record = recordedStop?.onPurpose ? stoppedMarkerText(recordedStop.since, recordedStop.bootId) : null;
+    // The marker, unless one of an earlier boot stands beside a record of this boot's stop.
+    const recorded = record !== null && (marker === null || (!stoppedThisBoot(marker, bootId) && stoppedThisBoot(record, bootId))) ? record : null;
+    const text = recorded ?? marker;
     if (text === null) return false;
     if (!stoppedThisBoot(text, bootId)) {
       if (!staleMarkerSaid) report.actions.push(`${STOPPED_MARKER} was written in an earlier boot (the shutdown stopped the daemon): not a stop on purpose now`);
@@ -303,7 +310,8 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
       return false;
     }
     report.outcome = 'stopped';
-    report.actions.push(`${STOPPED_MARKER} found: the daemon was stopped on purpose; ${what}`);
+    if (recorded === null) report.actions.push(`${STOPPED_MARKER} found: the daemon was stopped on purpose; ${what}`);
+    else report.actions.push(`daemon.json says the daemon was stopped on purpose ${heartbeatAge(recordedStop!.since, clock.now())} and that stop did not finish (no ${STOPPED_MARKER} yet): not undone; ${what}`);
     return true;
   };
 
@@ -352,6 +360,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     const read = await readDaemon();
     const before = read.info;
     report.before = before;
+    recordedStop = before?.stopping;
     if (!read.info) report.readProblem = read.detail ? `${read.reason}: ${read.detail}` : read.reason;
     if (read.marker) report.actions.push(`daemon.json could not be written (full disk?): ${read.marker} names a live daemon`);
     const assess = (info: DaemonInfo | null): DaemonState =>
@@ -372,7 +381,14 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
         report.actions.push(`daemon pid ${before.pid} is stopping as asked (${ran}): left alone, nothing started`);
         return done();
       }
-      report.errors.push(`daemon pid ${before.pid} did not finish its stop (${ran}: its services' stop graces and margins are long past): handled as a hung daemon`);
+      // A person's stop that hangs is theirs to end: killing the daemon would leave its services unsupervised, and
+      // starting another undid the stop (stoppedOnPurpose below, from the record). Any other stop is a hung daemon.
+      const asked = before.stopping.onPurpose === true && stoppedThisBoot(stoppedMarkerText(before.stopping.since, before.stopping.bootId), bootId);
+      report.errors.push(
+        asked
+          ? `daemon pid ${before.pid} did not finish the stop asked for (${ran}: its services' stop graces and margins are long past): left as it is, not killed nor started again; see its log, then end it yourself (\`kill -KILL ${before.pid}\`)`
+          : `daemon pid ${before.pid} did not finish its stop (${ran}: its services' stop graces and margins are long past): handled as a hung daemon`,
+      );
     }
 
     // No live daemon in daemon.json, but a live process holds daemon.lock: a daemon starting (its first heartbeat comes

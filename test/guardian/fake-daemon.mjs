@@ -1,4 +1,5 @@
 // Test fixture: a stand-in for the clawback daemon that only writes daemon.json heartbeats (every 200 ms) into argv[2].
+// FAKE_STOPPING (JSON) is written as daemon.json's `stopping` record: a daemon whose stop is under way.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -21,6 +22,7 @@ function beat() {
     heartbeatAt: Date.now(),
     configPath: path.join(stateDir, 'config.yaml'),
     pidStartTime,
+    ...(process.env.FAKE_STOPPING ? { stopping: JSON.parse(process.env.FAKE_STOPPING) } : {}),
   };
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(info));

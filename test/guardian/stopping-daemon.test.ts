@@ -36,6 +36,9 @@ describe('the guardian during a daemon stop', () => {
     daemon.signal('SIGTERM');
     // The stop is under way: its service takes 8 s to end.
     await waitFor(() => /"stopping"/.test(readFileSync(path.join(stateDir, 'daemon.json'), 'utf8')) || undefined, { timeoutMs: 5_000, intervalMs: 50 });
+    // A SIGTERM is a stop on purpose: daemon.json says so, so a stop that hangs past its bound is not undone.
+    const recorded = JSON.parse(readFileSync(path.join(stateDir, 'daemon.json'), 'utf8')) as DaemonInfo;
+    expect(recorded.stopping?.onPurpose).toBe(true);
     const g = await runCli(['guardian', '--once', '--json', '--config', configPath, '--state-dir', stateDir], { env, timeoutMs: 60_000 });
     const report = JSON.parse(g.stdout) as { outcome: string; seen: string; actions: string[]; errors: string[] };
     expect(report.seen, report.actions.join('\n')).toBe('stopping');
