@@ -8,6 +8,7 @@ import { createNotifier, type Notifier } from '../notify/dispatcher.js';
 import type { NotifyConfig } from '../notify/notify-schema.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { createLogger } from '../observe/logger.js';
+import { faultLog } from './fault-log.js';
 import { FULL_DISK_ROOM, emptyWhenDiskFull, rotateIfLarger, trimFlood } from '../observe/log-rotation.js';
 import { outputInode, reclaimDeletedLog } from '../observe/deleted-log.js';
 import { INCIDENT_HISTORY_KEEP, incidentHistory } from '../observe/incident-history.js';
@@ -389,7 +390,17 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
           trimTimer?.cancel();
           unsubscribe();
           if (notifier) {
-            await notifier.flush(5000).catch(() => undefined);
+            // The exit waits for undelivered alerts (up to the flush, then the spool's disk writes): said, not silent.
+            const waiting = notifier.outboxDepth();
+            if (waiting > 0) {
+              const down = Object.entries(notifier.unreachable()).map(([name, u]) => `${name} unreachable: ${u.reason || 'no answer'}`);
+              faultLog({ stateDir: ctx.stateDir, redactor: ctx.redactor, clock: ctx.clock })(
+                'warn',
+                { component: 'notify', pending: waiting, flushMs: SHUTDOWN_FLUSH_MS },
+                `shutdown: waiting up to ${SHUTDOWN_FLUSH_MS / 1000} s for ${waiting} alert(s) not yet delivered${down.length ? ` (${down.join('; ')})` : ''}, then for their spool's disk writes; those not sent stay on disk and go at the next start`,
+              );
+            }
+            await notifier.flush(SHUTDOWN_FLUSH_MS).catch(() => undefined);
             await notifier.stop();
           }
           holder.stop();
@@ -399,6 +410,9 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
     },
   };
 }
+
+/** How long a stop waits for undelivered alerts before it leaves them spooled for the next start. */
+const SHUTDOWN_FLUSH_MS = 5000;
 
 /** A file's size and inode (size 0 and no inode when it is missing), or undefined when it cannot be read (the rotation then reports why). */
 function statLog(file: string): { size: number; ino: number | null } | undefined {
