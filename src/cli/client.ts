@@ -1,8 +1,8 @@
 // The CLI's way to the running daemon: find the state directory, read daemon.json and the token, call the API.
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findConfigFile } from '../config/find-config.js';
+import { findConfigFile, MAX_CONFIG_BYTES } from '../config/find-config.js';
 import { ConfigError } from '../config/errors.js';
 import { assessDaemon, heartbeatAge, readDaemonInfoSync, type DaemonInfo } from '../daemon/daemon-info.js';
 import { isAlive, isSameProcess, processStartTime } from '../platform/proc.js';
@@ -13,6 +13,7 @@ import { cliHint } from './cli-command.js';
 import { reviveConfig } from './revive-config.js';
 import { startingDaemonPid, waitForStartingDaemon } from './daemon-starting.js';
 import { errnoText } from '../platform/errno-words.js';
+import { FileTooLargeError, NotRegularFileError, readRegularFileSync } from '../platform/read-regular.js';
 import { GUARDIAN_START_LOOP_ATTEMPTS, readStartAttempt, START_ATTEMPTS_FILE } from '../daemon/start-attempts.js';
 import { runConfigProblem } from './run-config-check.js';
 import { liveDaemonsText } from './live-daemons-hint.js';
@@ -74,7 +75,9 @@ export function clientStateDir(opts: GlobalOpts): string {
   if (file) {
     let fromFile: string | undefined;
     try {
-      const raw = stateDirLine(readFileSync(file, 'utf8'));
+      // Never a plain read: a FIFO in the config's place (no writer) blocked open() for ever, Ctrl-C and SIGTERM unheard
+      // (`clawback run` and `status` hung; the loader names it instead), and a pipe's bytes read here were the loader's.
+      const raw = stateDirLine(readRegularFileSync(file, { maxBytes: MAX_CONFIG_BYTES }).toString('utf8'));
       if (raw && typeof raw.stateDir === 'string') {
         const p = raw.stateDir.startsWith('~/') ? path.join(os.homedir(), raw.stateDir.slice(2)) : raw.stateDir;
         fromFile = path.resolve(path.dirname(file), p);
@@ -104,6 +107,7 @@ export function clientStateDir(opts: GlobalOpts): string {
  * "(file): cannot read: no such file or directory (ENOENT)" alone left the person with no command to try.
  */
 function unreadableConfigText(file: string, err: unknown): string {
+  if (err instanceof NotRegularFileError || err instanceof FileTooLargeError) return `${err.message}; no live daemon runs it; ${liveDaemonsText()}`;
   const create = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `; create it with: ${cliHint(['init'], { config: file })}` : '';
   return `cannot read: ${errnoText(err)}; no live daemon runs it${create}; ${liveDaemonsText()}`;
 }

@@ -26,3 +26,10 @@ export function findConfigFile(opts: FindOptions): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Far above any real config (a few KiB; 64 scaled services with probes stay under 100 KiB). A bigger file is the wrong
+ * file, and the YAML parser's duplicate-key check is quadratic: 5 MB took 30 s, 50 MB over 10 minutes and ~1 GB,
+ * and /dev/zero grew until the process aborted.
+ */
+export const MAX_CONFIG_BYTES = 1024 * 1024;

@@ -22,7 +22,8 @@ import { errnoText } from '../platform/errno-words.js';
 import { withSourcePositions } from './source-positions.js';
 
 export { CONFIG_CANDIDATES, findConfigFile } from './find-config.js';
-import { findConfigFile } from './find-config.js';
+import { findConfigFile, MAX_CONFIG_BYTES } from './find-config.js';
+export { MAX_CONFIG_BYTES } from './find-config.js';
 import { fillOpenclawRestartDefaults } from '../openclaw/preset-defaults.js';
 
 export interface LoadedConfig {
@@ -152,12 +153,6 @@ function resolvePaths(config: ClawbackConfig, base: string): ClawbackConfig {
   return config;
 }
 
-/**
- * Far above any real config (a few KiB; 64 scaled services with probes stay under 100 KiB). A bigger file is the wrong
- * file, and the YAML parser's duplicate-key check is quadratic: 5 MB took 30 s, 50 MB over 10 minutes and ~1 GB,
- * and /dev/zero grew until the process aborted.
- */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** How long a pipe (`-c /dev/stdin` fed by a command) may take to give its first and later bytes. */
 const PIPE_WAIT_MS = 10_000;
