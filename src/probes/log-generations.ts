@@ -1,9 +1,12 @@
 // What a rotation moved out of a log reader's way: the generations (file.1, file.2...) made since the reader's last look.
 import { statSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import { droppedBefore } from '../observe/log-rotation.js';
 
 /** Generations walked at most (logs.keep is at most 100). */
 const MAX_GENERATIONS = 100;
+/** The head of a rotated copy a flood's drop marker is looked for in. */
+const MARKER_HEAD = 512;
 
 /** The inode of file.1 now (undefined when there is none): compared at the next read, a change means a rotation. */
 export async function rotationMark(file: string): Promise<number | undefined> {
@@ -40,4 +43,20 @@ export async function movedSince(file: string, mark: number | undefined): Promis
     out.unshift({ file: `${file}.${i}`, size: Number(st.size) });
   }
   return out;
+}
+
+/**
+ * Where offset `from` of the file a rotation copied into `copy` is in the copy: the same, unless a flood's copy starts
+ * with the daemon's "N bytes ... dropped before this line" marker (the kept lines sit after it, N bytes earlier).
+ */
+export async function offsetInCopy(copy: string, from: number): Promise<number> {
+  const fh = await open(copy, 'r');
+  try {
+    const head = Buffer.alloc(MARKER_HEAD);
+    const { bytesRead } = await fh.read(head, 0, MARKER_HEAD, 0);
+    const marker = droppedBefore(head.subarray(0, bytesRead));
+    return marker ? marker.markerBytes + Math.max(0, from - marker.dropped) : from;
+  } finally {
+    await fh.close();
+  }
 }

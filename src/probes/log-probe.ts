@@ -2,7 +2,7 @@
 import { open, stat } from 'node:fs/promises';
 import type { ProbeConfigOf } from './probe-schema.js';
 import type { Probe, ProbeResult, ProbeTarget } from './probe-types.js';
-import { movedSince, rotationMark } from './log-generations.js';
+import { movedSince, offsetInCopy, rotationMark } from './log-generations.js';
 
 const LINE_LIMIT = 500;
 
@@ -23,7 +23,8 @@ interface ReadPosition {
  * the instance started) or, without it, at the end of the file. A shrunk file or a new inode
  * (truncation, rotation) is read from the start. A new file.1 since the last tick (a rotation, copy-truncate or rename)
  * means the unread lines were moved: they are scanned there from the old offset (a fatal line written just before the
- * daemon's rotation was lost, and a file grown past the old offset again hid the rotation), within maxBytesPerTick. More than maxBytesPerTick new bytes: the oldest
+ * daemon's rotation was lost, and a file grown past the old offset again hid the rotation; after a flood's drop marker,
+ * the offset moves with the kept lines), within maxBytesPerTick. More than maxBytesPerTick new bytes: the oldest
  * are skipped (a chatty log must not make the probe fall behind). An unfinished last line waits
  * for the next tick. What the health watch already read at the instance's exit (log-probe-last-words.ts,
  * target.lastWordsReadTo) is not read again.
@@ -167,7 +168,9 @@ export async function scanMoved(file: string, mark: number | undefined, from: nu
   let matches = 0;
   for (let i = gens.length - 1; i >= 0 && budget > 0; i--) {
     const g = gens[i]!;
-    const start = Math.max(i === 0 ? Math.min(from, g.size) : 0, g.size - budget);
+    // The oldest holds the old read position; after a flood's drop marker, it moved with the kept lines.
+    const at = i === 0 ? await offsetInCopy(g.file, from).catch(() => from) : 0;
+    const start = Math.max(Math.min(at, g.size), g.size - budget);
     budget -= g.size - start;
     // One generation gone meanwhile (the next rotation) costs its own lines only.
     const hit = await scanRange(g.file, start, g.size, regex).catch(() => undefined);
