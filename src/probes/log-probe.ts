@@ -23,8 +23,9 @@ interface ReadPosition {
  * the instance started) or, without it, at the end of the file. A shrunk file or a new inode
  * (truncation, rotation) is read from the start. A new file.1 since the last tick (a rotation, copy-truncate or rename)
  * means the unread lines were moved: they are scanned there from the old offset (a fatal line written just before the
- * daemon's rotation was lost, and a file grown past the old offset again hid the rotation; after a flood's drop marker,
- * the offset moves with the kept lines), within maxBytesPerTick. More than maxBytesPerTick new bytes: the oldest
+ * daemon's rotation was lost, and a file grown past the old offset again hid the rotation; after a flood's drop marker, the
+ * offset moves with the kept lines). The live file's new bytes come first, the moved ones get what they leave of
+ * maxBytesPerTick (one tick reads at most that). More than maxBytesPerTick new bytes: the oldest
  * are skipped (a chatty log must not make the probe fall behind). An unfinished last line waits
  * for the next tick. What the health watch already read at the instance's exit (log-probe-last-words.ts,
  * target.lastWordsReadTo) is not read again.
@@ -58,6 +59,9 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
       let restarted = false;
       let previous: { line: string; matches: number } | undefined;
       let moved: { line: string; matches: number; file: string } | undefined;
+      /** Where a rotation moved the unread lines since the last tick, and the old read position in the oldest. */
+      let movedGens: Array<{ file: string; size: number }> | undefined;
+      let movedFrom = 0;
       const mark = await rotationMark(file);
       if (position === undefined || position.file !== file || position.instance !== instance) {
         ticksThisInstance = 0;
@@ -70,7 +74,8 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
         }
         position = { file, ino, offset: start <= size ? start : 0, instance, rotated: mark };
       } else if (mark !== undefined && mark !== position.rotated) {
-        moved = await scanMoved(file, position.rotated, position.ino !== -1 ? position.offset : 0, config.maxBytesPerTick, regex).catch(() => undefined);
+        movedGens = await movedSince(file, position.rotated).catch(() => undefined);
+        movedFrom = position.ino !== -1 ? position.offset : 0;
         restarted = position.ino !== -1;
         position = { ...position, ino, offset: 0 };
       } else if (position.ino !== ino || size < position.offset) {
@@ -101,6 +106,13 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
       if (size - offset > config.maxBytesPerTick) {
         skippedBytes = size - offset - config.maxBytesPerTick;
         offset = size - config.maxBytesPerTick;
+      }
+      let movedBytes = 0;
+      if (movedGens) {
+        const scan = await scanGenerations(movedGens, movedFrom, config.maxBytesPerTick - (size - offset), regex).catch(() => undefined);
+        moved = scan?.found;
+        movedBytes = scan?.read ?? 0;
+        skippedBytes += scan?.skipped ?? 0;
       }
       if (offset >= size && !moved) {
         position.offset = offset;
@@ -139,7 +151,7 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
           first ??= line;
         }
       }
-      const details = { file, offset: position.offset, bytesRead: consumed, skippedBytes, restartedFromTop: restarted, ...(moved ? { rotatedFile: moved.file } : {}), ...(mark !== undefined ? { rotationMark: mark } : {}) };
+      const details = { file, offset: position.offset, bytesRead: consumed, skippedBytes, restartedFromTop: restarted, ...(movedBytes > 0 ? { movedBytesRead: movedBytes } : {}), ...(moved ? { rotatedFile: moved.file } : {}), ...(mark !== undefined ? { rotationMark: mark } : {}) };
       if (first === undefined) {
         const late = reportPending();
         if (late) return late;
@@ -163,22 +175,40 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
  * the file it is in. The log probe's tick and an instance's last words at its exit both read them so.
  */
 export async function scanMoved(file: string, mark: number | undefined, from: number, budget: number, regex: RegExp): Promise<{ line: string; matches: number; file: string } | undefined> {
-  const gens = await movedSince(file, mark);
+  return (await scanGenerations(await movedSince(file, mark), from, budget, regex)).found;
+}
+
+/** What scanGenerations found, and how many moved bytes it read and left unread (past the budget). */
+interface MovedScan {
+  found?: { line: string; matches: number; file: string } | undefined;
+  read: number;
+  skipped: number;
+}
+
+/** scanMoved over given generations (oldest first; the oldest holds old offset `from`, found past a flood's drop marker). */
+async function scanGenerations(gens: ReadonlyArray<{ file: string; size: number }>, from: number, budget: number, regex: RegExp): Promise<MovedScan> {
+  if (gens.length === 0) return { read: 0, skipped: 0 };
+  const oldest = gens[0]!;
+  const at = Math.min(await offsetInCopy(oldest.file, from).catch(() => from), oldest.size);
   let found: { line: string; matches: number; file: string } | undefined;
   let matches = 0;
-  for (let i = gens.length - 1; i >= 0 && budget > 0; i--) {
+  let read = 0;
+  let unread = 0;
+  for (let i = gens.length - 1; i >= 0; i--) {
     const g = gens[i]!;
-    // The oldest holds the old read position; after a flood's drop marker, it moved with the kept lines.
-    const at = i === 0 ? await offsetInCopy(g.file, from).catch(() => from) : 0;
-    const start = Math.max(Math.min(at, g.size), g.size - budget);
+    const first = i === 0 ? at : 0;
+    unread += g.size - first;
+    if (budget <= 0) continue;
+    const start = Math.max(first, g.size - budget);
     budget -= g.size - start;
+    read += g.size - start;
     // One generation gone meanwhile (the next rotation) costs its own lines only.
     const hit = await scanRange(g.file, start, g.size, regex).catch(() => undefined);
     if (!hit) continue;
     matches += hit.matches;
     found = { ...hit, file: g.file };
   }
-  return found ? { ...found, matches } : undefined;
+  return { found: found ? { ...found, matches } : undefined, read, skipped: unread - read };
 }
 
 /** The first matching line (and the number of matches) in [from, to) of a file; complete lines only, plus a last unterminated one. */

@@ -1,5 +1,5 @@
 // Lines a rotation moved between two log probe ticks: read where they went (file.1 after a flood, a renamed file), within one tick's budget.
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,5 +35,23 @@ describe('log probe: lines moved by a rotation between ticks', () => {
     expect(dropped).toBeGreaterThan(1024 * 1024);
     const r = await p.check(target, signal());
     expect(r).toMatchObject({ status: 'failure', details: { line: 'FATAL: out of memory', rotatedFile: `${file}.1` } });
+  });
+
+  it('reads at most maxBytesPerTick in one tick, live lines first, the moved ones in what is left', async () => {
+    const file = path.join(dir, 'budget.log');
+    await writeFile(file, noise(500));
+    const target: ProbeTarget = { pid: 1, startedAt: 1, logFile: file };
+    const p = probe({ maxBytesPerTick: 4096 });
+    await p.check(target, signal());
+    // 3500+ unread bytes moved to file.1 by a rename rotation, then 3500 new bytes in the live file: 7000 > 4096.
+    await appendFile(file, `FATAL: moved, oldest of the tick\n${noise(3500)}`);
+    await rename(file, `${file}.1`);
+    await writeFile(file, `${noise(3400)}FATAL: live\n`);
+    const r = await p.check(target, signal());
+    // The oldest bytes are the ones skipped (not read on top of a full live read).
+    expect(r).toMatchObject({ status: 'failure', value: 1, details: { line: 'FATAL: live' } });
+    const read = Number(r.details?.bytesRead) + Number(r.details?.movedBytesRead ?? 0);
+    expect(read).toBeLessThanOrEqual(4096);
+    expect(read + Number(r.details?.skippedBytes)).toBe('FATAL: moved, oldest of the tick\n'.length + 3500 + 3400 + 'FATAL: live\n'.length);
   });
 });
