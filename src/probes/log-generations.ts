@@ -1,12 +1,15 @@
 // What a rotation moved out of a log reader's way: the generations (file.1, file.2...) made since the reader's last look.
 import { statSync } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { droppedBefore } from '../observe/log-rotation.js';
 
 /** Generations walked at most (logs.keep is at most 100). */
 const MAX_GENERATIONS = 100;
 /** The head of a rotated copy a flood's drop marker is looked for in. */
 const MARKER_HEAD = 512;
+/** Siblings looked at, at most, for where a renamed log went. */
+const MAX_SIBLINGS = 200;
 
 /** The inode of file.1 now (undefined when there is none): compared at the next read, a change means a rotation. */
 export async function rotationMark(file: string): Promise<number | undefined> {
@@ -59,4 +62,23 @@ export async function offsetInCopy(copy: string, from: number): Promise<number> 
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Where a log renamed away went (the user's logrotate with dateext, or any rename then a new file): the file beside it
+ * whose name starts with the log's and that has inode `ino` (the old file's), with its size; undefined when gone
+ * (deleted, compressed, moved to another directory). Looked up only when the log's inode changed.
+ */
+export async function renamedTo(file: string, ino: number): Promise<{ file: string; size: number } | undefined> {
+  const base = path.basename(file);
+  const names = await readdir(path.dirname(file)).catch(() => [] as string[]);
+  let looked = 0;
+  for (const name of names) {
+    if (name === base || !name.startsWith(base)) continue;
+    if (++looked > MAX_SIBLINGS) break;
+    const candidate = path.join(path.dirname(file), name);
+    const st = await stat(candidate).catch(() => undefined);
+    if (st?.isFile() && Number(st.ino) === ino) return { file: candidate, size: Number(st.size) };
+  }
+  return undefined;
 }

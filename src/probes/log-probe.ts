@@ -2,7 +2,7 @@
 import { open, stat } from 'node:fs/promises';
 import type { ProbeConfigOf } from './probe-schema.js';
 import type { Probe, ProbeResult, ProbeTarget } from './probe-types.js';
-import { movedSince, offsetInCopy, rotationMark } from './log-generations.js';
+import { movedSince, offsetInCopy, renamedTo, rotationMark } from './log-generations.js';
 
 const LINE_LIMIT = 500;
 
@@ -24,7 +24,8 @@ interface ReadPosition {
  * (truncation, rotation) is read from the start. A new file.1 since the last tick (a rotation, copy-truncate or rename)
  * means the unread lines were moved: they are scanned there from the old offset (a fatal line written just before the
  * daemon's rotation was lost, and a file grown past the old offset again hid the rotation; after a flood's drop marker, the
- * offset moves with the kept lines). The live file's new bytes come first, the moved ones get what they leave of
+ * offset moves with the kept lines); so are they in the file a rename moved the log to (a new inode: dateext, rename and
+ * new file), found beside it by its inode. The live file's new bytes come first, the moved ones get what they leave of
  * maxBytesPerTick (one tick reads at most that). More than maxBytesPerTick new bytes: the oldest
  * are skipped (a chatty log must not make the probe fall behind). An unfinished last line waits
  * for the next tick. What the health watch already read at the instance's exit (log-probe-last-words.ts,
@@ -59,7 +60,7 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
       let restarted = false;
       let previous: { line: string; matches: number } | undefined;
       let moved: { line: string; matches: number; file: string } | undefined;
-      /** Where a rotation moved the unread lines since the last tick, and the old read position in the oldest. */
+      /** Where a rotation or a rename moved the unread lines since the last tick, and the old read position in the oldest. */
       let movedGens: Array<{ file: string; size: number }> | undefined;
       let movedFrom = 0;
       const mark = await rotationMark(file);
@@ -79,6 +80,10 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
         restarted = position.ino !== -1;
         position = { ...position, ino, offset: 0 };
       } else if (position.ino !== ino || size < position.offset) {
+        if (position.ino !== -1 && position.ino !== ino) {
+          const renamed = await renamedTo(file, position.ino);
+          if (renamed) (movedGens = [renamed]), (movedFrom = position.offset);
+        }
         restarted = position.ino !== -1;
         position = { ...position, ino, offset: 0 };
       }

@@ -54,4 +54,18 @@ describe('log probe: lines moved by a rotation between ticks', () => {
     expect(read).toBeLessThanOrEqual(4096);
     expect(read + Number(r.details?.skippedBytes)).toBe('FATAL: moved, oldest of the tick\n'.length + 3500 + 3400 + 'FATAL: live\n'.length);
   });
+
+  it('follows a log renamed away (dateext, or rename and a new file) to read the lines written before the rename', async () => {
+    const file = path.join(dir, 'app.log');
+    await writeFile(file, noise(2000));
+    const target: ProbeTarget = { pid: 1, startedAt: 1, logFile: file };
+    const p = probe();
+    await p.check(target, signal());
+    await appendFile(file, 'FATAL: disk quota exceeded\nshutting down\n');
+    await rename(file, `${file}-20261206`);
+    await writeFile(file, `${noise(3000)}`); // the new file, already past the old offset
+    const r = await p.check(target, signal());
+    expect(r).toMatchObject({ status: 'failure', value: 1, details: { line: 'FATAL: disk quota exceeded', rotatedFile: `${file}-20261206` } });
+    expect((await p.check(target, signal())).status).toBe('success');
+  });
 });
