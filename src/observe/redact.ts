@@ -37,7 +37,7 @@ const MESSAGE_WORDS = '(?:expected|required|invalid|must|missing|unknown|cannot|
  * scheme as the value (`Authorization: [REDACTED] [REDACTED]`), or the whole quoted value with it. Nor at a known scheme
  * under any secret key (`AUTH=Token abc123`): the scheme was taken and its credential left to no pattern.
  */
-const NOT_AN_AUTH_SCHEME = `(?!(?<=authorization(?:\\\\*["'])?\\s*[:=]\\s*(?:\\\\*["'])?)[A-Za-z][A-Za-z0-9-]*[ \\t]+\\S|(?:bearer|basic|token|digest|negotiate|ntlm)[ \\t]+\\S)`;
+const NOT_AN_AUTH_SCHEME = `(?!(?<=authorization(?:\\\\*["'])?[ \\t]*[:=][ \\t]*(?:\\\\*["'])?)[A-Za-z][A-Za-z0-9-]*[ \\t]+\\S|(?:bearer|basic|token|digest|negotiate|ntlm)[ \\t]+\\S)`;
 
 /** Authorization schemes: after one, under a secret key or `authorization:`, the next word is the credential at any length. */
 const AUTH_SCHEMES = '(?:bearer|basic|token|digest|negotiate|ntlm)';
@@ -59,13 +59,13 @@ const PATTERNS: RegExp[] = [
   // A credential of any length after a scheme under a secret key or `authorization:` (`AUTH=Bearer abc123`,
   // `authorization: bearer abc`): the patterns for a bare scheme and a header want 8 or more, and a short one was shown.
   // Not a message's word (`auth: token required`), nor Digest's auth-params (`username="u"`: redactAuthorization's).
-  new RegExp(`((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*(?:\\\\*["'])?${AUTH_SCHEMES}[ \\t]+)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))(?![A-Za-z][A-Za-z0-9_-]*[ \\t]*=)([^\\s"',;}\\\\]+)`, 'gi'),
+  new RegExp(`((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?[ \\t]*[:=][ \\t]*(?:\\\\*["'])?${AUTH_SCHEMES}[ \\t]+)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))(?![A-Za-z][A-Za-z0-9_-]*[ \\t]*=)([^\\s"',;}\\\\]+)`, 'gi'),
   // A quoted value under a key that names a secret, to its closing quote (spaces and all), whether the quotes are
   // plain or escaped by one or more backslashes (JSON inside a JSON log line: `{\"apiKey\":\"...\"}`). A quote with one
   // more backslash before it is inside the value (`"se\"cret"`, `\"se\\\"cret\"`): taken as the end, it showed the rest.
   // A value of 3 characters or less holding a space (`{"dbPass": "x y"}`, `token="a b"`) is taken too: no status word has
   // a space, and one was shown whole.
-  new RegExp(`((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*(\\\\*)(["']))${NOT_AN_AUTH_SCHEME}((?:(?!(?<!\\\\)\\2\\3)[^\\n]){4,}?|(?=[^"'\\\\\\n]{0,2}[ \\t])(?=[^"'\\\\\\n]{0,2}[^\\s"'\\\\])[^"'\\\\\\n]{1,3})(?=(?<!\\\\)\\2\\3)`, 'gi'),
+  new RegExp(`((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?[ \\t]*[:=][ \\t]*(\\\\*)(["']))${NOT_AN_AUTH_SCHEME}((?:(?!(?<!\\\\)\\2\\3)[^\\n]){4,}?|(?=[^"'\\\\\\n]{0,2}[ \\t])(?=[^"'\\\\\\n]{0,2}[^\\s"'\\\\])[^"'\\\\\\n]{1,3})(?=(?<!\\\\)\\2\\3)`, 'gi'),
   // key=value / "key": "value" pairs whose key names a secret; not a message's word after a field path
   // (`notify.channels[0].botToken: expected string`), nor an auth scheme whose credential the first patterns take.
   // Not a URL query's parameter (`?access_token=X&page=2`): the query pattern takes its value to the `&`; this one took
@@ -77,11 +77,11 @@ const PATTERNS: RegExp[] = [
   // already redacted is left as it is: `[REDACTED]` would lose its `]` to that rule, then gain one).
   // The value's first character is checked before the look-behinds (here and in the next pattern): after `password:` and
   // a run of spaces, each space the `\s*` gave back re-ran them over the whole run (32 KiB of spaces: 5 s, quadratic).
-  new RegExp(`(?<![?&][a-z0-9_.-]{0,64})((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))(?!\\[REDACTED\\])(?=[^"'\\s,}])${NOT_AN_AUTH_SCHEME}${NOT_A_PASS_COUNT}([^"'\\s,};&]+(?=[;&][ \\t]*[A-Za-z][A-Za-z0-9 _.-]{0,40}=)|[^"'\\s,}]{3,}[^"'\\s,})\\]])`, 'gi'),
+  new RegExp(`(?<![?&][a-z0-9_.-]{0,64})((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?[ \\t]*[:=][ \\t]*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))(?!\\[REDACTED\\])(?=[^"'\\s,}])${NOT_AN_AUTH_SCHEME}${NOT_A_PASS_COUNT}([^"'\\s,};&]+(?=[;&][ \\t]*[A-Za-z][A-Za-z0-9 _.-]{0,40}=)|[^"'\\s,}]{3,}[^"'\\s,})\\]])`, 'gi'),
   // A short value (1 to 3 characters) under a key that names a password or a secret (`PGPASSWORD=abc`,
   // `"clientSecret": "shh"`): the patterns above want 4 or more (under `token` or `auth` a short word is a status,
   // `auth: ok`), and a short password was shown whole. A flag (`secret: no`) stays.
-  new RegExp(`((?:${SHORT_SECRET_KEY_WORDS})(?:\\\\*["'])?\\s*[:=]\\s*(\\\\*)(["']?))(?!${FLAG_WORDS}(?=\\2\\3(?:[^A-Za-z0-9]|$)))(?=[^"'\\s,};&\\\\])${NOT_A_PASS_COUNT}([^"'\\s,};&\\\\]{1,3})(?=\\2\\3(?:[\\s,;}&)\\]]|$))`, 'gi'),
+  new RegExp(`((?:${SHORT_SECRET_KEY_WORDS})(?:\\\\*["'])?[ \\t]*[:=][ \\t]*(\\\\*)(["']?))(?!${FLAG_WORDS}(?=\\2\\3(?:[^A-Za-z0-9]|$)))(?=[^"'\\s,};&\\\\])${NOT_A_PASS_COUNT}([^"'\\s,};&\\\\]{1,3})(?=\\2\\3(?:[\\s,;}&)\\]]|$))`, 'gi'),
   // Well-known token shapes.
   // A JSON Web Token: redactJwts, after these.
   /\bsk-[A-Za-z0-9_-]{16,}/g,
