@@ -80,8 +80,10 @@ const PATTERNS: RegExp[] = [
   new RegExp(`(?<![?&][a-z0-9_.-]{0,64})((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?[ \\t]*[:=][ \\t]*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))(?!\\[REDACTED\\])(?=[^"'\\s,}])${NOT_AN_AUTH_SCHEME}${NOT_A_PASS_COUNT}([^"'\\s,};&]+(?=[;&][ \\t]*[A-Za-z][A-Za-z0-9 _.-]{0,40}=)|[^"'\\s,}]{3,}[^"'\\s,})\\]])`, 'gi'),
   // A short value (1 to 3 characters) under a key that names a password or a secret (`PGPASSWORD=abc`,
   // `"clientSecret": "shh"`): the patterns above want 4 or more (under `token` or `auth` a short word is a status,
-  // `auth: ok`), and a short password was shown whole. A flag (`secret: no`) stays.
-  new RegExp(`((?:${SHORT_SECRET_KEY_WORDS})(?:\\\\*["'])?[ \\t]*[:=][ \\t]*(\\\\*)(["']?))(?!${FLAG_WORDS}(?=\\2\\3(?:[^A-Za-z0-9]|$)))(?=[^"'\\s,};&\\\\])${NOT_A_PASS_COUNT}([^"'\\s,};&\\\\]{1,3})(?=\\2\\3(?:[\\s,;}&)\\]]|$))`, 'gi'),
+  // `auth: ok`), and a short password was shown whole. A flag (`secret: no`) stays, and so does a YAML block scalar's
+  // header (`password: |`, `secret: >-2 # note`): its value is on the lines below (crossLineRedaction's), and the header
+  // read `password: [REDACTED]`, the `|` that says so lost.
+  new RegExp(`((?:${SHORT_SECRET_KEY_WORDS})(?:\\\\*["'])?[ \\t]*[:=][ \\t]*(\\\\*)(["']?))(?!${FLAG_WORDS}(?=\\2\\3(?:[^A-Za-z0-9]|$)))(?!(?<=:[ \\t]*)[|>][1-9+-]{0,2}(?:[ \\t]|\\r?(?:\\n|$)))(?=[^"'\\s,};&\\\\])${NOT_A_PASS_COUNT}([^"'\\s,};&\\\\]{1,3})(?=\\2\\3(?:[\\s,;}&)\\]]|$))`, 'gi'),
   // Well-known token shapes.
   // A JSON Web Token: redactJwts, after these.
   /\bsk-[A-Za-z0-9_-]{16,}/g,
@@ -441,7 +443,9 @@ function redactJwts(text: string): string {
  * (`wrong password 3 times` stays). A word of letters (`the password was changed`, `password is required.`) stays.
  */
 // `(?:[ \t]*(:))?[ \t]+`, not `[ \t]*(:)?[ \t]+`: two space runs side by side split a long run every way (quadratic).
-const PROSE_PASSWORD = /(\bpass(?:word|phrase)\b(?:[ \t]+(is|was)\b)?(?:[ \t]*(:))?[ \t]+)(?:(["'])([^"'\n]+)\4|([^\s"'()[\]{}<>,;]+))/gi;
+// Not a YAML block scalar's header (`password: |`, `passphrase: >-`): its value is on the lines below, and the `|` was
+// taken as the password.
+const PROSE_PASSWORD = /(\bpass(?:word|phrase)\b(?:[ \t]+(is|was)\b)?(?:[ \t]*(:))?[ \t]+)(?:(["'])([^"'\n]+)\4|(?![|>][1-9+-]{0,2}(?:[ \t]|\r?(?:\n|$)))([^\s"'()[\]{}<>,;]+))/gi;
 
 function redactProsePasswords(text: string): string {
   return text.replace(PROSE_PASSWORD, (m, head: string, verb: string | undefined, colon: string | undefined, quote: string | undefined, quoted: string | undefined, bare: string | undefined) => {

@@ -26,10 +26,16 @@ const TEXT = [
   'description: |',
   '  a plain description line',
   'path: /var/lib/openclaw',
+  'secret: >-2 # note',
+  '    folded-secret-value',
+  'passphrase: |',
+  '  pass-phrase-line',
   '',
 ].join('\n');
-const GONE = ['hunter2-block-secret', 'second-line-of-secret', 'folded-token-value-1', 'folded-token-value-2', 'Zq7rT2mXw9LpA4vB8nC3dE6f'];
-const KEPT = ['port: 18789', 'agent:main:discord:123', 'a plain description line', 'path: /var/lib/openclaw', 'gateway:'];
+const GONE = ['hunter2-block-secret', 'second-line-of-secret', 'folded-token-value-1', 'folded-token-value-2', 'Zq7rT2mXw9LpA4vB8nC3dE6f', 'folded-secret-value', 'pass-phrase-line'];
+const KEPT = ['port: 18789', 'agent:main:discord:123', 'a plain description line', 'path: /var/lib/openclaw', 'gateway:',
+  // The header lines keep their indicator (`password: |` read `password: [REDACTED]`, the `|` lost).
+  '\n  password: |\n', '\ntoken: >-\n', '\nsecret: >-2 # note\n', '\npassphrase: |\n', '\nstripeKey: |+ # the vendor key\n'];
 
 describe('a YAML block scalar under a secret key', () => {
   it('is redacted in one text and in a list of lines, other lines kept', () => {
