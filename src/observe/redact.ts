@@ -133,6 +133,17 @@ const PATTERNS: RegExp[] = [
 export const REDACTED = '[REDACTED]';
 
 /**
+ * A secret word after a curl trace prefix and a space, no `:` (`* token <value>`, `> api-key <value>`): no key pattern
+ * wants a key without `:`/`=`, and the credential was shown whole. Taken only when it looks like one (looksLikeCredential):
+ * `* token expired` stays.
+ */
+const TRACE_SECRET = /^([*<>][ \t]+(?:token|api[_-]?key|secret|access[_-]?token)[ \t]+)([^\s"',;]+)/gim;
+
+function redactTraceSecrets(text: string): string {
+  return text.replace(TRACE_SECRET, (m, head: string, value: string) => (looksLikeCredential(value) ? head + REDACTED : m));
+}
+
+/**
  * A match that starts at `pass` inside a word that is not a camelCase key's last word (`bypass=`, `compass:`, `DBPASS=`):
  * not a secret key. `dbPass`, `smtpPass` (a lower-case letter or digit, then `P`) are: `{"dbPass":"x"}` was shown whole.
  */
@@ -561,6 +572,7 @@ export class Redactor {
     if (/cookie/i.test(out)) out = redactCookies(out);
     if (/authorization/i.test(out)) out = redactAuthorization(out);
     if (/pass(?:word|phrase)/i.test(out)) out = redactProsePasswords(out);
+    out = redactTraceSecrets(out);
     for (const re of PATTERNS) {
       out = out.replace(re, (match, p1: unknown, ...rest: unknown[]) => {
         if (passInsideWord(rest[rest.length - 1] as string, rest[rest.length - 2] as number, match)) return match;
