@@ -200,6 +200,8 @@ interface ChannelRuntime {
   summary: { pending: Pending; folded: Folded } | undefined;
   /** Monotonic time before which nothing is sent: the endpoint said its rate-limit bucket is empty until then. */
   paceUntil: number;
+  /** The channel's rate-limit.json writes, one after another (the last wait asked lands last); stop() waits for them. */
+  paceSave: Promise<void> | undefined;
   /**
    * Tries in a row that got no answer at all (refused connection, DNS, TLS, time-out), and whether this outage was said.
    * Such a try spends no maxAttempts, so the alerts never became dead letters: a channel unreachable for days was
@@ -302,6 +304,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       summary: undefined,
       // A wait a previous run was given (saved as wall time) still holds: broken early, it drew another 429.
       paceUntil: clock.monotonic() + savedWaitMs(outbox.readRateLimitSync(cfg.name), cfg, clock.now(), RATE_LIMIT_MAX_WAIT_MS + RETRY_AFTER_MARGIN_MS),
+      paceSave: undefined,
       unreachable: { tries: 0, said: false },
       movedTo: movedChatFor(outbox.readMovedChatSync(cfg.name), cfg),
       lostAt: undefined,
@@ -781,15 +784,22 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   /**
    * The channel's wait, saved as wall time beside its outbox: a restart inside it waits it out (saved-rate-limit.ts).
    * Not awaited by the worker: a stalled disk must not hold delivery (the wait in memory holds this run either way).
+   * Chained per channel (an older wait never lands over a newer one) and waited for by stop(): a reload's new notifier
+   * reads the file right after the old one stopped, and a pruned folder is not made again by a late write.
    */
-  async function savePace(ch: ChannelRuntime): Promise<void> {
-    if (!outboxUsable) return;
+  function savePace(ch: ChannelRuntime): void {
+    if (!outboxUsable || stopped) return;
     const now = clock.now();
-    try {
-      await outbox.writeRateLimit(ch.name, { until: now + Math.max(0, ch.paceUntil - clock.monotonic()), savedAt: now, dest: ch.dest });
-    } catch (err) {
-      log('notify: could not save the rate-limit wait; a restart now sends before it is over', { channel: ch.name, error: scrub(describeError(err)) });
-    }
+    const saved = { until: now + Math.max(0, ch.paceUntil - clock.monotonic()), savedAt: now, dest: ch.dest };
+    const write = (ch.paceSave ?? Promise.resolve())
+      .then(() => outbox.writeRateLimit(ch.name, saved))
+      .catch((err: unknown) => {
+        log('notify: could not save the rate-limit wait; a restart now sends before it is over', { channel: ch.name, error: scrub(describeError(err)) });
+      });
+    ch.paceSave = write;
+    void write.then(() => {
+      if (ch.paceSave === write) ch.paceSave = undefined;
+    });
   }
 
   async function commitBook(ch: ChannelRuntime, book: ThreadBook): Promise<void> {
@@ -869,7 +879,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         const pace = paceAfter(answer);
         if (pace !== undefined) {
           ch.paceUntil = clock.monotonic() + Math.min(pace, RATE_LIMIT_MAX_WAIT_MS) + RETRY_AFTER_MARGIN_MS;
-          void savePace(ch);
+          savePace(ch);
         }
         answerBody = answer.body;
         answerStatus = answer.status;
@@ -968,7 +978,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       // or it was sent at once and refused a second time (Telegram lengthens a flood wait broken early).
       if (rateLimited && askedMs !== undefined) {
         ch.paceUntil = Math.max(ch.paceUntil, clock.monotonic() + askedMs + RETRY_AFTER_MARGIN_MS);
-        void savePace(ch);
+        savePace(ch);
       }
       // A Retry-After is a floor, never a licence to skip the backoff: "429, Retry-After: 0" answered for ever would
       // otherwise be retried (and logged) every 25 ms.
@@ -1058,7 +1068,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       for (const ch of channels) ch.restart?.cancel();
       stopCtrl.abort(new Error('notifier stopped'));
       wakeIdleWaiters();
-      const pending = channels.flatMap((c) => [...c.queue.map((p) => p.persisted), ...(c.worker ? [c.worker] : [])]);
+      const pending = channels.flatMap((c) => [...c.queue.map((p) => p.persisted), ...(c.worker ? [c.worker] : []), ...(c.paceSave ? [c.paceSave] : [])]);
       // Bounded: on a stalled disk (a hung NFS or FUSE mount, a dying SD card) the fsyncs never end, and an unbounded
       // wait hung the daemon's shutdown before it wrote daemon.stopped and released its lock. The files are written
       // already (a dead daemon loses none of them); only their fsync, a power cut's insurance, may be left undone.
@@ -1150,7 +1160,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         if (ch.worker && ch.queue[0]) ch.queue[0].retryAsked = true;
         // The person asked for a try now: a server's wait (Retry-After, an empty bucket) no longer holds the channel.
         ch.paceUntil = 0;
-        void savePace(ch);
+        savePace(ch);
         if (ch.parked.length > 0) {
           for (const p of ch.parked) if (p.entry.dead) p.entry.dead = { ...p.entry.dead, parked: false };
           // The message in flight stays at the front (index 0 is what the worker holds).
