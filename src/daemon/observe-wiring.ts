@@ -321,6 +321,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
             deadLetters: notifier?.deadLetters() ?? {},
             overflowed: notifier?.overflowed() ?? {},
             unreachable: notifier?.unreachable() ?? {},
+            rateLimited: notifier?.rateLimited() ?? {},
             stranded: notifier?.stranded() ?? {},
             strandedWhy: notifier?.strandedWhy() ?? {},
           },

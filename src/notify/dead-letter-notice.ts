@@ -1,6 +1,7 @@
 // One wording for "alerts are waiting to be delivered", for every place a person looks (clawback status, the daemon log).
 import type { StrandedWhy } from './stranded.js';
 import { strandedText } from './stranded-text.js';
+import { localStamp } from '../cli/local-time.js';
 
 const STRANDED_WHYS: ReadonlySet<string> = new Set<StrandedWhy>(['disabled', 'removed', 'moved', 'unknown-destination']);
 
@@ -16,6 +17,8 @@ export interface DeadLetterView {
   overflowed?: Record<string, { folded: number; dropped: number }>;
   /** Channels that gave no answer for maxAttempts tries in a row: alerts waiting, and the last error (redacted). */
   unreachable?: Record<string, { pending: number; reason: string }>;
+  /** Channels held by the endpoint's rate-limit wait (rate-limit.json): until when (wall ms); absent from an older daemon. */
+  rateLimited?: Record<string, { until: number; pending: number }>;
 }
 
 /** One line per channel holding dead letters, naming the commands that retry or drop them; [] when none. */
@@ -28,6 +31,10 @@ export function deadLetterLines(notify: DeadLetterView | undefined): string[] {
   for (const [channel, u] of Object.entries(notify?.unreachable ?? {})) {
     if (!(u?.pending > 0)) continue;
     lines.push(`${u.pending} alert(s) waiting for ${channel}, which is unreachable (${u.reason || 'no answer'}): kept and retried with backoff; \`clawback notify flush ${channel}\` retries now`);
+  }
+  for (const [channel, r] of Object.entries(notify?.rateLimited ?? {})) {
+    if (!(r?.pending > 0) || typeof r.until !== 'number') continue;
+    lines.push(`${r.pending} alert(s) waiting for ${channel}, which is rate-limited by its endpoint until ${localStamp(r.until)} (a 429 wait, kept across restarts): sent when it is over; \`clawback notify flush ${channel}\` sends now`);
   }
   for (const [channel, o] of Object.entries(notify?.overflowed ?? {})) {
     if (!(o?.folded > 0 || o?.dropped > 0)) continue;

@@ -122,6 +122,8 @@ export interface Notifier {
    * error: not dead letters (retried until outboxMaxAge), so status and the dashboard showed nothing for up to 7 days.
    */
   unreachable(): Record<string, { pending: number; reason: string }>;
+  /** Channels held by an endpoint's rate-limit wait (a 429, an empty bucket, or one saved by the last run): until when (wall ms) and the alerts waiting. */
+  rateLimited(): Record<string, { until: number; pending: number }>;
   /** Retries the dead letters (of one channel, or all) now. Returns how many were queued again. */
   retryDeadLetters(channelName?: string): number;
   /** Deletes the dead letters (of one channel, or all), and the messages stranded for it. Returns how many were discarded. */
@@ -1141,6 +1143,16 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       for (const ch of channels) {
         const pending = ch.queue.filter((p) => !p.discarded).length;
         if (ch.unreachable.said && ch.unreachable.tries > 0 && pending > 0) out[ch.name] = { pending, reason: ch.unreachable.reason ?? '' };
+      }
+      return out;
+    },
+
+    rateLimited(): Record<string, { until: number; pending: number }> {
+      const out: Record<string, { until: number; pending: number }> = {};
+      const mono = clock.monotonic();
+      for (const ch of channels) {
+        if (!(ch.paceUntil > mono)) continue;
+        out[ch.name] = { until: Math.round(clock.now() + (ch.paceUntil - mono)), pending: ch.queue.filter((p) => !p.discarded).length };
       }
       return out;
     },

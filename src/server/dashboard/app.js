@@ -349,11 +349,14 @@
     const away = Object.entries((notify && notify.unreachable) || {}).filter(([, u]) => u && u.pending > 0);
     // Alerts kept and never sent (their channel is disabled, gone, or now sends elsewhere): the page said nothing of them.
     const kept = Object.entries((notify && notify.stranded) || {}).filter(([, n]) => n > 0);
+    // Alerts held by the endpoint's rate-limit wait (a 429, kept across restarts): pending with no reason given before.
+    const limited = Object.entries((notify && notify.rateLimited) || {}).filter(([, r]) => r && r.pending > 0 && typeof r.until === 'number');
     const notices = [];
-    if (dead.length > 0 || away.length > 0) {
+    if (dead.length > 0 || away.length > 0 || limited.length > 0) {
       const text = [
         ...dead.map(([ch, n]) => `${n} alert${n === 1 ? '' : 's'} undelivered to ${ch}`),
         ...away.map(([ch, u]) => `${u.pending} alert${u.pending === 1 ? '' : 's'} waiting for ${ch} (unreachable: ${u.reason})`),
+        ...limited.map(([ch, r]) => `${r.pending} alert${r.pending === 1 ? '' : 's'} waiting for ${ch} (rate-limited until ${new Date(r.until).toLocaleString()})`),
       ].join(', ');
       notices.push(' · ', el('b', { class: 'dead-letters', 'data-field': 'dead-letters', title: 'kept and retried; `clawback notify flush` retries now, `clawback notify discard` drops them', text: `⚠ ${text}` }));
     }
