@@ -1,6 +1,7 @@
 // A bounded listing of the directories an agent may edit: what was there before the run, to find what it created.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { CONFIG_REPAIR_LOCK_MARK } from '../doctor/repair-lock.js';
 
 export interface TreeListing {
   /** Regular files and symbolic links (never followed), absolute paths. */
@@ -29,16 +30,25 @@ const SKIPPED_DIRS = new Set(SKIPPED_DIR_NAMES);
 const SKIPPED_FILE = new RegExp(`(${SKIPPED_FILE_ENDINGS.map((e) => e.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')}|\\.log\\.\\d+)$`, 'i');
 
 /**
+ * A doctor's repair lock beside the config (configRepairLockPath: the lock, its drafts, its takeover): who holds it
+ * changes while a run goes on, so a copy of it put back at the verdict revived a lock its owner had released (every
+ * later `clawback doctor --fix` then waited on it), and one "created" during the run was removed under its holder.
+ */
+function isRepairLockFile(name: string): boolean {
+  return name.includes(CONFIG_REPAIR_LOCK_MARK);
+}
+
+/**
  * The same left-out places as gitignore-style patterns below a directory (for an agent's deny rules), so what the
  * agent may edit is exactly what a snapshot covers.
  */
 export function skippedPatterns(): string[] {
-  return [...SKIPPED_DIR_NAMES.map((d) => `**/${d}/**`), ...SKIPPED_FILE_ENDINGS.map((e) => `**/*${e}`), '**/*.log.*'];
+  return [...SKIPPED_DIR_NAMES.map((d) => `**/${d}/**`), ...SKIPPED_FILE_ENDINGS.map((e) => `**/*${e}`), '**/*.log.*', `**/*${CONFIG_REPAIR_LOCK_MARK}*`];
 }
 
 /** Whether a walk leaves this directory entry out (named allowed paths are never left out by name). */
 export function skippedByName(name: string, isDir: boolean): boolean {
-  return isDir ? SKIPPED_DIRS.has(name) : SKIPPED_FILE.test(name);
+  return isDir ? SKIPPED_DIRS.has(name) : SKIPPED_FILE.test(name) || isRepairLockFile(name);
 }
 
 /** Whether a walk of `root` would leave `file` out by a name on its way (a skipped directory, or its own name). */
@@ -46,7 +56,8 @@ export function skippedUnder(file: string, root: string): boolean {
   const rel = path.relative(root, file);
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return false;
   const parts = rel.split(path.sep);
-  return parts.slice(0, -1).some((d) => SKIPPED_DIRS.has(d)) || SKIPPED_FILE.test(parts[parts.length - 1]!);
+  const name = parts[parts.length - 1]!;
+  return parts.slice(0, -1).some((d) => SKIPPED_DIRS.has(d)) || SKIPPED_FILE.test(name) || isRepairLockFile(name);
 }
 
 /** Whether `p` is one of `excluded` or inside one of them. */
