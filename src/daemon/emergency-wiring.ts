@@ -179,6 +179,7 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
         ...(handover ? { handover: true } : {}),
         ...(notStarted ? { notStarted: true } : {}),
         ...(runFacts.has(incidentId) ? { runFacts: runFacts.get(incidentId)! } : {}),
+        ...(service.configFile ? { configPath: service.configFile.path } : {}),
       });
       runFacts.delete(incidentId);
     },
@@ -186,7 +187,7 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
       // Most boots have no run mark: the run's modules stay unloaded then.
       if (!existsSync(serviceRunPath(ctx.stateDir, service.name))) return;
       const { judgeOrphanRun } = await import('../emergency/run-emergency.js');
-      await judgeOrphanRun({ stateDir: ctx.stateDir, serviceName: service.name, clock: ctx.clock, redactor: ctx.redactor, emit: ctx.emit, ...(inFlight ? { inFlight } : {}) });
+      await judgeOrphanRun({ stateDir: ctx.stateDir, serviceName: service.name, clock: ctx.clock, redactor: ctx.redactor, emit: ctx.emit, ...(inFlight ? { inFlight } : {}), ...(service.configFile ? { configPath: service.configFile.path } : {}) });
     },
   };
 }

@@ -180,11 +180,14 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
   const lock = await acquireEmergencyLocks(opts.stateDir, service.name, incidentDir, clock);
   if (!lock.ok) return refusedRun(opts, lock.reason, incidentDir);
   // The doctor's repair lock too: a person's `clawback doctor --fix` (no daemon routes it while none runs, e.g. before
-  // this daemon started) rewrote the files the agent was editing, and this run's revert then undid their repair.
+  // this daemon started) rewrote the files the agent was editing, and this run's revert then undid their repair. The
+  // config's own lock as well: a doctor --fix run with another state dir (its own clawback.yaml) held only that one.
   const waitMs = Math.min(repairLockWaitMs(service), REPAIR_LOCK_WAIT_MAX_MS);
+  const configPath = service.configFile?.path;
   const repair = await takeRepairLock(opts.stateDir, service.name, {
     clock,
     waitMs,
+    ...(configPath !== undefined ? { configPath } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     onWait: (owner) => opts.emit(event(opts, 'incident.action', 'warning', `Level 3: ${owner ? `pid ${owner.pid}` : 'another process'} is repairing ${service.name} (clawback doctor --fix); the agent waits for it (up to ${formatDuration(waitMs)}) before it edits anything`, { action: 'agent-waits-repair', ...(owner ? { pid: owner.pid } : {}) })),
   });
@@ -215,12 +218,15 @@ interface OrphanAt {
   clock: Clock;
   redactor: Redactor;
   emit(event: ClawbackEvent): void;
+  /** The service's config file: its repair lock (configRepairLockPath) is taken with the state dir's. */
+  configPath?: string;
   /** The caller holds the service's repair lock (a new run about to start). */
   repairLockHeld?: boolean;
 }
 
 function orphanAt(opts: RunEmergencyOptions): OrphanAt {
-  return { stateDir: opts.stateDir, serviceName: opts.service.name, clock: opts.clock, redactor: opts.redactor, emit: opts.emit };
+  const configPath = opts.service.configFile?.path;
+  return { stateDir: opts.stateDir, serviceName: opts.service.name, clock: opts.clock, redactor: opts.redactor, emit: opts.emit, ...(configPath !== undefined ? { configPath } : {}) };
 }
 
 /**
@@ -291,6 +297,8 @@ export async function finishAgentSession(opts: {
   runFacts?: AgentRunRecord;
   /** The caller holds the service's repair lock already (a new run judging an orphan before it starts). */
   repairLockHeld?: boolean;
+  /** The service's config file: its repair lock is taken with the state dir's. */
+  configPath?: string;
 }): Promise<{ changedFiles: string[]; revertedFiles: string[]; keptFiles?: string[] }> {
   if (opts.repairLockHeld) return finishLocked(opts);
   // The verdict writes the files the agent changed (a revert, a secret restored): a doctor's repair (the Level 2 that a
@@ -299,6 +307,7 @@ export async function finishAgentSession(opts: {
   const repair = await takeRepairLock(opts.stateDir, opts.serviceName, {
     clock: opts.clock,
     waitMs: REPAIR_LOCK_WAIT_MAX_MS,
+    ...(opts.configPath !== undefined ? { configPath: opts.configPath } : {}),
     onWait: (owner) => opts.emit(level3Event(opts, 'incident.action', 'warning', `Level 3: ${owner ? `pid ${owner.pid}` : 'another process'} is repairing ${opts.serviceName}; the agent run's verdict waits for it (up to ${formatDuration(REPAIR_LOCK_WAIT_MAX_MS)}) before it puts anything back`, { action: 'agent-verdict-waits-repair', ...(owner ? { pid: owner.pid } : {}) })),
   });
   // Past the wait the verdict goes ahead all the same: an unverified agent's edits left in place are the worse harm.
@@ -446,6 +455,7 @@ export async function runEmergency(opts: RunEmergencyOptions): Promise<Emergency
       emit: opts.emit,
       learningsKeep: opts.config.learnings.keep,
       incidentReason: opts.incident.reason,
+      ...(opts.service.configFile ? { configPath: opts.service.configFile.path } : {}),
       ...(run.runFacts ? { runFacts: run.runFacts } : {}),
     });
   if (run.outcome !== 'completed') {
