@@ -128,9 +128,12 @@ function includesMove(content: Buffer, format: ConfigFormat, configPath: string,
   return p.ok && directlyIncludedFiles(configPath, p.value).join('\n') !== directlyIncludedFiles(elsewhere, p.value).join('\n');
 }
 
+/** The mark in the name of a candidate config the validity check writes beside the real one (and removes). */
+export const VALIDATOR_CANDIDATE_MARK = '.clawback-check-';
+
 async function writeTempCandidate(configPath: string, content: Buffer): Promise<{ file: string; beside: boolean; why?: string; remove(): Promise<void> }> {
   const ext = path.extname(configPath);
-  const name = `.${path.basename(configPath, ext)}.clawback-check-${randomBytes(4).toString('hex')}${ext}`;
+  const name = `.${path.basename(configPath, ext)}${VALIDATOR_CANDIDATE_MARK}${randomBytes(4).toString('hex')}${ext}`;
   const besideOriginal = path.join(path.dirname(configPath), name);
   try {
     await fs.writeFile(besideOriginal, content, { mode: 0o600, flag: 'wx' });

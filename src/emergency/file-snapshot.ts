@@ -207,9 +207,6 @@ function linkText(c: LinkChange): string {
   return c.now === null ? '(a symbolic link replaced by a file or removed)' : `(replaced by a symbolic link to ${c.now})`;
 }
 
-/** The mark in the name of a candidate config the doctor's validity check writes beside the real one. */
-const VALIDATOR_CANDIDATE = '.clawback-check-';
-
 /** Files (and links) and directories under the snapshot's directories that were not there before the run. */
 export async function createdSince(snap: FileSnapshot): Promise<{ files: string[]; dirs: string[]; truncated: boolean }> {
   const t = snap.tree;
@@ -223,8 +220,8 @@ export async function createdSince(snap: FileSnapshot): Promise<{ files: string[
   // Breadth first: a directory's parent is decided before it. Created means under a directory listed whole before.
   const listedOrCreated = (d: string) => (beforeDirs.has(d) && !unlisted.has(d)) || createdDirs.has(d);
   for (const d of now.dirs) if (!beforeDirs.has(d) && listedOrCreated(path.dirname(d))) createdDirs.add(d);
-  // Clawback's own validator candidates (written beside the config, removed by the check) are not the agent's.
-  const files = now.files.filter((f) => !before.has(f) && listedOrCreated(path.dirname(f)) && !path.basename(f).includes(VALIDATOR_CANDIDATE));
+  // Clawback's own files beside the config (validator candidates, repair locks) are left out by listTree itself.
+  const files = now.files.filter((f) => !before.has(f) && listedOrCreated(path.dirname(f)));
   return { files, dirs: [...createdDirs], truncated: now.truncated };
 }
 

@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_REPAIR_LOCK_MARK } from '../doctor/repair-lock.js';
+import { VALIDATOR_CANDIDATE_MARK } from '../doctor/config-validity.js';
 
 export interface TreeListing {
   /** Regular files and symbolic links (never followed), absolute paths. */
@@ -30,12 +31,14 @@ const SKIPPED_DIRS = new Set(SKIPPED_DIR_NAMES);
 const SKIPPED_FILE = new RegExp(`(${SKIPPED_FILE_ENDINGS.map((e) => e.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')}|\\.log\\.\\d+)$`, 'i');
 
 /**
- * A doctor's repair lock beside the config (configRepairLockPath: the lock, its drafts, its takeover): who holds it
- * changes while a run goes on, so a copy of it put back at the verdict revived a lock its owner had released (every
- * later `clawback doctor --fix` then waited on it), and one "created" during the run was removed under its holder.
+ * Clawback's own short-lived files beside the config: a doctor's repair lock (configRepairLockPath: the lock, its
+ * drafts, its takeover) and a validity check's candidate copy. They come and go while a run goes on, so a copy of one
+ * put back at the verdict revived a lock its owner had released (every later `clawback doctor --fix` then waited on
+ * it) or a candidate the check had removed, and one "created" during the run was removed under its owner.
  */
-function isRepairLockFile(name: string): boolean {
-  return name.includes(CONFIG_REPAIR_LOCK_MARK);
+const OWN_MARKS = [CONFIG_REPAIR_LOCK_MARK, VALIDATOR_CANDIDATE_MARK];
+function isClawbackOwnFile(name: string): boolean {
+  return OWN_MARKS.some((m) => name.includes(m));
 }
 
 /**
@@ -43,12 +46,12 @@ function isRepairLockFile(name: string): boolean {
  * agent may edit is exactly what a snapshot covers.
  */
 export function skippedPatterns(): string[] {
-  return [...SKIPPED_DIR_NAMES.map((d) => `**/${d}/**`), ...SKIPPED_FILE_ENDINGS.map((e) => `**/*${e}`), '**/*.log.*', `**/*${CONFIG_REPAIR_LOCK_MARK}*`];
+  return [...SKIPPED_DIR_NAMES.map((d) => `**/${d}/**`), ...SKIPPED_FILE_ENDINGS.map((e) => `**/*${e}`), '**/*.log.*', ...OWN_MARKS.map((m) => `**/*${m}*`)];
 }
 
 /** Whether a walk leaves this directory entry out (named allowed paths are never left out by name). */
 export function skippedByName(name: string, isDir: boolean): boolean {
-  return isDir ? SKIPPED_DIRS.has(name) : SKIPPED_FILE.test(name) || isRepairLockFile(name);
+  return isDir ? SKIPPED_DIRS.has(name) : SKIPPED_FILE.test(name) || isClawbackOwnFile(name);
 }
 
 /** Whether a walk of `root` would leave `file` out by a name on its way (a skipped directory, or its own name). */
@@ -57,7 +60,7 @@ export function skippedUnder(file: string, root: string): boolean {
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return false;
   const parts = rel.split(path.sep);
   const name = parts[parts.length - 1]!;
-  return parts.slice(0, -1).some((d) => SKIPPED_DIRS.has(d)) || SKIPPED_FILE.test(name) || isRepairLockFile(name);
+  return parts.slice(0, -1).some((d) => SKIPPED_DIRS.has(d)) || SKIPPED_FILE.test(name) || isClawbackOwnFile(name);
 }
 
 /** Whether `p` is one of `excluded` or inside one of them. */

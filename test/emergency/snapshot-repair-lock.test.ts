@@ -64,3 +64,14 @@ it('a repair lock taken during the run is not counted as created, and is left to
 it("an agent's edit rules leave the repair lock out as the snapshot does", () => {
   expect(skippedPatterns()).toContain('**/*.clawback-repair*');
 });
+
+it("a validity check's candidate copy beside the config, there at the snapshot and gone by the verdict, is not put back", async () => {
+  const candidate = path.join(cfgDir, '.openclaw.clawback-check-0a1b2c3d.json');
+  await fs.writeFile(candidate, '{ gateway: { port: 18789 } }\n', { mode: 0o600 }); // a check under way
+  const snap = await takeSnapshot([cfgDir], [], path.join(dir, 'before'));
+  await fs.rm(candidate); // the check ended
+  await fs.writeFile(cfg, '{ gateway: { port: "oops" } }\n');
+  expect((await changesSince(snap)).map((c) => c.path)).toEqual([cfg]);
+  await revertSnapshot(snap, path.join(dir, 'after'));
+  expect(await fs.readdir(cfgDir)).toEqual(['openclaw.json']);
+});
