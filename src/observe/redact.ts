@@ -2,6 +2,7 @@
 import { setOwn } from './own-key.js';
 import { endsInKeyWord, isSecretKey, mentionsSecret, wordsOf } from './secret-keys.js';
 import { looksLikeCredential } from './credential-value.js';
+import { opensNestedValue, redactNestedLine } from './redact-nested.js';
 
 /**
  * `pass` as a key of its own or a key's last word (`pass=`, `DB_PASS=`, openssl's `-passin pass:X`, camelCase `dbPass`),
@@ -169,7 +170,8 @@ function redactKeyWordValues(text: string): string {
 }
 
 /** A `Cookie:` or `Set-Cookie:` header (or a `cookie` field): its value to the end of the line or the closing quote. */
-const COOKIE_HEADER = /(\b(?:set-)?cookie["']?\s*[:=]\s*["']?)([^\r\n"']+)/gi;
+// Spaces within one line only: across the line break, the next line's key was taken as the cookie (crossLineRedaction's).
+const COOKIE_HEADER = /(\b(?:set-)?cookie["']?[ \t]*[:=][ \t]*["']?)([^\r\n"']+)/gi;
 /** One `name=value` of a cookie header. */
 const COOKIE_PAIR = /(^|;\s*)([^=;\s]+)=([^;]*)/g;
 /** Set-Cookie attributes: settings, not credentials. */
@@ -215,7 +217,7 @@ const KEY_AT_END = /(?:^|[^A-Za-z0-9_.-])\\*["']?([A-Za-z][A-Za-z0-9_.-]{0,63})\
  * The value at the start of the line after such a key: quoted, or one bare word that is not a nested key (`user:`), taken
  * whole (a look-ahead and its back-reference: no backtracking into it, `use` of `user:` is no value).
  */
-const VALUE_START = /^(\s*)(?:(\\*["'])([^"'\\\n]*)\2|(?=([^\s"',{}[\]:]+))\4(?![ \t]*:))/;
+const VALUE_START = /^(\s*)(?:(\\*["'])([^"'\\\n]*)\2(?![ \t]*:)|(?=([^\s"',{}[\]:]+))\4(?![ \t]*:))/;
 /**
  * A YAML block scalar's header at a line's end (`password: |`, `token: >-`, `key: |2+ # note`): its value is the more
  * indented lines after it. The short-value pattern took the `|` as the password and the lines below were shown whole.
@@ -226,12 +228,42 @@ const BLOCK_SCALAR_AT_END = /(?:^|[^A-Za-z0-9_.-])["']?([A-Za-z][A-Za-z0-9_.-]{0
 const NO_SECRET_VALUE = /^(?:null|true|false|undefined|)$/;
 
 /** What the line after a key at a line's end holds: a secret (isSecretKey), a credential if it looks like one, or nothing. */
-function keyAtLineEnd(line: string): 'secret' | 'credential' | undefined {
+function keyAtLineEnd(line: string): NextValue | undefined {
   const tail = line.trimEnd().slice(-96);
   const m = KEY_AT_END.exec(tail);
   if (!m) return undefined;
-  if (isSecretKey(m[1]!)) return 'secret';
-  return endsInKeyWord(m[1]!) ? 'credential' : undefined;
+  const indent = /^[ \t]*/.exec(line)![0].length;
+  const key = m[1]!.toLowerCase();
+  // A header's value on the next line keeps its own shape: a cookie's names, an Authorization header's scheme.
+  if (key === 'cookie' || key === 'set-cookie') return { expect: 'secret', indent, header: 'cookie' };
+  if (key === 'authorization' || key === 'proxy-authorization') return { expect: 'secret', indent, header: 'authorization' };
+  if (isSecretKey(m[1]!)) return { expect: 'secret', indent };
+  return endsInKeyWord(m[1]!) ? { expect: 'credential', indent } : undefined;
+}
+
+/** The next line's start that is a header's value: cookies (`name=`), or a known Authorization scheme and a space. */
+const NEXT_LINE_HEADER = {
+  cookie: /^[ \t]*["']?[^=;\s"']+=/,
+  authorization: /^[ \t]*["']?(?:bearer|basic|token|digest|negotiate|ntlm|aws4-hmac-sha256|dpop|hoba|mutual|vapid)[ \t]+\S/i,
+} as const;
+
+/** What the line after a key at a line's end holds, and that key line's indentation. */
+interface NextValue {
+  expect: 'secret' | 'credential';
+  indent: number;
+  header?: 'cookie' | 'authorization';
+}
+
+/**
+ * The next line of a `Cookie:` or `Authorization:` header split after its colon: its cookies' values, or the credentials
+ * after its scheme (`Bearer X`), as on one line. The scheme was taken as the value and the credential after it shown.
+ */
+function redactNextLineHeader(line: string, header: 'cookie' | 'authorization'): string {
+  const lead = /^[ \t]*/.exec(line)![0];
+  const prefix = header === 'cookie' ? 'cookie: ' : 'authorization: ';
+  const body = line.slice(lead.length);
+  const out = header === 'cookie' ? redactCookies(prefix + body) : redactAuthorization(prefix + body);
+  return lead + out.slice(prefix.length);
 }
 
 /** The value at the start of `line` redacted when `expect` says it is one (keyAtLineEnd of the line before). */
@@ -252,14 +284,17 @@ export function crossLineRedaction(): (line: string) => string {
   let inKey = false;
   let credentialNext = false;
   // A key at the previous line's end (`"password":`): this line starts with its value (pretty-printed JSON in a log).
-  let valueNext: 'secret' | 'credential' | undefined;
-  // Inside a YAML block scalar under a secret key: the header line's indentation, and what its lines are.
-  let block: { indent: number; expect: 'secret' | 'credential' } | undefined;
+  let valueNext: NextValue | undefined;
+  // Inside a YAML block scalar, or a mapping or list (`secret:` then `  api: X`), under a secret key: the key line's
+  // indentation, and what its lines are.
+  let block: { indent: number; expect: 'secret' | 'credential'; nested?: boolean } | undefined;
+  const isValue = { secret: (v: string) => v !== REDACTED, credential: (v: string) => v !== REDACTED && looksLikeCredential(v) };
   return (line) => {
     if (block) {
       const indent = /^[ \t]*/.exec(line)![0].length;
       if (!line.trim()) return line;
       if (indent > block.indent) {
+        if (block.nested) return redactNestedLine(line, indent, REDACTED, isValue[block.expect]);
         const body = line.slice(indent);
         return block.expect === 'secret' || looksLikeCredential(body) ? line.slice(0, indent) + REDACTED : line;
       }
@@ -270,7 +305,13 @@ export function crossLineRedaction(): (line: string) => string {
     const kind = header ? (isSecretKey(header[1]!) ? 'secret' : endsInKeyWord(header[1]!) ? 'credential' : undefined) : undefined;
     if (kind) block = { indent: /^[ \t]*/.exec(line)![0].length, expect: kind };
     let out = line;
-    if (valueNext) out = redactNextLineValue(out, valueNext);
+    if (valueNext && /^[ \t]*/.exec(line)![0].length > valueNext.indent && opensNestedValue(line)) {
+      // A mapping or list under the key (`password:` then `  x: hunter2`): the key showed the value (`x`) was no secret.
+      block = { indent: valueNext.indent, expect: valueNext.expect, nested: true };
+      valueNext = undefined;
+      return redactNestedLine(line, /^[ \t]*/.exec(line)![0].length, REDACTED, isValue[block.expect]);
+    }
+    if (valueNext) out = valueNext.header && NEXT_LINE_HEADER[valueNext.header].test(line) ? redactNextLineHeader(out, valueNext.header) : redactNextLineValue(out, valueNext.expect);
     valueNext = keyAtLineEnd(line);
     if (inKey) {
       const end = KEY_END.exec(out);
@@ -400,7 +441,8 @@ function redactEncodedCredentials(text: string, known: RegExp | undefined): stri
 }
 
 /** An Authorization header (or a key named so) with its scheme: the credentials after it, to the end of the line. */
-const AUTH_HEADER = /(\b(?:proxy-)?authorization(?:\\*["'])?\s*[:=]\s*(?:\\*["'])?[A-Za-z][A-Za-z0-9-]*[ \t]+)([^\r\n]*)/gi;
+// Spaces within one line only: across the line break, the next line's first word was taken as the scheme (crossLineRedaction's).
+const AUTH_HEADER = /(\b(?:proxy-)?authorization(?:\\*["'])?[ \t]*[:=][ \t]*(?:\\*["'])?[A-Za-z][A-Za-z0-9-]*[ \t]+)([^\r\n]*)/gi;
 /** Credentials given as auth-params (`Digest username="u", response="..."`, AWS's `Credential=..., Signature=...`). */
 const AUTH_PARAMS_START = /^[A-Za-z][A-Za-z0-9_-]{0,31}[ \t]*=(?!=)/;
 const AUTH_PARAM = /(^|,[ \t]*)([A-Za-z][A-Za-z0-9_-]*)([ \t]*=[ \t]*)(?:(\\*")(.*?)\4|([^\s,"'}\\]*))/g;
