@@ -5,6 +5,11 @@ import type { Probe, ProbeResult, ProbeTarget } from './probe-types.js';
 import { movedSince, offsetInCopy, renamedTo, rotationMark } from './log-generations.js';
 
 const LINE_LIMIT = 500;
+/**
+ * The last bytes read are kept and read again, in the same read, at the next tick: other bytes there mean the log was
+ * emptied in place and written past the old position meanwhile (logs.keep: 0, a flood trim, a full disk, a truncate).
+ */
+const TAIL_BYTES = 32;
 
 interface ReadPosition {
   file: string;
@@ -14,6 +19,8 @@ interface ReadPosition {
   instance: string;
   /** The inode of file.1 at this read (rotationMark): another one at the next tick means a rotation moved lines. */
   rotated?: number | undefined;
+  /** The TAIL_BYTES before offset as they were read (undefined after a jump): see TAIL_BYTES. */
+  tail?: Buffer | undefined;
 }
 
 /**
@@ -21,7 +28,8 @@ interface ReadPosition {
  * the last tick, up to the new instance's start (its last words, often the fatal line: a match there is
  * reported with previousInstance: true), then continues at target.logStartOffset (the log size when
  * the instance started) or, without it, at the end of the file. A shrunk file or a new inode
- * (truncation, rotation) is read from the start. A new file.1 since the last tick (a rotation, copy-truncate or rename)
+ * (truncation, rotation) is read from the start, and so is one emptied in place and grown past the old offset again
+ * (logs.keep: 0, a flood trim: the last bytes read, TAIL_BYTES, differ when read again). A new file.1 since the last tick (a rotation, copy-truncate or rename)
  * means the unread lines were moved: they are scanned there from the old offset (a fatal line written just before the
  * daemon's rotation was lost, and a file grown past the old offset again hid the rotation; after a flood's drop marker, the
  * offset moves with the kept lines); so are they in the file a rename moved the log to (a new inode: dateext, rename and
@@ -74,18 +82,20 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
           previous = await scanRange(file, from, Math.min(start, size), regex).catch(() => undefined);
         }
         position = { file, ino, offset: start <= size ? start : 0, instance, rotated: mark };
+        // The bytes before the first position, read once per instance, so an emptying before its first read is noticed too.
+        if (position.offset > 0) position.tail = await readAt(file, Math.max(0, position.offset - TAIL_BYTES), Math.min(TAIL_BYTES, position.offset)).catch(() => undefined);
       } else if (mark !== undefined && mark !== position.rotated) {
         movedGens = await movedSince(file, position.rotated).catch(() => undefined);
         movedFrom = position.ino !== -1 ? position.offset : 0;
         restarted = position.ino !== -1;
-        position = { ...position, ino, offset: 0 };
+        position = { ...position, ino, offset: 0, tail: undefined };
       } else if (position.ino !== ino || size < position.offset) {
         if (position.ino !== -1 && position.ino !== ino) {
           const renamed = await renamedTo(file, position.ino);
           if (renamed) (movedGens = [renamed]), (movedFrom = position.offset);
         }
         restarted = position.ino !== -1;
-        position = { ...position, ino, offset: 0 };
+        position = { ...position, ino, offset: 0, tail: undefined };
       }
 
       position.rotated = mark;
@@ -124,27 +134,30 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
         return reportPending() ?? { status: 'success', message: `no new lines in ${file}`, details: { file, offset, ...(mark !== undefined ? { rotationMark: mark } : {}) } };
       }
 
-      const buf = Buffer.alloc(Math.max(0, size - offset));
-      let read = 0;
+      // The bytes last read before the position come along in the same read: other bytes there mean the log was emptied
+      // in place and written past the position again (its new start would be skipped unseen).
+      const tail = offset === position.offset && position.tail !== undefined && position.tail.length <= offset ? position.tail : undefined;
+      let head = tail?.length ?? 0;
+      let buf: Buffer;
       try {
-        const fh = await open(file, 'r');
-        try {
-          while (read < buf.length) {
-            const { bytesRead } = await fh.read(buf, read, buf.length - read, offset + read);
-            if (bytesRead === 0) break;
-            read += bytesRead;
-          }
-        } finally {
-          await fh.close();
+        buf = await readAt(file, offset - head, size - offset + head);
+        if (tail && !buf.subarray(0, head).equals(tail)) {
+          restarted = true;
+          head = 0;
+          offset = Math.max(0, size - config.maxBytesPerTick);
+          skippedBytes = offset;
+          buf = await readAt(file, offset, size - offset);
         }
       } catch (err) {
         return { status: 'unknown', message: `cannot read log ${file}: ${(err as Error).message}` };
       }
-      const chunk = buf.subarray(0, read);
+      const read = Math.max(0, buf.length - head);
+      const chunk = buf.subarray(head, head + read);
       const lastNewline = chunk.lastIndexOf(0x0a);
       // An unfinished line waits for its end, unless it fills the whole read budget.
       const consumed = lastNewline >= 0 ? lastNewline + 1 : read >= config.maxBytesPerTick ? read : 0;
       position.offset = offset + consumed;
+      position.tail = Buffer.from(buf.subarray(Math.max(0, head + consumed - TAIL_BYTES), head + consumed));
 
       const lines = chunk.subarray(0, consumed).toString('utf8').split('\n');
       let first: string | undefined = moved?.line;
@@ -240,6 +253,23 @@ export async function scanRange(file: string, from: number, to: number, regex: R
     }
   }
   return first === undefined ? undefined : { line: first, matches };
+}
+
+/** Up to `length` bytes of a file from `from` (fewer when it is shorter now). */
+async function readAt(file: string, from: number, length: number): Promise<Buffer> {
+  const buf = Buffer.alloc(Math.max(0, length));
+  let read = 0;
+  const fh = await open(file, 'r');
+  try {
+    while (read < buf.length) {
+      const { bytesRead } = await fh.read(buf, read, buf.length - read, from + read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+  } finally {
+    await fh.close();
+  }
+  return buf.subarray(0, read);
 }
 
 function instanceKey(target: ProbeTarget): string {

@@ -1,0 +1,73 @@
+// A log emptied in place between two log probe ticks (logs.keep: 0, a flood trim, a full disk, the user's truncate) and
+// written past the old read position again: the probe must read the new content from its start.
+import { appendFile, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeSchema, type ProbeConfigOf } from '../../src/probes/probe-schema.js';
+import { createLogProbe } from '../../src/probes/log-probe.js';
+import { rotateIfLarger, trimFlood } from '../../src/observe/log-rotation.js';
+import type { ProbeTarget } from '../../src/probes/probe-types.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'clawback-log-emptied-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const probe = (fields: Record<string, unknown> = {}) =>
+  createLogProbe(probeSchema.parse({ kind: 'log', pattern: 'FATAL', finding: 'crash', ...fields }) as ProbeConfigOf<'log'>);
+const signal = (): AbortSignal => AbortSignal.timeout(5000);
+/** Log lines with a running number, like a real service's (no two alike). */
+const lines = (bytes: number, tag: string): string => {
+  let out = '';
+  for (let i = 0; out.length < bytes; i++) out += `${tag} line ${i} ${'x'.repeat(60)}\n`;
+  return out;
+};
+
+describe('log probe: a log emptied in place and written past the old position before the next tick', () => {
+  it('logs.keep: 0 rotation (rotateIfLarger): the fatal line at the start of the new content is reported', async () => {
+    const file = path.join(dir, 'keep0.log');
+    await writeFile(file, lines(3000, 'old'));
+    const target: ProbeTarget = { pid: 1, startedAt: 1, logFile: file };
+    const p = probe();
+    expect((await p.check(target, signal())).status).toBe('success'); // read position: ~3000 bytes in
+    await appendFile(file, lines(2000, 'unread'));
+    expect(await rotateIfLarger(file, 4096, 0)).toBe(true); // emptied in place, no file.1
+    await appendFile(file, `FATAL: listen EADDRINUSE\n${lines(4000, 'new')}`);
+    const r = await p.check(target, signal());
+    expect(r).toMatchObject({ status: 'failure', details: { line: 'FATAL: listen EADDRINUSE', restartedFromTop: true } });
+    // Read once: the next tick has nothing new.
+    expect((await p.check(target, signal())).status).toBe('success');
+  });
+
+  it('a flood trim (trimFlood) and a plain truncate are noticed the same way', async () => {
+    const file = path.join(dir, 'trim.log');
+    await writeFile(file, lines(1024 * 1024 + 8192, 'flood'));
+    const target: ProbeTarget = { pid: 1, startedAt: 1, logFile: file };
+    const p = probe({ maxBytesPerTick: 4 * 1024 * 1024 });
+    expect((await p.check(target, signal())).status).toBe('success');
+    await appendFile(file, lines(4096, 'more'));
+    expect(await trimFlood(file, 4096)).toBeGreaterThan(0);
+    await appendFile(file, `FATAL: after the trim\n${lines(1024 * 1024 + 16384, 'again')}`);
+    expect(await p.check(target, signal())).toMatchObject({ status: 'failure', details: { line: 'FATAL: after the trim' } });
+
+    await truncate(file, 0);
+    await appendFile(file, `FATAL: after the truncate\n${lines(1024 * 1024 + 32768, 'third')}`);
+    expect(await p.check(target, signal())).toMatchObject({ status: 'failure', details: { line: 'FATAL: after the truncate' } });
+  });
+
+  it('an ordinary append is not taken for an emptying (no match read twice)', async () => {
+    const file = path.join(dir, 'plain.log');
+    await writeFile(file, `FATAL: once\n${lines(500, 'a')}`);
+    const target: ProbeTarget = { pid: 1, startedAt: 1, logFile: file, logStartOffset: 0 };
+    const p = probe();
+    expect((await p.check(target, signal())).status).toBe('failure');
+    for (let i = 0; i < 5; i++) {
+      await appendFile(file, lines(300, `b${i}`));
+      expect(await p.check(target, signal())).toMatchObject({ status: 'success', details: { restartedFromTop: false } });
+    }
+  });
+});
