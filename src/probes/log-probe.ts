@@ -93,9 +93,11 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
         if (position.ino !== -1 && position.ino !== ino) {
           const renamed = await renamedTo(file, position.ino);
           if (renamed) (movedGens = [renamed]), (movedFrom = position.offset);
+          else if (await isCopyOf(file, position)) movedFrom = -1;
         }
-        restarted = position.ino !== -1;
-        position = { ...position, ino, offset: 0, tail: undefined };
+        restarted = position.ino !== -1 && movedFrom !== -1;
+        position = movedFrom === -1 ? { ...position, ino } : { ...position, ino, offset: 0, tail: undefined };
+        movedFrom = 0;
       }
 
       position.rotated = mark;
@@ -253,6 +255,25 @@ export async function scanRange(file: string, from: number, to: number, regex: R
     }
   }
   return first === undefined ? undefined : { line: first, matches };
+}
+
+/**
+ * Whether a log with a new inode is the old one copied back (a log deleted under its service, its output moved back by
+ * the daemon: src/observe/deleted-log.ts): the bytes last read sit before the old offset there (after a drop marker,
+ * shifted by it); if so, `position` is moved to that offset, so lines already read are not reported twice. Read only
+ * when the inode changed.
+ */
+async function isCopyOf(file: string, position: ReadPosition): Promise<boolean> {
+  const tail = position.tail;
+  if (tail === undefined || tail.length === 0) return false;
+  try {
+    const at = await offsetInCopy(file, position.offset);
+    if (at < tail.length || !(await readAt(file, at - tail.length, tail.length)).equals(tail)) return false;
+    position.offset = at;
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Up to `length` bytes of a file from `from` (fewer when it is shorter now). */
