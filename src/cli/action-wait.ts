@@ -9,7 +9,7 @@ export const DAEMON_SETTLE_MARGIN_MS = 15_000;
 
 /**
  * The wait for a person's request about `name` (an instance `web:1` is its service `web`): its longest stop grace (a
- * restart drains with drainGrace) plus the daemon's margin, plus the ordinary request time for the rest of the way.
+ * restart drains with drainGrace), an external service's `external.timeout`, plus the daemon's margin, plus the ordinary request time for the rest of the way.
  * A service the config does not name: the ordinary request time. A hung daemon is not waited for: the client's
  * heartbeat watch ends the call within seconds of its last beat.
  */
@@ -18,7 +18,8 @@ export function actionWaitMs(config: Pick<ClawbackConfig, 'services'> | undefine
   const svc = config?.services.find((s) => s.name === name) ?? config?.services.find((s) => s.name === base);
   if (!svc) return REQUEST_TIMEOUT_MS;
   const grace = Math.max(svc.stop.grace, svc.stop.drainGrace ?? 0);
-  return grace + DAEMON_SETTLE_MARGIN_MS + REQUEST_TIMEOUT_MS;
+  // An external service's cancelled start waits for what its manager brings up (and its stopCommand runs) that long too.
+  return grace + (svc.external?.timeout ?? 0) + DAEMON_SETTLE_MARGIN_MS + REQUEST_TIMEOUT_MS;
 }
 
 /** The config the daemon runs (daemon.json's configPath), or undefined for the embedded demo ('') or one that does not load now. */

@@ -494,8 +494,11 @@ export class ServiceRuntime {
     }
     // The reducer counted no new restart of a service on its way down to be started, or starting: this request joined
     // the restart (or start) under way, and its caller is told so, not that it restarted the service itself.
-    const joined = action === 'restart' && by === 'human' && this.s.restartsTotal === restartsBefore && (phaseBefore === 'stopping' || phaseBefore === 'starting') && !this.s.work;
-    const joinedText = joined ? `; joined the ${phaseBefore === 'stopping' ? 'restart' : 'start'} already under way (no second restart)` : '';
+    // Not when it cancelled that start: what its manager brought up all the same (an external service) was stopped first,
+    // and the restart said "joined the start already under way" of a start it had cancelled and redone.
+    const redone = action === 'restart' && by === 'human' && startBefore?.signal.aborted === true;
+    const joined = !redone && action === 'restart' && by === 'human' && this.s.restartsTotal === restartsBefore && (phaseBefore === 'stopping' || phaseBefore === 'starting') && !this.s.work;
+    const joinedText = joined ? `; joined the ${phaseBefore === 'stopping' ? 'restart' : 'start'} already under way (no second restart)` : redone ? '; the start under way was cancelled and started again' : '';
     // The run is the answer, read at once: waiting to settle first, a quick run's restart (or its verification) came
     // back as "not started" for a run that did start.
     if (action === 'doctor') {
@@ -642,7 +645,8 @@ export class ServiceRuntime {
    * with a drainGrace past it "restart web: stopping" (HTTP 409, exit 1), and the restart then went through.
    */
   private requestBoundMs(): number {
-    return Math.max(this.policy.stopGraceMs, this.policy.drainGraceMs) + 15_000;
+    // An external service's start cancelled by a person waits up to external.timeout for what its manager brings up.
+    return Math.max(this.policy.stopGraceMs, this.policy.drainGraceMs) + (this.config.external?.timeout ?? 0) + 15_000;
   }
 
   /** Resolves once the phase is neither starting nor stopping (or only `only`; or the bound passed). */

@@ -42,8 +42,8 @@ function describe(argv: string[], r: { code: number | null; stderr: string; erro
  * Attaches to the running service, or asks its manager to (re)start it and waits for the new pid.
  * `restart` forces the restart command even when a pid is found (a graceful restart was asked for).
  * `signal` (a person's stop or restart of the start under way) kills the start command's process group; a process its
- * manager brought up all the same (or, the command done, brings up within the timeout) is returned for its caller to stop,
- * else ExternalStartCancelled.
+ * manager brought up all the same (or brings up within the timeout, the command done or killed) is returned for its caller
+ * to stop, else ExternalStartCancelled.
  */
 export async function launchExternal(ext: ExternalConfig, clock: Clock, runner: CommandRunner, opts: { restart: boolean; pollMs?: number; signal?: AbortSignal; end?: AbortSignal }): Promise<ServiceInstance> {
   const signal = opts.signal;
@@ -62,12 +62,15 @@ export async function launchExternal(ext: ExternalConfig, clock: Clock, runner: 
   if (signal?.aborted) return cancelled(ext, clock, runner, opts.pollMs, `before ${argv.join(' ')} ran`);
   const r = await runner.run(argv, { timeoutMs: ext.timeout, ...(either ? { signal: either } : {}) });
   if (end?.aborted) ended(`while ${argv.join(' ')} ran (its process group ended)`);
-  if (signal?.aborted) return cancelled(ext, clock, runner, opts.pollMs, `while ${argv.join(' ')} ran (its process group ended)`);
-  if (r.code !== 0) throw new ExternalStartError(describe(argv, r));
+  // Killed part-way by a person's cancel: its manager may have queued the job already (a killed `systemctl start` leaves
+  // it to systemd), and a service it brought up later, its pid looked for once, ran unwatched. Waited for like the rest.
+  const cut = signal?.aborted === true;
+  if (!cut && r.code !== 0) throw new ExternalStartError(describe(argv, r));
   // Monotonic: a wall-clock step must neither poll for an hour nor fail the start at once.
   const deadline = clock.monotonic() + ext.timeout;
   // Not cut short by a cancel: the manager took the start job and brings the service up all the same; left unwatched, it
-  // ran while status said "stopped". What comes up within the timeout is returned, for its caller to stop.
+  // ran while status said "stopped". What comes up within the timeout is returned, for its caller to stop (the request's
+  // answer waits as long: ServiceRuntime.requestBoundMs and the CLI's actionWaitMs count external.timeout).
   while (clock.monotonic() < deadline) {
     const pid = await discoverPid(ext, runner, end);
     if (end?.aborted) ended(`while waiting for the pid after ${argv.join(' ')}`);
@@ -75,7 +78,7 @@ export async function launchExternal(ext: ExternalConfig, clock: Clock, runner: 
     await clock.sleep(opts.pollMs ?? 250, end).catch(() => undefined);
     if (end?.aborted) ended(`while waiting for the pid after ${argv.join(' ')}`);
   }
-  if (signal?.aborted) return cancelled(ext, clock, runner, opts.pollMs, `while waiting for the pid after ${argv.join(' ')}`);
+  if (signal?.aborted) return cancelled(ext, clock, runner, opts.pollMs, cut ? `while ${argv.join(' ')} ran (its process group ended)` : `while waiting for the pid after ${argv.join(' ')}`);
   throw new ExternalStartError(`no new pid within ${ext.timeout} ms after ${argv.join(' ')}`);
 }
 
