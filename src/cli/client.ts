@@ -107,7 +107,9 @@ export function clientStateDir(opts: GlobalOpts): string {
  * "(file): cannot read: no such file or directory (ENOENT)" alone left the person with no command to try.
  */
 function unreadableConfigText(file: string, err: unknown): string {
-  if (err instanceof NotRegularFileError || err instanceof FileTooLargeError) return `${err.message}; no live daemon runs it; ${liveDaemonsText()}`;
+  // A directory keeps the words every reader of the config uses for it (EISDIR); a FIFO or a device is named as such.
+  if (err instanceof NotRegularFileError && err.kind === 'a directory') err = Object.assign(new Error(err.message), { code: 'EISDIR' });
+  else if (err instanceof NotRegularFileError || err instanceof FileTooLargeError) return `${err.message}; no live daemon runs it; ${liveDaemonsText()}`;
   const create = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `; create it with: ${cliHint(['init'], { config: file })}` : '';
   return `cannot read: ${errnoText(err)}; no live daemon runs it${create}; ${liveDaemonsText()}`;
 }

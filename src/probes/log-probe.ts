@@ -233,21 +233,10 @@ async function scanGenerations(gens: ReadonlyArray<{ file: string; size: number 
 
 /** The first matching line (and the number of matches) in [from, to) of a file; complete lines only, plus a last unterminated one. */
 export async function scanRange(file: string, from: number, to: number, regex: RegExp): Promise<{ line: string; matches: number } | undefined> {
-  const buf = Buffer.alloc(Math.max(0, to - from));
-  const fh = await open(file, 'r');
-  let read = 0;
-  try {
-    while (read < buf.length) {
-      const { bytesRead } = await fh.read(buf, read, buf.length - read, from + read);
-      if (bytesRead === 0) break;
-      read += bytesRead;
-    }
-  } finally {
-    await fh.close();
-  }
+  const buf = await readAt(file, from, to - from);
   let first: string | undefined;
   let matches = 0;
-  for (const raw of buf.subarray(0, read).toString('utf8').split('\n')) {
+  for (const raw of buf.toString('utf8').split('\n')) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line !== '' && regex.test(line)) {
       matches++;
