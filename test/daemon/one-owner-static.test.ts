@@ -80,8 +80,8 @@ describe('only the effect executor touches a service (issue 16)', () => {
     const users = [...files].filter(([f, code]) => f !== 'doctor/stop-process.ts' && /\bstopProcess\b/.test(code)).map(([f]) => f);
     expect(users).toEqual(['doctor/rule-port-holder.ts']);
     const rule = files.get('doctor/rule-port-holder.ts')!;
-    // Holders exclude the current instance's process tree and the daemon's descendants before any fix.
-    expect(rule).toMatch(/currentInstancePids\(ctx\)/);
+    // Holders exclude the current instance (its process tree and the groups it leads) and the daemon's descendants before any fix.
+    expect(rule).toMatch(/currentInstance\(ctx\)/);
     expect(rule).toMatch(/isOwnInstance/);
   });
 
