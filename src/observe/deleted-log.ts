@@ -60,7 +60,8 @@ export async function reclaimDeletedLog(pid: number, file: string, maxBytes: num
     } finally {
       await dst.close();
     }
-    await src.truncate(0);
+    // Nothing was there to move: no truncate, whose window (a line written after the size was read) lost that line.
+    if (end > 0) await src.truncate(0);
     return { moved, dropped };
   } finally {
     await src.close();

@@ -43,6 +43,8 @@ describe.runIf(process.platform === 'linux')('log probe: a deleted log moved bac
       expect(await p.check(target, signal())).toMatchObject({ status: 'success' });
       await rm(file);
       await import('node:fs/promises').then((f) => f.writeFile(go, ''));
+      // The line in the unlinked file first: a move racing the write loses it (the copy-truncate window, deleted-log.ts).
+      await until(async () => (await readFile(`/proc/${child.pid}/fd/1`, 'utf8').catch(() => '')).includes('second'));
       let moved = false;
       await until(async () => (moved = ((await reclaimDeletedLog(child.pid!, file, 4096))?.moved ?? 0) > 0 || moved) && (await readFile(file, 'utf8').catch(() => '')).includes('second'));
       expect(await p.check(target, signal())).toMatchObject({ status: 'failure', value: 1, details: { line: '12:00:09 FATAL: second' } });
