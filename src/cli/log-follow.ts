@@ -1,13 +1,11 @@
 // `clawback logs NAME -f` across copy-truncate rotations, like `tail -F`: what was written after the last read and
 // before the truncate is read from the rotated copy, and a flood's drop is shown by the daemon's own marker line.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { DROP_MARKER_HEAD, droppedBefore } from '../observe/drop-marker.js';
 
 /** Bytes of the output last read kept to recognise where it goes on (in the live file or a rotated copy). */
 const SEEN_BYTES = 256;
 const READ_CHUNK = 1024 * 1024;
-/** The head of a rotated copy a flood's "dropped before this line" marker is looked for in. */
-const MARKER_HEAD = 512;
-const FLOOD_MARKER = /^\[clawback\] (\d+) bytes of output before this line were dropped[^\n]*\n/;
 
 export interface LogFollowerOptions {
   file: string;
@@ -95,10 +93,10 @@ export class LogFollower {
       const fd = openOrUndefined(`${this.o.file}.${g}`);
       if (fd === undefined) return undefined;
       const size = fstatSync(fd).size;
-      const m = FLOOD_MARKER.exec(readAt(fd, 0, MARKER_HEAD).toString('latin1'));
+      const m = droppedBefore(readAt(fd, 0, DROP_MARKER_HEAD));
       if (m) {
-        const markerLen = m[0].length;
-        const dropped = Number(m[1]);
+        const markerLen = m.markerBytes;
+        const dropped = m.dropped;
         if (this.offset < dropped) {
           if (g === 1) {
             this.o.onBreak();

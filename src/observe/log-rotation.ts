@@ -218,19 +218,9 @@ export function generationCap(maxBytes: number): number {
   return Math.max(GENERATION_FACTOR * maxBytes, GENERATION_FLOOR);
 }
 
+/** The marker line a flood's drop leaves (read back by drop-marker.ts). */
 function dropMarker(bytes: number, where: string, maxBytes: number, why = 'the service wrote faster than its log rotates'): string {
   return `[clawback] ${bytes} bytes of output ${where} were dropped: ${why} (logs.maxBytes ${maxBytes})\n`;
-}
-
-const DROPPED_BEFORE = /^\[clawback\] (\d+) bytes of output before this line were dropped[^\n]*\n/;
-
-/**
- * A rotated copy that starts with a flood's "dropped before this line" marker (pure): how many bytes of the old file
- * were dropped and how long the marker line is, so an old file offset can be found in the copy; undefined without one.
- */
-export function droppedBefore(head: Buffer): { dropped: number; markerBytes: number } | undefined {
-  const m = DROPPED_BEFORE.exec(head.toString('latin1'));
-  return m ? { dropped: Number(m[1]), markerBytes: m[0].length } : undefined;
 }
 
 export interface RotateOptions {

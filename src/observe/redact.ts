@@ -227,12 +227,17 @@ const BLOCK_SCALAR_AT_END = /(?:^|[^A-Za-z0-9_.-])["']?([A-Za-z][A-Za-z0-9_.-]{0
 /** Values that are no secret: no value set, a flag. */
 const NO_SECRET_VALUE = /^(?:null|true|false|undefined|)$/;
 
+/** How many spaces and tabs a line starts with. */
+function indentOf(line: string): number {
+  return /^[ \t]*/.exec(line)![0].length;
+}
+
 /** What the line after a key at a line's end holds: a secret (isSecretKey), a credential if it looks like one, or nothing. */
 function keyAtLineEnd(line: string): NextValue | undefined {
   const tail = line.trimEnd().slice(-96);
   const m = KEY_AT_END.exec(tail);
   if (!m) return undefined;
-  const indent = /^[ \t]*/.exec(line)![0].length;
+  const indent = indentOf(line);
   const key = m[1]!.toLowerCase();
   // A header's value on the next line keeps its own shape: a cookie's names, an Authorization header's scheme.
   if (key === 'cookie' || key === 'set-cookie') return { expect: 'secret', indent, header: 'cookie' };
@@ -291,7 +296,7 @@ export function crossLineRedaction(): (line: string) => string {
   const isValue = { secret: (v: string) => v !== REDACTED, credential: (v: string) => v !== REDACTED && looksLikeCredential(v) };
   return (line) => {
     if (block) {
-      const indent = /^[ \t]*/.exec(line)![0].length;
+      const indent = indentOf(line);
       if (!line.trim()) return line;
       if (indent > block.indent) {
         if (block.nested) return redactNestedLine(line, indent, REDACTED, isValue[block.expect]);
@@ -303,13 +308,14 @@ export function crossLineRedaction(): (line: string) => string {
     // Most lines hold neither indicator: no regex walk, no trimmed copy (the API redacts every service's last lines each poll).
     const header = line.includes('|') || line.includes('>') ? BLOCK_SCALAR_AT_END.exec(line.trimEnd().slice(-160)) : null;
     const kind = header ? (isSecretKey(header[1]!) ? 'secret' : endsInKeyWord(header[1]!) ? 'credential' : undefined) : undefined;
-    if (kind) block = { indent: /^[ \t]*/.exec(line)![0].length, expect: kind };
+    if (kind) block = { indent: indentOf(line), expect: kind };
     let out = line;
-    if (valueNext && /^[ \t]*/.exec(line)![0].length > valueNext.indent && opensNestedValue(line)) {
+    const nestedAt = valueNext ? indentOf(line) : 0;
+    if (valueNext && nestedAt > valueNext.indent && opensNestedValue(line)) {
       // A mapping or list under the key (`password:` then `  x: hunter2`): the key showed the value (`x`) was no secret.
       block = { indent: valueNext.indent, expect: valueNext.expect, nested: true };
       valueNext = undefined;
-      return redactNestedLine(line, /^[ \t]*/.exec(line)![0].length, REDACTED, isValue[block.expect]);
+      return redactNestedLine(line, nestedAt, REDACTED, isValue[block.expect]);
     }
     if (valueNext) out = valueNext.header && NEXT_LINE_HEADER[valueNext.header].test(line) ? redactNextLineHeader(out, valueNext.header) : redactNextLineValue(out, valueNext.expect);
     valueNext = keyAtLineEnd(line);

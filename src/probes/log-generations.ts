@@ -2,12 +2,10 @@
 import { statSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { droppedBefore } from '../observe/log-rotation.js';
+import { DROP_MARKER_HEAD, droppedBefore } from '../observe/drop-marker.js';
 
 /** Generations walked at most (logs.keep is at most 100). */
 const MAX_GENERATIONS = 100;
-/** The head of a rotated copy a flood's drop marker is looked for in. */
-const MARKER_HEAD = 512;
 /** Siblings looked at, at most, for where a renamed log went. */
 const MAX_SIBLINGS = 200;
 
@@ -55,8 +53,8 @@ export async function movedSince(file: string, mark: number | undefined): Promis
 export async function offsetInCopy(copy: string, from: number): Promise<number> {
   const fh = await open(copy, 'r');
   try {
-    const head = Buffer.alloc(MARKER_HEAD);
-    const { bytesRead } = await fh.read(head, 0, MARKER_HEAD, 0);
+    const head = Buffer.alloc(DROP_MARKER_HEAD);
+    const { bytesRead } = await fh.read(head, 0, DROP_MARKER_HEAD, 0);
     const marker = droppedBefore(head.subarray(0, bytesRead));
     return marker ? marker.markerBytes + Math.max(0, from - marker.dropped) : from;
   } finally {
