@@ -14,8 +14,9 @@ import { numberOption, portOption } from './number-option.js';
 import { SYSEXITS } from './fail.js';
 import { clientStateDir } from './client.js';
 import { keepStartFailure, startFailureText } from '../daemon/start-failure.js';
-import { takeEarlyDaemonLock } from '../daemon/daemon-lock.js';
+import { takeEarlyDaemonLock, type EarlyDaemonLock } from '../daemon/daemon-lock.js';
 import { systemClock } from '../platform/clock.js';
+import { STOPPED_MARKER, writeStoppedMarker } from '../daemon/stopped-marker.js';
 
 export function registerRun(program: Command): void {
   program
@@ -38,6 +39,11 @@ export function registerRun(program: Command): void {
       let daemon: Daemon | undefined;
       let running: Daemon | undefined;
       let exiting = false;
+      const clock = systemClock();
+      const startedAt = clock.now();
+      /** daemon.lock taken before the config loads; the loader's cancel path (a second signal while it runs). */
+      let earlyLock: EarlyDaemonLock | undefined;
+      const abandonLoad = new AbortController();
       /** A signal that arrived while the daemon was starting: acted on as soon as start() returns. */
       let deferred: { stopServices: boolean; code: number; stoppedOnPurpose: boolean } | undefined;
       // A bug anywhere in the daemon: log, journal, exit 70 with the services left running (the next daemon adopts them).
@@ -62,9 +68,11 @@ export function registerRun(program: Command): void {
         if (exiting) return stopNow();
         const target = running ?? daemon;
         if (!target) {
+          // A second signal while the config loads (up to its 60 s bound) exits now, as PM2 and systemd do: nothing started.
+          if (deferred) return void exitDuringLoad();
           // Signals are wired before start-up: the default action would kill us with services just started or adopted.
-          if (!deferred) say(`stopping: the start was still in progress (loading the config); ${stopServices ? 'stopping services' : 'leaving the services running'} once it is read...`);
-          deferred ??= { stopServices, code, stoppedOnPurpose };
+          say(`stopping: the start was still in progress (loading the config); ${stopServices ? 'stopping services' : 'leaving the services running'} once it is read (Ctrl-C again to exit now)...`);
+          deferred = { stopServices, code, stoppedOnPurpose };
           return;
         }
         exiting = true;
@@ -85,6 +93,27 @@ export function registerRun(program: Command): void {
         const list = cut.map((c) => `${c.name} (pid ${c.pid}, stop grace ${Math.round(c.graceMs / 1000)} s)`).join(', ');
         say(`stopping now: ${list} still stopping: killing (SIGKILL of the process group), then exiting...`);
       };
+      // Exit without the daemon: the load is abandoned (its process killed), the stop kept for the guardian, the lock let go.
+      const exitDuringLoad = async (): Promise<void> => {
+        if (exiting || !deferred) return;
+        exiting = true;
+        const { code, stoppedOnPurpose } = deferred;
+        const held = earlyLock?.lock.kind === 'held' ? earlyLock : undefined;
+        say(
+          `stopping now: the config was still loading (${Math.round((clock.now() - startedAt) / 1000)} s); not waiting for it: no service was started or stopped ` +
+            '(services an earlier daemon left running keep running; the next daemon adopts them), exiting',
+        );
+        abandonLoad.abort();
+        if (held && stoppedOnPurpose) {
+          try {
+            writeStoppedMarker(held.stateDir, clock.now());
+          } catch (err) {
+            process.stderr.write(`clawback: could not write ${STOPPED_MARKER}: ${(err as Error).message}\n`);
+          }
+        }
+        if (held?.lock.kind === 'held') await held.lock.release().catch(() => undefined);
+        process.exit(code);
+      };
       // A service manager stops or restarts its daemon with SIGTERM (systemctl restart, launchctl kickstart -k, bootout):
       // under one, that restart must not take every service down with it. A stop all the same: the guardian leaves it be.
       process.on('SIGTERM', () => shutdown(cmdOpts.keepServicesOnSigterm !== true, 0, true));
@@ -99,10 +128,10 @@ export function registerRun(program: Command): void {
       // as the daemon (read the token, kill services). A listener keeps it shut; an inspector asked for (--inspect) is kept.
       process.on('SIGUSR1', () => say('SIGUSR1 ignored: no debugger is opened on a signal (SIGHUP reloads the config, SIGUSR2 exits and leaves the services running)'));
       // daemon.lock before anything slow: a guardian pass sees a daemon starting, not one stopped or dead.
-      const earlyLock = await takeEarlyDaemonLock(earlyStateDir(g), systemClock());
+      earlyLock = await takeEarlyDaemonLock(earlyStateDir(g), clock);
       // The config loader process starts first and runs while the daemon's own modules load.
       const location = { ...(g.config ? { file: g.config } : {}), ...(g.stateDir ? { stateDir: g.stateDir } : {}) };
-      const loaded = loadConfigIsolated(location, { warn: (m) => say(`warning: ${m}`) });
+      const loaded = loadConfigIsolated(location, { warn: (m) => say(`warning: ${m}`), signal: abandonLoad.signal });
       loaded.then((l) => l.warnings.forEach((w) => say(`warning: ${w}`)), () => undefined); // awaited by createDaemon; not an unhandled rejection while the modules load
       const [{ createDaemon, DaemonAlreadyRunning, ApiPortUnavailable, StoppedMeanwhile }, { defaultDaemonOptions }] = await Promise.all([import('../daemon/daemon.js'), import('../daemon/wiring.js')]);
       try {

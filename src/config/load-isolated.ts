@@ -23,13 +23,19 @@ export interface IsolationOptions {
   warn?: (message: string) => void;
   /** The loader's entry (tests point it elsewhere). */
   child?: string;
+  /** Abandons the load (a second Ctrl-C while it runs): the loader process is killed, nothing is read here instead. */
+  signal?: AbortSignal;
 }
 
 class ChildFailed extends Error {}
 
+/** The load was abandoned on purpose (IsolationOptions.signal): never retried in this process. */
+export class LoadAbandoned extends Error {}
+
 /** Runs one job in the loader process; a config error comes back as the same ConfigError, anything else as ChildFailed. */
-function runChild(job: ConfigJob, env: NodeJS.ProcessEnv, entry: string): Promise<unknown> {
+function runChild(job: ConfigJob, env: NodeJS.ProcessEnv, entry: string, signal: AbortSignal | undefined): Promise<unknown> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new LoadAbandoned('the config load was abandoned'));
     const child = spawn(process.execPath, [entry], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let err = '';
@@ -39,10 +45,16 @@ function runChild(job: ConfigJob, env: NodeJS.ProcessEnv, entry: string): Promis
       // Not retried in this process: a read that hung there would hang the daemon.
       finish(new Error(`the config loader took more than ${TIMEOUT_MS / 1000} s (a hung filesystem?)`));
     }, TIMEOUT_MS);
+    const abandon = (): void => {
+      child.kill('SIGKILL');
+      finish(new LoadAbandoned('the config load was abandoned'));
+    };
+    signal?.addEventListener('abort', abandon, { once: true });
     const finish = (e: Error | undefined, value?: unknown): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', abandon);
       if (e) reject(e);
       else resolve(value);
     };
@@ -71,7 +83,7 @@ function runChild(job: ConfigJob, env: NodeJS.ProcessEnv, entry: string): Promis
 
 async function isolated<T>(job: ConfigJob, env: NodeJS.ProcessEnv, opts: IsolationOptions, here: () => Promise<T>): Promise<T> {
   try {
-    return (await runChild(job, env, opts.child ?? childEntry())) as T;
+    return (await runChild(job, env, opts.child ?? childEntry(), opts.signal)) as T;
   } catch (err) {
     if (!(err instanceof ChildFailed)) throw err;
     (opts.warn ?? ((m: string) => process.stderr.write(`clawback: warning: ${m}\n`)))(`${err.message}; the config is read in the daemon's own process instead (it keeps the schema's memory)`);

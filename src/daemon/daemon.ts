@@ -3,8 +3,8 @@ import { startedText, type StartedService } from './started-text.js';
 import type { ProbeTickReport } from '../probes/probe-worker.js';
 import type { PreflightStep } from '../doctor/preflight.js';
 import { guardianPassView, renderGuardianPassGauges } from './guardian-pass.js';
-import { closeSync, existsSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { currentBootId, STOPPED_MARKER, stoppedMarkerText, stoppedOnPurposeNow } from './stopped-marker.js';
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { currentBootId, STOPPED_MARKER, stoppedOnPurposeNow, writeStoppedMarker } from './stopped-marker.js';
 import path from 'node:path';
 import type { LoadedConfig, LoadOptions } from '../config/load.js';
 import { loadConfigIsolated } from '../config/load-isolated.js';
@@ -993,17 +993,6 @@ export class Daemon {
       await step('releasing the daemon lock', () => this.releaseLock());
     })();
     return this.stopping;
-  }
-}
-
-/** The marker says "stopped on purpose"; on a full disk an empty file (no data block needed) still says it. */
-function writeStoppedMarker(stateDir: string, now: number): void {
-  const file = path.join(stateDir, STOPPED_MARKER);
-  try {
-    writeFileSync(file, stoppedMarkerText(now, currentBootId()));
-  } catch (err) {
-    closeSync(openSync(file, 'w'));
-    throw new Error(`${STOPPED_MARKER} written empty: ${(err as Error).message}`);
   }
 }
 

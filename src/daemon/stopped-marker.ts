@@ -1,6 +1,6 @@
 // What daemon.stopped means, in one place: stopped on purpose in this boot. A shutdown's SIGTERM writes it too, and
 // under cron (no service manager starts the daemon at boot) a marker from an earlier boot kept it down for good.
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseOwner, type LockOwner } from '../platform/file-lock.js';
 import { isSameProcess } from '../platform/proc.js';
@@ -78,4 +78,15 @@ export function startedSinceStop(lockFile: string, text: string, same: (pid: num
     return undefined;
   }
   return holder && stopEndedByStart(stoppedMarkerAt(text), holder, same(holder.pid, holder.startTime)) ? holder : undefined;
+}
+
+/** The marker says "stopped on purpose"; on a full disk an empty file (no data block needed) still says it. */
+export function writeStoppedMarker(stateDir: string, now: number): void {
+  const file = path.join(stateDir, STOPPED_MARKER);
+  try {
+    writeFileSync(file, stoppedMarkerText(now, currentBootId()));
+  } catch (err) {
+    closeSync(openSync(file, 'w'));
+    throw new Error(`${STOPPED_MARKER} written empty: ${(err as Error).message}`);
+  }
 }
