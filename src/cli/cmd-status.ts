@@ -1,6 +1,7 @@
 // `clawback status`: what the daemon supervises, as a table or as JSON.
 import type { Command } from 'commander';
-import { connect, type GlobalOpts } from './client.js';
+import { clientStateDir, connect, DaemonUnreachable, type GlobalOpts } from './client.js';
+import { offlineAlertLines, readOutboxOnDisk } from './offline-alerts.js';
 import { cliHint } from './cli-command.js';
 import { configMeant, configMismatch } from './config-mismatch.js';
 import { humanBytes, lastExitText, humanDuration, paint, table, wantsColour } from './format.js';
@@ -52,7 +53,9 @@ export function registerStatus(program: Command): void {
 
 /** The command itself, for commander and for the fast path in main.ts (which does not load commander). */
 export async function runStatus(globals: GlobalOpts, json: boolean): Promise<void> {
-  const client = await connect(globals);
+  const client = await connect(globals).catch((err: unknown) => {
+    throw err instanceof DaemonUnreachable ? withAlertsOnDisk(err, globals) : err;
+  });
   const status = await client.get<StatusJson>('/api/status');
   const mismatch = configMismatch(configMeant(globals), status.daemon);
   if (mismatch) process.stderr.write(`clawback: warning: ${mismatch}\n`);
@@ -64,6 +67,17 @@ export async function runStatus(globals: GlobalOpts, json: boolean): Promise<voi
   const startHint = (name: string): string => cliHint(['start', name], { stateDir: client.stateDir });
   const colour = wantsColour(process.stdout);
   process.stdout.write([renderStatus(status, colour, resumeHint, startHint), ...drillLeftoverLines(await abandonedDrillChanges(drillBackupRoots(client.stateDir)), colour)].join('\n') + '\n');
+}
+
+/** "Not running", and the alerts its outbox keeps (a 429 wait, dead letters): no daemon answers for them now. */
+function withAlertsOnDisk(err: DaemonUnreachable, globals: GlobalOpts): DaemonUnreachable {
+  let lines: string[];
+  try {
+    lines = offlineAlertLines(readOutboxOnDisk(clientStateDir(globals), Date.now()));
+  } catch {
+    return err;
+  }
+  return lines.length === 0 ? err : new DaemonUnreachable([err.message, ...lines].join('\n'));
 }
 
 /** A drill killed mid-fault (SIGKILL, OOM) leaves its change of a file in place until the next drill: said here, not only then. */
