@@ -12,7 +12,7 @@ import { notifySecrets } from './notify-secrets.js';
 import { channelAccepts } from './filter.js';
 import { DedupWindow } from './dedup.js';
 import { ReminderTracker } from './reminders.js';
-import { savedWaitMs } from './saved-rate-limit.js';
+import { savedWaitMs, type SavedRateLimit } from './saved-rate-limit.js';
 import { alertId, movedChatFor, Outbox, type DeadLetterInfo, type OutboxEntry } from './outbox.js';
 import { belongsTo, bookForDestination, bookFrom, planEvent, timelineLines, withMessageId, type IncidentThread, type SendPlan, type ThreadBook } from './incident-thread.js';
 import { formatNotification, type Notification } from './format.js';
@@ -204,6 +204,12 @@ interface ChannelRuntime {
   paceUntil: number;
   /** The channel's rate-limit.json writes, one after another (the last wait asked lands last); stop() waits for them. */
   paceSave: Promise<void> | undefined;
+  /** The wait rate-limit.json holds or is about to (monotonic, as paceUntil), undefined once a write failed: a save that changes nothing is not written. */
+  paceSaved: number | undefined;
+  /** The newest wait to save while a write is queued and not begun: that write takes it (a burst is one write, not N). */
+  paceNext: SavedRateLimit | undefined;
+  /** A write is queued and has not begun (it will take paceNext). */
+  paceNextQueued: boolean;
   /**
    * Tries in a row that got no answer at all (refused connection, DNS, TLS, time-out), and whether this outage was said.
    * Such a try spends no maxAttempts, so the alerts never became dead letters: a channel unreachable for days was
@@ -288,6 +294,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   const outbox = new Outbox(path.join(deps.stateDir, 'outbox'));
   const channels: ChannelRuntime[] = config.channels.map((cfg) => {
     const adapter = createChannelAdapter(cfg);
+    // A wait a previous run was given (saved as wall time) still holds: broken early, it drew another 429.
+    const paceUntil = clock.monotonic() + savedWaitMs(outbox.readRateLimitSync(cfg.name), cfg, clock.now(), RATE_LIMIT_MAX_WAIT_MS + RETRY_AFTER_MARGIN_MS);
     return {
       name: cfg.name,
       cfg,
@@ -304,9 +312,11 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       canEdit: !!adapter.buildEdit && !!adapter.messageIdOf,
       noticeAt: undefined,
       summary: undefined,
-      // A wait a previous run was given (saved as wall time) still holds: broken early, it drew another 429.
-      paceUntil: clock.monotonic() + savedWaitMs(outbox.readRateLimitSync(cfg.name), cfg, clock.now(), RATE_LIMIT_MAX_WAIT_MS + RETRY_AFTER_MARGIN_MS),
+      paceUntil,
       paceSave: undefined,
+      paceSaved: paceUntil,
+      paceNext: undefined,
+      paceNextQueued: false,
       unreachable: { tries: 0, said: false },
       movedTo: movedChatFor(outbox.readMovedChatSync(cfg.name), cfg),
       lostAt: undefined,
@@ -791,11 +801,27 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
    */
   function savePace(ch: ChannelRuntime): void {
     if (!outboxUsable || stopped) return;
+    // No wait before and none now (a flush of a channel never held, a second flush in a row), or the same wait: the file
+    // already says it. Five `notify flush` in a row wrote rate-limit.json five times, for every channel (mkdir, fsync).
+    const mono = clock.monotonic();
+    const wait = ch.paceUntil > mono ? ch.paceUntil : 0;
+    if (ch.paceSaved !== undefined && wait === (ch.paceSaved > mono ? ch.paceSaved : 0)) return;
+    ch.paceSaved = wait;
     const now = clock.now();
-    const saved = { until: now + Math.max(0, ch.paceUntil - clock.monotonic()), savedAt: now, dest: ch.dest };
+    ch.paceNext = { until: now + Math.max(0, ch.paceUntil - mono), savedAt: now, dest: ch.dest };
+    // A write queued behind the one under way takes the newest wait when it begins: no second one is queued.
+    if (ch.paceNextQueued) return;
+    ch.paceNextQueued = true;
     const write = (ch.paceSave ?? Promise.resolve())
-      .then(() => outbox.writeRateLimit(ch.name, saved))
+      .then(() => {
+        ch.paceNextQueued = false;
+        const saved = ch.paceNext!;
+        ch.paceNext = undefined;
+        return outbox.writeRateLimit(ch.name, saved);
+      })
       .catch((err: unknown) => {
+        // What the file holds is not known now: the next save is written whatever it says.
+        ch.paceSaved = undefined;
         log('notify: could not save the rate-limit wait; a restart now sends before it is over', { channel: ch.name, error: scrub(describeError(err)) });
       });
     ch.paceSave = write;
