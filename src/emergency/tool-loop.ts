@@ -35,6 +35,14 @@ export const API_SYSTEM_PROMPT =
 export const MAX_CALLS_PER_TURN = 16;
 
 /**
+ * Doctor passes (run_doctor, which repairs: restores configs, frees the port, runs the service's own `doctor --fix`) one
+ * run may ask for: a looping model ran it 16 times a turn for every turn of its time-box (480 passes at the default 30
+ * turns), past the doctor's own attempts per incident. Its rules are deterministic, so a further pass finds nothing new;
+ * later calls are refused unexecuted, reported once, and the model is told to finish so Clawback verifies.
+ */
+export const MAX_DOCTOR_RUNS_PER_RUN = 3;
+
+/**
  * Characters of tool results sent back to the model over a whole run, at most: each is re-sent with every later
  * request, so the conversation (and the daemon's memory) stays bounded. Past it, calls are refused unexecuted.
  */
@@ -83,6 +91,8 @@ export async function runToolLoop(session: AgentSession, proto: ChatProtocol, en
   let started = false;
   let resultChars = 0;
   let modelChars = 0;
+  let doctorRuns = 0;
+  let doctorCapSaid = false;
   try {
     for (let turn = 1; turn <= session.config.maxTurns; turn++) {
       if (session.signal.aborted) return { status: 'aborted', summary: summary || 'stopped at the time-box', transcript: log.join('\n'), refused };
@@ -119,10 +129,15 @@ export async function runToolLoop(session: AgentSession, proto: ChatProtocol, en
         }
         log.push(`tool call ${call.id.slice(0, 80)}: ${call.name.slice(0, 80)}(${clip(argText(call.rawArgs), 2000, session.redactor)})`);
         let outcome: ToolCallOutcome;
+        let doctorCapped = false;
         if (session.signal.aborted) outcome = { content: 'REFUSED: the time-box is over. Nothing was executed.', isError: true, refused: true };
         else if (finished !== undefined) outcome = { content: 'ignored: finish was already called', isError: true, refused: false };
         else if (resultChars >= MAX_RESULT_CHARS_PER_RUN && call.name !== 'finish') {
           outcome = { content: `REFUSED: this run's tool output budget (${MAX_RESULT_CHARS_PER_RUN} characters) is used up; call finish with what you found. Nothing was executed.`, isError: true, refused: true };
+        }
+        else if (call.name === 'run_doctor' && session.mode === 'fix' && doctorRuns >= MAX_DOCTOR_RUNS_PER_RUN) {
+          doctorCapped = true;
+          outcome = { content: `REFUSED: the doctor has run ${doctorRuns} times in this run, the most a run may (a further pass finds nothing new); call finish and Clawback verifies. Nothing was executed.`, isError: true, refused: true };
         }
         else {
           const done = await unlessAborted(executeToolCall(call.name, call.rawArgs, { host: session.host, redactor: session.redactor, mode: session.mode, signal: session.signal, seen, ...(session.guard ? { guard: session.guard } : {}) }), session.signal);
@@ -131,11 +146,16 @@ export async function runToolLoop(session: AgentSession, proto: ChatProtocol, en
             return { status: 'aborted', summary: summary || 'stopped at the time-box', transcript: log.join('\n'), refused };
           }
           outcome = done;
+          if (call.name === 'run_doctor' && !done.refused) doctorRuns++;
         }
         if (outcome.refused) {
           const r = { tool: call.name.slice(0, 80), reason: outcome.content };
-          refused.push(r);
-          session.onRefused(r);
+          // The doctor's cap is reported once a run: a looping model hits it with every call of every later turn.
+          if (!doctorCapped || !doctorCapSaid) {
+            refused.push(r);
+            session.onRefused(r);
+          }
+          if (doctorCapped) doctorCapSaid = true;
           log.push(`REFUSED ${call.id.slice(0, 80)}: ${outcome.content}`);
         } else {
           log.push(`result ${call.id.slice(0, 80)}${outcome.isError ? ' (error)' : ''}: ${clip(outcome.content, 4000, session.redactor)}`);
