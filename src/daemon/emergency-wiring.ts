@@ -53,6 +53,11 @@ export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtim
     if (c.state === 'valid' && !signal?.aborted) lastValid = { checksum, check: c };
     return c;
   };
+  // The checksums of what this run wrote: a later write over its own bytes saves no pre-repair copy of them. Each copy
+  // was one more in the store's bounded pre-repair history, so a model rewriting the config 20 times pruned every copy
+  // before the run (the broken bytes kept as evidence, the doctor's and a person's earlier ones). The run's first
+  // write still saves the bytes it replaces, and the run's own snapshot keeps them for its revert.
+  const writtenByRun = new Set<string>();
   const write = async (content: Buffer, reason: string, signal?: AbortSignal, expected?: string): Promise<string> => {
     const file = requireConfig();
     // Not ours to write (read-only, a Nix store link, declared immutable): the doctor's own rule, for the agent too.
@@ -68,10 +73,13 @@ export function emergencyHost(service: ServiceConfig, ctx: DaemonContext, runtim
     // validator's seconds) is never overwritten.
     const changed = `refused: ${changedMeanwhileMessage(file)}; read_config again and base the change on what is there now`;
     if (expected !== undefined && current.content?.toString('utf8') !== expected) return changed;
-    const snap = await snapshotBeforeRepair(dctx.snapshots, file, current, reason);
+    const own = current.content !== undefined && writtenByRun.has(sha256(current.content));
+    const snap = own ? undefined : await snapshotBeforeRepair(dctx.snapshots, file, current, reason);
     if (signal?.aborted) return overText;
     if (!(await replaceIfUnchanged(current, content, current.mode, current.owner))) return changed;
-    return `wrote ${file} (${content.length} bytes, sha256 ${sha256(content).slice(0, 12)}); previous version snapshotted as ${snap?.id ?? '(none: file was missing)'}`;
+    writtenByRun.add(sha256(content));
+    const previous = own ? "previous version was this run's own earlier write (not saved again)" : `previous version snapshotted as ${snap?.id ?? '(none: file was missing)'}`;
+    return `wrote ${file} (${content.length} bytes, sha256 ${sha256(content).slice(0, 12)}); ${previous}`;
   };
   return {
     serviceName: service.name,
