@@ -271,13 +271,26 @@ function redactNextLineHeader(line: string, header: 'cookie' | 'authorization'):
   return lead + out.slice(prefix.length);
 }
 
-/** The value at the start of `line` redacted when `expect` says it is one (keyAtLineEnd of the line before). */
-function redactNextLineValue(line: string, expect: 'secret' | 'credential'): string {
-  return line.replace(VALUE_START, (m, lead: string, quote: string | undefined, quoted: string | undefined, bare: string | undefined) => {
-    const value = quote !== undefined ? quoted! : bare!;
-    if (value === REDACTED || NO_SECRET_VALUE.test(value) || (expect === 'credential' && !looksLikeCredential(value))) return m;
-    return quote !== undefined ? `${lead}${quote}${REDACTED}${quote}` : lead + REDACTED;
-  });
+/**
+ * The value at the start of `line` redacted when `expect` says it is one (keyAtLineEnd of the line before, indented
+ * `keyIndent`). A quoted value, or a bare word that is the line's only word, is the value at any indentation; a line more
+ * indented than the key is a YAML plain scalar, its words the value whole (`password:` then `  correct horse battery`
+ * showed all but `correct`; under a key that only ends in `key`, its credential-looking first word). A line of several
+ * words no more indented than the key is the next log line, its first word taken only if shaped like a credential:
+ * any first word was taken (`Cookie:` then `starting server on port 3000` read `[REDACTED] server on port 3000`).
+ */
+function redactNextLineValue(line: string, expect: 'secret' | 'credential', keyIndent: number): string {
+  const m = VALUE_START.exec(line);
+  if (!m) return line;
+  const [whole, lead, quote, quoted, bare] = m as unknown as [string, string, string | undefined, string | undefined, string | undefined];
+  const value = quote !== undefined ? quoted! : bare!;
+  if (value === REDACTED || NO_SECRET_VALUE.test(value) || (expect === 'credential' && !looksLikeCredential(value))) return line;
+  const rest = line.slice(whole.length);
+  if (quote !== undefined) return `${lead}${quote}${REDACTED}${quote}${rest}`;
+  if (/^,?[ \t]*$/.test(rest)) return lead + REDACTED + rest;
+  if (lead.length > keyIndent && expect === 'secret') return lead + REDACTED;
+  // Otherwise only a first word shaped like a credential (`stripeKey:` then `sk_live_... x`): `starting` is no value.
+  return lead.length > keyIndent || looksLikeCredential(value) ? lead + REDACTED + rest : line;
 }
 
 /**
@@ -317,7 +330,7 @@ export function crossLineRedaction(): (line: string) => string {
       valueNext = undefined;
       return redactNestedLine(line, nestedAt, REDACTED, isValue[block.expect]);
     }
-    if (valueNext) out = valueNext.header && NEXT_LINE_HEADER[valueNext.header].test(line) ? redactNextLineHeader(out, valueNext.header) : redactNextLineValue(out, valueNext.expect);
+    if (valueNext) out = valueNext.header && NEXT_LINE_HEADER[valueNext.header].test(line) ? redactNextLineHeader(out, valueNext.header) : redactNextLineValue(out, valueNext.expect, valueNext.indent);
     valueNext = keyAtLineEnd(line);
     if (inKey) {
       const end = KEY_END.exec(out);
