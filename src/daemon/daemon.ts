@@ -621,6 +621,8 @@ export class Daemon {
   private async bootInOrder(): Promise<void> {
     const { config } = this.ctx;
     const booted = new Map<string, Promise<void>>();
+    // What a dependent waits for: its dependency booted and its start over (an external one's counts external.timeout).
+    const started = new Map<string, Promise<void>>();
     for (const name of startOrder(config.services)) {
       const deps = config.services.find((s) => s.name === name)!.dependsOn;
       // Every service boots now (adopted, its work re-armed, a person's stop or start answered); only the start of
@@ -632,12 +634,13 @@ export class Daemon {
           await rt.judgeOrphanAgentRun();
           if (deps.length === 0) return rt.boot();
           await rt.boot({ waitsForDependencies: true });
-          await Promise.all(deps.map((d) => booted.get(d)));
+          await Promise.all(deps.map((d) => started.get(d)));
           // A person who started or stopped it meanwhile decided: no wait, no "starting anyway".
           await this.waitHealthy(name, deps, () => rt.persisted().desired === 'down' || rt.current() !== undefined);
           if (!this.bootAbort.signal.aborted) await rt.dependenciesReady();
         })(),
       );
+      started.set(name, booted.get(name)!.then(() => rt.startDone()));
     }
     const independent = config.services.filter((s) => s.dependsOn.length === 0).map((s) => booted.get(s.name)!);
     await Promise.all(independent);
@@ -805,7 +808,11 @@ export class Daemon {
       const c = carry(name);
       const service = next.services.find((s) => s.name === name)!;
       // As at boot: a service that will start waits (bounded) until what it depends on is healthy.
-      if (service.dependsOn.length > 0 && ((c?.saved?.record.desired ?? (service.autostart ? 'up' : 'down')) === 'up' || c?.wasRunning)) await this.waitHealthy(name, service.dependsOn);
+      // Its dependencies' starts under way are waited for first (an external one's counts its external.timeout).
+      if (service.dependsOn.length > 0 && ((c?.saved?.record.desired ?? (service.autostart ? 'up' : 'down')) === 'up' || c?.wasRunning)) {
+        await Promise.all(service.dependsOn.map((d) => this.runtimes.get(d)?.startDone()));
+        await this.waitHealthy(name, service.dependsOn);
+      }
       if (this.bootAbort.signal.aborted) {
         cut.notApplied.push(name);
         continue;

@@ -438,6 +438,15 @@ export class ServiceRuntime {
     return this.settled(this.policy.stopGraceMs + 30_000, 'starting');
   }
 
+  /**
+   * Resolves once a start under way is over, bounded by how long that start may take: an external service's manager has
+   * `external.timeout` for its start command and as long again for the pid. What its dependents wait for before the 60 s
+   * for its health: boot()'s own bound (stop grace + 30 s) started them "anyway" while their dependency's start ran.
+   */
+  startDone(): Promise<void> {
+    return this.settled(this.policy.stopGraceMs + 2 * (this.config.external?.timeout ?? 0) + 30_000, 'starting');
+  }
+
   /** What this service depends on is healthy (or the wait for it is over): the start its boot deferred. */
   dependenciesReady(): Promise<void> {
     this.dispatch({ type: 'dependencies-ready' });
