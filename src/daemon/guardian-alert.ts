@@ -54,8 +54,20 @@ export interface AlertStep {
   next: GuardianAlertState | null | 'keep';
 }
 
+/** Pure: the kind kept for a hung stop on purpose: one per stop (its daemon's pid and when it began). */
+function stopHungKind(hung: { pid: number; since: number }): string {
+  return `stop-hung:${hung.pid}:${hung.since}`;
+}
+
+/** Pure: whether what was last said is a hung stop's alert (not a down daemon's). */
+function isStopHungState(state: GuardianAlertState): boolean {
+  return state.kinds !== undefined && state.kinds.length > 0 && state.kinds.every((k) => k.startsWith('stop-hung:'));
+}
+
 /** Why the daemon is down, in one paragraph (not yet redacted). */
 export function downReason(report: GuardianReport): string {
+  // A hung stop: the pass's errors say it all (pid, since when, its bound, what to do).
+  if (report.stopHung) return report.errors.join('; ');
   const exit = report.daemonExit;
   const parts: string[] = [];
   if (report.configInvalid !== undefined) {
@@ -80,6 +92,28 @@ export function downReason(report: GuardianReport): string {
  * MAX_KINDS_PER_REPEAT a window). Running again after an alert: say so once. Anything else: nothing.
  */
 export function guardianAlertStep(prev: GuardianAlertState | null, report: GuardianReport, reason: string, now: number, stateDir: string, repeatMs = GUARDIAN_ALERT_REPEAT_MS): AlertStep {
+  const hung = report.stopHung;
+  if (hung) {
+    // Said once for that stop (its pid and start), not on every pass while it hangs: ending it is the person's call.
+    const kind = stopHungKind(hung);
+    if (prev?.kinds?.includes(kind)) return { send: null, next: 'keep' };
+    return {
+      send: {
+        type: 'daemon.degraded',
+        time: now,
+        severity: 'critical',
+        message: `Guardian: the clawback daemon of ${stateDir} hangs in the stop asked for at ${new Date(hung.since).toISOString()}; its services may be half stopped with nothing supervising them: ${reason}`,
+        details: { by: 'guardian', stateDir, stopHung: true, pid: hung.pid, stoppingSince: hung.since, errors: report.errors },
+      },
+      next: { downSince: now, lastAlertAt: now, alerts: 1, reason, kinds: [kind] },
+    };
+  }
+  if (prev && isStopHungState(prev)) {
+    // That stop ended (finished, or the person killed the daemon): nothing more to say of it; a down daemon now is a
+    // spell of its own, not "still down".
+    if (report.outcome !== 'daemon-down') return { send: null, next: null };
+    prev = null;
+  }
   if (report.outcome === 'daemon-down') {
     const kind = downKind(report);
     let changed: string | undefined;

@@ -182,6 +182,11 @@ export interface GuardianReport {
   supervisionStuck?: string;
   /** Pid of a hung daemon that was SIGKILLed. */
   killedPid?: number;
+  /**
+   * A stop a person asked for (daemon.json's `stopping` record, on purpose, this boot) ran past its bound: the daemon
+   * is left as it is (pid and when its stop began), and a human is told once for that stop (guardian-alert.ts).
+   */
+  stopHung?: { pid: number; since: number };
   /** The daemon's systemd unit had hit its start limit and was reset (`systemctl --user reset-failed`) before the start. */
   startLimitReset?: boolean;
   /**
@@ -384,6 +389,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
       // A person's stop that hangs is theirs to end: killing the daemon would leave its services unsupervised, and
       // starting another undid the stop (stoppedOnPurpose below, from the record). Any other stop is a hung daemon.
       const asked = before.stopping.onPurpose === true && stoppedThisBoot(stoppedMarkerText(before.stopping.since, before.stopping.bootId), bootId);
+      if (asked) report.stopHung = { pid: before.pid, since: before.stopping.since };
       report.errors.push(
         asked
           ? `daemon pid ${before.pid} did not finish the stop asked for (${ran}: its services' stop graces and margins are long past): left as it is, not killed nor started again; see its log, then end it yourself (\`kill -KILL ${before.pid}\`)`
