@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { detectFormat, parseConfigText, readServiceConfigFile, sha256, type ConfigFormat } from '../platform/config-file.js';
-import { directlyIncludedFiles } from '../platform/config-includes.js';
+import { describeIncludeProblems, directlyIncludedFiles, includeProblems } from '../platform/config-includes.js';
 import { describeReadError, FileTooLargeError, NotRegularFileError } from '../platform/read-regular.js';
 import type { ServiceConfig } from '../config/schema.js';
 import type { CommandRunner } from './types.js';
@@ -92,7 +92,12 @@ async function judge(
 ): Promise<ConfigCheck> {
   const spec = configFileOf(service);
   const parsed = parseOnly(service, content);
-  if (parsed.state !== 'valid' || !spec.validateCommand) return parsed;
+  if (parsed.state !== 'valid') return parsed;
+  // The service reads its $include'd files too: one missing or not parsing blocks its start as the main file would, so
+  // the doctor says so even with no validator (or one that reads only the main file). Read only for a config that has any.
+  const broken = await brokenIncludes(spec, content, file);
+  if (broken) return { ...parsed, ...broken, validator: parsed.validator };
+  if (!spec.validateCommand) return parsed;
   const argv = spec.validateCommand.map((a) => a.split('{file}').join(file));
   const runOpts: Parameters<CommandRunner>[1] = { timeoutMs, env: serviceEnv(service) };
   if (service.cwd !== undefined) runOpts.cwd = service.cwd;
@@ -111,6 +116,21 @@ async function judge(
     error: `validateCommand ${describeRun(r)}${said ? `: ${said}` : ''}`,
     output: { stdout: r.stdout.slice(0, 64 * 1024), stderr: r.stderr.slice(0, 64 * 1024) },
   };
+}
+
+/** How a verdict on a broken included file starts (the doctor's finding does not name the files twice). */
+export const INCLUDED_FILE_BROKEN = 'the fault is in an included file: ';
+
+/** The included files of config bytes judged at `file` that are missing or do not parse, as a verdict; undefined when none. */
+async function brokenIncludes(spec: NonNullable<ServiceConfig['configFile']>, content: Buffer, file: string): Promise<Pick<ConfigCheck, 'state' | 'error'> | undefined> {
+  const format = detectFormat(spec.path, spec.format);
+  if ((format !== 'json' && format !== 'json5') || !content.includes('$include')) return undefined;
+  const p = parseConfigText(content.toString('utf8'), format);
+  if (!p.ok || directlyIncludedFiles(file, p.value).length === 0) return undefined;
+  const problems = await includeProblems(file, p.value, format);
+  if (problems.length === 0) return undefined;
+  // "invalid", as the service's validator would say: its own doctor (the least change) may still fix an included file.
+  return { state: 'invalid', error: `${INCLUDED_FILE_BROKEN}${describeIncludeProblems(problems)}` };
 }
 
 /** Parse only (no validator): "valid" here means "parses". */

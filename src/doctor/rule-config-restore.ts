@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { detectFormat, parseConfigText, serializeConfig, sha256, type ConfigFormat } from '../platform/config-file.js';
 import type { DoctorContext, Finding, FixOutcome, RepairRule } from './types.js';
-import type { ConfigCheck } from './config-validity.js';
+import { INCLUDED_FILE_BROKEN, type ConfigCheck } from './config-validity.js';
 import { checkContentFor, checkFileFor } from './validity-cache.js';
 import { findBackupCandidates } from './backup-candidates.js';
 import { ownerToGive } from '../platform/atomic-write.js';
@@ -94,7 +94,7 @@ export function configRestoreRule(): RepairRule {
         title: `config file ${check.state}`,
         evidence:
           `${spec.path}: ${check.error ?? check.state}; ` +
-          (includes.length > 0 ? `the fault is in an included file: ${describeIncludeProblems(includes)}; ` : '') +
+          (includes.length > 0 && !check.error?.startsWith(INCLUDED_FILE_BROKEN) ? `the fault is in an included file: ${describeIncludeProblems(includes)}; ` : '') +
           (unparsedIncludes ? `included file(s) it names are broken too: ${describeIncludeProblems(unparsedIncludes.problems)}; ` : '') +
           (candidates > 0 ? `${snapshots} last-known-good snapshot(s) and ${backups} backup file(s) to try` : NO_LAST_KNOWN_GOOD),
         fixable: candidates > 0 || least,
