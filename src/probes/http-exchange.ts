@@ -65,6 +65,8 @@ function httpsExchange(spec: HttpRequestSpec, url: URL, target: ProbeTarget, sig
     }
     let phase: 'lookup' | 'connect' | 'response' = isIpLiteral(url.hostname) ? 'connect' : 'lookup';
     let settled = false;
+    /** The status of a response whose head arrived (a body that then stalls is told apart from no response). */
+    let answered = 0;
     const finish = (outcome: HttpExchange): void => {
       if (settled) return;
       settled = true;
@@ -73,7 +75,7 @@ function httpsExchange(spec: HttpRequestSpec, url: URL, target: ProbeTarget, sig
       resolve(outcome);
     };
     const onAbort = (): void => {
-      if (abortedByTimeout(signal)) finish({ kind: 'no-answer', result: timeoutResult(what, target, phase, elapsed()) });
+      if (abortedByTimeout(signal)) finish({ kind: 'no-answer', result: timeoutResult(what, target, phase, elapsed(), answered) });
       else finish({ kind: 'no-answer', result: { status: 'unknown', message: `${what}: check cancelled`, latencyMs: elapsed() } });
     };
 
@@ -98,6 +100,7 @@ function httpsExchange(spec: HttpRequestSpec, url: URL, target: ProbeTarget, sig
     req.on('error', (err) => finish({ kind: 'no-answer', result: connectionErrorResult(what, err, elapsed()) }));
     req.on('response', (res) => {
       phase = 'response';
+      answered = res.statusCode ?? 0;
       const chunks: Buffer[] = [];
       let size = 0;
       const answer = (truncated: boolean, incomplete = false): void =>

@@ -158,7 +158,7 @@ export function socketHttpExchange(
         parser.keepAlive && !parser.truncated,
       );
     const onAbort = (): void => {
-      if (abortedByTimeout(signal)) finish({ kind: 'no-answer', result: timeoutResult(what, target, phase, elapsed()) });
+      if (abortedByTimeout(signal)) finish({ kind: 'no-answer', result: timeoutResult(what, target, phase, elapsed(), parser.status) });
       else finish({ kind: 'no-answer', result: { status: 'unknown', message: `${what}: check cancelled`, latencyMs: elapsed() } });
     };
     const onLookup = (): void => {

@@ -82,7 +82,7 @@ export function connectionErrorResult(what: string, err: unknown, latencyMs: num
  * The check ran out of time. While the name was still being resolved the probe could not run
  * (unknown); otherwise a live process that does not answer is hung, a dead one is down.
  */
-export function timeoutResult(what: string, target: ProbeTarget, timeoutPhase: 'lookup' | 'connect' | 'response', latencyMs: number): ProbeResult {
+export function timeoutResult(what: string, target: ProbeTarget, timeoutPhase: 'lookup' | 'connect' | 'response', latencyMs: number, answeredStatus = 0): ProbeResult {
   if (timeoutPhase === 'lookup') {
     return { status: 'unknown', message: `${what}: name resolution did not finish in time`, latencyMs, details: { phase: timeoutPhase } };
   }
@@ -90,9 +90,10 @@ export function timeoutResult(what: string, target: ProbeTarget, timeoutPhase: '
   return {
     status: 'failure',
     finding: alive ? 'hang' : 'down',
-    message: `${what}: no ${timeoutPhase === 'connect' ? 'connection' : 'response'} in ${Math.round(latencyMs)} ms${alive ? ' while the process is alive' : ''}`,
+    // A status that arrived before the stall (the body, or the rest of the head, never came): said so, not "no response".
+    message: `${what}: ${answeredStatus > 0 ? `status ${answeredStatus} arrived but the response did not finish` : `no ${timeoutPhase === 'connect' ? 'connection' : 'response'}`} in ${Math.round(latencyMs)} ms${alive ? ' while the process is alive' : ''}`,
     latencyMs,
-    details: { phase: timeoutPhase, processAlive: alive },
+    details: { phase: timeoutPhase, processAlive: alive, ...(answeredStatus > 0 ? { status: answeredStatus } : {}) },
   };
 }
 
