@@ -1,5 +1,6 @@
 // A port taken by someone else: a stale instance of this service is stopped; any other program is only reported, never killed.
-import { commandLine, processStartTime, processTree, readProcStat } from '../platform/proc.js';
+import { commandLine, environOf, processStartTime, processTree, readProcStat } from '../platform/proc.js';
+import { INSTANCE_MARKER } from '../daemon/spawn-spec.js';
 import type { DoctorContext, Finding, RepairRule } from './types.js';
 import { findPortListeners } from './port-listeners.js';
 import { serviceBindHosts } from './bind-hosts.js';
@@ -11,14 +12,27 @@ import { shownCommandLine } from '../platform/shown-command.js';
 export const PORT_HOLDER = 'port-holder';
 
 /**
- * The live, supervised instance: its process tree, and the process groups it leads. A worker it started whose own parent
- * exited is out of the tree (reparented) but still in the group, and carries the instance's inherited markers: it is
- * part of the live instance, never "a stale instance" to stop.
+ * The live, supervised instance: its process tree, the process groups it leads, and the id of its start (INSTANCE_MARKER).
+ * A worker it started whose own parent exited is out of the tree (reparented) but still in the group, or, started in its
+ * own session, in neither; it carries the instance's inherited id: it is part of the live instance, never "a stale
+ * instance" to stop.
  */
-function currentInstance(ctx: DoctorContext): { pids: Set<number>; groups: Set<number> } {
+function currentInstance(ctx: DoctorContext): { pids: Set<number>; groups: Set<number>; id?: string } {
   if (ctx.currentPid === undefined) return { pids: new Set(), groups: new Set() };
   const tree = processTree(ctx.currentPid);
-  return { pids: new Set(tree.map((s) => s.pid)), groups: new Set(tree.filter((s) => s.pgid === s.pid).map((s) => s.pid)) };
+  const id = environOf(ctx.currentPid, INSTANCE_MARKER);
+  return { pids: new Set(tree.map((s) => s.pid)), groups: new Set(tree.filter((s) => s.pgid === s.pid).map((s) => s.pid)), ...(id ? { id } : {}) };
+}
+
+/**
+ * A marked holder outside the live instance's tree and group, where neither carries an instance id (started by a Clawback
+ * from before the id): a worker the live instance started in its own session cannot be told from one an earlier instance
+ * left, so it is reported, never stopped.
+ */
+function mayBeLive(ctx: DoctorContext, pid: number): boolean {
+  const cur = ctx.currentPid;
+  if (cur === undefined || readProcStat(cur) === undefined) return false;
+  return environOf(cur, INSTANCE_MARKER) === undefined && environOf(pid, INSTANCE_MARKER) === undefined;
 }
 
 /** pid's process group when that group is led by `leader` (the leader itself included). */
@@ -55,7 +69,10 @@ async function holders(ctx: DoctorContext, port: number): Promise<{ pids: number
   const groupOf = (p: number): number | undefined => (current.groups.size > 0 ? readProcStat(p)?.pgid : undefined);
   // Another service of the same daemon descends from it too, but it is named (two services on one port), not hidden.
   const live = (p: number): boolean =>
-    current.pids.has(p) || current.groups.has(groupOf(p) ?? -1) || (ctx.daemonPid !== undefined && descendsFrom(p, ctx.daemonPid) && ctx.supervisedServiceOf?.(p) === undefined);
+    current.pids.has(p) ||
+    current.groups.has(groupOf(p) ?? -1) ||
+    (current.id !== undefined && environOf(p, INSTANCE_MARKER) === current.id) ||
+    (ctx.daemonPid !== undefined && descendsFrom(p, ctx.daemonPid) && ctx.supervisedServiceOf?.(p) === undefined);
   // A process holding only sockets the live instance holds too (a detached worker that inherited its listening socket) is
   // part of that instance: stopping it frees no port and takes a piece of the healthy service down.
   const sockets = found.sockets ?? [];
@@ -105,6 +122,18 @@ export function portHolderRule(): RepairRule {
           continue;
         }
         const own = pid !== process.pid && (ctx.isOwnInstance?.(pid) ?? false);
+        if (own && mayBeLive(ctx, pid)) {
+          out.push({
+            id: `${PORT_HOLDER}:${port}:${pid}`,
+            rule: PORT_HOLDER,
+            severity: 'warning',
+            title: `port ${port} is held by a process of ${ctx.service.name} that may belong to its live instance`,
+            evidence: `pid ${pid}: ${cmd} (started from this state dir, outside the process tree and group of the live instance pid ${ctx.currentPid ?? '?'}; neither carries an instance id (${INSTANCE_MARKER}), so whether it is a worker of that instance or left by an earlier one cannot be told)`,
+            fix: `if it is not part of the running ${ctx.service.name}, stop it yourself (kill ${pid}); instances Clawback starts from now on carry an id that tells`,
+            fixable: false,
+          });
+          continue;
+        }
         const lookalike = !own && looksLikeThisService(ctx, line);
         if (!own && uncertain.has(pid)) {
           out.push({
@@ -165,7 +194,7 @@ export function portHolderRule(): RepairRule {
       const startTime = processStartTime(pid);
       const { pids } = await holders(ctx, port);
       if (!pids.includes(pid)) return { finding, applied: false, verified: true, message: `pid ${pid} no longer holds port ${port}` };
-      if (pid === process.pid || unproven(ctx, pid) || ctx.supervisedServiceOf?.(pid) !== undefined || !(ctx.isOwnInstance?.(pid) ?? false)) {
+      if (pid === process.pid || unproven(ctx, pid) || mayBeLive(ctx, pid) || ctx.supervisedServiceOf?.(pid) !== undefined || !(ctx.isOwnInstance?.(pid) ?? false)) {
         return { finding, applied: false, verified: false, message: `pid ${pid} is not an instance of ${ctx.service.name}; left running` };
       }
       const line = commandLine(pid);
