@@ -11,6 +11,7 @@ import type { ProbeTarget } from '../probes/probe-types.js';
 import type { ProbeConfigOf } from '../probes/probe-schema.js';
 import { lastWordsMatches } from '../probes/log-probe-last-words.js';
 import { rotationMarkSync } from '../probes/log-generations.js';
+import type { LogEmptyingCount } from '../observe/log-emptyings.js';
 import { unknownStreakEvent, type UnknownStreaks } from './unknown-streak.js';
 import type { ServiceInstance } from '../supervisor/service-process.js';
 import type { HealthEvents, HealthWatch, ProbeStatusView } from './service-runtime.js';
@@ -32,6 +33,8 @@ export interface HealthWatchOptions {
   /** The daemon's one scheduler and process table, shared by every service (one per watch otherwise). */
   scheduler?: ProbeScheduler;
   processTable?: ProcessTable;
+  /** The daemon's live count of its own emptyings of logFile (observe/log-emptyings.ts), handed to the log probes. */
+  logEmptyings?: LogEmptyingCount;
 }
 
 function fileSize(file: string): number {
@@ -198,6 +201,7 @@ export function probeHealthWatch(opts: HealthWatchOptions): HealthWatch {
         // same instance judged again (a scope restart) or one adopted goes on from here.
         logStartOffset: inst.logStartOffset !== undefined && newInstance ? inst.logStartOffset : fileSize(opts.logFile),
         ...(lastWordsReadTo !== undefined ? { lastWordsReadTo } : {}),
+        ...(opts.logEmptyings ? { logEmptyings: opts.logEmptyings } : {}),
         env: service.env,
         ...(service.configFile
           ? {

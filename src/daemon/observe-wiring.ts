@@ -11,6 +11,7 @@ import { createLogger } from '../observe/logger.js';
 import { faultLog } from './fault-log.js';
 import { FULL_DISK_ROOM, emptyWhenDiskFull, rotateIfLarger, trimFlood } from '../observe/log-rotation.js';
 import { outputInode, reclaimDeletedLog } from '../observe/deleted-log.js';
+import { LogEmptyings } from '../observe/log-emptyings.js';
 import { INCIDENT_HISTORY_KEEP, incidentHistory } from '../observe/incident-history.js';
 import { limitParam } from '../server/limit-param.js';
 import { serviceLogFile } from './spawn-spec.js';
@@ -47,7 +48,9 @@ function memoryLimitOf(rt: ServiceRuntime): number | undefined {
   return probe?.limit;
 }
 
-export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: number } = {}): DaemonPlugin {
+/** emptyings: where the daemon counts its own emptyings of each service log (the log probes read it); one of its own otherwise. */
+export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: number; emptyings?: LogEmptyings } = {}): DaemonPlugin {
+  const emptyings = opts.emptyings ?? new LogEmptyings();
   return {
     name: 'observe',
     init(ctx, daemon) {
@@ -222,7 +225,10 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         const st = statLog(file);
         const size = (await reclaimOne(s, file, st?.ino ?? null)) ? statLog(file)?.size : st?.size;
         if (size === undefined || size > s.logs.maxBytes) {
-          await rotateIfLarger(file, s.logs.maxBytes, s.logs.keep, { onDropped: (n, full) => ((lost = n), (noRoom = full === true)) }).catch((err: unknown) => logWarn(s.name, err, 'log rotation'));
+          // Every rotation empties the live file (copy-truncate, keep 0, no room for the copy): counted for the log probes.
+          await emptyings
+            .around(file, () => rotateIfLarger(file, s.logs.maxBytes, s.logs.keep, { onDropped: (n, full) => ((lost = n), (noRoom = full === true)) }), (rotated) => rotated)
+            .catch((err: unknown) => logWarn(s.name, err, 'log rotation'));
         } else if (size >= FULL_DISK_ROOM) underCap.push({ s, file, size });
         if (lost > 0) dropped(s, lost, noRoom);
         else if (trimmed.delete(s.name)) return;
@@ -243,7 +249,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
           if ((largest.get(dir)?.size ?? -1) < l.size) largest.set(dir, l);
         }
         for (const { s, file } of largest.values()) {
-          const lost = await emptyWhenDiskFull(file, s.logs.maxBytes).catch((err: unknown) => (logWarn(s.name, err, 'emptying a log on a full disk'), 0));
+          const lost = await emptyings.around(file, () => emptyWhenDiskFull(file, s.logs.maxBytes), (n) => n > 0).catch((err: unknown) => (logWarn(s.name, err, 'emptying a log on a full disk'), 0));
           if (lost > 0) dropped(s, lost, true);
         }
       };
@@ -289,8 +295,8 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
             busy.map(async (s) => {
               const file = serviceLogFile(s, ctx.stateDir);
               // A flood on a disk smaller than the cap fills it long before the cap: emptied as soon as it is full.
-              const n = await trimFlood(file, s.logs.maxBytes)
-                .then(async (n) => n || (await emptyWhenDiskFull(file, s.logs.maxBytes)))
+              const n = await emptyings
+                .around(file, async () => (await trimFlood(file, s.logs.maxBytes)) || (await emptyWhenDiskFull(file, s.logs.maxBytes)), (n) => n > 0)
                 .catch((err: unknown) => (logWarn(s.name, err, 'trimming a flooded log'), 0));
               if (n === 0) return;
               flooding.set(s.name, (flooding.get(s.name) ?? 0) + n);

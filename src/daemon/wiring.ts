@@ -4,6 +4,7 @@ import { probeHealthWatch } from './health-watch.js';
 import { serviceLogFile } from './spawn-spec.js';
 import { SnapshotStores, doctorRepairers, lastKnownGoodPlugin, preflightFor } from './doctor-wiring.js';
 import { MetricsHolder, observePlugin } from './observe-wiring.js';
+import { LogEmptyings } from '../observe/log-emptyings.js';
 import { retentionPlugin } from './state-retention.js';
 import { dashboardPlugin } from '../server/dashboard.js';
 import { emergencyRepairer } from './emergency-wiring.js';
@@ -38,6 +39,7 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
   const predictors = new PredictorRegistry();
   const stores = new SnapshotStores();
   const probeParts = new SharedProbeParts();
+  const emptyings = new LogEmptyings();
   const openclaw = new OpenclawParts();
   return {
     makeHealthWatch: (service, rt, events, ctx) => {
@@ -52,6 +54,7 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
       const watch = probeHealthWatch({
         service,
         logFile: serviceLogFile(service, ctx.stateDir),
+        logEmptyings: emptyings.of(serviceLogFile(service, ctx.stateDir)),
         clock: ctx.clock,
         events,
         emit: ctx.emit,
@@ -77,6 +80,6 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
       return { ...doctorRepairers(service, ctx, rt, stores), ...(agent ? { agent } : {}), ...(scoped ? { scoped } : {}) };
     },
     makePreflight: (service) => preflightFor(service),
-    plugins: [probeParts.plugin(), groupsPlugin(), chatPlugin(), observePlugin(metrics), lastKnownGoodPlugin(stores), crashPatternPlugin(predictors, metrics), dashboardPlugin(), openclaw.plugin(), updatePlugin(), retentionPlugin()],
+    plugins: [probeParts.plugin(), groupsPlugin(), chatPlugin(), observePlugin(metrics, { emptyings }), lastKnownGoodPlugin(stores), crashPatternPlugin(predictors, metrics), dashboardPlugin(), openclaw.plugin(), updatePlugin(), retentionPlugin()],
   };
 }

@@ -21,6 +21,8 @@ interface ReadPosition {
   rotated?: number | undefined;
   /** The TAIL_BYTES before offset as they were read (undefined after a jump): see TAIL_BYTES. */
   tail?: Buffer | undefined;
+  /** The daemon's emptyings of the file done at this read (target.logEmptyings): another count means it was emptied. */
+  emptied?: number | undefined;
 }
 
 /**
@@ -29,7 +31,8 @@ interface ReadPosition {
  * reported with previousInstance: true), then continues at target.logStartOffset (the log size when
  * the instance started) or, without it, at the end of the file. A shrunk file or a new inode
  * (truncation, rotation) is read from the start, and so is one emptied in place and grown past the old offset again
- * (logs.keep: 0, a flood trim: the last bytes read, TAIL_BYTES, differ when read again). A new file.1 since the last tick (a rotation, copy-truncate or rename)
+ * (logs.keep: 0, a flood trim: the last bytes read, TAIL_BYTES, differ when read again; an emptying by the daemon
+ * itself is known for sure from target.logEmptyings, even when identical bytes came back at the old position). A new file.1 since the last tick (a rotation, copy-truncate or rename)
  * means the unread lines were moved: they are scanned there from the old offset (a fatal line written just before the
  * daemon's rotation was lost, and a file grown past the old offset again hid the rotation; after a flood's drop marker, the
  * offset moves with the kept lines); so are they in the file a rename moved the log to (a new inode: dateext, rename and
@@ -65,12 +68,19 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
       const size = Number(st.size);
       const ino = Number(st.ino);
       const instance = instanceKey(target);
+      // The daemon's count, taken before any read: an emptying done by now is seen in the reads below.
+      const emptyings = file === target.logFile ? target.logEmptyings : undefined;
+      const emptied = emptyings?.done;
       let restarted = false;
       let previous: { line: string; matches: number } | undefined;
       let moved: { line: string; matches: number; file: string } | undefined;
       /** Where a rotation or a rename moved the unread lines since the last tick, and the old read position in the oldest. */
       let movedGens: Array<{ file: string; size: number }> | undefined;
       let movedFrom = 0;
+      if (emptyings !== undefined && emptyings.inFlight > 0 && position !== undefined && position.file === file && position.instance === instance) {
+        // The daemon is emptying the log right now: read it once that is done (a read meanwhile would restart twice).
+        return { status: 'success', message: `${file} is being emptied by clawback; read at the next tick`, details: { file, offset: position.offset, ...(position.rotated !== undefined ? { rotationMark: position.rotated } : {}) } };
+      }
       const mark = await rotationMark(file);
       if (position === undefined || position.file !== file || position.instance !== instance) {
         ticksThisInstance = 0;
@@ -98,9 +108,14 @@ export function createLogProbe(config: ProbeConfigOf<'log'>): Probe {
         restarted = position.ino !== -1 && movedFrom !== -1;
         position = movedFrom === -1 ? { ...position, ino } : { ...position, ino, offset: 0, tail: undefined };
         movedFrom = 0;
+      } else if (emptied !== undefined && position.emptied !== undefined && emptied !== position.emptied) {
+        // Emptied in place by the daemon since the last tick: all of it is new, even where the same bytes came back.
+        restarted = position.offset > 0;
+        position = { ...position, offset: 0, tail: undefined };
       }
 
       position.rotated = mark;
+      position.emptied = emptied;
       if (previous) pending = { ...previous, file };
       ticksThisInstance++;
       const reportPending = (): ProbeResult | undefined => {

@@ -1,6 +1,7 @@
 // The contract between probe kinds and the worker that runs them: one check in, one result out.
 import type { Clock } from '../platform/clock.js';
 import type { ProcessTable } from '../platform/process-table.js';
+import type { LogEmptyingCount } from '../observe/log-emptyings.js';
 
 export type ProbeStatus = 'success' | 'failure' | 'unknown';
 
@@ -49,6 +50,12 @@ export interface ProbeTarget {
    * probe does not report those lines a second time.
    */
   lastWordsReadTo?: number;
+  /**
+   * The daemon's own emptyings of logFile (log rotation with logs.keep: 0, a flood trim, a full disk), counted live
+   * (observe/log-emptyings.ts): a new one since the last tick means the log was emptied in place, whatever bytes now
+   * sit at the old position; one under way makes the probe wait a tick.
+   */
+  logEmptyings?: LogEmptyingCount;
   configFile?: {
     path: string;
     format: 'auto' | 'json' | 'json5' | 'yaml';
