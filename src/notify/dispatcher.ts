@@ -539,23 +539,29 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       deps.onSpoolFault?.(err);
       if (writeFailing) return;
       writeFailing = true;
-      warn('notify: could not write the outbox (alerts are held in memory only, lost if the daemon dies, until a write succeeds)', { channel: ch.name, error: scrub(describeError(err)) });
+      warn('notify: could not write the outbox (alerts are held in memory only, lost if the daemon dies, until they are written)', { channel: ch.name, error: scrub(describeError(err)) });
     };
     if (!outboxUsable) return Promise.resolve();
     try {
       // On disk before publish returns, in the same step as the event's journal line (a SIGKILL lost it between).
       outbox.writeNow(entry);
       unwritten.delete(entry);
-      if (writeFailing) {
-        writeFailing = false;
-        log('notify: the outbox is writable again', { channel: ch.name, rewriting: unwritten.size });
-      }
-      deps.onSpoolWritten?.();
       if (unwritten.size > 0 && !rewriting) writeHeldInMemory();
+      // Healed only once nothing is held in memory: on a nearly full disk a small alert fits where a big one held
+      // does not, and each small one said "recovered" then "degraded" again (a critical alert pair per alert).
+      if (!rewriting && unwritten.size === 0) spoolWorks(ch);
       return outbox.persist(entry).catch(lost);
     } catch (err) {
       unwritten.add(entry);
-      lost(err);
+      // The fault's own alert (daemon.degraded) is published from inside lost(), before this entry is queued: its write
+      // must not rewrite the held ones now, which would miss this one, forget it and call the spool healed.
+      const was = rewriting;
+      rewriting = true;
+      try {
+        lost(err);
+      } finally {
+        rewriting = was;
+      }
       return Promise.resolve();
     }
   }
@@ -577,6 +583,16 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     } finally {
       rewriting = false;
     }
+    if (unwritten.size === 0) spoolWorks();
+  }
+
+  /** Every alert is on disk again: the spool fault (if any) is over, said once. */
+  function spoolWorks(ch?: ChannelRuntime): void {
+    if (writeFailing) {
+      writeFailing = false;
+      log('notify: the outbox is writable again', ch ? { channel: ch.name } : {});
+    }
+    deps.onSpoolWritten?.();
   }
 
   /**
