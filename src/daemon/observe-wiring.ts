@@ -21,6 +21,8 @@ import { ApiAnswer } from '../server/api-server.js';
 import { VERSION } from '../version.js';
 import { releaseShapeText } from '../notify/release-plan.js';
 import { strandedText } from '../notify/stranded-text.js';
+import { destinationOf } from '../notify/destination.js';
+import { adoptersByDestination, mayAdopt } from '../notify/spool-adopt.js';
 
 /** One metrics registry per daemon, created on first use (the health watches feed it probe results). */
 export class MetricsHolder {
@@ -119,6 +121,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         const was = new Set(notifyConfig.channels.map((c) => c.name));
         const now = new Set(next.channels.map((c) => c.name));
         const old = notifier;
+        const oldChannels = notifyConfig.channels;
         swapping = [];
         try {
           if (old) await old.stop();
@@ -129,9 +132,17 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
           swapping = undefined;
           for (const e of held) if (e.details?.notifiedBy !== 'guardian') notifier?.publish(e);
         }
-        const added = [...now].filter((n) => !was.has(n));
-        const removed = [...was].filter((n) => !now.has(n));
+        // A channel whose name changed but not its destination (`webhook` became `webhook-1`): renamed, its spool went along.
+        const adopters = adoptersByDestination(next.channels.filter((c) => c.enabled).map((c) => ({ name: c.name, cfg: c })));
+        const renamed = new Map<string, string>();
+        for (const c of oldChannels) {
+          const to = now.has(c.name) ? undefined : adopters.get(destinationOf(c));
+          if (to !== undefined && mayAdopt(c.name, to) && !was.has(to.name) && ![...renamed.values()].includes(to.name)) renamed.set(c.name, to.name);
+        }
+        const added = [...now].filter((n) => !was.has(n) && ![...renamed.values()].includes(n));
+        const removed = [...was].filter((n) => !now.has(n) && !renamed.has(n));
         const parts = [`notify channels applied (${next.channels.length} now${added.length ? `; added: ${added.join(', ')}` : ''})`];
+        if (renamed.size > 0) parts.push(`renamed: ${[...renamed].map(([from, to]) => `${from} → ${to}`).join(', ')} (same destination: unsent alerts go with it)`);
         if (removed.length > 0) {
           const stranded = notifier?.stranded() ?? {};
           const kept = removed.filter((n) => (stranded[n] ?? 0) > 0).map((n) => `${n} (${stranded[n]})`);

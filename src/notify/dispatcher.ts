@@ -25,6 +25,7 @@ import { nextToSend } from './delivery-order.js';
 import { boundStranded, readAnnounced, strandedState, writeAnnounced, type StrandedWhy } from './stranded.js';
 import { strandedText } from './stranded-text.js';
 import { destinationOf, isPositionName, spooledFor } from './destination.js';
+import { adoptersByDestination, mayAdopt } from './spool-adopt.js';
 import { releaseShape, type ReleaseShape } from './release-plan.js';
 import { refusedAsTooLarge, shortenNotification } from './shorten.js';
 import { sendableRequest, UnsendableRequestError } from './header-values.js';
@@ -372,7 +373,41 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     const loaded = outbox.loadSync();
     // An alert that cannot be read is one a person will never get: said as a warning, not lost in the info lines.
     for (const file of loaded.corrupt) warn(`notify: an alert in the outbox could not be read and will not be sent; kept aside as ${file}.corrupt`, { file });
-    for (let [dir, entries] of loaded.byChannel) {
+    // A channel whose name changed but not its destination (`webhook` became `webhook-1` when a second one was added, or
+    // `slack-2` became `slack-1`) takes its alerts along: they were stranded as "removed" though their people still listen.
+    const adopters = adoptersByDestination(enabled);
+    const adopted = new Map<string, OutboxEntry[]>();
+    const byChannel = new Map<string, OutboxEntry[]>();
+    for (const [dir, entries] of loaded.byChannel) {
+      const own = channels.find((c) => c.name === dir);
+      if (own && !own.cfg.enabled) {
+        byChannel.set(dir, entries); // disabled by a person: kept for it, never moved to another channel
+        continue;
+      }
+      const stay: OutboxEntry[] = [];
+      for (const e of entries) {
+        const to = e.dest === undefined || (own && spooledFor(e.dest, own.cfg) === 'same') ? undefined : adopters.get(e.dest);
+        if (!to || !mayAdopt(dir, to)) {
+          stay.push(e);
+          continue;
+        }
+        try {
+          const moved = outbox.moveSync(e, to.name);
+          const list = adopted.get(to.name);
+          if (list) list.push(moved);
+          else adopted.set(to.name, [moved]);
+        } catch (err) {
+          stay.push(e); // left where it is: kept as before, tried again at the next start or reload
+          log('notify: could not move a spooled alert to the channel that now sends to its destination', { channel: dir, to: to.name, error: scrub(describeError(err)) });
+        }
+      }
+      if (stay.length > 0) byChannel.set(dir, stay);
+    }
+    for (const [name, moved] of adopted) {
+      log('notify: spooled alerts follow their destination to its new channel name', { channel: name, moved: moved.length });
+      byChannel.set(name, [...(byChannel.get(name) ?? []), ...moved].sort((a, b) => a.seq - b.seq));
+    }
+    for (let [dir, entries] of byChannel) {
       const ch = enabled.find((c) => c.name === dir);
       if (!ch) {
         strand(dir, entries, channels.some((c) => c.name === dir) ? 'disabled' : 'removed');
@@ -394,7 +429,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       log('notify: resuming delivery of pending messages', { channel: dir, pending: ch.queue.length, deadLetters: entries.filter((e) => e.dead).length });
     }
     // A renamed or removed channel's directory with nothing left in it (its alerts delivered or discarded) goes.
-    for (const dir of loaded.dirs) if (!loaded.byChannel.has(dir) && !channels.some((c) => c.name === dir)) outbox.pruneSync(dir, clock.now());
+    for (const dir of loaded.dirs) if (!byChannel.has(dir) && !channels.some((c) => c.name === dir)) outbox.pruneSync(dir, clock.now());
   } catch (err) {
     outboxUsable = false;
     log('notify: outbox directory unusable; alerts are kept in memory only', { error: scrub(describeError(err)) });

@@ -327,6 +327,15 @@ export class Outbox {
     return present;
   }
 
+  /** Moves a pending entry (its file) to another channel's folder: the same destination under a new name. Throws if it cannot. */
+  moveSync(entry: OutboxEntry, channel: string): OutboxEntry {
+    const moved: OutboxEntry = { ...entry, channel };
+    mkdirSync(path.dirname(this.fileOf(moved)), { recursive: true, mode: 0o700 });
+    // One rename: never in both folders (sent twice) nor in neither (lost). The folder says whose it is from now on.
+    renameSync(this.fileOf(entry), this.fileOf(moved));
+    return moved;
+  }
+
   /** Removed at once (the endpoint just accepted it): the longer it stays, the wider a crash's window to send it twice. */
   removeNow(entry: Pick<OutboxEntry, 'channel' | 'seq' | 'dead'>): void {
     rmSync(this.fileOf(entry), { force: true });

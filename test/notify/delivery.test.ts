@@ -109,11 +109,12 @@ describe('delivery', () => {
     await first.stop();
     expect(await outboxFiles(stateDir)).toHaveLength(3);
 
-    // A second Discord channel renames the first to discord-1: its pending alerts wait for the name "discord".
+    // A second Discord channel renames the first to discord-1, now pointed at another webhook: the pending alerts wait for
+    // the name "discord" (one that keeps its URL takes them along: spool-destination.test.ts).
     await receiver.up();
     const emitted: string[] = [];
     const renamed = config([
-      { type: 'discord', url: `${receiver.base}/discord/1/tok-abcdefghijklmnop` },
+      { type: 'discord', url: `${receiver.base}/discord/3/tok-abcdefghijklmnop` },
       { type: 'discord', url: `${receiver.base}/discord/2/tok-qrstuvwxyzabcdef` },
     ]);
     expect(renamed.channels.map((c) => c.name)).toEqual(['discord-1', 'discord-2']);

@@ -31,6 +31,8 @@ describe('spooled alerts and a channel that took another one\'s name', () => {
     await teamA.down();
     first.publish(event({ incidentId: 'inc-a', message: 'meant for team A only' }));
     await teamB.waitFor(() => teamB.of('slack').length >= 2, 15_000, 'teams B and C get their copies');
+    // Their files go once the answers are read: stopped before that, they are sent again (at least once) by the next run.
+    await first.flush(5_000);
     await first.stop();
     expect(readdirSync(path.join(dir, 'outbox', 'slack-1')).filter((f) => f.endsWith('.json'))).toHaveLength(1);
 
@@ -93,5 +95,30 @@ describe('spooled alerts and a channel that took another one\'s name', () => {
     expect(n.stranded()).toEqual({ 'webhook-2': 1 });
     expect(warnings.lines.some((l) => l.includes('webhook-2') && l.includes('before'))).toBe(true);
     expect(JSON.parse(readFileSync(path.join(dir, 'outbox', 'webhook-2', '000000000002.json'), 'utf8')).event.message).toBe('old alert for webhook-2');
+  }, 40_000);
+
+  it('follows a kept channel whose name changed: `webhook` became `webhook-1` when a second one was added', async () => {
+    // Before: its alerts were kept as stranded ("removed: webhook") though the same URL was still configured.
+    const one = config([{ type: 'webhook', url: `${teamA.base}/webhook/a` }]);
+    const first = createNotifier(one, { stateDir: dir, clock: systemClock(), redactor: new Redactor() });
+    notifiers.push(first);
+    await teamA.down();
+    first.publish(event({ incidentId: 'inc-a', message: 'queued for A while down' }));
+    await first.stop();
+    expect(readdirSync(path.join(dir, 'outbox', 'webhook')).filter((f) => /^\d+\.json$/.test(f))).toHaveLength(1);
+
+    await teamA.up();
+    const two = config([
+      { type: 'webhook', url: `${teamA.base}/webhook/a` },
+      { type: 'webhook', url: `${teamB.base}/webhook/b` },
+    ]);
+    const second = createNotifier(two, { stateDir: dir, clock: systemClock(), redactor: new Redactor() });
+    notifiers.push(second);
+    await teamA.waitFor(() => teamA.of('webhook').some((m) => m.text.includes('queued for A while down')), 15_000, 'the spooled alert under its new name');
+    await second.flush(5_000);
+    expect(second.stranded()).toEqual({});
+    // Only A's people get it, once; the new channel does not.
+    expect(teamA.of('webhook').filter((m) => m.text.includes('queued for A while down'))).toHaveLength(1);
+    expect(teamB.of('webhook').filter((m) => m.text.includes('queued for A while down'))).toHaveLength(0);
   }, 40_000);
 });
