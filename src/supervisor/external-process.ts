@@ -6,6 +6,7 @@ import type { CommandRunner } from '../platform/command-runner.js';
 import { isAlive, isSameProcess, processStartTime } from '../platform/proc.js';
 import { adoptInstance, type ExitInfo, type ServiceInstance } from './service-process.js';
 import { cutSnippet } from '../platform/cut-text.js';
+import { startedAfterPidFile } from './pid-file-owner.js';
 
 export class ExternalStartError extends Error {}
 /** A person's stop or restart ended the launch (its start command killed, or its wait for the pid cut short) and no process came up. */
@@ -21,15 +22,21 @@ export function parsePid(text: string): number | undefined {
   return pid > 0 ? pid : undefined;
 }
 
+/**
+ * The live pid of the service, or undefined when it is not running. A pid file's pid counts only when the process
+ * holding it is not younger than the file: once the service died, an unrelated process that took its pid was attached
+ * to, and the stop or restart that followed signalled it.
+ */
 export async function discoverPid(ext: ExternalConfig, runner: CommandRunner, signal?: AbortSignal): Promise<number | undefined> {
-  let pid: number | undefined;
   if (ext.pidCommand) {
     const r = await runner.run(ext.pidCommand, { timeoutMs: ext.timeout, ...(signal ? { signal } : {}) });
-    if (r.code === 0) pid = parsePid(r.stdout);
-  } else if (ext.pidFile) {
-    pid = parsePid(await readRegularFile(ext.pidFile, { maxBytes: PID_FILE_MAX_BYTES }).then((b) => b.toString('utf8'), () => ''));
+    const pid = r.code === 0 ? parsePid(r.stdout) : undefined;
+    return pid !== undefined && isAlive(pid) ? pid : undefined;
   }
-  return pid !== undefined && isAlive(pid) ? pid : undefined;
+  if (!ext.pidFile) return undefined;
+  const pid = parsePid(await readRegularFile(ext.pidFile, { maxBytes: PID_FILE_MAX_BYTES }).then((b) => b.toString('utf8'), () => ''));
+  if (pid === undefined || !isAlive(pid)) return undefined;
+  return (await startedAfterPidFile(ext.pidFile, pid)) ? undefined : pid;
 }
 
 function describe(argv: string[], r: { code: number | null; stderr: string; error?: string; timedOut: boolean }): string {
