@@ -72,7 +72,11 @@ export async function launchExternal(ext: ExternalConfig, clock: Clock, runner: 
   // Killed part-way by a person's cancel: its manager may have queued the job already (a killed `systemctl start` leaves
   // it to systemd), and a service it brought up later, its pid looked for once, ran unwatched. Waited for like the rest.
   const cut = signal?.aborted === true;
-  if (!cut && r.code !== 0) throw new ExternalStartError(describe(argv, r));
+  // A manager that reports failure may have brought the service up all the same (its start job timed out waiting, a
+  // wrapper's last step failed): it was not looked for, and the next start ran a second copy. Looked for like the rest.
+  const failed = !cut && r.code !== 0 ? describe(argv, r) : undefined;
+  // One that could not run at all (no such file) brought nothing up: said at once.
+  if (failed && r.error && !r.timedOut) throw new ExternalStartError(failed);
   // Monotonic: a wall-clock step must neither poll for an hour nor fail the start at once.
   const deadline = clock.monotonic() + ext.timeout;
   // Not cut short by a cancel: the manager took the start job and brings the service up all the same; left unwatched, it
@@ -86,6 +90,7 @@ export async function launchExternal(ext: ExternalConfig, clock: Clock, runner: 
     if (end?.aborted) ended(`while waiting for the pid after ${argv.join(' ')}`);
   }
   if (signal?.aborted) return cancelled(ext, clock, runner, opts.pollMs, cut ? `while ${argv.join(' ')} ran (its process group ended)` : `while waiting for the pid after ${argv.join(' ')}`);
+  if (failed) throw new ExternalStartError(`${failed} (and no new pid within ${ext.timeout} ms)`);
   throw new ExternalStartError(`no new pid within ${ext.timeout} ms after ${argv.join(' ')}`);
 }
 
