@@ -43,7 +43,17 @@ describe('guardian and a read-only state dir', () => {
     // A read-only bind mount over the state dir: new opens fail with EROFS, as after `mount -o remount,ro`.
     execFileSync('mount', ['--bind', stateDir, stateDir]);
     mounted = stateDir;
-    execFileSync('mount', ['-o', 'remount,bind,ro', stateDir]);
+    // EBUSY ("mount point is busy") while the daemon has a file open for writing through the new mount (its heartbeat's
+    // temp file, opened between the two calls on a loaded host): tried again until its write is over.
+    const remounted = (): boolean => {
+      try {
+        execFileSync('mount', ['-o', 'remount,bind,ro', stateDir], { stdio: 'ignore' });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await waitFor(remounted, { timeoutMs: 15_000, intervalMs: 50, message: 'the read-only remount' });
     await waitFor(() => Date.now() - (JSON.parse(readFileSync(file, 'utf8')) as DaemonInfo).heartbeatAt > 2000, { timeoutMs: 15_000, message: 'a stale heartbeat' });
     const kills: number[] = [];
     let starts = 0;
