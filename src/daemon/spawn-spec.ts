@@ -14,14 +14,14 @@ export function serviceLogFile(service: ServiceConfig, stateDir: string): string
  * even one in its own session whose launcher exited (out of the instance's tree and group). A marked process carrying
  * the live instance's id is part of it, one with another id is what an earlier instance left.
  */
-export const INSTANCE_MARKER = 'CLAWBACK_INSTANCE';
+export const START_ID_MARKER = 'CLAWBACK_START_ID';
 
 /**
  * Every process Clawback starts carries who supervises it. Its children inherit them, and unlike a
  * command line (which a program may rewrite) they identify a stale instance of this service later.
  */
 export function supervisionMarkers(service: ServiceConfig, stateDir: string, instanceId: string = randomUUID()): Record<string, string> {
-  return { CLAWBACK_SERVICE: service.name, CLAWBACK_SUPERVISED_BY: stateDir, [INSTANCE_MARKER]: instanceId };
+  return { CLAWBACK_SERVICE: service.name, CLAWBACK_SUPERVISED_BY: stateDir, [START_ID_MARKER]: instanceId };
 }
 
 export function spawnSpecFor(service: ServiceConfig, stateDir: string, parent: NodeJS.ProcessEnv = process.env): SpawnSpec {

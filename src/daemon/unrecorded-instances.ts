@@ -1,6 +1,6 @@
 // Instances this state dir's daemon started that state.json no longer records (the file lost or corrupt): adopted, never run twice.
 import { commandLine, environOf, pidsWithEnv, readProcStat } from '../platform/proc.js';
-import { INSTANCE_MARKER } from './spawn-spec.js';
+import { START_ID_MARKER } from './spawn-spec.js';
 
 export interface UnrecordedInstance {
   pid: number;
@@ -36,7 +36,7 @@ export function findUnrecordedInstances(stateDir: string, names: ReadonlySet<str
     const cmd = commandLine(pid) ?? '';
     if (OWN_HELPERS.some((h) => cmd.includes(h))) continue;
     const list = byService.get(service) ?? [];
-    list.push({ pid, startTime: st.startTime, id: environOf(pid, INSTANCE_MARKER) });
+    list.push({ pid, startTime: st.startTime, id: environOf(pid, START_ID_MARKER) });
     byService.set(service, list);
   }
   for (const [service, leaders] of byService) {

@@ -1,6 +1,6 @@
 // A port taken by someone else: a stale instance of this service is stopped; any other program is only reported, never killed.
 import { commandLine, environOf, processStartTime, processTree, readProcStat } from '../platform/proc.js';
-import { INSTANCE_MARKER } from '../daemon/spawn-spec.js';
+import { START_ID_MARKER } from '../daemon/spawn-spec.js';
 import type { DoctorContext, Finding, RepairRule } from './types.js';
 import { findPortListeners } from './port-listeners.js';
 import { serviceBindHosts } from './bind-hosts.js';
@@ -12,7 +12,7 @@ import { shownCommandLine } from '../platform/shown-command.js';
 export const PORT_HOLDER = 'port-holder';
 
 /**
- * The live, supervised instance: its process tree, the process groups it leads, and the id of its start (INSTANCE_MARKER).
+ * The live, supervised instance: its process tree, the process groups it leads, and the id of its start (START_ID_MARKER).
  * A worker it started whose own parent exited is out of the tree (reparented) but still in the group, or, started in its
  * own session, in neither; it carries the instance's inherited id: it is part of the live instance, never "a stale
  * instance" to stop.
@@ -20,7 +20,7 @@ export const PORT_HOLDER = 'port-holder';
 function currentInstance(ctx: DoctorContext): { pids: Set<number>; groups: Set<number>; id?: string } {
   if (ctx.currentPid === undefined) return { pids: new Set(), groups: new Set() };
   const tree = processTree(ctx.currentPid);
-  const id = environOf(ctx.currentPid, INSTANCE_MARKER);
+  const id = environOf(ctx.currentPid, START_ID_MARKER);
   return { pids: new Set(tree.map((s) => s.pid)), groups: new Set(tree.filter((s) => s.pgid === s.pid).map((s) => s.pid)), ...(id ? { id } : {}) };
 }
 
@@ -32,7 +32,7 @@ function currentInstance(ctx: DoctorContext): { pids: Set<number>; groups: Set<n
 function mayBeLive(ctx: DoctorContext, pid: number): boolean {
   const cur = ctx.currentPid;
   if (cur === undefined || readProcStat(cur) === undefined) return false;
-  return environOf(cur, INSTANCE_MARKER) === undefined && environOf(pid, INSTANCE_MARKER) === undefined;
+  return environOf(cur, START_ID_MARKER) === undefined && environOf(pid, START_ID_MARKER) === undefined;
 }
 
 /** pid's process group when that group is led by `leader` (the leader itself included). */
@@ -71,7 +71,7 @@ async function holders(ctx: DoctorContext, port: number): Promise<{ pids: number
   const live = (p: number): boolean =>
     current.pids.has(p) ||
     current.groups.has(groupOf(p) ?? -1) ||
-    (current.id !== undefined && environOf(p, INSTANCE_MARKER) === current.id) ||
+    (current.id !== undefined && environOf(p, START_ID_MARKER) === current.id) ||
     (ctx.daemonPid !== undefined && descendsFrom(p, ctx.daemonPid) && ctx.supervisedServiceOf?.(p) === undefined);
   // A process holding only sockets the live instance holds too (a detached worker that inherited its listening socket) is
   // part of that instance: stopping it frees no port and takes a piece of the healthy service down.
@@ -128,7 +128,7 @@ export function portHolderRule(): RepairRule {
             rule: PORT_HOLDER,
             severity: 'warning',
             title: `port ${port} is held by a process of ${ctx.service.name} that may belong to its live instance`,
-            evidence: `pid ${pid}: ${cmd} (started from this state dir, outside the process tree and group of the live instance pid ${ctx.currentPid ?? '?'}; neither carries an instance id (${INSTANCE_MARKER}), so whether it is a worker of that instance or left by an earlier one cannot be told)`,
+            evidence: `pid ${pid}: ${cmd} (started from this state dir, outside the process tree and group of the live instance pid ${ctx.currentPid ?? '?'}; neither carries an instance id (${START_ID_MARKER}), so whether it is a worker of that instance or left by an earlier one cannot be told)`,
             fix: `if it is not part of the running ${ctx.service.name}, stop it yourself (kill ${pid}); instances Clawback starts from now on carry an id that tells`,
             fixable: false,
           });

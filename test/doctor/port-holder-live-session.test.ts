@@ -1,7 +1,7 @@
 // A worker the live instance spawned in its own session (spawn detached: true / setsid), whose launcher exited, is in
 // neither the instance's process tree nor its process group; as the only listener on the port, `clawback doctor --fix`
 // called it "a stale instance of gw" and SIGTERMed the healthy service's listener. The instance id every process Clawback
-// starts carries (CLAWBACK_INSTANCE, inherited by its workers) names it part of the live instance.
+// starts carries (CLAWBACK_START_ID, inherited by its workers) names it part of the live instance.
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -72,7 +72,7 @@ describe('a worker of the live instance in its own session', () => {
     const dir = tempDir();
     const stateDir = path.join(dir, 'state');
     const port = await freePort();
-    const { instance, worker, script } = await startInstance(dir, port, { CLAWBACK_SERVICE: 'gw', CLAWBACK_SUPERVISED_BY: stateDir, CLAWBACK_INSTANCE: 'live-1' });
+    const { instance, worker, script } = await startInstance(dir, port, { CLAWBACK_SERVICE: 'gw', CLAWBACK_SUPERVISED_BY: stateDir, CLAWBACK_START_ID: 'live-1' });
     record(stateDir, instance.pid);
     const r = await doctorFix(dir, stateDir, port, script);
     expect(portHolder(r), JSON.stringify(r)).toEqual([]);
@@ -92,8 +92,8 @@ describe('a worker of the live instance in its own session', () => {
     const dir = tempDir();
     const stateDir = path.join(dir, 'state');
     const port = await freePort();
-    const old = await startInstance(dir, port, { CLAWBACK_SERVICE: 'gw', CLAWBACK_SUPERVISED_BY: stateDir, CLAWBACK_INSTANCE: 'old-1' });
-    const live = spawnMarked(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { env: { CLAWBACK_SERVICE: 'gw', CLAWBACK_SUPERVISED_BY: stateDir, CLAWBACK_INSTANCE: 'live-2' } });
+    const old = await startInstance(dir, port, { CLAWBACK_SERVICE: 'gw', CLAWBACK_SUPERVISED_BY: stateDir, CLAWBACK_START_ID: 'old-1' });
+    const live = spawnMarked(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { env: { CLAWBACK_SERVICE: 'gw', CLAWBACK_SUPERVISED_BY: stateDir, CLAWBACK_START_ID: 'live-2' } });
     children.push(live);
     await waitFor(() => processStartTime(live.pid) !== undefined, { timeoutMs: 10_000, message: 'the live instance to start' });
     record(stateDir, live.pid);

@@ -64,7 +64,7 @@ describe('the port holder is never a live instance', () => {
     const port = await freePort();
     // Each start carries its own instance id, as the daemon gives it.
     const markers = { CLAWBACK_SERVICE: 'gw', CLAWBACK_SUPERVISED_BY: stateDir };
-    gw = await startDemoGateway({ port, env: { ...markers, CLAWBACK_INSTANCE: 'first' } });
+    gw = await startDemoGateway({ port, env: { ...markers, CLAWBACK_START_ID: 'first' } });
     const cfg = clawbackConfig(dir, port);
     // What the daemon recorded before it was killed (no daemon.json: the daemon is gone).
     mkdirSync(stateDir, { recursive: true });
@@ -86,7 +86,7 @@ describe('the port holder is never a live instance', () => {
     }
 
     // Control: a marked copy beside the instance state.json records as live is a stale instance of ours, and is stopped.
-    other = spawnMarked(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { env: { ...markers, CLAWBACK_INSTANCE: 'second' } });
+    other = spawnMarked(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { env: { ...markers, CLAWBACK_START_ID: 'second' } });
     await waitFor(() => processStartTime(other!.pid) !== undefined, { timeoutMs: 10_000, message: 'the recorded instance to start' });
     const live = { services: { gw: { record: { instance: { pid: other.pid, pidStartTime: processStartTime(other.pid) ?? null } } } } };
     writeFileSync(path.join(stateDir, 'state.json'), JSON.stringify(live));

@@ -47,8 +47,8 @@ describe('doctor --fix next to a healthy instance whose worker made its own sess
     started.push(worker, instance);
     await waitFor(() => { const st = readProcStat(worker); return st !== undefined && st.ppid !== instance; }, { timeoutMs: 30_000, message: 'the launcher to exit' });
     expect(readProcStat(worker)!.pgid).toBe(worker);
-    expect(environOf(worker, 'CLAWBACK_INSTANCE')).toBe(environOf(instance, 'CLAWBACK_INSTANCE'));
-    expect(environOf(instance, 'CLAWBACK_INSTANCE')).toMatch(/\S/);
+    expect(environOf(worker, 'CLAWBACK_START_ID')).toBe(environOf(instance, 'CLAWBACK_START_ID'));
+    expect(environOf(instance, 'CLAWBACK_START_ID')).toMatch(/\S/);
     await waitFor(() => td!.journal().some((e) => e.type === 'daemon.started'), { timeoutMs: 10_000 });
     await waitFor(() => rt.status().health === 'healthy', { timeoutMs: 30_000, message: 'gw to be healthy' });
 
