@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { nameOfFolder } from '../notify/channel-folder.js';
+import { DEAD_DIR, ENTRY_FILE_RE, RATE_LIMIT_FILE } from '../notify/outbox-layout.js';
 import { localStamp } from './local-time.js';
 
 /** One channel's alerts kept on disk: pending ones, those among them past their retry budget, and a saved 429 wait. */
@@ -15,11 +16,9 @@ export interface OutboxOnDisk {
   rateLimitedUntil?: number;
 }
 
-const ENTRY_RE = /^\d{12}\.json$/;
-
 function countEntries(dir: string): number {
   try {
-    return readdirSync(dir).filter((f) => ENTRY_RE.test(f)).length;
+    return readdirSync(dir).filter((f) => ENTRY_FILE_RE.test(f)).length;
   } catch {
     return 0;
   }
@@ -47,10 +46,10 @@ export function readOutboxOnDisk(stateDir: string, now: number): OutboxOnDisk[] 
   }
   const out: OutboxOnDisk[] = [];
   for (const folder of dirs) {
-    const dead = countEntries(path.join(outbox, folder, 'dead'));
+    const dead = countEntries(path.join(outbox, folder, DEAD_DIR));
     const pending = countEntries(path.join(outbox, folder)) + dead;
     if (pending === 0) continue;
-    const until = savedUntil(path.join(outbox, folder, 'rate-limit.json'), now);
+    const until = savedUntil(path.join(outbox, folder, RATE_LIMIT_FILE), now);
     out.push({ channel: nameOfFolder(folder), folder: path.join(outbox, folder), pending, dead, ...(until !== undefined ? { rateLimitedUntil: until } : {}) });
   }
   return out;

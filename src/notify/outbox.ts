@@ -6,6 +6,9 @@ import { createHash } from 'node:crypto';
 import { tempWriterGone, writeFileAtomic, writeFileAtomicSync } from '../platform/atomic-write.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { folderOf, nameOfFolder } from './channel-folder.js';
+import { DEAD_DIR, ENTRY_FILE_RE, MOVED_CHAT_FILE, RATE_LIMIT_FILE, THREADS_FILE } from './outbox-layout.js';
+
+export { MOVED_CHAT_FILE, RATE_LIMIT_FILE, THREADS_FILE } from './outbox-layout.js';
 import { spooledFor } from './destination.js';
 import { removedBookkeepingGone } from './stale-bookkeeping.js';
 import type { ChannelConfig } from './notify-schema.js';
@@ -44,13 +47,6 @@ export function alertId(entry: Pick<OutboxEntry, 'kind' | 'event'>): string {
   return createHash('sha256').update(JSON.stringify([entry.kind, entry.event])).digest('hex').slice(0, 32);
 }
 
-/** Live-message bookkeeping of one channel (message ids per incident), kept beside its outbox. */
-export const THREADS_FILE = 'threads.json';
-/** The chat a channel's configured chat moved to (Telegram's migrate_to_chat_id), kept beside its outbox. */
-export const MOVED_CHAT_FILE = 'chat-moved.json';
-/** The channel's rate-limit wait (saved-rate-limit.ts), kept beside its outbox so a restart does not break it. */
-export const RATE_LIMIT_FILE = 'rate-limit.json';
-
 export interface MovedChat {
   /** The configured chat id the endpoint refused. */
   from: string;
@@ -73,9 +69,6 @@ export function movedChatFor(saved: unknown, cfg: ChannelConfig & { name: string
   if (spooledFor(typeof dest === 'string' ? dest : undefined, cfg) !== 'same') return undefined;
   return from === configured && typeof to === 'string' && to !== '' && to !== configured ? to : undefined;
 }
-const DEAD_DIR = 'dead';
-
-const FILE_RE = /^(\d{12})\.json$/;
 /** Files fsynced before their directory is, and their callers told. */
 const SYNC_BATCH = 16;
 
@@ -161,7 +154,7 @@ export class Outbox {
           if (tempWriterGone(full)) rmSync(full, { force: true });
           continue;
         }
-        const m = FILE_RE.exec(file);
+        const m = ENTRY_FILE_RE.exec(file);
         if (!m) continue;
         let parsed: unknown;
         try {
