@@ -207,10 +207,8 @@ interface ChannelRuntime {
   paceSave: Promise<void> | undefined;
   /** The wait rate-limit.json holds or is about to (monotonic, as paceUntil), undefined once a write failed: a save that changes nothing is not written. */
   paceSaved: number | undefined;
-  /** The newest wait to save while a write is queued and not begun: that write takes it (a burst is one write, not N). */
+  /** The newest wait to save while a write is queued and not begun (defined exactly then): that write takes it (a burst is one write, not N). */
   paceNext: SavedRateLimit | undefined;
-  /** A write is queued and has not begun (it will take paceNext). */
-  paceNextQueued: boolean;
   /**
    * Tries in a row that got no answer at all (refused connection, DNS, TLS, time-out), and whether this outage was said.
    * Such a try spends no maxAttempts, so the alerts never became dead letters: a channel unreachable for days was
@@ -317,7 +315,6 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       paceSave: undefined,
       paceSaved: paceUntil,
       paceNext: undefined,
-      paceNextQueued: false,
       unreachable: { tries: 0, said: false },
       movedTo: movedChatFor(outbox.readMovedChatSync(cfg.name), cfg),
       lostAt: undefined,
@@ -859,13 +856,12 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     if (ch.paceSaved !== undefined && wait === (ch.paceSaved > mono ? ch.paceSaved : 0)) return;
     ch.paceSaved = wait;
     const now = clock.now();
+    const queued = ch.paceNext !== undefined;
     ch.paceNext = { until: now + Math.max(0, ch.paceUntil - mono), savedAt: now, dest: ch.dest };
     // A write queued behind the one under way takes the newest wait when it begins: no second one is queued.
-    if (ch.paceNextQueued) return;
-    ch.paceNextQueued = true;
+    if (queued) return;
     const write = (ch.paceSave ?? Promise.resolve())
       .then(() => {
-        ch.paceNextQueued = false;
         const saved = ch.paceNext!;
         ch.paceNext = undefined;
         return outbox.writeRateLimit(ch.name, saved);
