@@ -2,7 +2,8 @@
 import { setOwn } from './own-key.js';
 import { endsInKeyWord, isSecretKey, mentionsSecret, wordsOf } from './secret-keys.js';
 import { looksLikeCredential } from './credential-value.js';
-import { opensNestedValue, redactNestedLine } from './redact-nested.js';
+import { redactInlineStructures } from './redact-inline-structure.js';
+import { isPlainKey, keepsNumbers, keyOpeningAtEnd, opensNestedValue, redactNestedLine, sparingNumbers } from './redact-nested.js';
 
 /**
  * `pass` as a key of its own or a key's last word (`pass=`, `DB_PASS=`, openssl's `-passin pass:X`, camelCase `dbPass`),
@@ -78,13 +79,14 @@ const PATTERNS: RegExp[] = [
   // already redacted is left as it is: `[REDACTED]` would lose its `]` to that rule, then gain one).
   // The value's first character is checked before the look-behinds (here and in the next pattern): after `password:` and
   // a run of spaces, each space the `\s*` gave back re-ran them over the whole run (32 KiB of spaces: 5 s, quadratic).
-  new RegExp(`(?<![?&][a-z0-9_.-]{0,64})((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?[ \\t]*[:=][ \\t]*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))(?!\\[REDACTED\\])(?=[^"'\\s,}])${NOT_AN_AUTH_SCHEME}${NOT_A_PASS_COUNT}([^"'\\s,};&]+(?=[;&][ \\t]*[A-Za-z][A-Za-z0-9 _.-]{0,40}=)|[^"'\\s,}]{3,}[^"'\\s,})\\]])`, 'gi'),
+  // Nor a mapping or list (`token: {count: 3}`, `"secret": ["a"]`): redactInlineStructures took its values, keys kept.
+  new RegExp(`(?<![?&][a-z0-9_.-]{0,64})((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?[ \\t]*[:=][ \\t]*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))(?!\\[REDACTED\\])(?![{[][ \\t]*(?:[{["'[\\]}]|[^\\s,:{}[\\]"']{1,64}:[ \\t]))(?=[^"'\\s,}])${NOT_AN_AUTH_SCHEME}${NOT_A_PASS_COUNT}([^"'\\s,};&]+(?=[;&][ \\t]*[A-Za-z][A-Za-z0-9 _.-]{0,40}=)|[^"'\\s,}]{3,}[^"'\\s,})\\]])`, 'gi'),
   // A short value (1 to 3 characters) under a key that names a password or a secret (`PGPASSWORD=abc`,
   // `"clientSecret": "shh"`): the patterns above want 4 or more (under `token` or `auth` a short word is a status,
   // `auth: ok`), and a short password was shown whole. A flag (`secret: no`) stays, and so does a YAML block scalar's
   // header (`password: |`, `secret: >-2 # note`): its value is on the lines below (crossLineRedaction's), and the header
   // read `password: [REDACTED]`, the `|` that says so lost.
-  new RegExp(`((?:${SHORT_SECRET_KEY_WORDS})(?:\\\\*["'])?[ \\t]*[:=][ \\t]*(\\\\*)(["']?))(?!${FLAG_WORDS}(?=\\2\\3(?:[^A-Za-z0-9]|$)))(?!(?<=:[ \\t]*)[|>][1-9+-]{0,2}(?:[ \\t]|\\r?(?:\\n|$)))(?=[^"'\\s,};&\\\\])${NOT_A_PASS_COUNT}([^"'\\s,};&\\\\]{1,3})(?=\\2\\3(?:[\\s,;}&)\\]]|$))`, 'gi'),
+  new RegExp(`((?:${SHORT_SECRET_KEY_WORDS})(?:\\\\*["'])?[ \\t]*[:=][ \\t]*(\\\\*)(["']?))(?!${FLAG_WORDS}(?=\\2\\3(?:[^A-Za-z0-9]|$)))(?!(?<=:[ \\t]*)[|>][1-9+-]{0,2}(?:[ \\t]|\\r?(?:\\n|$)))(?![{[][ \\t]*(?:\\r?\\n|$))(?=[^"'\\s,};&\\\\])${NOT_A_PASS_COUNT}([^"'\\s,};&\\\\]{1,3})(?=\\2\\3(?:[\\s,;}&)\\]]|$))`, 'gi'),
   // Well-known token shapes.
   // A JSON Web Token: redactJwts, after these.
   /\bsk-[A-Za-z0-9_-]{16,}/g,
@@ -207,7 +209,7 @@ const KEY_BODY_LINE = /^\s*(?:[A-Za-z0-9+/=]+|[A-Za-z-]+: .*|\[REDACTED\])?\s*$/
 const CREDENTIAL_NEXT = /(?:\b(?:Bearer|Basic)|\bauthorization["']?\s*[:=](?:\s*["']?[A-Za-z][A-Za-z0-9-]*)?)\s*["']?$/i;
 const CREDENTIAL_START = /^(\s*["']?)[A-Za-z0-9._~+/=-]{16,}/;
 /** The cheap test a text must pass before its lines are walked one by one. */
-const MAY_SPAN_LINES = /-----(?:BEGIN|END)|Bearer|Basic|authorization|[:=][ \t]*\r?\n|:[ \t]*[|>]/i;
+const MAY_SPAN_LINES = /-----(?:BEGIN|END)|Bearer|Basic|authorization|[:=][ \t]*(?:[{[][ \t]*)?\r?\n|:[ \t]*[|>]/i;
 /**
  * A line that ends at a key and its `:`/`=` (pretty-printed JSON's `"password":`, YAML's `password:`), its value on the
  * next line: the key, tested on the line's last 96 characters (bounded).
@@ -242,8 +244,8 @@ function keyAtLineEnd(line: string): NextValue | undefined {
   // A header's value on the next line keeps its own shape: a cookie's names, an Authorization header's scheme.
   if (key === 'cookie' || key === 'set-cookie') return { expect: 'secret', indent, header: 'cookie' };
   if (key === 'authorization' || key === 'proxy-authorization') return { expect: 'secret', indent, header: 'authorization' };
-  if (isSecretKey(m[1]!)) return { expect: 'secret', indent };
-  return endsInKeyWord(m[1]!) ? { expect: 'credential', indent } : undefined;
+  if (isSecretKey(m[1]!)) return { expect: 'secret', indent, key: m[1]! };
+  return endsInKeyWord(m[1]!) ? { expect: 'credential', indent, key: m[1]! } : undefined;
 }
 
 /** The next line's start that is a header's value: cookies (`name=`), or a known Authorization scheme and a space. */
@@ -256,6 +258,8 @@ const NEXT_LINE_HEADER = {
 interface NextValue {
   expect: 'secret' | 'credential';
   indent: number;
+  /** The key as written: a number under one whose last word is `token` is kept (redactDeep's rule). */
+  key?: string;
   header?: 'cookie' | 'authorization';
 }
 
@@ -305,14 +309,17 @@ export function crossLineRedaction(): (line: string) => string {
   let valueNext: NextValue | undefined;
   // Inside a YAML block scalar, or a mapping or list (`secret:` then `  api: X`), under a secret key: the key line's
   // indentation, and what its lines are.
-  let block: { indent: number; expect: 'secret' | 'credential'; nested?: boolean } | undefined;
+  let block: { indent: number; expect: 'secret' | 'credential'; nested?: (v: string) => boolean } | undefined;
   const isValue = { secret: (v: string) => v !== REDACTED, credential: (v: string) => v !== REDACTED && looksLikeCredential(v) };
+  // What a value under the key is tested with: a number under a key ending in `token` is a count, kept (as redactDeep does).
+  const nestedTest = (expect: 'secret' | 'credential', key: string | undefined): ((v: string) => boolean) =>
+    key !== undefined && keepsNumbers(key) ? sparingNumbers(isValue[expect]) : isValue[expect];
   return (line) => {
     if (block) {
       const indent = indentOf(line);
       if (!line.trim()) return line;
       if (indent > block.indent) {
-        if (block.nested) return redactNestedLine(line, indent, REDACTED, isValue[block.expect]);
+        if (block.nested) return redactNestedLine(line, indent, REDACTED, block.nested);
         const body = line.slice(indent);
         return block.expect === 'secret' || looksLikeCredential(body) ? line.slice(0, indent) + REDACTED : line;
       }
@@ -326,12 +333,17 @@ export function crossLineRedaction(): (line: string) => string {
     const nestedAt = valueNext ? indentOf(line) : 0;
     if (valueNext && nestedAt > valueNext.indent && opensNestedValue(line)) {
       // A mapping or list under the key (`password:` then `  x: hunter2`): the key showed the value (`x`) was no secret.
-      block = { indent: valueNext.indent, expect: valueNext.expect, nested: true };
+      block = { indent: valueNext.indent, expect: valueNext.expect, nested: nestedTest(valueNext.expect, valueNext.key) };
       valueNext = undefined;
-      return redactNestedLine(line, nestedAt, REDACTED, isValue[block.expect]);
+      return redactNestedLine(line, nestedAt, REDACTED, block.nested!);
     }
     if (valueNext) out = valueNext.header && NEXT_LINE_HEADER[valueNext.header].test(line) ? redactNextLineHeader(out, valueNext.header) : redactNextLineValue(out, valueNext.expect, valueNext.indent);
     valueNext = keyAtLineEnd(line);
+    // A mapping or list opened after a secret key (`"password": {`, `secret: [`): its entries, on the lines below, are the
+    // secret. The `{` was taken as the password and `"pin": "1234"` below it shown.
+    const opener = valueNext || block ? undefined : keyOpeningAtEnd(line);
+    const openKind = opener === undefined ? undefined : isSecretKey(opener) ? 'secret' : endsInKeyWord(opener) ? 'credential' : undefined;
+    if (openKind) block = { indent: indentOf(line), expect: openKind, nested: nestedTest(openKind, opener) };
     if (inKey) {
       const end = KEY_END.exec(out);
       if (end) {
@@ -551,6 +563,10 @@ export class Redactor {
   /** Names the daemon gave (notify channels): a key spelled so names a thing, not a setting (addName). */
   private readonly names = new Set<string>();
 
+  /** What a key's mapping or list on one line holds (redactInlineStructures), as redactDeep decides for its object. */
+  private readonly structureKind = (key: string): 'secret' | 'credential' | undefined =>
+    this.names.has(key) ? undefined : isSecretKey(key) ? 'secret' : endsInKeyWord(key) ? 'credential' : undefined;
+
   constructor(secretValues: Iterable<string> = []) {
     for (const v of secretValues) this.addSecret(v);
   }
@@ -630,6 +646,8 @@ export class Redactor {
       this.valuesPattern ??= new RegExp(this.values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
       out = out.replace(this.valuesPattern, REDACTED);
     }
+    // Before the key patterns: `"password": {"x": 5}` is no `key: value` to them, and `{"x"` was no value either.
+    out = redactInlineStructures(out, REDACTED, this.structureKind, looksLikeCredential);
     if (/cookie/i.test(out)) out = redactCookies(out);
     if (/authorization/i.test(out)) out = redactAuthorization(out);
     if (/pass(?:word|phrase)/i.test(out)) out = redactProsePasswords(out);
@@ -690,6 +708,7 @@ function freeKey(out: Record<string, unknown>, key: string, redacted: string): s
  * (`{apiKey: ["..."]}`, `{password: 483920}`, `{token: {value: "..."}}`), only a string was hidden before. A number under
  * a key whose last word is `token` is kept: a count or a fencing token (`fencingToken: 42` in status), never a credential
  * here; an LLM's counts (`tokens`, `maxTokens`, `tokenCount`) are not secret keys at all. Flags and null stay as written.
+ * A scalar under a key that describes the credential (`{password: {user: "bob", port: 5432}}`) is shown, as in text.
  */
 function secretValue(key: string, v: unknown, redactKey: (k: string) => string, depth = 0): unknown {
   if (typeof v === 'string' || typeof v === 'bigint') return REDACTED;
@@ -697,6 +716,10 @@ function secretValue(key: string, v: unknown, redactKey: (k: string) => string, 
   if (!v || typeof v !== 'object' || depth > 64) return v;
   if (Array.isArray(v)) return v.map((x: unknown) => secretValue(key, x, redactKey, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) setOwn(out, freeKey(out, k, redactKey(k)), secretValue(key, x, redactKey, depth + 1));
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    // What describes the credential (`user`, `port`, `host`: isPlainKey) is shown, as the text path shows it, still redacted.
+    const plain = isPlainKey(k) && (x === null || typeof x !== 'object');
+    setOwn(out, freeKey(out, k, redactKey(k)), plain ? (typeof x === 'string' ? redactKey(x) : x) : secretValue(key, x, redactKey, depth + 1));
+  }
   return out;
 }
