@@ -104,7 +104,7 @@ export function renderMarkdown(r: DrillReport): string {
     mdTable(SUMMARY_HEAD, summaryRows(r)),
     '',
     'TTR (time to recover): fault injected -> the service\'s health URL answers 200 again from a new instance, polled every 50 ms ' +
-      '(port-steal and crash-loop: from the release of the deliberate hold; daemon-kill: the daemon back with the service never down). ' +
+      '(port-steal, crash-loop and a crash-storm that tripped the breaker: from the release of the deliberate hold; daemon-kill: the daemon back with the service never down). ' +
       'Detect: fault -> first journal event about it. Level: highest ladder level of the trial\'s incidents (0 keep-alive, 1 watchdog, 2 doctor, 3 AI, 4 human).',
     '',
     '## Trials',
