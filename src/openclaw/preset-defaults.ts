@@ -13,6 +13,16 @@ export const OPENCLAW_HUMAN_ONLY_PATTERN = 'Refusing to bind gateway to .* witho
 export const OPENCLAW_RETRY_PATTERN = 'migration inputs changed during startup.*Restart OpenClaw';
 
 /**
+ * The gateway's words when another OpenClaw process owns its state dir (openclaw 2026.9.6): the start-up maintenance
+ * check's refusal ("another OpenClaw process owns gateway-lifecycle", "An agent database is in use. Stop other OpenClaw
+ * processes using this state"), the lifecycle wait, and the lock timeouts ("gateway already running (pid N)", "state
+ * directory is locked by <role>"). Exit 78 or 1; neither a restart nor its doctor gets past the other process.
+ */
+export const OPENCLAW_STATE_IN_USE_PATTERN =
+  'another OpenClaw process owns gateway-lifecycle|gateway-lifecycle ownership held by another OpenClaw process|' +
+  'Stop other OpenClaw processes using this state|gateway already running \\(pid \\d+\\)|state directory is locked by ';
+
+/**
  * A service with an `openclaw` block that Clawback spawns, written before the preset named these patterns, gets them now
  * (an exit 78 "Refusing to bind ... without auth" ran the whole doctor ladder; the gateway's own restart was a crash).
  * A key the file sets wins, even empty (""), which turns it off. Mutates the parsed config in place (it is fresh from zod).

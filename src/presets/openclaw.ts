@@ -1,6 +1,6 @@
 // The OpenClaw gateway preset: a clawback service entry whose numbers come from measuring openclaw 2026.9.6.
 import path from 'node:path';
-import { OPENCLAW_HUMAN_ONLY_PATTERN, OPENCLAW_RETRY_PATTERN, OPENCLAW_SELF_RESTART_PATTERN } from '../openclaw/preset-defaults.js';
+import { OPENCLAW_HUMAN_ONLY_PATTERN, OPENCLAW_RETRY_PATTERN, OPENCLAW_SELF_RESTART_PATTERN, OPENCLAW_STATE_IN_USE_PATTERN } from '../openclaw/preset-defaults.js';
 import { openclawLockGlobs, openclawUpdateSettings, openclawVersionedArgv } from '../update/openclaw-update.js';
 
 export const OPENCLAW_DEFAULT_PORT = 18789;
@@ -255,6 +255,17 @@ export function openclawService(opts: OpenclawPresetOptions = {}): Record<string
       // Over the gateway's own output (captured by clawback), which carries the same lines as its JSON log.
       // Both cases: "Port N is already in use." (PortInUseError) and "Gateway failed: port N is already in use." (src/infra/ports.ts).
       { kind: 'log', name: 'port-in-use', pattern: 'EADDRINUSE|Port \\d+ is already in use', flags: 'i', finding: 'port-in-use', action: 'notify' },
+      // Another OpenClaw process (a gateway started by hand or by its own unit, on any port, or an `openclaw doctor`) owns
+      // this state dir: the gateway exits 78 at once, "Doctor could not enter maintenance. ... another OpenClaw process owns
+      // gateway-lifecycle ... | gateway.maintenance_required" (openclaw 2026.9.6, measured), and its doctor exits 1 the same
+      // way. Named, so the alert says why; the lock's owner is never stopped by Clawback for it.
+      {
+        kind: 'log',
+        name: 'state-in-use',
+        pattern: OPENCLAW_STATE_IN_USE_PATTERN,
+        finding: 'state-in-use',
+        action: 'notify',
+      },
       {
         kind: 'log',
         name: 'config-invalid',
