@@ -86,7 +86,10 @@ const PATTERNS: RegExp[] = [
   // `auth: ok`), and a short password was shown whole. A flag (`secret: no`) stays, and so does a YAML block scalar's
   // header (`password: |`, `secret: >-2 # note`): its value is on the lines below (crossLineRedaction's), and the header
   // read `password: [REDACTED]`, the `|` that says so lost.
-  new RegExp(`((?:${SHORT_SECRET_KEY_WORDS})(?:\\\\*["'])?[ \\t]*[:=][ \\t]*(\\\\*)(["']?))(?!${FLAG_WORDS}(?=\\2\\3(?:[^A-Za-z0-9]|$)))(?!(?<=:[ \\t]*)[|>][1-9+-]{0,2}(?:[ \\t]|\\r?(?:\\n|$)))(?![{[][ \\t]*(?:\\r?\\n|$))(?=[^"'\\s,};&\\\\])${NOT_A_PASS_COUNT}([^"'\\s,};&\\\\]{1,3})(?=\\2\\3(?:[\\s,;}&)\\]]|$))`, 'gi'),
+  // Nor a bracket (`secret: {a: b}`, `"password": {}`, `secret: []`): redactInlineStructures took the structure's values,
+  // and `{a:` taken as the password lost the bracket and the key (`secret: [REDACTED] [REDACTED]}`), or an empty value
+  // read as one set (`secret: [REDACTED]`).
+  new RegExp(`((?:${SHORT_SECRET_KEY_WORDS})(?:\\\\*["'])?[ \\t]*[:=][ \\t]*(\\\\*)(["']?))(?!${FLAG_WORDS}(?=\\2\\3(?:[^A-Za-z0-9]|$)))(?!(?<=:[ \\t]*)[|>][1-9+-]{0,2}(?:[ \\t]|\\r?(?:\\n|$)))(?=[^"'\\s,};&\\\\{[])${NOT_A_PASS_COUNT}([^"'\\s,};&\\\\]{1,3})(?=\\2\\3(?:[\\s,;}&)\\]]|$))`, 'gi'),
   // Well-known token shapes.
   // A JSON Web Token: redactJwts, after these.
   /\bsk-[A-Za-z0-9_-]{16,}/g,
