@@ -80,7 +80,9 @@ const PATTERNS: RegExp[] = [
   // The value's first character is checked before the look-behinds (here and in the next pattern): after `password:` and
   // a run of spaces, each space the `\s*` gave back re-ran them over the whole run (32 KiB of spaces: 5 s, quadratic).
   // Nor a mapping or list (`token: {count: 3}`, `"secret": ["a"]`): redactInlineStructures took its values, keys kept.
-  new RegExp(`(?<![?&][a-z0-9_.-]{0,64})((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?[ \\t]*[:=][ \\t]*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))(?!\\[REDACTED\\])(?![{[][ \\t]*(?:[{["'[\\]}]|[^\\s,:{}[\\]"']{1,64}:[ \\t]))(?=[^"'\\s,}])${NOT_AN_AUTH_SCHEME}${NOT_A_PASS_COUNT}([^"'\\s,};&]+(?=[;&][ \\t]*[A-Za-z][A-Za-z0-9 _.-]{0,40}=)|[^"'\\s,}]{3,}[^"'\\s,})\\]])`, 'gi'),
+  // A hash's scheme glued to it (`password={SSHA}abcdef`, Spring's `{noop}hunter2`, `{bcrypt}$2a$...`) is the value
+  // whole: the value stopped at the `}` and the hash or password after it was shown.
+  new RegExp(`(?<![?&][a-z0-9_.-]{0,64})((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?[ \\t]*[:=][ \\t]*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))(?!\\[REDACTED\\])(?![{[][ \\t]*(?:[{["'[\\]}]|[^\\s,:{}[\\]"']{1,64}:[ \\t]))(?=[^"'\\s,}])${NOT_AN_AUTH_SCHEME}${NOT_A_PASS_COUNT}(\\{[^\\s{}[\\]"',:;]{1,32}\\}(?:[^"'\\s,}]*[^"'\\s,})\\]])?|[^"'\\s,};&]+(?=[;&][ \\t]*[A-Za-z][A-Za-z0-9 _.-]{0,40}=)|[^"'\\s,}]{3,}[^"'\\s,})\\]])`, 'gi'),
   // A short value (1 to 3 characters) under a key that names a password or a secret (`PGPASSWORD=abc`,
   // `"clientSecret": "shh"`): the patterns above want 4 or more (under `token` or `auth` a short word is a status,
   // `auth: ok`), and a short password was shown whole. A flag (`secret: no`) stays, and so does a YAML block scalar's
