@@ -25,7 +25,7 @@ import { nextToSend } from './delivery-order.js';
 import { boundStranded, readAnnounced, strandedState, writeAnnounced, type StrandedWhy } from './stranded.js';
 import { strandedText } from './stranded-text.js';
 import { destinationOf, isPositionName, spooledFor } from './destination.js';
-import { adoptersByDestination, mayAdopt } from './spool-adopt.js';
+import { adoptersByDestination, adoptRenamedBookkeeping, mayAdopt } from './spool-adopt.js';
 import { releaseShape, type ReleaseShape } from './release-plan.js';
 import { refusedAsTooLarge, shortenNotification } from './shorten.js';
 import { sendableRequest, UnsendableRequestError } from './header-values.js';
@@ -291,6 +291,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   const backoff = { initialMs: config.backoff.initial, maxMs: Math.max(config.backoff.initial, config.backoff.max) };
 
   const outbox = new Outbox(path.join(deps.stateDir, 'outbox'));
+  // A channel whose Clawback-given name shifted (`webhook` became `webhook-1`) keeps its 429 wait and live messages.
+  for (const move of adoptRenamedBookkeeping(outbox, config.channels)) log('notify: bookkeeping follows its destination to its new channel name', { move });
   const channels: ChannelRuntime[] = config.channels.map((cfg) => {
     const adapter = createChannelAdapter(cfg);
     // A wait a previous run was given (saved as wall time) still holds: broken early, it drew another 429.

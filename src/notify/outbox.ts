@@ -1,6 +1,6 @@
 // Alerts survive a crash: each pending message is a file under <stateDir>/outbox/<channel folder>/ until delivered;
 // past its retry budget it moves to <channel>/dead/ (still retried, still visible) and never disappears unseen.
-import { promises as fs, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { promises as fs, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { tempWriterGone, writeFileAtomic, writeFileAtomicSync } from '../platform/atomic-write.js';
@@ -327,6 +327,39 @@ export class Outbox {
     // One rename: never in both folders (sent twice) nor in neither (lost). The folder says whose it is from now on.
     renameSync(this.fileOf(entry), this.fileOf(moved));
     return moved;
+  }
+
+  /**
+   * The channel names with a folder here (read before loadSync, which may prune them): a renamed channel's bookkeeping is
+   * looked for among them.
+   */
+  foldersSync(): string[] {
+    try {
+      return readdirSync(this.dir).map(nameOfFolder);
+    } catch {
+      return []; // No outbox yet.
+    }
+  }
+
+  /** A folder's bookkeeping file, parsed (undefined when absent or unreadable). */
+  readBookkeepingSync(channel: string, file: string): unknown {
+    return this.readChannelFileSync(channel, file);
+  }
+
+  /**
+   * Moves a bookkeeping file to another channel's folder (the same destination under a new name), unless that channel has
+   * its own: one rename, never two files saying different things. False when it was not moved.
+   */
+  moveBookkeepingSync(from: string, to: string, file: string): boolean {
+    const target = path.join(this.dir, folderOf(to), file);
+    if (existsSync(target)) return false;
+    try {
+      mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
+      renameSync(path.join(this.dir, folderOf(from), file), target);
+      return true;
+    } catch {
+      return false; // Left where it is: the old folder keeps it, as before.
+    }
   }
 
   /** Removed at once (the endpoint just accepted it): the longer it stays, the wider a crash's window to send it twice. */
