@@ -600,20 +600,26 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     }
   }
 
-  /** Writes the alerts still held (queued or parked) whose write failed; stops at the first that fails again. */
+  /**
+   * Writes the alerts still held (queued or parked) whose write failed. One that fails again does not stop the rest: on a
+   * nearly full disk a big alert that does not fit held every small one behind it in memory (lost if the daemon died),
+   * though they fit. Bounded by the alerts held (outboxLimit per channel), and only while some are held.
+   */
   function writeHeldInMemory(): void {
     rewriting = true;
+    const still = new Set<OutboxEntry>();
     try {
       for (const ch of channels) {
         for (const p of [...ch.queue, ...ch.parked]) {
           if (!unwritten.has(p.entry) || p.discarded) continue;
           unwritten.delete(p.entry);
           p.persisted = writeEntry(ch, p.entry);
-          if (unwritten.has(p.entry)) return;
+          if (unwritten.has(p.entry)) still.add(p.entry);
         }
       }
       // What is left was delivered or discarded meanwhile: nothing to write.
       unwritten.clear();
+      for (const e of still) unwritten.add(e);
     } finally {
       rewriting = false;
     }
