@@ -101,14 +101,22 @@ async function cancelled(ext: ExternalConfig, clock: Clock, runner: CommandRunne
   throw new ExternalStartCancelled(`start cancelled by a person ${when}`);
 }
 
+/** Why a stop sent nothing to a pid it cannot identify, and what to do. */
+export function notSignalled(pid: number, signal: NodeJS.Signals): string {
+  return `pid ${pid} was not signalled (${signal}): its start time could not be read (/proc/${pid}/stat unreadable), so it cannot be told from another process that took the pid; stop it through its manager, or set external.stopCommand`;
+}
+
 function attach(pid: number, ext: ExternalConfig, clock: Clock, runner: CommandRunner, pollMs = 250): ServiceInstance {
   const inst = adoptInstance({ pid, pidStartTime: processStartTime(pid) ?? null, startedAt: clock.now() }, clock, pollMs);
   if (!inst) throw new ExternalStartError(`pid ${pid} vanished while attaching`);
   // Only the pid, not a group: the other manager owns the process tree. And only while the pid still names the process
   // attached to: its exit is seen at the next poll, and a signal sent before that (the stop's SIGKILL at the end of the
   // grace) would reach whichever process took the freed pid meanwhile.
+  // A pid whose start time could not be read when attached (its /proc/PID/stat unreadable: the daemon out of descriptors,
+  // another user's process under hidepid) cannot be told from a process that took the pid later: never signalled.
+  const unverified = inst.pidStartTime === null;
   const signalIt = (signal: NodeJS.Signals): void => {
-    if (!isSameProcess(pid, inst.pidStartTime)) return;
+    if (unverified || !isSameProcess(pid, inst.pidStartTime)) return;
     try {
       process.kill(pid, signal);
     } catch {
@@ -120,6 +128,8 @@ function attach(pid: number, ext: ExternalConfig, clock: Clock, runner: CommandR
     signalGroup: signalIt,
     stop: async (signal: NodeJS.Signals, graceMs: number): Promise<ExitInfo> => {
       if (ext.stopCommand) await runner.run(ext.stopCommand, { timeoutMs: ext.timeout });
+      // Said to the reducer (a failed stop: journaled and alerted), which waits for the exit its manager or a person brings.
+      else if (unverified) throw new Error(notSignalled(pid, signal));
       else signalIt(signal);
       const timer = clock.setTimeout(() => signalIt('SIGKILL'), graceMs);
       const info = await inst.exited;

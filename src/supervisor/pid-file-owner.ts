@@ -12,7 +12,7 @@ export const PID_FILE_START_SLACK_MS = 2_000;
  * True when the process now holding `pid` started after the pid file was last written (by more than the slack): the
  * service that wrote it exited and an unrelated process took its pid. A service writes its pid file once it runs (a
  * wrapper's `echo $! > file` or `echo $$ > file; exec` too), so its own process is never younger than the file.
- * False when either time cannot be read: unsure is not proof of reuse (the pid is used as before).
+ * False when either time cannot be read: unsure is not proof of reuse (the pid is attached to; attach() never signals one whose start time it cannot read).
  */
 export async function startedAfterPidFile(pidFile: string, pid: number): Promise<boolean> {
   const mtimeMs = await stat(pidFile).then((s) => s.mtimeMs, () => undefined);
