@@ -633,7 +633,7 @@ export class ServiceRuntime {
     this.strayStop?.abort.abort();
     const order = this.order(opts.removed ? 'config reload that removed or replaced it (see `clawback status`)' : opts.handedTo ? 'config reload that handed it, with its new settings, to a new runtime (see `clawback status`)' : 'daemon shutdown');
     if (opts.handedTo) this.handedTo = { order, next: opts.handedTo };
-    this.dispatch({ type: 'shutdown', stopService: opts.stopService, ...(opts.removed ? { removed: true } : {}) });
+    this.dispatch({ type: 'shutdown', stopService: opts.stopService, ...(opts.removed ? { removed: true } : {}), ...(opts.removed && opts.handedTo ? { replaced: true } : {}) });
     this.heardBoot();
     // A start still in its preflight ends it (the validator killed): the shutdown does not wait for it, nor start after it.
     this.preflightAbort.abort();

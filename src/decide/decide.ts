@@ -217,7 +217,7 @@ class Step {
       case 'effect-failed':
         return this.effectFailed(input.effect, input.error);
       case 'shutdown':
-        return this.shutdown(input.stopService, input.removed === true);
+        return this.shutdown(input.stopService, input.removed === true, input.replaced === true);
       case 'maintenance':
         return input.on ? this.maintenanceOn(input.until ?? null, input.reason ?? '', input.by) : this.maintenanceOff(input.by);
       case 'approval':
@@ -1930,7 +1930,7 @@ class Step {
     this.stopInstance(grace, { then: 'stay' });
   }
 
-  private shutdown(stopService: boolean, removed: boolean): void {
+  private shutdown(stopService: boolean, removed: boolean, replaced = false): void {
     const s = this.s;
     s.disposed = true;
     // A verification the reload ends (the replacement starts afresh) leaves the doctor's repair as it is: said, with its files.
@@ -1943,6 +1943,9 @@ class Step {
     if (w && (w.kind === 'doctor' || w.kind === 'agent')) this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind });
     if (!s.instance) return;
     if (stopService && !this.p.external) this.stopInstance(this.p.stopGraceMs, { then: 'dispose' });
+    // A reload that removed an external service leaves it to its manager, as the daemon's stop does: said, once, or the
+    // service vanished from the status with no word of what became of it.
+    if (removed && !replaced && this.p.external && s.phase !== 'stopping') this.emit('service.left-running', 'info', `${this.p.name}: removed from the config; left running under its manager (pid ${s.instance.pid}), no longer watched by Clawback`, { pid: s.instance.pid });
     // A stop under way (a restart's, a hold's) has signalled the instance already: its exit is watched to the end, or
     // the runtime stopped watching, the shutdown waited out its whole bound and the state kept a dead pid as 'stopping'.
     else if (s.phase !== 'stopping') this.fx.push({ type: 'release' });

@@ -99,7 +99,8 @@ export type ServiceInput =
   /** An effect the executor could not carry out. */
   | { type: 'effect-failed'; effect: Effect['type']; error: string }
   /** `removed`: a config reload removes or replaces the service (its runtime is not coming back with this state). */
-  | { type: 'shutdown'; stopService: boolean; removed?: boolean };
+  /** `replaced`: the reload hands the service, with new settings, to a new runtime (removed stays true, as for its incident). */
+  | { type: 'shutdown'; stopService: boolean; removed?: boolean; replaced?: boolean };
 
 export type Effect =
   /** Wait for the old instance's leftovers, run the preflight, spawn or launch; reports started / preflight-failed / start-failed. */

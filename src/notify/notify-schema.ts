@@ -20,6 +20,7 @@ export const EVENT_TYPES = [
   'service.healthy',
   'service.unhealthy',
   'service.leftovers-killed',
+  'service.left-running',
   'service.preflight',
   'probe.failed',
   'probe.unknown',

@@ -32,6 +32,8 @@ export type EventType =
   | 'service.healthy'
   | 'service.unhealthy'
   | 'service.leftovers-killed'
+  /** A reload removed an external service: it is left running under its own manager, no longer watched. */
+  | 'service.left-running'
   /** The preflight's slow step (the config validator) began before a start: what runs and its budget. */
   | 'service.preflight'
   | 'probe.failed'
@@ -130,6 +132,7 @@ export interface EventPayloads {
   'service.restarting': { reason: string; attempt?: number; delayMs?: number };
   'service.unhealthy': { probe: string; finding?: string };
   'service.leftovers-killed': { count: number; pgid: number };
+  'service.left-running': { pid: number };
   'service.preflight': { step: string; command: string[]; budgetMs: number };
   'breaker.tripped': { reason: string; detail: string };
   'breaker.resumed': { reason: string };

@@ -44,8 +44,13 @@ async function removeExt(gateOpen: boolean) {
 }
 
 describe('a config reload that removes an external service', () => {
-  it('leaves the running service to its manager', async () => {
-    expect(isAlive(await removeExt(true))).toBe(true);
+  it('leaves the running service to its manager, and says so once', async () => {
+    const svc = await removeExt(true);
+    expect(isAlive(svc)).toBe(true);
+    // Nothing said before: the service vanished from the status with no word in the journal of what became of it.
+    const said = td!.events.filter((e) => e.service === 'ext' && e.type === 'service.left-running');
+    expect(said.map((e) => e.message)).toEqual([expect.stringContaining(`left running under its manager (pid ${svc})`)]);
+    expect(said[0]!.details).toMatchObject({ pid: svc });
   }, 90_000);
 
   it('leaves what its manager brought up running when the start command was still under way', async () => {
