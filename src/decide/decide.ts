@@ -1942,10 +1942,10 @@ class Step {
     // Work stays in the state: the next daemon re-arms or fails it. Here it only stops running.
     if (w && (w.kind === 'doctor' || w.kind === 'agent')) this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind });
     if (!s.instance) return;
-    if (stopService && !this.p.external) this.stopInstance(this.p.stopGraceMs, { then: 'dispose' });
     // A reload that removed an external service leaves it to its manager, as the daemon's stop does: said, once, or the
-    // service vanished from the status with no word of what became of it.
+    // service vanished from the status with no word of what became of it. Said beside the release, not instead of it.
     if (removed && !replaced && this.p.external && s.phase !== 'stopping') this.emit('service.left-running', 'info', `${this.p.name}: removed from the config; left running under its manager (pid ${s.instance.pid}), no longer watched by Clawback`, { pid: s.instance.pid });
+    if (stopService && !this.p.external) this.stopInstance(this.p.stopGraceMs, { then: 'dispose' });
     // A stop under way (a restart's, a hold's) has signalled the instance already: its exit is watched to the end, or
     // the runtime stopped watching, the shutdown waited out its whole bound and the state kept a dead pid as 'stopping'.
     else if (s.phase !== 'stopping') this.fx.push({ type: 'release' });

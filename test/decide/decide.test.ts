@@ -794,6 +794,15 @@ describe('shutdown', () => {
     expect(new Drive(policy({ external: true })).up(0, 10).at(10, { type: 'shutdown', stopService: true }).types()).toEqual(['release']);
     expect(new Drive(policy()).up(0, 10).at(10, { type: 'shutdown', stopService: false }).types()).toEqual(['release']);
   });
+
+  it('a reload removing an external service says it is left running, and still releases it', () => {
+    const removed = new Drive(policy({ external: true })).up(0, 10).at(10, { type: 'shutdown', stopService: true, removed: true });
+    expect(removed.types()).toContain('release');
+    expect(removed.events('service.left-running')).toHaveLength(1);
+    const replaced = new Drive(policy({ external: true })).up(0, 10).at(10, { type: 'shutdown', stopService: true, removed: true, replaced: true });
+    expect(replaced.types()).toContain('release');
+    expect(replaced.events('service.left-running')).toHaveLength(0);
+  });
 });
 
 describe('maintenance and approval (issue 25)', () => {
