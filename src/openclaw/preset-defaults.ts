@@ -1,4 +1,4 @@
-// The preset's restart patterns, added after `clawback init` had written configs: filled in at load for a gateway whose file lacks them.
+// The preset's restart patterns (and its config's JSON5), added after `clawback init` had written configs: filled in at load for a gateway whose file lacks them.
 import type { ServiceConfig } from '../config/schema.js';
 
 /** Under OPENCLAW_SUPERVISOR_MODE=external a restart it wants is "exit 0 and let the supervisor start me": its last line (openclaw 2026.9.6). */
@@ -28,6 +28,8 @@ export const OPENCLAW_STATE_IN_USE_PATTERN =
  * A key the file sets wins, even empty (""), which turns it off. Mutates the parsed config in place (it is fresh from zod).
  */
 export function fillOpenclawRestartDefaults(service: ServiceConfig): void {
+  // The gateway reads its config as JSON5 whatever the file is called (OPENCLAW_CONFIG_PATH): every reader agrees.
+  if (service.openclaw && service.configFile?.format === 'auto') service.configFile.format = 'json5';
   if (!service.openclaw || service.external) return;
   const r = service.restart;
   if (r.selfRestartPattern === undefined) r.selfRestartPattern = OPENCLAW_SELF_RESTART_PATTERN;

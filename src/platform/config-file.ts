@@ -29,11 +29,18 @@ export type ConfigFormat = 'json' | 'json5' | 'yaml';
 
 export type ParseOutcome = { ok: true; value: unknown } | { ok: false; error: string };
 
+/**
+ * OpenClaw's config keeps the name `openclaw.json` but is JSON5 (comments, trailing commas, unquoted keys): read as
+ * strict JSON, a valid edit of it would be "unparseable" and a repair would restore an older copy over it.
+ */
+const JSON5_NAMED = 'openclaw.json';
+
 export function detectFormat(file: string, declared?: ConfigFormat | 'auto'): ConfigFormat {
   if (declared && declared !== 'auto') return declared;
-  const ext = path.extname(file).toLowerCase();
+  const base = path.basename(file).toLowerCase();
+  const ext = path.extname(base);
   if (ext === '.yaml' || ext === '.yml') return 'yaml';
-  if (ext === '.json5') return 'json5';
+  if (ext === '.json5' || base === JSON5_NAMED) return 'json5';
   return 'json';
 }
 
