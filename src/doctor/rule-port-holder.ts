@@ -25,14 +25,15 @@ function currentInstance(ctx: DoctorContext): { pids: Set<number>; groups: Set<n
 }
 
 /**
- * A marked holder outside the live instance's tree and group, where neither carries an instance id (started by a Clawback
- * from before the id): a worker the live instance started in its own session cannot be told from one an earlier instance
- * left, so it is reported, never stopped.
+ * A marked holder outside the live instance's tree and group that carries no instance id, while a live instance runs: a
+ * worker the live instance started in its own session, from a Clawback from before the id or with an environment that
+ * dropped the id but kept CLAWBACK_SERVICE, cannot be told from one an earlier instance left, so it is reported, never
+ * stopped. Only another instance's id (or no live instance at all) makes a marked holder certainly stale.
  */
 function mayBeLive(ctx: DoctorContext, pid: number): boolean {
   const cur = ctx.currentPid;
   if (cur === undefined || readProcStat(cur) === undefined) return false;
-  return environOf(cur, START_ID_MARKER) === undefined && environOf(pid, START_ID_MARKER) === undefined;
+  return environOf(pid, START_ID_MARKER) === undefined;
 }
 
 /** pid's process group when that group is led by `leader` (the leader itself included). */
@@ -128,8 +129,8 @@ export function portHolderRule(): RepairRule {
             rule: PORT_HOLDER,
             severity: 'warning',
             title: `port ${port} is held by a process of ${ctx.service.name} that may belong to its live instance`,
-            evidence: `pid ${pid}: ${cmd} (started from this state dir, outside the process tree and group of the live instance pid ${ctx.currentPid ?? '?'}; neither carries an instance id (${START_ID_MARKER}), so whether it is a worker of that instance or left by an earlier one cannot be told)`,
-            fix: `if it is not part of the running ${ctx.service.name}, stop it yourself (kill ${pid}); instances Clawback starts from now on carry an id that tells`,
+            evidence: `pid ${pid}: ${cmd} (started from this state dir, outside the process tree and group of the live instance pid ${ctx.currentPid ?? '?'}; it carries no instance id (${START_ID_MARKER}), so whether it is a worker of that instance or left by an earlier one cannot be told)`,
+            fix: `if it is not part of the running ${ctx.service.name}, stop it yourself (kill ${pid}); a worker that keeps the ${START_ID_MARKER} it inherits is told apart`,
             fixable: false,
           });
           continue;

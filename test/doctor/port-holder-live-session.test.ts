@@ -17,7 +17,9 @@ const INSTANCE = `import { spawn } from 'node:child_process';
 const [port, pidFile] = process.argv.slice(2);
 const worker = \`import { createServer } from 'node:http'; import { writeFileSync } from 'node:fs';
 createServer((q, s) => s.end('ok')).listen(\${port}, '127.0.0.1', () => writeFileSync(\${JSON.stringify(pidFile)}, String(process.pid)));\`;
-const launcher = \`import { spawn } from 'node:child_process'; spawn(process.execPath, ['--input-type=module', '-e', \${JSON.stringify(worker)}], { stdio: 'ignore', detached: true }).unref();\`;
+// "drop-id": the launcher starts the worker with an environment that lacks CLAWBACK_START_ID (its other markers kept).
+const env = process.argv[4] === 'drop-id' ? Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'CLAWBACK_START_ID')) : process.env;
+const launcher = \`import { spawn } from 'node:child_process'; spawn(process.execPath, ['--input-type=module', '-e', \${JSON.stringify(worker)}], { stdio: 'ignore', detached: true, env: \${JSON.stringify(env)} }).unref();\`;
 spawn(process.execPath, ['--input-type=module', '-e', launcher], { stdio: 'ignore' });
 setInterval(() => {}, 1000);
 `;
@@ -38,11 +40,11 @@ afterEach(async () => {
 });
 
 /** Starts the instance with `markers`; resolves once its session-leading worker listens, orphaned from its launcher. */
-async function startInstance(dir: string, port: number, markers: Record<string, string>): Promise<{ instance: MarkedChild; worker: number; script: string }> {
+async function startInstance(dir: string, port: number, markers: Record<string, string>, mode = ''): Promise<{ instance: MarkedChild; worker: number; script: string }> {
   const script = path.join(dir, 'instance.mjs');
   writeFileSync(script, INSTANCE);
   const pidFile = path.join(dir, `worker-${children.length}.pid`);
-  const instance = spawnMarked(process.execPath, [script, String(port), pidFile], { env: markers });
+  const instance = spawnMarked(process.execPath, [script, String(port), pidFile, mode], { env: markers });
   children.push(instance);
   await waitFor(() => { try { return Number(readFileSync(pidFile, 'utf8')) > 0; } catch { return false; } }, { timeoutMs: 30_000, message: 'the worker to listen' });
   const worker = Number(readFileSync(pidFile, 'utf8'));
@@ -101,6 +103,21 @@ describe('a worker of the live instance in its own session', () => {
     expect(portHolder(r), JSON.stringify(r)).toMatchObject([{ fixable: true, title: `a stale instance of gw holds port ${port}` }]);
     await waitFor(() => !isAlive(old.worker), { timeoutMs: 20_000, message: 'the stale worker to be stopped' });
     expect(isAlive(live.pid)).toBe(true);
+  }, 120_000);
+
+  it('a worker of the live instance that dropped CLAWBACK_START_ID (CLAWBACK_SERVICE kept) is not certainly stale: reported, never stopped', async () => {
+    const dir = tempDir();
+    const stateDir = path.join(dir, 'state');
+    const port = await freePort();
+    const { instance, worker, script } = await startInstance(dir, port, { CLAWBACK_SERVICE: 'gw', CLAWBACK_SUPERVISED_BY: stateDir, CLAWBACK_START_ID: 'live-3' }, 'drop-id');
+    expect(readFileSync(`/proc/${worker}/environ`, 'utf8')).not.toContain('CLAWBACK_START_ID=');
+    expect(readFileSync(`/proc/${worker}/environ`, 'utf8')).toContain('CLAWBACK_SERVICE=gw');
+    record(stateDir, instance.pid);
+    const r = await doctorFix(dir, stateDir, port, script);
+    expect(portHolder(r), JSON.stringify(r)).toMatchObject([{ fixable: false }]);
+    expect(r.services[0]!.outcomes).toEqual([]);
+    expect(isAlive(worker)).toBe(true);
+    expect((await httpGet(`http://127.0.0.1:${port}/`, 2000)).status).toBe(200);
   }, 120_000);
 
   it('without instance ids (started by an older Clawback) it cannot be told from a leftover: reported, never stopped', async () => {
