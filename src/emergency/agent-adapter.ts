@@ -71,6 +71,11 @@ export interface AgentRunResult {
    * executable): no attempt, its budget is given back. Absent: the agent ran (or the adapter cannot tell).
    */
   notStarted?: string;
+  /**
+   * The agent used all its turns (maxTurns) without saying it was done: an unfinished run. Clawback still verifies
+   * (the service may be healthy) and reverts if that fails, but says it ran out of turns, never "finished".
+   */
+  outOfTurns?: number;
 }
 
 export interface AgentAdapter {

@@ -157,6 +157,8 @@ export interface AgentRunRecord {
   endModes?: Record<string, number | null>;
   endOwners?: Record<string, string | null>;
   manifestSha256?: string;
+  /** Set when the agent used all its turns without finishing (its verdict says so; absent otherwise). */
+  outOfTurns?: number;
   /** How long the agent ran (monotonic ms), for the verdict's `agent.finished`. */
   agentMs?: number;
   /** The config whose protected settings a revert keeps as they are at the revert (absent: runs before it was kept). */
@@ -358,15 +360,19 @@ async function finishLocked(opts: Parameters<typeof finishAgentSession>[0]): Pro
   const ev = (severity: Severity, message: string, details: Record<string, unknown>): ClawbackEvent =>
     level3Event(opts, 'agent.finished', severity, ranMs !== undefined ? `${message} (the agent ran ${formatDuration(ranMs)})` : message, { adapter: run.adapter, mode: run.mode, ...(ranMs !== undefined ? { durationMs: ranMs } : {}), ...details });
   const summary = opts.redactor.redact(run.summary ?? '').slice(0, 4000);
+  const outOfTurns = typeof run.outOfTurns === 'number' && run.status === 'completed' ? run.outOfTurns : undefined;
+  const turnsText = outOfTurns !== undefined ? `the agent ran out of turns (all ${outOfTurns} used without calling finish)` : '';
+  const turnsFact = outOfTurns !== undefined ? { outOfTurns } : {};
   if (opts.keep) {
-    opts.emit(ev('info', `Level 3 fixed ${opts.serviceName}: ${opts.reason}; ${changes.length} file(s) changed`, { outcome: 'fixed', verify: opts.reason, changedFiles: changes.map((c) => c.path), diff, summary }));
+    const how = turnsText ? `; ${turnsText}, kept because the service verified healthy anyway` : '';
+    opts.emit(ev('info', `Level 3 fixed ${opts.serviceName}: ${opts.reason}; ${changes.length} file(s) changed${how}`, { outcome: 'fixed', verify: opts.reason, ...turnsFact, changedFiles: changes.map((c) => c.path), diff, summary }));
     await optionalWrite(opts, 'the learning', () => recordLearning(
       opts.stateDir,
       opts.serviceName,
       { time: opts.clock.now(), incidentId: opts.incidentId, adapter: String(run.adapter ?? 'agent'), reason: opts.redactor.redact(opts.incidentReason ?? ''), summary: summary.slice(0, 600), diff: diff.slice(0, 12) },
       opts.learningsKeep ?? 20,
     ));
-    await optionalWrite(opts, resultFile, () => writeResult(resultFile, { outcome: 'fixed', summary, diff }));
+    await optionalWrite(opts, resultFile, () => writeResult(resultFile, { outcome: 'fixed', ...turnsFact, summary, diff }));
     await clearServiceRun(opts.stateDir, opts.serviceName, incidentDir);
     return { changedFiles: changes.map((c) => c.path), revertedFiles: [] };
   }
@@ -408,13 +414,16 @@ async function finishLocked(opts: Parameters<typeof finishAgentSession>[0]): Pro
   const endUnknownText = endUnknown
     ? `; the agent's end was never recorded (its daemon died), so an edit made since by a person is undone too: the bytes each of ${reverted.join(', ')} had before this revert are kept in ${report!.evidenceDir} (manifest.json maps each file to its copy)`
     : '';
-  const head = opts.notStarted ? `Level 3 never started for ${opts.serviceName} (${opts.reason})` : `Level 3 did not fix ${opts.serviceName} (${opts.reason})`;
+  const head = opts.notStarted
+    ? `Level 3 never started for ${opts.serviceName} (${opts.reason})`
+    : `Level 3 did not fix ${opts.serviceName} (${turnsText ? `${turnsText}; ` : ''}${opts.reason})`;
   opts.emit(
     ev(opts.notStarted ? 'warning' : 'critical', `${head}; ${reverted.length} file(s) reverted${endUnknownText}${carriedText}${keptText}${notText}`, {
       ...(endUnknown ? { endUnrecorded: true, replacedBytesIn: report!.evidenceDir } : {}),
       // The run's own end (timeout, failed) when it never got to a verification; otherwise the fix did not hold.
-      outcome: opts.notStarted ? 'not-started' : run.status && run.status !== 'completed' ? run.status : 'failed',
+      outcome: opts.notStarted ? 'not-started' : run.status && run.status !== 'completed' ? run.status : outOfTurns !== undefined ? 'out-of-turns' : 'failed',
       verify: opts.reason,
+      ...turnsFact,
       changedFiles: changes.map((c) => c.path),
       revertedFiles: reverted,
       keptChangedAfterAgent: keptAfter,
@@ -425,7 +434,7 @@ async function finishLocked(opts: Parameters<typeof finishAgentSession>[0]): Pro
       summary,
     }),
   );
-  if (!opts.notStarted) await optionalWrite(opts, resultFile, () => writeResult(resultFile, { outcome: 'failed', summary, reason: opts.reason, reverted, keptChangedAfterAgent: keptAfter, notReverted }));
+  if (!opts.notStarted) await optionalWrite(opts, resultFile, () => writeResult(resultFile, { outcome: 'failed', ...turnsFact, summary, reason: opts.reason, reverted, keptChangedAfterAgent: keptAfter, notReverted }));
   await clearServiceRun(opts.stateDir, opts.serviceName, incidentDir);
   return { changedFiles: changes.map((c) => c.path), revertedFiles: reverted };
 }
@@ -693,7 +702,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
   const transcriptPath = path.join(incidentDir, 'transcript.txt');
   const header = [
     `# Clawback Level 3 transcript: service ${service.name}, incident ${incident.id}`,
-    `# adapter ${adapterName}, mode ${config.mode}, status ${result.status}${result.exitCode !== undefined ? `, exit ${result.exitCode}` : ''}, ran ${formatDuration(agentMs)}`,
+    `# adapter ${adapterName}, mode ${config.mode}, status ${result.outOfTurns !== undefined ? 'ran out of turns' : result.status}${result.exitCode !== undefined ? `, exit ${result.exitCode}` : ''}, ran ${formatDuration(agentMs)}`,
     ...result.refused.map((r) => `# refused tool call: ${r.tool}: ${r.reason}`),
     '',
   ].join('\n');
@@ -705,7 +714,9 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
   await record(transcriptPath, redactor.redact(`${header}${result.transcript}\n`));
   const summary = redactor.redact(result.summary).slice(0, 4000);
   const base = { startLatencyMs, prepareMs, attachCommand: startInfo?.attachCommand, incidentDir, transcriptPath, refusedCalls };
-  const common = { adapter: adapterName, mode: config.mode, agentStatus: result.status, agentMs, startLatencyMs, transcript: transcriptPath, refusedCalls: refusedCalls.length };
+  // Out of turns is no finish: verified still (the service may be healthy), said plainly, reverted if that fails.
+  const outOfTurns = result.status === 'completed' && startInfo ? result.outOfTurns : undefined;
+  const common = { adapter: adapterName, mode: config.mode, agentStatus: outOfTurns !== undefined ? 'out-of-turns' : result.status, ...(outOfTurns !== undefined ? { outOfTurns } : {}), agentMs, startLatencyMs, transcript: transcriptPath, refusedCalls: refusedCalls.length };
 
   // 7. Propose mode: the files must be untouched; the proposal is the output.
   if (config.mode === 'propose') {
@@ -732,7 +743,9 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     ? `${adapterName} never started: ${firstLine(summary)}`
     : timedOut
       ? `${adapterName} reached its time-box of ${formatDuration(config.timeBox)}: ${firstLine(summary)}`
-      : `${adapterName} ${exitText} after ${formatDuration(agentMs)}: ${firstLine(summary)}`;
+      : outOfTurns !== undefined
+        ? `${adapterName} ran out of turns after ${formatDuration(agentMs)}: all ${outOfTurns} used without calling finish (an unfinished run: verified anyway, reverted unless healthy)`
+        : `${adapterName} ${exitText} after ${formatDuration(agentMs)}: ${firstLine(summary)}`;
   // Protected settings (configFile.protect: auth, bind, ports, credentials) are a person's to change, as for the
   // doctor: a run that removed or altered one is not kept, however healthy the service looks with it.
   const lost = guard && configText !== undefined ? lostBetweenTexts(configText, await host.readConfig().catch(() => undefined), guard.patterns, guard.format) : [];
@@ -742,10 +755,10 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     opts.emit(event(opts, 'incident.action', 'warning', `Level 3: ${detail}`, { action: 'agent-touched-protected', protectedLost: lost }));
   }
   const keepProtected: KeepProtected | undefined = guard && configPath ? { path: path.resolve(configPath), patterns: [...guard.patterns], format: guard.format } : undefined;
-  const runFacts: AgentRunRecord = { adapter: adapterName, mode: config.mode, status, summary, agentMs, endHashes, endModes, endOwners, manifestSha256, ...(keepProtected ? { keepProtected } : {}) };
+  const runFacts: AgentRunRecord = { adapter: adapterName, mode: config.mode, status, ...(outOfTurns !== undefined && status === 'completed' ? { outOfTurns } : {}), summary, agentMs, endHashes, endModes, endOwners, manifestSha256, ...(keepProtected ? { keepProtected } : {}) };
   await record(
     path.join(incidentDir, RUN_FILE),
-    `${JSON.stringify({ adapter: adapterName, mode: config.mode, status, summary, agentMs, transcript: transcriptPath, changedFiles: changes.map((c) => c.path), ...(outsideFiles.length > 0 ? { changedOutside: outside } : {}), endHashes, endModes, endOwners, manifestSha256, ...(keepProtected ? { keepProtected } : {}) }, null, 2)}\n`,
+    `${JSON.stringify({ adapter: adapterName, mode: config.mode, status, ...(runFacts.outOfTurns !== undefined ? { outOfTurns: runFacts.outOfTurns } : {}), summary, agentMs, transcript: transcriptPath, changedFiles: changes.map((c) => c.path), ...(outsideFiles.length > 0 ? { changedOutside: outside } : {}), endHashes, endModes, endOwners, manifestSha256, ...(keepProtected ? { keepProtected } : {}) }, null, 2)}\n`,
   );
   if (unwritten.length > 0) {
     opts.emit(
@@ -756,7 +769,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     );
   }
   opts.emit(
-    event(opts, 'incident.action', status === 'completed' ? 'info' : 'warning', `Level 3: the agent's run ended: ${detail}`, {
+    event(opts, 'incident.action', status === 'completed' && runFacts.outOfTurns === undefined ? 'info' : 'warning', `Level 3: the agent's run ended: ${detail}`, {
       action: 'agent-ended',
       ...common,
       outcome: status,

@@ -169,8 +169,9 @@ export async function runToolLoop(session: AgentSession, proto: ChatProtocol, en
         return { status: 'completed', summary: finished, transcript: log.join('\n'), refused };
       }
     }
-    log.push(`=== stopped: ${session.config.maxTurns} turns used ===`);
-    return { status: 'completed', summary: summary || `the model did not finish within ${session.config.maxTurns} turns`, transcript: log.join('\n'), refused };
+    const n = session.config.maxTurns;
+    log.push(`=== stopped: ran out of turns: all ${n} used without calling finish ===`);
+    return { status: 'completed', outOfTurns: n, summary: `ran out of turns: the model used all ${n} without calling finish`, transcript: log.join('\n'), refused };
   } catch (e) {
     if (session.signal.aborted) {
       log.push('=== aborted at the time-box ===');
