@@ -90,6 +90,12 @@ export const emergencySchema = z
       if (problem) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: problem });
     }
     if (cfg.timeBox < 1000) ctx.addIssue({ code: 'custom', path: ['timeBox'], message: 'expected at least 1s' });
+    // A zero here reads as "no limit" to a person and meant one to the code, silently: refused with what it would do.
+    if (cfg.verifyWindow < 1) ctx.addIssue({ code: 'custom', path: ['verifyWindow'], message: 'a verify window of 0 would keep the agent\'s changes the moment the service looks healthy once: expected at least 1ms (default 30s)' });
+    if (cfg.approval === 'required' && cfg.approvalTimeout < 1000) ctx.addIssue({ code: 'custom', path: ['approvalTimeout'], message: `an approval timeout of ${cfg.approvalTimeout}ms gives nobody the time to approve (every run goes to a human unapproved): expected at least 1s (default 30m)` });
+    if (cfg.budget.window < 60_000) {
+      ctx.addIssue({ code: 'custom', path: ['budget', 'window'], message: `a budget window of ${cfg.budget.window}ms counts no earlier run, so agent runs would have no limit: expected at least 1m (default 24h); budget.runs: 0 turns agent runs off` });
+    }
   });
 
 export type EmergencyConfig = z.output<typeof emergencySchema>;
