@@ -263,7 +263,7 @@ function flagProblems(err: ConfigError): string {
   const lines = err.problems.map((p) => {
     const flag = Object.entries(GENERIC_FLAGS).find(([field]) => p.path === field || p.path.startsWith(`${field}[`))?.[1];
     // Formatted under its field's path, so a URL's secrets are held back as in a file, then said of the flag.
-    return flag ? `${flag}: ${formatProblem(p).slice(p.path.length + 2)}` : `${err.file}: ${formatProblem(p)}`;
+    return flag ? `${flag}: ${formatProblem({ ...p, owner: undefined }).slice(p.path.length + 2)}` : `${err.file}: ${formatProblem(p)}`;
   });
   return lines.join('\n  ');
 }

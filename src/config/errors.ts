@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { mentionsSecret } from '../observe/secret-keys.js';
 import { Redactor } from '../observe/redact.js';
 import { knownKeysAt, nearestKey, unionKeysAt } from './known-keys.js';
+import { ownerText, type ProblemOwner } from './problem-owners.js';
 
 export interface ConfigProblem {
   path: string;
@@ -13,6 +14,8 @@ export interface ConfigProblem {
   col?: number;
   /** For an unknown-key problem (reported on its map): the first unknown key, to point at it. */
   unknownKey?: string;
+  /** The service, probe or channel the field belongs to, by name (see problem-owners.ts). */
+  owner?: ProblemOwner;
 }
 
 export class ConfigError extends Error {
@@ -75,7 +78,7 @@ function where(p: ConfigProblem, file: string | undefined): string {
 }
 
 export function formatProblem(p: ConfigProblem, file?: string): string {
-  return `${problemText(p)}${where(p, file)}`;
+  return `${p.owner ? `${ownerText(p.owner)}: ` : ''}${problemText(p)}${where(p, file)}`;
 }
 
 function problemText(p: ConfigProblem): string {
@@ -158,6 +161,10 @@ export function problemsFromZod(error: z.ZodError, raw: unknown, schema?: z.ZodT
 export interface ProblemData {
   field: string;
   message: string;
+  /** The names of the service, probe or channel the field belongs to, when it has them. */
+  service?: string;
+  probe?: string;
+  channel?: string;
   /** The words after "expected" in the message, when it has them. */
   expected?: string;
   /** The value found, its secrets taken out (a secret field's value is masked or left out, as in formatProblem). */
@@ -169,7 +176,7 @@ export interface ProblemData {
 
 export function problemData(p: ConfigProblem): ProblemData {
   const message = new Redactor().redact(p.message);
-  const out: ProblemData = { field: p.path, message };
+  const out: ProblemData = { field: p.path, message, ...p.owner };
   const expected = /\bexpected:?\s+(.+?)(?:, received [^;]*)?(?:;.*)?$/i.exec(message)?.[1];
   if (expected) out.expected = expected;
   if (p.line !== undefined) Object.assign(out, { line: p.line, col: p.col ?? 1 });

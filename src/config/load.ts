@@ -20,6 +20,7 @@ import { MAX_CONFIG_NESTING, tooDeep } from './nesting-depth.js';
 import { effectiveCount, overridePortClashes, readScaleOverrides, type RefusedOverride, type ScaleOverrides } from '../instances/scale-store.js';
 import { errnoText } from '../platform/errno-words.js';
 import { withSourcePositions } from './source-positions.js';
+import { namedWarning, withOwners } from './problem-owners.js';
 
 export { CONFIG_CANDIDATES, findConfigFile } from './find-config.js';
 import { findConfigFile, MAX_CONFIG_BYTES } from './find-config.js';
@@ -103,7 +104,7 @@ export function validateDeclared(raw: unknown, file: string): ClawbackConfig {
   const { view, problems } = templateView(raw);
   const result = clawbackConfigSchema.safeParse(view);
   const all = [...problems, ...(result.success ? [] : problemsFromZod(result.error, view, clawbackConfigSchema))];
-  if (all.length > 0 || !result.success) throw new ConfigError(file, all);
+  if (all.length > 0 || !result.success) throw new ConfigError(file, withOwners(raw, all));
   for (const s of result.data.services) fillOpenclawRestartDefaults(s);
   return result.data;
 }
@@ -111,7 +112,12 @@ export function validateDeclared(raw: unknown, file: string): ClawbackConfig {
 /** Validates a config and expands scaled services into their instances (the counts the file declares). */
 export function validateConfig(raw: unknown, file: string, overrides: ScaleOverrides = {}): ClawbackConfig {
   const declared = validateDeclared(raw, file);
-  return expandInstances(raw, declared, file, (s) => effectiveCount(s, overrides));
+  try {
+    return expandInstances(raw, declared, file, (s) => effectiveCount(s, overrides));
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(err.file, withOwners(raw, err.problems));
+    throw err;
+  }
 }
 
 /** The services to supervise for the given scale overrides, paths resolved: what loadConfig and `clawback scale` use. */
@@ -226,17 +232,19 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     return { config: materialize({ raw, declared, file: undefined }, readScaleOverrides(stateDir), cwd), declared, raw, file: undefined, stateDir, warnings: [] };
   }
   const text = readConfigText(file);
+  let raw: unknown;
   try {
-    return loadFromText(text, file, opts);
+    raw = parseConfigSource(text, file);
+    return loadFromRaw(raw, file, opts);
   } catch (err) {
-    // Every problem found in the file (schema, cross-field rules, unknown keys, clashes) says where it is.
-    if (err instanceof ConfigError && err.file === file) throw new ConfigError(file, withSourcePositions(text, err.problems));
+    // Every problem found in the file (schema, cross-field rules, unknown keys, clashes) says where it is, and which
+    // service, probe or channel it is about by name.
+    if (err instanceof ConfigError && err.file === file) throw new ConfigError(file, withSourcePositions(text, withOwners(raw, err.problems)));
     throw err;
   }
 }
 
-function loadFromText(text: string, file: string, opts: LoadOptions): LoadedConfig {
-  const raw = parseConfigSource(text, file);
+function loadFromRaw(raw: unknown, file: string, opts: LoadOptions): LoadedConfig {
   const declared = validateDeclared(raw, file);
   const stateDir = resolveStateDir(declared.stateDir, opts, path.dirname(file));
   const logsDir = (dir: string): string => path.resolve(path.dirname(file), expandHome(dir));
@@ -249,7 +257,7 @@ function loadFromText(text: string, file: string, opts: LoadOptions): LoadedConf
     ...fenceGraceWarnings(declared),
     ...unsendableChannelWarnings(declared.notify),
     ...duplicateDestinationWarnings(declared.notify),
-  ];
+  ].map((w) => namedWarning(raw, w));
   const overrides = readScaleOverrides(stateDir, (why) => warnings.push(why));
   const overridesRefused = overridePortClashes(declared.services, overrides, declared.api.port);
   for (const r of overridesRefused) {

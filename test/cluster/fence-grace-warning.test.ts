@@ -25,7 +25,7 @@ describe('a singleton stop grace longer than the lease TTL', () => {
   it('is named with the field, the value, what a fence leaves and what was expected', () => {
     const warnings = load({ cluster, services: [{ name: 'gw', placement: 'singleton', command: ['node'], stop: { grace: '30s' } }] });
     expect(warnings).toEqual([
-      'services[0].stop.grace: 30s is longer than the 3s a singleton gets when this member loses etcd and fences itself (30 % of cluster.leaseTtl 10s): its guard then SIGKILLs the instance 3s into its shutdown, 27s before stop.grace ends; expected stop.grace at most 3s, or cluster.leaseTtl at least 100s',
+      'service "gw": services[0].stop.grace: 30s is longer than the 3s a singleton gets when this member loses etcd and fences itself (30 % of cluster.leaseTtl 10s): its guard then SIGKILLs the instance 3s into its shutdown, 27s before stop.grace ends; expected stop.grace at most 3s, or cluster.leaseTtl at least 100s',
     ]);
   });
 
@@ -34,7 +34,7 @@ describe('a singleton stop grace longer than the lease TTL', () => {
     // The defaults (grace 5 s, TTL 10 s) and a grace up to the TTL: no line (a fence still leaves 3 s).
     expect(load({ cluster, services: [{ name: 'gw', placement: 'singleton', command: ['node'] }] })).toEqual([]);
     expect(load({ cluster, services: [{ name: 'gw', placement: 'singleton', command: ['node'], stop: { grace: '10s' } }] })).toEqual([]);
-    expect(load({ cluster, services: [{ name: 'gw', placement: 'singleton', command: ['node'], stop: { grace: '11s' } }] })[0]).toMatch(/^services\[0\]\.stop\.grace: 11s is longer than the 3s/);
+    expect(load({ cluster, services: [{ name: 'gw', placement: 'singleton', command: ['node'], stop: { grace: '11s' } }] })[0]).toMatch(/^service "gw": services\[0\]\.stop\.grace: 11s is longer than the 3s/);
     expect(load({ cluster, services: [{ name: 'gw', command: ['node'], stop: { grace: '30s' } }] })).toEqual([]);
     expect(load({ services: [{ name: 'gw', command: ['node'], stop: { grace: '30s' } }] })).toEqual([]);
   });

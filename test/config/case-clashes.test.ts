@@ -35,7 +35,7 @@ describe('service names equal but for case', () => {
     writeFileSync(file, `stateDir: ./state\n${TEXT}`);
     const r = await runCli(['validate', '-c', file]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('warning: services[2].name: differs from services[0].name "web" only in case: on a case-insensitive file system (macOS by default)');
+    expect(r.stderr).toContain('warning: service "Web": services[2].name: differs from services[0].name "web" only in case: on a case-insensitive file system (macOS by default)');
   });
 
   it('the probe: same inode under the swapped case = insensitive; a path not created yet asks its parent; undecided = by platform', () => {

@@ -36,6 +36,6 @@ describe('${VAR} in a service env value', () => {
     writeFileSync(file, 'services:\n  - { name: app, command: [sleep, "1"], env: { API_TOKEN: "${API_TOKEN}" } }\n');
     const r = await runCli(['validate', '-c', file]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('warning: services[0].env.API_TOKEN: ${API_TOKEN} is passed to the service as written');
+    expect(r.stderr).toContain('warning: service "app": services[0].env.API_TOKEN: ${API_TOKEN} is passed to the service as written');
   });
 });

@@ -96,7 +96,7 @@ describe('the config loaded in a child process', () => {
     const { dir, file } = fixture(YAML_CONFIG.replace('interval: 1.5s', 'interval: soon'));
     const r = await runCli(['run', '--config', file, '--state-dir', path.join(dir, 'state')], { timeoutMs: 30_000 });
     expect(r.code).toBe(78);
-    expect(r.stderr).toMatch(/invalid config .*clawback\.yaml:\n {2}- services\[0\]\.probes\[0\]\.interval: expected a duration.*"soon"/);
+    expect(r.stderr).toMatch(/invalid config .*clawback\.yaml:\n {2}- service "web", probe "http": services\[0\]\.probes\[0\]\.interval: expected a duration.*"soon"/);
     expect(r.stdout).not.toMatch(/clawback running/);
   });
 });

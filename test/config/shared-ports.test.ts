@@ -21,7 +21,7 @@ describe('services sharing a port', () => {
     const { file, dir } = configFile(`api: {port: 0}\nservices:\n${svc('web', 9000)}${svc('web2', 9000)}${svc('other', 9001)}`);
     const loaded = loadConfig({ file, stateDir: path.join(dir, 'state') });
     expect(loaded.config.services.map((s) => s.name)).toEqual(['web', 'web2', 'other']);
-    expect(loaded.warnings).toEqual([expect.stringMatching(/^services\[1\]\.port: 9000 is also the port of web \(services\[0\]\); only one of them can listen there .*expected each service its own port$/)]);
+    expect(loaded.warnings).toEqual([expect.stringMatching(/^service "web2": services\[1\]\.port: 9000 is also the port of web \(services\[0\]\); only one of them can listen there .*expected each service its own port$/)]);
   });
 
   it("a service on Clawback's own API port, and a one-instance scaled service, are named too", () => {
@@ -40,6 +40,6 @@ describe('services sharing a port', () => {
     const { file, dir } = configFile(`api: {port: 0}\nservices:\n${svc('web', 9000)}${svc('web2', 9000)}`);
     const r = await runCli(['--config', file, '--state-dir', path.join(dir, 'state'), 'validate']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('warning: services[1].port: 9000 is also the port of web (services[0])');
+    expect(r.stderr).toContain('warning: service "web2": services[1].port: 9000 is also the port of web (services[0])');
   });
 });

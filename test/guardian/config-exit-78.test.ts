@@ -40,7 +40,7 @@ describe('a config the daemon cannot load', () => {
     await writeFile(config, YAML.stringify({ services: [{ name: 'sl', command: 42 }] }));
     const r = await runCli(['run', '--config', config, '--state-dir', path.join(dir, 'state'), '--api-port', '0'], { timeoutMs: 30_000 });
     expect(r.code, r.stderr).toBe(78);
-    expect(r.stderr).toMatch(/invalid config .*clawback\.yaml:\n {2}- services\[0\]\.command/);
+    expect(r.stderr).toMatch(/invalid config .*clawback\.yaml:\n {2}- service "sl": services\[0\]\.command/);
     expect(r.stdout).not.toMatch(/clawback running/);
     // An unreadable file is a config it cannot load too.
     const missing = await runCli(['run', '--config', path.join(dir, 'none.yaml'), '--state-dir', path.join(dir, 'state'), '--api-port', '0'], { timeoutMs: 30_000 });

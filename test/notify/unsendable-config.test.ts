@@ -49,8 +49,8 @@ describe('a channel fetch can never send', () => {
   it('validate says it on stderr and still exits 0; a sendable channel raises nothing', async () => {
     const r = await runCli(['validate', '-c', write(CONFIG)]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('warning: notify.channels[0].url: port 6667');
-    expect(r.stderr).toContain('warning: notify.channels[1].headers.X-Two:');
+    expect(r.stderr).toContain('warning: channel "irc": notify.channels[0].url: port 6667');
+    expect(r.stderr).toContain('warning: channel "hdr": notify.channels[1].headers.X-Two:');
     expect(r.stderr).not.toContain('s3cr3t');
     const fine = 'services:\n  - { name: app, command: [sleep, "1"] }\nnotify:\n  channels:\n    - { type: webhook, url: "http://127.0.0.1:8080/h", headers: { X-Key: "abc" } }\n';
     expect(loadConfig({ file: write(fine), env: {} }).warnings).toEqual([]);

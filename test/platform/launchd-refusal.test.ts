@@ -41,7 +41,7 @@ describe('the launchd job and a daemon that refuses to start', () => {
     const child = spawnMarked(argv[0]!, argv.slice(1));
     cleanup.push(() => child.kill());
     const exit = await child.waitForExit(30_000);
-    expect(child.stderr()).toMatch(/invalid config .*clawback\.yaml:\n {2}- services\[0\]\.command/);
+    expect(child.stderr()).toMatch(/invalid config .*clawback\.yaml:\n {2}- service "sl": services\[0\]\.command/);
     expect(exit).toEqual({ code: 0, signal: null });
     expect(launchdRestarts(keepAlive, exit)).toBe(false);
     // A crash (exit 70) or a kill is still restarted.
