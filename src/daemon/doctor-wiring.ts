@@ -150,8 +150,12 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
         return { fixed: false, summary: `${service.name}'s own doctor changed nothing (it exited 0; its config, the config's backups and the files beside it are as they were)`, outcome: 'nothing-found' as const };
       }
       // Left findings that only a person can fix (the preflight's), each with its fix: the ladder goes to a human with them.
-      const forPerson = report.findings.filter((f) => f.rule.startsWith(`${PREFLIGHT}.`) && !report.outcomes.some((o) => o.finding.id === f.id && o.verified));
-      const personOnly = forPerson.length > 0 && forPerson.length === left.length ? forPerson.map((f) => `${f.title}${f.fix ? `; fix: ${f.fix}` : ''}`).join('; ') : undefined;
+      // A finding that blocks repairs (another OpenClaw process owns the state dir) is a person's whatever else is left:
+      // the service's own doctor and an agent fail against it the same way.
+      const unresolved = (f: Finding): boolean => !report.outcomes.some((o) => o.finding.id === f.id && o.verified);
+      const blockers = report.findings.filter((f) => f.blocksRepairs && unresolved(f));
+      const forPerson = blockers.length > 0 ? blockers : report.findings.filter((f) => f.rule.startsWith(`${PREFLIGHT}.`) && unresolved(f));
+      const personOnly = forPerson.length > 0 && (blockers.length > 0 || forPerson.length === left.length) ? forPerson.map((f) => `${f.title}${f.fix ? `; fix: ${f.fix}` : ''}`).join('; ') : undefined;
       return {
         fixed: report.exitCode === 1,
         summary,

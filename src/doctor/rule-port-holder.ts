@@ -1,5 +1,6 @@
 // A port taken by someone else: a stale instance of this service is stopped; any other program is only reported, never killed.
-import { commandLine, environOf, processStartTime, processTree, readProcStat } from '../platform/proc.js';
+import { commandLine, environOf, processStartTime, readProcStat } from '../platform/proc.js';
+import { liveInstanceMember } from './live-instance-members.js';
 import { START_ID_MARKER } from '../daemon/spawn-spec.js';
 import type { DoctorContext, Finding, RepairRule } from './types.js';
 import { findPortListeners } from './port-listeners.js';
@@ -10,19 +11,6 @@ import { descendsFrom } from './live-instances.js';
 import { shownCommandLine } from '../platform/shown-command.js';
 
 export const PORT_HOLDER = 'port-holder';
-
-/**
- * The live, supervised instance: its process tree, the process groups it leads, and the id of its start (START_ID_MARKER).
- * A worker it started whose own parent exited is out of the tree (reparented) but still in the group, or, started in its
- * own session, in neither; it carries the instance's inherited id: it is part of the live instance, never "a stale
- * instance" to stop.
- */
-function currentInstance(ctx: DoctorContext): { pids: Set<number>; groups: Set<number>; id?: string } {
-  if (ctx.currentPid === undefined) return { pids: new Set(), groups: new Set() };
-  const tree = processTree(ctx.currentPid);
-  const id = environOf(ctx.currentPid, START_ID_MARKER);
-  return { pids: new Set(tree.map((s) => s.pid)), groups: new Set(tree.filter((s) => s.pgid === s.pid).map((s) => s.pid)), ...(id ? { id } : {}) };
-}
 
 /**
  * A marked holder outside the live instance's tree and group that carries no instance id, while a live instance runs: a
@@ -66,14 +54,8 @@ async function holders(ctx: DoctorContext, port: number): Promise<{ pids: number
   const hosts = await serviceBindHosts(ctx.service);
   const found = await findPortListeners(port, runnerOf(ctx), hosts);
   const certain = hosts === undefined ? new Set((await findPortListeners(port, runnerOf(ctx), ['127.0.0.1'])).pids) : undefined;
-  const current = currentInstance(ctx);
-  const groupOf = (p: number): number | undefined => (current.groups.size > 0 ? readProcStat(p)?.pgid : undefined);
   // Another service of the same daemon descends from it too, but it is named (two services on one port), not hidden.
-  const live = (p: number): boolean =>
-    current.pids.has(p) ||
-    current.groups.has(groupOf(p) ?? -1) ||
-    (current.id !== undefined && environOf(p, START_ID_MARKER) === current.id) ||
-    (ctx.daemonPid !== undefined && descendsFrom(p, ctx.daemonPid) && ctx.supervisedServiceOf?.(p) === undefined);
+  const live = liveInstanceMember(ctx);
   // A process holding only sockets the live instance holds too (a detached worker that inherited its listening socket) is
   // part of that instance: stopping it frees no port and takes a piece of the healthy service down.
   const sockets = found.sockets ?? [];

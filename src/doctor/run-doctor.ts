@@ -4,6 +4,7 @@ import type { DoctorContext, Finding, FixOutcome, RepairRule } from './types.js'
 import { missingDirsRule } from './rule-missing-dirs.js';
 import { stalePidfileRule } from './rule-stale-pidfile.js';
 import { staleLockRule } from './rule-stale-lock.js';
+import { openclawStateOwnerRule } from './rule-openclaw-state-owner.js';
 import { brokenInstallRule } from './rule-broken-install.js';
 import { openclawGatewayModeRule } from './rule-openclaw-gateway-mode.js';
 import { configRestoreRule } from './rule-config-restore.js';
@@ -54,9 +55,9 @@ export interface DefaultRulesOptions {
   serviceDoctor?: ServiceDoctorOptions;
 }
 
-/** Missing dirs, stale pid files, config restore, port holder, disk space, then the service's own doctor. */
+/** Missing dirs, stale pid files and locks, another state-dir owner, config restore, port holder, disk space, then the service's own doctor. */
 export function defaultRules(opts: DefaultRulesOptions = {}): RepairRule[] {
-  return [missingDirsRule(), stalePidfileRule(), staleLockRule(), brokenInstallRule(), configRestoreRule(), openclawGatewayModeRule(), portHolderRule(), diskSpaceRule(opts.diskSpace), serviceDoctorRule({ configRepairedElsewhere: true, ...opts.serviceDoctor })];
+  return [missingDirsRule(), stalePidfileRule(), staleLockRule(), openclawStateOwnerRule(), brokenInstallRule(), configRestoreRule(), openclawGatewayModeRule(), portHolderRule(), diskSpaceRule(opts.diskSpace), serviceDoctorRule({ configRepairedElsewhere: true, ...opts.serviceDoctor })];
 }
 
 /** Pure: the exit code for a run's findings and outcomes. */
@@ -184,9 +185,12 @@ async function runDoctorPass(callerCtx: DoctorContext, opts: RunDoctorOptions): 
     }
   };
 
+  // A finding that blocks repairs (another process owns the state dir): later rules only report; nothing is rewritten
+  // under that live process, and the service's own doctor, which fails the same way, is not run.
+  let blocker: Finding | undefined;
   for (const rule of rules) {
     if (ctx.signal?.aborted) break;
-    if (rule.id === SERVICE_DOCTOR && !opts.fix) continue;
+    if (rule.id === SERVICE_DOCTOR && (!opts.fix || blocker)) continue;
     let detected: Finding[];
     try {
       detected = await rule.detect(ctx);
@@ -207,6 +211,8 @@ async function runDoctorPass(callerCtx: DoctorContext, opts: RunDoctorOptions): 
       });
     }
     if (!opts.fix) continue;
+    blocker ??= detected.find((x) => x.blocksRepairs);
+    if (blocker) continue;
     for (const f of detected.filter((x) => x.fixable)) {
       if (ctx.signal?.aborted) break;
       let outcome: FixOutcome;

@@ -22,6 +22,12 @@ export interface Finding {
    * left unfixed, it does not turn a run that fixed the rest into "findings left", which undid that run's repair.
    */
   advisory?: boolean;
+  /**
+   * Only a person can clear it, and nothing else a repair run could do helps while it stands (another OpenClaw process
+   * owns the state dir): the run fixes nothing after it, the service's own doctor is not run, and the ladder hands the
+   * incident to a human with it (no agent run).
+   */
+  blocksRepairs?: boolean;
 }
 
 export interface FixOutcome {

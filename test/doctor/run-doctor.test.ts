@@ -109,6 +109,6 @@ describe('runDoctor', () => {
     expect(doctorExitCode([], [])).toBe(0);
     expect(doctorExitCode([f], [{ finding: f, applied: true, verified: true, message: '' }])).toBe(1);
     expect(doctorExitCode([f], [{ finding: f, applied: true, verified: false, message: '' }])).toBe(2);
-    expect(defaultRules().map((r) => r.id)).toEqual(['missing-dirs', 'stale-pidfile', 'stale-lock', 'broken-install', 'config-restore', 'openclaw-gateway-mode', 'port-holder', 'disk-space', 'service-doctor']);
+    expect(defaultRules().map((r) => r.id)).toEqual(['missing-dirs', 'stale-pidfile', 'stale-lock', 'openclaw-state-owner', 'broken-install', 'config-restore', 'openclaw-gateway-mode', 'port-holder', 'disk-space', 'service-doctor']);
   });
 });
