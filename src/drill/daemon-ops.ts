@@ -7,6 +7,7 @@ import { startDaemonDetached } from '../cli/cmd-install.js';
 import type { Clock } from '../platform/clock.js';
 import { pollUntil } from './poll.js';
 import type { DrillContext } from './drill-context.js';
+import { personStopSince, personStopText } from './daemon-stop-watch.js';
 
 /** daemon.json read synchronously (usable in a signal handler). */
 export function daemonInfoSync(stateDir: string): DaemonInfo | null {
@@ -22,9 +23,14 @@ export function daemonAliveSync(stateDir: string): DaemonInfo | null {
   return info && isSameProcess(info.pid, info.pidStartTime) ? info : null;
 }
 
-/** An undo step: whatever happens, the user is not left without a daemon. */
+/**
+ * An undo step: whatever happens, the user is not left without a daemon the drill killed. A daemon a person stopped
+ * since the drill began (daemon.stopped, or a stop on purpose under way) stays stopped: starting it overruled them.
+ */
 export function keepDaemonUp(ctx: DrillContext): () => void {
   return ctx.restore.push('start the daemon again if it is down', () => {
+    const byPerson = personStopSince(ctx.target.stateDir, ctx.startedAt);
+    if (byPerson !== undefined) return ctx.say(`${personStopText(byPerson)}: not starting it again`);
     if (daemonAliveSync(ctx.target.stateDir)) return;
     ctx.say('the daemon is down: starting it again');
     // With the --api-port it ran with (daemon.json), or it comes back on another port than it had.

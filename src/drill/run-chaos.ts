@@ -1,5 +1,6 @@
 // `clawback drill chaos`: random faults from the catalogue on a seeded schedule against the live daemon, measured from outside the whole time.
 import os from 'node:os';
+import { personStopText, watchDaemonStop, type DaemonStopWatch } from './daemon-stop-watch.js';
 import { VERSION } from '../version.js';
 import type { ScenarioName } from './scenario-catalog.js';
 import { PausedByPerson, SCENARIOS, prepare, skippedScenarios } from './run-drill.js';
@@ -65,7 +66,7 @@ interface FaultRun {
   endedAt: number;
 }
 
-async function oneFault(ctx: DrillContext, plan: PlannedFault, scheduledAt: number, trialOfKind: number): Promise<FaultRun | string> {
+async function oneFault(ctx: DrillContext, plan: PlannedFault, scheduledAt: number, trialOfKind: number, byPerson: () => string | undefined): Promise<FaultRun | string> {
   let before;
   try {
     before = await prepare(ctx);
@@ -85,13 +86,27 @@ async function oneFault(ctx: DrillContext, plan: PlannedFault, scheduledAt: numb
   } finally {
     ctx.restore.unwindAll();
   }
-  if (aborted(ctx)) run.outcome = `interrupted: ${run.outcome}`;
+  if (aborted(ctx)) run.outcome = `interrupted: ${byPerson() ? `${byPerson()!}; ` : ''}${run.outcome}`;
   // The fault's window lasts until the daemon agrees it is over (healthy, incident closed).
   else if (run.recovered) await waitSteady(ctx, Math.min(ctx.timeoutMs, 60_000));
   return { plan, scheduledAt, run, endedAt: ctx.clock.now() };
 }
 
-export async function runChaos(ctx: DrillContext, o: ChaosOptions): Promise<ChaosReport> {
+/** A person's stop of the daemon ends the soak as Ctrl-C does (see runDrill): every wait follows the watched signal. */
+export async function runChaos(outer: DrillContext, o: ChaosOptions): Promise<ChaosReport> {
+  const watch = watchDaemonStop(outer.target.stateDir, outer.clock.now(), outer.signal);
+  try {
+    return await runFaults({ ...outer, signal: watch.signal }, o, watch);
+  } finally {
+    watch.cancel();
+  }
+}
+
+async function runFaults(ctx: DrillContext, o: ChaosOptions, watch: DaemonStopWatch): Promise<ChaosReport> {
+  const byPerson = (): string | undefined => {
+    const at = watch.stoppedAt();
+    return at === undefined ? undefined : personStopText(at);
+  };
   const notes: string[] = [];
   const skipped = skippedScenarios(ctx, o.kinds);
   for (const [k, why] of skipped) notes.push(`${k} left out: ${why}`);
@@ -128,7 +143,7 @@ export async function runChaos(ctx: DrillContext, o: ChaosOptions): Promise<Chao
       if (aborted(ctx) || ctx.clock.monotonic() >= endMono) break;
       inFlight = `#${p.n} ${p.kind}`;
       perKind.set(p.kind, (perKind.get(p.kind) ?? 0) + 1);
-      const r = await oneFault(ctx, p, startedAt + p.atMs, perKind.get(p.kind)!);
+      const r = await oneFault(ctx, p, startedAt + p.atMs, perKind.get(p.kind)!, byPerson);
       inFlight = null;
       if (typeof r === 'string') notes.push(r);
       else runs.push(r);
@@ -140,8 +155,11 @@ export async function runChaos(ctx: DrillContext, o: ChaosOptions): Promise<Chao
     await poll.stop();
     ctx.restore.unwindAll();
   }
-  const stoppedEarly = aborted(ctx) ? 'interrupted (Ctrl-C / SIGTERM)' : null;
-  notes.push(...(await settleAfterDrill(ctx, stoppedEarly ? 'the interruption' : 'the drill')));
+  const stopText = aborted(ctx) ? byPerson() : undefined;
+  const stoppedEarly = stopText ? `interrupted: ${stopText}` : aborted(ctx) ? 'interrupted (Ctrl-C / SIGTERM)' : null;
+  // A daemon a person stopped is left stopped: nothing to settle, no wait for a daemon that will not answer.
+  if (stopText) notes.push(`left as a person set it: ${stopText}; the drill did not start it again`);
+  else notes.push(...(await settleAfterDrill(ctx, stoppedEarly ? 'the interruption' : 'the drill')));
   const finishedAt = ctx.clock.now();
   const events = await journalSince(ctx, startedAt).catch(() => []);
   const inRun = events.filter((e) => e.time <= finishedAt);

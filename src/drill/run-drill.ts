@@ -19,6 +19,7 @@ import { formatMs } from './drill-report.js';
 import { backoffNote } from './backoff-note.js';
 import { levelThreeNote } from './level-three-note.js';
 import { pausedByPerson, standingBy } from './target.js';
+import { personStopText, watchDaemonStop, type DaemonStopWatch } from './daemon-stop-watch.js';
 
 export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   crash: crashScenario,
@@ -74,6 +75,8 @@ export async function prepare(ctx: DrillContext) {
     const s = await ctx.link.service(ctx.target.service.name);
     const notOurs = s ? await notTheDrills(ctx, s) : undefined;
     if (notOurs) throw new RecoveryNotOurs(`"${ctx.target.service.name}" did not settle and no \`resume\` was sent: ${notOurs}`);
+    // Interrupted (Ctrl-C, a person's stop of the daemon): no `resume` either.
+    if (ctx.signal?.aborted) return undefined;
     ctx.say('  the service is not healthy; trying `resume` once');
     await ctx.link.action(ctx.target.service.name, 'resume').catch(() => undefined);
     steady = await waitSteady(ctx);
@@ -100,8 +103,26 @@ async function pausedNow(ctx: DrillContext): Promise<string | undefined> {
   return s ? (standingBy(s) ?? pausedByPerson(s)) : undefined;
 }
 
-export async function runDrill(ctx: DrillContext, opts: RunDrillOptions): Promise<DrillReport> {
+/**
+ * A person's stop of the daemon mid-drill is an interruption, as Ctrl-C is: every wait of every scenario follows the
+ * context's signal, so the drill runs with one that a stop also aborts (a trial waited out its full --timeout twice
+ * and blamed the service).
+ */
+export async function runDrill(outer: DrillContext, opts: RunDrillOptions): Promise<DrillReport> {
+  const watch = watchDaemonStop(outer.target.stateDir, outer.clock.now(), outer.signal);
+  try {
+    return await runTrials({ ...outer, signal: watch.signal }, opts, watch);
+  } finally {
+    watch.cancel();
+  }
+}
+
+async function runTrials(ctx: DrillContext, opts: RunDrillOptions, watch: DaemonStopWatch): Promise<DrillReport> {
   const startedAt = ctx.clock.now();
+  const stopped = (): string | undefined => {
+    const at = watch.stoppedAt();
+    return at === undefined ? undefined : personStopText(at);
+  };
   const results: TrialResult[] = [];
   const skipped = skippedScenarios(ctx, opts.scenarios);
   let broken: string | undefined;
@@ -126,7 +147,8 @@ export async function runDrill(ctx: DrillContext, opts: RunDrillOptions): Promis
         try {
           const before = await prepare(ctx);
           if (!before) {
-            broken = ctx.signal?.aborted ? 'the drill was interrupted before the trial' : `the service was not healthy ${waitBound(ctx)} before the trial`;
+            const byPerson = stopped();
+            broken = ctx.signal?.aborted ? `the drill was interrupted before the trial${byPerson ? ` (${byPerson})` : ''}` : `the service was not healthy ${waitBound(ctx)} before the trial`;
             run = failedRun(ctx, broken);
           } else if (interrupted()) {
             // Ctrl-C/SIGTERM during the set-up: the fault (a SIGKILL, a corrupted file) is not injected after the person
@@ -144,7 +166,8 @@ export async function runDrill(ctx: DrillContext, opts: RunDrillOptions): Promis
         // Let the incident close before reading the journal, so its last events belong to this trial.
         if (interrupted()) {
           run.asExpected = false;
-          run.outcome = `interrupted: ${run.outcome}`;
+          const byPerson = stopped();
+          run.outcome = `interrupted: ${byPerson ? `${byPerson}; ` : ''}${run.outcome}`;
         } else if (run.recovered) await waitSteady(ctx, Math.min(ctx.timeoutMs, 30_000));
       }
       const to = ctx.clock.now();
@@ -180,9 +203,12 @@ export async function runDrill(ctx: DrillContext, opts: RunDrillOptions): Promis
       if (agents) ctx.say(`  ${agents}`);
     }
   }
-  const stoppedEarly = interrupted() ? 'interrupted (Ctrl-C / SIGTERM / SIGHUP)' : null;
+  const byPerson = interrupted() ? stopped() : undefined;
+  const stoppedEarly = byPerson ? `interrupted: ${byPerson}` : interrupted() ? 'interrupted (Ctrl-C / SIGTERM / SIGHUP)' : null;
   // A failed trial can leave the service held or down as much as an interrupted one: put back what the drill caused.
-  if (!broken?.startsWith('not drilled:')) ctx.reportNotes.push(...(await settleAfterDrill(ctx, stoppedEarly ? 'the interruption' : 'the drill')));
+  // A daemon a person stopped is left stopped: nothing to settle, and no wait for a daemon that will not answer.
+  if (byPerson) ctx.reportNotes.push(`left as a person set it: ${byPerson}; the drill did not start it again`);
+  else if (!broken?.startsWith('not drilled:')) ctx.reportNotes.push(...(await settleAfterDrill(ctx, stoppedEarly ? 'the interruption' : 'the drill')));
   const status = await ctx.link.tryStatus();
   return {
     startedAt,

@@ -64,7 +64,8 @@ export const daemonKillScenario: Scenario = {
           const s = st?.services.find((x) => x.name === ctx.target.service.name);
           return st && st.daemon.pid !== info.pid && s && isOneOf(instanceOf(s) ?? { pid: 0, startTime: null }, [service]) && s.health === 'healthy' ? ctx.clock.now() : undefined;
         },
-        { clock: ctx.clock, timeoutMs: ctx.timeoutMs, intervalMs: 50 },
+        // A person's stop (or Ctrl-C) ends this wait too: no revival is coming, and none is started (keepDaemonUp).
+        { clock: ctx.clock, timeoutMs: ctx.timeoutMs, intervalMs: 50, ...(ctx.signal ? { signal: ctx.signal } : {}) },
       );
       const seen = await watch.stop();
       const adopted = stillRuns(service);
