@@ -66,7 +66,7 @@ export async function launchExternal(ext: ExternalConfig, clock: Clock, runner: 
   if (before !== undefined && !opts.restart) return attach(before, ext, clock, runner, opts.pollMs);
   const argv = before !== undefined || opts.restart ? ext.restartCommand : ext.startCommand ?? ext.restartCommand;
   if (end?.aborted) ended(`before ${argv.join(' ')} ran`);
-  if (signal?.aborted) return cancelled(ext, clock, runner, opts.pollMs, `before ${argv.join(' ')} ran`);
+  if (signal?.aborted) return cancelled(ext, clock, runner, opts.pollMs, `before ${argv.join(' ')} ran`, end);
   const r = await runner.run(argv, { timeoutMs: ext.timeout, ...(either ? { signal: either } : {}) });
   if (end?.aborted) ended(`while ${argv.join(' ')} ran (its process group ended)`);
   // Killed part-way by a person's cancel: its manager may have queued the job already (a killed `systemctl start` leaves
@@ -77,26 +77,48 @@ export async function launchExternal(ext: ExternalConfig, clock: Clock, runner: 
   const failed = !cut && r.code !== 0 ? describe(argv, r) : undefined;
   // One that could not run at all (no such file) brought nothing up: said at once.
   if (failed && r.error && !r.timedOut) throw new ExternalStartError(failed);
-  // Monotonic: a wall-clock step must neither poll for an hour nor fail the start at once.
-  const deadline = clock.monotonic() + ext.timeout;
-  // Not cut short by a cancel: the manager took the start job and brings the service up all the same; left unwatched, it
-  // ran while status said "stopped". What comes up within the timeout is returned, for its caller to stop (the request's
-  // answer waits as long: ServiceRuntime.requestBoundMs and the CLI's actionWaitMs count external.timeout).
-  while (clock.monotonic() < deadline) {
-    const pid = await discoverPid(ext, runner, end);
-    if (end?.aborted) ended(`while waiting for the pid after ${argv.join(' ')}`);
-    if (pid !== undefined && pid !== before) return attach(pid, ext, clock, runner, opts.pollMs);
-    await clock.sleep(opts.pollMs ?? 250, end).catch(() => undefined);
-    if (end?.aborted) ended(`while waiting for the pid after ${argv.join(' ')}`);
+  // Monotonic: a wall-clock step must neither poll for an hour nor fail the start at once. The wait, a pid command that
+  // hangs included, ends at the deadline (or the daemon's end): one external.timeout overall, after a cancel too.
+  const wait = boundedSignal(clock, ext.timeout, end);
+  try {
+    // Not cut short by a cancel: the manager took the start job and brings the service up all the same; left unwatched, it
+    // ran while status said "stopped". What comes up within the timeout is returned, for its caller to stop (the request's
+    // answer waits as long: ServiceRuntime.requestBoundMs and the CLI's actionWaitMs count external.timeout).
+    let last: number | undefined;
+    while (!wait.signal.aborted) {
+      last = await discoverPid(ext, runner, wait.signal);
+      if (end?.aborted) ended(`while waiting for the pid after ${argv.join(' ')}`);
+      if (last !== undefined && last !== before) return attach(last, ext, clock, runner, opts.pollMs);
+      await clock.sleep(opts.pollMs ?? 250, wait.signal).catch(() => undefined);
+      if (end?.aborted) ended(`while waiting for the pid after ${argv.join(' ')}`);
+    }
+    // Cancelled: the looks above were the wait; what the last one found running (the restart's old pid) is stopped.
+    if (signal?.aborted) {
+      if (last !== undefined && isAlive(last)) return attach(last, ext, clock, runner, opts.pollMs);
+      throw new ExternalStartCancelled(`start cancelled by a person ${cut ? `while ${argv.join(' ')} ran (its process group ended)` : `while waiting for the pid after ${argv.join(' ')}`}`);
+    }
+  } finally {
+    wait.cancel();
   }
-  if (signal?.aborted) return cancelled(ext, clock, runner, opts.pollMs, cut ? `while ${argv.join(' ')} ran (its process group ended)` : `while waiting for the pid after ${argv.join(' ')}`);
   if (failed) throw new ExternalStartError(`${failed} (and no new pid within ${ext.timeout} ms)`);
   throw new ExternalStartError(`no new pid within ${ext.timeout} ms after ${argv.join(' ')}`);
 }
 
-/** The launch was cancelled: whatever runs now (its manager started it before the cancel came) is returned to be stopped. */
-async function cancelled(ext: ExternalConfig, clock: Clock, runner: CommandRunner, pollMs: number | undefined, when: string): Promise<ServiceInstance> {
-  const pid = await discoverPid(ext, runner);
+/** Aborted after `ms` on `clock`, or with `end`: bounds a wait and the commands run inside it. */
+function boundedSignal(clock: Clock, ms: number, end: AbortSignal | undefined): { signal: AbortSignal; cancel(): void } {
+  const timeUp = new AbortController();
+  const timer = clock.setTimeout(() => timeUp.abort(new Error(`no answer within ${ms} ms`)), ms);
+  return { signal: end ? AbortSignal.any([timeUp.signal, end]) : timeUp.signal, cancel: () => timer.cancel() };
+}
+
+/**
+ * The launch was cancelled before its manager was asked: whatever runs now (its manager started it before the cancel
+ * came) is returned to be stopped. The look is bounded by one external.timeout and ended by the daemon's end.
+ */
+async function cancelled(ext: ExternalConfig, clock: Clock, runner: CommandRunner, pollMs: number | undefined, when: string, end: AbortSignal | undefined): Promise<ServiceInstance> {
+  const look = boundedSignal(clock, ext.timeout, end);
+  const pid = await discoverPid(ext, runner, look.signal).finally(() => look.cancel());
+  if (end?.aborted) throw new ExternalStartCancelled(`start cut short by the daemon stopping or a config reload ${when}`);
   if (pid !== undefined) return attach(pid, ext, clock, runner, pollMs);
   throw new ExternalStartCancelled(`start cancelled by a person ${when}`);
 }
