@@ -45,6 +45,7 @@ import { handOver, type HandOver } from './hand-over.js';
 import { parseDuration } from '../config/duration.js';
 import { PendingEventsReader } from './pending-events.js';
 import { launchExternal } from '../supervisor/external-process.js';
+import { oncePerStalePid, stalePidFileText } from '../supervisor/pid-file-owner.js';
 import { realCommandRunner } from '../platform/command-runner.js';
 import { ensurePrivateDir } from '../platform/private-dir.js';
 import { stateFingerprint } from './state-fingerprint.js';
@@ -712,8 +713,15 @@ export class Daemon {
     const preflight = opts.makePreflight?.(service, ctx);
     const external = service.external;
     const runner = external ? realCommandRunner({ clock }) : undefined;
+    // A stale pid file (its pid dead or taken by a younger process) is passed over: said once per file and pid, a warning.
+    const onStale = external?.pidFile
+      ? oncePerStalePid((pidFile, pid, why) => {
+          const error = stalePidFileText(pidFile, pid, why);
+          ctx.emit({ type: 'daemon.fault', time: clock.now(), severity: 'warning', service: service.name, message: `${service.name}: ${error}`, details: { effect: 'external-pid-file', error } });
+        })
+      : undefined;
     rt = new ServiceRuntime(service, state, {
-      ...(external && runner ? { launch: (_reason, signal, end) => launchExternal(external, clock, runner, { restart: false, signal, end }) } : {}),
+      ...(external && runner ? { launch: (_reason, signal, end) => launchExternal(external, clock, runner, { restart: false, signal, end, ...(onStale ? { onStale } : {}) }) } : {}),
       ...(preflight ? { preflight } : {}),
       clock,
       emit: ctx.emit,

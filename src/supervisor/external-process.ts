@@ -6,7 +6,7 @@ import type { CommandRunner } from '../platform/command-runner.js';
 import { isAlive, isSameProcess, processStartTime } from '../platform/proc.js';
 import { adoptInstance, type ExitInfo, type ServiceInstance } from './service-process.js';
 import { cutSnippet } from '../platform/cut-text.js';
-import { startedAfterPidFile } from './pid-file-owner.js';
+import { startedAfterPidFile, type StalePidFile } from './pid-file-owner.js';
 
 export class ExternalStartError extends Error {}
 /** A person's stop or restart ended the launch (its start command killed, or its wait for the pid cut short) and no process came up. */
@@ -27,7 +27,7 @@ export function parsePid(text: string): number | undefined {
  * holding it is not younger than the file: once the service died, an unrelated process that took its pid was attached
  * to, and the stop or restart that followed signalled it.
  */
-export async function discoverPid(ext: ExternalConfig, runner: CommandRunner, signal?: AbortSignal): Promise<number | undefined> {
+export async function discoverPid(ext: ExternalConfig, runner: CommandRunner, signal?: AbortSignal, onStale?: StalePidFile): Promise<number | undefined> {
   if (ext.pidCommand) {
     const r = await runner.run(ext.pidCommand, { timeoutMs: ext.timeout, ...(signal ? { signal } : {}) });
     const pid = r.code === 0 ? parsePid(r.stdout) : undefined;
@@ -35,8 +35,12 @@ export async function discoverPid(ext: ExternalConfig, runner: CommandRunner, si
   }
   if (!ext.pidFile) return undefined;
   const pid = parsePid(await readRegularFile(ext.pidFile, { maxBytes: PID_FILE_MAX_BYTES }).then((b) => b.toString('utf8'), () => ''));
-  if (pid === undefined || !isAlive(pid)) return undefined;
-  return (await startedAfterPidFile(ext.pidFile, pid)) ? undefined : pid;
+  if (pid === undefined) return undefined;
+  // Passed over, said (once: see oncePerStalePid): a person otherwise saw "not running" or a start that timed out, no why.
+  const why = !isAlive(pid) ? 'dead' : (await startedAfterPidFile(ext.pidFile, pid)) ? 'younger' : undefined;
+  if (why === undefined) return pid;
+  onStale?.(ext.pidFile, pid, why);
+  return undefined;
 }
 
 function describe(argv: string[], r: { code: number | null; stderr: string; error?: string; timedOut: boolean }): string {
@@ -52,7 +56,7 @@ function describe(argv: string[], r: { code: number | null; stderr: string; erro
  * manager brought up all the same (or brings up within the timeout, the command done or killed) is returned for its caller
  * to stop, else ExternalStartCancelled.
  */
-export async function launchExternal(ext: ExternalConfig, clock: Clock, runner: CommandRunner, opts: { restart: boolean; pollMs?: number; signal?: AbortSignal; end?: AbortSignal }): Promise<ServiceInstance> {
+export async function launchExternal(ext: ExternalConfig, clock: Clock, runner: CommandRunner, opts: { restart: boolean; pollMs?: number; signal?: AbortSignal; end?: AbortSignal; onStale?: StalePidFile }): Promise<ServiceInstance> {
   const signal = opts.signal;
   // `end`: the daemon stops (or a reload replaces this runtime): the start command is killed and nothing is waited for;
   // what its manager runs is left to it (an external service outlives the daemon), for whoever supervises next to find.
@@ -61,12 +65,12 @@ export async function launchExternal(ext: ExternalConfig, clock: Clock, runner: 
   const ended = (when: string): never => {
     throw new ExternalStartCancelled(`start cut short by the daemon stopping or a config reload ${when}`);
   };
-  const before = await discoverPid(ext, runner, either);
+  const before = await discoverPid(ext, runner, either, opts.onStale);
   if (end?.aborted) ended('before its manager was asked');
   if (before !== undefined && !opts.restart) return attach(before, ext, clock, runner, opts.pollMs);
   const argv = before !== undefined || opts.restart ? ext.restartCommand : ext.startCommand ?? ext.restartCommand;
   if (end?.aborted) ended(`before ${argv.join(' ')} ran`);
-  if (signal?.aborted) return cancelled(ext, clock, runner, opts.pollMs, `before ${argv.join(' ')} ran`, end);
+  if (signal?.aborted) return cancelled(ext, clock, runner, opts.pollMs, `before ${argv.join(' ')} ran`, end, opts.onStale);
   const r = await runner.run(argv, { timeoutMs: ext.timeout, ...(either ? { signal: either } : {}) });
   if (end?.aborted) ended(`while ${argv.join(' ')} ran (its process group ended)`);
   // Killed part-way by a person's cancel: its manager may have queued the job already (a killed `systemctl start` leaves
@@ -86,7 +90,7 @@ export async function launchExternal(ext: ExternalConfig, clock: Clock, runner: 
     // answer waits as long: ServiceRuntime.requestBoundMs and the CLI's actionWaitMs count external.timeout).
     let last: number | undefined;
     while (!wait.signal.aborted) {
-      last = await discoverPid(ext, runner, wait.signal);
+      last = await discoverPid(ext, runner, wait.signal, opts.onStale);
       if (end?.aborted) ended(`while waiting for the pid after ${argv.join(' ')}`);
       if (last !== undefined && last !== before) return attach(last, ext, clock, runner, opts.pollMs);
       await clock.sleep(opts.pollMs ?? 250, wait.signal).catch(() => undefined);
@@ -115,9 +119,9 @@ function boundedSignal(clock: Clock, ms: number, end: AbortSignal | undefined): 
  * The launch was cancelled before its manager was asked: whatever runs now (its manager started it before the cancel
  * came) is returned to be stopped. The look is bounded by one external.timeout and ended by the daemon's end.
  */
-async function cancelled(ext: ExternalConfig, clock: Clock, runner: CommandRunner, pollMs: number | undefined, when: string, end: AbortSignal | undefined): Promise<ServiceInstance> {
+async function cancelled(ext: ExternalConfig, clock: Clock, runner: CommandRunner, pollMs: number | undefined, when: string, end: AbortSignal | undefined, onStale: StalePidFile | undefined): Promise<ServiceInstance> {
   const look = boundedSignal(clock, ext.timeout, end);
-  const pid = await discoverPid(ext, runner, look.signal).finally(() => look.cancel());
+  const pid = await discoverPid(ext, runner, look.signal, onStale).finally(() => look.cancel());
   if (end?.aborted) throw new ExternalStartCancelled(`start cut short by the daemon stopping or a config reload ${when}`);
   if (pid !== undefined) return attach(pid, ext, clock, runner, pollMs);
   throw new ExternalStartCancelled(`start cancelled by a person ${when}`);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { discoverPid, launchExternal } from '../../src/supervisor/external-process.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { realCommandRunner } from '../../src/platform/command-runner.js';
+import { oncePerStalePid, stalePidFileText } from '../../src/supervisor/pid-file-owner.js';
 import { spawnMarked, type MarkedChild } from '../helpers/processes.js';
 
 const children: MarkedChild[] = [];
@@ -42,7 +43,13 @@ describe('a pid file whose pid an unrelated process took', () => {
     await stranger.waitForStdout('ready');
     const pidFile = stalePidFile(stranger.pid);
     const ext = { pidFile, restartCommand: ['true'], timeout: 20_000 };
-    expect(await discoverPid(ext, realCommandRunner())).toBeUndefined();
+    const told: unknown[][] = [];
+    const onStale = oncePerStalePid((...a) => told.push(a));
+    expect(await discoverPid(ext, realCommandRunner(), undefined, onStale)).toBeUndefined();
+    expect(await discoverPid(ext, realCommandRunner(), undefined, onStale)).toBeUndefined();
+    // Said once (not per look), with the file, the pid and why.
+    expect(told).toEqual([[pidFile, stranger.pid, 'younger']]);
+    expect(stalePidFileText(pidFile, stranger.pid, 'younger')).toContain(`pid file ${pidFile} names pid ${stranger.pid}, held by a process that started after the file was written`);
 
     // The service its manager brings up writes a fresh pid file.
     const svc = start(['-e', "process.on('SIGTERM', () => process.exit(0)); console.log('ready'); setInterval(() => {}, 1e9)"]);
