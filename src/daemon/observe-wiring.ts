@@ -419,7 +419,18 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
               );
             }
             await notifier.flush(SHUTDOWN_FLUSH_MS).catch(() => undefined);
+            // What the wait left is said too, per channel and why: the line above only said what the stop began with.
+            const left = notifier.undelivered();
             await notifier.stop();
+            const leftList = Object.entries(left);
+            if (leftList.length > 0) {
+              const total = leftList.reduce((n, [, l]) => n + l.pending, 0);
+              faultLog({ stateDir: ctx.stateDir, redactor: ctx.redactor, clock: ctx.clock })(
+                'warn',
+                { component: 'notify', undelivered: Object.fromEntries(leftList.map(([name, l]) => [name, l.pending])) },
+                `shutdown: ${total} alert(s) left undelivered, kept on disk and sent at the next start: ${leftList.map(([name, l]) => `${name} ${l.pending} (${l.why})`).join('; ')}`,
+              );
+            }
           }
           holder.stop();
           logger.close();

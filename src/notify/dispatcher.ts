@@ -106,6 +106,11 @@ export interface Notifier {
   test(channelName?: string): Promise<ChannelTestResult[]>;
   /** Messages not yet delivered, over all channels. */
   outboxDepth(): number;
+  /**
+   * Alerts not yet delivered, per channel (only those with some; stranded ones under their name), with why the last try
+   * failed or that a request was still waiting for its answer: what a shutdown leaves on disk for the next start.
+   */
+  undelivered(): Record<string, { pending: number; why: string }>;
   /** Undelivered messages in the dead letters, per channel (channels with none are listed with 0). */
   deadLetters(): Record<string, number>;
   /**
@@ -188,6 +193,8 @@ interface ChannelRuntime {
   /** Set only after an unexpected worker crash: the delayed restart. */
   restart: TimerHandle | undefined;
   failing: boolean;
+  /** Why the last try failed (unscrubbed), until a delivery succeeds: what a shutdown that leaves alerts behind names. */
+  lastFailure: string | undefined;
   /** The head exhausted its budget: everything queued is a dead letter until a delivery succeeds. */
   dead: boolean;
   /** Refused for good or expired: kept in dead/, retried only on request. */
@@ -306,6 +313,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       worker: undefined,
       restart: undefined,
       failing: false,
+      lastFailure: undefined,
       dead: false,
       parked: [],
       wake: new AbortController(),
@@ -989,6 +997,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         stats.delivered++;
         if (ch.failing || ch.dead) log('notify: channel reachable again', { channel: ch.name, tries, deadLetters: deadCount(ch) - (entry.dead ? 1 : 0) });
         ch.failing = false;
+        ch.lastFailure = undefined;
         ch.dead = false;
         ch.noticeAt = undefined;
         ch.unreachable.said = false;
@@ -1070,6 +1079,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         log('notify: delivery failed; will retry', { channel: ch.name, type: entry.event.type, try: tries, retryInMs: delayMs, reason: scrub(outcome.reason) });
       }
       ch.failing = true;
+      ch.lastFailure = outcome.reason;
       if (!(await pause(ch, delayMs))) return 'stopped';
       // A page queued meanwhile is tried first (it stays in the queue: it is tried again after the page).
       if (!mustKeep(entry.event) && ch.queue[0] === p && nextToSend(ch.queue, (q) => q.entry.event) !== 0) return 'overtaken';
@@ -1207,6 +1217,20 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       let n = channels.reduce((sum, c) => sum + c.queue.length + c.parked.length, 0);
       for (const entries of stranded.values()) n += entries.length;
       return n;
+    },
+
+    undelivered(): Record<string, { pending: number; why: string }> {
+      const out: Record<string, { pending: number; why: string }> = {};
+      for (const ch of channels) {
+        const pending = ch.queue.filter((p) => !p.discarded).length + ch.parked.length;
+        if (pending === 0) continue;
+        const why = ch.lastFailure !== undefined ? scrub(ch.lastFailure) : ch.worker ? 'no answer yet' : 'not tried yet';
+        out[ch.name] = { pending, why };
+      }
+      for (const [name, entries] of stranded) {
+        if (entries.length > 0) out[name] = { pending: entries.length + (out[name]?.pending ?? 0), why: 'kept, not sent (stranded)' };
+      }
+      return out;
     },
 
     stranded(): Record<string, number> {
