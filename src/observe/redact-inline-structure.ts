@@ -16,6 +16,30 @@ const NUMBER = /^-?\d+(?:\.\d+)?(?:e[+-]?\d+)?$/i;
 /** Characters that end a bare word in a flow mapping or list (and a key's `:` before one of them). */
 const ENDS_WORD = new Set([' ', '\t', '\r', '\n', ',', '{', '}', '[', ']', '"', "'"]);
 
+/** A structure under a secret key left open at a line's end is read on at most this many lines after it. */
+const MAX_STRUCTURE_LINES = 256;
+
+/**
+ * A mapping or list under a secret key still open at a line's end (`"token": ["a",` then `"b"]`): how deep, the key
+ * whose value comes next, the value test, the opening line's indentation and how far it has been read (bounded).
+ */
+export interface OpenStructure {
+  depth: number;
+  pendingKey: string | undefined;
+  isValue: (v: string) => boolean;
+  indent: number;
+  lines: number;
+  chars: number;
+}
+
+/** Where redactStructure stopped: its text, its end, and what is still open there (depth 0: closed or cut). */
+interface Read {
+  out: string;
+  end: number;
+  depth: number;
+  pendingKey: string | undefined;
+}
+
 /** Whether a key's value is a secret (`secret`), a secret when it looks like one (`credential`), or neither. */
 export type KeyKind = (key: string) => 'secret' | 'credential' | undefined;
 
@@ -37,8 +61,8 @@ export function redactInlineStructures(text: string, redacted: string, kindOf: K
     const open = m.index + m[0].length - 1;
     // A value redacted already (`dbPass=[REDACTED]`) is no list.
     if (text.startsWith(redacted, open)) continue;
-    const isValue = (v: string): boolean => !PLAIN_SCALAR.test(v) && !(NUMBER.test(v) && keepsNumbers(key)) && (kind === 'secret' || looksLikeCredential(v));
-    const [body, end] = redactStructure(text, open, redacted, isValue);
+    const isValue = valueTest(key, kind, looksLikeCredential);
+    const { out: body, end } = redactStructure(text, open, redacted, isValue, 0, undefined);
     // Glued to a word after its bracket (an LDAP hash's `{SSHA}abc`): no structure, the key patterns' value.
     if (end < text.length && /[^\s,;}\])"'\\]/.test(text[end]!)) continue;
     out += text.slice(done, open) + body;
@@ -46,6 +70,50 @@ export function redactInlineStructures(text: string, redacted: string, kindOf: K
     OPENS.lastIndex = end;
   }
   return done === 0 ? text : out + text.slice(done);
+}
+
+/** What a value under `key` is tested with: flags, null and counts under a `...token` key stay (redactDeep's rule). */
+function valueTest(key: string, kind: 'secret' | 'credential', looksLikeCredential: (v: string) => boolean): (v: string) => boolean {
+  return (v) => !PLAIN_SCALAR.test(v) && !(NUMBER.test(v) && keepsNumbers(key)) && (kind === 'secret' || looksLikeCredential(v));
+}
+
+/**
+ * The mapping or list under a secret key that `line` leaves open at its end (`"password": {"v": "abc",`), read from
+ * `from`, or undefined. Only a line with a key's bracket is read further (per log line); a structure that closes, is cut
+ * by an unclosed quote or by the bound, or is glued to a word, leaves nothing open.
+ */
+export function structureLeftOpen(line: string, from: number, indent: number, kindOf: KeyKind, looksLikeCredential: (v: string) => boolean): OpenStructure | undefined {
+  if (!line.includes('{', from) && !line.includes('[', from)) return undefined;
+  let left: OpenStructure | undefined;
+  OPENS.lastIndex = from;
+  for (let m = OPENS.exec(line); m; m = OPENS.exec(line)) {
+    const key = keyBefore(line, m.index, from);
+    const kind = key === undefined ? undefined : kindOf(key);
+    if (!kind || key === undefined) continue;
+    const open = m.index + m[0].length - 1;
+    const isValue = valueTest(key, kind, looksLikeCredential);
+    const read = redactStructure(line, open, '', isValue, 0, undefined);
+    if (read.depth > 0 && read.end === line.length) left = { depth: read.depth, pendingKey: read.pendingKey, isValue, indent, lines: 0, chars: read.end - open };
+    OPENS.lastIndex = Math.max(read.end, open + 1);
+  }
+  return left;
+}
+
+/**
+ * The next line of a structure left open (structureLeftOpen): its values redacted up to where the structure closes, and
+ * what is still open at its end (undefined once closed, cut, or past the bound). A line that is no continuation (no
+ * more indented than the key's line, and not starting with a quote or a closing bracket: the next log line) ends it.
+ */
+export function continueStructure(line: string, open: OpenStructure, redacted: string): { text: string; end: number; open: OpenStructure | undefined } | undefined {
+  let i = 0;
+  while (i < line.length && (line[i] === ' ' || line[i] === '\t')) i++;
+  const first = line[i];
+  if (i <= open.indent && first !== '"' && first !== "'" && first !== '}' && first !== ']') return undefined;
+  const read = redactStructure(line, i, redacted, open.isValue, open.depth, open.pendingKey);
+  const lines = open.lines + 1;
+  const chars = open.chars + read.end;
+  const still = read.depth > 0 && read.end === line.length && lines < MAX_STRUCTURE_LINES && chars < MAX_STRUCTURE;
+  return { text: line.slice(0, i) + read.out, end: read.end, open: still ? { ...open, depth: read.depth, pendingKey: read.pendingKey, lines, chars } : undefined };
 }
 
 /** A character of a key: a letter, a digit, `_`, `.` or `-`. */
@@ -71,13 +139,17 @@ function keyBefore(text: string, at: number, from: number): string | undefined {
   return text.slice(k, end);
 }
 
-/** The structure opened at `start`, redacted, and where it ends (its closing bracket, the line's end, or the bound). */
-function redactStructure(text: string, start: number, redacted: string, isValue: (v: string) => boolean): [string, number] {
+/**
+ * The structure opened at `start` (or, `depth` deep, going on there from the line before), redacted, where it ends (its
+ * closing bracket, the line's end, or the bound) and how deep it still is there (0 when closed, cut by an unclosed
+ * quote or by the bound).
+ */
+function redactStructure(text: string, start: number, redacted: string, isValue: (v: string) => boolean, openDepth: number, openKey: string | undefined): Read {
   const limit = Math.min(text.length, start + MAX_STRUCTURE);
   let out = '';
-  let depth = 0;
+  let depth = openDepth;
   // The key just read, whose value comes next (undefined in a list, or once its value is read).
-  let pendingKey: string | undefined;
+  let pendingKey = openKey;
   let j = start;
   while (j < limit) {
     const c = text[j]!;
@@ -113,9 +185,8 @@ function redactStructure(text: string, start: number, redacted: string, isValue:
       token = text.slice(j, closed ? k + quote.length : k);
       value = text.slice(j + quote.length, k);
       if (!closed) {
-        j = k;
         out += isValue(value) ? `${quote}${redacted}` : token;
-        break;
+        return { out, end: k, depth: 0, pendingKey: undefined };
       }
     } else {
       let k = j;
@@ -135,5 +206,6 @@ function redactStructure(text: string, start: number, redacted: string, isValue:
     pendingKey = undefined;
     out += shown ? token : quote !== undefined ? `${quote}${redacted}${quote}` : redacted;
   }
-  return [out, j];
+  // Cut by the bound (not the text's or the line's end): nothing is left open.
+  return { out, end: j, depth: j === limit && limit < text.length && text[j] !== '\n' ? 0 : depth, pendingKey };
 }

@@ -2,7 +2,7 @@
 import { setOwn } from './own-key.js';
 import { endsInKeyWord, isSecretKey, mentionsSecret, wordsOf } from './secret-keys.js';
 import { looksLikeCredential } from './credential-value.js';
-import { redactInlineStructures } from './redact-inline-structure.js';
+import { continueStructure, redactInlineStructures, structureLeftOpen, type KeyKind, type OpenStructure } from './redact-inline-structure.js';
 import { isPlainKey, keepsNumbers, keyOpeningAtEnd, opensNestedValue, redactNestedLine, sparingNumbers } from './redact-nested.js';
 
 /**
@@ -215,6 +215,8 @@ const CREDENTIAL_NEXT = /(?:\b(?:Bearer|Basic)|\bauthorization["']?\s*[:=](?:\s*
 const CREDENTIAL_START = /^(\s*["']?)[A-Za-z0-9._~+/=-]{16,}/;
 /** The cheap test a text must pass before its lines are walked one by one. */
 const MAY_SPAN_LINES = /-----(?:BEGIN|END)|Bearer|Basic|authorization|[:=][ \t]*(?:[{[][ \t]*)?\r?\n|:[ \t]*[|>]/i;
+/** A key's `:`/`=` and an opening bracket: a text of several lines holding one is walked line by line. */
+const OPENS_STRUCTURE = /[:=][ \t]*[{[]/;
 /**
  * A line that ends at a key and its `:`/`=` (pretty-printed JSON's `"password":`, YAML's `password:`), its value on the
  * next line: the key, tested on the line's last 96 characters (bounded).
@@ -307,8 +309,10 @@ function redactNextLineValue(line: string, expect: 'secret' | 'credential', keyI
  * starts; it ends at its END line or at the first line that is not base64), and the credential printed on the line
  * after `Authorization: Bearer`, and a value on the line after its key (`"password":` at a line's end). One line in, one line out, so a list of log lines keeps its length.
  */
-export function crossLineRedaction(): (line: string) => string {
+export function crossLineRedaction(kindOf: KeyKind = secretKind): (line: string) => string {
   let inKey = false;
+  // A mapping or list under a secret key left open at the line's end (`"token": ["a",` then `"b"]`): its values go on.
+  let structure: OpenStructure | undefined;
   let credentialNext = false;
   // A key at the previous line's end (`"password":`): this line starts with its value (pretty-printed JSON in a log).
   let valueNext: NextValue | undefined;
@@ -320,6 +324,19 @@ export function crossLineRedaction(): (line: string) => string {
   const nestedTest = (expect: 'secret' | 'credential', key: string | undefined): ((v: string) => boolean) =>
     key !== undefined && keepsNumbers(key) ? sparingNumbers(isValue[expect]) : isValue[expect];
   return (line) => {
+    // Where the structure going on from the line before closed on this one: only what follows may open another.
+    let closedAt = 0;
+    if (structure) {
+      const next = continueStructure(line, structure, REDACTED);
+      structure = next?.open;
+      if (next) {
+        // A value the line before left to this one (`{"token":` then `"abc"}`) was the structure's.
+        valueNext = undefined;
+        if (structure) return next.text;
+        line = next.text + line.slice(next.end);
+        closedAt = next.text.length;
+      }
+    }
     if (block) {
       const indent = indentOf(line);
       if (!line.trim()) return line;
@@ -349,6 +366,8 @@ export function crossLineRedaction(): (line: string) => string {
     const opener = valueNext || block ? undefined : keyOpeningAtEnd(line);
     const openKind = opener === undefined ? undefined : isSecretKey(opener) ? 'secret' : endsInKeyWord(opener) ? 'credential' : undefined;
     if (openKind) block = { indent: indentOf(line), expect: openKind, nested: nestedTest(openKind, opener) };
+    // One opened with its first values on this line (`"password": {"v": "abc",`): read on by its brackets (bounded).
+    else if (!block) structure = structureLeftOpen(line, closedAt, indentOf(line), kindOf, looksLikeCredential);
     if (inKey) {
       const end = KEY_END.exec(out);
       if (end) {
@@ -367,6 +386,11 @@ export function crossLineRedaction(): (line: string) => string {
       return begin + (body.trim() ? REDACTED : body) + end;
     });
   };
+}
+
+/** What a key's mapping or list holds without the daemon's names (redactInlineStructures' KeyKind). */
+function secretKind(key: string): 'secret' | 'credential' | undefined {
+  return isSecretKey(key) ? 'secret' : endsInKeyWord(key) ? 'credential' : undefined;
 }
 
 /** An argv element that is only a flag naming a secret (`--token`, `--api-key`, `-password`, `--db-pass`): its value is the next element. */
@@ -646,7 +670,10 @@ export class Redactor {
   }
 
   private redactNow(text: string): string {
-    let out = MAY_SPAN_LINES.test(text) ? headlessKeyBodies(text.split('\n').map(crossLineRedaction())).join('\n') : text;
+    // A structure under a secret key may go on past a line's end (`"token": ["a",` then `"b"]`): only a text of lines
+    // with a key's bracket is walked for it.
+    const spans = MAY_SPAN_LINES.test(text) || (text.includes('\n') && OPENS_STRUCTURE.test(text));
+    let out = spans ? headlessKeyBodies(text.split('\n').map(crossLineRedaction(this.structureKind))).join('\n') : text;
     if (this.values.length) {
       this.valuesPattern ??= new RegExp(this.values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
       out = out.replace(this.valuesPattern, REDACTED);
@@ -679,7 +706,7 @@ export class Redactor {
     // A list of strings is taken as lines in order (a service's last lines): a key block across them is redacted whole.
     if (Array.isArray(value)) {
       if (value.length > 1 && value.every((v) => typeof v === 'string')) {
-        const line = crossLineRedaction();
+        const line = crossLineRedaction(this.structureKind);
         return headlessKeyBodies(secretPairValues(secretFlagValues(value as string[])).map((v: string) => line(v))).map((v) => this.redact(v)) as T;
       }
       return value.map((v) => this.redactDeep(v)) as T;
