@@ -81,7 +81,7 @@ describe('only the effect executor touches a service (issue 16)', () => {
     expect(users).toEqual(['doctor/rule-port-holder.ts']);
     const rule = files.get('doctor/rule-port-holder.ts')!;
     // Holders exclude the current instance (its process tree and the groups it leads) and the daemon's descendants before any fix.
-    expect(rule).toMatch(/currentInstance\(ctx\)/);
+    expect(rule).toMatch(/liveInstanceMember\(ctx\)/);
     expect(rule).toMatch(/isOwnInstance/);
   });
 
