@@ -44,13 +44,29 @@ export function retryDelayMs(attempt: number, retryAfter: string | null): number
 
 export interface RetryOptions {
   clock: Clock;
-  /** Told before each wait (for the transcript). */
-  onRetry?(status: number, delayMs: number, attempt: number): void;
+  /** Told before each wait (for the transcript): the status answered, or how the connection broke before any answer. */
+  onRetry?(status: number | string, delayMs: number, attempt: number): void;
+}
+
+/**
+ * A connection that broke before any answer came (a kept-alive socket the endpoint closed as the request went out: its
+ * idle timeout, 5 s on a Node server, raced a turn that took that long): nothing was answered, so the request is sent
+ * again, as a 5xx is. The run's one Level 3 attempt ended on it ("could not be reached: ECONNRESET") and paged a person.
+ */
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+
+/** The code of a connection broken before the answer (RESET_CODES), from fetch's error or its cause; else undefined. */
+export function connectionResetCode(e: unknown): string | undefined {
+  for (let x: unknown = e, depth = 0; x && typeof x === 'object' && depth < 4; x = (x as { cause?: unknown }).cause, depth++) {
+    const code = (x as { code?: unknown }).code;
+    if (typeof code === 'string' && RESET_CODES.has(code)) return code;
+  }
+  return undefined;
 }
 
 /** The retry of a run's model requests: on its clock, each wait noted in its transcript. */
 export function retryFor(session: { clock: Clock }, note: (line: string) => void): RetryOptions {
-  return { clock: session.clock, onRetry: (status, delayMs, attempt) => note(`model endpoint answered ${status}: try ${attempt + 1} of ${MAX_MODEL_ATTEMPTS} in ${delayMs} ms`) };
+  return { clock: session.clock, onRetry: (status, delayMs, attempt) => note(`model endpoint ${typeof status === 'number' ? `answered ${status}` : status}: try ${attempt + 1} of ${MAX_MODEL_ATTEMPTS} in ${delayMs} ms`) };
 }
 
 /**
@@ -74,6 +90,13 @@ export async function postJson(url: string, headers: Record<string, string>, bod
       answer = await readBodyUpTo(res, MAX_RESPONSE_CHARS);
     } catch (e) {
       if (signal.aborted) throw e;
+      const reset = res === undefined ? connectionResetCode(e) : undefined;
+      if (reset && retry && attempt < MAX_MODEL_ATTEMPTS) {
+        const delay = retryDelayMs(attempt, null);
+        retry.onRetry?.(`no answer: the connection was reset (${reset})`, delay, attempt);
+        await retry.clock.sleep(delay, signal);
+        continue;
+      }
       // fetch says only "fetch failed" or "terminated": the run's end and the Level 4 alert name the endpoint and the cause.
       const what = res === undefined ? 'could not be reached' : `broke off its answer (status ${res.status})`;
       throw new Error(`model endpoint ${url} ${what}: ${describeError(e)}`);
