@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { STOPPED_MARKER, currentBootId, stoppedMarkerAt, stoppedThisBoot } from '../daemon/stopped-marker.js';
 import { daemonInfoPath, parseDaemonInfo } from '../daemon/daemon-info.js';
+import type { DrillContext } from './drill-context.js';
 
 /**
  * When (epoch ms) a person stopped the daemon of stateDir at or after `since`, or undefined: a stop on purpose under way
@@ -58,4 +59,21 @@ export function watchDaemonStop(stateDir: string, since: number, outer: AbortSig
     },
     cancel: () => clearInterval(timer),
   };
+}
+
+/**
+ * Runs `body` (a drill's trials, a chaos soak's faults) with a context whose signal a person's stop of the daemon also
+ * aborts, as Ctrl-C does; `byPerson` says that stop once seen. The watch ends with the body.
+ */
+export async function underDaemonStopWatch<T>(outer: DrillContext, body: (ctx: DrillContext, byPerson: () => string | undefined) => Promise<T>): Promise<T> {
+  const watch = watchDaemonStop(outer.target.stateDir, outer.clock.now(), outer.signal);
+  const byPerson = (): string | undefined => {
+    const at = watch.stoppedAt();
+    return at === undefined ? undefined : personStopText(at);
+  };
+  try {
+    return await body({ ...outer, signal: watch.signal }, byPerson);
+  } finally {
+    watch.cancel();
+  }
 }

@@ -1,6 +1,6 @@
 // `clawback drill chaos`: random faults from the catalogue on a seeded schedule against the live daemon, measured from outside the whole time.
 import os from 'node:os';
-import { personStopText, watchDaemonStop, type DaemonStopWatch } from './daemon-stop-watch.js';
+import { underDaemonStopWatch } from './daemon-stop-watch.js';
 import { VERSION } from '../version.js';
 import type { ScenarioName } from './scenario-catalog.js';
 import { PausedByPerson, SCENARIOS, prepare, skippedScenarios } from './run-drill.js';
@@ -94,19 +94,10 @@ async function oneFault(ctx: DrillContext, plan: PlannedFault, scheduledAt: numb
 
 /** A person's stop of the daemon ends the soak as Ctrl-C does (see runDrill): every wait follows the watched signal. */
 export async function runChaos(outer: DrillContext, o: ChaosOptions): Promise<ChaosReport> {
-  const watch = watchDaemonStop(outer.target.stateDir, outer.clock.now(), outer.signal);
-  try {
-    return await runFaults({ ...outer, signal: watch.signal }, o, watch);
-  } finally {
-    watch.cancel();
-  }
+  return underDaemonStopWatch(outer, (ctx, byPerson) => runFaults(ctx, o, byPerson));
 }
 
-async function runFaults(ctx: DrillContext, o: ChaosOptions, watch: DaemonStopWatch): Promise<ChaosReport> {
-  const byPerson = (): string | undefined => {
-    const at = watch.stoppedAt();
-    return at === undefined ? undefined : personStopText(at);
-  };
+async function runFaults(ctx: DrillContext, o: ChaosOptions, byPerson: () => string | undefined): Promise<ChaosReport> {
   const notes: string[] = [];
   const skipped = skippedScenarios(ctx, o.kinds);
   for (const [k, why] of skipped) notes.push(`${k} left out: ${why}`);

@@ -19,7 +19,7 @@ import { formatMs } from './drill-report.js';
 import { backoffNote } from './backoff-note.js';
 import { levelThreeNote } from './level-three-note.js';
 import { pausedByPerson, standingBy } from './target.js';
-import { personStopText, watchDaemonStop, type DaemonStopWatch } from './daemon-stop-watch.js';
+import { underDaemonStopWatch } from './daemon-stop-watch.js';
 
 export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   crash: crashScenario,
@@ -109,20 +109,11 @@ async function pausedNow(ctx: DrillContext): Promise<string | undefined> {
  * and blamed the service).
  */
 export async function runDrill(outer: DrillContext, opts: RunDrillOptions): Promise<DrillReport> {
-  const watch = watchDaemonStop(outer.target.stateDir, outer.clock.now(), outer.signal);
-  try {
-    return await runTrials({ ...outer, signal: watch.signal }, opts, watch);
-  } finally {
-    watch.cancel();
-  }
+  return underDaemonStopWatch(outer, (ctx, stopped) => runTrials(ctx, opts, stopped));
 }
 
-async function runTrials(ctx: DrillContext, opts: RunDrillOptions, watch: DaemonStopWatch): Promise<DrillReport> {
+async function runTrials(ctx: DrillContext, opts: RunDrillOptions, stopped: () => string | undefined): Promise<DrillReport> {
   const startedAt = ctx.clock.now();
-  const stopped = (): string | undefined => {
-    const at = watch.stoppedAt();
-    return at === undefined ? undefined : personStopText(at);
-  };
   const results: TrialResult[] = [];
   const skipped = skippedScenarios(ctx, opts.scenarios);
   let broken: string | undefined;
