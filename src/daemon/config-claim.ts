@@ -38,6 +38,9 @@ export function claimBase(configFile: string, dir = defaultClaimDir()): string {
   return path.join(dir, pathHash(realOrSame(configFile)));
 }
 
+/** How long a claim held by no live daemon of its config (another start sweeping it) is asked for again. */
+export const CLAIM_RETRY_MS = 3_000;
+
 /** At most this many claims are looked at per sweep (one sweep per daemon start). */
 const SWEEP_MAX = 1000;
 
@@ -134,9 +137,17 @@ export async function takeConfigClaim(configFile: string, stateDir: string, cloc
     const lock = new FileLock(`${base}.lock`, { clock });
     if (!(await lock.acquire())) {
       // Held by this very process (a daemon rebuilt in the same process), as the state directory's lock allows.
-      if ((await lock.owner())?.pid !== process.pid) return { kind: 'busy', claim: readConfigClaim(configFile, dir) };
-      rmSync(`${base}.lock`, { force: true });
-      if (!(await lock.acquire())) return { kind: 'busy', claim: readConfigClaim(configFile, dir) };
+      if ((await lock.owner())?.pid === process.pid) {
+        rmSync(`${base}.lock`, { force: true });
+        if (!(await lock.acquire())) return { kind: 'busy', claim: readConfigClaim(configFile, dir) };
+      } else {
+        // Held by no live daemon of this config: another daemon's start sweeping this dead claim (it holds the lock for a
+        // moment, sweepDeadConfigClaims), or one starting on it that has not written its .json yet. Asked again for a
+        // short while: the sweep's moment refused a daemon whose predecessor was killed (seen in CI: "already
+        // supervises", no pid named).
+        const claim = readConfigClaim(configFile, dir);
+        if (claim || !(await lock.acquire({ timeoutMs: CLAIM_RETRY_MS }))) return { kind: 'busy', claim: claim ?? readConfigClaim(configFile, dir) };
+      }
     }
     await writeFileAtomic(`${base}.json`, `${JSON.stringify({ pid: process.pid, stateDir: realOrSame(stateDir), configFile: realOrSame(configFile) })}\n`);
     // Best effort: the claims of daemons killed with -9 (never released) would pile up here for ever.

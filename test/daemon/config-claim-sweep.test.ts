@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readConfigClaim, takeConfigClaim } from '../../src/daemon/config-claim.js';
+import { claimBase, readConfigClaim, takeConfigClaim } from '../../src/daemon/config-claim.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { NODE, tempDir } from '../helpers/daemon.js';
 import { spawnMarked, type MarkedChild } from '../helpers/processes.js';
@@ -63,5 +63,33 @@ describe('config claims of dead daemons', () => {
       if (held.kind === 'held') await held.release();
     }
     expect(existsSync(claims)).toBe(true);
+  });
+  it('a claim held for a moment by a process that is no daemon of it (another start sweeping it) is taken once let go, not refused', { timeout: 60_000 }, async () => {
+    const dir = tempDir('clawback-claim-sweeping-');
+    dirs.push(dir);
+    const claims = path.join(dir, 'config-claims');
+    mkdirSync(claims, { mode: 0o700 });
+    const mine = path.join(dir, 'mine.yaml');
+    writeFileSync(mine, 'services: []\n');
+    // What sweepDeadConfigClaims does to a dead daemon's claim: its lock taken over for a moment, the .json removed.
+    const lockFile = `${claimBase(mine, claims)}.lock`;
+    const LOCK = CLAIM.replace('daemon/config-claim.js', 'platform/file-lock.js');
+    const CLOCK = CLAIM.replace('daemon/config-claim.js', 'platform/clock.js');
+    const code = `import { FileLock } from ${JSON.stringify(LOCK)};
+import { systemClock } from ${JSON.stringify(CLOCK)};
+const lock = new FileLock(${JSON.stringify(lockFile)}, { clock: systemClock() });
+if (!(await lock.acquire())) process.exit(3);
+process.stdout.write('sweeping\\n');
+setTimeout(async () => { await lock.release(); process.exit(0); }, 800);`;
+    const sweeper = spawnMarked(NODE, ['--input-type=module', '-e', code]);
+    children.push(sweeper);
+    await sweeper.waitForStdout(/sweeping/);
+    const held = await takeConfigClaim(mine, dir, systemClock(), claims);
+    try {
+      expect(held.kind).toBe('held');
+      expect(readConfigClaim(mine, claims)?.pid).toBe(process.pid);
+    } finally {
+      if (held.kind === 'held') await held.release();
+    }
   });
 });
