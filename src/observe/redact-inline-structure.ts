@@ -1,6 +1,6 @@
 // A secret key whose value is a mapping or list on the same line (`{"password": {"x": 5}}`, `token: ["a", "b"]`): its
 // values are the secret, its keys and what describes it kept, as redactDeep does for the same object.
-import { isPlainKey, keepsNumbers } from './redact-nested.js';
+import { NUMBER, isPlainKey, keepsNumbers } from './redact-nested.js';
 
 /** A key's `:`/`=` followed by an opening bracket: the cheap scan that finds the candidates. */
 const OPENS = /[:=][ \t]*[{[]/g;
@@ -12,7 +12,6 @@ const MAX_STRUCTURE = 16 * 1024;
 const QUOTE = /\\*["']/y;
 /** Values that are no secret: no value set, a flag, a redaction already made. */
 const PLAIN_SCALAR = /^(?:null|~|true|false|yes|no|on|off|undefined|\[REDACTED\])$/i;
-const NUMBER = /^-?\d+(?:\.\d+)?(?:e[+-]?\d+)?$/i;
 /** Characters that end a bare word in a flow mapping or list (and a key's `:` before one of them). */
 const ENDS_WORD = new Set([' ', '\t', '\r', '\n', ',', '{', '}', '[', ']', '"', "'"]);
 

@@ -21,7 +21,7 @@ export function isPlainKey(key: string): boolean {
 }
 
 /** A number as JSON or YAML writes it: under a key whose last word is `token` it is a count, kept (redactDeep's rule). */
-const NUMBER = /^-?\d+(?:\.\d+)?(?:e[+-]?\d+)?$/i;
+export const NUMBER = /^-?\d+(?:\.\d+)?(?:e[+-]?\d+)?$/i;
 
 /** Whether a plain number is kept under this secret key: one whose last word is `token` (`fencingToken: 42`). */
 export function keepsNumbers(key: string): boolean {

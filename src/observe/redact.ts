@@ -364,7 +364,7 @@ export function crossLineRedaction(kindOf: KeyKind = secretKind): (line: string)
     // A mapping or list opened after a secret key (`"password": {`, `secret: [`): its entries, on the lines below, are the
     // secret. The `{` was taken as the password and `"pin": "1234"` below it shown.
     const opener = valueNext || block ? undefined : keyOpeningAtEnd(line);
-    const openKind = opener === undefined ? undefined : isSecretKey(opener) ? 'secret' : endsInKeyWord(opener) ? 'credential' : undefined;
+    const openKind = opener === undefined ? undefined : secretKind(opener);
     if (openKind) block = { indent: indentOf(line), expect: openKind, nested: nestedTest(openKind, opener) };
     // One opened with its first values on this line (`"password": {"v": "abc",`): read on by its brackets (bounded).
     else if (!block) structure = structureLeftOpen(line, closedAt, indentOf(line), kindOf, looksLikeCredential);
@@ -594,7 +594,7 @@ export class Redactor {
 
   /** What a key's mapping or list on one line holds (redactInlineStructures), as redactDeep decides for its object. */
   private readonly structureKind = (key: string): 'secret' | 'credential' | undefined =>
-    this.names.has(key) ? undefined : isSecretKey(key) ? 'secret' : endsInKeyWord(key) ? 'credential' : undefined;
+    this.names.has(key) ? undefined : secretKind(key);
 
   constructor(secretValues: Iterable<string> = []) {
     for (const v of secretValues) this.addSecret(v);
