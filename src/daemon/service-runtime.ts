@@ -141,6 +141,8 @@ export interface RuntimeDeps {
 export interface ServiceStatus {
   name: string;
   state: string;
+  /** What it is wanted to be: 'down' once a person stopped it (or it is not started on its own); absent from an older daemon. */
+  desired?: 'up' | 'down';
   pid: number | null;
   /** The pid's start time (/proc, clock ticks since boot) when the instance started: with pid, who it is (pids are reused). */
   pidStartTime: number | null;
@@ -312,6 +314,7 @@ export class ServiceRuntime {
     return {
       name: this.name,
       state: s.phase,
+      desired: s.desired,
       pid: inst?.pid ?? null,
       pidStartTime: inst?.pidStartTime ?? null,
       adopted: inst?.adopted ?? false,

@@ -1,9 +1,10 @@
-// A person's stop of the daemon during a drill (Ctrl-C of `clawback run`, `clawback stop`) ends the drill's waits as an interruption, not a failed trial.
+// A person's stop of the daemon during a drill (Ctrl-C of `clawback run`, `clawback stop`), or of the drilled service, ends the drill's waits as an interruption, not a failed trial.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { STOPPED_MARKER, currentBootId, stoppedMarkerAt, stoppedThisBoot } from '../daemon/stopped-marker.js';
 import { daemonInfoPath, parseDaemonInfo } from '../daemon/daemon-info.js';
 import type { DrillContext } from './drill-context.js';
+import type { ServiceStatus } from '../daemon/service-runtime.js';
 
 /**
  * When (epoch ms) a person stopped the daemon of stateDir at or after `since`, or undefined: a stop on purpose under way
@@ -32,47 +33,86 @@ export function personStopText(at: number): string {
   return `the daemon was stopped by a person at ${new Date(at).toISOString()}`;
 }
 
+/**
+ * A person's stop of the drilled service itself (`clawback stop NAME`, an update) or maintenance turned on since `since`:
+ * the fault would never be healed, so the trial is interrupted, not failed. A service seen down or in maintenance at the
+ * watch's first look is not this (the drill refuses it with its own reason); only a change seen later counts.
+ */
+export function servicePersonStop(s: Pick<ServiceStatus, 'name' | 'desired' | 'maintenance'>, since: number, wasUp: boolean, now: number): string | undefined {
+  if (s.maintenance && s.maintenance.since >= since) return `"${s.name}" was put in maintenance by ${s.maintenance.by} at ${new Date(s.maintenance.since).toISOString()}`;
+  if (wasUp && s.desired === 'down') return `"${s.name}" was stopped by a person (seen at ${new Date(now).toISOString()})`;
+  return undefined;
+}
+
 export interface DaemonStopWatch {
   /** Aborted once a person's stop is seen (or when `outer` aborts). */
   readonly signal: AbortSignal;
-  /** When the person stopped the daemon, once seen. */
-  stoppedAt(): number | undefined;
+  /** What the person did, once seen: the daemon stopped, or the drilled service stopped or put in maintenance. */
+  stoppedBy(): string | undefined;
   cancel(): void;
 }
 
-/** Looks for a person's stop every intervalMs from `since` on, until cancelled; its signal also follows `outer` (Ctrl-C). */
-export function watchDaemonStop(stateDir: string, since: number, outer: AbortSignal | undefined, intervalMs = 500): DaemonStopWatch {
+/** The drilled service, as the watch reads it through the daemon (undefined while the daemon does not answer). */
+export type ServiceLook = () => Promise<Pick<ServiceStatus, 'name' | 'desired' | 'maintenance'> | undefined>;
+
+/**
+ * Looks for a person's stop every intervalMs from `since` on, until cancelled; its signal also follows `outer` (Ctrl-C).
+ * With `service`, a person's stop of the drilled service (or maintenance on it) counts too: one status read per interval,
+ * never two at once.
+ */
+export function watchDaemonStop(stateDir: string, since: number, outer: AbortSignal | undefined, intervalMs = 500, service?: ServiceLook, now: () => number = Date.now): DaemonStopWatch {
   const own = new AbortController();
-  let at: number | undefined;
-  const check = (): void => {
-    at ??= personStopSince(stateDir, since);
-    if (at !== undefined) own.abort();
+  let text: string | undefined;
+  let wasUp = false;
+  let looking = false;
+  const seen = (t: string | undefined): void => {
+    if (t === undefined || text !== undefined) return;
+    text = t;
+    own.abort();
   };
-  const timer = setInterval(check, intervalMs);
+  const checkDaemon = (): void => {
+    const at = personStopSince(stateDir, since);
+    seen(at === undefined ? undefined : personStopText(at));
+  };
+  const lookAtService = (): void => {
+    if (!service || looking || text !== undefined) return;
+    looking = true;
+    service()
+      .then((s) => {
+        if (!s || text !== undefined) return;
+        seen(servicePersonStop(s, since, wasUp, now()));
+        if (s.desired === 'up') wasUp = true;
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        looking = false;
+      });
+  };
+  const timer = setInterval(() => {
+    checkDaemon();
+    lookAtService();
+  }, intervalMs);
   timer.unref();
   const signal = outer ? AbortSignal.any([outer, own.signal]) : own.signal;
   return {
     signal,
-    stoppedAt: () => {
-      if (at === undefined && !own.signal.aborted) check();
-      return at;
+    stoppedBy: () => {
+      if (text === undefined && !own.signal.aborted) checkDaemon();
+      return text;
     },
     cancel: () => clearInterval(timer),
   };
 }
 
 /**
- * Runs `body` (a drill's trials, a chaos soak's faults) with a context whose signal a person's stop of the daemon also
- * aborts, as Ctrl-C does; `byPerson` says that stop once seen. The watch ends with the body.
+ * Runs `body` (a drill's trials, a chaos soak's faults) with a context whose signal a person's stop of the daemon, or of
+ * the drilled service, also aborts, as Ctrl-C does; `byPerson` says that stop once seen. The watch ends with the body.
  */
 export async function underDaemonStopWatch<T>(outer: DrillContext, body: (ctx: DrillContext, byPerson: () => string | undefined) => Promise<T>): Promise<T> {
-  const watch = watchDaemonStop(outer.target.stateDir, outer.clock.now(), outer.signal);
-  const byPerson = (): string | undefined => {
-    const at = watch.stoppedAt();
-    return at === undefined ? undefined : personStopText(at);
-  };
+  const name = outer.target.service.name;
+  const watch = watchDaemonStop(outer.target.stateDir, outer.clock.now(), outer.signal, 500, () => outer.link.service(name), () => outer.clock.now());
   try {
-    return await body({ ...outer, signal: watch.signal }, byPerson);
+    return await body({ ...outer, signal: watch.signal }, () => watch.stoppedBy());
   } finally {
     watch.cancel();
   }
