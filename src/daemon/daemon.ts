@@ -24,7 +24,7 @@ import { mergeAgentRuns, readAgentLedger, writeAgentLedger } from './agent-ledge
 import { findUnrecordedInstances } from './unrecorded-instances.js';
 import type { ServiceRecord } from '../decide/service-state.js';
 import { normalizeState } from '../decide/service-state.js';
-import { ServiceRuntime, type HealthEvents, type HealthWatch, type Repairers, type RuntimeDeps, type ActionResult } from './service-runtime.js';
+import { ServiceRuntime, type HealthEvents, type HealthWatch, type Repairers, type RuntimeDeps, type ActionResult, type PreflightAnswer } from './service-runtime.js';
 import { serviceLogFile, spawnSpecFor } from './spawn-spec.js';
 import { cliHint } from '../cli/cli-command.js';
 import { probeHealthWatch } from './health-watch.js';
@@ -91,7 +91,7 @@ export interface DaemonOptions extends LoadOptions {
   makeHealthWatch?: (service: ServiceConfig, runtime: () => ServiceRuntime, events: HealthEvents, ctx: DaemonContext) => HealthWatch;
   makeRepairers?: (service: ServiceConfig, runtime: () => ServiceRuntime, ctx: DaemonContext) => Repairers;
   /** A check before every start; a message means "repair first" (Level 2) instead of a restart loop. */
-  makePreflight?: (service: ServiceConfig, ctx: DaemonContext) => ((onStep?: (step: PreflightStep) => void, signal?: AbortSignal) => Promise<string | undefined>) | undefined;
+  makePreflight?: (service: ServiceConfig, ctx: DaemonContext) => ((onStep?: (step: PreflightStep) => void, signal?: AbortSignal) => Promise<PreflightAnswer>) | undefined;
   /** Extra wiring (metrics, notifier, dashboard) once the core is built. */
   plugins?: DaemonPlugin[];
 }

@@ -4,7 +4,7 @@ import { readServiceConfigFile, sha256 } from '../platform/config-file.js';
 import path from 'node:path';
 import type { ServiceConfig } from '../config/schema.js';
 import type { DaemonContext, DaemonPlugin } from './daemon.js';
-import type { ServiceRuntime, Repairers, ProbeStatusView } from './service-runtime.js';
+import type { ServiceRuntime, Repairers, ProbeStatusView, PreflightAnswer } from './service-runtime.js';
 import type { DoctorContext, Finding } from '../doctor/types.js';
 import { snapshotStoreFor, type SnapshotStore } from '../doctor/snapshot-store.js';
 import { preflight, type PreflightCheck, type PreflightStep } from '../doctor/preflight.js';
@@ -28,6 +28,7 @@ import { readBackupChain } from '../doctor/backup-chain.js';
 import { describeBesideChanges, listBesideConfig } from '../doctor/beside-config-changes.js';
 import { CONFIG_RESTORE } from '../doctor/rule-config-restore.js';
 import { SERVICE_DOCTOR } from '../doctor/rule-service-doctor.js';
+import { openclawStateOwnerRule } from '../doctor/rule-openclaw-state-owner.js';
 
 /**
  * An instance of this service that this Clawback started (safe to stop when it is not the live one): it carries the
@@ -196,7 +197,10 @@ export function serviceDoctorAlways(service: ServiceConfig, doctorRuns: number, 
  * Preflight before every start. The config validator can be slow (it may spawn the service's own
  * checker), so it runs again only when the file changed since it last passed.
  */
-export function preflightFor(service: ServiceConfig): (onStep?: (step: PreflightStep) => void, signal?: AbortSignal) => Promise<string | undefined> {
+export function preflightFor(service: ServiceConfig, ctx?: DaemonContext): (onStep?: (step: PreflightStep) => void, signal?: AbortSignal) => Promise<PreflightAnswer> {
+  // Another live OpenClaw process holding the state dir's gateway.state.lock: the start would exit 78 into it. Read before
+  // every start (not for an external service: the lock's owner there may be the running service itself). Built once.
+  const stateOwner = ctx && !service.external ? { rule: openclawStateOwnerRule(), dctx: doctorContext(service, ctx) } : undefined;
   // Checksums of config bytes this service's preflight validated (newest last, bounded): a restored last-known-good
   // holds bytes judged before, and its validator is a whole CLI start (26 s before a gateway start under load).
   const validated: string[] = [];
@@ -209,6 +213,8 @@ export function preflightFor(service: ServiceConfig): (onStep?: (step: Preflight
     }
   };
   return async (onStep, signal) => {
+    const owners = stateOwner ? await stateOwner.rule.detect(stateOwner.dctx).catch(() => []) : [];
+    if (owners.length > 0) return { problem: owners.map((f) => `${f.title} (${f.evidence}); fix: ${f.fix}`).join('; '), personOnly: true };
     const before = await sumOf();
     // An external service may be running already: its port being busy is expected, not a fault.
     const only: PreflightCheck[] = service.external ? ['command', 'cwd', 'env'] : ['command', 'cwd', 'env', 'port'];

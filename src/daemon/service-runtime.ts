@@ -103,6 +103,9 @@ export interface Repairers {
   scoped?: ScopedRestarter;
 }
 
+/** A preflight's answer: undefined "go"; else the problem, and whether only a person can clear it (see preflight-failed). */
+export type PreflightAnswer = string | { problem: string; personOnly: boolean } | undefined;
+
 export interface RuntimeDeps {
   clock: Clock;
   emit(event: ClawbackEvent): void;
@@ -110,7 +113,7 @@ export interface RuntimeDeps {
   spawnSpec(): SpawnSpec;
   makeHealthWatch(events: HealthEvents): HealthWatch;
   repairers: Repairers;
-  preflight?: (onStep?: (step: PreflightStep) => void, signal?: AbortSignal) => Promise<string | undefined>;
+  preflight?: (onStep?: (step: PreflightStep) => void, signal?: AbortSignal) => Promise<PreflightAnswer>;
   /**
    * Replaces spawning for a service another manager runs. `signal`: a person's stop or restart of this start (its start
    * command killed, its wait for the pid ended); a process its manager brought up all the same is returned all the same.
@@ -823,9 +826,9 @@ export class ServiceRuntime {
     try {
       await this.waitForLeftovers();
       if (this.deps.preflight) {
-        let problem: string | undefined;
+        let answer: PreflightAnswer;
         try {
-          problem = await this.deps.preflight((step) => this.preflightStarted(step), AbortSignal.any([this.preflightAbort.signal, cancelled]));
+          answer = await this.deps.preflight((step) => this.preflightStarted(step), AbortSignal.any([this.preflightAbort.signal, cancelled]));
         } finally {
           this.preflightStep = undefined;
         }
@@ -838,8 +841,9 @@ export class ServiceRuntime {
           this.dispatch({ type: 'start-cancelled', by: cancelledBy(cancelled) });
           return;
         }
+        const problem = typeof answer === 'string' ? answer : answer?.problem;
         if (problem) {
-          this.dispatch({ type: 'preflight-failed', problem });
+          this.dispatch({ type: 'preflight-failed', problem, ...(typeof answer === 'object' && answer.personOnly ? { personOnly: true } : {}) });
           return;
         }
       }

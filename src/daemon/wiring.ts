@@ -79,7 +79,7 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
       const scoped = openclaw.scopedRestarter(service);
       return { ...doctorRepairers(service, ctx, rt, stores), ...(agent ? { agent } : {}), ...(scoped ? { scoped } : {}) };
     },
-    makePreflight: (service) => preflightFor(service),
+    makePreflight: (service, ctx) => preflightFor(service, ctx),
     plugins: [probeParts.plugin(), groupsPlugin(), chatPlugin(), observePlugin(metrics, { emptyings }), lastKnownGoodPlugin(stores), crashPatternPlugin(predictors, metrics), dashboardPlugin(), openclaw.plugin(), updatePlugin(), retentionPlugin()],
   };
 }

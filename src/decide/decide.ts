@@ -182,7 +182,7 @@ class Step {
       case 'start-failed':
         return this.startFailed(input.error, input.exhausted === true, input.code);
       case 'preflight-failed':
-        return this.preflightFailed(input.problem);
+        return this.preflightFailed(input.problem, undefined, input.personOnly === true);
       case 'stop-now':
         // Only a stop under way is cut short: a running instance the shutdown leaves (SIGUSR2) is never killed by it.
         if (this.s.phase === 'stopping' && this.s.instance && !this.p.external) {
@@ -1054,7 +1054,7 @@ class Step {
     this.crashed(exit, `could not be started: ${why}`, [error], '', !exhausted);
   }
 
-  private preflightFailed(problem: string, start?: { said: string; lastExit: LastExit }): void {
+  private preflightFailed(problem: string, start?: { said: string; lastExit: LastExit }, personOnly = false): void {
     const s = this.s;
     if (s.phase === 'starting') s.phase = 'stopped';
     if (s.maintenance) {
@@ -1079,6 +1079,9 @@ class Step {
     s.phase = 'held';
     // This host cannot run it (disk full, port held): another member may.
     if (s.placement?.active) this.fx.push({ type: 'release-placement', reason: said });
+    // Only a person can clear it (another live process owns what the service needs): a doctor's repairs and an agent's
+    // run fail against it the same way, and with doctor.attempts 0 the climb went straight to a paid agent run.
+    if (personOnly) return this.human(`preflight: a person must fix it: ${problem}`);
     this.climb(said, false);
   }
 

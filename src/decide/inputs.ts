@@ -33,8 +33,11 @@ export type ServiceInput =
    * `code`: the spawn error's code (ENOENT, EACCES...); the reducer holds a program that cannot be executed at once.
    */
   | { type: 'start-failed'; error: string; exhausted?: boolean; code?: string }
-  /** A check before the start said "do not start, repair first". */
-  | { type: 'preflight-failed'; problem: string }
+  /**
+   * A check before the start said "do not start, repair first". `personOnly`: what it found blocks every repair (another
+   * live OpenClaw process owns the state dir): no doctor, no agent, whatever doctor.attempts says; Level 4 with it.
+   */
+  | { type: 'preflight-failed'; problem: string; personOnly?: boolean }
   /**
    * The start ended before its spawn because the runtime is going away (a shutdown, a reload's handover aborted its
    * preflight's validator), or `by` a person's stop/restart (the reducer's cancel-start): nothing ran, nothing failed.

@@ -333,7 +333,7 @@ function nextInput(r: () => number, w: World, s: ServiceState, p: ServicePolicy,
     [6, () => (w.start ? { type: 'started', instance: { pid: w.nextPid++, pidStartTime: 1, startedAt: w.now }, reason: w.start } : null)],
     // With its code: a program that cannot be executed, held at once; without: a launch error, retried on the backoff.
     [1, () => (w.start ? { type: 'start-failed', error: 'spawn ENOENT', ...(r() < 0.5 ? { code: 'ENOENT' } : {}) } : null)],
-    [1, () => (w.start ? { type: 'preflight-failed', problem: 'port 8080 is held' } : null)],
+    [1, () => (w.start ? { type: 'preflight-failed', problem: 'port 8080 is held', ...(r() < 0.3 ? { personOnly: true } : {}) } : null)],
     [4, () => (w.start && w.cancelBy ? { type: 'start-cancelled', by: w.cancelBy, ...(r() < 0.3 ? { instance: { pid: w.nextPid++, pidStartTime: 1, startedAt: w.now } } : {}) } : null)],
     [
       5,

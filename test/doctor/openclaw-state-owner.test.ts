@@ -8,7 +8,7 @@ import { runDoctor } from '../../src/doctor/run-doctor.js';
 import { staleLockRule } from '../../src/doctor/rule-stale-lock.js';
 import { OPENCLAW_STATE_OWNER, openclawStateOwnerRule } from '../../src/doctor/rule-openclaw-state-owner.js';
 import { serviceDoctorRule } from '../../src/doctor/rule-service-doctor.js';
-import { doctorRepairers, isOwnInstanceOf, SnapshotStores } from '../../src/daemon/doctor-wiring.js';
+import { doctorRepairers, isOwnInstanceOf, preflightFor, SnapshotStores } from '../../src/daemon/doctor-wiring.js';
 import type { DaemonContext } from '../../src/daemon/daemon.js';
 import type { ServiceRuntime } from '../../src/daemon/service-runtime.js';
 import { START_ID_MARKER } from '../../src/daemon/spawn-spec.js';
@@ -97,6 +97,24 @@ describe('openclaw state-owner rule (real processes, a real gateway.state.lock)'
     expect(result.personOnly).toContain(`kill ${c.pid}`);
     await expect(fs.access(marker)).rejects.toThrow();
     expect(isAlive(c.pid)).toBe(true);
+  });
+
+  it('the preflight before a start reads the lock: a live owner refuses the start for a person (no restart into it)', async () => {
+    const ctx = { stateDir: fx.stateDir, clock: fx.clock, emit: (e: unknown) => fx.events.push(e as never) } as unknown as DaemonContext;
+    const check = preflightFor(fx.service, ctx);
+    const { c, port } = await owner();
+    const answer = await check();
+    expect(answer).toMatchObject({ personOnly: true });
+    const problem = (answer as { problem: string }).problem;
+    expect(problem).toContain(`pid ${c.pid}, port ${port}`);
+    expect(problem).toContain(`kill ${c.pid}`);
+    expect(isAlive(c.pid)).toBe(true);
+    // An external service's running instance may be the lock's owner itself: not read there.
+    expect(await preflightFor({ ...fx.service, external: { restartCommand: ['true'] } } as never, ctx)()).not.toMatchObject({ personOnly: true });
+    // The owner gone: the same check lets the start through (or names something else, never the owner).
+    c.kill();
+    await c.waitForExit(10_000);
+    expect(await check()).not.toMatchObject({ personOnly: true });
   });
 
   it('a dead owner is the stale-lock rule\'s, not this one', async () => {
