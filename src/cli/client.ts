@@ -306,7 +306,7 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
     const file = tokenPath(stateDir);
     return new TokenRefused(
       token === undefined
-        ? `no usable API token in ${file} (missing, unreadable or shorter than 16 characters); the daemon (pid ${info.pid}) reads it at its start: restart the daemon to write a new one`
+        ? `no usable API token in ${file} (missing, unreadable, shorter than 16 characters, or holding a control character or one an HTTP header cannot carry); the daemon (pid ${info.pid}) reads it at its start: restart the daemon to write a new one`
         : `the daemon (pid ${info.pid}, ${base}) refused the API token in ${file}: it is not the token the daemon read at its start (the file changed since); put the old one back or restart the daemon`,
     );
   };

@@ -194,7 +194,7 @@ export function registerRun(program: Command): void {
       say(`  services:  ${[...running.runtimes.keys()].join(', ')}`);
       // The token opens control of every service: printed only to a person at a terminal, never into a log (a service
       // manager's journal, daemon.out.log), which is kept, shipped and read by others; there the file is named instead.
-      say(`  dashboard: ${process.stdout.isTTY === true ? `${base}/#token=${running.token}` : `${base}/   (to control services from it, paste the token in ${tokenPath(running.ctx.stateDir)})`}`);
+      say(`  dashboard: ${process.stdout.isTTY === true ? `${base}/#token=${encodeURIComponent(running.token)}` : `${base}/   (to control services from it, paste the token in ${tokenPath(running.ctx.stateDir)})`}`);
       say(`  API:       ${base}/api/status   metrics: ${base}/metrics`);
       const exposed = exposedApiWarning(api.host, api.port);
       if (exposed) say(exposed);

@@ -13,9 +13,13 @@ export function tokenMatches(given: string | undefined, token: string): boolean 
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/**
+ * The token after `Bearer `, inner spaces included: a token chosen by hand as a passphrase ("correct horse battery
+ * staple ...", kept by the daemon as written) was cut at its first space and refused on every request, CLI and dashboard.
+ */
 export function bearerOf(req: IncomingMessage): string | undefined {
   const h = req.headers.authorization;
-  const m = h ? /^Bearer\s+(\S+)$/i.exec(h) : null;
+  const m = h ? /^Bearer[ \t]+(\S(?:.*\S)?)[ \t]*$/i.exec(h) : null;
   return m?.[1];
 }
 
