@@ -229,6 +229,13 @@ export async function startApiServer(opts: {
       });
     }
     if (url.pathname === '/api/events') {
+      // A HEAD (an uptime checker's look) has no body to stream: it got no answer at all and held one of the stream
+      // slots until the client gave up. Answered with the stream's headers and ended.
+      if (method === 'HEAD') {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+        res.end();
+        return;
+      }
       if (sse.size >= SSE_MAX_SUBSCRIBERS) {
         // Reads need no token on loopback, so any local process could hold every stream and shut the owner's dashboard
         // out of live events for good: a client with the token takes the place of the oldest stream opened without one.
