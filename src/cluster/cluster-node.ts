@@ -7,7 +7,7 @@ import { clusterKeys, type CarriedIncident, type FailoverRecord } from './cluste
 import { leaseTiming, type LeaseTiming } from './lease-timing.js';
 import { callTimeoutMs } from './etcd-connect.js';
 import type { LeaseRenewer } from './lease-renewer.js';
-import { describeEtcdError, isEtcdRefusal } from './etcd-errors.js';
+import { describeEtcdError, etcdErrorCause, isEtcdRefusal } from './etcd-errors.js';
 import type { LeaseStore } from './lease-file.js';
 import { mixedClusters, type EndpointIdentity } from './endpoint-identity.js';
 import { nameClash } from './member-name-clash.js';
@@ -161,6 +161,8 @@ export class ClusterNode {
   private etcdError: string | null = null;
   /** What was last announced (cluster.etcd-unreachable), so a failure is said once per cause, not per call. */
   private announced: string | null = null;
+  /** The cause of what was announced (the description without the client's changing words, etcdErrorCause). */
+  private announcedCause: string | null = null;
   private readonly abort = new AbortController();
   private loops: Promise<void>[] = [];
   private readonly ttlSec: number;
@@ -328,8 +330,9 @@ export class ClusterNode {
       this.etcdOk = false;
       this.problems.set('lease', why);
       this.etcdError = this.currentProblem();
-      if (this.announced !== why) {
+      if (this.announcedCause !== why) {
         this.announced = why;
+        this.announcedCause = why;
         this.emit({ type: 'cluster.etcd-unreachable', time: this.clock.now(), severity: 'critical', message: `cluster member ${this.member}: ${why}`, details: { error: why, endpoints: this.cfg.endpoints } });
       }
       if (this.leaseId !== null) this.leaseLost('cluster.endpoints mixes two etcd clusters');
@@ -459,8 +462,10 @@ export class ClusterNode {
     const why = part === 'member' ? `its member key ${this.keys.member(this.member)} was not written: ${described}` : described;
     this.problems.set(part, why);
     this.etcdError = this.currentProblem();
-    if (why === this.announced || !(isEtcdRefusal(err) || (part === 'lease' && this.leaseId === null))) return;
+    const cause = `${part}: ${etcdErrorCause(err, this.cfg)}`;
+    if (cause === this.announcedCause || !(isEtcdRefusal(err) || (part === 'lease' && this.leaseId === null))) return;
     this.announced = why;
+    this.announcedCause = cause;
     const effect = part === 'member' ? 'the other members do not see it as live (a move to it is refused or withdrawn); retried at every lease renewal' : 'singleton services stand by (or fence themselves) until etcd answers';
     this.emit({ type: 'cluster.etcd-unreachable', time: this.clock.now(), severity: 'critical', message: `cluster member ${this.member}: ${why}; ${effect}`, details: { error: why, endpoints: this.cfg.endpoints } });
   }
@@ -476,6 +481,7 @@ export class ClusterNode {
     if (this.etcdError !== null || this.announced === null) return;
     const was = this.announced;
     this.announced = null;
+    this.announcedCause = null;
     this.emit({ type: 'cluster.etcd-reachable', time: this.clock.now(), severity: 'info', message: `cluster member ${this.member}: etcd answers again (was: ${was})`, details: { was } });
   }
 

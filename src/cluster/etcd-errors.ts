@@ -13,7 +13,19 @@ export function isEtcdRefusal(err: unknown): boolean {
 
 export function describeEtcdError(err: unknown, cfg: Pick<ClusterConfig, 'endpoints' | 'tls' | 'auth'>): string {
   const raw = text(err);
-  const m = raw.toLowerCase();
+  return describe(raw.toLowerCase(), raw, cfg);
+}
+
+/**
+ * The cause of an etcd error: its description without the client's own words. Those change from call to call for
+ * one cause (etcd down: "UNAVAILABLE ... ECONNREFUSED", then "the circuit breaker is open", in turn), and a failure
+ * announced once per description was announced about every second, a critical alert each time.
+ */
+export function etcdErrorCause(err: unknown, cfg: Pick<ClusterConfig, 'endpoints' | 'tls' | 'auth'>): string {
+  return describe(text(err).toLowerCase(), '...', cfg);
+}
+
+function describe(m: string, raw: string, cfg: Pick<ClusterConfig, 'endpoints' | 'tls' | 'auth'>): string {
   const where = cfg.endpoints.join(', ');
   if (/certificate|ssl|tls|handshake|self[- ]signed|issuer|wrong_version_number|alert/.test(m)) {
     if (!cfg.tls) return `cluster.tls: etcd at ${where} wants TLS, or the TLS handshake failed (${raw}); expected cluster.tls.ca naming the CA that signed etcd's server certificate`;
