@@ -6,11 +6,41 @@ export const memberName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'expected a member name of letters, digits, "-", "_" or "." (at most 63, starting with a letter or digit)');
 
+/**
+ * What the etcd client cannot dial in a URL the pattern lets through (null: nothing). A user and password in it
+ * were passed on as part of the host name: the daemon never reached etcd, and the client's error, with the password
+ * in it, went to the journal, the alerts and `cluster status`.
+ */
+export function endpointProblem(u: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(u);
+  } catch {
+    return `expected an etcd client URL such as http://127.0.0.1:2379 (got ${JSON.stringify(u.replace(/\/\/[^@/]*@/, '//[REDACTED]@'))})`;
+  }
+  const shown = `${url.protocol}//${url.host}`;
+  if (url.username || url.password) {
+    return `the etcd client cannot use a user or password in the URL (it takes them for part of the host name and never connects); expected ${shown} here and the user in cluster.auth (username, passwordEnv) (got ${url.protocol}//[REDACTED]@${url.host})`;
+  }
+  if (!url.hostname) return `expected a host in the URL, such as http://127.0.0.1:2379 (got ${JSON.stringify(u)})`;
+  return null;
+}
+
 export const clusterSchema = z.strictObject({
   /** This daemon's name in the cluster (unique per member, e.g. the host name). */
   member: memberName,
   /** etcd client URLs, e.g. ["https://10.0.0.1:2379", "https://10.0.0.2:2379", "https://10.0.0.3:2379"]. */
-  endpoints: z.array(z.string().regex(/^https?:\/\/[^/\s]+\/?$/, 'expected an etcd client URL such as http://127.0.0.1:2379')).min(1, 'expected at least one etcd endpoint'),
+  endpoints: z
+    .array(
+      z
+        .string()
+        .regex(/^https?:\/\/[^/\s]+\/?$/, 'expected an etcd client URL such as http://127.0.0.1:2379')
+        .superRefine((u, ctx) => {
+          const why = endpointProblem(u);
+          if (why !== null) ctx.addIssue({ code: 'custom', message: why });
+        }),
+    )
+    .min(1, 'expected at least one etcd endpoint'),
   /** TLS to etcd: PEM files (a CA, and a client certificate and key for mutual TLS). */
   tls: z
     .strictObject({

@@ -52,4 +52,17 @@ describe('cluster config', () => {
     expect(text).toMatch(/cluster\.leaseTtl: expected a lease TTL between 5s and 5m/);
     expect(text).toMatch(/cluster\.auth: expected exactly one of password or passwordEnv/);
   });
+
+  it('refuses endpoints the etcd client can never dial, naming the field, without showing a password in the URL', () => {
+    // A user and password in the URL passed, and the daemon never reached etcd: the client took them for part of the
+    // host name, and its error, with the password in it, went to the journal, the alerts and `cluster status`.
+    const creds = problems({ cluster: { ...cluster, endpoints: ['http://127.0.0.1:2379', 'http://root:hunter2secret@127.0.0.1:2380'] }, services: [{ name: 'gw', command: ['node'] }] });
+    expect(creds).toMatch(/cluster\.endpoints\[1\]: the etcd client cannot use a user or password in the URL .*expected http:\/\/127\.0\.0\.1:2380 here and the user in cluster\.auth/);
+    expect(creds).not.toMatch(/hunter2secret/);
+    expect(problems({ cluster: { ...cluster, endpoints: ['http://:2379'] }, services: [{ name: 'gw', command: ['node'] }] })).toMatch(/cluster\.endpoints\[0\]: expected an etcd client URL/);
+    expect(problems({ cluster: { ...cluster, endpoints: ['http://127.0.0.1:99999'] }, services: [{ name: 'gw', command: ['node'] }] })).toMatch(/cluster\.endpoints\[0\]: expected an etcd client URL .*99999/);
+    for (const ok of ['https://10.0.0.1:2379/', 'http://[::1]:2379', 'http://etcd-1.example:2379', 'http://localhost']) {
+      expect(problems({ cluster: { ...cluster, endpoints: [ok] }, services: [{ name: 'gw', command: ['node'] }] }), ok).toBe('');
+    }
+  });
 });
