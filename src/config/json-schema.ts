@@ -5,6 +5,8 @@ import { duration } from './duration-schema.js';
 import { byteSize } from '../probes/byte-size-schema.js';
 import { httpUrl } from '../probes/probe-schema.js';
 import { regexSource } from './schema.js';
+import { durationAtLeastJsonSchema } from './duration-minimum.js';
+import { EMERGENCY_MINIMUMS, emergencySchema } from '../emergency/emergency-schema.js';
 
 /**
  * What a duration or size field takes, as the parsers read it (config/duration.ts, probes/byte-size.ts): the generated
@@ -35,6 +37,9 @@ export function configJsonSchema(): Record<string, unknown> {
       if (ctx.zodSchema === byteSize) ctx.jsonSchema.anyOf = BYTE_SIZE_INPUT;
       if (ctx.zodSchema === httpUrl) Object.assign(ctx.jsonSchema, HTTP_URL_INPUT);
       if (ctx.zodSchema === regexSource) ctx.jsonSchema.format = 'regex';
+      const least = durationMinimum(ctx.zodSchema);
+      if (least !== undefined) setAnyOf(ctx.jsonSchema, durationAtLeastJsonSchema(least, 'expected'));
+      if (ctx.zodSchema === emergencySchema) emergencyMinimums(ctx.jsonSchema);
     },
   }) as Record<string, unknown>;
   return {
@@ -44,4 +49,32 @@ export function configJsonSchema(): Record<string, unknown> {
     $id: 'https://github.com/clawback/clawback/schema/clawback.schema.json',
     title: 'Clawback configuration',
   };
+}
+
+/** The minimum of a `duration.pipe(z.number().min(N))` field (probe interval, startup.timeout, time bounds), if it is one. */
+function durationMinimum(schema: unknown): number | undefined {
+  if (!(schema instanceof z.ZodPipe) || !(schema.out instanceof z.ZodNumber)) return undefined;
+  const from = schema.in;
+  if (from !== duration && durationMinimum(from) === undefined) return undefined;
+  const own = schema.out.minValue ?? 0;
+  return Math.max(own, durationMinimum(from) ?? 0);
+}
+
+function setAnyOf(target: z.core.JSONSchema.JSONSchema, anyOf: Array<Record<string, unknown>>): void {
+  for (const k of Object.keys(target)) if (k !== 'default' && k !== 'description') delete (target as Record<string, unknown>)[k];
+  target.anyOf = anyOf as z.core.JSONSchema.JSONSchema[];
+}
+
+/** The emergency section's bounds, checked by its superRefine in the loader (approvalTimeout only when approval is required). */
+function emergencyMinimums(target: z.core.JSONSchema.JSONSchema): void {
+  const props = target.properties as Record<string, z.core.JSONSchema.JSONSchema> | undefined;
+  if (!props) return;
+  const bound = (key: string, min: number, what: string): z.core.JSONSchema.JSONSchema => ({ ...props[key], anyOf: durationAtLeastJsonSchema(min, what) as z.core.JSONSchema.JSONSchema[] });
+  props.timeBox = bound('timeBox', EMERGENCY_MINIMUMS.timeBox, 'the agent time box');
+  props.verifyWindow = bound('verifyWindow', EMERGENCY_MINIMUMS.verifyWindow, 'how long the service must stay healthy after the agent');
+  const budget = props.budget;
+  const budgetProps = budget?.properties as Record<string, z.core.JSONSchema.JSONSchema> | undefined;
+  if (budgetProps?.window) budgetProps.window = { ...budgetProps.window, anyOf: durationAtLeastJsonSchema(EMERGENCY_MINIMUMS.budgetWindow, 'the window agent runs are counted in (budget.runs: 0 turns runs off)') as z.core.JSONSchema.JSONSchema[] };
+  target.if = { properties: { approval: { const: 'required' } }, required: ['approval'] };
+  target.then = { properties: { approvalTimeout: { anyOf: durationAtLeastJsonSchema(EMERGENCY_MINIMUMS.approvalTimeout, 'how long an approval may take when approval is required') as z.core.JSONSchema.JSONSchema[] } } };
 }

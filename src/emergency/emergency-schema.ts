@@ -35,6 +35,9 @@ export function baseUrlProblem(url: string): string | undefined {
   return `expected an https URL, got protocol ${u.protocol}`;
 }
 
+/** The least each bound may be (ms); the loader's refinement below and the JSON Schema export (config/json-schema.ts) both read it. */
+export const EMERGENCY_MINIMUMS = { timeBox: 1000, verifyWindow: 1, approvalTimeout: 1000, budgetWindow: 60_000 } as const;
+
 export const emergencySchema = z
   .strictObject({
     adapter: z.enum(ADAPTER_NAMES),
@@ -89,11 +92,11 @@ export const emergencySchema = z
       const problem = baseUrlProblem(cfg.baseUrl);
       if (problem) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: problem });
     }
-    if (cfg.timeBox < 1000) ctx.addIssue({ code: 'custom', path: ['timeBox'], message: 'expected at least 1s' });
+    if (cfg.timeBox < EMERGENCY_MINIMUMS.timeBox) ctx.addIssue({ code: 'custom', path: ['timeBox'], message: 'expected at least 1s' });
     // A zero here reads as "no limit" to a person and meant one to the code, silently: refused with what it would do.
-    if (cfg.verifyWindow < 1) ctx.addIssue({ code: 'custom', path: ['verifyWindow'], message: 'a verify window of 0 would keep the agent\'s changes the moment the service looks healthy once: expected at least 1ms (default 30s)' });
-    if (cfg.approval === 'required' && cfg.approvalTimeout < 1000) ctx.addIssue({ code: 'custom', path: ['approvalTimeout'], message: `an approval timeout of ${cfg.approvalTimeout}ms gives nobody the time to approve (every run goes to a human unapproved): expected at least 1s (default 30m)` });
-    if (cfg.budget.window < 60_000) {
+    if (cfg.verifyWindow < EMERGENCY_MINIMUMS.verifyWindow) ctx.addIssue({ code: 'custom', path: ['verifyWindow'], message: 'a verify window of 0 would keep the agent\'s changes the moment the service looks healthy once: expected at least 1ms (default 30s)' });
+    if (cfg.approval === 'required' && cfg.approvalTimeout < EMERGENCY_MINIMUMS.approvalTimeout) ctx.addIssue({ code: 'custom', path: ['approvalTimeout'], message: `an approval timeout of ${cfg.approvalTimeout}ms gives nobody the time to approve (every run goes to a human unapproved): expected at least 1s (default 30m)` });
+    if (cfg.budget.window < EMERGENCY_MINIMUMS.budgetWindow) {
       ctx.addIssue({ code: 'custom', path: ['budget', 'window'], message: `a budget window of ${cfg.budget.window}ms counts no earlier run, so agent runs would have no limit: expected at least 1m (default 24h); budget.runs: 0 turns agent runs off` });
     }
   });
