@@ -3,6 +3,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
+import { duplicateKeyWords } from './duplicate-key.js';
 import { clawbackConfigSchema, type ClawbackConfig } from './schema.js';
 import { ConfigError, problemsFromZod } from './errors.js';
 import { demoConfig } from './demo-preset.js';
@@ -81,7 +82,9 @@ export function parseConfigSource(text: string, file: string): unknown {
     const hint = /excessive alias count/i.test(first) ? ' (aliases expand too often: a `<<: *name` or `*name` inside the block &name anchors, or aliases of aliases nested too deep); expected each alias to expand a few times' : '';
     const at = (err as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
     // The position attached is printed after the message ("(t.yaml:2:1)"): yaml's own "at line 2, column 1:" said it twice.
-    const words = at ? first.replace(/ at line \d+, column \d+:?\s*$/, '') : first;
+    const pos = (err as { code?: string; pos?: [number, number] }).code === 'DUPLICATE_KEY' ? (err as { pos?: [number, number] }).pos : undefined;
+    const duplicate = pos ? duplicateKeyWords(text, pos[0]) : undefined;
+    const words = duplicate ?? (at ? first.replace(/ at line \d+, column \d+:?\s*$/, '') : first);
     throw new ConfigError(file, [{ path: '(file)', message: `cannot parse: ${words}${hint}`, ...(at ? { line: at.line, col: at.col } : {}) }]);
   }
   const problems = unusableValues(raw);

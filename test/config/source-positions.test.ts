@@ -65,7 +65,7 @@ services:
 
   it('a YAML syntax error (a duplicate key) says FILE:LINE:COL too', () => {
     const { message } = problemsOf('dup.yaml', 'services:\n  - name: a\n    command: [x]\n    name: b\n');
-    expect(message).toMatch(/\(file\): cannot parse: Map keys must be unique.*\(.*dup\.yaml:4:5\)/);
+    expect(message).toMatch(/\(file\): cannot parse: key "name" appears twice in one mapping \(first at line 2, col 5\).*\(.*dup\.yaml:4:5\)/);
   });
 
   it('validate --json gives line and col with each problem', async () => {
