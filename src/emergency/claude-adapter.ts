@@ -80,6 +80,18 @@ export function claudeArgv(session: AgentSession): ArgvPart[] {
   return argv;
 }
 
+/**
+ * The turns Claude Code used when it stopped at --max-turns, from its text output: its last line (not one of
+ * Clawback's own) is "Error: Reached max turns (N)" (newer versions: "Reached maximum number of turns (N)"), exit 1
+ * (0 in some versions). Only the last line: the same words quoted earlier (from a log it read) are no turn limit.
+ */
+export function claudeOutOfTurns(text: string, exitCode: number | null): number | undefined {
+  if (exitCode !== 0 && exitCode !== 1) return undefined;
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('[clawback]'));
+  const m = /^(?:Error: )?Reached max(?:imum number of)? turns \((\d+)\)\.?$/.exec(lines[lines.length - 1] ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
 export function claudeAdapter(opts: CliAgentOptions = {}): CliAgentAdapter {
-  return new CliAgentAdapter('claude', claudeArgv, opts);
+  return new CliAgentAdapter('claude', claudeArgv, opts, 'paths', false, claudeOutOfTurns);
 }

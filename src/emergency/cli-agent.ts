@@ -272,6 +272,8 @@ export class CliAgentAdapter implements AgentAdapter {
     readonly writeReach: 'paths' | 'directories' = 'paths',
     /** Its sandbox reads the whole disk (Codex): the state dir is hidden from it (HiddenState). */
     private readonly readsWholeDisk = false,
+    /** How this CLI says it stopped at its turn limit (its output, exit code): the turns used, or undefined. */
+    private readonly turnLimit?: (text: string, exitCode: number | null) => number | undefined,
   ) {}
 
   /** The argv this adapter would run (for reports and tests). */
@@ -422,6 +424,9 @@ export class CliAgentAdapter implements AgentAdapter {
     const notStarted = (await fs.readFile(notStartedFile(exitFile), 'utf8').catch(() => '')).trim();
     await fs.rm(notStartedFile(exitFile), { force: true });
     if (notStarted !== '') return { status: 'failed', summary: notStarted, transcript: text, exitCode, refused: [], warnings, notStarted };
+    // Stopped at its turn limit (Claude Code: exit 1, or 0 in some versions): no failure and no finish, an unfinished run.
+    const outOfTurns = this.turnLimit?.(text, exitCode);
+    if (outOfTurns !== undefined) return { warnings, status: 'completed', outOfTurns, summary: tail, transcript: text, exitCode, refused: [] };
     return {
       warnings,
       status: exitCode === 0 ? 'completed' : 'failed',
