@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Incident } from '../decide/service-state.js';
 import type { ServiceConfig } from '../config/schema.js';
-import type { ClawbackEvent, Severity } from '../observe/events.js';
+import type { AgentOutcome, ClawbackEvent, Severity } from '../observe/events.js';
 import type { Redactor } from '../observe/redact.js';
 import type { Clock } from '../platform/clock.js';
 import { writeFileAtomic } from '../platform/atomic-write.js';
@@ -357,7 +357,7 @@ async function finishLocked(opts: Parameters<typeof finishAgentSession>[0]): Pro
   const diff = diffSummary(changes, opts.redactor);
   // How long the agent ran, as the `incident.action` line says it (absent in a record from before it was kept).
   const ranMs = typeof run.agentMs === 'number' && Number.isFinite(run.agentMs) ? Math.round(run.agentMs) : undefined;
-  const ev = (severity: Severity, message: string, details: Record<string, unknown>): ClawbackEvent =>
+  const ev = (severity: Severity, message: string, details: Record<string, unknown> & { outcome: AgentOutcome }): ClawbackEvent =>
     level3Event(opts, 'agent.finished', severity, ranMs !== undefined ? `${message} (the agent ran ${formatDuration(ranMs)})` : message, { adapter: run.adapter, mode: run.mode, ...(ranMs !== undefined ? { durationMs: ranMs } : {}), ...details });
   const summary = opts.redactor.redact(run.summary ?? '').slice(0, 4000);
   const outOfTurns = typeof run.outOfTurns === 'number' && run.status === 'completed' ? run.outOfTurns : undefined;
@@ -421,7 +421,8 @@ async function finishLocked(opts: Parameters<typeof finishAgentSession>[0]): Pro
     ev(opts.notStarted ? 'warning' : 'critical', `${head}; ${reverted.length} file(s) reverted${endUnknownText}${carriedText}${keptText}${notText}`, {
       ...(endUnknown ? { endUnrecorded: true, replacedBytesIn: report!.evidenceDir } : {}),
       // The run's own end (timeout, failed) when it never got to a verification; otherwise the fix did not hold.
-      outcome: opts.notStarted ? 'not-started' : run.status && run.status !== 'completed' ? run.status : outOfTurns !== undefined ? 'out-of-turns' : 'failed',
+      // (a record read back from disk names its status as it likes: anything but a time-box or out of turns is failed)
+      outcome: opts.notStarted ? 'not-started' : run.status === 'timeout' ? 'timeout' : outOfTurns !== undefined ? 'out-of-turns' : 'failed',
       verify: opts.reason,
       ...turnsFact,
       changedFiles: changes.map((c) => c.path),
@@ -726,7 +727,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
       event(opts, 'agent.finished', 'warning', `Level 3 proposal for ${service.name} (awaiting a human, the agent ran ${formatDuration(agentMs)}): ${summary.slice(0, 300)}`, {
         ...common,
         durationMs: Math.round(agentMs),
-        outcome: 'proposed',
+        outcome: 'proposed' satisfies AgentOutcome,
         proposal: summary,
         revertedFiles: reverted,
       }),

@@ -9,6 +9,12 @@ export type Level = 0 | 1 | 2 | 3 | 4;
 export type ResolvedOutcome = 'auto-resolved' | 'human-resolved' | 'cool-down-recovered';
 export const RESOLVED_OUTCOMES: readonly ResolvedOutcome[] = ['auto-resolved', 'human-resolved', 'cool-down-recovered'];
 
+/** How a Level 3 run ended (`agent.finished` outcome, the `clawback_emergency_runs_total` outcome label). */
+export type AgentOutcome = 'fixed' | 'failed' | 'timeout' | 'out-of-turns' | 'not-started' | 'handed-over' | 'proposed';
+// (a record keyed by the union: an outcome added to the type and not here does not compile)
+const AGENT_OUTCOME_KEYS: Readonly<Record<AgentOutcome, true>> = { fixed: true, failed: true, timeout: true, 'out-of-turns': true, 'not-started': true, 'handed-over': true, proposed: true };
+export const AGENT_OUTCOMES: readonly AgentOutcome[] = Object.freeze(Object.keys(AGENT_OUTCOME_KEYS) as AgentOutcome[]);
+
 export type EventType =
   | 'daemon.started'
   | 'daemon.stopped'
@@ -155,7 +161,7 @@ export interface EventPayloads {
   'service.scope-restarted': { scope: string; channel?: string; accounts: string[]; ok: boolean; summary: string; settleMs: number };
   'openclaw.evidence': { kind: 'stability' | 'diagnostics'; summary: string; path?: string; ok: boolean };
   'openclaw.other-supervisor': { manager: 'systemd' | 'launchd'; unit: string; path: string; enabled: boolean };
-  'agent.finished': { adapter?: string; mode?: string; outcome?: string; [key: string]: unknown };
+  'agent.finished': { adapter?: string; mode?: string; outcome?: AgentOutcome; [key: string]: unknown };
   'memory.warning': { rssBytes?: number; [key: string]: unknown };
   'memory.limit': { rssBytes?: number; [key: string]: unknown };
 }

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createMetrics } from '../../src/observe/metrics.js';
+import { AGENT_OUTCOMES } from '../../src/observe/events.js';
 import { renderDegradedGauge, renderReloadGauge } from '../../src/daemon/daemon-faults.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -221,6 +222,12 @@ describe('examples/monitoring/README.md metrics table', () => {
     } finally {
       m.stop();
     }
+  });
+
+  it('names every outcome a Level 3 run is counted under (clawback_emergency_runs_total)', () => {
+    const row = readme.split('\n').find((l) => l.startsWith('| `clawback_emergency_runs_total` |'))!;
+    // Before: the row named no outcome at all; `out-of-turns`, `not-started`, `handed-over` were found only by reading code.
+    for (const o of AGENT_OUTCOMES) expect(row, `outcome ${o}`).toContain(`\`${o}\``);
   });
 
   it('names only families the source exports', () => {
