@@ -5,7 +5,7 @@ import { writeFileAtomicSync } from '../platform/atomic-write.js';
 import { FileTooLargeError, NotRegularFileError, readRegularFileSync } from '../platform/read-regular.js';
 import { wholeReadLimit } from '../daemon/heap-watch.js';
 import type { ServiceConfig } from '../config/schema.js';
-import { declaredCount, isScaled } from './scaled.js';
+import { MAX_INSTANCES, declaredCount, isScaled } from './scaled.js';
 import { MAX_PORT, portClashes, roomFor, type PortedService } from './port-ranges.js';
 
 export const SCALE_FILE = 'scale.json';
@@ -44,12 +44,23 @@ export function readScaleOverrides(stateDir: string, unread?: (why: string) => v
   try {
     const parsed = JSON.parse(text) as { services?: unknown };
     const out: ScaleOverrides = {};
+    const outOfBounds: string[] = [];
     if (parsed && typeof parsed.services === 'object' && parsed.services) {
       for (const [name, o] of Object.entries(parsed.services as Record<string, Partial<ScaleOverride>>)) {
-        if (o && Number.isInteger(o.instances) && o.instances! >= 1) {
+        if (!o || typeof o !== 'object') continue;
+        // Past the bound `clawback scale` and the schema keep (a hand edit): 500 instances were started at the next boot.
+        if (typeof o.instances === 'number' && !(Number.isInteger(o.instances) && o.instances >= 1 && o.instances <= MAX_INSTANCES)) {
+          outOfBounds.push(`${name}: ${JSON.stringify(o.instances)}`);
+          continue;
+        }
+        if (Number.isInteger(o.instances)) {
           out[name] = { instances: o.instances!, fileInstances: typeof o.fileInstances === 'number' ? o.fileInstances : null, by: String(o.by ?? 'unknown'), at: Number(o.at ?? 0) };
         }
       }
+    }
+    if (outOfBounds.length > 0) {
+      const shown = outOfBounds.slice(0, 5).join(', ') + (outOfBounds.length > 5 ? ` and ${outOfBounds.length - 5} more` : '');
+      unread?.(`${path.join(stateDir, SCALE_FILE)}: expected instance counts from 1 to ${MAX_INSTANCES}, got ${shown}; not applied, the config file's instance counts apply to ${outOfBounds.length > 1 ? 'those services' : 'that service'}`);
     }
     return out;
   } catch {

@@ -1,7 +1,7 @@
 // `clawback scale NAME N` and the autoscaler's decisions: one path that persists the count and changes the service set.
 import { materializeIsolated } from '../config/load-isolated.js';
 import type { Daemon } from '../daemon/daemon.js';
-import { declaredCount, isScaled } from './scaled.js';
+import { MAX_INSTANCES, declaredCount, isScaled } from './scaled.js';
 import { MAX_PORT, portClashes, roomFor } from './port-ranges.js';
 import { instanceName, namesFor } from './instance-name.js';
 import { describeServingLoss, servingLoss } from './rollout-guard.js';
@@ -13,7 +13,7 @@ export interface ScaleResult {
   body: { ok: boolean; message: string; [key: string]: unknown };
 }
 
-export const MAX_INSTANCES = 64;
+export { MAX_INSTANCES };
 
 /**
  * Sets the number of instances of a scaled service; persisted in scale.json, applied at once. `expectFrom`: the count

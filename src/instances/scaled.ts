@@ -2,6 +2,9 @@
 // with the schema) so the daemon can ask without loading zod.
 import type { ServiceConfig } from '../config/schema.js';
 
+/** The most instances of one service: the schema's bound on `instances:` and autoscale.max, and `clawback scale`'s. */
+export const MAX_INSTANCES = 64;
+
 /** A service that runs as a group of instances: it says `instances:` or `autoscale:`. */
 export function isScaled(s: { instances?: unknown; autoscale?: unknown }): boolean {
   return s.instances !== undefined || s.autoscale !== undefined;
