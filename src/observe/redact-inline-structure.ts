@@ -29,6 +29,14 @@ export interface OpenStructure {
   indent: number;
   lines: number;
   chars: number;
+  /** A quoted value still open at the line's end (`"v": "abc` then `def"}`): its quote, and whether it is shown. */
+  quote?: OpenQuote;
+}
+
+/** A quoted value that runs on past a line's end: its quote (maybe escaped) and whether its text is shown. */
+interface OpenQuote {
+  mark: string;
+  shown: boolean;
 }
 
 /** Where redactStructure stopped: its text, its end, and what is still open there (depth 0: closed or cut). */
@@ -37,6 +45,7 @@ interface Read {
   end: number;
   depth: number;
   pendingKey: string | undefined;
+  quote?: OpenQuote;
 }
 
 /** Whether a key's value is a secret (`secret`), a secret when it looks like one (`credential`), or neither. */
@@ -61,7 +70,9 @@ export function redactInlineStructures(text: string, redacted: string, kindOf: K
     // A value redacted already (`dbPass=[REDACTED]`) is no list.
     if (text.startsWith(redacted, open)) continue;
     const isValue = valueTest(key, kind, looksLikeCredential);
-    const { out: body, end } = redactStructure(text, open, redacted, isValue, 0, undefined);
+    // A template reference (`{{ vault_pw }}`, `${DB_PASS}`) names where the secret comes from; it is none.
+    if (TEMPLATE.test(text.slice(open, open + MAX_KEY + 8))) continue;
+    const { out: body, end } = redactStructure(text, open, redacted, isValue, 0, undefined, undefined);
     // Glued to a word after its bracket (an LDAP hash's `{SSHA}abc`): no structure, the key patterns' value.
     if (end < text.length && /[^\s,;}\])"'\\]/.test(text[end]!)) continue;
     out += text.slice(done, open) + body;
@@ -91,8 +102,9 @@ export function structureLeftOpen(line: string, from: number, indent: number, ki
     if (!kind || key === undefined) continue;
     const open = m.index + m[0].length - 1;
     const isValue = valueTest(key, kind, looksLikeCredential);
-    const read = redactStructure(line, open, '', isValue, 0, undefined);
-    if (read.depth > 0 && read.end === line.length) left = { depth: read.depth, pendingKey: read.pendingKey, isValue, indent, lines: 0, chars: read.end - open };
+    if (TEMPLATE.test(line.slice(open, open + MAX_KEY + 8))) continue;
+    const read = redactStructure(line, open, '', isValue, 0, undefined, undefined);
+    if (read.depth > 0 && read.end === line.length) left = { depth: read.depth, pendingKey: read.pendingKey, isValue, indent, lines: 0, chars: read.end - open, quote: read.quote };
     OPENS.lastIndex = Math.max(read.end, open + 1);
   }
   return left;
@@ -102,17 +114,36 @@ export function structureLeftOpen(line: string, from: number, indent: number, ki
  * The next line of a structure left open (structureLeftOpen): its values redacted up to where the structure closes, and
  * what is still open at its end (undefined once closed, cut, or past the bound). A line that is no continuation (no
  * more indented than the key's line, and not starting with a quote or a closing bracket: the next log line) ends it.
+ * Inside a quoted value left open, the line goes on with that value whether indented or not, if it is more indented or
+ * holds the closing quote: the read stopped at the line's end and the values after the string were shown.
  */
 export function continueStructure(line: string, open: OpenStructure, redacted: string): { text: string; end: number; open: OpenStructure | undefined } | undefined {
   let i = 0;
   while (i < line.length && (line[i] === ' ' || line[i] === '\t')) i++;
   const first = line[i];
-  if (i <= open.indent && first !== '"' && first !== "'" && first !== '}' && first !== ']') return undefined;
-  const read = redactStructure(line, i, redacted, open.isValue, open.depth, open.pendingKey);
+  if (open.quote) {
+    if (i <= open.indent && !line.includes(open.quote.mark)) return undefined;
+    i = 0;
+  } else if (i <= open.indent && first !== '"' && first !== "'" && first !== '}' && first !== ']') return undefined;
+  const read = redactStructure(line, i, redacted, open.isValue, open.depth, open.pendingKey, open.quote);
   const lines = open.lines + 1;
   const chars = open.chars + read.end;
   const still = read.depth > 0 && read.end === line.length && lines < MAX_STRUCTURE_LINES && chars < MAX_STRUCTURE;
-  return { text: line.slice(0, i) + read.out, end: read.end, open: still ? { ...open, depth: read.depth, pendingKey: read.pendingKey, lines, chars } : undefined };
+  return { text: line.slice(0, i) + read.out, end: read.end, open: still ? { ...open, depth: read.depth, pendingKey: read.pendingKey, lines, chars, quote: read.quote } : undefined };
+}
+
+/**
+ * A template reference where a value goes (Jinja/Helm/Go `{{ vault_pw }}`), a bare name only: it says where the secret
+ * comes from, not what it is. Read as a mapping, `password: {{ vault_pw }}` became `{{ [REDACTED] }}`. A default written
+ * in it (`{{ x | default('y') }}`) is no bare name: read as before. (A shell's `${DB_PASS}`: redact.ts's ENV_REFERENCE.)
+ */
+const TEMPLATE = /^\{\{-?[ \t]*\.?[A-Za-z_][A-Za-z0-9_.]{0,63}[ \t]*-?\}\}/;
+
+/** Where the quote `mark` opened before `from` closes (not escaped once more), or the line's end or `limit`. */
+function quoteEnd(text: string, from: number, limit: number, mark: string): number {
+  let k = from;
+  while (k < limit && text[k] !== '\n' && !(text.startsWith(mark, k) && text[k - 1] !== '\\')) k++;
+  return k;
 }
 
 /** A character of a key: a letter, a digit, `_`, `.` or `-`. */
@@ -143,13 +174,32 @@ function keyBefore(text: string, at: number, from: number): string | undefined {
  * closing bracket, the line's end, or the bound) and how deep it still is there (0 when closed, cut by an unclosed
  * quote or by the bound).
  */
-function redactStructure(text: string, start: number, redacted: string, isValue: (v: string) => boolean, openDepth: number, openKey: string | undefined): Read {
+function redactStructure(
+  text: string,
+  start: number,
+  redacted: string,
+  isValue: (v: string) => boolean,
+  openDepth: number,
+  openKey: string | undefined,
+  openQuote: OpenQuote | undefined,
+): Read {
   const limit = Math.min(text.length, start + MAX_STRUCTURE);
   let out = '';
   let depth = openDepth;
   // The key just read, whose value comes next (undefined in a list, or once its value is read).
   let pendingKey = openKey;
   let j = start;
+  if (openQuote) {
+    // The rest of a quoted value from the line before: to its closing quote, or the whole line.
+    const k = quoteEnd(text, j, limit, openQuote.mark);
+    const closed = k < limit && text[k] !== '\n';
+    const piece = text.slice(j, k);
+    out += openQuote.shown || !piece ? piece : redacted;
+    if (!closed) return { out, end: k, depth: k === limit && limit < text.length ? 0 : depth, pendingKey, quote: openQuote };
+    out += openQuote.mark;
+    j = k + openQuote.mark.length;
+    pendingKey = undefined;
+  }
   while (j < limit) {
     const c = text[j]!;
     if (c === '\n') break;
@@ -178,14 +228,16 @@ function redactStructure(text: string, start: number, redacted: string, isValue:
     let value: string;
     if (quote !== undefined) {
       // To the same quote not escaped once more (`"se\"cret"`); unclosed within the line and the bound, the rest is the value.
-      let k = j + quote.length;
-      while (k < limit && text[k] !== '\n' && !(text.startsWith(quote, k) && text[k - 1] !== '\\')) k++;
+      const k = quoteEnd(text, j + quote.length, limit, quote);
       const closed = k < limit && text[k] !== '\n';
       token = text.slice(j, closed ? k + quote.length : k);
       value = text.slice(j + quote.length, k);
       if (!closed) {
-        out += isValue(value) ? `${quote}${redacted}` : token;
-        return { out, end: k, depth: 0, pendingKey: undefined };
+        // Open at the line's end (not cut by the bound): a value across lines, read on with the next line.
+        const shown = (pendingKey !== undefined && isPlainKey(pendingKey)) || !isValue(value);
+        out += shown ? token : `${quote}${redacted}`;
+        const atLineEnd = k === text.length || text[k] === '\n';
+        return { out, end: k, depth: atLineEnd ? depth : 0, pendingKey, quote: atLineEnd ? { mark: quote, shown } : undefined };
       }
     } else {
       let k = j;

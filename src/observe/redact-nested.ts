@@ -11,9 +11,10 @@ const NO_VALUE_HERE = /^(?:[|>][1-9+-]{0,2}[ \t]*(?:#.*)?|#.*)$/;
 
 /**
  * Keys that describe a credential, not hold it (`credentials:` then `  user: bob`, `  port: 5432`, `authorization:` then
- * `  scheme: Bearer`): their values are shown.
+ * `  scheme: Bearer`): their values are shown. Not `name`: under a secret key it is as likely the secret itself
+ * (`"password": {"name": "hunter2"}` showed hunter2 in logs, alerts, status and AI prompts).
  */
-const PLAIN_KEY = /^(?:user|username|user_name|login|email|name|host|hostname|port|pid|type|kind|mode|scheme|algorithm|alg|enabled|expires|expires_at|ttl|timeout|created|created_at|updated_at)$/i;
+const PLAIN_KEY = /^(?:user|username|user_name|login|email|host|hostname|port|pid|type|kind|mode|scheme|algorithm|alg|enabled|expires|expires_at|ttl|timeout|created|created_at|updated_at)$/i;
 
 /** Whether a key inside a secret's mapping describes it (PLAIN_KEY): the text and object paths keep the same values. */
 export function isPlainKey(key: string): boolean {

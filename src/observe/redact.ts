@@ -51,6 +51,12 @@ const NOT_A_PASS_COUNT = '(?!(?<=(?<![A-Za-z0-9_.-])pass[ \\t]*[:=][ \\t]*)(?:\\
 /** A flag's value (also FLAG_VALUE below): a setting, never a credential. */
 const FLAG_WORDS = '(?:no|on|off|yes)';
 
+/**
+ * A shell or compose variable where a value goes (`token: ${API_TOKEN}`), a bare name (no `:-default`, which may hold a
+ * literal): no secret, it says where one comes from. Taken as the value, it read `token: [REDACTED]}`.
+ */
+const ENV_REFERENCE = '(?!\\$\\{[A-Za-z_][A-Za-z0-9_]{0,63}\\}(?![^\\s,;)\\]}"\']))';
+
 const PATTERNS: RegExp[] = [
   // Authorization headers and bearer tokens.
   // (Spaces only: a credential on the next line is crossLineRedaction's, which keeps the line count.)
@@ -82,7 +88,7 @@ const PATTERNS: RegExp[] = [
   // Nor a mapping or list (`token: {count: 3}`, `"secret": ["a"]`): redactInlineStructures took its values, keys kept.
   // A hash's scheme glued to it (`password={SSHA}abcdef`, Spring's `{noop}hunter2`, `{bcrypt}$2a$...`) is the value
   // whole: the value stopped at the `}` and the hash or password after it was shown.
-  new RegExp(`(?<![?&][a-z0-9_.-]{0,64})((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?[ \\t]*[:=][ \\t]*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))(?!\\[REDACTED\\])(?![{[][ \\t]*(?:[{["'[\\]}]|[^\\s,:{}[\\]"']{1,64}:[ \\t]))(?=[^"'\\s,}])${NOT_AN_AUTH_SCHEME}${NOT_A_PASS_COUNT}(\\{[^\\s{}[\\]"',:;]{1,32}\\}(?:[^"'\\s,}]*[^"'\\s,})\\]])?|[^"'\\s,};&]+(?=[;&][ \\t]*[A-Za-z][A-Za-z0-9 _.-]{0,40}=)|[^"'\\s,}]{3,}[^"'\\s,})\\]])`, 'gi'),
+  new RegExp(`(?<![?&][a-z0-9_.-]{0,64})((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?[ \\t]*[:=][ \\t]*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))(?!\\[REDACTED\\])(?![{[][ \\t]*(?:[{["'[\\]}]|[^\\s,:{}[\\]"']{1,64}:[ \\t]))(?=[^"'\\s,}])${ENV_REFERENCE}${NOT_AN_AUTH_SCHEME}${NOT_A_PASS_COUNT}(\\{[^\\s{}[\\]"',:;]{1,32}\\}(?:[^"'\\s,}]*[^"'\\s,})\\]])?|[^"'\\s,};&]+(?=[;&][ \\t]*[A-Za-z][A-Za-z0-9 _.-]{0,40}=)|[^"'\\s,}]{3,}[^"'\\s,})\\]])`, 'gi'),
   // A short value (1 to 3 characters) under a key that names a password or a secret (`PGPASSWORD=abc`,
   // `"clientSecret": "shh"`): the patterns above want 4 or more (under `token` or `auth` a short word is a status,
   // `auth: ok`), and a short password was shown whole. A flag (`secret: no`) stays, and so does a YAML block scalar's
@@ -184,10 +190,21 @@ const COOKIE_PAIR = /(^|;\s*)([^=;\s]+)=([^;]*)/g;
 /** Set-Cookie attributes: settings, not credentials. */
 const COOKIE_ATTRIBUTES = new Set(['path', 'domain', 'expires', 'max-age', 'samesite', 'priority', 'secure', 'httponly', 'partitioned']);
 
+/**
+ * A cookie with no name, one word between `;`s (`cookie=abcdef`, `Cookie: abcdef; lang=en`): a browser sends it as a value
+ * too, and it was shown whole since only `name=value` pairs were looked for.
+ */
+const NAMELESS_COOKIE = /(^[ \t]*|;[ \t]*)([^=;\s]+)(?=[ \t]*(?:;|$))/g;
+/** A nameless cookie's word that says there is none, or a Set-Cookie flag: no value. */
+const NO_COOKIE = /^(?:null|none|undefined|true|false|yes|no|on|off|enabled|disabled|empty|missing|unset|-|\[REDACTED\])$/i;
+
 /** Every cookie value in a Cookie / Set-Cookie header: a session id is a credential whatever the cookie is called. */
 function redactCookies(text: string): string {
   return text.replace(COOKIE_HEADER, (_m, head: string, value: string) =>
-    head + value.replace(COOKIE_PAIR, (pair, sep: string, name: string, v: string) => (COOKIE_ATTRIBUTES.has(name.toLowerCase()) || !v.trim() ? pair : `${sep}${name}=${REDACTED}`)),
+    head +
+    value
+      .replace(COOKIE_PAIR, (pair, sep: string, name: string, v: string) => (COOKIE_ATTRIBUTES.has(name.toLowerCase()) || !v.trim() ? pair : `${sep}${name}=${REDACTED}`))
+      .replace(NAMELESS_COOKIE, (m, sep: string, word: string) => (COOKIE_ATTRIBUTES.has(word.toLowerCase()) || NO_COOKIE.test(word) ? m : sep + REDACTED)),
   );
 }
 
