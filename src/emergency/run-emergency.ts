@@ -12,7 +12,7 @@ import type { AgentAdapter, AgentRunResult, AgentSession, AgentStartInfo, Refuse
 import type { AdapterName, EmergencyConfig } from './emergency-schema.js';
 import type { EmergencyHost } from './tool-host.js';
 import { createAdapter, type AdapterFactoryOptions } from './adapter-registry.js';
-import { acquireEmergencyLocks, clearServiceRun, serviceRunPath, takeOverServiceRun } from './emergency-locks.js';
+import { acquireEmergencyLocks, clearServiceRun, serviceRunPath, takeOverServiceRun, takeWorkdirLock } from './emergency-locks.js';
 import type { KeepProtected } from './revert-protected.js';
 import { DEFAULT_SNAPSHOT_LIMITS, changesSince, fileHashes, fileModes, fileOwners, revertSnapshot, takeSnapshot, type FileChange, type FileSnapshot } from './file-snapshot.js';
 import { summarizeChanges } from './change-summary.js';
@@ -186,6 +186,7 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
   // config's own lock as well: a doctor --fix run with another state dir (its own clawback.yaml) held only that one.
   const waitMs = Math.min(repairLockWaitMs(service), REPAIR_LOCK_WAIT_MAX_MS);
   const configPath = service.configFile?.path;
+  const lockWaitEnd = clock.monotonic() + waitMs;
   const repair = await takeRepairLock(opts.stateDir, service.name, {
     clock,
     waitMs,
@@ -200,6 +201,23 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
     opts.emit(event(opts, 'incident.action', 'warning', `Level 3 did not start: ${why}`, { action: 'agent-waited-repair', reason: why }));
     return { summary: why, detail: `waited: ${why}`, outcome: 'busy', launched: false, incidentDir, changedFiles: [], refusedCalls: [] };
   }
+  // Another service's agent at work in this cwd: its snapshot and revert cover this run's edits too, so wait for it.
+  const sharedDir = service.cwd !== undefined && !tooBroadToEdit(path.resolve(service.cwd)) ? path.resolve(service.cwd) : undefined;
+  const dirLock = sharedDir === undefined
+    ? { ok: true as const, release: async () => undefined }
+    : await takeWorkdirLock(opts.stateDir, sharedDir, {
+        clock,
+        waitMs: lockWaitEnd - clock.monotonic(),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        onWait: (owner) => opts.emit(event(opts, 'incident.action', 'warning', `Level 3: another agent run (${owner ? `pid ${owner.pid}` : 'another process'}) is at work in ${sharedDir}, ${service.name}'s cwd; this run waits for it (up to ${formatDuration(Math.max(0, lockWaitEnd - clock.monotonic()))}) so neither run's revert undoes the other's changes`, { action: 'agent-waits-agent', cwd: sharedDir, ...(owner ? { pid: owner.pid } : {}) })),
+      });
+  if (!dirLock.ok) {
+    await repair.release();
+    await lock.locks.release();
+    const why = `another agent run (${dirLock.owner ? `pid ${dirLock.owner.pid}` : 'another process'}) kept working in ${sharedDir}, ${service.name}'s cwd, for ${formatDuration(waitMs)}: the agent does not edit the files beside it`;
+    opts.emit(event(opts, 'incident.action', 'warning', `Level 3 did not start: ${why}`, { action: 'agent-waited-agent', reason: why }));
+    return { summary: why, detail: `waited: ${why}`, outcome: 'busy', launched: false, incidentDir, changedFiles: [], refusedCalls: [] };
+  }
   try {
     const { ended: orphans, unjudged } = await takeOverServiceRun(opts.stateDir, service.name, incidentDir, clock);
     if (orphans.length > 0) {
@@ -208,6 +226,7 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
     if (unjudged) await revertOrphanRun({ ...orphanAt(opts), repairLockHeld: true }, unjudged, 'before this run starts');
     return await runLocked(opts, t0, incidentDir);
   } finally {
+    await dirLock.release();
     await repair.release();
     await lock.locks.release();
   }
