@@ -453,8 +453,10 @@ export class ClusterNode {
 
   /**
    * etcd cannot be used. Said out loud (once per cause) when it will not pass by itself (a refusal: TLS, auth,
-   * permissions) or when this member has no lease at all; a renewal or a poll that failed on a lost endpoint or during
-   * etcd's leader election is only shown in the status (if it lasts, cluster.fenced says what it cost).
+   * permissions), when this member has no lease at all, or when its lease went a whole TTL without a renewal (etcd may
+   * have let it expire: this member can neither keep nor take a singleton). A standby whose etcd stayed silent was
+   * silent itself for as long as the outage lasted (only a leader said cluster.fenced), and said it only once etcd was
+   * back. A renewal or a poll that failed on a lost endpoint or during etcd's leader election is only shown in the status.
    */
   private etcdFailed(err: unknown, part: EtcdPart = 'lease'): void {
     if (part === 'lease') this.etcdOk = false;
@@ -463,10 +465,13 @@ export class ClusterNode {
     this.problems.set(part, why);
     this.etcdError = this.currentProblem();
     const cause = `${part}: ${etcdErrorCause(err, this.cfg)}`;
-    if (cause === this.announcedCause || !(isEtcdRefusal(err) || (part === 'lease' && this.leaseId === null))) return;
+    const lapsed = part === 'lease' && (this.leaseId === null || (this.leaseAgeMs() ?? 0) >= this.cfg.leaseTtl);
+    if (cause === this.announcedCause || !(isEtcdRefusal(err) || lapsed)) return;
     this.announced = why;
     this.announcedCause = cause;
-    const effect = part === 'member' ? 'the other members do not see it as live (a move to it is refused or withdrawn); retried at every lease renewal' : 'singleton services stand by (or fence themselves) until etcd answers';
+    const age = this.leaseAgeMs();
+    const unrenewed = part === 'lease' && this.leaseId !== null && age !== null ? `no lease renewal confirmed for ${Math.round(age / 1000)} s; ` : '';
+    const effect = part === 'member' ? 'the other members do not see it as live (a move to it is refused or withdrawn); retried at every lease renewal' : `${unrenewed}singleton services stand by (or fence themselves) until etcd answers`;
     this.emit({ type: 'cluster.etcd-unreachable', time: this.clock.now(), severity: 'critical', message: `cluster member ${this.member}: ${why}; ${effect}`, details: { error: why, endpoints: this.cfg.endpoints } });
   }
 
