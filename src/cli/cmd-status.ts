@@ -40,7 +40,7 @@ interface StatusJson {
   scaled?: import('../instances/instances-plugin.js').ScaledGroupStatus[];
   notify?: DeadLetterView;
   /** A daemon with a `cluster:` block (src/cluster/cluster-plugin.ts); followSkipped is absent from earlier versions. */
-  cluster?: { followSkipped?: Array<{ service: string; at: number; message: string }> };
+  cluster?: { etcdError?: string | null; followSkipped?: Array<{ service: string; at: number; message: string }> };
 }
 
 export function registerStatus(program: Command): void {
@@ -133,6 +133,8 @@ export function renderStatus(
   }
   if (d.previousDied) lines.push(p.red(`PREVIOUS DAEMON DIED: ${d.previousDied.message} (clawback acknowledge clears this notice)`));
   for (const line of deadLetterLines(status.notify)) lines.push(p.red(`ALERTS NOT DELIVERED: ${line}`));
+  // The table said only "gw stopped" while etcd could not be used (no lease: no member may run it); the JSON had it.
+  if (status.cluster?.etcdError) lines.push(p.red(`CLUSTER ETCD PROBLEM: ${status.cluster.etcdError} (\`clawback cluster status\` for the leaders)`));
   for (const f of status.cluster?.followSkipped ?? []) {
     const ago = d.now !== undefined ? ` ${humanDuration(Math.max(0, d.now - f.at))} ago` : '';
     lines.push(p.yellow(`CLUSTER CONFIG NOT FOLLOWED${ago}: ${f.message}`));
@@ -166,6 +168,8 @@ export function renderStatus(
       lines.push(p.dim(`${s.name}: preflight: ${s.preflight.step} (${s.preflight.command.join(' ')}), ${ran}${humanDuration(s.preflight.budgetMs)} budget`));
     }
     if (s.startup) lines.push(p.dim(`${s.name}: ${s.startup.message}`));
+    // A singleton another member runs (or nobody, for now) is not a stopped service to fix.
+    if (s.placement && !s.placement.active && s.state !== 'running') lines.push(p.dim(`${s.name}: standby: ${s.placement.holder ? `${s.placement.holder} holds the lease` : 'no member holds the lease now'} (placement: singleton)`));
     if (s.keptDown && s.incident) lines.push('', p.red(`${s.name}: failed, kept down (restart: ${s.keptDown}): not restarted until a person starts it: ${startHint(s.name)}`));
     else if (s.keptDown) lines.push(p.dim(`${s.name}: finished, kept down (restart: ${s.keptDown}); ${startHint(s.name)} runs it again`));
     if (s.held) lines.push('', p.red(`${s.name}: restarts stopped (${s.held.reason}): ${s.held.detail}`), working ? heldDuringWorkHint(working, resumeHint(s.name)) : `  fix the cause, then: ${resumeHint(s.name)}`);
