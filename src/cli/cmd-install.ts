@@ -196,12 +196,12 @@ export function registerInstall(program: Command): void {
           configProblem: async () => configProblem(configPath, stateDir),
           // The revived daemon journals and notifies these when it starts (it owns the outbox).
           emit: (event) => appendPendingEvent(stateDir, event),
-          probeServices: async () => {
+          probeServices: async (signal) => {
             watchdog.step('starting the services directly');
             const loaded = loadConfig({ ...(configPath ? { file: configPath } : {}), stateDir });
             // Its starts are journaled by the next daemon, as the revival is.
             const events: ClawbackEvent[] = [];
-            await reviveServicesDirectly(loaded.config, stateDir, (event) => events.push(event));
+            await reviveServicesDirectly(loaded.config, stateDir, (event) => events.push(event), signal);
             const limits = new Map(loaded.config.services.map((s) => [s.name, `${s.restart.guardianStartLimit.burst} restarts in ${formatDuration(s.restart.guardianStartLimit.interval)}`]));
             serviceAlerts = serviceAlertsOf(events, (name) => limits.get(name));
             // Queued at once (nothing lost should the pass be killed), marked as told: this pass tells (or spools) it.

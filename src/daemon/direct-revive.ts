@@ -16,18 +16,27 @@ import { DAEMON_LOCK_FILE } from './daemon-lock.js';
 import { findUnrecordedInstances } from './unrecorded-instances.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { lastBootAt } from '../platform/boot-time.js';
+import { preflightFor } from './doctor-wiring.js';
 
 /**
  * Returns the names of the services it started. The next daemon adopts them from state.json. Starts nothing while a
  * live daemon holds daemon.lock (one still booting, slow to write its first heartbeat, owns the services), and never a
  * service whose instance runs unrecorded (started from this state dir, found by its marks). The reducer's events for
  * what it started ("started (pid N)", an incident opened) go to `emit` once state.json holds them: dropped, the
- * journal showed a service adopted under a pid nothing had started.
+ * journal showed a service adopted under a pid nothing had started. Each start runs the daemon's preflight first (its
+ * command, config file, port, and another live gateway owning the OpenClaw state dir): a refusal goes to the reducer as
+ * `preflight-failed`, as the daemon's runtime reports it, and nothing is spawned. Without it the guardian started a
+ * service into a port a stranger held, a config that does not load, or a state dir another live gateway owned.
+ * `signal` ends a preflight's validator when the pass is out of time.
  */
-export async function reviveServicesDirectly(config: ClawbackConfig, stateDir: string, emit?: (event: ClawbackEvent) => void): Promise<string[]> {
+export async function reviveServicesDirectly(config: ClawbackConfig, stateDir: string, emit?: (event: ClawbackEvent) => void, signal?: AbortSignal): Promise<string[]> {
   const clock = systemClock();
-  const holder = await new FileLock(path.join(stateDir, DAEMON_LOCK_FILE), { clock }).owner();
-  if (holder && isSameProcess(holder.pid, holder.startTime)) return [];
+  const daemonLock = new FileLock(path.join(stateDir, DAEMON_LOCK_FILE), { clock });
+  const daemonRuns = async (): Promise<boolean> => {
+    const holder = await daemonLock.owner();
+    return holder !== null && isSameProcess(holder.pid, holder.startTime);
+  };
+  if (await daemonRuns()) return [];
   // No daemon rotates the services' logs while it is down: each pass does, as its rotation loop would (a failure costs
   // disk only, and the next pass tries again).
   for (const service of config.services) await rotateIfLarger(serviceLogFile(service, stateDir), service.logs.maxBytes, service.logs.keep).catch(() => false);
@@ -78,6 +87,18 @@ export async function reviveServicesDirectly(config: ClawbackConfig, stateDir: s
       // An exit with no start after it (a backoff not due yet, the breaker tripped): the exit, its incident and the
       // hold are kept, and said, all the same.
       if (gone) keep();
+      continue;
+    }
+    // The daemon's runtime runs this before every start effect: the guardian carries out the same start, so the same check.
+    const answer = await preflightFor(service, { stateDir, clock, emit: (e) => events.push(e) })(undefined, signal).catch((err: unknown) => `the preflight could not run: ${(err as Error).message}`);
+    if (signal?.aborted) break;
+    // A preflight's validator can take half a minute: a daemon that took daemon.lock meanwhile owns the services now.
+    if (await daemonRuns()) break;
+    const problem = typeof answer === 'string' ? answer : answer?.problem;
+    if (problem) {
+      d = decide(d.state, { type: 'preflight-failed', problem, ...(typeof answer === 'object' && answer.personOnly ? { personOnly: true } : {}) }, ctx(), policy);
+      effects.push(...d.effects);
+      keep();
       continue;
     }
     const inst = spawnInstance(spawnSpecFor(service, stateDir), clock, { unref: true });

@@ -65,7 +65,10 @@ export class SnapshotStores {
   }
 }
 
-export function doctorContext(service: ServiceConfig, ctx: DaemonContext, runtime?: () => ServiceRuntime, stores?: SnapshotStores): DoctorContext {
+/** What a doctor context is built from: the daemon's context, or the guardian's when no daemon runs (direct-revive.ts). */
+export type DoctorContextSource = Pick<DaemonContext, 'stateDir' | 'clock' | 'emit' | 'wallAnchor'>;
+
+export function doctorContext(service: ServiceConfig, ctx: DoctorContextSource, runtime?: () => ServiceRuntime, stores?: SnapshotStores): DoctorContext {
   const pid = runtime?.().status().pid ?? undefined;
   return {
     service,
@@ -197,7 +200,7 @@ export function serviceDoctorAlways(service: ServiceConfig, doctorRuns: number, 
  * Preflight before every start. The config validator can be slow (it may spawn the service's own
  * checker), so it runs again only when the file changed since it last passed.
  */
-export function preflightFor(service: ServiceConfig, ctx?: DaemonContext): (onStep?: (step: PreflightStep) => void, signal?: AbortSignal) => Promise<PreflightAnswer> {
+export function preflightFor(service: ServiceConfig, ctx?: DoctorContextSource): (onStep?: (step: PreflightStep) => void, signal?: AbortSignal) => Promise<PreflightAnswer> {
   // Another live OpenClaw process holding the state dir's gateway.state.lock: the start would exit 78 into it. Read before
   // every start (not for an external service: the lock's owner there may be the running service itself). Built once.
   const stateOwner = ctx && !service.external ? { rule: openclawStateOwnerRule(), dctx: doctorContext(service, ctx) } : undefined;

@@ -161,7 +161,10 @@ export function serviceAlertsOf(events: readonly ClawbackEvent[], limitOf: (serv
     .filter(isServiceAlert)
     .map((e) => {
       const limit = limitOf(e.service!);
-      const note = ` (said by the guardian: no daemon could start, and the service hit its start limit under the guardian's direct revive${limit ? `, restart.guardianStartLimit ${limit}` : ''}; it stays down until then)`;
+      // Its preflight refused the start (a port held, a config that does not load, another gateway owning its state): no start limit was hit.
+      const refused = String(e.details?.reason ?? '').startsWith('preflight');
+      const why = refused ? "its preflight refused the guardian's direct start, and nothing was started" : `the service hit its start limit under the guardian's direct revive${limit ? `, restart.guardianStartLimit ${limit}` : ''}`;
+      const note = ` (said by the guardian: no daemon could start, and ${why}; it stays down until then)`;
       return { ...e, message: `${e.message.split('\n')[0]}${note}${e.message.includes('\n') ? e.message.slice(e.message.indexOf('\n')) : ''}` };
     });
 }
