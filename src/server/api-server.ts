@@ -170,7 +170,7 @@ export async function startApiServer(opts: {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const bearer = bearerOf(req);
     const authed = tokenMatches(bearer, token);
-    if (!hostAllowed(req, opts.host)) return send(res, 421, { error: 'unexpected Host header' });
+    if (!hostAllowed(req, loopback)) return send(res, 421, { error: 'unexpected Host header' });
     // On loopback a read with a wrong token is answered as one without: say it was refused, or a client holding an old
     // token (a dashboard after the token changed) showed "control enabled" and learned otherwise only from a 401 on its
     // next click. No more than a POST's 401 already tells.
