@@ -270,7 +270,10 @@ class Step {
       // Already on its way down: a stronger follow-up (hold, stay, dispose) wins over a start; a hold lifted since does not.
       // A second stop keeps the note that this one was journaled already (once "stopped", not twice).
       if (then.then === 'stay' && s.afterStop?.then === 'stay') return true;
-      if (then.then !== 'start' || s.afterStop?.then === 'start' || this.staleHoldAfterStop()) s.afterStop = then;
+      // A stop over the restart under way keeps that it was one: 20 stops and restarts at once counted and announced
+      // "restarting (manual)" once per restart after a stop, for a single process that went down once.
+      if (then.then === 'stay' && s.afterStop?.then === 'start') s.afterStop = { ...then, wasStart: true };
+      else if (then.then !== 'start' || s.afterStop?.then === 'start' || this.staleHoldAfterStop()) s.afterStop = then;
       return true;
     }
     s.phase = 'stopping';
@@ -1529,7 +1532,7 @@ class Step {
       if (s.incident) s.incident.coolDownRetries = 0;
       // A restart already under way (a second `clawback restart` while the first waits for the exit) is the same
       // restart: counted and announced once, not twice for one stop and one start.
-      const joins = s.phase === 'stopping' && s.afterStop?.then === 'start';
+      const joins = s.phase === 'stopping' && (s.afterStop?.then === 'start' || (s.afterStop?.then === 'stay' && s.afterStop.wasStart === true));
       if (s.instance && !joins) {
         this.restarting('warning', `restarting ${p.name} (manual)`, { reason: 'manual' }, 0);
       }

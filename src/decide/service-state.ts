@@ -177,7 +177,7 @@ export interface ServiceState {
   phase: Phase;
   instance: InstanceRecord | null;
   /** What happens when the instance being stopped has exited. */
-  afterStop: { then: 'start'; reason: StartReason; /** Wait this long after the exit first (a probe restart's backoff). */ delayMs?: number } | { then: 'hold' } | { then: 'stay'; /** Journaled as the stop began (a cancelled start's): no second "stopped" at the exit. */ told?: true } | { then: 'dispose' } | null;
+  afterStop: { then: 'start'; reason: StartReason; /** Wait this long after the exit first (a probe restart's backoff). */ delayMs?: number } | { then: 'hold' } | { then: 'stay'; /** Journaled as the stop began (a cancelled start's): no second "stopped" at the exit. */ told?: true; /** It overrode the start after this stop (a restart counted already): a restart now joins that one. */ wasStart?: true } | { then: 'dispose' } | null;
   restartHistory: number[];
   backoffAttempt: number;
   /**

@@ -86,6 +86,35 @@ describe('two restart requests of a person while one restart is under way', () =
     expect(d.effects.filter((e) => e.type === 'start').length).toBe(2); // the boot's and the restart's
   });
 
+  it('stops and restarts interleaved while it goes down (20 API requests at once) are one restart, and the last word stands', () => {
+    const d = new ReducerDrive(testPolicy());
+    d.up(0, 10);
+    const before = d.state.restartsTotal;
+    let t = 1000;
+    for (let i = 0; i < 5; i++) {
+      d.at(t++, { type: 'request', action: 'stop', by: 'human' });
+      d.at(t++, { type: 'request', action: 'restart', by: 'human' });
+    }
+    expect(d.state.restartsTotal).toBe(before + 1);
+    expect(d.events('service.restarting')).toHaveLength(1);
+    d.at(1500, { type: 'exited', pid: 10, code: null, signal: 'SIGTERM', at: 1500, statusKnown: true });
+    expect(d.types()).toEqual(['start']);
+    expect(d.effects.filter((e) => e.type === 'stop')).toHaveLength(1);
+  });
+
+  it('a stop then a restart of a running service is one restart (counted once), and a last stop keeps it down', () => {
+    const d = new ReducerDrive(testPolicy());
+    d.up(0, 10);
+    const before = d.state.restartsTotal;
+    d.at(1000, { type: 'request', action: 'stop', by: 'human' });
+    d.at(1001, { type: 'request', action: 'restart', by: 'human' });
+    d.at(1002, { type: 'request', action: 'stop', by: 'human' });
+    expect(d.state.restartsTotal).toBe(before + 1);
+    d.at(1500, { type: 'exited', pid: 10, code: null, signal: 'SIGTERM', at: 1500, statusKnown: true });
+    expect(d.types()).toEqual([]);
+    expect(d.state.phase).toBe('stopped');
+  });
+
   it('a restart after the first one finished is a second restart', () => {
     const d = new ReducerDrive(testPolicy());
     d.up(0, 10);
