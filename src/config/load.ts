@@ -22,6 +22,7 @@ import { effectiveCount, overridePortClashes, readScaleOverrides, type RefusedOv
 import { errnoText } from '../platform/errno-words.js';
 import { withSourcePositions } from './source-positions.js';
 import { namedWarning, withOwners } from './problem-owners.js';
+import { configSyntax, parseJson5 } from './json5-source.js';
 
 export { CONFIG_CANDIDATES, findConfigFile } from './find-config.js';
 import { findConfigFile, MAX_CONFIG_BYTES } from './find-config.js';
@@ -70,7 +71,9 @@ export function parseConfigSource(text: string, file: string): unknown {
   if (deep) {
     throw new ConfigError(file, [{ path: '(file)', message: `nests lists and maps more than ${MAX_CONFIG_NESTING} levels deep at line ${deep.line}: expected at most ${MAX_CONFIG_NESTING} (is it the right file?)` }]);
   }
-  try {
+  const json5 = configSyntax(file, text) === 'json5';
+  if (json5) raw = parseJson5(text, file);
+  else try {
     // YAML is a superset of JSON, so one parser serves both; errors carry line and column. Merge keys (`<<: *defaults`)
     // as docker-compose files use them; a recursive one is still found by unusableValues, alias counts bounded by yaml.
     const doc = YAML.parseDocument(text, { prettyErrors: true, merge: true });
@@ -88,7 +91,7 @@ export function parseConfigSource(text: string, file: string): unknown {
     throw new ConfigError(file, [{ path: '(file)', message: `cannot parse: ${words}${hint}`, ...(at ? { line: at.line, col: at.col } : {}) }]);
   }
   const problems = unusableValues(raw);
-  if (problems.length > 0) throw new ConfigError(file, withSourcePositions(text, problems));
+  if (problems.length > 0) throw new ConfigError(file, withSourcePositions(text, problems, json5 ? raw : undefined));
   return withoutExtensionFields(raw);
 }
 
@@ -242,7 +245,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   } catch (err) {
     // Every problem found in the file (schema, cross-field rules, unknown keys, clashes) says where it is, and which
     // service, probe or channel it is about by name.
-    if (err instanceof ConfigError && err.file === file) throw new ConfigError(file, withSourcePositions(text, withOwners(raw, err.problems)));
+    if (err instanceof ConfigError && err.file === file) throw new ConfigError(file, withSourcePositions(text, withOwners(raw, err.problems), raw !== undefined && configSyntax(file, text) === 'json5' ? raw : undefined));
     throw err;
   }
 }

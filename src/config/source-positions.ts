@@ -91,7 +91,7 @@ function keyNode(doc: Document, node: Node, key: string): Node | undefined {
  * itself, the unknown key, or for a missing field the block that lacks it. Problems about the file as a whole, or
  * already located, are left as they are.
  */
-export function withSourcePositions(text: string, problems: readonly ConfigProblem[]): ConfigProblem[] {
+export function withSourcePositions(text: string, problems: readonly ConfigProblem[], parsed?: unknown): ConfigProblem[] {
   // A file that did not parse (too deep, bad YAML) is not parsed again: 1 MiB of `[` took the parser ~15 s.
   const locatable = (p: ConfigProblem): boolean => p.line === undefined && !p.path.startsWith('(') && !p.path.startsWith('$');
   if (!problems.some(locatable)) return [...problems];
@@ -102,6 +102,8 @@ export function withSourcePositions(text: string, problems: readonly ConfigProbl
   } catch {
     return [...problems];
   }
+  // Positions come from reading the text as YAML: a JSON5 file YAML reads otherwise (`name:"web"` one key) gets none.
+  if (parsed !== undefined && !sameValue(doc, parsed)) return [...problems];
   return problems.map((p) => {
     if (!locatable(p)) return p;
     const found = locatePath(doc, p.path);
@@ -112,4 +114,14 @@ export function withSourcePositions(text: string, problems: readonly ConfigProbl
     const { line, col } = lineCounter.linePos(offset);
     return { ...p, line, col };
   });
+}
+
+/** Whether YAML's reading of the text is the value the loader read (top-level `x-` keys aside, which it drops). */
+function sameValue(doc: Document, parsed: unknown): boolean {
+  try {
+    const strip = (v: unknown): unknown => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).filter(([k]) => !k.startsWith('x-'))) : v);
+    return JSON.stringify(strip(doc.toJS())) === JSON.stringify(strip(parsed));
+  } catch {
+    return false;
+  }
 }

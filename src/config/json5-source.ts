@@ -1,0 +1,43 @@
+// Why this exists: a JSON5 config (`{services:[{name:"web"}]}`, as OpenClaw's own is written) was read as YAML, whose
+// flow maps take `name:"web"` for one key: "unknown key(s) "name:"web""". Which parser reads the file is chosen here.
+import path from 'node:path';
+import JSON5 from 'json5';
+import { ConfigError } from './errors.js';
+
+export type ConfigSyntax = 'yaml' | 'json5';
+
+/**
+ * JSON5 for a `.json5` file; for another name other than `.yaml`/`.yml`, JSON5 when the text opens as JSON does
+ * (`{`, or a `//`/`/*` comment), is not strict JSON, and JSON5 reads it. Else YAML (a superset of JSON).
+ */
+export function configSyntax(file: string, text: string): ConfigSyntax {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.json5') return 'json5';
+  if (ext === '.yaml' || ext === '.yml') return 'yaml';
+  const start = text.replace(/^\uFEFF/, '').trimStart();
+  if (!start.startsWith('{') && !start.startsWith('//') && !start.startsWith('/*')) return 'yaml';
+  try {
+    JSON.parse(text.replace(/^\uFEFF/, ''));
+    return 'yaml';
+  } catch {
+    try {
+      JSON5.parse(text);
+      return 'json5';
+    } catch {
+      return 'yaml';
+    }
+  }
+}
+
+/** The JSON5 text's value; a syntax error names its line and column (the character itself only when punctuation). */
+export function parseJson5(text: string, file: string): unknown {
+  try {
+    return JSON5.parse(text) as unknown;
+  } catch (err) {
+    const e = err as { message: string; lineNumber?: number; columnNumber?: number };
+    // "JSON5: invalid character 'h' at 2:5": the character may be a secret's first one, and the place is said apart.
+    const words = e.message.replace(/^JSON5:\s*/, '').replace(/\s+at \d+:\d+$/, '').replace(/ '([^']*)'$/, (m, c: string) => (/^[^\p{L}\p{N}]$/u.test(c) ? m : ''));
+    const at = e.lineNumber !== undefined && e.columnNumber !== undefined ? { line: e.lineNumber, col: e.columnNumber } : {};
+    throw new ConfigError(file, [{ path: '(file)', message: `cannot parse: ${words}; expected JSON5, as the name ending in .json5 says (YAML is read from a .yaml file)`, ...at }]);
+  }
+}
