@@ -3,7 +3,7 @@
 const UNITS: ReadonlyArray<readonly [string, number]> = [['ms', 1], ['s', 1000], ['m', 60_000], ['h', 3_600_000], ['d', 86_400_000]];
 
 /** A regex source matching the decimal digits of an integer >= n (n a positive integer), leading zeros allowed. */
-function integerAtLeast(n: number): string {
+export function integerAtLeast(n: number): string {
   const d = String(n);
   const alts = [`[1-9]\\d{${d.length},}`, d];
   for (let i = 0; i < d.length; i++) {

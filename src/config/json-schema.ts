@@ -6,6 +6,7 @@ import { byteSize } from '../probes/byte-size-schema.js';
 import { httpUrl } from '../probes/probe-schema.js';
 import { regexSource } from './schema.js';
 import { durationAtLeastJsonSchema } from './duration-minimum.js';
+import { byteSizeAtLeastJsonSchema } from './byte-size-minimum.js';
 import { EMERGENCY_MINIMUMS, emergencySchema } from '../emergency/emergency-schema.js';
 
 /**
@@ -39,6 +40,8 @@ export function configJsonSchema(): Record<string, unknown> {
       if (ctx.zodSchema === regexSource) ctx.jsonSchema.format = 'regex';
       const least = durationMinimum(ctx.zodSchema);
       if (least !== undefined) setAnyOf(ctx.jsonSchema, durationAtLeastJsonSchema(least, 'expected'));
+      const leastBytes = byteSizeMinimum(ctx.zodSchema);
+      if (leastBytes !== undefined) setAnyOf(ctx.jsonSchema, byteSizeAtLeastJsonSchema(leastBytes));
       if (ctx.zodSchema === emergencySchema) emergencyMinimums(ctx.jsonSchema);
     },
   }) as Record<string, unknown>;
@@ -58,6 +61,13 @@ function durationMinimum(schema: unknown): number | undefined {
   if (from !== duration && durationMinimum(from) === undefined) return undefined;
   const own = schema.out.minValue ?? 0;
   return Math.max(own, durationMinimum(from) ?? 0);
+}
+
+/** The minimum of a `byteSize.pipe(z.number().min(N))` field (logs.maxBytes), if it is one. */
+function byteSizeMinimum(schema: unknown): number | undefined {
+  if (!(schema instanceof z.ZodPipe) || schema.in !== byteSize || !(schema.out instanceof z.ZodNumber)) return undefined;
+  const least = schema.out.minValue;
+  return typeof least === 'number' && Number.isInteger(least) && least > 1 ? least : undefined;
 }
 
 function setAnyOf(target: z.core.JSONSchema.JSONSchema, anyOf: Array<Record<string, unknown>>): void {
