@@ -13,6 +13,7 @@ import { signalKnown, type KnownProcess } from '../platform/escaped-descendants.
 import { isSameProcess, startTimeEpochMs } from '../platform/proc.js';
 import { strayProcesses } from './stray-processes.js';
 import { adoptInstance, killLeftovers, leftoversHolding, spawnInstance, type ExitInfo, type ServiceInstance, type SpawnSpec } from '../supervisor/service-process.js';
+import { StopNotSent } from '../supervisor/external-process.js';
 import { decide, nextWake, LEVEL_NAMES } from '../decide/decide.js';
 import { startupWaitText } from '../decide/startup-window.js';
 import { policyFor, resumeCommandOf, type ServicePolicy } from '../decide/policy.js';
@@ -232,6 +233,8 @@ export class ServiceRuntime {
   private lastOrder = { seq: 0, what: '' };
   /** The instance started while its log could not be opened, and why: its output is held by the log helper meanwhile. */
   private logBlocked: { pid: number; error: string } | undefined;
+  /** The last stop that sent nothing (an external pid it cannot identify), for the answer to the stop that asked. */
+  private stopNotSent: { pid: number; why: string } | undefined;
   /**
    * A reload that kept the process but not its settings hands this service to a new runtime (daemon.retune): the order
    * number of that handover and the runtime, once built. A request under way is answered by it, which finishes it.
@@ -497,6 +500,7 @@ export class ServiceRuntime {
     const outBefore = this.s.desired !== 'up' || !!this.s.held || !!this.s.maintenance;
     const order = by === 'human' ? this.order(`\`${action}\` request`) : this.lastOrder.seq;
     const startBefore = phaseBefore === 'starting' && !this.s.instance ? this.startAbort : undefined;
+    if (action === 'stop' || action === 'restart') this.stopNotSent = undefined;
     this.dispatch({ type: 'request', action, by, ...(runId ? { runId } : {}) });
     // A person's start, resume or restart of a service whose start is under way (its preflight's validator, up to a
     // minute) is answered at once, not after that validator: a restart once the start it cancelled has ended.
@@ -555,7 +559,9 @@ export class ServiceRuntime {
     const inMaintenance = m && by === 'human' && action !== 'stop'
       ? `; maintenance is still on (by ${m.by}, ${m.until !== null ? `until ${new Date(m.until).toISOString()}` : 'until turned off'}): started because a person asked, but not restarted or healed if it fails until it ends (\`clawback maintenance ${this.name} off\`)`
       : '';
-    return { ok, message: `${action} ${this.name}: ${where}${ended}${joinedText}${inMaintenance}` };
+    // A stop that sent nothing left it running as it was: why, and what to do, not a bare "running (pid N)".
+    const refused = (action === 'stop' || action === 'restart') && this.stopNotSent && this.stopNotSent.pid === s.pid ? `; it could not be stopped: ${this.stopNotSent.why}` : '';
+    return { ok: ok && !refused, message: `${action} ${this.name}: ${where}${ended}${joinedText}${inMaintenance}${refused}` };
   }
 
   /** The preflight step a start waits for, as the answer to a person's request says it ('' when none runs). */
@@ -952,7 +958,9 @@ export class ServiceRuntime {
     try {
       await inst.stop(this.config.stop.signal, graceMs);
     } catch (err) {
-      this.dispatch({ type: 'effect-failed', effect: 'stop', error: (err as Error)?.message ?? String(err) });
+      const nothingSent = err instanceof StopNotSent;
+      this.stopNotSent = nothingSent ? { pid: inst.pid, why: err.message } : undefined;
+      this.dispatch({ type: 'effect-failed', effect: 'stop', error: (err as Error)?.message ?? String(err), ...(nothingSent ? { nothingSent } : {}) });
     }
   }
 

@@ -215,7 +215,7 @@ class Step {
       case 'clock-stepped':
         return this.clockStepped(input.byMs);
       case 'effect-failed':
-        return this.effectFailed(input.effect, input.error);
+        return this.effectFailed(input.effect, input.error, input.nothingSent === true);
       case 'shutdown':
         return this.shutdown(input.stopService, input.removed === true, input.replaced === true);
       case 'maintenance':
@@ -1323,6 +1323,8 @@ class Step {
     const note = s.maintenance ? ' (maintenance: no action)' : '';
     this.emit('service.unhealthy', 'warning', `${this.p.name} unhealthy: ${input.probe}: ${input.message}${note}`, { probe: input.probe, finding: input.finding });
     if (s.maintenance) return;
+    // Wanted down by a person whose stop could not be sent (an external pid it cannot identify): theirs, not healed.
+    if (s.desired === 'down') return;
     // A start that never came up (its window ran out, or an adopted instance past its window with no healthy check
     // recorded or seen) counts for the breaker: each failed start takes a whole window, so an intensity window shorter
     // than it never saw two restarts, and a service that never came up was restarted for ever, never climbing the ladder.
@@ -1522,6 +1524,9 @@ class Step {
   private restartRequest(by: Extract<ServiceInput, { type: 'request' }>['by'], runId?: string): void {
     const s = this.s;
     const p = this.p;
+    // A service a person stopped that still runs (a stop that could not be sent) is not restarted on anyone else's word:
+    // its restart would start it again once it ends (a dependency's restart, a prediction, an agent).
+    if (by !== 'human' && s.desired === 'down') return;
     if (by === 'human') {
       s.desired = 'up';
       s.flapping = null;
@@ -1827,10 +1832,24 @@ class Step {
     this.tick();
   }
 
-  private effectFailed(effect: string, error: string): void {
+  private effectFailed(effect: string, error: string, nothingSent: boolean): void {
+    const s = this.s;
+    // A stop that sent nothing (an external pid it cannot identify, no stopCommand): no exit is coming, and "stopping"
+    // stayed in `clawback status` for ever. It runs as it was: said at once; a person's stop keeps the service wanted down
+    // (once its manager or a person ends it, it is not started again), and a restart or hold waiting for the exit is dropped.
+    if (effect === 'stop' && nothingSent && s.phase === 'stopping' && s.instance) {
+      const after = s.afterStop?.then;
+      s.afterStop = null;
+      s.phase = 'running';
+      const left = after === 'start' ? 'not restarted' : after === 'hold' ? 'held, but left running' : 'left running';
+      this.emit('daemon.fault', 'critical', `${this.p.name}: could not stop: ${error}; it is ${left} as it was (pid ${s.instance.pid})`, { effect, error });
+      // The daemon is letting it go meanwhile (its shutdown, a reload): no exit to wait for, left to its manager.
+      if (s.disposed) this.fx.push({ type: 'release' });
+      return;
+    }
     this.emit('daemon.fault', 'critical', `${this.p.name}: could not ${effect}: ${error}`, { effect, error });
     if (effect === 'start') this.startFailed(error);
-    else if (effect === 'stop' && this.s.phase === 'stopping') {
+    else if (effect === 'stop' && s.phase === 'stopping') {
       // The stop failed half-way; the exit (if any) still arrives. Nothing else is safe to assume.
     }
   }
@@ -1867,7 +1886,8 @@ class Step {
     this.emit('maintenance.ended', waits ? 'warning' : 'info', `${this.p.name}: maintenance ended (${by}); healing is back${still}${keptDown}`, { by, afterMs: this.now - m.since, ...(waits ? { waitingHuman: true } : {}), ...(keptDown ? { keptDown: true } : {}) });
     if (s.desired === 'up' && !s.instance && !s.held && s.phase !== 'starting' && !s.keptDown) this.startNow('resume');
     // Still judged unhealthy when healing comes back: act on it now, as on a fresh verdict (no probe repeats a verdict).
-    else if (s.instance && s.phase === 'running' && s.health === 'unhealthy' && !s.held && !s.work) {
+    // Not for one a person stopped that runs on (a stop that could not be sent): theirs, not healed.
+    else if (s.desired === 'up' && s.instance && s.phase === 'running' && s.health === 'unhealthy' && !s.held && !s.work) {
       const why = 'still unhealthy when maintenance ended';
       this.openIncident(1, why);
       this.countedRestart('probe', this.p.stopGraceMs, why);

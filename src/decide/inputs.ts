@@ -99,8 +99,8 @@ export type ServiceInput =
    * the times until which it surely does) or stands by (holder: who runs it instead).
    */
   | { type: 'placement'; active: boolean; token?: number; holder?: string | null; stopBy?: number; killBy?: number; reason?: string }
-  /** An effect the executor could not carry out. */
-  | { type: 'effect-failed'; effect: Effect['type']; error: string }
+  /** An effect the executor could not carry out. `nothingSent`: a stop that signalled nothing (the process runs on untouched). */
+  | { type: 'effect-failed'; effect: Effect['type']; error: string; nothingSent?: boolean }
   /** `removed`: a config reload removes or replaces the service (its runtime is not coming back with this state). */
   /** `replaced`: the reload hands the service, with new settings, to a new runtime (removed stays true, as for its incident). */
   | { type: 'shutdown'; stopService: boolean; removed?: boolean; replaced?: boolean };

@@ -11,6 +11,8 @@ import { startedAfterPidFile, type StalePidFile } from './pid-file-owner.js';
 export class ExternalStartError extends Error {}
 /** A person's stop or restart ended the launch (its start command killed, or its wait for the pid cut short) and no process came up. */
 export class ExternalStartCancelled extends Error {}
+/** A stop that sent nothing (a pid it cannot identify, no stopCommand): the process runs on exactly as it was. */
+export class StopNotSent extends Error {}
 
 /**
  * The pid in a service manager's answer or a pid file: `MainPID=1234` (systemctl show), `pid = 1234`
@@ -155,7 +157,7 @@ function attach(pid: number, ext: ExternalConfig, clock: Clock, runner: CommandR
     stop: async (signal: NodeJS.Signals, graceMs: number): Promise<ExitInfo> => {
       if (ext.stopCommand) await runner.run(ext.stopCommand, { timeoutMs: ext.timeout });
       // Said to the reducer (a failed stop: journaled and alerted), which waits for the exit its manager or a person brings.
-      else if (unverified) throw new Error(notSignalled(pid, signal));
+      else if (unverified) throw new StopNotSent(notSignalled(pid, signal));
       else signalIt(signal);
       const timer = clock.setTimeout(() => signalIt('SIGKILL'), graceMs);
       const info = await inst.exited;

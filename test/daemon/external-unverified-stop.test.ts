@@ -1,0 +1,81 @@
+// A stop of an external service whose pid cannot be identified (no start time read, so it is never signalled) and which
+// has no stopCommand sent nothing, yet `clawback status` said "stopping" until the request's bound ran out (and after):
+// nothing would ever end it. The reducer now says at once that it could not be stopped and leaves it running as it was.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
+import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { processStartTime } from '../../src/platform/proc.js';
+
+// A file even root cannot read (EACCES), bound over the service's /proc/PID/stat: a live process whose identity cannot
+// be read, for real. Needs root and a writable mount table; skipped elsewhere.
+const UNREADABLE = '/proc/sys/vm/compact_memory';
+const canMount = process.platform === 'linux' && process.getuid?.() === 0;
+let td: TestDaemon | undefined;
+const children: MarkedChild[] = [];
+const mounted: string[] = [];
+afterEach(async () => {
+  await td?.stop();
+  td = undefined;
+  for (const m of mounted.splice(0)) {
+    for (const args of [[m], ['-l', m]]) {
+      try {
+        execFileSync('umount', args, { stdio: 'ignore' });
+        break;
+      } catch {
+        // not mounted any more, or try lazily
+      }
+    }
+  }
+  for (const c of children.splice(0)) {
+    c.kill();
+    await c.waitForExit(5000).catch(() => undefined);
+  }
+}, 120_000);
+
+function hideStat(pid: number): boolean {
+  try {
+    execFileSync('mount', ['--bind', UNREADABLE, `/proc/${pid}/stat`], { stdio: 'ignore' });
+  } catch {
+    return false;
+  }
+  mounted.push(`/proc/${pid}/stat`);
+  return processStartTime(pid) === undefined;
+}
+
+describe('a stop of an external service whose pid cannot be identified', () => {
+  it.skipIf(!canMount)('says at once it could not be stopped and leaves it running, not "stopping"', async () => {
+    const dir = tempDir();
+    const pidFile = path.join(dir, 'svc.pid');
+    const svc = spawnMarked(process.execPath, ['-e', "console.log('ready'); setInterval(() => {}, 1e9)"]);
+    children.push(svc);
+    await svc.waitForStdout('ready');
+    writeFileSync(pidFile, `${svc.pid}\n`);
+    if (!hideStat(svc.pid)) return; // this host cannot hide it: nothing to judge
+    // A long stop grace: the old answer waited it out (plus 15 s) and still said "stopping".
+    td = await startTestDaemon({ services: [{ name: 'ext', external: { pidFile, restartCommand: ['true'], timeout: '2s' }, stop: { grace: '60s' } }] }, { dir });
+    const rt = td.daemon.runtimes.get('ext')!;
+    await waitFor(() => (rt.status().pid === svc.pid ? true : undefined), { timeoutMs: 20_000, message: 'attached to the service' });
+    const asked = Date.now();
+    const answer = await rt.request('stop', 'human');
+    // Answered once the stop failed, not after the 60 s grace: generous against a loaded host.
+    expect(Date.now() - asked).toBeLessThan(30_000);
+    expect(answer.ok).toBe(false);
+    expect(answer.message).toMatch(/could not be stopped|not signalled/);
+    const st = rt.status();
+    expect(st.state).toBe('running');
+    expect(st.pid).toBe(svc.pid);
+    expect(svc.exitInfo(), 'the unidentified pid was signalled').toBeUndefined();
+    const said = td.events.filter((e) => e.service === 'ext' && /not signalled/.test(e.message));
+    expect(said.length).toBeGreaterThan(0);
+    // A restart (its stop first) is not said done either: the same process runs on, untouched.
+    const restarted = await rt.request('restart', 'human');
+    expect(restarted.ok).toBe(false);
+    expect(restarted.message).toMatch(/could not be stopped/);
+    expect(rt.status().state).toBe('running');
+    expect(rt.status().pid).toBe(svc.pid);
+    expect(svc.exitInfo(), 'the unidentified pid was signalled').toBeUndefined();
+  }, 120_000);
+});
