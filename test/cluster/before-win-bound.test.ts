@@ -1,6 +1,6 @@
 // A winner's config-follow step that never finished (a config write stuck on a hung disk) held the won lease with the
 // service never started, for good: no event, no failover. Now it is bounded (2 x TTL/5), said, and aborted.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ClusterNode, type PlacementFact } from '../../src/cluster/cluster-node.js';
 import { clusterSchema } from '../../src/cluster/cluster-schema.js';
 import { connectEtcdClients } from '../../src/cluster/etcd-connect.js';
@@ -8,16 +8,10 @@ import { LeaseRenewer } from '../../src/cluster/lease-renewer.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { waitFor } from '../helpers/processes.js';
-import { startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
+import { oneEtcdPerFile } from './etcd-cluster.js';
 
 describe('the step between a win and the start is bounded (real etcd)', () => {
-  let etcd: EtcdCluster;
-  beforeAll(async () => {
-    etcd = await startEtcdCluster(1);
-  }, 90_000);
-  afterAll(async () => {
-    await etcd?.stop();
-  });
+  const etcd = oneEtcdPerFile();
 
   it('a beforeWin that never settles: the service still goes active, the warning says why, the late work is aborted', async () => {
     const cfg = clusterSchema.parse({ member: 'a', endpoints: etcd.endpoints, leaseTtl: '5s', prefix: `bwbound-${process.pid}`, pollInterval: '100ms' });

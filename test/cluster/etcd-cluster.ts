@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { freePort } from '../helpers/ports.js';
 import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
 
@@ -106,6 +107,27 @@ async function isLeader(port: number): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * One real etcd member for the whole test file: started before its tests (90 s bound), stopped after them. The value
+ * stands for the cluster once started (its fields read through), so tests write `etcd.endpoints` as before.
+ */
+export function oneEtcdPerFile(): EtcdCluster {
+  let started: EtcdCluster | undefined;
+  beforeAll(async () => {
+    started = await startEtcdCluster(1);
+  }, 90_000);
+  afterAll(async () => {
+    await started?.stop();
+  });
+  return new Proxy({} as EtcdCluster, {
+    get(_t, key) {
+      if (!started) throw new Error('etcd is not started yet (use it inside a test)');
+      const v = (started as unknown as Record<PropertyKey, unknown>)[key];
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(started) : v;
+    },
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 // etcd paused longer than the lease: a standby said nothing for the whole outage (only the leader's cluster.fenced was
 // an alert), then a critical cluster.etcd-unreachable once etcd was back. It must say so during the outage, once.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ClusterNode } from '../../src/cluster/cluster-node.js';
 import { clusterSchema } from '../../src/cluster/cluster-schema.js';
 import { clusterKeys } from '../../src/cluster/cluster-keys.js';
@@ -9,16 +9,10 @@ import { LeaseRenewer } from '../../src/cluster/lease-renewer.js';
 import { systemClock } from '../../src/platform/clock.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
 import { waitFor } from '../helpers/processes.js';
-import { startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
+import { oneEtcdPerFile } from './etcd-cluster.js';
 
 describe('a standby while etcd is paused past its lease (real etcd)', () => {
-  let etcd: EtcdCluster;
-  beforeAll(async () => {
-    etcd = await startEtcdCluster(1);
-  }, 90_000);
-  afterAll(async () => {
-    await etcd?.stop();
-  });
+  const etcd = oneEtcdPerFile();
 
   it('raises cluster.etcd-unreachable while etcd is still silent, once, and etcd-reachable when it answers', async () => {
     const prefix = `silent-${process.pid}`;

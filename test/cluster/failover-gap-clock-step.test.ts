@@ -1,9 +1,9 @@
 // The gap a failover reports (event, status, the no-leader counter) is measured time, not the wall clock's step: an hour's NTP step made it -1 h or +1 h.
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HOUR } from '../helpers/clock.js';
 import { waitFor } from '../helpers/processes.js';
-import { ETCD_BIN, startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
+import { ETCD_BIN, oneEtcdPerFile } from './etcd-cluster.js';
 import { steppableMember, type SteppableMember } from './steppable-member.js';
 
 const TTL_MS = 5000;
@@ -11,13 +11,7 @@ const TTL_MS = 5000;
 const member = (name: string, endpoint: string, prefix: string): Promise<SteppableMember> => steppableMember(name, endpoint, prefix, { ttlMs: TTL_MS, renewMs: 500 });
 
 describe.skipIf(!existsSync(ETCD_BIN))('the failover gap across a wall-clock step', () => {
-  let etcd: EtcdCluster;
-  beforeAll(async () => {
-    etcd = await startEtcdCluster(1);
-  }, 90_000);
-  afterAll(async () => {
-    await etcd?.stop();
-  });
+  const etcd = oneEtcdPerFile();
 
   for (const [label, step] of [
     ['back', -HOUR],

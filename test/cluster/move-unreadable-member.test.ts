@@ -1,7 +1,7 @@
 // A move naming a member whose member key cannot be read (garbage written by hand or by another version): the leader
 // took it as able, stopped its healthy instance and freed the key, and nobody led until the request lapsed. An
 // unreadable member is not able: the request is withdrawn, said with the key's problem, and the leader keeps the service.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ClusterNode, type PlacementFact } from '../../src/cluster/cluster-node.js';
 import { clusterSchema } from '../../src/cluster/cluster-schema.js';
 import { connectEtcdClients } from '../../src/cluster/etcd-connect.js';
@@ -9,16 +9,10 @@ import { LeaseRenewer } from '../../src/cluster/lease-renewer.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { waitFor } from '../helpers/processes.js';
-import { startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
+import { oneEtcdPerFile } from './etcd-cluster.js';
 
 describe('a move to a member whose key cannot be read (real etcd)', () => {
-  let etcd: EtcdCluster;
-  beforeAll(async () => {
-    etcd = await startEtcdCluster(1);
-  }, 90_000);
-  afterAll(async () => {
-    await etcd?.stop();
-  });
+  const etcd = oneEtcdPerFile();
 
   it('is withdrawn and said; the leader keeps its instance', async () => {
     const prefix = `moveunread-${process.pid}`;

@@ -1,6 +1,6 @@
 // etcd unreachable: `cluster status` on a standby said "members: (none seen)", LAST FAILOVER "-" (none) right after a
 // failover, and named the last leader it had seen as the leader, as facts. Unknown must read as unknown.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ClusterNode, type PlacementFact } from '../../src/cluster/cluster-node.js';
 import { clusterSchema } from '../../src/cluster/cluster-schema.js';
 import { clusterKeys } from '../../src/cluster/cluster-keys.js';
@@ -9,16 +9,10 @@ import { LeaseRenewer } from '../../src/cluster/lease-renewer.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { formatStatus } from '../../src/cli/cmd-cluster.js';
 import { waitFor } from '../helpers/processes.js';
-import { startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
+import { oneEtcdPerFile } from './etcd-cluster.js';
 
 describe('cluster status with etcd unreachable (real etcd)', () => {
-  let etcd: EtcdCluster;
-  beforeAll(async () => {
-    etcd = await startEtcdCluster(1);
-  }, 90_000);
-  afterAll(async () => {
-    await etcd?.stop();
-  });
+  const etcd = oneEtcdPerFile();
 
   it('says the members and the last failover are unknown and how old the leader it names is', async () => {
     const prefix = `unknown-${process.pid}`;

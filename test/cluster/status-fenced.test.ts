@@ -1,22 +1,16 @@
 // etcd lost quorum (or this member was cut off): the active member fenced itself and stopped its instance, but
 // `cluster status` still said "active" with its fencing token, and /metrics clawback_cluster_leader 1, while nothing ran.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ClusterNode, type PlacementFact } from '../../src/cluster/cluster-node.js';
 import { clusterSchema } from '../../src/cluster/cluster-schema.js';
 import { connectEtcdClients } from '../../src/cluster/etcd-connect.js';
 import { LeaseRenewer } from '../../src/cluster/lease-renewer.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { waitFor } from '../helpers/processes.js';
-import { startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
+import { oneEtcdPerFile } from './etcd-cluster.js';
 
 describe('cluster status while etcd cannot renew the lease (real etcd)', () => {
-  let etcd: EtcdCluster;
-  beforeAll(async () => {
-    etcd = await startEtcdCluster(1);
-  }, 90_000);
-  afterAll(async () => {
-    await etcd?.stop();
-  });
+  const etcd = oneEtcdPerFile();
 
   it('says fenced, not active, once the stop deadline passed; active again with the same token after etcd is back', async () => {
     const cfg = clusterSchema.parse({ member: 'a', endpoints: etcd.endpoints, leaseTtl: '5s', prefix: `fenced-${process.pid}`, pollInterval: '100ms' });

@@ -1,10 +1,10 @@
 // A member that wins a service just after a step of its wall clock gives its instance the lease's real deadlines: set back an hour, they were an hour late (a second instance elsewhere for the hour).
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PlacementFact } from '../../src/cluster/cluster-node.js';
 import { HOUR } from '../helpers/clock.js';
 import { waitFor } from '../helpers/processes.js';
-import { ETCD_BIN, startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
+import { ETCD_BIN, oneEtcdPerFile } from './etcd-cluster.js';
 import { steppableMember, type SteppableMember } from './steppable-member.js';
 
 const TTL_MS = 10_000;
@@ -12,13 +12,7 @@ const TTL_MS = 10_000;
 const member = (name: string, endpoint: string, prefix: string): Promise<SteppableMember> => steppableMember(name, endpoint, prefix, { ttlMs: TTL_MS, renewMs: 1000 });
 
 describe.skipIf(!existsSync(ETCD_BIN))('winning a service across a wall-clock step', () => {
-  let etcd: EtcdCluster;
-  beforeAll(async () => {
-    etcd = await startEtcdCluster(1);
-  }, 90_000);
-  afterAll(async () => {
-    await etcd?.stop();
-  });
+  const etcd = oneEtcdPerFile();
 
   for (const [label, step] of [
     ['back', -HOUR],
