@@ -1,59 +1,37 @@
 // A stop of an external service whose pid cannot be identified (no start time read, so it is never signalled) and which
 // has no stopCommand sent nothing, yet `clawback status` said "stopping" until the request's bound ran out (and after):
 // nothing would ever end it. The reducer now says at once that it could not be stopped and leaves it running as it was.
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
+import { canHideStat, statHider } from '../helpers/hidden-stat.js';
 import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
-import { processStartTime } from '../../src/platform/proc.js';
 
 // A file even root cannot read (EACCES), bound over the service's /proc/PID/stat: a live process whose identity cannot
 // be read, for real. Needs root and a writable mount table; skipped elsewhere.
-const UNREADABLE = '/proc/sys/vm/compact_memory';
-const canMount = process.platform === 'linux' && process.getuid?.() === 0;
 let td: TestDaemon | undefined;
 const children: MarkedChild[] = [];
-const mounted: string[] = [];
+const stat = statHider();
 afterEach(async () => {
   await td?.stop();
   td = undefined;
-  for (const m of mounted.splice(0)) {
-    for (const args of [[m], ['-l', m]]) {
-      try {
-        execFileSync('umount', args, { stdio: 'ignore' });
-        break;
-      } catch {
-        // not mounted any more, or try lazily
-      }
-    }
-  }
+  stat.undo();
   for (const c of children.splice(0)) {
     c.kill();
     await c.waitForExit(5000).catch(() => undefined);
   }
 }, 120_000);
 
-function hideStat(pid: number): boolean {
-  try {
-    execFileSync('mount', ['--bind', UNREADABLE, `/proc/${pid}/stat`], { stdio: 'ignore' });
-  } catch {
-    return false;
-  }
-  mounted.push(`/proc/${pid}/stat`);
-  return processStartTime(pid) === undefined;
-}
-
 describe('a stop of an external service whose pid cannot be identified', () => {
-  it.skipIf(!canMount)('says at once it could not be stopped and leaves it running, not "stopping"', async () => {
+  it.skipIf(!canHideStat)('says at once it could not be stopped and leaves it running, not "stopping"', async () => {
     const dir = tempDir();
     const pidFile = path.join(dir, 'svc.pid');
     const svc = spawnMarked(process.execPath, ['-e', "console.log('ready'); setInterval(() => {}, 1e9)"]);
     children.push(svc);
     await svc.waitForStdout('ready');
     writeFileSync(pidFile, `${svc.pid}\n`);
-    if (!hideStat(svc.pid)) return; // this host cannot hide it: nothing to judge
+    if (!stat.hide(svc.pid)) return; // this host cannot hide it: nothing to judge
     // A long stop grace: the old answer waited it out (plus 15 s) and still said "stopping".
     td = await startTestDaemon({ services: [{ name: 'ext', external: { pidFile, restartCommand: ['true'], timeout: '2s' }, stop: { grace: '60s' } }] }, { dir });
     const rt = td.daemon.runtimes.get('ext')!;
