@@ -3,6 +3,7 @@
 import net from 'node:net';
 import { Http1ResponseParser } from '../probes/http1-response-parser.js';
 import { prepareHttpRequest } from '../probes/http-socket-exchange.js';
+import { urlHost } from '../platform/url-host.js';
 
 export interface ApiCall {
   host: string;
@@ -29,8 +30,7 @@ const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
  * with `Connection: close`.
  */
 export function apiRequestBytes(call: Pick<ApiCall, 'host' | 'port' | 'method' | 'path' | 'headers'>): Buffer {
-  const host = call.host.includes(':') ? `[${call.host}]` : call.host;
-  const url = new URL(call.path, `http://${host}:${call.port}`);
+  const url = new URL(call.path, `http://${urlHost(call.host)}:${call.port}`);
   return prepareHttpRequest(url, { method: call.method, headers: { 'User-Agent': 'clawback-cli', ...call.headers }, maxBodyBytes: MAX_ANSWER_BYTES }).closeBytes;
 }
 

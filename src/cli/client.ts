@@ -19,6 +19,7 @@ import { runConfigProblem } from './run-config-check.js';
 import { liveDaemonsText } from './live-daemons-hint.js';
 import { readStaleFacts, staleCause } from './stale-cause.js';
 import { endedText, leftRunningText, readEndFacts, runningServices, socketClosed } from './daemon-ended.js';
+import { urlHost } from '../platform/url-host.js';
 
 export interface GlobalOpts {
   config?: string;
@@ -227,8 +228,7 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
   const stale = verdict === 'stale';
   const info = read.info;
   const token = readToken(stateDir);
-  const host = info.api.host.includes(':') ? `[${info.api.host}]` : info.api.host;
-  const base = `http://${host}:${info.api.port}`;
+  const base = `http://${urlHost(info.api.host)}:${info.api.port}`;
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   // What the OS says of it (stopped, out of open files...), read only when it is said.
   const why = (): string => staleCause(info.pid, readStaleFacts(info.pid));

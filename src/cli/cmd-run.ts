@@ -17,6 +17,7 @@ import { keepStartFailure, startFailureText } from '../daemon/start-failure.js';
 import { takeEarlyDaemonLock, type EarlyDaemonLock } from '../daemon/daemon-lock.js';
 import { systemClock } from '../platform/clock.js';
 import { STOPPED_MARKER, writeStoppedMarker } from '../daemon/stopped-marker.js';
+import { urlHost } from '../platform/url-host.js';
 
 export function registerRun(program: Command): void {
   program
@@ -213,7 +214,7 @@ export function registerRun(program: Command): void {
 export function browsableHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1';
   if (host === '::' || host === '[::]') return '[::1]';
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return urlHost(host);
 }
 
 /**

@@ -10,6 +10,7 @@ import { terminalSafeDeep } from './terminal-safe.js';
 import { deadLetterLines, type DeadLetterView } from '../notify/dead-letter-notice.js';
 import { heldDuringWorkHint, workInFlightText } from './work-in-flight-text.js';
 import { abandonedDrillChanges, drillBackupRoots, type AbandonedDrillChange } from '../drill/drill-leftovers.js';
+import { urlHost } from '../platform/url-host.js';
 
 type GuardianPassView = import('../daemon/guardian-pass.js').GuardianPassView;
 type ForecastView = import('../daemon/prediction-wiring.js').ForecastView;
@@ -100,7 +101,7 @@ export function renderStatus(
   const status = terminalSafeDeep(answer);
   const p = paint(colour);
   const d = status.daemon;
-  const head = `clawback ${d.version}  pid ${d.pid}  up ${humanDuration(d.uptimeMs)}  API http://${d.api.host}:${d.api.port}  ${p.dim(d.configFile ?? '(embedded demo)')}`;
+  const head = `clawback ${d.version}  pid ${d.pid}  up ${humanDuration(d.uptimeMs)}  API http://${urlHost(d.api.host)}:${d.api.port}  ${p.dim(d.configFile ?? '(embedded demo)')}`;
   const rows: string[][] = [['SERVICE', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'HEALTH', 'MEMORY', 'INCIDENT']];
   for (const s of status.services) {
     const state = s.state === 'running' ? p.green(s.state) : s.state === 'held' ? p.red(s.held ? `held (${s.held.reason})` : s.state) : p.yellow(s.state);

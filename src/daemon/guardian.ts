@@ -22,6 +22,7 @@ import { diskRefusalText, namedDiskRefusal } from './disk-refusal-text.js';
 import { revivedWhat } from './guardian-revived-text.js';
 import { namingFile } from '../platform/atomic-write.js';
 import { GUARDIAN_START_LOOP_ATTEMPTS, readStartAttempt, START_ATTEMPTS_FILE, type StartAttempt } from './start-attempts.js';
+import { urlHost } from '../platform/url-host.js';
 
 export const GUARDIAN_LOCK_FILE = 'guardian.lock';
 
@@ -460,7 +461,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
         return done();
       }
       const api: ApiHealth = alive(before.pid) && !foreign ? await (deps.apiAnswers ?? daemonApiHealth)(before).catch((): ApiHealth => ({ state: 'silent' })) : { state: 'silent' };
-      const healthz = `http://${before.api.host}:${before.api.port}/healthz`;
+      const healthz = `http://${urlHost(before.api.host)}:${before.api.port}/healthz`;
       if (api.state === 'ok') {
         report.actions.push(
           `daemon pid ${before.pid} answers its API (${healthz}) though daemon.json is not refreshed: it cannot write ${deps.stateDir} (read-only? see \`clawback status\`): left running`,

@@ -2,6 +2,7 @@
 import { connect, REQUEST_TIMEOUT_MS } from '../cli/client.js';
 import type { ServiceStatus } from '../daemon/service-runtime.js';
 import { readDaemonInfo, type DaemonInfo } from '../daemon/daemon-info.js';
+import { urlHost } from '../platform/url-host.js';
 
 export interface DaemonStatusJson {
   daemon: {
@@ -67,8 +68,7 @@ export class DaemonLink {
   async metrics(): Promise<string | undefined> {
     try {
       const c = await connect({ stateDir: this.stateDir });
-      const host = c.info.api.host.includes(':') ? `[${c.info.api.host}]` : c.info.api.host;
-      const res = await fetch(`http://${host}:${c.info.api.port}/metrics`, { signal: AbortSignal.timeout(5000) });
+      const res = await fetch(`http://${urlHost(c.info.api.host)}:${c.info.api.port}/metrics`, { signal: AbortSignal.timeout(5000) });
       return res.ok ? await res.text() : undefined;
     } catch {
       // Down, or no metrics plugin: the drill reports no delivery count.

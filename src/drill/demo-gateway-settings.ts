@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { ServiceConfig } from '../config/schema.js';
 import type { ServingCheck } from './target.js';
 import { isDemoGateway } from './target.js';
+import { urlHost } from '../platform/url-host.js';
 
 export interface DemoGatewaySettings {
   /** dependency.url: what the gateway checks before it says it is ready. */
@@ -32,7 +33,7 @@ export function demoGatewaySettings(service: ServiceConfig): DemoGatewaySettings
 /** The demo gateway's readiness URL (/readyz beside its health check). */
 export function readinessUrlOf(check: ServingCheck): string | undefined {
   if (check.kind === 'http') return new URL('/readyz', check.url).toString();
-  if (check.kind === 'tcp') return `http://${check.host.includes(':') ? `[${check.host}]` : check.host}:${check.port}/readyz`;
+  if (check.kind === 'tcp') return `http://${urlHost(check.host)}:${check.port}/readyz`;
   return undefined;
 }
 

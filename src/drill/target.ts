@@ -11,6 +11,7 @@ import type { ChannelFilter } from '../notify/filter.js';
 import { isLoopbackHost } from '../server/auth.js';
 import type { DaemonStatusJson } from './daemon-link.js';
 import type { ServiceStatus } from '../daemon/service-runtime.js';
+import { urlHost } from '../platform/url-host.js';
 
 /** How "serving again" is judged. */
 export type ServingCheck = { kind: 'http'; url: string } | { kind: 'tcp'; host: string; port: number } | { kind: 'status' };
@@ -91,7 +92,7 @@ export function servingCheckFor(service: ServiceConfig): ServingCheck {
 
 function baseUrlOf(service: ServiceConfig, check: ServingCheck): string | undefined {
   if (check.kind === 'http') return new URL(check.url).origin;
-  if (check.kind === 'tcp') return `http://${check.host.includes(':') ? `[${check.host}]` : check.host}:${check.port}`;
+  if (check.kind === 'tcp') return `http://${urlHost(check.host)}:${check.port}`;
   return service.port !== undefined ? `http://127.0.0.1:${service.port}` : undefined;
 }
 
