@@ -7,6 +7,7 @@ import { PID_FILE_MAX_BYTES, readRegularFile } from '../platform/read-regular.js
 import type { Finding, RepairRule } from './types.js';
 import { ownerInNestedPidNamespace } from './lock-owner.js';
 import { keepLockCopy, lockEvidenceDir } from './rule-stale-lock.js';
+import { startedAfterPidFile, stalePidFileText } from '../supervisor/pid-file-owner.js';
 
 export const STALE_PIDFILE = 'stale-pidfile';
 
@@ -71,12 +72,32 @@ export function stalePidfileRule(opts: { nested?: (pid: number) => number | unde
 
     async detect(ctx) {
       const out: Finding[] = [];
-      for (const file of ctx.service.pidFiles) {
+      // The pid file another manager keeps for an external service is judged too: the daemon said it was stale (once per
+      // file and pid) and `clawback doctor` found nothing.
+      const ext = ctx.service.external?.pidFile;
+      const files = ext !== undefined && !ctx.service.pidFiles.includes(ext) ? [...ctx.service.pidFiles, ext] : ctx.service.pidFiles;
+      for (const file of files) {
         const content = await readText(file);
         if (content === undefined) continue;
         const pid = ownerPid(content.toString('utf8'));
-        // No pid inside (an flock-style lock) or a live owner: not ours to judge.
-        if (pid === undefined || !ownerGone(pid, nested)) continue;
+        // No pid inside (an flock-style lock): not ours to judge.
+        if (pid === undefined) continue;
+        if (!ownerGone(pid, nested)) {
+          // A live pid taken by a process younger than the file: the writer died and its pid was reused. Said, never
+          // fixed here (the file names a live stranger: nothing is signalled, and its manager rewrites it at its start).
+          if (await startedAfterPidFile(file, pid)) {
+            out.push({
+              id: `${STALE_PIDFILE}:${file}`,
+              rule: STALE_PIDFILE,
+              severity: 'warning',
+              title: 'stale pid file (pid reused)',
+              evidence: stalePidFileText(file, pid, 'younger'),
+              fix: `the service that wrote ${file} is not running; start it (its manager rewrites the file), or remove ${file} yourself`,
+              fixable: false,
+            });
+          }
+          continue;
+        }
         out.push({
           id: `${STALE_PIDFILE}:${file}`,
           rule: STALE_PIDFILE,
