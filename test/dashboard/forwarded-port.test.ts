@@ -48,8 +48,8 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: through a forwarded port', ()
     await browser?.close();
   });
 
-  // '::ffff:127.0.0.1' stands for 0.0.0.0 (the API does not count it as loopback) while listening on loopback only.
-  for (const host of ['127.0.0.1', '::ffff:127.0.0.1']) {
+  // 0.0.0.0: every interface, as the Docker and Kubernetes examples bind; the browser still goes through 127.0.0.1.
+  for (const host of ['127.0.0.1', '0.0.0.0']) {
     it(`restarts a service from the dashboard (api.host ${host})`, async () => {
       const td = await startTestDaemon({ api: { host }, services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] }, { plugins: [dashboardPlugin()] });
       daemons.push(td);
