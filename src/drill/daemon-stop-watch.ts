@@ -60,10 +60,19 @@ export type ServiceLook = () => Promise<Pick<ServiceStatus, 'name' | 'desired' |
  * With `service`, a person's stop of the drilled service (or maintenance on it) counts too: one status read per interval,
  * never two at once.
  */
-export function watchDaemonStop(stateDir: string, since: number, outer: AbortSignal | undefined, intervalMs = 500, service?: ServiceLook, now: () => number = Date.now): DaemonStopWatch {
+export function watchDaemonStop(
+  stateDir: string,
+  since: number,
+  outer: AbortSignal | undefined,
+  intervalMs = 500,
+  service?: ServiceLook,
+  now: () => number = Date.now,
+  /** Seen wanted up at the start (the drill's first look): a stop before the watch's own first look counts too. */
+  initiallyUp = false,
+): DaemonStopWatch {
   const own = new AbortController();
   let text: string | undefined;
-  let wasUp = false;
+  let wasUp = initiallyUp;
   let looking = false;
   const seen = (t: string | undefined): void => {
     if (t === undefined || text !== undefined) return;
@@ -110,7 +119,11 @@ export function watchDaemonStop(stateDir: string, since: number, outer: AbortSig
  */
 export async function underDaemonStopWatch<T>(outer: DrillContext, body: (ctx: DrillContext, byPerson: () => string | undefined) => Promise<T>): Promise<T> {
   const name = outer.target.service.name;
-  const watch = watchDaemonStop(outer.target.stateDir, outer.clock.now(), outer.signal, 500, () => outer.link.service(name), () => outer.clock.now());
+  const since = outer.clock.now();
+  // Looked at once before the trials: a person's stop can land before the watch's first look (a crash noticed and a
+  // `clawback stop` sent within half a second), and a stop its looks never saw up was not counted: the wait ran to --timeout.
+  const first = await outer.link.service(name).catch(() => undefined);
+  const watch = watchDaemonStop(outer.target.stateDir, since, outer.signal, 500, () => outer.link.service(name), () => outer.clock.now(), first?.desired === 'up');
   try {
     return await body({ ...outer, signal: watch.signal }, () => watch.stoppedBy());
   } finally {
