@@ -1,6 +1,7 @@
 // The supervised gateway exits 78 while another OpenClaw process owns its state dir (gateway.state.lock): the ladder
 // spent its own doctor (`openclaw doctor --fix`, which fails the same way) and then the Level 3 agent on it. Now the
-// doctor names the owner and the incident goes to a person at once, the owner left running (real processes and lock).
+// preflight names the owner before any start and the incident goes to a person at once, the owner left running (real
+// processes and lock).
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -56,7 +57,9 @@ describe('another OpenClaw process owns the state dir', () => {
     expect(existsSync(doctorMark)).toBe(false);
     expect(existsSync(agentMark)).toBe(false);
     expect(isAlive(owner.pid)).toBe(true);
-    const finding = td.events.find((e) => e.type === 'doctor.finding' && (e.details as { rule?: string } | undefined)?.rule === 'openclaw-state-owner');
-    expect(finding?.severity).toBe('critical');
+    // Found before any start (the preflight reads the lock): the gateway is never started into it, and the hold names the owner.
+    expect(escalated.message).toContain('another OpenClaw gateway owns the state dir');
+    expect(td.events.filter((e) => e.type === 'service.started' && e.service === 'gw')).toHaveLength(0);
+    expect(td.daemon.runtimes.get('gw')!.status().held?.reason).toBe('preflight');
   });
 });
