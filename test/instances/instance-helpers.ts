@@ -1,5 +1,7 @@
 // Shared parts of the instance tests: a run of free consecutive ports, the fixture's service entry, small waits.
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import type { Daemon } from '../../src/daemon/daemon.js';
 import { httpGet, waitFor } from '../helpers/processes.js';
 
@@ -40,4 +42,26 @@ export async function whoIsOn(port: number): Promise<{ instance: string | null; 
   } catch {
     return null;
   }
+}
+
+/**
+ * Another program on a port (a stranger to the daemon) for the tests of one file: take(port) listens on 127.0.0.1,
+ * free() closes it (the port is free again); whatever is left is closed after each test.
+ */
+export function portStranger(): { take(port: number): Promise<void>; free(): Promise<void> } {
+  let server: net.Server | undefined;
+  const free = async (): Promise<void> => {
+    const s = server;
+    server = undefined;
+    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+  };
+  afterEach(free);
+  return {
+    async take(port) {
+      const s = net.createServer();
+      server = s;
+      await new Promise<void>((resolve) => s.listen(port, '127.0.0.1', resolve));
+    },
+    free,
+  };
 }

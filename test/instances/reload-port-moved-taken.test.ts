@@ -1,19 +1,16 @@
 // A reload that moves a scaled service to a new base port another program listens on took the first instance down
 // (restarted onto the stranger's port, refused there) and waited out the rollout's bound: only added instances were checked.
 import { writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { markServices, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { freePortRun, pidsOf, waitHealthy, webService } from './instance-helpers.js';
+import { freePortRun, pidsOf, waitHealthy, webService, portStranger } from './instance-helpers.js';
 
 let td: TestDaemon | undefined;
-let stranger: net.Server | undefined;
+const stranger = portStranger();
 afterEach(async () => {
   await td?.stop();
   td = undefined;
-  await new Promise<void>((resolve) => (stranger ? stranger.close(() => resolve()) : resolve()));
-  stranger = undefined;
 });
 
 describe('clawback reload that moves a scaled service onto a port a stranger holds', () => {
@@ -24,8 +21,7 @@ describe('clawback reload that moves a scaled service onto a port a stranger hol
     const d = td.daemon;
     await waitHealthy(d, ['web:0', 'web:1']);
     const before = pidsOf(d);
-    stranger = net.createServer();
-    await new Promise<void>((resolve) => stranger!.listen(moved, '127.0.0.1', resolve));
+    await stranger.take(moved);
     writeFileSync(td.configFile, YAML.stringify(markServices({ services: [webService(moved, 2)] })));
 
     const r = await d.command('/api/reload', new URLSearchParams({ by: 'test' }));
@@ -35,8 +31,7 @@ describe('clawback reload that moves a scaled service onto a port a stranger hol
     expect(d.runtimes.get('web:0')!.config.port).toBe(base);
     expect(td.events.filter((e) => e.type === 'incident.opened' || e.type === 'breaker.tripped')).toEqual([]);
 
-    await new Promise<void>((resolve) => stranger!.close(() => resolve()));
-    stranger = undefined;
+    await stranger.free();
     const ok = await d.command('/api/reload', new URLSearchParams({ by: 'test' }));
     expect(ok?.status, String(ok?.body.message)).toBe(200);
     expect(d.runtimes.get('web:1')!.config.port).toBe(moved + 1);

@@ -1,19 +1,16 @@
 // A reload whose new instance's port another program listens on is refused, nothing changed, as `clawback scale` is:
 // it answered "config reloaded" (exit 0) while the instance was held at Level 4 at once (preflight: port in use).
 import { writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { markServices, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { freePortRun, pidsOf, waitHealthy, webService } from './instance-helpers.js';
+import { freePortRun, pidsOf, waitHealthy, webService, portStranger } from './instance-helpers.js';
 
 let td: TestDaemon | undefined;
-let stranger: net.Server | undefined;
+const stranger = portStranger();
 afterEach(async () => {
   await td?.stop();
   td = undefined;
-  await new Promise<void>((resolve) => (stranger ? stranger.close(() => resolve()) : resolve()));
-  stranger = undefined;
 });
 
 describe('clawback reload that adds an instance onto a port a stranger holds', () => {
@@ -23,8 +20,7 @@ describe('clawback reload that adds an instance onto a port a stranger holds', (
     const d = td.daemon;
     await waitHealthy(d, ['web:0', 'web:1']);
     const before = pidsOf(d);
-    stranger = net.createServer();
-    await new Promise<void>((resolve) => stranger!.listen(base + 2, '127.0.0.1', resolve));
+    await stranger.take(base + 2);
     writeFileSync(td.configFile, YAML.stringify(markServices({ services: [webService(base, 3)] })));
 
     const r = await d.command('/api/reload', new URLSearchParams({ by: 'test' }));
@@ -35,8 +31,7 @@ describe('clawback reload that adds an instance onto a port a stranger holds', (
     expect(td.events.filter((e) => e.type === 'incident.opened' || e.type === 'breaker.tripped')).toEqual([]);
     expect(td.events.find((e) => e.type === 'config.reload-failed')?.message).toContain(`port ${base + 2} of web:2`);
 
-    await new Promise<void>((resolve) => stranger!.close(() => resolve()));
-    stranger = undefined;
+    await stranger.free();
     expect((await d.command('/api/reload', new URLSearchParams({ by: 'test' })))?.status).toBe(200);
     await waitHealthy(d, ['web:0', 'web:1', 'web:2']);
     expect(pidsOf(d)['web:0']).toBe(before['web:0']);

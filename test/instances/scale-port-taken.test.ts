@@ -1,19 +1,16 @@
 // A scale up whose new instance's port another program listens on is refused, nothing changed: it answered "scaled"
 // and the instance was held at Level 4 at once (preflight: port in use), a page to a human for a stranger's port.
 import { existsSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { freePortRun, waitHealthy, webService } from './instance-helpers.js';
+import { freePortRun, portStranger, waitHealthy, webService } from './instance-helpers.js';
 
 let td: TestDaemon | undefined;
-let stranger: net.Server | undefined;
+const stranger = portStranger();
 afterEach(async () => {
   await td?.stop();
   td = undefined;
-  await new Promise<void>((resolve) => (stranger ? stranger.close(() => resolve()) : resolve()));
-  stranger = undefined;
 });
 
 describe('clawback scale onto a port a stranger holds', () => {
@@ -22,8 +19,7 @@ describe('clawback scale onto a port a stranger holds', () => {
     td = await startTestDaemon({ services: [webService(base, 2)] });
     const d = td.daemon;
     await waitHealthy(d, ['web:0', 'web:1']);
-    stranger = net.createServer();
-    await new Promise<void>((resolve) => stranger!.listen(base + 2, '127.0.0.1', resolve));
+    await stranger.take(base + 2);
 
     const r = await d.command('/api/services/web/scale', new URLSearchParams({ instances: '3', by: 'test' }));
     expect(r?.status).toBe(409);
@@ -33,8 +29,7 @@ describe('clawback scale onto a port a stranger holds', () => {
     expect(existsSync(scaleFile) ? readFileSync(scaleFile, 'utf8') : '').not.toContain('"instances": 3');
     expect(td.events.filter((e) => e.type === 'incident.opened' || e.type === 'breaker.tripped')).toEqual([]);
 
-    await new Promise<void>((resolve) => stranger!.close(() => resolve()));
-    stranger = undefined;
+    await stranger.free();
     expect((await d.command('/api/services/web/scale', new URLSearchParams({ instances: '3', by: 'test' })))?.status).toBe(200);
     await waitHealthy(d, ['web:0', 'web:1', 'web:2']);
   }, 60_000);
