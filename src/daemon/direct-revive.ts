@@ -17,6 +17,7 @@ import { findUnrecordedInstances } from './unrecorded-instances.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { lastBootAt } from '../platform/boot-time.js';
 import { preflightFor } from './doctor-wiring.js';
+import { preflightRefusal } from './service-runtime.js';
 
 /**
  * Returns the names of the services it started. The next daemon adopts them from state.json. Starts nothing while a
@@ -94,9 +95,9 @@ export async function reviveServicesDirectly(config: ClawbackConfig, stateDir: s
     if (signal?.aborted) break;
     // A preflight's validator can take half a minute: a daemon that took daemon.lock meanwhile owns the services now.
     if (await daemonRuns()) break;
-    const problem = typeof answer === 'string' ? answer : answer?.problem;
-    if (problem) {
-      d = decide(d.state, { type: 'preflight-failed', problem, ...(typeof answer === 'object' && answer.personOnly ? { personOnly: true } : {}) }, ctx(), policy);
+    const refusal = preflightRefusal(answer);
+    if (refusal) {
+      d = decide(d.state, refusal, ctx(), policy);
       effects.push(...d.effects);
       keep();
       continue;

@@ -107,6 +107,13 @@ export interface Repairers {
 /** A preflight's answer: undefined "go"; else the problem, and whether only a person can clear it (see preflight-failed). */
 export type PreflightAnswer = string | { problem: string; personOnly: boolean } | undefined;
 
+/** The reducer's input for a preflight's refusal (the runtime's start and the guardian's direct one), or undefined for "go". */
+export function preflightRefusal(answer: PreflightAnswer): Extract<ServiceInput, { type: 'preflight-failed' }> | undefined {
+  const problem = typeof answer === 'string' ? answer : answer?.problem;
+  if (!problem) return undefined;
+  return { type: 'preflight-failed', problem, ...(typeof answer === 'object' && answer.personOnly ? { personOnly: true } : {}) };
+}
+
 export interface RuntimeDeps {
   clock: Clock;
   emit(event: ClawbackEvent): void;
@@ -847,9 +854,9 @@ export class ServiceRuntime {
           this.dispatch({ type: 'start-cancelled', by: cancelledBy(cancelled) });
           return;
         }
-        const problem = typeof answer === 'string' ? answer : answer?.problem;
-        if (problem) {
-          this.dispatch({ type: 'preflight-failed', problem, ...(typeof answer === 'object' && answer.personOnly ? { personOnly: true } : {}) });
+        const refusal = preflightRefusal(answer);
+        if (refusal) {
+          this.dispatch(refusal);
           return;
         }
       }
