@@ -52,27 +52,23 @@ export interface DaemonStopWatch {
   cancel(): void;
 }
 
-/** The drilled service, as the watch reads it through the daemon (undefined while the daemon does not answer). */
-export type ServiceLook = () => Promise<Pick<ServiceStatus, 'name' | 'desired' | 'maintenance'> | undefined>;
+/** The drilled service, as the watch reads it through the daemon: `look` (undefined while the daemon does not answer). */
+export interface ServiceWatch {
+  look: () => Promise<Pick<ServiceStatus, 'name' | 'desired' | 'maintenance'> | undefined>;
+  now: () => number;
+  /** Seen wanted up at the start (the drill's first look): a stop before the watch's own first look counts too. */
+  initiallyUp: boolean;
+}
 
 /**
  * Looks for a person's stop every intervalMs from `since` on, until cancelled; its signal also follows `outer` (Ctrl-C).
  * With `service`, a person's stop of the drilled service (or maintenance on it) counts too: one status read per interval,
  * never two at once.
  */
-export function watchDaemonStop(
-  stateDir: string,
-  since: number,
-  outer: AbortSignal | undefined,
-  intervalMs = 500,
-  service?: ServiceLook,
-  now: () => number = Date.now,
-  /** Seen wanted up at the start (the drill's first look): a stop before the watch's own first look counts too. */
-  initiallyUp = false,
-): DaemonStopWatch {
+export function watchDaemonStop(stateDir: string, since: number, outer: AbortSignal | undefined, intervalMs = 500, service?: ServiceWatch): DaemonStopWatch {
   const own = new AbortController();
   let text: string | undefined;
-  let wasUp = initiallyUp;
+  let wasUp = service?.initiallyUp ?? false;
   let looking = false;
   const seen = (t: string | undefined): void => {
     if (t === undefined || text !== undefined) return;
@@ -86,10 +82,11 @@ export function watchDaemonStop(
   const lookAtService = (): void => {
     if (!service || looking || text !== undefined) return;
     looking = true;
-    service()
+    service
+      .look()
       .then((s) => {
         if (!s || text !== undefined) return;
-        seen(servicePersonStop(s, since, wasUp, now()));
+        seen(servicePersonStop(s, since, wasUp, service.now()));
         if (s.desired === 'up') wasUp = true;
       })
       .catch(() => undefined)
@@ -123,7 +120,11 @@ export async function underDaemonStopWatch<T>(outer: DrillContext, body: (ctx: D
   // Looked at once before the trials: a person's stop can land before the watch's first look (a crash noticed and a
   // `clawback stop` sent within half a second), and a stop its looks never saw up was not counted: the wait ran to --timeout.
   const first = await outer.link.service(name).catch(() => undefined);
-  const watch = watchDaemonStop(outer.target.stateDir, since, outer.signal, 500, () => outer.link.service(name), () => outer.clock.now(), first?.desired === 'up');
+  const watch = watchDaemonStop(outer.target.stateDir, since, outer.signal, 500, {
+    look: () => outer.link.service(name),
+    now: () => outer.clock.now(),
+    initiallyUp: first?.desired === 'up',
+  });
   try {
     return await body({ ...outer, signal: watch.signal }, () => watch.stoppedBy());
   } finally {
