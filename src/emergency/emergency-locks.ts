@@ -1,9 +1,8 @@
 // One Level 3 session per service and one per incident, held across daemon restarts (a dead owner's lock is taken over).
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../platform/clock.js';
-import { FileLock, type LockOwner } from '../platform/file-lock.js';
+import { FileLock } from '../platform/file-lock.js';
 import { writeFileAtomic } from '../platform/atomic-write.js';
 import { endAgentLeftovers } from './agent-leftovers.js';
 
@@ -38,36 +37,6 @@ export async function acquireEmergencyLocks(stateDir: string, service: string, i
       },
     },
   };
-}
-
-/** <stateDir>/locks/emergency-dir-<16 hex of the directory's real path>.lock: one agent run at a time in a directory. */
-export async function workdirLockPath(stateDir: string, dir: string): Promise<string> {
-  const real = await fs.realpath(dir).catch(() => path.resolve(dir));
-  return path.join(stateDir, 'locks', `emergency-dir-${createHash('sha256').update(real).digest('hex').slice(0, 16)}.lock`);
-}
-
-export type WorkdirLockOutcome = { ok: true; release(): Promise<void> } | { ok: false; owner: LockOwner | null };
-
-/**
- * Services that share a working directory share what a run snapshots and reverts: a failed run of one would put back
- * (or remove) the fix another service's agent made there meanwhile. So runs over one directory take turns, waiting up
- * to waitMs (onWait told once who holds it). A lock that cannot be written (a full disk) does not block the run.
- */
-export async function takeWorkdirLock(
-  stateDir: string,
-  dir: string,
-  opts: { clock: Clock; waitMs: number; signal?: AbortSignal; onWait?: (owner: LockOwner | null) => void },
-): Promise<WorkdirLockOutcome> {
-  const lock = new FileLock(await workdirLockPath(stateDir, dir), { clock: opts.clock, pollMs: 250 });
-  const held = { ok: true as const, release: () => lock.release().catch(() => undefined) };
-  try {
-    if (await lock.acquire()) return held;
-    opts.onWait?.(await lock.owner());
-    if (await lock.acquire({ timeoutMs: Math.max(0, opts.waitMs), ...(opts.signal ? { signal: opts.signal } : {}) })) return held;
-    return { ok: false, owner: await lock.owner() };
-  } catch {
-    return { ok: true, release: async () => undefined };
-  }
 }
 
 /** <stateDir>/locks/emergency-<service>.run: the incident dir of the service's latest Level 3 run (its processes' mark). */

@@ -12,7 +12,8 @@ import type { AgentAdapter, AgentRunResult, AgentSession, AgentStartInfo, Refuse
 import type { AdapterName, EmergencyConfig } from './emergency-schema.js';
 import type { EmergencyHost } from './tool-host.js';
 import { createAdapter, type AdapterFactoryOptions } from './adapter-registry.js';
-import { acquireEmergencyLocks, clearServiceRun, serviceRunPath, takeOverServiceRun, takeWorkdirLock } from './emergency-locks.js';
+import { acquireEmergencyLocks, clearServiceRun, serviceRunPath, takeOverServiceRun } from './emergency-locks.js';
+import { takeWorkdirLock } from './workdir-lock.js';
 import type { KeepProtected } from './revert-protected.js';
 import { DEFAULT_SNAPSHOT_LIMITS, changesSince, fileHashes, fileModes, fileOwners, revertSnapshot, takeSnapshot, type FileChange, type FileSnapshot } from './file-snapshot.js';
 import { summarizeChanges } from './change-summary.js';
@@ -201,7 +202,8 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
     opts.emit(event(opts, 'incident.action', 'warning', `Level 3 did not start: ${why}`, { action: 'agent-waited-repair', reason: why }));
     return { summary: why, detail: `waited: ${why}`, outcome: 'busy', launched: false, incidentDir, changedFiles: [], refusedCalls: [] };
   }
-  // Another service's agent at work in this cwd: its snapshot and revert cover this run's edits too, so wait for it.
+  // Another service's agent at work in this cwd (or one holding it or inside it): its snapshot and revert cover this
+  // run's edits too, so wait for it.
   const sharedDir = service.cwd !== undefined && !tooBroadToEdit(path.resolve(service.cwd)) ? path.resolve(service.cwd) : undefined;
   const dirLock = sharedDir === undefined
     ? { ok: true as const, release: async () => undefined }
@@ -209,12 +211,12 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
         clock,
         waitMs: lockWaitEnd - clock.monotonic(),
         ...(opts.signal ? { signal: opts.signal } : {}),
-        onWait: (owner) => opts.emit(event(opts, 'incident.action', 'warning', `Level 3: another agent run (${owner ? `pid ${owner.pid}` : 'another process'}) is at work in ${sharedDir}, ${service.name}'s cwd; this run waits for it (up to ${formatDuration(Math.max(0, lockWaitEnd - clock.monotonic()))}) so neither run's revert undoes the other's changes`, { action: 'agent-waits-agent', cwd: sharedDir, ...(owner ? { pid: owner.pid } : {}) })),
+        onWait: (owner) => opts.emit(event(opts, 'incident.action', 'warning', `Level 3: another agent run (${owner ? `pid ${owner.pid}` : 'another process'}) is at work in ${sharedDir}, ${service.name}'s cwd, or in a directory holding it or inside it; this run waits for it (up to ${formatDuration(Math.max(0, lockWaitEnd - clock.monotonic()))}) so neither run's revert undoes the other's changes`, { action: 'agent-waits-agent', cwd: sharedDir, ...(owner ? { pid: owner.pid } : {}) })),
       });
   if (!dirLock.ok) {
     await repair.release();
     await lock.locks.release();
-    const why = `another agent run (${dirLock.owner ? `pid ${dirLock.owner.pid}` : 'another process'}) kept working in ${sharedDir}, ${service.name}'s cwd, for ${formatDuration(waitMs)}: the agent does not edit the files beside it`;
+    const why = `another agent run (${dirLock.owner ? `pid ${dirLock.owner.pid}` : 'another process'}) kept working in ${sharedDir}, ${service.name}'s cwd (or a directory holding it or inside it), for ${formatDuration(waitMs)}: the agent does not edit the files beside it`;
     opts.emit(event(opts, 'incident.action', 'warning', `Level 3 did not start: ${why}`, { action: 'agent-waited-agent', reason: why }));
     return { summary: why, detail: `waited: ${why}`, outcome: 'busy', launched: false, incidentDir, changedFiles: [], refusedCalls: [] };
   }

@@ -1,0 +1,109 @@
+// One agent run at a time over a directory tree: runs whose working directories are the same, or one inside the other, take turns.
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Clock } from '../platform/clock.js';
+import { FileLock, type LockOwner } from '../platform/file-lock.js';
+
+/** <stateDir>/locks/emergency-dir-<16 hex of the directory's real path>.lock: one agent run at a time in a directory. */
+export async function workdirLockPath(stateDir: string, dir: string): Promise<string> {
+  return lockPathOf(stateDir, await realDir(dir));
+}
+
+export type WorkdirLockOutcome = { ok: true; release(): Promise<void> } | { ok: false; owner: LockOwner | null };
+
+const LOCK_NAME = /^emergency-dir-[0-9a-f]{16}\.lock$/;
+/** Beside each held directory lock: `<lock>.dir`, the real path it covers, so a run in a nested directory sees it. */
+const DIR_SUFFIX = '.dir';
+/** Held only while a run checks the held locks and takes its own: milliseconds. */
+const REGISTRY = 'emergency-dirs.lock';
+const REGISTRY_WAIT_MS = 10_000;
+const POLL_MS = 250;
+
+/**
+ * Services whose working directories are the same or nest (`/srv/app` and `/srv/app/worker`) share what a run
+ * snapshots and reverts: a failed run of one would put back (or remove) the fix another service's agent made there
+ * meanwhile. So such runs take turns, waiting up to waitMs (onWait told once who holds it). A lock that cannot be
+ * written (a full disk) does not block the run.
+ */
+export async function takeWorkdirLock(
+  stateDir: string,
+  dir: string,
+  opts: { clock: Clock; waitMs: number; signal?: AbortSignal; onWait?: (owner: LockOwner | null) => void },
+): Promise<WorkdirLockOutcome> {
+  const { clock, signal } = opts;
+  const deadline = clock.monotonic() + Math.max(0, opts.waitMs);
+  let told = false;
+  try {
+    const real = await realDir(dir);
+    for (;;) {
+      const taken = await tryTake(stateDir, real, clock);
+      if (taken.ok) return taken;
+      if (!told) {
+        told = true;
+        opts.onWait?.(taken.owner);
+      }
+      const left = deadline - clock.monotonic();
+      if (left <= 0 || signal?.aborted) return taken;
+      try {
+        await clock.sleep(Math.min(POLL_MS, left), signal);
+      } catch {
+        return taken;
+      }
+    }
+  } catch {
+    return { ok: true, release: async () => undefined };
+  }
+}
+
+/** One try, under the registry lock: refused while a live run holds this directory, one above it or one inside it. */
+async function tryTake(stateDir: string, real: string, clock: Clock): Promise<WorkdirLockOutcome> {
+  const locksDir = path.join(stateDir, 'locks');
+  const registry = new FileLock(path.join(locksDir, REGISTRY), { clock, pollMs: 50 });
+  if (!(await registry.acquire({ timeoutMs: REGISTRY_WAIT_MS }))) return { ok: false, owner: await registry.owner() };
+  try {
+    const own = lockPathOf(stateDir, real);
+    for (const name of await fs.readdir(locksDir)) {
+      const file = path.join(locksDir, name);
+      if (!LOCK_NAME.test(name) || file === own) continue;
+      const other = (await fs.readFile(file + DIR_SUFFIX, 'utf8').catch(() => '')).trim();
+      if (!other || !overlaps(real, other)) continue;
+      const probe = new FileLock(file, { clock });
+      // Free (its owner died): taken over and let go at once, with its stale note.
+      if (!(await probe.acquire())) return { ok: false, owner: await probe.owner() };
+      await fs.rm(file + DIR_SUFFIX, { force: true });
+      await probe.release();
+    }
+    const lock = new FileLock(own, { clock });
+    if (!(await lock.acquire())) return { ok: false, owner: await lock.owner() };
+    // Best effort (a full disk): without the note only runs in nested directories miss this one.
+    await fs.writeFile(own + DIR_SUFFIX, `${real}\n`, { mode: 0o600 }).catch(() => undefined);
+    return { ok: true, release: () => release(lock) };
+  } finally {
+    await registry.release();
+  }
+}
+
+/** Lets the directory go, its note first: while the lock is held no other run can have written that note. */
+async function release(lock: FileLock): Promise<void> {
+  await fs.rm(lock.path + DIR_SUFFIX, { force: true }).catch(() => undefined);
+  await lock.release().catch(() => undefined);
+}
+
+/** The same directory, or one inside the other. */
+export function overlaps(a: string, b: string): boolean {
+  return within(a, b) || within(b, a);
+}
+
+function within(inner: string, outer: string): boolean {
+  const rel = path.relative(outer, inner);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+
+function lockPathOf(stateDir: string, real: string): string {
+  return path.join(stateDir, 'locks', `emergency-dir-${createHash('sha256').update(real).digest('hex').slice(0, 16)}.lock`);
+}
+
+async function realDir(dir: string): Promise<string> {
+  return fs.realpath(dir).catch(() => path.resolve(dir));
+}
