@@ -10,6 +10,7 @@ import { openEventStream, type EventStreamOptions } from './event-stream.js';
 import { redactLabelValues } from '../observe/exposition-text.js';
 import type { Clock } from '../platform/clock.js';
 import { sharedStatus } from './shared-status.js';
+import { PAGE_CSP, setSecurityHeaders } from './security-headers.js';
 
 export type ServiceAction = 'start' | 'stop' | 'restart' | 'resume' | 'doctor' | 'reset';
 export const SERVICE_ACTIONS: readonly ServiceAction[] = ['start', 'stop', 'restart', 'resume', 'doctor', 'reset'];
@@ -206,9 +207,7 @@ export async function startApiServer(opts: {
       res.writeHead(200, {
         'content-type': page.type,
         'cache-control': 'no-cache',
-        'x-content-type-options': 'nosniff',
-        'x-frame-options': 'DENY',
-        'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
+        'content-security-policy': PAGE_CSP,
       });
       res.end(page.body);
       return;
@@ -266,6 +265,7 @@ export async function startApiServer(opts: {
   const admit = pipelineCap(API_MAX_PIPELINED);
   const server = http.createServer({ headersTimeout: API_HEADERS_TIMEOUT_MS, requestTimeout: 3 * API_HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 2_000 }, (req, res) => {
     if (!admit(req, res)) return;
+    setSecurityHeaders(res);
     // No route reads a body (commands are in the path and query): one sent anyway was read and thrown away until the
     // 30 s request timeout (any local process could keep the daemon reading). Past its answer, the rest of a body is
     // read for a moment only (closing at once would reset the connection and lose the answer on the client's side).
