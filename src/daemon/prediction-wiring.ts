@@ -50,7 +50,7 @@ export class ServicePredictor {
   constructor(
     private readonly service: ServiceConfig,
     private readonly ctx: DaemonContext,
-    private readonly actions: { restart(reason: string): void; isHealthy(): boolean; isRestarting(): boolean },
+    private readonly actions: { restart(reason: string): void; isHealthy(): boolean; isRestarting(): boolean; inMaintenance(): boolean },
     scratch?: PairScratch,
   ) {
     const p = service.prediction;
@@ -97,10 +97,13 @@ export class ServicePredictor {
         tzOffsetMinutes: localOffsetMinutes(now),
         healthy: this.actions.isHealthy(),
         restartInProgress: this.actions.isRestarting(),
+        maintenance: this.actions.inMaintenance(),
         state: this.proactive,
       });
+      const warnedBefore = this.proactive.warnedAt !== undefined;
       this.proactive = decision.state;
-      if (decision.action === 'warn' || decision.action === 'restart') {
+      // A 'restart' the reducer refused comes again at the next fit: the episode's warning goes out once.
+      if (decision.action === 'warn' || (decision.action === 'restart' && !warnedBefore)) {
         const eta = forecast.etaMs !== null ? formatDuration(forecast.etaMs) : '?';
         this.ctx.emit({
           type: 'prediction.warning',

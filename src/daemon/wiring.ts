@@ -48,6 +48,7 @@ export function defaultDaemonOptions(): Partial<DaemonOptions> {
         // The runtime's own fields, not status(): that builds every probe's snapshot, and this runs every few seconds per service.
         isHealthy: () => rt().current() !== undefined && rt().persisted().health === 'healthy' && !rt().currentIncident(),
         isRestarting: () => rt().persisted().phase !== 'running',
+        inMaintenance: () => !!rt().persisted().maintenance,
       }, predictors.scratch);
       predictors.add(service.name, predictor);
       const feedMetrics = probeMetricsFeed(metrics, service.name);

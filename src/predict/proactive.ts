@@ -27,6 +27,8 @@ export interface ProactiveInput {
   healthy: boolean;
   /** A restart (any cause) is already under way. */
   restartInProgress: boolean;
+  /** The service is in maintenance: the reducer restarts nothing on its own then, so a proactive restart is not planned. */
+  maintenance?: boolean;
   state: ProactiveState;
   /** The episode ends after the forecast has not warranted a warning for this long (default 5 min). */
   episodeGapMs?: number;
@@ -35,7 +37,11 @@ export interface ProactiveInput {
 export type ProactiveAction = 'none' | 'warn' | 'restart';
 
 export interface ProactiveDecision {
-  /** 'restart' means now; the caller emits prediction.warning with it when warnedAt was not set before. */
+  /**
+   * 'restart' means now; the caller emits prediction.warning with it only when warnedAt was not set before: the reducer
+   * may refuse the request (a hold, a repair under way), and the decision says 'restart' again at every fit until the
+   * instance changes; announced each time, that was one alert per fit.
+   */
   action: ProactiveAction;
   reason: string;
   /** For 'restart': now. Otherwise the planned proactive restart time, when one is planned. */
@@ -62,7 +68,8 @@ export function forecastWarrantsWarning(forecast: MemoryForecast, config: Pick<M
  * - proactiveRestart on and the service healthy -> restart at the planned time: now if inside the quiet window,
  *   the window's next start if that comes before crossing - safetyMargin, else crossing - safetyMargin;
  *   without a quiet window, now. Before the planned time: warn once (with at = the plan), then none;
- * - otherwise (proactive off, or the service unhealthy: the watchdog owns an unhealthy service) -> warn once per episode.
+ * - otherwise (proactive off, the service unhealthy: the watchdog owns an unhealthy service, or in maintenance: nothing
+ *   restarts it on its own then) -> warn once per episode (a restart follows at the next decision once that changes).
  */
 export function decideProactive(input: ProactiveInput): ProactiveDecision {
   const { forecast, config, now, tzOffsetMinutes: tz } = input;
@@ -77,7 +84,7 @@ export function decideProactive(input: ProactiveInput): ProactiveDecision {
   if (input.restartInProgress) return { action: 'none', reason: `${prediction}; a restart is already in progress`, state };
   const warned = state.warnedAt !== undefined;
 
-  if (config.proactiveRestart && input.healthy) {
+  if (config.proactiveRestart && input.healthy && !input.maintenance) {
     const latest = crossingAt - config.safetyMargin;
     let planned = now;
     let why = 'no quiet window is configured';
@@ -101,7 +108,7 @@ export function decideProactive(input: ProactiveInput): ProactiveDecision {
     return { action: 'warn', reason: `${prediction}; ${plan}`, at: planned, state: { ...state, warnedAt: now } };
   }
 
-  const note = config.proactiveRestart ? '; no proactive restart while the service is unhealthy' : '';
+  const note = !config.proactiveRestart ? '' : input.maintenance ? '; no proactive restart during maintenance' : '; no proactive restart while the service is unhealthy';
   if (warned) return { action: 'none', reason: `${prediction}; already warned${note}`, state };
   return { action: 'warn', reason: `${prediction}${note}`, state: { ...state, warnedAt: now } };
 }

@@ -45,6 +45,7 @@ function fitsIn60s(prediction: Record<string, unknown>): { memory: number; laten
     restart: () => undefined,
     isHealthy: () => (memory++, true),
     isRestarting: () => false,
+    inMaintenance: () => false,
   });
   const latencyFits = { n: 0 };
   const tracker = (predictor as unknown as { latency: { evaluate(now: number): unknown } }).latency;

@@ -37,6 +37,7 @@ function leakingService() {
     restart: () => undefined,
     isHealthy: () => true,
     isRestarting: () => false,
+    inMaintenance: () => false,
   });
   let bytes = 100 * MiB;
   let latency = 20;

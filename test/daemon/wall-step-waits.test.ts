@@ -75,7 +75,7 @@ describe('the prediction cadence across a wall-clock step', () => {
     let mono = 10_000;
     const clock = { now: () => wall, monotonic: () => mono, setTimeout: () => ({ cancel: () => undefined }), sleep: () => Promise.resolve() } as Clock;
     let fits = 0;
-    const predictor = new ServicePredictor(config.services[0]!, { clock, emit: () => undefined } as unknown as DaemonContext, { restart: () => undefined, isHealthy: () => (fits++, true), isRestarting: () => false });
+    const predictor = new ServicePredictor(config.services[0]!, { clock, emit: () => undefined } as unknown as DaemonContext, { restart: () => undefined, isHealthy: () => (fits++, true), isRestarting: () => false, inMaintenance: () => false });
     const report = (value: number): ProbeTickReport => ({ name: 'memory', kind: 'memory', action: 'restart', result: { status: 'success', message: 'ok', value }, at: wall, durationMs: 1, consecutiveFailures: 0, consecutiveSuccesses: 1, verdict: 'healthy', inGrace: false });
     for (let i = 1; i <= 20; i++) {
       wall += 500;

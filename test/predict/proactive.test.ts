@@ -30,7 +30,7 @@ function forecast(now: number, etaMs: number | null, over: Partial<MemoryForecas
 
 const base = predictionSchema.parse({}).memory; // horizon 30m, safetyMargin 5m, minConfidence 0.8, proactive off
 
-function decide(now: number, etaMs: number | null, opts: { config?: Partial<MemoryPredictionConfig>; state?: ProactiveState; healthy?: boolean; restarting?: boolean; f?: Partial<MemoryForecast>; monotonic?: number } = {}) {
+function decide(now: number, etaMs: number | null, opts: { config?: Partial<MemoryPredictionConfig>; state?: ProactiveState; healthy?: boolean; restarting?: boolean; maintenance?: boolean; f?: Partial<MemoryForecast>; monotonic?: number } = {}) {
   const input: ProactiveInput = {
     forecast: forecast(now, etaMs, opts.f),
     config: { ...base, ...opts.config },
@@ -39,6 +39,7 @@ function decide(now: number, etaMs: number | null, opts: { config?: Partial<Memo
     tzOffsetMinutes: TZ,
     healthy: opts.healthy ?? true,
     restartInProgress: opts.restarting ?? false,
+    ...(opts.maintenance !== undefined ? { maintenance: opts.maintenance } : {}),
     state: opts.state ?? {},
   };
   return decideProactive(input);
@@ -110,6 +111,15 @@ describe('proactive decision: restarting ahead of time', () => {
     expect(d.action).toBe('warn');
     expect(d.reason).toMatch(/no proactive restart while the service is unhealthy/);
     expect(decide(local(14, 1), 19 * MIN, { config: { proactiveRestart: true }, healthy: false, state: d.state }).action).toBe('none');
+  });
+
+  it('in maintenance: no proactive restart (the reducer restarts nothing on its own then), one warning; restart once it ends', () => {
+    const config = { proactiveRestart: true };
+    const d = decide(local(14), 20 * MIN, { config, maintenance: true });
+    expect(d.action).toBe('warn');
+    expect(d.reason).toMatch(/no proactive restart during maintenance/);
+    expect(decide(local(14, 1), 19 * MIN, { config, maintenance: true, state: d.state }).action).toBe('none');
+    expect(decide(local(14, 2), 18 * MIN, { config, maintenance: false, state: d.state })).toMatchObject({ action: 'restart', at: local(14, 2) });
   });
 
   it('quiet window reachable before the safety margin: warn with the plan, restart when it opens', () => {
