@@ -34,7 +34,7 @@ export interface MemoryForecast {
   verdict: MemoryTrendVerdict;
   /** One sentence: what was found, or which gate stopped the forecast. */
   reason: string;
-  /** Slope of the line used for the forecast (the recent half's when accelerating), bytes per second. */
+  /** Slope of the line used for the forecast (the recent half's when accelerating or slowing down), bytes per second. */
   slopeBytesPerSec: number;
   /** Time until the fitted line reaches the limit (0 if already there); null when not rising or no limit. */
   etaMs: number | null;
@@ -82,7 +82,9 @@ const DEFAULTS = {
  *    sides of the jump, so at least one half is flat and the step is ignored.
  * The ETA under a horizon and the confidence floor are checked by the caller (proactive.ts).
  * When the recent half climbs faster than accelerationRatio × the window's slope, the recent half's
- * line is used for the ETA (an accelerating leak is reported earlier rather than later).
+ * line is used for the ETA (an accelerating leak is reported earlier rather than later); so it is when
+ * it climbs slower than the window's slope / accelerationRatio (a warm-up levelling off is not
+ * forecast at its early, steep rate).
  *
  * Known limit: a sawtooth whose period is longer than about half the window looks like a leak
  * inside the window; choose a window that holds two or more GC cycles.
@@ -147,7 +149,10 @@ export function analyzeMemoryTrend(
   if (!halvesRise) return { ...fitted, reason: 'the growth is not spread over the window (a one-off step, not a leak)' };
 
   const accelerating = recentLine.slope > o.accelerationRatio * line.slope;
-  const used = accelerating ? recentLine : line;
+  // Slowing down (a warm-up levelling off, a cache filling up): the window's line carries the early, steep part into the
+  // future and forecast a crossing that never comes; the recent half's line is the rate memory grows at now.
+  const slowing = recentLine.slope * o.accelerationRatio < line.slope;
+  const used = accelerating || slowing ? recentLine : line;
   const levelBytes = at(used, xNow);
   let etaMs: number | null = null;
   if (limitBytes !== undefined && Number.isFinite(limitBytes)) {
@@ -156,7 +161,7 @@ export function analyzeMemoryTrend(
   return {
     ...fitted,
     verdict: 'rising',
-    reason: `memory rising ${formatRate(used.slope)}${accelerating ? ' and accelerating' : ''} (R² ${r2.toFixed(2)}, ${n} samples)`,
+    reason: `memory rising ${formatRate(used.slope)}${accelerating ? ' and accelerating' : slowing ? ', slowing down' : ''} (R² ${r2.toFixed(2)}, ${n} samples)`,
     slopeBytesPerSec: used.slope,
     levelBytes,
     accelerating,

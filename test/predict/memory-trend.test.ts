@@ -96,6 +96,30 @@ describe('memory trend: no false alarms', () => {
     }
   });
 
+  it('a warm-up that levels off (200 -> 500 MiB, time constant 3 min) is never warned about against a 1 GiB limit', () => {
+    // Before: around 9-10 min the window's line (its steep start included) forecast the 1 GiB crossing in ~20 min,
+    // inside the 30 min horizon, with confidence >= 0.8; the level never passes 500 MiB. Now the recent half's slower
+    // line is used, and its crossing lies beyond the horizon.
+    for (let seed = 1; seed <= 5; seed++) {
+      const s = series(40 * MIN, 2_000, (ms) => 200 * MiB + 300 * MiB * (1 - Math.exp(-ms / (3 * MIN))), 0.02, seed);
+      const warned = [];
+      for (let ms = 5 * MIN; ms <= 40 * MIN; ms += 30_000) {
+        const f = analyzeMemoryTrend(s, 1024 * MiB, T0 + ms, opts);
+        if (warns(f)) warned.push(`${ms / MIN} min: ${f.reason}, eta ${Math.round(f.etaMs! / 1000)} s`);
+      }
+      expect(warned).toEqual([]);
+    }
+  });
+
+  it('a decelerating rise is forecast from its recent slope and says it is slowing down', () => {
+    const s = series(10 * MIN, 5_000, (ms) => 200 * MiB + 300 * MiB * (1 - Math.exp(-ms / (4 * MIN))), 0, 1);
+    const f = analyzeMemoryTrend(s, 1024 * MiB, T0 + 10 * MIN, opts);
+    expect(f.verdict).toBe('rising');
+    expect(f.reason).toMatch(/slowing down/);
+    // The true rate at 10 min is 300 MiB / 4 min × e^-2.5 ≈ 6 MiB/min; the window's average was 28 MiB/min.
+    expect(f.slopeBytesPerSec * 60).toBeLessThan(15 * MiB);
+  });
+
   it('too few samples or too short a span: insufficient data', () => {
     const s = series(4 * MIN, 10_000, (ms) => 400 * MiB + (50 * MiB * ms) / MIN, 0, 1);
     expect(analyzeMemoryTrend(s.slice(0, 10), 1e12, T0 + MIN, opts).verdict).toBe('insufficient-data');
