@@ -29,6 +29,8 @@ function describe(m: string, raw: string, cfg: Pick<ClusterConfig, 'endpoints' |
   const where = cfg.endpoints.join(', ');
   if (/certificate|ssl|tls|handshake|self[- ]signed|issuer|wrong_version_number|alert/.test(m)) {
     if (!cfg.tls) return `cluster.tls: etcd at ${where} wants TLS, or the TLS handshake failed (${raw}); expected cluster.tls.ca naming the CA that signed etcd's server certificate`;
+    const scheme = tlsToPlain(raw, cfg);
+    if (scheme) return scheme;
     if (/bad certificate|certificate required|alert number 42|alert number 116|unknown ca.*client/.test(m)) {
       return `cluster.tls.cert: etcd at ${where} refused this member's client certificate (${raw}); expected cluster.tls.cert and cluster.tls.key signed by a CA that etcd trusts (--trusted-ca-file)`;
     }
@@ -44,5 +46,17 @@ function describe(m: string, raw: string, cfg: Pick<ClusterConfig, 'endpoints' |
       ? `cluster.auth.username ("${cfg.auth.username}") may not use the cluster's keys in etcd at ${where} (${raw}); expected an etcd user with read and write on the cluster prefix`
       : `cluster.auth is missing: etcd at ${where} has auth enabled (${raw}); expected cluster.auth with an etcd user and password`;
   }
-  return `cluster.endpoints: etcd at ${where} could not be used (${raw}); expected a reachable etcd with quorum`;
+  return tlsToPlain(raw, cfg) ?? `cluster.endpoints: etcd at ${where} could not be used (${raw}); expected a reachable etcd with quorum`;
+}
+
+/**
+ * With cluster.tls the client speaks TLS to every endpoint, whatever its scheme: an http:// endpoint of a plain etcd
+ * fails the handshake, or (as often, depending on when the client looks) just "could not be used". Both were blamed
+ * on cluster.tls.ca or on etcd's quorum; the scheme was the mistake.
+ */
+function tlsToPlain(raw: string, cfg: Pick<ClusterConfig, 'endpoints' | 'tls'>): string | undefined {
+  if (!cfg.tls) return undefined;
+  const plain = cfg.endpoints.filter((u) => u.toLowerCase().startsWith('http://'));
+  if (plain.length === 0) return undefined;
+  return `cluster.endpoints: ${plain.join(', ')} ${plain.length > 1 ? 'are' : 'is'} http:// but cluster.tls is set, so this member speaks TLS to every endpoint, and etcd at ${cfg.endpoints.join(', ')} could not be used over TLS (${raw}); expected https:// endpoints of an etcd that serves TLS, or no cluster.tls for an etcd that serves plain http://`;
 }

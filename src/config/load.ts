@@ -14,6 +14,7 @@ import { caseWarnings } from './case-clashes.js';
 import { envPlaceholderWarnings } from './env-placeholders.js';
 import { sharedPortWarnings } from './shared-ports.js';
 import { fenceGraceWarnings } from '../cluster/fence-grace-warnings.js';
+import { tlsSchemeWarnings } from '../cluster/tls-scheme-warnings.js';
 import { unsendableChannelWarnings } from '../notify/unsendable-channels.js';
 import { duplicateDestinationWarnings } from '../notify/duplicate-destinations.js';
 import { formatBytes } from '../probes/byte-size.js';
@@ -261,6 +262,7 @@ function loadFromRaw(raw: unknown, file: string, opts: LoadOptions): LoadedConfi
     ...envPlaceholderWarnings(declared),
     ...sharedPortWarnings(declared),
     ...fenceGraceWarnings(declared),
+    ...tlsSchemeWarnings(declared),
     ...unsendableChannelWarnings(declared.notify),
     ...duplicateDestinationWarnings(declared.notify),
   ].map((w) => namedWarning(raw, w));

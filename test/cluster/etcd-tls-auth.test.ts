@@ -120,6 +120,16 @@ describe('etcd with auth enabled', () => {
     expect(message).not.toContain('not-the-password');
   }, 60_000);
 
+  it('cluster.tls with the http:// endpoints of this plain etcd: the error names the scheme, not cluster.tls.ca', async () => {
+    makeCa('plain-ca');
+    td = await startTestDaemon({ cluster: { member: 'auth', endpoints: etcd.endpoints, leaseTtl: '5s', prefix: `auth-tls-${process.pid}`, tls: { ca: f('plain-ca.pem') }, auth: { username: 'root', password: 's3cret-root' } }, services: [service] });
+    const message = await degradedLoudly(td);
+    expect(etcd.endpoints[0]).toMatch(/^http:/);
+    expect(message).toContain(`cluster.endpoints: ${etcd.endpoints[0]} is http:// but cluster.tls is set`);
+    expect(message).toContain('expected https:// endpoints of an etcd that serves TLS, or no cluster.tls');
+    expect(message).not.toContain('cluster.tls.ca');
+  }, 60_000);
+
   it('no auth settings against an etcd with auth on: the error says cluster.auth is expected', async () => {
     td = await startTestDaemon({ cluster: { member: 'auth', endpoints: etcd.endpoints, leaseTtl: '5s', prefix: `auth-none-${process.pid}` }, services: [service] });
     const message = await degradedLoudly(td);
