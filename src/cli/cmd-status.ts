@@ -41,7 +41,7 @@ interface StatusJson {
   scaled?: import('../instances/instances-plugin.js').ScaledGroupStatus[];
   notify?: DeadLetterView;
   /** A daemon with a `cluster:` block (src/cluster/cluster-plugin.ts); followSkipped is absent from earlier versions. */
-  cluster?: { etcdError?: string | null; followSkipped?: Array<{ service: string; at: number; message: string }> };
+  cluster?: { member?: string; etcdError?: string | null; followSkipped?: Array<{ service: string; at: number; message: string }> };
 }
 
 export function registerStatus(program: Command): void {
@@ -170,7 +170,10 @@ export function renderStatus(
     }
     if (s.startup) lines.push(p.dim(`${s.name}: ${s.startup.message}`));
     // A singleton another member runs (or nobody, for now) is not a stopped service to fix.
-    if (s.placement && !s.placement.active && s.state !== 'running') lines.push(p.dim(`${s.name}: standby: ${s.placement.holder ? `${s.placement.holder} holds the lease` : 'no member holds the lease now'} (placement: singleton)`));
+    // This member named as holder while not active: it fenced itself (no renewal in time), it is no standby of itself.
+    if (s.placement && !s.placement.active && s.state !== 'running' && s.placement.holder !== null && s.placement.holder === status.cluster?.member) {
+      lines.push(p.yellow(`${s.name}: fenced: this member (${s.placement.holder}) holds the lease but no renewal went through in time, so its instance was stopped; it runs again here once a renewal goes through (placement: singleton)`));
+    } else if (s.placement && !s.placement.active && s.state !== 'running') lines.push(p.dim(`${s.name}: standby: ${s.placement.holder ? `${s.placement.holder} holds the lease` : 'no member holds the lease now'} (placement: singleton)`));
     if (s.keptDown && s.incident) lines.push('', p.red(`${s.name}: failed, kept down (restart: ${s.keptDown}): not restarted until a person starts it: ${startHint(s.name)}`));
     else if (s.keptDown) lines.push(p.dim(`${s.name}: finished, kept down (restart: ${s.keptDown}); ${startHint(s.name)} runs it again`));
     if (s.held) lines.push('', p.red(`${s.name}: restarts stopped (${s.held.reason}): ${s.held.detail}`), working ? heldDuringWorkHint(working, resumeHint(s.name)) : `  fix the cause, then: ${resumeHint(s.name)}`);

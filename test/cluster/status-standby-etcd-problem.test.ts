@@ -41,4 +41,17 @@ describe('`clawback status` of a standby member (real etcd, real daemon, real CL
     const during = await statusText(b.stateDir);
     expect(during).toMatch(/CLUSTER ETCD PROBLEM: cluster\.endpoints: etcd at http:\/\/127\.0\.0\.1:\d+ could not be used/);
   }, 120_000);
+
+  it('on the member that fenced itself (etcd gone): says fenced, not "standby: <itself> holds the lease"', async () => {
+    const a = await startMember('a', { endpoints: env.etcd.endpoints, prefix: `ssf${process.pid}`, leaseTtl: '5s' });
+    env.members = [a];
+    type Gw = { name: string; state: string; placement?: { active: boolean; holder: string | null } };
+    const gw = async (): Promise<Gw | undefined> => ((await api(a, 'GET', '/api/status')).body as { services: Gw[] }).services.find((s) => s.name === 'gw');
+    await waitFor(async () => (await gw())?.placement?.active === true && (await gw())?.state === 'running', { timeoutMs: 30_000, intervalMs: 200, message: () => 'a to run gw' });
+    await env.etcd.kill(0);
+    await waitFor(async () => { const g = await gw(); return g?.placement?.active === false && g.state !== 'running'; }, { timeoutMs: 30_000, intervalMs: 200, message: () => 'a to fence itself' });
+    const text = await statusText(a.stateDir);
+    expect(text).toContain('gw: fenced: this member (a) holds the lease but no renewal went through in time, so its instance was stopped');
+    expect(text).not.toContain('standby: a holds the lease');
+  }, 120_000);
 });
