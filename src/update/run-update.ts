@@ -215,7 +215,8 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
   });
   if (!backedUp) {
     await untouched();
-    return failed('the backup failed');
+    // The step's own words name the file and why (`backup failed: <file> is 3.0 GiB, ...`).
+    return failed(`${steps[steps.length - 1]!.message} (without it a rollback could not put the files back, so the service was started again as it was)`);
   }
 
   // Exits from here on are the new version's (the stop's own exit is already behind us).

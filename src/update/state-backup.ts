@@ -30,6 +30,18 @@ export interface BackupManifest {
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
+/** Largest file a backup copies: it is read whole, and Node reads at most 2 GiB into one buffer. */
+export const MAX_BACKUP_FILE_BYTES = 2 ** 31 - 1;
+
+/** undefined for a file that does not exist (nor its directory); any other error is the caller's. */
+const gone = (err: unknown): undefined => {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+  throw err;
+};
+
+const formatBytes = (n: number): string => (n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GiB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${n} bytes`);
+
 /**
  * Copies `files` (exact paths) and every file matching `patterns` into `dir`. SQLite's -wal/-shm files match
  * the same globs when the globs allow it (e.g. `*.sqlite*`); the service must be stopped so the set is consistent.
@@ -41,9 +53,14 @@ export async function takeBackup(dir: string, files: string[], patterns: string[
   const entries: BackupEntry[] = [];
   let i = 0;
   for (const file of [...all].sort()) {
-    const bytes = await fs.readFile(file).catch(() => undefined);
+    // Only a file that is gone is skipped (a glob's match removed meanwhile, a config not yet written). One that cannot be
+    // copied (too large, unreadable) fails the backup: left out, a rollback would keep what the new version made of it
+    // and say nothing.
+    const st = await fs.stat(file).catch(gone);
+    if (!st) continue;
+    if (st.size > MAX_BACKUP_FILE_BYTES) throw new Error(`${file} is ${formatBytes(st.size)}, more than a backup copies (${formatBytes(MAX_BACKUP_FILE_BYTES)} per file): remove it from update.stateFiles or make it smaller`);
+    const bytes = await fs.readFile(file).catch(gone);
     if (!bytes) continue;
-    const st = await fs.stat(file);
     const link = await fs.readlink(file).catch(() => null);
     const stored = `${String(i).padStart(4, '0')}-${path.basename(file)}`;
     i += 1;

@@ -1,0 +1,78 @@
+// A state file the backup cannot copy (here larger than the 2 GiB it reads whole) was left out without a word: the update
+// went on, and its rollback kept what the new version had made of that file while saying "rolled back". Now the backup
+// fails, names the file and its size, and the service is started again as it was, never switched.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { startUpdateHarness, type UpdateHarness } from './update-harness.js';
+import { tempDir } from '../helpers/daemon.js';
+import { MAX_BACKUP_FILE_BYTES, takeBackup } from '../../src/update/state-backup.js';
+import { waitFor } from '../helpers/processes.js';
+
+// Sparse: truncate() extends the file without writing a block, so no disk is used and nothing reads it whole.
+const HUGE = 3 * 2 ** 30;
+
+async function tail(file: string, n: number): Promise<string> {
+  const fd = await fs.open(file);
+  try {
+    const { size } = await fd.stat();
+    const b = Buffer.alloc(n);
+    const { bytesRead } = await fd.read(b, 0, n, Math.max(0, size - n));
+    return b.subarray(0, bytesRead).toString('utf8').replace(/\0+/g, '');
+  } finally {
+    await fd.close();
+  }
+}
+
+describe('takeBackup never leaves out a file it cannot copy', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await fs.realpath(tempDir('clawback-backup-huge-'));
+  });
+  afterAll(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('a file over the bound fails the backup with its name and size; a matched file that is gone is skipped', async () => {
+    const state = path.join(dir, 'state');
+    await fs.mkdir(state);
+    await fs.writeFile(path.join(state, 'a.db'), 'rows\n');
+    await fs.writeFile(path.join(state, 'big.db'), '');
+    await fs.truncate(path.join(state, 'big.db'), HUGE);
+    expect(HUGE).toBeGreaterThan(MAX_BACKUP_FILE_BYTES);
+    await expect(takeBackup(path.join(dir, 'b1'), [], [path.join(state, '*.db')], 1)).rejects.toThrow(`${path.join(state, 'big.db')} is 3.0 GiB, more than a backup copies`);
+    await expect(fs.access(path.join(dir, 'b1', 'manifest.json'))).rejects.toThrow();
+    await fs.rm(path.join(state, 'big.db'));
+    // A configured file that does not exist (nor its directory) is still no error: there is nothing to put back.
+    const m = await takeBackup(path.join(dir, 'b2'), [path.join(dir, 'missing.json'), path.join(dir, 'a.db', 'x')], [path.join(state, '*.db')], 1);
+    expect(m.entries.map((e) => e.file)).toEqual([path.join(state, 'a.db')]);
+  });
+});
+
+describe('clawback update with a state file the backup cannot copy (real daemon, fake package)', () => {
+  let h: UpdateHarness;
+  beforeAll(async () => {
+    h = await startUpdateHarness({ packages: [['1.0.0', 'good'], ['1.1.0', 'good']] });
+  }, 240_000);
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('is not applied: the backup step says which file and why, the old version serves again, the file is untouched by the new one', async () => {
+    await fs.truncate(h.statePath, HUGE);
+    const r = await h.update('1.1.0');
+    expect(r.status).toBe(202);
+    const view = await h.finished(r.body.runId);
+    const report = view.report!;
+    expect(report.outcome, report.message).toBe('failed');
+    expect(report.message).toContain(`backup failed: ${h.statePath} is 3.0 GiB, more than a backup copies`);
+    expect(report.message).toContain('still on 1.0.0');
+    expect(report.steps.map((s) => s.step)).toEqual(['install', 'validate', 'stop', 'backup']);
+    expect(await h.current()).toBe('1.0.0');
+    await waitFor(async () => (await h.version()) === '1.0.0', { timeoutMs: 60_000 });
+    // Only the old version opened it (its restart), never 1.1.0.
+    expect(await tail(h.statePath, 200)).not.toContain('1.1.0');
+    const failed = h.td.events.find((e) => e.type === 'update.failed' && (e.details as { runId?: string })?.runId === r.body.runId);
+    expect(failed?.message).toContain(`${h.statePath} is 3.0 GiB`);
+  }, 120_000);
+});
