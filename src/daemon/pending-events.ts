@@ -28,15 +28,8 @@ export interface PendingCompaction {
  * summary, which folds in the counts of an earlier summary so that repeated compactions lose no count.
  */
 export function compactPendingLines(lines: readonly string[], maxBytes: number, now: number): PendingCompaction {
-  const parsed = lines.filter((l) => l !== '').map((line) => {
-    let e: ClawbackEvent | undefined;
-    try {
-      e = JSON.parse(line) as ClawbackEvent;
-    } catch {
-      // a torn line: dropped, counted as unreadable
-    }
-    return { line, e };
-  });
+  // A torn or damaged line (not an event): dropped, counted as unreadable.
+  const parsed = lines.filter((l) => l !== '').map((line) => ({ line, e: queuedEvent(line) }));
   const isSummary = (e: ClawbackEvent | undefined): boolean => e?.type === 'daemon.housekeeping' && typeof e.details?.dropped === 'number';
   const budget = Math.floor(maxBytes / 2);
   const keep = new Set<number>();
@@ -129,7 +122,7 @@ export interface PendingDrain {
 }
 
 /**
- * Reads and removes the queue; a line that does not parse is skipped. The queue is claimed by renaming it to
+ * Reads and removes the queue; a line that is no event (torn, damaged) is skipped, and said in one warning per claim. The queue is claimed by renaming it to
  * `pending-events.jsonl.<pid>`: a claim whose daemon died before it deleted it (kill -9, OOM, power loss between the
  * rename and the delete), or that this daemon could not read before, is taken first, older events first. A claim of a
  * live process other than this one is left alone: pid reuse can only delay a claim, never take a live one.
@@ -263,14 +256,44 @@ function readClaim(claim: string, maxBytes: number, now: number): ClawbackEvent[
     const { kept, summary } = compactPendingLines(lines, maxBytes, now);
     lines = [JSON.stringify(summary), ...kept];
   }
+  let unreadable = 0;
   for (const line of lines) {
     if (!line) continue;
-    try {
-      out.push(JSON.parse(line) as ClawbackEvent);
-    } catch {
-      // A torn line from a crashed writer: nothing to deliver.
-    }
+    const e = queuedEvent(line);
+    if (e) out.push(e);
+    else unreadable++;
+  }
+  // Said once per claim: a torn line from a crashed writer, or a damaged file, was an event nobody will see.
+  if (unreadable > 0) {
+    out.push({
+      type: 'daemon.housekeeping',
+      time: now,
+      severity: 'warning',
+      message: `${unreadable} line(s) of ${FILE} were not events (torn by a writer that died, or damaged) and were dropped; the other queued events were delivered`,
+      details: { dropped: unreadable, droppedByType: { unreadable } },
+    });
   }
   rmSync(claim, { force: true });
   return out;
+}
+
+const SEVERITIES: ReadonlySet<unknown> = new Set(['info', 'warning', 'critical', 'resolved']);
+
+/**
+ * One queued line as an event, or undefined: a line that parses but is no event (`null`, `42`, an array, an object
+ * without type, time, severity or message) threw in the compaction (`null.severity`) and held the whole queue back for
+ * good, or went to the journal and the notifiers as it was.
+ */
+function queuedEvent(line: string): ClawbackEvent | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const e = v as Record<string, unknown>;
+  if (typeof e.type !== 'string' || typeof e.message !== 'string' || typeof e.time !== 'number' || !Number.isFinite(e.time) || !SEVERITIES.has(e.severity)) return undefined;
+  if (e.details !== undefined && (typeof e.details !== 'object' || e.details === null || Array.isArray(e.details))) return undefined;
+  return v as ClawbackEvent;
 }
