@@ -1091,7 +1091,11 @@ async function buildDaemon(
 
   // Just after a rotation only journal.jsonl.1 exists: history all the same.
   const journalExisted = existsSync(path.join(stateDir, 'journal.jsonl')) || existsSync(path.join(stateDir, 'journal.jsonl.1'));
-  const bus = new EventBus();
+  // A subscriber that throws (a notifier's or a plugin's bug) lost its event in silence: said in daemon.log and on
+  // stderr at its first failure and every 100th, the other subscribers and supervision go on.
+  const bus = new EventBus((err, e, n) => {
+    if (n === 1 || n % 100 === 0) log('error', { err }, `an event subscriber (a notifier, a plugin) threw on ${String(e?.type)}: ${(err as Error)?.message ?? String(err)} (${n} failure(s) so far); that event may be missing from its alerts or metrics, the other subscribers got it and supervision continues`);
+  });
   // Held until the plugins (notifier, metrics, log) have subscribed: "state file was corrupt" must reach them too.
   const early = earlyEvents(bus);
   const emit = (e: ClawbackEvent): void => early.emit(e);

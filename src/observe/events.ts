@@ -187,6 +187,10 @@ export type EventSink = (event: ClawbackEvent) => void;
 export class EventBus {
   private readonly sinks: EventSink[] = [];
   private count = 0;
+  private sinkFailures = 0;
+
+  /** `onSinkError`: told of each sink that threw (with the count so far), so a failing notifier or plugin is said, not swallowed. */
+  constructor(private readonly onSinkError?: (err: unknown, event: ClawbackEvent, failures: number) => void) {}
 
   /** How many events were emitted so far: a reader of shared state (the API's status) sees by it that something happened. */
   get emitted(): number {
@@ -206,8 +210,14 @@ export class EventBus {
     for (const sink of [...this.sinks]) {
       try {
         sink(event);
-      } catch {
-        // A sink's failure is its own business (each sink logs its own errors).
+      } catch (err) {
+        // A sink's failure never stops the others; it is reported, and a failing report stays silent.
+        this.sinkFailures++;
+        try {
+          this.onSinkError?.(err, event, this.sinkFailures);
+        } catch {
+          // nothing left to tell
+        }
       }
     }
   }
