@@ -3,6 +3,7 @@
 import path from 'node:path';
 import JSON5 from 'json5';
 import { ConfigError } from './errors.js';
+import { json5DuplicateKey } from './json5-duplicate-key.js';
 
 export type ConfigSyntax = 'yaml' | 'json5';
 
@@ -29,10 +30,14 @@ export function configSyntax(file: string, text: string): ConfigSyntax {
   }
 }
 
-/** The JSON5 text's value; a syntax error names its line and column (the character itself only when punctuation). */
+/**
+ * The JSON5 text's value; a syntax error names its line and column (the character itself only when punctuation), and
+ * so does a key written twice in one object (JSON5 itself keeps the last silently; YAML and JSON files refuse it too).
+ */
 export function parseJson5(text: string, file: string): unknown {
+  let value: unknown;
   try {
-    return JSON5.parse(text) as unknown;
+    value = JSON5.parse(text) as unknown;
   } catch (err) {
     const e = err as { message: string; lineNumber?: number; columnNumber?: number };
     // "JSON5: invalid character 'h' at 2:5": the character may be a secret's first one, and the place is said apart.
@@ -40,4 +45,10 @@ export function parseJson5(text: string, file: string): unknown {
     const at = e.lineNumber !== undefined && e.columnNumber !== undefined ? { line: e.lineNumber, col: e.columnNumber } : {};
     throw new ConfigError(file, [{ path: '(file)', message: `cannot parse: ${words}; expected JSON5, as the name ending in .json5 says (YAML is read from a .yaml file)`, ...at }]);
   }
+  const twice = json5DuplicateKey(text);
+  if (twice) {
+    const message = `cannot parse: key ${JSON.stringify(twice.key)} appears twice in one mapping (first at line ${twice.firstLine}, col ${twice.firstCol}): expected each key once; remove or rename one`;
+    throw new ConfigError(file, [{ path: '(file)', message, line: twice.line, col: twice.col }]);
+  }
+  return value;
 }

@@ -36,3 +36,41 @@ it('clawback validate says the key and both places', async () => {
   expect(r.code).toBe(2);
   expect(r.stdout + r.stderr).toContain(`key "name" appears twice in one mapping (first at line 2, col 5): expected each key once; remove or rename one (${file}:4:5)`);
 }, 30_000);
+
+// JSON5 kept the last of a key written twice without a word: `{name: "web", ..., name: "api"}` validated as one
+// service "api" (and ran it), while the same text as YAML or JSON was refused naming the key.
+const json5Message = (text: string): string => {
+  try {
+    parseConfigSource(text, 'c.json5');
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return 'accepted';
+};
+
+it('JSON5: names the duplicate key and both places, however the key is written', () => {
+  expect(json5Message('{\n  services: [{name: "web", command: ["node", "x.js"],\n    name: "api"}],\n}\n')).toContain(
+    'key "name" appears twice in one mapping (first at line 2, col 15): expected each key once; remove or rename one (c.json5:3:5)',
+  );
+  // quoted and unquoted spellings of one key, a \u escape, and a duplicate nested deep
+  expect(json5Message(`{services: [{'name': "web", command: ["x"], name: "api"}]}`)).toContain('key "name" appears twice');
+  expect(json5Message('{services: [{n\\u0061me: "web", command: ["x"], "name": "api"}]}')).toContain('key "name" appears twice');
+  expect(json5Message('{services: [{name: "web", command: ["x"], restart: {maxDelay: "5s", /* again */ maxDelay: "6s"}}]}')).toContain('key "maxDelay" appears twice');
+  // the top level, after comments and strings that hold braces, colons and commas
+  expect(json5Message('// a {tricky}: comment, here\n{\n  stateDir: "a,{b}:c",\n  "services": [],\n  services: [],\n}')).toContain('key "services" appears twice in one mapping (first at line 4, col 3)');
+});
+
+it('JSON5: the same key in different objects, and keys that only look alike, are fine', () => {
+  const ok = '\uFEFF{\n  // name: twice in a comment, name: again\n  services: [\n    {name: "a", command: ["x", "name: y"], env: {Name: "1", NAME: "2", "na me": "3"}},\n    {name: "b", command: [\'it\\\'s\'],},\n  ],\n}\n';
+  expect(json5Message(ok)).toBe('accepted');
+});
+
+it('clawback validate of a .json5 with a key written twice: exit 2, the key and both places', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dup-key-'));
+  dirs.push(dir);
+  const file = path.join(dir, 'c.json5');
+  writeFileSync(file, '{\n  services: [{name: "web", command: ["node", "x.js"],\n    name: "api"}],\n}\n');
+  const r = await runCli(['validate', '--config', file, '--state-dir', path.join(dir, 'state')]);
+  expect(r.code).toBe(2);
+  expect(r.stdout + r.stderr).toContain(`key "name" appears twice in one mapping (first at line 2, col 15): expected each key once; remove or rename one (${file}:3:5)`);
+}, 30_000);
