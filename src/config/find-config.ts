@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export const CONFIG_CANDIDATES = ['clawback.yaml', 'clawback.yml', 'clawback.json'];
+// clawback.json5 too: a JSON5 config is read by its name, yet one in the current directory was passed over for the demo.
+export const CONFIG_CANDIDATES = ['clawback.yaml', 'clawback.yml', 'clawback.json', 'clawback.json5'];
 
 export interface FindOptions {
   file?: string;
@@ -11,7 +12,7 @@ export interface FindOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Explicit file, else CLAWBACK_CONFIG, else ./clawback.yaml|yml|json, else undefined (embedded demo). */
+/** Explicit file, else CLAWBACK_CONFIG, else ./clawback.yaml|yml|json|json5, else undefined (embedded demo). */
 export function findConfigFile(opts: FindOptions): string | undefined {
   const cwd = opts.cwd ?? process.cwd();
   const env = opts.env ?? process.env;
