@@ -80,7 +80,7 @@ async function shiftRotated(file: string, keep: number): Promise<void> {
 const NEWLINE = Buffer.from('\n');
 
 /** Whether the file's last byte (at size - 1) is a newline; an unreadable one counts as a newline (nothing to mend). */
-function endsWithNewline(fd: number, size: number): boolean {
+export function endsWithNewline(fd: number, size: number): boolean {
   const last = Buffer.alloc(1);
   try {
     return readSync(fd, last, 0, 1, size - 1) !== 1 || last[0] === 0x0a;

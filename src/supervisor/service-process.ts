@@ -1,6 +1,6 @@
 // One running instance of a service: spawned in its own session with output to a file, or adopted by pid.
 import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, mkdirSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
@@ -11,6 +11,7 @@ import { signalGroup, signalGroupOf } from '../platform/signal-group.js';
 import { spawnErrorText } from './spawn-error-text.js';
 import { APPEND_NO_FOLLOW, openNoFollowSync } from '../platform/no-follow.js';
 import { LOG_ROOM_MIN_BYTES, diskRoom } from '../platform/disk-room.js';
+import { endsWithNewline } from '../observe/log-rotation.js';
 
 export interface ExitInfo {
   code: number | null;
@@ -138,6 +139,35 @@ export function leftoversHolding(pgid: number): boolean {
   return groupOfDeadLeader(pgid) && processGroupHolding(pgid);
 }
 
+/**
+ * Ends a line the previous instance left unfinished (output with no newline at its exit), so the next instance's first
+ * line does not run on from it ("...at exitplain line": one line of two processes, a log probe's ^pattern missed).
+ * Once per spawn, never per write. Returns the log's size after it.
+ */
+function endTornLine(fd: number, file: string): number {
+  const size = fstatSync(fd).size;
+  if (size === 0) return size;
+  let torn = false;
+  try {
+    const rd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      // The same file as the writer's (not one swapped in since the open).
+      torn = fstatSync(rd).ino === fstatSync(fd).ino && !endsWithNewline(rd, size);
+    } finally {
+      closeSync(rd);
+    }
+  } catch {
+    return size;
+  }
+  if (!torn) return size;
+  try {
+    writeSync(fd, '\n');
+  } catch {
+    // A full disk refuses it; the output goes on as before.
+  }
+  return fstatSync(fd).size;
+}
+
 /** The log redactor's entry point (dist/, also when the tests run from src/). */
 const LOG_REDACTOR = fileURLToPath(new URL('../../dist/observe/log-redactor.js', import.meta.url));
 
@@ -170,7 +200,7 @@ function outputTarget(spec: SpawnSpec): { target: number | Writable | 'ignore'; 
   // A log on a full disk opens fine but fails every write: a Node service's console.log throws ENOSPC and it exits,
   // start after start (a crash loop while the disk stays full). Its output then goes through the helper, which holds it.
   const room = diskRoom(path.dirname(spec.logFile))?.free;
-  if (room === undefined || room >= LOG_ROOM_MIN_BYTES) return { target: fd, release: () => closeSync(fd), startOffset: fstatSync(fd).size };
+  if (room === undefined || room >= LOG_ROOM_MIN_BYTES) return { target: fd, release: () => closeSync(fd), startOffset: endTornLine(fd, spec.logFile) };
   closeSync(fd);
   const why = { error: `${spec.logFile} cannot be written: its disk is full (${room} bytes free, under the ${LOG_ROOM_MIN_BYTES / 1024 / 1024} MiB kept for it)`, errorCode: 'ENOSPC' };
   try {
