@@ -10,7 +10,7 @@ import type { ClawbackEvent } from '../observe/events.js';
 import { createLogger } from '../observe/logger.js';
 import { faultLog } from './fault-log.js';
 import { FULL_DISK_ROOM, emptyWhenDiskFull, rotateIfLarger, trimFlood } from '../observe/log-rotation.js';
-import { outputInode, reclaimDeletedLog } from '../observe/deleted-log.js';
+import { outputInode, outputPath, reclaimDeletedLog } from '../observe/deleted-log.js';
 import { LogEmptyings } from '../observe/log-emptyings.js';
 import { INCIDENT_HISTORY_KEEP, incidentHistory } from '../observe/incident-history.js';
 import { limitParam } from '../server/limit-param.js';
@@ -208,7 +208,22 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         armTrim();
       };
       // The file each running instance writes its output to (pid and inode, read once per instance from /proc).
-      const outputs = new Map<string, { pid: number; ino: number | null; told: boolean }>();
+      const outputs = new Map<string, { pid: number; ino: number | null; told: boolean; movedTold?: boolean }>();
+      /**
+       * A log moved away under its running instance (mv, logrotate without copytruncate): the instance still writes to the
+       * moved file, which `clawback logs` no longer shows and the rotation no longer bounds; nothing said, the output
+       * looked stopped. Said once per instance (the file is the person's now: left as it is).
+       */
+      const tellMoved = async (s: (typeof ctx.config.services)[number], file: string, out: { pid: number; movedTold?: boolean }): Promise<void> => {
+        const to = await outputPath(out.pid);
+        if (to === undefined || to === path.resolve(file) || to.endsWith(' (deleted)')) return;
+        // A pipe (the log helper holds its output) stays one for this instance: not asked again.
+        out.movedTold = true;
+        if (!path.isAbsolute(to)) return;
+        const message = `${s.name}: ${path.basename(file)} was moved or replaced while ${s.name} (pid ${out.pid}) wrote to it: its output still goes to ${to}, which clawback logs does not show and logs.maxBytes does not bound, until its next restart (rotate it with copytruncate, or leave the rotation to clawback)`;
+        logger.warn({ component: 'logs', service: s.name, pid: out.pid, writesTo: to }, message);
+        ctx.emit({ type: 'daemon.housekeeping', time: ctx.clock.now(), severity: 'warning', service: s.name, message, details: { writesTo: to } });
+      };
       /** A log deleted under its running instance: the output it wrote there is moved back, and that is said once. */
       const reclaimOne = async (s: (typeof ctx.config.services)[number], file: string, ino: number | null): Promise<boolean> => {
         const pid = s.external || s.logs.redact ? undefined : daemon.runtimes.get(s.name)?.current()?.pid;
@@ -217,7 +232,10 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         if (out?.pid !== pid) outputs.set(s.name, (out = { pid, ino: outputInode(pid), told: false }));
         if (out.ino === null || out.ino === ino) return false;
         const r = await reclaimDeletedLog(pid, file, s.logs.maxBytes).catch((err: unknown) => (logWarn(s.name, err, 'moving the output of a deleted log back'), undefined));
-        if (!r) return false;
+        if (!r) {
+          if (!out.movedTold) await tellMoved(s, file, out);
+          return false;
+        }
         if (!out.told) {
           out.told = true;
           const message = `${s.name}: ${path.basename(file)} was deleted while ${s.name} (pid ${pid}) wrote to it; its output is moved back into ${file} at each rotation check until its next restart (${r.moved} bytes moved${r.dropped > 0 ? `, ${r.dropped} older bytes dropped` : ''})`;

@@ -14,6 +14,11 @@ export function outputInode(pid: number): number | null {
   }
 }
 
+/** The path `pid`'s standard output writes to, as /proc names it; undefined when it cannot be told. */
+export async function outputPath(pid: number): Promise<string | undefined> {
+  return fsp.readlink(`/proc/${pid}/fd/1`).catch(() => undefined);
+}
+
 export interface Reclaimed {
   /** Bytes appended to the log file again. */
   moved: number;
