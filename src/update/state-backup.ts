@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { expandPathGlob } from '../doctor/path-glob.js';
 import { ownerToGive, writeFileAtomic } from '../platform/atomic-write.js';
 import { putBackBytes } from '../platform/hard-links.js';
+import { formatBytes } from '../probes/byte-size.js';
 
 export interface BackupEntry {
   /** Absolute path of the original. */
@@ -39,8 +40,6 @@ const gone = (err: unknown): undefined => {
   if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
   throw err;
 };
-
-const formatBytes = (n: number): string => (n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GiB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${n} bytes`);
 
 /**
  * Copies `files` (exact paths) and every file matching `patterns` into `dir`. SQLite's -wal/-shm files match
