@@ -1,5 +1,5 @@
 // Cluster tests run real daemons as separate processes (SIGSTOP and kill -9 need them so), each a member with its own service address.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,6 +107,13 @@ export function killMember(m: Member): void {
   }
 }
 
+/** Kills every member (kill -9, as killMember) and removes its directory once its daemon is gone: hundreds were left in /tmp. */
+export async function endMembers(members: readonly Member[]): Promise<void> {
+  for (const m of members) killMember(m);
+  await Promise.all(members.map((m) => m.daemon.waitForExit(10_000).catch(() => undefined)));
+  for (const m of members) rmSync(m.dir, { recursive: true, force: true });
+}
+
 /** GET the member's service address: its answer ("member token"), or null when nothing answers. */
 export async function ask(port: number, timeoutMs = 250): Promise<string | null> {
   try {
@@ -183,7 +190,7 @@ export function journalLines(m: Member): string {
 
 /**
  * The file's real etcd cluster (started once) and the members its tests start: after each test every member is
- * killed and every stopped etcd member started again, so a test that failed half-way never leaves etcd without quorum.
+ * killed, its directory removed, and every stopped etcd member started again, so a test that failed half-way never leaves etcd without quorum.
  */
 export function etcdForMembers(size: number, o: EtcdOptions = {}): { etcd: EtcdCluster; members: Member[] } {
   const env = { etcd: undefined as unknown as EtcdCluster, members: [] as Member[] };
@@ -191,8 +198,7 @@ export function etcdForMembers(size: number, o: EtcdOptions = {}): { etcd: EtcdC
     env.etcd = await startEtcdCluster(size, o);
   }, 90_000);
   afterEach(async () => {
-    for (const m of env.members) killMember(m);
-    await Promise.all(env.members.map((m) => m.daemon.waitForExit(10_000).catch(() => undefined)));
+    await endMembers(env.members);
     env.members = [];
     for (let i = 0; i < env.etcd.members.length; i++) if (!env.etcd.members[i]!.child) await env.etcd.start(i);
   });

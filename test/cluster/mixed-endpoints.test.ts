@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
 import { waitFor } from '../helpers/processes.js';
-import { ask, journalLines, killMember, startMember, watchAnswers, type Member } from './cluster-members.js';
+import { ask, endMembers, journalLines, startMember, watchAnswers, type Member } from './cluster-members.js';
 
 let one: EtcdCluster;
 let two: EtcdCluster;
@@ -12,8 +12,7 @@ beforeAll(async () => {
   [one, two] = await Promise.all([startEtcdCluster(1), startEtcdCluster(1)]);
 }, 90_000);
 afterEach(async () => {
-  for (const m of members) killMember(m);
-  await Promise.all(members.map((m) => m.daemon.waitForExit(10_000).catch(() => undefined)));
+  await endMembers(members);
   members = [];
 });
 afterAll(async () => {
