@@ -140,8 +140,19 @@ const ACTION_HEADLINES: Readonly<Record<string, string>> = {
   'cluster-config-followed': "Took the cluster's config",
 };
 
+/**
+ * Housekeeping that removed nothing: "Old evidence removed" over a log moved away under its service, queued events
+ * dropped as damaged, or a clean-up that failed said the opposite of what happened.
+ */
+function housekeepingHeadline(details?: Readonly<Record<string, unknown>>): string | undefined {
+  if (typeof details?.['writesTo'] === 'string') return "Service log moved: output not captured";
+  if (typeof details?.['dropped'] === 'number') return 'Queued events dropped';
+  if (details?.['error'] !== undefined && details['removed'] === undefined) return 'Clean-up failed';
+  return undefined;
+}
+
 export function headline(type: EventType, details?: Readonly<Record<string, unknown>>): string {
-  const byAction = type === 'config.snapshot' ? ACTION_HEADLINES[String(details?.['action'])] : undefined;
+  const byAction = type === 'config.snapshot' ? ACTION_HEADLINES[String(details?.['action'])] : type === 'daemon.housekeeping' ? housekeepingHeadline(details) : undefined;
   return byAction ?? HEADLINES[type] ?? type.replace(/[.-]/g, ' ');
 }
 

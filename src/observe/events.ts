@@ -151,7 +151,7 @@ export interface EventPayloads {
   'incident.resolved': { ttrMs: number; highestLevel: Level; outcome: ResolvedOutcome; reason: string; closedBy?: 'reload' | 'stop' };
   'daemon.adopted': { pid: number; stopResumed?: 'start' | 'hold' | 'stay' };
   'daemon.fault': { effect: string; error: string };
-  'daemon.housekeeping': { removed?: string[]; error?: string; dropped?: number; droppedByType?: Record<string, number>; droppedFrom?: number; droppedTo?: number };
+  'daemon.housekeeping': { removed?: string[]; error?: string; writesTo?: string; dropped?: number; droppedByType?: Record<string, number>; droppedFrom?: number; droppedTo?: number };
   'maintenance.started': { until: number | null; reason: string; by: string };
   'maintenance.ended': { by: string; afterMs: number; waitingHuman?: boolean; keptDown?: boolean };
   'maintenance.reminder': { by: string; reason: string; since: number; forMs: number };

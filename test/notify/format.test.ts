@@ -71,6 +71,13 @@ describe('formatNotification', () => {
     expect([0, 1, 2, 3, 4].map((l) => levelLabel(l as 0))).toEqual(['0 (keep-alive)', '1 (watchdog)', '2 (doctor)', '3 (emergency)', '4 (human)']);
     expect(headline('service.restart-scheduled')).toBe('Restart scheduled');
   });
+
+  it('names housekeeping by what it did: only a removal is "Old evidence removed"', () => {
+    expect(headline('daemon.housekeeping', { removed: ['snapshots/a'] })).toBe('Old evidence removed');
+    expect(headline('daemon.housekeeping', { writesTo: '/srv/gw-moved.log' })).toBe('Service log moved: output not captured');
+    expect(headline('daemon.housekeeping', { dropped: 3, droppedByType: { unreadable: 3 } })).toBe('Queued events dropped');
+    expect(headline('daemon.housekeeping', { error: 'EACCES' })).toBe('Clean-up failed');
+  });
 });
 
 describe('truncation', () => {
