@@ -302,18 +302,25 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
     }
   };
   // A 401 says which of two things is wrong: no token to send, or one the daemon does not hold.
-  const refused = (): TokenRefused => {
+  const refused = (sent: string | undefined = token): TokenRefused => {
     const file = tokenPath(stateDir);
     return new TokenRefused(
-      token === undefined
-        ? `no usable API token in ${file} (missing, unreadable, shorter than 16 characters, or holding a control character or one an HTTP header cannot carry); the daemon (pid ${info.pid}) reads it at its start: restart the daemon to write a new one`
+      sent === undefined
+        ? `no usable API token in ${file} (missing, unreadable, shorter than 16 characters, or holding a control character or one an HTTP header cannot carry); the daemon (pid ${info.pid}) writes its token back when the file is missing: remove a file that is there and run the command again (if it stays missing, the daemon could not write it: see its log, or restart the daemon)`
         : `the daemon (pid ${info.pid}, ${base}) refused the API token in ${file}: it is not the token the daemon read at its start (the file changed since); put the old one back or restart the daemon`,
     );
   };
   const answered = async (method: string, p: string, longMs?: number): Promise<{ status: number; text: string }> => {
     const res = await call(method, p, longMs);
-    if (res.status === 401) throw refused();
-    return res;
+    if (res.status !== 401) return res;
+    // The token file deleted under a running daemon: the daemon writes its token back on this refusal; asked once more
+    // with it (the refused request did nothing).
+    const restored = token === undefined ? readToken(stateDir) : undefined;
+    if (restored === undefined) throw refused();
+    headers.authorization = `Bearer ${restored}`;
+    const again = await call(method, p, longMs);
+    if (again.status === 401) throw refused(restored);
+    return again;
   };
   return {
     info,

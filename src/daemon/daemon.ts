@@ -31,7 +31,8 @@ import { probeHealthWatch } from './health-watch.js';
 import { probeResourcesWatch } from './probe-resources.js';
 import { formatBytes } from '../probes/byte-size.js';
 import { startApiServer, type ApiServer, type ServiceAction } from '../server/api-server.js';
-import { ensureToken } from '../server/token-issue.js';
+import { ensureToken, restoreToken } from '../server/token-issue.js';
+import { tokenPath } from '../server/token.js';
 import { readDaemonPresence, type DaemonInfo } from './daemon-info.js';
 import { removeDaemonInfo, startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { daemonStopTimeoutSec } from '../platform/daemon-stop-timeout.js';
@@ -501,11 +502,16 @@ export class Daemon {
     const posts = this.hooks.filter((h) => h.post).map((h) => h.post!);
     // The API port is bound before any service is started or adopted: a port already taken fails the start here,
     // with nothing spawned (a failure after the boot left each attempt's services running unsupervised).
+    const heldToken = this.token;
     try {
       this.api = await startApiServer({
         host: ctx.config.api.host,
         port,
-        token: this.token,
+        token: heldToken,
+        // Only on a refused tokenless request: nothing per request or per tick.
+        onTokenless: () => {
+          if (restoreToken(ctx.stateDir, heldToken)) this.log('warn', { component: 'api' }, `the API token file ${tokenPath(ctx.stateDir)} was gone: wrote the daemon's token back (0600)`);
+        },
         redactor: ctx.redactor,
         clock: ctx.clock,
         // A live event stream dropped for not reading is said once in the daemon's log (it was dropped silently).

@@ -125,6 +125,8 @@ export async function startApiServer(opts: {
   host: string;
   port: number;
   token: string;
+  /** A client without a token was refused (the CLI after the token file was deleted): the daemon may write it back. */
+  onTokenless?: () => void;
   handlers: ApiHandlers;
   redactor?: ApiRedactor;
   sse?: EventStreamOptions;
@@ -182,7 +184,10 @@ export async function startApiServer(opts: {
       // A state change through the API is seen by the next status asked (the CLI polls for it after its request).
       res.once('close', () => status.invalidate());
       if (!originAllowed(req)) return send(res, 403, { error: 'cross-origin request refused' });
-      if (!authed) return send(res, 401, { error: 'token required (Authorization: Bearer <token from the state directory>)' }, { 'www-authenticate': 'Bearer' });
+      if (!authed) {
+        if (bearer === undefined) opts.onTokenless?.();
+        return send(res, 401, { error: 'token required (Authorization: Bearer <token from the state directory>)' }, { 'www-authenticate': 'Bearer' });
+      }
       const m = /^\/api\/services\/([^/]+)\/([a-z]+)$/.exec(url.pathname);
       // A service's own action goes straight to it: through the other commands' handler, it waited for the whole
       // start-up (another service's preflight validator, ~30 s) before its service was even asked.
@@ -212,7 +217,10 @@ export async function startApiServer(opts: {
       res.end(page.body);
       return;
     }
-    if (!loopback && !authed) return send(res, 401, { error: 'token required off loopback' }, { 'www-authenticate': 'Bearer' });
+    if (!loopback && !authed) {
+      if (bearer === undefined) opts.onTokenless?.();
+      return send(res, 401, { error: 'token required off loopback' }, { 'www-authenticate': 'Bearer' });
+    }
 
     if (url.pathname === '/api/status') return sendText(res, 200, status.text());
     if (url.pathname === '/healthz') {

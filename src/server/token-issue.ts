@@ -61,3 +61,26 @@ function moveDirectoryAside(file: string): void {
     // Absent, or not ours to move: the write below says what is wrong.
   }
 }
+
+/**
+ * The token file deleted while the daemon runs (a cleanup script, a restore that lacks it): every CLI command that
+ * changes something was refused until the daemon was restarted. The daemon writes the token it holds back, 0600 and
+ * atomically, when the file is absent; a file present (a token changed by hand, an unreadable one) is the user's and is
+ * left as it is, as is a state directory that is gone (moved away: not recreated here). Returns whether it was written.
+ */
+export function restoreToken(stateDir: string, token: string): boolean {
+  const file = tokenPath(stateDir);
+  try {
+    lstatSync(file);
+    return false;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+  }
+  try {
+    if (!statSync(stateDir).isDirectory()) return false;
+    writeFileAtomicSync(file, token + '\n', { mode: 0o600 });
+    return true;
+  } catch {
+    return false;
+  }
+}

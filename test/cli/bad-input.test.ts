@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { rmSync } from 'node:fs';
 import { startTestDaemon, tempDir, FIXTURES, NODE } from '../helpers/daemon.js';
 import { runCli } from '../helpers/cli.js';
 import { durationOption } from '../../src/cli/number-option.js';
@@ -61,7 +60,8 @@ describe('the CLI on wrong input', () => {
       const wrong = await runCli(['resume', 'web', '--state-dir', td.stateDir]);
       expectClear(wrong, 'refused the API token', tokenFile);
       expect(wrong.code).toBe(1);
-      rmSync(tokenFile);
+      // A file too short to be a token (a deleted one is written back by the daemon: test/daemon/token-deleted.test.ts).
+      writeFileSync(tokenFile, 'short\n');
       const none = await runCli(['maintenance', 'web', 'on', '--state-dir', td.stateDir]);
       expectClear(none, 'no usable API token', tokenFile);
       expect(none.code).toBe(1);
