@@ -169,7 +169,7 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
         // Bounded: a verdict takes its facts; runs are few (the budget).
         if (runFacts.size > 8) runFacts.delete(runFacts.keys().next().value!);
       }
-      return { outcome: r.outcome, summary: r.summary, detail: r.detail, launched: r.launched };
+      return { outcome: r.outcome, summary: r.summary, detail: r.detail, launched: r.launched, ...(r.busyUntil !== undefined ? { busyUntil: r.busyUntil } : {}) };
     },
     finish: async (_runId, incidentId, keep, reason, handover, notStarted) => {
       const { finishAgentSession } = await import('../emergency/run-emergency.js');

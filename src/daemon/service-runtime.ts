@@ -84,7 +84,8 @@ export interface DoctorResult {
 
 export interface AgentRepairer {
   /** `launched` false: the agent never started (no attempt). */
-  run(incident: Incident, runId: string, signal: AbortSignal): Promise<{ outcome: AgentOutcome; summary: string; detail: string; launched?: boolean }>;
+  /** `busyUntil`: busy waiting for another agent run, which ends by its own time box then (epoch ms). */
+  run(incident: Incident, runId: string, signal: AbortSignal): Promise<{ outcome: AgentOutcome; summary: string; detail: string; launched?: boolean; busyUntil?: number }>;
   /** Keep (verified by Clawback) or revert what the run changed; journals the verdict. `handover`: a person took over, keep and list; `notStarted`: no verdict recorded. */
   finish(runId: string, incidentId: string, keep: boolean, reason: string, handover?: boolean, notStarted?: boolean): Promise<void>;
   /** At boot: judges a run a killed daemon left with no record (not the work in flight, `inFlight`, the reducer's). */
@@ -1090,7 +1091,7 @@ export class ServiceRuntime {
 
   private async runAgent(runId: string, incident: Incident): Promise<void> {
     const agent = this.deps.repairers.agent;
-    const { result, aborted } = await this.runWork<{ outcome: AgentOutcome; summary: string; detail: string; launched?: boolean }>(
+    const { result, aborted } = await this.runWork<{ outcome: AgentOutcome; summary: string; detail: string; launched?: boolean; busyUntil?: number }>(
       runId,
       (signal) => {
         if (!agent) throw new Error('no agent configured');

@@ -4,7 +4,7 @@ import { formatDuration } from '../config/duration.js';
 import { backoffDelay, isStableRun } from '../supervisor/backoff.js';
 import { recordRestart } from '../supervisor/intensity.js';
 import type { AgentOutcome, Decision, DoctorFileChange, Effect, ServiceInput } from './inputs.js';
-import { AGENT_BUSY_RETRIES, AGENT_RESTARTS_PER_RUN, REVERT_DEADLINE_MS, resumeCommandOf, type ServicePolicy } from './policy.js';
+import { AGENT_BUSY_MARGIN_MS, AGENT_BUSY_RETRIES, AGENT_BUSY_WAIT_MAX_MS, AGENT_RESTARTS_PER_RUN, REVERT_DEADLINE_MS, resumeCommandOf, type ServicePolicy } from './policy.js';
 import type { AgentTried, HoldReason, Incident, IncidentCause, LastExit, ServiceState, StartReason, Work } from './service-state.js';
 import { isReadinessFinding, scopeKey, scopeOfFinding } from '../probes/readiness-scope.js';
 import { formatTtr } from '../observe/time-to-recover.js';
@@ -207,7 +207,7 @@ class Step {
       case 'doctor-reverted':
         return this.doctorReverted(input.runId, input.reverted, input.kept, input.error);
       case 'agent-done':
-        return this.agentDone(input.runId, input.outcome, input.detail, input.launched !== false && input.outcome !== 'busy');
+        return this.agentDone(input.runId, input.outcome, input.detail, input.launched !== false && input.outcome !== 'busy', input.busyUntil);
       case 'agent-reverted':
         return this.agentReverted(input.runId, input.error);
       case 'tick':
@@ -1644,7 +1644,7 @@ class Step {
     this.restartInstance('doctor');
   }
 
-  private agentDone(runId: string, outcome: AgentOutcome, detail: string, launched: boolean): void {
+  private agentDone(runId: string, outcome: AgentOutcome, detail: string, launched: boolean, busyUntil?: number): void {
     const s = this.s;
     if (s.work?.kind !== 'agent' || s.work.id !== runId) return;
     const w = s.work;
@@ -1660,14 +1660,20 @@ class Step {
       inc.agentNotStarted = true;
     }
     if (outcome === 'busy') {
-      // A wait for a person's repair: tried again, a bounded number of times.
-      const waits = (w.busyWaits ?? 0) + 1;
-      if (waits <= AGENT_BUSY_RETRIES) {
-        this.emit('incident.action', 'warning', `${this.p.name}: the Level 3 agent run did not start (${detail}); not counted against the budget, tried again (${waits} of ${AGENT_BUSY_RETRIES})`, { action: 'agent-retry-after-repair', runId, attempt: waits }, 3);
+      // A wait for another agent run in the cwd: tried again until that run's own time box is over (plus a margin),
+      // bounded from the first wait; a wait for a person's repair (no end known): a bounded number of times.
+      const busySince = w.busySince ?? w.startedAt;
+      const waitUntil = busyUntil !== undefined && Number.isFinite(busyUntil) ? Math.min(busyUntil + AGENT_BUSY_MARGIN_MS, busySince + AGENT_BUSY_WAIT_MAX_MS) : undefined;
+      const waits = (w.busyWaits ?? 0) + (waitUntil === undefined ? 1 : 0);
+      if (waitUntil !== undefined ? this.now < waitUntil : waits <= AGENT_BUSY_RETRIES) {
+        const again = waitUntil !== undefined ? `tried again, for up to ${formatDuration(waitUntil - this.now)} more (the run it waits for ends by its own time box)` : `tried again (${waits} of ${AGENT_BUSY_RETRIES})`;
+        this.emit('incident.action', 'warning', `${this.p.name}: the Level 3 agent run did not start (${detail}); not counted against the budget, ${again}`, { action: 'agent-retry-after-repair', runId, attempt: (w.busyTries ?? 0) + 1, ...(waitUntil !== undefined ? { until: waitUntil } : {}) }, 3);
         inc.agentRuns = 1;
         delete inc.agentNotStarted;
         this.launchAgent();
         s.work!.busyWaits = waits;
+        s.work!.busyTries = (w.busyTries ?? 0) + 1;
+        s.work!.busySince = busySince;
         return;
       }
     }
@@ -1810,6 +1816,7 @@ class Step {
     if (s.work) {
       s.work.startedAt = at(s.work.startedAt);
       s.work.deadline = at(s.work.deadline);
+      if (s.work.busySince !== undefined) s.work.busySince = at(s.work.busySince);
       if (s.work.healthySince != null) s.work.healthySince = at(s.work.healthySince);
     }
     if (s.agentTried) {

@@ -16,7 +16,7 @@ export interface DoctorFileChange {
   snapshotId: string | null;
 }
 /** completed: the agent ended by itself (fix mode); the others mean it did not fix anything. */
-/** busy: the run never started, a person's `clawback doctor --fix` held the service's repair lock past the run's wait. */
+/** busy: the run never started: a person's `clawback doctor --fix` held the service's repair lock, or another agent run its cwd, past the run's wait. */
 export type AgentOutcome = 'completed' | 'failed' | 'timeout' | 'refused' | 'proposed' | 'busy';
 
 export type ServiceInput =
@@ -80,7 +80,8 @@ export type ServiceInput =
   /** A doctor run's file changes were reverted (revert-doctor carried out): which files were put back, which were kept and why. */
   | { type: 'doctor-reverted'; runId: string; reverted: string[]; kept: string[]; error?: string }
   /** `launched` false: the agent never started (no process or API call ran): no attempt, its budget is given back. */
-  | { type: 'agent-done'; runId: string; outcome: AgentOutcome; summary: string; detail: string; launched?: boolean }
+  /** `busyUntil` (busy): the other agent run this one waited for ends by its own time box then (epoch ms): tried again until then. */
+  | { type: 'agent-done'; runId: string; outcome: AgentOutcome; summary: string; detail: string; launched?: boolean; busyUntil?: number }
   /** A failed agent run's changes were put back (finish-agent, keep false, carried out); `error` when the revert failed. */
   | { type: 'agent-reverted'; runId: string; error?: string }
   /** A person turns maintenance on (optionally until a time) or off. */

@@ -68,6 +68,10 @@ export const AGENT_RESTARTS_PER_RUN = 5;
 
 /** How often an agent run that waited out a person's `clawback doctor --fix` (and never started) is tried again. */
 export const AGENT_BUSY_RETRIES = 3;
+/** A run waiting for another agent run in its cwd is tried again until that run's time box ends, plus this. */
+export const AGENT_BUSY_MARGIN_MS = 60_000;
+/** However late the run waited for says it ends, a run stops waiting this long after its first wait (then Level 4). */
+export const AGENT_BUSY_WAIT_MAX_MS = 2 * 60 * 60_000;
 /** How long putting a failed agent run's files back may take before the ladder climbs without waiting for it. */
 export const REVERT_DEADLINE_MS = 60_000;
 

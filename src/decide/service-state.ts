@@ -140,6 +140,10 @@ export interface Work {
   restarts?: number;
   /** agent: how many runs of this incident before this one waited out a person's repair and never started (not counted). */
   busyWaits?: number;
+  /** agent: how many runs of this incident before this one never started, waiting for anything (the journal's attempt). */
+  busyTries?: number;
+  /** agent: when this incident's first run that never started (busy) began: the bound of all the waits after it. */
+  busySince?: number;
 }
 
 export interface Hold {

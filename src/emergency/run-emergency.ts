@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Incident } from '../decide/service-state.js';
+import { AGENT_DEADLINE_SLACK_MS } from '../decide/policy.js';
 import type { ServiceConfig } from '../config/schema.js';
 import type { AgentOutcome, ClawbackEvent, Severity } from '../observe/events.js';
 import type { Redactor } from '../observe/redact.js';
@@ -138,6 +139,8 @@ export interface AgentSessionResult extends AgentRunFacts {
   outcome: 'completed' | 'failed' | 'timeout' | 'refused' | 'proposed' | 'busy';
   /** False: the agent never started (refused, waited out a lock, its tmux/PTY or API never came up): no attempt. */
   launched: boolean;
+  /** busy: when the agent run it waited for ends by its own time box (epoch ms), where that run said so. */
+  busyUntil?: number;
   /** The agent's own account (redacted). */
   summary: string;
   /** One line for the timeline and Level 4: "claude exited 1 after 0.6s: Not logged in". */
@@ -210,6 +213,8 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
     : await takeWorkdirLock(opts.stateDir, sharedDir, {
         clock,
         waitMs: lockWaitEnd - clock.monotonic(),
+        // This run's own end (its time box and the wind-down the reducer allows it): a run waiting for it waits that long.
+        until: clock.now() + opts.config.timeBox + AGENT_DEADLINE_SLACK_MS,
         ...(opts.signal ? { signal: opts.signal } : {}),
         onWait: (owner) => opts.emit(event(opts, 'incident.action', 'warning', `Level 3: another agent run (${owner ? `pid ${owner.pid}` : 'another process'}) is at work in ${sharedDir}, ${service.name}'s cwd, or in a directory holding it or inside it; this run waits for it (up to ${formatDuration(Math.max(0, lockWaitEnd - clock.monotonic()))}) so neither run's revert undoes the other's changes`, { action: 'agent-waits-agent', cwd: sharedDir, ...(owner ? { pid: owner.pid } : {}) })),
       });
@@ -218,7 +223,7 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
     await lock.locks.release();
     const why = `another agent run (${dirLock.owner ? `pid ${dirLock.owner.pid}` : 'another process'}) kept working in ${sharedDir}, ${service.name}'s cwd (or a directory holding it or inside it), for ${formatDuration(waitMs)}: the agent does not edit the files beside it`;
     opts.emit(event(opts, 'incident.action', 'warning', `Level 3 did not start: ${why}`, { action: 'agent-waited-agent', reason: why }));
-    return { summary: why, detail: `waited: ${why}`, outcome: 'busy', launched: false, incidentDir, changedFiles: [], refusedCalls: [] };
+    return { summary: why, detail: `waited: ${why}`, outcome: 'busy', launched: false, ...(dirLock.until !== undefined ? { busyUntil: dirLock.until } : {}), incidentDir, changedFiles: [], refusedCalls: [] };
   }
   try {
     const { ended: orphans, unjudged } = await takeOverServiceRun(opts.stateDir, service.name, incidentDir, clock);

@@ -10,10 +10,14 @@ export async function workdirLockPath(stateDir: string, dir: string): Promise<st
   return lockPathOf(stateDir, await realDir(dir));
 }
 
-export type WorkdirLockOutcome = { ok: true; release(): Promise<void> } | { ok: false; owner: LockOwner | null };
+/** Refused: who holds it and, where its run said so, when that run's own time box ends (epoch ms). */
+export type WorkdirLockOutcome = { ok: true; release(): Promise<void> } | { ok: false; owner: LockOwner | null; until?: number };
 
 const LOCK_NAME = /^emergency-dir-[0-9a-f]{16}\.lock$/;
-/** Beside each held directory lock: `<lock>.dir`, the real path it covers, so a run in a nested directory sees it. */
+/**
+ * Beside each held directory lock: `<lock>.dir`, the real path it covers, so a run in a nested directory sees it, and on
+ * a second line the epoch ms its run's time box ends by (a waiting run is tried again until then, not a fixed few times).
+ */
 const DIR_SUFFIX = '.dir';
 /** Held only while a run checks the held locks and takes its own: milliseconds. */
 const REGISTRY = 'emergency-dirs.lock';
@@ -24,12 +28,12 @@ const POLL_MS = 250;
  * Services whose working directories are the same or nest (`/srv/app` and `/srv/app/worker`) share what a run
  * snapshots and reverts: a failed run of one would put back (or remove) the fix another service's agent made there
  * meanwhile. So such runs take turns, waiting up to waitMs (onWait told once who holds it). A lock that cannot be
- * written (a full disk) does not block the run.
+ * written (a full disk) does not block the run. `until`: when this run's time box ends (epoch ms), told to a run refused.
  */
 export async function takeWorkdirLock(
   stateDir: string,
   dir: string,
-  opts: { clock: Clock; waitMs: number; signal?: AbortSignal; onWait?: (owner: LockOwner | null) => void },
+  opts: { clock: Clock; waitMs: number; until?: number; signal?: AbortSignal; onWait?: (owner: LockOwner | null) => void },
 ): Promise<WorkdirLockOutcome> {
   const { clock, signal } = opts;
   const deadline = clock.monotonic() + Math.max(0, opts.waitMs);
@@ -37,7 +41,7 @@ export async function takeWorkdirLock(
   try {
     const real = await realDir(dir);
     for (;;) {
-      const taken = await tryTake(stateDir, real, clock);
+      const taken = await tryTake(stateDir, real, clock, opts.until);
       if (taken.ok) return taken;
       if (!told) {
         told = true;
@@ -57,7 +61,7 @@ export async function takeWorkdirLock(
 }
 
 /** One try, under the registry lock: refused while a live run holds this directory, one above it or one inside it. */
-async function tryTake(stateDir: string, real: string, clock: Clock): Promise<WorkdirLockOutcome> {
+async function tryTake(stateDir: string, real: string, clock: Clock, until: number | undefined): Promise<WorkdirLockOutcome> {
   const locksDir = path.join(stateDir, 'locks');
   const registry = new FileLock(path.join(locksDir, REGISTRY), { clock, pollMs: 50 });
   if (!(await registry.acquire({ timeoutMs: REGISTRY_WAIT_MS }))) return { ok: false, owner: await registry.owner() };
@@ -66,22 +70,35 @@ async function tryTake(stateDir: string, real: string, clock: Clock): Promise<Wo
     for (const name of await fs.readdir(locksDir)) {
       const file = path.join(locksDir, name);
       if (!LOCK_NAME.test(name) || file === own) continue;
-      const other = (await fs.readFile(file + DIR_SUFFIX, 'utf8').catch(() => '')).trim();
-      if (!other || !overlaps(real, other)) continue;
+      const note = await readNote(file);
+      if (!note || !overlaps(real, note.dir)) continue;
       const probe = new FileLock(file, { clock });
       // Free (its owner died): taken over and let go at once, with its stale note.
-      if (!(await probe.acquire())) return { ok: false, owner: await probe.owner() };
+      if (!(await probe.acquire())) return refused(await probe.owner(), note.until);
       await fs.rm(file + DIR_SUFFIX, { force: true });
       await probe.release();
     }
     const lock = new FileLock(own, { clock });
-    if (!(await lock.acquire())) return { ok: false, owner: await lock.owner() };
+    if (!(await lock.acquire())) return refused(await lock.owner(), (await readNote(own))?.until);
     // Best effort (a full disk): without the note only runs in nested directories miss this one.
-    await fs.writeFile(own + DIR_SUFFIX, `${real}\n`, { mode: 0o600 }).catch(() => undefined);
+    const ends = until !== undefined && Number.isFinite(until) ? `${Math.round(until)}\n` : '';
+    await fs.writeFile(own + DIR_SUFFIX, `${real}\n${ends}`, { mode: 0o600 }).catch(() => undefined);
     return { ok: true, release: () => release(lock) };
   } finally {
     await registry.release();
   }
+}
+
+function refused(owner: LockOwner | null, until: number | undefined): WorkdirLockOutcome {
+  return until !== undefined ? { ok: false, owner, until } : { ok: false, owner };
+}
+
+/** A held lock's note: the directory it covers and, if its run said, when that run's time box ends (epoch ms). */
+async function readNote(lockFile: string): Promise<{ dir: string; until?: number } | undefined> {
+  const [dir = '', ends = ''] = (await fs.readFile(lockFile + DIR_SUFFIX, 'utf8').catch(() => '')).split('\n');
+  if (!dir.trim()) return undefined;
+  const until = /^\d{1,15}$/.test(ends.trim()) ? Number(ends.trim()) : undefined;
+  return until !== undefined ? { dir: dir.trim(), until } : { dir: dir.trim() };
 }
 
 /** Lets the directory go, its note first: while the lock is held no other run can have written that note. */

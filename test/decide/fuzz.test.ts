@@ -372,6 +372,8 @@ function nextInput(r: () => number, w: World, s: ServiceState, p: ServicePolicy,
     [2, () => (w.doctors.size > 0 ? { type: 'doctor-done', runId: pick([...w.doctors]), outcome: 'fixed', summary: 'rewrote the config', files: [{ path: '/c.json', before: 'a', after: 'b', snapshotId: 's' }] } : null)],
     [1, () => ({ type: 'doctor-done', runId: staleRun(), outcome: 'fixed', summary: 'stale' })],
     [3, () => (w.agents.size > 0 ? { type: 'agent-done', runId: pick([...w.agents]), outcome: pick(['completed', 'completed', 'failed', 'timeout', 'proposed', 'busy'] as const), summary: 's', detail: 'd' } : null)],
+    // Busy waiting for another agent run that ends by its time box (at times far ahead: the wait's own bound).
+    [1, () => (w.agents.size > 0 ? { type: 'agent-done', runId: pick([...w.agents]), outcome: 'busy', summary: 's', detail: 'd', launched: false, busyUntil: w.now + Math.floor(r() * (r() < 0.1 ? 86_400_000 : 900_000)) } : null)],
     [1, () => ({ type: 'agent-done', runId: staleRun(), outcome: 'completed', summary: 's', detail: 'd' })],
     [3, () => (w.reverts.size > 0 ? { type: 'agent-reverted', runId: pick([...w.reverts]), ...(r() < 0.2 ? { error: 'git failed' } : {}) } : null)],
     [1, () => ({ type: 'agent-reverted', runId: staleRun() })],
