@@ -4,6 +4,7 @@ import { realpathSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { typedPath } from '../config/home-path.js';
 
 /** This install's entry point (dist/cli/main.js beside this file). Built when a hint is (not at load: `status`'s start-up). */
 const cliEntry = (): string => fileURLToPath(new URL('./main.js', import.meta.url));
@@ -79,8 +80,8 @@ export function cliHint(args: string[], opts: HintOptions = {}): string {
   const words = [...cliPrefix(opts.env)];
   if (opts.config) words.push('--config', path.resolve(opts.config));
   if (opts.stateDir) {
-    const wanted = path.resolve(opts.stateDir);
-    const implied = path.resolve(opts.stateDirEnv ?? process.env.CLAWBACK_STATE_DIR ?? opts.defaultStateDir ?? path.join(os.homedir(), '.clawback'));
+    const wanted = typedPath(opts.stateDir);
+    const implied = typedPath(opts.stateDirEnv ?? process.env.CLAWBACK_STATE_DIR ?? opts.defaultStateDir ?? path.join(os.homedir(), '.clawback'));
     if (wanted !== implied) words.push('--state-dir', wanted);
   }
   words.push(...args);

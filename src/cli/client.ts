@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findConfigFile, MAX_CONFIG_BYTES } from '../config/find-config.js';
+import { expandHome, typedPath } from '../config/home-path.js';
 import { ConfigError } from '../config/errors.js';
 import { assessDaemon, heartbeatAge, readDaemonInfoSync, type DaemonInfo } from '../daemon/daemon-info.js';
 import { isAlive, isSameProcess, processStartTime } from '../platform/proc.js';
@@ -69,8 +70,8 @@ function namedStateDir(dir: string, named: string): string {
 
 /** Flag, env, the config file's stateDir, then ~/.clawback — without failing on an invalid config (a config file named by flag or env that cannot be read fails: ConfigError; a named state directory that is a file: StateDirNotDirectory). */
 export function clientStateDir(opts: GlobalOpts): string {
-  if (opts.stateDir) return namedStateDir(path.resolve(opts.stateDir), '--state-dir');
-  if (process.env.CLAWBACK_STATE_DIR) return namedStateDir(path.resolve(process.env.CLAWBACK_STATE_DIR), '$CLAWBACK_STATE_DIR');
+  if (opts.stateDir) return namedStateDir(typedPath(opts.stateDir), '--state-dir');
+  if (process.env.CLAWBACK_STATE_DIR) return namedStateDir(typedPath(process.env.CLAWBACK_STATE_DIR), '$CLAWBACK_STATE_DIR');
   const file = findConfigFile(opts.config ? { file: opts.config } : {});
   const named = opts.config !== undefined || !!process.env.CLAWBACK_CONFIG;
   if (file) {
@@ -80,8 +81,7 @@ export function clientStateDir(opts: GlobalOpts): string {
       // (`clawback run` and `status` hung; the loader names it instead), and a pipe's bytes read here were the loader's.
       const raw = stateDirLine(readRegularFileSync(file, { maxBytes: MAX_CONFIG_BYTES }).toString('utf8'));
       if (raw && typeof raw.stateDir === 'string') {
-        const p = raw.stateDir.startsWith('~/') ? path.join(os.homedir(), raw.stateDir.slice(2)) : raw.stateDir;
-        fromFile = path.resolve(path.dirname(file), p);
+        fromFile = path.resolve(path.dirname(file), expandHome(raw.stateDir));
       }
     } catch (err) {
       // A file named on purpose (--config, $CLAWBACK_CONFIG) that cannot be read is a typo or a moved file: the default

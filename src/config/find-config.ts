@@ -1,7 +1,7 @@
 // Where the config file is (flag, env, current directory) — light enough for every CLI command to load.
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { typedPath } from './home-path.js';
 
 // clawback.json5 too: a JSON5 config is read by its name, yet one in the current directory was passed over for the demo.
 export const CONFIG_CANDIDATES = ['clawback.yaml', 'clawback.yml', 'clawback.json', 'clawback.json5'];
@@ -18,8 +18,7 @@ export function findConfigFile(opts: FindOptions): string | undefined {
   const env = opts.env ?? process.env;
   const explicit = opts.file ?? env.CLAWBACK_CONFIG;
   if (explicit) {
-    const p = explicit === '~' || explicit.startsWith('~/') ? path.join(os.homedir(), explicit.slice(1)) : explicit;
-    return path.resolve(cwd, p);
+    return typedPath(explicit, cwd);
   }
   for (const name of CONFIG_CANDIDATES) {
     const p = path.join(cwd, name);

@@ -24,6 +24,7 @@ import { errnoText } from '../platform/errno-words.js';
 import { withSourcePositions } from './source-positions.js';
 import { namedWarning, withOwners } from './problem-owners.js';
 import { configSyntax, parseJson5 } from './json5-source.js';
+import { expandHome, typedPath } from './home-path.js';
 
 export { CONFIG_CANDIDATES, findConfigFile } from './find-config.js';
 import { findConfigFile, MAX_CONFIG_BYTES } from './find-config.js';
@@ -53,16 +54,12 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-function expandHome(p: string): string {
-  return p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p;
-}
-
 export function resolveStateDir(fromConfig: string | undefined, opts: LoadOptions, base: string): string {
   const env = opts.env ?? process.env;
   // A flag or variable typed in a shell is relative to where it was typed, as every client command reads it;
   // only the config's own stateDir is relative to the config file.
   const typed = opts.stateDir ?? env.CLAWBACK_STATE_DIR;
-  if (typed) return path.resolve(opts.cwd ?? process.cwd(), expandHome(typed));
+  if (typed) return typedPath(typed, opts.cwd ?? process.cwd());
   return path.resolve(base, expandHome(fromConfig ?? path.join(os.homedir(), '.clawback')));
 }
 

@@ -3,10 +3,11 @@
 import { readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { environOf } from '../platform/proc.js';
+import { typedPath } from '../config/home-path.js';
 
 /**
  * The state directory a daemon's argv and initial env name (pure): `--state-dir D` / `--state-dir=D`, else
- * $CLAWBACK_STATE_DIR, resolved against its cwd; undefined when neither names one (the config's stateDir or the default).
+ * $CLAWBACK_STATE_DIR, resolved against its cwd (`~` as the CLI reads it); undefined when neither names one (the config's stateDir or the default).
  */
 export function stateDirFromArgv(argv: readonly string[], envStateDir: string | undefined, cwd: string): string | undefined {
   let named: string | undefined;
@@ -17,7 +18,7 @@ export function stateDirFromArgv(argv: readonly string[], envStateDir: string | 
     else if (a.startsWith('--state-dir=')) named = a.slice('--state-dir='.length);
   }
   named = named || envStateDir || undefined;
-  return named ? path.resolve(cwd, named) : undefined;
+  return named ? typedPath(named, cwd) : undefined;
 }
 
 /** A path through its links when it exists, else as given (resolved): the one way two names of a file are compared. */
