@@ -2,7 +2,9 @@
 // place of the token it would have inherited, and validate said "valid". Said as a warning (the value stays as written).
 import type { ClawbackConfig } from './schema.js';
 
-const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+// `${NAME}` and the shell/compose forms with a default or an error (`${NAME:-x}`, `${NAME-x}`, `${NAME:?why}`,
+// `${NAME:+x}`): `${DB_URL:-postgres://localhost/db}` was passed as written with no warning. The default is never named.
+const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-?+=][^}]*)?\}/g;
 
 /** One line per env value holding `${NAME}`: only the placeholders are named, never the rest of a value (a secret). */
 export function envPlaceholderWarnings(declared: ClawbackConfig): string[] {

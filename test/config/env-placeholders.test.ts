@@ -31,6 +31,15 @@ describe('${VAR} in a service env value', () => {
     expect(warnings('services:\n  - { name: app, command: [sleep, "1"], env: { A: "$HOME", B: "{x}" } }\n')).toEqual([]);
   });
 
+  it('with a default or an error message (`${X:-d}`, `${X-d}`, `${X:?why}`) too, the default never shown', () => {
+    const w = warnings('services:\n  - { name: app, command: [sleep, "1"], env: { A: "${DB_URL:-postgres://u:hunter2@h/x}", B: "${B-x}", C: "${C:?set C}", D: "pa$word", E: "^a.*$" } }\n');
+    expect(w).toHaveLength(3);
+    expect(w[0]).toContain('services[0].env.A: ${DB_URL} is passed to the service as written');
+    expect(w[1]).toContain('services[0].env.B: ${B} is passed');
+    expect(w[2]).toContain('services[0].env.C: ${C} is passed');
+    expect(w.join('\n')).not.toContain('hunter2');
+  });
+
   it('validate says it on stderr and exits 0', async () => {
     const file = path.join(tempDir(), 'clawback.yaml');
     writeFileSync(file, 'services:\n  - { name: app, command: [sleep, "1"], env: { API_TOKEN: "${API_TOKEN}" } }\n');
