@@ -183,6 +183,8 @@
     /** Events taken but not drawn yet (drawEvents), at most MAX_EVENTS of them. */
     pendingEvents: [],
     eventsTimer: 0,
+    /** /api/cluster answered 404 (no cluster block): not asked again until a status shows a cluster. */
+    clusterOff: false,
     eventSeq: 0,
     seen: new Set(),
     conn: 'connecting',
@@ -322,6 +324,7 @@
       app.answeredAt = Date.now() + app.skew;
       app.answeredLocal = Date.now();
       app.statusAskedAt = askedAt;
+      if (app.clusterOff && status.cluster) { app.clusterOff = false; loadCluster(); }
       render(status);
     } catch {
       if (app.statusOk || !app.staleAt) app.staleAt = performance.now();
@@ -1224,9 +1227,12 @@
   // ---- cluster (only when the daemon has a `cluster:` block) ----
   async function loadCluster() {
     const panel = $('cluster-panel');
+    let again = true;
     try {
       const res = await fetch('/api/cluster', { cache: 'no-store', headers: authHeaders() });
-      if (res.status === 404) { panel.hidden = true; return; }
+      // No cluster block: asked every 5 s for nothing (12 requests a minute). Asked again only when a status says
+      // this daemon is in a cluster now (restarted with a `cluster:` block while the page stayed open).
+      if (res.status === 404) { panel.hidden = true; app.clusterOff = true; again = false; return; }
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const c = await res.json();
       panel.hidden = false;
@@ -1259,7 +1265,7 @@
       if (!panel.hidden) $('cluster-member').textContent = 'cluster status unavailable (retrying)';
     } finally {
       clearTimeout(app.clusterTimer);
-      app.clusterTimer = setTimeout(loadCluster, 5000);
+      app.clusterTimer = again ? setTimeout(loadCluster, 5000) : 0;
     }
   }
 
