@@ -154,7 +154,11 @@
     const m = /(?:^#|&)token=([^&]*)/.exec(location.hash);
     if (!m) return '';
     history.replaceState(null, '', location.pathname + location.search);
-    try { return decodeURIComponent(m[1]); } catch { return m[1]; }
+    return decodeOr(m[1]);
+  }
+  /** A fragment part decoded, or as written when its escapes are malformed (%E0, a lone %). */
+  function decodeOr(s) {
+    try { return decodeURIComponent(s); } catch { return s; }
   }
 
   const app = {
@@ -1287,7 +1291,8 @@
     $('filter').addEventListener('input', () => (app.status ? render(app.status) : applyFilter()));
     // A summary link to a card the filter hides: the filter is cleared, or the link led nowhere.
     window.addEventListener('hashchange', () => {
-      const card = location.hash.startsWith('#card:') ? app.cards.get(decodeURIComponent(location.hash.slice(6))) : undefined;
+      // A malformed escape typed or pasted in the address (#card:%E0) threw an uncaught URIError: taken as written.
+      const card = location.hash.startsWith('#card:') ? app.cards.get(decodeOr(location.hash.slice(6))) : undefined;
       if (card && card.root.hidden) { $('filter').value = ''; if (app.status) render(app.status); else applyFilter(); card.root.scrollIntoView(); }
     });
     $('incidents-more-button').addEventListener('click', () => {
