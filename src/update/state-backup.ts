@@ -42,13 +42,30 @@ const gone = (err: unknown): undefined => {
 };
 
 /**
+ * The path itself when `pattern` is an exact path (no `*` / `?`) that is a symbolic link to a file. A glob never follows
+ * a link out of the state directory, but a path the user named was asked for by name: it is copied as the config's is
+ * (its target's bytes, the link kept on restore), not left out without a word.
+ */
+async function linkNamedExactly(pattern: string): Promise<string | undefined> {
+  if (/[*?]/.test(pattern)) return undefined;
+  const abs = path.resolve(pattern);
+  const lst = await fs.lstat(abs).catch(() => undefined);
+  if (!lst?.isSymbolicLink()) return undefined;
+  return (await fs.stat(abs).catch(() => undefined))?.isFile() ? abs : undefined;
+}
+
+/**
  * Copies `files` (exact paths) and every file matching `patterns` into `dir`. SQLite's -wal/-shm files match
  * the same globs when the globs allow it (e.g. `*.sqlite*`); the service must be stopped so the set is consistent.
  */
 export async function takeBackup(dir: string, files: string[], patterns: string[], now: number): Promise<BackupManifest> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const all = new Set<string>(files);
-  for (const p of patterns) for (const f of await expandPathGlob(p)) all.add(f);
+  for (const p of patterns) {
+    for (const f of await expandPathGlob(p)) all.add(f);
+    const named = await linkNamedExactly(p);
+    if (named) all.add(named);
+  }
   const entries: BackupEntry[] = [];
   let i = 0;
   for (const file of [...all].sort()) {

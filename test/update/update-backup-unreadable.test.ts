@@ -1,6 +1,7 @@
 // A state file the backup cannot copy (here larger than the 2 GiB it reads whole) was left out without a word: the update
 // went on, and its rollback kept what the new version had made of that file while saying "rolled back". Now the backup
-// fails, names the file and its size, and the service is started again as it was, never switched.
+// fails, names the file and its size, and the service is started again as it was, never switched. A state file named by
+// its exact path that is a symbolic link was left out the same way (only globs keep from following links).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -75,4 +76,36 @@ describe('clawback update with a state file the backup cannot copy (real daemon,
     const failed = h.td.events.find((e) => e.type === 'update.failed' && (e.details as { runId?: string })?.runId === r.body.runId);
     expect(failed?.message).toContain(`${h.statePath} is 3.0 GiB`);
   }, 120_000);
+});
+
+describe('takeBackup of a state file named by its path that is a symbolic link', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await fs.realpath(tempDir('clawback-backup-link-'));
+  });
+  afterAll(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('copies it and puts its bytes back through the link on restore; a glob still does not follow links', async () => {
+    const { readBackup, restoreBackup } = await import('../../src/update/state-backup.js');
+    const state = path.join(dir, 'state');
+    const elsewhere = path.join(dir, 'disk2');
+    await fs.mkdir(state);
+    await fs.mkdir(elsewhere);
+    await fs.writeFile(path.join(elsewhere, 'main.db'), 'rows v1\n');
+    await fs.symlink(path.join(elsewhere, 'main.db'), path.join(state, 'main.db'));
+    await fs.writeFile(path.join(elsewhere, 'other.db'), 'other\n');
+    await fs.symlink(path.join(elsewhere, 'other.db'), path.join(state, 'other.db'));
+    const b = path.join(dir, 'b');
+    const m = await takeBackup(b, [], [path.join(state, 'main.db'), path.join(state, 'o*.db')], 1);
+    expect(m.entries.map((e) => [e.file, e.link])).toEqual([[path.join(state, 'main.db'), path.join(elsewhere, 'main.db')]]);
+    // The new version migrates the database through the link.
+    await fs.writeFile(path.join(state, 'main.db'), 'rows v2\n');
+    const r = await restoreBackup(b, (await readBackup(b))!);
+    expect(r.restored).toEqual([path.join(state, 'main.db')]);
+    expect(await fs.readlink(path.join(state, 'main.db'))).toBe(path.join(elsewhere, 'main.db'));
+    expect(await fs.readFile(path.join(elsewhere, 'main.db'), 'utf8')).toBe('rows v1\n');
+    expect(await fs.readFile(path.join(elsewhere, 'other.db'), 'utf8')).toBe('other\n');
+  });
 });
