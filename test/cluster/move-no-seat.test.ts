@@ -28,7 +28,13 @@ describe('cluster move to a member without that singleton (real etcd, real daemo
     console.log(`move to a member without gw: answer ${moved.status} ${JSON.stringify(moved.body)}; ${silent.length} of ${watch.log.length} polls unanswered, the first at +${silent.length ? silent[0]!.at - startedAt : '-'} ms`);
     expect(moved.status, JSON.stringify(moved.body)).toBe(409);
     expect(moved.body.message).toBe('b does not run gw as a singleton service (its singletons: other)');
-    expect(silent, journalLines(a)).toEqual([]);
+    // Never stopped nor started again: one start in the journal, no stop or exit. A lone poll unanswered in its 200 ms
+    // happened once at load ~20 with nothing in the journal; a stop and start leaves several in a row.
+    const lines = journalLines(a);
+    expect(lines.split('\n').filter((l) => l.includes('service.started')).length, lines).toBe(1);
+    expect(lines, lines).not.toMatch(/service\.(stopped|exited)|cluster\.standby/);
+    const inARow = watch.log.some((r, i) => r.who.length === 0 && watch.log[i + 1]?.who.length === 0);
+    expect(inARow, `${JSON.stringify(silent)}\n${lines}`).toBe(false);
     expect(await ask(a.servicePort)).not.toBeNull();
   }, 120_000);
 });
