@@ -2,31 +2,22 @@
 // badge (dark text on #6e7681) was 4.12:1, under the 4.5:1 WCAG AA asks of small text. The page has one (dark) scheme.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { dashboardPlugin } from '../../src/server/dashboard.js';
-import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
+import { FIXTURES, NODE, startTestDaemon } from '../helpers/daemon.js';
+import { CHROMIUM } from '../helpers/chromium.js';
+import { dashboardSuite } from '../helpers/dashboard-suite.js';
 import { lowContrast } from '../helpers/contrast.js';
 
 describe.skipIf(!existsSync(CHROMIUM))('dashboard: every badge and text colour keeps 4.5:1', () => {
-  let browser: Browser;
-  let td: TestDaemon | undefined;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await td?.stop();
-    await browser?.close();
-  });
+  const env = dashboardSuite();
 
   it('the live page, and a sample of every state class the page sets, drawn where the page draws it', async () => {
     const held = { name: 'held', command: [NODE, path.join(FIXTURES, 'exit-with.mjs'), '3', '50'], restart: { backoff: { initial: '50ms', max: '50ms' }, intensity: { maxRestarts: 2, window: '1m' } }, doctor: { attempts: 0 } };
     const steady = { name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] };
-    td = await startTestDaemon({ services: [held, steady] }, { plugins: [dashboardPlugin()] });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`http://127.0.0.1:${td.daemon.api!.port}/`);
+    env.td = await startTestDaemon({ services: [held, steady] }, { plugins: [dashboardPlugin()] });
+    const page = await env.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`http://127.0.0.1:${env.td.daemon.api!.port}/`);
     await page.locator('article[data-service="held"] [data-field="state"][data-v="held"]').waitFor({ timeout: 30_000 });
     await page.locator('article[data-service="steady"][data-state="running"]').waitFor({ timeout: 30_000 });
     await page.locator('#events li.ev').first().waitFor({ timeout: 30_000 });

@@ -2,11 +2,12 @@
 // a blink to start unasked for at most 5 s, and a person who asked for reduced motion got it and every new event's flash.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type Browser, type Page } from 'playwright-core';
 import { dashboardPlugin } from '../../src/server/dashboard.js';
-import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
+import { FIXTURES, NODE, startTestDaemon } from '../helpers/daemon.js';
+import { CHROMIUM } from '../helpers/chromium.js';
+import { dashboardSuite } from '../helpers/dashboard-suite.js';
 
 /** The running animations of the page, pseudo-elements included: their name and total length in ms (Infinity: endless). */
 function animations(page: Page): Promise<Array<{ name: string; total: number }>> {
@@ -19,29 +20,20 @@ function animations(page: Page): Promise<Array<{ name: string; total: number }>>
 }
 
 describe.skipIf(!existsSync(CHROMIUM))('dashboard: blinking is bounded', () => {
-  let browser: Browser;
-  let td: TestDaemon | undefined;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await td?.stop();
-    await browser?.close();
-  });
+  const env = dashboardSuite();
 
   it('the reconnecting dot blinks 5 s at most, and not at all with reduced motion', async () => {
-    td = await startTestDaemon({ services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] }, { plugins: [dashboardPlugin()] });
-    const url = `http://127.0.0.1:${td.daemon.api!.port}/`;
-    const page = await browser.newPage();
-    const calm = await browser.newPage();
+    env.td = await startTestDaemon({ services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] }, { plugins: [dashboardPlugin()] });
+    const url = `http://127.0.0.1:${env.td.daemon.api!.port}/`;
+    const page = await env.browser.newPage();
+    const calm = await env.browser.newPage();
     await calm.emulateMedia({ reducedMotion: 'reduce' });
     for (const p of [page, calm]) {
       await p.goto(url);
       await p.locator('#conn[data-state="live"]').waitFor({ timeout: 20_000 });
     }
-    await td.stop();
-    td = undefined;
+    await env.td.stop();
+    env.td = undefined;
     for (const p of [page, calm]) await p.locator('#conn[data-state="reconnecting"]').waitFor({ timeout: 20_000 });
 
     const blinks = (await animations(page)).filter((a) => a.name === 'blink');

@@ -2,35 +2,26 @@
 // as written (no card of that name), and a well-formed `#card:NAME` still leads to its card.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { dashboardPlugin } from '../../src/server/dashboard.js';
-import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
+import { FIXTURES, NODE, startTestDaemon } from '../helpers/daemon.js';
+import { CHROMIUM } from '../helpers/chromium.js';
+import { dashboardSuite } from '../helpers/dashboard-suite.js';
 
 describe.skipIf(!existsSync(CHROMIUM))('dashboard: a malformed #card: address', () => {
-  let browser: Browser;
-  let td: TestDaemon | undefined;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await td?.stop();
-    await browser?.close();
-  });
+  const env = dashboardSuite();
 
   it('throws nothing for #card:%E0 and still follows #card:NAME to a filtered-out card', async () => {
-    td = await startTestDaemon({
+    env.td = await startTestDaemon({
       services: [
         { name: 'alpha', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] },
         { name: 'beta', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] },
       ],
     }, { plugins: [dashboardPlugin()] });
-    const page = await browser.newPage();
+    const page = await env.browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(String(err)));
-    await page.goto(`http://127.0.0.1:${td.daemon.api!.port}/`);
+    await page.goto(`http://127.0.0.1:${env.td.daemon.api!.port}/`);
     await page.locator('#conn[data-state="live"]').waitFor({ timeout: 20_000 });
     await page.locator('.card[data-service="beta"]').waitFor({ timeout: 20_000 });
 

@@ -2,24 +2,15 @@
 // (12 requests a minute for nothing). It asks once, and again only when a status shows the daemon in a cluster.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { dashboardPlugin } from '../../src/server/dashboard.js';
 import type { DaemonPlugin } from '../../src/daemon/daemon.js';
-import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
+import { FIXTURES, NODE, startTestDaemon } from '../helpers/daemon.js';
+import { CHROMIUM } from '../helpers/chromium.js';
+import { dashboardSuite } from '../helpers/dashboard-suite.js';
 
 describe.skipIf(!existsSync(CHROMIUM))('dashboard: no cluster', () => {
-  let browser: Browser;
-  let td: TestDaemon | undefined;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await td?.stop();
-    await browser?.close();
-  });
+  const env = dashboardSuite();
 
   it('asks /api/cluster once when it answers 404, and again once a status shows a cluster', async () => {
     // A cluster that joins while the page stays open (as a daemon restarted with a `cluster:` block does).
@@ -31,8 +22,8 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: no cluster', () => {
         extra: async (p) => (p === '/api/cluster' && joined.on ? { member: 'm1', etcdReachable: true, leaseAgeMs: null, recordsRead: true, members: [{ member: 'm1' }], services: [] } : undefined),
       }),
     };
-    td = await startTestDaemon({ services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] }, { plugins: [dashboardPlugin(), lateCluster] });
-    const page = await browser.newPage();
+    env.td = await startTestDaemon({ services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] }, { plugins: [dashboardPlugin(), lateCluster] });
+    const page = await env.browser.newPage();
     const asked: number[] = [];
     const statuses: number[] = [];
     page.on('response', (r) => {
@@ -40,7 +31,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: no cluster', () => {
       if (p === '/api/cluster') asked.push(r.status());
       if (p === '/api/status') statuses.push(r.status());
     });
-    await page.goto(`http://127.0.0.1:${td.daemon.api!.port}/`);
+    await page.goto(`http://127.0.0.1:${env.td.daemon.api!.port}/`);
     await page.locator('#conn[data-state="live"]').waitFor({ timeout: 20_000 });
     await expect.poll(() => asked.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
     // Well past two of the old 5 s periods (timers run late on a loaded host, never early).

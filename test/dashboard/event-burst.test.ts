@@ -4,37 +4,28 @@
 // the burst arrives over two windows (400 nodes added, 200 each, all kept at the time), which is not a node per event.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { dashboardPlugin } from '../../src/server/dashboard.js';
 import type { ClawbackEvent } from '../../src/observe/events.js';
-import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
+import { FIXTURES, NODE, startTestDaemon } from '../helpers/daemon.js';
+import { CHROMIUM } from '../helpers/chromium.js';
+import { dashboardSuite } from '../helpers/dashboard-suite.js';
 
 const BURST = 1000;
 const SHOWN = 200; // MAX_EVENTS in app.js
 
 describe.skipIf(!existsSync(CHROMIUM))('dashboard: a burst of live events', () => {
-  let browser: Browser;
-  let td: TestDaemon | undefined;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await td?.stop();
-    await browser?.close();
-  });
+  const env = dashboardSuite();
 
   it(`draws ${BURST} events at once with a node for each of the ${SHOWN} it keeps, newest first`, async () => {
-    td = await startTestDaemon({ services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] }, { plugins: [dashboardPlugin()] });
-    const page = await browser.newPage();
+    env.td = await startTestDaemon({ services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] }, { plugins: [dashboardPlugin()] });
+    const page = await env.browser.newPage();
     await page.addInitScript(() => {
       const w = window as unknown as { longTasks: number[] };
       w.longTasks = [];
       new PerformanceObserver((list) => { for (const e of list.getEntries()) w.longTasks.push(e.duration); }).observe({ type: 'longtask', buffered: true });
     });
-    await page.goto(`http://127.0.0.1:${td.daemon.api!.port}/`);
+    await page.goto(`http://127.0.0.1:${env.td.daemon.api!.port}/`);
     await page.locator('#conn[data-state="live"]').waitFor({ timeout: 20_000 });
     await page.locator('#events li[data-type="service.started"]').waitFor({ state: 'attached', timeout: 20_000 });
     await page.waitForTimeout(1_000); // the backlog and the first status drawn
@@ -60,7 +51,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: a burst of live events', () =
     const t0 = Date.now();
     for (let i = 0; i < BURST; i++) {
       const event = { type: i % 10 === 0 ? 'incident.action' : 'probe.failed', time: t0 + i, severity: 'warning', service: 'steady', incidentId: 'inc-burst', level: 1, message: `burst ${i} ${'x'.repeat(80)}` };
-      td.daemon.ctx.bus.emit(event as unknown as ClawbackEvent);
+      env.td.daemon.ctx.bus.emit(event as unknown as ClawbackEvent);
     }
     await page.waitForFunction((n) => document.querySelector('#events li')?.textContent?.includes(`burst ${n - 1} `), BURST, { timeout: 30_000 });
     await page.waitForTimeout(1_000);

@@ -1,31 +1,22 @@
 // Keyboard access to the incident history: the list is rebuilt on every incident event and every 15 s; a person who
 // had tabbed to an incident (to open it with Enter) was thrown back to the top of the page by each rebuild.
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser } from 'playwright-core';
-import { NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { describe, expect, it } from 'vitest';
+import { NODE, startTestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/processes.js';
-import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
+import { CHROMIUM } from '../helpers/chromium.js';
+import { dashboardSuite } from '../helpers/dashboard-suite.js';
 
 describe.skipIf(!existsSync(CHROMIUM))('dashboard: keyboard focus in the incident history', () => {
-  let browser: Browser;
-  let td: TestDaemon | undefined;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await td?.stop();
-    await browser?.close();
-  });
+  const env = dashboardSuite();
 
   it('stays on the incident it was on when the list is rebuilt', async () => {
     // The default plugins: the dashboard and the incident history. Crashes 1.5 s after each start: an incident, then another, each one's events reload the history.
-    td = await startTestDaemon(
+    env.td = await startTestDaemon(
       { services: [{ name: 'crashy', command: [NODE, '-e', 'setTimeout(() => process.exit(1), 1500)'], restart: { backoff: { initial: '200ms', max: '1s', jitter: 0 }, intensity: { maxRestarts: 50, window: '5m' } } }] },
     );
-    const api = td.daemon.api!;
-    const page = await browser.newPage();
+    const api = env.td.daemon.api!;
+    const page = await env.browser.newPage();
     await page.goto(`http://${api.host}:${api.port}/`);
     const first = page.locator('#incidents details.inc summary').first();
     await first.waitFor({ timeout: 30_000 });

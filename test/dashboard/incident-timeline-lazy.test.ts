@@ -4,31 +4,22 @@
 // opened, and times are formatted by one formatter made once. Durations are not asserted (too noisy here): the work is.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { ClawbackEvent } from '../../src/observe/events.js';
-import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
+import { FIXTURES, NODE, startTestDaemon } from '../helpers/daemon.js';
+import { CHROMIUM } from '../helpers/chromium.js';
+import { dashboardSuite } from '../helpers/dashboard-suite.js';
 
 const INCIDENTS = 5;
 const PER_INCIDENT = 100;
 
 describe.skipIf(!existsSync(CHROMIUM))('dashboard: incident timelines after a burst of events', () => {
-  let browser: Browser;
-  let td: TestDaemon | undefined;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await td?.stop();
-    await browser?.close();
-  });
+  const env = dashboardSuite();
 
   it('builds a timeline only for an opened incident and sets up no time formatter per event', async () => {
     // The default plugins: the dashboard and the incident history (/api/incidents).
-    td = await startTestDaemon({ services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] });
-    const page = await browser.newPage();
+    env.td = await startTestDaemon({ services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] });
+    const page = await env.browser.newPage();
     await page.addInitScript(() => {
       const w = window as unknown as { localeCalls: number };
       w.localeCalls = 0;
@@ -37,7 +28,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: incident timelines after a bu
         Date.prototype[name] = function (this: Date, ...a: unknown[]) { w.localeCalls++; return (real as (...x: unknown[]) => string).apply(this, a); };
       }
     });
-    await page.goto(`http://127.0.0.1:${td.daemon.api!.port}/`);
+    await page.goto(`http://127.0.0.1:${env.td.daemon.api!.port}/`);
     await page.locator('#conn[data-state="live"]').waitFor({ timeout: 20_000 });
     await page.waitForTimeout(1_000);
     await page.evaluate(() => {
@@ -53,7 +44,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: incident timelines after a bu
     for (let k = 0; k < INCIDENTS; k++) {
       for (let i = 0; i < PER_INCIDENT; i++) {
         const event = { type: i === 0 ? 'incident.opened' : 'incident.action', time: t0 + k * PER_INCIDENT + i, severity: 'warning', service: 'steady', incidentId: `inc-lazy-${k}`, level: 1, message: `step ${k}.${i}` };
-        td.daemon.ctx.bus.emit(event as unknown as ClawbackEvent);
+        env.td.daemon.ctx.bus.emit(event as unknown as ClawbackEvent);
       }
     }
     const last = page.locator(`#incidents details.inc[data-id="inc-lazy-${INCIDENTS - 1}"]`);
@@ -74,7 +65,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: incident timelines after a bu
     await last.locator('summary').click();
     await expect.poll(() => last.locator('.timeline li').count(), { timeout: 10_000 }).toBe(PER_INCIDENT);
     expect(await last.locator('.timeline li').first().textContent()).toContain(`step ${INCIDENTS - 1}.${PER_INCIDENT - 1}`);
-    td.daemon.ctx.bus.emit({ type: 'incident.action', time: Date.now(), severity: 'info', service: 'steady', incidentId: 'inc-lazy-0', level: 1, message: 'one more' } as unknown as ClawbackEvent);
+    env.td.daemon.ctx.bus.emit({ type: 'incident.action', time: Date.now(), severity: 'info', service: 'steady', incidentId: 'inc-lazy-0', level: 1, message: 'one more' } as unknown as ClawbackEvent);
     await page.locator('#events li', { hasText: 'one more' }).waitFor({ timeout: 10_000 });
     await page.waitForTimeout(1_500);
     expect(await page.locator(`#incidents details.inc[data-id="inc-lazy-${INCIDENTS - 1}"][open] .timeline li`).count()).toBe(PER_INCIDENT);

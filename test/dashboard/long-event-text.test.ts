@@ -3,31 +3,22 @@
 // message of 3000 characters took the whole panel's height.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { dashboardPlugin } from '../../src/server/dashboard.js';
-import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
+import { FIXTURES, NODE, startTestDaemon } from '../helpers/daemon.js';
+import { CHROMIUM } from '../helpers/chromium.js';
+import { dashboardSuite } from '../helpers/dashboard-suite.js';
 
 
 describe.skipIf(!existsSync(CHROMIUM))('dashboard: long names and messages in the live events', () => {
-  let browser: Browser;
-  let td: TestDaemon | undefined;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await td?.stop();
-    await browser?.close();
-  });
+  const env = dashboardSuite();
 
   it('wrap inside the panel, and a long message is bounded in height', async () => {
     const name = `svc${'a'.repeat(60)}`;
     const probe = { kind: 'command', name: 'talky', command: [NODE, '-e', "process.stdout.write('E'.repeat(3000)); process.exit(1)"], interval: '500ms', failureThreshold: 1, startupGrace: '1s' };
-    td = await startTestDaemon({ services: [{ name, command: [NODE, path.join(FIXTURES, 'sleeper.mjs')], probes: [probe] }] }, { plugins: [dashboardPlugin()] });
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    await page.goto(`http://127.0.0.1:${td.daemon.api!.port}/`);
+    env.td = await startTestDaemon({ services: [{ name, command: [NODE, path.join(FIXTURES, 'sleeper.mjs')], probes: [probe] }] }, { plugins: [dashboardPlugin()] });
+    const page = await env.browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(`http://127.0.0.1:${env.td.daemon.api!.port}/`);
     await page.locator('#events li[data-type="service.unhealthy"]').first().waitFor({ state: 'attached', timeout: 30_000 });
     const overflow = await page.evaluate(() => {
       const panel = document.getElementById('events')!.getBoundingClientRect();

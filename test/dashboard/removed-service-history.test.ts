@@ -3,33 +3,24 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { dashboardPlugin } from '../../src/server/dashboard.js';
 import { reloadConfig } from '../../src/instances/config-reload.js';
-import { FIXTURES, NODE, markServices, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
+import { FIXTURES, NODE, markServices, startTestDaemon } from '../helpers/daemon.js';
+import { CHROMIUM } from '../helpers/chromium.js';
+import { dashboardSuite } from '../helpers/dashboard-suite.js';
 
 
 describe.skipIf(!existsSync(CHROMIUM))('dashboard: a service removed by a reload and added again', () => {
-  let browser: Browser;
-  let td: TestDaemon | undefined;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await td?.stop();
-    await browser?.close();
-  });
+  const env = dashboardSuite();
 
   it('starts its sparklines afresh: no readings and no restart of the removed one', async () => {
     const steady = { name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] };
     const watched = { name: 'watched', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')], probes: [{ kind: 'memory', name: 'memory', limit: '500MiB', interval: '500ms' }] };
-    td = await startTestDaemon({ services: [steady, watched] }, { plugins: [dashboardPlugin()] });
-    const write = (services: Array<Record<string, unknown>>): void => writeFileSync(td!.configFile, YAML.stringify(markServices({ services })));
-    const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${td.daemon.api!.port}/`);
+    env.td = await startTestDaemon({ services: [steady, watched] }, { plugins: [dashboardPlugin()] });
+    const write = (services: Array<Record<string, unknown>>): void => writeFileSync(env.td!.configFile, YAML.stringify(markServices({ services })));
+    const page = await env.browser.newPage();
+    await page.goto(`http://127.0.0.1:${env.td.daemon.api!.port}/`);
     const card = page.locator('article.card[data-service="watched"]');
     // A few memory readings drawn (the area path is there once there is one point).
     await card.locator('figure.mem svg path.line').waitFor({ state: 'attached', timeout: 20_000 });
@@ -37,11 +28,11 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: a service removed by a reload
     const firstPid = await card.getAttribute('data-pid');
 
     write([steady]);
-    expect((await reloadConfig(td.daemon, 'test')).status).toBe(200);
+    expect((await reloadConfig(env.td.daemon, 'test')).status).toBe(200);
     await card.waitFor({ state: 'detached', timeout: 20_000 });
 
     write([steady, watched]);
-    expect((await reloadConfig(td.daemon, 'test')).status).toBe(200);
+    expect((await reloadConfig(env.td.daemon, 'test')).status).toBe(200);
     await page.locator(`article.card[data-service="watched"]:not([data-pid=""]):not([data-pid="${firstPid}"])`).waitFor({ timeout: 20_000 });
     await card.locator('figure.mem svg path.line').waitFor({ state: 'attached', timeout: 20_000 });
     expect(await card.locator('[data-field="restarts"]').textContent()).toBe('0');

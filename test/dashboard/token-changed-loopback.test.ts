@@ -3,42 +3,33 @@
 // wiped every card's message). The page must say control needs the new token, before and after a click.
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { dashboardPlugin } from '../../src/server/dashboard.js';
 import { tokenPath } from '../../src/server/token.js';
-import { FIXTURES, NODE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
+import { FIXTURES, NODE, startTestDaemon } from '../helpers/daemon.js';
+import { CHROMIUM } from '../helpers/chromium.js';
+import { dashboardSuite } from '../helpers/dashboard-suite.js';
 
 
 describe.skipIf(!existsSync(CHROMIUM))('dashboard on loopback: the daemon comes back with a new token', () => {
-  let browser: Browser;
-  let td: TestDaemon | undefined;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await td?.stop();
-    await browser?.close();
-  });
+  const env = dashboardSuite();
 
   it('says control needs the new token, keeps a refused click\'s reason, and takes the new token', async () => {
     const config = { services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] };
     const first = await startTestDaemon(config, { plugins: [dashboardPlugin()] });
-    td = first;
+    env.td = first;
     const port = first.daemon.api!.port;
     const oldToken = first.daemon.token;
-    const page = await browser.newPage();
+    const page = await env.browser.newPage();
     await page.goto(`http://127.0.0.1:${port}/#token=${oldToken}`);
     await page.locator('#conn[data-state="live"]').waitFor({ timeout: 20_000 });
     expect(await page.locator('#token-state').textContent()).toBe('control enabled');
 
     await first.stop();
-    td = undefined;
+    env.td = undefined;
     rmSync(tokenPath(first.stateDir));
-    td = await startTestDaemon(config, { dir: first.dir, apiPort: port, plugins: [dashboardPlugin()] });
-    expect(td.daemon.token).not.toBe(oldToken);
+    env.td = await startTestDaemon(config, { dir: first.dir, apiPort: port, plugins: [dashboardPlugin()] });
+    expect(env.td.daemon.token).not.toBe(oldToken);
 
     // Live (loopback reads need no token), and told the token is not the daemon's any more.
     const banner = page.locator('#banner:not([hidden])', { hasText: 'token changed' });
@@ -59,7 +50,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard on loopback: the daemon comes 
     await page.waitForTimeout(2_500); // a status poll or more after the drop
     expect(await msg.textContent()).toContain('Refused (401)');
 
-    await page.locator('#token-input').fill(td.daemon.token);
+    await page.locator('#token-input').fill(env.td.daemon.token);
     await page.locator('#token-use').click();
     expect(await page.locator('#token-state').textContent()).toBe('control enabled');
     await page.locator('#banner').waitFor({ state: 'hidden', timeout: 20_000 });
