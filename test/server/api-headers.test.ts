@@ -1,7 +1,8 @@
 // What the API sends must not be sniffed into something runnable by a browser: every answer says its type, and nosniff.
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startApiServer, type ApiServer } from '../../src/server/api-server.js';
+import type { ApiServer } from '../../src/server/api-server.js';
+import { BED_TOKEN, startBareApi } from './api-bed.js';
 
 let api: ApiServer | undefined;
 afterEach(async () => {
@@ -11,17 +12,7 @@ afterEach(async () => {
 
 describe('the API response headers', () => {
   it('marks JSON and the /metrics text nosniff (a scrape holding service output is never run as a script)', async () => {
-    api = await startApiServer({
-      host: '127.0.0.1',
-      port: 0,
-      token: 't'.repeat(32),
-      handlers: {
-        status: () => ({ ok: 1 }),
-        action: async () => ({ ok: true, status: 200, message: '' }),
-        subscribe: () => () => undefined,
-        metrics: async () => 'clawback_up{service="alert(1)//"} 1\n',
-      },
-    });
+    api = await startBareApi({ metrics: async () => 'clawback_up{service="alert(1)//"} 1\n' });
     for (const p of ['/api/status', '/metrics']) {
       const res = await fetch(`http://127.0.0.1:${api.port}${p}`);
       expect(res.status, p).toBe(200);
@@ -32,17 +23,9 @@ describe('the API response headers', () => {
 
 describe('the browser-hardening headers', () => {
   it('go with every answer: pages, JSON, errors, 404s, refusals, /metrics and the event stream', async () => {
-    api = await startApiServer({
-      host: '127.0.0.1',
-      port: 0,
-      token: 't'.repeat(32),
-      handlers: {
-        status: () => ({ ok: 1 }),
-        action: async () => ({ ok: true, status: 200, message: '' }),
-        subscribe: () => () => undefined,
-        metrics: async () => 'clawback_up 1\n',
-        dashboard: (p) => (p === '/' ? { body: '<!doctype html><p>hi', type: 'text/html; charset=utf-8' } : undefined),
-      },
+    api = await startBareApi({
+      metrics: async () => 'clawback_up 1\n',
+      dashboard: (p) => (p === '/' ? { body: '<!doctype html><p>hi', type: 'text/html; charset=utf-8' } : undefined),
     });
     const base = `http://127.0.0.1:${api.port}`;
     const asks: Array<[string, RequestInit, number]> = [
@@ -54,7 +37,7 @@ describe('the browser-hardening headers', () => {
       ['/api/status', { method: 'PUT' }, 405],
       ['/api/services/web/restart', { method: 'POST' }, 401],
       ['/api/services/web/restart', { method: 'POST', headers: { origin: 'http://127.0.0.1:1' } }, 403],
-      ['/api/services/%E0/restart', { method: 'POST', headers: { authorization: `Bearer ${'t'.repeat(32)}` } }, 400],
+      ['/api/services/%E0/restart', { method: 'POST', headers: { authorization: `Bearer ${BED_TOKEN}` } }, 400],
     ];
     for (const [p, init, want] of asks) {
       const res = await fetch(`${base}${p}`, init);

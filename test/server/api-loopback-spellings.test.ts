@@ -1,7 +1,8 @@
 // A loopback bind spelled otherwise (IPv4-mapped, a full IPv6 form, brackets, capitals) is still loopback: reads need no
 // token and the start prints no "other machines can reach it" warning.
 import { afterEach, describe, expect, it } from 'vitest';
-import { startApiServer, type ApiServer } from '../../src/server/api-server.js';
+import type { ApiServer } from '../../src/server/api-server.js';
+import { startBareApi } from './api-bed.js';
 import { isLoopbackHost } from '../../src/server/auth.js';
 import { exposedApiWarning } from '../../src/cli/cmd-run.js';
 
@@ -13,12 +14,7 @@ afterEach(async () => {
 
 describe('loopback spellings of api.host', () => {
   it('answers a read without the token on api.host ::ffff:127.0.0.1 (it listens on 127.0.0.1 only)', async () => {
-    api = await startApiServer({
-      host: '::ffff:127.0.0.1',
-      port: 0,
-      token: 't'.repeat(32),
-      handlers: { status: () => ({ ok: 1 }), action: async () => ({ ok: true, status: 200, message: '' }), subscribe: () => () => undefined },
-    });
+    api = await startBareApi({}, '::ffff:127.0.0.1');
     const res = await fetch(`http://127.0.0.1:${api.port}/api/status`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: 1 });

@@ -2,7 +2,8 @@
 // answer at all and held one of the 32 slots until the client gave up.
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SSE_MAX_SUBSCRIBERS, startApiServer, type ApiServer } from '../../src/server/api-server.js';
+import { SSE_MAX_SUBSCRIBERS, type ApiServer } from '../../src/server/api-server.js';
+import { startBareApi } from './api-bed.js';
 
 let api: ApiServer | undefined;
 afterEach(async () => {
@@ -25,16 +26,7 @@ function head(port: number, path: string): Promise<{ status: number; type: strin
 
 describe('HEAD /api/events', () => {
   it('is answered with the stream headers and leaves every stream slot free', async () => {
-    api = await startApiServer({
-      host: '127.0.0.1',
-      port: 0,
-      token: 't'.repeat(32),
-      handlers: {
-        status: () => ({ ok: 1 }),
-        action: async () => ({ ok: true, status: 200, message: '' }),
-        subscribe: () => () => undefined,
-      },
-    });
+    api = await startBareApi();
     const answers = await Promise.all(Array.from({ length: SSE_MAX_SUBSCRIBERS + 2 }, () => head(api!.port, '/api/events')));
     for (const a of answers) expect(a).toEqual({ status: 200, type: 'text/event-stream' });
     // A real stream still opens: the HEADs held no slot.
