@@ -71,6 +71,9 @@ export class ServicePredictor {
     this.lastForecast = undefined;
     this.latencyWarned = false;
     this.lastMemoryEval = undefined;
+    // The old instance's latency trend stayed in status until the next fit (up to a twentieth of the window).
+    this.lastLatency = undefined;
+    this.lastLatencyEval = undefined;
   }
 
   onProbeResult(r: ProbeTickReport): void {

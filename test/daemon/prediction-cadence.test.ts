@@ -20,8 +20,8 @@ function steppedClock(): Clock & { advance(ms: number): void } {
   };
 }
 
-/** Feeds 60 s of memory (every 500 ms) and HTTP results (every 1 s); counts the memory fits and latency fits. */
-function fitsIn60s(prediction: Record<string, unknown>): { memory: number; latency: number } {
+/** A predictor for one service with an HTTP and a memory probe, on a stepped clock; `fits.memory` counts memory fits. */
+function predictorFor(prediction: Record<string, unknown>) {
   const config = validateConfig(
     {
       services: [
@@ -47,10 +47,6 @@ function fitsIn60s(prediction: Record<string, unknown>): { memory: number; laten
     isRestarting: () => false,
     inMaintenance: () => false,
   });
-  const latencyFits = { n: 0 };
-  const tracker = (predictor as unknown as { latency: { evaluate(now: number): unknown } }).latency;
-  const evaluate = tracker.evaluate.bind(tracker);
-  tracker.evaluate = (now: number) => (latencyFits.n++, evaluate(now));
   const report = (kind: 'memory' | 'http', value: number): ProbeTickReport => ({
     name: kind === 'http' ? 'health' : 'memory',
     kind,
@@ -63,12 +59,22 @@ function fitsIn60s(prediction: Record<string, unknown>): { memory: number; laten
     verdict: 'healthy',
     inGrace: false,
   });
+  return { predictor, clock, report, fits: { get memory() { return memory; } } };
+}
+
+/** Feeds 60 s of memory (every 500 ms) and HTTP results (every 1 s); counts the memory fits and latency fits. */
+function fitsIn60s(prediction: Record<string, unknown>): { memory: number; latency: number } {
+  const { predictor, clock, report, fits } = predictorFor(prediction);
+  const latencyFits = { n: 0 };
+  const tracker = (predictor as unknown as { latency: { evaluate(now: number): unknown } }).latency;
+  const evaluate = tracker.evaluate.bind(tracker);
+  tracker.evaluate = (now: number) => (latencyFits.n++, evaluate(now));
   for (let i = 1; i <= 120; i++) {
     clock.advance(500);
     predictor.onProbeResult(report('memory', 100_000_000 + i * 4096));
     if (i % 2 === 0) predictor.onProbeResult(report('http', 3));
   }
-  return { memory, latency: latencyFits.n };
+  return { memory: fits.memory, latency: latencyFits.n };
 }
 
 describe('prediction cadence', () => {
@@ -82,5 +88,18 @@ describe('prediction cadence', () => {
   it('the default 10-minute windows are refitted every 30 s (the first result fits at once); a short window as often as before', () => {
     expect(fitsIn60s({})).toEqual({ memory: 2, latency: 2 });
     expect(fitsIn60s({ memory: { window: '8s', minSamples: 12 }, latency: { window: '20s' } })).toEqual({ memory: 30, latency: 12 });
+  });
+
+  it("a new instance shows no latency trend of the old one, and its first result is fitted at once", () => {
+    const { predictor, clock, report } = predictorFor({});
+    clock.advance(1000);
+    predictor.onProbeResult(report('http', 3));
+    expect(predictor.view().latency).not.toBeNull();
+    predictor.reset();
+    // The old instance's figure stayed in status until the next fit (up to 30 s with the default window).
+    expect(predictor.view().latency).toBeNull();
+    clock.advance(1000);
+    predictor.onProbeResult(report('http', 3));
+    expect(predictor.view().latency).not.toBeNull();
   });
 });
