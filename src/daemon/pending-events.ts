@@ -2,6 +2,7 @@
 import { appendFileSync, existsSync, readdirSync, renameSync, rmSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ClawbackEvent } from '../observe/events.js';
+import { isClawbackEvent } from '../observe/journal-read.js';
 import { namingFile, writeFileAtomicSync } from '../platform/atomic-write.js';
 import { isAlive as procIsAlive } from '../platform/proc.js';
 import { readRegularFileSync } from '../platform/read-regular.js';
@@ -291,9 +292,6 @@ function queuedEvent(line: string): ClawbackEvent | undefined {
   } catch {
     return undefined;
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
-  const e = v as Record<string, unknown>;
-  if (typeof e.type !== 'string' || typeof e.message !== 'string' || typeof e.time !== 'number' || !Number.isFinite(e.time) || !SEVERITIES.has(e.severity)) return undefined;
-  if (e.details !== undefined && (typeof e.details !== 'object' || e.details === null || Array.isArray(e.details))) return undefined;
-  return v as ClawbackEvent;
+  // The journal reader's shape check, and what the notifiers read besides: a message, a severity they know.
+  return isClawbackEvent(v) && typeof v.message === 'string' && SEVERITIES.has(v.severity) ? v : undefined;
 }
