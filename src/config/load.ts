@@ -14,6 +14,7 @@ import { caseWarnings } from './case-clashes.js';
 import { envPlaceholderWarnings } from './env-placeholders.js';
 import { sharedPortWarnings } from './shared-ports.js';
 import { fenceGraceWarnings } from '../cluster/fence-grace-warnings.js';
+import { predictionSampleWarnings } from '../predict/sample-warnings.js';
 import { tlsSchemeWarnings } from '../cluster/tls-scheme-warnings.js';
 import { unsendableChannelWarnings } from '../notify/unsendable-channels.js';
 import { duplicateDestinationWarnings } from '../notify/duplicate-destinations.js';
@@ -260,6 +261,7 @@ function loadFromRaw(raw: unknown, file: string, opts: LoadOptions): LoadedConfi
     ...sharedPortWarnings(declared),
     ...fenceGraceWarnings(declared),
     ...tlsSchemeWarnings(declared),
+    ...predictionSampleWarnings(declared),
     ...unsendableChannelWarnings(declared.notify),
     ...duplicateDestinationWarnings(declared.notify),
   ].map((w) => namedWarning(raw, w));

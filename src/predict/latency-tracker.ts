@@ -3,7 +3,7 @@ import type { Clock } from '../platform/clock.js';
 import type { ProbeResult } from '../probes/probe-types.js';
 import type { LatencyPredictionConfig } from './predict-schema.js';
 import { analyzeLatencyTrend, latencySampleFromProbe, type LatencySample, type LatencyTrend, type LatencyTrendOptions } from './latency-trend.js';
-import { SampleWindow } from './sample-window.js';
+import { SampleWindow, TREND_CAPACITY } from './sample-window.js';
 import type { PairScratch } from './robust-stats.js';
 
 export interface LatencyTrackerOptions extends LatencyTrendOptions {
@@ -21,7 +21,7 @@ export class LatencyTracker {
   private readonly scratch: PairScratch | undefined;
 
   constructor(opts: LatencyTrackerOptions) {
-    const { clock, capacity = 240, scratch, ...trend } = opts;
+    const { clock, capacity = TREND_CAPACITY, scratch, ...trend } = opts;
     this.clock = clock;
     this.scratch = scratch;
     this.trend = trend;

@@ -2,7 +2,7 @@
 import type { Clock } from '../platform/clock.js';
 import type { MemoryPredictionConfig } from './predict-schema.js';
 import { analyzeMemoryTrend, type MemoryForecast, type MemoryTrendOptions, type RssSample } from './memory-trend.js';
-import { SampleWindow } from './sample-window.js';
+import { SampleWindow, TREND_CAPACITY } from './sample-window.js';
 import type { PairScratch } from './robust-stats.js';
 
 export interface MemoryForecasterOptions extends MemoryTrendOptions {
@@ -25,7 +25,7 @@ export class MemoryForecaster {
   private readonly scratch: PairScratch | undefined;
 
   constructor(opts: MemoryForecasterOptions) {
-    const { clock, capacity = 240, scratch, ...trend } = opts;
+    const { clock, capacity = TREND_CAPACITY, scratch, ...trend } = opts;
     this.clock = clock;
     this.scratch = scratch;
     this.trend = trend;

@@ -5,6 +5,9 @@ export interface TimedSample {
   t: number;
 }
 
+/** Samples a trend window keeps (memory and latency alike): a fit never sees more, whatever its minSamples. */
+export const TREND_CAPACITY = 240;
+
 export interface SampleWindowOptions {
   /** Most samples kept; the oldest is overwritten first. */
   capacity: number;
