@@ -21,7 +21,7 @@ import { classifyAnswer, paceAfter, retryDelay, type DeliveryOutcome } from './d
 import { describeError, sendHttp } from './http-send.js';
 import { clearMark, markPublished, missedEvents } from './journal-catch-up.js';
 import { fold, mustKeep, summaryEvent, type Folded } from './flood-summary.js';
-import { nextToSend } from './delivery-order.js';
+import { jumpsQueue, nextToSend } from './delivery-order.js';
 import { boundStranded, readAnnounced, strandedState, writeAnnounced, type StrandedWhy } from './stranded.js';
 import { strandedText } from './stranded-text.js';
 import { destinationOf, isPositionName, spooledFor } from './destination.js';
@@ -677,8 +677,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     };
     const pending: Pending = { entry, persisted: writeEntry(ch, entry), age: { atMs: 0, sinceMono: clock.monotonic() } };
     ch.queue.push(pending);
-    // A page does not wait out the retry delay of an ordinary alert in flight: it is tried now.
-    if (mustKeep(event) && ch.worker && !mustKeep(ch.queue[0]!.entry.event)) ch.wake.abort();
+    // A page (or a critical alert) does not wait out the retry delay of an ordinary alert in flight: it is tried now.
+    if (jumpsQueue(event) && ch.worker && !jumpsQueue(ch.queue[0]!.entry.event)) ch.wake.abort();
     kick(ch);
     return pending;
   }
@@ -1081,8 +1081,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       ch.failing = true;
       ch.lastFailure = outcome.reason;
       if (!(await pause(ch, delayMs))) return 'stopped';
-      // A page queued meanwhile is tried first (it stays in the queue: it is tried again after the page).
-      if (!mustKeep(entry.event) && ch.queue[0] === p && nextToSend(ch.queue, (q) => q.entry.event) !== 0) return 'overtaken';
+      // A page (or critical alert) queued meanwhile is tried first (this one stays in the queue: it is tried again after).
+      if (!jumpsQueue(entry.event) && ch.queue[0] === p && nextToSend(ch.queue, (q) => q.entry.event) !== 0) return 'overtaken';
     }
   }
 

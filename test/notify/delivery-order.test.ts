@@ -54,6 +54,21 @@ describe('delivery order', () => {
     expect(n.outboxDepth()).toBe(0);
   });
 
+  it('a critical alert queued behind a crash storm of info alerts goes first on recovery', async () => {
+    const n = createNotifier(config([{ type: 'webhook', url: `${receiver.base}/webhook/a` }]), { stateDir: h.stateDir, clock: systemClock(), redactor: new Redactor() });
+    h.notifiers.push(n);
+    await receiver.down();
+    for (let i = 0; i < 60; i++) n.publish(info(i));
+    n.publish(event({ type: 'incident.opened', severity: 'critical', incidentId: 'inc-9', service: 'gateway', level: 1, message: 'gateway stopped answering' }));
+    await new Promise((r) => setTimeout(r, 300));
+    await receiver.up();
+    await receiver.waitFor(() => receiver.of('webhook').length >= 61, 20_000, 'every alert after recovery');
+    const types = receiver.of('webhook').map((m) => (m.json as { type: string }).type);
+    // The first try may have been one of the backlog (sent before the endpoint went down): the critical is next at the latest.
+    expect(types.indexOf('incident.opened')).toBeLessThanOrEqual(1);
+    expect(types.filter((t) => t === 'incident.opened')).toHaveLength(1);
+  });
+
   it('a warning overtaken by pages keeps its spent attempts: a flapping endpoint cannot retry it past maxAttempts', async () => {
     const warned: string[] = [];
     const n = createNotifier(config([{ type: 'webhook', url: `${receiver.base}/webhook/a` }], { maxAttempts: 3 }), {
@@ -99,6 +114,17 @@ describe('nextToSend', () => {
     expect(nextToSend([info(1), opened, info(2), page({ incidentId: 'a', service: 'x' })], (e) => e)).toBe(1);
     const exited = event({ type: 'service.exited', incidentId: undefined, service: 'x', level: undefined });
     expect(nextToSend([info(1), exited, page({ incidentId: 'a', service: 'x' })], (e) => e)).toBe(1);
+  });
+
+  it('a critical alert of another service goes before a backlog of info and warning alerts; a warning does not', () => {
+    const backlog = Array.from({ length: 200 }, (_, i) => info(i));
+    const critical = event({ type: 'incident.opened', severity: 'critical', incidentId: 'c', service: 'gateway', level: 1 });
+    expect(nextToSend([...backlog, critical], (e) => e)).toBe(200);
+    const warning = event({ type: 'service.unhealthy', severity: 'warning', incidentId: undefined, service: 'gateway', level: undefined });
+    expect(nextToSend([...backlog, warning], (e) => e)).toBe(0);
+    // Still after what it follows on: an earlier alert of its own service.
+    const own = event({ type: 'service.unhealthy', severity: 'warning', incidentId: undefined, service: 'gateway', level: undefined });
+    expect(nextToSend([info(1), own, info(2), critical], (e) => e)).toBe(1);
   });
 
   it('promotes a breaker trip and a daemon fault like a page', () => {
