@@ -42,29 +42,8 @@ const gone = (err: unknown): undefined => {
 };
 
 /**
- * Files matching `pattern` reached without a symbolic link past its first `*` / `?` segment: a directory link there
- * (`state/agents/*` holding a link to another disk) would have a rollback write, or move aside, files outside the state
- * directory. The exact part the user wrote may go through links (a state directory that is itself a link).
- */
-async function globFiles(pattern: string): Promise<string[]> {
-  const abs = path.resolve(pattern);
-  const segs = abs.split(path.sep);
-  const first = segs.findIndex((s) => /[*?]/.test(s));
-  const matches = await expandPathGlob(abs);
-  if (first < 0) return matches;
-  const prefix = segs.slice(0, first).join(path.sep) || path.sep;
-  const realPrefix = await fs.realpath(prefix).catch(() => undefined);
-  if (realPrefix === undefined) return [];
-  const kept: string[] = [];
-  for (const f of matches) {
-    if ((await fs.realpath(f).catch(() => undefined)) === path.join(realPrefix, path.relative(prefix, f))) kept.push(f);
-  }
-  return kept;
-}
-
-/**
  * The path itself when `pattern` is an exact path (no `*` / `?`) that is a symbolic link to a file. A glob never follows
- * a link out of the state directory, but a path the user named was asked for by name: it is copied as the config's is
+ * a link out of the state directory (expandPathGlob), but a path the user named was asked for by name: it is copied as the config's is
  * (its target's bytes, the link kept on restore), not left out without a word.
  */
 async function linkNamedExactly(pattern: string): Promise<string | undefined> {
@@ -83,7 +62,7 @@ export async function takeBackup(dir: string, files: string[], patterns: string[
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const all = new Set<string>(files);
   for (const p of patterns) {
-    for (const f of await globFiles(p)) all.add(f);
+    for (const f of await expandPathGlob(p)) all.add(f);
     const named = await linkNamedExactly(p);
     if (named) all.add(named);
   }
@@ -195,7 +174,7 @@ export async function restoreBackup(dir: string, manifest: BackupManifest): Prom
     });
   }
   for (const p of manifest.patterns) {
-    for (const f of await globFiles(p).catch(() => [] as string[])) {
+    for (const f of await expandPathGlob(p).catch(() => [] as string[])) {
       if (known.has(f)) continue;
       await attempt(f, async () => {
         const bytes = await fs.readFile(f).catch(() => undefined);
