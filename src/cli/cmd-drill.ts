@@ -19,7 +19,7 @@ import { DaemonLink } from '../drill/daemon-link.js';
 import { DrillRefused, loadDaemonConfig, pausedByPerson, recoveryUnderWay, resolveTarget, standingBy, type DrillTarget } from '../drill/target.js';
 import { RestoreStack, stopOnSignals } from '../drill/restore-stack.js';
 import { runDrill, skippedScenarios } from '../drill/run-drill.js';
-import { isInside } from '../drill/scenario-daemon.js';
+import { isInStateDir } from '../drill/scenario-daemon.js';
 import { nothingDrilled } from '../drill/drill-result.js';
 import { renderMarkdown, renderTerminal } from '../drill/drill-report.js';
 import type { DrillContext } from '../drill/drill-context.js';
@@ -93,7 +93,7 @@ function planText(target: DrillTarget, scenarios: ScenarioName[], skipped: Map<S
   const runs = scenarios.filter((s) => !skipped.has(s));
   if (config) {
     // Said only of scenarios that do snapshot it: nuclear keeps a config inside the state dir, and leaves one outside alone.
-    const inside = isInside(target.stateDir, config);
+    const inside = isInStateDir(target.stateDir, config);
     const touching = runs.filter((s) => s === 'config-corrupt' || s === 'slow-start' || (s === 'nuclear' && inside));
     if (touching.length) lines.push(`  your config ${config} is snapshotted first (memory + a private temp copy) and put back byte for byte at the end, also on Ctrl-C (${touching.join(', ')})`);
     if (runs.includes('nuclear') && !inside) lines.push(`  nuclear does not touch your config ${config}: it is outside the state dir, which is the only thing moved aside`);

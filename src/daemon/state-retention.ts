@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { DaemonPlugin } from './daemon.js';
 import type { ServiceConfig } from '../config/schema.js';
 import { includedFilesWithCopies } from '../doctor/included-snapshots.js';
+import { isStrictlyInside } from '../platform/path-inside.js';
 
 export interface RetentionPolicy {
   /** The newest this many entries of each place are always kept. */
@@ -121,9 +122,10 @@ async function configFilesOf(stateDir: string, services: ReadonlyArray<Pick<Serv
   return out;
 }
 
-function isInside(dir: string, p: string): boolean {
-  const rel = path.relative(dir, p);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+/** How the sweep's event names a removed path: relative to the state dir when under it, as written or by its real path. */
+export function shownRemoved(stateDir: string, realStateDir: string, p: string): string {
+  for (const dir of [stateDir, realStateDir]) if (isStrictlyInside(dir, p)) return path.relative(dir, p);
+  return p;
 }
 
 /**
@@ -149,7 +151,9 @@ export function retentionPlugin(given?: RetentionPolicy, opts: { firstAfterMs?: 
         try {
           const removed = await sweepState(ctx.stateDir, ctx.clock.now(), open, policy, await configFilesOf(ctx.stateDir, ctx.config?.services));
           if (removed.length === 0) return;
-          const rel = removed.map((p) => (isInside(ctx.stateDir, p) ? path.relative(ctx.stateDir, p) : p));
+          // The config copies are found by their real paths: a state dir reached through a link still names them relative.
+          const realStateDir = await fs.realpath(ctx.stateDir).catch(() => ctx.stateDir);
+          const rel = removed.map((p) => shownRemoved(ctx.stateDir, realStateDir, p));
           ctx.emit({
             type: 'daemon.housekeeping',
             time: ctx.clock.now(),

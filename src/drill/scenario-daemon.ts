@@ -11,6 +11,7 @@ import { stateDirOwner } from './backup-root.js';
 import { instanceOf, isOneOf, journalSince, secondsOf, sendSignal, signalInstance, stillRuns, waitServedByNewInstance, waitSteady, waitBound, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { pollUntil } from './poll.js';
 import { cutSnippet } from '../platform/cut-text.js';
+import { isStrictlyInside, realPathAsFarAsExists } from '../platform/path-inside.js';
 
 /** Polls the service every 50 ms while the daemon is away, counting the answers that were not 2xx. */
 function watchService(ctx: DrillContext): { stop(): Promise<{ ok: number; failed: number }> } {
@@ -104,10 +105,12 @@ export function checkStateDir(dir: string): string | undefined {
   return undefined;
 }
 
-/** Whether `file` lies under `dir`: nuclear moves the state dir aside, so only a config in it is kept and put back. */
-export function isInside(dir: string, file: string): boolean {
-  const rel = path.relative(dir, file);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+/**
+ * Whether `file` lies under the state dir, as written or through links on either side: nuclear moves the state dir
+ * aside, so only a config in it is kept and put back (one taken for inside that is not is merely put back unchanged).
+ */
+export function isInStateDir(stateDir: string, file: string): boolean {
+  return isStrictlyInside(stateDir, file) || isStrictlyInside(realPathAsFarAsExists(stateDir), realPathAsFarAsExists(file));
 }
 
 /** Copies entries of `from/name` that do not exist in `to/name` (never overwrites the new daemon's files). */
@@ -141,7 +144,7 @@ export const nuclearScenario: Scenario = {
     // The embedded demo keeps its config inside the state dir: that is the user's, keep it.
     const guards: GuardedFile[] = ctx.target.config.services
       .map((s) => s.configFile?.path)
-      .filter((p): p is string => !!p && isInside(stateDir, p))
+      .filter((p): p is string => !!p && isInStateDir(stateDir, p))
       .map((p) => guardFile(p, drillBackupRoot(stateDir), stateDirOwner(stateDir)));
     const putBack = guards.map((g) =>
       ctx.restore.push(`restore ${g.path}`, () => {

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_REPAIR_LOCK_MARK } from '../doctor/repair-lock.js';
 import { VALIDATOR_CANDIDATE_MARK } from '../doctor/config-validity.js';
+import { relativeWithin } from '../platform/path-inside.js';
 
 export interface TreeListing {
   /** Regular files and symbolic links (never followed), absolute paths. */
@@ -56,8 +57,8 @@ export function skippedByName(name: string, isDir: boolean): boolean {
 
 /** Whether a walk of `root` would leave `file` out by a name on its way (a skipped directory, or its own name). */
 export function skippedUnder(file: string, root: string): boolean {
-  const rel = path.relative(root, file);
-  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return false;
+  const rel = relativeWithin(root, file);
+  if (rel === undefined || rel === '') return false;
   const parts = rel.split(path.sep);
   const name = parts[parts.length - 1]!;
   return parts.slice(0, -1).some((d) => SKIPPED_DIRS.has(d)) || SKIPPED_FILE.test(name) || isClawbackOwnFile(name);

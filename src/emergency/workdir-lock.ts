@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../platform/clock.js';
 import { FileLock, type LockOwner } from '../platform/file-lock.js';
+import { isWithin } from '../platform/path-inside.js';
 
 /** <stateDir>/locks/emergency-dir-<16 hex of the directory's real path>.lock: one agent run at a time in a directory. */
 export async function workdirLockPath(stateDir: string, dir: string): Promise<string> {
@@ -109,12 +110,7 @@ async function release(lock: FileLock): Promise<void> {
 
 /** The same directory, or one inside the other. */
 export function overlaps(a: string, b: string): boolean {
-  return within(a, b) || within(b, a);
-}
-
-function within(inner: string, outer: string): boolean {
-  const rel = path.relative(outer, inner);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+  return isWithin(b, a) || isWithin(a, b);
 }
 
 function lockPathOf(stateDir: string, real: string): string {

@@ -1,6 +1,6 @@
 // Test harness for drills: a real `clawback run` on the demo gateway (or a fixture), and a cleanup that finds whichever daemon is alive at the end.
 import { afterAll, beforeAll } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { NODE, FIXTURES, markServices, tempDir } from '../helpers/daemon.js';
@@ -41,10 +41,12 @@ export interface GatewayExtras {
   lockFiles?: string[];
   /** The service's `emergency:` section (Level 3). */
   emergency?: Record<string, unknown>;
+  /** Where the gateway's config is, relative to the drill's dir (default gateway.json; `state/...` is inside the state dir). */
+  gatewayConfigAt?: string;
 }
 
 function gatewayService(dir: string, port: number, extras: GatewayExtras = {}): Record<string, unknown> {
-  const gatewayConfig = path.join(dir, 'gateway.json');
+  const gatewayConfig = path.join(dir, extras.gatewayConfigAt ?? 'gateway.json');
   return {
     name: 'gw',
     command: [NODE, DEMO_GATEWAY_SERVER, '--config', gatewayConfig, '--port', String(port)],
@@ -71,7 +73,8 @@ function gatewayService(dir: string, port: number, extras: GatewayExtras = {}): 
 export async function startDrillDaemon(kind: 'gateway' | 'sleeper', extras: GatewayExtras = {}): Promise<DrillDaemon> {
   const dir = tempDir('clawback-drill-');
   const port = await freePort();
-  const gatewayConfig = path.join(dir, 'gateway.json');
+  const gatewayConfig = path.join(dir, extras.gatewayConfigAt ?? 'gateway.json');
+  mkdirSync(path.dirname(gatewayConfig), { recursive: true });
   writeFileSync(gatewayConfig, extras.gateway ? `${JSON.stringify({ ...(JSON.parse(GATEWAY_JSON) as object), ...extras.gateway }, null, 2)}\n` : GATEWAY_JSON);
   const service = kind === 'gateway' ? gatewayService(dir, port, extras) : { name: 'quiet', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] };
   const config = path.join(dir, 'clawback.yaml');

@@ -26,3 +26,21 @@ describe('clawback drill plan and the config file', () => {
     expect(r.stderr).toContain('nuclear does not touch your config');
   });
 });
+
+describe('clawback drill plan: a config inside the state dir whose name starts with two dots', () => {
+  let d: DrillDaemon;
+  beforeAll(async () => {
+    d = await startDrillDaemon('gateway', { gatewayConfigAt: 'state/..gateway.json' });
+  }, 60_000);
+  afterAll(async () => {
+    await d?.stop();
+  }, 30_000);
+
+  it('nuclear says it snapshots it (it goes aside with the state dir), never that it is outside and left alone', async () => {
+    const r = await runCli(['drill', 'nuclear', '--state-dir', d.stateDir], { timeoutMs: 30_000 });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`your config ${d.gatewayConfig} is snapshotted first`);
+    expect(r.stderr).toContain('(nuclear)');
+    expect(r.stderr).not.toContain('nuclear does not touch your config');
+  });
+});
