@@ -139,8 +139,17 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
   if (!config) return undefined;
   // Each run's end facts by incident, for its verdict: a full disk may have kept them out of agent-run.json.
   const runFacts = new Map<string, AgentRunRecord>();
+  // Each run's lock on the service's cwd (by run id), held from the run's start until its verdict is carried out
+  // (finish). A verdict can come before its run returns (the reducer's at the deadline): such a run's lock goes at once.
+  const heldDirs = new Map<string, { release(): Promise<void> }>();
+  const judged = new Set<string>();
+  const letGo = async (runId: string): Promise<void> => {
+    const held = heldDirs.get(runId);
+    heldDirs.delete(runId);
+    await held?.release();
+  };
   return {
-    run: async (incident, _runId, signal) => {
+    run: async (incident, runId, signal) => {
       // The run is counted on disk before it starts: the runtime wrote the ledger when the reducer counted it.
       const timeline = (await readJournal(path.join(ctx.stateDir, 'journal.jsonl'), { since: incident.openedAt - 60_000 })).filter((e) => e.service === service.name);
       const status = runtime().status();
@@ -164,6 +173,12 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
           ...(http?.url ? { healthCheck: `GET ${http.url} -> 2xx/3xx` } : {}),
         },
       });
+      if (r.heldDir) {
+        // One run of the service at a time: a lock still held for an earlier run lost its verdict; let it go.
+        for (const id of [...heldDirs.keys()]) await letGo(id);
+        if (judged.has(runId)) await r.heldDir.release();
+        else heldDirs.set(runId, r.heldDir);
+      }
       if (r.runFacts) {
         runFacts.set(incident.id, r.runFacts);
         // Bounded: a verdict takes its facts; runs are few (the budget).
@@ -171,24 +186,31 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
       }
       return { outcome: r.outcome, summary: r.summary, detail: r.detail, launched: r.launched, ...(r.busyUntil !== undefined ? { busyUntil: r.busyUntil } : {}) };
     },
-    finish: async (_runId, incidentId, keep, reason, handover, notStarted) => {
+    finish: async (runId, incidentId, keep, reason, handover, notStarted) => {
       const { finishAgentSession } = await import('../emergency/run-emergency.js');
-      await finishAgentSession({
-        stateDir: ctx.stateDir,
-        serviceName: service.name,
-        incidentId,
-        keep,
-        reason,
-        redactor: ctx.redactor,
-        clock: ctx.clock,
-        emit: ctx.emit,
-        learningsKeep: config.learnings.keep,
-        incidentReason: runtime().currentIncident()?.reason ?? '',
-        ...(handover ? { handover: true } : {}),
-        ...(notStarted ? { notStarted: true } : {}),
-        ...(runFacts.has(incidentId) ? { runFacts: runFacts.get(incidentId)! } : {}),
-        ...(service.configFile ? { configPath: service.configFile.path } : {}),
-      });
+      try {
+        await finishAgentSession({
+          stateDir: ctx.stateDir,
+          serviceName: service.name,
+          incidentId,
+          keep,
+          reason,
+          redactor: ctx.redactor,
+          clock: ctx.clock,
+          emit: ctx.emit,
+          learningsKeep: config.learnings.keep,
+          incidentReason: runtime().currentIncident()?.reason ?? '',
+          ...(handover ? { handover: true } : {}),
+          ...(notStarted ? { notStarted: true } : {}),
+          ...(runFacts.has(incidentId) ? { runFacts: runFacts.get(incidentId)! } : {}),
+          ...(service.configFile ? { configPath: service.configFile.path } : {}),
+        });
+      } finally {
+        judged.add(runId);
+        // Bounded: runs are few (the budget); only a run still in flight needs its mark.
+        if (judged.size > 16) judged.delete(judged.values().next().value!);
+        await letGo(runId);
+      }
       runFacts.delete(incidentId);
     },
     judgeOrphan: async (inFlight) => {

@@ -2,7 +2,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Incident } from '../decide/service-state.js';
-import { AGENT_DEADLINE_SLACK_MS } from '../decide/policy.js';
+import { AGENT_DEADLINE_SLACK_MS, policyFor } from '../decide/policy.js';
+import { verifyStartAllowance } from '../decide/decide.js';
 import type { ServiceConfig } from '../config/schema.js';
 import type { AgentOutcome, ClawbackEvent, Severity } from '../observe/events.js';
 import type { Redactor } from '../observe/redact.js';
@@ -149,6 +150,11 @@ export interface AgentSessionResult extends AgentRunFacts {
   snapshot?: FileSnapshot;
   /** The run's end facts as written to agent-run.json, kept in memory: a full disk may have refused the file. */
   runFacts?: AgentRunRecord;
+  /**
+   * The lock on the service's cwd (workdir-lock.ts), still held: the caller lets it go once the run's verdict is carried
+   * out (finishAgentSession), so no other run in that directory starts beside this one's verification or revert.
+   */
+  heldDir?: { release(): Promise<void> };
 }
 
 /** What agent-run.json holds: the revert's safety (end hashes, modes, owners, the snapshot's fingerprint). */
@@ -213,8 +219,9 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
     : await takeWorkdirLock(opts.stateDir, sharedDir, {
         clock,
         waitMs: lockWaitEnd - clock.monotonic(),
-        // This run's own end (its time box and the wind-down the reducer allows it): a run waiting for it waits that long.
-        until: clock.now() + opts.config.timeBox + AGENT_DEADLINE_SLACK_MS,
+        // This run's own end (its time box, the wind-down the reducer allows it, then its verification and verdict,
+        // which the lock covers too): a run waiting for it waits that long.
+        until: clock.now() + opts.config.timeBox + AGENT_DEADLINE_SLACK_MS + verdictAllowanceMs(opts),
         ...(opts.signal ? { signal: opts.signal } : {}),
         onWait: (owner) => opts.emit(event(opts, 'incident.action', 'warning', `Level 3: another agent run (${owner ? `pid ${owner.pid}` : 'another process'}) is at work in ${sharedDir}, ${service.name}'s cwd, or in a directory holding it or inside it; this run waits for it (up to ${formatDuration(Math.max(0, lockWaitEnd - clock.monotonic()))}) so neither run's revert undoes the other's changes`, { action: 'agent-waits-agent', cwd: sharedDir, ...(owner ? { pid: owner.pid } : {}) })),
       });
@@ -225,18 +232,29 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
     opts.emit(event(opts, 'incident.action', 'warning', `Level 3 did not start: ${why}`, { action: 'agent-waited-agent', reason: why }));
     return { summary: why, detail: `waited: ${why}`, outcome: 'busy', launched: false, ...(dirLock.until !== undefined ? { busyUntil: dirLock.until } : {}), incidentDir, changedFiles: [], refusedCalls: [] };
   }
+  let heldDir: { release(): Promise<void> } | undefined;
   try {
     const { ended: orphans, unjudged } = await takeOverServiceRun(opts.stateDir, service.name, incidentDir, clock);
     if (orphans.length > 0) {
       opts.emit(event(opts, 'incident.action', 'warning', `Level 3: ${orphans.length} process(es) of an earlier agent run for ${service.name} were still running with no daemon judging it; ended before this run starts`, { action: 'agent-leftovers-ended', pids: orphans }));
     }
     if (unjudged) await revertOrphanRun({ ...orphanAt(opts), repairLockHeld: true }, unjudged, 'before this run starts');
-    return await runLocked(opts, t0, incidentDir);
+    const result = await runLocked(opts, t0, incidentDir);
+    // The directory stays this run's until its verdict is carried out: a run let in at the agent's end snapshotted
+    // this run's unverified edits, and its own revert later put them back after this run's revert had removed them.
+    heldDir = dirLock;
+    return { ...result, heldDir: dirLock };
   } finally {
-    await dirLock.release();
+    if (heldDir === undefined) await dirLock.release();
     await repair.release();
     await lock.locks.release();
   }
+}
+
+/** How long after the agent's end its verdict may come: the reducer's verification window and its start allowance. */
+function verdictAllowanceMs(opts: RunEmergencyOptions): number {
+  const win = opts.config.verifyWindow;
+  return win + verifyStartAllowance(win, policyFor(opts.service, { doctor: false, agent: false }).startupGraceMs);
 }
 
 /** What judging an orphan needs: where the runs are, and how to say it. */
@@ -469,6 +487,14 @@ async function finishLocked(opts: Parameters<typeof finishAgentSession>[0]): Pro
 /** Standalone Level 3 (tests, tools): the run, then our own verification, then keep or revert. */
 export async function runEmergency(opts: RunEmergencyOptions): Promise<EmergencyResult> {
   const run = await runAgentSession(opts);
+  try {
+    return await judgeRun(opts, run);
+  } finally {
+    await run.heldDir?.release();
+  }
+}
+
+async function judgeRun(opts: RunEmergencyOptions, run: AgentSessionResult): Promise<EmergencyResult> {
   const base = {
     startLatencyMs: run.startLatencyMs,
     prepareMs: run.prepareMs,
