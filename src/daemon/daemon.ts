@@ -723,7 +723,8 @@ export class Daemon {
     const onStale = external?.pidFile
       ? oncePerStalePid((pidFile, pid, why) => {
           const error = stalePidFileText(pidFile, pid, why);
-          ctx.emit({ type: 'daemon.fault', time: clock.now(), severity: 'warning', service: service.name, message: `${service.name}: ${error}`, details: { effect: 'external-pid-file', error } });
+          // The service's file is stale, not the daemon at fault: a service warning, never a daemon-fault page.
+          ctx.emit({ type: 'service.pid-file-stale', time: clock.now(), severity: 'warning', service: service.name, message: `${service.name}: ${error}`, details: { pidFile, pid, why } });
         })
       : undefined;
     rt = new ServiceRuntime(service, state, {

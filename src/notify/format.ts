@@ -115,6 +115,7 @@ const HEADLINES: Partial<Record<EventType, string>> = {
   'notify.commands-recovered': 'Chat commands work again',
   'service.leftovers-killed': 'Leftover processes killed',
   'service.left-running': 'Left running under its manager',
+  'service.pid-file-stale': 'Stale pid file passed over',
   'service.preflight': 'Checking before the start',
   'cluster.leader': 'This member took the lead',
   'cluster.standby': 'Standing by (another member leads)',

@@ -21,6 +21,7 @@ export const EVENT_TYPES = [
   'service.unhealthy',
   'service.leftovers-killed',
   'service.left-running',
+  'service.pid-file-stale',
   'service.preflight',
   'probe.failed',
   'probe.unknown',

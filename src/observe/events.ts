@@ -40,6 +40,8 @@ export type EventType =
   | 'service.leftovers-killed'
   /** A reload removed an external service: it is left running under its own manager, no longer watched. */
   | 'service.left-running'
+  /** An external service's pid file names a pid that is not the service (dead, or taken by a younger process): passed over. */
+  | 'service.pid-file-stale'
   /** The preflight's slow step (the config validator) began before a start: what runs and its budget. */
   | 'service.preflight'
   | 'probe.failed'
@@ -139,6 +141,7 @@ export interface EventPayloads {
   'service.unhealthy': { probe: string; finding?: string };
   'service.leftovers-killed': { count: number; pgid: number };
   'service.left-running': { pid: number };
+  'service.pid-file-stale': { pidFile: string; pid: number; why: 'dead' | 'younger' };
   'service.preflight': { step: string; command: string[]; budgetMs: number };
   'breaker.tripped': { reason: string; detail: string };
   'breaker.resumed': { reason: string };
