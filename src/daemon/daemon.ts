@@ -11,7 +11,7 @@ import { loadConfigIsolated } from '../config/load-isolated.js';
 import type { ClawbackConfig, ServiceConfig } from '../config/schema.js';
 import { prepareDemoConfig } from '../config/demo-preset.js';
 import { delayToGrid, latenessRecordingClock, systemClock, type Clock, type DaemonPause } from '../platform/clock.js';
-import { PAUSE_SHOWN_MS, PAUSE_TOLD_MS, pauseEvent } from './pause-event.js';
+import { PAUSE_EXIT_SLACK_MS, PAUSE_SHOWN_MS, PAUSE_TOLD_MS, pauseEvent } from './pause-event.js';
 import { isSameProcess, processStartTime, startTimeEpochMs } from '../platform/proc.js';
 import { EventBus, type ClawbackEvent } from '../observe/events.js';
 import { JournalWriter } from '../observe/journal.js';
@@ -356,6 +356,20 @@ export class Daemon {
   /** `ok`, or `degraded` with the reasons (state, journal or heartbeat writes failing). */
   health(): DaemonHealthStatus {
     return this.faults.status();
+  }
+
+  /**
+   * For an exit noticed at `at`: the start of a pause (not a sleep: a sleeping machine's service slept too) that ended
+   * just before it was noticed, when the exit may have happened unseen; the pause is told first, so the journal has it
+   * before the exit. Once per exit, never per tick.
+   */
+  private pausedSince(at: number): number | undefined {
+    this.notePause();
+    const p = this.lastPause;
+    const since = p?.details?.['since'];
+    if (!p || typeof since !== 'number' || p.details?.['kind'] === 'slept' || at < since) return undefined;
+    // Told by this call, or by the heartbeat of the same wake-up: an exit seen later than that happened after the pause.
+    return at - p.time <= PAUSE_EXIT_SLACK_MS ? since : undefined;
   }
 
   /** Says a pause of the daemon (or a sleep of the machine) once, and keeps it for status. */
@@ -742,6 +756,7 @@ export class Daemon {
       onLogFault: (err) => this.faults.failed('service-log', err),
       onSpawnFault: (err) => this.faults.failed('spawn-resources', err),
       onSpawned: () => this.faults.ok('spawn-resources'),
+      pausedSince: (at) => this.pausedSince(at),
       onProbeReport: (report) => this.probeResources(service.name, report),
       makeHealthWatch: (events) =>
         opts.makeHealthWatch?.(service, getRt, events, ctx) ??

@@ -6,6 +6,8 @@ import type { ClawbackEvent } from '../observe/events.js';
 export const PAUSE_TOLD_MS = 5_000;
 /** From this long, the pause is a warning of its own (alerted); shorter ones are journaled as info. */
 export const PAUSE_WARN_MS = 10_000;
+/** An exit noticed this soon after a pause was told may have happened during it (its outage counts from the pause's start). */
+export const PAUSE_EXIT_SLACK_MS = 1_000;
 /** How long `clawback status` and the dashboard show the last pause. */
 export const PAUSE_SHOWN_MS = 60 * 60_000;
 

@@ -146,6 +146,11 @@ export interface RuntimeDeps {
   onSpawnFault?: (err: unknown) => void;
   /** A start spawned its process: the daemon has the resources again. */
   onSpawned?: () => void;
+  /**
+   * Asked once per exit noticed at `at` (wall ms): when the daemon was paused just before, the pause's start (the exit
+   * may have come any time since); else undefined.
+   */
+  pausedSince?: (at: number) => number | undefined;
   /** Every probe check's report (probe-resources.ts: a check that could not run for want of the daemon's own resources). */
   onProbeReport?: (report: ProbeTickReport) => void;
 }
@@ -1046,6 +1051,7 @@ export class ServiceRuntime {
     // it (ENOSPC on its own console.log): the exit names that cause, not a bare "exit code 1".
     const failed = info.statusKnown && info.signal === null && info.code !== 0;
     const logDiskFull = file && failed && inst.logStartOffset !== undefined ? logDiskFullText(file) : undefined;
+    const notBefore = this.deps.pausedSince?.(info.at);
     this.dispatch({
       type: 'exited',
       pid: inst.pid,
@@ -1053,6 +1059,7 @@ export class ServiceRuntime {
       signal: info.signal,
       at: info.at,
       statusKnown: info.statusKnown,
+      ...(notBefore !== undefined ? { notBefore } : {}),
       ...(lastLines.length > 0 ? { lastLines } : {}),
       ...(leftovers > 0 ? { leftoversKilled: leftovers } : {}),
       ...(strays > 0 ? { outsideGroup: strays } : {}),

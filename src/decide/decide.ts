@@ -422,6 +422,7 @@ class Step {
         id: this.ctx.newId('inc'),
         openedAt: this.now,
         firstSignalAt: Math.min(firstSignalAt, this.now),
+        ...(cause?.lastExit?.notBefore !== undefined && cause.lastExit.notBefore < Math.min(firstSignalAt, this.now) ? { firstSignalNotBefore: cause.lastExit.notBefore } : {}),
         level,
         highestLevel: level,
         reason,
@@ -702,11 +703,14 @@ class Step {
     // Level 4 handed back by the cool-down with no person acting since (coolDownRetries) is no person's resolution.
     const outcome = inc.startedByPerson ? 'human-resolved' : inc.highestLevel < 4 ? 'auto-resolved' : (inc.coolDownRetries ?? 0) > 0 ? 'cool-down-recovered' : 'human-resolved';
     const ttrMs = Math.max(0, recoveredAt - (inc.firstSignalAt ?? inc.openedAt));
+    // Seen late (the daemon was paused): the outage is at least ttrMs, at most since the pause began; both are said.
+    const ttrMaxMs = inc.firstSignalNotBefore !== undefined ? Math.max(ttrMs, recoveredAt - inc.firstSignalNotBefore) : undefined;
+    const atMost = ttrMaxMs !== undefined ? `, down at most ${formatTtr(ttrMaxMs)}: the daemon was paused when it failed` : '';
     this.emit(
       'incident.resolved',
       'resolved',
-      `${this.p.name} recovered after ${formatTtr(ttrMs)} (incident ${inc.id}, highest level ${inc.highestLevel})`,
-      { ttrMs, highestLevel: inc.highestLevel, outcome, reason: inc.reason },
+      `${this.p.name} recovered after ${formatTtr(ttrMs)} (incident ${inc.id}, highest level ${inc.highestLevel}${atMost})`,
+      { ttrMs, highestLevel: inc.highestLevel, outcome, reason: inc.reason, ...(ttrMaxMs !== undefined ? { ttrMaxMs } : {}) },
       inc.highestLevel,
     );
     this.s.incident = null;
@@ -1102,6 +1106,8 @@ class Step {
     s.health = 'pending';
     s.healthySince = null;
     const exit: LastExit = { code: input.code, signal: input.signal, at: input.at, uptimeMs: Math.max(0, input.at - startedAt), statusKnown: input.statusKnown };
+    // A pause of the daemon hid when it ended: not before the pause began, nor before the instance started.
+    if (input.notBefore !== undefined && input.notBefore < input.at) exit.notBefore = Math.max(input.notBefore, startedAt);
     s.lastExit = exit;
     // A clean exit where the restart policy keeps it down (on-failure, never) is the job done, not a failure.
     const clean = cleanExit(exit);
@@ -1830,6 +1836,7 @@ class Step {
     if (s.incident) {
       s.incident.openedAt = at(s.incident.openedAt);
       if (s.incident.firstSignalAt !== undefined) s.incident.firstSignalAt = at(s.incident.firstSignalAt);
+      if (s.incident.firstSignalNotBefore !== undefined) s.incident.firstSignalNotBefore = at(s.incident.firstSignalNotBefore);
       if (s.incident.recoveredAt != null) s.incident.recoveredAt = at(s.incident.recoveredAt);
     }
     if (s.placement && byMs < 0) {

@@ -56,6 +56,8 @@ export type ServiceInput =
       signal: string | null;
       at: number;
       statusKnown: boolean;
+      /** The daemon was paused just before it noticed the exit: the pause's start (wall ms), the earliest the exit can have been. */
+      notBefore?: number;
       lastLines?: string[];
       leftoversKilled?: number;
       /** Of those, how many it had started outside its group (after a clean exit: the command daemonized). */

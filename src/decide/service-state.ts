@@ -29,6 +29,11 @@ export interface LastExit {
   at: number;
   uptimeMs: number;
   statusKnown: boolean;
+  /**
+   * The daemon was paused (SIGSTOP, a frozen VM) when the exit happened: it may have happened any time from the pause's
+   * start (this, wall ms) to `at`, when the daemon noticed it. Absent from normal runs.
+   */
+  notBefore?: number;
   /** The start failed before any process ran (the spawn error: ENOENT, EACCES, EMFILE): there was no exit to describe. */
   startError?: string;
 }
@@ -47,6 +52,8 @@ export interface Incident {
   openedAt: number;
   /** The first failure signal: the exit, or the first failed probe result of the run that led to it. TTR starts here. */
   firstSignalAt?: number;
+  /** The first signal was seen late (the daemon was paused): it may have come as early as this; the outage is at most from here. */
+  firstSignalNotBefore?: number;
   level: Level;
   highestLevel: Level;
   reason: string;

@@ -151,7 +151,8 @@ export interface EventPayloads {
   'incident.action': { action: string; [key: string]: unknown };
   'incident.escalated': { reason: string; lastRung: string | null; cause: string; lastLines: string[]; restarts: number; repairsKept?: string[] };
   /** closedBy: not a recovery; a person's reload removed or replaced the service, or a person stopped it before it recovered. */
-  'incident.resolved': { ttrMs: number; highestLevel: Level; outcome: ResolvedOutcome; reason: string; closedBy?: 'reload' | 'stop' };
+  /** ttrMaxMs: the failure was seen late (the daemon was paused): the outage lasted at most this (ttrMs is from when it was seen). */
+  'incident.resolved': { ttrMs: number; highestLevel: Level; outcome: ResolvedOutcome; reason: string; closedBy?: 'reload' | 'stop'; ttrMaxMs?: number };
   'daemon.adopted': { pid: number; stopResumed?: 'start' | 'hold' | 'stay' };
   'daemon.fault': { effect: string; error: string };
   'daemon.housekeeping': { removed?: string[]; error?: string; writesTo?: string; dropped?: number; droppedByType?: Record<string, number>; droppedFrom?: number; droppedTo?: number };
