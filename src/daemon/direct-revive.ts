@@ -58,7 +58,7 @@ export async function reviveServicesDirectly(config: ClawbackConfig, stateDir: s
     if (finishedJob(current, service.restart.policy)) continue;
     // Passes come a minute apart: the service's own intensity window never fills here, the guardian's start limit does.
     const limit = service.restart.guardianStartLimit;
-    const policy = { ...policyFor(service, { doctor: false, agent: false }), intensity: { maxRestarts: limit.burst, window: limit.interval } };
+    const policy = { ...policyFor(service, { doctor: false, agent: false }), intensity: { maxRestarts: limit.burst, window: limit.interval }, guardian: true };
     // A cluster singleton runs only under a daemon's etcd lease: the guardian holds none, so its reducer stands by.
     const placed = service.placement === 'singleton' ? decide(current, { type: 'placement', active: false, holder: null, reason: 'the guardian holds no lease' }, ctx(), policy).state : current;
     // The recorded instance died unwatched (one an earlier pass started, or the dead daemon's): reported to the reducer

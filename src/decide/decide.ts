@@ -505,12 +505,15 @@ class Step {
       }
     }
     this.human(`${reason}${this.skippedDoctorText(inc, doctorUseless)}${budgetNote || this.skippedAgentText(inc)}`);
+    // Held for want of the daemon's rungs: the daemon, once back, climbs on from here (handBackFromGuardian).
+    if (p.guardian && s.incident === inc) inc.guardianHeld = reason;
   }
 
   /** Why the doctor did not run on this climb, when the reason does not say it already (attempts used, or none allowed). */
   private skippedDoctorText(inc: Incident, doctorUseless: boolean): string {
     const n = this.p.doctorAttempts;
     if (doctorUseless) return '';
+    if (this.p.guardian) return '; no doctor run under the guardian (no daemon runs): the daemon takes the service back when it is back';
     if (n === 0) return '; no doctor run: doctor.attempts is 0';
     const last = inc.lastRung?.startsWith('doctor: ') ? ` (last: ${inc.lastRung.slice(8)})` : '';
     return `; no doctor run: its ${n} attempt(s) for this incident are used${last}`;
@@ -917,6 +920,7 @@ class Step {
         if (!s.instance) this.startNow('verify');
       }
     }
+    this.handBackFromGuardian();
     // A hold the ladder left for a person (maintenance stopped its climb) is theirs: no doctor run was cut short there.
     if (!s.work && s.held && s.held.reason !== 'human' && s.incident?.status === 'open' && s.incident.level >= 2 && !s.incident.climbPaused && !s.maintenance && s.desired === 'up') {
       this.unrecordedRung(s.incident.level);
@@ -925,6 +929,35 @@ class Step {
     if (s.instance && !this.placed()) this.losePlacement('a new daemon stands by until it wins the lease');
     if (!waitsForDependencies) this.startBoot();
     if (s.held && !s.instance && (s.phase as string) !== 'starting') s.phase = 'held';
+  }
+
+  /**
+   * The guardian held the service at Level 4 while no daemon ran, only for want of a doctor and an agent: this daemon
+   * takes it back. The guardian's hold ends (a fresh restart window) and the incident climbs this daemon's ladder from
+   * there (the doctor, then the agent); with no rung more here (doctor.attempts 0, no agent) it stays with the person,
+   * not paged again. A person's stop, maintenance or work in flight decide instead.
+   */
+  private handBackFromGuardian(): void {
+    const s = this.s;
+    const inc = s.incident;
+    const why = inc?.guardianHeld;
+    if (!inc || why === undefined || this.p.guardian) return;
+    delete inc.guardianHeld;
+    if (inc.status !== 'waiting-human' || s.work || s.maintenance || s.desired === 'down' || s.instance || !s.held) return;
+    const p = this.p;
+    const doctor = inc.doctorRuns < p.doctorAttempts;
+    const agent = p.agent !== null && inc.agentRuns === 0 && !inc.agentNotStarted;
+    if (!doctor && !agent) {
+      this.emit('incident.action', 'info', `${p.name}: the daemon is back; the guardian's hold stays: this daemon has no rung more to try (doctor.attempts is ${p.doctorAttempts}, no agent)`, { action: 'guardian-hold-kept', reason: why }, 4);
+      return;
+    }
+    this.emit('incident.action', 'warning', `${p.name}: the daemon is back and takes the service back from the guardian, which held it (${why}): climbing its own ladder`, { action: 'guardian-handback', reason: why }, 1);
+    inc.status = 'open';
+    inc.level = 1;
+    inc.recoveredAt = null;
+    s.coolDownUntil = null;
+    this.clearHold('the daemon took the service back from the guardian', true);
+    this.climb(`${why} (under the guardian, which has no doctor or agent)`, false);
   }
 
   /**

@@ -49,6 +49,11 @@ export interface ServicePolicy {
    * included); absent: `clawback resume NAME`, which addresses ~/.clawback's daemon only.
    */
   resumeCommand?: string;
+  /**
+   * The guardian's direct revive runs the service under this policy (no doctor, no agent, its start limit): a Level 4
+   * its climb reaches for want of those rungs is marked (Incident.guardianHeld) for the daemon to take back.
+   */
+  guardian?: boolean;
 }
 
 /** What Level 4 and its follow-ups tell a person to run. */

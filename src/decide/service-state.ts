@@ -85,6 +85,12 @@ export interface Incident {
    * in flight. A new daemon must not take it for an older Clawback's unrecorded run and start the doctor (and the service).
    */
   climbPaused?: string;
+  /**
+   * The guardian's direct revive (no daemon ran) took the human rung only because it has no doctor and no agent: why
+   * it climbed. The next daemon's boot takes the service back and climbs its own ladder from there (a person's
+   * `resume` was needed before, whatever the daemon's doctor could have done).
+   */
+  guardianHeld?: string;
 }
 
 /**
