@@ -430,6 +430,11 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
             const waiting = notifier.outboxDepth();
             if (waiting > 0) {
               const down = Object.entries(notifier.unreachable()).map(([name, u]) => `${name} unreachable: ${u.reason || 'no answer'}`);
+              // A channel rate-limited past the wait sends nothing in it: not waited for (its alerts go at the next start).
+              const now = ctx.clock.now();
+              for (const [name, r] of Object.entries(notifier.rateLimited())) {
+                if (r.pending > 0 && r.until - now > SHUTDOWN_FLUSH_MS) down.push(`${name} rate-limited for ${Math.ceil((r.until - now) / 1000)} s more: not waited for`);
+              }
               faultLog({ stateDir: ctx.stateDir, redactor: ctx.redactor, clock: ctx.clock })(
                 'warn',
                 { component: 'notify', pending: waiting, flushMs: SHUTDOWN_FLUSH_MS },

@@ -98,7 +98,10 @@ export interface Notifier {
   remember(event: ClawbackEvent): void;
   /** Its memory of events already sent (dedupWindow), for the notifier that replaces it at a reload (deps.replaces). */
   dedupWindow(): DedupWindow;
-  /** Resolves when nothing is pending (or after timeoutMs, default 10 s, on the injected clock). */
+  /**
+   * Resolves when nothing is pending, or nothing left can go before timeoutMs is over (its channel rate-limited or backing
+   * off for longer: it stays spooled), or after timeoutMs (default 10 s, on the injected clock).
+   */
   flush(timeoutMs?: number): Promise<void>;
   /** Cancels reminders, retries and requests in flight; pending messages stay on disk. Idempotent. */
   stop(): Promise<void>;
@@ -228,6 +231,12 @@ interface ChannelRuntime {
    * still names the old chat: each restart otherwise had its first alert refused again. Said as a warning.
    */
   movedTo: string | undefined;
+  /**
+   * Monotonic time its worker sleeps until (a rate-limit wait, a retry's backoff), undefined while it is not sleeping: a
+   * flush does not wait for a channel that sends nothing before the flush is over (a SIGTERM waited its whole 5 s for
+   * a channel told Retry-After: 30, which then sent nothing anyway).
+   */
+  asleepUntil: number | undefined;
   /** When alerts of this channel were last found missing from the outbox (deleted by hand) and said: once per dedupWindow. */
   lostAt: number | undefined;
 }
@@ -328,6 +337,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       unreachable: { tries: 0, said: false },
       movedTo: movedChatFor(outbox.readMovedChatSync(cfg.name), cfg),
       lostAt: undefined,
+      asleepUntil: undefined,
     };
   });
   // Each channel listens to the stop signal while it sends or waits (a request, a pause, a test send): 11 channels
@@ -449,16 +459,17 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     enqueue(event, 'reminder', openedAt);
   });
 
-  function isIdle(): boolean {
-    return channels.every((c) => c.queue.length === 0 || c.dead);
+  /** Nothing more can be delivered before `deadline` (monotonic): each channel is idle, dead, or asleep past it. */
+  function doneBy(deadline: number): boolean {
+    return channels.every((c) => c.queue.length === 0 || c.dead || (c.asleepUntil !== undefined && c.asleepUntil > deadline));
   }
 
   function deadCount(ch: ChannelRuntime): number {
     return ch.parked.length + ch.queue.filter((p) => p.entry.dead).length;
   }
 
+  /** Each flush waiting checks whether it is over (its own deadline): none waiting, nothing is checked. */
   function wakeIdleWaiters(): void {
-    if (!isIdle() && !stopped) return;
     for (const w of [...idleWaiters]) w();
   }
 
@@ -841,10 +852,15 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
 
   /** Waits before the next try; false when stopped. A flush (wake) cuts the wait short. */
   async function pause(ch: ChannelRuntime, ms: number): Promise<boolean> {
+    ch.asleepUntil = clock.monotonic() + ms;
+    // A flush waiting only for this channel ends now if the wait outlasts it.
+    if (idleWaiters.size > 0) wakeIdleWaiters();
     try {
       await clock.sleep(ms, AbortSignal.any([stopCtrl.signal, ch.wake.signal]));
     } catch {
       if (stopped) return false;
+    } finally {
+      ch.asleepUntil = undefined;
     }
     if (ch.wake.signal.aborted) ch.wake = new AbortController();
     return !stopped;
@@ -1128,12 +1144,15 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     },
 
     flush(timeoutMs = 10_000): Promise<void> {
-      if (isIdle() || stopped) return Promise.resolve();
+      // Alerts that cannot go before the deadline (a channel rate-limited or backing off for longer) are not waited for:
+      // they stay spooled, and a stop leaves them for the next start.
+      const deadline = clock.monotonic() + timeoutMs;
+      if (stopped || doneBy(deadline)) return Promise.resolve();
       return new Promise<void>((resolve) => {
         let timedOut = false;
         let timer: { cancel(): void } | undefined;
         const done = (): void => {
-          if (!isIdle() && !stopped && !timedOut) return;
+          if (!doneBy(deadline) && !stopped && !timedOut) return;
           idleWaiters.delete(done);
           timer?.cancel();
           resolve();
