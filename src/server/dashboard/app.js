@@ -3,6 +3,11 @@
 (() => {
   const TOKEN_KEY = 'clawback.token';
   const POLL_MS = 2000;
+  /**
+   * Status requests start at least this far apart: a crash loop's events each asked for one ~60 ms later (~80 a minute
+   * per open page); a burst now gets one, and the state after it at most this long plus an answer later (1.5 s: ~40 a minute at most, the 2 s poll included).
+   */
+  const REFRESH_GAP_MS = 1500;
   /** A daemon that accepts but does not answer (frozen, its event loop blocked) is shown as unreachable after this. */
   const STATUS_TIMEOUT_MS = 5000;
   /**
@@ -208,6 +213,9 @@
     streamRefused: '',
     pollTimer: 0,
     refreshTimer: 0,
+    /** When (performance.now()) the refresh scheduled by refreshTimer is due, and when the last status was asked for. */
+    refreshDue: 0,
+    lastAskedAt: -Infinity,
     incidentTimer: 0,
     inflight: false,
     again: false,
@@ -302,6 +310,10 @@
     if (app.inflight) { app.again = true; return; }
     app.inflight = true;
     const askedAt = performance.now();
+    app.lastAskedAt = askedAt;
+    // This request answers for every event taken so far: one scheduled for them is not asked again after it.
+    clearTimeout(app.refreshTimer);
+    app.refreshTimer = 0;
     try {
       const sent = app.token;
       const res = await fetch('/api/status', { cache: 'no-store', headers: authHeaders(), signal: AbortSignal.timeout(STATUS_TIMEOUT_MS) });
@@ -344,9 +356,17 @@
       if (app.again) { app.again = false; scheduleRefresh(0); }
     }
   }
+  /**
+   * A status request in `ms`, but not sooner than REFRESH_GAP_MS after the last one asked; one already due by then
+   * stands (a burst of events is one refresh, not one each, and a stream of them does not put it off for good).
+   */
   function scheduleRefresh(ms) {
+    const now = performance.now();
+    const due = Math.max(now + ms, app.lastAskedAt + REFRESH_GAP_MS);
+    if (app.refreshTimer && app.refreshDue <= due) return;
     clearTimeout(app.refreshTimer);
-    app.refreshTimer = setTimeout(refresh, ms);
+    app.refreshDue = due;
+    app.refreshTimer = setTimeout(() => { app.refreshTimer = 0; refresh(); }, due - now);
   }
 
   /** Alerts the daemon could not deliver stay visible: "N alerts undelivered to CHANNEL". */
