@@ -28,6 +28,8 @@
   const LEVELS = ['keep-alive', 'watchdog', 'doctor', 'emergency', 'human'];
   const SVG_NS = 'http://www.w3.org/2000/svg';
   const SPARK_H = 44;
+  /** The least room between two restart marks (or two failed-check dots) of a sparkline: its marks are bounded by its width. */
+  const MARK_GAP_PX = 4;
 
   const $ = (id) => document.getElementById(id);
   /** Control characters (C0 but tab and newline, DEL, C1) and bidi controls (U+061C, U+200E/F, U+202A-E, U+2066-9). */
@@ -640,15 +642,23 @@
     const line = xy.map(([a, b], i) => `${i ? 'L' : 'M'}${a.toFixed(1)},${b.toFixed(1)}`).join('');
     const area = `${line}L${xy[xy.length - 1][0].toFixed(1)},${SPARK_H}L${xy[0][0].toFixed(1)},${SPARK_H}Z`;
     // The restart marks and dots, redrawn when they moved; the two paths kept and only their `d` changed.
+    // One mark per MARK_GAP_PX at most: a crash loop drew a line per restart (and a failing probe a dot per check) for
+    // the whole 5 minutes, the page's DOM growing with each; a dense run of them reads the same as a band of marks.
     const marks = [];
+    let lastX = -Infinity;
     for (const r of restarts) {
       if (r < t0) continue;
-      const rx = x(r).toFixed(1);
-      marks.push(['line', { x1: rx, x2: rx, y1: 0, y2: SPARK_H, class: 'restart' }]);
+      const rx = x(r);
+      if (rx - lastX < MARK_GAP_PX) continue;
+      lastX = rx;
+      marks.push(['line', { x1: rx.toFixed(1), x2: rx.toFixed(1), y1: 0, y2: SPARK_H, class: 'restart' }]);
     }
     if (points.length === 1) marks.push(['circle', { cx: xy[0][0].toFixed(1), cy: xy[0][1].toFixed(1), r: 2, class: 'line' }]);
+    lastX = -Infinity;
     points.forEach((p, i) => {
-      if (p.bad) marks.push(['circle', { cx: xy[i][0].toFixed(1), cy: xy[i][1].toFixed(1), r: 2.2, class: 'bad' }]);
+      if (!p.bad || xy[i][0] - lastX < MARK_GAP_PX) return;
+      lastX = xy[i][0];
+      marks.push(['circle', { cx: xy[i][0].toFixed(1), cy: xy[i][1].toFixed(1), r: 2.2, class: 'bad' }]);
     });
     const said = `plot:${JSON.stringify(marks)}`;
     let areaEl = svgEl.querySelector(':scope > path.area');
