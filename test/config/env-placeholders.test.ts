@@ -40,6 +40,12 @@ describe('${VAR} in a service env value', () => {
     expect(w.join('\n')).not.toContain('hunter2');
   });
 
+  it('a compose escape `$${X}` is said as passed with both dollars (there is no escape), not as ${X} unset', () => {
+    const w = warnings('services:\n  - { name: app, command: [sleep, "1"], env: { FOO: "$${FOO}" } }\n');
+    expect(w).toHaveLength(1);
+    expect(w[0]).toContain('services[0].env.FOO: $${FOO} is passed to the service as written, both dollars kept (nothing in the config is expanded, so there is no $$ escape); expected ${FOO} for that text, or the value itself');
+  });
+
   it('validate says it on stderr and exits 0', async () => {
     const file = path.join(tempDir(), 'clawback.yaml');
     writeFileSync(file, 'services:\n  - { name: app, command: [sleep, "1"], env: { API_TOKEN: "${API_TOKEN}" } }\n');
