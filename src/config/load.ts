@@ -12,6 +12,7 @@ import { unusableValues } from './unusable-values.js';
 import { logFileClashes } from './log-file-clashes.js';
 import { caseWarnings } from './case-clashes.js';
 import { envPlaceholderWarnings } from './env-placeholders.js';
+import { literalPathWarnings } from './literal-paths.js';
 import { sharedPortWarnings } from './shared-ports.js';
 import { fenceGraceWarnings } from '../cluster/fence-grace-warnings.js';
 import { predictionSampleWarnings } from '../predict/sample-warnings.js';
@@ -160,7 +161,16 @@ function resolvePaths(config: ClawbackConfig, base: string): ClawbackConfig {
     const first = s.command[0];
     if (first && !s.shell && (first.startsWith('./') || first.startsWith('../'))) s.command[0] = path.resolve(s.cwd, first);
     if (s.external?.pidFile) s.external.pidFile = path.resolve(s.cwd, expandHome(s.external.pidFile));
+    if (s.emergency?.allowedPaths) s.emergency.allowedPaths = s.emergency.allowedPaths.map((p) => path.resolve(s.cwd!, expandHome(p)));
+    // A probe's own paths follow the same rule (they were used as written: relative to the daemon's cwd, `~` literal).
+    for (const p of s.probes) {
+      if (p.kind === 'config' && p.path) p.path = path.resolve(s.cwd, expandHome(p.path));
+      if (p.kind === 'log' && p.file) p.file = path.resolve(s.cwd, expandHome(p.file));
+      if (p.kind === 'command' && p.cwd) p.cwd = path.resolve(s.cwd, expandHome(p.cwd));
+    }
   }
+  const tls = config.cluster?.tls;
+  if (tls) for (const k of ['ca', 'cert', 'key'] as const) if (tls[k]) tls[k] = abs(tls[k]);
   return config;
 }
 
@@ -258,6 +268,7 @@ function loadFromRaw(raw: unknown, file: string, opts: LoadOptions): LoadedConfi
   const warnings = [
     ...caseWarnings(declared, file, [stateDir, ...declared.services.flatMap((s) => (s.logs.dir ? [logsDir(s.logs.dir)] : []))]),
     ...envPlaceholderWarnings(declared),
+    ...literalPathWarnings(declared),
     ...sharedPortWarnings(declared),
     ...fenceGraceWarnings(declared),
     ...tlsSchemeWarnings(declared),
