@@ -218,7 +218,7 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array, opt
 }
 
 /** chown of the temp file, only when it differs (a user who is not root may still keep their own file's group). */
-async function giveOwner(handle: fs.FileHandle, tmp: string, owner: FileOwner): Promise<void> {
+export async function giveOwner(handle: fs.FileHandle, tmp: string, owner: FileOwner): Promise<void> {
   const st = await handle.stat();
   if (st.uid === owner.uid && st.gid === owner.gid) return;
   try {
@@ -241,7 +241,7 @@ function giveOwnerSync(fd: number, tmp: string, owner: FileOwner): void {
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   try {
     const handle = await fs.open(dir, 'r');
     try {

@@ -2,6 +2,7 @@
 // one name, the others keep the old inode and its bytes. Writers of a user's file ask here first.
 import { promises as fs, closeSync, fchmodSync, fchownSync, fstatSync, fsyncSync, ftruncateSync, openSync, statSync, writeSync } from 'node:fs';
 import { ShortWriteError, writeFileAtomic, writeFileAtomicSync, type FileOwner } from './atomic-write.js';
+import { copyFileAtomic, copyInto, hashFile } from './stream-copy.js';
 
 /** Why `file` cannot be replaced by rename (it has other names), or undefined when it can (or is not there). */
 export async function hardLinkBlock(file: string): Promise<string | undefined> {
@@ -57,6 +58,32 @@ export async function putBackBytes(file: string, bytes: Buffer, opts: { mode?: n
   if (names > 1) return overwriteInPlace(file, bytes, opts);
   await writeFileAtomic(file, bytes, { mode: opts.mode, ...(opts.owner ? { owner: opts.owner } : {}) });
   if (opts.mode !== undefined) await fs.chmod(file, opts.mode);
+}
+
+/**
+ * putBackBytes from a file (a backup copy), a chunk at a time: a state database of GiBs is never held in memory. The
+ * copy must have `sha256` when given (checked before anything is replaced: a damaged backup copy is not put back).
+ */
+export async function putBackFile(file: string, src: string, opts: { mode?: number | undefined; owner?: FileOwner | undefined; sha256?: string | undefined }): Promise<void> {
+  const names = await fs.stat(file).then((st) => (st.isFile() ? st.nlink : 1), () => 1);
+  if (names <= 1) {
+    await copyFileAtomic(src, file, opts);
+    return;
+  }
+  if (opts.sha256 !== undefined) {
+    const have = await hashFile(src);
+    if (have?.sha256 !== opts.sha256) throw new Error(`${src} is not the copy the backup recorded: ${file} not rewritten`);
+  }
+  const handle = await fs.open(file, 'r+');
+  try {
+    await copyInto(src, handle, file, false);
+    await handle.sync();
+    const fix = stillToSet(await handle.stat(), opts);
+    if (fix.owner) await handle.chown(fix.owner.uid, fix.owner.gid);
+    if (fix.mode !== undefined) await handle.chmod(fix.mode);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** putBackBytes, synchronously: for a put-back that must finish inside a signal handler (the drill's file guard). */

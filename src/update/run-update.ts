@@ -210,12 +210,12 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
     return failed('the service did not stop');
   }
   const backedUp = await step('backup', async () => {
-    backup = await takeBackup(backupDir, service.configFile ? [service.configFile.path] : [], u.stateFiles, clock.now());
+    backup = await takeBackup(backupDir, service.configFile ? [service.configFile.path] : [], u.stateFiles, clock.now(), { limitBytes: u.backupLimit });
     return { ok: true, message: `${backup.entries.length} file(s) copied into ${backupDir}`, details: { files: backup.entries.map((e) => e.file) } };
   });
   if (!backedUp) {
     await untouched();
-    // The step's own words name the file and why (`backup failed: <file> is 3.0 GiB, ...`).
+    // The step's own words name the file and why (`backup failed: the state files to back up come to 5.0 GiB (the largest: <file> ...`).
     return failed(`${steps[steps.length - 1]!.message} (without it a rollback could not put the files back, so the service was started again as it was)`);
   }
 

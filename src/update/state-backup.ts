@@ -1,10 +1,10 @@
 // Copies of the service's config and state files taken while it is stopped (so they are consistent), restored on rollback.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import { expandPathGlob } from '../doctor/path-glob.js';
 import { ownerToGive, writeFileAtomic } from '../platform/atomic-write.js';
-import { putBackBytes } from '../platform/hard-links.js';
+import { putBackFile } from '../platform/hard-links.js';
+import { copyFileAtomic, hashFile } from '../platform/stream-copy.js';
 import { formatBytes } from '../probes/byte-size.js';
 
 export interface BackupEntry {
@@ -29,10 +29,13 @@ export interface BackupManifest {
   entries: BackupEntry[];
 }
 
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+/** Default of update.backupLimit: the most a backup copies in all (its files' sizes added up). */
+export const DEFAULT_BACKUP_LIMIT_BYTES = 4 * 2 ** 30;
 
-/** Largest file a backup copies: it is read whole, and Node reads at most 2 GiB into one buffer. */
-export const MAX_BACKUP_FILE_BYTES = 2 ** 31 - 1;
+export interface BackupOptions {
+  /** update.backupLimit: a backup whose files add up to more fails before anything is copied. */
+  limitBytes?: number;
+}
 
 /** undefined for a file that does not exist (nor its directory); any other error is the caller's. */
 const gone = (err: unknown): undefined => {
@@ -40,6 +43,13 @@ const gone = (err: unknown): undefined => {
   if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
   throw err;
 };
+
+/** The exact part of a pattern: the directory before its first wildcard (undefined when it has none). */
+function globPrefix(pattern: string): string | undefined {
+  const segs = path.resolve(pattern).split(path.sep);
+  const first = segs.findIndex((s) => /[*?]/.test(s));
+  return first < 0 ? undefined : segs.slice(0, first).join(path.sep) || path.sep;
+}
 
 /**
  * The path itself when `pattern` is an exact path (no `*` / `?`) that is a symbolic link to a file. A glob never follows
@@ -58,7 +68,7 @@ async function linkNamedExactly(pattern: string): Promise<string | undefined> {
  * Copies `files` (exact paths) and every file matching `patterns` into `dir`. SQLite's -wal/-shm files match
  * the same globs when the globs allow it (e.g. `*.sqlite*`); the service must be stopped so the set is consistent.
  */
-export async function takeBackup(dir: string, files: string[], patterns: string[], now: number): Promise<BackupManifest> {
+export async function takeBackup(dir: string, files: string[], patterns: string[], now: number, opts: BackupOptions = {}): Promise<BackupManifest> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const all = new Set<string>(files);
   for (const p of patterns) {
@@ -66,28 +76,56 @@ export async function takeBackup(dir: string, files: string[], patterns: string[
     const named = await linkNamedExactly(p);
     if (named) all.add(named);
   }
+  const sized: Array<{ file: string; size: number; disk: number }> = [];
+  for (const file of [...all].sort()) {
+    const st = await fs.stat(file).catch(gone);
+    // A sparse file's copy keeps its holes: it takes on disk what the original does.
+    if (st) sized.push({ file, size: st.size, disk: Math.min(st.size, st.blocks * 512) });
+  }
+  await checkRoom(dir, sized, opts.limitBytes ?? DEFAULT_BACKUP_LIMIT_BYTES);
   const entries: BackupEntry[] = [];
   let i = 0;
-  for (const file of [...all].sort()) {
-    // Only a file that is gone is skipped (a glob's match removed meanwhile, a config not yet written). One that cannot be
-    // copied (too large, unreadable) fails the backup: left out, a rollback would keep what the new version made of it
-    // and say nothing.
-    const st = await fs.stat(file).catch(gone);
-    if (!st) continue;
-    if (st.size > MAX_BACKUP_FILE_BYTES) throw new Error(`${file} is ${formatBytes(st.size)}, more than a backup copies (${formatBytes(MAX_BACKUP_FILE_BYTES)} per file): remove it from update.stateFiles or make it smaller`);
-    const bytes = await fs.readFile(file).catch(gone);
-    if (!bytes) continue;
-    const link = await fs.readlink(file).catch(() => null);
-    const stored = `${String(i).padStart(4, '0')}-${path.basename(file)}`;
-    i += 1;
-    // Durable before the manifest names it (fsync of the copy and of the directory): after a power cut a manifest must
-    // not point at an empty or short copy, which a rollback would then put back over the user's config.
-    await writeFileAtomic(path.join(dir, stored), bytes, { mode: 0o600 });
-    entries.push({ file, stored, sha256: sha(bytes), bytes: bytes.length, mode: st.mode & 0o777, uid: st.uid, gid: st.gid, link });
+  try {
+    for (const { file } of sized) {
+      // Only a file that is gone is skipped (a glob's match removed meanwhile, a config not yet written). One that cannot
+      // be copied (unreadable, a full disk) fails the backup: left out, a rollback would keep what the new version made
+      // of it and say nothing.
+      const st = await fs.stat(file).catch(gone);
+      if (!st) continue;
+      const stored = `${String(i).padStart(4, '0')}-${path.basename(file)}`;
+      i += 1;
+      // A chunk at a time (a state database of GiBs never in memory), holes kept; durable before the manifest names it
+      // (fsync of the copy and of the directory): after a power cut a manifest must not point at a short copy.
+      const copied = await copyFileAtomic(file, path.join(dir, stored), { mode: 0o600 }).catch(gone);
+      if (!copied) continue;
+      const link = await fs.readlink(file).catch(() => null);
+      entries.push({ file, stored, sha256: copied.sha256, bytes: copied.bytes, mode: st.mode & 0o777, uid: st.uid, gid: st.gid, link });
+    }
+    const manifest: BackupManifest = { takenAt: now, patterns, entries };
+    await writeFileAtomic(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
+    return manifest;
+  } catch (err) {
+    // No manifest names them: copies of a failed backup only hold the space (GiBs) the service needs to start again.
+    for (const e of entries) await fs.rm(path.join(dir, e.stored), { force: true }).catch(() => undefined);
+    throw err;
   }
-  const manifest: BackupManifest = { takenAt: now, patterns, entries };
-  await writeFileAtomic(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
-  return manifest;
+}
+
+/**
+ * Refuses a backup over `limit` in all (update.backupLimit), or larger than the room left on the backup's disk, before
+ * anything is copied: a copy that fills the disk half-way costs the service its start, and every other writer its room.
+ */
+async function checkRoom(dir: string, files: Array<{ file: string; size: number; disk: number }>, limit: number): Promise<void> {
+  const total = files.reduce((n, f) => n + f.size, 0);
+  const largest = files.reduce<{ file: string; size: number } | undefined>((m, f) => (!m || f.size > m.size ? f : m), undefined);
+  const biggest = largest ? ` (the largest: ${largest.file} is ${formatBytes(largest.size)})` : '';
+  if (total > limit) {
+    throw new Error(`the state files to back up come to ${formatBytes(total)}${biggest}, more than update.backupLimit (${formatBytes(limit)}): raise update.backupLimit or remove files from update.stateFiles`);
+  }
+  const need = files.reduce((n, f) => n + f.disk, 0);
+  const fsStat = await fs.statfs(dir).catch(() => undefined);
+  const free = fsStat ? fsStat.bavail * fsStat.bsize : Infinity;
+  if (need > free) throw new Error(`the state files to back up take ${formatBytes(need)} on disk${biggest}, more than the ${formatBytes(free)} free where the backup goes (${dir}): free some space first`);
 }
 
 export async function readBackup(dir: string): Promise<BackupManifest | undefined> {
@@ -143,14 +181,14 @@ export async function restoreBackup(dir: string, manifest: BackupManifest): Prom
   const known = new Set(manifest.entries.map((e) => e.file));
   let i = 0;
   let after: string | undefined;
-  const keepAside = async (file: string, bytes: Buffer): Promise<void> => {
+  const keepAside = async (file: string): Promise<void> => {
     after ??= await freshEvidenceDir(dir);
     report.evidenceDir = after;
     const copy = path.join(after, `${String(i).padStart(4, '0')}-${path.basename(file)}`);
     i += 1;
     // Durable before the original is rewritten (an in-place write torn by a power cut leaves this copy the only one). A
     // copy cut short by a full disk is no evidence and holds the space the next file needs: its temp file is removed.
-    await writeFileAtomic(copy, bytes, { mode: 0o600 });
+    await copyFileAtomic(file, copy, { mode: 0o600 });
   };
   // Evidence first: a file whose current bytes cannot be kept aside is not overwritten (it is its own evidence).
   const attempt = async (file: string, fn: () => Promise<void>): Promise<void> => {
@@ -162,14 +200,14 @@ export async function restoreBackup(dir: string, manifest: BackupManifest): Prom
   };
   for (const e of manifest.entries) {
     await attempt(e.file, async () => {
-      const now = await fs.readFile(e.file).catch(() => undefined);
-      if (now && sha(now) === e.sha256 && (await sameShape(e))) {
+      // Unreadable (EACCES, EIO) throws: a file whose bytes cannot be kept aside is not overwritten (its own evidence).
+      const now = await hashFile(e.file);
+      if (now && now.sha256 === e.sha256 && (await sameShape(e))) {
         report.unchanged.push(e.file);
         return;
       }
-      if (now) await keepAside(e.file, now);
-      const bytes = await fs.readFile(path.join(dir, e.stored));
-      await putBack(e, bytes);
+      if (now) await keepAside(e.file);
+      await putBack(e, path.join(dir, e.stored));
       report.restored.push(e.file);
     });
   }
@@ -177,9 +215,8 @@ export async function restoreBackup(dir: string, manifest: BackupManifest): Prom
     for (const f of await expandPathGlob(p).catch(() => [] as string[])) {
       if (known.has(f)) continue;
       await attempt(f, async () => {
-        const bytes = await fs.readFile(f).catch(() => undefined);
-        if (!bytes) return;
-        await keepAside(f, bytes);
+        if (!(await fs.stat(f).catch(() => undefined))) return;
+        await keepAside(f);
         await fs.rm(f, { force: true });
         report.movedAside.push(f);
       });
@@ -213,7 +250,7 @@ function givenOwner(e: BackupEntry): { uid: number; gid: number } | undefined {
  * version changed in place is written in place, so every name has the old bytes again (both versions are kept: the
  * backup and <dir>/after/).
  */
-async function putBack(e: BackupEntry, bytes: Buffer): Promise<void> {
+async function putBack(e: BackupEntry, copy: string): Promise<void> {
   if (typeof e.link === 'string') {
     const now = await fs.readlink(e.file).catch(() => undefined);
     if (now !== e.link) {
@@ -227,5 +264,5 @@ async function putBack(e: BackupEntry, bytes: Buffer): Promise<void> {
   const target = linked ?? (typeof e.link === 'string' ? path.resolve(path.dirname(e.file), e.link) : e.file);
   const owner = givenOwner(e);
   await fs.mkdir(path.dirname(target), { recursive: true });
-  await putBackBytes(target, bytes, { mode: e.mode, owner });
+  await putBackFile(target, copy, { mode: e.mode, owner, sha256: e.sha256 });
 }

@@ -1,6 +1,7 @@
 // The `update` key of a service: where Clawback installs versions side by side and how it judges a switch.
 import { z } from 'zod';
 import { duration, timeBound } from '../config/duration-schema.js';
+import { byteSize } from '../probes/byte-size-schema.js';
 
 export const updateSchema = z.strictObject({
   /** The npm package (the OpenClaw preset: "openclaw"). */
@@ -23,6 +24,8 @@ export const updateSchema = z.strictObject({
   installTimeout: timeBound.default(900_000),
   /** The gateway's state files to back up before a switch and restore on rollback (paths or globs). */
   stateFiles: z.array(z.string()).default([]),
+  /** The most the backup of the config and stateFiles may copy in all ("4GiB"): a larger one fails the update before the switch. */
+  backupLimit: byteSize.default(4 * 1024 ** 3),
   /** Readiness URL watched after the switch; default the service's probe named "readiness", else its first http probe. */
   readyUrl: z.string().url().optional(),
   /** How long the new version has to become ready before the update is rolled back. */

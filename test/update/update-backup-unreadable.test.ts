@@ -1,4 +1,4 @@
-// A state file the backup cannot copy (here larger than the 2 GiB it reads whole) was left out without a word: the update
+// A state file the backup cannot copy (here larger than update.backupLimit, 4 GiB by default) was left out without a word: the update
 // went on, and its rollback kept what the new version had made of that file while saying "rolled back". Now the backup
 // fails, names the file and its size, and the service is started again as it was, never switched. A state file named by
 // its exact path that is a symbolic link was left out the same way (only globs keep from following links).
@@ -7,11 +7,11 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { startUpdateHarness, type UpdateHarness } from './update-harness.js';
 import { tempDir } from '../helpers/daemon.js';
-import { MAX_BACKUP_FILE_BYTES, takeBackup } from '../../src/update/state-backup.js';
+import { DEFAULT_BACKUP_LIMIT_BYTES, takeBackup } from '../../src/update/state-backup.js';
 import { waitFor } from '../helpers/processes.js';
 
 // Sparse: truncate() extends the file without writing a block, so no disk is used and nothing reads it whole.
-const HUGE = 3 * 2 ** 30;
+const HUGE = 5 * 2 ** 30;
 
 async function tail(file: string, n: number): Promise<string> {
   const fd = await fs.open(file);
@@ -40,8 +40,8 @@ describe('takeBackup never leaves out a file it cannot copy', () => {
     await fs.writeFile(path.join(state, 'a.db'), 'rows\n');
     await fs.writeFile(path.join(state, 'big.db'), '');
     await fs.truncate(path.join(state, 'big.db'), HUGE);
-    expect(HUGE).toBeGreaterThan(MAX_BACKUP_FILE_BYTES);
-    await expect(takeBackup(path.join(dir, 'b1'), [], [path.join(state, '*.db')], 1)).rejects.toThrow(`${path.join(state, 'big.db')} is 3.0 GiB, more than a backup copies`);
+    expect(HUGE).toBeGreaterThan(DEFAULT_BACKUP_LIMIT_BYTES);
+    await expect(takeBackup(path.join(dir, 'b1'), [], [path.join(state, '*.db')], 1)).rejects.toThrow(`${path.join(state, 'big.db')} is 5.0 GiB), more than update.backupLimit (4.0 GiB)`);
     await expect(fs.access(path.join(dir, 'b1', 'manifest.json'))).rejects.toThrow();
     await fs.rm(path.join(state, 'big.db'));
     // A configured file that does not exist (nor its directory) is still no error: there is nothing to put back.
@@ -66,7 +66,7 @@ describe('clawback update with a state file the backup cannot copy (real daemon,
     const view = await h.finished(r.body.runId);
     const report = view.report!;
     expect(report.outcome, report.message).toBe('failed');
-    expect(report.message).toContain(`backup failed: ${h.statePath} is 3.0 GiB, more than a backup copies`);
+    expect(report.message).toContain(`backup failed: the state files to back up come to 5.0 GiB (the largest: ${h.statePath} is 5.0 GiB), more than update.backupLimit (4.0 GiB)`);
     expect(report.message).toContain('still on 1.0.0');
     expect(report.steps.map((s) => s.step)).toEqual(['install', 'validate', 'stop', 'backup']);
     expect(await h.current()).toBe('1.0.0');
@@ -74,7 +74,7 @@ describe('clawback update with a state file the backup cannot copy (real daemon,
     // Only the old version opened it (its restart), never 1.1.0.
     expect(await tail(h.statePath, 200)).not.toContain('1.1.0');
     const failed = h.td.events.find((e) => e.type === 'update.failed' && (e.details as { runId?: string })?.runId === r.body.runId);
-    expect(failed?.message).toContain(`${h.statePath} is 3.0 GiB`);
+    expect(failed?.message).toContain(`${h.statePath} is 5.0 GiB`);
   }, 120_000);
 });
 
