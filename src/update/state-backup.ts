@@ -20,6 +20,11 @@ export interface BackupEntry {
   gid?: number;
   /** What the path pointed at when it was the user's symbolic link, null when it was none (absent in older backups). */
   link?: string | null;
+  /**
+   * The real directory holding the file when it was backed up (absent in older backups): a restore writes nothing
+   * where the path now leads elsewhere (a directory replaced by a symbolic link since).
+   */
+  realDir?: string;
 }
 
 export interface BackupManifest {
@@ -27,6 +32,8 @@ export interface BackupManifest {
   /** The globs the state files came from: on restore, files matching them that the backup lacks are moved aside. */
   patterns: string[];
   entries: BackupEntry[];
+  /** Each pattern's real directory before its first wildcard at backup time (absent in older backups): see realDir. */
+  roots?: Record<string, string>;
 }
 
 /** Default of update.backupLimit: the most a backup copies in all (its files' sizes added up). */
@@ -71,10 +78,14 @@ async function linkNamedExactly(pattern: string): Promise<string | undefined> {
 export async function takeBackup(dir: string, files: string[], patterns: string[], now: number, opts: BackupOptions = {}): Promise<BackupManifest> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const all = new Set<string>(files);
+  const roots: Record<string, string> = {};
   for (const p of patterns) {
     for (const f of await expandPathGlob(p)) all.add(f);
     const named = await linkNamedExactly(p);
     if (named) all.add(named);
+    const prefix = globPrefix(p);
+    const real = prefix === undefined ? undefined : await fs.realpath(prefix).catch(() => undefined);
+    if (real !== undefined) roots[p] = real;
   }
   const sized: Array<{ file: string; size: number; disk: number }> = [];
   for (const file of [...all].sort()) {
@@ -99,9 +110,10 @@ export async function takeBackup(dir: string, files: string[], patterns: string[
       const copied = await copyFileAtomic(file, path.join(dir, stored), { mode: 0o600 }).catch(gone);
       if (!copied) continue;
       const link = await fs.readlink(file).catch(() => null);
-      entries.push({ file, stored, sha256: copied.sha256, bytes: copied.bytes, mode: st.mode & 0o777, uid: st.uid, gid: st.gid, link });
+      const realDir = await fs.realpath(path.dirname(file));
+      entries.push({ file, stored, sha256: copied.sha256, bytes: copied.bytes, mode: st.mode & 0o777, uid: st.uid, gid: st.gid, link, realDir });
     }
-    const manifest: BackupManifest = { takenAt: now, patterns, entries };
+    const manifest: BackupManifest = { takenAt: now, patterns, entries, roots };
     await writeFileAtomic(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
     return manifest;
   } catch (err) {
@@ -200,6 +212,9 @@ export async function restoreBackup(dir: string, manifest: BackupManifest): Prom
   };
   for (const e of manifest.entries) {
     await attempt(e.file, async () => {
+      // Before anything is read or written through it: the file's directory must still be the one backed up.
+      const moved = await dirMoved(e.file, e.realDir);
+      if (moved) throw new Error(`not restored: ${moved}; nothing is written through a link the backup did not see (its copy stays in ${path.join(dir, e.stored)})`);
       // Unreadable (EACCES, EIO) throws: a file whose bytes cannot be kept aside is not overwritten (its own evidence).
       const now = await hashFile(e.file);
       if (now && now.sha256 === e.sha256 && (await sameShape(e))) {
@@ -212,6 +227,12 @@ export async function restoreBackup(dir: string, manifest: BackupManifest): Prom
     });
   }
   for (const p of manifest.patterns) {
+    const prefix = globPrefix(p);
+    const moved = prefix === undefined ? undefined : await dirMoved(path.join(prefix, 'x'), manifest.roots?.[p]);
+    if (moved) {
+      report.failed.push({ file: p, error: `files the new version added were not moved aside: ${moved}` });
+      continue;
+    }
     for (const f of await expandPathGlob(p).catch(() => [] as string[])) {
       if (known.has(f)) continue;
       await attempt(f, async () => {
@@ -223,6 +244,28 @@ export async function restoreBackup(dir: string, manifest: BackupManifest): Prom
     }
   }
   return report;
+}
+
+/**
+ * Why `file`'s directory is no longer `realDir`, the real directory it was in at backup time (a directory on its path
+ * replaced by a symbolic link to elsewhere since), or undefined when it is (or was not recorded). A directory that is
+ * gone is judged by its nearest ancestor that is there: the restore creates the rest inside it.
+ */
+async function dirMoved(file: string, realDir: string | undefined): Promise<string | undefined> {
+  if (realDir === undefined) return undefined;
+  let dir = path.dirname(file);
+  let rest = '';
+  for (;;) {
+    const real = await fs.realpath(dir).catch(() => undefined);
+    if (real !== undefined) {
+      const now = path.join(real, rest);
+      return now === realDir ? undefined : `${path.dirname(file)} now leads to ${now}, not to ${realDir} as when it was backed up`;
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return undefined;
+    rest = path.join(path.basename(dir), rest);
+    dir = up;
+  }
 }
 
 /**
