@@ -166,6 +166,8 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
         stateDir: ctx.stateDir,
         emit: ctx.emit,
         signal,
+        // Its verdict (finish) lets the directory go: no other run there starts beside this one's verification or revert.
+        holdDirUntilVerdict: true,
         context: {
           timeline: timeline.slice(-80),
           probes: status.probes.map((p) => ({ name: `${p.name} (${p.kind}, ${p.verdict})`, status: p.lastResult?.status ?? 'not checked', message: p.lastResult?.message ?? '' })),

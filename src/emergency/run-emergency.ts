@@ -57,6 +57,12 @@ export interface RunEmergencyOptions {
   redactor: Redactor;
   stateDir: string;
   emit(event: ClawbackEvent): void;
+  /**
+   * Keep the lock on the service's cwd past the session and hand it back as `heldDir`, for the caller to let go once the
+   * run's verdict is carried out (the daemon, runEmergency). Without it the session lets it go at its end, so a caller
+   * that never judges the run cannot leave the directory locked for every later run.
+   */
+  holdDirUntilVerdict?: boolean;
   /** Overrides of the built-in adapters (tests, custom agents). */
   adapters?: Partial<Record<AdapterName, AgentAdapter>>;
   /** For the built-in adapters: tmux socket, extra env, key env. */
@@ -242,6 +248,7 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
     const result = await runLocked(opts, t0, incidentDir);
     // The directory stays this run's until its verdict is carried out: a run let in at the agent's end snapshotted
     // this run's unverified edits, and its own revert later put them back after this run's revert had removed them.
+    if (!opts.holdDirUntilVerdict) return result;
     heldDir = dirLock;
     return { ...result, heldDir: dirLock };
   } finally {
@@ -486,7 +493,7 @@ async function finishLocked(opts: Parameters<typeof finishAgentSession>[0]): Pro
 
 /** Standalone Level 3 (tests, tools): the run, then our own verification, then keep or revert. */
 export async function runEmergency(opts: RunEmergencyOptions): Promise<EmergencyResult> {
-  const run = await runAgentSession(opts);
+  const run = await runAgentSession({ ...opts, holdDirUntilVerdict: true });
   try {
     return await judgeRun(opts, run);
   } finally {
