@@ -1201,7 +1201,7 @@ async function buildDaemon(
   }
 
   // daemon.json left behind by a daemon that is gone: it ended without its shutdown, and nothing said so yet.
-  const died = await previousDaemonEnd(stateDir, { previous: previous.info, now: clock.now(), bootAt: lastBootAt(clock) });
+  const died = await previousDaemonEnd(stateDir, { previous: previous.info, now: clock.now(), bootAt: lastBootAt(clock), startedByGuardian: opts.startedByGuardian === true });
   if (died) {
     say(`warning: ${died.message}`);
     emit(died);

@@ -500,13 +500,18 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     }
 
     // The next daemon would say daemon.died of this one too: this pass says it (guardian.revived), once.
-    if (before) {
+    // A direct start's note serves only the daemon this pass starts (restart() writes it again before a fallback one).
+    let notedDirect = false;
+    const note = (direct: boolean): void => {
+      if (!before) return;
+      notedDirect = direct;
       try {
-        noteGuardianRevive(deps.stateDir, before, clock.now());
+        noteGuardianRevive(deps.stateDir, before, clock.now(), direct);
       } catch (err) {
         report.errors.push(namedDiskRefusal(GUARDIAN_REVIVE_NOTE, err, deps.stateDir));
       }
-    }
+    };
+    note(deps.serviceManager === 'none');
     // A daemon that dies at every start (killed, out of memory) was started again by each pass for ever: past the bound
     // it is left down, said loudly, and its services are kept up directly. A start that reaches daemon.started clears it.
     const loop = readStartAttempt(deps.stateDir);
@@ -519,7 +524,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
       );
     }
     const restartAt = clock.now();
-    const launched = report.startLoop ? undefined : await restart(deps, names, deadline, report);
+    const launched = report.startLoop ? undefined : await restart(deps, names, deadline, report, () => note(true));
     let exit: DaemonExit | undefined;
     void launched?.exited.then((e) => (exit = e), () => undefined);
 
@@ -576,6 +581,8 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
 
     if (await stoppedOnPurpose('the services are not probed')) return done();
     report.outcome = 'daemon-down';
+    // This pass alerts the outage ("could not revive"): whichever daemon starts next takes that end as told.
+    if (notedDirect) note(false);
     const exited = exit as DaemonExit | undefined;
     if (exited && launched) {
       const output = await (launched.output?.() ?? Promise.resolve('')).catch((err: unknown) => `(its output could not be read: ${message(err)})`);
@@ -612,7 +619,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
   }
 }
 
-async function restart(deps: GuardianDeps, names: ReturnType<typeof serviceNames>, deadline: Deadline, report: GuardianReport): Promise<StartedDaemon | undefined> {
+async function restart(deps: GuardianDeps, names: ReturnType<typeof serviceNames>, deadline: Deadline, report: GuardianReport, noteDirect: () => void): Promise<StartedDaemon | undefined> {
   const managerArgv = ((): string[] | undefined => {
     if (deps.serviceManager === 'systemd') return [...SYSTEMCTL_USER, 'restart', names.systemdService];
     if (deps.serviceManager === 'launchd') {
@@ -646,6 +653,7 @@ async function restart(deps: GuardianDeps, names: ReturnType<typeof serviceNames
     }
     report.errors.push(`${managerArgv.join(' ')}: ${problem}`);
     report.actions.push('service manager restart failed: starting the daemon directly');
+    noteDirect();
   }
   // The daemon started directly runs with this process's environment and loads the same file: a config that does not
   // load here makes it exit 78 at once. Under cron (or when the service manager failed) it was started every pass all

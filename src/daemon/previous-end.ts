@@ -14,22 +14,30 @@ export const PREVIOUS_DIED_SHOWN_MS = 60 * 60_000;
 /** Written by the guardian before it starts a daemon again: that end is the guardian's to say (guardian.revived). */
 export const GUARDIAN_REVIVE_NOTE = 'guardian-revive.json';
 
-/** The guardian's note: it found this daemon dead or hung and starts the next one; read (and removed) by that one. */
-export function noteGuardianRevive(stateDir: string, before: Pick<DaemonInfo, 'pid' | 'startedAt'>, now: number): void {
-  writeFileAtomicSync(path.join(stateDir, GUARDIAN_REVIVE_NOTE), JSON.stringify({ pid: before.pid, startedAt: before.startedAt, at: now }) + '\n', { mode: 0o600 });
+/**
+ * The guardian's note: it found this daemon dead or hung and starts the next one; read (and removed) by that one.
+ * `direct`: the guardian starts that one itself (`run --started-by-guardian`), so only such a daemon may take the end as
+ * told. A person's `clawback run` that wins daemon.lock at the same moment is not the guardian's: the guardian then says
+ * "started by someone else" and no guardian.revived, so that daemon must say daemon.died itself, or nobody did.
+ */
+export function noteGuardianRevive(stateDir: string, before: Pick<DaemonInfo, 'pid' | 'startedAt'>, now: number, direct = false): void {
+  writeFileAtomicSync(path.join(stateDir, GUARDIAN_REVIVE_NOTE), JSON.stringify({ pid: before.pid, startedAt: before.startedAt, at: now, ...(direct ? { direct: true } : {}) }) + '\n', { mode: 0o600 });
 }
 
-/** True when the guardian's note names this previous daemon; the note is removed either way (it serves one start). */
-function takeGuardianNote(stateDir: string, previous: DaemonInfo | null): boolean {
+/**
+ * True when the guardian's note names this previous daemon and this daemon is the one it announces (any start after a
+ * service-manager restart, only the guardian's own after a direct one); the note is removed either way (it serves one start).
+ */
+function takeGuardianNote(stateDir: string, previous: DaemonInfo | null, startedByGuardian: boolean): boolean {
   const file = path.join(stateDir, GUARDIAN_REVIVE_NOTE);
-  let note: { pid?: unknown; startedAt?: unknown } | undefined;
+  let note: { pid?: unknown; startedAt?: unknown; direct?: unknown } | undefined;
   try {
     note = JSON.parse(readRegularFileSync(file).toString('utf8')) as typeof note;
   } catch {
     note = undefined;
   }
   rmSync(file, { force: true });
-  return !!previous && note?.pid === previous.pid && note?.startedAt === previous.startedAt;
+  return !!previous && note?.pid === previous.pid && note?.startedAt === previous.startedAt && (note?.direct !== true || startedByGuardian);
 }
 
 /** Journal bytes read (per file) to find the previous daemon's own last word: its crash or stop event. */
@@ -42,6 +50,8 @@ export interface PreviousEndFacts {
   now: number;
   /** Epoch ms of the machine's (or container's) last boot; undefined when unknown. */
   bootAt: number | undefined;
+  /** This daemon was started by the guardian itself (`run --started-by-guardian`). */
+  startedByGuardian?: boolean;
 }
 
 /**
@@ -52,7 +62,7 @@ export interface PreviousEndFacts {
  */
 export async function previousDaemonEnd(stateDir: string, facts: PreviousEndFacts): Promise<ClawbackEvent | undefined> {
   const { previous, now, bootAt } = facts;
-  const byGuardian = takeGuardianNote(stateDir, previous);
+  const byGuardian = takeGuardianNote(stateDir, previous, facts.startedByGuardian === true);
   if (!previous || byGuardian) return undefined;
   if (bootAt !== undefined && bootAt > previous.heartbeatAt) {
     const downMs = Math.max(0, bootAt - previous.heartbeatAt);
