@@ -228,6 +228,8 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
         // This run's own end (its time box, the wind-down the reducer allows it, then its verification and verdict,
         // which the lock covers too): a run waiting for it waits that long.
         until: clock.now() + opts.config.timeBox + AGENT_DEADLINE_SLACK_MS + verdictAllowanceMs(opts),
+        // Named in the lock's note: a run taking over the lock should this daemon die mid-run ends this run's agent first.
+        run: path.resolve(incidentDir),
         ...(opts.signal ? { signal: opts.signal } : {}),
         onWait: (owner) => opts.emit(event(opts, 'incident.action', 'warning', `Level 3: another agent run (${owner ? `pid ${owner.pid}` : 'another process'}) is at work in ${sharedDir}, ${service.name}'s cwd, or in a directory holding it or inside it; this run waits for it (up to ${formatDuration(Math.max(0, lockWaitEnd - clock.monotonic()))}) so neither run's revert undoes the other's changes`, { action: 'agent-waits-agent', cwd: sharedDir, ...(owner ? { pid: owner.pid } : {}) })),
       });
@@ -240,6 +242,11 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
   }
   let heldDir: { release(): Promise<void> } | undefined;
   try {
+    // A run whose daemon died holding the directory (another service's, in the same cwd or one nesting with it) left its
+    // agent at work there: ended when its lock was taken over, before this run snapshots the files.
+    if (dirLock.ended) {
+      opts.emit(event(opts, 'incident.action', 'warning', `Level 3: ${dirLock.ended.length} process(es) of an earlier agent run in ${sharedDir} (its daemon died mid-run) were still running; ended before this run for ${service.name} starts`, { action: 'agent-leftovers-ended', pids: dirLock.ended, cwd: sharedDir }));
+    }
     const { ended: orphans, unjudged } = await takeOverServiceRun(opts.stateDir, service.name, incidentDir, clock);
     if (orphans.length > 0) {
       opts.emit(event(opts, 'incident.action', 'warning', `Level 3: ${orphans.length} process(es) of an earlier agent run for ${service.name} were still running with no daemon judging it; ended before this run starts`, { action: 'agent-leftovers-ended', pids: orphans }));

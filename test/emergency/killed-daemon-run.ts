@@ -11,7 +11,7 @@ import { waitFor } from '../helpers/processes.js';
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 
 const DAEMON = `
-const [dist, stateDir, service, incidentId, configPath, logFile, agent, socket] = process.argv.slice(2);
+const [dist, stateDir, service, incidentId, configPath, logFile, agent, socket, cwd] = process.argv.slice(2);
 const { runAgentSession } = await import(dist + 'emergency/run-emergency.js');
 const { emergencySchema } = await import(dist + 'emergency/emergency-schema.js');
 const { serviceSchema } = await import(dist + 'config/schema.js');
@@ -21,18 +21,21 @@ const { readFile } = await import('node:fs/promises');
 const host = { serviceName: service, configPath, logFile, tailLog: async () => '', readConfig: () => readFile(configPath, 'utf8'), validateConfig: async () => ({ ok: false, error: 'broken' }) };
 await runAgentSession({
   incident: { id: incidentId, openedAt: Date.now(), level: 3, highestLevel: 3, reason: 'exit 78', doctorRuns: 0, agentRuns: 1, status: 'open' },
-  service: serviceSchema.parse({ name: service, command: ['true'], configFile: { path: configPath } }),
+  service: serviceSchema.parse({ name: service, command: ['true'], ...(cwd ? { cwd } : {}), configFile: { path: configPath } }),
   config: emergencySchema.parse({ adapter: 'command', command: [agent, '{prompt_file}'], timeBox: '120s' }),
   host, clock: systemClock(), redactor: new Redactor(), stateDir, emit: () => {},
   adapterOptions: { cli: { tmux: { socket }, env: { CLAWBACK_TEST_CHILD: '1' } } },
 });
 `;
 
-/** Runs `agent` (a command agent) for incident `incidentId` in such a daemon, kills the daemon once `until()`, and waits for its end. */
-export async function killedDaemonRun(s: Scenario, bed: AgentBed, agent: string, incidentId: string, until: () => boolean): Promise<void> {
+/**
+ * Runs `agent` (a command agent) for incident `incidentId` in such a daemon, kills the daemon once `until()`, and waits for
+ * its end. `cwd`: the service's working directory (the run then holds that directory's lock when it dies).
+ */
+export async function killedDaemonRun(s: Scenario, bed: AgentBed, agent: string, incidentId: string, until: () => boolean, opts: { cwd?: string } = {}): Promise<void> {
   const daemonFile = path.join(s.dir, 'daemon.mjs');
   await fs.writeFile(daemonFile, DAEMON);
-  const child = spawn(process.execPath, [daemonFile, DIST, s.stateDir, s.service.name, incidentId, s.host.configPath, s.host.logFile, agent, bed.socket], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [daemonFile, DIST, s.stateDir, s.service.name, incidentId, s.host.configPath, s.host.logFile, agent, bed.socket, ...(opts.cwd ? [opts.cwd] : [])], { stdio: 'ignore' });
   const exited = new Promise((r) => child.once('exit', r));
   try {
     await waitFor(() => until() || undefined, { timeoutMs: 30_000 });
