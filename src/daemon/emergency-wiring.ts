@@ -143,6 +143,8 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
   // (finish). A verdict can come before its run returns (the reducer's at the deadline): such a run's lock goes at once.
   const heldDirs = new Map<string, { release(): Promise<void> }>();
   const judged = new Set<string>();
+  // The runs this daemon started: a verdict on any other (left in flight by a daemon that died) takes the cwd lock itself.
+  const ranHere = new Set<string>();
   const letGo = async (runId: string): Promise<void> => {
     const held = heldDirs.get(runId);
     heldDirs.delete(runId);
@@ -150,6 +152,9 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
   };
   return {
     run: async (incident, runId, signal) => {
+      ranHere.add(runId);
+      // Bounded: runs are few (the budget); a verdict follows its run soon.
+      if (ranHere.size > 16) ranHere.delete(ranHere.values().next().value!);
       // The run is counted on disk before it starts: the runtime wrote the ledger when the reducer counted it.
       const timeline = (await readJournal(path.join(ctx.stateDir, 'journal.jsonl'), { since: incident.openedAt - 60_000 })).filter((e) => e.service === service.name);
       const status = runtime().status();
@@ -189,7 +194,8 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
       return { outcome: r.outcome, summary: r.summary, detail: r.detail, launched: r.launched, ...(r.busyUntil !== undefined ? { busyUntil: r.busyUntil } : {}) };
     },
     finish: async (runId, incidentId, keep, reason, handover, notStarted) => {
-      const { finishAgentSession } = await import('../emergency/run-emergency.js');
+      const { finishAgentSession, agentWorkdir } = await import('../emergency/run-emergency.js');
+      const workdir = agentWorkdir(service);
       try {
         await finishAgentSession({
           stateDir: ctx.stateDir,
@@ -206,6 +212,7 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
           ...(notStarted ? { notStarted: true } : {}),
           ...(runFacts.has(incidentId) ? { runFacts: runFacts.get(incidentId)! } : {}),
           ...(service.configFile ? { configPath: service.configFile.path } : {}),
+          ...(workdir !== undefined && !ranHere.has(runId) ? { workdir } : {}),
         });
       } finally {
         judged.add(runId);
@@ -218,8 +225,9 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
     judgeOrphan: async (inFlight) => {
       // Most boots have no run mark: the run's modules stay unloaded then.
       if (!existsSync(serviceRunPath(ctx.stateDir, service.name))) return;
-      const { judgeOrphanRun } = await import('../emergency/run-emergency.js');
-      await judgeOrphanRun({ stateDir: ctx.stateDir, serviceName: service.name, clock: ctx.clock, redactor: ctx.redactor, emit: ctx.emit, ...(inFlight ? { inFlight } : {}), ...(service.configFile ? { configPath: service.configFile.path } : {}) });
+      const { judgeOrphanRun, agentWorkdir } = await import('../emergency/run-emergency.js');
+      const dir = agentWorkdir(service);
+      await judgeOrphanRun({ stateDir: ctx.stateDir, serviceName: service.name, clock: ctx.clock, redactor: ctx.redactor, emit: ctx.emit, ...(inFlight ? { inFlight } : {}), ...(service.configFile ? { configPath: service.configFile.path } : {}), ...(dir !== undefined ? { workdir: dir } : {}) });
     },
   };
 }

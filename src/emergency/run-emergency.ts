@@ -219,7 +219,7 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
   }
   // Another service's agent at work in this cwd (or one holding it or inside it): its snapshot and revert cover this
   // run's edits too, so wait for it.
-  const sharedDir = service.cwd !== undefined && !tooBroadToEdit(path.resolve(service.cwd)) ? path.resolve(service.cwd) : undefined;
+  const sharedDir = agentWorkdir(service);
   const dirLock = sharedDir === undefined
     ? { ok: true as const, release: async () => undefined }
     : await takeWorkdirLock(opts.stateDir, sharedDir, {
@@ -265,6 +265,11 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
   }
 }
 
+/** The directory a service's runs take turns over (its cwd), none for a cwd too broad to edit (/, the home dir). */
+export function agentWorkdir(service: Pick<ServiceConfig, 'cwd'>): string | undefined {
+  return service.cwd !== undefined && !tooBroadToEdit(path.resolve(service.cwd)) ? path.resolve(service.cwd) : undefined;
+}
+
 /** How long after the agent's end its verdict may come: the reducer's verification window and its start allowance. */
 function verdictAllowanceMs(opts: RunEmergencyOptions): number {
   const win = opts.config.verifyWindow;
@@ -282,6 +287,8 @@ interface OrphanAt {
   configPath?: string;
   /** The caller holds the service's repair lock (a new run about to start). */
   repairLockHeld?: boolean;
+  /** The service's cwd lock to take for the revert (agentWorkdir): none when the caller holds it (a new run). */
+  workdir?: string;
 }
 
 function orphanAt(opts: RunEmergencyOptions): OrphanAt {
@@ -359,6 +366,11 @@ export async function finishAgentSession(opts: {
   repairLockHeld?: boolean;
   /** The service's config file: its repair lock is taken with the state dir's. */
   configPath?: string;
+  /**
+   * The service's cwd (agentWorkdir), its lock to take for the verdict: a run whose daemon died (judged at boot, or by
+   * the reducer as left in flight) lost its lock with that daemon, and its revert would undo a later run's edits there.
+   */
+  workdir?: string;
 }): Promise<{ changedFiles: string[]; revertedFiles: string[]; keptFiles?: string[] }> {
   if (opts.repairLockHeld) return finishLocked(opts);
   // The verdict writes the files the agent changed (a revert, a secret restored): a doctor's repair (the Level 2 that a
@@ -372,10 +384,35 @@ export async function finishAgentSession(opts: {
   });
   // Past the wait the verdict goes ahead all the same: an unverified agent's edits left in place are the worse harm.
   try {
-    return await finishLocked(opts);
+    const dir = opts.workdir === undefined ? undefined : await takeVerdictWorkdir(opts, opts.workdir);
+    try {
+      return await finishLocked(opts);
+    } finally {
+      if (dir?.ok) await dir.release();
+    }
   } finally {
     if (repair.ok) await repair.release();
   }
+}
+
+/**
+ * The cwd lock for the verdict on a run whose daemon died: another service's run at work in that directory snapshotted
+ * it with this run's edits and made its own; the revert waits for that run's turn (up to 45 s), then goes ahead and says so.
+ */
+async function takeVerdictWorkdir(opts: Parameters<typeof finishAgentSession>[0], workdir: string): Promise<Awaited<ReturnType<typeof takeWorkdirLock>>> {
+  const runDir = path.resolve(opts.stateDir, 'incidents', opts.incidentId);
+  const dir = await takeWorkdirLock(opts.stateDir, workdir, {
+    clock: opts.clock,
+    waitMs: REPAIR_LOCK_WAIT_MAX_MS,
+    run: runDir,
+    onWait: (owner) => opts.emit(level3Event(opts, 'incident.action', 'warning', `Level 3: another agent run (${owner ? `pid ${owner.pid}` : 'another process'}) is at work in ${workdir}, ${opts.serviceName}'s cwd, or in a directory holding it or inside it; the verdict on ${opts.serviceName}'s run waits for it (up to ${formatDuration(REPAIR_LOCK_WAIT_MAX_MS)}) so it does not undo that run's changes`, { action: 'agent-verdict-waits-agent', cwd: workdir, ...(owner ? { pid: owner.pid } : {}) })),
+  });
+  if (!dir.ok) {
+    opts.emit(level3Event(opts, 'incident.action', 'warning', `Level 3: another agent run (${dir.owner ? `pid ${dir.owner.pid}` : 'another process'}) kept working in ${workdir} for ${formatDuration(REPAIR_LOCK_WAIT_MAX_MS)}; the verdict on ${opts.serviceName}'s run goes ahead beside it`, { action: 'agent-verdict-waited-agent', cwd: workdir, ...(dir.owner ? { pid: dir.owner.pid } : {}) }));
+  } else if (dir.ended) {
+    opts.emit(level3Event(opts, 'incident.action', 'warning', `Level 3: ${dir.ended.length} process(es) of an earlier agent run in ${workdir} (its daemon died mid-run) were still running; ended before the verdict on ${opts.serviceName}'s run`, { action: 'agent-leftovers-ended', pids: dir.ended, cwd: workdir }));
+  }
+  return dir;
 }
 
 async function finishLocked(opts: Parameters<typeof finishAgentSession>[0]): Promise<{ changedFiles: string[]; revertedFiles: string[]; keptFiles?: string[] }> {
