@@ -65,7 +65,7 @@ export function registerRun(program: Command): void {
           );
         },
       );
-      const shutdown = (stopServices: boolean, code: number, stoppedOnPurpose = stopServices): void => {
+      const shutdown = (stopServices: boolean, code: number, stoppedOnPurpose = stopServices, yielded = false): void => {
         if (exiting) return stopNow();
         const target = running ?? daemon;
         if (!target) {
@@ -82,7 +82,7 @@ export function registerRun(program: Command): void {
         else say(stopServices ? 'stopping services and exiting...' : 'exiting, services keep running...');
         // stop() never rejects: every step is guarded, so the services are stopped even on a full disk.
         target
-          .stop({ stopServices, stoppedOnPurpose })
+          .stop({ stopServices, stoppedOnPurpose, ...(yielded ? { yielded } : {}) })
           .catch((err: unknown) => process.stderr.write(`clawback: shutdown error: ${(err as Error).message}\n`))
           .finally(() => process.exit(code));
       };
@@ -143,6 +143,8 @@ export function registerRun(program: Command): void {
           ...(cmdOpts.apiPort !== undefined ? { apiPort: cmdOpts.apiPort } : {}),
           ...(cmdOpts.startedByGuardian ? { startedByGuardian: true } : {}),
           ...(earlyLock ? { earlyLock } : {}),
+          // Another daemon got daemon.lock while it was gone: this one exits 2 (as a refused second daemon does), services left running.
+          onLockLost: () => shutdown(false, 2, false, true),
           say,
         });
         // A signal while the config loaded: the start begins (it adopts or starts the services) and is stopped at once.

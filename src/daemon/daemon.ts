@@ -53,7 +53,8 @@ import { stateFingerprint } from './state-fingerprint.js';
 import { HeapWatch, WHOLE_READ_HEAP_FACTOR } from './heap-watch.js';
 import { DaemonFaults, faultRetryDelay, renderDegradedGauge, renderReloadGauge, type DaemonHealthStatus, type FaultLog } from './daemon-faults.js';
 import { faultLog } from './fault-log.js';
-import { takeDaemonLock, type EarlyDaemonLock } from './daemon-lock.js';
+import { takeDaemonLock, type DaemonLockCheck, type EarlyDaemonLock } from './daemon-lock.js';
+import { lockWatch, type LockWatch } from './lock-watch.js';
 import { takeConfigClaim, type ClaimResult } from './config-claim.js';
 import { realOrSame } from './daemon-identity.js';
 import { diffServices, sameProcessSpec, type ServiceSetDiff } from './service-set.js';
@@ -87,6 +88,11 @@ export interface DaemonOptions extends LoadOptions {
   earlyLock?: EarlyDaemonLock;
   /** Human-readable progress lines (the CLI prints them). */
   say?: (line: string) => void;
+  /**
+   * Another live daemon took daemon.lock while it was gone (a person's rm, a restore): this daemon yields to it, leaving
+   * the services running for it. The CLI exits; without this the daemon stops itself that way (services left running).
+   */
+  onLockLost?: (message: string) => void;
   heartbeatMs?: number;
   /** Builds the health watch of a service; default: its probes (uptime-based when it has none). */
   makeHealthWatch?: (service: ServiceConfig, runtime: () => ServiceRuntime, events: HealthEvents, ctx: DaemonContext) => HealthWatch;
@@ -173,6 +179,8 @@ export interface DaemonParts {
   log?: FaultLog;
   /** Releases daemon.lock (taken by createDaemon) when the daemon stops or gives up starting. */
   releaseLock?: () => Promise<void>;
+  /** Whether daemon.lock is still ours, taking it back when it was removed; looked at with the heartbeat. */
+  checkLock?: () => Promise<DaemonLockCheck>;
   /** This start's note in start-attempts.json: its phases, cleared once daemon.started is journaled. */
   startNote?: Pick<StartNote, 'phase' | 'clear'>;
 }
@@ -283,6 +291,21 @@ export class Daemon {
     this.journal = parts.journal;
     this.journalFaults = parts.journalFaults;
     this.releaseLock = parts.releaseLock ?? (async () => undefined);
+    this.lockWatch = parts.checkLock
+      ? lockWatch({
+          check: parts.checkLock,
+          stateDir: ctx.stateDir,
+          now: () => ctx.clock.now(),
+          emit: (e) => ctx.emit(e),
+          log: (level, message) => this.log(level, {}, message),
+          yieldTo: (message) => {
+            // A stop already under way (a look that ended after it began) goes on as it was asked.
+            if (this.stopping) return;
+            if (this.opts.onLockLost) this.opts.onLockLost(message);
+            else void this.stop({ stopServices: false, stoppedOnPurpose: false, yielded: true });
+          },
+        })
+      : undefined;
     this.probeResources = probeResourcesWatch(this.faults, () => ctx.clock.now());
     this.heapWatch = new HeapWatch({
       faults: this.faults,
@@ -294,6 +317,7 @@ export class Daemon {
   }
 
   private readonly releaseLock: () => Promise<void>;
+  private readonly lockWatch: LockWatch | undefined;
 
   get token(): string {
     return ensureToken(this.ctx.stateDir);
@@ -583,7 +607,10 @@ export class Daemon {
       intervalMs: this.opts.heartbeatMs ?? 2000,
       onError: (err) => this.faults.failed('heartbeat-write', err),
       onWritten: () => this.faults.ok('heartbeat-write'),
-      onTick: () => this.notePause(),
+      onTick: () => {
+        this.notePause();
+        if (!this.stopping) this.lockWatch?.tick();
+      },
       info: () => ({
         pid: process.pid,
         startedAt: this.startedAt,
@@ -975,7 +1002,8 @@ export class Daemon {
    * so a service is never left running unsupervised unless stopServices is false.
    */
   /** stoppedOnPurpose (default: stopServices) writes daemon.stopped, so the guardian does not start the daemon again. */
-  stop(opts: { stopServices: boolean; stoppedOnPurpose?: boolean } = { stopServices: true }): Promise<void> {
+  /** yielded: another daemon holds daemon.lock now; state.json is its to write, so this one's view is not saved over it. */
+  stop(opts: { stopServices: boolean; stoppedOnPurpose?: boolean; yielded?: boolean } = { stopServices: true }): Promise<void> {
     this.stopping ??= (async () => {
       const step = async (name: string, fn: () => unknown): Promise<void> => {
         try {
@@ -988,7 +1016,9 @@ export class Daemon {
       const onPurpose = opts.stoppedOnPurpose ?? opts.stopServices;
       const bootId = onPurpose ? currentBootId() : undefined;
       this.stoppingSince = { since: this.ctx.clock.now(), boundMs: daemonStopTimeoutSec(this.ctx.config.services) * 1000, onPurpose, ...(bootId ? { bootId } : {}) };
-      await step('saying the stop in daemon.json', () => this.heartbeat?.beat());
+      // Yielded: daemon.json is the other daemon's now; our beats would overwrite it with a daemon going away.
+      if (opts.yielded) await step('stopping the heartbeat', () => this.heartbeat?.stop());
+      else await step('saying the stop in daemon.json', () => this.heartbeat?.beat());
       // A start under way: what it waits for (a preflight's validator) ends now; a start that failed left nothing to stop.
       for (const rt of this.runtimes.values()) rt.cancelStart();
       if (this.starting && (await this.starting.then(() => false, () => true))) return;
@@ -1004,7 +1034,7 @@ export class Daemon {
           wave.map((name) => step(`${opts.stopServices ? 'stopping' : 'releasing'} ${name}`, () => this.runtimes.get(name)!.dispose({ stopService: opts.stopServices }))),
         );
       }
-      await step('saving state', () => {
+      if (!opts.yielded) await step('saving state', () => {
         this.persistTimer?.cancel();
         this.persistTimer = undefined;
         this.persistQueued = false;
@@ -1014,7 +1044,7 @@ export class Daemon {
         type: 'daemon.stopped',
         time: this.ctx.clock.now(),
         severity: 'info',
-        message: opts.stopServices ? 'clawback stopped; services stopped' : 'clawback stopped; services left running for the next daemon',
+        message: opts.stopServices ? 'clawback stopped; services stopped' : opts.yielded ? 'clawback stopped; services left running for the daemon holding daemon.lock' : 'clawback stopped; services left running for the next daemon',
         details: { stopServices: opts.stopServices },
       });
       for (const h of this.hooks) await step('stopping a plugin', () => h.stop?.());
@@ -1058,6 +1088,7 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     );
   }
   const releaseStateLock = lock.kind === 'held' ? lock.release : async () => undefined;
+  const checkLock = lock.kind === 'held' ? lock.check : undefined;
   // The guardian looked for daemon.stopped before it started us; a stop that landed since (a person's Ctrl-C of a daemon
   // they ran meanwhile, a `systemctl stop`) wrote it before letting go of the lock: honoured here, never undone by start().
   if (opts.startedByGuardian && stoppedOnPurposeNow(stateDir, STOPPED_MARKER)) {
@@ -1085,7 +1116,7 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     await releaseStateLock();
   };
   try {
-    return await buildDaemon(opts, loaded, clock, say, releaseLock, lock.kind === 'unavailable' ? lock.error : undefined);
+    return await buildDaemon(opts, loaded, clock, say, releaseLock, lock.kind === 'unavailable' ? lock.error : undefined, checkLock);
   } catch (err) {
     await releaseLock().catch(() => undefined);
     throw err;
@@ -1099,6 +1130,7 @@ async function buildDaemon(
   say: (line: string) => void,
   releaseLock: () => Promise<void>,
   lockError: Error | undefined,
+  checkLock?: () => Promise<DaemonLockCheck>,
 ): Promise<Daemon> {
   const { config, stateDir } = loaded;
   // daemon.lock may be unavailable (a full disk): a live daemon's daemon.json, or its alive marker, still keeps us out.
@@ -1241,7 +1273,7 @@ async function buildDaemon(
     say(`warning: ${message}`);
     emit({ type: 'daemon.fault', time: clock.now(), severity: 'warning', message, details: { effect: 'daemon-lock', error: lockError.message } });
   }
-  const daemon = new Daemon(ctx, loadedState.state, daemonOpts, { faults, journal, journalFaults, log, releaseLock, startNote }, () => early.release());
+  const daemon = new Daemon(ctx, loadedState.state, daemonOpts, { faults, journal, journalFaults, log, releaseLock, startNote, ...(checkLock ? { checkLock } : {}) }, () => early.release());
   daemon.source = { raw: loaded.raw, declared: loaded.declared, file: loaded.file };
   daemon.previousDied = loopEvent ?? (died?.type === 'daemon.died' ? died : undefined);
   if (cluster) daemon.clusterDeps = (service) => cluster.runtimeDeps(service);

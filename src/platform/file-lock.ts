@@ -103,6 +103,11 @@ export class FileLock {
     return this.token !== null;
   }
 
+  /** This acquisition's token (null when not held): what the lock file names while it is still ours. */
+  get ownToken(): string | null {
+    return this.token;
+  }
+
   /** Tries until timeoutMs (0 = once); true when this instance now holds the lock. */
   async acquire(opts: AcquireOptions = {}): Promise<boolean> {
     if (this.token) return true;
