@@ -39,13 +39,18 @@ export async function overwriteInPlace(file: string, bytes: Buffer, opts: { mode
       off += bytesWritten;
     }
     await handle.truncate(bytes.length);
-    await handle.sync();
-    const fix = stillToSet(await handle.stat(), opts);
-    if (fix.owner) await handle.chown(fix.owner.uid, fix.owner.gid);
-    if (fix.mode !== undefined) await handle.chmod(fix.mode);
+    await syncAndSet(handle, opts);
   } finally {
     await handle.close();
   }
+}
+
+/** A file written in place: flushed to disk, then its owner and mode set where they differ. */
+async function syncAndSet(handle: fs.FileHandle, opts: { mode?: number | undefined; owner?: FileOwner | undefined }): Promise<void> {
+  await handle.sync();
+  const fix = stillToSet(await handle.stat(), opts);
+  if (fix.owner) await handle.chown(fix.owner.uid, fix.owner.gid);
+  if (fix.mode !== undefined) await handle.chmod(fix.mode);
 }
 
 /**
@@ -77,10 +82,7 @@ export async function putBackFile(file: string, src: string, opts: { mode?: numb
   const handle = await fs.open(file, 'r+');
   try {
     await copyInto(src, handle, file, false);
-    await handle.sync();
-    const fix = stillToSet(await handle.stat(), opts);
-    if (fix.owner) await handle.chown(fix.owner.uid, fix.owner.gid);
-    if (fix.mode !== undefined) await handle.chmod(fix.mode);
+    await syncAndSet(handle, opts);
   } finally {
     await handle.close();
   }
