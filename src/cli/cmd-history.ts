@@ -264,7 +264,7 @@ export function registerHistory(program: Command): void {
       }
       const rows = [['INCIDENT', 'SERVICE', 'OPENED', 'LEVEL', 'OUTCOME', 'TTR', 'REASON']];
       for (const i of incidents) {
-        rows.push([terminalSafe(i.id), terminalSafe(i.service), localStamp(i.openedAt), String(i.highestLevel), i.outcome, i.ttrMs !== undefined ? formatTtr(i.ttrMs) : '-', terminalSafe(i.reason).slice(0, 60)]);
+        rows.push([terminalSafe(i.id), terminalSafe(i.service), localStamp(i.openedAt), String(i.highestLevel), i.outcome, i.ttrMs !== undefined ? `${formatTtr(i.ttrMs)}${i.ttrMaxMs !== undefined ? ` (<= ${formatTtr(i.ttrMaxMs)}, paused)` : ''}` : '-', terminalSafe(i.reason).slice(0, 60)]);
       }
       process.stdout.write(table(rows) + '\n');
     });
@@ -288,7 +288,7 @@ export function registerHistory(program: Command): void {
       }
       // Event messages quote the service (a probe command's output, a log line a probe matched); a damaged or
       // hand-edited journal line can carry escapes in any field, and the list showed its service name raw.
-      process.stdout.write(`${terminalSafe(found.id)} (${terminalSafe(found.service)}): ${found.outcome}, highest level ${found.highestLevel}${found.ttrMs !== undefined ? `, recovered in ${formatTtr(found.ttrMs)}` : ''}${found.closedBy ? `, closed without recovering (${found.closedBy === 'stop' ? 'a person stopped the service' : 'a config reload removed or replaced the service'})` : ''}\n`);
+      process.stdout.write(`${terminalSafe(found.id)} (${terminalSafe(found.service)}): ${found.outcome}, highest level ${found.highestLevel}${found.ttrMs !== undefined ? `, recovered in ${formatTtr(found.ttrMs)}` : ''}${found.ttrMaxMs !== undefined ? ` (down at most ${formatTtr(found.ttrMaxMs)}: the daemon was paused when it failed)` : ''}${found.closedBy ? `, closed without recovering (${found.closedBy === 'stop' ? 'a person stopped the service' : 'a config reload removed or replaced the service'})` : ''}\n`);
       for (const e of found.timeline) {
         // The date too: an incident read days later (an older rotation), or across midnight, showed times of no day.
         const t = localStamp(e.time, { millis: true });

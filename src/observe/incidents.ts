@@ -31,6 +31,8 @@ export interface IncidentSummary {
    * details.firstSignalAt when recorded, else incident.resolved's details.ttrMs, else closedAt - openedAt.
    */
   ttrMs?: number;
+  /** The daemon was paused when the service failed (incident.resolved's details.ttrMaxMs): down at most this long. */
+  ttrMaxMs?: number;
   /**
    * Closed without a recovery (incident.resolved's details.closedBy): a person stopped the service before it recovered,
    * or a config reload removed or replaced it. No ttrMs then: the list showed "recovered in 1m09s" for a service that
@@ -193,10 +195,14 @@ export class IncidentFold {
           inc.closedBy = closedBy;
           inc.outcome = closedBy === 'stop' ? 'closed-by-stop' : 'closed-by-reload';
           delete inc.ttrMs;
+          delete inc.ttrMaxMs;
         } else {
           delete inc.closedBy;
           // The daemon's own figure first: it measures to the healthy verdict that held, not to the confirmation.
           inc.ttrMs = num(d.ttrMs) ?? (inc.firstSignalAt !== undefined ? e.time - inc.firstSignalAt : e.time - inc.openedAt);
+          const most = num(d.ttrMaxMs);
+          if (most !== undefined && most > inc.ttrMs) inc.ttrMaxMs = most;
+          else delete inc.ttrMaxMs;
         }
         if (this.openByService.get(inc.service) === inc) this.openByService.delete(inc.service);
         break;

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
 import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
 
@@ -53,5 +53,14 @@ describe('a service that died while the daemon was paused', () => {
     const exited = lines.findIndex((e) => e.type === 'service.exited' && e.service === 'idle');
     expect(paused).toBeGreaterThanOrEqual(0);
     expect(paused).toBeLessThan(exited);
+    // `clawback incidents` and `clawback incident ID` read the same from the journal.
+    const list = await runCli(['incidents', '--json', '--state-dir', stateDir], { timeoutMs: 30_000 });
+    expect(list.code, list.stderr).toBe(0);
+    const [inc] = JSON.parse(list.stdout) as Array<{ id: string; ttrMs: number; ttrMaxMs?: number }>;
+    expect(inc!.ttrMaxMs).toBe(ttrMaxMs);
+    const table = await runCli(['incidents', '--state-dir', stateDir], { timeoutMs: 30_000 });
+    expect(table.stdout).toMatch(/<= \d+(\.\d+)? s, paused/);
+    const one = await runCli(['incident', inc!.id, '--state-dir', stateDir], { timeoutMs: 30_000 });
+    expect(one.stdout).toMatch(/recovered in .* \(down at most \d+(\.\d+)? s: the daemon was paused when it failed\)/);
   }, 120_000);
 });
