@@ -222,6 +222,9 @@ export function emergencyRepairer(service: ServiceConfig, ctx: DaemonContext, ru
       }
       runFacts.delete(incidentId);
     },
+    release: async () => {
+      for (const id of [...heldDirs.keys()]) await letGo(id);
+    },
     judgeOrphan: async (inFlight) => {
       // Most boots have no run mark: the run's modules stay unloaded then.
       if (!existsSync(serviceRunPath(ctx.stateDir, service.name))) return;

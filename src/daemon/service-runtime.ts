@@ -90,6 +90,12 @@ export interface AgentRepairer {
   finish(runId: string, incidentId: string, keep: boolean, reason: string, handover?: boolean, notStarted?: boolean): Promise<void>;
   /** At boot: judges a run a killed daemon left with no record (not the work in flight, `inFlight`, the reducer's). */
   judgeOrphan?(inFlight?: string): Promise<void>;
+  /**
+   * The runtime goes away (daemon stop, reload): lets go of the cwd locks its runs hold until their verdicts. Whoever
+   * gives such a verdict later (the next daemon, the reload's new runtime) takes the lock itself; held on, it kept that
+   * verdict waiting 45 s on a lock of a daemon that had stopped in the same process.
+   */
+  release?(): Promise<void>;
 }
 
 /** Restarts one part of the running service (a channel account) through its own interface. */
@@ -669,6 +675,7 @@ export class ServiceRuntime {
     this.health.stop();
     for (const abort of this.work.values()) abort.abort();
     await Promise.race([Promise.allSettled([...this.inFlight]), this.deps.clock.sleep(15_000).catch(() => undefined)]);
+    await this.deps.repairers.agent?.release?.().catch(() => undefined);
     this.instance?.release();
     this.deps.persist();
   }
