@@ -162,13 +162,15 @@ export function watchAnswers(members: Member[]): { overlaps: Array<{ at: number;
 
 /** The one member answering now, waiting until exactly one does. */
 export async function activeMember(members: Member[], timeoutMs = 40_000): Promise<Member> {
+  // Said on a time-out: none answering (no lease: etcd slow, a start failing) and two answering are different stories.
+  let last: Member[] = [];
   return waitFor(
     async () => {
       const answers = await Promise.all(members.map((m) => ask(m.servicePort)));
-      const live = members.filter((_, i) => answers[i] !== null);
-      return live.length === 1 ? live[0] : undefined;
+      last = members.filter((_, i) => answers[i] !== null);
+      return last.length === 1 ? last[0] : undefined;
     },
-    { timeoutMs, intervalMs: 50, message: () => 'exactly one member to answer' },
+    { timeoutMs, intervalMs: 50, message: () => `exactly one member to answer (at the last look: ${last.map((m) => m.name).join(', ') || 'none'})\n${members.map((m) => `${m.name}:\n${journalLines(m)}`).join('\n')}` },
   );
 }
 
