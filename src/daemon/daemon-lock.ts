@@ -16,11 +16,6 @@ export type DaemonLockResult =
   | { kind: 'unavailable'; error: Error };
 
 /**
- * Takes `<stateDir>/daemon.lock` (O_EXCL, naming our pid and its start time; a dead or recycled owner's lock is taken
- * over). A lock held by this very process (a daemon rebuilt in the same process) is taken over too, as daemon.json's
- * check allows.
- */
-/**
  * What a held daemon.lock looks like now. A person's `rm ~/.clawback/*.lock` or a restore of the state dir from a backup
  * took it from under a live daemon, and nothing looked again: the next `clawback run` on the dir (another config file) or
  * a guardian revive started a second daemon beside it, both supervising the same services.
@@ -40,14 +35,21 @@ function identity(st: { ino: number; ctimeMs: number; size: number }): string {
   return `${st.ino}:${st.ctimeMs}:${st.size}`;
 }
 
+/** null when the file is not there; any other error is the caller's. */
 async function identityOf(file: string): Promise<string | null> {
   try {
     return identity(await fs.stat(file));
-  } catch {
-    return null;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
   }
 }
 
+/**
+ * Takes `<stateDir>/daemon.lock` (O_EXCL, naming our pid and its start time; a dead or recycled owner's lock is taken
+ * over). A lock held by this very process (a daemon rebuilt in the same process) is taken over too, as daemon.json's
+ * check allows.
+ */
 export async function takeDaemonLock(stateDir: string, clock: Clock): Promise<DaemonLockResult> {
   const file = path.join(stateDir, DAEMON_LOCK_FILE);
   const lock = new FileLock(file, { clock });
@@ -63,14 +65,11 @@ export async function takeDaemonLock(stateDir: string, clock: Clock): Promise<Da
   }
   let held = lock;
   let token = lock.ownToken;
-  let seen = await identityOf(file);
+  let seen = await identityOf(file).catch(() => null);
   // One stat per check while the file is ours; the rest only when it changed.
   const check = async (): Promise<DaemonLockCheck> => {
     try {
-      const now = await fs.stat(file).then(identity, (err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return null;
-        throw err;
-      });
+      const now = await identityOf(file);
       if (now !== null && now === seen) return { kind: 'ours' };
       const owner = now === null ? null : await held.owner();
       if (owner && owner.token === token) {
@@ -89,7 +88,7 @@ export async function takeDaemonLock(stateDir: string, clock: Clock): Promise<Da
       }
       held = next;
       token = next.ownToken;
-      seen = await identityOf(file);
+      seen = await identityOf(file).catch(() => null);
       return { kind: 'retaken', why };
     } catch (err) {
       return { kind: 'unknown', error: err instanceof Error ? err : new Error(String(err)) };
