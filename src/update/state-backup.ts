@@ -5,6 +5,7 @@ import { expandPathGlob } from '../doctor/path-glob.js';
 import { ownerToGive, writeFileAtomic } from '../platform/atomic-write.js';
 import { putBackFile } from '../platform/hard-links.js';
 import { copyFileAtomic, hashFile } from '../platform/stream-copy.js';
+import { realPathAsFarAsExists } from '../platform/path-inside.js';
 import { formatBytes } from '../probes/byte-size.js';
 
 export interface BackupEntry {
@@ -213,7 +214,7 @@ export async function restoreBackup(dir: string, manifest: BackupManifest): Prom
   for (const e of manifest.entries) {
     await attempt(e.file, async () => {
       // Before anything is read or written through it: the file's directory must still be the one backed up.
-      const moved = await dirMoved(e.file, e.realDir);
+      const moved = dirMoved(e.file, e.realDir);
       if (moved) throw new Error(`not restored: ${moved}; nothing is written through a link the backup did not see (its copy stays in ${path.join(dir, e.stored)})`);
       // Unreadable (EACCES, EIO) throws: a file whose bytes cannot be kept aside is not overwritten (its own evidence).
       const now = await hashFile(e.file);
@@ -228,7 +229,7 @@ export async function restoreBackup(dir: string, manifest: BackupManifest): Prom
   }
   for (const p of manifest.patterns) {
     const prefix = globPrefix(p);
-    const moved = prefix === undefined ? undefined : await dirMoved(path.join(prefix, 'x'), manifest.roots?.[p]);
+    const moved = prefix === undefined ? undefined : dirMoved(path.join(prefix, 'x'), manifest.roots?.[p]);
     if (moved) {
       report.failed.push({ file: p, error: `files the new version added were not moved aside: ${moved}` });
       continue;
@@ -251,21 +252,10 @@ export async function restoreBackup(dir: string, manifest: BackupManifest): Prom
  * replaced by a symbolic link to elsewhere since), or undefined when it is (or was not recorded). A directory that is
  * gone is judged by its nearest ancestor that is there: the restore creates the rest inside it.
  */
-async function dirMoved(file: string, realDir: string | undefined): Promise<string | undefined> {
+function dirMoved(file: string, realDir: string | undefined): string | undefined {
   if (realDir === undefined) return undefined;
-  let dir = path.dirname(file);
-  let rest = '';
-  for (;;) {
-    const real = await fs.realpath(dir).catch(() => undefined);
-    if (real !== undefined) {
-      const now = path.join(real, rest);
-      return now === realDir ? undefined : `${path.dirname(file)} now leads to ${now}, not to ${realDir} as when it was backed up`;
-    }
-    const up = path.dirname(dir);
-    if (up === dir) return undefined;
-    rest = path.join(path.basename(dir), rest);
-    dir = up;
-  }
+  const now = realPathAsFarAsExists(path.dirname(file));
+  return now === realDir ? undefined : `${path.dirname(file)} now leads to ${now}, not to ${realDir} as when it was backed up`;
 }
 
 /**
