@@ -26,6 +26,24 @@ function markedProcesses(runId: string): number[] {
   return found;
 }
 
+/** The leaked process with what says where it came from: the test file that ran it (or its daemon), the daemon's state dir. */
+function describeLeak(pid: number): string {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    const env = new Map(
+      readFileSync(`/proc/${pid}/environ`, 'utf8')
+        .split('\0')
+        .map((v) => [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)] as const),
+    );
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
+    const from = ['CLAWBACK_TEST_FILE', 'CLAWBACK_SUPERVISED_BY', 'CLAWBACK_SERVICE', 'CLUSTER_TEST_TAG'].filter((k) => env.has(k)).map((k) => `${k}=${env.get(k)}`);
+    return `${pid}: ${cmdline} (parent ${ppid}${from.length ? `; ${from.join(', ')}` : ''})`;
+  } catch {
+    return String(pid);
+  }
+}
+
 export default function setup(): () => Promise<void> {
   const runId = `${process.pid}-${Date.now()}`;
   process.env[RUN_MARKER] = runId;
@@ -36,13 +54,7 @@ export default function setup(): () => Promise<void> {
       leaked = markedProcesses(runId);
     }
     if (leaked.length > 0) {
-      const names = leaked.map((pid) => {
-        try {
-          return `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`;
-        } catch {
-          return String(pid);
-        }
-      });
+      const names = leaked.map(describeLeak);
       for (const pid of leaked) {
         try {
           process.kill(pid, 'SIGKILL');

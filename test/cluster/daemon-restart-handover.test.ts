@@ -57,7 +57,10 @@ describe('daemon restart of the active member (real etcd, real daemons)', () => 
 
   it('a daemon restart that leaves the singleton running takes its own lease over: the same instance serves on, no gap, same token', async () => {
     const prefix = `r${process.pid}-${++run}`;
-    const opts = { endpoints: env.etcd.endpoints, prefix, leaseTtl: `${TTL_MS / 1000}s` };
+    // The next daemon must renew before the old guard's deadline (last renewal + TTL - margin): 3-4 s at a 5 s TTL was
+    // less than a daemon's start under the full suite on 2 cores (4.6 s from stop to start once); 10 s leaves it 8 s.
+    const ttlMs = 2 * TTL_MS;
+    const opts = { endpoints: env.etcd.endpoints, prefix, leaseTtl: `${ttlMs / 1000}s` };
     const [a, b] = await Promise.all([startMember('a', opts), startMember('b', opts)]);
     env.members = [a, b];
     const first = await activeMember([a, b]);
@@ -69,7 +72,7 @@ describe('daemon restart of the active member (real etcd, real daemons)', () => 
       await first.daemon.waitForExit(20_000);
       await restartDaemon(first);
       // Past the old lease's expiry and the old guard's deadline: the instance must still be the one serving.
-      await new Promise((r) => setTimeout(r, 2 * TTL_MS));
+      await new Promise((r) => setTimeout(r, 2 * ttlMs));
     } finally {
       await watch.stop();
     }
