@@ -51,7 +51,7 @@ import { realCommandRunner } from '../platform/command-runner.js';
 import { ensurePrivateDir } from '../platform/private-dir.js';
 import { stateFingerprint } from './state-fingerprint.js';
 import { HeapWatch, WHOLE_READ_HEAP_FACTOR } from './heap-watch.js';
-import { DaemonFaults, faultRetryDelay, renderDegradedGauge, renderReloadGauge, type DaemonHealthStatus, type FaultLog } from './daemon-faults.js';
+import { DaemonFaults, faultRetryDelay, renderDegradedGauge, renderReloadGauge, type DaemonHealthStatus, type FaultLog, describeFault } from './daemon-faults.js';
 import { faultLog } from './fault-log.js';
 import { takeDaemonLock, type DaemonLockCheck, type EarlyDaemonLock } from './daemon-lock.js';
 import { lockWatch, type LockWatch } from './lock-watch.js';
@@ -304,6 +304,7 @@ export class Daemon {
             if (this.opts.onLockLost) this.opts.onLockLost(message);
             else void this.stop({ stopServices: false, stoppedOnPurpose: false, yielded: true });
           },
+          retaken: () => this.stateDirEmptied(),
         })
       : undefined;
     this.probeResources = probeResourcesWatch(this.faults, () => ctx.clock.now());
@@ -318,6 +319,27 @@ export class Daemon {
 
   private readonly releaseLock: () => Promise<void>;
   private readonly lockWatch: LockWatch | undefined;
+  /** The token the API server checks (a token file made again by ensureToken would not be it). */
+  private apiToken: string | undefined;
+
+  /**
+   * daemon.lock was gone (the state dir emptied or restored from a backup): the lock, daemon.json and the journal came
+   * back at once, but the token only at the CLI's first refused call, state.json only at the next change and the dir's
+   * 0700 mode never. They are put back with the lock. Never throws.
+   */
+  private stateDirEmptied(): void {
+    const dir = this.ctx.stateDir;
+    try {
+      const warning = ensurePrivateDir(dir);
+      if (warning) this.log('warn', { component: 'daemon' }, warning);
+    } catch (err) {
+      this.log('warn', { component: 'daemon' }, `could not check the mode of ${dir}: ${describeFault(err)}`);
+    }
+    if (this.apiToken !== undefined && restoreToken(dir, this.apiToken)) this.log('warn', { component: 'api' }, `the API token file ${tokenPath(dir)} was gone: wrote the daemon's token back (0600)`);
+    // state.json is written when its fingerprint changes: a restored or removed copy is not the daemon's, so write it.
+    this.savedFingerprint = null;
+    this.persist();
+  }
 
   get token(): string {
     return ensureToken(this.ctx.stateDir);
@@ -541,6 +563,7 @@ export class Daemon {
     // The API port is bound before any service is started or adopted: a port already taken fails the start here,
     // with nothing spawned (a failure after the boot left each attempt's services running unsupervised).
     const heldToken = this.token;
+    this.apiToken = heldToken;
     try {
       this.api = await startApiServer({
         host: ctx.config.api.host,

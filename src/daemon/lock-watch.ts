@@ -11,6 +11,8 @@ export interface LockWatchDeps {
   log: (level: 'warn' | 'error', message: string) => void;
   /** Another live daemon holds the lock: this one stops supervising (the services are left running for it). */
   yieldTo: (message: string) => void;
+  /** At every retake (said or not): the lock went with the state dir's other files, which the daemon puts back then. */
+  retaken?: () => void;
 }
 
 export interface LockWatch {
@@ -29,6 +31,7 @@ export function lockWatch(deps: LockWatchDeps): LockWatch {
   const settle = (r: DaemonLockCheck): void => {
     if (r.kind === 'retaken') {
       retakes++;
+      deps.retaken?.();
       if (retakes !== 1 && retakes % RETAKE_SAID_EVERY !== 0) return;
       const message =
         `${r.why} (removed by hand, or the state dir restored from a backup): taken back by this daemon (pid ${process.pid}); ` +
