@@ -447,6 +447,11 @@ export interface RevertReport {
 
 type EvidenceRecord = { path: string; copy: string | null; sha256: string | null; action: 'reverted' | 'kept' | 'not-reverted'; why?: string };
 
+/** A later run found this file otherwise than it is now: changed after the run (by that run, kept), not the run's to put back. */
+function changedSinceLeft(left: Record<string, string | null> | undefined, file: string, hash: string | null): boolean {
+  return left !== undefined && Object.hasOwn(left, file) && left[file] !== hash;
+}
+
 /**
  * Puts every changed file back to its saved bytes (atomically, with its mode; a linked file at its target, the
  * link kept) and removes the files the agent created. The current content of each is saved under afterDir first:
@@ -457,7 +462,15 @@ export async function revertSnapshot(
   snap: FileSnapshot,
   afterDir: string,
   endHashes?: Record<string, string | null>,
-  opts: { runner?: CommandRunner; writers?: typeof openWriters; endModes?: Record<string, number | null>; endOwners?: Record<string, string | null>; keepProtected?: KeepProtected } = {},
+  opts: {
+    runner?: CommandRunner;
+    writers?: typeof openWriters;
+    endModes?: Record<string, number | null>;
+    endOwners?: Record<string, string | null>;
+    keepProtected?: KeepProtected;
+    /** Without endHashes (the run's daemon died): what the run left of some files, as a later run found them (later-snapshots.ts); one changed since is kept. */
+    leftHashes?: Record<string, string | null>;
+  } = {},
 ): Promise<RevertReport> {
   const reverted: string[] = [];
   const carriedProtected: Record<string, string[]> = {};
@@ -512,7 +525,7 @@ export async function revertSnapshot(
     // Appeared after the agent ended (the service's own output during the verification): not the run's.
     if (endHashes && !Object.hasOwn(endHashes, file)) continue;
     const hash = createdHash(c);
-    if (endHashes && endHashes[file] !== hash) {
+    if ((endHashes && endHashes[file] !== hash) || changedSinceLeft(opts.leftHashes, file, hash)) {
       kept.push(file);
       evidence.push({ path: file, copy: null, sha256: hash, action: 'kept' });
       continue;
@@ -566,7 +579,7 @@ export async function revertSnapshot(
     // A link the run put in place is kept as evidence as a link: what it points at is not the service's to copy.
     const saved = moved?.kind === 'link' && moved.now !== null ? Buffer.from(`symbolic link to ${moved.now}\n`) : now;
     const copy = saved ? await saveEvidence(afterDir, String(i), saved) : null;
-    if (endHashes && Object.hasOwn(endHashes, e.path) && endHashes[e.path] !== hash) {
+    if ((endHashes && Object.hasOwn(endHashes, e.path) && endHashes[e.path] !== hash) || changedSinceLeft(opts.leftHashes, e.path, hash)) {
       kept.push(e.path);
       evidence.push({ path: e.path, copy, sha256: hash, action: 'kept' });
       continue;

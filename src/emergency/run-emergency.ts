@@ -16,6 +16,7 @@ import type { EmergencyHost } from './tool-host.js';
 import { createAdapter, type AdapterFactoryOptions } from './adapter-registry.js';
 import { acquireEmergencyLocks, clearServiceRun, serviceRunPath, takeOverServiceRun } from './emergency-locks.js';
 import { takeWorkdirLock } from './workdir-lock.js';
+import { leftByDeadRun } from './later-snapshots.js';
 import type { KeepProtected } from './revert-protected.js';
 import { DEFAULT_SNAPSHOT_LIMITS, changesSince, fileHashes, fileModes, fileOwners, revertSnapshot, takeSnapshot, type FileChange, type FileSnapshot } from './file-snapshot.js';
 import { summarizeChanges } from './change-summary.js';
@@ -493,7 +494,10 @@ async function finishLocked(opts: Parameters<typeof finishAgentSession>[0]): Pro
     await clearServiceRun(opts.stateDir, opts.serviceName, incidentDir);
     return { changedFiles: kept, revertedFiles: [], keptFiles: kept };
   }
-  const report = snapshot ? await revertSnapshot(snapshot, path.join(incidentDir, 'after'), run.endHashes, { runner: spawnRunner({ clock: opts.clock }), endModes: run.endModes, endOwners: run.endOwners, ...(run.keepProtected ? { keepProtected: run.keepProtected } : {}) }) : undefined;
+  // No recorded end (its daemon died): a later run in the same folder (another service's, kept) found what this run left;
+  // a file changed since is that run's fix, not this run's to put back.
+  const leftHashes = snapshot && run.endHashes === undefined ? await leftByDeadRun(opts.stateDir, incidentDir) : undefined;
+  const report = snapshot ? await revertSnapshot(snapshot, path.join(incidentDir, 'after'), run.endHashes, { runner: spawnRunner({ clock: opts.clock }), endModes: run.endModes, endOwners: run.endOwners, ...(run.keepProtected ? { keepProtected: run.keepProtected } : {}), ...(leftHashes ? { leftHashes } : {}) }) : undefined;
   const reverted = report?.reverted ?? [];
   const keptAfter = report?.keptChangedAfterAgent ?? [];
   const notReverted = tampered ? [{ path: manifestFile, why: '(the pre-run snapshot was changed during the run: nothing put back from it)' }] : (report?.notReverted ?? []);
