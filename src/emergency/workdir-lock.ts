@@ -1,15 +1,35 @@
 // One agent run at a time over a directory tree: runs whose working directories are the same, or one inside the other, take turns.
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { claimDirProblem } from '../daemon/config-claim.js';
 import type { Clock } from '../platform/clock.js';
 import { FileLock, type LockOwner } from '../platform/file-lock.js';
 import { isWithin } from '../platform/path-inside.js';
+import { ensurePrivateDir } from '../platform/private-dir.js';
 import { endAgentLeftovers } from './agent-leftovers.js';
 
-/** <stateDir>/locks/emergency-dir-<16 hex of the directory's real path>.lock: one agent run at a time in a directory. */
+/** <locks>/emergency-dir-<16 hex of the directory's real path>.lock (locksDirOf): one agent run at a time in a directory. */
 export async function workdirLockPath(stateDir: string, dir: string): Promise<string> {
-  return lockPathOf(stateDir, await realDir(dir));
+  return lockPathOf(locksDirOf(stateDir), await realDir(dir));
+}
+
+/**
+ * `<tmp>/clawback-<uid>/agent-dirs`, beside the config claims: every daemon of this user sees the same folder locks,
+ * whatever its state dir (two daemons whose services share a folder take turns too). Where that dir is not this user's
+ * private dir (another user made it, it is open to others), `<stateDir>/locks`: then only this daemon's runs take turns.
+ */
+export function locksDirOf(stateDir: string): string {
+  const shared = path.join(os.tmpdir(), `clawback-${process.getuid?.() ?? 'user'}`, 'agent-dirs');
+  try {
+    ensurePrivateDir(path.dirname(shared));
+    ensurePrivateDir(shared);
+    if (claimDirProblem(shared) === undefined) return shared;
+  } catch {
+    // a full or read-only temp dir: the state dir's own locks
+  }
+  return path.join(stateDir, 'locks');
 }
 
 /**
@@ -69,11 +89,12 @@ export async function takeWorkdirLock(
 
 /** One try, under the registry lock: refused while a live run holds this directory, one above it or one inside it. */
 async function tryTake(stateDir: string, real: string, clock: Clock, until: number | undefined, run: string | undefined): Promise<WorkdirLockOutcome> {
-  const locksDir = path.join(stateDir, 'locks');
+  const locksDir = locksDirOf(stateDir);
+  await fs.mkdir(locksDir, { recursive: true, mode: 0o700 });
   const registry = new FileLock(path.join(locksDir, REGISTRY), { clock, pollMs: 50 });
   if (!(await registry.acquire({ timeoutMs: REGISTRY_WAIT_MS }))) return { ok: false, owner: await registry.owner() };
   try {
-    const own = lockPathOf(stateDir, real);
+    const own = lockPathOf(locksDir, real);
     const ended: number[] = [];
     for (const name of await fs.readdir(locksDir)) {
       const file = path.join(locksDir, name);
@@ -85,8 +106,9 @@ async function tryTake(stateDir: string, real: string, clock: Clock, until: numb
       // daemon) is ended: it would go on editing the files this run snapshots and may put back.
       if (!(await probe.acquire())) return refused(await probe.owner(), note.until);
       try {
-        // Only a run of this state dir is ended (a note is a file in it, not proof of whose run it names).
-        if (note.run !== undefined && path.dirname(note.run) === path.resolve(stateDir, 'incidents')) ended.push(...(await endAgentLeftovers(note.run, clock)));
+        // Only a run's incident dir (`<a state dir>/incidents/<id>`) is ended: its holder is dead (the lock was free), so
+        // its agent, this daemon's or another's of this user (the notes live in this user's private dir), works unowned.
+        if (note.run !== undefined && path.basename(path.dirname(note.run)) === 'incidents') ended.push(...(await endAgentLeftovers(note.run, clock)));
         await fs.rm(file + DIR_SUFFIX, { force: true });
       } finally {
         await probe.release();
@@ -129,8 +151,8 @@ export function overlaps(a: string, b: string): boolean {
   return isWithin(b, a) || isWithin(a, b);
 }
 
-function lockPathOf(stateDir: string, real: string): string {
-  return path.join(stateDir, 'locks', `emergency-dir-${createHash('sha256').update(real).digest('hex').slice(0, 16)}.lock`);
+function lockPathOf(locksDir: string, real: string): string {
+  return path.join(locksDir, `emergency-dir-${createHash('sha256').update(real).digest('hex').slice(0, 16)}.lock`);
 }
 
 async function realDir(dir: string): Promise<string> {
