@@ -58,8 +58,9 @@ describe('daemon restart of the active member (real etcd, real daemons)', () => 
   it('a daemon restart that leaves the singleton running takes its own lease over: the same instance serves on, no gap, same token', async () => {
     const prefix = `r${process.pid}-${++run}`;
     // The next daemon must renew before the old guard's deadline (last renewal + TTL - margin): 3-4 s at a 5 s TTL was
-    // less than a daemon's start under the full suite on 2 cores (4.6 s from stop to start once); 10 s leaves it 8 s.
-    const ttlMs = 2 * TTL_MS;
+    // less than a daemon's start under the full suite on 2 cores (4.6 s from stop to start once), and 8 s at a 10 s TTL
+    // was too (8.3 s at load 27); at 30 s it has 18 s or more (renewals every 6 s, the kill at 24 s).
+    const ttlMs = 6 * TTL_MS;
     const opts = { endpoints: env.etcd.endpoints, prefix, leaseTtl: `${ttlMs / 1000}s` };
     const [a, b] = await Promise.all([startMember('a', opts), startMember('b', opts)]);
     env.members = [a, b];
@@ -70,9 +71,11 @@ describe('daemon restart of the active member (real etcd, real daemons)', () => 
     try {
       first.daemon.signal('SIGUSR2');
       await first.daemon.waitForExit(20_000);
+      const exitedAt = Date.now();
       await restartDaemon(first);
-      // Past the old lease's expiry and the old guard's deadline: the instance must still be the one serving.
-      await new Promise((r) => setTimeout(r, 2 * ttlMs));
+      // Past the old lease's expiry and the old guard's deadline (both before the exit + TTL: the last renewal was sent
+      // before the exit): the instance must still be the one serving.
+      await new Promise((r) => setTimeout(r, Math.max(0, exitedAt + ttlMs + 2000 - Date.now())));
     } finally {
       await watch.stop();
     }
