@@ -52,6 +52,25 @@ const gone = (err: unknown): undefined => {
   throw err;
 };
 
+/** What a path that is no regular file is ('a FIFO', 'a socket'...), or undefined for a regular file or a directory. */
+function specialKind(st: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string | undefined {
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return undefined;
+}
+
+/**
+ * Refuses a FIFO, socket or device among the files to back up, by its type: opening a FIFO blocks until a writer comes
+ * (the update hung with its service stopped, and the blocked open held the daemon's exit), and a device's "bytes" are
+ * no state to put back.
+ */
+function refuseSpecial(file: string, st: Parameters<typeof specialKind>[0]): void {
+  const kind = specialKind(st);
+  if (kind) throw new Error(`${file} is ${kind}, not a regular file: a backup copies only regular files; remove it from update.stateFiles (or configFile.path)`);
+}
+
 /** The exact part of a pattern: the directory before its first wildcard (undefined when it has none). */
 function globPrefix(pattern: string): string | undefined {
   const segs = path.resolve(pattern).split(path.sep);
@@ -84,6 +103,11 @@ export async function takeBackup(dir: string, files: string[], patterns: string[
     for (const f of await expandPathGlob(p)) all.add(f);
     const named = await linkNamedExactly(p);
     if (named) all.add(named);
+    // A path named exactly is asked for by name: a FIFO there (which the glob leaves out) is refused, not skipped unsaid.
+    if (!/[*?]/.test(p)) {
+      const st = await fs.stat(path.resolve(p)).catch(gone);
+      if (st) refuseSpecial(path.resolve(p), st);
+    }
     const prefix = globPrefix(p);
     const real = prefix === undefined ? undefined : await fs.realpath(prefix).catch(() => undefined);
     if (real !== undefined) roots[p] = real;
@@ -91,6 +115,7 @@ export async function takeBackup(dir: string, files: string[], patterns: string[
   const sized: Array<{ file: string; size: number; disk: number }> = [];
   for (const file of [...all].sort()) {
     const st = await fs.stat(file).catch(gone);
+    if (st) refuseSpecial(file, st);
     // A sparse file's copy keeps its holes: it takes on disk what the original does.
     if (st) sized.push({ file, size: st.size, disk: Math.min(st.size, st.blocks * 512) });
   }
@@ -104,6 +129,7 @@ export async function takeBackup(dir: string, files: string[], patterns: string[
       // of it and say nothing.
       const st = await fs.stat(file).catch(gone);
       if (!st) continue;
+      refuseSpecial(file, st);
       const stored = `${String(i).padStart(4, '0')}-${path.basename(file)}`;
       i += 1;
       // A chunk at a time (a state database of GiBs never in memory), holes kept; durable before the manifest names it
