@@ -2,7 +2,14 @@
 'use strict';
 (() => {
   const TOKEN_KEY = 'clawback.token';
+  /** The status poll while the event stream is down (or the status unanswered, or a button's request is out). */
   const POLL_MS = 2000;
+  /**
+   * The status poll while the event stream is live: every change of state comes as an event (which asks the status
+   * itself), so this only refreshes the probe figures and catches a daemon that froze with its stream open. The 2 s
+   * poll kept on under a live stream: 30 requests a minute per open page at rest.
+   */
+  const SAFETY_POLL_MS = 10000;
   /**
    * Status requests start at least this far apart: a crash loop's events each asked for one ~60 ms later (~80 a minute
    * per open page); a burst now gets one, and the state after it at most this long plus an answer later (1.5 s: ~40 a minute at most, the 2 s poll included).
@@ -292,7 +299,7 @@
     const pill = $('conn');
     pill.dataset.state = state;
     pill.textContent = state;
-    pill.title = live ? 'Live: status every 2 s and the event stream' : app.refused ? 'The daemon refused the token (401)' : !app.statusOk ? 'The daemon does not answer; retrying' : app.streamRefused ? `The daemon refused the live event stream: ${shown(app.streamRefused)}; retrying` : 'The event stream dropped; reconnecting';
+    pill.title = live ? 'Live: the event stream, and the status on each event (every 10 s at least)' : app.refused ? 'The daemon refused the token (401)' : !app.statusOk ? 'The daemon does not answer; retrying' : app.streamRefused ? `The daemon refused the live event stream: ${shown(app.streamRefused)}; retrying` : 'The event stream dropped; reconnecting';
     document.body.toggleAttribute('data-stale', stale());
     const asOf = stale() ? `, as of ${fmtTime(app.answeredLocal)} (times held at ${fmtTime(app.answeredLocal + sinceFetch())})` : '';
     const banner = $('banner');
@@ -354,9 +361,15 @@
       renderConn();
       tickTimes();
       clearTimeout(app.pollTimer);
-      app.pollTimer = setTimeout(refresh, POLL_MS);
+      app.pollTimer = setTimeout(refresh, pollDelay());
       if (app.again) { app.again = false; scheduleRefresh(0); }
     }
+  }
+  /** The slow safety poll only while the stream is live, the status answers and no button's request waits on it. */
+  function pollDelay() {
+    let pending = false;
+    for (const card of app.cards.values()) if (card.pending) pending = true;
+    return app.streamOk && app.statusOk && !pending ? SAFETY_POLL_MS : POLL_MS;
   }
   /**
    * A status request in `ms`, but not sooner than REFRESH_GAP_MS after the last one asked; one already due by then
@@ -951,6 +964,8 @@
             : `/api/services/${encodeURIComponent(card.name)}/${action}${action === 'reset' ? `?${by}` : ''}`;
       const abort = new AbortController();
       card.pending = { at: performance.now(), abort, frozen: false };
+      // A status asked after this request tells a frozen daemon: not the safety poll's 10 s away (refresh sets the next itself).
+      if (!app.inflight) { clearTimeout(app.pollTimer); app.pollTimer = setTimeout(refresh, POLL_MS); }
       // A doctor run's first events can come on the stream before this answer (a loaded box): kept, counted once it is known.
       card.early = action === 'doctor' ? [] : null;
       const timer = setTimeout(() => abort.abort(), ACTION_TIMEOUT_MS);
@@ -1144,6 +1159,8 @@
       } catch { /* dropped or silent too long: reconnect below */ }
       clearTimeout(idle);
       abort.abort();
+      // The stream was what stood in for the 2 s poll: the status is asked now, and every 2 s until it is back.
+      if (app.streamOk) scheduleRefresh(0);
       app.streamOk = false;
       renderConn();
       await new Promise((r) => setTimeout(r, delay));
