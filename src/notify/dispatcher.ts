@@ -1218,6 +1218,15 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
           try {
             const answer = await sendHttp(sendableRequest(ch.adapter.build(n, ch.movedTo !== undefined ? { chatId: ch.movedTo } : undefined)), { clock, timeoutMs: config.timeout, signal: stopCtrl.signal });
             const outcome = classifyAnswer(answer, clock.now());
+            // The endpoint's bucket is the channel's: a test that emptied it (or was refused 429) holds the alerts after it,
+            // which were sent into the empty bucket at once (a 429 each).
+            const pace = paceAfter(answer);
+            const askedMs = answer.status === 429 && outcome.kind === 'retry' ? outcome.afterMs : undefined;
+            const waitMs = Math.max(pace ?? -1, askedMs ?? -1);
+            if (waitMs >= 0 && !stopped) {
+              ch.paceUntil = Math.max(ch.paceUntil, clock.monotonic() + Math.min(waitMs, RATE_LIMIT_MAX_WAIT_MS) + RETRY_AFTER_MARGIN_MS);
+              savePace(ch);
+            }
             if (outcome.kind === 'ok') return { channel: ch.name, ok: true, status: answer.status };
             // A 429 is not a broken channel: say so, and when the endpoint will take the next message.
             const limited = answer.status === 429 ? rateLimitedText(outcome.kind === 'retry' ? outcome.afterMs : undefined) : '';
