@@ -2,6 +2,7 @@
 // The `clawback` command: one subcommand per file. Exit codes: 0 ok, 1 error, 2 invalid config, 3 daemon not reachable,
 // 4 unknown service (README, "Commands").
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { parseFastStatus } from './fast-status.js';
 
 /** A bundle made by scripts/bundle-cli.mjs, or the unbundled module (the same code) when the bundle was not built. */
@@ -10,7 +11,7 @@ async function loadBundled<T>(bundle: () => Promise<T> | T, name: string, module
     return await bundle();
   } catch (err) {
     const e = err as { code?: unknown; message?: unknown };
-    if ((e.code !== 'MODULE_NOT_FOUND' && e.code !== 'ERR_MODULE_NOT_FOUND') || !String(e.message).includes(name)) throw err;
+    if ((e.code !== 'MODULE_NOT_FOUND' && e.code !== 'ERR_MODULE_NOT_FOUND' && e.code !== 'ENOENT') || !String(e.message).includes(name)) throw err;
     return modules();
   }
 }
@@ -18,10 +19,15 @@ async function loadBundled<T>(bundle: () => Promise<T> | T, name: string, module
 const args = process.argv.slice(2);
 const fast = parseFastStatus(args);
 if (fast) {
-  // The same function commander's `status` runs, without loading commander and the command tree. require, not
-  // import(): an ES import of a CommonJS file starts the export lexer (~40 ms).
+  // The same function commander's `status` runs, without loading commander and the command tree. Not import(): an ES
+  // import of a CommonJS file starts the export lexer (~40 ms). Compiled with the build's code cache, as the bin does
+  // (`node dist/cli/main.js status` is what the daemon's start hint prints).
   const status = await loadBundled(
-    () => createRequire(import.meta.url)('./status-fast.bundle.cjs') as typeof import('./status-fast.js'),
+    () => {
+      const req = createRequire(import.meta.url);
+      const { loadWithCodeCache } = req('./code-cache.cjs') as typeof import('./code-cache.cjs');
+      return loadWithCodeCache<typeof import('./status-fast.js')>(fileURLToPath(new URL('./status-fast.bundle.cjs', import.meta.url)), req).exports;
+    },
     'status-fast.bundle.cjs',
     () => import('./status-fast.js'),
   );

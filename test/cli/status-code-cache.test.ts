@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, readFileSync, statSync, utimesSync, writeFile
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/cli.js';
-import { NODE, tempDir } from '../helpers/daemon.js';
+import { FIXTURES, NODE, tempDir } from '../helpers/daemon.js';
 
 const CLI_DIR = path.dirname(CLI);
 const BUNDLE = path.join(CLI_DIR, 'status-fast.bundle.cjs');
@@ -61,5 +61,23 @@ describe('the status command code cache', () => {
     const none = copyBuilt();
     writeFileSync(`${none}.v8cache`, '');
     expect(loadIn(none).runStatus).toBe('function/function');
+  });
+
+  it('is used by `node dist/cli/main.js status` (the command the start hint prints) too, not only by the bin', () => {
+    const dir = tempDir('clawback-code-cache-main-');
+    const record = path.join(dir, 'requires.txt');
+    writeFileSync(record, '');
+    const { NODE_OPTIONS: _ignored, ...env } = process.env;
+    let code = 0;
+    try {
+      execFileSync(NODE, ['--require', path.join(FIXTURES, 'record-requires.cjs'), CLI, 'status', '--state-dir', path.join(dir, 'state')], { env: { ...env, RECORD_REQUIRES: record }, encoding: 'utf8', stdio: 'pipe' });
+    } catch (err) {
+      code = (err as { status: number }).status;
+    }
+    // No daemon there: the status code's own answer (exit 3), from the bundle compiled by code-cache.cjs, not require().
+    expect(code).toBe(3);
+    const files = readFileSync(record, 'utf8').split('\n').filter((l) => l.startsWith('/'));
+    expect(files).toContain(LOADER);
+    expect(files).not.toContain(BUNDLE);
   });
 });
