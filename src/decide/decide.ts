@@ -954,6 +954,9 @@ class Step {
     this.emit('incident.action', 'warning', `${p.name}: the daemon is back and takes the service back from the guardian, which held it (${why}): climbing its own ladder`, { action: 'guardian-handback', reason: why }, 1);
     inc.status = 'open';
     inc.level = 1;
+    // The guardian's Level 4 was a hold for want of rungs, no person's: the incident's highest level is what its rungs
+    // reached (it climbs on from here), so a recovery reads auto-resolved, not human-resolved at highest level 4.
+    inc.highestLevel = inc.agentRuns > 0 ? 3 : inc.doctorRuns > 0 ? 2 : 1;
     inc.recoveredAt = null;
     s.coolDownUntil = null;
     this.clearHold('the daemon took the service back from the guardian', true);

@@ -78,6 +78,9 @@ describe('the daemon takes back a service the guardian held', () => {
     expect(d.events.some((e) => e.type === 'incident.action' && e.details?.action === 'guardian-handback'), said()).toBe(true);
     expect(d.events.some((e) => e.type === 'incident.action' && e.details?.action === 'doctor'), said()).toBe(true);
     expect(d.events.filter((e) => e.type === 'service.started' && e.service === 'gw')).toHaveLength(1);
+    // No person acted: the daemon's own doctor fixed it (it read human-resolved at highest level 4, the guardian's hold).
+    const resolved = await waitFor(() => d.events.find((e) => e.type === 'incident.resolved' && e.service === 'gw'), { timeoutMs: 30_000 }).catch(() => undefined);
+    expect(resolved?.details, said()).toMatchObject({ outcome: 'auto-resolved', highestLevel: 2 });
   }, 90_000);
 
   it('keeps it held, without a new page, when the daemon has no rung more (doctor.attempts 0, no agent)', async () => {
