@@ -25,6 +25,8 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync('/bin/sleep'))('dashboard: 
 
   it(`redraws ${SERVICES} cards each poll with a bounded number of layouts, not one per sparkline`, async () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    // Without the event stream the page polls the status every 2 s (with it live, only every 10 s): redraws to count.
+    await page.route('**/api/events', (route) => route.abort());
     await page.goto(`http://127.0.0.1:${td.daemon.api!.port}/`);
     await page.locator(`article[data-service="svc${SERVICES - 1}"]`).waitFor({ timeout: 30_000 });
     const cdp = await page.context().newCDPSession(page);
@@ -33,7 +35,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync('/bin/sleep'))('dashboard: 
       const { metrics } = await cdp.send('Performance.getMetrics');
       return metrics.find((m) => m.name === 'LayoutCount')!.value;
     };
-    // The page polls the status every 2 s: count the layouts over the redraws of this window.
+    // Count the layouts over the redraws of this window.
     const polls = (): Promise<number> => page.evaluate(() => performance.getEntriesByType('resource').filter((r) => r.name.endsWith('/api/status')).length);
     const before = await layouts();
     const pollsBefore = await polls();
