@@ -27,6 +27,7 @@ import { withSourcePositions } from './source-positions.js';
 import { namedWarning, withOwners } from './problem-owners.js';
 import { configSyntax, parseJson5 } from './json5-source.js';
 import { expandHome, typedPath } from './home-path.js';
+import { pathSlots } from './path-fields.js';
 
 export { CONFIG_CANDIDATES, findConfigFile } from './find-config.js';
 import { findConfigFile, MAX_CONFIG_BYTES } from './find-config.js';
@@ -144,33 +145,27 @@ function withoutDaemonSecrets(config: ClawbackConfig): ClawbackConfig {
   return config;
 }
 
+/**
+ * Every path field of path-fields.ts's one table, `~` expanded, made absolute against what it is relative to (a
+ * service's probe paths were used as written once: relative to the daemon's cwd, `~` literal).
+ */
 function resolvePaths(config: ClawbackConfig, base: string): ClawbackConfig {
-  const abs = (p: string): string => path.resolve(base, expandHome(p));
-  for (const s of config.services) {
-    s.cwd = abs(s.cwd ?? '.');
-    if (s.configFile) s.configFile.path = path.resolve(s.cwd, expandHome(s.configFile.path));
-    if (s.logs.dir) s.logs.dir = abs(s.logs.dir);
-    s.pidFiles = s.pidFiles.map((p) => path.resolve(s.cwd!, expandHome(p)));
-    s.lockFiles = s.lockFiles.map((p) => path.resolve(s.cwd!, expandHome(p)));
-    if (s.update) {
-      if (s.update.dir) s.update.dir = path.resolve(s.cwd, expandHome(s.update.dir));
-      s.update.stateFiles = s.update.stateFiles.map((p) => path.resolve(s.cwd!, expandHome(p)));
-      s.update.pathPrefix = s.update.pathPrefix.map((p) => path.resolve(s.cwd!, expandHome(p)));
-    }
-    s.requiredDirs = s.requiredDirs.map((p) => path.resolve(s.cwd!, expandHome(p)));
-    const first = s.command[0];
-    if (first && !s.shell && (first.startsWith('./') || first.startsWith('../'))) s.command[0] = path.resolve(s.cwd, first);
-    if (s.external?.pidFile) s.external.pidFile = path.resolve(s.cwd, expandHome(s.external.pidFile));
-    if (s.emergency?.allowedPaths) s.emergency.allowedPaths = s.emergency.allowedPaths.map((p) => path.resolve(s.cwd!, expandHome(p)));
-    // A probe's own paths follow the same rule (they were used as written: relative to the daemon's cwd, `~` literal).
-    for (const p of s.probes) {
-      if (p.kind === 'config' && p.path) p.path = path.resolve(s.cwd, expandHome(p.path));
-      if (p.kind === 'log' && p.file) p.file = path.resolve(s.cwd, expandHome(p.file));
-      if (p.kind === 'command' && p.cwd) p.cwd = path.resolve(s.cwd, expandHome(p.cwd));
-    }
+  for (const s of config.services) s.cwd ??= '.';
+  const svc = (field: string): ClawbackConfig['services'][number] => config.services[Number(/^services\[(\d+)\]/.exec(field)![1])]!;
+  for (const f of pathSlots(config)) {
+    const value = f.get();
+    if (value === undefined || f.base === 'resolved-elsewhere') continue;
+    // An empty single value stays empty (its reader takes it as not set), as before the one table; a service's cwd
+    // and list entries were always resolved.
+    if (value === '' && !f.field.endsWith(']') && !/^services\[\d+\]\.cwd$/.test(f.field)) continue;
+    // The slots come cwd first, configFile.path before its globs: what a field is relative to is resolved by then.
+    const from = f.base === 'file-folder' ? base : f.base === 'service-cwd' ? svc(f.field).cwd! : path.dirname(svc(f.field).configFile!.path);
+    f.set(path.resolve(from, expandHome(value)));
   }
-  const tls = config.cluster?.tls;
-  if (tls) for (const k of ['ca', 'cert', 'key'] as const) if (tls[k]) tls[k] = abs(tls[k]);
+  for (const s of config.services) {
+    const first = s.command[0];
+    if (first && !s.shell && (first.startsWith('./') || first.startsWith('../'))) s.command[0] = path.resolve(s.cwd!, first);
+  }
   return config;
 }
 
