@@ -31,6 +31,12 @@ async function readLock(file: string): Promise<ReadLock | undefined> {
   }
 }
 
+/** Whether one of the lock patterns still expands to `file` (expandPathGlob's rules: lstat, links past a wildcard not followed). */
+async function reachedByPattern(patterns: readonly string[], file: string): Promise<boolean> {
+  for (const pattern of patterns) if ((await expandPathGlob(pattern)).includes(file)) return true;
+  return false;
+}
+
 function fileOf(f: Finding): string {
   return f.id.slice(STALE_LOCK.length + 1);
 }
@@ -100,6 +106,13 @@ export function staleLockRule(opts: StaleLockOptions = {}): RepairRule {
 
     async fix(ctx, finding) {
       const file = fileOf(finding);
+      const before = await fs.lstat(file).catch(() => undefined);
+      if (!before) return { finding, applied: false, verified: true, message: `${file} is already gone` };
+      // The path is checked again as detect took it (lstat, no link followed past a wildcard, the lock itself no link):
+      // a directory swapped for a link since detect had the removal act on a lock elsewhere (another install's).
+      if (!(await reachedByPattern(ctx.service.lockFiles, file))) {
+        return { finding, applied: false, verified: false, message: `${file} left alone: no longer a regular file the lockFiles patterns reach without following a link (a directory or the lock replaced by a link since it was judged?)` };
+      }
       const lock = await readLock(file);
       if (!lock) return { finding, applied: false, verified: true, message: `${file} is already gone` };
       // Judged again at the last moment: a new owner may have taken the lock since detect.
@@ -111,6 +124,9 @@ export function staleLockRule(opts: StaleLockOptions = {}): RepairRule {
       // Removed only if it still holds the bytes judged (rename-then-compare would race the owner's own write).
       const again = await readRegularFile(file, { maxBytes: PID_FILE_MAX_BYTES }).catch(() => undefined);
       if (again && !again.equals(lock.bytes)) return { finding, applied: false, verified: false, message: `${file} changed while being judged; left alone (copy kept at ${kept})` };
+      // The same file as the one checked (not a link or another file put in its place meanwhile).
+      const now = await fs.lstat(file).catch(() => undefined);
+      if (now && (!now.isFile() || now.dev !== before.dev || now.ino !== before.ino)) return { finding, applied: false, verified: false, message: `${file} was replaced while being judged; left alone (copy kept at ${kept})` };
       await fs.rm(file, { force: true });
       return {
         finding,

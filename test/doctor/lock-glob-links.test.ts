@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runDoctor } from '../../src/doctor/run-doctor.js';
-import { staleLockRule } from '../../src/doctor/rule-stale-lock.js';
+import { lockEvidenceDir, staleLockRule } from '../../src/doctor/rule-stale-lock.js';
 import { openclawStateOwnerRule } from '../../src/doctor/rule-openclaw-state-owner.js';
 import { expandPathGlob } from '../../src/doctor/path-glob.js';
 import { isAlive } from '../../src/platform/proc.js';
@@ -56,6 +56,26 @@ describe('lock globs and directory links (real doctor runs)', () => {
     expect(report.findings.map((f) => f.id)).toEqual([`stale-lock:${mine}`]);
     await expect(fs.access(mine)).rejects.toThrow();
     expect(await fs.readFile(theirs, 'utf8')).toBe(theirBytes);
+  });
+
+  it('a directory swapped for a link between detect and fix: the fix checks the path again and removes nothing', async () => {
+    const name = 'gateway.aaaa.lock';
+    const mine = path.join(own, name);
+    const theirs = path.join(other, name);
+    await deadLock(mine);
+    const theirBytes = await deadLock(theirs);
+    const rule = staleLockRule();
+    const ctx = fx.ctx();
+    const [finding] = await rule.detect(ctx);
+    expect(finding!.id).toBe(`stale-lock:${mine}`);
+    // Between detect and fix, this install's run dir becomes a link into the other install (its lock of the same name).
+    await fs.rename(own, path.join(fx.dir, 'own-moved'));
+    await fs.symlink(other, own);
+    const outcome = await rule.fix(ctx, finding!);
+    expect(outcome.applied).toBe(false);
+    expect(outcome.message).toContain('left alone');
+    expect(await fs.readFile(theirs, 'utf8')).toBe(theirBytes);
+    expect(await fs.readdir(lockEvidenceDir(fx.stateDir, 'gateway')).catch(() => [])).toEqual([]);
   });
 
   it("another install's live gateway behind the link is not named as owning this state dir (no blocking finding)", async () => {
