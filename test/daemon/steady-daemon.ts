@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
-import { killTree, pidRef, type MarkedChild } from '../helpers/processes.js';
+import { killTree, pidRef, processesSupervisedBy, type MarkedChild } from '../helpers/processes.js';
 
 /** A temp dir with a clawback.yaml of one `steady` sleeper service (API on a free port); `stateDir` made (0700) when asked. */
 export function steadyDaemonDirs(prefix: string, opts: { makeStateDir?: boolean } = {}): { dir: string; config: string; stateDir: string } {
@@ -26,6 +26,14 @@ export async function stopSpawnedDaemon(daemon: MarkedChild | undefined, stateDi
   daemon.child.kill('SIGTERM');
   await daemon.waitForExit(20_000).catch(() => daemon.kill());
   for (const inst of stateDir ? recordedInstances(stateDir) : []) killTree(pidRef(inst.pid, inst.pidStartTime));
+  // Any its daemon started and state.json does not name (a sleeper of supervision-stuck outlived the suite in a run).
+  for (const pid of stateDir ? processesSupervisedBy(stateDir) : []) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
 }
 
 /** The instances state.json records (none when it cannot be read). */

@@ -29,6 +29,8 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync('/bin/sleep'))('dashboard: 
 
   it('a filtered-out card\'s charts are left alone while hidden, and drawn at their width once shown', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // Without the event stream the page polls the status every 2 s (with it live, only every 10 s): polls to watch.
+    await page.route('**/api/events', (route) => route.abort());
     await page.goto(`http://127.0.0.1:${td.daemon.api!.port}/`);
     await page.waitForFunction((n) => document.querySelectorAll('.spark.mem svg path.line').length >= n, SERVICES, { timeout: 30_000 });
     await page.getByLabel('Filter services by name or state').fill('svc-0');

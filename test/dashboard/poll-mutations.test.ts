@@ -32,6 +32,8 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync('/bin/sleep'))('dashboard: 
 
   it(`a poll of ${SERVICES} services makes a few DOM changes a card, not a rebuild of every card`, async () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    // Without the event stream the page polls the status every 2 s (with it live, only every 10 s): polls to watch.
+    await page.route('**/api/events', (route) => route.abort());
     await page.goto(`http://127.0.0.1:${td.daemon.api!.port}/`);
     await page.locator(`article[data-service="svc${SERVICES - 1}"]`).waitFor({ timeout: 30_000 });
     // Every probe has a reading (the memory sparklines drawn) before counting.

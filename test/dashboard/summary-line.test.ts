@@ -59,7 +59,8 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: the summary line', () => {
     });
     const polls = (): Promise<number> => page.evaluate(() => performance.getEntriesByType('resource').filter((r) => r.name.endsWith('/api/status')).length);
     const before = await polls();
-    await waitFor(async () => ((await polls()) >= before + 2) || null, { timeoutMs: 20_000 });
+    // Two polls: every 10 s while the event stream is live.
+    await waitFor(async () => ((await polls()) >= before + 2) || null, { timeoutMs: 40_000 });
     expect(await page.evaluate(() => (window as unknown as { summaryMutations: number }).summaryMutations)).toBe(0);
     await page.close();
   }, 90_000);

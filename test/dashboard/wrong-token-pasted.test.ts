@@ -35,15 +35,15 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard: a wrong token pasted', () => 
     expect(await page.locator('#token-state').textContent()).toBe('read-only');
     expect(td.events.some((e) => e.type.startsWith('service.') && e.details?.by === 'dashboard')).toBe(false);
 
-    // The right one: control enabled, no banner, and it stays so over the next poll.
+    // The right one: control enabled, no banner, and it stays so over the next poll (every 10 s with the stream live).
     await page.locator('#token-input').fill(td.daemon.token);
     await page.locator('#token-use').click();
     await banner.waitFor({ state: 'hidden', timeout: 10_000 });
     const polls = (): Promise<number> => page.evaluate(() => performance.getEntriesByType('resource').filter((r) => r.name.endsWith('/api/status')).length);
     const seen = await polls();
-    await page.waitForFunction((n) => performance.getEntriesByType('resource').filter((r) => r.name.endsWith('/api/status')).length >= n + 2, seen, { timeout: 20_000, polling: 200 });
+    await page.waitForFunction((n) => performance.getEntriesByType('resource').filter((r) => r.name.endsWith('/api/status')).length >= n + 2, seen, { timeout: 40_000, polling: 200 });
     expect(await page.locator('#token-state').textContent()).toBe('control enabled');
     expect(await banner.isHidden()).toBe(true);
     await page.close();
-  }, 60_000);
+  }, 90_000);
 });

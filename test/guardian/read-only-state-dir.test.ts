@@ -15,17 +15,20 @@ import { steadyDaemonDirs, stopSpawnedDaemon } from '../daemon/steady-daemon.js'
 
 let daemon: MarkedChild | undefined;
 let mounted: string | undefined;
+let cleanupStateDir: string | undefined;
 
 afterEach(async () => {
   if (mounted) execFileSync('umount', [mounted]);
   mounted = undefined;
-  await stopSpawnedDaemon(daemon);
+  await stopSpawnedDaemon(daemon, cleanupStateDir);
   daemon = undefined;
 });
 
 describe('guardian and a read-only state dir', () => {
   it('leaves a daemon that answers its API running though its heartbeat is stale', async () => {
-    const { config, stateDir } = steadyDaemonDirs('clawback-ro-state-', { makeStateDir: true });
+    const dirs = steadyDaemonDirs('clawback-ro-state-', { makeStateDir: true });
+    const { config, stateDir } = dirs;
+    cleanupStateDir = stateDir;
     mkdirSync(stateDir, { recursive: true });
     daemon = spawnMarked(NODE, [CLI, 'run', '--config', config, '--state-dir', stateDir]);
     const file = path.join(stateDir, 'daemon.json');

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { readProcStat } from '../../src/platform/proc.js';
 import { holderOf } from '../../src/platform/signal-group.js';
 
@@ -349,6 +350,24 @@ export function processesWithArgs(...args: string[]): number[] {
       if (args.every((a) => argv.some((v) => v === a || v.endsWith(`/${a}`)))) out.push(Number(e));
     } catch {
       // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * Pids of the services a daemon of `stateDir` started (the CLAWBACK_SUPERVISED_BY mark it puts in each one's
+ * environment): a test's cleanup finds them even where state.json does not record them (a daemon killed before it saved).
+ */
+export function processesSupervisedBy(stateDir: string): number[] {
+  const mark = `CLAWBACK_SUPERVISED_BY=${path.resolve(stateDir)}`;
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${e}/environ`, 'utf8').split('\0').includes(mark)) out.push(Number(e));
+    } catch {
+      // gone meanwhile, or not ours to read
     }
   }
   return out;
