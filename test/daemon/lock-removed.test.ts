@@ -8,7 +8,8 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { NODE, markServices, tempDir } from '../helpers/daemon.js';
 import { CLI } from '../helpers/cli.js';
-import { isAlive, killTree, pidRef, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { killLoggedCopies, loggedCopies, recordingCommand } from './pid-log.js';
+import { isAlive, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
 import { processStartTime } from '../../src/platform/proc.js';
 
 const cleanup: Array<() => unknown> = [];
@@ -16,19 +17,14 @@ afterEach(async () => {
   while (cleanup.length) await Promise.resolve(cleanup.pop()!()).catch(() => undefined);
 });
 
-const RECORD_PID =
-  "const fs = require('node:fs'); const st = fs.readFileSync('/proc/self/stat', 'utf8'); " +
-  "fs.appendFileSync(process.argv[1], process.pid + ' ' + st.slice(st.lastIndexOf(')') + 2).split(' ')[19] + '\\n'); setInterval(() => {}, 1e9)";
-
 function setup(): { dir: string; config: string; stateDir: string; pids: () => number[] } {
   const dir = tempDir('clawback-lock-removed-');
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
   const pidLog = path.join(dir, 'pids');
   const config = path.join(dir, 'clawback.yaml');
-  writeFileSync(config, YAML.stringify(markServices({ api: { port: 0 }, services: [{ name: 'svc', command: [NODE, '-e', RECORD_PID, pidLog] }] })));
-  const records = (): string[][] => (existsSync(pidLog) ? readFileSync(pidLog, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ')) : []);
-  cleanup.push(() => records().forEach(([pid, start]) => killTree(pidRef(Number(pid), Number(start)))));
-  return { dir, config, stateDir: path.join(dir, 'state'), pids: () => records().map(([pid]) => Number(pid)) };
+  writeFileSync(config, YAML.stringify(markServices({ api: { port: 0 }, services: [{ name: 'svc', command: recordingCommand(pidLog) }] })));
+  cleanup.push(() => killLoggedCopies(pidLog));
+  return { dir, config, stateDir: path.join(dir, 'state'), pids: () => loggedCopies(pidLog).map(([pid]) => pid) };
 }
 
 function run(config: string, stateDir: string): MarkedChild {

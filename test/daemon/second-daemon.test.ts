@@ -3,12 +3,13 @@
 // services had booted) and each ran its own copy of the service. The lock is released on a clean stop and taken over
 // from a daemon killed with SIGKILL.
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { NODE, markServices, tempDir } from '../helpers/daemon.js';
 import { CLI } from '../helpers/cli.js';
-import { isAlive, killTree, pidRef, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { killLoggedCopies, loggedCopies, recordingCommand } from './pid-log.js';
+import { isAlive, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
 import { mountSmallDisk } from '../helpers/tmpfs.js';
 import { takeDaemonLock } from '../../src/daemon/daemon-lock.js';
 import { systemClock } from '../../src/platform/clock.js';
@@ -17,11 +18,6 @@ const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
   while (cleanup.length) await Promise.resolve(cleanup.pop()!()).catch(() => undefined);
 });
-
-/** Each copy of the service appends its pid and start time (/proc/self/stat field 22) to one file, then idles. */
-const RECORD_PID =
-  "const fs = require('node:fs'); const st = fs.readFileSync('/proc/self/stat', 'utf8'); " +
-  "fs.appendFileSync(process.argv[1], process.pid + ' ' + st.slice(st.lastIndexOf(')') + 2).split(' ')[19] + '\\n'); setInterval(() => {}, 1e9)";
 
 function setup(): { config: string; stateDir: string; pids: () => number[] } {
   const dir = tempDir('clawback-second-');
@@ -35,12 +31,11 @@ function setup(): { config: string; stateDir: string; pids: () => number[] } {
   const slowValidate = [NODE, '-e', 'setTimeout(() => {}, 1000)'];
   writeFileSync(
     config,
-    YAML.stringify(markServices({ api: { port: 0 }, services: [{ name: 'svc', command: [NODE, '-e', RECORD_PID, pidLog], configFile: { path: svcConfig, format: 'json', validateCommand: slowValidate } }] })),
+    YAML.stringify(markServices({ api: { port: 0 }, services: [{ name: 'svc', command: recordingCommand(pidLog), configFile: { path: svcConfig, format: 'json', validateCommand: slowValidate } }] })),
   );
-  const records = (): string[][] => (existsSync(pidLog) ? readFileSync(pidLog, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ')) : []);
-  const pids = (): number[] => records().map(([pid]) => Number(pid));
+  const pids = (): number[] => loggedCopies(pidLog).map(([pid]) => pid);
   // Killed as the copies they were (pid and start time): one that is gone left its pid to whoever took it next.
-  cleanup.push(() => records().forEach(([pid, start]) => killTree(pidRef(Number(pid), Number(start)))));
+  cleanup.push(() => killLoggedCopies(pidLog));
   return { config, stateDir: path.join(dir, 'state'), pids };
 }
 

@@ -7,16 +7,13 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { NODE, markServices, tempDir } from '../helpers/daemon.js';
 import { CLI } from '../helpers/cli.js';
-import { killTree, pidRef, spawnMarked, waitFor } from '../helpers/processes.js';
+import { killLoggedCopies, recordingCommand } from './pid-log.js';
+import { spawnMarked, waitFor } from '../helpers/processes.js';
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
   while (cleanup.length) await Promise.resolve(cleanup.pop()!()).catch(() => undefined);
 });
-
-const RECORD_PID =
-  "const fs = require('node:fs'); const st = fs.readFileSync('/proc/self/stat', 'utf8'); " +
-  "fs.appendFileSync(process.argv[1], process.pid + ' ' + st.slice(st.lastIndexOf(')') + 2).split(' ')[19] + '\\n'); setInterval(() => {}, 1e9)";
 
 describe('the state dir emptied under a live daemon', () => {
   it('gets state.json, the same API token and mode 0700 back with the lock', async () => {
@@ -25,13 +22,8 @@ describe('the state dir emptied under a live daemon', () => {
     const pidLog = path.join(dir, 'pids');
     const config = path.join(dir, 'clawback.yaml');
     const stateDir = path.join(dir, 'state');
-    writeFileSync(config, YAML.stringify(markServices({ api: { port: 0 }, services: [{ name: 'svc', command: [NODE, '-e', RECORD_PID, pidLog] }] })));
-    cleanup.push(() =>
-      (existsSync(pidLog) ? readFileSync(pidLog, 'utf8').split('\n').filter(Boolean) : []).forEach((l) => {
-        const [pid, start] = l.split(' ');
-        killTree(pidRef(Number(pid), Number(start)));
-      }),
-    );
+    writeFileSync(config, YAML.stringify(markServices({ api: { port: 0 }, services: [{ name: 'svc', command: recordingCommand(pidLog) }] })));
+    cleanup.push(() => killLoggedCopies(pidLog));
     const d = spawnMarked(NODE, [CLI, 'run', '--config', config, '--state-dir', stateDir]);
     cleanup.push(() => d.kill());
     await waitFor(() => d.stdout().includes('clawback running'), { timeoutMs: 30_000, intervalMs: 100, message: 'the daemon runs' });

@@ -1,55 +1,12 @@
 // `clawback notify test` read Discord's answer for its own report only: its `X-RateLimit-Remaining: 0` (the bucket
 // emptied by the test) or its 429's retry_after was not kept for the channel, and the alerts right after it were sent
 // at once into the empty bucket: a 429 each window. The test's answer now paces the channel as a delivery's does.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNotifier, type Notifier } from '../../src/notify/dispatcher.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { Redactor } from '../../src/observe/redact.js';
 import { config, event, removeDir, tempStateDir } from './helpers.js';
-
-/** A real loopback webhook with Discord's bucket: `limit` requests per `windowMs`, X-RateLimit-* on every answer. */
-async function discordBucket(limit: number, windowMs: number): Promise<{ url: string; ok: () => number; limited: () => number; close: () => Promise<void> }> {
-  let windowStart = 0;
-  let used = 0;
-  let ok = 0;
-  let limited = 0;
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      const now = Date.now();
-      if (now - windowStart >= windowMs) {
-        windowStart = now;
-        used = 0;
-      }
-      const resetAfter = ((windowStart + windowMs - now) / 1000).toFixed(3);
-      const common = { 'content-type': 'application/json', 'x-ratelimit-limit': String(limit), 'x-ratelimit-reset-after': resetAfter };
-      if (used >= limit) {
-        limited++;
-        res.writeHead(429, { ...common, 'x-ratelimit-remaining': '0', 'retry-after': String(Math.ceil(Number(resetAfter))) });
-        res.end(JSON.stringify({ message: 'You are being rate limited.', retry_after: Number(resetAfter), global: false }));
-        return;
-      }
-      used++;
-      ok++;
-      res.writeHead(200, { ...common, 'x-ratelimit-remaining': String(limit - used) });
-      res.end(JSON.stringify({ id: String(ok) }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/api/webhooks/1234/token`,
-    ok: () => ok,
-    limited: () => limited,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
+import { discordBucket } from './discord-bucket.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
