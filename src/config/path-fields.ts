@@ -112,6 +112,11 @@ export function argvFields(c: ClawbackConfig): ArgvField[] {
     one('external.restartCommand', s.external?.restartCommand);
     one('external.startCommand', s.external?.startCommand);
     one('external.stopCommand', s.external?.stopCommand);
+    one('autoscale.command', s.autoscale?.command);
+    one('emergency.command', s.emergency?.command);
+    one('openclaw.cli', s.openclaw?.cli);
+    one('update.npm', s.update?.npm);
+    one('update.installArgs', s.update?.installArgs);
     s.probes.forEach((p, j) => {
       if (p.kind === 'command') one(`probes[${j}].command`, p.command);
       if (p.kind === 'config') one(`probes[${j}].validateCommand`, p.validateCommand);

@@ -74,6 +74,23 @@ describe('paths in the config', () => {
     expect(w.join('\n')).not.toMatch(/services\[[12]\]|ok\.pid|plain\.pid/);
   });
 
+  it('warns of ~ in the other argvs too: the agent command, the OpenClaw CLI, npm and the autoscale command', () => {
+    const w = load(
+      [
+        'services:',
+        '  - name: app',
+        '    command: [node, app.js]',
+        '    emergency: { adapter: command, command: [~/bin/agent, --fix] }',
+        '    openclaw: { cli: [~/.npm-global/bin/openclaw] }',
+        '    update: { npm: [~/n/bin/npm], installArgs: ["--prefix=$HOME/x"] }',
+        '    autoscale: { min: 1, max: 2, metric: command, target: 50, command: [~/scale.sh] }',
+      ].join('\n'),
+    ).warnings;
+    for (const field of ['emergency.command', 'openclaw.cli', 'update.npm', 'update.installArgs', 'autoscale.command']) {
+      expect(w).toContainEqual(expect.stringContaining(`services[0].${field}: `));
+    }
+  });
+
   it('validate says it on stderr and exits 0', async () => {
     const dir = tempDir();
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
