@@ -1,7 +1,8 @@
 // A service killed while the daemon was SIGSTOPped was reported "recovered after 603 ms" (journal, metrics, alert): the
 // outage was counted from when the daemon noticed the exit after it was continued, not from when it could have happened.
 // A real daemon, really stopped, a real service killed meanwhile: the recovery now also says how long it was down at
-// most (from the pause's start), and the pause is journaled before the exit it hid.
+// most (from the pause's start), and the pause is journaled before the exit it hid; `clawback incidents` and the
+// dashboard's incident history say so.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -9,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
 import { FIXTURES, NODE, markServices, tempDir } from '../helpers/daemon.js';
 import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
+import { launchChromium } from '../helpers/chromium.js';
 
 let daemon: MarkedChild | undefined;
 afterEach(async () => {
@@ -62,5 +64,17 @@ describe('a service that died while the daemon was paused', () => {
     expect(table.stdout).toMatch(/<= \d+(\.\d+)? s, paused/);
     const one = await runCli(['incident', inc!.id, '--state-dir', stateDir], { timeoutMs: 30_000 });
     expect(one.stdout).toMatch(/recovered in .* \(down at most \d+(\.\d+)? s: the daemon was paused when it failed\)/);
-  }, 120_000);
+    // The dashboard's incident history says it too (headless Chromium on the daemon's own page).
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const port = (JSON.parse(readFileSync(path.join(stateDir, 'daemon.json'), 'utf8')) as { api: { port: number } }).api.port;
+      await page.goto(`http://127.0.0.1:${port}/`);
+      const summary = page.locator(`#incidents details.inc[data-id="${inc!.id}"] summary`);
+      await summary.waitFor({ timeout: 30_000 });
+      expect(await summary.textContent()).toMatch(/recovered in .* \(down at most \d+(\.\d+)? s: the daemon was paused when it failed\)/);
+    } finally {
+      await browser.close();
+    }
+  }, 150_000);
 });

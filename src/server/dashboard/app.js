@@ -1237,7 +1237,9 @@
   function incidentItem(inc) {
     // Closed without a recovery (a person's stop, a reload that removed the service): no "recovered in" to show.
     const closed = inc.closedBy === 'stop' ? 'closed: a person stopped the service before it recovered' : inc.closedBy === 'reload' ? 'closed: a config reload removed or replaced the service' : '';
-    const ttr = closed || (inc.ttrMs !== undefined && inc.ttrMs !== null ? `recovered in ${fmtPrecise(inc.ttrMs)}` : '');
+    // A service that failed while the daemon was paused (SIGSTOP, a frozen VM) may have been down since the pause began.
+    const atMost = typeof inc.ttrMaxMs === 'number' ? ` (down at most ${fmtPrecise(inc.ttrMaxMs)}: the daemon was paused when it failed)` : '';
+    const ttr = closed || (inc.ttrMs !== undefined && inc.ttrMs !== null ? `recovered in ${fmtPrecise(inc.ttrMs)}${atMost}` : '');
     // How long it has been open goes on every second, read on the daemon's clock (tickOpenFor).
     const openFor = inc.status === 'open' && !ttr ? el('span', { 'data-field': 'open-for', 'data-opened-at': inc.openedAt }) : null;
     if (openFor) tickOpenFor(openFor);
