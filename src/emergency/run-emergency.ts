@@ -248,6 +248,11 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
     if (dirLock.ended) {
       opts.emit(event(opts, 'incident.action', 'warning', `Level 3: ${dirLock.ended.length} process(es) of an earlier agent run in ${sharedDir} (its daemon died mid-run) were still running; ended before this run for ${service.name} starts`, { action: 'agent-leftovers-ended', pids: dirLock.ended, cwd: sharedDir }));
     }
+    // The folder locks every daemon of this user sees could not be used: a daemon with another state dir whose service
+    // shares this cwd may run its agent here at the same time.
+    if ('notShared' in dirLock && dirLock.notShared !== undefined) {
+      opts.emit(event(opts, 'incident.action', 'warning', `Level 3: the folder locks shared by this user's daemons are not usable (${dirLock.notShared}); ${service.name}'s run takes turns in ${sharedDir} only with runs of this state dir`, { action: 'agent-dir-locks-local', cwd: sharedDir, reason: dirLock.notShared }));
+    }
     const { ended: orphans, unjudged } = await takeOverServiceRun(opts.stateDir, service.name, incidentDir, clock);
     if (orphans.length > 0) {
       opts.emit(event(opts, 'incident.action', 'warning', `Level 3: ${orphans.length} process(es) of an earlier agent run for ${service.name} were still running with no daemon judging it; ended before this run starts`, { action: 'agent-leftovers-ended', pids: orphans }));

@@ -12,31 +12,35 @@ import { endAgentLeftovers } from './agent-leftovers.js';
 
 /** <locks>/emergency-dir-<16 hex of the directory's real path>.lock (locksDirOf): one agent run at a time in a directory. */
 export async function workdirLockPath(stateDir: string, dir: string): Promise<string> {
-  return lockPathOf(locksDirOf(stateDir), await realDir(dir));
+  return lockPathOf(locksDirOf(stateDir).dir, await realDir(dir));
 }
 
 /**
  * `<tmp>/clawback-<uid>/agent-dirs`, beside the config claims: every daemon of this user sees the same folder locks,
  * whatever its state dir (two daemons whose services share a folder take turns too). Where that dir is not this user's
- * private dir (another user made it, it is open to others), `<stateDir>/locks`: then only this daemon's runs take turns.
+ * private dir (another user made it, it is open to others), `<stateDir>/locks`, with why (`notShared`): then only this
+ * daemon's runs take turns, which the run says.
  */
-export function locksDirOf(stateDir: string): string {
+export function locksDirOf(stateDir: string): { dir: string; notShared?: string } {
   const shared = path.join(os.tmpdir(), `clawback-${process.getuid?.() ?? 'user'}`, 'agent-dirs');
+  let problem: string | undefined;
   try {
     ensurePrivateDir(path.dirname(shared));
     ensurePrivateDir(shared);
-    if (claimDirProblem(shared) === undefined) return shared;
-  } catch {
+    problem = claimDirProblem(shared);
+    if (problem === undefined) return { dir: shared };
+  } catch (err) {
     // a full or read-only temp dir: the state dir's own locks
+    problem = `${shared} could not be made (${err instanceof Error ? err.message : String(err)})`;
   }
-  return path.join(stateDir, 'locks');
+  return { dir: path.join(stateDir, 'locks'), notShared: problem };
 }
 
 /**
  * Refused: who holds it and, where its run said so, when that run's own time box ends (epoch ms). Taken: `ended`, the
  * pids of a dead holder's agent run still at work in the directory, ended before the lock was taken.
  */
-export type WorkdirLockOutcome = { ok: true; release(): Promise<void>; ended?: number[] } | { ok: false; owner: LockOwner | null; until?: number };
+export type WorkdirLockOutcome = { ok: true; release(): Promise<void>; ended?: number[]; /** Why the locks are this state dir's only (locksDirOf). */ notShared?: string } | { ok: false; owner: LockOwner | null; until?: number };
 
 const LOCK_NAME = /^emergency-dir-[0-9a-f]{16}\.lock$/;
 /**
@@ -89,7 +93,7 @@ export async function takeWorkdirLock(
 
 /** One try, under the registry lock: refused while a live run holds this directory, one above it or one inside it. */
 async function tryTake(stateDir: string, real: string, clock: Clock, until: number | undefined, run: string | undefined): Promise<WorkdirLockOutcome> {
-  const locksDir = locksDirOf(stateDir);
+  const { dir: locksDir, notShared } = locksDirOf(stateDir);
   await fs.mkdir(locksDir, { recursive: true, mode: 0o700 });
   const registry = new FileLock(path.join(locksDir, REGISTRY), { clock, pollMs: 50 });
   if (!(await registry.acquire({ timeoutMs: REGISTRY_WAIT_MS }))) return { ok: false, owner: await registry.owner() };
@@ -120,7 +124,7 @@ async function tryTake(stateDir: string, real: string, clock: Clock, until: numb
     const ends = until !== undefined && Number.isFinite(until) ? `${Math.round(until)}` : '';
     const mark = run !== undefined && !run.includes('\n') ? `${ends}\n${run}\n` : ends ? `${ends}\n` : '';
     await fs.writeFile(own + DIR_SUFFIX, `${real}\n${mark}`, { mode: 0o600 }).catch(() => undefined);
-    return { ok: true, release: () => release(lock), ...(ended.length > 0 ? { ended } : {}) };
+    return { ok: true, release: () => release(lock), ...(ended.length > 0 ? { ended } : {}), ...(notShared !== undefined ? { notShared } : {}) };
   } finally {
     await registry.release();
   }

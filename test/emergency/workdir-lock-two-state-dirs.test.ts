@@ -1,6 +1,6 @@
 // Two daemons with their own state dirs whose services share one folder: the folder lock lives where every daemon of
 // this user sees it (<tmp>/clawback-<uid>/agent-dirs), so their agent runs take turns there too.
-import { mkdirSync } from 'node:fs';
+import { chownSync, mkdirSync, readdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { expect, it } from 'vitest';
@@ -55,4 +55,30 @@ it("a dead daemon's lock on the shared folder (another state dir) does not keep 
   const c = await takeWorkdirLock(stateB, shared, { clock: systemClock(), waitMs: 5_000 });
   expect(c.ok).toBe(true);
   if (c.ok) await c.release();
+});
+
+it.runIf(process.getuid?.() === 0)("where the shared locks dir is another user's, the state dir's locks serve, and the outcome says why", { timeout: 60_000 }, async () => {
+  const dir = tempDir();
+  const shared = path.join(dir, 'shared');
+  const stateA = path.join(dir, 'state-a');
+  const tmp = path.join(dir, 'tmp');
+  for (const d of [shared, stateA, tmp]) mkdirSync(d, { recursive: true });
+  // <tmp>/clawback-<uid> made by another user first (root here makes it so).
+  const claims = path.join(tmp, `clawback-${process.getuid!()}`);
+  mkdirSync(claims, { mode: 0o700 });
+  chownSync(claims, 4321, 4321);
+  const before = process.env.TMPDIR;
+  process.env.TMPDIR = tmp;
+  try {
+    const a = await takeWorkdirLock(stateA, shared, { clock: systemClock(), waitMs: 0 });
+    expect(a.ok).toBe(true);
+    if (a.ok) {
+      expect(a.notShared).toContain('belongs to uid 4321');
+      expect(readdirSync(path.join(stateA, 'locks')).some((n) => n.startsWith('emergency-dir-'))).toBe(true);
+      await a.release();
+    }
+  } finally {
+    if (before === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = before;
+  }
 });
