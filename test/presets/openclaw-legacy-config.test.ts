@@ -50,7 +50,8 @@ describe('openclaw init finds a legacy config the gateway still reads', () => {
     expect(s.configFile!.path).toBe(file);
     expect(s.env.OPENCLAW_CONFIG_PATH).toBe(file);
     expect(s.port).toBe(24123);
-    expect(s.configFile!.backupGlobs).toContain('clawdbot.json.bak');
+    // Resolved beside the config file, as every path field of a loaded config is.
+    expect(s.configFile!.backupGlobs).toContain(path.join(path.dirname(file), 'clawdbot.json.bak'));
     // The gateway moves ~/.clawdbot to ~/.openclaw itself on start (unless OPENCLAW_STATE_DIR pins it): not pinned here.
     expect(s.env.OPENCLAW_STATE_DIR).toBeUndefined();
   }, 20_000);
