@@ -108,6 +108,17 @@ export function leftAsDrillWrote(m: GuardManifest, now: Buffer | undefined, sha2
 }
 
 /**
+ * node:crypto when a drill left a file (not loaded by every `clawback status`). Not through import() where Node can give
+ * it at once: `status` runs this module from a bundle compiled with V8's code cache (cli/code-cache.cts), and an import()
+ * in code from that cache has no loader on Node 20 (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING: status failed on a killed
+ * drill's leftovers). getBuiltinModule is there from Node 20.16; before it, import() as before.
+ */
+async function loadCrypto(): Promise<typeof import('node:crypto')> {
+  const builtin = (process as { getBuiltinModule?: (id: 'node:crypto') => typeof import('node:crypto') }).getBuiltinModule;
+  return builtin ? builtin('node:crypto') : import('node:crypto');
+}
+
+/**
  * Read-only: the files killed drills left holding the drill's bytes (or deleted), which nobody puts back until the next
  * drill runs; meanwhile the service runs on them and the daemon may snapshot them as last-known-good.
  */
@@ -115,7 +126,7 @@ export async function abandonedDrillChanges(tmp: string | readonly string[] = os
   const out: AbandonedDrillChange[] = [];
   for (const { dir, manifest: m } of abandonedGuards(tmp)) {
     if (m.wrote === null) continue;
-    const { createHash } = await import('node:crypto');
+    const { createHash } = await loadCrypto();
     if (leftAsDrillWrote(m, bytesNow(m.realPath), (b) => createHash('sha256').update(b).digest('hex'))) out.push({ file: m.realPath, pid: m.owner.pid, backup: path.join(dir, m.backup) });
   }
   return out;
