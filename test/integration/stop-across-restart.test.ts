@@ -58,6 +58,8 @@ describe('a person\'s stop across a daemon SIGKILL', () => {
     const after = readJournalFile(journal).filter((e) => e.time >= restartedAt);
     expect(after.find((e) => e.type === 'daemon.adopted')?.details).toMatchObject({ pid, stopResumed: 'stay' });
     expect(after.filter((e) => e.type === 'incident.opened' || e.type === 'service.started')).toEqual([]);
+    // state.json follows the journal (it is written once its fingerprint changes, after the event): waited for, not read at once.
+    await waitFor(() => record(stateDir)?.phase === 'stopped' || undefined, { timeoutMs: 10_000, intervalMs: 50 });
     expect(record(stateDir)).toMatchObject({ phase: 'stopped', desired: 'down', instance: null });
   });
 });
