@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openclawPresetConfig } from '../../src/presets/openclaw.js';
 import { tempDir } from '../helpers/daemon.js';
-import { httpGet } from '../helpers/processes.js';
+import { httpGet, processesWithEnv } from '../helpers/processes.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CACHE = process.env.CLAWBACK_E2E_CACHE ?? path.join(ROOT, '.cache', 'e2e');
@@ -98,17 +98,7 @@ export async function healthz(port: number): Promise<boolean> {
 
 /** Pids whose environment carries HOME=<home>: everything a test's gateway started, however detached. */
 export function pidsWithHome(home: string): number[] {
-  const want = `HOME=${home}`;
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(want)) found.push(Number(entry));
-    } catch {
-      // gone, or not ours
-    }
-  }
-  return found;
+  return processesWithEnv(`HOME=${home}`);
 }
 
 /** pid, parent, group and argv of each process carrying HOME=<home> (what a case left behind, for the failure message). */

@@ -355,20 +355,24 @@ export function processesWithArgs(...args: string[]): number[] {
   return out;
 }
 
-/**
- * Pids of the services a daemon of `stateDir` started (the CLAWBACK_SUPERVISED_BY mark it puts in each one's
- * environment): a test's cleanup finds them even where state.json does not record them (a daemon killed before it saved).
- */
-export function processesSupervisedBy(stateDir: string): number[] {
-  const mark = `CLAWBACK_SUPERVISED_BY=${path.resolve(stateDir)}`;
+/** Pids (this process aside) whose environment holds `entry` (`NAME=value`) exactly: children found however detached. */
+export function processesWithEnv(entry: string): number[] {
   const out: number[] = [];
   for (const e of readdirSync('/proc')) {
     if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
     try {
-      if (readFileSync(`/proc/${e}/environ`, 'utf8').split('\0').includes(mark)) out.push(Number(e));
+      if (readFileSync(`/proc/${e}/environ`, 'utf8').split('\0').includes(entry)) out.push(Number(e));
     } catch {
       // gone meanwhile, or not ours to read
     }
   }
   return out;
+}
+
+/**
+ * Pids of the services a daemon of `stateDir` started (the CLAWBACK_SUPERVISED_BY mark it puts in each one's
+ * environment): a test's cleanup finds them even where state.json does not record them (a daemon killed before it saved).
+ */
+export function processesSupervisedBy(stateDir: string): number[] {
+  return processesWithEnv(`CLAWBACK_SUPERVISED_BY=${path.resolve(stateDir)}`);
 }
