@@ -114,6 +114,8 @@ export function argvFields(c: ClawbackConfig): ArgvField[] {
     one('external.stopCommand', s.external?.stopCommand);
     one('autoscale.command', s.autoscale?.command);
     one('emergency.command', s.emergency?.command);
+    // The agent's executable (argv[0] of the claude/codex/gemini run): run as written, like every argv.
+    one('emergency.binary', s.emergency?.binary === undefined ? undefined : [s.emergency.binary]);
     one('openclaw.cli', s.openclaw?.cli);
     one('update.npm', s.update?.npm);
     one('update.installArgs', s.update?.installArgs);

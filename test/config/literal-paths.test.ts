@@ -74,7 +74,7 @@ describe('paths in the config', () => {
     expect(w.join('\n')).not.toMatch(/services\[[12]\]|ok\.pid|plain\.pid/);
   });
 
-  it('warns of ~ in the other argvs too: the agent command, the OpenClaw CLI, npm and the autoscale command', () => {
+  it('warns of ~ in the other argvs too: the agent command and binary, the OpenClaw CLI, npm and the autoscale command', () => {
     const w = load(
       [
         'services:',
@@ -84,11 +84,15 @@ describe('paths in the config', () => {
         '    openclaw: { cli: [~/.npm-global/bin/openclaw] }',
         '    update: { npm: [~/n/bin/npm], installArgs: ["--prefix=$HOME/x"] }',
         '    autoscale: { min: 1, max: 2, metric: command, target: 50, command: [~/scale.sh] }',
+        '  - name: other',
+        '    command: [node, app.js]',
+        '    emergency: { adapter: claude, binary: ~/.local/bin/claude }',
       ].join('\n'),
     ).warnings;
     for (const field of ['emergency.command', 'openclaw.cli', 'update.npm', 'update.installArgs', 'autoscale.command']) {
       expect(w).toContainEqual(expect.stringContaining(`services[0].${field}: `));
     }
+    expect(w).toContainEqual(expect.stringContaining('services[1].emergency.binary: "~/.local/bin/claude" is passed to the program as written'));
   });
 
   it('validate says it on stderr and exits 0', async () => {

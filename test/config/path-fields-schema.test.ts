@@ -36,8 +36,9 @@ function stringLeaves(schema: Node): Set<string> {
   return out;
 }
 
-/** argvs: run without a shell, their entries passed as written (argvFields warns of `~` in them). */
-const ARGV = /(?:^\.services\[\]\.(?:command|autoscale\.command|doctor\.command|emergency\.command|openclaw\.cli|update\.npm|update\.installArgs|configFile\.validateCommand|probes\[\]\.(?:command|validateCommand)|external\.\w+Command)\[\])$/;
+/** argvs: run without a shell, their entries passed as written (argvFields warns of `~` in them); emergency.binary is
+ *  the agent's argv[0]. */
+const ARGV = /^\.services\[\]\.(?:emergency\.binary|(?:command|autoscale\.command|doctor\.command|emergency\.command|openclaw\.cli|update\.npm|update\.installArgs|configFile\.validateCommand|probes\[\]\.(?:command|validateCommand)|external\.\w+Command)\[\])$/;
 
 /** String fields that name no file or folder, each a deliberate decision: a new field must be placed in one list. */
 const NOT_PATHS = new Set([
@@ -54,8 +55,7 @@ const NOT_PATHS = new Set([
     // dotted paths into the service's own config, not files
     'configFile.format', 'configFile.portPath', 'configFile.protect[]', 'configFile.reload', 'configFile.validateTimeout',
     'doctor.confirmAfter', 'doctor.snapshotAfter', 'doctor.timeout',
-    // emergency.binary is an executable looked up like an argv's first entry
-    'emergency.adapter', 'emergency.apiKeyEnv', 'emergency.approval', 'emergency.approvalTimeout', 'emergency.baseUrl', 'emergency.binary', 'emergency.budget.window', 'emergency.mode', 'emergency.model', 'emergency.passEnv[]', 'emergency.timeBox', 'emergency.verifyWindow',
+    'emergency.adapter', 'emergency.apiKeyEnv', 'emergency.approval', 'emergency.approvalTimeout', 'emergency.baseUrl', 'emergency.budget.window', 'emergency.mode', 'emergency.model', 'emergency.passEnv[]', 'emergency.timeBox', 'emergency.verifyWindow',
     'external.timeout', 'logs.maxBytes',
     'openclaw.channelSettle', 'openclaw.evidenceTimeout',
     'prediction.crashPatterns.lookback', 'prediction.latency.minAbsoluteIncrease', 'prediction.latency.window', 'prediction.memory.horizon', 'prediction.memory.quietWindow.end', 'prediction.memory.quietWindow.start', 'prediction.memory.safetyMargin', 'prediction.memory.window',
