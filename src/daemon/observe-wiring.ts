@@ -23,6 +23,7 @@ import { releaseShapeText } from '../notify/release-plan.js';
 import { strandedText } from '../notify/stranded-text.js';
 import { destinationOf } from '../notify/destination.js';
 import { adoptersByDestination, mayAdopt } from '../notify/spool-adopt.js';
+import { toldByGuardian } from '../notify/journal-catch-up.js';
 
 /** One metrics registry per daemon, created on first use (the health watches feed it probe results). */
 export class MetricsHolder {
@@ -130,7 +131,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
           notifier = buildNotifier(next, old);
           const held = swapping;
           swapping = undefined;
-          for (const e of held) if (e.details?.notifiedBy !== 'guardian') notifier?.publish(e);
+          for (const e of held) if (!toldByGuardian(e)) notifier?.publish(e);
         }
         // A channel whose name changed but not its destination (`webhook` became `webhook-1`): renamed, its spool went along.
         const adopters = adoptersByDestination(next.channels.filter((c) => c.enabled).map((c) => ({ name: c.name, cfg: c })));
@@ -154,7 +155,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         metrics.onEvent(e);
         // The guardian told the channels itself (the daemon was down) and queued the event for the journal only.
         if (swapping) swapping.push(e);
-        else if (e.details?.notifiedBy !== 'guardian') notifier?.publish(e);
+        else if (!toldByGuardian(e)) notifier?.publish(e);
         const { message, ...fields } = e;
         logger.info({ event: fields }, message);
       });

@@ -22,6 +22,14 @@ export function markPublished(outboxDir: string, event: ClawbackEvent): void {
   writeFileAtomicSync(path.join(outboxDir, MARK_FILE), JSON.stringify({ v: 1, last: lineHash(JSON.stringify(event)), time: event.time }), { mode: 0o600, durable: false });
 }
 
+/**
+ * The guardian told the channels itself (the daemon was down) and queued the event for the journal only: the daemon
+ * journals it and never publishes it, so the catch-up after a crash must not send it either.
+ */
+export function toldByGuardian(e: ClawbackEvent): boolean {
+  return e.details?.['notifiedBy'] === 'guardian';
+}
+
 export function clearMark(outboxDir: string): void {
   rmSync(path.join(outboxDir, MARK_FILE), { force: true });
 }
@@ -69,7 +77,8 @@ export function missedEvents(outboxDir: string, journalFile: string): ClawbackEv
       const e = JSON.parse(line) as ClawbackEvent;
       // The killed daemon's missed lines are those of its last step; a start past the mark is another daemon's.
       if (e?.type === 'daemon.started') return [];
-      if (e && typeof e.type === 'string' && typeof e.message === 'string') out.push(e);
+      // One the guardian told already was journaled, never published: the killed daemon did not miss its alert.
+      if (e && typeof e.type === 'string' && typeof e.message === 'string' && !toldByGuardian(e)) out.push(e);
     } catch {
       // A torn line of the killed writer: nothing to send.
     }
