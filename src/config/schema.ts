@@ -264,7 +264,7 @@ export const apiSchema = z.strictObject({
 
 /** How long old evidence stays in the state dir (daemon/state-retention.ts). */
 export const retentionSchema = z.strictObject({
-  /** The newest this many incident dirs, update backups, removed locks, drill report runs and copies of broken files (each kind, each service) always stay. */
+  /** The newest this many incident dirs, update backups, removed locks, drill report runs, removed services' logs and copies of broken files (each kind, each service) always stay. */
   keep: z.number().int().min(1).max(10_000).default(20),
   /** Older ones beyond `keep` are removed at this age. */
   maxAge: duration.default(30 * 86_400_000),

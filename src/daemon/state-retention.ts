@@ -1,12 +1,13 @@
 // The state dir stays bounded: old Level 3 incident dirs (copies of up to 32 MiB each), update backups (the gateway's
-// databases), removed lock files, drill reports and the copies kept of broken files (state.json, scale.json and each
-// service's config and its `$include`d files: `.corrupt-*`, `.doctor-undone-*`) are pruned, never an open incident's, never the newest few, never a
-// recent one.
+// databases), removed lock files, drill reports, the logs of services no longer configured and the copies kept of
+// broken files (state.json, scale.json and each service's config and its `$include`d files: `.corrupt-*`,
+// `.doctor-undone-*`) are pruned, never an open incident's, never the newest few, never a recent one.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { DaemonPlugin } from './daemon.js';
 import type { ServiceConfig } from '../config/schema.js';
 import { includedFilesWithCopies } from '../doctor/included-snapshots.js';
+import { DAEMON_LOG_NAMES } from '../config/log-file-clashes.js';
 import { isStrictlyInside } from '../platform/path-inside.js';
 
 export interface RetentionPolicy {
@@ -69,6 +70,30 @@ function copiesOf(file: string, label: string): (name: string) => string | undef
   return (name) => (name.startsWith(prefix) && name.length > prefix.length ? name : undefined);
 }
 
+/**
+ * The service whose output a file of <stateDir>/logs is (`<name>.log`, its rotations `<name>.log.<n>`, compressed
+ * `.gz`); undefined for Clawback's own logs (daemon, guardian, the service manager's output) and anything else.
+ */
+export function serviceOfLog(name: string): string | undefined {
+  const m = /^(.+)\.log(?:\.\d+)?(?:\.gz)?$/.exec(name);
+  if (!m || DAEMON_LOG_NAMES.some((d) => d.toLowerCase() === m[1]!.toLowerCase())) return undefined;
+  return m[1];
+}
+
+/**
+ * The logs of services no longer configured, one entry per service: a configured service's, an instance's of a
+ * configured service (`app:3`, scaled down today, up again tomorrow) and Clawback's own are never the sweep's.
+ */
+function removedServiceLogs(services: ReadonlySet<string>): (name: string) => string | undefined {
+  return (name) => {
+    const svc = serviceOfLog(name);
+    if (svc === undefined || services.has(svc)) return undefined;
+    const colon = svc.lastIndexOf(':');
+    if (colon > 0 && /^\d+$/.test(svc.slice(colon + 1)) && services.has(svc.slice(0, colon))) return undefined;
+    return svc;
+  };
+}
+
 /** Subdirectories of dir (one level), e.g. updates/<service>. */
 async function subdirs(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
@@ -80,15 +105,19 @@ async function subdirs(dir: string): Promise<string[]> {
  * updates/<service>/<run>, evidence/locks/<service>/<file>, evidence/backups/<service>/<file>, drills/<report run> (only the files a drill names so;
  * `keep` counts runs), and the copies of broken files: `state.json.corrupt-*`, `scale.json.corrupt-*` and, beside each
  * of `configFiles` (the services' configs, symlinks resolved), the regular files `<file>.corrupt-*` and
- * `<file>.doctor-undone-*` (`keep` counts each file's copies of each label). Returns the removed paths.
+ * `<file>.doctor-undone-*` (`keep` counts each file's copies of each label), and, when `services` (the names configured
+ * or running) is given, the logs in <stateDir>/logs of services not among them (`keep` counts services, a service's
+ * time is its newest file's). Returns the removed paths.
  */
-export async function sweepState(stateDir: string, now: number, openIncidents: ReadonlySet<string>, policy: RetentionPolicy = DEFAULT_RETENTION, configFiles: readonly string[] = []): Promise<string[]> {
+export async function sweepState(stateDir: string, now: number, openIncidents: ReadonlySet<string>, policy: RetentionPolicy = DEFAULT_RETENTION, configFiles: readonly string[] = [], services?: ReadonlySet<string>): Promise<string[]> {
   const places: Array<{ dir: string; inUse: ReadonlySet<string>; group?: (name: string) => string | undefined; regularOnly?: boolean }> = [{ dir: path.join(stateDir, 'incidents'), inUse: openIncidents }];
   for (const d of await subdirs(path.join(stateDir, 'updates'))) places.push({ dir: d, inUse: new Set() });
   for (const d of await subdirs(path.join(stateDir, 'evidence', 'locks'))) places.push({ dir: d, inUse: new Set() });
   for (const d of await subdirs(path.join(stateDir, 'evidence', 'backups'))) places.push({ dir: d, inUse: new Set() });
   places.push({ dir: path.join(stateDir, 'drills'), inUse: new Set(), group: drillReportRun });
   for (const file of ['state.json', 'scale.json']) places.push({ dir: stateDir, inUse: new Set(), group: copiesOf(file, 'corrupt') });
+  // Only the state dir's logs folder: a removed service's own `logs.dir` is the user's, and no longer known.
+  if (services) places.push({ dir: path.join(stateDir, 'logs'), inUse: new Set(), group: removedServiceLogs(services), regularOnly: true });
   // In the user's directory: only the regular files Clawback wrote there (never a directory or a link of theirs).
   for (const file of new Set(configFiles)) {
     for (const label of EVIDENCE_COPY_LABELS) places.push({ dir: path.dirname(file), inUse: new Set(), group: copiesOf(file, label), regularOnly: true });
@@ -149,7 +178,9 @@ export function retentionPlugin(given?: RetentionPolicy, opts: { firstAfterMs?: 
         const open = new Set([...daemon.runtimes.values()].flatMap((rt) => rt.currentIncident()?.id ?? []));
         const policy = policyNow();
         try {
-          const removed = await sweepState(ctx.stateDir, ctx.clock.now(), open, policy, await configFilesOf(ctx.stateDir, ctx.config?.services));
+          // No config read (yet): which logs are a removed service's is not known, so none are.
+          const services = ctx.config ? new Set([...ctx.config.services.map((s) => s.name), ...daemon.runtimes.keys()]) : undefined;
+          const removed = await sweepState(ctx.stateDir, ctx.clock.now(), open, policy, await configFilesOf(ctx.stateDir, ctx.config?.services), services);
           if (removed.length === 0) return;
           // The config copies are found by their real paths: a state dir reached through a link still names them relative.
           const realStateDir = await fs.realpath(ctx.stateDir).catch(() => ctx.stateDir);

@@ -83,6 +83,23 @@ describe('state retention', () => {
     expect((await fs.readdir(path.join(dir, 'drills'))).sort()).toEqual([...[0, 1, 2].flatMap((w) => [`drill-2026-w0${w}.json`, `drill-2026-w0${w}.md`]), 'my-notes.txt']);
   });
 
+  it("logs of services no longer configured go whole (rotations too); a configured service's, its instances' and Clawback's own stay", async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'clawback-retention-'));
+    const now = Date.now();
+    // A soak of 100 reloads left 116 such logs, never removed: each service name a user ever configured kept one.
+    const old = ['daemon.log', 'daemon.log.1', 'guardian.log', 'daemon.out.log.2', 'launchd-daemon.err.log', 'app.log', 'app.log.1', 'app:3.log', 'gone.log', 'gone.log.1', 'gone.log.2.gz', 'gone2.log', 'notes.txt'];
+    for (const f of old) await aged(`logs/${f}`, 60, now, true);
+    await aged('logs/recent-gone.log', 2, now, true);
+    await aged('logs/olddir.log', 60, now);
+    const services = new Set(['app']);
+    // Without the names configured, no log is a removed service's.
+    expect(await sweepState(dir, now, new Set(), { keep: 1, maxAgeMs: 30 * DAY })).toEqual([]);
+    const removed = (await sweepState(dir, now, new Set(), { keep: 1, maxAgeMs: 30 * DAY }, [], services)).map((p) => path.relative(dir!, p)).sort();
+    expect(removed).toEqual(['logs/gone.log', 'logs/gone.log.1', 'logs/gone.log.2.gz', 'logs/gone2.log']);
+    const left = (await fs.readdir(path.join(dir, 'logs'))).sort();
+    expect(left).toEqual(['app.log', 'app.log.1', 'app:3.log', 'daemon.log', 'daemon.log.1', 'daemon.out.log.2', 'guardian.log', 'launchd-daemon.err.log', 'notes.txt', 'olddir.log', 'recent-gone.log']);
+  });
+
   it('the policy comes from the config (`retention:`), read at each sweep; a bad value names the field', async () => {
     const { loadConfig } = await import('../../src/config/load.js');
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'clawback-retention-'));
