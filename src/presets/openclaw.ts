@@ -88,7 +88,8 @@ const DEFAULT_BACKUP_GLOBS = ['openclaw.json.last-good', 'openclaw.json.bak', 'o
  * channel and model-provider credential (at any depth, so per-account ones too), the config's `env`
  * block (inline provider keys: `env.OPENROUTER_API_KEY`, `env.vars.GROQ_API_KEY`, help/environment)
  * and the per-skill keys (`skills.entries.<id>.apiKey` and `.env`, tools/skills-config); and, anywhere in the file, every
- * key the gateway itself classes as sensitive (hooks, tools, talk, plugins' own config, provider headers).
+ * key the gateway itself classes as sensitive (hooks, tools, talk, plugins' own config, provider headers), and the files
+ * that hold a credential (tokenFile, serviceAccountFile).
  */
 export const OPENCLAW_PROTECTED_SETTINGS = [
   'gateway.auth',
@@ -119,6 +120,10 @@ export const OPENCLAW_PROTECTED_SETTINGS = [
   '**.*private*key*',
   '**.serviceAccount',
   '**.serviceAccountRef',
+  // A file holding a credential is the credential's setting: Google Chat's serviceAccountFile (per account too), a
+  // tokenFile outside channels; *passwordFile, *secretFile and *KeyFile are matched by the patterns above already.
+  '**.serviceAccountFile',
+  '**.*tokenFile',
   '**.env',
   '**.headers',
 ] as const;
