@@ -84,7 +84,7 @@ const DEFAULT_BACKUP_GLOBS = ['openclaw.json.last-good', 'openclaw.json.bak', 'o
 
 /**
  * Settings a repair must never drop or change silently (read from the gateway's docs, 2026.9.6):
- * its auth (token, password, mode), where it listens, the remote gateway's credentials, every
+ * its auth (token, password, mode), where and how it listens (port, bind, TLS), the remote gateway's credentials, every
  * channel and model-provider credential (at any depth, so per-account ones too), the config's `env`
  * block (inline provider keys: `env.OPENROUTER_API_KEY`, `env.vars.GROQ_API_KEY`, help/environment)
  * and the per-skill keys (`skills.entries.<id>.apiKey` and `.env`, tools/skills-config); and, anywhere in the file, every
@@ -95,6 +95,8 @@ export const OPENCLAW_PROTECTED_SETTINGS = [
   'gateway.auth',
   'gateway.port',
   'gateway.bind',
+  // HTTPS only when enabled (init's probes then speak https://), with its certificate and key: how it listens.
+  'gateway.tls',
   'gateway.remote.token',
   'gateway.remote.password',
   'channels.**.*token',
