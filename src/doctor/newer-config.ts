@@ -22,7 +22,20 @@ function numbers(v: string): number[] | undefined {
   return m ? m[1]!.split('.').map(Number) : undefined;
 }
 
-/** True when version a is newer than b by its numeric parts (a pre-release of the same numbers is not newer). */
+/**
+ * Where a version stands among those of the same numbers: a pre-release ("-beta.2", "-rc.1") before the release, a
+ * correction release ("-2", as OpenClaw publishes 2026.7.1-2 after 2026.7.1) after it; then by the suffix's number.
+ */
+function suffixRank(v: string): [number, number] {
+  // What follows the numbers; build metadata ("+sha") or text after a space is no part of the version's rank.
+  const tail = /\d+(?:\.\d+)*(\S*)/.exec(v)?.[1]?.split('+')[0] ?? '';
+  if (tail === '') return [0, 0];
+  const correction = /^-(\d+)$/.exec(tail);
+  if (correction) return [1, Number(correction[1])];
+  return [-1, Number(/(\d+)/.exec(tail)?.[1] ?? 0)];
+}
+
+/** True when version a is newer than b: by the numeric parts, then pre-release < release < correction release. */
 export function isNewerVersion(a: string, b: string): boolean {
   const x = numbers(a);
   const y = numbers(b);
@@ -31,7 +44,9 @@ export function isNewerVersion(a: string, b: string): boolean {
     const d = (x[i] ?? 0) - (y[i] ?? 0);
     if (d !== 0) return d > 0;
   }
-  return false;
+  const [ra, na] = suffixRank(a);
+  const [rb, nb] = suffixRank(b);
+  return ra !== rb ? ra > rb : na > nb;
 }
 
 /**
