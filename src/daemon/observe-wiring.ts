@@ -181,10 +181,12 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         }
         // Services removed by a reload or a scale-down (and probes removed from a changed service) stop being reported.
         metrics.retainServices(live);
-        if (notifier) {
-          metrics.setOutboxDepth(notifier.outboxDepth());
-          for (const [channel, n] of Object.entries({ ...notifier.deadLetters(), ...notifier.stranded() })) metrics.setDeadLetters(channel, n);
-        }
+        // Channels a reload removed (and, with no notifier left, all of them) stop being reported: their last figures
+        // stayed frozen (outbox depth 23, dead letters 23), firing the undelivered-alert rules for ever.
+        const backlog = notifier ? { ...notifier.deadLetters(), ...notifier.stranded() } : {};
+        metrics.setOutboxDepth(notifier?.outboxDepth() ?? 0);
+        for (const [channel, n] of Object.entries(backlog)) metrics.setDeadLetters(channel, n);
+        metrics.retainChannels(new Set(Object.keys(backlog)));
       };
 
       let stopped = false;

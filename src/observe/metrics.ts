@@ -73,6 +73,11 @@ export interface Metrics {
   notifierDelivery(channel: string, ok: boolean): void;
   /** One alert a full outbox did not keep on its own (folded into the summary, or a refused one dropped). */
   notifierOverflow(channel: string, how: 'folded' | 'dropped'): void;
+  /**
+   * Drops the dead-letter, delivery and overflow series of channels not in `live` (removed by a reload, none kept as
+   * stranded): a removed channel's last dead-letter count stayed exported, never updated, and its alert fired for ever.
+   */
+  retainChannels(live: ReadonlySet<string>): void;
   /** Text exposition format (Prometheus 0.0.4). */
   render(): Promise<string>;
   readonly contentType: string;
@@ -179,6 +184,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   });
 
   const open = new Map<string, OpenIncident>();
+  /** Channels that have notify series, so retainChannels knows what to drop. */
+  const channelSeries = new Set<string>();
   /**
    * Services that have per-service gauge series, so retainServices knows what to drop: those set by events count too
    * (a breaker tripped, an incident opened between two scrapes of a since-removed instance stayed exported for ever).
@@ -355,6 +362,15 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       }
       probes.retain(live);
     },
+    retainChannels(live) {
+      for (const channel of channelSeries) {
+        if (live.has(channel)) continue;
+        deadLetters.remove({ channel });
+        for (const result of ['delivered', 'failed']) notifications.remove({ channel, result });
+        for (const how of ['folded', 'dropped']) overflow.remove({ channel, how });
+        channelSeries.delete(channel);
+      }
+    },
     setDaemonStartTime(ms) {
       startTime.set(ms / 1000);
     },
@@ -362,12 +378,15 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       outbox.set(Math.max(0, n));
     },
     setDeadLetters(channel, n) {
+      channelSeries.add(channel);
       deadLetters.set({ channel }, Math.max(0, n));
     },
     notifierOverflow(channel, how) {
+      channelSeries.add(channel);
       overflow.inc({ channel, how });
     },
     notifierDelivery(channel, ok) {
+      channelSeries.add(channel);
       notifications.inc({ channel, result: ok ? 'delivered' : 'failed' });
     },
     async render() {
