@@ -124,6 +124,9 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         const old = notifier;
         const oldChannels = notifyConfig.channels;
         swapping = [];
+        // What the old channels had not sent: with no channel left no notifier reads their spools back (they stay on
+        // disk), and the reload said "nothing was waiting to be sent" over 34 dead letters.
+        const unsent = old?.undelivered() ?? {};
         try {
           if (old) await old.stop();
         } finally {
@@ -145,9 +148,10 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         const parts = [`notify channels applied (${next.channels.length} now${added.length ? `; added: ${added.join(', ')}` : ''})`];
         if (renamed.size > 0) parts.push(`renamed: ${[...renamed].map(([from, to]) => `${from} → ${to}`).join(', ')} (same destination: unsent alerts go with it)`);
         if (removed.length > 0) {
-          const stranded = notifier?.stranded() ?? {};
+          const stranded = notifier ? notifier.stranded() : Object.fromEntries(Object.entries(unsent).map(([n, u]) => [n, u.pending]));
           const kept = removed.filter((n) => (stranded[n] ?? 0) > 0).map((n) => `${n} (${stranded[n]})`);
-          parts.push(`removed: ${removed.join(', ')}${kept.length ? `, their unsent alerts kept on disk as stranded: ${kept.join(', ')}` : ', nothing was waiting to be sent'}`);
+          const where = notifier ? 'kept on disk as stranded' : 'kept on disk, not sent while no channel is configured';
+          parts.push(`removed: ${removed.join(', ')}${kept.length ? `, their unsent alerts ${where}: ${kept.join(', ')}` : ', nothing was waiting to be sent'}`);
         }
         return parts.join('; ');
       };

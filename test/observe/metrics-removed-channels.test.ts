@@ -41,13 +41,19 @@ describe('metrics of removed notification channels', () => {
       { timeoutMs: 20_000, intervalMs: 200 },
     );
 
-    const reload = async (channels: unknown[]): Promise<void> => {
+    const reload = async (channels: unknown[]): Promise<string> => {
       const cfg = YAML.parse(readFileSync(t.configFile, 'utf8')) as { notify: { channels: unknown[] } };
       cfg.notify.channels = channels;
       writeFileSync(t.configFile, YAML.stringify(cfg));
-      expect((await d.command('/api/reload', new URLSearchParams({ by: 'test' })))?.status).toBe(200);
+      const r = await d.command('/api/reload', new URLSearchParams({ by: 'test' }));
+      expect(r?.status).toBe(200);
+      return String(r?.body['message']);
     };
-    await reload([]);
+    const said = await reload([]);
+    // The reload says what it left unsent (it said "nothing was waiting to be sent" over 34 dead letters).
+    expect(said).not.toContain('nothing was waiting');
+    expect(said).toMatch(/hookA \(\d+\)/);
+    expect(said).toMatch(/hookB \(\d+\)/);
 
     const text = await metricsText();
     expect(text.split('\n').filter((l) => l.includes('channel="'))).toEqual([]);
