@@ -1,4 +1,4 @@
-// The preset's restart patterns (and its config's JSON5), added after `clawback init` had written configs: filled in at load for a gateway whose file lacks them.
+// The preset's restart patterns, protected settings (and its config's JSON5), added after `clawback init` had written configs: filled in at load for a gateway whose file lacks them.
 import type { ServiceConfig } from '../config/schema.js';
 
 /** Under OPENCLAW_SUPERVISOR_MODE=external a restart it wants is "exit 0 and let the supervisor start me": its last line (openclaw 2026.9.6). */
@@ -23,13 +23,66 @@ export const OPENCLAW_STATE_IN_USE_PATTERN =
   'Stop other OpenClaw processes using this state|gateway already running \\(pid \\d+\\)|state directory is locked by ';
 
 /**
- * A service with an `openclaw` block that Clawback spawns, written before the preset named these patterns, gets them now
+ * Settings a repair must never drop or change silently (read from the gateway's docs, 2026.9.6):
+ * its auth (token, password, mode), where and how it listens (port, bind, TLS), the remote gateway's credentials, every
+ * channel and model-provider credential (at any depth, so per-account ones too), the config's `env`
+ * block (inline provider keys: `env.OPENROUTER_API_KEY`, `env.vars.GROQ_API_KEY`, help/environment)
+ * and the per-skill keys (`skills.entries.<id>.apiKey` and `.env`, tools/skills-config); and, anywhere in the file, every
+ * key the gateway itself classes as sensitive (hooks, tools, talk, plugins' own config, provider headers), and the files
+ * that hold a credential (tokenFile, serviceAccountFile).
+ */
+export const OPENCLAW_PROTECTED_SETTINGS = [
+  'gateway.auth',
+  'gateway.port',
+  'gateway.bind',
+  // HTTPS only when enabled (init's probes then speak https://), with its certificate and key: how it listens.
+  'gateway.tls',
+  'gateway.remote.token',
+  'gateway.remote.password',
+  'channels.**.*token',
+  'channels.**.*tokenFile',
+  'channels.**.*secret',
+  'channels.**.*password',
+  'channels.**.*key',
+  'channels.**.serviceAccount',
+  'models.providers.*.apiKey',
+  'models.providers.**.*token',
+  'models.providers.**.*secret',
+  'env',
+  'skills.entries.*.apiKey',
+  'skills.entries.*.env',
+  // Anywhere else, what the gateway itself treats as a credential (src/config/sensitive-paths.ts: token$, password,
+  // secret, api.?key, encrypt.?key, private.?key, serviceAccount(Ref), and the env/headers blocks): hooks.token,
+  // tools.web.search.apiKey, talk.*.apiKey, plugins.entries.<id>.config.apiKey, models.providers.<id>.headers...
+  '**.*token',
+  '**.*password*',
+  '**.*secret*',
+  '**.*api*key*',
+  '**.*encrypt*key*',
+  '**.*private*key*',
+  '**.serviceAccount',
+  '**.serviceAccountRef',
+  // A file holding a credential is the credential's setting: Google Chat's serviceAccountFile (per account too), a
+  // tokenFile outside channels; *passwordFile, *secretFile and *KeyFile are matched by the patterns above already.
+  '**.serviceAccountFile',
+  '**.*tokenFile',
+  '**.env',
+  '**.headers',
+] as const;
+
+/**
+ * A gateway's config file gets the preset's protected settings added to its own. A service with an `openclaw` block that Clawback spawns, written before the preset named these patterns, gets them now
  * (an exit 78 "Refusing to bind ... without auth" ran the whole doctor ladder; the gateway's own restart was a crash).
  * A key the file sets wins, even empty (""), which turns it off. Mutates the parsed config in place (it is fresh from zod).
  */
 export function fillOpenclawRestartDefaults(service: ServiceConfig): void {
   // The gateway reads its config as JSON5 whatever the file is called (OPENCLAW_CONFIG_PATH): every reader agrees.
   if (service.openclaw && service.configFile?.format === 'auto') service.configFile.format = 'json5';
+  // `clawback init` writes the preset's protected list into the file as it was that day: settings the preset protects
+  // since (gateway.tls, serviceAccountFile) reach every gateway's config, spawned or external. The file's own patterns
+  // add to them; a preset setting is never given up (protecting more only keeps a value a repair would have changed).
+  const cf = service.configFile;
+  if (service.openclaw && cf) cf.protect = [...new Set([...(cf.protect ?? []), ...OPENCLAW_PROTECTED_SETTINGS])];
   if (!service.openclaw || service.external) return;
   const r = service.restart;
   if (r.selfRestartPattern === undefined) r.selfRestartPattern = OPENCLAW_SELF_RESTART_PATTERN;

@@ -1,6 +1,6 @@
 // The OpenClaw gateway preset: a clawback service entry whose numbers come from measuring openclaw 2026.9.6.
 import path from 'node:path';
-import { OPENCLAW_HUMAN_ONLY_PATTERN, OPENCLAW_RETRY_PATTERN, OPENCLAW_SELF_RESTART_PATTERN, OPENCLAW_STATE_IN_USE_PATTERN } from '../openclaw/preset-defaults.js';
+import { OPENCLAW_HUMAN_ONLY_PATTERN, OPENCLAW_PROTECTED_SETTINGS, OPENCLAW_RETRY_PATTERN, OPENCLAW_SELF_RESTART_PATTERN, OPENCLAW_STATE_IN_USE_PATTERN } from '../openclaw/preset-defaults.js';
 import { openclawLockGlobs, openclawUpdateSettings, openclawVersionedArgv } from '../update/openclaw-update.js';
 
 export const OPENCLAW_DEFAULT_PORT = 18789;
@@ -82,53 +82,8 @@ export interface OpenclawPresetOptions {
 
 const DEFAULT_BACKUP_GLOBS = ['openclaw.json.last-good', 'openclaw.json.bak', 'openclaw.json.bak.*'];
 
-/**
- * Settings a repair must never drop or change silently (read from the gateway's docs, 2026.9.6):
- * its auth (token, password, mode), where and how it listens (port, bind, TLS), the remote gateway's credentials, every
- * channel and model-provider credential (at any depth, so per-account ones too), the config's `env`
- * block (inline provider keys: `env.OPENROUTER_API_KEY`, `env.vars.GROQ_API_KEY`, help/environment)
- * and the per-skill keys (`skills.entries.<id>.apiKey` and `.env`, tools/skills-config); and, anywhere in the file, every
- * key the gateway itself classes as sensitive (hooks, tools, talk, plugins' own config, provider headers), and the files
- * that hold a credential (tokenFile, serviceAccountFile).
- */
-export const OPENCLAW_PROTECTED_SETTINGS = [
-  'gateway.auth',
-  'gateway.port',
-  'gateway.bind',
-  // HTTPS only when enabled (init's probes then speak https://), with its certificate and key: how it listens.
-  'gateway.tls',
-  'gateway.remote.token',
-  'gateway.remote.password',
-  'channels.**.*token',
-  'channels.**.*tokenFile',
-  'channels.**.*secret',
-  'channels.**.*password',
-  'channels.**.*key',
-  'channels.**.serviceAccount',
-  'models.providers.*.apiKey',
-  'models.providers.**.*token',
-  'models.providers.**.*secret',
-  'env',
-  'skills.entries.*.apiKey',
-  'skills.entries.*.env',
-  // Anywhere else, what the gateway itself treats as a credential (src/config/sensitive-paths.ts: token$, password,
-  // secret, api.?key, encrypt.?key, private.?key, serviceAccount(Ref), and the env/headers blocks): hooks.token,
-  // tools.web.search.apiKey, talk.*.apiKey, plugins.entries.<id>.config.apiKey, models.providers.<id>.headers...
-  '**.*token',
-  '**.*password*',
-  '**.*secret*',
-  '**.*api*key*',
-  '**.*encrypt*key*',
-  '**.*private*key*',
-  '**.serviceAccount',
-  '**.serviceAccountRef',
-  // A file holding a credential is the credential's setting: Google Chat's serviceAccountFile (per account too), a
-  // tokenFile outside channels; *passwordFile, *secretFile and *KeyFile are matched by the patterns above already.
-  '**.serviceAccountFile',
-  '**.*tokenFile',
-  '**.env',
-  '**.headers',
-] as const;
+/** Re-exported: the list lives with the other preset defaults filled in at load (openclaw/preset-defaults.ts). */
+export { OPENCLAW_PROTECTED_SETTINGS };
 
 /** Where the gateway keeps its config when nothing overrides it. */
 export function defaultOpenclawConfigPath(home: string, stateDir?: string): string {
