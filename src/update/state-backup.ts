@@ -1,11 +1,12 @@
 // Copies of the service's config and state files taken while it is stopped (so they are consistent), restored on rollback.
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import { expandPathGlob } from '../doctor/path-glob.js';
 import { ownerToGive, writeFileAtomic } from '../platform/atomic-write.js';
 import { putBackFile } from '../platform/hard-links.js';
 import { copyFileAtomic, hashFile } from '../platform/stream-copy.js';
 import { realPathAsFarAsExists } from '../platform/path-inside.js';
+import { specialKind } from '../platform/read-regular.js';
 import { formatBytes } from '../probes/byte-size.js';
 
 export interface BackupEntry {
@@ -52,23 +53,13 @@ const gone = (err: unknown): undefined => {
   throw err;
 };
 
-/** What a path that is no regular file is ('a FIFO', 'a socket'...), or undefined for a regular file or a directory. */
-function specialKind(st: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string | undefined {
-  if (st.isFIFO()) return 'a FIFO (named pipe)';
-  if (st.isSocket()) return 'a socket';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  return undefined;
-}
-
 /**
- * Refuses a FIFO, socket or device among the files to back up, by its type: opening a FIFO blocks until a writer comes
- * (the update hung with its service stopped, and the blocked open held the daemon's exit), and a device's "bytes" are
- * no state to put back.
+ * Refuses a FIFO, socket or device among the files to back up, by its type (named as every other reader names it:
+ * specialKind): opening a FIFO blocks until a writer comes (the update hung with its service stopped, and the blocked
+ * open held the daemon's exit), and a device's "bytes" are no state to put back.
  */
-function refuseSpecial(file: string, st: Parameters<typeof specialKind>[0]): void {
-  const kind = specialKind(st);
-  if (kind) throw new Error(`${file} is ${kind}, not a regular file: a backup copies only regular files; remove it from update.stateFiles (or configFile.path)`);
+function refuseSpecial(file: string, st: Stats): void {
+  if (!st.isFile() && !st.isDirectory()) throw new Error(`${file} is ${specialKind(st)}, not a regular file: a backup copies only regular files; remove it from update.stateFiles (or configFile.path)`);
 }
 
 /** The exact part of a pattern: the directory before its first wildcard (undefined when it has none). */
