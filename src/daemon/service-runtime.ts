@@ -583,6 +583,23 @@ export class ServiceRuntime {
     return { ok: ok && !refused, message: `${action} ${this.name}: ${where}${ended}${joinedText}${inMaintenance}${refused}` };
   }
 
+  /**
+   * An update's rollback reports what it put back (restore-done): the reducer starts the service, or holds it when some
+   * files could not be put back. Waits (bounded) as a request does; the answer says where the service stands.
+   */
+  async restoreDone(runId: string, failed: Array<{ file: string; error: string }>): Promise<ActionResult> {
+    if (this.stopped && this.handedTo) {
+      const next = await this.successor();
+      if (next) return next.restoreDone(runId, failed);
+    }
+    if (this.stopped) return { ok: false, message: `${this.name}: the rollback's outcome was not taken: a ${this.lastOrder.what} ended its supervision here` };
+    this.dispatch({ type: 'restore-done', runId, failed });
+    await this.settled(this.requestBoundMs());
+    const s = this.status();
+    const where = s.state === 'running' ? `running (pid ${s.pid})` : s.held ? `held (${s.held.reason}: ${s.held.detail})` : s.state;
+    return { ok: failed.length === 0 && ['running', 'starting', 'backoff'].includes(s.state), message: `${this.name}: ${where}` };
+  }
+
   /** The preflight step a start waits for, as the answer to a person's request says it ('' when none runs). */
   private preflightText(): string {
     const p = this.preflightStep;

@@ -210,6 +210,8 @@ class Step {
         return this.agentDone(input.runId, input.outcome, input.detail, input.launched !== false && input.outcome !== 'busy', input.busyUntil);
       case 'agent-reverted':
         return this.agentReverted(input.runId, input.error);
+      case 'restore-done':
+        return this.restoreDone(input.runId, input.failed);
       case 'tick':
         return this.tick();
       case 'clock-stepped':
@@ -1126,6 +1128,24 @@ class Step {
     // run fail against it the same way, and with doctor.attempts 0 the climb went straight to a paid agent run.
     if (personOnly) return this.human(`preflight: a person must fix it: ${problem}`);
     this.climb(said, false);
+  }
+
+  /**
+   * An update's rollback is over on disk. All files back: start (the update stopped it; a person asked for the update).
+   * Some not: the previous version would run on a mix of its own files and the failed version's (its config back, its
+   * database not): held at Level 4 with the files named, until a person puts them right and resumes it. The person's
+   * resume or start lifts the hold; no cool-down retries it (the service stays wanted down meanwhile).
+   */
+  private restoreDone(runId: string, failed: Array<{ file: string; error: string }>): void {
+    if (failed.length === 0) return this.request({ type: 'request', action: 'start', by: 'human' });
+    const s = this.s;
+    const shown = failed.slice(0, 10).map((f) => `${f.file} (${f.error})`);
+    if (failed.length > shown.length) shown.push(`and ${failed.length - shown.length} more`);
+    const reason = `the rollback of update ${runId} could not put back ${failed.length} file(s) of the previous version: ${shown.join('; ')}; not started on a mix of two versions' files: put them right (the backup and the failed version's copies are kept), then resume`;
+    s.desired = 'down';
+    s.coolDownUntil = null;
+    this.openIncident(0, `update rollback incomplete: ${failed.map((f) => f.file).slice(0, 10).join(', ')}`);
+    this.human(reason);
   }
 
   private exited(input: Extract<ServiceInput, { type: 'exited' }>): void {

@@ -90,6 +90,13 @@ export type ServiceInput =
   | { type: 'maintenance'; on: boolean; until?: number | null; reason?: string; by: string }
   /** A person answers a Level 3 approval request for an incident. */
   | { type: 'approval'; incidentId: string; approve: boolean; by: string }
+  /**
+   * An update's rollback put the previous version's files back while the service was stopped (`current` points at the
+   * previous version again). `failed`: what it could not put back (a full disk, an unwritable file, no backup): empty,
+   * the service is started as a person's start would; otherwise it is held (Level 4), never started on a mix of two
+   * versions' files, and the files are named for the person.
+   */
+  | { type: 'restore-done'; runId: string; failed: Array<{ file: string; error: string }> }
   /** Time passed: deadlines (backoff, cool-down, work, verification, confirmation) are due. */
   | { type: 'tick' }
   /**

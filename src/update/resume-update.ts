@@ -3,7 +3,7 @@ import type { ClawbackEvent, Severity } from '../observe/events.js';
 import { VersionStore } from './version-store.js';
 import { readBackup } from './state-backup.js';
 import { clearInFlight, type UpdateInFlight } from './update-in-flight.js';
-import { httpReady, readyUrlOf, rollBackOnDisk, stopConfirmed, versionsDirOf, watch, type UpdateDeps, type UpdateTarget } from './run-update.js';
+import { httpReady, readyUrlOf, restoreFiles, rollBackOnDisk, stopConfirmed, versionsDirOf, watch, type UpdateDeps, type UpdateTarget } from './run-update.js';
 
 export interface ResumeResult {
   outcome: 'succeeded' | 'rolled-back' | 'failed' | 'left' | 'cancelled';
@@ -51,11 +51,24 @@ export async function resumeInterruptedUpdate(target: UpdateTarget, rec: UpdateI
   if (cur !== rec.to || rec.to === rec.from) {
     // Never switched (or already switched back): the old version's files are untouched or restored.
     const wasStopped = stopped();
-    if (wasStopped) await target.request('start', 'human');
     // The rollback restores the backups, then points `current` back (active.json says why): killed after that, the update
     // had switched and been rolled back, which "before it switched versions" denied.
     const act = cur === rec.from ? await store.active() : undefined;
     const rolledBack = act !== undefined && act.version === rec.from && act.reason.startsWith('rollback');
+    if (wasStopped && rolledBack) {
+      // Its restore may have failed half-way (a full disk): put back again what still differs (unchanged files are left
+      // alone), and let the reducer decide: started when all is back, held (Level 4) on a mix of two versions' files.
+      const disk = await restoreFiles(rec.backupDir, await readBackup(rec.backupDir));
+      const answer = await target.restored(rec.runId, disk.notRestored);
+      if (disk.notRestored.length > 0) {
+        return finish(
+          { outcome: 'failed', message: `${head} after its rollback had put ${rec.from} back (${act.reason}), but ${disk.problems.join('; ')}: ${name} is held, not started on a mix of ${rec.from}'s and ${rec.to}'s files (${answer.message}); put the files named right, then \`clawback resume ${name}\`` },
+          'update.failed',
+          'critical',
+          { held: true, problems: disk.problems, backupDir: rec.backupDir },
+        );
+      }
+    } else if (wasStopped) await target.request('start', 'human');
     const where = rolledBack
       ? ` after its rollback had put ${rec.from} back (${act.reason}; the files from before the update restored from ${rec.backupDir})`
       : ' before it switched versions';
@@ -110,7 +123,15 @@ export async function resumeInterruptedUpdate(target: UpdateTarget, rec: UpdateI
     }
     exits.length = 0;
     const back = clock.monotonic();
-    await target.request('start', 'human');
+    const answer = await target.restored(rec.runId, disk.notRestored);
+    if (disk.notRestored.length > 0) {
+      return finish(
+        { outcome: 'rolled-back', message: `${head}; ${rec.to} did not hold (${reason}): rolled back to ${rec.from}, but ${disk.problems.join('; ')}: ${name} is held, not started on a mix of ${rec.from}'s and ${rec.to}'s files (${answer.message}); put the files named right, then \`clawback resume ${name}\`` },
+        'update.rolled-back',
+        'critical',
+        { reason, healthy: false, held: true, backupDir: rec.backupDir, problems: disk.problems, ...(restored ? { restored: restored.restored, movedAside: restored.movedAside } : {}) },
+      );
+    }
     const w = await watch(target, readyUrl, ready, { ...common, watchMs: u.watch, settleMs: 0, startedAt: back });
     const healthy = w.kind === 'ok';
     const files = restored ? `restored ${restored.restored.length} file(s), ${restored.movedAside.length} new file(s) moved aside` : 'files left as they are';

@@ -16,6 +16,11 @@ import { cutSnippet } from '../platform/cut-text.js';
 export interface UpdateTarget {
   service: ServiceConfig;
   request(action: 'start' | 'stop', by: 'human'): Promise<{ ok: boolean; message: string }>;
+  /**
+   * A rollback's restore is over (`current` back on the old version): its outcome goes to the reducer, which starts the
+   * service when every file is back and holds it (Level 4, the files named) when some are not.
+   */
+  restored(runId: string, failed: Array<{ file: string; error: string }>): Promise<{ ok: boolean; message: string }>;
   /** The reducer's phase (running, stopped, backoff, held...). */
   phase(): string;
   /** The health verdict of the running instance ("healthy", ...). */
@@ -290,6 +295,7 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
     let healthy = false;
     let problems: string[] = [];
     let stillUp: string | null = null;
+    let heldBack: string | null = null;
     await step('rollback', async () => {
       const stop = await target.request('stop', 'human');
       // Files are switched only under a stopped process: the new version still running (a stop slower than the reducer's
@@ -304,7 +310,12 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
       if (!disk.switched) return { ok: false, message: `${disk.summary}; ${name} is left stopped`, details: { problems: disk.problems } };
       exits.length = 0;
       const back = clock.monotonic();
-      await target.request('start', 'human');
+      // The reducer hears what was put back and decides: started, or held when the old version would run on a mix of files.
+      const answer = await target.restored(opts.runId, disk.notRestored);
+      if (disk.notRestored.length > 0) {
+        heldBack = `${name} is held, not started on a mix of ${prev}'s and ${version}'s files (${answer.message}): put the files named right, then \`clawback resume ${name}\``;
+        return { ok: false, message: `back on ${prev} (not started); ${disk.problems.join('; ')}; ${heldBack}`, details: { restored: restored.restored, movedAside: restored.movedAside, problems: disk.problems, held: true } };
+      }
       const w = await watch(target, readyUrl, ready, { clock, pollMs, watchMs: u.watch, settleMs: 0, crashLoopExits: u.crashLoopExits, exits, startedAt: back, ...(deps.signal ? { signal: deps.signal } : {}) });
       healthy = w.kind === 'ok';
       return {
@@ -321,8 +332,10 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
       return finish({ from: prev, to: version, outcome: 'failed', message, plan, backupDir, rollbackMs, healthyAfterRollback: false });
     }
     const notes = problems.length ? `; ${problems.join('; ')}` : '';
-    const report = finish({ from: prev, to: version, outcome: 'rolled-back', message: `${version} did not hold (${reason}); rolled back to ${prev}${healthy ? '' : ', which is not ready either'}${notes}`, plan, backupDir, rollbackMs, healthyAfterRollback: healthy });
-    emit('update.rolled-back', healthy && !notes ? 'warning' : 'critical', `${name}: update to ${version} rolled back to ${prev}: ${reason}${healthy ? ` (ready again after ${Math.round(rollbackMs / 1000)} s)` : '; the old version is not ready either'}${notes}`, { from: prev, to: version, reason, rollbackMs, healthy, totalMs: report.totalMs, steps, backupDir, problems });
+    const heldText = heldBack ? `; ${heldBack}` : '';
+    const report = finish({ from: prev, to: version, outcome: 'rolled-back', message: `${version} did not hold (${reason}); rolled back to ${prev}${healthy || heldBack ? '' : ', which is not ready either'}${notes}${heldText}`, plan, backupDir, rollbackMs, healthyAfterRollback: healthy });
+    const readyText = heldBack ? '' : healthy ? ` (ready again after ${Math.round(rollbackMs / 1000)} s)` : '; the old version is not ready either';
+    emit('update.rolled-back', healthy && !notes ? 'warning' : 'critical', `${name}: update to ${version} rolled back to ${prev}: ${reason}${readyText}${notes}${heldText}`, { from: prev, to: version, reason, rollbackMs, healthy, totalMs: report.totalMs, steps, backupDir, problems, ...(heldBack ? { held: true } : {}) });
     return report;
   } finally {
     off();
@@ -335,6 +348,8 @@ export interface DiskRollback {
   switched: boolean;
   /** What could not be done: files not put back, the link or active.json not written. */
   problems: string[];
+  /** The files not put back (and why): the reducer holds the service rather than start the old version on a mix. */
+  notRestored: Array<{ file: string; error: string }>;
   summary: string;
 }
 
@@ -343,17 +358,7 @@ export interface DiskRollback {
  * cannot be restored (a full disk) must not leave `current` on the failed version with the service stopped.
  */
 export async function rollBackOnDisk(store: VersionStore, backupDir: string, manifest: BackupManifest | undefined, prev: string, reason: string, now: number): Promise<DiskRollback> {
-  const problems: string[] = [];
-  let restore: RestoreReport | undefined;
-  if (!manifest) problems.push(`no complete backup in ${backupDir}: files left as they are`);
-  else {
-    try {
-      restore = await restoreBackup(backupDir, manifest);
-      for (const f of restore.failed) problems.push(`${f.file} not restored (${f.error})`);
-    } catch (err) {
-      problems.push(`the backup in ${backupDir} could not be restored (${(err as Error).message})`);
-    }
-  }
+  const { restore, problems, notRestored } = await restoreFiles(backupDir, manifest);
   try {
     await store.switchTo(prev, reason, now);
   } catch (err) {
@@ -361,7 +366,28 @@ export async function rollBackOnDisk(store: VersionStore, backupDir: string, man
   }
   const switched = (await store.current()) === prev;
   const summary = switched ? `${store.currentLink} points at ${prev} again${problems.length ? `, but ${problems.join('; ')}` : ''}` : `${store.currentLink} could NOT be pointed back at ${prev}: ${problems.join('; ')}`;
-  return { restore, switched, problems, summary };
+  return { restore, switched, problems, notRestored, summary };
+}
+
+/** Puts the backed-up files back, each on its own; never throws: what could not be put back is named (notRestored). */
+export async function restoreFiles(backupDir: string, manifest: BackupManifest | undefined): Promise<Pick<DiskRollback, 'restore' | 'problems' | 'notRestored'>> {
+  const problems: string[] = [];
+  const notRestored: Array<{ file: string; error: string }> = [];
+  let restore: RestoreReport | undefined;
+  if (!manifest) {
+    problems.push(`no complete backup in ${backupDir}: files left as they are`);
+    notRestored.push({ file: backupDir, error: 'no complete backup: the files are as the failed version left them' });
+  } else {
+    try {
+      restore = await restoreBackup(backupDir, manifest);
+      for (const f of restore.failed) problems.push(`${f.file} not restored (${f.error})`);
+      notRestored.push(...restore.failed);
+    } catch (err) {
+      problems.push(`the backup in ${backupDir} could not be restored (${(err as Error).message})`);
+      notRestored.push({ file: backupDir, error: `could not be restored: ${(err as Error).message}` });
+    }
+  }
+  return { restore, problems, notRestored };
 }
 
 /**

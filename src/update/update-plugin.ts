@@ -78,6 +78,10 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
             const rt = live();
             return rt ? rt.request(action, by) : { ok: false, message: `${name} is no longer supervised (removed by a config reload)` };
           },
+          restored: async (runId: string, failed: Array<{ file: string; error: string }>) => {
+            const rt = live();
+            return rt ? rt.restoreDone(runId, failed) : { ok: false, message: `${name} is no longer supervised (removed by a config reload)` };
+          },
           phase: () => live()?.status().state ?? 'removed',
           health: () => live()?.status().health ?? 'unknown',
           subscribe: (l: Parameters<typeof ctx.bus.subscribe>[0]) => ctx.bus.subscribe(l),

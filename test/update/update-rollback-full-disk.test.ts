@@ -13,8 +13,10 @@ import type { UpdateRunView } from '../../src/update/update-plugin.js';
 /**
  * The backup of an update took the last room on the disk the service's files and Clawback's state share, and the new
  * version crash-looped: the rollback could not keep the failed version's state file aside (ENOSPC), threw, and left
- * `current` on the failed version with the service stopped (and its record cleared). Now a file that cannot be put
- * back is left as the failed version left it and reported; the link goes back and the old version starts.
+ * `current` on the failed version with the service stopped (and its record cleared). Then a file that could not be put
+ * back was left as the failed version left it and reported, and the old version was started on that mix (its config
+ * back, its database the failed version's). Now the link goes back, the restore's outcome goes to the reducer, and the
+ * service is held at Level 4 with the file named, until a person resumes it.
  */
 describe('an update rolled back on a full disk (real daemon, real tmpfs, real npm installs from tarballs)', () => {
   let disk: SmallDisk;
@@ -81,7 +83,7 @@ describe('an update rolled back on a full disk (real daemon, real tmpfs, real np
     }
   }
 
-  it('a crash-looping version on a disk the backup filled: current goes back and the old version serves; the file it could not restore is named', async () => {
+  it('a crash-looping version on a disk the backup filled: current goes back, and the old version is held (Level 4, the file named), not started on a mix of files', async () => {
     const base = `http://127.0.0.1:${td.daemon.api!.port}`;
     const token = readFileSync(path.join(td.stateDir, 'token'), 'utf8').trim();
     disk.fill(300 * 1024);
@@ -96,10 +98,16 @@ describe('an update rolled back on a full disk (real daemon, real tmpfs, real np
     expect(free0).toBeGreaterThan(0);
     const report = view.report!;
     expect(report.outcome).toBe('rolled-back');
-    // Not the failed version, not stopped: the old version serves again.
+    // Not the failed version; and not the old one on the failed version's database: held for a person.
     expect(await fs.readlink(path.join(versions, 'current'))).toBe('1.0.0');
-    await waitFor(async () => (await version()) === '1.0.0', { timeoutMs: 20_000 });
-    expect(td.daemon.runtimes.get('gw')!.status().state).toBe('running');
+    const st = td.daemon.runtimes.get('gw')!.status();
+    expect(st.state).toBe('held');
+    expect(st.held?.detail).toMatch(/main\.db \(ENOSPC/);
+    expect(await version()).toBeUndefined();
+    const escalated = td.events.find((e) => e.type === 'incident.escalated' && e.service === 'gw');
+    expect(escalated?.level).toBe(4);
+    expect(escalated?.message).toMatch(/main\.db/);
+    expect(report.message).toMatch(/held, not started on a mix/);
     // What could not be restored is named, loudly; nothing was overwritten without its evidence kept.
     expect(report.message).toMatch(/main\.db not restored \(ENOSPC/);
     expect(readFileSync(statePath, 'utf8')).toContain('opened by 2.0.0');

@@ -33,6 +33,7 @@ describe('an update rollback whose stop does not happen (real daemon, real proce
     // The daemon's own runtime; only the rollback's stop (the second) is not carried out, as a reducer refusing it.
     const target: UpdateTarget = {
       service: rt.config,
+      restored: (runId, failed) => rt.restoreDone(runId, failed),
       request: async (action, by) => (action === 'stop' && ++stops === 2 ? { ok: false, message: 'stop gw: running (refused)' } : rt.request(action, by)),
       phase: () => rt.status().state,
       health: () => rt.status().health,

@@ -19,6 +19,7 @@ function target(readyAfterMs: number): UpdateTarget {
   return {
     service: { name: 'svc' } as UpdateTarget['service'],
     request: async () => ({ ok: true, message: '' }),
+    restored: async () => ({ ok: true, message: '' }),
     phase: () => 'running',
     health: () => (performance.now() - t0 >= readyAfterMs ? 'healthy' : 'starting'),
     subscribe: () => () => undefined,
