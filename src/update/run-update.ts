@@ -1,4 +1,5 @@
 // One update of one service: install beside, validate, stop, back up, switch, start, watch, and roll back when it does not hold.
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ServiceConfig } from '../config/schema.js';
 import type { ClawbackEvent, Severity } from '../observe/events.js';
@@ -107,6 +108,16 @@ export async function latestVersion(u: UpdateConfig, service: ServiceConfig, run
   return v;
 }
 
+/** The exact paths (no `*` / `?`) among `entries` that are directories now (links followed, as the backup would). */
+async function directoriesNamed(entries: string[]): Promise<string[]> {
+  const dirs: string[] = [];
+  for (const e of entries) {
+    if (/[*?]/.test(e)) continue;
+    if ((await fs.stat(path.resolve(e)).catch(() => undefined))?.isDirectory()) dirs.push(path.resolve(e));
+  }
+  return dirs;
+}
+
 export async function runUpdate(target: UpdateTarget, version: string, deps: UpdateDeps, opts: { dryRun?: boolean; runId: string; force?: boolean }): Promise<UpdateReport> {
   const { clock } = deps;
   const service = target.service;
@@ -131,7 +142,8 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
   const from = await store.current();
   const backupDir = path.join(deps.stateDir, 'updates', name, opts.runId);
   const readyUrl = readyUrlOf(service);
-  const plan = planUpdate({ service, update: u, dir, from, to: version, installed: (await store.installedVersion(version)) === version, readyUrl, backupDir });
+  const stateDirs = await directoriesNamed(u.stateFiles);
+  const plan = planUpdate({ service, update: u, dir, from, to: version, installed: (await store.installedVersion(version)) === version, readyUrl, backupDir, stateDirs });
   const held = target.hold ? holdBlocker(name, target.hold(), !!opts.force) : undefined;
   if (held) plan.blockers.push(held);
   if (opts.dryRun) return finish({ from: from ?? null, to: version, outcome: plan.blockers.length ? 'blocked' : 'dry-run', message: formatPlan(plan), plan });

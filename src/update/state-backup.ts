@@ -8,6 +8,7 @@ import { copyFileAtomic, hashFile } from '../platform/stream-copy.js';
 import { realPathAsFarAsExists } from '../platform/path-inside.js';
 import { specialKind } from '../platform/read-regular.js';
 import { formatBytes } from '../probes/byte-size.js';
+import { stateDirRefusal } from './update-plan.js';
 
 export interface BackupEntry {
   /** Absolute path of the original. */
@@ -94,9 +95,11 @@ export async function takeBackup(dir: string, files: string[], patterns: string[
     for (const f of await expandPathGlob(p)) all.add(f);
     const named = await linkNamedExactly(p);
     if (named) all.add(named);
-    // A path named exactly is asked for by name: a FIFO there (which the glob leaves out) is refused, not skipped unsaid.
+    // A path named exactly is asked for by name: a FIFO or a directory there (which the glob leaves out) is refused, not
+    // skipped unsaid (the plan refuses a directory before anything is touched; this is the backup's own guard).
     if (!/[*?]/.test(p)) {
       const st = await fs.stat(path.resolve(p)).catch(gone);
+      if (st?.isDirectory()) throw new Error(stateDirRefusal(path.resolve(p)));
       if (st) refuseSpecial(path.resolve(p), st);
     }
     const prefix = globPrefix(p);

@@ -15,6 +15,13 @@ export interface UpdatePlanInput {
   installed: boolean;
   readyUrl: string | undefined;
   backupDir: string;
+  /** Entries of update.stateFiles (exact paths) that are directories now: refused, a backup copies files. */
+  stateDirs?: string[];
+}
+
+/** Why a directory named in update.stateFiles is refused, with what to write instead. */
+export function stateDirRefusal(dir: string): string {
+  return `update.stateFiles names the directory ${dir}: a backup copies files, not directories (nothing in it would be backed up or restored); name its files, or a glob such as ${dir.replace(/\/+$/, '')}/*`;
 }
 
 export type StepName = 'install' | 'validate' | 'stop' | 'backup' | 'switch' | 'start' | 'watch' | 'prune';
@@ -62,6 +69,7 @@ export function planUpdate(p: UpdatePlanInput): UpdatePlan {
   else if (!runsThrough(p.service.command, link)) blockers.push(`${p.service.name}'s command does not run through ${link}, so switching versions would change nothing; point it there (e.g. [node, ${link}/node_modules/${p.update.package}/openclaw.mjs, gateway, run, ...])`);
   if (p.from === undefined) blockers.push(`${link} does not exist: no version is active to update from (install one there first)`);
   if (p.from === p.to) blockers.push(`${p.service.name} already runs ${p.update.package} ${p.to}`);
+  for (const d of p.stateDirs ?? []) blockers.push(stateDirRefusal(d));
   const vdir = path.join(p.dir, p.to);
   const validator = validateArgv(p.service, link, vdir);
   const validatorNote = p.service.configFile?.validateCommand && !runsThrough(p.service.configFile.validateCommand, link) ? ' (its validator does not run through current: the OLD version validates)' : '';

@@ -22,7 +22,10 @@ export const updateSchema = z.strictObject({
   pathPrefix: z.array(z.string()).default([]),
   /** Bound of one install (npm downloads ~770 MB for openclaw). */
   installTimeout: timeBound.default(900_000),
-  /** The gateway's state files to back up before a switch and restore on rollback (paths or globs). */
+  /**
+   * The gateway's state files to back up before a switch and restore on rollback (paths or globs). A directory is refused
+   * (the update is blocked before anything is touched, naming it): `<dir>/*` takes the files in it, bounded and regular only.
+   */
   stateFiles: z.array(z.string()).default([]),
   /** The most the backup of the config and stateFiles may copy in all ("4GiB"): a larger one fails the update before the switch. */
   backupLimit: byteSize.default(4 * 1024 ** 3),
