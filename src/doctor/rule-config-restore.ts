@@ -29,6 +29,13 @@ export const NO_LAST_KNOWN_GOOD = 'no last-known-good config to restore';
 /** Rounds of "remove the named keys, validate again" (a validator may name one problem at a time). */
 const KEY_REMOVAL_ROUNDS = 5;
 
+/**
+ * Copies a whole-file restore validates at most (each a run of the validator, OpenClaw's taking seconds): a backup glob
+ * matching hundreds of rotated files made one repair run the validator hundreds of times (200 backups: 49 s with a
+ * validator of 0.25 s, the repair lock held all along). Ranked newest-trusted first, so the copies left are the older.
+ */
+export const RESTORE_VALIDATIONS_MAX = 10;
+
 /** One line of the journal's account of the candidates considered. */
 export interface CandidateVerdict {
   source: RestoreCandidate['source'];
@@ -294,7 +301,8 @@ export function configRestoreRule(): RepairRule {
       let chosen: Awaited<ReturnType<typeof chooseCandidate>>;
       let evidence: string | undefined;
       try {
-        chosen = await chooseCandidate(ctx, broken, current.content?.toString('utf8'), before, format, verdicts);
+        const walk = { untried: 0 };
+        chosen = await chooseCandidate(ctx, broken, current.content?.toString('utf8'), before, format, verdicts, walk);
         if (!chosen) {
           await undoIncludes();
           if (pendingIncludes) includeNote = `${includeNote}; no copy of the main file is valid with them either, so they were put back as they were`;
@@ -306,8 +314,9 @@ export function configRestoreRule(): RepairRule {
             message:
               (includes.length > 0 ? `the fault is in an included file, which Clawback could not put back (${includeNote}): ${describeIncludeProblems(includes)}; fix it by hand; ` : includeNote) +
               `${NO_LAST_KNOWN_GOOD}${tried > 0 ? ` (${tried} candidate(s) considered, none usable: ${verdicts.map((v) => `${path.basename(v.ref)}: ${v.verdict}`).join('; ').slice(0, 600)})` : ''}; ` +
+              (walk.untried > 0 ? `${walk.untried} older copies not tried (a repair validates at most ${RESTORE_VALIDATIONS_MAX}); ` : '') +
               `${spec.path} left untouched`,
-            details: { method: 'restore', candidates: verdicts, attempts, tried: verdicts.map((v) => `${v.source} ${v.ref}: ${v.verdict}`) },
+            details: { method: 'restore', candidates: verdicts, attempts, tried: verdicts.map((v) => `${v.source} ${v.ref}: ${v.verdict}`), untried: walk.untried },
           });
         }
 
@@ -450,6 +459,7 @@ async function chooseCandidate(
   brokenSha: string | undefined,
   format: ConfigFormat,
   verdicts: CandidateVerdict[],
+  walk: { untried: number } = { untried: 0 },
 ): Promise<Chosen | undefined> {
   const patterns = protectedPatterns(ctx.service);
   const configPath = ctx.service.configFile!.path;
@@ -465,8 +475,14 @@ async function chooseCandidate(
     const b = await load(c);
     return b instanceof Error ? { ok: false, error: b.message } : parseConfigText(b.toString('utf8'), format);
   };
+  let validations = 0;
   for (let i = 0; i < ranked.length; i++) {
     const c = ranked[i]!;
+    // Bounded: the copies past the last validation allowed are counted, not read nor validated.
+    if (validations >= RESTORE_VALIDATIONS_MAX) {
+      walk.untried = ranked.length - i;
+      break;
+    }
     const v: CandidateVerdict = { source: c.source, trust: c.trust, ref: c.ref, ageSeconds: ageOf(ctx, c), verdict: '' };
     verdicts.push(v);
     const content = await load(c);
@@ -538,6 +554,7 @@ async function chooseCandidate(
         continue;
       }
     }
+    validations++;
     const check = await checkContentFor(ctx, out);
     if (check.state !== 'valid' && carried.length > 0) {
       // The broken file's own protected values may be what is wrong (a token or port the user just set). Putting
