@@ -58,7 +58,15 @@ export function parseConfigText(raw: string, format: ConfigFormat): ParseOutcome
         return { ok: false, error: jsonErrorText((err as Error).message, text) };
       }
     }
-    if (format === 'json5') return { ok: true, value: json5().parse(text) as unknown };
+    if (format === 'json5') {
+      // Plain JSON (what OpenClaw writes) is JSON5 with the same meaning, and JSON.parse reads it some 300 times faster:
+      // the json5 parser took 10 s (and GiBs of garbage) for a 15 MiB file, read several times by one `doctor --fix`.
+      try {
+        return { ok: true, value: JSON.parse(text) as unknown };
+      } catch {
+        return { ok: true, value: json5().parse(text) as unknown };
+      }
+    }
     const doc = yaml().parseDocument(text);
     if (doc.errors.length > 0) return { ok: false, error: yamlErrorText(doc.errors[0]!.message) };
     return { ok: true, value: doc.toJS() as unknown };
