@@ -548,7 +548,6 @@ export class Daemon {
       const hooks = await plugin.init(ctx, this);
       if (hooks) this.hooks.push(hooks);
     }
-    this.releaseEarlyEvents();
     // Requests that change a service wait until start-up has booted (or adopted) the services.
     let booted!: () => void;
     const bootGate = new Promise<void>((resolve) => (booted = resolve));
@@ -616,9 +615,16 @@ export class Daemon {
       const failure = await apiListenError(err, ctx.config.api.host, port);
       const toldBy = this.opts.startedByGuardian ? { notifiedBy: 'guardian' } : {};
       ctx.emit({ type: 'daemon.fault', time: ctx.clock.now(), severity: 'critical', message: `clawback did not start: ${failure.message}`, details: { effect: 'api-listen', error: failure.message, ...toldBy } });
+      // What the guardian queued stays queued for a daemon that starts (its bound, its order kept).
+      this.releaseEarlyEvents();
       await this.abandonStart();
       throw failure;
     }
+    // What the guardian queued while no daemon ran (a crash it saw, the services it started, "could not revive")
+    // happened before this start: journaled ahead of the start's own events (daemon.died, the boot), which wait in the
+    // early buffer until now. Drained only at the end of the boot, it came after them. Its claims go once journaled.
+    this.drainPendingOnce();
+    this.releaseEarlyEvents();
     // daemon.json (the API's address) is written before the first start, not after: that start waits for each
     // service's preflight (OpenClaw's config validator, up to 60 s), and meanwhile `clawback status` waited 10 s and
     // answered nothing. Status says the daemon is starting and what each service is doing; changes wait for the boot.
@@ -722,14 +728,20 @@ export class Daemon {
   private drainPendingEvents(): void {
     if (this.stopping) return;
     this.heapWatch.check();
+    this.drainPendingOnce();
+    this.pulse.beat();
+    this.pendingTimer = this.ctx.clock.setTimeout(() => this.drainPendingEvents(), delayToGrid(this.ctx.clock, 2000));
+  }
+
+  /** One read of the guardian's queue, straight to the bus (ahead of events held for it); a claim goes once journaled. */
+  private drainPendingOnce(): void {
     try {
-      this.pending.take((e) => this.ctx.emit(e));
+      // Not removed while the journal only buffers its events (a full disk): a daemon killed then left them to the next.
+      this.pending.take((e) => this.ctx.bus.emit(e), () => (this.journal?.backlog().buffered ?? 0) === 0);
       this.faults.ok('pending-events');
     } catch (err) {
       this.faults.failed('pending-events', err);
     }
-    this.pulse.beat();
-    this.pendingTimer = this.ctx.clock.setTimeout(() => this.drainPendingEvents(), delayToGrid(this.ctx.clock, 2000));
   }
 
   private async waitHealthy(name: string, deps: string[], decided: () => boolean = () => false): Promise<void> {

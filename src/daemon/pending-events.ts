@@ -120,6 +120,25 @@ export interface PendingDrain {
   claimsLeft: boolean;
   /** Reading a claim failed, this drain's own or one left before (the events of the others are still in `events`). */
   error?: unknown;
+  /**
+   * The claims whose events are in `events`, still on disk: removed by the caller once those events are journaled
+   * (`removeClaims`). Deleted at the read, a daemon killed (or refused by a full disk) before its journal had them
+   * lost the guardian's alerts.
+   */
+  claims: string[];
+}
+
+/** Removes claims whose events are delivered; true when all are gone (one that cannot be removed is tried again). */
+export function removeClaims(claims: readonly string[]): boolean {
+  let all = true;
+  for (const claim of claims) {
+    try {
+      rmSync(claim, { force: true });
+    } catch {
+      all = false;
+    }
+  }
+  return all;
 }
 
 /**
@@ -137,17 +156,34 @@ export function drainPendingEvents(
   now: () => number = Date.now,
   maxBytes = PENDING_EVENTS_MAX_BYTES,
 ): PendingDrain {
+  const drain = claimPendingEvents(stateDir, scanClaims, isAlive, now, maxBytes);
+  removeClaims(drain.claims);
+  return { ...drain, claims: [] };
+}
+
+/** `drainPendingEvents` that leaves the claims it read on disk (`drain.claims`), for the caller to remove once journaled. */
+export function claimPendingEvents(
+  stateDir: string,
+  scanClaims: boolean,
+  isAlive: (pid: number) => boolean = procIsAlive,
+  now: () => number = Date.now,
+  maxBytes = PENDING_EVENTS_MAX_BYTES,
+  /** Claims delivered already that could not be removed: not delivered again. */
+  skip: ReadonlySet<string> = new Set(),
+): PendingDrain {
   const file = path.join(stateDir, FILE);
   const taken = `${file}.${process.pid}`;
   const events: ClawbackEvent[] = [];
+  const claims: string[] = [];
   let claimsLeft = false;
   let error: unknown;
   if (scanClaims) {
-    const { free, held } = leftClaims(stateDir, isAlive);
+    const { free, held } = leftClaims(stateDir, isAlive, skip);
     claimsLeft = held;
     for (const claim of free) {
       try {
         for (const e of readClaim(path.join(stateDir, claim), maxBytes, now())) events.push(e);
+        claims.push(path.join(stateDir, claim));
       } catch (err) {
         // Unreadable now: kept, tried again at the next drain (and said); the live queue is not held up by it.
         claimsLeft = true;
@@ -155,7 +191,7 @@ export function drainPendingEvents(
       }
     }
   }
-  const done = (): PendingDrain => (error === undefined ? { events, claimsLeft } : { events, claimsLeft, error });
+  const done = (): PendingDrain => (error === undefined ? { events, claimsLeft, claims } : { events, claimsLeft, claims, error });
   // Checked every 2 s and almost always absent: a failing renameSync builds an Error with a stack each time.
   if (!existsSync(file)) return done();
   // A writer holding the lock is mid-append: claimed at the next drain, once its line is whole in the queue.
@@ -176,6 +212,7 @@ export function drainPendingEvents(
   try {
     // Not events.push(...read): past ~120k events that spread overflowed the stack after the claim was deleted.
     for (const e of readClaim(taken, maxBytes, now())) events.push(e);
+    claims.push(taken);
   } catch (err) {
     // Our own claim stays behind; the next drain lists the dir and takes it.
     claimsLeft = true;
@@ -193,10 +230,16 @@ export function takePendingEvents(stateDir: string, isAlive: (pid: number) => bo
 
 /**
  * The daemon's reader, drained every 2 s: it lists the state dir for claims left behind at its first drain and
- * again only while a drain left one, so the usual "nothing queued" drain stays one `existsSync`.
+ * again only while a drain left one, so the usual "nothing queued" drain stays one `existsSync`. A claim is removed only
+ * once `journaled` says its events are in the journal (written, not buffered in memory: a full disk, or a start still
+ * holding its events): until then it stays on disk, and a daemon killed meanwhile leaves it to the next one.
  */
 export class PendingEventsReader {
   private scanClaims = true;
+  /** Claims whose events were delivered, to be removed once they are journaled. */
+  private unsettled: string[] = [];
+  /** Delivered and journaled, but their removal failed (a read-only dir): never delivered again by this reader. */
+  private readonly delivered = new Set<string>();
 
   constructor(
     private readonly stateDir: string,
@@ -205,16 +248,29 @@ export class PendingEventsReader {
   ) {}
 
   /** The events queued since the last call; throws (after handing over what it read to `deliver`) when a read failed. */
-  take(deliver: (e: ClawbackEvent) => void): void {
-    const drain = drainPendingEvents(this.stateDir, this.scanClaims, this.isAlive, this.now);
+  take(deliver: (e: ClawbackEvent) => void, journaled: () => boolean = () => true): void {
+    // Delivered claims not yet journaled: nothing more is read (they would be delivered again) until they are.
+    if (!this.settle(journaled)) return;
+    const drain = claimPendingEvents(this.stateDir, this.scanClaims, this.isAlive, this.now, PENDING_EVENTS_MAX_BYTES, this.delivered);
     this.scanClaims = drain.claimsLeft;
     for (const e of drain.events) deliver(e);
+    this.unsettled = drain.claims;
+    this.settle(journaled);
     if (drain.error !== undefined) throw drain.error;
+  }
+
+  /** Removes the delivered claims once their events are journaled; true when none is left. */
+  settle(journaled: () => boolean = () => true): boolean {
+    if (this.unsettled.length === 0) return true;
+    if (!journaled()) return false;
+    for (const claim of this.unsettled) if (!removeClaims([claim])) this.delivered.add(claim);
+    this.unsettled = [];
+    return true;
   }
 }
 
 /** Claims no live process but this one holds, oldest first (by the time of their claim); `held`: a live one's seen. */
-function leftClaims(stateDir: string, isAlive: (pid: number) => boolean): { free: string[]; held: boolean } {
+function leftClaims(stateDir: string, isAlive: (pid: number) => boolean, skip: ReadonlySet<string>): { free: string[]; held: boolean } {
   let names: string[];
   try {
     names = readdirSync(stateDir);
@@ -225,7 +281,7 @@ function leftClaims(stateDir: string, isAlive: (pid: number) => boolean): { free
   const claims: Array<{ name: string; at: number }> = [];
   for (const name of names) {
     const m = /^pending-events\.jsonl\.(\d+)$/.exec(name);
-    if (!m) continue;
+    if (!m || skip.has(path.join(stateDir, name))) continue;
     const pid = Number(m[1]);
     if (pid !== process.pid && isAlive(pid)) {
       held = true;
@@ -243,7 +299,7 @@ function leftClaims(stateDir: string, isAlive: (pid: number) => boolean): { free
 }
 
 /**
- * A claimed queue's events; the claim is deleted once read (a read that throws leaves it for the next drain). A queue past
+ * A claimed queue's events; the claim stays until its events are journaled (`removeClaims`; a read that throws leaves it for the next drain). A queue past
  * the bound (an older guardian's, unbounded: 113 MB, 600k events seen) is cut the way the guardian cuts it, with one
  * summary of what was dropped: journaling and notifying it whole at once is not delivery.
  */
@@ -274,7 +330,6 @@ function readClaim(claim: string, maxBytes: number, now: number): ClawbackEvent[
       details: { dropped: unreadable, droppedByType: { unreadable } },
     });
   }
-  rmSync(claim, { force: true });
   return out;
 }
 
