@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { closeSync, existsSync, fstatSync, openSync, readSync, watch } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { LogFollower } from './log-follow.js';
+import { LogFollower, SEEN_BYTES } from './log-follow.js';
 import { Redactor, crossLineRedaction } from '../observe/redact.js';
 import path from 'node:path';
 import { clientStateDir } from './client.js';
@@ -78,7 +78,7 @@ const TAIL_CHUNK = 64 * 1024;
  * The last `want` lines of one file, read backwards in chunks (at most TAIL_BYTES_MAX); a partial first line (the read
  * stopped mid-line) is dropped unless it is all there is. Undefined when the file cannot be opened.
  */
-function tailLines(file: string, want: number): { lines: string[]; size: number } | undefined {
+function tailLines(file: string, want: number): { lines: string[]; size: number; last: Buffer } | undefined {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -99,10 +99,11 @@ function tailLines(file: string, want: number): { lines: string[]; size: number 
       chunks.unshift(got);
       for (let i = got.indexOf(10); i >= 0; i = got.indexOf(10, i + 1)) newlines++;
     }
-    const lines = Buffer.concat(chunks).toString('utf8').split('\n');
+    const read = Buffer.concat(chunks);
+    const lines = read.toString('utf8').split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
     if (pos > 0 && lines.length > 1) lines.shift();
-    return { lines: want > 0 ? lines.slice(-want) : [], size };
+    return { lines: want > 0 ? lines.slice(-want) : [], size, last: Buffer.from(read.subarray(-SEEN_BYTES)) };
   } finally {
     closeSync(fd);
   }
@@ -113,9 +114,10 @@ function tailLines(file: string, want: number): { lines: string[]; size: number 
  * file holds fewer, as right after a rotation; undefined when neither the live file nor file.1 exists. `liveSize` is
  * where that read of the live file ended (0 when it did not exist): `-f` goes on from there.
  */
-function lastLogLines(file: string, n: number): { text: string | undefined; liveSize: number } {
+export function lastLogLines(file: string, n: number): { text: string | undefined; liveSize: number; liveSeen: Buffer } {
   const taken: string[] = [];
   let found = false;
+  let liveSeen: Buffer = Buffer.alloc(0);
   let liveSize = 0;
   for (let g = 0; g <= MAX_GENERATIONS && (taken.length < n || !found); g++) {
     const read = tailLines(g === 0 ? file : `${file}.${g}`, n - taken.length);
@@ -123,12 +125,15 @@ function lastLogLines(file: string, n: number): { text: string | undefined; live
       if (g === 0) continue;
       break;
     }
-    if (g === 0) liveSize = read.size;
+    if (g === 0) {
+      liveSize = read.size;
+      liveSeen = read.last;
+    }
     found = true;
     taken.unshift(...read.lines);
   }
-  if (!found) return { text: undefined, liveSize };
-  return { text: taken.length ? `${taken.join('\n')}\n` : '', liveSize };
+  if (!found) return { text: undefined, liveSize, liveSeen };
+  return { text: taken.length ? `${taken.join('\n')}\n` : '', liveSize, liveSeen };
 }
 
 /**
@@ -177,7 +182,7 @@ export function registerHistory(program: Command): void {
       // Under --json each whole line is one object (JSON escapes what would act on a terminal): a script reads lines, not a stream.
       const asJson = (text: string): string => text.split('\n').slice(0, -1).map((line) => `${JSON.stringify({ service: name, line })}\n`).join('');
       const show = (text: string): string => (o.json ? asJson(o.raw ? text : redactLines(text)) : o.raw ? text : terminalSafe(redactLines(text), { keepColour: true }));
-      const { text: last, liveSize } = lastLogLines(file, o.lines);
+      const { text: last, liveSize, liveSeen } = lastLogLines(file, o.lines);
       // A scaled service's group name (web for web:0..2) has no log of its own: each instance writes one.
       const grouped = known === false && namesFor(name, names).length > 0;
       const logsOf = (instances: string[]): string => `each writes its own log: name one instance, e.g. ${cliHint(['logs', instances[0]!], { stateDir: clientStateDir(program.opts()) })}`;
@@ -214,6 +219,8 @@ export function registerHistory(program: Command): void {
       const follower = new LogFollower({
         file,
         offset: liveSize,
+        // The bytes that same read ended with, not read again: a rotation in between is then told as any other.
+        seen: liveSeen,
         generations: MAX_GENERATIONS,
         // A flood between two reads is not read whole: the newest TAIL_BYTES_MAX, and the skip said.
         maxBytes: TAIL_BYTES_MAX,

@@ -4,13 +4,18 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { DROP_MARKER_HEAD, droppedBefore } from '../observe/drop-marker.js';
 
 /** Bytes of the output last read kept to recognise where it goes on (in the live file or a rotated copy). */
-const SEEN_BYTES = 256;
+export const SEEN_BYTES = 256;
 const READ_CHUNK = 1024 * 1024;
 
 export interface LogFollowerOptions {
   file: string;
   /** Where the first read goes on from (where the tail shown before ended). */
   offset: number;
+  /**
+   * The last bytes of that same read (up to SEEN_BYTES, ending at offset): read again here, a copy-truncate between the
+   * tail's read and the follower's start went unseen once the new file grew past offset (398 lines lost under load).
+   */
+  seen: Buffer;
   /** Rotated generations looked into for the rest (file.1 .. file.N). */
   generations: number;
   /** Bytes read from the live file at most in one pass; more are skipped, said through notice. */
@@ -51,16 +56,7 @@ export class LogFollower {
   constructor(o: LogFollowerOptions) {
     this.o = o;
     this.offset = o.offset;
-    if (o.offset > 0) {
-      const fd = openOrUndefined(o.file);
-      if (fd !== undefined) {
-        try {
-          this.seen = readAt(fd, Math.max(0, o.offset - SEEN_BYTES), Math.min(SEEN_BYTES, o.offset));
-        } finally {
-          closeSync(fd);
-        }
-      }
-    }
+    this.seen = o.seen.subarray(-SEEN_BYTES);
   }
 
   /** Whether `fd` holds the bytes last read just before `pos` (as much of them as lie at or after `start`). */
