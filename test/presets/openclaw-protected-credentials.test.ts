@@ -10,14 +10,11 @@ import { configRestoreRule } from '../../src/doctor/rule-config-restore.js';
 import { protectedValues } from '../../src/doctor/protected-settings.js';
 import { OPENCLAW_PROTECTED_SETTINGS } from '../../src/presets/openclaw.js';
 import { makeFixture, type DoctorFixture } from '../doctor/doctor-fixtures.js';
+import { OPENCLAW_MODE_VALIDATOR, openclawRestoreFixture, restoreWholeFile } from './openclaw-restore-fixture.js';
 
-const VALIDATOR = `import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-const JSON5 = createRequire(${JSON.stringify(path.resolve('package.json'))})('json5');
-const cfg = JSON5.parse(readFileSync(process.argv[2], 'utf8'));
-if (cfg.gateway && !('mode' in cfg.gateway)) { process.stderr.write('a required setting is missing\\n'); process.exit(1); }
-if (cfg.gateway?.mode !== 'local') { process.stderr.write('gateway.mode: Invalid\\n'); process.exit(1); }
-`;
+/** gateway.mode must also be "local". */
+const MODE_LOCAL = "if (cfg.gateway?.mode !== 'local') { process.stderr.write('gateway.mode: Invalid\\n'); process.exit(1); }\n";
+const VALIDATOR = `${OPENCLAW_MODE_VALIDATOR}${MODE_LOCAL}`;
 
 /** Credentials outside channels/models.providers.*.apiKey/skills, as the gateway's docs name them (2026.9.6). */
 function config(v: string, mode = 'local'): Record<string, unknown> {
@@ -35,11 +32,7 @@ function config(v: string, mode = 'local'): Record<string, unknown> {
 describe('OpenClaw preset: credentials anywhere in openclaw.json are protected', () => {
   let fx: DoctorFixture;
   beforeEach(async () => {
-    fx = await makeFixture();
-    const validator = await fx.script('validate.mjs', VALIDATOR);
-    const configPath = path.join(fx.dir, 'openclaw.json');
-    fx.withService({ configFile: { path: configPath, format: 'json5', backupGlobs: [], validateCommand: [process.execPath, validator, '{file}'], protect: [...OPENCLAW_PROTECTED_SETTINGS] } });
-    fx.configPath = configPath;
+    fx = await openclawRestoreFixture(OPENCLAW_PROTECTED_SETTINGS, MODE_LOCAL);
   });
   afterEach(() => fx.cleanup());
 
@@ -55,14 +48,9 @@ describe('OpenClaw preset: credentials anywhere in openclaw.json are protected',
   });
 
   it('a whole-file restore keeps the values set since the copy was seen healthy', async () => {
-    await fx.snapshots.save(Buffer.from(JSON.stringify(config('old'), null, 2)), { sourcePath: fx.configPath, reason: 'test', kind: 'last-known-good', mode: 0o600 });
     // gateway.mode removed (nothing to put back on its own: the whole file is restored).
-    const broken = config('new');
-    delete (broken.gateway as Record<string, unknown>).mode;
-    await fs.writeFile(fx.configPath, JSON.stringify(broken, null, 2), { mode: 0o600 });
-    const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
+    const { report, restored } = await restoreWholeFile(fx, config('old'), config('new') as { gateway: Record<string, unknown> });
     expect(report.outcomes[0]!.verified).toBe(true);
-    const restored = JSON5.parse(await fs.readFile(fx.configPath, 'utf8')) as Record<string, unknown>;
     // The credentials as the user set them last; everything else (here maxTokens) from the copy seen healthy.
     expect(restored).toEqual({ ...config('new'), agents: { defaults: { maxTokens: 1000 } } });
   });
