@@ -36,6 +36,14 @@ const KEY_REMOVAL_ROUNDS = 5;
  */
 export const RESTORE_VALIDATIONS_MAX = 10;
 
+/**
+ * Validator runs one repairing pass may make on the config, each bounded by validateTimeout: the broken file's check,
+ * the check after the service's own doctor, the key-removal rounds, the named values put back, the included files put
+ * back, the copies a restore validates, the verify. Another run waits for the repair lock this long (repairLockWaitMs):
+ * counting two, it gave up on a holder still validating its 10 copies.
+ */
+export const REPAIR_VALIDATIONS_MAX = 1 + 1 + KEY_REMOVAL_ROUNDS + 1 + 1 + RESTORE_VALIDATIONS_MAX + 1;
+
 /** One line of the journal's account of the candidates considered. */
 export interface CandidateVerdict {
   source: RestoreCandidate['source'];

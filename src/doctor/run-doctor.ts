@@ -7,7 +7,7 @@ import { staleLockRule } from './rule-stale-lock.js';
 import { openclawStateOwnerRule } from './rule-openclaw-state-owner.js';
 import { brokenInstallRule } from './rule-broken-install.js';
 import { openclawGatewayModeRule } from './rule-openclaw-gateway-mode.js';
-import { configRestoreRule } from './rule-config-restore.js';
+import { configRestoreRule, REPAIR_VALIDATIONS_MAX } from './rule-config-restore.js';
 import { portHolderRule } from './rule-port-holder.js';
 import { diskSpaceRule, type DiskSpaceOptions } from './rule-disk-space.js';
 import { SERVICE_DOCTOR, serviceDoctorRule, type ServiceDoctorOptions } from './rule-service-doctor.js';
@@ -74,11 +74,12 @@ function errorText(err: unknown): string {
 }
 
 /**
- * How long a repairing run waits for another run's repair lock: that run holds it for its whole pass, the validator
- * before and after the service's own doctor included (OpenClaw preset: 60 + 90 + 60 s), not for doctor.timeout alone.
+ * How long a repairing run waits for another run's repair lock: that run holds it for its whole pass, every validator
+ * run it may make included (REPAIR_VALIDATIONS_MAX: a restore alone validates up to 10 copies), not for doctor.timeout
+ * alone. Counting two validator runs, a second `doctor --fix` gave up on a holder still validating copies.
  */
 export function repairLockWaitMs(service: DoctorContext['service']): number {
-  return service.doctor.timeout + 2 * (service.configFile?.validateTimeout ?? 0) + 15_000;
+  return service.doctor.timeout + REPAIR_VALIDATIONS_MAX * (service.configFile?.validateTimeout ?? 0) + 15_000;
 }
 
 /** The report of a repairing run that could not take the service's repair lock in waitMs: nothing was changed. */
