@@ -474,14 +474,16 @@ async function chooseCandidate(
   // A broken file that does not parse still names the files it includes (up to where it was cut).
   const namedIncludes = !broken?.ok && brokenText !== undefined ? includedFilesInText(configPath, brokenText) : [];
   const ranked = await gatherCandidates(ctx);
-  const bytes = new Map<string, Buffer | Error>();
-  const load = async (c: RestoreCandidate): Promise<Buffer | Error> => {
-    if (!bytes.has(c.ref)) bytes.set(c.ref, await c.read().catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
-    return bytes.get(c.ref)!;
-  };
+  // Each copy's bytes are read when judged and let go after: kept for the whole walk, 300 unparseable 15 MiB backups
+  // (none counted toward the bound) held 4.7 GB at once. Only the parsed trusted copies are kept (the older copies the
+  // protected-settings check below compares with; the snapshot store keeps a bounded number), never a backup's bytes.
+  const load = (c: RestoreCandidate): Promise<Buffer | Error> => c.read().catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+  const parse = (b: Buffer | Error): Parsed => (b instanceof Error ? { ok: false, error: b.message } : parseConfigText(b.toString('utf8'), format));
+  const trusted = new Map<string, Parsed>();
   const parsedOf = async (c: RestoreCandidate): Promise<Parsed> => {
-    const b = await load(c);
-    return b instanceof Error ? { ok: false, error: b.message } : parseConfigText(b.toString('utf8'), format);
+    if (c.trust === 'backup') return parse(await load(c));
+    if (!trusted.has(c.ref)) trusted.set(c.ref, parse(await load(c)));
+    return trusted.get(c.ref)!;
   };
   let validations = 0;
   for (let i = 0; i < ranked.length; i++) {
@@ -502,7 +504,8 @@ async function chooseCandidate(
       v.verdict = 'same bytes as the broken file';
       continue;
     }
-    const parsed = await parsedOf(c);
+    const parsed = parse(content);
+    if (c.trust !== 'backup') trusted.set(c.ref, parsed);
     if (!parsed.ok) {
       v.verdict = `unparseable: ${parsed.error.slice(0, 160)}`;
       continue;
