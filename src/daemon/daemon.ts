@@ -37,7 +37,7 @@ import { readDaemonPresence, type DaemonInfo } from './daemon-info.js';
 import { removeDaemonInfo, startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { daemonStopTimeoutSec } from '../platform/daemon-stop-timeout.js';
 import { SupervisionPulse } from './supervision-pulse.js';
-import { PREVIOUS_DIED_SHOWN_MS, previousDaemonEnd } from './previous-end.js';
+import { PREVIOUS_DIED_SHOWN_MS, heldEndEvent, heldEndVerdict, previousDaemonEnd, type HeldEnd } from './previous-end.js';
 import { noteStartAttempt, START_ATTEMPTS_FILE, START_LOOP_ATTEMPTS, type StartNote } from './start-attempts.js';
 import { lastBootAt } from '../platform/boot-time.js';
 import { VERSION } from '../version.js';
@@ -256,6 +256,8 @@ export class Daemon {
   reloadFailed: { at: number; by: string; message: string } | undefined;
   /** The previous daemon ended without its shutdown (previous-end.ts): shown in the status for PREVIOUS_DIED_SHOWN_MS. */
   previousDied: ClawbackEvent | undefined;
+  /** The previous daemon's end a guardian pass announced and has not told yet (previous-end.ts): settled as the queue is drained. */
+  heldEnd: HeldEnd | undefined;
   /** The last pause the daemon noticed of its own (pause-event.ts), shown by status for PAUSE_SHOWN_MS. */
   private lastPause: ClawbackEvent | undefined;
 
@@ -735,13 +737,32 @@ export class Daemon {
 
   /** One read of the guardian's queue, straight to the bus (ahead of events held for it); a claim goes once journaled. */
   private drainPendingOnce(): void {
+    const held = this.heldEnd;
+    // Asked before the drain: a pass that queued guardian.revived and then ended has its event in this very drain.
+    const passRuns = held ? isSameProcess(held.pass.pid, held.pass.startTime) : false;
+    let revived = false;
     try {
       // Not removed while the journal only buffers its events (a full disk): a daemon killed then left them to the next.
-      this.pending.take((e) => this.ctx.bus.emit(e), () => (this.journal?.backlog().buffered ?? 0) === 0);
+      this.pending.take(
+        (e) => {
+          if (held && e.type === 'guardian.revived' && e.details?.oldPid === held.oldPid) revived = true;
+          this.ctx.bus.emit(e);
+        },
+        () => (this.journal?.backlog().buffered ?? 0) === 0,
+      );
       this.faults.ok('pending-events');
     } catch (err) {
       this.faults.failed('pending-events', err);
+      return;
     }
+    if (!held) return;
+    const verdict = heldEndVerdict(held, { revived, passRuns, lastPass: guardianPassView(this.ctx.stateDir, this.ctx.clock.now()).last });
+    if (verdict === 'wait') return;
+    this.heldEnd = undefined;
+    if (verdict === 'told') return;
+    const event = heldEndEvent(held, this.ctx.clock.now());
+    if (event.type === 'daemon.died') this.previousDied = event;
+    this.ctx.emit(event);
   }
 
   private async waitHealthy(name: string, deps: string[], decided: () => boolean = () => false): Promise<void> {
@@ -1268,7 +1289,8 @@ async function buildDaemon(
   }
 
   // daemon.json left behind by a daemon that is gone: it ended without its shutdown, and nothing said so yet.
-  const died = await previousDaemonEnd(stateDir, { previous: previous.info, now: clock.now(), bootAt: lastBootAt(clock), startedByGuardian: opts.startedByGuardian === true });
+  let heldEnd: HeldEnd | undefined;
+  const died = await previousDaemonEnd(stateDir, { previous: previous.info, now: clock.now(), bootAt: lastBootAt(clock), startedByGuardian: opts.startedByGuardian === true, hold: (h) => (heldEnd = h) });
   if (died) {
     say(`warning: ${died.message}`);
     emit(died);
@@ -1311,6 +1333,7 @@ async function buildDaemon(
   const daemon = new Daemon(ctx, loadedState.state, daemonOpts, { faults, journal, journalFaults, log, releaseLock, startNote, ...(checkLock ? { checkLock } : {}) }, () => early.release());
   daemon.source = { raw: loaded.raw, declared: loaded.declared, file: loaded.file };
   daemon.previousDied = loopEvent ?? (died?.type === 'daemon.died' ? died : undefined);
+  daemon.heldEnd = heldEnd;
   if (cluster) daemon.clusterDeps = (service) => cluster.runtimeDeps(service);
   for (const service of config.services) daemon.addRuntime(service, loadedState.state.services[service.name]);
   return daemon;
