@@ -24,6 +24,7 @@ import { strandedText } from '../notify/stranded-text.js';
 import { destinationOf } from '../notify/destination.js';
 import { adoptersByDestination, mayAdopt } from '../notify/spool-adopt.js';
 import { toldByGuardian } from '../notify/journal-catch-up.js';
+import { readOutboxOnDisk } from '../cli/offline-alerts.js';
 
 /** One metrics registry per daemon, created on first use (the health watches feed it probe results). */
 export class MetricsHolder {
@@ -70,9 +71,12 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
       let notifyConfig = ctx.config.notify;
       const buildNotifier = (notify: NotifyConfig, replaces?: Notifier): Notifier | undefined => {
         if (notify.channels.length === 0) {
-          // No notifier, no spool left to fail: a reload that removed every channel must not leave alert-spool set for good.
+          // No channel, no spool left to fail: a reload that removed every channel must not leave alert-spool set for good.
           daemon.faults.ok('alert-spool');
-          return undefined;
+          // Alerts a removed channel left on disk are still evidence: a notifier with no channel keeps them as stranded
+          // (status, /metrics, `notify discard`, sent when a channel of that name comes back). Without one they were
+          // said once by the reload and then shown nowhere. Nothing on disk: no notifier (nothing written either).
+          if (readOutboxOnDisk(ctx.stateDir, ctx.clock.now()).length === 0) return undefined;
         }
         const built = createNotifier(notify, {
           ...(replaces ? { replaces } : {}),
@@ -150,7 +154,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         if (removed.length > 0) {
           const stranded = notifier ? notifier.stranded() : Object.fromEntries(Object.entries(unsent).map(([n, u]) => [n, u.pending]));
           const kept = removed.filter((n) => (stranded[n] ?? 0) > 0).map((n) => `${n} (${stranded[n]})`);
-          const where = notifier ? 'kept on disk as stranded' : 'kept on disk, not sent while no channel is configured';
+          const where = next.channels.length > 0 ? 'kept on disk as stranded' : 'kept on disk, not sent while no channel is configured';
           parts.push(`removed: ${removed.join(', ')}${kept.length ? `, their unsent alerts ${where}: ${kept.join(', ')}` : ', nothing was waiting to be sent'}`);
         }
         return parts.join('; ');

@@ -1420,7 +1420,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   const announced = outboxUsable ? readAnnounced(outbox.dir) : {};
   const announce = stranded.size === 0 && Object.keys(announced).length === 0 ? undefined : clock.setTimeout(() => announceStranded(), 0);
   function announceStranded(): void {
-    if (stopped) return;
+    // No channel to tell (every one removed or disabled): not recorded as told, so the first channel that comes back is.
+    if (stopped || enabled.length === 0) return;
     const states: Record<string, string> = {};
     for (const [name, entries] of stranded) {
       if (entries.length === 0) continue;
