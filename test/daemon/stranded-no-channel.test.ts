@@ -90,5 +90,30 @@ describe('alerts left on disk by a reload that removed every channel', () => {
     const after = await status();
     expect(after.notify.outboxDepth).toBe(0);
     await r.waitFor(() => onDisk() === 0, 10_000, 'the discarded files removed');
+    // Nothing left for hookA: no series (it stayed at 0 for ever).
+    expect(await (await fetch(`${base}/metrics`)).text()).not.toContain('channel="hookA"');
+  }, 120_000);
+
+  it('a removed channel whose kept alerts were discarded leaves /metrics; a configured one stays', async () => {
+    receiver = await Receiver.start();
+    const r = receiver;
+    const ops = { type: 'webhook', name: 'ops', url: `${r.base}/webhook/ops`, mode: 'every-event' };
+    td = await startTestDaemon(config([hook(r), ops]));
+    const d = td.daemon;
+    const base = `http://127.0.0.1:${d.api!.port}`;
+    const metrics = async (): Promise<string> => (await fetch(`${base}/metrics`)).text();
+    const folder = path.join(td.stateDir, 'outbox', 'hook+a');
+    await r.waitFor(() => r.accepted.length > 0, 20_000, 'the first alerts');
+    await r.down();
+    d.ctx.emit({ type: 'daemon.fault', time: d.ctx.clock.now(), severity: 'warning', message: 'while down' });
+    await r.waitFor(() => existsSync(folder) && readdirSync(folder).some((f) => /^\d+\.json$/.test(f)), 10_000, 'an alert spooled for hookA');
+    writeFileSync(td.configFile, YAML.stringify(markServices(config([ops]))));
+    expect((await d.command('/api/reload', new URLSearchParams({ by: 'test' })))?.status).toBe(200);
+    expect(await metrics()).toMatch(/clawback_notify_dead_letters\{channel="hookA"\} [1-9]/);
+    const res = await fetch(`${base}/api/notify/discard?channel=hookA`, { method: 'POST', headers: { authorization: `Bearer ${d.token}` } });
+    expect(res.status).toBe(200);
+    const after = await metrics();
+    expect(after).not.toContain('channel="hookA"');
+    expect(after).toContain('clawback_notify_dead_letters{channel="ops"}');
   }, 120_000);
 });
