@@ -2,7 +2,7 @@
 import type { ClawbackEvent, Severity } from '../observe/events.js';
 import { VersionStore } from './version-store.js';
 import { readBackup } from './state-backup.js';
-import { clearInFlight, type UpdateInFlight } from './update-in-flight.js';
+import { clearInFlight, markRollingBack, type UpdateInFlight } from './update-in-flight.js';
 import { httpReady, readyUrlOf, restoreFiles, rollBackOnDisk, stopConfirmed, versionsDirOf, watch, type UpdateDeps, type UpdateTarget } from './run-update.js';
 
 export interface ResumeResult {
@@ -88,9 +88,14 @@ export async function resumeInterruptedUpdate(target: UpdateTarget, rec: UpdateI
   });
   try {
     const watchFrom = clock.monotonic();
-    if (stopped()) await target.request('start', 'human');
+    // The update had already decided to roll back (killed during its restore, before `current` went back): that decision
+    // stands; the new version is neither started nor watched (it would run on the old version's files, and be kept).
+    const decided = rec.rollback;
+    if (stopped() && !decided) await target.request('start', 'human');
     const common = { clock, pollMs, crashLoopExits: u.crashLoopExits, exits, ...(deps.signal ? { signal: deps.signal } : {}) };
-    const v = await watch(target, readyUrl, ready, { ...common, watchMs: u.watch, settleMs: u.settle, startedAt: watchFrom });
+    const v: Awaited<ReturnType<typeof watch>> = decided
+      ? { kind: 'rollback', reason: `${decided.reason.replace(/^rollback: /, '')}; its rollback was under way` }
+      : await watch(target, readyUrl, ready, { ...common, watchMs: u.watch, settleMs: u.settle, startedAt: watchFrom });
     // The daemon is stopping again: the record stays for the next one.
     if (deps.signal?.aborted) return { outcome: 'cancelled', message: `${head}; the daemon stopped again before it was finished` };
     if (v.kind === 'ok') {
@@ -116,6 +121,7 @@ export async function resumeInterruptedUpdate(target: UpdateTarget, rec: UpdateI
         { reason, notStopped: true, phase: target.phase(), backupDir: rec.backupDir },
       );
     }
+    if (!decided) await markRollingBack(deps.stateDir, rec, `rollback: ${reason} (update ${WHY})`, clock.now());
     const disk = await rollBackOnDisk(store, rec.backupDir, await readBackup(rec.backupDir), rec.from, `rollback: ${reason} (update ${WHY})`, clock.now());
     const restored = disk.restore;
     if (!disk.switched) {

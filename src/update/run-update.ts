@@ -10,7 +10,7 @@ import { VersionStore, checkVersionName } from './version-store.js';
 import { formatPlan, holdBlocker, installSpec, planUpdate, validateArgv, watchVerdict, type ReducerHold, type StepName, type UpdatePlan, type WatchVerdict } from './update-plan.js';
 import { readBackup, restoreBackup, takeBackup, type BackupManifest, type RestoreReport } from './state-backup.js';
 import type { UpdateConfig } from './update-schema.js';
-import { clearInFlight, writeInFlight } from './update-in-flight.js';
+import { clearInFlight, markRollingBack, writeInFlight, type UpdateInFlight } from './update-in-flight.js';
 import { cutSnippet } from '../platform/cut-text.js';
 
 /** What an update needs of the service's runtime: requests to its reducer and the facts it reports. */
@@ -206,8 +206,9 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
 
   // From here on the service is touched: a daemon killed before the end finds this record at its next start
   // (resumeInterruptedUpdate), instead of a service left stopped or an unwatched new version.
+  const inFlight: UpdateInFlight = { runId: opts.runId, service: name, from: prev, to: version, backupDir, startedAt: clock.now(), by };
   try {
-    await writeInFlight(deps.stateDir, { runId: opts.runId, service: name, from: prev, to: version, backupDir, startedAt: clock.now(), by });
+    await writeInFlight(deps.stateDir, inFlight);
   } catch (err) {
     return failed(`the update could not record itself in ${deps.stateDir} (${(err as Error).message}), so a daemon restart could not finish it; the service was not touched`);
   }
@@ -297,6 +298,7 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
       // The daemon is stopping and has stopped the service: no requests to a reducer being disposed, but the files go
       // back (nothing runs on them), so the next boot runs the old version.
       // The in-flight record stays: the next daemon starts the service again (the update had stopped it) and says so.
+      await markRollingBack(deps.stateDir, inFlight, 'rollback: the daemon stopped during the update', clock.now());
       const disk = await rollBackOnDisk(store, backupDir, backup ?? (await readBackup(backupDir)), prev, 'rollback: the daemon stopped during the update', clock.now());
       const fine = disk.switched && disk.problems.length === 0;
       emit('update.rolled-back', fine ? 'warning' : 'critical', `${name}: update to ${version} cancelled (the daemon is stopping); ${fine ? `${store.currentLink} points at ${prev} again and the backups are restored` : disk.summary}`, { from: prev, to: version, reason: 'cancelled', problems: disk.problems });
@@ -316,6 +318,8 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
         stillUp = `${name} did not stop (${target.phase()}: ${stop.message})`;
         return { ok: false, message: `${stillUp}: nothing restored, ${store.currentLink} left on ${version}` };
       }
+      // Killed from here until `current` is back, the next daemon finishes this rollback (not watch ${version} on old files).
+      await markRollingBack(deps.stateDir, inFlight, `rollback: ${reason}`, clock.now());
       const disk = await rollBackOnDisk(store, backupDir, backup ?? (await readBackup(backupDir)), prev, `rollback: ${reason}`, clock.now());
       const restored = disk.restore ?? { restored: [], unchanged: [], movedAside: [], failed: [] };
       problems = disk.problems;

@@ -14,6 +14,12 @@ export interface UpdateInFlight {
   backupDir: string;
   startedAt: number;
   by: string;
+  /**
+   * Set (before anything is restored) once the update decided to roll back: a daemon killed during the rollback's
+   * restore, before `current` went back, leaves the new version's link over the old version's files; the next daemon
+   * finishes the rollback instead of watching (and keeping) the new version.
+   */
+  rollback?: { reason: string; at: number };
 }
 
 /**
@@ -45,7 +51,9 @@ export async function readInFlight(stateDir: string, service: string): Promise<U
     for (const k of ['runId', 'service', 'from', 'to', 'backupDir'] as const) {
       if (typeof o[k] !== 'string' || o[k] === '') return { error: `${file}: ${k}: expected a non-empty string, got ${JSON.stringify(o[k])}` };
     }
-    return { runId: o.runId!, service: o.service!, from: o.from!, to: o.to!, backupDir: o.backupDir!, startedAt: Number(o.startedAt) || 0, by: String(o.by ?? '') };
+    const rb = o.rollback as { reason?: unknown; at?: unknown } | undefined;
+    const rollback = rb && typeof rb === 'object' ? { reason: typeof rb.reason === 'string' && rb.reason ? rb.reason : 'rollback', at: Number(rb.at) || 0 } : undefined;
+    return { runId: o.runId!, service: o.service!, from: o.from!, to: o.to!, backupDir: o.backupDir!, startedAt: Number(o.startedAt) || 0, by: String(o.by ?? ''), ...(rollback ? { rollback } : {}) };
   } catch (err) {
     return { error: `${file}: not JSON: ${(err as Error).message}` };
   }
@@ -53,4 +61,17 @@ export async function readInFlight(stateDir: string, service: string): Promise<U
 
 export async function clearInFlight(stateDir: string, service: string): Promise<void> {
   await fs.rm(inFlightFile(stateDir, service), { force: true });
+}
+
+/**
+ * Marks the record: the rollback begins (files are about to be restored). Never throws: the rollback goes on when the
+ * mark cannot be written (a full disk); the answer says so.
+ */
+export async function markRollingBack(stateDir: string, rec: UpdateInFlight, reason: string, now: number): Promise<string | undefined> {
+  try {
+    await writeInFlight(stateDir, { ...rec, rollback: { reason, at: now } });
+    return undefined;
+  } catch (err) {
+    return `the rollback could not be recorded in ${inFlightFile(stateDir, rec.service)} (${(err as Error).message})`;
+  }
 }
