@@ -55,10 +55,27 @@ export async function resumeInterruptedUpdate(target: UpdateTarget, rec: UpdateI
     // had switched and been rolled back, which "before it switched versions" denied.
     const act = cur === rec.from ? await store.active() : undefined;
     const rolledBack = act !== undefined && act.version === rec.from && act.reason.startsWith('rollback');
-    if (wasStopped && rolledBack) {
+    let stoppedHere = false;
+    const manifest = rolledBack ? await readBackup(rec.backupDir) : undefined;
+    if (rolledBack && !wasStopped && manifest) {
+      // The boot started it again before this record was read: its files are checked (and put back) only once it is
+      // down, through the reducer, never under a running process, nor left running on a mix of two versions' files.
+      const stop = await target.request('stop', 'human');
+      if (!(await stopConfirmed(target, clock, pollMs, u.watch, deps.signal))) {
+        if (deps.signal?.aborted) return { outcome: 'cancelled', message: `${head}; the daemon stopped again before it was finished` };
+        return finish(
+          { outcome: 'failed', message: `${head} after its rollback had put ${rec.from} back (${act.reason}), but ${name} did not stop (${target.phase()}: ${stop.message}), so its files were NOT checked against the backup in ${rec.backupDir} under it; once it is stopped, \`clawback update ${name} ${rec.from}\` puts them back` },
+          'update.failed',
+          'critical',
+          { notStopped: true, phase: target.phase(), backupDir: rec.backupDir },
+        );
+      }
+      stoppedHere = true;
+    }
+    if ((wasStopped || stoppedHere) && rolledBack) {
       // Its restore may have failed half-way (a full disk): put back again what still differs (unchanged files are left
       // alone), and let the reducer decide: started when all is back, held (Level 4) on a mix of two versions' files.
-      const disk = await restoreFiles(rec.backupDir, await readBackup(rec.backupDir));
+      const disk = await restoreFiles(rec.backupDir, manifest);
       const answer = await target.restored(rec.runId, disk.notRestored);
       if (disk.notRestored.length > 0) {
         return finish(
@@ -73,10 +90,10 @@ export async function resumeInterruptedUpdate(target: UpdateTarget, rec: UpdateI
       ? ` after its rollback had put ${rec.from} back (${act.reason}; the files from before the update restored from ${rec.backupDir})`
       : ' before it switched versions';
     return finish(
-      { outcome: 'failed', message: `${head}${where}; still on ${cur ?? rec.from}${wasStopped ? ', started again (the update had stopped it)' : ', untouched'}` },
+      { outcome: 'failed', message: `${head}${where}; still on ${cur ?? rec.from}${wasStopped ? ', started again (the update had stopped it)' : stoppedHere ? ', stopped to check its files and started again' : ', untouched'}` },
       'update.failed',
       'warning',
-      { startedAgain: wasStopped },
+      { startedAgain: wasStopped || stoppedHere },
     );
   }
 

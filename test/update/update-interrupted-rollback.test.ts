@@ -160,4 +160,22 @@ describe('an update killed during its rollback (real daemon process, real npm in
     await waitFor(async () => (await servedVersion(s.port)) === '1.0.0' || undefined, { timeoutMs: 30_000, intervalMs: 200 });
     expect(existsSync(inFlightFile(td.stateDir, 'gw'))).toBe(false);
   }, 240_000);
+
+  it('the stopping daemon rolled back but could not restore the state file (a full disk): the next daemon does not run 1.0.0 on it', async () => {
+    const s = await setup();
+    // Where a daemon stopping during the update's watch leaves things when its restore fails half-way: `current` back on
+    // 1.0.0 (active.json says why), the config restored, the state file still as 4.0.0 left it, the record kept.
+    const backupDir = path.join(s.stateDir, 'updates', 'gw', 'run-2');
+    await takeBackup(backupDir, [s.cfgPath], [path.join(s.dir, 'gw-state', '*.db')], Date.now());
+    await fs.appendFile(s.statePath, 'opened by 4.0.0\n');
+    await writeInFlight(s.stateDir, { runId: 'run-2', service: 'gw', from: '1.0.0', to: '4.0.0', backupDir, startedAt: Date.now() - 60_000, by: 'test', rollback: { reason: 'rollback: the daemon stopped during the update', at: Date.now() - 1_000 } });
+    await new VersionStore(s.versions, 'fake-gw').switchTo('1.0.0', 'rollback: the daemon stopped during the update', Date.now());
+
+    const td = await nextDaemon(s);
+    await waitFor(() => journaled(td.stateDir, 'update.failed').length + journaled(td.stateDir, 'update.rolled-back').length > 0 || undefined, { timeoutMs: 60_000, intervalMs: 200 });
+    await waitFor(async () => (await servedVersion(s.port)) === '1.0.0' || undefined, { timeoutMs: 30_000, intervalMs: 200 });
+    // 1.0.0 runs on its own state file (put back), not on the one 4.0.0 had migrated.
+    expect(await fs.readFile(s.statePath, 'utf8')).not.toMatch(/opened by 4\.0\.0/);
+    expect(existsSync(inFlightFile(td.stateDir, 'gw'))).toBe(false);
+  }, 240_000);
 });
