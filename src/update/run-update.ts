@@ -8,7 +8,7 @@ import type { CommandRunner } from '../doctor/types.js';
 import { serviceEnv } from '../config/service-env.js';
 import { VersionStore, checkVersionName } from './version-store.js';
 import { formatPlan, holdBlocker, installSpec, planUpdate, validateArgv, watchVerdict, type ReducerHold, type StepName, type UpdatePlan, type WatchVerdict } from './update-plan.js';
-import { readBackup, restoreBackup, takeBackup, type BackupManifest, type RestoreReport } from './state-backup.js';
+import { checkBackupRoom, readBackup, restoreBackup, takeBackup, type BackupManifest, type RestoreReport } from './state-backup.js';
 import type { UpdateConfig } from './update-schema.js';
 import { clearInFlight, markRollingBack, writeInFlight, type UpdateInFlight } from './update-in-flight.js';
 import { cutSnippet } from '../platform/cut-text.js';
@@ -203,6 +203,13 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
   // The breaker tripped (or a repair began) while the new version installed: the reducer's state decides, as before the install.
   const heldNow = target.hold ? holdBlocker(name, target.hold(), !!opts.force) : undefined;
   if (heldNow) return failed(`${heldNow}; the service was not touched (${version} stays installed)`);
+
+  // The backup must fit (update.backupLimit, the room on its disk) before the service is stopped for it.
+  try {
+    await checkBackupRoom(backupDir, service.configFile ? [service.configFile.path] : [], u.stateFiles, u.backupLimit);
+  } catch (err) {
+    return failed(`backup refused before anything was stopped: ${(err as Error).message}; the service was not touched`);
+  }
 
   // From here on the service is touched: a daemon killed before the end finds this record at its next start
   // (resumeInterruptedUpdate), instead of a service left stopped or an unwatched new version.

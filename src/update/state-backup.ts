@@ -83,12 +83,8 @@ async function linkNamedExactly(pattern: string): Promise<string | undefined> {
   return (await fs.stat(abs).catch(() => undefined))?.isFile() ? abs : undefined;
 }
 
-/**
- * Copies `files` (exact paths) and every file matching `patterns` into `dir`. SQLite's -wal/-shm files match
- * the same globs when the globs allow it (e.g. `*.sqlite*`); the service must be stopped so the set is consistent.
- */
-export async function takeBackup(dir: string, files: string[], patterns: string[], now: number, opts: BackupOptions = {}): Promise<BackupManifest> {
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+/** The files a backup would copy (sizes as they are now) and the real directories its globs start from. */
+async function backupSet(files: string[], patterns: string[]): Promise<{ sized: Array<{ file: string; size: number; disk: number }>; roots: Record<string, string> }> {
   const all = new Set<string>(files);
   const roots: Record<string, string> = {};
   for (const p of patterns) {
@@ -113,6 +109,27 @@ export async function takeBackup(dir: string, files: string[], patterns: string[
     // A sparse file's copy keeps its holes: it takes on disk what the original does.
     if (st) sized.push({ file, size: st.size, disk: Math.min(st.size, st.blocks * 512) });
   }
+  return { sized, roots };
+}
+
+/**
+ * The backup's room, checked before the update stops its service: a backup over update.backupLimit, or larger than the
+ * room left where it goes, is refused with the service untouched (it was stopped, refused, and started again).
+ */
+export async function checkBackupRoom(dir: string, files: string[], patterns: string[], limitBytes?: number): Promise<void> {
+  const { sized } = await backupSet(files, patterns);
+  let at = path.resolve(dir);
+  while (!(await fs.stat(at).catch(() => undefined)) && path.dirname(at) !== at) at = path.dirname(at);
+  await checkRoom(at, sized, limitBytes ?? DEFAULT_BACKUP_LIMIT_BYTES, dir);
+}
+
+/**
+ * Copies `files` (exact paths) and every file matching `patterns` into `dir`. SQLite's -wal/-shm files match
+ * the same globs when the globs allow it (e.g. `*.sqlite*`); the service must be stopped so the set is consistent.
+ */
+export async function takeBackup(dir: string, files: string[], patterns: string[], now: number, opts: BackupOptions = {}): Promise<BackupManifest> {
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  const { sized, roots } = await backupSet(files, patterns);
   await checkRoom(dir, sized, opts.limitBytes ?? DEFAULT_BACKUP_LIMIT_BYTES);
   const entries: BackupEntry[] = [];
   let i = 0;
@@ -148,7 +165,7 @@ export async function takeBackup(dir: string, files: string[], patterns: string[
  * Refuses a backup over `limit` in all (update.backupLimit), or larger than the room left on the backup's disk, before
  * anything is copied: a copy that fills the disk half-way costs the service its start, and every other writer its room.
  */
-async function checkRoom(dir: string, files: Array<{ file: string; size: number; disk: number }>, limit: number): Promise<void> {
+async function checkRoom(dir: string, files: Array<{ file: string; size: number; disk: number }>, limit: number, named = dir): Promise<void> {
   const total = files.reduce((n, f) => n + f.size, 0);
   const largest = files.reduce<{ file: string; size: number } | undefined>((m, f) => (!m || f.size > m.size ? f : m), undefined);
   const biggest = largest ? ` (the largest: ${largest.file} is ${formatBytes(largest.size)})` : '';
@@ -158,7 +175,7 @@ async function checkRoom(dir: string, files: Array<{ file: string; size: number;
   const need = files.reduce((n, f) => n + f.disk, 0);
   const fsStat = await fs.statfs(dir).catch(() => undefined);
   const free = fsStat ? fsStat.bavail * fsStat.bsize : Infinity;
-  if (need > free) throw new Error(`the state files to back up take ${formatBytes(need)} on disk${biggest}, more than the ${formatBytes(free)} free where the backup goes (${dir}): free some space first`);
+  if (need > free) throw new Error(`the state files to back up take ${formatBytes(need)} on disk${biggest}, more than the ${formatBytes(free)} free where the backup goes (${named}): free some space first`);
 }
 
 export async function readBackup(dir: string): Promise<BackupManifest | undefined> {

@@ -66,12 +66,13 @@ describe('clawback update with a state file the backup cannot copy (real daemon,
     const view = await h.finished(r.body.runId);
     const report = view.report!;
     expect(report.outcome, report.message).toBe('failed');
-    expect(report.message).toContain(`backup failed: the state files to back up come to 5.0 GiB (the largest: ${h.statePath} is 5.0 GiB), more than update.backupLimit (4.0 GiB)`);
+    expect(report.message).toContain(`backup refused before anything was stopped: the state files to back up come to 5.0 GiB (the largest: ${h.statePath} is 5.0 GiB), more than update.backupLimit (4.0 GiB)`);
     expect(report.message).toContain('still on 1.0.0');
-    expect(report.steps.map((s) => s.step)).toEqual(['install', 'validate', 'stop', 'backup']);
+    // Refused before the service was stopped (it was stopped, refused, and started again).
+    expect(report.steps.map((s) => s.step)).toEqual(['install', 'validate']);
     expect(await h.current()).toBe('1.0.0');
     await waitFor(async () => (await h.version()) === '1.0.0', { timeoutMs: 60_000 });
-    // Only the old version opened it (its restart), never 1.1.0.
+    // Only the old version opened it, never 1.1.0.
     expect(await tail(h.statePath, 200)).not.toContain('1.1.0');
     const failed = h.td.events.find((e) => e.type === 'update.failed' && (e.details as { runId?: string })?.runId === r.body.runId);
     expect(failed?.message).toContain(`${h.statePath} is 5.0 GiB`);
