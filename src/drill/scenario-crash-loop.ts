@@ -18,6 +18,18 @@ export function isDoctorResume(e: ClawbackEvent): boolean {
   return e.type === 'breaker.resumed' && (e.details as { reason?: unknown } | undefined)?.reason === 'doctor';
 }
 
+/**
+ * The holds that stop a crash loop correctly when the doctor then repairs what the crashes left: the breaker (restart
+ * intensity), or exit 78 of the next instance on a stale lock of a killed one, when that instance got to its lock check
+ * before the drill's kill. Which wins is a race the drill cannot control (load); the reducer treats both the same
+ * afterwards (a fresh window after the doctor, the hold lifted with reason "doctor").
+ */
+export function crashLoopHoldText(held: { reason: string; detail: string }): string | undefined {
+  if (held.reason === 'crash-loop') return 'breaker tripped';
+  if (held.reason === 'config') return 'held (config): a new instance refused to start (a prevent-exit code such as 78) before the breaker could trip';
+  return undefined;
+}
+
 /** After the trip, no new instance may appear for this long. */
 const STAYS_DOWN_MS = 2000;
 
@@ -72,9 +84,10 @@ export const crashLoopScenario: Scenario = {
     const repaired = loopedAgain ? await waitForEvent(ctx, faultAt, (e) => e.time >= held.since && isDoctorResume(e), 1000) : undefined;
     if (repaired) {
       const back = await waitServedByNewInstance(ctx, killed);
+      const holdText = crashLoopHoldText(held);
       const parts = [
         `${kills} instance(s) killed`,
-        held.reason === 'crash-loop' ? 'breaker tripped' : `held (${held.reason})`,
+        holdText ?? `held (${held.reason})`,
         alert ? `alert: ${alert.type}` : 'NO alert event',
         'the doctor repaired what the crashes left and restarted it (no blind loop)',
         back !== undefined ? 'serving' : 'not serving after the repair',
@@ -84,7 +97,7 @@ export const crashLoopScenario: Scenario = {
         recovered: back !== undefined,
         recoverMs: back === undefined ? null : back - faultAt,
         recoverFrom: 'fault',
-        asExpected: held.reason === 'crash-loop' && alert !== undefined && back !== undefined,
+        asExpected: holdText !== undefined && alert !== undefined && back !== undefined,
         outcome: parts.join('; '),
         notes,
       };

@@ -24,7 +24,8 @@ describe('crash-loop drill on a service whose SIGKILLed instances leave a stale 
     const r = await runCli(['drill', 'crash-loop', '--json', '--yes', '--timeout', '40', '--state-dir', d.stateDir], { timeoutMs: 120_000 });
     const report = JSON.parse(r.stdout) as DrillReport;
     const trial = report.trials[0]!;
-    expect(trial.outcome).toMatch(/breaker tripped/);
+    // Either correct hold may win the race with the next instance's lock check (crash-loop-config-hold.test.ts pins the config one).
+    expect(trial.outcome).toMatch(/breaker tripped|held \(config\)/);
     expect(trial.outcome).toMatch(/the doctor repaired what the crashes left/);
     expect(trial.asExpected).toBe(true);
     expect(trial.recovered).toBe(true);

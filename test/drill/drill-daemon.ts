@@ -41,6 +41,11 @@ export interface GatewayExtras {
   lockFiles?: string[];
   /** The service's `emergency:` section (Level 3). */
   emergency?: Record<string, unknown>;
+  /**
+   * A shell gate in front of the gateway: it exits 78 at once while this file exists, before Node starts (a service whose
+   * launcher refuses a left lock). A new instance then always refuses before a drill can kill it: the config hold wins.
+   */
+  exit78OnFile?: string;
   /** Where the gateway's config is, relative to the drill's dir (default gateway.json; `state/...` is inside the state dir). */
   gatewayConfigAt?: string;
 }
@@ -49,7 +54,9 @@ function gatewayService(dir: string, port: number, extras: GatewayExtras = {}): 
   const gatewayConfig = path.join(dir, extras.gatewayConfigAt ?? 'gateway.json');
   return {
     name: 'gw',
-    command: [NODE, DEMO_GATEWAY_SERVER, '--config', gatewayConfig, '--port', String(port)],
+    command: extras.exit78OnFile
+      ? ['/bin/sh', '-c', 'if [ -e "$0" ]; then echo "lock $0 is left: refusing to start" >&2; exit 78; fi; exec "$@"', extras.exit78OnFile, NODE, DEMO_GATEWAY_SERVER, '--config', gatewayConfig, '--port', String(port)]
+      : [NODE, DEMO_GATEWAY_SERVER, '--config', gatewayConfig, '--port', String(port)],
     ...(extras.env ? { env: extras.env } : {}),
     ...(extras.lockFiles ? { lockFiles: extras.lockFiles } : {}),
     port,
