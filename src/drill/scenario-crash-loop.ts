@@ -2,7 +2,7 @@
 import type { RestartConfig } from '../config/schema.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { backoffDelay } from '../supervisor/backoff.js';
-import { instanceOf, isOneOf, signalInstance, waitForEvent, waitServedByNewInstance, type Instance, type Scenario, type ScenarioRun } from './drill-context.js';
+import { instanceOf, isOneOf, signalInstance, waitBound, waitForEvent, waitServedByNewInstance, type Instance, type Scenario, type ScenarioRun } from './drill-context.js';
 import { formatMs } from './drill-report.js';
 import { pollUntil } from './poll.js';
 
@@ -81,7 +81,19 @@ export const crashLoopScenario: Scenario = {
     );
     // A start after the doctor repaired what the crashes left (a stale lock of a SIGKILLed instance: OpenClaw's lockFiles)
     // is the ladder at work, not a loop: it lifted its own hold, so there is no hold to release and no `resume` to send.
-    const repaired = loopedAgain ? await waitForEvent(ctx, faultAt, (e) => e.time >= held.since && isDoctorResume(e), 1000) : undefined;
+    // The ladder's run after the trip (the doctor removing what the crashes left, a slow config validator) can outlast
+    // STAYS_DOWN_MS on a loaded machine: a `resume` sent then cancelled it ("a person asked to resume it") and the drill
+    // counted the doctor's recovery as its own release. Wait, bounded, until the hold is lifted or nothing is at work.
+    const settled = loopedAgain
+      ? true
+      : await pollUntil(
+          async () => {
+            const s = await ctx.link.service(name);
+            return s !== undefined && (!s.held || !s.work);
+          },
+          { clock: ctx.clock, timeoutMs: ctx.timeoutMs, intervalMs: 100, ...(ctx.signal ? { signal: ctx.signal } : {}) },
+        );
+    const repaired = settled ? await waitForEvent(ctx, faultAt, (e) => e.time >= held.since && isDoctorResume(e), 1000) : undefined;
     if (repaired) {
       const back = await waitServedByNewInstance(ctx, killed);
       const holdText = crashLoopHoldText(held);
@@ -101,6 +113,12 @@ export const crashLoopScenario: Scenario = {
         outcome: parts.join('; '),
         notes,
       };
+    }
+    if (!settled) {
+      const s = await ctx.link.service(name).catch(() => undefined);
+      const why = s?.work ? `the ladder's ${s.work.kind} run was still at work ${waitBound(ctx)}` : `it did not settle ${waitBound(ctx)}`;
+      const outcome = `${kills} instance(s) killed; ${crashLoopHoldText(held) ?? `held (${held.reason})`}; ${why}: no resume sent over it`;
+      return { faultAt, recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome, notes };
     }
     const releaseAt = ctx.clock.now();
     await ctx.link.action(name, 'resume');

@@ -46,6 +46,10 @@ export interface GatewayExtras {
    * launcher refuses a left lock). A new instance then always refuses before a drill can kill it: the config hold wins.
    */
   exit78OnFile?: string;
+  /** More keys of the service's `doctor:` section (e.g. a slow `command`). */
+  doctor?: Record<string, unknown>;
+  /** Seconds the config validator sleeps before it checks (a slow validator: every doctor run that snapshots waits that long). */
+  validateDelayS?: number;
   /** Where the gateway's config is, relative to the drill's dir (default gateway.json; `state/...` is inside the state dir). */
   gatewayConfigAt?: string;
 }
@@ -61,10 +65,10 @@ function gatewayService(dir: string, port: number, extras: GatewayExtras = {}): 
     ...(extras.lockFiles ? { lockFiles: extras.lockFiles } : {}),
     port,
     // protect: the drills' repairs are held to the same rule as every other (test/helpers/protected-harm.ts).
-    configFile: { path: gatewayConfig, format: 'json', validateCommand: [NODE, DEMO_GATEWAY_SERVER, '--check-config', '{file}'], protect: ['name', 'host', 'port'] },
+    configFile: { path: gatewayConfig, format: 'json', validateCommand: extras.validateDelayS ? ['/bin/sh', '-c', `sleep ${extras.validateDelayS}; exec "$@"`, 'validate', NODE, DEMO_GATEWAY_SERVER, '--check-config', '{file}'] : [NODE, DEMO_GATEWAY_SERVER, '--check-config', '{file}'], protect: ['name', 'host', 'port'] },
     restart: { backoff: { initial: '100ms', max: '1s', jitter: 0 }, intensity: { maxRestarts: 4, window: '1m' } },
     stop: { grace: '2s' },
-    doctor: { snapshotAfter: '1s' },
+    doctor: { snapshotAfter: '1s', ...extras.doctor },
     probes: [
       { kind: 'http', name: 'health', url: `http://127.0.0.1:${port}/health`, interval: '300ms', timeout: '500ms', failureThreshold: extras.healthFailureThreshold ?? 2, startupGrace: '5s' },
       { kind: 'memory', name: 'memory', limit: '200MiB', interval: '500ms', failureThreshold: 1 },
