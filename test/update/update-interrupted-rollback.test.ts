@@ -17,6 +17,7 @@ import { packFake } from './fake-package.js';
 describe('an update killed during its rollback (real daemon process, real npm installs from tarballs)', () => {
   let tgz: string;
   const cleanup: Array<() => Promise<void> | void> = [];
+  const dirs: string[] = [];
 
   beforeAll(async () => {
     tgz = path.join(await fs.realpath(tempDir('clawback-upd-rbk-')), 'tgz');
@@ -28,6 +29,8 @@ describe('an update killed during its rollback (real daemon process, real npm in
 
   afterEach(async () => {
     while (cleanup.length) await cleanup.pop()!();
+    // Each test's dir (versions, state, ~200 MB), once everything it started is gone.
+    while (dirs.length) await fs.rm(dirs.pop()!, { recursive: true, force: true });
   });
 
   afterAll(async () => {
@@ -36,6 +39,7 @@ describe('an update killed during its rollback (real daemon process, real npm in
 
   async function setup(): Promise<{ dir: string; versions: string; cfgPath: string; statePath: string; port: number; stateDir: string; config: string }> {
     const dir = await fs.realpath(tempDir('clawback-upd-int-'));
+    dirs.push(dir);
     const versions = path.join(dir, 'versions');
     const store = new VersionStore(versions, 'fake-gw');
     const cache = path.join(path.dirname(tgz), 'npm-cache');

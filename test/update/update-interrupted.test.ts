@@ -15,6 +15,7 @@ import { packFake } from './fake-package.js';
 describe('an update interrupted by a SIGKILL of its daemon (real daemon process, real npm installs from tarballs)', () => {
   let tgz: string;
   const cleanup: Array<() => Promise<void> | void> = [];
+  const dirs: string[] = [];
 
   beforeAll(async () => {
     tgz = path.join(await fs.realpath(tempDir('clawback-upd-int-')), 'tgz');
@@ -25,6 +26,8 @@ describe('an update interrupted by a SIGKILL of its daemon (real daemon process,
 
   afterEach(async () => {
     while (cleanup.length) await cleanup.pop()!();
+    // Each test's dir (versions, state, ~200 MB), once everything it started is gone.
+    while (dirs.length) await fs.rm(dirs.pop()!, { recursive: true, force: true });
   });
 
   afterAll(async () => {
@@ -33,6 +36,7 @@ describe('an update interrupted by a SIGKILL of its daemon (real daemon process,
 
   async function setup(): Promise<{ dir: string; versions: string; cfgPath: string; statePath: string; port: number; stateDir: string; config: string }> {
     const dir = await fs.realpath(tempDir('clawback-upd-int-'));
+    dirs.push(dir);
     const versions = path.join(dir, 'versions');
     const store = new VersionStore(versions, 'fake-gw');
     const cache = path.join(path.dirname(tgz), 'npm-cache');
