@@ -1,120 +1,18 @@
 // A daemon SIGKILLed during an update's rollback, after the restore began but before `current` went back to the old
 // version: the next daemon finishes the rollback; it does not watch (and keep) the new version on the old files.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, promises as fs, readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
-import { NODE, markServices, readJournalFile, startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
-import { CLI } from '../helpers/cli.js';
-import { isAlive, killTree, pidRef, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
-import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/processes.js';
 import { VersionStore } from '../../src/update/version-store.js';
 import { spawnRunner } from '../../src/doctor/command-runner.js';
 import { inFlightFile, writeInFlight } from '../../src/update/update-in-flight.js';
 import { takeBackup } from '../../src/update/state-backup.js';
-import { packFake } from './fake-package.js';
+import { interruptedUpdate } from './interrupted-update-fixture.js';
 
 describe('an update killed during its rollback (real daemon process, real npm installs from tarballs)', () => {
-  let tgz: string;
-  const cleanup: Array<() => Promise<void> | void> = [];
-  const dirs: string[] = [];
-
-  beforeAll(async () => {
-    tgz = path.join(await fs.realpath(tempDir('clawback-upd-rbk-')), 'tgz');
-    await fs.mkdir(tgz);
-    await packFake(tgz, '1.0.0', 'good');
-    await packFake(tgz, '4.0.0', 'never-ready');
-    await packFake(tgz, '5.0.0', 'good');
-  }, 120_000);
-
-  afterEach(async () => {
-    while (cleanup.length) await cleanup.pop()!();
-    // Each test's dir (versions, state, ~200 MB), once everything it started is gone.
-    while (dirs.length) await fs.rm(dirs.pop()!, { recursive: true, force: true });
-  });
-
-  afterAll(async () => {
-    await fs.rm(path.dirname(tgz), { recursive: true, force: true });
-  });
-
-  async function setup(): Promise<{ dir: string; versions: string; cfgPath: string; statePath: string; port: number; stateDir: string; config: string }> {
-    const dir = await fs.realpath(tempDir('clawback-upd-int-'));
-    dirs.push(dir);
-    const versions = path.join(dir, 'versions');
-    const store = new VersionStore(versions, 'fake-gw');
-    const cache = path.join(path.dirname(tgz), 'npm-cache');
-    const r = await store.install('1.0.0', path.join(tgz, 'fake-gw-1.0.0.tgz'), { runner: spawnRunner(), npm: ['npm'], args: ['--offline', '--cache', cache], env: { ...(process.env as Record<string, string>) }, timeoutMs: 120_000 });
-    expect(r.ok).toBe(true);
-    await store.switchTo('1.0.0', 'initial install', Date.now());
-    const port = await freePort();
-    const cfgPath = path.join(dir, 'gw.json');
-    const statePath = path.join(dir, 'gw-state', 'main.db');
-    await fs.mkdir(path.dirname(statePath));
-    await fs.writeFile(cfgPath, JSON.stringify({ port }));
-    await fs.writeFile(statePath, 'rows\n');
-    const cur = path.join(versions, 'current', 'node_modules', 'fake-gw');
-    const config = path.join(dir, 'clawback.yaml');
-    writeFileSync(
-      config,
-      YAML.stringify(
-        markServices({
-          api: { port: 0 },
-          services: [
-            {
-              name: 'gw',
-              command: [NODE, path.join(cur, 'server.mjs')],
-              env: { FAKE_CONFIG: cfgPath, FAKE_STATE: statePath },
-              configFile: { path: cfgPath, format: 'json' },
-              restart: { backoff: { initial: '100ms', max: '500ms' }, intensity: { maxRestarts: 20, window: '1m' } },
-              stop: { grace: '3s' },
-              probes: [{ kind: 'http', name: 'readiness', url: `http://127.0.0.1:${port}/readyz`, interval: '1s', timeout: '1s', failureThreshold: 2, action: 'notify' }],
-              update: {
-                package: 'fake-gw',
-                dir: versions,
-                source: path.join(tgz, 'fake-gw-{version}.tgz'),
-                installArgs: ['--offline', '--cache', cache],
-                stateFiles: [path.join(dir, 'gw-state', '*.db')],
-                                watch: '4s',
-                settle: '1s',
-                crashLoopExits: 3,
-              },
-            },
-          ],
-        }),
-      ),
-    );
-    return { dir, versions, cfgPath, statePath, port, stateDir: path.join(dir, 'state'), config };
-  }
-
-  async function servedVersion(port: number): Promise<string | undefined> {
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) });
-      return ((await r.json()) as { version: string }).version;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Starts `clawback run` as its own process, waits for 1.0.0 to serve, asks for the update to 4.0.0. */
-  async function daemonUpdating(s: Awaited<ReturnType<typeof setup>>): Promise<MarkedChild> {
-    const d = spawnMarked(NODE, [CLI, 'run', '--config', s.config, '--state-dir', s.stateDir]);
-    cleanup.push(() => d.kill());
-    await waitFor(async () => (await servedVersion(s.port)) === '1.0.0', { timeoutMs: 30_000 });
-    const info = JSON.parse(readFileSync(path.join(s.stateDir, 'daemon.json'), 'utf8')) as { api: { port: number } };
-    const token = readFileSync(path.join(s.stateDir, 'token'), 'utf8').trim();
-    const r = await fetch(`http://127.0.0.1:${info.api.port}/api/update/gw?version=4.0.0`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
-    expect(r.status, await r.text()).toBe(202);
-    return d;
-  }
-
-  /** A new daemon on the same state dir (as the guardian or systemd would start one). */
-  async function nextDaemon(s: Awaited<ReturnType<typeof setup>>): Promise<TestDaemon> {
-    const td = await startTestDaemon({ services: [] }, { dir: s.dir, apiPort: 0 });
-    cleanup.push(() => td.stop());
-    return td;
-  }
-
-  const journaled = (stateDir: string, type: string) => readJournalFile(path.join(stateDir, 'journal.jsonl')).filter((e) => e.type === type && (e.details as { interrupted?: boolean } | undefined)?.interrupted);
+  // update.watch short: the rollback of 4.0.0 starts soon after the switch.
+  const { tarballs, setup, servedVersion, daemonUpdating, nextDaemon, journaled } = interruptedUpdate({ prefix: 'clawback-upd-rbk-', packs: [['1.0.0', 'good'], ['4.0.0', 'never-ready'], ['5.0.0', 'good']], watch: '4s' });
 
   it('SIGKILLed while its rollback restores a 64 MiB state file: the next daemon finishes that rollback (no new watch of 4.0.0)', async () => {
     const s = await setup();
@@ -146,6 +44,7 @@ describe('an update killed during its rollback (real daemon process, real npm in
   it('killed after the restore, before `current` went back (a new version that would come up on the old files): rolled back, not kept', async () => {
     const s = await setup();
     const store = new VersionStore(s.versions, 'fake-gw');
+    const tgz = tarballs();
     const cache = path.join(path.dirname(tgz), 'npm-cache');
     const r = await store.install('5.0.0', path.join(tgz, 'fake-gw-5.0.0.tgz'), { runner: spawnRunner(), npm: ['npm'], args: ['--offline', '--cache', cache], env: { ...(process.env as Record<string, string>) }, timeoutMs: 120_000 });
     expect(r.ok).toBe(true);
