@@ -359,7 +359,8 @@ export class TelegramCommands {
     const by = senderName(cb.from);
     const nonce = /^cb:([0-9a-f]{12})$/.exec(cb.data ?? '')?.[1];
     const p = nonce ? this.pending.get(nonce) : undefined;
-    const answer = (text: string): Promise<unknown> => this.call('answerCallbackQuery', { callback_query_id: cb.id, text }).catch(() => undefined);
+    // The popup is a message like any other: an action's failure may quote a secret (redacted like the reply and the edit).
+    const answer = (text: string): Promise<unknown> => this.call('answerCallbackQuery', { callback_query_id: cb.id, text: cutText(this.o.redact(text), 190) }).catch(() => undefined);
     const refused = this.refusal(cb.from, cb.message?.chat);
     if (refused) {
       this.journal('chat-refused', by, `button press from ${by} refused: ${refused}`, p?.service, p?.incidentId);
@@ -381,7 +382,7 @@ export class TelegramCommands {
     }
     const r = await this.o.actions.act(p.service, p.incidentId, p.action, by);
     this.journal('chat-command', by, `${by} via the chat: ${p.action} on ${p.service} (incident ${p.incidentId}): ${r.message}`, p.service, p.incidentId);
-    await answer(r.ok ? 'Done.' : cutText(r.message, 190));
+    await answer(r.ok ? 'Done.' : r.message);
     const when = new Date(this.o.clock.now()).toISOString().slice(11, 16);
     const line = r.ok ? `✔ ${PAST[p.action]} by ${by.replace(/^telegram:/, '')} at ${when} UTC` : `✖ ${p.action} by ${by.replace(/^telegram:/, '')} failed: ${r.message}`;
     if (cb.message) {

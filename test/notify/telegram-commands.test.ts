@@ -156,6 +156,38 @@ describe('buttons through an outage', () => {
   });
 });
 
+describe('button answers', () => {
+  it("a failed action's answer (the popup) is redacted like the reply and the edited message", async () => {
+    api = await botApi();
+    const a = api;
+    const b = new TelegramCommands({
+      apiBase: a.url,
+      botToken: '123456:TEST-token',
+      chatId: '100',
+      allow: [42],
+      pollTimeoutMs: 1000,
+      clock: systemClock(),
+      // An action whose failure quotes what it ran into: here a secret of the service's config.
+      actions: { incidentOf: () => 'inc-1', act: async () => ({ ok: false, message: 'restart gw: refused, its config says token sk-live-SECRET42' }), statusLine: () => '' },
+      emit: () => undefined,
+      redact: (t) => t.replaceAll('sk-live-SECRET42', '[REDACTED]'),
+    });
+    try {
+      b.start();
+      b.onEvent({ type: 'incident.escalated', time: Date.now(), severity: 'critical', service: 'gw', incidentId: 'inc-1', message: 'gw needs a human' });
+      const offer = await waitFor(() => a.calls.find((c) => c.method === 'sendMessage' && c.body.reply_markup), { timeoutMs: 10_000 });
+      const restart = (offer.body.reply_markup as Keyboard).inline_keyboard[0]!.find((k) => k.text === 'Restart')!.callback_data;
+      a.push({ callback_query: { id: 'p1', from: { id: 42, username: 'ann' }, data: restart, message: { message_id: 12, chat: { id: 100 }, text: String(offer.body.text) } } });
+      const popup = await waitFor(() => a.calls.find((c) => c.method === 'answerCallbackQuery' && c.body.callback_query_id === 'p1'), { timeoutMs: 10_000 });
+      expect(popup.body.text).toContain('[REDACTED]');
+      const edited = await waitFor(() => a.calls.find((c) => c.method === 'editMessageText'), { timeoutMs: 10_000 });
+      expect(JSON.stringify([popup.body, edited.body])).not.toContain('SECRET42');
+    } finally {
+      await b.stop();
+    }
+  });
+});
+
 describe('redirects', () => {
   it('never follows a redirect: the bot token in the path would go wherever the Location points', async () => {
     // The elsewhere endpoint: a redirect target that must never see a request (nor the token in its path).
