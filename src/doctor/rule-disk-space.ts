@@ -3,6 +3,7 @@ import { promises as fs, createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import type { DoctorContext, Finding, RepairRule } from './types.js';
+import { existingAncestor } from '../platform/disk-room.js';
 
 export const DISK_SPACE = 'disk-space';
 
@@ -61,22 +62,6 @@ export async function compressedLogsPastKeep(logsDir: string, service: string, k
     if (st?.isFile()) found.push({ file: path.join(logsDir, n), size: st.size, mtimeMs: st.mtimeMs });
   }
   return found.sort((a, b) => b.mtimeMs - a.mtimeMs || a.file.localeCompare(b.file)).slice(keep).map(({ file, size }) => ({ file, size }));
-}
-
-/** The nearest existing ancestor (a deleted config dir still lives on some volume). */
-async function existingAncestor(p: string): Promise<string> {
-  let cur = path.resolve(p);
-  for (let i = 0; i < 256; i++) {
-    try {
-      await fs.stat(cur);
-      return cur;
-    } catch {
-      const up = path.dirname(cur);
-      if (up === cur) return cur;
-      cur = up;
-    }
-  }
-  return cur;
 }
 
 function mb(n: number): string {

@@ -7,6 +7,7 @@ import { putBackFile } from '../platform/hard-links.js';
 import { copyFileAtomic, hashFile } from '../platform/stream-copy.js';
 import { realPathAsFarAsExists } from '../platform/path-inside.js';
 import { specialKind } from '../platform/read-regular.js';
+import { existingAncestor } from '../platform/disk-room.js';
 import { formatBytes } from '../probes/byte-size.js';
 import { stateDirRefusal } from './update-plan.js';
 
@@ -118,9 +119,7 @@ async function backupSet(files: string[], patterns: string[]): Promise<{ sized: 
  */
 export async function checkBackupRoom(dir: string, files: string[], patterns: string[], limitBytes?: number): Promise<void> {
   const { sized } = await backupSet(files, patterns);
-  let at = path.resolve(dir);
-  while (!(await fs.stat(at).catch(() => undefined)) && path.dirname(at) !== at) at = path.dirname(at);
-  await checkRoom(at, sized, limitBytes ?? DEFAULT_BACKUP_LIMIT_BYTES, dir);
+  await checkRoom(await existingAncestor(dir), sized, limitBytes ?? DEFAULT_BACKUP_LIMIT_BYTES, dir);
 }
 
 /**
