@@ -8,6 +8,7 @@ import type { DaemonPlugin } from './daemon.js';
 import type { ServiceConfig } from '../config/schema.js';
 import { includedFilesWithCopies } from '../doctor/included-snapshots.js';
 import { DAEMON_LOG_NAMES } from '../config/log-file-clashes.js';
+import { parseInstanceName } from '../instances/instance-name.js';
 import { isStrictlyInside } from '../platform/path-inside.js';
 
 export interface RetentionPolicy {
@@ -88,9 +89,8 @@ function removedServiceLogs(services: ReadonlySet<string>): (name: string) => st
   return (name) => {
     const svc = serviceOfLog(name);
     if (svc === undefined || services.has(svc)) return undefined;
-    const colon = svc.lastIndexOf(':');
-    if (colon > 0 && /^\d+$/.test(svc.slice(colon + 1)) && services.has(svc.slice(0, colon))) return undefined;
-    return svc;
+    const group = parseInstanceName(svc)?.group;
+    return group !== undefined && services.has(group) ? undefined : svc;
   };
 }
 
