@@ -1,7 +1,8 @@
 // `clawback status`: what the daemon supervises, as a table or as JSON.
 import type { Command } from 'commander';
 import { clientStateDir, connect, DaemonUnreachable, type GlobalOpts } from './client.js';
-import { offlineAlertLines, readOutboxOnDisk } from './offline-alerts.js';
+import { offlineAlertLines } from './offline-alerts.js';
+import { readOutboxOnDisk } from '../notify/outbox-on-disk.js';
 import { cliHint } from './cli-command.js';
 import { configMeant, configMismatch } from './config-mismatch.js';
 import { humanBytes, lastExitText, humanDuration, paint, table, wantsColour } from './format.js';

@@ -24,7 +24,7 @@ import { strandedText } from '../notify/stranded-text.js';
 import { destinationOf } from '../notify/destination.js';
 import { adoptersByDestination, mayAdopt } from '../notify/spool-adopt.js';
 import { toldByGuardian } from '../notify/journal-catch-up.js';
-import { readOutboxOnDisk } from '../cli/offline-alerts.js';
+import { readOutboxOnDisk } from '../notify/outbox-on-disk.js';
 
 /** One metrics registry per daemon, created on first use (the health watches feed it probe results). */
 export class MetricsHolder {
