@@ -84,6 +84,8 @@ export interface HeartbeatOptions {
   onWritten?: () => void;
   /** Called at each timed beat before its write (a full disk does not stop it): the daemon's pause check. */
   onTick?: () => void;
+  /** A directory in daemon.json's place was moved aside (kept as evidence) so the heartbeat could be written. */
+  onMovedAside?: (keptAs: string) => void;
 }
 
 export interface Heartbeat {
@@ -130,12 +132,33 @@ export function startHeartbeat(opts: HeartbeatOptions): Heartbeat {
     if (file) await fs.rm(file, { force: true }).catch(() => undefined);
   };
 
+  /**
+   * A directory in daemon.json's place (made by a person or a restore, at boot or later) fails every rename with
+   * EISDIR: the daemon stayed degraded for good and every CLI call waited 10 s for a daemon "still starting". It is
+   * moved aside as daemon.json.corrupt-<time> (kept, named), as state.json's is, and the beat written again.
+   */
+  const moveDirAside = async (err: unknown): Promise<boolean> => {
+    if ((err as NodeJS.ErrnoException).code !== 'EISDIR') return false;
+    const file = daemonInfoPath(opts.stateDir);
+    const st = await fs.lstat(file).catch(() => undefined);
+    if (!st?.isDirectory()) return false;
+    const keptAs = `${file}.corrupt-${new Date(opts.clock.now()).toISOString().replace(/[:.]/g, '-')}`;
+    if (!(await fs.rename(file, keptAs).then(() => true, () => false))) return false;
+    safely(() => opts.onMovedAside?.(keptAs));
+    return true;
+  };
+
   // The first write (the daemon's address and pid) is durable; the beats after it only refresh heartbeatAt.
   let durable = true;
   const writeOnce = async (): Promise<void> => {
     const info = { ...opts.info(), heartbeatAt: opts.clock.now() };
     try {
-      await writeDaemonInfo(opts.stateDir, info, durable);
+      try {
+        await writeDaemonInfo(opts.stateDir, info, durable);
+      } catch (err) {
+        if (!(await moveDirAside(err))) throw err;
+        await writeDaemonInfo(opts.stateDir, info, durable);
+      }
       durable = false;
     } catch (err) {
       let reported = err;
