@@ -48,7 +48,7 @@ import { PendingEventsReader } from './pending-events.js';
 import { launchExternal } from '../supervisor/external-process.js';
 import { oncePerStalePid, stalePidFileText } from '../supervisor/pid-file-owner.js';
 import { realCommandRunner } from '../platform/command-runner.js';
-import { ensurePrivateDir } from '../platform/private-dir.js';
+import { ensurePrivateDir, moveAsideNonDir } from '../platform/private-dir.js';
 import { stateFingerprint } from './state-fingerprint.js';
 import { HeapWatch, WHOLE_READ_HEAP_FACTOR } from './heap-watch.js';
 import { DaemonFaults, faultRetryDelay, renderDegradedGauge, renderReloadGauge, type DaemonHealthStatus, type FaultLog, describeFault } from './daemon-faults.js';
@@ -1127,6 +1127,14 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   const { file, stateDir: stateDirOpt, cwd, env } = opts;
   const loaded = await (opts.loaded ?? loadConfigIsolated({ file, stateDir: stateDirOpt, cwd, env }, { warn: (m) => say(`warning: ${m}`) }));
   const { stateDir } = loaded;
+  // A file in logs/' place refused the whole start (mkdir EEXIST): moved aside, kept, named in the journal below.
+  let logsMovedTo: string | undefined;
+  try {
+    logsMovedTo = moveAsideNonDir(path.join(stateDir, 'logs'), clock.now());
+  } catch {
+    // not movable: the mkdir below says why
+  }
+  if (logsMovedTo) say(`warning: ${logsNotDirText(stateDir, logsMovedTo)}`);
   for (const dir of [stateDir, path.join(stateDir, 'logs')]) {
     const warning = ensurePrivateDir(dir);
     if (warning) say(`warning: ${warning}`);
@@ -1174,11 +1182,15 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     await releaseStateLock();
   };
   try {
-    return await buildDaemon(opts, loaded, clock, say, releaseLock, lock.kind === 'unavailable' ? lock.error : undefined, checkLock);
+    return await buildDaemon(opts, loaded, clock, say, releaseLock, lock.kind === 'unavailable' ? lock.error : undefined, checkLock, logsMovedTo);
   } catch (err) {
     await releaseLock().catch(() => undefined);
     throw err;
   }
+}
+
+function logsNotDirText(stateDir: string, keptAs: string): string {
+  return `${path.join(stateDir, 'logs')} was not a directory: moved aside to ${keptAs} (kept as evidence) and made again`;
 }
 
 async function buildDaemon(
@@ -1189,6 +1201,7 @@ async function buildDaemon(
   releaseLock: () => Promise<void>,
   lockError: Error | undefined,
   checkLock?: () => Promise<DaemonLockCheck>,
+  logsMovedTo?: string,
 ): Promise<Daemon> {
   const { config, stateDir } = loaded;
   // daemon.lock may be unavailable (a full disk): a live daemon's daemon.json, or its alive marker, still keeps us out.
@@ -1326,6 +1339,7 @@ async function buildDaemon(
     ? await (await import('../cluster/cluster-plugin.js')).createCluster({ config, cluster: config.cluster, stateDir, clock, emit })
     : undefined;
   const daemonOpts = cluster ? { ...opts, plugins: [...(opts.plugins ?? []), cluster.plugin] } : opts;
+  if (logsMovedTo) emit({ type: 'daemon.fault', time: clock.now(), severity: 'warning', message: logsNotDirText(stateDir, logsMovedTo), details: { effect: 'logs-dir', error: `not a directory, moved aside to ${logsMovedTo}` } });
   if (lockError) {
     // Degraded, not refused: on a full or read-only disk the daemon still supervises, checked by daemon.json alone.
     const message = `could not take ${path.join(stateDir, 'daemon.lock')} (${lockError.message}): a second daemon starting at the same instant would not be kept out`;

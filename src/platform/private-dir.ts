@@ -1,6 +1,6 @@
 // The state dir holds the API token, the state, the alert spool and the services' raw logs: a dir an older release or
 // a hand-made `mkdir` left open to other users is closed (ours), or named in a warning (another owner's).
-import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, renameSync, statSync } from 'node:fs';
 
 /**
  * Creates `dir` 0700 if missing. If it exists with group or other bits set: owned by this user, the bits are removed
@@ -19,4 +19,26 @@ export function ensurePrivateDir(dir: string, uid: number | undefined = process.
   const now = st.mode & 0o700;
   chmodSync(dir, now);
   return `${dir} was mode ${was}, open to other users; set it to ${now.toString(8).padStart(4, '0')} (it holds the API token and the services' logs)`;
+}
+
+/**
+ * Something other than a directory where one of ours is expected (a file, a FIFO, a link to a file or to nothing, made
+ * by a person or a bad restore): mkdir failed with EEXIST and the daemon refused to start, its services unsupervised.
+ * It is renamed to `<dir>.not-a-dir-<time>` (kept as evidence) so the directory can be made; returns where it went, or
+ * undefined when `dir` is missing or a directory (a link to a directory is the user's choice and kept).
+ */
+export function moveAsideNonDir(dir: string, now: number): string | undefined {
+  try {
+    lstatSync(dir);
+  } catch {
+    return undefined;
+  }
+  try {
+    if (statSync(dir).isDirectory()) return undefined;
+  } catch {
+    // a dangling or looping link: not a directory either
+  }
+  const keptAs = `${dir}.not-a-dir-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
+  renameSync(dir, keptAs);
+  return keptAs;
 }
