@@ -21,7 +21,7 @@ import { namesFor, unknownServiceText } from '../instances/instance-name.js';
 import { cliHint } from './cli-command.js';
 import { liveDaemonsText } from './live-daemons-hint.js';
 import { configFileFor } from './daemon-config-file.js';
-import { LINE_MAX_CHARS } from '../observe/bounded-lines.js';
+import { LINE_MAX_CHARS, cutPoint } from '../observe/bounded-lines.js';
 import { exitWithError } from './json-error.js';
 import { failureText } from './fail.js';
 import { localStamp } from './local-time.js';
@@ -75,6 +75,17 @@ const TAIL_BYTES_MAX = 16 * 1024 * 1024;
 const TAIL_CHUNK = 64 * 1024;
 
 /**
+ * A line of the tail as shown: at most LINE_MAX_CHARS (cut where the log redactor cuts a line it writes in pieces),
+ * with how much was left out. A 30 MiB line without a newline was printed whole (16 MiB, the read bound) and took the
+ * redaction down ("Maximum call stack size exceeded", nothing printed). `began` false: the read started inside it.
+ */
+function boundedLine(line: string, began: boolean): string {
+  if (line.length <= LINE_MAX_CHARS) return line;
+  const kept = line.slice(0, cutPoint(line, LINE_MAX_CHARS));
+  return `${kept}${/\s$/.test(kept) ? '' : ' '}[clawback: ${began ? '' : 'at least '}${Buffer.byteLength(line) - Buffer.byteLength(kept)} more bytes of this line not shown]`;
+}
+
+/**
  * The last `want` lines of one file, read backwards in chunks (at most TAIL_BYTES_MAX); a partial first line (the read
  * stopped mid-line) is dropped unless it is all there is. Undefined when the file cannot be opened.
  */
@@ -102,8 +113,10 @@ function tailLines(file: string, want: number): { lines: string[]; size: number;
     const read = Buffer.concat(chunks);
     const lines = read.toString('utf8').split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
+    const partialFirst = pos > 0 && lines.length === 1;
     if (pos > 0 && lines.length > 1) lines.shift();
-    return { lines: want > 0 ? lines.slice(-want) : [], size, last: Buffer.from(read.subarray(-SEEN_BYTES)) };
+    const kept = want > 0 ? lines.slice(-want) : [];
+    return { lines: kept.map((l, i) => boundedLine(l, !(partialFirst && i === 0))), size, last: Buffer.from(read.subarray(-SEEN_BYTES)) };
   } finally {
     closeSync(fd);
   }

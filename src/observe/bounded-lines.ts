@@ -6,7 +6,7 @@ import { StringDecoder } from 'node:string_decoder';
 export const LINE_MAX_CHARS = 64 * 1024;
 
 /** Where to cut an over-long line: after the last whitespace in its second half (a token stays whole), else at max. */
-function cutPoint(text: string, max: number): number {
+export function cutPoint(text: string, max: number): number {
   for (let i = max - 1; i >= max / 2; i--) {
     const c = text.charCodeAt(i);
     if (c === 0x20 || c === 0x09) return i + 1;
