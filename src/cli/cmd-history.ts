@@ -1,6 +1,7 @@
 // `clawback logs|incidents|incident|digest`: what happened, read from the state directory's files.
 import type { Command } from 'commander';
-import { closeSync, existsSync, fstatSync, openSync, readSync, watch } from 'node:fs';
+import { closeSync, existsSync, fstatSync, readSync, watch } from 'node:fs';
+import { NotRegularFileError, openRegularReadSync } from '../platform/read-regular.js';
 import { StringDecoder } from 'node:string_decoder';
 import { LogFollower, SEEN_BYTES } from './log-follow.js';
 import { Redactor, crossLineRedaction } from '../observe/redact.js';
@@ -92,8 +93,10 @@ function boundedLine(line: string, began: boolean): string {
 function tailLines(file: string, want: number): { lines: string[]; size: number; last: Buffer } | undefined {
   let fd: number;
   try {
-    fd = openSync(file, 'r');
-  } catch {
+    fd = openRegularReadSync(file);
+  } catch (err) {
+    // A FIFO or a device in the log's place is said, not waited on (a FIFO held the open for ever).
+    if (err instanceof NotRegularFileError) throw err;
     return undefined;
   }
   try {
@@ -195,7 +198,14 @@ export function registerHistory(program: Command): void {
       // Under --json each whole line is one object (JSON escapes what would act on a terminal): a script reads lines, not a stream.
       const asJson = (text: string): string => text.split('\n').slice(0, -1).map((line) => `${JSON.stringify({ service: name, line })}\n`).join('');
       const show = (text: string): string => (o.json ? asJson(o.raw ? text : redactLines(text)) : o.raw ? text : terminalSafe(redactLines(text), { keepColour: true }));
-      const { text: last, liveSize, liveSeen } = lastLogLines(file, o.lines);
+      let tail: ReturnType<typeof lastLogLines>;
+      try {
+        tail = lastLogLines(file, o.lines);
+      } catch (err) {
+        if (!(err instanceof NotRegularFileError)) throw err;
+        exitWithError('system', terminalSafe(`${err.file} is ${err.kind}, not a regular file: not read (something other than the service's output is in its log's place: remove it)`), 1);
+      }
+      const { text: last, liveSize, liveSeen } = tail;
       // A scaled service's group name (web for web:0..2) has no log of its own: each instance writes one.
       const grouped = known === false && namesFor(name, names).length > 0;
       const logsOf = (instances: string[]): string => `each writes its own log: name one instance, e.g. ${cliHint(['logs', instances[0]!], { stateDir: clientStateDir(program.opts()) })}`;

@@ -1,6 +1,7 @@
 // `clawback logs NAME -f` across copy-truncate rotations, like `tail -F`: what was written after the last read and
 // before the truncate is read from the rotated copy, and a flood's drop is shown by the daemon's own marker line.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
+import { NotRegularFileError, openRegularReadSync } from '../platform/read-regular.js';
 import { DROP_MARKER_HEAD, droppedBefore } from '../observe/drop-marker.js';
 
 /** Bytes of the output last read kept to recognise where it goes on (in the live file or a rotated copy). */
@@ -27,10 +28,12 @@ export interface LogFollowerOptions {
   notice: (text: string) => void;
 }
 
-function openOrUndefined(file: string): number | undefined {
+/** Undefined when the file cannot be opened, or is not a regular file (a FIFO is not waited on: see openRegularReadSync). */
+function openOrUndefined(file: string, onNotRegular?: (err: NotRegularFileError) => void): number | undefined {
   try {
-    return openSync(file, 'r');
-  } catch {
+    return openRegularReadSync(file);
+  } catch (err) {
+    if (err instanceof NotRegularFileError) onNotRegular?.(err);
     return undefined;
   }
 }
@@ -52,6 +55,8 @@ export class LogFollower {
   /** The last bytes read (up to SEEN_BYTES), to tell whether the file still holds them where they were. */
   private seen: Buffer = Buffer.alloc(0);
   private readonly o: LogFollowerOptions;
+  /** The live file's name was last found on something other than a regular file (said once). */
+  private notRegular = false;
 
   constructor(o: LogFollowerOptions) {
     this.o = o;
@@ -137,8 +142,13 @@ export class LogFollower {
   }
 
   pump(): void {
-    const fd = openOrUndefined(this.o.file);
+    const fd = openOrUndefined(this.o.file, (err) => {
+      // Said once while it lasts, not every pass.
+      if (!this.notRegular) this.o.notice(`${err.message}; waiting for a regular file there`);
+      this.notRegular = true;
+    });
     if (fd === undefined) return;
+    this.notRegular = false;
     try {
       let size = fstatSync(fd).size;
       // Shrunk, or grown again past where the last read ended but no longer holding what was read there: truncated.

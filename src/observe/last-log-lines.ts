@@ -1,4 +1,5 @@
 // A crash summary quotes the service's last words: the final lines of its log, redacted, read with a bounded tail.
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Redactor } from './redact.js';
 import { cutText } from '../platform/cut-text.js';
@@ -14,12 +15,15 @@ const CONTEXT_LINES = 64;
 async function readEnd(file: string, want: number): Promise<{ buf: Buffer; size: number } | undefined> {
   let fh;
   try {
-    fh = await open(file, 'r');
+    // Without blocking: a FIFO in the log's place held one of libuv's four threads for ever, and the summary with it.
+    fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
     return undefined;
   }
   try {
-    const size = (await fh.stat()).size;
+    const st = await fh.stat();
+    if (!st.isFile()) return undefined;
+    const size = st.size;
     const from = Math.max(0, size - want);
     const buf = Buffer.alloc(size - from);
     let read = 0;

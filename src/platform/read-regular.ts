@@ -99,6 +99,22 @@ export async function readRegularFile(file: string, opts: { maxBytes?: number } 
  * daemon.stopped blocked the pass's only thread for ever, no timeout could end it, and cron started one more each minute.
  */
 export function readRegularFileSync(file: string, opts: { maxBytes?: number } = {}): Buffer {
+  const fd = openRegularReadSync(file);
+  try {
+    const st = fstatSync(fd);
+    if (opts.maxBytes !== undefined && st.size > opts.maxBytes) throw new FileTooLargeError(file, st.size, opts.maxBytes);
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A descriptor to read a regular file from (links followed), opened without blocking: a FIFO put in place of a
+ * service's log held `clawback logs web` (and each pass of `-f`) in open() for ever. Throws NotRegularFileError for
+ * anything but a regular file, and as openSync does otherwise.
+ */
+export function openRegularReadSync(file: string): number {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -109,9 +125,9 @@ export function readRegularFileSync(file: string, opts: { maxBytes?: number } = 
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new NotRegularFileError(file, specialKind(st));
-    if (opts.maxBytes !== undefined && st.size > opts.maxBytes) throw new FileTooLargeError(file, st.size, opts.maxBytes);
-    return readFileSync(fd);
-  } finally {
+    return fd;
+  } catch (err) {
     closeSync(fd);
+    throw err;
   }
 }
