@@ -309,8 +309,20 @@ export function configRestoreRule(): RepairRule {
       let chosen: Awaited<ReturnType<typeof chooseCandidate>>;
       let evidence: string | undefined;
       try {
-        const walk = { untried: 0 };
+        const walk: RestoreWalk = { untried: 0 };
         chosen = await chooseCandidate(ctx, broken, current.content?.toString('utf8'), before, format, verdicts, walk);
+        // Cancelled during the walk (or just after it chose): nothing is written after the cut, the copies left are named.
+        if (walk.cut || ctx.signal?.aborted) {
+          await undoIncludes();
+          const left = walk.cut ? walk.untried : chosen ? 0 : walk.untried;
+          return withBefore({
+            finding,
+            applied: false,
+            verified: false,
+            message: `restore cut short: the doctor run was cancelled (its deadline, a stop or a person taking over) after ${verdicts.length} of ${walk.total ?? verdicts.length + left} candidate copies${left > 0 ? `, ${left} not tried` : ''}${chosen ? ` (${chosen.candidate.label} was chosen but not written)` : ''}; ${spec.path} left untouched`,
+            details: { method: 'restore', cut: true, candidates: verdicts, attempts, untried: left },
+          });
+        }
         if (!chosen) {
           await undoIncludes();
           if (pendingIncludes) includeNote = `${includeNote}; no copy of the main file is valid with them either, so they were put back as they were`;
@@ -446,6 +458,13 @@ async function removeNamedKeys(ctx: DoctorContext, original: string, value: unkn
   return { removed, message: `still invalid after ${KEY_REMOVAL_ROUNDS} rounds` };
 }
 
+/** What the walk over the candidates did not do: copies left untried, and whether the run's cancellation cut it. */
+interface RestoreWalk {
+  untried: number;
+  total?: number;
+  cut?: boolean;
+}
+
 interface Chosen {
   candidate: RestoreCandidate;
   content: Buffer;
@@ -467,7 +486,7 @@ async function chooseCandidate(
   brokenSha: string | undefined,
   format: ConfigFormat,
   verdicts: CandidateVerdict[],
-  walk: { untried: number } = { untried: 0 },
+  walk: RestoreWalk = { untried: 0 },
 ): Promise<Chosen | undefined> {
   const patterns = protectedPatterns(ctx.service);
   const configPath = ctx.service.configFile!.path;
@@ -486,8 +505,16 @@ async function chooseCandidate(
     return trusted.get(c.ref)!;
   };
   let validations = 0;
+  walk.total = ranked.length;
   for (let i = 0; i < ranked.length; i++) {
     const c = ranked[i]!;
+    // Bounded in time too: the run was cancelled (the reducer's deadline, a stop, a person taking over). Every copy left
+    // is counted, not read: 300 unparseable 15 MiB copies went on being read for 10 s after the cut, the lock held.
+    if (ctx.signal?.aborted) {
+      walk.untried = ranked.length - i;
+      walk.cut = true;
+      break;
+    }
     // Bounded: the copies past the last validation allowed are counted, not read nor validated.
     if (validations >= RESTORE_VALIDATIONS_MAX) {
       walk.untried = ranked.length - i;

@@ -225,8 +225,12 @@ async function runDoctorPass(callerCtx: DoctorContext, opts: RunDoctorOptions): 
         record({ finding: f, applied: false, verified: false, message: `fix failed: ${errorText(err)}` });
         continue;
       }
-      // A fix cut short by the cancellation changed nothing: no failed repair to report. One that changed a file is said.
-      if (ctx.signal?.aborted && !outcome.applied) break;
+      // A fix cut short by the cancellation changed nothing: no failed repair to report. One that changed a file is said,
+      // and so is a restore walk the cut stopped (how many copies it did not try, the file left untouched).
+      if (ctx.signal?.aborted && !outcome.applied) {
+        if (outcome.details?.cut === true) record(outcome);
+        break;
+      }
       let verified = false;
       try {
         verified = await rule.verify(ctx, f);
