@@ -1,5 +1,6 @@
 // The numbers a service's reducer decides with, taken from its config once (pure data, no config objects inside).
 import type { ServiceConfig } from '../config/schema.js';
+import { repairValidationsMs } from '../doctor/repair-bounds.js';
 
 export interface ServicePolicy {
   name: string;
@@ -63,7 +64,10 @@ export function resumeCommandOf(p: Pick<ServicePolicy, 'name' | 'resumeCommand'>
 
 /** Extra time an agent run gets past its time-box before its deadline counts as missed (the adapter winds down). */
 export const AGENT_DEADLINE_SLACK_MS = 60_000;
-/** Time a doctor run gets past the service doctor's own timeout (our rules, validators, snapshots). */
+/**
+ * Time a doctor run gets past the service doctor's own timeout (our rules, snapshots); the validator runs a pass may
+ * make are counted on top (repairValidationsMs), each bounded by validateTimeout.
+ */
 export const DOCTOR_DEADLINE_SLACK_MS = 120_000;
 /**
  * Restarts one agent run may ask for: a looping model (16 calls a turn, up to 200 turns) restarted the service over and
@@ -103,7 +107,7 @@ export function policyFor(service: ServiceConfig, has: { doctor: boolean; agent:
     drainGraceMs: service.stop.drainGrace ?? service.stop.grace,
     scopedRestart: has.scoped && service.openclaw?.channelRestart ? { settleMs: service.openclaw.channelSettle } : null,
     doctorAttempts: has.doctor ? service.doctor.attempts : 0,
-    doctorTimeoutMs: service.doctor.timeout + DOCTOR_DEADLINE_SLACK_MS,
+    doctorTimeoutMs: service.doctor.timeout + DOCTOR_DEADLINE_SLACK_MS + repairValidationsMs(service.configFile),
     confirmAfterMs: service.doctor.confirmAfter,
     doctorVerifyWindowMs: service.doctor.confirmAfter,
     startupGraceMs: Math.max(0, service.startup?.timeout ?? 0, ...service.probes.map((p) => p.startupGrace ?? 0)),

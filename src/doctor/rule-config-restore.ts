@@ -21,28 +21,13 @@ import { describeIncludeProblems, directlyIncludedFiles, includeDirectives, incl
 import { newerConfigMessage, newerConfigWriter } from './newer-config.js';
 import { protectedChangedThroughIncludes } from './include-shadowing.js';
 import { unparsedProtectedNote } from './unparsed-protected.js';
+import { KEY_REMOVAL_ROUNDS, REPAIR_VALIDATIONS_MAX, RESTORE_VALIDATIONS_MAX } from './repair-bounds.js';
 import { includedChangedSinceHealthy, includeProblemsOfUnparseable, restoreChangedIncludedFiles, restoreIncludedFiles, type IncludedRestore } from './included-snapshots.js';
 
 export const CONFIG_RESTORE = 'config-restore';
 export const NO_LAST_KNOWN_GOOD = 'no last-known-good config to restore';
 
-/** Rounds of "remove the named keys, validate again" (a validator may name one problem at a time). */
-const KEY_REMOVAL_ROUNDS = 5;
-
-/**
- * Copies a whole-file restore validates at most (each a run of the validator, OpenClaw's taking seconds): a backup glob
- * matching hundreds of rotated files made one repair run the validator hundreds of times (200 backups: 49 s with a
- * validator of 0.25 s, the repair lock held all along). Ranked newest-trusted first, so the copies left are the older.
- */
-export const RESTORE_VALIDATIONS_MAX = 10;
-
-/**
- * Validator runs one repairing pass may make on the config, each bounded by validateTimeout: the broken file's check,
- * the check after the service's own doctor, the key-removal rounds, the named values put back, the included files put
- * back, the copies a restore validates, the verify. Another run waits for the repair lock this long (repairLockWaitMs):
- * counting two, it gave up on a holder still validating its 10 copies.
- */
-export const REPAIR_VALIDATIONS_MAX = 1 + 1 + KEY_REMOVAL_ROUNDS + 1 + 1 + RESTORE_VALIDATIONS_MAX + 1;
+export { RESTORE_VALIDATIONS_MAX, REPAIR_VALIDATIONS_MAX };
 
 /** One line of the journal's account of the candidates considered. */
 export interface CandidateVerdict {
