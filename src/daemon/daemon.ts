@@ -737,8 +737,11 @@ export class Daemon {
     this.pendingTimer = this.ctx.clock.setTimeout(() => this.drainPendingEvents(), delayToGrid(this.ctx.clock, 2000));
   }
 
-  /** One read of the guardian's queue, straight to the bus (ahead of events held for it); a claim goes once journaled. */
-  private drainPendingOnce(): void {
+  /**
+   * One read of the guardian's queue, straight to the bus (ahead of events held for it); a claim goes once journaled.
+   * `stopping`: the stop's last drain, which settles a held end whose pass still runs (said now, or never).
+   */
+  private drainPendingOnce(stopping = false): void {
     const held = this.heldEnd;
     // Asked before the drain: a pass that queued guardian.revived and then ended has its event in this very drain.
     const passRuns = held ? isSameProcess(held.pass.pid, held.pass.startTime) : false;
@@ -758,11 +761,11 @@ export class Daemon {
       return;
     }
     if (!held) return;
-    const verdict = heldEndVerdict(held, { revived, passRuns, lastPass: guardianPassView(this.ctx.stateDir, this.ctx.clock.now()).last });
+    const verdict = heldEndVerdict(held, { revived, passRuns, stopping, lastPass: guardianPassView(this.ctx.stateDir, this.ctx.clock.now()).last });
     if (verdict === 'wait') return;
     this.heldEnd = undefined;
     if (verdict === 'told') return;
-    const event = heldEndEvent(held, this.ctx.clock.now());
+    const event = heldEndEvent(held, this.ctx.clock.now(), passRuns);
     if (event.type === 'daemon.died') this.previousDied = event;
     this.ctx.emit(event);
   }
@@ -1098,6 +1101,9 @@ export class Daemon {
         this.persistQueued = false;
         if (!this.writeStateNow()) throw new Error(`state.json not saved: ${this.faults.status().degraded.find((d) => d.reason === 'state-write')?.lastError ?? 'unknown error'}`);
       });
+      // The guardian's last queued events, and a held end its pass (still running) would now never tell: said before the stop.
+      // Yielded: the queue is the daemon's that holds daemon.lock now.
+      if (!opts.yielded) await step('draining the guardian queue', () => this.drainPendingOnce(true));
       this.ctx.emit({
         type: 'daemon.stopped',
         time: this.ctx.clock.now(),

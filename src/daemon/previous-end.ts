@@ -51,18 +51,24 @@ export interface HeldEnd {
  * Pure: what becomes of a held end. `told`: the pass queued guardian.revived for that daemon, or finished with a pass
  * record that reports it (revived, or daemon-down: its "could not revive"); `wait`: the pass still runs (the caller
  * looks whether it runs before it drains the queue, so a guardian.revived queued just before its end is seen);
- * `say`: the pass is gone and told nothing.
+ * `say`: the pass is gone and told nothing, or this daemon stops (`stopping`, its last drain) while the pass still runs:
+ * that pass sees a stopping daemon, never its heartbeat, and ends `stopped` without a word, so the end is said now.
  */
-export function heldEndVerdict(held: Pick<HeldEnd, 'notedAt'>, seen: { revived: boolean; passRuns: boolean; lastPass: { at: number; outcome: string } | null }): 'told' | 'wait' | 'say' {
+export function heldEndVerdict(
+  held: Pick<HeldEnd, 'notedAt'>,
+  seen: { revived: boolean; passRuns: boolean; lastPass: { at: number; outcome: string } | null; stopping?: boolean },
+): 'told' | 'wait' | 'say' {
   if (seen.revived) return 'told';
-  if (seen.passRuns) return 'wait';
+  if (seen.passRuns) return seen.stopping ? 'say' : 'wait';
   const p = seen.lastPass;
   return p && p.at >= held.notedAt && (p.outcome === 'revived' || p.outcome === 'daemon-down') ? 'told' : 'say';
 }
 
 /** The held end as said once its pass turned out to have told nothing. */
-export function heldEndEvent(held: HeldEnd, now: number): ClawbackEvent {
-  const why = `; the guardian pass (pid ${held.pass.pid}) that started this daemon ended before it said so`;
+export function heldEndEvent(held: HeldEnd, now: number, passRuns = false): ClawbackEvent {
+  const why = passRuns
+    ? `; this daemon stopped while the guardian pass (pid ${held.pass.pid}) that started it still ran, before it said so`
+    : `; the guardian pass (pid ${held.pass.pid}) that started this daemon ended before it said so`;
   return { ...held.event, time: now, message: held.event.message + why, details: { ...held.event.details, guardianPass: held.pass.pid } };
 }
 
