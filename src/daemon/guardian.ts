@@ -23,6 +23,7 @@ import { revivedWhat } from './guardian-revived-text.js';
 import { namingFile } from '../platform/atomic-write.js';
 import { GUARDIAN_START_LOOP_ATTEMPTS, readStartAttempt, START_ATTEMPTS_FILE, type StartAttempt } from './start-attempts.js';
 import { urlHost } from '../platform/url-host.js';
+import { readJournal } from '../observe/journal-read.js';
 
 export const GUARDIAN_LOCK_FILE = 'guardian.lock';
 
@@ -130,6 +131,19 @@ export interface GuardianDeps {
 export function guardianPassHung(owner: { acquiredAt: number } | null, now: number, ranMs: number | undefined, hungPassMs: number): boolean {
   if (!owner) return false;
   return now - owner.acquiredAt > hungPassMs && (ranMs === undefined || ranMs > hungPassMs);
+}
+
+/** How long after a clean exit that left the services running the service manager is left to start the next daemon. */
+export const HANDOVER_WINDOW_MS = 15_000;
+
+/**
+ * Pure: when the daemon last exited cleanly leaving its services running for the next one (its daemon.stopped with
+ * stopServices false), if that is the latest daemon start or stop in `events` and within HANDOVER_WINDOW_MS of now.
+ */
+export function handedOverAt(events: ReadonlyArray<Pick<ClawbackEvent, 'type' | 'time' | 'details'>>, now: number): number | undefined {
+  const last = [...events].reverse().find((e) => e.type === 'daemon.stopped' || e.type === 'daemon.started');
+  if (!last || last.type !== 'daemon.stopped' || last.details?.stopServices !== false) return undefined;
+  return now - last.time <= HANDOVER_WINDOW_MS && last.time <= now ? last.time : undefined;
 }
 
 /** How a daemon the guardian started ended. */
@@ -476,6 +490,21 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     }
 
     if (await stoppedOnPurpose('nothing killed or started')) return done();
+
+    // A daemon that exited cleanly leaving its services (SIGUSR2, a handover) a moment ago: systemd's Restart=always
+    // starts the next one after RestartSec=2. A pass in that gap restarted the unit and alerted "revived" for no failure.
+    if (seen === 'missing' && !hungAtStart && deps.serviceManager === 'systemd') {
+      const since = clock.now() - HANDOVER_WINDOW_MS;
+      const recent = await readJournal(path.join(deps.stateDir, 'journal.jsonl'), { since, maxBytesPerFile: 256 * 1024 }).catch(() => []);
+      const handover = handedOverAt(recent, clock.now());
+      if (handover !== undefined) {
+        report.outcome = 'starting';
+        report.actions.push(
+          `the daemon exited cleanly ${heartbeatAge(handover, clock.now())}, leaving its services running for the next one (SIGUSR2 or a handover): ${names.systemdService} starts it again (Restart=always); left to it, nothing started`,
+        );
+        return done();
+      }
+    }
 
     // A hung daemon: kill it, but only the very process that wrote daemon.json or daemon.lock (same pid and start time).
     const hung = (seen === 'stale' || seen === 'stop-hung') && before ? before : hungAtStart;
