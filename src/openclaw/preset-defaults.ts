@@ -66,6 +66,9 @@ export const OPENCLAW_PROTECTED_SETTINGS = [
   // tokenFile outside channels; *passwordFile, *secretFile and *KeyFile are matched by the patterns above already.
   '**.serviceAccountFile',
   '**.*tokenFile',
+  // WhatsApp's login is a folder, not a key: the Baileys multi-file auth state of each account
+  // (channels.whatsapp.accounts.<id>.authDir, zod-schema.providers-whatsapp). Another folder is another (or no) login.
+  'channels.**.authDir',
   '**.env',
   '**.headers',
 ] as const;
