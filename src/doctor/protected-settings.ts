@@ -1,8 +1,8 @@
 // The settings a repair must never drop or change silently (auth, ports, credentials): found, compared and carried over by path.
 import type { ServiceConfig } from '../config/schema.js';
-import { getPath, leaves, matchesAny, sameValue, setPath, splitPath } from './config-paths.js';
+import { deletePath, getPath, joinPath, leaves, matchesAny, sameValue, setPath, splitPath } from './config-paths.js';
 import { parseConfigText, serializeConfig, type ConfigFormat } from '../platform/config-file.js';
-import { setValuesInText } from './text-key-removal.js';
+import { removeKeysFromText, setValuesInText } from './text-key-removal.js';
 
 export interface ProtectedChange {
   path: string;
@@ -65,19 +65,60 @@ export function harmfulChanges(changes: readonly ProtectedChange[]): ProtectedCh
 
 /**
  * A copy of `candidate` with every protected value of `source` written into it (the broken file's
- * token and port win over an older copy's). Returns the carried paths.
+ * token and port win over an older copy's). Returns the carried paths. With `dropAbsent`, a protected setting the copy
+ * has and `source` lacks is taken out of it too (`dropped`): the user removed it (TLS turned off by removing
+ * gateway.tls), and a restore must not bring it back. Objects left empty by that are taken out unless `source` has them.
  */
-export function carryOver(candidate: unknown, source: unknown, patterns: readonly string[]): { value: unknown; carried: string[] } {
+export function carryOver(
+  candidate: unknown,
+  source: unknown,
+  patterns: readonly string[],
+  opts: { dropAbsent?: boolean } = {},
+): { value: unknown; carried: string[]; dropped: string[] } {
   const values = protectedValues(source, patterns);
-  if (values.size === 0 || typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) return { value: candidate, carried: [] };
+  if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) return { value: candidate, carried: [], dropped: [] };
+  const dropped = opts.dropAbsent ? [...protectedValues(candidate, patterns).keys()].filter((p) => !values.has(p) && !coveredBy(values, p)) : [];
+  if (values.size === 0 && dropped.length === 0) return { value: candidate, carried: [], dropped: [] };
   const copy = structuredClone(candidate) as Record<string, unknown>;
+  const emptied: string[] = [];
+  for (const p of dropped) {
+    deletePath(copy, p);
+    // The parents the removal emptied, up to one `source` has (as the user has them).
+    for (let segs = splitPath(p).slice(0, -1); segs.length > 0; segs = segs.slice(0, -1)) {
+      const at = joinPath(segs);
+      if (!isEmptyObject(getPath(copy, at)) || getPath(source, at) !== undefined) break;
+      deletePath(copy, at);
+      emptied.push(at);
+    }
+  }
+  // The outermost paths only: a removed object takes its members with it.
+  const all = [...new Set([...dropped, ...emptied])];
+  const outermost = all.filter((p) => !all.some((q) => isAbove(q, p)));
   const carried: string[] = [];
   for (const [p, v] of values) {
     if (sameValue(getPath(copy, p), v)) continue;
     setPath(copy, p, structuredClone(v));
     carried.push(p);
   }
-  return { value: copy, carried };
+  return { value: copy, carried, dropped: outermost };
+}
+
+/** Whether a protected leaf of `values` lies above `p` (a source's array or empty object holding the copy's path). */
+function coveredBy(values: ReadonlyMap<string, unknown>, p: string): boolean {
+  const segs = splitPath(p);
+  for (let n = segs.length - 1; n > 0; n--) if (values.has(joinPath(segs.slice(0, n)))) return true;
+  return false;
+}
+
+/** Whether dotted path `q` lies strictly above `p`. */
+function isAbove(q: string, p: string): boolean {
+  const a = splitPath(q);
+  const b = splitPath(p);
+  return a.length < b.length && a.every((s, i) => s === b[i]);
+}
+
+function isEmptyObject(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;
 }
 
 /**
@@ -90,12 +131,21 @@ export function carryOverText(
   source: unknown,
   patterns: readonly string[],
   format: ConfigFormat,
-): { text: string; value: unknown; carried: string[]; rewritten: boolean } {
-  const co = carryOver(candidate, source, patterns);
-  if (co.carried.length === 0) return { text: candidateText, value: candidate, carried: [], rewritten: false };
-  const values = co.carried.map((p) => ({ path: p, value: getPath(co.value, p) }));
-  const edited = setValuesInText(candidateText, values, format, co.value);
-  return { text: edited ?? serializeConfig(co.value, format, candidateText), value: co.value, carried: co.carried, rewritten: edited === undefined };
+  opts: { dropAbsent?: boolean } = {},
+): { text: string; value: unknown; carried: string[]; dropped: string[]; rewritten: boolean } {
+  const co = carryOver(candidate, source, patterns, opts);
+  if (co.carried.length === 0 && co.dropped.length === 0) return { text: candidateText, value: candidate, carried: [], dropped: [], rewritten: false };
+  let edited: string | undefined = candidateText;
+  if (co.dropped.length > 0) {
+    const without = structuredClone(candidate);
+    for (const p of co.dropped) deletePath(without, p);
+    edited = removeKeysFromText(candidateText, co.dropped, format, without);
+  }
+  if (edited !== undefined && co.carried.length > 0) {
+    const values = co.carried.map((p) => ({ path: p, value: getPath(co.value, p) }));
+    edited = setValuesInText(edited, values, format, co.value);
+  }
+  return { text: edited ?? serializeConfig(co.value, format, candidateText), value: co.value, carried: co.carried, dropped: co.dropped, rewritten: edited === undefined };
 }
 
 /** Protected paths present in `other` but absent from `candidate`. */

@@ -347,7 +347,9 @@ export function configRestoreRule(): RepairRule {
       const restored = parseConfigText(chosen.content.toString('utf8'), format);
       const diff = broken?.ok && restored.ok ? semanticDiff(broken.value, restored.value) : null;
       const protectedAfter = broken?.ok && restored.ok ? harmfulChanges(protectedChanges(broken.value, restored.value, protectedPatterns(ctx.service))) : [];
-      const carried = chosen.carried.length > 0 ? `; protected settings carried over from the broken file: ${chosen.carried.join(', ')}` : '';
+      const carried =
+        (chosen.carried.length > 0 ? `; protected settings carried over from the broken file: ${chosen.carried.join(', ')}` : '') +
+        (chosen.dropped.length > 0 ? `; protected settings of the copy left out, as the broken file has none (removed by the user): ${chosen.dropped.join(', ')}` : '');
       const unparsed = broken && !broken.ok && restored.ok && evidence && current.content ? unparsedProtectedNote(current.content.toString('utf8'), restored.value, protectedPatterns(ctx.service), evidence) : { note: '', paths: [] };
       // Every edit made since the copy that the copy does not have is lost: named in the message, not only in details.
       const lost =
@@ -374,6 +376,7 @@ export function configRestoreRule(): RepairRule {
           why: chosen.why,
           candidates: verdicts,
           carried: chosen.carried,
+          droppedProtected: chosen.dropped,
           protectedChanged: protectedAfter,
           ...(unparsed.note ? { protectedNotCarried: unparsed.paths } : {}),
           semanticDiff: diff,
@@ -454,6 +457,8 @@ interface Chosen {
   candidate: RestoreCandidate;
   content: Buffer;
   carried: string[];
+  /** Protected settings of the copy the broken file does not have, left out (the user removed them). */
+  dropped: string[];
   why: string;
 }
 
@@ -524,12 +529,15 @@ async function chooseCandidate(
     }
     let out = content;
     let carried: string[] = [];
+    let dropped: string[] = [];
     let value = parsed.value;
     if (broken?.ok) {
-      const co = carryOverText(content.toString('utf8'), parsed.value, broken.value, patterns, format);
-      if (co.carried.length > 0) {
+      // The user's protected settings as they are: changed ones carried in, removed ones (TLS turned off) taken out.
+      const co = carryOverText(content.toString('utf8'), parsed.value, broken.value, patterns, format, { dropAbsent: true });
+      if (co.carried.length > 0 || co.dropped.length > 0) {
         out = Buffer.from(co.text);
         carried = co.carried;
+        dropped = co.dropped;
         value = co.value;
       }
     }
@@ -579,18 +587,21 @@ async function chooseCandidate(
     }
     validations++;
     const check = await checkContentFor(ctx, out);
-    if (check.state !== 'valid' && carried.length > 0) {
+    const kept = [...carried, ...dropped.map((p) => `${p} (removed by the user)`)];
+    if (check.state !== 'valid' && kept.length > 0) {
       // The broken file's own protected values may be what is wrong (a token or port the user just set). Putting
       // the copy's values back would change them behind the user's back: that is a person's call, not a repair.
-      v.verdict = `refused: valid only with the copy's own ${carried.join(', ')}, which would change the user's protected settings (with the user's: ${(check.error ?? check.state).slice(0, 160)})`;
+      v.verdict = `refused: valid only with the copy's own ${kept.join(', ')}, which would change the user's protected settings (with the user's: ${(check.error ?? check.state).slice(0, 160)})`;
       continue;
     }
     if (check.state !== 'valid') {
       v.verdict = `${check.state}${check.error ? `: ${check.error.slice(0, 160)}` : ''}`;
       continue;
     }
-    v.verdict = carried.length > 0 ? `chosen, with ${carried.join(', ')} carried over from the broken file` : 'chosen';
-    return { candidate: c, content: out, carried, why: whyChosen(c, verdicts) };
+    v.verdict =
+      (carried.length > 0 ? `chosen, with ${carried.join(', ')} carried over from the broken file` : 'chosen') +
+      (dropped.length > 0 ? `, without ${dropped.join(', ')} (not in the broken file: removed by the user)` : '');
+    return { candidate: c, content: out, carried, dropped, why: whyChosen(c, verdicts) };
   }
   return undefined;
 }

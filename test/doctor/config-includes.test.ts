@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import JSON5 from 'json5';
 import { spawnSync } from 'node:child_process';
 import { runDoctor } from '../../src/doctor/run-doctor.js';
 import { configRestoreRule } from '../../src/doctor/rule-config-restore.js';
@@ -145,13 +146,15 @@ describe('config-restore with a split config', () => {
     fx.withService({ configFile: { ...fx.service.configFile!, protect: ['auth'] } });
     const refused = 'refused: would change protected auth.token (changed) as the service reads it';
 
-    // The main file parses (a bad port): its resolved token is the included file's, which the copy would override.
+    // The main file parses (a bad port): its resolved token is the included file's. The user took the inline token out
+    // of the main file, so the copy's is left out too (a protected setting the user removed stays removed): the
+    // restored file includes auth.json5 and the service reads the user's rotated token, not the copy's.
     const invalid = '{ port: "oops", auth: { $include: "./auth.json5" } }\n';
     await fs.writeFile(fx.configPath, invalid);
     const a = await runDoctor(fx.ctx(), { fix: true, rules: [configRestoreRule()] });
-    expect(a.outcomes[0]).toMatchObject({ applied: false });
-    expect(a.outcomes[0]!.message).toContain(refused);
-    expect(await fs.readFile(fx.configPath, 'utf8')).toBe(invalid);
+    expect(a.outcomes[0]).toMatchObject({ applied: true, verified: true });
+    expect(JSON5.parse(await fs.readFile(fx.configPath, 'utf8'))).toEqual({ port: 18789, auth: { $include: './auth.json5' } });
+    expect(await fs.readFile(auth, 'utf8')).toBe(authText);
 
     // The main file is cut past its $include: what the included file holds now is the user's, and it changed since.
     const truncated = '{ port: 18789, auth: { $include: "./auth.json5"';
