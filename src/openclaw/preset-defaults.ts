@@ -37,6 +37,12 @@ export const OPENCLAW_PROTECTED_SETTINGS = [
   'gateway.bind',
   // HTTPS only when enabled (init's probes then speak https://), with its certificate and key: how it listens.
   'gateway.tls',
+  // Who may reach it: the proxies it trusts for the client's address and trusted-proxy auth, and its Control UI's
+  // browser origins and auth posture (allowInsecureAuth, dangerouslyDisableDeviceAuth, dangerouslyAllowHostHeader...).
+  'gateway.trustedProxies',
+  'gateway.controlUi.allowedOrigins',
+  'gateway.controlUi.allowInsecureAuth',
+  'gateway.controlUi.dangerously*',
   'gateway.remote.token',
   'gateway.remote.password',
   'channels.**.*token',
@@ -45,6 +51,11 @@ export const OPENCLAW_PROTECTED_SETTINGS = [
   'channels.**.*password',
   'channels.**.*key',
   'channels.**.serviceAccount',
+  // Who may talk to the bot, per channel and per account: a restore must not reopen DMs or re-admit a blocked sender.
+  'channels.**.dmPolicy',
+  'channels.**.groupPolicy',
+  'channels.**.allowFrom',
+  'channels.**.groupAllowFrom',
   'models.providers.*.apiKey',
   'models.providers.**.*token',
   'models.providers.**.*secret',
