@@ -133,6 +133,8 @@ export interface PluginHooks {
   status?: () => Record<string, unknown>;
   /** Extra POST routes (token required), e.g. /api/notify/flush; undefined when not handled. */
   post?: (path: string, query: URLSearchParams) => Promise<{ status: number; body: unknown } | undefined>;
+  /** At boot, before the service may start: work of this plugin a killed daemon left unfinished on it (what), which holds it until the plugin tells its runtime. */
+  holdAtBoot?: (service: string) => Promise<string | undefined>;
   stop?: () => Promise<void>;
 }
 
@@ -713,8 +715,10 @@ export class Daemon {
         name,
         (async () => {
           await rt.judgeOrphanAgentRun();
-          if (deps.length === 0) return rt.boot();
-          await rt.boot({ waitsForDependencies: true });
+          const updateInFlight = await this.holdAtBoot(name);
+          const hold = updateInFlight ? { updateInFlight } : {};
+          if (deps.length === 0) return rt.boot(hold);
+          await rt.boot({ waitsForDependencies: true, ...hold });
           await Promise.all(deps.map((d) => started.get(d)));
           // A person who started or stopped it meanwhile decided: no wait, no "starting anyway".
           await this.waitHealthy(name, deps, () => rt.persisted().desired === 'down' || rt.current() !== undefined);
@@ -726,6 +730,15 @@ export class Daemon {
     const independent = config.services.filter((s) => s.dependsOn.length === 0).map((s) => booted.get(s.name)!);
     await Promise.all(independent);
     this.booting = Promise.all(booted.values()).then(() => undefined);
+  }
+
+  /** What a plugin's unfinished work (an interrupted update) holds this service for at boot; undefined: nothing. */
+  private async holdAtBoot(name: string): Promise<string | undefined> {
+    for (const h of this.hooks) {
+      const why = await h.holdAtBoot?.(name).catch((err: unknown) => `its record could not be read (${(err as Error).message})`);
+      if (why) return why;
+    }
+    return undefined;
   }
 
   /** The guardian's events arrive through a file; pick them up now and every few seconds (and check the heap then). */

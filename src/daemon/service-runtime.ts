@@ -441,7 +441,7 @@ export class ServiceRuntime {
     await this.deps.repairers.agent?.judgeOrphan?.(this.s.work?.incidentId).catch(() => undefined);
   }
 
-  boot(opts: { waitsForDependencies?: boolean; instance?: ServiceInstance } = {}): Promise<void> {
+  boot(opts: { waitsForDependencies?: boolean; instance?: ServiceInstance; updateInFlight?: string } = {}): Promise<void> {
     const prev = this.s.instance;
     let adopted: ServiceInstance | undefined;
     if (prev) {
@@ -460,6 +460,7 @@ export class ServiceRuntime {
       adopted: adopted ? { pid: adopted.pid, pidStartTime: adopted.pidStartTime, startedAt: adopted.startedAt } : null,
       ...(opts.waitsForDependencies ? { waitsForDependencies: true } : {}),
       ...(bootedAt !== undefined ? { machineBootedAt: bootedAt } : {}),
+      ...(opts.updateInFlight ? { updateInFlight: opts.updateInFlight } : {}),
     });
     this.heardBoot();
     // Only a start is waited for: a stop the boot carries on (a grace of minutes) must not hold the daemon's start-up.
@@ -598,6 +599,16 @@ export class ServiceRuntime {
     const s = this.status();
     const where = s.state === 'running' ? `running (pid ${s.pid})` : s.held ? `held (${s.held.reason}: ${s.held.detail})` : s.state;
     return { ok: failed.length === 0 && ['running', 'starting', 'backoff'].includes(s.state), message: `${this.name}: ${where}` };
+  }
+
+  /** The resume of an interrupted update is over (see boot's updateInFlight): the reducer takes the start the boot deferred, or holds it with `hold`. */
+  async updateResumed(hold?: string): Promise<void> {
+    if (this.stopped && this.handedTo) {
+      const next = await this.successor();
+      if (next) return next.updateResumed(hold);
+    }
+    if (this.stopped) return;
+    this.dispatch({ type: 'update-resumed', ...(hold ? { hold } : {}) });
   }
 
   /** The preflight step a start waits for, as the answer to a person's request says it ('' when none runs). */

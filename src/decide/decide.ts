@@ -174,7 +174,7 @@ class Step {
   apply(input: ServiceInput): void {
     switch (input.type) {
       case 'boot':
-        return this.boot(input.adopted, input.waitsForDependencies === true, input.machineBootedAt);
+        return this.boot(input.adopted, input.waitsForDependencies === true, input.machineBootedAt, input.updateInFlight);
       case 'dependencies-ready':
         return this.dependenciesReady();
       case 'started':
@@ -212,6 +212,8 @@ class Step {
         return this.agentReverted(input.runId, input.error);
       case 'restore-done':
         return this.restoreDone(input.runId, input.failed);
+      case 'update-resumed':
+        return this.updateResumed(input.hold);
       case 'tick':
         return this.tick();
       case 'clock-stepped':
@@ -246,6 +248,12 @@ class Step {
   private startNow(reason: StartReason): void {
     const s = this.s;
     if (s.disposed || s.desired === 'down' || s.instance || s.phase === 'starting') return;
+    // An interrupted update's files may be two versions' mix until its resume decides: no start but a person's (which clears it).
+    if (s.updateHold) {
+      if (s.phase === 'backoff') s.phase = 'stopped';
+      s.nextStartAt = null;
+      return;
+    }
     // A hold stops every start but the repair's own (the agent's restart tool, the verification).
     const repairsOwn = reason === 'verify' || (reason === 'agent' && s.held?.reason === 'repair');
     if (s.held && !repairsOwn) return;
@@ -840,8 +848,13 @@ class Step {
 
   // ---- inputs ------------------------------------------------------------------------------------
 
-  private boot(adopted: ServiceState['instance'], waitsForDependencies: boolean, machineBootedAt?: number): void {
+  private boot(adopted: ServiceState['instance'], waitsForDependencies: boolean, machineBootedAt?: number, updateInFlight?: string): void {
     const s = this.s;
+    // Before anything here may start it (the boot, an unseen exit's restart, a verification): only this boot's record counts.
+    if (updateInFlight) {
+      s.updateHold = updateInFlight;
+      this.emit('update.step', 'warning', `${this.p.name}: ${updateInFlight} was interrupted by a daemon restart: not started until that update is finished (watched or rolled back)`, { step: 'boot-hold', updateHold: updateInFlight });
+    } else delete s.updateHold;
     // A job its policy kept down stays down across a daemon restart (kill, upgrade, the guardian's revive), as under
     // the guardian; the machine's own boot runs it again, as the service manager's boot would.
     if (s.keptDown && (adopted || (machineBootedAt !== undefined && (s.lastExit?.at ?? 0) < machineBootedAt))) delete s.keptDown;
@@ -1137,6 +1150,7 @@ class Step {
    * resume or start lifts the hold; no cool-down retries it (the service stays wanted down meanwhile).
    */
   private restoreDone(runId: string, failed: Array<{ file: string; error: string }>): void {
+    delete this.s.updateHold;
     if (failed.length === 0) return this.request({ type: 'request', action: 'start', by: 'human' });
     const s = this.s;
     const shown = failed.slice(0, 10).map((f) => `${f.file} (${f.error})`);
@@ -1146,6 +1160,23 @@ class Step {
     s.coolDownUntil = null;
     this.openIncident(0, `update rollback incomplete: ${failed.map((f) => f.file).slice(0, 10).join(', ')}`);
     this.human(reason);
+  }
+
+  /** The interrupted update's resume is over: the start the boot deferred, unless it decided (or a person did) meanwhile. */
+  private updateResumed(hold?: string): void {
+    const s = this.s;
+    const was = s.updateHold;
+    if (was === undefined) return;
+    delete s.updateHold;
+    if (hold) {
+      if (s.instance || s.desired === 'down') return;
+      s.desired = 'down';
+      s.coolDownUntil = null;
+      this.openIncident(0, `interrupted update not finished: ${was}`);
+      this.human(`${was} was interrupted by a daemon restart and could not be finished (${hold}); not started on files that may mix two versions: check its version and files, then resume`);
+      return;
+    }
+    if (!s.disposed) this.startBoot();
   }
 
   private exited(input: Extract<ServiceInput, { type: 'exited' }>): void {
@@ -1466,6 +1497,8 @@ class Step {
   private request(input: Extract<ServiceInput, { type: 'request' }>): void {
     const s = this.s;
     const p = this.p;
+    // A person's word (or the interrupted update's own, as a person's) ends the boot's hold of an interrupted update.
+    if (input.by === 'human' && input.action !== 'doctor' && input.action !== 'reset') delete s.updateHold;
     switch (input.action) {
       case 'start':
       case 'resume': {

@@ -23,7 +23,11 @@ export type ServiceInput =
   /** The daemon came up; the executor already tried to re-adopt the persisted instance. */
   /** `waitsForDependencies`: booted now (adopted, work re-armed, requests answered), started once `dependencies-ready`. */
   /** `machineBootedAt`: when the machine last booted (absent: not known), so a job it kept down before runs again. */
-  | { type: 'boot'; adopted: InstanceRecord | null; waitsForDependencies?: boolean; machineBootedAt?: number }
+  /**
+   * `updateInFlight`: an update the last daemon did not finish left its record (what it was): nothing but a person starts
+   * the service until `update-resumed` (its resume decided), or it ran on a mix of two versions' files meanwhile.
+   */
+  | { type: 'boot'; adopted: InstanceRecord | null; waitsForDependencies?: boolean; machineBootedAt?: number; updateInFlight?: string }
   /** What the service depends on is healthy (or the bounded wait is over): the start the boot deferred is due. */
   | { type: 'dependencies-ready' }
   | { type: 'started'; instance: InstanceRecord; reason: StartReason }
@@ -97,6 +101,11 @@ export type ServiceInput =
    * versions' files, and the files are named for the person.
    */
   | { type: 'restore-done'; runId: string; failed: Array<{ file: string; error: string }> }
+  /**
+   * The resume of an interrupted update (see boot's `updateInFlight`) is over: the boot's deferred start is due unless it
+   * decided otherwise (started, stopped, held). `hold`: it could not decide (an unreadable record, a crash): Level 4 with it.
+   */
+  | { type: 'update-resumed'; hold?: string }
   /** Time passed: deadlines (backoff, cool-down, work, verification, confirmation) are due. */
   | { type: 'tick' }
   /**

@@ -223,6 +223,8 @@ export interface ServiceState {
    * not run it again (a machine boot since, or a person's start, does). Absent in an older state: started at boot as before.
    */
   keptDown?: boolean;
+  /** Set at boot while an interrupted update's resume has not decided (what the update was): no start but a person's. */
+  updateHold?: string;
   /** Set for a singleton service of a cluster: it runs only while this member holds its lease. */
   placement?: Placement;
   /** The series of incidents of a service failing again soon after each recovery (absent: none). */

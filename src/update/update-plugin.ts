@@ -47,13 +47,20 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
           if (!rec || inFlight.has(name)) continue;
           if ('error' in rec) {
             ctx.emit({ type: 'update.failed', time: ctx.clock.now(), severity: 'critical', service: name, message: `${name}: an update was interrupted by a daemon restart, but its record cannot be read (${rec.error}): check the service's version and files by hand`, details: { error: rec.error } });
+            // The boot held it for this record: held for a person (Level 4), never started on files nobody checked.
+            await rt.updateResumed(`its record cannot be read: ${rec.error}`);
             continue;
           }
           const abort = new AbortController();
           const done = resumeInterruptedUpdate(targetOf(rt), rec, { clock: ctx.clock, stateDir: ctx.stateDir, emit: ctx.emit, runner, signal: abort.signal, ...opts.deps })
-            .then(() => undefined)
-            .catch((err: unknown) => {
+            // Decided (or cancelled: the daemon stops again, the record stays): the boot's hold ends; the reducer starts it
+            // only if the resume neither started, stopped nor held it.
+            .then(async (r) => {
+              if (r.outcome !== 'cancelled') await daemon.runtimes.get(name)?.updateResumed();
+            })
+            .catch(async (err: unknown) => {
               ctx.emit({ type: 'update.failed', time: ctx.clock.now(), severity: 'critical', service: name, message: `${name}: finishing the update interrupted by a daemon restart failed: ${(err as Error).message}`, details: { runId: rec.runId } });
+              await daemon.runtimes.get(name)?.updateResumed(`finishing it failed: ${(err as Error).message}`);
             })
             .finally(() => inFlight.delete(name));
           inFlight.set(name, { abort, done, what: `run ${rec.runId}, ${rec.from} -> ${rec.to}, being finished after a daemon restart` });
@@ -158,9 +165,18 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
         return runs.get(name) ?? { service: name, running: false, runId: null, steps: [], report: null };
       };
 
+      // The boot holds a service with an interrupted update's record until its resume (above) has decided.
+      const holdAtBoot = async (name: string): Promise<string | undefined> => {
+        if (!daemon.runtimes.get(name)?.config.update) return undefined;
+        const rec = await readInFlight(ctx.stateDir, name).catch((err: unknown) => ({ error: (err as Error).message }));
+        if (!rec) return undefined;
+        return 'error' in rec ? `an update of ${name} (its record unreadable)` : `the update ${rec.from} -> ${rec.to} (run ${rec.runId})`;
+      };
+
       return {
         post,
         extra,
+        holdAtBoot,
         stop: async () => {
           offSteps();
           for (const r of inFlight.values()) r.abort.abort();

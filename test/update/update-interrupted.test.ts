@@ -6,6 +6,7 @@ import { readJournalFile } from '../helpers/daemon.js';
 import { killTree, pidRef, waitFor } from '../helpers/processes.js';
 import { VersionStore } from '../../src/update/version-store.js';
 import { inFlightFile, writeInFlight } from '../../src/update/update-in-flight.js';
+import { takeBackup } from '../../src/update/state-backup.js';
 import { interruptedUpdate } from './interrupted-update-fixture.js';
 
 describe('an update interrupted by a SIGKILL of its daemon (real daemon process, real npm installs from tarballs)', () => {
@@ -35,8 +36,9 @@ describe('an update interrupted by a SIGKILL of its daemon (real daemon process,
     const s = await setup();
     // Where a kill between the rollback's switch back and its clean-up leaves things: the record of the update still
     // there, `current` on the old version again, and active.json saying why.
+    // The update's backup is complete (its manifest written): with none, the files could not be checked (held instead).
     const backupDir = path.join(s.stateDir, 'updates', 'gw', 'run-1');
-    await fs.mkdir(backupDir, { recursive: true });
+    await takeBackup(backupDir, [s.cfgPath], [path.join(s.dir, 'gw-state', '*.db')], Date.now());
     await writeInFlight(s.stateDir, { runId: 'run-1', service: 'gw', from: '1.0.0', to: '4.0.0', backupDir, startedAt: Date.now() - 60_000, by: 'test' });
     await new VersionStore(s.versions, 'fake-gw').switchTo('1.0.0', 'rollback: readiness failure', Date.now());
 
