@@ -57,9 +57,10 @@ export async function resumeInterruptedUpdate(target: UpdateTarget, rec: UpdateI
     const rolledBack = act !== undefined && act.version === rec.from && act.reason.startsWith('rollback');
     let stoppedHere = false;
     const manifest = rolledBack ? await readBackup(rec.backupDir) : undefined;
-    if (rolledBack && !wasStopped && manifest) {
-      // The boot started it again before this record was read: its files are checked (and put back) only once it is
-      // down, through the reducer, never under a running process, nor left running on a mix of two versions' files.
+    if (rolledBack && !wasStopped) {
+      // Running (adopted: the last daemon started it again before it cleared this record): its files are checked (and
+      // put back) only once it is down, through the reducer, never under a running process, nor left running on a mix
+      // of two versions' files. With no backup to check them against (manifest gone), it is held for a person, named.
       const stop = await target.request('stop', 'human');
       if (!(await stopConfirmed(target, clock, pollMs, u.watch, deps.signal))) {
         if (deps.signal?.aborted) return { outcome: 'cancelled', message: `${head}; the daemon stopped again before it was finished` };
