@@ -140,7 +140,7 @@ export async function resumeInterruptedUpdate(target: UpdateTarget, rec: UpdateI
       );
     }
     if (!decided) await markRollingBack(deps.stateDir, rec, `rollback: ${reason} (update ${WHY})`, clock.now());
-    const disk = await rollBackOnDisk(store, rec.backupDir, await readBackup(rec.backupDir), rec.from, `rollback: ${reason} (update ${WHY})`, clock.now());
+    const disk = await rollBackOnDisk(store, rec.backupDir, await readBackup(rec.backupDir), rec.from, `rollback: ${reason} (update ${WHY})`, clock.now(), service);
     const restored = disk.restore;
     if (!disk.switched) {
       return finish({ outcome: 'failed', message: `${head}; ${rec.to} did not hold (${reason}), and ${disk.summary}; ${name} is left stopped` }, 'update.failed', 'critical', { reason, backupDir: rec.backupDir, problems: disk.problems });

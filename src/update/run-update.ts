@@ -12,6 +12,8 @@ import { checkBackupRoom, readBackup, restoreBackup, takeBackup, type BackupMani
 import type { UpdateConfig } from './update-schema.js';
 import { clearInFlight, markRollingBack, writeInFlight, type UpdateInFlight } from './update-in-flight.js';
 import { cutSnippet } from '../platform/cut-text.js';
+import { detectFormat, parseConfigText } from '../platform/config-file.js';
+import { protectedChanges, protectedPatterns } from '../doctor/protected-settings.js';
 
 /** What an update needs of the service's runtime: requests to its reducer and the facts it reports. */
 export interface UpdateTarget {
@@ -306,7 +308,7 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
       // back (nothing runs on them), so the next boot runs the old version.
       // The in-flight record stays: the next daemon starts the service again (the update had stopped it) and says so.
       await markRollingBack(deps.stateDir, inFlight, 'rollback: the daemon stopped during the update', clock.now());
-      const disk = await rollBackOnDisk(store, backupDir, backup ?? (await readBackup(backupDir)), prev, 'rollback: the daemon stopped during the update', clock.now());
+      const disk = await rollBackOnDisk(store, backupDir, backup ?? (await readBackup(backupDir)), prev, 'rollback: the daemon stopped during the update', clock.now(), service);
       const fine = disk.switched && disk.problems.length === 0;
       emit('update.rolled-back', fine ? 'warning' : 'critical', `${name}: update to ${version} cancelled (the daemon is stopping); ${fine ? `${store.currentLink} points at ${prev} again and the backups are restored` : disk.summary}`, { from: prev, to: version, reason: 'cancelled', problems: disk.problems });
       return finish({ from: prev, to: version, outcome: 'rolled-back', message: `cancelled; back on ${prev} at the next start`, plan, backupDir, healthyAfterRollback: false });
@@ -327,7 +329,7 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
       }
       // Killed from here until `current` is back, the next daemon finishes this rollback (not watch ${version} on old files).
       await markRollingBack(deps.stateDir, inFlight, `rollback: ${reason}`, clock.now());
-      const disk = await rollBackOnDisk(store, backupDir, backup ?? (await readBackup(backupDir)), prev, `rollback: ${reason}`, clock.now());
+      const disk = await rollBackOnDisk(store, backupDir, backup ?? (await readBackup(backupDir)), prev, `rollback: ${reason}`, clock.now(), service);
       const restored = disk.restore ?? { restored: [], unchanged: [], movedAside: [], failed: [] };
       problems = disk.problems;
       if (!disk.switched) return { ok: false, message: `${disk.summary}; ${name} is left stopped`, details: { problems: disk.problems } };
@@ -380,8 +382,31 @@ export interface DiskRollback {
  * Puts the old version back on disk: the backed-up files (each on its own), then `current`. Never throws: a file that
  * cannot be restored (a full disk) must not leave `current` on the failed version with the service stopped.
  */
-export async function rollBackOnDisk(store: VersionStore, backupDir: string, manifest: BackupManifest | undefined, prev: string, reason: string, now: number): Promise<DiskRollback> {
+/**
+ * The protected settings (configFile.protect: the OpenClaw preset's gateway.auth...) the config now holds differently
+ * from its backup: a person's change since the backup (a token rotated during the watch) that a restore would overwrite.
+ */
+async function protectedSinceBackup(service: ServiceConfig, backupDir: string, manifest: BackupManifest | undefined): Promise<string[]> {
+  const spec = service.configFile;
+  const patterns = protectedPatterns(service);
+  const entry = spec && manifest?.entries.find((e) => e.file === spec.path);
+  if (!spec || !entry || patterns.length === 0) return [];
+  const [then, now] = await Promise.all([fs.readFile(path.join(backupDir, entry.stored), 'utf8'), fs.readFile(spec.path, 'utf8')].map((p) => p.catch(() => undefined)));
+  if (then === undefined || now === undefined || then === now) return [];
+  const format = detectFormat(spec.path, spec.format);
+  const a = parseConfigText(then, format);
+  const b = parseConfigText(now, format);
+  if (!a.ok || !b.ok) return [];
+  return protectedChanges(a.value, b.value, patterns).map((c) => `${c.path} (${c.change})`);
+}
+
+export async function rollBackOnDisk(store: VersionStore, backupDir: string, manifest: BackupManifest | undefined, prev: string, reason: string, now: number, service?: ServiceConfig): Promise<DiskRollback> {
+  const changed = service ? await protectedSinceBackup(service, backupDir, manifest).catch(() => []) : [];
   const { restore, problems, notRestored } = await restoreFiles(backupDir, manifest);
+  // Put back as backed up, which is what a rollback is; never unsaid: a person's newer token would be lost without a word.
+  if (changed.length > 0 && service?.configFile && restore?.restored.includes(service.configFile.path)) {
+    problems.push(`protected setting(s) changed in ${service.configFile.path} since the backup were overwritten by it: ${changed.join(', ')}; the newer file is kept in ${restore.evidenceDir ?? backupDir} (set them again if they were yours)`);
+  }
   try {
     await store.switchTo(prev, reason, now);
   } catch (err) {
