@@ -93,15 +93,15 @@ export function sendSignal(pid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-/** True when the service is in a calm state: running, healthy, not held, no open incident, serving. */
-export async function isSteady(ctx: DrillContext): Promise<ServiceStatus | undefined> {
+/** True when the service is in a calm state: running, healthy, not held, no open incident, serving (its answer awaited up to lookMs). */
+export async function isSteady(ctx: DrillContext, lookMs: number): Promise<ServiceStatus | undefined> {
   const s = await ctx.link.service(ctx.target.service.name);
   if (!s || s.state !== 'running' || s.pid === null || s.health !== 'healthy' || s.held || s.incident) return undefined;
-  return (await isServing(ctx.target.check, ctx.link, s.name)) ? s : undefined;
+  return (await isServing(ctx.target.check, ctx.link, s.name, lookMs, ctx.signal)) ? s : undefined;
 }
 
 export function waitSteady(ctx: DrillContext, timeoutMs = ctx.timeoutMs): Promise<ServiceStatus | undefined> {
-  return pollUntil(() => isSteady(ctx), { clock: ctx.clock, timeoutMs, intervalMs: 100, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  return pollUntil((left) => isSteady(ctx, left), { clock: ctx.clock, timeoutMs, intervalMs: 100, ...(ctx.signal ? { signal: ctx.signal } : {}) });
 }
 
 /**
@@ -209,9 +209,9 @@ export function signalInstance(i: Instance, signal: NodeJS.Signals): boolean {
 /** Epoch ms when the service serves again from an instance other than the old ones; undefined at the deadline. */
 export function waitServedByNewInstance(ctx: DrillContext, old: readonly Instance[], timeoutMs = ctx.timeoutMs): Promise<number | undefined> {
   return pollUntil(
-    async () => {
+    async (left) => {
       if (old.some(stillRuns)) return undefined;
-      return (await isServing(ctx.target.check, ctx.link, ctx.target.service.name)) ? ctx.clock.now() : undefined;
+      return (await isServing(ctx.target.check, ctx.link, ctx.target.service.name, left, ctx.signal)) ? ctx.clock.now() : undefined;
     },
     { clock: ctx.clock, timeoutMs, intervalMs: 50, ...(ctx.signal ? { signal: ctx.signal } : {}) },
   );
@@ -269,7 +269,7 @@ export async function settleAfterDrill(ctx: DrillContext, after: 'the interrupti
   let byPerson: string | undefined;
   let standby: string | undefined;
   const settled = await pollUntil(
-    async () => {
+    async (left) => {
       const s = await ctx.link.service(service);
       const notOurs = s?.held && !resumed ? await notTheDrills(ctx, s) : undefined;
       if (notOurs && !leftAlone) {
@@ -287,7 +287,8 @@ export async function settleAfterDrill(ctx: DrillContext, after: 'the interrupti
       if (standby) return s;
       byPerson = s && !s.held ? pausedByPerson(s) : undefined;
       if (byPerson) return s;
-      return isSteady(ctx);
+      // Not ctx.signal: this wait runs after an interruption too.
+      return isSteady({ ...ctx, signal: undefined }, left);
     },
     { clock: ctx.clock, timeoutMs: waitMs, intervalMs: 250 },
   );

@@ -11,26 +11,45 @@ import { stateDirOwner } from './backup-root.js';
 import { instanceOf, isOneOf, journalSince, secondsOf, sendSignal, signalInstance, stillRuns, waitServedByNewInstance, waitSteady, waitBound, type DrillContext, type Scenario, type ScenarioRun } from './drill-context.js';
 import { pollUntil } from './poll.js';
 import { cutSnippet } from '../platform/cut-text.js';
+import type { Clock } from '../platform/clock.js';
 import { isStrictlyInside, realPathAsFarAsExists } from '../platform/path-inside.js';
 
-/** Polls the service every 50 ms while the daemon is away, counting the answers that were not 2xx. */
-function watchService(ctx: DrillContext): { stop(): Promise<{ ok: number; failed: number }> } {
+/**
+ * Polls the service every 50 ms while the daemon is away, counting the answers that were not 2xx. A look waits for its
+ * answer up to the trial's own deadline (monotonic `deadline`): a slow answer under load is the service serving, and a
+ * fixed 1 s look counted it as a failure (a false FAILED). stop() lets the look in flight finish and counts it; an
+ * abort of `signal` (Ctrl-C) cuts it short uncounted.
+ */
+export function watchService(
+  look: (timeoutMs: number, signal: AbortSignal) => Promise<boolean>,
+  clock: Clock,
+  deadline: number,
+  signal?: AbortSignal,
+): { stop(): Promise<{ ok: number; failed: number }> } {
   let ok = 0;
   let failed = 0;
   let stopped = false;
+  const cut = new AbortController();
+  const onAbort = (): void => cut.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
   const loop = (async () => {
-    while (!stopped) {
-      if (await isServing(ctx.target.check, ctx.link, ctx.target.service.name, 1000)) ok++;
+    while (!stopped && !cut.signal.aborted) {
+      const answered = await look(Math.max(1, deadline - clock.monotonic()), cut.signal).catch(() => false);
+      if (cut.signal.aborted) break;
+      if (answered) ok++;
       else failed++;
-      await ctx.clock.sleep(50);
+      if (!stopped) await clock.sleep(50, cut.signal).catch(() => undefined);
     }
   })();
+  let result: Promise<{ ok: number; failed: number }> | undefined;
   return {
-    async stop() {
-      stopped = true;
-      await loop;
-      return { ok, failed };
-    },
+    stop: () =>
+      (result ??= (async () => {
+        stopped = true;
+        await loop;
+        signal?.removeEventListener('abort', onAbort);
+        return { ok, failed };
+      })()),
   };
 }
 
@@ -54,7 +73,12 @@ export const daemonKillScenario: Scenario = {
     if (!info) return { faultAt, recovered: false, recoverMs: null, recoverFrom: 'fault', asExpected: false, outcome: 'no live daemon found in daemon.json', notes: [], includeDaemonEvents: true };
     const service = instanceOf(before)!;
     const revive = keepDaemonUp(ctx);
-    const watch = watchService(ctx);
+    const watch = watchService(
+      (timeoutMs, signal) => isServing(ctx.target.check, ctx.link, ctx.target.service.name, timeoutMs, signal),
+      ctx.clock,
+      ctx.clock.monotonic() + ctx.timeoutMs,
+      ctx.signal,
+    );
     try {
       sendSignal(info.pid, 'SIGKILL');
       const dead = await waitDead(info.pid, ctx.clock, 5000, info.pidStartTime);

@@ -46,6 +46,10 @@ export interface GatewayExtras {
    * launcher refuses a left lock). A new instance then always refuses before a drill can kill it: the config hold wins.
    */
   exit78OnFile?: string;
+  /** Runs this instead of the demo gateway (it must listen on {port}, replaced by the service's port), e.g. a slow-answering server. */
+  command?: string[];
+  /** The health probe's timeout (default 500ms). */
+  healthTimeout?: string;
   /** More keys of the service's `doctor:` section (e.g. a slow `command`). */
   doctor?: Record<string, unknown>;
   /** Seconds the config validator sleeps before it checks (a slow validator: every doctor run that snapshots waits that long). */
@@ -58,7 +62,9 @@ function gatewayService(dir: string, port: number, extras: GatewayExtras = {}): 
   const gatewayConfig = path.join(dir, extras.gatewayConfigAt ?? 'gateway.json');
   return {
     name: 'gw',
-    command: extras.exit78OnFile
+    command: extras.command
+      ? extras.command.map((a) => a.replace('{port}', String(port)))
+      : extras.exit78OnFile
       ? ['/bin/sh', '-c', 'if [ -e "$0" ]; then echo "lock $0 is left: refusing to start" >&2; exit 78; fi; exec "$@"', extras.exit78OnFile, NODE, DEMO_GATEWAY_SERVER, '--config', gatewayConfig, '--port', String(port)]
       : [NODE, DEMO_GATEWAY_SERVER, '--config', gatewayConfig, '--port', String(port)],
     ...(extras.env ? { env: extras.env } : {}),
@@ -70,7 +76,7 @@ function gatewayService(dir: string, port: number, extras: GatewayExtras = {}): 
     stop: { grace: '2s' },
     doctor: { snapshotAfter: '1s', ...extras.doctor },
     probes: [
-      { kind: 'http', name: 'health', url: `http://127.0.0.1:${port}/health`, interval: '300ms', timeout: '500ms', failureThreshold: extras.healthFailureThreshold ?? 2, startupGrace: '5s' },
+      { kind: 'http', name: 'health', url: `http://127.0.0.1:${port}/health`, interval: '300ms', timeout: extras.healthTimeout ?? '500ms', failureThreshold: extras.healthFailureThreshold ?? 2, startupGrace: '5s' },
       { kind: 'memory', name: 'memory', limit: '200MiB', interval: '500ms', failureThreshold: 1 },
       ...(extras.readiness ? [{ kind: 'http', name: 'readiness', url: `http://127.0.0.1:${port}/readyz`, interval: '300ms', timeout: '500ms', failureThreshold: 2, action: 'notify' }] : []),
       ...(extras.probes ?? []),
