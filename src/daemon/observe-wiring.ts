@@ -191,7 +191,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
         metrics.retainServices(live);
         // Channels a reload removed (and, with no notifier left, all of them) stop being reported: their last figures
         // stayed frozen (outbox depth 23, dead letters 23), firing the undelivered-alert rules for ever.
-        // A removed channel's kept alerts all discarded (listed at 0 by the notifier) leave nothing to report: its series
+        // A removed channel's kept alerts all discarded (no longer listed by the notifier) leave nothing to report: its series
         // stayed at `dead_letters{channel="hookA"} 0` for ever; a configured channel keeps its series (its dead letters).
         const kept = Object.entries(notifier?.stranded() ?? {}).filter(([, n]) => n > 0);
         const backlog = notifier ? { ...notifier.deadLetters(), ...Object.fromEntries(kept) } : {};

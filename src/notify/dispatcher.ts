@@ -1325,7 +1325,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       if (!ch) return undefined;
       const entries = stranded.get(channelName) ?? [];
       if (entries.length === 0) return { alerts: 0, posts: 0, edits: 0, folded: 0 };
-      stranded.set(channelName, []);
+      stranded.delete(channelName);
+      strandedWhy.delete(channelName);
       const inFlight = ch.worker ? ch.queue.splice(0, 1) : [];
       for (const entry of entries) {
         entry.dest = ch.dest;
@@ -1348,14 +1349,16 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       for (const [name, entries] of stranded) {
         if (channelName !== undefined && name !== channelName) continue;
         if (entries.length === 0) continue;
-        stranded.set(name, []); // listed at 0 from now on: the metric and status say they are gone
+        const why = strandedWhy.get(name) ?? 'removed';
+        // Gone from the list (status, /metrics): `stranded: {hookA: 0}` read as a channel still holding something.
+        stranded.delete(name);
+        strandedWhy.delete(name);
         n += entries.length;
         stats.dropped += entries.length;
         const configured = channels.some((c) => c.name === name);
         void Promise.all(entries.map((e) => outbox.remove(e).catch(() => undefined))).then(() => {
           if (!configured) outbox.pruneSync(name, clock.now());
         });
-        const why = strandedWhy.get(name) ?? 'removed';
         warn(`notify: ${entries.length} alert(s) kept for channel "${name}" (${why === 'removed' ? 'not configured' : why === 'disabled' ? 'disabled' : 'queued for another destination'}) discarded by the user`, { channel: name });
       }
       for (const ch of channels) {
