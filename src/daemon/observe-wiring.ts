@@ -441,7 +441,19 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
           unsubscribe();
           if (notifier) {
             // The exit waits for undelivered alerts (up to the flush, then the spool's disk writes): said, not silent.
-            const waiting = notifier.outboxDepth();
+            // Alerts kept for a removed, disabled or moved channel are never sent by a flush: the stop counted them as
+            // waited for ("waiting up to 5 s for 24", 23 of them hookA's) and as "sent at the next start". Said apart.
+            const strandedNow = Object.entries(notifier.stranded()).filter(([, n]) => n > 0);
+            const strandedAll = strandedNow.reduce((sum, [, n]) => sum + n, 0);
+            const waiting = notifier.outboxDepth() - strandedAll;
+            if (strandedAll > 0) {
+              const why = notifier.strandedWhy();
+              faultLog({ stateDir: ctx.stateDir, redactor: ctx.redactor, clock: ctx.clock })(
+                'warn',
+                { component: 'notify', stranded: Object.fromEntries(strandedNow) },
+                `shutdown: not waited for (kept on disk, not sent by a restart alone): ${strandedNow.map(([name, n]) => strandedText(name, n, why[name] ?? 'removed')).join('; ')}`,
+              );
+            }
             if (waiting > 0) {
               const down = Object.entries(notifier.unreachable()).map(([name, u]) => `${name} unreachable: ${u.reason || 'no answer'}`);
               // A channel rate-limited past the wait sends nothing in it: not waited for (its alerts go at the next start).
@@ -457,9 +469,13 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
             }
             await notifier.flush(SHUTDOWN_FLUSH_MS).catch(() => undefined);
             // What the wait left is said too, per channel and why: the line above only said what the stop began with.
+            const keptLeft = notifier.stranded();
             const left = notifier.undelivered();
             await notifier.stop();
-            const leftList = Object.entries(left);
+            // The kept (stranded) ones were said above: they are not sent at the next start.
+            const leftList = Object.entries(left)
+              .map(([name, l]): [string, { pending: number; why: string }] => [name, { pending: l.pending - (keptLeft[name] ?? 0), why: l.why }])
+              .filter(([, l]) => l.pending > 0);
             if (leftList.length > 0) {
               const total = leftList.reduce((n, [, l]) => n + l.pending, 0);
               faultLog({ stateDir: ctx.stateDir, redactor: ctx.redactor, clock: ctx.clock })(

@@ -1256,7 +1256,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         out[ch.name] = { pending, why };
       }
       for (const [name, entries] of stranded) {
-        if (entries.length > 0) out[name] = { pending: entries.length + (out[name]?.pending ?? 0), why: 'kept, not sent (stranded)' };
+        // A channel that also has alerts it sends keeps that why (its kept ones are counted by stranded()).
+        if (entries.length > 0) out[name] = { pending: entries.length + (out[name]?.pending ?? 0), why: out[name]?.why ?? 'kept, not sent (stranded)' };
       }
       return out;
     },
