@@ -22,7 +22,7 @@ import { describeError, sendHttp } from './http-send.js';
 import { clearMark, markPublished, missedEvents } from './journal-catch-up.js';
 import { fold, mustKeep, summaryEvent, type Folded } from './flood-summary.js';
 import { jumpsQueue, nextToSend } from './delivery-order.js';
-import { boundStranded, readAnnounced, strandedState, writeAnnounced, type StrandedWhy } from './stranded.js';
+import { boundStranded, readAnnounced, strandedState, writeAnnounced, writeKept, type StrandedWhy } from './stranded.js';
 import { strandedText } from './stranded-text.js';
 import { destinationOf, isPositionName, spooledFor } from './destination.js';
 import { adoptersByDestination, adoptRenamedBookkeeping, mayAdopt } from './spool-adopt.js';
@@ -384,6 +384,21 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     warn(`notify: ${strandedText(dir, bound.keep.length, why)}`, { channel: dir, pending: bound.keep.length });
   }
 
+  /**
+   * What is kept, written down for `clawback status` with no daemon: it said "sent once the daemon runs again" of a
+   * removed channel's alerts, which no start sends. Rewritten at each change (a start, a reload, a discard, a release).
+   */
+  function recordKept(): void {
+    if (!outboxUsable) return;
+    const kept: Record<string, { n: number; why: StrandedWhy }> = {};
+    for (const [name, entries] of stranded) if (entries.length > 0) kept[name] = { n: entries.length, why: strandedWhy.get(name) ?? 'removed' };
+    try {
+      writeKept(outbox.dir, kept);
+    } catch (err) {
+      log('notify: could not record which alerts are kept; `clawback status` without a daemon may not say it', { error: scrub(describeError(err)) });
+    }
+  }
+
   // Whatever a previous run left undelivered goes first, in its original order.
   let outboxUsable = true;
   try {
@@ -452,6 +467,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     log('notify: outbox directory unusable; alerts are kept in memory only', { error: scrub(describeError(err)) });
     deps.onSpoolFault?.(err);
   }
+  recordKept();
 
   const dedup = new DedupWindow(config.dedupWindow, deps.replaces?.dedupWindow());
   const reminders = new ReminderTracker(clock, config.reminderInterval, (last, openedAt) => {
@@ -1338,6 +1354,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       }
       ch.queue.sort((a, b) => a.entry.seq - b.entry.seq);
       ch.queue.unshift(...inFlight);
+      recordKept();
       const mine = new Set(entries);
       const shape = releaseShape(liveBook(ch), ch.queue.filter((q) => !q.discarded).map((q) => ({ entry: q.entry, released: mine.has(q.entry) })), { mode: ch.cfg.mode, canEdit: ch.canEdit });
       warn(`notify: ${entries.length} alert(s) kept for channel "${channelName}" (queued for another destination) released by the user to its current destination`, { channel: channelName });
@@ -1362,6 +1379,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         });
         warn(`notify: ${entries.length} alert(s) kept for channel "${name}" (${why === 'removed' ? 'not configured' : why === 'disabled' ? 'disabled' : 'queued for another destination'}) discarded by the user`, { channel: name });
       }
+      if (n > 0) recordKept();
       for (const ch of channels) {
         if (channelName !== undefined && ch.name !== channelName) continue;
         for (const p of ch.parked.splice(0)) {

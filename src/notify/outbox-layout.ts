@@ -11,3 +11,8 @@ export const RATE_LIMIT_FILE = 'rate-limit.json';
 export const DEAD_DIR = 'dead';
 /** One pending alert's file: its global sequence number, 12 digits. */
 export const ENTRY_FILE_RE = /^(\d{12})\.json$/;
+/**
+ * Beside the channel folders (a file: never taken for a channel): the alerts the daemon keeps and does not send (stranded),
+ * per channel, how many and why, rewritten whenever that changes; `clawback status` without a daemon reads it.
+ */
+export const KEPT_FILE = 'kept.json';

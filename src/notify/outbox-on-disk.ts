@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { nameOfFolder } from './channel-folder.js';
-import { DEAD_DIR, ENTRY_FILE_RE, RATE_LIMIT_FILE } from './outbox-layout.js';
+import { DEAD_DIR, ENTRY_FILE_RE, KEPT_FILE, RATE_LIMIT_FILE } from './outbox-layout.js';
 
 /** One channel's alerts kept on disk: pending ones, those among them past their retry budget, and a saved 429 wait. */
 export interface OutboxOnDisk {
@@ -13,6 +13,24 @@ export interface OutboxOnDisk {
   dead: number;
   /** Wall ms the saved rate-limit wait ends, when it is still ahead. */
   rateLimitedUntil?: number;
+  /** Of `pending`, those the daemon keeps and does not send (stranded: removed, disabled, moved), and why, as it last recorded. */
+  kept?: { n: number; why: string };
+}
+
+/** The daemon's record of what it keeps (KEPT_FILE), per channel; {} when there is none or it cannot be read. */
+function readKept(outbox: string): Record<string, { n: number; why: string }> {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path.join(outbox, KEPT_FILE), 'utf8'));
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
+    const out: Record<string, { n: number; why: string }> = {};
+    for (const [name, v] of Object.entries(parsed as Record<string, unknown>)) {
+      const k = v as { n?: unknown; why?: unknown } | null;
+      if (typeof k?.n === 'number' && k.n > 0 && typeof k.why === 'string') out[name] = { n: k.n, why: k.why };
+    }
+    return out;
+  } catch {
+    return {};
+  }
 }
 
 function countEntries(dir: string): number {
@@ -43,13 +61,24 @@ export function readOutboxOnDisk(stateDir: string, now: number): OutboxOnDisk[] 
   } catch {
     return [];
   }
+  const kept = readKept(outbox);
   const out: OutboxOnDisk[] = [];
   for (const folder of dirs) {
     const dead = countEntries(path.join(outbox, folder, DEAD_DIR));
     const pending = countEntries(path.join(outbox, folder)) + dead;
     if (pending === 0) continue;
     const until = savedUntil(path.join(outbox, folder, RATE_LIMIT_FILE), now);
-    out.push({ channel: nameOfFolder(folder), folder: path.join(outbox, folder), pending, dead, ...(until !== undefined ? { rateLimitedUntil: until } : {}) });
+    const channel = nameOfFolder(folder);
+    // Some may have been delivered or discarded by hand since it was written: never more than the folder holds.
+    const k = Object.hasOwn(kept, channel) ? kept[channel] : undefined;
+    out.push({
+      channel,
+      folder: path.join(outbox, folder),
+      pending,
+      dead,
+      ...(until !== undefined ? { rateLimitedUntil: until } : {}),
+      ...(k !== undefined ? { kept: { n: Math.min(k.n, pending), why: k.why } } : {}),
+    });
   }
   return out;
 }

@@ -1,9 +1,10 @@
 // Alerts kept for a channel that is no longer configured (or is disabled): bounded like the live outbox, and announced
 // once per change rather than on every daemon start.
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicSync } from '../platform/atomic-write.js';
 import { mustKeep } from './flood-summary.js';
+import { KEPT_FILE } from './outbox-layout.js';
 import type { OutboxEntry } from './outbox.js';
 
 /** Beside the channel directories of the outbox (a file: never taken for a channel): what was last announced. */
@@ -65,4 +66,11 @@ export function readAnnounced(outboxDir: string): Record<string, string> {
 
 export function writeAnnounced(outboxDir: string, states: Record<string, string>): void {
   writeFileAtomicSync(path.join(outboxDir, STRANDED_FILE), JSON.stringify(states), { mode: 0o600 });
+}
+
+/** What is kept now, per channel with some (read back by notify/outbox-on-disk.ts); the file goes when nothing is. */
+export function writeKept(outboxDir: string, kept: Record<string, { n: number; why: StrandedWhy }>): void {
+  const file = path.join(outboxDir, KEPT_FILE);
+  if (Object.keys(kept).length === 0) rmSync(file, { force: true });
+  else writeFileAtomicSync(file, JSON.stringify(kept), { mode: 0o600 });
 }
