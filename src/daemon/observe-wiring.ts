@@ -14,6 +14,7 @@ import { outputInode, outputPath, reclaimDeletedLog } from '../observe/deleted-l
 import { LogEmptyings } from '../observe/log-emptyings.js';
 import { INCIDENT_HISTORY_KEEP, incidentHistory } from '../observe/incident-history.js';
 import { limitParam } from '../server/limit-param.js';
+import { LIST_TIMELINE_EVENTS, cutTimeline } from '../observe/incidents.js';
 import { serviceLogFile } from './spawn-spec.js';
 import { logWritable } from '../observe/log-writable.js';
 import { delayToGrid } from '../platform/clock.js';
@@ -424,7 +425,15 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
             // A whole number from 1 to 500, else a 400 that says so (a negative one was a slice from the end: every incident).
             const limit = limitParam(q, { default: 50, max: INCIDENT_HISTORY_KEEP });
             if (typeof limit !== 'number') return limit;
-            return [...(await history.incidents())].reverse().slice(0, limit);
+            // Each timeline cut to its newest events by default (?timeline=N for another count, ?timeline=full for the
+            // whole); the whole one of an incident is /api/incidents/ID.
+            const full = q.get('timeline') === 'full';
+            const keep = full ? Infinity : limitParam(q, { default: LIST_TIMELINE_EVENTS, max: 10_000, name: 'timeline' });
+            if (typeof keep !== 'number') {
+              return new ApiAnswer(400, { error: `timeline: expected "full" or a whole number from 1 to 10000 (default ${LIST_TIMELINE_EVENTS}), got ${JSON.stringify((q.get('timeline') ?? '').slice(0, 100))}` });
+            }
+            const newest = [...(await history.incidents())].reverse().slice(0, limit);
+            return full ? newest : newest.map((inc) => cutTimeline(inc, keep));
           }
           const m = /^\/api\/incidents\/([\w-]+)$/.exec(p);
           if (m) {

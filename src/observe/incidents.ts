@@ -49,6 +49,25 @@ export interface IncidentSummary {
   actions: string[];
   /** Every event carrying this incident's id, plus the service's id-less events and the daemon's life events while it was open. */
   timeline: ClawbackEvent[];
+  /** Set by cutTimeline (the /api/incidents list): the older events left out of `timeline`; the whole one is per incident. */
+  timelineOmitted?: number;
+  /** Set by cutTimeline: the older actions left out of `actions` (one per restart: 1500 of them were 15 KB of the list). */
+  actionsOmitted?: number;
+}
+
+/** The events (and actions) an incident in the /api/incidents list carries by default: its newest (the whole one is asked by id). */
+export const LIST_TIMELINE_EVENTS = 50;
+
+/**
+ * Pure: the summary with only its newest `keep` timeline events and actions (journal order kept) and how many were left
+ * out; the summary itself when both are that short. The list answered whole timelines: 694 KB for 2 open incidents.
+ */
+export function cutTimeline(inc: IncidentSummary, keep: number): IncidentSummary {
+  if (inc.timeline.length <= keep && inc.actions.length <= keep) return inc;
+  const cut = { ...inc };
+  if (inc.timeline.length > keep) Object.assign(cut, { timeline: inc.timeline.slice(inc.timeline.length - keep), timelineOmitted: inc.timeline.length - keep });
+  if (inc.actions.length > keep) Object.assign(cut, { actions: inc.actions.slice(inc.actions.length - keep), actionsOmitted: inc.actions.length - keep });
+  return cut;
 }
 
 function num(v: unknown): number | undefined {

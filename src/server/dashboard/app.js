@@ -229,6 +229,8 @@
     inflight: false,
     again: false,
     openIncidents: new Set(),
+    // Whole timelines fetched for incidents opened whose list entry carries only the newest events (/api/incidents/ID).
+    fullTimelines: new Map(),
     /** How many incidents the history panel shows: INCIDENT_LIMIT, more once "Show more" was pressed. */
     incidentLimit: INCIDENT_LIMIT,
     /** How many incidents were shown when "Show more" was pressed: the first new one takes the focus (loadIncidents). */
@@ -1206,6 +1208,9 @@
       // A keyboard user on an incident stays on it: the rebuild (every incident event, every 15 s) dropped the focus to the page's top.
       const focused = document.activeElement && box.contains(document.activeElement) ? document.activeElement.closest('details.inc') : null;
       const focusedId = focused ? focused.dataset.id : undefined;
+      // Whole timelines are kept only for incidents still listed (and opened since).
+      const listed = new Set(list.map((inc) => inc.id));
+      for (const id of app.fullTimelines.keys()) if (!listed.has(id)) app.fullTimelines.delete(id);
       fill(box, ...list.map(incidentItem));
       if (focusedId !== undefined) {
         const again = [...box.querySelectorAll('details.inc')].find((d) => d.dataset.id === focusedId);
@@ -1246,9 +1251,34 @@
     // The timeline is built when the incident is opened: every reload (one after each burst of incident events) built
     // every closed incident's whole timeline, one list item per event, for nobody to see.
     const timeline = el('ol', { class: 'timeline' });
+    // The list carries an incident's newest events only (timelineOmitted says how many older ones it left out): opened,
+    // the whole timeline is fetched by id, the one fetched before drawn meanwhile so a reload does not shrink it.
+    const omitted = Number(inc.timelineOmitted) || 0;
+    const note = el('p', { class: 'timeline-note', 'data-field': 'timeline-omitted', hidden: true });
+    const drawEvents = (events) => fill(timeline, ...(events || []).slice().sort((a, b) => b.time - a.time).map((e) => eventItem(e, false)));
     const drawTimeline = () => {
       if (timeline.firstChild || !item.open) return;
-      fill(timeline, ...(inc.timeline || []).slice().sort((a, b) => b.time - a.time).map((e) => eventItem(e, false)));
+      const before = omitted > 0 ? app.fullTimelines.get(inc.id) : undefined;
+      drawEvents(before || inc.timeline);
+      if (omitted === 0) return;
+      if (!before) {
+        note.hidden = false;
+        note.textContent = `${omitted} older event(s) not shown yet: loading…`;
+      }
+      fetch(`/api/incidents/${encodeURIComponent(inc.id)}`, { cache: 'no-store', headers: authHeaders(), signal: AbortSignal.timeout(STATUS_TIMEOUT_MS) })
+        .then((res) => (res.ok ? res.json() : Promise.reject(new Error(`HTTP ${res.status}`))))
+        .then((whole) => {
+          if (!whole || !Array.isArray(whole.timeline)) throw new Error('no timeline');
+          app.fullTimelines.set(inc.id, whole.timeline);
+          if (!item.isConnected) return;
+          drawEvents(whole.timeline);
+          note.hidden = true;
+        })
+        .catch(() => {
+          if (!item.isConnected || app.fullTimelines.has(inc.id)) return;
+          note.hidden = false;
+          note.textContent = `${omitted} older event(s) not shown: \`clawback incident ${inc.id}\` shows them.`;
+        });
     };
     const item = el('details', { class: 'inc', 'data-id': inc.id, 'data-service': inc.service, 'data-status': inc.status, open: app.openIncidents.has(inc.id) },
       el('summary', {},
@@ -1257,8 +1287,9 @@
         el('span', { class: `st ${inc.status}`, text: inc.outcome && inc.outcome !== 'open' ? inc.outcome : inc.status }),
         el('span', { class: 'reason' }, el('time', { text: fmtWhen(inc.openedAt) }), ` · ${[inc.reason, ttr].filter(Boolean).join(' · ')}${flappingText(inc)}`, openFor)),
       el('div', { class: 'body' },
-        el('p', { class: 'acts', text: `${inc.id}${inc.actions && inc.actions.length ? ` · actions: ${inc.actions.join(', ')}` : ''}` }),
-        timeline));
+        el('p', { class: 'acts', text: `${inc.id}${inc.actions && inc.actions.length ? ` · actions: ${inc.actionsOmitted ? `${inc.actionsOmitted} earlier, then ` : ''}${inc.actions.join(', ')}` : ''}` }),
+        timeline,
+        note));
     item.addEventListener('toggle', drawTimeline);
     drawTimeline();
     return item;
