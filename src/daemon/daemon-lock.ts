@@ -3,13 +3,14 @@
 import { promises as fs, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { FileLock } from '../platform/file-lock.js';
+import { moveAsideNonFile } from '../platform/private-dir.js';
 import type { Clock } from '../platform/clock.js';
 
 export const DAEMON_LOCK_FILE = 'daemon.lock';
 
 export type DaemonLockResult =
   /** Held until release(); check() tells whether it still is (see DaemonLockCheck). */
-  | { kind: 'held'; release(): Promise<void>; check(): Promise<DaemonLockCheck> }
+  | { kind: 'held'; release(): Promise<void>; check(): Promise<DaemonLockCheck>; movedAside?: string }
   /** A live daemon holds it. */
   | { kind: 'busy'; pid: number | null }
   /** The lock could not be written (full disk, read-only state dir): the daemon starts anyway, on daemon.json alone. */
@@ -46,12 +47,28 @@ async function identityOf(file: string): Promise<string | null> {
 }
 
 /**
+ * A directory, a FIFO or a link to a device (or to nothing) in daemon.lock's place (a restore, a person's mkdir, an agent)
+ * could never be taken nor read: the daemon ran without its lock, and a dangling link kept it from starting at all
+ * ("being written"). No daemon holds such a thing, so it is moved aside (kept as evidence); returns what to say, or
+ * undefined when there was nothing to move. A failure to move is left to the lock's own error.
+ */
+function moveAsideOddLock(file: string, clock: Clock): string | undefined {
+  try {
+    const moved = moveAsideNonFile(file, clock.now());
+    return moved && `${file} was ${moved.was}, not a lock file: moved aside to ${moved.keptAs} (kept as evidence) and taken`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Takes `<stateDir>/daemon.lock` (O_EXCL, naming our pid and its start time; a dead or recycled owner's lock is taken
  * over). A lock held by this very process (a daemon rebuilt in the same process) is taken over too, as daemon.json's
  * check allows.
  */
 export async function takeDaemonLock(stateDir: string, clock: Clock): Promise<DaemonLockResult> {
   const file = path.join(stateDir, DAEMON_LOCK_FILE);
+  const movedAside = moveAsideOddLock(file, clock);
   const lock = new FileLock(file, { clock });
   try {
     if (!(await lock.acquire())) {
@@ -76,7 +93,8 @@ export async function takeDaemonLock(stateDir: string, clock: Clock): Promise<Da
         seen = now; // our own lock put back by a restore: the same text, a new file
         return { kind: 'ours' };
       }
-      const why = now === null ? `${DAEMON_LOCK_FILE} was gone` : owner ? `${DAEMON_LOCK_FILE} named pid ${owner.pid}, which is not running` : `${DAEMON_LOCK_FILE} named no owner`;
+      const odd = moveAsideOddLock(file, clock);
+      const why = odd ? odd : now === null ? `${DAEMON_LOCK_FILE} was gone` : owner ? `${DAEMON_LOCK_FILE} named pid ${owner.pid}, which is not running` : `${DAEMON_LOCK_FILE} named no owner`;
       const next = new FileLock(file, { clock });
       if (!(await next.acquire())) {
         const other = await next.owner();
@@ -94,7 +112,7 @@ export async function takeDaemonLock(stateDir: string, clock: Clock): Promise<Da
       return { kind: 'unknown', error: err instanceof Error ? err : new Error(String(err)) };
     }
   };
-  return { kind: 'held', release: () => held.release(), check };
+  return { kind: 'held', release: () => held.release(), check, ...(movedAside ? { movedAside } : {}) };
 }
 
 /** daemon.lock taken by `clawback run` before its config loads, for the state directory it resolved then. */

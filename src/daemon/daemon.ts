@@ -1201,7 +1201,7 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     await releaseStateLock();
   };
   try {
-    return await buildDaemon(opts, loaded, clock, say, releaseLock, lock.kind === 'unavailable' ? lock.error : undefined, checkLock, logsMovedTo);
+    return await buildDaemon(opts, loaded, clock, say, releaseLock, lock.kind === 'unavailable' ? lock.error : undefined, checkLock, logsMovedTo, lock.kind === 'held' ? lock.movedAside : undefined);
   } catch (err) {
     await releaseLock().catch(() => undefined);
     throw err;
@@ -1221,6 +1221,7 @@ async function buildDaemon(
   lockError: Error | undefined,
   checkLock?: () => Promise<DaemonLockCheck>,
   logsMovedTo?: string,
+  lockMovedAside?: string,
 ): Promise<Daemon> {
   const { config, stateDir } = loaded;
   // daemon.lock may be unavailable (a full disk): a live daemon's daemon.json, or its alive marker, still keeps us out.
@@ -1359,6 +1360,10 @@ async function buildDaemon(
     : undefined;
   const daemonOpts = cluster ? { ...opts, plugins: [...(opts.plugins ?? []), cluster.plugin] } : opts;
   if (logsMovedTo) emit({ type: 'daemon.fault', time: clock.now(), severity: 'warning', message: logsNotDirText(stateDir, logsMovedTo), details: { effect: 'logs-dir', error: `not a directory, moved aside to ${logsMovedTo}` } });
+  if (lockMovedAside) {
+    say(`warning: ${lockMovedAside}`);
+    emit({ type: 'daemon.fault', time: clock.now(), severity: 'warning', message: lockMovedAside, details: { effect: 'daemon-lock', error: 'not a regular file, moved aside' } });
+  }
   if (lockError) {
     // Degraded, not refused: on a full or read-only disk the daemon still supervises, checked by daemon.json alone.
     const message = `could not take ${path.join(stateDir, 'daemon.lock')} (${lockError.message}): a second daemon starting at the same instant would not be kept out`;

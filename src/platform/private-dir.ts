@@ -1,6 +1,7 @@
 // The state dir holds the API token, the state, the alert spool and the services' raw logs: a dir an older release or
 // a hand-made `mkdir` left open to other users is closed (ours), or named in a warning (another owner's).
-import { chmodSync, lstatSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, mkdirSync, renameSync, statSync, unlinkSync, type Stats } from 'node:fs';
+import { specialKind } from './read-regular.js';
 
 /**
  * Creates `dir` 0700 if missing. If it exists with group or other bits set: owned by this user, the bits are removed
@@ -41,4 +42,52 @@ export function moveAsideNonDir(dir: string, now: number): string | undefined {
   const keptAs = `${dir}.not-a-dir-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
   renameSync(dir, keptAs);
   return keptAs;
+}
+
+/** What was found in a file's place and where it was kept (moveAsideNonFile). */
+export interface MovedAside {
+  /** "a directory", "a FIFO", "a link to a character device", "a dangling link"… */
+  was: string;
+  keptAs: string;
+}
+
+/**
+ * Something other than a regular file where one of the daemon's own files is expected (a directory, a FIFO, a link to
+ * /dev/zero or to nothing, made by a person, an agent or a bad restore): it is renamed to `<file>.not-a-file-<time>`
+ * (kept as evidence, the link itself and not what it points at) so the file can be written again. Returns what it was and
+ * where it went, or undefined when `file` is missing, a regular file, or a link to one (the user's choice). A regular
+ * file that took its place between the look and the rename (a contender's fresh lock) is put back and left alone.
+ */
+export function moveAsideNonFile(file: string, now: number): MovedAside | undefined {
+  let link: Stats;
+  try {
+    link = lstatSync(file);
+  } catch {
+    return undefined;
+  }
+  if (link.isFile()) return undefined;
+  let was: string;
+  try {
+    const target = statSync(file);
+    if (target.isFile()) return undefined;
+    was = link.isSymbolicLink() ? `a link to ${specialKind(target)}` : specialKind(target);
+  } catch {
+    was = 'a dangling link';
+  }
+  const keptAs = `${file}.not-a-file-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
+  renameSync(file, keptAs);
+  try {
+    if (lstatSync(keptAs).isFile()) {
+      // Not what we looked at: a regular file made there meanwhile. Back where it was, unless another took its place.
+      try {
+        linkSync(keptAs, file);
+      } finally {
+        unlinkSync(keptAs);
+      }
+      return undefined;
+    }
+  } catch {
+    // gone meanwhile: nothing kept
+  }
+  return { was, keptAs };
 }
