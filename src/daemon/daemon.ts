@@ -346,7 +346,7 @@ export class Daemon {
   }
 
   get token(): string {
-    return ensureToken(this.ctx.stateDir);
+    return ensureToken(this.ctx.stateDir, undefined, (line) => this.log('warn', { component: 'api' }, line));
   }
 
   persist(): void {
@@ -1232,7 +1232,8 @@ async function buildDaemon(
   }
 
   const redactor = await learnServiceSecrets(new Redactor(), config);
-  redactor.addSecret(ensureToken(stateDir));
+  const tokenMoved: string[] = [];
+  redactor.addSecret(ensureToken(stateDir, undefined, (line) => tokenMoved.push(line)));
 
   // Just after a rotation only journal.jsonl.1 exists: history all the same.
   const journalExisted = existsSync(path.join(stateDir, 'journal.jsonl')) || existsSync(path.join(stateDir, 'journal.jsonl.1'));
@@ -1360,6 +1361,10 @@ async function buildDaemon(
     : undefined;
   const daemonOpts = cluster ? { ...opts, plugins: [...(opts.plugins ?? []), cluster.plugin] } : opts;
   if (logsMovedTo) emit({ type: 'daemon.fault', time: clock.now(), severity: 'warning', message: logsNotDirText(stateDir, logsMovedTo), details: { effect: 'logs-dir', error: `not a directory, moved aside to ${logsMovedTo}` } });
+  for (const line of tokenMoved) {
+    say(`warning: ${line}`);
+    emit({ type: 'daemon.fault', time: clock.now(), severity: 'warning', message: line, details: { effect: 'api-token', error: 'not a regular file, moved aside' } });
+  }
   if (lockMovedAside) {
     say(`warning: ${lockMovedAside}`);
     emit({ type: 'daemon.fault', time: clock.now(), severity: 'warning', message: lockMovedAside, details: { effect: 'daemon-lock', error: 'not a regular file, moved aside' } });

@@ -1,10 +1,11 @@
 // The API token's creation: once per state directory, 0600, by the daemon (apart from token.ts so the CLI loads no crypto).
 import { randomBytes } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, statSync } from 'node:fs';
+import { moveAsideNonFile } from '../platform/private-dir.js';
 import { writeFileAtomicSync } from '../platform/atomic-write.js';
 import { readToken, tokenPath } from './token.js';
 
-export function ensureToken(stateDir: string, uid: number | undefined = process.getuid?.()): string {
+export function ensureToken(stateDir: string, uid: number | undefined = process.getuid?.(), said?: (line: string) => void): string {
   const file = tokenPath(stateDir);
   const existing = readToken(stateDir);
   if (existing && writtenByUs(file, uid)) {
@@ -13,7 +14,7 @@ export function ensureToken(stateDir: string, uid: number | undefined = process.
   }
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const token = randomBytes(24).toString('base64url');
-  moveDirectoryAside(file);
+  moveOddAside(file, said);
   // A rename: a planted link is replaced by our file, the file it pointed at is left alone.
   writeFileAtomicSync(file, token + '\n', { mode: 0o600 });
   return token;
@@ -52,13 +53,15 @@ function keepPrivate(file: string): void {
 
 /**
  * A directory in the token's place (a `mkdir -p` of a wrong path, a restore) refused the daemon's start ("cannot rename
- * .token.tmp: it is a directory"): kept aside as it is, so a token file can be written.
+ * .token.tmp: it is a directory"); a FIFO or a link to /dev/zero there was replaced without a word. Anything not a regular
+ * file is kept aside as it is (evidence) and named, so a token file can be written.
  */
-function moveDirectoryAside(file: string): void {
+function moveOddAside(file: string, said?: (line: string) => void): void {
   try {
-    if (lstatSync(file).isDirectory()) renameSync(file, `${file}.not-a-file-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    const moved = moveAsideNonFile(file, Date.now());
+    if (moved) said?.(`the API token ${file} was ${moved.was}, not a file: moved aside to ${moved.keptAs} (kept as evidence) and a new token written`);
   } catch {
-    // Absent, or not ours to move: the write below says what is wrong.
+    // Not ours to move: the write below says what is wrong.
   }
 }
 
