@@ -640,8 +640,8 @@ export class Daemon {
       intervalMs: this.opts.heartbeatMs ?? 2000,
       onError: (err) => this.faults.failed('heartbeat-write', err),
       onWritten: () => this.faults.ok('heartbeat-write'),
-      onMovedAside: (keptAs) =>
-        ctx.emit({ type: 'daemon.fault', time: ctx.clock.now(), severity: 'warning', message: `daemon.json was a directory, not a regular file: moved aside to ${keptAs} (kept as evidence) so the heartbeat could be written`, details: { effect: 'heartbeat-write', error: `a directory in its place, moved aside to ${keptAs}` } }),
+      onMovedAside: (keptAs, was) =>
+        ctx.emit({ type: 'daemon.fault', time: ctx.clock.now(), severity: 'warning', message: `daemon.json was ${was}, not a regular file: moved aside to ${keptAs} (kept as evidence) so the heartbeat could be written`, details: { effect: 'heartbeat-write', error: `${was} in its place, moved aside to ${keptAs}` } }),
       onTick: () => {
         this.notePause();
         if (!this.stopping) this.lockWatch?.tick();

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { delayToGrid, type Clock, type TimerHandle } from '../platform/clock.js';
 import { removeStaleTemps, writeFileAtomic } from '../platform/atomic-write.js';
 import { isSameProcess } from '../platform/proc.js';
+import { moveAsideNonFile } from '../platform/private-dir.js';
 import { aliveMarkerName, daemonInfoPath, parseAliveMarker, readDaemonInfo, type DaemonInfo } from './daemon-info.js';
 
 function daemonInfoText(info: DaemonInfo): string {
@@ -84,8 +85,8 @@ export interface HeartbeatOptions {
   onWritten?: () => void;
   /** Called at each timed beat before its write (a full disk does not stop it): the daemon's pause check. */
   onTick?: () => void;
-  /** A directory in daemon.json's place was moved aside (kept as evidence) so the heartbeat could be written. */
-  onMovedAside?: (keptAs: string) => void;
+  /** Anything not a regular file (a directory, a FIFO, a link to /dev/zero) in daemon.json's place was moved aside (kept as evidence) so the heartbeat could be written. */
+  onMovedAside?: (keptAs: string, was: string) => void;
 }
 
 export interface Heartbeat {
@@ -134,18 +135,17 @@ export function startHeartbeat(opts: HeartbeatOptions): Heartbeat {
 
   /**
    * A directory in daemon.json's place (made by a person or a restore, at boot or later) fails every rename with
-   * EISDIR: the daemon stayed degraded for good and every CLI call waited 10 s for a daemon "still starting". It is
-   * moved aside as daemon.json.corrupt-<time> (kept, named), as state.json's is, and the beat written again.
+   * EISDIR: the daemon stayed degraded for good and every CLI call waited 10 s for a daemon "still starting"; a FIFO or a
+   * link to /dev/zero there was replaced without a word. Anything not a regular file is moved aside as
+   * daemon.json.corrupt-<time> (kept, named), as state.json's is, and the beat written (one lstat per beat).
    */
-  const moveDirAside = async (err: unknown): Promise<boolean> => {
-    if ((err as NodeJS.ErrnoException).code !== 'EISDIR') return false;
-    const file = daemonInfoPath(opts.stateDir);
-    const st = await fs.lstat(file).catch(() => undefined);
-    if (!st?.isDirectory()) return false;
-    const keptAs = `${file}.corrupt-${new Date(opts.clock.now()).toISOString().replace(/[:.]/g, '-')}`;
-    if (!(await fs.rename(file, keptAs).then(() => true, () => false))) return false;
-    safely(() => opts.onMovedAside?.(keptAs));
-    return true;
+  const moveOddAside = (): void => {
+    try {
+      const moved = moveAsideNonFile(daemonInfoPath(opts.stateDir), opts.clock.now(), 'corrupt');
+      if (moved) safely(() => opts.onMovedAside?.(moved.keptAs, moved.was));
+    } catch {
+      // not movable: the write below fails and says why
+    }
   };
 
   // The first write (the daemon's address and pid) is durable; the beats after it only refresh heartbeatAt.
@@ -153,12 +153,8 @@ export function startHeartbeat(opts: HeartbeatOptions): Heartbeat {
   const writeOnce = async (): Promise<void> => {
     const info = { ...opts.info(), heartbeatAt: opts.clock.now() };
     try {
-      try {
-        await writeDaemonInfo(opts.stateDir, info, durable);
-      } catch (err) {
-        if (!(await moveDirAside(err))) throw err;
-        await writeDaemonInfo(opts.stateDir, info, durable);
-      }
+      moveOddAside();
+      await writeDaemonInfo(opts.stateDir, info, durable);
       durable = false;
     } catch (err) {
       let reported = err;

@@ -53,12 +53,12 @@ export interface MovedAside {
 
 /**
  * Something other than a regular file where one of the daemon's own files is expected (a directory, a FIFO, a link to
- * /dev/zero or to nothing, made by a person, an agent or a bad restore): it is renamed to `<file>.not-a-file-<time>`
+ * /dev/zero or to nothing, made by a person, an agent or a bad restore): it is renamed to `<file>.<tag>-<time>`
  * (kept as evidence, the link itself and not what it points at) so the file can be written again. Returns what it was and
  * where it went, or undefined when `file` is missing, a regular file, or a link to one (the user's choice). A regular
  * file that took its place between the look and the rename (a contender's fresh lock) is put back and left alone.
  */
-export function moveAsideNonFile(file: string, now: number): MovedAside | undefined {
+export function moveAsideNonFile(file: string, now: number, tag = 'not-a-file'): MovedAside | undefined {
   let link: Stats;
   try {
     link = lstatSync(file);
@@ -74,7 +74,7 @@ export function moveAsideNonFile(file: string, now: number): MovedAside | undefi
   } catch {
     was = 'a dangling link';
   }
-  const keptAs = `${file}.not-a-file-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
+  const keptAs = `${file}.${tag}-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
   renameSync(file, keptAs);
   try {
     if (lstatSync(keptAs).isFile()) {
