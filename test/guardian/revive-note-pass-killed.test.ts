@@ -114,7 +114,7 @@ describe('the note of a guardian pass that its own bound ended', () => {
     expect(pass.code).toBe(1);
 
     // The daemon the pass started comes up after the pass ended.
-    const next = await waitFor(() => { const i = readInfo(s.stateDir); return i && i.pid !== crashed && startedBy(s.stateDir, i.pid) ? i : undefined; }, { timeoutMs: 40_000, message: 'the daemon the pass started came up' });
+    const next = await waitFor(() => { const i = readInfo(s.stateDir); return i && i.pid !== crashed && startedBy(s.stateDir, i.pid) ? i : undefined; }, { timeoutMs: 40_000, message: () => `the daemon the pass started came up; the pass said: ${pass.stdout.slice(-600)}` });
     const said = await waitFor(() => { const d = journal(s.stateDir).filter((e) => (e.type === 'daemon.died' || e.type === 'guardian.revived') && (e.details?.pid === crashed || e.details?.oldPid === crashed)); return d.length ? d : undefined; }, { timeoutMs: 15_000, message: `the end of pid ${crashed} was said` }).catch(() => []);
     // A few drains more: nothing said twice.
     await new Promise((r) => setTimeout(r, 5000));
