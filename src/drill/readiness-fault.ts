@@ -19,8 +19,13 @@ export interface ReadinessFault {
   recoverFrom: 'return' | 'release';
 }
 
-async function readyStatus(url: string): Promise<number> {
-  return httpStatusOf(url, 1000);
+/**
+ * One look at the readiness URL, its answer awaited up to leftMs: the time left of the wait it belongs to (pollUntil).
+ * A slow answer (a loaded machine, a proxy in front) is an answer: a fixed 1 s look missed both the 503 and the 200 of
+ * a gateway answering in 1.5 s and failed the trial.
+ */
+function readyStatus(url: string, leftMs: number, signal?: AbortSignal): Promise<number> {
+  return httpStatusOf(url, leftMs, signal);
 }
 
 /**
@@ -35,13 +40,13 @@ export async function runReadinessFault(ctx: DrillContext, before: ServiceStatus
   if (failed) return { faultAt, recovered: false, recoverMs: null, recoverFrom: f.recoverFrom, asExpected: false, outcome: `${f.label}: ${failed}`, notes };
   const poll = { clock: ctx.clock, intervalMs: 100, ...(ctx.signal ? { signal: ctx.signal } : {}) };
   // Within the hold: the service must notice (readiness 503), nothing more.
-  const notReadyAt = await pollUntil(async () => ((await readyStatus(f.readyUrl)) === 503 ? ctx.clock.now() : undefined), { ...poll, timeoutMs: f.holdMs });
+  const notReadyAt = await pollUntil(async (left) => ((await readyStatus(f.readyUrl, left, ctx.signal)) === 503 ? ctx.clock.now() : undefined), { ...poll, timeoutMs: f.holdMs });
   const left = faultAt + f.holdMs - ctx.clock.now();
   if (left > 0) await ctx.clock.sleep(left, ctx.signal).catch(() => undefined);
   const mid = await ctx.link.service(service);
   await f.giveBack();
   const backAt = ctx.clock.now();
-  const readyAt = await pollUntil(async () => ((await readyStatus(f.readyUrl)) === 200 ? ctx.clock.now() : undefined), { ...poll, timeoutMs: ctx.timeoutMs });
+  const readyAt = await pollUntil(async (left) => ((await readyStatus(f.readyUrl, left, ctx.signal)) === 200 ? ctx.clock.now() : undefined), { ...poll, timeoutMs: ctx.timeoutMs });
   const after = await ctx.link.service(service);
   const events = await journalSince(ctx, faultAt).catch(() => []);
   const restarts = restartEvents(events, service).length;

@@ -5,6 +5,7 @@ import { demoGatewaySettings, outageHoldMs, readinessUrlOf } from './demo-gatewa
 import { postSwitch } from './fault-switch.js';
 import { runReadinessFault } from './readiness-fault.js';
 import { httpStatusOf } from './serving-check.js';
+import { pollUntil } from './poll.js';
 
 export const dependencyDownScenario: Scenario = {
   name: 'dependency-down',
@@ -38,13 +39,14 @@ export const dependencyDownScenario: Scenario = {
         return status === 202 ? undefined : `the dependency's switch ${down.origin}/fault/down answered ${status || 'nothing'} (expected 202: is it examples/demo-gateway/dependency.mjs?)`;
       },
       async giveBack() {
-        // Bounded: it listens again at holdMs; allow 5 s more.
-        const until = ctx.clock.monotonic() + 5000;
-        while (ctx.clock.monotonic() < until) {
-          const r = await httpStatusOf(s.dependencyUrl, 500);
-          if (r >= 200 && r < 300) return;
-          await ctx.clock.sleep(100).catch(() => undefined);
-        }
+        // Bounded: it listens again at holdMs; allow 5 s more, each look awaited up to the time left of that wait.
+        await pollUntil(
+          async (left) => {
+            const r = await httpStatusOf(s.dependencyUrl, left);
+            return r >= 200 && r < 300;
+          },
+          { clock: ctx.clock, timeoutMs: 5000, intervalMs: 100 },
+        );
       },
     });
   },

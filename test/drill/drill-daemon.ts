@@ -50,6 +50,8 @@ export interface GatewayExtras {
   command?: string[];
   /** The health probe's timeout (default 500ms). */
   healthTimeout?: string;
+  /** Where the health probe looks (default the gateway's own /health), e.g. a slow proxy in front of it. */
+  healthUrl?: (port: number) => string;
   /** More keys of the service's `doctor:` section (e.g. a slow `command`). */
   doctor?: Record<string, unknown>;
   /** Seconds the config validator sleeps before it checks (a slow validator: every doctor run that snapshots waits that long). */
@@ -76,7 +78,7 @@ function gatewayService(dir: string, port: number, extras: GatewayExtras = {}): 
     stop: { grace: '2s' },
     doctor: { snapshotAfter: '1s', ...extras.doctor },
     probes: [
-      { kind: 'http', name: 'health', url: `http://127.0.0.1:${port}/health`, interval: '300ms', timeout: extras.healthTimeout ?? '500ms', failureThreshold: extras.healthFailureThreshold ?? 2, startupGrace: '5s' },
+      { kind: 'http', name: 'health', url: extras.healthUrl?.(port) ?? `http://127.0.0.1:${port}/health`, interval: '300ms', timeout: extras.healthTimeout ?? '500ms', failureThreshold: extras.healthFailureThreshold ?? 2, startupGrace: '5s' },
       { kind: 'memory', name: 'memory', limit: '200MiB', interval: '500ms', failureThreshold: 1 },
       ...(extras.readiness ? [{ kind: 'http', name: 'readiness', url: `http://127.0.0.1:${port}/readyz`, interval: '300ms', timeout: '500ms', failureThreshold: 2, action: 'notify' }] : []),
       ...(extras.probes ?? []),
