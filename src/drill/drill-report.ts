@@ -18,7 +18,17 @@ function level(l: number | null): string {
 
 function verdict(t: TrialResult): string {
   if (t.skipped !== null) return 'skipped';
+  if (t.interrupted) return 'INTERRUPTED';
   return t.asExpected ? 'yes' : 'NO';
+}
+
+/**
+ * The progress line of a trial: "ok: ...", "FAILED: ...", or, for a trial Ctrl-C/SIGTERM or a person cut short,
+ * "INTERRUPTED: ..." as the run's summary says (it read "FAILED: interrupted: ..." under an INTERRUPTED run). Pure.
+ */
+export function trialLine(t: TrialResult): string {
+  if (t.interrupted) return `INTERRUPTED: ${t.outcome.replace(/^interrupted: /, '')}`;
+  return `${t.asExpected ? 'ok' : 'FAILED'}: ${t.outcome}`;
 }
 
 /** Which instant the TTR figures are measured from, and the recovered trials timed from another, left out. */

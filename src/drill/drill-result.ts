@@ -27,6 +27,8 @@ export interface TrialResult {
   notes: string[];
   /** Epoch ms of the fault injection. */
   faultAt: number;
+  /** Ctrl-C/SIGTERM/SIGHUP or a person's stop cut the trial: no verdict (the run says INTERRUPTED, so does the trial). */
+  interrupted: boolean;
 }
 
 export interface ScenarioSummary {

@@ -15,7 +15,7 @@ import { slowStartScenario } from './scenario-slow-start.js';
 import { dependencyDownScenario } from './scenario-dependency-down.js';
 import { diskFullScenario } from './scenario-disk-full.js';
 import { staleLockScenario } from './scenario-stale-lock.js';
-import { formatMs } from './drill-report.js';
+import { formatMs, trialLine } from './drill-report.js';
 import { backoffNote } from './backoff-note.js';
 import { levelThreeNote } from './level-three-note.js';
 import { pausedByPerson, standingBy } from './target.js';
@@ -131,6 +131,7 @@ async function runTrials(ctx: DrillContext, opts: RunDrillOptions, stopped: () =
       }
       ctx.say(`${name} #${trial}...`);
       let run: ScenarioRun;
+      let cut = false;
       const sentBefore = await notificationsNow(ctx);
       if (broken) {
         run = failedRun(ctx, `not run: ${broken}`);
@@ -156,6 +157,7 @@ async function runTrials(ctx: DrillContext, opts: RunDrillOptions, stopped: () =
         }
         // Let the incident close before reading the journal, so its last events belong to this trial.
         if (interrupted()) {
+          cut = true;
           run.asExpected = false;
           const byPerson = stopped();
           run.outcome = `interrupted: ${byPerson ? `${byPerson}; ` : ''}${run.outcome}`;
@@ -187,9 +189,10 @@ async function runTrials(ctx: DrillContext, opts: RunDrillOptions, stopped: () =
         notificationsDelivered: sentBefore !== null && sentAfter !== null ? Math.max(0, sentAfter - sentBefore) : null,
         outcome: judged.outcome,
         notes: [...run.notes, ...(backoff ? [backoff] : []), ...(agents ? [agents] : [])],
+        interrupted: cut,
       });
       results.push(result);
-      ctx.say(`  ${result.asExpected ? 'ok' : 'FAILED'}: ${result.outcome} (detect ${formatMs(result.detectMs)}, recover ${formatMs(result.recoverMs)}, level ${result.level ?? '-'})`);
+      ctx.say(`  ${trialLine(result)} (detect ${formatMs(result.detectMs)}, recover ${formatMs(result.recoverMs)}, level ${result.level ?? '-'})`);
       if (backoff) ctx.say(`  ${backoff}`);
       if (agents) ctx.say(`  ${agents}`);
     }
@@ -235,6 +238,7 @@ function row(scenario: ScenarioName, trial: number, faultAt: number, r: Partial<
     outcome: '',
     notes: [],
     faultAt,
+    interrupted: false,
     ...r,
   };
 }

@@ -28,13 +28,17 @@ describe('an interrupted trial says what happened', () => {
       process.kill(drill.pid, 'SIGTERM');
       const exit = await drill.waitForExit(60_000);
       expect(exit.code, drill.stderr()).toBe(130);
-      const report = JSON.parse(drill.stdout()) as { stoppedEarly: string | null; trials: Array<{ asExpected: boolean; outcome: string }> };
+      const report = JSON.parse(drill.stdout()) as { stoppedEarly: string | null; trials: Array<{ asExpected: boolean; outcome: string; interrupted: boolean }> };
       expect(report.stoppedEarly).not.toBeNull();
       const outcome = report.trials[0]!.outcome;
       expect(report.trials[0]!.asExpected).toBe(false);
       expect(outcome).toMatch(/^interrupted: held port /);
       expect(outcome).not.toContain('KILLED');
       expect(outcome).not.toContain('within 2m00s');
+      // The trial says INTERRUPTED as the run does (it read "FAILED: interrupted: ..."), in the JSON and the progress line.
+      expect(report.trials[0]!.interrupted).toBe(true);
+      expect(drill.stderr()).toMatch(/^ {2}INTERRUPTED: held port /m);
+      expect(drill.stderr()).not.toMatch(/FAILED: interrupted/);
       // The port is the gateway's again.
       await waitFor(async () => !(await heldByThief(d.port)), { timeoutMs: 30_000, intervalMs: 100 });
     } finally {

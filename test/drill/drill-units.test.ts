@@ -12,7 +12,7 @@ import { corruptBytes } from '../../src/drill/scenario-config-corrupt.js';
 import { expectedTripAt } from '../../src/drill/scenario-crash.js';
 import { crashLoopBudgetMs } from '../../src/drill/scenario-crash-loop.js';
 import { leakPlan } from '../../src/drill/scenario-hang.js';
-import { renderMarkdown, renderTerminal } from '../../src/drill/drill-report.js';
+import { renderMarkdown, renderTerminal, trialLine } from '../../src/drill/drill-report.js';
 import { guardFile, restoreFile, releaseGuard, isIntact, removeDrillEvidence, evidenceNames } from '../../src/drill/file-guard.js';
 import { RestoreStack, stopOnSignals } from '../../src/drill/restore-stack.js';
 import { checkStateDir } from '../../src/drill/scenario-daemon.js';
@@ -22,7 +22,7 @@ import type { ClawbackEvent } from '../../src/observe/events.js';
 function trial(over: Partial<TrialResult>): TrialResult {
   return {
     scenario: 'crash', trial: 1, skipped: null, asExpected: true, recovered: true, detectMs: 10, recoverMs: 100, recoverFrom: 'fault',
-    level: 0, alerts: 2, notificationsDelivered: null, outcome: 'ok', notes: [], faultAt: 0, ...over,
+    level: 0, alerts: 2, notificationsDelivered: null, outcome: 'ok', notes: [], faultAt: 0, interrupted: false, ...over,
   };
 }
 
@@ -237,5 +237,21 @@ describe('report rendering', () => {
     expect(md).toContain('held \\| released');
     expect(md).toContain('- kept /s.old');
     expect(renderTerminal(report)).toContain('drill of gw: PASSED');
+  });
+
+  it('an interrupted trial says INTERRUPTED, as the run does, not "FAILED: interrupted: ..." nor as expected NO', () => {
+    const cut = trial({ asExpected: false, recovered: false, recoverMs: null, outcome: 'interrupted: held port 1; the holder was not killed', interrupted: true });
+    expect(trialLine(cut)).toBe('INTERRUPTED: held port 1; the holder was not killed');
+    expect(trialLine(trial({ asExpected: false, outcome: 'not serving' }))).toBe('FAILED: not serving');
+    expect(trialLine(trial({}))).toBe('ok: ok');
+    const report: DrillReport = {
+      startedAt: 0, finishedAt: 5000, command: 'clawback drill port-steal', clawbackVersion: '0.1.0',
+      host: { platform: 'linux', arch: 'x64', node: '20', cpus: 2 }, stateDir: '/s', configFile: null, service: 'gw', trialsPerScenario: 1,
+      summaries: [summarize('crash', [cut])], trials: [cut], notes: [], stoppedEarly: 'interrupted (Ctrl-C / SIGTERM / SIGHUP)', passed: false,
+    };
+    const text = renderTerminal(report);
+    expect(text).toContain('drill of gw: INTERRUPTED');
+    expect(text).toMatch(/crash +1 +INTERRUPTED /);
+    expect(renderMarkdown(report)).toContain('| crash | 1 | INTERRUPTED |');
   });
 });

@@ -7,7 +7,7 @@ import { renderMarkdown } from '../../src/drill/drill-report.js';
 function trial(over: Partial<TrialResult>): TrialResult {
   return {
     scenario: 'config-corrupt', trial: 1, skipped: null, asExpected: true, recovered: true, detectMs: 10, recoverMs: 100, recoverFrom: 'fault',
-    level: 2, alerts: 2, notificationsDelivered: null, outcome: 'ok', notes: [], faultAt: 0, ...over,
+    level: 2, alerts: 2, notificationsDelivered: null, outcome: 'ok', notes: [], faultAt: 0, interrupted: false, ...over,
   };
 }
 
