@@ -134,7 +134,7 @@ export interface PluginHooks {
   /** Extra POST routes (token required), e.g. /api/notify/flush; undefined when not handled. */
   post?: (path: string, query: URLSearchParams) => Promise<{ status: number; body: unknown } | undefined>;
   /** At boot, before the service may start: work of this plugin a killed daemon left unfinished on it (what), which holds it until the plugin tells its runtime. */
-  holdAtBoot?: (service: string) => Promise<string | undefined>;
+  holdAtBoot?: (service: ServiceConfig) => Promise<string | undefined>;
   stop?: () => Promise<void>;
 }
 
@@ -715,7 +715,7 @@ export class Daemon {
         name,
         (async () => {
           await rt.judgeOrphanAgentRun();
-          const updateInFlight = await this.holdAtBoot(name);
+          const updateInFlight = await this.holdAtBoot(rt.config);
           const hold = updateInFlight ? { updateInFlight } : {};
           if (deps.length === 0) return rt.boot(hold);
           await rt.boot({ waitsForDependencies: true, ...hold });
@@ -732,10 +732,16 @@ export class Daemon {
     this.booting = Promise.all(booted.values()).then(() => undefined);
   }
 
+  /** boot()'s hold of a service with an interrupted update's record ({} when none). */
+  private async updateHoldOf(service: ServiceConfig): Promise<{ updateInFlight?: string }> {
+    const updateInFlight = await this.holdAtBoot(service);
+    return updateInFlight ? { updateInFlight } : {};
+  }
+
   /** What a plugin's unfinished work (an interrupted update) holds this service for at boot; undefined: nothing. */
-  private async holdAtBoot(name: string): Promise<string | undefined> {
+  private async holdAtBoot(service: ServiceConfig): Promise<string | undefined> {
     for (const h of this.hooks) {
-      const why = await h.holdAtBoot?.(name).catch((err: unknown) => `its record could not be read (${(err as Error).message})`);
+      const why = await h.holdAtBoot?.(service).catch((err: unknown) => `its record could not be read (${(err as Error).message})`);
       if (why) return why;
     }
     return undefined;
@@ -949,8 +955,10 @@ export class Daemon {
         continue;
       }
       // An added unit whose instance this Clawback started still runs (a daemon killed mid scale-down, a removal while none ran): adopted, never run twice.
+      // A service a reload adds (or replaces) boots as at the daemon's start: held while an interrupted update's record is there.
+      const hold = await this.updateHoldOf(service);
       const rt = this.addRuntime(service, c?.saved ?? (diff.added.some((a) => a.name === name) ? this.liveRecord(name) : undefined));
-      const booted = rt.boot();
+      const booted = rt.boot(hold);
       handOvers.get(name)?.to(rt);
       await booted;
       if (c?.wasRunning) await rt.request('start', 'human');
@@ -981,8 +989,9 @@ export class Daemon {
       const oldPid = this.runtimes.get(name)?.status().pid ?? null;
       await this.removeRuntime(name, handOvers.get(name)?.next);
       const c = carry(name);
+      const hold = await this.updateHoldOf(s);
       const rt = this.addRuntime(s, c?.saved);
-      const booted = rt.boot();
+      const booted = rt.boot(hold);
       handOvers.get(name)?.to(rt);
       await booted;
       if (c?.wasRunning) await rt.request('start', 'human');
@@ -1018,6 +1027,7 @@ export class Daemon {
     let rt: ServiceRuntime | undefined;
     let booted: Promise<void>;
     let waited: number | undefined;
+    const hold = await this.updateHoldOf(service);
     try {
       // Released, not stopped: the reducer's shutdown keeps the instance, its counters and incident in the state.
       await old.dispose({ stopService: false, handedTo });
@@ -1027,7 +1037,7 @@ export class Daemon {
       this.statusExtras.delete(service.name);
       rt = this.addRuntime(service, { record, incident });
       // Handed over once its boot has decided (the start it carries on is under way): the answer waits for that start.
-      booted = rt.boot(instance ? { instance } : {});
+      booted = rt.boot({ ...(instance ? { instance } : {}), ...hold });
     } finally {
       handTo(rt);
     }

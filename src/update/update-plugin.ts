@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DaemonPlugin } from '../daemon/daemon.js';
 import type { ServiceRuntime } from '../daemon/service-runtime.js';
+import type { ServiceConfig } from '../config/schema.js';
 import { spawnRunner } from '../doctor/command-runner.js';
 import type { CommandRunner } from '../doctor/types.js';
 import { checkVersionName } from './version-store.js';
@@ -36,13 +37,15 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
     init(ctx, daemon) {
       const runner = opts.runner ?? spawnRunner({ clock: ctx.clock });
       const runs = new Map<string, UpdateRunView>();
-      const inFlight = new Map<string, { abort: AbortController; done: Promise<void>; what: string }>();
+      const inFlight = new Map<string, { abort: AbortController; done: Promise<void>; what: string; resume?: true }>();
       // An update the previous daemon did not finish (killed mid-update) is finished once the services are booted or
       // adopted: watched or rolled back through the reducer. It counts as the service's update in flight meanwhile.
-      const resumeInterrupted = async (): Promise<void> => {
+      // `heldOnly`: after a config reload, the services its boot held for a record (added back, or by a second config).
+      const resumeInterrupted = async (heldOnly = false): Promise<void> => {
         for (const rt of daemon.runtimes.values()) {
           const name = rt.config.name;
           if (!rt.config.update || inFlight.has(name)) continue;
+          if (heldOnly && rt.persisted().updateHold === undefined) continue;
           const rec = await readInFlight(ctx.stateDir, name).catch((err: unknown) => ({ error: (err as Error).message }));
           if (!rec || inFlight.has(name)) continue;
           if ('error' in rec) {
@@ -63,11 +66,12 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
               await daemon.runtimes.get(name)?.updateResumed(`finishing it failed: ${(err as Error).message}`);
             })
             .finally(() => inFlight.delete(name));
-          inFlight.set(name, { abort, done, what: `run ${rec.runId}, ${rec.from} -> ${rec.to}, being finished after a daemon restart` });
+          inFlight.set(name, { abort, done, what: `run ${rec.runId}, ${rec.from} -> ${rec.to}, being finished after a daemon restart`, resume: true });
         }
       };
       const offSteps = ctx.bus.subscribe((e) => {
         if (e.type === 'daemon.started') void resumeInterrupted();
+        if (e.type === 'config.reloaded') void resumeInterrupted(true);
         if (e.type !== 'update.step' || !e.service) return;
         const view = runs.get(e.service);
         const d = e.details as { runId?: string; step?: StepRecord['step']; ok?: boolean; ms?: number } | undefined;
@@ -166,8 +170,10 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
       };
 
       // The boot holds a service with an interrupted update's record until its resume (above) has decided.
-      const holdAtBoot = async (name: string): Promise<string | undefined> => {
-        if (!daemon.runtimes.get(name)?.config.update) return undefined;
+      // A run of this daemon (not a resume) owns its service meanwhile: a reload replacing it mid-run is not held by its record.
+      const holdAtBoot = async (service: ServiceConfig): Promise<string | undefined> => {
+        const name = service.name;
+        if (!service.update || (inFlight.has(name) && !inFlight.get(name)!.resume)) return undefined;
         const rec = await readInFlight(ctx.stateDir, name).catch((err: unknown) => ({ error: (err as Error).message }));
         if (!rec) return undefined;
         return 'error' in rec ? `an update of ${name} (its record unreadable)` : `the update ${rec.from} -> ${rec.to} (run ${rec.runId})`;
