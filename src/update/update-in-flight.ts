@@ -41,6 +41,10 @@ export async function readInFlight(stateDir: string, service: string): Promise<U
   const file = inFlightFile(stateDir, service);
   let text: string;
   try {
+    // Not a regular file (a FIFO, a socket, a directory): never opened, or the read of a FIFO nobody writes waits forever
+    // (the daemon's boot with it). Reported as unreadable: the service is held for a person, the file kept as it is.
+    const st = await fs.stat(file);
+    if (!st.isFile()) return { error: `${file}: not a regular file (${st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'a device'})` };
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
