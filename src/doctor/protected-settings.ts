@@ -64,21 +64,39 @@ export function harmfulChanges(changes: readonly ProtectedChange[]): ProtectedCh
 }
 
 /**
+ * Whether a protected path names a credential (a token, password, secret, key or the file or folder holding one), by
+ * its last key: a repair never drops one, whichever way the user's file lacks it (a template written without
+ * gateway.auth would leave the gateway making a token of its own, its clients locked out). TLS's certPath/keyPath
+ * are how it listens, not a credential: TLS the user removed stays removed.
+ */
+export function isCredentialPath(path: string): boolean {
+  const key = splitPath(path).filter((s) => !/^\d+$/.test(s)).pop() ?? '';
+  if (/^(cert|key)Path$/i.test(key)) return false;
+  return /token|passw(or)?d|secret|api.?key|encrypt.?key|private.?key|key(file)?$|serviceAccount|credential|authDir|authorization|cookie/i.test(key);
+}
+
+/**
  * A copy of `candidate` with every protected value of `source` written into it (the broken file's
  * token and port win over an older copy's). Returns the carried paths. With `dropAbsent`, a protected setting the copy
  * has and `source` lacks is taken out of it too (`dropped`): the user removed it (TLS turned off by removing
- * gateway.tls), and a restore must not bring it back. Objects left empty by that are taken out unless `source` has them.
+ * gateway.tls, DMs closed by removing dmPolicy "open"), and a restore must not bring it back. Objects left empty by that
+ * are taken out unless `source` has them. A credential is never dropped (`kept`, the copy's value stays): losing one
+ * locks clients out or takes a channel down, keeping it opens nothing. `resolvedSource` is `source` as the service reads
+ * it (its `$include`s in): a credential there is the user's, moved into an included file, so the copy's is dropped.
  */
 export function carryOver(
   candidate: unknown,
   source: unknown,
   patterns: readonly string[],
-  opts: { dropAbsent?: boolean } = {},
-): { value: unknown; carried: string[]; dropped: string[] } {
+  opts: { dropAbsent?: boolean; resolvedSource?: unknown } = {},
+): { value: unknown; carried: string[]; dropped: string[]; kept: string[] } {
   const values = protectedValues(source, patterns);
-  if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) return { value: candidate, carried: [], dropped: [] };
-  const dropped = opts.dropAbsent ? [...protectedValues(candidate, patterns).keys()].filter((p) => !values.has(p) && !coveredBy(values, p)) : [];
-  if (values.size === 0 && dropped.length === 0) return { value: candidate, carried: [], dropped: [] };
+  if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) return { value: candidate, carried: [], dropped: [], kept: [] };
+  const absent = opts.dropAbsent ? [...protectedValues(candidate, patterns).keys()].filter((p) => !values.has(p) && !coveredBy(values, p)) : [];
+  const lacks = (p: string): boolean => opts.resolvedSource === undefined || getPath(opts.resolvedSource, p) === undefined;
+  const kept = absent.filter((p) => isCredentialPath(p) && lacks(p)).sort();
+  const dropped = absent.filter((p) => !kept.includes(p));
+  if (values.size === 0 && dropped.length === 0) return { value: candidate, carried: [], dropped: [], kept };
   const copy = structuredClone(candidate) as Record<string, unknown>;
   const emptied: string[] = [];
   for (const p of dropped) {
@@ -100,7 +118,7 @@ export function carryOver(
     setPath(copy, p, structuredClone(v));
     carried.push(p);
   }
-  return { value: copy, carried, dropped: outermost };
+  return { value: copy, carried, dropped: outermost.sort(), kept };
 }
 
 /** Whether a protected leaf of `values` lies above `p` (a source's array or empty object holding the copy's path). */
@@ -131,10 +149,10 @@ export function carryOverText(
   source: unknown,
   patterns: readonly string[],
   format: ConfigFormat,
-  opts: { dropAbsent?: boolean } = {},
-): { text: string; value: unknown; carried: string[]; dropped: string[]; rewritten: boolean } {
+  opts: { dropAbsent?: boolean; resolvedSource?: unknown } = {},
+): { text: string; value: unknown; carried: string[]; dropped: string[]; kept: string[]; rewritten: boolean } {
   const co = carryOver(candidate, source, patterns, opts);
-  if (co.carried.length === 0 && co.dropped.length === 0) return { text: candidateText, value: candidate, carried: [], dropped: [], rewritten: false };
+  if (co.carried.length === 0 && co.dropped.length === 0) return { text: candidateText, value: candidate, carried: [], dropped: [], kept: co.kept, rewritten: false };
   let edited: string | undefined = candidateText;
   if (co.dropped.length > 0) {
     const without = structuredClone(candidate);
@@ -145,7 +163,7 @@ export function carryOverText(
     const values = co.carried.map((p) => ({ path: p, value: getPath(co.value, p) }));
     edited = setValuesInText(edited, values, format, co.value);
   }
-  return { text: edited ?? serializeConfig(co.value, format, candidateText), value: co.value, carried: co.carried, dropped: co.dropped, rewritten: edited === undefined };
+  return { text: edited ?? serializeConfig(co.value, format, candidateText), value: co.value, carried: co.carried, dropped: co.dropped, kept: co.kept, rewritten: edited === undefined };
 }
 
 /** Protected paths present in `other` but absent from `candidate`. */

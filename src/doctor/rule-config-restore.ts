@@ -17,7 +17,7 @@ import { revertNamedValues } from './revert-named-values.js';
 import { runGuardedServiceDoctor } from './guarded-service-doctor.js';
 import { redactedPlaceholders } from './redacted-placeholders.js';
 import { configWriteBlock } from './config-write-guard.js';
-import { describeIncludeProblems, directlyIncludedFiles, includeDirectives, includedFilesInText, includeProblems } from '../platform/config-includes.js';
+import { describeIncludeProblems, directlyIncludedFiles, includeDirectives, includedFilesInText, includeProblems, resolvedConfig } from '../platform/config-includes.js';
 import { newerConfigMessage, newerConfigWriter } from './newer-config.js';
 import { protectedChangedThroughIncludes } from './include-shadowing.js';
 import { unparsedProtectedNote } from './unparsed-protected.js';
@@ -349,7 +349,8 @@ export function configRestoreRule(): RepairRule {
       const protectedAfter = broken?.ok && restored.ok ? harmfulChanges(protectedChanges(broken.value, restored.value, protectedPatterns(ctx.service))) : [];
       const carried =
         (chosen.carried.length > 0 ? `; protected settings carried over from the broken file: ${chosen.carried.join(', ')}` : '') +
-        (chosen.dropped.length > 0 ? `; protected settings of the copy left out, as the broken file has none (removed by the user): ${chosen.dropped.join(', ')}` : '');
+        (chosen.dropped.length > 0 ? `; protected settings of the copy left out, as the broken file has none (removed by the user, it stays removed): ${chosen.dropped.join(', ')}` : '') +
+        (chosen.kept.length > 0 ? `; credentials of the copy kept though the broken file has none (a repair never drops a credential): ${chosen.kept.join(', ')}` : '');
       const unparsed = broken && !broken.ok && restored.ok && evidence && current.content ? unparsedProtectedNote(current.content.toString('utf8'), restored.value, protectedPatterns(ctx.service), evidence) : { note: '', paths: [] };
       // Every edit made since the copy that the copy does not have is lost: named in the message, not only in details.
       const lost =
@@ -377,6 +378,7 @@ export function configRestoreRule(): RepairRule {
           candidates: verdicts,
           carried: chosen.carried,
           droppedProtected: chosen.dropped,
+          keptCredentials: chosen.kept,
           protectedChanged: protectedAfter,
           ...(unparsed.note ? { protectedNotCarried: unparsed.paths } : {}),
           semanticDiff: diff,
@@ -459,6 +461,8 @@ interface Chosen {
   carried: string[];
   /** Protected settings of the copy the broken file does not have, left out (the user removed them). */
   dropped: string[];
+  /** Credentials of the copy the broken file does not have, kept (a repair never drops a credential). */
+  kept: string[];
   why: string;
 }
 
@@ -482,6 +486,7 @@ async function chooseCandidate(
   const configPath = ctx.service.configFile!.path;
   // A broken file that does not parse still names the files it includes (up to where it was cut).
   const namedIncludes = !broken?.ok && brokenText !== undefined ? includedFilesInText(configPath, brokenText) : [];
+  let brokenResolved: unknown;
   const ranked = await gatherCandidates(ctx);
   // Each copy's bytes are read when judged and let go after: kept for the whole walk, 300 unparseable 15 MiB backups
   // (none counted toward the bound) held 4.7 GB at once. Only the parsed trusted copies are kept (the older copies the
@@ -530,10 +535,15 @@ async function chooseCandidate(
     let out = content;
     let carried: string[] = [];
     let dropped: string[] = [];
+    let keptCredentials: string[] = [];
     let value = parsed.value;
     if (broken?.ok) {
-      // The user's protected settings as they are: changed ones carried in, removed ones (TLS turned off) taken out.
-      const co = carryOverText(content.toString('utf8'), parsed.value, broken.value, patterns, format, { dropAbsent: true });
+      // The user's protected settings as they are: changed ones carried in, removed ones (TLS turned off) taken out,
+      // but a credential the broken file lacks (a template without gateway.auth) is the copy's, kept.
+      // Kept only when the service, reading the broken file with its $includes, lacks it too (not moved into one).
+      brokenResolved ??= (await resolvedConfig(configPath, broken.value, format)).value;
+      const co = carryOverText(content.toString('utf8'), parsed.value, broken.value, patterns, format, { dropAbsent: true, resolvedSource: brokenResolved });
+      keptCredentials = co.kept;
       if (co.carried.length > 0 || co.dropped.length > 0) {
         out = Buffer.from(co.text);
         carried = co.carried;
@@ -600,8 +610,9 @@ async function chooseCandidate(
     }
     v.verdict =
       (carried.length > 0 ? `chosen, with ${carried.join(', ')} carried over from the broken file` : 'chosen') +
-      (dropped.length > 0 ? `, without ${dropped.join(', ')} (not in the broken file: removed by the user)` : '');
-    return { candidate: c, content: out, carried, dropped, why: whyChosen(c, verdicts) };
+      (dropped.length > 0 ? `, without ${dropped.join(', ')} (not in the broken file: removed by the user)` : '') +
+      (keptCredentials.length > 0 ? `, keeping its credentials ${keptCredentials.join(', ')} (not in the broken file: a credential is never dropped)` : '');
+    return { candidate: c, content: out, carried, dropped, kept: keptCredentials, why: whyChosen(c, verdicts) };
   }
   return undefined;
 }

@@ -33,22 +33,23 @@ describe('OpenClaw preset: a protected setting the user removed stays removed af
     const now = { gateway: { mode: 'local', port: 18789, tls: { enabled: false }, auth: { mode: 'none' } } };
     const { report, restored } = await restoreWholeFile(fx, old, now);
     expect(report.outcomes[0]!.verified).toBe(true);
-    // The hooks token and the auth token the user removed do not come back either (hooks: {} left out with its token).
-    expect(restored).toEqual({ gateway: { mode: 'local', port: 18789, tls: { enabled: false }, auth: { mode: 'none' } } });
+    // The certificate paths stay out; the auth and hooks tokens are credentials, which a repair never drops: kept from
+    // the copy (auth mode "none" is the user's, so the kept token opens nothing and closes nothing).
+    expect(restored).toEqual({ gateway: { mode: 'local', port: 18789, tls: { enabled: false }, auth: { mode: 'none', token: 'tok-old' } }, hooks: { token: 'hook-old' } });
   });
 
   it('a copy valid only with a setting the user removed is refused, the file left as it is', async () => {
-    // The validator here wants an auth token: the user removed it, so only the copy's own token would make it valid.
-    const fx2 = await openclawRestoreFixture(undefined, `if (!(cfg.gateway?.auth?.token)) { process.stderr.write('no token\\n'); process.exit(1); }\n`);
+    // The validator here wants gateway.bind: the user removed it, so only the copy's own bind would make it valid.
+    const fx2 = await openclawRestoreFixture(undefined, `if (!(cfg.gateway?.bind)) { process.stderr.write('no bind\\n'); process.exit(1); }\n`);
     try {
-      const old = { gateway: { mode: 'local', auth: { token: 'tok-old' } } };
+      const old = { gateway: { mode: 'local', bind: 'lan' } };
       await fx2.snapshots.save(Buffer.from(JSON.stringify(old)), { sourcePath: fx2.configPath, reason: 'test', kind: 'last-known-good', mode: 0o600 });
       const broken = JSON.stringify({ gateway: {} });
       await fs.writeFile(fx2.configPath, broken, { mode: 0o600 });
       const report = await runDoctor(fx2.ctx(), { fix: true, rules: [configRestoreRule()] });
       expect(report.outcomes[0]!.applied).toBe(false);
       expect(await fs.readFile(fx2.configPath, 'utf8')).toBe(broken);
-      expect(JSON.stringify(report.outcomes[0]!.details?.candidates)).toContain('gateway.auth (removed by the user)');
+      expect(JSON.stringify(report.outcomes[0]!.details?.candidates)).toContain('gateway.bind (removed by the user)');
     } finally {
       await fx2.cleanup();
     }
