@@ -141,9 +141,10 @@ function removeJsonKey(text: string, segs: readonly string[], format: 'json' | '
   }
   const [a, b] = widenToLines(text, m.start, m.valueEnd);
   let out = text.slice(0, a) + text.slice(b);
-  // The last member: strict JSON allows no trailing comma, so the previous member's comma goes too.
+  // The last member, written without a trailing comma: the previous member's comma goes too (strict JSON allows none;
+  // in JSON5 it would be a stray `{ mode: "local", port: 18789, }` the user never wrote). A comment after it stays.
   const prev = members[idx - 1];
-  if (prev?.commaEnd !== undefined && format === 'json') out = out.slice(0, prev.commaEnd - 1) + out.slice(prev.commaEnd);
+  if (prev?.commaEnd !== undefined) out = out.slice(0, prev.commaEnd - 1) + out.slice(prev.commaEnd);
   return out;
 }
 
