@@ -7,7 +7,7 @@ import { INCLUDED_FILE_BROKEN, type ConfigCheck } from './config-validity.js';
 import { checkContentFor, checkFileFor } from './validity-cache.js';
 import { findBackupCandidates } from './backup-candidates.js';
 import { ownerToGive } from '../platform/atomic-write.js';
-import { changedMeanwhileMessage, keepEvidenceOnce, makeParentDirs, readCurrent, replaceKeepingEvidence, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
+import { boundEvidenceBeside, changedMeanwhileMessage, keepEvidenceOnce, prunedEvidenceNote, makeParentDirs, readCurrent, replaceKeepingEvidence, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
 import { gatherCandidates, type RestoreCandidate } from './restore-candidates.js';
 import { carryOverText, harmfulChanges, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
 import { restoreLossNote, semanticDiff } from './semantic-diff.js';
@@ -184,6 +184,7 @@ export function configRestoreRule(): RepairRule {
           const kept = await keepEvidenceOnce(current.realPath, current.content!, current, ctx.clock);
           const evidence = kept.path;
           if (!(await replaceKeepingEvidence(current, kept.created ? evidence : undefined, removal.content, current.mode))) return changedMeanwhile(finding, spec.path, before, attempts, evidence);
+          const pruned = await boundEvidenceBeside(current.realPath, evidence);
           return withBefore({
             finding,
             applied: true,
@@ -191,7 +192,7 @@ export function configRestoreRule(): RepairRule {
             message:
               `removed ${removal.removed.join(', ')} (named by the validator as unknown); ` +
               (removal.rewritten ? 'the file had to be rewritten whole (comments and layout not kept)' : 'nothing else changed') +
-              `; the original is kept at ${evidence}`,
+              `; the original is kept at ${evidence}${prunedEvidenceNote(pruned)}`,
             after: sha256(removal.content),
             details: {
               method: 'remove-named-keys',
@@ -199,6 +200,7 @@ export function configRestoreRule(): RepairRule {
               rewritten: removal.rewritten ?? false,
               semanticDiff: semanticDiff(broken.value, removal.value),
               evidence,
+              prunedEvidence: pruned,
               preRepairSnapshot: pre?.id ?? null,
               attempts,
             },
@@ -212,6 +214,7 @@ export function configRestoreRule(): RepairRule {
           const kept = await keepEvidenceOnce(current.realPath, current.content!, current, ctx.clock);
           const evidence = kept.path;
           if (!(await replaceKeepingEvidence(current, kept.created ? evidence : undefined, back.content, current.mode))) return changedMeanwhile(finding, spec.path, before, attempts, evidence);
+          const pruned = await boundEvidenceBeside(current.realPath, evidence);
           return withBefore({
             finding,
             applied: true,
@@ -220,7 +223,7 @@ export function configRestoreRule(): RepairRule {
               `put back ${back.reverted.join(', ')} (named by the validator) as ${back.from} had them; ` +
               (back.removed?.length ? `removed ${back.removed.join(', ')} (named by the validator as unknown); ` : '') +
               (back.rewritten ? 'the file had to be rewritten whole (comments and layout not kept)' : 'every other setting kept as it is') +
-              `; the original is kept at ${evidence}`,
+              `; the original is kept at ${evidence}${prunedEvidenceNote(pruned)}`,
             after: sha256(back.content),
             details: {
               method: 'revert-named-values',
@@ -230,6 +233,7 @@ export function configRestoreRule(): RepairRule {
               rewritten: back.rewritten ?? false,
               semanticDiff: semanticDiff(broken.value, back.value),
               evidence,
+              prunedEvidence: pruned,
               preRepairSnapshot: pre?.id ?? null,
               attempts,
             },
@@ -293,6 +297,7 @@ export function configRestoreRule(): RepairRule {
       // evidence, EIO on its rename): a half repair (includes restored, main file still broken) is never left behind.
       let chosen: Awaited<ReturnType<typeof chooseCandidate>>;
       let evidence: string | undefined;
+      let pruned: string[] = [];
       try {
         const walk: RestoreWalk = { untried: 0 };
         chosen = await chooseCandidate(ctx, broken, current.content?.toString('utf8'), before, format, verdicts, walk);
@@ -338,6 +343,7 @@ export function configRestoreRule(): RepairRule {
           await undoIncludes();
           return changedMeanwhile(finding, spec.path, before, attempts, evidence);
         }
+        pruned = evidence ? await boundEvidenceBeside(current.realPath, evidence) : [];
       } catch (err) {
         await undoIncludes().catch(() => undefined);
         throw err;
@@ -366,7 +372,7 @@ export function configRestoreRule(): RepairRule {
         verified: false,
         message:
           `restored ${chosen.candidate.label} (sha256 ${after.slice(0, 12)}, ${chosen.why}) to ${spec.path}${carried}${overridden}${lost}${unparsed.note}; ` +
-          (evidence ? `the broken file is kept at ${evidence}` : 'the config file had been deleted, so there was no broken file to keep') +
+          (evidence ? `the broken file is kept at ${evidence}${prunedEvidenceNote(pruned)}` : 'the config file had been deleted, so there was no broken file to keep') +
           alsoIncluded,
         after,
         details: {
@@ -383,6 +389,7 @@ export function configRestoreRule(): RepairRule {
           ...(unparsed.note ? { protectedNotCarried: unparsed.paths } : {}),
           semanticDiff: diff,
           evidence: evidence ?? null,
+          prunedEvidence: pruned,
           preRepairSnapshot: pre?.id ?? null,
           restoredIncluded: pendingIncludes?.restored ?? [],
           attempts,

@@ -149,6 +149,71 @@ export async function keepEvidenceOnce(file: string, content: Buffer, like: Evid
 }
 
 /**
+ * How many copies of a file's broken bytes are kept beside it under one label, and how many bytes they may take. A
+ * crash storm rewriting garbage into a config (each repair keeping the new garbage) added one copy per repair, bounded
+ * only by age (30 days): 12 repairs of a 270 KB garbage file kept 13 copies, 3.2 MB, in the user's directory.
+ */
+export const EVIDENCE_BOUND = { copies: 20, bytes: 16 * 1024 * 1024 } as const;
+
+export interface EvidenceCopy {
+  name: string;
+  mtimeMs: number;
+  size: number;
+}
+
+/**
+ * Pure: the copies beyond the bound. The one this repair names (`keep`) always stays and counts first; then the newest
+ * stay while both the count and the bytes fit; every older one goes (an older copy is never kept over a newer one).
+ */
+export function evidenceOverBound(copies: readonly EvidenceCopy[], keep: string, bound: { copies: number; bytes: number } = EVIDENCE_BOUND): string[] {
+  const order = [...copies].sort((a, b) => (a.name === keep ? -1 : b.name === keep ? 1 : b.mtimeMs - a.mtimeMs || (a.name < b.name ? 1 : -1)));
+  const over: string[] = [];
+  let count = 0;
+  let bytes = 0;
+  let full = false;
+  for (const c of order) {
+    if (c.name !== keep && (full || count + 1 > bound.copies || bytes + c.size > bound.bytes)) {
+      full = true;
+      over.push(c.name);
+      continue;
+    }
+    count++;
+    bytes += c.size;
+  }
+  return over;
+}
+
+/**
+ * Removes the regular `<file>.<label>-*` copies beside the file beyond EVIDENCE_BOUND, never `keep` (the copy the
+ * repair just named); called once the repair is written, so a failed one removes nothing. Returns the removed paths
+ * (the caller names them in its outcome); a copy it cannot read or remove is left, never an error.
+ */
+export async function boundEvidenceBeside(file: string, keep: string, label = 'corrupt', bound: { copies: number; bytes: number } = EVIDENCE_BOUND): Promise<string[]> {
+  const dir = path.dirname(file);
+  const prefix = `${path.basename(file)}.${label}-`;
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const copies: EvidenceCopy[] = [];
+  for (const name of names) {
+    if (!name.startsWith(prefix) || name.length === prefix.length) continue;
+    const st = await fs.lstat(path.join(dir, name)).catch(() => undefined);
+    if (st?.isFile()) copies.push({ name, mtimeMs: st.mtimeMs, size: st.size });
+  }
+  const removed: string[] = [];
+  for (const name of evidenceOverBound(copies, path.basename(keep), bound)) {
+    const p = path.join(dir, name);
+    if (await fs.rm(p).then(() => true, () => false)) removed.push(p);
+  }
+  return removed;
+}
+
+/** How an outcome names the copies the bound removed ('' when none). */
+export function prunedEvidenceNote(removed: readonly string[], bound: { copies: number; bytes: number } = EVIDENCE_BOUND): string {
+  if (removed.length === 0) return '';
+  const shown = removed.slice(0, 5).map((p) => path.basename(p)).join(', ');
+  return `; ${removed.length} older cop${removed.length === 1 ? 'y' : 'ies'} of broken bytes beside it removed to stay within ${bound.copies} copies and ${Math.round(bound.bytes / 1048576)} MiB: ${shown}${removed.length > 5 ? ', …' : ''}`;
+}
+
+/**
  * replaceIfUnchanged, with the evidence this repair wrote for the bytes it replaces (not an earlier one it reused): when the write throws (a rename refused by an
  * append-only file, a full disk) and the file still holds those bytes, the evidence is a stray copy of bytes still in
  * place and is removed, so a failed repair leaves nothing behind (each Level 2 attempt would add another).
