@@ -30,6 +30,7 @@ import { recoverAbandonedGuards } from '../drill/file-guard.js';
 import { drillBackupRoots } from '../drill/drill-leftovers.js';
 import type { FileLock, LockOwner } from '../platform/file-lock.js';
 import { exitWithError } from './json-error.js';
+import { fileStamp } from '../platform/file-stamp.js';
 
 const ENTRY = fileURLToPath(new URL('./main.js', import.meta.url));
 
@@ -195,7 +196,7 @@ export function registerDrill(program: Command): void {
       const scenarios = parseScenarioList(scenarioArg);
       if ('error' in scenarios) fail(scenarios.error, 2);
       const { dead, lock, releasedOnEarlyExit, target, restore, stop, say, ctx } = await drillSession(program, o, o.storm);
-      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      const stamp = fileStamp(Date.now());
       const mdFile = path.resolve(o.report ?? path.join(target.stateDir, 'drills', `drill-${stamp}.md`));
       const jsonFile = mdFile.replace(/\.md$/i, '') + '.json';
       const skipped = skippedScenarios(ctx, scenarios);
@@ -367,7 +368,7 @@ async function chaosAction(program: Command, o: DrillOpts, storm: number): Promi
   }
   const seed = o.seed ?? Math.floor(Math.random() * 0xffffffff);
   const { dead, lock, releasedOnEarlyExit, target, restore, stop, say, ctx } = await drillSession(program, o, storm);
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const stamp = fileStamp(Date.now());
   const mdFile = path.resolve(o.report ?? path.join(target.stateDir, 'drills', `chaos-${stamp}.md`));
   const base = mdFile.replace(/\.md$/i, '');
   const command = chaosCommandLine(o, kinds, seed, storm);

@@ -7,6 +7,7 @@ import type { Incident, ServiceRecord } from '../decide/service-state.js';
 import { dropMisshapenFields, type StateShapeProblem } from './state-shape.js';
 import { wholeReadLimit } from './heap-watch.js';
 import type { HeapFigures } from '../platform/heap-figures.js';
+import { fileStamp } from '../platform/file-stamp.js';
 
 export interface ServiceState {
   record: ServiceRecord;
@@ -123,7 +124,7 @@ export class StateStore {
   }
 
   private stamp(): string {
-    return new Date(this.now()).toISOString().replace(/[:.]/g, '-');
+    return fileStamp(this.now());
   }
 
   /** Atomic and checked: throws on a failed or short write, and then state.json still holds the previous good copy. */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Clock } from '../platform/clock.js';
 import { findBackupCandidates } from './backup-candidates.js';
 import { putBackFile, putBackIfUnchanged, readCurrent, type CurrentFile } from './safe-user-write.js';
+import { fileStamp } from '../platform/file-stamp.js';
 
 /** Where a backup copy pushed out of the chain by a kept run is kept: <stateDir>/evidence/backups/<service>/<time>-<name>. */
 export function backupEvidenceDir(stateDir: string, service: string): string {
@@ -64,7 +65,7 @@ export async function putBackBackupChain(
  */
 export async function stageBackupChain(before: ReadonlyMap<string, CurrentFile>, dir: string, clock: Clock, staged: Map<string, string>): Promise<void> {
   if (before.size === 0) return;
-  const stamp = new Date(clock.now()).toISOString().replace(/[:.]/g, '-');
+  const stamp = fileStamp(clock.now());
   try {
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     let n = 0;
@@ -108,7 +109,7 @@ export async function keepPushedOut(
     if (now.content !== undefined) present.push(now.content);
   }
   const kept: string[] = [];
-  const stamp = new Date(clock.now()).toISOString().replace(/[:.]/g, '-');
+  const stamp = fileStamp(clock.now());
   for (const [file, was] of before) {
     if (present.some((b) => b.equals(was.content!))) continue;
     const target = path.join(dir, `${stamp}-${path.basename(file)}`);

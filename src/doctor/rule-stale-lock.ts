@@ -6,6 +6,7 @@ import { PID_FILE_MAX_BYTES, readRegularFile } from '../platform/read-regular.js
 import { expandPathGlob } from './path-glob.js';
 import { judgeOwner, liveProcess, ownerInNestedPidNamespace, parseLock, type LiveProcess, type LockRecord, type OwnerVerdict } from './lock-owner.js';
 import type { DoctorContext, Finding, RepairRule } from './types.js';
+import { fileStamp } from '../platform/file-stamp.js';
 
 export const STALE_LOCK = 'stale-lock';
 
@@ -120,7 +121,7 @@ export function staleLockRule(opts: StaleLockOptions = {}): RepairRule {
       if (!v.gone) return { finding, applied: false, verified: false, message: `${file} left alone: ${v.reason}` };
       const dir = lockEvidenceDir(ctx.stateDir, ctx.service.name);
       await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-      const kept = await keepLockCopy(dir, `${new Date(ctx.clock.now()).toISOString().replace(/[:.]/g, '-')}-${path.basename(file)}`, lock.bytes);
+      const kept = await keepLockCopy(dir, `${fileStamp(ctx.clock.now())}-${path.basename(file)}`, lock.bytes);
       // Removed only if it still holds the bytes judged (rename-then-compare would race the owner's own write).
       const again = await readRegularFile(file, { maxBytes: PID_FILE_MAX_BYTES }).catch(() => undefined);
       if (again && !again.equals(lock.bytes)) return { finding, applied: false, verified: false, message: `${file} changed while being judged; left alone (copy kept at ${kept})` };

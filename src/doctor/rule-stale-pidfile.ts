@@ -8,6 +8,7 @@ import type { Finding, RepairRule } from './types.js';
 import { ownerInNestedPidNamespace } from './lock-owner.js';
 import { keepLockCopy, lockEvidenceDir } from './rule-stale-lock.js';
 import { startedAfterPidFile, stalePidFileText } from '../supervisor/pid-file-owner.js';
+import { fileStamp } from '../platform/file-stamp.js';
 
 export const STALE_PIDFILE = 'stale-pidfile';
 
@@ -59,7 +60,7 @@ async function keepPidfileCopy(stateDir: string, service: string, file: string, 
   try {
     const dir = lockEvidenceDir(stateDir, service);
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-    return { path: await keepLockCopy(dir, `${new Date(now).toISOString().replace(/[:.]/g, '-')}-${path.basename(file)}`, content) };
+    return { path: await keepLockCopy(dir, `${fileStamp(now)}-${path.basename(file)}`, content) };
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err) };
   }

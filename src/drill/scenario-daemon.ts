@@ -13,6 +13,7 @@ import { pollUntil } from './poll.js';
 import { cutSnippet } from '../platform/cut-text.js';
 import type { Clock } from '../platform/clock.js';
 import { isStrictlyInside, realPathAsFarAsExists } from '../platform/path-inside.js';
+import { fileStamp } from '../platform/file-stamp.js';
 
 /**
  * Polls the service every 50 ms while the daemon is away, counting the answers that were not 2xx. A look waits for its
@@ -187,7 +188,7 @@ export const nuclearScenario: Scenario = {
       if (!(stillRuns(service) && sendSignal(-servicePid, 'SIGKILL'))) signalInstance(service, 'SIGKILL');
       if (info) await waitDead(info.pid, ctx.clock, 5000, info.pidStartTime);
       await pollUntil(() => !stillRuns(service), { clock: ctx.clock, timeoutMs: 5000, intervalMs: 20 });
-      const aside = `${stateDir}.drill-nuclear-${new Date(faultAt).toISOString().replace(/[:.]/g, '-')}`;
+      const aside = `${stateDir}.drill-nuclear-${fileStamp(faultAt)}`;
       try {
         renameSync(stateDir, aside);
       } catch {

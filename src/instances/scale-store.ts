@@ -7,6 +7,7 @@ import { wholeReadLimit } from '../daemon/heap-watch.js';
 import type { ServiceConfig } from '../config/schema.js';
 import { MAX_INSTANCES, declaredCount, isScaled } from './scaled.js';
 import { MAX_PORT, portClashes, roomFor, type PortedService } from './port-ranges.js';
+import { fileStamp } from '../platform/file-stamp.js';
 
 export const SCALE_FILE = 'scale.json';
 /**
@@ -90,7 +91,7 @@ export function keepCorruptScaleFile(stateDir: string, now: number, opts: { maxB
   } catch {
     // not JSON: moved aside below
   }
-  const stamp = `${file}.corrupt-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
+  const stamp = `${file}.corrupt-${fileStamp(now)}`;
   let aside = stamp;
   for (let n = 1; existsSync(aside) && n < 100; n++) aside = `${stamp}-${n}`;
   renameSync(file, aside);

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
+import { fileStamp } from './file-stamp.js';
 
 export const INSTALL_RECORD = 'install-record.json';
 export const INSTALL_COPIES_DIR = 'install-backups';
@@ -51,7 +52,7 @@ export async function changedSinceInstall(file: string, record: Record<string, s
 export async function keepInstallCopy(stateDir: string, file: string, content: Buffer, now: number): Promise<string> {
   const dir = path.join(stateDir, INSTALL_COPIES_DIR);
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-  const stamp = new Date(now).toISOString().replace(/[:.]/g, '-');
+  const stamp = fileStamp(now);
   // Bounded: a name taken by an earlier copy in the same millisecond gets a suffix.
   for (let i = 0; i < 100; i++) {
     const copy = path.join(dir, `${path.basename(file)}.${stamp}${i === 0 ? '' : `.${i}`}`);

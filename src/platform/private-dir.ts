@@ -2,6 +2,7 @@
 // a hand-made `mkdir` left open to other users is closed (ours), or named in a warning (another owner's).
 import { chmodSync, linkSync, lstatSync, mkdirSync, renameSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { specialKind } from './read-regular.js';
+import { fileStamp } from './file-stamp.js';
 
 /**
  * Creates `dir` 0700 if missing. If it exists with group or other bits set: owned by this user, the bits are removed
@@ -39,7 +40,7 @@ export function moveAsideNonDir(dir: string, now: number): string | undefined {
   } catch {
     // a dangling or looping link: not a directory either
   }
-  const keptAs = `${dir}.not-a-dir-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
+  const keptAs = `${dir}.not-a-dir-${fileStamp(now)}`;
   renameSync(dir, keptAs);
   return keptAs;
 }
@@ -74,7 +75,7 @@ export function moveAsideNonFile(file: string, now: number, tag = 'not-a-file'):
   } catch {
     was = 'a dangling link';
   }
-  const keptAs = `${file}.${tag}-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
+  const keptAs = `${file}.${tag}-${fileStamp(now)}`;
   renameSync(file, keptAs);
   try {
     if (lstatSync(keptAs).isFile()) {

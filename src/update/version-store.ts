@@ -4,6 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic } from '../platform/atomic-write.js';
 import type { CommandRunner, RunResult } from '../doctor/types.js';
+import { fileStamp } from '../platform/file-stamp.js';
 
 /** <dir>/active.json: what runs now and what ran before (the rollback target). */
 export interface ActiveRecord {
@@ -144,7 +145,7 @@ export class VersionStore {
     const dest = this.versionDir(v);
     const old = await fs.lstat(dest).catch(() => undefined);
     // A broken tree under the same name is kept as evidence, never deleted.
-    if (old) await fs.rename(dest, path.join(this.dir, `.replaced-${v}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
+    if (old) await fs.rename(dest, path.join(this.dir, `.replaced-${v}-${fileStamp(Date.now())}`));
     await fs.rename(tmp, dest);
     removedLeftovers.push(...(await this.pruneReplaced(KEEP_REPLACED_TREES)));
     return { ok: true, ms: Date.now() - started, removedLeftovers };
