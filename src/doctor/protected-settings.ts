@@ -3,6 +3,7 @@ import type { ServiceConfig } from '../config/schema.js';
 import { deletePath, getPath, joinPath, leaves, matchesAny, sameValue, setPath, splitPath } from './config-paths.js';
 import { parseConfigText, serializeConfig, type ConfigFormat } from '../platform/config-file.js';
 import { removeKeysFromText, setValuesInText } from './text-key-removal.js';
+import { endsInKeyWord, mentionsSecret } from '../observe/secret-keys.js';
 
 export interface ProtectedChange {
   path: string;
@@ -72,7 +73,8 @@ export function harmfulChanges(changes: readonly ProtectedChange[]): ProtectedCh
 export function isCredentialPath(path: string): boolean {
   const key = splitPath(path).filter((s) => !/^\d+$/.test(s)).pop() ?? '';
   if (/^(cert|key)Path$/i.test(key)) return false;
-  return /token|passw(or)?d|secret|api.?key|encrypt.?key|private.?key|key(file)?$|serviceAccount|credential|authDir|authorization|cookie/i.test(key);
+  // The redaction's one rule for secret names (observe/secret-keys.ts), and the files and folders that hold one.
+  return mentionsSecret(key) || endsInKeyWord(key) || /key(file)?$|passw(or)?d|serviceAccount|authDir/i.test(key);
 }
 
 /**
