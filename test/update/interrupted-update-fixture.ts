@@ -9,9 +9,7 @@ import { NODE, markServices, readJournalFile, startTestDaemon, tempDir, type Tes
 import { CLI } from '../helpers/cli.js';
 import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
-import { VersionStore } from '../../src/update/version-store.js';
-import { spawnRunner } from '../../src/doctor/command-runner.js';
-import { packFake, type FakeMode } from './fake-package.js';
+import { installFake, packFake, type FakeMode } from './fake-package.js';
 
 export interface InterruptedSetup {
   dir: string;
@@ -67,11 +65,8 @@ export function interruptedUpdate(opts: { prefix: string; packs: ReadonlyArray<[
     const dir = await fs.realpath(tempDir('clawback-upd-int-'));
     dirs.push(dir);
     const versions = path.join(dir, 'versions');
-    const store = new VersionStore(versions, 'fake-gw');
     const cache = path.join(path.dirname(tgz), 'npm-cache');
-    const r = await store.install('1.0.0', path.join(tgz, 'fake-gw-1.0.0.tgz'), { runner: spawnRunner(), npm: ['npm'], args: ['--offline', '--cache', cache], env: { ...(process.env as Record<string, string>) }, timeoutMs: 120_000 });
-    expect(r.ok).toBe(true);
-    await store.switchTo('1.0.0', 'initial install', Date.now());
+    await installFake(versions, tgz, '1.0.0', cache);
     const port = await freePort();
     const cfgPath = path.join(dir, 'gw.json');
     const statePath = path.join(dir, 'gw-state', 'main.db');

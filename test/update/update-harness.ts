@@ -4,9 +4,7 @@ import path from 'node:path';
 import { startTestDaemon, tempDir, NODE, type TestDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/processes.js';
-import { VersionStore } from '../../src/update/version-store.js';
-import { spawnRunner } from '../../src/doctor/command-runner.js';
-import { packFake, type FakeMode } from './fake-package.js';
+import { installFake, packFake, type FakeMode } from './fake-package.js';
 import type { UpdateRunView } from '../../src/update/update-plugin.js';
 
 export interface UpdateHarnessOptions {
@@ -52,10 +50,7 @@ export async function startUpdateHarness(o: UpdateHarnessOptions): Promise<Updat
   const versions = path.join(dir, 'versions');
   const cache = path.join(dir, 'npm-cache');
   const first = o.packages[0]![0];
-  const store = new VersionStore(versions, 'fake-gw');
-  const r = await store.install(first, path.join(tgz, `fake-gw-${first}.tgz`), { runner: spawnRunner(), npm: ['npm'], args: ['--offline', '--cache', cache], env: { ...(process.env as Record<string, string>) }, timeoutMs: 120_000 });
-  if (!r.ok) throw new Error(`installing fake-gw ${first}: ${r.error}`);
-  await store.switchTo(first, 'initial install', Date.now());
+  await installFake(versions, tgz, first, cache);
   const files = o.filesDir ?? dir;
   const port = await freePort();
   const cfgPath = path.join(files, 'gw.json');

@@ -5,10 +5,10 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { waitFor } from '../helpers/processes.js';
 import { VersionStore } from '../../src/update/version-store.js';
-import { spawnRunner } from '../../src/doctor/command-runner.js';
 import { inFlightFile, writeInFlight } from '../../src/update/update-in-flight.js';
 import { takeBackup } from '../../src/update/state-backup.js';
 import { interruptedUpdate } from './interrupted-update-fixture.js';
+import { installFake } from './fake-package.js';
 
 describe('an update killed during its rollback (real daemon process, real npm installs from tarballs)', () => {
   // update.watch short: the rollback of 4.0.0 starts soon after the switch.
@@ -43,11 +43,8 @@ describe('an update killed during its rollback (real daemon process, real npm in
 
   it('killed after the restore, before `current` went back (a new version that would come up on the old files): rolled back, not kept', async () => {
     const s = await setup();
-    const store = new VersionStore(s.versions, 'fake-gw');
     const tgz = tarballs();
-    const cache = path.join(path.dirname(tgz), 'npm-cache');
-    const r = await store.install('5.0.0', path.join(tgz, 'fake-gw-5.0.0.tgz'), { runner: spawnRunner(), npm: ['npm'], args: ['--offline', '--cache', cache], env: { ...(process.env as Record<string, string>) }, timeoutMs: 120_000 });
-    expect(r.ok).toBe(true);
+    const store = await installFake(s.versions, tgz, '5.0.0', path.join(path.dirname(tgz), 'npm-cache'), { current: false });
     // Where such a kill leaves things: `current` -> 5.0.0, the files from before the update back in place, and the
     // record of the update saying its rollback had begun (as the update writes it before restoring anything).
     const backupDir = path.join(s.stateDir, 'updates', 'gw', 'run-1');

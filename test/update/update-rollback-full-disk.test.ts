@@ -5,9 +5,7 @@ import { startTestDaemon, tempDir, NODE, type TestDaemon } from '../helpers/daem
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/processes.js';
 import { mountSmallDisk, type SmallDisk } from '../helpers/tmpfs.js';
-import { VersionStore } from '../../src/update/version-store.js';
-import { spawnRunner } from '../../src/doctor/command-runner.js';
-import { packFake } from './fake-package.js';
+import { installFake, packFake } from './fake-package.js';
 import type { UpdateRunView } from '../../src/update/update-plugin.js';
 
 /**
@@ -34,11 +32,8 @@ describe('an update rolled back on a full disk (real daemon, real tmpfs, real np
     await packFake(tgz, '1.0.0', 'good');
     await packFake(tgz, '2.0.0', 'crash');
     versions = path.join(outside, 'versions');
-    const store = new VersionStore(versions, 'fake-gw');
     const cache = path.join(outside, 'npm-cache');
-    const r = await store.install('1.0.0', path.join(tgz, 'fake-gw-1.0.0.tgz'), { runner: spawnRunner(), npm: ['npm'], args: ['--offline', '--cache', cache], env: { ...(process.env as Record<string, string>) }, timeoutMs: 120_000 });
-    expect(r.ok).toBe(true);
-    await store.switchTo('1.0.0', 'initial install', Date.now());
+    await installFake(versions, tgz, '1.0.0', cache);
     disk = mountSmallDisk('4m');
     const dir = disk.dir;
     port = await freePort();

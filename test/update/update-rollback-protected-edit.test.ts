@@ -7,9 +7,7 @@ import path from 'node:path';
 import { startTestDaemon, tempDir, NODE, type TestDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/processes.js';
-import { VersionStore } from '../../src/update/version-store.js';
-import { spawnRunner } from '../../src/doctor/command-runner.js';
-import { packFake } from './fake-package.js';
+import { installFake, packFake } from './fake-package.js';
 import type { UpdateRunView } from '../../src/update/update-plugin.js';
 
 describe('a protected setting changed during the post-update watch (real daemon, real npm installs from tarballs)', () => {
@@ -26,11 +24,8 @@ describe('a protected setting changed during the post-update watch (real daemon,
     await packFake(tgz, '1.0.0', 'good');
     await packFake(tgz, '2.0.0', 'never-ready');
     versions = path.join(dir, 'versions');
-    const store = new VersionStore(versions, 'fake-gw');
     const cache = path.join(dir, 'npm-cache');
-    const r = await store.install('1.0.0', path.join(tgz, 'fake-gw-1.0.0.tgz'), { runner: spawnRunner(), npm: ['npm'], args: ['--offline', '--cache', cache], env: { ...(process.env as Record<string, string>) }, timeoutMs: 120_000 });
-    expect(r.ok).toBe(true);
-    await store.switchTo('1.0.0', 'initial install', Date.now());
+    await installFake(versions, tgz, '1.0.0', cache);
     port = await freePort();
     cfgPath = path.join(dir, 'gw.json');
     const statePath = path.join(dir, 'gw-state', 'main.db');
