@@ -10,6 +10,22 @@ import { CLI } from '../helpers/cli.js';
 import { spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
 import { installFake, packFake, type FakeMode } from './fake-package.js';
+import { VersionStore } from '../../src/update/version-store.js';
+import { writeInFlight } from '../../src/update/update-in-flight.js';
+import { takeBackup } from '../../src/update/state-backup.js';
+
+/**
+ * Where a daemon stopped during the update's watch leaves things when its rollback's restore was cut short: the files
+ * from before the update backed up (run-2), the state file as 4.0.0 left it ('opened by 4.0.0'), the record saying the
+ * rollback had begun, and `current` back on 1.0.0.
+ */
+export async function rollbackCutShort(s: InterruptedSetup): Promise<void> {
+  const backupDir = path.join(s.stateDir, 'updates', 'gw', 'run-2');
+  await takeBackup(backupDir, [s.cfgPath], [path.join(s.dir, 'gw-state', '*.db')], Date.now());
+  await fs.appendFile(s.statePath, 'opened by 4.0.0\n');
+  await writeInFlight(s.stateDir, { runId: 'run-2', service: 'gw', from: '1.0.0', to: '4.0.0', backupDir, startedAt: Date.now() - 60_000, by: 'test', rollback: { reason: 'rollback: the daemon stopped during the update', at: Date.now() - 1_000 } });
+  await new VersionStore(s.versions, 'fake-gw').switchTo('1.0.0', 'rollback: the daemon stopped during the update', Date.now());
+}
 
 export interface InterruptedSetup {
   dir: string;

@@ -5,11 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { waitFor } from '../helpers/processes.js';
-import { VersionStore } from '../../src/update/version-store.js';
-import { inFlightFile, writeInFlight } from '../../src/update/update-in-flight.js';
-import { takeBackup } from '../../src/update/state-backup.js';
+import { inFlightFile } from '../../src/update/update-in-flight.js';
 import { readJournalFile } from '../helpers/daemon.js';
-import { interruptedUpdate } from './interrupted-update-fixture.js';
+import { interruptedUpdate, rollbackCutShort } from './interrupted-update-fixture.js';
 
 const startsOf = (stateDir: string): Array<{ reason?: string; pid?: number; time: number }> =>
   readJournalFile(path.join(stateDir, 'journal.jsonl'))
@@ -46,11 +44,7 @@ describe('the boot of a daemon after an interrupted update (real daemon processe
 
   it('rolled back with its restore cut short: 1.0.0 is never started on the state file 4.0.0 left (no start at boot)', async () => {
     const s = await setup();
-    const backupDir = path.join(s.stateDir, 'updates', 'gw', 'run-2');
-    await takeBackup(backupDir, [s.cfgPath], [path.join(s.dir, 'gw-state', '*.db')], Date.now());
-    await fs.appendFile(s.statePath, 'opened by 4.0.0\n');
-    await writeInFlight(s.stateDir, { runId: 'run-2', service: 'gw', from: '1.0.0', to: '4.0.0', backupDir, startedAt: Date.now() - 60_000, by: 'test', rollback: { reason: 'rollback: the daemon stopped during the update', at: Date.now() - 1_000 } });
-    await new VersionStore(s.versions, 'fake-gw').switchTo('1.0.0', 'rollback: the daemon stopped during the update', Date.now());
+    await rollbackCutShort(s);
 
     const td = await nextDaemon(s);
     await waitFor(() => journaled(td.stateDir, 'update.failed').length + journaled(td.stateDir, 'update.rolled-back').length > 0 || undefined, { timeoutMs: 60_000, intervalMs: 200 });

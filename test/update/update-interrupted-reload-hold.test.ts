@@ -8,21 +8,15 @@ import YAML from 'yaml';
 import { NODE, readJournalFile } from '../helpers/daemon.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { spawnMarked, waitFor } from '../helpers/processes.js';
-import { VersionStore } from '../../src/update/version-store.js';
-import { inFlightFile, writeInFlight } from '../../src/update/update-in-flight.js';
-import { takeBackup } from '../../src/update/state-backup.js';
-import { interruptedUpdate } from './interrupted-update-fixture.js';
+import { inFlightFile } from '../../src/update/update-in-flight.js';
+import { interruptedUpdate, rollbackCutShort } from './interrupted-update-fixture.js';
 
 describe('a config reload adding a service with an interrupted update (real daemon process, built CLI)', () => {
   const { cleanup, setup, servedVersion, journaled } = interruptedUpdate({ prefix: 'clawback-upd-rh-', packs: [['1.0.0', 'good']], watch: '4s' });
 
   it('rolled back with its restore cut short, added back by a reload: not started until its files are restored', async () => {
     const s = await setup();
-    const backupDir = path.join(s.stateDir, 'updates', 'gw', 'run-2');
-    await takeBackup(backupDir, [s.cfgPath], [path.join(s.dir, 'gw-state', '*.db')], Date.now());
-    await fs.appendFile(s.statePath, 'opened by 4.0.0\n');
-    await writeInFlight(s.stateDir, { runId: 'run-2', service: 'gw', from: '1.0.0', to: '4.0.0', backupDir, startedAt: Date.now() - 60_000, by: 'test', rollback: { reason: 'rollback: the daemon stopped during the update', at: Date.now() - 1_000 } });
-    await new VersionStore(s.versions, 'fake-gw').switchTo('1.0.0', 'rollback: the daemon stopped during the update', Date.now());
+    await rollbackCutShort(s);
 
     // The daemon runs a config without gw; a reload adds it.
     const full = readFileSync(s.config, 'utf8');

@@ -4,10 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { waitFor } from '../helpers/processes.js';
-import { VersionStore } from '../../src/update/version-store.js';
 import { inFlightFile, writeInFlight } from '../../src/update/update-in-flight.js';
 import { takeBackup } from '../../src/update/state-backup.js';
-import { interruptedUpdate } from './interrupted-update-fixture.js';
+import { interruptedUpdate, rollbackCutShort } from './interrupted-update-fixture.js';
 import { installFake } from './fake-package.js';
 
 describe('an update killed during its rollback (real daemon process, real npm installs from tarballs)', () => {
@@ -65,11 +64,7 @@ describe('an update killed during its rollback (real daemon process, real npm in
     const s = await setup();
     // Where a daemon stopping during the update's watch leaves things when its restore fails half-way: `current` back on
     // 1.0.0 (active.json says why), the config restored, the state file still as 4.0.0 left it, the record kept.
-    const backupDir = path.join(s.stateDir, 'updates', 'gw', 'run-2');
-    await takeBackup(backupDir, [s.cfgPath], [path.join(s.dir, 'gw-state', '*.db')], Date.now());
-    await fs.appendFile(s.statePath, 'opened by 4.0.0\n');
-    await writeInFlight(s.stateDir, { runId: 'run-2', service: 'gw', from: '1.0.0', to: '4.0.0', backupDir, startedAt: Date.now() - 60_000, by: 'test', rollback: { reason: 'rollback: the daemon stopped during the update', at: Date.now() - 1_000 } });
-    await new VersionStore(s.versions, 'fake-gw').switchTo('1.0.0', 'rollback: the daemon stopped during the update', Date.now());
+    await rollbackCutShort(s);
 
     const td = await nextDaemon(s);
     await waitFor(() => journaled(td.stateDir, 'update.failed').length + journaled(td.stateDir, 'update.rolled-back').length > 0 || undefined, { timeoutMs: 60_000, intervalMs: 200 });
