@@ -17,8 +17,10 @@ describe('crash-loop drill held (config) by an exit 78 the doctor has nothing to
   let d: DrillDaemon;
   const lock = path.join(os.tmpdir(), `clawback-crash-loop-78-norepair-${process.pid}-${Date.now()}.lock`);
   beforeAll(async () => {
-    const gate = 'if [ -e "$0" ]; then rm -f "$0"; echo "lock $0 is left: refusing to start" >&2; exit 78; fi; exec "$@"';
-    d = await startDrillDaemon('gateway', { env: { DEMO_LOCK_FILE: lock }, command: ['/bin/sh', '-c', gate, lock, NODE, DEMO_GATEWAY_SERVER, '--port', '{port}'] });
+    // The instance takes the lock as it starts (the shell, before the gateway: a kill on sight under load came before
+    // the gateway's own lock, so no instance ever refused and the breaker tripped instead); a SIGKILL leaves it.
+    const gate = 'if [ -e "$0" ]; then rm -f "$0"; echo "lock $0 is left: refusing to start" >&2; exit 78; fi; : > "$0"; exec "$@"';
+    d = await startDrillDaemon('gateway', { command: ['/bin/sh', '-c', gate, lock, NODE, DEMO_GATEWAY_SERVER, '--port', '{port}'] });
   }, 60_000);
   afterAll(async () => {
     await d?.stop();
