@@ -379,10 +379,6 @@ export interface DiskRollback {
 }
 
 /**
- * Puts the old version back on disk: the backed-up files (each on its own), then `current`. Never throws: a file that
- * cannot be restored (a full disk) must not leave `current` on the failed version with the service stopped.
- */
-/**
  * The protected settings (configFile.protect: the OpenClaw preset's gateway.auth...) the config now holds differently
  * from its backup: a person's change since the backup (a token rotated during the watch) that a restore would overwrite.
  */
@@ -400,6 +396,10 @@ async function protectedSinceBackup(service: ServiceConfig, backupDir: string, m
   return protectedChanges(a.value, b.value, patterns).map((c) => `${c.path} (${c.change})`);
 }
 
+/**
+ * Puts the old version back on disk: the backed-up files (each on its own), then `current`. Never throws: a file that
+ * cannot be restored (a full disk) must not leave `current` on the failed version with the service stopped.
+ */
 export async function rollBackOnDisk(store: VersionStore, backupDir: string, manifest: BackupManifest | undefined, prev: string, reason: string, now: number, service?: ServiceConfig): Promise<DiskRollback> {
   const changed = service ? await protectedSinceBackup(service, backupDir, manifest).catch(() => []) : [];
   const { restore, problems, notRestored } = await restoreFiles(backupDir, manifest);
