@@ -30,19 +30,7 @@ export function ensurePrivateDir(dir: string, uid: number | undefined = process.
  * undefined when `dir` is missing or a directory (a link to a directory is the user's choice and kept).
  */
 export function moveAsideNonDir(dir: string, now: number): string | undefined {
-  try {
-    lstatSync(dir);
-  } catch {
-    return undefined;
-  }
-  try {
-    if (statSync(dir).isDirectory()) return undefined;
-  } catch {
-    // a dangling or looping link: not a directory either
-  }
-  const keptAs = `${dir}.not-a-dir-${fileStamp(now)}`;
-  renameSync(dir, keptAs);
-  return keptAs;
+  return moveAsideUnless(dir, 'directory', now, 'not-a-dir')?.keptAs;
 }
 
 /** What was found in a file's place and where it was kept (moveAsideNonFile). */
@@ -60,28 +48,35 @@ export interface MovedAside {
  * file that took its place between the look and the rename (a contender's fresh lock) is put back and left alone.
  */
 export function moveAsideNonFile(file: string, now: number, tag = 'not-a-file'): MovedAside | undefined {
+  return moveAsideUnless(file, 'file', now, tag);
+}
+
+/** Both of the above: `p` renamed to `<p>.<tag>-<time>` unless missing or (itself or through a link) of the kind wanted. */
+function moveAsideUnless(p: string, want: 'file' | 'directory', now: number, tag: string): MovedAside | undefined {
   let link: Stats;
   try {
-    link = lstatSync(file);
+    link = lstatSync(p);
   } catch {
     return undefined;
   }
-  if (link.isFile()) return undefined;
+  const isWanted = (st: Stats): boolean => (want === 'file' ? st.isFile() : st.isDirectory());
+  if (isWanted(link)) return undefined;
   let was: string;
   try {
-    const target = statSync(file);
-    if (target.isFile()) return undefined;
+    const target = statSync(p);
+    if (isWanted(target)) return undefined;
     was = link.isSymbolicLink() ? `a link to ${specialKind(target)}` : specialKind(target);
   } catch {
     was = 'a dangling link';
   }
-  const keptAs = `${file}.${tag}-${fileStamp(now)}`;
-  renameSync(file, keptAs);
+  const keptAs = `${p}.${tag}-${fileStamp(now)}`;
+  renameSync(p, keptAs);
+  if (want === 'directory') return { was, keptAs };
   try {
     if (lstatSync(keptAs).isFile()) {
       // Not what we looked at: a regular file made there meanwhile. Back where it was, unless another took its place.
       try {
-        linkSync(keptAs, file);
+        linkSync(keptAs, p);
       } finally {
         unlinkSync(keptAs);
       }
