@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../platform/atomic-write.js';
+import { specialKind } from '../platform/read-regular.js';
 
 /** Written before an update stops its service, removed once the update has finished either way. */
 export interface UpdateInFlight {
@@ -44,7 +45,7 @@ export async function readInFlight(stateDir: string, service: string): Promise<U
     // Not a regular file (a FIFO, a socket, a directory): never opened, or the read of a FIFO nobody writes waits forever
     // (the daemon's boot with it). Reported as unreadable: the service is held for a person, the file kept as it is.
     const st = await fs.stat(file);
-    if (!st.isFile()) return { error: `${file}: not a regular file (${st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'a device'})` };
+    if (!st.isFile()) return { error: `${file}: not a regular file (${specialKind(st)})` };
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
