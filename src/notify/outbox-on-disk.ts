@@ -4,6 +4,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { nameOfFolder } from './channel-folder.js';
 import { DEAD_DIR, ENTRY_FILE_RE, KEPT_FILE, RATE_LIMIT_FILE } from './outbox-layout.js';
+import type { StrandedWhy } from './stranded.js';
+
+const WHYS: ReadonlySet<string> = new Set<StrandedWhy>(['disabled', 'removed', 'moved', 'unknown-destination']);
 
 /** One channel's alerts kept on disk: pending ones, those among them past their retry budget, and a saved 429 wait. */
 export interface OutboxOnDisk {
@@ -14,18 +17,19 @@ export interface OutboxOnDisk {
   /** Wall ms the saved rate-limit wait ends, when it is still ahead. */
   rateLimitedUntil?: number;
   /** Of `pending`, those the daemon keeps and does not send (stranded: removed, disabled, moved), and why, as it last recorded. */
-  kept?: { n: number; why: string };
+  kept?: { n: number; why: StrandedWhy };
 }
 
 /** The daemon's record of what it keeps (KEPT_FILE), per channel; {} when there is none or it cannot be read. */
-function readKept(outbox: string): Record<string, { n: number; why: string }> {
+function readKept(outbox: string): Record<string, { n: number; why: StrandedWhy }> {
   try {
     const parsed: unknown = JSON.parse(readFileSync(path.join(outbox, KEPT_FILE), 'utf8'));
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
-    const out: Record<string, { n: number; why: string }> = {};
+    const out: Record<string, { n: number; why: StrandedWhy }> = {};
     for (const [name, v] of Object.entries(parsed as Record<string, unknown>)) {
       const k = v as { n?: unknown; why?: unknown } | null;
-      if (typeof k?.n === 'number' && k.n > 0 && typeof k.why === 'string') out[name] = { n: k.n, why: k.why };
+      // A why this release does not know (a newer one wrote it) is left out: the plain wording then applies.
+      if (typeof k?.n === 'number' && k.n > 0 && typeof k.why === 'string' && WHYS.has(k.why)) out[name] = { n: k.n, why: k.why as StrandedWhy };
     }
     return out;
   } catch {
