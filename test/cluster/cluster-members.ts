@@ -116,11 +116,18 @@ export async function endMembers(members: readonly Member[]): Promise<void> {
 
 /** GET the member's service address: its answer ("member token"), or null when nothing answers. */
 export async function ask(port: number, timeoutMs = 250): Promise<string | null> {
+  return (await askWhy(port, timeoutMs)).answer;
+}
+
+/** As ask, with what came back instead when nothing answered as the service does (for failure messages). */
+async function askWhy(port: number, timeoutMs = 250): Promise<{ answer: string | null; why: string }> {
   try {
     const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(timeoutMs) });
-    return res.status === 200 ? (await res.text()).trim() : null;
-  } catch {
-    return null;
+    const text = (await res.text()).trim();
+    return res.status === 200 ? { answer: text, why: 'answered' } : { answer: null, why: `HTTP ${res.status} ${text.slice(0, 80)}` };
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code;
+    return { answer: null, why: cause ?? (err as Error).name ?? String(err) };
   }
 }
 
@@ -162,16 +169,35 @@ export function watchAnswers(members: Member[]): { overlaps: Array<{ at: number;
 
 /** The one member answering now, waiting until exactly one does. */
 export async function activeMember(members: Member[], timeoutMs = 40_000): Promise<Member> {
-  // Said on a time-out: none answering (no lease: etcd slow, a start failing) and two answering are different stories.
+  // Said on a time-out: none answering (no lease: etcd slow, a start failing) and two answering are different stories;
+  // so are a refused connection, a time-out and another answer on the service port (once seen with the service healthy).
   let last: Member[] = [];
+  const why = new Map<string, string>();
   return waitFor(
     async () => {
-      const answers = await Promise.all(members.map((m) => ask(m.servicePort)));
-      last = members.filter((_, i) => answers[i] !== null);
+      const answers = await Promise.all(members.map((m) => askWhy(m.servicePort)));
+      members.forEach((m, i) => why.set(m.name, answers[i]!.why));
+      last = members.filter((_, i) => answers[i]!.answer !== null);
       return last.length === 1 ? last[0] : undefined;
     },
-    { timeoutMs, intervalMs: 50, message: () => `exactly one member to answer (at the last look: ${last.map((m) => m.name).join(', ') || 'none'})\n${members.map((m) => `${m.name}:\n${journalLines(m)}`).join('\n')}` },
+    {
+      timeoutMs,
+      intervalMs: 50,
+      message: () =>
+        `exactly one member to answer (at the last look: ${last.map((m) => m.name).join(', ') || 'none'})\n${members
+          .map((m) => `${m.name} (port ${m.servicePort}: ${why.get(m.name) ?? 'not asked'}):\n${journalLines(m)}\n${m.name} service log: ${serviceLogTail(m)}`)
+          .join('\n')}`,
+    },
   );
+}
+
+/** The last lines of the member's gw output (for failure messages). */
+function serviceLogTail(m: Member): string {
+  try {
+    return readFileSync(path.join(m.stateDir, 'logs', 'gw.log'), 'utf8').slice(-600).trim() || '(empty)';
+  } catch (err) {
+    return `(none: ${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+  }
 }
 
 /** The member's journal, one short line per event (for failure messages). */
