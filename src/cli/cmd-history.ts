@@ -26,6 +26,7 @@ import { LINE_MAX_CHARS, cutPoint } from '../observe/bounded-lines.js';
 import { exitWithError } from './json-error.js';
 import { failureText } from './fail.js';
 import { localStamp } from './local-time.js';
+import { errnoText } from '../platform/errno-words.js';
 
 /** The config of the state directory's daemon (or the one named), with a redactor that knows its services' secrets. */
 async function configWithRedactor(g: { config?: string; stateDir?: string }): Promise<{ stateDir: string; redactor: Redactor; file?: string; loaded?: ReturnType<typeof loadConfig>; configError?: unknown }> {
@@ -86,6 +87,12 @@ function boundedLine(line: string, began: boolean): string {
   return `${kept}${/\s$/.test(kept) ? '' : ' '}[clawback: ${began ? '' : 'at least '}${Buffer.byteLength(line) - Buffer.byteLength(kept)} more bytes of this line not shown]`;
 }
 
+/** The path, or a directory on it, is not there: nothing written yet. Any other refusal is said as what it is. */
+function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
 /**
  * The last `want` lines of one file, read backwards in chunks (at most TAIL_BYTES_MAX); a partial first line (the read
  * stopped mid-line) is dropped unless it is all there is. Undefined when the file cannot be opened.
@@ -95,8 +102,9 @@ function tailLines(file: string, want: number): { lines: string[]; size: number;
   try {
     fd = openRegularReadSync(file);
   } catch (err) {
-    // A FIFO or a device in the log's place is said, not waited on (a FIFO held the open for ever).
-    if (err instanceof NotRegularFileError) throw err;
+    // A FIFO or a device in the log's place is said, not waited on (a FIFO held the open for ever). Only a missing file
+    // is "no output": a log clawback may not read (mode 000, another owner, a link loop) was told "does not exist".
+    if (err instanceof NotRegularFileError || !isMissing(err)) throw err;
     return undefined;
   }
   try {
@@ -202,8 +210,13 @@ export function registerHistory(program: Command): void {
       try {
         tail = lastLogLines(file, o.lines);
       } catch (err) {
-        if (!(err instanceof NotRegularFileError)) throw err;
-        exitWithError('system', terminalSafe(`${err.file} is ${err.kind}, not a regular file: not read (something other than the service's output is in its log's place: remove it)`), 1);
+        if (err instanceof NotRegularFileError) {
+          exitWithError('system', terminalSafe(`${err.file} is ${err.kind}, not a regular file: not read (something other than the service's output is in its log's place: remove it)`), 1);
+        }
+        const e = err as NodeJS.ErrnoException;
+        if (typeof e.code !== 'string') throw err;
+        const uid = process.getuid?.();
+        exitWithError('system', terminalSafe(`cannot read ${e.path ?? file}: ${errnoText(e)}: it is there, but this command may not open it${e.code === 'EACCES' || e.code === 'EPERM' ? ` (running as uid ${uid ?? '?'}: run it as the user the daemon runs as, or fix the file's permissions)` : ''}`), 1);
       }
       const { text: last, liveSize, liveSeen } = tail;
       // A scaled service's group name (web for web:0..2) has no log of its own: each instance writes one.
