@@ -562,10 +562,10 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
 /** How long a stop waits for undelivered alerts before it leaves them spooled for the next start. */
 const SHUTDOWN_FLUSH_MS = 5000;
 
-/** A file's size and inode (size 0 and no inode when it is missing), or undefined when it cannot be read (the rotation then reports why). */
 /** How long after a write to a service's log its size is looked at (writes meanwhile ride along): 25 ms is 256 KiB at 10 MiB/s. */
 const LOG_GROWTH_CHECK_MS = 25;
 
+/** A file's size and inode (size 0 and no inode when it is missing), or undefined when it cannot be read (the rotation then reports why). */
 function statLog(file: string): { size: number; ino: number | null } | undefined {
   try {
     const st = statSync(file, { throwIfNoEntry: false });
