@@ -12,6 +12,7 @@ import { availabilityOf, downtimeMs, downtimeWithin, ttrWithin } from './availab
 import { startOutsidePoll } from './outside-poll.js';
 import { startDaemonUsage } from './daemon-usage.js';
 import { httpStatusOf, isServing } from './serving-check.js';
+import { servingLookMs } from './target.js';
 import {
   alertsPerIncident,
   daemonUsageOf,
@@ -110,12 +111,14 @@ async function runFaults(ctx: DrillContext, o: ChaosOptions, byPerson: () => str
   if (!kinds.length) notes.push('no fault kind applies to this service: the run only measured availability');
 
   const pollUrl = o.pollUrl;
+  // One look may take as long as the daemon's own probe allows an answer: a slow answer is an answer, not an outage.
+  const lookMs = servingLookMs(ctx.target.service);
   const check = pollUrl
     ? async () => {
-        const s = await httpStatusOf(pollUrl, 1000);
+        const s = await httpStatusOf(pollUrl, lookMs);
         return s >= 200 && s < 300;
       }
-    : () => isServing(ctx.target.check, ctx.link, service, 1000);
+    : () => isServing(ctx.target.check, ctx.link, service, lookMs);
   const poll = startOutsidePoll(check, ctx.clock, o.pollIntervalMs);
   const usage = startDaemonUsage(ctx.target.stateDir, ctx.clock, o.usageIntervalMs ?? 5000);
   const runs: FaultRun[] = [];

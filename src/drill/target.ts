@@ -90,6 +90,16 @@ export function servingCheckFor(service: ServiceConfig): ServingCheck {
   return { kind: 'status' };
 }
 
+/**
+ * How long one outside look at the service may take and still be an answer (chaos' outside poll): the timeout of the
+ * probe its serving check comes from, as the daemon counts an answer within it healthy; 1 s without such a probe. A fixed
+ * 1 s judged a service whose health route answers in 1.2 s (probe timeout 3 s, healthy to the daemon) down every poll.
+ */
+export function servingLookMs(service: ServiceConfig): number {
+  const probe = service.probes.find((p) => p.kind === 'http') ?? service.probes.find((p) => p.kind === 'tcp');
+  return probe?.timeout ?? 1000;
+}
+
 function baseUrlOf(service: ServiceConfig, check: ServingCheck): string | undefined {
   if (check.kind === 'http') return new URL(check.url).origin;
   if (check.kind === 'tcp') return `http://${urlHost(check.host)}:${check.port}`;
