@@ -7,6 +7,8 @@ export interface UndoStep {
 
 export class RestoreStack {
   private readonly steps: UndoStep[] = [];
+  /** What unwindAll put back (or failed to) since the last takeUnwound: steps no scenario had released itself. */
+  private unwound: string[] = [];
   private readonly log: (line: string) => void;
 
   constructor(log: (line: string) => void) {
@@ -30,16 +32,31 @@ export class RestoreStack {
     return this.steps.length;
   }
 
-  /** Runs every pending step, newest first; one failing step never stops the others. */
+  /** Runs every pending step, newest first; one failing step never stops the others. Each is kept for takeUnwound. */
   unwindAll(): void {
-    while (this.steps.length) this.runOne(this.steps.pop()!);
+    while (this.steps.length) {
+      const step = this.steps.pop()!;
+      this.unwound.push(this.runOne(step) ? step.label : `FAILED: ${step.label} (see the drill's output)`);
+    }
   }
 
-  private runOne(step: UndoStep): void {
+  /**
+   * The steps unwindAll ran since the last call (Ctrl-C/SIGTERM's unwind, a trial that threw), oldest first; clears
+   * them. The report says what was put back: an interrupted hang trial said nothing of its SIGCONT.
+   */
+  takeUnwound(): string[] {
+    const out = this.unwound;
+    this.unwound = [];
+    return out;
+  }
+
+  private runOne(step: UndoStep): boolean {
     try {
       step.run();
+      return true;
     } catch (err) {
       this.log(`restore step "${step.label}" failed: ${(err as Error).message}`);
+      return false;
     }
   }
 }

@@ -87,6 +87,8 @@ async function oneFault(ctx: DrillContext, plan: PlannedFault, scheduledAt: numb
   } finally {
     ctx.restore.unwindAll();
   }
+  const putBack = ctx.restore.takeUnwound();
+  if (putBack.length) run.notes.push(`put back ${aborted(ctx) ? 'at the interruption' : 'after the fault'}: ${putBack.join('; ')}`);
   if (aborted(ctx)) run.outcome = `interrupted: ${byPerson() ? `${byPerson()!}; ` : ''}${run.outcome}`;
   // The fault's window lasts until the daemon agrees it is over (healthy, incident closed).
   else if (run.recovered) await waitSteady(ctx, Math.min(ctx.timeoutMs, 60_000));

@@ -132,6 +132,7 @@ async function runTrials(ctx: DrillContext, opts: RunDrillOptions, stopped: () =
       ctx.say(`${name} #${trial}...`);
       let run: ScenarioRun;
       let cut = false;
+      let putBackNote: string | undefined;
       const sentBefore = await notificationsNow(ctx);
       if (broken) {
         run = failedRun(ctx, `not run: ${broken}`);
@@ -155,6 +156,9 @@ async function runTrials(ctx: DrillContext, opts: RunDrillOptions, stopped: () =
         } finally {
           ctx.restore.unwindAll();
         }
+        const putBack = ctx.restore.takeUnwound();
+        putBackNote = putBack.length ? `put back ${interrupted() ? 'at the interruption' : 'after the trial'}: ${putBack.join('; ')}` : undefined;
+        if (putBackNote) run.notes.push(putBackNote);
         // Let the incident close before reading the journal, so its last events belong to this trial.
         if (interrupted()) {
           cut = true;
@@ -195,6 +199,7 @@ async function runTrials(ctx: DrillContext, opts: RunDrillOptions, stopped: () =
       ctx.say(`  ${trialLine(result)} (detect ${formatMs(result.detectMs)}, recover ${formatMs(result.recoverMs)}, level ${result.level ?? '-'})`);
       if (backoff) ctx.say(`  ${backoff}`);
       if (agents) ctx.say(`  ${agents}`);
+      if (putBackNote) ctx.say(`  ${putBackNote}`);
     }
   }
   const byPerson = interrupted() ? stopped() : undefined;
