@@ -18,7 +18,7 @@ import { belongsTo, bookForDestination, bookFrom, planEvent, timelineLines, with
 import { formatNotification, type Notification } from './format.js';
 import { formatDuration } from '../config/duration.js';
 import { classifyAnswer, paceAfter, retryDelay, type DeliveryOutcome } from './delivery-outcome.js';
-import { describeError, sendHttp } from './http-send.js';
+import { describeError, neverSent, sendHttp } from './http-send.js';
 import { clearMark, markPublished, missedEvents } from './journal-catch-up.js';
 import { fold, mustKeep, summaryEvent, type Folded } from './flood-summary.js';
 import { jumpsQueue, nextToSend } from './delivery-order.js';
@@ -405,6 +405,10 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     const loaded = outbox.loadSync();
     // An alert that cannot be read is one a person will never get: said as a warning, not lost in the info lines.
     for (const file of loaded.corrupt) warn(`notify: an alert in the outbox could not be read and will not be sent; kept aside as ${file}.corrupt`, { file });
+    for (const [dir, entries] of loaded.byChannel) {
+      const cut = entries.filter((e) => e.sending).length;
+      if (cut > 0) log(`notify: ${cut} alert(s) for ${dir} were being sent when the daemon stopped, with no answer yet: sent again, marked as a possible repeat`, { channel: dir, alerts: cut });
+    }
     // A channel whose name changed but not its destination (`webhook` became `webhook-1` when a second one was added, or
     // `slack-2` became `slack-1`) takes its alerts along: they were stranded as "removed" though their people still listen.
     const adopters = adoptersByDestination(enabled);
@@ -495,6 +499,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       now: clock.now(),
       host,
       id: alertId(entry),
+      ...(entry.sending ? { possibleDuplicate: true } : {}),
       ...(entry.openedAt !== undefined ? { openedAt: entry.openedAt } : {}),
       ...(thread ? { timeline: timelineLines(thread).map((l) => redactor.redact(l)) } : {}),
     });
@@ -935,6 +940,25 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     }
   }
 
+  /**
+   * Records in the alert's file whether a request for it is out with no answer (OutboxEntry.sending): set before the request,
+   * cleared once the endpoint answers without accepting it. Synchronous, not fsynced (it is a SIGKILL that it must survive);
+   * best effort: an alert is never held back for it.
+   */
+  function markSending(ch: ChannelRuntime, p: Pending, on: boolean): void {
+    const { entry } = p;
+    if ((entry.sending === true) === on) return;
+    if (on) entry.sending = true;
+    else delete entry.sending;
+    // Not on disk (a failed write, said once already): nothing to mark there.
+    if (!outboxUsable || p.discarded || writeFailing || unwritten.has(entry)) return;
+    try {
+      outbox.writeNow(entry);
+    } catch (err) {
+      log('notify: could not record in the outbox that an alert is being sent', { channel: ch.name, error: scrub(describeError(err)) });
+    }
+  }
+
   async function deliver(ch: ChannelRuntime, p: Pending): Promise<DeliveryResult> {
     const { entry } = p;
     const attempts = (p.attempts ??= { tries: 0, counted: 0 });
@@ -997,6 +1021,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       for (let waits = 0, paceMs = ch.paceUntil - clock.monotonic(); paceMs > 0 && waits < 8; waits++, paceMs = ch.paceUntil - clock.monotonic()) {
         if (!(await pause(ch, paceMs))) return 'stopped';
       }
+      if (p.discarded) return 'discarded';
+      markSending(ch, p, true);
       try {
         const answer = await sendHttp(request, { clock, timeoutMs: config.timeout, signal: stopCtrl.signal });
         const pace = paceAfter(answer);
@@ -1011,7 +1037,10 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         if (stopped) return 'stopped';
         // A request fetch refuses to send (a header value, a blocked port) fails the same way every try: refused for good.
         outcome = err instanceof UnsendableRequestError ? { kind: 'permanent', reason: err.message } : { kind: 'retry', reason: describeError(err), counts: false };
+        if (neverSent(err)) markSending(ch, p, false);
       }
+      // Answered without accepting it: the endpoint does not have it (accepted: its file is removed just below).
+      if (answerStatus !== undefined && outcome.kind !== 'ok') markSending(ch, p, false);
       if (outcome.kind === 'ok') unwritten.delete(entry); // delivered: never written again
       if (outcome.kind === 'ok' && outboxUsable) {
         // Off the disk before anything else is awaited: a crash after the 2xx would otherwise send it a second time.

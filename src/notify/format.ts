@@ -38,6 +38,8 @@ export interface Notification {
   event: ClawbackEvent;
   /** The alert's stable id, when it was spooled (test messages have none). */
   id?: string;
+  /** An earlier request for this alert got no answer (the daemon killed mid-send): the receiver may have it already. */
+  possibleDuplicate?: boolean;
 }
 
 export interface FormatContext {
@@ -53,7 +55,12 @@ export interface FormatContext {
   timeline?: string[];
   /** The alert's stable id (the same on every retry and after a daemon restart), for receivers that deduplicate. */
   id?: string;
+  /** An earlier request for this alert got no answer: said in the text and the webhook body. */
+  possibleDuplicate?: boolean;
 }
+
+/** The note on an alert sent again after a request for it got no answer (a daemon killed mid-send). */
+export const POSSIBLE_DUPLICATE_NOTE = '(possibly a repeat: an earlier send of this alert got no answer, e.g. Clawback was stopped mid-send)';
 
 export const LEVEL_NAMES: Readonly<Record<Level, string>> = {
   0: 'keep-alive',
@@ -272,6 +279,7 @@ export function formatNotification(raw: ClawbackEvent, ctx: FormatContext): Noti
   const delayMs = ctx.now - event.time;
   const delayed = delayMs > threshold;
   if (delayed) notes.push(`(delayed, event at ${formatUtc(event.time, delayMs > 20 * 3_600_000)})`);
+  if (ctx.possibleDuplicate) notes.push(POSSIBLE_DUPLICATE_NOTE);
 
   const excerpt = excerptOf(details);
   const timeline = ctx.timeline && ctx.timeline.length > 0 ? ctx.timeline.map(wellFormed) : undefined;
@@ -291,5 +299,6 @@ export function formatNotification(raw: ClawbackEvent, ctx: FormatContext): Noti
     host: wellFormed(ctx.host),
     event,
     ...(ctx.id !== undefined ? { id: ctx.id } : {}),
+    ...(ctx.possibleDuplicate ? { possibleDuplicate: true } : {}),
   };
 }

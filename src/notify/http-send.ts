@@ -33,6 +33,20 @@ export function describeError(err: unknown): string {
   return text;
 }
 
+/** Failures before any byte of the request could reach the endpoint (refused, no such host): it cannot have the alert. */
+const NEVER_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * True when a failed send certainly delivered nothing (no connection was made, or fetch refused the request); false for a
+ * timeout, a reset or a stop: the endpoint may have received and acted on it.
+ */
+export function neverSent(err: unknown): boolean {
+  if (err instanceof UnsendableRequestError) return true;
+  const cause = err instanceof Error ? (err as Error & { cause?: unknown }).cause : undefined;
+  const code = cause instanceof Error ? (cause as Error & { code?: unknown }).code : undefined;
+  return typeof code === 'string' && NEVER_SENT_CODES.has(code);
+}
+
 /**
  * The request fetch can send: a URL's user info (`https://user:pass@host/hook`, accepted by the config) moved into an
  * `Authorization: Basic` header, as curl does, unless the request sets its own. fetch refuses such a URL outright

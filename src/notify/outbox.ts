@@ -30,6 +30,11 @@ export interface OutboxEntry {
   dest?: string;
   /** Set once the message exhausted its retry budget (or was refused or expired): it lives in dead/. */
   dead?: DeadLetterInfo;
+  /**
+   * Set (on disk) before a request for it goes out, cleared when the endpoint answers without accepting it: found set, a
+   * request got no answer (the daemon was killed or stopped mid-send, or it timed out) and the endpoint may have it already.
+   */
+  sending?: true;
 }
 
 export interface DeadLetterInfo {

@@ -17,10 +17,12 @@ export const WEBHOOK_MAX_STRING = 8192;
  * every field of the ClawbackEvent (type, time, severity, message, service?, incidentId?, level?, details?)
  * plus `version: 1`, `source: "clawback"`, `host`, `delayed` (sent > 1 min after the event),
  * `kind` ("event" | "reminder" | "test"), `title` (the one-line human summary) and `id`: the alert's idempotency key
- * (also the Idempotency-Key header), the same when a daemon crash makes Clawback send an alert again (absent on tests).
+ * (also the Idempotency-Key header), the same when a daemon crash makes Clawback send an alert again (absent on tests);
+ * `possibleDuplicate: true` when an earlier request for it got no answer (the daemon killed or stopped mid-send, a timeout).
  */
 export interface WebhookBody extends ClawbackEvent {
   id?: string;
+  possibleDuplicate?: true;
   version: 1;
   source: 'clawback';
   host: string;
@@ -45,6 +47,7 @@ export function webhookBody(n: Notification): WebhookBody {
   const e = n.event;
   return {
     ...(n.id !== undefined ? { id: n.id } : {}),
+    ...(n.possibleDuplicate ? { possibleDuplicate: true as const } : {}),
     version: 1,
     source: 'clawback',
     host: n.host,
