@@ -8,6 +8,7 @@ import { openclawStateOwnerRule } from './rule-openclaw-state-owner.js';
 import { brokenInstallRule } from './rule-broken-install.js';
 import { openclawGatewayModeRule } from './rule-openclaw-gateway-mode.js';
 import { configRestoreRule, REPAIR_VALIDATIONS_MAX } from './rule-config-restore.js';
+import { repairValidationsMs } from './repair-bounds.js';
 import { portHolderRule } from './rule-port-holder.js';
 import { diskSpaceRule, type DiskSpaceOptions } from './rule-disk-space.js';
 import { SERVICE_DOCTOR, serviceDoctorRule, type ServiceDoctorOptions } from './rule-service-doctor.js';
@@ -76,10 +77,12 @@ function errorText(err: unknown): string {
 /**
  * How long a repairing run waits for another run's repair lock: that run holds it for its whole pass, every validator
  * run it may make included (REPAIR_VALIDATIONS_MAX: a restore alone validates up to 10 copies), not for doctor.timeout
- * alone. Counting two validator runs, a second `doctor --fix` gave up on a holder still validating copies.
+ * alone. Counting two validator runs, a second `doctor --fix` gave up on a holder still validating copies. Counted as
+ * the reducer's deadline counts them (repairValidationsMs): with no validateCommand none runs, and counting the default
+ * validateTimeout anyway made a waiter wait 675 s for a holder that can hold 105 s.
  */
 export function repairLockWaitMs(service: DoctorContext['service']): number {
-  return service.doctor.timeout + REPAIR_VALIDATIONS_MAX * (service.configFile?.validateTimeout ?? 0) + 15_000;
+  return service.doctor.timeout + repairValidationsMs(service.configFile) + 15_000;
 }
 
 /** The report of a repairing run that could not take the service's repair lock in waitMs: nothing was changed. */
