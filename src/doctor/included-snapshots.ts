@@ -201,8 +201,12 @@ export async function restoreIncludedFiles(ctx: DoctorContext, main: IncludingCo
     // A missing file comes back with the owner it had when seen healthy (and so do the directories made for it).
     const owner = before.owner ?? ownerToGive(SnapshotStore.ownerOf(p.entry));
     if (before.content === undefined && (await unchangedSince(before))) await makeParentDirs(before.realPath, owner);
-    if (!(await replaceKeepingEvidence(before, kept?.created ? kept.path : undefined, p.bytes, before.mode ?? p.entry.mode, owner))) {
+    // A cancel (the run's deadline, a stop) before this file's rename wins like a save meanwhile: the files already
+    // written are put back, so nothing of a cut run stays written (the main file's walk then says it was cut).
+    if (!(await replaceKeepingEvidence(before, kept?.created ? kept.path : undefined, p.bytes, before.mode ?? p.entry.mode, owner, ctx.signal))) {
+      if (kept?.created && (await unchangedSince(before).catch(() => false))) await fs.rm(kept.path, { force: true }).catch(() => undefined);
       await undo();
+      if (ctx.signal?.aborted) return { applied: false, message: `cut short by the run's cancellation before ${p.file} was written; nothing left written`, restored: [] };
       return { applied: false, message: `${p.file} changed while the repair was being prepared; nothing left written`, restored: [] };
     }
     done.push({ file: p.file, before, snapshot: p.entry.id, evidence, preRepairSnapshot: pre?.id ?? null });

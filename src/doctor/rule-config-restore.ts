@@ -1,5 +1,6 @@
 // A broken config is repaired by the least change that makes it valid: the service's own doctor, then removing the keys the
 // validator names, and only then a whole-file restore from the best-trusted copy, with the user's protected settings kept.
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { detectFormat, parseConfigText, serializeConfig, sha256, type ConfigFormat } from '../platform/config-file.js';
 import type { DoctorContext, Finding, FixOutcome, RepairRule } from './types.js';
@@ -302,7 +303,7 @@ export function configRestoreRule(): RepairRule {
         const walk: RestoreWalk = { untried: 0 };
         chosen = await chooseCandidate(ctx, broken, current.content?.toString('utf8'), before, format, verdicts, walk);
         // Cancelled during the walk (or just after it chose): nothing is written after the cut, the copies left are named.
-        if (walk.cut || ctx.signal?.aborted) {
+        const cutShort = async (): Promise<FixOutcome> => {
           await undoIncludes();
           const left = walk.cut ? walk.untried : chosen ? 0 : walk.untried;
           return withBefore({
@@ -310,9 +311,10 @@ export function configRestoreRule(): RepairRule {
             applied: false,
             verified: false,
             message: `restore cut short: the doctor run was cancelled (its deadline, a stop or a person taking over) after ${verdicts.length} of ${walk.total ?? verdicts.length + left} candidate copies${left > 0 ? `, ${left} not tried` : ''}${chosen ? ` (${chosen.candidate.label} was chosen but not written)` : ''}; ${spec.path} left untouched`,
-            details: { method: 'restore', cut: true, candidates: verdicts, attempts, untried: left },
+            details: { method: 'restore', cut: true, candidates: verdicts, attempts, untried: left, ...(chosen ? { chosenNotWritten: chosen.candidate.ref } : {}) },
           });
-        }
+        };
+        if (walk.cut || ctx.signal?.aborted) return await cutShort();
         if (!chosen) {
           await undoIncludes();
           if (pendingIncludes) includeNote = `${includeNote}; no copy of the main file is valid with them either, so they were put back as they were`;
@@ -339,7 +341,13 @@ export function configRestoreRule(): RepairRule {
         // A deleted config comes back owned as the copy records it (the service's user must read it), like its directory.
         const owner = current.owner ?? ownerToGive(chosen.candidate.owner);
         await makeParentDirs(current.realPath, owner);
-        if (!(await replaceKeepingEvidence(current, kept?.created ? evidence : undefined, chosen.content, current.mode ?? chosen.candidate.mode, owner))) {
+        // A cancel landing after the choice and before the rename wins: nothing is written, the evidence this run wrote of
+        // bytes still in place goes, and the outcome says so (it said "restored" while the run had been cut).
+        if (!(await replaceKeepingEvidence(current, kept?.created ? evidence : undefined, chosen.content, current.mode ?? chosen.candidate.mode, owner, ctx.signal))) {
+          if (ctx.signal?.aborted) {
+            if (kept?.created && (await unchangedSince(current).catch(() => false))) await fs.rm(kept.path, { force: true }).catch(() => undefined);
+            return await cutShort();
+          }
           await undoIncludes();
           return changedMeanwhile(finding, spec.path, before, attempts, evidence);
         }

@@ -218,9 +218,9 @@ export function prunedEvidenceNote(removed: readonly string[], bound: { copies: 
  * append-only file, a full disk) and the file still holds those bytes, the evidence is a stray copy of bytes still in
  * place and is removed, so a failed repair leaves nothing behind (each Level 2 attempt would add another).
  */
-export async function replaceKeepingEvidence(read: CurrentFile, evidence: string | undefined, content: Buffer, mode: number | undefined, owner: FileOwner | undefined = read.owner): Promise<boolean> {
+export async function replaceKeepingEvidence(read: CurrentFile, evidence: string | undefined, content: Buffer, mode: number | undefined, owner: FileOwner | undefined = read.owner, signal?: AbortSignal): Promise<boolean> {
   try {
-    return await replaceIfUnchanged(read, content, mode, owner);
+    return await replaceIfUnchanged(read, content, mode, owner, signal);
   } catch (err) {
     if (evidence !== undefined && read.content !== undefined && (await unchangedSince(read).catch(() => false))) await fs.rm(evidence, { force: true }).catch(() => undefined);
     throw err;
@@ -260,10 +260,13 @@ export function changedMeanwhileMessage(file: string): string {
  * Replaces the file only if it still holds the bytes the repair read (checked right before the rename; false, and
  * nothing written, when it changed). The owner is the one read, unless another is given.
  */
-export async function replaceIfUnchanged(read: CurrentFile, content: Buffer, mode: number | undefined, owner: FileOwner | undefined = read.owner): Promise<boolean> {
-  if (!(await unchangedSince(read))) return false;
-  // Checked again once the new bytes are on disk beside it: a save made during that write is not renamed over.
-  return replaceFile(read.realPath, content, mode, owner, () => unchangedSince(read));
+export async function replaceIfUnchanged(read: CurrentFile, content: Buffer, mode: number | undefined, owner: FileOwner | undefined = read.owner, signal?: AbortSignal): Promise<boolean> {
+  if (signal?.aborted || !(await unchangedSince(read))) return false;
+  // Checked again once the new bytes are on disk beside it: a save made during that write is not renamed over. So is a
+  // cancel (the run's deadline, a stop): one landing before the rename wins (nothing written, false; the caller asks
+  // signal.aborted to say why), one landing after it finds the write done. The rename follows the check with no turn of
+  // the event loop between them, so the two cannot overlap.
+  return replaceFile(read.realPath, content, mode, owner, async () => !signal?.aborted && (await unchangedSince(read)) && !signal?.aborted);
 }
 
 /**
