@@ -10,7 +10,7 @@ import { directlyIncludedFiles, includedFilesInText, includeProblems, readInclud
 import { harmfulChanges, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
 import { redactedPlaceholders } from './redacted-placeholders.js';
 import { ownerToGive } from '../platform/atomic-write.js';
-import { keepEvidenceOnce, makeParentDirs, putBackFile, readCurrent, replaceKeepingEvidence, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
+import { boundEvidenceBeside, keepEvidenceOnce, makeParentDirs, putBackFile, readCurrent, replaceKeepingEvidence, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
 import { checkFileFor } from './validity-cache.js';
 
 /** The last-known-good store of one included file: <service's snapshot dir>/included/<hash of its path>. */
@@ -222,6 +222,9 @@ export async function restoreIncludedFiles(ctx: DoctorContext, main: IncludingCo
     await undo();
     return { applied: false, message: `the config is still ${check.state} with the included copies seen healthy (${(check.error ?? '').slice(0, 160)}); put back as they were`, restored: [] };
   }
+  // The copies of broken bytes beside each file bounded like the main file's once the repair holds (EVIDENCE_BOUND), the
+  // one named kept: one more per repair, they were bounded only by the 30-day age rule.
+  for (const d of done) if (d.evidence !== null) await boundEvidenceBeside(d.before.realPath, d.evidence);
   return { applied: true, message, restored };
 }
 

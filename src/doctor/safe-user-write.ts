@@ -113,7 +113,11 @@ async function sameEvidenceBeside(file: string, content: Buffer, label: string):
  * file's mode at most: it is kept either way. Bytes already kept beside under the same label are not written again.
  */
 export async function keepEvidence(file: string, content: Buffer, like: EvidenceLike, clock: Pick<Clock, 'now'>, label = 'corrupt'): Promise<string> {
-  return (await keepEvidenceOnce(file, content, like, clock, label)).path;
+  const kept = await keepEvidenceOnce(file, content, like, clock, label);
+  // Bounded like the restore's copies (EVIDENCE_BOUND), the one returned (the one the caller names) always kept: the
+  // service-doctor guard and the doctor's revert kept one more copy per run, bounded only by the 30-day age rule.
+  if (kept.created) await boundEvidenceBeside(file, kept.path, label);
+  return kept.path;
 }
 
 /** keepEvidence, saying whether this call wrote the file (only then may a failed repair remove it again). */
