@@ -105,7 +105,7 @@ export function renderStatus(
   const head = `clawback ${d.version}  pid ${d.pid}  up ${humanDuration(d.uptimeMs)}  API http://${urlHost(d.api.host)}:${d.api.port}  ${p.dim(d.configFile ?? '(embedded demo)')}`;
   const rows: string[][] = [['SERVICE', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'HEALTH', 'MEMORY', 'INCIDENT']];
   for (const s of status.services) {
-    const state = s.state === 'running' ? p.green(s.state) : s.state === 'held' ? p.red(s.held ? `held (${s.held.reason})` : s.state) : p.yellow(s.state);
+    const state = s.state === 'running' ? p.green(s.state) : s.state === 'held' ? p.red(s.held ? `held (${s.held.reason})` : s.state) : s.updateHold ? p.yellow('held (update)') : p.yellow(s.state);
     const health = s.health === 'healthy' ? p.green('healthy') : s.health === 'unhealthy' ? p.red('unhealthy') : s.health === 'stopping' ? p.yellow('stopping') : p.dim(s.health);
     // The last reading of an instance that is gone is not the service's memory now (/metrics omits it too).
     const mem = s.pid != null ? s.probes.find((x) => x.kind === 'memory')?.lastResult?.value : undefined;
@@ -170,6 +170,8 @@ export function renderStatus(
       lines.push(p.dim(`${s.name}: preflight: ${s.preflight.step} (${s.preflight.command.join(' ')}), ${ran}${humanDuration(s.preflight.budgetMs)} budget`));
     }
     if (s.startup) lines.push(p.dim(`${s.name}: ${s.startup.message}`));
+    // "stopped / pending" alone while the boot waits for an interrupted update's resume: said why, and where its record is.
+    if (s.updateHold) lines.push(p.yellow(s.updateHold.message));
     // A singleton another member runs (or nobody, for now) is not a stopped service to fix.
     // This member named as holder while not active: it fenced itself (no renewal in time), it is no standby of itself.
     if (s.placement && !s.placement.active && s.state !== 'running' && s.placement.holder !== null && s.placement.holder === status.cluster?.member) {

@@ -194,6 +194,11 @@ export interface ServiceStatus {
   placement?: { active: boolean; holder: string | null; fencingToken: number | null };
   /** Its start-up window is open (startup.timeout): since when (wall ms), how long, and the sentence saying so. */
   startup?: { since: number; windowMs: number; message: string };
+  /**
+   * Not started at boot for an interrupted update (its record found) until this daemon's resume of it has decided: what
+   * update (with its record), and the sentence saying so. Absent once decided, or while an instance runs.
+   */
+  updateHold?: { update: string; message: string };
 }
 
 export interface ActionResult {
@@ -203,6 +208,11 @@ export interface ActionResult {
   runId?: string;
   /** reset: the counts before and after (after is always 0), and the hold that stays. */
   reset?: { restarts: { before: number; after: number }; window: { before: number; after: number }; backoffAttempt: { before: number; after: number }; held: string | null };
+}
+
+/** What status says of a service its boot holds for an interrupted update's resume. */
+export function updateHoldText(name: string, update: string): string {
+  return `${name}: not started: ${update} was interrupted by a daemon restart; held until this daemon has finished it (watched or rolled back), then started if its files are whole, else held for a person`;
 }
 
 function newId(kind: 'inc' | 'run', now: number): string {
@@ -359,6 +369,7 @@ export class ServiceRuntime {
       ...(s.work?.kind === 'approval' && this.config.emergency ? { agent: { adapter: this.config.emergency.adapter, model: this.config.emergency.model ?? null, timeBoxMs: this.config.emergency.timeBox } } : {}),
       ...(s.placement ? { placement: { active: s.placement.active, holder: s.placement.holder, fencingToken: s.placement.token } } : {}),
       ...(this.preflightStep && s.phase === 'starting' ? { preflight: { ...this.preflightStep } } : {}),
+      ...(s.updateHold !== undefined && !inst ? { updateHold: { update: s.updateHold, message: updateHoldText(this.name, s.updateHold) } } : {}),
       ...(s.startup && inst ? { startup: { since: s.startup.since, windowMs: s.startup.until - s.startup.since, message: startupWaitText(now - s.startup.since, s.startup.until - s.startup.since) } } : {}),
     };
   }

@@ -8,7 +8,7 @@ import type { CommandRunner } from '../doctor/types.js';
 import { checkVersionName } from './version-store.js';
 import { holdBlocker } from './update-plan.js';
 import { latestVersion, runUpdate, type StepRecord, type UpdateDeps, type UpdateReport } from './run-update.js';
-import { readInFlight } from './update-in-flight.js';
+import { inFlightFile, readInFlight } from './update-in-flight.js';
 import { resumeInterruptedUpdate } from './resume-update.js';
 
 export interface UpdateRunView {
@@ -176,7 +176,9 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
         if (!service.update || (inFlight.has(name) && !inFlight.get(name)!.resume)) return undefined;
         const rec = await readInFlight(ctx.stateDir, name).catch((err: unknown) => ({ error: (err as Error).message }));
         if (!rec) return undefined;
-        return 'error' in rec ? `an update of ${name} (its record unreadable)` : `the update ${rec.from} -> ${rec.to} (run ${rec.runId})`;
+        // Its record named: where a person looks (and what the hold's status, the journal and the Level 4 hold point at).
+        const file = inFlightFile(ctx.stateDir, name);
+        return 'error' in rec ? `an update of ${name} (its record ${file} unreadable)` : `the update ${rec.from} -> ${rec.to} (run ${rec.runId}, record ${file})`;
       };
 
       return {
