@@ -1,5 +1,6 @@
 // The daemon's side of `clawback update`: POST /api/update/:name starts a run (or returns the plan), GET follows it.
 import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import type { DaemonPlugin } from '../daemon/daemon.js';
 import type { ServiceRuntime } from '../daemon/service-runtime.js';
 import type { ServiceConfig } from '../config/schema.js';
@@ -38,6 +39,25 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
       const runner = opts.runner ?? spawnRunner({ clock: ctx.clock });
       const runs = new Map<string, UpdateRunView>();
       const inFlight = new Map<string, { abort: AbortController; done: Promise<void>; what: string; resume?: true }>();
+      // Services held for an unreadable record: once a person has started it again (the hold lifts only by a person), the
+      // record is moved aside as evidence, named, or every later start and reload held it again for the same record.
+      const unreadable = new Set<string>();
+      const asides = new Set<Promise<void>>();
+      const setAside = async (name: string): Promise<void> => {
+        unreadable.delete(name);
+        // Only the record that was unreadable: a new update's record written meanwhile is its own.
+        const rec = await readInFlight(ctx.stateDir, name).catch((err: unknown) => ({ error: (err as Error).message }));
+        if (!rec || !('error' in rec)) return;
+        const file = inFlightFile(ctx.stateDir, name);
+        const aside = `${file}.unreadable-${new Date(ctx.clock.now()).toISOString().replace(/[:.]/g, '')}-${randomBytes(2).toString('hex')}`;
+        try {
+          // A rename: a FIFO or a directory is moved as it is, never opened.
+          await fs.rename(file, aside);
+          ctx.emit({ type: 'update.step', time: ctx.clock.now(), severity: 'info', service: name, message: `${name}: started by a person: its unreadable update record was moved aside as evidence to ${aside}; later starts do not hold ${name} for it`, details: { step: 'record-set-aside', record: file, movedTo: aside } });
+        } catch (err) {
+          ctx.emit({ type: 'update.failed', time: ctx.clock.now(), severity: 'warning', service: name, message: `${name}: started by a person, but its unreadable update record ${file} could not be moved aside (${(err as Error).message}): every later start holds ${name} for it again until it is removed`, details: { record: file, error: (err as Error).message } });
+        }
+      };
       // An update the previous daemon did not finish (killed mid-update) is finished once the services are booted or
       // adopted: watched or rolled back through the reducer. It counts as the service's update in flight meanwhile.
       // `heldOnly`: after a config reload, the services its boot held for a record (added back, or by a second config).
@@ -51,7 +71,8 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
           if ('error' in rec) {
             ctx.emit({ type: 'update.failed', time: ctx.clock.now(), severity: 'critical', service: name, message: `${name}: an update was interrupted by a daemon restart, but its record cannot be read (${rec.error}): check the service's version and files by hand`, details: { error: rec.error } });
             // The boot held it for this record: held for a person (Level 4), never started on files nobody checked.
-            await rt.updateResumed(`its record cannot be read: ${rec.error}`);
+            unreadable.add(name);
+            await rt.updateResumed(`its record cannot be read: ${rec.error}; a person's resume or start moves it aside as evidence`);
             continue;
           }
           const abort = new AbortController();
@@ -72,6 +93,10 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
       const offSteps = ctx.bus.subscribe((e) => {
         if (e.type === 'daemon.started') void resumeInterrupted();
         if (e.type === 'config.reloaded') void resumeInterrupted(true);
+        if (e.type === 'service.started' && e.service && unreadable.has(e.service)) {
+          const moving = setAside(e.service).finally(() => asides.delete(moving));
+          asides.add(moving);
+        }
         if (e.type !== 'update.step' || !e.service) return;
         const view = runs.get(e.service);
         const d = e.details as { runId?: string; step?: StepRecord['step']; ok?: boolean; ms?: number } | undefined;
@@ -189,6 +214,7 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
           offSteps();
           for (const r of inFlight.values()) r.abort.abort();
           await Promise.allSettled([...inFlight.values()].map((r) => r.done));
+          await Promise.allSettled([...asides]);
         },
       };
     },
