@@ -10,6 +10,7 @@ import { checkVersionName } from './version-store.js';
 import { holdBlocker } from './update-plan.js';
 import { latestVersion, runUpdate, type StepRecord, type UpdateDeps, type UpdateReport } from './run-update.js';
 import { inFlightFile, readInFlight } from './update-in-flight.js';
+import { fileStamp } from '../platform/file-stamp.js';
 import { resumeInterruptedUpdate } from './resume-update.js';
 
 export interface UpdateRunView {
@@ -49,7 +50,7 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
         const rec = await readInFlight(ctx.stateDir, name).catch((err: unknown) => ({ error: (err as Error).message }));
         if (!rec || !('error' in rec)) return;
         const file = inFlightFile(ctx.stateDir, name);
-        const aside = `${file}.unreadable-${new Date(ctx.clock.now()).toISOString().replace(/[:.]/g, '')}-${randomBytes(2).toString('hex')}`;
+        const aside = `${file}.unreadable-${fileStamp(ctx.clock.now())}-${randomBytes(2).toString('hex')}`;
         try {
           // A rename: a FIFO or a directory is moved as it is, never opened.
           await fs.rename(file, aside);
