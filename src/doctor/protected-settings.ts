@@ -85,23 +85,28 @@ export function isCredentialPath(path: string): boolean {
  * are taken out unless `source` has them. A credential is never dropped (`kept`, the copy's value stays): losing one
  * locks clients out or takes a channel down, keeping it opens nothing. `resolvedSource` is `source` as the service reads
  * it (its `$include`s in): a credential there is the user's, moved into an included file, so the copy's is dropped.
+ * Nor is the copy's credential kept where the user's object uses another method beside it (`replaced`, taken out): a
+ * password where the copy has a token, or a mode other than the copy's (gateway.auth {password} beside the copy's token
+ * left both set and no mode, which OpenClaw refuses at start; its trusted-proxy mode refuses a token beside it).
  */
 export function carryOver(
   candidate: unknown,
   source: unknown,
   patterns: readonly string[],
   opts: { dropAbsent?: boolean; resolvedSource?: unknown } = {},
-): { value: unknown; carried: string[]; dropped: string[]; kept: string[] } {
+): { value: unknown; carried: string[]; dropped: string[]; kept: string[]; replaced: string[] } {
   const values = protectedValues(source, patterns);
-  if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) return { value: candidate, carried: [], dropped: [], kept: [] };
+  if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) return { value: candidate, carried: [], dropped: [], kept: [], replaced: [] };
   const absent = opts.dropAbsent ? [...protectedValues(candidate, patterns).keys()].filter((p) => !values.has(p) && !coveredBy(values, p)) : [];
   const lacks = (p: string): boolean => opts.resolvedSource === undefined || getPath(opts.resolvedSource, p) === undefined;
-  const kept = absent.filter((p) => isCredentialPath(p) && lacks(p)).sort();
-  const dropped = absent.filter((p) => !kept.includes(p));
-  if (values.size === 0 && dropped.length === 0) return { value: candidate, carried: [], dropped: [], kept };
+  const credentials = absent.filter((p) => isCredentialPath(p) && lacks(p));
+  const replaced = credentials.filter((p) => otherMethodChosen(opts.resolvedSource ?? source, candidate, p)).sort();
+  const kept = credentials.filter((p) => !replaced.includes(p)).sort();
+  const dropped = absent.filter((p) => !credentials.includes(p));
+  if (values.size === 0 && dropped.length === 0 && replaced.length === 0) return { value: candidate, carried: [], dropped: [], kept, replaced };
   const copy = structuredClone(candidate) as Record<string, unknown>;
   const emptied: string[] = [];
-  for (const p of dropped) {
+  for (const p of [...dropped, ...replaced]) {
     deletePath(copy, p);
     // The parents the removal emptied, up to one `source` has (as the user has them).
     for (let segs = splitPath(p).slice(0, -1); segs.length > 0; segs = segs.slice(0, -1)) {
@@ -120,7 +125,28 @@ export function carryOver(
     setPath(copy, p, structuredClone(v));
     carried.push(p);
   }
-  return { value: copy, carried, dropped: outermost.sort(), kept };
+  return { value: copy, carried, dropped: outermost.sort(), kept, replaced };
+}
+
+/**
+ * Whether the user's object holding the copy's credential `p` uses another method than it, so the two must not both be
+ * set: a password beside the copy's token (or a token beside its password), or a `mode` other than the copy's, where the
+ * copy's mode named this credential (mode "token" with its token; the user's "password", "trusted-proxy"). Mode "none"
+ * uses no credential: the copy's kept beside it opens nothing and closes nothing.
+ * Credentials that work together (a bot token and a signing secret, a socket mode's app token) are not alternatives.
+ */
+function otherMethodChosen(user: unknown, copy: unknown, p: string): boolean {
+  const segs = splitPath(p);
+  const key = segs.at(-1)!;
+  const at = joinPath(segs.slice(0, -1));
+  const mine = getPath(user, at);
+  if (typeof mine !== 'object' || mine === null || Array.isArray(mine)) return false;
+  const own = mine as Record<string, unknown>;
+  const copyMode = (getPath(copy, at) as Record<string, unknown> | undefined)?.mode;
+  const userMode = typeof own.mode === 'string' ? own.mode.toLowerCase() : undefined;
+  if (typeof copyMode === 'string' && copyMode.toLowerCase() === key.toLowerCase() && userMode !== undefined && userMode !== 'none' && userMode !== copyMode.toLowerCase()) return true;
+  const other = /token$/i.test(key) ? /passw(or)?d$/i : /passw(or)?d$/i.test(key) ? /token$/i : undefined;
+  return other !== undefined && Object.entries(own).some(([k, v]) => other.test(k) && v !== undefined && v !== null && v !== '');
 }
 
 /** Whether a protected leaf of `values` lies above `p` (a source's array or empty object holding the copy's path). */
@@ -152,20 +178,21 @@ export function carryOverText(
   patterns: readonly string[],
   format: ConfigFormat,
   opts: { dropAbsent?: boolean; resolvedSource?: unknown } = {},
-): { text: string; value: unknown; carried: string[]; dropped: string[]; kept: string[]; rewritten: boolean } {
+): { text: string; value: unknown; carried: string[]; dropped: string[]; kept: string[]; replaced: string[]; rewritten: boolean } {
   const co = carryOver(candidate, source, patterns, opts);
-  if (co.carried.length === 0 && co.dropped.length === 0) return { text: candidateText, value: candidate, carried: [], dropped: [], kept: co.kept, rewritten: false };
+  if (co.carried.length === 0 && co.dropped.length === 0 && co.replaced.length === 0) return { text: candidateText, value: candidate, carried: [], dropped: [], kept: co.kept, replaced: [], rewritten: false };
   let edited: string | undefined = candidateText;
-  if (co.dropped.length > 0) {
+  const out = [...co.dropped, ...co.replaced];
+  if (out.length > 0) {
     const without = structuredClone(candidate);
-    for (const p of co.dropped) deletePath(without, p);
-    edited = removeKeysFromText(candidateText, co.dropped, format, without);
+    for (const p of out) deletePath(without, p);
+    edited = removeKeysFromText(candidateText, out, format, without);
   }
   if (edited !== undefined && co.carried.length > 0) {
     const values = co.carried.map((p) => ({ path: p, value: getPath(co.value, p) }));
     edited = setValuesInText(edited, values, format, co.value);
   }
-  return { text: edited ?? serializeConfig(co.value, format, candidateText), value: co.value, carried: co.carried, dropped: co.dropped, kept: co.kept, rewritten: edited === undefined };
+  return { text: edited ?? serializeConfig(co.value, format, candidateText), value: co.value, carried: co.carried, dropped: co.dropped, kept: co.kept, replaced: co.replaced, rewritten: edited === undefined };
 }
 
 /** Protected paths present in `other` but absent from `candidate`. */

@@ -364,7 +364,8 @@ export function configRestoreRule(): RepairRule {
       const carried =
         (chosen.carried.length > 0 ? `; protected settings carried over from the broken file: ${chosen.carried.join(', ')}` : '') +
         (chosen.dropped.length > 0 ? `; protected settings of the copy left out, as the broken file has none (removed by the user, it stays removed): ${chosen.dropped.join(', ')}` : '') +
-        (chosen.kept.length > 0 ? `; credentials of the copy kept though the broken file has none (a repair never drops a credential): ${chosen.kept.join(', ')}` : '');
+        (chosen.kept.length > 0 ? `; credentials of the copy kept though the broken file has none (a repair never drops a credential): ${chosen.kept.join(', ')}` : '') +
+        (chosen.replaced.length > 0 ? `; credentials of the copy left out, as the broken file chose another beside them (its own credential or mode kept, one method set): ${chosen.replaced.join(', ')}` : '');
       const unparsed = broken && !broken.ok && restored.ok && evidence && current.content ? unparsedProtectedNote(current.content.toString('utf8'), restored.value, protectedPatterns(ctx.service), evidence) : { note: '', paths: [] };
       // Every edit made since the copy that the copy does not have is lost: named in the message, not only in details.
       const lost =
@@ -393,6 +394,7 @@ export function configRestoreRule(): RepairRule {
           carried: chosen.carried,
           droppedProtected: chosen.dropped,
           keptCredentials: chosen.kept,
+          replacedCredentials: chosen.replaced,
           protectedChanged: protectedAfter,
           ...(unparsed.note ? { protectedNotCarried: unparsed.paths } : {}),
           semanticDiff: diff,
@@ -478,6 +480,8 @@ interface Chosen {
   dropped: string[];
   /** Credentials of the copy the broken file does not have, kept (a repair never drops a credential). */
   kept: string[];
+  /** Credentials of the copy left out: the broken file chose another method beside them (its own credential or mode). */
+  replaced: string[];
   why: string;
 }
 
@@ -551,6 +555,7 @@ async function chooseCandidate(
     let carried: string[] = [];
     let dropped: string[] = [];
     let keptCredentials: string[] = [];
+    let replaced: string[] = [];
     let value = parsed.value;
     if (broken?.ok) {
       // The user's protected settings as they are: changed ones carried in, removed ones (TLS turned off) taken out,
@@ -559,7 +564,8 @@ async function chooseCandidate(
       brokenResolved ??= (await resolvedConfig(configPath, broken.value, format)).value;
       const co = carryOverText(content.toString('utf8'), parsed.value, broken.value, patterns, format, { dropAbsent: true, resolvedSource: brokenResolved });
       keptCredentials = co.kept;
-      if (co.carried.length > 0 || co.dropped.length > 0) {
+      replaced = co.replaced;
+      if (co.carried.length > 0 || co.dropped.length > 0 || co.replaced.length > 0) {
         out = Buffer.from(co.text);
         carried = co.carried;
         dropped = co.dropped;
@@ -612,7 +618,7 @@ async function chooseCandidate(
     }
     validations++;
     const check = await checkContentFor(ctx, out);
-    const kept = [...carried, ...dropped.map((p) => `${p} (removed by the user)`)];
+    const kept = [...carried, ...dropped.map((p) => `${p} (removed by the user)`), ...replaced.map((p) => `${p} (another credential chosen by the user)`)];
     if (check.state !== 'valid' && kept.length > 0) {
       // The broken file's own protected values may be what is wrong (a token or port the user just set). Putting
       // the copy's values back would change them behind the user's back: that is a person's call, not a repair.
@@ -626,8 +632,9 @@ async function chooseCandidate(
     v.verdict =
       (carried.length > 0 ? `chosen, with ${carried.join(', ')} carried over from the broken file` : 'chosen') +
       (dropped.length > 0 ? `, without ${dropped.join(', ')} (not in the broken file: removed by the user)` : '') +
-      (keptCredentials.length > 0 ? `, keeping its credentials ${keptCredentials.join(', ')} (not in the broken file: a credential is never dropped)` : '');
-    return { candidate: c, content: out, carried, dropped, kept: keptCredentials, why: whyChosen(c, verdicts) };
+      (keptCredentials.length > 0 ? `, keeping its credentials ${keptCredentials.join(', ')} (not in the broken file: a credential is never dropped)` : '') +
+      (replaced.length > 0 ? `, without its credentials ${replaced.join(', ')} (the broken file chose another beside them)` : '');
+    return { candidate: c, content: out, carried, dropped, kept: keptCredentials, replaced, why: whyChosen(c, verdicts) };
   }
   return undefined;
 }

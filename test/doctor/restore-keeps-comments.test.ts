@@ -94,7 +94,7 @@ describe('whole-file restore with protected settings carried over', () => {
     const y = carryOverText('# mine\nport: 1 # the port\nname: x\n', { port: 1, name: 'x' }, { port: 2 }, pats, 'yaml');
     expect(y.text).toBe('# mine\nport: 2 # the port\nname: x\n');
     const none = carryOverText('{ port: 2 }', { port: 2 }, { port: 2 }, pats, 'json5');
-    expect(none).toEqual({ text: '{ port: 2 }', value: { port: 2 }, carried: [], dropped: [], kept: [], rewritten: false });
+    expect(none).toEqual({ text: '{ port: 2 }', value: { port: 2 }, carried: [], dropped: [], kept: [], replaced: [], rewritten: false });
   });
 });
 
