@@ -1,5 +1,5 @@
 // What a repair changed, by setting path rather than by line, with no values: safe to journal and to notify.
-import { leaves, sameValue } from './config-paths.js';
+import { leaves, sameValue, splitPath } from './config-paths.js';
 
 export interface SemanticDiff {
   added: string[];
@@ -9,7 +9,11 @@ export interface SemanticDiff {
   truncated: boolean;
 }
 
-/** Paths added, removed and changed between two parsed configs (values are never included). */
+/**
+ * Paths added, removed and changed between two parsed configs (values are never included). An empty object of `before`
+ * that has members in `after` is not removed: the path is still there, its new members are what was added
+ * (`channels.telegram: {}` restored with its kept token was said "dropped").
+ */
 export function semanticDiff(before: unknown, after: unknown, max = 50): SemanticDiff {
   const a = new Map(leaves(before).map((l) => [l.path, l.value] as const));
   const b = new Map(leaves(after).map((l) => [l.path, l.value] as const));
@@ -17,12 +21,27 @@ export function semanticDiff(before: unknown, after: unknown, max = 50): Semanti
   const removed: string[] = [];
   const changed: string[] = [];
   for (const [p, v] of a) {
-    if (!b.has(p)) removed.push(p);
-    else if (!sameValue(v, b.get(p))) changed.push(p);
+    if (!b.has(p)) {
+      if (!(isEmptyObject(v) && hasMembersIn(b, p))) removed.push(p);
+    } else if (!sameValue(v, b.get(p))) changed.push(p);
   }
   for (const p of b.keys()) if (!a.has(p)) added.push(p);
   const cut = (xs: string[]): string[] => xs.sort().slice(0, max);
   return { added: cut(added), removed: cut(removed), changed: cut(changed), truncated: [added, removed, changed].some((x) => x.length > max) };
+}
+
+function isEmptyObject(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;
+}
+
+/** Whether a leaf of `m` lies below dotted path `p` (the object at `p` has members there). */
+function hasMembersIn(m: ReadonlyMap<string, unknown>, p: string): boolean {
+  const at = splitPath(p);
+  for (const q of m.keys()) {
+    const segs = splitPath(q);
+    if (segs.length > at.length && at.every((s, i) => s === segs[i])) return true;
+  }
+  return false;
 }
 
 /** "+2 -1 ~1 (removed: extra.key; changed: gateway.port)" */
