@@ -71,10 +71,22 @@ export function harmfulChanges(changes: readonly ProtectedChange[]): ProtectedCh
  * are how it listens, not a credential: TLS the user removed stays removed.
  */
 export function isCredentialPath(path: string): boolean {
-  const key = splitPath(path).filter((s) => !/^\d+$/.test(s)).pop() ?? '';
+  const key = credentialSegments(path).filter((s) => !/^\d+$/.test(s)).pop() ?? '';
   if (/^(cert|key)Path$/i.test(key)) return false;
   // The redaction's one rule for secret names (observe/secret-keys.ts), and the files and folders that hold one.
   return mentionsSecret(key) || endsInKeyWord(key) || /key(file)?$|passw(or)?d|serviceAccount|authDir/i.test(key);
+}
+
+/** The keys of a SecretRef ({source: "env", provider, id}), which OpenClaw takes wherever a credential's value goes. */
+const SECRET_REF_KEYS = new Set(['source', 'provider', 'id']);
+
+/**
+ * The segments of the setting a protected leaf belongs to: a SecretRef's own key is dropped (gateway.auth.token.id is
+ * gateway.auth.token's), so a credential given by reference is one as much as one written inline.
+ */
+function credentialSegments(path: string): string[] {
+  const segs = splitPath(path);
+  return segs.length > 1 && SECRET_REF_KEYS.has(segs.at(-1)!) ? segs.slice(0, -1) : segs;
 }
 
 /**
@@ -136,7 +148,7 @@ export function carryOver(
  * Credentials that work together (a bot token and a signing secret, a socket mode's app token) are not alternatives.
  */
 function otherMethodChosen(user: unknown, copy: unknown, p: string): boolean {
-  const segs = splitPath(p);
+  const segs = credentialSegments(p);
   const key = segs.at(-1)!;
   const at = joinPath(segs.slice(0, -1));
   const mine = getPath(user, at);
