@@ -530,14 +530,21 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
 
     // The next daemon would say daemon.died of this one too: this pass says it (guardian.revived), once.
     // A direct start's note serves only the daemon this pass starts (restart() writes it again before a fallback one).
+    // Its refusal is one fault however often the note is written (a direct start, then "could not revive"): said once.
     let notedDirect = false;
+    let noteRefused = false;
     const note = (direct: boolean): void => {
       if (!before) return;
       notedDirect = direct;
       try {
         noteGuardianRevive(deps.stateDir, before, clock.now(), direct);
       } catch (err) {
-        report.errors.push(namedDiskRefusal(GUARDIAN_REVIVE_NOTE, err, deps.stateDir));
+        if (!noteRefused) {
+          report.errors.push(
+            `${namedDiskRefusal(GUARDIAN_REVIVE_NOTE, err, deps.stateDir)}: the next daemon cannot tell that this pass reports the end of daemon pid ${before.pid}, and may report that end once more (daemon.died)`,
+          );
+        }
+        noteRefused = true;
       }
     };
     note(deps.serviceManager === 'none');
