@@ -3,7 +3,7 @@ import { spawnInstance } from '../supervisor/service-process.js';
 import { serviceLogFile, spawnSpecFor } from './spawn-spec.js';
 import { rotateIfLarger } from '../observe/log-rotation.js';
 import { StateStore } from './state-store.js';
-import { isSameProcess } from '../platform/proc.js';
+import { hasProcFs, isSameProcess } from '../platform/proc.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import type { ClawbackConfig } from '../config/schema.js';
 import { decide } from '../decide/decide.js';
@@ -18,6 +18,7 @@ import type { ClawbackEvent } from '../observe/events.js';
 import { lastBootAt } from '../platform/boot-time.js';
 import { preflightFor } from './doctor-wiring.js';
 import { preflightRefusal } from './service-runtime.js';
+import { diskRefusalText } from './disk-refusal-text.js';
 
 /**
  * Returns the names of the services it started. The next daemon adopts them from state.json. Starts nothing while a
@@ -45,6 +46,7 @@ export async function reviveServicesDirectly(config: ClawbackConfig, stateDir: s
   const { state } = store.load();
   const running = findUnrecordedInstances(stateDir, new Set(config.services.map((s) => s.name))).found;
   const started: string[] = [];
+  const pids: string[] = [];
   const events: ClawbackEvent[] = [];
   const ctx = () => ({ now: clock.now(), random: Math.random, newId: (k: 'inc' | 'run') => `${k}-guardian-${randomBytes(3).toString('hex')}` });
   for (const service of config.services) {
@@ -108,8 +110,23 @@ export async function reviveServicesDirectly(config: ClawbackConfig, stateDir: s
     effects.push(...d.effects);
     keep();
     started.push(service.name);
+    pids.push(`${service.name} (pid ${inst.pid})`);
   }
-  store.save(state);
+  try {
+    store.save(state);
+  } catch (err) {
+    // What it started runs all the same: said with its pid and what that means, not only the file refused.
+    if (pids.length === 0) throw err;
+    const one = pids.length === 1;
+    const them = one ? 'it' : 'them';
+    const next = hasProcFs()
+      ? `The next pass or daemon finds ${them} by ${one ? 'its' : 'their'} marks and adopts ${them}, never starting a second copy`
+      : `Without /proc the next pass cannot find ${them} and may start a second copy: stop ${them} yourself if it does`;
+    throw new Error(
+      `started ${pids.join(', ')}, but state.json could not be written (${diskRefusalText(err, stateDir)}): ${one ? 'it runs' : 'they run'} outside the daemon's record. ` +
+        `${next}; free ${stateDir} so that a daemon can run and record ${them}`,
+    );
+  }
   for (const e of events) emit?.(e);
   return started;
 }
