@@ -37,7 +37,13 @@ export function tryPendingLock(file: string, deps: PendingLockDeps = {}): (() =>
   const release = (): void => {
     if (readHolder(file)?.holder?.token === me.token) rmSync(file, { force: true });
   };
-  writeFileSync(draft, text, { mode: 0o600, flag: 'wx' });
+  try {
+    writeFileSync(draft, text, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    // A full disk creates the draft and refuses its bytes: left behind, one empty draft piled up per refused append.
+    rmSync(draft, { force: true });
+    throw err;
+  }
   try {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
