@@ -7,7 +7,7 @@ import { staleLockRule } from './rule-stale-lock.js';
 import { openclawStateOwnerRule } from './rule-openclaw-state-owner.js';
 import { brokenInstallRule } from './rule-broken-install.js';
 import { openclawGatewayModeRule } from './rule-openclaw-gateway-mode.js';
-import { configRestoreRule, REPAIR_VALIDATIONS_MAX } from './rule-config-restore.js';
+import { configRestoreRule } from './rule-config-restore.js';
 import { repairValidationsMs } from './repair-bounds.js';
 import { portHolderRule } from './rule-port-holder.js';
 import { diskSpaceRule, type DiskSpaceOptions } from './rule-disk-space.js';
