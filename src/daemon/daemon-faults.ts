@@ -9,11 +9,12 @@ import type { ClawbackEvent } from '../observe/events.js';
  * `service-log`: a service's log could not be opened at its start (or its disk was full), its output held in memory (bounded) meanwhile.
  * `spawn-resources`: a service could not be started for want of the daemon's own open files, processes or memory.
  * `probe-resources`: a probe could not run (its socket or command not even made) for want of the same (probe-resources.ts).
+ * `daemon-lock`: daemon.lock could not be taken (a full or read-only state dir), retried with the heartbeat (lock-watch.ts).
  */
-export type FaultReason = 'state-write' | 'journal-write' | 'heartbeat-write' | 'pending-events' | 'shutdown' | 'heap' | 'alert-spool' | 'service-log' | 'spawn-resources' | 'probe-resources';
+export type FaultReason = 'state-write' | 'journal-write' | 'heartbeat-write' | 'pending-events' | 'shutdown' | 'heap' | 'alert-spool' | 'service-log' | 'spawn-resources' | 'probe-resources' | 'daemon-lock';
 
 /** Every reason the metrics gauge reports (0 when clear), so an alert rule can rely on the series existing. */
-export const FAULT_REASONS: readonly FaultReason[] = ['state-write', 'journal-write', 'heartbeat-write', 'pending-events', 'shutdown', 'heap', 'alert-spool', 'service-log', 'spawn-resources', 'probe-resources'];
+export const FAULT_REASONS: readonly FaultReason[] = ['state-write', 'journal-write', 'heartbeat-write', 'pending-events', 'shutdown', 'heap', 'alert-spool', 'service-log', 'spawn-resources', 'probe-resources', 'daemon-lock'];
 
 /** The error code of a heap fault (heap-watch.ts). */
 export const HEAP_FAULT_CODE = 'EHEAPNEAR';
@@ -194,7 +195,7 @@ export class DaemonFaults {
 export function renderDegradedGauge(status: DaemonHealthStatus): string {
   const active = new Set(status.degraded.map((d) => d.reason));
   const lines = [
-    '# HELP clawback_daemon_degraded 1 while the daemon itself is degraded for this reason (a failing state, journal or heartbeat write, a service log that cannot be written, a start or a probe short of its own descriptors or memory, its heap near the limit), else 0.',
+    '# HELP clawback_daemon_degraded 1 while the daemon itself is degraded for this reason (a failing state, journal or heartbeat write, a service log that cannot be written, a start or a probe short of its own descriptors or memory, its heap near the limit, its daemon.lock not taken), else 0.',
     '# TYPE clawback_daemon_degraded gauge',
     ...FAULT_REASONS.map((r) => `clawback_daemon_degraded{reason="${r}"} ${active.has(r) ? 1 : 0}`),
   ];

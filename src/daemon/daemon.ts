@@ -53,8 +53,8 @@ import { stateFingerprint } from './state-fingerprint.js';
 import { HeapWatch, WHOLE_READ_HEAP_FACTOR } from './heap-watch.js';
 import { DaemonFaults, faultRetryDelay, renderDegradedGauge, renderReloadGauge, type DaemonHealthStatus, type FaultLog, describeFault } from './daemon-faults.js';
 import { faultLog } from './fault-log.js';
-import { takeDaemonLock, type DaemonLockCheck, type EarlyDaemonLock } from './daemon-lock.js';
-import { lockWatch, type LockWatch } from './lock-watch.js';
+import { takeDaemonLock, type DaemonLockCheck, type DaemonLockResult, type EarlyDaemonLock } from './daemon-lock.js';
+import { lockNotTaken, lockWatch, type LockWatch } from './lock-watch.js';
 import { takeConfigClaim, type ClaimResult } from './config-claim.js';
 import { realOrSame } from './daemon-identity.js';
 import { diffServices, sameProcessSpec, type ServiceSetDiff } from './service-set.js';
@@ -183,6 +183,8 @@ export interface DaemonParts {
   releaseLock?: () => Promise<void>;
   /** Whether daemon.lock is still ours, taking it back when it was removed; looked at with the heartbeat. */
   checkLock?: () => Promise<DaemonLockCheck>;
+  /** daemon.lock could not be taken at start (a full or read-only state dir): tried again with the heartbeat. */
+  takeLock?: () => Promise<DaemonLockResult>;
   /** This start's note in start-attempts.json: its phases, cleared once daemon.started is journaled. */
   startNote?: Pick<StartNote, 'phase' | 'clear'>;
 }
@@ -294,10 +296,17 @@ export class Daemon {
     this.faults = parts.faults ?? new DaemonFaults({ clock: ctx.clock, emit: (e) => ctx.emit(e), log: this.log, stateDir: ctx.stateDir });
     this.journal = parts.journal;
     this.journalFaults = parts.journalFaults;
-    this.releaseLock = parts.releaseLock ?? (async () => undefined);
-    this.lockWatch = parts.checkLock
+    const releaseLock = parts.releaseLock ?? (async () => undefined);
+    // A lock the watch took later (none at start) is let go of with the rest.
+    this.releaseLock = async () => {
+      await this.lockWatch?.release();
+      await releaseLock();
+    };
+    this.lockWatch = parts.checkLock || parts.takeLock
       ? lockWatch({
-          check: parts.checkLock,
+          ...(parts.checkLock ? { check: parts.checkLock } : {}),
+          ...(parts.takeLock ? { take: parts.takeLock } : {}),
+          faults: this.faults,
           stateDir: ctx.stateDir,
           now: () => ctx.clock.now(),
           emit: (e) => ctx.emit(e),
@@ -1184,6 +1193,7 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   }
   const releaseStateLock = lock.kind === 'held' ? lock.release : async () => undefined;
   const checkLock = lock.kind === 'held' ? lock.check : undefined;
+  const takeLock = lock.kind === 'unavailable' ? () => takeDaemonLock(stateDir, clock) : undefined;
   // The guardian looked for daemon.stopped before it started us; a stop that landed since (a person's Ctrl-C of a daemon
   // they ran meanwhile, a `systemctl stop`) wrote it before letting go of the lock: honoured here, never undone by start().
   if (opts.startedByGuardian && stoppedOnPurposeNow(stateDir, STOPPED_MARKER)) {
@@ -1211,7 +1221,7 @@ export async function createDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     await releaseStateLock();
   };
   try {
-    return await buildDaemon(opts, loaded, clock, say, releaseLock, lock.kind === 'unavailable' ? lock.error : undefined, checkLock, logsMovedTo, lock.kind === 'held' ? lock.movedAside : undefined);
+    return await buildDaemon(opts, loaded, clock, say, releaseLock, lock.kind === 'unavailable' ? lock.error : undefined, checkLock, logsMovedTo, lock.kind === 'held' ? lock.movedAside : undefined, takeLock);
   } catch (err) {
     await releaseLock().catch(() => undefined);
     throw err;
@@ -1232,6 +1242,7 @@ async function buildDaemon(
   checkLock?: () => Promise<DaemonLockCheck>,
   logsMovedTo?: string,
   lockMovedAside?: string,
+  takeLock?: () => Promise<DaemonLockResult>,
 ): Promise<Daemon> {
   const { config, stateDir } = loaded;
   // daemon.lock may be unavailable (a full disk): a live daemon's daemon.json, or its alive marker, still keeps us out.
@@ -1379,13 +1390,10 @@ async function buildDaemon(
     say(`warning: ${lockMovedAside}`);
     emit({ type: 'daemon.fault', time: clock.now(), severity: 'warning', message: lockMovedAside, details: { effect: 'daemon-lock', error: 'not a regular file, moved aside' } });
   }
-  if (lockError) {
-    // Degraded, not refused: on a full or read-only disk the daemon still supervises, checked by daemon.json alone.
-    const message = `could not take ${path.join(stateDir, 'daemon.lock')} (${lockError.message}): a second daemon starting at the same instant would not be kept out`;
-    say(`warning: ${message}`);
-    emit({ type: 'daemon.fault', time: clock.now(), severity: 'warning', message, details: { effect: 'daemon-lock', error: lockError.message } });
-  }
-  const daemon = new Daemon(ctx, loadedState.state, daemonOpts, { faults, journal, journalFaults, log, releaseLock, startNote, ...(checkLock ? { checkLock } : {}) }, () => early.release());
+  // Degraded, not refused: on a full or read-only disk the daemon still supervises, a second daemon kept out by
+  // daemon.json alone; status says so until the heartbeat's retry takes the lock (lock-watch.ts).
+  if (lockError) faults.failed('daemon-lock', lockNotTaken(path.join(stateDir, 'daemon.lock'), lockError));
+  const daemon = new Daemon(ctx, loadedState.state, daemonOpts, { faults, journal, journalFaults, log, releaseLock, startNote, ...(checkLock ? { checkLock } : {}), ...(takeLock ? { takeLock } : {}) }, () => early.release());
   daemon.source = { raw: loaded.raw, declared: loaded.declared, file: loaded.file };
   daemon.previousDied = loopEvent ?? (died?.type === 'daemon.died' ? died : undefined);
   daemon.heldEnd = heldEnd;

@@ -1,10 +1,18 @@
 // Keeps daemon.lock the live daemon's after a person's `rm` or a restore of the state dir took it away: taken back, said once; yielded, loudly, to a daemon that got in meanwhile.
 import path from 'node:path';
 import type { ClawbackEvent } from '../observe/events.js';
-import { DAEMON_LOCK_FILE, type DaemonLockCheck } from './daemon-lock.js';
+import { DAEMON_LOCK_FILE, type DaemonLockCheck, type DaemonLockResult } from './daemon-lock.js';
+import { describeFault, type DaemonFaults } from './daemon-faults.js';
 
 export interface LockWatchDeps {
-  check: () => Promise<DaemonLockCheck>;
+  /** The held lock's look; absent while the lock could not be taken (then `take`). */
+  check?: () => Promise<DaemonLockCheck>;
+  /**
+   * Takes the lock again: given when it could not be taken at start (a full or read-only state dir). Until it is, the
+   * daemon is degraded (`daemon-lock`, in status) and a second daemon is kept out by daemon.json alone; cleared once taken.
+   */
+  take?: () => Promise<DaemonLockResult>;
+  faults?: Pick<DaemonFaults, 'failed' | 'ok'>;
   stateDir: string;
   now: () => number;
   emit: (e: ClawbackEvent) => void;
@@ -18,15 +26,26 @@ export interface LockWatchDeps {
 export interface LockWatch {
   /** One look (skipped while the previous one runs, and for good once the lock is lost): with the heartbeat. */
   tick(): void;
+  /** No more looks; lets go of a lock `take` got, once a look in flight has settled. */
+  release(): Promise<void>;
+}
+
+/** The degraded reason's error: names the file and what it means, keeping the code (the advice is chosen by it). */
+export function lockNotTaken(file: string, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return Object.assign(new Error(`${file} could not be taken (${describeFault(err)}): a second daemon is kept out by daemon.json alone until it is; retried with each heartbeat`), code ? { code } : {});
 }
 
 /** Retakes said at the first, then at every 100th (a cron job removing the lock every minute is one story, not a page a minute). */
 const RETAKE_SAID_EVERY = 100;
 
 export function lockWatch(deps: LockWatchDeps): LockWatch {
-  let inFlight = false;
+  let inFlight: Promise<void> | undefined;
   let lost = false;
+  let closed = false;
   let retakes = 0;
+  let check = deps.check;
+  let releaseTaken: (() => Promise<void>) | undefined;
   const file = path.join(deps.stateDir, DAEMON_LOCK_FILE);
   const settle = (r: DaemonLockCheck): void => {
     if (r.kind === 'retaken') {
@@ -50,16 +69,41 @@ export function lockWatch(deps: LockWatchDeps): LockWatch {
     deps.emit({ type: 'daemon.fault', time: deps.now(), severity: 'critical', message, details: { effect: 'daemon-lock-lost', error: `held by pid ${r.pid}`, holder: r.pid } });
     deps.yieldTo(message);
   };
+  const settleTake = (r: DaemonLockResult): void => {
+    if (r.kind === 'held') {
+      check = r.check;
+      releaseTaken = r.release;
+      if (r.movedAside) {
+        deps.log('warn', r.movedAside);
+        deps.emit({ type: 'daemon.fault', time: deps.now(), severity: 'warning', message: r.movedAside, details: { effect: 'daemon-lock', error: 'not a regular file, moved aside' } });
+      }
+      deps.faults?.ok('daemon-lock', { 'taken by pid': process.pid });
+      return;
+    }
+    // Another live daemon took it meanwhile (daemon.json unwritten too): the holder keeps the services, as for a lost lock.
+    if (r.kind === 'busy') {
+      if (r.pid !== null && r.pid !== process.pid) settle({ kind: 'lost', pid: r.pid });
+      return;
+    }
+    deps.faults?.failed('daemon-lock', lockNotTaken(file, r.error));
+  };
   return {
     tick() {
-      if (inFlight || lost) return;
-      inFlight = true;
-      void deps
-        .check()
-        .then(settle, () => undefined)
+      if (inFlight || lost || closed) return;
+      const look = check ? check().then(settle) : deps.take ? deps.take().then(settleTake) : undefined;
+      if (!look) return;
+      inFlight = look
+        .catch(() => undefined)
         .finally(() => {
-          inFlight = false;
+          inFlight = undefined;
         });
+    },
+    async release() {
+      closed = true;
+      await inFlight;
+      const release = releaseTaken;
+      releaseTaken = undefined;
+      await release?.();
     },
   };
 }
