@@ -10,6 +10,7 @@ import { includedFilesWithCopies } from '../doctor/included-snapshots.js';
 import { DAEMON_LOG_NAMES } from '../config/log-file-clashes.js';
 import { parseInstanceName } from '../instances/instance-name.js';
 import { isStrictlyInside } from '../platform/path-inside.js';
+import { DEAD_DIR } from '../notify/outbox-layout.js';
 
 export interface RetentionPolicy {
   /** The newest this many entries of each place are always kept. */
@@ -65,6 +66,15 @@ export function drillReportRun(name: string): string | undefined {
 /** The labels of the copies Clawback keeps beside a broken file (`<file>.<label>-<time>`). */
 export const EVIDENCE_COPY_LABELS = ['corrupt', 'doctor-undone'] as const;
 
+/**
+ * The copies the daemon keeps of its own files in the state dir, by what was wrong: `.corrupt-` (state.json, scale.json,
+ * daemon.json), `.not-a-file-` (daemon.lock, token: moveAsideUnless), `.not-a-dir-` (logs), `.v<N>-` (a newer
+ * Clawback's state.json). Returns the `<file>.<label>-` prefix a name is a copy under, or undefined.
+ */
+export function ownEvidencePrefix(name: string): string | undefined {
+  return /^(.+?\.(?:corrupt|not-a-file|not-a-dir|v\d+)-)./.exec(name)?.[1];
+}
+
 /** The copies kept beside `file` under one label: a name of that form is its own entry. */
 function copiesOf(file: string, label: string): (name: string) => string | undefined {
   const prefix = `${path.basename(file)}.${label}-`;
@@ -103,7 +113,8 @@ async function subdirs(dir: string): Promise<string[]> {
 /**
  * Removes what the policy lets go of: <stateDir>/incidents/<id> (never an id in `openIncidents`),
  * updates/<service>/<run>, evidence/locks/<service>/<file>, evidence/backups/<service>/<file>, drills/<report run> (only the files a drill names so;
- * `keep` counts runs), and the copies of broken files: `state.json.corrupt-*`, `scale.json.corrupt-*` and, beside each
+ * `keep` counts runs), and the copies of broken files: the daemon's own (ownEvidencePrefix: `state.json.corrupt-*`,
+ * `daemon.lock.not-a-file-*`, `logs.not-a-dir-*`...), the outbox's unreadable alerts (`outbox/<channel>/[dead/]*.corrupt`) and, beside each
  * of `configFiles` (the services' configs, symlinks resolved), the regular files `<file>.corrupt-*` and
  * `<file>.doctor-undone-*` (`keep` counts each file's copies of each label), and, when `services` (the names configured
  * or running) is given, the logs in <stateDir>/logs of services not among them (`keep` counts services, a service's
@@ -115,7 +126,13 @@ export async function sweepState(stateDir: string, now: number, openIncidents: R
   for (const d of await subdirs(path.join(stateDir, 'evidence', 'locks'))) places.push({ dir: d, inUse: new Set() });
   for (const d of await subdirs(path.join(stateDir, 'evidence', 'backups'))) places.push({ dir: d, inUse: new Set() });
   places.push({ dir: path.join(stateDir, 'drills'), inUse: new Set(), group: drillReportRun });
-  for (const file of ['state.json', 'scale.json']) places.push({ dir: stateDir, inUse: new Set(), group: copiesOf(file, 'corrupt') });
+  // Every kind of copy of the daemon's own files (each file's copies under each label kept and aged on their own).
+  const prefixes = new Set((await fs.readdir(stateDir).catch(() => [] as string[])).flatMap((n) => ownEvidencePrefix(n) ?? []));
+  for (const prefix of prefixes) places.push({ dir: stateDir, inUse: new Set(), group: (n) => (n.startsWith(prefix) && n.length > prefix.length ? n : undefined) });
+  // An alert the outbox could not read, kept as `<alert>.corrupt` (one per alert, so never bounded by a name).
+  for (const d of await subdirs(path.join(stateDir, 'outbox'))) {
+    for (const dir of [d, path.join(d, DEAD_DIR)]) places.push({ dir, inUse: new Set(), group: (n) => (n.endsWith('.corrupt') ? n : undefined), regularOnly: true });
+  }
   // Only the state dir's logs folder: a removed service's own `logs.dir` is the user's, and no longer known.
   if (services) places.push({ dir: path.join(stateDir, 'logs'), inUse: new Set(), group: removedServiceLogs(services), regularOnly: true });
   // In the user's directory: only the regular files Clawback wrote there (never a directory or a link of theirs).
