@@ -6,6 +6,7 @@ import { findConfigFile, MAX_CONFIG_BYTES } from '../config/find-config.js';
 import { expandHome, typedPath } from '../config/home-path.js';
 import { ConfigError } from '../config/errors.js';
 import { assessDaemon, heartbeatAge, readDaemonInfoSync, type DaemonInfo } from '../daemon/daemon-info.js';
+import { pidMayBeRecordedDaemon } from '../daemon/daemon-identity.js';
 import { isAlive, isSameProcess, processStartTime } from '../platform/proc.js';
 import { readConfigClaim } from '../daemon/config-claim.js';
 import { readToken, tokenPath } from '../server/token.js';
@@ -219,6 +220,7 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
     staleAfterMs: HEARTBEAT_STALE_MS,
     isAlive: deps.isAlive ?? isAlive,
     startTimeOf: deps.startTimeOf ?? processStartTime,
+    mayBeDaemon: pidMayBeRecordedDaemon,
   });
   if (verdict === 'dead' || verdict === 'recycled-pid') {
     const what = verdict === 'dead' ? `its pid ${read.info.pid} is gone` : `its pid ${read.info.pid} now belongs to another process`;

@@ -108,16 +108,16 @@ export function parseAliveMarker(name: string): { pid: number; pidStartTime: num
  */
 export async function readDaemonPresence(
   stateDir: string,
-  isSame: (pid: number, pidStartTime: number | null) => boolean,
+  isSame: (pid: number, pidStartTime: number | null, startedAt: number) => boolean,
 ): Promise<DaemonInfoRead & { marker?: string }> {
   const read = await readDaemonInfo(stateDir);
-  if (read.info && isSame(read.info.pid, read.info.pidStartTime)) return read;
+  if (read.info && isSame(read.info.pid, read.info.pidStartTime, read.info.startedAt)) return read;
   let best: { info: DaemonInfo; marker: string } | undefined;
   for (const name of await fs.readdir(stateDir).catch(() => [] as string[])) {
     const who = parseAliveMarker(name);
-    if (!who || !isSame(who.pid, who.pidStartTime)) continue;
+    if (!who) continue;
     const st = await fs.stat(path.join(stateDir, name)).catch(() => undefined);
-    if (!st || (best && best.info.heartbeatAt >= st.mtimeMs)) continue;
+    if (!st || !isSame(who.pid, who.pidStartTime, st.birthtimeMs || st.mtimeMs) || (best && best.info.heartbeatAt >= st.mtimeMs)) continue;
     const info: DaemonInfo = { pid: who.pid, startedAt: st.birthtimeMs || st.mtimeMs, version: '', api: { host: '', port: 0 }, heartbeatAt: st.mtimeMs, configPath: '', pidStartTime: who.pidStartTime };
     best = { info, marker: name };
   }
@@ -153,6 +153,8 @@ export interface AssessDeps {
   isAlive: (pid: number) => boolean;
   /** Start time of the pid in the same unit as DaemonInfo.pidStartTime; null/undefined when unknown. */
   startTimeOf: (pid: number) => number | null | undefined;
+  /** With no start time recorded: whether the live pid may be the daemon the record names (false: a reused pid). */
+  mayBeDaemon?: (pid: number, recordStartedAt: number) => boolean;
 }
 
 /**
@@ -166,7 +168,7 @@ export function assessDaemon(info: DaemonInfo | null, deps: AssessDeps): DaemonS
   if (info.pidStartTime !== null) {
     const actual = deps.startTimeOf(info.pid);
     if (actual !== null && actual !== undefined && actual !== info.pidStartTime) return 'recycled-pid';
-  }
+  } else if (deps.mayBeDaemon && !deps.mayBeDaemon(info.pid, info.startedAt)) return 'recycled-pid';
   // A stop under way: within its bound it is no hung daemon (its beats end before its last steps); past it, hung.
   if (info.stopping) return Math.abs(deps.now - info.stopping.since) <= info.stopping.boundMs ? 'stopping' : 'stop-hung';
   // A heartbeat from the future proves nothing: the wall clock was set back since it was written (NTP, date -s), and a

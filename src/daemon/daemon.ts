@@ -56,7 +56,7 @@ import { faultLog } from './fault-log.js';
 import { takeDaemonLock, type DaemonLockCheck, type DaemonLockResult, type EarlyDaemonLock } from './daemon-lock.js';
 import { lockNotTaken, lockWatch, type LockWatch } from './lock-watch.js';
 import { takeConfigClaim, type ClaimResult } from './config-claim.js';
-import { realOrSame } from './daemon-identity.js';
+import { realOrSame, recordedDaemonLives } from './daemon-identity.js';
 import { diffServices, sameProcessSpec, type ServiceSetDiff } from './service-set.js';
 import { instancesCommand } from '../instances/instances-api.js';
 import { instancesPlugin } from '../instances/instances-plugin.js';
@@ -1246,8 +1246,9 @@ async function buildDaemon(
 ): Promise<Daemon> {
   const { config, stateDir } = loaded;
   // daemon.lock may be unavailable (a full disk): a live daemon's daemon.json, or its alive marker, still keeps us out.
-  const previous = await readDaemonPresence(stateDir, (pid, start) => pid !== process.pid && isSameProcess(pid, start));
-  if (previous.info && previous.info.pid !== process.pid && isSameProcess(previous.info.pid, previous.info.pidStartTime)) {
+  // A record without a start time naming a live pid: a reused pid (after a reboot) is no daemon and keeps nobody out.
+  const previous = await readDaemonPresence(stateDir, (pid, start, startedAt) => pid !== process.pid && recordedDaemonLives(pid, start, startedAt));
+  if (previous.info && previous.info.pid !== process.pid && recordedDaemonLives(previous.info.pid, previous.info.pidStartTime, previous.info.startedAt)) {
     const where = previous.marker ? `its daemon.json could not be written; ${path.join(stateDir, previous.marker)} says so` : `API ${previous.info.api.host}:${previous.info.api.port}`;
     throw new DaemonAlreadyRunning(`a clawback daemon is already running for ${stateDir} (pid ${previous.info.pid}, ${where})`);
   }

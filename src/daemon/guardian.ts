@@ -14,7 +14,7 @@ import { assessDaemon, heartbeatAge, readDaemonPresence, type DaemonInfo, type D
 import { DAEMON_LOCK_FILE } from './daemon-lock.js';
 import { daemonApiHealth, type ApiHealth } from './api-answers.js';
 import { GUARDIAN_REVIVE_NOTE, noteGuardianRevive } from './previous-end.js';
-import { daemonStateDirOf, realStateDir } from './daemon-identity.js';
+import { daemonStateDirOf, pidMayBeRecordedDaemon, realStateDir } from './daemon-identity.js';
 import { STOPPED_MARKER } from './daemon.js';
 import { currentBootId, startedSinceStop, stoppedMarkerText, stoppedThisBoot } from './stopped-marker.js';
 import { cutSnippet } from '../platform/cut-text.js';
@@ -110,6 +110,11 @@ export interface GuardianDeps {
   bootId?: string | undefined;
   /** The state directory a live pid serves as a real path, undefined when unknown (default daemonStateDirOf). */
   stateDirOf?: (pid: number) => string | undefined;
+  /**
+   * With no start time in daemon.json or an alive marker: whether the live pid it names may be that daemon (default
+   * pidMayBeRecordedDaemon: its command line runs `run`, and it started no later than the record). A reused pid is not.
+   */
+  mayBeDaemon?: (pid: number, recordStartedAt: number) => boolean;
   /**
    * A pass holding guardian.lock this long is hung (default 180 000 ms, past systemd's TimeoutStartSec=120 of the
    * guardian unit): stopped (SIGSTOP), or stuck on a filesystem. Under cron or launchd nothing ends it, and every later
@@ -290,9 +295,13 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     return dir !== undefined && dir !== ourDir ? dir : undefined;
   };
   const ours = (pid: number): boolean => alive(pid) && serves(pid) === undefined;
-  const isSame = (pid: number, start: number | null): boolean => {
+  const mayBeDaemon = deps.mayBeDaemon ?? pidMayBeRecordedDaemon;
+  // recordStartedAt: a record's own start (daemon.json, an alive marker), by which a pid reused since is told apart
+  // where it names no start time.
+  const isSame = (pid: number, start: number | null, recordStartedAt?: number): boolean => {
     if (!ours(pid)) return false;
-    const actual = start === null ? null : startTimeOf(pid);
+    if (start === null) return recordStartedAt === undefined || mayBeDaemon(pid, recordStartedAt);
+    const actual = startTimeOf(pid);
     return actual === null || actual === undefined || actual === start;
   };
   // daemon.json, or a live daemon's alive marker where a full disk kept it from writing daemon.json.
@@ -384,7 +393,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     if (!read.info) report.readProblem = read.detail ? `${read.reason}: ${read.detail}` : read.reason;
     if (read.marker) report.actions.push(`daemon.json could not be written (full disk?): ${read.marker} names a live daemon`);
     const assess = (info: DaemonInfo | null): DaemonState =>
-      assessDaemon(info, { now: clock.now(), staleAfterMs, isAlive: ours, startTimeOf });
+      assessDaemon(info, { now: clock.now(), staleAfterMs, isAlive: ours, startTimeOf, mayBeDaemon });
     const foreign = before && alive(before.pid) ? serves(before.pid) : undefined;
     if (before && foreign) report.actions.push(`pid ${before.pid} in daemon.json is the daemon of ${foreign}, not of ${ourDir} (a copied or restored state directory): left alone`);
     const seen = assess(before);
