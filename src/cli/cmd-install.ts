@@ -162,7 +162,8 @@ export function registerInstall(program: Command): void {
         if (stoppedOnPurpose) {
           await recordPass(stateDir, 'stopped');
           const said = 'daemon was stopped on purpose (clawback run exited cleanly); nothing to do';
-          process.stdout.write(oneLine ? JSON.stringify({ outcome: 'stopped', actions: [said], errors: [] }) + '\n' : `${said}\n`);
+          // The report as every other outcome's: one rule for its form, whatever the outcome (a script reading it saw text here).
+          process.stdout.write(JSON.stringify({ outcome: 'stopped', actions: [said], errors: [] }, null, oneLine ? undefined : 2) + '\n');
           return;
         }
         // With no --config nor $CLAWBACK_CONFIG, the config this state dir's daemon last ran: typed from another directory,

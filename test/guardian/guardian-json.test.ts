@@ -37,4 +37,15 @@ describe('clawback guardian --json', () => {
     expect(stopped.stdout.trimEnd().split('\n')).toHaveLength(1);
     expect(JSON.parse(stopped.stdout)).toMatchObject({ outcome: 'stopped', errors: [] });
   }, 120_000);
+
+  it('without --json on a pipe the stopped case is the same indented JSON report as every other outcome (it was one plain line)', async () => {
+    const home = tempDir('clawback-guardian-json-home-');
+    const stateDir = path.join(tempDir('clawback-guardian-json-'), 'state');
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(path.join(stateDir, STOPPED_MARKER), stoppedMarkerText(Date.now(), currentBootId()));
+    const stopped = await runCli(['guardian', '--once', '--state-dir', stateDir], { env: env(home), timeoutMs: 60_000 });
+    expect(stopped.code).toBe(0);
+    expect(stopped.stdout.split('\n').length, stopped.stdout).toBeGreaterThan(3);
+    expect(JSON.parse(stopped.stdout)).toMatchObject({ outcome: 'stopped', errors: [] });
+  }, 60_000);
 });
