@@ -14,7 +14,7 @@ import { outputInode, outputPath, reclaimDeletedLog } from '../observe/deleted-l
 import { LogEmptyings } from '../observe/log-emptyings.js';
 import { INCIDENT_HISTORY_KEEP, incidentHistory } from '../observe/incident-history.js';
 import { limitParam } from '../server/limit-param.js';
-import { LIST_TIMELINE_EVENTS, cutTimeline } from '../observe/incidents.js';
+import { LIST_TIMELINE_EVENTS } from '../observe/incidents.js';
 import { serviceLogFile } from './spawn-spec.js';
 import { logWritable } from '../observe/log-writable.js';
 import { delayToGrid } from '../platform/clock.js';
@@ -485,8 +485,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
             if (typeof keep !== 'number') {
               return new ApiAnswer(400, { error: `timeline: expected "full" or a whole number from 1 to 10000 (default ${LIST_TIMELINE_EVENTS}), got ${JSON.stringify((q.get('timeline') ?? '').slice(0, 100))}` });
             }
-            const newest = [...(await history.incidents())].reverse().slice(0, limit);
-            return full ? newest : newest.map((inc) => cutTimeline(inc, keep));
+            return [...(await history.list(full ? Infinity : keep))].reverse().slice(0, limit);
           }
           const m = /^\/api\/incidents\/([\w-]+)$/.exec(p);
           if (m) {

@@ -3,11 +3,14 @@
 // INCIDENT_HISTORY_KEEP summaries stay in memory (the most a list answer shows): the whole window held ~24 MiB of heap
 // for a 16 MiB journal and .1, for the months a daemon runs. An older incident asked by id is read from disk again.
 // A read folds the events as they stream in (as `clawback incidents` does): holding the window's events first took
-// the daemon's RSS from 62 to 120 MB to answer a 200 000-event journal.
+// the daemon's RSS from 62 to 120 MB to answer a 200 000-event journal. The fold keeps each incident's newest
+// LIST_TIMELINE_EVENTS events and actions (what the list shows by default) and counts the rest: it kept every timeline
+// whole and cut them after, 4.5 s and +294 MB RSS to answer a 349 MiB journal. A whole timeline (an incident by id,
+// ?timeline=full, or more than that many) is folded from a fresh read of the journal, for that answer alone.
 import { stat } from 'node:fs/promises';
 import type { ClawbackEvent } from './events.js';
 import { journalWindowFiles, scanJournalWindow } from './journal-incidents.js';
-import { IncidentFold, type IncidentSummary } from './incidents.js';
+import { IncidentFold, LIST_TIMELINE_EVENTS, cutTimeline, type IncidentFoldOptions, type IncidentSummary } from './incidents.js';
 
 /** Rounds a request waits for a read of an older journal before it joins whatever read is running. */
 const MAX_WAIT_ROUNDS = 3;
@@ -36,7 +39,12 @@ export interface IncidentHistory {
    * read-only (shared between callers).
    */
   incidents(): Promise<readonly IncidentSummary[]>;
-  /** One incident by id: from memory when among the newest, else from a fresh read of the journal (not kept). */
+  /**
+   * The same incidents, each timeline (and its actions) cut to its newest `timeline` events, the rest counted
+   * (cutTimeline); Infinity: whole. Up to LIST_TIMELINE_EVENTS from memory, more from a fresh read (not kept).
+   */
+  list(timeline: number): Promise<readonly IncidentSummary[]>;
+  /** One incident by id, its timeline whole: from memory when it is there whole, else from a fresh read (not kept). */
   incident(id: string): Promise<IncidentSummary | undefined>;
 }
 
@@ -47,9 +55,9 @@ const streamJournal: JournalStream = async (file, onEvent) => {
   await scanJournalWindow(file, onEvent);
 };
 
-/** The journal's incidents, folded as it is read (summarizeIncidents' answer, in journal order). */
-async function foldJournal(read: JournalStream, file: string): Promise<IncidentSummary[]> {
-  const fold = new IncidentFold();
+/** The journal's incidents, folded as it is read (summarizeIncidents' answer, in journal order, timelines as `opts` keeps them). */
+async function foldJournal(read: JournalStream, file: string, opts: IncidentFoldOptions): Promise<IncidentSummary[]> {
+  const fold = new IncidentFold(opts);
   await read(file, (e) => fold.add(e));
   return fold.summaries();
 }
@@ -71,7 +79,7 @@ export function incidentHistory(journalFile: string, read: JournalStream = strea
   };
 
   const start = (key: string): Promise<IncidentSummary[]> => {
-    const done = exclusive(() => foldJournal(read, journalFile)).then((all) => {
+    const done = exclusive(() => foldJournal(read, journalFile, { keep: LIST_TIMELINE_EVENTS })).then((all) => {
       const value = all.length > INCIDENT_HISTORY_KEEP ? all.slice(-INCIDENT_HISTORY_KEEP) : all;
       cached = { key, value, older: all.length > value.length };
       return value;
@@ -98,16 +106,25 @@ export function incidentHistory(journalFile: string, read: JournalStream = strea
     return running ? running.done : start(key);
   };
 
+  const whole = (inc: IncidentSummary): boolean => inc.timelineOmitted === undefined && inc.actionsOmitted === undefined;
+
   return {
     incidents,
+    async list(timeline) {
+      if (timeline <= LIST_TIMELINE_EVENTS) return (await incidents()).map((inc) => cutTimeline(inc, timeline));
+      const all = await exclusive(() => foldJournal(read, journalFile, { keep: timeline }));
+      return all.length > INCIDENT_HISTORY_KEEP ? all.slice(-INCIDENT_HISTORY_KEEP) : all;
+    },
     async incident(id) {
       const kept = await incidents();
       const found = kept.find((i) => i.id === id);
-      if (found || (cached?.value === kept && !cached.older)) return found;
-      // The last older incident asked for is kept (one summary), so asking again reads nothing until the journal changes.
+      if (found && whole(found)) return found;
+      if (!found && cached?.value === kept && !cached.older) return undefined;
+      // The last incident read again is kept (one summary), so asking again reads nothing until the journal changes.
       const key = cached?.key;
       if (lookedUp && lookedUp.key === key && lookedUp.id === id) return lookedUp.value;
-      const value = await exclusive(async () => (await foldJournal(read, journalFile)).find((i) => i.id === id));
+      // Only this incident's timeline kept whole while reading; the others' events are counted, not held.
+      const value = await exclusive(async () => (await foldJournal(read, journalFile, { keep: 0, whole: id })).find((i) => i.id === id));
       if (key !== undefined) lookedUp = { key, id, value };
       return value;
     },

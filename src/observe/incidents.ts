@@ -65,8 +65,9 @@ export const LIST_TIMELINE_EVENTS = 50;
 export function cutTimeline(inc: IncidentSummary, keep: number): IncidentSummary {
   if (inc.timeline.length <= keep && inc.actions.length <= keep) return inc;
   const cut = { ...inc };
-  if (inc.timeline.length > keep) Object.assign(cut, { timeline: inc.timeline.slice(inc.timeline.length - keep), timelineOmitted: inc.timeline.length - keep });
-  if (inc.actions.length > keep) Object.assign(cut, { actions: inc.actions.slice(inc.actions.length - keep), actionsOmitted: inc.actions.length - keep });
+  // Added to what a fold that kept only the newest events (IncidentFold's keep) left out already.
+  if (inc.timeline.length > keep) Object.assign(cut, { timeline: inc.timeline.slice(inc.timeline.length - keep), timelineOmitted: (inc.timelineOmitted ?? 0) + inc.timeline.length - keep });
+  if (inc.actions.length > keep) Object.assign(cut, { actions: inc.actions.slice(inc.actions.length - keep), actionsOmitted: (inc.actionsOmitted ?? 0) + inc.actions.length - keep });
   return cut;
 }
 
@@ -105,6 +106,17 @@ export function summarizeIncidents(events: readonly ClawbackEvent[], opts: Summa
   return fold.summaries();
 }
 
+export interface IncidentFoldOptions {
+  /**
+   * Timeline events and actions kept per incident: its newest, the older ones counted in timelineOmitted /
+   * actionsOmitted (as cutTimeline says them). Default: all. /api/incidents kept every timeline whole while it read and
+   * cut them after: 4.5 s and +294 MB RSS for a 349 MiB journal to answer 50 events each.
+   */
+  keep?: number;
+  /** The one incident whose timeline is kept whole whatever `keep` says (/api/incidents/ID). */
+  whole?: string;
+}
+
 /**
  * summarizeIncidents one event at a time, in the journal's order: a reader streams the journal into it and holds the
  * incidents, not every event (`clawback incidents` held a 16 MiB journal's 190 000 events, ~50 MB, to list none).
@@ -113,20 +125,53 @@ export class IncidentFold {
   private readonly byId = new Map<string, IncidentSummary>();
   /** service -> incident currently open on it (for id-less events). */
   private readonly openByService = new Map<string, IncidentSummary>();
+  private readonly keep: number;
+  private readonly whole: string | undefined;
+
+  constructor(opts: IncidentFoldOptions = {}) {
+    this.keep = Math.max(0, opts.keep ?? Infinity);
+    this.whole = opts.whole;
+  }
 
   /** The incidents so far, sorted by openedAt. */
   summaries(): IncidentSummary[] {
+    for (const inc of this.byId.values()) this.trim(inc, this.keepOf(inc));
     return [...this.byId.values()].sort((a, b) => a.openedAt - b.openedAt);
+  }
+
+  private keepOf(inc: IncidentSummary): number {
+    return inc.id === this.whole ? Infinity : this.keep;
+  }
+
+  /** Drops the oldest events and actions beyond `keep`, counted. */
+  private trim(inc: IncidentSummary, keep: number): void {
+    if (inc.timeline.length > keep) {
+      const n = inc.timeline.length - keep;
+      inc.timeline.splice(0, n);
+      inc.timelineOmitted = (inc.timelineOmitted ?? 0) + n;
+    }
+    if (inc.actions.length > keep) {
+      const n = inc.actions.length - keep;
+      inc.actions.splice(0, n);
+      inc.actionsOmitted = (inc.actionsOmitted ?? 0) + n;
+    }
+  }
+
+  /** Appended; the oldest dropped (counted) once the list holds twice what is kept: a ring's cost, amortized. */
+  private push<K extends 'timeline' | 'actions'>(inc: IncidentSummary, list: K, item: IncidentSummary[K][number]): void {
+    const keep = this.keepOf(inc);
+    (inc[list] as unknown[]).push(item);
+    if (inc[list].length > Math.max(2 * keep, 64)) this.trim(inc, keep);
   }
 
   add(e: ClawbackEvent): void {
     if (!e.incidentId) {
       if (e.service === undefined && DAEMON_LIFE.has(e.type)) {
-        for (const open of new Set(this.openByService.values())) open.timeline.push(e);
+        for (const open of new Set(this.openByService.values())) this.push(open, 'timeline', e);
         return;
       }
       const inc = e.service !== undefined ? this.openByService.get(e.service) : undefined;
-      if (inc) inc.timeline.push(e);
+      if (inc) this.push(inc, 'timeline', e);
       return;
     }
     let inc = this.byId.get(e.incidentId);
@@ -147,7 +192,7 @@ export class IncidentFold {
       this.byId.set(e.incidentId, inc);
       if (e.service !== undefined) this.openByService.set(e.service, inc);
     }
-    inc.timeline.push(e);
+    this.push(inc, 'timeline', e);
     // A damaged line's level ("4", "x") made the highest level NaN: shown as NaN, and null in --json.
     const level = num(e.level);
     if (level !== undefined) inc.highestLevel = Math.max(inc.highestLevel, level);
@@ -166,7 +211,7 @@ export class IncidentFold {
       }
       case 'incident.action': {
         const d = payload(e, 'incident.action');
-        if (typeof d.action === 'string') inc.actions.push(d.action);
+        if (typeof d.action === 'string') this.push(inc, 'actions', d.action);
         break;
       }
       case 'incident.escalated': {
