@@ -26,7 +26,7 @@ import { LINE_MAX_CHARS, cutPoint } from '../observe/bounded-lines.js';
 import { exitWithError } from './json-error.js';
 import { failureText } from './fail.js';
 import { localStamp } from './local-time.js';
-import { errnoText } from '../platform/errno-words.js';
+import { isMissing, unreadableLogText } from '../platform/log-refusal.js';
 
 /** The config of the state directory's daemon (or the one named), with a redactor that knows its services' secrets. */
 async function configWithRedactor(g: { config?: string; stateDir?: string }): Promise<{ stateDir: string; redactor: Redactor; file?: string; loaded?: ReturnType<typeof loadConfig>; configError?: unknown }> {
@@ -87,11 +87,6 @@ function boundedLine(line: string, began: boolean): string {
   return `${kept}${/\s$/.test(kept) ? '' : ' '}[clawback: ${began ? '' : 'at least '}${Buffer.byteLength(line) - Buffer.byteLength(kept)} more bytes of this line not shown]`;
 }
 
-/** The path, or a directory on it, is not there: nothing written yet. Any other refusal is said as what it is. */
-function isMissing(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
-}
 
 /**
  * The last `want` lines of one file, read backwards in chunks (at most TAIL_BYTES_MAX); a partial first line (the read
@@ -213,10 +208,8 @@ export function registerHistory(program: Command): void {
         if (err instanceof NotRegularFileError) {
           exitWithError('system', terminalSafe(`${err.file} is ${err.kind}, not a regular file: not read (something other than the service's output is in its log's place: remove it)`), 1);
         }
-        const e = err as NodeJS.ErrnoException;
-        if (typeof e.code !== 'string') throw err;
-        const uid = process.getuid?.();
-        exitWithError('system', terminalSafe(`cannot read ${e.path ?? file}: ${errnoText(e)}: it is there, but this command may not open it${e.code === 'EACCES' || e.code === 'EPERM' ? ` (running as uid ${uid ?? '?'}: run it as the user the daemon runs as, or fix the file's permissions)` : ''}`), 1);
+        if (typeof (err as NodeJS.ErrnoException).code !== 'string') throw err;
+        exitWithError('system', terminalSafe(unreadableLogText(file, err, 'this command')), 1);
       }
       const { text: last, liveSize, liveSeen } = tail;
       // A scaled service's group name (web for web:0..2) has no log of its own: each instance writes one.

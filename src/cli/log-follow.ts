@@ -3,6 +3,7 @@
 import { closeSync, fstatSync, readSync } from 'node:fs';
 import { NotRegularFileError, openRegularReadSync } from '../platform/read-regular.js';
 import { DROP_MARKER_HEAD, droppedBefore } from '../observe/drop-marker.js';
+import { isMissing, unreadableLogText } from '../platform/log-refusal.js';
 
 /** Bytes of the output last read kept to recognise where it goes on (in the live file or a rotated copy). */
 export const SEEN_BYTES = 256;
@@ -28,12 +29,15 @@ export interface LogFollowerOptions {
   notice: (text: string) => void;
 }
 
-/** Undefined when the file cannot be opened, or is not a regular file (a FIFO is not waited on: see openRegularReadSync). */
-function openOrUndefined(file: string, onNotRegular?: (err: NotRegularFileError) => void): number | undefined {
+/**
+ * Undefined when the file cannot be opened, or is not a regular file (a FIFO is not waited on: see openRegularReadSync).
+ * onRefused hears why, unless it is only missing (isMissing: not written yet, or between a rotation's steps).
+ */
+function openOrUndefined(file: string, onRefused?: (err: unknown) => void): number | undefined {
   try {
     return openRegularReadSync(file);
   } catch (err) {
-    if (err instanceof NotRegularFileError) onNotRegular?.(err);
+    if (err instanceof NotRegularFileError || !isMissing(err)) onRefused?.(err);
     return undefined;
   }
 }
@@ -55,8 +59,8 @@ export class LogFollower {
   /** The last bytes read (up to SEEN_BYTES), to tell whether the file still holds them where they were. */
   private seen: Buffer = Buffer.alloc(0);
   private readonly o: LogFollowerOptions;
-  /** The live file's name was last found on something other than a regular file (said once). */
-  private notRegular = false;
+  /** Why the live file was last not read, other than missing (said once while it lasts, again when it changes). */
+  private refused: string | undefined;
 
   constructor(o: LogFollowerOptions) {
     this.o = o;
@@ -142,13 +146,17 @@ export class LogFollower {
   }
 
   pump(): void {
+    let why: string | undefined;
     const fd = openOrUndefined(this.o.file, (err) => {
-      // Said once while it lasts, not every pass.
-      if (!this.notRegular) this.o.notice(`${err.message}; waiting for a regular file there`);
-      this.notRegular = true;
+      why =
+        err instanceof NotRegularFileError
+          ? `${err.message}; waiting for a regular file there`
+          : `${unreadableLogText(this.o.file, err, 'this command')}; waiting until it can be read`;
     });
+    // Said once while it lasts, not every pass; a missing file (between a rotation's steps) is said by nothing.
+    if (why !== undefined && why !== this.refused) this.o.notice(why);
+    this.refused = why;
     if (fd === undefined) return;
-    this.notRegular = false;
     try {
       let size = fstatSync(fd).size;
       // Shrunk, or grown again past where the last read ended but no longer holding what was read there: truncated.

@@ -4,6 +4,7 @@ import { open } from 'node:fs/promises';
 import type { Redactor } from './redact.js';
 import { cutText } from '../platform/cut-text.js';
 import { withoutEscapes } from '../platform/terminal-escapes.js';
+import { isMissing, unreadableLogText } from '../platform/log-refusal.js';
 
 /** Bytes read from the end of the file at most; a line longer than this is cut. */
 const TAIL_BYTES = 64 * 1024;
@@ -11,14 +12,17 @@ const LINE_MAX = 500;
 /** Lines read before the last n to find where a private key block began (a 4096-bit RSA key is 51 lines). */
 const CONTEXT_LINES = 64;
 
-/** The last `want` bytes of `file` (fewer when it is shorter), its size, or undefined when it cannot be opened. */
-async function readEnd(file: string, want: number): Promise<{ buf: Buffer; size: number } | undefined> {
+/**
+ * The last `want` bytes of `file` (fewer when it is shorter), its size, or undefined when it cannot be opened; `refused`
+ * when it is there but may not be opened (isMissing: only a missing file is no output).
+ */
+async function readEnd(file: string, want: number): Promise<{ buf: Buffer; size: number } | { refused: unknown } | undefined> {
   let fh;
   try {
     // Without blocking: a FIFO in the log's place held one of libuv's four threads for ever, and the summary with it.
     fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch {
-    return undefined;
+  } catch (err) {
+    return isMissing(err) ? undefined : { refused: err };
   }
   try {
     const st = await fh.stat();
@@ -46,24 +50,33 @@ async function readEnd(file: string, want: number): Promise<{ buf: Buffer; size:
  * `cut` says the text starts inside the output (its first line may be partial). Undefined when `file` cannot be opened.
  */
 export async function readLogTail(file: string, bytes: number): Promise<{ text: string; cut: boolean } | undefined> {
+  const read = await tailOrRefusal(file, bytes);
+  return read && 'text' in read ? read : undefined;
+}
+
+/** readLogTail, or why the live file is there but was not opened. */
+async function tailOrRefusal(file: string, bytes: number): Promise<{ text: string; cut: boolean } | { refused: unknown } | undefined> {
   const live = await readEnd(file, bytes);
-  if (!live) return undefined;
+  if (!live || 'refused' in live) return live;
   if (live.size >= bytes) return { text: live.buf.toString('utf8'), cut: live.size > bytes };
   const older = await readEnd(`${file}.1`, bytes - live.buf.length);
-  if (!older || older.buf.length === 0) return { text: live.buf.toString('utf8'), cut: false };
+  if (!older || 'refused' in older || older.buf.length === 0) return { text: live.buf.toString('utf8'), cut: false };
   return { text: Buffer.concat([older.buf, live.buf]).toString('utf8'), cut: older.size > older.buf.length };
 }
 
 /**
  * The last `n` non-empty lines of `file` (oldest first), without terminal escape sequences, each passed through the redactor and then cut to 500
  * UTF-16 units at a code point boundary (redacted first: a cut through a secret would leave a prefix no pattern
- * or known value matches any more). A missing or unreadable file gives []. Reads at most 64 KiB from the end, reaching
+ * or known value matches any more). A missing file gives []; one there that may not be opened (mode 000 as another
+ * uid, a link loop) gives one line naming it and the cause. Reads at most 64 KiB from the end, reaching
  * into `file.1` when a rotation has just emptied the live file (readLogTail).
  */
 export async function lastLogLines(file: string, n: number, redactor: Pick<Redactor, 'redact'>): Promise<string[]> {
   if (n <= 0) return [];
-  const tail = await readLogTail(file, TAIL_BYTES);
+  const tail = await tailOrRefusal(file, TAIL_BYTES);
   if (!tail) return [];
+  // Not quoted as "no last words": said as the one line the summary quotes.
+  if ('refused' in tail) return [`[clawback: ${unreadableLogText(file, tail.refused, 'the daemon')}: its last lines are not known]`];
   let lines = tail.text.split('\n');
   // A partial first line (the read started mid-line) is dropped unless it is all there is.
   if (tail.cut && lines.length > 1) lines = lines.slice(1);
