@@ -32,12 +32,18 @@ export class RestoreStack {
     return this.steps.length;
   }
 
-  /** Runs every pending step, newest first; one failing step never stops the others. Each is kept for takeUnwound. */
-  unwindAll(): void {
+  /**
+   * Runs every pending step, newest first; one failing step never stops the others. Each is kept for takeUnwound, and
+   * this unwind's are returned (newest first), so a caller can say what it just put back.
+   */
+  unwindAll(): string[] {
+    const ran: string[] = [];
     while (this.steps.length) {
       const step = this.steps.pop()!;
-      this.unwound.push(this.runOne(step) ? step.label : `FAILED: ${step.label} (see the drill's output)`);
+      ran.push(this.runOne(step) ? step.label : `FAILED: ${step.label} (see the drill's output)`);
     }
+    this.unwound.push(...ran);
+    return ran;
   }
 
   /**
@@ -76,13 +82,14 @@ export function stopOnSignals(
   const codes: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
   const handlers = Object.entries(codes).map(([sig, code]) => {
     const handler = (): void => {
-      stack.unwindAll();
+      // The line follows the undo and names what it did: "everything is put back" was printed whatever the steps did.
+      const said = putBackText(stack.unwindAll());
       if (stop.signal.aborted) {
-        log(`${sig} again: exiting without a report`);
+        log(`${sig} again: ${said}; exiting without a report`);
         exit(code);
         return;
       }
-      log(`\n${sig}: stopping ${what}; everything is put back, a hold the drill caused is lifted and the report is written (again to exit at once)`);
+      log(`\n${sig}: stopping ${what}; ${said}; next a hold the drill caused is lifted and the report is written (again to exit at once)`);
       stop.abort();
     };
     process.on(sig as NodeJS.Signals, handler);
@@ -91,4 +98,12 @@ export function stopOnSignals(
   return () => {
     for (const [sig, handler] of handlers) process.off(sig as NodeJS.Signals, handler);
   };
+}
+
+/** What one unwind did, for a person: the steps put back, and those that could not be. Pure. */
+export function putBackText(ran: readonly string[]): string {
+  const failed = ran.filter((r) => r.startsWith('FAILED: ')).map((r) => r.slice('FAILED: '.length));
+  const done = ran.filter((r) => !r.startsWith('FAILED: '));
+  if (!ran.length) return 'nothing of the drill\'s was in place to put back';
+  return [done.length ? `put back: ${done.join('; ')}` : '', failed.length ? `could NOT put back: ${failed.join('; ')}` : ''].filter(Boolean).join('; ');
 }
