@@ -11,7 +11,7 @@ import { systemClock } from '../platform/clock.js';
 import { writeFileAtomicSync } from '../platform/atomic-write.js';
 import { parseScenarioList, SCENARIO_NAMES, SCENARIO_PLANS, type ScenarioName } from '../drill/scenario-catalog.js';
 import { CHAOS_EXCLUDED, defaultChaosKinds, runChaos } from '../drill/run-chaos.js';
-import { renderChaosMarkdown, summaryRows } from '../drill/chaos-report.js';
+import { progressPaceMs, renderChaosMarkdown, summaryRows } from '../drill/chaos-report.js';
 import { renderChaosSvg } from '../drill/chaos-svg.js';
 import { isLoopbackHost } from '../server/auth.js';
 import { parseDuration } from '../config/duration.js';
@@ -389,10 +389,11 @@ async function chaosAction(program: Command, o: DrillOpts, storm: number): Promi
 
   const tty = process.stderr.isTTY === true;
   let lastLineAt: number | undefined;
+  const paceMs = progressPaceMs(o.duration);
   const progress = (line: string): void => {
     if (tty) process.stderr.write(`\r\x1b[K${line}`);
     // Spaced on the monotonic clock: a wall clock set back an hour hid every progress line for the hour.
-    else if (lastLineAt === undefined || performance.now() - lastLineAt >= 30_000) {
+    else if (lastLineAt === undefined || performance.now() - lastLineAt >= paceMs) {
       lastLineAt = performance.now();
       say(line);
     }
