@@ -16,7 +16,7 @@ import { renderChaosSvg } from '../drill/chaos-svg.js';
 import { isLoopbackHost } from '../server/auth.js';
 import { parseDuration } from '../config/duration.js';
 import { DaemonLink } from '../drill/daemon-link.js';
-import { DrillRefused, loadDaemonConfig, pausedByPerson, recoveryUnderWay, resolveTarget, standingBy, type DrillTarget } from '../drill/target.js';
+import { DrillRefused, loadDaemonConfig, pausedByPerson, recoveryUnderWay, resolveTarget, standingBy, updateUnderWay, type DrillTarget } from '../drill/target.js';
 import { RestoreStack, stopOnSignals } from '../drill/restore-stack.js';
 import { runDrill, skippedScenarios } from '../drill/run-drill.js';
 import { isInStateDir } from '../drill/scenario-daemon.js';
@@ -334,6 +334,9 @@ async function targetOrExit(program: Command, o: DrillOpts, dead: LockOwner | un
     // A hold a killed drill left is lifted by this one once it has the lock (liftDeadDrillHold), not refused.
     const paused = live && (standingBy(live) ?? pausedByPerson(holdLeftByDeadDrill(live.held, dead) ? { ...live, held: null } : live));
     if (paused) throw new DrillRefused(`refusing to drill: ${paused}`, 2);
+    // An update's run is not in the service's status: asked for on its own, and refused even with --force (a person's change).
+    const updating = updateUnderWay(target.service.name, await link.updateRun(target.service.name));
+    if (updating) throw new DrillRefused(`refusing to drill: ${updating}`, 2);
     // A recovery under way is the ladder's (one owner): the drill's faults and its `resume` would overrule it.
     const busy = live && !o.force && !holdLeftByDeadDrill(live.held, dead) && !incidentLeftByDeadDrill(live, dead) ? recoveryUnderWay(live) : undefined;
     if (busy) throw new DrillRefused(`refusing to drill: ${busy} (re-run with --force to drill anyway; the drill never resumes over it)`, 2);

@@ -20,6 +20,12 @@ export interface DaemonStatusJson {
   services: ServiceStatus[];
 }
 
+export interface UpdateRunning {
+  runId: string | null;
+  to: string | null;
+  startedAt: number | null;
+}
+
 export type ServiceAction = 'start' | 'stop' | 'restart' | 'resume';
 
 export class DaemonLink {
@@ -37,6 +43,21 @@ export class DaemonLink {
   async tryStatus(): Promise<DaemonStatusJson | undefined> {
     try {
       return await this.status();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The `clawback update` run the daemon has in flight for the service (GET /api/update/NAME), or undefined: none, no
+   * update plugin, or no answer. It is not in the service's status, yet it stops, starts and watches the service.
+   */
+  async updateRun(name: string): Promise<UpdateRunning | undefined> {
+    try {
+      const c = await connect({ stateDir: this.stateDir });
+      const v = await c.get<{ running?: unknown; runId?: unknown; to?: unknown; startedAt?: unknown } | null>(`/api/update/${encodeURIComponent(name)}`);
+      if (!v || v.running !== true) return undefined;
+      return { runId: typeof v.runId === 'string' ? v.runId : null, to: typeof v.to === 'string' ? v.to : null, startedAt: typeof v.startedAt === 'number' ? v.startedAt : null };
     } catch {
       return undefined;
     }

@@ -18,7 +18,7 @@ import { staleLockScenario } from './scenario-stale-lock.js';
 import { formatMs, trialLine } from './drill-report.js';
 import { backoffNote } from './backoff-note.js';
 import { levelThreeNote } from './level-three-note.js';
-import { pausedByPerson, standingBy } from './target.js';
+import { pausedByPerson, standingBy, updateUnderWay } from './target.js';
 import { underDaemonStopWatch } from './daemon-stop-watch.js';
 
 export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
@@ -100,7 +100,8 @@ async function pausedNow(ctx: DrillContext): Promise<string | undefined> {
     return `the daemon reloaded ${ctx.target.configFile ?? 'its config'} since the drill began: the drill judges the service by the config it read at its start; run it again`;
   }
   const s = status?.services.find((x) => x.name === ctx.target.service.name);
-  return s ? (standingBy(s) ?? pausedByPerson(s)) : undefined;
+  const paused = s ? (standingBy(s) ?? pausedByPerson(s)) : undefined;
+  return paused ?? updateUnderWay(ctx.target.service.name, await ctx.link.updateRun(ctx.target.service.name));
 }
 
 /**

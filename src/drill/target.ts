@@ -180,6 +180,15 @@ export function pausedByPerson(s: ServiceStatus): string | undefined {
 }
 
 /**
+ * Why an update run in flight rules a drill out, or undefined. The update stops, starts and watches the service, and
+ * judges the new version by its exits: a drilled crash would roll it back, and its stop would read as the drill's fault. Pure.
+ */
+export function updateUnderWay(name: string, run: { runId: string | null; to: string | null } | undefined): string | undefined {
+  if (!run) return undefined;
+  return `"${name}" is being updated${run.to ? ` to ${run.to}` : ''} (\`clawback update\` run ${run.runId ?? '?'}): a drilled fault would be judged against the new version and could roll it back; wait until it ends (follow it in the journal or GET /api/update/${name})`;
+}
+
+/**
  * Why this daemon does not run the service at all, or undefined: a cluster singleton whose lease another member holds
  * (or no member yet) stands by here, with no instance to break; it is not stopped, and `clawback start` here is refused.
  */
