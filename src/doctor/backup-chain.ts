@@ -7,6 +7,7 @@ import type { Clock } from '../platform/clock.js';
 import { findBackupCandidates } from './backup-candidates.js';
 import { putBackFile, putBackIfUnchanged, readCurrent, type CurrentFile } from './safe-user-write.js';
 import { fileStamp } from '../platform/file-stamp.js';
+import { writeNewFile } from '../platform/atomic-write.js';
 
 /** Where a backup copy pushed out of the chain by a kept run is kept: <stateDir>/evidence/backups/<service>/<time>-<name>. */
 export function backupEvidenceDir(stateDir: string, service: string): string {
@@ -119,7 +120,7 @@ export async function keepPushedOut(
       staged.delete(file);
     } else {
       await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-      await fs.writeFile(target, was.content!, { mode: 0o600, flag: 'wx' });
+      await writeNewFile(target, was.content!);
     }
     present.push(was.content!);
     kept.push(target);

@@ -7,6 +7,7 @@ import { expandPathGlob } from './path-glob.js';
 import { judgeOwner, liveProcess, ownerInNestedPidNamespace, parseLock, type LiveProcess, type LockRecord, type OwnerVerdict } from './lock-owner.js';
 import type { DoctorContext, Finding, RepairRule } from './types.js';
 import { fileStamp } from '../platform/file-stamp.js';
+import { writeNewFile } from '../platform/atomic-write.js';
 
 export const STALE_LOCK = 'stale-lock';
 
@@ -56,7 +57,7 @@ export async function keepLockCopy(dir: string, name: string, bytes: Buffer): Pr
   for (let n = 0; n < 100; n++) {
     const target = path.join(dir, n === 0 ? name : `${name}-${n}`);
     try {
-      await fs.writeFile(target, bytes, { mode: 0o600, flag: 'wx' });
+      await writeNewFile(target, bytes);
       return target;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;

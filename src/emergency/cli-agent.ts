@@ -16,6 +16,7 @@ import { AGENT_RUN_ENV, endAgentLeftovers, markedProcesses, runLimitMark, watchD
 import { agentEnv, baseAgentEnv } from './agent-env.js';
 import { NO_PID_NAMESPACE, pidNamespaceLines } from './pid-namespace.js';
 import { signalGroupOf, type LeaderRef } from '../platform/signal-group.js';
+import { writeNewFile } from '../platform/atomic-write.js';
 
 /**
  * An argv element: literal text, or the prompt (read from the 0600 prompt file by the launcher). PROMPT_ARG puts the
@@ -311,7 +312,7 @@ export class CliAgentAdapter implements AgentAdapter {
     if (envFile) {
       await fs.rm(envFile, { force: true });
       const lines = Object.entries(env).filter(([k]) => k !== 'TERM').map(([k, v]) => `export ${k}=${shellQuote(v)}`);
-      await fs.writeFile(envFile, `${lines.join('\n')}\n`, { mode: 0o600, flag: 'wx' });
+      await writeNewFile(envFile, `${lines.join('\n')}\n`);
     }
     // Run as `sh launcher` (tmux and PTY alike), so it needs no execute bit: 0600 like every file of the session.
     const hide = this.readsWholeDisk && process.platform === 'linux' ? stateToHide(session) : undefined;

@@ -131,6 +131,20 @@ function checkSize(tmp: string, stat: Pick<Stats, 'size'>, expected: number): vo
   if (stat.size !== expected) throw new ShortWriteError(tmp, stat.size, expected);
 }
 
+/**
+ * Creates `file` (O_EXCL) with `data`. A disk that creates the file and refuses its bytes (full: ENOSPC, EDQUOT, EIO)
+ * left an empty or cut file behind, one more per attempt (a lock's "copy", an agent's env file); that file is removed
+ * again before the error is thrown. EEXIST (a file of that name already there, someone else's) removes nothing.
+ */
+export async function writeNewFile(file: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+  try {
+    await fs.writeFile(file, data, { mode, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') await fs.rm(file, { force: true }).catch(() => undefined);
+    throw namingFile(err, file);
+  }
+}
+
 export async function writeFileAtomic(file: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
   await writeFileAtomicIf(file, data, opts, async () => true);
 }
