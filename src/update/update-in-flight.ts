@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../platform/atomic-write.js';
 import { specialKind } from '../platform/read-regular.js';
+import { parseInstanceName } from '../instances/instance-name.js';
 
 /** Written before an update stops its service, removed once the update has finished either way. */
 export interface UpdateInFlight {
@@ -29,6 +30,31 @@ export interface UpdateInFlight {
  */
 export function inFlightFile(stateDir: string, service: string): string {
   return path.join(stateDir, 'updates', `${service}.in-flight.json`);
+}
+
+const SUFFIX = '.in-flight.json';
+
+/** The service a unit is an instance of (`gw` for `gw:1`), or the unit itself. */
+export function groupOf(unit: string): string {
+  return parseInstanceName(unit)?.group ?? unit;
+}
+
+/**
+ * The services whose update record covers `unit`'s files, its own first: its own record, and those of its group (the
+ * service as declared, `gw`, and its other instances, `gw:0`...), which run the same versions and files. A unit a scale
+ * or a reload adds while one of them is in flight would start on files that may mix two versions.
+ */
+export async function recordsCovering(stateDir: string, unit: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(path.dirname(inFlightFile(stateDir, unit)));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+    throw err;
+  }
+  const group = groupOf(unit);
+  const owners = names.filter((n) => n.endsWith(SUFFIX)).map((n) => n.slice(0, -SUFFIX.length));
+  return [...owners.filter((o) => o === unit), ...owners.filter((o) => o !== unit && groupOf(o) === group).sort()];
 }
 
 export async function writeInFlight(stateDir: string, rec: UpdateInFlight): Promise<void> {

@@ -9,7 +9,7 @@ import type { CommandRunner } from '../doctor/types.js';
 import { checkVersionName } from './version-store.js';
 import { holdBlocker } from './update-plan.js';
 import { latestVersion, runUpdate, type StepRecord, type UpdateDeps, type UpdateReport } from './run-update.js';
-import { inFlightFile, readInFlight } from './update-in-flight.js';
+import { groupOf, inFlightFile, readInFlight, recordsCovering } from './update-in-flight.js';
 import { fileStamp } from '../platform/file-stamp.js';
 import { resumeInterruptedUpdate } from './resume-update.js';
 
@@ -55,6 +55,7 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
           // A rename: a FIFO or a directory is moved as it is, never opened.
           await fs.rename(file, aside);
           ctx.emit({ type: 'update.step', time: ctx.clock.now(), severity: 'info', service: name, message: `${name}: started by a person: its unreadable update record was moved aside as evidence to ${aside}; later starts do not hold ${name} for it`, details: { step: 'record-set-aside', record: file, movedTo: aside } });
+          await releaseCovered(name);
         } catch (err) {
           ctx.emit({ type: 'update.failed', time: ctx.clock.now(), severity: 'warning', service: name, message: `${name}: started by a person, but its unreadable update record ${file} could not be moved aside (${(err as Error).message}): every later start holds ${name} for it again until it is removed`, details: { record: file, error: (err as Error).message } });
         }
@@ -68,7 +69,11 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
           if (!rt.config.update || inFlight.has(name)) continue;
           if (heldOnly && rt.persisted().updateHold === undefined) continue;
           const rec = await readInFlight(ctx.stateDir, name).catch((err: unknown) => ({ error: (err as Error).message }));
-          if (!rec || inFlight.has(name)) continue;
+          if (inFlight.has(name)) continue;
+          if (!rec) {
+            if (rt.persisted().updateHold !== undefined) await holdForGroup(rt);
+            continue;
+          }
           if ('error' in rec) {
             ctx.emit({ type: 'update.failed', time: ctx.clock.now(), severity: 'critical', service: name, message: `${name}: an update was interrupted by a daemon restart, but its record cannot be read (${rec.error}): check the service's version and files by hand`, details: { error: rec.error } });
             // The boot held it for this record: held for a person (Level 4), never started on files nobody checked.
@@ -87,13 +92,36 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
               ctx.emit({ type: 'update.failed', time: ctx.clock.now(), severity: 'critical', service: name, message: `${name}: finishing the update interrupted by a daemon restart failed: ${(err as Error).message}`, details: { runId: rec.runId } });
               await daemon.runtimes.get(name)?.updateResumed(`finishing it failed: ${(err as Error).message}`);
             })
-            .finally(() => inFlight.delete(name));
+            .finally(() => inFlight.delete(name))
+            .then(() => releaseCovered(name))
+            .catch(() => undefined);
           inFlight.set(name, { abort, done, what: `run ${rec.runId}, ${rec.from} -> ${rec.to}, being finished after a daemon restart`, resume: true });
         }
       };
+      // A unit held for its group's record (`gw:2` a scale added while `gw:0`'s update was unfinished): once that record's
+      // run or resume is over, the reducer takes the start its boot deferred, unless another record of the group remains.
+      const releaseCovered = async (owner: string): Promise<void> => {
+        for (const rt of [...daemon.runtimes.values()]) {
+          const n = rt.config.name;
+          if (n === owner || groupOf(n) !== groupOf(owner) || inFlight.has(n) || rt.persisted().updateHold === undefined) continue;
+          if ((await holdAtBoot(rt.config)) === undefined) await rt.updateResumed();
+        }
+      };
+      // Held for its group's record only: finished by the unit that owns it (its resume or run, then releaseCovered); a
+      // record whose owner is supervised no more (`gw` now runs as `gw:0..`) is finished by nobody: held for a person.
+      const holdForGroup = async (rt: ServiceRuntime): Promise<void> => {
+        const name = rt.config.name;
+        const owners = await recordsCovering(ctx.stateDir, name).catch(() => []);
+        if (owners.some((o) => daemon.runtimes.has(o) || inFlight.has(o))) return;
+        const why = await holdAtBoot(rt.config);
+        if (why === undefined) return void (await rt.updateResumed());
+        const files = owners.map((o) => inFlightFile(ctx.stateDir, o)).join(', ');
+        await rt.updateResumed(`no supervised service owns that record any more (${owners.join(', ')}), so nothing can finish it; once its version and files are checked, remove ${files}`);
+      };
       const offSteps = ctx.bus.subscribe((e) => {
         if (e.type === 'daemon.started') void resumeInterrupted();
-        if (e.type === 'config.reloaded') void resumeInterrupted(true);
+        // A scale (a person's or the autoscaler's) adds units as a reload does: those its boot held are finished here too.
+        if (e.type === 'config.reloaded' || e.type === 'service.scaled') void resumeInterrupted(true);
         if (e.type === 'service.started' && e.service && unreadable.has(e.service)) {
           const moving = setAside(e.service).finally(() => asides.delete(moving));
           asides.add(moving);
@@ -183,7 +211,9 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
           .finally(() => {
             view.running = false;
             inFlight.delete(name);
-          });
+          })
+          .then(() => releaseCovered(name))
+            .catch(() => undefined);
         inFlight.set(name, { abort, done, what: `run ${runId}` });
         return { status: 202, body: { ok: true, runId, message: `update of ${name} to ${version} started (run ${runId}); follow it with GET /api/update/${encodeURIComponent(name)}` } };
       };
@@ -199,12 +229,19 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
       // A run of this daemon (not a resume) owns its service meanwhile: a reload replacing it mid-run is not held by its record.
       const holdAtBoot = async (service: ServiceConfig): Promise<string | undefined> => {
         const name = service.name;
-        if (!service.update || (inFlight.has(name) && !inFlight.get(name)!.resume)) return undefined;
-        const rec = await readInFlight(ctx.stateDir, name).catch((err: unknown) => ({ error: (err as Error).message }));
-        if (!rec) return undefined;
-        // Its record named: where a person looks (and what the hold's status, the journal and the Level 4 hold point at).
-        const file = inFlightFile(ctx.stateDir, name);
-        return 'error' in rec ? `an update of ${name} (its record ${file} unreadable)` : `the update ${rec.from} -> ${rec.to} (run ${rec.runId}, record ${file})`;
+        if (!service.update) return undefined;
+        // Its own record, and its group's (`gw`, `gw:0`...): a unit a scale or reload adds runs the same versions' files.
+        const owners = await recordsCovering(ctx.stateDir, name).catch((err: unknown) => [`${name}: ${(err as Error).message}`]);
+        for (const owner of owners) {
+          if (owner === name && inFlight.has(name) && !inFlight.get(name)!.resume) continue;
+          const rec = await readInFlight(ctx.stateDir, owner).catch((err: unknown) => ({ error: (err as Error).message }));
+          if (!rec) continue;
+          // Its record named: where a person looks (and what the hold's status, the journal and the Level 4 hold point at).
+          const file = inFlightFile(ctx.stateDir, owner);
+          const of = owner === name ? '' : ` of ${owner} (whose files ${name} shares)`;
+          return 'error' in rec ? `an update${of || ` of ${name}`} (its record ${file} unreadable)` : `the update${of} ${rec.from} -> ${rec.to} (run ${rec.runId}, record ${file})`;
+        }
+        return undefined;
       };
 
       return {
