@@ -213,7 +213,7 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
             inFlight.delete(name);
           })
           .then(() => releaseCovered(name))
-            .catch(() => undefined);
+          .catch(() => undefined);
         inFlight.set(name, { abort, done, what: `run ${runId}` });
         return { status: 202, body: { ok: true, runId, message: `update of ${name} to ${version} started (run ${runId}); follow it with GET /api/update/${encodeURIComponent(name)}` } };
       };
@@ -231,7 +231,8 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
         const name = service.name;
         if (!service.update) return undefined;
         // Its own record, and its group's (`gw`, `gw:0`...): a unit a scale or reload adds runs the same versions' files.
-        const owners = await recordsCovering(ctx.stateDir, name).catch((err: unknown) => [`${name}: ${(err as Error).message}`]);
+        // The records' folder unreadable: its own record is read as before (and held as unreadable if it cannot be).
+        const owners = await recordsCovering(ctx.stateDir, name).catch(() => [name]);
         for (const owner of owners) {
           if (owner === name && inFlight.has(name) && !inFlight.get(name)!.resume) continue;
           const rec = await readInFlight(ctx.stateDir, owner).catch((err: unknown) => ({ error: (err as Error).message }));
