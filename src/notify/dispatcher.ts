@@ -160,6 +160,12 @@ const RETRY_AFTER_MARGIN_MS = 25;
 const RATE_LIMIT_MAX_WAIT_MS = 5 * 60_000;
 /** The longest stop() waits for spooled alerts' fsyncs and a worker's last disk step (on the injected clock). */
 const STOP_DISK_WAIT_MS = 5_000;
+/**
+ * How long a request is out with no answer before the alert's file records it (OutboxEntry.sending). Marked before every
+ * request, a burst of 2000 alerts to a receiver answering in 5 ms spent 14.7 s of 80 s in those synchronous rewrites on the
+ * event loop (+24 % CPU); a request answered sooner leaves the file as it was. A stop marks what is still out at once.
+ */
+export const SENDING_MARK_AFTER_MS = 50;
 /** While an endpoint stays down, log the failure again every this many tries. */
 const LOG_EVERY_TRIES = 10;
 
@@ -941,7 +947,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   }
 
   /**
-   * Records in the alert's file whether a request for it is out with no answer (OutboxEntry.sending): set before the request,
+   * Records in the alert's file whether a request for it is out with no answer (OutboxEntry.sending): set once the request
+   * has been out SENDING_MARK_AFTER_MS (or is cut by a stop),
    * cleared once the endpoint answers without accepting it. Synchronous, not fsynced (it is a SIGKILL that it must survive);
    * best effort: an alert is never held back for it.
    */
@@ -1022,9 +1029,9 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         if (!(await pause(ch, paceMs))) return 'stopped';
       }
       if (p.discarded) return 'discarded';
-      markSending(ch, p, true);
+      const markTimer = clock.setTimeout(() => markSending(ch, p, true), SENDING_MARK_AFTER_MS);
       try {
-        const answer = await sendHttp(request, { clock, timeoutMs: config.timeout, signal: stopCtrl.signal });
+        const answer = await sendHttp(request, { clock, timeoutMs: config.timeout, signal: stopCtrl.signal }).finally(() => markTimer.cancel());
         const pace = paceAfter(answer);
         if (pace !== undefined) {
           ch.paceUntil = clock.monotonic() + Math.min(pace, RATE_LIMIT_MAX_WAIT_MS) + RETRY_AFTER_MARGIN_MS;
@@ -1034,7 +1041,11 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         answerStatus = answer.status;
         outcome = plan.send === 'edit' && ch.adapter.editUnchanged?.(answer.status, answer.body) ? { kind: 'ok' } : classifyAnswer(answer, clock.now());
       } catch (err) {
-        if (stopped) return 'stopped';
+        // Cut by a stop: the endpoint may have it, and the next start sends it again marked as a possible repeat.
+        if (stopped) {
+          if (!neverSent(err)) markSending(ch, p, true);
+          return 'stopped';
+        }
         // A request fetch refuses to send (a header value, a blocked port) fails the same way every try: refused for good.
         outcome = err instanceof UnsendableRequestError ? { kind: 'permanent', reason: err.message } : { kind: 'retry', reason: describeError(err), counts: false };
         if (neverSent(err)) markSending(ch, p, false);
