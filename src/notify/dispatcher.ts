@@ -949,8 +949,9 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   /**
    * Records in the alert's file whether a request for it is out with no answer (OutboxEntry.sending): set once the request
    * has been out SENDING_MARK_AFTER_MS (or is cut by a stop),
-   * cleared once the endpoint answers without accepting it. Synchronous, not fsynced (it is a SIGKILL that it must survive);
-   * best effort: an alert is never held back for it.
+   * cleared once the endpoint answers without accepting it. Written synchronously (it is a SIGKILL that it must survive),
+   * then fsynced in the outbox's queue like any spooled alert: the rewrite replaces an fsynced file, and a power loss
+   * right after it must not leave an empty one (an alert lost). Best effort: an alert is never held back for it.
    */
   function markSending(ch: ChannelRuntime, p: Pending, on: boolean): void {
     const { entry } = p;
@@ -961,6 +962,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     if (!outboxUsable || p.discarded || writeFailing || unwritten.has(entry)) return;
     try {
       outbox.writeNow(entry);
+      void outbox.persist(entry).catch((err: unknown) => log('notify: could not fsync the outbox file of an alert being sent', { channel: ch.name, error: scrub(describeError(err)) }));
     } catch (err) {
       log('notify: could not record in the outbox that an alert is being sent', { channel: ch.name, error: scrub(describeError(err)) });
     }
