@@ -1275,6 +1275,12 @@ async function buildDaemon(
     clock,
     onFault: (err) => journalFaults.failed(err),
     onRecovered: (facts) => journalFaults.recovered({ 'journal lines written late': facts.flushed, 'journal lines dropped': facts.dropped }),
+    now: () => clock.now(),
+    onMovedAside: ({ was, keptAs }) => {
+      const message = `${path.join(stateDir, 'journal.jsonl')} was ${was}, not a regular file: moved aside to ${keptAs} (kept as evidence) so the journal could be written`;
+      log('warn', {}, message);
+      emit({ type: 'daemon.fault', time: clock.now(), severity: 'warning', message, details: { effect: 'journal-write', error: `${was} in its place, moved aside to ${keptAs}` } });
+    },
   });
   bus.subscribe((e) => journal.append(redactor.redactDeep(e)));
   const bootAtStart = clock.sinceBoot?.();

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import type { ClawbackEvent } from './events.js';
 import { openRegularSync } from '../platform/read-regular.js';
+import { moveAsideNonFile, type MovedAside } from '../platform/private-dir.js';
 import { rotateByRenameSync } from './log-rotation.js';
 import { tornLineNote } from './journal-read.js';
 
@@ -29,6 +30,13 @@ export interface JournalWriterOptions {
   onFault?: (err: unknown) => void;
   /** Appends work again after a fault: the buffered lines are on disk (minus `dropped`). */
   onRecovered?: (facts: { flushed: number; dropped: number }) => void;
+  /**
+   * A directory, a FIFO or a link to a device in the journal's place was moved aside (kept as evidence) so the journal
+   * could be written again: said once per move. Without it nothing is moved (the lines wait in memory, onFault says
+   * why). Its time is `now`'s (default Date.now).
+   */
+  onMovedAside?: (moved: MovedAside) => void;
+  now?: () => number;
   /** Retry delay after n consecutive failures; default 1 s doubling to 30 s. */
   retryDelayMs?: (failures: number) => number;
   /** Rotate once the file reaches this many bytes (default JOURNAL_MAX_BYTES); <= 0 never. */
@@ -124,7 +132,7 @@ export class JournalWriter {
   private writeQueued(): void {
     const max = this.opts.maxBytes ?? JOURNAL_MAX_BYTES;
     while (this.queue.length > 0) {
-      const fd = openJournal(this.file);
+      const fd = this.open();
       let full = false;
       try {
         if (!this.endTail(fd)) return;
@@ -197,6 +205,26 @@ export class JournalWriter {
       this.retries++;
       if (this.queue.length > 0) this.flush();
     }, delay);
+  }
+
+  /** Opens the journal; what is not a regular file in its place is moved aside first (journal lines are never lost to it). */
+  private open(): number {
+    try {
+      return openJournal(this.file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException)?.code;
+      if ((code !== 'ENOTREG' && code !== 'EISDIR') || !this.opts.onMovedAside) throw err;
+      let moved: MovedAside | undefined;
+      try {
+        moved = moveAsideNonFile(this.file, (this.opts.now ?? Date.now)());
+      } catch {
+        throw err; // not movable (a read-only dir): the open's own error says what is wrong
+      }
+      if (!moved) throw err;
+      const said = moved;
+      this.report(() => this.opts.onMovedAside?.(said));
+      return openJournal(this.file);
+    }
   }
 
   private report(fn: () => void): void {
