@@ -5,8 +5,8 @@ import path from 'node:path';
 import { findConfigFile, MAX_CONFIG_BYTES } from '../config/find-config.js';
 import { expandHome, typedPath } from '../config/home-path.js';
 import { ConfigError } from '../config/errors.js';
-import { assessDaemon, heartbeatAge, readDaemonInfoSync, type DaemonInfo } from '../daemon/daemon-info.js';
-import { pidMayBeRecordedDaemon } from '../daemon/daemon-identity.js';
+import { assessDaemon, heartbeatAge, readDaemonInfoSync, readDaemonPresence, type DaemonInfo } from '../daemon/daemon-info.js';
+import { pidMayBeRecordedDaemon, recordedDaemonLives } from '../daemon/daemon-identity.js';
 import { isAlive, isSameProcess, processStartTime } from '../platform/proc.js';
 import { readConfigClaim } from '../daemon/config-claim.js';
 import { readToken, tokenPath } from '../server/token.js';
@@ -193,6 +193,19 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
     const file = opts.stateDir || process.env.CLAWBACK_STATE_DIR ? undefined : findConfigFile(opts.config ? { file: opts.config } : {});
     const claim = file ? readConfigClaim(file) : undefined;
     if (claim && claim.stateDir !== stateDir && readDaemonInfoSync(claim.stateDir).info) return connect({ ...opts, stateDir: claim.stateDir }, deps);
+    // A daemon that cannot write daemon.json (a disk full to the last block) announces itself by its alive marker, the
+    // one `run` refuses a second daemon by: without this, status said "not running" and offered to start another.
+    const presence = await readDaemonPresence(stateDir, recordedDaemonLives);
+    if (presence.info && presence.marker) {
+      const now = deps.now?.() ?? Date.now();
+      throw new DaemonUnreachable(
+        `the clawback daemon (pid ${presence.info.pid}) is running, degraded: it cannot write ${path.join(stateDir, 'daemon.json')} ` +
+          `(${read.reason === 'missing' ? 'missing' : `unreadable: ${read.detail ?? read.reason}`}; a full disk or a read-only state dir?), so its API address is unknown and nothing was sent; ` +
+          `it announces itself by ${path.join(stateDir, presence.marker)} (last heartbeat ${heartbeatAge(presence.info.heartbeatAt, now)}); ` +
+          `make room in ${stateDir} (df -h ${stateDir}) and see its own output (its terminal or its service manager's log) for its DAEMON DEGRADED lines; ` +
+          `it writes daemon.json again once it can; do not start a second one`,
+      );
+    }
     // A live process holds daemon.lock: a daemon starting, which writes daemon.json once its API is bound.
     const probe = { isAlive: deps.isAlive ?? isAlive, startTimeOf: deps.startTimeOf ?? processStartTime };
     const startingPid = startingDaemonPid(stateDir, probe);
