@@ -104,9 +104,10 @@ export function configFollower(opts: { client: Etcd3; cluster: ClusterConfig; se
       let carried: string[] = [];
       const patterns = protectedPatterns(service);
       if (local && patterns.length > 0) {
-        const mine = parseConfigText(local.toString('utf8'), format);
+        const localText = local.toString('utf8');
+        const mine = parseConfigText(localText, format);
         if (mine.ok) {
-          const co = carryOverText(shared.content, incoming.value, mine.value, patterns, format);
+          const co = carryOverText(shared.content, incoming.value, mine.value, patterns, format, { sourceText: localText });
           carried = co.carried;
           text = co.text;
         }

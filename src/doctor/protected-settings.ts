@@ -2,7 +2,7 @@
 import type { ServiceConfig } from '../config/schema.js';
 import { deletePath, getPath, joinPath, leaves, matchesAny, sameValue, setPath, splitPath } from './config-paths.js';
 import { parseConfigText, serializeConfig, type ConfigFormat } from '../platform/config-file.js';
-import { removeKeysFromText, setValuesInText } from './text-key-removal.js';
+import { rawValueInText, removeKeysFromText, setValuesInText } from './text-key-removal.js';
 import { endsInKeyWord, mentionsSecret } from '../observe/secret-keys.js';
 
 export interface ProtectedChange {
@@ -181,7 +181,8 @@ function isEmptyObject(v: unknown): boolean {
 
 /**
  * carryOver on a copy's text: the carried values are written into the copy's own text, so its comments and layout stay
- * (rewritten whole, comments lost, only when that cannot be done safely).
+ * (rewritten whole, comments lost, only when that cannot be done safely). With `sourceText` (the text `source` was read
+ * from), a carried value is written in the user's own bytes (their quotes, escapes and layout), not re-encoded.
  */
 export function carryOverText(
   candidateText: string,
@@ -189,7 +190,7 @@ export function carryOverText(
   source: unknown,
   patterns: readonly string[],
   format: ConfigFormat,
-  opts: { dropAbsent?: boolean; resolvedSource?: unknown } = {},
+  opts: { dropAbsent?: boolean; resolvedSource?: unknown; sourceText?: string } = {},
 ): { text: string; value: unknown; carried: string[]; dropped: string[]; kept: string[]; replaced: string[]; rewritten: boolean } {
   const co = carryOver(candidate, source, patterns, opts);
   if (co.carried.length === 0 && co.dropped.length === 0 && co.replaced.length === 0) return { text: candidateText, value: candidate, carried: [], dropped: [], kept: co.kept, replaced: [], rewritten: false };
@@ -201,8 +202,13 @@ export function carryOverText(
     edited = removeKeysFromText(candidateText, out, format, without);
   }
   if (edited !== undefined && co.carried.length > 0) {
-    const values = co.carried.map((p) => ({ path: p, value: getPath(co.value, p) }));
-    edited = setValuesInText(edited, values, format, co.value);
+    const values = co.carried.map((p) => {
+      const value = getPath(co.value, p);
+      const raw = opts.sourceText === undefined ? undefined : rawValueInText(opts.sourceText, p, value, format);
+      return raw ? { path: p, value, raw } : { path: p, value };
+    });
+    // The user's bytes where they fit; re-encoded where they do not (a value whose text reads back otherwise here).
+    edited = setValuesInText(edited, values, format, co.value) ?? setValuesInText(edited, values.map((v) => ({ path: v.path, value: v.value })), format, co.value);
   }
   return { text: edited ?? serializeConfig(co.value, format, candidateText), value: co.value, carried: co.carried, dropped: co.dropped, kept: co.kept, replaced: co.replaced, rewritten: edited === undefined };
 }

@@ -562,7 +562,7 @@ async function chooseCandidate(
       // but a credential the broken file lacks (a template without gateway.auth) is the copy's, kept.
       // Kept only when the service, reading the broken file with its $includes, lacks it too (not moved into one).
       brokenResolved ??= (await resolvedConfig(configPath, broken.value, format)).value;
-      const co = carryOverText(content.toString('utf8'), parsed.value, broken.value, patterns, format, { dropAbsent: true, resolvedSource: brokenResolved });
+      const co = carryOverText(content.toString('utf8'), parsed.value, broken.value, patterns, format, { dropAbsent: true, resolvedSource: brokenResolved, ...(brokenText !== undefined ? { sourceText: brokenText } : {}) });
       keptCredentials = co.kept;
       replaced = co.replaced;
       if (co.carried.length > 0 || co.dropped.length > 0 || co.replaced.length > 0) {

@@ -202,18 +202,54 @@ function lineIndent(t: string, i: number): string | undefined {
   return /^[ \t]*$/.test(before) ? before : undefined;
 }
 
-function setJsonValue(text: string, segs: readonly string[], value: unknown): string | undefined {
+/** A carried value's own text in the file it comes from: the member (key and value as written) and its value alone. */
+export interface RawValue {
+  member: string;
+  value: string;
+}
+
+/**
+ * The bytes of the member at `path` in a JSON/JSON5 `text` (its key and value as the user wrote them: quotes, escapes,
+ * layout), when it is there and its value reads back as `value`.
+ */
+export function rawValueInText(text: string, path: string, value: unknown, format: ConfigFormat): RawValue | undefined {
+  if (format === 'yaml') return undefined;
+  try {
+    const segs = splitPath(path);
+    const found = descend(text, segs);
+    if (!found || found.index < 0 || found.depth !== segs.length - 1) return undefined;
+    const m = found.members[found.index]!;
+    const raw = { member: text.slice(m.start, m.valueEnd), value: text.slice(m.valueStart, m.valueEnd) };
+    const back = format === 'json' ? (JSON.parse(raw.value) as unknown) : (json5().parse(raw.value) as unknown);
+    return sameValue(back, value) ? raw : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function setJsonValue(text: string, segs: readonly string[], value: unknown, raw?: RawValue): string | undefined {
   const found = descend(text, segs);
   if (!found) return undefined;
   const { at, depth: d, members } = found;
   const m = members[found.index];
-  if (m) return text.slice(0, m.valueStart) + JSON.stringify(value) + text.slice(m.valueEnd);
-  // Missing here: a new member holding the rest of the path, after the object's last member (in its layout).
-  let rest: unknown = value;
-  for (const seg of segs.slice(d + 1).reverse()) rest = { [seg]: rest };
-  const member = `${JSON.stringify(segs[d])}: ${JSON.stringify(rest)}`;
+  if (m) return text.slice(0, m.valueStart) + (raw?.value ?? JSON.stringify(value)) + text.slice(m.valueEnd);
+  // Missing here: a new member holding the rest of the path, after the object's last member (in its layout), in the
+  // user's own bytes where the value comes from their file.
+  let member: string;
+  if (raw && d === segs.length - 1) member = raw.member;
+  else {
+    let rest = raw?.value ?? JSON.stringify(value);
+    for (const seg of segs.slice(d + 1).reverse()) rest = `{${JSON.stringify(seg)}:${rest}}`;
+    member = `${JSON.stringify(segs[d])}: ${rest}`;
+  }
   const last = members.at(-1);
-  if (!last) return `${text.slice(0, at + 1)}${member}${text.slice(at + 1)}`;
+  if (!last) {
+    // An empty object: the member inside it as its braces are spaced (`{ }` -> `{ token: "x" }`), or on a line of its own.
+    const close = new Scan(text).object(at).end - 1;
+    const inner = text.slice(at + 1, close);
+    if (!/^[ \t]*$/.test(inner)) return `${text.slice(0, at + 1)}${member}${text.slice(at + 1)}`;
+    return `${text.slice(0, at + 1)}${inner}${member}${inner}${text.slice(close)}`;
+  }
   const indent = lineIndent(text, last.start);
   // A new line ends like the line it follows (a CRLF file stays CRLF throughout).
   const nl = text.indexOf('\n', last.start);
@@ -272,7 +308,7 @@ function insertYamlKey(text: string, segs: readonly string[], value: unknown): s
  * path reaches) and nothing else touched, or undefined when that cannot be done safely; the result is checked to parse to
  * exactly `expected`.
  */
-export function setValuesInText(text: string, values: ReadonlyArray<{ path: string; value: unknown }>, format: ConfigFormat, expected: unknown): string | undefined {
+export function setValuesInText(text: string, values: ReadonlyArray<{ path: string; value: unknown; raw?: RawValue }>, format: ConfigFormat, expected: unknown): string | undefined {
   let out: string | undefined = text;
   try {
     if (format === 'yaml') {
@@ -288,7 +324,7 @@ export function setValuesInText(text: string, values: ReadonlyArray<{ path: stri
       out = String(doc);
     } else {
       for (const v of values) {
-        out = setJsonValue(out, splitPath(v.path), v.value);
+        out = setJsonValue(out, splitPath(v.path), v.value, v.raw);
         if (out === undefined) return undefined;
       }
     }

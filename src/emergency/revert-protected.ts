@@ -19,9 +19,10 @@ export function withCurrentProtected(was: Buffer, now: Buffer | undefined, keep:
   if (now === undefined || keep.patterns.length === 0) return { bytes: was, carried: [] };
   const wasText = was.toString('utf8');
   const before = parseConfigText(wasText, keep.format);
-  const after = parseConfigText(now.toString('utf8'), keep.format);
+  const nowText = now.toString('utf8');
+  const after = parseConfigText(nowText, keep.format);
   if (!before.ok || !after.ok) return { bytes: was, carried: [] };
-  const co = carryOverText(wasText, before.value, after.value, keep.patterns, keep.format);
+  const co = carryOverText(wasText, before.value, after.value, keep.patterns, keep.format, { sourceText: nowText });
   // A mask where a secret was ("[REDACTED]", as an agent sees the config) is no setting of anyone's: the pre-run file goes back whole.
   if (redactedPlaceholders(co.value).length > redactedPlaceholders(before.value).length) return { bytes: was, carried: [] };
   return co.carried.length > 0 ? { bytes: Buffer.from(co.text), carried: co.carried } : { bytes: was, carried: [] };
