@@ -621,8 +621,10 @@ async function chooseCandidate(
     const kept = [...carried, ...dropped.map((p) => `${p} (removed by the user)`), ...replaced.map((p) => `${p} (another credential chosen by the user)`)];
     if (check.state !== 'valid' && kept.length > 0) {
       // The broken file's own protected values may be what is wrong (a token or port the user just set). Putting
-      // the copy's values back would change them behind the user's back: that is a person's call, not a repair.
-      v.verdict = `refused: valid only with the copy's own ${kept.join(', ')}, which would change the user's protected settings (with the user's: ${(check.error ?? check.state).slice(0, 160)})`;
+      // the copy's values back would change them behind the user's back: that is a person's call, not a repair. Only
+      // what was checked is said: the copy with the user's settings in (the copy alone was never validated, and may be
+      // as invalid: a missing $include).
+      v.verdict = `refused: invalid with the broken file's protected settings in it (${kept.join(', ')}): ${(check.error ?? check.state).slice(0, 160)}; not tried with the copy's own values instead (that would change the user's protected settings)`;
       continue;
     }
     if (check.state !== 'valid') {

@@ -207,6 +207,6 @@ describe('config repair by least change', () => {
     expect(await fs.readFile(fx.configPath, 'utf8')).toBe(broken);
     const candidates = out.details!.candidates as Array<{ source: string; verdict: string }>;
     expect(candidates[0]).toMatchObject({ source: 'snapshot' });
-    expect(candidates[0]!.verdict).toMatch(/^refused: valid only with the copy's own port/);
+    expect(candidates[0]!.verdict).toMatch(/^refused: invalid with the broken file's protected settings in it \(port\)/);
   });
 });
