@@ -120,7 +120,8 @@ function descend(text: string, segs: readonly string[]): Descent | undefined {
   for (let d = 0; d < segs.length; d++) {
     if (text[at] !== '{') return undefined;
     const { members } = s.object(at);
-    const index = members.findIndex((m) => m.name === segs[d]);
+    // A name written twice: the last is the one read (JSON.parse, JSON5), so it is the one followed and edited.
+    const index = members.findLastIndex((m) => m.name === segs[d]);
     if (index >= 0 && d < segs.length - 1) {
       at = members[index]!.valueStart;
       continue;
@@ -184,7 +185,10 @@ export function removeKeysFromText(text: string, paths: readonly string[], forma
       }
     } else {
       for (const p of paths) {
-        out = removeJsonKey(out, splitPath(p), format);
+        // Every member of that name goes (a name written twice: the earlier one would be read once the last is cut).
+        const segs = splitPath(p);
+        out = removeJsonKey(out, segs, format);
+        while (out !== undefined && (descend(out, segs)?.index ?? -1) >= 0 && (descend(out, segs)?.depth ?? -1) === segs.length - 1) out = removeJsonKey(out, segs, format);
         if (out === undefined) return undefined;
       }
     }
