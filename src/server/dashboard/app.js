@@ -762,8 +762,14 @@
     const note = [];
     if (group) note.push(el('span', { 'data-field': 'group', text: `instance ${s.instance} of ${group.service} (${group.healthy}/${group.instances} healthy)` }));
     // Not started at boot until an interrupted update's resume has decided: said, with its record (`clawback status` says it too).
-    if (s.updateHold) note.push(el('span', { class: 'warn', 'data-field': 'update-hold', text: s.updateHold.message }));
-    if (s.state === 'backoff' && s.nextRestartAt) note.push(el('span', { class: 'warn', 'data-field': 'next-restart', text: `restarting in ${fmtDuration(Math.max(0, s.nextRestartAt - serverNow()) + 999)}` }));
+    if (s.updateHold) {
+      if (note.length) note.push(' · ');
+      note.push(el('span', { class: 'warn', 'data-field': 'update-hold', text: s.updateHold.message }));
+    }
+    if (s.state === 'backoff' && s.nextRestartAt) {
+      if (note.length) note.push(' · ');
+      note.push(el('span', { class: 'warn', 'data-field': 'next-restart', text: `restarting in ${fmtDuration(Math.max(0, s.nextRestartAt - serverNow()) + 999)}` }));
+    }
     if (s.lastExit && typeof s.lastExit.startError === 'string') {
       // The start failed before any process ran: no exit code, no uptime to show ("unknown status after 0 ms").
       if (note.length) note.push(' · ');
