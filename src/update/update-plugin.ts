@@ -43,11 +43,13 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
       // Services held for an unreadable record: once a person has started it again (the hold lifts only by a person), the
       // record is moved aside as evidence, named, or every later start and reload held it again for the same record.
       const unreadable = new Set<string>();
+      /** A service's in-flight record, or why it cannot be read (held for a person then, never started on it). */
+      const readRecord = (name: string) => readInFlight(ctx.stateDir, name).catch((err: unknown) => ({ error: (err as Error).message }));
       const asides = new Set<Promise<void>>();
       const setAside = async (name: string): Promise<void> => {
         unreadable.delete(name);
         // Only the record that was unreadable: a new update's record written meanwhile is its own.
-        const rec = await readInFlight(ctx.stateDir, name).catch((err: unknown) => ({ error: (err as Error).message }));
+        const rec = await readRecord(name);
         if (!rec || !('error' in rec)) return;
         const file = inFlightFile(ctx.stateDir, name);
         const aside = `${file}.unreadable-${fileStamp(ctx.clock.now())}-${randomBytes(2).toString('hex')}`;
@@ -68,7 +70,7 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
           const name = rt.config.name;
           if (!rt.config.update || inFlight.has(name)) continue;
           if (heldOnly && rt.persisted().updateHold === undefined) continue;
-          const rec = await readInFlight(ctx.stateDir, name).catch((err: unknown) => ({ error: (err as Error).message }));
+          const rec = await readRecord(name);
           if (inFlight.has(name)) continue;
           if (!rec) {
             if (rt.persisted().updateHold !== undefined) await holdForGroup(rt);
@@ -235,7 +237,7 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
         const owners = await recordsCovering(ctx.stateDir, name).catch(() => [name]);
         for (const owner of owners) {
           if (owner === name && inFlight.has(name) && !inFlight.get(name)!.resume) continue;
-          const rec = await readInFlight(ctx.stateDir, owner).catch((err: unknown) => ({ error: (err as Error).message }));
+          const rec = await readRecord(owner);
           if (!rec) continue;
           // Its record named: where a person looks (and what the hold's status, the journal and the Level 4 hold point at).
           const file = inFlightFile(ctx.stateDir, owner);
