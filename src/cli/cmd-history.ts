@@ -26,7 +26,8 @@ import { LINE_MAX_CHARS, cutPoint } from '../observe/bounded-lines.js';
 import { exitWithError } from './json-error.js';
 import { failureText } from './fail.js';
 import { localStamp } from './local-time.js';
-import { isMissing, unreadableLogText } from '../platform/log-refusal.js';
+import { unreadableLogText } from '../platform/log-refusal.js';
+import { isMissing } from '../platform/errno-words.js';
 
 /** The config of the state directory's daemon (or the one named), with a redactor that knows its services' secrets. */
 async function configWithRedactor(g: { config?: string; stateDir?: string }): Promise<{ stateDir: string; redactor: Redactor; file?: string; loaded?: ReturnType<typeof loadConfig>; configError?: unknown }> {

@@ -3,7 +3,8 @@
 import { closeSync, fstatSync, readSync } from 'node:fs';
 import { NotRegularFileError, openRegularReadSync } from '../platform/read-regular.js';
 import { DROP_MARKER_HEAD, droppedBefore } from '../observe/drop-marker.js';
-import { isMissing, unreadableLogText } from '../platform/log-refusal.js';
+import { unreadableLogText } from '../platform/log-refusal.js';
+import { isMissing } from '../platform/errno-words.js';
 
 /** Bytes of the output last read kept to recognise where it goes on (in the live file or a rotated copy). */
 export const SEEN_BYTES = 256;

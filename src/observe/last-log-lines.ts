@@ -4,7 +4,8 @@ import { open } from 'node:fs/promises';
 import type { Redactor } from './redact.js';
 import { cutText } from '../platform/cut-text.js';
 import { withoutEscapes } from '../platform/terminal-escapes.js';
-import { isMissing, unreadableLogText } from '../platform/log-refusal.js';
+import { unreadableLogText } from '../platform/log-refusal.js';
+import { isMissing } from '../platform/errno-words.js';
 
 /** Bytes read from the end of the file at most; a line longer than this is cut. */
 const TAIL_BYTES = 64 * 1024;

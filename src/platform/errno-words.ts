@@ -35,3 +35,9 @@ export function systemErrorText(err: unknown): string | undefined {
   const where = e.path !== undefined ? ` ${e.path}` : '';
   return `cannot ${e.syscall}${where}: ${ERRNO_WORDS[e.code] ?? e.message} (${e.code})`;
 }
+
+/** The path, or a directory on it, is not there (ENOENT, ENOTDIR): nothing written yet. Any other refusal is its own story. */
+export function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

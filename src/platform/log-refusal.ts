@@ -3,12 +3,6 @@
 // named with its cause. `logs -f` waited in silence and the crash summary quoted no last words, as for a missing log.
 import { errnoText } from './errno-words.js';
 
-/** The path, or a directory on it, is not there: nothing written yet. Any other refusal is said as what it is. */
-export function isMissing(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
-}
-
 /**
  * "cannot read FILE: permission denied (EACCES): it is there, but READER may not open it (...)": the file, the cause and,
  * for a refused permission, the uid that asked. `reader`: 'this command' (the CLI) or 'the daemon'.

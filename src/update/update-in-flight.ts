@@ -4,6 +4,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../platform/atomic-write.js';
 import { specialKind } from '../platform/read-regular.js';
 import { parseInstanceName } from '../instances/instance-name.js';
+import { isMissing } from '../platform/errno-words.js';
 
 /** Written before an update stops its service, removed once the update has finished either way. */
 export interface UpdateInFlight {
@@ -49,7 +50,7 @@ export async function recordsCovering(stateDir: string, unit: string): Promise<s
   try {
     names = await fs.readdir(path.dirname(inFlightFile(stateDir, unit)));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+    if (isMissing(err)) return [];
     throw err;
   }
   const group = groupOf(unit);
