@@ -1,6 +1,7 @@
 // One process at a time appends to, compacts or claims pending-events.jsonl: a guardian's append opened before the
 // daemon's claim landed in a queue already read and deleted (lost), and its compaction wrote back what was delivered.
-import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { writeNewFileSync } from '../platform/atomic-write.js';
 import { randomBytes } from 'node:crypto';
 import { isAlive as procIsAlive, processStartTime } from '../platform/proc.js';
 import { isLockAbandoned, parseOwner, type LockOwner } from '../platform/file-lock.js';
@@ -37,13 +38,8 @@ export function tryPendingLock(file: string, deps: PendingLockDeps = {}): (() =>
   const release = (): void => {
     if (readHolder(file)?.holder?.token === me.token) rmSync(file, { force: true });
   };
-  try {
-    writeFileSync(draft, text, { mode: 0o600, flag: 'wx' });
-  } catch (err) {
-    // A full disk creates the draft and refuses its bytes: left behind, one empty draft piled up per refused append.
-    rmSync(draft, { force: true });
-    throw err;
-  }
+  // A full disk creates the draft and refuses its bytes: removed again (one empty draft piled up per refused append).
+  writeNewFileSync(draft, text);
   try {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {

@@ -1,6 +1,6 @@
 // Files that must survive a crash mid-write: temp file, every byte written and checked, fsync, rename, fsync of the directory.
 // A failed write (full disk, I/O error, short write) throws and leaves the old file untouched and no temp file behind.
-import { promises as fs, openSync, writeSync, fsyncSync, fstatSync, fchownSync, closeSync, readdirSync, renameSync, rmSync, statSync, type Stats } from 'node:fs';
+import { promises as fs, openSync, writeSync, writeFileSync, fsyncSync, fstatSync, fchownSync, closeSync, readdirSync, renameSync, rmSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -141,6 +141,16 @@ export async function writeNewFile(file: string, data: string | Uint8Array, mode
     await fs.writeFile(file, data, { mode, flag: 'wx' });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') await fs.rm(file, { force: true }).catch(() => undefined);
+    throw namingFile(err, file);
+  }
+}
+
+/** writeNewFile, synchronously (a lock's draft, written where nothing may be awaited). */
+export function writeNewFileSync(file: string, data: string | Uint8Array, mode = 0o600): void {
+  try {
+    writeFileSync(file, data, { mode, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') rmSync(file, { force: true });
     throw namingFile(err, file);
   }
 }
