@@ -2,14 +2,15 @@
 // out again and nothing said the receiver might have it already. It is sent again (never lost), flagged
 // `possibleDuplicate: true` in the body, with a note in its text and a line in the daemon log; the other alerts are not.
 import { afterEach, describe, expect, it } from 'vitest';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { markServices, NODE, tempDir } from '../helpers/daemon.js';
 import { CLI } from '../helpers/cli.js';
-import { spawnMarked } from '../helpers/processes.js';
+import { killTree, pidRef, processesSupervisedBy, spawnMarked } from '../helpers/processes.js';
 import { Receiver } from '../notify/receiver.js';
 import { POSSIBLE_DUPLICATE_NOTE } from '../../src/notify/format.js';
+import { DEAD_DIR, ENTRY_FILE_RE } from '../../src/notify/outbox-layout.js';
 
 const cleanup: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -28,6 +29,10 @@ describe('an alert in flight when the daemon is SIGKILLed', () => {
     const dir = tempDir('clawback-killed-mid-send-');
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     const stateDir = path.join(dir, 'state');
+    // A failed run SIGKILLs the daemon: its service would outlive it.
+    cleanup.push(() => {
+      for (const pid of processesSupervisedBy(stateDir)) killTree(pidRef(pid));
+    });
     const configPath = path.join(dir, 'clawback.yaml');
     const receiver = await Receiver.start();
     cleanup.push(() => receiver.close());
@@ -51,6 +56,8 @@ describe('an alert in flight when the daemon is SIGKILLed', () => {
     const first = start();
     await first.waitForStdout('dashboard:', 60_000);
     await receiver.waitFor(() => receiver['requests'].filter((r: { path: string }) => r.path.startsWith('/webhook') || r.path.startsWith('/slack')).length >= 2, 20_000, 'both requests in flight');
+    // The mark is written once a request has been out SENDING_MARK_AFTER_MS: kill only once both files carry it.
+    await receiver.waitFor(() => sendingMarks(stateDir) >= 2, 20_000, 'both alerts marked as being sent');
     first.signal('SIGKILL');
     await first.waitForExit(20_000);
     receiver.clearScript();
@@ -78,3 +85,24 @@ describe('an alert in flight when the daemon is SIGKILLed', () => {
     expect(log).toMatch(/1 alert\(s\) for chat were being sent when the daemon stopped/);
   }, 180_000);
 });
+
+/** How many alert files in the outbox carry the in-flight mark (`"sending": true`). */
+function sendingMarks(stateDir: string): number {
+  const root = path.join(stateDir, 'outbox');
+  let n = 0;
+  let entries;
+  try {
+    entries = readdirSync(root, { withFileTypes: true, recursive: true });
+  } catch {
+    return 0; // No outbox yet.
+  }
+  for (const e of entries) {
+    if (!e.isFile() || !ENTRY_FILE_RE.test(e.name) || path.basename(e.parentPath) === DEAD_DIR) continue;
+    try {
+      if ((JSON.parse(readFileSync(path.join(e.parentPath, e.name), 'utf8')) as { sending?: boolean }).sending === true) n++;
+    } catch {
+      // Being rewritten: the next look reads it.
+    }
+  }
+  return n;
+}
