@@ -1,5 +1,6 @@
 // Level 3 plugged into the daemon: the agent's whole reach (EmergencyHost) implemented over the real service.
 import { readLogTail } from '../observe/last-log-lines.js';
+import { unreadableLogText } from '../platform/log-refusal.js';
 import type { ServiceConfig } from '../config/schema.js';
 import type { DaemonContext } from './daemon.js';
 import type { AgentRepairer, ServiceRuntime } from './service-runtime.js';
@@ -20,10 +21,14 @@ import { serviceRunPath } from '../emergency/emergency-locks.js';
 import { readRegularFile } from '../platform/read-regular.js';
 import { AGENT_RESTARTS_PER_RUN } from '../decide/policy.js';
 
-/** The last `lines` lines of the service's output, from the last 256 KiB (reaching into file.1 after a rotation). */
+/**
+ * The last `lines` lines of the service's output, from the last 256 KiB (reaching into file.1 after a rotation). A log
+ * that is there but could not be read throws its cause: the prompt and read_logs say it, not an empty log.
+ */
 async function tail(file: string, lines: number): Promise<string> {
   const read = await readLogTail(file, 256 * 1024);
   if (!read) return '';
+  if ('refused' in read) throw new Error(`the log could not be read: ${unreadableLogText(file, read.refused, 'the daemon')}`);
   // A read that starts inside a line starts inside what it holds, maybe a secret no redaction would then recognise:
   // that partial line is left out (a single line longer than the window, whole).
   let text = read.text;

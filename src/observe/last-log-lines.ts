@@ -6,6 +6,7 @@ import { cutText } from '../platform/cut-text.js';
 import { withoutEscapes } from '../platform/terminal-escapes.js';
 import { unreadableLogText } from '../platform/log-refusal.js';
 import { isMissing } from '../platform/errno-words.js';
+import { NotRegularFileError, specialKind } from '../platform/read-regular.js';
 
 /** Bytes read from the end of the file at most; a line longer than this is cut. */
 const TAIL_BYTES = 64 * 1024;
@@ -27,7 +28,8 @@ async function readEnd(file: string, want: number): Promise<{ buf: Buffer; size:
   }
   try {
     const st = await fh.stat();
-    if (!st.isFile()) return undefined;
+    // A directory or a FIFO in the log's place is not "no output": it is named, as a refused open is.
+    if (!st.isFile()) return { refused: new NotRegularFileError(file, specialKind(st)) };
     const size = st.size;
     const from = Math.max(0, size - want);
     const buf = Buffer.alloc(size - from);
@@ -38,8 +40,8 @@ async function readEnd(file: string, want: number): Promise<{ buf: Buffer; size:
       read += bytesRead;
     }
     return { buf: buf.subarray(0, read), size };
-  } catch {
-    return undefined;
+  } catch (err) {
+    return { refused: err };
   } finally {
     await fh.close().catch(() => undefined);
   }
@@ -48,15 +50,10 @@ async function readEnd(file: string, want: number): Promise<{ buf: Buffer; size:
 /**
  * The last `bytes` of a service's output: the end of `file` and, when that holds fewer bytes (a rotation copied the log
  * to `file.1` and emptied it, maybe between the service's last words and its exit), the end of `file.1` before it.
- * `cut` says the text starts inside the output (its first line may be partial). Undefined when `file` cannot be opened.
+ * `cut` says the text starts inside the output (its first line may be partial). Undefined when `file` is missing;
+ * `refused` (its cause) when it is there but could not be read (EACCES, a directory, a FIFO): not "no output".
  */
-export async function readLogTail(file: string, bytes: number): Promise<{ text: string; cut: boolean } | undefined> {
-  const read = await tailOrRefusal(file, bytes);
-  return read && 'text' in read ? read : undefined;
-}
-
-/** readLogTail, or why the live file is there but was not opened. */
-async function tailOrRefusal(file: string, bytes: number): Promise<{ text: string; cut: boolean } | { refused: unknown } | undefined> {
+export async function readLogTail(file: string, bytes: number): Promise<{ text: string; cut: boolean } | { refused: unknown } | undefined> {
   const live = await readEnd(file, bytes);
   if (!live || 'refused' in live) return live;
   if (live.size >= bytes) return { text: live.buf.toString('utf8'), cut: live.size > bytes };
@@ -74,7 +71,7 @@ async function tailOrRefusal(file: string, bytes: number): Promise<{ text: strin
  */
 export async function lastLogLines(file: string, n: number, redactor: Pick<Redactor, 'redact'>): Promise<string[]> {
   if (n <= 0) return [];
-  const tail = await tailOrRefusal(file, TAIL_BYTES);
+  const tail = await readLogTail(file, TAIL_BYTES);
   if (!tail) return [];
   // Not quoted as "no last words": said as the one line the summary quotes.
   if ('refused' in tail) return [`[clawback: ${unreadableLogText(file, tail.refused, 'the daemon')}: its last lines are not known]`];
