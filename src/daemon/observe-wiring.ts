@@ -1,6 +1,7 @@
 // Observability and alerting plugged into the daemon: metrics, notifier, daemon log, log rotation, incident history.
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
+import { errnoText, isMissing } from '../platform/errno-words.js';
 import type { DaemonPlugin } from './daemon.js';
 import type { ServiceRuntime } from './service-runtime.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
@@ -343,11 +344,25 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
           }, LOG_GROWTH_CHECK_MS),
         );
       };
+      /**
+       * Directories whose watch was refused (inotify limit, permission), said once each in the daemon log: their logs
+       * were checked every 2 s only, in silence, and a fast writer took them past maxBytes between two checks. Said
+       * again only after a watch there worked meanwhile.
+       */
+      const unwatched = new Set<string>();
+      const watchRefused = (dir: string, err: unknown): void => {
+        // Not there yet (no service has written) or removed: nothing to say, it is watched once it is there.
+        if (isMissing(err) || unwatched.has(dir) || stopped) return;
+        unwatched.add(dir);
+        const names = [...watchedLogs.entries()].filter(([f]) => path.dirname(f) === dir).map(([, s]) => s.name);
+        logger.warn({ component: 'logs', dir, services: names, err }, unwatchedLogDirText(dir, names, err));
+      };
       const watchLogs = (): void => {
         watchedLogs.clear();
         for (const s of ctx.config.services) watchedLogs.set(path.resolve(serviceLogFile(s, ctx.stateDir)), s);
         const dirs = new Set([...watchedLogs.keys()].map((f) => path.dirname(f)));
         for (const [dir, w] of watchers) if (!dirs.has(dir)) (w.close(), watchers.delete(dir));
+        for (const dir of unwatched) if (!dirs.has(dir)) unwatched.delete(dir);
         for (const dir of dirs) {
           if (watchers.has(dir)) continue;
           try {
@@ -356,10 +371,12 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
               if (s) grew(s);
             });
             // A directory removed or unwatchable (inotify limit): the 2 s pass still rotates; watched again at a later pass.
-            w.on('error', () => (w.close(), watchers.delete(dir)));
+            w.on('error', (err) => (w.close(), watchers.delete(dir), watchRefused(dir, err)));
             watchers.set(dir, w);
-          } catch {
-            // Not there yet (no service has written), or no inotify watch left: the 2 s pass still rotates.
+            unwatched.delete(dir);
+          } catch (err) {
+            // No inotify watch left, or refused: the 2 s pass still rotates, and the daemon log says so once.
+            watchRefused(dir, err);
           }
         }
       };
@@ -563,6 +580,22 @@ const SHUTDOWN_FLUSH_MS = 5000;
 
 /** How long after a write to a service's log its size is looked at (writes meanwhile ride along): 25 ms is 256 KiB at 10 MiB/s. */
 const LOG_GROWTH_CHECK_MS = 25;
+
+/**
+ * What a refused watch of a log directory means (pure): the cause (the inotify limits are named, ENOSPC there is no
+ * full disk) and that the logs there are bounded only by the 2 s pass, so a fast writer outruns logs.maxBytes.
+ */
+export function unwatchedLogDirText(dir: string, services: string[], err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const cause =
+    code === 'ENOSPC'
+      ? 'the inotify watch limit is reached (ENOSPC; raise fs.inotify.max_user_watches)'
+      : code === 'EMFILE'
+        ? 'the inotify instance limit is reached (EMFILE; raise fs.inotify.max_user_instances)'
+        : errnoText(err);
+  const whose = services.length > 0 ? ` (${services.join(', ')})` : '';
+  return `cannot watch ${dir} for log writes: ${cause}: the logs there${whose} are checked every 2 s instead of at each write, so a service writing fast can take its log well past logs.maxBytes between two checks; watched again as soon as a watch is possible`;
+}
 
 /** A file's size and inode (size 0 and no inode when it is missing), or undefined when it cannot be read (the rotation then reports why). */
 function statLog(file: string): { size: number; ino: number | null } | undefined {
