@@ -90,6 +90,21 @@ export function endsWithNewline(fd: number, size: number): boolean {
 }
 
 /**
+ * A write that fits in a file of `maxBytes` (pure): one larger (a 50 MiB line into a 1 MiB log made a 50 MiB file, and a
+ * 50 MiB generation after it) keeps its start, cut at a character boundary, and ends with a line that says how much
+ * was cut and why, within the bound with the newline a torn file may put before it. A smaller one is returned as is.
+ */
+export function fitWrite(line: Buffer, maxBytes: number): Buffer {
+  if (!(line.length > maxBytes)) return line;
+  const note = (cut: number): Buffer => Buffer.from(`… [clawback: ${cut} bytes of this write were cut: one write larger than the log's maxBytes (${maxBytes}) is not kept whole]\n`);
+  // The note's length with the widest count it can hold; the newline of a torn file comes before it.
+  let keep = Math.max(0, maxBytes - note(line.length).length - 1);
+  // Not inside a UTF-8 character: back to its first byte.
+  while (keep > 0 && (line[keep]! & 0xc0) === 0x80) keep--;
+  return Buffer.concat([line.subarray(0, keep), note(line.length - keep)]);
+}
+
+/**
  * A synchronous append-only file stream (a pino destination) that rotates by renaming at write boundaries,
  * so every line lands whole in exactly one file. Write errors are counted, never thrown at the logger's caller.
  */
@@ -135,7 +150,7 @@ export class RotatingFileStream {
 
   write(chunk: string | Uint8Array): boolean {
     if (this.closed) return false;
-    const line = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
+    const line = fitWrite(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk), this.maxBytes);
     let off = 0;
     try {
       if (this.fd === undefined) this.open(); // a failed rotation left us without a file: try again
