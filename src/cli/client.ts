@@ -13,7 +13,7 @@ import { readToken, tokenPath } from '../server/token.js';
 import { apiRequest } from './api-request.js';
 import { cliHint } from './cli-command.js';
 import { reviveConfig } from './revive-config.js';
-import { startingDaemonPid, waitForStartingDaemon } from './daemon-starting.js';
+import { START_POLL_MS, startingDaemon, waitForStartingDaemon } from './daemon-starting.js';
 import { errnoText } from '../platform/errno-words.js';
 import { FileTooLargeError, NotRegularFileError, readRegularFileSync } from '../platform/read-regular.js';
 import { GUARDIAN_START_LOOP_ATTEMPTS, readStartAttempt, START_ATTEMPTS_FILE } from '../daemon/start-attempts.js';
@@ -22,6 +22,7 @@ import { liveDaemonsText } from './live-daemons-hint.js';
 import { readStaleFacts, staleCause } from './stale-cause.js';
 import { endedText, leftRunningText, readEndFacts, runningServices, socketClosed } from './daemon-ended.js';
 import { urlHost } from '../platform/url-host.js';
+import { localStamp } from './local-time.js';
 
 export interface GlobalOpts {
   config?: string;
@@ -208,7 +209,8 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
     }
     // A live process holds daemon.lock: a daemon starting, which writes daemon.json once its API is bound.
     const probe = { isAlive: deps.isAlive ?? isAlive, startTimeOf: deps.startTimeOf ?? processStartTime };
-    const startingPid = startingDaemonPid(stateDir, probe);
+    const starting = startingDaemon(stateDir, probe);
+    const startingPid = starting?.pid;
     if (startingPid !== undefined) {
       const waited = await waitForStartingDaemon(stateDir, startingPid, {
         ...probe,
@@ -218,7 +220,13 @@ export async function connect(opts: GlobalOpts, deps: ConnectDeps = {}): Promise
       });
       if (waited.kind === 'ready') return connect(opts, deps);
       if (waited.kind === 'still-starting') {
-        throw new DaemonUnreachable(`the clawback daemon (pid ${waited.pid}) is starting: it holds ${path.join(stateDir, 'daemon.lock')} but has not finished booting its services after ${(waited.waitedMs / 1000).toFixed(1)} s; nothing was sent, try again shortly`);
+        const now = deps.now?.() ?? Date.now();
+        const since = starting?.since !== undefined ? ` since ${localStamp(starting.since)} (${heartbeatAge(starting.since, now)})` : '';
+        const waitedText = waited.waitedMs >= START_POLL_MS ? ` after ${(waited.waitedMs / 1000).toFixed(1)} s of waiting` : '';
+        throw new DaemonUnreachable(
+          `the clawback daemon (pid ${waited.pid}) is starting: it holds ${path.join(stateDir, 'daemon.lock')}${since} but has not finished booting its services${waitedText} ` +
+            `(no daemon.json yet: still booting, or hung before its API was bound); nothing was sent, try again shortly`,
+        );
       }
     }
     const why = read.reason === 'missing' ? 'no daemon.json' : `daemon.json unreadable: ${read.detail ?? read.reason}`;

@@ -55,7 +55,9 @@ export function registerStatus(program: Command): void {
 
 /** The command itself, for commander and for the fast path in main.ts (which does not load commander). */
 export async function runStatus(globals: GlobalOpts, json: boolean): Promise<void> {
-  const client = await connect(globals).catch((err: unknown) => {
+  // A read, not a request to a daemon that must get it: a live holder of daemon.lock with no daemon.json yet (starting,
+  // or hung before its API was bound) is named at once, with since when, not after the whole start wait (10 s).
+  const client = await connect(globals, { startWaitMs: 0 }).catch((err: unknown) => {
     throw err instanceof DaemonUnreachable ? withAlertsOnDisk(err, globals) : err;
   });
   const status = await client.get<StatusJson>('/api/status');

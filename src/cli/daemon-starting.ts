@@ -23,7 +23,12 @@ export interface StartingDeps {
 
 /** The live process that holds `<stateDir>/daemon.lock` (same pid and start time as written), or undefined. */
 export function startingDaemonPid(stateDir: string, deps: Pick<StartingDeps, 'isAlive' | 'startTimeOf'>): number | undefined {
-  let owner: { pid?: unknown; startTime?: unknown };
+  return startingDaemon(stateDir, deps)?.pid;
+}
+
+/** The lock holder startingDaemonPid names, and since when it holds the lock (the time written in it, when there is one). */
+export function startingDaemon(stateDir: string, deps: Pick<StartingDeps, 'isAlive' | 'startTimeOf'>): { pid: number; since?: number } | undefined {
+  let owner: { pid?: unknown; startTime?: unknown; acquiredAt?: unknown };
   try {
     owner = JSON.parse(readRegularFileSync(path.join(stateDir, LOCK_FILE)).toString('utf8')) as typeof owner;
   } catch {
@@ -36,7 +41,8 @@ export function startingDaemonPid(stateDir: string, deps: Pick<StartingDeps, 'is
     const actual = deps.startTimeOf(pid);
     if (actual !== null && actual !== undefined && actual !== owner.startTime) return undefined;
   }
-  return pid;
+  const since = owner.acquiredAt;
+  return typeof since === 'number' && Number.isFinite(since) && since > 0 ? { pid, since } : { pid };
 }
 
 export type StartWait = { kind: 'ready'; read: DaemonInfoRead } | { kind: 'gone' } | { kind: 'still-starting'; pid: number; waitedMs: number };

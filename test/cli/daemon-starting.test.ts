@@ -1,5 +1,6 @@
 // A daemon holds daemon.lock from the moment its config is loaded but writes daemon.json only once its services are
-// booted: a command in that window answered "not running" (exit 3). It now waits for the starting daemon, bounded.
+// booted: a command in that window answered "not running" (exit 3). It now waits for the starting daemon, bounded;
+// `status` says at once who holds the lock and since when.
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -45,6 +46,16 @@ describe('a command while the daemon is starting', () => {
     daemon.signal('SIGSTOP');
     expect(existsSync(lock), daemon.stderr()).toBe(true);
     expect(existsSync(info), 'daemon.json written before the daemon was frozen').toBe(false);
+
+    // `status` is a read: it names the lock's holder at once (pid, since when), not after the whole start wait.
+    const s0 = performance.now();
+    const status = await runCli(['status', '--state-dir', stateDir], { timeoutMs: 40_000 });
+    const statusMs = performance.now() - s0;
+    expect(status.code, status.stderr).toBe(3);
+    expect(status.stderr).toContain(`the clawback daemon (pid ${daemon.pid}) is starting: it holds ${lock} since `);
+    expect(status.stderr).toMatch(/\(\d+ s ago\)/);
+    expect(status.stderr).not.toContain('not running');
+    expect(statusMs, status.stderr).toBeLessThan(5_000);
 
     // Bounded: a daemon that stays in its start-up is said to be starting after the wait, exit 3, nothing sent.
     const t0 = performance.now();
