@@ -27,6 +27,7 @@ import { configFileFor } from './daemon-config-file.js';
 import { findConfigFile } from '../config/find-config.js';
 import { readDaemonInfoSync } from '../daemon/daemon-info.js';
 import { liveDaemonsText } from './live-daemons-hint.js';
+import { stateEvidence, stateEvidenceLines } from '../doctor/state-evidence.js';
 
 /** Said where `doctor` checks the embedded demo: typed in another directory it answered for the demo, silent on the live daemons. */
 function demoText(stateDir: string): string {
@@ -147,8 +148,11 @@ async function doctorCommand(program: Command, name: string | undefined, o: { fi
     reports.push({ service: service.name, ...report, ...(notes.length > 0 ? { notes } : {}), ...(live.down ? { down: live.down } : {}) });
   }
   const exitCode = Math.max(0, ...reports.map((r) => r.exitCode));
+  // What the daemon set aside of its own files (not a finding: nothing to repair, but a person reads how many and where).
+  const evidence = stateEvidence(loaded.stateDir);
+  const evidenceJson = evidence.files.length > 0 ? { stateEvidence: { dir: evidence.dir, count: evidence.files.length, files: evidence.files } } : {};
   if (o.json) {
-    process.stdout.write(redactor.redact(JSON.stringify({ exitCode, services: reports })) + '\n');
+    process.stdout.write(redactor.redact(JSON.stringify({ exitCode, services: reports, ...evidenceJson })) + '\n');
   } else {
     const p = paint(wantsColour(process.stdout));
     for (const r of reports) {
@@ -164,6 +168,7 @@ async function doctorCommand(program: Command, name: string | undefined, o: { fi
       }
       for (const n of r.notes ?? []) process.stdout.write(`  ${terminalSafe(redactor.redact(n))}\n`);
     }
+    for (const line of stateEvidenceLines(evidence)) process.stdout.write(`${terminalSafe(line)}\n`);
     if (exitCode === 2 && !o.fix) process.stdout.write('run with --fix to apply the proposed fixes\n');
   }
   process.exit(exitCode);
