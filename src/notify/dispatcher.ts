@@ -408,7 +408,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   // Whatever a previous run left undelivered goes first, in its original order.
   let outboxUsable = true;
   try {
-    const loaded = outbox.loadSync();
+    const loaded = outbox.loadSync(clock.now());
+    if (loaded.movedAside) warn(`notify: ${outbox.dir} was not a directory: moved aside to ${loaded.movedAside} (kept as evidence); alerts are spooled there again`, { movedTo: loaded.movedAside });
     // An alert that cannot be read is one a person will never get: said as a warning, not lost in the info lines.
     for (const file of loaded.corrupt) warn(`notify: an alert in the outbox could not be read and will not be sent; kept aside as ${file}.corrupt`, { file });
     for (const [dir, entries] of loaded.byChannel) {

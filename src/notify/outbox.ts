@@ -1,5 +1,6 @@
 // Alerts survive a crash: each pending message is a file under <stateDir>/outbox/<channel folder>/ until delivered;
 // past its retry budget it moves to <channel>/dead/ (still retried, still visible) and never disappears unseen.
+import { moveAsideNonDir } from '../platform/private-dir.js';
 import { promises as fs, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -117,6 +118,8 @@ export interface LoadResult {
   corrupt: string[];
   /** Every channel directory found, with or without pending entries. */
   dirs: string[];
+  /** Where something other than a directory found in the outbox's place was moved aside (kept as evidence). */
+  movedAside?: string;
 }
 
 /** The on-disk queue. One instance per notifier; no state beyond the next sequence number and the files to fsync. */
@@ -129,10 +132,18 @@ export class Outbox {
   constructor(readonly dir: string) {}
 
   /** Reads everything pending (synchronously: once, at start-up) and continues the sequence after it. */
-  loadSync(): LoadResult {
+  loadSync(now: number = Date.now()): LoadResult {
     const byChannel = new Map<string, OutboxEntry[]>();
     const corrupt: string[] = [];
     const dirs: string[] = [];
+    // A file, a FIFO or a link to one in the outbox's place (a restore, a person's `touch`): mkdir failed with EEXIST at
+    // every start and every alert, the daemon degraded (alert-spool) for good with nothing spooled. Moved aside, kept.
+    let movedAside: string | undefined;
+    try {
+      movedAside = moveAsideNonDir(this.dir, now);
+    } catch {
+      // not movable: the mkdir below says why
+    }
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     for (const folder of readdirSync(this.dir)) {
       const cdir = path.join(this.dir, folder);
@@ -202,7 +213,7 @@ export class Outbox {
       // A crash between "written to dead/" and "removed from the queue" leaves two copies: keep one.
       byChannel.set(channel, entries.filter((e, i) => i === 0 || entries[i - 1]!.seq !== e.seq));
     }
-    return { byChannel, corrupt, dirs };
+    return { byChannel, corrupt, dirs, ...(movedAside ? { movedAside } : {}) };
   }
 
   /** The bookkeeping of a folder an older version named with capitals goes to the channel's folder; the empty folder goes. */
