@@ -374,13 +374,17 @@ export function configRestoreRule(): RepairRule {
           : broken && !broken.ok && evidence
             ? `; the broken file did not parse, so the settings it held that the copy lacks cannot be listed: compare it with the restored file`
             : '';
+      // The copy's text could not take the user's settings in place: serialized anew, its comments and layout are gone.
+      const rewrote = chosen.rewritten
+        ? `; the restored copy had to be rewritten whole to carry the protected settings in (its comments and layout not kept)${evidence ? `; your file's own text is kept at ${evidence}` : ''}`
+        : '';
       const overridden = protectedAfter.length > 0 ? `; WARNING protected settings differ from the broken file: ${protectedAfter.map((c) => `${c.path} ${c.change}`).join(', ')}` : '';
       return withBefore({
         finding,
         applied: true,
         verified: false,
         message:
-          `restored ${chosen.candidate.label} (sha256 ${after.slice(0, 12)}, ${chosen.why}) to ${spec.path}${carried}${overridden}${lost}${unparsed.note}; ` +
+          `restored ${chosen.candidate.label} (sha256 ${after.slice(0, 12)}, ${chosen.why}) to ${spec.path}${carried}${rewrote}${overridden}${lost}${unparsed.note}; ` +
           (evidence ? `the broken file is kept at ${evidence}${prunedEvidenceNote(pruned)}` : 'the config file had been deleted, so there was no broken file to keep') +
           alsoIncluded,
         after,
@@ -395,6 +399,7 @@ export function configRestoreRule(): RepairRule {
           droppedProtected: chosen.dropped,
           keptCredentials: chosen.kept,
           replacedCredentials: chosen.replaced,
+          rewritten: chosen.rewritten,
           protectedChanged: protectedAfter,
           ...(unparsed.note ? { protectedNotCarried: unparsed.paths } : {}),
           semanticDiff: diff,
@@ -482,6 +487,8 @@ interface Chosen {
   kept: string[];
   /** Credentials of the copy left out: the broken file chose another method beside them (its own credential or mode). */
   replaced: string[];
+  /** The user's settings could not be edited into the copy's own text: it was serialized anew (its comments and layout lost). */
+  rewritten: boolean;
   why: string;
 }
 
@@ -556,6 +563,7 @@ async function chooseCandidate(
     let dropped: string[] = [];
     let keptCredentials: string[] = [];
     let replaced: string[] = [];
+    let rewritten = false;
     let value = parsed.value;
     if (broken?.ok) {
       // The user's protected settings as they are: changed ones carried in, removed ones (TLS turned off) taken out,
@@ -570,6 +578,7 @@ async function chooseCandidate(
         carried = co.carried;
         dropped = co.dropped;
         value = co.value;
+        rewritten = co.rewritten;
       }
     }
     if (broken?.ok) {
@@ -636,7 +645,7 @@ async function chooseCandidate(
       (dropped.length > 0 ? `, without ${dropped.join(', ')} (not in the broken file: removed by the user)` : '') +
       (keptCredentials.length > 0 ? `, keeping its credentials ${keptCredentials.join(', ')} (not in the broken file: a credential is never dropped)` : '') +
       (replaced.length > 0 ? `, without its credentials ${replaced.join(', ')} (the broken file chose another beside them)` : '');
-    return { candidate: c, content: out, carried, dropped, kept: keptCredentials, replaced, why: whyChosen(c, verdicts) };
+    return { candidate: c, content: out, carried, dropped, kept: keptCredentials, replaced, rewritten, why: whyChosen(c, verdicts) };
   }
   return undefined;
 }
