@@ -217,9 +217,9 @@ export interface RawValue {
  * layout), when it is there and its value reads back as `value`.
  */
 export function rawValueInText(text: string, path: string, value: unknown, format: ConfigFormat): RawValue | undefined {
-  if (format === 'yaml') return undefined;
   try {
     const segs = splitPath(path);
+    if (format === 'yaml') return rawYamlScalar(text, segs, value);
     const found = descend(text, segs);
     if (!found || found.index < 0 || found.depth !== segs.length - 1) return undefined;
     const m = found.members[found.index]!;
@@ -231,22 +231,131 @@ export function rawValueInText(text: string, path: string, value: unknown, forma
   }
 }
 
-function setJsonValue(text: string, segs: readonly string[], value: unknown, raw?: RawValue): string | undefined {
+/** A YAML scalar's own bytes (plain, quoted), when it is on one line and reads back as `value` after a key. */
+function rawYamlScalar(text: string, segs: readonly string[], value: unknown): RawValue | undefined {
+  const Y = yaml();
+  const doc = Y.parseDocument(text);
+  if (doc.errors.length > 0) return undefined;
+  const node = doc.getIn(segs, true);
+  if (!Y.isScalar(node) || !node.range) return undefined;
+  const raw = text.slice(node.range[0], node.range[1]);
+  if (/[\r\n]/.test(raw) || !sameValue((Y.parse(`k: ${raw}`) as { k: unknown }).k, value)) return undefined;
+  return { member: `${String(segs.at(-1))}: ${raw}`, value: raw };
+}
+
+/** A YAML scalar on one line, in the given style where it can be (plain, single or double quoted), else JSON's (YAML's too). */
+function yamlScalar(value: unknown, type?: string): string {
+  const Y = yaml();
+  try {
+    const opts = type === 'PLAIN' || type === 'QUOTE_SINGLE' || type === 'QUOTE_DOUBLE' ? { defaultStringType: type as 'PLAIN' | 'QUOTE_SINGLE' | 'QUOTE_DOUBLE' } : {};
+    const out = Y.stringify(value, { ...opts, lineWidth: 0 }).replace(/\n$/, '');
+    if (!/[\r\n]/.test(out) && sameValue((Y.parse(`k: ${out}`) as { k: unknown }).k, value)) return out;
+  } catch {
+    // JSON's below
+  }
+  return JSON.stringify(value);
+}
+
+/** How a JSON/JSON5 text writes its members: key quoting, string quotes, the space after a colon, trailing commas. */
+interface JsonStyle {
+  keyQuote: '' | '"' | "'";
+  strQuote: '"' | "'";
+  colon: string;
+}
+
+function jsonStyle(text: string, members: readonly Member[], format: 'json' | 'json5'): JsonStyle {
+  if (format === 'json') return { keyQuote: '"', strQuote: '"', colon: /:([ \t]*)$/.exec(members.at(-1) ? text.slice(members.at(-1)!.start, members.at(-1)!.valueStart) : '')?.[1] === '' ? ':' : ': ' };
+  // This object's members first, then the top level's.
+  let all: Member[] = [...members];
+  try {
+    const s = new Scan(text);
+    const top = s.ws(0);
+    if (text[top] === '{') all = [...all, ...s.object(top).members];
+  } catch {
+    // this object's alone
+  }
+  const first = all[0];
+  const k = first ? text[first.start] : undefined;
+  const keyQuote = k === '"' || k === "'" ? k : first ? '' : '"';
+  const str = all.find((m) => text[m.valueStart] === '"' || text[m.valueStart] === "'");
+  const strQuote = str ? (text[str.valueStart] as '"' | "'") : (firstStringQuote(text) ?? (keyQuote === "'" ? "'" : '"'));
+  const colon = first ? (/:([ \t]*)$/.exec(text.slice(first.start, first.valueStart))?.[1] ?? ' ') : ' ';
+  return { keyQuote, strQuote, colon: `:${colon}` };
+}
+
+/** The quote of the first string value in a JSON5 text (depth first), if it has one. */
+function firstStringQuote(text: string): '"' | "'" | undefined {
+  try {
+    const s = new Scan(text);
+    const walk = (at: number): '"' | "'" | undefined => {
+      for (const m of s.object(at).members) {
+        const c = text[m.valueStart];
+        if (c === '"' || c === "'") return c;
+        if (c === '{') {
+          const q = walk(m.valueStart);
+          if (q) return q;
+        }
+      }
+      return undefined;
+    };
+    const top = s.ws(0);
+    return text[top] === '{' ? walk(top) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function jsonKey(seg: string, st: JsonStyle, format: 'json' | 'json5'): string {
+  if (format === 'json') return JSON.stringify(seg);
+  if (st.keyQuote === '' && /^[A-Za-z_$][\w$]*$/.test(seg)) return seg;
+  return json5().stringify(seg, { quote: st.keyQuote || st.strQuote });
+}
+
+function jsonValue(value: unknown, st: JsonStyle, format: 'json' | 'json5'): string {
+  return format === 'json5' && typeof value === 'string' ? json5().stringify(value, { quote: st.strQuote }) : JSON.stringify(value);
+}
+
+/** The leading whitespace of the line holding position i. */
+function leadingOfLine(t: string, i: number): string {
+  const lineStart = t.lastIndexOf('\n', i - 1) + 1;
+  return /^[ \t]*/.exec(t.slice(lineStart))![0];
+}
+
+function setJsonValue(text: string, segs: readonly string[], value: unknown, format: 'json' | 'json5', raw?: RawValue): string | undefined {
   const found = descend(text, segs);
   if (!found) return undefined;
   const { at, depth: d, members } = found;
   const m = members[found.index];
   if (m) return text.slice(0, m.valueStart) + (raw?.value ?? JSON.stringify(value)) + text.slice(m.valueEnd);
+  const last = members.at(-1);
+  const indent = last ? lineIndent(text, last.start) : undefined;
+  // A new line ends like the line it follows (a CRLF file stays CRLF throughout).
+  const nl = text.indexOf('\n', last?.start ?? at);
+  const eol = nl > 0 && text[nl - 1] === '\r' ? '\r\n' : '\n';
   // Missing here: a new member holding the rest of the path, after the object's last member (in its layout), in the
-  // user's own bytes where the value comes from their file.
+  // user's own bytes where the value comes from their file. The objects it needs are written as the file writes its
+  // own: its key quoting and string quotes, its colon, on lines of their own in its indent step (or inline, as this object is).
   let member: string;
   if (raw && d === segs.length - 1) member = raw.member;
   else {
-    let rest = raw?.value ?? JSON.stringify(value);
-    for (const seg of segs.slice(d + 1).reverse()) rest = `{${JSON.stringify(seg)}:${rest}}`;
-    member = `${JSON.stringify(segs[d])}: ${rest}`;
+    const st = jsonStyle(text, members, format);
+    const key = (seg: string): string => `${jsonKey(seg, st, format)}${st.colon}`;
+    const leaf = raw?.value ?? jsonValue(value, st, format);
+    const rest = segs.slice(d + 1);
+    if (indent !== undefined) {
+      const outer = leadingOfLine(text, at);
+      const step = indent.startsWith(outer) && indent.length > outer.length ? indent.slice(outer.length) : '  ';
+      const trail = format === 'json5' && last?.commaEnd !== undefined && /^\s*}/.test(text.slice(last.commaEnd).replace(/^(\s*(\/\/[^\n]*\n|\/\*[\s\S]*?\*\/))*/, '')) ? ',' : '';
+      let body = `${indent}${step.repeat(rest.length)}${key(rest.at(-1)!)}${leaf}${trail}`;
+      for (let i = rest.length - 2; i >= 0; i--) body = `${indent}${step.repeat(i + 1)}${key(rest[i]!)}{${eol}${body}${eol}${indent}${step.repeat(i + 1)}}${trail}`;
+      member = `${key(segs[d]!)}{${eol}${body}${eol}${indent}}`;
+    } else {
+      const pad = text[at + 1] === ' ' || members.length === 0 ? ' ' : '';
+      let v = leaf;
+      for (const seg of [...rest].reverse()) v = `{${pad}${key(seg)}${v}${pad}}`;
+      member = `${key(segs[d]!)}${v}`;
+    }
   }
-  const last = members.at(-1);
   if (!last) {
     // An empty object: the member inside it as its braces are spaced (`{ }` -> `{ token: "x" }`), or on a line of its own.
     const close = new Scan(text).object(at).end - 1;
@@ -254,17 +363,13 @@ function setJsonValue(text: string, segs: readonly string[], value: unknown, raw
     if (!/^[ \t]*$/.test(inner)) return `${text.slice(0, at + 1)}${member}${text.slice(at + 1)}`;
     return `${text.slice(0, at + 1)}${inner}${member}${inner}${text.slice(close)}`;
   }
-  const indent = lineIndent(text, last.start);
-  // A new line ends like the line it follows (a CRLF file stays CRLF throughout).
-  const nl = text.indexOf('\n', last.start);
-  const eol = nl > 0 && text[nl - 1] === '\r' ? '\r\n' : '\n';
   const sep = indent === undefined ? ' ' : `${eol}${indent}`;
   if (last.commaEnd !== undefined) return `${text.slice(0, last.commaEnd)}${sep}${member},${text.slice(last.commaEnd)}`;
   return `${text.slice(0, last.valueEnd)},${sep}${member}${text.slice(last.valueEnd)}`;
 }
 
 /** The YAML text with the scalar at segs replaced by value (a scalar too) in its own bytes, or undefined when there is no such scalar. */
-function setYamlScalar(text: string, segs: readonly string[], value: unknown): string | undefined {
+function setYamlScalar(text: string, segs: readonly string[], value: unknown, raw?: RawValue): string | undefined {
   if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) return undefined;
   const Y = yaml();
   const doc = Y.parseDocument(text);
@@ -272,15 +377,15 @@ function setYamlScalar(text: string, segs: readonly string[], value: unknown): s
   const node = doc.getIn(segs, true);
   if (!Y.isScalar(node) || !node.range) return undefined;
   const [start, end] = node.range;
-  // JSON's scalars are YAML's: a string double-quoted and escaped, so it can hold anything on one line.
-  return text.slice(0, start) + JSON.stringify(value) + text.slice(end);
+  // The user's own bytes where they come from their file, else in the style of the scalar replaced (plain, quoted).
+  return text.slice(0, start) + (raw?.value ?? yamlScalar(value, node.type)) + text.slice(end);
 }
 
 /**
  * The YAML text with a key missing from a block map added as one new line after that map's last entry (in its indent
  * and line ending, the value in JSON flow style), or undefined when the key is there or the map is not such a block.
  */
-function insertYamlKey(text: string, segs: readonly string[], value: unknown): string | undefined {
+function insertYamlKey(text: string, segs: readonly string[], value: unknown, raw?: RawValue): string | undefined {
   const Y = yaml();
   const doc = Y.parseDocument(text);
   if (doc.errors.length > 0) return undefined;
@@ -298,13 +403,35 @@ function insertYamlKey(text: string, segs: readonly string[], value: unknown): s
   if (!Y.isNode(first) || !first.range || !lastNode?.range) return undefined;
   const indent = lineIndent(text, first.range[0]);
   if (indent === undefined) return undefined;
-  let rest: unknown = value;
-  for (const seg of segs.slice(d + 1).reverse()) rest = { [seg]: rest };
-  const key = /^[A-Za-z_][\w-]*$/.test(segs[d]!) ? segs[d]! : JSON.stringify(segs[d]);
   const nl = text.indexOf('\n', Math.max(lastNode.range[1] - 1, 0));
   const eol = nl > 0 && text[nl - 1] === '\r' ? '\r\n' : '\n';
-  const line = `${indent}${key}: ${JSON.stringify(rest)}`;
+  // The maps the path still needs are block maps on lines of their own in the file's indent step, the value a YAML
+  // scalar (the user's own bytes where they come from their file), not JSON flow.
+  const key = (seg: string): string => (/^[A-Za-z_][\w-]*$/.test(seg) ? seg : JSON.stringify(seg));
+  const leaf = raw?.value ?? (value === null || typeof value !== 'object' ? yamlScalar(value) : JSON.stringify(value));
+  const step = yamlIndentStep(text, doc.contents, indent);
+  const rest = segs.slice(d);
+  const line = rest.map((seg, i) => `${indent}${step.repeat(i)}${key(seg)}:${i === rest.length - 1 ? ` ${leaf}` : ''}`).join(eol);
   return nl < 0 ? `${text}${eol}${line}` : `${text.slice(0, nl + 1)}${line}${eol}${text.slice(nl + 1)}`;
+}
+
+/** The indent a YAML text nests its block maps by (the first nested map's, under `indent`), two spaces when it has none. */
+function yamlIndentStep(text: string, root: unknown, indent: string): string {
+  const Y = yaml();
+  const seen: unknown[] = [root];
+  while (seen.length > 0) {
+    const node = seen.shift();
+    if (!Y.isMap(node) || node.flow) continue;
+    const outer = Y.isNode(node.items[0]?.key) && node.items[0].key.range ? lineIndent(text, node.items[0].key.range[0]) : undefined;
+    for (const p of node.items) {
+      if (!Y.isMap(p.value) || p.value.flow || p.value.items.length === 0) continue;
+      const k = p.value.items[0]!.key;
+      const inner = Y.isNode(k) && k.range ? lineIndent(text, k.range[0]) : undefined;
+      if (outer !== undefined && inner !== undefined && inner.startsWith(outer) && inner.length > outer.length) return inner.slice(outer.length);
+      seen.push(p.value);
+    }
+  }
+  return indent.includes('\t') ? '\t' : '  ';
 }
 
 /**
@@ -320,7 +447,7 @@ export function setValuesInText(text: string, values: ReadonlyArray<{ path: stri
       // (comments kept, layout, line endings and long lines not).
       let inPlace: string | undefined = text;
       // A missing key is added as one line in place, like a scalar replaced (the document printed anew lost its layout).
-      for (const v of values) inPlace = inPlace === undefined ? undefined : (setYamlScalar(inPlace, splitPath(v.path), v.value) ?? insertYamlKey(inPlace, splitPath(v.path), v.value));
+      for (const v of values) inPlace = inPlace === undefined ? undefined : (setYamlScalar(inPlace, splitPath(v.path), v.value, v.raw) ?? insertYamlKey(inPlace, splitPath(v.path), v.value, v.raw));
       const reparsed = inPlace === undefined ? undefined : parseConfigText(inPlace, format);
       if (inPlace !== undefined && reparsed?.ok && sameValue(reparsed.value, expected)) return inPlace;
       const doc = yaml().parseDocument(text);
@@ -328,7 +455,7 @@ export function setValuesInText(text: string, values: ReadonlyArray<{ path: stri
       out = String(doc);
     } else {
       for (const v of values) {
-        out = setJsonValue(out, splitPath(v.path), v.value, v.raw);
+        out = setJsonValue(out, splitPath(v.path), v.value, format, v.raw);
         if (out === undefined) return undefined;
       }
     }

