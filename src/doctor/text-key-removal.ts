@@ -396,11 +396,20 @@ function insertYamlKey(text: string, segs: readonly string[], value: unknown, ra
     if (!Y.isMap(next)) break;
     node = next;
   }
-  if (!Y.isMap(node) || node.flow || node.items.length === 0 || node.has(segs[d])) return undefined;
+  if (!Y.isMap(node) || node.items.length === 0 || node.has(segs[d])) return undefined;
   const first = node.items[0]!.key;
   const last = node.items.at(-1)!;
   const lastNode = Y.isNode(last.value) ? last.value : Y.isNode(last.key) ? last.key : undefined;
   if (!Y.isNode(first) || !first.range || !lastNode?.range) return undefined;
+  if (node.flow) {
+    // A flow map (`auth: { token: x }`): the member after its last one, in the map's own braces (the document printed
+    // anew lost its BOM, CRLF, indent and comment spacing, unsaid).
+    const fkey = (seg: string): string => (/^[A-Za-z_][\w-]*$/.test(seg) ? seg : JSON.stringify(seg));
+    let v = raw?.value ?? (value === null || typeof value !== 'object' ? yamlScalar(value) : JSON.stringify(value));
+    for (const seg of segs.slice(d + 1).reverse()) v = `{ ${fkey(seg)}: ${v} }`;
+    const end = lastNode.range[1];
+    return `${text.slice(0, end)}, ${fkey(segs[d]!)}: ${v}${text.slice(end)}`;
+  }
   const indent = lineIndent(text, first.range[0]);
   if (indent === undefined) return undefined;
   const nl = text.indexOf('\n', Math.max(lastNode.range[1] - 1, 0));
