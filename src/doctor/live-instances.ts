@@ -3,13 +3,17 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readDaemonInfo } from '../daemon/daemon-info.js';
 import { isSameProcess, readProcStat } from '../platform/proc.js';
+import { recordedDaemonLives } from '../daemon/daemon-identity.js';
 import type { ServiceConfig } from '../config/schema.js';
 import { discoverPid } from '../supervisor/external-process.js';
 import { findUnrecordedInstances } from '../daemon/unrecorded-instances.js';
 import { realCommandRunner, type CommandRunner } from '../platform/command-runner.js';
 
 export interface LiveSupervision {
-  /** The daemon's pid, when daemon.json names a live process that is the same one it recorded. */
+  /**
+   * The daemon's pid, when daemon.json names a live process that is the same one it recorded (recordedDaemonLives, the
+   * rule of the guardian and `run`): without a start time, a reused pid (a `sleep` after a reboot) is no daemon.
+   */
   daemonPid?: number;
   /**
    * The service's live instance (the daemon alive or not): the pid state.json records, when it is still that process,
@@ -44,7 +48,7 @@ interface StateFileShape {
 export async function liveSupervision(stateDir: string, service: string): Promise<LiveSupervision> {
   const out: LiveSupervision = {};
   const d = await readDaemonInfo(stateDir);
-  if (d.info && isSameProcess(d.info.pid, d.info.pidStartTime)) out.daemonPid = d.info.pid;
+  if (d.info && recordedDaemonLives(d.info.pid, d.info.pidStartTime, d.info.startedAt)) out.daemonPid = d.info.pid;
   // Read even when the daemon is dead: a killed daemon leaves its services running and the next one adopts them, so the
   // recorded instance (same pid and start time) is still the live one, never a "stale instance" to stop.
   try {
