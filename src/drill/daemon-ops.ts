@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { daemonInfoPath, parseDaemonInfo, type DaemonInfo } from '../daemon/daemon-info.js';
 import { isSameProcess } from '../platform/proc.js';
+import { recordedDaemonLives } from '../daemon/daemon-identity.js';
 import { startDaemonDetached } from '../cli/cmd-install.js';
 import type { Clock } from '../platform/clock.js';
 import { pollUntil } from './poll.js';
@@ -18,9 +19,13 @@ export function daemonInfoSync(stateDir: string): DaemonInfo | null {
   }
 }
 
+/**
+ * daemon.json when the daemon it names lives (recordedDaemonLives, the rule of the guardian, `run` and the doctor):
+ * without a start time, a pid reused since (a `sleep` after a reboot) is no daemon, and the drill never signals it.
+ */
 export function daemonAliveSync(stateDir: string): DaemonInfo | null {
   const info = daemonInfoSync(stateDir);
-  return info && isSameProcess(info.pid, info.pidStartTime) ? info : null;
+  return info && recordedDaemonLives(info.pid, info.pidStartTime, info.startedAt) ? info : null;
 }
 
 /**
