@@ -17,6 +17,7 @@ import { serviceNames } from '../platform/service-files.js';
 import { unitEnvGaps, unitEnvNotes } from '../platform/install-env.js';
 import { realCommandRunner } from '../platform/command-runner.js';
 import { guardianOnce, type DaemonExit, type StartedDaemon } from '../daemon/guardian.js';
+import { foldDiskRefusals } from '../daemon/disk-refusal-fold.js';
 import { alertGuardianOutcome, isServiceAlert, serviceAlertsOf } from '../daemon/guardian-alert.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { Redactor } from '../observe/redact.js';
@@ -210,6 +211,8 @@ export function registerInstall(program: Command): void {
           },
         });
         if (revive.said) report.actions.unshift(revive.said);
+        // One fault of the state dir's filesystem (read-only, full) refused each of the pass's writes: said once, alerted once.
+        Object.assign(report, foldDiskRefusals(report, stateDir));
         // The daemon that delivers alerts is the one that is down: a human hears of it from here.
         const redactor = new Redactor();
         watchdog.step('alerting the notify channels');
@@ -243,6 +246,7 @@ export function registerInstall(program: Command): void {
         if (report.daemonExit?.output) report.daemonExit.output = redactor.redact(report.daemonExit.output);
         report.actions.push(...ownLogs.rotated.map((r) => `rotated ${r}`));
         report.errors.push(...ownLogs.errors);
+        Object.assign(report, foldDiskRefusals(report, stateDir));
         process.stdout.write(redactor.redact(oneLine ? JSON.stringify(report) : JSON.stringify(report, null, 2)) + '\n');
         process.exitCode = report.outcome === 'daemon-down' ? 1 : 0;
         // A step cut short by its own bound may still hold the event loop (a read that never returns): the watchdog ends it.

@@ -227,6 +227,8 @@ export interface GuardianReport {
   /** Human-readable steps, in order. */
   actions: string[];
   errors: string[];
+  /** Each write a fault of the state directory's filesystem refused, word for word, where errors says that fault once (disk-refusal-fold.ts). */
+  refusedWrites?: string[];
   durationMs: number;
 }
 
