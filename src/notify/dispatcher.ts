@@ -168,6 +168,12 @@ const STOP_DISK_WAIT_MS = 5_000;
 export const SENDING_MARK_AFTER_MS = 50;
 /** While an endpoint stays down, log the failure again every this many tries. */
 const LOG_EVERY_TRIES = 10;
+/**
+ * How often a channel's whole outbox folder is listed for alerts deleted by hand (between listings only the file of the
+ * alert about to go is looked at): listing it before every try cost a readdir and a path per waiting alert, per alert sent
+ * (a burst of 2000 alerts: 2 million paths, more than a third of the daemon's CPU).
+ */
+const MISSING_SCAN_EVERY_MS = 1_000;
 
 interface Pending {
   entry: OutboxEntry;
@@ -245,6 +251,8 @@ interface ChannelRuntime {
   asleepUntil: number | undefined;
   /** When alerts of this channel were last found missing from the outbox (deleted by hand) and said: once per dedupWindow. */
   lostAt: number | undefined;
+  /** When its outbox folder was last listed for alerts deleted by hand (respoolMissing), monotonic. */
+  scannedAt: number | undefined;
 }
 
 /** What `notify test` adds to a 429: the channel works but is rate-limited, and for how long (Retry-After or retry_after). */
@@ -343,6 +351,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       unreachable: { tries: 0, said: false },
       movedTo: movedChatFor(outbox.readMovedChatSync(cfg.name), cfg),
       lostAt: undefined,
+      scannedAt: undefined,
       asleepUntil: undefined,
     };
   });
@@ -687,8 +696,15 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
    * they were held in memory only, in silence, and a daemon killed or restarted later lost them. Run by the channel's own
    * worker before a try, when none of its alerts is in flight.
    */
-  function respoolMissing(ch: ChannelRuntime): void {
+  function respoolMissing(ch: ChannelRuntime, next: Pending): void {
     if (!outboxUsable) return;
+    // The alert about to go, the one after it and the newest still on disk, and the folder listed lately: nothing to look
+    // for (a folder deleted whole, or a cleaner of old files, takes them too, and is noticed now; the one about to go alone
+    // is not enough: its in-flight mark writes it again).
+    const scanned = clock.monotonic();
+    const probes = [next, ch.queue.find((q) => q !== next), ch.queue.at(-1)].filter((q): q is Pending => q !== undefined && !q.discarded && !unwritten.has(q.entry));
+    if (ch.scannedAt !== undefined && scanned - ch.scannedAt < MISSING_SCAN_EVERY_MS && probes.every((q) => outbox.hasSync(q.entry))) return;
+    ch.scannedAt = scanned;
     const present = outbox.presentSync(ch.name);
     const missing = [...ch.queue, ...ch.parked].filter((p) => !p.discarded && !unwritten.has(p.entry) && !present.has(outbox.fileOf(p.entry)));
     if (missing.length === 0) return;
@@ -989,7 +1005,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       if (p.discarded) return 'discarded';
       // The disk may have room again: alerts held in memory since a failed write go to the outbox before this try.
       if (unwritten.size > 0) writeHeldInMemory();
-      respoolMissing(ch);
+      respoolMissing(ch, p);
       const ageMs = p.age.atMs + (clock.monotonic() - p.age.sinceMono);
       if (ageMs > config.outboxMaxAge && !entry.dead) {
         await deadLetter(ch, p, { since: clock.now(), reason: `older than outboxMaxAge (${Math.round(ageMs / 1000)} s)`, parked: true }, 'message older than outboxMaxAge');
