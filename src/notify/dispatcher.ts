@@ -1166,7 +1166,9 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       // A Retry-After is a floor, never a licence to skip the backoff: "429, Retry-After: 0" answered for ever would
       // otherwise be retried (and logged) every 25 ms.
       const delayMs = askedMs !== undefined ? Math.max(askedMs + RETRY_AFTER_MARGIN_MS, backoffMs) : backoffMs;
-      if (!ch.failing || tries % LOG_EVERY_TRIES === 1 || outcome.afterMs !== undefined) {
+      // An answer asking for a wait is said when it is new (a 429 after an outage), not again at each of its repeats: a
+      // 503 spell with Retry-After on every answer wrote one line per retry for as long as it lasted.
+      if (!ch.failing || tries % LOG_EVERY_TRIES === 1 || (outcome.afterMs !== undefined && outcome.reason !== ch.lastFailure)) {
         log('notify: delivery failed; will retry', { channel: ch.name, type: entry.event.type, try: tries, retryInMs: delayMs, reason: scrub(outcome.reason) });
       }
       ch.failing = true;
