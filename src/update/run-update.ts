@@ -103,8 +103,8 @@ function installEnv(service: ServiceConfig, u: UpdateConfig): Record<string, str
 }
 
 /** Resolves VERSION when none is given: `npm view <package> version` (the registry's latest). */
-export async function latestVersion(u: UpdateConfig, service: ServiceConfig, runner: CommandRunner): Promise<string | { error: string }> {
-  const r = await runner([...u.npm, 'view', u.package, 'version', ...u.installArgs.filter((a) => a.startsWith('--registry'))], { timeoutMs: 60_000, env: installEnv(service, u) });
+export async function latestVersion(u: UpdateConfig, service: ServiceConfig, runner: CommandRunner, signal?: AbortSignal): Promise<string | { error: string }> {
+  const r = await runner([...u.npm, 'view', u.package, 'version', ...u.installArgs.filter((a) => a.startsWith('--registry'))], { timeoutMs: 60_000, env: installEnv(service, u), ...(signal ? { signal } : {}) });
   const v = r.stdout.trim().split('\n').pop()?.trim() ?? '';
   if (r.code !== 0 || !v) return { error: `npm view ${u.package} version failed: ${cutSnippet((r.error ?? r.stderr).trim(), 300) || `exit ${r.code}`}` };
   return v;

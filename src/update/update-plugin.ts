@@ -16,7 +16,8 @@ import { resumeInterruptedUpdate } from './resume-update.js';
 export interface UpdateRunView {
   runId: string;
   service: string;
-  to: string;
+  /** null while the latest version is looked up (`clawback update NAME` without a version). */
+  to: string | null;
   startedAt: number;
   running: boolean;
   steps: StepRecord[];
@@ -177,31 +178,50 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
         const held = dryRun ? undefined : holdBlocker(name, targetOf(rt).hold(), force);
         if (held) return { status: 409, body: { ok: false, message: held } };
         let version = (q.get('version') ?? '').trim();
+        const by = (q.get('by') ?? 'api').slice(0, 100);
+        const runId = newRunId(ctx.clock.now());
+        // The run is registered (GET /api/update/NAME running, what a drill checks) before its first slow step: during a
+        // seconds-long `npm view` a drill found no update and SIGKILLed the service the update was about to stop and switch.
+        const view: UpdateRunView = { runId, service: name, to: version || null, startedAt: ctx.clock.now(), running: true, steps: [], report: null };
+        const before = runs.get(name);
+        if (!dryRun) runs.set(name, view);
+        const unregister = (): void => {
+          if (runs.get(name) !== view) return;
+          if (before) runs.set(name, before);
+          else runs.delete(name);
+        };
         if (!version) {
           // npm view takes seconds: the slot is taken meanwhile, or a second request would start a second run beside this one.
           const lookup = { abort: new AbortController(), done: Promise.resolve(), what: `looking up the latest ${u.package} version` };
           if (!dryRun) inFlight.set(name, lookup);
           let latest: Awaited<ReturnType<typeof latestVersion>>;
           try {
-            latest = await latestVersion(u, rt.config, runner);
+            // The daemon's stop cancels the lookup (its npm child killed), as it cancels a run.
+            latest = await latestVersion(u, rt.config, runner, lookup.abort.signal);
           } finally {
             if (inFlight.get(name) === lookup) inFlight.delete(name);
           }
-          if (typeof latest !== 'string') return { status: 502, body: { ok: false, message: latest.error } };
+          if (typeof latest !== 'string') {
+            unregister();
+            return { status: 502, body: { ok: false, message: latest.error } };
+          }
           version = latest;
-          if (rt.status().maintenance && !dryRun) return { status: 409, body: { ok: false, message: `${name} went into maintenance (by ${rt.status().maintenance!.by}) while its latest version was looked up: not updated` } };
+          view.to = version;
+          if (rt.status().maintenance && !dryRun) {
+            unregister();
+            return { status: 409, body: { ok: false, message: `${name} went into maintenance (by ${rt.status().maintenance!.by}) while its latest version was looked up: not updated` } };
+          }
         }
         const bad = checkVersionName(version);
-        if (bad) return { status: 400, body: { ok: false, message: bad } };
-        const by = (q.get('by') ?? 'api').slice(0, 100);
-        const runId = newRunId(ctx.clock.now());
+        if (bad) {
+          unregister();
+          return { status: 400, body: { ok: false, message: bad } };
+        }
         const deps: UpdateDeps = { clock: ctx.clock, stateDir: ctx.stateDir, emit: ctx.emit, runner, by, ...opts.deps };
         if (dryRun) {
           const r = await runUpdate(targetOf(rt), version, deps, { dryRun: true, runId });
           return { status: r.outcome === 'blocked' ? 409 : 200, body: { ok: r.outcome !== 'blocked', message: r.message, plan: r.plan } };
         }
-        const view: UpdateRunView = { runId, service: name, to: version, startedAt: ctx.clock.now(), running: true, steps: [], report: null };
-        runs.set(name, view);
         const abort = new AbortController();
         const done = runUpdate(targetOf(rt), version, { ...deps, signal: abort.signal }, { runId, force })
           .then((r) => {
