@@ -14,6 +14,7 @@ import { clearInFlight, markRollingBack, writeInFlight, type UpdateInFlight } fr
 import { cutSnippet } from '../platform/cut-text.js';
 import { detectFormat, parseConfigText } from '../platform/config-file.js';
 import { protectedChanges, protectedPatterns } from '../doctor/protected-settings.js';
+import { directlyIncludedFiles, readIncludes, resolvedConfig, resolveIncludes } from '../platform/config-includes.js';
 
 /** What an update needs of the service's runtime: requests to its reducer and the facts it reports. */
 export interface UpdateTarget {
@@ -108,6 +109,21 @@ export async function latestVersion(u: UpdateConfig, service: ServiceConfig, run
   const v = r.stdout.trim().split('\n').pop()?.trim() ?? '';
   if (r.code !== 0 || !v) return { error: `npm view ${u.package} version failed: ${cutSnippet((r.error ?? r.stderr).trim(), 300) || `exit ${r.code}`}` };
   return v;
+}
+
+/**
+ * The config as the service reads it: the main file and the files it includes (`$include`, followed as OpenClaw does),
+ * as they are now. A split config is backed up and put back as a set: a token kept in an included file is the
+ * config's as much as one in the main file.
+ */
+export async function configFilesOf(service: ServiceConfig): Promise<{ files: string[]; included: string[] }> {
+  const spec = service.configFile;
+  if (!spec) return { files: [], included: [] };
+  const format = detectFormat(spec.path, spec.format);
+  const text = await fs.readFile(spec.path, 'utf8').catch(() => undefined);
+  const parsed = text === undefined ? undefined : parseConfigText(text, format);
+  const included = parsed?.ok ? (await readIncludes(spec.path, parsed.value, format)).files.map((f) => f.file) : [];
+  return { files: [spec.path, ...included], included };
 }
 
 /** The exact paths (no `*` / `?`) among `entries` that are directories now (links followed, as the backup would). */
@@ -208,7 +224,7 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
 
   // The backup must fit (update.backupLimit, the room on its disk) before the service is stopped for it.
   try {
-    await checkBackupRoom(backupDir, service.configFile ? [service.configFile.path] : [], u.stateFiles, u.backupLimit);
+    await checkBackupRoom(backupDir, (await configFilesOf(service)).files, u.stateFiles, u.backupLimit);
   } catch (err) {
     return failed(`backup refused before anything was stopped: ${(err as Error).message}; the service was not touched`);
   }
@@ -237,8 +253,10 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
     return failed('the service did not stop');
   }
   const backedUp = await step('backup', async () => {
-    backup = await takeBackup(backupDir, service.configFile ? [service.configFile.path] : [], u.stateFiles, clock.now(), { limitBytes: u.backupLimit });
-    return { ok: true, message: `${backup.entries.length} file(s) copied into ${backupDir}`, details: { files: backup.entries.map((e) => e.file) } };
+    const config = await configFilesOf(service);
+    backup = await takeBackup(backupDir, config.files, u.stateFiles, clock.now(), { limitBytes: u.backupLimit });
+    const includedNote = config.included.length ? ` (with the config's included file(s) ${config.included.join(', ')})` : '';
+    return { ok: true, message: `${backup.entries.length} file(s) copied into ${backupDir}${includedNote}`, details: { files: backup.entries.map((e) => e.file), included: config.included } };
   });
   if (!backedUp) {
     await untouched();
@@ -380,20 +398,50 @@ export interface DiskRollback {
 
 /**
  * The protected settings (configFile.protect: the OpenClaw preset's gateway.auth...) the config now holds differently
- * from its backup: a person's change since the backup (a token rotated during the watch) that a restore would overwrite.
+ * from its backup, as the service reads it (main file and `$include`d files resolved): a person's change since the backup
+ * (a token rotated during the watch, in the main file or an included one) that a restore would overwrite. With the
+ * config's files that changed since the backup (the ones a restore overwrites).
  */
-async function protectedSinceBackup(service: ServiceConfig, backupDir: string, manifest: BackupManifest | undefined): Promise<string[]> {
+async function protectedSinceBackup(service: ServiceConfig, backupDir: string, manifest: BackupManifest | undefined): Promise<{ changes: string[]; files: string[] }> {
+  const none = { changes: [], files: [] };
   const spec = service.configFile;
   const patterns = protectedPatterns(service);
-  const entry = spec && manifest?.entries.find((e) => e.file === spec.path);
-  if (!spec || !entry || patterns.length === 0) return [];
-  const [then, now] = await Promise.all([fs.readFile(path.join(backupDir, entry.stored), 'utf8'), fs.readFile(spec.path, 'utf8')].map((p) => p.catch(() => undefined)));
-  if (then === undefined || now === undefined || then === now) return [];
+  if (!spec || !manifest || patterns.length === 0) return none;
+  const stored = (file: string): Promise<string | undefined> => {
+    const e = manifest.entries.find((x) => x.file === file);
+    return e ? fs.readFile(path.join(backupDir, e.stored), 'utf8').catch(() => undefined) : Promise.resolve(undefined);
+  };
   const format = detectFormat(spec.path, spec.format);
-  const a = parseConfigText(then, format);
-  const b = parseConfigText(now, format);
-  if (!a.ok || !b.ok) return [];
-  return protectedChanges(a.value, b.value, patterns).map((c) => `${c.path} (${c.change})`);
+  const [thenText, nowText] = await Promise.all([stored(spec.path), fs.readFile(spec.path, 'utf8').catch(() => undefined)]);
+  if (thenText === undefined || nowText === undefined) return none;
+  const a = parseConfigText(thenText, format);
+  const b = parseConfigText(nowText, format);
+  if (!a.ok || !b.ok) return none;
+  // The included files as backed up, followed from the backed-up main file (only those: never a state file's bytes).
+  const thenFiles = new Map<string, unknown>();
+  const thenTexts = new Map<string, string>([[spec.path, thenText]]);
+  let level = directlyIncludedFiles(spec.path, a.value);
+  for (let depth = 0; depth < 10 && level.length > 0; depth++) {
+    const next: string[] = [];
+    for (const f of level) {
+      if (thenTexts.has(f)) continue;
+      const t = await stored(f);
+      if (t === undefined) continue;
+      thenTexts.set(f, t);
+      const v = parseConfigText(t, 'json5');
+      if (!v.ok) continue;
+      thenFiles.set(f, v.value);
+      next.push(...directlyIncludedFiles(f, v.value));
+    }
+    level = next;
+  }
+  const then = resolveIncludes(spec.path, a.value, thenFiles);
+  const now = (await resolvedConfig(spec.path, b.value, format)).value;
+  const changes = protectedChanges(then, now, patterns).map((c) => `${c.path} (${c.change})`);
+  if (changes.length === 0) return none;
+  const files: string[] = [];
+  for (const [f, t] of thenTexts) if ((await fs.readFile(f, 'utf8').catch(() => undefined)) !== t) files.push(f);
+  return { changes, files };
 }
 
 /**
@@ -401,11 +449,12 @@ async function protectedSinceBackup(service: ServiceConfig, backupDir: string, m
  * cannot be restored (a full disk) must not leave `current` on the failed version with the service stopped.
  */
 export async function rollBackOnDisk(store: VersionStore, backupDir: string, manifest: BackupManifest | undefined, prev: string, reason: string, now: number, service?: ServiceConfig): Promise<DiskRollback> {
-  const changed = service ? await protectedSinceBackup(service, backupDir, manifest).catch(() => []) : [];
+  const changed = service ? await protectedSinceBackup(service, backupDir, manifest).catch(() => ({ changes: [], files: [] })) : { changes: [], files: [] };
   const { restore, problems, notRestored } = await restoreFiles(backupDir, manifest);
   // Put back as backed up, which is what a rollback is; never unsaid: a person's newer token would be lost without a word.
-  if (changed.length > 0 && service?.configFile && restore?.restored.includes(service.configFile.path)) {
-    problems.push(`protected setting(s) changed in ${service.configFile.path} since the backup were overwritten by it: ${changed.join(', ')}; the newer file is kept in ${restore.evidenceDir ?? backupDir} (set them again if they were yours)`);
+  const overwritten = changed.files.filter((f) => restore?.restored.includes(f));
+  if (changed.changes.length > 0 && overwritten.length > 0) {
+    problems.push(`protected setting(s) changed in ${overwritten.join(', ')} since the backup were overwritten by it: ${changed.changes.join(', ')}; the newer file${overwritten.length > 1 ? 's are' : ' is'} kept in ${restore!.evidenceDir ?? backupDir} (set them again if they were yours)`);
   }
   try {
     await store.switchTo(prev, reason, now);
