@@ -46,6 +46,28 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
       const unreadable = new Set<string>();
       /** A service's in-flight record, or why it cannot be read (held for a person then, never started on it). */
       const readRecord = (name: string) => readInFlight(ctx.stateDir, name).catch((err: unknown) => ({ error: (err as Error).message }));
+      // Units held for a group record no supervised unit owns (owner -> the records): once a person has started the unit
+      // again (they checked its version and files, as the hold asked), those records are moved aside as evidence, named,
+      // or every later boot, reload or scale held the group again for the same record until removed by hand.
+      const orphaned = new Map<string, string[]>();
+      const setAsideOrphans = async (name: string): Promise<void> => {
+        const owners = orphaned.get(name) ?? [];
+        orphaned.delete(name);
+        for (const owner of owners) {
+          // Owned again meanwhile (a reload brought its unit back) or being finished: not an orphan any more.
+          if (daemon.runtimes.has(owner) || inFlight.has(owner)) continue;
+          const file = inFlightFile(ctx.stateDir, owner);
+          if (!(await readRecord(owner))) continue;
+          const aside = `${file}.orphan-${fileStamp(ctx.clock.now())}-${randomBytes(2).toString('hex')}`;
+          try {
+            await fs.rename(file, aside);
+            ctx.emit({ type: 'update.step', time: ctx.clock.now(), severity: 'info', service: name, message: `${name}: started by a person: the update record ${file}, which no supervised service owned, was moved aside as evidence to ${aside}; later starts do not hold ${name} for it`, details: { step: 'record-set-aside', record: file, movedTo: aside, owner } });
+            await releaseCovered(owner);
+          } catch (err) {
+            ctx.emit({ type: 'update.failed', time: ctx.clock.now(), severity: 'warning', service: name, message: `${name}: started by a person, but the update record ${file} no supervised service owns could not be moved aside (${(err as Error).message}): every later start holds ${name} for it again until it is removed`, details: { record: file, error: (err as Error).message } });
+          }
+        }
+      };
       const asides = new Set<Promise<void>>();
       const setAside = async (name: string): Promise<void> => {
         unreadable.delete(name);
@@ -119,7 +141,8 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
         const why = await holdAtBoot(rt.config);
         if (why === undefined) return void (await rt.updateResumed());
         const files = owners.map((o) => inFlightFile(ctx.stateDir, o)).join(', ');
-        await rt.updateResumed(`no supervised service owns that record any more (${owners.join(', ')}), so nothing can finish it; once its version and files are checked, remove ${files}`);
+        orphaned.set(name, owners);
+        await rt.updateResumed(`no supervised service owns that record any more (${owners.join(', ')}), so nothing can finish it; once its version and files are checked, a person's resume or start moves ${files} aside as evidence`);
       };
       const offSteps = ctx.bus.subscribe((e) => {
         if (e.type === 'daemon.started') void resumeInterrupted();
@@ -127,6 +150,10 @@ export function updatePlugin(opts: UpdatePluginOptions = {}): DaemonPlugin {
         if (e.type === 'config.reloaded' || e.type === 'service.scaled') void resumeInterrupted(true);
         if (e.type === 'service.started' && e.service && unreadable.has(e.service)) {
           const moving = setAside(e.service).finally(() => asides.delete(moving));
+          asides.add(moving);
+        }
+        if (e.type === 'service.started' && e.service && orphaned.has(e.service)) {
+          const moving = setAsideOrphans(e.service).finally(() => asides.delete(moving));
           asides.add(moving);
         }
         if (e.type !== 'update.step' || !e.service) return;
