@@ -6,6 +6,7 @@ import type { ServiceConfig } from '../config/schema.js';
 import type { DaemonContext, DaemonPlugin } from './daemon.js';
 import type { ServiceRuntime, Repairers, ProbeStatusView, PreflightAnswer } from './service-runtime.js';
 import type { DoctorContext, Finding } from '../doctor/types.js';
+import type { DoctorFileChange } from '../decide/inputs.js';
 import { snapshotStoreFor, type SnapshotStore } from '../doctor/snapshot-store.js';
 import { preflight, type PreflightCheck, type PreflightStep } from '../doctor/preflight.js';
 import { PREFLIGHT, preflightRule } from '../doctor/rule-preflight.js';
@@ -148,6 +149,10 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
       // it are as they were: nothing was repaired. Called "fixed", the same crash loop was restarted as "repaired" and
       // Level 4 listed it among the repairs still in place. Said as it is, the ladder goes on (or retries where a
       // "nothing found" does). Without a config file there is nothing to look at: its word is taken.
+      // Cut before it finished (its deadline, a stop, a person taking over, the daemon stopping): the executor drops its
+      // answer, so what it changed before the cut (a restore written, then a slow second rule) stayed unverified and
+      // unsaid. Put back here, still under the repair lock, as the service's own doctor's cut write is; the rest named.
+      if (signal?.aborted && (changes.length > 0 || otherRepairs.length > 0)) return undoCutRun(service, ctx, stores, incident.id, changes, otherRepairs);
       const applied = report.outcomes.filter((o) => o.verified && o.applied);
       const changedNothing = report.exitCode === 1 && besideBefore !== undefined && applied.length > 0 && applied.every((o) => o.finding.rule === SERVICE_DOCTOR) && changes.length === 0 && !beside;
       if (changedNothing) {
@@ -183,6 +188,33 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
       return r;
     },
   };
+}
+
+/**
+ * A doctor run cut short after it changed things: its file changes (never verified) are put back where a file still holds
+ * its bytes (its version kept as evidence), what cannot be undone (a killed holder) is named, in one journal event.
+ */
+async function undoCutRun(service: ServiceConfig, ctx: DaemonContext, stores: SnapshotStores, incidentId: string, files: DoctorFileChange[], otherRepairs: string[]): Promise<{ fixed: false; summary: string; outcome: 'not-fixed' }> {
+  let r: { reverted: string[]; kept: string[] } = { reverted: [], kept: [] };
+  if (files.length > 0) {
+    r = await revertDoctorFiles({ snapshots: stores.for(service, ctx), clock: ctx.clock }, files).catch((err: unknown) => ({
+      reverted: [],
+      kept: files.map((f) => `${f.path} not put back (${err instanceof Error ? err.message : String(err)})`),
+    }));
+  }
+  const said = [...r.reverted.map((x) => `put back ${x}`), ...r.kept, ...otherRepairs.map((o) => `still in place (not undoable): ${o}`)].join('; ');
+  const summary = `the doctor run was cut short before it finished (its deadline, a stop or a person taking over); its unverified changes: ${said}`;
+  ctx.emit({
+    type: 'doctor.repair',
+    time: ctx.clock.now(),
+    severity: r.kept.length > 0 || otherRepairs.length > 0 ? 'warning' : 'info',
+    service: service.name,
+    incidentId,
+    level: 2,
+    message: `${service.name}: ${summary}`,
+    details: { undone: true, cut: true, reverted: r.reverted, kept: r.kept, otherRepairs, files: files.map((f) => ({ path: f.path, doctorSha256: f.after, originalSha256: f.before })) },
+  });
+  return { fixed: false, summary, outcome: 'not-fixed' };
 }
 
 /** Pure: after our rules found nothing, run the service's own doctor (it has one, and no preflight refusal led here)? */
