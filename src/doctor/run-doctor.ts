@@ -153,11 +153,11 @@ async function runDoctorPass(callerCtx: DoctorContext, opts: RunDoctorOptions): 
     if (opts.incidentId !== undefined) ev.incidentId = opts.incidentId;
     ctx.emit(ev);
   };
-  const record = (o: FixOutcome): void => {
+  const record = (o: FixOutcome, severity?: 'warning'): void => {
     outcomes.push(o);
     emit({
       type: 'doctor.repair',
-      severity: o.verified ? (protectedAtRisk(o) ? 'warning' : 'resolved') : o.applied ? 'warning' : 'critical',
+      severity: severity ?? (o.verified ? (protectedAtRisk(o) ? 'warning' : 'resolved') : o.applied ? 'warning' : 'critical'),
       message: `${ctx.service.name}: ${o.finding.title}: ${o.message}${o.verified ? '' : o.applied ? ' (not verified)' : ''}`,
       details: {
         ...o.details,
@@ -229,9 +229,12 @@ async function runDoctorPass(callerCtx: DoctorContext, opts: RunDoctorOptions): 
         continue;
       }
       // A fix cut short by the cancellation changed nothing: no failed repair to report. One that changed a file is said,
-      // and so is a restore walk the cut stopped (how many copies it did not try, the file left untouched).
+      // and so is a restore walk the cut stopped (how many copies it did not try, the file left untouched), and the
+      // service's own doctor killed after it wrote the config, its write rolled back (its version kept as evidence): left
+      // unsaid, a *.corrupt-* file appeared beside the config with no word in the journal of what wrote it or why.
       if (ctx.signal?.aborted && !outcome.applied) {
         if (outcome.details?.cut === true) record(outcome);
+        else if (outcome.details?.rolledBack === true) record(outcome, 'warning');
         break;
       }
       let verified = false;
