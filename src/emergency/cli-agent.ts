@@ -300,8 +300,20 @@ export class CliAgentAdapter implements AgentAdapter {
     const rawFile = path.join(session.incidentDir, 'agent-output.raw');
     await fs.rm(exitFile, { force: true });
     await fs.rm(notStartedFile(exitFile), { force: true });
-    await fs.writeFile(rawFile, '', { mode: 0o600 });
-    await fs.chmod(rawFile, 0o600);
+    // The run's own files, each new (writeNewFile): a disk that refuses one (full) leaves none of them behind, where an
+    // empty launcher and output file were left in the incident dir at each refused launch.
+    const written: string[] = [];
+    const writeRunFile = async (file: string, text: string): Promise<void> => {
+      await fs.rm(file, { force: true });
+      try {
+        await writeNewFile(file, text);
+      } catch (e) {
+        for (const f of written.splice(0)) await fs.rm(f, { force: true }).catch(() => undefined);
+        throw e;
+      }
+      written.push(file);
+    };
+    await writeRunFile(rawFile, '');
     // Every process of this run carries the mark, so whatever it leaves running (`nohup`, `setsid`) is found and ended.
     const marker = path.resolve(session.incidentDir);
     const tmuxOpts = this.opts.tmux === false ? undefined : (this.opts.tmux ?? {});
@@ -310,14 +322,12 @@ export class CliAgentAdapter implements AgentAdapter {
     const env = agentEnv(process.env, this.name, session.config, { ...this.opts.env, [AGENT_RUN_ENV]: marker, TMUX_TMPDIR: tmuxDir });
     const envFile = useTmux ? path.join(session.incidentDir, 'agent-env') : undefined;
     if (envFile) {
-      await fs.rm(envFile, { force: true });
       const lines = Object.entries(env).filter(([k]) => k !== 'TERM').map(([k, v]) => `export ${k}=${shellQuote(v)}`);
-      await writeNewFile(envFile, `${lines.join('\n')}\n`);
+      await writeRunFile(envFile, `${lines.join('\n')}\n`);
     }
     // Run as `sh launcher` (tmux and PTY alike), so it needs no execute bit: 0600 like every file of the session.
     const hide = this.readsWholeDisk && process.platform === 'linux' ? stateToHide(session) : undefined;
-    await fs.writeFile(launcher, launcherScript(session, this.build(session), exitFile, envFile, hide), { mode: 0o600 });
-    await fs.chmod(launcher, 0o600);
+    await writeRunFile(launcher, launcherScript(session, this.build(session), exitFile, envFile, hide));
     // Why tmux was given up for the bare PTY, when it was: said in the run's output.
     let tmuxRefused: string | undefined;
     let output: string;
@@ -384,7 +394,7 @@ export class CliAgentAdapter implements AgentAdapter {
       } else {
         if (tmuxRefused !== undefined) {
           if (envFile) await fs.rm(envFile, { force: true });
-          await fs.writeFile(launcher, launcherScript(session, this.build(session), exitFile, undefined, hide), { mode: 0o600 });
+          await writeRunFile(launcher, launcherScript(session, this.build(session), exitFile, undefined, hide));
         }
         const r = await runInPty({
           launcher,
