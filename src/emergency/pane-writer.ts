@@ -5,7 +5,8 @@
 // less) and removes the generation two back when a new one begins: at most 2 x CAP bytes on disk, the newest output
 // always kept. At the end (the pipe closed, a signal) it writes BASE.end: {"total": bytes read, "generation": the
 // last one, "unwritten": bytes read but not written (a write failed), "error"?: why}.
-import { closeSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { writeNewFileSync } from '../platform/atomic-write.js';
 import { REPLACE_NO_FOLLOW, openNoFollowSync } from '../platform/no-follow.js';
 import { generationFile, paneEndFile } from './output-cap.js';
 
@@ -76,7 +77,9 @@ const end = (): void => {
   if (fd !== undefined) closeSync(fd);
   const end = paneEndFile(base);
   try {
-    writeFileSync(`${end}.tmp`, `${JSON.stringify({ total, generation, unwritten, ...(error ? { error } : {}) })}\n`, { mode: 0o600 });
+    // A new file (writeNewFileSync): one the disk refuses (full) is removed again, not left empty beside the output.
+    rmSync(`${end}.tmp`, { force: true });
+    writeNewFileSync(`${end}.tmp`, `${JSON.stringify({ total, generation, unwritten, ...(error ? { error } : {}) })}\n`);
     renameSync(`${end}.tmp`, end);
   } catch {
     // the reader then counts what it finds on disk
