@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writeNewFile } from '../platform/atomic-write.js';
 import { randomBytes } from 'node:crypto';
 import { detectFormat, parseConfigText, readServiceConfigFile, sha256, type ConfigFormat } from '../platform/config-file.js';
 import { describeIncludeProblems, directlyIncludedFiles, includeProblems } from '../platform/config-includes.js';
@@ -156,16 +157,20 @@ async function writeTempCandidate(configPath: string, content: Buffer): Promise<
   const name = `.${path.basename(configPath, ext)}${VALIDATOR_CANDIDATE_MARK}${randomBytes(4).toString('hex')}${ext}`;
   const besideOriginal = path.join(path.dirname(configPath), name);
   try {
-    await fs.writeFile(besideOriginal, content, { mode: 0o600, flag: 'wx' });
+    // Created, then the write failed (a full disk): the partial file is ours, removed, not left in the user's config dir.
+    await writeNewFile(besideOriginal, content);
     return { file: besideOriginal, beside: true, remove: () => fs.rm(besideOriginal, { force: true }) };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    // Created, then the write failed (a full disk): the partial file is ours, not left in the user's config dir.
-    if (code !== 'EEXIST') await fs.rm(besideOriginal, { force: true }).catch(() => undefined);
     // The config's directory is gone, read-only or full: check a look-alike in a private temp dir.
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'clawback-check-'));
+    const remove = (): Promise<void> => fs.rm(dir, { recursive: true, force: true });
     const file = path.join(dir, path.basename(configPath));
-    await fs.writeFile(file, content, { mode: 0o600 });
-    return { file, beside: false, why: code ?? String(err), remove: () => fs.rm(dir, { recursive: true, force: true }) };
+    // A temp dir full too: the dir is removed with its refused copy (one empty dir was left per check).
+    await writeNewFile(file, content).catch(async (e: unknown) => {
+      await remove().catch(() => undefined);
+      throw e;
+    });
+    return { file, beside: false, why: code ?? String(err), remove };
   }
 }

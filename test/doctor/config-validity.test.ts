@@ -107,4 +107,25 @@ describe('checkConfigContent when the config directory is full', () => {
     expect(await checkConfigContent(service, Buffer.from(GOOD_CONFIG), runner)).toMatchObject({ state: 'valid', validator: 'passed' });
     expect(await fs.readdir(disk.dir)).toEqual(before);
   });
+
+  it('leaves no temp dir with an empty copy behind when the temp dir is full too', async () => {
+    const configPath = path.join(disk.dir, 'conf', 'gateway.json');
+    const tmp = path.join(disk.dir, 'tmp');
+    await fs.mkdir(path.dirname(configPath));
+    await fs.mkdir(tmp);
+    const validator = await fx.script('validate-include.mjs', INCLUDE_VALIDATOR);
+    const service = serviceSchema.parse({ ...fx.service, configFile: { ...fx.service.configFile!, path: configPath, validateCommand: [process.execPath, validator, '{file}'] } });
+    await fs.writeFile(configPath, GOOD_CONFIG);
+    disk.fill();
+    const was = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      for (let i = 0; i < 3; i++) await expect(checkConfigContent(service, Buffer.from(GOOD_CONFIG), runner)).rejects.toMatchObject({ code: 'ENOSPC' });
+    } finally {
+      if (was === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = was;
+    }
+    expect(await fs.readdir(tmp)).toEqual([]);
+    expect(await fs.readdir(path.dirname(configPath))).toEqual(['gateway.json']);
+  });
 });
