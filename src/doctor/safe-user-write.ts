@@ -1,6 +1,7 @@
 // The only way the doctor writes a user's file: snapshot the current bytes first, keep broken ones as evidence, replace atomically.
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { fileStamp } from '../platform/file-stamp.js';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomicIf, type FileOwner } from '../platform/atomic-write.js';
 import { overwriteInPlace } from '../platform/hard-links.js';
@@ -108,7 +109,7 @@ async function sameEvidenceBeside(file: string, content: Buffer, label: string):
 }
 
 /**
- * `<file>.corrupt-<ISO time with ":" as "-">` (or another label), written exclusively (never over an earlier piece of evidence), owned
+ * `<file>.corrupt-<fileStamp>` (or another label), written exclusively (never over an earlier piece of evidence), owned
  * like the file. A chown the system refuses (a daemon not running as root) leaves the evidence the daemon's, with the
  * file's mode at most: it is kept either way. Bytes already kept beside under the same label are not written again.
  */
@@ -124,7 +125,8 @@ export async function keepEvidence(file: string, content: Buffer, like: Evidence
 export async function keepEvidenceOnce(file: string, content: Buffer, like: EvidenceLike, clock: Pick<Clock, 'now'>, label = 'corrupt'): Promise<KeptEvidence> {
   const same = await sameEvidenceBeside(file, content, label);
   if (same !== undefined) return { path: same, created: false };
-  const stamp = new Date(clock.now()).toISOString().replace(/:/g, '-');
+  // The one stamp every evidence writer uses (fileStamp): the state dir's own copies and the locks' read alike.
+  const stamp = fileStamp(clock.now());
   const mode = (like.mode ?? 0o600) & 0o777;
   for (let n = 0; n < 100; n++) {
     const target = `${file}.${label}-${stamp}${n === 0 ? '' : `-${n}`}`;

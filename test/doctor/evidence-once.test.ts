@@ -6,6 +6,7 @@ import path from 'node:path';
 import { runDoctor } from '../../src/doctor/run-doctor.js';
 import { configRestoreRule } from '../../src/doctor/rule-config-restore.js';
 import { keepEvidenceOnce } from '../../src/doctor/safe-user-write.js';
+import { fileStamp } from '../../src/platform/file-stamp.js';
 import { GOOD_CONFIG, makeFixture, recordGood, type DoctorFixture } from './doctor-fixtures.js';
 
 async function evidenceFiles(fx: DoctorFixture): Promise<string[]> {
@@ -54,5 +55,20 @@ describe('evidence of a config broken the same way again', () => {
     expect((await fs.lstat(first.path)).isFile()).toBe(true);
     const again = await keepEvidenceOnce(fx.configPath, bytes, {}, fx.clock);
     expect(again).toEqual({ path: first.path, created: false });
+  });
+});
+
+describe('the name of a copy of broken bytes', () => {
+  let fx: DoctorFixture;
+  beforeEach(async () => {
+    fx = await makeFixture();
+  });
+  afterEach(() => fx.cleanup());
+
+  it('is stamped as every other evidence writer stamps (fileStamp: no ":" and no "." in the time)', async () => {
+    const now = Date.parse('2026-12-07T13:50:00.123Z');
+    const kept = await keepEvidenceOnce(fx.configPath, Buffer.from('{"name": broken'), {}, { now: () => now });
+    expect(path.basename(kept.path)).toBe(`gateway.json.corrupt-${fileStamp(now)}`);
+    expect(path.basename(kept.path)).toBe('gateway.json.corrupt-2026-12-07T13-50-00-123Z');
   });
 });
