@@ -342,7 +342,9 @@ function setJsonValue(text: string, segs: readonly string[], value: unknown, for
     const key = (seg: string): string => `${jsonKey(seg, st, format)}${st.colon}`;
     const leaf = raw?.value ?? jsonValue(value, st, format);
     const rest = segs.slice(d + 1);
-    if (indent !== undefined) {
+    // The key itself is what is missing: one member, its value as it is.
+    if (rest.length === 0) member = `${key(segs[d]!)}${leaf}`;
+    else if (indent !== undefined) {
       const outer = leadingOfLine(text, at);
       const step = indent.startsWith(outer) && indent.length > outer.length ? indent.slice(outer.length) : '  ';
       const trail = format === 'json5' && last?.commaEnd !== undefined && /^\s*}/.test(text.slice(last.commaEnd).replace(/^(\s*(\/\/[^\n]*\n|\/\*[\s\S]*?\*\/))*/, '')) ? ',' : '';
