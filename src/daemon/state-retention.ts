@@ -75,6 +75,15 @@ export function ownEvidencePrefix(name: string): string | undefined {
   return /^(.+?\.(?:corrupt|not-a-file|not-a-dir|v\d+)-)./.exec(name)?.[1];
 }
 
+/**
+ * The update records the daemon set aside in updates/ (`<svc>.in-flight.json.unreadable-*`: unreadable, moved aside once a
+ * person started the service; `.orphan-*`: no supervised service owned it). Returns the `<record>.<label>-` prefix a
+ * name is a copy under, or undefined.
+ */
+export function updateRecordEvidencePrefix(name: string): string | undefined {
+  return /^(.+\.in-flight\.json\.(?:unreadable|orphan)-)./.exec(name)?.[1];
+}
+
 /** The copies kept beside `file` under one label: a name of that form is its own entry. */
 function copiesOf(file: string, label: string): (name: string) => string | undefined {
   const prefix = `${path.basename(file)}.${label}-`;
@@ -112,7 +121,7 @@ async function subdirs(dir: string): Promise<string[]> {
 
 /**
  * Removes what the policy lets go of: <stateDir>/incidents/<id> (never an id in `openIncidents`),
- * updates/<service>/<run>, evidence/locks/<service>/<file>, evidence/backups/<service>/<file>, drills/<report run> (only the files a drill names so;
+ * updates/<service>/<run>, the update records set aside (`updates/<service>.in-flight.json.{unreadable,orphan}-*`), evidence/locks/<service>/<file>, evidence/backups/<service>/<file>, drills/<report run> (only the files a drill names so;
  * `keep` counts runs), and the copies of broken files: the daemon's own (ownEvidencePrefix: `state.json.corrupt-*`,
  * `daemon.lock.not-a-file-*`, `logs.not-a-dir-*`...), the outbox's unreadable alerts (`outbox/<channel>/[dead/]*.corrupt`) and, beside each
  * of `configFiles` (the services' configs, symlinks resolved), the regular files `<file>.corrupt-*` and
@@ -123,6 +132,10 @@ async function subdirs(dir: string): Promise<string[]> {
 export async function sweepState(stateDir: string, now: number, openIncidents: ReadonlySet<string>, policy: RetentionPolicy = DEFAULT_RETENTION, configFiles: readonly string[] = [], services?: ReadonlySet<string>): Promise<string[]> {
   const places: Array<{ dir: string; inUse: ReadonlySet<string>; group?: (name: string) => string | undefined; regularOnly?: boolean }> = [{ dir: path.join(stateDir, 'incidents'), inUse: openIncidents }];
   for (const d of await subdirs(path.join(stateDir, 'updates'))) places.push({ dir: d, inUse: new Set() });
+  // The update records set aside beside the run dirs (each service's copies under each label kept and aged on their own).
+  const updates = path.join(stateDir, 'updates');
+  const recordPrefixes = new Set((await fs.readdir(updates).catch(() => [] as string[])).flatMap((n) => updateRecordEvidencePrefix(n) ?? []));
+  for (const prefix of recordPrefixes) places.push({ dir: updates, inUse: new Set(), group: (n) => (n.startsWith(prefix) && n.length > prefix.length ? n : undefined) });
   for (const d of await subdirs(path.join(stateDir, 'evidence', 'locks'))) places.push({ dir: d, inUse: new Set() });
   for (const d of await subdirs(path.join(stateDir, 'evidence', 'backups'))) places.push({ dir: d, inUse: new Set() });
   places.push({ dir: path.join(stateDir, 'drills'), inUse: new Set(), group: drillReportRun });
