@@ -7,7 +7,7 @@ import { who } from './cmd-scale.js';
 export function registerAcknowledge(program: Command): void {
   program
     .command('acknowledge')
-    .description('clear the "PREVIOUS DAEMON DIED" notice from status and the dashboard (it stays in the journal)')
+    .description('clear the "PREVIOUS DAEMON DIED" and "STATE HISTORY RESET" notices from status and the dashboard (it stays in the journal)')
     .option('--json', 'print the answer as one JSON object: {"ok":true,"message":"…"}')
     .action(async () => {
       const client = await connect(program.opts());

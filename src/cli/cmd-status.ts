@@ -26,6 +26,8 @@ interface StatusJson {
     reloadFailed?: { at: number; by: string; message: string } | null;
     /** The previous daemon ended without its shutdown (shown for an hour after this daemon started). */
     previousDied?: { at: number; message: string } | null;
+    /** state.json could not be used at start and was moved aside (the history was reset): shown until acknowledged. */
+    historyLost?: { at: number; message: string } | null;
     /** The daemon noticed it stood still or the machine slept (shown for an hour): explains late probes and restarts. */
     lastPause?: { at: number; message: string; pausedMs?: number; kind?: string } | null;
     now?: number;
@@ -135,6 +137,7 @@ export function renderStatus(
     const ago = d.now !== undefined ? ` ${humanDuration(Math.max(0, d.now - d.lastPause.at))} ago` : '';
     lines.push(p.yellow(`DAEMON PAUSED${ago}: ${d.lastPause.message}`));
   }
+  if (d.historyLost) lines.push(p.yellow(`STATE HISTORY RESET at this daemon's start: ${d.historyLost.message} (clawback acknowledge clears this notice)`));
   if (d.previousDied) lines.push(p.red(`PREVIOUS DAEMON DIED: ${d.previousDied.message} (clawback acknowledge clears this notice)`));
   for (const line of deadLetterLines(status.notify)) lines.push(p.red(`ALERTS NOT DELIVERED: ${line}`));
   // The table said only "gw stopped" while etcd could not be used (no lease: no member may run it); the JSON had it.

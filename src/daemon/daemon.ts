@@ -260,6 +260,11 @@ export class Daemon {
   reloadFailed: { at: number; by: string; message: string } | undefined;
   /** The previous daemon ended without its shutdown (previous-end.ts): shown in the status for PREVIOUS_DIED_SHOWN_MS. */
   previousDied: ClawbackEvent | undefined;
+  /**
+   * state.json could not be used at start (a FIFO, a directory, corrupt, misshapen, a newer version) and was moved aside:
+   * the history was reset. Shown in the status for the daemon's life, until `clawback acknowledge`.
+   */
+  historyLost: ClawbackEvent | undefined;
   /** The previous daemon's end a guardian pass announced and has not told yet (previous-end.ts): settled as the queue is drained. */
   heldEnd: HeldEnd | undefined;
   /** The last pause the daemon noticed of its own (pause-event.ts), shown by status for PAUSE_SHOWN_MS. */
@@ -270,9 +275,13 @@ export class Daemon {
   /** `clawback acknowledge`: the owner saw "PREVIOUS DAEMON DIED"; status stops showing it (the journal keeps it). */
   acknowledgePreviousDied(by: string): { status: number; body: Record<string, unknown> } {
     const shown = this.previousDied;
+    const lost = this.historyLost;
     this.previousDied = undefined;
-    const message = shown ? `acknowledged by ${by}: status and the dashboard no longer show that the previous daemon died` : 'nothing to acknowledge: no previous daemon death is shown';
+    this.historyLost = undefined;
+    const what = [...(shown ? ['that the previous daemon died'] : []), ...(lost ? ['that the state history was reset'] : [])].join(' nor ');
+    const message = what ? `acknowledged by ${by}: status and the dashboard no longer show ${what}` : 'nothing to acknowledge: no previous daemon death is shown';
     // Who cleared the notice, and when, is evidence too: the journal says it next to the death it acknowledged.
+    if (lost && !shown) this.ctx.emit({ type: 'daemon.acknowledged', time: this.ctx.clock.now(), severity: 'info', message: `"state history reset" ${message}`, details: { by, historyLostAt: lost.time } });
     if (shown) this.ctx.emit({ type: 'daemon.acknowledged', time: this.ctx.clock.now(), severity: 'info', message: `"previous daemon died" ${message}`, details: { by, diedAt: shown.time, ...(shown.details?.pid !== undefined ? { pid: shown.details.pid } : {}) } });
     return { status: 200, body: { ok: true, message } };
   }
@@ -459,6 +468,7 @@ export class Daemon {
         reloadFailed: this.reloadFailed ?? null,
         guardian: guardianPassView(this.ctx.stateDir, now),
         lastPause: this.lastPause && Math.abs(now - this.lastPause.time) < PAUSE_SHOWN_MS ? { at: this.lastPause.time, message: this.lastPause.message, ...this.lastPause.details } : null,
+        historyLost: this.historyLost ? { at: this.historyLost.time, message: this.historyLost.message, ...this.historyLost.details } : null,
         previousDied: this.previousDied && Math.abs(now - this.previousDied.time) < PREVIOUS_DIED_SHOWN_MS ? { at: this.previousDied.time, message: this.previousDied.message, ...this.previousDied.details } : null,
         stateDir: this.ctx.stateDir,
         api: this.api ? { host: this.api.host, port: this.api.port } : null,
@@ -1327,6 +1337,8 @@ async function buildDaemon(
     loopEvent = { type: 'daemon.died', time: clock.now(), severity: 'critical', message, details: { startLoop: true, attempts: loop.count, pid: loop.pid, lastAttemptAt: loop.at, phase: loop.phase, note: START_ATTEMPTS_FILE, ...(suspect && loadedState.corruptMovedTo ? { movedTo: loadedState.corruptMovedTo } : {}), ...(scaleAside ? { movedTo: scaleAside } : {}) } };
     emit(loopEvent);
   }
+  // A reset history is shown in the status (moved aside, and where) until acknowledged: the journal alone was not read.
+  let historyLost: ClawbackEvent | undefined;
   if (loop && suspect) {
     // said above, with the file moved aside
   } else if (loadedState.corruptMovedTo) {
@@ -1341,13 +1353,15 @@ async function buildDaemon(
         ? 'state file was corrupt'
         : `state file was written by a newer Clawback (state version ${loadedState.newerVersion}; this one reads version 1: was Clawback downgraded?)`;
     say(`warning: ${what}; kept it as ${loadedState.corruptMovedTo} and started with fresh state`);
-    emit({ type: 'daemon.history-lost', time: clock.now(), severity: 'warning', message: `${what}; moved aside to ${loadedState.corruptMovedTo}; restart counters and held incidents start over`, details: { movedTo: loadedState.corruptMovedTo } });
+    historyLost = { type: 'daemon.history-lost', time: clock.now(), severity: 'warning', message: `${what}; moved aside to ${loadedState.corruptMovedTo}; restart counters and held incidents start over`, details: { movedTo: loadedState.corruptMovedTo } };
+    emit(historyLost);
   } else if (loadedState.misshapen) {
     const { problems, keptAs } = loadedState.misshapen;
     const list = problems.map((p) => `${p.field} was ${p.value} (expected ${p.expected})`).join('; ');
     const message = `state file had fields of the wrong shape, started from their defaults: ${list}; the file as read is kept as ${keptAs}`;
     say(`warning: ${message}`);
-    emit({ type: 'daemon.history-lost', time: clock.now(), severity: 'warning', message, details: { keptAs, fields: problems.map((p) => p.field) } });
+    historyLost = { type: 'daemon.history-lost', time: clock.now(), severity: 'warning', message, details: { keptAs, fields: problems.map((p) => p.field) } };
+    emit(historyLost);
   } else if (loadedState.fresh && !journalExisted) {
     emit({ type: 'daemon.history-lost', time: clock.now(), severity: 'info', message: 'no previous state or journal in the state directory (first start, or it was deleted): history starts now', details: { stateDir } });
   }
@@ -1404,6 +1418,7 @@ async function buildDaemon(
   daemon.source = { raw: loaded.raw, declared: loaded.declared, file: loaded.file };
   daemon.previousDied = loopEvent ?? (died?.type === 'daemon.died' ? died : undefined);
   daemon.heldEnd = heldEnd;
+  daemon.historyLost = historyLost;
   if (cluster) daemon.clusterDeps = (service) => cluster.runtimeDeps(service);
   for (const service of config.services) daemon.addRuntime(service, loadedState.state.services[service.name]);
   return daemon;
