@@ -320,7 +320,11 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   const idleWaiters = new Set<() => void>();
   const backoff = { initialMs: config.backoff.initial, maxMs: Math.max(config.backoff.initial, config.backoff.max) };
 
-  const outbox = new Outbox(path.join(deps.stateDir, 'outbox'));
+  // Something other than a folder where a channel's folder goes is moved aside once, said with where it is kept.
+  const outbox = new Outbox(path.join(deps.stateDir, 'outbox'), {
+    now: () => clock.now(),
+    movedAside: (dir, keptAs) => warn(`notify: ${dir} was not a directory: moved aside to ${keptAs} (kept as evidence); alerts are spooled there again`, { movedTo: keptAs }),
+  });
   // A channel whose Clawback-given name shifted (`webhook` became `webhook-1`) keeps its 429 wait and live messages.
   for (const move of adoptRenamedBookkeeping(outbox, config.channels)) log('notify: bookkeeping follows its destination to its new channel name', { move });
   const channels: ChannelRuntime[] = config.channels.map((cfg) => {

@@ -130,7 +130,46 @@ export class Outbox {
   private readonly toSync = new Map<string, ((err?: unknown) => void)[]>();
   private syncing = false;
 
-  constructor(readonly dir: string) {}
+  /**
+   * `movedAside`: told once of each thing other than a directory found where a channel's folder (or its dead/) goes and
+   * moved aside (kept as evidence) so the folder could be made; `now` stamps its name.
+   */
+  constructor(
+    readonly dir: string,
+    private readonly opts: { now?: () => number; movedAside?: (dir: string, keptAs: string) => void } = {},
+  ) {}
+
+  /**
+   * Makes a folder under the outbox. A file, a FIFO or a link to one where a channel's folder or its dead/ goes (a
+   * restore, a person's `touch`) failed every spool with EEXIST/ENOTDIR, the daemon degraded for good with nothing
+   * spooled: it is moved aside (`<name>.not-a-dir-<time>`, said once) and the folder made.
+   */
+  private mkdirOwnSync(dir: string): void {
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST' && code !== 'ENOTDIR') throw err;
+    }
+    const rel = path.relative(this.dir, dir);
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return void mkdirSync(dir, { recursive: true, mode: 0o700 });
+    let at = this.dir;
+    for (const part of rel.split(path.sep)) {
+      at = path.join(at, part);
+      const keptAs = moveAsideNonDir(at, (this.opts.now ?? Date.now)());
+      if (keptAs) this.opts.movedAside?.(at, keptAs);
+    }
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+
+  private async mkdirOwn(dir: string): Promise<void> {
+    try {
+      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    } catch {
+      this.mkdirOwnSync(dir);
+    }
+  }
 
   /** Reads everything pending (synchronously: once, at start-up) and continues the sequence after it. */
   loadSync(now: number = Date.now()): LoadResult {
@@ -195,7 +234,7 @@ export class Outbox {
           // Moved to the owner's folder (written by an older version): its file is where fileOf looks for it from now on.
           const target = path.join(this.dir, folderOf(owner), ...(inDead ? [DEAD_DIR] : []), file);
           try {
-            mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
+            this.mkdirOwnSync(path.dirname(target));
             renameSync(full, target);
           } catch {
             continue; // Left where it is, loaded again next start.
@@ -230,7 +269,7 @@ export class Outbox {
       }
       try {
         statSync(from);
-        mkdirSync(path.dirname(to), { recursive: true, mode: 0o700 });
+        this.mkdirOwnSync(path.dirname(to));
         renameSync(from, to);
       } catch {
         // Nothing to move, or left where it is.
@@ -262,7 +301,7 @@ export class Outbox {
    * fsynced: a killed process loses nothing in the page cache; `persist` then makes it survive a power cut.
    */
   writeNow(entry: OutboxEntry): void {
-    mkdirSync(path.dirname(this.fileOf(entry)), { recursive: true, mode: 0o700 });
+    this.mkdirOwnSync(path.dirname(this.fileOf(entry)));
     writeFileAtomicSync(this.fileOf(entry), JSON.stringify(entry), { mode: 0o600, durable: false });
   }
 
@@ -311,7 +350,7 @@ export class Outbox {
   }
 
   async write(entry: OutboxEntry): Promise<void> {
-    await fs.mkdir(path.dirname(this.fileOf(entry)), { recursive: true, mode: 0o700 });
+    await this.mkdirOwn(path.dirname(this.fileOf(entry)));
     await writeFileAtomic(this.fileOf(entry), JSON.stringify(entry), { mode: 0o600 });
   }
 
@@ -345,7 +384,7 @@ export class Outbox {
   /** Moves a pending entry (its file) to another channel's folder: the same destination under a new name. Throws if it cannot. */
   moveSync(entry: OutboxEntry, channel: string): OutboxEntry {
     const moved: OutboxEntry = { ...entry, channel };
-    mkdirSync(path.dirname(this.fileOf(moved)), { recursive: true, mode: 0o700 });
+    this.mkdirOwnSync(path.dirname(this.fileOf(moved)));
     // One rename: never in both folders (sent twice) nor in neither (lost). The folder says whose it is from now on.
     renameSync(this.fileOf(entry), this.fileOf(moved));
     return moved;
@@ -376,7 +415,7 @@ export class Outbox {
     const target = path.join(this.dir, folderOf(to), file);
     if (existsSync(target)) return false;
     try {
-      mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
+      this.mkdirOwnSync(path.dirname(target));
       renameSync(path.join(this.dir, folderOf(from), file), target);
       return true;
     } catch {
@@ -443,7 +482,7 @@ export class Outbox {
   }
 
   private async writeChannelFile(channel: string, file: string, data: unknown): Promise<void> {
-    await fs.mkdir(path.join(this.dir, folderOf(channel)), { recursive: true, mode: 0o700 });
+    await this.mkdirOwn(path.join(this.dir, folderOf(channel)));
     await writeFileAtomic(path.join(this.dir, folderOf(channel), file), JSON.stringify(data), { mode: 0o600 });
   }
 
