@@ -185,7 +185,9 @@ export function pausedByPerson(s: ServiceStatus): string | undefined {
  */
 export function updateUnderWay(name: string, run: { runId: string | null; to: string | null } | undefined): string | undefined {
   if (!run) return undefined;
-  return `"${name}" is being updated${run.to ? ` to ${run.to}` : ''} (\`clawback update\` run ${run.runId ?? '?'}): a drilled fault would be judged against the new version and could roll it back; wait until it ends (follow it in the journal or GET /api/update/${name})`;
+  // No target yet: the run is looking up the latest version (`clawback update NAME` without one), say so.
+  const what = run.to ? ` to ${run.to}` : ' (looking up the latest version)';
+  return `"${name}" is being updated${what} (\`clawback update\` run ${run.runId ?? '?'}): a drilled fault would be judged against the new version and could roll it back; wait until it ends (follow it in the journal or GET /api/update/${name})`;
 }
 
 /**

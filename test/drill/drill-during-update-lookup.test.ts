@@ -36,6 +36,8 @@ describe('a drill while an update looks up the latest version', () => {
     const r = await runCli(['drill', 'crash', '--yes', '--timeout', '20', '--report', `${h.dir}/drill.md`, '--state-dir', h.td.stateDir], { timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/refusing to drill: "gw" is being updated .*\(`clawback update` run upd-/);
+    // With no target yet, it says what the update is doing: looking up the latest version.
+    expect(r.stderr).toMatch(/"gw" is being updated \(looking up the latest version\) \(`clawback update` run upd-/);
     const started = await res;
     const body = (await started.json()) as { runId?: string };
     expect(started.status, JSON.stringify(body)).toBe(202);
