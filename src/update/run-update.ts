@@ -14,7 +14,7 @@ import { clearInFlight, markRollingBack, writeInFlight, type UpdateInFlight } fr
 import { cutSnippet } from '../platform/cut-text.js';
 import { detectFormat, parseConfigText } from '../platform/config-file.js';
 import { protectedChanges, protectedPatterns } from '../doctor/protected-settings.js';
-import { directlyIncludedFiles, readIncludes, resolvedConfig, resolveIncludes } from '../platform/config-includes.js';
+import { describeIncludeProblems, directlyIncludedFiles, readIncludes, resolvedConfig, resolveIncludes, type IncludeProblem } from '../platform/config-includes.js';
 
 /** What an update needs of the service's runtime: requests to its reducer and the facts it reports. */
 export interface UpdateTarget {
@@ -116,14 +116,34 @@ export async function latestVersion(u: UpdateConfig, service: ServiceConfig, run
  * as they are now. A split config is backed up and put back as a set: a token kept in an included file is the
  * config's as much as one in the main file.
  */
-export async function configFilesOf(service: ServiceConfig): Promise<{ files: string[]; included: string[] }> {
+export async function configFilesOf(service: ServiceConfig): Promise<ConfigFiles> {
   const spec = service.configFile;
-  if (!spec) return { files: [], included: [] };
+  if (!spec) return { files: [], included: [], skipped: [] };
   const format = detectFormat(spec.path, spec.format);
   const text = await fs.readFile(spec.path, 'utf8').catch(() => undefined);
   const parsed = text === undefined ? undefined : parseConfigText(text, format);
-  const included = parsed?.ok ? (await readIncludes(spec.path, parsed.value, format)).files.map((f) => f.file) : [];
-  return { files: [spec.path, ...included], included };
+  const read = parsed?.ok ? await readIncludes(spec.path, parsed.value, format) : { files: [], problems: [] };
+  const included = read.files.map((f) => f.file);
+  // A file read but not parsed is backed up (its bytes are the config's); one not read (missing, too large, not a
+  // regular file, unreadable) is not, and is named, so neither the plan nor the backup claims more than it copies.
+  const skipped = read.problems.filter((p) => !included.includes(p.file));
+  return { files: [spec.path, ...included], included, skipped };
+}
+
+export interface ConfigFiles {
+  /** The main config file and the included files read: what a backup copies. */
+  files: string[];
+  included: string[];
+  /** Included files that could not be read, with why: not backed up, so not put back by a rollback. */
+  skipped: IncludeProblem[];
+}
+
+/** " (with the config's included file(s) a, b; not backed up: c (missing))" for the plan and the backup step. */
+export function includesNote(c: Pick<ConfigFiles, 'included' | 'skipped'>): string {
+  const parts: string[] = [];
+  if (c.included.length) parts.push(`with the config's included file(s) ${c.included.join(', ')}`);
+  if (c.skipped.length) parts.push(`included file(s) not backed up, so not put back by a rollback: ${describeIncludeProblems(c.skipped)}`);
+  return parts.length ? ` (${parts.join('; ')})` : '';
 }
 
 /** The exact paths (no `*` / `?`) among `entries` that are directories now (links followed, as the backup would). */
@@ -161,7 +181,7 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
   const backupDir = path.join(deps.stateDir, 'updates', name, opts.runId);
   const readyUrl = readyUrlOf(service);
   const stateDirs = await directoriesNamed(u.stateFiles);
-  const plan = planUpdate({ service, update: u, dir, from, to: version, installed: (await store.installedVersion(version)) === version, readyUrl, backupDir, stateDirs });
+  const plan = planUpdate({ service, update: u, dir, from, to: version, installed: (await store.installedVersion(version)) === version, readyUrl, backupDir, stateDirs, configIncludes: includesNote(await configFilesOf(service)) });
   const held = target.hold ? holdBlocker(name, target.hold(), !!opts.force) : undefined;
   if (held) plan.blockers.push(held);
   if (opts.dryRun) return finish({ from: from ?? null, to: version, outcome: plan.blockers.length ? 'blocked' : 'dry-run', message: formatPlan(plan), plan });
@@ -255,8 +275,7 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
   const backedUp = await step('backup', async () => {
     const config = await configFilesOf(service);
     backup = await takeBackup(backupDir, config.files, u.stateFiles, clock.now(), { limitBytes: u.backupLimit });
-    const includedNote = config.included.length ? ` (with the config's included file(s) ${config.included.join(', ')})` : '';
-    return { ok: true, message: `${backup.entries.length} file(s) copied into ${backupDir}${includedNote}`, details: { files: backup.entries.map((e) => e.file), included: config.included } };
+    return { ok: true, message: `${backup.entries.length} file(s) copied into ${backupDir}${includesNote(config)}`, details: { files: backup.entries.map((e) => e.file), included: config.included, skipped: config.skipped } };
   });
   if (!backedUp) {
     await untouched();

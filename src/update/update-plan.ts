@@ -17,6 +17,8 @@ export interface UpdatePlanInput {
   backupDir: string;
   /** Entries of update.stateFiles (exact paths) that are directories now: refused, a backup copies files. */
   stateDirs?: string[];
+  /** What the backup does with the config's `$include` files (run-update includesNote): the plan says what the run will copy. */
+  configIncludes?: string;
 }
 
 /** Why a directory named in update.stateFiles is refused, with what to write instead. */
@@ -78,7 +80,7 @@ export function planUpdate(p: UpdatePlanInput): UpdatePlan {
     { step: 'install', text: p.installed ? `reuse ${p.update.package} ${p.to}, already installed in ${vdir}` : `install ${installSpec(p.update, p.to)} into ${vdir} (beside the current one; a temporary prefix renamed when complete)` },
     { step: 'validate', text: validator ? `validate ${p.service.configFile!.path} with the new version: ${validator.join(' ')}${validatorNote}` : 'no validator configured (configFile.validateCommand): the config is not checked before the switch' },
     { step: 'stop', text: `ask ${p.service.name}'s reducer to stop it` },
-    { step: 'backup', text: `copy the config${p.service.configFile ? ` ${p.service.configFile.path}` : ''}${stateFiles} into ${p.backupDir}` },
+    { step: 'backup', text: `copy the config${p.service.configFile ? ` ${p.service.configFile.path}${p.configIncludes ?? ''}` : ''}${stateFiles} into ${p.backupDir}` },
     { step: 'switch', text: `point ${link} at ${p.to} (was ${p.from ?? 'nothing'}) and record it in ${path.join(p.dir, 'active.json')}` },
     { step: 'start', text: `ask ${p.service.name}'s reducer to start it` },
     {
