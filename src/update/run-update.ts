@@ -473,7 +473,9 @@ export async function rollBackOnDisk(store: VersionStore, backupDir: string, man
   // Put back as backed up, which is what a rollback is; never unsaid: a person's newer token would be lost without a word.
   const overwritten = changed.files.filter((f) => restore?.restored.includes(f));
   if (changed.changes.length > 0 && overwritten.length > 0) {
-    problems.push(`protected setting(s) changed in ${overwritten.join(', ')} since the backup were overwritten by it: ${changed.changes.join(', ')}; the newer file${overwritten.length > 1 ? 's are' : ' is'} kept in ${restore!.evidenceDir ?? backupDir} (set them again if they were yours)`);
+    // Which copy is which file's: several changed files make several numbered copies in one folder.
+    const copies = overwritten.map((f) => `${f} as ${path.basename(restore!.kept.find((k) => k.file === f)?.copy ?? '?')}`).join(', ');
+    problems.push(`protected setting(s) changed in ${overwritten.join(', ')} since the backup were overwritten by it: ${changed.changes.join(', ')}; the newer file${overwritten.length > 1 ? 's are' : ' is'} kept in ${restore!.evidenceDir ?? backupDir} (${copies}; set them again if they were yours)`);
   }
   try {
     await store.switchTo(prev, reason, now);

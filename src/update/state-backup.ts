@@ -197,6 +197,8 @@ export interface RestoreReport {
   failed: Array<{ file: string; error: string }>;
   /** Where this restore kept what it found (after/, or after-<n>/ when an earlier restore of this backup kept its own). */
   evidenceDir?: string;
+  /** Each file kept as evidence and its copy there (the copies are numbered, several files may share a base name). */
+  kept: Array<{ file: string; copy: string }>;
 }
 
 /** Most restores of one backup whose evidence is kept side by side (a resumed rollback is the second). */
@@ -226,7 +228,7 @@ async function freshEvidenceDir(dir: string): Promise<string> {
  * link, owner or mode) are rewritten.
  */
 export async function restoreBackup(dir: string, manifest: BackupManifest): Promise<RestoreReport> {
-  const report: RestoreReport = { restored: [], unchanged: [], movedAside: [], failed: [] };
+  const report: RestoreReport = { restored: [], unchanged: [], movedAside: [], failed: [], kept: [] };
   const known = new Set(manifest.entries.map((e) => e.file));
   let i = 0;
   let after: string | undefined;
@@ -238,6 +240,7 @@ export async function restoreBackup(dir: string, manifest: BackupManifest): Prom
     // Durable before the original is rewritten (an in-place write torn by a power cut leaves this copy the only one). A
     // copy cut short by a full disk is no evidence and holds the space the next file needs: its temp file is removed.
     await copyFileAtomic(file, copy, { mode: 0o600 });
+    report.kept.push({ file, copy });
   };
   // Evidence first: a file whose current bytes cannot be kept aside is not overwritten (it is its own evidence).
   const attempt = async (file: string, fn: () => Promise<void>): Promise<void> => {
