@@ -17,7 +17,7 @@ import { serviceNames } from '../platform/service-files.js';
 import { unitEnvGaps, unitEnvNotes } from '../platform/install-env.js';
 import { realCommandRunner } from '../platform/command-runner.js';
 import { guardianOnce, type DaemonExit, type StartedDaemon } from '../daemon/guardian.js';
-import { foldDiskRefusals } from '../daemon/disk-refusal-fold.js';
+import { foldDiskRefusals, pushError } from '../daemon/disk-refusal-fold.js';
 import { alertGuardianOutcome, isServiceAlert, serviceAlertsOf } from '../daemon/guardian-alert.js';
 import type { ClawbackEvent } from '../observe/events.js';
 import { Redactor } from '../observe/redact.js';
@@ -233,7 +233,7 @@ export function registerInstall(program: Command): void {
           try {
             appendPendingEvent(stateDir, { ...said, message: redactor.redact(said.message), details });
           } catch (err) {
-            report.errors.push(`pending-events.jsonl could not be written (${diskRefusalText(err, stateDir)}): ${said.type} is not journaled`);
+            pushError(report, stateDir, err, `pending-events.jsonl could not be written (${diskRefusalText(err, stateDir)}): ${said.type} is not journaled`, { so: `${said.type} not journaled`, file: 'pending-events.jsonl' });
           }
         }
         // The daemon exports when its guardian last ran (clawback_guardian_last_pass_timestamp_seconds): a pass in a
@@ -241,7 +241,7 @@ export function registerInstall(program: Command): void {
         // and `locked` read as a failure in status until the holder wrote its own outcome.
         if (report.outcome !== 'never-ran' && report.outcome !== 'locked') {
           const problem = await recordPass(stateDir, report.outcome);
-          if (problem) report.errors.push(problem);
+          if (problem) pushError(report, stateDir, problem.err, problem.line, { so: 'pass not recorded', file: 'guardian-pass.json' });
         }
         if (report.daemonExit?.output) report.daemonExit.output = redactor.redact(report.daemonExit.output);
         report.actions.push(...ownLogs.rotated.map((r) => `rotated ${r}`));
@@ -280,12 +280,12 @@ function stdoutIsFile(): boolean {
 }
 
 /** Leaves this pass's time and outcome for the daemon; what went wrong, undefined when it was written. */
-async function recordPass(stateDir: string, outcome: string): Promise<string | undefined> {
+async function recordPass(stateDir: string, outcome: string): Promise<{ line: string; err: unknown } | undefined> {
   try {
     await writeGuardianPass(stateDir, { at: Date.now(), outcome });
     return undefined;
   } catch (err) {
-    return `guardian-pass.json could not be written (${diskRefusalText(err, stateDir)}): the daemon cannot say this pass ran`;
+    return { line: `guardian-pass.json could not be written (${diskRefusalText(err, stateDir)}): the daemon cannot say this pass ran`, err };
   }
 }
 

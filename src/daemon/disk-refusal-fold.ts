@@ -1,100 +1,119 @@
 // One fault of the state directory's filesystem (read-only, full, over quota) refuses every write of a guardian pass:
 // its lock, its revive note, the daemon's log, state.json, pending-events.jsonl, guardian-pass.json. Each step said so
-// in its own error line, six or so per pass, each naming the same cause. A person reads one line per cause: what it is,
-// what it means, what to do; each refused write stays in the report's refusedWrites, word for word.
+// in its own error line, six or so per pass, each naming the same cause. A person reads one short line per cause: what
+// it is, the files, what each refusal costs, what to do; each refused write stays in the report's refusedWrites, word
+// for word. Each step records its refusal as data where it is produced (diskRefusalOf: the error's code and path), and
+// the fold reads that data, never the text of a line.
+import path from 'node:path';
+import { formatBytes } from '../probes/byte-size.js';
+import { diskRoom, type DiskRoom } from '../platform/disk-room.js';
 
-/** Codes of a whole filesystem's refusal, with what to do about it. */
-const FILESYSTEM_CAUSES: Readonly<Record<string, { what: string; todo: string }>> = {
-  EROFS: { what: 'is on a read-only file system (EROFS)', todo: 'remount it read-write (mount -o remount,rw <its mount point>) or give --state-dir a writable directory' },
+/** Codes of a whole filesystem's refusal. */
+export type DiskFaultCode = 'EROFS' | 'ENOSPC' | 'EDQUOT';
+
+/** Whose room is short, and what to do, for each code: a read-only disk is remounted, a full one is given room. */
+const FILESYSTEM_CAUSES: Readonly<Record<DiskFaultCode, { what: string; todo: string }>> = {
+  EROFS: { what: 'is on a read-only file system (EROFS)', todo: 'remount it read-write or use a writable --state-dir' },
   ENOSPC: { what: 'is on a full file system (ENOSPC)', todo: 'free space on its file system' },
   EDQUOT: { what: 'is over its disk quota (EDQUOT)', todo: 'free space or raise the quota of its owner' },
 };
 
 const CAUSE_PREFIX = 'the state directory ';
 
+/** One write a fault of the state directory's filesystem refused, as the step that made it recorded it. */
+export interface DiskRefusal {
+  code: DiskFaultCode;
+  /** The file within the state directory (a temp file as the file it stands for). */
+  file: string;
+  /** What the refusal costs, in a few words ("this pass runs without it"); absent: the file was not written. */
+  so?: string;
+  /** The room on its filesystem when it was refused (ENOSPC, EDQUOT). */
+  room?: DiskRoom;
+  /** The error line the step said, word for word (in errors until folded, then in refusedWrites). */
+  line: string;
+}
+
 /** The report's parts this reads and rewrites. */
 export interface RefusalReport {
   errors: string[];
   refusedWrites?: string[];
+  diskRefusals?: DiskRefusal[];
 }
 
-/** Pure: the filesystem cause a line names about a file in stateDir, undefined for any other line. */
-function causeOf(line: string, stateDir: string): string | undefined {
-  if (line.startsWith(CAUSE_PREFIX)) return undefined;
-  if (!line.includes(stateDir.endsWith('/') ? stateDir : `${stateDir}/`)) return undefined;
-  return Object.keys(FILESYSTEM_CAUSES).find((code) => new RegExp(`\\b${code}\\b`).test(line));
-}
-
-/** Pure: the state files a line names, as paths within stateDir (a temp file as the file it stands for). */
-function filesNamed(line: string, stateDir: string): string[] {
-  const dir = stateDir.replace(/\/+$/, '');
-  const escaped = dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const out: string[] = [];
-  for (const m of line.matchAll(new RegExp(`${escaped}/([^\\s':;),]+)`, 'g'))) {
-    const rel = m[1]!
-      .replace(/(^|\/)\.([^/]+?)\.\d+\.[0-9a-f]+\.tmp$/, '$1$2')
-      .replace(/\.\d+\.[0-9a-f]+\.new$/, '')
-      .replace(/\.tmp-\d+$/, '');
-    if (!out.includes(rel)) out.push(rel);
-  }
-  return out;
-}
-
-/** Pure: what a refused write means, as the line says it after its refusal, led by the file or step it is about. */
-function meaningOf(line: string, stateDir: string): string {
-  // The refusal ends with Node's message ("EROFS: read-only file system, open '/s/x.tmp'") or diskRefusalText's code and room.
-  const ends = [...line.matchAll(/E[A-Z]+: [^,']*, \w+ '[^']*'\)?|\(E[A-Z]+(?:, \w+)?\)(?:; its filesystem has [^:)]*?of [\d.]+ \w+)?\)?/g)];
-  const last = ends[ends.length - 1];
-  const step = /^([\w.-]+):? /.exec(line)?.[1];
-  const about = /^[\w.-]+\.\w+$/.test(step ?? '') ? step! : (filesNamed(line, stateDir)[0] ?? step ?? 'a write');
-  const rest = last ? line.slice(last.index! + last[0].length).replace(/^[):\s]+/, '').trim() : '';
-  if (rest !== '') return `${about}: ${rest}`;
-  return step !== undefined && !step.includes('.') ? `${step}: ${filesNamed(line, stateDir)[0] ?? 'a file'} not written` : '';
+/** A temp or new file as the file it stands for: `.state.json.123.ab.tmp` is state.json. */
+function standsFor(rel: string): string {
+  return rel
+    .replace(/(^|\/)\.([^/]+?)\.\d+\.[0-9a-f]+\.tmp$/, '$1$2')
+    .replace(/\.\d+\.[0-9a-f]+\.new$/, '')
+    .replace(/\.tmp-\d+$/, '');
 }
 
 /**
- * Pure: the report with the lines of each filesystem cause refusing two writes or more in stateDir folded into one
- * line (where the first stood), those lines moved to refusedWrites. Asked again after more errors were added, the
+ * The refusal an error is, from its code and path (no text read), when it is a whole filesystem's fault on a file in
+ * stateDir (or on stateDir itself: `file` names it then); undefined for any other error. room: read at once for a disk
+ * with no room.
+ */
+export function diskRefusalOf(
+  err: unknown,
+  stateDir: string,
+  line: string,
+  opts: { so?: string; file?: string; room?: (dir: string) => DiskRoom | undefined } = {},
+): DiskRefusal | undefined {
+  const e = err as NodeJS.ErrnoException | undefined;
+  const code = e?.code;
+  if (code !== 'EROFS' && code !== 'ENOSPC' && code !== 'EDQUOT') return undefined;
+  const dir = path.resolve(stateDir);
+  const at = typeof e!.path === 'string' ? path.resolve(dir, e!.path) : undefined;
+  const rel = at !== undefined && at.startsWith(`${dir}${path.sep}`) ? standsFor(path.relative(dir, at)) : opts.file;
+  if (rel === undefined || (at !== undefined && !at.startsWith(`${dir}${path.sep}`) && at !== dir)) return undefined;
+  const room = code === 'EROFS' ? undefined : (opts.room ?? diskRoom)(at !== undefined ? path.dirname(at) : dir);
+  return { code, file: rel, line, ...(opts.so ? { so: opts.so } : {}), ...(room ? { room } : {}) };
+}
+
+/** Says `line` in errors and records it as a refusal when err is one (diskRefusalOf). */
+export function pushError(report: RefusalReport, stateDir: string, err: unknown, line: string, opts: { so?: string; file?: string } = {}): void {
+  report.errors.push(line);
+  const r = diskRefusalOf(err, stateDir, line, opts);
+  if (r) report.diskRefusals = [...(report.diskRefusals ?? []), r];
+}
+
+/** Pure: the line of one cause over its refusals. */
+function causeLine(stateDir: string, code: DiskFaultCode, refusals: readonly DiskRefusal[]): string {
+  const files = [...new Set(refusals.map((r) => r.file))];
+  const so = [...new Set(refusals.map((r) => `${r.file}: ${r.so ?? 'not written'}`))];
+  const room = [...refusals].reverse().find((r) => r.room)?.room;
+  const c = FILESYSTEM_CAUSES[code];
+  const left = room ? ` (its filesystem has ${formatBytes(room.free)} free of ${formatBytes(room.size)})` : '';
+  return `${CAUSE_PREFIX}${stateDir} ${c.what}${left}: ${refusals.length} writes of this pass were refused (${files.join(', ')}); so: ${so.join('; ')}; to do: ${c.todo}`;
+}
+
+/**
+ * Pure: the report with the refusals of each cause refused two writes or more in stateDir (diskRefusals) said in one
+ * line (where the first stood), their lines moved to refusedWrites. Asked again after more errors were added, the
  * cause's line is said anew over all its refusals, still once.
  */
 export function foldDiskRefusals<R extends RefusalReport>(report: R, stateDir: string): R {
-  const refused = [...(report.refusedWrites ?? [])];
-  const byCause = new Map<string, string[]>();
-  for (const line of refused) {
-    const c = causeOf(line, stateDir);
-    if (c) byCause.set(c, [...(byCause.get(c) ?? []), line]);
-  }
-  for (const line of report.errors) {
-    const c = causeOf(line, stateDir);
-    if (c) byCause.set(c, [...(byCause.get(c) ?? []), line]);
-  }
-  const folded = new Set([...byCause].filter(([, lines]) => lines.length >= 2).map(([c]) => c));
+  const byCause = new Map<DiskFaultCode, DiskRefusal[]>();
+  for (const r of report.diskRefusals ?? []) byCause.set(r.code, [...(byCause.get(r.code) ?? []), r]);
+  const folded = new Map([...byCause].filter(([, rs]) => rs.length >= 2));
   if (folded.size === 0) return report;
+  const lineOf = new Map<string, DiskFaultCode>();
+  for (const [code, rs] of folded) for (const r of rs) lineOf.set(r.line, code);
+  const said = (line: string): DiskFaultCode | undefined =>
+    [...folded.keys()].find((code) => line.startsWith(`${CAUSE_PREFIX}${stateDir} ${FILESYSTEM_CAUSES[code].what}`));
+  const refused = [...(report.refusedWrites ?? [])];
   const errors: string[] = [];
-  const said = new Set<string>();
+  const done = new Set<DiskFaultCode>();
   for (const line of report.errors) {
-    const old = [...folded].find((c) => line.startsWith(`${CAUSE_PREFIX}${stateDir} ${FILESYSTEM_CAUSES[c]!.what}`));
-    const c = old ?? causeOf(line, stateDir);
-    if (c === undefined || !folded.has(c)) {
+    const code = said(line) ?? lineOf.get(line);
+    if (code === undefined) {
       errors.push(line);
       continue;
     }
-    if (!old && !refused.includes(line)) refused.push(line);
-    if (said.has(c)) continue;
-    said.add(c);
-    errors.push(c);
+    if (lineOf.has(line) && !refused.includes(line)) refused.push(line);
+    if (done.has(code)) continue;
+    done.add(code);
+    errors.push(causeLine(stateDir, code, folded.get(code)!));
   }
-  const causeLine = (code: string): string => {
-    const lines = byCause.get(code)!;
-    const files = [...new Set(lines.flatMap((l) => filesNamed(l, stateDir)))];
-    const room = lines.map((l) => /its filesystem has [^:;)]*?of [\d.]+ \w+/.exec(l)?.[0]).find((x) => x !== undefined);
-    const meanings = [...new Set(lines.map((l) => meaningOf(l, stateDir)).filter((m) => m !== ''))];
-    const c = FILESYSTEM_CAUSES[code]!;
-    return (
-      `${CAUSE_PREFIX}${stateDir} ${c.what}${room ? ` (${room})` : ''}: ${lines.length} writes of this pass were refused (${files.join(', ')})` +
-      (meanings.length > 0 ? `; so: ${meanings.join('; ')}` : '') +
-      `; what to do: ${c.todo} (each refusal: refusedWrites)`
-    );
-  };
-  return { ...report, errors: errors.map((e) => (folded.has(e) ? causeLine(e) : e)), refusedWrites: refused };
+  return { ...report, errors, refusedWrites: refused };
 }

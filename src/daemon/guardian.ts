@@ -24,6 +24,7 @@ import { namingFile } from '../platform/atomic-write.js';
 import { GUARDIAN_START_LOOP_ATTEMPTS, readStartAttempt, START_ATTEMPTS_FILE, type StartAttempt } from './start-attempts.js';
 import { urlHost } from '../platform/url-host.js';
 import { readJournal } from '../observe/journal-read.js';
+import { pushError, type DiskRefusal } from './disk-refusal-fold.js';
 
 export const GUARDIAN_LOCK_FILE = 'guardian.lock';
 
@@ -229,6 +230,8 @@ export interface GuardianReport {
   errors: string[];
   /** Each write a fault of the state directory's filesystem refused, word for word, where errors says that fault once (disk-refusal-fold.ts). */
   refusedWrites?: string[];
+  /** The same refusals as data, recorded where each was produced (code, file, what it costs): what the fold reads. */
+  diskRefusals?: DiskRefusal[];
   durationMs: number;
 }
 
@@ -361,7 +364,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
   } catch (err) {
     // A full (or quota-bound) disk refuses even the lock file. A daemon that died there is exactly what this pass is
     // for, and the daemon itself runs on such a disk: go on without the lock, as the daemon does without its own.
-    report.errors.push(`${GUARDIAN_LOCK_FILE} could not be written (${message(namingFile(err, lock.path))}): this pass runs without it`);
+    pushError(report, deps.stateDir, err, `${GUARDIAN_LOCK_FILE} could not be written (${message(namingFile(err, lock.path))}): this pass runs without it`, { so: 'this pass runs without it', file: GUARDIAN_LOCK_FILE });
     acquired = true;
   }
   if (!acquired) {
@@ -551,8 +554,12 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
         noteGuardianRevive(deps.stateDir, before, clock.now(), direct);
       } catch (err) {
         if (!noteRefused) {
-          report.errors.push(
+          pushError(
+            report,
+            deps.stateDir,
+            err,
             `${namedDiskRefusal(GUARDIAN_REVIVE_NOTE, err, deps.stateDir)}: the next daemon cannot tell that this pass reports the end of daemon pid ${before.pid}, and may report that end once more (daemon.died)`,
+            { so: 'daemon.died may repeat', file: GUARDIAN_REVIVE_NOTE },
           );
         }
         noteRefused = true;
@@ -650,7 +657,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
           await within(clock, left, 'probeServices', (signal) => deps.probeServices!(signal));
           report.actions.push('probed the services directly');
         } catch (err) {
-          report.errors.push(`probeServices: ${message(err, deps.stateDir)}`);
+          pushError(report, deps.stateDir, err, `probeServices: ${message(err, deps.stateDir)}`, { so: 'direct revive cut short' });
         }
       } else {
         report.errors.push('no time left to probe the services');
@@ -658,7 +665,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     }
     return done();
   } catch (err) {
-    report.errors.push(message(err, deps.stateDir));
+    pushError(report, deps.stateDir, err, message(err, deps.stateDir));
     if (report.outcome === 'ok' && report.seen !== 'running') report.outcome = 'daemon-down';
     return done();
   } finally {
@@ -720,7 +727,7 @@ async function restart(deps: GuardianDeps, names: ReturnType<typeof serviceNames
     report.actions.push('started the daemon directly');
     return started ?? undefined;
   } catch (err) {
-    report.errors.push(`startDaemon: ${message(err)}`);
+    pushError(report, deps.stateDir, err, `startDaemon: ${message(err)}`, { so: 'daemon not started' });
     // It never ran (its output file refused: a read-only or full state dir): no heartbeat can come, so the pass says
     // why at once instead of waiting ~20 s and saying "did not come back in time".
     return { exited: Promise.resolve({ code: null, signal: null, error: message(err) }) };

@@ -10,7 +10,7 @@ import YAML from 'yaml';
 import { markServices, tempDir } from '../helpers/daemon.js';
 import { runCli } from '../helpers/cli.js';
 import { mountSmallDisk, type SmallDisk } from '../helpers/tmpfs.js';
-import { foldDiskRefusals } from '../../src/daemon/disk-refusal-fold.js';
+import { foldDiskRefusals, pushError, type DiskRefusal } from '../../src/daemon/disk-refusal-fold.js';
 
 const cleanup: Array<() => void> = [];
 afterEach(() => {
@@ -85,14 +85,19 @@ describe('guardian: one line per cause for a faulty state directory', () => {
 
   it('foldDiskRefusals: folded again after more errors, the cause is still one line over all its refusals; one refusal alone is left as it is', () => {
     const s = '/s';
-    const refusal = (f: string) => `EROFS: read-only file system, open '/s/${f}'`;
-    const one = { errors: [`guardian.lock could not be written (${refusal('guardian.lock.1.ab.new')}): this pass runs without it`, 'other'] };
+    const erofs = (f: string) => Object.assign(new Error(`EROFS: read-only file system, open '/s/${f}'`), { code: 'EROFS', path: `/s/${f}` });
+    const refusal = (f: string) => erofs(f).message;
+    const one: { errors: string[]; refusedWrites?: string[]; diskRefusals?: DiskRefusal[] } = { errors: [] };
+    pushError(one, s, erofs('guardian.lock.1.ab.new'), `guardian.lock could not be written (${refusal('guardian.lock.1.ab.new')}): this pass runs without it`, { so: 'this pass runs without it' });
+    one.errors.push('other');
     expect(foldDiskRefusals(one, s)).toBe(one);
-    const first = foldDiskRefusals<{ errors: string[]; refusedWrites?: string[] }>({ errors: [...one.errors, `startDaemon: ${refusal('logs/daemon.out.log')}`] }, s);
+    const more = { ...one, errors: [...one.errors] };
+    pushError(more, s, erofs('logs/daemon.out.log'), `startDaemon: ${refusal('logs/daemon.out.log')}`);
+    const first = foldDiskRefusals(more, s);
     expect(first.errors).toHaveLength(2);
     expect(first.errors[0]).toContain('2 writes of this pass were refused (guardian.lock, logs/daemon.out.log)');
     expect(first.errors[1]).toBe('other');
-    first.errors.push(`guardian-pass.json could not be written (${refusal('.guardian-pass.json.1.ab.tmp')}): the daemon cannot say this pass ran`);
+    pushError(first, s, erofs('.guardian-pass.json.1.ab.tmp'), `guardian-pass.json could not be written (${refusal('.guardian-pass.json.1.ab.tmp')}): the daemon cannot say this pass ran`, { so: 'the daemon cannot say this pass ran' });
     const second = foldDiskRefusals(first, s);
     expect(second.errors).toHaveLength(2);
     expect(second.errors[0]).toContain('3 writes of this pass were refused (guardian.lock, logs/daemon.out.log, guardian-pass.json)');
