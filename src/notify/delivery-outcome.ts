@@ -90,9 +90,14 @@ export function bodyRetryAfter(body: string): number | undefined {
  * it refills (`X-RateLimit-Reset-After`, seconds). Without it a burst always spent one 429 per window before pacing.
  */
 export function paceAfter(a: HttpAnswer): number | undefined {
-  if (a.rateLimitRemaining?.trim() !== '0' || !a.rateLimitResetAfter) return undefined;
-  const v = a.rateLimitResetAfter.trim();
-  if (!/^\d+(\.\d+)?$/.test(v)) return undefined;
+  if (a.rateLimitRemaining?.trim() !== '0') return undefined;
+  return resetAfterMs(a.rateLimitResetAfter);
+}
+
+/** `X-RateLimit-Reset-After` (float seconds) in ms, bounded; undefined when absent or unreadable. */
+function resetAfterMs(value: string | null | undefined): number | undefined {
+  const v = value?.trim();
+  if (!v || !/^\d+(\.\d+)?$/.test(v)) return undefined;
   return Math.min(MAX_RETRY_AFTER_MS, Math.ceil(Number(v) * 1000));
 }
 
@@ -116,10 +121,10 @@ export function classifyAnswer(a: HttpAnswer, now: number): DeliveryOutcome {
   if (status >= 200 && status < 300) return { kind: 'ok' };
   const why = `HTTP ${status}${a.body ? `: ${snippet(a.body)}` : ''}`;
   if (status === 429) {
-    const fromBody = bodyRetryAfter(a.body);
-    const fromHeader = parseRetryAfter(a.retryAfterHeader, serverAt);
-    const afterMs = Math.max(fromBody ?? 0, fromHeader ?? 0);
-    return { kind: 'retry', reason: why, counts: false, ...(fromBody !== undefined || fromHeader !== undefined ? { afterMs } : {}) };
+    // Every form a 429 gives its wait in: the body (Discord, Telegram), Retry-After, and Discord's bucket reset (a 429
+    // carrying only X-RateLimit-Reset-After was read as no wait: logged as a retry in 46 ms, `notify test` said "no Retry-After").
+    const waits = [bodyRetryAfter(a.body), parseRetryAfter(a.retryAfterHeader, serverAt), resetAfterMs(a.rateLimitResetAfter)].filter((ms): ms is number => ms !== undefined);
+    return { kind: 'retry', reason: why, counts: false, ...(waits.length > 0 ? { afterMs: Math.max(...waits) } : {}) };
   }
   if (status === 408 || status >= 500) {
     const fromHeader = parseRetryAfter(a.retryAfterHeader, serverAt);

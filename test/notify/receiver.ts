@@ -35,6 +35,8 @@ interface Scripted {
   body?: string;
   /** Never answer (the client must time out). */
   hang?: boolean;
+  /** Extra answer headers (Discord's X-RateLimit-*, a Date). */
+  headers?: Record<string, string>;
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -373,7 +375,7 @@ export class Receiver {
   }
 
   /** The next `count` requests get `status` (e.g. 429 with Retry-After, 500, 404). */
-  script(count: number, status: number, opts: { retryAfterSec?: number; body?: string; hang?: boolean } = {}): void {
+  script(count: number, status: number, opts: { retryAfterSec?: number; body?: string; hang?: boolean; headers?: Record<string, string> } = {}): void {
     this.scripted.push({ count, status, ...opts });
   }
 
@@ -450,7 +452,7 @@ export class Receiver {
         if (s.count <= 0) this.scripted.shift();
         this.requests.push({ channel, path, at, status: s.status });
         if (s.hang) return;
-        const headers: Record<string, string> = {};
+        const headers: Record<string, string> = { ...s.headers };
         let body = s.body ?? `scripted ${s.status}`;
         if (s.retryAfterSec !== undefined) {
           headers['retry-after'] = String(s.retryAfterSec);
