@@ -3,7 +3,14 @@ import type { ChannelAdapter, HttpRequest } from './channel.js';
 import type { ChannelConfig } from './notify-schema.js';
 import type { Notification } from './format.js';
 import type { Severity } from '../observe/events.js';
-import { shareBudget, truncateEscaped, truncateText } from './truncate.js';
+import { codePointCount, shareBudget, truncateEscaped, truncateText as cutUnits, TRUNCATION_MARKER } from './truncate.js';
+
+/**
+ * Discord counts its limits in code points (its API is Python): counted in UTF-16 units, a text of emoji was cut at 2048
+ * of the 4096 its embed description allows.
+ */
+const len = codePointCount;
+const truncateText = (text: string, max: number, marker: string = TRUNCATION_MARKER): string => cutUnits(text, max, marker, len);
 
 type DiscordConfig = Extract<ChannelConfig, { type: 'discord' }>;
 
@@ -76,11 +83,12 @@ function fitDiscordText(raw: string, max: number): string {
   let text = raw;
   for (let i = 0; i < 8; i++) {
     const out = discordText(text);
-    if (out.length <= max) return text === raw ? out : out + '… [truncated]';
-    const keep = Math.max(0, Math.floor((text.length * (max - 20)) / out.length) - 1);
+    const outLen = len(out);
+    if (outLen <= max) return text === raw ? out : out + '… [truncated]';
+    const keep = Math.max(0, Math.floor((len(text) * (max - 20)) / outLen) - 1);
     text = Array.from(text).slice(0, keep).join('');
   }
-  return truncateEscaped(raw, escapeDiscordMarkdown, max);
+  return truncateEscaped(raw, escapeDiscordMarkdown, max, TRUNCATION_MARKER, len);
 }
 
 /** Keeps a log excerpt from closing its code block early. */
@@ -89,8 +97,8 @@ function escapeCodeBlock(text: string): string {
 }
 
 function embedSize(e: DiscordEmbed): number {
-  let n = (e.title?.length ?? 0) + (e.description?.length ?? 0) + (e.footer?.text.length ?? 0) + (e.author?.name.length ?? 0);
-  for (const f of e.fields ?? []) n += f.name.length + f.value.length;
+  let n = len(e.title ?? '') + len(e.description ?? '') + len(e.footer?.text ?? '') + len(e.author?.name ?? '');
+  for (const f of e.fields ?? []) n += len(f.name) + len(f.value);
   return n;
 }
 
@@ -121,7 +129,7 @@ export function fitDiscordPayload(p: DiscordPayload): DiscordPayload {
     for (let i = out.embeds.length - 1; i >= 0 && total > L.total; i--) {
       const e = out.embeds[i]!;
       if (e.description) {
-        const keep = Math.max(0, e.description.length - (total - L.total));
+        const keep = Math.max(0, len(e.description) - (total - L.total));
         const before = embedSize(e);
         e.description = keep > 20 ? truncateText(e.description, keep) : '…';
         total -= before - embedSize(e);
@@ -140,17 +148,17 @@ function description(n: Notification, max: number): string {
   const notes = n.notes.map(discordText).join('\n');
   const rawDetails = n.detailLines.join('\n');
   const details = discordText(rawDetails);
-  const fixed = (notes ? notes.length + 1 : 0) + 2;
+  const fixed = (notes ? len(notes) + 1 : 0) + 2;
   const excerptWrap = n.excerpt ? '```\n\n```'.length + 2 : 0;
-  const msgNeed = discordText(n.message).length;
-  const detNeed = details.length ? details.length + 1 : 0;
-  const exNeed = n.excerpt ? escapeCodeBlock(n.excerpt).length + excerptWrap : 0;
+  const msgNeed = len(discordText(n.message));
+  const detNeed = details.length ? len(details) + 1 : 0;
+  const exNeed = n.excerpt ? len(escapeCodeBlock(n.excerpt)) + excerptWrap : 0;
   const [msgBudget, detBudget, exBudget] = shareBudget(max - fixed, [msgNeed, detNeed, exNeed], 1000);
   const parts: string[] = [fitDiscordText(n.message, msgBudget!)];
   if (notes) parts.push(notes);
   if (detNeed > 0 && detBudget! > 1 && detBudget! >= Math.min(detNeed, 20)) parts.push(fitDiscordText(rawDetails, detBudget! - 1));
   if (n.excerpt && exBudget! > excerptWrap + 20) {
-    parts.push('```\n' + truncateEscaped(n.excerpt, escapeCodeBlock, exBudget! - excerptWrap) + '\n```');
+    parts.push('```\n' + truncateEscaped(n.excerpt, escapeCodeBlock, exBudget! - excerptWrap, TRUNCATION_MARKER, len) + '\n```');
   }
   return truncateText(parts.join('\n'), max);
 }
@@ -175,7 +183,7 @@ export function discordPayload(cfg: Pick<DiscordConfig, 'username' | 'avatarUrl'
   const title = truncateText(n.title, DISCORD_LIMITS.title);
   const footer = truncateText(`Clawback on ${n.host}`, DISCORD_LIMITS.footer);
   const fitted = fields.map((f) => ({ ...f, name: truncateText(f.name, DISCORD_LIMITS.fieldName), value: truncateText(f.value, DISCORD_LIMITS.fieldValue) }));
-  const others = title.length + footer.length + fitted.reduce((s, f) => s + f.name.length + f.value.length, 0);
+  const others = len(title) + len(footer) + fitted.reduce((s, f) => s + len(f.name) + len(f.value), 0);
   const descMax = Math.max(100, Math.min(DISCORD_LIMITS.description, DISCORD_LIMITS.total - others));
   const payload: DiscordPayload = {
     ...(username !== undefined ? { username } : {}),

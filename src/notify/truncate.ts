@@ -9,14 +9,50 @@ function codePoints(text: string): string[] {
 }
 
 /**
+ * How an API counts a text against its limits: UTF-16 units (Telegram, Slack) or code points (Discord, whose API is
+ * Python: an emoji is 1 there, 2 here).
+ */
+export type Measure = (text: string) => number;
+export const utf16Units: Measure = (text) => text.length;
+export const codePointCount: Measure = (text) => {
+  let n = text.length;
+  for (let i = 0; i < text.length - 1; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+};
+
+/** The longest head of `text` within `max` as `measure` counts, cut between code points. */
+function headWithin(text: string, max: number, measure: Measure): string {
+  if (measure === utf16Units) return cutText(text, max);
+  let out = '';
+  let used = 0;
+  for (const cp of codePoints(text)) {
+    const w = measure(cp);
+    if (used + w > max) break;
+    out += cp;
+    used += w;
+  }
+  return out;
+}
+
+/**
  * Shortens already-final text to at most `max` UTF-16 units, ending with the marker when cut.
  * Never splits a surrogate pair.
  */
-export function truncateText(text: string, max: number, marker: string = TRUNCATION_MARKER): string {
-  if (text.length <= max) return text;
+export function truncateText(text: string, max: number, marker: string = TRUNCATION_MARKER, measure: Measure = utf16Units): string {
+  if (measure(text) <= max) return text;
   if (max <= 0) return '';
-  // Unescaped text: the cut at a code point boundary is cutText's, with room left for the marker.
-  return marker.length >= max ? cutText(marker, max) : cutText(text, max - marker.length) + marker;
+  // Unescaped text: the cut at a code point boundary, with room left for the marker.
+  const markerLen = measure(marker);
+  return markerLen >= max ? headWithin(marker, max, measure) : headWithin(text, max - markerLen, measure) + marker;
 }
 
 /**
@@ -38,29 +74,24 @@ export function truncateEntities(escaped: string, max: number, marker: string = 
  * The cut happens between raw characters, so an escape sequence or entity is never split.
  * `marker` is raw text and is escaped the same way.
  */
-export function truncateEscaped(raw: string, escape: (s: string) => string, max: number, marker: string = TRUNCATION_MARKER): string {
+export function truncateEscaped(raw: string, escape: (s: string) => string, max: number, marker: string = TRUNCATION_MARKER, measure: Measure = utf16Units): string {
   const full = escape(raw);
-  if (full.length <= max) return full;
+  if (measure(full) <= max) return full;
   const escMarker = escape(marker);
   if (max <= 0) return '';
-  if (escMarker.length >= max) return truncatePlain(escMarker, max);
-  const budget = max - escMarker.length;
+  const markerLen = measure(escMarker);
+  if (markerLen >= max) return headWithin(escMarker, max, measure);
+  const budget = max - markerLen;
   let out = '';
+  let used = 0;
   for (const cp of codePoints(raw)) {
     const e = escape(cp);
-    if (out.length + e.length > budget) break;
+    const w = measure(e);
+    if (used + w > budget) break;
     out += e;
+    used += w;
   }
   return out + escMarker;
-}
-
-function truncatePlain(text: string, max: number): string {
-  let out = '';
-  for (const cp of codePoints(text)) {
-    if (out.length + cp.length > max) break;
-    out += cp;
-  }
-  return out;
 }
 
 /** Keeps text within `maxBytes` of UTF-8, ending with the marker when cut. */

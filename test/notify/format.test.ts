@@ -127,10 +127,12 @@ describe('channel payloads (pure)', () => {
   it('discord fits every limit and colours by severity', () => {
     const p = discordPayload({ username: 'Clawback' }, huge);
     const e = p.embeds![0]!;
-    expect(e.title!.length).toBeLessThanOrEqual(256);
-    expect(e.description!.length).toBeLessThanOrEqual(4096);
+    // Discord counts code points (the title's severity emoji is one there, two UTF-16 units here).
+    const cp = (s: string): number => Array.from(s).length;
+    expect(cp(e.title!)).toBeLessThanOrEqual(256);
+    expect(cp(e.description!)).toBeLessThanOrEqual(4096);
     expect(e.color).toBe(DISCORD_COLORS.critical);
-    const total = e.title!.length + e.description!.length + e.footer!.text.length + e.fields!.reduce((s, f) => s + f.name.length + f.value.length, 0);
+    const total = cp(e.title!) + cp(e.description!) + cp(e.footer!.text) + e.fields!.reduce((s, f) => s + cp(f.name) + cp(f.value), 0);
     expect(total).toBeLessThanOrEqual(6000);
     expect(e.fields!.some((f) => f.value.startsWith('<t:1700000000:F>'))).toBe(true);
     expect(p.allowed_mentions).toEqual({ parse: [] });

@@ -58,13 +58,15 @@ const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.i
 const str = (v: unknown): v is string => typeof v === 'string';
 
 // ---- Discord: https://discord.com/developers/docs/resources/message#embed-object-embed-limits
+// Its limits count code points (the API is Python: discord/discord-api-docs#1315), not UTF-16 units.
+const cp = (s: string): number => Array.from(s).length;
 function validateDiscord(body: unknown): string | null {
   if (!isObj(body)) return 'body is not an object';
   const content = body['content'];
   const embeds = body['embeds'];
   if (content === undefined && embeds === undefined) return 'neither content nor embeds';
-  if (content !== undefined && (!str(content) || content.length > 2000)) return 'content longer than 2000';
-  if (body['username'] !== undefined && (!str(body['username']) || body['username'].length > 80)) return 'username too long';
+  if (content !== undefined && (!str(content) || cp(content) > 2000)) return 'content longer than 2000';
+  if (body['username'] !== undefined && (!str(body['username']) || cp(body['username']) > 80)) return 'username too long';
   // https://discord.com/developers/docs/resources/user#usernames-and-nicknames (and webhook names): Discord answers 400.
   if (str(body['username']) && (/discord|clyde/i.test(body['username']) || /^(everyone|here)$/i.test(body['username'].trim()))) return 'username cannot contain "discord" or "clyde"';
   if (embeds !== undefined) {
@@ -74,9 +76,9 @@ function validateDiscord(body: unknown): string | null {
       if (!isObj(e)) return 'embed not an object';
       const title = e['title'];
       const desc = e['description'];
-      if (title !== undefined && (!str(title) || title.length > 256)) return `embed title ${str(title) ? title.length : '?'} > 256`;
-      if (desc !== undefined && (!str(desc) || desc.length > 4096)) return `embed description ${str(desc) ? desc.length : '?'} > 4096`;
-      total += (str(title) ? title.length : 0) + (str(desc) ? desc.length : 0);
+      if (title !== undefined && (!str(title) || cp(title) > 256)) return `embed title ${str(title) ? cp(title) : '?'} > 256`;
+      if (desc !== undefined && (!str(desc) || cp(desc) > 4096)) return `embed description ${str(desc) ? cp(desc) : '?'} > 4096`;
+      total += (str(title) ? cp(title) : 0) + (str(desc) ? cp(desc) : 0);
       const color = e['color'];
       if (color !== undefined && (typeof color !== 'number' || !Number.isInteger(color) || color < 0 || color > 0xffffff)) return 'bad color';
       const fields = e['fields'];
@@ -84,15 +86,15 @@ function validateDiscord(body: unknown): string | null {
         if (!Array.isArray(fields) || fields.length > 25) return 'more than 25 fields';
         for (const f of fields) {
           if (!isObj(f) || !str(f['name']) || !str(f['value'])) return 'field without name/value';
-          if (f['name'].length === 0 || f['name'].length > 256) return 'field name length';
-          if (f['value'].length === 0 || f['value'].length > 1024) return 'field value length';
-          total += f['name'].length + f['value'].length;
+          if (f['name'].length === 0 || cp(f['name']) > 256) return 'field name length';
+          if (f['value'].length === 0 || cp(f['value']) > 1024) return 'field value length';
+          total += cp(f['name']) + cp(f['value']);
         }
       }
       const footer = e['footer'];
       if (footer !== undefined) {
-        if (!isObj(footer) || !str(footer['text']) || footer['text'].length > 2048) return 'footer text > 2048';
-        total += footer['text'].length;
+        if (!isObj(footer) || !str(footer['text']) || cp(footer['text']) > 2048) return 'footer text > 2048';
+        total += cp(footer['text']);
       }
       if (e['timestamp'] !== undefined && (!str(e['timestamp']) || Number.isNaN(Date.parse(e['timestamp'])))) return 'bad timestamp';
     }
