@@ -1,5 +1,6 @@
 // Discord webhooks: one embed coloured by severity, shaped like Uptime Kuma's alerts, within Discord's limits.
 import type { ChannelAdapter, HttpRequest } from './channel.js';
+import { wholeClusterEnd } from '../platform/cut-text.js';
 import type { ChannelConfig } from './notify-schema.js';
 import type { Notification } from './format.js';
 import type { Severity } from '../observe/events.js';
@@ -86,7 +87,7 @@ function fitDiscordText(raw: string, max: number): string {
     const outLen = len(out);
     if (outLen <= max) return text === raw ? out : out + '… [truncated]';
     const keep = Math.max(0, Math.floor((len(text) * (max - 20)) / outLen) - 1);
-    text = Array.from(text).slice(0, keep).join('');
+    text = text.slice(0, wholeClusterEnd(text, Array.from(text).slice(0, keep).join('').length));
   }
   return truncateEscaped(raw, escapeDiscordMarkdown, max, TRUNCATION_MARKER, len);
 }

@@ -1,5 +1,6 @@
 // Telegram Bot API sendMessage: HTML (default) or MarkdownV2, fully escaped, within 4096 characters.
 import type { BuildOptions, ChannelAdapter, HttpRequest } from './channel.js';
+import { wholeClusterEnd } from '../platform/cut-text.js';
 import type { ChannelConfig } from './notify-schema.js';
 import { formatUtc, type Notification } from './format.js';
 import { TRUNCATION_MARKER, shareBudget, truncateEscaped } from './truncate.js';
@@ -94,7 +95,7 @@ function fitRich(raw: string, m: Markup, max: number): string {
   let out = full;
   for (let i = 0; i < 8; i++) {
     const keep = Math.max(0, Math.floor((text.length * (max - marker.length - 16)) / Math.max(1, out.length)) - 1);
-    text = Array.from(text).slice(0, keep).join('');
+    text = text.slice(0, wholeClusterEnd(text, Array.from(text).slice(0, keep).join('').length));
     out = richText(text, m);
     if (out.length + marker.length <= max) return out + marker;
   }

@@ -1,5 +1,5 @@
 // Chat APIs reject oversized text; we shorten it instead, never splitting a character or an escape.
-import { cutText } from '../platform/cut-text.js';
+import { cutText, wholeClusterEnd } from '../platform/cut-text.js';
 
 export const TRUNCATION_MARKER = '… [truncated]';
 
@@ -40,7 +40,7 @@ function headWithin(text: string, max: number, measure: Measure): string {
     out += cp;
     used += w;
   }
-  return out;
+  return out.slice(0, wholeClusterEnd(text, out.length));
 }
 
 /**
@@ -84,13 +84,17 @@ export function truncateEscaped(raw: string, escape: (s: string) => string, max:
   const budget = max - markerLen;
   let out = '';
   let used = 0;
+  let rawEnd = 0;
   for (const cp of codePoints(raw)) {
     const e = escape(cp);
     const w = measure(e);
     if (used + w > budget) break;
     out += e;
     used += w;
+    rawEnd += cp.length;
   }
+  const whole = wholeClusterEnd(raw, rawEnd);
+  if (whole < rawEnd) out = codePoints(raw.slice(0, whole)).map(escape).join('');
   return out + escMarker;
 }
 
@@ -107,6 +111,7 @@ export function truncateUtf8(text: string, maxBytes: number, marker: string = TR
     out += cp;
     bytes += b;
   }
+  out = out.slice(0, wholeClusterEnd(text, out.length));
   return markerBytes <= maxBytes ? out + marker : out;
 }
 

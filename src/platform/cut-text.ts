@@ -8,7 +8,23 @@ export function cutText(text: string, max: number): string {
   if (text.length <= max) return text;
   if (max <= 0) return '';
   const last = text.charCodeAt(max - 1);
-  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
+  return text.slice(0, wholeClusterEnd(text, last >= 0xd800 && last <= 0xdbff ? max - 1 : max));
+}
+
+/** What belongs to the character before it: a combining mark (the accent of a decomposed "é"), a variation selector or skin tone, a joiner. */
+const JOINS_PREVIOUS = /^[\p{M}\p{Emoji_Modifier}\u200d]/u;
+
+/**
+ * A cut at code point boundary `end` moved back to the start of the character the cut goes through: "e" + U+0301 cut
+ * after the "e" showed a plain "e" (another letter), a flag or family emoji cut at its joiner showed another emoji.
+ */
+export function wholeClusterEnd(text: string, end: number): number {
+  let e = end;
+  while (e > 0 && e < text.length && (JOINS_PREVIOUS.test(text.slice(e, e + 2)) || text.charCodeAt(e - 1) === 0x200d)) {
+    const lo = text.charCodeAt(e - 1);
+    e -= e >= 2 && lo >= 0xdc00 && lo <= 0xdfff && text.charCodeAt(e - 2) >= 0xd800 && text.charCodeAt(e - 2) <= 0xdbff ? 2 : 1;
+  }
+  return e;
 }
 
 /** What cannot be part of a token, key or URL: where a cut snippet may end without keeping a secret's head. */
