@@ -2,7 +2,7 @@
 import type { ServiceConfig } from '../config/schema.js';
 import { deletePath, getPath, joinPath, leaves, matchesAny, sameValue, setPath, splitPath } from './config-paths.js';
 import { parseConfigText, serializeConfig, type ConfigFormat } from '../platform/config-file.js';
-import { rawValueInText, removeKeysFromText, setValuesInText } from './text-key-removal.js';
+import { rawValueInText, removeKeysFromText, setValuesInText, type TextEditNote } from './text-key-removal.js';
 import { endsInKeyWord, mentionsSecret } from '../observe/secret-keys.js';
 
 export interface ProtectedChange {
@@ -195,11 +195,13 @@ export function carryOverText(
   const co = carryOver(candidate, source, patterns, opts);
   if (co.carried.length === 0 && co.dropped.length === 0 && co.replaced.length === 0) return { text: candidateText, value: candidate, carried: [], dropped: [], kept: co.kept, replaced: [], rewritten: false };
   let edited: string | undefined = candidateText;
+  // A YAML copy printed anew to take them (its layout lost, its comments kept) is a rewrite too, and said as one.
+  const said: TextEditNote = {};
   const out = [...co.dropped, ...co.replaced];
   if (out.length > 0) {
     const without = structuredClone(candidate);
     for (const p of out) deletePath(without, p);
-    edited = removeKeysFromText(candidateText, out, format, without);
+    edited = removeKeysFromText(candidateText, out, format, without, said);
   }
   if (edited !== undefined && co.carried.length > 0) {
     const values = co.carried.map((p) => {
@@ -208,9 +210,9 @@ export function carryOverText(
       return raw ? { path: p, value, raw } : { path: p, value };
     });
     // The user's bytes where they fit; re-encoded where they do not (a value whose text reads back otherwise here).
-    edited = setValuesInText(edited, values, format, co.value) ?? setValuesInText(edited, values.map((v) => ({ path: v.path, value: v.value })), format, co.value);
+    edited = setValuesInText(edited, values, format, co.value, said) ?? setValuesInText(edited, values.map((v) => ({ path: v.path, value: v.value })), format, co.value, said);
   }
-  return { text: edited ?? serializeConfig(co.value, format, candidateText), value: co.value, carried: co.carried, dropped: co.dropped, kept: co.kept, replaced: co.replaced, rewritten: edited === undefined };
+  return { text: edited ?? serializeConfig(co.value, format, candidateText), value: co.value, carried: co.carried, dropped: co.dropped, kept: co.kept, replaced: co.replaced, rewritten: edited === undefined || said.reprinted === true };
 }
 
 /** Protected paths present in `other` but absent from `candidate`. */

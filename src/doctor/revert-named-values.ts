@@ -7,7 +7,7 @@ import { gatherCandidates } from './restore-candidates.js';
 import { protectedPatterns } from './protected-settings.js';
 import { getPath, joinPath, matchesAny, pathMatches, sameValue, splitPath } from './config-paths.js';
 import { firstJsonObject, unknownIssueKeys, unknownKeysInLine, withoutPaths, type Issue } from './named-keys.js';
-import { removeKeysFromText, setValuesInText } from './text-key-removal.js';
+import { removeKeysFromText, setValuesInText, type TextEditNote } from './text-key-removal.js';
 
 /**
  * A path as validators spell it, as segments: an array (zod), a JSON pointer ("/gateway/mode"), "$.a.b", brackets
@@ -123,8 +123,9 @@ export async function revertNamedValues(ctx: DoctorContext, text: string, value:
       if (cut.removed.length === 0) return { reverted: [], message: `the keys it names as unknown (${problems.unknown.join(', ')}) are not in the file` };
       removed = cut.removed;
       cutValue = cut.value;
-      const edited = removeKeysFromText(text, removed, format, cutValue);
-      cutRewritten = edited === undefined;
+      const said: TextEditNote = {};
+      const edited = removeKeysFromText(text, removed, format, cutValue, said);
+      cutRewritten = edited === undefined || said.reprinted === true;
       cutText = edited ?? serializeConfig(cutValue, format, text);
     }
     if (named.some((p) => getPath(parsed.value, p) === undefined)) return { reverted: [], message: `the newest copy seen healthy (${c.label}) does not have ${named.filter((p) => getPath(parsed.value, p) === undefined).join(', ')}` };
@@ -186,6 +187,7 @@ function putBack(text: string, value: unknown, copy: unknown, paths: readonly st
     reach.add(joinPath(firstInList < 0 ? segs : segs.slice(0, firstInList)));
   }
   const values = [...reach].map((p) => ({ path: p, value: getPath(next, p) }));
-  const edited = setValuesInText(text, values, format, next);
-  return { text: edited ?? serializeConfig(next, format, text), value: next, carried: [...paths], rewritten: edited === undefined };
+  const said: TextEditNote = {};
+  const edited = setValuesInText(text, values, format, next, said);
+  return { text: edited ?? serializeConfig(next, format, text), value: next, carried: [...paths], rewritten: edited === undefined || said.reprinted === true };
 }

@@ -13,7 +13,7 @@ import { gatherCandidates, type RestoreCandidate } from './restore-candidates.js
 import { carryOverText, harmfulChanges, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
 import { restoreLossNote, semanticDiff } from './semantic-diff.js';
 import { unknownKeyPaths, withoutPaths } from './named-keys.js';
-import { removeKeysFromText } from './text-key-removal.js';
+import { removeKeysFromText, type TextEditNote } from './text-key-removal.js';
 import { revertNamedValues } from './revert-named-values.js';
 import { runGuardedServiceDoctor } from './guarded-service-doctor.js';
 import { redactedPlaceholders } from './redacted-placeholders.js';
@@ -453,6 +453,8 @@ async function removeNamedKeys(ctx: DoctorContext, original: string, value: unkn
   let cur = value;
   let text: string | undefined = original;
   let last = check;
+  // A YAML text printed anew (layout lost) in any round is a rewrite, said as one.
+  const said: TextEditNote = {};
   for (let round = 0; round < KEY_REMOVAL_ROUNDS; round++) {
     const named = last.output ? unknownKeyPaths(last.output.stdout, last.output.stderr) : undefined;
     if (!named) return { removed, message: round === 0 ? 'the validator names no unknown key (or names other problems too)' : `still invalid after removing ${removed.join(', ')}: ${last.error ?? ''}`.slice(0, 400) };
@@ -462,10 +464,10 @@ async function removeNamedKeys(ctx: DoctorContext, original: string, value: unkn
     if (lost.length > 0) return { removed, message: `would remove protected settings (${lost.map((c) => c.path).join(', ')}); not done` };
     removed.push(...next.removed);
     cur = next.value;
-    text = text === undefined ? undefined : removeKeysFromText(text, next.removed, format, cur);
+    text = text === undefined ? undefined : removeKeysFromText(text, next.removed, format, cur, said);
     const content = Buffer.from(text ?? serializeConfig(cur, format, original));
     last = await checkContentFor(ctx, content);
-    if (last.state === 'valid') return { content, value: cur, removed, message: `removed ${removed.join(', ')}`, rewritten: text === undefined };
+    if (last.state === 'valid') return { content, value: cur, removed, message: `removed ${removed.join(', ')}`, rewritten: text === undefined || said.reprinted === true };
   }
   return { removed, message: `still invalid after ${KEY_REMOVAL_ROUNDS} rounds` };
 }

@@ -165,12 +165,18 @@ function removeYamlKey(text: string, segs: readonly string[]): string | undefine
   return text.slice(0, lineStart) + text.slice(to);
 }
 
+/** Told by an edit whose text could not be kept byte for byte: a YAML document printed anew (comments kept, layout not). */
+export interface TextEditNote {
+  reprinted?: boolean;
+}
+
 /**
  * The text with the keys at these dotted paths removed and nothing else touched (comments, order, quoting, layout), or
  * undefined when that cannot be done safely; the result is checked to parse to exactly `expected`.
  */
-export function removeKeysFromText(text: string, paths: readonly string[], format: ConfigFormat, expected: unknown): string | undefined {
+export function removeKeysFromText(text: string, paths: readonly string[], format: ConfigFormat, expected: unknown, said?: TextEditNote): string | undefined {
   let out: string | undefined = text;
+  let reprinted = false;
   try {
     if (format === 'yaml') {
       // Cut from the text where each key has its own lines; else the document is printed anew (comments kept, layout not).
@@ -182,6 +188,7 @@ export function removeKeysFromText(text: string, paths: readonly string[], forma
         const doc = yaml().parseDocument(text);
         for (const p of paths) doc.deleteIn(splitPath(p));
         out = String(doc);
+        reprinted = true;
       }
     } else {
       for (const p of paths) {
@@ -196,7 +203,9 @@ export function removeKeysFromText(text: string, paths: readonly string[], forma
     return undefined;
   }
   const check = parseConfigText(out, format);
-  return check.ok && sameValue(check.value, expected) ? out : undefined;
+  if (!check.ok || !sameValue(check.value, expected)) return undefined;
+  if (reprinted && said) said.reprinted = true;
+  return out;
 }
 
 /** The indentation of the line holding position i, when only whitespace precedes i on it. */
@@ -398,7 +407,24 @@ function insertYamlKey(text: string, segs: readonly string[], value: unknown, ra
     if (!Y.isMap(next)) break;
     node = next;
   }
-  if (!Y.isMap(node) || node.items.length === 0 || node.has(segs[d])) return undefined;
+  if (!Y.isMap(node)) return undefined;
+  const there: unknown = node.get(segs[d], true);
+  if (Y.isScalar(there) && there.range && d < segs.length - 1) {
+    // The copy has a scalar where the path needs a map (`token: tok-old`, the user's a SecretRef): the scalar's bytes
+    // become a flow map holding the rest of the path (the next members join its braces), every other byte kept.
+    const fkey = (seg: string): string => (/^[A-Za-z_][\w-]*$/.test(seg) ? seg : JSON.stringify(seg));
+    let v = raw?.value ?? (value === null || typeof value !== 'object' ? yamlScalar(value) : JSON.stringify(value));
+    for (const seg of segs.slice(d + 2).reverse()) v = `{ ${fkey(seg)}: ${v} }`;
+    return `${text.slice(0, there.range[0])}{ ${fkey(segs[d + 1]!)}: ${v} }${text.slice(there.range[1])}`;
+  }
+  if (node.flow && node.items.length === 0 && node.range && text[node.range[0]] === '{' && text[node.range[1] - 1] === '}') {
+    // An empty flow map (`auth: {}`): the member inside its braces.
+    const fkey = (seg: string): string => (/^[A-Za-z_][\w-]*$/.test(seg) ? seg : JSON.stringify(seg));
+    let v = raw?.value ?? (value === null || typeof value !== 'object' ? yamlScalar(value) : JSON.stringify(value));
+    for (const seg of segs.slice(d + 1).reverse()) v = `{ ${fkey(seg)}: ${v} }`;
+    return `${text.slice(0, node.range[0])}{ ${fkey(segs[d]!)}: ${v} }${text.slice(node.range[1])}`;
+  }
+  if (node.items.length === 0 || node.has(segs[d])) return undefined;
   const first = node.items[0]!.key;
   const last = node.items.at(-1)!;
   const lastNode = Y.isNode(last.value) ? last.value : Y.isNode(last.key) ? last.key : undefined;
@@ -450,8 +476,9 @@ function yamlIndentStep(text: string, root: unknown, indent: string): string {
  * path reaches) and nothing else touched, or undefined when that cannot be done safely; the result is checked to parse to
  * exactly `expected`.
  */
-export function setValuesInText(text: string, values: ReadonlyArray<{ path: string; value: unknown; raw?: RawValue }>, format: ConfigFormat, expected: unknown): string | undefined {
+export function setValuesInText(text: string, values: ReadonlyArray<{ path: string; value: unknown; raw?: RawValue }>, format: ConfigFormat, expected: unknown, said?: TextEditNote): string | undefined {
   let out: string | undefined = text;
+  let reprinted = false;
   try {
     if (format === 'yaml') {
       // A scalar already there is replaced where it stands, a missing key added (every other byte kept); else the document is printed anew
@@ -464,6 +491,7 @@ export function setValuesInText(text: string, values: ReadonlyArray<{ path: stri
       const doc = yaml().parseDocument(text);
       for (const v of values) doc.setIn(splitPath(v.path), v.value);
       out = String(doc);
+      reprinted = true;
     } else {
       for (const v of values) {
         out = setJsonValue(out, splitPath(v.path), v.value, format, v.raw);
@@ -474,5 +502,7 @@ export function setValuesInText(text: string, values: ReadonlyArray<{ path: stri
     return undefined;
   }
   const check = parseConfigText(out, format);
-  return check.ok && sameValue(check.value, expected) ? out : undefined;
+  if (!check.ok || !sameValue(check.value, expected)) return undefined;
+  if (reprinted && said) said.reprinted = true;
+  return out;
 }
