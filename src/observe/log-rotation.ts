@@ -91,17 +91,91 @@ export function endsWithNewline(fd: number, size: number): boolean {
 
 /**
  * A write that fits in a file of `maxBytes` (pure): one larger (a 50 MiB line into a 1 MiB log made a 50 MiB file, and a
- * 50 MiB generation after it) keeps its start, cut at a character boundary, and ends with a line that says how much
- * was cut and why, within the bound with the newline a torn file may put before it. A smaller one is returned as is.
+ * 50 MiB generation after it) is cut within the bound, with the newline a torn file may put before it. A JSON line (the
+ * daemon's own pino lines) stays one valid JSON line: its longest strings (msg, a stack) keep their start and end in
+ * "…", and a `cut` field says how many bytes went and why; the text note cut `clawback logs --daemon`, the dashboard and
+ * every JSON reader off that line (skipped as not JSON). Any other write keeps its start, cut at a character boundary,
+ * and ends with a note that says the same. A smaller one is returned as is.
  */
 export function fitWrite(line: Buffer, maxBytes: number): Buffer {
   if (!(line.length > maxBytes)) return line;
-  const note = (cut: number): Buffer => Buffer.from(`… [clawback: ${cut} bytes of this write were cut: one write larger than the log's maxBytes (${maxBytes}) is not kept whole]\n`);
+  const json = fitJsonLine(line, maxBytes);
+  if (json) return json;
+  const note = (cut: number): Buffer => Buffer.from(`… [clawback: ${cut} bytes of this write were cut: ${cutWhy(maxBytes)}]\n`);
   // The note's length with the widest count it can hold; the newline of a torn file comes before it.
   let keep = Math.max(0, maxBytes - note(line.length).length - 1);
   // Not inside a UTF-8 character: back to its first byte.
   while (keep > 0 && (line[keep]! & 0xc0) === 0x80) keep--;
   return Buffer.concat([line.subarray(0, keep), note(line.length - keep)]);
+}
+
+function cutWhy(maxBytes: number): string {
+  return `one write larger than the log's maxBytes (${maxBytes}) is not kept whole`;
+}
+
+/** The longest prefix of `s` of at most `n` UTF-16 units that does not split a surrogate pair. */
+function headOf(s: string, n: number): string {
+  const code = s.charCodeAt(n - 1);
+  return s.slice(0, code >= 0xd800 && code <= 0xdbff ? n - 1 : n);
+}
+
+/** `v` with every string longer than `cap` characters cut to `cap` and ended with "…" (keys kept whole). */
+function capStrings(v: unknown, cap: number): unknown {
+  if (typeof v === 'string') return v.length > cap ? `${headOf(v, cap)}…` : v;
+  if (Array.isArray(v)) return v.map((x) => capStrings(x, cap));
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) Object.defineProperty(out, k, { value: capStrings(x, cap), enumerable: true, writable: true, configurable: true });
+    return out;
+  }
+  return v;
+}
+
+function longestString(v: unknown): number {
+  if (typeof v === 'string') return v.length;
+  if (v && typeof v === 'object') return Math.max(0, ...Object.values(v).map(longestString));
+  return 0;
+}
+
+/**
+ * A one-line JSON object write, cut to a JSON line within maxBytes (with room for a torn file's newline): the widest
+ * cap on its strings that fits, a `cut` field ({ bytes, why }) added. Only the pino fields that place a line (level,
+ * time, pid, hostname, msg) are kept when the strings alone are not enough; undefined when it is not a JSON object
+ * line, or not even those fit.
+ */
+function fitJsonLine(line: Buffer, maxBytes: number): Buffer | undefined {
+  if (line[line.length - 1] !== 0x0a || line.indexOf(0x0a) !== line.length - 1 || line[0] !== 0x7b) return undefined;
+  let obj: unknown;
+  try {
+    obj = JSON.parse(line.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return undefined;
+  const budget = maxBytes - 1;
+  const render = (o: Record<string, unknown>, cap: number, cutBytes: number): Buffer =>
+    Buffer.from(`${JSON.stringify({ ...(capStrings(o, cap) as Record<string, unknown>), cut: { bytes: cutBytes, why: cutWhy(maxBytes) } })}\n`);
+  const placed = (o: Record<string, unknown>): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const k of ['level', 'time', 'pid', 'hostname', 'msg']) if (k in o) out[k] = o[k];
+    return out;
+  };
+  for (const o of [obj as Record<string, unknown>, placed(obj as Record<string, unknown>)]) {
+    // Sized with the widest count the cut field can hold, so the final line (a count no wider) fits as well.
+    if (render(o, 0, line.length).length > budget) continue;
+    let lo = 0;
+    let hi = longestString(o);
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (render(o, mid, line.length).length <= budget) lo = mid;
+      else hi = mid - 1;
+    }
+    // bytes: how much shorter than the write the line is (a narrower count makes the line shorter: settle it).
+    let out = render(o, lo, line.length);
+    for (let i = 0; i < 3 && JSON.parse(out.toString('utf8')).cut.bytes !== line.length - out.length; i++) out = render(o, lo, line.length - out.length);
+    return out;
+  }
+  return undefined;
 }
 
 /**

@@ -6,6 +6,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { RotatingFileStream } from '../../src/observe/log-rotation.js';
+import { createLogger } from '../../src/observe/logger.js';
+import { Redactor } from '../../src/observe/redact.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -32,11 +34,36 @@ describe('a single write larger than maxBytes', () => {
       .join('');
     const lines = all.split('\n');
     expect(lines[0]).toBe('before');
-    expect(lines[1]).toMatch(/^\{"msg":"x+… \[clawback: \d+ bytes of this write were cut: one write larger than the log's maxBytes \(1048576\) is not kept whole\]$/);
-    const cut = Number(/clawback: (\d+) bytes/.exec(lines[1]!)![1]);
-    // What was kept and what was cut add up to the write.
-    expect(lines[1]!.indexOf('…') + cut).toBe(50 * MiB + 11);
+    // Still one JSON line (a reader skipped the text-noted one as not JSON): the message's start kept, the cut said.
+    const cutLine = JSON.parse(lines[1]!) as { msg: string; cut: { bytes: number; why: string } };
+    expect(cutLine.msg).toMatch(/^x+…$/);
+    expect(cutLine.cut.why).toBe("one write larger than the log's maxBytes (1048576) is not kept whole");
+    // The line is shorter than the write by the bytes said.
+    expect(Buffer.byteLength(lines[1]!) + 1 + cutLine.cut.bytes).toBe(50 * MiB + 11);
     expect(lines[2]).toBe('after');
+  });
+
+  it("the daemon's own logger: an error with a 500 kB message and stack stays one JSON line, level/time/err kept", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'clawback-oversized-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'daemon.log');
+    const log = createLogger({ file, maxBytes: 64 * 1024, keep: 2, redactor: new Redactor() });
+    log.info('before');
+    log.error({ err: new Error(`boom ${'y'.repeat(200_000)}`), detail: 'z'.repeat(300_000) }, `huge ${'x'.repeat(500_000)}`);
+    log.info('after');
+    log.destination.close();
+    const lines = ['daemon.log.2', 'daemon.log.1', 'daemon.log']
+      .filter((n) => readdirSync(dir).includes(n))
+      .flatMap((n) => readFileSync(path.join(dir, n), 'utf8').split('\n'))
+      .filter((l) => l !== '');
+    for (const name of readdirSync(dir)) expect(statSync(path.join(dir, name)).size, name).toBeLessThanOrEqual(64 * 1024);
+    const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(parsed.map((o) => String(o['msg']).slice(0, 6))).toEqual(['before', 'huge x', 'after']);
+    const cut = parsed[1]!;
+    expect(cut['level']).toBe('error');
+    expect(typeof cut['time']).toBe('string');
+    expect(String((cut['err'] as { message: string }).message)).toMatch(/^boom y+…$/);
+    expect((cut['cut'] as { bytes: number }).bytes).toBeGreaterThan(900_000);
   });
 
   it('a cut never splits a character, also after a torn line', () => {
