@@ -4,7 +4,21 @@
 // time here: a journal may come from an older daemon, or be damaged. incident.opened may carry
 // details.firstSignalAt (the exit, or the first failed probe result that led to it): TTR is measured from it.
 import { payload, RESOLVED_OUTCOMES, type ClawbackEvent, type ResolvedOutcome } from './events.js';
+import type { JournalAt } from './journal-read.js';
 import { recoveryStart } from './time-to-recover.js';
+
+/**
+ * Where an incident's story lies in the journal (IncidentFold.add given each line's place): from its first line to the
+ * last it took, and `heldUntil`, where it stopped taking the service's id-less events (another incident opened on the
+ * service, or it was resolved); `ownLines` counts the lines with its id. Folding its own lines, and the id-less ones
+ * before heldUntil, of that span gives its summary as the whole journal's fold does.
+ */
+export interface IncidentSpan {
+  first: JournalAt;
+  last: JournalAt;
+  heldUntil?: JournalAt;
+  ownLines: number;
+}
 
 /** 'failed': its restart policy (never) keeps the crashed service down until a person starts it (systemd's "failed"). */
 export type IncidentStatus = 'open' | 'resolved' | 'escalated' | 'failed';
@@ -127,10 +141,36 @@ export class IncidentFold {
   private readonly openByService = new Map<string, IncidentSummary>();
   private readonly keep: number;
   private readonly whole: string | undefined;
+  private readonly spanById = new Map<string, IncidentSpan>();
+  /** The place of the line being added (add's `at`). */
+  private at: JournalAt | undefined;
 
   constructor(opts: IncidentFoldOptions = {}) {
     this.keep = Math.max(0, opts.keep ?? Infinity);
     this.whole = opts.whole;
+  }
+
+  /** Where each incident's lines lie (recorded when add was given places): see IncidentSpan. */
+  spans(): ReadonlyMap<string, IncidentSpan> {
+    return this.spanById;
+  }
+
+  /** An incident took the line being added. */
+  private took(inc: IncidentSummary, own: boolean): void {
+    const at = this.at;
+    if (!at) return;
+    const span = this.spanById.get(inc.id);
+    if (!span) this.spanById.set(inc.id, { first: at, last: at, ownLines: own ? 1 : 0 });
+    else {
+      span.last = at;
+      if (own) span.ownLines++;
+    }
+  }
+
+  /** An incident no longer takes its service's id-less lines, from the line being added on. */
+  private letGo(inc: IncidentSummary, after: boolean): void {
+    const span = this.spanById.get(inc.id);
+    if (this.at && span && span.heldUntil === undefined) span.heldUntil = after ? { ...this.at, offset: this.at.end } : this.at;
   }
 
   /** The incidents so far, sorted by openedAt. */
@@ -164,14 +204,22 @@ export class IncidentFold {
     if (inc[list].length > Math.max(2 * keep, 64)) this.trim(inc, keep);
   }
 
-  add(e: ClawbackEvent): void {
+  /** `at`: where the event's line lies in the journal, recorded in spans(). */
+  add(e: ClawbackEvent, at?: JournalAt): void {
+    this.at = at;
     if (!e.incidentId) {
       if (e.service === undefined && DAEMON_LIFE.has(e.type)) {
-        for (const open of new Set(this.openByService.values())) this.push(open, 'timeline', e);
+        for (const open of new Set(this.openByService.values())) {
+          this.push(open, 'timeline', e);
+          this.took(open, false);
+        }
         return;
       }
       const inc = e.service !== undefined ? this.openByService.get(e.service) : undefined;
-      if (inc) this.push(inc, 'timeline', e);
+      if (inc) {
+        this.push(inc, 'timeline', e);
+        this.took(inc, false);
+      }
       return;
     }
     let inc = this.byId.get(e.incidentId);
@@ -190,9 +238,14 @@ export class IncidentFold {
         timeline: [],
       };
       this.byId.set(e.incidentId, inc);
-      if (e.service !== undefined) this.openByService.set(e.service, inc);
+      if (e.service !== undefined) {
+        const before = this.openByService.get(e.service);
+        if (before) this.letGo(before, false);
+        this.openByService.set(e.service, inc);
+      }
     }
     this.push(inc, 'timeline', e);
+    this.took(inc, true);
     // A damaged line's level ("4", "x") made the highest level NaN: shown as NaN, and null in --json.
     const level = num(e.level);
     if (level !== undefined) inc.highestLevel = Math.max(inc.highestLevel, level);
@@ -268,7 +321,10 @@ export class IncidentFold {
           if (most !== undefined && most > inc.ttrMs) inc.ttrMaxMs = most;
           else delete inc.ttrMaxMs;
         }
-        if (this.openByService.get(inc.service) === inc) this.openByService.delete(inc.service);
+        if (this.openByService.get(inc.service) === inc) {
+          this.openByService.delete(inc.service);
+          this.letGo(inc, true);
+        }
         break;
       }
       default:

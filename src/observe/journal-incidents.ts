@@ -4,7 +4,7 @@
 import type { ClawbackEvent } from './events.js';
 import { IncidentFold, type IncidentSummary } from './incidents.js';
 import { JOURNAL_KEEP } from './journal.js';
-import { scanJournal, type JournalScan } from './journal-read.js';
+import { scanJournal, type JournalAt, type JournalScan } from './journal-read.js';
 
 /** The window's files, oldest first: every rotated generation the writer keeps (journal.jsonl.N .. .1), then the live file. */
 export function journalWindowFiles(file: string): string[] {
@@ -15,8 +15,8 @@ export function journalWindowFiles(file: string): string[] {
 }
 
 /** Streams the window's events, in the order written, to onEvent (none is held); the scan says what was skipped or cut. */
-export function scanJournalWindow(file: string, onEvent: (event: ClawbackEvent) => void): Promise<JournalScan> {
-  return scanJournal(file, { rotated: JOURNAL_KEEP, incidentLinesBeforeCut: true, onEvent });
+export function scanJournalWindow(file: string, onEvent: (event: ClawbackEvent, at: JournalAt) => void): Promise<JournalScan> {
+  return scanJournal(file, { rotated: JOURNAL_KEEP, incidentLinesBeforeCut: true, onEventAt: onEvent });
 }
 
 /** The window's incidents (summarizeIncidents' answer, in journal order), folded as the lines are read. */
