@@ -257,6 +257,18 @@ function tellsIncident(e: ClawbackEvent): boolean {
 
 /** The incident.* events (and starts and stops on an incident) of bytes [from, end) of a file, which ends at a line's end; other lines are neither parsed nor counted. */
 async function scanIncidentLines(file: string, from: number, end: number, opts: ReadJournalOptions, result: JournalScan, seq: number): Promise<void> {
+  for await (const { line, offset, end: next } of linesAt(file, from, end)) {
+    if (!INCIDENT_LINE.test(line)) continue;
+    const parsed = parsedLine(line);
+    if (!isClawbackEvent(parsed) || !tellsIncident(parsed)) continue;
+    if (opts.since !== undefined && parsed.time < opts.since) continue;
+    if (opts.until !== undefined && parsed.time >= opts.until) continue;
+    take(parsed, opts, result, { seq, offset, end: next });
+  }
+}
+
+/** The lines of bytes [from, end) of a file with where each lies (offset, and the end past its newline); its fd closed after. */
+async function* linesAt(file: string, from: number, end: number): AsyncGenerator<{ line: string; offset: number; end: number }> {
   if (end <= from) return;
   const stream = createReadStream(file, { encoding: 'utf8', start: from, end: end - 1 });
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
@@ -265,21 +277,20 @@ async function scanIncidentLines(file: string, from: number, end: number, opts: 
     for await (const line of lines) {
       const offset = pos;
       pos += Buffer.byteLength(line) + 1;
-      if (!INCIDENT_LINE.test(line)) continue;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(line);
-      } catch {
-        continue;
-      }
-      if (!isClawbackEvent(parsed) || !tellsIncident(parsed)) continue;
-      if (opts.since !== undefined && parsed.time < opts.since) continue;
-      if (opts.until !== undefined && parsed.time >= opts.until) continue;
-      take(parsed, opts, result, { seq, offset, end: pos });
+      yield { line, offset, end: pos };
     }
   } finally {
     lines.close();
     await closeStream(stream);
+  }
+}
+
+/** A line's JSON, or undefined when it is not JSON. */
+function parsedLine(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
   }
 }
 
@@ -344,25 +355,10 @@ export async function readJournalSpan(
 
 /** Every valid event of bytes [from, end) of a file (lines that are not one are skipped). */
 async function scanSpanLines(file: string, from: number, end: number, opts: ReadJournalOptions, result: JournalScan, seq: number): Promise<void> {
-  const stream = createReadStream(file, { encoding: 'utf8', start: from, end: end - 1 });
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  let pos = from;
-  try {
-    for await (const line of lines) {
-      const offset = pos;
-      pos += Buffer.byteLength(line) + 1;
-      if (line.trim() === '') continue;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(line);
-      } catch {
-        continue;
-      }
-      if (!isClawbackEvent(parsed) || isTornLineNote(parsed)) continue;
-      take(parsed, opts, result, { seq, offset, end: pos });
-    }
-  } finally {
-    lines.close();
-    await closeStream(stream);
+  for await (const { line, offset, end: next } of linesAt(file, from, end)) {
+    if (line.trim() === '') continue;
+    const parsed = parsedLine(line);
+    if (!isClawbackEvent(parsed) || isTornLineNote(parsed)) continue;
+    take(parsed, opts, result, { seq, offset, end: next });
   }
 }
