@@ -1,10 +1,11 @@
 // The copies the daemon keeps of its own broken files in the state dir (state.json.corrupt-*, daemon.lock.not-a-file-*,
-// logs.not-a-dir-*, updates/<svc>.in-flight.json.unreadable-*, outbox/<channel>/[dead/]*.corrupt): `clawback doctor`
-// said nothing of them, so a person running it never read that the daemon had set anything aside, nor where.
+// logs.not-a-dir-*, updates/<svc>.in-flight.json.unreadable-* and .orphan-*, outbox/<channel>.not-a-dir-*,
+// outbox/<channel>/[dead/]*.corrupt): `clawback doctor` said nothing of them, so a person running it never read that
+// the daemon had set anything aside, nor where.
 // Read-only: names are listed (lstat, never a file opened, never a link followed out of the state dir).
 import { lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { ownEvidencePrefix } from '../daemon/state-retention.js';
+import { ownEvidencePrefix, updateRecordEvidencePrefix } from '../daemon/state-retention.js';
 import { DEAD_DIR } from '../notify/outbox-layout.js';
 
 export interface StateEvidence {
@@ -39,9 +40,14 @@ export function stateEvidence(stateDir: string): StateEvidence {
     if (ownEvidencePrefix(n) !== undefined || /\.unreadable-./.test(n)) found.push(path.join(stateDir, n));
   }
   const updates = path.join(stateDir, 'updates');
-  for (const n of namesIn(updates)) if (/\.unreadable-./.test(n)) found.push(path.join(updates, n));
+  for (const n of namesIn(updates)) if (updateRecordEvidencePrefix(n) !== undefined) found.push(path.join(updates, n));
   const outbox = path.join(stateDir, 'outbox');
   for (const ch of namesIn(outbox)) {
+    // Something else in a channel folder's place, moved aside (outbox/<channel>.not-a-dir-<fileStamp>).
+    if (/\.not-a-dir-\d{4}-\d\d-\d\dT/.test(ch)) {
+      found.push(path.join(outbox, ch));
+      continue;
+    }
     for (const dir of [path.join(outbox, ch), path.join(outbox, ch, DEAD_DIR)]) {
       for (const n of namesIn(dir)) if (n.endsWith('.corrupt')) found.push(path.join(dir, n));
     }
