@@ -76,6 +76,15 @@ export function ownEvidencePrefix(name: string): string | undefined {
 }
 
 /**
+ * Something found in the place of one of the outbox's folders and moved aside (`outbox/<channel>.not-a-dir-<time>`,
+ * `outbox/<channel>/dead.not-a-dir-<time>`): the `<name>.not-a-dir-` prefix it is a copy under, or undefined (the time
+ * is required: a channel named like a copy is still a channel).
+ */
+export function folderStandInPrefix(name: string): string | undefined {
+  return /^(.+\.not-a-dir-)\d{4}-\d\d-\d\dT/.exec(name)?.[1];
+}
+
+/**
  * The update records the daemon set aside in updates/ (`<svc>.in-flight.json.unreadable-*`: unreadable, moved aside once a
  * person started the service; `.orphan-*`: no supervised service owned it). Returns the `<record>.<label>-` prefix a
  * name is a copy under, or undefined.
@@ -123,7 +132,8 @@ async function subdirs(dir: string): Promise<string[]> {
  * Removes what the policy lets go of: <stateDir>/incidents/<id> (never an id in `openIncidents`),
  * updates/<service>/<run>, the update records set aside (`updates/<service>.in-flight.json.{unreadable,orphan}-*`), evidence/locks/<service>/<file>, evidence/backups/<service>/<file>, drills/<report run> (only the files a drill names so;
  * `keep` counts runs), and the copies of broken files: the daemon's own (ownEvidencePrefix: `state.json.corrupt-*`,
- * `daemon.lock.not-a-file-*`, `logs.not-a-dir-*`...), the outbox's unreadable alerts (`outbox/<channel>/[dead/]*.corrupt`) and, beside each
+ * `daemon.lock.not-a-file-*`, `logs.not-a-dir-*`...), the outbox's unreadable alerts (`outbox/<channel>/[dead/]*.corrupt`),
+ * what stood in its folders' places (`outbox/<channel>[/dead].not-a-dir-*`) and, beside each
  * of `configFiles` (the services' configs, symlinks resolved), the regular files `<file>.corrupt-*` and
  * `<file>.doctor-undone-*` (`keep` counts each file's copies of each label), and, when `services` (the names configured
  * or running) is given, the logs in <stateDir>/logs of services not among them (`keep` counts services, a service's
@@ -142,8 +152,14 @@ export async function sweepState(stateDir: string, now: number, openIncidents: R
   // Every kind of copy of the daemon's own files (each file's copies under each label kept and aged on their own).
   const prefixes = new Set((await fs.readdir(stateDir).catch(() => [] as string[])).flatMap((n) => ownEvidencePrefix(n) ?? []));
   for (const prefix of prefixes) places.push({ dir: stateDir, inUse: new Set(), group: (n) => (n.startsWith(prefix) && n.length > prefix.length ? n : undefined) });
-  // An alert the outbox could not read, kept as `<alert>.corrupt` (one per alert, so never bounded by a name).
-  for (const d of await subdirs(path.join(stateDir, 'outbox'))) {
+  // An alert the outbox could not read, kept as `<alert>.corrupt` (one per alert, so never bounded by a name), and what
+  // was found in a channel folder's or its dead/'s place (each folder's copies kept and aged on their own).
+  const outbox = path.join(stateDir, 'outbox');
+  for (const dir of [outbox, ...(await subdirs(outbox))]) {
+    const standIns = new Set((await fs.readdir(dir).catch(() => [] as string[])).flatMap((n) => folderStandInPrefix(n) ?? []));
+    for (const prefix of standIns) places.push({ dir, inUse: new Set(), group: (n) => (n.startsWith(prefix) && n.length > prefix.length ? n : undefined) });
+  }
+  for (const d of await subdirs(outbox)) {
     for (const dir of [d, path.join(d, DEAD_DIR)]) places.push({ dir, inUse: new Set(), group: (n) => (n.endsWith('.corrupt') ? n : undefined), regularOnly: true });
   }
   // Only the state dir's logs folder: a removed service's own `logs.dir` is the user's, and no longer known.

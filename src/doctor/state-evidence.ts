@@ -1,11 +1,11 @@
 // The copies the daemon keeps of its own broken files in the state dir (state.json.corrupt-*, daemon.lock.not-a-file-*,
-// logs.not-a-dir-*, updates/<svc>.in-flight.json.unreadable-* and .orphan-*, outbox/<channel>.not-a-dir-*,
+// logs.not-a-dir-*, updates/<svc>.in-flight.json.unreadable-* and .orphan-*, outbox/<channel>[/dead].not-a-dir-*,
 // outbox/<channel>/[dead/]*.corrupt): `clawback doctor` said nothing of them, so a person running it never read that
 // the daemon had set anything aside, nor where.
 // Read-only: names are listed (lstat, never a file opened, never a link followed out of the state dir).
 import { lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { ownEvidencePrefix, updateRecordEvidencePrefix } from '../daemon/state-retention.js';
+import { folderStandInPrefix, ownEvidencePrefix, updateRecordEvidencePrefix } from '../daemon/state-retention.js';
 import { DEAD_DIR } from '../notify/outbox-layout.js';
 
 export interface StateEvidence {
@@ -43,14 +43,15 @@ export function stateEvidence(stateDir: string): StateEvidence {
   for (const n of namesIn(updates)) if (updateRecordEvidencePrefix(n) !== undefined) found.push(path.join(updates, n));
   const outbox = path.join(stateDir, 'outbox');
   for (const ch of namesIn(outbox)) {
-    // Something else in a channel folder's place, moved aside (outbox/<channel>.not-a-dir-<fileStamp>).
-    if (/\.not-a-dir-\d{4}-\d\d-\d\dT/.test(ch)) {
+    // Something else in a channel folder's (or its dead/'s) place, moved aside (outbox/<channel>[/dead].not-a-dir-<time>).
+    if (folderStandInPrefix(ch) !== undefined) {
       found.push(path.join(outbox, ch));
       continue;
     }
-    for (const dir of [path.join(outbox, ch), path.join(outbox, ch, DEAD_DIR)]) {
-      for (const n of namesIn(dir)) if (n.endsWith('.corrupt')) found.push(path.join(dir, n));
-    }
+    const channel = path.join(outbox, ch);
+    for (const n of namesIn(channel)) if (n.endsWith('.corrupt') || folderStandInPrefix(n) !== undefined) found.push(path.join(channel, n));
+    const dead = path.join(channel, DEAD_DIR);
+    for (const n of namesIn(dead)) if (n.endsWith('.corrupt')) found.push(path.join(dead, n));
   }
   const at = new Map(found.map((f) => [f, mtimeOf(f)]));
   found.sort((a, b) => at.get(a)! - at.get(b)! || a.localeCompare(b));

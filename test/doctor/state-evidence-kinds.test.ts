@@ -1,6 +1,6 @@
 // `clawback doctor` counts the copies the daemon set aside of its own files: an orphan update record moved aside at a
 // person's resume (updates/<svc>.in-flight.json.orphan-*) and a file found in a channel folder's place
-// (outbox/<channel>.not-a-dir-*) were left out of its count, while a channel whose name merely looks like a copy is not one.
+// (outbox/<channel>[/dead].not-a-dir-*) were left out of its count, while a channel whose name merely looks like a copy is not one.
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -25,9 +25,10 @@ describe('the state evidence the doctor counts', () => {
     mkdirSync(path.join(stateDir, 'outbox', 'team.v2-alerts', 'dead'), { recursive: true });
     writeFileSync(path.join(stateDir, 'outbox', `ops.not-a-dir-${stamp}`), 'x');
     writeFileSync(path.join(stateDir, 'outbox', 'team.v2-alerts', '000000000001.json.corrupt'), 'x');
+    writeFileSync(path.join(stateDir, 'outbox', 'team.v2-alerts', `dead.not-a-dir-${stamp}`), 'x');
     const found = stateEvidence(stateDir);
     expect(found.files.map((f) => path.relative(stateDir, f)).sort()).toEqual(
-      [`outbox/ops.not-a-dir-${stamp}`, 'outbox/team.v2-alerts/000000000001.json.corrupt', `updates/gw.in-flight.json.orphan-${stamp}-ab12`, `updates/gw.in-flight.json.unreadable-${stamp}`].sort(),
+      [`outbox/ops.not-a-dir-${stamp}`, 'outbox/team.v2-alerts/000000000001.json.corrupt', `outbox/team.v2-alerts/dead.not-a-dir-${stamp}`, `updates/gw.in-flight.json.orphan-${stamp}-ab12`, `updates/gw.in-flight.json.unreadable-${stamp}`].sort(),
     );
   });
 });
