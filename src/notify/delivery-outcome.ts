@@ -78,7 +78,8 @@ export function bodyRetryAfter(body: string): number | undefined {
     if (!parsed || typeof parsed !== 'object') return undefined;
     const o = parsed as { retry_after?: unknown; parameters?: { retry_after?: unknown } };
     const v = typeof o.retry_after === 'number' ? o.retry_after : o.parameters?.retry_after;
-    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return Math.min(MAX_RETRY_AFTER_MS, Math.ceil(v * 1000));
+    // A wait too long to write (1e400 reads as Infinity) is the longest wait, capped: not "no wait given" (the backoff).
+    if (typeof v === 'number' && !Number.isNaN(v) && v >= 0) return Math.min(MAX_RETRY_AFTER_MS, Math.ceil(v * 1000));
   } catch {
     // Not JSON: no hint in the body.
   }
