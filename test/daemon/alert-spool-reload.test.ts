@@ -1,6 +1,8 @@
-// The alert-spool fault on a real daemon (observe-wiring's notifier): an outbox it cannot write (a file where the
-// channel's spool folder goes) degrades it; a reload that removes every channel leaves no spool to fail, and the
-// reason went nowhere: `status` said degraded until the daemon restarted. Now the reload clears it.
+// The alert-spool fault on a real daemon (observe-wiring's notifier): an outbox it cannot write (the channel's spool
+// folder on a read-only mount; a file in its place is moved aside and repaired since) degrades it; a reload that
+// removes every channel leaves no spool to fail, and the reason went nowhere: `status` said degraded until the daemon
+// restarted. Now the reload clears it.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,7 +13,10 @@ import { waitHealthy } from '../instances/instance-helpers.js';
 import { waitFor } from '../helpers/processes.js';
 
 let td: TestDaemon | undefined;
+let mounted: string | undefined;
 afterEach(async () => {
+  if (mounted) execFileSync('umount', [mounted]);
+  mounted = undefined;
   await td?.stop();
   if (td) rmSync(td.dir, { recursive: true, force: true });
   td = undefined;
@@ -22,15 +27,20 @@ const sleeper = { name: 'alpha', command: [NODE, path.join(FIXTURES, 'sleeper.mj
 describe('alert-spool fault of a real daemon', () => {
   it('is degraded while the outbox cannot be written, and a reload that removes every channel clears it', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cb-spool-'));
-    mkdirSync(path.join(dir, 'state', 'outbox'), { recursive: true });
-    writeFileSync(path.join(dir, 'state', 'outbox', 'webhook'), 'not a folder\n');
+    const folder = path.join(dir, 'state', 'outbox', 'webhook');
+    mkdirSync(folder, { recursive: true });
+    // A read-only bind mount over the channel's spool folder: every alert file's write fails (root too). Node's recursive
+    // mkdir of its dead/ says ENOENT there, not EROFS.
+    execFileSync('mount', ['--bind', folder, folder]);
+    mounted = folder;
+    execFileSync('mount', ['-o', 'remount,bind,ro', folder]);
     // A closed loopback port: every alert waits in the spool.
     const config = { services: [sleeper], notify: { channels: [{ type: 'webhook', url: 'http://127.0.0.1:9/hook' }] } };
     td = await startTestDaemon(config, { dir });
     const d = td.daemon;
     await waitHealthy(d, ['alpha']);
     await waitFor(() => d.faults.isDegraded('alert-spool'), { timeoutMs: 10_000, message: 'the alert-spool reason' });
-    expect(d.faults.status().degraded.find((r) => r.reason === 'alert-spool')!.lastError).toMatch(/EEXIST|ENOTDIR/);
+    expect(d.faults.status().degraded.find((r) => r.reason === 'alert-spool')!.lastError).toMatch(/EROFS|ENOENT/);
 
     writeFileSync(td.configFile, YAML.stringify(markServices({ services: [sleeper] })));
     const r = await d.command('/api/reload', new URLSearchParams({ by: 'test' }));
