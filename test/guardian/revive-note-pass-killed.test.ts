@@ -30,22 +30,42 @@ function setup(): Setup {
   const stateDir = path.join(dir, 'state');
   writeFileSync(config, YAML.stringify(markServices({ api: { port: 0 }, services: [{ name: 'steady', command: [NODE, path.join(FIXTURES, 'sleeper.mjs')] }] })));
   // A loaded machine: the pass takes 0.7 s to load; the daemon it starts stalls 4 s right after it took the note (or
-  // at its start, should it come to the note only after the pass ended).
+  // at its start, should it come to the note only after the pass ended). HOLD_UNTIL_PASS_ENDS: it stalls instead until
+  // the pass its note names has ended, so it cannot come up before that pass, however slow the pass was to load.
+  // STALL_AFTER_SPAWN_UNTIL_MS: once the daemon is spawned, the pass is starved (a synchronous stall) until that point
+  // of its own clock (ms since its start), so its wait cannot conclude before its own bound is due.
   const preload = path.join(dir, 'slow.cjs');
   writeFileSync(
     preload,
     `const fs = require('node:fs');
 const stall = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const alive = (pid) => { try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; } };
 if (process.argv.includes('guardian') && !process.env.BLOCK_AFTER_SPAWN) stall(700);
-if (process.argv.includes('guardian') && process.env.BLOCK_AFTER_SPAWN) {
+if (process.argv.includes('guardian') && (process.env.BLOCK_AFTER_SPAWN || process.env.STALL_AFTER_SPAWN_UNTIL_MS)) {
   // A step stuck in a synchronous call once the daemon was spawned: only the pass's watchdog child can end it (SIGKILL).
   const cp = require('node:child_process');
   const spawn = cp.spawn;
-  cp.spawn = function (cmd, args, ...rest) { const c = spawn.call(this, cmd, args, ...rest); if (Array.isArray(args) && args.includes('run')) setTimeout(() => { require('node:fs').writeFileSync(process.env.BLOCK_AFTER_SPAWN, 'blocked'); stall(60_000); }, 1000); return c; };
+  cp.spawn = function (cmd, args, ...rest) {
+    const c = spawn.call(this, cmd, args, ...rest);
+    if (Array.isArray(args) && args.includes('run')) {
+      if (process.env.BLOCK_AFTER_SPAWN) { fs.writeFileSync(process.env.BLOCK_AFTER_SPAWN, 'blocked'); stall(60_000); }
+      const until = Number(process.env.STALL_AFTER_SPAWN_UNTIL_MS);
+      while (performance.now() < until) stall(Math.max(1, until - performance.now()));
+    }
+    return c;
+  };
 }
 if (process.argv.includes('run') && process.argv.includes('--started-by-guardian')) {
   const rm = fs.rmSync;
-  fs.rmSync = function (p, ...rest) { const r = rm.call(this, p, ...rest); if (String(p).endsWith('guardian-revive.json')) stall(4000); return r; };
+  fs.rmSync = function (p, ...rest) {
+    let pass;
+    if (String(p).endsWith('guardian-revive.json')) try { pass = JSON.parse(fs.readFileSync(p, 'utf8')).pass?.pid; } catch {}
+    const r = rm.call(this, p, ...rest);
+    if (!String(p).endsWith('guardian-revive.json')) return r;
+    if (!process.env.HOLD_UNTIL_PASS_ENDS) stall(4000);
+    else for (const t0 = Date.now(); pass && alive(pass) && Date.now() - t0 < 60_000; ) stall(20);
+    return r;
+  };
 }
 `,
   );
@@ -109,7 +129,10 @@ describe('the note of a guardian pass that its own bound ended', () => {
     killLastDaemon(s.stateDir);
     const crashed = await crashedDaemon(s);
 
-    const pass = await guardianPass(s, '1600ms');
+    // A bound a loaded pass reaches the daemon's start within (the bound counts from the pass's start, its load
+    // included: 1.6 s was past on the loaded CI before it had started anything); its wait is starved until its own
+    // timer (due 0.5 s before the bound) ends it, and the daemon comes up only once the pass has ended.
+    const pass = await guardianPass(s, '10s', { STALL_AFTER_SPAWN_UNTIL_MS: String(10_000 - 450), HOLD_UNTIL_PASS_ENDS: '1' });
     expect(pass.stdout).toContain('"outcome":"timed-out"');
     expect(pass.code).toBe(1);
 
@@ -131,7 +154,9 @@ describe('the note of a guardian pass that its own bound ended', () => {
     const crashed = await crashedDaemon(s);
     const blocked = path.join(s.dir, 'blocked');
 
-    const pass = await guardianPass(s, '4s', { BLOCK_AFTER_SPAWN: blocked });
+    // Blocked at once after the spawn (not a second later: on the loaded CI the pass's wait had given up by then and
+    // told "could not revive"), within a bound a loaded pass reaches the spawn in.
+    const pass = await guardianPass(s, '10s', { BLOCK_AFTER_SPAWN: blocked });
     expect(readFileSync(blocked, 'utf8')).toBe('blocked');
     expect(pass.stdout).toContain('"outcome":"timed-out"');
     expect(pass.stdout).toContain('SIGKILL');
