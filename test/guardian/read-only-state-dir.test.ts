@@ -11,7 +11,7 @@ import type { DaemonInfo } from '../../src/daemon/daemon-info.js';
 import { CLI } from '../helpers/cli.js';
 import { NODE } from '../helpers/daemon.js';
 import { isAlive, spawnMarked, waitFor, type MarkedChild } from '../helpers/processes.js';
-import { steadyDaemonDirs, stopSpawnedDaemon } from '../daemon/steady-daemon.js';
+import { recordedInstances, steadyDaemonDirs, stopSpawnedDaemon } from '../daemon/steady-daemon.js';
 
 let daemon: MarkedChild | undefined;
 let mounted: string | undefined;
@@ -43,6 +43,9 @@ describe('guardian and a read-only state dir', () => {
       },
       { timeoutMs: 30_000, message: `a heartbeat (stderr: ${daemon.stderr().slice(-1000)})` },
     );
+    // Its service running first: on a loaded host it was started after the first heartbeat, through the bind mount below,
+    // and its log (logs/steady.log, held open for writing) kept the read-only remount busy (EBUSY) for good.
+    await waitFor(() => recordedInstances(stateDir).some((i) => isAlive(i.pid)), { timeoutMs: 30_000, message: () => `the steady service started (stderr: ${daemon!.stderr().slice(-1000)})` });
     // A read-only bind mount over the state dir: new opens fail with EROFS, as after `mount -o remount,ro`.
     execFileSync('mount', ['--bind', stateDir, stateDir]);
     mounted = stateDir;
