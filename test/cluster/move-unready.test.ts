@@ -2,6 +2,7 @@
 // member campaigns while the request stands, so the service must not be left with no leader for its lapse (30 s).
 import { describe, expect, it } from 'vitest';
 import { activeMember, api, ask, journalLines, killMember, startMember, watchAnswers, etcdForMembers, type Member } from './cluster-members.js';
+import { waitFor } from '../helpers/processes.js';
 
 const TTL_MS = 5000;
 const env = etcdForMembers(3);
@@ -16,6 +17,23 @@ async function twoMembers(): Promise<[Member, Member]> {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until `seer` reads `m`'s member key in etcd, saying gw is idle there (or not): a fixed 1.5 s (its key written)
+ * or 2.5 s (two renewal periods) was short of it on a loaded host, and the move was answered from an older key.
+ */
+async function keySays(seer: Member, m: Member, idle?: boolean): Promise<void> {
+  let last: unknown;
+  await waitFor(
+    async () => {
+      const members = (await api(seer, 'GET', '/api/cluster')).body.members as Array<{ member: string; idle: string[] | null }>;
+      last = members;
+      const key = members.find((x) => x.member === m.name);
+      return key !== undefined && (idle === undefined || (key.idle ?? []).includes('gw') === idle);
+    },
+    { timeoutMs: 20_000, intervalMs: 100, message: () => `${seer.name} to read ${m.name}'s member key${idle === undefined ? '' : ` (gw ${idle ? '' : 'not '}idle there)`}: ${JSON.stringify(last)}` },
+  );
+}
 
 /** Waits until one member serves again; the time from `since` (null: nobody within the bound). */
 async function servedAgain(ms: Member[], since: number, boundMs: number): Promise<number | null> {
@@ -32,10 +50,10 @@ describe('cluster move to a member that cannot take the service (real etcd, real
     const [a, b] = await twoMembers();
     const first = await activeMember([a, b]);
     const other = first === a ? b : a;
-    await sleep(1500); // the other member's key is in etcd (a move names a live member)
+    await keySays(first, other); // the other member's key is in etcd (a move names a live member)
     expect((await api(other, 'POST', '/api/services/gw/stop')).status).toBeLessThan(300);
-    // Past two renewal periods (TTL / 5): the other member's key says gw is stopped there.
-    await sleep(2500);
+    // At its next renewal (TTL / 5) the other member's key says gw is stopped there.
+    await keySays(first, other, true);
     const watch = watchAnswers([a, b]);
     const moved = await api(first, 'POST', `/api/cluster/move?service=gw&to=${other.name}`);
     console.log(`move to a member where gw is stopped: ${moved.status} ${JSON.stringify(moved.body)}`);
@@ -51,7 +69,7 @@ describe('cluster move to a member that cannot take the service (real etcd, real
     expect(await ask(other.servicePort)).toBeNull();
     // Started again there: its key says so at the next renewal, and the same move is accepted.
     expect((await api(other, 'POST', '/api/services/gw/start')).status).toBe(409); // standby: the other member holds the lease
-    await sleep(2500);
+    await keySays(first, other, false);
     expect((await api(first, 'POST', `/api/cluster/move?service=gw&to=${other.name}`)).status).toBe(202);
     const movedTo = await servedAgain([other], Date.now(), 20_000);
     expect(movedTo, `${journalLines(first)}\n${journalLines(other)}`).not.toBeNull();
@@ -61,12 +79,14 @@ describe('cluster move to a member that cannot take the service (real etcd, real
     const [a, b] = await twoMembers();
     const first = await activeMember([a, b]);
     const other = first === a ? b : a;
-    await sleep(1500);
+    await keySays(first, other);
     killMember(other);
     const moved = await api(first, 'POST', `/api/cluster/move?service=gw&to=${other.name}`);
     const movedAt = Date.now();
     expect(moved.status).toBe(202);
-    await sleep(2000);
+    // The leader stopped its instance for the handover (a fixed 2 s was short of it on a loaded host: the instance still
+    // answered, and "served again" was its old self).
+    await waitFor(async () => (await ask(first.servicePort)) === null, { timeoutMs: 20_000, intervalMs: 20, message: () => `${first.name} stopped gw for the handover:\n${journalLines(first)}` });
     const gap = await servedAgain([first], movedAt, 25_000);
     console.log(`move to a member that died: ${first.name} serves again ${gap} ms after the request`);
     expect(gap, journalLines(first)).not.toBeNull();
@@ -78,7 +98,7 @@ describe('cluster move to a member that cannot take the service (real etcd, real
     const [a, b] = await twoMembers();
     const first = await activeMember([a, b]);
     const other = first === a ? b : a;
-    await sleep(1500);
+    await keySays(first, other);
     expect((await api(other, 'POST', '/api/services/gw/stop')).status).toBeLessThan(300);
     const moved = await api(other, 'POST', `/api/cluster/move?service=gw&to=${other.name}`);
     console.log(`move asked on the stopped target: ${moved.status} ${JSON.stringify(moved.body)}`);
