@@ -1,7 +1,6 @@
 // Reads the append-only journal back for status, digests and incident views, surviving torn or corrupt lines.
 import { createReadStream, type ReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import type { ClawbackEvent } from './events.js';
 
 export interface ReadJournalOptions {
@@ -37,8 +36,9 @@ export interface ReadJournalOptions {
 
 /**
  * Where a line lies in the window: `seq`, its file's place in the order read (0: the oldest generation read), and its
- * bytes [offset, end). Counted from the decoded line (+1 for its newline): a line with invalid UTF-8 or a CRLF ending
- * is miscounted, and a reader of a span checks what it finds there (readJournalSpan's answer).
+ * bytes [offset, end), its line end included. Counted in the file's bytes (linesOf), so exact whatever the line holds
+ * (CRLF, invalid UTF-8, multi-byte text); a reader of a span still checks what it finds there (the journal may have
+ * changed since).
  */
 export interface JournalAt {
   seq: number;
@@ -156,15 +156,13 @@ async function scanFile(file: string, opts: ReadJournalOptions, result: JournalS
       if (start >= size) return;
     }
   }
-  const stream = createReadStream(file, { encoding: 'utf8', start });
+  const stream = createReadStream(file, { start });
   const opened = new Promise<boolean>((resolve, reject) => {
     stream.once('open', () => resolve(true));
     stream.once('error', (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? resolve(false) : reject(err)));
   });
   if (!(await opened)) return;
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let lineNo = 0;
-  let pos = start;
   /** The line just before was corrupt and not yet known to be noted: its number. */
   let pendingCorrupt: number | undefined;
   const settle = (noted: boolean): void => {
@@ -176,10 +174,8 @@ async function scanFile(file: string, opts: ReadJournalOptions, result: JournalS
     pendingCorrupt = undefined;
   };
   try {
-    for await (const line of lines) {
+    for await (const { line, offset, end } of linesOf(stream, start)) {
       lineNo++;
-      const offset = pos;
-      pos += Buffer.byteLength(line) + 1;
       if (skipPartial) {
         skipPartial = false;
         continue;
@@ -204,11 +200,10 @@ async function scanFile(file: string, opts: ReadJournalOptions, result: JournalS
       if (note) continue;
       if (opts.since !== undefined && parsed.time < opts.since) continue;
       if (opts.until !== undefined && parsed.time >= opts.until) continue;
-      take(parsed, opts, result, { seq, offset, end: pos });
+      take(parsed, opts, result, { seq, offset, end });
     }
     settle(false);
   } finally {
-    lines.close();
     await closeStream(stream);
   }
 }
@@ -268,21 +263,80 @@ async function scanIncidentLines(file: string, from: number, end: number, opts: 
 }
 
 /** The lines of bytes [from, end) of a file with where each lies (offset, and the end past its newline); its fd closed after. */
-async function* linesAt(file: string, from: number, end: number): AsyncGenerator<{ line: string; offset: number; end: number }> {
+async function* linesAt(file: string, from: number, end: number): AsyncGenerator<JournalLine> {
   if (end <= from) return;
-  const stream = createReadStream(file, { encoding: 'utf8', start: from, end: end - 1 });
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  let pos = from;
+  const stream = createReadStream(file, { start: from, end: end - 1 });
   try {
-    for await (const line of lines) {
-      const offset = pos;
-      pos += Buffer.byteLength(line) + 1;
-      yield { line, offset, end: pos };
-    }
+    yield* linesOf(stream, from);
   } finally {
-    lines.close();
     await closeStream(stream);
   }
+}
+
+interface JournalLine {
+  line: string;
+  /** Its first byte in the file. */
+  offset: number;
+  /** Past its line end (`\n`, `\r\n` or a lone `\r`), or the last byte read when it has none. */
+  end: number;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const BOM = '\ufeff';
+
+/**
+ * The lines of a byte stream read from file offset `start`, split as readline splits them (`\n`, `\r\n` or a lone
+ * `\r` ends a line) but counted in bytes: readline's decoded text put a CRLF line one byte short and an invalid UTF-8
+ * byte (read as the 3 bytes of U+FFFD) two long, so the places after them were wrong. A BOM at the file's start
+ * (a journal saved by an editor) is not part of its first line.
+ */
+async function* linesOf(stream: AsyncIterable<Buffer>, start: number): AsyncGenerator<JournalLine> {
+  /** The unfinished line's bytes so far, and where it began. */
+  let pending: Buffer[] = [];
+  let lineStart = start;
+  /** Bytes of the stream before the current chunk. */
+  let pos = start;
+  /** A line that ended with a `\r` at its chunk's end: yielded once the next byte says whether it was a CRLF. */
+  let crLine: { line: string; offset: number } | undefined;
+  const decode = (bytes: Buffer, offset: number): string => {
+    const text = bytes.toString('utf8');
+    return offset === 0 && text.startsWith(BOM) ? text.slice(1) : text;
+  };
+  for await (const chunk of stream) {
+    let from = 0;
+    if (crLine && chunk.length > 0) {
+      if (chunk[0] === LF) from = 1;
+      lineStart = pos + from;
+      yield { ...crLine, end: lineStart };
+      crLine = undefined;
+    }
+    // The next `\n` and `\r` found by the engine's own search (a byte-by-byte loop in JS was 10x slower), each looked
+    // for again only once passed.
+    let lf = chunk.indexOf(LF, from);
+    let cr = chunk.indexOf(CR, from);
+    while (lf !== -1 || cr !== -1) {
+      const i = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
+      const bytes = pending.length === 0 ? chunk.subarray(from, i) : Buffer.concat([...pending, chunk.subarray(from, i)]);
+      pending = [];
+      const offset = lineStart;
+      if (i === cr && i + 1 === chunk.length) {
+        crLine = { line: decode(bytes, offset), offset };
+        from = chunk.length;
+        break;
+      }
+      const next = i === cr && lf === i + 1 ? i + 2 : i + 1;
+      lineStart = pos + next;
+      yield { line: decode(bytes, offset), offset, end: lineStart };
+      from = next;
+      if (lf !== -1 && lf < from) lf = chunk.indexOf(LF, from);
+      if (cr !== -1 && cr < from) cr = chunk.indexOf(CR, from);
+    }
+    if (from < chunk.length) pending.push(chunk.subarray(from));
+    pos += chunk.length;
+  }
+  if (crLine) yield { ...crLine, end: pos };
+  if (pending.length > 0) yield { line: decode(Buffer.concat(pending), lineStart), offset: lineStart, end: pos };
 }
 
 /** A line's JSON, or undefined when it is not JSON. */
