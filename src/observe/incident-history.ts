@@ -50,6 +50,8 @@ export interface IncidentHistory {
   list(timeline: number): Promise<readonly IncidentSummary[]>;
   /** One incident by id, its timeline whole: from memory when it is there whole, else from a fresh read (not kept). */
   incident(id: string): Promise<IncidentSummary | undefined>;
+  /** How many incidents' spans are held (at most INCIDENT_HISTORY_KEEP: those of the incidents kept). */
+  heldSpans(): number;
 }
 
 /** Streams the journal's events, in the order written, to onEvent (with where each line lies, when known); holds none of them. */
@@ -113,8 +115,15 @@ export function incidentHistory(journalFile: string, read: JournalStream = strea
   };
 
   const start = (key: string): Promise<IncidentSummary[]> => {
-    const done = exclusive(() => foldJournalSpans(read, journalFile, { keep: LIST_TIMELINE_EVENTS })).then(({ value: all, spans }) => {
+    const done = exclusive(() => foldJournalSpans(read, journalFile, { keep: LIST_TIMELINE_EVENTS })).then(({ value: all, spans: every }) => {
       const value = all.length > INCIDENT_HISTORY_KEEP ? all.slice(-INCIDENT_HISTORY_KEEP) : all;
+      // Only the kept incidents' spans stay: every incident's held ~45 MB for the daemon's life with 100 000 incidents in
+      // the window (0.9 MB without). An older one asked by id is read from the whole journal, as before spans.
+      const spans = new Map<string, IncidentSpan>();
+      for (const inc of value) {
+        const span = every.get(inc.id);
+        if (span) spans.set(inc.id, span);
+      }
       cached = { key, value, older: all.length > value.length, spans };
       return value;
     });
@@ -171,5 +180,6 @@ export function incidentHistory(journalFile: string, read: JournalStream = strea
       if (key !== undefined) lookedUp = { key, id, value };
       return value;
     },
+    heldSpans: () => cached?.spans.size ?? 0,
   };
 }
