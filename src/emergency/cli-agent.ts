@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { AgentAdapter, AgentRunResult, AgentSession } from './agent-adapter.js';
 import { TmuxSession, tmuxAvailable, tmuxSessionName } from './tmux-session.js';
 import { runInPty } from './pty-session.js';
-import { lastLines, stripTerminal } from './terminal-text.js';
+import { redactedLastLines, stripTerminal } from './terminal-text.js';
 import { formatDuration } from '../config/duration.js';
 import { outsideDir } from './config-stage.js';
 import { PaneOutputFiles } from './output-cap.js';
@@ -425,8 +425,9 @@ export class CliAgentAdapter implements AgentAdapter {
     if (paneLeader !== undefined) signalGroupOf(paneLeader, 'SIGKILL');
     if (leftovers.length > 0) output += `\r\n[clawback] ended ${leftovers.length} process(es) the agent left running (pid ${leftovers.join(', ')})\r\n`;
     const text = stripTerminal(output);
-    // Redacted before it is cut to its last lines and characters: a cut through a secret leaves a tail no redaction knows.
-    const tail = lastLines(session.redactor.redact(text.split('\n').filter((l) => !l.startsWith('[clawback]')).join('\n')), 15);
+    // Redacted before it is cut to its last lines and characters (a cut through a secret leaves a tail no redaction
+    // knows), in a window around the end only.
+    const tail = redactedLastLines(text.split('\n').filter((l) => !l.startsWith('[clawback]')).join('\n'), 15, (t) => session.redactor.redact(t));
     // The signal is the time-box's (reason 'timeout') or a cancellation (a person took over, the daemon stops, a reload).
     const why = (session.signal.reason as Error | undefined)?.message === 'timeout' ? 'killed at the time-box' : 'stopped: the run was cancelled';
     const warnings = containmentFallbacks(text);
