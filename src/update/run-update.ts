@@ -7,7 +7,7 @@ import type { Clock } from '../platform/clock.js';
 import type { CommandRunner } from '../doctor/types.js';
 import { serviceEnv } from '../config/service-env.js';
 import { VersionStore, checkVersionName } from './version-store.js';
-import { formatPlan, holdBlocker, installSpec, planUpdate, validateArgv, watchVerdict, type ReducerHold, type StepName, type UpdatePlan, type WatchVerdict } from './update-plan.js';
+import { formatPlan, holdBlocker, includesRefusal, installSpec, planUpdate, validateArgv, watchVerdict, type ReducerHold, type StepName, type UpdatePlan, type WatchVerdict } from './update-plan.js';
 import { checkBackupRoom, readBackup, restoreBackup, takeBackup, type BackupManifest, type RestoreReport } from './state-backup.js';
 import type { UpdateConfig } from './update-schema.js';
 import { clearInFlight, markRollingBack, writeInFlight, type UpdateInFlight } from './update-in-flight.js';
@@ -118,7 +118,7 @@ export async function latestVersion(u: UpdateConfig, service: ServiceConfig, run
  */
 export async function configFilesOf(service: ServiceConfig): Promise<ConfigFiles> {
   const spec = service.configFile;
-  if (!spec) return { files: [], included: [], skipped: [] };
+  if (!spec) return { files: [], included: [], skipped: [], refused: [] };
   const format = detectFormat(spec.path, spec.format);
   const text = await fs.readFile(spec.path, 'utf8').catch(() => undefined);
   const parsed = text === undefined ? undefined : parseConfigText(text, format);
@@ -127,7 +127,10 @@ export async function configFilesOf(service: ServiceConfig): Promise<ConfigFiles
   // A file read but not parsed is backed up (its bytes are the config's); one not read (missing, too large, not a
   // regular file, unreadable) is not, and is named, so neither the plan nor the backup claims more than it copies.
   const skipped = read.problems.filter((p) => !included.includes(p.file));
-  return { files: [spec.path, ...included], included, skipped };
+  // What the daemon's preflight holds the service on at its start (an include missing, unreadable or unparseable): the
+  // start after the switch would fail for certain, and so would the rollback's.
+  const refused = read.problems;
+  return { files: [spec.path, ...included], included, skipped, refused };
 }
 
 export interface ConfigFiles {
@@ -136,6 +139,8 @@ export interface ConfigFiles {
   included: string[];
   /** Included files that could not be read, with why: not backed up, so not put back by a rollback. */
   skipped: IncludeProblem[];
+  /** Includes the service would be refused on at its next start (missing, unreadable, unparseable). */
+  refused: IncludeProblem[];
 }
 
 /** " (with the config's included file(s) a, b; not backed up: c (missing))" for the plan and the backup step. */
@@ -181,7 +186,8 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
   const backupDir = path.join(deps.stateDir, 'updates', name, opts.runId);
   const readyUrl = readyUrlOf(service);
   const stateDirs = await directoriesNamed(u.stateFiles);
-  const plan = planUpdate({ service, update: u, dir, from, to: version, installed: (await store.installedVersion(version)) === version, readyUrl, backupDir, stateDirs, configIncludes: includesNote(await configFilesOf(service)) });
+  const configNow = await configFilesOf(service);
+  const plan = planUpdate({ service, update: u, dir, from, to: version, installed: (await store.installedVersion(version)) === version, readyUrl, backupDir, stateDirs, configIncludes: includesNote(configNow), refusedIncludes: configNow.refused });
   const held = target.hold ? holdBlocker(name, target.hold(), !!opts.force) : undefined;
   if (held) plan.blockers.push(held);
   if (opts.dryRun) return finish({ from: from ?? null, to: version, outcome: plan.blockers.length ? 'blocked' : 'dry-run', message: formatPlan(plan), plan });
@@ -242,9 +248,12 @@ export async function runUpdate(target: UpdateTarget, version: string, deps: Upd
   const heldNow = target.hold ? holdBlocker(name, target.hold(), !!opts.force) : undefined;
   if (heldNow) return failed(`${heldNow}; the service was not touched (${version} stays installed)`);
 
+  // An include broken or moved out of the config's folder while the new version installed: refused as in the plan.
+  const configLater = await configFilesOf(service);
+  if (configLater.refused.length > 0) return failed(`${includesRefusal(service.configFile!.path, configLater.refused)}; the service was not touched (${version} stays installed)`);
   // The backup must fit (update.backupLimit, the room on its disk) before the service is stopped for it.
   try {
-    await checkBackupRoom(backupDir, (await configFilesOf(service)).files, u.stateFiles, u.backupLimit);
+    await checkBackupRoom(backupDir, configLater.files, u.stateFiles, u.backupLimit);
   } catch (err) {
     return failed(`backup refused before anything was stopped: ${(err as Error).message}; the service was not touched`);
   }

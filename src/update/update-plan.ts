@@ -19,6 +19,18 @@ export interface UpdatePlanInput {
   stateDirs?: string[];
   /** What the backup does with the config's `$include` files (run-update includesNote): the plan says what the run will copy. */
   configIncludes?: string;
+  /** The config's includes the service would be refused on at its next start (run-update configFilesOf): the update is refused. */
+  refusedIncludes?: ReadonlyArray<{ file: string; problem: string }>;
+}
+
+/**
+ * Why an update is refused on the config's includes: the start after the switch would be refused (the daemon's preflight
+ * holds a service whose include is missing, unreadable or does not parse), and the rollback's
+ * start of the old version alike, so a running service would be left down.
+ */
+export function includesRefusal(configPath: string, refused: ReadonlyArray<{ file: string; problem: string }>): string {
+  const list = refused.map((p) => `${p.file} (${p.problem})`).join(', ');
+  return `${configPath} includes ${list}: the new version would be refused this config at its start, and the old one at a rollback's, so nothing is stopped; put the include right, then update`;
 }
 
 /** Why a directory named in update.stateFiles is refused, with what to write instead. */
@@ -72,6 +84,7 @@ export function planUpdate(p: UpdatePlanInput): UpdatePlan {
   if (p.from === undefined) blockers.push(`${link} does not exist: no version is active to update from (install one there first)`);
   if (p.from === p.to) blockers.push(`${p.service.name} already runs ${p.update.package} ${p.to}`);
   for (const d of p.stateDirs ?? []) blockers.push(stateDirRefusal(d));
+  if (p.service.configFile && p.refusedIncludes?.length) blockers.push(includesRefusal(p.service.configFile.path, p.refusedIncludes));
   const vdir = path.join(p.dir, p.to);
   const validator = validateArgv(p.service, link, vdir);
   const validatorNote = p.service.configFile?.validateCommand && !runsThrough(p.service.configFile.validateCommand, link) ? ' (its validator does not run through current: the OLD version validates)' : '';

@@ -34,23 +34,40 @@ afterAll(async () => {
 describe('an update of a service whose config $includes files', () => {
   it('--dry-run names the included files it will back up and the ones it will not; the run backs up the same', async () => {
     const cli = await runCli(['update', 'gw', '1.0.1', '--dry-run', '--state-dir', h.td.stateDir], { timeoutMs: 60_000 });
-    expect(cli.code, cli.stderr).toBe(0);
-    const line = cli.stdout.split('\n').find((l) => /\bbackup: /.test(l)) ?? '';
+    // Exit 1: the plan is blocked (see below), and still says what a run would copy.
+    expect(cli.code, cli.stderr).toBe(1);
+    // A blocked plan is printed on stderr.
+    const text = cli.stdout + cli.stderr;
+    const line = text.split('\n').find((l) => /\bbackup: /.test(l)) ?? '';
     expect(line, cli.stdout).toContain(h.cfgPath);
     expect(line, cli.stdout).toContain(auth);
     expect(line, cli.stdout).toContain(loop);
     expect(line, cli.stdout).toMatch(/not backed up, so not put back by a rollback: .*missing\.json \(missing\)/);
     expect(line, cli.stdout).toContain(big);
     expect(line.length, 'bounded: no file content in the plan').toBeLessThan(2000);
-    // The run does what the plan said.
+    // A missing or unreadable include would have the start refused (the daemon's preflight holds on it): the run is
+    // refused before anything is stopped, as the plan's blocked line said.
+    expect(text).toMatch(/blocked: .*missing\.json \(missing\)/);
+    const refused = await h.update('1.0.1');
+    expect(refused.status, JSON.stringify(refused.body)).toBe(202);
+    const no = await h.finished(refused.body.runId);
+    expect(no.report?.outcome).toBe('blocked');
+    expect(no.report?.message).toContain(missing);
+    expect(no.report?.message).toContain(big);
+    expect(no.steps.map((s) => s.step)).not.toContain('backup');
+    // With those two out of the config, the run does what the plan said.
+    await fs.writeFile(h.cfgPath, JSON.stringify({ port: h.port, $include: ['./auth.json', './loop.json'] }));
+    const again = await runCli(['update', 'gw', '1.0.1', '--dry-run', '--state-dir', h.td.stateDir], { timeoutMs: 60_000 });
+    expect(again.code, again.stdout).toBe(0);
+    const planned = again.stdout.split('\n').find((l) => /\bbackup: /.test(l)) ?? '';
+    expect(planned, again.stdout).toContain(auth);
+    expect(planned, again.stdout).toContain(loop);
     const r = await h.update('1.0.1');
     expect(r.status, JSON.stringify(r.body)).toBe(202);
     const view = await h.finished(r.body.runId);
-    // (The daemon's preflight then holds 1.0.1 on the missing include and the update rolls back: not the point here.)
     const backup = view.steps.find((s) => s.step === 'backup')!;
     expect(backup.message).toContain(auth);
-    expect(backup.message).toMatch(/not backed up, so not put back by a rollback: .*missing\.json \(missing\)/);
-    expect(backup.message).toContain(big);
+    expect(backup.message).toContain(loop);
     const copied = await fs.readdir(view.report!.backupDir!);
     expect(copied.filter((f) => /^\d{4}-/.test(f)).map((f) => f.slice(5)).sort()).toEqual(['auth.json', 'gw.json', 'loop.json', 'main.db']);
   }, 150_000);
