@@ -25,12 +25,12 @@ export interface UpdatePlanInput {
 
 /**
  * Why an update is refused on the config's includes: the start after the switch would be refused (the daemon's preflight
- * holds a service whose include is missing, unreadable or does not parse), and the rollback's
- * start of the old version alike, so a running service would be left down.
+ * holds a service whose include is missing or does not parse; OpenClaw refuses one outside the config's folder), and the
+ * rollback's start of the old version alike, so a running service would be left down.
  */
 export function includesRefusal(configPath: string, refused: ReadonlyArray<{ file: string; problem: string }>): string {
   const list = refused.map((p) => `${p.file} (${p.problem})`).join(', ');
-  return `${configPath} includes ${list}: the new version would be refused this config at its start, and the old one at a rollback's, so nothing is stopped; put the include right, then update`;
+  return `${configPath} includes ${list}: the new version would be refused this config at its start, and the old one at a rollback's, so nothing is stopped; put the include right (a file inside ${path.dirname(path.resolve(configPath))}), then update`;
 }
 
 /** Why a directory named in update.stateFiles is refused, with what to write instead. */
