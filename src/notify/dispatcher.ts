@@ -20,7 +20,7 @@ import { formatDuration } from '../config/duration.js';
 import { classifyAnswer, paceAfter, retryDelay, type DeliveryOutcome } from './delivery-outcome.js';
 import { describeError, neverSent, sendHttp } from './http-send.js';
 import { clearMark, markPublished, missedEvents } from './journal-catch-up.js';
-import { fold, mustKeep, summaryEvent, type Folded } from './flood-summary.js';
+import { fold, foldedFromSaved, mustKeep, savedFolded, summaryEvent, type Folded } from './flood-summary.js';
 import { jumpsQueue, nextToSend } from './delivery-order.js';
 import { boundStranded, readAnnounced, strandedState, writeAnnounced, writeKept, type StrandedWhy } from './stranded.js';
 import { strandedText } from './stranded-text.js';
@@ -482,6 +482,10 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         else ch.queue.push(p);
       }
       if (ch.queue.some((p) => p.entry.dead)) ch.dead = true;
+      // The summary a previous run was still folding into (restarted or reloaded during a long outage) stays open: each
+      // start otherwise opened another one past outboxLimit. Not one that may have reached the endpoint (a repeat).
+      const open = ch.queue.findLast((p) => p.entry.event.type === 'notify.suppressed' && !p.entry.sending && foldedFromSaved(p.entry.folded) !== undefined);
+      if (open) ch.summary = { pending: open, folded: foldedFromSaved(open.entry.folded)! };
       log('notify: resuming delivery of pending messages', { channel: dir, pending: ch.queue.length, deadLetters: entries.filter((e) => e.dead).length });
     }
     // A renamed or removed channel's directory with nothing left in it (its alerts delivered or discarded) goes.
@@ -594,6 +598,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       const { pending } = ch.summary;
       ch.summary.folded = fold(ch.summary.folded, event, now);
       pending.entry.event = summaryEvent(ch.name, ch.summary.folded, config.outboxLimit, now);
+      pending.entry.folded = savedFolded(ch.summary.folded);
       pending.persisted = writeEntry(ch, pending.entry);
       return;
     }
@@ -602,7 +607,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       channel: ch.name,
       held: held(ch),
     });
-    ch.summary = { pending: spool(ch, summaryEvent(ch.name, folded, config.outboxLimit, now), 'event'), folded };
+    ch.summary = { pending: spool(ch, summaryEvent(ch.name, folded, config.outboxLimit, now), 'event', undefined, savedFolded(folded)), folded };
   }
 
   /** A must-keep alert arrived at the limit: the newest alert that may be folded (never the one in flight) joins the summary. */
@@ -721,7 +726,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
     sendNotice({ type: 'notify.spool-rewritten', time: clock.now(), severity: 'warning', message: text, details: { channel: ch.name, rewritten: missing.length, outbox: outbox.dir } });
   }
 
-  function spool(ch: ChannelRuntime, event: ClawbackEvent, kind: OutboxEntry['kind'], openedAt?: number): Pending {
+  function spool(ch: ChannelRuntime, event: ClawbackEvent, kind: OutboxEntry['kind'], openedAt?: number, folded?: OutboxEntry['folded']): Pending {
     const entry: OutboxEntry = {
       v: 1,
       seq: outbox.nextSeq(),
@@ -731,6 +736,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       event,
       createdAt: clock.now(),
       ...(openedAt !== undefined ? { openedAt } : {}),
+      ...(folded ? { folded } : {}),
       // A dead channel's queue is all dead letters: a new message joins them, on disk too.
       ...(ch.dead ? { dead: { since: clock.now(), reason: 'queued behind dead letters', parked: false } } : {}),
     };

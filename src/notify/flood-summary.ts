@@ -78,3 +78,39 @@ export function summaryEvent(channel: string, f: Folded, limit: number, now: num
     },
   };
 }
+
+/**
+ * A pending summary's fold, kept in its spooled file (OutboxEntry.folded): a restart or reload during a long outage folds
+ * into it again. Without it each restart opened another summary past outboxLimit (12 restarts, 12 summaries sent).
+ */
+export interface SavedFolded {
+  count: number;
+  since: number;
+  latest: ClawbackEvent;
+  critical: boolean;
+  services: [string, number][];
+  otherServices: number;
+  noService: number;
+}
+
+export function savedFolded(f: Folded): SavedFolded {
+  return { count: f.count, since: f.since, latest: f.latest, critical: f.critical, services: [...f.services], otherServices: f.otherServices, noService: f.noService };
+}
+
+const count = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/** The fold a spooled summary saved, or undefined when there is none or it is not one (it is then sent as it stands). */
+export function foldedFromSaved(v: unknown): Folded | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  const s = v as Partial<SavedFolded>;
+  const latest = s.latest as Partial<ClawbackEvent> | undefined;
+  if (!count(s.count) || s.count < 1 || typeof s.since !== 'number' || !Number.isFinite(s.since) || typeof s.critical !== 'boolean') return undefined;
+  if (!latest || typeof latest !== 'object' || typeof latest.type !== 'string' || typeof latest.message !== 'string') return undefined;
+  if (!count(s.otherServices) || !count(s.noService) || !Array.isArray(s.services)) return undefined;
+  const services = new Map<string, number>();
+  for (const pair of s.services.slice(0, MAX_NAMED_SERVICES)) {
+    if (!Array.isArray(pair) || typeof pair[0] !== 'string' || !count(pair[1])) return undefined;
+    services.set(pair[0], pair[1]);
+  }
+  return { count: s.count, since: s.since, latest: latest as ClawbackEvent, critical: s.critical, services, otherServices: s.otherServices, noService: s.noService };
+}

@@ -16,6 +16,7 @@ import { spooledFor } from './destination.js';
 import { removedBookkeepingGone } from './stale-bookkeeping.js';
 import type { ChannelConfig } from './notify-schema.js';
 import type { SavedRateLimit } from './saved-rate-limit.js';
+import type { SavedFolded } from './flood-summary.js';
 
 export interface OutboxEntry {
   v: 1;
@@ -38,6 +39,8 @@ export interface OutboxEntry {
    * request got no answer (the daemon was killed or stopped mid-send, or it timed out) and the endpoint may have it already.
    */
   sending?: true;
+  /** A flood summary (notify.suppressed): what it folded so far (flood-summary.ts), so a restart folds into it again. */
+  folded?: SavedFolded;
 }
 
 export interface DeadLetterInfo {
