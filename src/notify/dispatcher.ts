@@ -178,6 +178,8 @@ const MISSING_SCAN_EVERY_MS = 1_000;
 interface Pending {
   entry: OutboxEntry;
   persisted: Promise<void>;
+  /** Its file was unlinked the moment the endpoint accepted it (removeNow): the worker does not remove it a second time. */
+  removed?: true;
   /**
    * Its age (outboxMaxAge) counts on the monotonic clock from here: a step of the wall clock (NTP syncing a board
    * without an RTC) dead-lettered every spooled alert as "older than outboxMaxAge". A spooled one is aged at load.
@@ -800,7 +802,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       if (result !== 'parked') {
         if (result === 'discarded') stats.dropped++;
         try {
-          await outbox.remove(head.entry);
+          // Already unlinked at the 2xx (deliver): a second removal cost two stats of a file gone, per alert delivered.
+          if (!head.removed) await outbox.remove(head.entry);
         } catch (err) {
           log('notify: could not remove a delivered message from the outbox', { channel: ch.name, error: scrub(describeError(err)) });
         }
@@ -1086,6 +1089,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         // Off the disk before anything else is awaited: a crash after the 2xx would otherwise send it a second time.
         try {
           outbox.removeNow(entry);
+          p.removed = true;
         } catch {
           // drain removes it again and logs why it could not
         }
