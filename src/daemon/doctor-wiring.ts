@@ -29,6 +29,7 @@ import { readBackupChain } from '../doctor/backup-chain.js';
 import { describeBesideChanges, listBesideConfig } from '../doctor/beside-config-changes.js';
 import { CONFIG_RESTORE } from '../doctor/rule-config-restore.js';
 import { SERVICE_DOCTOR } from '../doctor/rule-service-doctor.js';
+import { cutCauseText } from '../doctor/cut-cause.js';
 import { openclawStateOwnerRule } from '../doctor/rule-openclaw-state-owner.js';
 
 /**
@@ -152,7 +153,7 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
       // Cut before it finished (its deadline, a stop, a person taking over, the daemon stopping): the executor drops its
       // answer, so what it changed before the cut (a restore written, then a slow second rule) stayed unverified and
       // unsaid. Put back here, still under the repair lock, as the service's own doctor's cut write is; the rest named.
-      if (signal?.aborted && (changes.length > 0 || otherRepairs.length > 0)) return undoCutRun(service, ctx, stores, incident.id, changes, otherRepairs);
+      if (signal?.aborted && (changes.length > 0 || otherRepairs.length > 0)) return undoCutRun(service, ctx, stores, incident.id, changes, otherRepairs, signal);
       const applied = report.outcomes.filter((o) => o.verified && o.applied);
       const changedNothing = report.exitCode === 1 && besideBefore !== undefined && applied.length > 0 && applied.every((o) => o.finding.rule === SERVICE_DOCTOR) && changes.length === 0 && !beside;
       if (changedNothing) {
@@ -194,7 +195,7 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
  * A doctor run cut short after it changed things: its file changes (never verified) are put back where a file still holds
  * its bytes (its version kept as evidence), what cannot be undone (a killed holder) is named, in one journal event.
  */
-async function undoCutRun(service: ServiceConfig, ctx: DaemonContext, stores: SnapshotStores, incidentId: string, files: DoctorFileChange[], otherRepairs: string[]): Promise<{ fixed: false; summary: string; outcome: 'not-fixed' }> {
+async function undoCutRun(service: ServiceConfig, ctx: DaemonContext, stores: SnapshotStores, incidentId: string, files: DoctorFileChange[], otherRepairs: string[], signal: AbortSignal): Promise<{ fixed: false; summary: string; outcome: 'not-fixed' }> {
   let r: { reverted: string[]; kept: string[] } = { reverted: [], kept: [] };
   if (files.length > 0) {
     r = await revertDoctorFiles({ snapshots: stores.for(service, ctx), clock: ctx.clock }, files).catch((err: unknown) => ({
@@ -203,7 +204,7 @@ async function undoCutRun(service: ServiceConfig, ctx: DaemonContext, stores: Sn
     }));
   }
   const said = [...r.reverted.map((x) => `put back ${x}`), ...r.kept, ...otherRepairs.map((o) => `still in place (not undoable): ${o}`)].join('; ');
-  const summary = `the doctor run was cut short before it finished (its deadline, a stop or a person taking over); its unverified changes: ${said}`;
+  const summary = `the doctor run was cut short before it finished (${cutCauseText(signal)}); its unverified changes: ${said}`;
   ctx.emit({
     type: 'doctor.repair',
     time: ctx.clock.now(),

@@ -783,7 +783,8 @@ class Step {
     } else if (w.kind === 'agent') {
       this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind, handover: why });
     } else if (w.kind === 'doctor') {
-      this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind });
+      // Said to the run as a person's action: what it journals of the cut (a restore cut short) is theirs, no emergency.
+      this.fx.push({ type: 'cancel-work', runId: w.id, kind: w.kind, handover: why });
     }
     if (this.s.held?.reason === 'repair') this.s.held = null;
     // Held only by the repair, with nothing running: stopped now. Left "held" with no hold, a maintenance that cancelled the

@@ -23,6 +23,7 @@ import { newerConfigMessage, newerConfigWriter } from './newer-config.js';
 import { protectedChangedThroughIncludes } from './include-shadowing.js';
 import { unparsedProtectedNote } from './unparsed-protected.js';
 import { KEY_REMOVAL_ROUNDS, REPAIR_VALIDATIONS_MAX, RESTORE_VALIDATIONS_MAX } from './repair-bounds.js';
+import { cutCauseText } from './cut-cause.js';
 import { includedChangedSinceHealthy, includeProblemsOfUnparseable, restoreChangedIncludedFiles, restoreIncludedFiles, type IncludedRestore } from './included-snapshots.js';
 
 export const CONFIG_RESTORE = 'config-restore';
@@ -310,7 +311,7 @@ export function configRestoreRule(): RepairRule {
             finding,
             applied: false,
             verified: false,
-            message: `restore cut short: the doctor run was cancelled (its deadline, a stop or a person taking over) after ${verdicts.length} of ${walk.total ?? verdicts.length + left} candidate copies${left > 0 ? `, ${left} not tried` : ''}${chosen ? ` (${chosen.candidate.label} was chosen but not written)` : ''}; ${spec.path} left untouched`,
+            message: `restore cut short: the doctor run was cancelled (${cutCauseText(ctx.signal)}) after ${verdicts.length} of ${walk.total ?? verdicts.length + left} candidate copies${left > 0 ? `, ${left} not tried` : ''}${chosen ? ` (${chosen.candidate.label} was chosen but not written)` : ''}; ${spec.path} left untouched`,
             details: { method: 'restore', cut: true, candidates: verdicts, attempts, untried: left, ...(chosen ? { chosenNotWritten: chosen.candidate.ref } : {}) },
           });
         };

@@ -15,6 +15,7 @@ import { SERVICE_DOCTOR, serviceDoctorRule, type ServiceDoctorOptions } from './
 import { readCurrent, snapshotBeforeRepair } from './safe-user-write.js';
 import { takeRepairLock } from './repair-lock.js';
 import type { LockOwner } from '../platform/file-lock.js';
+import { cutByPerson } from './cut-cause.js';
 
 /**
  * Exit codes of a doctor run (and of `clawback doctor`):
@@ -153,7 +154,7 @@ async function runDoctorPass(callerCtx: DoctorContext, opts: RunDoctorOptions): 
     if (opts.incidentId !== undefined) ev.incidentId = opts.incidentId;
     ctx.emit(ev);
   };
-  const record = (o: FixOutcome, severity?: 'warning'): void => {
+  const record = (o: FixOutcome, severity?: 'warning' | 'info'): void => {
     outcomes.push(o);
     emit({
       type: 'doctor.repair',
@@ -233,7 +234,8 @@ async function runDoctorPass(callerCtx: DoctorContext, opts: RunDoctorOptions): 
       // service's own doctor killed after it wrote the config, its write rolled back (its version kept as evidence): left
       // unsaid, a *.corrupt-* file appeared beside the config with no word in the journal of what wrote it or why.
       if (ctx.signal?.aborted && !outcome.applied) {
-        if (outcome.details?.cut === true) record(outcome);
+        // A cut is no failed repair: a person's own stop pages nobody (info), the deadline's is a warning.
+        if (outcome.details?.cut === true) record(outcome, cutByPerson(ctx.signal) ? 'info' : 'warning');
         else if (outcome.details?.rolledBack === true) record(outcome, 'warning');
         break;
       }
