@@ -154,6 +154,11 @@ export function doctorRepairers(service: ServiceConfig, ctx: DaemonContext, runt
       // answer, so what it changed before the cut (a restore written, then a slow second rule) stayed unverified and
       // unsaid. Put back here, still under the repair lock, as the service's own doctor's cut write is; the rest named.
       if (signal?.aborted && (changes.length > 0 || otherRepairs.length > 0)) return undoCutRun(service, ctx, stores, incident.id, changes, otherRepairs, signal);
+      // Cut with nothing to put back: what it did not get to (a restore walk's copies not tried) is its word, not "fixed: nothing".
+      if (signal?.aborted) {
+        const cut = report.outcomes.filter((o) => o.details?.cut === true || o.details?.rolledBack === true).map((o) => `${o.finding.title}: ${o.message}`);
+        return { fixed: false, summary: cut.join('; ') || `the doctor run was cut short before it finished (${cutCauseText(signal)}), nothing changed; ${summary}`, outcome: 'not-fixed' as const };
+      }
       const applied = report.outcomes.filter((o) => o.verified && o.applied);
       const changedNothing = report.exitCode === 1 && besideBefore !== undefined && applied.length > 0 && applied.every((o) => o.finding.rule === SERVICE_DOCTOR) && changes.length === 0 && !beside;
       if (changedNothing) {

@@ -26,6 +26,8 @@ import { logDiskFullText } from '../platform/disk-room.js';
 
 /** Who ended a start under way: the reason its cancel signal was aborted with (a person's restart, else a stop). */
 const cancelledBy = (signal: AbortSignal): 'stop' | 'restart' => (signal.reason === 'restart' ? 'restart' : 'stop');
+/** How long an escalation after a doctor run cut at its deadline waits for that run to say what it put back and did not try. */
+const CUT_WORD_WAIT_MS = 5_000;
 
 /** The environment variable that hands a singleton's instance its fencing token (for the systems it writes to). */
 export const FENCING_TOKEN_ENV = 'CLAWBACK_FENCING_TOKEN';
@@ -238,6 +240,10 @@ export class ServiceRuntime {
   private startAbort: AbortController | undefined;
   /** Repairs running now, by run id: the reducer's cancel-work aborts them. */
   private readonly work = new Map<string, AbortController>();
+  /** Doctor runs in flight, by run id: what each says when it ends (a cut run: what it put back, what it did not try). */
+  private readonly doctorEnds = new Map<string, Promise<string>>();
+  /** Doctor runs cut at their deadline by the decision whose effects run now: its escalation waits (bounded) for their word. */
+  private cutNow: Promise<string>[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
   private waiters: Array<() => void> = [];
   private queue: ServiceInput[] = [];
@@ -411,7 +417,9 @@ export class ServiceRuntime {
         this.s = d.state;
         // Before the effects: a run is counted on disk before it is launched, and a run given back leaves the ledger too.
         this.followLedger();
+        this.cutNow = [];
         for (const effect of d.effects) this.execute(effect);
+        this.cutNow = [];
       }
     } finally {
       this.dispatching = false;
@@ -793,7 +801,10 @@ export class ServiceRuntime {
   private execute(effect: Effect): void {
     switch (effect.type) {
       case 'emit':
-        this.deps.emit(effect.event);
+        // A doctor run cut at its deadline ends this climb to a person: the alert waits (bounded) for what the cut run put
+        // back and did not try, so the page says it, not only "the doctor did not finish".
+        if (effect.event.type === 'incident.escalated' && this.cutNow.length > 0) this.track(this.escalateAfterCut(effect.event, this.cutNow));
+        else this.deps.emit(effect.event);
         return;
       case 'start':
         this.track(this.startEffect(effect.reason, effect.fencingToken));
@@ -819,6 +830,7 @@ export class ServiceRuntime {
         this.startAbort?.abort(effect.by);
         return;
       case 'cancel-work':
+        if (effect.kind === 'doctor' && effect.handover === undefined && this.doctorEnds.has(effect.runId)) this.cutNow.push(this.doctorEnds.get(effect.runId)!);
         // The reason tells an aborted agent run whether a person took over (keep its files) or it failed (revert).
         this.work.get(effect.runId)?.abort(effect.handover !== undefined ? { handover: effect.handover } : undefined);
         return;
@@ -1128,7 +1140,36 @@ export class ServiceRuntime {
     return { result, aborted: abort.signal.aborted ? abort.signal : false };
   }
 
-  private async runDoctor(runId: string, incident: Incident): Promise<void> {
+  /** Runs the doctor; what it says when it ends is kept for an escalation its cut leads to (escalateAfterCut). */
+  private runDoctor(runId: string, incident: Incident): Promise<void> {
+    const said = this.runDoctorBody(runId, incident);
+    this.doctorEnds.set(runId, said.catch(() => ''));
+    return said.then(
+      () => void this.doctorEnds.delete(runId),
+      () => void this.doctorEnds.delete(runId),
+    );
+  }
+
+  /**
+   * Sends the escalation once the cut runs said what they did (at most CUT_WORD_WAIT_MS; then as it is, their word
+   * following in the journal), their words added to the message a person reads.
+   */
+  private async escalateAfterCut(event: ClawbackEvent, cut: Promise<string>[]): Promise<void> {
+    const bound = new AbortController();
+    const words = await Promise.race([
+      Promise.all(cut),
+      this.deps.clock.sleep(CUT_WORD_WAIT_MS, bound.signal).then(
+        () => undefined,
+        () => undefined,
+      ),
+    ]);
+    bound.abort();
+    const text = words === undefined ? `the cut doctor run did not say within ${CUT_WORD_WAIT_MS / 1000} s what it put back (see the journal)` : words.filter((w) => w !== '').join('; ');
+    if (text === '') return this.deps.emit(event);
+    this.deps.emit({ ...event, message: `${event.message}\nThe cut doctor run: ${text}`, details: { ...event.details, cutRun: text } });
+  }
+
+  private async runDoctorBody(runId: string, incident: Incident): Promise<string> {
     const fn = this.deps.repairers.doctor;
     const { result, aborted } = await this.runWork<{ outcome: DoctorOutcome; summary: string; files?: DoctorFileChange[]; otherRepairs?: string[]; personOnly?: string }>(
       runId,
@@ -1140,6 +1181,7 @@ export class ServiceRuntime {
       (msg) => ({ outcome: 'not-fixed', summary: `the doctor failed: ${msg}` }),
     );
     if (!aborted) this.dispatch({ type: 'doctor-done', runId, ...result });
+    return result.summary;
   }
 
   private async runAgent(runId: string, incident: Incident): Promise<void> {
