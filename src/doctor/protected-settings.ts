@@ -109,7 +109,9 @@ export function carryOver(
 ): { value: unknown; carried: string[]; dropped: string[]; kept: string[]; replaced: string[] } {
   const values = protectedValues(source, patterns);
   if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) return { value: candidate, carried: [], dropped: [], kept: [], replaced: [] };
-  const absent = opts.dropAbsent ? [...protectedValues(candidate, patterns).keys()].filter((p) => !values.has(p) && !coveredBy(values, p)) : [];
+  const wholes = wholeObjects(candidate, source, values, patterns);
+  const inWhole = (p: string): boolean => wholes.some((w) => w === p || isAbove(w, p));
+  const absent = opts.dropAbsent ? [...protectedValues(candidate, patterns).keys()].filter((p) => !values.has(p) && !coveredBy(values, p) && !inWhole(p)) : [];
   const lacks = (p: string): boolean => opts.resolvedSource === undefined || getPath(opts.resolvedSource, p) === undefined;
   const credentials = absent.filter((p) => isCredentialPath(p) && lacks(p));
   const replaced = credentials.filter((p) => otherMethodChosen(opts.resolvedSource ?? source, candidate, p)).sort();
@@ -132,8 +134,12 @@ export function carryOver(
   const all = [...new Set([...dropped, ...emptied])];
   const outermost = all.filter((p) => !all.some((q) => isAbove(q, p)));
   const carried: string[] = [];
+  for (const w of wholes) {
+    setPath(copy, w, structuredClone(getPath(source, w)));
+    carried.push(w);
+  }
   for (const [p, v] of values) {
-    if (sameValue(getPath(copy, p), v)) continue;
+    if (inWhole(p) || sameValue(getPath(copy, p), v)) continue;
     setPath(copy, p, structuredClone(v));
     carried.push(p);
   }
@@ -159,6 +165,41 @@ function otherMethodChosen(user: unknown, copy: unknown, p: string): boolean {
   if (typeof copyMode === 'string' && copyMode.toLowerCase() === key.toLowerCase() && userMode !== undefined && userMode !== 'none' && userMode !== copyMode.toLowerCase()) return true;
   const other = /token$/i.test(key) ? /passw(or)?d$/i : /passw(or)?d$/i.test(key) ? /token$/i : undefined;
   return other !== undefined && Object.entries(own).some(([k, v]) => other.test(k) && v !== undefined && v !== null && v !== '');
+}
+
+/** Whether a value is a SecretRef ({source, id}, maybe a provider, nothing else): one setting, not three. */
+export function isSecretRef(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const keys = Object.keys(v);
+  return keys.includes('source') && keys.includes('id') && keys.every((k) => SECRET_REF_KEYS.has(k));
+}
+
+/**
+ * The protected objects of `source` carried whole (outermost first): a SecretRef the copy does not have as it is, and an
+ * object the user put where the copy has a plain value (a token turned into a SecretRef). Carried member by member,
+ * the copy's scalar there read as "removed by the user" beside its own members carried in.
+ */
+function wholeObjects(candidate: unknown, source: unknown, values: ReadonlyMap<string, unknown>, patterns: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const q of values.keys()) {
+    const segs = splitPath(q);
+    for (let n = 1; n < segs.length; n++) {
+      const p = joinPath(segs.slice(0, n));
+      if (out.some((w) => w === p || isAbove(w, p))) break;
+      const sv = getPath(source, p);
+      const cv = getPath(candidate, p);
+      if (!matchesAny(patterns, p) || !isPlainObject(sv)) continue;
+      if ((isSecretRef(sv) && !sameValue(sv, cv)) || (cv !== undefined && !isPlainObject(cv))) {
+        out.push(p);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Whether a protected leaf of `values` lies above `p` (a source's array or empty object holding the copy's path). */

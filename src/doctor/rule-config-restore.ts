@@ -10,7 +10,8 @@ import { findBackupCandidates } from './backup-candidates.js';
 import { ownerToGive } from '../platform/atomic-write.js';
 import { boundEvidenceBeside, changedMeanwhileMessage, keepEvidenceOnce, prunedEvidenceNote, makeParentDirs, readCurrent, replaceKeepingEvidence, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
 import { gatherCandidates, type RestoreCandidate } from './restore-candidates.js';
-import { carryOverText, harmfulChanges, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
+import { carryOverText, harmfulChanges, isSecretRef, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
+import { getPath } from './config-paths.js';
 import { restoreLossNote, semanticDiff } from './semantic-diff.js';
 import { unknownKeyPaths, withoutPaths } from './named-keys.js';
 import { removeKeysFromText, type TextEditNote } from './text-key-removal.js';
@@ -363,7 +364,7 @@ export function configRestoreRule(): RepairRule {
       const diff = broken?.ok && restored.ok ? semanticDiff(broken.value, restored.value) : null;
       const protectedAfter = broken?.ok && restored.ok ? harmfulChanges(protectedChanges(broken.value, restored.value, protectedPatterns(ctx.service))) : [];
       const carried =
-        (chosen.carried.length > 0 ? `; protected settings carried over from the broken file: ${chosen.carried.join(', ')}` : '') +
+        (chosen.carried.length > 0 ? `; protected settings carried over from the broken file: ${chosen.carried.map((p) => carriedLabel(broken, p)).join(', ')}` : '') +
         (chosen.dropped.length > 0 ? `; protected settings of the copy left out, as the broken file has none (removed by the user, it stays removed): ${chosen.dropped.join(', ')}` : '') +
         (chosen.kept.length > 0 ? `; credentials of the copy kept though the broken file has none (a repair never drops a credential): ${chosen.kept.join(', ')}` : '') +
         (chosen.replaced.length > 0 ? `; credentials of the copy left out, as the broken file chose another beside them (its own credential or mode kept, one method set): ${chosen.replaced.join(', ')}` : '');
@@ -630,7 +631,7 @@ async function chooseCandidate(
     }
     validations++;
     const check = await checkContentFor(ctx, out);
-    const kept = [...carried, ...dropped.map((p) => `${p} (removed by the user)`), ...replaced.map((p) => `${p} (another credential chosen by the user)`)];
+    const kept = [...carried.map((p) => carriedLabel(broken, p)), ...dropped.map((p) => `${p} (removed by the user)`), ...replaced.map((p) => `${p} (another credential chosen by the user)`)];
     if (check.state !== 'valid' && kept.length > 0) {
       // The broken file's own protected values may be what is wrong (a token or port the user just set). Putting
       // the copy's values back would change them behind the user's back: that is a person's call, not a repair. Only
@@ -644,13 +645,18 @@ async function chooseCandidate(
       continue;
     }
     v.verdict =
-      (carried.length > 0 ? `chosen, with ${carried.join(', ')} carried over from the broken file` : 'chosen') +
+      (carried.length > 0 ? `chosen, with ${carried.map((p) => carriedLabel(broken, p)).join(', ')} carried over from the broken file` : 'chosen') +
       (dropped.length > 0 ? `, without ${dropped.join(', ')} (not in the broken file: removed by the user)` : '') +
       (keptCredentials.length > 0 ? `, keeping its credentials ${keptCredentials.join(', ')} (not in the broken file: a credential is never dropped)` : '') +
       (replaced.length > 0 ? `, without its credentials ${replaced.join(', ')} (the broken file chose another beside them)` : '');
     return { candidate: c, content: out, carried, dropped, kept: keptCredentials, replaced, rewritten, why: whyChosen(c, verdicts) };
   }
   return undefined;
+}
+
+/** A carried path as said: the user's SecretRef is named as one, kept whole (not as its source, provider and id). */
+function carriedLabel(broken: Parsed | undefined, p: string): string {
+  return broken?.ok && isSecretRef(getPath(broken.value, p)) ? `${p} (your SecretRef, kept whole)` : p;
 }
 
 function whyChosen(c: RestoreCandidate, verdicts: readonly CandidateVerdict[]): string {

@@ -233,6 +233,8 @@ export function rawValueInText(text: string, path: string, value: unknown, forma
     if (!found || found.index < 0 || found.depth !== segs.length - 1) return undefined;
     const m = found.members[found.index]!;
     const raw = { member: text.slice(m.start, m.valueEnd), value: text.slice(m.valueStart, m.valueEnd) };
+    // An object over several lines carries the user's indent, not the copy's: written in the copy's layout instead.
+    if (text[m.valueStart] === '{' && /[\r\n]/.test(raw.value)) return undefined;
     const back = format === 'json' ? (JSON.parse(raw.value) as unknown) : (json5().parse(raw.value) as unknown);
     return sameValue(back, value) ? raw : undefined;
   } catch {
@@ -250,6 +252,14 @@ function rawYamlScalar(text: string, segs: readonly string[], value: unknown): R
   const raw = text.slice(node.range[0], node.range[1]);
   if (/[\r\n]/.test(raw) || !sameValue((Y.parse(`k: ${raw}`) as { k: unknown }).k, value)) return undefined;
   return { member: `${String(segs.at(-1))}: ${raw}`, value: raw };
+}
+
+/** A map as a YAML flow map on one line (`{ source: env, id: GW_TOKEN }`), its members nested the same way. */
+function yamlFlowMap(value: Record<string, unknown>): string {
+  const key = (k: string): string => (/^[A-Za-z_][\w-]*$/.test(k) ? k : JSON.stringify(k));
+  const one = (v: unknown): string => (typeof v === 'object' && v !== null && !Array.isArray(v) ? yamlFlowMap(v as Record<string, unknown>) : v !== null && typeof v === 'object' ? JSON.stringify(v) : yamlScalar(v));
+  const members = Object.entries(value).map(([k, v]) => `${key(k)}: ${one(v)}`);
+  return members.length === 0 ? '{}' : `{ ${members.join(', ')} }`;
 }
 
 /** A YAML scalar on one line, in the given style where it can be (plain, single or double quoted), else JSON's (YAML's too). */
@@ -320,7 +330,20 @@ function jsonKey(seg: string, st: JsonStyle, format: 'json' | 'json5'): string {
   return json5().stringify(seg, { quote: st.keyQuote || st.strQuote });
 }
 
-function jsonValue(value: unknown, st: JsonStyle, format: 'json' | 'json5'): string {
+/**
+ * A value in the file's style; an object (a SecretRef carried whole) in its key quoting and string quotes too, on
+ * lines of their own at `lines.indent` plus its step (or inline when the object it goes into is inline).
+ */
+function jsonValue(value: unknown, st: JsonStyle, format: 'json' | 'json5', lines?: { indent: string; step: string; eol: string; trail: string }): string {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const entries = Object.entries(value);
+    if (entries.length === 0) return '{}';
+    const key = (k: string): string => `${jsonKey(k, st, format)}${st.colon}`;
+    if (!lines) return `{ ${entries.map(([k, v]) => `${key(k)}${jsonValue(v, st, format)}`).join(', ')} }`;
+    const inner = `${lines.indent}${lines.step}`;
+    const body = entries.map(([k, v]) => `${inner}${key(k)}${jsonValue(v, st, format, { ...lines, indent: inner })}`);
+    return `{${lines.eol}${body.join(`,${lines.eol}`)}${lines.trail}${lines.eol}${lines.indent}}`;
+  }
   return format === 'json5' && typeof value === 'string' ? json5().stringify(value, { quote: st.strQuote }) : JSON.stringify(value);
 }
 
@@ -335,12 +358,20 @@ function setJsonValue(text: string, segs: readonly string[], value: unknown, for
   if (!found) return undefined;
   const { at, depth: d, members } = found;
   const m = members[found.index];
-  if (m) return text.slice(0, m.valueStart) + (raw?.value ?? JSON.stringify(value)) + text.slice(m.valueEnd);
   const last = members.at(-1);
   const indent = last ? lineIndent(text, last.start) : undefined;
   // A new line ends like the line it follows (a CRLF file stays CRLF throughout).
   const nl = text.indexOf('\n', last?.start ?? at);
   const eol = nl > 0 && text[nl - 1] === '\r' ? '\r\n' : '\n';
+  const outer = leadingOfLine(text, at);
+  const step = indent !== undefined && indent.startsWith(outer) && indent.length > outer.length ? indent.slice(outer.length) : '  ';
+  const trail = format === 'json5' && last?.commaEnd !== undefined && /^\s*}/.test(text.slice(last.commaEnd).replace(/^(\s*(\/\/[^\n]*\n|\/\*[\s\S]*?\*\/))*/, '')) ? ',' : '';
+  if (m) {
+    // A value replaced where it stands: a scalar the user turned into an object (a SecretRef) in the file's style.
+    const lines = indent !== undefined ? { indent: lineIndent(text, m.start) ?? indent, step, eol, trail } : undefined;
+    const v = raw?.value ?? (typeof value === 'object' && value !== null && !Array.isArray(value) ? jsonValue(value, jsonStyle(text, members, format), format, lines) : JSON.stringify(value));
+    return text.slice(0, m.valueStart) + v + text.slice(m.valueEnd);
+  }
   // Missing here: a new member holding the rest of the path, after the object's last member (in its layout), in the
   // user's own bytes where the value comes from their file. The objects it needs are written as the file writes its
   // own: its key quoting and string quotes, its colon, on lines of their own in its indent step (or inline, as this object is).
@@ -349,14 +380,11 @@ function setJsonValue(text: string, segs: readonly string[], value: unknown, for
   else {
     const st = jsonStyle(text, members, format);
     const key = (seg: string): string => `${jsonKey(seg, st, format)}${st.colon}`;
-    const leaf = raw?.value ?? jsonValue(value, st, format);
     const rest = segs.slice(d + 1);
+    const leaf = raw?.value ?? jsonValue(value, st, format, indent !== undefined ? { indent: `${indent}${step.repeat(rest.length)}`, step, eol, trail } : undefined);
     // The key itself is what is missing: one member, its value as it is.
     if (rest.length === 0) member = `${key(segs[d]!)}${leaf}`;
     else if (indent !== undefined) {
-      const outer = leadingOfLine(text, at);
-      const step = indent.startsWith(outer) && indent.length > outer.length ? indent.slice(outer.length) : '  ';
-      const trail = format === 'json5' && last?.commaEnd !== undefined && /^\s*}/.test(text.slice(last.commaEnd).replace(/^(\s*(\/\/[^\n]*\n|\/\*[\s\S]*?\*\/))*/, '')) ? ',' : '';
       let body = `${indent}${step.repeat(rest.length)}${key(rest.at(-1)!)}${leaf}${trail}`;
       for (let i = rest.length - 2; i >= 0; i--) body = `${indent}${step.repeat(i + 1)}${key(rest[i]!)}{${eol}${body}${eol}${indent}${step.repeat(i + 1)}}${trail}`;
       member = `${key(segs[d]!)}{${eol}${body}${eol}${indent}}`;
@@ -381,7 +409,9 @@ function setJsonValue(text: string, segs: readonly string[], value: unknown, for
 
 /** The YAML text with the scalar at segs replaced by value (a scalar too) in its own bytes, or undefined when there is no such scalar. */
 function setYamlScalar(text: string, segs: readonly string[], value: unknown, raw?: RawValue): string | undefined {
-  if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) return undefined;
+  // A map where the copy has a scalar (a token the user turned into a SecretRef) takes the scalar's place as a flow map.
+  const map = typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (value !== null && !map && !['string', 'number', 'boolean'].includes(typeof value)) return undefined;
   const Y = yaml();
   const doc = Y.parseDocument(text);
   if (doc.errors.length > 0) return undefined;
@@ -389,6 +419,7 @@ function setYamlScalar(text: string, segs: readonly string[], value: unknown, ra
   if (!Y.isScalar(node) || !node.range) return undefined;
   const [start, end] = node.range;
   // The user's own bytes where they come from their file, else in the style of the scalar replaced (plain, quoted).
+  if (map) return text.slice(0, start) + (raw?.value ?? yamlFlowMap(value as Record<string, unknown>)) + text.slice(end);
   return text.slice(0, start) + (raw?.value ?? yamlScalar(value, node.type)) + text.slice(end);
 }
 
