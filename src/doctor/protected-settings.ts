@@ -111,7 +111,9 @@ export function carryOver(
   if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) return { value: candidate, carried: [], dropped: [], kept: [], replaced: [] };
   const wholes = wholeObjects(candidate, source, values, patterns);
   const inWhole = (p: string): boolean => wholes.some((w) => w === p || isAbove(w, p));
-  const absent = opts.dropAbsent ? [...protectedValues(candidate, patterns).keys()].filter((p) => !values.has(p) && !coveredBy(values, p) && !inWhole(p)) : [];
+  // The copy's empty object the user filled (`auth: {}` there, `auth: { token }` now) is not removed: it takes their members.
+  const filled = (p: string): boolean => [...values.keys()].some((q) => isAbove(p, q));
+  const absent = opts.dropAbsent ? [...protectedValues(candidate, patterns).keys()].filter((p) => !values.has(p) && !coveredBy(values, p) && !inWhole(p) && !filled(p)) : [];
   const lacks = (p: string): boolean => opts.resolvedSource === undefined || getPath(opts.resolvedSource, p) === undefined;
   const credentials = absent.filter((p) => isCredentialPath(p) && lacks(p));
   const replaced = credentials.filter((p) => otherMethodChosen(opts.resolvedSource ?? source, candidate, p)).sort();
