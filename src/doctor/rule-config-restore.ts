@@ -14,7 +14,7 @@ import { carryOverText, harmfulChanges, isSecretRef, missingProtected, protected
 import { getPath } from './config-paths.js';
 import { restoreLossNote, semanticDiff } from './semantic-diff.js';
 import { unknownKeyPaths, withoutPaths } from './named-keys.js';
-import { removeKeysFromText, type TextEditNote } from './text-key-removal.js';
+import { removeKeysFromText, rewriteWords, type TextEditNote } from './text-key-removal.js';
 import { revertNamedValues } from './revert-named-values.js';
 import { runGuardedServiceDoctor } from './guarded-service-doctor.js';
 import { redactedPlaceholders } from './redacted-placeholders.js';
@@ -194,7 +194,7 @@ export function configRestoreRule(): RepairRule {
             verified: false,
             message:
               `removed ${removal.removed.join(', ')} (named by the validator as unknown); ` +
-              (removal.rewritten ? 'the file had to be rewritten whole (comments and layout not kept)' : 'nothing else changed') +
+              (removal.rewritten ? `the file had to be rewritten whole (${rewriteWords(current.content!.toString('utf8'), removal.content.toString('utf8'), format)})` : 'nothing else changed') +
               `; the original is kept at ${evidence}${prunedEvidenceNote(pruned)}`,
             after: sha256(removal.content),
             details: {
@@ -225,7 +225,7 @@ export function configRestoreRule(): RepairRule {
             message:
               `put back ${back.reverted.join(', ')} (named by the validator) as ${back.from} had them; ` +
               (back.removed?.length ? `removed ${back.removed.join(', ')} (named by the validator as unknown); ` : '') +
-              (back.rewritten ? 'the file had to be rewritten whole (comments and layout not kept)' : 'every other setting kept as it is') +
+              (back.rewritten ? `the file had to be rewritten whole (${rewriteWords(current.content!.toString('utf8'), back.content.toString('utf8'), format)})` : 'every other setting kept as it is') +
               `; the original is kept at ${evidence}${prunedEvidenceNote(pruned)}`,
             after: sha256(back.content),
             details: {
@@ -378,7 +378,7 @@ export function configRestoreRule(): RepairRule {
             : '';
       // The copy's text could not take the user's settings in place: serialized anew, its comments and layout are gone.
       const rewrote = chosen.rewritten
-        ? `; the restored copy had to be rewritten whole to carry the protected settings in (its comments and layout not kept)${evidence ? `; your file's own text is kept at ${evidence}` : ''}`
+        ? `; the restored copy had to be rewritten whole to carry the protected settings in (${chosen.rewriteWords})${evidence ? `; your file's own text is kept at ${evidence}` : ''}`
         : '';
       const overridden = protectedAfter.length > 0 ? `; WARNING protected settings differ from the broken file: ${protectedAfter.map((c) => `${c.path} ${c.change}`).join(', ')}` : '';
       return withBefore({
@@ -493,6 +493,8 @@ interface Chosen {
   replaced: string[];
   /** The user's settings could not be edited into the copy's own text: it was serialized anew (its comments and layout lost). */
   rewritten: boolean;
+  /** What the rewrite kept, from the copy's bytes and those written ("comments and layout not kept", or its comments kept). */
+  rewriteWords: string;
   why: string;
 }
 
@@ -649,7 +651,7 @@ async function chooseCandidate(
       (dropped.length > 0 ? `, without ${dropped.join(', ')} (not in the broken file: removed by the user)` : '') +
       (keptCredentials.length > 0 ? `, keeping its credentials ${keptCredentials.join(', ')} (not in the broken file: a credential is never dropped)` : '') +
       (replaced.length > 0 ? `, without its credentials ${replaced.join(', ')} (the broken file chose another beside them)` : '');
-    return { candidate: c, content: out, carried, dropped, kept: keptCredentials, replaced, rewritten, why: whyChosen(c, verdicts) };
+    return { candidate: c, content: out, carried, dropped, kept: keptCredentials, replaced, rewritten, rewriteWords: rewriteWords(content.toString('utf8'), out.toString('utf8'), format), why: whyChosen(c, verdicts) };
   }
   return undefined;
 }

@@ -165,6 +165,36 @@ function removeYamlKey(text: string, segs: readonly string[]): string | undefine
   return text.slice(0, lineStart) + text.slice(to);
 }
 
+/**
+ * How a text rewritten whole is said, from its bytes: a YAML document printed anew keeps every comment it had (its
+ * layout not), a text serialized anew keeps none. Said "comments and layout not kept" of a reprint that kept them all,
+ * the user went looking for comments that were there.
+ */
+export function rewriteWords(before: string, after: string, format: ConfigFormat): string {
+  return commentsKept(before, after, format) ? 'its layout not kept, every comment kept' : 'comments and layout not kept';
+}
+
+/** Whether every comment of a YAML text is in the other (as many times), and it had some. */
+function commentsKept(before: string, after: string, format: ConfigFormat): boolean {
+  if (format !== 'yaml') return false;
+  const of = (t: string): string[] => {
+    try {
+      return [...new (yaml().Lexer)().lex(t)].filter((tok) => tok.startsWith('#')).map((tok) => tok.trimEnd());
+    } catch {
+      return [];
+    }
+  };
+  const was = of(before);
+  if (was.length === 0) return false;
+  const now = of(after);
+  for (const c of was) {
+    const i = now.indexOf(c);
+    if (i < 0) return false;
+    now.splice(i, 1);
+  }
+  return true;
+}
+
 /** Told by an edit whose text could not be kept byte for byte: a YAML document printed anew (comments kept, layout not). */
 export interface TextEditNote {
   reprinted?: boolean;
