@@ -8,7 +8,7 @@ import { FileLock, isLockAbandoned } from '../platform/file-lock.js';
 import { ensurePrivateDir } from '../platform/private-dir.js';
 import { writeFileAtomic } from '../platform/atomic-write.js';
 import { isAlive, processStartTime } from '../platform/proc.js';
-import { realOrSame } from './daemon-identity.js';
+import { pidMayBeRecordedDaemon, realOrSame, recordedDaemonLives } from './daemon-identity.js';
 import { readRegularFileSync } from '../platform/read-regular.js';
 
 export interface ConfigClaim {
@@ -46,23 +46,29 @@ const SWEEP_MAX = 1000;
 
 /**
  * Removes the claims of daemons that are provably gone: the lock names a pid that is not alive, or alive with another
- * start time (reused). A daemon killed with -9 never released its claim, so one pair per config file it ran piled up
+ * start time (reused), or, with no start time recorded, a live process that is no daemon of the claim (the rule of
+ * recordedDaemonLives: its command line runs no `run`, or it started after the claim was taken). A daemon killed with -9 never released its claim, so one pair per config file it ran piled up
  * for ever (316 pairs seen). A claim whose lock cannot be read, or whose daemon may be alive, is left. The lock is
  * taken over through FileLock (its own stale protocol, safe against a daemon taking the same claim now), the .json
  * removed, then the lock released. Returns how many claims were removed.
  */
-export async function sweepDeadConfigClaims(clock: Clock, dir = defaultClaimDir(), deps: { isAlive?: (pid: number) => boolean; startTimeOf?: (pid: number) => number | null | undefined } = {}): Promise<number> {
+export async function sweepDeadConfigClaims(
+  clock: Clock,
+  dir = defaultClaimDir(),
+  deps: { isAlive?: (pid: number) => boolean; startTimeOf?: (pid: number) => number | null | undefined; mayBeOwner?: (pid: number, acquiredAt: number) => boolean } = {},
+): Promise<number> {
   const alive = deps.isAlive ?? isAlive;
   const startTimeOf = deps.startTimeOf ?? processStartTime;
+  const mayBeOwner = deps.mayBeOwner ?? pidMayBeRecordedDaemon;
   let removed = 0;
   if (!trustedClaimDir(dir)) return 0;
   const locks = readdirSync(dir).filter((n) => /^[0-9a-f]{16}\.lock$/.test(n)).slice(0, SWEEP_MAX);
   for (const name of locks) {
     const file = path.join(dir, name);
-    const lock = new FileLock(file, { clock, isAlive: alive, startTimeOf });
+    const lock = new FileLock(file, { clock, isAlive: alive, startTimeOf, mayBeOwner });
     const owner = await lock.owner();
     if (!owner || owner.pid === process.pid) continue;
-    if (!isLockAbandoned(owner, { wallMs: 0, watchedMs: 0 }, { isAlive: alive, startTimeOf, unreadableStaleMs: Infinity })) continue;
+    if (!isLockAbandoned(owner, { wallMs: 0, watchedMs: 0 }, { isAlive: alive, startTimeOf, unreadableStaleMs: Infinity, mayBeOwner })) continue;
     if (!(await lock.acquire())) continue;
     try {
       rmSync(`${file.slice(0, -'.lock'.length)}.json`, { force: true });
@@ -106,18 +112,21 @@ function unavailable(dir: string, why: string): { kind: 'unavailable'; problem: 
   };
 }
 
-/** The live daemon that claimed this config file (its pid checked against the lock's start time); undefined: none. */
+/**
+ * The live daemon that claimed this config file (recordedDaemonLives, the rule of the guardian, `run` and the doctor: its
+ * pid checked against the lock's start time, or with none recorded, a process that may be that daemon); undefined: none.
+ */
 export function readConfigClaim(configFile: string, dir?: string): ConfigClaim | undefined {
   const base = claimBase(configFile, dir);
   try {
     if (!trustedClaimDir(path.dirname(base))) return undefined;
     // Never a plain read (a FIFO there would hold the daemon's start for good).
-    const lock = JSON.parse(readRegularFileSync(`${base}.lock`).toString('utf8')) as { pid?: unknown; startTime?: unknown };
+    const lock = JSON.parse(readRegularFileSync(`${base}.lock`).toString('utf8')) as { pid?: unknown; startTime?: unknown; acquiredAt?: unknown };
     const info = JSON.parse(readRegularFileSync(`${base}.json`).toString('utf8')) as { pid?: unknown; stateDir?: unknown; configFile?: unknown };
     if (info.configFile !== realOrSame(configFile)) return undefined;
-    if (typeof lock.pid !== 'number' || lock.pid !== info.pid || typeof info.stateDir !== 'string' || !isAlive(lock.pid)) return undefined;
-    const start = processStartTime(lock.pid);
-    if (typeof lock.startTime === 'number' && typeof start === 'number' && start !== lock.startTime) return undefined;
+    if (typeof lock.pid !== 'number' || lock.pid !== info.pid || typeof info.stateDir !== 'string') return undefined;
+    const startTime = typeof lock.startTime === 'number' ? lock.startTime : null;
+    if (!recordedDaemonLives(lock.pid, startTime, typeof lock.acquiredAt === 'number' ? lock.acquiredAt : 0)) return undefined;
     return { pid: lock.pid, stateDir: info.stateDir };
   } catch {
     return undefined;
@@ -134,7 +143,7 @@ export async function takeConfigClaim(configFile: string, stateDir: string, cloc
     ensurePrivateDir(path.dirname(base));
     const problem = claimDirProblem(path.dirname(base));
     if (problem !== undefined) return unavailable(path.dirname(base), problem);
-    const lock = new FileLock(`${base}.lock`, { clock });
+    const lock = new FileLock(`${base}.lock`, { clock, mayBeOwner: pidMayBeRecordedDaemon });
     if (!(await lock.acquire())) {
       // Held by this very process (a daemon rebuilt in the same process), as the state directory's lock allows.
       if ((await lock.owner())?.pid === process.pid) {

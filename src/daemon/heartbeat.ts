@@ -1,10 +1,10 @@
 // The daemon's proof of life: daemon.json rewritten atomically on a timer (its reader side is daemon-info.ts).
-import { promises as fs, readdirSync, rmSync } from 'node:fs';
+import { promises as fs, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { delayToGrid, type Clock, type TimerHandle } from '../platform/clock.js';
 import { removeStaleTemps, writeFileAtomic } from '../platform/atomic-write.js';
-import { isSameProcess } from '../platform/proc.js';
 import { moveAsideNonFile } from '../platform/private-dir.js';
+import { recordedDaemonLives } from './daemon-identity.js';
 import { aliveMarkerName, daemonInfoPath, parseAliveMarker, readDaemonInfo, type DaemonInfo } from './daemon-info.js';
 
 function daemonInfoText(info: DaemonInfo): string {
@@ -50,7 +50,11 @@ async function rewriteInPlace(file: string, text: string): Promise<boolean> {
   }
 }
 
-/** Alive markers (daemon-info.ts) of daemons that are gone: left by one killed while the disk was full. */
+/**
+ * Alive markers (daemon-info.ts) of daemons that are gone: left by one killed while the disk was full. Gone by the rule
+ * every reader of a marker uses (recordedDaemonLives, the marker's birth as its record's start): a marker without a start
+ * time whose pid now runs another program (a reused pid) is a stranger's, and was kept for ever.
+ */
 function removeDeadMarkers(stateDir: string): void {
   let names: string[];
   try {
@@ -60,7 +64,10 @@ function removeDeadMarkers(stateDir: string): void {
   }
   for (const name of names) {
     const who = parseAliveMarker(name);
-    if (who && !isSameProcess(who.pid, who.pidStartTime)) rmSync(path.join(stateDir, name), { force: true });
+    if (!who) continue;
+    const file = path.join(stateDir, name);
+    const st = statSync(file, { throwIfNoEntry: false });
+    if (st && !recordedDaemonLives(who.pid, who.pidStartTime, st.birthtimeMs || st.mtimeMs)) rmSync(file, { force: true });
   }
 }
 

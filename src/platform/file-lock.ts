@@ -28,6 +28,11 @@ export interface FileLockOptions {
   /** Injected for tests; default from ./proc.js. */
   isAlive?: (pid: number) => boolean;
   startTimeOf?: (pid: number) => number | null | undefined;
+  /**
+   * For an owner that recorded no start time: whether the live pid may still be it (given when it took the lock). Absent:
+   * any live pid is. A lock whose owner is told apart by more than its pid (a daemon's: its command line) passes the rule.
+   */
+  mayBeOwner?: (pid: number, acquiredAt: number) => boolean;
 }
 
 export interface AcquireOptions {
@@ -49,7 +54,7 @@ export interface UnreadableAge {
 export function isLockAbandoned(
   owner: LockOwner | null,
   age: UnreadableAge,
-  deps: { isAlive: (pid: number) => boolean; startTimeOf: (pid: number) => number | null | undefined; unreadableStaleMs: number },
+  deps: { isAlive: (pid: number) => boolean; startTimeOf: (pid: number) => number | null | undefined; unreadableStaleMs: number; mayBeOwner?: (pid: number, acquiredAt: number) => boolean },
 ): boolean {
   // Unreadable: abandoned once watched unchanged for the stale time. Its wall age is no proof: with the clock stepped
   // forward (or back, dating it in the future) since a live owner created it, a lock being written now reads as old.
@@ -58,7 +63,7 @@ export function isLockAbandoned(
   if (owner.startTime !== null) {
     const actual = deps.startTimeOf(owner.pid);
     if (actual !== null && actual !== undefined && actual !== owner.startTime) return true;
-  }
+  } else if (deps.mayBeOwner && !deps.mayBeOwner(owner.pid, owner.acquiredAt)) return true;
   return false;
 }
 
@@ -84,6 +89,7 @@ export class FileLock {
   private readonly unreadableStaleMs: number;
   private readonly alive: (pid: number) => boolean;
   private readonly startTimeOf: (pid: number) => number | null | undefined;
+  private readonly mayBeOwner: ((pid: number, acquiredAt: number) => boolean) | undefined;
   private token: string | null = null;
   /** Per path: the unreadable lock file last seen there (identity) and when, on the monotonic clock, it was first seen. */
   private readonly unreadableSeen = new Map<string, { identity: string; since: number }>();
@@ -97,6 +103,7 @@ export class FileLock {
     this.unreadableStaleMs = opts.unreadableStaleMs ?? 10_000;
     this.alive = opts.isAlive ?? isAlive;
     this.startTimeOf = opts.startTimeOf ?? processStartTime;
+    this.mayBeOwner = opts.mayBeOwner;
   }
 
   get held(): boolean {
@@ -209,7 +216,7 @@ export class FileLock {
   }
 
   private abandoned(seen: Inspected): boolean {
-    return isLockAbandoned(seen.owner, seen.age, { isAlive: this.alive, startTimeOf: this.startTimeOf, unreadableStaleMs: this.unreadableStaleMs });
+    return isLockAbandoned(seen.owner, seen.age, { isAlive: this.alive, startTimeOf: this.startTimeOf, unreadableStaleMs: this.unreadableStaleMs, mayBeOwner: this.mayBeOwner });
   }
 
   /**
