@@ -245,7 +245,8 @@ export function registerInstall(program: Command): void {
         }
         if (report.daemonExit?.output) report.daemonExit.output = redactor.redact(report.daemonExit.output);
         report.actions.push(...ownLogs.rotated.map((r) => `rotated ${r}`));
-        report.errors.push(...ownLogs.errors);
+        // A read-only or full state dir refuses these too: folded with the pass's other refusals, not a line per log.
+        for (const e of ownLogs.errors) pushError(report, stateDir, e.err, e.line, { so: 'not rotated', file: e.file });
         Object.assign(report, foldDiskRefusals(report, stateDir));
         process.stdout.write(redactor.redact(oneLine ? JSON.stringify(report) : JSON.stringify(report, null, 2)) + '\n');
         process.exitCode = report.outcome === 'daemon-down' ? 1 : 0;

@@ -40,9 +40,10 @@ export interface RefusalReport {
   diskRefusals?: DiskRefusal[];
 }
 
-/** A temp or new file as the file it stands for: `.state.json.123.ab.tmp` is state.json. */
+/** A temp or new file as the file it stands for: `.state.json.123.ab.tmp` is state.json; a log's generation its log (`logs/guardian.log.4`). */
 function standsFor(rel: string): string {
   return rel
+    .replace(/^(logs\/[^/]+\.log)\.\d+$/, '$1')
     .replace(/(^|\/)\.([^/]+?)\.\d+\.[0-9a-f]+\.tmp$/, '$1$2')
     .replace(/\.\d+\.[0-9a-f]+\.new$/, '')
     .replace(/\.tmp-\d+$/, '');

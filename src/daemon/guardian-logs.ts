@@ -17,10 +17,18 @@ export interface OwnLogBound {
 /** The daemon's own log's bound: 10 MiB a file, 5 rotated generations. */
 export const OWN_LOG_BOUND: OwnLogBound = { maxBytes: DEFAULT_LOG_MAX_BYTES, keep: DEFAULT_LOG_KEEP };
 
+/** A rotation that failed: its line, and the error itself, so a refusal of the state dir's filesystem is folded (disk-refusal-fold.ts). */
+export interface OwnLogError {
+  line: string;
+  err: unknown;
+  /** The log, relative to the state directory (logs/guardian.log). */
+  file: string;
+}
+
 export interface OwnLogsRotation {
   /** `guardian.log (10485761 bytes) -> guardian.log.1`, one per file rotated. */
   rotated: string[];
-  errors: string[];
+  errors: OwnLogError[];
 }
 
 /** Rotates <stateDir>/logs/{guardian.log, daemon.out.log, launchd-daemon.*.log} past the bound; never throws. */
@@ -36,7 +44,7 @@ export async function rotateOwnLogs(stateDir: string, bound: OwnLogBound = OWN_L
       out.rotated.push(`${GUARDIAN_LOG} (${st.size} bytes) -> ${GUARDIAN_LOG}.1`);
     }
   } catch (err) {
-    out.errors.push(`rotating ${guardianLog} failed: ${(err as Error).message}`);
+    out.errors.push({ line: `rotating ${guardianLog} failed: ${(err as Error).message}`, err, file: `logs/${GUARDIAN_LOG}` });
   }
   for (const name of DAEMON_OUTPUT_LOGS) {
     const file = path.join(dir, name);
@@ -44,7 +52,7 @@ export async function rotateOwnLogs(stateDir: string, bound: OwnLogBound = OWN_L
       const size = (await fsp.lstat(file).catch(() => undefined))?.size;
       if (await rotateIfLarger(file, bound.maxBytes, bound.keep)) out.rotated.push(`${name} (${size ?? '?'} bytes) -> ${name}.1`);
     } catch (err) {
-      out.errors.push(`rotating ${file} failed: ${(err as Error).message}`);
+      out.errors.push({ line: `rotating ${file} failed: ${(err as Error).message}`, err, file: `logs/${name}` });
     }
   }
   return out;

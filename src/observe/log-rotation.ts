@@ -337,7 +337,8 @@ async function roomBeside(file: string): Promise<number> {
  * a service writing to a full disk fails its writes), marked by a line; a smaller one is left for a later check.
  */
 async function dropForRoom(file: string, size: number, maxBytes: number, opts: RotateOptions, cause: string): Promise<boolean> {
-  if (size <= generationCap(maxBytes)) throw new Error(`no room to rotate ${file} (${size} bytes): ${cause}`);
+  // A full disk's refusal, as data too (its code and path): the guardian folds it with the other writes the disk refused.
+  if (size <= generationCap(maxBytes)) throw Object.assign(new Error(`no room to rotate ${file} (${size} bytes): ${cause}`), { code: 'ENOSPC', path: file });
   await emptyMarked(file, size, maxBytes, `the disk had no room to rotate them (${cause})`);
   opts.onDropped?.(size, true);
   return true;
