@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Clock } from '../platform/clock.js';
 import { FileLock } from '../platform/file-lock.js';
 import { writeFileAtomic } from '../platform/atomic-write.js';
+import { errorWithContext } from '../platform/error-context.js';
 import { endAgentLeftovers } from './agent-leftovers.js';
 
 export interface HeldLocks {
@@ -16,7 +17,19 @@ export function serviceLockPath(stateDir: string, service: string): string {
   return path.join(stateDir, 'locks', `emergency-${service}.lock`);
 }
 
+/**
+ * A lock the disk refuses (full, read-only) is thrown naming the lock file and what it costs: no Level 3 session for the
+ * service until the disk takes it (`the agent could not run: …`, not a bare "ENOSPC: no space left on device, write").
+ */
 export async function acquireEmergencyLocks(stateDir: string, service: string, incidentDir: string, clock: Clock): Promise<LockOutcome> {
+  try {
+    return await acquireLocks(stateDir, service, incidentDir, clock);
+  } catch (err) {
+    throw errorWithContext(`the Level 3 lock for service ${service} could not be taken, so no agent runs for it until its state dir (${stateDir}) takes writes again`, err);
+  }
+}
+
+async function acquireLocks(stateDir: string, service: string, incidentDir: string, clock: Clock): Promise<LockOutcome> {
   await fs.mkdir(path.join(stateDir, 'locks'), { recursive: true, mode: 0o700 });
   const serviceLock = new FileLock(serviceLockPath(stateDir, service), { clock });
   if (!(await serviceLock.acquire())) {

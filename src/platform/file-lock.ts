@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from './clock.js';
 import { isAlive, processStartTime } from './proc.js';
 import { readRegularFile, readRegularFileSync } from './read-regular.js';
+import { errorNamingFile } from './error-context.js';
 
 /** What a lock file holds. */
 export interface LockOwner {
@@ -267,8 +268,17 @@ const NO_LINK_CODES = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDE
  * Creates `file` with `text` unless it exists (false then). The text is written to a private file first and hard-linked
  * into place, so no one ever reads the lock empty or half-written: a contender that loses the race at the same instant
  * reads its winner's pid, not an unreadable file it must watch for 10 s. Without hard links: O_EXCL, then the write.
+ * A refusal (a full or read-only disk) is thrown naming the lock file: Node's write names none.
  */
 async function createComplete(file: string, text: string, tag: string): Promise<boolean> {
+  try {
+    return await createCompleteOnce(file, text, tag);
+  } catch (err) {
+    throw errorNamingFile(err, file);
+  }
+}
+
+async function createCompleteOnce(file: string, text: string, tag: string): Promise<boolean> {
   const draft = `${file}.${process.pid}.${tag}.new`;
   try {
     await fs.writeFile(draft, text, { mode: 0o600, flag: 'wx' });
