@@ -37,7 +37,12 @@ async function acquireLocks(stateDir: string, service: string, incidentDir: stri
     return { ok: false, reason: `another Level 3 session is running for service ${service}${owner ? ` (pid ${owner.pid})` : ''}` };
   }
   const incidentLock = new FileLock(path.join(incidentDir, 'agent.lock'), { clock });
-  if (!(await incidentLock.acquire())) {
+  // Let go of the service's lock on a refusal too (a full disk): held by this live daemon, it refused every later run.
+  const incidentTaken = await incidentLock.acquire().catch(async (err: unknown) => {
+    await serviceLock.release().catch(() => undefined);
+    throw err;
+  });
+  if (!incidentTaken) {
     await serviceLock.release();
     return { ok: false, reason: 'a Level 3 session is already running for this incident' };
   }

@@ -47,3 +47,27 @@ it('a full disk refuses the Level 3 lock: the error names the lock file and that
     disk.free();
   }
 });
+
+it('the incident lock refused by a full disk lets go of the service lock: the next run, with room again, is not refused', async () => {
+  const stateDir = path.join(disk.dir, 'state2');
+  const first = path.join(stateDir, 'incidents', 'inc-1');
+  const second = path.join(stateDir, 'incidents', 'inc-2');
+  mkdirSync(first, { recursive: true });
+  mkdirSync(second, { recursive: true });
+  mkdirSync(path.join(stateDir, 'locks'));
+  // Room for the service lock's page, none for the incident lock's.
+  disk.fill(4096);
+  let refused: unknown;
+  try {
+    refused = await acquireEmergencyLocks(stateDir, 'gw', first, systemClock()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+  } finally {
+    disk.free();
+  }
+  expect((refused as NodeJS.ErrnoException | undefined)?.message).toContain(path.join(first, 'agent.lock'));
+  const next = await acquireEmergencyLocks(stateDir, 'gw', second, systemClock());
+  expect(next.ok ? 'taken' : next.reason).toBe('taken');
+  if (next.ok) await next.locks.release();
+});
