@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { claimDirProblem } from '../daemon/config-claim.js';
 import type { Clock } from '../platform/clock.js';
+import { writeFileAtomic } from '../platform/atomic-write.js';
 import { FileLock, type LockOwner } from '../platform/file-lock.js';
 import { isWithin } from '../platform/path-inside.js';
 import { ensurePrivateDir } from '../platform/private-dir.js';
@@ -120,10 +121,12 @@ async function tryTake(stateDir: string, real: string, clock: Clock, until: numb
     }
     const lock = new FileLock(own, { clock });
     if (!(await lock.acquire())) return refused(await lock.owner(), (await readNote(own))?.until);
-    // Best effort (a full disk): without the note only runs in nested directories miss this one.
+    // Best effort (a full disk): without the note only runs in nested directories miss this one. Written whole or not at
+    // all: a half note (a crash or a full disk mid-write) named a cut directory (`/srv`, which holds every service's
+    // cwd) or a cut end time to the runs that read it.
     const ends = until !== undefined && Number.isFinite(until) ? `${Math.round(until)}` : '';
     const mark = run !== undefined && !run.includes('\n') ? `${ends}\n${run}\n` : ends ? `${ends}\n` : '';
-    await fs.writeFile(own + DIR_SUFFIX, `${real}\n${mark}`, { mode: 0o600 }).catch(() => undefined);
+    await writeFileAtomic(own + DIR_SUFFIX, `${real}\n${mark}`, { mode: 0o600 }).catch(() => undefined);
     return { ok: true, release: () => release(lock), ...(ended.length > 0 ? { ended } : {}), ...(notShared !== undefined ? { notShared } : {}) };
   } finally {
     await registry.release();
