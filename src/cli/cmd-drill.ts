@@ -1,6 +1,6 @@
 // `clawback drill SCENARIO|all`: reproducible extreme tests against the running daemon, with a recovery report.
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { mkdirSync } from 'node:fs';
+
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,7 @@ import { drillBackupRoots } from '../drill/drill-leftovers.js';
 import type { FileLock, LockOwner } from '../platform/file-lock.js';
 import { exitWithError } from './json-error.js';
 import { fileStamp } from '../platform/file-stamp.js';
+import { mkdirRecursiveSync } from '../platform/mkdir-cause.js';
 
 const ENTRY = fileURLToPath(new URL('./main.js', import.meta.url));
 
@@ -230,7 +231,7 @@ function printThenSave(result: string, files: ReadonlyArray<readonly [string, st
   process.stdout.write(result);
   try {
     for (const [file, content] of files) {
-      mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      mkdirRecursiveSync(path.dirname(file), 0o700);
       writeFileAtomicSync(file, content);
     }
   } catch (err) {

@@ -2,7 +2,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseDuration } from '../config/duration.js';
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync, fstatSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, openSync, closeSync, fstatSync, rmSync, statSync } from 'node:fs';
 import { exitWithError, jsonErrorLine } from './json-error.js';
 import { open } from 'node:fs/promises';
 import os from 'node:os';
@@ -39,6 +39,7 @@ import { removeGuardianInstalled, writeGuardianInstalled, writeGuardianPass } fr
 import { DEFAULT_GUARDIAN_INTERVAL_SEC } from '../platform/service-files.js';
 import { clearStartFailure, takeStartFailure } from '../daemon/start-failure.js';
 import { reviveConfig, RecordedConfigGone, type ReviveConfig } from './revive-config.js';
+import { mkdirRecursiveSync } from '../platform/mkdir-cause.js';
 
 const ENTRY = fileURLToPath(new URL('./main.js', import.meta.url));
 
@@ -393,7 +394,7 @@ async function tailSince(file: string, from: number): Promise<string> {
  * the guardian looked); a person's own start (a drill) ends the stop at once.
  */
 export function startDaemonDetached(stateDir: string, configPath: string | undefined, apiPort?: number, opts: { keepStop?: boolean } = {}): StartedDaemon {
-  mkdirSync(path.join(stateDir, 'logs'), { recursive: true, mode: 0o700 });
+  mkdirRecursiveSync(path.join(stateDir, 'logs'), 0o700);
   // Before the spawn: the daemon reads the marker under its lock (a drill's start found it still there, exit 0).
   if (!opts.keepStop) rmSync(path.join(stateDir, STOPPED_MARKER), { force: true });
   const logFile = path.join(stateDir, 'logs', 'daemon.out.log');

@@ -1,10 +1,11 @@
 // The local deadline a fence guard watches: written by the daemon on every lease renewal, one file per singleton service.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+
 import { uptime } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { writeFileAtomic } from '../platform/atomic-write.js';
+import { mkdirRecursiveSync } from '../platform/mkdir-cause.js';
 
 /** The guard's entry point (dist/, also when the tests run from src/). */
 export const FENCE_GUARD_SCRIPT = fileURLToPath(new URL('../../dist/cluster/fence-guard.js', import.meta.url));
@@ -30,7 +31,7 @@ export function bootNowMs(): number {
 export async function writeFenceDeadline(file: string, killBy: number, wallNow: number): Promise<void> {
   const left = Math.max(0, killBy - wallNow);
   const body = { killAtMono: monoNowMs() + left, killAtBoot: bootNowMs() + left, killAtWall: Date.now() + left, killBy };
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  mkdirRecursiveSync(path.dirname(file), 0o700);
   await writeFileAtomic(file, JSON.stringify(body) + '\n', { mode: 0o600 });
 }
 

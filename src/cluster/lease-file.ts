@@ -1,8 +1,8 @@
 // The member's lease id kept across daemon restarts, so the next daemon can take its own lease over instead of waiting it out.
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../platform/atomic-write.js';
+import { mkdirRecursive } from '../platform/mkdir-cause.js';
 
 /** Who granted the lease: a lease is taken over only by the same member of the same cluster (prefix). */
 export interface SavedLease {
@@ -31,7 +31,7 @@ export function fileLeaseStore(file: string): LeaseStore {
       }
     },
     save: async (lease) => {
-      await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+      await mkdirRecursive(path.dirname(file), 0o700);
       await writeFileAtomic(file, JSON.stringify(lease) + '\n', { mode: 0o600 });
     },
   };

@@ -1,8 +1,9 @@
 // The embedded default: supervise the bundled demo gateway, so `npm start` works on a fresh machine.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from './errors.js';
+import { mkdirRecursiveSync } from '../platform/mkdir-cause.js';
 
 /** The package root, from src/ (tests) or dist/ (installed). */
 export function packageRoot(): string {
@@ -39,7 +40,7 @@ function recordedDemoPort(stateDir: string): number | undefined {
 export function prepareDemoConfig(stateDir: string, port = demoPort(process.env, stateDir)): string {
   const dir = path.join(stateDir, 'demo');
   const file = path.join(dir, 'gateway.json');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  mkdirRecursiveSync(dir, 0o700);
   if (!existsSync(file)) copyFileSync(path.join(packageRoot(), 'examples', 'demo-gateway', 'gateway.json'), file);
   writeFileSync(path.join(dir, 'port'), `${port}\n`, { mode: 0o600 });
   return file;

@@ -1,9 +1,10 @@
 // The agent budget's own record, one small file per service beside state.json: the runs a service spent survive
 // state.json moved aside (corrupt, or from a newer Clawback) and the service removed by one reload, re-added by the next.
-import { mkdirSync } from 'node:fs';
+
 import path from 'node:path';
 import { writeFileAtomicSync } from '../platform/atomic-write.js';
 import { readRegularFileSync } from '../platform/read-regular.js';
+import { mkdirRecursiveSync } from '../platform/mkdir-cause.js';
 
 /** <stateDir>/agent-runs/<service>.json: the start times (wall clock, ms) of the service's agent runs. */
 export function agentLedgerFile(stateDir: string, service: string): string {
@@ -28,7 +29,7 @@ export function readAgentLedger(stateDir: string, service: string): number[] {
  */
 export function writeAgentLedger(stateDir: string, service: string, runs: readonly number[]): void {
   const file = agentLedgerFile(stateDir, service);
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  mkdirRecursiveSync(path.dirname(file), 0o700);
   writeFileAtomicSync(file, `${JSON.stringify({ service, runs })}\n`, { mode: 0o600 });
 }
 

@@ -1,6 +1,6 @@
 // The guardian's word to a human when it cannot bring the daemon back (and once when it is back): the daemon that
 // delivers alerts is the one that is down, so the guardian sends through the same notify channels itself.
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, parseConfigSource, readConfigText } from '../config/load.js';
 import { createNotifier } from '../notify/dispatcher.js';
@@ -14,6 +14,7 @@ import { readRegularFileSync } from '../platform/read-regular.js';
 import { ensurePrivateDir } from '../platform/private-dir.js';
 import { claimDirProblem } from './config-claim.js';
 import { alertFallbackFile, readAlertFallback, removeAlertFallback, writeAlertFallback } from './guardian-alert-fallback.js';
+import { mkdirRecursiveSync } from '../platform/mkdir-cause.js';
 
 /** What was last said about a daemon the guardian could not revive (absent: nothing, or it is back). */
 export const GUARDIAN_ALERT_FILE = 'guardian-alert.json';
@@ -225,7 +226,7 @@ function notifyConfigOf(configPath: string | undefined, stateDir: string): { not
 function notifySpoolDir(own: string, outside: string): string {
   if (!hasPending(outside)) {
     try {
-      mkdirSync(own, { recursive: true, mode: 0o700 });
+      mkdirRecursiveSync(own, 0o700);
       return own;
     } catch {
       // the state dir refuses it: the spool outside
@@ -234,7 +235,7 @@ function notifySpoolDir(own: string, outside: string): string {
   ensurePrivateDir(path.dirname(outside));
   const problem = claimDirProblem(path.dirname(outside));
   if (problem !== undefined) throw new Error(problem);
-  mkdirSync(outside, { recursive: true, mode: 0o700 });
+  mkdirRecursiveSync(outside, 0o700);
   return outside;
 }
 

@@ -1,5 +1,5 @@
 // The guardian's one pass (run by a timer/cron): if the daemon's heartbeat stopped, revive it, so the daemon is no single point of failure.
-import { access, mkdir, stat } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { readRegularFile } from '../platform/read-regular.js';
 import path from 'node:path';
 import type { Clock } from '../platform/clock.js';
@@ -25,6 +25,7 @@ import { GUARDIAN_START_LOOP_ATTEMPTS, readStartAttempt, START_ATTEMPTS_FILE, ty
 import { urlHost } from '../platform/url-host.js';
 import { readJournal } from '../observe/journal-read.js';
 import { pushError, type DiskRefusal } from './disk-refusal-fold.js';
+import { mkdirRecursive } from '../platform/mkdir-cause.js';
 
 export const GUARDIAN_LOCK_FILE = 'guardian.lock';
 
@@ -356,7 +357,7 @@ export async function guardianOnce(deps: GuardianDeps): Promise<GuardianReport> 
     return done();
   }
 
-  await mkdir(deps.stateDir, { recursive: true, mode: 0o700 });
+  await mkdirRecursive(deps.stateDir, 0o700);
   const lock = new FileLock(path.join(deps.stateDir, GUARDIAN_LOCK_FILE), { clock });
   let acquired: boolean;
   try {

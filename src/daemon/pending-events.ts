@@ -1,5 +1,5 @@
 // Events from processes other than the daemon (the guardian): queued in a file, emitted by the next daemon start.
-import { appendFileSync, existsSync, readdirSync, renameSync, rmSync, mkdirSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ClawbackEvent } from '../observe/events.js';
 import { isClawbackEvent } from '../observe/journal-read.js';
@@ -7,6 +7,7 @@ import { namingFile, writeFileAtomicSync } from '../platform/atomic-write.js';
 import { isAlive as procIsAlive } from '../platform/proc.js';
 import { readRegularFileSync } from '../platform/read-regular.js';
 import { PENDING_LOCK_FILE, tryPendingLock, withPendingLock } from './pending-lock.js';
+import { mkdirRecursiveSync } from '../platform/mkdir-cause.js';
 
 const FILE = 'pending-events.jsonl';
 
@@ -85,7 +86,7 @@ export function compactPendingLines(lines: readonly string[], maxBytes: number, 
 }
 
 export function appendPendingEvent(stateDir: string, event: ClawbackEvent, maxBytes = PENDING_EVENTS_MAX_BYTES): void {
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  mkdirRecursiveSync(stateDir, 0o700);
   // Under the lock the daemon's claim takes too: an append (or a compaction) never straddles a claim.
   withPendingLock(path.join(stateDir, PENDING_LOCK_FILE), () => appendLocked(stateDir, event, maxBytes));
 }

@@ -1,5 +1,5 @@
 // Durable daemon state (restart history, breaker, open incident, instance pid) in one atomically written file.
-import { copyFileSync, lstatSync, renameSync, mkdirSync } from 'node:fs';
+import { copyFileSync, lstatSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { removeStaleTemps, writeFileAtomicSync } from '../platform/atomic-write.js';
 import { FileTooLargeError, NotRegularFileError, readRegularFileSync } from '../platform/read-regular.js';
@@ -8,6 +8,7 @@ import { dropMisshapenFields, type StateShapeProblem } from './state-shape.js';
 import { wholeReadLimit } from './heap-watch.js';
 import type { HeapFigures } from '../platform/heap-figures.js';
 import { fileStamp } from '../platform/file-stamp.js';
+import { mkdirRecursiveSync } from '../platform/mkdir-cause.js';
 
 export interface ServiceState {
   record: ServiceRecord;
@@ -129,7 +130,7 @@ export class StateStore {
 
   /** Atomic and checked: throws on a failed or short write, and then state.json still holds the previous good copy. */
   save(state: DaemonState): void {
-    mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    mkdirRecursiveSync(path.dirname(this.file), 0o700);
     writeFileAtomicSync(this.file, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
   }
 }

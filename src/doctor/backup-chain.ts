@@ -8,6 +8,7 @@ import { findBackupCandidates } from './backup-candidates.js';
 import { putBackFile, putBackIfUnchanged, readCurrent, type CurrentFile } from './safe-user-write.js';
 import { fileStamp } from '../platform/file-stamp.js';
 import { writeNewFile } from '../platform/atomic-write.js';
+import { mkdirRecursive } from '../platform/mkdir-cause.js';
 
 /** Where a backup copy pushed out of the chain by a kept run is kept: <stateDir>/evidence/backups/<service>/<time>-<name>. */
 export function backupEvidenceDir(stateDir: string, service: string): string {
@@ -68,7 +69,7 @@ export async function stageBackupChain(before: ReadonlyMap<string, CurrentFile>,
   if (before.size === 0) return;
   const stamp = fileStamp(clock.now());
   try {
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    await mkdirRecursive(dir, 0o700);
     let n = 0;
     for (const [file, was] of before) {
       const target = path.join(dir, `.staged-${stamp}-${n++}-${path.basename(file)}`);
@@ -119,7 +120,7 @@ export async function keepPushedOut(
       await fs.rename(copy, target);
       staged.delete(file);
     } else {
-      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+      await mkdirRecursive(dir, 0o700);
       await writeNewFile(target, was.content!);
     }
     present.push(was.content!);

@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../platform/clock.js';
 import { FileLock, type LockOwner } from '../platform/file-lock.js';
+import { mkdirRecursive } from '../platform/mkdir-cause.js';
 
 export function repairLockPath(stateDir: string, service: string): string {
   return path.join(stateDir, 'locks', `doctor-${service}.lock`);
@@ -32,7 +33,7 @@ type LockTry = { state: 'held'; lock: FileLock } | { state: 'busy'; owner: LockO
 async function takeOne(file: string, deadline: number, opts: { clock: Clock; signal?: AbortSignal; onWait?: (owner: LockOwner | null) => void; mkdir: boolean }): Promise<LockTry> {
   const lock = new FileLock(file, { clock: opts.clock, pollMs: 250 });
   try {
-    if (opts.mkdir) await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    if (opts.mkdir) await mkdirRecursive(path.dirname(file), 0o700);
     if (await lock.acquire()) return { state: 'held', lock };
     opts.onWait?.(await lock.owner());
     const timeoutMs = Math.max(0, deadline - opts.clock.monotonic());

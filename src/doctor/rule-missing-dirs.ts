@@ -1,6 +1,7 @@
 // Directories the service needs (requiredDirs) that vanished are recreated, private (0700).
 import { promises as fs } from 'node:fs';
 import type { Finding, RepairRule } from './types.js';
+import { mkdirRecursive } from '../platform/mkdir-cause.js';
 
 export const MISSING_DIRS = 'missing-dirs';
 
@@ -42,7 +43,7 @@ export function missingDirsRule(opts: { mode?: number } = {}): RepairRule {
       const state = await dirState(dir);
       if (state === 'dir') return { finding, applied: false, verified: true, message: `${dir} exists again` };
       if (state === 'not-a-dir') return { finding, applied: false, verified: false, message: `${dir} is not a directory; left alone` };
-      await fs.mkdir(dir, { recursive: true, mode });
+      await mkdirRecursive(dir, mode);
       // mkdir applies the umask; set the mode we promised on the leaf.
       await fs.chmod(dir, mode);
       return { finding, applied: true, verified: false, message: `created ${dir} (mode ${mode.toString(8)})`, details: { dir } };

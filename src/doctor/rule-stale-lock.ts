@@ -8,6 +8,7 @@ import { judgeOwner, liveProcess, ownerInNestedPidNamespace, parseLock, type Liv
 import type { DoctorContext, Finding, RepairRule } from './types.js';
 import { fileStamp } from '../platform/file-stamp.js';
 import { writeNewFile } from '../platform/atomic-write.js';
+import { mkdirRecursive } from '../platform/mkdir-cause.js';
 
 export const STALE_LOCK = 'stale-lock';
 
@@ -121,7 +122,7 @@ export function staleLockRule(opts: StaleLockOptions = {}): RepairRule {
       const v = verdictOf(ctx, lock.record);
       if (!v.gone) return { finding, applied: false, verified: false, message: `${file} left alone: ${v.reason}` };
       const dir = lockEvidenceDir(ctx.stateDir, ctx.service.name);
-      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+      await mkdirRecursive(dir, 0o700);
       const kept = await keepLockCopy(dir, `${fileStamp(ctx.clock.now())}-${path.basename(file)}`, lock.bytes);
       // Removed only if it still holds the bytes judged (rename-then-compare would race the owner's own write).
       const again = await readRegularFile(file, { maxBytes: PID_FILE_MAX_BYTES }).catch(() => undefined);

@@ -9,6 +9,7 @@ import { ownerInNestedPidNamespace } from './lock-owner.js';
 import { keepLockCopy, lockEvidenceDir } from './rule-stale-lock.js';
 import { startedAfterPidFile, stalePidFileText } from '../supervisor/pid-file-owner.js';
 import { fileStamp } from '../platform/file-stamp.js';
+import { mkdirRecursive } from '../platform/mkdir-cause.js';
 
 export const STALE_PIDFILE = 'stale-pidfile';
 
@@ -59,7 +60,7 @@ function ownerGone(pid: number, nested: (pid: number) => number | undefined): bo
 async function keepPidfileCopy(stateDir: string, service: string, file: string, content: Buffer, now: number): Promise<{ path?: string; error?: string }> {
   try {
     const dir = lockEvidenceDir(stateDir, service);
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    await mkdirRecursive(dir, 0o700);
     return { path: await keepLockCopy(dir, `${fileStamp(now)}-${path.basename(file)}`, content) };
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err) };

@@ -10,6 +10,7 @@ import { FileTooLargeError, NotRegularFileError } from '../platform/read-regular
 import type { Clock } from '../platform/clock.js';
 import type { SnapshotEntry, SnapshotStore } from './snapshot-store.js';
 import { errorWithContext } from '../platform/error-context.js';
+import { mkdirRecursive } from '../platform/mkdir-cause.js';
 
 export interface CurrentFile {
   /** The real path (symlinks resolved, so a linked config is replaced at its target, the link kept). */
@@ -311,7 +312,7 @@ export async function putBackIfUnchanged(read: CurrentFile, content: Buffer, mod
  * the user deleted with the config comes back theirs, not a root-only directory the service cannot enter.
  */
 export async function makeParentDirs(file: string, owner: FileOwner | undefined): Promise<void> {
-  const first = await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const first = await mkdirRecursive(path.dirname(file), 0o700);
   if (first === undefined || !owner) return;
   for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
     await fs.chown(dir, owner.uid, owner.gid);

@@ -7,6 +7,7 @@ import { writeFileAtomic, type FileOwner } from '../platform/atomic-write.js';
 import { sha256 } from '../platform/config-file.js';
 import type { ServiceConfig } from '../config/schema.js';
 import { errorWithContext } from '../platform/error-context.js';
+import { mkdirRecursive } from '../platform/mkdir-cause.js';
 
 /** "last-known-good": the config ran healthy; "pre-repair": the bytes as they were before a repair touched them. */
 export type SnapshotKind = 'last-known-good' | 'pre-repair';
@@ -152,7 +153,7 @@ export class SnapshotStore {
   }
 
   private async ensureDir(): Promise<void> {
-    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await mkdirRecursive(this.dir, 0o700);
     await fs.chmod(this.dir, 0o700);
   }
 

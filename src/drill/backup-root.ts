@@ -1,10 +1,11 @@
 // Why this exists: the drill backups dir beside the state dir belongs to the state dir's owner, whoever ran the first
 // drill (root, then the service user, or the reverse), so any of them, and the daemon, can put a file back.
-import { chmodSync, chownSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, readFileSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ownerToGive, type FileOwner } from '../platform/atomic-write.js';
 import { BACKUP_PREFIX, MANIFEST } from './drill-leftovers.js';
+import { mkdirRecursiveSync } from '../platform/mkdir-cause.js';
 
 /** The state dir's owner (undefined when it cannot be read): the backups beside it are given to them. */
 export function stateDirOwner(stateDir: string): FileOwner | undefined {
@@ -21,7 +22,7 @@ export function stateDirOwner(stateDir: string): FileOwner | undefined {
  * earlier drill run as root is handed over too. Never for the shared temp dir.
  */
 export function prepareBackupRoot(root: string, owner: FileOwner | undefined): void {
-  mkdirSync(root, { recursive: true, mode: 0o700 });
+  mkdirRecursiveSync(root, 0o700);
   if (path.resolve(root) === path.resolve(os.tmpdir())) return;
   giveTo(root, owner);
 }

@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../platform/atomic-write.js';
 import { hardLinkBlock } from '../platform/hard-links.js';
 import { sha256 } from '../platform/config-file.js';
 import { readRegularFile } from '../platform/read-regular.js';
+import { mkdirRecursive } from '../platform/mkdir-cause.js';
 
 export interface ConfigStage {
   /** The real config file (as configured; a symbolic link is written through to its target). */
@@ -41,7 +42,7 @@ export async function stageConfig(configPath: string, dir: string): Promise<Conf
   const bytes = await fs.readFile(configPath).catch(() => undefined);
   if (bytes === undefined) return undefined;
   const st = await fs.stat(configPath);
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdirRecursive(dir, 0o700);
   const copyPath = path.join(dir, path.basename(configPath));
   await writeFileAtomic(copyPath, bytes, { mode: 0o600, durable: false });
   return { configPath, copyPath, baseHash: sha256(bytes), mode: st.mode & 0o7777 };

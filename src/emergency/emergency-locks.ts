@@ -6,6 +6,7 @@ import { FileLock } from '../platform/file-lock.js';
 import { writeFileAtomic } from '../platform/atomic-write.js';
 import { errorWithContext } from '../platform/error-context.js';
 import { endAgentLeftovers } from './agent-leftovers.js';
+import { mkdirRecursive } from '../platform/mkdir-cause.js';
 
 export interface HeldLocks {
   release(): Promise<void>;
@@ -30,7 +31,7 @@ export async function acquireEmergencyLocks(stateDir: string, service: string, i
 }
 
 async function acquireLocks(stateDir: string, service: string, incidentDir: string, clock: Clock): Promise<LockOutcome> {
-  await fs.mkdir(path.join(stateDir, 'locks'), { recursive: true, mode: 0o700 });
+  await mkdirRecursive(path.join(stateDir, 'locks'), 0o700);
   const serviceLock = new FileLock(serviceLockPath(stateDir, service), { clock });
   if (!(await serviceLock.acquire())) {
     const owner = await serviceLock.owner();

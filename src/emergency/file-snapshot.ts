@@ -10,6 +10,7 @@ import { NotRegularFileError, readRegularFile } from '../platform/read-regular.j
 import type { CommandRunner } from '../doctor/types.js';
 import { codeChangedSince, isExcluded, listTree } from './file-tree.js';
 import { withCurrentProtected, type KeepProtected } from './revert-protected.js';
+import { mkdirRecursive } from '../platform/mkdir-cause.js';
 
 export interface SnapshotLimits {
   maxFileBytes: number;
@@ -100,7 +101,7 @@ function stamp(st: { size: number; mtimeMs: number }): string {
  * Symbolic links are never followed into directories; an allowed file that is a link is read through it.
  */
 export async function takeSnapshot(allowed: string[], excluded: string[], dir: string, limits: SnapshotLimits = DEFAULT_SNAPSHOT_LIMITS): Promise<FileSnapshot> {
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdirRecursive(dir, 0o700);
   // Second resolution of a file's mtime on some file systems: a change in the same second still counts.
   const takenAt = Math.floor(Date.now() / 1000) * 1000;
   const ex = excluded.map((x) => path.resolve(x));
@@ -477,7 +478,7 @@ export async function revertSnapshot(
   const kept: string[] = [];
   const notReverted: Array<{ path: string; why: string }> = [];
   const evidence: EvidenceRecord[] = [];
-  await fs.mkdir(afterDir, { recursive: true, mode: 0o700 });
+  await mkdirRecursive(afterDir, 0o700);
   const created = await createdSince(snap);
   // A file a live process holds open for writing is that process's (the service's database, say): replacing
   // or removing it would lose what it writes, and it would go on writing to the old file.

@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../platform/atomic-write.js';
+import { mkdirRecursive } from '../platform/mkdir-cause.js';
 
 export interface Learning {
   time: number;
@@ -40,7 +41,7 @@ export async function readLearnings(stateDir: string, service: string): Promise<
 export async function recordLearning(stateDir: string, service: string, learning: Learning, keep: number): Promise<void> {
   if (keep <= 0) return;
   const file = learningsFile(stateDir, service);
-  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await mkdirRecursive(path.dirname(file), 0o700);
   const all = [...(await readLearnings(stateDir, service)), learning].slice(-keep);
   await writeFileAtomic(file, all.map((l) => JSON.stringify(l)).join('\n') + '\n', { mode: 0o600 });
 }

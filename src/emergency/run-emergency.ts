@@ -38,6 +38,7 @@ import { looseSecretValues } from './loose-config-secrets.js';
 import { diffStamps, stampFiles, stampTree, type OutsideChanges } from './outside-changes.js';
 import { tokenPath } from '../server/token.js';
 import { openclawPromptNotes } from '../openclaw/prompt-notes.js';
+import { mkdirRecursive } from '../platform/mkdir-cause.js';
 
 export type EmergencyOutcome = 'fixed' | 'failed' | 'timeout' | 'refused' | 'proposed';
 
@@ -193,7 +194,7 @@ export async function runAgentSession(opts: RunEmergencyOptions): Promise<AgentS
   const { incident, service, clock } = opts;
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(incident.id)) return refusedRun(opts, `incident id ${JSON.stringify(incident.id)} is not usable as a directory name`);
   const incidentDir = path.join(opts.stateDir, 'incidents', incident.id);
-  await fs.mkdir(incidentDir, { recursive: true, mode: 0o700 });
+  await mkdirRecursive(incidentDir, 0o700);
   const resultFile = path.join(incidentDir, 'agent-result.json');
   if (await fs.stat(resultFile).then(() => true, () => false)) return refusedRun(opts, `a Level 3 session already ran for incident ${incident.id}`, incidentDir);
   const lock = await acquireEmergencyLocks(opts.stateDir, service.name, incidentDir, clock);
@@ -603,7 +604,7 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
   // neither the agent's edits nor our revert may reach them.
   const ownDir = service.cwd !== undefined && !tooBroadToEdit(serviceDir);
   const workdir = ownDir ? serviceDir : path.join(incidentDir, 'agent-cwd');
-  if (!ownDir) await fs.mkdir(workdir, { recursive: true, mode: 0o700 });
+  if (!ownDir) await mkdirRecursive(workdir, 0o700);
   if (service.cwd !== undefined && !ownDir) {
     opts.emit(event(opts, 'incident.action', 'warning', `Level 3: ${service.name}'s cwd ${serviceDir} is a home directory (or holds one): the agent starts in a private directory and may change only the config file`, { action: 'agent-workdir-too-broad', cwd: serviceDir }));
   }

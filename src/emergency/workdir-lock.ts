@@ -10,6 +10,7 @@ import { FileLock, type LockOwner } from '../platform/file-lock.js';
 import { isWithin } from '../platform/path-inside.js';
 import { ensurePrivateDir } from '../platform/private-dir.js';
 import { endAgentLeftovers } from './agent-leftovers.js';
+import { mkdirRecursive } from '../platform/mkdir-cause.js';
 
 /** <locks>/emergency-dir-<16 hex of the directory's real path>.lock (locksDirOf): one agent run at a time in a directory. */
 export async function workdirLockPath(stateDir: string, dir: string): Promise<string> {
@@ -95,7 +96,7 @@ export async function takeWorkdirLock(
 /** One try, under the registry lock: refused while a live run holds this directory, one above it or one inside it. */
 async function tryTake(stateDir: string, real: string, clock: Clock, until: number | undefined, run: string | undefined): Promise<WorkdirLockOutcome> {
   const { dir: locksDir, notShared } = locksDirOf(stateDir);
-  await fs.mkdir(locksDir, { recursive: true, mode: 0o700 });
+  await mkdirRecursive(locksDir, 0o700);
   const registry = new FileLock(path.join(locksDir, REGISTRY), { clock, pollMs: 50 });
   if (!(await registry.acquire({ timeoutMs: REGISTRY_WAIT_MS }))) return { ok: false, owner: await registry.owner() };
   try {

@@ -155,7 +155,7 @@ export class Outbox {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       // A read-only outbox: its own cause (EROFS), not the ENOENT Node's recursive mkdir gives there.
-      if (code === 'ENOENT') return mkdirAfterRecursiveSync(dir, 0o700, err);
+      if (code === 'ENOENT') return void mkdirAfterRecursiveSync(dir, 0o700, err);
       if (code !== 'EEXIST' && code !== 'ENOTDIR') throw err;
     }
     const rel = path.relative(this.dir, dir);

@@ -4,6 +4,7 @@ import { fstatSync, ftruncateSync, readSync, statSync, promises as fsp } from 'n
 import path from 'node:path';
 import { generationCap } from './log-rotation.js';
 import { APPEND_NO_FOLLOW, openNoFollow } from '../platform/no-follow.js';
+import { mkdirRecursive } from '../platform/mkdir-cause.js';
 
 /** The inode that `pid`'s standard output writes to, or null when it cannot be told (no /proc, not ours, gone). */
 export function outputInode(pid: number): number | null {
@@ -59,7 +60,7 @@ export async function reclaimDeletedLog(pid: number, file: string, maxBytes: num
     const dropped = pos;
     // Nothing was there to move: no truncate, whose window (a line written after the size was read) lost that line.
     if (end === 0) return { moved: 0, dropped: 0 };
-    await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    await mkdirRecursive(path.dirname(file), 0o700);
     const dst = await openNoFollow(file, APPEND_NO_FOLLOW);
     let moved = 0;
     const copy = async (to: number): Promise<void> => {

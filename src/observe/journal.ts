@@ -1,7 +1,7 @@
 // The incident journal: append-only JSON lines, one ClawbackEvent per state change. When the disk refuses a line
 // (full, I/O error) the line is kept in a bounded memory buffer, the half-written tail is cut off, and the buffer is
 // flushed in order once appends work again; the writer never throws at the event bus.
-import { closeSync, constants, fstatSync, ftruncateSync, mkdirSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Clock, TimerHandle } from '../platform/clock.js';
 import type { ClawbackEvent } from './events.js';
@@ -9,6 +9,7 @@ import { openRegularSync } from '../platform/read-regular.js';
 import { moveAsideNonFile, type MovedAside } from '../platform/private-dir.js';
 import { rotateByRenameSync } from './log-rotation.js';
 import { tornLineNote } from './journal-read.js';
+import { mkdirRecursiveSync } from '../platform/mkdir-cause.js';
 
 export const DEFAULT_JOURNAL_BUFFER = 10_000;
 /**
@@ -72,7 +73,7 @@ export class JournalWriter {
     readonly file: string,
     private readonly opts: JournalWriterOptions = {},
   ) {
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    mkdirRecursiveSync(path.dirname(file), 0o700);
   }
 
   /** Synchronous append: an event is on disk before the daemon acts on the next one (or buffered if the disk refuses it). */

@@ -1,13 +1,14 @@
 // Stands between a service and its log file when `logs.redact` is on (each line written redacted), or, with --plain, when
 // the log could not be opened at the start (its output held, bounded, until the log can be written); it ends with the
 // service's output. A separate process (not the daemon) so that a dead daemon never blocks or breaks the service's output.
-import { closeSync, fstatSync, lstatSync, mkdirSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Redactor, crossLineRedaction } from './redact.js';
 import { BoundedLines } from './bounded-lines.js';
 import { HeldOutput } from './held-output.js';
 import { APPEND_NO_FOLLOW, openNoFollowSync } from '../platform/no-follow.js';
+import { mkdirRecursiveSync } from '../platform/mkdir-cause.js';
 
 const file = process.argv[2];
 /** --plain: the output is written as it comes, unredacted (logs.redact is off; only the holding is wanted). */
@@ -23,7 +24,7 @@ let cause = '';
 const held = new HeldOutput();
 const open = (): void => {
   try {
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    mkdirRecursiveSync(path.dirname(file), 0o700);
     fd = openNoFollowSync(file, APPEND_NO_FOLLOW);
   } catch (err) {
     cause = (err as Error).message;

@@ -1,18 +1,8 @@
 // Logs must rotate by default: a size-bounded file stream for our own log, and copy-truncate for the services' logs.
-import {
-  closeSync,
-  fstatSync,
-  ftruncateSync,
-  mkdirSync,
-  readdirSync,
-  readSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-  promises as fsp,
-} from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, readdirSync, readSync, renameSync, unlinkSync, writeSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { APPEND_NO_FOLLOW, REPLACE_NO_FOLLOW, UPDATE_NO_FOLLOW, openNoFollow, openOwnLogSync } from '../platform/no-follow.js';
+import { mkdirRecursiveSync } from '../platform/mkdir-cause.js';
 
 /** The daemon's own log (logs/daemon.log) and the files the guardian bounds (src/daemon/guardian-logs.ts). */
 export const DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024;
@@ -202,7 +192,7 @@ export class RotatingFileStream {
     this.keep = Math.max(0, Math.floor(opts.keep));
     this.mode = opts.mode ?? 0o600;
     try {
-      mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      mkdirRecursiveSync(path.dirname(this.file), 0o700);
       this.open();
     } catch (err) {
       // A read-only or full disk costs log lines, never the daemon: counted like a failed write, retried at the next one.

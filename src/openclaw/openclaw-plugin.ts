@@ -1,5 +1,5 @@
 // The daemon plugin for OpenClaw services: other-supervisor warning at start, the gateway's evidence on unclean exits and at Level 4, readiness events.
-import { mkdirSync } from 'node:fs';
+
 import path from 'node:path';
 import type { DaemonPlugin } from '../daemon/daemon.js';
 import type { ServiceConfig } from '../config/schema.js';
@@ -11,6 +11,7 @@ import { describeOtherSupervisor, findOtherSupervisors, type OtherSupervisor } f
 import { ReadinessReporter, type ReadinessReport } from './readiness-reporter.js';
 import { restartChannel } from './channel-restart.js';
 import type { ScopedRestarter } from '../daemon/service-runtime.js';
+import { mkdirRecursiveSync } from '../platform/mkdir-cause.js';
 
 export interface OpenclawPluginOptions {
   runner?: CommandRunner;
@@ -128,7 +129,7 @@ export class OpenclawParts {
             const incidentId = e.incidentId;
             run(`${s.name}:diagnostics`, async (signal) => {
               const dir = path.join(ctx.stateDir, 'incidents', incidentId);
-              mkdirSync(dir, { recursive: true, mode: 0o700 });
+              mkdirRecursiveSync(dir, 0o700);
               const r = await exportDiagnostics(cli, ctx.redactor, { dir, incidentId, timeoutMs, signal });
               if (!signal.aborted) evidenceEvent(s, incidentId, 'diagnostics', r, 4);
             });

@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
 import { fileStamp } from './file-stamp.js';
+import { mkdirRecursive } from './mkdir-cause.js';
 
 export const INSTALL_RECORD = 'install-record.json';
 export const INSTALL_COPIES_DIR = 'install-backups';
@@ -30,7 +31,7 @@ export async function writeInstallRecord(stateDir: string, files: Record<string,
     await fs.rm(file, { force: true });
     return;
   }
-  await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await mkdirRecursive(stateDir, 0o700);
   await writeFileAtomic(file, `${JSON.stringify({ version: 1, files }, null, 2)}\n`, { mode: 0o600 });
 }
 
@@ -51,7 +52,7 @@ export async function changedSinceInstall(file: string, record: Record<string, s
 /** Copies `content` (of `file`) to <stateDir>/install-backups/<name>.<time> (0600: units can hold secrets); returns its path. */
 export async function keepInstallCopy(stateDir: string, file: string, content: Buffer, now: number): Promise<string> {
   const dir = path.join(stateDir, INSTALL_COPIES_DIR);
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdirRecursive(dir, 0o700);
   const stamp = fileStamp(now);
   // Bounded: a name taken by an earlier copy in the same millisecond gets a suffix.
   for (let i = 0; i < 100; i++) {

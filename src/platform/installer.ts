@@ -17,6 +17,7 @@ import {
   type ServiceFileInputs,
 } from './service-files.js';
 import { cutSnippet } from './cut-text.js';
+import { mkdirRecursive } from './mkdir-cause.js';
 
 export type ServiceManagerKind = 'systemd' | 'launchd' | 'cron';
 
@@ -425,7 +426,7 @@ export async function applyPlan(plan: Plan, runner: CommandRunner, opts: ApplyOp
   };
 
   try {
-    for (const d of plan.dirs) await fs.mkdir(d.path, { recursive: true, mode: d.mode });
+    for (const d of plan.dirs) await mkdirRecursive(d.path, d.mode);
     if (await runPhase('before-files')) {
       const record = await readInstallRecord(plan.recordDir);
       const recordBefore = JSON.stringify(record);

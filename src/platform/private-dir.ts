@@ -1,8 +1,9 @@
 // The state dir holds the API token, the state, the alert spool and the services' raw logs: a dir an older release or
 // a hand-made `mkdir` left open to other users is closed (ours), or named in a warning (another owner's).
-import { chmodSync, linkSync, lstatSync, mkdirSync, renameSync, statSync, unlinkSync, type Stats } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, renameSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { specialKind } from './read-regular.js';
 import { fileStamp } from './file-stamp.js';
+import { mkdirRecursiveSync } from './mkdir-cause.js';
 
 /**
  * Creates `dir` 0700 if missing. If it exists with group or other bits set: owned by this user, the bits are removed
@@ -10,7 +11,7 @@ import { fileStamp } from './file-stamp.js';
  * Returns the warning, or undefined when the dir was already private.
  */
 export function ensurePrivateDir(dir: string, uid: number | undefined = process.getuid?.()): string | undefined {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  mkdirRecursiveSync(dir, 0o700);
   const st = statSync(dir);
   const loose = st.mode & 0o077;
   if (loose === 0 || uid === undefined) return undefined;

@@ -1,9 +1,10 @@
 // The API token's creation: once per state directory, 0600, by the daemon (apart from token.ts so the CLI loads no crypto).
 import { randomBytes } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, statSync } from 'node:fs';
 import { moveAsideNonFile } from '../platform/private-dir.js';
 import { writeFileAtomicSync } from '../platform/atomic-write.js';
 import { readToken, tokenPath } from './token.js';
+import { mkdirRecursiveSync } from '../platform/mkdir-cause.js';
 
 export function ensureToken(stateDir: string, uid: number | undefined = process.getuid?.(), said?: (line: string) => void): string {
   const file = tokenPath(stateDir);
@@ -12,7 +13,7 @@ export function ensureToken(stateDir: string, uid: number | undefined = process.
     keepPrivate(file);
     return existing;
   }
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  mkdirRecursiveSync(stateDir, 0o700);
   const token = randomBytes(24).toString('base64url');
   moveOddAside(file, said);
   // A rename: a planted link is replaced by our file, the file it pointed at is left alone.

@@ -1,6 +1,6 @@
 // One running instance of a service: spawned in its own session with output to a file, or adopted by pid.
 import { spawn } from 'node:child_process';
-import { closeSync, constants, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
@@ -12,6 +12,7 @@ import { spawnErrorText } from './spawn-error-text.js';
 import { APPEND_NO_FOLLOW, openNoFollowSync } from '../platform/no-follow.js';
 import { LOG_ROOM_MIN_BYTES, diskRoom } from '../platform/disk-room.js';
 import { endsWithNewline } from '../observe/log-rotation.js';
+import { mkdirRecursiveSync } from '../platform/mkdir-cause.js';
 
 export interface ExitInfo {
   code: number | null;
@@ -182,7 +183,7 @@ const LOG_REDACTOR = fileURLToPath(new URL('../../dist/observe/log-redactor.js',
 function outputTarget(spec: SpawnSpec): { target: number | Writable | 'ignore'; release(): void; error?: string; errorCode?: string; startOffset?: number } {
   let fd: number;
   try {
-    mkdirSync(path.dirname(spec.logFile), { recursive: true, mode: 0o700 });
+    mkdirRecursiveSync(path.dirname(spec.logFile), 0o700);
     fd = openNoFollowSync(spec.logFile, APPEND_NO_FOLLOW);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

@@ -10,6 +10,7 @@ import { specialKind } from '../platform/read-regular.js';
 import { existingAncestor } from '../platform/disk-room.js';
 import { formatBytes } from '../probes/byte-size.js';
 import { stateDirRefusal } from './update-plan.js';
+import { mkdirRecursive } from '../platform/mkdir-cause.js';
 
 export interface BackupEntry {
   /** Absolute path of the original. */
@@ -127,7 +128,7 @@ export async function checkBackupRoom(dir: string, files: string[], patterns: st
  * the same globs when the globs allow it (e.g. `*.sqlite*`); the service must be stopped so the set is consistent.
  */
 export async function takeBackup(dir: string, files: string[], patterns: string[], now: number, opts: BackupOptions = {}): Promise<BackupManifest> {
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdirRecursive(dir, 0o700);
   const { sized, roots } = await backupSet(files, patterns);
   await checkRoom(dir, sized, opts.limitBytes ?? DEFAULT_BACKUP_LIMIT_BYTES);
   const entries: BackupEntry[] = [];
@@ -328,13 +329,13 @@ async function putBack(e: BackupEntry, copy: string): Promise<void> {
     if (now !== e.link) {
       // The new version put a file (or another link) where the user's link was; what is there is kept in after/.
       await fs.rm(e.file, { force: true });
-      await fs.mkdir(path.dirname(e.file), { recursive: true });
+      await mkdirRecursive(path.dirname(e.file));
       await fs.symlink(e.link, e.file);
     }
   }
   const linked = e.link === null ? undefined : await fs.realpath(e.file).catch(() => undefined);
   const target = linked ?? (typeof e.link === 'string' ? path.resolve(path.dirname(e.file), e.link) : e.file);
   const owner = givenOwner(e);
-  await fs.mkdir(path.dirname(target), { recursive: true });
+  await mkdirRecursive(path.dirname(target));
   await putBackFile(target, copy, { mode: e.mode, owner, sha256: e.sha256 });
 }

@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../platform/atomic-write.js';
 import { specialKind } from '../platform/read-regular.js';
 import { parseInstanceName } from '../instances/instance-name.js';
 import { isMissing } from '../platform/errno-words.js';
+import { mkdirRecursive } from '../platform/mkdir-cause.js';
 
 /** Written before an update stops its service, removed once the update has finished either way. */
 export interface UpdateInFlight {
@@ -60,7 +61,7 @@ export async function recordsCovering(stateDir: string, unit: string): Promise<s
 
 export async function writeInFlight(stateDir: string, rec: UpdateInFlight): Promise<void> {
   const file = inFlightFile(stateDir, rec.service);
-  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await mkdirRecursive(path.dirname(file), 0o700);
   await writeFileAtomic(file, `${JSON.stringify(rec, null, 2)}\n`, { mode: 0o600 });
 }
 

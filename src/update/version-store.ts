@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileAtomic } from '../platform/atomic-write.js';
 import type { CommandRunner, RunResult } from '../doctor/types.js';
 import { fileStamp } from '../platform/file-stamp.js';
+import { mkdirRecursive } from '../platform/mkdir-cause.js';
 
 /** <dir>/active.json: what runs now and what ran before (the rollback target). */
 export interface ActiveRecord {
@@ -126,10 +127,10 @@ export class VersionStore {
     opts: { runner: CommandRunner; npm: string[]; args: string[]; env: Record<string, string>; timeoutMs: number; signal?: AbortSignal },
   ): Promise<{ ok: true; ms: number; removedLeftovers: string[] } | { ok: false; error: string; result?: RunResult }> {
     const started = Date.now();
-    await fs.mkdir(this.dir, { recursive: true });
+    await mkdirRecursive(this.dir);
     const removedLeftovers = await this.removeStaleInstalls(started - opts.timeoutMs - STALE_INSTALL_GRACE_MS);
     const tmp = path.join(this.dir, `.installing-${v}-${randomBytes(3).toString('hex')}`);
-    await fs.mkdir(tmp, { recursive: true });
+    await mkdirRecursive(tmp);
     await fs.writeFile(path.join(tmp, 'package.json'), JSON.stringify({ name: `clawback-${this.pkg.replace(/[@/]/g, '-')}-${v}`, private: true }, null, 2));
     const argv = [...opts.npm, 'install', '--prefix', tmp, '--no-audit', '--no-fund', '--save-exact', '--loglevel=error', ...opts.args, spec];
     const r = await opts.runner(argv, { timeoutMs: opts.timeoutMs, cwd: tmp, env: opts.env, ...(opts.signal ? { signal: opts.signal } : {}) });
