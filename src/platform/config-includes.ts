@@ -1,6 +1,7 @@
 // A config split with `$include` (OpenClaw's JSON5 includes): a repair must keep the split, and a fault in an included
 // file must be named as such, not "fixed" by replacing the main file with an older, unsplit copy.
 // In platform because the doctor and the secret scan of src/observe both resolve the tree (observe never imports doctor).
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseConfigText, readServiceConfigFile, type ConfigFormat } from './config-file.js';
 import { describeReadError } from './read-regular.js';
@@ -35,6 +36,8 @@ function includedFiles(value: unknown, from: string): string[] {
 export interface IncludeProblem {
   file: string;
   problem: string;
+  /** A rule of OpenClaw's the include breaks (the file may still read fine); none for a file missing, unreadable or unparseable. */
+  kind?: 'outside' | 'security' | 'circular' | 'depth';
 }
 
 /** An included file as read: its bytes and, when they parse, its value. */
@@ -44,32 +47,85 @@ export interface IncludedFile {
   value?: unknown;
 }
 
-/** Every file a config includes (followed to MAX_DEPTH levels) as read now, and the ones that are missing or do not parse. */
+/** OpenClaw refuses an included file over 2 MiB (its MAX_INCLUDE_FILE_BYTES). */
+export const MAX_INCLUDE_FILE_BYTES = 2 * 1024 * 1024;
+
+const inFolder = (root: string, file: string): boolean => {
+  const rel = path.relative(root, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+};
+
+/**
+ * What OpenClaw refuses an included file on (src/config/includes.ts): a path, or the file it resolves to through links,
+ * outside the TOP config's folder ('outside'); over 2 MiB or hard-linked ('security'). undefined when none; a missing
+ * file or one that is not a regular file is said by the read.
+ */
+async function refusedByOpenClaw(root: string, realRoot: string, file: string): Promise<Pick<IncludeProblem, 'problem' | 'kind'> | undefined> {
+  if (!inFolder(root, file)) return { kind: 'outside', problem: `outside the config's folder ${root}, which OpenClaw refuses (Include path escapes config directory)` };
+  const real = await fs.realpath(file).catch(() => undefined);
+  if (real === undefined) return undefined;
+  if (!inFolder(realRoot, real)) return { kind: 'outside', problem: `outside the config's folder ${root} (a link to ${real}), which OpenClaw refuses` };
+  const st = await fs.stat(file).catch(() => undefined);
+  if (st === undefined || !st.isFile()) return undefined;
+  const security = (what: string): Pick<IncludeProblem, 'problem' | 'kind'> => ({
+    kind: 'security',
+    problem: `${what}, which OpenClaw refuses (Include file failed security checks: regular file, max ${MAX_INCLUDE_FILE_BYTES} bytes, no hardlinks)`,
+  });
+  if (st.size > MAX_INCLUDE_FILE_BYTES) return security(`${st.size} bytes, over ${MAX_INCLUDE_FILE_BYTES}`);
+  if (st.nlink > 1) return security(`hard-linked (${st.nlink} links)`);
+  return undefined;
+}
+
+/**
+ * Every file a config includes as read now, and what OpenClaw would refuse the config on, by OpenClaw's own rules: a
+ * file missing, unreadable or not parsing; an include outside the top config's folder, over 2 MiB or hard-linked; a
+ * circular include (named by its chain of ancestors, so a diamond is fine); deeper than 10 levels. The one rule the
+ * preflight, the doctor and `clawback update` share. A file OpenClaw refuses but Clawback can read is still read (and
+ * listed in `files`), so a change made to it (a doctor's, a person's) is still seen and can be put back.
+ */
 export async function readIncludes(configPath: string, value: unknown, format: ConfigFormat): Promise<{ files: IncludedFile[]; problems: IncludeProblem[] }> {
   const files: IncludedFile[] = [];
   const problems: IncludeProblem[] = [];
   if (format !== 'json5' && format !== 'json') return { files, problems };
-  const seen = new Set<string>([path.resolve(configPath)]);
-  let level: Array<{ from: string; value: unknown }> = [{ from: configPath, value }];
-  for (let depth = 0; depth < MAX_DEPTH && level.length > 0; depth++) {
+  const top = path.resolve(configPath);
+  const root = path.dirname(top);
+  const realRoot = await fs.realpath(root).catch(() => root);
+  const read = new Map<string, IncludedFile | undefined>();
+  const problem = (p: IncludeProblem): void => {
+    if (!problems.some((q) => q.file === p.file && q.problem === p.problem)) problems.push(p);
+  };
+  // Level by level (the top file is level 0); each include carries its chain of ancestors, as OpenClaw's does.
+  let level: Array<{ from: string; value: unknown; chain: string[] }> = [{ from: top, value, chain: [top] }];
+  while (level.length > 0) {
     const next: typeof level = [];
-    for (const { from, value: v } of level) {
+    for (const { from, value: v, chain } of level) {
       for (const file of includedFiles(v, from)) {
-        if (seen.has(file)) continue;
-        seen.add(file);
-        const content = await readServiceConfigFile(file).catch((err: NodeJS.ErrnoException) => err);
-        if (content instanceof Error) {
-          problems.push({ file, problem: content.code === 'ENOENT' ? 'missing' : `unreadable: ${describeReadError(file, content)}` });
+        if (chain.includes(file)) {
+          problem({ file, kind: 'circular', problem: `circular include: ${[...chain, file].join(' -> ')}, which OpenClaw refuses` });
           continue;
         }
-        const parsed = parseConfigText(content.toString('utf8'), 'json5');
-        if (!parsed.ok) {
-          files.push({ file, content });
-          problems.push({ file, problem: `unparseable: ${parsed.error.slice(0, 160)}` });
-        } else {
-          files.push({ file, content, value: parsed.value });
-          next.push({ from: file, value: parsed.value });
+        // OpenClaw reads includes down to level 10 and refuses one deeper.
+        if (chain.length > MAX_DEPTH) {
+          problem({ file, kind: 'depth', problem: `more than ${MAX_DEPTH} levels of includes deep (${[...chain, file].join(' -> ')}), which OpenClaw refuses` });
+          continue;
         }
+        if (!read.has(file)) {
+          const refused = await refusedByOpenClaw(root, realRoot, file);
+          if (refused) problem({ file, ...refused });
+          const content = await readServiceConfigFile(file).catch((err: NodeJS.ErrnoException) => err);
+          if (content instanceof Error) {
+            if (!refused) problem({ file, problem: content.code === 'ENOENT' ? 'missing' : `unreadable: ${describeReadError(file, content)}` });
+            read.set(file, undefined);
+            continue;
+          }
+          const parsed = parseConfigText(content.toString('utf8'), 'json5');
+          const entry: IncludedFile = parsed.ok ? { file, content, value: parsed.value } : { file, content };
+          if (!parsed.ok) problem({ file, problem: `unparseable: ${parsed.error.slice(0, 160)}` });
+          files.push(entry);
+          read.set(file, entry);
+        }
+        const entry = read.get(file);
+        if (entry?.value !== undefined) next.push({ from: file, value: entry.value, chain: [...chain, file] });
       }
     }
     level = next;

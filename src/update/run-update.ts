@@ -123,33 +123,16 @@ export async function configFilesOf(service: ServiceConfig): Promise<ConfigFiles
   const text = await fs.readFile(spec.path, 'utf8').catch(() => undefined);
   const parsed = text === undefined ? undefined : parseConfigText(text, format);
   const read = parsed?.ok ? await readIncludes(spec.path, parsed.value, format) : { files: [], problems: [] };
-  // OpenClaw refuses an include outside the config's folder (`..`, an absolute path, a link out of it): such a file is
-  // neither backed up nor put back (a rollback writes only where the plan said), and the update is refused (refused).
-  const root = path.dirname(path.resolve(spec.path));
-  const outside: IncludeProblem[] = [];
-  for (const f of read.files) if (await outsideFolder(root, f.file)) outside.push({ file: f.file, problem: `outside the config's folder ${root}, which OpenClaw refuses` });
-  for (const p of read.problems) if (!outside.some((o) => o.file === p.file) && !inFolder(root, p.file)) outside.push({ file: p.file, problem: `outside the config's folder ${root}, which OpenClaw refuses` });
-  const included = read.files.map((f) => f.file).filter((f) => !outside.some((o) => o.file === f));
-  // A file read but not parsed is backed up (its bytes are the config's); one not read (missing, too large, not a
-  // regular file, unreadable) is not, and is named, so neither the plan nor the backup claims more than it copies.
-  const skipped = [...outside, ...read.problems.filter((p) => !included.includes(p.file) && !outside.some((o) => o.file === p.file))];
-  // What the daemon's preflight holds the service on at its start (an include missing, unreadable or unparseable), and
-  // what OpenClaw refuses: the start after the switch would fail for certain, and so would the rollback's.
-  const refused = [...outside, ...read.problems.filter((p) => !outside.some((o) => o.file === p.file))];
+  // readIncludes says what OpenClaw refuses (outside the config's folder, circular, too deep, over 2 MiB, hard-linked...),
+  // the preflight's and the doctor's rule too. A file read in the config's folder is backed up (its bytes are the
+  // config's, parsed or not); one not read, or outside the folder, is not, and is named, so neither the plan nor the
+  // backup claims more than it copies and a rollback never writes out of the config's folder.
+  const outside = new Set(read.problems.filter((p) => p.kind === 'outside').map((p) => p.file));
+  const included = read.files.map((f) => f.file).filter((f) => !outside.has(f));
+  const skipped = read.problems.filter((p) => !included.includes(p.file));
+  // What the start after the switch would be refused on for certain, and so would the rollback's.
+  const refused = read.problems;
   return { files: [spec.path, ...included], included, skipped, refused };
-}
-
-const inFolder = (root: string, file: string): boolean => {
-  const rel = path.relative(root, file);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
-};
-
-/** OpenClaw's rule: the include's path, and the file it resolves to through links, are inside the config's folder. */
-async function outsideFolder(root: string, file: string): Promise<boolean> {
-  if (!inFolder(root, path.resolve(file))) return true;
-  const real = await fs.realpath(file).catch(() => undefined);
-  if (real === undefined) return false;
-  return !inFolder(await fs.realpath(root).catch(() => root), real);
 }
 
 export interface ConfigFiles {
@@ -158,7 +141,7 @@ export interface ConfigFiles {
   included: string[];
   /** Included files that could not be read, with why: not backed up, so not put back by a rollback. */
   skipped: IncludeProblem[];
-  /** Includes the service would be refused on at its next start (missing, unparseable, outside the config's folder). */
+  /** Includes the service would be refused on at its next start (missing, unparseable, outside the config's folder, circular...). */
   refused: IncludeProblem[];
 }
 

@@ -297,8 +297,9 @@ describe('config-restore with a split config', () => {
   it('the main file and an included file elsewhere broken at once, the main file then not writable: the staged included copy is put back as it was (no half repair)', async () => {
     // The included file in another directory (an absolute $include), the main file made append-only after the copies were
     // recorded (an immutable directory is refused up front): replacing the main file throws (EPERM) after the included
-    // copy was staged.
-    const elsewhere = await fs.mkdtemp(path.join(path.dirname(fx.dir), 'includes-'));
+    // copy was staged. The other directory is under the config's folder: OpenClaw refuses an include outside it, so such
+    // a config is never recorded as last-known-good (nor is it healthy to begin with).
+    const elsewhere = await fs.mkdtemp(path.join(fx.dir, 'includes-'));
     const other = path.join(elsewhere, 'agents.json5');
     await fs.writeFile(other, '{ workspace: "/new" }\n');
     await fs.writeFile(fx.configPath, `{ port: 18789, agents: { $include: ${JSON.stringify(other)} } }\n`);

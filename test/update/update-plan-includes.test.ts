@@ -23,7 +23,7 @@ beforeAll(async () => {
   await fs.writeFile(auth, JSON.stringify({ gateway: { auth: { token: 't-1' } } }));
   // Larger than a config file is read (16 MiB): not followed, not backed up, and said so.
   await fs.writeFile(big, `{"pad":"${'x'.repeat(17 * 1024 * 1024)}"}`);
-  // An include back to the main file: followed once, never round and round.
+  // An include back to the main file: read once, never round and round, and named as the cycle OpenClaw refuses.
   await fs.writeFile(loop, JSON.stringify({ $include: './gw.json', extra: 1 }));
   await fs.writeFile(h.cfgPath, JSON.stringify({ port: h.port, $include: ['./auth.json', './missing.json', './big.json', './loop.json'] }));
 }, 120_000);
@@ -55,7 +55,10 @@ describe('an update of a service whose config $includes files', () => {
     expect(no.report?.message).toContain(missing);
     expect(no.report?.message).toContain(big);
     expect(no.steps.map((s) => s.step)).not.toContain('backup');
-    // With those two out of the config, the run does what the plan said.
+    // The include back to gw.json is a cycle OpenClaw refuses to start on: named as such, the update refused on it too.
+    expect(no.report?.message).toContain(`circular include: ${h.cfgPath} -> ${loop} -> ${h.cfgPath}`);
+    // With those two out of the config and the cycle cut, the run does what the plan said.
+    await fs.writeFile(loop, JSON.stringify({ extra: 1 }));
     await fs.writeFile(h.cfgPath, JSON.stringify({ port: h.port, $include: ['./auth.json', './loop.json'] }));
     const again = await runCli(['update', 'gw', '1.0.1', '--dry-run', '--state-dir', h.td.stateDir], { timeoutMs: 60_000 });
     expect(again.code, again.stdout).toBe(0);
