@@ -57,6 +57,14 @@ const FLAG_WORDS = '(?:no|on|off|yes)';
  */
 const ENV_REFERENCE = '(?!\\$\\{[A-Za-z_][A-Za-z0-9_]{0,63}\\}(?![^\\s,;)\\]}"\']))';
 
+/**
+ * A password given to a short flag of a command that takes it so (`mysql -phunter2`, `mysql -p hunter2`,
+ * `sshpass -p X`, `redis-cli -a X`): `-p` is no secret word, and the line was shown whole. Case-sensitive: `-P` is a port.
+ * Tried only where a command's word has such a flag within reach (commandPasswords): run over the whole text, each
+ * `mysql` scanned its 1024 characters for a `-p` that was not there (2 MB of `mysql `: 1.4 s of CPU).
+ */
+const COMMAND_PASSWORD = /(\b(?:mysql[a-z]*|mariadb[a-z-]*)\b[^\n|;&]{0,1024}?[ \t]-p[ \t]?|\bsshpass\b[^\n|;&]{0,1024}?[ \t]-p[ \t]?|\bredis-cli\b[^\n|;&]{0,1024}?[ \t]-a[ \t]+)([^\s"'-][^\s"']*)/g;
+
 const PATTERNS: RegExp[] = [
   // Authorization headers and bearer tokens.
   // (Spaces only: a credential on the next line is crossLineRedaction's, which keeps the line count.)
@@ -88,7 +96,7 @@ const PATTERNS: RegExp[] = [
   // Nor a mapping or list (`token: {count: 3}`, `"secret": ["a"]`): redactInlineStructures took its values, keys kept.
   // A hash's scheme glued to it (`password={SSHA}abcdef`, Spring's `{noop}hunter2`, `{bcrypt}$2a$...`) is the value
   // whole: the value stopped at the `}` and the hash or password after it was shown.
-  new RegExp(`(?<![?&][a-z0-9_.-]{0,64})((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?[ \\t]*[:=][ \\t]*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))(?!\\[REDACTED\\])(?![{[][ \\t]*(?:[{["'[\\]}]|[^\\s,:{}[\\]"']{1,64}:[ \\t]))(?=[^"'\\s,}])${ENV_REFERENCE}${NOT_AN_AUTH_SCHEME}${NOT_A_PASS_COUNT}(\\{[^\\s{}[\\]"',:;]{1,32}\\}(?:[^"'\\s,}]*[^"'\\s,})\\]])?|[^"'\\s,};&]+(?=[;&][ \\t]*[A-Za-z][A-Za-z0-9 _.-]{0,40}=)|[^"'\\s,}]{3,}[^"'\\s,})\\]])`, 'gi'),
+  new RegExp(`(?=(?:${SECRET_KEY_WORDS})(?:\\\\*["'])?[ \\t]*[:=])(?<![?&][a-z0-9_.-]{0,64})((?:${SECRET_KEY_WORDS})(?:\\\\*["'])?[ \\t]*[:=][ \\t]*["']?)(?!${MESSAGE_WORDS}(?=[\\s,;.)]|$))(?!\\[REDACTED\\])(?![{[][ \\t]*(?:[{["'[\\]}]|[^\\s,:{}[\\]"']{1,64}:[ \\t]))(?=[^"'\\s,}])${ENV_REFERENCE}${NOT_AN_AUTH_SCHEME}${NOT_A_PASS_COUNT}(\\{[^\\s{}[\\]"',:;]{1,32}\\}(?:[^"'\\s,}]*[^"'\\s,})\\]])?|[^"'\\s,};&]+(?=[;&][ \\t]*[A-Za-z][A-Za-z0-9 _.-]{0,40}=)|[^"'\\s,}]{3,}[^"'\\s,})\\]])`, 'gi'),
   // A short value (1 to 3 characters) under a key that names a password or a secret (`PGPASSWORD=abc`,
   // `"clientSecret": "shh"`): the patterns above want 4 or more (under `token` or `auth` a short word is a status,
   // `auth: ok`), and a short password was shown whole. A flag (`secret: no`) stays, and so does a YAML block scalar's
@@ -135,9 +143,8 @@ const PATTERNS: RegExp[] = [
   /((?:%(?:25)?(?:3F|26))[a-z0-9_.-]*?(?:sig|signature|session|sessionid|sid|credential|code|key|token|auth|authorization|secret|password|passwd|pwd|pass|passphrase)%(?:25)?3D)((?:(?!%(?:25)?26)[^&#\s"'])+)/gi,
   // A short one under a password or secret word (`&password=p&page=2`): too short for the pattern above, shown whole.
   /([?&][a-z0-9_.-]*?(?:token|secret|password|passwd|pwd)=)([^&#\s"']{1,3})(?=[&#\s"']|$)/gi,
-  // A password given to a short flag of a command that takes it so (`mysql -phunter2`, `mysql -p hunter2`,
-  // `sshpass -p X`, `redis-cli -a X`): `-p` is no secret word, and the line was shown whole. Case-sensitive: `-P` is a port.
-  /(\b(?:mysql[a-z]*|mariadb[a-z-]*)\b[^\n|;&]{0,1024}?[ \t]-p[ \t]?|\bsshpass\b[^\n|;&]{0,1024}?[ \t]-p[ \t]?|\bredis-cli\b[^\n|;&]{0,1024}?[ \t]-a[ \t]+)([^\s"'-][^\s"']*)/g,
+  // A password given to a short flag of a command (`mysql -phunter2`, `sshpass -p X`, `redis-cli -a X`): COMMAND_PASSWORD.
+  COMMAND_PASSWORD,
   // A command-line flag naming a secret, followed by its value (`--token X`, `--api-key X`, `--db-pass X`; `pass` as the
   // flag's last word only: `--bypass X` is no secret).
   // A value that holds a redaction already (openssl's `-pass pass:[REDACTED]`) is left as it is.
@@ -155,6 +162,69 @@ const TRACE_SECRET = /^([*<>][ \t]+(?:token|api[_-]?key|secret|access[_-]?token)
 
 function redactTraceSecrets(text: string): string {
   return text.replace(TRACE_SECRET, (m, head: string, value: string) => (looksLikeCredential(value) ? head + REDACTED : m));
+}
+
+/** What a match of PATTERNS becomes: its key kept (group 1) and its value redacted, or the whole match. */
+function patternReplacement(match: string, p1: unknown, ...rest: unknown[]): string {
+  if (passInsideWord(rest[rest.length - 1] as string, rest[rest.length - 2] as number, match)) return match;
+  if (typeof p1 === 'string' && match.startsWith(p1) && p1.length < match.length && (/[:=]/.test(p1) || /\s$/.test(p1) || /\s-[a-z]$/.test(p1) || /%(?:25)?3D$/i.test(p1))) {
+    return p1 + REDACTED;
+  }
+  if (typeof p1 === 'string' && /^(Bearer|Basic)$/i.test(p1)) return `${p1} ${REDACTED}`;
+  return REDACTED;
+}
+
+/** Where COMMAND_PASSWORD may start: a command's word (a superset: `mysqlx`, `sshpassx` are tried and fail at once). */
+const COMMAND_WORD = /\b(?:mysql|mariadb|sshpass|redis-cli)/g;
+/** A `-p` (`-a` for redis-cli) flag with a value after it, as COMMAND_PASSWORD takes it: where its `[ \t]` is. */
+const P_FLAG = /[ \t]-p[ \t]?[^\s"'-]/g;
+const A_FLAG = /[ \t]-a[ \t]+[^\s"'-]/g;
+/** What ends a command (COMMAND_PASSWORD's `[^\n|;&]`), and a command word's letters (its longest reading). */
+const COMMAND_END = /[\n|;&]/g;
+const COMMAND_WORD_TAIL = /[a-z-]*/y;
+const COMMAND_PASSWORD_AT = new RegExp(COMMAND_PASSWORD.source, 'y');
+
+/** The first index at or after `from` where `re` (global) matches, or the text's length. */
+function nextMatch(re: RegExp, text: string, from: number): number {
+  re.lastIndex = from;
+  return re.exec(text)?.index ?? text.length;
+}
+
+/**
+ * COMMAND_PASSWORD's replace, the same matches, tried only at a command's word whose nearest flag with a value is within
+ * its 1024 characters and before the command's end: every other start fails the pattern anyway, after a scan of up to
+ * 1024 characters. The nearest flag, command end and word's end are found once for a run of starts: linear.
+ */
+function commandPasswords(text: string): string {
+  if (!/mysql|mariadb|sshpass|redis-cli/.test(text)) return text;
+  let out = '';
+  let done = 0;
+  let pFlag = -1;
+  let aFlag = -1;
+  let end = -1;
+  let wordEnd = -1;
+  COMMAND_WORD.lastIndex = 0;
+  for (let m = COMMAND_WORD.exec(text); m; m = COMMAND_WORD.exec(text)) {
+    const at = m.index;
+    COMMAND_WORD.lastIndex = at + 1;
+    if (at < done) continue;
+    if (pFlag < at) pFlag = nextMatch(P_FLAG, text, at);
+    if (aFlag < at) aFlag = nextMatch(A_FLAG, text, at);
+    if (end < at) end = nextMatch(COMMAND_END, text, at);
+    if (wordEnd < at) {
+      COMMAND_WORD_TAIL.lastIndex = at;
+      COMMAND_WORD_TAIL.exec(text);
+      wordEnd = COMMAND_WORD_TAIL.lastIndex;
+    }
+    const flag = m[0] === 'redis-cli' ? aFlag : pFlag;
+    if (flag >= text.length || flag > end || flag > wordEnd + 1024) continue;
+    COMMAND_PASSWORD_AT.lastIndex = at;
+    const found = COMMAND_PASSWORD_AT.exec(text);
+    if (!found) continue;
+    out += text.slice(done, at) + patternReplacement(found[0], found[1], found[2], at, text);
+    done = at + found[0].length;
+  }
+  return done === 0 ? text : out + text.slice(done);
 }
 
 /**
@@ -701,16 +771,7 @@ export class Redactor {
     if (/authorization/i.test(out)) out = redactAuthorization(out);
     if (/pass(?:word|phrase)/i.test(out)) out = redactProsePasswords(out);
     out = redactTraceSecrets(out);
-    for (const re of PATTERNS) {
-      out = out.replace(re, (match, p1: unknown, ...rest: unknown[]) => {
-        if (passInsideWord(rest[rest.length - 1] as string, rest[rest.length - 2] as number, match)) return match;
-        if (typeof p1 === 'string' && match.startsWith(p1) && p1.length < match.length && (/[:=]/.test(p1) || /\s$/.test(p1) || /\s-[a-z]$/.test(p1) || /%(?:25)?3D$/i.test(p1))) {
-          return p1 + REDACTED;
-        }
-        if (typeof p1 === 'string' && /^(Bearer|Basic)$/i.test(p1)) return `${p1} ${REDACTED}`;
-        return REDACTED;
-      });
-    }
+    for (const re of PATTERNS) out = re === COMMAND_PASSWORD ? commandPasswords(out) : out.replace(re, patternReplacement);
     if (/key/i.test(out)) out = redactKeyWordValues(out);
     out = redactJwts(out);
     // Last: a JSON Web Token's parts decode to `{"alg":...}`, which the patterns above already took whole.
