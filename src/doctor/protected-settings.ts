@@ -100,15 +100,17 @@ function credentialSegments(path: string): string[] {
  * Nor is the copy's credential kept where the user's object uses another method beside it (`replaced`, taken out): a
  * password where the copy has a token, or a mode other than the copy's (gateway.auth {password} beside the copy's token
  * left both set and no mode, which OpenClaw refuses at start; its trusted-proxy mode refuses a token beside it).
+ * `overwritten`: the copy's protected settings under a carried value that does not hold them (the user emptied
+ * gateway.auth: the copy's token and mode go with it), the user's choice kept and said.
  */
 export function carryOver(
   candidate: unknown,
   source: unknown,
   patterns: readonly string[],
   opts: { dropAbsent?: boolean; resolvedSource?: unknown } = {},
-): { value: unknown; carried: string[]; dropped: string[]; kept: string[]; replaced: string[] } {
+): { value: unknown; carried: string[]; dropped: string[]; kept: string[]; replaced: string[]; overwritten: string[] } {
   const values = protectedValues(source, patterns);
-  if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) return { value: candidate, carried: [], dropped: [], kept: [], replaced: [] };
+  if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) return { value: candidate, carried: [], dropped: [], kept: [], replaced: [], overwritten: [] };
   const wholes = wholeObjects(candidate, source, values, patterns);
   const inWhole = (p: string): boolean => wholes.some((w) => w === p || isAbove(w, p));
   // The copy's empty object the user filled (`auth: {}` there, `auth: { token }` now) is not removed: it takes their members.
@@ -119,7 +121,7 @@ export function carryOver(
   const replaced = credentials.filter((p) => otherMethodChosen(opts.resolvedSource ?? source, candidate, p)).sort();
   const kept = credentials.filter((p) => !replaced.includes(p)).sort();
   const dropped = absent.filter((p) => !credentials.includes(p));
-  if (values.size === 0 && dropped.length === 0 && replaced.length === 0) return { value: candidate, carried: [], dropped: [], kept, replaced };
+  if (values.size === 0 && dropped.length === 0 && replaced.length === 0) return { value: candidate, carried: [], dropped: [], kept, replaced, overwritten: [] };
   const copy = structuredClone(candidate) as Record<string, unknown>;
   const emptied: string[] = [];
   for (const p of [...dropped, ...replaced]) {
@@ -145,7 +147,10 @@ export function carryOver(
     setPath(copy, p, structuredClone(v));
     carried.push(p);
   }
-  return { value: copy, carried, dropped: outermost.sort(), kept, replaced };
+  // The copy's protected settings a carried value of the user's stands over and does not hold (their `auth: {}` over the
+  // copy's token and mode): their choice is kept, but what went with it is named, not left to a bare "carried".
+  const overwritten = [...protectedValues(candidate, patterns).keys()].filter((q) => carried.some((p) => isAbove(p, q) && !wholes.includes(p)) && getPath(copy, q) === undefined).sort();
+  return { value: copy, carried, dropped: outermost.sort(), kept, replaced, overwritten };
 }
 
 /**
@@ -234,7 +239,7 @@ export function carryOverText(
   patterns: readonly string[],
   format: ConfigFormat,
   opts: { dropAbsent?: boolean; resolvedSource?: unknown; sourceText?: string } = {},
-): { text: string; value: unknown; carried: string[]; dropped: string[]; kept: string[]; replaced: string[]; rewritten: boolean } {
+): { text: string; value: unknown; carried: string[]; dropped: string[]; kept: string[]; replaced: string[]; overwritten?: string[]; rewritten: boolean } {
   const co = carryOver(candidate, source, patterns, opts);
   if (co.carried.length === 0 && co.dropped.length === 0 && co.replaced.length === 0) return { text: candidateText, value: candidate, carried: [], dropped: [], kept: co.kept, replaced: [], rewritten: false };
   let edited: string | undefined = candidateText;
@@ -255,7 +260,7 @@ export function carryOverText(
     // The user's bytes where they fit; re-encoded where they do not (a value whose text reads back otherwise here).
     edited = setValuesInText(edited, values, format, co.value, said) ?? setValuesInText(edited, values.map((v) => ({ path: v.path, value: v.value })), format, co.value, said);
   }
-  return { text: edited ?? serializeConfig(co.value, format, candidateText), value: co.value, carried: co.carried, dropped: co.dropped, kept: co.kept, replaced: co.replaced, rewritten: edited === undefined || said.reprinted === true };
+  return { text: edited ?? serializeConfig(co.value, format, candidateText), value: co.value, carried: co.carried, dropped: co.dropped, kept: co.kept, replaced: co.replaced, overwritten: co.overwritten, rewritten: edited === undefined || said.reprinted === true };
 }
 
 /** Protected paths present in `other` but absent from `candidate`. */

@@ -10,7 +10,7 @@ import { findBackupCandidates } from './backup-candidates.js';
 import { ownerToGive } from '../platform/atomic-write.js';
 import { boundEvidenceBeside, changedMeanwhileMessage, keepEvidenceOnce, prunedEvidenceNote, makeParentDirs, readCurrent, replaceKeepingEvidence, snapshotBeforeRepair, unchangedSince } from './safe-user-write.js';
 import { gatherCandidates, type RestoreCandidate } from './restore-candidates.js';
-import { carryOverText, harmfulChanges, isSecretRef, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
+import { carryOverText, harmfulChanges, isCredentialPath, isSecretRef, missingProtected, protectedChanges, protectedPatterns } from './protected-settings.js';
 import { getPath } from './config-paths.js';
 import { restoreLossNote, semanticDiff } from './semantic-diff.js';
 import { unknownKeyPaths, withoutPaths } from './named-keys.js';
@@ -367,7 +367,8 @@ export function configRestoreRule(): RepairRule {
         (chosen.carried.length > 0 ? `; protected settings carried over from the broken file: ${chosen.carried.map((p) => carriedLabel(broken, p)).join(', ')}` : '') +
         (chosen.dropped.length > 0 ? `; protected settings of the copy left out, as the broken file has none (removed by the user, it stays removed): ${chosen.dropped.join(', ')}` : '') +
         (chosen.kept.length > 0 ? `; credentials of the copy kept though the broken file has none (a repair never drops a credential): ${chosen.kept.join(', ')}` : '') +
-        (chosen.replaced.length > 0 ? `; credentials of the copy left out, as the broken file chose another beside them (its own credential or mode kept, one method set): ${chosen.replaced.join(', ')}` : '');
+        (chosen.replaced.length > 0 ? `; credentials of the copy left out, as the broken file chose another beside them (its own credential or mode kept, one method set): ${chosen.replaced.join(', ')}` : '') +
+        overwrittenNote(broken, chosen.carried, chosen.overwritten);
       const unparsed = broken && !broken.ok && restored.ok && evidence && current.content ? unparsedProtectedNote(current.content.toString('utf8'), restored.value, protectedPatterns(ctx.service), evidence) : { note: '', paths: [] };
       // Every edit made since the copy that the copy does not have is lost: named in the message, not only in details.
       const lost =
@@ -401,6 +402,7 @@ export function configRestoreRule(): RepairRule {
           droppedProtected: chosen.dropped,
           keptCredentials: chosen.kept,
           replacedCredentials: chosen.replaced,
+          overwrittenProtected: chosen.overwritten,
           rewritten: chosen.rewritten,
           protectedChanged: protectedAfter,
           ...(unparsed.note ? { protectedNotCarried: unparsed.paths } : {}),
@@ -491,6 +493,8 @@ interface Chosen {
   kept: string[];
   /** Credentials of the copy left out: the broken file chose another method beside them (its own credential or mode). */
   replaced: string[];
+  /** The copy's protected settings under a value of the user's carried in that lacks them (their emptied gateway.auth). */
+  overwritten: string[];
   /** The user's settings could not be edited into the copy's own text: it was serialized anew (its comments and layout lost). */
   rewritten: boolean;
   /** What the rewrite kept, from the copy's bytes and those written ("comments and layout not kept", or its comments kept). */
@@ -569,6 +573,7 @@ async function chooseCandidate(
     let dropped: string[] = [];
     let keptCredentials: string[] = [];
     let replaced: string[] = [];
+    let overwritten: string[] = [];
     let rewritten = false;
     let value = parsed.value;
     if (broken?.ok) {
@@ -583,6 +588,7 @@ async function chooseCandidate(
         out = Buffer.from(co.text);
         carried = co.carried;
         dropped = co.dropped;
+        overwritten = co.overwritten ?? [];
         value = co.value;
         rewritten = co.rewritten;
       }
@@ -650,10 +656,30 @@ async function chooseCandidate(
       (carried.length > 0 ? `chosen, with ${carried.map((p) => carriedLabel(broken, p)).join(', ')} carried over from the broken file` : 'chosen') +
       (dropped.length > 0 ? `, without ${dropped.join(', ')} (not in the broken file: removed by the user)` : '') +
       (keptCredentials.length > 0 ? `, keeping its credentials ${keptCredentials.join(', ')} (not in the broken file: a credential is never dropped)` : '') +
-      (replaced.length > 0 ? `, without its credentials ${replaced.join(', ')} (the broken file chose another beside them)` : '');
-    return { candidate: c, content: out, carried, dropped, kept: keptCredentials, replaced, rewritten, rewriteWords: rewriteWords(content.toString('utf8'), out.toString('utf8'), format), why: whyChosen(c, verdicts) };
+      (replaced.length > 0 ? `, without its credentials ${replaced.join(', ')} (the broken file chose another beside them)` : '') +
+      (overwritten.length > 0 ? `, its ${overwritten.join(', ')} gone under the broken file's own ${carried.filter((p) => overwritten.some((q) => q.startsWith(`${p}.`))).join(', ')}` : '');
+    return { candidate: c, content: out, carried, dropped, kept: keptCredentials, replaced, overwritten, rewritten, rewriteWords: rewriteWords(content.toString('utf8'), out.toString('utf8'), format), why: whyChosen(c, verdicts) };
   }
   return undefined;
+}
+
+/**
+ * The copy's protected settings gone under a value the user's file has (their `auth: {}` over the copy's token and
+ * mode), named with what the user's value is; a credential among them is a WARNING: a person must read that it is unset.
+ */
+function overwrittenNote(broken: Parsed | undefined, carried: readonly string[], overwritten: readonly string[]): string {
+  if (overwritten.length === 0) return '';
+  const under = carried.filter((p) => overwritten.some((q) => q.startsWith(`${p}.`)));
+  const empty = under.filter((p) => {
+    const v = broken?.ok ? getPath(broken.value, p) : undefined;
+    return typeof v === 'object' && v !== null && Object.keys(v).length === 0;
+  });
+  const how = under.map((p) => (empty.includes(p) ? `${p} is empty` : `${p} lacks them`)).join(', ');
+  const creds = overwritten.filter((q) => isCredentialPath(q));
+  return (
+    `; the copy's ${overwritten.join(', ')} are gone: your file's ${how}, and that is kept` +
+    (creds.length > 0 ? `; WARNING no credential is set at ${creds.join(', ')} now (the copy had one): set one if the service needs it` : '')
+  );
 }
 
 /** A carried path as said: the user's SecretRef is named as one, kept whole (not as its source, provider and id). */
