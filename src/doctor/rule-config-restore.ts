@@ -378,9 +378,9 @@ export function configRestoreRule(): RepairRule {
             ? `; the broken file did not parse, so the settings it held that the copy lacks cannot be listed: compare it with the restored file`
             : '';
       // The copy's text could not take the user's settings in place: serialized anew, its comments and layout are gone.
-      const rewrote = chosen.rewritten
-        ? `; the restored copy had to be rewritten whole to carry the protected settings in (${chosen.rewriteWords})${evidence ? `; your file's own text is kept at ${evidence}` : ''}`
-        : '';
+      // Said as what the rewrite was for (the copy's keys the user removed cut, their settings carried in), and the kept
+      // file named once: it is both the broken file and the user's own text.
+      const rewrote = chosen.rewritten ? `; the restored copy had to be rewritten whole to ${rewritePurpose(chosen)} (${chosen.rewriteWords})` : '';
       const overridden = protectedAfter.length > 0 ? `; WARNING protected settings differ from the broken file: ${protectedAfter.map((c) => `${c.path} ${c.change}`).join(', ')}` : '';
       return withBefore({
         finding,
@@ -388,7 +388,9 @@ export function configRestoreRule(): RepairRule {
         verified: false,
         message:
           `restored ${chosen.candidate.label} (sha256 ${after.slice(0, 12)}, ${chosen.why}) to ${spec.path}${carried}${rewrote}${overridden}${lost}${unparsed.note}; ` +
-          (evidence ? `the broken file is kept at ${evidence}${prunedEvidenceNote(pruned)}` : 'the config file had been deleted, so there was no broken file to keep') +
+          (evidence
+            ? `${chosen.rewritten ? `your file's own text is kept at ${evidence} (the broken file, as you wrote it)` : `the broken file is kept at ${evidence}`}${prunedEvidenceNote(pruned)}`
+            : 'the config file had been deleted, so there was no broken file to keep') +
           alsoIncluded,
         after,
         details: {
@@ -661,6 +663,13 @@ async function chooseCandidate(
     return { candidate: c, content: out, carried, dropped, kept: keptCredentials, replaced, overwritten, rewritten, rewriteWords: rewriteWords(content.toString('utf8'), out.toString('utf8'), format), why: whyChosen(c, verdicts) };
   }
   return undefined;
+}
+
+/** What a restore's rewrite was done for: carrying the user's settings in, leaving out the copy's they removed, or both. */
+function rewritePurpose(chosen: Pick<Chosen, 'carried' | 'dropped' | 'replaced'>): string {
+  const out = [...chosen.dropped, ...chosen.replaced];
+  const parts = [...(chosen.carried.length > 0 ? ['carry the protected settings in'] : []), ...(out.length > 0 ? [`leave out ${out.join(', ')}`] : [])];
+  return parts.length > 0 ? parts.join(' and ') : 'take your settings';
 }
 
 /**
