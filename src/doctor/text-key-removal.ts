@@ -377,6 +377,27 @@ function jsonValue(value: unknown, st: JsonStyle, format: 'json' | 'json5', line
   return format === 'json5' && typeof value === 'string' ? json5().stringify(value, { quote: st.strQuote }) : JSON.stringify(value);
 }
 
+/** The space a JSON/JSON5 text writes inside the braces of its one-line objects (its first such object's), none when it has none (as before). */
+function inlineBracePad(text: string): string {
+  try {
+    const s = new Scan(text);
+    const walk = (at: number): string | undefined => {
+      const { end, members } = s.object(at);
+      if (members.length > 0 && !/[\r\n]/.test(text.slice(at, end))) return text[at + 1] === ' ' ? ' ' : '';
+      for (const m of members) {
+        if (text[m.valueStart] !== '{') continue;
+        const p = walk(m.valueStart);
+        if (p !== undefined) return p;
+      }
+      return undefined;
+    };
+    const top = s.ws(0);
+    return (text[top] === '{' ? walk(top) : undefined) ?? '';
+  } catch {
+    return '';
+  }
+}
+
 /** The leading whitespace of the line holding position i. */
 function leadingOfLine(t: string, i: number): string {
   const lineStart = t.lastIndexOf('\n', i - 1) + 1;
@@ -430,7 +451,9 @@ function setJsonValue(text: string, segs: readonly string[], value: unknown, for
     const close = new Scan(text).object(at).end - 1;
     const inner = text.slice(at + 1, close);
     if (!/^[ \t]*$/.test(inner)) return `${text.slice(0, at + 1)}${member}${text.slice(at + 1)}`;
-    return `${text.slice(0, at + 1)}${inner}${member}${inner}${text.slice(close)}`;
+    // `{}` spaced as the file's other one-line objects are (`{ enabled: true }` -> `{ token: 'x' }`, not `{token: 'x'}`).
+    const pad = inner === '' ? inlineBracePad(text) : inner;
+    return `${text.slice(0, at + 1)}${pad}${member}${pad}${text.slice(close)}`;
   }
   const sep = indent === undefined ? ' ' : `${eol}${indent}`;
   if (last.commaEnd !== undefined) return `${text.slice(0, last.commaEnd)}${sep}${member},${text.slice(last.commaEnd)}`;
