@@ -487,7 +487,14 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       // The summary a previous run was still folding into (restarted or reloaded during a long outage) stays open: each
       // start otherwise opened another one past outboxLimit. Not one that may have reached the endpoint (a repeat).
       const open = ch.queue.findLast((p) => p.entry.event.type === 'notify.suppressed' && !p.entry.sending && foldedFromSaved(p.entry.folded) !== undefined);
-      if (open) ch.summary = { pending: open, folded: foldedFromSaved(open.entry.folded)! };
+      if (open) {
+        const folded = foldedFromSaved(open.entry.folded)!;
+        // Said anew for the channel that sends it now (a renamed one took the spool over) and today's outboxLimit: its
+        // text was written under the old name and kept it when nothing more was folded in. Its time stays.
+        const at = open.entry.event.time;
+        open.entry.event = summaryEvent(ch.name, folded, config.outboxLimit, Number.isFinite(at) ? at : clock.now());
+        ch.summary = { pending: open, folded };
+      }
       log('notify: resuming delivery of pending messages', { channel: dir, pending: ch.queue.length, deadLetters: entries.filter((e) => e.dead).length });
     }
     // A renamed or removed channel's directory with nothing left in it (its alerts delivered or discarded) goes.
