@@ -161,6 +161,12 @@ const RATE_LIMIT_MAX_WAIT_MS = 5 * 60_000;
 /** The longest stop() waits for spooled alerts' fsyncs and a worker's last disk step (on the injected clock). */
 const STOP_DISK_WAIT_MS = 5_000;
 /**
+ * The longest wait between tries of a channel in an outage (its alerts dead letters, or said unreachable or rate-limited
+ * without end): its return is noticed within it. At the backoff cap (5 minutes) the first alert after a chat service came
+ * back waited up to 5 minutes; one try a minute does not hammer a service still down. A Retry-After still holds it longer.
+ */
+const OUTAGE_RETRY_MAX_MS = 60_000;
+/**
  * How long a request is out with no answer before the alert's file records it (OutboxEntry.sending). Marked before every
  * request, a burst of 2000 alerts to a receiver answering in 5 ms spent 14.7 s of 80 s in those synchronous rewrites on the
  * event loop (+24 % CPU); a request answered sooner leaves the file as it was. A stop marks what is still out at once.
@@ -321,6 +327,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
   let stopping: Promise<void> | undefined;
   const idleWaiters = new Set<() => void>();
   const backoff = { initialMs: config.backoff.initial, maxMs: Math.max(config.backoff.initial, config.backoff.max) };
+  const outageBackoff = { initialMs: backoff.initialMs, maxMs: Math.max(backoff.initialMs, Math.min(backoff.maxMs, OUTAGE_RETRY_MAX_MS)) };
 
   // Something other than a folder where a channel's folder goes is moved aside once, said with where it is kept.
   const outbox = new Outbox(path.join(deps.stateDir, 'outbox'), {
@@ -1171,12 +1178,13 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         stats.failed++;
         await deadLetter(ch, p, { since: clock.now(), reason: `refused ${counted} times: ${outcome.reason}`, parked: false }, `retry budget spent after ${counted} refusals (maxAttempts)`);
       }
-      // Dead letters are retried at the capped backoff until delivered, flushed or discarded.
+      // Dead letters (and a channel said unreachable) are retried at most OUTAGE_RETRY_MAX_MS apart until delivered, flushed or discarded.
       // A rate limit says when to come back: that wait (bounded), with a backoff grown over this run of 429s only. The
       // backoff grown while the endpoint was down would bring the message back minutes after the server asked.
       const rateLimited = !outcome.counts && outcome.afterMs !== undefined;
       limited = rateLimited ? limited + 1 : 0;
-      const backoffMs = entry.dead ? retryDelay(30, backoff, random()) : retryDelay(rateLimited ? limited : tries, backoff, random());
+      const inOutage = entry.dead || (ch.unreachable.said && !rateLimited);
+      const backoffMs = inOutage ? retryDelay(30, outageBackoff, random()) : retryDelay(rateLimited ? limited : tries, backoff, random());
       const askedMs = outcome.afterMs !== undefined ? Math.min(outcome.afterMs, RATE_LIMIT_MAX_WAIT_MS) : undefined;
       // The endpoint is limited, not this message: a page that cuts in (or a retry the user asks for) waits it out too,
       // or it was sent at once and refused a second time (Telegram lengthens a flood wait broken early).
