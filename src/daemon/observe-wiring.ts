@@ -442,6 +442,7 @@ export function observePlugin(holder: MetricsHolder, opts: { rotateEveryMs?: num
             overflowed: notifier?.overflowed() ?? {},
             unreachable: notifier?.unreachable() ?? {},
             rateLimited: notifier?.rateLimited() ?? {},
+            failing: notifier?.failing() ?? {},
             stranded: notifier?.stranded() ?? {},
             strandedWhy: notifier?.strandedWhy() ?? {},
           },

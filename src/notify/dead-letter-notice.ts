@@ -19,6 +19,8 @@ export interface DeadLetterView {
   unreachable?: Record<string, { pending: number; reason: string }>;
   /** Channels held by the endpoint's rate-limit wait (rate-limit.json): until when (wall ms); absent from an older daemon. */
   rateLimited?: Record<string, { until: number; pending: number }>;
+  /** Channels whose tries fail now, from the first failed one (src/notify/dispatcher.ts ChannelFailing); absent from an older daemon. */
+  failing?: Record<string, { since: number; tries: number; last: string; pending: number; nextTry?: number }>;
 }
 
 /** One line per channel holding dead letters, naming the commands that retry or drop them; [] when none. */
@@ -35,6 +37,13 @@ export function deadLetterLines(notify: DeadLetterView | undefined): string[] {
   for (const [channel, r] of Object.entries(notify?.rateLimited ?? {})) {
     if (!(r?.pending > 0) || typeof r.until !== 'number') continue;
     lines.push(`${r.pending} alert(s) waiting for ${channel}, which is rate-limited by its endpoint until ${localStamp(r.until)} (a 429 wait, kept across restarts): sent when it is over; \`clawback notify flush ${channel}\` sends now`);
+  }
+  // Failing before any of the above says so (the retry budget not spent yet): seen from the first failed try on.
+  for (const [channel, f] of Object.entries(notify?.failing ?? {})) {
+    if (!(f?.pending > 0) || typeof f.since !== 'number') continue;
+    if ((notify?.deadLetters?.[channel] ?? 0) > 0 || (notify?.unreachable?.[channel]?.pending ?? 0) > 0 || (notify?.rateLimited?.[channel]?.pending ?? 0) > 0) continue;
+    const next = typeof f.nextTry === 'number' ? `, next try ${localStamp(f.nextTry)}` : '';
+    lines.push(`${f.pending} alert(s) waiting for ${channel}, whose deliveries fail since ${localStamp(f.since)} (${f.tries} tries in a row, last: ${f.last || 'no answer'}${next}): kept and retried with backoff; \`clawback notify flush ${channel}\` retries now`);
   }
   for (const [channel, o] of Object.entries(notify?.overflowed ?? {})) {
     if (!(o?.folded > 0 || o?.dropped > 0)) continue;

@@ -81,6 +81,14 @@ export interface NotifyStats {
   coalesced: number;
 }
 
+export interface ChannelFailing {
+  since: number;
+  tries: number;
+  last: string;
+  pending: number;
+  nextTry?: number;
+}
+
 export interface ChannelTestResult {
   channel: string;
   ok: boolean;
@@ -133,6 +141,12 @@ export interface Notifier {
   unreachable(): Record<string, { pending: number; reason: string }>;
   /** Channels held by an endpoint's rate-limit wait (a 429, an empty bucket, or one saved by the last run): until when (wall ms) and the alerts waiting. */
   rateLimited(): Record<string, { until: number; pending: number }>;
+  /**
+   * Channels whose tries fail now (a 5xx, a 429, no answer), from the first failed try on: since when (wall ms), the
+   * tries failed in a row, the last answer (redacted), the alerts waiting and when the next try is due (wall ms, while it
+   * waits). Before, status said only outboxDepth until the retry budget was spent (8 tries, 2 to 4 minutes).
+   */
+  failing(): Record<string, ChannelFailing>;
   /** Retries the dead letters (of one channel, or all) now. Returns how many were queued again. */
   retryDeadLetters(channelName?: string): number;
   /** Deletes the dead letters (of one channel, or all), and the messages stranded for it. Returns how many were discarded. */
@@ -216,6 +230,9 @@ interface ChannelRuntime {
   /** Set only after an unexpected worker crash: the delayed restart. */
   restart: TimerHandle | undefined;
   failing: boolean;
+  /** This spell of failed tries (cleared by a delivery): when its first one failed (wall ms) and how many failed in a row. */
+  failedSince: number | undefined;
+  failedTries: number;
   /** Why the last try failed (unscrubbed), until a delivery succeeds: what a shutdown that leaves alerts behind names. */
   lastFailure: string | undefined;
   /** The head exhausted its budget: everything queued is a dead letter until a delivery succeeds. */
@@ -349,6 +366,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       worker: undefined,
       restart: undefined,
       failing: false,
+      failedSince: undefined,
+      failedTries: 0,
       lastFailure: undefined,
       dead: false,
       parked: [],
@@ -1116,6 +1135,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         stats.delivered++;
         if (ch.failing || ch.dead) log('notify: channel reachable again', { channel: ch.name, tries, deadLetters: deadCount(ch) - (entry.dead ? 1 : 0) });
         ch.failing = false;
+        ch.failedSince = undefined;
+        ch.failedTries = 0;
         ch.lastFailure = undefined;
         ch.dead = false;
         ch.noticeAt = undefined;
@@ -1201,6 +1222,8 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
         log('notify: delivery failed; will retry', { channel: ch.name, type: entry.event.type, try: tries, retryInMs: delayMs, reason: scrub(outcome.reason) });
       }
       ch.failing = true;
+      ch.failedSince ??= clock.now();
+      ch.failedTries++;
       ch.lastFailure = outcome.reason;
       if (!(await pause(ch, delayMs))) return 'stopped';
       // A page (or critical alert) queued meanwhile is tried first (this one stays in the queue: it is tried again after).
@@ -1393,6 +1416,18 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       for (const ch of channels) {
         if (!(ch.paceUntil > mono)) continue;
         out[ch.name] = { until: Math.round(clock.now() + (ch.paceUntil - mono)), pending: ch.queue.filter((p) => !p.discarded).length };
+      }
+      return out;
+    },
+
+    failing(): Record<string, ChannelFailing> {
+      const out: Record<string, ChannelFailing> = {};
+      const mono = clock.monotonic();
+      for (const ch of channels) {
+        const pending = ch.queue.filter((p) => !p.discarded).length;
+        if (!ch.failing || ch.failedSince === undefined || pending === 0) continue;
+        const next = ch.asleepUntil !== undefined && ch.asleepUntil > mono ? { nextTry: Math.round(clock.now() + (ch.asleepUntil - mono)) } : {};
+        out[ch.name] = { since: ch.failedSince, tries: ch.failedTries, last: scrub(ch.lastFailure ?? ''), pending, ...next };
       }
       return out;
     },

@@ -395,12 +395,16 @@
     const kept = Object.entries((notify && notify.stranded) || {}).filter(([, n]) => n > 0);
     // Alerts held by the endpoint's rate-limit wait (a 429, kept across restarts): pending with no reason given before.
     const limited = Object.entries((notify && notify.rateLimited) || {}).filter(([, r]) => r && r.pending > 0 && typeof r.until === 'number');
+    // Alerts waiting for a channel whose tries fail now (a 5xx, a 429, no answer), before any of the above says so.
+    const failing = Object.entries((notify && notify.failing) || {}).filter(([ch, f]) => f && f.pending > 0 && typeof f.since === 'number'
+      && !dead.some(([d]) => d === ch) && !away.some(([a]) => a === ch) && !limited.some(([l]) => l === ch));
     const notices = [];
-    if (dead.length > 0 || away.length > 0 || limited.length > 0) {
+    if (dead.length > 0 || away.length > 0 || limited.length > 0 || failing.length > 0) {
       const text = [
         ...dead.map(([ch, n]) => `${n} alert${n === 1 ? '' : 's'} undelivered to ${ch}`),
         ...away.map(([ch, u]) => `${u.pending} alert${u.pending === 1 ? '' : 's'} waiting for ${ch} (unreachable: ${u.reason})`),
         ...limited.map(([ch, r]) => `${r.pending} alert${r.pending === 1 ? '' : 's'} waiting for ${ch} (rate-limited until ${new Date(r.until).toLocaleString()})`),
+        ...failing.map(([ch, f]) => `${f.pending} alert${f.pending === 1 ? '' : 's'} waiting for ${ch} (failing since ${new Date(f.since).toLocaleString()}, ${f.tries} tr${f.tries === 1 ? 'y' : 'ies'}, last: ${f.last || 'no answer'})`),
       ].join(', ');
       notices.push(' · ', el('b', { class: 'dead-letters', 'data-field': 'dead-letters', title: 'kept and retried; `clawback notify flush` retries now, `clawback notify discard` drops them', text: `⚠ ${text}` }));
     }
