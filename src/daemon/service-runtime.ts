@@ -244,6 +244,8 @@ export class ServiceRuntime {
   private readonly doctorEnds = new Map<string, Promise<string>>();
   /** Doctor runs cut at their deadline by the decision whose effects run now: its escalation waits (bounded) for their word. */
   private cutNow: Promise<string>[] = [];
+  /** The Level 4 step of that same decision: held with its escalation, so nothing of the climb reaches a person before the cut run's word. */
+  private heldWithCut: ClawbackEvent[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
   private waiters: Array<() => void> = [];
   private queue: ServiceInput[] = [];
@@ -418,8 +420,12 @@ export class ServiceRuntime {
         // Before the effects: a run is counted on disk before it is launched, and a run given back leaves the ledger too.
         this.followLedger();
         this.cutNow = [];
+        this.heldWithCut = [];
         for (const effect of d.effects) this.execute(effect);
+        // No escalation followed (not expected): the held step goes out as it is.
+        for (const event of this.heldWithCut) this.deps.emit(event);
         this.cutNow = [];
+        this.heldWithCut = [];
       }
     } finally {
       this.dispatching = false;
@@ -803,8 +809,11 @@ export class ServiceRuntime {
       case 'emit':
         // A doctor run cut at its deadline ends this climb to a person: the alert waits (bounded) for what the cut run put
         // back and did not try, so the page says it, not only "the doctor did not finish".
-        if (effect.event.type === 'incident.escalated' && this.cutNow.length > 0) this.track(this.escalateAfterCut(effect.event, this.cutNow));
-        else this.deps.emit(effect.event);
+        if (this.cutNow.length > 0 && effect.event.type === 'incident.level' && effect.event.level === 4) this.heldWithCut.push(effect.event);
+        else if (effect.event.type === 'incident.escalated' && this.cutNow.length > 0) {
+          this.track(this.escalateAfterCut(effect.event, this.cutNow, this.heldWithCut));
+          this.heldWithCut = [];
+        } else this.deps.emit(effect.event);
         return;
       case 'start':
         this.track(this.startEffect(effect.reason, effect.fencingToken));
@@ -1154,7 +1163,7 @@ export class ServiceRuntime {
    * Sends the escalation once the cut runs said what they did (at most CUT_WORD_WAIT_MS; then as it is, their word
    * following in the journal), their words added to the message a person reads.
    */
-  private async escalateAfterCut(event: ClawbackEvent, cut: Promise<string>[]): Promise<void> {
+  private async escalateAfterCut(event: ClawbackEvent, cut: Promise<string>[], before: ClawbackEvent[]): Promise<void> {
     const bound = new AbortController();
     const words = await Promise.race([
       Promise.all(cut),
@@ -1164,6 +1173,8 @@ export class ServiceRuntime {
       ),
     ]);
     bound.abort();
+    // The Level 4 step goes with its page, not ahead of it without the cut run's word.
+    for (const step of before) this.deps.emit(step);
     const text = words === undefined ? `the cut doctor run did not say within ${CUT_WORD_WAIT_MS / 1000} s what it put back (see the journal)` : words.filter((w) => w !== '').join('; ');
     if (text === '') return this.deps.emit(event);
     this.deps.emit({ ...event, message: `${event.message}\nThe cut doctor run: ${text}`, details: { ...event.details, cutRun: text } });

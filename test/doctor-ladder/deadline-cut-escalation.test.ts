@@ -40,7 +40,7 @@ describe('a doctor run cut at its deadline', () => {
     writeFileSync(conf, '{"a":2,\n');
     process.kill(rt.status().pid!, 'SIGUSR1');
     await waitFor(() => existsSync(started), { timeoutMs: 20_000, message: () => `the restore's validator never ran; last events: ${t.events.slice(-5).map((e) => e.message).join(' | ')}` });
-    // The run's deadline (doctor.timeout 60 s + 120 s + 19 validator runs of 30 s) passed at once.
+    // The run's deadline (doctor.timeout 60 s + 120 s + 20 validator runs of 30 s: 13m0s) passed at once.
     clock.jump(13 * 60_000);
     const esc = await waitFor(() => t.events.find((e) => e.type === 'incident.escalated'), { timeoutMs: 15_000, message: () => `no escalation; last events: ${t.events.slice(-6).map((e) => e.message).join(' | ')}` });
     expect(esc.message).toContain('the doctor did not finish within');
@@ -50,5 +50,9 @@ describe('a doctor run cut at its deadline', () => {
     expect(esc.message).toContain('its deadline');
     expect(readFileSync(conf, 'utf8')).toBe('{"a":2,\n');
     expect(esc.details).toMatchObject({ cutRun: expect.stringContaining('restore cut short') });
+    // One page per climb, with the words: the Level 4 step (critical) does not go out ahead of it, before the cut run spoke.
+    const steps = t.events.filter((e) => e.type === 'incident.level' && e.level === 4);
+    expect(steps).toHaveLength(1);
+    expect(t.events.indexOf(steps[0]!)).toBe(t.events.indexOf(esc) - 1);
   }, 60_000);
 });
