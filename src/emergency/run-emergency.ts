@@ -1,4 +1,5 @@
 // Level 3 end to end: lock, snapshot, prompt, time-boxed agent, transcript, our own verification, keep or revert.
+import { cutByPerson } from '../doctor/cut-cause.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Incident } from '../decide/service-state.js';
@@ -719,7 +720,8 @@ async function runLocked(opts: RunEmergencyOptions, t0: number, incidentDir: str
     timedOut = true;
     ac.abort(new Error('timeout'));
   }, config.timeBox);
-  const onOuterAbort = (): void => ac.abort(new Error('cancelled'));
+  // A person's stop (the reducer's handover) stays the reason: the run's doctor pass says it was theirs, not a deadline.
+  const onOuterAbort = (): void => ac.abort(cutByPerson(opts.signal) !== undefined ? opts.signal!.reason : new Error('cancelled'));
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   if (opts.signal?.aborted) onOuterAbort();
   let startInfo: AgentStartInfo | undefined;
