@@ -328,7 +328,12 @@ async function roomBeside(file: string): Promise<number> {
  */
 async function dropForRoom(file: string, size: number, maxBytes: number, opts: RotateOptions, cause: string): Promise<boolean> {
   // A full disk's refusal, as data too (its code and path): the guardian folds it with the other writes the disk refused.
-  if (size <= generationCap(maxBytes)) throw Object.assign(new Error(`no room to rotate ${file} (${size} bytes): ${cause}`), { code: 'ENOSPC', path: file });
+  if (size <= generationCap(maxBytes)) {
+    // The write is tried first (opened for update, nothing written): a disk both read-only and full was said "no room"
+    // and its read-only mount (EROFS), the real cause and what to fix first, never named for the log.
+    await (await openNoFollow(file, UPDATE_NO_FOLLOW)).close();
+    throw Object.assign(new Error(`no room to rotate ${file} (${size} bytes): ${cause}`), { code: 'ENOSPC', path: file });
+  }
   await emptyMarked(file, size, maxBytes, `the disk had no room to rotate them (${cause})`);
   opts.onDropped?.(size, true);
   return true;
