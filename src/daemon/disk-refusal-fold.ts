@@ -85,18 +85,20 @@ function causeLine(stateDir: string, code: DiskFaultCode, refusals: readonly Dis
   const room = [...refusals].reverse().find((r) => r.room)?.room;
   const c = FILESYSTEM_CAUSES[code];
   const left = room ? ` (its filesystem has ${formatBytes(room.free)} free of ${formatBytes(room.size)})` : '';
-  return `${CAUSE_PREFIX}${stateDir} ${c.what}${left}: ${refusals.length} writes of this pass were refused (${files.join(', ')}); so: ${so.join('; ')}; to do: ${c.todo}`;
+  const writes = refusals.length === 1 ? '1 write of this pass was refused' : `${refusals.length} writes of this pass were refused`;
+  return `${CAUSE_PREFIX}${stateDir} ${c.what}${left}: ${writes} (${files.join(', ')}); so: ${so.join('; ')}; to do: ${c.todo}`;
 }
 
 /**
- * Pure: the report with the refusals of each cause refused two writes or more in stateDir (diskRefusals) said in one
- * line (where the first stood), their lines moved to refusedWrites. Asked again after more errors were added, the
- * cause's line is said anew over all its refusals, still once.
+ * Pure: the report with the refusals of each cause in stateDir (diskRefusals) said in one line (where the first stood),
+ * one line per cause also for a lone refusal (it read as a plain error beside another cause's folded line), their lines
+ * moved to refusedWrites. Asked again after more errors were added, the cause's line is said anew over all its
+ * refusals, still once.
  */
 export function foldDiskRefusals<R extends RefusalReport>(report: R, stateDir: string): R {
   const byCause = new Map<DiskFaultCode, DiskRefusal[]>();
   for (const r of report.diskRefusals ?? []) byCause.set(r.code, [...(byCause.get(r.code) ?? []), r]);
-  const folded = new Map([...byCause].filter(([, rs]) => rs.length >= 2));
+  const folded = byCause;
   if (folded.size === 0) return report;
   const lineOf = new Map<string, DiskFaultCode>();
   for (const [code, rs] of folded) for (const r of rs) lineOf.set(r.line, code);

@@ -83,14 +83,17 @@ describe('guardian: one line per cause for a faulty state directory', () => {
     expect(report.refusedWrites?.length ?? 0, said).toBeGreaterThanOrEqual(3);
   }, 120_000);
 
-  it('foldDiskRefusals: folded again after more errors, the cause is still one line over all its refusals; one refusal alone is left as it is', () => {
+  it('foldDiskRefusals: folded again after more errors, the cause is still one line over all its refusals; one refusal alone is said as its cause too', () => {
     const s = '/s';
     const erofs = (f: string) => Object.assign(new Error(`EROFS: read-only file system, open '/s/${f}'`), { code: 'EROFS', path: `/s/${f}` });
     const refusal = (f: string) => erofs(f).message;
     const one: { errors: string[]; refusedWrites?: string[]; diskRefusals?: DiskRefusal[] } = { errors: [] };
     pushError(one, s, erofs('guardian.lock.1.ab.new'), `guardian.lock could not be written (${refusal('guardian.lock.1.ab.new')}): this pass runs without it`, { so: 'this pass runs without it' });
     one.errors.push('other');
-    expect(foldDiskRefusals(one, s)).toBe(one);
+    const alone = foldDiskRefusals(one, s);
+    expect(alone.errors).toHaveLength(2);
+    expect(alone.errors[0]).toContain('1 write of this pass was refused (guardian.lock)');
+    expect(alone.refusedWrites).toEqual([one.errors[0]]);
     const more = { ...one, errors: [...one.errors] };
     pushError(more, s, erofs('logs/daemon.out.log'), `startDaemon: ${refusal('logs/daemon.out.log')}`);
     const first = foldDiskRefusals(more, s);
