@@ -29,8 +29,11 @@ export interface DiskRefusal {
   so?: string;
   /** The room on its filesystem when it was refused (ENOSPC, EDQUOT). */
   room?: DiskRoom;
-  /** The error line the step said, word for word (in errors until folded, then in refusedWrites). */
-  line: string;
+  /**
+   * The error line the step said, word for word, while it stands in errors; the fold moves it to refusedWrites and
+   * drops it here (a report said each refused write twice: in refusedWrites and in its diskRefusals entry).
+   */
+  line?: string;
 }
 
 /** The report's parts this reads and rewrites. */
@@ -92,8 +95,8 @@ function causeLine(stateDir: string, code: DiskFaultCode, refusals: readonly Dis
 /**
  * Pure: the report with the refusals of each cause in stateDir (diskRefusals) said in one line (where the first stood),
  * one line per cause also for a lone refusal (it read as a plain error beside another cause's folded line), their lines
- * moved to refusedWrites. Asked again after more errors were added, the cause's line is said anew over all its
- * refusals, still once.
+ * moved to refusedWrites (in the order of diskRefusals, each said once: the entry keeps its data, not the line). Asked
+ * again after more errors were added, the cause's line is said anew over all its refusals, still once.
  */
 export function foldDiskRefusals<R extends RefusalReport>(report: R, stateDir: string): R {
   const byCause = new Map<DiskFaultCode, DiskRefusal[]>();
@@ -101,7 +104,7 @@ export function foldDiskRefusals<R extends RefusalReport>(report: R, stateDir: s
   const folded = byCause;
   if (folded.size === 0) return report;
   const lineOf = new Map<string, DiskFaultCode>();
-  for (const [code, rs] of folded) for (const r of rs) lineOf.set(r.line, code);
+  for (const [code, rs] of folded) for (const r of rs) if (r.line !== undefined) lineOf.set(r.line, code);
   const said = (line: string): DiskFaultCode | undefined =>
     [...folded.keys()].find((code) => line.startsWith(`${CAUSE_PREFIX}${stateDir} ${FILESYSTEM_CAUSES[code].what}`));
   const refused = [...(report.refusedWrites ?? [])];
@@ -118,5 +121,12 @@ export function foldDiskRefusals<R extends RefusalReport>(report: R, stateDir: s
     done.add(code);
     errors.push(causeLine(stateDir, code, folded.get(code)!));
   }
-  return { ...report, errors, refusedWrites: refused };
+  // A line no longer in errors (said by the fold) lives in refusedWrites alone.
+  const diskRefusals = (report.diskRefusals ?? []).map((r) => {
+    if (r.line === undefined || !refused.includes(r.line)) return r;
+    const data: DiskRefusal = { ...r };
+    delete data.line;
+    return data;
+  });
+  return { ...report, errors, refusedWrites: refused, diskRefusals };
 }

@@ -34,5 +34,8 @@ describe('guardian: a lone refusal of a cause', () => {
     expect(folded.errors[1]).toContain(`the state directory ${stateDir} `);
     expect(folded.refusedWrites).toEqual([rotation.errors[0]!.line]);
     expect(folded.refusedWrites![0]).toMatch(/^rotating .*daemon\.out\.log failed: no room to rotate/);
+    // Each refused write said once: word for word in refusedWrites, as data (no copy of the line) in diskRefusals.
+    expect(folded.diskRefusals).toEqual([expect.objectContaining({ code: 'ENOSPC', file: 'logs/daemon.out.log', so: 'not rotated' })]);
+    expect(folded.diskRefusals!.filter((r) => 'line' in r)).toEqual([]);
   });
 });
