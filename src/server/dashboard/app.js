@@ -469,6 +469,14 @@
     const pd = d.previousDied;
     died.hidden = !pd;
     died.textContent = !pd ? '' : shown(`Clawback restarted after its previous daemon died (${fmtWhen(pd.at)}): ${pd.message}`);
+    // state.json could not be used at this daemon's start and was moved aside: restart counters and held incidents
+    // started over. Said until `clawback acknowledge`, as `clawback status` says it.
+    const lostBox = $('history-lost');
+    const hl = d.historyLost;
+    if (lostBox) {
+      lostBox.hidden = !hl;
+      lostBox.textContent = !hl ? '' : shown(`State history reset at this daemon's start (${fmtWhen(hl.at)}): ${hl.message} (clawback acknowledge clears this notice)`);
+    }
     // The daemon stood still (SIGSTOP, a blocked loop) or the machine slept: why probes and restarts were late.
     const paused = $('daemon-paused');
     const lp = d.lastPause;
