@@ -99,9 +99,8 @@ function causeLine(stateDir: string, code: DiskFaultCode, refusals: readonly Dis
  * again after more errors were added, the cause's line is said anew over all its refusals, still once.
  */
 export function foldDiskRefusals<R extends RefusalReport>(report: R, stateDir: string): R {
-  const byCause = new Map<DiskFaultCode, DiskRefusal[]>();
-  for (const r of report.diskRefusals ?? []) byCause.set(r.code, [...(byCause.get(r.code) ?? []), r]);
-  const folded = byCause;
+  const folded = new Map<DiskFaultCode, DiskRefusal[]>();
+  for (const r of report.diskRefusals ?? []) folded.set(r.code, [...(folded.get(r.code) ?? []), r]);
   if (folded.size === 0) return report;
   const lineOf = new Map<string, DiskFaultCode>();
   for (const [code, rs] of folded) for (const r of rs) if (r.line !== undefined) lineOf.set(r.line, code);

@@ -229,8 +229,7 @@ interface ChannelRuntime {
   worker: Promise<void> | undefined;
   /** Set only after an unexpected worker crash: the delayed restart. */
   restart: TimerHandle | undefined;
-  failing: boolean;
-  /** This spell of failed tries (cleared by a delivery): when its first one failed (wall ms) and how many failed in a row. */
+  /** This spell of failed tries (cleared by a delivery; undefined: the channel is not failing): when its first one failed (wall ms) and how many failed in a row. */
   failedSince: number | undefined;
   failedTries: number;
   /** Why the last try failed (unscrubbed), until a delivery succeeds: what a shutdown that leaves alerts behind names. */
@@ -365,7 +364,6 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       queue: [],
       worker: undefined,
       restart: undefined,
-      failing: false,
       failedSince: undefined,
       failedTries: 0,
       lastFailure: undefined,
@@ -1133,8 +1131,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       else unreachableTry(ch, outcome.reason, answerStatus === 429);
       if (outcome.kind === 'ok') {
         stats.delivered++;
-        if (ch.failing || ch.dead) log('notify: channel reachable again', { channel: ch.name, tries, deadLetters: deadCount(ch) - (entry.dead ? 1 : 0) });
-        ch.failing = false;
+        if (ch.failedSince !== undefined || ch.dead) log('notify: channel reachable again', { channel: ch.name, tries, deadLetters: deadCount(ch) - (entry.dead ? 1 : 0) });
         ch.failedSince = undefined;
         ch.failedTries = 0;
         ch.lastFailure = undefined;
@@ -1218,10 +1215,9 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       const delayMs = askedMs !== undefined ? Math.max(askedMs + RETRY_AFTER_MARGIN_MS, backoffMs) : backoffMs;
       // An answer asking for a wait is said when it is new (a 429 after an outage), not again at each of its repeats: a
       // 503 spell with Retry-After on every answer wrote one line per retry for as long as it lasted.
-      if (!ch.failing || tries % LOG_EVERY_TRIES === 1 || (outcome.afterMs !== undefined && outcome.reason !== ch.lastFailure)) {
+      if (ch.failedSince === undefined || tries % LOG_EVERY_TRIES === 1 || (outcome.afterMs !== undefined && outcome.reason !== ch.lastFailure)) {
         log('notify: delivery failed; will retry', { channel: ch.name, type: entry.event.type, try: tries, retryInMs: delayMs, reason: scrub(outcome.reason) });
       }
-      ch.failing = true;
       ch.failedSince ??= clock.now();
       ch.failedTries++;
       ch.lastFailure = outcome.reason;
@@ -1425,7 +1421,7 @@ export function createNotifier(config: NotifyConfig, deps: NotifierDeps): Notifi
       const mono = clock.monotonic();
       for (const ch of channels) {
         const pending = ch.queue.filter((p) => !p.discarded).length;
-        if (!ch.failing || ch.failedSince === undefined || pending === 0) continue;
+        if (ch.failedSince === undefined || pending === 0) continue;
         const next = ch.asleepUntil !== undefined && ch.asleepUntil > mono ? { nextTry: Math.round(clock.now() + (ch.asleepUntil - mono)) } : {};
         out[ch.name] = { since: ch.failedSince, tries: ch.failedTries, last: scrub(ch.lastFailure ?? ''), pending, ...next };
       }

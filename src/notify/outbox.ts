@@ -1,7 +1,7 @@
 // Alerts survive a crash: each pending message is a file under <stateDir>/outbox/<channel folder>/ until delivered;
 // past its retry budget it moves to <channel>/dead/ (still retried, still visible) and never disappears unseen.
 import { moveAsideNonDir } from '../platform/private-dir.js';
-import { mkdirAfterRecursiveSync } from '../platform/mkdir-cause.js';
+import { mkdirRecursiveSync } from '../platform/mkdir-cause.js';
 import { promises as fs, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { isMissing } from '../platform/errno-words.js';
@@ -150,12 +150,11 @@ export class Outbox {
    */
   private mkdirOwnSync(dir: string): void {
     try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      // A read-only outbox says its own cause (EROFS), not the ENOENT Node's recursive mkdir gives there.
+      mkdirRecursiveSync(dir, 0o700);
       return;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      // A read-only outbox: its own cause (EROFS), not the ENOENT Node's recursive mkdir gives there.
-      if (code === 'ENOENT') return void mkdirAfterRecursiveSync(dir, 0o700, err);
       if (code !== 'EEXIST' && code !== 'ENOTDIR') throw err;
     }
     const rel = path.relative(this.dir, dir);

@@ -25,7 +25,7 @@ function firstMissing(dir: string): string | undefined {
  * tried once more as a plain mkdir of the first missing folder, which throws the filesystem's own cause (EROFS, EACCES),
  * or, made after all, lets the recursive mkdir go on. Any other error is thrown as is.
  */
-export function mkdirAfterRecursiveSync(dir: string, mode: number | undefined, err: unknown): string {
+function mkdirAfterRecursiveSync(dir: string, mode: number | undefined, err: unknown): string {
   if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   const missing = firstMissing(dir);
   if (missing === undefined) throw err;

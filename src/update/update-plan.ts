@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ServiceConfig } from '../config/schema.js';
 import type { UpdateConfig } from './update-schema.js';
 import { formatDuration } from '../config/duration.js';
+import { describeIncludeProblems } from '../platform/config-includes.js';
 
 export interface UpdatePlanInput {
   service: ServiceConfig;
@@ -29,8 +30,7 @@ export interface UpdatePlanInput {
  * rollback's start of the old version alike, so a running service would be left down.
  */
 export function includesRefusal(configPath: string, refused: ReadonlyArray<{ file: string; problem: string }>): string {
-  const list = refused.map((p) => `${p.file} (${p.problem})`).join(', ');
-  return `${configPath} includes ${list}: the new version would be refused this config at its start, and the old one at a rollback's, so nothing is stopped; put the include right (a file inside ${path.dirname(path.resolve(configPath))}), then update`;
+  return `${configPath} includes ${describeIncludeProblems(refused)}: the new version would be refused this config at its start, and the old one at a rollback's, so nothing is stopped; put the include right (a file inside ${path.dirname(path.resolve(configPath))}), then update`;
 }
 
 /** Why a directory named in update.stateFiles is refused, with what to write instead. */
