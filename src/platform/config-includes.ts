@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseConfigText, readServiceConfigFile, type ConfigFormat } from './config-file.js';
 import { describeReadError } from './read-regular.js';
+import { isStrictlyInside } from './path-inside.js';
 
 const KEY = '$include';
 /** OpenClaw resolves includes up to 10 levels deep; deeper is its own error. */
@@ -50,21 +51,16 @@ export interface IncludedFile {
 /** OpenClaw refuses an included file over 2 MiB (its MAX_INCLUDE_FILE_BYTES). */
 export const MAX_INCLUDE_FILE_BYTES = 2 * 1024 * 1024;
 
-const inFolder = (root: string, file: string): boolean => {
-  const rel = path.relative(root, file);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
-};
-
 /**
  * What OpenClaw refuses an included file on (src/config/includes.ts): a path, or the file it resolves to through links,
  * outside the TOP config's folder ('outside'); over 2 MiB or hard-linked ('security'). undefined when none; a missing
  * file or one that is not a regular file is said by the read.
  */
 async function refusedByOpenClaw(root: string, realRoot: string, file: string): Promise<Pick<IncludeProblem, 'problem' | 'kind'> | undefined> {
-  if (!inFolder(root, file)) return { kind: 'outside', problem: `outside the config's folder ${root}, which OpenClaw refuses (Include path escapes config directory)` };
+  if (!isStrictlyInside(root, file)) return { kind: 'outside', problem: `outside the config's folder ${root}, which OpenClaw refuses (Include path escapes config directory)` };
   const real = await fs.realpath(file).catch(() => undefined);
   if (real === undefined) return undefined;
-  if (!inFolder(realRoot, real)) return { kind: 'outside', problem: `outside the config's folder ${root} (a link to ${real}), which OpenClaw refuses` };
+  if (!isStrictlyInside(realRoot, real)) return { kind: 'outside', problem: `outside the config's folder ${root} (a link to ${real}), which OpenClaw refuses` };
   const st = await fs.stat(file).catch(() => undefined);
   if (st === undefined || !st.isFile()) return undefined;
   const security = (what: string): Pick<IncludeProblem, 'problem' | 'kind'> => ({

@@ -36,6 +36,15 @@ describe('an $include OpenClaw refuses is named by the preflight, the doctor and
     expect(files.refused.map((p) => p.problem).join('\n')).toContain(chain);
   });
 
+  it('an include whose name starts with two dots (..base.json) lies inside the folder, not outside it', async () => {
+    await fs.writeFile(fx.configPath, JSON.stringify({ port: 18789, $include: './..base.json' }));
+    await write('..base.json', { b: 1 });
+    expect(await configFindings()).toEqual([]);
+    const files = await configFilesOf(fx.service);
+    expect(files.refused).toEqual([]);
+    expect(files.included).toEqual([path.join(fx.dir, '..base.json')]);
+  });
+
   it('a diamond (A->B->D, A->C->D) is not a cycle', async () => {
     await fs.writeFile(fx.configPath, JSON.stringify({ port: 18789, $include: ['./b.json', './c.json'] }));
     await write('b.json', { b: { $include: './d.json' } });
